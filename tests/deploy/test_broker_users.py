@@ -224,3 +224,44 @@ def test_integrations_reads_every_services_events_into_its_own_queues_and_publis
     assert not _matches(perms["read"], "rpc-archive")
     (rpc,) = broker_users.topic_permissions("gateway")
     assert _matches(rpc["write"], "integrations.create_webhook")
+
+
+def _event_queues():
+    """``(service, queue name, entrypoint)`` of every event consumer of every service, the queue
+    named as nameko names it (``evt-<source>-<type>--<service>.<method>``)."""
+    import importlib
+
+    from nameko.events import EventHandler
+    found = []
+    for service, spec in topology.SERVICES.items():
+        module, name = spec.split(":")
+        cls = getattr(importlib.import_module(module), name)
+        for method in dir(cls):
+            for entrypoint in getattr(getattr(cls, method, None), "nameko_entrypoints", ()):
+                if isinstance(entrypoint, EventHandler):
+                    found.append((service, f"evt-{entrypoint.source_service}-{entrypoint.event_type}--{service}."
+                                           f"{method}", entrypoint))
+    return found
+
+
+def test_every_event_queue_of_every_service_is_its_users_alone_and_dead_lettered():
+    """Each consumer a service declares (work_order_appointed's in customer service, work_order_overdue's in
+    archive, every webhook type's in integrations...) is estate_common's (a quorum queue with a delivery limit
+    and the service's dead-letter exchange: ``EventConsumer``), and its queue is one its own broker user may
+    declare, bind and consume, and no other component's: a consumer of nameko's own, or a queue its user's
+    regexes did not match, would start unprotected or be refused (ACCESS_REFUSED) only once deployed."""
+    from estate_common.nameko import dead_letters
+    from estate_common.nameko.entrypoints import EventConsumer
+    queues = _event_queues()
+    assert {"evt-maintenance-work_order_appointed--customer_service.on_work_order_appointed",
+            "evt-maintenance-work_order_overdue--archive.record_overdue_work_order"} <= {q for _, q, _ in queues}
+    for service, queue, entrypoint in queues:
+        assert isinstance(entrypoint, EventConsumer), f"{queue}: not estate_common's consumer (no quorum, no dead letters)"
+        own = broker_users.permissions(service)
+        assert all(_matches(own[kind], queue) for kind in ("configure", "write", "read")), queue
+        for other in broker_users.USERS:
+            if other != service:
+                assert not _matches(broker_users.permissions(other)["read"], queue), (other, queue)
+    deployed = {"EVENT_QUEUE_TYPE": "quorum", "EVENT_DELIVERY_LIMIT": 5}  # what a deployment runs with
+    assert dead_letters.queue_arguments("archive", deployed) == {
+        "x-queue-type": "quorum", "x-delivery-limit": 5, "x-dead-letter-exchange": "archive.dead-letters"}
