@@ -180,6 +180,27 @@ def test_the_disclosures_list_takes_a_page_and_nothing_else_without_a_token(app,
     assert len(rpc.calls) == 2
 
 
+PATH_VALUES = {"estate_code": "hz-01", "tracking_code": CODE, "period": "2026-10"}
+
+
+@pytest.mark.parametrize("route", [r for r in PUBLIC_FORWARDED if r.method == "GET"], ids=lambda r: r.path)
+def test_every_public_read_counts_against_the_addresss_calls(app, contract, route):
+    """Each public GET, the published disclosures' list too, is one call of the address's
+    PUBLIC_ADDRESS_MAX_CALLS: the next is a 429 with Retry-After, and the service is not asked."""
+    client, rpc = app.test_client(), app.extensions["estate_ops"].rpc
+    rpc.answer(route.service, route.rpc, {"items": [], "next_cursor": None})
+    path = route.path
+    for name, value in PATH_VALUES.items():
+        path = path.replace(f"<{name}>", value)
+    assert "<" not in path, path
+    for n in range(LIMITS["address_max_calls"]):
+        assert client.get(path, environ_base={"REMOTE_ADDR": "10.9.0.1"}).status_code != 429, n
+    asked = len(rpc.calls)
+    refused = client.get(path, environ_base={"REMOTE_ADDR": "10.9.0.1"})
+    contract.problem(refused, 429)
+    assert int(refused.headers["Retry-After"]) > 0 and len(rpc.calls) == asked
+
+
 def test_every_public_forwarded_route_is_public_in_the_policy():
     from gateway import policy
     assert {(route.method, route.path) for route in PUBLIC_FORWARDED} <= policy.PUBLIC_ROUTES
