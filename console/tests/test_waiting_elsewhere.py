@@ -191,3 +191,56 @@ def test_the_estates_list_counts_what_waits_for_him_in_each_other_estate(client,
     calls = len(fake.calls)
     assert "waiting" not in client.get("/estates").get_data(as_text=True)
     assert not other_reads(fake, calls)
+
+
+class _Interleaved(dict):
+    """The kept counts, whose first iteration lets another page's thread in after its first key, as
+    a gthread worker's switch may at any bytecode: that thread is waited for a moment only."""
+
+    def __init__(self, *args, other=None):
+        super().__init__(*args)
+        self.other, self.pages = other, []
+
+    def __iter__(self):
+        keys = super().__iter__()
+        yield next(keys)
+        if self.other:
+            page, self.other = threading.Thread(target=self.other), None
+            self.pages.append(page)
+            page.start()
+            page.join(0.3)
+        yield from keys
+
+    def pages_done(self):
+        for page in self.pages:
+            page.join(2)
+
+
+def test_the_kept_counts_are_read_and_changed_by_one_page_at_a_time(app):
+    """A gthread worker's pages share what is kept: a switch of estate forgot a user's counts by
+    walking the kept ones while another page kept its own, and the walk failed ("dictionary
+    changed size during iteration": the start page was a 500); past ``ELSEWHERE_KEPT_USERS`` the
+    oldest are found by walking them too."""
+    found = {"estates": [], "more": "", "unread": 0}
+
+    def other_page():
+        with app.app_context():
+            manager._keep(("li", "est_9"), found)
+
+    with app.app_context():
+        kept = _Interleaved({("mia", ESTATE): (0.0, found), ("mia", "est_2"): (1.0, found), ("jo", ESTATE): (2.0, found)},
+                            other=other_page)
+        app.extensions["console_elsewhere"] = kept
+        manager.forget_elsewhere("mia")
+        kept.pages_done()
+        assert set(kept) == {("jo", ESTATE), ("li", "est_9")}
+        app.extensions["console_elsewhere"] = kept = _Interleaved(
+            {("u", str(n)): (float(n), found) for n in range(manager.ELSEWHERE_KEPT_USERS)}, other=lambda: None)
+
+        def forgets_one():
+            with app.app_context():
+                manager.forget_elsewhere("u")
+        kept.other = forgets_one
+        manager._keep(("new", ESTATE), found)  # past the bound: the oldest goes, while another forgets
+        kept.pages_done()
+        assert set(kept) == {("new", ESTATE)}

@@ -3,6 +3,7 @@
 The bars are SVG drawn here (no chart library): each KPI's value as a bar, and its
 numerator and denominator in the bar's <title>, which browsers show on hover."""
 import re
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
@@ -269,6 +270,10 @@ ELSEWHERE_WAIT_SECONDS = 5.0
 ELSEWHERE_KEEP_SECONDS = 60
 ELSEWHERE_KEPT_USERS = 1000  # users whose counts one process keeps; the oldest go first past it
 _READERS = ThreadPoolExecutor(max_workers=ELSEWHERE_READERS, thread_name_prefix="console-elsewhere")
+# the kept counts are one process's, shared by its pages (a gthread worker's threads): read and
+# changed by one page at a time (a switch of estate forgot a user's while another page kept its own,
+# and the walk of them failed: a start page's 500)
+_KEPT_LOCK = threading.Lock()
 
 
 def _reads_elsewhere(user):
@@ -286,8 +291,9 @@ def forget_elsewhere(username):
     """What was kept of ``username``'s other estates is read again on his next start page (he
     switched estate: what he approved there waits no more)."""
     kept = _kept_elsewhere()
-    for key in [key for key in kept if key[0] == username]:
-        kept.pop(key, None)
+    with _KEPT_LOCK:
+        for key in [key for key in kept if key[0] == username]:
+            kept.pop(key, None)
 
 
 class Elsewhere:
@@ -307,7 +313,8 @@ class Elsewhere:
         if not _reads_elsewhere(user):
             return started
         started._key = (user.username, user.estate_id)
-        kept = _kept_elsewhere().get(started._key)
+        with _KEPT_LOCK:
+            kept = _kept_elsewhere().get(started._key)
         if kept and time.monotonic() - kept[0] < ELSEWHERE_KEEP_SECONDS:
             started._found = kept[1]
         else:
@@ -378,10 +385,11 @@ def _counts_of(read, lists, futures, more):
 
 def _keep(key, found):
     kept = _kept_elsewhere()
-    if len(kept) >= ELSEWHERE_KEPT_USERS:
-        for oldest in sorted(kept, key=lambda k: kept[k][0])[:len(kept) - ELSEWHERE_KEPT_USERS + 1]:
-            kept.pop(oldest, None)
-    kept[key] = (time.monotonic(), found)
+    with _KEPT_LOCK:
+        if len(kept) >= ELSEWHERE_KEPT_USERS:
+            for oldest in sorted(kept, key=lambda k: kept[k][0])[:len(kept) - ELSEWHERE_KEPT_USERS + 1]:
+                kept.pop(oldest, None)
+        kept[key] = (time.monotonic(), found)
 
 
 def _shown_elsewhere(found):
