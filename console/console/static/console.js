@@ -10,11 +10,12 @@
   // A form gone back to (the browser's Back: the page is no-store, so it is loaded anew with a
   // new Idempotency-Key, and the browser puts back what was typed) and sent again as it was made
   // its record twice (a desk's request, a visitor, a payment: a probe in Chromium). Each send is
-  // kept in this tab's sessionStorage: the form's page and place, a hash of its values (never
-  // the values) and its key. A form on a page reached by Back or Forward, sent with the values
-  // it was sent with from that page before, goes with that earlier key: the API answers the
-  // first record (Idempotent-Replayed) and makes nothing. A form opened anew (a link, a reload,
-  // the page a send leads to) keeps its own key: a deliberate new record is made. A form marked
+  // kept in this tab's sessionStorage: a hash of the form's page and place, one of its values
+  // (never the page's address, whose query may name a plate or a flat, nor the values) and its
+  // key. A form on a page reached by Back or Forward, sent with the values it was sent with from
+  // that page before, goes with that earlier key: the API answers the first record
+  // (Idempotent-Replayed) and makes nothing. A form opened anew (a link, a reload, the page a
+  // send leads to) keeps its own key: a deliberate new record is made. A form marked
   // data-new-each-time (the gate's entries and exits: the same plate leaves again on another
   // visit) keeps its own key always; the gate's state refuses a second exit with no entry.
   var SENT_KEPT = 20;
@@ -27,19 +28,25 @@
 
   function formPlace(form) {
     // the page, the form's address and its place among the page's forms of that address (a list's
-    // rows come and go above its new-row form: its place among all forms moved)
+    // rows come and go above its new-row form: its place among all forms moved), hashed: a page's
+    // query may name a plate (the gate's ?plate=) or a flat (the desk's ?building=&unit=&room=)
     var action = form.getAttribute("action");
     var same = Array.prototype.filter.call(document.forms, function (f) { return f.getAttribute("action") === action; });
-    return location.pathname + location.search + "|" + action + "|" + same.indexOf(form);
+    return hashOf(location.pathname + location.search + "|" + action + "|" + same.indexOf(form));
   }
 
   function valuesHash(form) {
-    // cyrb53: enough to tell one form's values from another's; the values themselves stay untold
-    var text = "", h1 = 0xdeadbeef, h2 = 0x41c6ce57;
+    var text = "";
     new FormData(form).forEach(function (value, name) {
       if (name === "csrf_token" || name === "idempotency_key") { return; }
       text += name + "\u0000" + (typeof value === "string" ? value : value.name + "/" + value.size) + "\u0001";
     });
+    return hashOf(text);
+  }
+
+  function hashOf(text) {
+    // cyrb53: enough to tell one page's or form's text from another's; the text itself stays untold
+    var h1 = 0xdeadbeef, h2 = 0x41c6ce57;
     for (var i = 0; i < text.length; i++) {
       var c = text.charCodeAt(i);
       h1 = Math.imul(h1 ^ c, 2654435761);
@@ -50,7 +57,7 @@
     return (h2 >>> 0).toString(16) + (h1 >>> 0).toString(16);
   }
 
-  // kept as lines of place, hash and key, tab-separated (an address holds no tab or line break)
+  // kept as lines of the place's hash, the values' and the key, tab-separated
   function sentForms() {
     var kept;
     try { kept = sessionStorage.getItem("sent-forms") || ""; } catch (e) { return []; }
