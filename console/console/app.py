@@ -96,7 +96,7 @@ def create_app(settings=None, http=None):
         # and the scheme the user reached the ingress by, so that a cookie set over HTTPS is Secure
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],
                                 x_proto=app.config["TRUSTED_PROXIES"])
-    app.extensions["console_http"] = http or requests.Session()
+    app.extensions["console_http"] = http or gateway_session()
     app.session_interface = PiecedCookieSessionInterface()  # a large scope's token is more than one cookie holds
 
     app.before_request(_choose_language)
@@ -119,6 +119,19 @@ def create_app(settings=None, http=None):
         return "", 204
 
     return app
+
+
+def gateway_session():
+    """The process's one requests.Session to the gateway, whose pool keeps a connection for each
+    page thread (gunicorn's CONSOLE_THREADS) and each reader of a manager's other estates
+    (``manager.ELSEWHERE_READERS``): urllib3 keeps ten a host, and the sixteen at once discarded six
+    at each turn, a warning line each, to open them anew on the next read (found by review)."""
+    http = requests.Session()
+    page_threads = int(os.environ.get("CONSOLE_THREADS", "8") or 8)  # as gunicorn.conf.py reads it
+    kept = requests.adapters.HTTPAdapter(pool_maxsize=page_threads + manager.ELSEWHERE_READERS)
+    http.mount("http://", kept)
+    http.mount("https://", kept)
+    return http
 
 
 def _choose_language():
