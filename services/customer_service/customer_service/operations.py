@@ -473,6 +473,15 @@ def page(db, collection, estate_id, filters, limit, cursor):
     return store.page(db, collection, estate_id, store.list_filters(filters or {}), limit, cursor)
 
 
+def list_applications(db, estate_id, filters, limit, cursor):
+    """``works_ended`` on the estate's day (``store.application_query``): the renovations whose
+    works are over and that await their joint acceptance were found only by reading each one's
+    window (a probe of the steward's work)."""
+    filters = filters or {}
+    today = calendar.day_of(clock.now(), store.estate_timezone(db, estate_id)) if "works_ended" in filters else None
+    return store.page(db, "applications", estate_id, store.application_query(filters, today), limit, cursor)
+
+
 def list_notices(db, estate_id, filters, limit, cursor):
     """``building``: what that building's residents see (``store.notice_filters``)."""
     return store.page(db, "notices", estate_id, store.notice_filters(filters), limit, cursor)

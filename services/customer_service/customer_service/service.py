@@ -280,7 +280,8 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
 
     @rpc_method
     def list_applications(self, payload):
-        return self._list(payload, "applications")
+        return operations.list_applications(self.db, payload["estate_id"], payload.get("filters"),
+                                            payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
     def get_application(self, payload):

@@ -47,6 +47,9 @@ INDEXES = {
         # (``applications.marked``)
         ([("estate_id", 1), ("household_id", 1), ("kind", 1), ("_under_way", 1)],
          {"unique": True, "partialFilterExpression": {"_under_way": True}}),
+        # the works ended (``application_query``'s ``works_ended``), by status: the renovations
+        # awaiting their joint acceptance are ``status=works_started&works_ended=true``
+        ([("estate_id", 1), ("status", 1), ("works_to", 1)], {}),
     ],
     common_store.FEE_PRICES: common_store.FEE_PRICES_INDEXES,  # copies of finance's per-charge standards
     "rectification_plans": [(PAGED, {})],
@@ -146,6 +149,19 @@ change, follow, create, write = named.change, named.follow, named.create, named.
 
 def page(db, collection, estate_id, filters, limit, cursor):
     return store.page(db[collection], {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def application_query(filters, today):
+    """The list filters of ``GET …/applications`` as a query: kind, status and household as
+    stored; ``works_ended``: ``true`` the applications whose works started and whose window's
+    last day (``works_to``) is before ``today``, the estate's day; ``false`` the others (works not
+    started, no window, or its last day today or later)."""
+    filters = dict(filters)
+    ended = filters.pop("works_ended", None)
+    if ended is None:
+        return filters
+    works_ended = {"works_started_at": {"$ne": None}, "works_to": {"$ne": None, "$lt": today}}
+    return {**filters, **works_ended} if ended == "true" else {**filters, "$nor": [works_ended]}
 
 
 def list_filters(filters):

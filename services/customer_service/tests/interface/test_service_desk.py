@@ -651,6 +651,40 @@ def test_a_move_out_is_approved_at_once_and_has_no_works(desk):
     assert refused.value.errors[0]["field"] == "data.structural_change"
 
 
+def works_started(desk, household_id, works_from, works_to):
+    """A renovation of ``household_id`` reviewed, its fees paid and its works started on ``works_from``."""
+    application = create("create_application", desk, kind="renovation", household_id=household_id,
+                         structural_change=False, description="new floors", works_from=works_from, works_to=works_to)
+    desk.on_renovation_reviewed(reviewed(application))
+    for number, charge in enumerate(shown(desk, application)["charges"]):
+        desk.on_bill_settled(settled(application, charge, f"bill_{household_id}_{number}"))
+    clock.freeze(clock.parse_iso(f"{works_from}T02:00:00Z"))
+    assert act("start_works", desk, application)["status"] == "works_started"
+    return application
+
+
+def test_the_renovations_whose_works_ended_are_listed_on_the_estates_day_until_accepted(desk):
+    """The renovations awaiting their joint acceptance (DOMAIN.md: works, then the joint acceptance)
+    were found by reading each one's window (a probe of the steward's work)."""
+    ending = works_started(desk, "hh_1", "2026-12-01", "2026-12-31")
+    clock.freeze(clock.parse_iso("2026-11-23T02:00:00Z"))
+    later = works_started(desk, "hh_2", "2026-12-01", "2027-01-31")
+    create("create_application", desk, kind="move_in", household_id="hh_1", structural_change=False,
+           description="moving in")  # no works
+    awaiting = {"kind": "renovation", "status": "works_started", "works_ended": "true"}
+    clock.freeze(clock.parse_iso("2026-12-31T15:59:00Z"))  # 23:59 on 31 December in Shanghai: its last day
+    assert listing("list_applications", desk, **awaiting) == []
+    clock.freeze(clock.parse_iso("2026-12-31T16:00:00Z"))  # 1 January in Shanghai
+    assert listing("list_applications", desk, **awaiting) == [ending["id"]]
+    assert len(listing("list_applications", desk, works_ended="false")) == 2  # the later one and the move-in
+    assert later["id"] in listing("list_applications", desk, works_ended="false")
+    act("record_acceptance", desk, ending, customer_service_by="Zhang", maintenance_by="Li", passed=False)
+    assert listing("list_applications", desk, **awaiting) == [ending["id"]]  # a failed inspection: still awaited
+    act("record_acceptance", desk, ending, customer_service_by="Zhang", maintenance_by="Li", passed=True)
+    assert listing("list_applications", desk, **awaiting) == []
+    assert listing("list_applications", desk, status="accepted", works_ended="true") == [ending["id"]]
+
+
 def test_works_cannot_end_before_they_start(desk):
     with pytest.raises(BusinessRuleViolation):
         create("create_application", desk, kind="renovation", household_id="hh_1", structural_change=False,
