@@ -828,6 +828,11 @@ _MESSAGES = {
     # the late orders of every other source (patrol findings, fire checks, incidents, inspections, plans,
     # return visits) and the owners' repairs late before their promise runs out (marked an emergency after
     # they were filed): those past it are the overdue repairs' line (a probe of the engineering department)
+    # renovations whose works window is over, with no joint acceptance passed (the desk, engineering,
+    # the managers: who may record one); renovation reviews pending (engineering, the managers)
+    "todo.acceptances_awaited": ("工期已过、待联合验收的装修：{count} 件",
+                                 "Renovations whose works have ended, awaiting their joint acceptance: {count}"),
+    "todo.reviews_pending": ("待工程审核的装修申请：{count} 件", "Renovation applications awaiting engineering review: {count}"),
     "todo.work_orders_overdue": ("超过期限的工单（已计入逾期报修的除外）：{count} 张",
                                  "Work orders past their deadline, besides the overdue repairs: {count}"),
     # what waits for a manager of several estates in the others (a fee standard pending in another
@@ -2534,6 +2539,7 @@ _MESSAGES = {
     "field.work_order": ("抢险工单", "Emergency work order"),
     "field.works_from": ("装修开始日期", "Works from"),
     "field.works_to": ("装修结束日期", "Works to"),
+    "field.works_ended": ("装修工期已过", "Works window ended"),
     "field.year": ("年度", "Year"),
     "field.zh": ("中文名称", "Chinese label"),
     # fields only an archive record's data holds (the events archive keeps)

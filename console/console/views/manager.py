@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, g, render_template, request, url_for
 
 from .. import i18n, permissions
 from ..gateway_api import ApiProblem
-from ..menu import FRONT_DESK, MANAGEMENT
+from ..menu import ENGINEERING, FRONT_DESK, MANAGEMENT
 from ..messages import CATALOGUES
 from ..signin import estate_needed, signed_in
 from . import common
@@ -194,24 +194,46 @@ ARCHIVIST_TODO_LISTS = tuple(row for row in TODO_LISTS if row[0] == "todo.borrow
 # What waits for the front desk (agents and stewards): requests past their due time unanswered, and
 # repairs whose 3-day return visit (DOMAIN.md) is past due. Both were on the register's filters
 # only, and the desk's start page listed nothing (a probe of the front desk's day).
+# The renovations whose works have ended (their window's last day past, on the estate's day: the
+# API's works_ended) without a joint acceptance passed (DOMAIN.md: a renovation ends with one, by
+# customer service and maintenance): nothing reminded anyone of them (a probe of the steward).
+# Whoever may record one (the gateway: the desk, engineering, the managers) sees them.
+WORKS_ENDED = {"kind": "renovation", "status": "works_started", "works_ended": "true"}
+ACCEPTANCES_AWAITED = ("todo.acceptances_awaited", "applications", WORKS_ENDED, "", "registers.applications",
+                       WORKS_ENDED)
 DESK_TODO_LISTS = (
     ("todo.requests_overdue", "service-requests", {"overdue": "true"}, "", "desk.register", {"overdue": "true"}),
     ("todo.return_visits_overdue", "service-requests", {"return_visit_overdue": "true"}, "", "desk.register",
      {"return_visit_overdue": "true"}),
+    ACCEPTANCES_AWAITED,
 )
-# What waits for the steward (管家), who contacts each owner once a month (DOMAIN.md; the estate's
+# What waits for the steward (物管员), who contacts each owner once a month (DOMAIN.md; the estate's
 # owner_contacts_per_month): the owners short of this month's contacts, counted in full by the API
 # (its ``total``). Nothing told him whom he had still to contact (a probe of the steward's work).
 STEWARD_TODO_LISTS = (
     ("todo.owners_not_contacted", "owner-contacts/due", {}, "", "desk.owner_contacts_due", {}),
 )
+# What waits for engineering (technicians, and the managers, who may decide too): the renovation
+# reviews pending (DOMAIN.md: no review, no renovation), which the technician's start page did not
+# name (a probe of the steward's work), and the joint acceptances awaited, maintenance's signer being one.
+ENGINEERING_TODO_LISTS = (
+    ("todo.reviews_pending", "renovation-reviews", {"status": "pending"}, "", "registers.renovation-reviews",
+     {"status": "pending"}),
+    ACCEPTANCES_AWAITED,
+)
+# a list of a step (the row's key: its method and path) counts for those the gateway lets take it
+# (x-roles): a department may hold someone who only reads them
+TODO_STEPS = {"todo.acceptances_awaited": ("POST", "applications/{id}/acceptance"),
+              "todo.reviews_pending": ("POST", "renovation-reviews/{id}/decide")}
 TODO_LIMIT = 100  # counted up to this many; more reads "100+"
 
 
 # whose to-do each list is: the manager's (the operator admin's too), the front desk's own staff's
-# (agents and stewards: a manager's own list names what he chases of theirs) and the archivist's
+# (agents and stewards: a manager's own list names what he chases of theirs), the archivist's and
+# engineering's (the managers' too: they may decide a review and record an acceptance)
 TODO_BY_DEPARTMENT = ((MANAGEMENT, TODO_LISTS), (FRONT_DESK - MANAGEMENT, DESK_TODO_LISTS),
-                      (frozenset({"steward"}), STEWARD_TODO_LISTS), (frozenset({"archivist"}), ARCHIVIST_TODO_LISTS))
+                      (frozenset({"steward"}), STEWARD_TODO_LISTS), (frozenset({"archivist"}), ARCHIVIST_TODO_LISTS),
+                      (ENGINEERING, ENGINEERING_TODO_LISTS))
 
 
 def todo_lists(roles):
@@ -227,14 +249,14 @@ def todo_lists(roles):
 
 def todo():
     """The to-do of the chosen estate for each department the user works in (``todo_lists``:
-    management, the front desk, the archives): ``[{text, url}]`` of the lists above that hold
+    management, the front desk, the archives, engineering): ``[{text, url}]`` of the lists above that hold
     something for him, each counted from its first page (a list that cannot be read is left out)."""
     lists = todo_lists(g.user.roles)
     if not (lists and g.user.estate_id):
         return []
     found = []
     for key, path, query, proposer, endpoint, shown in lists:
-        if not permissions.may("GET", path):
+        if not permissions.may("GET", path) or (key in TODO_STEPS and not permissions.may(*TODO_STEPS[key])):
             continue
         page = common.optional_read(path, limit=TODO_LIMIT, **query)
         if not isinstance(page, dict):

@@ -267,7 +267,10 @@ FRONT_DESK = (
              filters=(F("kind", "reg.kind", "choice", choices=("move_in", "renovation", "move_out"), group="application"),
                       F("status", "reg.status", "choice", choices=(
                           "under_review", "approved", "rejected", "fees_requested", "fees_paid", "works_started",
-                          "accepted", "withdrawn"), group="status")),
+                          "accepted", "withdrawn"), group="status"),
+                      # the works' window is over on the estate's day (the API's): with works_started,
+                      # the renovations awaiting their joint acceptance (the start page's to-do)
+                      F("works_ended", "field.works_ended", "choice", choices=("true", "false"), group="flag")),
              # each when its status allows (customer-service's ``applications.TRANSITIONS``): both
              # were offered on an application under review, a 409 (found by review)
              actions=(A("start-works", "reg.start_works", (NOTE,), when=("approved", "fees_paid"),
