@@ -75,7 +75,7 @@ def return_visit_follow_up(notes):
 
 
 def vacant_problem(location):
-    return intake.inspection_repair({"inspected_on": "2026-11-20", "household_id": "hh_1"},
+    return intake.inspection_repair({"id": "vinsp_1", "inspected_on": "2026-11-20", "household_id": "hh_1"},
                                     {"number": 1, "location": location, "description": "天花板渗水"})
 
 

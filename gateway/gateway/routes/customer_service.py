@@ -30,7 +30,7 @@ def desk_list(path, rpc, filters, roles=DESK, custom_filters=False):
 ROUTES = [
     # -- service requests ------------------------------------------------------
     desk_create(SR, "create_request"),
-    desk_list(SR, "list_requests", ("kind", "status", "household_id", "from", "to", "overdue",
+    desk_list(SR, "list_requests", ("kind", "status", "household_id", "channel", "from", "to", "overdue",
                                     "return_visit_overdue", "escalated", "judged", "number"), roles=READERS, custom_filters=True),
     Route("GET", SR_ID, "customer_service", "get_request", READERS, id_param="request_id"),
     desk_action(f"{SR_ID}/verify", "verify_request", "request_id"),

@@ -70,14 +70,19 @@ def new_request(request_id, estate_id, data, number, created, rules, actor, earl
         "follow_ups": [],
         "custom": dict(custom or {}),  # checked already (estate_common.custom_fields.check_values)
         "history": [history_entry(stamp, actor, "registered", f"via {data['channel']}")],
+        # a vacant-unit inspection's repair: the inspection and its problem (``inspection_repair``)
+        **({"vacant_inspection": data["vacant_inspection"]} if data.get("vacant_inspection") else {}),
         "_rev": 0,
     }
 
 
 def inspection_repair(inspection, problem):
     """The repair request a problem of a vacant-unit inspection (空置房巡检, recorded in archive)
-    becomes: channel ``inspection``, the problem's place and words as its description."""
+    becomes: channel ``inspection``, the problem's place and words as its description, and the
+    inspection's id and the problem's number (``vacant_inspection``): a reader of the inspection
+    finds the repair its problem opened (it was named in the description's words only: a probe)."""
     where = f" ({problem['location']})" if problem.get("location") else ""
     return {"kind": "repair", "household_id": inspection["household_id"], "channel": "inspection",
+            "vacant_inspection": {"id": inspection["id"], "problem": problem["number"]},
             "description": f"vacant-unit inspection {inspection['inspected_on']}, problem {problem['number']}"
                            f"{where}: {problem['description']}"}

@@ -218,7 +218,7 @@ def similar_recent_repair(db, estate_id, household_id, category, since, until, j
 
 
 def request_query(estate_id, filters, now, tz):
-    """The query of ``GET …/service-requests``: kind, status, household, number (as typed:
+    """The query of ``GET …/service-requests``: kind, status, household, channel, number (as typed:
     ``numbering.canonical``); created_at from/to
     (a day is the estate's local day in ``tz``, and a ``to`` day takes in the whole day);
     ``overdue``: past due_at without an answer (a reply; for a repair, its work started or completed);
@@ -228,7 +228,7 @@ def request_query(estate_id, filters, now, tz):
     ``domain.TECHNICIAN_FILTER`` (set by ``domain.readable_filters``, never by a caller): the
     requests whose ``_technicians`` hold the name."""
     query = {"estate_id": estate_id}
-    for name in ("kind", "status", "household_id"):
+    for name in ("kind", "status", "household_id", "channel"):
         if name in filters:
             query[name] = filters[name]
     if TECHNICIAN_FILTER in filters:

@@ -1,6 +1,6 @@
 """Problems found on a steward's vacant-unit inspection (archive) become repair requests here,
 once however often the event is delivered."""
-from estate_common.testing import as_caller, event
+from estate_common.testing import as_caller, event, staff
 
 ESTATE = "est_1"
 
@@ -47,3 +47,19 @@ def test_an_inspection_without_problems_opens_nothing_and_another_one_opens_its_
     desk.on_vacant_inspection_recorded(inspection(PROBLEMS[:1]))
     desk.on_vacant_inspection_recorded(inspection(PROBLEMS[:1], inspection_id="vinsp_2"))
     assert len(desk.list_requests({"estate_id": ESTATE})["items"]) == 2
+
+
+def test_each_repair_names_its_inspection_and_problem_and_the_household_s_are_listed_by_channel(desk):
+    """A vacant-unit inspection's problem did not lead to the repair it opened: the request named
+    its inspection only in its description's words (a probe of the steward's work). It names the
+    inspection's id and the problem's number (vacant_inspection), and the household's requests of
+    the inspections are one list (channel=inspection)."""
+    desk.on_vacant_inspection_recorded(inspection(PROBLEMS))
+    as_caller(desk, staff("li", ["agent"], [ESTATE]))
+    desk.create_request({"estate_id": ESTATE, "data": {"kind": "repair", "household_id": "hh_1", "channel": "phone",
+                                                       "description": "the door bell"}})
+    found = desk.list_requests({"estate_id": ESTATE, "filters": {"household_id": "hh_1", "channel": "inspection"}})
+    assert sorted((r["vacant_inspection"]["id"], r["vacant_inspection"]["problem"]) for r in found["items"]) == [
+        ("vinsp_1", 1), ("vinsp_1", 2)]
+    [phoned] = desk.list_requests({"estate_id": ESTATE, "filters": {"channel": "phone"}})["items"]
+    assert "vacant_inspection" not in phoned  # only a repair an inspection opened names one
