@@ -482,6 +482,14 @@ def list_applications(db, estate_id, filters, limit, cursor):
     return store.page(db, "applications", estate_id, store.application_query(filters, today), limit, cursor)
 
 
+def list_owner_contacts(db, estate_id, filters, limit, cursor):
+    """``newest_first=true``: the same order backwards (the same cursors): a household's page shows
+    its latest contacts, which were on the list's last page (a probe of the steward's work)."""
+    filters = dict(filters or {})
+    newest_first = filters.pop("newest_first", None) == "true"
+    return store.page(db, "owner_contacts", estate_id, filters, limit, cursor, newest_first=newest_first)
+
+
 def list_notices(db, estate_id, filters, limit, cursor):
     """``building``: what that building's residents see (``store.notice_filters``)."""
     return store.page(db, "notices", estate_id, store.notice_filters(filters), limit, cursor)

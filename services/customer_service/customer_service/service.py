@@ -220,7 +220,8 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
 
     @rpc_method
     def list_owner_contacts(self, payload):
-        return self._list(payload, "owner_contacts")
+        return operations.list_owner_contacts(self.db, payload["estate_id"], payload.get("filters"),
+                                              payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
     def owner_contacts_due(self, payload):

@@ -58,6 +58,8 @@ INDEXES = {
         ([("estate_id", 1), ("kind", 1), ("contacted_at", 1)], {}),
         # a household's last steward contact (the due list's last_contacted_at: store.last_contacted)
         ([("estate_id", 1), ("household_id", 1), ("kind", 1), ("contacted_at", 1)], {}),
+        # a household's, in the list's order either way (its page shows the newest)
+        ([("estate_id", 1), ("household_id", 1), ("created_at", 1), ("_id", 1)], {}),
     ],
     **custom_fields_store.INDEXES,
 }
@@ -147,8 +149,8 @@ insert, find, get = named.insert, named.find, named.get
 change, follow, create, write = named.change, named.follow, named.create, named.write
 
 
-def page(db, collection, estate_id, filters, limit, cursor):
-    return store.page(db[collection], {"estate_id": estate_id, **filters}, limit, cursor)
+def page(db, collection, estate_id, filters, limit, cursor, newest_first=False):
+    return store.page(db[collection], {"estate_id": estate_id, **filters}, limit, cursor, newest_first=newest_first)
 
 
 def application_query(filters, today):

@@ -145,3 +145,21 @@ def test_a_households_last_contact_is_read_through_its_index(desk, monkeypatch):
         candidates = [{doc["_id"] for doc in collection._candidates(query)} for query in sent]
     # each its own household's steward contacts (the index's equality prefix), not the manager's visit
     assert [len(found) for found in candidates] == [2, 1]
+
+
+def test_a_household_s_contacts_are_listed_the_newest_first_on_asking(desk):
+    """A household's page shows its latest contacts: the list ran from the oldest, and the latest
+    were on its last page (a probe of the steward's work). ``newest_first=true`` walks the same
+    order backwards, with the same cursors."""
+    made = []
+    for day in (20, 21, 22):
+        clock.freeze(clock.parse_iso(f"2026-11-{day}T03:00:00Z"))
+        made.append(log(desk, STEWARD, contacted_at=f"2026-11-{day}T02:00:00Z")["id"])
+    log(desk, STEWARD, household_id="hh_2")
+    asked = {"household_id": "hh_1", "newest_first": "true"}
+    first = desk.list_owner_contacts({"estate_id": ESTATE, "filters": asked, "limit": 2})
+    assert [c["id"] for c in first["items"]] == made[:0:-1]
+    rest = desk.list_owner_contacts({"estate_id": ESTATE, "filters": asked, "limit": 2, "cursor": first["next_cursor"]})
+    assert [c["id"] for c in rest["items"]] == made[:1] and rest["next_cursor"] is None
+    oldest = desk.list_owner_contacts({"estate_id": ESTATE, "filters": {"household_id": "hh_1"}})["items"]
+    assert [c["id"] for c in oldest] == made
