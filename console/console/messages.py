@@ -2150,6 +2150,10 @@ _MESSAGES = {
     "household.problem": ("问题", "Problem"),
     "household.vacant_hint": ("每个问题生成一张报修单；完好则不填问题。", "Each problem opens a repair request; none when the unit is in order."),
     "household.vacant_recorded": ("巡检已登记。", "Inspection recorded."),
+    # a problem's repair request, which the inspection opened (its number, a link to it)
+    "household.problem_repair": ("已生成报修单", "Repair request"),
+    # the household's page lists its latest owner contacts; the register, filtered on it, all of them
+    "household.all_contacts": ("查看该户全部联系记录", "All of this household's contacts"),
     "hh_status.vacant": ("空置", "Vacant"),
     "hh_status.occupied": ("已入住", "Occupied"),
     "hh_status.renovating": ("装修中", "Renovating"),
@@ -2540,6 +2544,7 @@ _MESSAGES = {
     "field.works_from": ("装修开始日期", "Works from"),
     "field.works_to": ("装修结束日期", "Works to"),
     "field.works_ended": ("装修工期已过", "Works window ended"),
+    "field.newest_first": ("最新的在前", "Newest first"),
     "field.year": ("年度", "Year"),
     "field.zh": ("中文名称", "Chinese label"),
     # fields only an archive record's data holds (the events archive keeps)

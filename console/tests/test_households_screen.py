@@ -402,3 +402,60 @@ def test_the_households_list_filters_on_a_status(client, fake, documented_routes
     assert [c["params"].get("status") for c in fake.calls
             if c["method"] == "GET" and c["path"].endswith("/households")][-1] is None
     _only_documented(fake, documented_routes)
+
+
+def test_the_household_s_latest_owner_contacts_are_on_its_page_with_a_link_to_all(client, fake, documented_routes):
+    """The steward's monthly contacts and the manager's visits of a household were in the contacts
+    register only: its page named none (a probe of the steward's work). The latest few, as the API
+    lists them newest first, and a link to the register filtered on the household."""
+    sign_in(client, fake, roles=("steward",))
+    _household(fake)
+    contacts = [{"id": f"oc_{n}", "estate_id": ESTATE, "household_id": "hh_1", "kind": kind, "channel": channel,
+                 "contacted_at": f"2026-11-{day}T02:00:00Z", "summary": summary, "by": by, "created_at": STAMP}
+                for n, (kind, channel, day, summary, by) in enumerate((
+                    ("steward_contact", "phone", 28, "asked about the lift noise", "zhou"),
+                    ("manager_visit", "visit", 12, "yearly visit: the garden", "wang")))]
+    fake.on("GET", rf"{BASE}/owner-contacts", lambda body, params: {
+        "items": contacts if params.get("household_id") == "hh_1" and params.get("newest_first") == "true" else [],
+        "next_cursor": "c2"})
+    page = client.get("/households/hh_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    part = page.split('id="contacts"')[1].split("</section>")[0]
+    assert part.index("asked about the lift noise") < part.index("yearly visit: the garden")  # as listed
+    assert "物管员月度联系" in part and "经理走访" in part and "电话" in part and "zhou" in part
+    assert 'href="/desk/owner-contacts?household_id=hh_1"' in part
+    [read] = [c["params"] for c in fake.calls if c["path"].endswith("/owner-contacts")]
+    assert read == {"household_id": "hh_1", "newest_first": "true", "limit": 5}
+    en = client.get("/households/hh_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "All of this household&#39;s contacts" in en.split('id="contacts"')[1].split("</section>")[0]
+    _only_documented(fake, documented_routes)
+    # a role the contacts are not for (the gateway's x-roles: the desk's) is not asked them
+    sign_in(client, fake, roles=("technician",))
+    calls = len(fake.calls)
+    assert 'id="contacts"' not in client.get("/households/hh_1").get_data(as_text=True)
+    assert not [c for c in fake.calls[calls:] if c["path"].endswith("/owner-contacts")]
+
+
+def test_a_vacant_unit_problem_links_to_the_repair_it_opened(client, fake, documented_routes):
+    """A vacant-unit inspection's problem becomes a repair request (channel inspection), and the
+    household's page did not lead to it (a probe of the steward's work): the household's inspection
+    repairs, one read, each naming its inspection and problem (vacant_inspection)."""
+    sign_in(client, fake, roles=("steward",))
+    _household(fake)
+    second = {**VACANT, "id": "vi_2", "problems": [{"number": 1, "description": "tap drips", "location": None}]}
+    fake.on("GET", rf"{BASE}/vacant-inspections", {"items": [VACANT, second], "next_cursor": None})
+    fake.on("GET", rf"{BASE}/service-requests", lambda body, params: {"items": [
+        {"id": "sr_7", "number": "SR-202610-0007", "vacant_inspection": {"id": "vi_1", "problem": 1}},
+        {"id": "sr_8", "number": "SR-202610-0008"}] if params.get("channel") == "inspection" else [],
+        "next_cursor": None})
+    page = client.get("/households/hh_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    part = page.split('id="vacant"')[1].split("</section>")[0]
+    assert '<a href="/desk/requests/sr_7">SR-202610-0007</a>' in part.split("damp ceiling")[1].split("</li>")[0]
+    assert "/desk/requests/" not in part.split("tap drips")[1].split("</li>")[0]  # opened before requests named it
+    [read] = [c["params"] for c in fake.calls if c["path"].endswith("/service-requests")]
+    assert read == {"household_id": "hh_1", "channel": "inspection", "limit": 200}
+    _only_documented(fake, documented_routes)
+    # an inspection that found nothing asks for no repair
+    fake.on("GET", rf"{BASE}/vacant-inspections", {"items": [{**VACANT, "problems": []}], "next_cursor": None})
+    calls = len(fake.calls)
+    client.get("/households/hh_1")
+    assert not [c for c in fake.calls[calls:] if c["path"].endswith("/service-requests")]

@@ -1,7 +1,8 @@
 """One household (front desk, archivists, managers): edit it (area, status, the owner's details,
 its custom values, ``PATCH`` with the version shown), its people (owner, tenants, family: add one, one leaves), the
 owner's transfer, status changes (move-in, renovation, move-out), the unit's takeover and handover
-(接管验收 / 交房: the checklist and its documents) and the inspections of a vacant unit.
+(接管验收 / 交房: the checklist and its documents), the inspections of a vacant unit (each
+problem with the repair request it opened) and the latest owner contacts.
 
 Each form posts to its documented route; a refusal re-renders the page with the problem's field
 errors next to that form's inputs and what was typed. Which step is allowed, the outcome of a
@@ -9,7 +10,7 @@ checklist and the repair requests a vacant-unit inspection opens are the API's."
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from .. import i18n
+from .. import i18n, permissions
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import accounts, common
@@ -24,6 +25,11 @@ HANDOVER_KINDS = ("takeover", "handover")
 CHECK_ROWS = 6  # blank checklist rows of a takeover / handover (blank ones are not sent)
 DOCUMENT_ROWS = 3
 PROBLEM_ROWS = 3
+# the household's latest owner contacts on its page (the steward's monthly ones, the manager's
+# visits: the register, filtered on it, lists them all)
+CONTACTS_SHOWN = 5
+# the household's repairs its vacant-unit inspections opened, read at once (a vacant unit's few)
+INSPECTION_REPAIRS = 200
 
 
 def _path(household_id, rest=""):
@@ -49,11 +55,16 @@ def detail(household_id, problem=None, failed=""):
     handovers = _optional(lambda: g.api.get(f"{estate}/handovers", household_id=household_id, limit=common.PAGE_SIZE))
     vacant = _optional(lambda: g.api.get(f"{estate}/vacant-inspections", household_id=household_id,
                                          limit=common.PAGE_SIZE))
+    contacts = _optional(lambda: g.api.get(f"{estate}/owner-contacts", household_id=household_id,
+                                           newest_first="true", limit=CONTACTS_SHOWN)) \
+        if permissions.may("GET", "owner-contacts") else None
     return render_template(
         "households/detail.html", household=household, people=people,
         account=accounts.household_account(household_id),
         handovers=None if handovers is None else handovers.get("items", []),
         vacant_inspections=None if vacant is None else vacant.get("items", []),
+        repairs_of_problems=_repairs_of_problems(household_id, (vacant or {}).get("items", [])),
+        contacts=None if contacts is None else contacts.get("items", []),
         statuses=STATUSES, relations=RELATIONS, arriving=ARRIVING, steps=STEPS, handover_kinds=HANDOVER_KINDS,
         check_rows=range(CHECK_ROWS), document_rows=range(DOCUMENT_ROWS), problem_rows=range(PROBLEM_ROWS),
         key=common.form_key(), form=request.form if failed else {}, failed=failed,
@@ -61,6 +72,19 @@ def detail(household_id, problem=None, failed=""):
         custom_values_form=request.form if failed == "edit" else common.custom_form(household),
         field_errors=problem.field_errors if isinstance(problem, ApiProblem) else {},
         problem=problem or common.take_problem(), label_of=common.household_label(household))
+
+
+def _repairs_of_problems(household_id, inspections):
+    """``{(inspection id, problem number): request}``: the repair each problem of a vacant-unit
+    inspection opened (channel ``inspection``; the request names its ``vacant_inspection``), one read
+    of the household's, none when no inspection found a problem; a request opened before requests
+    named their inspection is left out (its problem shows no link)."""
+    if not any(inspection.get("problems") for inspection in inspections):
+        return {}
+    page = _optional(lambda: g.api.get(g.api.estate(g.user.estate_id, "service-requests"), household_id=household_id,
+                                       channel="inspection", limit=INSPECTION_REPAIRS))
+    return {(found["vacant_inspection"]["id"], found["vacant_inspection"]["problem"]): found
+            for found in (page or {}).get("items", []) if found.get("vacant_inspection")}
 
 
 def _send(household_id, name, call, done_key):
