@@ -1,0 +1,36 @@
+"""What a probe of one repair's whole chain (owner portal, desk, technician, cashier, archive)
+found in the console."""
+from .conftest import ESTATE, sign_in
+
+REPAIR = {"id": "sr_1", "number": "SR-2026-000001", "kind": "repair", "household_id": None, "channel": "portal",
+          "description": "leak", "status": "dispatched", "due_at": "2026-12-06T13:49:00Z", "category": "drainage",
+          "created_at": "2026-12-05T13:49:00Z", "work_order_id": "wo_1", "history": []}
+
+
+def test_a_request_names_the_visit_agreed_for_its_open_order(client, fake):
+    """The owner calls the desk to ask when the technician comes: the request's page named its order
+    and its status (已预约) and not the time agreed, which the owner's own portal page showed (a
+    probe of the repair chain). The visit still to come only: one agreed before the work started
+    is past, a new one after it is the next."""
+    sign_in(client, fake, username="amy", roles=("agent",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", REPAIR)
+    appointed = {"id": "wo_1", "number": "WO-2026-000001", "status": "appointed",
+                 "appointment": {"at": "2026-12-06T20:30:00.000Z", "set_at": "2026-12-05T13:51:00.000Z",
+                                 "reason": "not at home in the morning", "by": "tom"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [appointed], "next_cursor": None})
+    page = client.get("/desk/requests/sr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    # on the estate's clock (Asia/Shanghai here)
+    assert '<a href="/engineering/work-orders/wo_1">WO-2026-000001</a> · Appointed · Appointment 07 Dec 2026 04:30' \
+        in page
+    started = {**appointed, "status": "in_progress", "started_at": "2026-12-05T13:52:00.000Z"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [started], "next_cursor": None})
+    page = client.get("/desk/requests/sr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "WO-2026-000001</a> · In progress</li>" in page
+    again = {**started, "appointment": {**started["appointment"], "set_at": "2026-12-05T14:00:00.000Z"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [again], "next_cursor": None})
+    page = client.get("/desk/requests/sr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "In progress · Appointment 07 Dec 2026 04:30" in page
+    done = {**again, "status": "completed"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [done], "next_cursor": None})
+    page = client.get("/desk/requests/sr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "WO-2026-000001</a> · Completed</li>" in page
