@@ -34,3 +34,18 @@ def test_a_request_names_the_visit_agreed_for_its_open_order(client, fake):
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [done], "next_cursor": None})
     page = client.get("/desk/requests/sr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "WO-2026-000001</a> · Completed</li>" in page
+
+
+def test_the_payment_form_names_the_household_the_money_is_for(client, fake):
+    """A cashier sent from a bill's row (…/payments/new?household_id=) was shown the unpaid total and
+    the bills, never the flat (a probe of the repair chain): its address and current owner."""
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_1", {
+        "id": "hh_1", "building": "3", "unit": "2", "room": "1201", "owner": {"name": "Wang Fang", "phone": "139****5678"}})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_1/account", {
+        "household_id": "hh_1", "building": "3", "unit": "2", "room": "1201", "unpaid_cents": 13000,
+        "overdue_cents": 0, "prepaid_cents": 0, "bills": [], "payments": []})
+    page = client.get("/accounts/payments/new?household_id=hh_1",
+                      headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<dd data-household>3-2-1201 <span class="muted">current owner Wang Fang</span></dd>' in page

@@ -52,8 +52,12 @@ def _payment_page(household_id, problem=None):
         unpaid = g.api.get(g.api.estate(g.user.estate_id, "bills"), household_id=household_id, status="unpaid",
                            limit=200).get("items", [])
     typed = request.form if problem else {}
+    # the flat the money is for, by its address and owner: the form named none, its totals and bills
+    # alone, when the cashier came from a bill's row (a probe of the repair chain)
+    household = common.household_or_none(household_id) if household_id else None
     return render_template("accounts/new_payment.html", search=search, households=households,
-                           household_id=household_id, unpaid=unpaid, methods=METHODS, key=common.form_key(),
+                           household_id=household_id, household=household,
+                           unpaid=unpaid, methods=METHODS, key=common.form_key(),
                            account=household_account(household_id),
                            form=typed, ticked=set(typed.getlist("bill_id")) if typed else set(),
                            problem=problem or common.take_problem())
