@@ -160,9 +160,13 @@ def appointment_update(request, appointed_event):
 def appointment_shown(request):
     """The appointment the owner is shown: the one of the work order the repair waits for, while it
     waits (``dispatched``); None otherwise, and while a follow-up's order is not known yet (the
-    first order's time is not the follow-up's)."""
+    first order's time is not the follow-up's). One agreed before the technician came on site is
+    not awaited: the portal said when he comes beside "the technician came" when he came earlier
+    than agreed (a probe of the repair chain); one agreed after (the work could not be finished) is."""
     kept = request.get("_appointment")
     if not kept or request["kind"] != "repair" or request["status"] != "dispatched":
+        return None
+    if request.get("started_at") and clock.parse_iso(kept["set_at"]) <= clock.parse_iso(request["started_at"]):
         return None
     awaited = _awaited_order(request)
     if awaited != kept["work_order_id"] and (awaited is not None or _open_follow_up(request)):

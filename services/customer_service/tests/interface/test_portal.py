@@ -335,7 +335,9 @@ def test_the_filer_sees_when_the_technician_comes_that_the_time_changed_and_when
         "request_id": request["id"], "household_id": "hh_1", "priority": "normal",
         "started_at": "2026-11-25T06:10:00.000Z", "response_minutes": 30}))
     view = tracked(desk, answer["tracking_code"])
-    assert view["on_site_at"] == "2026-11-25T06:10:00.000Z" and view["appointment"]["at"] == "2026-11-25T06:00:00.000Z"
+    # he came: the visit is no longer awaited (the box said when he comes beside "he came"), its step stays
+    assert view["on_site_at"] == "2026-11-25T06:10:00.000Z" and view["appointment"] is None
+    assert view["last_appointment"]["at"] == "2026-11-25T06:00:00.000Z"
     desk.on_work_order_completed(event("maintenance", "work_order_completed", ESTATE, {
         "id": "wo_1", "number": "WO-2026-000001", "source": {"type": "service_request", "id": request["id"]},
         "request_id": request["id"], "household_id": "hh_1", "priority": "normal",

@@ -90,3 +90,17 @@ def test_a_repair_shows_the_appointment_of_the_order_it_waits_for_and_no_earlier
     assert portal.tracking_view(request(status="completed"), "UTC")["last_appointment"] is None  # none agreed
     complaint = request(kind="complaint", status="open", started_at="t1")
     assert portal.tracking_view(complaint, "UTC")["on_site_at"] is None
+
+
+def test_a_visit_agreed_before_the_technician_came_is_no_longer_awaited():
+    """The technician came before the time agreed (the owner called him in): the portal still said
+    when he comes, a day later, beside "the technician came" (a probe of the repair chain). A new
+    appointment after the work started (it could not be finished) is the visit awaited again."""
+    kept = {"work_order_id": "wo_1", "at": "2026-12-06T20:30:00.000Z", "set_at": "2026-12-05T13:51:50.554Z",
+            "rescheduled": True, "previous_at": "2026-12-06T15:00:00.000Z"}
+    came = request(status="dispatched", work_order_id="wo_1", _appointment=kept, started_at="2026-12-05T13:52:05.420Z")
+    view = portal.tracking_view(came, "UTC")
+    assert view["appointment"] is None
+    assert view["last_appointment"]["at"] == kept["at"] and view["on_site_at"] == "2026-12-05T13:52:05.420Z"
+    again = {**kept, "set_at": "2026-12-05T15:00:00.000Z", "at": "2026-12-07T02:00:00.000Z"}
+    assert portal.tracking_view({**came, "_appointment": again}, "UTC")["appointment"]["at"] == again["at"]
