@@ -625,6 +625,24 @@ def test_the_published_disclosures_are_listed_newest_first_a_page_at_a_time_each
     assert 'href="/portal/E1/disclosures"' in form  # the form leads to it, as to the notices
 
 
+def test_a_disclosure_s_publication_time_is_on_the_estate_s_clock(client, fake):
+    """An estate in New York: its disclosure published at 08:58 there read "公示于 21:58", Shanghai's
+    clock (a probe of the repair chain). The answers' timezone, as the tracking view's; without
+    one (a gateway older than it) the console's default as before."""
+    fake.on("GET", r"/api/v1/public/estates/E1/disclosures/2026-11",
+            {**PUBLISHED, "published_at": "2026-12-05T13:58:49.293Z", "timezone": "America/New_York"})
+    fake.on("GET", r"/api/v1/public/estates/E1/disclosures", {
+        "estate_name": "绿城花园", "next_cursor": None, "timezone": "America/New_York",
+        "items": [{"period": "2026-11", "version": 2, "published_at": "2026-12-05T13:58:49.293Z"}]})
+    for path in ("/portal/E1/disclosures", "/portal/E1/disclosures/2026-11"):
+        html = client.get(path, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+        assert "第 2 版，公示于 2026-12-05 08:58" in html, path
+    fake.on("GET", r"/api/v1/public/estates/E1/disclosures/2026-11",
+            {**PUBLISHED, "published_at": "2026-12-05T13:58:49.293Z"})
+    html = client.get("/portal/E1/disclosures/2026-11", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "第 2 版，公示于 2026-12-05 21:58" in html
+
+
 def test_a_disclosure_not_published_or_of_no_estate_is_the_portals_not_found_page(client, fake):
     fake.on("GET", r"/api/v1/public/estates/E1/disclosures/2026-12", problem(404, "Not found", "not found", "not_found"))
     fake.on("GET", r"/api/v1/public/estates/E1/disclosures/2026-13", problem(

@@ -1142,7 +1142,7 @@ def published_disclosure(db, estate_code, period):
     """What the public link shows: the published snapshot only (404 before, and for an unknown code)."""
     estate_id = store.estate_id_by_code(db, estate_code)
     return reports.published_view(store.find_disclosure(db, estate_id, reports.disclosure_id(estate_id, period)),
-                                  store.estate_name(db, estate_id))
+                                  store.estate_name(db, estate_id)) | {"timezone": store.estate_timezone(db, estate_id)}
 
 
 def published_disclosures(db, estate_code, limit, cursor):
@@ -1151,7 +1151,8 @@ def published_disclosures(db, estate_code, limit, cursor):
     portal opened one month by its link and listed none: an owner could not find the past ones."""
     estate_id = store.estate_id_by_code(db, estate_code)
     listed = store.published_disclosures(db, estate_id, limit, cursor, reports.published_entry)
-    return {"estate_name": store.estate_name(db, estate_id), **listed}
+    # the estate's time zone, to show the times on its clock (the page read Shanghai's: a probe)
+    return {"estate_name": store.estate_name(db, estate_id), **listed, "timezone": store.estate_timezone(db, estate_id)}
 
 
 # -- a household's account (对账单) --------------------------------------------------------------

@@ -920,6 +920,11 @@ def estate_id_by_code(db, code):
 def estate_name(db, estate_id):
     estate = replica.get(db, "estate", estate_id, estate_id)
     return estate.get("name") if estate else None
+
+
+def estate_timezone(db, estate_id):
+    """The estate's IANA time zone from its copy (Asia/Shanghai while none has come)."""
+    return replica.estate_timezone(db, estate_id)
 # -- what this service closed, reported to archive (estate_common.closed_counts) ----------------
 
 def estate_ids(db):

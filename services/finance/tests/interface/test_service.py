@@ -2041,6 +2041,21 @@ def test_owners_list_the_published_disclosures_newest_first_a_page_at_a_time(fin
     assert finance.published_disclosures({"estate_code": "EST-2"})["items"] == []
 
 
+def test_owners_read_a_disclosure_s_publication_time_on_the_estate_s_clock(finance):
+    """The portal said "published 21:58" in an estate in New York for one published at 08:58 there:
+    the public answers named no time zone, the page read Shanghai's (a probe of the repair chain).
+    Both answers say the estate's, as the tracking view and the notice board do."""
+    finance.copy_estate_edit(event("archive", "estate_updated", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": ESTATE.upper().replace("_", "-"), "name": "West Lake",
+        "address": "9 Lake Rd", "timezone": "America/New_York", "version": 2}))
+    acting(finance, MANAGER)
+    finance.publish_disclosure({"estate_id": ESTATE, "id": "2026-10"})
+    as_caller(finance, PORTAL)
+    assert finance.published_disclosures({"estate_code": "EST-1"})["timezone"] == "America/New_York"
+    assert finance.published_disclosure({"estate_code": "EST-1", "period": "2026-10"})["timezone"] == "America/New_York"
+    assert finance.published_disclosures({"estate_code": "EST-2"})["timezone"] == "Asia/Shanghai"
+
+
 def test_a_cost_and_its_reversal_are_announced_once_in_their_writes(finance):
     """Neither was announced, so the archive kept no record of the costs behind a disclosure nor of
     one taken back (found by review)."""
