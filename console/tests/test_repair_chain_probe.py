@@ -41,7 +41,8 @@ def test_the_payment_form_names_the_household_the_money_is_for(client, fake):
     the bills, never the flat (a probe of the repair chain): its address and current owner."""
     sign_in(client, fake, username="carol", roles=("cashier",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_1", {
-        "id": "hh_1", "building": "3", "unit": "2", "room": "1201", "owner": {"name": "Wang Fang", "phone": "139****5678"}})
+        "id": "hh_1", "building": "3", "unit": "2", "room": "1201",
+        "owner": {"name": "Wang Fang", "phone": "139****5678"}})
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills", {"items": [], "next_cursor": None})
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_1/account", {
         "household_id": "hh_1", "building": "3", "unit": "2", "room": "1201", "unpaid_cents": 13000,
@@ -49,3 +50,22 @@ def test_the_payment_form_names_the_household_the_money_is_for(client, fake):
     page = client.get("/accounts/payments/new?household_id=hh_1",
                       headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<dd data-household>3-2-1201 <span class="muted">current owner Wang Fang</span></dd>' in page
+
+
+def test_a_repair_registered_as_an_emergency_says_so_on_its_page_and_in_the_register(client, fake):
+    """A burst pipe registered as an emergency (its order due in minutes, marked 紧急 on the board)
+    read as any repair on the request's page and in the register (a probe of the repair chain)."""
+    sign_in(client, fake, username="amy", roles=("agent",))
+    emergency = {**REPAIR, "emergency": True, "channel": "phone", "work_order_id": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", emergency)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests",
+            {"items": [emergency, {**REPAIR, "id": "sr_2", "number": "SR-2026-000002", "emergency": False}],
+             "next_cursor": None})
+    page = client.get("/desk/requests/sr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'SR-2026-000001 <span class="status">Dispatched</span> <span class="badge badge-late">Emergency</span></h1>' \
+        in page
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", {**emergency, "emergency": False})
+    plain = client.get("/desk/requests/sr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Emergency</span>" not in plain
+    register = client.get("/desk/requests").get_data(as_text=True)
+    assert register.count('<span class="badge badge-late">紧急</span>') == 1
