@@ -9,7 +9,7 @@ from functools import partial
 
 from estate_common import calendar, clock, custom_fields, fee_prices, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
-from estate_common.kpis import before_the_estate, per_estate_month
+from estate_common.kpis import before_the_estate, per_estate_month, rules_of_period
 from estate_common.store import DEFAULT_PAGE, decode_cursor, encode_cursor, public
 
 from . import (applications, complaint_analysis, domain, events, front_desk, handling, household_correction,
@@ -131,17 +131,18 @@ def owner_contacts_due(db, estate_id, filters, limit, cursor):
     """The households still owed their steward contacts in a local month (``period``, the estate's
     current month when left out; a month not begun is a 422), by ``owner_contacts.still_owed``, the
     KPI's rule: this month's, whom the steward has still to contact; a past month's, who fell
-    short. In the lists' order (registration, then id) with their cursors, computed over the
+    short, by the number required when it ended (``rules_of_period``, as the KPI). In the lists' order (registration, then id) with their cursors, computed over the
     estate's households as the KPI is; each with its flat and its last steward contact before the
     month's end. No owner's name or phone: the contacts' list shows none either."""
-    rules = store.rules_for(db, estate_id)
-    tz, per_month = rules["timezone"], rules["owner_contacts_per_month"]
+    tz = store.estate_timezone(db, estate_id)
     current = calendar.period_of(clock.now(), tz)
     period = (filters or {}).get("period") or current
     if period > current:
         raise BusinessRuleViolation("the month has not begun",
                                     [field_error("period", "is a month after the estate's current one")])
-    start, end = calendar.month_bounds(period, tz)
+    # the number required as the KPI counts it: the settings in force at a past month's end
+    rules, start, end = rules_of_period(partial(store.rules_for, db), estate_id, period)
+    per_month = rules["owner_contacts_per_month"]
     owed = owner_contacts.still_owed(store.kpi_households(db, estate_id),
                                      store.steward_contacts(db, estate_id, start, end), per_month, period, tz)
     ordered = sorted(({**household, "created_at": household.get("created_at") or UNREGISTERED, "contacts": contacts}

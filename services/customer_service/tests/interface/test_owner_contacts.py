@@ -163,3 +163,19 @@ def test_a_household_s_contacts_are_listed_the_newest_first_on_asking(desk):
     assert [c["id"] for c in rest["items"]] == made[:1] and rest["next_cursor"] is None
     oldest = desk.list_owner_contacts({"estate_id": ESTATE, "filters": {"household_id": "hh_1"}})["items"]
     assert [c["id"] for c in oldest] == made
+
+
+def test_a_past_months_list_counts_by_the_settings_its_contact_rate_counts_by(desk):
+    """A past month's KPI counts the contacts required when it ended (``rules_of_period``): the
+    list of who fell short then is by the same number, not by the one set since (found by review:
+    October's list named a household its contact rate counted as contacted)."""
+    clock.freeze(clock.parse_iso("2026-11-02T02:00:00Z"))
+    log(desk, STEWARD, household_id="hh_1", contacted_at="2026-10-20T02:00:00Z")
+    as_caller(desk, MANAGER)
+    desk.update_settings({"estate_id": ESTATE, "data": {"owner_contacts_per_month": 2}})  # from November
+    october = due(desk, filters={"period": "2026-10"})
+    assert (october["required"], [(h["household_id"], h["required"]) for h in october["items"]]) == (1, [("hh_2", 1)])
+    as_caller(desk, MANAGER)
+    rate = desk.kpis({"period": "2026-10", "estate_ids": [ESTATE]})["estates"][ESTATE]["owner_contact_rate"]
+    assert rate["denominator"] - rate["numerator"] == october["total"] == 1
+    assert due(desk)["required"] == 2  # November's: the number set now
