@@ -166,6 +166,7 @@ def _template_helpers():
         "plain": i18n.plain,
         "field_value": i18n.field_value,
         "change_action": i18n.change_action,
+        "record_event": i18n.record_event,
         "field_name": i18n.field_name,
         "error_field": i18n.error_field,
         "problem_title": i18n.problem_title,

@@ -583,6 +583,21 @@ def change_action(action):
     return str(action)
 
 
+# a recorded event that reads otherwise when its data says so: a work order's visit agreed (工单预约)
+# or, in place of an earlier time, moved (工单改约): ``event.<type>.<flag>``
+_EVENT_FLAGS = {"work_order_appointed": "rescheduled"}
+
+
+def record_event(record):
+    """An archive record's event in words (``event.<type>``), a variant of it where its data's flag
+    is set (``_EVENT_FLAGS``: an appointment moved reads 工单改约, not 工单预约)."""
+    event_type = (record or {}).get("event_type")
+    flag = _EVENT_FLAGS.get(event_type)
+    if flag and ((record.get("data") or {}).get(flag) is True) and f"event.{event_type}.{flag}" in CATALOGUES[language()]:
+        return translate(f"event.{event_type}.{flag}")
+    return label("event", event_type)
+
+
 def field_name(name):
     """A stored record's field as a person reads it (``field.<name>``), or its name."""
     return label("field", name)

@@ -1231,6 +1231,10 @@ _MESSAGES = {
     "event.work_order_completed": ("工单完工", "Work order completed"),
     "event.work_order_cancelled": ("工单取消", "Work order cancelled"),
     "event.work_order_overdue": ("工单逾期", "Work order overdue"),
+    "event.work_order_assigned": ("工单派工", "Work order assigned"),
+    "event.work_order_appointed": ("工单预约", "Appointment agreed"),
+    # the same event when its time is a new one in place of an earlier (``rescheduled``: i18n.record_event)
+    "event.work_order_appointed.rescheduled": ("工单改约", "Appointment moved"),
     "event.equipment_registered": ("设备建档", "Equipment registered"),
     "event.equipment_record_added": ("设备履历记录", "Equipment record added"),
     "event.patrol_round_finished": ("巡逻完成", "Patrol round finished"),
@@ -1303,6 +1307,9 @@ _MESSAGES = {
     "field.completed_at": ("完工时间", "Completed at"),
     "field.due_at": ("期限", "Due"),
     "field.deadline_at": ("截止时间", "Deadline"),  # a late work order's (work_order_overdue): the one that passed
+    "field.assigned_at": ("派工时间", "Assigned at"),  # a work order's assignment (work_order_assigned)
+    "field.set_at": ("约定时间", "Agreed at"),  # when a work order's visit was agreed (work_order_appointed)
+    "field.rescheduled": ("改约", "Rescheduled"),  # the visit agreed is a new time in place of an earlier one
     "field.outcome": ("处理结果", "Outcome"),
     "field.amount_cents": ("金额（元）", "Amount"),
     "field.amount": ("金额（元）", "Amount"),
@@ -2283,8 +2290,6 @@ _MESSAGES = {
     "event.renovation_review_requested": ("申请装修审核", "Renovation review requested"),
     "event.renovation_reviewed": ("装修审核", "Renovation reviewed"),
     "event.work_order_started": ("工单开工", "Work order started"),
-    "event.work_order_assigned": ("工单派工", "Work order assigned"),
-    "event.work_order_appointed": ("工单预约上门", "Work order appointment set"),
     "change.created": ("创建", "created"),
     "change.updated": ("变更", "changed"),
     "change.cancelled": ("取消", "cancelled"),

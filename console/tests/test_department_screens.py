@@ -953,6 +953,33 @@ def test_a_patrol_rounds_record_is_named_by_its_route_and_start(client, fake):
     assert "巡更 East loop 2026-11-30 22:00" in page and ">巡更 pr_1<" not in page
 
 
+def test_an_orders_appointments_read_agreed_or_moved_and_its_assignment_who_was_sent(client, fake):
+    """archive keeps an order's assignment and each visit agreed with the occupant: the records
+    page names an appointment by what it was, 工单预约 or, a new time in place of one, 工单改约,
+    and each field by its label (set_at, rescheduled and assigned_at read as their code names)."""
+    sign_in(client, fake, username="ann", roles=("archivist",))
+    base = {"estate_id": ESTATE, "subject_type": "work_order", "subject_id": "wo_1", "source": "maintenance",
+            "recorded_at": "2026-11-30T06:00:00Z", "actor": "tom"}
+    order = {"number": "WO-2026-000007", "request_id": None, "household_id": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records", {"items": [
+        {**base, "id": "ar_1", "event_type": "work_order_assigned", "occurred_at": "2026-11-30T01:00:00Z",
+         "data": {**order, "technician": "tom", "assigned_at": "2026-11-30T01:00:00Z"}},
+        {**base, "id": "ar_2", "event_type": "work_order_appointed", "occurred_at": "2026-11-30T02:00:00Z",
+         "data": {**order, "at": "2026-12-01T02:00:00Z", "set_at": "2026-11-30T02:00:00Z", "rescheduled": False}},
+        {**base, "id": "ar_3", "event_type": "work_order_appointed", "occurred_at": "2026-12-01T01:00:00Z",
+         "data": {**order, "at": "2026-12-02T06:00:00Z", "set_at": "2026-12-01T01:00:00Z", "rescheduled": True}},
+    ], "next_cursor": None})
+    page = client.get("/archive/records?subject_id=wo_1").get_data(as_text=True)
+    rows = {row.split('"', 1)[0]: row for row in page.split('<tr id="record-')[1:]}
+    assert "工单派工" in rows["ar_1"] and "<dt>派工时间</dt><dd>2026-11-30 09:00</dd>" in rows["ar_1"]
+    assert "工单预约" in rows["ar_2"] and "工单改约" not in rows["ar_2"]
+    assert "<dt>约定时间</dt><dd>2026-11-30 10:00</dd>" in rows["ar_2"] and "<dt>改约</dt><dd>否</dd>" in rows["ar_2"]
+    assert "工单改约" in rows["ar_3"] and "<dt>改约</dt><dd>是</dd>" in rows["ar_3"]
+    english = client.get("/archive/records?subject_id=wo_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Appointment agreed" in english and "Appointment moved" in english and "Work order assigned" in english
+    assert ">set_at<" not in english and ">rescheduled<" not in english and ">assigned_at<" not in english
+
+
 def test_a_records_content_names_the_request_and_the_household_it_names_by_id(client, fake, documented_routes):
     """A work order's records showed 服务请求（系统编号） sr_… and 房屋（系统编号） hh_… (review): the
     request by its number and the household by its flat, each read once for the page; one that

@@ -200,7 +200,7 @@ class SubjectLabels:
         corrected = next((r for r in theirs if r.get("id") == record_id), None)
         if corrected is None:
             return named
-        return f"{named} · {i18n.label('event', corrected.get('event_type'))} {i18n.when(corrected.get('occurred_at'))}"
+        return f"{named} · {i18n.record_event(corrected)} {i18n.when(corrected.get('occurred_at'))}"
 
     def _correcting(self, record_id, at):
         """The correction of ``record_id`` made at ``at``: among the records of a subject the page

@@ -20,6 +20,8 @@ RECORDED_EVENTS = {
     ("maintenance", "work_order_created"): "work_order",
     ("maintenance", "work_order_completed"): "work_order",
     ("maintenance", "work_order_overdue"): "work_order",  # its owed work past its deadline, announced once
+    ("maintenance", "work_order_assigned"): "work_order",  # the technician sent (派工), or another in his place
+    ("maintenance", "work_order_appointed"): "work_order",  # the visit agreed with the occupant (预约), or moved (改约)
     ("security_patrol", "patrol_round_finished"): "patrol_round",
     ("security_patrol", "anomaly_reported"): "patrol_anomaly",
     ("security_patrol", "incident_escalated"): "incident",

@@ -181,6 +181,14 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_overdue_work_order(self, event):
         self._record(event)
 
+    @consumes("maintenance", "work_order_assigned")
+    def record_work_order_assignment(self, event):
+        self._record(event)
+
+    @consumes("maintenance", "work_order_appointed")
+    def record_work_order_appointment(self, event):
+        self._record(event)
+
     @consumes("security_patrol", "patrol_round_finished")
     def record_patrol_round(self, event):
         self._record(event)

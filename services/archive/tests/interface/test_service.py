@@ -581,6 +581,38 @@ def test_a_late_work_order_is_kept_on_the_orders_record_once(archive, estate):
     assert len(found) == 2  # found by the number people know the order by
 
 
+def test_an_orders_assignment_and_appointments_are_kept_on_its_record_once_each(archive, estate):
+    """maintenance announces who an order is assigned to (``work_order_assigned``) and each time
+    agreed with the occupant, a new one too (``work_order_appointed``, ``rescheduled``): archive
+    kept neither, so an order's record never said who was sent or when he was to come. Each is
+    kept on the order's record beside its creation, once however often it is delivered."""
+    order = {"id": "wo_6", "number": "WO-2026-000006", "source": {"type": "service_request", "id": "sr_6"},
+             "request_id": "sr_6", "household_id": "hh_6"}
+    created = event("maintenance", "work_order_created", estate["id"], {
+        **order, "priority": "normal", "status": "pending", "created_at": "2026-11-20T08:00:00.000Z"})
+    assigned = event("maintenance", "work_order_assigned", estate["id"], {
+        **order, "technician": "tom", "assigned_at": "2026-11-20T08:05:00.000Z"})
+    agreed = event("maintenance", "work_order_appointed", estate["id"], {
+        **order, "at": "2026-11-21T02:00:00.000Z", "set_at": "2026-11-20T08:10:00.000Z", "rescheduled": False})
+    moved = event("maintenance", "work_order_appointed", estate["id"], {
+        **order, "at": "2026-11-22T06:00:00.000Z", "set_at": "2026-11-21T01:00:00.000Z", "rescheduled": True})
+    archive.record_work_order(created)
+    archive.record_work_order_assignment(assigned)
+    archive.record_work_order_assignment(assigned)  # redelivered
+    for each in (agreed, moved, agreed):
+        archive.record_work_order_appointment(each)
+    records = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "wo_6"}})["items"]
+    assert sorted(r["event_type"] for r in records) == [
+        "work_order_appointed", "work_order_appointed", "work_order_assigned", "work_order_created"]
+    assert {r["subject_type"] for r in records} == {"work_order"}
+    [sent] = [r for r in records if r["event_type"] == "work_order_assigned"]
+    assert sent["data"]["technician"] == "tom" and sent["household_id"] == "hh_6"
+    visits = sorted((r["data"]["at"], r["data"]["rescheduled"]) for r in records if r["event_type"] == "work_order_appointed")
+    assert visits == [("2026-11-21T02:00:00.000Z", False), ("2026-11-22T06:00:00.000Z", True)]
+    found = archive.list_records({"estate_id": estate["id"], "filters": {"number": "wo-2026-6"}})["items"]
+    assert len(found) == 4  # found by the number people know the order by
+
+
 def test_a_reversed_payment_is_kept_beside_its_posting(archive, estate):
     posted = dict(closed_events(estate["id"]))["record_payment"]
     reversed_ = event("finance", "payment_reversed", estate["id"], {
