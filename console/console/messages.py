@@ -1310,6 +1310,9 @@ _MESSAGES = {
     "field.assigned_at": ("派工时间", "Assigned at"),  # a work order's assignment (work_order_assigned)
     "field.set_at": ("约定时间", "Agreed at"),  # when a work order's visit was agreed (work_order_appointed)
     "field.rescheduled": ("改约", "Rescheduled"),  # the visit agreed is a new time in place of an earlier one
+    # a portal filing's registration (service_request_created): the desk's match, after the filing
+    "field.matched_at": ("匹配房屋时间", "Household matched at"),
+    "field.matched_by": ("匹配房屋人", "Household matched by"),
     "field.outcome": ("处理结果", "Outcome"),
     "field.amount_cents": ("金额（元）", "Amount"),
     "field.amount": ("金额（元）", "Amount"),

@@ -20,7 +20,9 @@ tracking view) and a tracking code. Plain functions: no broker, no store.
   console offers the household at that building, unit and room) and classifies a repair (its
   ``category``: the portal asks none, and an unclassified repair repeats nothing). Its
   ``service_request_created`` (which maintenance and archive need with a household) is held
-  until then: a repair then travels on exactly as a desk-registered one. Until then every other
+  until then: a repair then travels on exactly as a desk-registered one. That event's time and
+  actor are the match's, which its data names too (``matched_at``, ``matched_by``), beside
+  ``created_at``, the filing's: archive records the filing as the portal's, at its time. Until then every other
   desk step on it is refused (409). So nothing an anonymous filer can see tells whether a
   household lives at an address (a filing for a real one used to be dispatched at once, and
   its tracking view said so), and no anonymous filing opens a work order before the desk has
@@ -172,9 +174,12 @@ def match(request, household_id, now, user, earlier_repair_id=None, category=Non
     named = {"category": category} if category is not None else {}
     matched = {**classified(request, category), "household_id": household_id, **repeat}
     portal = {**request["portal"], "matched": True}
+    # announced now, by the desk: the event says so, beside its created_at (the filing), for a record of
+    # the filing that names the portal and its time, and who matched it when (archive)
+    announced = domain.created_event_data(matched) | {"matched_at": at, "matched_by": user}
     return Change({"household_id": household_id, "portal": portal, "updated_at": at, **named, **repeat},
                   [history_entry(at, user, "household_matched", household_id)],
-                  [("service_request_created", domain.created_event_data(matched))])
+                  [("service_request_created", announced)])
 
 
 # -- the filer's rating ---------------------------------------------------------------------------

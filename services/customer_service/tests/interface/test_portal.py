@@ -69,6 +69,26 @@ def test_a_repair_is_registered_with_channel_portal_and_travels_once_the_desk_ma
     assert "13800138000" not in str(created[0])  # the contact never travels
 
 
+def test_a_matched_filings_announcement_says_when_and_by_whom_it_was_matched_beside_when_it_was_filed(desk):
+    """A portal filing is announced when the desk matches it: its event's time and actor are the
+    match's, and archive recorded the owner's 08:49 filing as the desk's at 08:51 (a cross-department
+    probe). The event says so: ``created_at`` the filing, ``matched_at`` and ``matched_by`` the
+    match; a desk-registered request's carries neither."""
+    request = stored(desk, filed(desk))
+    clock.freeze(START + timedelta(minutes=2))
+    as_caller(desk, AGENT)
+    desk.match_request_household({"estate_id": ESTATE, "id": request["id"], "data": {"household_id": "hh_1"}})
+    [created] = desk.outbox.of_type("service_request_created")
+    assert created["data"]["created_at"] == clock.to_iso(START)
+    assert created["data"]["matched_at"] == created["occurred_at"] == clock.to_iso(START + timedelta(minutes=2))
+    assert created["data"]["matched_by"] == created["actor"] == "zhang"
+    desk.create_request({"estate_id": ESTATE, "data": {"kind": "consultation", "household_id": "hh_1",
+                                                       "channel": "phone", "description": "opening hours?"}})
+    registered = desk.outbox.of_type("service_request_created")[-1]
+    assert registered["data"]["channel"] == "phone"
+    assert "matched_at" not in registered["data"] and "matched_by" not in registered["data"]
+
+
 def test_a_portal_repair_matched_to_a_household_with_a_recent_one_is_a_repeat_owing_a_return_visit(desk):
     """Found by review: a repair filed on the portal was never judged a repeat (it has no
     household when filed), so it could close without the return visit a repeat always gets."""
