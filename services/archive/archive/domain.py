@@ -279,6 +279,7 @@ def household_event_data(household, changes=None):
 
 def record_from_event(subject_type, event, now):
     """An immutable archive record of one event; its _id follows from the event's id."""
+    occurred_at, actor = _when_and_who(event)
     return {
         "_id": ids.natural_id("rec", event["event_id"]),
         "estate_id": event["estate_id"],
@@ -286,14 +287,27 @@ def record_from_event(subject_type, event, now):
         "subject_id": event["data"]["id"],
         "event_type": event["event_type"],
         "source": event["source"],
-        "occurred_at": event["occurred_at"],
+        "occurred_at": occurred_at,
         "recorded_at": clock.to_iso(now),
-        "created_at": event["occurred_at"],
+        "created_at": occurred_at,
         "household_id": event["data"].get("household_id"),
         "request_id": event.get("request_id"),
-        "actor": event.get("actor"),
+        "actor": actor,
         "data": event["data"],
     }
+
+
+def _when_and_who(event):
+    """When a recorded event happened and who did it: its envelope's, but a portal filing's
+    registration is announced when the desk matches it, its time and actor the match's (they
+    stay in its data: ``matched_at``, ``matched_by``). Its record is the filing's, at its
+    ``created_at``, by its channel (``portal``: the filer has no account; the request's history
+    names the portal so). An event without ``matched_at`` (sent before it) is recorded as it was:
+    08:51 · the desk, where the owner filed at 08:49 (a cross-department probe)."""
+    data = event["data"]
+    if event["event_type"] == "service_request_created" and data.get("matched_at"):
+        return data["created_at"], data["channel"]
+    return event["occurred_at"], event.get("actor")
 
 
 def records_search(filters, tz):

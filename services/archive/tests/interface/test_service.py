@@ -464,6 +464,33 @@ def test_a_redelivered_event_is_recorded_once(archive, estate):
     assert len(records) == 1 and records[0]["subject_type"] == "service_request"
 
 
+def test_a_portal_filing_is_recorded_at_its_filing_as_the_portals_naming_who_matched_it(archive, estate):
+    """A portal filing is announced when the desk matches it: its record read 服务请求登记 08:51 ·
+    the agent, the match's time and name, though the owner filed it at 08:49 through the portal (a
+    cross-department probe). Its record is dated by the filing and names the portal; who matched
+    it and when stay in its data. An event from before (no ``matched_at``) is recorded as it was."""
+    filing = {"id": "sr_p", "number": "SR-2026-000002", "kind": "repair", "household_id": "hh_1",
+              "channel": "portal", "description": "leak", "due_at": None, "created_at": "2026-11-23T00:49:00.000Z"}
+    matched = event("customer_service", "service_request_created", estate["id"],
+                    {**filing, "matched_at": "2026-11-23T00:51:00.000Z", "matched_by": "zhang"}, actor="zhang")
+    matched["occurred_at"] = "2026-11-23T00:51:00.000Z"
+    archive.record_service_request(matched)
+    archive.record_service_request(matched)  # redelivered
+    [record] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "sr_p"}})["items"]
+    assert (record["occurred_at"], record["actor"]) == ("2026-11-23T00:49:00.000Z", "portal")
+    assert (record["data"]["matched_at"], record["data"]["matched_by"]) == ("2026-11-23T00:51:00.000Z", "zhang")
+    found = archive.list_records({"estate_id": estate["id"], "filters": {
+        "from": "2026-11-23T00:48:00.000Z", "to": "2026-11-23T00:50:00.000Z"}})["items"]
+    assert [r["subject_id"] for r in found] == ["sr_p"]  # searched by when it was filed
+
+    before = event("customer_service", "service_request_created", estate["id"], {**filing, "id": "sr_q"}, actor="zhang")
+    before["occurred_at"] = "2026-11-23T00:51:00.000Z"
+    archive.record_service_request(before)
+    [old] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "sr_q"}})["items"]
+    assert (old["occurred_at"], old["actor"]) == ("2026-11-23T00:51:00.000Z", "zhang")
+    assert archive.verify_archive({"estate_id": estate["id"]})["first_mismatch"] is None
+
+
 def test_records_are_scoped_by_estate_and_subject_type(archive, estate):
     archive.record_service_request(_request_created(estate["id"]))
     archive.record_service_request(_request_created("est_elsewhere"))
