@@ -61,6 +61,7 @@ def new_request(request_id, estate_id, data, number, created, rules, actor, earl
         "complaint": complaints.details(data, created, rules),
         **repairs.details(data, created, rules, earlier_repair_id),
         "work_order_id": None,
+        "technician": None,  # the technician of the order the repair waits for (repairs.technician_update)
         "started_at": None,
         "completed_at": None,
         "return_visit_due_at": None,

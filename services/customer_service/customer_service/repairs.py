@@ -77,12 +77,48 @@ def technician_update(request, assigned_event):
     a name is added once: a redelivered event, or a second order given to the same technician,
     changes nothing (None). Nobody is taken out: a technician whose order was reassigned (he asked
     for help, or a manager gave it to another) keeps reading the repair he worked on, as he still
-    reads that order's history in maintenance."""
+    reads that order's history in maintenance.
+
+    The technician of the order the repair waits for is named besides (``technician``, public, with
+    ``_assignment`` ``{work_order_id, assigned_at}`` inside to keep the latest): the gateway shows
+    him who called in full, as it shows him the occupant of his own work order, where another
+    technician sees them masked (``SEEN_ON_OWN_RECORD_BY``). He agrees the visit with the occupant,
+    and saw the caller masked (王** · 139****5678: a probe of the repair chain). A reassignment names
+    the new one; the completed or cancelled work names nobody (``completion_update``,
+    ``cancellation_update``), nor does an assignment that comes after it (each event has its queue)
+    or one of an order the repair no longer waits for (``_awaits``)."""
     technician = assigned_event["data"]["technician"]
     technicians = request.get("_technicians") or []
-    if request["kind"] != "repair" or technician in technicians:
+    if request["kind"] != "repair":
         return None
-    return Change({"_technicians": sorted({*technicians, technician})})
+    changes = {} if technician in technicians else {"_technicians": sorted({*technicians, technician})}
+    if _names_technician(request, assigned_event["data"]):
+        order = assigned_event["data"]
+        changes.update(technician=technician,
+                       _assignment={"work_order_id": order["id"], "assigned_at": order["assigned_at"]})
+    return Change(changes) if changes else None
+
+
+def _names_technician(request, order):
+    """Whether the assignment of ``order`` (a ``work_order_assigned``'s data) is the latest of the
+    work the repair waits for: the work is owed (not completed, not closed), the order is the one
+    awaited, and no later assignment of it is kept (a redelivered older one changes nothing)."""
+    if not allows(request, "complete") or not _awaits(request, order):
+        return False
+    kept = request.get("_assignment")
+    if kept and kept["work_order_id"] == order["id"]:
+        return clock.parse_iso(order["assigned_at"]) > clock.parse_iso(kept["assigned_at"])
+    return True
+
+
+def _awaits(request, order):
+    """Whether the repair waits for ``order``'s work: a follow-up's order while that follow-up is
+    open, its own order otherwise (either one's id not known yet: each event has its queue)."""
+    follow_up = _open_follow_up(request)
+    if order["source"]["type"] == "return_visit":
+        return bool(follow_up) and follow_up["id"] == order["source"]["id"] \
+            and follow_up.get("work_order_id") in (None, order["id"])
+    return not follow_up and request.get("work_order_id") in (None, order["id"])
 
 
 def dispatch_update(request, work_order_event):
@@ -200,7 +236,8 @@ def cancellation_update(request, cancelled_event):
         return None
     at = clock.to_iso(clock.parse_iso(order["cancelled_at"]))
     outcome = f"work order {order['number']} cancelled: {order['reason']}"
-    changes = {"status": next_status(request, "cancel"), "closed_at": at, "outcome": outcome, "updated_at": at}
+    changes = {"status": next_status(request, "cancel"), "closed_at": at, "outcome": outcome, "updated_at": at,
+               "technician": None}  # the work is over: nobody is named its technician
     follow_up = _open_follow_up(request)
     if follow_up and not follow_up.get("work_order_id"):  # its created event may come after this one
         changes["follow_ups"] = [dict(f, work_order_id=order["id"]) if f is follow_up else f
@@ -232,6 +269,7 @@ def completion_update(request, completed_event, rules):
         "return_visit_required": request["return_visit_required"] or emergency,
         "charge_cents": order.get("charge_cents", 0),
         "updated_at": completed_event["occurred_at"],
+        "technician": None,  # the work is done: nobody is named its technician (``technician_update``)
     }
     if request.get("answered_at") is None:
         changes["answered_at"] = changes["completed_at"]

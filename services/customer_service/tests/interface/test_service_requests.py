@@ -98,10 +98,11 @@ def test_a_technician_does_not_handle_requests(desk):
         shown(desk, created)
 
 
-def assigned(request, technician, order_id="wo_1", source_type="service_request"):
+def assigned(request, technician, order_id="wo_1", source_type="service_request", source_id=None):
     """maintenance's ``work_order_assigned`` of an order of ``request`` (an order from a patrol: no request)."""
     ours = source_type in ("service_request", "return_visit")
-    source = {"type": source_type, "id": request["id"] if source_type == "service_request" else f"src_{order_id}"}
+    source = {"type": source_type,
+              "id": source_id or (request["id"] if source_type == "service_request" else f"src_{order_id}")}
     return event("maintenance", "work_order_assigned", ESTATE, {
         "id": order_id, "number": "WO-2026-000001", "source": source, "request_id": request["id"] if ours else None,
         "household_id": request["household_id"] if ours else None, "technician": technician,
@@ -179,6 +180,71 @@ def test_a_repair_assigned_before_the_event_existed_is_read_by_the_desk_only(des
         shown(desk, repair)
     as_caller(desk, AGENT)
     assert listed(desk) == [repair["id"]]
+
+
+def test_a_repair_names_the_technician_of_the_order_it_waits_for_until_the_work_is_done(desk):
+    """The gateway shows the assigned technician who called in full (he agrees the visit with the
+    occupant, and saw 王** · 139****5678: a probe of the repair chain): the request names him, the
+    latest assignment of the order it waits for, and nobody once the work is done or when the
+    assignment comes after it (each event has its queue), nor for an order it no longer waits for."""
+    repair = desk.create_request(new("repair", contact={"name": "王五", "phone": "13912345678"}))
+    assert repair["technician"] is None
+    desk.on_work_order_created(created_order(repair, "wo_1", {"type": "service_request", "id": repair["id"]}))
+    first = assigned(repair, "li")
+    desk.on_work_order_assigned(first)
+    assert shown(desk, repair)["technician"] == "li"
+    as_caller(desk, TECHNICIAN)
+    assert shown(desk, repair)["technician"] == "li"  # what the gateway reads to show him the caller
+    as_caller(desk, AGENT)
+    clock.advance(timedelta(minutes=5))
+    desk.on_work_order_assigned(assigned(repair, "chen"))  # reassigned: the new one is named
+    desk.on_work_order_assigned(first)  # the older assignment redelivered changes nothing
+    assert shown(desk, repair)["technician"] == "chen"
+    assert "_assignment" not in shown(desk, repair) and "_technicians" not in shown(desk, repair)
+    assert desk.list_requests({"estate_id": ESTATE, "filters": {}})["items"][0]["technician"] == "chen"
+    desk.on_work_order_completed(completed(repair))
+    assert shown(desk, repair)["technician"] is None  # done: nobody is named
+    clock.advance(timedelta(minutes=5))
+    desk.on_work_order_assigned(assigned(repair, "zhao"))  # an assignment that comes after its completion
+    assert shown(desk, repair)["technician"] is None
+    recorded = visit(desk, repair, key="visit-t", satisfaction=2, notes="still dripping", problem_found=True)
+    follow_up = {"type": "return_visit", "id": recorded["follow_up_id"]}
+    clock.advance(timedelta(minutes=5))
+    desk.on_work_order_assigned(assigned(repair, "chen"))  # the first order's: not the work awaited now
+    assert shown(desk, repair)["technician"] is None
+    desk.on_work_order_assigned(assigned(repair, "zhao", "wo_2", "return_visit", recorded["follow_up_id"]))
+    assert shown(desk, repair)["technician"] == "zhao"  # the follow-up's, before its created event
+    desk.on_work_order_completed(completed(repair, "wo_2", at="2026-11-25T09:00:00.000Z", source=follow_up))
+    assert shown(desk, repair)["technician"] is None
+    assert "zhao" not in str(desk.outbox.published) and "王五" not in str(desk.outbox.published)
+
+
+def test_a_cancelled_repair_names_no_technician(desk):
+    repair = desk.create_request(new("repair"))
+    desk.on_work_order_assigned(assigned(repair, "li"))
+    assert shown(desk, repair)["technician"] == "li"
+    desk.on_work_order_cancelled(event("maintenance", "work_order_cancelled", ESTATE, {
+        "id": "wo_1", "number": "WO-2026-000001", "request_id": repair["id"], "household_id": "hh_1",
+        "reason": "the owner withdrew", "cancelled_at": "2026-11-23T03:00:00.000Z"}))
+    closed = shown(desk, repair)
+    assert closed["status"] == "closed" and closed["technician"] is None
+
+
+def test_a_repair_assigned_before_requests_named_technicians_names_one_at_its_next_assignment(desk):
+    """The rolling deploy: a repair whose order was assigned before has no ``technician`` (the
+    gateway shows the caller masked to every technician, as before) until the next assignment."""
+    repair = desk.create_request(new("repair"))
+    desk.on_work_order_assigned(assigned(repair, "li"))
+    desk.db.service_requests.update_one({"_id": repair["id"]}, {"$unset": {"technician": "", "_assignment": ""}})
+    assert "technician" not in shown(desk, repair)
+    as_caller(desk, TECHNICIAN)
+    assert listed(desk) == [repair["id"]]  # he reads it all the same (_technicians)
+    as_caller(desk, AGENT)
+    clock.advance(timedelta(minutes=5))
+    desk.on_work_order_assigned(assigned(repair, "li"))  # assigned again (he asked help, and took it back)
+    assert shown(desk, repair)["technician"] == "li"
+    desk.on_work_order_completed(completed(repair))
+    assert shown(desk, repair)["technician"] is None
 
 
 def test_a_technicians_export_of_requests_holds_his_repairs_only(desk):
