@@ -139,6 +139,62 @@ def test_a_technician_sees_his_own_orders_occupant_through_the_gateway(client, r
     assert [s["signed_by"] for s in seen] == ["王小明", "王**"]
 
 
+CALLER = {"name": "王五", "phone": "13912345678"}
+
+
+def assigned_repair(technician):
+    """A repair as customer service answers it, naming the technician of the order it waits for
+    (``technician``: null once the work is done), with who called and who confirmed a visit."""
+    return {"id": "sr_1", "kind": "repair", "technician": technician, "contact": dict(CALLER),
+            "portal": {"contact": dict(CALLER)}, "description": "厨房漏水, 请联系 13800138000",
+            "return_visits": [{"notes": "", "occupant_confirmation": {"method": "name", "name": "郑十一"}}]}
+
+
+def test_who_called_about_a_repair_is_shown_to_the_technician_of_its_open_order_masked_elsewhere():
+    """He agrees the visit with the occupant, and saw the caller masked (王* · 139****5678: a probe
+    of the repair chain): in full for the technician the request names, as the occupant of his own
+    work order is; masked for another technician, for him once nobody is named (the work done) or
+    another is (reassigned), and for a role whose table masks it whoever is named. The numbers
+    typed into its words stay masked for him, as on his work order."""
+    rule = next(r.path for r in ROUTES if r.rpc == "get_request")
+    masked_caller = {"name": "王*", "phone": "139****5678"}
+    for roles, user, technician, shown in ((["technician"], "li", "li", CALLER),
+                                           (["technician"], "zhao", "li", masked_caller),
+                                           (["technician"], "li", None, masked_caller),
+                                           (["technician"], "li", "zhao", masked_caller),
+                                           (["technician"], None, None, masked_caller),
+                                           (["security"], "li", "li", masked_caller),
+                                           (["agent"], "zhao", "li", CALLER)):
+        body = masking.for_caller("GET", rule, 200, assigned_repair(technician), roles, user)
+        assert body["contact"] == body["portal"]["contact"] == shown, (roles, user, technician)
+        confirmed = body["return_visits"][0]["occupant_confirmation"]["name"]
+        assert confirmed == ("郑十一" if shown == CALLER else "郑**"), (roles, user, technician)
+        if roles == ["technician"]:
+            assert body["description"] == "厨房漏水, 请联系 138****8000"
+    old = {key: value for key, value in assigned_repair(None).items() if key != "technician"}  # assigned before
+    assert masking.for_caller("GET", rule, 200, old, ["technician"], "li")["contact"] == masked_caller
+    listing = next(r.path for r in ROUTES if r.rpc == "list_requests")
+    page = {"items": [assigned_repair("li"), {**assigned_repair("zhao"), "id": "sr_2"}], "next_cursor": None}
+    masking.for_caller("GET", listing, 200, page, ["technician"], "li")
+    assert [item["contact"] for item in page["items"]] == [CALLER, masked_caller]
+
+
+def test_the_technician_assigned_to_a_repair_sees_who_called_through_the_gateway(client, rpc, accounts):
+    named = {"technician": "mask-technician"}
+    rpc.answer("customer_service", "get_request", lambda call: assigned_repair(named["technician"]))
+    own = accounts.user("mask-technician", ["technician"], ["A"])
+    other = accounts.user("mask-technician-2", ["technician"], ["A"])
+
+    def seen(token):
+        answer = client.get(f"{ESTATE}/service-requests/sr_1", headers={"Authorization": f"Bearer {token}"})
+        return answer.get_json()["contact"]
+    assert [seen(t) for t in (own, other)] == [CALLER, {"name": "王*", "phone": "139****5678"}]
+    named["technician"] = None  # the work completed: nobody is named
+    assert seen(own) == {"name": "王*", "phone": "139****5678"}
+    named["technician"] = "mask-technician-2"  # reassigned
+    assert [seen(t) for t in (own, other)] == [{"name": "王*", "phone": "139****5678"}, CALLER]
+
+
 def test_every_kind_of_the_table_is_marked_somewhere_and_the_routes_that_carry_it_are_found():
     found = {}
     for route in ROUTES:

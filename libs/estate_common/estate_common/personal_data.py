@@ -14,9 +14,9 @@ their files, the manager and the operator answer for all of it. Accounts need th
 name on bills and receipts, not the phone. Engineering and security work on a unit, not a
 person: they get the building, unit and room and a masked name (the surname, enough to
 greet someone at the door); the technician sees in full only the occupant who agreed to or
-signed off a work order assigned to him (``SEEN_ON_OWN_RECORD_BY``: the gateway applies it to
-the work orders it answers with; elsewhere, as in archive's records and in exports, that name
-is masked for him). Security and the front desk register visitors, so they see them.
+signed off a work order assigned to him, and who called about the repair his open work order
+is for (``SEEN_ON_OWN_RECORD_BY``: the gateway applies it to the work orders and the requests
+it answers with; elsewhere, as in archive's records and in exports, those are masked for him). Security and the front desk register visitors, so they see them.
 
 Free text is not a field of one person, yet owners type their numbers into it ("漏水, 请联系
 13800138000"): ``NUMBERS_IN_TEXT`` marks a text written for or by a household (a request's
@@ -55,9 +55,16 @@ SEEN_IN_FULL_BY = {
 }
 
 # A role that sees a kind in full only on its own record, and the field of the record that names
-# the user: the technician, on a work order assigned to him (its ``technician`` is a user name).
+# the user: the technician, on a work order assigned to him (its ``technician`` is a user name),
+# and on a repair request whose open work order is assigned to him (the request's ``technician``:
+# customer service names the technician of the order it waits for, null once the work is done).
+# He agrees the visit with the occupant, and saw who called masked, 王** · 139****5678 (a probe of
+# the repair chain); another technician, or he once the work is done or given to another, sees
+# them masked. A resident's ID number is not his to see, nor phones typed into text.
 SEEN_ON_OWN_RECORD_BY = {
     OCCUPANT_NAME: {"technician": "technician"},
+    RESIDENT_NAME: {"technician": "technician"},
+    RESIDENT_PHONE: {"technician": "technician"},
 }
 
 PHONES = frozenset({OWNER_PHONE, VISITOR_PHONE, RESIDENT_PHONE})

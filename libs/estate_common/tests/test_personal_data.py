@@ -43,6 +43,17 @@ def test_a_technician_sees_the_occupant_of_his_own_work_order_only():
     assert pd.sees_on_record(pd.OCCUPANT_NAME, ["agent"], "zhao", order)  # the table still rules
 
 
+def test_a_technician_sees_who_called_about_the_repair_his_open_order_is_for_only():
+    repair = {"id": "sr_1", "technician": "li"}  # the request names the technician of its open order
+    for kind in (pd.RESIDENT_NAME, pd.RESIDENT_PHONE):
+        assert pd.sees_on_record(kind, ["technician"], "li", repair)
+        assert not pd.sees_on_record(kind, ["technician"], "zhao", repair)
+        assert not pd.sees_on_record(kind, ["technician"], "li", {**repair, "technician": None})  # the work done
+        assert not pd.sees_on_record(kind, ["security"], "li", repair)  # not his role's to see
+    assert not pd.sees_on_record(pd.RESIDENT_ID_NUMBER, ["technician"], "li", repair)
+    assert not pd.sees_on_record(pd.NUMBERS_IN_TEXT, ["technician"], "li", repair)
+
+
 @pytest.mark.parametrize("kind, value, masked", [
     (pd.OWNER_PHONE, "13912345678", "139****5678"),
     (pd.VISITOR_PHONE, "021-12345678", "021*****5678"),
