@@ -1,6 +1,6 @@
 """What a probe of one repair's whole chain (owner portal, desk, technician, cashier, archive)
 found in the console."""
-from .conftest import ESTATE, sign_in
+from .conftest import ESTATE, problem, sign_in
 
 REPAIR = {"id": "sr_1", "number": "SR-2026-000001", "kind": "repair", "household_id": None, "channel": "portal",
           "description": "leak", "status": "dispatched", "due_at": "2026-12-06T13:49:00Z", "category": "drainage",
@@ -69,3 +69,28 @@ def test_a_repair_registered_as_an_emergency_says_so_on_its_page_and_in_the_regi
     assert "Emergency</span>" not in plain
     register = client.get("/desk/requests").get_data(as_text=True)
     assert register.count('<span class="badge badge-late">紧急</span>') == 1
+
+
+def test_a_work_order_names_who_called_about_its_repair_as_the_gateway_answers_it(client, fake):
+    """The technician agrees the visit with the occupant: his order's page named the request by its
+    number alone, and who called was on the request's page only, masked for him (王** · 139****5678:
+    a probe of the repair chain). From the read of the request the page makes already, as the
+    gateway answers it (in full for the technician the request names, masked for the others);
+    nothing when he may not read the request."""
+    sign_in(client, fake, username="tom", roles=("technician",))
+    order = {"id": "wo_1", "number": "WO-2026-000001", "description": "leak", "priority": "normal",
+             "status": "assigned", "technician": "tom", "source": {"type": "service_request", "id": "sr_1"},
+             "request_id": "sr_1", "request_number": "SR-2026-000001", "household_id": None,
+             "reported_at": "2026-12-05T13:49:00Z", "history": []}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", order)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1",
+            {**REPAIR, "technician": "tom", "contact": {"name": "王五", "phone": "13912345678"}})
+    page = client.get("/engineering/work-orders/wo_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<dt>Raised by</dt><dd id="raised-by">王五 · 13912345678</dd>' in page
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", {**REPAIR, "contact": None})
+    page = client.get("/engineering/work-orders/wo_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<dd id="raised-by"><span class="muted">not recorded</span></dd>' in page
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1",
+            problem(404, "no such service request in this estate", code="not_found"))
+    page = client.get("/engineering/work-orders/wo_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'id="raised-by"' not in page and "<dd>SR-2026-000001</dd>" in page

@@ -8,6 +8,7 @@ from .. import i18n, permissions
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
+from . import desk
 from . import registers
 from .register_specs import BY_SLUG, Field
 
@@ -150,7 +151,8 @@ def order_detail(order_id):
     # the request it came from by its number, never its id: the number the order keeps (a technician
     # who may not read the request saw its internal id: found by review), linked when the user
     # reads the request (one call: a technician reads those his orders come from, a 404 otherwise)
-    readable = common.number_of(f"service-requests/{order['request_id']}") if order.get("request_id") else None
+    repair = common.optional_read(f"service-requests/{order['request_id']}") if order.get("request_id") else None
+    readable = (repair or {}).get("number")
     request_number = order.get("request_number") or readable
     # the equipment a plan's or an inspection's order is for, by its code and name, linked (one
     # call, for a role that reads the ledger), and the earlier order a follow-up follows by its
@@ -175,6 +177,11 @@ def order_detail(order_id):
                            history=common.households_shown(order.get("history") or [], {
                                order["household_id"]: common.household_label(household)} if household else None),
                            request_readable=readable is not None, equipment=equipment,
+                           # who called about the repair, from the same read: the technician agrees
+                           # the visit with the occupant and had to open the request to find who
+                           # (a probe of the repair chain); in full for the one the request names as
+                           # its open order's technician, masked for the others (the gateway's)
+                           raised_by=desk.raised_by(repair) if repair else None, repair_read=repair is not None,
                            follows_number=follows_number,
                            material_rows=MATERIAL_ROWS,
                            field_steps=field_steps, steps=steps,
