@@ -29,10 +29,12 @@ def site(api, admin):
             "technician_name": technician_name, "other_technician": other_technician, "manager": manager}
 
 
-def repair_order(api, site):
-    """Register a repair at the desk and wait for the work order maintenance opens for it."""
+def repair_order(api, site, **extra):
+    """Register a repair at the desk (with ``extra`` fields) and wait for the work order maintenance
+    opens for it."""
     estate = site["estate"]
-    body = {"kind": "repair", "household_id": site["household"], "channel": "phone", "description": "kitchen pipe leaks"}
+    body = {"kind": "repair", "household_id": site["household"], "channel": "phone", "description": "kitchen pipe leaks",
+            **extra}
 
     def register():
         answer = api.post(f"/api/v1/estates/{estate}/service-requests", body, site["agent"])
@@ -87,6 +89,36 @@ def test_a_repair_from_the_desk_to_the_occupants_sign_off(api, site):
     elsewhere = api.get(f"/api/v1/estates/{site['estate']}/work-orders/{order['id']}", site["other_technician"]).json()
     assert elsewhere["signed_by"] == elsewhere["consent"]["by"] == "L* ***"
     assert shown["signed_by"] == shown["consent"]["by"] == "Li Lei"
+
+
+def test_the_technician_of_a_repairs_open_order_sees_who_called_in_full_until_the_work_is_done(api, site, admin):
+    """He agrees the visit with the occupant, and saw the caller masked (王* · 139****5678: a probe
+    of the repair chain): in full for the technician the open order is assigned to, through the
+    request's technician kept from work_order_assigned; masked for the one it was taken from, and
+    for everyone once the work is done."""
+    estate = site["estate"]
+    first_name, first = new_user(api, admin, ["technician"], [estate])
+    second_name, second = new_user(api, admin, ["technician"], [estate])
+    order = repair_order(api, site, contact={"name": "王五", "phone": "13912345678"})
+    path = f"/api/v1/estates/{estate}/service-requests/{order['request_id']}"
+    in_full, masked = {"name": "王五", "phone": "13912345678"}, {"name": "王*", "phone": "139****5678"}
+
+    def contact_seen(token, named):
+        answer = api.get(path, site["agent"]).json()
+        if answer.get("technician") != named:
+            return None  # the assignment's event is on its way
+        return api.get(path, token).json()["contact"]
+    assert step(api, site, order, "assign", {"technician": first_name}, site["manager"]).status_code == 200
+    assert eventually(lambda: contact_seen(first, first_name)) == in_full
+    assert step(api, site, order, "assign", {"technician": second_name}, site["manager"]).status_code == 200
+    assert eventually(lambda: contact_seen(second, second_name)) == in_full
+    assert api.get(path, first).json()["contact"] == masked  # he still reads it: masked now
+    assert step(api, site, order, "start", {}, second).status_code == 200
+    done = step(api, site, order, "complete", {"materials": [], "charge_cents": 0, "signed_by": "王五"}, second)
+    assert done.status_code == 200, done.text
+    assert eventually(lambda: api.get(path, site["agent"]).json()["status"] == "completed" or None)
+    assert api.get(path, second).json()["contact"] == masked
+    assert api.get(path, site["agent"]).json()["contact"] == in_full
 
 
 def test_labour_far_above_a_job_is_a_422_that_says_the_limit_and_the_order_names_its_request(api, site):
