@@ -1150,7 +1150,9 @@ _MESSAGES = {
     "status.open": ("待处理", "Open"),
     "status.verified": ("已核实", "Verified"),
     "status.escalated": ("已升级", "Escalated"),
-    "status.dispatched": ("已派工", "Dispatched"),
+    # forwarded to maintenance: its work order opened, a technician maybe not yet (the order's own
+    # 待派工 / 已派工 says that); 已派工 read as a technician coming (a review)
+    "status.dispatched": ("已转工程部", "Sent to maintenance"),
     "status.completed": ("已完工", "Completed"),
     "status.visited": ("已回访", "Visited"),
     "status.follow_up": ("跟进中", "Follow-up"),
@@ -1448,7 +1450,7 @@ _MESSAGES = {
     "action.reappoint": ("重新预约", "New appointment"),
     "action.request_help": ("请求协助", "Help asked for"),
     "action.mark_emergency": ("标为紧急", "Marked an emergency"),
-    "action.dispatched": ("已派单", "Dispatched"),
+    "action.dispatched": ("已转工程部", "Sent to maintenance"),
     "action.started": ("已开工", "Work started"),
     "action.completed": ("已完工", "Work completed"),
     "action.visited": ("已回访", "Visited"),

@@ -1555,7 +1555,7 @@ FRAGMENTS = {
     # a state as that refusal writes it (its underscores as spaces)
     "accepted": "已验收", "appointed": "已预约", "approved": "已批准", "assigned": "已派工", "cancelled": "已取消",
     "clear": "畅通", "cleared": "已清理", "closed": "已关闭", "collected": "已领取", "completed": "已完成",
-    "consented": "已同意报价", "dispatched": "已派单", "escalated": "已升级", "fees paid": "已缴费",
+    "consented": "已同意报价", "dispatched": "已转工程部", "escalated": "已升级", "fees paid": "已缴费",
     "fees requested": "待缴费", "finished": "已结束", "follow up": "跟进中", "held": "已收存", "in custody": "代管中",
     "in progress": "处理中", "lent": "已借出", "needs help": "需支援", "obstructed": "有占用", "occupied": "已入住",
     "open": "待处理", "out": "已借出", "pending": "待处理", "quoted": "已报价", "rejected": "已驳回",

@@ -256,7 +256,7 @@ def test_the_tracking_page_shows_statuses_and_takes_one_rating(client, fake, doc
     page = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "en"})
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "SR-2026-000007" in html
-    assert html.count("<li>") == 3 and "Dispatched" in html and 'name="satisfaction"' in html
+    assert html.count("<li>") == 3 and "Sent to maintenance" in html and 'name="satisfaction"' in html
     rated = client.post(f"/portal/track/{CODE}/rating", data={"satisfaction": "4", "csrf_token": csrf_of(client)})
     assert rated.status_code == 302
     assert [c for c in public_calls(fake, documented_routes) if c["method"] == "POST"][0]["json"] == {"satisfaction": 4}
@@ -278,7 +278,7 @@ def test_a_repair_under_way_shows_when_the_technician_comes_that_it_changed_and_
     assert "维修师傅上门时间" in zh and "2026-11-25 14:00" in zh and "上门时间已改约，原定 2026-11-24 10:00。" in zh
     steps = re.findall(r"<li>(.*?)</li>", zh, re.S)
     assert [re.sub(r"<[^>]+>", "", step).split(" ", 2)[-1] for step in steps] == [
-        "待处理", "已派工", "维修师傅已上门", "上门时间改为：2026-11-25 14:00"], steps
+        "待处理", "已转工程部", "维修师傅已上门", "上门时间改为：2026-11-25 14:00"], steps
     en = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "When the technician comes" in en and "The visit was moved to this time; it was" in en
     assert "Visit moved to" in en and "The technician came" in en
@@ -298,7 +298,7 @@ def test_a_repair_under_way_shows_when_the_technician_comes_that_it_changed_and_
     fake.on("GET", r"/api/v1/public/requests/E1\.a+", done)
     zh = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     steps = [re.sub(r"<[^>]+>", "", step).split(" ", 2)[-1] for step in re.findall(r"<li>(.*?)</li>", zh, re.S)]
-    assert steps == ["待处理", "已派工", "已约定上门时间：2026-11-23 16:30", "维修师傅已上门", "已完工"], steps
+    assert steps == ["待处理", "已转工程部", "已约定上门时间：2026-11-23 16:30", "维修师傅已上门", "已完工"], steps
     assert "维修师傅上门时间" not in zh
     en = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Visit arranged for" in en and "The technician came" in en and "When the technician comes" not in en

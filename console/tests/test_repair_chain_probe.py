@@ -62,7 +62,7 @@ def test_a_repair_registered_as_an_emergency_says_so_on_its_page_and_in_the_regi
             {"items": [emergency, {**REPAIR, "id": "sr_2", "number": "SR-2026-000002", "emergency": False}],
              "next_cursor": None})
     page = client.get("/desk/requests/sr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert 'SR-2026-000001 <span class="status">Dispatched</span> <span class="badge badge-late">Emergency</span></h1>' \
+    assert 'SR-2026-000001 <span class="status">Sent to maintenance</span> <span class="badge badge-late">Emergency</span></h1>' \
         in page
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", {**emergency, "emergency": False})
     plain = client.get("/desk/requests/sr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
@@ -94,3 +94,21 @@ def test_a_work_order_names_who_called_about_its_repair_as_the_gateway_answers_i
             problem(404, "no such service request in this estate", code="not_found"))
     page = client.get("/engineering/work-orders/wo_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'id="raised-by"' not in page and "<dd>SR-2026-000001</dd>" in page
+
+
+def test_a_request_sent_to_maintenance_does_not_read_assigned_while_its_order_waits_for_a_technician(client, fake):
+    """A repair's status ``dispatched`` read 已派工 (its history 已派单) as soon as its work order was
+    opened, while the order itself read 待派工, no technician named: the owner read 已派工 with no
+    technician coming (a review). The request is forwarded to maintenance; assigning is the order's."""
+    sign_in(client, fake, username="amy", roles=("agent",))
+    dispatched = {**REPAIR, "history": [{"at": "2026-12-05T13:50:00Z", "by": "amy", "action": "dispatched",
+                                         "note": "work order WO-2026-000001"}]}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", dispatched)
+    pending = {"id": "wo_1", "number": "WO-2026-000001", "status": "pending"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [pending], "next_cursor": None})
+    page = client.get("/desk/requests/sr_1", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert '<span class="status">已转工程部</span>' in page and "WO-2026-000001</a> · 待派工" in page
+    assert "<strong>已转工程部</strong>" in page and "已派工" not in page and "已派单" not in page
+    english = client.get("/desk/requests/sr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<span class="status">Sent to maintenance</span>' in english and "· Pending" in english
+    assert "<strong>Sent to maintenance</strong>" in english and "Dispatched" not in english
