@@ -1154,7 +1154,7 @@ _MESSAGES = {
     # 待派工 / 已派工 says that); 已派工 read as a technician coming (a review)
     "status.dispatched": ("已转工程部", "Sent to maintenance"),
     "status.completed": ("已完工", "Completed"),
-    "status.visited": ("已回访", "Visited"),
+    "status.visited": ("已回访", "Return visit made"),  # the return visit, after the work: not the technician's
     "status.follow_up": ("跟进中", "Follow-up"),
     "status.replied": ("已答复", "Replied"),
     "status.closed": ("已结案", "Closed"),

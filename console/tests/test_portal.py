@@ -694,3 +694,17 @@ def test_the_staff_consoles_language_switch_still_asks_for_its_token(client, fak
         answer = client.post("/language", data={"language": "en", "next": next_page})
         assert answer.status_code == 400, next_page
         assert "console_lang" not in " ".join(answer.headers.getlist("Set-Cookie"))
+
+
+def test_the_return_visit_reads_as_one_after_the_technician_came(client, fake):
+    """The owner's English page said "Visited" under "The technician came", the visit being the
+    return visit made after the work (a review): it says so, and the Chinese 已回访 stays."""
+    visited = {**TRACKED, "status": "visited", "rateable": False, "on_site_at": "2026-11-23T05:00:00.000Z",
+               "history": [*TRACKED["history"], {"at": "2026-11-24T02:00:00.000Z", "status": "visited"}]}
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", visited)
+    en = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    steps = [re.sub(r"<[^>]+>", "", step).split(" ", 4)[-1] for step in re.findall(r"<li>(.*?)</li>", en, re.S)]
+    assert steps == ["Open", "Sent to maintenance", "The technician came", "Completed", "Return visit made"], steps
+    assert "<strong>Return visit made</strong>" in en and "Visited" not in en
+    zh = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "<strong>已回访</strong>" in zh
