@@ -2,6 +2,11 @@
 found in the console."""
 from .conftest import ESTATE, problem, sign_in
 
+
+import re
+
+from .conftest import ESTATE, sign_in
+
 REPAIR = {"id": "sr_1", "number": "SR-2026-000001", "kind": "repair", "household_id": None, "channel": "portal",
           "description": "leak", "status": "dispatched", "due_at": "2026-12-06T13:49:00Z", "category": "drainage",
           "created_at": "2026-12-05T13:49:00Z", "work_order_id": "wo_1", "history": []}
@@ -112,3 +117,24 @@ def test_a_request_sent_to_maintenance_does_not_read_assigned_while_its_order_wa
     english = client.get("/desk/requests/sr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<span class="status">Sent to maintenance</span>' in english and "· Pending" in english
     assert "<strong>Sent to maintenance</strong>" in english and "Dispatched" not in english
+
+
+def test_the_register_shows_the_address_an_owner_typed_for_a_portal_request_not_matched_yet(client, fake):
+    """An owner-portal request the desk had not matched to its household showed an empty 房屋 column
+    in the register (a review), where the API answers the address the owner gave (``portal.address``):
+    it is shown, muted and marked not matched, as on the request's page; a matched one names its flat."""
+    sign_in(client, fake, username="amy", roles=("agent",))
+    typed = {**REPAIR, "portal": {"address": {"building": "3", "unit": "1", "room": "1201"},
+                                  "contact": {"name": None, "phone": "138****8000"}, "matched": False, "rating": None}}
+    matched = {**REPAIR, "id": "sr_2", "number": "SR-2026-000002", "household_id": "hh_1",
+               "portal": {**typed["portal"], "address": {"building": "9", "unit": "9", "room": "909"}, "matched": True}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [
+        {"id": "hh_1", "building": "5", "unit": "2", "room": "502"}], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests", {"items": [typed, matched], "next_cursor": None})
+    register = client.get("/desk/requests", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    rows = re.findall(r"<tr>(.*?)</tr>", register, re.S)[1:]
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[2].strip() for row in rows]
+    assert cells[0] == '<span class="muted">3-1-1201</span> <span class="badge badge-soon">未匹配房屋</span>', cells
+    assert "5-2-502" in cells[1] and "909" not in cells[1]
+    english = client.get("/desk/requests", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<span class="muted">3-1-1201</span> <span class="badge badge-soon">No household matched</span>' in english
