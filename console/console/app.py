@@ -156,6 +156,7 @@ def _template_helpers():
         "step_title": i18n.step_title,
         "note_text": i18n.note_text,
         "history_note": i18n.history_note,
+        "actor": i18n.actor,
         "described": i18n.described,
         "charge_for": i18n.charge_for,
         "record_result": i18n.record_result,

@@ -52,6 +52,20 @@ def label(group, value, *more_groups):
     return str(value)
 
 
+# who a step or a record names when no person took it, each a message (``actor``): the owner
+# portal's filers, by the name they carry on the bus (the gateway's ``users.PORTAL_CALLER``), and
+# nobody (a sweep's step, a service acting on an event no person caused: no actor)
+_SYSTEM_ACTORS = {"portal": "actor.portal", None: "actor.system", "": "actor.system"}
+
+
+def actor(name):
+    """Who did it as a page names them: a person's username as it is; the owner portal and the
+    system in the page's language (a portal request's history read "登记 · portal", and a sweep's
+    step and an archive record of no person's event named nobody: a review)."""
+    key = _SYSTEM_ACTORS.get(name)
+    return translate(key) if key else str(name)
+
+
 # jsonschema's messages, as the gateway passes them in a problem's ``errors`` (the value first)
 # settings that contradict each other (estate_common.settings.check_overrides)
 _ORDERED_SETTINGS = re.compile(r"must (?P<not>not )?be (?P<way>more|less) than (?P<other>[a-z0-9_]+) "

@@ -1021,6 +1021,9 @@ _MESSAGES = {
     "archive.when": ("时间", "When"),
     "archive.event": ("事件", "Event"),
     "archive.actor": ("操作人", "By"),
+    # who, where no person did it (i18n.actor): the owner portal's filers, a sweep or a service's own step
+    "actor.portal": ("业主自助", "Owner portal"),
+    "actor.system": ("系统", "System"),
     "archive.hint": ("输入对象编号、房屋编号或房屋地址查询。", "Enter a subject id, a household id or a household's address to search."),
     "archive.address": ("或按房屋地址", "Or by the household's address"),
     "archive.show": ("内容与更正", "Content and correction"),

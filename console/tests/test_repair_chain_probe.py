@@ -138,3 +138,33 @@ def test_the_register_shows_the_address_an_owner_typed_for_a_portal_request_not_
     assert "5-2-502" in cells[1] and "909" not in cells[1]
     english = client.get("/desk/requests", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<span class="muted">3-1-1201</span> <span class="badge badge-soon">No household matched</span>' in english
+
+
+def test_system_actors_read_in_the_page_s_language(client, fake):
+    """A portal request's history read "登记 · portal" (the name the owner portal's filers carry),
+    and a step no person took (a sweep's 已超时) and the archive's record of an event no person
+    caused named nobody (a review): they read 业主自助 / Owner portal and 系统 / System; a
+    person's name as it is."""
+    sign_in(client, fake, username="amy", roles=("agent",))
+    history = [{"at": "2026-12-05T13:49:00Z", "by": "portal", "action": "registered", "note": "via portal"},
+               {"at": "2026-12-05T13:50:00Z", "by": "amy", "action": "dispatched", "note": "work order WO-1"},
+               {"at": "2026-12-06T13:49:00Z", "by": None, "action": "overdue", "note": "not answered by its due time"}]
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", {**REPAIR, "history": history})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [], "next_cursor": None})
+    for language, portal, system in (("zh-CN", "业主自助", "系统"), ("en", "Owner portal", "System")):
+        page = client.get("/desk/requests/sr_1", headers={"Accept-Language": language}).get_data(as_text=True)
+        bys = re.findall(r"</strong> (?:· ([^<]*))?<br>", page)
+        assert bys == [portal, "amy", system], bys
+        assert "· portal" not in page
+    sign_in(client, fake, username="ada", roles=("archivist",))
+    records = [{"id": f"rec_{n}", "subject_type": "service_request", "subject_id": "sr_1", "event_type": event,
+                "source": "customer_service", "occurred_at": "2026-12-05T13:49:00Z", "actor": actor,
+                "data": {"number": "SR-2026-000001"}, "corrected_by": []}
+               for n, (event, actor) in enumerate((("service_request_registered", "portal"),
+                                                   ("service_request_overdue", None),
+                                                   ("service_request_closed", "amy")))]
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records", {"items": records, "next_cursor": None})
+    for language, portal, system in (("zh-CN", "业主自助", "系统"), ("en", "Owner portal", "System")):
+        page = client.get("/archive/records?subject_id=sr_1", headers={"Accept-Language": language}).get_data(as_text=True)
+        actors = [re.findall(r"<td>(.*?)</td>", row, re.S)[3] for row in re.findall(r'<tr id="record-.*?</tr>', page, re.S)]
+        assert actors == [portal, system, "amy"], actors
