@@ -516,6 +516,13 @@ _MESSAGES = {
     "wo.cancel": ("取消工单", "Cancel the order"),
     "wo.done_appoint": ("已预约", "Appointment made"),
     "wo.done_reappoint": ("已重新预约", "New appointment made"),
+    # a visit agreed after the order's deadline (deadline_at): maintenance takes it (the occupant's
+    # availability rules), and the order counts late; the form and the notice say so (a review)
+    "wo.appointment_due": ("工单期限 {at}，晚于此时间上门将计为超时。", "Due by {at}: a visit after then makes the order late."),
+    "wo.done_appoint_late": ("已预约。上门时间晚于工单期限 {at}，工单将计为超时。",
+                             "Appointment made. It is after the order's deadline, {at}: the order will count as late."),
+    "wo.done_reappoint_late": ("已重新预约。上门时间晚于工单期限 {at}，工单将计为超时。",
+                               "New appointment made. It is after the order's deadline, {at}: the order will count as late."),
     "wo.done_request-help": ("已申请支援", "Help asked for"),
     "wo.done_mark-emergency": ("已标记为抢险", "Marked as an emergency"),
     "wo.done_cancel": ("工单已取消", "Order cancelled"),

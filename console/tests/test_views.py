@@ -1623,6 +1623,41 @@ def test_an_order_s_appointment_help_and_emergency_steps_post_their_documented_b
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
 
 
+def test_an_appointment_after_the_order_s_deadline_is_warned_of_not_refused(client, fake):
+    """The appointment form took a time after the order's response deadline without a word (a
+    review): maintenance accepts it (the occupant's availability rules), and the order counts late.
+    The form says by when the order is due, on the estate's clock; sent after it, the notice says the
+    order will count late; before it, or once nothing is owed (deadline_at null), it does not."""
+    sign_in(client, fake, username="tech", roles=("technician",))
+    order = _order(fake, response_due_at="2026-12-02T04:00:00Z", deadline_at="2026-12-02T04:00:00Z")
+    page = client.get("/engineering/work-orders/wo_5", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    form = page.split('action="/engineering/work-orders/wo_5/appoint"')[1].split("</form>")[0]
+    assert 'aria-describedby="appoint-at-hint"' in form  # 12:00 on the estate's clock (UTC+8)
+    assert '<p class="muted hint" id="appoint-at-hint">工单期限 2026-12-02 12:00，晚于此时间上门将计为超时。</p>' in form
+    late = {**order, "status": "appointed", "appointment": {"at": "2026-12-02T06:00:00Z", "set_at": "2026-12-01T00:00:00Z"}}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/work-orders/wo_5/appoint", late)
+    client.post("/engineering/work-orders/wo_5/appoint", data={"csrf_token": csrf_of(client), "at": "2026-12-02T14:00"})
+    shown = client.get("/engineering/work-orders/wo_5", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "已预约。上门时间晚于工单期限 2026-12-02 12:00，工单将计为超时。" in shown
+    in_time = {**late, "appointment": {**late["appointment"], "at": "2026-12-02T03:00:00Z"}}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/work-orders/wo_5/appoint", in_time)
+    client.post("/engineering/work-orders/wo_5/appoint", data={"csrf_token": csrf_of(client), "at": "2026-12-02T11:00"},
+                headers={"Accept-Language": "en"})
+    shown = client.get("/engineering/work-orders/wo_5", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Appointment made" in shown and "count as late" not in shown
+    _order(fake, status="in_progress", started_at="2026-12-02T05:00:00Z", response_due_at="2026-12-02T04:00:00Z",
+           deadline_at=None, appointment=late["appointment"])
+    page = client.get("/engineering/work-orders/wo_5", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'id="reappoint-at-hint"' not in page and "/wo_5/reappoint" in page  # the response is judged: nothing owed
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/work-orders/wo_5/reappoint", {**late, "status": "in_progress",
+                                                                             "deadline_at": None})
+    client.post("/engineering/work-orders/wo_5/reappoint", data={"csrf_token": csrf_of(client), "at": "2026-12-02T14:00",
+                                                                 "reason": "parts"}, headers={"Accept-Language": "en"})
+    shown = client.get("/engineering/work-orders/wo_5", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "New appointment made" in shown and "count as late" not in shown
+    assert "Due by" not in page
+
+
 def test_the_manager_cancels_an_order_and_an_emergency_is_not_marked_again(client, fake):
     sign_in(client, fake, username="mia", roles=("manager",))
     _order(fake, status="appointed", priority="emergency")

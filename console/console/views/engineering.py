@@ -232,7 +232,20 @@ def order_step(order_id, step):
                              "wo.already_started") if step == "start" else None
     return common.post_and_back(f"work-orders/{order_id}/{step}", body, back, f"wo.done_{step}",
                                 idempotency_key=request.form.get("idempotency_key") or None, typed=typed,
-                                reached=reached)
+                                reached=reached, said=_appointment_said(step) if "at" in body else None)
+
+
+def _appointment_said(step):
+    """An appointment's notice from the order it answers: made, and, when the time agreed is after
+    the order's deadline (``deadline_at``: its first start owed by then), that the order will count
+    late. Maintenance takes it (the occupant's availability rules), and the form took it without a
+    word (a review)."""
+    def said(order):
+        due, at = order.get("deadline_at"), (order.get("appointment") or {}).get("at")
+        if due and at and i18n.parse_time(at) > i18n.parse_time(due):
+            return f"wo.done_{step}_late", {"at": i18n.deadline(due)}
+        return f"wo.done_{step}", {}
+    return said
 
 
 def _body(step, form):
