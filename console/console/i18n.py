@@ -445,9 +445,12 @@ def charge_for(bill):
 
 
 def duration(minutes):
-    """A stay's whole minutes as read: 45 分钟 / 45 min; 2 小时 5 分钟 / 2 h 5 min."""
+    """A stay's whole minutes as read: 45 分钟 / 45 min; 2 小时 5 分钟 / 2 h 5 min; whole hours
+    without their zero minutes, 2 小时 / 2 h (it read "2 小时 0 分钟": a review)."""
     hours, rest = divmod(int(minutes), 60)
-    return translate("time.hours_minutes", hours=hours, minutes=rest) if hours else translate("wo.minutes", count=rest)
+    if not hours:
+        return translate("wo.minutes", count=rest)
+    return translate("time.hours_minutes", hours=hours, minutes=rest) if rest else translate("time.hours", hours=hours)
 
 
 # What maintenance writes on an equipment's ledger itself (``maintenance.ledger``,

@@ -549,6 +549,7 @@ _MESSAGES = {
     "bill.for_per_m2": ("{area} ㎡ × {price}/㎡", "{area} m² × {price} per m²"),
     "bill.for_fixed": ("固定金额，不按面积", "A fixed amount, whatever the area"),
     "time.hours_minutes": ("{hours} 小时 {minutes} 分钟", "{hours} h {minutes} min"),
+    "time.hours": ("{hours} 小时", "{hours} h"),
     "arrears.overdue": ("欠费金额", "Overdue"),
     "arrears.bills": ("欠费笔数", "Bills"),
     "arrears.oldest": ("最早到期", "Oldest due"),

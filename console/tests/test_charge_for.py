@@ -74,6 +74,17 @@ def test_a_stay_is_on_the_estates_clock_and_one_over_midnight_names_both_days(ap
     assert words(app, short, "en") == "Parked 45 min: 23 Nov 2026 09:00 to 09:45"
 
 
+def test_a_whole_hours_stay_reads_without_its_zero_minutes(app):
+    """A stay of whole hours read "2 小时 0 分钟" / "2 h 0 min" (a review)."""
+    two_hours = {**PARKED, "detail": {**PARKED["detail"], "exited_at": "2026-11-23T03:00:00Z", "minutes": 120}}
+    assert words(app, two_hours, "zh") == "停车 2 小时：2026-11-23 09:00 至 11:00"
+    assert words(app, two_hours, "en") == "Parked 2 h: 23 Nov 2026 09:00 to 11:00"
+    with app.test_request_context():
+        from flask import g
+        g.language = "zh"
+        assert [i18n.duration(m) for m in (0, 59, 60, 61, 1440)] == ["0 分钟", "59 分钟", "1 小时", "1 小时 1 分钟", "24 小时"]
+
+
 def test_a_bill_without_parts_or_of_a_kind_not_known_here_shows_the_services_sentence(app):
     assert words(app, OLD, "zh") == "repair WO-2026-000001: lift stuck"
     newer = {**PARKED, "detail": {"kind": "water_meter", "reading": 12}}
