@@ -26,7 +26,7 @@ _MESSAGES = {
     "auth.password_rules": ("新密码至少 12 个字符。修改后，其他设备上的登录都会失效。",
                             "At least 12 characters. Once changed, your other sign-ins stop working."),
     "auth.password_changed": ("密码已修改。", "Your password is changed."),
-    "auth.reset_by_admin": ("管理员已重置您的密码。请先设置一个只有您知道的新密码：“当前密码”填管理员告知的密码。",
+    "auth.reset_by_admin": ("管理员已重置你的密码。请先设置一个只有你知道的新密码：“当前密码”填管理员告知的密码。",
                             "An administrator reset your password. Choose one only you know first: the current "
                             "password is the one the administrator gave you."),
     "auth.passwords_differ": ("两次输入的新密码不一致。", "The new passwords differ."),
@@ -845,7 +845,7 @@ _MESSAGES = {
                                  "Work orders past their deadline, besides the overdue repairs: {count}"),
     # what waits for a manager of several estates in the others (a fee standard pending in another
     # estate was unseen until he switched to it: a probe of the service-center manager)
-    "todo.elsewhere": ("您其他小区里等您处理的事", "Waiting for you in your other estates"),
+    "todo.elsewhere": ("其他小区待你处理的事项", "Waiting for you in your other estates"),
     "todo.elsewhere_more": ("未在此读取的其他小区：{count} 个，选择小区后查看其待办",
                             "Other estates not read here: {count}; choose one to see what waits there"),
     "todo.elsewhere_waiting": ("待办 {count} 项", "{count} waiting for you"),  # an estate of the estates' list

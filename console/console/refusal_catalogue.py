@@ -208,9 +208,9 @@ ZH = {
     'change your own password with your current one (POST /api/v1/users/me/password)':
         '请凭当前密码修改自己的密码（POST /api/v1/users/me/password）',
     'is your own: change it with your current password':
-        '是您本人的账号：请凭当前密码修改',
+        '是你本人的账号：请凭当前密码修改',
     'an operator admin reset your password: change it (POST /api/v1/users/me/password) before anything else':
-        '运营管理员已重置您的密码：请先修改密码（POST /api/v1/users/me/password），再进行其他操作',
+        '运营管理员已重置你的密码：请先修改密码（POST /api/v1/users/me/password），再进行其他操作',
     'the token was signed out':
         '已退出登录，该令牌已失效',
     'this username is reserved':

@@ -89,6 +89,14 @@ def _shown(text):
     return refusals.chinese(text, i18n.label, i18n.money, lambda value: value)
 
 
+def test_the_console_says_你_to_its_user_throughout():
+    """The other estates' list read 您其他小区里等您处理的事 where every other message says 你 (a
+    review): one form of address, in the messages and in the refusals' Chinese."""
+    formal = [key for key, text in CATALOGUES["zh"].items() if "您" in text]
+    formal += [english for english, chinese in {**ZH, **COMPOSED, **FRAGMENTS}.items() if "您" in str(chinese)]
+    assert not formal, formal
+
+
 def test_a_sentence_the_catalogue_lacks_is_not_translated():
     assert _shown("a sentence no service writes") is None and _shown("") is None
 

@@ -2476,7 +2476,7 @@ def test_the_operator_resets_a_forgotten_password_and_the_user_must_choose_their
     assert signed.status_code == 302 and signed.location.endswith("/account/password")
     assert client.get("/desk/requests").location.endswith("/account/password")
     asked = client.get("/account/password", headers={"Accept-Language": "zh"}).get_data(as_text=True)
-    assert "管理员已重置您的密码" in asked and ESTATE not in asked  # no estate id in the header (a probe)
+    assert "管理员已重置你的密码" in asked and ESTATE not in asked  # no estate id in the header (a probe)
     fresh = token_for("li.agent", ("agent",), (ESTATE,))
     fake.on("POST", r"/api/v1/users/me/password", {"access_token": fresh, "token_type": "Bearer", "expires_in": 3600})
     changed = client.post("/account/password", data={"csrf_token": csrf_of(client),

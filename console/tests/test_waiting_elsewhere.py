@@ -78,7 +78,7 @@ def test_a_manager_of_several_estates_finds_what_waits_for_him_in_the_others(cli
     assert len(reads) == 10
     assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
     zh = elsewhere_of(client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True))
-    assert "您其他小区里等您处理的事" in zh and "待审批的收费标准：1 项</button>" in zh
+    assert "其他小区待你处理的事项" in zh and "待审批的收费标准：1 项</button>" in zh
 
 
 def test_a_line_of_another_estate_switches_to_it_and_lands_on_the_list(client, fake, river_court_waits):
