@@ -2,6 +2,7 @@
 
 The bars are SVG drawn here (no chart library): each KPI's value as a bar, and its
 numerator and denominator in the bar's <title>, which browsers show on hover."""
+import operator
 import re
 import threading
 import time
@@ -544,12 +545,22 @@ def _misses(name, kpi):
     rounded to four places (99,999 of 100,000 return visits on time read 1.0, a 100 % target met)."""
     scale = 1000 if kpi.get("unit") == "per_1000_households" else 1
     exact = Decimal(str(kpi["numerator"])) * scale / Decimal(str(kpi["denominator"]))
-    target = Decimal(str(kpi["target"]))
+    return not _MEETS[_bound(name)](exact, Decimal(str(kpi["target"])))
+
+
+# a value against its target by the KPI's bound (``_bound``)
+_MEETS = {"<": operator.lt, "≤": operator.le, "≥": operator.ge}
+
+
+def _bound(name):
+    """How the KPI's value must stand to its target, the one rule the verdict (``_misses``) and the
+    chart's target (``_target_text``) read: below it (``STRICTLY_BELOW``), at most it (the other
+    ``LOWER_IS_BETTER``), else at least it. Each branched on the two sets (found by review)."""
     if name in STRICTLY_BELOW:
-        return exact >= target
+        return "<"
     if name in LOWER_IS_BETTER:
-        return exact > target
-    return exact < target
+        return "≤"
+    return "≥"
 
 
 def _target(name, rows, unit):
@@ -565,12 +576,9 @@ def _target_text(name, kpi, unit):
     target = kpi.get("target")
     if target is None:
         return None
-    if name in STRICTLY_BELOW:
-        how = "<"
-    elif name in LOWER_IS_BETTER:
-        how = "≤" if target else "="
-    else:
-        how = "≥"
+    how = _bound(name)
+    if how == "≤" and not target:  # at most none: none
+        how = "="
     return i18n.translate("kpi.target", target=_shown(target, unit) if target else "0", how=how)
 
 
