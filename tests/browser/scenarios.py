@@ -137,6 +137,18 @@ def accounts_day(browser, settings):
     expect(page.locator("nav.menu"), "the print stylesheet leaves the menu on the receipt").to_be_hidden()
     screenshot(page, settings, "receipt-print")
     page.emulate_media(media="screen")
+    # the household's statement on a 390 px phone, in Chinese: its tables scroll in their frame, where
+    # they stuck out of their card, and a repair's bill (维修工单 WO-…) made the page 446 px wide
+    phone, phone_errors = open_page(browser, locale="zh-CN", width=390, height=844, is_mobile=True)
+    sign_in(phone, settings, settings["cashier"], settings["staff_password"])
+    phone.goto(settings["console"] + f"/accounts/households/{settings['household_id']}/statement")
+    expect(phone.locator("section.report table").first.locator("tbody tr", has_text=settings["period"])).to_have_count(1)
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the statement is {width} px wide on a 390 px phone"
+    sticking_out = phone.evaluate("[...document.querySelectorAll('section.report')].map(s => s.scrollWidth - s.clientWidth)")
+    assert not any(sticking_out), f"the statement's tables stick out of their card by {sticking_out} px"
+    assert not phone_errors, f"the statement logged errors: {phone_errors}"
+    screenshot(phone, settings, "phone-statement-zh")
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, settings, settings["agent"], settings["staff_password"])
