@@ -2203,7 +2203,8 @@ _MESSAGES = {
     # the owners still to contact in a month (GET …/owner-contacts/due: the contact rate's rule)
     "due.title": ("尚未联系的业主", "Owners not contacted yet"),
     "due.this_month": ("本月", "This month"),
-    "due.month_before": ("{period}（上月）", "{period} (the month before)"),
+    "due.last_month": ("{period}（上月）", "{period} (last month)"),
+    "due.month_before": ("{period}（前一个月）", "{period} (the month before)"),
     "due.total": ("{period}：联系不足每月 {required} 次的业主 {count} 户",
                   "{period}: {count} owner(s) short of {required} contact(s) a month"),
     "due.contacts": ("已联系 / 应联系（次）", "Contacts / required"),

@@ -290,6 +290,30 @@ def test_the_steward_lists_the_owners_still_to_contact_and_records_a_contact_fro
     _only_documented(fake, documented_routes)
 
 
+def test_a_past_month_of_owners_short_of_contacts_is_the_tab_shown_and_the_month_before_it_is_not_last_month(
+        client, fake, documented_routes):
+    """A month gone back to (the month before's link) is the tab the page marks as shown, and the
+    link on from it names the month before that one, not 上月 (last month): on 2026-10's page the
+    tabs read 本月 | 2026-09（上月）, none marked, where 2026-09 is two months before the estate's
+    current 2026-11 (a browser probe)."""
+    sign_in(client, fake, roles=("steward",))
+    fake.on("GET", rf"{BASE}/owner-contacts/due",
+            lambda body, params: dict(DUE, period=params.get("period", "2026-11")))
+    for language, before in (("zh", "2026-09（前一个月）"), ("en", "2026-09 (the month before)")):
+        page = client.get("/desk/owner-contacts/due?period=2026-10",
+                          headers={"Accept-Language": language}).get_data(as_text=True)
+        tabs = page.split('<nav class="tabs"')[1].split("</nav>")[0]
+        assert '<a href="/desk/owner-contacts/due?period=2026-10" aria-current="page">2026-10</a>' in tabs, tabs
+        assert f'<a href="/desk/owner-contacts/due?period=2026-09">{before}</a>' in tabs, tabs
+        assert "上月" not in tabs
+    this_month = client.get("/desk/owner-contacts/due", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    tabs = this_month.split('<nav class="tabs"')[1].split("</nav>")[0]
+    assert '<a href="/desk/owner-contacts/due" aria-current="page">本月</a>' in tabs
+    assert '<a href="/desk/owner-contacts/due?period=2026-10">2026-10（上月）</a>' in tabs, tabs
+    assert "period=2026-11" not in tabs  # the month shown is 本月: no tab of its own
+    _only_documented(fake, documented_routes)
+
+
 def test_the_steward_s_start_page_counts_the_owners_not_contacted_this_month(client, fake, documented_routes):
     sign_in(client, fake, roles=("steward",))
     fake.on("GET", rf"{BASE}/service-requests", {"items": [], "next_cursor": None})
