@@ -842,3 +842,19 @@ def test_the_payments_taken_are_listed_by_status_and_household_each_to_its_recei
     client.get("/accounts/payments?status=reversed&household_id=hh_2", headers={"Accept-Language": "en"})
     listed = [c for c in fake.calls if c["path"].endswith("/payments")][-1]
     assert listed["params"].get("status") == "reversed" and listed["params"].get("household_id") == "hh_2"
+
+
+def test_a_standard_proposed_without_a_name_shows_none_rather_than_its_item_s_code_in_words(client, fake):
+    """A fee standard proposed without a name is named by the API after its item's code
+    (property_service: 'property service'); the Chinese page showed 名称 property service beside
+    物业服务费 (a browser probe, the manager landing there from his other estates' to-do). A name
+    given is shown as given."""
+    _households(fake)
+    unnamed = {**PENDING, "id": "fs_5", "item": "property_service", "name": "property service"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fee-standards", {"items": [unnamed, STANDARD], "next_cursor": None})
+    sign_in(client, fake, username="boss", roles=("manager",))
+    for language in ("zh", "en"):
+        page = client.get("/accounts/fee-standards", headers={"Accept-Language": language}).get_data(as_text=True)
+        row = page.split('id="fs-fs_5"')[1].split("</tr>")[0]
+        assert "property service" not in row and ("物业服务费" if language == "zh" else "Property service") in row
+        assert ">Garage<" in page.split('id="fs-fs_1"')[1].split("</tr>")[0]
