@@ -146,6 +146,7 @@ def _template_helpers():
         "money": i18n.money,
         "area": i18n.area,
         "building_name": i18n.building,
+        "flat": i18n.flat,
         "error_text": i18n.error_text,
         "error_id": field_errors.error_id,
         "invalid": field_errors.invalid,

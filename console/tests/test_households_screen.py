@@ -408,7 +408,7 @@ def test_the_households_list_says_which_units_stand_vacant(client, fake):
                                                                           status="vacant")], "next_cursor": None})
     for language, occupied, vacant in (("zh", "已入住", "空置"), ("en", "Occupied", "Vacant")):
         page = client.get("/admin/households", headers={"Accept-Language": language}).get_data(as_text=True)
-        rows = re.findall(r"<tr><td><a [^>]*>5-1-(\d+)</a>(.*?)</tr>", page)
+        rows = re.findall(r'<tr><td><a [^>]*><span class="flat">5-1-(\d+)</span></a>(.*?)</tr>', page)
         assert [(room, f"<td>{words}</td>" in cells) for room, cells in rows for words in (
             {"1801": occupied, "1802": vacant}[room],)] == [("1801", True), ("1802", True)], language
 

@@ -1738,7 +1738,7 @@ def test_the_manager_reads_the_complaint_analysis_of_a_quarter(client, fake, doc
     assert {k: asked["params"][k] for k in ("kind", "status", "judged")} == {
         "kind": "complaint", "status": "closed", "judged": "false"}
     assert 'name="judged" value="false" checked' in register
-    assert "Repeat complainants (3 or more)" in page and ">3-1-1202</a>" in page
+    assert "Repeat complainants (3 or more)" in page and '<span class="flat">3-1-1202</span></a>' in page
     assert 'href="/desk/requests/sr_9">SR-2026-000009</a>' in page and "hours agreed" in page
     assert [c["params"]["period"] for c in fake.calls if "/reports/" in c["path"]] == ["2026-Q4", "2026-Q4"]
     home = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
