@@ -1096,6 +1096,30 @@ def test_the_kpi_dashboard_shows_the_operator_wide_rate_next_to_the_estates_for_
     assert fake.calls[-1]["params"] == {"period": "2026-Q4"}
 
 
+def test_the_kpi_chart_s_total_reads_in_full_on_a_line_above_its_bar_in_both_languages(app, client, fake):
+    """Beside its bar, cut to 14 characters, 合计（范围内全部小区） ran under the bar's track (a
+    browser probe at 1280 px) and "Total, every estate in scope" read "Total, every…"."""
+    from console.views import manager
+    sign_in(client, fake, roles=("operator_admin",), estates=(ESTATE, "est_2"))
+    rate = {"numerator": 1, "denominator": 2, "value": 0.5, "unit": "ratio"}
+    fake.on("GET", r"/api/v1/kpis", {"period": "2026-11", "unavailable": [], "estates": [
+        {"estate_id": ESTATE, "code": "E1", "name": "Sunny Gardens", "kpis": {"collection_rate": rate}},
+        {"estate_id": "est_2", "code": "E2", "name": "River Court", "kpis": {"collection_rate": rate}}],
+        "totals": {"collection_rate": rate}})
+    for language, total in (("zh", "合计（范围内全部小区）"), ("en", "Total, every estate in scope")):
+        page = client.get("/manager/kpis?period=2026-11", headers={"Accept-Language": language}).get_data(as_text=True)
+        assert f'<text x="0" y="-6" class="bar-label total">{total}</text>' in page
+        assert page.count('class="bar-label total"') == 1 and '<text x="0" y="14" class="bar-label">River Court</text>' in page
+    row = {"name": "E", "kpis": {"collection_rate": rate}}
+    with app.test_request_context():
+        chart, = manager.charts_of([row, row], operator_wide={"name": "合计", "kpis": {"collection_rate": rate}})
+    estates, total = chart["bars"][:-1], chart["bars"][-1]
+    assert total["total"] and not any(bar["total"] for bar in estates)
+    # its line between the last estate's bar and its own, and inside the chart
+    assert estates[-1]["y"] + manager.BAR_HEIGHT + manager.BAR_GAP == total["y"] - manager.TOTAL_LABEL_HEIGHT
+    assert total["y"] + manager.BAR_HEIGHT <= chart["height"]
+
+
 def test_completing_a_charged_work_order_sends_materials_charge_and_signature(client, fake):
     sign_in(client, fake, username="tom", roles=("technician",))
     order = {"id": "wo_1", "number": "WO-1", "description": "leak", "priority": "normal", "status": "consented",

@@ -184,6 +184,21 @@ def accounts_day(browser, settings):
     assert chart.locator("svg title").count() >= 2, "the dashboard does not compare the estates"
     assert " / " in chart.locator("svg title").first.text_content()
     screenshot(page, settings, "dashboard")
+    # each bar's name reads clear of its bar and inside the chart, the total's in full in both
+    # languages: 合计（范围内全部小区） ran under the bar's track at 1280 px (a probe)
+    for language, total in (("en", "Total, every estate in scope"), ("zh", "合计（范围内全部小区）")):
+        page.context.add_cookies([{"name": "console_lang", "value": language, "url": settings["console"]}])
+        page.reload()
+        chart = page.locator("figure.chart").first
+        expect(chart.locator("text.bar-label.total")).to_have_text(total)
+        hidden = chart.evaluate("""figure => [...figure.querySelectorAll('svg.bars g')].map(bar => {
+            const name = bar.querySelector('text.bar-label').getBBox(), track = bar.querySelector('rect.bar-track').getBBox();
+            const beside = name.x + name.width <= track.x, above = name.y + name.height <= track.y;
+            return (beside || above) && name.x + name.width <= figure.querySelector('svg').viewBox.baseVal.width
+                ? null : bar.querySelector('text.bar-label').textContent; }).filter(Boolean)""")
+        assert not hidden, f"bar names run under their bars or out of the chart ({language}): {hidden}"
+    screenshot(page, settings, "dashboard-zh")
+    page.context.add_cookies([{"name": "console_lang", "value": "en", "url": settings["console"]}])
 
 
 def technician_on_phone(browser, settings):

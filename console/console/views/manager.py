@@ -32,6 +32,10 @@ VALUE_WIDTH = 60  # the value after the bar ("100.0%")
 # after it, where a chart has a bar marked, its mark (未达标, missed): its bars are as much shorter, so
 # that the chart keeps its width and its text the page's size
 VERDICT_WIDTH = 50
+# the operator-wide bar's name (合计（范围内全部小区）, "Total, every estate in scope") is read in full on
+# a line of its own above its bar: beside it, cut to the label's width, it ran under the bar's track
+# (a browser probe at 1280 px)
+TOTAL_LABEL_HEIGHT = 20
 # Past this many estates a chart shows the weakest this many (the lowest values: those that need
 # a look) and the operator-wide bar; ``?all=1`` shows every estate, ``?q=`` finds some by name or
 # code. At 1,000 estates the page was 24 charts of 1,000 bars: 10 MB, 200,000 px tall (a probe).
@@ -493,13 +497,15 @@ def charts_of(rows, limit=None, operator_wide=None, period=""):
         unit = next((row["kpis"][name].get("unit") for row in everyone if name in row["kpis"]), "ratio")
         top = 1.0 if unit == "ratio" else max([v for v in values if v is not None] or [0]) or 1.0
         for index, row in enumerate(shown):
+            total = row is operator_wide
             kpi = row["kpis"].get(name) or {}
             value = kpi.get("value")
             width = 0 if value is None else max(1, round(BAR_WIDTH * min(value / top, 1.0)))
             hover = _hover(row["name"], kpi, name, unit)
             verdict = _verdict(name, kpi, row.get("over", False), period, row.get("to_date", True))
             bars.append({
-                "estate": row["name"], "y": index * (BAR_HEIGHT + BAR_GAP), "width": width,
+                "estate": row["name"], "total": total, "width": width,
+                "y": index * (BAR_HEIGHT + BAR_GAP) + (TOTAL_LABEL_HEIGHT if total else 0),
                 "text": _shown(value, unit),
                 "hover": " · ".join(part for part in (hover, _target_text(name, kpi, unit), _note(kpi.get("note"), name))
                                     if part),
@@ -514,7 +520,8 @@ def charts_of(rows, limit=None, operator_wide=None, period=""):
         charts.append({"name": name, "title": _title(name), "unit": unit, "bars": bars, "marked": marked,
                        "target": _target(name, rows, unit), "definition": _definition(name),
                        "note": _common_note(name, rows),
-                       "height": len(shown) * (BAR_HEIGHT + BAR_GAP), "bar_height": BAR_HEIGHT,
+                       "height": len(shown) * (BAR_HEIGHT + BAR_GAP) + (TOTAL_LABEL_HEIGHT if operator_wide else 0),
+                       "bar_height": BAR_HEIGHT,
                        "label_width": LABEL_WIDTH, "bar_width": BAR_WIDTH - (VERDICT_WIDTH if marked else 0),
                        "width": LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH})
     return charts
