@@ -66,6 +66,9 @@ __all__ = ["EmbeddedClient", "EmbeddedDatabase", "EmbeddedCollection", "Embedded
 
 TTL_SWEEP_SECONDS = 60  # MongoDB's TTL monitor runs once a minute
 ORDERED_FROM = 256  # documents in a bucket from which a sorted page walks it in order (_in_order)
+# the most buckets a query's ``$in`` lists may name in an index (the product of their lengths):
+# each is looked up (``_exploded``); past it, the index's equality prefix alone serves the query
+IN_BUCKETS = 1024
 
 
 class NotSupported(NotImplementedError):
@@ -1356,6 +1359,9 @@ class EmbeddedCollection:
                 found = {key: self._docs[key] for key in keys if key in self._docs}
                 return [found[key] for key in sorted(found, key=self._order.__getitem__)]
         best, best_size = self._best_index(query, fixed)
+        exploded = self._exploded(query, fixed, best_size, settled)
+        if exploded is not None:
+            return exploded
         if best is None:
             partial = self._partial_holding(query, fixed)
             if partial is None:
@@ -1397,6 +1403,49 @@ class EmbeddedCollection:
             if size > best_size or (size == best_size and size and partial and not best_partial):
                 best, best_size, best_partial = index, size, partial
         return best, best_size
+
+    def _exploded(self, query, fixed, best_size, settled=None):
+        """The documents of the buckets a query's ``$in`` lists name in a declared index, past the
+        longest equality prefix (``best_size``): ``{estate_id, household_id: {$in: [200 ids]}}``
+        or ``{estate_id, building: {$in: spellings}, unit: …, room: …}`` is a lookup of each value
+        (of each combination, at most ``IN_BUCKETS``), as MongoDB's index bounds are, where it
+        walked the estate's bucket. None when no index takes a longer prefix so."""
+        if not query:
+            return None
+        choices = {field: [_operand(value) for value in condition["$in"]] for field, condition in query.items()
+                   if type(condition) is dict and list(condition) == ["$in"] and type(condition["$in"]) is list}
+        choices = {field: values for field, values in choices.items()
+                   if values and all(_hash_key(value) is not None for value in values)}
+        if not choices:
+            return None
+        best, best_size, best_values = None, best_size, None
+        for index in self._indexes.values():
+            if (index.partial is not None or index.sparse) and not index.holds_all_matches(query, fixed):
+                continue
+            values, buckets = [], 1
+            for field in index.fields:
+                if field in fixed and _hash_key(_operand(fixed[field])) is not None:
+                    values.append([fixed[field]])
+                elif field in choices and buckets * len(choices[field]) <= IN_BUCKETS:
+                    values.append(choices[field])
+                    buckets *= len(choices[field])
+                else:
+                    break
+            if len(values) > best_size and buckets > 1:
+                best, best_size, best_values = index, len(values), values
+        if best is None:
+            return None
+        if best_size not in best.maps:
+            best.build(best_size, self._docs.values())
+        buckets, ids = best.maps[best_size], {}
+        for key in itertools.product(*([_hash_key(_operand(value)) for value in field] for field in best_values)):
+            ids.update(buckets.get(key, ()))
+        if settled is not None:  # a string, or a list of strings, the buckets are for (as _candidates')
+            settled.update(field for field in best.fields[:best_size] if "." not in field and (
+                (type(query.get(field)) is str and query[field] == fixed[field])
+                or (field in choices and query[field] == {"$in": choices[field]}
+                    and all(type(value) is str for value in choices[field]))))
+        return [self._docs[doc_id] for doc_id in sorted(ids, key=self._order.__getitem__)]
 
     def _bucket_key(self, index, size, fixed):
         """The key of ``fixed``'s bucket in ``index``'s map of ``size`` fields (built if new)."""
