@@ -99,8 +99,9 @@ def list_estates(db, caller, filters, limit, cursor):
 
 def _create_household(db, outbox, household, found, actor=None, typed_id=None):
     """``household`` registered once, or ``found(the household stored under its id)``; a flat
-    registered under another id, written otherwise (3栋 for 3: its ``_address_key``), is a 409
-    naming that household (``domain.registered_otherwise``), also when its twin wins the insert
+    registered under another id, written otherwise (3栋 for 3: its ``_address_key``, or for one
+    not keyed yet its spellings, ``store.household_spelled``), is a 409 naming that household
+    (``domain.registered_otherwise``), also when its twin wins the insert
     between the probe and the write (the unique index refuses this one). ``typed_id``: the flat's
     id as stored before address parts were NFKC-read, when it differs
     (``domain.typed_household_id``): a household stored under it is this one."""
@@ -110,6 +111,8 @@ def _create_household(db, outbox, household, found, actor=None, typed_id=None):
         if earlier is not None:
             return found(earlier)
     keyed = store.household_at(db, estate_id, household["_address_key"])
+    if keyed is None:  # one not keyed yet (before its sweep, or an old replica's) at another spelling
+        keyed = store.household_spelled(db, estate_id, household)
     if keyed is not None and keyed["_id"] != household["_id"]:
         raise domain.registered_otherwise(keyed, household)
 

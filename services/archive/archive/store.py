@@ -122,6 +122,21 @@ def household_at(db, estate_id, address_key):
     return db.households.find_one({"estate_id": estate_id, "_address_key": address_key})
 
 
+def household_spelled(db, estate_id, household):
+    """The first registered of the households not keyed yet (``_address_key``: registered before
+    keys were kept and not swept yet, or by a replica of the version before during a deploy) at
+    ``household``'s flat written another way (3栋 for 3: ``address_spellings`` of each part, the
+    list filter's), or None; ``household`` itself when it is there as written (it is registered
+    already, not otherwise). Through the index ``(estate_id, building, unit, room)``: a lookup of
+    each combination of spellings (at most some 900: 30 of a building, 6 of a unit, 5 of a room),
+    never a walk of the estate."""
+    query = {"estate_id": estate_id, **UNKEYED,
+             **{part: {"$in": address_spellings(household[part], part)} for part in ADDRESS_PARTS}}
+    found = list(db.households.find(query))  # a flat's few: sorted here, not by a sort a walk would serve
+    return min(found, key=lambda doc: (doc["_id"] != household["_id"], doc["created_at"], doc["_id"])) \
+        if found else None
+
+
 # -- address keys of households registered without one (operations.keep_address_keys) ------
 
 UNKEYED = {"_address_key": {"$exists": False}}

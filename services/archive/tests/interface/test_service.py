@@ -285,6 +285,44 @@ def test_households_registered_before_address_keys_get_theirs_and_a_flat_registe
     assert f"(household {first})" in refused.value.detail
 
 
+def test_a_flat_registered_without_a_key_yet_is_refused_written_otherwise_before_its_sweep(archive, estate):
+    """Before the first sweep after the upgrade (or for a household an old replica wrote) the flat
+    has no key, and 3栋-1-1201 beside such a 3-1-1201 passed the key's probe: it is refused naming
+    the household found at another spelling through the (estate_id, building, unit, room) index,
+    the first registered of two; written as registered it is there already."""
+    first = _registered_before_address_keys(archive, estate["id"], "3", "2026-01-05T02:00:00Z")
+    twice = _registered_before_address_keys(archive, estate["id"], "3号楼", "2026-02-05T02:00:00Z")
+    for building, unit, room in (("3栋", "1", "1201"), ("三号楼", "1单元", "1201室")):
+        with pytest.raises(Conflict) as refused:
+            archive.create_household({"estate_id": estate["id"], "data": dict(HOUSEHOLD, building=building, unit=unit,
+                                                                               room=room)})
+        assert refused.value.detail == f"this flat is registered already, as 3-1-1201 (household {first})"
+    with pytest.raises(Conflict) as refused:
+        archive.create_household({"estate_id": estate["id"], "data": HOUSEHOLD})
+    assert refused.value.detail == "this building, unit and room is registered already"
+    archive.create_household({"estate_id": estate["id"], "data": dict(HOUSEHOLD, room="1202")})  # another flat
+    assert len(archive.outbox.of_type("household_created")) == 1
+    assert {h["_id"] for h in archive.db.households.find({"estate_id": estate["id"], "room": "1201"})} == {first, twice}
+
+
+def test_the_spellings_of_a_flat_are_looked_up_in_the_address_index_not_the_estate_walked(archive, estate):
+    """``store.household_spelled``: each spelling of the flat a bucket of ``(estate_id, building,
+    unit, room)``, whatever the estate's size."""
+    for room in range(300):
+        _registered_before_address_keys(archive, estate["id"], "4", "2026-01-05T02:00:00Z", room=str(1000 + room))
+    old = _registered_before_address_keys(archive, estate["id"], "3", "2026-01-05T02:00:00Z")
+    household = domain.new_household(estate["id"], dict(HOUSEHOLD, building="3栋"), clock.now())
+    sent, find = [], archive.db.households.find
+    collection = archive.db.households
+    try:
+        collection.find = lambda query, *args, **kwargs: (sent.append(query), find(query, *args, **kwargs))[1]
+        assert store.household_spelled(archive.db, estate["id"], household)["_id"] == old
+    finally:
+        del collection.find
+    with collection._lock:
+        assert [[doc["_id"] for doc in collection._candidates(query)] for query in sent] == [[old]]
+
+
 def test_a_household_an_older_replica_registers_during_the_deploy_gets_its_key_on_the_next_sweep(archive, estate):
     """A replica of the version before writes no key while the new ones start: the sweep after the
     first looks again at the households registered since shortly before the last one."""
