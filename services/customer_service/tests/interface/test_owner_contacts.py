@@ -1,4 +1,6 @@
 """Owner contacts through customer service's entrypoints: logged once, counted in the KPIs."""
+from datetime import timedelta
+
 import pytest
 
 from estate_common import clock
@@ -125,26 +127,35 @@ def test_a_month_not_begun_is_refused(desk):
 
 
 def test_a_households_last_contact_is_read_through_its_index(desk, monkeypatch):
-    """The due list's last_contacted_at: one estate-led read of each household's steward contacts
-    through ``(estate_id, household_id, kind, contacted_at)``, not every contact of the estate
-    walked for each household. The index is asked with the queries the store sends."""
+    """The due list's last_contacted_at: one estate-led read of a page's households' steward
+    contacts of the last 400 days through ``(estate_id, household_id, kind, contacted_at)``
+    (``household_id: {$in: ...}``: a bucket of the index per household, not every contact of the
+    estate walked), and one more of the contacts before for those it did not find: not a read per
+    household (200 a page). The index is asked with the queries the store sends."""
     from customer_service import store
-    clock.freeze(clock.parse_iso("2026-11-23T02:00:00Z"))
-    for household, at in (("hh_1", "2026-11-10T02:00:00Z"), ("hh_1", "2026-11-20T02:00:00Z"),
+    desk.copy_household(event("archive", "household_created", ESTATE, {
+        "id": "hh_3", "estate_id": ESTATE, "building": "3", "unit": "1", "room": "1203", "area_m2": 70.0,
+        "status": "occupied", "version": 1}))
+    for household, at in (("hh_3", "2025-03-01T02:00:00Z"), ("hh_3", "2025-06-01T02:00:00Z"),  # over 400 days ago
+                          ("hh_1", "2026-11-10T02:00:00Z"), ("hh_1", "2026-11-20T02:00:00Z"),
                           ("hh_2", "2026-11-21T02:00:00Z")):
+        clock.freeze(clock.parse_iso(at) + timedelta(hours=1))  # each logged within days of it
         log(desk, STEWARD, household_id=household, contacted_at=at)
+    clock.freeze(clock.parse_iso("2026-11-23T02:00:00Z"))
     log(desk, MANAGER, household_id="hh_1", kind="manager_visit", channel="visit", contacted_at="2026-11-22T02:00:00Z")
     collection, sent = desk.db.owner_contacts, []
     find = collection.find
     monkeypatch.setattr(collection, "find", lambda query, *args, **kwargs: (sent.append(query),
                                                                           find(query, *args, **kwargs))[1])
-    assert store.last_contacted(desk.db, ESTATE, ["hh_1", "hh_2"], "2026-11-21T00:00:00.000Z") == {
-        "hh_1": "2026-11-20T02:00:00.000Z"}
-    assert [query["household_id"] for query in sent] == ["hh_1", "hh_2"]  # one read each
+    assert store.last_contacted(desk.db, ESTATE, ["hh_1", "hh_2", "hh_3", "hh_4"], "2026-11-21T00:00:00.000Z") == {
+        "hh_1": "2026-11-20T02:00:00.000Z", "hh_3": "2025-06-01T02:00:00.000Z"}
+    assert [query["household_id"] for query in sent] == [{"$in": ["hh_1", "hh_2", "hh_3", "hh_4"]},
+                                                         {"$in": ["hh_2", "hh_3", "hh_4"]}]
+    assert sent[0]["contacted_at"] == {"$gte": "2025-10-17T00:00:00.000Z", "$lt": "2026-11-21T00:00:00.000Z"}
     with collection._lock:
         candidates = [{doc["_id"] for doc in collection._candidates(query)} for query in sent]
-    # each its own household's steward contacts (the index's equality prefix), not the manager's visit
-    assert [len(found) for found in candidates] == [2, 1]
+    # the households' own steward contacts (the index's buckets), not the manager's visit
+    assert [len(found) for found in candidates] == [5, 3]
 
 
 def test_a_household_s_contacts_are_listed_the_newest_first_on_asking(desk):
