@@ -149,6 +149,7 @@ def _template_helpers():
         "flat": i18n.flat,
         "error_text": i18n.error_text,
         "error_id": field_errors.error_id,
+        "errors_here": field_errors.errors_here,
         "invalid": field_errors.invalid,
         "inputs_of": field_errors.inputs_of,
         "when": i18n.when,

@@ -13,9 +13,20 @@ from markupsafe import Markup, escape
 
 
 def _errors(context):
+    """The field errors of the form being rendered: a row's form's own (``common.row_typed``: only
+    the row sent has any), else the page's problem's."""
+    own = getattr(context.get("form"), "field_errors", None)
+    if isinstance(own, dict):
+        return own
     problem = context.get("problem")
     errors = getattr(problem, "field_errors", None)
     return errors if isinstance(errors, dict) else {}
+
+
+@pass_context
+def errors_here(context):
+    """``{field: message}`` for _field_error.html: the errors ``invalid`` ties its inputs to."""
+    return _errors(context)
 
 
 @pass_context

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import ESTATE, csrf_of, problem, sign_in
-from .test_households_screen import _household
+from .test_households_screen import DUE, _household
 from .test_registers import households, tool_loan_refused_for_its_borrower  # noqa: F401  (households: a fixture)
 from .test_views import _desk_routes
 
@@ -203,6 +203,56 @@ def test_the_household_s_page_ties_the_failed_form_s_errors_only(client, fake):
     assert answer.status_code == 400
     page = assert_errors_tied(answer.get_data(as_text=True))
     assert [a["id"] for t, a in page.described("error-date")] == ["t-date"]  # not the other forms' dates
+
+
+def _controls_marked(page):
+    """The ids of the page's controls marked invalid, with what describes each."""
+    return {a["id"]: a.get("aria-describedby") for t, a in page.elements
+            if t in CONTROLS and a.get("aria-invalid") == "true"}
+
+
+def test_a_refused_owner_contact_marks_its_row_s_time_only(client, fake):
+    """A row's contact refused (its time in the future) went back to the list with the refusal and
+    the row's values, but the time was not marked invalid nor tied to an error of its own: the
+    refusal kept over the redirect had no field errors for ``invalid`` to read (a browser probe).
+    It is its row's: the other rows' times are not marked."""
+    sign_in(client, fake, roles=("steward",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/owner-contacts/due", DUE)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/owner-contacts", problem(
+        422, "business rule violated", "a contact is recorded once it has happened", code="business_rule",
+        errors=[{"field": "contacted_at", "message": "is in the future"}]))
+    answer = client.post("/desk/owner-contacts/due", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-due-hh_2", "household_id": "hh_2", "channel": "phone",
+        "contacted_at": "2099-11-30T10:00", "summary": "lift noise"})
+    assert answer.status_code == 302
+    html = client.get(answer.headers["Location"]).get_data(as_text=True)
+    page = assert_errors_tied(html)
+    assert _controls_marked(page) == {"c-hh_2-contacted_at": "error-c-hh_2-contacted_at"}
+    assert page.texts["error-c-hh_2-contacted_at"]
+    assert 'value="2099-11-30T10:00"' in html  # kept, as before
+    summary = html.split('<div class="problem"')[1].split("</div>")[0]
+    assert re.findall(r'<a href="#([^"]+)">', summary) == ["c-hh_2-contacted_at"]
+    calm = client.get("/desk/owner-contacts/due").get_data(as_text=True)
+    assert "aria-invalid" not in calm and "field-error" not in calm
+
+
+def test_a_register_s_refused_row_action_marks_its_own_row_s_fields_only(client, fake):
+    """A register's row action refused by the API (a plan's stop without its reason) came back to
+    the list as typed, its field neither marked invalid nor tied to its error, where a create
+    form's are; the row sent is marked, its sibling's same field is not."""
+    plans = [{"id": f"mp_{n}", "equipment_id": "eq_1", "kind": "periodic_maintenance", "every_days": 7,
+              "next_due_on": "2026-12-15", "active": True} for n in (1, 2)]
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/maintenance-plans", {"items": plans, "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/maintenance-plans/mp_2/stop", problem(
+        400, "invalid input", "", code="invalid_input", errors=[{"field": "reason", "message": "must not be empty"}]))
+    sign_in(client, fake, username="wu", roles=("manager",))
+    answer = client.post("/engineering/maintenance-plans/mp_2/stop", data={
+        "csrf_token": csrf_of(client), "reason": " "})
+    html = client.get(answer.headers["Location"]).get_data(as_text=True)
+    page = assert_errors_tied(html, "不能为空")
+    assert _controls_marked(page) == {"a-mp_2-stop-reason": "error-a-mp_2-stop-reason"}
+    summary = html.split('<div class="problem"')[1].split("</div>")[0]
+    assert re.findall(r'<a href="#([^"]+)">', summary) == ["a-mp_2-stop-reason"]
 
 
 def test_the_portal_ties_its_errors_announces_the_refusal_and_names_each_page(client, fake):

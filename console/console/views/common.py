@@ -139,10 +139,16 @@ def show_problem(problem):
 
 def take_problem():
     """The problem ``show_problem`` kept, for the page it is shown on, which shows the form refused
-    with the key it was sent with (``sent_key``)."""
+    with the key it was sent with (``sent_key``). A row action's (its form kept as typed with it:
+    ``post_and_back``'s ``typed``) says which row and action it came from (``row``), and that row's
+    form alone gives its inputs the field errors (``row_typed``): several rows' forms on a page
+    have inputs of the same names."""
     problem = session.pop("problem", None)
     if problem:
         g.refused_form = problem.pop("sent", None)
+        typed = _take_typed()
+        problem["row"] = {"item": typed.get("item"), "action": typed.get("action")} if typed else None
+        g.kept_problem = problem
     return problem
 
 
@@ -154,14 +160,31 @@ def _take_typed():
     return g.typed
 
 
+class RowForm(MultiDict):
+    """A row action's form as ``row_typed`` gives it back, with the field errors of its own refusal
+    (``field_errors``: ``{field: message}``, empty for every other row's): ``field_errors.invalid``
+    reads them for the inputs of the form it renders, not the page's problem. A refusal kept over
+    the redirect back is a dict the page shows; its fields were neither marked invalid nor tied to
+    their errors, and a page's problem would have marked every row's input of the same name (a
+    browser probe: the owners still to contact)."""
+
+    def __init__(self, values=(), field_errors=None):
+        super().__init__(values)
+        self.field_errors = field_errors or {}
+
+
 def row_typed(item_id, action):
     """A row action's form (a register's row, a request's step) as it was typed, when that action
-    was just refused (``{field: [values]}`` as a MultiDict); empty otherwise. A refused action
-    came back as an empty form (found by review)."""
+    was just refused (``{field: [values]}`` as a RowForm, with the refusal's field errors);
+    empty otherwise. A refused action came back as an empty form (found by review)."""
     typed = _take_typed()
     if typed and typed.get("item") == item_id and typed.get("action") == action:
-        return MultiDict([(name, value) for name, values in typed.get("form", {}).items() for value in values])
-    return MultiDict()
+        kept = g.get("kept_problem") or {}
+        errors = kept.get("errors") if kept.get("row") == {"item": item_id, "action": action} else None
+        return RowForm([(name, value) for name, values in typed.get("form", {}).items() for value in values],
+                       {error.get("field", ""): error.get("message", "") for error in errors or []
+                        if isinstance(error, dict)})
+    return RowForm()
 
 
 def keep_typed(item_id, action):
