@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import ESTATE, csrf_of, problem, sign_in
+from .test_daily_work_probe import HOUSEHOLD as DAILY_HOUSEHOLD, PAYMENT
 from .test_households_screen import DUE, _household
 from .test_registers import households, tool_loan_refused_for_its_borrower  # noqa: F401  (households: a fixture)
 from .test_views import _desk_routes
@@ -186,7 +187,7 @@ def test_every_field_error_a_template_shows_by_name_is_tied_to_an_input():
     untied = []
     for path in (CONSOLE / "templates").rglob("*.html"):
         text, name = path.read_text(), str(path.relative_to(CONSOLE / "templates"))
-        for field in re.findall(r"with field ?= ?'([^']+)' %\}\{% include \"_field_error.html\"", text):
+        for field in re.findall(r"with field ?= ?'([^']+)'(?:, [^%]*)? %\}\{% include \"_field_error.html\"", text):
             if (name, field) not in UNTIED_BY_DESIGN and not re.search(
                     r"invalid\([^)]*'" + re.escape(field) + "'", text):
                 untied.append((name, field))
@@ -253,6 +254,32 @@ def test_a_register_s_refused_row_action_marks_its_own_row_s_fields_only(client,
     assert _controls_marked(page) == {"a-mp_2-stop-reason": "error-a-mp_2-stop-reason"}
     summary = html.split('<div class="problem"')[1].split("</div>")[0]
     assert re.findall(r'<a href="#([^"]+)">', summary) == ["a-mp_2-stop-reason"]
+
+
+def test_a_hand_made_step_s_form_refused_by_the_console_ties_its_fields_after_the_redirect(client, fake):
+    """A payment's reversal without its reason or its box, and a return visit without its answers,
+    went back to their page with the refusal, the fields named by ``invalid`` but not marked: the
+    refusal kept over the redirect reached them as a dict without field errors."""
+    sign_in(client, fake, username="carol", roles=("cashier", "agent"))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments/pay_1", PAYMENT)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_1", DAILY_HOUSEHOLD)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/invoices", {"items": [], "next_cursor": None})
+    answer = client.post("/accounts/payments/pay_1/reverse", data={"csrf_token": csrf_of(client), "confirm": "yes"})
+    page = assert_errors_tied(client.get(answer.location).get_data(as_text=True), "请填写冲销原因。")
+    assert _controls_marked(page) == {"reason": "error-reason"}
+    answer = client.post("/accounts/payments/pay_1/reverse", data={"csrf_token": csrf_of(client), "reason": "x"})
+    page = assert_errors_tied(client.get(answer.location).get_data(as_text=True))
+    assert _controls_marked(page) == {"confirm": "error-confirm"}
+    repair = {"id": "sr_1", "number": "SR-2026-000001", "kind": "repair", "household_id": None, "channel": "phone",
+              "description": "leak", "status": "completed", "due_at": "2026-12-01T00:00:00Z", "charge_cents": 5000,
+              "created_at": "2026-11-30T00:00:00Z", "completed_at": "2026-11-30T05:00:00Z", "history": [],
+              "return_visit_due_at": "2026-12-03T05:00:00Z", "return_visits": []}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", repair)
+    answer = client.post("/desk/requests/sr_1/return-visits", data={"csrf_token": csrf_of(client),
+                                                                    "charge_asked": "1", "notes": "ok"})
+    page = assert_errors_tied(client.get(answer.location).get_data(as_text=True), "请选择一项")
+    assert _controls_marked(page) == {"visit-satisfaction": "error-satisfaction",
+                                      "visit-charge": "error-charge_confirmed"}
 
 
 def test_the_portal_ties_its_errors_announces_the_refusal_and_names_each_page(client, fake):
