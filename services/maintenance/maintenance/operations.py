@@ -133,16 +133,30 @@ def announce_earlier_assignments(db, outbox, now):
     its orders are, so a later sweep reads nothing more of it; an order announced twice (two
     replicas at once) changes nothing at the desk, which keeps a set of technicians. Returns how
     many."""
-    announced = 0
-    for estate_id in store.estates_to_announce_assignments(db):
-        for order in store.assigned_orders(db, estate_id):
-            _change(db, outbox, "work_orders", estate_id, order["_id"], lambda current: Change(
-                {"_assignment_announced_at": clock.to_iso(now)}, [], domain.assigned_events(
-                    current, {"assigned_at": current.get("assigned_at") or current["updated_at"]})))
-            announced += 1
-            time.sleep(0)  # the service's calls run between writes (the embedded store does no I/O)
-        store.mark_assignments_announced(db, estate_id)
-    return announced
+    announced = set()
+    for estate_id in store.estates_unmarked(db, store.ASSIGNMENTS_ANNOUNCED):
+        announced |= _write_each(db, outbox, estate_id, store.assigned_orders(db, estate_id), lambda current: Change(
+            {"_assignment_announced_at": clock.to_iso(now)}, [], domain.assigned_events(
+                current, {"assigned_at": current.get("assigned_at") or current["updated_at"]})))
+        store.mark_estate(db, estate_id, store.ASSIGNMENTS_ANNOUNCED)
+    return len(announced)
+
+
+def _write_each(db, outbox, estate_id, orders, decide):
+    """``decide`` on each of the estate's ``orders`` (``{_id}`` each) through the one write path,
+    a write at a time, the service's calls running between them (the embedded store does no I/O):
+    the once-per-estate sweeps' loop. The ids of the orders a change was decided for."""
+    written = set()
+    for order in orders:
+        def tracked(current):
+            change = decide(current)
+            if change is not None:
+                written.add(current["_id"])
+            return change
+
+        _change(db, outbox, "work_orders", estate_id, order["_id"], tracked)
+        time.sleep(0)
+    return written
 
 
 def announce_earlier_appointments(db, outbox, now):
@@ -154,17 +168,10 @@ def announce_earlier_appointments(db, outbox, now):
     (two replicas at once) changes nothing at the desk, which keeps the newest by ``set_at``.
     Returns how many."""
     announced = set()
-    for estate_id in store.estates_to_announce_appointments(db):
-        for order in store.appointed_orders(db, estate_id):
-            def decide(current):
-                change = domain.earlier_appointment_announced(current, now)
-                if change:
-                    announced.add(current["_id"])
-                return change
-
-            _change(db, outbox, "work_orders", estate_id, order["_id"], decide)
-            time.sleep(0)  # the service's calls run between writes (the embedded store does no I/O)
-        store.mark_appointments_announced(db, estate_id)
+    for estate_id in store.estates_unmarked(db, store.APPOINTMENTS_ANNOUNCED):
+        announced |= _write_each(db, outbox, estate_id, store.appointed_orders(db, estate_id),
+                                 lambda current: domain.earlier_appointment_announced(current, now))
+        store.mark_estate(db, estate_id, store.APPOINTMENTS_ANNOUNCED)
     return len(announced)
 
 
@@ -179,16 +186,11 @@ def keep_earlier_deadlines(db, outbox):
     how many orders were marked or moved."""
     marked = set()
     for estate_id, tz in store.estates_to_keep_deadlines(db):
-        for order in store.orders_to_mark(db, estate_id):
-            def decide(current):
-                kept, _ = domain.deadline_kept(current, current, tz)
-                if not kept:
-                    return None
-                marked.add(current["_id"])
-                return Change(kept)
+        def decide(current, tz=tz):
+            kept, _ = domain.deadline_kept(current, current, tz)
+            return Change(kept) if kept else None
 
-            _change(db, outbox, "work_orders", estate_id, order["_id"], decide)
-            time.sleep(0)  # the service's calls run between writes (the embedded store does no I/O)
+        marked |= _write_each(db, outbox, estate_id, store.orders_to_mark(db, estate_id), decide)
         store.mark_deadlines_kept(db, estate_id, tz)
     return len(marked)
 

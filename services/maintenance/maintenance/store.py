@@ -177,10 +177,19 @@ def orders_of_request(db, estate_id, request_id):
     return [doc["_id"] for doc in db.work_orders.find({"estate_id": estate_id, "request_id": request_id}, {"_id": 1})]
 
 
-def estates_to_announce_assignments(db):
-    """The estates whose orders assigned before ``work_order_assigned`` existed are not announced
-    yet (the registry: ``operations.announce_earlier_assignments`` marks each)."""
-    return sorted(doc["estate_id"] for doc in db.estates.find({"_assignments_announced": None}, {"estate_id": 1}))
+# the registry's marks of the once-per-estate sweeps done: the orders assigned, and appointed,
+# before work_order_assigned and work_order_appointed existed announced (operations.
+# announce_earlier_assignments, announce_earlier_appointments)
+ASSIGNMENTS_ANNOUNCED, APPOINTMENTS_ANNOUNCED = "_assignments_announced", "_appointments_announced"
+
+
+def estates_unmarked(db, mark):
+    """The estates the once-per-estate sweep that sets ``mark`` on their copy has not done yet."""
+    return sorted(doc["estate_id"] for doc in db.estates.find({mark: None}, {"estate_id": 1}))
+
+
+def mark_estate(db, estate_id, mark):
+    db.estates.update_one({"_id": estate_id, "estate_id": estate_id}, {"$set": {mark: True}})
 
 
 def assigned_orders(db, estate_id):
@@ -191,16 +200,6 @@ def assigned_orders(db, estate_id):
                                     {"_id": 1}))
 
 
-def mark_assignments_announced(db, estate_id):
-    db.estates.update_one({"_id": estate_id, "estate_id": estate_id}, {"$set": {"_assignments_announced": True}})
-
-
-def estates_to_announce_appointments(db):
-    """The estates whose open orders appointed before ``work_order_appointed`` existed are not
-    announced yet (the registry: ``operations.announce_earlier_appointments`` marks each)."""
-    return sorted(doc["estate_id"] for doc in db.estates.find({"_appointments_announced": None}, {"estate_id": 1}))
-
-
 def appointed_orders(db, estate_id):
     """The estate's open orders from a request with an appointment not announced (made before
     ``work_order_appointed`` existed), status by status through the ``(estate_id, status)`` index:
@@ -208,10 +207,6 @@ def appointed_orders(db, estate_id):
     return [order for status in OPEN_STATUSES
             for order in db.work_orders.find({"estate_id": estate_id, "status": status, "appointment": {"$nin": [None]},
                                               "request_id": {"$nin": [None]}, APPOINTMENT_ANNOUNCED: None}, {"_id": 1})]
-
-
-def mark_appointments_announced(db, estate_id):
-    db.estates.update_one({"_id": estate_id, "estate_id": estate_id}, {"$set": {"_appointments_announced": True}})
 
 
 def estate_timezone(db, estate_id):
