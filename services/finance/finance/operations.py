@@ -1141,8 +1141,9 @@ def publish_disclosure(db, caller, estate_id, period):
 def published_disclosure(db, estate_code, period):
     """What the public link shows: the published snapshot only (404 before, and for an unknown code)."""
     estate_id = store.estate_id_by_code(db, estate_code)
+    name, timezone = store.estate_heading(db, estate_id)
     return reports.published_view(store.find_disclosure(db, estate_id, reports.disclosure_id(estate_id, period)),
-                                  store.estate_name(db, estate_id)) | {"timezone": store.estate_timezone(db, estate_id)}
+                                  name) | {"timezone": timezone}
 
 
 def published_disclosures(db, estate_code, limit, cursor):
@@ -1152,7 +1153,8 @@ def published_disclosures(db, estate_code, limit, cursor):
     estate_id = store.estate_id_by_code(db, estate_code)
     listed = store.published_disclosures(db, estate_id, limit, cursor, reports.published_entry)
     # the estate's time zone, to show the times on its clock (the page read Shanghai's: a probe)
-    return {"estate_name": store.estate_name(db, estate_id), **listed, "timezone": store.estate_timezone(db, estate_id)}
+    name, timezone = store.estate_heading(db, estate_id)
+    return {"estate_name": name, **listed, "timezone": timezone}
 
 
 # -- a household's account (对账单) --------------------------------------------------------------

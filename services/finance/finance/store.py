@@ -3,7 +3,7 @@
 Hot paths stay on ``_id`` (natural keys); reads that walk many documents use
 ``estate_common.store.scan`` (linear on the embedded store too).
 """
-from estate_common import closed_counts, common_store, export_store, ids, jobs, replica, settings, store, writes
+from estate_common import calendar, closed_counts, common_store, export_store, ids, jobs, replica, settings, store, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.store import BulkWriteFailure, DuplicateKey
 
@@ -917,9 +917,11 @@ def estate_id_by_code(db, code):
     return replica.public_estate_id(db, code)
 
 
-def estate_name(db, estate_id):
+def estate_heading(db, estate_id):
+    """``(name, timezone)`` of the estate from one read of its copy: the owners' pages head their
+    disclosures with its name and show their times on its clock (Asia/Shanghai while no copy has come)."""
     estate = replica.get(db, "estate", estate_id, estate_id)
-    return estate.get("name") if estate else None
+    return (estate.get("name") if estate else None), calendar.timezone_of(estate)
 
 
 def estate_timezone(db, estate_id):
