@@ -194,6 +194,19 @@ def decode_cursor(cursor):
     raise InvalidInput("cursor is not valid", [field_error("cursor", "is not a cursor this API gave out")])
 
 
+def page_computed(items, key, limit=None, cursor=None):
+    """One page of a list computed in memory, ``items`` in the order of ``key`` (an item's
+    ``(time, id)`` pair, as ``page``'s ``(created_at, _id)``), after ``cursor``, with the same
+    cursors: ``{items, next_cursor}``."""
+    limit = limit or DEFAULT_PAGE
+    if cursor:
+        after = decode_cursor(cursor)
+        items = [item for item in items if key(item) > after]
+    shown, more = items[:limit], len(items) > limit
+    at, last_id = key(shown[-1]) if more else (None, None)
+    return {"items": shown, "next_cursor": encode_cursor({"created_at": at, "_id": last_id}) if more else None}
+
+
 def page(collection, query, limit=None, cursor=None, shown=public, newest_first=False):
     """One page of ``query`` in ``(created_at, _id)`` order after ``cursor``; ``next_cursor``
     is None on the last page. Sort + limit: MongoDB walks its index, the embedded store keeps

@@ -10,7 +10,7 @@ from functools import partial
 from estate_common import calendar, clock, custom_fields, fee_prices, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.kpis import before_the_estate, per_estate_month, rules_of_period
-from estate_common.store import DEFAULT_PAGE, decode_cursor, encode_cursor, public
+from estate_common.store import page_computed, public
 
 from . import (applications, complaint_analysis, domain, events, front_desk, handling, household_correction,
                intake, owner_contacts, portal, rectifications, repairs, store, surveys)
@@ -147,19 +147,14 @@ def owner_contacts_due(db, estate_id, filters, limit, cursor):
                                      store.steward_contacts(db, estate_id, start, end), per_month, period, tz)
     ordered = sorted(({**household, "created_at": household.get("created_at") or UNREGISTERED, "contacts": contacts}
                       for household, contacts in owed), key=lambda h: (h["created_at"], h["_id"]))
-    listed = ordered
-    if cursor:
-        after = decode_cursor(cursor)
-        listed = [h for h in ordered if (h["created_at"], h["_id"]) > after]
-    limit = limit or DEFAULT_PAGE
-    page, more = listed[:limit], len(listed) > limit
-    last = store.last_contacted(db, estate_id, [h["_id"] for h in page], end)
+    page = page_computed(ordered, lambda h: (h["created_at"], h["_id"]), limit, cursor)
+    last = store.last_contacted(db, estate_id, [h["_id"] for h in page["items"]], end)
     return {
         "period": period, "required": per_month, "total": len(ordered),
         "items": [{"household_id": h["_id"], **{name: h.get(name) for name in ("building", "unit", "room")},
                    "contacts": h["contacts"], "required": per_month, "last_contacted_at": last.get(h["_id"])}
-                  for h in page],
-        "next_cursor": encode_cursor(page[-1]) if more else None,
+                  for h in page["items"]],
+        "next_cursor": page["next_cursor"],
     }
 
 

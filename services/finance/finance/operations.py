@@ -21,7 +21,7 @@ from estate_common import calendar, clock, collector, ids, job_scopes, jobs
 from estate_common.writes import Change
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.kpis import per_estate
-from estate_common.store import decode_cursor, encode_cursor, public
+from estate_common.store import page_computed, public
 
 from . import (arrears, arrears_view, billing, deposits, invoices, journals, maintenance_fund, payments, periods,
                reports, standards, statement, store, utilities)
@@ -1179,7 +1179,8 @@ def household_account(db, estate_id, household_id, filters):
 
 def list_arrears(db, estate_id, limit=None, cursor=None):
     now = clock.now()
-    page = _page(arrears_view.longest_overdue_first(db, estate_id, now), limit, cursor)
+    page = page_computed(arrears_view.longest_overdue_first(db, estate_id, now),
+                         lambda entry: (entry["oldest_due_at"], entry["household_id"]), limit, cursor)
     shown = [entry["household_id"] for entry in page["items"]]  # addresses and reminders of the page only
     page["items"] = arrears.arrears_list(page["items"], store.household_addresses(db, estate_id, shown),
                                          store.last_reminders(db, estate_id, shown))
@@ -1229,19 +1230,6 @@ def _arrears_rows(db, estate_id):
         shown = [entry["household_id"] for entry in batch]
         yield from arrears.arrears_list(batch, store.household_addresses(db, estate_id, shown),
                                         store.last_reminders(db, estate_id, shown))
-
-
-def _page(items, limit, cursor):
-    """A page of a computed list ordered by ``(oldest_due_at, household_id)``."""
-    limit = limit or 50
-    if cursor:
-        after = decode_cursor(cursor)
-        items = [i for i in items if (i["oldest_due_at"], i["household_id"]) > after]
-    page = items[:limit]
-    more = len(items) > limit
-    last = page[-1] if page else None
-    return {"items": page, "next_cursor": encode_cursor({"created_at": last["oldest_due_at"],
-                                                         "_id": last["household_id"]}) if more else None}
 
 
 def send_reminder(db, outbox, caller, estate_id, data):
