@@ -115,10 +115,11 @@ def _awaits(request, order):
     """Whether the repair waits for ``order``'s work: a follow-up's order while that follow-up is
     open, its own order otherwise (either one's id not known yet: each event has its queue)."""
     follow_up = _open_follow_up(request)
-    if order["source"]["type"] == "return_visit":
-        return bool(follow_up) and follow_up["id"] == order["source"]["id"] \
-            and follow_up.get("work_order_id") in (None, order["id"])
-    return not follow_up and request.get("work_order_id") in (None, order["id"])
+    if (order["source"]["type"] == "return_visit") != bool(follow_up):
+        return False  # a follow-up's order while none is open, or the repair's own while one is
+    if follow_up and follow_up["id"] != order["source"]["id"]:
+        return False  # another follow-up's
+    return _awaited_order(request) in (None, order["id"])
 
 
 def dispatch_update(request, work_order_event):
