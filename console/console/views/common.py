@@ -435,6 +435,9 @@ def this_month(now=None):
     return (now or datetime.now(timezone.utc)).astimezone(i18n.display_zone()).strftime("%Y-%m")
 
 
+MONTH = re.compile(r"^(19[0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2])$")  # a period asked of a month page (YYYY-MM)
+
+
 def period_asked(pattern, default):
     """The ``period`` query parameter when ``pattern`` takes it, else ``default()`` (this month,
     this quarter): a page asked with none, or with one of no period's form."""

@@ -1,7 +1,6 @@
 """Front desk: register a request, the register with filters, a request's detail and handling; the
 owners still to contact this month."""
 import base64
-import re
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 
@@ -385,20 +384,17 @@ def portal_qr():
 # customer service lists the households short of it (GET …/owner-contacts/due, the contact rate's
 # own rule), this month's or a past month's, and each row records a contact for its household. The
 # contacts' register said who was contacted, never who was not (a probe of the steward's work).
-MONTH = re.compile(r"(19[0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2])")
-
-
 def _contact_fields():
     """The contacts register's own fields of a contact (its channel, when, what was said): a row
     records one with them, its household and kind given."""
-    from .register_specs import REGISTERS
-    [spec] = [spec for spec in REGISTERS if spec.slug == "owner-contacts"]
+    from .register_specs import BY_SLUG
+    spec = BY_SLUG["owner-contacts"]
     return tuple(f for f in spec.fields if f.name in ("channel", "contacted_at", "summary"))
 
 
 def _month_asked():
     period = request.args.get("period", "").strip()
-    return {"period": period} if MONTH.fullmatch(period) else {}
+    return {"period": period} if common.MONTH.fullmatch(period) else {}
 
 
 @bp.get("/owner-contacts/due")

@@ -1,6 +1,5 @@
 """Security: patrol rounds, a round on a phone (checkpoints in order, check-in, anomaly), finishing it;
 the month's planned rounds not walked through."""
-import re
 
 from flask import Blueprint, g, render_template, request, url_for
 
@@ -19,14 +18,13 @@ def rounds():
     return render_template("security/rounds.html", items=page.get("items", []), next_cursor=page.get("next_cursor"))
 
 
-MONTH = re.compile(r"^(19[0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2])$")
 
 
 @bp.get("/missed-rounds")
 @estate_needed
 def missed_rounds():
     """The supervisor's list of the month's plan slots nobody walked, or left unfinished."""
-    period = common.period_asked(MONTH, common.this_month)
+    period = common.period_asked(common.MONTH, common.this_month)
     found = g.api.get(g.api.estate(g.user.estate_id, "patrol-missed-rounds"), period=period)
     items = found.get("items", [])
     return render_template("security/missed_rounds.html", period=period, items=items, more=found.get("more", 0),
