@@ -252,6 +252,12 @@ def todo_lists(roles):
     return lists
 
 
+def _awaiting(page, proposer):
+    """A to-do list's first page as it waits for the signed-in user: a list of proposals
+    (``proposer``: the field naming who proposed each) holds those he may approve, not his own."""
+    return [item for item in page.get("items", []) if not proposer or permissions.approves(item.get(proposer))]
+
+
 def todo():
     """The to-do of the chosen estate for each department the user works in (``todo_lists``:
     management, the front desk, the archives, engineering): ``[{text, url}]`` of the lists above that hold
@@ -266,8 +272,7 @@ def todo():
         page = common.optional_read(path, limit=TODO_LIMIT, **query)
         if not isinstance(page, dict):
             continue
-        items = [item for item in page.get("items", [])
-                 if not proposer or permissions.approves(item.get(proposer))]
+        items = _awaiting(page, proposer)
         # a list that counts itself (``total``: every page's) says how many in all, not "100+"
         total = page.get("total")
         count = str(total) if not proposer and isinstance(total, int) else common.counted(items, page)
@@ -400,8 +405,7 @@ def _counts_of(read, lists, futures, more):
             if not isinstance(page, dict):
                 failed = True
                 continue
-            items = [item for item in page.get("items", [])
-                     if not proposer or permissions.approves(item.get(proposer))]
+            items = _awaiting(page, proposer)
             if items:
                 lines.append((key, common.counted(items, page)))
         unread += failed
