@@ -60,15 +60,22 @@ def charge_bill_id(estate_id, service, charge_id):
 
 
 def due_at(period, issued, rules):
-    """When a period's bill is due (see rules.py): end of the billing month or N days in, but
-    never before ``late_bill_grace_days`` after it was issued."""
-    if rules["bill_due_days"]:  # N local days (a local midnight, whatever a DST change does to the hours)
-        due = calendar.day_end(periods.period_start(period, rules), rules["timezone"], days=rules["bill_due_days"])
+    """When a period's bill is due (see rules.py): end of the billing month or of its N-th day,
+    but never before the end of the day ``late_bill_grace_days`` after it was issued."""
+    if rules["bill_due_days"]:  # N local days (local midnights, whatever a DST change does to the hours)
+        due = _end_of_local_day(periods.period_start(period, rules), rules["bill_due_days"] - 1, rules)
     else:
         due = periods.period_end(period, rules) - timedelta(milliseconds=1)
     if due < issued:  # a catch-up bill, issued after its period's due moment
-        due = calendar.days_later(issued, rules["late_bill_grace_days"], rules["timezone"])
+        due = _end_of_local_day(issued, rules["late_bill_grace_days"], rules)
     return clock.to_iso(due)
+
+
+def _end_of_local_day(moment, days, rules):
+    """The last instant of the estate's local day ``days`` after ``moment``'s: a bill due in N
+    days may be paid all that day, as the end of its month is, not only until the hour it was
+    issued."""
+    return calendar.day_end(moment, rules["timezone"], days=days + 1) - timedelta(milliseconds=1)
 
 
 def billed_pairs(standards, households, period):
@@ -174,7 +181,7 @@ def charge_bill(event, rules):
         "amount_cents": charge["amount_cents"],
         "paid_cents": 0,
         "status": "unpaid",
-        "due_at": clock.to_iso(calendar.days_later(raised, rules["charge_due_days"], rules["timezone"])),
+        "due_at": clock.to_iso(_end_of_local_day(raised, rules["charge_due_days"], rules)),
         "created_at": event["occurred_at"],
         "settled_at": None,
         "description": charge["description"],

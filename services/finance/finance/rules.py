@@ -6,12 +6,14 @@ collection (``{_id: estate_id, estate_id, values: {...}}``) and merged over thes
 
 Decisions (DOMAIN.md leaves them open):
 
-- **Due date of a bill.** ``bill_due_days`` = 0 (the default): a period's bill is due by the
-  end of its billing month (the last millisecond of the month, estate local time). N > 0:
-  due N days after the start of the period. A bill issued after that moment (a catch-up
-  run for a past period) is due ``late_bill_grace_days`` after it was issued, so nobody is
-  in arrears for a bill they could not have seen. A charge from another service that was
-  not collected at its source is due ``charge_due_days`` after it was raised.
+- **Due date of a bill.** A bill is due by the end of a local day (its last millisecond,
+  estate local time), never at the hour it happened to be issued. ``bill_due_days`` = 0 (the
+  default): a period's bill is due by the end of its billing month. N > 0: by the end of the
+  period's N-th day. A bill issued after that moment (a catch-up run for a past period) is
+  due by the end of the day ``late_bill_grace_days`` after it was issued, so nobody is in
+  arrears for a bill they could not have seen. A charge from another service that was not
+  collected at its source is due by the end of the day ``charge_due_days`` after it was
+  raised.
 - **Local time.** Periods, journal days and due dates are the estate's local calendar: its
   IANA ``timezone`` (estate master data from archive, default Asia/Shanghai), which
   ``store.rules_for`` adds to these numbers; stored timestamps stay UTC.

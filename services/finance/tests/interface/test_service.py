@@ -298,7 +298,7 @@ def test_a_past_period_can_be_billed_and_is_due_after_its_grace_days(finance):
     approved(finance)
     job = run(finance, "2026-08")
     assert job["result"]["bills_created"] == 3
-    assert bill_of(finance, "hh_1", "2026-08")["due_at"] == "2026-12-08T02:00:00.000Z"  # 15 days after today
+    assert bill_of(finance, "hh_1", "2026-08")["due_at"] == "2026-12-08T15:59:59.999Z"  # by the end of the 15th day after today, local
 
 
 def test_a_future_period_or_a_period_without_standards_is_refused(finance):
@@ -582,7 +582,7 @@ def test_a_charge_becomes_one_bill_however_often_it_is_delivered(finance, source
     assert only["amount_cents"] == 8800 and only["status"] == "unpaid" and only["period"] == "2026-11"
     assert only["source"] == {"kind": "charge", "service": source, "charge_id": "ch_1",
                               "subject": {"type": "work_order", "id": "wo_1"}}
-    assert only["due_at"] == "2026-12-08T02:00:00.000Z"  # 15 days
+    assert only["due_at"] == "2026-12-08T15:59:59.999Z"  # by the end of the 15th local day
 
 
 PARKED = {"kind": "parking", "entered_at": "2026-11-23T01:00:00.000Z", "exited_at": "2026-11-23T03:05:00.000Z",

@@ -55,7 +55,7 @@ def test_a_bill_is_due_by_the_end_of_its_month_by_default():
 
 def test_an_estate_can_set_the_due_day_inside_the_period():
     rules = effective(RULES, {"bill_due_days": 10})
-    assert billing.due_at("2026-12", NOW, rules) == "2026-12-10T16:00:00.000Z"  # 11 Dec 00:00 local
+    assert billing.due_at("2026-12", NOW, rules) == "2026-12-10T15:59:59.999Z"  # 10 Dec 23:59:59.999 local
 
 
 def test_the_due_day_inside_the_period_is_a_local_midnight_across_a_dst_change():
@@ -63,15 +63,28 @@ def test_the_due_day_inside_the_period_is_a_local_midnight_across_a_dst_change()
     31 March at 01:00 local, not at midnight."""
     berlin = effective({**RULES, "timezone": "Europe/Berlin"}, {"bill_due_days": 30})
     assert billing.due_at("2026-03", datetime(2026, 3, 1, tzinfo=timezone.utc), berlin) == \
-        "2026-03-30T22:00:00.000Z"  # 31 March 00:00 in Berlin (UTC+2 by then)
+        "2026-03-30T21:59:59.999Z"  # the end of 30 March in Berlin (UTC+2 by then)
     assert billing.due_at("2026-10", datetime(2026, 10, 1, tzinfo=timezone.utc), berlin) == \
-        "2026-10-30T23:00:00.000Z"  # 31 October 00:00 in Berlin (UTC+1 again)
+        "2026-10-30T22:59:59.999Z"  # the end of 30 October in Berlin (UTC+1 again)
 
 
-def test_a_catch_up_bill_gets_its_grace_days_after_issue():
-    assert billing.due_at("2026-08", NOW, RULES) == "2026-12-08T08:00:00.000Z"  # 15 days from now
+def test_a_catch_up_bill_gets_its_grace_days_after_issue_to_the_end_of_the_local_day():
+    """Issued at 16:00 local on 23 November: 15 days give the whole of 8 December, not 16:00 of it
+    (an owner paying that evening was in arrears by a few hours)."""
+    assert billing.due_at("2026-08", NOW, RULES) == "2026-12-08T15:59:59.999Z"  # 8 Dec 23:59:59.999 local
     assert billing.due_at("2026-08", NOW, effective(RULES, {"late_bill_grace_days": 3})) == \
-        "2026-11-26T08:00:00.000Z"
+        "2026-11-26T15:59:59.999Z"
+
+
+def test_a_charge_is_due_by_the_end_of_the_local_day_its_days_run_out():
+    rules = {**DEFAULTS, "timezone": "Asia/Shanghai"}
+    raised = event("customer_service", "charge_raised", "est_1", charge_data())
+    raised["occurred_at"] = "2026-11-23T02:00:00.000Z"  # 10:00 local
+    assert billing.charge_bill(raised, rules)["due_at"] == "2026-12-08T15:59:59.999Z"  # 8 Dec 23:59:59.999
+    late = raised | {"occurred_at": "2026-11-23T17:00:00.000Z"}  # 01:00 local on the 24th: its own day
+    assert billing.charge_bill(late, rules)["due_at"] == "2026-12-09T15:59:59.999Z"
+    new_york = {**DEFAULTS, "timezone": "America/New_York", "charge_due_days": 3}
+    assert billing.charge_bill(late, new_york)["due_at"] == "2026-11-27T04:59:59.999Z"  # 26 Nov 23:59:59.999 EST
 
 
 def test_a_bill_has_one_id_per_household_item_and_period():
