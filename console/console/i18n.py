@@ -744,14 +744,17 @@ def _clock_text(local, time_of_day):
 
 
 def deadline(value, zone=None):
-    """A deadline as ``when`` shows it, except one at the stroke of a local midnight: the end of
-    the day before, ``2026-12-02 24:00`` (time.end_of_day: "02 Dec 2026, end of day" in English,
-    where 24:00 is not a time most readers write). A complaint verified "the same day" is due at
-    the next day's 00:00, which read as a day later than the rule (found by review)."""
+    """A deadline as ``when`` shows it, except one at the stroke of a local midnight or its last
+    millisecond before: the end of that day, ``2026-12-01 24:00`` (time.end_of_day: "01 Dec 2026,
+    end of day" in English, where 24:00 is not a time most readers write). A complaint verified
+    "the same day" is due at the next day's 00:00, which read as a day later than the rule (found
+    by review); a bill is due by its day's 23:59:59.999 (finance's ``billing.due_at``)."""
     moment = parse_time(value)
     if moment is None:
         return value or ""
     local = moment.astimezone(display_zone(zone))
+    if (local.hour, local.minute, local.second, local.microsecond) == (23, 59, 59, 999000):
+        local += timedelta(milliseconds=1)
     if (local.hour, local.minute, local.second, local.microsecond) != (0, 0, 0, 0):
         return _clock_text(local, local.strftime("%H:%M"))
     return translate("time.end_of_day", day=_day_text(local - timedelta(days=1)))

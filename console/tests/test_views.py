@@ -94,6 +94,9 @@ def test_an_estates_times_are_shown_and_read_on_its_own_clock(client, fake):
         assert str(i18n.display_zone()) == "America/Los_Angeles"
         assert i18n.deadline("2026-12-02T08:00:00Z") == "2026-12-01 24:00"  # Chinese, the default
         assert i18n.deadline("2026-12-02T08:30:00Z") == i18n.when("2026-12-02T08:30:00Z") == "2026-12-02 00:30"
+        # a bill is due by a day's last millisecond (finance's billing.due_at): the same end of day
+        assert i18n.deadline("2026-12-02T07:59:59.999Z") == "2026-12-01 24:00"
+        assert i18n.deadline("2026-12-02T07:59:59Z") == "2026-12-01 23:59"  # a second before is a time
         session.clear()
         assert str(i18n.display_zone()) == "Asia/Shanghai"
 
