@@ -18,7 +18,11 @@ without such an equality walks the collection once. A sorted page of a big bucke
 with ``sort`` ascending and ending on ``_id``, and ``limit``: ``store.page``) walks that bucket
 in the sort's order, kept beside the hash map from its first such page on
 (``_Index.ordered_bucket``), from the first place the query's bounds allow, and stops at the
-page's end: an estate's first page of 120,000 bills is not a sort of 120,000 bills.
+page's end: an estate's first page of 120,000 bills is not a sort of 120,000 bills. A range
+(``$gt``/``$gte``/``$lt``/``$lte``) on the index's field after the equalities is served likewise
+from a big bucket kept in the order of that field (``_within``): the entries between its bounds,
+found by bisection, not every entry of the bucket (maintenance's late orders: the estate's open
+orders past their deadline, not every open order).
 
 TTL indexes (``expireAfterSeconds`` on one field) expire as MongoDB's do: a document whose
 field holds a date (or dates: the earliest counts) older than now minus the seconds is
@@ -714,8 +718,23 @@ def _remove_sorted(entries, entry):
         del entries[at]
 
 
+def _ordered_plain_key(spec):
+    """``_plain_key(spec)`` for a bucket kept in order, refusing a NaN (:class:`_NotPlain`): a
+    NaN compares neither below, above nor equal to any number, and a list holding one is not in
+    order for ``bisect`` to search (such a bucket is walked whole instead)."""
+    key = _plain_key(spec)
+
+    def ordered(doc):
+        out = key(doc)
+        for value in out:
+            if value != value:
+                raise _NotPlain()
+        return out
+    return ordered
+
+
 # an ordered bucket's sort key, made once per spec (a tuple): its upkeep runs on every write
-_ordered_key = functools.lru_cache(maxsize=None)(_plain_key)
+_ordered_key = functools.lru_cache(maxsize=None)(_ordered_plain_key)
 
 
 def _ordered_spec(spec):
@@ -771,6 +790,63 @@ def _lower_bound(query, fields):
     if key:
         bounds.append(key)
     return max(bounds) if bounds else None
+
+
+_RANGED = (str, int, float, datetime)  # range operands that bound a walk (as _range_test compares them)
+
+
+def _range_bounds(query, field):
+    """``(low, high)``: bounds on ``field``'s part of an ordered bucket's key (``(bracket, value)``
+    first, as ``_plain_key`` makes it) within which every match of ``query`` lies: ``low <= key <
+    high``, read from its ``$gt``/``$gte``/``$lt``/``$lte`` on the field, at the top level and in
+    each ``$and`` member (all hold, so the narrowest bounds). None: no such range. A range compares
+    within its operand's type bracket (MongoDB's rule, and ``_range_test``'s), so ``$lt: 5`` starts
+    at the first number and ``$gt: 5`` ends at the last, before any text; null and a missing field
+    (one key, bracket 2) are taken only by ``$gte``/``$lte`` null, and no other range reaches them.
+    Operands of other types (a boolean, an ObjectId, an Int64, a NaN) bound nothing: the other
+    conditions, or the bucket's every entry, are walked, as before."""
+    lows, highs = [], []
+    _range_parts(query, field, lows, highs)
+    return (max(lows), min(highs)) if lows else None
+
+
+def _range_parts(query, field, lows, highs):
+    members = query.get("$and")
+    if isinstance(members, (list, tuple)):
+        for member in members:
+            if type(member) is dict:
+                _range_parts(member, field, lows, highs)
+    condition = query.get(field)
+    if type(condition) is not dict or not condition or not all(name.startswith("$") for name in condition):
+        return
+    for name in _RANGES:
+        if name not in condition:
+            continue
+        operand = _operand(condition[name])
+        if operand is None:
+            lows.append((2,))
+            highs.append((3,))
+            continue
+        if type(operand) not in _RANGED or operand != operand:
+            continue
+        bracket = _PLAIN_BRACKETS[type(operand)]
+        if name == "$gt":
+            lows.append((bracket, operand, _ABOVE))
+            highs.append((bracket + 1,))
+        elif name == "$gte":
+            lows.append((bracket, operand))
+            highs.append((bracket + 1,))
+        elif name == "$lt":
+            lows.append((bracket,))
+            highs.append((bracket, operand))
+        else:
+            lows.append((bracket,))
+            highs.append((bracket, operand, _ABOVE))
+
+
+def _next_bounds(index, size, query):
+    """``_range_bounds`` of ``query`` on ``index``'s field after its first ``size``, or None."""
+    return _range_bounds(query, index.fields[size]) if size < len(index.fields) else None
 
 
 def _sorted(docs, spec, limit=0):
@@ -1375,7 +1451,8 @@ class EmbeddedCollection:
         bucket = best.maps[best_size].get(key)
         if not bucket:
             return []
-        ids = list(bucket)
+        within = self._within(best, best_size, key, _next_bounds(best, best_size, query))
+        ids = list(bucket) if within is None else within
         if len(ids) > 1:
             ids.sort(key=self._order.__getitem__)
         if settled is not None:
@@ -1387,10 +1464,11 @@ class EmbeddedCollection:
         """``(index, size)``: the declared index whose longest prefix of ``size`` fields the query
         fixes by equality, or ``(None, 0)``; of two as long, a partial or sparse one, which holds
         a part of the documents only (finance's prepaid timer walked the estate's posted payments
-        through the other, or not, by the order the indexes were declared in)."""
-        best, best_size, best_partial = None, 0, False
+        through the other, or not, by the order the indexes were declared in); of those, one whose
+        next field the query bounds by a range (``_within`` walks only the entries within it)."""
+        best, best_rank = None, (0, False, False)
         if not query:
-            return best, best_size  # nothing fixed: every document
+            return best, 0  # nothing fixed: every document
         for index in self._indexes.values():
             partial = index.partial is not None or index.sparse
             if partial and not index.holds_all_matches(query, fixed):
@@ -1400,9 +1478,12 @@ class EmbeddedCollection:
                 if field not in fixed or _hash_key(_operand(fixed[field])) is None:
                     break
                 size += 1
-            if size > best_size or (size == best_size and size and partial and not best_partial):
-                best, best_size, best_partial = index, size, partial
-        return best, best_size
+            if not size or (size, partial) < best_rank[:2]:
+                continue
+            rank = (size, partial, _next_bounds(index, size, query) is not None)
+            if rank > best_rank:
+                best, best_rank = index, rank
+        return best, best_rank[0]
 
     def _exploded(self, query, fixed, best_size, settled=None):
         """The documents of the buckets a query's ``$in`` lists name in a declared index, past the
@@ -1438,14 +1519,32 @@ class EmbeddedCollection:
         if best_size not in best.maps:
             best.build(best_size, self._docs.values())
         buckets, ids = best.maps[best_size], {}
+        bounds = _next_bounds(best, best_size, query)
         for key in itertools.product(*([_hash_key(_operand(value)) for value in field] for field in best_values)):
-            ids.update(buckets.get(key, ()))
+            within = self._within(best, best_size, key, bounds)
+            ids.update(buckets.get(key, ()) if within is None else dict.fromkeys(within))
         if settled is not None:  # a string, or a list of strings, the buckets are for (as _candidates')
             settled.update(field for field in best.fields[:best_size] if "." not in field and (
                 (type(query.get(field)) is str and query[field] == fixed[field])
                 or (field in choices and query[field] == {"$in": choices[field]}
                     and all(type(value) is str for value in choices[field]))))
         return [self._docs[doc_id] for doc_id in sorted(ids, key=self._order.__getitem__)]
+
+    def _within(self, index, size, key, bounds):
+        """The ids in bucket ``key`` of ``index``'s first ``size`` fields whose next field lies
+        within ``bounds`` (``_range_bounds``), in that field's order: the entries between two
+        bisections of the bucket kept in the order of ``(next field, _id)`` (``ordered_bucket``),
+        as MongoDB reads an index between its bounds. None where the bucket is to be walked whole:
+        no bounds, a bucket under ``ORDERED_FROM`` documents (cheap to walk, and it keeps no second
+        list), or one holding a value without a plain order (an array, a NaN; ``ordered_bucket``)."""
+        if bounds is None or len(index.maps[size].get(key, ())) < ORDERED_FROM:
+            return None
+        entries = index.ordered_bucket(size, ((index.fields[size], 1), ("_id", 1)), key, self._docs)
+        if entries is None:
+            return None
+        start = bisect.bisect_left(entries, bounds[0])
+        stop = bisect.bisect_left(entries, bounds[1], start)
+        return [_hash_key(entry[-1]) for entry in entries[start:stop]]
 
     def _bucket_key(self, index, size, fixed):
         """The key of ``fixed``'s bucket in ``index``'s map of ``size`` fields (built if new)."""

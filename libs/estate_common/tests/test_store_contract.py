@@ -300,6 +300,110 @@ def test_a_query_on_a_declared_index_finds_what_a_walk_finds(db):
     assert sorted(found) == ["b14", "b2", "b4"]
 
 
+# A range on the field after an index's equalities: what MongoDB answers from the index's bounds,
+# the embedded store from the entries of the bucket within them (a bucket of ORDERED_FROM, 256,
+# documents or more is kept in that field's order). Numbers, text, dates, booleans, null and a
+# missing field in one bucket: a range compares within its operand's type only.
+AT_1 = datetime(2026, 1, 1, 8, 0, tzinfo=timezone.utc)
+AT_2 = datetime(2026, 1, 1, 8, 0, 0, 1000, tzinfo=timezone.utc)  # a millisecond later
+AT_3 = datetime(2026, 2, 1, tzinfo=timezone.utc)
+RANGED_ODD = {"f2.5": 2.5, "f10.0": 10.0, "big": 2 ** 40, "s10": "10", "sa": "a", "sb": "b", "null": None,
+              "d1": AT_1, "d2": AT_2, "d3": AT_3, "true": True, "false": False}
+
+
+def numbered(first, last, prefix="n"):
+    return [f"{prefix}{i}" for i in range(first, last + 1)]
+
+
+@pytest.fixture
+def ranged(db):
+    db.orders.create_index([("estate_id", 1), ("kind", 1), ("at", 1)])
+    docs = [{"_id": f"n{i}", "estate_id": "e1", "kind": "a", "at": i} for i in range(280)]
+    docs += [{"_id": name, "estate_id": "e1", "kind": "a", "at": at} for name, at in RANGED_ODD.items()]
+    docs += [{"_id": "missing", "estate_id": "e1", "kind": "a"}]
+    docs += [{"_id": f"b{i}", "estate_id": "e1", "kind": "b", "at": i} for i in range(260)]  # another bucket
+    docs += [{"_id": f"x{i}", "estate_id": "e2", "kind": "a", "at": i} for i in range(20)]  # another estate
+    db.orders.insert_many(docs)
+    return db.orders
+
+
+@pytest.mark.parametrize("at, expected", [
+    ({"$gte": 10, "$lt": 20}, numbered(10, 19) + ["f10.0"]),       # 10 and 10.0 are one number
+    ({"$gt": 10, "$lte": 20}, numbered(11, 20)),
+    ({"$lt": 3}, numbered(0, 2) + ["f2.5"]),                        # not null, missing, false or "10"
+    ({"$lte": 10.0}, numbered(0, 10) + ["f10.0", "f2.5"]),
+    ({"$gt": 278}, ["n279", "big"]),                                # not text, dates or true
+    ({"$gte": 2 ** 40}, ["big"]),
+    ({"$gt": 2 ** 40}, []),
+    ({"$lt": 0}, []),
+    ({"$lt": "a"}, ["s10"]),
+    ({"$gte": "a"}, ["sa", "sb"]),
+    ({"$gt": "b"}, []),
+    ({"$gte": None}, ["null", "missing"]),                          # only $gte and $lte null take null and missing
+    ({"$lte": None}, ["null", "missing"]),
+    ({"$gt": None}, []),
+    ({"$lt": None}, []),
+    ({"$gte": AT_1, "$lt": AT_3}, ["d1", "d2"]),
+    ({"$gt": AT_1}, ["d2", "d3"]),
+    ({"$lte": datetime(2026, 1, 1, 8, 0)}, ["d1"]),                 # a naive datetime is UTC
+    ({"$lt": datetime(2026, 1, 1, 16, 0, 0, 1000, tzinfo=timezone(timedelta(hours=8)))}, ["d1"]),
+    ({"$gt": False}, ["true"]),
+    ({"$gte": 5, "$lt": "z"}, []),                                  # a number and a text: nothing is both
+    ({"$exists": True, "$lt": 1}, ["n0"]),
+    ({"$gte": 100, "$lt": 103, "$ne": 101}, ["n100", "n102"]),
+    ({"$gte": 270, "$in": [1, 275, 290, "275"]}, ["n275"]),
+])
+def test_a_range_after_an_index_equalities_finds_what_mongodb_finds(ranged, at, expected):
+    query = {"estate_id": "e1", "kind": "a", "at": at}
+    assert sorted(ids(ranged.find(query))) == sorted(expected)
+    assert ranged.count_documents(query) == len(expected)
+    both = {"$and": [{"estate_id": "e1", "kind": "a"}] + [{"at": {name: operand}} for name, operand in at.items()]}
+    assert sorted(ids(ranged.find(both))) == sorted(expected)  # each bound in a member of $and
+
+
+def test_a_range_after_in_lists_on_the_equalities_takes_each_bucket_within_its_bounds(ranged):
+    query = {"estate_id": "e1", "kind": {"$in": ["a", "b", "c"]}, "at": {"$gte": 10, "$lt": 12}}
+    assert sorted(ids(ranged.find(query))) == ["b10", "b11", "f10.0", "n10", "n11"]
+    query = {"estate_id": {"$in": ["e1", "e2"]}, "kind": "a", "at": {"$gt": 17, "$lte": 19}}
+    assert sorted(ids(ranged.find(query))) == ["n18", "n19", "x18", "x19"]
+    query = {"estate_id": "e1", "kind": {"$in": ["a", "b"]}, "at": {"$lte": None}}
+    assert sorted(ids(ranged.find(query))) == ["missing", "null"]
+
+
+def test_a_range_after_an_index_equalities_sorted_and_limited(ranged):
+    query = {"estate_id": "e1", "kind": "a"}
+    page = ranged.find({**query, "at": {"$gte": 270}}).sort([("at", 1), ("_id", 1)]).limit(5)
+    assert ids(page) == numbered(270, 274)
+    page = ranged.find({**query, "at": {"$lt": 3}}).sort([("at", 1), ("_id", 1)]).limit(10)
+    assert ids(page) == ["n0", "n1", "n2", "f2.5"]
+    page = ranged.find({**query, "at": {"$gt": AT_1}}).sort([("at", 1), ("_id", 1)]).limit(10)
+    assert ids(page) == ["d2", "d3"]
+    page = ranged.find({**query, "at": {"$gte": 9, "$lte": 10}}).sort([("at", 1), ("_id", 1)]).limit(10)
+    assert ids(page) == ["n9", "f10.0", "n10"]  # 10.0 and 10 tie: by _id
+    assert ids(ranged.find({**query, "at": {"$exists": True}}).sort([("at", 1)]).limit(1)) == ["null"]
+    assert ids(ranged.find({**query, "at": {"$gte": 0}}, sort=[("at", 1)]).limit(2)) == ["n0", "n1"]
+    assert ids(ranged.find({**query, "at": {"$gte": AT_1}}).sort([("at", 1)]).limit(1)) == ["d1"]
+
+
+def test_writes_move_documents_in_and_out_of_a_range(ranged):
+    query = {"estate_id": "e1", "kind": "a", "at": {"$gte": 10, "$lt": 20}}
+    assert ranged.count_documents(query) == 11
+    ranged.update_one({"_id": "n5"}, {"$set": {"at": 15.5}})           # into the range
+    ranged.update_one({"_id": "n12"}, {"$set": {"at": "12"}})          # out of it: text
+    ranged.update_one({"_id": "n13"}, {"$unset": {"at": ""}})          # out of it: missing
+    ranged.update_one({"_id": "n14"}, {"$set": {"kind": "b"}})         # to another bucket
+    ranged.delete_one({"_id": "n15"})
+    ranged.insert_one({"_id": "new", "estate_id": "e1", "kind": "a", "at": 19.9})
+    ranged.update_one({"_id": "b16"}, {"$set": {"kind": "a"}})         # from another bucket
+    expected = ["b16", "f10.0", "n10", "n11", "n16", "n17", "n18", "n19", "n5", "new"]
+    assert sorted(ids(ranged.find(query))) == expected
+    assert ranged.update_many(query, {"$set": {"seen": True}}).matched_count == len(expected)
+    assert ranged.delete_many({**query, "at": {"$gte": 16, "$lt": 17}}).deleted_count == 2  # n16, b16
+    assert ranged.count_documents(query) == len(expected) - 2
+    nothing_there = {"estate_id": "e1", "kind": "a", "at": {"$lte": None}}
+    assert sorted(ids(ranged.find(nothing_there))) == ["missing", "n13", "null"]
+
+
 def test_find_one_projection_sort_skip_limit(things):
     assert things.find_one({"_id": "t1"}, {"kind": 1, "nested": 1}) == {"_id": "t1", "kind": "a"}
     assert things.find_one({"_id": "t1"}, {"kind": 1, "_id": 0}) == {"kind": "a"}
