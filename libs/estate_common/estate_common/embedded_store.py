@@ -15,10 +15,11 @@ A declared index keeps, for a prefix of its fields that a query fixes by equalit
 of a prefix is built the first time a query can use it and maintained by every write from
 then on (unique indexes keep theirs from the start: they check every write). A query
 without such an equality walks the collection once. A sorted page of a big bucket (``find``
-with ``sort`` ascending and ending on ``_id``, and ``limit``: ``store.page``) walks that bucket
-in the sort's order, kept beside the hash map from its first such page on
-(``_Index.ordered_bucket``), from the first place the query's bounds allow, and stops at the
-page's end: an estate's first page of 120,000 bills is not a sort of 120,000 bills. A range
+with ``sort`` ascending, and ``limit``: ``store.page``; ``_id`` is added last to a sort that does
+not end on it, and its ties are put in the natural order) walks that bucket in the sort's order,
+kept beside the hash map from its first such page on (``_Index.ordered_bucket``), from the first
+place the query's bounds allow, and stops at the page's end or at the upper bound of a range on
+the first sort field: an estate's first page of 120,000 bills is not a sort of 120,000 bills. A range
 (``$gt``/``$gte``/``$lt``/``$lte``) on the index's field after the equalities is served likewise
 from a big bucket kept in the order of that field (``_within``): the entries between its bounds,
 found by bisection, not every entry of the bucket (maintenance's late orders: the estate's open
@@ -739,9 +740,14 @@ _ordered_key = functools.lru_cache(maxsize=None)(_ordered_plain_key)
 
 def _ordered_spec(spec):
     """``spec`` as an ordered bucket's key, or None: ascending on every field and last on
-    ``_id``, so that every document has a sort key of its own (``store.page``'s order)."""
-    if len(spec) < 2 or spec[-1][0] != "_id" or any(order != 1 for _, order in spec):
+    ``_id``, so that every document has a sort key of its own (``store.page``'s order). A sort
+    not ending on ``_id`` (maintenance's earliest deadline: ``[(_owed_by, 1)]``) gets it added;
+    ``_in_order`` then puts the documents of one sort value in the natural order, as a sort of
+    every match does."""
+    if not spec or any(order != 1 for _, order in spec):
         return None
+    if spec[-1][0] != "_id":
+        spec = [*spec, ("_id", 1)]
     return tuple(spec)
 
 
@@ -1555,8 +1561,11 @@ class EmbeddedCollection:
     def _in_order(self, query, spec, limit):
         """The first ``limit`` matches of ``query`` in the order of ``spec``, walked from an index
         bucket kept in that order (``_Index.ordered_bucket``) from the query's lower bound on the
-        first sort field, or None when no such bucket serves the query (one under
-        ``ORDERED_FROM`` documents is sorted as before: cheap, and it keeps no second list)."""
+        first sort field to its upper bound there (``_range_bounds``), or None when no such bucket
+        serves the query (one under ``ORDERED_FROM`` documents is sorted as before: cheap, and it
+        keeps no second list). Where ``spec`` does not end on ``_id`` (the bucket's order adds it),
+        the walk goes on past the ``limit``-th match through the entries of its sort value, and
+        the matches of one sort value are put in the natural order, as ``_sorted`` leaves them."""
         ordered = _ordered_spec(spec)
         if ordered is None or not query or not limit:
             return None
@@ -1576,14 +1585,29 @@ class EmbeddedCollection:
             if entries is None:
                 return None
             bound = _lower_bound(query, [field for field, _ in spec])
-            test, found = compile_query(query), []
-            for entry in itertools.islice(entries, bisect.bisect_left(entries, bound) if bound else 0, None):
+            start, stop = bisect.bisect_left(entries, bound) if bound else 0, len(entries)
+            first = _range_bounds(query, spec[0][0])
+            if first is not None:
+                start = max(start, bisect.bisect_left(entries, first[0]))
+                stop = bisect.bisect_left(entries, first[1], start)
+            width = 2 * len(spec)  # the sort key's part of an entry: (bracket, value) a field
+            tied = len(ordered) > len(spec)  # _id added: entries of one sort value are ties
+            test, found, last = compile_query(query), [], None
+            for position in range(start, stop):
+                entry = entries[position]
+                if last is not None and entry[:width] != last:
+                    break
                 doc = self._docs[_hash_key(entry[-1])]
                 if test(doc):
-                    found.append(doc)
+                    found.append((entry, doc))
                     if len(found) == limit:
-                        break
-            return found
+                        if not tied:
+                            break
+                        last = entry[:width]
+            if tied:
+                order = self._order
+                found.sort(key=lambda pair: (pair[0][:width], order[_hash_key(pair[0][-1])]))
+            return [doc for _, doc in found[:limit]]
 
     def _partial_holding(self, query, fixed):
         """A partial (or sparse) index holding every document ``query`` can match

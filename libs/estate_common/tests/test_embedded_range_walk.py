@@ -67,6 +67,33 @@ def test_a_range_after_the_equalities_tests_only_the_entries_within_its_bounds()
         assert len(collection._candidates({**owing, "owed_by": {"$lt": T0 + timedelta(minutes=3)}})) == 3
 
 
+def test_a_range_sorted_and_limited_stops_at_its_upper_bound():
+    collection = orders()
+    query = {"estate_id": "est_1", "created_at": {"$lt": "2026-01-01T00000020"}}
+    tested, found = visited(collection, query, sort=[("created_at", 1), ("_id", 1)], limit=50)
+    assert found == [f"wo{i:05d}" for i in range(20)]
+    assert len(tested) == 20  # it walked on to the bucket's end (2,000) for a page it could not fill
+    query = {"estate_id": "est_1", "announced": None, "owed_by": {"$gte": T0 + timedelta(minutes=7)}}
+    tested, found = visited(collection, query, sort=[("owed_by", 1), ("_id", 1)], limit=3)
+    assert found == ["wo00007", "wo00008", "wo00009"] and len(tested) == 3  # a date bounds the start too
+
+
+def test_the_earliest_entry_by_one_field_is_read_in_order():
+    """maintenance's probe for the earliest deadline not announced (``sort([(owed_by, 1)]).limit(1)``)
+    sorted every open order of the estate: a sort on fields without ``_id`` last is walked in order
+    too, its ties in the collection's natural order (a sort of every match keeps them so)."""
+    collection = orders()
+    collection.insert_many([{"_id": f"tie{i}", "estate_id": "est_1", "announced": None, "owed_by": T0}
+                            for i in (3, 1, 2)])
+    query = {"estate_id": "est_1", "announced": None, "owed_by": {"$exists": True}}
+    tested, found = visited(collection, query, sort=[("owed_by", 1)], limit=1)
+    assert found == ["wo00000"] and len(tested) <= 5  # the entries of its value, not 2,003
+    tested, found = visited(collection, query, sort=[("owed_by", 1)], limit=3)
+    assert found == ["wo00000", "tie3", "tie1"]  # the ties as inserted, as a sort of every match
+    assert found == [doc["_id"] for doc in embedded_store._sorted(list(collection._matching(query)),
+                                                                      [("owed_by", 1)], 3)]
+
+
 def test_a_small_bucket_is_walked_as_before_and_keeps_no_ordered_copy():
     collection = orders(count=embedded_store.ORDERED_FROM - 1)
     tested, found = visited(collection, {"estate_id": "est_1", "announced": None, "owed_by": {"$lt": T0}})
