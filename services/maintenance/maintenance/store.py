@@ -246,17 +246,11 @@ def newly_late_orders(db, now):
     and whose lateness is not announced yet, estate by estate (the registry), each through the
     partial ``(estate_id, OVERDUE_ANNOUNCED, OWED_BY)`` index: ``{_id, estate_id}`` each; the sweep
     stamps and announces each through the write path (``operations.announce_overdue``)."""
-    unannounced = {OVERDUE_ANNOUNCED: None, OWED_BY: {"$exists": True}}
+    unannounced = {OVERDUE_ANNOUNCED: None}
     found = []
     for estate_id in estate_ids(db):
-        owing = {"estate_id": estate_id, **unannounced}
-        # the earliest deadline first, one entry of the index in its order: where it has not passed,
-        # nothing is late, and the estate's orders are not walked (the embedded store reads a
-        # range past the index's equalities by walking their whole bucket: every open order, each
-        # minute, held a core long enough to delay other services' events by tens of ms)
-        earliest = list(db.work_orders.find(owing, {OWED_BY: 1}).sort([(OWED_BY, 1)]).limit(1))
-        if earliest and earliest[0][OWED_BY] < now:
-            found += store.scan(db.work_orders, {**owing, OWED_BY: {"$exists": True, "$lt": now}}, ("estate_id",))
+        found += store.scan(db.work_orders, {"estate_id": estate_id, **unannounced, OWED_BY: {"$exists": True, "$lt": now}},
+                            ("estate_id",))
     return found
 
 
