@@ -1567,6 +1567,21 @@ def test_no_message_is_written_twice_in_the_catalogue():
     assert [key for key, count in counts.items() if count > 1] == []
 
 
+def test_the_labels_exports_write_too_are_read_from_estate_common_not_written_again():
+    """A field's name and a code's label that an export in a language writes (estate_common.labels)
+    are one entry there, which the catalogue takes by the same key: written here again, the page and
+    the file would drift apart."""
+    from estate_common import labels
+
+    from console import messages
+
+    assert not messages.OWN & labels.MESSAGES.keys()
+    for language in ("zh", "en"):
+        assert {key: CATALOGUES[language][key] for key in labels.MESSAGES} == {
+            key: labels.text(key, language) for key in labels.MESSAGES}
+    assert CATALOGUES["zh"]["wo_status.needs_help"] == "需支援" and CATALOGUES["en"]["fee.repair"] == "Paid repair"
+
+
 def _order(fake, **more):
     order = {"id": "wo_5", "estate_id": ESTATE, "number": "WO-5", "description": "leak", "priority": "normal",
              "status": "assigned", "technician": "tech", "reported_at": "2026-11-30T00:00:00Z", "history": [],

@@ -1,0 +1,223 @@
+"""The words people read for the API's field names and codes (标签), in Chinese and English: the
+ones an export written in a language (``estate_common.exports``, ``language``) puts in its
+headings and cells, and the web console shows on its pages, in one place.
+
+``MESSAGES`` is a part of the console's catalogue (``console/console/messages.py`` adds it to its
+own, by the same keys): each entry ``key: (中文, English)``, a key ``<group>.<code>``. The groups
+are the console's: ``field.<name>`` a field's name (an export's heading), and the codes of a field
+by the group its column names (``exports.Column.labels``): ``household_status``, ``kind`` (a
+service request's), ``status`` (a service request's), ``channel``, ``category``, ``emergency`` (an
+emergency work order's category), ``wo_status``, ``priority``, ``subject`` (what opened a work
+order, among the subjects the console names), ``fee`` (a fee item), ``bill_status``,
+``bill_source``, ``pricing``, ``method``, ``payment_status``, ``journal``; ``common.yes`` and
+``common.no`` a yes or no. A code a group does not name yet (one added to the API later) is
+written as it is.
+
+The standard library only: the console's image installs estate_common without its dependencies
+(console/Dockerfile)."""
+
+LANGUAGES = ("zh", "en")
+
+MESSAGES = {
+    "common.yes": ("是", "Yes"),
+    "common.no": ("否", "No"),
+    # -- a field's name -------------------------------------------------------------------------
+    "field.id": ("编号（系统）", "Id"),
+    "field.number": ("编号", "Number"),
+    "field.kind": ("类型", "Kind"),
+    "field.status": ("状态", "Status"),
+    "field.channel": ("受理渠道", "Channel"),
+    "field.category": ("类别", "Category"),
+    "field.priority": ("优先级", "Priority"),
+    "field.emergency": ("抢险", "Emergency"),
+    "field.valid": ("是否有效", "Valid"),
+    "field.escalated": ("已升级", "Escalated"),
+    "field.description": ("内容", "Description"),
+    "field.outcome": ("处理结果", "Outcome"),
+    "field.note": ("备注", "Note"),
+    "field.satisfaction": ("满意度", "Satisfaction"),
+    "field.building": ("楼栋", "Building"),
+    "field.unit": ("单元", "Unit"),
+    "field.room": ("房号", "Room"),
+    "field.area_m2": ("面积（㎡）", "Area (m²)"),
+    "field.household_id": ("房屋（系统编号）", "Household id"),
+    "field.request_id": ("服务请求（系统编号）", "Request id"),
+    "field.work_order_id": ("工单", "Work order"),  # an id, or a fund use's number as printed (WO-…)
+    "field.work_order_number": ("工单编号", "Work order number"),
+    "field.equipment_id": ("设备", "Equipment"),
+    "field.inspection_id": ("巡检", "Inspection"),
+    "field.source": ("来源", "Source"),
+    "field.source_id": ("来源（系统编号）", "Source id"),
+    "field.complainant": ("投诉人", "Complainant"),
+    "field.contact_name": ("联系人", "Contact name"),
+    "field.contact_phone": ("联系电话", "Contact phone"),
+    "field.technician": ("维修人员", "Technician"),
+    "field.signed_by": ("签字人", "Signed by"),
+    "field.cashier": ("收银员", "Cashier"),
+    "field.item": ("收费项目", "Item"),
+    "field.period": ("期间", "Period"),
+    "field.day": ("日期", "Day"),
+    "field.method": ("支付方式", "Method"),
+    "field.receipt_number": ("收据号", "Receipt number"),
+    "field.bill_ids": ("账单", "Bills"),
+    "field.bills": ("账单", "Bills"),
+    "field.age_days": ("账龄（天）", "Age (days)"),
+    "field.response_minutes": ("响应（分钟）", "Response (minutes)"),
+    "field.labour_minutes": ("人工（分钟）", "Labour (minutes)"),
+    # amounts: an export in a language writes them in yuan, so each names the yuan
+    "field.amount_cents": ("金额（元）", "Amount (yuan)"),
+    "field.charge_cents": ("收费（元）", "Charge (yuan)"),
+    "field.labour_cost_cents": ("人工费（元）", "Labour cost (yuan)"),
+    "field.material_cost_cents": ("材料费（元）", "Material cost (yuan)"),
+    "field.overdue_cents": ("欠费（元）", "Overdue (yuan)"),
+    "field.prepaid_cents": ("预存（元）", "Prepaid (yuan)"),
+    # moments: an export in a language writes them on the estate's clock, its zone after the name
+    "field.created_at": ("登记时间", "Registered at"),
+    "field.updated_at": ("更新时间", "Updated at"),
+    "field.closed_at": ("结案时间", "Closed at"),
+    "field.completed_at": ("完工时间", "Completed at"),
+    "field.due_at": ("期限", "Due"),
+    "field.deadline_at": ("截止时间", "Deadline"),  # a late work order's (work_order_overdue): the one that passed
+    "field.overdue_at": ("逾期时间", "Overdue at"),
+    "field.reported_at": ("报告时间", "Reported at"),
+    "field.started_at": ("开工时间", "Started at"),
+    "field.settled_at": ("结清时间", "Settled at"),
+    "field.cancelled_at": ("取消时间", "Cancelled at"),
+    "field.posted_at": ("入账时间", "Posted at"),
+    # fields only an export names (the console shows them otherwise)
+    "field.owner_name": ("业主", "Owner"),
+    "field.owner_phone": ("业主电话", "Owner phone"),
+    "field.answered_at": ("答复时间", "Answered at"),
+    "field.reopen_count": ("重开次数", "Times reopened"),
+    "field.source_type": ("来源类型", "Source type"),
+    "field.emergency_category": ("抢险类别", "Emergency category"),
+    "field.response_due_at": ("响应期限", "Response due"),
+    "field.paid_cents": ("已缴（元）", "Paid (yuan)"),
+    "field.cancel_reason": ("取消原因", "Why cancelled"),
+    "field.journal": ("日记账", "Journal"),
+    "field.unapplied_cents": ("未抵账单（元，转预存）", "Unapplied (yuan, prepaid)"),
+    "field.prepaid_used_cents": ("使用预存（元）", "Prepaid used (yuan)"),
+    "field.reversal_reason": ("冲销原因", "Why reversed"),
+    "field.oldest_due_at": ("最早到期时间", "Oldest due at"),
+    "field.last_reminder_at": ("最近催缴时间", "Last reminder at"),
+    # a charge's parts (a bill's ``detail``, ChargeDetail)
+    "field.detail.kind": ("明细：收费项目", "Detail: item"),
+    "field.detail.entered_at": ("明细：入场时间", "Detail: entered at"),
+    "field.detail.exited_at": ("明细：出场时间", "Detail: exited at"),
+    "field.detail.minutes": ("明细：时长（分钟）", "Detail: minutes"),
+    "field.detail.work_order_number": ("明细：工单编号", "Detail: work order number"),
+    "field.detail.title": ("明细：维修内容", "Detail: repair"),
+    "field.detail.pricing": ("明细：计价方式", "Detail: pricing"),
+    "field.detail.area_m2": ("明细：面积（㎡）", "Detail: area (m²)"),
+    "field.detail.cents_per_m2": ("明细：单价（元/㎡）", "Detail: price (yuan per m²)"),
+    # -- a household -----------------------------------------------------------------------------
+    "household_status.vacant": ("空置", "Vacant"),
+    "household_status.occupied": ("已入住", "Occupied"),
+    "household_status.renovating": ("装修中", "Renovating"),
+    # -- a service request -----------------------------------------------------------------------
+    "kind.consultation": ("咨询", "Consultation"),
+    "kind.repair": ("报修", "Repair"),
+    "kind.complaint": ("投诉", "Complaint"),
+    "kind.suggestion": ("建议", "Suggestion"),
+    "kind.praise": ("表扬", "Praise"),
+    "channel.phone": ("电话", "Phone"),
+    "channel.walk_in": ("来访", "Walk-in"),
+    "channel.letter": ("来信", "Letter"),
+    "channel.fax": ("传真", "Fax"),
+    "channel.app": ("App", "App"),
+    "channel.portal": ("业主门户", "Owner portal"),
+    "channel.inspection": ("空置房巡检", "Vacant-unit inspection"),
+    "status.open": ("待处理", "Open"),
+    "status.verified": ("已核实", "Verified"),
+    "status.escalated": ("已升级", "Escalated"),
+    # forwarded to maintenance: its work order opened, a technician maybe not yet (the order's own
+    # 待派工 / 已派工 says that); 已派工 read as a technician coming (a review)
+    "status.dispatched": ("已转工程部", "Sent to maintenance"),
+    "status.completed": ("已完工", "Completed"),
+    "status.visited": ("已回访", "Return visit made"),  # the return visit, after the work: not the technician's
+    "status.follow_up": ("跟进中", "Follow-up"),
+    "status.replied": ("已答复", "Replied"),
+    "status.closed": ("已结案", "Closed"),
+    "category.water": ("给水", "Water"),
+    "category.drainage": ("排水", "Drainage"),
+    "category.power": ("电力", "Power"),
+    "category.gas": ("燃气", "Gas"),
+    "category.heating": ("供暖", "Heating"),
+    "category.ventilation": ("通风", "Ventilation"),
+    "category.elevator": ("电梯", "Elevator"),
+    "category.fire": ("消防", "Fire"),
+    "category.smart_systems": ("智能化系统", "Smart systems"),
+    "category.doors_windows": ("门窗", "Doors and windows"),
+    "category.walls_roof": ("墙面屋面", "Walls and roof"),
+    "category.other": ("其他", "Other"),
+    # -- a work order ----------------------------------------------------------------------------
+    "wo_status.pending": ("待派工", "Pending"),
+    "wo_status.assigned": ("已派工", "Assigned"),
+    "wo_status.appointed": ("已预约", "Appointed"),
+    "wo_status.in_progress": ("维修中", "In progress"),
+    "wo_status.quoted": ("已报价", "Quoted"),
+    "wo_status.consented": ("已同意", "Consented"),
+    "wo_status.needs_help": ("需支援", "Needs help"),
+    "wo_status.completed": ("已完工", "Completed"),
+    "wo_status.cancelled": ("已取消", "Cancelled"),
+    "priority.normal": ("普通", "Normal"),
+    "priority.emergency": ("紧急", "Emergency"),
+    "emergency.water_mains": ("供水主管破裂", "Water main"),
+    "emergency.gas": ("燃气泄漏", "Gas leak"),
+    "emergency.power": ("停电", "Power failure"),
+    "emergency.flooding": ("水浸", "Flooding"),
+    "emergency.elevator_entrapment": ("电梯困人", "Elevator entrapment"),
+    # what opened it (its source's type), among the subjects the console names
+    "subject.service_request": ("报事", "Service request"),
+    "subject.return_visit": ("回访", "Return visit"),
+    "subject.patrol_anomaly": ("巡更异常", "Patrol anomaly"),
+    "subject.fire_inspection": ("消防检查", "Fire check"),
+    "subject.incident": ("突发事件", "Incident"),
+    "subject.maintenance_plan": ("保养计划", "Maintenance plan"),
+    "subject.inspection": ("设备巡检", "Inspection"),
+    # -- bills and payments ----------------------------------------------------------------------
+    "fee.property_service": ("物业服务费", "Property service"),
+    "fee.parking": ("停车费", "Parking"),
+    "fee.renovation_management": ("装修管理费", "Renovation management"),
+    "fee.renovation_deposit": ("装修押金", "Renovation deposit"),
+    "fee.repair": ("有偿维修", "Paid repair"),
+    "bill_status.unpaid": ("未缴清", "Unpaid"),
+    "bill_status.paid": ("已缴清", "Paid"),
+    "bill_status.cancelled": ("已取消", "Cancelled"),
+    "bill_source.billing_run": ("批量计费", "Billing run"),
+    "bill_source.charge": ("业务收费", "Charge"),  # raised by another service: parking, a repair, a renovation
+    "pricing.per_m2": ("按面积", "By floor area"),
+    "pricing.fixed": ("固定金额", "Fixed amount"),
+    "method.cash": ("现金", "Cash"),
+    "method.wechat": ("微信", "WeChat Pay"),
+    "method.alipay": ("支付宝", "Alipay"),
+    "method.bank": ("银行卡", "Bank card"),
+    "method.transfer": ("转账", "Transfer"),
+    "payment_status.posted": ("已入账", "posted"),
+    "payment_status.pending": ("处理中", "pending"),
+    "payment_status.reversal_pending": ("冲销中", "reversal pending"),
+    "payment_status.reversed": ("已冲销", "reversed"),
+    "journal.cash": ("现金日记账（应交现金）", "Cash journal (cash to hand over)"),
+    "journal.bank": ("银行存款日记账", "Bank journal"),
+}
+
+
+def text(key, language):
+    """The words of ``key`` in ``language`` (``zh`` or ``en``), or None when it has none."""
+    texts = MESSAGES.get(key)
+    return texts[LANGUAGES.index(language)] if texts else None
+
+
+def code(group, value, language):
+    """A code's label in ``group`` (``wo_status``, ``fee``...), a yes or no as such, or the value
+    as it is (a code the group does not name, an empty cell)."""
+    if isinstance(value, bool):
+        return text("common.yes" if value else "common.no", language)
+    if value is None or value == "":
+        return value
+    return (text(f"{group}.{value}", language) or value) if group else value
+
+
+def field(name, language):
+    """A field's name as people read it (``field.<name>``), or the name as it is."""
+    return text(f"field.{name}", language) or name
