@@ -2348,6 +2348,7 @@ _MESSAGES = {
     "field.fire_equipment_id": ("消防设施", "Fire equipment"),
     "field.for_whom": ("领取人", "For"),
     "field.format": ("文件格式", "Format"),
+    "field.language": ("文件语言", "Language of the file"),  # an export's
     "field.from": ("起始", "From"),
     "field.held_at": ("演练时间", "Held at"),
     "field.household_ids": ("指定房屋", "Households"),

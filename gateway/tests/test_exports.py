@@ -81,3 +81,23 @@ def test_an_id_of_no_exporting_service_is_not_found(client, rpc, contract, accou
     accountant = accounts.user("acc-c", ["accountant"], ["A"])
     response = client.get("/api/v1/estates/A/exports/job_security_patrol_1/file", headers=bearer(accountant))
     contract.problem(response, 404, app=client.application)
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_an_export_may_be_asked_in_a_language_which_goes_to_the_owner(client, rpc, contract, accounts, language):
+    """The reader's language (``language``: zh or en) is part of the contract and reaches the
+    service that writes the file; a body without one is sent on as it came (the file as before)."""
+    agent = accounts.user(f"agent-{language}", ["agent"], ["A"])
+    rpc.answer("archive", "start_export", {**JOB, "id": "job_archive_1", "kind": "export_households"})
+    body = {"resource": "households", "format": "csv", "language": language}
+    assert contract.check(client.application, start(client, agent, body), 202)["id"] == "job_archive_1"
+    assert rpc.only_call("archive", "start_export").payload == {"estate_id": "A", "data": body}
+
+
+def test_an_export_in_a_language_the_contract_does_not_name_is_refused_naming_it(client, rpc, contract, accounts):
+    agent = accounts.user("agent-fr", ["agent"], ["A"])
+    for language in ("fr", "", "ZH", None):
+        response = start(client, agent, {"resource": "households", "format": "csv", "language": language})
+        problem = contract.problem(response, 400, app=client.application)
+        assert [e["field"] for e in problem["errors"]] == ["language"], problem
+    assert rpc.calls_to("archive", "start_export") == []

@@ -30,6 +30,17 @@ and see the personal data the file holds in full.
   ``x_yuan`` of yuan with two decimals, a moment ``x_at`` a date and time on the estate's clock,
   its heading naming the timezone. An accountant opened an XLSX of bills and read 12000 for
   ¥120.00, and times eight hours off (a probe).
+- **In the reader's language.** An export asked with a ``language`` (``zh`` or ``en``; none by
+  default, and then the file is as above, byte for byte) is written for people in either format
+  (:func:`in_language`): each heading is the field's name in that language and each code its
+  label (``estate_common.labels``, which the console's pages read too: one place for each), a
+  yes or no as such, an amount (``x_cents``) in yuan with two decimals (a ``Decimal``, never a
+  float: the cents stay exact) under a heading naming the yuan, and a moment (``x_at``) on the
+  estate's clock, ``2026-11-23 17:05:00`` in a CSV (a date and time cell in an XLSX), its heading
+  naming the timezone. Masking is the same: a masked value is masked text in any language. A
+  front desk in Shanghai opened the CSV in Excel and read ``occupied``, ``amount_cents`` 21002 and
+  times eight hours off (the brief of the change). The CSV keeps its byte order mark, which Excel
+  needs to read it as UTF-8 rather than the system's code page (GBK on a Chinese Windows).
 - **Custom fields.** ``custom_columns(keys)`` turns the keys of a document's ``custom:
   {key: value}`` into columns named ``custom.<key>``; each service's ``exports.py`` asks its
   ``custom_keys`` hook which keys to add after its own columns.
@@ -40,11 +51,12 @@ import io
 import os
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
-from . import clock, custom_fields, personal_data, retention
+from . import clock, custom_fields, labels, personal_data, retention
 
 # resource -> the service that owns it and produces its rows
 RESOURCES = {
@@ -73,17 +85,26 @@ def resource_of(kind):
     return kind[len("export_"):] if kind.startswith("export_") and kind[len("export_"):] in RESOURCES else None
 
 
+LANGUAGES = labels.LANGUAGES  # an export's ``language``, for people: none by default
+LOCAL_TIME = "%Y-%m-%d %H:%M:%S"  # a moment on the estate's clock in a CSV written in a language
+
+
 @dataclass(frozen=True)
 class Column:
-    """One column: its header, the value of a document (``value(doc)``), and the kind of personal
-    data it holds (``estate_common.personal_data``), if any."""
+    """One column: its header, the value of a document (``value(doc)``), the kind of personal
+    data it holds (``estate_common.personal_data``), if any, the group of ``estate_common.labels``
+    that names its codes in a language (``labels``: ``wo_status``, ``fee``...), and the words of
+    its heading where the field has none there (``words``: a custom field's ``{zh, en}`` label)."""
     name: str
     value: Callable
     personal: Optional[str] = None
+    labels: Optional[str] = None
+    words: Optional[dict] = None
 
 
-def field(name, path=None, personal=None):
-    """A column of a stored field (``path``: a dotted path, the header by default)."""
+def field(name, path=None, personal=None, labels=None):
+    """A column of a stored field (``path``: a dotted path, the header by default); ``labels``:
+    the group of ``estate_common.labels`` naming its codes."""
     steps = (path or name).split(".")
 
     def value(doc):
@@ -92,12 +113,15 @@ def field(name, path=None, personal=None):
                 return None
             doc = doc.get(step)
         return doc
-    return Column(name, value, personal)
+    return Column(name, value, personal, labels)
 
 
-def custom_columns(keys):
-    """The hook for custom fields: a column ``custom.<key>`` per key, from ``custom: {key: value}``."""
-    return [Column(f"custom.{key}", lambda doc, key=key: custom_fields.export_value((doc.get("custom") or {}).get(key)))
+def custom_columns(keys, words=None):
+    """The hook for custom fields: a column ``custom.<key>`` per key, from ``custom: {key: value}``;
+    ``words``: each key's label (``{zh, en}``), which a heading in a language adds after it."""
+    words = words or {}
+    return [Column(f"custom.{key}", lambda doc, key=key: custom_fields.export_value((doc.get("custom") or {}).get(key)),
+                   words=words.get(key))
             for key in keys]
 
 
@@ -183,15 +207,30 @@ class Chunks:
             self._flush(len(self.buffer))
 
 
-def write_csv(columns, docs, full, sink, progress=None, written=None):
-    """``docs`` as CSV rows into ``sink`` (a binary ``write``): UTF-8 with a BOM. Rows written."""
+def _csv_cell(value):
+    """A cell of a CSV written in a language: a moment as the estate's clock reads it, an amount's
+    ``Decimal`` as its digits (not escaped: ``-12.50`` is a number, not a formula)."""
+    if isinstance(value, datetime):
+        return value.strftime(LOCAL_TIME)
+    return "" if value is None else escape(value)
+
+
+def write_csv(columns, docs, full, sink, progress=None, written=None, language=None, timezone=None):
+    """``docs`` as CSV rows into ``sink`` (a binary ``write``): UTF-8 with a BOM. Rows written.
+    With a ``language``, for people (:func:`in_language`, on the clock of ``timezone``); without,
+    for systems: the API's names, codes, cents and UTC."""
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\r\n")
     text.write(BOM)
-    writer.writerow([escape(c.name) for c in columns])
+    shown = [in_language(c, language, timezone) for c in columns] if language else None
+    writer.writerow([escape(how.heading) for how in shown] if shown else [escape(c.name) for c in columns])
     count = 0
     for doc in docs:
-        writer.writerow(["" if v is None else escape(v) for v in row(columns, doc, full, written)])
+        values = row(columns, doc, full, written)
+        if shown:
+            writer.writerow([_csv_cell(how.value(v)) for how, v in zip(shown, values)])
+        else:
+            writer.writerow(["" if v is None else escape(v) for v in values])
         count += 1
         if text.tell() >= CHUNK_BYTES:
             sink.write(text.getvalue().encode("utf-8"))
@@ -228,22 +267,65 @@ def for_people(name, timezone):
         return Shown(name[:-len("_cents")] + "_yuan", "#,##0.00",
                      lambda v: Decimal(v) / 100 if isinstance(v, int) and not isinstance(v, bool) else v)
     if name.endswith("_at") and timezone:
-        zone = ZoneInfo(timezone)
-
-        def local(value):
-            if not isinstance(value, str):
-                return value
-            try:  # a spreadsheet's date cell has no timezone: the estate's own clock, named in the heading
-                return clock.parse_iso(value).astimezone(zone).replace(tzinfo=None)
-            except ValueError:
-                return value
-        return Shown(f"{name} ({timezone})", "yyyy-mm-dd hh:mm:ss", local)
+        return Shown(f"{name} ({timezone})", "yyyy-mm-dd hh:mm:ss", _on_clock(timezone))
     return Shown(name, None, _as_is)
 
 
-def write_xlsx(columns, docs, full, sink, progress=None, written=None, title="export", timezone=None):
+def _on_clock(timezone):
+    """A moment (ISO, UTC) as the date and time of the estate's clock: a spreadsheet's date cell
+    has no timezone, so the estate's own, named in the heading; anything else as it is."""
+    zone = ZoneInfo(timezone)
+
+    def local(value):
+        if not isinstance(value, str):
+            return value
+        try:
+            return clock.parse_iso(value).astimezone(zone).replace(tzinfo=None)
+        except ValueError:
+            return value
+    return local
+
+
+CENT = Decimal("0.01")
+
+
+def _yuan(value):
+    """Cents as yuan with two decimals, exact (a ``Decimal``); anything else as it is."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (Decimal(value) / 100).quantize(CENT)
+    return value
+
+
+def _is_amount(name):
+    """Whether a column holds cents: ``x_cents``, or a price's ``cents_per_m2``."""
+    return "cents" in name.rsplit(".", 1)[-1].split("_")
+
+
+def in_language(column, language, timezone):
+    """How a file written in ``language`` shows ``column`` (either format): its heading the field's
+    name in that language (``estate_common.labels``; a field it does not name, as it is), its codes
+    their labels and a yes or no as such, an amount in yuan with two decimals (its heading names the
+    yuan), a moment on the estate's clock (``timezone``, named in the heading). A custom field's
+    heading is ``custom.<key> (label)``, which the household import reads back; its cells as its
+    type writes them (``custom_fields.export_value``)."""
+    name = column.name
+    if name.startswith("custom."):
+        words = (column.words or {}).get(language)
+        return Shown(f"{name} ({words})" if words else name, None, _as_is)
+    heading = labels.field(name, language)
+    if _is_amount(name):
+        return Shown(heading, "#,##0.00", _yuan)
+    if name.endswith("_at"):
+        timezone = timezone or "UTC"
+        zone_named = f"（{timezone}）" if language == "zh" else f" ({timezone})"
+        return Shown(heading + zone_named, "yyyy-mm-dd hh:mm:ss", _on_clock(timezone))
+    return Shown(heading, None, lambda value: labels.code(column.labels, value, language))
+
+
+def write_xlsx(columns, docs, full, sink, progress=None, written=None, title="export", timezone=None, language=None):
     """``docs`` as one sheet of an XLSX workbook into ``sink``, shown as people read them
-    (:func:`for_people`, on the clock of ``timezone``). Rows written.
+    (:func:`for_people`, on the clock of ``timezone``; with a ``language``, :func:`in_language`).
+    Rows written.
 
     Text goes in as string cells, as it is (no ``'``): openpyxl would make a formula of text
     starting with ``=`` (and an error cell of ``#N/A``), so the cell's type is set, not guessed."""
@@ -252,7 +334,7 @@ def write_xlsx(columns, docs, full, sink, progress=None, written=None, title="ex
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    shown = [for_people(c.name, timezone) for c in columns]
+    shown = [in_language(c, language, timezone) if language else for_people(c.name, timezone) for c in columns]
 
     def cells(values):
         return [text(value) if isinstance(value, str) else value for value in values]
@@ -309,13 +391,16 @@ def filename(resource, file_format, now):
 
 def run(job, columns, docs, save_chunk, progress, timezone=None):
     """The work of an export job: the file written in chunks (``save_chunk(n, data, expires)``),
-    then the job's result; an XLSX shows times on the estate's clock (``timezone``). The link is
+    then the job's result; an XLSX, and a file in a language (``params.language``), shows times on
+    the estate's clock (``timezone``). The link is
     valid ``EXPORT_LINK_SECONDS`` from the start of the run; the chunks expire then too
     (``retention``), so the file does not outlive its link."""
     params, started = job["params"], clock.now()
     expires = retention.expire_at(retention.EXPORT_SECONDS, started)
     sink, written = Chunks(lambda n, data: save_chunk(n, data, expires)), set()
     people = {"timezone": timezone} if params["format"] == "xlsx" else {}
+    if params.get("language"):
+        people = {"timezone": timezone, "language": params["language"]}
     count = WRITERS[params["format"]](columns, docs, params["full"], sink, progress, written, **people)
     sink.close()
     progress(count, count)

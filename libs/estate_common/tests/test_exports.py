@@ -224,3 +224,94 @@ def test_a_description_counts_as_written_in_full_only_where_a_number_was_kept():
     assert exports.row(columns, {"_id": "sr_2", "description": "漏水, 请联系13800138000"}, [])[1] \
         == "漏水, 请联系138****8000"
     assert exports.full_kinds(columns, ["technician"]) == [] and exports.full_kinds(columns, ["agent"]) == [text]
+
+
+# -- in the reader's language -------------------------------------------------------------------
+
+LABELLED = [field("id", "_id"), field("status", labels="household_status"), field("owner_phone", "owner.phone",
+            personal_data.OWNER_PHONE), field("amount_cents"), field("escalated"), field("created_at"),
+            field("item", labels="fee"), field("note"), field("detail.cents_per_m2"),
+            *exports.custom_columns(["pets"], {"pets": {"zh": "宠物", "en": "Pets"}})]
+LABELLED_DOC = {"_id": "hh_1", "status": "occupied", "owner": {"phone": "13800138000"}, "amount_cents": 123456789,
+                "escalated": False, "created_at": "2026-11-30T16:30:05.000Z", "item": "a_fee_added_later",
+                "note": "-3", "detail": {"cents_per_m2": 150}, "custom": {"pets": "cat"}}
+
+
+def _written(write, language=None, **more):
+    chunks = []
+    sink = exports.Chunks(lambda n, data: chunks.append(data), exports.CHUNK_BYTES)
+    extra = {"language": language} if language else {}
+    assert write(LABELLED, iter([LABELLED_DOC, {"_id": "hh_2", "amount_cents": -1}]), set(), sink,
+                 **extra, **more) == 2
+    sink.close()
+    return b"".join(chunks)
+
+
+def test_without_a_language_a_csv_is_written_as_before_byte_for_byte():
+    """Integrators who send no language read the API's names and codes, cents and UTC, as ever: a
+    column's labels and a custom field's label change nothing (the file of the writer before)."""
+    assert _written(exports.write_csv) == _written(exports.write_csv, timezone="Asia/Shanghai") == (
+        "\ufeffid,status,owner_phone,amount_cents,escalated,created_at,item,note,detail.cents_per_m2,custom.pets\r\n"
+        "hh_1,occupied,138****8000,123456789,False,2026-11-30T16:30:05.000Z,a_fee_added_later,'-3,150,cat\r\n"
+        "hh_2,,,-1,,,,,,\r\n").encode("utf-8")
+
+
+@pytest.mark.parametrize("language, expected", [
+    ("zh", [["编号（系统）", "状态", "业主电话", "金额（元）", "已升级", "登记时间（Asia/Shanghai）", "收费项目", "备注",
+             "明细：单价（元/㎡）", "custom.pets (宠物)"],
+            ["hh_1", "已入住", "138****8000", "1234567.89", "否", "2026-12-01 00:30:05", "a_fee_added_later", "'-3",
+             "1.50", "cat"],
+            ["hh_2", "", "", "-0.01", "", "", "", "", "", ""]]),
+    ("en", [["Id", "Status", "Owner phone", "Amount (yuan)", "Escalated", "Registered at (Asia/Shanghai)", "Item",
+             "Note", "Detail: price (yuan per m²)", "custom.pets (Pets)"],
+            ["hh_1", "Occupied", "138****8000", "1234567.89", "No", "2026-12-01 00:30:05", "a_fee_added_later", "'-3",
+             "1.50", "cat"],
+            ["hh_2", "", "", "-0.01", "", "", "", "", "", ""]]),
+])
+def test_a_csv_in_a_language_is_read_by_people_in_their_words_yuan_and_the_estates_clock(language, expected):
+    """A Chinese front desk opened the export in Excel and read occupied, 123456789 and times eight
+    hours off: in a language the headings are the fields' names, codes their labels (one the labels
+    do not name yet stays a code), a yes or no, the cents exact in yuan (not escaped as a formula when
+    negative: a number), times on the estate's clock; the phone masked as without a language, text
+    still escaped; the byte order mark Excel needs to read UTF-8 (not GBK) is there."""
+    content = _written(exports.write_csv, language, timezone="Asia/Shanghai")
+    assert content.startswith(b"\xef\xbb\xbf")
+    assert list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline=""))) == expected
+
+
+def test_an_xlsx_in_a_language_keeps_its_cells_typed():
+    from datetime import datetime
+    from decimal import Decimal
+    sheet = openpyxl.load_workbook(io.BytesIO(_written(exports.write_xlsx, "zh", timezone="Asia/Shanghai"))).active
+    header, first, second = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert header[:6] == ["编号（系统）", "状态", "业主电话", "金额（元）", "已升级", "登记时间（Asia/Shanghai）"]
+    assert first[:8] == ["hh_1", "已入住", "138****8000", 1234567.89, "否", datetime(2026, 12, 1, 0, 30, 5),
+                         "a_fee_added_later", "-3"]
+    assert Decimal(str(first[3])) == Decimal("1234567.89") and second[3] == -0.01
+    assert sheet["D2"].number_format == "#,##0.00" and sheet["F2"].number_format == "yyyy-mm-dd hh:mm:ss"
+    assert sheet["H2"].data_type == "s"  # text as text, never a formula
+
+
+def test_every_amount_a_language_writes_in_yuan_is_headed_in_yuan():
+    """An amount's heading names its unit in both languages, so a reader never takes yuan for cents."""
+    from estate_common import labels
+    amounts = [key for key in labels.MESSAGES if key.startswith("field.") and exports._is_amount(key)]
+    assert len(amounts) >= 10
+    for key in amounts:
+        assert "元" in labels.text(key, "zh") and "yuan" in labels.text(key, "en"), key
+
+
+def test_a_jobs_language_is_passed_to_its_writer_and_none_is_as_before():
+    saved = []
+    job = {"_id": "job_archive_1", "estate_id": "E", "params": {"resource": "households", "format": "csv",
+                                                                "full": [], "filters": {}}}
+    columns = [field("status", labels="household_status"), field("created_at")]
+    doc = {"status": "vacant", "created_at": "2026-11-30T16:30:05.000Z"}
+    for language in (None, "en"):
+        saved.clear()
+        params = {**job["params"], **({"language": language} if language else {})}
+        exports.run({**job, "params": params}, columns, iter([doc]), lambda n, data, expires: saved.append(data),
+                    lambda *a: None, timezone="Asia/Shanghai")
+        lines = b"".join(saved).decode("utf-8-sig").splitlines()
+        assert lines == (["status,created_at", "vacant,2026-11-30T16:30:05.000Z"] if language is None else
+                          ["Status,Registered at (Asia/Shanghai)", "Vacant,2026-12-01 00:30:05"])

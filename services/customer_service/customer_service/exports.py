@@ -2,15 +2,17 @@
 ``estate_common.exports`` (escaping, masking, CSV/XLSX). Who raised a request (its ``contact``:
 the desk's caller, a portal filer) and a complaint's complainant are a resident's name and phone,
 and the description and outcome may hold a number a resident typed: masked as the API masks them.
-The contact's columns come last, so a reader of the columns by position keeps the ones it had."""
+The contact's columns come last, so a reader of the columns by position keeps the ones it had. In a
+language, the kind, status, channel and category are their labels (``estate_common.labels``)."""
 from estate_common import personal_data
 from estate_common.exports import field
 
 TEXT = personal_data.NUMBERS_IN_TEXT
 
 SERVICE_REQUESTS = [
-    field("id", "_id"), field("number"), field("kind"), field("status"), field("channel"), field("household_id"),
-    field("category"), field("emergency"), field("description", personal=TEXT), field("due_at"),
+    field("id", "_id"), field("number"), field("kind", labels="kind"), field("status", labels="status"),
+    field("channel", labels="channel"), field("household_id"), field("category", labels="category"), field("emergency"),
+    field("description", personal=TEXT), field("due_at"),
     field("answered_at"), field("overdue_at"), field("closed_at"), field("outcome", personal=TEXT),
     field("satisfaction"), field("reopen_count"), field("work_order_id"),
     field("complainant", "complaint.complainant", personal_data.RESIDENT_NAME),

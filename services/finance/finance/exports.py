@@ -5,13 +5,15 @@ A bill's or payment's household is named by its address too (building, unit, roo
 finance's own copy of the household, ``operations.export_documents``), as the arrears are: an
 accountant read ``hh_cd59…`` and nothing else (a probe). Those columns come last, so a system
 reading the CSV by position finds the columns it knew where they were. Codes (item, status,
-method) stay codes in the XLSX too: an export has no language (its headings are the API's field
-names), so there is none to label them in.
+method) stay codes in the XLSX too, unless the export is asked in a language: then its headings
+are the fields' names in it and its codes their labels (``estate_common.labels``), an amount in
+yuan and a time on the estate's clock in a CSV as well.
 
 A charge's bill says what it is for twice: ``description``, the raising service's English
 sentence as integrators read it, and its parts (``detail``, ``ChargeDetail``) in the columns
 ``detail.*`` after the address, empty where a kind has no such part or the bill no detail (a
-billing run's, or a charge raised before detail was kept). The parts have no language either:
+billing run's, or a charge raised before detail was kept). The parts are codes too (a
+kind is a fee item's, labelled as the item is in a language);
 times (``detail.entered_at``, ``detail.exited_at``) are on the estate's clock in the XLSX as
 every ``_at`` is, the repair's title is the order's own text (masked as its description is for
 those who do not see residents' numbers in full), and so is the sentence that quotes it."""
@@ -19,19 +21,21 @@ from estate_common import personal_data
 from estate_common.exports import field
 
 BILLS = [
-    field("id", "_id"), field("household_id"), field("item"), field("period"), field("amount_cents"),
-    field("paid_cents"), field("status"), field("due_at"), field("settled_at"),
+    field("id", "_id"), field("household_id"), field("item", labels="fee"), field("period"), field("amount_cents"),
+    field("paid_cents"), field("status", labels="bill_status"), field("due_at"), field("settled_at"),
     field("description", personal=personal_data.NUMBERS_IN_TEXT),
-    field("source", "source.kind"), field("created_at"), field("cancelled_at"), field("cancel_reason"),
+    field("source", "source.kind", labels="bill_source"), field("created_at"), field("cancelled_at"),
+    field("cancel_reason"),
     field("building"), field("unit"), field("room"),
-    field("detail.kind"), field("detail.entered_at"), field("detail.exited_at"), field("detail.minutes"),
+    field("detail.kind", labels="fee"), field("detail.entered_at"), field("detail.exited_at"), field("detail.minutes"),
     field("detail.work_order_number"), field("detail.title", personal=personal_data.NUMBERS_IN_TEXT),
-    field("detail.pricing"), field("detail.area_m2"), field("detail.cents_per_m2"),
+    field("detail.pricing", labels="pricing"), field("detail.area_m2"), field("detail.cents_per_m2"),
 ]
 
 PAYMENTS = [
-    field("id", "_id"), field("household_id"), field("receipt_number"), field("amount_cents"), field("method"),
-    field("journal"), field("status"), field("cashier"), field("day"), field("posted_at"),
+    field("id", "_id"), field("household_id"), field("receipt_number"), field("amount_cents"),
+    field("method", labels="method"), field("journal", labels="journal"), field("status", labels="payment_status"),
+    field("cashier"), field("day"), field("posted_at"),
     field("unapplied_cents"), field("prepaid_cents"), field("prepaid_used_cents"), field("bill_ids"),
     field("note"), field("reversal_reason", "reversal.reason"), field("created_at"),
     field("building"), field("unit"), field("room"),

@@ -37,6 +37,14 @@ class HasCustomFields:
             return ()
         return sorted(d["key"] for d in custom_fields_store.definitions(self.db, estate_id, [singular]))
 
+    def custom_words(self, resource, estate_id):
+        """Each custom column's label (``{zh, en}``) by its key, which an export in a language
+        adds to the heading (``ExportsResources.custom_words``)."""
+        singular = resource.removesuffix("s")
+        if custom_fields.RESOURCES.get(singular) != self.name:
+            return {}
+        return {d["key"]: d.get("label") for d in custom_fields_store.definitions(self.db, estate_id, [singular])}
+
     def _own_resource(self, resource):
         if custom_fields.RESOURCES.get(resource) != self.name:
             raise NotFound(f"{self.name} keeps no custom fields of {resource}")

@@ -10,7 +10,12 @@ resource's column list (``export_columns``, from the service's ``exports.py``) a
 Custom fields: :meth:`ExportsResources.custom_keys` answers no keys; a service that keeps
 custom fields (``HasCustomFields``, before this class among its bases) answers the estate's
 keys of the resource, and each becomes a column ``custom.<key>`` after the resource's own
-(``exports.custom_columns``), the heading the household import reads back.
+(``exports.custom_columns``), the heading the household import reads back; in an export asked
+in a language, followed by the field's label in it (``custom_words``).
+
+An export's ``language`` (``zh``, ``en``), when the request names one, is kept in its job's
+``params`` and written for people in it (``exports.in_language``); a request without one makes a
+job, and a file, exactly as before.
 """
 import base64
 
@@ -37,6 +42,10 @@ class ExportsResources(RunsJobs):
         ``HasCustomFields.custom_keys`` answers them)."""
         return ()
 
+    def custom_words(self, resource, estate_id):
+        """The custom columns' labels by key (none here; ``HasCustomFields.custom_words`` answers them)."""
+        return {}
+
     def check_custom_filters(self, resource, estate_id, filters):
         """Nothing here; ``HasCustomFields`` reads the ``custom.<key>`` filters as the list does."""
 
@@ -50,8 +59,9 @@ class ExportsResources(RunsJobs):
         archive, which keeps the estates themselves, answers from them)."""
         return replica.estate_timezone(self.db, estate_id)
 
-    def columns(self, resource, estate_id):
-        return list(self.export_columns[resource]) + exports.custom_columns(self.custom_keys(resource, estate_id))
+    def columns(self, resource, estate_id, language=None):
+        words = self.custom_words(resource, estate_id) if language else None
+        return list(self.export_columns[resource]) + exports.custom_columns(self.custom_keys(resource, estate_id), words)
 
     def _export_filters(self, resource, filters):
         """The filters of the resource's list route, checked by that route's contract."""
@@ -89,13 +99,15 @@ class ExportsResources(RunsJobs):
         columns = self.columns(resource, estate_id)
         params = {"resource": resource, "format": data["format"], "filters": filters,
                   "full": exports.full_kinds(columns, self.caller.roles)}
+        if data.get("language"):  # kept only when asked: a job without one is as it was
+            params["language"] = data["language"]
         job = jobs.create(self.db, jobs.created_id(self.caller, self.name, estate_id, kind), estate_id, kind, params,
                           self.caller.user)
         return jobs.public(job)
 
     def _run_export(self, job, progress):
         estate_id, params = job["estate_id"], job["params"]
-        columns = self.columns(params["resource"], estate_id)
+        columns = self.columns(params["resource"], estate_id, params.get("language"))
         documents = self.export_documents(params["resource"], estate_id, params["filters"])
         return exports.run(job, columns, documents,
                            lambda n, data, expires: export_store.save_chunk(self.db, estate_id, job["_id"], n, data,

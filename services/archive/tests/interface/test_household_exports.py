@@ -59,3 +59,36 @@ def test_engineering_exports_masked_owners(archive):
     assert job["result"]["personal_data_in_full"] == []
     assert {(r["owner_name"], r["owner_phone"]) for r in rows(archive, people(archive, "security"), job)} == {
         ("李*", "139****5678")}
+
+
+def exported_in(archive, caller, language, file_format="csv"):
+    as_caller(archive, caller)
+    data = {"resource": "households", "format": file_format, **({"language": language} if language else {})}
+    job = archive.start_export({"estate_id": archive.estate, "data": data})
+    archive.run_jobs()
+    job = archive.get_job({"id": job["id"]})
+    part = archive.read_export({"estate_id": archive.estate, "id": job["id"], "n": 0})
+    return job, base64.b64decode(part["data_base64"])
+
+
+@pytest.mark.parametrize("language, heading, status", [
+    (None, ["id", "building", "unit", "room", "area_m2", "status", "owner_name", "owner_phone", "created_at",
+            "updated_at"], "vacant"),
+    ("zh", ["编号（系统）", "楼栋", "单元", "房号", "面积（㎡）", "状态", "业主", "业主电话", "登记时间（Asia/Shanghai）",
+            "更新时间（Asia/Shanghai）"], "空置"),
+    ("en", ["Id", "Building", "Unit", "Room", "Area (m²)", "Status", "Owner", "Owner phone",
+            "Registered at (Asia/Shanghai)", "Updated at (Asia/Shanghai)"], "Vacant"),
+])
+def test_households_export_in_the_readers_language_or_as_the_api_names_them(archive, language, heading, status):
+    """An archivist in Chinese read ``vacant`` and UTC times: asked in a language, the headings are
+    the fields' names and the status its label, the times on the estate's clock; the owner masked
+    for who may not see him in full, as without one; asked in none, the file is as it was."""
+    job, content = exported_in(archive, people(archive, "technician"), language)
+    assert content.startswith(b"\xef\xbb\xbf")
+    header, *cells = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+    assert header == heading
+    assert {(r[5], r[6], r[7]) for r in cells} == {(status, "李*", "139****5678")}
+    assert job["params"].get("language") == language and ("language" in job["params"]) == bool(language)
+    created = cells[0][8]
+    assert created.endswith("Z") if language is None else created.count(":") == 2 and "T" not in created
+

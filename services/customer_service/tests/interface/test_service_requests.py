@@ -3,6 +3,7 @@ limits with a controlled clock, repairs and return visits fed by maintenance's e
 import base64
 import logging
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -282,6 +283,38 @@ def test_a_technicians_export_of_requests_holds_his_repairs_only(desk):
 
 def _export_text(desk, job):
     return base64.b64decode(desk.read_export({"estate_id": ESTATE, "id": job["id"], "n": 0})["data_base64"]).decode()
+
+
+@pytest.mark.parametrize("language, heading, row", [
+    (None, ["id", "number", "kind", "status", "channel", "household_id", "category", "emergency"],
+     ["repair", "open", "walk_in", "hh_1", "water", "False"]),
+    ("zh", ["编号（系统）", "编号", "类型", "状态", "受理渠道", "房屋（系统编号）", "类别", "抢险"],
+     ["报修", "待处理", "来访", "hh_1", "给水", "否"]),
+    ("en", ["Id", "Number", "Kind", "Status", "Channel", "Household id", "Category", "Emergency"],
+     ["Repair", "Open", "Walk-in", "hh_1", "Water", "No"]),
+])
+def test_service_requests_export_in_the_readers_language_or_as_the_api_names_them(desk, language, heading, row):
+    """The front desk read repair, open, walk_in and UTC times in its file: asked in a language, the
+    kind, status, channel and category are their labels (estate_common.labels) under the fields'
+    names, the due time on the estate's clock; asked in none, the API's names and codes as before.
+    The caller's phone is masked for a technician either way."""
+    repair = desk.create_request(new("repair", channel="walk_in", category="water",
+                                     contact={"name": "王五", "phone": "13912345678"}))
+    desk.on_work_order_assigned(assigned(repair, "li"))
+    as_caller(desk, AGENT)
+    data = {"resource": "service_requests", "format": "csv", **({"language": language} if language else {})}
+    job = desk.start_export({"estate_id": ESTATE, "data": data})
+    desk.run_jobs()
+    header, cells = [line.split(",") for line in _export_text(desk, job).lstrip("\ufeff").splitlines()]
+    assert header[:8] == heading and cells[2:8] == row
+    due = cells[header.index({None: "due_at", "zh": "期限（Asia/Shanghai）", "en": "Due (Asia/Shanghai)"}[language])]
+    assert due == repair["due_at"] if language is None else due == clock.parse_iso(repair["due_at"]).astimezone(
+        ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M:%S")
+    as_caller(desk, TECHNICIAN)  # a technician's file holds the caller masked, in a language as without
+    job = desk.start_export({"estate_id": ESTATE, "data": data})
+    desk.run_jobs()
+    text = _export_text(desk, job)
+    assert "13912345678" not in text
 
 
 # -- who raised a request -----------------------------------------------------------

@@ -169,3 +169,71 @@ def test_a_charges_parts_are_columns_after_the_address_and_the_sentence_stays(fi
     header, *cells = list(sheet.iter_rows(values_only=True))
     [parking] = [dict(zip(header, r)) for r in cells if r[header.index("item")] == "parking"]
     assert str(parking["detail.entered_at (Asia/Shanghai)"]) == "2026-11-23 09:00:00"
+
+
+def in_language(finance, resource, language, file_format="csv"):
+    as_caller(finance, ACCOUNTANT)
+    data = {"resource": resource, "format": file_format, "filters": {}, **({"language": language} if language else {})}
+    job = finance.start_export({"estate_id": ESTATE, "data": data})
+    finance.run_jobs()
+    content, _ = download(finance, finance.get_job({"id": job["id"]}))
+    if file_format == "xlsx":
+        return [list(r) for r in openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True)]
+    assert content.startswith(b"\xef\xbb\xbf")  # the byte order mark Excel needs for Chinese
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+
+
+BILL_HEADINGS = {None: ["item", "period", "amount_cents", "paid_cents", "status", "due_at"],
+                 "zh": ["收费项目", "期间", "金额（元）", "已缴（元）", "状态", "期限（Asia/Shanghai）"],
+                 "en": ["Item", "Period", "Amount (yuan)", "Paid (yuan)", "Status", "Due (Asia/Shanghai)"]}
+PAYMENT_HEADINGS = {None: ["amount_cents", "method", "journal", "status"],
+                    "zh": ["金额（元）", "支付方式", "日记账", "状态"],
+                    "en": ["Amount (yuan)", "Method", "Journal", "Status"]}
+ARREARS_HEADINGS = {None: ["household_id", "building", "unit", "room", "overdue_cents", "bills", "oldest_due_at",
+                           "age_days", "last_reminder_at"],
+                    "zh": ["房屋（系统编号）", "楼栋", "单元", "房号", "欠费（元）", "账单", "最早到期时间（Asia/Shanghai）",
+                           "账龄（天）", "最近催缴时间（Asia/Shanghai）"],
+                    "en": ["Household id", "Building", "Unit", "Room", "Overdue (yuan)", "Bills",
+                           "Oldest due at (Asia/Shanghai)", "Age (days)", "Last reminder at (Asia/Shanghai)"]}
+LABELS = {None: ("property_service", "unpaid", "paid", "billing_run", "cash", "cash", "posted"),
+          "zh": ("物业服务费", "未缴清", "已缴清", "批量计费", "现金", "现金日记账（应交现金）", "已入账"),
+          "en": ("Property service", "Unpaid", "Paid", "Billing run", "Cash", "Cash journal (cash to hand over)",
+                 "posted")}
+
+
+@pytest.mark.parametrize("language", [None, "zh", "en"])
+def test_bills_payments_and_arrears_export_in_the_readers_language_or_as_the_api_names_them(finance, language):
+    """An accountant in Chinese read property_service, unpaid, 21002 and times eight hours off in a
+    CSV: asked in a language, the headings are the fields' names, the codes their labels, amounts
+    in yuan to the cent and times on the estate's clock; asked in none, the file is as before."""
+    item, unpaid, paid, billing_run, cash, cash_journal, posted = LABELS[language]
+    approved(finance)
+    run(finance)
+    pay(finance, "hh_1", 21002)
+    header, *bills = in_language(finance, "bills", language)
+    assert header[2:8] == BILL_HEADINGS[language]
+    assert header[10] == {None: "source", "zh": "来源", "en": "Source"}[language]
+    paid_bill = next(r for r in bills if r[1] == "hh_1")
+    assert paid_bill[2] == item and paid_bill[6] == paid and paid_bill[10] == billing_run
+    assert paid_bill[4] == ("21002" if language is None else "210.02") == paid_bill[5]
+    assert {r[6] for r in bills} == {paid, unpaid}
+    # due by the end of the billing month on the estate's clock (in UTC, 15:59:59.999 that day)
+    assert paid_bill[7] == ("2026-11-30 23:59:59" if language else "2026-11-30T15:59:59.999Z")
+    header, payment = in_language(finance, "payments", language)
+    assert header[3:7] == PAYMENT_HEADINGS[language]
+    assert payment[3:7] == ["21002" if language is None else "210.02", cash, cash_journal, posted]
+    clock.advance(timedelta(days=60))
+    header, *arrears = in_language(finance, "arrears", language)
+    assert header == ARREARS_HEADINGS[language]
+    assert sorted(r[4] for r in arrears) == (["11868", "28200"] if language is None else ["118.68", "282.00"])
+
+
+def test_an_xlsx_in_a_language_has_yuan_as_numbers_and_labels_as_text(finance):
+    from decimal import Decimal
+    approved(finance)
+    run(finance)
+    header, *bills = in_language(finance, "bills", "zh", "xlsx")
+    assert header[2:5] == ["收费项目", "期间", "金额（元）"]
+    assert sorted(Decimal(str(r[4])) for r in bills) == [Decimal("118.68"), Decimal("210.02"), Decimal("282.00")]
+    assert {r[2] for r in bills} == {"物业服务费"}
+    assert in_language(finance, "bills", None, "xlsx")[0][4] == "amount_yuan"  # the XLSX without one: as before

@@ -1741,6 +1741,33 @@ def exported_orders(service, filters):
     return service.get_job({"id": job["id"]})
 
 
+@pytest.mark.parametrize("language, heading, row", [
+    (None, ["source_type", "source_id", "status", "priority", "emergency_category"],
+     ["service_request", "sr_1", "assigned", "emergency", "water_mains"]),
+    ("zh", ["来源类型", "来源（系统编号）", "状态", "优先级", "抢险类别"], ["报事", "sr_1", "已派工", "紧急", "供水主管破裂"]),
+    ("en", ["Source type", "Source id", "Status", "Priority", "Emergency category"],
+     ["Service request", "sr_1", "Assigned", "Emergency", "Water main"]),
+])
+def test_work_orders_export_in_the_readers_language_or_as_the_api_names_them(engineering, language, heading, row):
+    """Engineering read service_request, assigned, water_mains and UTC times in its file: asked in
+    a language, what opened the order, its status, priority and emergency category are their labels
+    under the fields' names, its charge in yuan and its times on the estate's clock; in none, as before."""
+    repair_id = open_repair(engineering)
+    act(engineering, "assign_work_order", repair_id, technician="chen")
+    act(engineering, "mark_emergency", repair_id, category="water_mains")
+    as_caller(engineering, MANAGER)
+    data = {"resource": "work_orders", "format": "csv", "filters": {}, **({"language": language} if language else {})}
+    job = engineering.start_export({"estate_id": ESTATE, "data": data})
+    engineering.run_jobs()
+    part = engineering.read_export({"estate_id": ESTATE, "id": job["id"], "n": 0})
+    header, cells = [line.split(",") for line in base64.b64decode(part["data_base64"]).decode("utf-8-sig").splitlines()]
+    assert header[2:7] == heading and cells[2:7] == row
+    reported = cells[13]
+    assert header[13] == {None: "reported_at", "zh": "报告时间（Asia/Shanghai）", "en": "Reported at (Asia/Shanghai)"}[language]
+    assert reported == ("2026-11-23T09:00:00.000Z" if language is None else "2026-11-23 17:00:00")
+    assert header[22] == {None: "charge_cents", "zh": "收费（元）", "en": "Charge (yuan)"}[language]
+
+
 def test_an_export_takes_the_late_orders_filter(engineering):
     """The board's export of its late orders exports those, on the clock of the export's run."""
     open_repair(engineering)
