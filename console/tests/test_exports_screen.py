@@ -52,7 +52,8 @@ def test_each_list_exports_with_its_current_filters(client, fake, documented_rou
         "back": page, **{f"filter.{name}": value for name, value in filters.items()}})
     assert answer.status_code == 302 and "/exports/job_finance_1" in answer.headers["Location"]
     [sent] = [c for c in fake.calls if c["path"].endswith("/exports")]
-    assert sent["json"] == {"resource": resource, "format": "xlsx", **({"filters": filters} if filters else {})}
+    assert sent["json"] == {"resource": resource, "format": "xlsx", "language": "zh",
+                            **({"filters": filters} if filters else {})}
     assert sent["headers"]["Idempotency-Key"] == "exp-1"
     _only_documented(fake, documented_routes)
 
@@ -122,3 +123,21 @@ def test_the_progress_page_names_the_household_filtered_on_by_its_flat(client, f
     fake.on("GET", rf"{BASE}/households/hh_1", problem(404, "not found", code="not_found"))
     html = client.get("/exports/job_finance_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "<code>household_id=hh_1</code>" in html, "one that cannot be read, as it was"
+
+
+@pytest.mark.parametrize("headers, cookie, language", [({"Accept-Language": "en-GB"}, None, "en"),
+                                                       ({"Accept-Language": "en"}, "zh", "zh"),
+                                                       ({}, None, "zh")])
+def test_an_export_is_asked_in_the_users_language(client, fake, headers, cookie, language):
+    """The front desk in Chinese read occupied, 21002 and times eight hours off in the file (the
+    brief): the console asks the API for it in the language its pages are read in (the switch's
+    cookie, else the browser's), and the API writes headings, labels, yuan and the estate's clock."""
+    sign_in(client, fake, roles=("accountant",))
+    if cookie:
+        client.set_cookie("console_lang", cookie)
+    fake.on("POST", rf"{BASE}/exports", (202, job("queued")))
+    answer = client.post("/exports/", headers=headers, data={
+        "csrf_token": csrf_of(client), "resource": "bills", "format": "csv", "back": "/accounts/bills"})
+    assert answer.status_code == 302
+    [sent] = [c for c in fake.calls if c["path"].endswith("/exports")]
+    assert sent["json"] == {"resource": "bills", "format": "csv", "language": language}

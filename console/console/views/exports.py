@@ -3,7 +3,10 @@ payments and arrears, with the list's filters as they are shown (``POST …/expo
 progress page (``GET /api/v1/jobs/{id}``) and, once it is done, the file, passed on from the gateway
 as it arrives with the user's own token (``GET …/exports/{job_id}/file``): the console keeps no copy.
 
-Who may export which list, the columns and the masking of personal data are the API's."""
+Who may export which list, the columns and the masking of personal data are the API's. The file is
+asked in the user's language (``language``: the page's, ``i18n.language``), so the front desk, the
+accountant and the archivist read its headings, statuses, amounts in yuan and times on the estate's
+clock in the words of their pages; the API writes it (``estate_common.exports.in_language``)."""
 from flask import Blueprint, Response, g, redirect, render_template, request, stream_with_context, url_for
 
 from .. import i18n
@@ -35,7 +38,7 @@ def start():
         return redirect(back)
     filters = {name.removeprefix("filter."): value.strip() for name, value in form.items()
                if name.startswith("filter.") and value.strip()}
-    body = {"resource": resource, "format": kind}
+    body = {"resource": resource, "format": kind, "language": i18n.language()}  # read by people: in their words
     if filters:
         body["filters"] = filters
     job, refused = common.act(lambda: g.api.post(g.api.estate(g.user.estate_id, "exports"), body,
