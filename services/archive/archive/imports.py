@@ -1,6 +1,7 @@
 """Importing households from a spreadsheet (CSV or XLSX), as an estate's owner list comes.
 
-The first row names the columns, in English or Chinese (楼栋, 单元, 房号, 面积, 业主, 电话),
+The first row names the columns, in English or Chinese (楼栋, 单元, 房号, 面积, 业主, 电话), or as
+a households export in a language heads them (``estate_common.labels``: 面积（㎡）, 业主电话),
 and the estate's custom fields of households as ``custom.<key>`` (a label may follow, as an
 export writes it: ``custom.pets (Pets)``; the cell is read by the field's type,
 ``estate_common.custom_fields.value_from_text``);
@@ -20,7 +21,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from estate_common import contracts, custom_fields, exports, job_scopes
+from estate_common import contracts, custom_fields, exports, job_scopes, labels
 from estate_common.text import address_part, holds_control, invisible, number_text
 from estate_common.errors import Conflict, DomainError, InvalidInput, field_error
 
@@ -39,6 +40,10 @@ COLUMNS = {
     "owner_name": ("owner_name", "owner", "业主", "业主姓名", "姓名"),
     "owner_phone": ("owner_phone", "phone", "电话", "联系电话", "手机"),
 }
+# and the headings an export in a language writes (estate_common.labels: 面积（㎡）, 业主电话, Owner), so
+# that a households export in Chinese or English is read back as the one in the API's names is
+COLUMNS = {name: (*aliases, *(labels.field(name, language) for language in labels.LANGUAGES))
+           for name, aliases in COLUMNS.items()}
 REQUIRED = ("building", "unit", "room", "area_m2", "owner_name", "owner_phone")
 FORMATS = import_files.FORMATS
 
@@ -98,9 +103,11 @@ def _area(value):
     return float(area) if area.is_finite() else value
 
 
-# the statuses as an owner list written in Chinese has them
+# the statuses as an owner list written in Chinese has them, and as an export in a language labels them
 STATUS_TEXT = {"空置": "vacant", "已入住": "occupied", "入住": "occupied", "自住": "occupied", "出租": "occupied",
-               "装修": "renovating", "装修中": "renovating"}
+               "装修": "renovating", "装修中": "renovating",
+               **{labels.code("household_status", status, language): status
+                  for status in ("vacant", "occupied", "renovating") for language in labels.LANGUAGES}}
 
 
 def household_body(fields):

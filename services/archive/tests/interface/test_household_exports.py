@@ -92,3 +92,19 @@ def test_households_export_in_the_readers_language_or_as_the_api_names_them(arch
     created = cells[0][8]
     assert created.endswith("Z") if language is None else created.count(":") == 2 and "T" not in created
 
+
+@pytest.mark.parametrize("language, file_format", [("zh", "csv"), ("en", "xlsx")])
+def test_a_households_export_in_a_language_is_read_back_by_the_import(archive, language, file_format):
+    """The archivist exports the households in her language and imports the file (into another estate
+    here): its headings and status labels are the import's too (estate_common.labels), where 面积（㎡）,
+    业主电话, Owner and Vacant were no columns or statuses the import knew."""
+    _, content = exported_in(archive, people(archive, "agent"), language, file_format)
+    other = archive.create_estate({"data": {**ESTATE, "code": "HZ-02"}})["id"]
+    as_caller(archive, staff("desk", ["agent"], [other]))
+    job = archive.start_household_import({"estate_id": other, "data": {
+        "format": file_format, "content_base64": base64.b64encode(content).decode()}})
+    archive.run_jobs()
+    assert archive.get_job({"id": job["id"]})["result"]["created"] == 2, archive.get_job({"id": job["id"]})
+    imported = archive.list_households({"estate_id": other, "filters": {}})["items"]
+    assert sorted((h["room"], h["status"], h["owner"]["phone"], h["area_m2"]) for h in imported) == [
+        ("1201", "vacant", "13912345678", 89.37), ("=1+1", "vacant", "13912345678", 89.37)]
