@@ -819,6 +819,7 @@ _MESSAGES = {
     "todo.borrowings_overdue": ("逾期未还的档案借阅：{count} 件", "Archive borrowings overdue: {count}"),
     "todo.requests_overdue": ("过了期限仍未答复的报事：{count} 件", "Requests past their due time, not answered: {count}"),
     "todo.return_visits_overdue": ("逾期未回访的维修：{count} 件", "Repairs whose return visit is overdue: {count}"),
+    "todo.tools_overdue": ("过了归还时间仍未归还的便民工具：{count} 件", "Tools not returned by their due time: {count}"),
     # the steward's: the owners short of the month's contacts (DOMAIN.md: each owner once a month)
     "todo.owners_not_contacted": ("本月尚未联系的业主：{count} 户", "Owners not contacted this month: {count}"),
     "todo.complaints_overdue": ("过了答复期限仍未答复的投诉：{count} 件",

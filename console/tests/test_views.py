@@ -969,6 +969,25 @@ def test_the_front_desk_s_home_page_lists_the_requests_past_due_and_the_return_v
     assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
 
 
+def test_the_tools_not_back_by_their_due_time_are_on_the_front_desk_s_home_page(client, fake, documented_routes):
+    """A convenience tool (便民工具) lent until a time was listed nowhere once that time passed: the
+    desk's start page names the loans still out past it (the API's overdue), each list opening the
+    tool loans' register so filtered (a domain-gap audit)."""
+    sign_in(client, fake, username="li", roles=("agent",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/tool-loans",
+            lambda body, params: {"items": [{"id": "tl_1"}, {"id": "tl_2"}] if params.get("overdue") == "true" else [],
+                                  "next_cursor": None})
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    todo = home.split("data-todo>")[1].split("</section>")[0]
+    assert '<a href="/desk/tool-loans?overdue=true">过了归还时间仍未归还的便民工具：2 件</a>' in todo
+    assert "Tools not returned by their due time: 2" in client.get(
+        "/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    register = client.get("/desk/tool-loans?overdue=true", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert [c["params"] for c in fake.calls if c["path"].endswith("/tool-loans")][-1].get("overdue") == "true"
+    assert '<option value="true" selected>' in register.split('name="overdue"')[1].split("</select>")[0]
+    assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
+
+
 def test_the_renovations_awaiting_their_joint_acceptance_are_on_the_home_page_of_those_who_record_it(
         client, fake, documented_routes):
     """A renovation ends with a joint acceptance by customer service and maintenance (DOMAIN.md):

@@ -211,6 +211,9 @@ DESK_TODO_LISTS = (
     ("todo.return_visits_overdue", "service-requests", {"return_visit_overdue": "true"}, "", "desk.register",
      {"return_visit_overdue": "true"}),
     ACCEPTANCES_AWAITED,
+    # convenience tools (便民工具) still out past their due-back time (tool_loan_max_days at most):
+    # listed nowhere once the time passed (a domain-gap audit)
+    ("todo.tools_overdue", "tool-loans", {"overdue": "true"}, "", "registers.tool-loans", {"overdue": "true"}),
 )
 # What waits for the steward (物管员), who contacts each owner once a month (DOMAIN.md; the estate's
 # owner_contacts_per_month): the owners short of this month's contacts, counted in full by the API

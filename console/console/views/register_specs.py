@@ -229,7 +229,9 @@ FRONT_DESK = (
               C("return_notes", "reg.return_notes")),
              fields=(F("tool", "reg.tool", required=True), F("borrower", "reg.borrower", required=True),
                      F("household_id", "picker.household", "household"), F("due_back_at", "reg.due_back", "moment")),
-             filters=(F("status", "reg.status", "choice", choices=("out", "returned"), group="status"),),
+             filters=(F("status", "reg.status", "choice", choices=("out", "returned"), group="status"),
+                      # still out past its due-back time (the API's overdue)
+                      F("overdue", "field.overdue", "choice", choices=("true", "false"), group="flag")),
              actions=(A("return", "reg.return", (NOTE,), ("out",)),), roles=menu.FRONT_DESK),
     Register("desk", "visitors", "menu.visitors", "visitors",
              (C("name", "reg.name"), C("phone", "admin.phone"), C("visiting_household_id", "reg.visiting", "household"),

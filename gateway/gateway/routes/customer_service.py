@@ -85,7 +85,7 @@ ROUTES = [
     desk_list(f"{ESTATE}/custody-items", "list_custody_items", ("status", "household_id")),
     desk_action(f"{ESTATE}/custody-items/<item_id>/sign-off", "sign_off_custody_item", "item_id"),
     desk_create(f"{ESTATE}/tool-loans", "lend_tool"),
-    desk_list(f"{ESTATE}/tool-loans", "list_tool_loans", ("status", "household_id")),
+    desk_list(f"{ESTATE}/tool-loans", "list_tool_loans", ("status", "household_id", "overdue")),
     desk_action(f"{ESTATE}/tool-loans/<loan_id>/return", "return_tool", "loan_id"),
     # -- move-in and renovation applications --------------------------------------
     desk_create(f"{ESTATE}/applications", "create_application"),

@@ -478,6 +478,13 @@ def list_applications(db, estate_id, filters, limit, cursor):
     return store.page(db, "applications", estate_id, store.application_query(filters, today), limit, cursor)
 
 
+def list_tool_loans(db, estate_id, filters, limit, cursor):
+    """``overdue``: the loans still out past their due-back time (``store.tool_loan_query``); a tool
+    due back was listed nowhere once the time passed (a domain-gap audit)."""
+    return store.page(db, "tool_loans", estate_id, store.tool_loan_query(filters or {}, clock.now_iso()), limit,
+                      cursor)
+
+
 def list_owner_contacts(db, estate_id, filters, limit, cursor):
     """``newest_first=true``: the same order backwards (the same cursors): a household's page shows
     its latest contacts, which were on the list's last page (a probe of the steward's work)."""

@@ -267,7 +267,8 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
 
     @rpc_method
     def list_tool_loans(self, payload):
-        return self._list(payload, "tool_loans")
+        return operations.list_tool_loans(self.db, payload["estate_id"], payload.get("filters"),
+                                          payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
     def return_tool(self, payload):

@@ -41,7 +41,9 @@ INDEXES = {
     "notices": [(PAGED, {})],
     "keys": [(PAGED, {})],
     "custody_items": [(PAGED, {})],
-    "tool_loans": [(PAGED, {})],
+    "tool_loans": [(PAGED, {}),
+                   # the loans out past their due-back time (``tool_loan_query``'s ``overdue``)
+                   ([("estate_id", 1), ("status", 1), ("due_back_at", 1)], {})],
     "applications": [
         (PAGED, {}),
         ([("estate_id", 1), ("household_id", 1), ("kind", 1)], {}),
@@ -153,6 +155,19 @@ change, follow, create, write = named.change, named.follow, named.create, named.
 
 def page(db, collection, estate_id, filters, limit, cursor, newest_first=False):
     return store.page(db[collection], {"estate_id": estate_id, **filters}, limit, cursor, newest_first=newest_first)
+
+
+def tool_loan_query(filters, now):
+    """The list filters of ``GET …/tool-loans`` as a query: status and household as stored;
+    ``overdue``: ``true`` the loans still out whose ``due_back_at`` is before ``now``, ``false``
+    the others (returned, or not due back yet; a loan made before every loan had a due-back time
+    has none and is never overdue)."""
+    filters = dict(filters)
+    overdue = filters.pop("overdue", None)
+    if overdue is None:
+        return filters
+    late = {"status": "out", "due_back_at": {"$ne": None, "$lt": now}}
+    return {**filters, **late} if overdue == "true" else {**filters, "$nor": [late]}
 
 
 def application_query(filters, today):

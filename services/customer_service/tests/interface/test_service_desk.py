@@ -259,6 +259,23 @@ def test_a_tool_is_due_back_at_a_time_to_come(desk):
     assert loan["due_back_at"] == "2026-11-23T10:00:00.000Z"
 
 
+def test_the_tools_not_back_by_their_due_time_are_listed_until_returned(desk):
+    """便民工具 lent with a due-back time (``tool_loan_max_days``) were listed nowhere once it
+    passed: the desk chased a ladder out for weeks by reading every loan (a domain-gap audit)."""
+    ladder = create("lend_tool", desk, key="ladder-1", tool="ladder", borrower="1201", due_back_at="2026-11-23T10:00:00Z")
+    drill = create("lend_tool", desk, key="drill-1", tool="drill", borrower="1202")  # due in a week
+    back = create("lend_tool", desk, key="pump-1", tool="pump", borrower="1203", due_back_at="2026-11-23T09:00:00Z")
+    act("return_tool", desk, back)
+    assert listing("list_tool_loans", desk, overdue="true") == []
+    clock.freeze(clock.parse_iso("2026-11-23T10:00:01Z"))
+    assert listing("list_tool_loans", desk, overdue="true") == [ladder["id"]]
+    assert set(listing("list_tool_loans", desk, overdue="false")) == {drill["id"], back["id"]}
+    clock.freeze(clock.parse_iso("2026-12-01T00:00:00Z"))
+    assert set(listing("list_tool_loans", desk, overdue="true")) == {ladder["id"], drill["id"]}
+    act("return_tool", desk, ladder)
+    assert listing("list_tool_loans", desk, overdue="true", status="out") == [drill["id"]]
+
+
 # -- move-in and renovation applications ---------------------------------------------
 
 def reviewed(application, decision="approved"):
