@@ -63,7 +63,7 @@ MISSED_TO_DATE = frozenset({"valid_complaint_rate", "operating_cost_control", "m
                             "return_visit_rate", "patrol_completion", "archive_check_completeness",
                             "archive_check_plan_on_time"})
 YEAR_TO_DATE = frozenset({"manager_visits_year_to_date", "surveys_year_to_date", "survey_lines_year_to_date",
-                          "archive_checks_year_to_date"})
+                          "archive_checks_year_to_date", "fire_drills_year_to_date"})
 # The charts' order: DOMAIN.md's list of KPIs (the manager's first: satisfaction, collection,
 # incidents, cost; then the front desk's, the archive's, security's and staff), each with the
 # figures that go with it; a KPI not named here comes after, by name. Sorted by their English
@@ -74,7 +74,8 @@ KPI_ORDER = (
     "complaint_verification", "complaint_satisfaction", "repair_response_timeliness", "emergency_response_timeliness",
     "consultation_accuracy", "return_visit_rate", "valid_complaint_rate", "archive_completeness",
     "closed_records_received", "archive_check_completeness", "archive_check_plan_on_time",
-    "archive_checks_year_to_date", "patrol_completion", "fire_check_completion", "staff_turnover",
+    "archive_checks_year_to_date", "patrol_completion", "fire_check_completion", "fire_drills_year_to_date",
+    "staff_turnover",
     "owner_contact_rate", "manager_visits_year_to_date", "surveys_year_to_date", "survey_lines_year_to_date",
 )
 

@@ -19,6 +19,10 @@
   one written up the morning after counts in its night's month; a count), and
   ``major_safety_incidents_per_1000_households`` the same per 1,000 households of the
   estate registered by the period's end (household copies; ``store.kpi_facts``).
+- ``fire_drills_year_to_date`` (消防演练): the fire drills held in the period's local year up to its
+  end ÷ ``fire_drills_per_year`` (DOMAIN.md "drills organised"): met once reached, missed once the
+  year is over; "no data" for a period that ended before the estate was registered
+  (``OBLIGATIONS``).
 
 Plain functions: no broker, no store.
 """
@@ -61,6 +65,18 @@ def patrol_completion(plans, routes, rounds, start, end, now, rules):
     return on_time, planned
 
 
+# What an estate owes a year: "no data" for a period that ended before it was registered
+# (estate_common.kpis.before_the_estate)
+OBLIGATIONS = ("fire_drills_year_to_date",)
+
+
+def fire_drills_year_to_date(drills, per_year):
+    """消防演练 "drills organised" (DOMAIN.md): the year's drills so far against the estate's number a
+    year. Drills were recorded when held, and nothing said an estate had held none this year (a
+    domain-gap audit)."""
+    return kpi(drills, per_year, target=1, note=f"fire drills held this year so far / {per_year} a year")
+
+
 def fire_check_note(interval_months):
     """What fire-check completion counts: by month (the default), or by the estate's cycle."""
     if interval_months == 1:
@@ -83,4 +99,6 @@ def for_estate(facts, start, end, now, rules):
         "major_safety_incidents_per_1000_households": kpi(
             major, facts["households"], "per_1000_households", scale=1000,
             note="value = major incidents / households x 1000"),
+        "fire_drills_year_to_date": fire_drills_year_to_date(facts["fire_drills_this_year"],
+                                                             rules["fire_drills_per_year"]),
     }

@@ -9,7 +9,7 @@ from functools import partial
 
 from estate_common import calendar, clock, fee_prices, plausible
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
-from estate_common.kpis import per_estate_month, rules_of_period
+from estate_common.kpis import before_the_estate, per_estate_month, rules_of_period
 from estate_common.store import public
 from estate_common.writes import Change
 from estate_common.wording import counted
@@ -598,8 +598,9 @@ def kpis(db, caller, period, estate_ids):
         months = [month for month in calendar.months_of(period) if localtime.month_window(month, rules)[0] <= now]
         cycles = fire.kpi_cycles(months, rules)
         facts = store.kpi_facts(db, estate_id, sorted({m for checked, _ in cycles for m in checked}),
-                                start_iso, end_iso)
+                                start_iso, end_iso, clock.to_iso(calendar.year_start(period[:4], rules["timezone"])))
         facts |= fire.completion(facts["fire_equipment"], cycles, facts["fire_checked_by_month"])
-        return security_kpis.for_estate(facts, start, end, now, rules)
+        return before_the_estate(security_kpis.for_estate(facts, start, end, now, rules), security_kpis.OBLIGATIONS,
+                                 store.estate_since(db, estate_id), end_iso, rules["timezone"])
     return per_estate_month(caller, period, estate_ids, partial(store.rules_for, db), estate_kpis)
 

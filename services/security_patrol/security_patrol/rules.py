@@ -39,6 +39,11 @@ DEFAULTS = {
     # to this many hours later; its occurred_at places it in its month's KPI. 72 h covers a
     # weekend. 0: recorded as it happens only.
     "incident_recorded_within_hours": 72,
+    # 消防演练: "drills organised" (DOMAIN.md; seeds: 组织消防宣传与演练, 定期开展安全检查和演练): the
+    # drills a year the KPI fire_drills_year_to_date expects. DOMAIN.md gives no number: chosen, 1,
+    # the yearly drill fire-safety rules ask of an ordinary unit (消防安全管理规定: 至少每年组织一次);
+    # an estate drilling every half year sets 2. At least 1: a year without a drill is not a setting.
+    "fire_drills_per_year": 1,
     # 访客车辆: a visitor's vehicle pass ends (valid_until is required) at most this many days after
     # it is made; the visited household pays its parking meanwhile. DOMAIN.md's visitor
     # registration gives no number: a week (a visit over a holiday) is chosen. Residents' passes
@@ -91,6 +96,7 @@ MAXIMA = {
     "fire_check_grace_days": 0,
     "fire_check_interval_months": 1,
     "incident_recorded_within_hours": 720,
+    "fire_drills_per_year": 12,  # a drill a month at most: more is training, not the year's drills
     "patrol_late_tolerance_minutes": 1440,
     "parking_free_minutes": 1440,
     "parking_cents_per_started_hour": 100_000,

@@ -35,7 +35,8 @@ INDEXES = {
     "missed_round_notices": [(PAGED, {})],
     "incidents": [(PAGED, {}), ([("estate_id", 1), ("opened_at", 1)], {}), ([("estate_id", 1), ("occurred_at", 1)], {})],
     "emergency_plans": [(PAGED, {})],
-    "fire_drills": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
+    "fire_drills": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {}),
+                    ([("estate_id", 1), ("held_at", 1)], {})],  # the year's drills (``kpi_facts``)
     "duty_roster": [(PAGED, {}), ([("estate_id", 1), ("date", 1), ("shift", 1)], {})],
     "fire_lane_checks": [(PAGED, {}), ([("estate_id", 1), ("status", 1)], {})],
     "vehicle_passes": [(PAGED, {}), ([("estate_id", 1), ("plate", 1)], {})],
@@ -308,10 +309,11 @@ def routes_by_id(db, estate_id, route_ids):
                                                                      "_id": {"$in": list(route_ids)}})}
 
 
-def kpi_facts(db, estate_id, months, start_iso, end_iso):
+def kpi_facts(db, estate_id, months, start_iso, end_iso, year_start_iso):
     """What the security KPIs of one estate and period are computed from; ``months``: the months
     whose fire checks count (``fire.kpi_cycles``: the cycles' months the period touches, which
-    may begin before it): the ledger and each month's checks."""
+    may begin before it): the ledger and each month's checks; ``year_start_iso``: the start of
+    the period's local year, from which its fire drills count."""
     # the ledger read once (a facility and its dates) and each month's checks (``fire.completion``
     # counts them): a year was 36 queries an estate, and the cross-estate view of a year at 1,000
     # estates took the service past the RPC timeout as soon as two were asked at once (a probe)
@@ -330,7 +332,17 @@ def kpi_facts(db, estate_id, months, start_iso, end_iso):
         # KPIs count them, owner_contacts.owed_from)
         "households": db.households.count_documents(
             {"estate_id": estate_id, "$or": [{"created_at": {"$lt": end_iso}}, {"created_at": None}]}),
+        # held in the period's year by its end (the drills' (estate_id, held_at) index)
+        "fire_drills_this_year": db.fire_drills.count_documents(
+            {"estate_id": estate_id, "held_at": {"$gte": year_start_iso, "$lt": end_iso}}),
     }
+
+
+def estate_since(db, estate_id):
+    """When the estate was registered (its copy's ``created_at``); None for a copy from before
+    estate events carried it."""
+    estate = replica.get(db, "estate", estate_id, estate_id)
+    return estate and estate.get("created_at")
 
 
 # -- what this service closed, reported to archive (estate_common.closed_counts) ----------------

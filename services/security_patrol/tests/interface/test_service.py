@@ -949,6 +949,29 @@ def test_drills_are_recorded_once_held_and_listed_by_month(patrol):
     assert [d["id"] for d in listed] == [recorded["id"]]
 
 
+def test_the_years_fire_drills_count_against_the_estates_number_a_year(patrol):
+    """消防演练 "drills organised" (DOMAIN.md; seeds: 组织消防宣传与演练): drills were recorded when
+    held and nothing said an estate had held none this year (a domain-gap audit). The KPI counts the
+    drills of the period's year held by its end against ``fire_drills_per_year``."""
+    def drills(period):
+        return patrol.kpis({"period": period, "estate_ids": [ESTATE]})["estates"][ESTATE]["fire_drills_year_to_date"]
+
+    assert (drills("2026-11")["numerator"], drills("2026-11")["denominator"]) == (0, 1)
+    patrol.record_fire_drill({"estate_id": ESTATE, "data": {
+        "held_at": "2026-11-20T02:00:00Z", "scenario": "kitchen fire", "location": "Building 3",
+        "participants": 24, "led_by": "Zhao"}})
+    november = drills("2026-11")
+    assert (november["numerator"], november["denominator"], november["value"], november["target"]) == (1, 1, 1.0, 1)
+    assert drills("2026")["numerator"] == 1
+    assert drills("2026-10")["numerator"] == 0  # held after October's end
+    as_caller(patrol, staff("wu", ["manager"], [ESTATE]))
+    patrol.update_settings({"estate_id": ESTATE, "data": {"fire_drills_per_year": 2}})
+    assert (drills("2026-11")["numerator"], drills("2026-11")["denominator"]) == (1, 2)
+    with pytest.raises(InvalidInput):  # an estate may drill more often, not skip the year's drill
+        patrol.update_settings({"estate_id": ESTATE, "data": {"fire_drills_per_year": 0}})
+    assert drills("2027-01")["value"] is None  # a year not begun owes nothing yet
+
+
 def test_an_obstructed_fire_lane_is_named_and_cleared_once(patrol):
     def lane_check(**data):
         return patrol.record_fire_lane_check({"estate_id": ESTATE, "data": {"lane": "North lane", **data}})

@@ -76,7 +76,7 @@ def test_a_slot_still_under_way_or_before_the_plan_is_not_counted_yet():
 
 def test_the_estate_block_has_every_security_kpi():
     facts = {"plans": [], "routes": {}, "rounds": [], "fire_ledger": 4, "fire_checked": 3,
-             "major_incidents": 2, "households": 500}
+             "major_incidents": 2, "households": 500, "fire_drills_this_year": 0}
     block = kpis.for_estate(facts, START, END, END, RULES)
     assert block["patrol_completion"]["value"] is None
     fire = block["fire_check_completion"]
@@ -85,6 +85,8 @@ def test_the_estate_block_has_every_security_kpi():
     assert block["major_safety_incidents_per_1000_households"]["value"] == 4.0
     no_households = kpis.for_estate(dict(facts, households=0), START, END, END, RULES)
     assert no_households["major_safety_incidents_per_1000_households"]["value"] is None
+    drills = block["fire_drills_year_to_date"]
+    assert (drills["numerator"], drills["denominator"], drills["value"], drills["target"]) == (0, 1, 0.0, 1)
 
 
 def test_a_stopped_plan_counts_no_slot_from_its_stop_on_and_no_round_is_matched_to_it():
