@@ -708,3 +708,30 @@ def test_the_return_visit_reads_as_one_after_the_technician_came(client, fake):
     assert "<strong>Return visit made</strong>" in en and "Visited" not in en
     zh = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert "<strong>已回访</strong>" in zh
+
+
+def test_the_tracking_page_says_by_when_the_service_centre_answers_until_it_has(client, fake):
+    """DOMAIN: the owner is told a repair's time limit and a complaint is replied to within 7 days;
+    the page showed "待处理" and nothing of when (a phone probe). On the estate's clock; a repair
+    whose visit is agreed shows the visit, not the limit."""
+    complaint = {**TRACKED, "kind": "complaint", "status": "open", "history": TRACKED["history"][:1],
+                 "rateable": False, "due_at": "2026-11-30T02:00:00.000Z"}
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", complaint)
+    zh = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "服务中心将在 2026-11-30 10:00 前答复你。" in zh, zh
+    en = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "The service centre will reply by 30 Nov 2026 10:00." in en
+    repair = {**TRACKED, "status": "dispatched", "history": TRACKED["history"][:2], "rateable": False,
+              "due_at": "2026-11-24T02:00:00.000Z"}
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", repair)
+    zh = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "维修师傅最迟 2026-11-24 10:00 前上门。" in zh
+    appointed = {**repair, "appointment": {"at": "2026-11-25T06:00:00.000Z", "set_at": "2026-11-23T08:00:00.000Z",
+                                           "rescheduled": False, "previous_at": None}}
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", appointed)
+    zh = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "最迟" not in zh and "维修师傅上门时间" in zh
+    for answered in ({**complaint, "due_at": None, "status": "replied"}, TRACKED):  # answered; an older gateway
+        fake.on("GET", r"/api/v1/public/requests/E1\.a+", answered)
+        zh = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+        assert "前答复" not in zh and "最迟" not in zh

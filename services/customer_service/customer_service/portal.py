@@ -274,5 +274,9 @@ def tracking_view(request, timezone):
         # the visit as last agreed, for the steps: the time agreed left them once the work was done
         "last_appointment": repairs.last_appointment_shown(request),
         "on_site_at": request.get("started_at") if request["kind"] == "repair" else None,
+        # by when the service centre answers, while it owes it (answered_at: a reply sent, a
+        # repair's technician on site): DOMAIN's time limit the owner is told, a complaint's 7 days,
+        # which the page never said (a phone probe)
+        "due_at": request.get("due_at") if request.get("answered_at") is None else None,
         "timezone": timezone,
     }

@@ -37,7 +37,7 @@ def test_the_status_history_follows_the_transitions_and_leaves_other_steps_out()
     assert [s["status"] for s in portal.statuses(complaint)] == ["open", "escalated"]
     view = portal.tracking_view(complaint, "Asia/Shanghai")
     assert set(view) == {"number", "kind", "status", "created_at", "updated_at", "history", "rateable",
-                         "satisfaction", "reply", "appointment", "last_appointment", "on_site_at", "timezone"}
+                         "satisfaction", "reply", "appointment", "last_appointment", "on_site_at", "due_at", "timezone"}
     assert "zhang" not in str(view)
 
 
@@ -104,3 +104,17 @@ def test_a_visit_agreed_before_the_technician_came_is_no_longer_awaited():
     assert view["last_appointment"]["at"] == kept["at"] and view["on_site_at"] == "2026-12-05T13:52:05.420Z"
     again = {**kept, "set_at": "2026-12-05T15:00:00.000Z", "at": "2026-12-07T02:00:00.000Z"}
     assert portal.tracking_view({**came, "_appointment": again}, "UTC")["appointment"]["at"] == again["at"]
+
+
+def test_the_filer_is_told_by_when_the_request_is_answered_until_it_is():
+    """DOMAIN: the owner is told a repair's time limit, and a complaint is replied to within 7 days;
+    the tracking page said neither (a phone probe): the request's ``due_at`` while it is owed."""
+    complaint = request(kind="complaint", due_at="2026-11-30T02:00:00.000Z", answered_at=None)
+    assert portal.tracking_view(complaint, "UTC")["due_at"] == "2026-11-30T02:00:00.000Z"
+    replied = {**complaint, "answered_at": "2026-11-25T02:00:00.000Z", "status": "replied"}
+    assert portal.tracking_view(replied, "UTC")["due_at"] is None
+    repair = request(due_at="2026-11-24T02:00:00.000Z", answered_at=None, status="dispatched")
+    assert portal.tracking_view(repair, "UTC")["due_at"] == "2026-11-24T02:00:00.000Z"
+    started = {**repair, "answered_at": "2026-11-23T09:00:00.000Z", "started_at": "2026-11-23T09:00:00.000Z"}
+    assert portal.tracking_view(started, "UTC")["due_at"] is None
+    assert portal.tracking_view(request(kind="praise", due_at=None, answered_at=None), "UTC")["due_at"] is None
