@@ -1080,6 +1080,8 @@ _MESSAGES = {
     "portal.find": ("查询进度", "Follow a request"),
     "portal.find_code": ("查询码或进度链接", "Tracking code or progress link"),
     "portal.find_submit": ("查询", "Look it up"),
+    "portal.code_unknown": ("没有找到这个查询码。查询码是提交后页面上显示的一长串字母和数字（以小区代码和“.”开头），不是报事编号（SR-…）。请核对后再查，或打开提交后保存的进度链接。",
+                            "No request has this tracking code. The code is the long string of letters and digits shown after sending (it starts with the estate's code and a dot), not the request's number (SR-…). Check it and try again, or open the progress link you kept."),
     "portal.rate": ("对处理结果满意吗？", "How satisfied are you with the result?"),
     "portal.score_5": ("5 非常满意", "5 very satisfied"),
     "portal.score_4": ("4 满意", "4 satisfied"),

@@ -309,6 +309,7 @@ def test_a_request_is_found_again_by_its_tracking_code_and_its_page_leads_back_t
     led nowhere) and the tracking page no link on: a dead end (a phone probe)."""
     form = client.get("/portal/E1", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert "查询进度" in form and 'action="/portal/track"' in form
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", TRACKED)
     for typed in (CODE, f" {CODE} ", f"https://portal.example/portal/track/{CODE}?filed=1",
                   CODE.replace("E1", "Ｅ１"), CODE[:10] + " " + CODE[10:]):
         found = client.get("/portal/track", query_string={"code": typed, "estate": "E1"})
@@ -735,3 +736,22 @@ def test_the_tracking_page_says_by_when_the_service_centre_answers_until_it_has(
         fake.on("GET", r"/api/v1/public/requests/E1\.a+", answered)
         zh = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
         assert "前答复" not in zh and "最迟" not in zh
+
+
+def test_a_code_typed_wrong_comes_back_to_type_again_with_a_way_back_to_the_form(client, fake):
+    """A code mistyped, or the request's number typed for it (the number the page shows in big), led
+    from the form's 查询进度 to the bare not-found page: the typed code gone, no link on (a phone probe)."""
+    for typed in ("SR-2026-000001", "E1." + "b" * 32):
+        found = client.get("/portal/track", query_string={"code": typed, "estate": "E1"},
+                           headers={"Accept-Language": "zh-CN"})
+        html = found.get_data(as_text=True)
+        assert found.status_code == 404, typed
+        assert f'value="{typed}"' in html and 'aria-invalid="true"' in html, html
+        assert "没有找到这个查询码" in html and "不是报事编号" in html
+        assert 'href="/portal/E1"' in html and 'action="/portal/track"' in html
+    en = client.get("/portal/track", query_string={"code": "SR-2026-000001", "estate": "E1"},
+                    headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "No request has this tracking code" in en
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", TRACKED)
+    found = client.get("/portal/track", query_string={"code": CODE, "estate": "E1"})
+    assert found.status_code == 302 and found.headers["Location"].endswith(f"/portal/track/{CODE}")

@@ -227,7 +227,8 @@ def _busy(problem):
 
 @bp.get("/track")
 def find():
-    """A tracking code typed or pasted on the form's "查询进度" (the whole link will do): its page.
+    """A tracking code typed or pasted on the form's "查询进度" (the whole link will do): its page, or
+    the box again to correct what found nothing.
     The portal had no place to type one, so a code kept anywhere but in the browser's history
     led nowhere (a phone probe). Read as the service reads it: spaces and a full-width hand left out."""
     typed = common.address_typed(request.args.get("code", ""))
@@ -237,6 +238,16 @@ def find():
         if not estate_code:
             return render_template("portal/unknown.html"), 404
         return redirect(url_for("portal.form", estate_code=estate_code))
+    # a code of no request (mistyped, or the request's number typed for it) comes back to type
+    # again, with the way back to the form: it led to the bare not-found page (a phone probe)
+    try:
+        tracked = _tracked(code)
+    except ApiProblem as problem:
+        return _busy(problem)
+    if tracked is None:
+        return render_template("portal/find.html", estate_code=request.args.get("estate", ""),
+                               code_typed=request.args.get("code", ""),
+                               code_error=i18n.translate("portal.code_unknown")), 404
     return redirect(url_for("portal.track", tracking_code=code))
 
 
