@@ -925,6 +925,40 @@ def keyboard_and_screen_reader(browser, settings):
     assert page.locator("#area_m2").get_attribute("aria-invalid") == "true", "the refused area is not marked"
     assert page.locator("[aria-invalid=true]").count() >= 1 and page.evaluate(UNTIED_ERRORS) == []
 
+# the portal's controls a thumb taps that are smaller than 44 px one way (Apple's and WCAG's
+# enhanced target size): the choices' whole rows, the buttons, the links standing alone, the
+# language switch; what sits inside a label (its radio) is tapped through the label
+SMALL_TARGETS = """() => [...document.querySelectorAll(
+    'label.choice, button:not(.js-hide), .portal-links a, #language, input:not([type=radio]):not([type=hidden])')]
+  .filter(e => e.offsetParent !== null && !e.closest('.hp'))
+  .map(e => [e.id || e.name || e.textContent.trim().slice(0, 20), e.getBoundingClientRect()])
+  .filter(([, box]) => box.height < 44 || box.width < 44)
+  .map(([name, box]) => `${name}: ${Math.round(box.width)}x${Math.round(box.height)}`)"""
+
+
+def portal_tap_targets(browser, settings):
+    """An owner's thumb on a 390 px phone: the kinds to choose, the links on and the language switch
+    were 23, 18 and 26 px tall, the radios 13 px (a phone probe); each is 44 px now, the radio 20, and
+    the page still as wide as the screen. The tracking page's too."""
+    page, errors = open_page(browser, locale="zh-CN", width=390, height=844, is_mobile=True, has_touch=True)
+    page.goto(settings["console"] + f"/portal/{settings['estate_code']}?building=3")
+    assert page.evaluate(SMALL_TARGETS) == [], page.evaluate(SMALL_TARGETS)
+    radio = page.get_by_label("投诉").bounding_box()
+    assert radio["width"] >= 20 and radio["height"] >= 20, radio
+    page.get_by_label("投诉").tap()
+    assert page.get_by_label("投诉").is_checked()
+    for label, typed in (("单元", "1"), ("房号", "1202"), ("联系电话", "13800000000"), ("情况说明", "楼道灯不亮")):
+        page.get_by_label(label).fill(typed)
+    page.get_by_role("button", name="提交").tap()
+    page.wait_for_url("**/portal/track/**")
+    assert page.evaluate(SMALL_TARGETS) == [], page.evaluate(SMALL_TARGETS)
+    for path in ("/notices", "/disclosures"):
+        page.goto(settings["console"] + f"/portal/{settings['estate_code']}{path}")
+        assert page.evaluate(SMALL_TARGETS) == [], (path, page.evaluate(SMALL_TARGETS))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert not errors, f"the page logged errors: {errors}"
+
+
 def _counted(settings, path, **params):
     """How many rows the estate's ``path`` lists now, read by the operator admin through the gateway."""
     import requests  # only here: the scenarios otherwise speak to the console alone
@@ -1058,7 +1092,7 @@ SCENARIOS = {"keyboard_and_screen_reader": keyboard_and_screen_reader, "borrowin
              "owner_follows_visit": owner_follows_visit,
              "owner_reads_disclosure": owner_reads_disclosure,
              "inspection_with_finding": inspection_with_finding, "unsent_report": unsent_report,
-             "back_then_send": back_then_send}
+             "back_then_send": back_then_send, "portal_tap_targets": portal_tap_targets}
 
 
 def screenshot(page, settings, name):

@@ -104,6 +104,10 @@ def test_an_owner_files_a_repair_on_the_portal_and_follows_it(settings):
     run_scenario("owner_portal", settings)
 
 
+def test_an_owner_s_thumb_finds_every_portal_target_44_px_on_a_phone(settings):
+    run_scenario("portal_tap_targets", settings)
+
+
 def test_an_owner_reads_the_desks_long_reply_on_a_phone(api, settings):
     """A reply holding a link widened the tracking page past a phone's screen (846 px on a 390 px
     phone) and ran its lines together (a phone probe)."""
