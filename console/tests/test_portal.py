@@ -755,3 +755,16 @@ def test_a_code_typed_wrong_comes_back_to_type_again_with_a_way_back_to_the_form
     fake.on("GET", r"/api/v1/public/requests/E1\.a+", TRACKED)
     found = client.get("/portal/track", query_string={"code": CODE, "estate": "E1"})
     assert found.status_code == 302 and found.headers["Location"].endswith(f"/portal/track/{CODE}")
+
+
+def test_an_escalated_complaint_reads_as_passed_to_the_manager_not_the_staffs_word(client, fake):
+    """The staff's "已升级" / "Escalated" told an owner nothing of where the complaint went (a phone
+    probe): on the portal it is passed to the service centre's manager, in its status and its step."""
+    escalated = {**TRACKED, "kind": "complaint", "status": "escalated", "rateable": False,
+                 "history": [{"at": "2026-11-23T02:00:00.000Z", "status": "open"},
+                             {"at": "2026-11-23T03:00:00.000Z", "status": "escalated"}]}
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", escalated)
+    zh = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "已升级" not in zh and zh.count("已转服务中心经理处理") == 2, zh
+    en = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Escalated" not in en and en.count("Passed to the service centre manager") == 2

@@ -42,7 +42,16 @@ DONE = ("completed", "visited", "replied", "closed")
 
 @bp.context_processor
 def _helpers():
-    return {"retry_minutes": _retry_minutes, "progress": progress}
+    return {"retry_minutes": _retry_minutes, "progress": progress, "owner_status": owner_status}
+
+
+# a status in the owner's words where the staff's tell him nothing ("已升级": where to?)
+OWNER_STATUSES = {"escalated": "portal.status_escalated"}
+
+
+def owner_status(status):
+    """A request's status as its filer reads it: the staff's label, but where the owner's words differ."""
+    return i18n.translate(OWNER_STATUSES[status]) if status in OWNER_STATUSES else i18n.label("status", status)
 
 
 def progress(tracked):
