@@ -1096,6 +1096,8 @@ _MESSAGES = {
     "portal.step_appointed": ("已约定上门时间：{at}", "Visit arranged for {at}"),
     "portal.step_rescheduled": ("上门时间改为：{at}", "Visit moved to {at}"),
     "portal.step_on_site": ("维修师傅已上门", "The technician came"),
+    "portal.work_cancelled": ("这次报修已取消，维修师傅不会上门。如仍需维修，请再报一件事或联系服务中心。",
+                              "This repair was cancelled: no technician will come. If the work is still needed, file it again or contact the service centre."),
     "portal.status_escalated": ("已转服务中心经理处理", "Passed to the service centre manager"),
     "portal.due_reply": ("服务中心将在 {at} 前答复你。", "The service centre will reply by {at}."),
     "portal.due_repair": ("维修师傅最迟 {at} 前上门。", "A technician comes by {at} at the latest."),

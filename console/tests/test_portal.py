@@ -768,3 +768,17 @@ def test_an_escalated_complaint_reads_as_passed_to_the_manager_not_the_staffs_wo
     assert "已升级" not in zh and zh.count("已转服务中心经理处理") == 2, zh
     en = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Escalated" not in en and en.count("Passed to the service centre manager") == 2
+
+
+def test_a_repair_whose_work_was_cancelled_tells_its_owner_no_technician_comes(client, fake):
+    """It read "已结案" as a repair done does, and the owner waited (a phone probe)."""
+    cancelled = {**TRACKED, "status": "closed", "rateable": False, "work_cancelled": True,
+                 "history": TRACKED["history"][:2] + [{"at": "2026-11-23T05:00:00.000Z", "status": "closed"}]}
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", cancelled)
+    zh = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "这次报修已取消，维修师傅不会上门" in zh and 'href="/portal/E1"' in zh
+    en = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "This repair was cancelled: no technician will come." in en
+    for other in ({**cancelled, "work_cancelled": False}, {k: v for k, v in cancelled.items() if k != "work_cancelled"}):
+        fake.on("GET", r"/api/v1/public/requests/E1\.a+", other)
+        assert "已取消" not in client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)

@@ -278,5 +278,10 @@ def tracking_view(request, timezone):
         # repair's technician on site): DOMAIN's time limit the owner is told, a complaint's 7 days,
         # which the page never said (a phone probe)
         "due_at": request.get("due_at") if request.get("answered_at") is None else None,
+        # a repair closed without its work: maintenance cancelled the order it waited for (a
+        # duplicate, withdrawn); it read "closed" as a repair done does (a phone probe). Not the
+        # reason: the staff's note
+        "work_cancelled": request["kind"] == "repair" and request["status"] == "closed"
+        and request.get("completed_at") is None,
         "timezone": timezone,
     }

@@ -37,7 +37,7 @@ def test_the_status_history_follows_the_transitions_and_leaves_other_steps_out()
     assert [s["status"] for s in portal.statuses(complaint)] == ["open", "escalated"]
     view = portal.tracking_view(complaint, "Asia/Shanghai")
     assert set(view) == {"number", "kind", "status", "created_at", "updated_at", "history", "rateable",
-                         "satisfaction", "reply", "appointment", "last_appointment", "on_site_at", "due_at", "timezone"}
+                         "satisfaction", "reply", "appointment", "last_appointment", "on_site_at", "due_at", "work_cancelled", "timezone"}
     assert "zhang" not in str(view)
 
 
@@ -118,3 +118,14 @@ def test_the_filer_is_told_by_when_the_request_is_answered_until_it_is():
     started = {**repair, "answered_at": "2026-11-23T09:00:00.000Z", "started_at": "2026-11-23T09:00:00.000Z"}
     assert portal.tracking_view(started, "UTC")["due_at"] is None
     assert portal.tracking_view(request(kind="praise", due_at=None, answered_at=None), "UTC")["due_at"] is None
+
+
+def test_a_repair_closed_because_its_work_order_was_cancelled_says_so_to_its_filer():
+    """Maintenance cancelled the order (a duplicate, withdrawn): the page read "closed" as a repair
+    done and visited does, and the owner waited for a technician who would not come (a phone probe)."""
+    cancelled = request(status="closed", completed_at=None, closed_at="2026-11-23T05:00:00.000Z")
+    assert portal.tracking_view(cancelled, "UTC")["work_cancelled"] is True
+    done = {**cancelled, "completed_at": "2026-11-23T04:00:00.000Z"}  # done, then closed (or its follow-up cancelled)
+    assert portal.tracking_view(done, "UTC")["work_cancelled"] is False
+    assert portal.tracking_view(request(status="dispatched"), "UTC")["work_cancelled"] is False
+    assert portal.tracking_view(request(kind="complaint", status="closed"), "UTC")["work_cancelled"] is False
