@@ -782,3 +782,26 @@ def test_a_repair_whose_work_was_cancelled_tells_its_owner_no_technician_comes(c
     for other in ({**cancelled, "work_cancelled": False}, {k: v for k, v in cancelled.items() if k != "work_cancelled"}):
         fake.on("GET", r"/api/v1/public/requests/E1\.a+", other)
         assert "已取消" not in client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+
+
+def test_too_many_tries_reads_once_without_the_address_or_the_centre_being_down(client, fake):
+    """A 429 said "操作太频繁了" / "此地址的访问次数过多，请稍后再试" / "请约 8 分钟后再试" / "服务中心暂时无法
+    处理，请稍后再试": "this address" read as the owner's flat, the centre as down, "later" three times
+    (a phone probe). Now: too many tries, when to try again, the reference."""
+    from .conftest import FakeResponse
+
+    def busy(body, params):
+        answer = FakeResponse(429, {"type": "about:blank", "title": "Too Many Requests", "status": 429,
+                                    "detail": "too many calls from this address: try again later",
+                                    "code": "too_many_requests", "request_id": "req-busy-2"})
+        answer.headers["Retry-After"] = "120"
+        return answer
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", busy)
+    fake.on("POST", r"/api/v1/public/estates/E1/requests", busy)
+    for answer in (client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}),
+                   client.post("/portal/E1", data={**FORM, "csrf_token": csrf_of(client)},
+                               headers={"Accept-Language": "zh-CN"})):
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == 429 and "操作太频繁了" in html and "请约 2 分钟后再试" in html
+        assert "地址" not in html.replace("进度链接", "") and "暂时无法处理" not in html, html
+        assert html.count("再试") == 1 and "req-busy-2" in html
