@@ -282,6 +282,153 @@ def test_a_hand_made_step_s_form_refused_by_the_console_ties_its_fields_after_th
                                       "visit-charge": "error-charge_confirmed"}
 
 
+def _refused_page(client, path, data):
+    """The page a row's form ``data`` refused at ``path`` goes back to (a redirect), as its fields."""
+    answer = client.post(path, data={"csrf_token": csrf_of(client), **data})
+    assert answer.status_code == 302, answer.status_code
+    return client.get(answer.location).get_data(as_text=True)
+
+
+def _invalid_input(*errors):
+    return problem(400, "invalid input", "", code="invalid_input",
+                   errors=[{"field": field, "message": message} for field, message in errors])
+
+
+def test_a_work_order_s_refused_steps_tie_their_own_fields_after_the_redirect(client, fake):
+    """A work order's steps (assign, quote, consent, complete: forms of their own; appoint and the
+    others: a register's fields) refused went back to the order with the refusal in the summary,
+    their inputs neither marked nor tied to an error shown under them; an appointment's time came
+    back empty. A material's error names its line among those sent (the blank lines are not)."""
+    sign_in(client, fake, username="mia", roles=("manager", "technician"))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/technicians", {"items": [{"username": "chen"}, {"username": "wu"}]})
+    order = {"id": "wo_5", "estate_id": ESTATE, "number": "WO-5", "description": "leak", "priority": "normal",
+             "status": "assigned", "technician": "mia", "reported_at": "2026-11-30T00:00:00Z", "history": [],
+             "custom": {}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_5", order)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/work-orders/wo_5/assign", _invalid_input(
+        ("technician", "is not an active technician of this estate")))
+    page = assert_errors_tied(_refused_page(client, "/engineering/work-orders/wo_5/assign", {"technician": "wu"}))
+    assert _controls_marked(page) == {"technician": "error-technician"}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/work-orders/wo_5/appoint", _invalid_input(("at", "is not in the future")))
+    html = _refused_page(client, "/engineering/work-orders/wo_5/appoint", {"at": "2026-11-01T09:00"})
+    page = assert_errors_tied(html)
+    assert _controls_marked(page) == {"appoint-at": "error-appoint-at"}
+    assert 'value="2026-11-01T09:00"' in html.split('action="/engineering/work-orders/wo_5/appoint"')[1]
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_5", {**order, "status": "in_progress"})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/work-orders/wo_5/quote", _invalid_input(
+        ("items[1].amount_cents", "must be at least 1")))
+    page = assert_errors_tied(_refused_page(client, "/engineering/work-orders/wo_5/quote", {
+        "item_name": ["valve", "", "labour"], "item_amount": ["50", "", "0"]}))
+    assert _controls_marked(page) == {"item-amount-2": "error-items-1-amount_cents"}
+    quoted = {**order, "status": "quoted", "quote": {"version": 1, "amount_cents": 5000, "at": "2026-11-30T00:00:00Z",
+                                                     "by": "mia", "items": [{"name": "valve", "amount_cents": 5000}]}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_5", quoted)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/work-orders/wo_5/consent", _invalid_input(("by", "does not match")))
+    page = assert_errors_tied(_refused_page(client, "/engineering/work-orders/wo_5/consent", {"by": "-"}))
+    assert _controls_marked(page) == {"by": "error-by"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_5", {**quoted, "status": "consented",
+                                                                   "consent": {"by": "Li Lei"}})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/work-orders/wo_5/complete", _invalid_input(
+        ("materials[1].qty", "must be greater than 0"), ("signed_by", "does not match")))
+    page = assert_errors_tied(_refused_page(client, "/engineering/work-orders/wo_5/complete", {
+        "material_name": ["bulb", "", "tape"], "material_qty": ["1", "", "0"], "material_unit_cost": ["", "", ""],
+        "charge": "50.00", "signed_by": "-"}))
+    assert _controls_marked(page) == {"qty-2": "error-materials-1-qty", "signed_by": "error-signed_by"}
+    calm = client.get("/engineering/work-orders/wo_5").get_data(as_text=True)
+    assert "aria-invalid" not in calm and "field-error" not in calm
+
+
+def test_a_refused_correction_check_in_and_reminder_tie_their_own_row_s_fields(client, fake):
+    """An archive record's correction, a checkpoint's check-in and a flat's arrears reminder, each
+    a row's form on its list, went back to the list refused, their fields not tied to the errors
+    the summary listed; the other rows' same fields are not marked."""
+    sign_in(client, fake, username="ann", roles=("archivist", "security", "accountant"))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records", {"items": [
+        {"id": f"ar_{n}", "subject_type": "household", "subject_id": "hh_1", "event_type": "household_created",
+         "occurred_at": "2026-11-30T00:00:00Z", "actor": "admin", "data": {"room": "1202", "amount_cents": 100}}
+        for n in (1, 2)], "next_cursor": None})
+    html = _refused_page(client, "/archive/records/ar_2/corrections?household_id=hh_1", {
+        "reason": "typo", "original": '{"room": "1202", "amount_cents": 100}', "field.room": "1203",
+        "field.amount_cents": "lots"})
+    page = assert_errors_tied(html)
+    assert _controls_marked(page) == {"data-ar_2-2": "error-data-amount_cents"}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/archive/records/ar_1/corrections", _invalid_input(
+        ("reason", "does not match")))
+    page = assert_errors_tied(_refused_page(client, "/archive/records/ar_1/corrections?household_id=hh_1", {
+        "reason": "-", "original": '{"room": "1202", "amount_cents": 100}', "field.room": "1203"}))
+    assert _controls_marked(page) == {"reason-ar_1": "error-reason"}
+
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-rounds/pr_1", {
+        "id": "pr_1", "route_name": "Night round", "guard": "ann", "status": "open",
+        "scheduled_start": "2026-11-30T14:00:00Z", "check_ins": [], "missed": None,
+        "checkpoints": [{"code": "A", "name": "Gate", "due_at": None}, {"code": "B", "name": "Garage", "due_at": None}]})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/patrol-rounds/pr_1/check-ins", _invalid_input(
+        ("anomaly.description", "does not match")))
+    page = assert_errors_tied(_refused_page(client, "/security/rounds/pr_1/check-ins", {
+        "checkpoint": "B", "anomaly": "-", "idempotency_key": "k-B"}))
+    assert _controls_marked(page) == {"anomaly-2": "error-anomaly-description"}
+
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/arrears", {"items": [
+        {"household_id": household, "building": "3", "unit": "1", "room": room, "overdue_cents": 27000, "bills": 1,
+         "oldest_due_at": "2026-10-31T00:00:00Z", "age_days": 30, "last_reminder_at": None}
+        for household, room in (("hh_1", "1202"), ("hh_2", "1203"))], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/arrears/reminders", _invalid_input(
+        ("note", "is longer than 500 characters")))
+    page = assert_errors_tied(_refused_page(client, "/accounts/arrears/reminders", {
+        "household_id": "hh_2", "channel": "letter", "note": "x" * 501, "idempotency_key": "k-hh_2"}))
+    assert _controls_marked(page) == {"note-hh_2": "error-note"}
+
+
+def test_the_other_hand_made_row_forms_tie_their_fields_after_the_redirect(client, fake):
+    """A request's step, an estate's edit, a deposit's refund, a survey's answer and a payment's
+    invoice: each refused goes back to its page with its own fields tied to their errors."""
+    sign_in(client, fake, username="cathy", roles=("agent", "cashier"))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_5", {
+        "id": "sr_5", "estate_id": ESTATE, "number": "SR-5", "kind": "complaint", "household_id": None,
+        "channel": "phone", "description": "noise", "status": "verified", "due_at": None,
+        "created_at": "2026-11-30T00:00:00Z", "updated_at": "2026-11-30T00:00:00Z", "history": []})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_5/reply", _invalid_input(
+        ("message", "does not match")))
+    page = assert_errors_tied(_refused_page(client, "/desk/requests/sr_5/reply", {"text": "-"}))
+    assert _controls_marked(page) == {"text-reply": "error-message"}
+
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [DAILY_HOUSEHOLD], "next_cursor": None})
+    deposit = {"id": "dep_1", "estate_id": ESTATE, "application_id": "app_1", "household_id": "hh_1",
+               "bill_id": "bill_9", "amount_cents": 200000, "paid_cents": 200000, "refund": None,
+               "accepted_at": "2026-11-20T02:00:00Z", "status": "refundable", "created_at": "2026-11-01T00:00:00Z"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/deposits", {"items": [deposit, {**deposit, "id": "dep_2"}],
+                                                           "next_cursor": None})
+    page = assert_errors_tied(_refused_page(client, "/accounts/deposits/dep_2/refund", {"method": "cash"}))
+    assert _controls_marked(page) == {"confirm-dep_2": "error-confirm"}
+
+    survey = {"id": "sv_1", "estate_id": ESTATE, "title": "2026", "year": 2026, "service_lines": ["water", "cleaning"]}
+    tally = {"answers": 0, "average": None, "satisfied": 0, "satisfied_share": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/surveys/sv_1", survey)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/surveys/sv_1/results", {
+        "survey_id": "sv_1", "households": 0, "lines": {"water": tally}, "overall": tally})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/surveys/sv_1/answers", _invalid_input(
+        ("scores.cleaning", "is greater than the maximum of 5")))
+    page = assert_errors_tied(_refused_page(client, "/desk/surveys/sv_1/answers", {
+        "household_id": "hh_1", "score_water": "4", "score_cleaning": "2"}))
+    assert _controls_marked(page) == {"score-cleaning": "error-scores-cleaning"}
+
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments/pay_1", PAYMENT)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_1", DAILY_HOUSEHOLD)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/invoices", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/payments/pay_1/invoices", _invalid_input(
+        ("buyer_tax_id", "does not match")))
+    page = assert_errors_tied(_refused_page(client, "/accounts/payments/pay_1/invoices", {
+        "buyer_name": "Li Lei", "buyer_tax_id": "91310000MA1K000000"}))
+    assert _controls_marked(page) == {"buyer_tax_id": "error-buyer_tax_id"}
+
+    sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
+    lakeside = {"id": "est_9", "code": "SH-01", "name": "Lakeside", "address": "1 Lake Rd", "timezone": "Asia/Shanghai"}
+    fake.on("GET", r"/api/v1/estates", {"items": [lakeside, {**lakeside, "id": "est_8"}], "next_cursor": None})
+    fake.on("PATCH", r"/api/v1/estates/est_9", _invalid_input(("timezone", "is not one of")))
+    page = assert_errors_tied(_refused_page(client, "/admin/estates/est_9/edit", {"timezone": "Mars/Base"}))
+    assert _controls_marked(page) == {"timezone-est_9": "error-timezone"}
+
+
 def test_the_portal_ties_its_errors_announces_the_refusal_and_names_each_page(client, fake):
     fake.on("GET", r"/api/v1/public/estates/E1", {"code": "E1", "name": "绿城花园"})
     fake.on("POST", r"/api/v1/public/estates/E1/requests", problem(400, "invalid input", "", "invalid_input", [

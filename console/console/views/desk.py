@@ -191,7 +191,7 @@ def request_detail(request_id):
                            household=household, problem=common.take_problem(), actions=_actions_shown(item),
                            history=common.households_shown(item.get("history") or [], {
                                item["household_id"]: common.household_label(household)} if household else None),
-                           attempt_methods=ATTEMPT_METHODS, causes=CAUSES,
+                           attempt_methods=ATTEMPT_METHODS, causes=CAUSES, text_fields=ACTIONS,
                            may_judge=item.get("kind") == "complaint"
                            and permissions.may("POST", "service-requests/{request_id}/judge"))
 
