@@ -1142,6 +1142,47 @@ def test_the_kpi_chart_s_total_reads_in_full_on_a_line_above_its_bar_in_both_lan
     assert total["y"] + manager.BAR_HEIGHT <= chart["height"]
 
 
+def test_a_long_estate_name_wraps_beside_its_bar_in_full_and_its_rows_make_room(app, client, fake):
+    """An estate's name beside its bar was cut at 14 characters (Jinja's truncate, which leaves up to
+    19 whole): "Lakeside Garden Phase II" read "Lakeside Gard…", its Phase I sibling the same, and a
+    Chinese name of 15 characters, twice as wide as a Latin one, ran under its bar's track. It wraps
+    to lines that fit the label's width, its row as much taller; a name longer than three lines ends
+    in "…" there and is read in full in the bar's title and the list read aloud."""
+    from console.views import manager
+    sign_in(client, fake, roles=("operator_admin",), estates=(ESTATE, "est_2"))
+    rate = {"numerator": 1, "denominator": 2, "value": 0.5, "unit": "ratio"}
+    long_zh, long_en = "阳光花园三期北区东苑小区", "Lakeside Garden Phase II North"
+    endless = "上海市浦东新区陆家嘴金融贸易区世纪大道一千号阳光花园三期北区东苑小区"
+    fake.on("GET", r"/api/v1/kpis", {"period": "2026-11", "unavailable": [], "estates": [
+        {"estate_id": ESTATE, "code": "E1", "name": long_zh, "kpis": {"collection_rate": rate}},
+        {"estate_id": "est_2", "code": "E2", "name": long_en, "kpis": {"collection_rate": rate}},
+        {"estate_id": "est_3", "code": "E3", "name": "River Court", "kpis": {"collection_rate": rate}},
+        {"estate_id": "est_4", "code": "E4", "name": endless, "kpis": {"collection_rate": rate}}],
+        "totals": {}})
+    page = client.get("/manager/kpis?period=2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<text x="0" y="14" class="bar-label">阳光花园三期北区<tspan x="0" dy="14">东苑小区</tspan></text>' in page
+    assert '<text x="0" y="14" class="bar-label">Lakeside Garden<tspan x="0" dy="14">Phase II North</tspan></text>' in page
+    assert '<text x="0" y="14" class="bar-label">River Court</text>' in page  # one line, as before
+    assert "Lakeside Gard…" not in page and f"<title>{endless}: ¥0.01 / ¥0.02</title>" in page
+    assert f"<li>{endless}: ¥0.01 / ¥0.02" in page  # read aloud in full
+    with app.test_request_context():
+        chart, = manager.charts_of([{"name": name, "kpis": {"collection_rate": rate}}
+                                    for name in (long_zh, long_en, "River Court", endless)])
+    bars = chart["bars"]
+    assert [bar["label"] for bar in bars[:3]] == [["阳光花园三期北区", "东苑小区"], ["Lakeside Garden", "Phase II North"],
+                                                   ["River Court"]]
+    *lines, last = bars[3]["label"]
+    assert len(lines) == 2 and last.endswith("…") and endless.startswith("".join(lines) + last[:-1])
+    for bar in bars:  # every line fits beside the bar, clear of its track
+        assert all(manager.label_width(line) <= manager.LABEL_WIDTH - manager.LABEL_GAP for line in bar["label"])
+    # each row as tall as its name, the next below it, the chart as tall as its rows
+    for above, below in zip(bars, bars[1:]):
+        assert below["y"] == above["y"] + above["height"] + manager.BAR_GAP
+    assert [bar["height"] for bar in bars] == [manager.BAR_HEIGHT + manager.LABEL_LINE_HEIGHT] * 2 + [
+        manager.BAR_HEIGHT, manager.BAR_HEIGHT + 2 * manager.LABEL_LINE_HEIGHT]
+    assert chart["height"] == bars[-1]["y"] + bars[-1]["height"] + manager.BAR_GAP
+
+
 def test_completing_a_charged_work_order_sends_materials_charge_and_signature(client, fake):
     sign_in(client, fake, username="tom", roles=("technician",))
     order = {"id": "wo_1", "number": "WO-1", "description": "leak", "priority": "normal", "status": "consented",

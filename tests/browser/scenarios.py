@@ -197,6 +197,18 @@ def accounts_day(browser, settings):
             return (beside || above) && name.x + name.width <= figure.querySelector('svg').viewBox.baseVal.width
                 ? null : bar.querySelector('text.bar-label').textContent; }).filter(Boolean)""")
         assert not hidden, f"bar names run under their bars or out of the chart ({language}): {hidden}"
+        # each estate's name whole, in the lines it wraps to (it was cut at 14 characters), and its
+        # row as tall as they are: no name runs into the next row, the last inside the chart
+        names = chart.evaluate("""figure => [...figure.querySelectorAll('svg.bars text.bar-label:not(.total)')]
+            .map(label => label.textContent.replace(/\\s/g, ''))""")
+        for name in (settings["estate_name"], settings["second_estate_name"]):
+            assert re.sub(r"\s", "", name) in names, f"{name} is not read whole beside its bar ({language}): {names}"
+        crowded = chart.evaluate("""figure => { const rows = [...figure.querySelectorAll('svg.bars g')].map(bar => {
+                const box = bar.getBBox(), y = bar.transform.baseVal[0].matrix.f;
+                return [y + box.y, y + box.y + box.height]; });
+            return rows.filter((row, n) => row[1] > (n + 1 < rows.length ? rows[n + 1][0]
+                : figure.querySelector('svg').viewBox.baseVal.height)); }""")
+        assert not crowded, f"a bar's row runs into the next or out of the chart ({language}): {crowded}"
     screenshot(page, settings, "dashboard-zh")
     page.context.add_cookies([{"name": "console_lang", "value": "en", "url": settings["console"]}])
 

@@ -33,8 +33,9 @@ def settings(system, api, chromium):
     household = api.post(f"/api/v1/estates/{estate['id']}/households", {
         "building": "3", "unit": "1", "room": "1202", "area_m2": 89.5,
         "owner": {"name": "Li Lei", "phone": "13800000000"}})
-    # a second estate, so that the dashboard compares two
-    api.post("/api/v1/estates", {"code": code + "B", "name": f"River Court {code}", "address": "2 Test Road"})
+    # a second estate, so that the dashboard compares two; its long Chinese name wraps beside its bar
+    second = api.post("/api/v1/estates", {"code": code + "B", "name": f"滨江花园三期北区东苑小区 {code}",
+                                          "address": "2 Test Road"})
     # this month on the estates' default clock (Asia/Shanghai), for the billing run and the KPIs
     period = estate_now().strftime("%Y-%m")
     standard = api.post(f"/api/v1/estates/{estate['id']}/fee-standards", {
@@ -46,6 +47,7 @@ def settings(system, api, chromium):
         api.post("/api/v1/users", {"username": username, "password": STAFF_PASSWORD, "roles": [role],
                                    "estate_ids": [estate["id"]]})
     return {"console": system.console_url, "api": system.url, "admin_password": ADMIN_PASSWORD, "estate_name": estate["name"],
+            "second_estate_name": second["name"],
             "chromium": chromium, "artifacts": str(ARTIFACTS), "period": period, "staff_password": STAFF_PASSWORD,
             "cashier": f"cashier-{suffix}", "agent": f"agent-{suffix}", "technician": f"tech-{suffix}",
             "guard": f"guard-{suffix}", "estate_id": estate["id"], "household_id": household["id"],

@@ -6,6 +6,7 @@ import operator
 import re
 import threading
 import time
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
 from datetime import datetime
@@ -28,6 +29,14 @@ BAR_WIDTH = 190
 BAR_HEIGHT = 18
 BAR_GAP = 6
 LABEL_WIDTH = 110
+# An estate's name beside its bar, in lines of the label's width less this gap before the bar's track,
+# as many as LABEL_LINES, LABEL_LINE_HEIGHT apart: its row is as much taller. It was cut at 14
+# characters (19 whole), so "Lakeside Garden Phase II" read as its Phase I sibling, and a Chinese
+# name, twice as wide, ran under its bar. A longer name ends in "…" there; the bar's title and the
+# list read aloud name it in full.
+LABEL_GAP = 6
+LABEL_LINES = 3
+LABEL_LINE_HEIGHT = 14
 VALUE_WIDTH = 60  # the value after the bar ("100.0%")
 # after it, where a chart has a bar marked, its mark (未达标, missed): its bars are as much shorter, so
 # that the chart keeps its width and its text the page's size
@@ -504,16 +513,20 @@ def charts_of(rows, limit=None, operator_wide=None, period=""):
         values = [row["kpis"].get(name, {}).get("value") for row in shown]
         unit = next((row["kpis"][name].get("unit") for row in everyone if name in row["kpis"]), "ratio")
         top = 1.0 if unit == "ratio" else max([v for v in values if v is not None] or [0]) or 1.0
-        for index, row in enumerate(shown):
+        top_of_row = 0
+        for row in shown:
             total = row is operator_wide
             kpi = row["kpis"].get(name) or {}
             value = kpi.get("value")
             width = 0 if value is None else max(1, round(BAR_WIDTH * min(value / top, 1.0)))
             hover = _hover(row["name"], kpi, name, unit)
             verdict = _verdict(name, kpi, row.get("over", False), period, row.get("to_date", True))
+            label = [row["name"]] if total else label_lines(row["name"])  # the total's: on a line above
+            height = BAR_HEIGHT + LABEL_LINE_HEIGHT * (len(label) - 1)
+            top_of_row += TOTAL_LABEL_HEIGHT if total else 0
             bars.append({
-                "estate": row["name"], "total": total, "width": width,
-                "y": index * (BAR_HEIGHT + BAR_GAP) + (TOTAL_LABEL_HEIGHT if total else 0),
+                "estate": row["name"], "label": label, "total": total, "width": width,
+                "y": top_of_row, "height": height,
                 "text": _shown(value, unit),
                 "hover": " · ".join(part for part in (hover, _target_text(name, kpi, unit), _note(kpi.get("note"), name))
                                     if part),
@@ -521,6 +534,7 @@ def charts_of(rows, limit=None, operator_wide=None, period=""):
                 "verdict_text": i18n.translate(f"kpi.target_{verdict}") if verdict else None,
                 "mark": i18n.translate(f"kpi.mark_{verdict}") if verdict else None,
             })
+            top_of_row += height + BAR_GAP
         marked = any(bar["verdict"] for bar in bars)
         if marked:
             for bar in bars:
@@ -528,11 +542,73 @@ def charts_of(rows, limit=None, operator_wide=None, period=""):
         charts.append({"name": name, "title": _title(name), "unit": unit, "bars": bars, "marked": marked,
                        "target": _target(name, rows, unit), "definition": _definition(name),
                        "note": _common_note(name, rows),
-                       "height": len(shown) * (BAR_HEIGHT + BAR_GAP) + (TOTAL_LABEL_HEIGHT if operator_wide else 0),
-                       "bar_height": BAR_HEIGHT,
+                       "height": top_of_row,
+                       "bar_height": BAR_HEIGHT, "line_height": LABEL_LINE_HEIGHT,
                        "label_width": LABEL_WIDTH, "bar_width": BAR_WIDTH - (VERDICT_WIDTH if marked else 0),
                        "width": LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH})
     return charts
+
+
+def label_width(text):
+    """About how wide ``text`` is drawn in a chart's 12 px labels, in SVG units (1:1 in its card), a
+    little over what Chromium draws in the page's fonts (Debian's DejaVu Sans, the widest of them):
+    a Chinese character (East Asian wide or full-width) or "…" a full 12, a Latin letter 7.5, a
+    capital 8.5, m and w 11, the narrow ones (i, l, t, a stop) and a space 4."""
+    return sum(_drawn(character) for character in text)
+
+
+def _drawn(character):
+    if _wide(character) or character == "…":
+        return 12
+    if character in "mwMW":
+        return 11
+    if character.isspace() or character in "iljtfrI.,;:'|!()-":
+        return 4
+    return 8.5 if character.isupper() else 7.7 if character.isdigit() else 7.5
+
+
+def _wide(character):
+    return unicodedata.east_asian_width(character) in "WF"
+
+
+def _words(text):
+    """``text`` in the pieces a line may break between: a Latin word (a run of narrow characters),
+    a run of spaces, each Chinese character."""
+    words = []
+    for character in text:
+        kind = "space" if character.isspace() else "wide" if _wide(character) else "narrow"
+        if words and kind != "wide" and words[-1][0] == kind:
+            words[-1][1] += character
+        else:
+            words.append([kind, character])
+    return [word for _, word in words]
+
+
+def label_lines(name, room=LABEL_WIDTH - LABEL_GAP, most=LABEL_LINES):
+    """An estate's name in the lines that fit ``room`` beside its bar (``label_width``): broken
+    between words, a Chinese name between any two characters, a word wider than a line where it
+    must; past ``most`` lines, the last ends in "…"."""
+    lines, line = [], ""
+    for word in _words(name.strip()):
+        if label_width((line + word).rstrip()) <= room:  # a space always fits: a line ends before it
+            line += word
+            continue
+        if line.strip():
+            lines.append(line.rstrip())
+        line = ""
+        for character in word:  # a word wider than a line is broken where it must be
+            if line and label_width(line + character) > room:
+                lines.append(line)
+                line = ""
+            line += character
+    if line.strip():
+        lines.append(line.rstrip())
+    if len(lines) > most:
+        last = lines[most - 1]
+        while last and label_width(last + "…") > room:
+            last = last[:-1].rstrip()
+        lines = lines[:most - 1] + [last + "…"]
+    return lines or [name]
 
 
 def _verdict(name, kpi, over, period, to_date=True):
