@@ -132,16 +132,24 @@ def building(name):
 
 
 def flat(household):
-    """A flat (building-unit-room, of a household or as a page's labels name it) kept on one line:
-    in a narrow table Chromium broke 3-2-1202 at its hyphens, "3-2-" over "1202" (a browser probe
-    of the owners still to contact, the households and the bills); its table scrolls in its frame
-    (table-wrap) on a phone instead. Nothing for none, or a household without its address."""
-    if isinstance(household, dict):
-        parts = [household.get(key) for key in ("building", "unit", "room")]
-        household = "-".join(str(part) for part in parts) if all(parts) else ""
+    """A flat (building-unit-room, of a household, an address or as a page's labels name it) kept
+    on one line: in a narrow table Chromium broke 3-2-1202 at its hyphens, "3-2-" over "1202" (a
+    browser probe of the owners still to contact, the households and the bills); its table scrolls
+    in its frame (table-wrap) on a phone instead. Nothing for none, or a household without its
+    address."""
+    household = flat_text(household)
     if not household:
         return ""
     return Markup('<span class="flat">%s</span>') % household
+
+
+def flat_text(household):
+    """``flat``'s building-unit-room as text, for where markup does not go (a list's choice, a
+    label a view puts together, a page's title); a label as it is."""
+    if isinstance(household, dict):
+        parts = [household.get(key) for key in ("building", "unit", "room")]
+        return "-".join(str(part) for part in parts) if all(parts) else ""
+    return household or ""
 
 
 def listed(parts):

@@ -108,7 +108,7 @@ def test_the_history_names_the_fields_a_step_set_by_their_labels_and_the_flat_ma
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_1", HOUSEHOLD)
     zh = client.get("/desk/requests/sr_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert '<span class="muted">需回电、gone_field、情绪</span>' in zh  # a field since deleted: its key
-    assert '<span class="muted">5-1-1801</span>' in zh  # the flat a portal request was matched to, not its id
+    assert '<span class="muted"><span class="flat">5-1-1801</span></span>' in zh  # the flat a portal request was matched to, not its id
     en = client.get("/desk/requests/sr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<span class="muted">Call back, gone_field, Mood</span>' in en
 

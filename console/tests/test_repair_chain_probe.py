@@ -54,7 +54,7 @@ def test_the_payment_form_names_the_household_the_money_is_for(client, fake):
         "overdue_cents": 0, "prepaid_cents": 0, "bills": [], "payments": []})
     page = client.get("/accounts/payments/new?household_id=hh_1",
                       headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert '<dd data-household>3-2-1201 <span class="muted">current owner Wang Fang</span></dd>' in page
+    assert '<dd data-household><span class="flat">3-2-1201</span> <span class="muted">current owner Wang Fang</span></dd>' in page
 
 
 def test_a_repair_registered_as_an_emergency_says_so_on_its_page_and_in_the_register(client, fake):
@@ -134,10 +134,12 @@ def test_the_register_shows_the_address_an_owner_typed_for_a_portal_request_not_
     register = client.get("/desk/requests", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     rows = re.findall(r"<tr>(.*?)</tr>", register, re.S)[1:]
     cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[2].strip() for row in rows]
-    assert cells[0] == '<span class="muted">3-1-1201</span> <span class="badge badge-soon">未匹配房屋</span>', cells
+    assert cells[0] == ('<span class="muted"><span class="flat">3-1-1201</span></span> '
+                        '<span class="badge badge-soon">未匹配房屋</span>'), cells
     assert "5-2-502" in cells[1] and "909" not in cells[1]
     english = client.get("/desk/requests", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert '<span class="muted">3-1-1201</span> <span class="badge badge-soon">No household matched</span>' in english
+    assert ('<span class="muted"><span class="flat">3-1-1201</span></span> '
+            '<span class="badge badge-soon">No household matched</span>') in english
 
 
 def test_system_actors_read_in_the_page_s_language(client, fake):

@@ -1197,7 +1197,7 @@ def test_completing_a_charged_work_order_sends_materials_charge_and_signature(cl
     assert "WO-1" in board
     detail = client.get("/engineering/work-orders/wo_1").get_data(as_text=True)
     assert 'value="50.00"' in detail  # the consented quote is the charge offered
-    assert "<dd>2-2-502</dd>" in detail  # the flat the job is in (the page did not say: found by review)
+    assert '<dd><span class="flat">2-2-502</span></dd>' in detail  # the flat the job is in (the page did not say: found by review)
     client.post("/engineering/work-orders/wo_1/complete", data={
         "csrf_token": csrf_of(client), "material_name": ["valve", ""], "material_qty": ["1", ""],
         "charge": "50.00", "signed_by": "Li Lei"})

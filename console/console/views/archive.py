@@ -49,7 +49,7 @@ def records():
 def _household_shown(filters, address):
     """The household searched for, as building-unit-room."""
     if len(address) == 3 and filters.get("household_id"):
-        return {filters.get("household_id"): "-".join((address["building"], address["unit"], address["room"]))}
+        return {filters.get("household_id"): i18n.flat_text(address)}
     return {}
 
 

@@ -576,9 +576,8 @@ def subject_typed(text):
 
 
 def household_label(household):
-    if not household:
-        return ""
-    return f"{household.get('building')}-{household.get('unit')}-{household.get('room')}"
+    """A household's flat as text (``i18n.flat_text``): a list's choice, a label of its id."""
+    return i18n.flat_text(household) if household else ""
 
 
 # a history step whose note names households by id (maintenance's "hh_… → hh_…" when the desk
