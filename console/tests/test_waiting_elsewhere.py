@@ -244,3 +244,21 @@ def test_the_kept_counts_are_read_and_changed_by_one_page_at_a_time(app):
         manager._keep(("new", ESTATE), found)  # past the bound: the oldest goes, while another forgets
         kept.pages_done()
         assert set(kept) == {("new", ESTATE)}
+
+
+def test_the_counts_are_kept_as_numbers_and_said_as_the_page_shows_them(app, client, fake, river_court_waits):
+    """The other estates' counts were kept as the page says them ("100+") and parsed back to be
+    added for the estates' list: each list's is kept as its number and whether the list goes on past
+    its first page, and said ("100+", "102+") where it is shown."""
+    fake.on("GET", r"/api/v1/estates/est_2/fee-standards", lambda body, params: page_of(
+        *({"id": f"fs_{n}", "created_by": "acc"} for n in range(manager.TODO_LIMIT)), more="c2")
+        if params.get("status") == "pending" else page_of())
+    sign_in(client, fake, username="mia", roles=("manager",), estates=(ESTATE, "est_2", "est_3"))
+    home = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    (_, found), = app.extensions["console_elsewhere"].values()
+    river, = found["estates"]
+    assert river["lines"] == [("todo.fee_standards", manager.TODO_LIMIT, True), ("todo.major_incidents_open", 2, False)]
+    assert f"Fee standards to approve: {manager.TODO_LIMIT}+</button>" in elsewhere_of(home)
+    listed = client.get("/estates", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    waiting = f'<span class="waiting">{manager.TODO_LIMIT + 2}+ waiting for you</span>'
+    assert waiting in listed.split('value="est_2"')[1].split("</button>")[0]

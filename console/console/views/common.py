@@ -213,7 +213,12 @@ def usernames(path):
 def counted(items, page):
     """How many ``items`` a list's first ``page`` holds, as a to-do says it: "N", or "N+" where the
     list goes on past that page."""
-    return f"{len(items)}+" if page.get("next_cursor") else str(len(items))
+    return count_said(len(items), bool(page.get("next_cursor")))
+
+
+def count_said(number, goes_on):
+    """A count as a to-do says it: "N", or "N+" where its list ``goes_on`` past the page counted."""
+    return f"{number}+" if goes_on else str(number)
 
 
 def number_of(path, field="number"):

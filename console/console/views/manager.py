@@ -398,8 +398,10 @@ def _start_reads(user):
 
 
 def _counts_of(read, lists, futures, more):
-    """What the reads found, ``{"estates": [{id, name, lines: [(key, count)]}], "more", "unread"}``:
-    the estates with something waiting, in the list's order; a read not answered within
+    """What the reads found, ``{"estates": [{id, name, lines: [(key, number, goes_on)]}], "more",
+    "unread"}``: the estates with something waiting, in the list's order, each list's count a number
+    and whether the list goes on past its first page (said as "N+" where it is shown, and added
+    there for the estate's sum); a read not answered within
     ``ELSEWHERE_WAIT_SECONDS`` is given up (and cancelled when it has not begun)."""
     done, late = wait_for(futures.values(), timeout=ELSEWHERE_WAIT_SECONDS)
     for future in late:
@@ -420,7 +422,7 @@ def _counts_of(read, lists, futures, more):
                 continue
             items = _awaiting(page, proposer)
             if items:
-                lines.append((key, common.counted(items, page)))
+                lines.append((key, len(items), bool(page.get("next_cursor"))))
         unread += failed
         if lines:
             estates.append({"id": estate["id"], "name": estate.get("name") or estate.get("code"), "lines": lines})
@@ -442,18 +444,12 @@ def _shown_elsewhere(found):
     list."""
     shown = {row[0]: url_for(row[4], **row[5]) for row in ELSEWHERE_LISTS}
     return {"estates": [{"id": estate["id"], "name": estate["name"],
-                         "lines": [{"text": i18n.translate(key, count=count), "next": shown[key]}
-                                   for key, count in estate["lines"]],
-                         "waiting": _sum_of(count for _, count in estate["lines"])}
+                         "lines": [{"text": i18n.translate(key, count=common.count_said(number, goes_on)),
+                                    "next": shown[key]} for key, number, goes_on in estate["lines"]],
+                         "waiting": common.count_said(sum(number for _, number, _ in estate["lines"]),
+                                                      any(goes_on for *_, goes_on in estate["lines"]))}
                         for estate in found["estates"]],
             "more": found["more"], "unread": found["unread"]}
-
-
-def _sum_of(counts):
-    """``["1", "100+"]`` as one count: "101+"."""
-    counts = list(counts)
-    total = sum(int(count.rstrip("+")) for count in counts)
-    return f"{total}+" if any(count.endswith("+") for count in counts) else str(total)
 
 
 RECTIFICATION_ROWS = 3  # action rows the form offers; the API takes 1 to 50
