@@ -526,6 +526,37 @@ def test_the_change_log_names_a_borrowing_by_what_it_asked_for(client, fake, doc
     _only_documented(fake, documented_routes)
 
 
+def test_the_change_log_reads_the_handovers_of_a_page_s_households_within_its_reads_and_the_estate_s_once(
+        client, fake):
+    """A page of lines each naming a takeover of its own household reads each household's takeovers
+    and handovers once, up to the page's ``LOOKUPS`` reads; those past them, and the lines that name
+    no household, are named from the estate's list, read once; the archive's check plans and checks
+    are each one read of their list, within no count."""
+    from console.views.subjects import SubjectLabels
+    sign_in(client, fake, username="ada", roles=("archivist",))
+    lines = SubjectLabels.LOOKUPS + 3
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [
+        {"id": f"hh_{n}", "building": "1", "unit": "1", "room": str(100 + n)} for n in range(lines)],
+        "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/handovers", lambda body, params: {"items": [
+        {"id": f"handover_{n}", "household_id": f"hh_{n}", "kind": "takeover", "date": "2026-11-20"}
+        for n in range(lines) if params.get("household_id") in (None, f"hh_{n}")], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/(check-plans|checks)", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/change-log", {"items": [
+        {"id": f"chg_{n}", "subject_type": "handover", "subject_id": f"handover_{n}", "action": "handover_created",
+         "actor": "ada", "at": "2026-12-05T08:00:00Z", "fields": ["id"], "household_id": f"hh_{n}"}
+        for n in range(lines)] + [
+        {"id": f"chg_{kind}", "subject_type": kind, "subject_id": f"{kind}_1", "action": f"{kind}_created",
+         "actor": "ada", "at": "2026-12-05T08:00:00Z", "fields": ["id"]}
+        for kind in ("archive_check_plan", "archive_check", "archive_check_plan")], "next_cursor": None})
+    rows = client.get("/archive/change-log", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert all(f"<td>1-1-{100 + n} 接管验收 2026-11-20</td>" in rows for n in range(lines))
+    reads = [c["params"].get("household_id") for c in fake.calls if c["path"].endswith("/handovers")]
+    assert sorted(reads, key=str) == sorted([None] + [f"hh_{n}" for n in range(SubjectLabels.LOOKUPS)], key=str)
+    for path in ("/archive/check-plans", "/archive/checks"):
+        assert len([c for c in fake.calls if c["path"].endswith(path)]) == 1
+
+
 def test_the_change_log_names_equipment_notices_handovers_costs_and_the_fund_as_people_know_them(
         client, fake, documented_routes):
     """The change log read ``eq_…``, ``ntc_…``, ``sh_…``, ``handover_…``, ``opex_…``, ``fdep_…`` and

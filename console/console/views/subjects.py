@@ -26,7 +26,7 @@ COLLECTIONS = {"service_request": "service-requests", "work_order": "work-orders
 # (an estate makes one plan a year and a few checks in it: the largest page holds years of them)
 ARCHIVE_LISTS = {"archive_check_plan": "archive/check-plans", "archive_check": "archive/checks",
                  # a unit's takeover or handover (接管验收 / 交房): no read by its id; a change-log
-                 # line names its household (``_handovers_of``), one from before read from the
+                 # line names its household (``_listed``), one from before read from the
                  # estate's list (oldest first, as the change log): one past its first page keeps its id
                  "handover": "handovers"}
 # a field of an archive record's data that names another subject by its id -> that subject's type
@@ -133,7 +133,7 @@ class SubjectLabels:
         if not subject_id:
             return ""
         if subject_type == "handover" and household:
-            named = self._handovers_of(household).get(subject_id)
+            named = self._listed("handover", household).get(subject_id)
             if named:
                 return named
         if subject_type == "household":
@@ -153,29 +153,23 @@ class SubjectLabels:
                 self._left -= 1
         return self._known[key] or subject_id
 
-    def _listed(self, subject_type):
-        """``{id: label}`` of the archive's check plans or checks, read once a page: the change log
-        showed them as ``acp_…`` and ``acheck_…`` (a probe of the archives' work)."""
-        if subject_type not in self._lists:
-            path = ARCHIVE_LISTS[subject_type]
-            page = common.optional_read(path, limit=common.LARGEST_PAGE) if permissions.may("GET", path) else None
+    def _listed(self, subject_type, household_id=None):
+        """``{id: label}`` of a list's first page, read once a page: the archive's check plans or
+        checks, the estate's takeovers and handovers (the change log showed them as ``acp_…``,
+        ``acheck_…``, ``handover_…``: a probe of the archives' work), or with ``household_id`` that
+        household's (a few: the estate's list holds the first ``LARGEST_PAGE`` alone), a read for
+        each household a page names, and so one of its ``LOOKUPS``."""
+        key = subject_type if household_id is None else (subject_type, household_id)
+        if key not in self._lists:
+            path, query = ARCHIVE_LISTS[subject_type], ({} if household_id is None else {"household_id": household_id})
+            page = None
+            if permissions.may("GET", path) and (not query or self._left > 0):
+                self._left -= bool(query)  # a household's read is one of the page's LOOKUPS
+                page = common.optional_read(path, limit=common.LARGEST_PAGE, **query)
             named = {"archive_check_plan": plan_named, "archive_check": check_named,
                      "handover": lambda handover: handover_named(handover, self._households)}[subject_type]
-            self._lists[subject_type] = {item["id"]: named(item) for item in (page or {}).get("items", [])
-                                         if item.get("id")}
-        return self._lists[subject_type]
-
-    def _handovers_of(self, household_id):
-        """``{id: label}`` of a household's takeovers and handovers (a few), read once a page: the
-        estate's list of them, read otherwise, holds the first ``LARGEST_PAGE`` alone."""
-        key = ("handover", household_id)
-        if key not in self._lists:
-            page = None
-            if permissions.may("GET", "handovers") and self._left > 0:
-                self._left -= 1
-                page = common.optional_read("handovers", household_id=household_id, limit=common.LARGEST_PAGE)
-            self._lists[key] = {item["id"]: handover_named(item, self._households)
-                                for item in (page or {}).get("items", []) if item.get("id")}
+            self._lists[key] = {item["id"]: named(item) for item in (page or {}).get("items", [])
+                                if item.get("id")}
         return self._lists[key]
 
     def _correction(self, record_id, at):
