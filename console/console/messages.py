@@ -1711,7 +1711,6 @@ _MESSAGES = {
     "reg.cleared_at": ("清理时间", "Cleared at"),
     "reg.date": ("日期", "Date"),
     "reg.guard": ("保安", "Guard"),
-    "reg.cancel_reason": ("取消原因", "Why cancelled"),
     "reg.cancel_duty": ("取消排班", "Cancel"),
     "status.active": ("在岗", "Active"),
     "status.cancelled": ("已取消", "Cancelled"),
@@ -2089,9 +2088,6 @@ _MESSAGES = {
     "household.problem_repair": ("已生成报修单", "Repair request"),
     # the household's page lists its latest owner contacts; the register, filtered on it, all of them
     "household.all_contacts": ("查看该户全部联系记录", "All of this household's contacts"),
-    "hh_status.vacant": ("空置", "Vacant"),
-    "hh_status.occupied": ("已入住", "Occupied"),
-    "hh_status.renovating": ("装修中", "Renovating"),
     "relation.owner": ("业主", "Owner"),
     "relation.tenant": ("租户", "Tenant"),
     "relation.family": ("家属", "Family"),

@@ -52,7 +52,7 @@ def test_the_page_shows_the_household_its_people_handovers_and_inspections(clien
                             ("zh", ("租户", "入住", "接管验收", "发现缺陷", "空置房巡检"))):
         page = client.get("/households/hh_1", headers={"Accept-Language": language}).get_data(as_text=True)
         assert all(word in page for word in words), language
-        assert ">household." not in page and ">hh_status." not in page
+        assert ">household." not in page and ">household_status." not in page
     # only a tenant or family member still living there leaves here (an owner's entry ends by a transfer)
     assert "/households/hh_1/occupants/oc_2/leave" in page and "/occupants/oc_1/leave" not in page
     assert 'name="version" value="3"' in page

@@ -427,14 +427,14 @@ SECURITY = (
              roles=menu.SECURITY),
     Register("security", "duty-roster", "menu.duty_roster", "duty-roster",
              (C("date", "reg.date"), C("shift", "reg.shift", "enum", "shift"), C("post", "reg.post", "enum", "post"),
-              C("guard", "reg.guard"), STATUS, C("cancel_reason", "reg.cancel_reason")),
+              C("guard", "reg.guard"), STATUS, C("cancel_reason", "field.cancel_reason")),
              fields=(F("date", "reg.date", "date", True), F("shift", "reg.shift", "choice", True, SHIFTS, "shift"),
                      F("post", "reg.post", "choice", True, POSTS, "post"),
                      F("guard", "reg.guard", required=True, people="guards")),
              filters=(F("date", "reg.date", "date"), F("shift", "reg.shift", "choice", choices=SHIFTS, group="shift"),
                       F("post", "reg.post", "choice", choices=POSTS, group="post"),
                       F("status", "reg.status", "choice", choices=("active", "cancelled"), group="status")),
-             actions=(A("cancel", "reg.cancel_duty", (F("reason", "reg.cancel_reason"),), ("active",)),),
+             actions=(A("cancel", "reg.cancel_duty", (F("reason", "field.cancel_reason"),), ("active",)),),
              roles=menu.SECURITY),
 )
 
