@@ -627,3 +627,21 @@ def test_a_parking_hour_is_a_503_while_security_patrol_does_not_answer(client, a
     answer = client.post("/api/v1/estates/A/fee-standards", headers=bearer(accountant), json=PARKING_HOUR)
     contract.problem(answer, 503, "service_unavailable")
     assert rpc.calls_to("finance", "create_fee_standard") == []
+
+
+@pytest.mark.parametrize("method, path, status", [
+    ("GET", "/api/v1/estates/A/work-orders?source_type=patrol_anomaly&source_id=anom_1", 200),
+    ("GET", "/api/v1/estates/A/work-orders/wo_1", 200),
+    ("POST", "/api/v1/estates/A/work-orders/wo_1/start", 403),
+    ("POST", "/api/v1/estates/A/work-orders/wo_1/assign", 403)])
+def test_security_reads_work_orders_and_takes_no_step_of_them(app, client, rpc, method, path, status):
+    """A guard's patrol anomaly, a fire check's defect and an incident each open a work order, and
+    the security department could not follow one (403: a probe of its day). It reads them;
+    maintenance narrows what it reads to those sources (domain.readable_filters). No step is its."""
+    order = {"id": "wo_1"}
+    rpc.answer("maintenance", "list_work_orders", {"items": [], "next_cursor": None})
+    rpc.answer("maintenance", "get_work_order", order)
+    token = _token(app, "guard-reads", ["security"], ["A"])
+    response = client.open(path, method=method, headers={"Authorization": f"Bearer {token}"},
+                           json={} if method == "POST" else None)
+    assert response.status_code == status

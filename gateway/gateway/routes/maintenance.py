@@ -9,6 +9,10 @@ from .. import assignees, policy
 from . import ESTATE, Route
 
 READERS = policy.ENGINEERING | policy.FRONT_DESK
+# the security department reads the orders its findings opened (a patrol's anomaly, a fire check's
+# defect, an incident's emergency repair) to follow them; maintenance narrows it to those
+# (domain.readable_filters)
+ORDER_READERS = READERS | policy.SECURITY
 ORDER = f"{ESTATE}/work-orders/<work_order_id>"
 
 
@@ -18,11 +22,11 @@ def _step(action, rpc, roles=policy.ENGINEERING, facts=None, idempotent=False):
 
 
 ROUTES = [
-    Route("GET", f"{ESTATE}/work-orders", "maintenance", "list_work_orders", READERS,
+    Route("GET", f"{ESTATE}/work-orders", "maintenance", "list_work_orders", ORDER_READERS,
           paged=True, filters=("request_id", "status", "priority", "source_type", "source_id", "equipment_id",
                                   "inspection_id", "number", "overdue", "promise_overdue", "exclude_source_type"),
           custom_filters=True),
-    Route("GET", ORDER, "maintenance", "get_work_order", READERS, id_param="work_order_id"),
+    Route("GET", ORDER, "maintenance", "get_work_order", ORDER_READERS, id_param="work_order_id"),
     _step("assign", "assign_work_order", policy.WORK_ORDER_ASSIGNERS, facts=assignees.technician_fact),
     _step("appoint", "appoint_work_order"),
     _step("reappoint", "reappoint_work_order"),

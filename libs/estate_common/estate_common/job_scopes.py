@@ -23,7 +23,7 @@ RESTATEMENT = "restatement"
 EXPORT_READERS = {
     "households": FRONT_DESK | {"technician", "security", "accountant", "cashier", "archivist"},
     "service_requests": FRONT_DESK | {"technician"},
-    "work_orders": FRONT_DESK | {"technician"},
+    "work_orders": FRONT_DESK | {"technician", "security"},  # security: its findings' orders (maintenance narrows)
     "bills": FINANCE | {"agent", "steward"},
     "payments": FINANCE,
     "arrears": FINANCE | {"agent", "steward"},

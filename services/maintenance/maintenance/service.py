@@ -7,6 +7,7 @@ from nameko.timer import timer
 from estate_common import clock, config
 from estate_common.nameko import (CountsClosedRecords, CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, HasCustomFields,
                                   ServiceBase, consumes, export_runners, rpc_method)
+from estate_common.errors import Forbidden, NotFound
 from estate_common.store import public
 
 from . import domain, exports, operations, store
@@ -33,15 +34,27 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
     def export_documents(self, resource, estate_id, filters):
         return store.export_work_orders(self.db, estate_id, filters, clock.now_iso())
 
+    def export_scope(self, resource, filters):
+        scoped = domain.readable_filters(self.caller.roles, filters)
+        if scoped is None:
+            raise Forbidden("security reads the work orders of patrols, fire checks and incidents only")
+        return scoped
+
     # -- work orders ---------------------------------------------------------------
     @rpc_method
     def list_work_orders(self, payload):
-        return store.list_work_orders(self.db, payload["estate_id"], payload.get("filters", {}), clock.now_iso(),
+        filters = domain.readable_filters(self.caller.roles, payload.get("filters", {}))
+        if filters is None:
+            return {"items": [], "next_cursor": None}
+        return store.list_work_orders(self.db, payload["estate_id"], filters, clock.now_iso(),
                                       payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
     def get_work_order(self, payload):
-        return store.public_order(store.get(self.db, "work_orders", payload["estate_id"], payload["id"]))
+        order = store.get(self.db, "work_orders", payload["estate_id"], payload["id"])
+        if not domain.readable(order, self.caller.roles):
+            raise NotFound("no such work order in this estate")
+        return store.public_order(order)
 
     @rpc_method
     def assign_work_order(self, payload):

@@ -4,7 +4,8 @@ import re
 from estate_common import (calendar, claims_store, closed_counts, common_store, custom_fields, custom_fields_store,
                            export_store, ids, jobs, numbering, replica, settings, store, writes)
 
-from .domain import APPOINTMENT_ANNOUNCED, CLOSED, OVERDUE_ANNOUNCED, OWED_BY, PROMISED_BY, TRANSITIONS, deadline_at
+from .domain import (APPOINTMENT_ANNOUNCED, CLOSED, OVERDUE_ANNOUNCED, OWED_BY, PROMISED_BY, SOURCE_TYPES_READ, TRANSITIONS,
+                     deadline_at)
 from .rules import DEFAULTS, MAXIMA, MINIMA
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
@@ -98,6 +99,8 @@ def work_order_query(db, estate_id, filters, now):
     conditions = []
     if "exclude_source_type" in plain:
         conditions.append({"source.type": {"$ne": plain["exclude_source_type"]}})
+    if SOURCE_TYPES_READ in plain:  # what the caller reads (domain.readable_filters)
+        conditions.append({"source.type": {"$in": list(plain[SOURCE_TYPES_READ])}})
     if plain.get("overdue") == "true":
         query[OWED_BY] = {"$exists": True, "$lt": now}
     elif plain.get("overdue") == "false":

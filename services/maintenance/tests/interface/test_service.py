@@ -1824,3 +1824,46 @@ def test_the_export_has_the_deadline_column(engineering):
     part = engineering.read_export({"estate_id": ESTATE, "id": done["id"], "n": 0})
     header, row = base64.b64decode(part["data_base64"]).decode("utf-8-sig").splitlines()[:2]
     assert dict(zip(header.split(","), row.split(",")))["deadline_at"] == "2026-11-24T09:00:00.000Z"
+
+
+GUARD = staff("guard_wang", ["security"], [ESTATE])
+
+
+def test_security_reads_the_orders_its_own_findings_opened_and_no_others(engineering):
+    """A guard's patrol anomaly, a fire check's defect and an incident's emergency each open a
+    work order; the security department followed none of them (403 on the list: a probe of the
+    security department's day) and the supervisor never knew whether the lamp was mended. He
+    reads the orders of those sources, and not the owners' repairs nor the others."""
+    engineering.open_from_patrol_anomaly(anomaly("an_1", emergency=False))
+    engineering.open_from_fire_defect(fire_defect())
+    engineering.open_from_incident(incident_opened())
+    repair = open_repair(engineering)
+    as_caller(engineering, GUARD)
+    seen = {o["source"]["type"] for o in orders(engineering)}
+    assert seen == {"patrol_anomaly", "fire_inspection", "incident"}
+    assert [o["source"]["id"] for o in orders(engineering, source_id="an_1")] == ["an_1"]
+    assert orders(engineering, source_type="service_request") == []
+    assert orders(engineering, request_id="sr_1") == []
+    with pytest.raises(NotFound):
+        engineering.get_work_order({"estate_id": ESTATE, "id": repair})
+    [patrol_order] = orders(engineering, source_type="patrol_anomaly")
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": patrol_order["id"]})["id"] == patrol_order["id"]
+
+
+def test_a_guards_export_of_work_orders_holds_his_departments_orders_only(engineering):
+    """The export is the list's: security's file holds the orders of its findings, and it does
+    not read the desk's file of every order."""
+    engineering.open_from_patrol_anomaly(anomaly("an_1", emergency=False))
+    open_repair(engineering)
+    everything = exported_orders(engineering, {})
+    assert everything["result"]["rows"] == 2
+    as_caller(engineering, GUARD)
+    job = engineering.start_export({"estate_id": ESTATE, "data": {"resource": "work_orders", "format": "csv"}})
+    assert job["params"]["filters"] == {}  # the narrowing is kept for the service only
+    engineering.run_jobs()
+    assert engineering.get_job({"id": job["id"]})["result"]["rows"] == 1
+    with pytest.raises(Forbidden):
+        engineering.start_export({"estate_id": ESTATE, "data": {"resource": "work_orders", "format": "csv",
+                                                                "filters": {"source_type": "service_request"}}})
+    with pytest.raises(Forbidden):
+        engineering.read_export({"estate_id": ESTATE, "id": everything["id"], "n": 0})
