@@ -1016,6 +1016,10 @@ _MESSAGES = {
     "wo.labour_minutes": ("人工（分钟）", "Labour (minutes)"),
     "patrol.late": ("迟到", "Late"),
     "patrol.anomaly_reported": ("报告异常", "Anomaly reported"),
+    "patrol.work_order": ("工单", "Work order"),
+    "patrol.no_order_yet": ("尚未生成工单（工程部收到后生成，请稍后刷新）",
+                            "No work order opened yet (engineering opens it as it receives the finding: refresh shortly)"),
+    "reg.work_order_of": ("工单", "Work order"),
     "patrol.emergency": ("紧急（抢险）", "Emergency"),
     "archive.subject": ("对象编号", "Subject id"),
     # the search's field, which takes a number too (archive.records)

@@ -692,6 +692,10 @@ ZH = {
         '计划开始日期不能早于今天',
     'a technician reads the repairs only':
         '维修工只能查看报修',
+    'security reads the work orders of patrols, fire checks and incidents only':
+        '秩序维护部只能查看巡更、消防检查和突发事件生成的工单',
+    'no such work order in this estate':
+        '本小区找不到该工单',
     'a tool is lent until a time to come':
         '工具归还时间须晚于现在',
     'is in the past':

@@ -94,18 +94,24 @@ def test_an_incident_whose_plan_opens_an_order_links_it(client, fake, documented
     _only_documented(fake, documented_routes)
 
 
-def test_a_guard_who_may_not_read_orders_is_told_the_plan_asked_maintenance_for_one(client, fake):
+def test_a_guard_follows_the_emergency_order_his_incident_s_plan_opened(client, fake):
     """The guard who opened a flooding incident read nothing of the emergency order its plan asked
     for (only those who read orders saw it), beside the step 通知工程部抢险队 — 待办 (a probe of
-    the security department's day)."""
+    the security department's day): he was told the plan asked for one. He now reads the orders
+    his department's findings opened (maintenance narrows it), and follows it by its number."""
     sign_in(client, fake, username="gus", roles=("security",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", {**INCIDENT, "work_order": True})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [
+        {"id": "wo_8", "number": "WO-2026-000008", "status": "assigned", "technician": "tech1",
+         "source": {"type": "incident", "id": "in_1"}}], "next_cursor": None})
     calls = len(fake.calls)
     page = client.get("/security/incidents/in_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
-    assert "预案已请工程部开具紧急工单" in page.split("data-incident-order-asked>")[1].split("</dd>")[0]
-    assert not [c for c in fake.calls[calls:] if "/work-orders" in c["path"]]
+    shown = page.split("data-incident-orders>")[1].split("</dd>")[0]
+    assert '<a href="/engineering/work-orders/wo_8">WO-2026-000008</a> · 已派工 · tech1' in shown
+    [asked] = [c for c in fake.calls[calls:] if "/work-orders" in c["path"]]
+    assert (asked["params"]["source_type"], asked["params"]["source_id"]) == ("incident", "in_1")
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", {**INCIDENT, "work_order": False})
-    assert "data-incident-order-asked" not in client.get("/security/incidents/in_1").get_data(as_text=True)
+    assert "data-incident-orders" not in client.get("/security/incidents/in_1").get_data(as_text=True)
 
 
 def test_closing_before_the_manager_was_told_says_so_and_keeps_the_summary(client, fake):

@@ -2753,3 +2753,55 @@ def test_an_open_round_has_no_counts_yet(client, fake):
         "checkpoints": [{"code": "A", "name": "Gate", "due_at": None}]})
     page = client.get("/security/rounds/pr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "on time" not in page
+
+
+def test_a_round_s_anomaly_links_the_work_order_it_opened_with_its_status(client, fake):
+    """A guard's anomaly opens a work order (maintenance), and the round's page said nothing of it:
+    the supervisor could not tell whether the lamp was mended (a probe of the security department's
+    day). Each anomaly names its order by number and status, linked; one not opened yet says so."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-rounds/pr_1", {
+        "id": "pr_1", "route_name": "Night round", "guard": "gus", "status": "finished",
+        "scheduled_start": "2026-11-30T14:00:00Z", "missed": [], "summary": None, "check_ins": [
+            {"checkpoint": {"code": "A", "name": "Gate"}, "at": "2026-11-30T14:05:00Z", "late": False,
+             "anomaly": {"id": "anom_1", "description": "lamp broken", "emergency": False}},
+            {"checkpoint": {"code": "B", "name": "Garage"}, "at": "2026-11-30T14:10:00Z", "late": False,
+             "anomaly": {"id": "anom_2", "description": "door ajar", "emergency": False}}],
+        "checkpoints": [{"code": "A", "name": "Gate", "due_at": None}, {"code": "B", "name": "Garage", "due_at": None}]})
+    orders = {"anom_1": [{"id": "wo_7", "number": "WO-2026-000007", "status": "completed"}], "anom_2": []}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders",
+            lambda body, params: {"items": orders[params["source_id"]], "next_cursor": None})
+    page = client.get("/security/rounds/pr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'href="/engineering/work-orders/wo_7"' in page and "WO-2026-000007" in page and "Completed" in page
+    assert "No work order opened yet" in page
+    reads = [c["params"] for c in fake.calls if c["path"].endswith("/work-orders")]
+    assert {(r["source_type"], r["source_id"]) for r in reads} == {("patrol_anomaly", "anom_1"),
+                                                                  ("patrol_anomaly", "anom_2")}
+    page = client.get("/security/rounds/pr_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "WO-2026-000007" in page and "已完工" in page and "尚未生成工单" in page
+
+
+def test_a_fire_check_with_a_defect_links_the_work_order_it_opened(client, fake):
+    """A defect opens a work order; the checks' list named none (a probe of the security
+    department's day). A defect's row links it (found by the check's id); an ok row does not."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-inspections", {"items": [
+        {"id": "finsp_1", "equipment_id": "fe_1", "equipment_code": "FE-1", "period": "2026-11", "result": "defect",
+         "notes": "no pressure", "inspected_at": "2026-11-30T02:00:00Z", "inspected_by": "gus"},
+        {"id": "finsp_2", "equipment_id": "fe_2", "equipment_code": "FE-2", "period": "2026-11", "result": "ok",
+         "notes": "", "inspected_at": "2026-11-30T02:10:00Z", "inspected_by": "gus"}], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-equipment", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", lambda body, params: {
+        "items": [{"id": "wo_9", "number": "WO-2026-000009", "status": "pending"}]
+        if params.get("source_id") == "finsp_1" and params.get("source_type") == "fire_inspection" else [],
+        "next_cursor": None})
+    page = client.get("/security/fire-inspections", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    link = re.search(r'href="([^"]*finsp_1[^"]*)"', page)
+    assert link and "finsp_2" not in re.findall(r'href="([^"]*)"', page).__str__()
+    found = client.get(link.group(1).replace("&amp;", "&"))
+    assert found.status_code == 302 and found.location.endswith("/engineering/work-orders/wo_9")
+    none_yet = client.get(link.group(1).replace("&amp;", "&").replace("finsp_1", "finsp_3"),
+                          headers={"Accept-Language": "en"})
+    assert none_yet.status_code == 302
+    assert "No work order opened yet" in client.get(none_yet.location, headers={"Accept-Language": "en"}).get_data(
+        as_text=True)

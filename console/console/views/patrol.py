@@ -1,8 +1,9 @@
 """Security: patrol rounds, a round on a phone (checkpoints in order, check-in, anomaly), finishing it;
 the month's planned rounds not walked through."""
 
-from flask import Blueprint, g, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
+from .. import i18n, permissions
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
@@ -58,7 +59,49 @@ def round_detail(round_id):
         checked.setdefault((check.get("checkpoint") or {}).get("code"), []).append(check)
     unchecked = sum(1 for checkpoint in patrol_round.get("checkpoints", []) if checkpoint.get("code") not in checked)
     return render_template("security/round.html", round=patrol_round, checked=checked, unchecked=unchecked,
-                           problem=common.take_problem())
+                           orders=_anomaly_orders(patrol_round), problem=common.take_problem())
+
+
+def _anomaly_orders(patrol_round):
+    """``{anomaly id: its work order, or None while maintenance has opened none}``: an anomaly is
+    passed to maintenance as a work order (DOMAIN.md), and the round's page said nothing of it, so
+    the supervisor could not tell whether the lamp was mended (a probe of the security department's
+    day). One read an anomaly (``source_id``: a round has a few); {} for a user who may not read
+    orders, and an order that could not be read is left out (nothing is said of it)."""
+    if not permissions.may("GET", "work-orders"):
+        return {}
+    found = {}
+    for check in patrol_round.get("check_ins", []):
+        anomaly_id = (check.get("anomaly") or {}).get("id")
+        if anomaly_id:
+            page = common.optional_read("work-orders", source_type="patrol_anomaly", source_id=anomaly_id, limit=1)
+            if page is not None:
+                found[anomaly_id] = (page.get("items") or [None])[0]
+    return found
+
+
+# where a finding's work order is looked for from, and gone back to while maintenance has opened none
+FINDINGS = {"fire_inspection": "registers.fire-inspections", "patrol_anomaly": "security.rounds",
+            "incident": "registers.incidents"}
+
+
+@bp.get("/work-order")
+@estate_needed
+def order_of():
+    """The work order a finding opened (``source_type`` and ``source_id``: a fire check's defect),
+    opened; while maintenance has opened none (it follows the finding's event), back to the list
+    it was asked from, saying so. A defect's row named no order (a probe of the security day)."""
+    source_type = request.args.get("source_type", "")
+    back = FINDINGS.get(source_type)
+    if back is None:
+        return redirect(url_for("security.rounds"))
+    page = common.optional_read("work-orders", source_type=source_type,
+                                source_id=request.args.get("source_id", ""), limit=1)
+    items = (page or {}).get("items") or []
+    if items:
+        return redirect(url_for("engineering.order_detail", order_id=items[0]["id"]))
+    flash(i18n.translate("patrol.no_order_yet"))
+    return redirect(url_for(back))
 
 
 @bp.post("/rounds/<round_id>/check-ins")

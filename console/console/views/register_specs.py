@@ -123,6 +123,16 @@ class Link:
     label: str
     endpoint: str
     param: str  # the query parameter that takes the row's id
+    query: tuple = ()  # (name, value) pairs the link always carries
+    when: tuple = ()  # (field, value): shown on a row with that value only (a defect's work order)
+    reads: str = ""  # an API path (GET) the user must be let read for the link to show
+
+    def shown_for(self, item):
+        return ((not self.when or item.get(self.when[0]) == self.when[1])
+                and (not self.reads or permissions.may("GET", self.reads)))
+
+    def arguments(self, item):
+        return {**dict(self.query), self.param: item.get("id")}
 
 
 @dataclass(frozen=True)
@@ -338,6 +348,9 @@ SECURITY = (
              filters=(F("period", "bill.period", "month"),
                       F("result", "reg.result", "choice", choices=("ok", "defect"), group="fire"),
                       F("equipment_id", "reg.equipment", "pick", group="fire-equipment")),
+             # a defect opens a work order (maintenance): the row named none (a probe of the security day)
+             links=(Link("reg.work_order_of", "security.order_of", "source_id", (("source_type", "fire_inspection"),),
+                         ("result", "defect"), "work-orders"),),
              roles=menu.SECURITY),
     Register("security", "vehicle-passes", "menu.vehicle_passes", "vehicle-passes",
              (C("plate", "reg.plate"), C("kind", "reg.kind", "enum", "pass"), HOUSEHOLD,
