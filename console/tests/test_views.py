@@ -1,6 +1,8 @@
 """The console's screens against a fake gateway: what they call, with whose token, and what they show."""
 import re
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import session
@@ -2805,3 +2807,57 @@ def test_a_fire_check_with_a_defect_links_the_work_order_it_opened(client, fake)
     assert none_yet.status_code == 302
     assert "No work order opened yet" in client.get(none_yet.location, headers={"Accept-Language": "en"}).get_data(
         as_text=True)
+
+
+def test_a_guard_s_home_page_lists_what_waits_for_the_security_department(client, fake, documented_routes):
+    """A guard's start page was the menu alone: the rounds left open, the incidents not closed, a
+    fire lane still blocked and the facilities not checked yet this month were each on its own
+    screen's filter, and nothing took the supervisor to them (a probe of the security department's
+    day). Each is counted and linked to its list so filtered."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    month = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")  # the display clock's month
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-rounds", lambda body, params: {
+        "items": [{"id": "pr_1"}] if params.get("status") == "open" else [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents", lambda body, params: {
+        "items": [{"id": "in_1"}, {"id": "in_2"}] if params.get("status") == "open" else [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-lane-checks", lambda body, params: {
+        "items": [{"id": "lane_1"}] if params.get("status") == "obstructed" else [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-equipment", lambda body, params: {
+        "items": [{"id": f"fe_{n}"} for n in range(3)] if params.get("unchecked_in") == month else [],
+        "next_cursor": None})
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    todo = home.split("data-todo>")[1].split("</section>")[0]
+    assert '<a href="/security/rounds?status=open">未结束的巡更：1 次</a>' in todo
+    assert '<a href="/security/incidents?status=open">未结案的突发事件：2 起</a>' in todo
+    assert '<a href="/security/fire-lane-checks?status=obstructed">仍被占用的消防通道：1 处</a>' in todo
+    assert f'<a href="/security/fire-equipment?unchecked_in={month}">本月尚未检查的消防设施：3 个</a>' in todo
+    home = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Patrol rounds not finished: 1" in home and "Fire facilities not checked this month: 3" in home
+    assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
+    # the manager's page names the major incidents (his), not the guards' own lists
+    sign_in(client, fake, username="mia", roles=("manager",))
+    assert "未结束的巡更" not in client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+
+
+def test_the_rounds_list_says_each_round_s_late_missed_and_anomalies_and_keeps_its_filter(client, fake):
+    """The supervisor reviewing the night's rounds read route, guard, start and status, and opened
+    each round to learn which had missed or late checkpoints and anomalies; the start page's
+    "rounds not finished" list lost its filter on its next page (a probe of the security
+    department's day). Each row counts them; the status is a filter the pager keeps."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-rounds", lambda body, params: {"items": [
+        {"id": "pr_1", "route_name": "Night round", "guard": "gus", "status": "finished",
+         "scheduled_start": "2026-11-30T14:00:00Z",
+         "summary": {"planned": 4, "checked": 3, "on_time": 2, "late": 1, "missed": 1, "anomalies": 2}},
+        {"id": "pr_2", "route_name": "Day round", "guard": "gus", "status": "open",
+         "scheduled_start": "2026-11-30T02:00:00Z", "summary": None}], "next_cursor": "c2"})
+    page = client.get("/security/rounds?status=finished", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    row = page.split("pr_1")[1].split("</tr>")[0]
+    assert re.search(r'<td class="num">2</td><td class="num">1</td><td class="num">1</td><td class="num">2</td>', row)
+    assert "<th>On time</th><th>Late</th><th>Missed</th><th>Anomalies</th>" in page
+    assert '<option value="finished" selected>' in page
+    assert 'href="/security/rounds?cursor=c2&amp;status=finished"' in page
+    asked = [c["params"] for c in fake.calls if c["path"].endswith("/patrol-rounds")][-1]
+    assert asked["status"] == "finished"
+    page = client.get("/security/rounds", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "<th>准时</th><th>迟到</th><th>漏巡</th><th>异常</th>" in page

@@ -239,6 +239,22 @@ ENGINEERING_TODO_LISTS = (
      {"status": "pending"}),
     ACCEPTANCES_AWAITED,
 )
+# What waits for the security department (秩序维护: its supervisor, team leads and guards): the
+# rounds started and not finished (their checkpoints still to walk, or the round to finish), the
+# incidents not closed (each ends with its plan's steps and a written summary), a fire lane found
+# blocked and not cleared yet, and the fire facilities not checked yet this month (DOMAIN.md: every
+# facility monthly). Each was on its own screen's filter and a guard's start page was the menu
+# alone (a probe of the security department's day). The month is the one of the day the page is
+# read (a callable, read then).
+UNCHECKED_THIS_MONTH = {"unchecked_in": common.this_month}
+SECURITY_TODO_LISTS = (
+    ("todo.rounds_open", "patrol-rounds", {"status": "open"}, "", "security.rounds", {"status": "open"}),
+    ("todo.incidents_open", "incidents", {"status": "open"}, "", "registers.incidents", {"status": "open"}),
+    ("todo.fire_lanes_obstructed", "fire-lane-checks", {"status": "obstructed"}, "", "registers.fire-lane-checks",
+     {"status": "obstructed"}),
+    ("todo.fire_unchecked", "fire-equipment", UNCHECKED_THIS_MONTH, "", "registers.fire-equipment",
+     UNCHECKED_THIS_MONTH),
+)
 # a list of a step (the row's key: its method and path) counts for those the gateway lets take it
 # (x-roles): a department may hold someone who only reads them
 TODO_STEPS = {"todo.acceptances_awaited": ("POST", "applications/{id}/acceptance"),
@@ -251,7 +267,7 @@ TODO_LIMIT = 100  # counted up to this many; more reads "100+"
 # engineering's (the managers' too: they may decide a review and record an acceptance)
 TODO_BY_DEPARTMENT = ((MANAGEMENT, TODO_LISTS), (FRONT_DESK - MANAGEMENT, DESK_TODO_LISTS),
                       (frozenset({"steward"}), STEWARD_TODO_LISTS), (frozenset({"archivist"}), ARCHIVIST_TODO_LISTS),
-                      (ENGINEERING, ENGINEERING_TODO_LISTS))
+                      (ENGINEERING, ENGINEERING_TODO_LISTS), (frozenset({"security"}), SECURITY_TODO_LISTS))
 
 
 def todo_lists(roles):
@@ -271,6 +287,11 @@ def _awaiting(page, proposer):
     return [item for item in page.get("items", []) if not proposer or permissions.approves(item.get(proposer))]
 
 
+def _read_now(query):
+    """A to-do list's query with its values read now (a callable: this month's)."""
+    return {name: value() if callable(value) else value for name, value in query.items()}
+
+
 def todo():
     """The to-do of the chosen estate for each department the user works in (``todo_lists``:
     management, the front desk, the archives, engineering): ``[{text, url}]`` of the lists above that hold
@@ -282,6 +303,7 @@ def todo():
     for key, path, query, proposer, endpoint, shown in lists:
         if not permissions.may("GET", path) or (key in TODO_STEPS and not permissions.may(*TODO_STEPS[key])):
             continue
+        query, shown = _read_now(query), _read_now(shown)
         page = common.optional_read(path, limit=TODO_LIMIT, **query)
         if not isinstance(page, dict):
             continue

@@ -14,9 +14,13 @@ bp = Blueprint("security", __name__, url_prefix="/security")
 @bp.get("/rounds")
 @estate_needed
 def rounds():
+    # the status is a filter the pager keeps: the start page's rounds not finished lost it on their
+    # next page (a probe of the security department's day)
+    filters = {"status": request.args["status"]} if request.args.get("status") in ("open", "finished") else {}
     page = g.api.get(g.api.estate(g.user.estate_id, "patrol-rounds"), limit=common.PAGE_SIZE,
-                     cursor=request.args.get("cursor"), status=request.args.get("status") or None)
-    return render_template("security/rounds.html", items=page.get("items", []), next_cursor=page.get("next_cursor"))
+                     cursor=request.args.get("cursor"), **filters)
+    return render_template("security/rounds.html", items=page.get("items", []), next_cursor=page.get("next_cursor"),
+                           filters=filters)
 
 
 
