@@ -23,7 +23,11 @@ the first sort field: an estate's first page of 120,000 bills is not a sort of 1
 (``$gt``/``$gte``/``$lt``/``$lte``) on the index's field after the equalities is served likewise
 from a big bucket kept in the order of that field (``_within``): the entries between its bounds,
 found by bisection, not every entry of the bucket (maintenance's late orders: the estate's open
-orders past their deadline, not every open order).
+orders past their deadline, not every open order). A query without such an equality but with a
+range on an index's first field reads that index's entries within the range the same way, sorted
+pages included (``_led_by_range``: integrations' deliveries due in every estate, not every
+delivery kept). A partial index serves only a query that implies its filter, as MongoDB's rule
+is (``_implies``: ``{status: "pending", ...}`` for one partial on ``{status: "pending"}``).
 
 TTL indexes (``expireAfterSeconds`` on one field) expire as MongoDB's do: a document whose
 field holds a date (or dates: the earliest counts) older than now minus the seconds is
@@ -1160,14 +1164,65 @@ def _asks_presence(condition):
 
 
 def _presence_fields(options, fields):
-    """The fields whose presence puts a document in a partial ``{field: {"$exists": True}}``
-    index or a single-field sparse one; None for any other partial filter."""
+    """The field whose presence puts a document in a single-field sparse index; None for any
+    other index (a partial one's filter is read by ``_implies``)."""
     if options.get("sparse"):
         return tuple(fields) if len(fields) == 1 else None
-    partial = options.get("partialFilterExpression")
-    if type(partial) is dict and len(partial) == 1 and list(partial.values()) == [{"$exists": True}]:
-        return tuple(partial)
     return None
+
+
+def _conditions_on(query, field):
+    """The conditions ``query`` puts on ``field`` that every match meets: its own, and each
+    ``$and`` member's."""
+    found = []
+    members = query.get("$and")
+    if isinstance(members, (list, tuple)):
+        for member in members:
+            if type(member) is dict:
+                found.extend(_conditions_on(member, field))
+    if field in query:
+        found.append(query[field])
+    return found
+
+
+def _fixes(fixed, field, value):
+    """Whether ``fixed`` (``equalities``) sets ``field`` equal to ``value``, in MongoDB's terms."""
+    key = _hash_key(_operand(value))
+    return key is not None and field in fixed and _hash_key(_operand(fixed[field])) == key
+
+
+def _implies(query, fixed, partial):
+    """Whether every match of ``query`` (``fixed``: its ``equalities``) matches ``partial``, a
+    ``partialFilterExpression``: MongoDB uses a partial index only for such a query, and so does
+    the embedded store. Read for filters of equalities (``{status: "pending"}``: the query sets
+    ``status`` equal to ``"pending"``, at its top level or in an ``$and``), ``$exists: true``
+    (the query sets the field to a value that is not null, or asks for it in a way a missing
+    field cannot meet: ``_asks_presence``) and ``$and`` of them, the filters this code base
+    declares. Any other filter (``$in``, ``$or``, ``$type``, a range) is not read: False, the
+    index is not used (the query walks as it did)."""
+    if type(partial) is not dict or not partial:
+        return False
+    for field, condition in partial.items():
+        if field == "$and":
+            if not isinstance(condition, (list, tuple)) or not condition or not all(
+                    type(member) is dict and _implies(query, fixed, member) for member in condition):
+                return False
+        elif field.startswith("$"):
+            return False
+        elif type(condition) is dict and condition and all(name.startswith("$") for name in condition):
+            for name, operand in condition.items():
+                if name == "$eq":
+                    if not _fixes(fixed, field, operand):
+                        return False
+                elif name == "$exists" and operand is True:
+                    if not ((field in fixed and _operand(fixed[field]) is not None)
+                            or any(_asks_presence(asked) for asked in _conditions_on(query, field))):
+                        return False
+                else:
+                    return False
+        elif not _fixes(fixed, field, condition):
+            return False
+    return True
 
 
 class _Index:
@@ -1190,10 +1245,13 @@ class _Index:
         self.presence_fields = _presence_fields(options, self.fields)
 
     def holds_all_matches(self, query, fixed):
-        """Whether this partial or sparse index holds every document ``query`` can match: it
-        requires fields (``presence_fields``) that the query fixes to a non-null value or asks
-        to be present. archive's hash-chain probe ``{"estate_id", "seq": n}`` walked all the
-        estate's records without this (issue 15's write path)."""
+        """Whether this partial or sparse index holds every document ``query`` can match: the
+        query implies its partial filter (``_implies``), or a sparse one's field is one the query
+        fixes to a non-null value or asks to be present. archive's hash-chain probe
+        ``{"estate_id", "seq": n}`` walked all the estate's records without this (issue 15's
+        write path). False for an index that is neither."""
+        if self.partial is not None:
+            return _implies(query, fixed, self.options["partialFilterExpression"])
         return self.presence_fields is not None and all(
             (field in fixed and _operand(fixed[field]) is not None) or _asks_presence(query.get(field))
             for field in self.presence_fields)
@@ -1445,6 +1503,15 @@ class EmbeddedCollection:
         if exploded is not None:
             return exploded
         if best is None:
+            led = self._led_by_range(query, fixed)
+            if led is not None:  # the entries of the index within the range on its first field
+                index, bounds = led
+                if 0 not in index.maps:
+                    index.build(0, self._docs.values())
+                within = self._within(index, 0, (), bounds)
+                if within is not None:
+                    within.sort(key=self._order.__getitem__)
+                    return [self._docs[doc_id] for doc_id in within]
             partial = self._partial_holding(query, fixed)
             if partial is None:
                 return list(self._docs.values())
@@ -1490,6 +1557,30 @@ class EmbeddedCollection:
             if rank > best_rank:
                 best, best_rank = index, rank
         return best, best_rank[0]
+
+    def _led_by_range(self, query, fixed, field=None):
+        """``(index, bounds)``: a declared index whose first field ``query`` bounds by a range
+        (``_range_bounds``), for a query that fixes no index's prefix by equality, as MongoDB
+        reads such an index between its bounds; of those, a partial (or sparse) one, which holds
+        a part of the documents only, and only one holding every document the query can match
+        (``holds_all_matches``: its partial filter implied). integrations' delivery worker asks
+        each second for the deliveries due in every estate (``{status: "pending",
+        next_attempt_at: {$lte: now}}``) through ``[(next_attempt_at, 1)]`` partial on the
+        pending ones, and walked every delivery kept. With ``field``, only an index led by it
+        (a sort's first field). None: no such index."""
+        found, found_partial = None, False
+        if not query:
+            return found  # nothing asked: every document
+        for index in self._indexes.values():
+            if field is not None and index.fields[0] != field:
+                continue
+            partial = index.partial is not None or index.sparse
+            if (partial and not index.holds_all_matches(query, fixed)) or (found is not None and not partial):
+                continue
+            bounds = _range_bounds(query, index.fields[0])
+            if bounds is not None and not (found_partial and partial):
+                found, found_partial = (index, bounds), partial
+        return found
 
     def _exploded(self, query, fixed, best_size, settled=None):
         """The documents of the buckets a query's ``$in`` lists name in a declared index, past the
@@ -1576,8 +1667,11 @@ class EmbeddedCollection:
             if "_id" in fixed:
                 return None
             best, size = self._best_index(query, fixed)
-            if best is None:
-                return None
+            if best is None:  # an index led by the sort's first field, ranged: its one bucket
+                led = self._led_by_range(query, fixed, spec[0][0])
+                if led is None:
+                    return None
+                best = led[0]
             key = self._bucket_key(best, size, fixed)
             if len(best.maps[size].get(key, ())) < ORDERED_FROM:
                 return None

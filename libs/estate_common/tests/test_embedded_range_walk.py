@@ -203,3 +203,145 @@ def test_bounds_take_every_key_of_their_values_and_no_other():
     assert within((3, 5, ABOVE), (4,)) == [(3, 6, 4, "c")]
     assert within((3,), (3, 5)) == []
     assert within((2,), (3,)) == [(2, None, 4, "n")]
+
+
+# -- an index led by the ranged field ------------------------------------------------------
+# integrations' delivery worker asks every second for the pending deliveries that are due, in
+# every estate ({status: "pending", next_attempt_at: {$lte: now}}, sorted by next_attempt_at,
+# limited), through an index on next_attempt_at alone, partial on {status: "pending"}: no
+# equality prefix, so the embedded store walked every delivery kept (30 days of them).
+
+DUE = [("next_attempt_at", 1)]
+PENDING = {"status": "pending"}
+
+
+def _at(minute):
+    return f"2026-01-01T{minute // 60:02d}:{minute % 60:02d}:00.000Z"
+
+
+def deliveries(pending=600, ended=3000, name="deliveries"):
+    """``ended`` deliveries delivered or failed (outside the partial index), ``pending`` pending
+    ones due a minute apart from ``_at(0)`` on, inserted out of their order."""
+    collection = embedded_store.EmbeddedClient()["range_first"][name]
+    collection.create_index([("estate_id", 1), ("created_at", 1), ("_id", 1)])
+    collection.create_index(DUE, name="deliveries_due", partialFilterExpression=PENDING)
+    collection.insert_many([{"_id": f"end{i:05d}", "estate_id": "est_1", "status": ["delivered", "failed"][i % 2],
+                             "next_attempt_at": _at(i % 1000), "created_at": str(i)} for i in range(ended)])
+    order = random.Random(7).sample(range(pending), pending)
+    collection.insert_many([{"_id": f"p{i:05d}", "estate_id": f"est_{i % 3}", "status": "pending",
+                             "next_attempt_at": _at(i), "created_at": str(i)} for i in order])
+    return collection
+
+
+def test_a_range_on_a_partial_index_s_first_field_tests_only_the_entries_within_its_bounds():
+    collection = deliveries()
+    due = lambda minute: {"status": "pending", "next_attempt_at": {"$lte": _at(minute)}}  # noqa: E731
+    tested, found = visited(collection, {"status": "pending", "next_attempt_at": {"$lt": _at(0)}},
+                            sort=DUE, limit=100)
+    assert found == [] and tested == []  # none due: nothing walked (it walked 3,600 deliveries)
+    tested, found = visited(collection, due(9), sort=DUE, limit=100)
+    assert found == [f"p{i:05d}" for i in range(10)] and tested == found
+    tested, found = visited(collection, due(500), sort=DUE, limit=20)  # a backlog: the limit stops it
+    assert found == [f"p{i:05d}" for i in range(20)] and tested == found
+    tested, found = visited(collection, due(9))  # unsorted: the same entries, in the natural order
+    assert sorted(found) == [f"p{i:05d}" for i in range(10)] and sorted(tested) == sorted(found)
+    assert found == [doc["_id"] for doc in collection.find({"_id": {"$in": found}})]
+    assert collection.count_documents(due(99)) == 100
+    with collection._lock:  # updates and deletes start from the same candidates
+        assert len(collection._candidates(due(4))) == 5
+    assert collection.find_one_and_update(due(599), {"$set": {"status": "delivered"}}, sort=DUE)["_id"] == "p00000"
+    tested, found = visited(collection, due(2), sort=DUE, limit=100)
+    assert found == ["p00001", "p00002"] and tested == found  # it left the index with its status
+
+
+def test_a_query_that_does_not_imply_the_partial_filter_walks_the_collection():
+    """MongoDB uses a partial index only for a query that implies its filter: without
+    ``status: "pending"`` the delivered and failed deliveries match too."""
+    collection = deliveries()
+    due = {"next_attempt_at": {"$lte": _at(1)}}
+    for query in (due, {"status": {"$in": ["pending"]}, **due}, {"status": "failed", **due}):
+        tested, found = visited(collection, query)
+        assert len(tested) == 3600, query
+    assert sorted(visited(collection, due)[1]) == [
+        "end00000", "end00001", "end01000", "end01001", "end02000", "end02001", "p00000", "p00001"]
+
+
+def test_a_small_partial_index_is_walked_whole_and_nothing_else():
+    collection = deliveries(pending=10)
+    tested, found = visited(collection, {"status": "pending", "next_attempt_at": {"$lte": _at(3)}},
+                            sort=DUE, limit=100)
+    assert found == [f"p{i:05d}" for i in range(4)] and len(tested) == 10  # the pending ones, not 3,010
+    assert not any(views for index in collection._indexes.values() for views in index.ordered.values())
+
+
+def test_a_range_on_a_whole_index_s_first_field_tests_only_the_entries_within_its_bounds():
+    collection = embedded_store.EmbeddedClient()["range_first"]["records"]
+    collection.create_index([("at", 1), ("kind", 1)])
+    collection.insert_many([{"_id": f"r{i:05d}", "kind": "ab"[i % 2], "at": i} for i in range(2000)])
+    tested, found = visited(collection, {"at": {"$gte": 1990}, "kind": "a"})
+    assert found == ["r01990", "r01992", "r01994", "r01996", "r01998"] and len(tested) == 10
+    tested, found = visited(collection, {"at": {"$gt": 5}}, sort=[("at", 1), ("kind", 1)], limit=3)
+    assert found == ["r00006", "r00007", "r00008"] and len(tested) == 3
+    tested, found = visited(collection, {"kind": "a"})  # no range on its first field: a walk
+    assert len(found) == 1000 and len(tested) == 2000
+
+
+@pytest.mark.parametrize("partial, query, implied", [
+    ({"status": "pending"}, {"status": "pending", "at": {"$lt": 3}}, True),
+    ({"status": "pending"}, {"status": {"$eq": "pending"}}, True),
+    ({"status": "pending"}, {"$and": [{"status": "pending"}, {"at": {"$lt": 3}}]}, True),
+    ({"status": "pending"}, {"status": "failed"}, False),
+    ({"status": "pending"}, {"status": {"$in": ["pending"]}}, False),  # not read: the index is not used
+    ({"status": "pending"}, {"status": {"$ne": "failed"}}, False),
+    ({"status": "pending"}, {"$or": [{"status": "pending"}]}, False),
+    ({"status": "pending"}, {}, False),
+    ({"n": 1}, {"n": 1.0}, True),  # one number
+    ({"n": 1}, {"n": True}, False),
+    ({"n": None}, {"n": None}, True),
+    ({"at": {"$exists": True}}, {"at": {"$lt": 3}}, True),
+    ({"at": {"$exists": True}}, {"$and": [{"at": {"$gt": "a"}}]}, True),
+    ({"at": {"$exists": True}}, {"at": 3}, True),
+    ({"at": {"$exists": True}}, {"at": None}, False),
+    ({"at": {"$exists": True}}, {"at": {"$lte": None}}, False),
+    ({"$and": [{"status": "pending"}, {"at": {"$exists": True}}]}, {"status": "pending", "at": {"$gt": 1}}, True),
+    ({"status": "pending", "at": {"$exists": True}}, {"status": "pending"}, False),
+    ({"at": {"$gt": 5}}, {"at": {"$gt": 7}}, False),  # a ranged filter: not read, the index is not used
+    ({"kind": {"$type": "string"}}, {"kind": "a"}, False),
+])
+def test_a_partial_index_holds_a_query_s_matches_when_the_query_implies_its_filter(partial, query, implied):
+    assert embedded_store._implies(query, embedded_store.equalities(query), partial) is implied
+
+
+def test_random_ranges_on_a_partial_index_s_first_field_answer_what_the_walk_answers_through_writes():
+    rng = random.Random(44)
+    indexed, plain = orders(count=0, name="first"), orders(indexed=False, count=0, name="first_plain")
+    indexed.create_index([("at", 1)], partialFilterExpression={"kind": "a"})
+    indexed.create_index([("at", 1), ("_id", 1)], name="whole")
+    docs = [_doc(n, rng) for n in range(1500)]
+    indexed.insert_many([dict(doc) for doc in docs])
+    plain.insert_many([dict(doc) for doc in docs])
+    for round_ in range(6):
+        for _ in range(60):
+            at = _range(rng)
+            kind = rng.choice(["a", "a", {"$in": ["a", "b"]}, None])
+            head = {} if kind is None else {"kind": kind}
+            if rng.random() < 0.6:
+                query = {**head, "at": at}
+            else:
+                query = {"$and": [head] + [{"at": {k: v}} for k, v in at.items()]}
+            assert [d["_id"] for d in indexed.find(query)] == [d["_id"] for d in plain.find(query)], (round_, query)
+            spec = rng.choice([[("at", 1), ("_id", 1)], [("at", 1)]])
+            limit = rng.choice([1, 5, 40])
+            assert [d["_id"] for d in indexed.find(query).sort(spec).limit(limit)] == \
+                [d["_id"] for d in plain.find(query).sort(spec).limit(limit)], (round_, query, spec, limit)
+        kept = [entries for index in indexed._indexes.values() for (size, spec), views in index.ordered.items()
+                for entries in views.values() if size == 0]
+        assert kept and all(entries is not None for entries in kept)  # answered within bounds, not walked
+        for collection in (indexed, plain):  # the same writes on both
+            state = random.Random(round_)
+            collection.insert_many([_doc(5000 + round_ * 100 + n, state) for n in range(50)])
+            for number in state.sample(range(1500), 80):
+                collection.replace_one({"_id": _name(number)}, _doc(number, state))
+            collection.update_many({"_id": {"$in": [_name(n) for n in state.sample(range(1500), 40)]}},
+                                   {"$set": {"kind": state.choice("ab")}})
+            collection.delete_many({"_id": {"$in": [_name(n) for n in state.sample(range(1500), 30)]}})

@@ -404,6 +404,96 @@ def test_writes_move_documents_in_and_out_of_a_range(ranged):
     assert sorted(ids(ranged.find(nothing_there))) == ["missing", "n13", "null"]
 
 
+# An index led by the ranged field, with no equality before it: integrations' deliveries due in
+# every estate ({status: "pending", next_attempt_at: {$lte: now}}, sorted, limited) through
+# [(next_attempt_at, 1)] partial on the pending ones. MongoDB uses such a partial index only for a
+# query that implies its filter; the embedded store reads the entries within the range likewise,
+# and walks the collection for any other query. The answers are the same either way.
+@pytest.fixture
+def due(db):
+    db.deliveries.create_index([("next_at", 1)], name="due", partialFilterExpression={"status": "pending"})
+    docs = [{"_id": f"p{i}", "status": "pending", "next_at": i} for i in range(280)]
+    docs += [{"_id": f"q{name}", "status": "pending", "next_at": at} for name, at in RANGED_ODD.items()]
+    docs += [{"_id": "qmissing", "status": "pending"}]
+    docs += [{"_id": f"x{i}", "status": "delivered", "next_at": i} for i in range(280)]  # outside the index
+    docs += [{"_id": "xnull", "status": "delivered", "next_at": None}]
+    db.deliveries.insert_many(docs)
+    return db.deliveries
+
+
+@pytest.mark.parametrize("at, expected", [
+    ({"$gte": 10, "$lt": 20}, numbered(10, 19, "p") + ["qf10.0"]),
+    ({"$lt": 3}, numbered(0, 2, "p") + ["qf2.5"]),
+    ({"$gt": 278}, ["p279", "qbig"]),
+    ({"$gte": "a"}, ["qsa", "qsb"]),
+    ({"$lte": None}, ["qmissing", "qnull"]),
+    ({"$gt": None}, []),
+    ({"$gt": AT_1}, ["qd2", "qd3"]),
+    ({"$lte": datetime(2026, 1, 1, 8, 0)}, ["qd1"]),
+    ({"$gt": False}, ["qtrue"]),
+    ({"$exists": True, "$lt": 1}, ["p0"]),
+    ({"$gte": 100, "$lt": 103, "$ne": 101}, ["p100", "p102"]),
+])
+def test_a_range_on_a_partial_index_s_first_field_finds_what_mongodb_finds(due, at, expected):
+    query = {"status": "pending", "next_at": at}
+    assert sorted(ids(due.find(query))) == sorted(expected)
+    assert due.count_documents(query) == len(expected)
+    both = {"$and": [{"status": "pending"}] + [{"next_at": {name: operand}} for name, operand in at.items()]}
+    assert sorted(ids(due.find(both))) == sorted(expected)
+
+
+def test_a_range_without_the_partial_filter_finds_every_document_in_it(due):
+    assert sorted(ids(due.find({"next_at": {"$gte": 10, "$lt": 12}}))) == ["p10", "p11", "qf10.0", "x10", "x11"]
+    query = {"status": {"$in": ["pending", "delivered"]}, "next_at": {"$lt": 2}}
+    assert sorted(ids(due.find(query))) == ["p0", "p1", "x0", "x1"]
+    assert sorted(ids(due.find({"status": "delivered", "next_at": {"$lte": None}}))) == ["xnull"]
+    assert sorted(ids(due.find({"next_at": {"$lte": None}}))) == ["qmissing", "qnull", "xnull"]
+
+
+def test_a_range_on_a_partial_index_s_first_field_sorted_and_limited(due):
+    pending = {"status": "pending"}
+    assert ids(due.find({**pending, "next_at": {"$lte": 5}}, sort=[("next_at", 1)], limit=3)) == ["p0", "p1", "p2"]
+    assert ids(due.find({**pending, "next_at": {"$lte": 5}}).sort([("next_at", 1)]).skip(2).limit(2)) == ["p2", "qf2.5"]
+    page = due.find({**pending, "next_at": {"$gte": 270}}, sort=[("next_at", 1)], limit=20)
+    assert ids(page) == numbered(270, 279, "p") + ["qbig"]
+    page = due.find({**pending, "next_at": {"$gte": 9, "$lte": 10}}).sort([("next_at", 1), ("_id", 1)]).limit(10)
+    assert ids(page) == ["p9", "p10", "qf10.0"]  # 10 and 10.0 tie: by _id
+    assert ids(due.find({**pending, "next_at": {"$lt": "b"}}, sort=[("next_at", 1)], limit=5)) == ["qs10", "qsa"]
+    assert ids(due.find({**pending, "next_at": {"$gt": AT_1}}, sort=[("next_at", 1)], limit=1)) == ["qd2"]
+    assert ids(due.find({"next_at": {"$gte": 1, "$lt": 3}}).sort([("next_at", 1), ("_id", 1)]).limit(10)) == [
+        "p1", "x1", "p2", "x2", "qf2.5"]
+
+
+def test_writes_move_documents_in_and_out_of_a_partial_index_s_range(due):
+    pending = {"status": "pending"}
+    assert due.update_many({**pending, "next_at": {"$lte": 4}}, {"$set": {"status": "delivered"}}).matched_count == 6
+    assert due.count_documents({**pending, "next_at": {"$lte": 4}}) == 0  # p0..p4 and qf2.5 left it
+    assert due.count_documents({"next_at": {"$lte": 4}}) == 11
+    due.update_one({"_id": "x7"}, {"$set": {"status": "pending"}})      # into the index
+    due.update_one({"_id": "p6"}, {"$set": {"next_at": 300}})            # out of the range
+    due.insert_one({"_id": "new", "status": "pending", "next_at": 5.5})
+    due.update_one({"_id": "qf2.5"}, {"$set": {"status": "pending"}})    # back
+    claimed = [due.find_one_and_update({**pending, "next_at": {"$lte": 7}}, {"$set": {"status": "sending"}},
+                                       sort=[("next_at", 1), ("_id", 1)], return_document=ReturnDocument.AFTER)
+               for _ in range(3)]
+    assert [(doc["_id"], doc["status"]) for doc in claimed] == [("qf2.5", "sending"), ("p5", "sending"),
+                                                                ("new", "sending")]
+    assert ids(due.find({**pending, "next_at": {"$lte": 7}}).sort([("next_at", 1), ("_id", 1)])) == ["p7", "x7"]
+    assert ids(due.find({**pending, "next_at": {"$gte": 299, "$lt": 1000}})) == ["p6"]
+    assert due.delete_many({**pending, "next_at": {"$gt": 278}}).deleted_count == 3  # p279, qbig and p6
+    assert sorted(ids(due.find({**pending, "next_at": {"$gt": 270}}))) == numbered(271, 278, "p")
+
+
+def test_a_range_on_a_whole_index_s_first_field_finds_what_mongodb_finds(db):
+    db.records.create_index([("at", 1), ("kind", 1)])
+    db.records.insert_many([{"_id": f"r{i:03d}", "kind": "ab"[i % 2], "at": i} for i in range(300)]
+                           + [{"_id": "text", "kind": "a", "at": "299"}, {"_id": "none", "kind": "a"}])
+    assert ids(db.records.find({"at": {"$gte": 290}, "kind": "a"})) == ["r290", "r292", "r294", "r296", "r298"]
+    assert ids(db.records.find({"at": {"$gt": 5}}).sort([("at", 1), ("kind", 1)]).limit(3)) == ["r006", "r007", "r008"]
+    assert ids(db.records.find({"at": {"$lte": None}})) == ["none"]
+    assert db.records.count_documents({"at": {"$gte": "2"}}) == 1
+
+
 def test_find_one_projection_sort_skip_limit(things):
     assert things.find_one({"_id": "t1"}, {"kind": 1, "nested": 1}) == {"_id": "t1", "kind": "a"}
     assert things.find_one({"_id": "t1"}, {"kind": 1, "_id": 0}) == {"kind": "a"}
