@@ -1509,6 +1509,7 @@ _MESSAGES = {
     "setting.check_plan_due_days": ("年度检查计划须在年初几天内制订", "Year's check plan due within (days)"),
     "setting.borrow_due_days": ("借阅归还期限（天）", "Borrowing due back (days)"),
     "setting.view_due_days": ("查阅归还期限（天）", "Viewing due back (days)"),
+    "setting.vacant_inspection_interval_days": ("空置房巡查间隔（天）", "Vacant units inspected every (days)"),
     "setting.manager_visits_per_year": ("经理每年走访业主（次）", "Manager's owner visits a year"),
     "setting.surveys_per_year": ("每年满意度调查（次）", "Satisfaction surveys a year"),
     "setting.fire_drills_per_year": ("每年消防演练（次）", "Fire drills a year"),

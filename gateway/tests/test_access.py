@@ -245,6 +245,30 @@ def test_the_owners_still_to_contact_are_read_by_who_reads_the_contacts(app, cli
         assert rpc.calls == []
 
 
+@pytest.mark.parametrize("role, status", [("steward", 200), ("manager", 200), ("agent", 200),
+                                          ("technician", 403), ("archivist", 403), ("security", 403)])
+def test_the_vacant_units_due_an_inspection_are_read_by_who_records_the_inspections(app, client, rpc, contract,
+                                                                                   role, status):
+    """The steward's list of the vacant units due an inspection (空置房定期巡察): those who record and
+    list the inspections (the front desk's roles, the managers), and no one else."""
+    due = {"interval_days": 30, "as_of": "2026-11-23", "total": 1, "next_cursor": None,
+           "items": [{"household_id": "hh_1", "building": "3", "unit": "1", "room": "1201",
+                      "vacant_since": "2026-09-01", "last_inspected_on": None, "due_on": "2026-10-01",
+                      "days_overdue": 53}]}
+    rpc.answer("archive", "vacant_inspections_due", due)
+    token = _token(app, f"{role}-vacant-due", [role], ["A"])
+    response = client.get("/api/v1/estates/A/vacant-inspections/due?limit=20",
+                          headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == status
+    if status == 200:
+        assert response.get_json() == due
+        call = rpc.only_call("archive", "vacant_inspections_due")
+        assert call.payload == {"estate_id": "A", "limit": 20}
+    else:
+        contract.problem(response, 403, "forbidden")
+        assert rpc.calls == []
+
+
 def test_operator_admin_reaches_every_estate_with_scope_star(client, rpc, admin_token):
     for estate in ("A", "B", "any-estate"):
         response = client.get(f"/api/v1/estates/{estate}/households/hh_9",

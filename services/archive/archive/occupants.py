@@ -18,6 +18,8 @@ never in an event (``household_updated`` carries the status, not the people).
 
 Plain functions: no broker, no store.
 """
+from datetime import date, timedelta
+
 from estate_common import calendar, clock, ids, plausible, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.wording import counted
@@ -293,3 +295,47 @@ def inspection_event_data(inspection):
             "inspected_on": inspection["inspected_on"], "inspector": inspection["inspector"],
             "problems": [{"number": p["number"], "description": p["description"], "location": p["location"]}
                          for p in inspection["problems"]]}
+
+
+# -- vacant units due an inspection (空置房定期巡察) ---------------------------------------------
+# The steward inspects the vacant units regularly (DOMAIN.md: vacant-unit inspection; seeds 001:
+# 对空置房定期巡察; 003: 进行空置房的管理): a unit is due one ``vacant_inspection_interval_days``
+# (rules.py, chosen) after its last inspection, or, never inspected in this vacancy, after the day
+# its vacancy is counted from. Nothing said which units were due (a domain-gap audit).
+
+def vacant_since(household, tz):
+    """The local day a vacant unit's vacancy is counted from: the day of the last step of its
+    status history (the move-out, the renovation's end that made it vacant; a unit an edit made
+    vacant after a later step is counted from that step: due sooner, never missed), or the day it
+    was registered here when later or it has none: nothing was inspected here before that."""
+    registered = calendar.local_date(clock.parse_iso(household["created_at"]), tz).isoformat()
+    history = household.get("status_history") or []
+    return max(registered, history[-1]["date"]) if history else registered
+
+
+def inspection_due_on(since, last_inspected_on, interval):
+    """The day a vacant unit counted from ``since`` falls due: ``interval`` days after the later of
+    ``since`` and its last inspection (an inspection of an earlier vacancy counts for nothing)."""
+    base = max(since, last_inspected_on) if last_inspected_on else since
+    return (date.fromisoformat(base) + timedelta(days=interval)).isoformat()
+
+
+def inspections_due(households, last_inspected, interval, today, tz):
+    """Of the vacant ``households`` (archive's documents, their status history and registration),
+    those due an inspection on the local day ``today`` (ISO), the longest overdue first (then by
+    id: the list's cursor): ``{household_id, building, unit, room, vacant_since,
+    last_inspected_on (of this vacancy, or null), due_on, days_overdue}``, due on the day it falls
+    due (0 days overdue). ``last_inspected``: ``{household id: its last inspection's day}``."""
+    day = date.fromisoformat(today)
+    due = []
+    for household in households:
+        since = vacant_since(household, tz)
+        last = last_inspected.get(household["_id"])
+        last = last if last and last >= since else None
+        due_on = inspection_due_on(since, last, interval)
+        if due_on <= today:
+            due.append({"household_id": household["_id"],
+                        **{part: household.get(part) for part in ("building", "unit", "room")},
+                        "vacant_since": since, "last_inspected_on": last, "due_on": due_on,
+                        "days_overdue": (day - date.fromisoformat(due_on)).days})
+    return sorted(due, key=lambda item: (item["due_on"], item["household_id"]))

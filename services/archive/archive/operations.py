@@ -11,7 +11,7 @@ from functools import partial
 from estate_common import calendar, clock, contracts, custom_fields, ids, jobs, logs, personal_data
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.kpis import before_the_estate, per_estate_month
-from estate_common.store import public
+from estate_common.store import page_computed, public
 from estate_common.writes import Change
 
 from . import (borrowing, chain, checks, domain, events, handovers, import_files, imports, occupants,
@@ -354,6 +354,30 @@ def record_vacant_inspection(db, outbox, caller, estate_id, household_id, data):
 
 def list_vacant_inspections(db, estate_id, filters, limit, cursor):
     return store.page(db, "vacant_inspections", estate_id, filters, limit, cursor)
+
+
+def vacant_inspections_due(db, estate_id, limit, cursor):
+    """The estate's vacant units due an inspection on its local day, the longest overdue first
+    (``occupants.inspections_due``: ``vacant_inspection_interval_days`` after the last inspection,
+    or after the unit became vacant or was registered), paged with the lists' cursors, ``total`` on
+    each page. Three reads, whatever the estate's size: its vacant units, the units inspected within
+    the interval (not due, whenever their vacancy began), and the last inspection of the others
+    vacant since before it (those alone may be due), in one read of theirs."""
+    rules = store.rules_for(db, estate_id)
+    tz, interval = rules["timezone"], rules["vacant_inspection_interval_days"]
+    today = calendar.local_date(clock.now(), tz)
+    cutoff = (today - timedelta(days=interval)).isoformat()  # inspected or vacant after it: not due
+    vacant = store.vacant_households(db, estate_id)
+    since = {household["_id"]: occupants.vacant_since(household, tz) for household in vacant}
+    inspected = store.inspected_after(db, estate_id, cutoff)
+    maybe = [household for household in vacant
+             if since[household["_id"]] <= cutoff and household["_id"] not in inspected]
+    last = store.last_inspected(db, estate_id, {household["_id"]: since[household["_id"]] for household in maybe},
+                                cutoff)
+    due = occupants.inspections_due(maybe, last, interval, today.isoformat(), tz)
+    # the cursor's time: the start of the due day, as the lists' cursors write a moment
+    page = page_computed(due, lambda item: (f"{item['due_on']}T00:00:00.000Z", item["household_id"]), limit, cursor)
+    return {"interval_days": interval, "as_of": today.isoformat(), "total": len(due), **page}
 
 
 # -- takeover and handover (接管验收 / 交房, handovers.py) ------------------------------------

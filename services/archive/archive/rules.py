@@ -22,12 +22,20 @@ DEFAULTS = {
     # (estate_common.plausible: two weeks, the longest public holiday and some room; one of 1900 was taken). 0: the
     # same day only.
     "recorded_within_days": plausible.RECORDED_WITHIN_DAYS,
+    # 空置房定期巡察: the steward inspects the vacant units regularly (DOMAIN.md: the steward's
+    # vacant-unit inspection; seeds 001: 对空置房定期巡察, 003: 进行空置房的管理). DOMAIN.md and the
+    # seeds give no number: chosen, 30, a monthly round (每月巡查, the common practice of property
+    # companies, as the steward's monthly owner contact): a vacant unit is due an inspection this
+    # many days after its last one, or after it became vacant or was registered
+    # (occupants.inspections_due, GET …/vacant-inspections/due). 1-365: an estate may inspect
+    # weekly (7) or each quarter (90); a year without one is the most.
+    "vacant_inspection_interval_days": 30,
 }
 
 # The highest value an estate may set (``estate_common.settings``): a borrowing due beyond the
 # calendar's end made every approval a 500.
 MAXIMA = {"min_checks_per_year": 365, "check_plan_due_days": 365, "borrow_due_days": 365, "view_due_days": 30,
-          "recorded_within_days": plausible.RECORDED_WITHIN_DAYS_MAX}
+          "recorded_within_days": plausible.RECORDED_WITHIN_DAYS_MAX, "vacant_inspection_interval_days": 365}
 # The lowest: "at least twice a year" (DOMAIN.md; 每年检查次数不少于两次): an estate may check more
 # often, not less (one set 1 and was counted complete on one check: a probe).
 MINIMA = {"min_checks_per_year": 2, "recorded_within_days": 0}

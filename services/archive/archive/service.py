@@ -104,6 +104,12 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
         return operations.list_vacant_inspections(self.db, payload["estate_id"], payload.get("filters", {}),
                                                   payload.get("limit"), payload.get("cursor"))
 
+    @rpc_method
+    def vacant_inspections_due(self, payload):
+        """The vacant units due an inspection (``operations.vacant_inspections_due``)."""
+        return operations.vacant_inspections_due(self.db, payload["estate_id"], payload.get("limit"),
+                                                 payload.get("cursor"))
+
     # -- takeover and handover (接管验收 / 交房, handovers.py) ---------------------------
     @rpc_method
     def record_handover(self, payload):

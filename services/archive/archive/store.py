@@ -51,7 +51,10 @@ INDEXES = {
     "closed_reports": [([("estate_id", 1), ("period", 1)], {})],
     "handovers": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("kind", 1), ("outcome", 1)], {}),
                   ([("estate_id", 1), ("_requested_as", 1)], {})],
-    "vacant_inspections": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("inspected_on", 1)], {})],
+    # a household's inspections, and the last of those not inspected lately (last_inspected); the
+    # estate's inspected lately (inspected_after): the vacant units due one (operations.vacant_inspections_due)
+    "vacant_inspections": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("inspected_on", 1)], {}),
+                           ([("estate_id", 1), ("inspected_on", 1)], {})],
     # the batches of an estate's copies sent again (restatements.py): each carries its event out
     "restatements": [([("estate_id", 1)], {})],
     # an application's household step the status table refused, told to the desk once
@@ -201,6 +204,44 @@ def household_query(db, estate_id, filters):
         if isinstance(plain.get(part), str):  # as ``domain.new_household`` keeps it, or kept it before,
             plain[part] = {"$in": address_spellings(plain[part], part)}  # in any common form of it
     return {"estate_id": estate_id, **plain, **query}
+
+
+# -- vacant units due an inspection (occupants.inspections_due) -----------------------------
+
+def vacant_households(db, estate_id):
+    """The estate's vacant households, with what says since when they are vacant (their status
+    history, their registration) and their flat: through ``(estate_id, status)``, not the estate."""
+    return list(db.households.find({"estate_id": estate_id, "status": "vacant"},
+                                   {"building": 1, "unit": 1, "room": 1, "created_at": 1, "status_history": 1}))
+
+
+def inspected_after(db, estate_id, day):
+    """The ids of the households with a vacant-unit inspection after the local ``day``: one range
+    of ``(estate_id, inspected_on)``, the inspections of the interval (about one a vacant unit)."""
+    found = db.vacant_inspections.find({"estate_id": estate_id, "inspected_on": {"$gt": day}}, {"household_id": 1})
+    return {inspection["household_id"] for inspection in found}
+
+
+# the households whose last inspection one read asks for (a $in the embedded store looks up value
+# by value up to its IN_BUCKETS, 1,024): more are asked in reads of this many
+LAST_INSPECTED_READ = 1000
+
+
+def last_inspected(db, estate_id, since, until):
+    """``{household id: its last vacant-unit inspection's day}`` from its local day in ``since``
+    (``{household id: day}``: its vacancy's first) to ``until``, inclusive, for those that had
+    one: a read of theirs through ``(estate_id, household_id, inspected_on)`` (a bucket a
+    household, each walked from the earliest of the read's days), not a read a household."""
+    found = {}
+    ids = sorted(since)
+    for start in range(0, len(ids), LAST_INSPECTED_READ):
+        chunk = ids[start:start + LAST_INSPECTED_READ]
+        query = {"estate_id": estate_id, "household_id": {"$in": chunk},
+                 "inspected_on": {"$gte": min(since[household_id] for household_id in chunk), "$lte": until}}
+        for inspection in db.vacant_inspections.find(query, {"household_id": 1, "inspected_on": 1}):
+            household_id = inspection["household_id"]
+            found[household_id] = max(found.get(household_id, ""), inspection["inspected_on"])
+    return found
 
 
 def custom_definitions(db, estate_id, resource):

@@ -363,3 +363,99 @@ def test_a_household_s_dates_stay_in_order_whatever_adds_them(archive, household
         step(archive, household, "move_out", "2026-11-24")
     assert refused.value.errors[0]["field"] == "data.date"
     assert step(archive, household, "move_out", "2026-11-26")["status"] == "vacant"
+
+
+# -- vacant units due an inspection (空置房定期巡察) ------------------------------------------
+
+def _at(moment):
+    clock.freeze(clock.parse_iso(moment))
+
+
+def _inspect(archive, household, day, key):
+    _at(f"{day}T02:00:00Z")  # recorded the day it was made
+    as_caller(archive, staff("zhou", ["steward"], [household["estate_id"]]), idempotency_key=key)
+    return archive.record_vacant_inspection(ref(household, data={"inspected_on": day, "problems": []}))
+
+
+def _due(archive, estate_id, **more):
+    return archive.vacant_inspections_due({"estate_id": estate_id, **more})
+
+
+@pytest.fixture
+def vacant_estate(archive):
+    """Registered on 1 September: 101 never inspected, 102 inspected on 1 October, 103 on 20
+    November, 104 moved into and out of on 15 October, 105 occupied; another estate's vacant unit."""
+    _at("2026-09-01T02:00:00Z")
+    estate = archive.create_estate({"data": ESTATE})
+    flats = {room: archive.create_household({"estate_id": estate["id"], "data": {**HOUSEHOLD, "room": room}})
+             for room in ("101", "102", "103", "104", "105")}
+    other = archive.create_estate({"data": {**ESTATE, "code": "HZ-04"}})
+    archive.create_household({"estate_id": other["id"], "data": HOUSEHOLD})
+    _at("2026-09-05T02:00:00Z")
+    step(archive, flats["104"], "move_in", "2026-09-05")
+    step(archive, flats["105"], "move_in", "2026-09-05")
+    _inspect(archive, flats["102"], "2026-10-01", "v-102")
+    _at("2026-10-15T02:00:00Z")
+    step(archive, flats["104"], "move_out", "2026-10-15")
+    _inspect(archive, flats["103"], "2026-11-20", "v-103")
+    _at("2026-11-23T02:00:00Z")
+    return estate, flats
+
+
+def test_the_vacant_units_due_an_inspection_are_listed_the_longest_overdue_first(archive, vacant_estate):
+    """Every 30 days by default (vacant_inspection_interval_days, chosen): a unit is due 30 days
+    after its last inspection, or after it became vacant (its move-out) or was registered; each
+    with its flat, when it fell due and how many days ago, in pages with the lists' cursors and
+    the total on each. The occupied unit, the one inspected three days ago and the other estate's
+    are not listed."""
+    estate, flats = vacant_estate
+    listed = _due(archive, estate["id"])
+    assert (listed["interval_days"], listed["as_of"], listed["total"], listed["next_cursor"]) == (
+        30, "2026-11-23", 3, None)
+    assert listed["items"] == [
+        {"household_id": flats["101"]["id"], "building": "3", "unit": "1", "room": "101", "vacant_since": "2026-09-01",
+         "last_inspected_on": None, "due_on": "2026-10-01", "days_overdue": 53},
+        {"household_id": flats["102"]["id"], "building": "3", "unit": "1", "room": "102", "vacant_since": "2026-09-01",
+         "last_inspected_on": "2026-10-01", "due_on": "2026-10-31", "days_overdue": 23},
+        {"household_id": flats["104"]["id"], "building": "3", "unit": "1", "room": "104", "vacant_since": "2026-10-15",
+         "last_inspected_on": None, "due_on": "2026-11-14", "days_overdue": 9}]
+    first = _due(archive, estate["id"], limit=2)
+    assert [i["room"] for i in first["items"]] == ["101", "102"] and first["total"] == 3
+    rest = _due(archive, estate["id"], limit=2, cursor=first["next_cursor"])
+    assert ([i["room"] for i in rest["items"]], rest["next_cursor"], rest["total"]) == (["104"], None, 3)
+    # an inspection takes its unit off
+    _inspect(archive, flats["101"], "2026-11-23", "v-101")
+    assert [i["room"] for i in _due(archive, estate["id"])["items"]] == ["102", "104"]
+
+
+def test_an_estate_inspecting_less_often_sets_its_interval(archive, vacant_estate):
+    estate, flats = vacant_estate
+    as_caller(archive, staff("wang", ["manager"], [estate["id"]]))
+    archive.update_settings({"estate_id": estate["id"], "data": {"vacant_inspection_interval_days": 60}})
+    listed = _due(archive, estate["id"])
+    assert (listed["interval_days"], [(i["room"], i["due_on"], i["days_overdue"]) for i in listed["items"]]) == (
+        60, [("101", "2026-10-31", 23)])
+    for wrong in (0, 366):
+        with pytest.raises(InvalidInput):
+            archive.update_settings({"estate_id": estate["id"], "data": {"vacant_inspection_interval_days": wrong}})
+
+
+def test_the_due_list_is_read_through_indexes_not_a_read_per_household(archive, vacant_estate, monkeypatch):
+    """At 10,000 flats: the estate's vacant units through ``(estate_id, status)``, the inspections
+    within the interval through ``(estate_id, inspected_on)``, and the last inspection of those
+    not inspected within it in one read of theirs through ``(estate_id, household_id,
+    inspected_on)``: three reads, whatever the number of units."""
+    estate, flats = vacant_estate
+    sent = {"households": [], "vacant_inspections": []}
+    for name, queries in sent.items():
+        collection = archive.db[name]
+        monkeypatch.setattr(collection, "find", lambda query, *args, _find=collection.find, _sent=queries, **kwargs: (
+            _sent.append(query), _find(query, *args, **kwargs))[1])
+    assert _due(archive, estate["id"])["total"] == 3
+    assert sent["households"] == [{"estate_id": estate["id"], "status": "vacant"}]
+    recent, earlier = sent["vacant_inspections"]
+    assert recent == {"estate_id": estate["id"], "inspected_on": {"$gt": "2026-10-24"}}
+    assert sorted(earlier["household_id"]["$in"]) == sorted(flats[room]["id"] for room in ("101", "102", "104"))
+    assert earlier["inspected_on"] == {"$gte": "2026-09-01", "$lte": "2026-10-24"}
+    assert {tuple(key for key, _ in index) for index, _ in store.INDEXES["vacant_inspections"]} >= {
+        ("estate_id", "inspected_on"), ("estate_id", "household_id", "inspected_on")}

@@ -187,3 +187,49 @@ def test_an_owner_corrected_before_the_rule_is_still_corrected_as_the_one_curren
     stored["owner"] = {"name": "李大四", "phone": "13900000001"}  # corrected alone, long ago
     people = occupants.owner_corrected(stored, {"name": "李小四", "phone": "13900000002"})
     assert [(p["name"], p["phone"]) for p in people if p["relation"] == "owner"] == [("李小四", "13900000002")]
+
+
+# -- vacant units due an inspection (空置房定期巡察) ------------------------------------------
+
+TODAY = "2026-11-23"  # NOW in Shanghai
+
+
+def vacant(household_id, registered, *steps):
+    """A vacant household registered at ``registered`` (UTC), with the status steps ``(step, day)``."""
+    return household(_id=household_id, created_at=registered,
+                     status_history=[{"step": step, "date": day} for step, day in steps])
+
+
+def test_a_vacant_unit_is_counted_from_its_last_status_change_or_its_registration():
+    """The day its vacancy is counted from: the last step of its status history (a move-out), or
+    the day it was registered here (the estate's day: 18:00 UTC on the 31st is the 1st in
+    Shanghai), whichever is later: nothing was inspected here before the unit was registered."""
+    assert occupants.vacant_since(vacant("hh_1", "2026-08-31T18:00:00.000Z"), TZ) == "2026-09-01"
+    assert occupants.vacant_since(vacant("hh_2", "2026-09-01T02:00:00.000Z", ("move_in", "2026-09-05"),
+                                         ("move_out", "2026-10-15")), TZ) == "2026-10-15"
+    # a move-out of before the takeover, recorded after it: counted from the registration
+    assert occupants.vacant_since(vacant("hh_3", "2026-09-01T02:00:00.000Z", ("move_out", "2026-06-01")),
+                                  TZ) == "2026-09-01"
+
+
+def test_a_vacant_unit_falls_due_its_interval_after_its_last_inspection_or_its_vacancy():
+    """Due ``interval`` days after the later of its last inspection and the day its vacancy is
+    counted from, due on that day (0 days ago) and listed from then, the longest overdue first."""
+    units = [vacant("hh_never", "2026-09-01T02:00:00.000Z"),
+             vacant("hh_inspected", "2026-09-01T02:00:00.000Z"),
+             vacant("hh_recent", "2026-09-01T02:00:00.000Z"),
+             vacant("hh_moved_out", "2026-09-01T02:00:00.000Z", ("move_out", "2026-10-24")),
+             vacant("hh_not_yet", "2026-09-01T02:00:00.000Z", ("move_out", "2026-10-25")),
+             vacant("hh_old_inspection", "2026-09-01T02:00:00.000Z", ("move_out", "2026-10-01"))]
+    last = {"hh_inspected": "2026-10-01", "hh_recent": "2026-11-20", "hh_old_inspection": "2026-09-15"}
+    due = occupants.inspections_due(units, last, 30, TODAY, TZ)
+    assert [(d["household_id"], d["vacant_since"], d["last_inspected_on"], d["due_on"], d["days_overdue"])
+            for d in due] == [
+        ("hh_never", "2026-09-01", None, "2026-10-01", 53),
+        ("hh_inspected", "2026-09-01", "2026-10-01", "2026-10-31", 23),
+        # inspected in an earlier vacancy: counted from the move-out, and that inspection is not this one's
+        ("hh_old_inspection", "2026-10-01", None, "2026-10-31", 23),
+        ("hh_moved_out", "2026-10-24", None, "2026-11-23", 0),
+    ]
+    assert due[0]["building"] == "3" and due[0]["room"] == "1201"
+    assert [d["household_id"] for d in occupants.inspections_due(units, last, 60, TODAY, TZ)] == ["hh_never"]
