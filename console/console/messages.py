@@ -822,6 +822,7 @@ _MESSAGES = {
     "todo.tools_overdue": ("过了归还时间仍未归还的便民工具：{count} 件", "Tools not returned by their due time: {count}"),
     # the steward's: the owners short of the month's contacts (DOMAIN.md: each owner once a month)
     "todo.owners_not_contacted": ("本月尚未联系的业主：{count} 户", "Owners not contacted this month: {count}"),
+    "todo.vacant_inspections_due": ("到期未巡检的空置房：{count} 套", "Vacant units due an inspection: {count}"),
     "todo.complaints_overdue": ("过了答复期限仍未答复的投诉：{count} 件",
                                 "Complaints past their reply deadline, not answered: {count}"),
     "todo.major_incidents_open": ("未结案的重大突发事件：{count} 起", "Major incidents not closed: {count}"),
@@ -2132,6 +2133,17 @@ _MESSAGES = {
     "due.never": ("从未联系", "Never"),
     "due.record": ("记录联系", "Record a contact"),
     "due.none": ("没有联系不足的业主。", "No owner is short of contacts."),
+    # the vacant units due an inspection (GET …/vacant-inspections/due: vacant_inspection_interval_days)
+    "vacant_due.title": ("待巡检的空置房", "Vacant units due an inspection"),
+    "vacant_due.total": ("超过 {interval} 天未巡检的空置房 {count} 套（截至 {as_of}）",
+                         "{count} vacant unit(s) not inspected within {interval} days (as of {as_of})"),
+    "vacant_due.since": ("空置起算日", "Vacant since"),
+    "vacant_due.last": ("上次巡检", "Last inspected"),
+    "vacant_due.never": ("本次空置期内未巡检", "Not in this vacancy"),
+    "vacant_due.due_on": ("应巡检日期", "Due on"),
+    "vacant_due.overdue": ("已逾期（天）", "Overdue (days)"),
+    "vacant_due.record": ("记录巡检", "Record an inspection"),
+    "vacant_due.none": ("没有到期未巡检的空置房。", "No vacant unit is due an inspection."),
     # -- irreversible steps asked to be confirmed (a box that says what will happen) ----------------
     "confirm.title": ("请确认", "Please confirm"),
     "error.setting_more_than": ("不能大于「{name}」（{value}）", "must not be more than “{name}” ({value})"),

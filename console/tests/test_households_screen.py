@@ -332,6 +332,79 @@ def test_the_steward_s_start_page_counts_the_owners_not_contacted_this_month(cli
     assert not [c for c in fake.calls[calls:] if c["path"].endswith("/owner-contacts/due")]
 
 
+VACANT_DUE = {"interval_days": 30, "as_of": "2026-11-23", "total": 2, "next_cursor": None, "items": [
+    {"household_id": "hh_1", "building": "5", "unit": "1", "room": "1801", "vacant_since": "2026-09-01",
+     "last_inspected_on": None, "due_on": "2026-10-01", "days_overdue": 53},
+    {"household_id": "hh_2", "building": "5", "unit": "1", "room": "1802", "vacant_since": "2026-09-01",
+     "last_inspected_on": "2026-10-01", "due_on": "2026-10-31", "days_overdue": 23}]}
+
+
+def test_the_steward_lists_the_vacant_units_due_an_inspection_and_records_one_from_a_row(
+        client, fake, documented_routes):
+    """The steward inspects the vacant units regularly (空置房定期巡察), and nothing said which were
+    due (a domain-gap audit): the list of those not inspected within the estate's interval, the
+    longest overdue first, each row leading to its household's inspection form, which records it
+    and comes back to the list."""
+    sign_in(client, fake, roles=("steward",))
+    fake.on("GET", rf"{BASE}/vacant-inspections/due", VACANT_DUE)
+    en = client.get("/desk/vacant-inspections/due", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "2 vacant unit(s) not inspected within 30 days (as of 2026-11-23)" in en
+    assert "5-1-1801" in en and "2026-10-01" in en and "53" in en and "Not in this vacancy" in en
+    assert 'href="/households/hh_1?back=vacant-due#vacant-form"' in en and "Record an inspection" in en
+    zh = client.get("/desk/vacant-inspections/due", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "超过 30 天未巡检的空置房 2 套（截至 2026-11-23）" in zh and "记录巡检" in zh and "本次空置期内未巡检" in zh
+    assert [c["params"] for c in fake.calls if c["path"].endswith("/vacant-inspections/due")][0] == {"limit": 50}
+    # the row's form is the household page's own, which says where to come back to
+    _household(fake)
+    fake.on("GET", HH, dict(HOUSEHOLD, status="vacant"))
+    page = client.get("/households/hh_1?back=vacant-due").get_data(as_text=True)
+    form = page.split('id="vacant-form"')[1].split("</form>")[0]
+    assert '<input type="hidden" name="back" value="vacant-due">' in form
+    assert 'name="back"' not in client.get("/households/hh_1?back=elsewhere").get_data(as_text=True)
+    fake.on("POST", rf"{HH}/vacant-inspections", (201, VACANT))
+    answer = client.post("/households/hh_1/vacant-inspections", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-vi", "inspected_on": "2026-11-23",
+        "problem_description": [""], "problem_location": [""], "note": "", "back": "vacant-due"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/desk/vacant-inspections/due")
+    [sent] = _posts(fake, "/vacant-inspections")
+    assert sent["json"] == {"inspected_on": "2026-11-23", "problems": []}
+    # without it, back to the household as before
+    answer = client.post("/households/hh_1/vacant-inspections", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-vi2", "inspected_on": "2026-11-23",
+        "problem_description": [""], "problem_location": [""], "note": ""})
+    assert answer.headers["Location"].endswith("/households/hh_1")
+    _only_documented(fake, documented_routes)
+
+
+def test_a_refused_inspection_from_the_list_keeps_the_way_back(client, fake):
+    sign_in(client, fake, roles=("steward",))
+    _household(fake)
+    fake.on("GET", HH, dict(HOUSEHOLD, status="vacant"))
+    fake.on("POST", rf"{HH}/vacant-inspections", problem(
+        422, "Unprocessable", "a vacant-unit inspection is recorded within 14 days of it", "business_rule",
+        errors=[{"field": "data.inspected_on", "message": "is more than 14 days ago"}]))
+    answer = client.post("/households/hh_1/vacant-inspections", data={
+        "csrf_token": csrf_of(client), "inspected_on": "2026-01-01", "problem_description": [""],
+        "problem_location": [""], "note": "", "back": "vacant-due"})
+    assert answer.status_code == 422
+    form = answer.get_data(as_text=True).split('id="vacant-form"')[1].split("</form>")[0]
+    assert '<input type="hidden" name="back" value="vacant-due">' in form
+
+
+def test_the_steward_s_start_page_counts_the_vacant_units_due_an_inspection(client, fake, documented_routes):
+    sign_in(client, fake, roles=("steward",))
+    fake.on("GET", rf"{BASE}/service-requests", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"{BASE}/owner-contacts/due", dict(DUE, total=0, items=[]))
+    fake.on("GET", rf"{BASE}/vacant-inspections/due", dict(VACANT_DUE, total=130, next_cursor="x"))
+    for language, line in (("zh", "到期未巡检的空置房：130 套"), ("en", "Vacant units due an inspection: 130")):
+        home = client.get("/", headers={"Accept-Language": language}).get_data(as_text=True)
+        todo = home.split("data-todo>")[1].split("</section>")[0]
+        assert f'<a href="/desk/vacant-inspections/due">{line}</a>' in todo  # the API's total
+    _only_documented(fake, documented_routes)
+    fake.on("GET", rf"{BASE}/vacant-inspections/due", dict(VACANT_DUE, total=0, items=[]))
+    assert "data-todo" not in client.get("/").get_data(as_text=True)
+
+
 def test_the_managers_visit_is_offered_to_the_roles_that_may_log_it_and_listed_for_all(client, fake):
     """A steward or an agent was offered 经理走访 (manager_visit) on the form and refused with a 403
     once everything was typed: the service takes it from a manager or the operator admin alone

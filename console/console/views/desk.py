@@ -432,3 +432,19 @@ def record_due_contact():
         return redirect(back)
     return common.post_and_back("owner-contacts", body, back, "reg.created",
                                 idempotency_key=form.get("idempotency_key") or None, typed=typed)
+
+
+# -- the vacant units due an inspection (空置房定期巡察) ----------------------------------------
+# The steward inspects the vacant units regularly (DOMAIN.md; seeds: 对空置房定期巡察): archive lists
+# those not inspected within the estate's vacant_inspection_interval_days (GET …/vacant-inspections/
+# due), the longest overdue first; each row leads to its household's inspection form, which comes
+# back here once it is recorded (``households.BACK_TO``). Inspections were recorded and nothing said
+# which units were due one (a domain-gap audit).
+@bp.get("/vacant-inspections/due")
+@estate_needed
+def vacant_inspections_due():
+    page = g.api.get(g.api.estate(g.user.estate_id, "vacant-inspections/due"), limit=common.PAGE_SIZE,
+                     cursor=request.args.get("cursor"))
+    return render_template("desk/vacant_inspections_due.html", page=page, items=page.get("items", []),
+                           next_cursor=page.get("next_cursor"), filters={},
+                           may_record=permissions.may("POST", "households/{household_id}/vacant-inspections"))

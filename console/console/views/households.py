@@ -32,6 +32,17 @@ CONTACTS_SHOWN = 5
 INSPECTION_REPAIRS = 200
 
 
+# where a form of the page goes back to once it is sent, when it was opened from a list: the vacant
+# units due an inspection (a row's 记录巡检 opens the household's own inspection form)
+BACK_TO = {"vacant-due": "desk.vacant_inspections_due"}
+
+
+def _back(failed):
+    """The list the page was opened from (``?back=``, or the refused form's), one of ``BACK_TO``."""
+    back = (request.form if failed else request.args).get("back", "")
+    return back if back in BACK_TO else ""
+
+
 def _path(household_id, rest=""):
     return g.api.estate(g.user.estate_id, f"households/{household_id}" + (f"/{rest}" if rest else ""))
 
@@ -71,7 +82,8 @@ def detail(household_id, problem=None, failed=""):
         custom_definitions=common.custom_fields("household"),
         custom_values_form=request.form if failed == "edit" else common.custom_form(household),
         field_errors=problem.field_errors if isinstance(problem, ApiProblem) else {},
-        problem=problem or common.take_problem(), label_of=common.household_label(household))
+        problem=problem or common.take_problem(), label_of=common.household_label(household),
+        back=_back(failed))
 
 
 def _repairs_of_problems(household_id, inspections):
@@ -87,8 +99,9 @@ def _repairs_of_problems(household_id, inspections):
             for found in (page or {}).get("items", []) if found.get("vacant_inspection")}
 
 
-def _send(household_id, name, call, done_key):
-    """Run the form ``name``'s call; a refusal re-renders the page with its errors at that form."""
+def _send(household_id, name, call, done_key, back=""):
+    """Run the form ``name``'s call; a refusal re-renders the page with its errors at that form.
+    Done, back to the household, or to the list ``back`` names (``BACK_TO``)."""
     try:
         call()
     except ApiProblem as problem:
@@ -96,7 +109,8 @@ def _send(household_id, name, call, done_key):
             raise
         return detail(household_id, problem, name), problem.status
     common.done(done_key)
-    return redirect(url_for("households.detail", household_id=household_id))
+    return redirect(url_for(BACK_TO[back]) if back in BACK_TO else url_for("households.detail",
+                                                                            household_id=household_id))
 
 
 def _bad(household_id, name, field, message_key):
@@ -254,4 +268,5 @@ def record_vacant_inspection(household_id):
     if form.get("note", "").strip():
         body["note"] = form["note"].strip()
     return _send(household_id, "vacant", lambda: g.api.post(_path(household_id, "vacant-inspections"), body,
-                                                            idempotency_key=_key(form)), "household.vacant_recorded")
+                                                            idempotency_key=_key(form)), "household.vacant_recorded",
+                 back=form.get("back", ""))

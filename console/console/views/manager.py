@@ -228,8 +228,12 @@ DESK_TODO_LISTS = (
 # What waits for the steward (物管员), who contacts each owner once a month (DOMAIN.md; the estate's
 # owner_contacts_per_month): the owners short of this month's contacts, counted in full by the API
 # (its ``total``). Nothing told him whom he had still to contact (a probe of the steward's work).
+# And the vacant units he inspects regularly (空置房定期巡察): those not inspected within the estate's
+# vacant_inspection_interval_days, counted in full by the API too. Nothing said which were due (a
+# domain-gap audit).
 STEWARD_TODO_LISTS = (
     ("todo.owners_not_contacted", "owner-contacts/due", {}, "", "desk.owner_contacts_due", {}),
+    ("todo.vacant_inspections_due", "vacant-inspections/due", {}, "", "desk.vacant_inspections_due", {}),
 )
 # What waits for engineering (technicians, and the managers, who may decide too): the renovation
 # reviews pending (DOMAIN.md: no review, no renovation), which the technician's start page did not
