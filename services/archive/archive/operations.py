@@ -360,9 +360,9 @@ def vacant_inspections_due(db, estate_id, limit, cursor):
     """The estate's vacant units due an inspection on its local day, the longest overdue first
     (``occupants.inspections_due``: ``vacant_inspection_interval_days`` after the last inspection,
     or after the unit became vacant or was registered), paged with the lists' cursors, ``total`` on
-    each page. Three reads, whatever the estate's size: its vacant units, the units inspected within
-    the interval (not due, whenever their vacancy began), and the last inspection of the others
-    vacant since before it (those alone may be due), in one read of theirs."""
+    each page. Three reads, not one a household: its vacant units, the units inspected within the
+    interval (not due, whenever their vacancy began), and the last inspection of the others vacant
+    since before it (those alone may be due), one read of theirs (a read a thousand of them)."""
     rules = store.rules_for(db, estate_id)
     tz, interval = rules["timezone"], rules["vacant_inspection_interval_days"]
     today = calendar.local_date(clock.now(), tz)

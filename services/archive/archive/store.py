@@ -230,8 +230,9 @@ LAST_INSPECTED_READ = 1000
 def last_inspected(db, estate_id, since, until):
     """``{household id: its last vacant-unit inspection's day}`` from its local day in ``since``
     (``{household id: day}``: its vacancy's first) to ``until``, inclusive, for those that had
-    one: a read of theirs through ``(estate_id, household_id, inspected_on)`` (a bucket a
-    household, each walked from the earliest of the read's days), not a read a household."""
+    one: a read of theirs (of each ``LAST_INSPECTED_READ``) through ``(estate_id, household_id,
+    inspected_on)`` (a bucket a household, each walked from the earliest of the read's days), not
+    a read a household."""
     found = {}
     ids = sorted(since)
     for start in range(0, len(ids), LAST_INSPECTED_READ):
