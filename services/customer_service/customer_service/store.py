@@ -167,7 +167,11 @@ def tool_loan_query(filters, now):
     if overdue is None:
         return filters
     late = {"status": "out", "due_back_at": {"$ne": None, "$lt": now}}
-    return {**filters, **late} if overdue == "true" else {**filters, "$nor": [late]}
+    if overdue != "true":
+        return {**filters, "$nor": [late]}
+    if filters.get("status", "out") != "out":  # both met, not the asked status replaced: none is late
+        return {**filters, "$and": [late]}
+    return {**filters, **late}
 
 
 def application_query(filters, today):

@@ -276,6 +276,19 @@ def test_the_tools_not_back_by_their_due_time_are_listed_until_returned(desk):
     assert listing("list_tool_loans", desk, overdue="true", status="out") == [drill["id"]]
 
 
+def test_the_overdue_filter_narrows_the_status_asked_and_does_not_replace_it(desk):
+    """``overdue`` and ``status`` together are both met: no returned loan is overdue, so
+    ``status=returned&overdue=true`` lists none, not the loans still out (the overdue filter's
+    ``status: out`` took the place of the one asked)."""
+    ladder = create("lend_tool", desk, key="ladder-2", tool="ladder", borrower="1201", due_back_at="2026-11-23T10:00:00Z")
+    back = create("lend_tool", desk, key="pump-2", tool="pump", borrower="1203", due_back_at="2026-11-23T09:00:00Z")
+    act("return_tool", desk, back)
+    clock.freeze(clock.parse_iso("2026-12-01T00:00:00Z"))
+    assert listing("list_tool_loans", desk, overdue="true", status="returned") == []
+    assert listing("list_tool_loans", desk, overdue="false", status="returned") == [back["id"]]
+    assert listing("list_tool_loans", desk, overdue="true", status="out") == [ladder["id"]]
+
+
 # -- move-in and renovation applications ---------------------------------------------
 
 def reviewed(application, decision="approved"):
