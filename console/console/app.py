@@ -147,6 +147,7 @@ def _template_helpers():
         "area": i18n.area,
         "building_name": i18n.building,
         "flat": i18n.flat,
+        "flat_text": i18n.flat_text,
         "error_text": i18n.error_text,
         "error_id": field_errors.error_id,
         "errors_here": field_errors.errors_here,

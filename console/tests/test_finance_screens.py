@@ -834,8 +834,8 @@ def test_the_payments_taken_are_listed_by_status_and_household_each_to_its_recei
     page = client.get("/accounts/payments", headers={"Accept-Language": "en"}).get_data(as_text=True)
     rows = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0].split("</tr>")  # the table, not the filters
     assert all(text in rows[0] for text in ("RC-2026-000001", "2026-11-30", "1202", "¥270.00", "WeChat Pay",
-                                            "carol", "posted", 'href="/accounts/payments/pay_1"'))
-    assert all(text in rows[1] for text in ("RC-2026-000002", "2026-11-29", "1203", "¥50.50", "Cash", "reversed"))
+                                            "carol", "Posted", 'href="/accounts/payments/pay_1"'))
+    assert all(text in rows[1] for text in ("RC-2026-000002", "2026-11-29", "1203", "¥50.50", "Cash", "Reversed"))
     opened = client.get("/accounts/payments/pay_1")
     assert opened.status_code == 302 and opened.headers["Location"].endswith("/accounts/payments/pay_1/receipt")
 

@@ -2,6 +2,8 @@
 household's page and on the payment form, for the roles that read the account, and its printable
 statement of a range of months. The prepaid balance was shown only on the receipt that made it
 (a probe of month-end accounts)."""
+import re
+
 from console.views.common import this_month
 
 from .conftest import ESTATE, problem, sign_in
@@ -65,6 +67,7 @@ def test_the_statement_lists_the_ranges_bills_and_payments_printable_in_both_lan
     assert "对账单" in page and "5-1-1801" in page and "物业服务费" in page and "停车费" in page
     assert "RC-2026-000009" in page and "微信" in page and "¥505.02" in page and "¥420.04" in page
     assert "data-print" in page and "property_service" not in page
+    assert re.search(r"<title>[^<]*对账单 5-1-1801", page)  # the flat as plain text in the title
     [call] = [c for c in fake.calls if c["path"].endswith("/account")]
     assert call["params"] == {"from": "2025-12", "to": "2026-11"}
     english = client.get("/accounts/households/hh_1/statement", headers={"Accept-Language": "en"}).get_data(as_text=True)
