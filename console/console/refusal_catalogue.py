@@ -980,6 +980,10 @@ ZH = {
         '已开具发票',
     'a cashier settles only their own day':
         '收银员只能为本人办理日结',
+    "an accountant settles only a cashier's day left unsettled more than {0} days: a day within them is its cashier's to settle":
+        '会计只能为超过 {0} 天仍未日结的日子补结；期限内的日结由收银员本人办理',
+    "an accountant settles only a cashier's day left unsettled more than {0} day: a day within them is its cashier's to settle":
+        '会计只能为超过 {0} 天仍未日结的日子补结；期限内的日结由收银员本人办理',
     "nobody of this name has an entry in this estate's journals":
         '本小区的日记账中没有此人的记录',
     'has recorded nothing in this estate: check the name':
@@ -1243,10 +1247,10 @@ ZH = {
         '空置房巡检须在巡检后 {0} 天内登记',
     'an archive check plan is made for this year or the next at the furthest':
         '档案检查计划最远只能制订到明年',
-    'a day is settled within {0} days of it':
-        '日结须在当日后 {0} 天内完成',
-    'a day is settled within {0} day of it':
-        '日结须在当日后 {0} 天内完成',
+    'a day is settled within {0} days of it, or later only when it has journal entries left unsettled':
+        '日结须在当日后 {0} 天内完成；超过期限的补结只限有未日结流水的日子',
+    'a day is settled within {0} day of it, or later only when it has journal entries left unsettled':
+        '日结须在当日后 {0} 天内完成；超过期限的补结只限有未日结流水的日子',
     'is more than {0} days ahead':  # estate_common/plausible.py: a date to come, past its kind's horizon
         '超出 {0} 天的期限',
     'is more than {0} day ahead':  # estate_common/plausible.py: a date to come, past its kind's horizon

@@ -147,6 +147,30 @@ def test_a_refused_role_is_told_which_roles_may_do_it(app, client, contract):
     assert contract.problem(users, 403, "forbidden")["detail"] == "your role may not do this: it is for operator_admin"
 
 
+def test_finance_staff_read_the_days_left_unsettled_and_the_months_not_billed(app, client, rpc, contract):
+    """A cashier's day nobody settled and a month nobody billed were named only at the month's end, or
+    read as a month with nothing to bill (a domain-gap audit): finance's staff read both, with the
+    cashier's filter; the accountant may send a day's settlement (finance takes his of a late day only)."""
+    rpc.answer("finance", "list_unsettled_days", {"items": [], "next_cursor": None})
+    rpc.answer("finance", "list_unbilled_months", {"items": [], "next_cursor": None})
+    for role in ("accountant", "cashier", "manager"):
+        token = {"Authorization": f"Bearer {_token(app, f'{role}-todo', [role], ['A'])}"}
+        days = client.get("/api/v1/estates/A/journals/unsettled-days?cashier=wang&limit=5", headers=token)
+        assert days.status_code == 200 and days.get_json() == {"items": [], "next_cursor": None}
+        assert rpc.calls[-1].payload["filters"] == {"cashier": "wang"}
+        assert client.get("/api/v1/estates/A/unbilled-months", headers=token).status_code == 200
+    accountant = {"Authorization": f"Bearer {_token(app, 'accountant-a', ['accountant'], ['A'])}"}
+    rpc.answer("finance", "settle_day", lambda call: {"id": "stl_1"})
+    client.post("/api/v1/estates/A/journals/settlements", json=SAMPLE_BODIES["settle_day"], headers=accountant)
+    assert rpc.calls[-1].method == "settle_day"
+    for role in ("agent", "steward", "technician", "archivist"):
+        token = {"Authorization": f"Bearer {_token(app, f'{role}-todo', [role], ['A'])}"}
+        before = len(rpc.calls)
+        for path in ("journals/unsettled-days", "unbilled-months"):
+            contract.problem(client.get(f"/api/v1/estates/A/{path}", headers=token), 403, "forbidden")
+        assert len(rpc.calls) == before
+
+
 # An operator admin's scope is every estate (policy.estates_of), so routes for the operator
 # admin alone have no estate to refuse; every other estate route is tried by a manager of A.
 @pytest.mark.parametrize("route", [r for r in ROUTES if r.estate_scoped and r.roles - policy.ADMIN],

@@ -16,6 +16,8 @@ ROUTES = [
           policy.FEE_SETTERS, body=True, id_param="standard_id"),
     Route("POST", f"{ESTATE}/billing-runs", "finance", "start_billing_run", job_scopes.starters(job_scopes.BILLING_RUN),
           status=202, body=True, idempotent=True),
+    # the months a run should have billed and has not (billing runs are manual): read by finance's staff
+    Route("GET", f"{ESTATE}/unbilled-months", "finance", "list_unbilled_months", policy.FINANCE, paged=True),
     Route("GET", f"{ESTATE}/billing-runs/<run_id>", "finance", "get_billing_run",
           job_scopes.readers(job_scopes.BILLING_RUN), id_param="run_id"),
     Route("GET", f"{ESTATE}/bills", "finance", "list_bills", policy.COLLECTORS,
@@ -71,10 +73,13 @@ ROUTES = [
           filters=("period",)),
     Route("GET", f"{ESTATE}/journals", "finance", "list_journal_entries", policy.FINANCE,
           paged=True, filters=("journal", "day", "cashier", "kind")),
-    Route("POST", f"{ESTATE}/journals/settlements", "finance", "settle_day", policy.CASHIERS,
+    Route("POST", f"{ESTATE}/journals/settlements", "finance", "settle_day", policy.SETTLERS,
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/journals/settlements", "finance", "list_settlements", policy.FINANCE,
           paged=True, filters=("cashier", "date")),
+    # the past days with entries and no settlement (日清月结), read by those who read settlements
+    Route("GET", f"{ESTATE}/journals/unsettled-days", "finance", "list_unsettled_days", policy.FINANCE,
+          paged=True, filters=("cashier",)),
     Route("GET", f"{ESTATE}/reports/reconciliation", "finance", "reconciliation_report", policy.FINANCE,
           filters=("period",)),
     Route("GET", f"{ESTATE}/reports/disclosure", "finance", "disclosure_report", policy.FINANCE,

@@ -114,11 +114,18 @@ def reminder_event_data(reminder):
     return {k: reminder[k] for k in keys} | {"id": reminder["_id"]}
 
 
-def collection_rate(bills):
-    """The KPI over a period's bills (any items given are filtered to property service)."""
+def collection_rate(bills, not_billed=()):
+    """The KPI over a period's bills (any items given are filtered to property service).
+    ``not_billed``: the period's months begun that a billing run should have billed and has not
+    (``billing.months_not_billed`` of the property-service standards), named beside the figures
+    (``not_billed``, absent when none), which they do not change: a month nobody billed read "no
+    data", as a month with nothing to bill (a domain-gap audit)."""
     billed = paid = 0
     for bill in bills:
         if bill["item"] == COLLECTION_RATE_ITEM:
             billed += bill["amount_cents"]
             paid += bill["paid_cents"]
-    return kpi(paid, billed, note="cents paid on the period's property-service bills / cents billed on them")
+    shown = kpi(paid, billed, note="cents paid on the period's property-service bills / cents billed on them")
+    if not_billed:
+        shown["not_billed"] = sorted(not_billed)
+    return shown

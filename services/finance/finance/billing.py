@@ -25,7 +25,7 @@ from estate_common import calendar, clock, ids
 from estate_common.money import MAX_BILL_CENTS, to_cents
 
 from . import periods
-from .standards import CYCLE_MONTHS, applies
+from .standards import CYCLE_MONTHS, applies, bills_in
 
 def area_amount_cents(area_m2, unit_price_cents_per_m2, months=1):
     """Cents owed for a floor area at a price per m² per month, rounded half-up to the cent."""
@@ -86,6 +86,39 @@ def billed_pairs(standards, households, period):
         for standard in standards:
             if applies(standard, household, period):
                 yield household, standard, period, CYCLE_MONTHS[standard["cycle"]]
+
+
+def cycles_starting(standards, months):
+    """``[(month, standard)]``, month by month: each approved periodic standard whose cycle starts in
+    one of ``months`` (``standards.bills_in``: a run for that month bills it)."""
+    return [(month, standard) for month in months for standard in standards if bills_in(standard, month)]
+
+
+def applying(pairs, households):
+    """Those ``(month, standard)`` of ``pairs`` that bill at least one of ``households`` in their
+    month (``standards.applies``), the households walked only until each pair has found one."""
+    left, found = list(pairs), set()
+    for household in households:
+        for index, (month, standard) in enumerate(left):
+            if index not in found and applies(standard, household, month):
+                found.add(index)
+        if len(found) == len(left):
+            break
+    return [pair for index, pair in enumerate(left) if index in found]
+
+
+def months_not_billed(pairs):
+    """Billing runs are manual: the months a run should have billed and has not (``pairs``: each
+    ``(month, standard)`` whose cycle starts in that month, bills some household, and has no bill of
+    that month from a run: ``operations.months_not_billed``), month by month, each with its items and
+    standards. A month nobody ran read as one with nothing to bill (a domain-gap audit)."""
+    months = {}
+    for month, standard in pairs:
+        shown = months.setdefault(month, {"period": month, "items": set(), "standard_ids": set()})
+        shown["items"].add(standard["item"])
+        shown["standard_ids"].add(standard["_id"])
+    return [{**shown, "items": sorted(shown["items"]), "standard_ids": sorted(shown["standard_ids"])}
+            for _, shown in sorted(months.items())]
 
 
 def joined_mid_cycle(standards, households, period, tz):

@@ -12,6 +12,8 @@ reconciliation (月末对账).
 
 Plain functions: no broker, no store.
 """
+from datetime import date, timedelta
+
 from estate_common import clock, ids, plausible, roles
 from estate_common.errors import BusinessRuleViolation, Forbidden, field_error
 from estate_common.wording import counted
@@ -19,6 +21,9 @@ from estate_common.wording import counted
 from . import payments, periods
 
 SETTLE_FOR_OTHERS = roles.MANAGEMENT
+# a day left unsettled past recorded_within_days (rules.py, "Late settlement"): the accountant, who
+# checks the cashier's journals, may close it too (the cashier may have left, or be away)
+LATE_FOR_OTHERS = roles.MANAGEMENT | {"accountant"}
 METHODS = tuple(payments.METHOD_JOURNAL)
 JOURNALS = ("cash", "bank")
 
@@ -104,16 +109,38 @@ def settlement_id(estate_id, cashier, day):
 
 
 def check_settlement(data, today, caller_user, caller_roles, within):
-    """A cashier's own day (a manager's, anyone's), begun, and at most ``within`` days ago (the
+    """Whether ``caller_user`` may settle the day ``data`` names, and whether it is a late one.
+
+    A cashier's own day (a manager's, anyone's), begun. A day more than ``within`` days ago (the
     estate's ``recorded_within_days``; ``estate_common.plausible``: a settlement of 1900 was taken,
-    a probe; the day is settled daily, a holiday's days after it)."""
-    if data["cashier"] != caller_user and not SETTLE_FOR_OTHERS.intersection(caller_roles):
+    a probe) is settled **late** (``late_settlement``): by its cashier, a manager or the accountant,
+    and only when it has journal entries (``refuse_an_empty_late_day``, once they are read under
+    the day's lock). True for a late day."""
+    late = is_late(data["date"], today, within)
+    settles_for_others = LATE_FOR_OTHERS if late else SETTLE_FOR_OTHERS
+    if data["cashier"] != caller_user and not settles_for_others.intersection(caller_roles):
+        if "accountant" in caller_roles:
+            raise Forbidden(f"an accountant settles only a cashier's day left unsettled more than "
+                            f"{counted(within, 'day')}: a day within them is its cashier's to settle")
         raise Forbidden("a cashier settles only their own day")
     if data["date"] > today:
         raise BusinessRuleViolation("a day that has not begun cannot be settled",
                                     [field_error("data.date", "is in the future")])
-    plausible.recent(data["date"], today, within, "data.date",
-                     f"a day is settled within {counted(within, 'day')} of it")
+    return late
+
+
+def is_late(day, today, within):
+    """Whether ``day`` lies more than ``within`` days before ``today`` (its settlement is late)."""
+    return date.fromisoformat(day) < date.fromisoformat(today) - timedelta(days=within)
+
+
+def refuse_an_empty_late_day(data, entries, today, within):
+    """A late day with no journal entry of its cashier is refused as before (422 on ``data.date``):
+    nothing is left open on it, and a typed year (1900) settled an empty day of nobody's."""
+    if not entries:
+        plausible.recent(data["date"], today, within, "data.date",
+                         f"a day is settled within {counted(within, 'day')} of it, or later only when it has "
+                         f"journal entries left unsettled")
 
 
 def unknown_cashier():
@@ -139,7 +166,9 @@ def totals(entries):
     return by_method, by_journal, overall
 
 
-def settlement(estate_id, data, entries, now, actor):
+def settlement(estate_id, data, entries, now, actor, late=False):
+    """The day's totals, closing it; ``late``: settled past ``recorded_within_days`` (who did it is
+    ``closed_by``, when ``closed_at``)."""
     by_method, by_journal, overall = totals(entries)
     stamp = clock.to_iso(now)
     return {
@@ -155,6 +184,7 @@ def settlement(estate_id, data, entries, now, actor):
         "entries": overall["entries"],
         "closed_at": stamp,
         "closed_by": actor,
+        "late": late,
         "created_at": stamp,
     }
 
@@ -205,3 +235,14 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
                            for cashier, day in sorted({(e["cashier"], e["day"]) for e in entries} - set(settled))],
         "generated_at": clock.to_iso(now),
     }
+
+
+def unsettled_day(cashier, day, entries, today, within):
+    """One of the days left unsettled (``GET …/journals/unsettled-days``): a cashier's past day with
+    journal entries and no settlement, with the totals its settlement would close it with and
+    whether that settlement would be late (``is_late``). Such a day was named only by the month's
+    reconciliation (``unsettled_days``), and past ``recorded_within_days`` could not be settled at all."""
+    _, _, overall = totals(entries)
+    return {"cashier": cashier, "date": day, "entries": overall["entries"], "in_cents": overall["in_cents"],
+            "out_cents": overall["out_cents"], "net_cents": overall["net_cents"],
+            "late": is_late(day, today, within)}

@@ -1044,16 +1044,45 @@ def record_expense(db, event):
 # -- journals and settlements -------------------------------------------------------------------
 
 def settle_day(db, outbox, caller, estate_id, data):
+    """A cashier's day closed with its totals; one past ``recorded_within_days`` only when it has
+    entries (a late settlement, marked ``late``: ``journals.check_settlement``)."""
     rules, now = store.rules_for(db, estate_id), clock.now()
-    journals.check_settlement(data, periods.day_of(now, rules), caller.user, caller.roles, rules["recorded_within_days"])
+    today, within = periods.day_of(now, rules), rules["recorded_within_days"]
+    late = journals.check_settlement(data, today, caller.user, caller.roles, within)
     with journal_day(db, estate_id, data["cashier"], data["date"]):  # no entry of the day is under way
         _finish_day(db, outbox, estate_id, data["cashier"], data["date"])
         entries = store.entries_of_day(db, estate_id, data["cashier"], data["date"])
+        if late:
+            journals.refuse_an_empty_late_day(data, entries, today, within)
         if not entries and data["cashier"] != caller.user and not store.has_entries(db, estate_id, data["cashier"]):
             raise journals.unknown_cashier()
-        settlement = journals.settlement(estate_id, data, entries, now, caller.user)
+        settlement = journals.settlement(estate_id, data, entries, now, caller.user, late=late)
         store.insert_settlement(db, settlement)
     return public(settlement)
+
+
+def unsettled_days(db, estate_id, filters, limit=None, cursor=None):
+    """The past days of the estate's cashiers (of ``filters["cashier"]``) with journal entries and
+    no settlement, the oldest first, each with its totals and whether its settlement would be late
+    (``journals.unsettled_day``). Read from the days marked as entries are written
+    (``store.journal_days_ready``); a day whose settlement a crash kept from marking it is marked
+    now, and one marked with no entry (a crash before its entry) is left out."""
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    today, within = periods.day_of(now, rules), rules["recorded_within_days"]
+    store.journal_days_ready(db, estate_id)
+    marked = store.open_journal_days(db, estate_id, today, filters.get("cashier"))
+    ids_of = {journals.settlement_id(estate_id, day["cashier"], day["day"]): day for day in marked}
+    for settled in store.settled_among(db, estate_id, ids_of):
+        day = ids_of.pop(settled)
+        store.mark_journal_day(db, estate_id, day["cashier"], day["day"], settled=True)
+    ordered = sorted(ids_of.values(), key=lambda day: (day["day"], day["_id"]))
+    page = page_computed(ordered, lambda day: (f"{day['day']}T00:00:00Z", day["_id"]), limit, cursor)
+    items = []
+    for day in page["items"]:
+        entries = store.entries_of_day(db, estate_id, day["cashier"], day["day"])
+        if entries:
+            items.append(journals.unsettled_day(day["cashier"], day["day"], entries, today, within))
+    return {"items": items, "next_cursor": page["next_cursor"]}
 
 
 def _finish_day(db, outbox, estate_id, cashier, day):
@@ -1246,5 +1275,37 @@ def send_reminder(db, outbox, caller, estate_id, data):
 
 
 def kpis(db, caller, period, estate_ids):
-    return per_estate(caller, period, estate_ids, lambda estate_id: {"collection_rate": arrears.collection_rate(
-        store.bills_of_months(db, estate_id, calendar.months_of(period), arrears.COLLECTION_RATE_ITEM))})
+    """The collection rate of ``period`` per estate, naming its months begun that a run should have
+    billed for property service and has not (``not_billed``; its figures unchanged)."""
+    def one(estate_id):
+        months = calendar.months_of(period)
+        current = periods.period_of(clock.now(), store.rules_for(db, estate_id))
+        missed = months_not_billed(db, estate_id, [month for month in months if month <= current],
+                                   arrears.COLLECTION_RATE_ITEM)
+        return {"collection_rate": arrears.collection_rate(
+            store.bills_of_months(db, estate_id, months, arrears.COLLECTION_RATE_ITEM),
+            [month["period"] for month in missed])}
+    return per_estate(caller, period, estate_ids, one)
+
+
+def months_not_billed(db, estate_id, months, item=None):
+    """Of ``months``, those a billing run should have billed and has not (``billing.months_not_billed``):
+    an approved periodic standard (of ``item``) whose cycle starts in the month, with no bill of that
+    month from a run, that bills some household of the estate. A run that billed the month is not
+    asked again for the households registered since (the next run of the month bills them)."""
+    pairs = [(month, standard) for month, standard in billing.cycles_starting(
+        store.approved_standards(db, estate_id, item), months) if not store.billed_by_run(db, estate_id, standard, month)]
+    if not pairs:
+        return []
+    return billing.months_not_billed(billing.applying(pairs, store.households_for_billing(db, estate_id)))
+
+
+def unbilled_months(db, estate_id, limit=None, cursor=None):
+    """``GET …/unbilled-months``: the months from the earliest a run may still bill
+    (``catch_up_months`` back) to the current one (begun: a month to come is billed in it) that a
+    run should have billed and has not, the oldest first."""
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    first, current = periods.earliest_catch_up(now, rules), periods.period_of(now, rules)
+    months = [periods.add_months(first, n) for n in range(periods.months_between(first, current) + 1)]
+    return page_computed(months_not_billed(db, estate_id, months),
+                         lambda month: (f"{month['period']}-01T00:00:00Z", month["period"]), limit, cursor)

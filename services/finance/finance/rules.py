@@ -30,8 +30,36 @@ Decisions (DOMAIN.md leaves them open):
   the totals of that cashier's journal entries; afterwards payments and reversals by that
   cashier on that day are refused. Money collected at a source (a gate) is never refused:
   its entry goes to the first day of that cashier that is not closed.
+- **Days left unsettled (日清月结).** A cashier's past day (before the estate's today) with
+  journal entries and no settlement is listed as soon as the day is over
+  (``GET …/journals/unsettled-days``, the oldest first, with the totals its settlement would
+  close it with), and shown on the accountant's start page (every cashier's) and on that
+  cashier's (his own), each opening the settlement's form on that day. Before, such a day was
+  named only by the month's reconciliation (``unsettled_days``).
+- **Late settlement (补结).** ``recorded_within_days`` (14) stops back-dated records: a
+  settlement of 1900 was taken. But a settlement records no new money: it closes a day with its
+  own journal's totals, and a day nobody noticed in time could never be closed (its cashier and
+  the accountant stuck, the month's reconciliation naming it for good). So a day more than
+  ``recorded_within_days`` ago is settled **late** when it has journal entries of its cashier
+  (one without stays a 422 on ``data.date``, the typo guard as before), and the settlement says
+  ``late: true`` beside ``closed_by`` and ``closed_at``: the accountant sees who closed which day
+  how late. Who: the cashier himself, a manager, or the accountant, who checks the cashier's
+  journals (会计稽核出纳) and closes the day of a cashier who has left or is away; a day within
+  the window stays the cashier's (or a manager's) alone: the accountant is refused it (403), as
+  the cashier's daily close is his own duty (日清). Nothing is number-bound here, so no setting.
 - **Collection rate (收缴率)** of a period: cents paid on the period's property-service bills
   ÷ cents billed on them, as of the time of asking.
+- **Months not billed.** Billing runs are manual, and a month nobody ran read as "no data", as a
+  month with nothing to bill. A month **should have been billed** once it has begun, when an
+  approved periodic standard's cycle starts in it (``standards.bills_in``: a quarterly one's
+  first month only), applies to at least one household of the estate then, and has no bill of
+  that month from a run of that standard. The collection rate names such months of its period
+  (``not_billed``, property service only; absent when none; its numbers unchanged) and
+  ``GET …/unbilled-months`` lists them, every periodic item, from the earliest a run may still
+  name (``catch_up_months`` back) to the current month, for the accountant's start page ("2026-11
+  not billed yet", opening the billing run's form on it). A run that billed the month is not
+  flagged again for a household registered since (the next run of the month bills it; a
+  quarterly cycle's later months bill joiners the same way).
 """
 from estate_common import plausible
 

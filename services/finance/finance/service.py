@@ -57,6 +57,10 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
         return operations.start_billing_run(self.db, self.caller, payload["estate_id"], payload["data"])
 
     @rpc_method
+    def list_unbilled_months(self, payload):
+        return operations.unbilled_months(self.db, payload["estate_id"], payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
     def get_billing_run(self, payload):
         return operations.get_billing_run(self.db, self.caller, payload["estate_id"], payload["id"])
 
@@ -207,6 +211,11 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
     def list_settlements(self, payload):
         return store.list_settlements(self.db, payload["estate_id"], payload.get("filters", {}),
                                       payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def list_unsettled_days(self, payload):
+        return operations.unsettled_days(self.db, payload["estate_id"], payload.get("filters", {}),
+                                         payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
     def reconciliation_report(self, payload):

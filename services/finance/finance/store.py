@@ -43,6 +43,9 @@ INDEXES = {
         ([("estate_id", 1), ("day", 1)], {}),
     ],
     "settlements": [(PAGED, {}), ([("estate_id", 1), ("date", 1)], {})],
+    # one per cashier's day with a journal entry, marked settled by its settlement: the days left
+    # unsettled are read here, not from a walk of every entry (2 years of a busy estate: 1 s)
+    "journal_days": [([("estate_id", 1), ("settled", 1), ("day", 1)], {})],
     "reminders": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {})],
     "expenses": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
     "deposits": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {}),
@@ -193,6 +196,13 @@ def parking_standards(db, estate_id):
     return list(store.scan(db.fee_standards, {"estate_id": estate_id, "item": "parking",
                                               "status": {"$in": ["approved", "pending"]}},
                            ("status", "item", "cycle", "amount_cents", "valid_from", "valid_to")))
+
+
+def billed_by_run(db, estate_id, standard, period):
+    """Whether a billing run has billed ``standard`` for ``period`` (one bill is enough; the bills
+    index on estate, period, item)."""
+    return db.bills.count_documents({"estate_id": estate_id, "period": period, "item": standard["item"],
+                                     "source.standard_id": standard["_id"]}, limit=1) > 0
 
 
 def last_billed_periods(db, estate_id, standards, since):
@@ -598,8 +608,58 @@ def payments_of_period(db, estate_id, period):
 # -- journal and settlements -----------------------------------------------------
 
 def insert_entry(db, entry):
-    """False when the entry is there already (the same payment or charge written again)."""
+    """False when the entry is there already (the same payment or charge written again). Its day
+    is marked first (``journal_days``): a crash between the two leaves a day marked with no entry,
+    which the days left unsettled leave out, never an entry on a day not marked."""
+    mark_journal_day(db, entry["estate_id"], entry["cashier"], entry["day"])
     return _named.insert(db, "journal", entry)
+
+
+def _journal_day_id(estate_id, cashier, day):
+    return ids.natural_id("jdy", estate_id, cashier, day)
+
+
+def mark_journal_day(db, estate_id, cashier, day, settled=False):
+    """The cashier's day known to have entries (once; its ``settled`` unchanged), or marked settled."""
+    update = {"$setOnInsert": {"estate_id": estate_id, "cashier": cashier, "day": day}}
+    if settled:
+        update["$set"] = {"settled": True}
+    else:
+        update["$setOnInsert"]["settled"] = False
+    db.journal_days.update_one({"_id": _journal_day_id(estate_id, cashier, day), "estate_id": estate_id},
+                               update, upsert=True)
+
+
+def journal_days_ready(db, estate_id):
+    """The estate's days marked from its journal once (entries written before the marks existed):
+    a walk of the journal and the settlements the first time the estate's days left unsettled are
+    asked, then a flag. Marks written meanwhile by entries and settlements are kept."""
+    flag = ids.natural_id("jdb", estate_id)
+    if db.journal_days.find_one({"_id": flag, "estate_id": estate_id}, {"_id": 1}) is not None:
+        return
+    settled = {(s["cashier"], s["date"]) for s in store.scan(db.settlements, {"estate_id": estate_id},
+                                                             ("cashier", "date"))}
+    days = {(e["cashier"], e["day"]) for e in store.scan(db.journal, {"estate_id": estate_id}, ("cashier", "day"))}
+    for cashier, day in sorted(days):
+        mark_journal_day(db, estate_id, cashier, day, settled=(cashier, day) in settled)
+    try:
+        db.journal_days.insert_one({"_id": flag, "estate_id": estate_id, "marked_from_journal": True})
+    except DuplicateKey:
+        pass
+
+
+def open_journal_days(db, estate_id, before, cashier=None):
+    """The marked days before ``before`` not marked settled (of ``cashier`` when given)."""
+    query = {"estate_id": estate_id, "settled": False, "day": {"$lt": before}}
+    if cashier:
+        query["cashier"] = cashier
+    return list(store.scan(db.journal_days, query, ("cashier", "day")))
+
+
+def settled_among(db, estate_id, settlement_ids):
+    """Those of ``settlement_ids`` that are settled (a settlement a crash kept from marking its day)."""
+    return {s["_id"] for s in store.scan(db.settlements, {"estate_id": estate_id, "_id": {"$in": list(settlement_ids)}},
+                                         ())}
 
 
 def has_entries(db, estate_id, cashier):
@@ -633,10 +693,13 @@ def settled_pairs_of_period(db, estate_id, period):
 
 
 def insert_settlement(db, settlement):
+    """The settlement, then its day marked settled (``journal_days``; a crash between the two is
+    found by the days left unsettled, which look for the settlement too)."""
     try:
         db.settlements.insert_one(settlement)
     except DuplicateKey:
         raise Conflict(f"{settlement['cashier']}'s day {settlement['date']} is settled already") from None
+    mark_journal_day(db, settlement["estate_id"], settlement["cashier"], settlement["date"], settled=True)
 
 
 def list_settlements(db, estate_id, filters, limit, cursor):

@@ -991,6 +991,92 @@ def test_a_cashier_cannot_settle_someone_elses_day_nor_a_future_one(finance):
     assert finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-24", "cashier": "wang"}})["entries"] == 0
 
 
+def unsettled(finance, caller=ACCOUNTANT, **filters):
+    acting(finance, caller)
+    return finance.list_unsettled_days({"estate_id": ESTATE, "filters": filters})["items"]
+
+
+def test_the_days_left_unsettled_are_listed_until_settled_late_by_the_accountant(finance):
+    """日清月结: a cashier's day not settled was named only by the month's reconciliation, and past
+    recorded_within_days (14) it could never be settled: the cashier and the accountant were stuck
+    (a domain-gap audit). The past days with entries and no settlement are listed (not today's),
+    and one past the 14 days is settled late, marked so, with who settled it."""
+    approved(finance)
+    run(finance)
+    pay(finance, "hh_1", 21002, "cash")
+    pay(finance, "hh_2", 700, "bank", cashier=OTHER_CASHIER)
+    assert unsettled(finance) == []  # today's are not left unsettled yet
+    clock.advance(timedelta(days=1))
+    pay(finance, "hh_3", 500, "wechat")
+    acting(finance, OTHER_CASHIER)
+    finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "zhao"}})
+    assert unsettled(finance) == [{"cashier": "wang", "date": "2026-11-23", "entries": 1, "in_cents": 21002,
+                                   "out_cents": 0, "net_cents": 21002, "late": False}]
+    assert unsettled(finance, cashier="zhao") == []
+    clock.advance(timedelta(days=14))  # 2026-11-23 is 15 days ago: past the estate's 14; 2026-11-24 is not
+    assert [(d["date"], d["late"]) for d in unsettled(finance, CASHIER, cashier="wang")] == [
+        ("2026-11-23", True), ("2026-11-24", False)]
+    acting(finance, ACCOUNTANT)
+    with pytest.raises(Forbidden):  # 2026-11-24 is within the 14 days: the cashier's to settle
+        finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-24", "cashier": "wang"}})
+    settled = finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "wang"}})
+    assert (settled["late"], settled["closed_by"], settled["entries"], settled["net_cents"]) == (True, "acc", 1, 21002)
+    with pytest.raises(BusinessRuleViolation) as refused:  # a late day with nothing on it: a typo, as before
+        finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-20", "cashier": "wang"}})
+    assert refused.value.errors == [{"field": "data.date", "message": "is more than 14 days ago"}]
+    acting(finance, CASHIER)
+    assert finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-24", "cashier": "wang"}})["late"] is False
+    assert unsettled(finance) == []
+    report = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert report["unsettled_days"] == []
+
+
+def test_the_days_left_unsettled_are_read_from_journals_written_before_the_days_were_marked(finance):
+    """An estate's journal from before the days were marked: read once, then from the marks."""
+    approved(finance)
+    run(finance)
+    pay(finance, "hh_1", 21002, "cash")
+    pay(finance, "hh_2", 700, "bank", cashier=OTHER_CASHIER)
+    acting(finance, OTHER_CASHIER)
+    finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "zhao"}})
+    finance.db.journal_days.delete_many({})  # as an older version left them: no marks
+    clock.advance(timedelta(days=2))
+    assert [(d["cashier"], d["date"]) for d in unsettled(finance)] == [("wang", "2026-11-23")]
+    finance.db.journal.delete_many({})  # read from the marks now
+    assert [(d["cashier"], d["date"]) for d in unsettled(finance)] == []  # a mark without entries is left out
+    assert finance.db.journal_days.count_documents({"settled": False}) == 1
+
+
+def test_a_day_a_settlement_was_kept_from_marking_is_not_left_unsettled(finance, monkeypatch):
+    approved(finance)
+    run(finance)
+    pay(finance, "hh_1", 21002, "cash")
+    monkeypatch.setattr(store, "mark_journal_day", lambda *args, **kwargs: None)  # a crash after the insert
+    acting(finance, CASHIER)
+    finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "wang"}})
+    monkeypatch.undo()
+    clock.advance(timedelta(days=1))
+    assert unsettled(finance) == []
+    assert finance.db.journal_days.count_documents({"settled": True}) == 1
+
+
+def test_the_days_left_unsettled_are_paged_oldest_first(finance):
+    approved(finance)
+    run(finance)
+    for _ in range(3):
+        pay(finance, "hh_1", 100, "cash")
+        pay(finance, "hh_2", 100, "cash", cashier=OTHER_CASHIER)
+        clock.advance(timedelta(days=1))
+    acting(finance, ACCOUNTANT)
+    first = finance.list_unsettled_days({"estate_id": ESTATE, "filters": {}, "limit": 4})
+    rest = finance.list_unsettled_days({"estate_id": ESTATE, "filters": {}, "limit": 4,
+                                        "cursor": first["next_cursor"]})
+    assert rest["next_cursor"] is None
+    days = [(d["date"], d["cashier"]) for d in first["items"] + rest["items"]]
+    assert sorted(days) == [(day, c) for day in ("2026-11-23", "2026-11-24", "2026-11-25") for c in ("wang", "zhao")]
+    assert [d for d, _ in days] == sorted(d for d, _ in days)
+
+
 def test_the_monthly_reconciliation_balances_journals_against_receipts(finance):
     approved(finance)
     run(finance)
@@ -1102,12 +1188,46 @@ def test_the_collection_rate_is_received_over_billed_for_the_period(finance):
     paid = sum(b["paid_cents"] for b in bills(finance, item="property_service"))
     assert (rate["numerator"], rate["denominator"]) == (paid, billed) and rate["value"] == round(paid / billed, 4)
     for wider in ("2026-Q4", "2026"):  # November's bills are the quarter's and the year's
-        assert finance.kpis({"period": wider, "estate_ids": [ESTATE]})["estates"][ESTATE]["collection_rate"] == rate
+        shown = finance.kpis({"period": wider, "estate_ids": [ESTATE]})["estates"][ESTATE]["collection_rate"]
+        assert {name: value for name, value in shown.items() if name != "not_billed"} == rate
+        assert shown["not_billed"][-1] == "2026-10"  # the standard bills from 2026-01: no run before November
     assert finance.kpis({"period": "2026-Q3", "estate_ids": [ESTATE]})["estates"][ESTATE]["collection_rate"][
         "denominator"] == 0
     acting(finance, ACCOUNTANT)
     with pytest.raises(Forbidden):
         finance.kpis({"period": "2026-11", "estate_ids": [ESTATE, OTHER]})
+
+
+def collection_rate(finance, period="2026-11"):
+    return finance.kpis({"period": period, "estate_ids": [ESTATE]})["estates"][ESTATE]["collection_rate"]
+
+
+def unbilled(finance):
+    acting(finance, ACCOUNTANT)
+    return [(month["period"], month["items"]) for month in finance.list_unbilled_months({"estate_id": ESTATE})["items"]]
+
+
+def test_a_month_never_billed_is_told_apart_from_a_month_with_nothing_to_bill(finance):
+    """Billing runs are manual: a month never billed while a standard was in force read "no data",
+    as a month with nothing to bill did (a domain-gap audit). The rate names it (not_billed), its
+    figures unchanged, and the months not billed are listed for the accountant's to-do."""
+    assert "not_billed" not in collection_rate(finance) and unbilled(finance) == []
+    approved(finance, valid_from="2026-10")  # a standard for vacant flats bills nobody here: all are occupied
+    approved(finance, item="parking", unit_price_cents_per_m2=None, amount_cents=15000, valid_from="2026-10",
+             applies_to={"household_ids": ["hh_1"], "statuses": ["vacant"]})
+    rate = collection_rate(finance)
+    assert (rate["numerator"], rate["denominator"], rate["value"], rate["not_billed"]) == (0, 0, None, ["2026-11"])
+    assert collection_rate(finance, "2026-Q4")["not_billed"] == ["2026-10", "2026-11"]  # December has not begun
+    assert "not_billed" not in collection_rate(finance, "2026-09")  # before the standard: nothing to bill
+    assert unbilled(finance) == [("2026-10", ["property_service"]), ("2026-11", ["property_service"])]
+    run(finance)
+    assert "not_billed" not in collection_rate(finance) and collection_rate(finance)["denominator"] == 21002 + 28200 + 11868
+    assert unbilled(finance) == [("2026-10", ["property_service"])]
+    run(finance, "2026-10")
+    assert unbilled(finance) == [] and "not_billed" not in collection_rate(finance, "2026-Q4")
+    clock.freeze(clock.parse_iso("2026-11-30T16:00:00Z"))  # December has begun in the estate (UTC+8)
+    assert unbilled(finance) == [("2026-12", ["property_service"])]
+    assert collection_rate(finance, "2026-12")["not_billed"] == ["2026-12"]
 
 
 def test_the_disclosure_shows_income_by_item_and_maintenance_costs_once(finance):

@@ -497,17 +497,52 @@ def test_a_cashier_settles_their_own_day_a_manager_anyones_and_never_the_future(
         journals.check_settlement({"cashier": "wang", "date": "2026-11-24"}, "2026-11-23", "wang", ["cashier"], 7)
 
 
-def test_a_day_is_settled_within_the_estates_days_of_it():
-    """A settlement of 1900-01-01 was taken (a probe)."""
-    journals.check_settlement({"cashier": "wang", "date": "2026-11-16"}, "2026-11-23", "wang", ["cashier"], 7)
+def test_a_day_past_the_estates_days_is_settled_late_only_with_entries():
+    """A settlement of 1900-01-01 was taken (a probe): a day past ``recorded_within_days`` with no
+    entry is still refused. A day with entries nobody settled in time could never be settled, its
+    cashier and the accountant stuck (a domain-gap audit): it is settled late now, marked so."""
+    assert journals.check_settlement({"cashier": "wang", "date": "2026-11-16"}, "2026-11-23", "wang",
+                                     ["cashier"], 7) is False
     for day in ("1900-01-01", "2026-11-15"):
+        assert journals.check_settlement({"cashier": "wang", "date": day}, "2026-11-23", "wang", ["cashier"], 7)
         with pytest.raises(BusinessRuleViolation) as refused:
-            journals.check_settlement({"cashier": "wang", "date": day}, "2026-11-23", "wang", ["cashier"], 7)
-        assert refused.value.detail == "a day is settled within 7 days of it"
+            journals.refuse_an_empty_late_day({"cashier": "wang", "date": day}, [], "2026-11-23", 7)
+        assert refused.value.detail == ("a day is settled within 7 days of it, or later only when it has journal "
+                                        "entries left unsettled")
         assert refused.value.errors == [{"field": "data.date", "message": "is more than 7 days ago"}]
+        journals.refuse_an_empty_late_day({"cashier": "wang", "date": day}, [entry("cash", "in", 100)],
+                                          "2026-11-23", 7)
     with pytest.raises(BusinessRuleViolation) as refused:  # an estate's 1: it read "within 1 days"
-        journals.check_settlement({"cashier": "wang", "date": "2026-11-21"}, "2026-11-23", "wang", ["cashier"], 1)
-    assert refused.value.detail == "a day is settled within 1 day of it"
+        journals.refuse_an_empty_late_day({"cashier": "wang", "date": "2026-11-21"}, [], "2026-11-23", 1)
+    assert refused.value.detail.startswith("a day is settled within 1 day of it,")
+    settled = journals.settlement("est_1", {"cashier": "wang", "date": "2026-11-15"}, [entry("cash", "in", 100)],
+                                  NOW, "acc", late=True)
+    assert (settled["late"], settled["closed_by"], settled["net_cents"]) == (True, "acc", 100)
+    assert journals.settlement("est_1", {"cashier": "wang", "date": "2026-11-23"}, [], NOW, "wang")["late"] is False
+
+
+def test_the_accountant_settles_another_cashiers_day_only_once_it_is_late():
+    """The accountant checks the cashier's journals: a day its cashier left unsettled past the
+    estate's days (gone, or away) is closed by the accountant too; a day within them stays its
+    cashier's (or a manager's)."""
+    assert journals.check_settlement({"cashier": "wang", "date": "2026-11-15"}, "2026-11-23", "acc",
+                                     ["accountant"], 7) is True
+    assert journals.check_settlement({"cashier": "wang", "date": "2026-11-15"}, "2026-11-23", "boss",
+                                     ["manager"], 7) is True
+    with pytest.raises(Forbidden) as refused:
+        journals.check_settlement({"cashier": "wang", "date": "2026-11-16"}, "2026-11-23", "acc", ["accountant"], 7)
+    assert refused.value.detail == ("an accountant settles only a cashier's day left unsettled more than 7 days: "
+                                    "a day within them is its cashier's to settle")
+    with pytest.raises(Forbidden):  # another cashier, late or not
+        journals.check_settlement({"cashier": "wang", "date": "2026-11-15"}, "2026-11-23", "zhao", ["cashier"], 7)
+
+
+def test_a_day_left_unsettled_says_its_totals_and_whether_it_is_late():
+    day = journals.unsettled_day("wang", "2026-11-15", [entry("cash", "in", 1000), entry("cash", "out", 300, "reversal")],
+                                 "2026-11-23", 7)
+    assert day == {"cashier": "wang", "date": "2026-11-15", "entries": 2, "in_cents": 1000, "out_cents": 300,
+                   "net_cents": 700, "late": True}
+    assert journals.unsettled_day("wang", "2026-11-16", [entry("cash", "in", 1)], "2026-11-23", 7)["late"] is False
 
 
 def test_money_collected_at_a_source_goes_to_the_first_day_not_closed():
@@ -533,6 +568,44 @@ def test_arrears_are_bills_unpaid_past_due_with_their_age_in_whole_days():
 def test_no_reminder_without_arrears():
     with pytest.raises(BusinessRuleViolation):
         arrears.reminder("est_1", "rem_1", {"household_id": "hh_1", "channel": "sms"}, None, NOW, "li")
+
+
+def test_a_collection_rate_names_the_months_not_billed_its_numbers_unchanged():
+    """A month never billed while a standard was in force read "no data", as a month with nothing
+    to bill did (a domain-gap audit): it names them now, beside the same figures."""
+    rate = arrears.collection_rate([], not_billed=["2026-11", "2026-10"])
+    assert (rate["numerator"], rate["denominator"], rate["value"]) == (0, 0, None)
+    assert rate["not_billed"] == ["2026-10", "2026-11"]
+    assert "not_billed" not in arrears.collection_rate([])
+
+
+def periodic(standard_id, valid_from="2026-01", cycle="monthly", item="property_service", valid_to=None, **scope):
+    return {"_id": standard_id, "item": item, "status": "approved", "cycle": cycle, "basis": "area",
+            "valid_from": valid_from, "valid_to": valid_to, "applies_to": scope or None}
+
+
+def test_the_months_a_run_would_bill_and_has_not_are_those_of_a_standard_in_force_with_households():
+    monthly, quarterly = periodic("fs_1", "2026-10"), periodic("fs_2", "2026-07", "quarterly", item="parking")
+    ended = periodic("fs_3", "2025-01", valid_to="2026-09")
+    pending = {**periodic("fs_4"), "status": "pending"}
+    charge = {**periodic("fs_5", item="repair"), "cycle": "per_charge"}
+    months = ["2026-09", "2026-10", "2026-11", "2026-12"]
+    owed = billing.cycles_starting([monthly, quarterly, ended, pending, charge], months)
+    assert [(month, s["_id"]) for month, s in owed] == [
+        ("2026-09", "fs_3"), ("2026-10", "fs_1"), ("2026-10", "fs_2"), ("2026-11", "fs_1"), ("2026-12", "fs_1")]
+    households = [{"_id": "hh_1", "area_m2": 80.0, "status": "occupied"}]
+    assert [(month, s["_id"]) for month, s in billing.applying(owed, households)] == [
+        ("2026-09", "fs_3"), ("2026-10", "fs_1"), ("2026-10", "fs_2"), ("2026-11", "fs_1"), ("2026-12", "fs_1")]
+    # nobody to bill: a standard for vacant flats only, an estate with no households, a flat handed over in December
+    assert billing.applying([("2026-11", periodic("fs_6", statuses=["vacant"]))], households) == []
+    assert billing.applying(owed, []) == []
+    later = [{"_id": "hh_2", "area_m2": 80.0, "occupied_from": "2026-12-05"}]
+    assert [month for month, _ in billing.applying(owed, later)] == ["2026-12"]
+    assert billing.months_not_billed(billing.applying(owed, households)) == [
+        {"period": "2026-09", "items": ["property_service"], "standard_ids": ["fs_3"]},
+        {"period": "2026-10", "items": ["parking", "property_service"], "standard_ids": ["fs_1", "fs_2"]},
+        {"period": "2026-11", "items": ["property_service"], "standard_ids": ["fs_1"]},
+        {"period": "2026-12", "items": ["property_service"], "standard_ids": ["fs_1"]}]
 
 
 def test_collection_rate_is_paid_over_billed_of_property_service_and_no_data_without_bills():
