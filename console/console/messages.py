@@ -820,6 +820,17 @@ _MESSAGES = {
     "todo.requests_overdue": ("过了期限仍未答复的报事：{count} 件", "Requests past their due time, not answered: {count}"),
     "todo.return_visits_overdue": ("逾期未回访的维修：{count} 件", "Repairs whose return visit is overdue: {count}"),
     "todo.tools_overdue": ("过了归还时间仍未归还的便民工具：{count} 件", "Tools not returned by their due time: {count}"),
+    # the accounts': a cashier's past day with entries and no settlement (日清月结), each opening its
+    # settlement's form; one past the estate's recorded_within_days is settled late (marked so)
+    "todo.day_not_settled": ("{cashier} {day} 尚未日结：{count} 笔，净额 {net}",
+                             "{cashier}'s day {day} not settled: {count} entries, net {net}"),
+    "todo.day_not_settled_late": ("{cashier} {day} 尚未日结：{count} 笔，净额 {net}（已过记录期限，可补结）",
+                                  "{cashier}'s day {day} not settled: {count} entries, net {net} (past the "
+                                  "estate's days: settle it late)"),
+    "todo.days_not_settled_more": ("还有更多尚未日结的日子", "More days not settled"),
+    # a month a billing run should have billed and has not (runs are manual), opening the run's form
+    "todo.not_billed": ("{period} 尚未计费", "{period} not billed yet"),
+    "todo.not_billed_more": ("还有更多尚未计费的月份", "More months not billed yet"),
     # the steward's: the owners short of the month's contacts (DOMAIN.md: each owner once a month)
     "todo.owners_not_contacted": ("本月尚未联系的业主：{count} 户", "Owners not contacted this month: {count}"),
     "todo.vacant_inspections_due": ("到期未巡检的空置房：{count} 套", "Vacant units due an inspection: {count}"),
@@ -888,6 +899,7 @@ _MESSAGES = {
     "kpi.as_of": ("数据计算于 {at}（全部小区的指标最多缓存一分钟）。", "Figures computed at {at} (the view of every estate keeps them up to a minute)."),
     "kpi.unavailable": ("以下服务未响应：{services}", "These services did not answer: {services}"),
     "kpi.collection_rate": ("收缴率", "Collection rate"),
+    "kpi.not_billed": ("应计费而未计费的月份：{months}", "Months not billed though a fee standard applies: {months}"),
     "kpi.complaint_timeliness": ("投诉处理及时率", "Complaints answered in time"),
     "kpi.valid_complaint_rate": ("有效投诉率", "Valid complaint rate"),
     "kpi.return_visit_rate": ("回访率", "Return-visit rate"),
@@ -2174,6 +2186,13 @@ _MESSAGES = {
     "settle.by_method": ("按支付方式", "By method"),
     "settle.by_journal": ("按日记账", "By journal"),
     "settle.entries": ("{count} 笔", "{count} entries"),
+    "settle.hint": ("收银员每天为本人日结（经理可代办）；超过本小区记录期限仍未日结、且有流水的日子可补结，由收银员本人、会计或经理办理，并标为补结。",
+                    "A cashier settles his own day (a manager anyone's); a day past the estate's recorded_within_days "
+                    "that has journal entries is settled late, by its cashier, the accountant or a manager, and "
+                    "marked so."),
+    "settle.late": ("补结", "Settled late"),
+    "settle.late_hint": ("超过本小区的记录期限后补做的日结（由“经办人”补结）",
+                         "Settled after the estate's recorded_within_days (by the one named under By)"),
     # -- a route's checkpoints ----------------------------------------------------------------------
     "field.checkpoints": ("巡更点", "Checkpoints"),
     "reg.checkpoint_example": ("东门岗", "East gate"),

@@ -858,3 +858,89 @@ def test_a_standard_proposed_without_a_name_shows_none_rather_than_its_item_s_co
         row = page.split('id="fs-fs_5"')[1].split("</tr>")[0]
         assert "property service" not in row and ("物业服务费" if language == "zh" else "Property service") in row
         assert ">Garage<" in page.split('id="fs-fs_1"')[1].split("</tr>")[0]
+
+
+# -- the accounts' to-do: days left unsettled, months not billed -------------------------------------
+
+UNSETTLED = {"cashier": "carol", "date": "2026-11-20", "entries": 3, "in_cents": 42000, "out_cents": 5000,
+             "net_cents": 37000, "late": False}
+
+
+def _todo(client, language="zh"):
+    home = client.get("/", headers={"Accept-Language": language}).get_data(as_text=True)
+    return home.split("data-todo>")[1].split("</section>")[0] if "data-todo>" in home else ""
+
+
+def test_a_cashier_s_days_left_unsettled_are_on_his_and_the_accountant_s_start_page(client, fake):
+    """日清月结: a cashier's day not settled was named only by the month's reconciliation (a domain-gap
+    audit). The cashier's start page names his own, the accountant's every cashier's, each opening
+    the settlement's form on that day and cashier; one past the estate's days says it is settled late."""
+    late = {**UNSETTLED, "cashier": "dora", "date": "2026-11-01", "late": True}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/journals/unsettled-days",
+            lambda body, params: {"items": [UNSETTLED] if params.get("cashier") == "carol" else [late, UNSETTLED],
+                                  "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/unbilled-months", {"items": [], "next_cursor": None})
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    todo = _todo(client)
+    assert ('<a href="/accounts/settlements?date=2026-11-20&amp;cashier=carol">carol 2026-11-20 尚未日结：3 笔，'
+            '净额 ¥370.00</a>') in todo and "dora" not in todo
+    assert [c["params"] for c in fake.calls if c["path"].endswith("/unsettled-days")][-1] == {
+        "limit": 10, "cashier": "carol"}
+    assert not [c for c in fake.calls if c["path"].endswith("/unbilled-months")]  # the accountant's
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    todo = _todo(client, "en").replace("&#39;", "'")
+    assert ("dora's day 2026-11-01 not settled: 3 entries, net ¥370.00 (past the estate's days: settle it late)"
+            in todo) and "carol's day 2026-11-20 not settled" in todo
+    assert "cashier" not in [c["params"] for c in fake.calls if c["path"].endswith("/unsettled-days")][-1]
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/journals/settlements", {"items": [], "next_cursor": None})
+    form = client.get("/accounts/settlements?date=2026-11-01&cashier=dora").get_data(as_text=True)
+    new = form.split('action="/accounts/settlements"')[1]
+    assert 'name="date" value="2026-11-01"' in new and 'name="cashier" value="dora"' in new
+    asked = [c["params"] for c in fake.calls if c["path"].endswith("/journals/settlements")][-1]
+    assert (asked["date"], asked["cashier"]) == ("2026-11-01", "dora")  # its settlement, if any, is listed
+
+
+def test_a_late_settlement_is_marked_so_in_the_register(client, fake):
+    zero = {"in_cents": 0, "out_cents": 0, "net_cents": 0, "entries": 0}
+    settled = {"id": "stl_1", "estate_id": ESTATE, "date": "2026-11-01", "cashier": "dora", "by_method": {"cash": zero},
+               "by_journal": {"cash": zero}, "in_cents": 0, "out_cents": 0, "net_cents": 0, "entries": 1,
+               "closed_at": "2026-11-23T10:00:00Z", "closed_by": "acc", "late": True,
+               "created_at": "2026-11-23T10:00:00Z"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/journals/settlements",
+            {"items": [settled, {**settled, "id": "stl_2", "late": False}], "next_cursor": None})
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/settlements").get_data(as_text=True)
+    assert page.count('data-flag="late"') == 1 and ">补结</span>" in page
+
+
+def test_a_month_not_billed_yet_is_on_the_accountant_s_start_page(client, fake):
+    """Billing runs are manual: a month never billed while a standard applied read as a month with
+    nothing to bill (a domain-gap audit). The accountant's start page names it, opening the billing
+    run's form on that month."""
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/journals/unsettled-days", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/unbilled-months", {"items": [
+        {"period": "2026-11", "items": ["property_service"], "standard_ids": ["fs_1"]}], "next_cursor": "x"})
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    todo = _todo(client)
+    assert '<a href="/accounts/billing-runs?period=2026-11">2026-11 尚未计费</a>' in todo
+    assert '<a href="/accounts/billing-runs">还有更多尚未计费的月份</a>' in todo
+    assert "2026-11 not billed yet" in _todo(client, "en")
+    form = client.get("/accounts/billing-runs?period=2026-11").get_data(as_text=True)
+    assert 'name="period" required' in form and 'value="2026-11"' in form.split('name="period"')[1].split(">")[0]
+    assert 'value=""' in client.get("/accounts/billing-runs?period=1900-13").get_data(as_text=True).split(
+        'name="period"')[1].split(">")[0]
+
+
+def test_the_dashboard_names_the_months_not_billed_beside_a_collection_rate_of_no_data(client, fake):
+    sign_in(client, fake, roles=("manager",), estates=(ESTATE, "est_2"))
+    none = {"numerator": 0, "denominator": 0, "value": None, "unit": "ratio"}
+    fake.on("GET", r"/api/v1/kpis", {"period": "2026-Q4", "unavailable": [], "estates": [
+        {"estate_id": ESTATE, "code": "E1", "name": "Sunny Gardens",
+         "kpis": {"collection_rate": {**none, "not_billed": ["2026-10", "2026-11"]}}},
+        {"estate_id": "est_2", "code": "E2", "name": "River Court", "kpis": {"collection_rate": none}}]})
+    page = client.get("/manager/kpis?period=2026-Q4", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert ("<title>Sunny Gardens: ¥0.00 / ¥0.00 · Months not billed though a fee standard applies: 2026-10, "
+            "2026-11</title>") in page
+    assert "<title>River Court: ¥0.00 / ¥0.00</title>" in page
+    zh = client.get("/manager/kpis?period=2026-Q4", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "应计费而未计费的月份：2026-10、2026-11" in zh

@@ -98,7 +98,7 @@ def test_accounts_offer_payments_to_the_cashier_not_the_accountant_and_the_settl
     sign_in(client, fake, username="acc", roles=("accountant",))
     assert "/accounts/payments/new" not in client.get("/accounts/arrears").get_data(as_text=True)
     settlements = client.get("/accounts/settlements").get_data(as_text=True)
-    assert 'method="post" action="/accounts/settlements"' in settlements
+    assert 'method="post" action="/accounts/settlements"' in settlements and "由收银员本人、会计或经理办理" in settlements
     sign_in(client, fake, username="carol", roles=("cashier",))
     assert "/accounts/payments/new" in client.get("/accounts/arrears").get_data(as_text=True)
     assert 'method="post" action="/accounts/settlements"' in client.get("/accounts/settlements").get_data(

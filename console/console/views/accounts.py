@@ -314,8 +314,11 @@ def approve_fee_standard(standard_id):
 @bp.get("/billing-runs")
 @estate_needed
 def billing_run(problem=None):
+    # a month asked of the page (the start page's month not billed yet) is the form's period
+    asked = request.args.get("period", "")
+    form = request.form if request.method == "POST" or not common.MONTH.match(asked) else {"period": asked}
     return render_template("accounts/billing_run.html", key=common.form_key(),
-                           problem=problem or common.take_problem(), job=None, form=request.form)
+                           problem=problem or common.take_problem(), job=None, form=form)
 
 
 @bp.post("/billing-runs")

@@ -299,10 +299,48 @@ def _read_now(query):
 def todo():
     """The to-do of the chosen estate for each department the user works in (``todo_lists``:
     management, the front desk, the archives, engineering): ``[{text, url}]`` of the lists above that hold
-    something for him, each counted from its first page (a list that cannot be read is left out)."""
-    lists = todo_lists(g.user.roles)
-    if not (lists and g.user.estate_id):
+    something for him, each counted from its first page (a list that cannot be read is left out);
+    then the accounts' own (``accounts_todo``)."""
+    if not g.user.estate_id:
         return []
+    return _lists_todo(todo_lists(g.user.roles)) + accounts_todo()
+
+
+# The accounts' to-do, one line a day or month, each opening the page that settles or bills it:
+# a cashier's past day with journal entries and no settlement (日清: settled daily), named only by
+# the month's reconciliation; and a month a billing run should have billed and has not (runs are
+# manual), which read as a month with nothing to bill (a domain-gap audit). The accountant sees
+# every cashier's days and the months; a cashier his own days.
+TODO_DAYS = 10  # days or months named one by one; more reads as one line opening their page
+
+
+def accounts_todo():
+    roles = set(g.user.roles)
+    found = []
+    if roles & {"accountant", "cashier"} and permissions.may("GET", "journals/unsettled-days"):
+        mine = {} if "accountant" in roles else {"cashier": g.user.username}
+        page = common.optional_read("journals/unsettled-days", limit=TODO_DAYS, **mine)
+        if isinstance(page, dict):
+            for day in page.get("items", []):
+                key = "todo.day_not_settled_late" if day.get("late") else "todo.day_not_settled"
+                found.append({"text": i18n.translate(key, cashier=day["cashier"], day=day["date"],
+                                                     count=day["entries"], net=i18n.money(day["net_cents"])),
+                              "url": url_for("registers.settlements", date=day["date"], cashier=day["cashier"])})
+            if page.get("next_cursor"):
+                found.append({"text": i18n.translate("todo.days_not_settled_more"),
+                              "url": url_for("registers.settlements")})
+    if "accountant" in roles and permissions.may("GET", "unbilled-months"):
+        page = common.optional_read("unbilled-months", limit=TODO_DAYS)
+        if isinstance(page, dict):
+            for month in page.get("items", []):
+                found.append({"text": i18n.translate("todo.not_billed", period=month["period"]),
+                              "url": url_for("accounts.billing_run", period=month["period"])})
+            if page.get("next_cursor"):
+                found.append({"text": i18n.translate("todo.not_billed_more"), "url": url_for("accounts.billing_run")})
+    return found
+
+
+def _lists_todo(lists):
     found = []
     for key, path, query, proposer, endpoint, shown in lists:
         if not permissions.may("GET", path) or (key in TODO_STEPS and not permissions.may(*TODO_STEPS[key])):
@@ -550,8 +588,8 @@ def charts_of(rows, limit=None, operator_wide=None, period=""):
                 "estate": row["name"], "label": label, "total": total, "width": width,
                 "y": top_of_row, "height": height,
                 "text": _shown(value, unit),
-                "hover": " · ".join(part for part in (hover, _target_text(name, kpi, unit), _note(kpi.get("note"), name))
-                                    if part),
+                "hover": " · ".join(part for part in (hover, _target_text(name, kpi, unit), _note(kpi.get("note"), name),
+                                                      _not_billed(kpi)) if part),
                 "no_data": value is None, "verdict": verdict,
                 "verdict_text": i18n.translate(f"kpi.target_{verdict}") if verdict else None,
                 "mark": i18n.translate(f"kpi.mark_{verdict}") if verdict else None,
@@ -713,6 +751,13 @@ def _definition(name):
     None for a KPI the catalogue does not define (its service's note, on an English page, says it)."""
     key = f"kpi.def.{name}"
     return i18n.translate(key) if key in CATALOGUES[i18n.language()] else None
+
+
+def _not_billed(kpi):
+    """The months a billing run should have billed and has not (the collection rate's ``not_billed``):
+    its "no data" read as a month with nothing to bill (a domain-gap audit). None when there are none."""
+    months = kpi.get("not_billed")
+    return i18n.translate("kpi.not_billed", months=i18n.listed(months)) if months else None
 
 
 def _hover(estate, kpi, name, unit):

@@ -179,6 +179,7 @@ class Register:
     links: tuple = ()  # Link: each row's links to other lists filtered on it
     hint: str = ""  # a message key said above the new-row form (what becomes of what is typed)
     tabs: tuple = ()  # (endpoint, message key): pages beside the list, linked above it
+    prefill: tuple = ()  # fields the new-row form takes from the page's query (a to-do's link names the day)
 
 
 F, C, A = Field, Column, Action
@@ -560,11 +561,16 @@ ACCOUNTS = (
               # the day's money by payment method, and by journal: the cash one is the cash to hand over
               C("by_method", "settle.by_method", "totals", "method"),
               C("by_journal", "settle.by_journal", "totals", "journal"),
-              C("closed_at", "reg.closed_at", "when"), C("closed_by", "reg.by")),
+              C("closed_at", "reg.closed_at", "when"), C("closed_by", "reg.by"),
+              # settled past the estate's recorded_within_days, by closed_by
+              C("late", "settle.late", "flag", "settle.late")),
              # a settled day takes no more payments of that cashier: asked before it is closed
              fields=(F("date", "reg.day", "date", True), F("cashier", "reg.cashier", "user", True),
                      F("confirm", "settle.confirm", "confirm", True)),
-             filters=(F("date", "reg.day", "date"), F("cashier", "reg.cashier")), roles=menu.FINANCE),
+             filters=(F("date", "reg.day", "date"), F("cashier", "reg.cashier")), roles=menu.FINANCE,
+             # the start page's days left unsettled open the form on their day and cashier; who settles
+             # which day (the accountant a late one only) said above it
+             prefill=("date", "cashier"), hint="settle.hint"),
 )
 
 REGISTERS = FRONT_DESK + SECURITY + ARCHIVE + ENGINEERING + ACCOUNTS

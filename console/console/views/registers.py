@@ -12,6 +12,7 @@ import unicodedata
 from datetime import datetime, timezone
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from werkzeug.datastructures import MultiDict
 
 from .. import i18n, permissions
 from ..gateway_api import ApiProblem
@@ -159,10 +160,18 @@ def _list_view(spec):
                                custom_definitions=definitions, custom_form=common.custom_form,
                                custom_editable=spec.custom_edit and any(not d.get("archived") for d in definitions),
                                actions=offered(spec),
-                               key=common.form_key(), form=request.form,
+                               key=common.form_key(), form=_form_shown(spec),
                                problem=problem or common.take_problem()), 200 if problem is None else problem.status
     view.__name__ = spec.slug
     return view
+
+
+def _form_shown(spec):
+    """The new-row form's values: as typed (a refusal shows it again), else on a page asked for
+    them (``spec.prefill``: the start page's day left unsettled opens the settlement's form on it)."""
+    if request.method == "POST" or not spec.prefill:
+        return request.form
+    return MultiDict([(name, request.args[name]) for name in spec.prefill if request.args.get(name)])
 
 
 def _create_view(spec, show):
