@@ -174,6 +174,8 @@ def next_number(db, estate_id, series):
 # in the order, so a cursor the contract calls valid is never refused. The base64 JSON
 # form given out before is still read, for a client that pages across an upgrade.
 CURSOR_PATTERN = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?Z)~([A-Za-z0-9_.:-]{1,64})")
+# sorts after every id: the characters of an id (the pattern's) all come before "~"
+AFTER_EVERY_ID = "~"
 
 
 def encode_cursor(doc):
@@ -183,7 +185,7 @@ def encode_cursor(doc):
 def decode_cursor(cursor):
     written = CURSOR_PATTERN.fullmatch(cursor) if isinstance(cursor, str) else None
     if written:
-        return written.group(1), written.group(2)
+        return _stored_position(written.group(1), written.group(2))
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         pair = json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -192,6 +194,20 @@ def decode_cursor(cursor):
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         pass
     raise InvalidInput("cursor is not valid", [field_error("cursor", "is not a cursor this API gave out")])
+
+
+def _stored_position(moment, doc_id):
+    """A cursor's ``(created_at, _id)`` as the store's timestamps are written (``clock.to_iso``:
+    three digits of a second), which compare as text. The contract's cursor takes 0 to 6 digits (a
+    client resumes from a time of its own); as written, ``00:00:00Z`` sorted after
+    ``00:00:00.500Z`` ('Z' > '.') and ``02.0005Z`` before ``02.000Z``, skipping or repeating items
+    (an integrator's probe). A moment between two stored milliseconds is placed after every item
+    of the earlier one (``AFTER_EVERY_ID``), in either direction. Text only, no calendar: any
+    cursor of the pattern stays a position, never a 400."""
+    whole, _, fraction = moment[:-1].partition(".")
+    digits = fraction.ljust(6, "0")
+    stored = f"{whole}.{digits[:3]}Z"
+    return (stored, doc_id) if digits[3:] == "000" else (stored, AFTER_EVERY_ID)
 
 
 def page_computed(items, key, limit=None, cursor=None):

@@ -148,6 +148,33 @@ def test_a_cursor_of_the_contracts_form_is_a_position_even_if_never_given_out(db
     assert store.page(db.items, {}, limit=3, cursor="2099-12-31T23:59:59Z~zz")["items"] == []
 
 
+@pytest.mark.parametrize("cursor, after", [
+    # whole seconds: the position is that second's first instant, so z7 (00:00.500) comes after it
+    ("2026-01-01T00:00:00Z~zz", EXPECTED),
+    ("2026-01-01T00:00:02Z~b2", ["c9", "d5", "e4", "f0"]),
+    # fewer digits than stored: 00:00.5 is 00:00.500
+    ("2026-01-01T00:00:00.5Z~a", EXPECTED),
+    ("2026-01-01T00:00:00.5Z~z7", EXPECTED[1:]),
+    # more digits than stored: between two stored milliseconds, after every item of the earlier one
+    ("2026-01-01T00:00:02.000000Z~b2", ["c9", "d5", "e4", "f0"]),
+    ("2026-01-01T00:00:02.0005Z~a", ["d5", "e4", "f0"]),
+    ("2026-01-01T00:00:01.999999Z~zz", ["b2", "c9", "d5", "e4", "f0"]),
+])
+def test_a_cursor_is_a_position_in_time_however_many_digits_its_seconds_have(db, cursor, after):
+    """The contract's cursor takes 0 to 6 digits of a second (an integrator resumes from a time of
+    his own, "2026-01-01T00:00:00Z~0"); the store keeps milliseconds. Compared as text, 00:00:00Z
+    sorted after 00:00:00.500Z ('Z' > '.') and 02.0005Z before 02.000Z: items were skipped or
+    repeated. Both directions and the computed lists read the same position."""
+    _fill(db, SEVEN)
+    assert [i["id"] for i in store.page(db.items, {}, limit=10, cursor=cursor)["items"]] == after
+    at = cursor.partition("~")[2]  # the item at the position itself is on neither side
+    before = [i for i in reversed(EXPECTED) if i not in after and i != at]
+    assert [i["id"] for i in store.page(db.items, {}, limit=10, cursor=cursor, newest_first=True)["items"]] == before
+    computed = store.page_computed(sorted(SEVEN, key=lambda d: (d["created_at"], d["_id"])),
+                                   lambda d: (d["created_at"], d["_id"]), limit=10, cursor=cursor)
+    assert [d["_id"] for d in computed["items"]] == after
+
+
 def test_a_base64_cursor_given_out_before_the_upgrade_still_pages_on(db):
     _fill(db, SEVEN)
     first = store.page(db.items, {}, limit=3)
