@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from estate_common import config, logs, metrics, secrets_policy, topology
@@ -104,7 +104,11 @@ def _settings_from_env():
 
 
 def _http_error(error):
-    response = problem(error.code, error.name, error.description, _code(error))
+    code = _code(error)
+    detail = error.description
+    if isinstance(error, NotFound) and detail == NotFound.description:  # the routing's, in werkzeug's words
+        detail = "no such path in this API (its paths: /api/v1/openapi.json)"
+    response = problem(error.code, problems.title_of(code, error.name), detail, code)
     for name, value in error.get_headers():  # e.g. Allow on a 405
         if name.lower() not in ("content-type", "content-length"):
             response.headers[name] = value

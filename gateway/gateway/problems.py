@@ -1,9 +1,28 @@
 """Every error leaves the gateway as application/problem+json (RFC 9457)."""
 from flask import g, jsonify, request
 
+from estate_common import errors as domain_errors
 from estate_common.errors import ServiceUnavailable
 
 PROBLEM_BASE = "https://estate-ops.invalid/problems/"
+
+
+def _titles(error_class):
+    found = {error_class.code: error_class.title}
+    for subclass in error_class.__subclasses__():
+        found.update(_titles(subclass))
+    return found
+
+
+# One title per type (RFC 9457 §3.1.3: it does not change from occurrence to occurrence): a type
+# the services' errors answer keeps their title when werkzeug (the routing's 404) or gunicorn (its
+# 500) answers it; the routing's read "Not Found" beside a service's "Not found" (an integrator's probe).
+TITLES = _titles(domain_errors.DomainError)
+
+
+def title_of(code, title):
+    """The title of type ``code``: the services' errors' own when they have that type, else ``title``."""
+    return TITLES.get(code, title)
 
 
 def problem(status, title, detail="", code=None, errors=None):

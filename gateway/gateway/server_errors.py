@@ -18,12 +18,12 @@ from gunicorn import util
 
 from estate_common import metrics
 
-from .problems import PROBLEM_BASE
+from .problems import PROBLEM_BASE, title_of
 
 UNREAD = "unread"  # the route label of a request gunicorn answered before it was read
 
 CODES = {400: "bad_request", 403: "forbidden", 408: "request_timeout", 414: "uri_too_long", 417: "expectation_failed",
-         431: "request_header_fields_too_large", 500: "internal", 501: "not_implemented"}
+         431: "request_header_fields_too_large", 500: "internal_error", 501: "not_implemented"}
 
 
 def response_bytes(status, reason, message):
@@ -31,7 +31,7 @@ def response_bytes(status, reason, message):
     connection is closed (gunicorn closes it after an error, as its own page said)."""
     code = CODES.get(status, str(status))
     request_id = uuid.uuid4().hex
-    body = json.dumps({"type": PROBLEM_BASE + code, "title": reason, "status": status, "detail": message,
+    body = json.dumps({"type": PROBLEM_BASE + code, "title": title_of(code, reason), "status": status, "detail": message,
                        "code": code, "request_id": request_id}, ensure_ascii=True).encode()
     head = (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/problem+json\r\n"
             f"X-Request-ID: {request_id}\r\nContent-Length: {len(body)}\r\n\r\n").encode("latin-1")

@@ -24,7 +24,27 @@ def bearer(token):
 @pytest.mark.parametrize("path", ["/nope", "/api/v1/estate", "/api/v2/estates", "/api/v1/estates/A/unknown"])
 def test_unknown_path_is_404_problem(client, contract, admin_token, path):
     body = contract.problem(client.get(path, headers=bearer(admin_token)), 404, "not_found")
-    assert body["title"] == "Not Found"
+    assert body["title"] == NotFound.title
+    assert body["detail"] == "no such path in this API (its paths: /api/v1/openapi.json)"
+
+
+def test_a_problem_type_has_one_title_whoever_answers(client, contract, admin_token, rpc):
+    """RFC 9457 §3.1.3: a type's title does not change from occurrence to occurrence. The routing's
+    404 read "Not Found" and a service's "Not found", both of type not_found; gunicorn's 500 was of
+    type internal, the app's internal_error: an integrator's client matching on type or title met
+    two of each (an integrator's probe)."""
+    from gateway import server_errors
+    rpc.answer("customer_service", "get_request", NotFound("no such request"))
+    routing = client.get("/api/v1/nope", headers=bearer(admin_token)).get_json()
+    service = client.get(f"{REQUESTS}/sr_1", headers=bearer(admin_token)).get_json()
+    assert (routing["type"], routing["title"]) == (service["type"], service["title"])
+    rpc.answer("customer_service", "list_requests", RuntimeError("boom"))
+    app_500 = client.get(REQUESTS, headers=bearer(admin_token)).get_json()
+    raw = server_errors.response_bytes(500, "Internal Server Error", "worker failed")
+    gunicorn_500 = json.loads(raw.split(b"\r\n\r\n", 1)[1])
+    assert (gunicorn_500["type"], gunicorn_500["code"], gunicorn_500["title"]) == (
+        app_500["type"], app_500["code"], app_500["title"])
+    assert gunicorn_500["detail"] == "worker failed"
 
 
 def test_unknown_path_without_a_token_is_404_too(client, contract):
