@@ -32,6 +32,26 @@ def test_the_signature_is_hmac_sha256_of_timestamp_dot_body():
     assert not signing.verify("whsec_k", "1764489600", body, None)
 
 
+def test_the_served_contract_says_which_bytes_sign_a_delivery():
+    """An integrator reading /api/docs alone could not verify a delivery: `whsec_` is the prefix of
+    Standard Webhooks' secrets, whose HMAC key is the base64 after it, and nothing said that here
+    the key is the secret's whole text or that the digest is lowercase hex (an integrator's probe).
+    The subscription's and the rotation's descriptions and the secret's own say so."""
+    from estate_common import contracts
+    spec = contracts.load().openapi
+    webhooks_path = "/api/v1/estates/{estate_id}/webhooks"
+    texts = [spec["paths"][webhooks_path]["post"]["description"],
+             spec["paths"][webhooks_path + "/{webhook_id}/secret"]["post"]["description"],
+             spec["components"]["schemas"]["WebhookCreated"]["properties"]["secret"]["description"]]
+    for text in texts:
+        assert "whole text" in text and "whsec_" in text, text
+    recipe = texts[0]
+    assert "lowercase hex" in recipe and "UTF-8" in recipe and "raw body" in recipe
+    body = b'{"a":1}'
+    by_the_recipe = "sha256=" + hmac.new("whsec_k".encode("utf-8"), b"1764489600." + body, hashlib.sha256).hexdigest()
+    assert signing.signature("whsec_k", 1764489600, body) == by_the_recipe
+
+
 def test_the_headers_name_event_delivery_time_and_signature():
     headers = signing.headers("maintenance.work_order_created", "dlv_1", 1764489600, ["whsec_k"], "{}")
     assert headers["X-Estate-Event"] == "maintenance.work_order_created"
