@@ -418,6 +418,23 @@ def test_domain_errors_map_to_their_status(app, client, contract, admin_token, r
         assert "errors" not in body
 
 
+def test_a_conflict_that_passes_says_when_to_send_it_again(app, client, contract, admin_token, rpc):
+    """A 409 for another writer under way (a household's payment being posted) passes by itself;
+    one for a state that forbids the step does not. Both are of type conflict: Retry-After is how
+    an integrator's client tells them apart, as it does for a key still being processed (an
+    integrator's probe: the first read "try again in a moment" in its detail alone)."""
+    rpc.answer("finance", "create_payment",
+               Conflict("another payment of this household is being posted; try again in a moment", retry_after=1))
+    busy = client.post("/api/v1/estates/est_1/payments", json={"household_id": "hh_1", "amount_cents": 100,
+                                                               "method": "cash"}, headers=bearer(admin_token))
+    contract.problem(busy, 409, "conflict", app=app)
+    assert busy.headers["Retry-After"] == "1"
+    rpc.answer("customer_service", "create_request", Conflict("the request is closed"))
+    final = client.post(REQUESTS, json=SR_BODY, headers=bearer(admin_token))
+    contract.problem(final, 409, "conflict", app=app)
+    assert "Retry-After" not in final.headers
+
+
 def _maybe_done(detail):
     from estate_common.rpc_client import maybe_done
     return maybe_done(ServiceUnavailable(detail))

@@ -54,7 +54,7 @@ def claim(collection, estate_id, claim_id, holder_id, now, standing, *, field="h
                                  {"$set": {field: holder_id, "claimed_at": stamp}}).modified_count:
             return _handed_on(collection, estate_id, claim_id, holder_id, field, unclaimed)
         # another taker or a release came first: read it again
-    raise Conflict("it kept changing while it was being written: read it again and retry")
+    raise Conflict("it kept changing while it was being written: read it again and retry", retry_after=1)
 
 
 def _handed_on(collection, estate_id, claim_id, holder_id, field, unclaimed):

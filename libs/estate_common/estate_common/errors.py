@@ -1,8 +1,8 @@
 """Typed errors that cross the bus and become problem+json at the gateway.
 
 A service raises one of these; nameko serialises it as ``exc_type`` and
-``exc_args`` (``[detail, errors]``); the gateway maps ``exc_type`` to a status
-with ``STATUS_BY_ERROR``, never by matching message text.
+``exc_args`` (``[detail, errors]``, and ``retry_after`` third when given); the gateway maps
+``exc_type`` to a status with ``STATUS_BY_ERROR``, never by matching message text.
 """
 
 
@@ -10,11 +10,18 @@ class DomainError(Exception):
     status = 500
     code = "internal_error"
     title = "Internal error"
+    # a refusal that passes by itself (another writer holds what the call writes): the seconds to
+    # wait before sending it again, the gateway's Retry-After. A 409 of a state that forbids the
+    # step and a 409 of a writer under way were told apart by their words alone (an integrator's probe)
+    retry_after = None
 
-    def __init__(self, detail, errors=None):
-        super().__init__(detail, errors or [])
+    def __init__(self, detail, errors=None, retry_after=None):
+        # retry_after goes third, only when given: a gateway that reads two arguments reads the same
+        super().__init__(detail, errors or [], *([retry_after] if retry_after else []))
         self.detail = detail
         self.errors = errors or []
+        if retry_after:
+            self.retry_after = retry_after
 
 
 class InvalidInput(DomainError):

@@ -116,7 +116,9 @@ def _raise_remote(error):
     if cls is not None:
         detail = args[0] if args else error.get("value", "")
         errors = args[1] if len(args) > 1 and isinstance(args[1], list) else []
-        raise cls(detail, errors)
+        # nameko writes every argument that is not text, a list or a mapping as text: "1"
+        wait = int(args[2]) if len(args) > 2 and str(args[2]).isascii() and str(args[2]).isdigit() else None
+        raise cls(detail, errors, retry_after=wait)
     raise RemoteError(exc_type, error.get("value"))
 
 

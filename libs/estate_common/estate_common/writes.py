@@ -78,7 +78,7 @@ def change(collection, estate_id, doc_id, decide, outbox, *, what="document", at
         written = write(collection, doc, step, outbox, announce=announce)
         if written is not None:
             return written
-    raise Conflict("it kept changing while it was being written: read it again and retry")
+    raise Conflict("it kept changing while it was being written: read it again and retry", retry_after=1)
 
 
 def applied(doc, event_id):

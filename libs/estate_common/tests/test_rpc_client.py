@@ -14,7 +14,7 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
 from estate_common import deadlines, rpc_client
-from estate_common.errors import NotFound, ServiceUnavailable
+from estate_common.errors import Conflict, NotFound, ServiceUnavailable
 from estate_common.nameko.entrypoints import ReplyingRpc
 from estate_common.rpc_client import CLOSE_WAIT_SECONDS, RemoteError, RpcClient
 
@@ -44,6 +44,8 @@ class EchoService:
     def fail(self, kind):
         if kind == "typed":
             raise NotFound("nope", [{"field": "x", "message": "m"}])
+        if kind == "busy":
+            raise Conflict("another writer holds it; try again in a moment", retry_after=1)
         raise ValueError("untyped failure")
 
     @rpc
@@ -133,6 +135,18 @@ def test_a_typed_error_arrives_as_the_same_class(echo, client):
     assert caught.value.detail == "nope"
     assert caught.value.errors == [{"field": "x", "message": "m"}]
     assert caught.value.status == 404
+
+
+def test_a_passing_refusal_arrives_with_the_wait_it_names(echo, client):
+    """A 409 that passes by itself (another writer holds the household) names the seconds to
+    wait, which the gateway gives as Retry-After; a typed error without one has none."""
+    with pytest.raises(Conflict) as caught:
+        client.call("echo", "fail", "busy")
+    assert (caught.value.detail, caught.value.errors, caught.value.retry_after) == (
+        "another writer holds it; try again in a moment", [], 1)
+    with pytest.raises(NotFound) as caught:
+        client.call("echo", "fail", "typed")
+    assert caught.value.retry_after is None
 
 
 def test_an_untyped_error_arrives_as_remote_error(echo, client):

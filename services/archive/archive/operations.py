@@ -120,7 +120,7 @@ def _create_household(db, outbox, household, found, actor=None, typed_id=None):
         if stored is None:  # the insert lost on the address key: a twin written otherwise won it
             twin = store.household_at(db, estate_id, household["_address_key"])
             if twin is None:
-                raise Conflict("the flat was being registered meanwhile: try again")
+                raise Conflict("the flat was being registered meanwhile: try again", retry_after=1)
             raise domain.registered_otherwise(twin, household)
         return found(stored)
 

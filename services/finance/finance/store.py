@@ -163,7 +163,7 @@ def _lock(db, estate_id, lock_id, now_iso, expires_iso, busy):
                                     {"$set": {"token": token, "expires_at": expires_iso}})
         if taken.modified_count:
             return lock_id, token, estate_id
-    raise Conflict(busy)
+    raise Conflict(busy, retry_after=1)
 
 
 def unlock(db, lock):
@@ -388,7 +388,7 @@ def allocate_to_bill(db, bill, allocation, after, outbox_events):
     if answer.matched_count:
         return True
     if not db.bills.count_documents({"_id": bill["_id"], "estate_id": bill["estate_id"], "allocations.id": allocation["id"]}):
-        raise Conflict("the bill changed while the payment was being posted; try again")
+        raise Conflict("the bill changed while the payment was being posted; try again", retry_after=1)
     return False
 
 

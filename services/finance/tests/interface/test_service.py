@@ -804,8 +804,9 @@ def test_a_second_writer_on_the_same_household_waits_its_turn(finance):
     approved(finance)
     run(finance)
     with operations.household_lock(finance.db, ESTATE, "hh_1"):
-        with pytest.raises(Conflict):
+        with pytest.raises(Conflict) as caught:
             pay(finance, "hh_1", 100)
+        assert caught.value.retry_after == 1  # it passes: the gateway's Retry-After
         assert pay(finance, "hh_2", 100)["status"] == "posted"
     clock.advance(timedelta(seconds=1))
     assert pay(finance, "hh_1", 100)["status"] == "posted"
