@@ -21,7 +21,7 @@ ROUTES = [
     Route("POST", f"{ESTATE}/patrol-rounds", SP, "start_round", policy.SECURITY,
           status=201, body=True, idempotent=True, facts=assignees.guard_fact),
     Route("GET", f"{ESTATE}/patrol-rounds", SP, "list_rounds", policy.SECURITY, paged=True,
-          filters=("status", "route_id")),
+          filters=("status", "route_id", "guard", "from", "to")),
     Route("GET", f"{ESTATE}/patrol-rounds/<round_id>", SP, "get_round", policy.SECURITY, id_param="round_id"),
     Route("POST", f"{ESTATE}/patrol-rounds/<round_id>/check-ins", SP, "check_in", policy.SECURITY,
           body=True, id_param="round_id", idempotent=True),

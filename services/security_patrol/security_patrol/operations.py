@@ -44,6 +44,15 @@ def page(db, collection, estate_id, filters, limit, cursor, normalise=None):
 
 # -- patrol routes, plans and rounds ---------------------------------------------------------
 
+def list_rounds(db, estate_id, filters, limit, cursor):
+    """The rounds by status, route, guard (as the round keeps his username, spaces around it
+    dropped) and the day or moment they started (``store.rounds_page``)."""
+    filters = dict(filters)
+    if "guard" in filters:
+        filters["guard"] = filters["guard"].strip()
+    return store.rounds_page(db, estate_id, filters, limit, cursor)
+
+
 def create_patrol_route(db, outbox, caller, estate_id, data):
     return create(db, outbox, caller, "patrol_routes", "proute", estate_id, lambda doc_id: patrols.new_route(
         doc_id, estate_id, data, clock.now(), caller.user))

@@ -58,7 +58,8 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Cou
 
     @rpc_method
     def list_rounds(self, payload):
-        return self._list("patrol_rounds", payload)
+        return operations.list_rounds(self.db, payload["estate_id"], payload.get("filters", {}),
+                                      payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
     def check_in(self, payload):

@@ -7,7 +7,7 @@ loser re-reads and gets the answer its state now gives.
 """
 from functools import partial
 
-from estate_common import claims_store, closed_counts, common_store, replica, settings, store, writes
+from estate_common import calendar, claims_store, closed_counts, common_store, replica, settings, store, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
 from . import gate, patrols
@@ -25,6 +25,8 @@ INDEXES = {
     "patrol_plan_claims": [([("estate_id", 1)], {})],
     "patrol_rounds": [(PAGED, {}), ([("estate_id", 1), ("scheduled_start", 1)], {}),
                       ([("estate_id", 1), ("status", 1)], {}), ([("estate_id", 1), ("roster_id", 1)], {}),
+                      # one guard's rounds in the list's order, from a start on (``rounds_page``)
+                      ([("estate_id", 1), ("guard", 1), ("created_at", 1), ("_id", 1)], {}),
                       # one round per plan slot (``patrols.slot_key``); rounds from before it have no key
                       ([("estate_id", 1), ("_slot", 1)],
                        {"unique": True, "partialFilterExpression": {"_slot": {"$exists": True}}})],
@@ -92,6 +94,26 @@ def insert_unique(db, collection, doc, message, field):
 
 def page(db, collection, estate_id, query, limit, cursor):
     return store.page(db[collection], {"estate_id": estate_id, **query}, limit, cursor)
+
+
+ROUND_FILTERS = ("status", "route_id", "guard")
+
+
+def rounds_page(db, estate_id, filters, limit, cursor):
+    """A page of patrol rounds: by status, route and guard (the username the round keeps), and
+    started ``from``/``to`` (``calendar.filter_window``: a day is the estate's local day, a ``to``
+    day the whole day, a moment itself; 400 for a ``to`` before the ``from``). A round's start is
+    the moment it is written (``patrols.new_round``: one stamp for ``started_at`` and
+    ``created_at``), so the range bounds ``created_at``, the list's order: the page is walked from
+    the range's start to its end, in the estate's bucket or the guard's (``INDEXES``), not through
+    every round the estate or the guard ever walked."""
+    query = {name: filters[name] for name in ROUND_FILTERS if name in filters}
+    lower, upper, inclusive = calendar.filter_window(filters, replica.estate_timezone(db, estate_id))
+    started = ({"$gte": lower} if lower is not None else {}) | (
+        {"$lte" if inclusive else "$lt": upper} if upper is not None else {})
+    if started:
+        query["created_at"] = started
+    return page(db, "patrol_rounds", estate_id, query, limit, cursor)
 
 
 def visitors_page(db, estate_id, filters, on_site, limit, cursor):

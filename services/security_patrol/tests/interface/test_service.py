@@ -427,6 +427,43 @@ def test_rounds_are_listed_by_status(patrol):
     assert [r["id"] for r in listed] == [second["id"]]
 
 
+def test_rounds_are_listed_by_guard_and_by_the_day_or_moment_they_started(patrol):
+    """A supervisor reviewing one guard's night, or one date, had the status and the route to
+    filter by (a probe of the security department's day): ``guard`` (the username a round keeps)
+    and ``from``/``to`` on its start, as the other lists' ranges read (a day is the estate's local
+    day, a ``to`` day the whole day, a moment itself), each kept by the pager."""
+    route = make_route(patrol)
+    first = start(patrol, route)  # 2026-11-23 21:55 in the estate
+    clock.advance(timedelta(hours=3))
+    after_midnight = start(patrol, route, guard="Qian")  # 2026-11-24 00:55
+    clock.advance(timedelta(hours=21))
+    next_night = start(patrol, route)  # 2026-11-24 21:55
+    clock.advance(timedelta(days=1))
+    third_night = start(patrol, route)  # 2026-11-25 21:55
+
+    def listed(limit=None, cursor=None, **filters):
+        paging = {"limit": limit} | ({"cursor": cursor} if cursor else {}) if limit else {}
+        page = patrol.list_rounds({"estate_id": ESTATE, "filters": filters, **paging})
+        return [r["id"] for r in page["items"]], page["next_cursor"]
+
+    assert listed(guard="Zhao")[0] == [first["id"], next_night["id"], third_night["id"]]
+    assert listed(guard="Qian")[0] == [after_midnight["id"]]
+    assert listed(guard="zhao")[0] == []  # the username as the round keeps it
+    assert listed(**{"from": "2026-11-24", "to": "2026-11-24"})[0] == [after_midnight["id"], next_night["id"]]
+    assert listed(guard="Zhao", to="2026-11-24")[0] == [first["id"], next_night["id"]]
+    assert listed(to=next_night["started_at"])[0] == [first["id"], after_midnight["id"], next_night["id"]]
+    assert listed(**{"from": "2026-11-24T13:55:00Z"})[0] == [next_night["id"], third_night["id"]]
+    ids, cursor = listed(limit=1, guard="Zhao", **{"from": "2026-11-24"})
+    assert ids == [next_night["id"]] and listed(limit=1, cursor=cursor, guard="Zhao", **{"from": "2026-11-24"}) == (
+        [third_night["id"]], None)
+    assert listed(guard="Zhao", status="open", route_id=route["id"], **{"from": "2026-11-25"})[0] == [third_night["id"]]
+    with pytest.raises(InvalidInput) as refused:  # a range ending before it begins, as the other lists answer
+        listed(**{"from": "2026-11-25", "to": "2026-11-24"})
+    assert refused.value.errors[0]["field"] == "filters.to"
+    with pytest.raises(InvalidInput):  # a day the calendar has not
+        listed(**{"from": "2026-02-30"})
+
+
 # -- the duty roster -------------------------------------------------------------
 
 def assign(patrol, guard, post, date="2026-11-23", shift="night"):
