@@ -1034,6 +1034,8 @@ _MESSAGES = {
     "patrol.late": ("迟到", "Late"),
     "patrol.on_time_count": ("准时", "On time"),
     "patrol.missed_count": ("漏巡", "Missed"),
+    "patrol.started_from": ("开始日期自", "Started from"),
+    "patrol.started_to": ("开始日期至", "Started to"),
     "patrol.anomalies": ("异常", "Anomalies"),
     "patrol.anomaly_reported": ("报告异常", "Anomaly reported"),
     "patrol.work_order": ("工单", "Work order"),

@@ -14,15 +14,27 @@ bp = Blueprint("security", __name__, url_prefix="/security")
 @bp.get("/rounds")
 @estate_needed
 def rounds():
-    # the status is a filter the pager keeps: the start page's rounds not finished lost it on their
-    # next page (a probe of the security department's day)
-    filters = {"status": request.args["status"]} if request.args.get("status") in ("open", "finished") else {}
-    page = g.api.get(g.api.estate(g.user.estate_id, "patrol-rounds"), limit=common.PAGE_SIZE,
-                     cursor=request.args.get("cursor"), **filters)
+    # the status, the guard and the days the rounds started are filters the pager keeps: the start
+    # page's rounds not finished lost theirs on the next page, and a supervisor reviewing one
+    # guard's night or one date had no filter for either (a probe of the security department's day)
+    filters = common.query("guard", "from", "to")
+    if request.args.get("status") in ("open", "finished"):
+        filters["status"] = request.args["status"]
+    try:
+        page = g.api.get(g.api.estate(g.user.estate_id, "patrol-rounds"), limit=common.PAGE_SIZE,
+                         cursor=request.args.get("cursor"), **filters)
+    except ApiProblem as problem:
+        if problem.status != 400:
+            raise
+        # a range the API refuses (its last day before its first): the list with the refusal above
+        # its filters, to be corrected there, as the register's
+        common.show_problem(problem)
+        page = {}
+    guards = common.usernames("guards")
+    if filters.get("guard") and filters["guard"] not in guards:
+        guards.append(filters["guard"])  # a guard no longer listed (his account closed) keeps his rounds
     return render_template("security/rounds.html", items=page.get("items", []), next_cursor=page.get("next_cursor"),
-                           filters=filters)
-
-
+                           filters=filters, guards=guards, problem=common.take_problem())
 
 
 @bp.get("/missed-rounds")
