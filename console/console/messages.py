@@ -841,6 +841,7 @@ _MESSAGES = {
     "todo.incidents_open": ("未结案的突发事件：{count} 起", "Incidents not closed: {count}"),
     "todo.fire_lanes_obstructed": ("仍被占用的消防通道：{count} 处", "Fire lanes still obstructed: {count}"),
     "todo.fire_unchecked": ("本月尚未检查的消防设施：{count} 个", "Fire facilities not checked this month: {count}"),
+    "todo.rounds_missed": ("本月漏巡的计划巡更：{count} 次", "Planned rounds missed this month: {count}"),
     "todo.repairs_overdue": ("超过响应期限仍未开工的报修：{count} 件", "Repairs not started by their response time: {count}"),
     # the late orders of every other source (patrol findings, fire checks, incidents, inspections, plans,
     # return visits) and the owners' repairs late before their promise runs out (marked an emergency after

@@ -2896,3 +2896,27 @@ def test_the_rounds_list_filters_by_guard_and_by_the_days_they_started_and_keeps
     assert refused.status_code == 200 and "must not be below from" in text.split("role=\"alert\"")[1]
     assert '<input id="to" type="date" name="to" value="2026-11-24">' in text
     assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
+
+
+def test_a_guard_s_home_page_counts_the_month_s_missed_rounds_and_links_their_list(client, fake, documented_routes):
+    """The month's planned rounds nobody walked, or left unfinished, were on their own screen alone:
+    the start page's other security lists are read as pages with a limit, and the missed rounds'
+    list is not paged (at most 1,000 and ``more`` the rest), so it was left out (a probe of the
+    security department's day). It is counted in full and linked to the month's list."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    month = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")  # the display clock's month
+    for path in ("patrol-rounds", "incidents", "fire-lane-checks", "fire-equipment"):
+        fake.on("GET", rf"/api/v1/estates/{ESTATE}/{path}", {"items": [], "next_cursor": None})
+    missed = [{"plan_id": "pplan_1", "scheduled_start": "2026-11-23T14:00:00Z"}] * 3
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-missed-rounds", lambda body, params: {
+        "items": missed if params.get("period") == month else [], "more": 1000 if params.get("period") == month else 0})
+    todo = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True).split("data-todo>")[1]
+    todo = todo.split("</section>")[0]
+    assert f'<a href="/security/missed-rounds?period={month}">本月漏巡的计划巡更：1003 次</a>' in todo
+    [asked] = [c for c in fake.calls if c["path"].endswith("/patrol-missed-rounds")]
+    assert asked["params"] == {"period": month}  # the list takes no limit
+    assert "Planned rounds missed this month: 1003" in client.get("/", headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
+    assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-missed-rounds", {"items": [], "more": 0})
+    assert "本月漏巡" not in client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)

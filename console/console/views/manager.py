@@ -258,12 +258,38 @@ SECURITY_TODO_LISTS = (
      {"status": "obstructed"}),
     ("todo.fire_unchecked", "fire-equipment", UNCHECKED_THIS_MONTH, "", "registers.fire-equipment",
      UNCHECKED_THIS_MONTH),
+    # the month's planned rounds nobody walked, or left unfinished (the supervisor's exceptions:
+    # DOMAIN.md "a missed or late checkpoint is an exception"), on their own screen alone; their list
+    # is not paged (``TODO_READERS``)
+    ("todo.rounds_missed", "patrol-missed-rounds", {"period": common.this_month}, "", "security.missed_rounds",
+     {"period": common.this_month}),
 )
 # a list of a step (the row's key: its method and path) counts for those the gateway lets take it
 # (x-roles): a department may hold someone who only reads them
 TODO_STEPS = {"todo.acceptances_awaited": ("POST", "applications/{id}/acceptance"),
               "todo.reviews_pending": ("POST", "renovation-reviews/{id}/decide")}
 TODO_LIMIT = 100  # counted up to this many; more reads "100+"
+
+
+def _first_page(path, query):
+    """A to-do list's first page, up to ``TODO_LIMIT`` (None when it cannot be read)."""
+    return common.optional_read(path, limit=TODO_LIMIT, **query)
+
+
+def _missed_rounds(path, query):
+    """The month's missed rounds as a to-do reads a list: that list is computed when asked and not
+    paged (no ``limit``: a 400), its items the first 1,000 and ``more`` the rest, so its ``total``
+    is both (None when it cannot be read)."""
+    found = common.optional_read(path, **query)
+    if not isinstance(found, dict):
+        return None
+    items = found.get("items") or []
+    more = found.get("more")
+    return {"items": items, "next_cursor": None, "total": len(items) + (more if isinstance(more, int) else 0)}
+
+
+# how a to-do list is read where it is not a page with a limit: by its path (``_first_page`` else)
+TODO_READERS = {"patrol-missed-rounds": _missed_rounds}
 
 
 # whose to-do each list is: the manager's (the operator admin's too), the front desk's own staff's
@@ -346,7 +372,7 @@ def _lists_todo(lists):
         if not permissions.may("GET", path) or (key in TODO_STEPS and not permissions.may(*TODO_STEPS[key])):
             continue
         query, shown = _read_now(query), _read_now(shown)
-        page = common.optional_read(path, limit=TODO_LIMIT, **query)
+        page = TODO_READERS.get(path, _first_page)(path, query)
         if not isinstance(page, dict):
             continue
         items = _awaiting(page, proposer)
