@@ -370,6 +370,8 @@ ZH = {
         '{0} 不保存{1:custom_resource}的自定义字段',
     "only a manager or the operator admin sees and changes an estate's settings":
         '只有服务中心经理或运营管理员可以查看和修改小区的服务设置',
+    "your role does not see this service's settings":
+        '你的角色不能查看此项服务的设置',
     'no such export':
         '找不到该导出',
     'your role may not read {0}':

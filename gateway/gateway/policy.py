@@ -53,6 +53,10 @@ COLLECTORS = FINANCE | {"steward", "agent"}
 # an estate's own emergency plans are the manager's (DOMAIN.md: the manager handles what
 # escalates, so the manager decides how it escalates).
 EMERGENCY_PLAN_EDITORS = MANAGEMENT
+# security patrol's settings (the late tolerance, the shifts' hours, the fire checks' cycle): every
+# guard reads the numbers his rounds and checks are judged by; a manager changes them, as every
+# service's (the supervisor could read none: a probe of the security department's day)
+SECURITY_SETTINGS_READERS = SECURITY
 INCIDENT_CLASSIFIERS = MANAGEMENT  # the guard's call whether an incident is major, corrected
 
 # the complaint analysis and its rectification plans (issue 14): the manager's (DOMAIN.md: the

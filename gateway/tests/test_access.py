@@ -693,3 +693,22 @@ def test_security_reads_work_orders_and_takes_no_step_of_them(app, client, rpc, 
     response = client.open(path, method=method, headers={"Authorization": f"Bearer {token}"},
                            json={} if method == "POST" else None)
     assert response.status_code == status
+
+
+def test_a_guard_reads_security_patrols_settings_and_changes_none(client, accounts, rpc, contract):
+    """The supervisor could not read the numbers his checkpoints are judged by (the late tolerance,
+    the shifts' hours, the fire checks' cycle): every service's settings were the manager's alone (a
+    probe of the security department's day). The security role reads security patrol's, and still
+    changes none, nor reads another service's."""
+    rpc.answer("security_patrol", "get_settings", {"estate_id": "A", "defaults": {"patrol_late_tolerance_minutes": 10},
+                                                   "overrides": {}, "values": {"patrol_late_tolerance_minutes": 10}})
+    guard = accounts.user("gus", ["security"], ["A"])
+    read = client.get("/api/v1/estates/A/settings/security-patrol", headers=bearer(guard))
+    assert read.status_code == 200, read.get_json()
+    assert rpc.only_call("security_patrol", "get_settings").caller["roles"] == ["security"]
+    contract.problem(client.put("/api/v1/estates/A/settings/security-patrol", headers=bearer(guard),
+                                json={"patrol_late_tolerance_minutes": 30}), 403, "forbidden")
+    contract.problem(client.get("/api/v1/estates/A/settings/maintenance", headers=bearer(guard)), 403, "forbidden")
+    contract.problem(client.get("/api/v1/estates/B/settings/security-patrol", headers=bearer(guard)), 403,
+                     "forbidden")
+    assert rpc.calls_to("security_patrol", "update_settings") == [] and rpc.calls_to("maintenance", "get_settings") == []

@@ -97,7 +97,8 @@ ROUTES = [
           status=201, body=True, idempotent=True, facts=assignees.handover_guards_fact),
     Route("GET", f"{ESTATE}/shift-handovers", SP, "list_shift_handovers", policy.SECURITY, paged=True,
           filters=("shift",)),
-    Route("GET", f"{ESTATE}/settings/security-patrol", "security_patrol", "get_settings", policy.MANAGEMENT),
+    Route("GET", f"{ESTATE}/settings/security-patrol", "security_patrol", "get_settings",
+          policy.SECURITY_SETTINGS_READERS),
     # the daily cap on parking may not come down below finance's highest parking hour (references.py)
     Route("PUT", f"{ESTATE}/settings/security-patrol", "security_patrol", "update_settings", policy.MANAGEMENT,
           body=True, facts=references.parking_hour_fact),

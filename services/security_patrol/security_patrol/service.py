@@ -3,7 +3,7 @@ one write path, estate_common.writes); the rules in patrols.py, fire.py, inciden
 emergency_plans.py), gate.py and kpis.py, their numbers in rules.py; storage in store.py."""
 from nameko.timer import timer
 
-from estate_common import clock, config
+from estate_common import clock, config, roles
 from estate_common.nameko import CountsClosedRecords, CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase, consumes, rpc_method
 from estate_common.store import public
 
@@ -23,6 +23,8 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Cou
     indexes = store.INDEXES
     settings_defaults, settings_minima, settings_maxima, settings_ordered = DEFAULTS, MINIMA, MAXIMA, ORDERED
     settings_allowed = ALLOWED
+    # the guards read the numbers their rounds and checks are judged by (a manager changes them)
+    settings_readers = roles.MANAGEMENT | {"security"}
 
     # -- patrol routes and plans ----------------------------------------------------
     @rpc_method

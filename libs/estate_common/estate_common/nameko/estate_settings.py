@@ -2,7 +2,9 @@
 
 A service mixes this in and names its ``rules.py`` tables; the gateway routes
 ``GET/PUT …/settings/<service>`` to it. Only a manager of the estate or the
-operator admin reads or changes them (checked here as well as at the gateway).
+operator admin changes them; they read them, and so do the roles a service names
+in ``settings_readers`` (security patrol's: the guards, whose checkpoints its numbers
+judge). Checked here as well as at the gateway.
 """
 from .. import clock, roles, settings
 from ..errors import Forbidden
@@ -19,6 +21,7 @@ class EstateSettings:
     # (lower, upper, settings.STRICTLY): nor equal it
     settings_choices = {}  # list-valued settings and what each may hold (rules.CHOICES)
     settings_allowed = {}  # numbers that take only some values between their bounds, and those (rules.ALLOWED)
+    settings_readers = MANAGER_ROLES  # who reads them (the gateway's policy table says the same); changes: managers
 
     def refuse_settings(self, estate_id, overrides):
         """A service's own check of ``overrides`` (valid alone and together) against what else it
@@ -30,7 +33,10 @@ class EstateSettings:
 
     @rpc_method
     def get_settings(self, payload):
-        self._require_manager()
+        if self.settings_readers == MANAGER_ROLES:
+            self._require_manager()
+        elif not set(self.caller.roles) & self.settings_readers:
+            raise Forbidden("your role does not see this service's settings")
         return settings.view(self.db, self.settings_defaults, payload["estate_id"], self.settings_maxima,
                              self.settings_minima, self.settings_choices, self.settings_allowed)
 

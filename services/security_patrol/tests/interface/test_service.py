@@ -1691,3 +1691,20 @@ def test_the_rounds_finished_and_incidents_closed_are_counted_for_archive_once_p
     assert sorted(counted.values(), key=str)[0] == {"incidents": 0, "patrol_rounds": 0}  # last month
     assert patrol.count_closed_records(clock.now()) == 0  # nothing changed: nothing announced
     assert len(patrol.outbox.of_type("closed_records_counted")) == 2
+
+
+def test_a_guard_reads_the_estate_s_security_settings_and_changes_none(patrol):
+    """The supervisor's checkpoints are judged by the estate's numbers (the late tolerance, the
+    shifts' hours, the fire checks' cycle), which only a manager could read (a probe of the
+    security department's day): the security role reads them here as at the gateway, and a
+    change is still a manager's."""
+    as_caller(patrol, staff("wu", ["manager"], [ESTATE]))
+    patrol.update_settings({"estate_id": ESTATE, "data": {"patrol_late_tolerance_minutes": 15}})
+    as_caller(patrol, GUARD)
+    shown = patrol.get_settings({"estate_id": ESTATE})
+    assert shown["values"]["patrol_late_tolerance_minutes"] == 15 and shown["defaults"]["night_shift_start_hour"] == 18
+    with pytest.raises(Forbidden):
+        patrol.update_settings({"estate_id": ESTATE, "data": {"patrol_late_tolerance_minutes": 30}})
+    as_caller(patrol, staff("li", ["agent"], [ESTATE]))
+    with pytest.raises(Forbidden):
+        patrol.get_settings({"estate_id": ESTATE})
