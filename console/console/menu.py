@@ -76,6 +76,8 @@ SECTIONS = (
         Entry("registers.shift-handovers", "menu.shift_handovers", SECURITY),
         Entry("registers.duty-roster", "menu.duty_roster", SECURITY),
         Entry("registers.visitors", "menu.visitors", frozenset({"security"})),  # the desk's too, above
+        # the numbers the department is judged by, read only (a manager sets them under set-up)
+        Entry("security.settings", "menu.security_settings", frozenset({"security"})),
     )),
     Section("menu.accounts", (
         Entry("accounts.bills", "menu.bills", COLLECTORS),

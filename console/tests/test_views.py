@@ -2920,3 +2920,37 @@ def test_a_guard_s_home_page_counts_the_month_s_missed_rounds_and_links_their_li
     assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-missed-rounds", {"items": [], "more": 0})
     assert "本月漏巡" not in client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+
+
+SECURITY_SETTINGS = {"estate_id": ESTATE, "defaults": {"patrol_late_tolerance_minutes": 10, "night_shift_start_hour": 18,
+                                                       "parking_daily_cap_cents": 3000},
+                     "overrides": {"patrol_late_tolerance_minutes": 15},
+                     "values": {"patrol_late_tolerance_minutes": 15, "night_shift_start_hour": 18,
+                                "parking_daily_cap_cents": 3000},
+                     "updated_at": "2026-11-20T02:00:00Z", "updated_by": "mia"}
+
+
+def test_a_guard_reads_the_estate_s_security_settings_where_the_department_works(client, fake, documented_routes):
+    """The supervisor could not read the numbers his checkpoints are judged by (the late tolerance,
+    the shifts' hours, the fire checks' cycle): the settings page was the manager's (a probe of the
+    security department's day). The security menu shows security patrol's, read only: what applies,
+    the default and whether the estate set it; no form, and nothing of the other services."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/settings/security-patrol", SECURITY_SETTINGS)
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert '<a href="/security/settings"' in home and "安保规则设置" in home
+    page = client.get("/security/settings", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    row = page.split('id="setting-patrol_late_tolerance_minutes"')[1].split("</tr>")[0]
+    assert "巡更迟到容差（分钟）" in row and "<td>15</td>" in row and "<td>10</td>" in row and "本小区设定" in row
+    row = page.split('id="setting-parking_daily_cap_cents"')[1].split("</tr>")[0]
+    assert "30.00" in row  # money in yuan, as everywhere
+    assert "<form" not in page.split("<main")[1] and "/admin/settings" not in page.split("<main")[1]
+    page = client.get("/security/settings", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Patrol lateness tolerance (minutes)" in page and "set by the estate" in page
+    assert [c["path"] for c in fake.calls if "/settings/" in c["path"]] == [
+        f"/api/v1/estates/{ESTATE}/settings/security-patrol"] * 2
+    assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
+    # a manager changes them on the set-up's page, which this one links to for him
+    sign_in(client, fake, username="mia", roles=("manager",))
+    page = client.get("/security/settings", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'href="/admin/settings?service=security-patrol"' in page

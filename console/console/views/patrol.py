@@ -37,6 +37,20 @@ def rounds():
                            filters=filters, guards=guards, problem=common.take_problem())
 
 
+@bp.get("/settings")
+@estate_needed
+def settings():
+    """The estate's security patrol settings, read only: the numbers the department's rounds and
+    checks are judged by (the late tolerance, the shifts' hours, the fire checks' cycle), what
+    applies, its default and whether the estate set it. The supervisor could read none: the
+    settings page is the manager's, who changes them there (linked for him; a probe of the security
+    department's day)."""
+    current = g.api.get(g.api.estate(g.user.estate_id, "settings/security-patrol"))
+    names = sorted(set(current.get("defaults") or {}) | set(current.get("values") or {}))
+    return render_template("security/settings.html", current=current, names=names,
+                           editable=permissions.may("PUT", "settings/security-patrol"))
+
+
 @bp.get("/missed-rounds")
 @estate_needed
 def missed_rounds():
