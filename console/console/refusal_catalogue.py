@@ -1284,9 +1284,9 @@ ZH = {
     'records of a {0} are read through an approved borrow request (POST …/archive/borrow-requests)':
         '{0:subject}档案须通过已批准的借阅申请查阅（POST …/archive/borrow-requests）',
     'to is before from':
-        '结束序号小于起始序号',
+        '结束（to）在起始（from）之前',
     'must not be below from':
-        '不能小于起始序号',
+        '不能在起始（from）之前',
     '{0} is not a record number':
         '{0} 不是有效的记录序号',
     'must be a seq number from 1':

@@ -280,3 +280,11 @@ def test_a_form_sent_again_changed_says_the_first_sending_took_effect_not_the_ke
     english = client.post("/accounts/payments", data=typed, headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "This form was sent before and its first sending took effect" in english
     assert "Idempotency-Key" not in english
+
+
+def test_a_range_whose_end_comes_before_its_start_is_told_without_naming_record_numbers():
+    """The sentence is the archive's verify window's (seq numbers) and every date range's (service
+    requests, rounds, records: calendar.filter_window): its Chinese spoke of 序号 for a date (a probe
+    of the security department's day)."""
+    for english in ("to is before from", "must not be below from"):
+        assert "序号" not in ZH[english] and "from" in ZH[english]
