@@ -23,14 +23,65 @@ def ratio(numerator, denominator, scale=1):
     return float(round_half_up(exact, PLACES))
 
 
-def kpi(numerator, denominator, unit="ratio", target=None, note=None, scale=1):
+def kpi(numerator, denominator, unit="ratio", target=None, note=None, scale=1, yearly=None):
     shown = {"numerator": numerator, "denominator": denominator,
              "value": ratio(numerator, denominator, scale), "unit": unit}
     if target is not None:
         shown["target"] = target
     if note:
         shown["note"] = note
+    if yearly is not None:
+        shown["yearly"] = yearly
     return shown
+
+
+def owed_a_year(per_year, year, since, timezone):
+    """What an obligation of ``per_year`` a year (surveys, the manager's visits, fire drills,
+    archive checks) owes in the estate's local ``year``: ``{"per_year", "owed"}``, and in the
+    estate's first, partial year (``since``, its registration, fell in that year after January on
+    its calendar, ``timezone``) ``owed`` pro rata to the months kept here with ``months_kept`` and
+    ``registered_on`` (its local day). The one rule of every such obligation.
+
+    The months kept are the registration's month to December: a month taken on is a month kept,
+    however late in it (as an owner is owed the steward's contact in the month his household is
+    registered). What they owe is ``per_year`` x months / 12 rounded up: DOMAIN.md's yearly numbers
+    are minimums ("at least twice a year"), a share of a survey is a survey, and an estate taken on
+    in December still owes its drill, never nothing (1 <= owed <= per_year for per_year >= 1);
+    rounded down, an estate registered in the autumn would owe no survey, and to the nearest, two
+    checks a year would owe none from August. An estate registered in October was "missed" at year
+    end for the year's survey, drills and checks it could not have made, and an operator taking on
+    estates mid-year read their obligations red for months (a domain-gap audit).
+
+    A year before the estate's registration, like a copy without its registration (``since``
+    None) and any later year, owes the whole year: ``before_the_estate`` shows such a period "no
+    data" unless something was recorded for it, which counts against the year as it was kept."""
+    whole = {"per_year": per_year, "owed": per_year}
+    if since is None:
+        return whole
+    registered = calendar.local(clock.parse_iso(since), timezone)
+    if registered.year != int(year) or registered.month == 1:
+        return whole
+    months = 13 - registered.month
+    return {"per_year": per_year, "owed": -(-per_year * months // 12), "months_kept": months,
+            "registered_on": registered.date().isoformat()}
+
+
+def owed_text(yearly):
+    """What ``yearly`` (``owed_a_year``) owes, for a KPI's note: "2 a year", or in the estate's first
+    year "1 owed: 2 a year pro rata to the 3 of 12 months from the estate's registration on
+    2026-10-15" (the console reads it: ``views/manager.py`` ``_NOTE_PARTS``)."""
+    if "months_kept" not in yearly:
+        return f"{yearly['per_year']} a year"
+    return (f"{yearly['owed']} owed: {yearly['per_year']} a year pro rata to the {yearly['months_kept']} of 12 "
+            f"months from the estate's registration on {yearly['registered_on']}")
+
+
+def year_to_date(done, yearly, what):
+    """A year's obligation so far: ``done`` (what the period's year recorded by its end) ÷ what the
+    year owes (``owed_a_year``), target 1 (met once reached, missed once the year is over), the
+    obligation beside it (``yearly``) and a note naming both: "{what} this year so far / …"."""
+    return kpi(done, yearly["owed"], target=1, note=f"{what} this year so far / {owed_text(yearly)}",
+               yearly=yearly)
 
 
 def begun(start):
@@ -55,12 +106,15 @@ def before_the_estate(block, names, since, end, timezone):
     archive checks for 2025 of an estate made in December 2026, which also dragged the
     operator's totals down. What was recorded for such a period (an estate taken over mid-year
     enters the checks done before) keeps its figure, and so do the other KPIs: a catch-up billing
-    run bills months before the estate was registered, and their collection is real."""
+    run bills months before the estate was registered, and their collection is real. A KPI shown
+    "no data" so says its ``yearly`` owes nothing (``owed`` 0); a year the estate was registered
+    in owes its share (``owed_a_year``)."""
     if since is None or end > since:
         return block
     day = calendar.day_of(clock.parse_iso(since), timezone)
     return block | {name: {**block[name], "numerator": 0, "denominator": 0, "value": None,
                            "note": f"the estate was registered on {day}, after this period"}
+                    | ({"yearly": {**block[name]["yearly"], "owed": 0}} if "yearly" in block[name] else {})
                     for name in names if name in block and not block[name]["numerator"]}
 
 

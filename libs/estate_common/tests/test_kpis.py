@@ -143,3 +143,77 @@ print(order)
 """
     shown = subprocess.run([sys.executable, "-c", program], check=True, capture_output=True, text=True).stdout
     assert shown.strip() == "['household page', 'figures']"
+
+
+# -- what an obligation of N a year owes (the estate's first, partial year pro rata) ---------------
+
+@pytest.mark.parametrize("since, tz, months", [
+    ("2026-10-15T02:00:00Z", "Asia/Shanghai", 3),  # October, November, December
+    ("2026-09-30T15:59:00Z", "Asia/Shanghai", 4),  # 23:59 on 30 September there: its last day counts the month
+    ("2026-09-30T16:00:00Z", "Asia/Shanghai", 3),  # 00:00 on 1 October there, still 30 September in UTC
+    ("2026-03-31T21:30:00Z", "Europe/Berlin", 10),  # 23:30 on 31 March, summer time (UTC+2) since the 29th
+    ("2026-03-31T22:30:00Z", "Europe/Berlin", 9),  # 00:30 on 1 April: an hour later than winter time's midnight
+    ("2026-12-31T10:00:00Z", "Asia/Shanghai", 1),  # the year's last day: December kept, a month
+    ("2026-02-28T15:00:00Z", "Asia/Shanghai", 11),  # 23:00 on February's last day
+])
+def test_the_estates_first_year_owes_from_the_month_of_its_registration_on_its_clock(since, tz, months):
+    """An estate taken on in October was "missed" at year end for surveys, visits, drills and
+    checks it could not have made: in its first year an obligation of N a year owes N x the months
+    kept (its registration's month counting whole, on the estate's calendar) / 12, rounded up."""
+    from estate_common.kpis import owed_a_year
+    day = calendar_day(since, tz)
+    shown = owed_a_year(12, 2026, since, tz)
+    assert shown == {"per_year": 12, "owed": months, "months_kept": months, "registered_on": day}
+    assert owed_a_year(1, 2026, since, tz)["owed"] == 1  # never nothing: a share of one survey is one survey
+    assert owed_a_year(2, 2026, since, tz)["owed"] == -(-2 * months // 12)
+
+
+def calendar_day(since, tz):
+    from estate_common import calendar, clock
+    return calendar.day_of(clock.parse_iso(since), tz)
+
+
+@pytest.mark.parametrize("per_year, months, owed", [
+    (1, 1, 1), (1, 11, 1), (2, 1, 1), (2, 6, 1), (2, 7, 2), (2, 11, 2), (3, 4, 1), (3, 5, 2), (12, 5, 5), (5, 3, 2),
+])
+def test_a_share_of_the_year_is_rounded_up_never_to_nothing_nor_past_the_year(per_year, months, owed):
+    from estate_common.kpis import owed_a_year
+    since = f"2026-{13 - months:02d}-10T02:00:00Z"
+    assert owed_a_year(per_year, 2026, since, "UTC")["owed"] == owed
+    assert 1 <= owed <= per_year
+
+
+@pytest.mark.parametrize("since", [
+    None,  # a copy from before estate events carried their registration
+    "2025-06-01T02:00:00Z",  # registered in an earlier year
+    "2026-01-20T02:00:00Z",  # in January: the whole year kept
+    "2025-12-31T16:30:00Z",  # 00:30 on 1 January 2026 in Shanghai: the whole of 2026
+])
+def test_a_whole_year_kept_owes_the_whole_year(since):
+    from estate_common.kpis import owed_a_year
+    assert owed_a_year(2, 2026, since, "Asia/Shanghai") == {"per_year": 2, "owed": 2}
+    assert owed_a_year(2, "2026", since, "Asia/Shanghai") == {"per_year": 2, "owed": 2}
+
+
+def test_a_year_before_the_estate_is_left_to_before_the_estate():
+    """2025 of an estate registered in 2026 owes the whole year here: ``before_the_estate`` shows it
+    "no data" unless something was recorded for it, which then counts as it always did."""
+    from estate_common.kpis import before_the_estate, owed_a_year, year_to_date
+    since = "2026-03-10T02:00:00Z"
+    assert owed_a_year(2, 2025, since, "Asia/Shanghai") == {"per_year": 2, "owed": 2}
+    block = {"checks": year_to_date(0, owed_a_year(2, 2025, since, "Asia/Shanghai"), "checks")}
+    shown = before_the_estate(block, ["checks"], since, "2026-01-01T00:00:00.000Z", "Asia/Shanghai")["checks"]
+    assert (shown["numerator"], shown["denominator"], shown["value"]) == (0, 0, None)
+    assert shown["yearly"] == {"per_year": 2, "owed": 0}  # nothing owed by a period before the estate
+
+
+def test_a_years_obligation_shows_what_it_owes_beside_the_setting():
+    from estate_common.kpis import owed_a_year, year_to_date
+    full = year_to_date(1, owed_a_year(2, 2026, None, "UTC"), "fire drills held")
+    assert full == {"numerator": 1, "denominator": 2, "value": 0.5, "unit": "ratio", "target": 1,
+                    "note": "fire drills held this year so far / 2 a year", "yearly": {"per_year": 2, "owed": 2}}
+    first = year_to_date(1, owed_a_year(2, 2026, "2026-10-15T02:00:00Z", "Asia/Shanghai"), "fire drills held")
+    assert (first["numerator"], first["denominator"], first["value"]) == (1, 1, 1.0)
+    assert first["note"] == ("fire drills held this year so far / 1 owed: 2 a year pro rata to the 3 of 12 months "
+                             "from the estate's registration on 2026-10-15")
+    assert first["yearly"] == {"per_year": 2, "owed": 1, "months_kept": 3, "registered_on": "2026-10-15"}
