@@ -20,16 +20,17 @@
   ``major_safety_incidents_per_1000_households`` the same per 1,000 households of the
   estate registered by the period's end (household copies; ``store.kpi_facts``).
 - ``fire_drills_year_to_date`` (消防演练): the fire drills held in the period's local year up to its
-  end ÷ ``fire_drills_per_year`` (DOMAIN.md "drills organised"): met once reached, missed once the
-  year is over; "no data" for a period that ended before the estate was registered
-  (``OBLIGATIONS``).
+  end ÷ the drills the year owes: ``fire_drills_per_year`` (DOMAIN.md "drills organised"), in the
+  estate's first year its share from its registration (``estate_common.kpis.owed_a_year``): met once
+  reached, missed once the year is over; "no data" for a period that ended before the estate was
+  registered (``OBLIGATIONS``).
 
 Plain functions: no broker, no store.
 """
 from datetime import timedelta
 
-from estate_common import clock
-from estate_common.kpis import kpi
+from estate_common import calendar, clock
+from estate_common.kpis import kpi, owed_a_year, year_to_date
 
 from . import localtime, patrols
 
@@ -70,11 +71,11 @@ def patrol_completion(plans, routes, rounds, start, end, now, rules):
 OBLIGATIONS = ("fire_drills_year_to_date",)
 
 
-def fire_drills_year_to_date(drills, per_year):
-    """消防演练 "drills organised" (DOMAIN.md): the year's drills so far against the estate's number a
-    year. Drills were recorded when held, and nothing said an estate had held none this year (a
-    domain-gap audit)."""
-    return kpi(drills, per_year, target=1, note=f"fire drills held this year so far / {per_year} a year")
+def fire_drills_year_to_date(drills, yearly):
+    """消防演练 "drills organised" (DOMAIN.md): the year's drills so far against what the year owes
+    (``yearly``: ``owed_a_year`` of the estate's number a year). Drills were recorded when held, and
+    nothing said an estate had held none this year (a domain-gap audit)."""
+    return year_to_date(drills, yearly, "fire drills held")
 
 
 def fire_check_note(interval_months):
@@ -85,8 +86,9 @@ def fire_check_note(interval_months):
             "(summed over the cycles the period touches)")
 
 
-def for_estate(facts, start, end, now, rules):
-    """The KPI block of one estate from ``facts`` (see ``store.kpi_facts``)."""
+def for_estate(facts, start, end, now, rules, since=None):
+    """The KPI block of one estate from ``facts`` (see ``store.kpi_facts``); ``since``: the estate's
+    registration (its copy's ``created_at``), from which its first year owes its drills."""
     patrol = patrol_completion(facts["plans"], facts["routes"], facts["rounds"], start, end, now, rules)
     major = facts["major_incidents"]
     return {
@@ -99,6 +101,6 @@ def for_estate(facts, start, end, now, rules):
         "major_safety_incidents_per_1000_households": kpi(
             major, facts["households"], "per_1000_households", scale=1000,
             note="value = major incidents / households x 1000"),
-        "fire_drills_year_to_date": fire_drills_year_to_date(facts["fire_drills_this_year"],
-                                                             rules["fire_drills_per_year"]),
+        "fire_drills_year_to_date": fire_drills_year_to_date(facts["fire_drills_this_year"], owed_a_year(
+            rules["fire_drills_per_year"], calendar.local(start, rules["timezone"]).year, since, rules["timezone"])),
     }

@@ -609,7 +609,8 @@ def kpis(db, caller, period, estate_ids):
         facts = store.kpi_facts(db, estate_id, sorted({m for checked, _ in cycles for m in checked}),
                                 start_iso, end_iso, clock.to_iso(calendar.year_start(period[:4], rules["timezone"])))
         facts |= fire.completion(facts["fire_equipment"], cycles, facts["fire_checked_by_month"])
-        return before_the_estate(security_kpis.for_estate(facts, start, end, now, rules), security_kpis.OBLIGATIONS,
-                                 store.estate_since(db, estate_id), end_iso, rules["timezone"])
+        since = store.estate_since(db, estate_id)
+        return before_the_estate(security_kpis.for_estate(facts, start, end, now, rules, since),
+                                 security_kpis.OBLIGATIONS, since, end_iso, rules["timezone"])
     return per_estate_month(caller, period, estate_ids, partial(store.rules_for, db), estate_kpis)
 

@@ -1009,6 +1009,35 @@ def test_the_years_fire_drills_count_against_the_estates_number_a_year(patrol):
     assert drills("2027-01")["value"] is None  # a year not begun owes nothing yet
 
 
+def test_an_estate_taken_on_during_the_year_owes_its_share_of_the_years_drills(patrol):
+    """An estate registered in October read 0 of 2 drills, "missed" at year end, for drills it could
+    not have held (a domain-gap audit): its first year owes 2 x 3 months / 12, rounded up: one
+    (``estate_common.kpis.owed_a_year``); the next year owes the whole."""
+    patrol.copy_estate(event("archive", "estate_created", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": "HZ-01", "name": "West Lake", "address": "9 Lake Rd",
+        "version": 2, "timezone": "Asia/Shanghai", "created_at": "2026-10-14T16:30:00.000Z"}))  # 15 October there
+    as_caller(patrol, staff("wu", ["manager"], [ESTATE]))
+    patrol.update_settings({"estate_id": ESTATE, "data": {"fire_drills_per_year": 2}})
+
+    def drills(period):
+        return patrol.kpis({"period": period, "estate_ids": [ESTATE]})["estates"][ESTATE]["fire_drills_year_to_date"]
+    owed = drills("2026")
+    assert (owed["numerator"], owed["denominator"], owed["value"]) == (0, 1, 0.0)
+    assert owed["yearly"] == {"per_year": 2, "owed": 1, "months_kept": 3, "registered_on": "2026-10-15"}
+    assert owed["note"].endswith("/ 1 owed: 2 a year pro rata to the 3 of 12 months from the estate's "
+                                 "registration on 2026-10-15")
+    as_caller(patrol, GUARD)
+    patrol.record_fire_drill({"estate_id": ESTATE, "data": {
+        "held_at": "2026-11-20T02:00:00Z", "scenario": "kitchen fire", "location": "Building 3",
+        "participants": 24, "led_by": "Zhao"}})
+    held = drills("2026-11")
+    assert (held["numerator"], held["denominator"], held["value"]) == (1, 1, 1.0)  # the year's share: met
+    clock.freeze(clock.parse_iso("2027-02-01T02:00:00Z"))
+    assert drills("2026")["denominator"] == 1  # the first year stays its share
+    next_year = drills("2027-01")
+    assert (next_year["denominator"], next_year["yearly"]) == (2, {"per_year": 2, "owed": 2})
+
+
 def test_an_obstructed_fire_lane_is_named_and_cleared_once(patrol):
     def lane_check(**data):
         return patrol.record_fire_lane_check({"estate_id": ESTATE, "data": {"lane": "North lane", **data}})
