@@ -16,11 +16,15 @@ and denominator so that a manager can check it; no denominator: value None ("no 
 - consultation_accuracy 咨询解答准确率: consultations registered in the month neither reopened nor
   followed by a complaint on the same matter (``related_request_id``) ÷ consultations
 - owner_contact_rate 业主月度联系率 and manager_visits_year_to_date: see owner_contacts.py
-- surveys_year_to_date 满意度调查: the surveys of the period's year answered by its end ÷
-  ``surveys_per_year`` (DOMAIN.md: at least once a year per estate, per service line)
+- surveys_year_to_date 满意度调查: the surveys of the period's year answered by its end ÷ the
+  surveys the year owes, ``surveys_per_year`` (DOMAIN.md: at least once a year per estate, per
+  service line)
 - survey_lines_year_to_date: the estate's ``surveyed_service_lines`` that the year's surveys so far
-  asked about and got a score for (``store.surveys_of_year``) ``surveys_per_year`` times ÷ those
-  lines; the note names the lines still owed
+  asked about and got a score for (``store.surveys_of_year``) as many times as the year owes ÷
+  those lines; the note names the lines still owed
+
+What a year owes (the surveys, the manager's visits) is ``estate_common.kpis.owed_a_year``: the
+number a year, in the estate's first year its share from its registration's month (rounded up).
 
 What is still within its deadline at the time of asking (a complaint due later this month not yet
 replied, one registered today not yet verified, a completion whose return visit may still come)
@@ -28,7 +32,7 @@ is left out of the timeliness, verification and return-visit figures until it is
 the current month showed 0 % seconds after a complaint was registered (found by review).
 """
 from estate_common import calendar, clock
-from estate_common.kpis import kpi, period_bounds
+from estate_common.kpis import kpi, owed_a_year, owed_text, period_bounds, year_to_date
 
 from . import complaint_analysis, owner_contacts, portal, repairs
 from .rules import SATISFIED_SCORE
@@ -128,13 +132,17 @@ OBLIGATIONS = ("manager_visits_year_to_date", "surveys_year_to_date", "survey_li
 
 
 def estate_kpis(period, requests, answers, households, complained_about, rules, steward_contacts=(),
-                manager_visits=0, now=None, surveys=()):
+                manager_visits=0, now=None, surveys=(), since=None):
     """``requests``: the estate's requests with any date in the period (see store.kpi_requests);
     ``households``: the estate's household copies (``store.kpi_households``);
     ``steward_contacts``: ``(household id, contacted_at)`` of each steward contact in the period;
     ``manager_visits``: the manager's visits in the year up to the period's end; ``surveys``: the
-    service lines of each satisfaction survey of the period's year recorded by its end."""
+    service lines of each satisfaction survey of the period's year recorded by its end; ``since``:
+    the estate's registration (its copy's ``created_at``), from which its first year owes."""
     start, end = period_bounds(period, rules["timezone"])
+
+    def owed(per_year):
+        return owed_a_year(per_year, period[:4], since, rules["timezone"])
     now = now or clock.now_iso()
     scores = _satisfaction_scores(requests, answers, start, end)
     return {
@@ -154,25 +162,30 @@ def estate_kpis(period, requests, answers, households, complained_about, rules, 
             rules["owner_contacts_per_month"], calendar.months_of(period),
             calendar.period_of(clock.parse_iso(now), rules["timezone"])),
         "manager_visits_year_to_date": owner_contacts.manager_visits_year_to_date(
-            manager_visits, rules["manager_visits_per_year"]),
-        "surveys_year_to_date": surveys_year_to_date(len(surveys), rules["surveys_per_year"]),
+            manager_visits, owed(rules["manager_visits_per_year"])),
+        "surveys_year_to_date": surveys_year_to_date(len(surveys), owed(rules["surveys_per_year"])),
         "survey_lines_year_to_date": survey_lines_year_to_date(surveys, rules["surveyed_service_lines"],
-                                                               rules["surveys_per_year"]),
+                                                               owed(rules["surveys_per_year"])),
     }
 
 
-def surveys_year_to_date(surveys, per_year):
+def surveys_year_to_date(surveys, yearly):
     """满意度调查 "at least once a year per estate, per service line" (DOMAIN.md): the year's surveys
-    so far against the estate's number a year (nothing flagged an estate without one)."""
-    return kpi(surveys, per_year, target=1, note=f"satisfaction surveys this year so far / {per_year} a year")
+    so far against what the year owes (``yearly``: ``owed_a_year`` of the estate's number a year;
+    nothing flagged an estate without one)."""
+    return year_to_date(surveys, yearly, "satisfaction surveys")
 
 
-def survey_lines_year_to_date(surveys, lines, per_year):
+def survey_lines_year_to_date(surveys, lines, yearly):
     """满意度调查 "per service line" (DOMAIN.md): of the lines the estate surveys, those the year's
-    surveys so far asked about ``per_year`` times. A survey of power alone counted as the year's
-    survey while water, fire safety and cleaning went unasked."""
+    surveys so far asked about as many times as the year owes (``yearly``, ``owed_a_year``). A
+    survey of power alone counted as the year's survey while water, fire safety and cleaning went
+    unasked."""
+    times = yearly["owed"]
     asked = {line: sum(1 for survey in surveys if line in survey) for line in lines}
-    owed = [line for line in lines if asked[line] < per_year]
-    note = f"service lines surveyed {per_year} time(s) this year so far / lines the estate surveys"
-    return kpi(len(lines) - len(owed), len(lines), target=1,
+    owed = [line for line in lines if asked[line] < times]
+    note = f"service lines surveyed {times} time(s) this year so far / lines the estate surveys"
+    if "months_kept" in yearly:  # the estate's first year: its share
+        note += f"; each line {owed_text(yearly)}"
+    return kpi(len(lines) - len(owed), len(lines), target=1, yearly=yearly,
                note=note + (f"; still owed: {', '.join(owed)}" if owed else ""))

@@ -529,14 +529,14 @@ def rectification_action_done(db, outbox, caller, estate_id, plan_id, n, data):
 def kpis(db, caller, period, estate_ids):
     def estate_kpis(estate_id, rules, start, end):
         year_start = clock.to_iso(calendar.year_start(period[:4], rules["timezone"]))
+        since = store.estate_since(db, estate_id)
         block = desk_kpis.estate_kpis(
             period, store.kpi_requests(db, estate_id, start, end),
             store.answers_between(db, estate_id, start, end), store.kpi_households(db, estate_id),
             store.complained_about(db, estate_id), rules, store.steward_contacts(db, estate_id, start, end),
             store.count_manager_visits(db, estate_id, year_start, end),
-            surveys=store.surveys_of_year(db, estate_id, period[:4], end))
-        return before_the_estate(block, desk_kpis.OBLIGATIONS, store.estate_since(db, estate_id), end,
-                                 rules["timezone"])
+            surveys=store.surveys_of_year(db, estate_id, period[:4], end), since=since)
+        return before_the_estate(block, desk_kpis.OBLIGATIONS, since, end, rules["timezone"])
     return per_estate_month(caller, period, estate_ids, partial(store.rules_for, db),
                             estate_kpis)
 

@@ -9,7 +9,8 @@ steward contacts each owner once a month" (seeds 003: 定期探望业主, 保持
 - The KPI ``owner_contact_rate`` 业主月度联系率: households with at least
   ``owner_contacts_per_month`` steward contacts in the estate's month ÷ the estate's households
   (target 100 %). ``manager_visits_year_to_date``: the manager's visits in the estate's year up
-  to the end of the month ÷ ``manager_visits_per_year`` (target 1: the year's visits made).
+  to the end of the month ÷ the visits the year owes, ``manager_visits_per_year`` (in the estate's
+  first year its share: ``estate_common.kpis.owed_a_year``; target 1: the year's visits made).
 
 Plain functions: no broker, no store.
 """
@@ -17,7 +18,7 @@ from collections import Counter
 
 from estate_common import calendar, clock, plausible, roles
 from estate_common.errors import BusinessRuleViolation, Forbidden, field_error
-from estate_common.kpis import kpi
+from estate_common.kpis import kpi, year_to_date
 from estate_common.wording import counted
 
 MANAGERS = roles.MANAGEMENT
@@ -131,5 +132,6 @@ def owed_from(household, timezone):
     return max(months) if months else None
 
 
-def manager_visits_year_to_date(visits, per_year):
-    return kpi(visits, per_year, target=1, note=f"manager's visits to owners this year so far / {per_year} a year")
+def manager_visits_year_to_date(visits, yearly):
+    """``yearly``: what the year owes (``estate_common.kpis.owed_a_year``)."""
+    return year_to_date(visits, yearly, "manager's visits to owners")

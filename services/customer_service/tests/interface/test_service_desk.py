@@ -156,6 +156,43 @@ def test_a_year_that_ended_before_the_estate_was_registered_owes_no_survey_or_vi
         clock.reset()
 
 
+def test_an_estate_taken_on_during_the_year_owes_its_share_of_the_years_surveys_and_visits(desk):
+    """An estate registered in October read its surveys, survey lines and the manager's visits
+    "missed" at year end for what it could not have done (a domain-gap audit): its first year owes
+    the number a year x the months from its registration's month / 12, rounded up
+    (``estate_common.kpis.owed_a_year``), each line surveyed that many times; the next year the whole."""
+    desk.copy_estate(event("archive", "estate_created", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": "HZ-01", "name": "West Lake", "address": "9 Lake Rd",
+        "version": 2, "timezone": "Asia/Shanghai", "created_at": "2026-09-30T15:30:00.000Z"}))  # 23:30, 30 September
+    as_caller(desk, MANAGER)
+    desk.update_settings({"estate_id": ESTATE, "data": {"surveys_per_year": 2, "manager_visits_per_year": 6,
+                                                       "surveyed_service_lines": ["power", "water"]}})
+
+    def shown(period):
+        return desk.kpis({"period": period, "estate_ids": [ESTATE]})["estates"][ESTATE]
+    year = shown("2026")
+    first_year = {"months_kept": 4, "registered_on": "2026-09-30"}  # its last day kept September
+    assert (year["surveys_year_to_date"]["denominator"], year["surveys_year_to_date"]["yearly"]) == (
+        1, {"per_year": 2, "owed": 1, **first_year})  # 2 x 4 / 12: a share of a survey is a survey
+    assert (year["manager_visits_year_to_date"]["denominator"], year["manager_visits_year_to_date"]["yearly"]) == (
+        2, {"per_year": 6, "owed": 2, **first_year})
+    assert year["manager_visits_year_to_date"]["note"].endswith(
+        "/ 2 owed: 6 a year pro rata to the 4 of 12 months from the estate's registration on 2026-09-30")
+    lines = year["survey_lines_year_to_date"]
+    assert (lines["numerator"], lines["denominator"], lines["yearly"]["owed"]) == (0, 2, 1)
+    surveyed(desk, "autumn", 2026, ["power", "water"])
+    as_caller(desk, MANAGER)
+    year = shown("2026-11")
+    assert (year["surveys_year_to_date"]["numerator"], year["surveys_year_to_date"]["value"]) == (1, 1.0)
+    lines = year["survey_lines_year_to_date"]
+    assert (lines["numerator"], lines["denominator"], lines["value"]) == (2, 2, 1.0)  # each line its one survey
+    assert "still owed" not in lines["note"]
+    clock.freeze(clock.parse_iso("2027-02-01T02:00:00Z"))
+    next_year = shown("2027-01")
+    assert next_year["surveys_year_to_date"]["yearly"] == {"per_year": 2, "owed": 2}
+    assert next_year["manager_visits_year_to_date"]["denominator"] == 6
+
+
 @pytest.mark.parametrize("lines", [[], ["power", "power"], ["power", "lifts"], "power", [1]])
 def test_the_surveyed_service_lines_are_one_or_more_known_lines_each_once(desk, lines):
     as_caller(desk, MANAGER)
