@@ -1179,6 +1179,8 @@ ZH = {
         '计划检查日期须在计划所属年度内',
     'archives are checked at least {0} times a year':
         '档案每年至少检查 {0} 次',
+    "{0} owes at least {1} archive check(s): {2} a year pro rata to the {3} of 12 months from the estate's registration on {4}":
+        '{0} 年至少应检查档案 {1} 次：每年 {2} 次，按小区 {4} 登记起的 {3} 个月折算',
     'needs at least {0} different dates':
         '至少需要 {0} 个不同日期',
     "is not in the plan's year {0}":

@@ -6,7 +6,7 @@ Plain functions: no broker, no store.
 from datetime import date, timedelta
 
 from estate_common import calendar, closed_counts, clock, ids, plausible
-from estate_common.kpis import kpi
+from estate_common.kpis import kpi, owed_a_year, year_to_date
 from estate_common.errors import BusinessRuleViolation, field_error
 
 
@@ -15,9 +15,12 @@ def plan_id(estate_id, year):
     return ids.natural_id("acp", estate_id, year)
 
 
-def new_plan(estate_id, data, now, actor, rules):
+def new_plan(estate_id, data, now, actor, rules, since=None):
     """A year's plan, made at its start or late (an earlier year's, on record), but for next year
-    at the furthest (``estate_common.plausible``): one for 2100 was taken (a probe)."""
+    at the furthest (``estate_common.plausible``): one for 2100 was taken (a probe). It plans the
+    checks the year owes (``checks_owed``): ``min_checks_per_year`` different dates, in the estate's
+    first year (``since``: its registration) its share; one taken on in October had to plan two
+    checks in what was left of the year."""
     year = data["year"]
     plausible.year(year, calendar.local_date(now, rules["timezone"]).year, None, 1, "data.year",
                    "an archive check plan is made for this year or the next at the furthest")
@@ -29,10 +32,16 @@ def new_plan(estate_id, data, now, actor, rules):
         dates.append(day.isoformat())
     if errors:
         raise BusinessRuleViolation("planned checks fall in the plan's year", errors)
-    minimum = rules["min_checks_per_year"]
+    yearly = checks_owed(year, rules, since)
+    minimum = yearly["owed"]
     if len(set(dates)) < minimum:
-        raise BusinessRuleViolation(f"archives are checked at least {minimum} times a year",
-                                    [field_error("data.planned_dates", f"needs at least {minimum} different dates")])
+        wanted = [field_error("data.planned_dates", f"needs at least {minimum} different dates")]
+        if "months_kept" in yearly:
+            raise BusinessRuleViolation(
+                f"{year} owes at least {minimum} archive check(s): {yearly['per_year']} a year pro rata to the "
+                f"{yearly['months_kept']} of 12 months from the estate's registration on {yearly['registered_on']}",
+                wanted)
+        raise BusinessRuleViolation(f"archives are checked at least {minimum} times a year", wanted)
     stamp = clock.to_iso(now)
     return {
         "_id": plan_id(estate_id, year),
@@ -86,6 +95,13 @@ def new_check(check_id, estate_id, plan, data, now, actor, rules):
         "recorded_by": actor,
         "created_at": stamp,
     }
+
+
+def checks_owed(year, rules, since=None):
+    """The archive checks the estate's ``year`` owes: ``min_checks_per_year`` ("at least twice a
+    year", DOMAIN.md), in its first year (``since``: its registration) its share
+    (``estate_common.kpis.owed_a_year``), which its plan plans and its KPI counts against."""
+    return owed_a_year(rules["min_checks_per_year"], year, since, rules["timezone"])
 
 
 def plan_due_at(year, rules, since=None):
@@ -159,20 +175,21 @@ def days_checked(checked_ats, timezone):
     return len({calendar.local(clock.parse_iso(at), timezone).date() for at in checked_ats})
 
 
-def kpis(checks_in_period, checks_this_year, closed_records, rules, present=None, reported=None):
+def kpis(checks_in_period, checks_this_year, closed_records, rules, present=None, reported=None, year=None,
+         since=None):
     """Archive KPIs of one estate: completeness (present ÷ reported by the services), beside it the
     completeness the period's manual checks found, the days checked so far this year
-    (``checks_this_year``: their ``checked_at``) against the yearly minimum, and the closed
-    records received in the period."""
+    (``checks_this_year``: their ``checked_at``) against the checks the period's ``year`` owes
+    (``checks_owed``: the yearly minimum, in the estate's first year, ``since`` its registration,
+    its share), and the closed records received in the period."""
     checked = sum(c["records_checked"] for c in checks_in_period)
     complete = sum(c["records_complete"] for c in checks_in_period)
     return {
         "archive_completeness": completeness(present or {}, reported or {}),
         "archive_check_completeness": kpi(complete, checked, "ratio", target=1, note=(
             "records found complete / records checked by the period's manual archive checks")),
-        "archive_checks_year_to_date": kpi(days_checked(checks_this_year, rules["timezone"]),
-                                           rules["min_checks_per_year"], "ratio", target=1,
-                                           note="days with an archive check this year so far / checks required a year"),
+        "archive_checks_year_to_date": year_to_date(days_checked(checks_this_year, rules["timezone"]),
+                                                    checks_owed(year, rules, since), "days with an archive check"),
         "closed_records_received": kpi(closed_records, 1, "count",
                                        note="closed requests, orders, rounds, incidents and payments recorded"),
     }

@@ -575,7 +575,8 @@ def borrow_step(db, outbox, estate_id, request_id, action, step):
 
 def create_check_plan(db, outbox, caller, estate_id, data):
     """One plan per estate and year (its natural id): a second is refused."""
-    plan = checks.new_plan(estate_id, data, clock.now(), caller.user, store.rules_for(db, estate_id))
+    plan = checks.new_plan(estate_id, data, clock.now(), caller.user, store.rules_for(db, estate_id),
+                           store.estate_since(db, estate_id))
     created_event = _archive_changed("archive_check_plan", plan, "archive_check_plan_created",
                                      ["year", "planned_dates"])
     created = _create(db, outbox, "check_plans", estate_id, plan["_id"], lambda: (plan, [created_event]),
@@ -621,7 +622,7 @@ def kpis(db, caller, period, estate_ids):
         reported = checks.reported_by_kind(store.closed_reported(db, estate_id, calendar.months_of(period)))
         since = store.estate_since(db, estate_id)
         block = checks.kpis(facts["checks_in_period"], facts["checks_this_year"], facts["closed_records"], rules,
-                            present, reported) | {
+                            present, reported, int(period[:4]), since) | {
             "archive_check_plan_on_time": checks.plan_on_time(
                 int(period[:4]), facts["plan_made_at"], clock.parse_iso(end), clock.now(), rules, since)}
         return before_the_estate(block, checks.OBLIGATIONS, since, end, rules["timezone"])

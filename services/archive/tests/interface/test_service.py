@@ -1085,6 +1085,56 @@ def test_an_estate_registered_during_a_year_owes_that_year_s_plan_from_its_regis
     assert (entered["numerator"], entered["denominator"]) == (1, 2)
 
 
+def test_an_estate_taken_on_during_the_year_owes_its_share_of_the_years_checks(archive):
+    """An estate registered in October read 0 of 2 archive checks, missed at year end, and its plan
+    for the year needed two dates in what was left of it (a domain-gap audit): its first year owes
+    2 x 3 months / 12, rounded up: one check (``estate_common.kpis.owed_a_year``); the next year two."""
+    clock.freeze(clock.parse_iso("2026-10-14T16:30:00Z"))  # 00:30 on 15 October in the estate
+    estate = archive.create_estate({"data": ESTATE})
+    clock.freeze(clock.parse_iso("2026-11-02T02:00:00Z"))
+    as_role(archive, "li", "archivist", estate)
+    plan = archive.create_check_plan({"estate_id": estate["id"], "data": {"year": 2026,
+                                                                          "planned_dates": ["2026-12-01"]}})
+    assert plan["planned_dates"] == ["2026-12-01"]  # the year's share: one date
+    with pytest.raises(BusinessRuleViolation) as refused:  # a whole year: two
+        archive.create_check_plan({"estate_id": estate["id"], "data": {"year": 2027, "planned_dates": ["2027-06-01"]}})
+    assert refused.value.detail == "archives are checked at least 2 times a year"
+    as_role(archive, MANAGER, "manager", estate)
+
+    def checks_kpi(period):
+        return archive.kpis({"period": period, "estate_ids": [estate["id"]]})["estates"][estate["id"]][
+            "archive_checks_year_to_date"]
+    owed = checks_kpi("2026")
+    assert (owed["numerator"], owed["denominator"], owed["value"]) == (0, 1, 0.0)
+    assert owed["yearly"] == {"per_year": 2, "owed": 1, "months_kept": 3, "registered_on": "2026-10-15"}
+    as_role(archive, "li", "archivist", estate)
+    archive.record_archive_check({"estate_id": estate["id"], "data": {
+        "plan_id": plan["id"], "checked_at": "2026-11-01T02:00:00Z", "records_checked": 10, "records_complete": 10}})
+    as_role(archive, MANAGER, "manager", estate)
+    done = checks_kpi("2026-11")
+    assert (done["numerator"], done["denominator"], done["value"]) == (1, 1, 1.0)
+    assert checks_kpi("2026")["value"] == 1.0  # the year's share met
+    clock.freeze(clock.parse_iso("2027-02-01T02:00:00Z"))
+    assert (checks_kpi("2027-01")["denominator"], checks_kpi("2027-01")["yearly"]) == (2, {"per_year": 2, "owed": 2})
+
+
+def test_the_first_years_plan_refusal_says_what_the_year_owes(archive):
+    clock.freeze(clock.parse_iso("2026-10-14T16:30:00Z"))
+    estate = archive.create_estate({"data": ESTATE})
+    as_role(archive, MANAGER, "manager", estate)
+    archive.update_settings({"estate_id": estate["id"], "data": {"min_checks_per_year": 12}})  # monthly
+    as_role(archive, "li", "archivist", estate)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        archive.create_check_plan({"estate_id": estate["id"], "data": {
+            "year": 2026, "planned_dates": ["2026-11-01", "2026-12-01"]}})
+    assert refused.value.detail == ("2026 owes at least 3 archive check(s): 12 a year pro rata to the 3 of 12 months "
+                                    "from the estate's registration on 2026-10-15")
+    assert refused.value.errors == [{"field": "data.planned_dates", "message": "needs at least 3 different dates"}]
+    plan = archive.create_check_plan({"estate_id": estate["id"], "data": {
+        "year": 2026, "planned_dates": ["2026-10-20", "2026-11-01", "2026-12-01"]}})
+    assert len(plan["planned_dates"]) == 3
+
+
 def test_personal_data_never_reaches_the_logs(archive, estate, caplog):
     caplog.set_level(logging.DEBUG)
     archive.create_household({"estate_id": estate["id"], "data": HOUSEHOLD})
