@@ -886,6 +886,9 @@ _MESSAGES = {
     "kpi.target_met": ("达到目标", "target met"),
     "kpi.mark_missed": ("未达标", "missed"),  # after a chart's bar, short
     "kpi.mark_met": ("达标", "met"),
+    "kpi.note.pro_rata": ("接管首年：小区于 {day} 登记，按当年 {months} 个月折算应做 {owed} 次（每年 {per_year} 次）",
+                          "first year: registered on {day}, {owed} owed for its {months} months of the year "
+                          "({per_year} a year)"),
     "kpi.note.lines_owed": ("尚未调查：{lines}", "still owed: {lines}"),
     "kpi.note.not_judged": ("{n} 件已关闭的投诉未判定是否有效", "{n} closed complaint(s) not judged valid or not"),
     "kpi.note.plan_missing": ("{year} 年档案检查计划未制订：应于 {day} 前制订", "no {year} archive check plan: it was due by {day}"),
@@ -972,8 +975,10 @@ _MESSAGES = {
                                            "records found complete ÷ records checked by the period's archive checks"),
     "kpi.def.archive_check_plan_on_time": ("年初规定天数内制订的年度档案检查计划 ÷ 每年 1 份",
                                            "the year's archive check plan made within its days of the year's start ÷ 1"),
-    "kpi.def.archive_checks_year_to_date": ("今年截至目前做过档案检查的日数 ÷ 每年最少检查次数",
-                                            "days with an archive check this year so far ÷ checks required a year"),
+    "kpi.def.archive_checks_year_to_date": ("今年截至目前做过档案检查的日数 ÷ 今年应检查次数（每年最少检查次数；接管首年按登记当月起的月数折算，向上取整）",
+                                            "days with an archive check this year so far ÷ checks the year owes (the "
+                                            "yearly minimum; an estate's first year: its share from its registration's "
+                                            "month, rounded up)"),
     "kpi.def.closed_records_received": ("档案本期收到的结案记录条数", "closed records the archive received in the period"),
     "kpi.def.return_visit_rate": ("完工后在回访时限内回访的维修 ÷ 本期完工的维修（回访尚未到期的暂不计入）",
                                   "repairs completed in the period with a return visit within its time ÷ "
@@ -992,12 +997,15 @@ _MESSAGES = {
     "kpi.def.owner_contact_rate": ("本期每月都有物管员按规定次数联系的户数 ÷ 户数（未结束的月份按截至目前计）",
                                    "households the steward contacted as often as set in each month of the period ÷ "
                                    "households (a month not over: so far)"),
-    "kpi.def.manager_visits_year_to_date": ("今年截至目前经理走访业主的次数 ÷ 每年应走访次数",
-                                            "the manager's visits to owners this year so far ÷ visits due a year"),
-    "kpi.def.surveys_year_to_date": ("今年截至目前的满意度调查次数 ÷ 每年应做次数",
-                                     "satisfaction surveys this year so far ÷ surveys due a year"),
-    "kpi.def.fire_drills_year_to_date": ("今年截至目前举行的消防演练次数 ÷ 每年应举行次数",
-                                         "fire drills held this year so far ÷ drills due a year"),
+    "kpi.def.manager_visits_year_to_date": ("今年截至目前经理走访业主的次数 ÷ 今年应走访次数（接管首年按登记当月起的月数折算，向上取整）",
+                                            "the manager's visits to owners this year so far ÷ visits the year owes (an "
+                                            "estate's first year: its share from its registration's month, rounded up)"),
+    "kpi.def.surveys_year_to_date": ("今年截至目前的满意度调查次数 ÷ 今年应做次数（接管首年按登记当月起的月数折算，向上取整）",
+                                     "satisfaction surveys this year so far ÷ surveys the year owes (an estate's "
+                                     "first year: its share from its registration's month, rounded up)"),
+    "kpi.def.fire_drills_year_to_date": ("今年截至目前举行的消防演练次数 ÷ 今年应举行次数（接管首年按登记当月起的月数折算，向上取整）",
+                                         "fire drills held this year so far ÷ drills the year owes (an estate's first "
+                                         "year: its share from its registration's month, rounded up)"),
     "kpi.def.survey_lines_year_to_date": ("今年已按规定次数调查的服务项目 ÷ 须调查的服务项目",
                                           "service lines surveyed as often as set this year so far ÷ lines the estate "
                                           "surveys"),

@@ -809,6 +809,9 @@ _NO_BUDGET = re.compile(r"; no budget: (?P<months>[0-9, -]+)$")  # cost control'
 # language: the rest of a note defines the figure, which the chart's title and numerator /
 # denominator already say (an English page shows a note with none of these parts as it is).
 _NOTE_PARTS = (
+    # a year's obligation in the estate's first year: its share (estate_common.kpis.owed_text)
+    (re.compile(r"(?P<owed>\d+) owed: (?P<per_year>\d+) a year pro rata to the (?P<months>\d+) of 12 months from the "
+                r"estate's registration on (?P<day>\d{4}-\d{2}-\d{2})"), "kpi.note.pro_rata"),
     (re.compile(r"still owed: (?P<lines>[a-z_, ]+)$"), "kpi.note.lines_owed"),
     (re.compile(r"(?P<n>\d+) closed complaint\(s\) not judged valid or not"), "kpi.note.not_judged"),
     (re.compile(r"^no (?P<year>\d{4}) archive check plan: it was due by (?P<day>\S+)$"), "kpi.note.plan_missing"),
