@@ -164,6 +164,9 @@ def test_the_stewards_contacts_and_the_managers_visits_make_the_contact_kpis(api
     found = api.get(f"{base}/kpis?period={period}", manager).json()["kpis"]
     assert found["owner_contact_rate"]["numerator"] == 1 and found["owner_contact_rate"]["denominator"] >= 1
     assert found["manager_visits_year_to_date"]["numerator"] == 1
+    # what the year owes beside the setting: an estate registered this year owes its share, one visit at least
+    yearly = found["manager_visits_year_to_date"]["yearly"]
+    assert (yearly["per_year"], yearly["owed"], found["manager_visits_year_to_date"]["denominator"]) == (1, 1, 1)
 
 
 def test_the_steward_lists_the_owners_he_has_still_to_contact_and_each_contact_takes_one_off(api, admin):
