@@ -94,6 +94,11 @@ _MESSAGES = {
     "run_result.billed_cents": ("新开账单金额", "Amount billed"),
     "run_result.bills_settled_from_prepaid": ("以预存款结清的账单", "Bills settled from prepaid money"),
     "run_result.over_limit": ("超出金额上限未开的账单", "Bills not made: over the amount limit"),
+    "admin.service_phone": ("服务中心电话", "Service centre phone"),
+    "admin.duty_phone": ("24小时值班电话", "24-hour duty phone"),
+    "admin.phones_hint": ("业主自助页面的每一页都显示这些电话，并提示紧急情况（漏水、燃气、停电、电梯困人、火情）立即致电；清空即删除。",
+                          "Shown on every page of the owner portal, which tells residents to phone them in an "
+                          "emergency (water, gas, power, a lift entrapment, fire); empty a field to remove it."),
     "admin.timezone_hint": ("小区的日、月、年（期限、账期、指标）按此时区计算；不填为 Asia/Shanghai。",
                             "The estate's days, months and years (deadlines, billing periods, KPIs) follow this timezone; blank: Asia/Shanghai."),
     "admin.edit_estate": ("修改", "Edit"),

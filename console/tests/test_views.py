@@ -1418,6 +1418,27 @@ def test_the_operator_sets_an_estate_s_timezone_when_making_it_and_after(client,
     assert 'class="problem" role="alert"' in again  # and refused: the page did not say so (review)
 
 
+def test_the_operator_gives_an_estate_its_service_centre_phones_when_making_it_and_after(client, fake):
+    """服务中心电话 and 24小时值班电话: the owner portal shows them and tells a resident with an
+    emergency to phone; the system kept no number (a phone probe of the portal). Emptied, a phone is
+    removed (null); a form without the fields sends none."""
+    sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
+    lakeside = {"id": "est_9", "code": "SH-01", "name": "Lakeside", "address": "1 Lake Rd", "timezone": "Asia/Shanghai",
+                "service_phone": "021-5888 1234"}
+    fake.on("GET", r"/api/v1/estates", {"items": [lakeside], "next_cursor": None})
+    page = client.get("/admin/estates", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "服务中心电话" in page and "24小时值班电话" in page and 'value="021-5888 1234"' in page
+    fake.on("POST", r"/api/v1/estates", (201, lakeside))
+    client.post("/admin/estates", data={"csrf_token": csrf_of(client), "code": "SH-01", "name": "Lakeside",
+                                        "address": "1 Lake Rd", "service_phone": " 021-5888 1234 ", "duty_phone": ""})
+    sent = fake.calls[-1]["json"]
+    assert sent["service_phone"] == "021-5888 1234" and "duty_phone" not in sent
+    fake.on("PATCH", r"/api/v1/estates/est_9", lakeside)
+    client.post("/admin/estates/est_9/edit", data={"csrf_token": csrf_of(client), "name": "Lakeside",
+                                                   "service_phone": "", "duty_phone": "13800001111"})
+    assert fake.calls[-1]["json"] == {"name": "Lakeside", "service_phone": None, "duty_phone": "13800001111"}
+
+
 def test_the_operator_sends_an_estate_s_copies_again_and_follows_the_job(client, fake, documented_routes):
     """After a service's store was restored, the desk is told a household "is not known": the
     restatement could be sent only with curl."""

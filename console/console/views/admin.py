@@ -67,6 +67,11 @@ def _timezones():
     return permissions.enum("Timezone")
 
 
+# the service centre's phones (服务中心电话, 24小时值班电话), which the owner portal shows on each of
+# the estate's pages and tells a resident with an emergency to ring
+ESTATE_PHONES = ("service_phone", "duty_phone")
+
+
 @bp.post("/estates")
 @signed_in
 def create_estate():
@@ -75,6 +80,7 @@ def create_estate():
             "address": form.get("address", "").strip()}
     if form.get("timezone", "").strip():  # the estate's periods, deadlines and KPI months: its own clock
         body["timezone"] = form["timezone"].strip()
+    body.update({name: form[name].strip() for name in ESTATE_PHONES if form.get(name, "").strip()})
     return _create(lambda problem: estates(problem),
                    lambda: g.api.post("/api/v1/estates", body, idempotency_key=form.get("idempotency_key") or None),
                    "admin.estate_created", url_for("admin.estates"), fields=("name",))
@@ -87,6 +93,8 @@ def edit_estate(estate_id):
     be set only through the API (found by review)."""
     form = request.form
     body = {name: form[name].strip() for name in ("name", "address", "timezone") if form.get(name, "").strip()}
+    # a phone emptied is removed (null); a form without the field leaves it as it is
+    body.update({name: form[name].strip() or None for name in ESTATE_PHONES if name in form})
     back = url_for("admin.estates")
     saved, refused = common.act(lambda: g.api.patch(f"/api/v1/estates/{estate_id}", body), back)
     if refused:

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from estate_common import archive_access, calendar, clock, custom_fields, ids, numbering, personal_data
 from estate_common.errors import Conflict, Forbidden, InvalidInput, field_error
-from estate_common.text import address_key as part_key, address_part
+from estate_common.text import address_key as part_key, address_part, spaced
 
 from . import occupants
 
@@ -92,6 +92,9 @@ def new_estate(data, now):
         "address": data["address"].strip(),
         # the estate's calendar (its days, months, due dates) in every service
         "timezone": calendar.checked_timezone(data.get("timezone", calendar.DEFAULT_TIMEZONE)),
+        # the service centre's numbers (``ESTATE_PHONES``), kept only when given: an estate made
+        # without them is stored and announced as before
+        **{name: spaced(data[name]) for name in ESTATE_PHONES if data.get(name) is not None},
         "version": 1,
         "created_at": stamp,
         "updated_at": stamp,
@@ -103,13 +106,22 @@ def estate_view(estate):
     return estate | {"timezone": calendar.timezone_of(estate)}
 
 
-# What an estate's edit may change; the code is its identity (its _id), so it stays.
-ESTATE_EDITABLE = ("name", "address", "timezone")
+# The estate's service-centre phone (服务中心电话) and its 24-hour duty phone (24小时值班电话): the
+# owner portal shows them on every page of the estate and tells a resident with an emergency (water,
+# gas, power, a lift entrapment, fire) to phone (it had no number to give: a phone probe). The
+# centre's numbers, not a person's: shown to anyone and announced to the copies; written as the API
+# writes a phone (the contract's EstatePhone), and never logged (no payload is).
+ESTATE_PHONES = ("service_phone", "duty_phone")
+
+# What an estate's edit may change; the code is its identity (its _id), so it stays. A phone set to
+# null is removed (kept as null, so that the copies, written field by field, remove it too).
+ESTATE_EDITABLE = ("name", "address", "timezone") + ESTATE_PHONES
 
 
 def estate_changes(estate, data, now):
     """The ``$set`` of an edit (the next version), or {} when nothing would change."""
-    wanted = {k: data[k].strip() for k in ESTATE_EDITABLE if k in data}
+    wanted = {k: data[k] if data[k] is None else data[k].strip() for k in ESTATE_EDITABLE if k in data}
+    wanted.update({k: spaced(wanted[k]) for k in ESTATE_PHONES if wanted.get(k) is not None})
     if "timezone" in wanted:
         calendar.checked_timezone(wanted["timezone"])
     changes = {k: v for k, v in wanted.items() if estate.get(k) != v}
@@ -259,6 +271,8 @@ def estate_event_data(estate, changes=None):
     keys = ("estate_id", "code", "name", "address", "version", "created_at")
     # created_at: a period that ended before it owes no yearly plan, check or survey (KPIs)
     data = {k: estate[k] for k in keys} | {"id": estate["_id"], "timezone": calendar.timezone_of(estate)}
+    # the centre's phones once one was given (null once removed): an estate without them as before
+    data |= {k: estate[k] for k in ESTATE_PHONES if k in estate}
     return data if changes is None else data | {"changed": changed_names(changes)}
 
 

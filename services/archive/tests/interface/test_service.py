@@ -1355,3 +1355,29 @@ def test_a_rescheduled_application_is_kept_in_its_permanent_record_once(archive,
     assert (record["subject_type"], record["event_type"], record["household_id"]) == (
         "renovation_application", "application_rescheduled", "hh_1")
     assert record["data"]["previous"]["works_from"] == "2026-12-01" and record["actor"] == "tester"
+
+
+def test_an_estates_service_centre_phones_are_kept_edited_cleared_and_announced(archive, estate, caplog):
+    """服务中心电话 and 24小时值班电话: the owner portal had no number to tell a resident with a burst
+    pipe or a gas smell to phone (a phone probe of the portal). The centre's numbers, not personal
+    data: shown and announced, written as a phone is elsewhere (400 naming the field), and an
+    estate created or edited without them reads and announces as before."""
+    assert "service_phone" not in estate and "service_phone" not in archive.outbox.of_type("estate_created")[0]["data"]
+    caplog.set_level(logging.DEBUG)
+    phoned = archive.create_estate({"data": dict(ESTATE, code="HZ-02", service_phone="0571-8888 1234",
+                                                 duty_phone="13800001111")})
+    assert (phoned["service_phone"], phoned["duty_phone"]) == ("0571-8888 1234", "13800001111")
+    created = archive.outbox.of_type("estate_created")[-1]["data"]
+    assert (created["service_phone"], created["duty_phone"]) == ("0571-8888 1234", "13800001111")
+    edited = archive.update_estate({"estate_id": estate["id"], "data": {"service_phone": "400-820-8820"}})
+    assert edited["service_phone"] == "400-820-8820" and edited["version"] == 2
+    [published] = archive.outbox.of_type("estate_updated")
+    assert published["data"]["service_phone"] == "400-820-8820" and published["data"]["changed"] == ["service_phone"]
+    cleared = archive.update_estate({"estate_id": estate["id"], "data": {"service_phone": None}})
+    assert cleared["service_phone"] is None and cleared["version"] == 3
+    assert archive.outbox.of_type("estate_updated")[-1]["data"]["service_phone"] is None  # the copies clear it
+    for bad in ("call us", "12", "0571 8888 1234 ext 5"):
+        with pytest.raises(InvalidInput) as refused:
+            archive.update_estate({"estate_id": estate["id"], "data": {"duty_phone": bad}})
+        assert refused.value.errors[0]["field"] == "data.duty_phone"
+    assert "8888" not in caplog.text and "8820" not in caplog.text and "13800001111" not in caplog.text
