@@ -1100,6 +1100,15 @@ _MESSAGES = {
     # -- the owner portal (no account) ------------------------------------------------
     "portal.title": ("业主自助报事", "Owner service portal"),
     "portal.file": ("报修 · 投诉 · 咨询 · 建议 · 表扬", "Repair, complaint, question, suggestion or praise"),
+    "portal.service_phone": ("服务中心电话", "Service centre"),
+    "portal.duty_phone": ("24小时值班电话", "24-hour duty phone"),
+    "portal.emergency_title": ("紧急情况请立即打电话", "An emergency? Phone now"),
+    "portal.emergency_text": ("漏水、燃气泄漏、停电、电梯困人、火情等紧急情况，请不要只在网上报事：这里提交的报事要等服务中心查看后才处理。",
+                              "For an emergency (a water leak, a gas smell, a power failure, someone trapped in a lift, "
+                              "a fire) phone now: a request filed here waits until the service centre reads it."),
+    "portal.emergency_ring": ("请立即致电：", "Phone now:"),
+    "portal.emergency_ring_centre": ("请立即致电服务中心。", "Phone the service centre now."),
+    "portal.emergency_fire": ("发生火情请先拨打 119。", "For a fire, call 119 first."),
     "portal.intro": ("填写楼栋、单元、房号和联系电话，我们会尽快处理。", "Give your building, unit, room and a phone number: the service centre will take it from there."),
     "portal.kind": ("类别", "What is it?"),
     "portal.building": ("楼栋", "Building"),
@@ -1302,6 +1311,8 @@ _MESSAGES = {
     "field.name": ("名称", "Name"),
     "field.address": ("地址", "Address"),
     "field.timezone": ("时区", "Timezone"),
+    "field.service_phone": ("服务中心电话", "Service centre phone"),
+    "field.duty_phone": ("24小时值班电话", "24-hour duty phone"),
     "field.version": ("版本", "Version"),
     "field.custom": ("自定义字段", "Custom fields"),
     # history notes (i18n.history_note): the services write them in English

@@ -592,7 +592,9 @@ def test_the_published_disclosure_reads_as_a_page_in_yuan_with_items_labelled_in
     assert "物业服务费" in html and "保洁" in html and "停车费" in html
     assert "¥12,345.67" in html and "¥7,630.50" in html and "¥2,670.00" in html
     assert "property_service" not in html and "billed_cents" not in html and "1234567" not in html
-    assert [c["path"] for c in public_calls(fake, documented_routes)] == ["/api/v1/public/estates/E1/disclosures/2026-11"]
+    # and the estate, for its phones (finance's answer carries none)
+    assert [c["path"] for c in public_calls(fake, documented_routes)] == ["/api/v1/public/estates/E1/disclosures/2026-11",
+                                                                          "/api/v1/public/estates/E1"]
     english = client.get("/portal/E1/disclosures/2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Income and expenses of 2026-11" in english and "Cleaning" in english and "¥12,345.67" in english
 
@@ -615,7 +617,8 @@ def test_the_published_disclosures_are_listed_newest_first_a_page_at_a_time_each
     assert 'href="/portal/E1/disclosures?cursor=2026-09-02T01:00:00.000Z~dsc_9">下一页' in html
     later = client.get("/portal/E1/disclosures", query_string={"cursor": cursor}, headers={"Accept-Language": "en"})
     assert "Nothing earlier was published." in later.get_data(as_text=True)
-    assert [(c["path"], c["params"]) for c in public_calls(fake, documented_routes)] == [
+    assert [(c["path"], c["params"]) for c in public_calls(fake, documented_routes)
+            if c["path"].endswith("/disclosures")] == [  # besides the estate's read, for its phones
         ("/api/v1/public/estates/E1/disclosures", {"limit": 12}),
         ("/api/v1/public/estates/E1/disclosures", {"limit": 12, "cursor": cursor})]
     fake.on("GET", r"/api/v1/public/estates/E1/disclosures", {"estate_name": "Lakeside", "next_cursor": None,
@@ -805,3 +808,52 @@ def test_too_many_tries_reads_once_without_the_address_or_the_centre_being_down(
         assert answer.status_code == 429 and "操作太频繁了" in html and "请约 2 分钟后再试" in html
         assert "地址" not in html.replace("进度链接", "") and "暂时无法处理" not in html, html
         assert html.count("再试") == 1 and "req-busy-2" in html
+
+
+PHONES = {"service_phone": "0571-8888 1234", "duty_phone": "138 0000 1111"}
+
+
+def centre_of(html):
+    return html.split('class="portal-centre"')[1].split("</footer>")[0]
+
+
+def test_every_page_of_an_estate_gives_its_service_centre_phones_to_ring(client, fake, documented_routes):
+    """A resident with a burst pipe, a gas smell or someone trapped in a lift could neither mark the
+    repair urgent nor find whom to ring: the system kept no number, and a filing waits for the desk
+    (a phone probe). Every page of the estate ends with its service-centre and 24-hour duty phones,
+    each a tel: link a thumb rings; the form says, above everything, to phone now for an emergency."""
+    fake.on("GET", r"/api/v1/public/estates/E1", {**ESTATE, **PHONES})
+    form = client.get("/portal/E1", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    footer = centre_of(form)
+    assert "服务中心电话" in footer and '<a href="tel:0571-8888-1234">0571-8888 1234</a>' in footer
+    assert "24小时值班电话" in footer and '<a href="tel:138-0000-1111">138 0000 1111</a>' in footer
+    urgent = form.split('class="portal-emergency')[1].split("</section>")[0]
+    assert form.index('class="portal-emergency') < form.index('name="kind"')  # read before the form
+    for danger in ("漏水", "燃气", "电", "电梯困人", "火"):
+        assert danger in urgent
+    assert "立即" in urgent and 'href="tel:138-0000-1111"' in urgent  # the duty phone first: it answers at night
+    english = client.get("/portal/E1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Service centre" in centre_of(english) and "24-hour duty" in centre_of(english)
+    assert "phone now" in english.split('class="portal-emergency')[1].split("</section>")[0]
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", {**TRACKED, **PHONES})
+    track = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert 'href="tel:0571-8888-1234"' in centre_of(track)
+    fake.on("GET", r"/api/v1/public/estates/E1/notices", {**BOARD, **PHONES})
+    board = client.get("/portal/E1/notices", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert 'href="tel:138-0000-1111"' in centre_of(board)
+    fake.on("GET", r"/api/v1/public/estates/E1/disclosures/2026-11", PUBLISHED)
+    disclosure = client.get("/portal/E1/disclosures/2026-11", headers={"Accept-Language": "zh-CN"})
+    assert 'href="tel:0571-8888-1234"' in centre_of(disclosure.get_data(as_text=True))  # the estate read for them
+    public_calls(fake, documented_routes)
+
+
+def test_an_estate_without_phones_still_says_to_ring_for_an_emergency_and_a_phone_not_read_breaks_no_page(
+        client, fake):
+    form = client.get("/portal/E1", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert 'class="portal-centre"' not in form and "tel:" not in form
+    urgent = form.split('class="portal-emergency')[1].split("</section>")[0]
+    assert "请立即致电服务中心" in urgent and "119" in urgent
+    fake.on("GET", r"/api/v1/public/estates/E1", problem(503, "unavailable", "down", "service_unavailable"))
+    fake.on("GET", r"/api/v1/public/estates/E1/disclosures/2026-11", PUBLISHED)
+    page = client.get("/portal/E1/disclosures/2026-11")
+    assert page.status_code == 200 and "tel:" not in page.get_data(as_text=True)

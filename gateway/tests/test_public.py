@@ -280,3 +280,17 @@ def test_a_code_no_estate_could_have_is_a_404(client, contract, path):
 def test_a_page_address_that_is_the_gateways_own_is_a_404_not_a_loop(client, app, contract):
     app.config["PORTAL_BASE_URL"] = "http://localhost"  # the test client's host
     contract.problem(client.get("/portal/HZ-01"), 404, "not_found")
+
+
+def test_the_estates_service_centre_phones_reach_the_portal_unmasked_and_are_not_logged(app, contract, caplog):
+    """The centre's numbers (服务中心电话, 24小时值班电话), not a person's: the portal shows them to
+    anyone and tells a resident to ring them for an emergency; a log line holds neither."""
+    client, rpc = app.test_client(), app.extensions["estate_ops"].rpc
+    phones = {"service_phone": "0571-8888 1234", "duty_phone": "13800001111"}
+    rpc.answer("customer_service", "portal_estate", {"code": "HZ-01", "name": "West Lake", **phones})
+    rpc.answer("customer_service", "portal_track_request", {**TRACKED, **phones})
+    caplog.set_level("DEBUG")
+    assert contract.check(app, client.get("/api/v1/public/estates/HZ-01"), 200) == {
+        "code": "HZ-01", "name": "West Lake", **phones}
+    assert contract.check(app, client.get(f"/api/v1/public/requests/{CODE}"), 200)["duty_phone"] == "13800001111"
+    assert "8888" not in caplog.text and "13800001111" not in caplog.text

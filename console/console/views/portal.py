@@ -42,7 +42,24 @@ DONE = ("completed", "visited", "replied", "closed")
 
 @bp.context_processor
 def _helpers():
-    return {"retry_minutes": _retry_minutes, "progress": progress, "owner_status": owner_status}
+    return {"retry_minutes": _retry_minutes, "progress": progress, "owner_status": owner_status, "tel": tel}
+
+
+# the estate's service-centre phone and 24-hour duty phone (archive's master data), which every
+# public answer of an estate carries and every page of it shows (portal/layout.html's footer): the
+# duty phone first, as it answers at night too
+CENTRE_PHONES = ("duty_phone", "service_phone")
+
+
+def tel(phone):
+    """A ``tel:`` link's address for a phone as the API writes one (digits, spaces, dashes, a +):
+    its groups joined by dashes, the visual separator RFC 3966 keeps."""
+    return "tel:" + "-".join(phone.replace("-", " ").split())
+
+
+def centre_phones(answer):
+    """``[(name, phone)]`` of the estate's phones a public answer (or ``None``) gives, duty phone first."""
+    return [(name, answer[name]) for name in CENTRE_PHONES if (answer or {}).get(name)]
 
 
 # a status in the owner's words where the staff's tell him nothing ("已升级": where to?)
@@ -84,7 +101,7 @@ def _form_page(estate_code, estate, values, **more):
     """The form, new or shown again (``key``: the one it was sent with, ``problem``, ``notice``); the
     fields it shows carry their own errors, the box above it lists only the others."""
     return render_template("portal/form.html", estate_code=estate_code, estate=estate, values=values,
-                           kinds=KINDS, shown_fields=FIELDS, **more)
+                           kinds=KINDS, shown_fields=FIELDS, phones=centre_phones(estate), **more)
 
 
 def _public_api():
@@ -266,7 +283,7 @@ def track(tracking_code, **more):
     a dead end: nothing led back to the form)."""
     return _page_of(lambda: _tracked(tracking_code), lambda tracked: render_template(
         "portal/track.html", tracked=tracked, tracking_code=tracking_code, filed=request.args.get("filed") == "1",
-        estate_code=tracking_code.partition(".")[0], **more))
+        estate_code=tracking_code.partition(".")[0], phones=centre_phones(tracked), **more))
 
 
 @bp.get("/track/<tracking_code>/rating")
@@ -313,7 +330,8 @@ def notices(estate_code):
     building = common.address_typed(request.args.get("building", ""))[:20]
     path = f"/api/v1/public/estates/{_code(estate_code)}/notices"
     return _page_of(lambda: _named(path, building=building or None), lambda board: render_template(
-        "portal/notices.html", board=board, estate_code=estate_code, building=building))
+        "portal/notices.html", board=board, estate_code=estate_code, building=building,
+        phones=centre_phones(board)))
 
 
 # a page of the published disclosures: a year of months
@@ -330,7 +348,13 @@ def disclosures(estate_code):
     cursor = request.args.get("cursor") or None
     return _page_of(lambda: _named(path, limit=DISCLOSURES_PAGE, cursor=cursor), lambda listed: render_template(
         "portal/disclosures.html", listed=listed, estate_code=estate_code, next_cursor=listed["next_cursor"],
-        filters={"estate_code": estate_code}, first_page=cursor is None))
+        filters={"estate_code": estate_code}, first_page=cursor is None, phones=_phones_of(estate_code)))
+
+
+def _phones_of(estate_code):
+    """The estate's phones for a page whose answer (finance's disclosures) carries none: one read of
+    the estate more; none shown when it cannot be read now (the page stands without them)."""
+    return centre_phones(_estate_shown(estate_code))
 
 
 @bp.get("/<estate_code>/disclosures/<period>")
@@ -339,7 +363,7 @@ def disclosure(estate_code, period):
     a code or period no estate or month could have (the gateway's 400 names nothing an owner can fix)."""
     return _page_of(lambda: _named(f"/api/v1/public/estates/{_code(estate_code)}/disclosures/{_code(period)}"),
                     lambda published: render_template("portal/disclosure.html", published=published,
-                                                      estate_code=estate_code))
+                                                      estate_code=estate_code, phones=_phones_of(estate_code)))
 
 
 def _tracked(tracking_code):
@@ -364,5 +388,5 @@ def rate(tracking_code):
         if tracked is None:
             return render_template("portal/unknown.html"), 404
         return _answer(render_template("portal/track.html", tracked=tracked, tracking_code=tracking_code,
-                                       problem=problem), problem)
+                                       problem=problem, phones=centre_phones(tracked)), problem)
     return redirect(url_for("portal.track", tracking_code=tracking_code))

@@ -211,22 +211,23 @@ def portal_notices(db, estate_code, filters):
     estate's), newest first, without who published them; the estate's name and clock to show them."""
     estate_id = store.estate_id_by_code(db, estate_code)
     notices = store.newest_notices(db, estate_id, filters, PORTAL_NOTICES)
-    return {"estate_name": store.estate(db, estate_id)["name"],
+    estate = store.estate(db, estate_id)
+    return {"estate_name": estate["name"],
             "items": [front_desk.public_notice(notice) for notice in notices],
-            "timezone": store.rules_for(db, estate_id)["timezone"]}
+            "timezone": store.rules_for(db, estate_id)["timezone"], **portal.centre_phones(estate)}
 
 
 def portal_track(db, tracking_code):
     estate_id, request_id = _tracked(db, tracking_code)
     return portal.tracking_view(store.get(db, "service_requests", estate_id, request_id),
-                                store.rules_for(db, estate_id)["timezone"])
+                                store.rules_for(db, estate_id)["timezone"], store.estate(db, estate_id))
 
 
 def portal_rate(db, outbox, tracking_code, data):
     estate_id, request_id = _tracked(db, tracking_code)
     rated = _announced.change(db, outbox, "service_requests", estate_id, request_id,
                               lambda request: portal.rate(request, data["satisfaction"], clock.now()))
-    return portal.tracking_view(rated, store.rules_for(db, estate_id)["timezone"])
+    return portal.tracking_view(rated, store.rules_for(db, estate_id)["timezone"], store.estate(db, estate_id))
 
 
 def match_household(db, outbox, caller, estate_id, request_id, data):

@@ -245,13 +245,28 @@ def statuses(request):
 
 def estate_view(estate):
     """The estate a portal link names, as its form shows it: its name, so that an owner sees
-    where the request goes (a mistyped link showed the form, and filing met "unknown estate")."""
-    return {"code": estate["code"], "name": estate["name"]}
+    where the request goes (a mistyped link showed the form, and filing met "unknown estate"),
+    and its service centre's phones (``centre_phones``)."""
+    return {"code": estate["code"], "name": estate["name"], **centre_phones(estate)}
 
 
-def tracking_view(request, timezone):
+# the estate's service-centre phone (服务中心电话) and 24-hour duty phone (24小时值班电话), archive's
+# master data in this service's copy of the estate
+CENTRE_PHONES = ("service_phone", "duty_phone")
+
+
+def centre_phones(estate):
+    """``{service_phone, duty_phone}`` of the estate (None each while it has none): every portal
+    answer of an estate gives them, so that every page tells a resident whom to ring, and to ring
+    for an emergency (water, gas, power, a lift entrapment, fire): the portal had no number to give,
+    and a filing waits for the desk (a phone probe). The centre's numbers, not a person's."""
+    return {name: (estate or {}).get(name) for name in CENTRE_PHONES}
+
+
+def tracking_view(request, timezone, estate=None):
     """``timezone``: the estate's, so that the portal page shows the times on the estate's clock
-    (the filer has no account, and no chosen estate to take it from)."""
+    (the filer has no account, and no chosen estate to take it from); ``estate``: its copy, for
+    the service centre's phones (``centre_phones``)."""
     rating = (request.get("portal") or {}).get("rating")
     steps = statuses(request)
     return {
@@ -284,4 +299,5 @@ def tracking_view(request, timezone):
         "work_cancelled": request["kind"] == "repair" and request["status"] == "closed"
         and request.get("completed_at") is None,
         "timezone": timezone,
+        **centre_phones(estate),
     }

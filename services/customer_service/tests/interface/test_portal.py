@@ -406,7 +406,36 @@ def test_the_filer_reads_the_desks_reply_to_a_portal_complaint(desk):
 def test_the_form_shows_the_estate_its_link_names_by_name_in_any_case(desk):
     as_caller(desk, PORTAL)
     estate = desk.portal_estate({"estate_code": "hz-01"})
-    assert estate["code"] == "HZ-01" and estate["name"] and set(estate) == {"code", "name"}
+    assert estate["code"] == "HZ-01" and estate["name"]
+    assert set(estate) == {"code", "name", "service_phone", "duty_phone"}
+
+
+def test_every_portal_answer_of_an_estate_gives_its_service_centre_phones(desk):
+    """A resident with a burst pipe, a gas smell or someone trapped in a lift was told nobody to ring:
+    the system kept no number (a phone probe). The estate's service-centre and 24-hour duty phones
+    (archive's master data, in this service's copy) come with the form's estate, the tracking view
+    and the notice board, null while the estate has none; removed, they are null again."""
+    answer = filed(desk)
+    as_caller(desk, PORTAL)
+    assert desk.portal_estate({"estate_code": "HZ-01"})["service_phone"] is None
+    estate = desk.db.estates.find_one({"_id": ESTATE})
+    desk.copy_estate_edit(event("archive", "estate_updated", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": estate["code"], "name": "West Lake", "address": "9 Lake Rd",
+        "timezone": "Asia/Shanghai", "version": 2, "service_phone": "0571-8888 1234", "duty_phone": "13800001111"}))
+    as_caller(desk, PORTAL)
+    phones = {"service_phone": "0571-8888 1234", "duty_phone": "13800001111"}
+    assert desk.portal_estate({"estate_code": "hz-01"}) == {"code": "HZ-01", "name": "West Lake", **phones}
+    view = tracked(desk, answer["tracking_code"])
+    assert {name: view[name] for name in phones} == phones
+    as_caller(desk, PORTAL)
+    board = desk.portal_notices({"estate_code": "HZ-01"})
+    assert {name: board[name] for name in phones} == phones
+    desk.copy_estate_edit(event("archive", "estate_updated", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": estate["code"], "name": "West Lake", "address": "9 Lake Rd",
+        "timezone": "Asia/Shanghai", "version": 3, "service_phone": None}))
+    as_caller(desk, PORTAL)
+    again = desk.portal_estate({"estate_code": "HZ-01"})
+    assert again["service_phone"] is None and again["duty_phone"] == "13800001111"
 
 
 def test_unknown_estate_codes_and_tracking_codes_are_404s_that_say_nothing(desk):
