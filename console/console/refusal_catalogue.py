@@ -561,6 +561,12 @@ ZH = {
         '更正房屋须注明原因',
     'is required to correct the household':
         '更正房屋时必填',
+    'only a repair is an emergency':
+        '只有报修才能定为紧急维修（抢险）',
+    'the filer marked this repair urgent: say whether it is an emergency':
+        '住户把这项维修标记为紧急：请确认是否按紧急维修处理',
+    'is required: the filer marked the repair urgent':
+        '必填：住户把这项维修标记为紧急',
     'only a repair has a category':
         '只有报修有类别',
     'is for a repair only':

@@ -857,3 +857,53 @@ def test_an_estate_without_phones_still_says_to_ring_for_an_emergency_and_a_phon
     fake.on("GET", r"/api/v1/public/estates/E1/disclosures/2026-11", PUBLISHED)
     page = client.get("/portal/E1/disclosures/2026-11")
     assert page.status_code == 200 and "tel:" not in page.get_data(as_text=True)
+
+
+def test_a_resident_marks_a_repair_urgent_and_the_desk_sees_it_first_and_judges_it_as_it_matches(
+        client, fake, documented_routes):
+    """A resident with a burst pipe could not mark the repair urgent (a phone probe). The form's box
+    marks a repair (only: another kind sends none) urgent beside the advice to phone now; the desk's
+    start page lists the marks not judged yet above everything else; the request's page says the
+    filer marked it urgent and its match asks whether it is an emergency (抢险), which is sent."""
+    fake.on("POST", r"/api/v1/public/estates/E1/requests",
+            ({"tracking_code": CODE, "number": "SR-2026-000007", "status": "open"}), status=201)
+    form = client.get("/portal/E1", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert 'name="urgent"' in form and "紧急" in form.split('name="urgent"')[1].split("</label>")[0]
+    client.post("/portal/E1", data={**FORM, "urgent": "on", "csrf_token": csrf_of(client)})
+    assert last_post(fake)["json"]["urgent"] is True
+    client.post("/portal/E1", data={**FORM, "kind": "complaint", "urgent": "on", "description": "noise",
+                                    "csrf_token": csrf_of(client)})
+    assert "urgent" not in last_post(fake)["json"]
+    from .conftest import ESTATE, sign_in
+    sign_in(client, fake, username="li", roles=("agent",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests",
+            lambda body, params: {"items": [{"id": "sr_9"}] if params.get("urgency") == "pending"
+                                  else [{"id": "sr_1"}] if params.get("overdue") == "true" else [],
+                                  "next_cursor": None})
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    todo = home.split("data-todo>")[1].split("</section>")[0]
+    first = todo.split("<li>")[1]
+    assert '<a href="/desk/requests?urgency=pending">' in first and "住户标记为紧急" in first and "1 件" in first
+    assert "Repairs residents marked urgent" in client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    unmatched = {"id": "sr_9", "estate_id": ESTATE, "number": "SR-2026-000009", "kind": "repair",
+                 "household_id": None, "channel": "portal", "description": "pipe burst", "status": "open",
+                 "due_at": "2026-11-24T02:00:00.000Z", "created_at": "2026-11-23T02:00:00.000Z",
+                 "updated_at": "2026-11-23T02:00:00.000Z", "history": [], "emergency": False,
+                 "portal": {"address": {"building": "3", "unit": "1", "room": "1201"}, "urgent": True,
+                            "urgent_confirmed": None, "contact": {"name": None, "phone": "13800138000"},
+                            "matched": False, "rating": None}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_9", unmatched)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_9/household", {**unmatched, "household_id": "hh_1"})
+    page = client.get("/desk/requests/sr_9", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "住户标记为紧急，待确认" in page
+    match_form = page.split('action="/desk/requests/sr_9/household"')[1].split("</form>")[0]
+    assert 'name="emergency" value="true" required' in match_form and 'name="emergency" value="false" required' in match_form
+    client.post("/desk/requests/sr_9/household", data={"household_id": "hh_1", "emergency": "true",
+                                                       "csrf_token": csrf_of(client)})
+    assert [c for c in fake.calls if c["path"].endswith("/household")][-1]["json"] == {
+        "household_id": "hh_1", "emergency": True}
+    register = client.get("/desk/requests?urgency=pending", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert [c["params"] for c in fake.calls if c["path"].endswith("/service-requests")][-1].get("urgency") == "pending"
+    for call in fake.calls:
+        assert any(m == call["method"] and p.match(call["path"]) for m, p in documented_routes), call["path"]

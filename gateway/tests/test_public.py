@@ -294,3 +294,14 @@ def test_the_estates_service_centre_phones_reach_the_portal_unmasked_and_are_not
         "code": "HZ-01", "name": "West Lake", **phones}
     assert contract.check(app, client.get(f"/api/v1/public/requests/{CODE}"), 200)["duty_phone"] == "13800001111"
     assert "8888" not in caplog.text and "13800001111" not in caplog.text
+
+
+def test_a_repair_filed_urgent_passes_its_mark_to_the_service(app, contract):
+    """The filer's mark (PortalRequestCreate's urgent): the desk judges it; the gateway passes it on."""
+    client, rpc = app.test_client(), app.extensions["estate_ops"].rpc
+    assert contract.check(app, file(client, body={**BODY, "urgent": True}), 201) == FILED
+    assert rpc.calls[-1].payload == {"estate_code": "HZ-01", "data": {**BODY, "urgent": True}}
+    book = contracts.load()  # the service's contract takes a yes or no only
+    assert book.errors("rpc/customer_service/portal_file_request.json#/input", rpc.calls[-1].payload) == []
+    assert book.errors("rpc/customer_service/portal_file_request.json#/input",
+                       {"estate_code": "HZ-01", "data": {**BODY, "urgent": "yes"}}) != []

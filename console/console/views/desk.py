@@ -20,7 +20,7 @@ NATURES = ("service_attitude", "repair_quality", "fees", "security", "cleaning",
 CATEGORIES = ("water", "drainage", "power", "gas", "heating", "ventilation", "elevator", "fire", "smart_systems",
               "doors_windows", "walls_roof", "other")
 FILTERS = ("kind", "status", "from", "to", "overdue", "escalated", "return_visit_overdue", "judged", "household_id",
-           "number")
+           "number", "urgency")
 # action -> (the body field the form fills, required)
 ACTIONS = {"verify": "finding", "escalate": "reason", "reply": "message", "close": "outcome", "reopen": "reason"}
 ATTEMPT_METHODS = ("phone", "visit", "message")
@@ -257,6 +257,9 @@ def match_household(request_id):
     for name in ("category", "reason"):
         if request.form.get(name, "").strip():
             body[name] = request.form[name].strip()
+    # whether the repair is an emergency (抢险): asked when the filer marked it urgent, offered otherwise
+    if request.form.get("emergency") in ("true", "false"):
+        body["emergency"] = request.form["emergency"] == "true"
     done = "desk.done_correct" if "reason" in request.form else "desk.done_match"
     return common.post_and_back(f"service-requests/{request_id}/household", body, back, done)
 

@@ -161,10 +161,16 @@ def staff():
 # repairs line counts (GET …/work-orders filters: maintenance's promise_overdue parts them).
 OTHER_ORDERS_OVERDUE = {"overdue": "true", "promise_overdue": "false"}
 
+# Repairs a resident marked urgent on the portal that the desk has not judged yet (an emergency or
+# not, as it matches the filing): first, above everything (a burst pipe filed on the portal waited
+# among every other filing: a phone probe). The managers' list begins with them too.
+PORTAL_URGENT = ("todo.portal_urgent", "service-requests", {"urgency": "pending"}, "", "desk.register",
+                 {"urgency": "pending"})
 # What waits for a manager, as the home page lists it: (message key, list path, its query, the row's
 # field naming who proposed it or "", the page that lists them, that page's query). A manager found
 # each by opening five screens in turn; his own proposals are another's to approve and not counted.
 TODO_LISTS = (
+    PORTAL_URGENT,
     ("todo.fee_standards", "fee-standards", {"status": "pending"}, "created_by", "accounts.fee_standards", {}),
     ("todo.fund_uses", "maintenance-fund/entries", {"kind": "use", "status": "requested"}, "requested_by",
      "finance.fund", {"kind": "use", "status": "requested"}),
@@ -217,6 +223,7 @@ WORKS_ENDED = {"kind": "renovation", "status": "works_started", "works_ended": "
 ACCEPTANCES_AWAITED = ("todo.acceptances_awaited", "applications", WORKS_ENDED, "", "registers.applications",
                        WORKS_ENDED)
 DESK_TODO_LISTS = (
+    PORTAL_URGENT,
     ("todo.requests_overdue", "service-requests", {"overdue": "true"}, "", "desk.register", {"overdue": "true"}),
     ("todo.return_visits_overdue", "service-requests", {"return_visit_overdue": "true"}, "", "desk.register",
      {"return_visit_overdue": "true"}),

@@ -169,6 +169,9 @@ def _typed(form):
     values = {name: form.get(name, "").strip() for name in FIELDS}
     for name in TYPED_AS_ASCII:
         values[name] = common.address_typed(values[name])
+    # the box ticked: a repair marked urgent (the API takes it on a repair only; another kind drops it)
+    if form.get("urgent") and values["kind"] == "repair":
+        values["urgent"] = True
     return values
 
 

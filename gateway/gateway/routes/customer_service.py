@@ -31,7 +31,8 @@ ROUTES = [
     # -- service requests ------------------------------------------------------
     desk_create(SR, "create_request"),
     desk_list(SR, "list_requests", ("kind", "status", "household_id", "channel", "from", "to", "overdue",
-                                    "return_visit_overdue", "escalated", "judged", "number"), roles=READERS, custom_filters=True),
+                                    "return_visit_overdue", "escalated", "judged", "number",
+                                    "urgency"), roles=READERS, custom_filters=True),
     Route("GET", SR_ID, "customer_service", "get_request", READERS, id_param="request_id"),
     desk_action(f"{SR_ID}/verify", "verify_request", "request_id"),
     desk_action(f"{SR_ID}/escalate", "escalate_request", "request_id"),

@@ -108,6 +108,8 @@ def check(data):
     """What the contract cannot say: the texts are not just spaces (400 naming the field)."""
     errors = [field_error(f"data.{name}", "must not be blank")
               for name in ("building", "unit", "room", "contact_phone", "description") if not spaced(data.get(name))]
+    if data.get("urgent") and data["kind"] != "repair":  # as the desk's emergency (intake.ONLY_FOR)
+        errors.append(field_error("data.urgent", "is only for a repair"))
     if errors:
         raise InvalidInput("fields are blank", errors)
 
@@ -130,6 +132,9 @@ def portal_part(data):
         "address": address(data),
         "contact": filer(data),
         "matched": False,
+        # the filer's urgent mark, which the desk judges as it matches the filing (``match``)
+        "urgent": data.get("urgent") is True,
+        "urgent_confirmed": None,
         "rating": None,
     }
 
@@ -161,24 +166,55 @@ def classified(request, category):
     return {**request, "category": category}
 
 
-def match(request, household_id, now, user, earlier_repair_id=None, category=None):
-    """The desk names the household of an unmatched portal request, and a repair's ``category``
-    maybe; its ``service_request_created`` leaves with this write (maintenance opens a repair's
-    order). A repair that repeats the household's ``earlier_repair_id`` needs its return visit,
-    as the desk's would."""
+def judged_urgency(request, emergency, now, rules, user):
+    """``(fields, history entries)`` of the desk's judgement, as it matches the filing, whether the
+    repair is an emergency (抢险; ``emergency``: None when the desk says nothing).
+
+    A resident could not mark a repair urgent, and every filing waited alike (a phone probe). The
+    filer's ``urgent`` mark binds nobody to a response in minutes (a click is no emergency: staff
+    answer for the promise): it puts the filing first on the desk's start page (``urgency=pending``),
+    and the desk confirms it or not as it matches it, which it must then say (422). Confirmed (or an
+    unmarked repair the desk makes an emergency), the repair is one as the desk's own emergency is
+    (``repairs.details``): due within ``emergency_response_minutes`` of the confirmation, the promise
+    being made then, never later than its ordinary promise; its return visit owed (``match``), and
+    maintenance opens an emergency order from the event. Declined, an ordinary repair; the mark and
+    the judgement stay (``urgent_confirmed``)."""
+    marked = bool(request["portal"].get("urgent"))
+    if emergency is not None and request["kind"] != "repair":
+        raise BusinessRuleViolation("only a repair is an emergency",
+                                    [field_error("data.emergency", "is for a repair only")])
+    if marked and emergency is None:
+        raise BusinessRuleViolation("the filer marked this repair urgent: say whether it is an emergency",
+                                    [field_error("data.emergency", "is required: the filer marked the repair urgent")])
+    at = clock.to_iso(now)
+    portal = {"urgent_confirmed": emergency} if marked else {}
+    if not emergency:
+        return portal, [history_entry(at, user, "urgency_declined")] if marked else []
+    due = min(request["due_at"], domain.due_at("repair", now, rules, emergency=True))
+    return ({**portal, "emergency": True, "due_at": due, "promised_by": due},
+            [history_entry(at, user, "emergency_confirmed")])
+
+
+def match(request, household_id, now, user, earlier_repair_id=None, category=None, emergency=None, rules=None):
+    """The desk names the household of an unmatched portal request, a repair's ``category`` maybe
+    and whether it is an emergency (``judged_urgency``); its ``service_request_created`` leaves
+    with this write (maintenance opens a repair's order). A repair that repeats the household's
+    ``earlier_repair_id`` needs its return visit, as the desk's would."""
     if not unmatched(request):
         raise Conflict("this request has its household already")
     at = clock.to_iso(now)
-    repeat = repairs.repeat_fields(earlier_repair_id, bool(request.get("emergency"))) if request["kind"] == "repair" \
-        else {}
+    urgency, judged = judged_urgency(request, emergency, now, rules, user)
+    portal = {**request["portal"], "matched": True, **{k: v for k, v in urgency.items() if k == "urgent_confirmed"}}
+    urgency = {k: v for k, v in urgency.items() if k != "urgent_confirmed"}
+    emergent = bool(urgency.get("emergency") or request.get("emergency"))
+    repeat = repairs.repeat_fields(earlier_repair_id, emergent) if request["kind"] == "repair" else {}
     named = {"category": category} if category is not None else {}
-    matched = {**classified(request, category), "household_id": household_id, **repeat}
-    portal = {**request["portal"], "matched": True}
+    matched = {**classified(request, category), "household_id": household_id, **repeat, **urgency}
     # announced now, by the desk: the event says so, beside its created_at (the filing), for a record of
     # the filing that names the portal and its time, and who matched it when (archive)
     announced = domain.created_event_data(matched) | {"matched_at": at, "matched_by": user}
-    return Change({"household_id": household_id, "portal": portal, "updated_at": at, **named, **repeat},
-                  [history_entry(at, user, "household_matched", household_id)],
+    return Change({"household_id": household_id, "portal": portal, "updated_at": at, **named, **repeat, **urgency},
+                  [history_entry(at, user, "household_matched", household_id), *judged],
                   [("service_request_created", announced)])
 
 

@@ -30,6 +30,8 @@ INDEXES = {
         # deadline (a range): led by the deadline, each sweep walked every request of the past
         ([("estate_id", 1), ("answered_at", 1), ("overdue_at", 1), ("due_at", 1)], {}),
         ([("estate_id", 1), ("_tracking_hash", 1)], {}),  # the owner portal's tracking view
+        # the portal repairs marked urgent (``?urgency=``): the desk's start page reads the pending ones
+        ([("estate_id", 1), ("portal.urgent", 1), ("portal.urgent_confirmed", 1)], {}),
         # a technician's list and export: the repairs his work orders come from, in the list's order
         ([("estate_id", 1), ("_technicians", 1), ("created_at", 1), ("_id", 1)], {}),
     ],
@@ -240,6 +242,12 @@ def similar_recent_repair(db, estate_id, household_id, category, since, until, j
     return earlier[0]["_id"] if earlier else None
 
 
+# ``?urgency=``: the portal repairs marked urgent, not judged yet, made an emergency or kept ordinary
+URGENCY = {"pending": {"portal.urgent": True, "portal.urgent_confirmed": None},
+           "confirmed": {"portal.urgent": True, "portal.urgent_confirmed": True},
+           "declined": {"portal.urgent": True, "portal.urgent_confirmed": False}}
+
+
 def request_query(estate_id, filters, now, tz):
     """The query of ``GET …/service-requests``: kind, status, household, channel, number (as typed:
     ``numbering.canonical``); created_at from/to
@@ -280,6 +288,8 @@ def request_query(estate_id, filters, now, tz):
                           else {"complaint.escalated": {"$ne": True}})
     if "judged" in filters:
         conditions.append({"kind": "complaint", "valid": {"$ne": None} if filters["judged"] == "true" else None})
+    if "urgency" in filters:  # a portal repair its filer marked urgent, by the desk's judgement (portal.match)
+        query.update(URGENCY[filters["urgency"]])
     if conditions:
         query["$and"] = conditions
     return query

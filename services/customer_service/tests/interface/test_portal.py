@@ -508,3 +508,65 @@ def test_the_notice_board_shows_the_newest_notices_without_who_published_them(de
     with pytest.raises(NotFound) as unknown:
         desk.portal_notices({"estate_code": "NOPE-1"})
     assert unknown.value.detail == "not found"
+
+
+# -- a filing marked urgent: the desk confirms it an emergency, or not --------------------------
+
+def match(desk, request, household_id="hh_1", **extra):
+    as_caller(desk, AGENT)
+    return desk.match_request_household({"estate_id": ESTATE, "id": request["id"],
+                                         "data": {"household_id": household_id, **extra}})
+
+
+def listed(desk, **filters):
+    as_caller(desk, AGENT)
+    return [r["number"] for r in desk.list_requests({"estate_id": ESTATE, "filters": filters})["items"]]
+
+
+def test_a_repair_the_filer_marks_urgent_waits_first_for_the_desk_which_confirms_it_an_emergency_or_not(desk):
+    """A resident with a burst pipe could not mark the repair urgent, and every filing waited alike
+    (a phone probe). The filer's mark is no promise in minutes: the desk judges it as it matches the
+    filing (``emergency``, required then: 422 without). Confirmed, the repair is an emergency (抢险)
+    as one marked at the desk is: due within emergency_response_minutes of the confirmation (never
+    later than the ordinary promise), its return visit owed, announced so; declined, it stays an
+    ordinary repair, and the mark is kept. ``urgency=pending`` lists the marks not judged yet."""
+    urgent = filed(desk, urgent=True)
+    plain = filed(desk, room="1202", key="k-plain")
+    request = stored(desk, urgent)
+    assert request["portal"]["urgent"] is True and request["portal"]["urgent_confirmed"] is None
+    assert request["emergency"] is False and request["due_at"] == clock.to_iso(START + timedelta(hours=24))
+    assert stored(desk, plain)["portal"]["urgent"] is False
+    assert listed(desk, urgency="pending") == [urgent["number"]]
+    with pytest.raises(BusinessRuleViolation) as refused:
+        match(desk, request)
+    assert refused.value.errors[0]["field"] == "data.emergency"
+    assert stored(desk, urgent)["household_id"] is None and desk.outbox.of_type("service_request_created") == []
+    clock.freeze(START + timedelta(minutes=10))
+    confirmed = match(desk, request, emergency=True, category="water")
+    due = clock.to_iso(START + timedelta(minutes=40))  # 30 minutes from the desk's confirmation
+    assert (confirmed["emergency"], confirmed["due_at"], confirmed["promised_by"]) == (True, due, due)
+    assert confirmed["return_visit_required"] is True and confirmed["portal"]["urgent_confirmed"] is True
+    assert confirmed["history"][-1]["action"] == "emergency_confirmed"
+    [created] = desk.outbox.of_type("service_request_created")
+    assert created["data"]["emergency"] is True and created["data"]["due_at"] == due  # maintenance's emergency order
+    assert listed(desk, urgency="pending") == [] and listed(desk, urgency="confirmed") == [urgent["number"]]
+    assert tracked(desk, urgent["tracking_code"])["due_at"] == due  # the filer is told the new time limit
+    declined = stored(desk, filed(desk, room="1202", key="k-urgent-2", urgent=True))
+    ordinary = match(desk, declined, household_id="hh_2", emergency=False)
+    assert ordinary["emergency"] is False and ordinary["due_at"] == declined["due_at"]
+    assert ordinary["portal"]["urgent_confirmed"] is False and ordinary["history"][-1]["action"] == "urgency_declined"
+    assert listed(desk, urgency="declined") == [declined["number"]]
+
+
+def test_only_a_repair_is_marked_urgent_or_confirmed_an_emergency(desk):
+    as_caller(desk, PORTAL)
+    with pytest.raises(InvalidInput) as refused:
+        filing(desk, kind="complaint", urgent=True)
+    assert refused.value.errors[0]["field"] == "data.urgent"
+    assert desk.db.service_requests.count_documents({"estate_id": ESTATE}) == 0
+    complaint = stored(desk, filed(desk, kind="complaint"))
+    with pytest.raises(BusinessRuleViolation) as refused:
+        match(desk, complaint, emergency=True)
+    assert refused.value.errors[0]["field"] == "data.emergency"
+    plain = stored(desk, filed(desk, room="1202", key="k-2"))
+    assert match(desk, plain, household_id="hh_2", emergency=True)["emergency"] is True  # the desk's own call
