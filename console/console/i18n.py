@@ -275,7 +275,10 @@ _HISTORY_NOTES = tuple((frozenset(entry[0].split()), re.compile(entry[1], re.DOT
     ("closed", r"(?:(?P<outcome>.*); )?without a return visit: occupant unreachable after "
                 r"(?P<attempts>(?P<count>\d+) attempts?)",  # "1 attempt": counted's singular
      "note.closed_unreachable"),
+    ("rated", r"satisfaction (?P<score>\d)/5; call back owed", "note.satisfaction_call_back"),
     ("rated", r"satisfaction (?P<score>\d)/5", "note.satisfaction"),
+    ("called_back", r"owner contact (?P<contact>\S+)", "note.called_back_contact"),
+    ("called_back", r"return visit", "note.called_back_visit"),
     ("return_visit", r"satisfaction (?P<score>\d)/5(?P<problem>; problem found)?(?:; charge (?P<charge>disputed|not checked))?",
      "note.return_visit"),
     ("overdue", r"not answered by its due time", "note.overdue"),

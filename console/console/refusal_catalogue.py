@@ -561,6 +561,10 @@ ZH = {
         '更正房屋须注明原因',
     'is required to correct the household':
         '更正房屋时必填',
+    'the request is not of this household':
+        '该报事不属于这户房屋',
+    "is another household's request":
+        '是另一户房屋的报事',
     'only a repair is an emergency':
         '只有报修才能定为紧急维修（抢险）',
     'the filer marked this repair urgent: say whether it is an emergency':

@@ -907,3 +907,50 @@ def test_a_resident_marks_a_repair_urgent_and_the_desk_sees_it_first_and_judges_
     assert [c["params"] for c in fake.calls if c["path"].endswith("/service-requests")][-1].get("urgency") == "pending"
     for call in fake.calls:
         assert any(m == call["method"] and p.match(call["path"]) for m, p in documented_routes), call["path"]
+
+
+def test_a_low_portal_rating_is_a_call_back_on_the_desk_s_start_page_recorded_from_the_request(
+        client, fake, documented_routes):
+    """A portal rating of 1-2 counted in the satisfaction figures only: nothing told the desk (a phone
+    probe). The start page lists the owners to call back (call_back=owed); the request's page says
+    so and records the call as an owner contact about the request, which clears it."""
+    from .conftest import ESTATE, sign_in
+    sign_in(client, fake, username="zhou", roles=("steward",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests",
+            lambda body, params: {"items": [{"id": "sr_9"}, {"id": "sr_8"}] if params.get("call_back") == "owed" else [],
+                                  "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/owner-contacts/due", {"items": [], "next_cursor": None, "total": 0})
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    todo = home.split("data-todo>")[1].split("</section>")[0]
+    assert '<a href="/desk/requests?call_back=owed">业主网上评价偏低、待回电：2 件</a>' in todo
+    assert "Low portal ratings, owners to call back: 2" in client.get(
+        "/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    rated = {"id": "sr_9", "estate_id": ESTATE, "number": "SR-2026-000009", "kind": "repair", "household_id": "hh_1",
+             "channel": "portal", "description": "tap leaks", "status": "completed", "due_at": None,
+             "created_at": "2026-11-23T02:00:00.000Z", "updated_at": "2026-11-23T09:00:00.000Z", "history": [],
+             "portal": {"address": {"building": "3", "unit": "1", "room": "1201"}, "urgent": False,
+                        "urgent_confirmed": None, "contact": {"name": None, "phone": "13800138000"}, "matched": True,
+                        "rating": {"satisfaction": 2, "rated_at": "2026-11-23T10:00:00.000Z", "call_back_due": True,
+                                   "called_back": None}}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_9", rated)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_1", {"id": "hh_1", "building": "3", "unit": "1",
+                                                                  "room": "1201", "owner": {"name": "陈小明"}})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/owner-contacts", (201, {"id": "oc_1"}))
+    page = client.get("/desk/requests/sr_9", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "2/5" in page and "待回电" in page
+    call_form = page.split('action="/desk/requests/sr_9/call-back"')[1].split("</form>")[0]
+    assert 'name="summary"' in call_form and 'name="channel"' in call_form
+    answer = client.post("/desk/requests/sr_9/call-back", data={
+        "csrf_token": csrf_of(client), "channel": "phone", "contacted_at": "2026-11-23T19:00",
+        "summary": "owner upset about the mess: cleaner sent", "idempotency_key": "k-cb"})
+    assert answer.status_code == 302 and answer.location.endswith("/desk/requests/sr_9")
+    posted = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/owner-contacts")][-1]
+    assert posted["json"]["request_id"] == "sr_9" and posted["json"]["household_id"] == "hh_1"
+    assert posted["json"]["kind"] == "steward_contact" and posted["json"]["channel"] == "phone"
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_9", {**rated, "portal": {**rated["portal"], "rating": {
+        **rated["portal"]["rating"], "called_back": {"at": "2026-11-23T11:00:00.000Z", "by": "zhou",
+                                                    "contact_id": "oc_1", "return_visit_id": None}}}})
+    page = client.get("/desk/requests/sr_9", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "已回电" in page and 'action="/desk/requests/sr_9/call-back"' not in page
+    for call in fake.calls:
+        assert any(m == call["method"] and p.match(call["path"]) for m, p in documented_routes), call["path"]

@@ -76,8 +76,12 @@ def desk_entries():
                                                      "description": "噪音", "nature": "noise"},
                                    "SR-2026-000003", NOW, rules, "zhang")
     verified = complaints.verify(complaint, {"finding": "装修噪音属实"}, at(3 * 24 * 60), AGENT)
-    rated = portal.rate({**request, "portal": {"rating": None}}, 4, at(500))
-    return (emergency["history"] + request["history"][-1:] + rated.entries + [desk_domain.overdue_entry(at(600))]
+    rated = portal.rate({**request, "portal": {"rating": None}}, 4, at(500), rules)
+    low = portal.rate({**request, "portal": {"rating": None}}, 2, at(500), rules)  # a call back owed
+    called_back = desk_domain.called_back({**request, "portal": low.set["portal"]}, "2026-11-23T17:00:00.000Z",
+                                          "zhou", contact_id="oc_1")
+    return (emergency["history"] + request["history"][-1:] + rated.entries + low.entries + called_back.entries
+            + [desk_domain.overdue_entry(at(600))]
             + attempt["history"][-1:] + visited.entries + closed.entries
             + cancelled.entries + verified.entries)
 

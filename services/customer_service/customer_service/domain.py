@@ -142,6 +142,24 @@ def set_custom(request, values, now, actor):
                   [history_entry(at, actor, "custom_values_set", ", ".join(sorted(values)))])
 
 
+def call_back_owed(request):
+    """Whether the filer's portal rating owes a call back not recorded yet (``portal.rate``)."""
+    rating = (request.get("portal") or {}).get("rating") or {}
+    return bool(rating.get("call_back_due")) and rating.get("called_back") is None
+
+
+def called_back(request, at, by, contact_id=None, return_visit_id=None):
+    """The change that records the call back a low portal rating owes, made at ``at`` (an owner
+    contact about the request, or a return visit), or None when none is owed or the call came
+    before the rating (it answered nothing the rating said)."""
+    if not call_back_owed(request) or at < request["portal"]["rating"]["rated_at"]:
+        return None
+    done = {"at": at, "by": by, "contact_id": contact_id, "return_visit_id": return_visit_id}
+    portal = {**request["portal"], "rating": {**request["portal"]["rating"], "called_back": done}}
+    note = f"owner contact {contact_id}" if contact_id else "return visit"
+    return Change({"portal": portal}, [history_entry(at, by, "called_back", note)])
+
+
 def overdue_entry(at):
     """The history step the overdue sweep writes (by the system: no user)."""
     return history_entry(at, None, "overdue", "not answered by its due time")

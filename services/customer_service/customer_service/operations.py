@@ -115,11 +115,21 @@ def record_owner_contact(db, outbox, caller, estate_id, data):
     Idempotency-Key."""
     def new():
         store.known_household(db, estate_id, data["household_id"])
+        if data.get("request_id"):  # about a request of that household (a call back on its rating)
+            owner_contacts.check_request(data, store.referenced(db, "service_requests", estate_id, data["request_id"],
+                                                                 "data.request_id"))
         return owner_contacts.new_contact(contact_id, estate_id, data, clock.now(), caller.user, caller.roles,
                                           store.rules_for(db, estate_id))
 
     contact_id = caller.created_id("oc", estate_id)
-    return public(_announced.create(db, outbox, "owner_contacts", estate_id, contact_id, new))
+    contact = _announced.create(db, outbox, "owner_contacts", estate_id, contact_id, new)
+    if contact.get("request_id"):
+        # the call back a low portal rating owed, recorded on the request (a retry with the key finds
+        # the contact and records it, if the first try stopped between the two writes)
+        _announced.change(db, outbox, "service_requests", estate_id, contact["request_id"],
+                          lambda request: domain.called_back(request, contact["contacted_at"], contact["by"],
+                                                             contact_id=contact["_id"]))
+    return public(contact)
 
 
 # a household copy made before copies carried their registration sorts first in the due list
@@ -226,7 +236,8 @@ def portal_track(db, tracking_code):
 def portal_rate(db, outbox, tracking_code, data):
     estate_id, request_id = _tracked(db, tracking_code)
     rated = _announced.change(db, outbox, "service_requests", estate_id, request_id,
-                              lambda request: portal.rate(request, data["satisfaction"], clock.now()))
+                              lambda request: portal.rate(request, data["satisfaction"], clock.now(),
+                                                          store.rules_for(db, estate_id)))
     return portal.tracking_view(rated, store.rules_for(db, estate_id)["timezone"], store.estate(db, estate_id))
 
 

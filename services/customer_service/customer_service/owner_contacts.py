@@ -54,7 +54,16 @@ def new_contact(contact_id, estate_id, data, now, user, roles, rules):
         "by": user,
         "created_at": stamp,
         "created_by": user,
+        # the request it was about (``check_request``): a call back on a low portal rating records it
+        **({"request_id": data["request_id"]} if data.get("request_id") else {}),
     }
+
+
+def check_request(data, request):
+    """A contact about a request is with its household: another's is a 422 naming ``request_id``."""
+    if request.get("household_id") != data["household_id"]:
+        raise BusinessRuleViolation("the request is not of this household",
+                                    [field_error("data.request_id", "is another household's request")])
 
 
 def owner_contact_rate(steward_contacts, households, per_month, months, current_month):

@@ -227,7 +227,13 @@ def done(request):
     return request.get("answered_at") is not None
 
 
-def rate(request, score, now):
+def rate(request, score, now, rules):
+    """The filer's 1-5, once the work is done. A rating at or below the estate's
+    ``rating_call_back_max_score`` (2) owes a call back (``call_back_due``): it counted in the
+    satisfaction figures only, and nothing told the desk, where a problem found on a return visit
+    becomes a follow-up (a phone probe). The desk's start page lists it (``call_back=owed``) until
+    the call is recorded (``domain.called_back``): an owner contact about the request, the register
+    of calls to owners, or a return visit made after the rating, which is that call for a repair."""
     if not request.get("portal"):
         raise NotFound("no such request")
     if request["portal"].get("rating") is not None:
@@ -235,9 +241,10 @@ def rate(request, score, now):
     if not done(request):
         raise Conflict("a request is rated once its work is done")
     at = clock.to_iso(now)
-    return Change({"portal": {**request["portal"], "rating": {"satisfaction": score, "rated_at": at}},
-                   "updated_at": at},
-                  [history_entry(at, ACTOR, "rated", f"satisfaction {score}/5")])
+    owed = score <= rules["rating_call_back_max_score"]
+    rating = {"satisfaction": score, "rated_at": at, "call_back_due": owed, "called_back": None}
+    return Change({"portal": {**request["portal"], "rating": rating}, "updated_at": at},
+                  [history_entry(at, ACTOR, "rated", f"satisfaction {score}/5" + ("; call back owed" if owed else ""))])
 
 
 def ratings(requests, start, end):

@@ -18,7 +18,7 @@ from estate_common.roles import MANAGEMENT
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 from estate_common.wording import counted
 
-from .domain import Change, allows, closed_event_data, due_at, history_entry, next_status
+from .domain import Change, allows, called_back, closed_event_data, due_at, history_entry, next_status
 
 DEFAULT_CATEGORY = "other"
 
@@ -329,6 +329,11 @@ def return_visit(request, visit_id, data, now, rules, user):
                                      f"written notice to maintenance, due {follow_up['notice_due_at']}"))
         events.append(("follow_up_requested", follow_up_event_data(request, visit, follow_up)))
     changes["return_visits"] = request.get("return_visits", []) + [visit]
+    # a return visit after the owner's low portal rating is the call back it owed (domain.called_back)
+    call_back = called_back(request, at, user, return_visit_id=visit_id)
+    if call_back is not None:
+        changes.update(call_back.set)
+        entries += call_back.entries
     return Change(changes, entries, events), visit
 
 

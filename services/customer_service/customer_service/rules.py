@@ -80,6 +80,11 @@ DEFAULTS = {
     # 便民工具: a tool is lent for at most this many days (its due_back_at; one due back in 2999
     # was taken). DOMAIN.md gives none: chosen, a week, as archive's borrowing (borrow_due_days).
     "tool_loan_max_days": 7,
+    # 业主评价: an owner's portal rating at or below this owes a call back from the desk (on its start
+    # page until a contact about the request, or a return visit after the rating, is recorded). DOMAIN.md
+    # counts 4-5 of 5 as satisfied and gives no call back; chosen: 1-2 (the dissatisfied, 不满意), as a
+    # 3 is "fair"; an estate may call back every rating short of satisfied (3), not a satisfied one.
+    "rating_call_back_max_score": 2,
     # 业主联系: a contact is logged within this many days of it (estate_common.plausible: two
     # weeks, the longest public holiday and some room; one of 1900 was taken). 0: the same day only.
     "recorded_within_days": plausible.RECORDED_WITHIN_DAYS,
@@ -117,6 +122,7 @@ MAXIMA = {
     "renovation_works_max_days": 365,  # a year of works is a building site, not a flat's renovation
     "tool_loan_max_days": 90,
     "recorded_within_days": plausible.RECORDED_WITHIN_DAYS_MAX,
+    "rating_call_back_max_score": 4,  # SATISFIED_SCORE - 1: a satisfied owner (4-5) is not called back
 }
 
 # The lowest value an estate may set where it is not 1: "return-visit rate 100 %" (DOMAIN.md), a

@@ -32,6 +32,8 @@ INDEXES = {
         ([("estate_id", 1), ("_tracking_hash", 1)], {}),  # the owner portal's tracking view
         # the portal repairs marked urgent (``?urgency=``): the desk's start page reads the pending ones
         ([("estate_id", 1), ("portal.urgent", 1), ("portal.urgent_confirmed", 1)], {}),
+        # the low portal ratings owing a call back (``?call_back=``): the desk's start page reads them
+        ([("estate_id", 1), ("portal.rating.call_back_due", 1), ("portal.rating.called_back", 1)], {}),
         # a technician's list and export: the repairs his work orders come from, in the list's order
         ([("estate_id", 1), ("_technicians", 1), ("created_at", 1), ("_id", 1)], {}),
     ],
@@ -151,7 +153,7 @@ def kpi_households(db, estate_id):
 
 # the one write path (estate_common.writes) on a collection named here, and reads by id
 named = writes.Named(NAMES)
-insert, find, get = named.insert, named.find, named.get
+insert, find, get, referenced = named.insert, named.find, named.get, named.referenced
 change, follow, create, write = named.change, named.follow, named.create, named.write
 
 
@@ -248,6 +250,11 @@ URGENCY = {"pending": {"portal.urgent": True, "portal.urgent_confirmed": None},
            "declined": {"portal.urgent": True, "portal.urgent_confirmed": False}}
 
 
+# ``?call_back=``: the portal ratings low enough to owe a call back, not recorded yet or recorded
+CALL_BACK = {"owed": {"portal.rating.call_back_due": True, "portal.rating.called_back": None},
+             "done": {"portal.rating.call_back_due": True, "portal.rating.called_back": {"$ne": None}}}
+
+
 def request_query(estate_id, filters, now, tz):
     """The query of ``GET …/service-requests``: kind, status, household, channel, number (as typed:
     ``numbering.canonical``); created_at from/to
@@ -290,6 +297,8 @@ def request_query(estate_id, filters, now, tz):
         conditions.append({"kind": "complaint", "valid": {"$ne": None} if filters["judged"] == "true" else None})
     if "urgency" in filters:  # a portal repair its filer marked urgent, by the desk's judgement (portal.match)
         query.update(URGENCY[filters["urgency"]])
+    if "call_back" in filters:  # a low portal rating, the owner called back or not (portal.rate)
+        query.update(CALL_BACK[filters["call_back"]])
     if conditions:
         query["$and"] = conditions
     return query

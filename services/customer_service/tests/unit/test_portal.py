@@ -43,14 +43,17 @@ def test_the_status_history_follows_the_transitions_and_leaves_other_steps_out()
 
 
 def test_a_rating_comes_once_the_work_is_done_and_only_once():
+    rules = {"rating_call_back_max_score": 2}
     with pytest.raises(Conflict):
-        portal.rate(request(), 5, portal.clock.now())
+        portal.rate(request(), 5, portal.clock.now(), rules)
     finished = request(status="completed", completed_at="2026-11-23T09:00:00.000Z")
-    change = portal.rate(finished, 4, portal.clock.parse_iso("2026-11-24T02:00:00Z"))
+    change = portal.rate(finished, 4, portal.clock.parse_iso("2026-11-24T02:00:00Z"), rules)
     rating = change.set["portal"]["rating"]
-    assert rating == {"satisfaction": 4, "rated_at": "2026-11-24T02:00:00.000Z"}
+    assert rating == {"satisfaction": 4, "rated_at": "2026-11-24T02:00:00.000Z", "call_back_due": False,
+                      "called_back": None}
+    assert portal.rate(finished, 2, portal.clock.now(), rules).set["portal"]["rating"]["call_back_due"] is True
     with pytest.raises(Conflict):
-        portal.rate({**finished, "portal": change.set["portal"]}, 5, portal.clock.now())
+        portal.rate({**finished, "portal": change.set["portal"]}, 5, portal.clock.now(), rules)
     answered = request(kind="consultation", status="replied", answered_at="2026-11-23T03:00:00.000Z")
     assert portal.done(answered)
     assert portal.ratings([{**finished, "portal": change.set["portal"]}], "2026-11-01", "2026-12-01") == [4]
