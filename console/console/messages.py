@@ -1155,6 +1155,12 @@ _MESSAGES = {
     "portal.status_escalated": ("已转服务中心经理处理", "Passed to the service centre manager"),
     "portal.due_reply": ("服务中心将在 {at} 前答复你。", "The service centre will reply by {at}."),
     "portal.due_repair": ("维修师傅最迟 {at} 前上门。", "A technician comes by {at} at the latest."),
+    "portal.late_reply": ("已超过承诺的答复时间（{at}），服务中心会尽快答复你；急事请致电服务中心。",
+                          "This is past the time promised for a reply ({at}); the service centre will answer as soon as it can. "
+                          "For anything urgent, phone the centre."),
+    "portal.late_repair": ("已超过承诺的上门时间（{at}），服务中心会尽快安排维修师傅上门；急事请致电服务中心。",
+                           "This is past the time promised for a technician's visit ({at}); the service centre will send one as soon "
+                           "as it can. For anything urgent, phone the centre."),
     "portal.rated": ("你的评价：{score}/5，谢谢！", "Your rating: {score}/5. Thank you!"),
     "portal.not_found": ("没有找到。", "Not found."),
     "portal.notices": ("小区公告", "Notices"),

@@ -719,17 +719,17 @@ def test_the_tracking_page_says_by_when_the_service_centre_answers_until_it_has(
     the page showed "待处理" and nothing of when (a phone probe). On the estate's clock; a repair
     whose visit is agreed shows the visit, not the limit."""
     complaint = {**TRACKED, "kind": "complaint", "status": "open", "history": TRACKED["history"][:1],
-                 "rateable": False, "due_at": "2026-11-30T02:00:00.000Z"}
+                 "rateable": False, "due_at": "2036-11-30T02:00:00.000Z"}
     fake.on("GET", r"/api/v1/public/requests/E1\.a+", complaint)
     zh = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
-    assert "服务中心将在 2026-11-30 10:00 前答复你。" in zh, zh
+    assert "服务中心将在 2036-11-30 10:00 前答复你。" in zh, zh
     en = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "The service centre will reply by 30 Nov 2026 10:00." in en
+    assert "The service centre will reply by 30 Nov 2036 10:00." in en
     repair = {**TRACKED, "status": "dispatched", "history": TRACKED["history"][:2], "rateable": False,
-              "due_at": "2026-11-24T02:00:00.000Z"}
+              "due_at": "2036-11-24T02:00:00.000Z"}
     fake.on("GET", r"/api/v1/public/requests/E1\.a+", repair)
     zh = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
-    assert "维修师傅最迟 2026-11-24 10:00 前上门。" in zh
+    assert "维修师傅最迟 2036-11-24 10:00 前上门。" in zh
     appointed = {**repair, "appointment": {"at": "2026-11-25T06:00:00.000Z", "set_at": "2026-11-23T08:00:00.000Z",
                                            "rescheduled": False, "previous_at": None}}
     fake.on("GET", r"/api/v1/public/requests/E1\.a+", appointed)
@@ -739,6 +739,23 @@ def test_the_tracking_page_says_by_when_the_service_centre_answers_until_it_has(
         fake.on("GET", r"/api/v1/public/requests/E1\.a+", answered)
         zh = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
         assert "前答复" not in zh and "最迟" not in zh
+
+
+def test_a_time_promised_that_has_passed_unanswered_is_said_to_be_late_not_still_ahead(client, fake):
+    """An unanswered request past its time limit read "the centre replies by <a past time>" as if it
+    were still ahead (a review): it says the time has passed and that the centre sees to it."""
+    complaint = {**TRACKED, "kind": "complaint", "status": "open", "history": TRACKED["history"][:1],
+                 "rateable": False, "due_at": "2026-11-30T02:00:00.000Z"}
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", complaint)
+    zh = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "已超过承诺的答复时间（2026-11-30 10:00）" in zh and "前答复你" not in zh, zh
+    en = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "past the time promised for a reply (30 Nov 2026 10:00)" in en and "will reply by" not in en
+    repair = {**TRACKED, "status": "dispatched", "history": TRACKED["history"][:2], "rateable": False,
+              "due_at": "2026-11-24T02:00:00.000Z"}
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", repair)
+    zh = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "已超过承诺的上门时间（2026-11-24 10:00）" in zh and "最迟" not in zh
 
 
 def test_a_code_typed_wrong_comes_back_to_type_again_with_a_way_back_to_the_form(client, fake):

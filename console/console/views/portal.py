@@ -286,7 +286,8 @@ def track(tracking_code, **more):
     a dead end: nothing led back to the form)."""
     return _page_of(lambda: _tracked(tracking_code), lambda tracked: render_template(
         "portal/track.html", tracked=tracked, tracking_code=tracking_code, filed=request.args.get("filed") == "1",
-        estate_code=tracking_code.partition(".")[0], phones=centre_phones(tracked), **more))
+        estate_code=tracking_code.partition(".")[0], phones=centre_phones(tracked),
+        due_passed=common.deadline_state(tracked.get("due_at")) == "late", **more))
 
 
 @bp.get("/track/<tracking_code>/rating")
