@@ -971,3 +971,23 @@ def test_a_low_portal_rating_is_a_call_back_on_the_desk_s_start_page_recorded_fr
     assert "已回电" in page and 'action="/desk/requests/sr_9/call-back"' not in page
     for call in fake.calls:
         assert any(m == call["method"] and p.match(call["path"]) for m, p in documented_routes), call["path"]
+
+
+def test_the_desk_s_start_page_counts_the_portal_filings_waiting_for_their_flat(client, fake, documented_routes):
+    """Every portal filing waits for the desk to name its household before anything moves; the start
+    page said nothing of them (a phone probe): it counts them (matched=false) and links the register
+    so filtered, which asks the API the same."""
+    from .conftest import ESTATE, sign_in
+    sign_in(client, fake, username="li", roles=("agent",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests",
+            lambda body, params: {"items": [{"id": "sr_9"}, {"id": "sr_8"}] if params.get("matched") == "false" else [],
+                                  "next_cursor": None})
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    todo = home.split("data-todo>")[1].split("</section>")[0]
+    assert '<a href="/desk/requests?matched=false">' in todo and "待确认房屋的业主网上报事：2 件" in todo
+    english = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Portal filings waiting for their flat: 2" in english
+    client.get("/desk/requests?matched=false")
+    assert [c["params"] for c in fake.calls if c["path"].endswith("/service-requests")][-1].get("matched") == "false"
+    for call in fake.calls:
+        assert any(m == call["method"] and p.match(call["path"]) for m, p in documented_routes), call["path"]

@@ -224,6 +224,8 @@ ACCEPTANCES_AWAITED = ("todo.acceptances_awaited", "applications", WORKS_ENDED, 
                        WORKS_ENDED)
 DESK_TODO_LISTS = (
     PORTAL_URGENT,
+    # every portal filing waits for the desk to name its household before anything moves (a phone probe)
+    ("todo.portal_unmatched", "service-requests", {"matched": "false"}, "", "desk.register", {"matched": "false"}),
     # owners whose portal rating was low (the estate's rating_call_back_max_score: 1-2 of 5), not called
     # back yet: a 1 counted in the satisfaction figures only, and reached nobody (a phone probe)
     ("todo.call_backs_owed", "service-requests", {"call_back": "owed"}, "", "desk.register", {"call_back": "owed"}),

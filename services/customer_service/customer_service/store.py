@@ -32,6 +32,9 @@ INDEXES = {
         ([("estate_id", 1), ("_tracking_hash", 1)], {}),  # the owner portal's tracking view
         # the portal repairs marked urgent (``?urgency=``): the desk's start page reads the pending ones
         ([("estate_id", 1), ("portal.urgent", 1), ("portal.urgent_confirmed", 1)], {}),
+        # the portal filings waiting for the desk to name their household (``?matched=false``):
+        # the desk's start page reads them
+        ([("estate_id", 1), ("portal.matched", 1)], {}),
         # the low portal ratings owing a call back (``?call_back=``): the desk's start page reads them
         ([("estate_id", 1), ("portal.rating.call_back_due", 1), ("portal.rating.called_back", 1)], {}),
         # a technician's list and export: the repairs his work orders come from, in the list's order
@@ -261,7 +264,8 @@ def request_query(estate_id, filters, now, tz):
     (a day is the estate's local day in ``tz``, and a ``to`` day takes in the whole day);
     ``overdue``: past due_at without an answer (a reply; for a repair, its work started or completed);
     ``return_visit_overdue``: completed repairs whose return visit is past due; ``escalated``:
-    complaints escalated to the manager; ``judged``: complaints judged valid or not (``true``), or
+    complaints escalated to the manager; ``matched``: portal filings whose household the desk has
+    named (``true``) or not yet (``false``); ``judged``: complaints judged valid or not (``true``), or
     not yet (``false``: with ``status=closed``, those the valid-complaint rate counts as not valid);
     ``domain.TECHNICIAN_FILTER`` (set by ``domain.readable_filters``, never by a caller): the
     requests whose ``_technicians`` hold the name."""
@@ -299,6 +303,8 @@ def request_query(estate_id, filters, now, tz):
         query.update(URGENCY[filters["urgency"]])
     if "call_back" in filters:  # a low portal rating, the owner called back or not (portal.rate)
         query.update(CALL_BACK[filters["call_back"]])
+    if "matched" in filters:  # a portal filing, its household named by the desk or still awaited
+        query["portal.matched"] = filters["matched"] == "true"
     if conditions:
         query["$and"] = conditions
     return query

@@ -572,6 +572,19 @@ def test_only_a_repair_is_marked_urgent_or_confirmed_an_emergency(desk):
     assert match(desk, plain, household_id="hh_2", emergency=True)["emergency"] is True  # the desk's own call
 
 
+def test_the_portal_filings_waiting_for_their_household_are_listed_apart_from_those_matched(desk):
+    """Every portal filing waits unmatched until the desk names its household; the desk's start page
+    and register could not ask for those (a phone probe): ``matched=false`` lists them, ``true`` the
+    portal filings matched; a request filed at the desk is neither."""
+    waiting, named = filed(desk), filed(desk, room="1202", key="k-2")
+    match(desk, stored(desk, named), household_id="hh_2")
+    as_caller(desk, AGENT)
+    desk.create_request({"estate_id": ESTATE, "data": {"kind": "consultation", "household_id": "hh_1",
+                                                       "channel": "phone", "description": "parking"}})
+    assert listed(desk, matched="false") == [waiting["number"]]
+    assert listed(desk, matched="true") == [named["number"]]
+
+
 # -- a low rating: the desk calls the owner back -------------------------------------------------
 
 def done_repair(desk, room="1201", household_id="hh_1", key=None, order="wo_1"):
