@@ -1,4 +1,4 @@
-"""``Idempotency-Key`` on creates: the same key and body answer the first result.
+"""``Idempotency-Key`` on every write (``Route.idempotent``): the same key and body answer the first result.
 
 A record is claimed (``pending``) before the call and completed with the
 response after it; its ``_id`` is derived from the caller, route and key, so a
@@ -74,7 +74,7 @@ def release(db, record_id):
 
 
 def once(db, caller, payload, status, call, shown=lambda body: body, shown_once=()):
-    """Answer a create, once per ``Idempotency-Key`` when the client sent one. ``payload`` is what
+    """Answer a write, once per ``Idempotency-Key`` when the client sent one. ``payload`` is what
     a retry must send again (its digest is kept; ``with_secrets_keyed`` for a body with a secret).
 
     ``call(context)`` does the work; ``context`` carries the key to the service. ``shown(body)``
@@ -84,7 +84,10 @@ def once(db, caller, payload, status, call, shown=lambda body: body, shown_once=
     kept, it would sit in the store in clear for the retention and be shown to every replay.
     A replay answers without them; a client that lost the first answer makes a new secret."""
     key = request.headers.get("Idempotency-Key")
-    g.keyed = bool(key)  # a 503's advice: send it again with the key (problems.py)
+    # a 503's advice (problems.py): a create's is sent again with the key, its service finds the
+    # first write by it; a step's is looked at first (a 503 releases the record below, and a step
+    # that appends, a new appointment, is made again by a retry that reaches its service)
+    g.keyed = bool(key) and status in (201, 202)
     if key is None:
         return jsonify(call(None)), status
     check_key(key)

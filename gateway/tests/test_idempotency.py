@@ -326,3 +326,64 @@ def test_a_custom_field_retried_with_its_key_answers_the_first_not_a_409(app, cl
     assert rpc.only_call("archive", "create_custom_field").context == {"idempotency_key": key}
     other = client.post(path, json={**body, "required": True}, headers=headers(admin_token, key))
     contract.problem(other, 422, fields=["Idempotency-Key"], app=app)
+
+
+# -- every write keeps its key, not only the creates ------------------------------------------
+
+def _writes():
+    from gateway.routes import ROUTES
+    return [route for route in ROUTES if route.method != "GET"]
+
+
+def _sent(client, route, token, key, body=None):
+    import re
+
+    from .samples import PATH_SAMPLES, example_body
+    path = route.path.replace("<estate_id>", "A")
+    path = re.sub(r"<[^<>]+>", lambda m: PATH_SAMPLES.get(m.group(0), "item_1"), path)
+    return client.open(path, method=route.method, json=(body or example_body(route)) if route.body else None,
+                       headers=headers(token, key))
+
+
+@pytest.mark.parametrize("route", _writes(), ids=lambda r: f"{r.method} {r.path}")
+def test_every_write_answers_a_retry_with_its_key_from_the_first(client, rpc, admin_token, unique, route):
+    """A step that appends (a step of an incident's plan, an attempt to reach the occupant, a new
+    appointment or quote, a redelivery) was written again by a retry after a lost answer, though
+    the client sent its key: only the creates kept keys (an integrator's probe). Every write of the
+    route table keeps it (``Route.idempotent``), a state's step too: the retry reads the first
+    answer, not a 409 "done already"."""
+    key = unique("write")
+    first = _sent(client, route, admin_token, key)
+    assert first.status_code == route.status, first.get_json()
+    again = _sent(client, route, admin_token, key)
+    assert again.status_code == route.status and again.get_json() == first.get_json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    calls = rpc.calls_to(route.service, route.rpc)
+    assert len(calls) == 1 and calls[0].context.get("idempotency_key") == key
+
+
+INCIDENT_STEPS = "/api/v1/estates/A/incidents/inc_1/steps"
+ATTEMPTS = "/api/v1/estates/A/service-requests/sr_1/return-visit-attempts"
+
+
+@pytest.mark.parametrize("path, service, method, body, other", [
+    (INCIDENT_STEPS, "security_patrol", "record_incident_step", {"step": "call_police"}, {"step": "evacuate"}),
+    (ATTEMPTS, "customer_service", "record_return_visit_attempt", {"method": "phone"}, {"method": "visit"}),
+], ids=["incident step", "return-visit attempt"])
+def test_an_appending_step_s_key_refuses_another_body_and_a_twin_under_way(app, client, contract, rpc, admin_token,
+                                                                          unique, path, service, method, body, other):
+    """As a create's: the key with another body is the 422, a twin while the first is answered
+    the 409 with Retry-After."""
+    key, seen = unique("append"), {}
+
+    def slow(call):
+        seen["twin"] = client.post(path, json=body, headers=headers(admin_token, key))
+        return {"id": "done_1"}
+
+    rpc.answer(service, method, slow)
+    assert client.post(path, json=body, headers=headers(admin_token, key)).status_code == 200
+    contract.problem(seen["twin"], 409, "conflict")
+    assert seen["twin"].headers["Retry-After"] == "1"
+    contract.problem(client.post(path, json=other, headers=headers(admin_token, key)), 422,
+                     fields=["Idempotency-Key"], app=app)
+    assert len(rpc.calls_to(service, method)) == 1

@@ -456,6 +456,21 @@ def test_a_write_that_may_have_reached_its_service_says_how_to_send_it_again(app
     assert read["detail"] == "customer_service did not answer within 5 s"  # a read is simply asked again
 
 
+def test_a_step_that_may_have_reached_its_service_says_to_look_first_though_sent_with_a_key(app, client, contract,
+                                                                                           admin_token, rpc):
+    """Every write keeps its key (``Route.idempotent``), but a 503 releases the gateway's record
+    and only a create's service finds its first write on the retry (its id derives from the key):
+    a step that appends (a new appointment) sent again after a 503 that had gone through is made
+    twice. Its advice stays "check before sending it again"."""
+    lost = "maintenance did not answer within 5 s"
+    rpc.answer("maintenance", "reappoint_work_order", _maybe_done(lost))
+    answer = client.post("/api/v1/estates/A/work-orders/wo_1/reappoint",
+                         json={"at": "2099-01-05T09:00:00.000Z", "reason": "a part is on order"},
+                         headers={**bearer(admin_token), "Idempotency-Key": "k-step-503"})
+    assert contract.problem(answer, 503, "service_unavailable", app=app)["detail"] == (
+        lost + ": it may have been carried out: check before sending it again")
+
+
 @pytest.mark.parametrize("error", [RuntimeError("boom"), KeyError("boom"), RemoteError("ValueError", "boom"),
                                    ZeroDivisionError("boom")])
 def test_unexpected_exception_is_500_without_its_message(client, contract, admin_token, rpc, error):

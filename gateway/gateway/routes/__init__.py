@@ -9,6 +9,12 @@ One generic handler turns an HTTP request into an RPC payload:
 body as ``data``, ``limit``/``cursor`` and the listed query filters as
 ``filters`` (and, where ``custom_filters`` says so, ``custom.<key>`` ones). Anything else in the
 query string is refused (400).
+
+Every write (POST, PUT, PATCH, DELETE) keeps its ``Idempotency-Key`` (``idempotent``, by
+default; ``idempotency.once``): a retry with the key answers the first result, a create's as a
+step's (a step that appends, an incident's step or a return-visit attempt, was written again by a
+retry after a lost answer: an integrator's probe). A public route's key is its own rule
+(``public.py``).
 """
 from dataclasses import dataclass, field
 
@@ -29,7 +35,7 @@ class Route:
     filters: tuple = ()
     id_param: str = None
     item_param: str = None  # a second path part, e.g. an action's number in a plan, as ``item``
-    idempotent: bool = False
+    idempotent: bool = None  # keeps Idempotency-Key: by default every write of an account's (module docstring)
     shown_once: tuple = ()  # fields of the answer its Idempotency-Key record never keeps (idempotency.once)
     custom_filters: bool = False  # takes ?custom.<key>=<value> (estate_common.custom_fields), passed as filters
     public: bool = False  # no account (PUBLIC_FORWARDED below): the owner portal's, see public.py
@@ -37,6 +43,10 @@ class Route:
     # checks: ``facts(db, estate_id, body, caller)`` -> more context values of the call
     facts: object = None
     extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.idempotent is None:
+            object.__setattr__(self, "idempotent", self.method != "GET" and not self.public)
 
     @property
     def estate_scoped(self):

@@ -13,7 +13,7 @@ DESK = policy.FRONT_DESK
 READERS = policy.SERVICE_DESK_READERS
 
 
-def desk_action(path, rpc, id_param, roles=DESK, idempotent=False):
+def desk_action(path, rpc, id_param, roles=DESK, idempotent=None):
     return Route("POST", path, "customer_service", rpc, roles, body=True, id_param=id_param, idempotent=idempotent)
 
 

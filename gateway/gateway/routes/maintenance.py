@@ -16,7 +16,7 @@ ORDER_READERS = READERS | policy.SECURITY
 ORDER = f"{ESTATE}/work-orders/<work_order_id>"
 
 
-def _step(action, rpc, roles=policy.ENGINEERING, facts=None, idempotent=False):
+def _step(action, rpc, roles=policy.ENGINEERING, facts=None, idempotent=None):
     return Route("POST", f"{ORDER}/{action}", "maintenance", rpc, roles, body=True, id_param="work_order_id",
                  facts=facts, idempotent=idempotent)
 
