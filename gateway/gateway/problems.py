@@ -1,7 +1,9 @@
 """Every error leaves the gateway as application/problem+json (RFC 9457)."""
+import math
+
 from flask import g, jsonify, request
 
-from estate_common import errors as domain_errors
+from estate_common import config, errors as domain_errors
 from estate_common.errors import ServiceUnavailable
 
 PROBLEM_BASE = "https://estate-ops.invalid/problems/"
@@ -73,9 +75,17 @@ def from_domain_error(error):
     response = problem(error.status, error.title, detail, error.code, errors)
     if error.status == 401:  # RFC 9110: a 401 names how to authenticate (an API key goes in X-API-Key)
         response.headers["WWW-Authenticate"] = 'Bearer realm="estate-ops"'
-    if getattr(error, "retry_after", None):
-        response.headers["Retry-After"] = str(error.retry_after)
+    retry_after = getattr(error, "retry_after", None) or (unavailable_wait() if error.status == 503 else None)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+def unavailable_wait():
+    """A 503's Retry-After (a service not answering, the broker down): the RPC timeout in whole
+    seconds, what the gateway waits for a service before it gives up; it named no wait, where a
+    429 and a 409 that passes did (an integrator's probe)."""
+    return max(1, math.ceil(config.rpc_timeout()))
 
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")

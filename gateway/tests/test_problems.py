@@ -456,6 +456,23 @@ def test_a_write_that_may_have_reached_its_service_says_how_to_send_it_again(app
     assert read["detail"] == "customer_service did not answer within 5 s"  # a read is simply asked again
 
 
+@pytest.mark.parametrize("lost", ["customer_service did not answer within 5 s",
+                                  "message broker unreachable: [Errno 111] Connection refused"])
+def test_a_503_says_when_to_ask_again(app, client, contract, admin_token, rpc, monkeypatch, lost):
+    """A service not answering, the broker down: the 503 named no wait (an integrator's probe),
+    where a 429 and a 409 that passes did. It says the RPC timeout, rounded up: what the gateway
+    waits for a service before it gives up."""
+    monkeypatch.setenv("RPC_TIMEOUT", "2.5")
+    rpc.answer("customer_service", "list_requests", ServiceUnavailable(lost))
+    rpc.answer("customer_service", "create_request", _maybe_done(lost))
+    read = client.get(REQUESTS, headers=bearer(admin_token))
+    contract.problem(read, 503, "service_unavailable", app=app)
+    assert read.headers["Retry-After"] == "3"
+    write = client.post(REQUESTS, json=SR_BODY, headers={**bearer(admin_token), "Idempotency-Key": "k-503-wait"})
+    contract.problem(write, 503, "service_unavailable", app=app)
+    assert write.headers["Retry-After"] == "3"
+
+
 def test_a_step_that_may_have_reached_its_service_says_to_look_first_though_sent_with_a_key(app, client, contract,
                                                                                            admin_token, rpc):
     """Every write keeps its key (``Route.idempotent``), but a 503 releases the gateway's record
