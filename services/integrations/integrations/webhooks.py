@@ -312,9 +312,12 @@ def attempted(delivery, status_code, error, now, rules, rand=random.random):
 
 
 def given_up(reason, now):
-    """A delivery whose subscription is gone or switched off: failed, without an attempt."""
+    """A delivery whose subscription is gone or switched off: failed, without an attempt. Its
+    last-attempt fields describe one outcome, this one: why, with no status nor time of an attempt
+    (an earlier attempt's 500 and time beside "the webhook is switched off" read as that attempt's
+    answer: an integrator's probe, on a redelivery); ``recent_attempts`` keeps the attempts."""
     return Change(set={"status": "failed", "failed_at": clock.to_iso(now), "next_attempt_at": None,
-                       "last_error": reason})
+                       "last_error": reason, "last_status_code": None, "last_attempt_at": None})
 
 
 def redeliver(delivery, now_iso, subscription):

@@ -421,6 +421,34 @@ def test_redeliver_sends_a_failed_delivery_again_under_the_same_id(svc, receiver
         svc.redeliver({"estate_id": ESTATE, "id": hook["id"], "item": "dlv_nothing"})
 
 
+@pytest.mark.parametrize("redelivered", [False, True], ids=["retrying", "redelivered"])
+def test_a_delivery_given_up_when_switched_off_names_no_attempt_s_status_beside_its_reason(svc, private, redelivered):
+    """A delivery's last-attempt fields describe one outcome: a redelivered one whose webhook was
+    switched off before its attempt read last_status_code 500 (its earlier attempt's) beside
+    last_error "the webhook is switched off" and that attempt's time (an integrator's probe). Given
+    up without an attempt, it says why and names no status nor time; recent_attempts keeps the
+    attempt."""
+    svc.update_settings({"estate_id": ESTATE, "data": {"webhook_retry_hours": 1}})
+    hook = subscribe(svc, "http://127.0.0.1:9/hook")
+    svc.on_maintenance__work_order_created(order_created())
+    start = clock.now()
+    operations.deliver_due(svc.db, svc.outbox, now=start, send=lambda *args: (500, None))
+    [tried] = deliveries(svc, hook)
+    assert tried["last_status_code"] == 500 and tried["last_attempt_at"] is not None
+    if redelivered:
+        svc.db.deliveries.update_one({"_id": tried["id"]}, {"$set": {"status": "failed", "next_attempt_at": None}})
+        svc.redeliver({"estate_id": ESTATE, "id": hook["id"], "item": tried["id"]})
+    svc.update_webhook({"estate_id": ESTATE, "id": hook["id"], "data": {"active": False}})
+
+    def send(*args):
+        raise AssertionError("nothing is sent for a switched-off webhook")
+    operations.deliver_due(svc.db, svc.outbox, now=start + timedelta(minutes=30), send=send)
+    [given_up] = deliveries(svc, hook)
+    assert given_up["status"] == "failed" and given_up["last_error"] == "the webhook is switched off"
+    assert given_up["last_status_code"] is None and given_up["last_attempt_at"] is None
+    assert given_up["attempts"] == 1 and [a["status_code"] for a in given_up["recent_attempts"]] == [500]
+
+
 def test_a_replaced_secret_no_key_opens_any_more_leaves_the_new_one_signing_alone(svc, receiver, monkeypatch):
     """The operator rotates WEBHOOK_SECRETS_KEY (new key first), rotates a webhook's secret (sealed
     under the new key) and retires the old key while the replaced secret still signs: every
