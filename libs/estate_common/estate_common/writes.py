@@ -52,7 +52,8 @@ class Change:
 def write(collection, doc, step, outbox, *, guard=None, announce=None):
     """One attempt: ``step`` (a Change) written on ``doc`` if its revision has not moved, then
     its events published. The document as written, or None when the race was lost."""
-    announced = _events(outbox, doc["estate_id"], step.events, announce)
+    announced = _of_subject(_events(outbox, doc["estate_id"], step.events, announce), doc["_id"],
+                            (doc.get("_rev") or 0) + 1)
     push = dict(getattr(step, "push", None) or {})
     if step.entries:
         push["history"] = list(step.entries)
@@ -126,7 +127,7 @@ def create(collection, estate_id, doc_id, build, outbox, *, announce=None, found
     doc, events = built if isinstance(built, tuple) else (built, [])
     doc = dict(doc)
     doc.setdefault("_rev", 0)
-    announced = _events(outbox, estate_id, events, announce)
+    announced = _of_subject(_events(outbox, estate_id, events, announce), doc["_id"], doc["_rev"])
     if announced:
         doc["_outbox"] = announced
     if not store.insert_new(collection, doc):
@@ -186,3 +187,14 @@ class Named(store.Collections):
 def _events(outbox, estate_id, events, announce):
     make = announce or (lambda event_type, data: outbox.event(event_type, estate_id, data))
     return [event if isinstance(event, dict) else make(*event) for event in events]
+
+
+def _of_subject(events, doc_id, revision):
+    """Each event names the record whose write announces it and the revision that write made
+    (``subject``, optional in the envelope): events of one record are ordered by it, those of one
+    write share it and keep their order. The bus and webhooks deliver out of order (a retry, a
+    queue per event type), and occurred_at, a millisecond, told no order between a record's
+    events (an integrator's probe)."""
+    return [event if "subject" in event else {**event, "subject": {"id": doc_id, "revision": revision}}
+            for event in events]
+
