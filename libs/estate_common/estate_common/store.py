@@ -213,11 +213,12 @@ def _stored_position(moment, doc_id):
 def page_computed(items, key, limit=None, cursor=None):
     """One page of a list computed in memory, ``items`` in the order of ``key`` (an item's
     ``(time, id)`` pair, as ``page``'s ``(created_at, _id)``), after ``cursor``, with the same
-    cursors: ``{items, next_cursor}``."""
+    cursors: ``{items, next_cursor}``. An item's time is compared as a cursor's is placed
+    (``_stored_position``), so a key written ``…T00:00:00Z`` is not repeated after its own cursor."""
     limit = limit or DEFAULT_PAGE
     if cursor:
         after = decode_cursor(cursor)
-        items = [item for item in items if key(item) > after]
+        items = [item for item in items if _stored_position(*key(item)) > after]
     shown, more = items[:limit], len(items) > limit
     at, last_id = key(shown[-1]) if more else (None, None)
     return {"items": shown, "next_cursor": encode_cursor({"created_at": at, "_id": last_id}) if more else None}

@@ -446,3 +446,16 @@ def test_a_retired_index_another_replica_dropped_meanwhile_is_no_failure(monkeyp
         raise OperationFailure(f"index not found with name [{name}]", 27)
     monkeypatch.setattr(collection, "drop_index", dropped_by_the_other)
     store.drop_retired_indexes(db, {"requests": ["estate_id_1_due_at_1"]})  # no exception
+
+
+def test_a_computed_list_keyed_by_whole_seconds_pages_on_without_repeating_its_last_item():
+    """A computed list keyed by a day (``{day}T00:00:00Z``: finance's unsettled days) repeated each
+    page's last items once cursors were placed on the store's milliseconds (``…00.000Z`` < ``…00Z``
+    as text): the key is placed as the cursor is (found merging the unsettled days)."""
+    days = [{"_id": f"{day}:{who}", "day": day} for day in ("2026-11-23", "2026-11-24", "2026-11-25")
+            for who in ("wang", "zhao")]
+    key = lambda d: (f"{d['day']}T00:00:00Z", d["_id"])  # noqa: E731
+    first = store.page_computed(days, key, limit=4)
+    rest = store.page_computed(days, key, limit=4, cursor=first["next_cursor"])
+    assert [d["_id"] for d in first["items"] + rest["items"]] == [d["_id"] for d in days]
+    assert rest["next_cursor"] is None

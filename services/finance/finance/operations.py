@@ -1076,7 +1076,7 @@ def unsettled_days(db, estate_id, filters, limit=None, cursor=None):
         day = ids_of.pop(settled)
         store.mark_journal_day(db, estate_id, day["cashier"], day["day"], settled=True)
     ordered = sorted(ids_of.values(), key=lambda day: (day["day"], day["_id"]))
-    page = page_computed(ordered, lambda day: (f"{day['day']}T00:00:00Z", day["_id"]), limit, cursor)
+    page = page_computed(ordered, lambda day: (f"{day['day']}T00:00:00.000Z", day["_id"]), limit, cursor)
     items = []
     for day in page["items"]:
         entries = store.entries_of_day(db, estate_id, day["cashier"], day["day"])
@@ -1308,4 +1308,4 @@ def unbilled_months(db, estate_id, limit=None, cursor=None):
     first, current = periods.earliest_catch_up(now, rules), periods.period_of(now, rules)
     months = [periods.add_months(first, n) for n in range(periods.months_between(first, current) + 1)]
     return page_computed(months_not_billed(db, estate_id, months),
-                         lambda month: (f"{month['period']}-01T00:00:00Z", month["period"]), limit, cursor)
+                         lambda month: (f"{month['period']}-01T00:00:00.000Z", month["period"]), limit, cursor)

@@ -198,7 +198,7 @@ ARREARS_HEADINGS = {None: ["household_id", "building", "unit", "room", "overdue_
 LABELS = {None: ("property_service", "unpaid", "paid", "billing_run", "cash", "cash", "posted"),
           "zh": ("物业服务费", "未缴清", "已缴清", "批量计费", "现金", "现金日记账（应交现金）", "已入账"),
           "en": ("Property service", "Unpaid", "Paid", "Billing run", "Cash", "Cash journal (cash to hand over)",
-                 "posted")}
+                 "Posted")}
 
 
 @pytest.mark.parametrize("language", [None, "zh", "en"])
