@@ -14,12 +14,13 @@ import base64
 import binascii
 import json
 import re
+from datetime import timedelta
 
 import pymongo
 from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
-from . import config
+from . import clock, config
 from .embedded_store import EmbeddedClient
 from .errors import BusinessRuleViolation, InvalidInput, NotFound, field_error
 
@@ -178,8 +179,8 @@ CURSOR_PATTERN = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9
 AFTER_EVERY_ID = "~"
 
 
-def encode_cursor(doc):
-    return f"{doc['created_at']}~{doc['_id']}"
+def encode_cursor(doc, by="created_at"):
+    return f"{doc[by]}~{doc['_id']}"
 
 
 def decode_cursor(cursor):
@@ -210,6 +211,24 @@ def _stored_position(moment, doc_id):
     return (stored, doc_id) if digits[3:] == "000" else (stored, AFTER_EVERY_ID)
 
 
+def _since(moment):
+    """``updated_since`` (the contract's Timestamp: 0 to 6 digits of a second) as stored timestamps
+    are written (three digits, compared as text): ``03Z`` is ``03.000Z`` (as text it sorted after
+    ``03.000Z``) and a moment between two stored milliseconds is the later one (``02.9995Z`` is
+    ``03.000Z``), so ``$gte`` holds the items written at that moment or after it."""
+    stored, doc_id = _stored_position(moment, "")
+    if doc_id != AFTER_EVERY_ID:
+        return stored
+    return clock.to_iso(clock.parse_iso(stored) + timedelta(milliseconds=1))
+
+
+def changed_since(query, updated_since):
+    """``query`` narrowed to the documents last written at or after ``updated_since`` (each write of a
+    synced collection sets ``updated_at``: ``estate_common.writes.Named``'s ``stamped``). A document
+    without ``updated_at`` is no change."""
+    return {"$and": [query, {"updated_at": {"$gte": _since(updated_since)}}]}
+
+
 def page_computed(items, key, limit=None, cursor=None):
     """One page of a list computed in memory, ``items`` in the order of ``key`` (an item's
     ``(time, id)`` pair, as ``page``'s ``(created_at, _id)``), after ``cursor``, with the same
@@ -224,26 +243,33 @@ def page_computed(items, key, limit=None, cursor=None):
     return {"items": shown, "next_cursor": encode_cursor({"created_at": at, "_id": last_id}) if more else None}
 
 
-def page(collection, query, limit=None, cursor=None, shown=public, newest_first=False):
+def page(collection, query, limit=None, cursor=None, shown=public, newest_first=False, updated_since=None):
     """One page of ``query`` in ``(created_at, _id)`` order after ``cursor``; ``next_cursor``
     is None on the last page. Sort + limit: MongoDB walks its index, the embedded store keeps
     a heap of ``limit + 1`` while it walks the matches (it copies only the page). ``shown``: how
     an item is answered, ``public`` or a service's view of its stored document. ``newest_first``:
-    the same order backwards (the same index, walked the other way; the same cursors)."""
+    the same order backwards (the same index, walked the other way; the same cursors).
+
+    ``updated_since`` (an integrator's incremental sync): the documents last written at or after
+    that moment (``changed_since``), in ``(updated_at, _id)`` order, whose cursors are
+    ``<updated_at>~<id>`` positions in that order (a list's index ``(estate_id, updated_at, _id)``)."""
     limit = DEFAULT_PAGE if limit is None else limit
     order, after = (-1, "$lt") if newest_first else (1, "$gt")
+    by = "created_at"
+    if updated_since is not None:
+        query, by = changed_since(query, updated_since), "updated_at"
     if cursor:
-        created_at, doc_id = decode_cursor(cursor)
+        moment, doc_id = decode_cursor(cursor)
         query = {"$and": [query, {"$or": [
-            {"created_at": {after: created_at}},
-            {"created_at": created_at, "_id": {after: doc_id}},
+            {by: {after: moment}},
+            {by: moment, "_id": {after: doc_id}},
         ]}]}
-    docs = list(collection.find(query).sort([("created_at", order), ("_id", order)]).limit(limit + 1))
+    docs = list(collection.find(query).sort([(by, order), ("_id", order)]).limit(limit + 1))
     more = len(docs) > limit
     docs = docs[:limit]
     return {
         "items": [shown(d) for d in docs],
-        "next_cursor": encode_cursor(docs[-1]) if more else None,
+        "next_cursor": encode_cursor(docs[-1], by) if more else None,
     }
 
 

@@ -21,6 +21,13 @@ Every change to a stored document goes the same way::
   effect, no effect without its event); ``outbox.publish`` relays them afterwards, and the
   outbox sweep relays whatever a crash left there.
 
+``updated_at`` on a *stamped* collection (``Named(..., stamped=...)``: the lists integrators sync
+with ``updated_since``) is the moment of the write, set here on its insert and on every write that
+changes what the API shows of it (its view before and after the step differ), whatever time the
+step names (an event's ``occurred_at`` delivered late would put the change behind an integrator's
+position, never to be read). Bookkeeping (fields the view drops, the events of the ``_outbox``,
+the relay's pull) does not move it: nothing the integrator sees changed.
+
 Three entries: ``change`` (a caller's step on a document), ``follow`` (what an event from
 another service means to one of our documents, applied once per ``event_id``), ``create``
 (insert once by natural id, with its events). Each takes the store's handle to one
@@ -29,7 +36,7 @@ is the four on collections addressed by name, as every service's ``store.py`` bi
 """
 from dataclasses import dataclass, field
 
-from . import store
+from . import clock, store
 from .errors import Conflict, NotFound
 
 ATTEMPTS = 3  # reads and writes of a step before a lost race is answered 409
@@ -49,22 +56,51 @@ class Change:
     unset: tuple = ()
 
 
-def write(collection, doc, step, outbox, *, guard=None, announce=None):
+def _after(doc, set_fields, push, unset):
+    """The document as ``update_if`` will write it (``update_if``'s own merge)."""
+    after = {name: value for name, value in doc.items() if name not in unset}
+    after.update(set_fields)
+    for name, items in (push or {}).items():
+        if items:
+            after[name] = list(doc.get(name) or []) + list(items)
+    return after
+
+
+def stamped(view, doc, set_fields, push=None, unset=()):
+    """``set_fields`` with ``updated_at`` the moment of this write when it changes what the API shows
+    of the document (``view``: the service's answer of it, ``store.public`` by default, compared
+    without ``updated_at``); without any ``updated_at`` when it does not (bookkeeping: a step's own
+    stamp on it would move the document in an integrator's sync with nothing new to see)."""
+    def seen(document):
+        shown = dict(view(document))
+        shown.pop("updated_at", None)
+        return shown
+
+    fields = {name: value for name, value in set_fields.items() if name != "updated_at"}
+    if seen(doc) != seen(_after(doc, fields, push, unset)):
+        fields["updated_at"] = clock.now_iso()
+    return fields
+
+
+def write(collection, doc, step, outbox, *, guard=None, announce=None, stamp=None):
     """One attempt: ``step`` (a Change) written on ``doc`` if its revision has not moved, then
-    its events published. The document as written, or None when the race was lost."""
+    its events published. The document as written, or None when the race was lost. ``stamp``:
+    the collection is synced by ``updated_at`` (see above), the view of a document the API shows."""
     announced = _of_subject(_events(outbox, doc["estate_id"], step.events, announce), doc["_id"],
                             (doc.get("_rev") or 0) + 1)
     push = dict(getattr(step, "push", None) or {})
     if step.entries:
         push["history"] = list(step.entries)
-    written = store.update_if(collection, doc, step.set, push=push, events=announced, guard=guard,
-                              unset=getattr(step, "unset", ()))
+    unset = getattr(step, "unset", ())
+    fields = stamped(stamp, doc, step.set, push, unset) if stamp else step.set
+    written = store.update_if(collection, doc, fields, push=push, events=announced, guard=guard, unset=unset)
     if written is not None and announced:
         outbox.publish(collection, written)
     return written
 
 
-def change(collection, estate_id, doc_id, decide, outbox, *, what="document", attempts=ATTEMPTS, announce=None):
+def change(collection, estate_id, doc_id, decide, outbox, *, what="document", attempts=ATTEMPTS, announce=None,
+           stamp=None):
     """Apply ``decide(doc)`` to the document ``doc_id`` of ``estate_id``; the document as written
     (or as it is, when ``decide`` says there is nothing to do).
 
@@ -76,7 +112,7 @@ def change(collection, estate_id, doc_id, decide, outbox, *, what="document", at
         step = decide(doc)
         if step is None:
             return doc
-        written = write(collection, doc, step, outbox, announce=announce)
+        written = write(collection, doc, step, outbox, announce=announce, stamp=stamp)
         if written is not None:
             return written
     raise Conflict("it kept changing while it was being written: read it again and retry", retry_after=1)
@@ -87,7 +123,7 @@ def applied(doc, event_id):
     return any(entry.get("event_id") == event_id for entry in doc.get("history") or [])
 
 
-def follow(collection, event, doc_id, decide, outbox, *, attempts=ATTEMPTS, announce=None):
+def follow(collection, event, doc_id, decide, outbox, *, attempts=ATTEMPTS, announce=None, stamp=None):
     """Apply what ``event`` means to our document ``doc_id``: ``decide(doc, event)``, once.
 
     The step's history entries carry the ``event_id`` (at least one of them): a redelivered
@@ -105,13 +141,13 @@ def follow(collection, event, doc_id, decide, outbox, *, attempts=ATTEMPTS, anno
         if step is None:
             return doc
         written = write(collection, doc, step, outbox, guard={"history.event_id": {"$ne": event_id}},
-                        announce=announce)
+                        announce=announce, stamp=stamp)
         if written is not None:
             return written
     raise Conflict("the document kept changing while an event was applied; it will be redelivered")
 
 
-def create(collection, estate_id, doc_id, build, outbox, *, announce=None, found=None):
+def create(collection, estate_id, doc_id, build, outbox, *, announce=None, found=None, stamp=None):
     """Insert the document ``doc_id`` once, with its events.
 
     ``build()`` runs only when the document is not there yet; it returns the document, or
@@ -127,6 +163,8 @@ def create(collection, estate_id, doc_id, build, outbox, *, announce=None, found
     doc, events = built if isinstance(built, tuple) else (built, [])
     doc = dict(doc)
     doc.setdefault("_rev", 0)
+    if stamp:
+        doc["updated_at"] = clock.now_iso()
     announced = _of_subject(_events(outbox, estate_id, events, announce), doc["_id"], doc["_rev"])
     if announced:
         doc["_outbox"] = announced
@@ -145,16 +183,20 @@ class Named(store.Collections):
     methods; the collection handle comes from ``store.Collections``, so only store modules hold
     one. ``announcer``: how the service builds the events of a step,
     ``announcer(outbox, estate_id[, actor])`` (its ``events.announcer``); without one, or when a
-    caller passes ``announce``, the events are built as the entries above build them."""
+    caller passes ``announce``, the events are built as the entries above build them.
+    ``stamped``: the collections whose every write that changes what the API shows sets
+    ``updated_at`` (see above): their names, or ``{name: view}`` where the API shows a document
+    otherwise than ``store.public`` does (a field derived from an internal one)."""
 
-    def __init__(self, names, announcer=None):
+    def __init__(self, names, announcer=None, stamped=()):
         super().__init__(names)
         self.announcer = announcer
+        self.stamped = dict(stamped) if isinstance(stamped, dict) else {name: store.public for name in stamped}
 
     def announcing(self, announcer):
         """The same collections, whose ``change``, ``create`` and ``follow`` build their events
         with ``announcer`` (a service's operations: ``store.named.announcing(events.announcer)``)."""
-        return Named(self.names, announcer)
+        return Named(self.names, announcer, self.stamped)
 
     def _announce(self, outbox, estate_id, announce, actor=None):
         if announce is not None or self.announcer is None:
@@ -165,23 +207,24 @@ class Named(store.Collections):
         """``decide(doc)`` written with a revision check (decided again on a lost race); 404 when absent.
         ``actor``: who, for the announcer, when no caller is (a step another service announced)."""
         return change(self.collection(db, collection), estate_id, doc_id, decide, outbox,
-                      what=self.names[collection], announce=self._announce(outbox, estate_id, announce, actor))
+                      what=self.names[collection], announce=self._announce(outbox, estate_id, announce, actor),
+                      stamp=self.stamped.get(collection))
 
     def follow(self, db, outbox, collection, event, doc_id, decide, announce=None):
         """What ``event`` means to our document ``doc_id``, applied once per event."""
         return follow(self.collection(db, collection), event, doc_id, decide, outbox,
-                      announce=self._announce(outbox, event["estate_id"], announce))
+                      announce=self._announce(outbox, event["estate_id"], announce), stamp=self.stamped.get(collection))
 
     def create(self, db, outbox, collection, estate_id, doc_id, build, found=None, announce=None, actor=None):
         """Insert once by natural id, with its events; a retry answers ``found(stored)`` (by
         default the stored document). ``actor``: who, for the announcer, when no caller is."""
         return create(self.collection(db, collection), estate_id, doc_id, build, outbox, found=found,
-                      announce=self._announce(outbox, estate_id, announce, actor))
+                      announce=self._announce(outbox, estate_id, announce, actor), stamp=self.stamped.get(collection))
 
     def write(self, db, outbox, collection, doc, step):
         """One attempt of ``step`` on ``doc`` as read: the document as written, or None (it moved
         since it was read, and whoever moved it wins)."""
-        return write(self.collection(db, collection), doc, step, outbox)
+        return write(self.collection(db, collection), doc, step, outbox, stamp=self.stamped.get(collection))
 
 
 def _events(outbox, estate_id, events, announce):

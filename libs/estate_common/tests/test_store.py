@@ -459,3 +459,55 @@ def test_a_computed_list_keyed_by_whole_seconds_pages_on_without_repeating_its_l
     rest = store.page_computed(days, key, limit=4, cursor=first["next_cursor"])
     assert [d["_id"] for d in first["items"] + rest["items"]] == [d["_id"] for d in days]
     assert rest["next_cursor"] is None
+# -- updated_since: the changes since a moment, in (updated_at, _id) order -----------------------
+
+# created in one order, last written in another; two share a millisecond (_id breaks the tie)
+CHANGED = [
+    {"_id": "a1", "created_at": "2026-01-01T00:00:01.000Z", "updated_at": "2026-01-02T00:00:05.000Z"},
+    {"_id": "b2", "created_at": "2026-01-01T00:00:02.000Z", "updated_at": "2026-01-02T00:00:03.000Z"},
+    {"_id": "c3", "created_at": "2026-01-01T00:00:03.000Z", "updated_at": "2026-01-02T00:00:03.000Z"},
+    {"_id": "d4", "created_at": "2026-01-01T00:00:04.000Z", "updated_at": "2026-01-02T00:00:01.000Z"},
+    {"_id": "e5", "created_at": "2026-01-01T00:00:05.000Z", "updated_at": "2026-01-02T00:00:00.500Z"},
+]
+
+
+def test_updated_since_answers_what_was_written_at_or_after_it_in_the_order_of_its_writes(db):
+    _fill(db, CHANGED)
+    since = "2026-01-02T00:00:01Z"  # inclusive: d4, written at that very moment, is in
+    ids, cursor = [], None
+    while True:  # a page of one: every cursor is a position in (updated_at, _id) order
+        page = store.page(db.items, {"estate_id": "est_1"}, limit=1, cursor=cursor, updated_since=since)
+        ids += [i["id"] for i in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+        assert cursor.startswith("2026-01-02T")  # the item's updated_at, not its created_at
+    assert ids == ["d4", "b2", "c3", "a1"]
+    assert [i["id"] for i in store.page(db.items, {}, limit=10)["items"]] == ["a1", "b2", "c3", "d4", "e5"]
+
+
+def test_resuming_from_the_last_item_read_misses_and_repeats_nothing_that_shares_its_millisecond(db):
+    """An integrator stored b2 (03.000) and stopped; c3 shares its millisecond, a1 was written
+    later. The last item's own position, <updated_at>~<id>, answers exactly what follows it."""
+    _fill(db, CHANGED)
+    page = store.page(db.items, {}, limit=10, cursor="2026-01-02T00:00:03.000Z~b2",
+                      updated_since="2026-01-02T00:00:00Z")
+    assert [i["id"] for i in page["items"]] == ["c3", "a1"]
+
+
+@pytest.mark.parametrize("since, ids", [
+    ("2026-01-02T00:00:03Z", ["b2", "c3", "a1"]),         # whole seconds: from that second's first instant
+    ("2026-01-02T00:00:00.5Z", ["e5", "d4", "b2", "c3", "a1"]),  # fewer digits than stored
+    ("2026-01-02T00:00:03.000000Z", ["b2", "c3", "a1"]),
+    ("2026-01-02T00:00:02.9995Z", ["b2", "c3", "a1"]),    # between two stored milliseconds: the later one
+    ("2026-01-02T00:00:03.0005Z", ["a1"]),
+])
+def test_updated_since_is_a_moment_however_many_digits_its_seconds_have(db, since, ids):
+    """Stored timestamps keep milliseconds and compare as text: 03Z sorted after 03.000Z ('Z' > '.')."""
+    _fill(db, CHANGED)
+    assert [i["id"] for i in store.page(db.items, {}, limit=10, updated_since=since)["items"]] == ids
+
+
+def test_a_document_never_written_with_an_updated_at_is_not_a_change(db):
+    _fill(db, CHANGED + [{"_id": "f6", "created_at": "2026-01-03T00:00:00.000Z"}])
+    assert "f6" not in [i["id"] for i in store.page(db.items, {}, limit=10, updated_since="2000-01-01T00:00:00Z")["items"]]

@@ -313,3 +313,61 @@ def test_each_event_names_its_record_and_the_revision_its_write_made(things, out
         ("opened", {"id": "t1", "revision": 0}), ("assigned", {"id": "t1", "revision": 0}),
         ("done", {"id": "t1", "revision": 2})]
     assert things.find_one({"_id": "t1"})["_rev"] == 2
+# -- updated_at: stamped by the write itself where the collection says so -------------------------
+
+@pytest.fixture
+def stamped_db():
+    return store.connect(f"test_writes_{uuid.uuid4().hex[:8]}")
+
+
+def test_every_visible_write_of_a_stamped_collection_moves_updated_at_to_the_moment_of_the_write(stamped_db, outbox):
+    """What an integrator syncs by (``updated_since``) is the moment each write was stored: a step
+    that says an older time (an event's occurred_at, delivered late) would land behind a sync's
+    position and never be read."""
+    from datetime import datetime, timedelta, timezone
+
+    from estate_common import clock
+    def view(doc):  # the API shows an internal field as another (maintenance's _owed_by as deadline_at)
+        return {**store.public(doc), "deadline_at": doc.get("_due")}
+
+    named = writes.Named({"things": "thing", "other": "other"}, stamped={"things": view})
+    clock.freeze(datetime(2026, 11, 1, 8, 0, tzinfo=timezone.utc))
+    try:
+        named.create(stamped_db, outbox, "things", ESTATE, "t1", lambda: {
+            "_id": "t1", "estate_id": ESTATE, "status": "open", "created_at": "2026-10-01T00:00:00.000Z",
+            "updated_at": "2026-10-01T00:00:00.000Z", "history": []})
+        assert stamped_db.things.find_one({"_id": "t1"})["updated_at"] == "2026-11-01T08:00:00.000Z"
+        steps = [Change({"status": "closed", "updated_at": "2026-10-02T00:00:00.000Z"}),  # a late event's time
+                 Change({}, entries=[{"action": "noted"}]),
+                 Change({}, push={"notes": ["x"]}),
+                 Change({}, unset=("status",))]
+        for n, step in enumerate(steps, 1):
+            clock.advance(timedelta(seconds=1))
+            named.change(stamped_db, outbox, "things", ESTATE, "t1", lambda doc, step=step: step)
+            assert stamped_db.things.find_one({"_id": "t1"})["updated_at"] == f"2026-11-01T08:00:0{n}.000Z", step
+        event = {"event_id": "ev_x", "estate_id": ESTATE}
+        clock.advance(timedelta(seconds=1))
+        named.follow(stamped_db, outbox, "things", event, "t1",
+                     lambda doc, ev: Change({"seen": True}, entries=[{"action": "seen", "event_id": ev["event_id"]}]))
+        assert stamped_db.things.find_one({"_id": "t1"})["updated_at"] == "2026-11-01T08:00:05.000Z"
+        # an internal field the API shows under another name is a change
+        clock.advance(timedelta(seconds=1))
+        named.change(stamped_db, outbox, "things", ESTATE, "t1", lambda doc: Change({"_due": "2026-11-02"}))
+        assert stamped_db.things.find_one({"_id": "t1"})["updated_at"] == "2026-11-01T08:00:06.000Z"
+        # bookkeeping (fields the API never shows, events alone, the relay's pull, a value set to
+        # what it is): not a change, even where the step names an updated_at of its own
+        for step in (Change({"_mark": 1, "updated_at": "2026-11-09T00:00:00.000Z"}, events=[("thing_marked", {})]),
+                     Change({"seen": True, "_due": "2026-11-02"})):
+            clock.advance(timedelta(seconds=1))
+            named.change(stamped_db, outbox, "things", ESTATE, "t1", lambda doc, step=step: step)
+            stored = stamped_db.things.find_one({"_id": "t1"})
+            assert stored["_mark"] == 1 and stored["updated_at"] == "2026-11-01T08:00:06.000Z", step
+        assert outbox.published and stored["_outbox"] == []  # pulled, and still not a change
+        # a collection not stamped keeps what its steps say
+        named.create(stamped_db, outbox, "other", ESTATE, "o1", lambda: {"_id": "o1", "estate_id": ESTATE})
+        named.announcing(None).change(stamped_db, outbox, "other", ESTATE, "o1", lambda doc: Change({"x": 1}))
+        assert "updated_at" not in stamped_db.other.find_one({"_id": "o1"})
+        assert named.announcing(lambda *a: None).stamped == {"things": view}
+        assert writes.Named({}, stamped=("a",)).stamped == {"a": store.public}
+    finally:
+        clock.reset()
