@@ -211,11 +211,19 @@ def _stored_position(moment, doc_id):
     return (stored, doc_id) if digits[3:] == "000" else (stored, AFTER_EVERY_ID)
 
 
+# the index of a list integrators sync (``page``'s ``updated_since``), beside its (estate_id, created_at, _id)
+SYNCED = [("estate_id", 1), ("updated_at", 1), ("_id", 1)]
+SINCE_PATTERN = re.compile(CURSOR_PATTERN.pattern.partition("~")[0])
+
+
 def _since(moment):
     """``updated_since`` (the contract's Timestamp: 0 to 6 digits of a second) as stored timestamps
     are written (three digits, compared as text): ``03Z`` is ``03.000Z`` (as text it sorted after
     ``03.000Z``) and a moment between two stored milliseconds is the later one (``02.9995Z`` is
     ``03.000Z``), so ``$gte`` holds the items written at that moment or after it."""
+    if not isinstance(moment, str) or not SINCE_PATTERN.fullmatch(moment):
+        raise InvalidInput("updated_since is not a timestamp",
+                           [field_error("updated_since", "is not a UTC timestamp (YYYY-MM-DDThh:mm:ss[.ffffff]Z)")])
     stored, doc_id = _stored_position(moment, "")
     if doc_id != AFTER_EVERY_ID:
         return stored

@@ -511,3 +511,10 @@ def test_updated_since_is_a_moment_however_many_digits_its_seconds_have(db, sinc
 def test_a_document_never_written_with_an_updated_at_is_not_a_change(db):
     _fill(db, CHANGED + [{"_id": "f6", "created_at": "2026-01-03T00:00:00.000Z"}])
     assert "f6" not in [i["id"] for i in store.page(db.items, {}, limit=10, updated_since="2000-01-01T00:00:00Z")["items"]]
+
+
+@pytest.mark.parametrize("since", ["yesterday", "2026-01-02", "2026-01-02T00:00:00+08:00", 5])
+def test_an_updated_since_that_is_no_timestamp_is_invalid_input_naming_it(db, since):
+    with pytest.raises(InvalidInput) as refused:
+        store.page(db.items, {}, updated_since=since)
+    assert [e["field"] for e in refused.value.errors] == ["updated_since"]

@@ -15,6 +15,7 @@ INDEXES = {
     **closed_counts.INDEXES,
     "work_orders": [
         (PAGED, {}),
+        (store.SYNCED, {}),  # an integrator's sync: the list's updated_since, in (updated_at, _id) order
         ([("estate_id", 1), ("request_id", 1)], {}),
         ([("estate_id", 1), ("status", 1)], {}),
         ([("estate_id", 1), ("reported_at", 1)], {}),
@@ -75,7 +76,9 @@ def rules_for(db, estate_id, as_of=None):
 
 # -- any collection: by id in an estate, referenced by a body, inserted once -------------
 
-named = writes.Named(WHAT)  # the one write path (estate_common.writes) on these, and reads by id
+# the one write path (estate_common.writes) on these, and reads by id; a work order's updated_at is
+# the moment of each write that changes what the API shows of it (public_order: deadline_at too)
+named = writes.Named(WHAT, stamped={"work_orders": lambda doc: public_order(doc)})
 find, get, referenced = named.find, named.get, named.referenced
 change, create, write = named.change, named.create, named.write
 
@@ -115,8 +118,10 @@ def work_order_query(db, estate_id, filters, now):
 
 
 def list_work_orders(db, estate_id, filters, now, limit, cursor):
+    """A page of ``work_order_query``; with ``updated_since``, the orders changed since then in
+    ``(updated_at, _id)`` order (``estate_common.store.page``)."""
     return store.page(db.work_orders, work_order_query(db, estate_id, filters, now), limit, cursor,
-                      shown=public_order)
+                      shown=public_order, updated_since=filters.get("updated_since"))
 
 
 def public_order(doc):
