@@ -23,6 +23,7 @@ INDEXES = {
     **closed_counts.INDEXES,
     "service_requests": [
         (PAGED, {}),
+        (store.SYNCED, {}),  # an integrator's sync: the list's updated_since, in (updated_at, _id) order
         ([("estate_id", 1), ("kind", 1), ("status", 1)], {}),
         ([("estate_id", 1), ("household_id", 1)], {}),
         ([("estate_id", 1), ("number", 1)], {}),
@@ -155,7 +156,9 @@ def kpi_households(db, estate_id):
 # -- any document -----------------------------------------------------------------
 
 # the one write path (estate_common.writes) on a collection named here, and reads by id
-named = writes.Named(NAMES)
+# the one write path; a service request's updated_at is the moment of each write that changes what
+# the API shows of it (an integrator's sync: the list's updated_since)
+named = writes.Named(NAMES, stamped=("service_requests",))
 insert, find, get, referenced = named.insert, named.find, named.get, named.referenced
 change, follow, create, write = named.change, named.follow, named.create, named.write
 
@@ -322,8 +325,10 @@ def readable_request(db, estate_id, request_id, filters):
 
 
 def list_requests(db, estate_id, filters, now, limit, cursor):
-    """A page of ``_listed_requests``."""
-    return store.page(db.service_requests, _listed_requests(db, estate_id, filters, now), limit, cursor)
+    """A page of ``_listed_requests``; with ``updated_since``, the requests changed since then in
+    ``(updated_at, _id)`` order (``estate_common.store.page``)."""
+    return store.page(db.service_requests, _listed_requests(db, estate_id, filters, now), limit, cursor,
+                      updated_since=filters.get("updated_since"))
 
 
 def _listed_requests(db, estate_id, filters, now):
