@@ -6,7 +6,7 @@ from estate_common.store import DuplicateKey
 from estate_common.text import address_spellings
 from estate_common.errors import BusinessRuleViolation, NotFound, ServiceUnavailable, field_error
 
-from . import chain
+from . import chain, domain
 from .rules import BOUNDED_SINCE, DEFAULTS, MAXIMA, MINIMA
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
@@ -23,6 +23,7 @@ INDEXES = {
     "estates": [(PAGED, {})],
     # the list's status filter: the vacant units a steward inspects (空置房巡查)
     "households": [(PAGED, {}), ([("estate_id", 1), ("building", 1), ("unit", 1), ("room", 1)], {}),
+                   (store.SYNCED, {}),  # an integrator's sync: the list's updated_since, in (updated_at, _id) order
                    ([("estate_id", 1), ("status", 1)], {}),
                    # one household per flat however its address is written (domain.address_key): the
                    # duplicate check's probe, and the write that decides a race. Partial: a household
@@ -185,8 +186,12 @@ def mark_address_keys_swept(db, estate_id, began):
 
 
 def list_households(db, estate_id, filters, limit, cursor):
-    """A page of ``household_query``."""
-    return store.page(db.households, household_query(db, estate_id, filters), limit, cursor)
+    """A page of ``household_query``; with ``updated_since``, the households changed since then in
+    ``(updated_at, _id)`` order (``estate_common.store.page``)."""
+    since = filters.get("updated_since")
+    return store.page(db.households, household_query(db, estate_id, {k: v for k, v in filters.items()
+                                                                      if k != "updated_since"}),
+                      limit, cursor, updated_since=since)
 
 
 ADDRESS_PARTS = ("building", "unit", "room")
@@ -371,7 +376,9 @@ def list_change_log(db, estate_id, filters, limit, cursor):
 
 # -- borrowing, check plans, checks ----------------------------------------------
 
-named = writes.Named(WHAT)  # the one write path (estate_common.writes) on these, and reads by id
+# the one write path (estate_common.writes) on these, and reads by id; a household's updated_at is
+# the moment of each write that changes what the API shows of it (domain.household_view)
+named = writes.Named(WHAT, stamped={"households": lambda doc: domain.household_view(store.public(doc))})
 find, get, referenced, insert = named.find, named.get, named.referenced, named.insert
 change, create = named.change, named.create
 
