@@ -96,7 +96,7 @@ SAMPLE_BODIES = {
 # A value per query filter name; RPC_FILTERS where a filter of that name takes other values on
 # that list, and an openapi.yaml parameter example wins over both.
 SAMPLE_FILTERS = {
-    "building": "B1", "kind": "complaint", "status": "open", "household_id": "hh_1", "request_id": "sr_1",
+    "building": "B1", "updated_since": "2026-11-01T00:00:00.5Z", "kind": "complaint", "status": "open", "household_id": "hh_1", "request_id": "sr_1",
     "subject_id": "hh_1", "subject_type": "household", "priority": "emergency", "source_type": "patrol_anomaly",
     "equipment_id": "eq_1", "system": "water", "period": "2026-11", "route_id": "proute_1",
     "unchecked_in": "2026-11", "result": "ok", "type": "fire_alarm", "plate": "沪A12345",

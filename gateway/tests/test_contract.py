@@ -210,3 +210,32 @@ def test_a_work_order_answers_the_deadline_of_the_work_it_owes(app, client, rpc,
     for method in ("get_work_order", "start_work_order", "cancel_work_order", "complete_work_order"):
         assert from_yaml.errors(f"rpc/maintenance/{method}.json#/output", {**WORK_ORDER, "deadline_at": None}) == []
         assert from_yaml.errors(f"rpc/maintenance/{method}.json#/output", WORK_ORDER) != []
+
+
+# -- an integrator's incremental sync: updated_since on the lists he mirrors -------------------
+
+SYNCED_LISTS = {"/api/v1/estates/{estate_id}/service-requests": ("customer_service", "list_requests"),
+                "/api/v1/estates/{estate_id}/work-orders": ("maintenance", "list_work_orders"),
+                "/api/v1/estates/{estate_id}/households": ("archive", "list_households")}
+
+
+@pytest.mark.parametrize("path", sorted(SYNCED_LISTS))
+def test_the_lists_integrators_mirror_take_updated_since_as_a_timestamp(client, rpc, admin_token, path):
+    """``updated_since`` (one parameter, UpdatedSince, its semantics in its description) reaches the
+    service as a filter, whose RPC contract refuses a value that is not a UTC timestamp (a day: the
+    lists' from/to take one, this does not): the service's 400 names it."""
+    refs = [p.get("$ref") for p in OPENAPI["paths"][path]["get"]["parameters"]]
+    assert "#/components/parameters/UpdatedSince" in refs
+    parameter = OPENAPI["components"]["parameters"]["UpdatedSince"]
+    assert parameter["schema"] == {"$ref": "#/components/schemas/Timestamp"}
+    for words in ("updated_at", "cursor", "millisecond", "deleted"):
+        assert words in parameter["description"], words
+    service, method = SYNCED_LISTS[path]
+    answer = client.get(path.replace("{estate_id}", "A"), query_string={"updated_since": "2026-11-01T00:00:00Z"},
+                        headers={"Authorization": f"Bearer {admin_token}"})
+    assert answer.status_code == 200, answer.get_json()
+    assert rpc.only_call(service, method).payload["filters"] == {"updated_since": "2026-11-01T00:00:00Z"}
+    ref = f"rpc/{service}/{method}.json#/input"
+    assert from_yaml.errors(ref, {"estate_id": "A", "filters": {"updated_since": "2026-11-01T00:00:00.123456Z"}}) == []
+    assert [e["field"] for e in from_yaml.errors(ref, {"estate_id": "A", "filters": {"updated_since": "2026-11-01"}})] \
+        == ["filters.updated_since"]
