@@ -241,11 +241,16 @@ def page_computed(items, key, limit=None, cursor=None):
     """One page of a list computed in memory, ``items`` in the order of ``key`` (an item's
     ``(time, id)`` pair, as ``page``'s ``(created_at, _id)``), after ``cursor``, with the same
     cursors: ``{items, next_cursor}``. An item's time is compared as a cursor's is placed
-    (``_stored_position``), so a key written ``…T00:00:00Z`` is not repeated after its own cursor."""
+    (``_stored_position``), so a key written ``…T00:00:00Z`` is not repeated after its own cursor;
+    and the items are taken in that order (stable: as given, where ``key`` orders them the same),
+    since as text ``…00.500Z`` sorts before ``…00Z``, which the cursor places first: an item keyed
+    in whole seconds after one of its second in milliseconds was never answered (a review)."""
     limit = limit or DEFAULT_PAGE
+    placed = sorted(((_stored_position(*key(item)), item) for item in items), key=lambda pair: pair[0])
     if cursor:
         after = decode_cursor(cursor)
-        items = [item for item in items if _stored_position(*key(item)) > after]
+        placed = [pair for pair in placed if pair[0] > after]
+    items = [item for _, item in placed]
     shown, more = items[:limit], len(items) > limit
     at, last_id = key(shown[-1]) if more else (None, None)
     return {"items": shown, "next_cursor": encode_cursor({"created_at": at, "_id": last_id}) if more else None}

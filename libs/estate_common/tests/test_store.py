@@ -459,6 +459,24 @@ def test_a_computed_list_keyed_by_whole_seconds_pages_on_without_repeating_its_l
     rest = store.page_computed(days, key, limit=4, cursor=first["next_cursor"])
     assert [d["_id"] for d in first["items"] + rest["items"]] == [d["_id"] for d in days]
     assert rest["next_cursor"] is None
+
+
+def test_a_computed_list_whose_keys_mix_whole_seconds_and_milliseconds_skips_none_of_them():
+    """Items sorted by their key as written put ``…00.500Z`` before ``…00Z`` ('.' < 'Z'), where the
+    cursor places ``…00Z`` at ``…00.000Z``, before it: an item keyed in whole seconds (a household
+    copy's created_at as its event gave it) after one of the same second in milliseconds was never
+    answered. The page is taken in the order the cursors place the items."""
+    items = sorted([{"_id": "a", "at": "2026-01-01T00:00:00.500Z"}, {"_id": "b", "at": "2026-01-01T00:00:00Z"},
+                    {"_id": "c", "at": "2026-01-01T00:00:01.000Z"}], key=lambda d: (d["at"], d["_id"]))
+    key = lambda d: (d["at"], d["_id"])  # noqa: E731
+    seen, cursor = [], None
+    while True:
+        page = store.page_computed(items, key, limit=1, cursor=cursor)
+        seen += [d["_id"] for d in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == ["b", "a", "c"]
 # -- updated_since: the changes since a moment, in (updated_at, _id) order -----------------------
 
 # created in one order, last written in another; two share a millisecond (_id breaks the tie)
