@@ -35,6 +35,7 @@ collection: a service's ``store.py`` passes it, so nothing else holds a collecti
 is the four on collections addressed by name, as every service's ``store.py`` binds them.
 """
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from . import clock, store
 from .errors import Conflict, NotFound
@@ -70,7 +71,9 @@ def stamped(view, doc, set_fields, push=None, unset=()):
     """``set_fields`` with ``updated_at`` the moment of this write when it changes what the API shows
     of the document (``view``: the service's answer of it, ``store.public`` by default, compared
     without ``updated_at``); without any ``updated_at`` when it does not (bookkeeping: a step's own
-    stamp on it would move the document in an integrator's sync with nothing new to see)."""
+    stamp on it would move the document in an integrator's sync with nothing new to see). Never
+    before the stamp it replaces: a replica whose clock is behind the last writer's stamps a
+    millisecond after it, not behind a sync's position."""
     def seen(document):
         shown = dict(view(document))
         shown.pop("updated_at", None)
@@ -78,7 +81,10 @@ def stamped(view, doc, set_fields, push=None, unset=()):
 
     fields = {name: value for name, value in set_fields.items() if name != "updated_at"}
     if seen(doc) != seen(_after(doc, fields, push, unset)):
-        fields["updated_at"] = clock.now_iso()
+        now, last = clock.now_iso(), doc.get("updated_at")
+        if isinstance(last, str) and last >= now:
+            now = clock.to_iso(clock.parse_iso(last) + timedelta(milliseconds=1))
+        fields["updated_at"] = now
     return fields
 
 

@@ -371,3 +371,22 @@ def test_every_visible_write_of_a_stamped_collection_moves_updated_at_to_the_mom
         assert writes.Named({}, stamped=("a",)).stamped == {"a": store.public}
     finally:
         clock.reset()
+
+
+def test_a_replica_whose_clock_is_behind_never_moves_updated_at_back(stamped_db, outbox):
+    """``updated_at`` is the writer's clock: a replica behind the last writer's stamped an earlier
+    time, putting the change behind an integrator's sync position (a review). A write's stamp is at
+    least a millisecond after the one it replaces."""
+    from datetime import datetime, timedelta, timezone
+
+    from estate_common import clock
+    named = writes.Named({"things": "thing"}, stamped=("things",))
+    clock.freeze(datetime(2026, 11, 1, 8, 0, tzinfo=timezone.utc))
+    try:
+        named.create(stamped_db, outbox, "things", ESTATE, "t1",
+                     lambda: {"_id": "t1", "estate_id": ESTATE, "status": "open"})
+        clock.advance(timedelta(seconds=-5))  # the next writer's clock is 5 s behind
+        named.change(stamped_db, outbox, "things", ESTATE, "t1", lambda doc: Change({"status": "closed"}))
+        assert stamped_db.things.find_one({"_id": "t1"})["updated_at"] == "2026-11-01T08:00:00.001Z"
+    finally:
+        clock.reset()
