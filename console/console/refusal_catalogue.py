@@ -1466,6 +1466,10 @@ ZH = {
         '第一行须为列名；缺少：{0}',
     'must be a number of m², such as 89.5':  # an imported row's area (archive/imports.py)
         '须为平方米数，例如 89.5',
+    'must be a phone number: 6 to 20 digits, a + first and spaces or hyphens between them allowed, such as 13912345678':
+        '须为电话号码：6 至 20 位数字，可以 + 开头，数字之间可有空格或连字符，例如 13912345678',
+    'must be 空置, 已入住 or 装修中 (vacant, occupied, renovating), or left empty for vacant':
+        '须为 空置、已入住 或 装修中（或 vacant、occupied、renovating），不填为空置',
     'an estate with code {0} exists':
         '编码为 {0} 的小区已存在',
     'the estate has a check plan for {0} already':

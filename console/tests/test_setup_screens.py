@@ -305,6 +305,27 @@ def test_why_an_import_failed_reads_in_the_pages_language(client, fake):
     assert refused in en
 
 
+def test_an_imported_rows_phone_or_status_refused_says_in_the_pages_language_what_the_cell_should_hold(client, fake):
+    """A probe of the archives' month read 电话 格式不正确 and 状态 不是可选的值 for a row of five
+    digits and one of 出售中: what to type was said nowhere (archive/imports.py now says it)."""
+    phone = ("must be a phone number: 6 to 20 digits, a + first and spaces or hyphens between them allowed, "
+             "such as 13912345678")
+    status = "must be 空置, 已入住 or 装修中 (vacant, occupied, renovating), or left empty for vacant"
+    sign_in(client, fake, roles=("archivist",))
+    fake.on("GET", r"/api/v1/jobs/job_import_3", {
+        "id": "job_import_3", "estate_id": ESTATE, "kind": "household_import", "status": "succeeded",
+        "progress": {"done": 3, "total": 3}, "created_at": "2026-11-30T00:00:00Z",
+        "result": {"rows": 3, "created": 1, "existing": 0, "rejected": 2, "differing": [], "errors": [
+            {"row": 2, "field": "owner.phone", "message": phone},
+            {"row": 3, "field": "status", "message": status}]}})
+    zh = client.get("/admin/households/import/job_import_3", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    rows = zh.split("<tbody>")[1].split("</tbody>")[0]
+    assert "须为电话号码：6 至 20 位数字" in rows and "须为 空置、已入住 或 装修中" in rows
+    assert "must be" not in rows and "不是可选的值" not in rows and "格式不正确" not in rows
+    en = client.get("/admin/households/import/job_import_3", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert phone in en and "空置, 已入住 or 装修中 (vacant, occupied, renovating)" in en
+
+
 def test_each_number_shows_the_bounds_the_api_takes_it_within(client, fake):
     """A manager saw each number's default and value in force but not what it may be set to: the
     return visit's 3 days (DOMAIN.md's limit) or a fire check's monthly cycle were found only by

@@ -87,6 +87,13 @@ _AREA = re.compile(r"(?P<number>.*?)\s*(?:m2|平方米|平米)?", re.IGNORECASE)
 # of thousands has three ("1,200" is 1200, "89,5" is 89.5 and "70,123" is 70123)
 _DECIMAL_COMMA = re.compile(r"[+-]?[0-9]+,[0-9]{1,2}")
 AREA_REFUSED = "must be a number of m², such as 89.5"
+# what a phone and a status cell should hold, where the contract's words were its pattern and its
+# codes ("does not match '^\\+?[0-9]…'", "is not one of vacant, …"): a Chinese owner list writes
+# the statuses STATUS_TEXT reads (a probe of the archives' month)
+PHONE_REFUSED = "must be a phone number: 6 to 20 digits, a + first and spaces or hyphens between them allowed, such as 13912345678"
+STATUS_REFUSED = "must be 空置, 已入住 or 装修中 (vacant, occupied, renovating), or left empty for vacant"
+_MISFIT = re.compile(r"does not match|is not one of|is not of type")
+_REFUSED_AS = {"area_m2": AREA_REFUSED, "owner.phone": PHONE_REFUSED, "status": STATUS_REFUSED}
 
 
 def _area(value):
@@ -138,6 +145,9 @@ def row_errors(number, body, fields=None):
     found = contracts.load().errors("openapi.yaml#/components/schemas/HouseholdCreate", body)
     if isinstance(body.get("area_m2"), str):  # not read as a number (_area): "面积 类型不正确" said not what to type
         found = [e for e in found if e["field"] != "area_m2"] + [field_error("area_m2", AREA_REFUSED)]
+    # a phone of the wrong form, a status not among them: what the cell should hold, not the pattern
+    found = [field_error(e["field"], _REFUSED_AS[e["field"]]) if e["field"] in ("owner.phone", "status")
+             and _MISFIT.search(e["message"]) else e for e in found]
     found += _text_errors(body) + _text_errors({name: value for name, value in (fields or {}).items()
                                                 if name.startswith("custom.")})
     return [{"row": number, "field": e["field"], "message": e["message"]} for e in found]  # contracts.without_value

@@ -6,6 +6,7 @@ import zipfile
 
 import pytest
 
+from archive import imports
 from archive.service import ArchiveService
 from estate_common import job_scopes
 from estate_common.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -376,3 +377,20 @@ def test_a_cell_of_control_characters_or_invisible_ones_alone_is_refused_as_the_
         (4, "room", "holds a control character"), (5, "owner.name", "holds a control character")]
     [kept] = archive.list_households({"estate_id": archive.estate_id, "filters": {"building": "2"}})["items"]
     assert kept["room"] == "205"
+
+
+def test_a_phone_or_a_status_refused_says_what_the_cell_should_hold(archive):
+    """A probe of the archives' month imported an owner list with a phone of five digits and a
+    status of 出售中: the job said "does not match '^\\\\+?[0-9][0-9 -]{5,19}$'" and "is not one of
+    vacant, occupied, renovating" (the console: 格式不正确, 不是可选的值), neither what a phone is
+    nor the statuses a Chinese list writes (空置, 已入住, 装修中); never the value sent either."""
+    content = csv_bytes("1,1,101,89.5,张三,8088",
+                        "1,1,102,89.5,李四,13912345678,出售中", header="楼栋,单元,房号,面积,业主,电话,状态\n")
+    job = start(archive, content)
+    archive.run_jobs()
+    errors = archive.get_job({"id": job["id"]})["result"]["errors"]
+    assert errors == [{"row": 2, "field": "owner.phone", "message": imports.PHONE_REFUSED},
+                      {"row": 3, "field": "status", "message": imports.STATUS_REFUSED}]
+    assert "digits" in imports.PHONE_REFUSED and "8088" not in imports.PHONE_REFUSED
+    assert all(word in imports.STATUS_REFUSED for word in ("空置", "已入住", "装修中", "vacant", "occupied", "renovating"))
+    assert "出售中" not in imports.STATUS_REFUSED
