@@ -55,6 +55,9 @@ ROUTES = [
     Route("POST", f"{ESTATE}/archive/records/<record_id>/corrections", "archive", "correct_record",
           policy.ARCHIVES, status=201, body=True, idempotent=True, id_param="record_id"),
     Route("GET", f"{ESTATE}/archive/verify", "archive", "verify_archive", policy.ARCHIVES, filters=("from", "to")),
+    # 资料归档完整率 kind by kind, for the archives' keepers (the KPI's own figure)
+    Route("GET", f"{ESTATE}/archive/completeness", "archive", "archive_completeness", policy.ARCHIVES,
+          filters=("period",)),
     Route("GET", f"{ESTATE}/archive/change-log", "archive", "list_change_log", policy.ARCHIVES,
           paged=True, filters=("subject_type", "subject_id")),
     # viewing and borrowing (查阅、借阅): anyone on the staff asks, the manager approves

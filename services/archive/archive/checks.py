@@ -158,6 +158,32 @@ def present_by_kind(present_by_event):
             for kind, (_, event_types) in closed_counts.KINDS.items()}
 
 
+# kind of closed record -> the subject type of its records (``GET …/archive/records?subject_type=``)
+CLOSED_SUBJECTS = {"service_requests": "service_request", "work_orders": "work_order",
+                   "patrol_rounds": "patrol_round", "incidents": "incident", "payments": "payment"}
+
+
+def completeness_by_kind(present, reports):
+    """资料归档完整率 kind by kind, in ``closed_counts.KINDS``' order: what its service counted over the
+    period's months (``reported``; None while it has counted none: the kind is outside the KPI),
+    the closing records the archive holds (``held``), how many of the count it lacks (``missing``:
+    never below 0, a record closed after the last count is no shortfall; None with no count) and
+    when the newest count of it was made. The KPI read 5 / 6 and nothing said which kind was short
+    (a probe of the archives' month)."""
+    reported, counted_at = {}, {}
+    for report in reports:
+        for kind, count in report["counts"].items():
+            reported[kind] = reported.get(kind, 0) + count
+            counted_at[kind] = max(counted_at.get(kind) or "", report["counted_at"])
+    rows = []
+    for kind, (source, _) in closed_counts.KINDS.items():
+        count, held = reported.get(kind), present.get(kind, 0)
+        rows.append({"kind": kind, "subject_type": CLOSED_SUBJECTS[kind], "source": source, "reported": count,
+                     "held": held, "missing": None if count is None else max(count - held, 0),
+                     "counted_at": counted_at.get(kind)})
+    return rows
+
+
 def completeness(present, reported):
     """资料归档完整率 as DOMAIN.md defines it: closed records present in the archive ÷ closed records
     the services reported. Per kind, what is present counts up to what was reported (a record

@@ -10,7 +10,7 @@ from functools import partial
 
 from estate_common import calendar, clock, contracts, custom_fields, ids, jobs, logs, personal_data
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
-from estate_common.kpis import before_the_estate, per_estate_month
+from estate_common.kpis import before_the_estate, per_estate_month, rules_of_period
 from estate_common.store import page_computed, public
 from estate_common.writes import Change
 
@@ -612,6 +612,17 @@ def record_archive_check(db, outbox, caller, estate_id, data):
 def keep_closed_report(db, event):
     """A service's count of what it closed in a month (estate_common.closed_counts)."""
     store.keep_closed_report(db, domain.closed_report(event))
+
+
+def completeness(db, estate_id, period):
+    """资料归档完整率 of the estate's month, quarter or year with each kind's part
+    (``checks.completeness_by_kind``), for the archives' keepers; the same figure as the KPI's."""
+    _, start, end = rules_of_period(partial(store.rules_for, db), estate_id, period)
+    present = checks.present_by_kind(store.closed_present(db, estate_id, start, end, sorted(domain.CLOSING_EVENTS)))
+    reports = store.closed_reported(db, estate_id, calendar.months_of(period))
+    return {"estate_id": estate_id, "period": period,
+            "completeness": checks.completeness(present, checks.reported_by_kind(reports)),
+            "kinds": checks.completeness_by_kind(present, reports)}
 
 
 def kpis(db, caller, period, estate_ids):

@@ -408,5 +408,9 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
 
     # -- KPIs -----------------------------------------------------------------------
     @rpc_method
+    def archive_completeness(self, payload):
+        return operations.completeness(self.db, payload["estate_id"], payload["filters"]["period"])
+
+    @rpc_method
     def kpis(self, payload):
         return operations.kpis(self.db, self.caller, payload["period"], payload["estate_ids"])

@@ -1342,6 +1342,50 @@ def test_completeness_compares_the_closed_records_held_with_the_services_newest_
     assert completeness("2026-Q4") == (5, 10) and completeness("2026") == (5, 10)
 
 
+def test_the_completeness_says_for_each_kind_what_its_service_counted_what_the_archive_holds_and_how_many_are_missing(
+        archive, estate):
+    """资料归档完整率 read 5 / 6 with nothing saying which kind of record was short, and the archivist,
+    who keeps the archives complete, could not read it at all (a probe of the archives' month): each
+    kind its service's count, the closing records held, the shortfall and when it was counted,
+    beside the KPI itself, for the archives' keepers."""
+    clock.freeze(clock.parse_iso("2026-11-23T08:00:00Z"))
+    for handler, published in closed_events(estate["id"]):
+        getattr(archive, handler)(published)
+    as_role(archive, "li", "archivist", estate)
+
+    def shown(period="2026-11"):
+        return archive.archive_completeness({"estate_id": estate["id"], "filters": {"period": period}})
+
+    nothing = shown()
+    assert nothing["period"] == "2026-11" and nothing["completeness"]["value"] is None
+    assert [(k["kind"], k["reported"], k["held"], k["missing"]) for k in nothing["kinds"]] == [
+        ("service_requests", None, 1, None), ("work_orders", None, 1, None), ("patrol_rounds", None, 1, None),
+        ("incidents", None, 1, None), ("payments", None, 1, None)]  # not counted yet: nothing said missing
+    archive.keep_closed_requests_count(counted("customer_service", estate["id"], "2026-11",
+                                               {"service_requests": 2}, "2026-11-23T07:00:00.000Z"))
+    archive.keep_closed_payments_count(counted("finance", estate["id"], "2026-11", {"payments": 1},
+                                               "2026-11-23T07:30:00.000Z"))
+    answer = shown()
+    kinds = {k["kind"]: k for k in answer["kinds"]}
+    assert kinds["service_requests"] == {"kind": "service_requests", "subject_type": "service_request",
+                                         "source": "customer_service", "reported": 2, "held": 1, "missing": 1,
+                                         "counted_at": "2026-11-23T07:00:00.000Z"}
+    assert (kinds["payments"]["subject_type"], kinds["payments"]["missing"]) == ("payment", 0)
+    assert kinds["work_orders"]["reported"] is None and kinds["work_orders"]["counted_at"] is None
+    assert (answer["completeness"]["numerator"], answer["completeness"]["denominator"]) == (2, 3)
+    as_role(archive, MANAGER, "manager", estate)
+    kpi = archive.kpis({"period": "2026-11", "estate_ids": [estate["id"]]})["estates"][estate["id"]]
+    assert kpi["archive_completeness"] == answer["completeness"]  # one figure, two views
+    # a quarter sums its months; a kind held beyond its count is no shortfall
+    archive.keep_closed_requests_count(counted("customer_service", estate["id"], "2026-10",
+                                               {"service_requests": 3}, "2026-11-01T07:00:00.000Z"))
+    quarter = {k["kind"]: k for k in shown("2026-Q4")["kinds"]}
+    assert (quarter["service_requests"]["reported"], quarter["service_requests"]["missing"]) == (5, 4)
+    assert shown("2026-10")["kinds"][4]["held"] == 0
+    with pytest.raises(InvalidInput):
+        shown("November")
+
+
 def test_a_rescheduled_application_is_kept_in_its_permanent_record_once(archive, estate):
     """改期: who moved the works, when, from what to what and why (customer_service.application_rescheduled)."""
     moved = event("customer_service", "application_rescheduled", estate["id"], {
