@@ -100,6 +100,7 @@ SECTIONS = (
         Entry("registers.check-plans", "menu.check_plans", ARCHIVES),
         Entry("registers.checks", "menu.checks", ARCHIVES),
         Entry("registers.change-log", "menu.change_log", ARCHIVES),
+        Entry("archive.completeness", "menu.completeness", ARCHIVES),
     )),
     Section("menu.management", (
         Entry("manager.dashboard", "menu.kpis", MANAGEMENT),

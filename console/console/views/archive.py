@@ -1,6 +1,7 @@
 """Archive: search the record of everything that happened to a household or a subject, and a
 borrow request's page (its decision, and the records it opens to the one who asked)."""
 import json
+import re
 from datetime import datetime, timezone
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
@@ -14,6 +15,7 @@ from .register_specs import BY_SLUG
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 
 BORROW_REGISTER = BY_SLUG["borrow-requests"]
+PERIOD = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")  # a month, a quarter or a year
 
 
 @bp.get("/records")
@@ -21,7 +23,7 @@ BORROW_REGISTER = BY_SLUG["borrow-requests"]
 def records():
     """By subject (its id, or the number people know it by), by household id, or by a household's
     address (building, unit and room as the front desk writes them), which is looked up first."""
-    filters = common.query("subject_id", "household_id", "from", "to")
+    filters = common.query("subject_id", "subject_type", "household_id", "from", "to")
     address = common.query("building", "unit", "room")
     not_found = False
     if "household_id" not in filters and len(address) == 3:
@@ -43,7 +45,8 @@ def records():
                            filters=filters, address=address, not_found=not_found, key=common.form_key(),
                            search={**address, **filters},  # a correction comes back to this search
                            problem=common.take_problem(), correction_text=correction_text,
-                           record_subject=labels.of_record, record_facts=labels.facts)
+                           record_subject=labels.of_record, record_facts=labels.facts,
+                           subject_types=permissions.enum("SubjectType"))
 
 
 def _household_shown(filters, address):
@@ -57,6 +60,18 @@ def _household_at(address):
     """The household at exactly this building, unit and room, or None."""
     exact = common.households_at(address["building"], address["unit"], address["room"])
     return exact[0] if len(exact) == 1 else None
+
+
+@bp.get("/completeness")
+@estate_needed
+def completeness():
+    """资料归档完整率 of a month, quarter or year, kind by kind: what each service counted closed, what
+    the archive holds, how many are missing, each kind's records of the period a link away. It was a
+    figure on the manager's dashboard alone, which named no kind (a probe of the archives' month)."""
+    period = common.period_asked(PERIOD, common.this_month)
+    found = g.api.get(g.api.estate(g.user.estate_id, "archive/completeness"), period=period)
+    first, last = common.period_days(period)
+    return render_template("archive/completeness.html", period=period, found=found, first=first, last=last)
 
 
 @bp.get("/verify")
@@ -148,8 +163,8 @@ def correct(record_id):
     """A correction: a new chained record pointing to this one, whose content is the form's fields
     (``corrected_data``; the original record is never changed)."""
     form = request.form
-    back = url_for("archive.records", **common.query("subject_id", "household_id", "from", "to", "building", "unit",
-                                                     "room"))
+    back = url_for("archive.records", **common.query("subject_id", "subject_type", "household_id", "from", "to",
+                                                     "building", "unit", "room"))
     try:
         data = corrected_data(form, json.loads(form.get("original") or "{}"))
     except Unreadable as bad:
