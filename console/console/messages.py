@@ -825,6 +825,8 @@ _MESSAGES = {
     "todo.portal_urgent": ("住户标记为紧急、待确认的网上报修：{count} 件", "Repairs residents marked urgent on the portal, to confirm: {count}"),
     "todo.portal_unmatched": ("待确认房屋的业主网上报事：{count} 件", "Portal filings waiting for their flat: {count}"),
     "todo.call_backs_owed": ("业主网上评价偏低、待回电：{count} 件", "Low portal ratings, owners to call back: {count}"),
+    "todo.check_plan_missing": ("{year} 年的档案检查计划尚未制订", "The {year} archive check plan is not made yet"),
+    "todo.checks_missed": ("检查计划中过了日期仍未做的档案检查：{count} 次", "Planned archive checks not made by their date: {count}"),
     "todo.requests_overdue": ("过了期限仍未答复的报事：{count} 件", "Requests past their due time, not answered: {count}"),
     "todo.return_visits_overdue": ("逾期未回访的维修：{count} 件", "Repairs whose return visit is overdue: {count}"),
     "todo.tools_overdue": ("过了归还时间仍未归还的便民工具：{count} 件", "Tools not returned by their due time: {count}"),

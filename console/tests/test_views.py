@@ -10,6 +10,7 @@ from flask import session
 from console import i18n, menu
 from console.app import create_app
 from console.messages import CATALOGUES
+from console.views import common
 from console.views.common import deadline_state
 
 from .conftest import ESTATE, GATEWAY, csrf_of, problem, sign_in, token_for
@@ -1063,6 +1064,33 @@ def test_the_archivist_s_home_page_lists_the_borrowings_to_chase(client, fake, d
     assert "待审批" not in todo  # the manager approves, not he
     assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
 
+
+
+def test_the_archivist_s_home_page_asks_for_the_year_s_check_plan_and_names_the_planned_checks_missed(
+        client, fake, documented_routes):
+    """DOMAIN.md: a check plan at the start of each year, archives checked at least twice a year. The
+    archivist's start page named neither a year without its plan nor a planned date passed without
+    its check (the plans' page flags it, the manager's KPI counts it): a probe of the archives' month."""
+    with client.application.test_request_context():
+        year = common.this_month()[:4]
+    plans = {"items": [], "next_cursor": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/check-plans", lambda body, params: plans)
+    sign_in(client, fake, username="ada", roles=("archivist",))
+    todo = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True).split("data-todo>")[1]
+    assert f'<a href="/archive/check-plans">{year} 年的档案检查计划尚未制订</a>' in todo
+    [asked] = [c for c in fake.calls if c["path"].endswith("/archive/check-plans")]
+    assert asked["params"]["year"] == year  # read once for both lines
+    plans["items"] = [{"id": "acp_1", "year": int(year), "planned_dates": [f"{year}-01-10", f"{year}-01-20"],
+                       "missed_dates": [f"{year}-01-10", f"{year}-01-20"], "checks_recorded": 0}]
+    todo = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True).split("data-todo>")[1]
+    assert "check plan" not in todo.split("Planned archive checks")[0]
+    assert f'<a href="/archive/check-plans?year={year}">Planned archive checks not made by their date: 2</a>' in todo
+    plans["items"][0]["missed_dates"] = []
+    todo = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Planned archive checks" not in todo and "check plan" not in todo
+    sign_in(client, fake, username="mia", roles=("agent",))  # the archives' lists are the archivist's
+    assert "archive/check-plans" not in client.get("/").get_data(as_text=True)
+    assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
 
 
 def test_a_user_of_several_departments_finds_each_department_s_to_do_on_his_home_page(client, fake):

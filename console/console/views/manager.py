@@ -211,7 +211,15 @@ TODO_LISTS = (
 # What waits for the archivist (档案管理员), who tracks a borrowing until it is returned and marks it
 # returned (DOMAIN.md): the borrowings past their due back, to chase. His start page listed
 # nothing, and only the manager's named them (a probe of the archives' work).
-ARCHIVIST_TODO_LISTS = tuple(row for row in TODO_LISTS if row[0] == "todo.borrowings_overdue")
+# And the archive checks (DOMAIN.md: a check plan at the start of each year, archives checked at least
+# twice a year): this year's plan not made yet, and the plan's dates passed without their check (its
+# ``missed_dates``); the plans' page flagged the dates and the manager's KPI counted the plan, and his
+# start page named neither (a probe of the archives' month). One read of the year's plan for both.
+THIS_YEAR = {"year": lambda: common.this_month()[:4]}
+ARCHIVIST_TODO_LISTS = tuple(row for row in TODO_LISTS if row[0] == "todo.borrowings_overdue") + (
+    ("todo.check_plan_missing", "archive/check-plans", THIS_YEAR, "", "registers.check-plans", {}),
+    ("todo.checks_missed", "archive/check-plans", THIS_YEAR, "", "registers.check-plans", THIS_YEAR),
+)
 # What waits for the front desk (agents and stewards): requests past their due time unanswered, and
 # repairs whose 3-day return visit (DOMAIN.md) is past due. Both were on the register's filters
 # only, and the desk's start page listed nothing (a probe of the front desk's day).
@@ -300,8 +308,35 @@ def _missed_rounds(path, query):
     return {"items": items, "next_cursor": None, "total": len(items) + (more if isinstance(more, int) else 0)}
 
 
-# how a to-do list is read where it is not a page with a limit: by its path (``_first_page`` else)
-TODO_READERS = {"patrol-missed-rounds": _missed_rounds}
+def _year_plan(query):
+    """The year's archive check plan (``query``: its year), read once a page for both of its lines
+    (``g``); False when there is none, None when it cannot be read."""
+    kept = g.setdefault("todo_year_plans", {})
+    if query["year"] not in kept:
+        page = common.optional_read("archive/check-plans", **query)
+        kept[query["year"]] = (page.get("items") or [False])[0] if isinstance(page, dict) else None
+    return kept[query["year"]]
+
+
+def _plan_missing(path, query):
+    """This year's plan as a to-do line: one item while it is not made, none once it is."""
+    plan = _year_plan(query)
+    return None if plan is None else {"items": [] if plan else [query], "next_cursor": None, "total": 0 if plan else 1}
+
+
+def _checks_missed(path, query):
+    """The planned dates of this year's plan passed without their check, as a to-do's items."""
+    plan = _year_plan(query)
+    if plan is None:
+        return None
+    missed = list((plan or {}).get("missed_dates") or [])
+    return {"items": missed, "next_cursor": None, "total": len(missed)}
+
+
+# how a to-do list is read where it is not a page with a limit: by its key, else its path (``_first_page``
+# else)
+TODO_READERS = {"patrol-missed-rounds": _missed_rounds, "todo.check_plan_missing": _plan_missing,
+                "todo.checks_missed": _checks_missed}
 
 
 # whose to-do each list is: the manager's (the operator admin's too), the front desk's own staff's
@@ -384,7 +419,7 @@ def _lists_todo(lists):
         if not permissions.may("GET", path) or (key in TODO_STEPS and not permissions.may(*TODO_STEPS[key])):
             continue
         query, shown = _read_now(query), _read_now(shown)
-        page = TODO_READERS.get(path, _first_page)(path, query)
+        page = TODO_READERS.get(key, TODO_READERS.get(path, _first_page))(path, query)
         if not isinstance(page, dict):
             continue
         items = _awaiting(page, proposer)
@@ -392,7 +427,7 @@ def _lists_todo(lists):
         total = page.get("total")
         count = str(total) if not proposer and isinstance(total, int) else common.counted(items, page)
         if items:
-            found.append({"text": i18n.translate(key, count=count),
+            found.append({"text": i18n.translate(key, count=count, year=query.get("year")),
                           "url": url_for(endpoint, **shown)})
     return found
 
