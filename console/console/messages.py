@@ -1127,7 +1127,7 @@ _MESSAGES = {
     "portal.emergency_ring": ("请立即致电：", "Phone now:"),
     "portal.emergency_ring_centre": ("请立即致电服务中心。", "Phone the service centre now."),
     "portal.emergency_fire": ("发生火情请先拨打 119。", "For a fire, call 119 first."),
-    "portal.urgent": ("紧急维修（如水管爆裂、燃气异味、有人被困电梯）", "Urgent repair (a burst pipe, a gas smell, someone trapped in a lift)"),
+    "portal.urgent": ("紧急维修（如水管爆裂、燃气异味、有人被困电梯）", "Urgent: a burst pipe, a gas smell, someone trapped in a lift"),
     "portal.urgent_hint": ("标记紧急后服务中心会优先查看并确认；真正的紧急情况请立即打电话。",
                            "The service centre reads an urgent repair first and confirms it; in a real emergency, phone now."),
     "portal.intro": ("填写楼栋、单元、房号和联系电话，我们会尽快处理。", "Give your building, unit, room and a phone number: the service centre will take it from there."),

@@ -876,6 +876,25 @@ def test_an_estate_without_phones_still_says_to_ring_for_an_emergency_and_a_phon
     assert page.status_code == 200 and "tel:" not in page.get_data(as_text=True)
 
 
+def test_the_urgent_box_is_named_apart_from_the_kind_repair_and_reads_its_hint(client):
+    """The urgent box's label read "Urgent repair (…)" beside the kind "Repair": a screen reader met
+    two controls named alike and an owner's "Repair" found both (a browser test). Its name now holds
+    no kind's name in either language, the box has an id (a keyboard's Tab lands on a named control)
+    and its hint, to phone in a real emergency, is read with it."""
+    from console.messages import CATALOGUES
+    from console.views.portal import KINDS
+    for language, catalogue in (("zh-CN", CATALOGUES["zh"]), ("en", CATALOGUES["en"])):
+        form = client.get("/portal/E1", headers={"Accept-Language": language}).get_data(as_text=True)
+        box = re.search(r'<label class="choice"><input type="checkbox"[^>]*name="urgent"[^>]*>([^<]*)</label>', form)
+        assert box, form
+        name = box.group(1).strip()
+        kinds = [catalogue[f"kind.{kind}"] for kind in KINDS]
+        assert name and not [kind for kind in kinds if kind.lower() in name.lower()], (name, kinds)
+        control = box.group(0).split(">")[1]
+        assert 'id="urgent"' in control and 'aria-describedby="urgent-hint"' in control, control
+        assert re.search(r'<p id="urgent-hint"[^>]*>[^<]+</p>', form)
+
+
 def test_a_resident_marks_a_repair_urgent_and_the_desk_sees_it_first_and_judges_it_as_it_matches(
         client, fake, documented_routes):
     """A resident with a burst pipe could not mark the repair urgent (a phone probe). The form's box
