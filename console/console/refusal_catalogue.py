@@ -420,6 +420,10 @@ ZH = {
         '消息中间件暂不接收请求（内存或磁盘告警）',
     'settings are not valid':
         '设置有误',
+    'updated_since is not a timestamp':
+        'updated_since 不是有效的时间',
+    'is not a UTC timestamp (YYYY-MM-DDThh:mm:ss[.ffffff]Z)':
+        '不是 UTC 时间（YYYY-MM-DDThh:mm:ss[.ffffff]Z）',
     'cursor is not valid':
         '分页游标无效',
     'is not a cursor this API gave out':

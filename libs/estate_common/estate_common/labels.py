@@ -74,6 +74,8 @@ MESSAGES = {
     # moments: an export in a language writes them on the estate's clock, its zone after the name
     "field.created_at": ("登记时间", "Registered at"),
     "field.updated_at": ("更新时间", "Updated at"),
+    "field.updated_since": ("更新起始时间", "Updated since"),
+    "field.matched": ("已确认房屋", "Matched to its flat"),
     "field.closed_at": ("结案时间", "Closed at"),
     "field.completed_at": ("完工时间", "Completed at"),
     "field.due_at": ("期限", "Due"),
