@@ -349,6 +349,10 @@ def test_operator_admin_creates_an_estate(client, rpc, admin_token):
     # late work orders besides the owners' repairs past their promise (the start page's repairs line)
     ("/api/v1/estates/A/work-orders?overdue=true&promise_overdue=false",
      {"estate_id": "A", "filters": {"overdue": "true", "promise_overdue": "false"}}),
+    # one technician's orders (his "my orders", or his supervisor's look at them): one read, not 200
+    # orders of each status picked over
+    ("/api/v1/estates/A/work-orders?technician=chen&status=appointed",
+     {"estate_id": "A", "filters": {"technician": "chen", "status": "appointed"}}),
     # the orders of one source (an incident's page): one read, not every incident's orders picked over
     ("/api/v1/estates/A/work-orders?source_type=incident&source_id=inc_1",
      {"estate_id": "A", "filters": {"source_type": "incident", "source_id": "inc_1"}}),

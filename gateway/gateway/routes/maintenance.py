@@ -24,8 +24,8 @@ def _step(action, rpc, roles=policy.ENGINEERING, facts=None, idempotent=None):
 ROUTES = [
     Route("GET", f"{ESTATE}/work-orders", "maintenance", "list_work_orders", ORDER_READERS,
           paged=True, filters=("request_id", "status", "priority", "source_type", "source_id", "equipment_id",
-                                  "inspection_id", "number", "overdue", "promise_overdue", "exclude_source_type",
-                                  "updated_since"),
+                                  "inspection_id", "number", "technician", "overdue", "promise_overdue",
+                                  "exclude_source_type", "updated_since"),
           custom_filters=True),
     Route("GET", ORDER, "maintenance", "get_work_order", ORDER_READERS, id_param="work_order_id"),
     _step("assign", "assign_work_order", policy.WORK_ORDER_ASSIGNERS, facts=assignees.technician_fact),

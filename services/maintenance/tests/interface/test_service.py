@@ -210,6 +210,34 @@ def test_the_list_finds_the_orders_of_one_source_by_its_id_through_its_index(eng
         assert [doc["_id"] for doc in collection._candidates(query)] == [flood["id"]]
 
 
+def test_the_list_finds_a_technician_s_orders_through_its_index(engineering):
+    """``technician``: the orders assigned to one technician now (a reassignment moves the order to
+    the new one, help asked for hands it back to nobody), alone or with the other filters, through
+    an index of the estate's orders by technician. "My orders" read 200 orders of each status and
+    picked his out, and the maintenance supervisor could not list one technician's orders (a probe
+    of the engineering department's week)."""
+    ids_ = [open_repair(engineering, request_id=f"sr_{n}") for n in range(1, 5)]
+    as_caller(engineering, MANAGER)
+    for order_id, technician in zip(ids_, ("chen", "chen", "liu", "chen")):
+        act(engineering, "assign_work_order", order_id, technician=technician)
+    act(engineering, "assign_work_order", ids_[1], technician="liu")  # reassigned
+    act(engineering, "request_help", ids_[3], reason="two people needed")  # back to nobody
+    act(engineering, "appoint_work_order", ids_[0], at=clock.to_iso(REPORTED + timedelta(hours=3)))
+
+    def listed(**filters):
+        return sorted(o["id"] for o in orders(engineering, **filters))
+
+    assert listed(technician="chen") == [ids_[0]]
+    assert listed(technician="liu") == sorted([ids_[1], ids_[2]])
+    assert listed(technician="liu", status="appointed") == []
+    assert listed(technician="chen", status="appointed") == [ids_[0]]
+    assert listed(technician="nobody") == []
+    query = store.work_order_query(engineering.db, ESTATE, {"technician": "liu"}, clock.now_iso())
+    collection = engineering.db.work_orders
+    with collection._lock:
+        assert sorted(doc["_id"] for doc in collection._candidates(query)) == sorted([ids_[1], ids_[2]])
+
+
 def test_a_patrol_anomaly_opens_one_order_and_an_emergency_is_top_priority(engineering):
     engineering.open_from_patrol_anomaly(anomaly("an_1", emergency=True))
     engineering.open_from_patrol_anomaly(anomaly("an_1", emergency=True))
