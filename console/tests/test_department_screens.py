@@ -846,6 +846,11 @@ def test_the_board_reads_each_open_status_so_new_orders_do_not_fall_off(client, 
 
     def orders(body, params):
         status = params.get("status")
+        if params.get("technician") not in (None, "tom"):
+            return {"items": [], "next_cursor": None}
+        if params.get("technician") == "tom":  # maintenance's filter: his orders alone ("mine")
+            return {"items": [{**ORDER, "id": "wo_mine", "number": "WO-2026-000900", "status": "in_progress",
+                               "technician": "tom"}] if status == "in_progress" else [], "next_cursor": None}
         if status == "pending" and params.get("priority") == "emergency":  # one past the first 200 too
             return {"items": [{**ORDER, "id": "wo_new", "number": "WO-2026-000950", "status": "pending",
                                "priority": "emergency"}], "next_cursor": None}
@@ -1204,3 +1209,64 @@ def test_the_badge_is_maintenance_s_deadline_of_the_work_owed_not_a_rule_of_the_
         page = client.get(f"/engineering/work-orders/{order['id']}").get_data(as_text=True)
         facts = page.split('<dl class="facts">')[1].split("</dl>")[0]
         assert re.findall(r"badge-(?:ok|soon|late)", facts) == ([badge] if badge else []), order
+
+
+def test_my_orders_and_one_technician_s_are_read_by_the_api_s_technician_filter(client, fake, documented_routes):
+    """"My orders" read 200 orders of each status and picked the technician's out (one of his past
+    the 200 oldest of a status was not on it), and the supervisor could not see one of his team's
+    orders (a probe of the engineering department's week): each column is read with maintenance's
+    ``technician`` filter, the signed-in user's for "mine", the one chosen for ``?technician=``, which
+    the export and the tabs keep."""
+    sign_in(client, fake, username="tom", roles=("technician",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", lambda body, params: {
+        "items": [{**ON_TIME, "status": params["status"], "technician": params.get("technician")}]
+        if "status" in params and params.get("technician") else [], "next_cursor": None})
+
+    def columns_asked(path):
+        calls = len(fake.calls)
+        page = client.get(path, headers={"Accept-Language": "en"}).get_data(as_text=True)
+        return page, [c["params"] for c in fake.calls[calls:] if c["path"].endswith("/work-orders")
+                      and "status" in c["params"]]
+
+    page, asked = columns_asked("/engineering/work-orders?mine=1")
+    assert asked and all(p["technician"] == "tom" for p in asked)
+    assert "WO-2026-000052" in page
+    page, asked = columns_asked("/engineering/work-orders?technician=liu")
+    assert asked and all(p["technician"] == "liu" for p in asked)
+    assert "Orders assigned to liu" in page
+    assert '<input type="hidden" name="filter.technician" value="liu">' in page  # the export's
+    assert all(set(c["params"]) <= _work_order_query_parameters() for c in fake.calls if c["path"].endswith("/work-orders"))
+    _only_documented(fake, documented_routes)
+
+
+def test_the_board_shows_the_team_s_load_for_the_supervisor(client, fake):
+    """The maintenance supervisor (a technician, as the roles have it) had no view of his team's
+    load: who holds how many open orders, how many of them late or emergencies, and what waits for
+    someone (a probe of the engineering department's week). The full board counts them from the
+    columns it reads, each technician linked to his orders and to his late ones."""
+    sign_in(client, fake, username="wang", roles=("technician",))
+    held = [
+        {**LATE, "id": "wo_1", "number": "WO-2026-000101", "status": "assigned", "technician": "liu"},
+        {**ON_TIME, "id": "wo_2", "number": "WO-2026-000102", "status": "appointed", "technician": "liu"},
+        {**ON_TIME, "id": "wo_3", "number": "WO-2026-000103", "status": "in_progress", "technician": "zhao",
+         "priority": "emergency", "deadline_at": None},
+        {**LATE, "id": "wo_4", "number": "WO-2026-000104", "status": "pending", "technician": None},
+        {**ON_TIME, "id": "wo_5", "number": "WO-2026-000105", "status": "needs_help", "technician": None},
+    ]
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", lambda body, params: {
+        "items": [o for o in held if o["status"] == params.get("status")] if "status" in params else [],
+        "next_cursor": None})
+    board = client.get("/engineering/work-orders", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    load = board.split('<section class="load"')[1].split("</section>")[0]
+    rows = {re.sub(r"<[^>]+>", " ", row).split()[0]: re.sub(r"<[^>]+>", " ", row).split()[1:]
+            for row in load.split("</table>")[0].split("<tr>")[2:]}
+    # open, past their deadline, emergencies, to appoint, appointed, on site
+    assert rows["liu"] == ["2", "1", "0", "1", "1", "0"]
+    assert rows["zhao"] == ["1", "0", "1", "0", "0", "1"]
+    assert 'href="/engineering/work-orders?technician=liu"' in load
+    assert 'href="/engineering/work-orders?technician=liu&amp;overdue=true"' in load
+    assert "Waiting for a technician: 2 (1 past their deadline)" in load
+    zh = client.get("/engineering/work-orders", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "班组工作量" in zh and "待派工或需支援：2 张（1 张超过期限）" in zh
+    # a board already narrowed (one technician's, mine, the late ones) shows no load of its own
+    assert '<section class="load"' not in client.get("/engineering/work-orders?mine=1").get_data(as_text=True)

@@ -66,21 +66,24 @@ def board():
         if found:
             return redirect(url_for("engineering.order_detail", order_id=found["id"]))
     mine = request.args.get("mine") == "1"
+    # one technician's orders, read by maintenance's filter: "mine" the signed-in user's, or the one
+    # the supervisor chose from his team's load ("mine" read 200 orders of each status and picked
+    # his out: a probe of the engineering department's week)
+    chosen = request.args.get("technician", "").strip()[:64]
+    technician = g.user.username if mine else chosen or None
     priority = request.args.get("priority") or None
     late = common.query(*LATE_FILTERS) if request.args.get("overdue") == "true" else {}  # the late ones only
     columns, more = {}, []
     for status in BOARD_COLUMNS:
         page = g.api.get(g.api.estate(g.user.estate_id, "work-orders"), limit=BOARD_SIZE, status=status,
-                         priority=priority, **late)
+                         priority=priority, technician=technician, **late)
         orders = [order for order in page.get("items", []) if order.get("status") == status]
         if page.get("next_cursor") and priority is None:
             # a full column still shows its emergencies, however new (they fell off it: a review)
             shown = {order["id"] for order in orders}
             urgent = g.api.get(g.api.estate(g.user.estate_id, "work-orders"), limit=BOARD_SIZE, status=status,
-                               priority="emergency", **late).get("items", [])
+                               priority="emergency", technician=technician, **late).get("items", [])
             orders += [order for order in urgent if order.get("status") == status and order["id"] not in shown]
-        if mine:
-            orders = [order for order in orders if order.get("technician") == g.user.username]
         for order in orders:
             order["_badge"] = _badge(order)
         # emergencies first, then the soonest deadline of the work owed (a plan's order by its day: it
@@ -92,9 +95,44 @@ def board():
     # the board's filters: its export takes them, and the "mine" tab keeps them (it dropped the late
     # orders' filter, and "all" read as the page shown on a filtered board: found by review)
     filters = {**common.query("priority"), **late}
+    narrowed = bool(technician or priority or late)
     return render_template("engineering/board.html", columns=columns, mine=mine, more=more, column_size=BOARD_SIZE,
-                           filters=filters, number=number, late=late,
+                           filters=filters, number=number, late=late, chosen=None if mine else chosen or None,
+                           export_filters={**filters, **({"technician": technician} if technician else {})},
+                           load=None if narrowed else _team_load(columns),
                            overdue_count=None if late else _overdue_count(), problem=common.take_problem())
+
+
+# The team's load on the full board (班组工作量), from the columns it read: per technician his open
+# orders, those past their deadline, the emergencies, and where they stand (to appoint, appointed,
+# on site: started, quoted or consented); then what waits for someone (pending, or handed back for
+# help). The maintenance supervisor, a technician as the roles have it, saw the tickets one by one
+# and no one's load (a probe of the engineering department's week).
+ON_SITE = ("in_progress", "quoted", "consented")
+
+
+def _team_load(columns):
+    now = datetime.now(timezone.utc)
+    late = lambda order: (i18n.parse_time(order.get("deadline_at")) or _NEVER) < now  # noqa: E731
+    team, waiting = {}, {"open": 0, "late": 0}
+    for status, orders in columns.items():
+        for order in orders:
+            holder = order.get("technician")
+            if not holder:
+                waiting["open"] += 1
+                waiting["late"] += late(order)
+                continue
+            row = team.setdefault(holder, {"technician": holder, "open": 0, "late": 0, "emergency": 0,
+                                           "to_appoint": 0, "appointed": 0, "on_site": 0})
+            row["open"] += 1
+            row["late"] += late(order)
+            row["emergency"] += order.get("priority") == "emergency"
+            row["to_appoint"] += status == "assigned"
+            row["appointed"] += status == "appointed"
+            row["on_site"] += status in ON_SITE
+    if not team and not waiting["open"]:
+        return None
+    return {"team": sorted(team.values(), key=lambda row: (-row["open"], row["technician"])), "waiting": waiting}
 
 
 # The board's filters of late orders, as the API takes them (GET …/work-orders): ``overdue=true``, and
