@@ -489,6 +489,8 @@ _MESSAGES = {
     "wo.load_waiting": ("待派工或需支援：{count} 张（{late} 张超过期限）", "Waiting for a technician: {count} ({late} past their deadline)"),
     "wo.load_partial": ("按看板所列的工单计算：有的状态只列出等待最久的 {count} 张。",
                         "Counted from the orders the board shows: some statuses show the {count} waiting longest only."),
+    "wo.held_by_another": ("此工单派给 {technician}：只有他（或经理）可以预约、开工、报价、完工或申请支援。",
+                           "This order is {technician}'s: only he (or a manager) appoints, starts, quotes, completes it or asks for help."),
     "wo.find_number": ("按编号查找工单", "Find an order by its number"),
     "wo.find": ("查找", "Find"),
     "wo.no_such_number": ("本小区没有编号为 {number} 的工单。", "No work order of this estate has the number {number}."),

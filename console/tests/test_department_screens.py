@@ -1270,3 +1270,30 @@ def test_the_board_shows_the_team_s_load_for_the_supervisor(client, fake):
     assert "班组工作量" in zh and "待派工或需支援：2 张（1 张超过期限）" in zh
     # a board already narrowed (one technician's, mine, the late ones) shows no load of its own
     assert '<section class="load"' not in client.get("/engineering/work-orders?mine=1").get_data(as_text=True)
+
+
+def test_another_technician_s_order_offers_none_of_the_steps_his_hands_take(client, fake):
+    """A technician opening a colleague's order in progress was offered its quote, sign-off, new
+    appointment and help, each a 403 once filled in ("only the technician the order is assigned to
+    (or a manager) takes this step": maintenance's ``domain.ASSIGNEE_STEPS``; a probe of the
+    engineering department's week): the page says whose order it is and offers what anyone may
+    (the emergency mark); its own technician and a manager are offered the steps as before."""
+    held = {**ORDER, "status": "in_progress", "technician": "li", "started_at": "2026-01-05T02:00:00Z",
+            "household_id": None, "request_id": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_7", held)
+    steps = ("complete", "quote", "reappoint", "request-help")
+
+    def offered(username, roles, language="en"):
+        sign_in(client, fake, username=username, roles=roles)
+        page = client.get("/engineering/work-orders/wo_7", headers={"Accept-Language": language}).get_data(as_text=True)
+        return page, [step for step in steps + ("mark-emergency",)
+                      if f'action="/engineering/work-orders/wo_7/{step}"' in page]
+
+    page, shown = offered("zhao", ("technician",))
+    assert shown == ["mark-emergency"]
+    assert "This order is li&#39;s: only he (or a manager) appoints, starts, quotes, completes it or asks for help." in page
+    page, _ = offered("zhao", ("technician",), "zh")
+    assert "此工单派给 li：只有他（或经理）可以预约、开工、报价、完工或申请支援。" in page
+    assert offered("li", ("technician",))[1] == list(steps) + ["mark-emergency"]
+    page, shown = offered("wu", ("manager",))
+    assert shown == list(steps) + ["mark-emergency"] and "only he (or a manager)" not in page

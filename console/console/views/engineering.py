@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 
 from .. import i18n, permissions
+from ..menu import MANAGEMENT
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
@@ -199,6 +200,10 @@ def order_detail(order_id):
         if order.get("equipment_id") and permissions.may("GET", "equipment/{equipment_id}") else None
     follows_number = common.number_of(f"work-orders/{order['follows_work_order_id']}") \
         if order.get("follows_work_order_id") else None
+    others = _held_by_another(order)
+    if others:  # his hands' steps are the technician's the order is assigned to (or a manager's)
+        field_steps = [step for step in field_steps if step.name not in ASSIGNEE_STEPS]
+        steps = [step for step in steps if step not in ASSIGNEE_STEPS]
     technicians = common.usernames("technicians") if "assign" in steps else []
     if technicians == [order.get("technician")] and order.get("status") == "assigned":
         # a technician's own order: the gateway lets him name himself only, and the same
@@ -224,7 +229,20 @@ def order_detail(order_id):
                            material_rows=MATERIAL_ROWS,
                            field_steps=field_steps, steps=steps,
                            custom_definitions=common.custom_fields("work_order"), form=common.custom_form(order),
-                           badge=_badge(order))
+                           badge=_badge(order), held_by_another=others)
+
+
+# The steps only the technician an order is assigned to takes, or a manager (maintenance's
+# ``domain.ASSIGNEE_STEPS``): a colleague opening the order was offered its quote, sign-off, new
+# appointment and help, each a 403 once filled in (a probe of the engineering department's week).
+ASSIGNEE_STEPS = frozenset({"appoint", "reappoint", "start", "quote", "complete", "request-help"})
+
+
+def _held_by_another(order):
+    """Whether the order is assigned to a technician who is not the signed-in user, who is no
+    manager either: its hands' steps are not his."""
+    holder = order.get("technician")
+    return bool(holder) and holder != g.user.username and not MANAGEMENT & set(g.user.roles)
 
 
 @bp.get("/equipment/<item_id>")
