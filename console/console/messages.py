@@ -870,6 +870,13 @@ _MESSAGES = {
     # the managers: who may record one); renovation reviews pending (engineering, the managers)
     "todo.acceptances_awaited": ("工期已过、待联合验收的装修：{count} 件",
                                  "Renovations whose works have ended, awaiting their joint acceptance: {count}"),
+    "todo.my_orders_to_appoint": ("派给你、待预约上门的工单：{count} 张",
+                                  "Orders given you, a visit still to agree with the occupant: {count}"),
+    "todo.my_orders_overdue": ("你的工单中超过期限的：{count} 张", "Your orders past their deadline: {count}"),
+    "todo.engineering_orders_overdue": ("超过期限的工单：{count} 张", "Work orders past their deadline: {count}"),
+    "todo.orders_waiting": ("待派工的工单：{count} 张", "Work orders waiting for a technician: {count}"),
+    "todo.orders_needing_help": ("申请支援、待重新派工的工单：{count} 张",
+                                 "Work orders handed back for help, to assign again: {count}"),
     "todo.reviews_pending": ("待工程审核的装修申请：{count} 件", "Renovation applications awaiting engineering review: {count}"),
     "todo.work_orders_overdue": ("超过期限的工单（已计入逾期报修的除外）：{count} 张",
                                  "Work orders past their deadline, besides the overdue repairs: {count}"),

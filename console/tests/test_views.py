@@ -3065,3 +3065,39 @@ def test_a_guard_reads_the_estate_s_security_settings_where_the_department_works
     sign_in(client, fake, username="mia", roles=("manager",))
     page = client.get("/security/settings", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'href="/admin/settings?service=security-patrol"' in page
+
+
+def test_a_technician_s_home_page_lists_his_orders_to_appoint_and_late_and_the_team_s(client, fake,
+                                                                                    documented_routes):
+    """A technician's start page named renovation reviews alone: not the orders given him that he
+    has still to agree a visit for (his call to the occupant), nor his own orders past their deadline,
+    nor, for his supervisor, every order past its deadline, those waiting for a technician and those
+    handed back for help (a probe of the engineering department's week). Each is counted by the API
+    (maintenance's technician, status and overdue filters) and opens the board so filtered."""
+    def orders(body, params):
+        asked = {name: value for name, value in params.items() if name != "limit"}
+        answers = {(("status", "assigned"), ("technician", "tom")): 2, (("overdue", "true"), ("technician", "tom")): 1,
+                   (("overdue", "true"),): 3, (("status", "pending"),): 4, (("status", "needs_help"),): 1}
+        count = answers.get(tuple(sorted(asked.items())), 0)
+        return {"items": [{"id": f"wo_{n}"} for n in range(count)], "next_cursor": None}
+
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", orders)
+    sign_in(client, fake, username="tom", roles=("technician",))
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    todo = home.split("data-todo>")[1].split("</section>")[0]
+    assert '<a href="/engineering/work-orders?mine=1">派给你、待预约上门的工单：2 张</a>' in todo
+    assert '<a href="/engineering/work-orders?mine=1&amp;overdue=true">你的工单中超过期限的：1 张</a>' in todo
+    assert '<a href="/engineering/work-orders?overdue=true">超过期限的工单：3 张</a>' in todo
+    assert '<a href="/engineering/work-orders">待派工的工单：4 张</a>' in todo
+    assert '<a href="/engineering/work-orders">申请支援、待重新派工的工单：1 张</a>' in todo
+    english = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Orders given you, a visit still to agree with the occupant: 2" in english
+    assert "Your orders past their deadline: 1" in english and "Work orders past their deadline: 3" in english
+    assert "Work orders waiting for a technician: 4" in english
+    assert "Work orders handed back for help, to assign again: 1" in english
+    # the manager has his own line of late orders (besides the owners' repairs), not these
+    sign_in(client, fake, username="mia", roles=("manager",))
+    calls = len(fake.calls)
+    client.get("/")
+    assert not [c for c in fake.calls[calls:] if c["path"].endswith("/work-orders") and "technician" in c["params"]]
+    assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)

@@ -263,6 +263,27 @@ ENGINEERING_TODO_LISTS = (
      {"status": "pending"}),
     ACCEPTANCES_AWAITED,
 )
+# What waits for a technician (工程维修: the technicians and their supervisor, a technician as the
+# roles have it): the orders given him whose visit he has still to agree with the occupant (his call),
+# his own orders past their deadline; and the department's: every order past its deadline, those
+# waiting for a technician, those handed back for help. His start page named renovation reviews
+# alone (a probe of the engineering department's week). The manager has his own line of late orders
+# (besides the owners' repairs), so these are the technicians'. "Mine" is the signed-in user's (a
+# callable, read then).
+def _me():
+    return g.user.username
+
+
+TECHNICIAN_TODO_LISTS = (
+    ("todo.my_orders_to_appoint", "work-orders", {"status": "assigned", "technician": _me}, "", "engineering.board",
+     {"mine": "1"}),
+    ("todo.my_orders_overdue", "work-orders", {"overdue": "true", "technician": _me}, "", "engineering.board",
+     {"mine": "1", "overdue": "true"}),
+    ("todo.engineering_orders_overdue", "work-orders", {"overdue": "true"}, "", "engineering.board",
+     {"overdue": "true"}),
+    ("todo.orders_waiting", "work-orders", {"status": "pending"}, "", "engineering.board", {}),
+    ("todo.orders_needing_help", "work-orders", {"status": "needs_help"}, "", "engineering.board", {}),
+)
 # What waits for the security department (秩序维护: its supervisor, team leads and guards): the
 # rounds started and not finished (their checkpoints still to walk, or the round to finish), the
 # incidents not closed (each ends with its plan's steps and a written summary), a fire lane found
@@ -344,7 +365,8 @@ TODO_READERS = {"patrol-missed-rounds": _missed_rounds, "todo.check_plan_missing
 # engineering's (the managers' too: they may decide a review and record an acceptance)
 TODO_BY_DEPARTMENT = ((MANAGEMENT, TODO_LISTS), (FRONT_DESK - MANAGEMENT, DESK_TODO_LISTS),
                       (frozenset({"steward"}), STEWARD_TODO_LISTS), (frozenset({"archivist"}), ARCHIVIST_TODO_LISTS),
-                      (ENGINEERING, ENGINEERING_TODO_LISTS), (frozenset({"security"}), SECURITY_TODO_LISTS))
+                      (ENGINEERING, ENGINEERING_TODO_LISTS), (frozenset({"technician"}), TECHNICIAN_TODO_LISTS),
+                      (frozenset({"security"}), SECURITY_TODO_LISTS))
 
 
 def todo_lists(roles):
