@@ -495,6 +495,7 @@ _MESSAGES = {
     "wo.find": ("查找", "Find"),
     "wo.no_such_number": ("本小区没有编号为 {number} 的工单。", "No work order of this estate has the number {number}."),
     "wo.emergency": ("紧急", "Emergency"),
+    "wo.visit_at": ("上门时间 {at}", "visit at {at}"),
     "wo.respond_by": ("响应期限 {at}", "respond by {at}"),
     "wo.reported": ("报告时间", "Reported"),
     "wo.response_due": ("响应期限", "Response due"),

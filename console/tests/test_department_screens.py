@@ -1297,3 +1297,19 @@ def test_another_technician_s_order_offers_none_of_the_steps_his_hands_take(clie
     assert offered("li", ("technician",))[1] == list(steps) + ["mark-emergency"]
     page, shown = offered("wu", ("manager",))
     assert shown == list(steps) + ["mark-emergency"] and "only he (or a manager)" not in page
+
+
+def test_a_ticket_says_when_the_technician_is_expected_at_the_occupant_s(client, fake):
+    """On his phone's "my orders" a technician read each order's response deadline and not the time
+    he agreed with the occupant (上门时间), on the order's page alone (a probe of the engineering
+    department's week): an appointed order's ticket names it, on the estate's clock."""
+    sign_in(client, fake, username="tom", roles=("technician",))
+    visit = {**ON_TIME, "id": "wo_v", "number": "WO-2026-000081", "status": "appointed", "technician": "tom",
+             "appointment": {"at": "2026-01-06T02:30:00Z", "reason": None, "set_at": "2026-01-05T02:00:00Z",
+                             "by": "tom"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", lambda body, params: {
+        "items": [visit] if params.get("status") == "appointed" else [], "next_cursor": None})
+    board = client.get("/engineering/work-orders?mine=1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "上门时间 2026-01-06 10:30" in _ticket(board, "WO-2026-000081")
+    board = client.get("/engineering/work-orders?mine=1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "visit at 06 Jan 2026 10:30" in _ticket(board, "WO-2026-000081")
