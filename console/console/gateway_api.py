@@ -10,7 +10,7 @@ import re
 import uuid
 
 import requests
-from flask import g, has_request_context
+from flask import g, has_request_context, request
 
 TIMEOUT_SECONDS = 15
 # the public API's Idempotency-Key (openapi.yaml, parameters/IdempotencyKey)
@@ -104,6 +104,8 @@ class Gateway:
         """The answer's JSON (``raw``: its bytes, e.g. an SVG), or ``ApiProblem``."""
         _require_plain_path(path)
         params = {key: value for key, value in (params or {}).items() if value not in (None, "")}
+        if idempotency_key is None and method != "GET":
+            idempotency_key = _form_key()
         headers = self._headers(idempotency_key)
         if has_request_context():  # the page's log lines name the call it made last (console.logs)
             g.gateway_request_id = headers["X-Request-ID"]
@@ -168,6 +170,18 @@ class Gateway:
     def estate(self, estate_id, rest=""):
         """The path of an estate-scoped resource: ``/api/v1/estates/{id}/{rest}``."""
         return f"/api/v1/estates/{requests.utils.quote(estate_id, safe='')}" + (f"/{rest}" if rest else "")
+
+
+def _form_key():
+    """The Idempotency-Key of the console form this request answers (its hidden ``idempotency_key``,
+    ``views.common.form_key``), for a write whose view names none: every form that posts to a call
+    with a key sends its key by this one path, and a view cannot leave it out. A double click on
+    "record a return-visit attempt", a request's reply or an incident's step was written twice, the
+    key rendered in none of their forms (review). None outside a form's POST, and for a form without
+    one (a sign-in, a password: their calls keep no key)."""
+    if not has_request_context() or request.method != "POST":
+        return None
+    return request.form.get("idempotency_key") or None
 
 
 # a path segment as the API names things (ids, numbers, codes, periods, keys); "..", "?" or "#"

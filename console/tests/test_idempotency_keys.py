@@ -10,7 +10,10 @@ A documented operation with a key that no row names fails the table's own test, 
 form of the table that sends no key or a new one each time, or that comes back refused (shown
 as the POST's answer or on its page gone back to) with a new one. Every register's row action and
 create form whose path takes a key is taken from ``register_specs``, so a new register is
-tested as it is added."""
+tested as it is added; and every form of the templates that posts renders a key unless ``KEYLESS``
+says why not (the gateway client sends the form's key with its write: ``gateway_api._form_key``).
+A request's steps, a work order's, an incident's, a return-visit attempt and some 30 other forms
+sent none, and a double click recorded an attempt twice (review)."""
 import html
 import io
 import re
@@ -87,6 +90,30 @@ FUND_DEPOSIT = {"id": "mfd_1", "estate_id": ESTATE, "kind": "deposit", "amount_c
                 "method": "bank", "status": "posted", "day": "2026-11-30", "balance_after_cents": 500000,
                 "created_at": "2026-11-30T00:00:00Z"}
 DAY = "2026-12-01"
+COMPLAINT = {**REPAIR_DONE, "kind": "complaint", "status": "open",
+             "complaint": {"verify_due_at": "2026-12-02T00:00:00Z"}}
+PORTAL_REPAIR = {**REPAIR_DONE, "status": "open", "household_id": None,
+                 "portal": {"matched": False, "address": {"building": "3", "unit": "1", "room": "1202"}}}
+# a live custom field of each kind of document, for its page's form of custom values
+CUSTOM = {rf"{EST}/custom-fields": _list({"key": "pets", "type": "text", "label": {"zh": "宠物", "en": "Pets"},
+                                          "required": False, "archived": False})}
+INCIDENT = {"id": "inc_1", "number": "INC-1", "type": "fire", "status": "open", "major": False,
+            "location": "B2", "description": "smoke", "reported_at": "2026-11-30T00:00:00Z", "reported_by": "sam",
+            "plan": [{"step": "call", "title": "Call 119"}], "steps": [], "pending_steps": ["call"],
+            "escalations": []}
+INSPECTION = {"id": "ins_1", "checklist_id": "cl_1", "location": "B2", "status": "open",
+              "opened_at": "2026-11-30T00:00:00Z", "items": [{"code": "P", "label": "Pressure", "kind": "check"}]}
+STANDARD = {"id": "fs_1", "item": "property_fee", "basis": "area", "unit_price_cents_per_m2": 250, "cycle": "monthly",
+            "status": "pending", "created_by": "bob", "applies_to": {}, "effective_from": "2026-12-01"}
+FUND_USE = {"id": "mfu_1", "estate_id": ESTATE, "kind": "use", "amount_cents": 100000, "purpose": "roof",
+            "status": "requested", "requested_by": "bob", "balance_after_cents": None,
+            "created_at": "2026-11-30T00:00:00Z"}
+INVOICE = {"id": "inv_1", "number": "INV-1", "payment_id": "pay_1", "household_id": "hh_1", "buyer_name": "Li",
+           "amount_cents": 1000, "status": "issued", "issued_at": "2026-11-30T00:00:00Z"}
+PLAN = {"id": "rp_1", "period": "2026-Q4", "status": "open", "findings": "noise",
+        "actions": [{"n": 1, "description": "talk", "owner": "amy", "due": DAY, "done_at": None}]}
+DELIVERY = {"id": "dl_1", "event_type": "maintenance.work_order_created", "status": "failed", "attempts": 3,
+            "created_at": "2026-11-30T00:00:00.000Z"}
 
 FORMS = [
     # the operator's set-up
@@ -112,6 +139,10 @@ FORMS = [
          shown_again=True),
     Form("/api/v1/estates/{estate_id}/webhooks/{webhook_id}/secret", "/webhooks/", "/webhooks/whk_1/secret",
          reads={rf"{EST}/webhooks": _list(WEBHOOK)}, called=f"{EST}/webhooks/whk_1/secret", shown_again=True),
+    Form("/api/v1/estates/{estate_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver",
+         "/webhooks/whk_1/deliveries", "/webhooks/whk_1/deliveries/dl_1/redeliver",
+         reads={rf"{EST}/webhooks/whk_1": WEBHOOK, rf"{EST}/webhooks/whk_1/deliveries": _list(DELIVERY)},
+         called=f"{EST}/webhooks/whk_1/deliveries/dl_1/redeliver"),
     # a household's page
     *(Form(f"/api/v1/estates/{{estate_id}}/households/{{household_id}}/{path}", "/households/hh_1",
            f"/households/hh_1/{path}", data=data, reads=reads, called=f"{EST}/households/hh_1/{path}",
@@ -122,6 +153,11 @@ FORMS = [
                                 ("status-changes", {"step": "move_out", "date": DAY}, HOUSEHOLD_PAGE),
                                 ("handovers", {"kind": "takeover", "date": DAY}, HOUSEHOLD_PAGE),
                                 ("vacant-inspections", {"inspected_on": DAY}, VACANT_PAGE))),
+    Form("/api/v1/estates/{estate_id}/households/{household_id}/occupants/{occupant_id}/leave", "/households/hh_1",
+         "/households/hh_1/occupants/oc_1/leave", data={"to": DAY},
+         reads={**HOUSEHOLD_PAGE, rf"{EST}/households/hh_1/occupants": _list(
+             {"id": "oc_1", "relation": "tenant", "name": "Wang", "from": "2026-01-01", "to": None})},
+         called=f"{EST}/households/hh_1/occupants/oc_1/leave", shown_again=True),
     Form("/api/v1/estates/{estate_id}/archive/borrow-requests", "/households/hh_1", "/households/hh_1/file",
          data={"kind": "view", "purpose": "a dispute"}, reads=HOUSEHOLD_PAGE, shown_again=True),
     # the front desk
@@ -132,6 +168,21 @@ FORMS = [
          "/desk/requests/sr_1/return-visits", data={"satisfaction": "5"},
          reads={rf"{EST}/service-requests/sr_1": REPAIR_DONE, rf"{EST}/households/hh_1": HOUSEHOLD},
          called=f"{EST}/service-requests/sr_1/return-visits"),
+    # a request's steps at the desk, each from the request's page
+    *(Form(f"/api/v1/estates/{{estate_id}}/service-requests/{{request_id}}/{path}", "/desk/requests/sr_1",
+           f"/desk/requests/sr_1/{path}", data=data, reads={rf"{EST}/service-requests/sr_1": item,
+                                                              rf"{EST}/households/hh_1": HOUSEHOLD, **reads},
+           called=f"{EST}/service-requests/sr_1/{path}")
+      for path, item, data, reads in (
+          ("verify", COMPLAINT, {"text": "the lift was loud", "cause": "facility_defect"}, {}),
+          ("escalate", COMPLAINT, {"text": "third time"}, {}),
+          ("reply", {**COMPLAINT, "status": "verified"}, {"text": "fixed"}, {}),
+          ("close", {**REPAIR_DONE, "kind": "consultation", "status": "open"}, {"text": "told", "confirm": "yes"}, {}),
+          ("reopen", {**REPAIR_DONE, "kind": "consultation", "status": "replied"}, {"text": "not settled"}, {}),
+          ("judge", COMPLAINT, {"valid": "true"}, {}),
+          ("household", PORTAL_REPAIR, {"household_id": "hh_1", "category": "plumbing", "emergency": "false"}, {}),
+          ("return-visit-attempts", REPAIR_DONE, {"method": "phone", "note": "no answer"}, {}),
+          ("custom", REPAIR_DONE, {"custom.pets": "cat"}, CUSTOM))),
     Form("/api/v1/estates/{estate_id}/surveys/{survey_id}/answers", "/desk/surveys/sv_1",
          "/desk/surveys/sv_1/answers", data={"household_id": "hh_1", "score_power": "5"},
          reads=SURVEY_PAGE,
@@ -153,6 +204,29 @@ FORMS = [
          "/engineering/equipment/eq_1/plan", data={"kind": "periodic_maintenance", "every_days": "30"},
          reads={rf"{EST}/equipment/eq_1": PUMP},
          called=f"{EST}/maintenance-plans"),
+    # a work order's steps, each from the order's page in a state that offers it
+    *(Form(f"/api/v1/estates/{{estate_id}}/work-orders/{{work_order_id}}/{path}", "/engineering/work-orders/wo_1",
+           f"/engineering/work-orders/wo_1/{path}", data=data, reads={rf"{EST}/work-orders/wo_1": order, **reads},
+           called=f"{EST}/work-orders/wo_1/{path}")
+      for path, order, data, reads in (
+          ("assign", {**ORDER, "status": "pending", "technician": None}, {"technician": "tom"}, {}),
+          ("start", {**ORDER, "status": "assigned"}, {}, {}),
+          ("appoint", {**ORDER, "status": "assigned"}, {"at": "2026-12-02T09:00"}, {}),
+          ("reappoint", {**ORDER, "status": "appointed"}, {"at": "2026-12-03T09:00", "reason": "owner away"}, {}),
+          ("quote", ORDER, {"item_name": "valve", "item_amount": "80.00"}, {}),
+          ("consent", {**ORDER, "status": "quoted", "quote": {"version": 1, "amount_cents": 8000, "items": []}},
+           {"by": "Li"}, {}),
+          ("request-help", ORDER, {"reason": "two people needed"}, {}),
+          ("mark-emergency", ORDER, {"category": "gas"}, {}),
+          ("cancel", {**ORDER, "status": "pending", "technician": None}, {"reason": "filed twice"}, {}),
+          ("custom", ORDER, {"custom.pets": "cat"}, CUSTOM))),
+    Form("/api/v1/estates/{estate_id}/equipment/{equipment_id}/custom", "/engineering/equipment/eq_1",
+         "/engineering/equipment/eq_1/custom", data={"custom.pets": "cat"},
+         reads={rf"{EST}/equipment/eq_1": PUMP, **CUSTOM}, called=f"{EST}/equipment/eq_1/custom"),
+    Form("/api/v1/estates/{estate_id}/inspections/{inspection_id}/complete", "/engineering/inspections/ins_1",
+         "/engineering/inspections/ins_1/complete", data={"passed.P": "true"},
+         reads={rf"{EST}/inspections/ins_1": INSPECTION}, called=f"{EST}/inspections/ins_1/complete",
+         shown_again=True),
     Form("/api/v1/estates/{estate_id}/checklists", "/engineering/checklists", "/engineering/checklists",
          data={"name": "Pumps", "target": "equipment", "item_code": "P", "item_label": "Pressure",
                "item_kind": "check"}, shown_again=True),
@@ -199,6 +273,24 @@ FORMS = [
          called=f"{EST}/maintenance-fund/deposits/mfd_1/reverse", shown_again=True),
     Form("/api/v1/estates/{estate_id}/maintenance-fund/uses", "/accounts/maintenance-fund",
          "/accounts/maintenance-fund/uses", data={"amount": "10.00", "purpose": "roof"}, shown_again=True),
+    Form("/api/v1/estates/{estate_id}/fee-standards/{standard_id}/approve", "/accounts/fee-standards",
+         "/accounts/fee-standards/fs_1/approve", reads={rf"{EST}/fee-standards": _list(STANDARD)},
+         called=f"{EST}/fee-standards/fs_1/approve", shown_again=True),
+    Form("/api/v1/estates/{estate_id}/fee-standards/{standard_id}/reject", "/accounts/fee-standards",
+         "/accounts/fee-standards/fs_1/reject", data={"reason": "too high"},
+         reads={rf"{EST}/fee-standards": _list(STANDARD)}, called=f"{EST}/fee-standards/fs_1/reject"),
+    *(Form(f"/api/v1/estates/{{estate_id}}/maintenance-fund/uses/{{entry_id}}/{decision}", "/accounts/maintenance-fund",
+           f"/accounts/maintenance-fund/uses/mfu_1/{decision}", data=data,
+           reads={rf"{EST}/maintenance-fund/entries": _list(FUND_USE)},
+           called=f"{EST}/maintenance-fund/uses/mfu_1/{decision}", shown_again=True)
+      for decision, data in (("approve", {"consent_ref": "vote 2026-3"}), ("reject", {"reason": "no vote"}))),
+    Form("/api/v1/estates/{estate_id}/invoices/{invoice_id}/void", "/accounts/invoices",
+         "/accounts/invoices/inv_1/void", data={"reason": "wrong title", "confirm": "yes"},
+         reads={rf"{EST}/invoices": _list(INVOICE)}, called=f"{EST}/invoices/inv_1/void"),
+    Form("/api/v1/estates/{estate_id}/reports/disclosure/{period}/publish", "/accounts/disclosure?period=2026-11",
+         "/accounts/disclosure/2026-11/publish", data={"confirm": "yes"},
+         reads={rf"{EST}/reports/disclosure": REPORT}, called=f"{EST}/reports/disclosure/2026-11/publish",
+         shown_again=True),
     Form("/api/v1/estates/{estate_id}/operating-expenses", "/accounts/disclosure?period=2026-11",
          "/accounts/operating-expenses",
          data={"period": "2026-11", "category": "cleaning", "amount": "10.00", "description": "mops"},
@@ -212,6 +304,15 @@ FORMS = [
     Form("/api/v1/estates/{estate_id}/patrol-rounds/{round_id}/check-ins", "/security/rounds/rd_1",
          "/security/rounds/rd_1/check-ins", data={"checkpoint": "E1"},
          reads={rf"{EST}/patrol-rounds/rd_1": ROUND}, called=f"{EST}/patrol-rounds/rd_1/check-ins"),
+    Form("/api/v1/estates/{estate_id}/patrol-rounds/{round_id}/finish", "/security/rounds/rd_1",
+         "/security/rounds/rd_1/finish", data={"confirm": "yes"},
+         reads={rf"{EST}/patrol-rounds/rd_1": ROUND}, called=f"{EST}/patrol-rounds/rd_1/finish"),
+    *(Form(f"/api/v1/estates/{{estate_id}}/incidents/{{incident_id}}/{path}", "/security/incidents/inc_1",
+           f"/security/incidents/inc_1/{path}", data=data, reads={rf"{EST}/incidents/inc_1": INCIDENT},
+           called=f"{EST}/incidents/inc_1/{path}", shown_again=path == "close")
+      for path, data in (("steps", {"step": "call", "note": "called at 10:02"}),
+                         ("reclassify", {"reason": "a car park fire"}),
+                         ("close", {"summary": "put out", "confirm": "yes"}))),
     # the archive
     Form("/api/v1/estates/{estate_id}/archive/records/{record_id}/corrections", "/archive/records?subject_id=hh_1",
          "/archive/records/rec_1/corrections", data={"reason": "a typo"},
@@ -220,6 +321,10 @@ FORMS = [
     Form("/api/v1/estates/{estate_id}/complaint-rectifications", "/manager/rectifications", "/manager/rectifications",
          data={"period": "2026-Q4", "findings": "noise", "action_description": "talk", "action_owner": "amy",
                "action_due": DAY}, shown_again=True),
+    Form("/api/v1/estates/{estate_id}/complaint-rectifications/{plan_id}/actions/{n}/done", "/manager/rectifications",
+         "/manager/rectifications/rp_1/actions/1/done", data={"note": "talked"},
+         reads={rf"{EST}/complaint-rectifications": _list(PLAN)},
+         called=f"{EST}/complaint-rectifications/rp_1/actions/1/done"),
 ]
 
 
@@ -245,8 +350,8 @@ def _documented_path(rest):
 
 
 def _register_forms():
-    """Each register's create form, row action and quick form whose call takes a key, on its list
-    page, with one row the action is offered on."""
+    """Each register's create form, row action, row's custom values and quick form whose call takes
+    a key, on its list page, with one row the action is offered on."""
     forms = []
     for spec in REGISTERS:
         page = f"/{spec.area}/{spec.slug}"
@@ -259,6 +364,11 @@ def _register_forms():
                 forms.append(Form(documented, page, f"{page}/row_1/{action.name}",
                                   data={"confirm": "yes"}, reads={rf"{EST}/{spec.path}": _list(row)},
                                   called=f"{EST}/{action.into or f'{spec.path}/row_1/{action.name}'}"))
+        custom = _documented_path(f"{spec.path}/{{id}}/custom")
+        if spec.custom_edit and custom:
+            forms.append(Form(custom, page, f"{page}/row_1/custom", data={"custom.pets": "cat"},
+                              reads={rf"{EST}/{spec.path}": _list({"id": "row_1"}), **CUSTOM},
+                              called=f"{EST}/{spec.path}/row_1/custom"))
         for index, quick in enumerate(spec.forms):
             if _documented_path(quick.path):
                 forms.append(Form(_documented_path(quick.path), page, f"{page}/forms/{index}",
@@ -356,6 +466,58 @@ def test_a_form_refused_and_shown_again_keeps_its_key(client, fake, form):
     key, answer = _sent_while_the_first_is_answered(client, fake, form)
     assert answer.status_code == 409, _main(answer)
     assert _keys(_the_form(answer.get_data(as_text=True), form.action)[1]) == [key]
+
+
+# the console's forms that send no Idempotency-Key, by their endpoint: each calls nothing that keeps
+# one (openapi.yaml's writes without IdempotencyKey), or is a PUT or PATCH that sets values
+KEYLESS = {
+    "home.choose_language": "the console's own setting: no call",
+    "home.choose_estate": "the session's estate: no call",
+    "auth.sign_in": "POST …/auth/token keeps no key",
+    "auth.sign_out": "DELETE …/auth/token keeps no key",
+    "auth.change_password": "POST …/users/me/password keeps no key",
+    "admin.reset_password": "POST …/users/{id}/password keeps no key",
+    "admin.update_user": "PATCH …/users/{id} keeps no key",
+    "admin.revoke_api_key": "DELETE …/api-keys/{id} keeps no key",
+    "admin.change_custom_field": "a custom field's PATCH and DELETE keep no key",
+    "portal.rate": "the owner portal's rating keeps no key",
+    # a PUT or PATCH sets what the form holds: sent twice, it sets the same (a version refuses
+    # the second of an edit); the API's key for them is an integrator's retry
+    "admin.edit_estate": "PATCH …/estates/{id}",
+    "admin.save_settings": "PUT …/settings/{service}",
+    "households.edit": "PATCH …/households/{id}",
+    "engineering.set_budget": "PUT …/budgets/{period}",
+    "emergency_plans.set_plan": "PUT …/emergency-plans/{type}",
+    "webhooks.set_active": "PATCH …/webhooks/{id}",
+}
+
+
+def _template_forms():
+    """``(template, the endpoint its form posts to or its action, whether it renders a key)`` of
+    each form of the console's templates that posts."""
+    forms = []
+    for template in sorted((ROOT / "console" / "console" / "templates").rglob("*.html")):
+        text = template.read_text()
+        for head, inner in re.findall(r'(<form\b[^>]*method="post"[^>]*>)(.*?)</form>', text, re.S):
+            endpoint = re.search(r"url_for\('([^']+)'", head)
+            action = re.search(r'action="([^"]*)"', head)
+            forms.append((template.name, endpoint.group(1) if endpoint else action.group(1),
+                          'name="idempotency_key"' in inner))
+    return forms
+
+
+def test_every_form_of_the_templates_sends_a_key_or_calls_nothing_that_keeps_one():
+    """A form added to a template sends its key (its hidden ``idempotency_key``: the gateway client
+    sends it with the form's write, ``gateway_api._form_key``) unless ``KEYLESS`` says why not:
+    the table above tests the forms it names, and this finds one it does not. A request's verify,
+    reply or close, a work order's appointment or quote, an incident's step and a return-visit
+    attempt sent none, and a double click recorded the attempt twice (review)."""
+    forms = _template_forms()
+    assert len(forms) > 80
+    unkeyed = [(template, endpoint) for template, endpoint, keyed in forms if not keyed and endpoint not in KEYLESS]
+    assert unkeyed == []
+    needless = [(template, endpoint) for template, endpoint, keyed in forms if keyed and endpoint in KEYLESS]
+    assert needless == []
 
 
 def test_every_documented_call_that_takes_a_key_has_its_console_forms_in_the_table():

@@ -35,12 +35,15 @@
     return hashOf(location.pathname + location.search + "|" + action + "|" + same.indexOf(form));
   }
 
-  function valuesHash(form) {
+  function valuesHash(form, submitter) {
     var text = "";
     new FormData(form).forEach(function (value, name) {
       if (name === "csrf_token" || name === "idempotency_key") { return; }
       text += name + "\u0000" + (typeof value === "string" ? value : value.name + "/" + value.size) + "\u0001";
     });
+    // the button pressed is what a form of two buttons sends (a complaint judged justified or
+    // not): gone back to and the other pressed, it is another sending, under its own key
+    if (submitter && submitter.name) { text += submitter.name + "\u0000" + submitter.value + "\u0001"; }
     return hashOf(text);
   }
 
@@ -75,7 +78,7 @@
   function sentBefore(event) {
     var form = event.target, key = form.elements && form.elements.idempotency_key;
     if (!key || !key.value || key.length) { return; }  // no key, or several (not one form's)
-    var place = formPlace(form), hash = valuesHash(form), sent = sentForms();
+    var place = formPlace(form), hash = valuesHash(form, event.submitter), sent = sentForms();
     var earlier = sent.filter(function (s) { return s.place === place && s.hash === hash; })[0];
     if (earlier && wentBack() && !form.hasAttribute("data-new-each-time")) { key.value = earlier.key; }
     sent = sent.filter(function (s) { return s !== earlier; }).concat([{place: place, hash: hash, key: key.value}]);

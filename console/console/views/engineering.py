@@ -281,9 +281,9 @@ def order_step(order_id, step):
         common.show_problem(common.ApiProblem(400, i18n.translate("error.amount")))
         session["typed"] = typed
         return redirect(back)
-    # the sign-off's form carries a key: sent again, it answers the first sign-off (a 409 before,
-    # "already completed", for a sign-off that went through)
-    # a start has no key: its second click is told it did nothing (common.Reached)
+    # each step's form carries a key: sent again, it answers the first (a 409 before, "already
+    # completed", for a sign-off that went through); a start's second click refused while the
+    # first is answered, or after a key's record expired, is told it did nothing (common.Reached)
     reached = common.Reached(f"work-orders/{order_id}", lambda found: found.get("status") == "in_progress",
                              "wo.already_started") if step == "start" else None
     return common.post_and_back(f"work-orders/{order_id}/{step}", body, back, f"wo.done_{step}",
