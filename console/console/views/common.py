@@ -137,6 +137,20 @@ def show_problem(problem):
                           "sent": _sent_form()}
 
 
+def filtered_page(path, filters):
+    """A list's page asked with ``filters`` (and the page's cursor); a filter the API refuses (a
+    400: a number not typed in full, a range whose last day is before its first) gives the list
+    empty with the refusal above its filters, to be corrected there, where it was an error page
+    with no form (a probe)."""
+    try:
+        return g.api.get(path, limit=PAGE_SIZE, cursor=request.args.get("cursor"), **filters)
+    except ApiProblem as problem:
+        if problem.status != 400:
+            raise
+        show_problem(problem)
+        return {}
+
+
 def take_problem():
     """The problem ``show_problem`` kept, for the page it is shown on, which shows the form refused
     with the key it was sent with (``sent_key``). A row action's (its form kept as typed with it:

@@ -115,16 +115,7 @@ def _numbered(number):
 @estate_needed
 def register():
     filters = common.query(*FILTERS)
-    try:
-        page = g.api.get(g.api.estate(g.user.estate_id, "service-requests"), limit=common.PAGE_SIZE,
-                         cursor=request.args.get("cursor"), **filters)
-    except ApiProblem as problem:
-        if problem.status != 400:
-            raise
-        # a filter the API refuses (a number not typed in full, "5"): the register with the refusal
-        # above its filters, to be corrected there; it was an error page with no form (a probe)
-        common.show_problem(problem)
-        page = {}
+    page = common.filtered_page(g.api.estate(g.user.estate_id, "service-requests"), filters)
     items = page.get("items", [])
     for item in items:
         item["_badge"] = _badge(item)

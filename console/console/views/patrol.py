@@ -20,16 +20,7 @@ def rounds():
     filters = common.query("guard", "from", "to")
     if request.args.get("status") in ("open", "finished"):
         filters["status"] = request.args["status"]
-    try:
-        page = g.api.get(g.api.estate(g.user.estate_id, "patrol-rounds"), limit=common.PAGE_SIZE,
-                         cursor=request.args.get("cursor"), **filters)
-    except ApiProblem as problem:
-        if problem.status != 400:
-            raise
-        # a range the API refuses (its last day before its first): the list with the refusal above
-        # its filters, to be corrected there, as the register's
-        common.show_problem(problem)
-        page = {}
+    page = common.filtered_page(g.api.estate(g.user.estate_id, "patrol-rounds"), filters)
     guards = common.usernames("guards")
     if filters.get("guard") and filters["guard"] not in guards:
         guards.append(filters["guard"])  # a guard no longer listed (his account closed) keeps his rounds
