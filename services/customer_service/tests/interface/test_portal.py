@@ -235,7 +235,8 @@ def test_a_household_matched_by_mistake_is_corrected_with_its_reason_and_announc
     [told] = desk.outbox.of_type("service_request_household_corrected")
     assert told["data"] == {"id": request["id"], "number": request["number"], "kind": "repair",
                             "household_id": "hh_1", "previous_household_id": "hh_2",
-                            "reason": "owner called: it is 1201, not 1202", "corrected_at": fixed["updated_at"]}
+                            "reason": "owner called: it is 1201, not 1202", "corrected_at": clock.now_iso()}
+    assert fixed["updated_at"] >= told["data"]["corrected_at"]  # a write's stamp never goes back (writes.stamped)
     assert told["actor"] == "zhang"
     for data, field in (({"household_id": "hh_1", "reason": "again"}, "data.household_id"),  # its household already
                         ({"household_id": "hh_2", "reason": "   "}, "data.reason"),
