@@ -414,25 +414,35 @@ def accounts_todo():
     found = []
     if roles & {"accountant", "cashier"} and permissions.may("GET", "journals/unsettled-days"):
         mine = {} if "accountant" in roles else {"cashier": g.user.username}
-        page = common.optional_read("journals/unsettled-days", limit=TODO_DAYS, **mine)
-        if isinstance(page, dict):
-            for day in page.get("items", []):
-                key = "todo.day_not_settled_late" if day.get("late") else "todo.day_not_settled"
-                found.append({"text": i18n.translate(key, cashier=day["cashier"], day=day["date"],
-                                                     count=day["entries"], net=i18n.money(day["net_cents"])),
-                              "url": url_for("registers.settlements", date=day["date"], cashier=day["cashier"])})
-            if page.get("next_cursor"):
-                found.append({"text": i18n.translate("todo.days_not_settled_more"),
-                              "url": url_for("registers.settlements")})
+        found += _line_each("journals/unsettled-days", mine, _unsettled_day, "todo.days_not_settled_more",
+                            "registers.settlements")
     if "accountant" in roles and permissions.may("GET", "unbilled-months"):
-        page = common.optional_read("unbilled-months", limit=TODO_DAYS)
-        if isinstance(page, dict):
-            for month in page.get("items", []):
-                found.append({"text": i18n.translate("todo.not_billed", period=month["period"]),
-                              "url": url_for("accounts.billing_run", period=month["period"])})
-            if page.get("next_cursor"):
-                found.append({"text": i18n.translate("todo.not_billed_more"), "url": url_for("accounts.billing_run")})
+        found += _line_each("unbilled-months", {}, _not_billed_month, "todo.not_billed_more", "accounts.billing_run")
     return found
+
+
+def _line_each(path, query, line, more_key, more_endpoint):
+    """A line for each item of a list's first page (``line(item)``), up to ``TODO_DAYS``, and one
+    opening the list's page when it goes on; none when it cannot be read."""
+    page = common.optional_read(path, limit=TODO_DAYS, **query)
+    if not isinstance(page, dict):
+        return []
+    found = [line(item) for item in page.get("items", [])]
+    if page.get("next_cursor"):
+        found.append({"text": i18n.translate(more_key), "url": url_for(more_endpoint)})
+    return found
+
+
+def _unsettled_day(day):
+    key = "todo.day_not_settled_late" if day.get("late") else "todo.day_not_settled"
+    return {"text": i18n.translate(key, cashier=day["cashier"], day=day["date"], count=day["entries"],
+                                   net=i18n.money(day["net_cents"])),
+            "url": url_for("registers.settlements", date=day["date"], cashier=day["cashier"])}
+
+
+def _not_billed_month(month):
+    return {"text": i18n.translate("todo.not_billed", period=month["period"]),
+            "url": url_for("accounts.billing_run", period=month["period"])}
 
 
 def _lists_todo(lists):
