@@ -167,8 +167,9 @@ def classified(request, category):
 
 
 def judged_urgency(request, emergency, now, rules, user):
-    """``(fields, history entries)`` of the desk's judgement, as it matches the filing, whether the
-    repair is an emergency (抢险; ``emergency``: None when the desk says nothing).
+    """``(portal fields, request fields, history entries)`` of the desk's judgement, as it matches
+    the filing, whether the repair is an emergency (抢险; ``emergency``: None when the desk says
+    nothing).
 
     A resident could not mark a repair urgent, and every filing waited alike (a phone probe). The
     filer's ``urgent`` mark binds nobody to a response in minutes (a click is no emergency: staff
@@ -189,9 +190,9 @@ def judged_urgency(request, emergency, now, rules, user):
     at = clock.to_iso(now)
     portal = {"urgent_confirmed": emergency} if marked else {}
     if not emergency:
-        return portal, [history_entry(at, user, "urgency_declined")] if marked else []
+        return portal, {}, [history_entry(at, user, "urgency_declined")] if marked else []
     due = min(request["due_at"], domain.due_at("repair", now, rules, emergency=True))
-    return ({**portal, "emergency": True, "due_at": due, "promised_by": due},
+    return (portal, {"emergency": True, "due_at": due, "promised_by": due},
             [history_entry(at, user, "emergency_confirmed")])
 
 
@@ -203,9 +204,8 @@ def match(request, household_id, now, user, earlier_repair_id=None, category=Non
     if not unmatched(request):
         raise Conflict("this request has its household already")
     at = clock.to_iso(now)
-    urgency, judged = judged_urgency(request, emergency, now, rules, user)
-    portal = {**request["portal"], "matched": True, **{k: v for k, v in urgency.items() if k == "urgent_confirmed"}}
-    urgency = {k: v for k, v in urgency.items() if k != "urgent_confirmed"}
+    judgement, urgency, judged = judged_urgency(request, emergency, now, rules, user)
+    portal = {**request["portal"], "matched": True, **judgement}
     emergent = bool(urgency.get("emergency") or request.get("emergency"))
     repeat = repairs.repeat_fields(earlier_repair_id, emergent) if request["kind"] == "repair" else {}
     named = {"category": category} if category is not None else {}
