@@ -154,16 +154,17 @@ def owner_contacts_due(db, estate_id, filters, limit, cursor):
     rules, start, end = rules_of_period(partial(store.rules_for, db), estate_id, period)
     per_month = rules["owner_contacts_per_month"]
     owed = owner_contacts.still_owed(store.kpi_households(db, estate_id),
-                                     store.steward_contacts(db, estate_id, start, end), per_month, period, tz)
-    ordered = sorted(({**household, "created_at": household.get("created_at") or UNREGISTERED, "contacts": contacts}
-                      for household, contacts in owed), key=lambda h: (h["created_at"], h["_id"]))
-    page = page_computed(ordered, lambda h: (h["created_at"], h["_id"]), limit, cursor)
-    last = store.last_contacted(db, estate_id, [h["_id"] for h in page["items"]], end)
+                                     store.steward_contacts(db, estate_id, start, end), per_month, period, tz, end)
+    # each as ((registered, id), copy, contacts): the page's few made into items, not the estate's
+    ordered = sorted((((household.get("created_at") or UNREGISTERED, household["_id"]), household, contacts)
+                      for household, contacts in owed), key=lambda owing: owing[0])
+    page = page_computed(ordered, lambda owing: owing[0], limit, cursor)
+    last = store.last_contacted(db, estate_id, [h["_id"] for _, h, _ in page["items"]], end)
     return {
         "period": period, "required": per_month, "total": len(ordered),
         "items": [{"household_id": h["_id"], **{name: h.get(name) for name in ("building", "unit", "room")},
-                   "contacts": h["contacts"], "required": per_month, "last_contacted_at": last.get(h["_id"])}
-                  for h in page["items"]],
+                   "contacts": contacts, "required": per_month, "last_contacted_at": last.get(h["_id"])}
+                  for _, h, contacts in page["items"]],
         "next_cursor": page["next_cursor"],
     }
 

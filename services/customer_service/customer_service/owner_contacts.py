@@ -14,6 +14,7 @@ steward contacts each owner once a month" (seeds 003: 定期探望业主, 保持
 
 Plain functions: no broker, no store.
 """
+import re
 from collections import Counter
 
 from estate_common import calendar, clock, plausible, roles
@@ -117,17 +118,40 @@ def in_months(steward_contacts, timezone):
     return [(household, calendar.period_of(clock.parse_iso(at), timezone)) for household, at in steward_contacts]
 
 
-def still_owed(households, steward_contacts, per_month, period, timezone):
+def still_owed(households, steward_contacts, per_month, period, timezone, period_end=None):
     """The households (read copies, in their order) owed ``per_month`` steward contacts in the local
     month ``period`` that had fewer (``owner_contact_rate``'s rule, household by household: those
     the KPI counts as not contacted), each as ``(copy, its contacts in the period)``;
     ``steward_contacts``: ``(household id, contacted_at)`` of the period's. A household's status
     (vacant, occupied) changes nothing, as in the KPI. The current month's list is who is still to
-    be contacted; a past month's, who fell short."""
+    be contacted; a past month's, who fell short. ``period_end``: the first instant after the
+    month (``calendar.month_bounds``), which lets ``owed_in`` judge a registration by its text."""
     counts = Counter(in_months(steward_contacts, timezone))
     return [(household, counts[(household["_id"], period)]) for household in households
-            if owed_months(owed_from(household, timezone), [period])
+            if owed_in(household, period, timezone, period_end)
             and not contacted_enough(counts, household["_id"], [period], per_month)]
+
+
+# a stamp as ``clock.to_iso`` writes it (three digits of a second): such stamps compare as text
+STAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
+
+
+def owed_in(household, period, timezone, period_end=None):
+    """Whether ``household`` (a read copy) is owed contacts in the local month ``period``:
+    ``owed_months(owed_from(household), [period])``, without reading its registration on the
+    calendar when it need not. Registered in ``period`` or before is registered before the month's
+    end (``period_end``, written as ``clock.to_iso`` writes): for a stamp written so, a comparison
+    of text (the due list asks it of every household of the estate: reading each stamp in the
+    estate's zone was most of a list's time at 10,000 flats); any other stamp is read as
+    ``owed_from`` reads it."""
+    registered, handed_over = household.get("created_at"), household.get("occupied_from")
+    if handed_over and handed_over[:7] > period:
+        return False
+    if not registered:
+        return True
+    if period_end is not None and STAMP.fullmatch(registered):
+        return registered < period_end
+    return calendar.period_of(clock.parse_iso(registered), timezone) <= period
 
 
 def owed_from(household, timezone):

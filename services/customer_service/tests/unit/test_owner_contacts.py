@@ -176,3 +176,25 @@ def test_the_households_still_owed_are_those_the_contact_rate_counts_as_not_cont
     found = kpis.estate_kpis("2026-11", [], [], flats, set(), RULES, contacts, now="2026-12-03T00:00:00.000Z")
     rate = found["owner_contact_rate"]
     assert rate["denominator"] - rate["numerator"] == len(owed) == 2
+
+
+@pytest.mark.parametrize("registered", [
+    "2026-10-31T15:59:59.999Z", "2026-10-31T16:00:00.000Z", "2026-10-31T16:00:00.001Z",  # 1 November 00:00 there
+    "2026-09-30T16:00:00.000Z", "2026-11-15T00:00:00.000Z",
+    "2026-10-31T15:59:59Z", "2026-10-31T16:00:00Z", "2026-10-31T15:59:59.999999Z", "2026-10-31T16:00:00+00:00",
+    None, ""])
+@pytest.mark.parametrize("handed_over", [None, "", "2026-10-01", "2026-10-31", "2026-11-01"])
+@pytest.mark.parametrize("period", ["2026-09", "2026-10", "2026-11"])
+def test_whether_a_household_is_owed_in_a_month_is_the_kpis_rule_however_its_registration_is_written(
+        registered, handed_over, period):
+    """The due list reads a registration written as ``clock.to_iso`` writes as text against the
+    month's end (``owed_in``): the same answer as reading it on the estate's calendar
+    (``owed_from``), at the month's edge and for stamps written otherwise."""
+    from estate_common import calendar
+
+    household = {"_id": "hh_1", **({"created_at": registered} if registered is not None else {}),
+                 **({"occupied_from": handed_over} if handed_over is not None else {})}
+    end = calendar.month_bounds(period, "Asia/Shanghai")[1]
+    expected = bool(owner_contacts.owed_months(owner_contacts.owed_from(household, "Asia/Shanghai"), [period]))
+    assert owner_contacts.owed_in(household, period, "Asia/Shanghai", end) is expected
+    assert owner_contacts.owed_in(household, period, "Asia/Shanghai") is expected
