@@ -28,19 +28,33 @@ step names (an event's ``occurred_at`` delivered late would put the change behin
 position, never to be read). Bookkeeping (fields the view drops, the events of the ``_outbox``,
 the relay's pull) does not move it: nothing the integrator sees changed.
 
+A caller's step that the call's Idempotency-Key names (``keyed_call``: the RPC entrypoint sets
+it for the call, ``estate_common.nameko.entrypoints.rpc_method``) is applied once per key: its
+write keeps a mark of it in the document (``_steps``, the step's id derived from the caller, the
+key, the RPC method and its payload, the document, the step's function and the how-manyth change
+of that document by it in the call), and the same call sent again (its first answer lost: the gateway's 503) finds the mark and answers the
+document as it is without deciding again, as ``follow`` does with an event's id. A step that
+appends (a second appointment, quote or attempt) is not appended twice, and a step that moves a
+state answers the retry as it is rather than 409. The mark is bookkeeping: the API never shows it
+and it never moves ``updated_at``.
+
 Three entries: ``change`` (a caller's step on a document), ``follow`` (what an event from
 another service means to one of our documents, applied once per ``event_id``), ``create``
 (insert once by natural id, with its events). Each takes the store's handle to one
 collection: a service's ``store.py`` passes it, so nothing else holds a collection. ``Named``
 is the four on collections addressed by name, as every service's ``store.py`` binds them.
 """
+import contextlib
+import contextvars
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from . import clock, store
+from . import clock, ids, store
 from .errors import Conflict, NotFound
 
 ATTEMPTS = 3  # reads and writes of a step before a lost race is answered 409
+STEPS = "_steps"  # the marks of the keyed steps applied to a document (``keyed_call``)
+STEPS_KEPT = 20  # the last ones a document keeps: its steps retried within a key's life
 
 
 @dataclass
@@ -105,19 +119,76 @@ def write(collection, doc, step, outbox, *, guard=None, announce=None, stamp=Non
     return written
 
 
+class KeyedCall:
+    """A call that carries an Idempotency-Key: who (``user``), the key, the RPC method
+    (``<service>.<method>``) and what it asked (``request``: its payload's digest, the gateway's
+    record of a key being of its body too: the same key released by a 503 and sent with another
+    body is another step); the ids of its steps (``step_id``)."""
+
+    def __init__(self, user, key, method, request=""):
+        self.user, self.key, self.method, self.request = user, key, method, request
+        self._changes = {}  # (collection, document id) -> how many steps of this call changed it
+
+    def step_id(self, collection, doc_id, decide=None):
+        """The id of this call's next step on ``doc_id`` by ``decide`` (its function's qualified name:
+        a call that resumes a flow a crash stopped half-way, as finance's refund, skips the steps it
+        finds done, and its first step is not the first call's): the same in the call sent again,
+        which takes the same steps in the same order."""
+        where = (getattr(collection, "name", ""), doc_id,
+                 f"{getattr(decide, '__module__', '')}.{getattr(decide, '__qualname__', '')}")
+        ordinal = self._changes.get(where, 0)
+        self._changes[where] = ordinal + 1
+        return ids.natural_id("stp", self.user or "", self.key, self.method, self.request, *where, ordinal)
+
+
+_CALL = contextvars.ContextVar("estate_common.writes.call", default=None)
+
+
+@contextlib.contextmanager
+def keyed_call(user, key, method, payload=None):
+    """Within it, ``change`` applies each step once per ``key`` and ``payload`` (the call's, see
+    above); without a key, every call applies its steps. A context variable: a nameko worker is a greenthread of its own,
+    which another worker's call does not see, and it is gone when the call ends."""
+    token = _CALL.set(KeyedCall(user, key, method, ids.content_digest(payload) if payload is not None else "")
+                      if key else None)
+    try:
+        yield
+    finally:
+        _CALL.reset(token)
+
+
+def current_call():
+    """The keyed call under way in this greenthread, or None."""
+    return _CALL.get()
+
+
+def _marked(step, doc, step_id):
+    """``step`` with its mark kept in the document (the last ``STEPS_KEPT``), in the same write."""
+    marks = [*list(doc.get(STEPS) or [])[-(STEPS_KEPT - 1):], step_id]
+    return Change({**step.set, STEPS: marks}, list(step.entries), list(step.events),
+                  dict(getattr(step, "push", None) or {}), tuple(getattr(step, "unset", ())))
+
+
 def change(collection, estate_id, doc_id, decide, outbox, *, what="document", attempts=ATTEMPTS, announce=None,
            stamp=None):
     """Apply ``decide(doc)`` to the document ``doc_id`` of ``estate_id``; the document as written
-    (or as it is, when ``decide`` says there is nothing to do).
+    (or as it is, when ``decide`` says there is nothing to do, or when the keyed call under way
+    applied this step already: ``keyed_call``).
 
     404 ``no such <what> in this estate`` when it is not there; 409 when it kept changing."""
+    call = _CALL.get()
+    step_id = call.step_id(collection, doc_id, decide) if call is not None else None
     for _ in range(attempts):
         doc = store.find_in_estate(collection, estate_id, doc_id)
         if doc is None:
             raise NotFound(f"no such {what} in this estate")
+        if step_id is not None and step_id in (doc.get(STEPS) or ()):
+            return doc  # the call sent again: its step is there
         step = decide(doc)
         if step is None:
             return doc
+        if step_id is not None:
+            step = _marked(step, doc, step_id)
         written = write(collection, doc, step, outbox, announce=announce, stamp=stamp)
         if written is not None:
             return written

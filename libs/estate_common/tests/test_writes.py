@@ -390,3 +390,122 @@ def test_a_replica_whose_clock_is_behind_never_moves_updated_at_back(stamped_db,
         assert stamped_db.things.find_one({"_id": "t1"})["updated_at"] == "2026-11-01T08:00:00.001Z"
     finally:
         clock.reset()
+
+
+# -- a keyed call's steps: applied once per Idempotency-Key ---------------------------------------
+
+def note(doc):
+    """A step that appends (a second write of it is a second note), as a reappointment does."""
+    return Change({"notes": (doc.get("notes") or 0) + 1}, [{"action": "note"}], [("thing_noted", {})])
+
+
+def test_a_keyed_step_is_applied_once_and_its_retry_answers_the_document_as_it_is(things, outbox):
+    """A call whose answer was lost (the gateway's 503) is sent again with the same key: the step
+    found in the document is not decided again, and the retry answers the document as it is."""
+    a_thing(things)
+    decided = []
+
+    def counted(doc):
+        decided.append(doc["_rev"])
+        return note(doc)
+
+    with writes.keyed_call("chen", "key-1", "things.note"):
+        first = writes.change(things, ESTATE, "t1", counted, outbox)
+    with writes.keyed_call("chen", "key-1", "things.note"):
+        again = writes.change(things, ESTATE, "t1", counted, outbox)
+    stored = things.find_one({"_id": "t1"})
+    assert decided == [0] and len(stored["history"]) == 1 and stored["_rev"] == 1
+    assert again == stored and first["notes"] == again["notes"] == 1
+    assert len(outbox.published) == 1
+    assert "_steps" not in store.public(stored)  # bookkeeping: not shown
+
+
+def test_another_key_caller_method_or_body_applies_the_step_again(things, outbox):
+    a_thing(things)
+    for user, key, method, payload in [("chen", "key-1", "things.note", {"n": 1}),
+                                       ("chen", "key-2", "things.note", {"n": 1}),
+                                       ("li", "key-1", "things.note", {"n": 1}), ("chen", "key-1", "things.other", {"n": 1}),
+                                       ("chen", "key-1", "things.note", {"n": 2})]:  # the key again, another body
+        with writes.keyed_call(user, key, method, payload):
+            writes.change(things, ESTATE, "t1", note, outbox)
+    with writes.keyed_call("chen", "key-1", "things.note", {"n": 1}):
+        writes.change(things, ESTATE, "t1", note, outbox)
+    assert len(things.find_one({"_id": "t1"})["history"]) == 5
+
+
+def test_without_a_key_every_call_applies_its_step_as_before(things, outbox):
+    a_thing(things)
+    writes.change(things, ESTATE, "t1", note, outbox)
+    with writes.keyed_call("chen", None, "things.note"):
+        writes.change(things, ESTATE, "t1", note, outbox)
+    writes.change(things, ESTATE, "t1", note, outbox)
+    stored = things.find_one({"_id": "t1"})
+    assert len(stored["history"]) == 3 and "_steps" not in stored
+
+
+def test_a_call_that_changes_one_document_twice_is_retried_step_by_step(things, outbox):
+    """One call's two steps on the same document are two marks (an ordinal in the step's id): its
+    retry finds each, and applies neither again."""
+    a_thing(things)
+    for _ in range(2):
+        with writes.keyed_call("chen", "key-1", "things.note_twice"):
+            writes.change(things, ESTATE, "t1", note, outbox)
+            writes.change(things, ESTATE, "t1", note, outbox)
+    assert things.find_one({"_id": "t1"})["notes"] == 2
+
+
+def test_a_retry_that_meets_its_first_call_still_writing_applies_the_step_once(things, outbox, monkeypatch):
+    """The first call answered too late and is still writing when its retry arrives: the retry's
+    write loses the race on the revision, reads again, finds the first call's mark."""
+    a_thing(things)
+    original = store.update_if
+    raced = []
+
+    def first_call_wins(collection, doc, *args, **kwargs):
+        if not raced:
+            raced.append(1)
+            with writes.keyed_call("chen", "key-1", "things.note"):
+                writes.change(things, ESTATE, "t1", note, outbox)
+        return original(collection, doc, *args, **kwargs)
+
+    monkeypatch.setattr(store, "update_if", first_call_wins)
+    with writes.keyed_call("chen", "key-1", "things.note"):
+        writes.change(things, ESTATE, "t1", note, outbox)
+    assert things.find_one({"_id": "t1"})["notes"] == 1
+
+
+def test_the_marks_of_a_stamped_collection_are_bookkeeping_and_kept_bounded(stamped_db, outbox):
+    """The mark is never shown nor moves ``updated_at`` by itself; a document keeps the last
+    ``STEPS_KEPT`` (the gateway keeps a key far shorter than a document sees that many steps)."""
+    named = writes.Named({"things": "thing"}, stamped=("things",))
+    a_thing(stamped_db.things, updated_at="2026-10-01T00:00:00.000Z")
+    for n in range(writes.STEPS_KEPT + 3):
+        with writes.keyed_call("chen", f"key-{n}", "things.note"):
+            named.change(stamped_db, outbox, "things", ESTATE, "t1", note)
+    stored = stamped_db.things.find_one({"_id": "t1"})
+    assert len(stored["_steps"]) == writes.STEPS_KEPT and stored["notes"] == writes.STEPS_KEPT + 3
+    assert "_steps" not in store.public(stored)
+    assert writes.stamped(store.public, stored, {"_steps": []}) == {"_steps": []}  # no updated_at for it
+
+
+def test_a_keyed_call_is_seen_by_its_own_greenthread_alone():
+    """Workers are greenthreads: the call's key is a context variable, which another worker at the
+    same moment does not see, and which is gone once the call has ended."""
+    import eventlet
+
+    seen = []
+
+    def worker(key):
+        with writes.keyed_call("chen", key, "things.note"):
+            eventlet.sleep(0.01)
+            seen.append((key, writes.current_call().key))
+
+    def bystander():
+        eventlet.sleep(0.005)
+        seen.append(("none", writes.current_call()))
+
+    threads = [eventlet.spawn(worker, "a"), eventlet.spawn(worker, "b"), eventlet.spawn(bystander)]
+    for thread in threads:
+        thread.wait()
+    assert sorted(seen, key=str) == sorted([("a", "a"), ("b", "b"), ("none", None)], key=str)
+    assert writes.current_call() is None

@@ -244,10 +244,12 @@ def get_household(db, estate_id, household_id):
 
 # -- a household's people and status (occupants.py) ----------------------------------------
 
-def _household_step(db, outbox, estate_id, household_id, step):
+def _household_step(db, outbox, estate_id, household_id, step, person_id=None):
     """``step(household)`` → ``(changes, answer)`` written as the household's next version with
     ``household_updated`` (no personal data: the copies follow the status and version); the
-    stored household and ``answer(stored)`` back. Empty changes (a retry) write nothing."""
+    stored household and ``answer(stored)`` back. Empty changes (a retry) write nothing.
+    ``person_id``: the occupant the answer is, which a call sent again with its Idempotency-Key
+    reads from the household as it is (its step applied, ``writes.change`` decides nothing)."""
     answers = {}
 
     def decide(household):
@@ -258,6 +260,8 @@ def _household_step(db, outbox, estate_id, household_id, step):
         return Change(changes, events=[("household_updated", domain.household_event_data(household | changes, changes))])
 
     stored = _change(db, outbox, "households", estate_id, household_id, decide)
+    if "answer" not in answers:  # the step of a call sent again, found applied
+        answers["answer"] = next((p for p in occupants.people(stored) if p["id"] == person_id), None)
     return stored, answers["answer"]
 
 
@@ -313,14 +317,14 @@ def add_occupant(db, outbox, caller, estate_id, household_id, data):
     person_id = caller.created_id("occ", estate_id)
     tz = store.rules_for(db, estate_id)["timezone"]
     _, person = _household_step(db, outbox, estate_id, household_id, lambda household: occupants.add_occupant(
-        household, person_id, data, clock.now(), caller.user, tz))
+        household, person_id, data, clock.now(), caller.user, tz), person_id)
     return person
 
 
 def end_stay(db, outbox, estate_id, household_id, occupant_id, data):
     tz = store.estate_timezone(db, estate_id)
     _, person = _household_step(db, outbox, estate_id, household_id, lambda household: occupants.end_stay(
-        household, occupant_id, data, clock.now(), tz))
+        household, occupant_id, data, clock.now(), tz), occupant_id)
     return person
 
 

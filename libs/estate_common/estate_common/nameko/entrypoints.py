@@ -2,7 +2,9 @@
 
 ``@rpc_method``: validates the input against ``contracts/rpc/<service>/<method>.json``
 (a 400 naming the field), refuses a call without a caller, checks that a
-payload's ``estate_id`` is in the caller's scope, and checks the output. A reply the
+payload's ``estate_id`` is in the caller's scope, runs the handler as the caller's keyed call
+(``writes.keyed_call``: a step it takes on a document is applied once per Idempotency-Key, so a
+call sent again after a 503 applies nothing twice), and checks the output. A reply the
 broker cannot take (it went away while the handler ran) is dropped with a warning:
 nameko would let the error end the worker's thread, which kills the whole container,
 so one broker restart at the wrong moment took a service down for good. The caller has
@@ -50,7 +52,7 @@ from nameko.exceptions import UnserializableValueError, serialize
 from nameko.messaging import QueueConsumer
 from nameko.rpc import Rpc, RpcConsumer, get_rpc_exchange
 
-from .. import contracts, deadlines, logs, metrics
+from .. import contracts, deadlines, logs, metrics, writes
 from ..errors import DomainError
 from . import dead_letters
 
@@ -273,7 +275,10 @@ def rpc_method(fn=None, *, public=False):
             self.caller.require_known()
             if "estate_id" in payload:
                 self.caller.require_estate(payload["estate_id"])
-        result = fn(self, payload)
+        caller = getattr(self, "caller", None)
+        with writes.keyed_call(caller and caller.user, caller and caller.idempotency_key, f"{self.name}.{fn.__name__}",
+                               payload):
+            result = fn(self, payload)  # a step of a call sent again with its key is not applied again
         book.check_rpc_output(self.name, fn.__name__, result)
         return result
 
