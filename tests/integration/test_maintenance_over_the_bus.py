@@ -62,3 +62,31 @@ def test_events_open_orders_once_and_a_charged_job_is_announced(system, rpc, eve
     [charge] = [e for e in HEARD if e["event_type"] == "charge_raised"]
     assert charge["data"]["id"] == order_id and charge["data"]["amount_cents"] == 1500
     assert charge["data"]["household_id"] == "hh_bus" and charge["request_id"] == "it-request"
+
+
+def test_a_step_sent_again_with_its_key_is_applied_once_by_the_real_workers(system, rpc, eventually, rabbit_config):
+    """The gateway's 503 releases its record of the key and the client sends the step again with
+    it: the key reaches the service in the call's context (``CallerContext``), ``rpc_method`` runs
+    the handler as a keyed call in the worker's own greenthread, and the step found in the order
+    answers the order as it is; another key is another quote."""
+    dispatch = event_dispatcher(rabbit_config)
+    follow_up = event("customer_service", "follow_up_requested", ESTATE, {
+        "id": "fu_keyed", "request_id": "sr_keyed", "household_id": "hh_bus", "description": "drips again",
+        "reason": "return_visit_problem", "notice_due_at": "2026-11-24T09:00:00.000Z"})
+    dispatch(follow_up["source"], follow_up["event_type"], follow_up)
+    listing = {"estate_id": ESTATE, "filters": {"request_id": "sr_keyed"}}
+    [order] = eventually(lambda: rpc("maintenance", "list_work_orders", listing)["items"])
+    ref = {"estate_id": ESTATE, "id": order["id"]}
+    for method, data in (("assign_work_order", {"technician": "chen"}), ("start_work_order", {})):
+        rpc("maintenance", method, {**ref, "data": data})
+    quote = {**ref, "data": {"amount_cents": 1500, "items": [{"name": "seal", "amount_cents": 1500}]}}
+
+    def quoted(key):
+        return rpc("maintenance", "quote_work_order", quote, context={"idempotency_key": key})
+
+    first = quoted("k-quote-1")
+    assert quoted("k-quote-1") == first
+    answers = [quoted(key) for key in ("k-quote-2", "k-quote-3", "k-quote-2", "k-quote-3")]
+    assert [a["quote"]["version"] for a in answers] == [2, 3, 3, 3]  # each retry: the order as it is
+    shown = rpc("maintenance", "get_work_order", ref)
+    assert [h["action"] for h in shown["history"]].count("quote") == 3 and shown["quote"]["version"] == 3

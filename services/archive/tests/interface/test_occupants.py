@@ -137,6 +137,22 @@ def test_tenants_come_and_leave_with_their_days_kept(archive, household):
     assert [p["name"] for p in people(archive, household, current="true")["items"]] == ["李四", "李四妻"]
 
 
+def test_a_leaving_sent_again_with_its_key_answers_the_occupant_as_left_not_409(archive, household):
+    """The gateway answered 503 (the reply came too late) and the steward sent the leaving again
+    with the same Idempotency-Key: it read 409 "this occupant left" for the step it had taken. The
+    retry answers the occupant as the household keeps him; another key is the 409."""
+    as_caller(archive, staff("zhou", ["steward"], [household["estate_id"]]))
+    tenant = archive.add_occupant(ref(household, data={"relation": "tenant", "name": "王五", "from": "2026-11-01"}))
+    as_caller(archive, staff("zhou", ["steward"], [household["estate_id"]]), idempotency_key="leave-1")
+    left = archive.end_occupant_stay(ref(household, item=tenant["id"], data={"to": "2026-11-15"}))
+    version = archive.get_household(ref(household))["version"]
+    assert archive.end_occupant_stay(ref(household, item=tenant["id"], data={"to": "2026-11-15"})) == left
+    assert archive.get_household(ref(household))["version"] == version  # no second version
+    as_caller(archive, staff("zhou", ["steward"], [household["estate_id"]]), idempotency_key="leave-2")
+    with pytest.raises(Conflict):
+        archive.end_occupant_stay(ref(household, item=tenant["id"], data={"to": "2026-11-15"}))
+
+
 def test_an_owner_transfer_keeps_the_former_owner(archive, household):
     as_caller(archive, staff("zhou", ["steward"], [household["estate_id"]]), idempotency_key="t1")
     transfer = ref(household, data={"owner": {"name": "赵六", "phone": "13600002222", "id_number": "310101199001011234"},

@@ -833,6 +833,22 @@ def attempt(desk, request, method="phone"):
                                              "data": {"method": method, "note": "no answer"}})
 
 
+def test_an_attempt_sent_again_with_its_key_after_a_lost_answer_is_recorded_once(desk):
+    """The gateway answered 503 (the reply came too late) and the desk sent the attempt again with
+    the same Idempotency-Key: a second attempt was recorded, which counted towards closing the
+    repair unvisited. The retry answers the request as it is; another key is another attempt."""
+    repair = desk.create_request(new("repair"))
+    desk.on_work_order_completed(completed(repair))
+    as_caller(desk, AGENT, idempotency_key="try-1")
+    first = attempt(desk, repair)
+    clock.advance(timedelta(minutes=61))
+    again = attempt(desk, repair)
+    assert again == first and len(again["return_visit_attempts"]) == 1
+    assert [h["action"] for h in again["history"]].count("return_visit_attempt") == 1
+    as_caller(desk, AGENT, idempotency_key="try-2")
+    assert len(attempt(desk, repair)["return_visit_attempts"]) == 2
+
+
 def test_an_ordinary_repair_closes_after_its_return_visit(desk):
     repair = desk.create_request(new("repair"))
     desk.on_work_order_completed(completed(repair))

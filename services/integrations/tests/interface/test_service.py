@@ -421,6 +421,30 @@ def test_redeliver_sends_a_failed_delivery_again_under_the_same_id(svc, receiver
         svc.redeliver({"estate_id": ESTATE, "id": hook["id"], "item": "dlv_nothing"})
 
 
+def test_a_redelivery_sent_again_with_its_key_after_a_lost_answer_is_one_round(svc, receiver):
+    """The gateway answered 503 (the reply came too late) and the integrator sent the redelivery
+    again with the same Idempotency-Key: while the round was pending it read 409 "being tried
+    already", and once the round had gone out it started another, the receiver's third copy. The
+    retry answers the delivery as it is; another key is another round."""
+    rx = receiver(200)
+    hook = subscribe(svc, rx.url)
+    svc.on_maintenance__work_order_created(order_created())
+    [pending] = deliveries(svc, hook)
+    run_due(svc)
+    as_caller(svc, staff("mgr", ["manager"], [ESTATE]), idempotency_key="again-1")
+    redeliver = {"estate_id": ESTATE, "id": hook["id"], "item": pending["id"]}
+    first = svc.redeliver(redeliver)
+    assert svc.redeliver(redeliver) == first and first["status"] == "pending"  # not a 409
+    run_due(svc)
+    assert svc.redeliver(redeliver)["status"] == "delivered"
+    run_due(svc)
+    assert len(rx.received) == 2
+    as_caller(svc, staff("mgr", ["manager"], [ESTATE]), idempotency_key="again-2")
+    assert svc.redeliver(redeliver)["status"] == "pending"
+    run_due(svc)
+    assert len(rx.received) == 3
+
+
 @pytest.mark.parametrize("redelivered", [False, True], ids=["retrying", "redelivered"])
 def test_a_delivery_given_up_when_switched_off_names_no_attempt_s_status_beside_its_reason(svc, private, redelivered):
     """A delivery's last-attempt fields describe one outcome: a redelivered one whose webhook was

@@ -414,6 +414,50 @@ def test_a_sign_off_retried_with_its_key_answers_the_first_one(engineering):
         act(engineering, "complete_work_order", order_id, **completion())
 
 
+@pytest.mark.parametrize("method, data, appended", [
+    ("reappoint_work_order", {"at": "2026-12-01T00:00:00.000Z", "reason": "no parts"}, "work_order_appointed"),
+    ("quote_work_order", {"amount_cents": 2000, "items": [{"name": "valve", "amount_cents": 2000}]}, None),
+    ("mark_emergency", {"category": "flooding"}, None),
+])
+def test_a_step_sent_again_with_its_key_after_a_lost_answer_is_applied_once(engineering, method, data, appended):
+    """The gateway answered 503 (the reply came too late) and the caller sent the step again with
+    the same Idempotency-Key: it reached the service and appended a second appointment, quote or
+    emergency mark to the order's history (and a second work_order_appointed to the portal). The
+    retry answers the order as it is; another key is another step."""
+    order_id = open_repair(engineering)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    act(engineering, "appoint_work_order", order_id, at=clock.to_iso(REPORTED + timedelta(hours=3)))
+    act(engineering, "start_work_order", order_id)
+    as_caller(engineering, TECHNICIAN, idempotency_key="step-1")
+    first = act(engineering, method, order_id, **data)
+    events = len(engineering.outbox.published)
+    later(1)
+    again = act(engineering, method, order_id, **data)
+    assert again == first and len(engineering.outbox.published) == events
+    steps = [h["action"] for h in again["history"]]
+    assert steps.count(method.replace("_work_order", "")) == 1, steps
+    if appended:
+        assert len(engineering.outbox.of_type(appended)) == 2  # the appointment's and the new one's
+    as_caller(engineering, TECHNICIAN, idempotency_key="step-2")
+    other = act(engineering, method, order_id, **data)
+    assert [h["action"] for h in other["history"]].count(method.replace("_work_order", "")) == 2
+
+
+def test_a_state_step_sent_again_with_its_key_answers_as_the_first_did_not_409(engineering):
+    """A start whose answer was lost, sent again with its key: the order as it is, where the retry
+    read 409 "not in a state to start" from a step that had been taken."""
+    order_id = open_repair(engineering)
+    as_caller(engineering, TECHNICIAN, idempotency_key="assign-1")
+    first = act(engineering, "assign_work_order", order_id, technician="chen")
+    assert act(engineering, "assign_work_order", order_id, technician="chen") == first
+    as_caller(engineering, MANAGER, idempotency_key="cancel-1")
+    cancelled = act(engineering, "cancel_work_order", order_id, reason="duplicate")
+    assert act(engineering, "cancel_work_order", order_id, reason="duplicate") == cancelled
+    as_caller(engineering, MANAGER, idempotency_key="cancel-2")
+    with pytest.raises(Conflict):
+        act(engineering, "cancel_work_order", order_id, reason="duplicate")
+
+
 def test_a_charge_without_consent_is_refused_and_nothing_is_written(engineering):
     order_id = open_repair(engineering)
     act(engineering, "assign_work_order", order_id, technician="chen")
