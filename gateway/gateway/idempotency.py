@@ -84,10 +84,10 @@ def once(db, caller, payload, status, call, shown=lambda body: body, shown_once=
     kept, it would sit in the store in clear for the retention and be shown to every replay.
     A replay answers without them; a client that lost the first answer makes a new secret."""
     key = request.headers.get("Idempotency-Key")
-    # a 503's advice (problems.py): a create's is sent again with the key, its service finds the
-    # first write by it; a step's is looked at first (a 503 releases the record below, and a step
-    # that appends, a new appointment, is made again by a retry that reaches its service)
-    g.keyed = bool(key) and status in (201, 202)
+    # a 503's advice (problems.py): any keyed write is sent again with the key. A 503 releases the
+    # record below and the retry reaches the service, which finds the first write by the key: a
+    # create's record by its id, a step's mark in its document (estate_common.writes.keyed_call)
+    g.keyed = bool(key)
     if key is None:
         return jsonify(call(None)), status
     check_key(key)

@@ -94,10 +94,12 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 def _maybe_done(detail):
     """A write whose request may have reached its service (``ServiceUnavailable.maybe_done``):
     "did not confirm the request" read as if nothing had happened, and a retry without a key
-    made a duplicate (a probe). Sent again with its key, a create answers the first outcome
-    (``g.keyed``, set by ``idempotency.once``: its service derives the record's id from the key);
-    any other write is checked first (sent again, a step taken already is a 409, a record may be
-    made twice, a step that appends done twice: a review)."""
+    made a duplicate (a probe). Sent again with its key (``g.keyed``, set by ``idempotency.once``),
+    any write answers its first outcome: a create's service derives the record's id from the key,
+    and a step on a document finds itself applied there (``estate_common.writes.keyed_call``: the
+    step's mark kept in the same write) and answers the document as it is, where a step that
+    appends (a new appointment, a quote) was done twice and a state's step answered 409 (a
+    review). Without a key it is looked at first."""
     if g.get("keyed"):
         return ServiceUnavailable(
             f"{detail}: it may have been carried out: send it again with the same Idempotency-Key").detail

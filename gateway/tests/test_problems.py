@@ -473,18 +473,21 @@ def test_a_503_says_when_to_ask_again(app, client, contract, admin_token, rpc, m
     assert write.headers["Retry-After"] == "3"
 
 
-def test_a_step_that_may_have_reached_its_service_says_to_look_first_though_sent_with_a_key(app, client, contract,
-                                                                                           admin_token, rpc):
-    """Every write keeps its key (``Route.idempotent``), but a 503 releases the gateway's record
-    and only a create's service finds its first write on the retry (its id derives from the key):
-    a step that appends (a new appointment) sent again after a 503 that had gone through is made
-    twice. Its advice stays "check before sending it again"."""
+def test_a_step_that_may_have_reached_its_service_says_to_send_it_again_with_its_key(app, client, contract,
+                                                                                    admin_token, rpc):
+    """A 503 releases the gateway's record of the key, and the retry reaches the service: a create
+    finds its first write (its id derives from the key), and a step finds itself applied in its
+    document (``writes.change`` keeps a mark of the call's key) and answers the document as it
+    is. A step sent with a key says to send it again with the key; without one, to look first."""
     lost = "maintenance did not answer within 5 s"
     rpc.answer("maintenance", "reappoint_work_order", _maybe_done(lost))
-    answer = client.post("/api/v1/estates/A/work-orders/wo_1/reappoint",
-                         json={"at": "2099-01-05T09:00:00.000Z", "reason": "a part is on order"},
-                         headers={**bearer(admin_token), "Idempotency-Key": "k-step-503"})
+    url, body = "/api/v1/estates/A/work-orders/wo_1/reappoint", {"at": "2099-01-05T09:00:00.000Z",
+                                                                  "reason": "a part is on order"}
+    answer = client.post(url, json=body, headers={**bearer(admin_token), "Idempotency-Key": "k-step-503"})
     assert contract.problem(answer, 503, "service_unavailable", app=app)["detail"] == (
+        lost + ": it may have been carried out: send it again with the same Idempotency-Key")
+    unkeyed = client.post(url, json=body, headers=bearer(admin_token))
+    assert contract.problem(unkeyed, 503, "service_unavailable", app=app)["detail"] == (
         lost + ": it may have been carried out: check before sending it again")
 
 
