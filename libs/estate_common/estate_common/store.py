@@ -150,11 +150,15 @@ def scan(collection, query, fields=None):
     yield from collection.find(query, projection, batch_size=1000)
 
 
-def walk(collection, query):
+def walk(collection, query, updated_since=None):
     """Every document matching ``query`` in the lists' ``(created_at, _id)`` order, one at a time
     (an export's single pass): MongoDB walks the lists' index, the embedded store sorts
-    references to its stored versions and copies each document only when it is reached."""
-    yield from collection.find(query, batch_size=1000).sort([("created_at", 1), ("_id", 1)])
+    references to its stored versions and copies each document only when it is reached.
+    ``updated_since``: as ``page``'s, those changed since then in ``(updated_at, _id)`` order."""
+    by = "created_at"
+    if updated_since is not None:
+        query, by = changed_since(query, updated_since), "updated_at"
+    yield from collection.find(query, batch_size=1000).sort([(by, 1), ("_id", 1)])
 
 
 def next_number(db, estate_id, series):

@@ -238,10 +238,8 @@ def create(collection, estate_id, doc_id, build, outbox, *, announce=None, found
         return answer(existing)
     built = build()
     doc, events = built if isinstance(built, tuple) else (built, [])
-    doc = dict(doc)
+    doc = new(doc, stamp)
     doc.setdefault("_rev", 0)
-    if stamp:
-        doc["updated_at"] = clock.now_iso()
     announced = _of_subject(_events(outbox, estate_id, events, announce), doc["_id"], doc["_rev"])
     if announced:
         doc["_outbox"] = announced
@@ -250,6 +248,12 @@ def create(collection, estate_id, doc_id, build, outbox, *, announce=None, found
     if announced:
         outbox.publish(collection, doc)
     return doc
+
+
+def new(doc, stamp=None):
+    """``doc`` as it is first written: with ``updated_at`` the moment of the write on a stamped
+    collection (``stamp``)."""
+    return {**doc, "updated_at": clock.now_iso()} if stamp else dict(doc)
 
 
 class Named(store.Collections):
@@ -298,10 +302,21 @@ class Named(store.Collections):
         return create(self.collection(db, collection), estate_id, doc_id, build, outbox, found=found,
                       announce=self._announce(outbox, estate_id, announce, actor), stamp=self.stamped.get(collection))
 
-    def write(self, db, outbox, collection, doc, step):
+    def write(self, db, outbox, collection, doc, step, guard=None):
         """One attempt of ``step`` on ``doc`` as read: the document as written, or None (it moved
-        since it was read, and whoever moved it wins)."""
-        return write(self.collection(db, collection), doc, step, outbox, stamp=self.stamped.get(collection))
+        since it was read, or no longer matches ``guard``: more conditions on fields a writer outside
+        this path moves, and whoever moved it wins)."""
+        return write(self.collection(db, collection), doc, step, outbox, stamp=self.stamped.get(collection),
+                     guard=guard)
+
+    def insert(self, db, collection, doc):
+        """Insert ``doc`` without events (False when its ``_id`` is taken), as first written (``new``)."""
+        return store.insert_new(self.collection(db, collection), self.new(collection, doc))
+
+    def new(self, collection, doc):
+        """``doc`` as first written to ``collection`` (``new``: ``updated_at`` on a stamped one), for
+        a store that inserts many at once."""
+        return new(doc, self.stamped.get(collection))
 
 
 def _events(outbox, estate_id, events, announce):

@@ -509,3 +509,27 @@ def test_a_keyed_call_is_seen_by_its_own_greenthread_alone():
         thread.wait()
     assert sorted(seen, key=str) == sorted([("a", "a"), ("b", "b"), ("none", None)], key=str)
     assert writes.current_call() is None
+def test_a_stamped_collection_s_inserts_carry_updated_at_and_a_guarded_write_names_its_subject(stamped_db, outbox):
+    """A store that inserts without events (one document, or a batch: ``Named.new``) stamps as
+    ``create`` does, or a bill of a billing run was no change to any sync; a write guarded by fields
+    a writer outside the path moves (a bill's paid amount) refuses when they moved, and otherwise
+    names its subject as every write does."""
+    from datetime import datetime, timezone
+
+    from estate_common import clock
+    named = writes.Named({"things": "thing", "other": "other"}, stamped=("things",))
+    clock.freeze(datetime(2026, 11, 1, 8, 0, tzinfo=timezone.utc))
+    try:
+        assert named.insert(stamped_db, "things", {"_id": "t1", "estate_id": ESTATE, "paid": 0})
+        assert not named.insert(stamped_db, "things", {"_id": "t1", "estate_id": ESTATE, "paid": 0})
+        assert named.new("things", {"_id": "t2"})["updated_at"] == "2026-11-01T08:00:00.000Z"
+        assert "updated_at" not in named.new("other", {"_id": "o1"})
+        stored = stamped_db.things.find_one({"_id": "t1"})
+        assert stored["updated_at"] == "2026-11-01T08:00:00.000Z" and "_rev" not in stored
+        step = Change({"paid": 5}, events=[("paid", {"id": "t1"})])
+        assert named.write(stamped_db, outbox, "things", stored, step, guard={"paid": 1}) is None
+        written = named.write(stamped_db, outbox, "things", stored, step, guard={"paid": 0})
+        assert written["paid"] == 5 and written["updated_at"] == "2026-11-01T08:00:00.001Z"
+        assert [e["subject"] for e in outbox.published] == [{"id": "t1", "revision": 1}]
+    finally:
+        clock.reset()
