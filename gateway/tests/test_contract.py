@@ -216,7 +216,9 @@ def test_a_work_order_answers_the_deadline_of_the_work_it_owes(app, client, rpc,
 
 SYNCED_LISTS = {"/api/v1/estates/{estate_id}/service-requests": ("customer_service", "list_requests"),
                 "/api/v1/estates/{estate_id}/work-orders": ("maintenance", "list_work_orders"),
-                "/api/v1/estates/{estate_id}/households": ("archive", "list_households")}
+                "/api/v1/estates/{estate_id}/households": ("archive", "list_households"),
+                "/api/v1/estates/{estate_id}/bills": ("finance", "list_bills"),
+                "/api/v1/estates/{estate_id}/payments": ("finance", "list_payments")}
 
 
 @pytest.mark.parametrize("path", sorted(SYNCED_LISTS))

@@ -68,6 +68,7 @@ def test_a_withdrawn_charge_carries_the_detail_it_was_raised_with():
 def test_a_bill_and_an_applications_fee_answer_the_detail():
     bill = {"id": "bill_1", "estate_id": "est_1", "household_id": "hh_1", "item": "parking", "period": "2026-12",
             "amount_cents": 1500, "paid_cents": 0, "due_at": STAMP, "status": "unpaid", "created_at": STAMP,
+            "updated_at": STAMP,
             "description": "parking 2h05m from 2026-12-05 18:33", "detail": DETAILS["parking"],
             "source": {"kind": "charge", "service": "security_patrol", "charge_id": "ps_1",
                        "subject": {"type": "parking_session", "id": "ps_1"}}}

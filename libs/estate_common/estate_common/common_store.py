@@ -1,6 +1,6 @@
 """The collections every service has: its background ``jobs``, its per-estate ``settings``,
-the read copies of archive's ``estates`` and ``households``, and the hand-over of a written
-document's events to the outbox.
+the read copies of archive's ``estates`` and ``households`` (a written document's events go to
+the outbox through the one write path, ``estate_common.writes``).
 
 Like a service's own ``store.py``, this is a store module: the shared modules that own these
 rules (``jobs``, ``settings``, ``replica``) keep their logic and ask here for every read and
@@ -138,12 +138,6 @@ def end_fee_price(db, estate_id, standard_id, valid_to):
 
 def fee_prices(db, estate_id, items):
     return list(store.scan(db[FEE_PRICES], {"estate_id": estate_id, "item": {"$in": list(items)}}))
-
-
-def announce(outbox, db, collection, doc):
-    """Hand the pending events of ``doc``, just written to ``collection`` (a name), to the
-    outbox, which publishes them and pulls them off the stored document."""
-    outbox.publish(db[collection], doc)
 
 
 # -- tests ---------------------------------------------------------------------------------------

@@ -146,11 +146,11 @@ def highest_parking_hour_price(db, estate_id):
             "standard": standards.highest_parking_hour(store.parking_standards(db, estate_id), period)}
 
 
-def reject_standard(db, caller, estate_id, standard_id, data):
+def reject_standard(db, outbox, caller, estate_id, standard_id, data):
     standard = store.get_standard(db, estate_id, standard_id)
     standards.require_may_reject(standard, caller.user, caller.roles)
     changes = standards.rejection(standard, data["reason"], clock.now(), caller.user)
-    return public(store.reject_standard(db, standard, changes))
+    return public(store.reject_standard(db, outbox, standard, changes))
 
 
 # -- billing runs (background jobs) ------------------------------------------------------
@@ -219,6 +219,20 @@ def _write_batch(db, batch, created, already, cents):
     inserted, duplicates, failed = store.insert_bills(db, batch)
     cents += sum(bill["amount_cents"] for index, bill in enumerate(batch) if index not in failed)
     return created + inserted, already + duplicates, cents
+
+
+def stamp_unstamped(db):
+    """Bills and payments written before their ``updated_at`` was kept are given the latest moment
+    they record (``billing.last_recorded_change``, ``payments.last_recorded_change``), once: an
+    integrator's first sync (``updated_since`` of any earlier moment) reads every one. The number
+    stamped."""
+    stamped = 0
+    for estate_id in store.estate_ids(db):
+        for collection, last in (("bills", billing.last_recorded_change), ("payments", payments.last_recorded_change)):
+            for doc in store.unstamped(db, collection, estate_id):
+                store.stamp_once(db, collection, doc, last(doc))
+                stamped += 1
+    return stamped
 
 
 def get_billing_run(db, caller, estate_id, job_id):
@@ -341,26 +355,23 @@ def _put_on_bill(db, outbox, estate_id, allocation, new_payment_id=None):
         after = payments.bill_after(bill, allocation)
     except Conflict:
         if allocation["payment_id"] != new_payment_id:
-            store.unuse_prepaid(db, estate_id, allocation)  # an earlier attempt may have taken it
+            store.unuse_prepaid(db, outbox, estate_id, allocation)  # an earlier attempt may have taken it
         return "dropped"
-    if allocation["payment_id"] != new_payment_id and not store.use_prepaid(db, estate_id, allocation,
+    if allocation["payment_id"] != new_payment_id and not store.use_prepaid(db, outbox, estate_id, allocation,
                                                                             clock.now_iso()):
         return "dropped"
     events = []
     if after["status"] == "paid":
         events = [outbox.event("bill_settled", estate_id, billing.settled_event_data(bill, after["settled_at"]))]
     try:
-        written = store.allocate_to_bill(db, bill, allocation, after, events)
+        written = store.allocate_to_bill(db, outbox, bill, allocation, after, events)  # announced with it
     except Conflict:
         if allocation["payment_id"] != new_payment_id:
-            store.unuse_prepaid(db, estate_id, allocation)  # the money goes back to its payment
+            store.unuse_prepaid(db, outbox, estate_id, allocation)  # the money goes back to its payment
         return "dropped"
     if not written:
         return "there"
-    if events:
-        store.announce(outbox, db, "bills", {"_id": bill["_id"], "_outbox": events})
-        return "settled"
-    return "applied"
+    return "settled" if events else "applied"
 
 
 def _apply(db, outbox, estate_id, allocations):
@@ -493,7 +504,7 @@ def _finish_reversal(db, outbox, payment):
     estate_id = payment["estate_id"]
     store.insert_entry(db, journals.reversal_entry(payment))
     for allocation in payment["_plan"]["allocations"]:
-        store.remove_allocation(db, estate_id, allocation["bill_id"], allocation, payment["household_id"])
+        store.remove_allocation(db, outbox, estate_id, allocation["bill_id"], allocation, payment["household_id"])
 
     bills = store.bills_by_id(db, estate_id, [a["bill_id"] for a in payment["_plan"]["allocations"]])  # their names
 
@@ -527,11 +538,11 @@ def take_charge(db, outbox, event):
     write; money collected at the source is booked as paid with a cash journal entry."""
     rules = store.rules_for(db, event["estate_id"])
     bill = billing.charge_bill(event, rules)
-    bill["_outbox"] = [outbox.event("charge_billed", bill["estate_id"], billing.billed_event_data(bill))]
+    events = [outbox.event("charge_billed", bill["estate_id"], billing.billed_event_data(bill))]
     if bill["status"] == "paid":
-        bill["_outbox"].append(outbox.event("bill_settled", bill["estate_id"],
-                                            billing.settled_event_data(bill, bill["settled_at"])))
-    inserted = store.insert_bill(db, bill)
+        events.append(outbox.event("bill_settled", bill["estate_id"],
+                                   billing.settled_event_data(bill, bill["settled_at"])))
+    inserted = store.create_bill(db, outbox, bill, events) is not None  # announced with its write
     if bill["status"] == "paid":
         _book_collected(db, bill, event.get("actor") or event["source"],
                         periods.day_of(clock.parse_iso(event["occurred_at"]), rules))
@@ -539,7 +550,6 @@ def take_charge(db, outbox, event):
         _deposit_charged(db, outbox, bill)  # once, also on a redelivery
     if not inserted:
         return
-    store.announce(outbox, db, "bills", bill)
     if bill["status"] == "unpaid" and bill["household_id"]:
         apply_prepaid_where_possible(db, outbox, bill["estate_id"], bill["household_id"])
 
@@ -571,7 +581,7 @@ def withdraw_charge(db, outbox, event):
     if not bill["household_id"]:  # no household: no payment can have reached it
         changes = billing.cancellation(bill, event)
         if changes:
-            store.cancel_bill(db, bill, changes)
+            store.cancel_bill(db, outbox, bill, changes)
         return
     with household(db, outbox, bill["estate_id"], bill["household_id"]):  # finishes a give-back a crash left
         for _ in range(3):
@@ -579,7 +589,7 @@ def withdraw_charge(db, outbox, event):
             changes = billing.cancellation(bill, event)
             if changes is None:
                 return
-            if store.cancel_bill(db, bill, changes):
+            if store.cancel_bill(db, outbox, bill, changes):
                 _give_back(db, outbox, bill | changes)
                 return
     raise Conflict("the bill kept changing while its charge was withdrawn; it will be redelivered")
@@ -607,7 +617,7 @@ def _give_back(db, outbox, bill):
     if not released:
         return
     for allocation in released:
-        store.release_to_payment(db, bill["estate_id"], allocation)
+        store.release_to_payment(db, outbox, bill["estate_id"], allocation)
     store.give_back_done(db, bill)
     apply_prepaid(db, outbox, bill["estate_id"], bill["household_id"])
 
@@ -893,13 +903,13 @@ def _finish_fund_deposit(db, outbox, entry):
                 db, outbox, estate_id, account["_id"],
                 lambda current: maintenance_fund.account_change(current, entry, clock.now()))
         except BusinessRuleViolation:
-            store.set_fund_entry(db, estate_id, entry["_id"], "pending", {"status": "refused"})
+            store.set_fund_entry(db, outbox, estate_id, entry["_id"], "pending", {"status": "refused"})
             raise
         fields = {"status": "posted", "balance_after_cents": maintenance_fund.taken(account, entry["_id"])}
-        entry = store.set_fund_entry(db, estate_id, entry["_id"], "pending", fields, outbox,
+        entry = store.set_fund_entry(db, outbox, estate_id, entry["_id"], "pending", fields,
                                      [_fund_entry_posted(outbox, entry | fields)])
     if entry["kind"] == maintenance_fund.REVERSAL and entry["status"] == "posted":
-        store.set_fund_entry(db, estate_id, entry["reverses"], "posted", {"reversed_by": entry["_id"]})
+        store.set_fund_entry(db, outbox, estate_id, entry["reverses"], "posted", {"reversed_by": entry["_id"]})
     return entry
 
 
@@ -926,7 +936,7 @@ def reverse_fund_deposit(db, outbox, caller, estate_id, entry_id, data):
     maintenance_fund.account_change(account or maintenance_fund.new_account(estate_id, now), reversal, now)
     if existing is not None:  # refused before (the balance then): asked again, decided again
         fields = {name: value for name, value in reversal.items() if name != "_id"}
-        reversal = store.set_fund_entry(db, estate_id, reversal["_id"], "refused", fields)
+        reversal = store.set_fund_entry(db, outbox, estate_id, reversal["_id"], "refused", fields)
     elif not store.insert_fund_entry(db, reversal):  # a twin call wrote it first
         reversal = store.find_fund_entry(db, estate_id, reversal["_id"])
     return public(_finish_fund_deposit(db, outbox, reversal))
@@ -1006,14 +1016,14 @@ def decide_fund_use(db, outbox, caller, estate_id, entry_id, decision, data):
             store.end_fund_approval(db, estate_id, entry_id, mark)
             raise
         fields["balance_after_cents"] = maintenance_fund.taken(account, entry_id)
-        decided = store.set_fund_entry(db, estate_id, entry_id, "requested", fields, outbox,
+        decided = store.set_fund_entry(db, outbox, estate_id, entry_id, "requested", fields,
                                        [_fund_use_decided(outbox, entry | fields)])
     elif maintenance_fund.taken(account, entry_id) is not None:
         raise Conflict("the use's approval is half-done (its money is taken): approve it again to finish it")
     else:
         # an approval marked longer ago than that died (a crash): what it took, the fund says
-        decided = store.reject_fund_use(db, estate_id, entry_id, fields,
-                                        clock.to_iso(now - timedelta(seconds=APPROVAL_SECONDS)), outbox,
+        decided = store.reject_fund_use(db, outbox, estate_id, entry_id, fields,
+                                        clock.to_iso(now - timedelta(seconds=APPROVAL_SECONDS)),
                                         [_fund_use_decided(outbox, entry | fields)])
         if decided["status"] == "requested":
             raise Conflict("the use is being approved just now: look at it again in a minute, and approve it again if it still awaits a decision")

@@ -6,6 +6,7 @@ from nameko.timer import timer
 from estate_common import config
 from estate_common.nameko import (CountsClosedRecords, CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, ServiceBase,
                                   consumes, export_runners, rpc_method)
+from estate_common.nameko.timers import graceful_timer
 from estate_common.store import public
 
 from . import exports, operations, store
@@ -13,6 +14,8 @@ from .rules import DEFAULTS, MAXIMA, MINIMA
 
 # How often the sweep looks for payments and reversals a crash left half-done (operations.py).
 HALF_DONE_SWEEP_SECONDS = config.env_float("FINANCE_HALF_DONE_SWEEP_SECONDS", 30.0)
+# How often bills and payments without updated_at are looked for (at start, then rarely: none is written so)
+UNSTAMPED_SWEEP_SECONDS = config.env_float("FINANCE_UNSTAMPED_SWEEP_SECONDS", 3600.0)
 
 
 class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, CountsClosedRecords,
@@ -49,7 +52,8 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
 
     @rpc_method
     def reject_fee_standard(self, payload):
-        return operations.reject_standard(self.db, self.caller, payload["estate_id"], payload["id"], payload["data"])
+        return operations.reject_standard(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                          payload["data"])
 
     # -- billing runs (background jobs) ------------------------------------------
     @rpc_method
@@ -94,6 +98,12 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
     def reverse_payment(self, payload):
         return operations.reverse_payment(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
                                           payload["data"])
+
+    @graceful_timer(interval=UNSTAMPED_SWEEP_SECONDS, eager=True)
+    def stamp_unstamped(self):
+        """At start: bills and payments written before updated_at was kept get one
+        (``operations.stamp_unstamped``); after that there are none, and it finds none."""
+        operations.stamp_unstamped(self.db)
 
     @timer(interval=HALF_DONE_SWEEP_SECONDS)
     def finish_half_done(self):

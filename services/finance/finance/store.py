@@ -21,6 +21,7 @@ INDEXES = {
     "fee_standards": [(PAGED, {}), ([("estate_id", 1), ("item", 1), ("status", 1)], {})],
     "bills": [
         (PAGED, {}),
+        (store.SYNCED, {}),  # an integrator's sync: the list's updated_since, in (updated_at, _id) order
         ([("estate_id", 1), ("household_id", 1), ("status", 1)], {}),
         ([("estate_id", 1), ("period", 1), ("item", 1)], {}),
         ([("estate_id", 1), ("status", 1), ("due_at", 1)], {}),
@@ -28,6 +29,7 @@ INDEXES = {
     ],
     "payments": [
         (PAGED, {}),
+        (store.SYNCED, {}),  # an integrator's sync: the list's updated_since, in (updated_at, _id) order
         ([("estate_id", 1), ("household_id", 1), ("status", 1)], {}),
         ([("estate_id", 1), ("unapplied_cents", 1)], {}),
         ([("estate_id", 1), ("day", 1)], {}),
@@ -75,10 +77,10 @@ NAMES = {  # collection -> what the API calls one of its documents
     "fund_accounts": "maintenance fund", "fund_entries": "maintenance fund entry",
     "operating_expenses": "operating expense", "disclosures": "published disclosure",
 }
-_named = writes.Named(NAMES)  # reads by id, and the one write path (estate_common.writes)
-
-# operations hand a written document's events to the outbox through here, naming the collection
-announce = common_store.announce
+# reads by id, and the one write path (estate_common.writes); a bill's and a payment's updated_at is
+# the moment of each write that changes what the API shows of it (an integrator's sync: the lists'
+# updated_since)
+_named = writes.Named(NAMES, stamped=("bills", "payments"))
 
 
 def rules_for(db, estate_id):
@@ -223,30 +225,32 @@ def last_billed_periods(db, estate_id, standards, since):
 
 def approve_standard(db, outbox, standard, changes, ended, events):
     """Approve (only a pending one) with its ``events`` and the ends of the older standards it
-    supersedes (``_ends``) in that one write, then end them. A crash in between leaves
-    ``_ends``, which ``finish_ends`` completes (the estate's next approval or billing run): the
-    older standards end even though the approval's event was announced already. (Ended first,
-    as before, a crash left them ended under a standard still pending, and the retried approval
-    found nothing to end and announced ``ended: []``.)"""
+    supersedes (``_ends``) in that one write (the one write path), then end them. A crash in
+    between leaves ``_ends``, which ``finish_ends`` completes (the estate's next approval or
+    billing run): the older standards end even though the approval's event was announced
+    already. (Ended first, as before, a crash left them ended under a standard still pending, and
+    the retried approval found nothing to end and announced ``ended: []``.)"""
     estate_id = standard["estate_id"]
-    answer = db.fee_standards.update_one({"_id": standard["_id"], "estate_id": estate_id, "status": "pending"},
-                                         {"$set": {**changes, "_ends": [[other_id, other_changes]
-                                                                        for other_id, other_changes in ended]},
-                                          "$push": {"_outbox": {"$each": events}}})
-    if answer.modified_count == 0:
-        raise Conflict("the fee standard was approved meanwhile")
-    announce(outbox, db, "fee_standards", {"_id": standard["_id"], "_outbox": events})
+
+    def approve(current):
+        if current["status"] != "pending":
+            raise Conflict("the fee standard was approved meanwhile")
+        return writes.Change({**changes, "_ends": [[other_id, other_changes] for other_id, other_changes in ended]},
+                             events=list(events))
+
+    approved = _named.change(db, outbox, "fee_standards", estate_id, standard["_id"], approve)
     _end_superseded(db, estate_id, standard["_id"], ended)
-    return {**standard, **changes}
+    return {name: value for name, value in approved.items() if name != "_ends"}
 
 
-def reject_standard(db, standard, changes):
+def reject_standard(db, outbox, standard, changes):
     """Rejected only while pending: an approval at the same moment wins or loses whole."""
-    answer = db.fee_standards.update_one({"_id": standard["_id"], "estate_id": standard["estate_id"],
-                                          "status": "pending"}, {"$set": changes})
-    if answer.modified_count == 0:
-        raise Conflict("the fee standard was decided meanwhile")
-    return {**standard, **changes}
+    def reject(current):
+        if current["status"] != "pending":
+            raise Conflict("the fee standard was decided meanwhile")
+        return writes.Change(changes)
+
+    return _named.change(db, outbox, "fee_standards", standard["estate_id"], standard["_id"], reject)
 
 
 def finish_ends(db, estate_id):
@@ -269,7 +273,7 @@ def insert_bills(db, bills):
     if not bills:
         return 0, 0, set()
     try:
-        db.bills.insert_many(bills, ordered=False)
+        db.bills.insert_many([_named.new("bills", bill) for bill in bills], ordered=False)
         return len(bills), 0, set()
     except BulkWriteFailure as error:
         errors = error.details.get("writeErrors", [])
@@ -288,17 +292,35 @@ def insert_bill(db, bill):
         bills_changed(db, bill["estate_id"], bill["household_id"])
 
 
+def create_bill(db, outbox, bill, events):
+    """Insert the bill with its ``events`` (announced); None when it exists (the same charge
+    delivered again: nothing announced)."""
+    try:
+        return _named.create(db, outbox, "bills", bill["estate_id"], bill["_id"], lambda: (bill, events),
+                             found=lambda stored: None)
+    finally:
+        bills_changed(db, bill["estate_id"], bill["household_id"])
+
+
 def get_bill(db, estate_id, bill_id):
     return _named.get(db, "bills", estate_id, bill_id)
 
 
+def _listed(filters):
+    """A list's filters as a query, ``updated_since`` apart (``store.page``'s)."""
+    return {name: value for name, value in filters.items() if name != "updated_since"}
+
+
 def list_bills(db, estate_id, filters, limit, cursor):
-    return store.page(db.bills, {"estate_id": estate_id, **filters}, limit, cursor)
+    """A page of bills; with ``updated_since``, those changed since then in ``(updated_at, _id)``
+    order (``estate_common.store.page``)."""
+    return store.page(db.bills, {"estate_id": estate_id, **_listed(filters)}, limit, cursor,
+                      updated_since=filters.get("updated_since"))
 
 
 def export_bills(db, estate_id, filters):
     """Every bill the list's filters select, in the list's order (an export's pass)."""
-    return store.walk(db.bills, {"estate_id": estate_id, **filters})
+    return store.walk(db.bills, {"estate_id": estate_id, **_listed(filters)})
 
 
 def unpaid_bills(db, estate_id, household_id):
@@ -374,18 +396,16 @@ def bills_allocated_between(db, estate_id, start_iso, end_iso):
         "$elemMatch": {"at": {"$gte": start_iso, "$lt": end_iso}}}}, ("allocations", "status", "settled_at")))
 
 
-def allocate_to_bill(db, bill, allocation, after, outbox_events):
-    """Put one allocation on a bill, once (its id guards a repeated write), from the paid
-    amount it was planned on (a concurrent change makes this a Conflict, not an overpayment).
-    True when written now, False when it was there already."""
-    update = {"$set": after, "$push": {"allocations": allocation}}
-    if outbox_events:
-        update["$push"]["_outbox"] = {"$each": outbox_events}
-    answer = db.bills.update_one({"_id": bill["_id"], "estate_id": bill["estate_id"], "paid_cents": bill["paid_cents"],
-                                  "status": NOT_CANCELLED, "allocations.id": {"$ne": allocation["id"]}},
-                                 update)
+def allocate_to_bill(db, outbox, bill, allocation, after, events):
+    """Put one allocation on a bill, once (its id guards a repeated write), from the bill as it
+    was read and planned on (a concurrent change makes this a Conflict, not an overpayment), with
+    ``events`` (announced). True when written now, False when it was there already."""
+    written = _named.write(db, outbox, "bills", bill,
+                           writes.Change(after, events=list(events), push={"allocations": [allocation]}),
+                           guard={"paid_cents": bill["paid_cents"], "status": NOT_CANCELLED,
+                                  "allocations.id": {"$ne": allocation["id"]}})
     bills_changed(db, bill["estate_id"], bill["household_id"])
-    if answer.matched_count:
+    if written is not None:
         return True
     if not db.bills.count_documents({"_id": bill["_id"], "estate_id": bill["estate_id"], "allocations.id": allocation["id"]}):
         raise Conflict("the bill changed while the payment was being posted; try again", retry_after=1)
@@ -395,19 +415,20 @@ def allocate_to_bill(db, bill, allocation, after, outbox_events):
 GIVING_BACK = "_giving_back"  # on a cancelled bill until the money it had is back on its payments
 
 
-def cancel_bill(db, bill, changes):
+def cancel_bill(db, outbox, bill, changes):
     """Cancel a bill as it was read, its allocations the very ones read (another payment's money
-    put on it meanwhile would have been wiped with the list); False when its money changed. The
+    put on it meanwhile would have been wiped with the list); False when it changed since. The
     bill is marked ``GIVING_BACK`` while it has money to give back (``give_back_done``)."""
     marked = {**changes, GIVING_BACK: True} if changes.get("released") else changes
-    answer = db.bills.update_one({"_id": bill["_id"], "estate_id": bill["estate_id"], "status": bill["status"],
-                                  "paid_cents": bill["paid_cents"], "allocations": bill["allocations"]},
-                                 {"$set": marked})
+    written = _named.write(db, outbox, "bills", bill, writes.Change(marked),
+                           guard={"status": bill["status"], "paid_cents": bill["paid_cents"],
+                                  "allocations": bill["allocations"]})
     bills_changed(db, bill["estate_id"], bill["household_id"])
-    return answer.modified_count == 1
+    return written is not None
 
 
 def give_back_done(db, bill):
+    """Bookkeeping (the mark the API does not show): the bill's updated_at stays."""
     db.bills.update_one({"_id": bill["_id"], "estate_id": bill["estate_id"]}, {"$unset": {GIVING_BACK: ""}})
 
 
@@ -417,25 +438,39 @@ def bills_giving_back(db, estate_id, household_id):
                                       GIVING_BACK: True}))
 
 
-def release_to_payment(db, estate_id, allocation):
+def _without(doc, allocation):
+    """``doc``'s allocations but ``allocation``; None when it has not that one (taken off already)."""
+    kept = [a for a in doc.get("allocations") or [] if a["id"] != allocation["id"]]
+    return None if len(kept) == len(doc.get("allocations") or []) else kept
+
+
+def release_to_payment(db, outbox, estate_id, allocation):
     """Money a cancelled bill had goes back to its payment, once (the allocation on the payment is
     the guard): unused money of a posted payment; a reversed payment refunded it whole already,
     so there the allocation only leaves its record (no money that is not there)."""
-    pull = {"$pull": {"allocations": {"id": allocation["id"]}}}
-    guard = {"_id": allocation["payment_id"], "estate_id": estate_id, "allocations.id": allocation["id"]}
-    back = db.payments.update_one({**guard, "status": "posted"},
-                                  {**pull, "$inc": {"unapplied_cents": allocation["amount_cents"], "_rev": 1}})
-    if not back.matched_count:
-        db.payments.update_one(guard, {**pull, "$inc": {"_rev": 1}})
+    def release(payment):
+        kept = _without(payment, allocation)
+        if kept is None:
+            return None
+        back = allocation["amount_cents"] if payment["status"] == "posted" else 0
+        return writes.Change({"allocations": kept, "unapplied_cents": payment["unapplied_cents"] + back})
+
+    _named.change(db, outbox, "payments", estate_id, allocation["payment_id"], release)
 
 
-def remove_allocation(db, estate_id, bill_id, allocation, household_id=None):
+def remove_allocation(db, outbox, estate_id, bill_id, allocation, household_id=None):
     """Take one allocation off a bill (a reversal), once: the bill is unpaid again."""
-    db.bills.update_one(
-        {"_id": bill_id, "estate_id": estate_id, "allocations.id": allocation["id"]},
-        {"$pull": {"allocations": {"id": allocation["id"]}}, "$inc": {"paid_cents": -allocation["amount_cents"]},
-         "$set": {"status": "unpaid", "settled_at": None}})
-    bills_changed(db, estate_id, household_id)
+    def remove(bill):
+        kept = _without(bill, allocation)
+        if kept is None:
+            return None
+        return writes.Change({"allocations": kept, "paid_cents": bill["paid_cents"] - allocation["amount_cents"],
+                              "status": "unpaid", "settled_at": None})
+
+    try:
+        _named.change(db, outbox, "bills", estate_id, bill_id, remove)
+    finally:
+        bills_changed(db, estate_id, household_id)
 
 
 # -- payments ------------------------------------------------------------------
@@ -505,12 +540,25 @@ def half_done_of_day(db, estate_id, cashier, day):
 
 
 def list_payments(db, estate_id, filters, limit, cursor):
-    return store.page(db.payments, {"estate_id": estate_id, **filters}, limit, cursor)
+    """A page of payments; with ``updated_since``, as ``list_bills``."""
+    return store.page(db.payments, {"estate_id": estate_id, **_listed(filters)}, limit, cursor,
+                      updated_since=filters.get("updated_since"))
+
+
+def unstamped(db, collection, estate_id):
+    """The estate's bills or payments written before ``updated_at`` was kept (``stamp_once``)."""
+    return list(store.scan(db[collection], {"estate_id": estate_id, "updated_at": {"$exists": False}}))
+
+
+def stamp_once(db, collection, doc, updated_at):
+    """``updated_at`` on a document written before it was kept, unless a write stamped it meanwhile."""
+    db[collection].update_one({"_id": doc["_id"], "estate_id": doc["estate_id"], "updated_at": {"$exists": False}},
+                              {"$set": {"updated_at": updated_at}})
 
 
 def export_payments(db, estate_id, filters):
     """Every payment the list's filters select, in the list's order (an export's pass)."""
-    return store.walk(db.payments, {"estate_id": estate_id, **filters})
+    return store.walk(db.payments, {"estate_id": estate_id, **_listed(filters)})
 
 
 def household_bills_of_months(db, estate_id, household_id, first, last):
@@ -555,25 +603,27 @@ PREPAID_IN_USE = "_prepaid_in_use"  # when money of this payment was taken for a
 PREPAID_IN_USE_IDS = "_prepaid_in_use_ids"  # the allocations taken
 
 
-def use_prepaid(db, estate_id, allocation, now_iso):
+def use_prepaid(db, outbox, estate_id, allocation, now_iso):
     """Record an allocation of a payment's unused money, once. True when it is recorded (now or
     by an earlier attempt), False when the money is gone. The payment's revision moves, so a
     reversal decided on the payment as it was before refuses to write. The payment is marked
     ``PREPAID_IN_USE`` until the bill has the money (``prepaid_use_done``): a crash between the
     two leaves the mark, and whoever next handles the household's money puts it on the bill."""
-    answer = db.payments.update_one(
-        {"_id": allocation["payment_id"], "estate_id": estate_id, "status": "posted",
-         "unapplied_cents": {"$gte": allocation["amount_cents"]}, "allocations.id": {"$ne": allocation["id"]}},
-        {"$inc": {"unapplied_cents": -allocation["amount_cents"], "_rev": 1},
-         "$push": {"allocations": allocation, PREPAID_IN_USE_IDS: allocation["id"]}, "$set": {PREPAID_IN_USE: now_iso}})
-    if answer.modified_count == 1:
-        return True
+    def use(payment):
+        if payment["status"] != "posted" or payment["unapplied_cents"] < allocation["amount_cents"] \
+                or any(a["id"] == allocation["id"] for a in payment.get("allocations") or []):
+            return None
+        return writes.Change({"unapplied_cents": payment["unapplied_cents"] - allocation["amount_cents"],
+                              PREPAID_IN_USE: now_iso},
+                             push={"allocations": [allocation], PREPAID_IN_USE_IDS: [allocation["id"]]})
+
+    payment = _named.change(db, outbox, "payments", estate_id, allocation["payment_id"], use)
     same = {k: allocation[k] for k in ("id", "bill_id", "amount_cents")}  # this very use, not another of its id
-    return db.payments.count_documents({"_id": allocation["payment_id"], "estate_id": estate_id,
-                                        "allocations": {"$elemMatch": same}}, limit=1) > 0
+    return any({k: a.get(k) for k in same} == same for a in payment.get("allocations") or [])
 
 
 def prepaid_use_done(db, estate_id, payment_id):
+    """Bookkeeping (the mark the API does not show): the payment's updated_at stays."""
     db.payments.update_one({"_id": payment_id, "estate_id": estate_id, PREPAID_IN_USE: {"$gt": ""}},
                            {"$unset": {PREPAID_IN_USE: "", PREPAID_IN_USE_IDS: ""}})
 
@@ -588,12 +638,16 @@ def payments_with_prepaid_in_use(db, estate_id=None, household_id=None, before_i
                                          household_id)
 
 
-def unuse_prepaid(db, estate_id, allocation):
+def unuse_prepaid(db, outbox, estate_id, allocation):
     """Undo ``use_prepaid`` when the bill could not take the allocation (it changed meanwhile)."""
-    db.payments.update_one(
-        {"_id": allocation["payment_id"], "estate_id": estate_id, "allocations.id": allocation["id"]},
-        {"$inc": {"unapplied_cents": allocation["amount_cents"], "_rev": 1},
-         "$pull": {"allocations": {"id": allocation["id"]}}})
+    def unuse(payment):
+        kept = _without(payment, allocation)
+        if kept is None:
+            return None
+        return writes.Change({"allocations": kept,
+                              "unapplied_cents": payment["unapplied_cents"] + allocation["amount_cents"]})
+
+    _named.change(db, outbox, "payments", estate_id, allocation["payment_id"], unuse)
 
 
 def _days_of(period):
@@ -864,16 +918,24 @@ def insert_fund_entry(db, entry):
     return _named.insert(db, "fund_entries", entry)
 
 
-def set_fund_entry(db, estate_id, entry_id, status_was, fields, outbox=None, events=(), matching=None):
+def set_fund_entry(db, outbox, estate_id, entry_id, status_was, fields, events=(), matching=None):
     """Move an entry on from ``status_was`` (a repeat finds it moved and changes nothing), with
-    ``events`` in that one write, handed to ``outbox`` when it was this write that moved it;
-    ``matching``: what else the entry must match to be moved (a query of its fields)."""
-    change = {"$set": fields, **({"$push": {"_outbox": {"$each": list(events)}}} if events else {})}
-    answer = db.fund_entries.update_one({"_id": entry_id, "estate_id": estate_id, "status": status_was,
-                                         **(matching or {})}, change)
-    if events and answer.modified_count:
-        announce(outbox, db, "fund_entries", {"_id": entry_id, "_outbox": list(events)})
-    return get_fund_entry(db, estate_id, entry_id)
+    ``events`` in that one write (the one write path), announced when it was this write that
+    moved it; ``matching``: what else the entry must match to be moved (a query of its fields,
+    moved by writers outside that path: the entry as it is when it does not)."""
+    guard = {"status": status_was, **(matching or {})}
+    for _ in range(writes.ATTEMPTS):
+        entry = get_fund_entry(db, estate_id, entry_id)
+        if entry["status"] != status_was:
+            return entry
+        written = _named.write(db, outbox, "fund_entries", entry, writes.Change(fields, events=list(events)),
+                               guard=guard)
+        if written is not None:
+            return written
+        if db.fund_entries.count_documents({"_id": entry_id, "estate_id": estate_id, "_rev": entry.get("_rev")},
+                                           limit=1):
+            return get_fund_entry(db, estate_id, entry_id)  # its revision is as read: ``matching`` refused it
+    raise Conflict("the maintenance fund entry kept changing while it was being written: try again", retry_after=1)
 
 
 APPROVING = "_approving"  # a use's approvals under way ("<when> <token>"), from before its money is taken
@@ -892,13 +954,13 @@ def end_fund_approval(db, estate_id, entry_id, mark):
     db.fund_entries.update_one({"_id": entry_id, "estate_id": estate_id}, {"$pull": {APPROVING: mark}})
 
 
-def reject_fund_use(db, estate_id, entry_id, fields, marked_since, outbox=None, events=()):
+def reject_fund_use(db, outbox, estate_id, entry_id, fields, marked_since, events=()):
     """Reject a requested use on which no approval is under way, none marked after ``marked_since``
     (one that read the fund before an approval took its money wrote the use rejected with the
     money gone; an older mark is an approval that died, whose money, if it took any, the caller
     found on the fund), with ``events`` in that one write, as ``set_fund_entry`` does; the use as
     it is then."""
-    return set_fund_entry(db, estate_id, entry_id, "requested", fields, outbox, events,
+    return set_fund_entry(db, outbox, estate_id, entry_id, "requested", fields, events,
                           matching={APPROVING: {"$not": {"$gt": marked_since}}})
 
 

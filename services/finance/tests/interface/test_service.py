@@ -2447,7 +2447,7 @@ def test_a_withdrawn_charge_leaves_a_reversed_payment_without_money_it_does_not_
     part = pay(finance, "hh_1", 50000)
     allocation = finance.get_payment({"estate_id": ESTATE, "id": part["id"]})["allocations"][0]
     finance.db.payments.update_one({"_id": part["id"]}, {"$set": {"status": "reversed", "unapplied_cents": 0}})
-    store.release_to_payment(finance.db, ESTATE, allocation)
+    store.release_to_payment(finance.db, finance.outbox, ESTATE, allocation)
     shown = finance.get_payment({"estate_id": ESTATE, "id": part["id"]})
     assert shown["unapplied_cents"] == 0 and shown["allocations"] == []
 
@@ -2555,3 +2555,108 @@ def test_a_use_whose_approval_died_before_taking_the_money_may_be_rejected_a_min
     clock.advance(timedelta(seconds=61))
     rejected = rejecter.reject_fund_use({"estate_id": ESTATE, "id": use_["id"], "data": {"reason": "too much"}})
     assert rejected["status"] == "rejected" and finance.db.fund_accounts.find_one({})["balance_cents"] == 1000
+
+
+# -- an integrator's sync of bills and payments (updated_since) and the events' subjects ---------------
+
+def synced(finance, kind, since, **more):
+    return getattr(finance, f"list_{kind}")({"estate_id": ESTATE, "filters": {"updated_since": since, **more}})
+
+
+def test_a_bill_paid_later_is_answered_by_a_sync_after_its_payment(finance):
+    """An integrator mirroring bills read each one once, unpaid: the payment that settled it later
+    changed its paid amount and status and nothing told the mirror (bills and payments had no
+    updated_since, and the bill kept its created_at). Each write the API shows stamps updated_at."""
+    approved(finance)
+    run(finance)
+    billed = bill_of(finance, "hh_1")
+    assert billed["updated_at"] == billed["created_at"]
+    clock.advance(timedelta(hours=1))
+    since = clock.now_iso()
+    assert synced(finance, "bills", since)["items"] == [] and synced(finance, "payments", since)["items"] == []
+    payment = pay(finance, "hh_1", 21002)
+    [paid] = synced(finance, "bills", since)["items"]
+    assert (paid["id"], paid["status"], paid["paid_cents"]) == (billed["id"], "paid", 21002)
+    assert paid["updated_at"] >= since and paid["created_at"] == billed["created_at"]
+    [listed] = synced(finance, "payments", since)["items"]
+    assert listed["id"] == payment["id"] and listed["status"] == "posted" and listed["updated_at"] >= since
+    clock.advance(timedelta(hours=1))
+    later = clock.now_iso()
+    finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {"reason": "bounced"}})
+    assert [b["status"] for b in synced(finance, "bills", later)["items"]] == ["unpaid"]
+    assert [p["status"] for p in synced(finance, "payments", later)["items"]] == ["reversed"]
+
+
+def test_a_sync_reads_bills_in_the_order_of_their_changes_a_page_at_a_time(finance):
+    approved(finance)
+    run(finance)  # three bills, one moment
+    since = clock.now_iso()
+    clock.advance(timedelta(minutes=1))
+    pay(finance, "hh_3", 100)  # hh_3's bill changes last: it goes to the end
+    pages, cursor = [], None
+    while True:
+        page = finance.list_bills({"estate_id": ESTATE, "filters": {"updated_since": since}, "limit": 1,
+                                   **({"cursor": cursor} if cursor else {})})
+        pages += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    order = [(b["updated_at"], b["id"]) for b in pages]
+    assert order == sorted(order) and len(pages) == 3
+    assert pages[-1]["household_id"] == "hh_3"
+    assert cursor is None and page["items"][0]["household_id"] == "hh_3"
+    assert [b["household_id"] for b in synced(finance, "bills", since, status="paid")["items"]] == []
+    with pytest.raises(InvalidInput):
+        synced(finance, "payments", "yesterday")
+
+
+def test_bookkeeping_does_not_move_a_bill_or_payment_s_updated_at(finance):
+    """What the API does not show (the mark of prepaid money on its way to a bill, a bill's money on
+    its way back, the outbox's events pulled) is no change to sync: the frozen clock would show
+    any stamp of it, a millisecond past the one before."""
+    approved(finance, valid_from="2026-10")
+    clock.freeze(clock.parse_iso("2026-10-05T02:00:00Z"))
+    run(finance, "2026-10")
+    payment = pay(finance, "hh_1", 50000)
+    clock.freeze(NOW)
+    run(finance, "2026-11")  # the prepaid money pays November: the payment's allocations change once
+    used = finance.get_payment({"estate_id": ESTATE, "id": payment["id"]})
+    assert used["updated_at"] >= clock.to_iso(NOW) and len(used["allocations"]) == 2
+    stored = finance.db.payments.find_one({"_id": payment["id"]})
+    assert store.PREPAID_IN_USE not in stored  # the mark went, and its going moved nothing
+    before = {b["id"]: b["updated_at"] for b in bills(finance)}
+    run(finance, "2026-11", key="again")  # billed already: nothing written
+    pay(finance, "hh_1", 50000, key="p-again")
+    pay(finance, "hh_1", 50000, key="p-again")  # the retry answers the first payment
+    assert {b["id"]: b["updated_at"] for b in bills(finance)} == before
+    assert finance.get_payment({"estate_id": ESTATE, "id": payment["id"]})["updated_at"] == used["updated_at"]
+
+
+def test_a_bill_s_events_are_ordered_by_the_revisions_of_its_writes(finance):
+    """A charge's bill issued and then settled: ``bill_settled`` names a later revision of the
+    bill than ``charge_billed`` (a receiver given them out of order keeps the later)."""
+    finance.bill_repair_charge(charge("maintenance", cents=8800))
+    pay(finance, "hh_1", 8800)
+    [billed] = finance.outbox.of_type("charge_billed")
+    [settled] = finance.outbox.of_type("bill_settled")
+    assert billed["subject"]["id"] == settled["subject"]["id"] == billed["data"]["bill_id"]
+    assert billed["subject"]["revision"] == 0 < settled["subject"]["revision"]
+
+
+def test_bills_and_payments_written_before_updated_at_was_kept_are_synced_from_their_last_recorded_moment(finance):
+    """Stored without updated_at (before it was kept), a bill or payment was no change to any sync:
+    a first sync from the beginning missed them. At start each is given the latest moment it
+    records, once."""
+    approved(finance)
+    run(finance)
+    clock.advance(timedelta(hours=2))
+    payment = pay(finance, "hh_1", 21002)
+    finance.db.bills.update_many({}, {"$unset": {"updated_at": ""}})
+    finance.db.payments.update_many({}, {"$unset": {"updated_at": ""}})
+    assert operations.stamp_unstamped(finance.db) == 4
+    paid, created = bill_of(finance, "hh_1"), bill_of(finance, "hh_2")
+    assert paid["updated_at"] == paid["settled_at"] and created["updated_at"] == created["created_at"]
+    shown = finance.get_payment({"estate_id": ESTATE, "id": payment["id"]})
+    assert shown["updated_at"] == shown["posted_at"]
+    assert len(synced(finance, "bills", "2000-01-01T00:00:00Z")["items"]) == 3
+    assert operations.stamp_unstamped(finance.db) == 0
