@@ -16,7 +16,10 @@ billing run's, or a charge raised before detail was kept). The parts are codes t
 kind is a fee item's, labelled as the item is in a language);
 times (``detail.entered_at``, ``detail.exited_at``) are on the estate's clock in the XLSX as
 every ``_at`` is, the repair's title is the order's own text (masked as its description is for
-those who do not see residents' numbers in full), and so is the sentence that quotes it."""
+those who do not see residents' numbers in full), and so is the sentence that quotes it.
+
+``updated_at`` comes last of a bill's and a payment's columns (added after the others): the moment
+of its last change, by which an export with the list's ``updated_since`` is ordered as the sync reads."""
 from estate_common import personal_data
 from estate_common.exports import field
 
@@ -30,6 +33,7 @@ BILLS = [
     field("detail.kind", labels="fee"), field("detail.entered_at"), field("detail.exited_at"), field("detail.minutes"),
     field("detail.work_order_number"), field("detail.title", personal=personal_data.NUMBERS_IN_TEXT),
     field("detail.pricing", labels="pricing"), field("detail.area_m2"), field("detail.cents_per_m2"),
+    field("updated_at"),
 ]
 
 PAYMENTS = [
@@ -38,7 +42,7 @@ PAYMENTS = [
     field("cashier"), field("day"), field("posted_at"),
     field("unapplied_cents"), field("prepaid_cents"), field("prepaid_used_cents"), field("bill_ids"),
     field("note"), field("reversal_reason", "reversal.reason"), field("created_at"),
-    field("building"), field("unit"), field("room"),
+    field("building"), field("unit"), field("room"), field("updated_at"),
 ]
 
 ARREARS = [

@@ -320,7 +320,7 @@ def list_bills(db, estate_id, filters, limit, cursor):
 
 def export_bills(db, estate_id, filters):
     """Every bill the list's filters select, in the list's order (an export's pass)."""
-    return store.walk(db.bills, {"estate_id": estate_id, **_listed(filters)})
+    return store.walk(db.bills, {"estate_id": estate_id, **_listed(filters)}, filters.get("updated_since"))
 
 
 def unpaid_bills(db, estate_id, household_id):
@@ -558,7 +558,7 @@ def stamp_once(db, collection, doc, updated_at):
 
 def export_payments(db, estate_id, filters):
     """Every payment the list's filters select, in the list's order (an export's pass)."""
-    return store.walk(db.payments, {"estate_id": estate_id, **_listed(filters)})
+    return store.walk(db.payments, {"estate_id": estate_id, **_listed(filters)}, filters.get("updated_since"))
 
 
 def household_bills_of_months(db, estate_id, household_id, first, last):
