@@ -509,6 +509,8 @@ def test_a_keyed_call_is_seen_by_its_own_greenthread_alone():
         thread.wait()
     assert sorted(seen, key=str) == sorted([("a", "a"), ("b", "b"), ("none", None)], key=str)
     assert writes.current_call() is None
+
+
 def test_a_stamped_collection_s_inserts_carry_updated_at_and_a_guarded_write_names_its_subject(stamped_db, outbox):
     """A store that inserts without events (one document, or a batch: ``Named.new``) stamps as
     ``create`` does, or a bill of a billing run was no change to any sync; a write guarded by fields
