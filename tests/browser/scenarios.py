@@ -1101,13 +1101,45 @@ def back_then_send(browser, settings):
     assert not errors + errors_guard + errors_cashier, f"the pages logged errors: {errors}"
 
 
+def tables_on_a_phone(browser, settings):
+    """On a 390 px phone, in Chinese, a wide list keeps its columns readable and scrolls sideways in
+    its own frame, a named region the keyboard reaches and scrolls with the arrow keys, while the
+    page does not scroll sideways: width: 100% squeezed a register's seven columns into 390 px, two
+    Chinese characters a line (a phone probe)."""
+    page, errors = open_page(browser, locale="zh-CN", width=390, height=844, is_mobile=True)
+    sign_in(page, settings, "admin", settings["admin_password"])
+    page.goto(settings["console"] + "/estates")
+    page.get_by_role("button", name=re.compile(re.escape(settings["estate_name"]))).click()
+    for path in ("/desk/requests", "/desk/keys", "/accounts/bills", "/admin/households", "/admin/users"):
+        page.goto(settings["console"] + path)
+        frame = page.locator(".table-wrap").first
+        expect(frame, f"{path} has no table frame").to_have_count(1)
+        page_width = page.evaluate("document.scrollingElement.scrollWidth")
+        assert page_width <= 390, f"{path} scrolls sideways: {page_width} px on a 390 px phone"
+        assert frame.get_attribute("role") == "region" and frame.get_attribute("tabindex") == "0", path
+        assert frame.get_attribute("aria-label"), f"{path}: the table's frame has no name"
+        narrowest = page.evaluate("Math.min(...[...document.querySelectorAll('.table-wrap th')].map(th => th.getBoundingClientRect().width))")
+        assert narrowest >= 60, f"{path}: a column is {narrowest} px wide"
+    page.goto(settings["console"] + "/desk/requests")
+    frame = page.locator(".table-wrap").first
+    scroll, client = frame.evaluate("f => [f.scrollWidth, f.clientWidth]")
+    assert scroll > client, f"the request register's table does not scroll in its frame ({scroll} in {client} px)"
+    frame.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    expect(frame, "the arrow keys do not scroll the focused frame").not_to_have_js_property("scrollLeft", 0)
+    screenshot(page, settings, "phone-register-zh")
+    assert not errors, f"browser console errors (CSP?): {errors}"
+
+
 SCENARIOS = {"keyboard_and_screen_reader": keyboard_and_screen_reader, "borrowing": borrowing, "archive_correction": archive_correction, "regional_manager": regional_manager, "emergency_plan": emergency_plan, "patrol_setup": patrol_setup, "complaint_analysis": complaint_analysis, "security_registers": security_registers, "fire_checks": fire_checks, "household_import": household_import, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
              "complaint_in_register": complaint_in_register, "sign_in_out_and_language": sign_in_out_and_language,
              "accounts_day": accounts_day, "owner_portal": owner_portal, "owner_reads_reply": owner_reads_reply,
              "owner_follows_visit": owner_follows_visit,
              "owner_reads_disclosure": owner_reads_disclosure,
              "inspection_with_finding": inspection_with_finding, "unsent_report": unsent_report,
-             "back_then_send": back_then_send, "portal_tap_targets": portal_tap_targets}
+             "back_then_send": back_then_send, "portal_tap_targets": portal_tap_targets,
+             "tables_on_a_phone": tables_on_a_phone}
 
 
 def screenshot(page, settings, name):

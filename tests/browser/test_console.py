@@ -106,6 +106,10 @@ def test_an_owner_files_a_repair_on_the_portal_and_follows_it(settings):
     run_scenario("owner_portal", settings)
 
 
+def test_a_wide_list_scrolls_in_its_own_frame_on_a_phone_and_the_page_does_not(settings):
+    run_scenario("tables_on_a_phone", settings)
+
+
 def test_an_owner_s_thumb_finds_every_portal_target_44_px_on_a_phone(settings):
     run_scenario("portal_tap_targets", settings)
 
