@@ -262,3 +262,17 @@ def test_the_counts_are_kept_as_numbers_and_said_as_the_page_shows_them(app, cli
     listed = client.get("/estates", headers={"Accept-Language": "en"}).get_data(as_text=True)
     waiting = f'<span class="waiting">{manager.TODO_LIMIT + 2}+ waiting for you</span>'
     assert waiting in listed.split('value="est_2"')[1].split("</button>")[0]
+
+
+def test_the_estates_page_reads_the_estates_list_once(client, fake, river_court_waits):
+    """The estates page read the list of estates twice, once to show it and once more for what
+    waits in the others (manager.Elsewhere): the first page shown, unfiltered, serves both."""
+    sign_in(client, fake, username="mia", roles=("manager",), estates=(ESTATE, "est_2", "est_3"))
+    calls = len(fake.calls)
+    listed = client.get("/estates", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert len([c for c in fake.calls[calls:] if c["path"] == "/api/v1/estates"]) == 1
+    assert '<span class="waiting">3 waiting for you</span>' in listed.split('value="est_2"')[1].split("</button>")[0]
+    # a search shows other estates than those read for what waits: the two lists are two reads
+    calls = len(fake.calls)
+    client.get("/estates?q=River")
+    assert [c["params"].get("q") for c in fake.calls[calls:] if c["path"] == "/api/v1/estates"] == ["River"]

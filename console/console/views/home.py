@@ -8,6 +8,7 @@ from .. import i18n, signin
 from ..signin import signed_in
 from . import portal
 from .auth import _safe_next
+from .common import LARGEST_PAGE
 
 bp = Blueprint("home", __name__)
 LANGUAGE_COOKIE_SECONDS = 365 * 86400
@@ -24,13 +25,15 @@ def index():
 @bp.get("/estates")
 @signed_in
 def estates():
-    """The estates to choose from, 200 a page; ``q`` finds one by part of its code or name (an
+    """The estates to choose from, 200 a page (the list read once); ``q`` finds one by part of its code or name (an
     operator of hundreds paged through them). A manager's other estates say how much waits for him
     in each (``manager.Elsewhere``: the start page's reads, kept a minute); he chose one blind."""
     from .manager import Elsewhere
-    q = request.args.get("q", "").strip()[:100]
-    elsewhere = Elsewhere.start()  # what waits for a manager in his other estates, as his start page reads it
-    page = g.api.get("/api/v1/estates", limit=200, cursor=request.args.get("cursor"), q=q or None)
+    q, cursor = request.args.get("q", "").strip()[:100], request.args.get("cursor")
+    page = g.api.get("/api/v1/estates", limit=LARGEST_PAGE, cursor=cursor, q=q or None)
+    # what waits for a manager in his other estates, as his start page reads it: from the list's
+    # first page, which is the page shown unless searched or paged on (it read the list twice)
+    elsewhere = Elsewhere.start(estates=None if q or cursor else page)
     waiting = {estate["id"]: estate["waiting"] for estate in (elsewhere.shown() or {}).get("estates", [])}
     return render_template("estates.html", estates=page.get("items", []), next_cursor=page.get("next_cursor"),
                            next=request.args.get("next", ""), q=q, waiting=waiting)

@@ -521,7 +521,9 @@ class Elsewhere:
         self._key, self._found, self._reads = None, None, None
 
     @classmethod
-    def start(cls):
+    def start(cls, estates=None):
+        """``estates``: the estates list's first page (``limit`` ``common.LARGEST_PAGE``, no filter)
+        when the caller read it already, so it is not read again."""
         started = cls()
         user = g.user
         if not _reads_elsewhere(user):
@@ -532,7 +534,7 @@ class Elsewhere:
         if kept and time.monotonic() - kept[0] < ELSEWHERE_KEEP_SECONDS:
             started._found = kept[1]
         else:
-            started._reads = _start_reads(user)
+            started._reads = _start_reads(user, estates)
         return started
 
     def shown(self):
@@ -546,15 +548,16 @@ class Elsewhere:
         return _shown_elsewhere(self._found)
 
 
-def _start_reads(user):
+def _start_reads(user, page=None):
     """``(estates read, lists, {(estate id, key): future}, more)``, or None when the estates' list
-    cannot be read (the page shows without them)."""
-    try:
-        page = g.api.get("/api/v1/estates", limit=common.LARGEST_PAGE)
-    except ApiProblem as problem:
-        if problem.status == 401:
-            raise
-        return None
+    cannot be read (the page shows without them); ``page``: its first page, read already."""
+    if page is None:
+        try:
+            page = g.api.get("/api/v1/estates", limit=common.LARGEST_PAGE)
+        except ApiProblem as problem:
+            if problem.status == 401:
+                raise
+            return None
     others = [estate for estate in page.get("items", []) if estate.get("id") != user.estate_id]
     read, left = others[:ELSEWHERE_ESTATES], len(others) - ELSEWHERE_ESTATES
     more = f"{max(left, 0)}+" if page.get("next_cursor") else (str(left) if left > 0 else "")
