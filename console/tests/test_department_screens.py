@@ -1272,6 +1272,46 @@ def test_the_board_shows_the_team_s_load_for_the_supervisor(client, fake):
     assert '<section class="load"' not in client.get("/engineering/work-orders?mine=1").get_data(as_text=True)
 
 
+def test_the_team_s_load_says_at_least_where_a_column_it_counts_from_was_cut(client, fake):
+    """The load counted from the board's 200-per-status columns: a team with more than 200 orders
+    to appoint read 200 and no more, shown as exact. A count that may miss orders of a column cut
+    at 200 says "N+" (at least N); a count no cut column feeds stays exact, and the emergencies,
+    read apart for a full column, are exact unless that read was cut too."""
+    sign_in(client, fake, username="wang", roles=("technician",))
+    held = [
+        {**LATE, "id": "wo_1", "number": "WO-2026-000101", "status": "assigned", "technician": "liu"},
+        {**ON_TIME, "id": "wo_2", "number": "WO-2026-000102", "status": "appointed", "technician": "liu"},
+        {**ON_TIME, "id": "wo_3", "number": "WO-2026-000103", "status": "assigned", "technician": "zhao",
+         "priority": "emergency"},
+        {**LATE, "id": "wo_4", "number": "WO-2026-000104", "status": "pending", "technician": None},
+    ]
+    urgent_cut = {"yes": False}
+
+    def orders(body, params):
+        items = [o for o in held if o["status"] == params.get("status")
+                 and params.get("priority") in (None, o.get("priority", "normal"))]
+        cut = params.get("status") == "assigned" and (params.get("priority") is None or urgent_cut["yes"])
+        return {"items": items, "next_cursor": "c2" if cut else None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", orders)
+
+    def load_rows(language="en"):
+        board = client.get("/engineering/work-orders", headers={"Accept-Language": language}).get_data(as_text=True)
+        load = board.split('<section class="load"')[1].split("</section>")[0]
+        return load, {re.sub(r"<[^>]+>", " ", row).split()[0]: re.sub(r"<[^>]+>", " ", row).split()[1:]
+                      for row in load.split("</table>")[0].split("<tr>")[2:]}
+
+    load, rows = load_rows()
+    # open, past their deadline, emergencies, to appoint, appointed, on site
+    assert rows["liu"] == ["2+", "1+", "0", "1+", "1", "0"]
+    assert rows["zhao"] == ["1+", "0+", "1", "1+", "0", "0"]
+    assert "Waiting for a technician: 1 (1 past their deadline)" in load  # pending was not cut
+    assert "at least" in load
+    urgent_cut["yes"] = True
+    load, rows = load_rows("zh")
+    assert rows["zhao"][2] == "1+"
+    assert "至少" in load
+
+
 def test_another_technician_s_order_offers_none_of_the_steps_his_hands_take(client, fake):
     """A technician opening a colleague's order in progress was offered its quote, sign-off, new
     appointment and help, each a 403 once filled in ("only the technician the order is assigned to
