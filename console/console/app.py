@@ -144,6 +144,7 @@ def _template_helpers():
         "t": i18n.translate,
         "label": i18n.label,
         "money": i18n.money,
+        "number": i18n.number_text,
         "area": i18n.area,
         "building_name": i18n.building,
         "flat": i18n.flat,

@@ -34,9 +34,44 @@ def language():
 
 def translate(key, /, **values):
     """The message ``key`` in the page's language; the key itself when it has none (never a crash).
-    Positional only: a message may name a value ``key`` (a custom field's, "Field {key} defined.")."""
+    Positional only: a message may name a value ``key`` (a custom field's, "Field {key} defined.").
+    A message that counts says so by its ``count``: a count of one reads the message's singular,
+    ``key.one``, where it has one ("1 work order"; the catalogue read "1 work orders", "1
+    attempt(s)"), and every count is grouped by thousands (``number_text``)."""
+    if _is_one(values.get("count")):
+        key = key + ".one" if key + ".one" in CATALOGUES[DEFAULT_LANGUAGE] else key
     text = CATALOGUES[language()].get(key) or CATALOGUES[DEFAULT_LANGUAGE].get(key) or key
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    return text.format(**{name: _counted(value) if name in COUNTS else value for name, value in values.items()})
+
+
+# the values a message counts with (how many of something, how many minutes), grouped by thousands;
+# a year, a record's or a line's number, a version are no counts and are written as they are
+COUNTS = frozenset({"count", "late", "required", "shown", "minutes", "limit", "threshold", "interval"})
+_DIGITS = re.compile(r"-?\d+")
+
+
+def number_text(number):
+    """A whole number grouped by thousands, 70,123, in either language: as money is (¥70,123.00) on
+    a Chinese page as on an English one, where a count beside it read 70123."""
+    return f"{int(number):,}"
+
+
+def _counted(value):
+    """A count as a message writes it: grouped (70,123), "N+" (common.count_said) too (1,200+)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return number_text(value)
+    if isinstance(value, str):
+        return _DIGITS.sub(lambda digits: number_text(digits.group()), value, count=1) \
+            if re.fullmatch(r"-?\d+\+?", value) else value
+    return value
+
+
+def _is_one(count):
+    return not isinstance(count, bool) and (count == 1 or count == "1")
 
 
 def label(group, value, *more_groups):

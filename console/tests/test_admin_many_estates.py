@@ -50,7 +50,7 @@ def test_an_estate_of_a_users_scope_the_list_lacks_is_sent_back_as_it_was(client
     as_admin(client, fake, mgr)
     page = client.get("/admin/users/u9", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<input type="hidden" name="estate_ids" value="est_new">' in page
-    assert "1 more estates, not in the list above, are kept as they are." in page
+    assert "1 more estate, not in the list above, is kept as it is." in page
 
 
 def test_another_users_page_names_the_signed_in_user_in_its_header(client, fake):

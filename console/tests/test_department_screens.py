@@ -209,11 +209,11 @@ def test_the_gate_list_names_a_walk_in_car_and_how_each_stay_s_fee_was_paid(clie
 
 @pytest.mark.parametrize("closed, zh, en", [
     ({"fee_cents": 1500, "collected": True}, "浙H88888 已出场，停车 155 分钟，停车费 ¥15.00（道闸现收）",
-     "浙H88888 left after 155 minutes: ¥15.00, collected at the gate"),
+     "浙H88888 left after 155 min: ¥15.00, collected at the gate"),
     ({"fee_cents": 500, "collected": False, "household_id": "hh_1"},
      "浙H88888 已出场，停车 155 分钟，停车费 ¥5.00（记入所访住户账单）",
-     "浙H88888 left after 155 minutes: ¥5.00, billed to the household"),
-    ({"fee_cents": 0, "collected": None}, "浙H88888 已出场，停车 155 分钟，免费", "浙H88888 left after 155 minutes: free"),
+     "浙H88888 left after 155 min: ¥5.00, billed to the household"),
+    ({"fee_cents": 0, "collected": None}, "浙H88888 已出场，停车 155 分钟，免费", "浙H88888 left after 155 min: free"),
 ])
 def test_a_vehicles_exit_says_what_it_stayed_and_what_it_pays(client, fake, closed, zh, en):
     """The exit said 已完成 only: a guard who ticked 已在道闸缴费 before he knew the amount, or let a

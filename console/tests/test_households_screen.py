@@ -266,7 +266,7 @@ def test_the_steward_lists_the_owners_still_to_contact_and_records_a_contact_fro
     fake.on("GET", rf"{BASE}/owner-contacts/due",
             lambda body, params: dict(DUE, period=params.get("period", "2026-11")))
     en = client.get("/desk/owner-contacts/due", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "2026-11: 2 owner(s) short of 2 contact(s) a month" in en
+    assert "2026-11: 2 owners short of the contacts required a month (2)" in en
     assert "5-1-1801" in en and "1 / 2" in en and "0 / 2" in en and "Never" in en and "Record a contact" in en
     assert 'href="/desk/owner-contacts/due?period=2026-10"' in en  # the month before: who fell short
     zh = client.get("/desk/owner-contacts/due?period=2026-10", headers={"Accept-Language": "zh"}).get_data(as_text=True)
@@ -348,7 +348,7 @@ def test_the_steward_lists_the_vacant_units_due_an_inspection_and_records_one_fr
     sign_in(client, fake, roles=("steward",))
     fake.on("GET", rf"{BASE}/vacant-inspections/due", VACANT_DUE)
     en = client.get("/desk/vacant-inspections/due", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "2 vacant unit(s) not inspected within 30 days (as of 2026-11-23)" in en
+    assert "2 vacant units not inspected within 30 days (as of 2026-11-23)" in en
     assert "5-1-1801" in en and "2026-10-01" in en and "53" in en and "Not in this vacancy" in en
     assert 'href="/households/hh_1?back=vacant-due#vacant-form"' in en and "Record an inspection" in en
     zh = client.get("/desk/vacant-inspections/due", headers={"Accept-Language": "zh"}).get_data(as_text=True)

@@ -1913,7 +1913,7 @@ def test_an_unreached_occupant_is_recorded_for_a_completed_repair(client, fake, 
     item = _request(fake, kind="repair", status="completed", completed_at="2026-11-30T02:00:00Z",
                     return_visit_attempts=[{"at": "2026-11-30T03:00:00Z", "by": "desk", "method": "phone"}])
     page = client.get("/desk/requests/sr_5", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "Occupant not reached" in page and "1 attempt(s) recorded so far." in page
+    assert "Occupant not reached" in page and "1 attempt recorded so far." in page
     assert "/desk/requests/sr_5/reopen" not in page
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_5/return-visit-attempts", item)
     client.post("/desk/requests/sr_5/return-visit-attempts", data={"csrf_token": csrf_of(client), "method": "visit",
@@ -2608,7 +2608,7 @@ def test_a_recurring_cause_without_a_plan_leads_to_one_that_names_it(client, fak
                                                         {"cause": "process", "complaints": 2, "plan_ids": ["rp_1"]}]}})
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/complaint-results", {"period": "2026-Q4", "items": []})
     page = client.get("/manager/complaints?period=2026-Q4", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "Recurring causes (2 or more)" in page and "1 rectification plan(s)" in page
+    assert "Recurring causes (2 or more)" in page and "1 rectification plan" in page
     assert 'href="/manager/rectifications?cause=contractor">No rectification plan: make one</a>' in page
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/complaint-rectifications", {"items": [{**PLAN, "causes": ["process"]}],
                                                                            "next_cursor": None})
@@ -3026,10 +3026,10 @@ def test_a_guard_s_home_page_counts_the_month_s_missed_rounds_and_links_their_li
         "items": missed if params.get("period") == month else [], "more": 1000 if params.get("period") == month else 0})
     todo = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True).split("data-todo>")[1]
     todo = todo.split("</section>")[0]
-    assert f'<a href="/security/missed-rounds?period={month}">本月漏巡的计划巡更：1003 次</a>' in todo
+    assert f'<a href="/security/missed-rounds?period={month}">本月漏巡的计划巡更：1,003 次</a>' in todo
     [asked] = [c for c in fake.calls if c["path"].endswith("/patrol-missed-rounds")]
     assert asked["params"] == {"period": month}  # the list takes no limit
-    assert "Planned rounds missed this month: 1003" in client.get("/", headers={"Accept-Language": "en"}).get_data(
+    assert "Planned rounds missed this month: 1,003" in client.get("/", headers={"Accept-Language": "en"}).get_data(
         as_text=True)
     assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-missed-rounds", {"items": [], "more": 0})

@@ -895,7 +895,7 @@ _NOTE_PARTS = (
     (re.compile(r"(?P<owed>\d+) owed: (?P<per_year>\d+) a year pro rata to the (?P<months>\d+) of 12 months from the "
                 r"estate's registration on (?P<day>\d{4}-\d{2}-\d{2})"), "kpi.note.pro_rata"),
     (re.compile(r"still owed: (?P<lines>[a-z_, ]+)$"), "kpi.note.lines_owed"),
-    (re.compile(r"(?P<n>\d+) closed complaint\(s\) not judged valid or not"), "kpi.note.not_judged"),
+    (re.compile(r"(?P<count>\d+) closed complaint\(s\) not judged valid or not"), "kpi.note.not_judged"),
     (re.compile(r"^no (?P<year>\d{4}) archive check plan: it was due by (?P<day>\S+)$"), "kpi.note.plan_missing"),
     (re.compile(r"^the (?P<year>\d{4}) archive check plan is not made yet: due by (?P<day>\S+)$"), "kpi.note.plan_due"),
     (re.compile(r"^the (?P<year>\d{4}) archive check plan, made (?P<made>[^,]+), after its deadline (?P<day>\S+)$"),
