@@ -78,6 +78,8 @@ ORDERED_FROM = 256  # documents in a bucket from which a sorted page walks it in
 # the most buckets a query's ``$in`` lists may name in an index (the product of their lengths):
 # each is looked up (``_exploded``); past it, the index's equality prefix alone serves the query
 IN_BUCKETS = 1024
+# query shapes whose chosen index a collection keeps (_plan_shape), the least recently used dropped
+PLAN_SHAPES = 256
 
 
 class NotSupported(NotImplementedError):
@@ -1225,6 +1227,63 @@ def _implies(query, fixed, partial):
     return True
 
 
+def _filter_fields(partial, found):
+    """The fields a ``partialFilterExpression`` names (in ``$and`` members too), into ``found``."""
+    if type(partial) is not dict:
+        return found
+    for field, condition in partial.items():
+        if field.startswith("$"):
+            if isinstance(condition, (list, tuple)):
+                for member in condition:
+                    _filter_fields(member, found)
+        else:
+            found.add(field)
+    return found
+
+
+def _leaf_shape(value, kept):
+    """What ``_best_index`` reads of a value in a query: its type (whether it has a hash key,
+    whether it bounds a range), a NaN apart; for a field a partial filter names (``kept``), the
+    value itself (``_implies`` compares it with the filter's)."""
+    if kept:
+        key = _hash_key(_operand(value))
+        if key is not None:
+            return ("=", key)
+    kind = type(value)
+    if kind is float and value != value:
+        return "nan"
+    return kind
+
+
+def _plan_shape(query, kept):
+    """``query`` with each value replaced by what the choice of an index reads of it
+    (``_leaf_shape``; an ``$exists`` operand by whether it is ``True``): two queries of one shape
+    choose the same index of one index set, whatever their other values. ``kept``: the fields the
+    collection's partial filters name. None for a query the planner would refuse (kept uncached)."""
+    out = []
+    for key, condition in query.items():
+        if type(key) is not str:
+            return None
+        if key in _LOGICAL:
+            if not isinstance(condition, (list, tuple)):
+                return None
+            parts = []
+            for part in condition:
+                shape = _plan_shape(part, kept) if type(part) is dict else None
+                if shape is None:
+                    return None
+                parts.append(shape)
+            out.append((key, tuple(parts)))
+        elif type(condition) is dict and condition and all(type(name) is str and name.startswith("$")
+                                                           for name in condition):
+            keep = key in kept
+            out.append((key, "$", tuple((name, operand is True if name == "$exists" else _leaf_shape(operand, keep))
+                                        for name, operand in condition.items())))
+        else:
+            out.append((key, _leaf_shape(condition, key in kept)))
+    return tuple(out)
+
+
 class _Index:
     """A declared index: its options, and the hash maps of the prefixes queries have used
     (``{number of leading fields: {values: {id: None}}}``)."""
@@ -1451,6 +1510,8 @@ class EmbeddedCollection:
         self._docs = {}      # _id (its hash key) -> stored document, in insertion order
         self._order = {}     # _id key -> insertion number (the natural order of a walk)
         self._indexes = {}   # name -> _Index
+        self._plans = {}     # _plan_shape -> (index, size) chosen by _best_index, least recently used first
+        self._kept = set()   # the fields the partial filters name (_plan_shape keeps their values)
         self._counter = itertools.count()
         self._lock = _lock()
         self._exists = False
@@ -1538,10 +1599,29 @@ class EmbeddedCollection:
         fixes by equality, or ``(None, 0)``; of two as long, a partial or sparse one, which holds
         a part of the documents only (finance's prepaid timer walked the estate's posted payments
         through the other, or not, by the order the indexes were declared in); of those, one whose
-        next field the query bounds by a range (``_within`` walks only the entries within it)."""
-        best, best_rank = None, (0, False, False)
+        next field the query bounds by a range (``_within`` walks only the entries within it).
+
+        The choice is kept per query shape (``_plan_shape``: the fields, operators and the types of
+        the values, what the choice reads) until an index is created or dropped, the least recently
+        used of ``PLAN_SHAPES`` dropped: an estate's repeated lookups with other ids were planned
+        again each time (archive: 70 µs a lookup among its partial indexes, issue 15)."""
         if not query:
-            return best, 0  # nothing fixed: every document
+            return None, 0  # nothing fixed: every document
+        shape = _plan_shape(query, self._kept)
+        if shape is None:
+            return self._choose_index(query, fixed)
+        plans = self._plans
+        plan = plans.pop(shape, None)
+        if plan is None:
+            plan = self._choose_index(query, fixed)
+            if len(plans) >= PLAN_SHAPES:
+                del plans[next(iter(plans))]
+        plans[shape] = plan  # the most recently used last
+        return plan
+
+    def _choose_index(self, query, fixed):
+        """``_best_index``'s choice, made anew: every declared index ranked."""
+        best, best_rank = None, (0, False, False)
         for index in self._indexes.values():
             partial = index.partial is not None or index.sparse
             if partial and not index.holds_all_matches(query, fixed):
@@ -1809,13 +1889,22 @@ class EmbeddedCollection:
                         raise DuplicateKeyError(f"E11000 duplicate key error collection: {self.full_name} "
                                                 f"index: {name}", _DUPLICATE_KEY)
             self._indexes[name] = index
+            self._indexes_changed()
             if "expireAfterSeconds" in options:
                 if len(spec) != 1:
                     del self._indexes[name]
+                    self._indexes_changed()
                     raise OperationFailure("TTL indexes are single-field indexes, compound indexes do "
                                            "not support TTL", 67)
                 self._ttl[name] = (_getter(spec[0][0]), timedelta(seconds=options["expireAfterSeconds"]))
         return name
+
+    def _indexes_changed(self):
+        """Forget the chosen indexes (``_best_index``) once the index set changed (under the lock)."""
+        self._plans = {}
+        self._kept = set()
+        for index in self._indexes.values():
+            _filter_fields(index.options.get("partialFilterExpression"), self._kept)
 
     def create_indexes(self, indexes):
         raise NotSupported("the embedded store takes indexes one at a time (create_index)")
@@ -1829,6 +1918,7 @@ class EmbeddedCollection:
         with self._lock:
             if self._indexes.pop(name, None) is None:
                 raise OperationFailure(f"index not found with name [{name}]", 27)
+            self._indexes_changed()
             self._ttl.pop(name, None)
 
     def drop(self):
@@ -1836,6 +1926,7 @@ class EmbeddedCollection:
             self._docs = {}
             self._order = {}
             self._indexes = {}
+            self._indexes_changed()
             self._ttl = {}
             self._exists = False
 
