@@ -21,13 +21,13 @@ def now_iso():
 
 
 def to_iso(moment):
-    # formatted field by field: half the time of strftime (a timestamp goes into every log line
-    # and record: 6 % of archive's time per event), and the year always has four digits
-    # (glibc's %Y writes year 999 as "999", which would sort after "2026")
+    # datetime's own isoformat: a third of the time of formatting field by field, and less than
+    # half of strftime's (a timestamp goes into every log line and record); it writes the year
+    # with four digits (glibc's %Y writes year 999 as "999", which would sort after "2026") and
+    # cuts the microseconds to milliseconds, and a UTC moment ends "+00:00", written "Z"
     if moment.tzinfo is not timezone.utc:
         moment = moment.astimezone(timezone.utc)
-    return (f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}:"
-            f"{moment.second:02d}.{moment.microsecond // 1000:03d}Z")
+    return moment.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def parse_iso(text):

@@ -1,4 +1,5 @@
 """Timestamps as sortable ISO text; a movable clock; opaque ids."""
+import random
 import re
 import time
 from datetime import datetime, timedelta, timezone
@@ -177,3 +178,15 @@ def test_a_content_digest_ignores_key_order_and_keeps_the_digests_already_stored
 ])
 def test_natural_ids_makes_the_ids_natural_id_makes(before, part, after):
     assert ids.natural_ids("bill", before, after)(part) == ids.natural_id("bill", *before, part, *after)
+
+
+def test_to_iso_writes_each_moment_as_formatting_field_by_field_did():
+    rng = random.Random(15)
+    for _ in range(2000):
+        moment = datetime(rng.randint(1, 9999), rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23),
+                          rng.randint(0, 59), rng.randint(0, 59),
+                          rng.choice([0, 999, 1000, 999999, rng.randint(0, 999999)]),
+                          tzinfo=timezone.utc)
+        assert clock.to_iso(moment) == (
+            f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}:"
+            f"{moment.second:02d}.{moment.microsecond // 1000:03d}Z")
