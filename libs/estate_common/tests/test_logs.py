@@ -407,3 +407,31 @@ def test_a_services_logging_config_writes_json_lines_without_looking_up_thread_o
         (root.handlers[:], level, logging.logThreads, logging.logProcesses, logging.logMultiprocessing,
          logging._srcfile) = saved
         root.setLevel(level)
+
+
+def test_a_text_scrubbed_again_is_redacted_again_and_no_personal_number_is_kept():
+    """scrub keeps the texts it found clean (a line's RPC name, its message) to skip searching
+    them again: never one holding a personal number, which is redacted every time."""
+    for _ in range(3):
+        assert logs.scrub("call 13800138000 back") == "call [redacted] back"
+        assert logs.scrub("customer_service.create_request") == "customer_service.create_request"
+    assert "customer_service.create_request" in logs._clean
+    assert not any(personal_numbers.holds(text) for text in logs._clean)
+
+
+def test_the_clean_texts_kept_are_bounded():
+    for n in range(logs.CLEAN_TEXTS + 10):
+        logs.scrub(f"path /api/v1/thing_{n}")
+    assert len(logs._clean) <= logs.CLEAN_TEXTS
+    assert logs.scrub("path 13800138000") == "path [redacted]"
+
+
+def test_a_line_is_the_json_text_the_standard_encoder_writes():
+    record = logging.LogRecord("estate.worker", logging.INFO, __file__, 1, "worker done 王 %s", ("x\n\"y",), None)
+    record.rpc, record.status, record.duration_ms, record.status_code = "a.b", "ok", 3.5, 201
+    formatter = logs.JsonFormatter("svc")
+    text = formatter.format(record)
+    assert text == json.dumps(json.loads(text), ensure_ascii=False)
+    assert json.loads(text)["message"] == "worker done 王 x\n\"y"
+    assert list(json.loads(text)) == ["ts", "level", "service", "logger", "request_id", "trace_id", "message",
+                                      "rpc", "status", "duration_ms", "status_code"]
