@@ -958,6 +958,8 @@ ZH = {
     'is already taken':
         '已被占用',
     # -- finance ---------------------------------------------------------------------
+    'the maintenance fund entry kept changing while it was being written: try again':
+        '写入时维修资金记录一直在被修改，请再试一次',
     'the household has nothing overdue':
         '该房屋没有欠费',
     'has no overdue bills':

@@ -13,7 +13,8 @@ from .conftest import ESTATE, ROOT, sign_in
 from .test_household_account import ACCOUNT, ACCOUNT_PATH
 
 BILL = {"estate_id": ESTATE, "household_id": "hh_1", "period": "2026-11", "paid_cents": 0,
-        "due_at": "2026-12-08T02:00:00Z", "status": "unpaid", "created_at": "2026-11-23T02:00:00Z"}
+        "due_at": "2026-12-08T02:00:00Z", "status": "unpaid", "created_at": "2026-11-23T02:00:00Z",
+        "updated_at": "2026-11-23T02:00:00Z"}
 PARKED = {**BILL, "id": "bill_p", "item": "parking", "amount_cents": 1500,
           "description": "parking 2h05m from 2026-11-23 09:00",
           "detail": {"kind": "parking", "entered_at": "2026-11-23T01:00:00Z", "exited_at": "2026-11-23T03:05:00Z",
