@@ -2244,6 +2244,7 @@ _MESSAGES = {
     "step.move_out": ("退房", "Move-out"),
     "step.renovation_start": ("开始装修", "Renovation starts"),
     "step.renovation_end": ("装修结束", "Renovation ends"),
+    "step.correction": ("状态更正", "Status corrected"),
     "handover.takeover": ("接管验收", "Takeover"),
     "handover.handover": ("交房", "Handover"),
     "outcome.accepted": ("验收通过", "Accepted"),

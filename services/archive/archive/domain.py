@@ -208,8 +208,10 @@ def new_household(estate_id, data, now, custom=None):
 HOUSEHOLD_STATUSES = ("vacant", "occupied", "renovating")
 
 
-def household_changes(household, data, now):
-    """The ``$set`` of a household edit (the next version), or {} when nothing would change.
+def household_changes(household, data, now, user=None, tz="UTC"):
+    """The ``$set`` of a household edit (the next version), or {} when nothing would change. A
+    new status is written in the status history as a correction by ``user`` on the day of
+    ``now`` in the estate's ``tz`` (``occupants.status_corrected``).
 
     ``data.version``, when given, is the version the editor saw: an older one is a 409 (someone
     edited the household since), so an edit is never made on details the editor did not see."""
@@ -221,7 +223,7 @@ def household_changes(household, data, now):
     if "area_m2" in data:
         wanted["area_m2"] = float(area_in_hundredths(data["area_m2"]))
     if "status" in data:
-        wanted["status"] = data["status"]
+        wanted |= occupants.status_corrected(household, data["status"], now, user, tz)
     if "owner" in data:
         owner = dict(household["owner"])
         owner.update({k: v.strip() for k, v in data["owner"].items()})

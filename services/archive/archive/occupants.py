@@ -227,6 +227,26 @@ def change_status(household, data, now, user, person_ids, tz):
     return changes | _version(household, now)
 
 
+# the step an edit of the status (``PATCH``, a correction) is written under in the history
+CORRECTION = "correction"
+
+
+def status_corrected(household, status, now, user, tz):
+    """The changes of an edit that sets the status directly (``PATCH``: a correction, outside
+    ``TRANSITIONS``): the status, the one a renovation began from (so its end returns there, as
+    after ``renovation_start``), and an entry in ``status_history`` like a step's, step
+    ``correction`` dated the estate's day of the edit. An edit wrote no entry, and a unit it made
+    vacant was counted due from the step before (a probe of the archives' work). {} when the
+    status is the household's already."""
+    before = household["status"]
+    if status == before:
+        return {}
+    entry = {"step": CORRECTION, "date": calendar.local_date(now, tz).isoformat(), "from": before, "to": status,
+             "at": clock.to_iso(now), "by": user}
+    return {"status": status, "renovating_from": before if status == "renovating" else None,
+            "status_history": (household.get("status_history") or []) + [entry]}
+
+
 def application_step(household, data, day, now, user, tz):
     """The changes of a step the desk's application announced (``customer_service.
     household_step_requested``: a move-in or move-out approved, a renovation's works started or
@@ -304,10 +324,11 @@ def inspection_event_data(inspection):
 # its vacancy is counted from. Nothing said which units were due (a domain-gap audit).
 
 def vacant_since(household, tz):
-    """The local day a vacant unit's vacancy is counted from: the day of the last step of its
-    status history (the move-out, the renovation's end that made it vacant; a unit an edit made
-    vacant after a later step is counted from that step: due sooner, never missed), or the day it
-    was registered here when later or it has none: nothing was inspected here before that."""
+    """The local day a vacant unit's vacancy is counted from: the day of the last entry of its
+    status history (the move-out, the renovation's end or the edit, ``correction``, that made it
+    vacant; a unit an edit made vacant before edits were written there is counted from the entry
+    before: due sooner, never missed), or the day it was registered here when later or it has
+    none: nothing was inspected here before that."""
     registered = calendar.local_date(clock.parse_iso(household["created_at"]), tz).isoformat()
     history = household.get("status_history") or []
     return max(registered, history[-1]["date"]) if history else registered

@@ -213,18 +213,20 @@ def import_households(db, outbox, job, progress):
                        definitions=definitions)
 
 
-def update_household(db, outbox, estate_id, household_id, data):
-    """Edit a household: area, status, the owner's details, custom values; a new version,
-    ``household_updated`` (every read copy follows, the newer version winning; finance's next
-    billing run bills the new area; custom values travel in no event)."""
+def update_household(db, outbox, caller, estate_id, household_id, data):
+    """Edit a household: area, status (a correction, written in the status history as the steps
+    are), the owner's details, custom values; a new version, ``household_updated`` (every read
+    copy follows, the newer version winning; finance's next billing run bills the new area;
+    custom values travel in no event)."""
     # custom values: checked by type once the household is found (another estate's is a 404
     # whatever the values), required ones not asked; a 400 writes nothing
     definitions = store.custom_definitions(db, estate_id, "household") if "custom" in data else None
+    tz = store.estate_timezone(db, estate_id) if "status" in data else "UTC"
 
     def decide(household):
         wanted = data if definitions is None else {
             **data, "custom": custom_fields.check_values(definitions, data["custom"], creating=False)}
-        changes = domain.household_changes(household, wanted, clock.now())
+        changes = domain.household_changes(household, wanted, clock.now(), caller.user, tz)
         if not changes:
             return None
         return Change(changes, events=[("household_updated", domain.household_event_data(household | changes, changes))])

@@ -66,7 +66,7 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
 
     @rpc_method
     def update_household(self, payload):
-        return operations.update_household(self.db, self.outbox, payload["estate_id"], payload["id"],
+        return operations.update_household(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
                                            payload["data"])
 
     # -- a household's people and status, vacant-unit inspections (occupants.py) ----------

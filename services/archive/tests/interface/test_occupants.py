@@ -475,3 +475,37 @@ def test_the_due_list_is_read_through_indexes_not_a_read_per_household(archive, 
     assert earlier["inspected_on"] == {"$gte": "2026-09-01", "$lte": "2026-10-24"}
     assert {tuple(key for key, _ in index) for index, _ in store.INDEXES["vacant_inspections"]} >= {
         ("estate_id", "inspected_on"), ("estate_id", "household_id", "inspected_on")}
+
+
+def test_a_unit_made_vacant_by_an_edit_is_due_its_interval_after_the_edit(archive, vacant_estate):
+    """``PATCH`` of the status is a status change like any other: it is written in the status
+    history (step ``correction``, dated the estate's day of the edit, by whom), and the due list
+    counts the vacancy from it. 105 moved in on 5 September; made vacant by an edit on 10
+    November, it is due on 10 December, not since 5 October as when the edit wrote no history."""
+    estate, flats = vacant_estate
+    _at("2026-11-10T02:00:00Z")
+    as_caller(archive, staff("zhou", ["steward"], [estate["id"]]))
+    archive.update_household(ref(flats["105"], data={"status": "vacant"}))
+    shown = people(archive, flats["105"])
+    assert [(h["step"], h["date"], h["from"], h["to"], h["by"]) for h in shown["status_history"]] == [
+        ("move_in", "2026-09-05", "vacant", "occupied", "zhou"),
+        ("correction", "2026-11-10", "occupied", "vacant", "zhou")]
+    _at("2026-11-23T02:00:00Z")
+    assert "105" not in [i["room"] for i in _due(archive, estate["id"])["items"]]
+    _at("2026-12-10T02:00:00Z")
+    [item] = [i for i in _due(archive, estate["id"])["items"] if i["room"] == "105"]
+    assert (item["vacant_since"], item["due_on"], item["days_overdue"]) == ("2026-11-10", "2026-12-10", 0)
+
+
+def test_an_edit_to_renovating_and_back_is_in_the_history_and_the_steps_follow_it(archive, household):
+    """An edit into ``renovating`` keeps the status it began from, so the renovation's end
+    returns to it as after a step; an edit that changes no status writes no entry."""
+    _at("2026-11-10T02:00:00Z")
+    step(archive, household, "move_in", "2026-11-01")
+    as_caller(archive, staff("zhou", ["steward"], [household["estate_id"]]))
+    archive.update_household(ref(household, data={"status": "renovating"}))
+    archive.update_household(ref(household, data={"status": "renovating", "area_m2": 90}))
+    assert step(archive, household, "renovation_end", "2026-11-10")["status"] == "occupied"
+    assert [(h["step"], h["from"], h["to"]) for h in people(archive, household)["status_history"]] == [
+        ("move_in", "vacant", "occupied"), ("correction", "occupied", "renovating"),
+        ("renovation_end", "renovating", "occupied")]
