@@ -840,6 +840,7 @@ _MESSAGES = {
     "todo.escalated": ("升级到经理、待答复的投诉：{count} 件", "Complaints escalated to you, not answered: {count}"),
     "todo.not_judged": ("已结案、未判定是否有效的投诉：{count} 件", "Closed complaints not judged valid or not: {count}"),
     "todo.borrowings_overdue": ("逾期未还的档案借阅：{count} 件", "Archive borrowings overdue: {count}"),
+    "todo.my_borrowings_overdue": ("你借阅的档案已过归还时间：{count} 件", "Your archive borrowings past their due back: {count}"),
     "todo.portal_urgent": ("住户标记为紧急、待确认的网上报修：{count} 件", "Repairs residents marked urgent on the portal, to confirm: {count}"),
     "todo.portal_unmatched": ("待确认房屋的业主网上报事：{count} 件", "Portal filings waiting for their flat: {count}"),
     "todo.call_backs_owed": ("业主网上评价偏低、待回电：{count} 件", "Low portal ratings, owners to call back: {count}"),

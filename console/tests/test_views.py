@@ -959,7 +959,9 @@ def test_the_manager_s_home_page_lists_what_waits_for_him(client, fake, document
     sign_in(client, fake, username="li", roles=("agent",))
     calls = len(fake.calls)
     assert "data-todo" not in client.get("/").get_data(as_text=True)  # the desk's lists, empty
-    assert not [c for c in fake.calls[calls:] if "/fee-standards" in c["path"] or "/borrow-requests" in c["path"]]
+    # the manager's lists are not read: only his own borrowings past their due back (any borrower's)
+    assert [c["params"] for c in fake.calls[calls:] if "/fee-standards" in c["path"] or "/borrow-requests" in c["path"]
+            ] == [{"limit": 100, "requested_by": "li", "overdue": "true"}]
 
 
 def test_the_front_desk_s_home_page_lists_the_requests_past_due_and_the_return_visits_owed(
@@ -1064,6 +1066,35 @@ def test_the_archivist_s_home_page_lists_the_borrowings_to_chase(client, fake, d
     assert "待审批" not in todo  # the manager approves, not he
     assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
 
+
+
+def test_a_borrower_s_home_page_reminds_him_of_his_borrowings_past_their_due_back(client, fake, documented_routes):
+    """Anyone on the staff borrows a file with the manager's approval, and nothing reminded him once
+    it was past its due back: the archivist's and the manager's start pages named the estate's (a
+    probe of the archives' work). His own are read by the list's requested_by and open the register
+    so filtered; the archivist keeps his line of every one."""
+    def borrowings(body, params):
+        mine = params.get("overdue") == "true" and params.get("requested_by") in (None, "tom")
+        return {"items": [{"id": "br_1", "requested_by": "tom"}] if mine else [], "next_cursor": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests", borrowings)
+    sign_in(client, fake, username="tom", roles=("technician",))
+    todo = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True).split("data-todo>")[1]
+    assert ('<a href="/archive/borrow-requests?requested_by=tom&amp;overdue=true">'
+            '你借阅的档案已过归还时间：1 件</a>') in todo.split("</section>")[0]
+    [asked] = [c for c in fake.calls if c["path"].endswith("/archive/borrow-requests")]
+    assert (asked["params"]["requested_by"], asked["params"]["overdue"]) == ("tom", "true")
+    assert "Your archive borrowings past their due back: 1" in client.get(
+        "/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    page = client.get("/archive/borrow-requests?requested_by=tom&overdue=true").get_data(as_text=True)
+    listed = [c for c in fake.calls if c["path"].endswith("/archive/borrow-requests")][-1]
+    assert listed["params"].get("requested_by") == "tom" and "br_1" in page
+    sign_in(client, fake, username="sam", roles=("security",))
+    todo = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "你借阅的档案" not in todo  # none of his
+    sign_in(client, fake, username="ada", roles=("archivist",))
+    todo = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True).split("data-todo>")[1]
+    assert "你借阅的档案" not in todo and "逾期未还的档案借阅：1 件" in todo
+    assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
 
 
 def test_the_archivist_s_home_page_asks_for_the_year_s_check_plan_and_names_the_planned_checks_missed(

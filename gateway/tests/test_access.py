@@ -349,6 +349,9 @@ def test_operator_admin_creates_an_estate(client, rpc, admin_token):
     # late work orders besides the owners' repairs past their promise (the start page's repairs line)
     ("/api/v1/estates/A/work-orders?overdue=true&promise_overdue=false",
      {"estate_id": "A", "filters": {"overdue": "true", "promise_overdue": "false"}}),
+    # one borrower's borrowings past their due back (his start page's reminder)
+    ("/api/v1/estates/A/archive/borrow-requests?requested_by=zhang&overdue=true",
+     {"estate_id": "A", "filters": {"requested_by": "zhang", "overdue": "true"}}),
     # one technician's orders (his "my orders", or his supervisor's look at them): one read, not 200
     # orders of each status picked over
     ("/api/v1/estates/A/work-orders?technician=chen&status=appointed",

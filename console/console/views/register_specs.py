@@ -469,7 +469,9 @@ ARCHIVE = (
                      F("purpose", "reg.purpose", required=True), F("due_back", "reg.due_back", "moment"),
                      F("authority_inspection", "reg.authority_inspection", "bool"), F("authority", "reg.authority")),
              filters=(F("status", "reg.status", "choice", choices=("pending", "approved", "rejected", "returned"),
-                        group="status"), F("overdue", "reg.overdue", "choice", choices=("true",), group="flag")),
+                        group="status"), F("overdue", "reg.overdue", "choice", choices=("true",), group="flag"),
+                     # one borrower's (his start page's reminder opens his own past their due back)
+                     F("requested_by", "reg.by")),
              # the approving manager may set the due back (within the estate's term; archive.borrowing)
              actions=(A("approve", "reg.approve", (F("note", "reg.notes"), F("due_back", "reg.due_back", "moment")),
                         ("pending",), not_by="requested_by"),

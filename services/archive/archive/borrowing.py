@@ -172,9 +172,10 @@ def view(request, now):
 
 
 def list_filters(filters):
-    """A list's filters as the store takes them: the fields to match (status, subject) and
-    ``overdue``: True (approved and past due back, as :func:`is_overdue`), False (not), None (either)."""
-    match = {k: filters[k] for k in ("status", "subject_id") if k in filters}
+    """A list's filters as the store takes them: the fields to match (status, subject, who asked:
+    ``requested_by``, a borrower's own, his start page's reminder) and ``overdue``: True (approved
+    and past due back, as :func:`is_overdue`), False (not), None (either)."""
+    match = {k: filters[k] for k in ("status", "subject_id", "requested_by") if k in filters}
     return match, {"true": True, "false": False}.get(filters.get("overdue"))
 
 

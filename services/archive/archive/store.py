@@ -44,7 +44,9 @@ INDEXES = {
     # each estate's chain head (chain_head): one document per estate, by _id
     "chain_heads": [([("estate_id", 1)], {})],
     "change_log": [(PAGED, {}), ([("estate_id", 1), ("subject_id", 1)], {})],
-    "borrow_requests": [(PAGED, {}), ([("estate_id", 1), ("status", 1), ("due_back", 1)], {})],
+    "borrow_requests": [(PAGED, {}), ([("estate_id", 1), ("status", 1), ("due_back", 1)], {}),
+                        # a borrower's own (requested_by), in the list's order
+                        ([("estate_id", 1), ("requested_by", 1), ("created_at", 1), ("_id", 1)], {})],
     "check_plans": [(PAGED, {})],
     "archive_checks": [(PAGED, {}), ([("estate_id", 1), ("checked_at", 1)], {}),
                        ([("estate_id", 1), ("plan_id", 1)], {})],  # a plan's checks (checks.plan_view)

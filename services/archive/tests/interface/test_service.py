@@ -866,6 +866,28 @@ def borrowing_asked(archive, estate):
         "subject_id": household["id"], "purpose": "ownership dispute", "kind": "borrow"}})
 
 
+def test_a_borrower_lists_his_own_borrowings_past_their_due_back(archive, estate):
+    """``requested_by`` with ``overdue``: the one who borrowed a file is reminded of it (his start
+    page reads this list); only the archivist and the manager read the estate's overdue ones."""
+    asked = borrowing_asked(archive, estate)
+    as_role(archive, "wu", "technician", estate)
+    other = archive.create_borrow_request({"estate_id": estate["id"], "data": {
+        "subject_id": asked["subject_id"], "purpose": "pipe layout", "kind": "borrow"}})
+    as_role(archive, MANAGER, "manager", estate)
+    for made in (asked, other):
+        archive.approve_borrow_request({"estate_id": estate["id"], "id": made["id"], "data": {}})
+    clock.advance(timedelta(days=8))
+
+    def listed(**filters):
+        return [r["id"] for r in archive.list_borrow_requests({"estate_id": estate["id"], "filters": filters})["items"]]
+    assert sorted(listed(overdue="true")) == sorted([asked["id"], other["id"]])
+    assert listed(overdue="true", requested_by=AGENT) == [asked["id"]]
+    assert listed(requested_by="wu") == [other["id"]]
+    assert listed(overdue="true", requested_by="nobody") == []
+    assert {tuple(key for key, _ in index) for index, _ in store.INDEXES["borrow_requests"]} >= {
+        ("estate_id", "requested_by", "created_at", "_id")}
+
+
 def test_a_borrowing_needs_the_managers_approval_and_is_tracked_until_returned(archive, estate):
     asked = borrowing_asked(archive, estate)
     assert asked["status"] == "pending" and asked["subject_type"] == "household" and asked["overdue"] is False

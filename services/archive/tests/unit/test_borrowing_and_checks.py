@@ -167,6 +167,7 @@ def test_the_list_filters_name_fields_and_overdue():
     assert borrowing.list_filters({"status": "pending", "subject_id": "hh_1"}) == (
         {"status": "pending", "subject_id": "hh_1"}, None)
     assert borrowing.list_filters({"overdue": "false", "status": "approved"}) == ({"status": "approved"}, False)
+    assert borrowing.list_filters({"requested_by": "zhang", "overdue": "true"}) == ({"requested_by": "zhang"}, True)
 
 
 # -- check plans and checks ----------------------------------------------------------
