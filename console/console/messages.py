@@ -2512,6 +2512,7 @@ _MESSAGES = {
     "field.counterpart": ("移交方", "Handed over by"),
     "field.current_password": ("当前密码", "Current password"),
     "field.cursor": ("翻页位置", "Page position"),
+    "field.sort": ("排序", "Order"),
     "field.customer_service_by": ("客服验收人", "Customer service by"),
     "field.data": ("提交内容", "Content"),
     "field.delivery_id": ("推送记录", "Delivery"),

@@ -428,6 +428,12 @@ ZH = {
         '分页游标无效',
     'is not a cursor this API gave out':
         '不是本接口给出的游标',
+    'sort=address lists households in their address order, updated_since in the order they were changed: ask one of them':
+        'sort=address 按楼栋、单元、房号列出房屋，updated_since 按变更先后列出：请只选其一',
+    'cannot be asked with updated_since':
+        '不能与 updated_since 同时使用',
+    "names no household of this estate: with sort=address a cursor is a page's next_cursor":
+        '不是本小区的房屋：按地址排序时，翻页位置须取自上一页的 next_cursor',
     'no such {0} in this estate':
         '本小区找不到该{0}',
     "{0} whose status is '{1}' does not allow '{2}'":

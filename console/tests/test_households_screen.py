@@ -501,6 +501,18 @@ def test_the_households_list_filters_on_a_status(client, fake, documented_routes
     _only_documented(fake, documented_routes)
 
 
+def test_the_households_list_and_the_picker_read_the_flats_by_building_unit_and_room(client, fake, documented_routes):
+    """After an import the list followed registration, 3-1-1001 before 3-1-201 and a page of
+    building 10 among building 2's: both read archive's address order (sort=address)."""
+    sign_in(client, fake, roles=("steward",))
+    fake.on("GET", rf"{BASE}/households", {"items": [HOUSEHOLD], "next_cursor": None})
+    client.get("/admin/households")
+    client.get("/desk/requests/new?building=3")
+    reads = [c for c in fake.calls if c["method"] == "GET" and c["path"].endswith("/households")]
+    assert [c["params"].get("sort") for c in reads] == ["address", "address"]
+    _only_documented(fake, documented_routes)
+
+
 def test_the_household_s_latest_owner_contacts_are_on_its_page_with_a_link_to_all(client, fake, documented_routes):
     """The steward's monthly contacts and the manager's visits of a household were in the contacts
     register only: its page named none (a probe of the steward's work). The latest few, as the API

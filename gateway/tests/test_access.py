@@ -349,6 +349,9 @@ def test_operator_admin_creates_an_estate(client, rpc, admin_token):
     # late work orders besides the owners' repairs past their promise (the start page's repairs line)
     ("/api/v1/estates/A/work-orders?overdue=true&promise_overdue=false",
      {"estate_id": "A", "filters": {"overdue": "true", "promise_overdue": "false"}}),
+    # households by building, unit and room (an explicit order: the default stays creation's)
+    ("/api/v1/estates/A/households?sort=address&building=2",
+     {"estate_id": "A", "filters": {"sort": "address", "building": "2"}}),
     # one borrower's borrowings past their due back (his start page's reminder)
     ("/api/v1/estates/A/archive/borrow-requests?requested_by=zhang&overdue=true",
      {"estate_id": "A", "filters": {"requested_by": "zhang", "overdue": "true"}}),

@@ -132,8 +132,9 @@ def households(problem=None):
     building = request.args.get("building", "").strip()
     # the vacant units a steward inspects (空置房巡查), in one list
     status = request.args.get("status") if request.args.get("status") in HOUSEHOLD_STATUSES else None
+    # by building, unit and room (archive's sort=address): after an import the list followed registration
     page = g.api.get(g.api.estate(g.user.estate_id, "households"), limit=common.PAGE_SIZE,
-                     cursor=request.args.get("cursor"), building=building or None, status=status)
+                     cursor=request.args.get("cursor"), building=building or None, status=status, sort="address")
     filters = {name: value for name, value in (("building", building), ("status", status)) if value}
     return render_template("admin/households.html", items=page.get("items", []), statuses=HOUSEHOLD_STATUSES,
                            next_cursor=page.get("next_cursor"), filters=filters,

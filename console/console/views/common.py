@@ -509,7 +509,7 @@ def households_matching(building="", unit="", room="", exact_room=False):
     for _ in range(HOUSEHOLD_PAGES):
         page = g.api.get(g.api.estate(g.user.estate_id, "households"), building=building or None,
                          unit=unit or None, room=(room or None) if exact_room else None,
-                         limit=LARGEST_PAGE, cursor=cursor)
+                         limit=LARGEST_PAGE, cursor=cursor, sort="address")  # 3-1-201 before 3-1-1001
         items += [h for h in page.get("items", [])
                   if (not unit or address_key(str(h.get("unit", "")), "unit") == unit_key)
                   and (not room or address_key(str(h.get("room", "")), "room").startswith(room_key))]

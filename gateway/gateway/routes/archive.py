@@ -20,7 +20,7 @@ ROUTES = [
     Route("POST", f"{ESTATE}/households", "archive", "create_household", policy.MASTER_DATA_EDITORS,
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/households", "archive", "list_households", policy.STAFF,
-          paged=True, filters=("building", "unit", "room", "status", "updated_since"), custom_filters=True),
+          paged=True, filters=("building", "unit", "room", "status", "updated_since", "sort"), custom_filters=True),
     Route("GET", f"{ESTATE}/households/<household_id>", "archive", "get_household", policy.STAFF,
           id_param="household_id"),
     Route("PATCH", f"{ESTATE}/households/<household_id>", "archive", "update_household",

@@ -2,6 +2,7 @@
 
 Plain functions: no broker, no store.
 """
+import re
 from decimal import Decimal
 
 from estate_common import archive_access, calendar, clock, custom_fields, ids, numbering, personal_data
@@ -166,6 +167,22 @@ def address_key(household):
                           *(part_key(household[part], part) for part in ADDRESS))
 
 
+# a run of digits in an address part, compared as a number (2 before 10): zero-padded this wide
+ORDER_DIGITS = 12
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def address_order(household):
+    """Where a household stands in the list's address order (``sort=address``): building, unit,
+    room, each read as the duplicate check reads it (3栋 is 3, 2单元 2: ``estate_common.text.
+    address_key``) with its numbers in their natural order (a run of digits zero-padded: 2 before
+    10, 1001 after 201), the parts joined by a separator that sorts before any character (3 before
+    3A). Kept on the household as ``_address_order`` (internal), indexed with ``estate_id`` and
+    ``_id``: an import's flats were listed in the file's order, by registration."""
+    return "\x1f".join(_DIGITS.sub(lambda run: run.group().zfill(ORDER_DIGITS), part_key(household[part], part))
+                        for part in ADDRESS)
+
+
 def registered_otherwise(stored, household):
     """The 409 of a household (``household``) at the flat ``stored`` is registered at, written
     another way (``address_key``): naming ``stored`` by its id and its address as registered (no
@@ -192,6 +209,8 @@ def new_household(estate_id, data, now, custom=None):
         "room": room,
         # the flat as compared (3栋 is 3): the duplicate check's, unique per estate (address_key)
         "_address_key": address_key({"estate_id": estate_id, "building": building, "unit": unit, "room": room}),
+        # where it stands in the list's address order (sort=address: address_order)
+        "_address_order": address_order({"building": building, "unit": unit, "room": room}),
         "area_m2": float(area),
         "status": data.get("status", "vacant"),
         "owner": {"name": data["owner"]["name"].strip(), "phone": data["owner"]["phone"].strip()},

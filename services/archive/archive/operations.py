@@ -182,6 +182,27 @@ def keep_address_keys(db, stopping=lambda: False):
     return keyed
 
 
+def keep_address_orders(db, stopping=lambda: False):
+    """Every household registered without its place in the address order (``_address_order``:
+    before it was kept, or by a replica of the version before while a deploy rolls) gets it
+    (``domain.address_order``), so ``sort=address`` lists it in its place: as ``keep_address_keys``
+    does (its timer runs both), per estate all its households the first time, later those registered
+    since ``ADDRESS_KEYS_OVERLAP`` before the last sweep began (``_address_orders_swept``); each
+    write only orders a household without an order. Returns how many it ordered."""
+    ordered = 0
+    for estate_id, since in store.estates_keeping_address_keys(db, "_address_orders_swept"):
+        began = clock.now()
+        from_ = clock.to_iso(clock.parse_iso(since) - ADDRESS_KEYS_OVERLAP) if since else None
+        for household in store.unkeyed_households(db, estate_id, from_, store.UNORDERED):
+            if stopping():
+                return ordered
+            store.keep_address_order(db, household, domain.address_order(household))
+            ordered += 1
+            time.sleep(0)
+        store.mark_address_keys_swept(db, estate_id, clock.to_iso(began), "_address_orders_swept")
+    return ordered
+
+
 def start_household_import(db, caller, estate_id, data):
     """A spreadsheet of households, imported in the background (a job); see imports.py. The
     file is only measured here (``import_files.check``: a zip bomb or an oversized file is a

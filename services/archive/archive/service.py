@@ -59,6 +59,8 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
         A stop ends it between two households (that estate is swept again from where its last
         sweep began)."""
         operations.keep_address_keys(self.db, stopping=lambda: stopping.is_stopping(self.name))
+        # and their place in the list's address order (sort=address), kept the same way
+        operations.keep_address_orders(self.db, stopping=lambda: stopping.is_stopping(self.name))
 
     @rpc_method
     def create_household(self, payload):

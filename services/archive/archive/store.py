@@ -4,7 +4,7 @@ import re
 from estate_common import calendar, custom_fields, custom_fields_store, export_store, jobs, settings, store, writes
 from estate_common.store import DuplicateKey
 from estate_common.text import address_spellings
-from estate_common.errors import BusinessRuleViolation, NotFound, ServiceUnavailable, field_error
+from estate_common.errors import BusinessRuleViolation, InvalidInput, NotFound, ServiceUnavailable, field_error
 
 from . import chain, domain
 from .rules import BOUNDED_SINCE, DEFAULTS, MAXIMA, MINIMA
@@ -18,6 +18,7 @@ CHAIN_DESCENDING = [("seq", -1)]
 NUMBER_FIELDS = ("data.number", "data.receipt_number")
 
 ADDRESS_KEYED = [("estate_id", 1), ("_address_key", 1)]
+ADDRESS_ORDERED = [("estate_id", 1), ("_address_order", 1), ("_id", 1)]
 
 INDEXES = {
     "estates": [(PAGED, {})],
@@ -29,7 +30,9 @@ INDEXES = {
                    # duplicate check's probe, and the write that decides a race. Partial: a household
                    # an older version (or replica) wrote has no key until the sweep keys it, and one
                    # of a flat registered twice before keeps none (operations.keep_address_keys)
-                   (ADDRESS_KEYED, {"unique": True, "partialFilterExpression": {"_address_key": {"$exists": True}}})],
+                   (ADDRESS_KEYED, {"unique": True, "partialFilterExpression": {"_address_key": {"$exists": True}}}),
+                   # the list's address order (sort=address: domain.address_order), its cursor's tie on _id
+                   (ADDRESS_ORDERED, {})],
     "records": [(PAGED, {}), ([("estate_id", 1), ("subject_id", 1)], {}),
                 ([("estate_id", 1), ("subject_type", 1), ("occurred_at", 1)], {}),
                 ([("estate_id", 1), ("household_id", 1), ("occurred_at", 1)], {}),
@@ -146,21 +149,24 @@ def household_spelled(db, estate_id, household):
 # -- address keys of households registered without one (operations.keep_address_keys) ------
 
 UNKEYED = {"_address_key": {"$exists": False}}
+UNORDERED = {"_address_order": {"$exists": False}}
 KEYS_PAGE = 500
 
 
-def estates_keeping_address_keys(db):
+def estates_keeping_address_keys(db, marker="_address_keys_swept"):
     """``[(estate_id, since)]`` of every estate: ``since`` is when the last sweep of its households
-    began (``_address_keys_swept``), None before its first (its backfill)."""
-    return sorted((doc["estate_id"], doc.get("_address_keys_swept"))
-                  for doc in db.estates.find({}, {"estate_id": 1, "_address_keys_swept": 1}))
+    began (``marker``: the address keys' ``_address_keys_swept``, the address order's
+    ``_address_orders_swept``), None before its first (its backfill)."""
+    return sorted((doc["estate_id"], doc.get(marker))
+                  for doc in db.estates.find({}, {"estate_id": 1, marker: 1}))
 
 
-def unkeyed_households(db, estate_id, since):
-    """The estate's households without an address key, registered at ``since`` or later (None:
-    all, once), in the lists' order a page at a time: with ``since``, the lists' index walked from
-    it (the households registered lately), not the estate."""
-    query = {"estate_id": estate_id, **UNKEYED}
+def unkeyed_households(db, estate_id, since, missing=UNKEYED):
+    """The estate's households without an address key (``missing``: or without what else it
+    names, ``UNORDERED``), registered at ``since`` or later (None: all, once), in the lists' order
+    a page at a time: with ``since``, the lists' index walked from it (the households registered
+    lately), not the estate."""
+    query = {"estate_id": estate_id, **missing}
     if since:
         query["created_at"] = {"$gte": since}
     cursor = None
@@ -183,17 +189,56 @@ def keep_address_key(db, household, address_key):
     return True
 
 
-def mark_address_keys_swept(db, estate_id, began):
-    db.estates.update_one({"_id": estate_id, "estate_id": estate_id}, {"$set": {"_address_keys_swept": began}})
+def keep_address_order(db, household, order):
+    """``household``'s place in the address order written, unless it has one."""
+    db.households.update_one({"_id": household["_id"], "estate_id": household["estate_id"], **UNORDERED},
+                             {"$set": {"_address_order": order}})
+
+
+def mark_address_keys_swept(db, estate_id, began, marker="_address_keys_swept"):
+    db.estates.update_one({"_id": estate_id, "estate_id": estate_id}, {"$set": {marker: began}})
+
+
+# the list's orders besides creation's (``filters.sort``)
+SORTS = ("address",)
 
 
 def list_households(db, estate_id, filters, limit, cursor):
     """A page of ``household_query``; with ``updated_since``, the households changed since then in
-    ``(updated_at, _id)`` order (``estate_common.store.page``)."""
+    ``(updated_at, _id)`` order (``estate_common.store.page``); with ``sort=address``, in the
+    address order (``households_by_address``)."""
     since = filters.get("updated_since")
-    return store.page(db.households, household_query(db, estate_id, {k: v for k, v in filters.items()
-                                                                      if k != "updated_since"}),
-                      limit, cursor, updated_since=since)
+    query = household_query(db, estate_id, {k: v for k, v in filters.items() if k not in ("updated_since", "sort")})
+    if filters.get("sort") == "address":
+        if since is not None:
+            raise InvalidInput("sort=address lists households in their address order, updated_since in "
+                                        "the order they were changed: ask one of them",
+                                        [field_error("filters.sort", "cannot be asked with updated_since")])
+        return households_by_address(db, estate_id, query, limit, cursor)
+    return store.page(db.households, query, limit, cursor, updated_since=since)
+
+
+def households_by_address(db, estate_id, query, limit, cursor):
+    """A page of ``query`` in ``(_address_order, _id)`` order (``domain.address_order``: building,
+    unit, room, numbers natural), on the index ``estate_id, _address_order, _id``. Its cursors are
+    the lists' (``<created_at>~<id>`` of the page's last household): the page goes on after that
+    household's place, read by its id, so a household registered meanwhile before it neither
+    repeats nor hides one. A cursor naming no household of the estate is a 400."""
+    limit = store.DEFAULT_PAGE if limit is None else limit
+    if cursor:
+        _, last_id = store.decode_cursor(cursor)
+        last = db.households.find_one({"_id": last_id, "estate_id": estate_id}, {"_address_order": 1})
+        if last is None:
+            raise InvalidInput("cursor is not valid", [field_error(
+                "cursor", "names no household of this estate: with sort=address a cursor is a page's next_cursor")])
+        order = last.get("_address_order", "")
+        query = {"$and": [query, {"$or": [{"_address_order": {"$gt": order}},
+                                          {"_address_order": order, "_id": {"$gt": last_id}}]}]}
+    docs = list(db.households.find(query).sort([("_address_order", 1), ("_id", 1)]).limit(limit + 1))
+    more = len(docs) > limit
+    docs = docs[:limit]
+    return {"items": [store.public(doc) for doc in docs],
+            "next_cursor": store.encode_cursor(docs[-1]) if more else None}
 
 
 ADDRESS_PARTS = ("building", "unit", "room")

@@ -146,6 +146,17 @@ def test_the_kinds_the_services_count_are_the_closing_events_the_archive_holds()
     assert events == set(domain.CLOSING_EVENTS)
 
 
+def test_the_address_order_reads_numbers_naturally_and_the_common_forms_as_the_filters_do():
+    def order(building, unit, room):
+        return domain.address_order({"building": building, "unit": unit, "room": room})
+    flats = [("10", "1", "101"), ("2", "1", "1001"), ("2", "1", "201"), ("3A", "1", "1"), ("3", "1", "1"),
+             ("2", "10", "1"), ("2", "2", "1")]
+    assert sorted(flats, key=lambda flat: order(*flat)) == [
+        ("2", "1", "201"), ("2", "1", "1001"), ("2", "2", "1"), ("2", "10", "1"), ("3", "1", "1"), ("3A", "1", "1"),
+        ("10", "1", "101")]
+    assert order("3栋", "2单元", "1201室") == order("三号楼", "2", "1201") == order("3", "2", "1201")
+
+
 # -- household edits ----------------------------------------------------------------------
 
 def test_a_household_edit_is_its_next_version_with_only_what_changed():
