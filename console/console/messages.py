@@ -1119,6 +1119,13 @@ _MESSAGES = {
     "archive.counted_at": ("统计时间", "Counted"),
     "archive.not_counted": ("尚未统计", "not counted yet"),
     "archive.records_of_period": ("本期记录", "Records of the period"),
+    # the closed records a kind lacks, named (archive.missing)
+    "archive.missing_title": ("缺少归档的记录", "Closed records the archive lacks"),
+    "archive.missing_help": ("部门本期已结案、档案中却没有结案记录的，逐条列出。可按编号在档案中查找，并请该部门补发。每页只查看一批已结案记录，缺少的可能少于一页，甚至没有：请翻到最后一页。",
+                             "What its department closed in the period and the archive holds no closing record of, one by one. Search the archive by its number, and ask the department to send it again. Each page looks at one batch of closed records, so it may list fewer than a page, even none: go on to the last page."),
+    "archive.missing_number": ("编号", "Number"),
+    "archive.missing_none_here": ("本页查看的记录都已归档", "Every record this page looked at is in the archive"),
+    "archive.missing_examined": ("本页查看了 {count} 条已关闭记录", "This page looked at {count} closed records"),
     "archive.address": ("或按房屋地址", "Or by the household's address"),
     "archive.show": ("内容与更正", "Content and correction"),
     "archive.reason": ("更正原因", "Why it is corrected"),

@@ -428,6 +428,14 @@ ZH = {
         '分页游标无效',
     'is not a cursor this API gave out':
         '不是本接口给出的游标',
+    'kind must be one of {0}':
+        'kind 须为以下之一：{0}',
+    'is not a kind of closed record':
+        '不是已结案记录的类型',
+    '{0} closes no {1}':
+        '{0} 不负责结案 {1}',
+    'is not closed by {0}':
+        '不由 {0} 结案',
     'sort=address lists households in their address order, updated_since in the order they were changed: ask one of them':
         'sort=address 按楼栋、单元、房号列出房屋，updated_since 按变更先后列出：请只选其一',
     'cannot be asked with updated_since':

@@ -1470,13 +1470,52 @@ def test_the_archivist_reads_the_completeness_kind_by_kind_and_opens_a_kinds_rec
     assert asked["params"]["period"] == "2026-12"
     assert "资料归档完整率" in page and "83.3%" in page and "5 / 6" in page
     rows = page.split("<tbody>")[1].split("</tbody>")[0]
-    assert '<td class="num"><span class="badge badge-late">1</span></td>' in rows  # the kind short of its count
+    assert ('<td class="num"><a class="badge badge-late" href="/archive/completeness/missing?period=2026-12&amp;'
+            'kind=service_requests">1</a></td>') in rows  # the kind short of its count, its list a link away
     assert "尚未统计" in rows  # work orders: no count yet, nothing said missing
     assert ('href="/archive/records?subject_type=service_request&amp;from=2026-12-01&amp;to=2026-12-31"' in rows)
     en = client.get("/archive/completeness?period=2026-Q4", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Archive completeness" in en and "from=2026-10-01&amp;to=2026-12-31" in en
     client.get("/archive/completeness?period=November")  # no period's form: this month
     assert [c for c in fake.calls if c["path"].endswith("/archive/completeness")][-1]["params"]["period"] != "November"
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
+def test_the_archivist_opens_the_records_a_kind_lacks_one_by_one_from_the_completeness(
+        client, fake, documented_routes):
+    """The completeness said "service requests: 1 missing" and nobody could name it (a probe of the
+    archives' work): the shortfall is a link to the list of them (GET …/archive/completeness/missing),
+    each opening the archive's search by its number, a page at a time."""
+    sign_in(client, fake, username="ann", roles=("archivist",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/completeness", {
+        "estate_id": ESTATE, "period": "2026-12",
+        "completeness": {"numerator": 1, "denominator": 2, "value": 0.5, "unit": "ratio", "target": 1},
+        "kinds": [{"kind": "service_requests", "subject_type": "service_request", "source": "customer_service",
+                   "reported": 2, "held": 1, "missing": 1, "counted_at": "2026-12-05T07:00:00.000Z"},
+                  {"kind": "patrol_rounds", "subject_type": "patrol_round", "source": "security_patrol",
+                   "reported": 1, "held": 1, "missing": 0, "counted_at": "2026-12-05T07:00:00.000Z"}]})
+    page = client.get("/archive/completeness?period=2026-12", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    rows = page.split("<tbody>")[1].split("</tbody>")[0]
+    assert ('<a class="badge badge-late" href="/archive/completeness/missing?period=2026-12&amp;kind=service_requests">'
+            '1</a>') in rows
+    assert "kind=patrol_rounds" not in rows  # nothing missing: no list
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/completeness/missing", lambda body, params: {
+        "estate_id": ESTATE, "period": params["period"], "kind": params["kind"], "subject_type": "service_request",
+        "items": [{"id": "sr_2", "number": "SR-2026-000002"}], "examined": 2,
+        "next_cursor": None if params.get("cursor") else "2026-12-03T01:00:00.000Z~sr_2"})
+    listed = client.get("/archive/completeness/missing?period=2026-12&kind=service_requests",
+                        headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    [asked] = [c for c in fake.calls if c["path"].endswith("/archive/completeness/missing")]
+    assert (asked["params"]["period"], asked["params"]["kind"]) == ("2026-12", "service_requests")
+    assert '<a href="/archive/records?subject_id=SR-2026-000002">SR-2026-000002</a>' in listed
+    assert "缺少归档的记录" in listed and "本页查看了 2 条已关闭记录" in listed
+    assert 'href="/archive/completeness/missing?period=2026-12&amp;kind=service_requests&amp;cursor=' in listed
+    en = client.get("/archive/completeness/missing?period=2026-12&kind=service_requests&cursor=2026-12-03T01:00:00.000Z~sr_2",
+                    headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Closed records the archive lacks" in en and "cursor=" not in en.split("</table>")[1]
+    client.get("/archive/completeness/missing?period=2026-12&kind=households")  # not a kind: not asked
+    assert len([c for c in fake.calls if c["path"].endswith("/archive/completeness/missing")]) == 2
     for call in fake.calls:
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
 

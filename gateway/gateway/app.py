@@ -16,7 +16,8 @@ from estate_common import config, logs, metrics, secrets_policy, topology
 from estate_common.errors import DomainError
 from estate_common.rpc_client import RpcClient
 
-from . import (api_keys, assignees, custom_fields, docs, exports, exposition, fanout, idempotency, masking, own_routes, portal_qr,
+from . import (api_keys, assignees, completeness, custom_fields, docs, exports, exposition, fanout, idempotency, masking,
+               own_routes, portal_qr,
                problems, public, requests_in, store, traces, uploads, users)
 from .access import authorize
 from .known_estates import KnownEstates
@@ -72,6 +73,7 @@ def create_app(settings=None):
     app.register_error_handler(Exception, _unexpected)
     own_routes.register(app, SERVICES)
     fanout.register(app)
+    completeness.register(app)  # the closed records the archive lacks, named
     custom_fields.register(app)
     uploads.register(app)
     portal_qr.register(app)

@@ -51,6 +51,8 @@ def area(method, path):
         return _SERVICE_ROWS["maintenance"]
     if rest.endswith("/guards"):  # whom a roster, a round or a handover may name (a gateway route)
         return _SERVICE_ROWS["security_patrol"]
+    if rest.endswith("/archive/completeness/missing"):  # the archive's shortfall named (a gateway route)
+        return _SERVICE_ROWS["archive"]
     service = _service_of.get((method, path))
     return _SERVICE_ROWS[service]
 

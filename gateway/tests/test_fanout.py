@@ -428,3 +428,34 @@ def test_a_call_that_fails_at_once_does_not_hold_the_view(client, rpc, contract,
     assert not reader.is_alive(), "the view hung"
     for response in answers:
         assert contract.check(client.application, response, 200)["unavailable"] == sorted(kpi_services)
+
+
+def test_the_closed_records_the_archive_lacks_are_named_by_asking_their_service_and_archive(
+        client, rpc, contract, accounts):
+    """The completeness counted "payments: 1 missing" and nobody could say which (a probe of the
+    archives' work): the kind's service lists what it closed in the period (the query its count
+    reads), archive says which it holds, the answer names the others, for the archives' keepers."""
+    archivist = accounts.user("li.archives", ["archivist"], ["A"])
+    rpc.answer("finance", "list_closed", {"items": [{"id": "pay_1", "number": "RC-2026-000001"},
+                                                    {"id": "pay_2", "number": "RC-2026-000002"}],
+                                          "next_cursor": "2026-11-20T08:00:00.000Z~pay_2"})
+    rpc.answer("archive", "closing_records_held", {"held": ["pay_1"]})
+    response = client.get("/api/v1/estates/A/archive/completeness/missing?period=2026-11&kind=payments&limit=2",
+                          headers=bearer(archivist))
+    body = contract.check(client.application, response, 200)
+    assert body == {"estate_id": "A", "period": "2026-11", "kind": "payments", "subject_type": "payment",
+                    "items": [{"id": "pay_2", "number": "RC-2026-000002"}], "examined": 2,
+                    "next_cursor": "2026-11-20T08:00:00.000Z~pay_2"}
+    assert rpc.only_call("finance", "list_closed").payload == {
+        "estate_id": "A", "filters": {"kind": "payments", "period": "2026-11"}, "limit": 2}
+    assert rpc.only_call("archive", "closing_records_held").payload == {
+        "estate_id": "A", "kind": "payments", "subject_ids": ["pay_1", "pay_2"]}
+    for query in ("period=2026-11&kind=households", "kind=payments", "period=2026-13&kind=payments",
+                  "period=2026-11&kind=payments&status=x"):
+        answer = client.get(f"/api/v1/estates/A/archive/completeness/missing?{query}", headers=bearer(archivist))
+        assert answer.status_code == 400, query
+    agent = accounts.user("zhang", ["agent"], ["A"])
+    assert client.get("/api/v1/estates/A/archive/completeness/missing?period=2026-11&kind=payments",
+                      headers=bearer(agent)).status_code == 403
+    assert client.get("/api/v1/estates/B/archive/completeness/missing?period=2026-11&kind=payments",
+                      headers=bearer(archivist)).status_code == 403

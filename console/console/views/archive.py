@@ -74,6 +74,24 @@ def completeness():
     return render_template("archive/completeness.html", period=period, found=found, first=first, last=last)
 
 
+# the kinds of closed record the completeness counts (estate_common.closed_counts.KINDS)
+CLOSED_KINDS = ("service_requests", "work_orders", "patrol_rounds", "incidents", "payments")
+
+
+@bp.get("/completeness/missing")
+@estate_needed
+def missing():
+    """The closed records of one kind the archive lacks in a period, named one by one, each opening
+    the archive's search by its number (else its id), a page at a time: the completeness counted a
+    kind's shortfall and nobody could say which they were (a probe of the archives' work). A page
+    may name fewer than it looked at, even none, while there is a next."""
+    period = common.period_asked(PERIOD, common.this_month)
+    kind = request.args.get("kind") if request.args.get("kind") in CLOSED_KINDS else None
+    found = g.api.get(g.api.estate(g.user.estate_id, "archive/completeness/missing"), period=period, kind=kind,
+                      limit=common.PAGE_SIZE, cursor=request.args.get("cursor")) if kind else {}
+    return render_template("archive/missing.html", period=period, kind=kind, found=found)
+
+
 @bp.get("/verify")
 @estate_needed
 def verify():

@@ -11,7 +11,8 @@ service (an RPC from inside a service has no timeout). Archive keeps the newest 
 service and month and compares it with the records it holds (``archive.checks``).
 
 A timer in each service (``CLOSED_COUNT_SECONDS``, 300 s) does the counting; the kinds are
-those of ``KINDS``.
+those of ``KINDS``. The count's query also lists what was closed (``closed_counts_store``, the
+service's ``list_closed``), so the gateway can name the records archive lacks.
 """
 from . import calendar, config
 from .closed_counts_store import COLLECTION, EVENT, INDEXES, report  # noqa: F401 (the services' indexes)

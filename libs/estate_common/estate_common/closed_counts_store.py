@@ -1,7 +1,7 @@
 """Where a service keeps its closed-record counts (``estate_common.closed_counts`` says why): one
 document per estate and month in ``closed_counts``, written through the one write path, its
 event in the same write."""
-from . import clock, ids, writes
+from . import clock, ids, store, writes
 
 COLLECTION = "closed_counts"
 INDEXES = {COLLECTION: [([("estate_id", 1), ("period", 1)], {})]}
@@ -34,3 +34,23 @@ def report(db, outbox, announce, estate_id, period, counts, now):
 
     writes.change(collection, estate_id, doc_id, decide, outbox, announce=announce)
     return data if changed else None
+
+
+# -- what a service closed: the count and the things themselves, from one query ----------------
+# A service's store answers ``closed_queries(estate_id, start, end)`` → ``{kind: (collection, query,
+# number field)}``: the count (``counted``) and the list of what it closed (``closed_page``) read the
+# same query, so the things the archive is asked for are the things the service counted.
+
+def counted(db, estate_id, queries):
+    """``{kind: n}`` of a service's ``closed_queries`` of the estate."""
+    return {kind: db[collection].count_documents({**query, "estate_id": estate_id})
+            for kind, (collection, query, _) in queries.items()}
+
+
+def closed_page(db, estate_id, found, limit, cursor):
+    """A page of one kind's ``(collection, query, number field)`` of the estate in the lists' order
+    (created_at, _id; the lists' cursors): each thing's id and the number people know it by (null
+    without one)."""
+    collection, query, number = found
+    return store.page(db[collection], {**query, "estate_id": estate_id}, limit, cursor,
+                      shown=lambda doc: {"id": doc["_id"], "number": doc.get(number) if number else None})

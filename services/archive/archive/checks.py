@@ -154,8 +154,13 @@ def reported_by_kind(reports):
 
 def present_by_kind(present_by_event):
     """The closing records held, per kind (``closed_counts.KINDS``: its events)."""
-    return {kind: sum(present_by_event.get(e, 0) for e in event_types)
-            for kind, (_, event_types) in closed_counts.KINDS.items()}
+    return {kind: sum(present_by_event.get(e, 0) for e in closing_events(kind)) for kind in closed_counts.KINDS}
+
+
+def closing_events(kind):
+    """The events whose records are the archive's side of a ``kind`` of closed record: the ones the
+    completeness counts held (``present_by_kind``) and the missing list looks for."""
+    return list(closed_counts.KINDS[kind][1])
 
 
 # kind of closed record -> the subject type of its records (``GET …/archive/records?subject_type=``)

@@ -652,6 +652,14 @@ def completeness(db, estate_id, period):
             "kinds": checks.completeness_by_kind(present, reports)}
 
 
+def closing_records_held(db, estate_id, kind, subject_ids):
+    """Of the things of ``kind`` a service closed (``subject_ids``, a page of its ``list_closed``),
+    those the archive holds a closing record of (``checks.closing_events``: the kind's events, the
+    completeness' ``held``), whenever it was made: the gateway names the others
+    (``GET …/archive/completeness/missing``)."""
+    return {"held": sorted(store.subjects_with_records(db, estate_id, checks.closing_events(kind), subject_ids))}
+
+
 def kpis(db, caller, period, estate_ids):
     def estate_kpis(estate_id, rules, start, end):
         facts = store.kpi_facts(db, estate_id, start, end, checks.year_start(period, rules),

@@ -414,5 +414,9 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
         return operations.completeness(self.db, payload["estate_id"], payload["filters"]["period"])
 
     @rpc_method
+    def closing_records_held(self, payload):
+        return operations.closing_records_held(self.db, payload["estate_id"], payload["kind"], payload["subject_ids"])
+
+    @rpc_method
     def kpis(self, payload):
         return operations.kpis(self.db, self.caller, payload["period"], payload["estate_ids"])

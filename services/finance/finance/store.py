@@ -3,7 +3,8 @@
 Hot paths stay on ``_id`` (natural keys); reads that walk many documents use
 ``estate_common.store.scan`` (linear on the embedded store too).
 """
-from estate_common import calendar, closed_counts, common_store, export_store, ids, jobs, replica, settings, store, writes
+from estate_common import (calendar, closed_counts, closed_counts_store, common_store, export_store, ids, jobs, replica,
+                           settings, store, writes)
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.store import BulkWriteFailure, DuplicateKey
 
@@ -1059,8 +1060,14 @@ def estate_ids(db):
     return sorted(doc["estate_id"] for doc in db.estates.find({}, {"estate_id": 1}))
 
 
-def closed_counts(db, estate_id, start, end):
-    """Payments posted in ``[start, end)`` (a reversal later does not unpost one: archive keeps both)."""
+def closed_queries(estate_id, start, end):
+    """Payments posted in ``[start, end)`` (a reversal later does not unpost one: archive keeps both;
+    ``closed_counts_store``: counted for archive, and listed when the archivist asks which are
+    missing), known by their receipt number (RC-…)."""
     posted = {"$in": ["posted", "reversal_pending", "reversed"]}  # not one still being posted
-    return {"payments": db.payments.count_documents({"estate_id": estate_id, "status": posted,
-                                                     "posted_at": {"$gte": start, "$lt": end}})}
+    return {"payments": ("payments", {"estate_id": estate_id, "status": posted,
+                                      "posted_at": {"$gte": start, "$lt": end}}, "receipt_number")}
+
+
+def closed_counts(db, estate_id, start, end):
+    return closed_counts_store.counted(db, estate_id, closed_queries(estate_id, start, end))

@@ -1,8 +1,8 @@
 """maintenance's repository: the only module of the service that touches its database."""
 import re
 
-from estate_common import (calendar, claims_store, closed_counts, common_store, custom_fields, custom_fields_store,
-                           export_store, ids, jobs, numbering, replica, settings, store, writes)
+from estate_common import (calendar, claims_store, closed_counts, closed_counts_store, common_store, custom_fields,
+                           custom_fields_store, export_store, ids, jobs, numbering, replica, settings, store, writes)
 
 from .domain import (APPOINTMENT_ANNOUNCED, CLOSED, OVERDUE_ANNOUNCED, OWED_BY, PROMISED_BY, SOURCE_TYPES_READ, TRANSITIONS,
                      deadline_at)
@@ -366,8 +366,14 @@ def closed_counts(db, estate_id, start, end):
     """Work orders completed or cancelled in ``[start, end)``: a cancelled order by its history's
     cancel step (its ``updated_at`` moves with a later custom-field edit, which moved the order
     into the month of the edit; archive keeps it in the month it was cancelled)."""
+    return closed_counts_store.counted(db, estate_id, closed_queries(estate_id, start, end))
+
+
+def closed_queries(estate_id, start, end):
+    """``closed_counts``' query (``closed_counts_store``: counted for archive, and listed when the
+    archivist asks which are missing): an order is completed or cancelled once, so one ``$or`` of
+    the two; known by its number (WO-…)."""
     window = {"$gte": start, "$lt": end}
-    completed = db.work_orders.count_documents({"estate_id": estate_id, "completed_at": window})
-    cancelled = db.work_orders.count_documents({"estate_id": estate_id, "status": "cancelled",
-                                                "history": {"$elemMatch": {"action": "cancel", "at": window}}})
-    return {"work_orders": completed + cancelled}
+    return {"work_orders": ("work_orders", {"estate_id": estate_id, "$or": [
+        {"completed_at": window},
+        {"status": "cancelled", "history": {"$elemMatch": {"action": "cancel", "at": window}}}]}, "number")}

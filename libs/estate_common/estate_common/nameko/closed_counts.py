@@ -3,11 +3,15 @@ archive's completeness (``estate_common.closed_counts``).
 
 A service mixes in ``CountsClosedRecords`` and names its store module (``closed_store``), which
 answers ``estate_ids(db)``, ``rules_for(db, estate_id)`` (the estate's ``timezone``) and
-``closed_counts(db, estate_id, start, end)`` → ``{kind: n}``.
+``closed_queries(estate_id, start, end)`` → ``{kind: (collection, query, number field)}``: the
+count announced and the list ``list_closed`` answers (the gateway's
+``GET …/archive/completeness/missing``) read the same query.
 """
 from nameko.timer import timer
 
-from .. import clock, closed_counts
+from .. import calendar, clock, closed_counts, closed_counts_store
+from ..errors import InvalidInput, field_error
+from .entrypoints import rpc_method
 
 
 class CountsClosedRecords:
@@ -23,4 +27,21 @@ class CountsClosedRecords:
         return closed_counts.report_estates(
             db, outbox, lambda estate_id: lambda event_type, data: outbox.event(event_type, estate_id, data),
             store.estate_ids(db), lambda estate_id: store.rules_for(db, estate_id)["timezone"],
-            lambda estate_id, start, end: store.closed_counts(db, estate_id, start, end), now)
+            lambda estate_id, start, end: closed_counts_store.counted(db, estate_id,
+                                                                      store.closed_queries(estate_id, start, end)),
+            now)
+
+    @rpc_method
+    def list_closed(self, payload):
+        """What this service closed of one kind (``filters.kind``) in a period (``filters.period``:
+        a month, quarter or year of the estate's calendar), a page in the lists' order: each thing's
+        id and number, read by the query its count reads. A kind of another service is a 400."""
+        store, db, filters, estate_id = self.closed_store, self.db, payload["filters"], payload["estate_id"]
+        tz = store.rules_for(db, estate_id)["timezone"]
+        start, end = calendar.period_bounds(filters["period"], tz)
+        queries = store.closed_queries(estate_id, start, end)
+        if filters["kind"] not in queries:
+            raise InvalidInput(f"{self.name} closes no {filters['kind']}",
+                               [field_error("filters.kind", f"is not closed by {self.name}")])
+        return closed_counts_store.closed_page(db, estate_id, queries[filters["kind"]], payload.get("limit"),
+                                               payload.get("cursor"))

@@ -1426,6 +1426,25 @@ def test_completeness_compares_the_closed_records_held_with_the_services_newest_
     assert completeness("2026-Q4") == (5, 10) and completeness("2026") == (5, 10)
 
 
+def test_of_the_things_a_service_closed_the_archive_says_which_it_holds_a_closing_record_of(archive, estate):
+    """The completeness counted a kind's shortfall and nobody could name it (a probe of the archives'
+    work): the gateway asks the service what it closed, then archive which of those it holds, by the
+    kind's closing events (the completeness' ``held``), whenever the record was made."""
+    clock.freeze(clock.parse_iso("2026-11-23T08:00:00Z"))
+    for handler, published in closed_events(estate["id"]):
+        getattr(archive, handler)(published)
+    as_role(archive, "li", "archivist", estate)
+
+    def held(kind, ids):
+        return archive.closing_records_held({"estate_id": estate["id"], "kind": kind, "subject_ids": ids})["held"]
+    assert held("service_requests", ["sr_8", "sr_9"]) == ["sr_9"]
+    assert held("incidents", ["inc_9", "inc_8"]) == ["inc_9"]  # its closing, not its opening
+    assert held("payments", ["sr_9"]) == []  # the kind's own events only
+    assert held("work_orders", []) == []
+    with pytest.raises(InvalidInput):
+        held("households", ["hh_1"])
+
+
 def test_the_completeness_says_for_each_kind_what_its_service_counted_what_the_archive_holds_and_how_many_are_missing(
         archive, estate):
     """资料归档完整率 read 5 / 6 with nothing saying which kind of record was short, and the archivist,

@@ -77,6 +77,14 @@ def test_a_complaint_is_recorded_verified_escalated_replied_and_closed(desk):
     assert desk.count_closed_records(clock.now()) == 2  # archive compares it with what it holds
     counted = {e["data"]["period"]: e["data"]["counts"] for e in desk.outbox.of_type("closed_records_counted")}
     assert counted == {"2026-10": {"service_requests": 0}, "2026-11": {"service_requests": 1}}
+    # the requests counted are listed by the same query, id and number (archive's missing ones, named)
+    listed = desk.list_closed({"estate_id": created["estate_id"], "filters": {"kind": "service_requests",
+                                                                             "period": "2026-11"}})
+    assert listed == {"items": [{"id": created["id"], "number": created["number"]}], "next_cursor": None}
+    assert desk.list_closed({"estate_id": created["estate_id"], "filters": {"kind": "service_requests",
+                                                                           "period": "2026-Q3"}})["items"] == []
+    with pytest.raises(InvalidInput):
+        desk.list_closed({"estate_id": created["estate_id"], "filters": {"kind": "payments", "period": "2026-11"}})
 
 
 @pytest.mark.parametrize("action, data", [("close", {}), ("reopen", {"reason": "x"})])

@@ -2337,6 +2337,9 @@ def test_the_payments_posted_are_counted_for_archive_when_the_count_changes(fina
     last = finance.outbox.of_type("closed_records_counted")[-1]
     assert (last["estate_id"], last["data"]["period"], last["data"]["counts"]) == (
         ESTATE, calendar.period_of(clock.now(), "Asia/Shanghai"), {"payments": 1})
+    [listed] = finance.list_closed({"estate_id": ESTATE, "filters": {
+        "kind": "payments", "period": calendar.period_of(clock.now(), "Asia/Shanghai")}})["items"]
+    assert listed["number"].startswith("RC-")  # the receipt people know it by
 
 
 # -- settings' bounds ----------------------------------------------------------------------------

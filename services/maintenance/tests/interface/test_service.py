@@ -1401,6 +1401,9 @@ def test_completed_and_cancelled_orders_are_counted_for_archive(engineering):
     assert engineering.count_closed_records(clock.now()) == 2
     counted = {e["data"]["period"]: e["data"]["counts"] for e in engineering.outbox.of_type("closed_records_counted")}
     assert counted[calendar.period_of(clock.now(), "Asia/Shanghai")] == {"work_orders": 1}
+    listed = engineering.list_closed({"estate_id": ESTATE, "filters": {
+        "kind": "work_orders", "period": calendar.period_of(clock.now(), "Asia/Shanghai")}})["items"]
+    assert [item["id"] for item in listed] == [order_id] and listed[0]["number"].startswith("WO-")
 
 
 def test_a_cancelled_order_edited_later_stays_counted_in_the_month_it_was_cancelled(engineering):

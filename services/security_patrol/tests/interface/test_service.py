@@ -1720,6 +1720,10 @@ def test_the_rounds_finished_and_incidents_closed_are_counted_for_archive_once_p
     assert sorted(counted.values(), key=str)[0] == {"incidents": 0, "patrol_rounds": 0}  # last month
     assert patrol.count_closed_records(clock.now()) == 0  # nothing changed: nothing announced
     assert len(patrol.outbox.of_type("closed_records_counted")) == 2
+    listed = patrol.list_closed({"estate_id": ESTATE, "filters": {"kind": "patrol_rounds", "period": this_month}})
+    assert listed["items"] == [{"id": round_["id"], "number": None}]  # a round has no number
+    assert patrol.list_closed({"estate_id": ESTATE, "filters": {"kind": "incidents", "period": this_month}})[
+        "items"] == []
 
 
 def test_a_guard_reads_the_estate_s_security_settings_and_changes_none(patrol):
