@@ -113,6 +113,16 @@ def test_archive_completeness_is_what_the_archive_holds_of_what_the_services_cou
     assert final["value"] == 1.0  # every closed record the services counted reached the archive
     assert set(manual) >= {"numerator", "denominator", "value"}  # the manual checks, beside it
 
+    # named one by one: the incident security counted closed, and archive holds its closing record
+    def incidents_missing():
+        answer = api.get(f"{base}/archive/completeness/missing?period={period}&kind=incidents", manager)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+    listed = incidents_missing()
+    assert listed["subject_type"] == "incident" and listed["examined"] >= 1 and listed["items"] == []
+    assert api.get(f"{base}/archive/completeness/missing?period={period}&kind=incidents",
+                   estate["guard"]).status_code == 403
+
 
 def test_staff_turnover_from_deactivations_for_a_quarter_and_a_year_with_operator_wide_totals(api, estate, admin):
     base = estate["base"]
