@@ -22,9 +22,6 @@ from .access import authorize_route
 from .fanout import PERIOD
 
 PATH = "/api/v1/estates/<estate_id>/archive/completeness/missing"
-# kind of closed record -> the subject type of its records (archive.checks.CLOSED_SUBJECTS)
-SUBJECT_TYPES = {"service_requests": "service_request", "work_orders": "work_order", "patrol_rounds": "patrol_round",
-                 "incidents": "incident", "payments": "payment"}
 
 
 def register(app):
@@ -46,7 +43,7 @@ def register(app):
         held = set(rpc.call("archive", "closing_records_held", {"estate_id": estate_id, "kind": kind,
                                                                  "subject_ids": ids},
                             request_id=g.request_id, caller=caller)["held"]) if ids else set()
-        return jsonify({"estate_id": estate_id, "period": period, "kind": kind, "subject_type": SUBJECT_TYPES[kind],
+        return jsonify({"estate_id": estate_id, "period": period, "kind": kind, "subject_type": closed_counts.SUBJECT_TYPES[kind],
                         "items": [item for item in page["items"] if item["id"] not in held],
                         "examined": len(ids), "next_cursor": page["next_cursor"]})
 

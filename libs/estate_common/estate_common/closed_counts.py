@@ -28,6 +28,9 @@ KINDS = {
     "incidents": ("security_patrol", ("incident_closed",)),
     "payments": ("finance", ("payment_posted",)),
 }
+# kind of closed record -> the subject type of its records (``GET …/archive/records?subject_type=``)
+SUBJECT_TYPES = {"service_requests": "service_request", "work_orders": "work_order", "patrol_rounds": "patrol_round",
+                 "incidents": "incident", "payments": "payment"}
 
 
 def periods_to_report(now, tz):

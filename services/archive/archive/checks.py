@@ -164,8 +164,7 @@ def closing_events(kind):
 
 
 # kind of closed record -> the subject type of its records (``GET …/archive/records?subject_type=``)
-CLOSED_SUBJECTS = {"service_requests": "service_request", "work_orders": "work_order",
-                   "patrol_rounds": "patrol_round", "incidents": "incident", "payments": "payment"}
+CLOSED_SUBJECTS = closed_counts.SUBJECT_TYPES
 
 
 def completeness_by_kind(present, reports):
