@@ -1126,6 +1126,7 @@ _MESSAGES = {
     "archive.missing_number": ("编号", "Number"),
     "archive.missing_none_here": ("本页查看的记录都已归档", "Every record this page looked at is in the archive"),
     "archive.missing_examined": ("本页查看了 {count} 条已关闭记录", "This page looked at {count} closed records"),
+    "archive.missing_examined.one": ("本页查看了 {count} 条已关闭记录", "This page looked at {count} closed record"),
     "archive.address": ("或按房屋地址", "Or by the household's address"),
     "archive.show": ("内容与更正", "Content and correction"),
     "archive.reason": ("更正原因", "Why it is corrected"),
