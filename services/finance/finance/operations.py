@@ -496,7 +496,10 @@ def reverse_payment(db, outbox, caller, estate_id, payment_id, data):
             fields = payments.reversal(current, charges, data.get("reason", ""), now, rules, caller.user)
             return Change({**fields, "_reversal_key": key} if key else fields)
 
-        payment = _finish_reversal(db, outbox, store.change_payment(db, outbox, estate_id, payment_id, plan))
+        planned = store.change_payment(db, outbox, estate_id, payment_id, plan)
+        # the call sent again with its key after a crash: its plan's step is found applied, and
+        # ``household`` above finished the reversal it planned (a reversal_pending one is this call's)
+        payment = _finish_reversal(db, outbox, planned) if planned["status"] == "reversal_pending" else planned
     return public(payment)
 
 

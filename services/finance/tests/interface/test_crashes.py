@@ -307,3 +307,37 @@ def test_an_approval_a_crash_stopped_before_the_older_standard_ended_ends_it_bef
     assert "_ends" not in finance.db.fee_standards.find_one({"_id": newer["id"]})
     [december] = finance.db.bills.find({"period": "2026-12", "item": "property_service"})
     assert december["amount_cents"] == 22343  # 89.37 m² at 2.50, the newer price alone
+
+
+def keyed_reversal_scenario():
+    """``reversal_scenario`` with the reversal sent with an Idempotency-Key."""
+    finance = new_finance()
+    paid = pay(finance, 30002, "p-1", bill_ids=[bill_ids(finance)["2026-11"], bill_ids(finance)["renovation_deposit"]])
+
+    def reverse():
+        as_caller(finance, CASHIER, idempotency_key="r-1")
+        return finance.reverse_payment({"estate_id": ESTATE, "id": paid["id"], "data": {"reason": "bounced"}})
+    return finance, reverse
+
+
+@pytest.mark.parametrize("scenario", [payment_scenario, keyed_reversal_scenario])
+def test_a_crash_between_any_two_writes_is_finished_by_the_call_sent_again_with_its_key(scenario, monkeypatch):
+    """The gateway answers the lost call 503 and the client sends it again with the same key: the
+    call finishes what the crash left (its steps found by their marks) and ends as an uncrashed one."""
+    finance, operation = scenario()
+    made = writes_counted(monkeypatch)
+    first = operation()
+    monkeypatch.undo()
+    relay_leftovers(finance)
+    expected = end_state(finance)
+    for crash_after in range(1, len(made) + 1):
+        finance, operation = scenario()
+        writes_counted(monkeypatch, crash_after)
+        with pytest.raises(Crash):
+            operation()
+        monkeypatch.undo()
+        clock.advance(timedelta(seconds=31))  # the dead writer's lock has expired
+        again = operation()
+        relay_leftovers(finance)
+        assert end_state(finance) == expected, f"crash after write {crash_after}: {made[crash_after - 1]}"
+        assert again["status"] == first["status"]
