@@ -47,7 +47,7 @@ def scrub(text):
 
 def _encode(line):
     if _C_ENCODE is None:
-        return _encode(line)
+        return _LINE_ENCODER.encode(line)
     return "".join(_C_ENCODE(line, 0))
 
 

@@ -435,3 +435,14 @@ def test_a_line_is_the_json_text_the_standard_encoder_writes():
     assert json.loads(text)["message"] == "worker done 王 x\n\"y"
     assert list(json.loads(text)) == ["ts", "level", "service", "logger", "request_id", "trace_id", "message",
                                       "rpc", "status", "duration_ms", "status_code"]
+
+
+def test_a_line_is_written_where_the_json_accelerator_is_missing(monkeypatch):
+    """Without the encoder's C part (another interpreter) a line is the standard encoder's text,
+    where writing it called itself for ever (RecursionError: every line was lost)."""
+    record = logging.LogRecord("estate.worker", logging.INFO, __file__, 1, "worker done %s", ("x",), None)
+    record.rpc, record.duration_ms = "a.b", 3.5
+    with_c = json.loads(logs.JsonFormatter("svc").format(record))
+    monkeypatch.setattr(logs, "_C_ENCODE", None)
+    text = logs.JsonFormatter("svc").format(record)
+    assert {**json.loads(text), "ts": with_c["ts"]} == with_c and text == json.dumps(json.loads(text), ensure_ascii=False)
