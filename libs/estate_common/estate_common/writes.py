@@ -170,13 +170,18 @@ def _marked(step, doc, step_id):
 
 
 def change(collection, estate_id, doc_id, decide, outbox, *, what="document", attempts=ATTEMPTS, announce=None,
-           stamp=None):
+           stamp=None, keyed=True):
     """Apply ``decide(doc)`` to the document ``doc_id`` of ``estate_id``; the document as written
     (or as it is, when ``decide`` says there is nothing to do, or when the keyed call under way
     applied this step already: ``keyed_call``).
 
+    ``keyed=False``: a step applied once by an id of its own, which ``decide`` finds in the
+    document (finance's allocation taken off or given back to a payment): no mark. A mark names a
+    step by its order in the call, and a call sent again that takes another such step (another
+    plan's allocation) in that place would find the first's mark and skip it.
+
     404 ``no such <what> in this estate`` when it is not there; 409 when it kept changing."""
-    call = _CALL.get()
+    call = _CALL.get() if keyed else None
     step_id = call.step_id(collection, doc_id, decide) if call is not None else None
     for _ in range(attempts):
         doc = store.find_in_estate(collection, estate_id, doc_id)
@@ -284,12 +289,13 @@ class Named(store.Collections):
             return announce
         return self.announcer(outbox, estate_id) if actor is None else self.announcer(outbox, estate_id, actor)
 
-    def change(self, db, outbox, collection, estate_id, doc_id, decide, announce=None, actor=None):
+    def change(self, db, outbox, collection, estate_id, doc_id, decide, announce=None, actor=None, keyed=True):
         """``decide(doc)`` written with a revision check (decided again on a lost race); 404 when absent.
-        ``actor``: who, for the announcer, when no caller is (a step another service announced)."""
+        ``actor``: who, for the announcer, when no caller is (a step another service announced);
+        ``keyed``: see ``change``."""
         return change(self.collection(db, collection), estate_id, doc_id, decide, outbox,
                       what=self.names[collection], announce=self._announce(outbox, estate_id, announce, actor),
-                      stamp=self.stamped.get(collection))
+                      stamp=self.stamped.get(collection), keyed=keyed)
 
     def follow(self, db, outbox, collection, event, doc_id, decide, announce=None):
         """What ``event`` means to our document ``doc_id``, applied once per event."""

@@ -454,6 +454,27 @@ def test_a_call_that_changes_one_document_twice_is_retried_step_by_step(things, 
     assert things.find_one({"_id": "t1"})["notes"] == 2
 
 
+def test_a_step_once_by_its_own_id_is_not_marked_and_never_skipped_for_anothers_mark(things, outbox):
+    """``keyed=False``: a step its ``decide`` applies once by an id of its own (finance's allocation
+    taken off a payment or given back) keeps no mark, so in the call sent again another such step
+    in the same place of the call (another plan's allocation) is applied, not found "applied"."""
+    a_thing(things)
+
+    def once(step_id):
+        def decide(doc):
+            if step_id in (doc.get("done") or []):
+                return None
+            return Change({"done": [*(doc.get("done") or []), step_id]})
+        return decide
+
+    with writes.keyed_call("chen", "key-1", "things.apply"):
+        writes.change(things, ESTATE, "t1", once("a"), outbox, keyed=False)
+    with writes.keyed_call("chen", "key-1", "things.apply"):  # sent again: another plan
+        writes.change(things, ESTATE, "t1", once("b"), outbox, keyed=False)
+    stored = things.find_one({"_id": "t1"})
+    assert stored["done"] == ["a", "b"] and "_steps" not in stored
+
+
 def test_a_retry_that_meets_its_first_call_still_writing_applies_the_step_once(things, outbox, monkeypatch):
     """The first call answered too late and is still writing when its retry arrives: the retry's
     write loses the race on the revision, reads again, finds the first call's mark."""

@@ -456,7 +456,8 @@ def release_to_payment(db, outbox, estate_id, allocation):
         back = allocation["amount_cents"] if payment["status"] == "posted" else 0
         return writes.Change({"allocations": kept, "unapplied_cents": payment["unapplied_cents"] + back})
 
-    _named.change(db, outbox, "payments", estate_id, allocation["payment_id"], release)
+    # once by the allocation's id (decide finds it), never by a keyed call's mark (writes.change's keyed)
+    _named.change(db, outbox, "payments", estate_id, allocation["payment_id"], release, keyed=False)
 
 
 def remove_allocation(db, outbox, estate_id, bill_id, allocation, household_id=None):
@@ -469,7 +470,7 @@ def remove_allocation(db, outbox, estate_id, bill_id, allocation, household_id=N
                               "status": "unpaid", "settled_at": None})
 
     try:
-        _named.change(db, outbox, "bills", estate_id, bill_id, remove)
+        _named.change(db, outbox, "bills", estate_id, bill_id, remove, keyed=False)
     finally:
         bills_changed(db, estate_id, household_id)
 
@@ -618,7 +619,7 @@ def use_prepaid(db, outbox, estate_id, allocation, now_iso):
                               PREPAID_IN_USE: now_iso},
                              push={"allocations": [allocation], PREPAID_IN_USE_IDS: [allocation["id"]]})
 
-    payment = _named.change(db, outbox, "payments", estate_id, allocation["payment_id"], use)
+    payment = _named.change(db, outbox, "payments", estate_id, allocation["payment_id"], use, keyed=False)
     same = {k: allocation[k] for k in ("id", "bill_id", "amount_cents")}  # this very use, not another of its id
     return any({k: a.get(k) for k in same} == same for a in payment.get("allocations") or [])
 
@@ -648,7 +649,7 @@ def unuse_prepaid(db, outbox, estate_id, allocation):
         return writes.Change({"allocations": kept,
                               "unapplied_cents": payment["unapplied_cents"] + allocation["amount_cents"]})
 
-    _named.change(db, outbox, "payments", estate_id, allocation["payment_id"], unuse)
+    _named.change(db, outbox, "payments", estate_id, allocation["payment_id"], unuse, keyed=False)
 
 
 def _days_of(period):

@@ -341,3 +341,32 @@ def test_a_crash_between_any_two_writes_is_finished_by_the_call_sent_again_with_
         relay_leftovers(finance)
         assert end_state(finance) == expected, f"crash after write {crash_after}: {made[crash_after - 1]}"
         assert again["status"] == first["status"]
+
+
+def test_prepaid_money_given_back_in_a_call_sent_again_is_not_taken_for_another_allocations_mark(monkeypatch):
+    """Money taken off a payment and given back (``use_prepaid``, ``unuse_prepaid``: each once by
+    its allocation's id) in a call sent again with its key: the first call's giving back of another
+    allocation (a crash's leftover it found taken) is not this one's. Marked by their order in the
+    call (writes.keyed_call), the second giving back was found "applied" and skipped: the money
+    stayed off the payment and on no bill."""
+    finance = new_finance()
+    paid = pay(finance, 60000, "p-1")
+    bill = finance.db.bills.find_one({"item": "property_service"})
+
+    def allocation(allocation_id, cents):
+        return {"id": allocation_id, "payment_id": paid["id"], "bill_id": bill["_id"], "amount_cents": cents,
+                "at": clock.now_iso()}
+
+    call = ("wang", "k-1", "finance.create_payment", {"estate_id": ESTATE, "data": {"amount_cents": 100}})
+    taken = allocation("alc_1", 1000)
+    assert finance_store.use_prepaid(finance.db, finance.outbox, ESTATE, taken, clock.now_iso())  # a crashed call's
+    with writes.keyed_call(*call):
+        finance_store.unuse_prepaid(finance.db, finance.outbox, ESTATE, taken)  # given back
+    assert finance.db.payments.find_one({"_id": paid["id"]})["unapplied_cents"] == 9196
+    with writes.keyed_call(*call):  # the call sent again: another plan, its bill changed meanwhile
+        other = allocation("alc_2", 2000)
+        assert finance_store.use_prepaid(finance.db, finance.outbox, ESTATE, other, clock.now_iso())
+        finance_store.unuse_prepaid(finance.db, finance.outbox, ESTATE, other)
+    payment = finance.db.payments.find_one({"_id": paid["id"]})
+    assert payment["unapplied_cents"] == 9196
+    assert not any(a["id"] in ("alc_1", "alc_2") for a in payment["allocations"])
