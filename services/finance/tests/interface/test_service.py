@@ -2663,3 +2663,18 @@ def test_bills_and_payments_written_before_updated_at_was_kept_are_synced_from_t
     assert shown["updated_at"] == shown["posted_at"]
     assert len(synced(finance, "bills", "2000-01-01T00:00:00Z")["items"]) == 3
     assert operations.stamp_unstamped(finance.db) == 0
+
+
+@pytest.mark.parametrize("collection, latest", [
+    ("bills", {"cancelled_at": "2026-11-09T00:00:00.000Z"}),
+    ("bills", {"allocations": [{"id": "alc_1", "at": "2026-11-09T00:00:00.000Z"}]}),
+    ("payments", {"reversal": {"at": "2026-11-09T00:00:00.000Z", "reason": "bounced"}}),
+    ("payments", {"posted_at": "2026-11-09T00:00:00.000Z", "reversal": None}),
+])
+def test_an_unstamped_document_is_stamped_from_each_moment_it_records(finance, collection, latest):
+    """The start-up stamping reads only the moments a document records (store.RECORDED_MOMENTS),
+    each of them."""
+    finance.db[collection].insert_one({"_id": "old_1", "estate_id": ESTATE, "household_id": "hh_1",
+                                       "created_at": "2026-10-01T00:00:00.000Z", **latest})
+    operations.stamp_unstamped(finance.db)
+    assert finance.db[collection].find_one({"_id": "old_1"})["updated_at"] == "2026-11-09T00:00:00.000Z"
