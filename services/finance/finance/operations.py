@@ -124,9 +124,23 @@ def approve_standard(db, outbox, caller, estate_id, standard_id):
         store.unlock(db, lock)
 
 
+def _decided_key(caller, estate_id):
+    """The approval or rejection of a fee standard a retry with the caller's Idempotency-Key asks
+    for, kept with it: a reply lost on its way made the retry a 409 "approved already" (the
+    state is checked before the step, so the step's mark, writes.keyed_call, is never reached)."""
+    return caller.idempotency_key and caller.created_id("fsk", estate_id)
+
+
+def _decided_by(standard, key, status):
+    return bool(key) and standard["status"] == status and standard.get("_decided_key") == key
+
+
 def _approve_standard(db, outbox, caller, estate_id, standard_id):
     store.finish_ends(db, estate_id)  # what a crash left of an earlier approval, first
     standard = store.get_standard(db, estate_id, standard_id)
+    key = _decided_key(caller, estate_id)
+    if _decided_by(standard, key, "approved"):
+        return public(standard)
     others = store.approved_standards(db, estate_id, standard["item"])
     # a cycle billed before the new standard's start may reach into it (a year at most)
     last_billed = store.last_billed_periods(db, estate_id, others, periods.add_months(standard["valid_from"], -11))
@@ -134,6 +148,7 @@ def _approve_standard(db, outbox, caller, estate_id, standard_id):
     # the cap in force now, as security patrol said to the gateway (it may have come down since the proposal)
     standards.refuse_an_hour_above_the_daily_cap(standard, caller.parking_daily_cap_cents, "amount_cents")
     announced = outbox.event("fee_standard_approved", estate_id, standards.approved_event_data(standard, ended))
+    changes = {**changes, "_decided_key": key} if key else changes
     return public(store.approve_standard(db, outbox, standard, changes, ended, [announced]))
 
 
@@ -148,8 +163,12 @@ def highest_parking_hour_price(db, estate_id):
 
 def reject_standard(db, outbox, caller, estate_id, standard_id, data):
     standard = store.get_standard(db, estate_id, standard_id)
+    key = _decided_key(caller, estate_id)
+    if _decided_by(standard, key, "rejected"):
+        return public(standard)
     standards.require_may_reject(standard, caller.user, caller.roles)
     changes = standards.rejection(standard, data["reason"], clock.now(), caller.user)
+    changes = {**changes, "_decided_key": key} if key else changes
     return public(store.reject_standard(db, outbox, standard, changes))
 
 

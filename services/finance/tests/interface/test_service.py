@@ -177,6 +177,30 @@ def test_a_pending_standard_is_rejected_with_its_reason_and_never_bills(finance)
         finance.reject_fee_standard({"estate_id": ESTATE, "id": in_force["id"], "data": {"reason": " "}})
 
 
+def test_an_approval_or_a_rejection_sent_again_with_its_key_answers_the_standard_as_decided(finance):
+    """Its answer lost (the gateway's 503 says to send it again with the same key), the approval
+    sent again answered 409 "approved already": the state was checked before the step's mark was
+    reached. Another key is still refused."""
+    acting(finance, ACCOUNTANT)
+    proposed = finance.create_fee_standard({"estate_id": ESTATE, "data": {
+        "item": "property_service", "unit_price_cents_per_m2": 235, "cycle": "monthly", "valid_from": "2026-01"}})
+    withdrawn = finance.create_fee_standard({"estate_id": ESTATE, "data": {
+        "item": "parking", "amount_cents": 30000, "cycle": "per_charge"}})
+    for attempt in range(2):
+        acting(finance, MANAGER, key="appr-1")
+        assert finance.approve_fee_standard({"estate_id": ESTATE, "id": proposed["id"]})["status"] == "approved"
+        acting(finance, ACCOUNTANT, key="rej-1")
+        assert finance.reject_fee_standard({"estate_id": ESTATE, "id": withdrawn["id"],
+                                            "data": {"reason": "not now"}})["status"] == "rejected"
+    assert len([e for e in finance.outbox.of_type("fee_standard_approved") if e["data"]["id"] == proposed["id"]]) == 1
+    acting(finance, MANAGER, key="appr-2")
+    with pytest.raises(Conflict):
+        finance.approve_fee_standard({"estate_id": ESTATE, "id": proposed["id"]})
+    acting(finance, ACCOUNTANT, key="rej-2")
+    with pytest.raises(Conflict):
+        finance.reject_fee_standard({"estate_id": ESTATE, "id": withdrawn["id"], "data": {"reason": "not now"}})
+
+
 def test_a_standard_is_approved_by_someone_other_than_the_one_who_proposed_it(finance):
     """A manager approved his own prices, and "approved standards only" meant nothing (a probe);
     the operator admin approves his own (an estate's standards at its takeover)."""
