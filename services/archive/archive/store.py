@@ -208,7 +208,7 @@ def list_households(db, estate_id, filters, limit, cursor):
     ``(updated_at, _id)`` order (``estate_common.store.page``); with ``sort=address``, in the
     address order (``households_by_address``)."""
     since = filters.get("updated_since")
-    query = household_query(db, estate_id, {k: v for k, v in filters.items() if k not in ("updated_since", "sort")})
+    query = household_query(db, estate_id, filters)
     if filters.get("sort") == "address":
         if since is not None:
             raise InvalidInput("sort=address lists households in their address order, updated_since in "
@@ -248,10 +248,13 @@ def household_query(db, estate_id, filters):
     """Households equal on the address parts given (``building``, ``unit``, ``room``: the index
     led by ``estate_id`` that holds all three), each read in its common forms (3号楼 is 3, 2单元 2:
     ``estate_common.text.address_reading``) and on the ``custom.<key>`` filters (read by the
-    field's type: ``estate_common.custom_fields.filter_query``): the list's and the export's."""
+    field's type: ``estate_common.custom_fields.filter_query``): the list's and the export's.
+    ``updated_since`` and ``sort`` are no field's equality: ``store.page`` and ``store.walk`` read
+    the one, ``list_households`` the other."""
     query = custom_fields.filter_query(custom_definitions(db, estate_id, "household"), filters) \
         if custom_fields.custom_filters(filters) else {}
-    plain = custom_fields.plain_filters(filters)
+    plain = {name: value for name, value in custom_fields.plain_filters(filters).items()
+             if name not in ("updated_since", "sort")}
     for part in ADDRESS_PARTS:
         if isinstance(plain.get(part), str):  # as ``domain.new_household`` keeps it, or kept it before,
             plain[part] = {"$in": address_spellings(plain[part], part)}  # in any common form of it
@@ -303,8 +306,9 @@ def custom_definitions(db, estate_id, resource):
 
 
 def export_households(db, estate_id, filters):
-    """Every household the list's filters select, in the list's order (an export's pass)."""
-    return store.walk(db.households, household_query(db, estate_id, filters))
+    """Every household the list's filters select, in the list's order (an export's pass); with
+    ``updated_since``, as the list's, those changed since then in ``(updated_at, _id)`` order."""
+    return store.walk(db.households, household_query(db, estate_id, filters), filters.get("updated_since"))
 
 
 def chain_record(db, record, attempts=100):

@@ -346,8 +346,10 @@ def custom_definitions(db, estate_id, resource):
 
 
 def export_requests(db, estate_id, filters, now):
-    """Every service request the list's filters select, in the list's order (an export's pass)."""
-    return store.walk(db.service_requests, _listed_requests(db, estate_id, filters, now))
+    """Every service request the list's filters select, in the list's order (an export's pass);
+    with ``updated_since``, as the list's, those changed since then in ``(updated_at, _id)`` order."""
+    return store.walk(db.service_requests, _listed_requests(db, estate_id, filters, now),
+                      filters.get("updated_since"))
 
 
 def _request_query_in_estate(db, estate_id, filters, now):

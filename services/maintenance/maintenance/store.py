@@ -147,8 +147,9 @@ def _custom_query(db, estate_id, resource, filters):
         return {}
     return custom_fields.filter_query(custom_definitions(db, estate_id, resource), filters)
 def export_work_orders(db, estate_id, filters, now):
-    """Every work order the list's filters select, in the list's order (an export's pass)."""
-    return store.walk(db.work_orders, work_order_query(db, estate_id, filters, now))
+    """Every work order the list's filters select, in the list's order (an export's pass); with
+    ``updated_since``, as the list's, those changed since then in ``(updated_at, _id)`` order."""
+    return store.walk(db.work_orders, work_order_query(db, estate_id, filters, now), filters.get("updated_since"))
 
 
 def orders_reported_in(db, estate_id, start, end):

@@ -4,10 +4,13 @@ import base64
 import csv
 import io
 
+from datetime import timedelta
+
 import pytest
 
 from archive.service import ArchiveService
-from estate_common.errors import Forbidden
+from estate_common import clock
+from estate_common.errors import Forbidden, InvalidInput
 from estate_common.testing import as_caller, staff, worker
 
 from .test_service import ESTATE, HOUSEHOLD
@@ -108,3 +111,29 @@ def test_a_households_export_in_a_language_is_read_back_by_the_import(archive, l
     imported = archive.list_households({"estate_id": other, "filters": {}})["items"]
     assert sorted((h["room"], h["status"], h["owner"]["phone"], h["area_m2"]) for h in imported) == [
         ("1201", "vacant", "13912345678", 89.37), ("=1+1", "vacant", "13912345678", 89.37)]
+
+
+def test_an_export_with_updated_since_has_what_the_sync_would_read_in_its_order(archive):
+    """The list's schema took updated_since and the export asked a field of that name to equal the
+    moment: the file came out empty. It holds the households changed since then, in the order of
+    their changes (the sync's ``(updated_at, id)``), with their updated_at."""
+    agent = people(archive, "agent")
+    clock.advance(timedelta(hours=1))
+    since = clock.now_iso()
+    as_caller(archive, agent)
+    third = archive.create_household({"estate_id": archive.estate, "data": {**HOUSEHOLD, "room": "103"}})
+    clock.advance(timedelta(minutes=1))
+    [first] = [h for h in archive.list_households({"estate_id": archive.estate, "filters": {}})["items"]
+               if h["room"] == HOUSEHOLD["room"]]
+    moved = archive.update_household({"estate_id": archive.estate, "id": first["id"], "data": {"area_m2": 101.5}})
+    job = exported(archive, agent, updated_since=since)
+    assert job["status"] == "succeeded" and job["result"]["rows"] == 2, job
+    part = archive.read_export({"estate_id": archive.estate, "id": job["id"], "n": 0})
+    listed = list(csv.DictReader(io.StringIO(base64.b64decode(part["data_base64"]).decode("utf-8-sig"), newline="")))
+    assert [(r["id"], r["updated_at"]) for r in listed] == [(third["id"], third["updated_at"]),
+                                                             (first["id"], moved["updated_at"])]
+    assert since <= third["updated_at"] < moved["updated_at"]
+    clock.advance(timedelta(seconds=1))
+    assert exported(archive, agent, updated_since=clock.now_iso())["result"]["rows"] == 0
+    with pytest.raises(InvalidInput):
+        exported(archive, agent, updated_since="yesterday")

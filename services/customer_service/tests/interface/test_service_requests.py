@@ -371,14 +371,42 @@ def test_the_export_names_who_raised_each_request_in_full_for_the_desk_masked_fo
     job = desk.start_export({"estate_id": ESTATE, "data": {"resource": "service_requests", "format": "csv"}})
     desk.run_jobs()
     heading, row = _export_text(desk, job).lstrip("\ufeff").splitlines()
-    assert heading.split(",")[-2:] == ["contact_name", "contact_phone"]  # last: the columns before stay put
-    assert row.split(",")[-2:] == ["王五", "13912345678"]
+    assert heading.split(",")[-3:-1] == ["contact_name", "contact_phone"]  # after the others: they stay put
+    assert row.split(",")[-3:-1] == ["王五", "13912345678"]
     in_full = desk.get_job({"id": job["id"]})["result"]["personal_data_in_full"]
     assert {"resident_name", "resident_phone"} <= set(in_full)
     as_caller(desk, TECHNICIAN)
     job = desk.start_export({"estate_id": ESTATE, "data": {"resource": "service_requests", "format": "csv"}})
     desk.run_jobs()
-    assert _export_text(desk, job).splitlines()[1].split(",")[-2:] == ["王*", "139****5678"]
+    assert _export_text(desk, job).splitlines()[1].split(",")[-3:-1] == ["王*", "139****5678"]
+
+
+def test_an_export_with_updated_since_has_what_the_sync_would_read_in_its_order(desk):
+    """The list's schema took updated_since and the export ignored it: the file held every request
+    of the estate. It holds those changed since then, in the order of their changes (the sync's
+    ``(updated_at, id)``), each with its updated_at as the last column (added after the others)."""
+    first, untouched = desk.create_request(new()), desk.create_request(new(household="hh_2"))
+    clock.advance(timedelta(hours=1))
+    since = clock.now_iso()
+    clock.advance(timedelta(minutes=1))
+    third = desk.create_request(new("consultation"))
+    clock.advance(timedelta(minutes=1))
+    act(desk, "verify", first, finding="confirmed")
+    job = desk.start_export({"estate_id": ESTATE, "data": {"resource": "service_requests", "format": "csv",
+                                                           "filters": {"updated_since": since}}})
+    desk.run_jobs()
+    heading, *rows = [line.split(",") for line in _export_text(desk, job).lstrip("\ufeff").splitlines()]
+    assert heading[-3:] == ["contact_name", "contact_phone", "updated_at"]
+    assert [r[0] for r in rows] == [third["id"], first["id"]] and untouched["id"] not in _export_text(desk, job)
+    assert since <= rows[0][-1] < rows[1][-1] == shown(desk, first)["updated_at"]
+    clock.advance(timedelta(seconds=1))
+    job = desk.start_export({"estate_id": ESTATE, "data": {"resource": "service_requests", "format": "csv",
+                                                           "filters": {"updated_since": clock.now_iso()}}})
+    desk.run_jobs()
+    assert desk.get_job({"id": job["id"]})["result"]["rows"] == 0
+    with pytest.raises(InvalidInput):
+        desk.start_export({"estate_id": ESTATE, "data": {"resource": "service_requests", "format": "csv",
+                                                         "filters": {"updated_since": "yesterday"}}})
 
 
 def test_a_verification_after_the_local_day_is_marked_late(desk):

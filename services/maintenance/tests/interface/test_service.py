@@ -1901,6 +1901,28 @@ def test_the_export_has_the_deadline_column(engineering):
     assert dict(zip(header.split(","), row.split(",")))["deadline_at"] == "2026-11-24T09:00:00.000Z"
 
 
+def test_an_export_with_updated_since_has_what_the_sync_would_read_in_its_order(engineering):
+    """The list's schema took updated_since and the export ignored it: the file held every order of
+    the estate. It holds those changed since then, in the order of their changes (the sync's
+    ``(updated_at, id)``), each with its updated_at as the last column (added after the others)."""
+    first, untouched = open_repair(engineering, "sr_1"), open_repair(engineering, "sr_2")
+    since = later(60)
+    third = open_repair(engineering, "sr_3")
+    later(1)
+    act(engineering, "assign_work_order", first, technician="chen")
+    done = exported_orders(engineering, {"updated_since": since})
+    part = engineering.read_export({"estate_id": ESTATE, "id": done["id"], "n": 0})
+    heading, *rows = [line.split(",") for line in
+                      base64.b64decode(part["data_base64"]).decode("utf-8-sig").splitlines()]
+    assert heading[-2:] == ["created_at", "updated_at"]
+    assert [r[0] for r in rows] == [third, first] and untouched not in {r[0] for r in rows}
+    assert since <= rows[0][-1] < rows[1][-1] == engineering.get_work_order(
+        {"estate_id": ESTATE, "id": first})["updated_at"]
+    assert exported_orders(engineering, {"updated_since": later(1)})["result"]["rows"] == 0
+    with pytest.raises(InvalidInput):
+        exported_orders(engineering, {"updated_since": "yesterday"})
+
+
 GUARD = staff("guard_wang", ["security"], [ESTATE])
 
 
