@@ -995,6 +995,25 @@ def test_a_patrol_rounds_record_is_named_by_its_route_and_start(client, fake):
     assert "巡更 East loop 2026-11-30 22:00" in page and ">巡更 pr_1<" not in page
 
 
+def test_a_day_settled_late_is_named_by_its_cashier_and_day(client, fake):
+    """finance now announces a cashier's day settled late (day_settled_late), which the archive keeps
+    under its settlement: the records page names it by whose day and which, the event in words,
+    not by the settlement's id."""
+    sign_in(client, fake, username="ann", roles=("archivist",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records", {"items": [
+        {"id": "ar_1", "estate_id": ESTATE, "subject_type": "settlement", "subject_id": "stl_1",
+         "event_type": "day_settled_late", "source": "finance", "occurred_at": "2026-11-20T02:00:00Z",
+         "recorded_at": "2026-11-20T02:00:00Z", "actor": "acc",
+         "data": {"id": "stl_1", "cashier": "wang", "date": "2026-11-03", "entries": 2, "in_cents": 21702,
+                  "out_cents": 0, "net_cents": 21702, "closed_at": "2026-11-20T02:00:00Z", "closed_by": "acc"}}],
+        "next_cursor": None})
+    page = client.get("/archive/records?subject_type=settlement").get_data(as_text=True)
+    assert "日结 wang 2026-11-03" in page and "补结" in page and ">日结 stl_1<" not in page
+    page = client.get("/archive/records?subject_type=settlement", headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
+    assert "Daily settlement wang 2026-11-03" in page and "Day settled late" in page
+
+
 def test_an_orders_appointments_read_agreed_or_moved_and_its_assignment_who_was_sent(client, fake):
     """archive keeps an order's assignment and each visit agreed with the occupant: the records
     page names an appointment by what it was, 工单预约 or, a new time in place of one, 工单改约,

@@ -3,7 +3,8 @@ record's), as people know it: a household by its flat, the estate by its name, a
 order or an incident by its number, a payment by its receipt, a patrol round by its route and its
 start, equipment by its code and name, a notice by its title, a shift handover by its date, shift
 and guards, a unit's takeover or handover by its flat, kind and day, a cost by its category, amount
-and day, the maintenance fund's deposit and use by their amount, day (and work order). The change
+and day, the maintenance fund's deposit and use by their amount, day (and work order), a cashier's
+day settled late by its cashier and day. The change
 log and the borrow requests showed the internal ids of all but households and the estate (review).
 
 Each is read once a page (``SubjectLabels``), from its own service when the user's roles read it
@@ -71,18 +72,23 @@ def _fund_use(data):
                                       data.get("work_order_number")) if isinstance(part, str) and part)
 
 
+def _settlement(data):
+    return " ".join(part for part in (data.get("cashier"), data.get("date")) if isinstance(part, str) and part)
+
+
 # a subject type whose records (its first one, the event that made it) name it by their data ->
 # how: the change log read ``eq_…``, ``ntc_…``, ``opex_…`` for equipment, a notice, a cost (review)
 NAMED_BY_DATA = {"equipment": _equipment, "notice": lambda data: data.get("title"),
                  "shift_handover": _shift_handover, "operating_expense": _operating_expense,
-                 "fund_deposit": _fund_deposit, "fund_use": _fund_use}
+                 "fund_deposit": _fund_deposit, "fund_use": _fund_use, "settlement": _settlement}
 
 
 def named_by_data(subject_type, data):
     """A subject as the data of its record (or as its own service reads it) names it: by its type's
     own fields (``NAMED_BY_DATA``: equipment by its code and name, a notice by its title, a shift
     handover by its date, shift and guards, a cost by its category, amount and day, the fund's
-    deposit by its amount and day, its use by its amount, day and work order), else ``label_of``;
+    deposit by its amount and day, its use by its amount, day and work order, a cashier's day
+    settled late by its cashier and day), else ``label_of``;
     None when it says nothing of them."""
     named = NAMED_BY_DATA.get(subject_type)
     return (named(data) or None) if named else label_of(data)

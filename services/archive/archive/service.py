@@ -273,6 +273,10 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_fund_use_rejection(self, event):
         self._record(event)
 
+    @consumes("finance", "day_settled_late")
+    def record_late_settlement(self, event):
+        self._record(event)
+
     @consumes("security_patrol", "fire_check_overdue")
     def record_overdue_fire_check(self, event):
         self._record(event)

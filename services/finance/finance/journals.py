@@ -189,6 +189,17 @@ def settlement(estate_id, data, entries, now, actor, late=False):
     }
 
 
+# what a late settlement announces of itself (contracts/events/finance/day_settled_late.json)
+LATE_SETTLEMENT_FIELDS = ("cashier", "date", "entries", "in_cents", "out_cents", "net_cents", "closed_at",
+                          "closed_by")
+
+
+def late_settlement_data(settlement):
+    """What a late settlement announces of itself (``day_settled_late``, which archive keeps in the
+    permanent record, in the settlement's own write); a day settled on time announces nothing."""
+    return {"id": settlement["_id"], **{k: settlement[k] for k in LATE_SETTLEMENT_FIELDS}}
+
+
 def reconciliation(estate_id, period, entries, payments_posted, bills_touched, start, end, settled, now,
                    top_ups=None):
     """The month's journals against the receipts issued, the reversals and the money collected

@@ -1077,7 +1077,8 @@ def record_expense(db, event):
 
 def settle_day(db, outbox, caller, estate_id, data):
     """A cashier's day closed with its totals; one past ``recorded_within_days`` only when it has
-    entries (a late settlement, marked ``late``: ``journals.check_settlement``)."""
+    entries (a late settlement, marked ``late``: ``journals.check_settlement``), announced in the
+    settlement's insert (``day_settled_late``)."""
     rules, now = store.rules_for(db, estate_id), clock.now()
     today, within = periods.day_of(now, rules), rules["recorded_within_days"]
     late = journals.check_settlement(data, today, caller.user, caller.roles, within)
@@ -1089,7 +1090,8 @@ def settle_day(db, outbox, caller, estate_id, data):
         if not entries and data["cashier"] != caller.user and not store.has_entries(db, estate_id, data["cashier"]):
             raise journals.unknown_cashier()
         settlement = journals.settlement(estate_id, data, entries, now, caller.user, late=late)
-        store.insert_settlement(db, settlement)
+        events = [outbox.event("day_settled_late", estate_id, journals.late_settlement_data(settlement))] if late else []
+        settlement = store.insert_settlement(db, outbox, settlement, events)
     return public(settlement)
 
 

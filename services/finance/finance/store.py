@@ -756,14 +756,17 @@ def settled_pairs_of_period(db, estate_id, period):
         db.settlements, {"estate_id": estate_id, "date": _days_of(period)}, ("cashier", "date"))}
 
 
-def insert_settlement(db, settlement):
-    """The settlement, then its day marked settled (``journal_days``; a crash between the two is
-    found by the days left unsettled, which look for the settlement too)."""
-    try:
-        db.settlements.insert_one(settlement)
-    except DuplicateKey:
-        raise Conflict(f"{settlement['cashier']}'s day {settlement['date']} is settled already") from None
+def insert_settlement(db, outbox, settlement, events):
+    """The settlement with its ``events`` (a late one's announcement: the one write path), then its
+    day marked settled (``journal_days``; a crash between the two is found by the days left
+    unsettled, which look for the settlement too). A day settled already is a 409, nothing announced."""
+    def settled_already(stored):
+        raise Conflict(f"{stored['cashier']}'s day {stored['date']} is settled already")
+
+    written = _named.create(db, outbox, "settlements", settlement["estate_id"], settlement["_id"],
+                            lambda: (settlement, events), found=settled_already)
     mark_journal_day(db, settlement["estate_id"], settlement["cashier"], settlement["date"], settled=True)
+    return written
 
 
 def list_settlements(db, estate_id, filters, limit, cursor):

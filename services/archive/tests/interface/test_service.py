@@ -843,6 +843,21 @@ def test_a_fund_uses_request_and_its_decision_are_kept_side_by_side_and_the_deci
         ("mfu_1", "fund_use_approved", "boss"), ("mfu_2", "fund_use_rejected", "boss")]
 
 
+def test_a_cashiers_day_settled_late_is_kept_on_the_settlements_record_once(archive, estate):
+    """A day settled past recorded_within_days (日清月结 missed) was marked late in finance alone: the
+    permanent record of finance's money kept payments and reminders and not the day its cashier
+    closed late, nor who closed it."""
+    late = event("finance", "day_settled_late", estate["id"], {
+        "id": "stl_1", "cashier": "wang", "date": "2026-11-03", "entries": 2, "in_cents": 21702, "out_cents": 0,
+        "net_cents": 21702, "closed_at": "2026-11-20T02:00:00.000Z", "closed_by": "acc"}, actor="acc")
+    archive.record_late_settlement(late)
+    archive.record_late_settlement(late)  # redelivered
+    [record] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_type": "settlement"}})["items"]
+    assert (record["subject_id"], record["event_type"], record["actor"], record["household_id"]) == (
+        "stl_1", "day_settled_late", "acc", None)
+    assert record["data"]["date"] == "2026-11-03" and record["data"]["closed_by"] == "acc"
+
+
 def test_arrears_reminders_are_kept_under_the_household(archive, estate):
     reminder = event("finance", "reminder_sent", estate["id"], {
         "id": "rem_1", "household_id": "hh_7", "channel": "phone", "overdue_cents": 21002, "bills": 1,

@@ -1056,6 +1056,31 @@ def test_the_days_left_unsettled_are_listed_until_settled_late_by_the_accountant
     assert report["unsettled_days"] == []
 
 
+def test_a_late_settlement_is_announced_once_and_a_settlement_on_time_is_not(finance):
+    """A day settled past recorded_within_days (14), by the accountant here, was marked late on the
+    settlement alone: the archive, which keeps finance's permanent record, never learnt of it. It is
+    announced (day_settled_late: the day, its totals, who closed it and when) in the settlement's
+    own write, naming it as its subject; a day settled on time, or a second settlement refused, is not."""
+    approved(finance)
+    run(finance)
+    pay(finance, "hh_1", 21002, "cash")
+    clock.advance(timedelta(days=15))
+    pay(finance, "hh_2", 700, "bank")
+    clock.advance(timedelta(days=1))
+    acting(finance, ACCOUNTANT)
+    settled = finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "wang"}})
+    [announced] = finance.outbox.of_type("day_settled_late")
+    assert announced["data"] == {"id": settled["id"], "cashier": "wang", "date": "2026-11-23", "entries": 1,
+                                 "in_cents": 21002, "out_cents": 0, "net_cents": 21002,
+                                 "closed_at": settled["closed_at"], "closed_by": "acc"}
+    assert announced["subject"] == {"id": settled["id"], "revision": 0} and announced["actor"] == "acc"
+    with pytest.raises(Conflict):
+        finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "wang"}})
+    acting(finance, CASHIER)
+    assert finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-12-08", "cashier": "wang"}})["late"] is False
+    assert len(finance.outbox.of_type("day_settled_late")) == 1
+
+
 def test_the_days_left_unsettled_are_read_from_journals_written_before_the_days_were_marked(finance):
     """An estate's journal from before the days were marked: read once, then from the marks."""
     approved(finance)
