@@ -92,7 +92,13 @@ class Outbox(DependencyProvider):
 
     The service class says which collections carry an outbox (``outbox_collections``, else
     derived from ``indexes``: see ``outbox_store.collections``); each gets the outbox index at
-    start and only those are swept."""
+    start and only those are swept.
+
+    A container stopped or killed before this was set up (another extension's setup failed, or
+    it was made and dropped) has no relay to stop: ``stop`` and ``kill`` then do nothing, where
+    they raised AttributeError beside the error that stopped the start."""
+
+    relay = None  # made in setup
 
     def setup(self):
         self.service_name = self.container.service_name
@@ -109,10 +115,12 @@ class Outbox(DependencyProvider):
         self.relay.start(spawn=lambda run: self.container.spawn_managed_thread(run, identifier="outbox_relay"))
 
     def stop(self):
-        self.relay.stop()
+        if self.relay is not None:
+            self.relay.stop()
 
     def kill(self):
-        self.relay.kill()
+        if self.relay is not None:
+            self.relay.kill()
 
     def _db(self):
         for extension in self.container.dependencies:
