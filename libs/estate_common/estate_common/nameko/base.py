@@ -3,7 +3,6 @@ import logging
 
 import eventlet
 from nameko.extensions import DependencyProvider
-from nameko.timer import timer
 
 from .. import clock, config, metrics, probe, store
 from ..probe import HEARTBEAT_SECONDS
@@ -13,6 +12,7 @@ from .entrypoints import consumer_state, rpc_method
 from .exposition import ServiceMetrics
 from .outbox import SWEEP_SECONDS, Outbox
 from .request_log import RequestLog
+from .timers import timer
 from .tracing import WorkerSpans
 
 log = logging.getLogger(__name__)

@@ -7,11 +7,10 @@ answers ``estate_ids(db)``, ``rules_for(db, estate_id)`` (the estate's ``timezon
 count announced and the list ``list_closed`` answers (the gateway's
 ``GET …/archive/completeness/missing``) read the same query.
 """
-from nameko.timer import timer
-
 from .. import calendar, clock, closed_counts, closed_counts_store
 from ..errors import InvalidInput, field_error
 from .entrypoints import rpc_method
+from .timers import timer
 
 
 class CountsClosedRecords:
