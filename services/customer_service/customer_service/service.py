@@ -1,11 +1,11 @@
 """customer-service entrypoints: thin. The steps of each call are in operations.py (through the
 one write path, estate_common.writes), the rules in the domain modules, storage in store.py."""
-from nameko.timer import timer
 
 from estate_common import clock, config
 from estate_common.nameko import (CountsClosedRecords, CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, HasCustomFields,
                                   ServiceBase, consumes, export_runners, rpc_method)
 from estate_common.errors import Forbidden
+from estate_common.nameko.timers import timer
 from estate_common.store import public
 
 from . import applications, complaints, domain, exports, front_desk, handling, operations, repairs, store, surveys

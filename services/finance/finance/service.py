@@ -1,12 +1,11 @@
 """finance entrypoints: thin. The steps of each call are in operations.py, the rules in
 standards.py, billing.py, payments.py, journals.py, arrears.py and reports.py (numbers and
 decisions in rules.py), storage in store.py."""
-from nameko.timer import timer
 
 from estate_common import config
 from estate_common.nameko import (CountsClosedRecords, CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, ServiceBase,
                                   consumes, export_runners, rpc_method)
-from estate_common.nameko.timers import graceful_timer
+from estate_common.nameko.timers import graceful_timer, timer
 from estate_common.store import public
 
 from . import exports, operations, store

@@ -8,14 +8,13 @@ rules.py; the HTTP attempt in sender.py; storage in store.py.
 import logging
 
 from nameko.extensions import DependencyProvider
-from nameko.timer import timer
 
 from estate_common import contracts, stopping
 from estate_common.errors import Forbidden
 from estate_common.nameko import EstateSettings, ServiceBase, consumes, rpc_method
 from estate_common.nameko.entrypoints import BROKER_LOST
 from estate_common.nameko.estate_settings import MANAGER_ROLES
-from estate_common.nameko.timers import graceful_timer
+from estate_common.nameko.timers import graceful_timer, timer
 
 from . import bindings, operations, sealing, store
 from .rules import DEFAULTS, MAXIMA, ORDERED

@@ -2,12 +2,12 @@
 write path, estate_common.writes); the rules in domain.py (work orders), ledger.py (equipment
 and plans), costing.py, renovation.py, indicators.py (KPIs) and rules.py (the numbers);
 storage in store.py."""
-from nameko.timer import timer
 
 from estate_common import clock, config
 from estate_common.nameko import (CountsClosedRecords, CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, HasCustomFields,
                                   ServiceBase, consumes, export_runners, rpc_method)
 from estate_common.errors import Forbidden, NotFound
+from estate_common.nameko.timers import timer
 from estate_common.store import public
 
 from . import domain, exports, operations, store

@@ -1,10 +1,10 @@
 """security-patrol entrypoints: thin. The steps of each call are in operations.py (through the
 one write path, estate_common.writes); the rules in patrols.py, fire.py, incidents.py (with
 emergency_plans.py), gate.py and kpis.py, their numbers in rules.py; storage in store.py."""
-from nameko.timer import timer
 
 from estate_common import clock, config, roles
 from estate_common.nameko import CountsClosedRecords, CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase, consumes, rpc_method
+from estate_common.nameko.timers import timer
 from estate_common.store import public
 
 from . import gate, operations, store
