@@ -28,6 +28,10 @@ range on an index's first field reads that index's entries within the range the 
 pages included (``_led_by_range``: integrations' deliveries due in every estate, not every
 delivery kept). A partial index serves only a query that implies its filter, as MongoDB's rule
 is (``_implies``: ``{status: "pending", ...}`` for one partial on ``{status: "pending"}``).
+An index that is not sparse keys a missing field as null, as MongoDB's does: ``{field: None}``
+and ``{field: {$exists: false}}`` read its null bucket (``equalities(query, absent=True)``); a
+sparse index (which leaves out a document missing its fields) is not read for them, nor a
+partial one whose filter they do not imply.
 
 TTL indexes (``expireAfterSeconds`` on one field) expire as MongoDB's do: a document whose
 field holds a date (or dates: the earliest counts) older than now minus the seconds is
@@ -557,21 +561,33 @@ def _operator_test(name, operand):
     raise OperationFailure(f"unknown operator: {name}", _BAD_VALUE)
 
 
-def equalities(query):
+def equalities(query, absent=False):
     """``{path: value}`` that every match of ``query`` has (top level and inside ``$and``):
-    what an index lookup and an upsert start from."""
+    what an upsert starts from. With ``absent`` (an index lookup's), a path asked
+    ``{$exists: false}`` too, as null: MongoDB keys a missing field as null in an index that is
+    not sparse and reads ``$exists: false`` from its null entries (a sparse or partial index
+    leaving such documents out is not read for it: ``_Index.holds_all_matches`` takes only a value
+    that is not null)."""
     fixed = {}
     for key, condition in (query or {}).items():
         if key == "$and":
             for part in condition:
-                fixed.update(equalities(part))
+                fixed.update(equalities(part, absent))
         elif not key.startswith("$"):
             if type(condition) is dict and condition and all(name.startswith("$") for name in condition):
                 if "$eq" in condition:
                     fixed[key] = condition["$eq"]
+                elif absent and "$exists" in condition and _absent(condition["$exists"]):
+                    fixed[key] = None
             elif not isinstance(condition, (re.Pattern, Regex)):
                 fixed[key] = condition
     return fixed
+
+
+def _absent(operand):
+    """Whether ``$exists: operand`` asks for a missing field (false, 0: what ``$exists`` reads
+    as false; a value ``_plan_shape`` keeps apart)."""
+    return operand is False or (type(operand) in (int, float) and operand == 0)
 
 
 # -- projections and sorting ---------------------------------------------------------
@@ -1257,7 +1273,8 @@ def _leaf_shape(value, kept):
 
 def _plan_shape(query, kept):
     """``query`` with each value replaced by what the choice of an index reads of it
-    (``_leaf_shape``; an ``$exists`` operand by whether it is ``True``): two queries of one shape
+    (``_leaf_shape``; an ``$exists`` operand by whether it is ``True`` and whether it asks for a
+    missing field, ``_absent``): two queries of one shape
     choose the same index of one index set, whatever their other values. ``kept``: the fields the
     collection's partial filters name. None for a query the planner would refuse (kept uncached)."""
     out = []
@@ -1277,7 +1294,8 @@ def _plan_shape(query, kept):
         elif type(condition) is dict and condition and all(type(name) is str and name.startswith("$")
                                                            for name in condition):
             keep = key in kept
-            out.append((key, "$", tuple((name, operand is True if name == "$exists" else _leaf_shape(operand, keep))
+            out.append((key, "$", tuple((name, (operand is True, _absent(operand)) if name == "$exists"
+                                         else _leaf_shape(operand, keep))
                                         for name, operand in condition.items())))
         else:
             out.append((key, _leaf_shape(condition, key in kept)))
@@ -1548,7 +1566,7 @@ class EmbeddedCollection:
         prefix of a declared index, or all of them; a snapshot (call under the lock)."""
         if self._ttl:
             self._expire()
-        fixed = equalities(query) if query else {}
+        fixed = equalities(query, absent=True) if query else {}
         if "_id" in fixed:
             key = _hash_key(_operand(fixed["_id"]))
             if key is not None:
@@ -1743,7 +1761,7 @@ class EmbeddedCollection:
         with self._lock:
             if self._ttl:
                 self._expire()
-            fixed = equalities(query)
+            fixed = equalities(query, absent=True)
             if "_id" in fixed:
                 return None
             best, size = self._best_index(query, fixed)

@@ -494,6 +494,74 @@ def test_a_range_on_a_whole_index_s_first_field_finds_what_mongodb_finds(db):
     assert db.records.count_documents({"at": {"$gte": "2"}}) == 1
 
 
+# A missing field and null under an index: MongoDB keys a missing field as null in an index that
+# is not sparse (``{key: None}`` and ``{key: {$exists: false}}`` are read from its null entries);
+# a sparse index holds only the documents that have one of its fields (null counts as having it),
+# so a query a missing field can match is not answered from it; a partial one follows its filter.
+# The answers are the same through every kind of index: the embedded store must find them too.
+NULL_KEYED = [{"_id": "missing", "estate_id": "e1"},
+              {"_id": "null", "estate_id": "e1", "key": None},
+              {"_id": "present", "estate_id": "e1", "key": "k1"},
+              {"_id": "listed", "estate_id": "e1", "key": [None, "k2"]},  # an array holding null
+              {"_id": "empty", "estate_id": "e1", "key": []},             # an empty array: not null
+              {"_id": "other", "estate_id": "e2"}]
+NULL_KEY_INDEXES = {
+    "plain": ([("key", 1)], {}),
+    "sparse": ([("key", 1)], {"sparse": True}),
+    "compound": ([("estate_id", 1), ("key", 1), ("_id", 1)], {}),
+    "compound sparse": ([("estate_id", 1), ("key", 1)], {"sparse": True}),
+    "partial": ([("estate_id", 1), ("key", 1)], {"partialFilterExpression": {"key": {"$exists": True}}}),
+}
+NULL_KEY_QUERIES = [
+    ({"key": None}, ["listed", "missing", "null", "other"]),
+    ({"estate_id": "e1", "key": None}, ["listed", "missing", "null"]),
+    ({"estate_id": "e1", "key": {"$eq": None}}, ["listed", "missing", "null"]),
+    ({"$and": [{"estate_id": "e1"}, {"key": None}]}, ["listed", "missing", "null"]),
+    ({"estate_id": "e1", "key": {"$exists": False}}, ["missing"]),
+    ({"estate_id": "e2", "key": {"$exists": False}}, ["other"]),
+    ({"estate_id": "e1", "key": {"$exists": 0}}, ["missing"]),
+    ({"estate_id": "e1", "key": {"$exists": True}}, ["empty", "listed", "null", "present"]),
+    ({"estate_id": "e1", "key": {"$ne": None}}, ["empty", "present"]),
+    ({"estate_id": "e1", "key": {"$in": [None, "k1"]}}, ["listed", "missing", "null", "present"]),
+    ({"estate_id": "e1", "key": "k1"}, ["present"]),
+    ({"estate_id": "e1", "key": "k2"}, ["listed"]),
+    ({"estate_id": "e1", "key": []}, ["empty"]),
+]
+
+
+@pytest.mark.parametrize("kind", list(NULL_KEY_INDEXES))
+@pytest.mark.parametrize("query, expected", NULL_KEY_QUERIES)
+def test_a_missing_field_and_null_under_an_index_find_what_mongodb_finds(db, kind, query, expected):
+    keys, options = NULL_KEY_INDEXES[kind]
+    db.keyed.create_index(keys, **options)
+    db.keyed.insert_many([dict(doc) for doc in NULL_KEYED])
+    assert sorted(ids(db.keyed.find(query))) == expected
+    assert db.keyed.count_documents(query) == len(expected)
+    if expected:
+        assert db.keyed.find_one(query, sort=[("_id", 1)])["_id"] == expected[0]
+
+
+@pytest.mark.parametrize("kind", list(NULL_KEY_INDEXES))
+def test_writes_move_documents_between_a_missing_field_null_and_a_value_under_an_index(db, kind):
+    keys, options = NULL_KEY_INDEXES[kind]
+    db.keyed.create_index(keys, **options)
+    db.keyed.insert_many([dict(doc) for doc in NULL_KEYED if doc["_id"] != "empty"])
+    unkeyed = {"estate_id": "e1", "key": {"$exists": False}}
+    assert ids(db.keyed.find(unkeyed)) == ["missing"]
+    db.keyed.update_one({"_id": "missing"}, {"$set": {"key": "k3"}})     # keyed: out of null
+    db.keyed.update_one({"_id": "present"}, {"$unset": {"key": ""}})     # unkeyed: into it
+    db.keyed.update_one({"_id": "null"}, {"$set": {"key": "k4"}})
+    db.keyed.insert_one({"_id": "new", "estate_id": "e1"})
+    assert ids(db.keyed.find(unkeyed, sort=[("_id", 1)])) == ["new", "present"]
+    assert sorted(ids(db.keyed.find({"estate_id": "e1", "key": None}))) == ["listed", "new", "present"]
+    assert ids(db.keyed.find({"estate_id": "e1", "key": "k3"})) == ["missing"]
+    db.keyed.replace_one({"_id": "listed"}, {"estate_id": "e1", "key": None})
+    db.keyed.delete_one({"_id": "new"})
+    assert sorted(ids(db.keyed.find({"estate_id": "e1", "key": None}))) == ["listed", "present"]
+    assert ids(db.keyed.find(unkeyed)) == ["present"]
+    assert db.keyed.find_one({"estate_id": "e2", "key": None})["_id"] == "other"
+
+
 def test_find_one_projection_sort_skip_limit(things):
     assert things.find_one({"_id": "t1"}, {"kind": 1, "nested": 1}) == {"_id": "t1", "kind": "a"}
     assert things.find_one({"_id": "t1"}, {"kind": 1, "_id": 0}) == {"kind": "a"}
