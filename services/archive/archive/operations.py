@@ -111,7 +111,9 @@ def _create_household(db, outbox, household, found, actor=None, typed_id=None):
         if earlier is not None:
             return found(earlier)
     keyed = store.household_at(db, estate_id, household["_address_key"])
-    if keyed is None:  # one not keyed yet (before its sweep, or an old replica's) at another spelling
+    # one not keyed yet (before its sweep, or an old replica's) at another spelling: looked up
+    # only while the estate has such a household (the spellings' lookups, some 900, of a new flat)
+    if keyed is None and store.has_unkeyed_households(db, estate_id):
         keyed = store.household_spelled(db, estate_id, household)
     if keyed is not None and keyed["_id"] != household["_id"]:
         raise domain.registered_otherwise(keyed, household)

@@ -18,6 +18,7 @@ CHAIN_DESCENDING = [("seq", -1)]
 NUMBER_FIELDS = ("data.number", "data.receipt_number")
 
 ADDRESS_KEYED = [("estate_id", 1), ("_address_key", 1)]
+ADDRESS_UNKEYED = [("estate_id", 1), ("_address_key", 1), ("_id", 1)]
 ADDRESS_ORDERED = [("estate_id", 1), ("_address_order", 1), ("_id", 1)]
 
 INDEXES = {
@@ -31,6 +32,9 @@ INDEXES = {
                    # an older version (or replica) wrote has no key until the sweep keys it, and one
                    # of a flat registered twice before keeps none (operations.keep_address_keys)
                    (ADDRESS_KEYED, {"unique": True, "partialFilterExpression": {"_address_key": {"$exists": True}}}),
+                   # the households not keyed yet (has_unkeyed_households): whole, a missing key is
+                   # one of its null entries; the partial one above leaves them out
+                   (ADDRESS_UNKEYED, {}),
                    # the list's address order (sort=address: domain.address_order), its cursor's tie on _id
                    (ADDRESS_ORDERED, {})],
     "records": [(PAGED, {}), ([("estate_id", 1), ("subject_id", 1)], {}),
@@ -129,6 +133,14 @@ def household_at(db, estate_id, address_key):
     """The household keyed as registered at the flat ``address_key`` (``domain.address_key``), or
     None: one probe of the unique index, whatever the estate's size."""
     return db.households.find_one({"estate_id": estate_id, "_address_key": address_key})
+
+
+def has_unkeyed_households(db, estate_id):
+    """Whether a household of the estate has no address key (``household_spelled``'s only
+    candidates): one probe of the null entries of ``ADDRESS_UNKEYED`` (a missing field is keyed as
+    null in an index that is not sparse, MongoDB's and the embedded store's), whatever the
+    estate's size; none once the sweep has keyed them all, until an old replica writes one."""
+    return db.households.find_one({"estate_id": estate_id, **UNKEYED}, {"_id": 1}) is not None
 
 
 def household_spelled(db, estate_id, household):

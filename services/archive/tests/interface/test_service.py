@@ -323,6 +323,35 @@ def test_the_spellings_of_a_flat_are_looked_up_in_the_address_index_not_the_esta
         assert [[doc["_id"] for doc in collection._candidates(query)] for query in sent] == [[old]]
 
 
+def test_a_create_looks_no_spelling_up_while_every_household_of_the_estate_is_keyed(archive, estate, monkeypatch):
+    """The spellings (``store.household_spelled``: a lookup of each of some 900 combinations) find
+    only households not keyed yet: while the estate has none (``store.has_unkeyed_households``,
+    one probe of the null entries of ``(estate_id, _address_key, _id)``, whatever the estate's
+    size), a create of a new flat does not look them up; once an old replica writes one without
+    a key, it does again, and is refused at another spelling as before."""
+    for room in range(300):
+        archive.create_household({"estate_id": estate["id"], "data": dict(HOUSEHOLD, room=str(2000 + room))})
+    spelled, spell = [], store.household_spelled
+    monkeypatch.setattr(store, "household_spelled", lambda *args: (spelled.append(args[2]["_id"]), spell(*args))[1])
+    archive.create_household({"estate_id": estate["id"], "data": HOUSEHOLD})
+    assert spelled == []
+    unkeyed = _registered_before_address_keys(archive, estate["id"], "4", "2026-01-05T02:00:00Z")
+    collection = archive.db.households
+    with collection._lock:  # the probe reads the unkeyed one alone, not the estate's 301 keyed
+        assert [doc["_id"] for doc in collection._candidates({"estate_id": estate["id"], **store.UNKEYED})] == [unkeyed]
+    assert store.has_unkeyed_households(archive.db, estate["id"])
+    assert not store.has_unkeyed_households(archive.db, "est_other")
+    archive.create_household({"estate_id": estate["id"], "data": dict(HOUSEHOLD, room="1202")})
+    assert len(spelled) == 1
+    with pytest.raises(Conflict) as refused:
+        archive.create_household({"estate_id": estate["id"], "data": dict(HOUSEHOLD, building="4栋")})
+    assert f"(household {unkeyed})" in refused.value.detail
+    operations.keep_address_keys(archive.db)
+    assert not store.has_unkeyed_households(archive.db, estate["id"])
+    archive.create_household({"estate_id": estate["id"], "data": dict(HOUSEHOLD, room="1203")})
+    assert len(spelled) == 2  # the 4栋 one's only
+
+
 def test_a_household_an_older_replica_registers_during_the_deploy_gets_its_key_on_the_next_sweep(archive, estate):
     """A replica of the version before writes no key while the new ones start: the sweep after the
     first looks again at the households registered since shortly before the last one."""
