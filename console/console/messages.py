@@ -847,6 +847,8 @@ _MESSAGES = {
     "todo.check_plan_missing": ("{year} 年的档案检查计划尚未制订", "The {year} archive check plan is not made yet"),
     "todo.checks_missed": ("检查计划中过了日期仍未做的档案检查：{count} 次", "Planned archive checks not made by their date: {count}"),
     "todo.requests_overdue": ("过了期限仍未答复的报事：{count} 件", "Requests past their due time, not answered: {count}"),
+    "todo.complaints_to_verify": ("待核实的投诉（当日核实）：{count} 件", "Complaints to verify (the same day): {count}"),
+    "todo.return_visits_owed": ("已完工、待回访的维修：{count} 件", "Completed repairs owed a return visit: {count}"),
     "todo.return_visits_overdue": ("逾期未回访的维修：{count} 件", "Repairs whose return visit is overdue: {count}"),
     "todo.tools_overdue": ("过了归还时间仍未归还的便民工具：{count} 件", "Tools not returned by their due time: {count}"),
     # the accounts': a cashier's past day with entries and no settlement (日清月结), each opening its

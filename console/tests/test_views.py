@@ -3174,3 +3174,35 @@ def test_a_technician_s_home_page_lists_his_orders_to_appoint_and_late_and_the_t
     client.get("/")
     assert not [c for c in fake.calls[calls:] if c["path"].endswith("/work-orders") and "technician" in c["params"]]
     assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
+
+
+def test_the_front_desk_s_home_page_lists_the_complaints_to_verify_and_the_return_visits_owed_in_their_window(
+        client, fake, documented_routes):
+    """A complaint is verified the same day and a repair visited within 3 days of its completion
+    (DOMAIN.md), and the desk's start page named them only once late (过了期限, 逾期未回访): a
+    complaint registered this morning, a repair done yesterday, were on the register's filters alone
+    (a probe of the front desk's day). Each line opens the register so filtered; the return visits
+    owed are those not late yet, the late ones keeping their own line."""
+    sign_in(client, fake, username="li", roles=("agent",))
+
+    def requests(body, params):
+        if params.get("kind") == "complaint" and params.get("status") == "open":
+            return {"items": [{"id": "sr_1"}, {"id": "sr_2"}, {"id": "sr_3"}], "next_cursor": None}
+        if params.get("kind") == "repair" and params.get("status") == "completed" \
+                and params.get("return_visit_overdue") == "false":
+            return {"items": [{"id": "sr_4"}], "next_cursor": None}
+        return {"items": [], "next_cursor": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests", requests)
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    todo = home.split("data-todo>")[1].split("</section>")[0]
+    assert '<a href="/desk/requests?kind=complaint&amp;status=open">待核实的投诉（当日核实）：3 件</a>' in todo
+    assert ('<a href="/desk/requests?kind=repair&amp;status=completed&amp;return_visit_overdue=false">'
+            '已完工、待回访的维修：1 件</a>') in todo
+    english = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Complaints to verify (the same day): 3" in english
+    assert "Completed repairs owed a return visit: 1" in english
+    assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
+    # the register so opened asks the API the same filters
+    client.get("/desk/requests?kind=repair&status=completed&return_visit_overdue=false")
+    asked = [c["params"] for c in fake.calls if c["path"].endswith("/service-requests")][-1]
+    assert {"kind": "repair", "status": "completed", "return_visit_overdue": "false"}.items() <= asked.items()
