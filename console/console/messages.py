@@ -391,6 +391,11 @@ _MESSAGES = {
     "sr.status": ("状态", "Status"),
     "sr.number": ("编号", "Number"),
     "sr.due": ("期限", "Due"),
+    # what a request's due_at is the time limit of, on its page (a probe of the front desk's day): a
+    # repair's a response, the technician on site by then (the owner is told it: DOMAIN.md); any other
+    # kind's an answer (a complaint's within 7 days)
+    "sr.due_repair": ("上门时限（已告知业主）", "Technician on site by (as the owner was told)"),
+    "sr.due_reply": ("答复期限", "Reply due"),
     "sr.created": ("登记时间", "Registered"),
     "sr.register": ("登记", "Register"),
     "sr.complaint_details": ("投诉信息", "Complaint details"),

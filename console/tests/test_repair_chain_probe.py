@@ -133,7 +133,7 @@ def test_the_register_shows_the_address_an_owner_typed_for_a_portal_request_not_
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests", {"items": [typed, matched], "next_cursor": None})
     register = client.get("/desk/requests", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     rows = re.findall(r"<tr>(.*?)</tr>", register, re.S)[1:]
-    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[2].strip() for row in rows]
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[3].strip() for row in rows]  # after 编号, 登记时间, 类型
     assert cells[0] == ('<span class="muted"><span class="flat">3-1-1201</span></span> '
                         '<span class="badge badge-soon">未匹配房屋</span>'), cells
     assert "5-2-502" in cells[1] and "909" not in cells[1]

@@ -119,6 +119,7 @@ def register():
     items = page.get("items", [])
     for item in items:
         item["_badge"] = _badge(item)
+        item["_visit_badge"] = common.deadline_state(item.get("return_visit_due_at"), item.get("completed_at"))
     return render_template("desk/register.html", items=items, next_cursor=page.get("next_cursor"),
                            filters=filters, kinds=KINDS, statuses=STATUSES, households=common.household_labels(),
                            problem=common.take_problem())
