@@ -38,6 +38,13 @@ appends (a second appointment, quote or attempt) is not appended twice, and a st
 state answers the retry as it is rather than 409. The mark is bookkeeping: the API never shows it
 and it never moves ``updated_at``.
 
+A keyed call also leaves one mark of its own on every document it writes (``change``, ``Named.write``,
+``create`` and ``Named.insert``): ``sent_again(doc)`` tells a step that reads the document and refuses
+on its state before any write (a fee standard "approved already", a maintenance fund use "decided
+already"), or finds it by what its write changed (a plate's open parking session), that this call
+wrote it already: the step answers it as it is, as the first call did, rather than 409, 404 or a
+second effect.
+
 Three entries: ``change`` (a caller's step on a document), ``follow`` (what an event from
 another service means to one of our documents, applied once per ``event_id``), ``create``
 (insert once by natural id, with its events). Each takes the store's handle to one
@@ -140,6 +147,10 @@ class KeyedCall:
         self._changes[where] = ordinal + 1
         return ids.natural_id("stp", self.user or "", self.key, self.method, self.request, *where, ordinal)
 
+    def wrote_id(self, doc_id):
+        """The mark this call leaves on each document it writes, whatever the step (``sent_again``)."""
+        return ids.natural_id("stw", self.user or "", self.key, self.method, self.request, doc_id)
+
 
 _CALL = contextvars.ContextVar("estate_common.writes.call", default=None)
 
@@ -162,11 +173,31 @@ def current_call():
     return _CALL.get()
 
 
-def _marked(step, doc, step_id):
-    """``step`` with its mark kept in the document (the last ``STEPS_KEPT``), in the same write."""
-    marks = [*list(doc.get(STEPS) or [])[-(STEPS_KEPT - 1):], step_id]
-    return Change({**step.set, STEPS: marks}, list(step.entries), list(step.events),
-                  dict(getattr(step, "push", None) or {}), tuple(getattr(step, "unset", ())))
+def sent_again(doc):
+    """Whether the keyed call under way wrote ``doc`` already (its answer lost, it is sent again
+    with its Idempotency-Key): a step that checks the document's state before its write, or finds
+    it by what the write changed, answers it as it is (see above). False without a keyed call."""
+    call = _CALL.get()
+    return call is not None and doc is not None and call.wrote_id(doc["_id"]) in (doc.get(STEPS) or ())
+
+
+def _marks(doc, *marks):
+    """The document's marks with ``marks`` added (each once), the last ``STEPS_KEPT``."""
+    kept = list(doc.get(STEPS) or [])
+    kept += [mark for mark in marks if mark not in kept]
+    return kept[-STEPS_KEPT:]
+
+
+def _marked(step, doc, *marks):
+    """``step`` with ``marks`` kept in the document (``_marks``), in the same write."""
+    return Change({**step.set, STEPS: _marks(step.set if STEPS in step.set else doc, *marks)}, list(step.entries),
+                  list(step.events), dict(getattr(step, "push", None) or {}), tuple(getattr(step, "unset", ())))
+
+
+def _wrote(step, doc):
+    """``step`` with the keyed call's own mark (``sent_again``), when one is under way."""
+    call = _CALL.get()
+    return step if call is None else _marked(step, doc, call.wrote_id(doc["_id"]))
 
 
 def change(collection, estate_id, doc_id, decide, outbox, *, what="document", attempts=ATTEMPTS, announce=None,
@@ -193,7 +224,7 @@ def change(collection, estate_id, doc_id, decide, outbox, *, what="document", at
         if step is None:
             return doc
         if step_id is not None:
-            step = _marked(step, doc, step_id)
+            step = _marked(step, doc, step_id, call.wrote_id(doc_id))
         written = write(collection, doc, step, outbox, announce=announce, stamp=stamp)
         if written is not None:
             return written
@@ -257,8 +288,10 @@ def create(collection, estate_id, doc_id, build, outbox, *, announce=None, found
 
 def new(doc, stamp=None):
     """``doc`` as it is first written: with ``updated_at`` the moment of the write on a stamped
-    collection (``stamp``)."""
-    return {**doc, "updated_at": clock.now_iso()} if stamp else dict(doc)
+    collection (``stamp``), and the keyed call's mark (``sent_again``) when one is under way."""
+    call = _CALL.get()
+    doc = {**doc, STEPS: _marks(doc, call.wrote_id(doc["_id"]))} if call is not None and "_id" in doc else dict(doc)
+    return {**doc, "updated_at": clock.now_iso()} if stamp else doc
 
 
 class Named(store.Collections):
@@ -312,8 +345,8 @@ class Named(store.Collections):
         """One attempt of ``step`` on ``doc`` as read: the document as written, or None (it moved
         since it was read, or no longer matches ``guard``: more conditions on fields a writer outside
         this path moves, and whoever moved it wins)."""
-        return write(self.collection(db, collection), doc, step, outbox, stamp=self.stamped.get(collection),
-                     guard=guard)
+        return write(self.collection(db, collection), doc, _wrote(step, doc), outbox,
+                     stamp=self.stamped.get(collection), guard=guard)
 
     def insert(self, db, collection, doc):
         """Insert ``doc`` without events (False when its ``_id`` is taken), as first written (``new``)."""

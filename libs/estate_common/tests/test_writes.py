@@ -509,6 +509,34 @@ def test_the_marks_of_a_stamped_collection_are_bookkeeping_and_kept_bounded(stam
     assert writes.stamped(store.public, stored, {"_steps": []}) == {"_steps": []}  # no updated_at for it
 
 
+def test_a_keyed_call_sent_again_finds_the_documents_it_wrote(things, outbox):
+    """``sent_again``: a step that checks a document's state before its write (409 "approved
+    already" on the retry of an approval whose answer was lost) asks whether this call wrote it
+    already, whatever way it wrote it: ``change``, ``Named.write``, ``create``, ``Named.insert``."""
+    named = writes.Named({"things": "thing"})
+    db = things.database
+    a_thing(things)
+    calls = [("chen", "k1", "things.close", {"n": 1}), ("chen", "k2", "things.close", {"n": 1}),
+             ("li", "k1", "things.close", {"n": 1}), ("chen", "k1", "things.open", {"n": 1}),
+             ("chen", "k1", "things.close", {"n": 2})]
+    with writes.keyed_call(*calls[0]):
+        assert not writes.sent_again(things.find_one({"_id": "t1"}))
+        writes.change(things, ESTATE, "t1", lambda doc: Change({"status": "closed"}), outbox)
+        named.write(db, outbox, "things", things.find_one({"_id": "t2"}) or a_thing(things, _id="t2"),
+                    Change({"status": "closed"}))
+        writes.create(things, ESTATE, "t3", lambda: {"_id": "t3", "estate_id": ESTATE, "status": "new"}, outbox)
+        named.insert(db, "things", {"_id": "t4", "estate_id": ESTATE, "status": "new"})
+    stored = {doc["_id"]: doc for doc in things.find({})}
+    with writes.keyed_call(*calls[0]):
+        assert all(writes.sent_again(stored[doc_id]) for doc_id in ("t1", "t2", "t3", "t4"))
+    for other in calls[1:]:
+        with writes.keyed_call(*other):
+            assert not any(writes.sent_again(doc) for doc in stored.values())
+    assert not any(writes.sent_again(doc) for doc in stored.values())  # no keyed call
+    assert not writes.sent_again(None)
+    assert all("_steps" not in store.public(doc) for doc in stored.values())
+
+
 def test_a_keyed_call_is_seen_by_its_own_greenthread_alone():
     """Workers are greenthreads: the call's key is a context variable, which another worker at the
     same moment does not see, and which is gone once the call has ended."""
