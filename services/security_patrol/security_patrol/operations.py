@@ -7,7 +7,7 @@ the events in the same document write, a lost race decided again on what the win
 import time
 from functools import partial
 
-from estate_common import calendar, clock, fee_prices, plausible
+from estate_common import calendar, clock, fee_prices, plausible, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.kpis import before_the_estate, per_estate_month, rules_of_period
 from estate_common.store import public
@@ -360,6 +360,8 @@ def set_emergency_plan(db, outbox, caller, estate_id, incident_type, data):
     emergency_plans.require_editor(caller)
     doc_id = emergency_plans.plan_id(estate_id, incident_type)
     stored = store.find(db, "emergency_plans", estate_id, doc_id)
+    if writes.sent_again(stored):
+        return emergency_plans.shown(estate_id, incident_type, stored)  # sent again with its key: not a next version
     if stored is None:
         new = emergency_plans.set_plan(estate_id, incident_type, None, data, clock.now(), caller.user)
         stored = _create(db, outbox, "emergency_plans", estate_id, doc_id, lambda: new, found=lambda _: None)
@@ -404,7 +406,10 @@ def revoke_vehicle_pass(db, outbox, caller, estate_id, pass_id, data):
 
 def record_vehicle_entry(db, caller, estate_id, data):
     plate = gate.plate(data["plate"])
-    if store.open_session(db, estate_id, plate):
+    inside = store.open_session(db, estate_id, plate)
+    if inside is not None and writes.sent_again(inside):
+        return public(inside)  # this entry, sent again with its Idempotency-Key (its answer lost)
+    if inside is not None:
         raise Conflict("this vehicle is inside already (no exit since its last entry)")
     now = clock.now()
     vehicle_pass = gate.best_pass(store.passes_of(db, estate_id, plate), now)
@@ -452,6 +457,9 @@ def record_vehicle_exit(db, outbox, caller, estate_id, data):
     # looked up as kept, unrefused: a session opened before plates needed letters or digits leaves too
     session = store.open_session(db, estate_id, gate.plate_key(data["plate"]))
     if session is None:
+        left = store.last_session(db, estate_id, gate.plate_key(data["plate"]))
+        if writes.sent_again(left):
+            return public(left)  # this exit, sent again with its Idempotency-Key (its answer lost)
         raise Conflict(NOT_INSIDE)
 
     def decide(session):

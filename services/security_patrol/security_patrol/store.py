@@ -230,6 +230,12 @@ def open_session(db, estate_id, plate):
     return db.parking_sessions.find_one({"estate_id": estate_id, "plate": plate, "status": "open"})
 
 
+def last_session(db, estate_id, plate):
+    """The plate's latest parking session, open or closed (an exit sent again finds it closed)."""
+    return next(iter(db.parking_sessions.find({"estate_id": estate_id, "plate": plate})
+                     .sort([("entry_number", -1)]).limit(1)), None)
+
+
 def entries_of(db, estate_id, plate):
     return db.parking_sessions.count_documents({"estate_id": estate_id, "plate": plate})
 

@@ -1741,3 +1741,36 @@ def test_a_guard_reads_the_estate_s_security_settings_and_changes_none(patrol):
     as_caller(patrol, staff("li", ["agent"], [ESTATE]))
     with pytest.raises(Forbidden):
         patrol.get_settings({"estate_id": ESTATE})
+
+
+# -- keyed writes sent again (the gateway's 503: "send it again with the same Idempotency-Key") --
+
+def test_an_entry_an_exit_and_a_plan_sent_again_with_their_key_answer_as_the_first_call(patrol):
+    """Their answers lost, the entry sent again was a 409 "inside already", the exit a 409 "no
+    vehicle with this plate is inside" (its session found by the plate's open one), and a plan's
+    first setting a second version (or a 409 with the version read): each found by its state, or
+    by what its write changed, before any keyed step's mark. Another key is still refused."""
+    as_caller(patrol, GUARD, idempotency_key="in-1")
+    entered = [enter(patrol, "沪C12345") for _ in range(2)]
+    assert entered[0] == entered[1] and patrol.db.parking_sessions.count_documents({}) == 1
+    clock.advance(timedelta(hours=3))
+    as_caller(patrol, GUARD, idempotency_key="out-1")
+    left = [leave(patrol, "沪C12345", paid_at_gate=True) for _ in range(2)]
+    assert left[0] == left[1] and left[0]["status"] != "open" and left[0]["fee_cents"] > 0
+    assert len(patrol.outbox.of_type("charge_raised")) == 1
+    as_caller(patrol, GUARD, idempotency_key="out-2")
+    with pytest.raises(Conflict):
+        leave(patrol, "沪C12345", paid_at_gate=True)
+    as_caller(patrol, GUARD, idempotency_key="in-2")
+    enter(patrol, "沪C12345")
+    as_caller(patrol, GUARD, idempotency_key="in-3")
+    with pytest.raises(Conflict):
+        enter(patrol, "沪C12345")
+    for version in (0, None):
+        as_caller(patrol, MANAGER, idempotency_key=f"plan-{version}")
+        kind = "flooding" if version == 0 else "burglary"
+        extra = {"version": 0} if version == 0 else {}
+        plans = [set_plan(patrol, kind, **extra) for _ in range(2)]
+        assert plans[0] == plans[1] and plans[1]["version"] == 1
+    as_caller(patrol, MANAGER, idempotency_key="plan-again")
+    assert set_plan(patrol, "burglary")["version"] == 2
