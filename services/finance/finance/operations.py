@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from itertools import islice
 
-from estate_common import calendar, clock, collector, ids, job_scopes, jobs
+from estate_common import calendar, clock, collector, ids, job_scopes, jobs, writes
 from estate_common.writes import Change
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.kpis import per_estate
@@ -124,22 +124,17 @@ def approve_standard(db, outbox, caller, estate_id, standard_id):
         store.unlock(db, lock)
 
 
-def _decided_key(caller, estate_id):
-    """The approval or rejection of a fee standard a retry with the caller's Idempotency-Key asks
-    for, kept with it: a reply lost on its way made the retry a 409 "approved already" (the
-    state is checked before the step, so the step's mark, writes.keyed_call, is never reached)."""
-    return caller.idempotency_key and caller.created_id("fsk", estate_id)
-
-
-def _decided_by(standard, key, status):
-    return bool(key) and standard["status"] == status and standard.get("_decided_key") == key
+def _decided_by(standard, status):
+    """The approval or rejection of a fee standard made by this call, sent again with its
+    Idempotency-Key (its answer lost): a 409 "approved already" otherwise, as the state is checked
+    before the step (``writes.sent_again``)."""
+    return standard["status"] == status and writes.sent_again(standard)
 
 
 def _approve_standard(db, outbox, caller, estate_id, standard_id):
     store.finish_ends(db, estate_id)  # what a crash left of an earlier approval, first
     standard = store.get_standard(db, estate_id, standard_id)
-    key = _decided_key(caller, estate_id)
-    if _decided_by(standard, key, "approved"):
+    if _decided_by(standard, "approved"):
         return public(standard)
     others = store.approved_standards(db, estate_id, standard["item"])
     # a cycle billed before the new standard's start may reach into it (a year at most)
@@ -148,7 +143,6 @@ def _approve_standard(db, outbox, caller, estate_id, standard_id):
     # the cap in force now, as security patrol said to the gateway (it may have come down since the proposal)
     standards.refuse_an_hour_above_the_daily_cap(standard, caller.parking_daily_cap_cents, "amount_cents")
     announced = outbox.event("fee_standard_approved", estate_id, standards.approved_event_data(standard, ended))
-    changes = {**changes, "_decided_key": key} if key else changes
     return public(store.approve_standard(db, outbox, standard, changes, ended, [announced]))
 
 
@@ -163,12 +157,10 @@ def highest_parking_hour_price(db, estate_id):
 
 def reject_standard(db, outbox, caller, estate_id, standard_id, data):
     standard = store.get_standard(db, estate_id, standard_id)
-    key = _decided_key(caller, estate_id)
-    if _decided_by(standard, key, "rejected"):
+    if _decided_by(standard, "rejected"):
         return public(standard)
     standards.require_may_reject(standard, caller.user, caller.roles)
     changes = standards.rejection(standard, data["reason"], clock.now(), caller.user)
-    changes = {**changes, "_decided_key": key} if key else changes
     return public(store.reject_standard(db, outbox, standard, changes))
 
 
@@ -1022,6 +1014,8 @@ def decide_fund_use(db, outbox, caller, estate_id, entry_id, decision, data):
     approval stopped between its two writes is finished, and announced, by approving again.
     Answered as the list and the request show a use (with its work order's other approved uses)."""
     entry = store.get_fund_entry(db, estate_id, entry_id)
+    if writes.sent_again(entry):  # decided by this call, its answer lost: not a 409 "decided already"
+        return public(_with_work_order_approved(db, estate_id, [entry])[0])
     rules, now = store.rules_for(db, estate_id), clock.now()
     fields = maintenance_fund.decision(entry, decision, data, now, rules, caller.user, caller.roles)
     account = _fund_account(db, outbox, estate_id)

@@ -759,13 +759,17 @@ def settled_pairs_of_period(db, estate_id, period):
 def insert_settlement(db, outbox, settlement, events):
     """The settlement with its ``events`` (a late one's announcement: the one write path), then its
     day marked settled (``journal_days``; a crash between the two is found by the days left
-    unsettled, which look for the settlement too). A day settled already is a 409, nothing announced."""
+    unsettled, which look for the settlement too). A day settled already is a 409, nothing announced,
+    unless it is this call's own settlement sent again with its key (its answer lost): that one is
+    answered as it is."""
     def settled_already(stored):
+        if writes.sent_again(stored):
+            return stored
         raise Conflict(f"{stored['cashier']}'s day {stored['date']} is settled already")
 
     written = _named.create(db, outbox, "settlements", settlement["estate_id"], settlement["_id"],
                             lambda: (settlement, events), found=settled_already)
-    mark_journal_day(db, settlement["estate_id"], settlement["cashier"], settlement["date"], settled=True)
+    mark_journal_day(db, written["estate_id"], written["cashier"], written["date"], settled=True)
     return written
 
 

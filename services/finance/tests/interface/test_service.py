@@ -2727,3 +2727,34 @@ def test_an_unstamped_document_is_stamped_from_each_moment_it_records(finance, c
                                        "created_at": "2026-10-01T00:00:00.000Z", **latest})
     operations.stamp_unstamped(finance.db)
     assert finance.db[collection].find_one({"_id": "old_1"})["updated_at"] == "2026-11-09T00:00:00.000Z"
+
+
+def test_a_settlement_and_a_fund_use_decision_sent_again_with_their_key_answer_as_the_first_call(finance):
+    """Their answers lost (the gateway's 503 says to send them again with the same key), a day's
+    settlement sent again was a 409 "settled already" and a use's approval or rejection a 409
+    "decided already": each checks the state before its write (writes.sent_again). Another key is
+    still refused, and nothing is taken from the fund twice."""
+    approved(finance)
+    run(finance)
+    pay(finance, "hh_1", 21002, "cash")
+    acting(finance, CASHIER, key="stl-1")
+    settled = [finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "wang"}})
+               for _ in range(2)]
+    assert settled[0] == settled[1] and settled[0]["net_cents"] == 21002
+    acting(finance, CASHIER, key="stl-2")
+    with pytest.raises(Conflict):
+        finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "wang"}})
+    fund_in(finance, 600000, key="mf-in")
+    use_, other = fund_use(finance, 120000, key="mf-use-1"), fund_use(finance, 5000, key="mf-use-2")
+    acting(finance, MANAGER, key="appr-use")
+    decided = [finance.approve_fund_use({"estate_id": ESTATE, "id": use_["id"], "data": {}}) for _ in range(2)]
+    assert decided[0] == decided[1] and decided[0]["balance_after_cents"] == 480000
+    acting(finance, MANAGER, key="rej-use")
+    rejected = [finance.reject_fund_use({"estate_id": ESTATE, "id": other["id"], "data": {"reason": "no"}})
+                for _ in range(2)]
+    assert rejected[0] == rejected[1] and rejected[0]["status"] == "rejected"
+    assert len(finance.outbox.of_type("fund_use_approved")) == len(finance.outbox.of_type("fund_use_rejected")) == 1
+    acting(finance, MANAGER, key="appr-use-2")
+    with pytest.raises(Conflict):
+        finance.approve_fund_use({"estate_id": ESTATE, "id": use_["id"], "data": {}})
+    assert finance.db.fund_accounts.find_one({})["balance_cents"] == 480000
