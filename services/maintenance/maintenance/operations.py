@@ -8,7 +8,7 @@ import logging
 import time
 from functools import partial
 
-from estate_common import calendar, clock, custom_fields
+from estate_common import calendar, clock, custom_fields, writes
 from estate_common.errors import Conflict
 from estate_common.kpis import per_estate_month, period_bounds
 from estate_common.store import public
@@ -499,9 +499,10 @@ def set_budget(db, caller, estate_id, period, amount_cents):
     around the current one (``costing.refuse_a_budget_outside_its_window``)."""
     costing.refuse_a_budget_outside_its_window(period, clock.now(), store.rules_for(db, estate_id))
     existing = store.find(db, "budgets", estate_id, costing.budget_id(estate_id, period))
+    if writes.sent_again(existing):  # set by this call, its answer lost: no second "changed" in its history
+        return public(existing)
     budget = costing.new_budget(estate_id, period, amount_cents, clock.now(), caller.user, existing)
-    store.save_budget(db, budget)
-    return public(budget)
+    return public(store.save_budget(db, budget, existing))
 
 
 def _period(db, estate_id, period):

@@ -346,8 +346,11 @@ def list_inspections(db, estate_id, filters, limit, cursor):
 
 # -- budgets --------------------------------------------------------------------------
 
-def save_budget(db, budget):
-    db.budgets.replace_one({"_id": budget["_id"], "estate_id": budget["estate_id"]}, budget, upsert=True)
+def save_budget(db, budget, existing=None):
+    """The budget as set, keeping the marks of the keyed calls that set it (``writes.sent_again``)."""
+    marked = named.new("budgets", {**budget, writes.STEPS: list((existing or {}).get(writes.STEPS) or [])})
+    db.budgets.replace_one({"_id": budget["_id"], "estate_id": budget["estate_id"]}, marked, upsert=True)
+    return marked
 
 
 # -- renovation reviews ---------------------------------------------------------------

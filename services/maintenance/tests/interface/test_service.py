@@ -1964,3 +1964,17 @@ def test_a_guards_export_of_work_orders_holds_his_departments_orders_only(engine
                                                                 "filters": {"source_type": "service_request"}}})
     with pytest.raises(Forbidden):
         engineering.read_export({"estate_id": ESTATE, "id": everything["id"], "n": 0})
+
+
+def test_a_budget_set_again_with_its_key_answers_the_budget_it_set(engineering):
+    """Its answer lost (the gateway's 503: send it again with the same Idempotency-Key), the
+    setting sent again wrote the budget a second time, a second "changed" in its history and a
+    later updated_at. Another key sets it again, as before."""
+    now = calendar.period_of(clock.now(), "Asia/Shanghai")
+    for key in ("bud-1", "bud-2"):
+        as_caller(engineering, MANAGER, idempotency_key=key)
+        answers = [engineering.set_budget({"estate_id": ESTATE, "id": now, "data": {"amount_cents": 10000}})
+                   for _ in range(2)]
+        clock.advance(timedelta(minutes=1))
+        assert answers[0] == answers[1]
+    assert [entry["action"] for entry in answers[1]["history"]] == ["set", "changed"]
