@@ -87,6 +87,7 @@ SECTIONS = (
         Entry("accounts.fee_standards", "menu.fee_standards", FEE_SETTERS),
         Entry("accounts.billing_run", "menu.billing_run", FEE_SETTERS),
         Entry("registers.settlements", "menu.settlements", FINANCE),
+        Entry("registers.journals", "menu.journals", FINANCE),
         Entry("accounts.reports", "menu.reports", FINANCE),
         Entry("finance.deposits", "menu.deposits", FINANCE),
         Entry("finance.utilities", "menu.utilities", FINANCE),

@@ -1897,6 +1897,10 @@ _MESSAGES = {
     "menu.maintenance_plans": ("保养计划", "Preventive plans"),
     "menu.costs": ("成本与预算", "Costs and budget"),
     "menu.settlements": ("日结", "Daily settlement"),
+    "menu.journals": ("日记账", "Journals"),
+    "journal.kind": ("业务类型", "Kind"),
+    "journal.direction": ("收/支", "In or out"),
+    "journal.posted_at": ("记账时间", "Posted at"),
     "menu.reports": ("对账与公示报表", "Reconciliation and disclosure"),
     "reg.number": ("编号", "Number"),
     "reg.location": ("地点", "Location"),
@@ -2342,10 +2346,10 @@ _MESSAGES = {
     "settle.by_journal": ("按日记账", "By journal"),
     "settle.entries": ("{count} 笔", "{count} entries"),
     "settle.entries.one": ("{count} 笔", "{count} entry"),
-    "settle.hint": ("收银员每天为本人日结（经理可代办）；超过本小区记录期限仍未日结、且有流水的日子可补结，由收银员本人、会计或经理办理，并标为补结。",
+    "settle.hint": ("收银员每天为本人日结（经理可代办）；超过本小区记录期限仍未日结、且有流水的日子可补结，由收银员本人、会计或经理办理，并标为补结。日结前可在「日记账」按日期和收银员核对当日每笔流水。",
                     "A cashier settles his own day (a manager anyone's); a day past the estate's recorded_within_days "
                     "that has journal entries is settled late, by its cashier, the accountant or a manager, and "
-                    "marked so."),
+                    "marked so. Before settling a day, check its entries one by one in Journals (by day and cashier)."),
     "settle.late": ("补结", "Settled late"),
     "settle.late_hint": ("超过本小区的记录期限后补做的日结（由“经办人”补结）",
                          "Settled after the estate's recorded_within_days (by the one named under By)"),

@@ -944,3 +944,34 @@ def test_the_dashboard_names_the_months_not_billed_beside_a_collection_rate_of_n
     assert "<title>River Court: ¥0.00 / ¥0.00</title>" in page
     zh = client.get("/manager/kpis?period=2026-Q4", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "应计费而未计费的月份：2026-10、2026-11" in zh
+
+
+JOURNAL_ENTRY = {"id": "jrn_1", "estate_id": ESTATE, "journal": "cash", "method": "cash", "kind": "payment",
+                 "ref_id": "pay_1", "direction": "in", "amount_cents": 42004, "cashier": "carol", "day": "2026-12-06",
+                 "posted_at": "2026-12-05T18:59:22.554Z", "created_at": "2026-12-05T18:59:22.554Z",
+                 "receipt_number": "RC-2026-000001", "household_id": "hh_1"}
+
+
+def test_a_cashier_reads_his_journals_by_day_before_settling_it(client, fake):
+    """日清 (seeds, 出纳: 登记现金日记账、银行存款日记账，做到日清月结): the cashier counts the day's cash
+    against his journal before he settles it, and the console listed no journal entry at all, only the
+    settlements made (a probe of the accounts' month end). The journals' register lists the entries,
+    filtered by day, cashier, journal and kind, each in words: which journal, what kind, in or out."""
+    _households(fake)
+    reversal = {**JOURNAL_ENTRY, "id": "jrn_2", "kind": "reversal", "direction": "out", "amount_cents": 10000,
+                "receipt_number": "RC-2026-000004"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/journals", {"items": [JOURNAL_ENTRY, reversal], "next_cursor": None})
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    page = client.get("/accounts/journals?day=2026-12-06&cashier=carol&journal=cash").get_data(as_text=True)
+    asked = [c["params"] for c in fake.calls if c["path"].endswith("/journals")][-1]
+    assert (asked["day"], asked["cashier"], asked["journal"]) == ("2026-12-06", "carol", "cash")
+    assert "现金日记账（应交现金）" in page and "RC-2026-000001" in page and "¥420.04" in page
+    assert "冲销" in page and "支出" in page and "收款" in page
+    english = client.get("/accounts/journals", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Reversal" in english and "Money out" in english
+    from console import menu
+    for roles in (("cashier",), ("accountant",), ("manager",)):
+        assert "registers.journals" in {e.endpoint for s in menu.for_roles(roles) for e in s.entries}, roles
+    assert "registers.journals" not in {e.endpoint for s in menu.for_roles(("agent",)) for e in s.entries}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/journals/settlements", {"items": [], "next_cursor": None})
+    assert 'href="/accounts/journals' in client.get("/accounts/settlements").get_data(as_text=True)

@@ -572,7 +572,19 @@ ACCOUNTS = (
              filters=(F("date", "reg.day", "date"), F("cashier", "reg.cashier")), roles=menu.FINANCE,
              # the start page's days left unsettled open the form on their day and cashier; who settles
              # which day (the accountant a late one only) said above it
-             prefill=("date", "cashier"), hint="settle.hint"),
+             prefill=("date", "cashier"), hint="settle.hint", tabs=(("registers.journals", "menu.journals"),)),
+    # the cashier's cash and bank journals (seeds, 出纳: 现金日记账、银行存款日记账, 日清月结): what a day's
+    # settlement closes, read entry by entry before it is settled (a probe of the accounts' month end)
+    Register("accounts", "journals", "menu.journals", "journals",
+             (C("day", "reg.day"), C("cashier", "reg.cashier"), C("journal", "field.journal", "enum", "journal"),
+              C("kind", "journal.kind", "enum", "journal_kind"), C("method", "pay.method", "enum", "method"),
+              C("direction", "journal.direction", "enum", "direction"),
+              C("amount_cents", "bill.amount", "money"), C("receipt_number", "receipt.number"),
+              HOUSEHOLD, C("posted_at", "journal.posted_at", "when")),
+             filters=(F("day", "reg.day", "date"), F("cashier", "reg.cashier"),
+                      F("journal", "field.journal", "choice", enum="JournalName", group="journal"),
+                      F("kind", "journal.kind", "choice", enum="JournalEntryKind", group="journal_kind")),
+             roles=menu.FINANCE, tabs=(("registers.settlements", "menu.settlements"),)),
 )
 
 REGISTERS = FRONT_DESK + SECURITY + ARCHIVE + ENGINEERING + ACCOUNTS

@@ -9,7 +9,8 @@ by the group its column names (``exports.Column.labels``): ``household_status``,
 service request's), ``status`` (a service request's), ``channel``, ``category``, ``emergency`` (an
 emergency work order's category), ``wo_status``, ``priority``, ``subject`` (what opened a work
 order, among the subjects the console names), ``fee`` (a fee item), ``bill_status``,
-``bill_source``, ``pricing``, ``method``, ``payment_status``, ``journal``; ``common.yes`` and
+``bill_source``, ``pricing``, ``method``, ``payment_status``, ``journal``, ``journal_kind`` (a journal
+entry's kind), ``direction`` (its money in or out); ``common.yes`` and
 ``common.no`` a yes or no. A code a group does not name yet (one added to the API later) is
 written as it is.
 
@@ -201,6 +202,14 @@ MESSAGES = {
     "payment_status.reversed": ("已冲销", "Reversed"),
     "journal.cash": ("现金日记账（应交现金）", "Cash journal (cash to hand over)"),
     "journal.bank": ("银行存款日记账", "Bank journal"),
+    # a journal entry's kind and whether money came in or went out (the console's journals)
+    "journal_kind.payment": ("收款", "Payment"),
+    "journal_kind.reversal": ("冲销", "Reversal"),
+    "journal_kind.collected_charge": ("源头代收", "Collected at source"),
+    "journal_kind.deposit_refund": ("押金退还", "Deposit refund"),
+    "journal_kind.utility_top_up": ("水电预存", "Utility top-up"),
+    "direction.in": ("收入", "Money in"),
+    "direction.out": ("支出", "Money out"),
 }
 
 
