@@ -144,6 +144,7 @@ def _template_helpers():
         "t": i18n.translate,
         "label": i18n.label,
         "money": i18n.money,
+        "capitals": i18n.yuan_in_capitals,
         "number": i18n.number_text,
         "area": i18n.area,
         "building_name": i18n.building,

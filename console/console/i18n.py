@@ -215,6 +215,51 @@ def money(cents):
     return f"-¥{-amount:,.2f}" if amount < 0 else f"¥{amount:,.2f}"
 
 
+_CAPITAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+
+
+def _capitals_below_10000(number):
+    """1..9999 in capitals, a zero inside once (壹仟零伍), none at the end (壹仟零伍拾)."""
+    words, zero = "", False
+    for place, unit in ((1000, "仟"), (100, "佰"), (10, "拾"), (1, "")):
+        digit = number // place % 10
+        if not digit:
+            zero = bool(words)
+            continue
+        words += ("零" if zero else "") + _CAPITAL_DIGITS[digit] + unit
+        zero = False
+    return words
+
+
+def _capitals(number):
+    """A whole positive number in capitals: groups of four under 亿 and 万, 零 where a group
+    starts with zeros after a higher one (壹万零伍, 壹亿零壹万)."""
+    for size, unit in ((10 ** 8, "亿"), (10 ** 4, "万")):
+        if number >= size:
+            head, rest = _capitals(number // size) + unit, number % size
+            if not rest:
+                return head
+            return head + ("零" if rest < size // 10 else "") + _capitals(rest)
+    return _capitals_below_10000(number)
+
+
+def yuan_in_capitals(cents):
+    """An amount in Chinese capitals as a receipt writes it (人民币大写, without 人民币):
+    42004 -> 肆佰贰拾元零肆分, 30000 -> 叁佰元整, 50 -> 伍角整; a negative one 负…. Whole cents."""
+    cents = int(cents)
+    if cents < 0:
+        return "负" + yuan_in_capitals(-cents)
+    yuan, jiao, fen = cents // 100, cents // 10 % 10, cents % 10
+    words = _capitals(yuan) + "元" if yuan else ""
+    if not jiao and not fen:
+        return (words or "零元") + "整"
+    if not fen:
+        return words + _CAPITAL_DIGITS[jiao] + "角整"
+    if not jiao:
+        return words + ("零" if words else "") + _CAPITAL_DIGITS[fen] + "分"
+    return words + _CAPITAL_DIGITS[jiao] + "角" + _CAPITAL_DIGITS[fen] + "分"
+
+
 def yuan_text(cents):
     """Cents as a form field shows them, for ``cents_from_yuan`` to read back: 1234 -> "12.34"."""
     return f"{Decimal(int(cents)) / 100:.2f}"

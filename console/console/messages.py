@@ -822,6 +822,8 @@ _MESSAGES = {
     "pay.taken": ("已收款，收据 {number}", "Payment taken, receipt {number}"),
     "receipt.title": ("收款收据", "Receipt"),
     "receipt.number": ("收据号", "Receipt number"),
+    "receipt.in_capitals": ("合计（大写）", "In words (Chinese capitals)"),
+    "receipt.capitals": ("人民币{words}", "人民币{words}"),
     "receipt.issued": ("开具时间", "Issued"),
     "receipt.cashier": ("收款人", "Cashier"),
     "receipt.reversed": ("已冲销", "Reversed"),
