@@ -66,7 +66,11 @@ class Replies:
 
     def __enter__(self):
         self._policy(True)
-        eventually(self._in_force)
+        try:
+            eventually(self._in_force)
+        except BaseException:  # no __exit__ after a failed __enter__: the shared system's replies
+            self._policy(False)
+            raise
         return self
 
     def __exit__(self, *exc):
@@ -104,3 +108,18 @@ def test_an_exit_whose_answer_was_lost_sent_again_with_its_key_answers_the_sessi
     other = api.post(f"{base}/vehicle-exits", body, guard, headers={"Idempotency-Key": f"exit-{uuid.uuid4().hex}"})
     assert other.status_code == 409  # another exit: nobody is inside
     assert [s["status"] for s in api.get(f"{base}/parking-sessions", guard).json()["items"]] == [first["status"]]
+
+
+def test_a_policy_that_never_came_in_force_is_taken_away(monkeypatch):
+    """The policy drops every reply of the shared system's gateway: one left behind by a check that
+    failed while it was being put in force (``__enter__``, where ``with`` calls no ``__exit__``)
+    made every later module's call a 503."""
+    replies = Replies.__new__(Replies)
+    replies.managed, replies.name = False, "e2e-lost-replies-test"
+    policy = []
+    monkeypatch.setattr(Replies, "_policy", lambda self, on: policy.append(on))
+    monkeypatch.setattr(Replies, "_in_force", lambda self: (_ for _ in ()).throw(AssertionError("not in time")))
+    with pytest.raises(AssertionError, match="not in time"):
+        with replies:
+            pass
+    assert policy == [True, False]
