@@ -221,13 +221,21 @@ def list_households(db, estate_id, filters, limit, cursor):
     address order (``households_by_address``)."""
     since = filters.get("updated_since")
     query = household_query(db, estate_id, filters)
-    if filters.get("sort") == "address":
-        if since is not None:
-            raise InvalidInput("sort=address lists households in their address order, updated_since in "
-                                        "the order they were changed: ask one of them",
-                                        [field_error("filters.sort", "cannot be asked with updated_since")])
+    if by_address(filters):
         return households_by_address(db, estate_id, query, limit, cursor)
     return store.page(db.households, query, limit, cursor, updated_since=since)
+
+
+def by_address(filters, field="filters.sort"):
+    """Whether ``filters`` ask the households in their address order (``sort=address``), the
+    list's and the export's; with ``updated_since`` (the order they were changed) a 400 on ``field``."""
+    if filters.get("sort") != "address":
+        return False
+    if filters.get("updated_since") is not None:
+        raise InvalidInput("sort=address lists households in their address order, updated_since in "
+                           "the order they were changed: ask one of them",
+                           [field_error(field, "cannot be asked with updated_since")])
+    return True
 
 
 def households_by_address(db, estate_id, query, limit, cursor):
@@ -319,8 +327,13 @@ def custom_definitions(db, estate_id, resource):
 
 def export_households(db, estate_id, filters):
     """Every household the list's filters select, in the list's order (an export's pass); with
-    ``updated_since``, as the list's, those changed since then in ``(updated_at, _id)`` order."""
-    return store.walk(db.households, household_query(db, estate_id, filters), filters.get("updated_since"))
+    ``updated_since``, as the list's, those changed since then in ``(updated_at, _id)`` order; with
+    ``sort=address``, in the address order (``households_by_address``'s, on its index), where it
+    was written in the order they were registered."""
+    query = household_query(db, estate_id, filters)
+    if by_address(filters):
+        return db.households.find(query, batch_size=1000).sort(ADDRESS_ORDERED[1:])
+    return store.walk(db.households, query, filters.get("updated_since"))
 
 
 def chain_record(db, record, attempts=100):

@@ -137,3 +137,24 @@ def test_an_export_with_updated_since_has_what_the_sync_would_read_in_its_order(
     assert exported(archive, agent, updated_since=clock.now_iso())["result"]["rows"] == 0
     with pytest.raises(InvalidInput):
         exported(archive, agent, updated_since="yesterday")
+
+
+def test_an_export_with_sort_address_is_in_the_lists_address_order(archive):
+    """With sort=address the list reads the households in their address order and the export,
+    which says it keeps the list's order, wrote them in the order they were registered (before the
+    list's updated_since was read, sort=address was asked as a field and the file came out empty).
+    With updated_since too it is refused as the list refuses it, not a file in the change order."""
+    agent = people(archive, "agent")
+    as_caller(archive, agent)
+    for room in ("903", "101", "502"):
+        archive.create_household({"estate_id": archive.estate, "data": {**HOUSEHOLD, "room": room}})
+    listed = [h["id"] for h in archive.list_households({"estate_id": archive.estate,
+                                                         "filters": {"sort": "address"}})["items"]]
+    job = exported(archive, agent, sort="address")
+    assert job["status"] == "succeeded", job
+    part = archive.read_export({"estate_id": archive.estate, "id": job["id"], "n": 0})
+    written = csv.DictReader(io.StringIO(base64.b64decode(part["data_base64"]).decode("utf-8-sig"), newline=""))
+    assert [r["id"] for r in written] == listed
+    with pytest.raises(InvalidInput) as refused:
+        exported(archive, agent, sort="address", updated_since=clock.now_iso())
+    assert refused.value.errors[0]["field"] == "data.filters.sort"
