@@ -403,6 +403,17 @@ _MESSAGES = {
     # who raised the request (its contact): not always the household's owner
     "sr.raised_by": ("报事人", "Raised by"),
     "sr.raised_by_not_recorded": ("未记录", "not recorded"),
+    # the form for one flat: what it has filed already, before it is filed again (a walk-in's portal
+    # repair registered twice: a probe of the front desk's day)
+    "sr.flat_filings": ("业主网上报事，尚未匹配房屋（本户地址）", "Portal filings at this flat not matched yet"),
+    "sr.flat_filings_hint": ("业主可能已在网上报过同一件事：请打开该报事并匹配本户，不要重复登记。",
+                             "The owner may have filed this already: open the filing and match it to this "
+                             "flat instead of registering it again."),
+    "sr.flat_recent": ("本户近期报事", "This flat's recent requests"),
+    "sr.flat_recent_hint": ("业主来电询问进度时看这里；同一件事已在处理的，请打开它，不要重复登记。",
+                            "A caller asking after a request is answered here; one already being handled "
+                            "is opened, not registered again."),
+    "sr.flat_recent_none": ("本户没有报事记录。", "This flat has no requests."),
     "sr.caller": ("来电/来访人（选填）", "Who called or came in (optional)"),
     "sr.caller_hint": ("报事的人，不一定是现业主（租户、家属、原业主）；不填则不记录。",
                        "Whoever raised it, not always the current owner (a tenant, a relative, a former "

@@ -45,3 +45,66 @@ def test_the_register_says_when_each_request_was_registered_and_a_completed_repa
     assert "回访期限 2099-12-08 23:00" in rows[1] and "2026-12-06 21:49" not in rows[1]
     english = client.get("/desk/requests", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "<th>Registered</th>" in english and "Return visit due 08 Dec 2099 23:00" in english
+
+
+FLAT = {"id": "hh_1", "building": "3", "unit": "1", "room": "1202", "owner": {"name": "Li Lei"}}
+OWN_REPAIR = {**REPAIR, "id": "sr_5", "number": "SR-2026-000005", "household_id": "hh_1", "channel": "phone",
+              "status": "dispatched", "contact": {"name": "王五"}}
+OLD_QUESTION = {**REPAIR, "id": "sr_4", "number": "SR-2026-000004", "household_id": "hh_1", "kind": "consultation",
+                "status": "closed", "work_order_id": None}
+# the owner filed on the portal this morning, writing the flat as 3栋1单元1202室; a neighbour filed too
+FILED = {**REPAIR, "id": "sr_7", "number": "SR-2026-000007", "work_order_id": None, "status": "open",
+         "description": "kitchen pipe leaking",
+         "portal": {"address": {"building": "3栋", "unit": "1单元", "room": "1202室"}, "contact": {"name": "李雷"},
+                    "matched": False, "rating": None}}
+NEIGHBOUR = {**FILED, "id": "sr_8", "number": "SR-2026-000008",
+             "portal": {**FILED["portal"], "address": {"building": "3", "unit": "1", "room": "1201"}}}
+
+
+def _flat_requests(body, params):
+    if params.get("matched") == "false":
+        return {"items": [FILED, NEIGHBOUR], "next_cursor": None}
+    if params.get("household_id") == "hh_1":
+        return {"items": [OWN_REPAIR, OLD_QUESTION], "next_cursor": None}
+    return {"items": [], "next_cursor": None}
+
+
+def test_the_new_request_form_of_a_flat_shows_its_requests_and_its_portal_filings_not_matched_yet(client, fake):
+    """A walk-in owner registered at the desk the repair he had filed on the portal that morning: the
+    form for his flat said nothing of it (a filing waits unmatched, household_id null, until the desk
+    matches it), and the desk made it twice, two work orders for one leak; a caller asking after his
+    repair had to be looked up in the register by a number he did not have (a probe of the front
+    desk's day). The form for one flat lists its recent requests (number, kind, status) and the
+    portal filings at its address not matched yet (the address read as the API reads it: 3栋 is 3),
+    each a link to open it (a filing's page matches it)."""
+    sign_in(client, fake, username="amy", roles=("agent",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [FLAT], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests", _flat_requests)
+    page = client.get("/desk/requests/new?building=3&unit=1&room=1202",
+                      headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    filings = page.split('id="portal-filings"')[1].split("</section>")[0]
+    assert "业主网上报事，尚未匹配房屋" in filings
+    assert '<a href="/desk/requests/sr_7">SR-2026-000007</a>' in filings and "kitchen pipe leaking" in filings
+    assert "李雷" in filings and "sr_8" not in filings  # the neighbour's filing is not this flat's
+    recent = page.split('id="flat-requests"')[1].split("</section>")[0]
+    assert "本户近期报事" in recent
+    assert '<a href="/desk/requests/sr_5">SR-2026-000005</a>' in recent and "已转工程部" in recent and "王五" in recent
+    assert '<a href="/desk/requests/sr_4">SR-2026-000004</a>' in recent and "已结案" in recent
+    # both come before the form that would file it again
+    assert page.index('id="portal-filings"') < page.index('action="/desk/requests"')
+    english = client.get("/desk/requests/new?building=3&unit=1&room=1202",
+                         headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Portal filings at this flat not matched yet" in english and "This flat&#39;s recent requests" in english
+    asked = [c["params"] for c in fake.calls if c["path"] == f"/api/v1/estates/{ESTATE}/service-requests"]
+    assert any(params.get("household_id") == "hh_1" for params in asked)
+
+
+def test_the_new_request_form_says_nothing_of_requests_before_one_flat_is_found(client, fake):
+    """A search of a building finds many flats: no flat's requests are read (nor shown) until one is."""
+    sign_in(client, fake, username="amy", roles=("agent",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households",
+            {"items": [FLAT, {**FLAT, "id": "hh_2", "room": "1201"}], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests", _flat_requests)
+    page = client.get("/desk/requests/new?building=3").get_data(as_text=True)
+    assert 'id="flat-requests"' not in page and 'id="portal-filings"' not in page
+    assert not [c for c in fake.calls if c["path"] == f"/api/v1/estates/{ESTATE}/service-requests"]

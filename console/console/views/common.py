@@ -497,6 +497,15 @@ def same_room(household, room):
     return address_key(str(household.get("room", "")), "room") == address_key(room, "room")
 
 
+def same_address(household, address):
+    """Whether an address as written (an owner-portal filing's: 3栋, 1单元, 1202室) is
+    ``household``'s flat, each part read as the API reads it (``estate_common.text.address_key``)."""
+    if not address:
+        return False
+    return all(address_key(str(household.get(part, "")), part) == address_key(address_typed(str(address.get(part) or "")), part)
+               for part in ("building", "unit", "room"))
+
+
 def households_matching(building="", unit="", room="", exact_room=False):
     """The household picker: the API filters by building and unit, and by room with
     ``exact_room``; else a room typed is the start of one ("18": 1801, 1802 …), narrowed here.

@@ -36,8 +36,30 @@ def new_request():
     households = common.households_matching(**search) if search else []
     return render_template("desk/new_request.html", search=search, households=households, kinds=KINDS,
                            channels=CHANNELS, natures=NATURES, categories=CATEGORIES, key=common.form_key(),
-                           form=request.args, problem=common.take_problem(),
+                           form=request.args, problem=common.take_problem(), **_flat_requests(households),
                            custom_definitions=common.custom_fields("service_request"))
+
+
+FLAT_RECENT = 10  # the flat's requests the form lists, newest first
+
+
+def _flat_requests(households):
+    """What the form for one flat (the search found one household) shows before anything is filed
+    again: its recent requests (number, kind, status, who raised it: a caller asking after his
+    repair is answered from here), and the owner-portal filings at its address not matched yet.
+    A walk-in owner's repair filed on the portal that morning waits unmatched (household_id null),
+    and the desk registered it a second time, two work orders for one leak (a probe of the front
+    desk's day): the clerk opens the filing and matches it instead. None of either for a search
+    that found several flats, or where the list cannot be read (the form shows as before)."""
+    if len(households) != 1:
+        return {"flat_recent": None, "flat_filings": None}
+    household = households[0]
+    path = "service-requests"
+    recent = (common.optional_read(path, household_id=household["id"], limit=FLAT_RECENT) or {}).get("items")
+    # the filings waiting for the desk are a short queue (the start page counts them): one page of it
+    waiting = (common.optional_read(path, matched="false", limit=common.LARGEST_PAGE) or {}).get("items") or []
+    filings = [item for item in waiting if common.same_address(household, (item.get("portal") or {}).get("address"))]
+    return {"flat_recent": recent, "flat_filings": filings}
 
 
 @bp.post("/requests")
@@ -72,6 +94,7 @@ def create_request():
         return render_template("desk/new_request.html", search=search, households=households, kinds=KINDS,
                                channels=CHANNELS, natures=NATURES, categories=CATEGORIES,
                                key=form.get("idempotency_key") or common.form_key(), form=form,
+                               **_flat_requests(households),
                                problem=problem, custom_definitions=definitions), problem.status
     common.done("desk.registered", number=created.get("number", ""))
     return redirect(url_for("desk.request_detail", request_id=created["id"]))
