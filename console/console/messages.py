@@ -414,6 +414,10 @@ _MESSAGES = {
                             "A caller asking after a request is answered here; one already being handled "
                             "is opened, not registered again."),
     "sr.flat_recent_none": ("本户没有报事记录。", "This flat has no requests."),
+    # a repair just registered: maintenance opens its order from the request's event (a moment)
+    "sr.order_opening": ("工单正在生成，稍候显示工单号……", "The work order is being opened; its number shows here in a moment…"),
+    "sr.order_read_again": ("刷新", "Read again"),
+    "sr.order_still_opening": ("工单仍在生成，请稍后刷新本页。", "The work order is still being opened: read the page again later."),
     "sr.caller": ("来电/来访人（选填）", "Who called or came in (optional)"),
     "sr.caller_hint": ("报事的人，不一定是现业主（租户、家属、原业主）；不填则不记录。",
                        "Whoever raised it, not always the current owner (a tenant, a relative, a former "

@@ -108,3 +108,50 @@ def test_the_new_request_form_says_nothing_of_requests_before_one_flat_is_found(
     page = client.get("/desk/requests/new?building=3").get_data(as_text=True)
     assert 'id="flat-requests"' not in page and 'id="portal-filings"' not in page
     assert not [c for c in fake.calls if c["path"] == f"/api/v1/estates/{ESTATE}/service-requests"]
+
+
+REGISTERED = {**REPAIR, "id": "sr_9", "number": "SR-2026-000009", "household_id": "hh_1", "channel": "phone",
+              "status": "open", "work_order_id": None}
+
+
+def test_a_repair_just_registered_says_its_work_order_is_being_opened_and_then_shows_its_number(client, fake):
+    """Right after registering a repair its page showed no work order (maintenance opens it from the
+    request's event, and the request learns it from the order's) until the clerk reloaded, and one
+    telling the caller the order's number read nothing (a probe of the front desk's day). The page
+    says the order is being opened, in a polite live region the console's script re-reads from its
+    own small page (no reload, no focus moved), and that page names the order once it is there,
+    read from maintenance's list before the request has learnt it; with the order there, nothing
+    is awaited (the script stops)."""
+    sign_in(client, fake, username="amy", roles=("agent",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_1", FLAT)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_9", REGISTERED)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [], "next_cursor": None})
+    page = client.get("/desk/requests/sr_9", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    section = page.split('id="work-order"')[1].split("</dd>")[0]
+    assert 'data-await-order="/desk/requests/sr_9/work-order"' in section and 'aria-live="polite"' in section
+    assert "工单正在生成" in section
+    assert 'href="/desk/requests/sr_9"' in section  # without the script: a link to read the page again
+    part = client.get("/desk/requests/sr_9/work-order", headers={"Accept-Language": "en"})
+    assert part.status_code == 200 and "The work order is being opened" in part.get_data(as_text=True)
+    assert "data-await-order" in part.get_data(as_text=True)
+    # maintenance has opened it; the request has not heard yet
+    opened = {"id": "wo_9", "number": "WO-2026-000009", "status": "pending"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders",
+            lambda body, params: {"items": [opened] if params.get("request_id") == "sr_9" else [], "next_cursor": None})
+    part = client.get("/desk/requests/sr_9/work-order", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<a href="/engineering/work-orders/wo_9">WO-2026-000009</a>' in part and "data-await-order" not in part
+    page = client.get("/desk/requests/sr_9").get_data(as_text=True)
+    assert "WO-2026-000009" in page and "data-await-order" not in page
+
+
+def test_no_work_order_is_awaited_where_none_comes(client, fake):
+    """A consultation, a portal repair not matched yet (its order waits for the match) and a
+    closed repair open no order now: their pages await none."""
+    sign_in(client, fake, username="amy", roles=("agent",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_1", FLAT)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [], "next_cursor": None})
+    for item in ({**REGISTERED, "kind": "consultation"}, {**REGISTERED, "household_id": None, **FILED},
+                 {**REGISTERED, "status": "closed"}):
+        fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/{item['id']}", item)
+        page = client.get(f"/desk/requests/{item['id']}").get_data(as_text=True)
+        assert "data-await-order" not in page, item

@@ -1,8 +1,9 @@
 // The console's only script (CSP: script-src 'self'). Everything works without it;
 // it submits the language switch on change, shows the fields of the chosen request
 // kind, narrows a long list of checkboxes as one types, opens the print dialog for a
-// receipt, moves a job's progress bar and sends a form gone back to with the key it was
-// sent with before (sentBefore).
+// receipt, moves a job's progress bar, sends a form gone back to with the key it was
+// sent with before (sentBefore) and fills in a repair's work order once it is opened
+// (awaitOrder).
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -122,7 +123,43 @@
     // a job that had ended when the page was made is shown by the page itself (its result labelled)
     var job = document.querySelector("[data-job][data-job-reload]");
     if (job) { pollJob(job); }
+
+    var awaited = document.querySelector("[data-await-order]");
+    if (awaited) { awaitOrder(awaited); }
   });
+
+  // A repair just registered: maintenance opens its work order a moment later. Its part of the
+  // page (a polite live region: the number is read out, no focus moves) is read again from its
+  // own small page every two seconds, put in place once it names the order, and then no more;
+  // after AWAIT_TRIES reads the note says to read the page again later, and the reading stops.
+  var AWAIT_TRIES = 15;
+  function awaitOrder(part) {
+    var tries = 0;
+    var tick = function () {
+      fetch(part.getAttribute("data-await-order"), {credentials: "same-origin", headers: {"Accept": "text/html"}})
+        .then(function (response) { return response.ok ? response.text() : ""; })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("work-order");
+          if (fresh && !fresh.hasAttribute("data-await-order")) {
+            part.removeAttribute("data-await-order");
+            part.innerHTML = fresh.innerHTML;
+            return;
+          }
+          again();
+        })
+        .catch(again);
+    };
+    var again = function () {
+      tries += 1;
+      if (tries >= AWAIT_TRIES) {
+        var note = part.querySelector("[data-await-note]");
+        if (note) { note.textContent = part.getAttribute("data-await-gave-up"); }
+        return;
+      }
+      window.setTimeout(tick, 2000);
+    };
+    window.setTimeout(tick, 2000);
+  }
 
   function pollJob(panel) {
     var bar = panel.querySelector("progress");

@@ -183,20 +183,11 @@ def request_detail(request_id):
     fix_search = common.query("building", "unit", "room") if correctable else {}
     fix_candidates = [h for h in common.households_matching(**fix_search) if h["id"] != item.get("household_id")] \
         if fix_search else []
-    # every order of the request, each by its number and status: it names its first only, and a
-    # return visit's follow-ups were in its history alone (a probe of the console's small gaps);
-    # None where the list cannot be read, and the first is named as before
-    orders = None
-    if item.get("work_order_id") and permissions.may("GET", "work-orders"):
-        orders = (common.optional_read("work-orders", request_id=item["id"], limit=common.LARGEST_PAGE) or {}).get("items")
-    # its first work order by number (WO-…), not its id, where the list did not name it: one call
-    order_number = common.number_of(f"work-orders/{item['work_order_id']}") \
-        if item.get("work_order_id") and not orders else None
     related_number = common.number_of(f"service-requests/{item['related_request_id']}") \
         if item.get("related_request_id") else None
     return render_template("desk/request.html", item=item, raised_by=raised_by(item),
                            badge=_badge(item), verify_badge=_verify_badge(item),
-                           order_number=order_number, related_number=related_number, orders=orders,
+                           related_number=related_number, **_work_orders(item),
                            candidates=candidates, filed_id=filed_id, categories=CATEGORIES,
                            correctable=correctable, fix_search=fix_search, fix_candidates=fix_candidates,
                            visit_badge=common.deadline_state(item.get("return_visit_due_at"), item.get("completed_at"))
@@ -210,6 +201,34 @@ def request_detail(request_id):
                            attempt_methods=ATTEMPT_METHODS, causes=CAUSES, text_fields=ACTIONS,
                            may_judge=item.get("kind") == "complaint"
                            and permissions.may("POST", "service-requests/{request_id}/judge"))
+
+
+def _work_orders(item):
+    """The request's work orders as its page names them: ``orders``, each by its number and status
+    (the request names its first only, and a return visit's follow-ups were in its history alone: a
+    probe of the console's small gaps), None where the list cannot be read, and then the first
+    by its number (``order_number``, one call) or id; ``order_pending``, a repair of a household
+    whose order is not there yet. Maintenance opens it from the request's event and the request
+    learns it from the order's: right after registering, the page named none until a reload, and
+    the clerk telling the caller its number read nothing (a probe of the front desk's day). The
+    list is read for it too (maintenance's, before the request has heard)."""
+    pending = item.get("kind") == "repair" and bool(item.get("household_id")) and item.get("status") == "open" \
+        and not item.get("work_order_id")
+    orders = None
+    if (item.get("work_order_id") or pending) and permissions.may("GET", "work-orders"):
+        orders = (common.optional_read("work-orders", request_id=item["id"], limit=common.LARGEST_PAGE) or {}).get("items")
+    order_number = common.number_of(f"work-orders/{item['work_order_id']}") \
+        if item.get("work_order_id") and not orders else None
+    return {"orders": orders, "order_number": order_number, "order_pending": pending and not orders}
+
+
+@bp.get("/requests/<request_id>/work-order")
+@estate_needed
+def request_work_order(request_id):
+    """The request page's work-order part alone, which the console's script reads again while the
+    order is being opened (``data-await-order``), and puts in place once it names one."""
+    item = g.api.get(g.api.estate(g.user.estate_id, f"service-requests/{request_id}"))
+    return render_template("desk/_work_order.html", item=item, **_work_orders(item))
 
 
 @bp.post("/requests/<request_id>/judge")
