@@ -155,3 +155,25 @@ def test_no_work_order_is_awaited_where_none_comes(client, fake):
         fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/{item['id']}", item)
         page = client.get(f"/desk/requests/{item['id']}").get_data(as_text=True)
         assert "data-await-order" not in page, item
+
+
+def test_the_register_names_who_raised_each_request(client, fake):
+    """The register named the flat and not who called (报事人): a tenant's or a relative's call read as
+    the owner's, and the clerk looking for the call 王五 made that morning opened rows one by one (a
+    probe of the front desk's day). Its column is the request page's: the caller, a portal filer,
+    or said not recorded."""
+    sign_in(client, fake, username="amy", roles=("agent",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [FLAT], "next_cursor": None})
+    called = {**OWN_REPAIR, "contact": {"name": "王五", "phone": "13912345678"}}
+    nobody = {**OLD_QUESTION, "contact": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests",
+            {"items": [called, FILED, nobody], "next_cursor": None})
+    page = client.get("/desk/requests", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    head = page.split("<thead>")[1].split("</thead>")[0]
+    assert "<th>报事人</th>" in head
+    rows = page.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
+    assert "<td>王五 · 13912345678</td>" in rows[0]
+    assert "<td>李雷</td>" in rows[1]  # a portal filing's filer
+    assert '<td><span class="muted">未记录</span></td>' in rows[2]
+    english = client.get("/desk/requests", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "<th>Raised by</th>" in english

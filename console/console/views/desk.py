@@ -143,6 +143,7 @@ def register():
     for item in items:
         item["_badge"] = _badge(item)
         item["_visit_badge"] = common.deadline_state(item.get("return_visit_due_at"), item.get("completed_at"))
+        item["_raised_by"] = raised_by(item)  # who called (报事人), as the request's page says
     return render_template("desk/register.html", items=items, next_cursor=page.get("next_cursor"),
                            filters=filters, kinds=KINDS, statuses=STATUSES, households=common.household_labels(),
                            problem=common.take_problem())
