@@ -993,6 +993,50 @@ def _sent_again_after_back(page, send):
     send()
 
 
+def walk_in_repair(browser, settings):
+    """An owner who filed a repair on the portal walks in: the desk's form for his flat lists the
+    filing not matched yet (the desk opens it rather than registering it again) and the flat's
+    requests; a repair registered for the flat names its work order on its page once maintenance
+    has opened it, without a reload, in a live region; the register names who called."""
+    page, errors = open_page(browser, width=375, height=812, is_mobile=True, has_touch=True)
+    page.goto(settings["console"] + f"/portal/{settings['estate_code']}?building=3栋")
+    page.get_by_label("Unit").fill("1单元")
+    page.get_by_label("Room").fill("1202室")
+    page.get_by_label("Your name (optional)").fill("Li Lei")
+    page.get_by_role("textbox", name="Phone").fill("13800000000")
+    page.get_by_label("What happened?").fill("Walk-in's leak " + uuid.uuid4().hex[:6])
+    page.get_by_role("button", name="Send").click()
+    assert "/portal/track/" in page.url, page.locator("main").inner_text()
+    filed = re.search(r"Request (\S+)", page.locator("h1").inner_text()).group(1)
+
+    page, errors = open_page(browser)
+    sign_in(page, settings, settings["agent"], settings["staff_password"])
+    page.goto(settings["console"] + "/desk/requests/new?building=3&unit=1&room=1202")
+    filings = page.locator("#portal-filings")
+    expect(filings.get_by_role("link", name=filed)).to_have_count(1)
+    page.locator("#kind").select_option("repair")
+    page.locator("#category").select_option("water")
+    page.locator("#contact_name").fill("Wang Wu")
+    page.locator("#description").fill("The kitchen tap leaks " + uuid.uuid4().hex[:6])
+    page.get_by_role("button", name="Register", exact=True).click()
+    page.wait_for_url(re.compile(r"/desk/requests/sr_"))
+    number = re.search(r"Repair (\S+)", page.locator("h1").inner_text()).group(1)
+    page.evaluate("window.notReloaded = true")
+    part = page.locator("#work-order")
+    assert part.get_attribute("aria-live") == "polite" or "WO-" in part.inner_text()
+    expect(part.get_by_role("link", name=re.compile(r"^WO-"))).to_have_count(1, timeout=30_000)
+    assert page.evaluate("window.notReloaded === true"), "the page was reloaded"
+    assert part.get_attribute("data-await-order") is None
+
+    page.goto(settings["console"] + "/desk/requests/new?building=3&unit=1&room=1202")
+    expect(page.locator("#flat-requests").get_by_role("link", name=number)).to_have_count(1)
+    page.goto(settings["console"] + "/desk/requests")
+    row = page.locator("tr", has_text=number)
+    expect(row).to_have_count(1)
+    assert "Wang Wu" in row.inner_text()
+    assert not errors, f"browser console errors (CSP?): {errors}"
+
+
 def back_then_send(browser, settings):
     """A form sent, gone back to with the browser's Back and sent again as it was makes nothing
     twice: the desk's request (a complaint too), a visitor, an incident and a payment each come
@@ -1138,7 +1182,7 @@ SCENARIOS = {"keyboard_and_screen_reader": keyboard_and_screen_reader, "borrowin
              "owner_follows_visit": owner_follows_visit,
              "owner_reads_disclosure": owner_reads_disclosure,
              "inspection_with_finding": inspection_with_finding, "unsent_report": unsent_report,
-             "back_then_send": back_then_send, "portal_tap_targets": portal_tap_targets,
+             "back_then_send": back_then_send, "portal_tap_targets": portal_tap_targets, "walk_in_repair": walk_in_repair,
              "tables_on_a_phone": tables_on_a_phone}
 
 

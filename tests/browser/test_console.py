@@ -62,6 +62,10 @@ def test_a_form_gone_back_to_and_sent_again_makes_nothing_twice_where_a_new_form
     run_scenario("back_then_send", settings)
 
 
+def test_a_walk_in_s_portal_filing_is_on_his_flat_s_form_and_a_repair_names_its_order_without_a_reload(settings):
+    run_scenario("walk_in_repair", settings)
+
+
 def test_a_keyboard_and_a_screen_reader_fill_the_portal_and_read_the_staff_s_pages(settings):
     run_scenario("keyboard_and_screen_reader", settings)
 
