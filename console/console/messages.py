@@ -2363,10 +2363,20 @@ _MESSAGES = {
     "settle.by_journal": ("按日记账", "By journal"),
     "settle.entries": ("{count} 笔", "{count} entries"),
     "settle.entries.one": ("{count} 笔", "{count} entry"),
-    "settle.hint": ("收银员每天为本人日结（经理可代办）；超过本小区记录期限仍未日结、且有流水的日子可补结，由收银员本人、会计或经理办理，并标为补结。日结前可在「日记账」按日期和收银员核对当日每笔流水。",
+    "settle.hint": ("收银员每天为本人日结（经理可代办）；超过本小区记录期限仍未日结、且有流水的日子可补结，由收银员本人、会计或经理办理，并标为补结。按日期和收银员筛选，本表单上方即列出当日按支付方式的收、支、净额和笔数；日结前可在「日记账」核对当日每笔流水。",
                     "A cashier settles his own day (a manager anyone's); a day past the estate's recorded_within_days "
                     "that has journal entries is settled late, by its cashier, the accountant or a manager, and "
-                    "marked so. Before settling a day, check its entries one by one in Journals (by day and cashier)."),
+                    "marked so. Filtered by day and cashier, the form shows that day's money in, out and net by method and its "
+                    "entries; before settling it, check them one by one in Journals."),
+    # the settlement's form opened on a day and cashier: what that day comes to, read before it is
+    # confirmed (views/day_totals.py; a probe of the accounts' month end)
+    "settle.day_totals": ("{cashier} {day} 当日流水合计（日结将按此结账）",
+                          "What {cashier}'s day {day} comes to (the settlement closes it so)"),
+    "settle.day_total": ("合计", "Total"),
+    "settle.count": ("笔数", "Entries"),
+    "settle.day_empty": ("{cashier} {day} 尚无流水。", "{cashier}'s day {day} has no entries yet."),
+    "settle.day_partial": ("当日流水较多，仅合计了前 {count} 笔；请在「日记账」核对其余各笔。",
+                           "The day has more entries than were read: only the first {count} are summed; check the rest in Journals."),
     "settle.late": ("补结", "Settled late"),
     "settle.late_hint": ("超过本小区的记录期限后补做的日结（由“经办人”补结）",
                          "Settled after the estate's recorded_within_days (by the one named under By)"),

@@ -975,3 +975,37 @@ def test_a_cashier_reads_his_journals_by_day_before_settling_it(client, fake):
     assert "registers.journals" not in {e.endpoint for s in menu.for_roles(("agent",)) for e in s.entries}
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/journals/settlements", {"items": [], "next_cursor": None})
     assert 'href="/accounts/journals' in client.get("/accounts/settlements").get_data(as_text=True)
+
+
+def test_the_settlement_form_sums_the_day_it_would_close_before_it_is_confirmed(client, fake):
+    """日清: a cashier settling his day ticked the confirmation without a figure of what it closed
+    (a probe of the accounts' month end). The form opened on a day and cashier (the filter, or
+    the start page's link) sums the day's journal entries (GET …/journals, every page) by payment
+    method, in, out, net and count, as the settlement will close it; a day with none says so."""
+    bank = {**JOURNAL_ENTRY, "id": "jrn_3", "journal": "bank", "method": "wechat", "amount_cents": 15000}
+    reversal = {**JOURNAL_ENTRY, "id": "jrn_2", "kind": "reversal", "direction": "out", "amount_cents": 10000}
+    pages = {None: {"items": [JOURNAL_ENTRY, bank], "next_cursor": "c1"}, "c1": {"items": [reversal], "next_cursor": None}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/journals", lambda body, params: pages[params.get("cursor")])
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/journals/settlements", {"items": [], "next_cursor": None})
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    page = client.get("/accounts/settlements?date=2026-12-06&cashier=carol").get_data(as_text=True)
+    asked = [c["params"] for c in fake.calls if c["path"].endswith("/journals")]
+    assert [(a["day"], a["cashier"], a["limit"], a.get("cursor")) for a in asked] == [
+        ("2026-12-06", "carol", 200, None), ("2026-12-06", "carol", 200, "c1")]
+    totals = page.split("data-day-totals")[1].split("</table>")[0]
+    assert "carol 2026-12-06" in totals and "3 笔" in totals
+    cash = totals.split("<tr data-method=\"cash\">")[1].split("</tr>")[0]
+    assert "现金" in cash and "¥420.04" in cash and "¥100.00" in cash and "¥320.04" in cash
+    assert "¥150.00" in totals.split("<tr data-method=\"wechat\">")[1].split("</tr>")[0]
+    assert "¥470.04" in totals.split("<tr data-total>")[1]  # 420.04 + 150.00 - 100.00
+    assert page.index("data-day-totals") < page.index('name="confirm"')  # read before it is ticked
+    english = client.get("/accounts/settlements?date=2026-12-06&cashier=carol",
+                         headers={"Accept-Language": "en"}).get_data(as_text=True).replace("&#39;", "'")
+    assert "3 entries" in english and "What carol's day 2026-12-06 comes to" in english
+    pages[None] = {"items": [], "next_cursor": None}
+    empty = client.get("/accounts/settlements?date=2026-12-07&cashier=carol").get_data(as_text=True)
+    assert "carol 2026-12-07 尚无流水" in empty and "<tr data-total>" not in empty
+    calls = len(fake.calls)
+    client.get("/accounts/settlements")  # no day asked: nothing summed
+    client.get("/accounts/settlements?date=not-a-day&cashier=carol")
+    assert not [c for c in fake.calls[calls:] if c["path"].endswith("/journals")]

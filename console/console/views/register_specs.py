@@ -180,6 +180,8 @@ class Register:
     hint: str = ""  # a message key said above the new-row form (what becomes of what is typed)
     tabs: tuple = ()  # (endpoint, message key): pages beside the list, linked above it
     prefill: tuple = ()  # fields the new-row form takes from the page's query (a to-do's link names the day)
+    preview: str = ""  # what the new-row form's values come to, said above it: a module of views
+    # (its ``of(form)``) and a template registers/_{preview}.html (the settlement's day_totals)
 
 
 F, C, A = Field, Column, Action
@@ -572,7 +574,7 @@ ACCOUNTS = (
              filters=(F("date", "reg.day", "date"), F("cashier", "reg.cashier")), roles=menu.FINANCE,
              # the start page's days left unsettled open the form on their day and cashier; who settles
              # which day (the accountant a late one only) said above it
-             prefill=("date", "cashier"), hint="settle.hint", tabs=(("registers.journals", "menu.journals"),)),
+             prefill=("date", "cashier"), hint="settle.hint", preview="day_totals", tabs=(("registers.journals", "menu.journals"),)),
     # the cashier's cash and bank journals (seeds, 出纳: 现金日记账、银行存款日记账, 日清月结): what a day's
     # settlement closes, read entry by entry before it is settled (a probe of the accounts' month end)
     Register("accounts", "journals", "menu.journals", "journals",

@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 from .. import i18n, permissions
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
-from . import common, subjects
+from . import common, day_totals, subjects
 from .register_specs import PICK_SOURCES, REGISTERS
 
 bp = Blueprint("registers", __name__)
@@ -154,16 +154,21 @@ def _list_view(spec):
                          cursor=request.args.get("cursor"), **asked)
         definitions = common.custom_fields(spec.custom) if spec.custom else []
         households = _options(spec)
-        return render_template("registers/register.html", spec=spec, items=page.get("items", []),
+        form = _form_shown(spec)
+        preview = PREVIEWS[spec.preview].of(form) if spec.preview and permissions.may("POST", spec.path) else None
+        return render_template("registers/register.html", preview=preview, spec=spec, items=page.get("items", []),
                                next_cursor=page.get("next_cursor"), filters=filters, households=households,
                                subjects=subjects.SubjectLabels(households), picks=_picks(spec), people=_people(spec),
                                custom_definitions=definitions, custom_form=common.custom_form,
                                custom_editable=spec.custom_edit and any(not d.get("archived") for d in definitions),
                                actions=offered(spec),
-                               key=common.form_key(), form=_form_shown(spec),
+                               key=common.form_key(), form=form,
                                problem=problem or common.take_problem()), 200 if problem is None else problem.status
     view.__name__ = spec.slug
     return view
+
+
+PREVIEWS = {"day_totals": day_totals}  # Register.preview: what its form's values come to
 
 
 def _form_shown(spec):
