@@ -617,6 +617,8 @@ _MESSAGES = {
     "fee.price_yuan": ("单价（元）", "Price (¥)"),
     "fee.cycle": ("周期", "Cycle"),
     "fee.valid": ("有效期", "Valid"),
+    # a standard with no end (valid_to null): it read its first month alone, as one of that month only
+    "fee.valid_open": ("{month} 起", "from {month}"),
     "fee.valid_from": ("起始期间", "Valid from"),
     "fee.basis": ("计费方式", "Basis"),
     "fee.basis_area": ("按面积（每㎡每月）", "By floor area (per m² and month)"),

@@ -1009,3 +1009,15 @@ def test_the_settlement_form_sums_the_day_it_would_close_before_it_is_confirmed(
     client.get("/accounts/settlements")  # no day asked: nothing summed
     client.get("/accounts/settlements?date=not-a-day&cashier=carol")
     assert not [c for c in fake.calls[calls:] if c["path"].endswith("/journals")]
+
+
+def test_an_open_ended_fee_standard_reads_from_its_first_month(client, fake):
+    """A standard with no end read "2026-10" under 有效期, the same as one of a single month (a probe
+    of the accounts' month end): it reads "2026-10 起" / "from 2026-10", one with an end its range."""
+    ended = {**STANDARD, "id": "fs_9", "name": "Garage 2025", "valid_from": "2025-01", "valid_to": "2025-12"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fee-standards", {"items": [STANDARD, ended], "next_cursor": None})
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/fee-standards", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "<td>2026-11 起</td>" in page and "<td>2025-01 – 2025-12</td>" in page
+    english = client.get("/accounts/fee-standards", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "<td>from 2026-11</td>" in english and "<td>2025-01 – 2025-12</td>" in english
