@@ -1363,7 +1363,7 @@ _MESSAGES = {
     "event.application_rescheduled": ("施工改期", "Works rescheduled"),
     "event.fire_check_overdue": ("消防检查逾期", "Fire check overdue"),
     "event.payment_posted": ("收款入账", "Payment posted"),
-    "event.payment_reversed": ("收款冲正", "Payment reversed"),
+    "event.payment_reversed": ("收款冲销", "Payment reversed"),
     "event.deposit_refunded": ("押金退还记录", "Deposit refunded"),
     "event.reminder_sent": ("催缴提醒", "Reminder sent"),
     "event.utility_balance_low": ("水电余额不足", "Utility balance low"),
@@ -2094,7 +2094,8 @@ _MESSAGES = {
     "report.by_method": ("按支付方式", "By method"),
     "report.journal_net_cents": ("日记账净额", "Journal net"),
     "report.receipts": ("收据", "Receipts"),
-    "report.reversals": ("冲正", "Reversals"),
+    # a payment reversed is 冲销 on its receipt, the payments' list and the journals: the report said 冲正
+    "report.reversals": ("冲销", "Reversals"),
     "report.collected_at_source_cents": ("源头代收", "Collected at source"),
     "report.expected_net_cents": ("应有净额", "Expected net"),
     "report.difference_cents": ("差额", "Difference"),
@@ -2123,6 +2124,14 @@ _MESSAGES = {
     "report.deposit_refunds": ("押金退还", "Deposit refunds"),
     "report.utility_top_ups": ("水电预存", "Utility top-ups"),
     "report.allocated_cents": ("已分摊金额", "Allocated"),
+    # the two differ, and the report did not say why (a probe of the accounts' month end)
+    "report.allocation_gap": ("冲抵账单金额 {applied} 与已分摊金额 {allocated} 相差 {gap}：本月收据冲抵账单的部分，"
+                              "其收款已冲销的，分摊已从账单撤回，不计入已分摊金额；用以前预存款抵扣账单的，计入已分摊金额，"
+                              "不计入冲抵账单金额。",
+                              "Applied to bills {applied} and Allocated {allocated} differ by {gap}: of the month's "
+                              "receipts applied to bills, those of payments reversed since had their allocations taken "
+                              "off the bills, so are not in Allocated; bills paid from an earlier prepaid balance are "
+                              "in Allocated, not in Applied to bills."),
     "report.bills_paid_in_full": ("已全额缴清的账单", "Bills paid in full"),
     "report.maintenance_material_cents": ("维修材料费", "Maintenance materials"),
     "report.maintenance_labour_cents": ("维修人工费", "Maintenance labour"),

@@ -1021,3 +1021,34 @@ def test_an_open_ended_fee_standard_reads_from_its_first_month(client, fake):
     assert "<td>2026-11 起</td>" in page and "<td>2025-01 – 2025-12</td>" in page
     english = client.get("/accounts/fee-standards", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "<td>from 2026-11</td>" in english and "<td>2025-01 – 2025-12</td>" in english
+
+
+def test_a_payment_reversal_is_one_word_and_the_reconciliation_says_why_allocated_is_less(client, fake):
+    """A payment reversed read 冲销 on its receipt, the payments' list and the journals, and 冲正 on
+    the month's reconciliation and its event (a probe of the accounts' month end): 冲销 throughout.
+    The reconciliation's 冲抵账单金额 (its receipts' share for bills) and 已分摊金额 (what the bills
+    hold of the month's allocations) differed by a reversed payment's share, unexplained: a line says
+    by how much and why."""
+    from console.messages import _MESSAGES
+    assert _MESSAGES["report.reversals"][0] == "冲销" and _MESSAGES["event.payment_reversed"][0] == "收款冲销"
+    report = {"estate_id": ESTATE, "period": "2026-11", "journals": {}, "by_method": {}, "journal_net_cents": 40000,
+              "receipts": {"count": 2, "amount_cents": 50000, "applied_to_bills_cents": 50000, "prepaid_cents": 0,
+                           "first_number": "R-1", "last_number": "R-2"},
+              "reversals": {"count": 1, "amount_cents": 10000}, "collected_at_source_cents": 0,
+              "expected_net_cents": 40000, "difference_cents": 0, "balanced": True,
+              "bills_settled": {"allocated_cents": 40000, "bills_paid_in_full": 1}, "unsettled_days": [],
+              "generated_at": "2026-12-01T00:00:00Z"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/reconciliation", report)
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    zh = client.get("/accounts/reports?period=2026-11&report=reconciliation",
+                    headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "<dt>冲销</dt>" in zh and "冲正" not in zh
+    gap = zh.split("data-allocation-gap>")[1].split("</p>")[0]
+    assert "冲抵账单金额 ¥500.00 与已分摊金额 ¥400.00 相差 ¥100.00" in gap and "已冲销" in gap and "预存" in gap
+    en = client.get("/accounts/reports?period=2026-11&report=reconciliation",
+                    headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Applied to bills ¥500.00 and Allocated ¥400.00 differ by ¥100.00" in en
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/reconciliation",
+            {**report, "bills_settled": {"allocated_cents": 50000, "bills_paid_in_full": 1}})
+    same = client.get("/accounts/reports?period=2026-11&report=reconciliation").get_data(as_text=True)
+    assert "data-allocation-gap" not in same
