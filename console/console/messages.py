@@ -276,6 +276,11 @@ _MESSAGES = {
     "list.filter": ("筛选", "Filter"),
     "list.from": ("起始日期", "From"),
     "list.to": ("截止日期", "To"),
+    # a list's rows summed under them (bills, payments: added up by hand at the month's end, a probe)
+    "list.page_total": ("本页 {count} 条合计", "This page's {count} rows"),
+    "list.page_total.one": ("本页 {count} 条合计", "This page's {count} row"),
+    "list.page_total_more": ("列表未完：合计仅为本页所列各条，后面各页未计入。",
+                             "The list goes on past this page: the total is of the rows shown here only."),
     "list.next": ("下一页", "Next page"),
     "common.in_yuan": ("（元）", " (yuan)"),
     "custom.legend": ("自定义字段", "Custom fields"),

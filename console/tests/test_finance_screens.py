@@ -1052,3 +1052,30 @@ def test_a_payment_reversal_is_one_word_and_the_reconciliation_says_why_allocate
             {**report, "bills_settled": {"allocated_cents": 50000, "bills_paid_in_full": 1}})
     same = client.get("/accounts/reports?period=2026-11&report=reconciliation").get_data(as_text=True)
     assert "data-allocation-gap" not in same
+
+
+def test_the_bills_and_payments_lists_total_the_rows_they_show(client, fake):
+    """An accountant filtering a month's unpaid bills or a household's payments added the amounts
+    up by hand (a probe of the accounts' month end): each list sums the rows it shows under them,
+    their count, and says when the list goes on past the page (its total is the page's alone)."""
+    bill = {"id": "bill_1", "estate_id": ESTATE, "household_id": "hh_1", "item": "parking", "period": "2026-11",
+            "amount_cents": 30000, "paid_cents": 10000, "status": "unpaid", "due_at": "2026-12-15T00:00:00Z",
+            "created_at": "2026-11-01T00:00:00Z"}
+    other = {**bill, "id": "bill_2", "amount_cents": 12345, "paid_cents": 0}
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills", {"items": [bill, other], "next_cursor": None})
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/bills?status=unpaid", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    foot = page.split("<tfoot data-page-total>")[1].split("</tfoot>")[0]
+    assert "本页 2 条合计" in foot and "¥423.45" in foot and "¥100.00" in foot
+    assert "data-list-goes-on" not in page
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills", {"items": [bill], "next_cursor": "c1"})
+    en = client.get("/accounts/bills?status=unpaid", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "This page&#39;s 1 row<" in en and "data-list-goes-on" in en
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills", {"items": [], "next_cursor": None})
+    assert "data-page-total" not in client.get("/accounts/bills").get_data(as_text=True)
+    payments = [{**PAYMENT, "day": "2026-11-30"}, {**PAYMENT, "id": "pay_2", "amount_cents": 5004, "day": "2026-11-30"}]
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments", {"items": payments, "next_cursor": "c2"})
+    page = client.get("/accounts/payments?household_id=hh_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    foot = page.split("<tfoot data-page-total>")[1].split("</tfoot>")[0]
+    assert "本页 2 条合计" in foot and "¥320.04" in foot and "data-list-goes-on" in page

@@ -180,6 +180,7 @@ class Register:
     hint: str = ""  # a message key said above the new-row form (what becomes of what is typed)
     tabs: tuple = ()  # (endpoint, message key): pages beside the list, linked above it
     prefill: tuple = ()  # fields the new-row form takes from the page's query (a to-do's link names the day)
+    totals: tuple = ()  # money columns summed under the rows shown (the payments' amounts)
     preview: str = ""  # what the new-row form's values come to, said above it: a module of views
     # (its ``of(form)``) and a template registers/_{preview}.html (the settlement's day_totals)
 
@@ -558,7 +559,7 @@ ACCOUNTS = (
               C("status", "bill.status", "enum", "payment_status")),
              filters=(F("status", "bill.status", "choice", choices=("posted", "pending", "reversal_pending", "reversed"),
                         group="payment_status"), F("household_id", "picker.household", "household")),
-             roles=menu.FINANCE, detail="accounts.payment"),
+             roles=menu.FINANCE, detail="accounts.payment", totals=("amount_cents",)),
     Register("accounts", "settlements", "menu.settlements", "journals/settlements",
              (C("date", "reg.day"), C("cashier", "reg.cashier"), C("in_cents", "reg.in", "money"),
               C("out_cents", "reg.out", "money"), C("net_cents", "reg.net", "money"),
