@@ -848,6 +848,11 @@ _MESSAGES = {
     "receipt.capitals": ("人民币{words}", "人民币{words}"),
     "receipt.issued": ("开具时间", "Issued"),
     "receipt.cashier": ("收款人", "Cashier"),
+    # each line's bill: its amount and what it still owed after this payment (a partial payment's
+    # receipt said only what it paid: a probe of the accounts' month end)
+    "receipt.bill_amount": ("账单金额 {amount}", "Bill {amount}"),
+    "receipt.owed_after": ("，本次缴后尚欠 {owed}", ", still owed after this payment {owed}"),
+    "receipt.paid_off": ("，本次缴后已缴清", ", paid in full with this payment"),
     "receipt.reversed": ("已冲销", "Reversed"),
     "receipt.line": ("账单", "Bill"),
     "receipt.prepaid": ("预收", "Prepaid"),

@@ -1079,3 +1079,40 @@ def test_the_bills_and_payments_lists_total_the_rows_they_show(client, fake):
     page = client.get("/accounts/payments?household_id=hh_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     foot = page.split("<tfoot data-page-total>")[1].split("</tfoot>")[0]
     assert "本页 2 条合计" in foot and "¥320.04" in foot and "data-list-goes-on" in page
+
+
+def test_a_partial_payment_s_receipt_says_each_bill_s_amount_and_what_it_still_owes(client, fake):
+    """A receipt of ¥100 toward a ¥300 bill read only 停车费 2026-11 ¥100.00: the payer could not tell
+    it was part of the bill, nor what was left to pay (a probe of the accounts' month end). Each line
+    says its bill's amount and what the bill owed after this payment (its payments up to this one,
+    as the bill records them: a later one does not count)."""
+    _households(fake)
+    bill = {"id": "bill_1", "estate_id": ESTATE, "household_id": "hh_1", "item": "parking", "period": "2026-11",
+            "amount_cents": 30000, "paid_cents": 30000, "status": "paid", "due_at": "2026-12-15T00:00:00Z",
+            "created_at": "2026-11-01T00:00:00Z", "updated_at": "2026-11-01T00:00:00Z",
+            "allocations": [{"id": "a0", "payment_id": "pay_0", "bill_id": "bill_1", "amount_cents": 5000,
+                             "at": "2026-11-20T02:00:00Z"},
+                            {"id": "a1", "payment_id": "pay_1", "bill_id": "bill_1", "amount_cents": 10000,
+                             "at": "2026-11-30T02:00:00Z"},
+                            {"id": "a2", "payment_id": "pay_2", "bill_id": "bill_1", "amount_cents": 15000,
+                             "at": "2026-12-02T02:00:00Z"}]}
+    payment = {**PAYMENT, "amount_cents": 10000, "receipt": {**PAYMENT["receipt"], "amount_cents": 10000,
+               "bills": [{"bill_id": "bill_1", "amount_cents": 10000}], "prepaid_cents": 0}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments/pay_1", payment)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills/bill_1", bill)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/invoices", {"items": [], "next_cursor": None})
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/payments/pay_1/receipt", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    line = page.split("data-owed-after")[1].split("</span>")[0]
+    assert "账单金额 ¥300.00" in line and "本次缴后尚欠 ¥150.00" in line
+    en = client.get("/accounts/payments/pay_1/receipt", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Bill ¥300.00, still owed after this payment ¥150.00" in en
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills/bill_1", {**bill, "allocations": bill["allocations"][:2]})
+    paid = client.get("/accounts/payments/pay_1/receipt", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "本次缴后尚欠 ¥150.00" in paid  # the same whatever came after
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills/bill_1", {**bill, "allocations": []})  # reversed since
+    gone = client.get("/accounts/payments/pay_1/receipt", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "账单金额 ¥300.00" in gone and "本次缴后尚欠" not in gone
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills/bill_1", {**bill, "amount_cents": 15000})
+    last = client.get("/accounts/payments/pay_1/receipt", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "账单金额 ¥150.00，本次缴后已缴清" in last

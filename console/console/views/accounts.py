@@ -146,10 +146,24 @@ def receipt(payment_id):
         except ApiProblem:
             pass
     return render_template("accounts/receipt.html", payment=payment, household=household, bills=bills,
+                           owed_after={bill_id: owed_after(bill, payment_id) for bill_id, bill in bills.items()},
                            problem=common.take_problem(), invoices=payment_invoices(payment_id),
                            invoice_typed=common.row_typed(payment_id, "invoice"),
                            invoice_key=common.form_key(), reverse_key=common.form_key(),
                            household_label=common.household_label(household))
+
+
+def owed_after(bill, payment_id):
+    """What ``bill`` still owed once ``payment_id`` paid toward it: its amount less its allocations
+    up to and including that payment's, in the order the bill took them (a later payment does not
+    count; a payment reversed since has none: ``None``). A partial payment's receipt said only what
+    it paid (a probe of the accounts' month end)."""
+    paid = 0
+    for allocation in bill.get("allocations") or []:
+        paid += allocation["amount_cents"]
+        if allocation.get("payment_id") == payment_id:
+            return max(bill["amount_cents"] - paid, 0)
+    return None
 
 
 def payment_invoices(payment_id):
