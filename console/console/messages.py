@@ -279,6 +279,8 @@ _MESSAGES = {
     # a list's rows summed under them (bills, payments: added up by hand at the month's end, a probe)
     "list.page_total": ("本页 {count} 条合计", "This page's {count} rows"),
     "list.page_total.one": ("本页 {count} 条合计", "This page's {count} row"),
+    "list.page_total_without_cancelled": ("（不含已作废的 {count} 条）", "(without the {count} cancelled)"),
+    "list.page_total_without_reversed": ("（不含已冲销的 {count} 条）", "(without the {count} reversed)"),
     "list.page_total_more": ("列表未完：合计仅为本页所列各条，后面各页未计入。",
                              "The list goes on past this page: the total is of the rows shown here only."),
     "list.next": ("下一页", "Next page"),

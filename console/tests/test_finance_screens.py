@@ -1081,6 +1081,29 @@ def test_the_bills_and_payments_lists_total_the_rows_they_show(client, fake):
     assert "本页 2 条合计" in foot and "¥320.04" in foot and "data-list-goes-on" in page
 
 
+def test_the_lists_totals_leave_out_cancelled_bills_and_reversed_payments(client, fake):
+    """A page's total is of money that counts: a cancelled bill is owed no more and a reversed
+    payment's money went back, so summed in they made a month's unpaid bills and a day's takings
+    read more than they were. The total says how many rows it leaves out."""
+    bill = {"id": "bill_1", "estate_id": ESTATE, "household_id": "hh_1", "item": "parking", "period": "2026-11",
+            "amount_cents": 30000, "paid_cents": 10000, "status": "unpaid", "due_at": "2026-12-15T00:00:00Z",
+            "created_at": "2026-11-01T00:00:00Z"}
+    cancelled = {**bill, "id": "bill_2", "amount_cents": 50000, "paid_cents": 0, "status": "cancelled"}
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills", {"items": [bill, cancelled], "next_cursor": None})
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/bills", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    foot = page.split("<tfoot data-page-total>")[1].split("</tfoot>")[0]
+    assert "本页 1 条合计" in foot and "不含已作废的 1 条" in foot and "¥300.00" in foot and "¥800.00" not in foot
+    payments = [{**PAYMENT, "day": "2026-11-30"},
+                {**PAYMENT, "id": "pay_2", "amount_cents": 5004, "day": "2026-11-30", "status": "reversed"}]
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments", {"items": payments, "next_cursor": None})
+    page = client.get("/accounts/payments?household_id=hh_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    foot = page.split("<tfoot data-page-total>")[1].split("</tfoot>")[0]
+    assert "This page&#39;s 1 row" in foot and "without the 1 reversed" in foot
+    assert f"¥{PAYMENT['amount_cents'] / 100:,.2f}" in foot
+
+
 def test_a_partial_payment_s_receipt_says_each_bill_s_amount_and_what_it_still_owes(client, fake):
     """A receipt of ¥100 toward a ¥300 bill read only 停车费 2026-11 ¥100.00: the payer could not tell
     it was part of the bill, nor what was left to pay (a probe of the accounts' month end). Each line

@@ -181,6 +181,7 @@ class Register:
     tabs: tuple = ()  # (endpoint, message key): pages beside the list, linked above it
     prefill: tuple = ()  # fields the new-row form takes from the page's query (a to-do's link names the day)
     totals: tuple = ()  # money columns summed under the rows shown (the payments' amounts)
+    totals_skip: tuple = ()  # the statuses of rows left out of those sums (a reversed payment's money is gone)
     preview: str = ""  # what the new-row form's values come to, said above it: a module of views
     # (its ``of(form)``) and a template registers/_{preview}.html (the settlement's day_totals)
 
@@ -559,7 +560,8 @@ ACCOUNTS = (
               C("status", "bill.status", "enum", "payment_status")),
              filters=(F("status", "bill.status", "choice", choices=("posted", "pending", "reversal_pending", "reversed"),
                         group="payment_status"), F("household_id", "picker.household", "household")),
-             roles=menu.FINANCE, detail="accounts.payment", totals=("amount_cents",)),
+             roles=menu.FINANCE, detail="accounts.payment", totals=("amount_cents",),
+             totals_skip=("reversed",)),
     Register("accounts", "settlements", "menu.settlements", "journals/settlements",
              (C("date", "reg.day"), C("cashier", "reg.cashier"), C("in_cents", "reg.in", "money"),
               C("out_cents", "reg.out", "money"), C("net_cents", "reg.net", "money"),
