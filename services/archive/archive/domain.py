@@ -201,7 +201,7 @@ def new_household(estate_id, data, now, custom=None):
     area = area_in_hundredths(data["area_m2"])
     building, unit, room = (address_part(data[k]) for k in ("building", "unit", "room"))
     stamp = clock.to_iso(now)
-    return {
+    household = {
         # building/unit/room is unique within an estate: the natural key is the _id
         "_id": household_id(estate_id, building, unit, room),
         "estate_id": estate_id,
@@ -220,6 +220,8 @@ def new_household(estate_id, data, now, custom=None):
         "created_at": stamp,
         "updated_at": stamp,
     }
+    # the numbers it is found by (the desk's search by phone: occupants.phone_keys)
+    return household | {"_phones": occupants.phone_keys(household)}
 
 
 # What a household's edit may change (``PATCH …/households/{id}``); building, unit and room are

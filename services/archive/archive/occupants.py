@@ -20,7 +20,7 @@ Plain functions: no broker, no store.
 """
 from datetime import date, timedelta
 
-from estate_common import calendar, clock, ids, plausible, transitions
+from estate_common import calendar, clock, ids, phones, plausible, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.wording import counted
 
@@ -52,6 +52,26 @@ def people(household):
              "from": None, "to": None, "added_at": household["created_at"],
              "added_by": None}
     return [first] + stored
+
+
+def phone_keys(household):
+    """The numbers the household is found by (``POST …/households/search``): its owner's and every
+    occupant's phone, current or former (a tenant who left still rings about his deposit), each as
+    dialled (``estate_common.phones``), once, in order. Kept on the household as ``_phones``
+    (internal, indexed with ``estate_id``), written with every change of its owner or people.
+    The numbers, not a digest: archive keeps the phones as written beside them (``owner``,
+    ``occupants``), so a digest would hide nothing an unkeyed one would not give back to a guess
+    of the ten billion mobiles."""
+    numbers = [phones.dialled(household["owner"].get("phone"))]
+    numbers += [phones.dialled(person.get("phone")) for person in people(household)]
+    return list(dict.fromkeys(number for number in numbers if number))
+
+
+def phone_matches(household, number):
+    """``(owner_matched, occupants)``: whether the household's owner (its contact) has the phone
+    ``number`` (as dialled), and its people who have it, current and former, in their order."""
+    return (phones.dialled(household["owner"].get("phone")) == number,
+            [person for person in people(household) if phones.dialled(person.get("phone")) == number])
 
 
 def owner_corrected(household, owner):

@@ -3,13 +3,14 @@ rule modules (``domain``, ``imports``, ``borrowing``, ``checks``), write through
 path (``estate_common.writes`` behind ``store.change``/``create``): a revision check, the
 events in the same document write, a lost race decided again on what the winner wrote.
 """
+import functools
 import logging
 import time
 from datetime import timedelta
 from functools import partial
 
-from estate_common import calendar, clock, contracts, custom_fields, ids, jobs, logs, personal_data
-from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
+from estate_common import calendar, clock, contracts, custom_fields, ids, jobs, logs, personal_data, phones
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound, field_error
 from estate_common.kpis import before_the_estate, per_estate_month, rules_of_period
 from estate_common.store import page_computed, public
 from estate_common.writes import Change
@@ -24,6 +25,19 @@ log = logging.getLogger(__name__)
 # names this service announces; ``_create(..., actor=)``: who, when no caller is)
 _announced = store.named.announcing(events.announcer)
 _change, _create = _announced.change, _announced.create
+
+
+def _household_change(db, outbox, estate_id, household_id, decide, **options):
+    """``_change`` of a household: every step keeps the numbers it is found by
+    (``occupants.phone_keys``) with what it changed (its owner, its people), and gives one stored
+    without them (before they were kept) its own."""
+    @functools.wraps(decide)  # the step's id is its decide's name (writes.KeyedCall.step_id)
+    def keeping_phones(household):
+        step = decide(household)
+        if step is not None:
+            step.set["_phones"] = occupants.phone_keys(household | step.set)
+        return step
+    return _change(db, outbox, "households", estate_id, household_id, keeping_phones, **options)
 
 
 def _taken(message, field, note):
@@ -205,6 +219,58 @@ def keep_address_orders(db, stopping=lambda: False):
     return ordered
 
 
+def keep_phone_keys(db, stopping=lambda: False):
+    """Every household stored without the numbers it is found by (``_phones``: registered or last
+    changed before they were kept, or by a replica of the version before while a deploy rolls)
+    gets them (``occupants.phone_keys``), so the desk's search by phone finds it: as
+    ``keep_address_orders`` does (the same timer), per estate all its households the first time,
+    later those registered since ``ADDRESS_KEYS_OVERLAP`` before the last sweep began
+    (``_phones_swept``); each write only keys a household without them. Returns how many it keyed."""
+    keyed = 0
+    for estate_id, since in store.estates_keeping_address_keys(db, "_phones_swept"):
+        began = clock.now()
+        from_ = clock.to_iso(clock.parse_iso(since) - ADDRESS_KEYS_OVERLAP) if since else None
+        for household in store.unkeyed_households(db, estate_id, from_, store.UNPHONED):
+            if stopping():
+                return keyed
+            store.keep_phone_keys(db, household, occupants.phone_keys(household))
+            keyed += 1
+            time.sleep(0)
+        store.mark_address_keys_swept(db, estate_id, clock.to_iso(began), "_phones_swept")
+    return keyed
+
+
+def search_households(db, caller, estate_id, data):
+    """The households a phone is found on (the front desk has the number a caller rings from):
+    ``{"items": [{"household", "owner_matched", "occupants"}]}``, each with whether its owner (its
+    contact) has the number and which of its people (current or former) have it; at most
+    ``PHONE_MATCHES``, in the lists' order. Read as dialled (``estate_common.phones``: spaces,
+    dashes, +86 …), an exact match through the index ``(estate_id, _phones)``; a text that is not
+    a phone is a 400 naming ``data.phone``. Only a role that reads residents' and owners' phones in
+    full may search (403 otherwise: a masked reader would learn whose number it is); the gateway
+    admits no other, and this says so again. The number is in no log line, no event, no record."""
+    if not all(personal_data.sees_in_full(kind, caller.roles)
+               for kind in (personal_data.OWNER_PHONE, personal_data.RESIDENT_PHONE)):
+        raise Forbidden("only a role that reads owners' and residents' phones in full may search by one")
+    number = phones.dialled(data["phone"])
+    if number is None:
+        raise InvalidInput("the phone is not a phone number", [field_error(
+            "data.phone", "must be a phone number: 6 to 20 digits, maybe +86 first, spaces, dashes or "
+                          "parentheses between them, such as 139 1234 5678")])
+    store.get_estate(db, estate_id)
+    items = []
+    for household in store.households_by_phone(db, estate_id, number, PHONE_MATCHES):
+        owner_matched, matched = occupants.phone_matches(household, number)
+        items.append({"household": domain.household_view(public(household)), "owner_matched": owner_matched,
+                      "occupants": matched})
+    return {"items": items}
+
+
+# the households one phone is searched among at most: an owner's flats, a family's (the desk's
+# list, not a page: a number on more is no caller's to tell apart by it)
+PHONE_MATCHES = 50
+
+
 def start_household_import(db, caller, estate_id, data):
     """A spreadsheet of households, imported in the background (a job); see imports.py. The
     file is only measured here (``import_files.check``: a zip bomb or an oversized file is a
@@ -254,7 +320,7 @@ def update_household(db, outbox, caller, estate_id, household_id, data):
             return None
         return Change(changes, events=[("household_updated", domain.household_event_data(household | changes, changes))])
 
-    return domain.household_view(public(_change(db, outbox, "households", estate_id, household_id, decide)))
+    return domain.household_view(public(_household_change(db, outbox, estate_id, household_id, decide)))
 
 
 def list_households(db, estate_id, filters, limit, cursor):
@@ -284,7 +350,7 @@ def _household_step(db, outbox, estate_id, household_id, step, person_id=None):
             return None
         return Change(changes, events=[("household_updated", domain.household_event_data(household | changes, changes))])
 
-    stored = _change(db, outbox, "households", estate_id, household_id, decide)
+    stored = _household_change(db, outbox, estate_id, household_id, decide)
     if "answer" not in answers:  # the step of a call sent again, found applied
         answers["answer"] = next((p for p in occupants.people(stored) if p["id"] == person_id), None)
     return stored, answers["answer"]
@@ -316,7 +382,7 @@ def household_step_requested(db, outbox, event):
         return Change(changes, events=[("household_updated", domain.household_event_data(household | changes, changes))])
 
     try:  # its change is logged as the one who took the step (the change log said nobody: a probe)
-        _change(db, outbox, "households", estate_id, data["household_id"], decide, actor=event.get("actor"))
+        _household_change(db, outbox, estate_id, data["household_id"], decide, actor=event.get("actor"))
     except NotFound as error:
         refused["why"] = error.detail
     if refused:
@@ -436,7 +502,7 @@ def record_handover(db, outbox, caller, estate_id, household_id, data):
             return None
         return Change(changes, events=[("household_updated", domain.household_event_data(stored | changes, changes))])
 
-    _change(db, outbox, "households", estate_id, handover["household_id"], decide)
+    _household_change(db, outbox, estate_id, handover["household_id"], decide)
     return public(handover)
 
 

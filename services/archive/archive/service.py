@@ -65,6 +65,8 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
         operations.keep_address_keys(self.db, stopping=lambda: stopping.is_stopping(self.name))
         # and their place in the list's address order (sort=address), kept the same way
         operations.keep_address_orders(self.db, stopping=lambda: stopping.is_stopping(self.name))
+        # and the numbers each is found by (the desk's search by phone), kept the same way
+        operations.keep_phone_keys(self.db, stopping=lambda: stopping.is_stopping(self.name))
 
     @rpc_method
     def create_household(self, payload):
@@ -139,6 +141,11 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     @rpc_method
     def get_household(self, payload):
         return operations.get_household(self.db, payload["estate_id"], payload["id"])
+
+    @rpc_method
+    def search_households(self, payload):
+        """The households a phone is found on (the desk's search by phone): read-only."""
+        return operations.search_households(self.db, self.caller, payload["estate_id"], payload["data"])
 
     # -- the permanent record -------------------------------------------------------
     @rpc_method

@@ -20,6 +20,7 @@ NUMBER_FIELDS = ("data.number", "data.receipt_number")
 ADDRESS_KEYED = [("estate_id", 1), ("_address_key", 1)]
 ADDRESS_UNKEYED = [("estate_id", 1), ("_address_key", 1), ("_id", 1)]
 ADDRESS_ORDERED = [("estate_id", 1), ("_address_order", 1), ("_id", 1)]
+PHONED = [("estate_id", 1), ("_phones", 1)]
 
 INDEXES = {
     "estates": [(PAGED, {})],
@@ -36,7 +37,9 @@ INDEXES = {
                    # one of its null entries; the partial one above leaves them out
                    (ADDRESS_UNKEYED, {}),
                    # the list's address order (sort=address: domain.address_order), its cursor's tie on _id
-                   (ADDRESS_ORDERED, {})],
+                   (ADDRESS_ORDERED, {}),
+                   # the desk's search by phone (households_by_phone): each of its numbers as dialled
+                   (PHONED, {})],
     "records": [(PAGED, {}), ([("estate_id", 1), ("subject_id", 1)], {}),
                 ([("estate_id", 1), ("subject_type", 1), ("occurred_at", 1)], {}),
                 ([("estate_id", 1), ("household_id", 1), ("occurred_at", 1)], {}),
@@ -162,6 +165,7 @@ def household_spelled(db, estate_id, household):
 
 UNKEYED = {"_address_key": {"$exists": False}}
 UNORDERED = {"_address_order": {"$exists": False}}
+UNPHONED = {"_phones": {"$exists": False}}
 KEYS_PAGE = 500
 
 
@@ -205,6 +209,19 @@ def keep_address_order(db, household, order):
     """``household``'s place in the address order written, unless it has one."""
     db.households.update_one({"_id": household["_id"], "estate_id": household["estate_id"], **UNORDERED},
                              {"$set": {"_address_order": order}})
+
+
+def keep_phone_keys(db, household, numbers):
+    """``household``'s numbers it is found by written, unless it has them."""
+    db.households.update_one({"_id": household["_id"], "estate_id": household["estate_id"], **UNPHONED},
+                             {"$set": {"_phones": numbers}})
+
+
+def households_by_phone(db, estate_id, number, limit):
+    """The estate's households with ``number`` (as dialled) among their ``_phones``, the first
+    ``limit`` in the lists' order: one probe of the index ``(estate_id, _phones)``."""
+    return list(db.households.find({"estate_id": estate_id, "_phones": number})
+                .sort([("created_at", 1), ("_id", 1)]).limit(limit))
 
 
 def mark_address_keys_swept(db, estate_id, began, marker="_address_keys_swept"):
