@@ -150,6 +150,7 @@ def _unexpected(error):
 def _forwarding_view(route):
     def view(**path):
         caller = authorize(route.roles, path.get("estate_id") if route.estate_scoped else None)
+        g.reads = route.reads  # a POST that only reads: a lost answer is no write maybe done (problems.py)
         payload = {}
         problems.name_path_fields(route.id_param, route.item_param)
         if route.estate_scoped:

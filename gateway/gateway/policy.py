@@ -2,7 +2,7 @@
 
 Every route names the roles it admits; a route that names none admits none.
 """
-from estate_common import archive_access, job_scopes
+from estate_common import archive_access, job_scopes, personal_data
 from estate_common.roles import DISPATCHERS, FINANCE, FRONT_DESK, MANAGEMENT
 
 ROLES = ("operator_admin", "manager", "agent", "steward", "technician",
@@ -19,6 +19,11 @@ SERVICE_DESK_READERS = FRONT_DESK | {"technician"}
 # archive filters the list by that table, the rest is read through an approved borrow request
 ARCHIVE_READERS = frozenset(archive_access.list_roles())
 ARCHIVES = MANAGEMENT | {"archivist"}
+# who may find a household by a phone (POST …/households/search): whoever reads owners' and
+# residents' phones in full (estate_common.personal_data): one who reads them masked would learn by
+# a search whose number it is
+PHONE_SEARCHERS = frozenset(role for role in ROLES if all(
+    personal_data.sees_in_full(kind, [role]) for kind in (personal_data.OWNER_PHONE, personal_data.RESIDENT_PHONE)))
 SECURITY = MANAGEMENT | {"security"}
 
 ALL_ESTATES = "*"

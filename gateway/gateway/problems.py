@@ -70,7 +70,7 @@ def from_domain_error(error):
     for inside, outside in (g.get("path_fields") or {}).items():
         if outside and detail.startswith(f"{inside}:"):
             detail = outside + detail[len(inside):]
-    if getattr(error, "maybe_done", False) and request.method not in SAFE_METHODS:
+    if getattr(error, "maybe_done", False) and request.method not in SAFE_METHODS and not g.get("reads"):
         detail = _maybe_done(detail)
     response = problem(error.status, error.title, detail, error.code, errors)
     if error.status == 401:  # RFC 9110: a 401 names how to authenticate (an API key goes in X-API-Key)

@@ -332,7 +332,7 @@ def test_a_custom_field_retried_with_its_key_answers_the_first_not_a_409(app, cl
 
 def _writes():
     from gateway.routes import ROUTES
-    return [route for route in ROUTES if route.method != "GET"]
+    return [route for route in ROUTES if route.method != "GET" and not route.reads]  # a search only reads
 
 
 def _sent(client, route, token, key, body=None):

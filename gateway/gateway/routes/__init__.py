@@ -11,7 +11,8 @@ body as ``data``, ``limit``/``cursor`` and the listed query filters as
 query string is refused (400).
 
 Every write (POST, PUT, PATCH, DELETE) keeps its ``Idempotency-Key`` (``idempotent``, by
-default; ``idempotency.once``): a retry with the key answers the first result, a create's as a
+default; ``idempotency.once``), but a POST that only reads (``reads``: a search whose terms are
+personal data, kept out of URLs): a retry with the key answers the first result, a create's as a
 step's (a step that appends, an incident's step or a return-visit attempt, was written again by a
 retry after a lost answer: an integrator's probe). A public route's key is its own rule
 (``public.py``).
@@ -36,6 +37,9 @@ class Route:
     id_param: str = None
     item_param: str = None  # a second path part, e.g. an action's number in a plan, as ``item``
     idempotent: bool = None  # keeps Idempotency-Key: by default every write of an account's (module docstring)
+    # a POST that only reads: what it asks is in its body so that it is in no URL, and so in no log
+    # line (the desk's search by phone); no Idempotency-Key kept, a lost answer no write maybe done
+    reads: bool = False
     shown_once: tuple = ()  # fields of the answer its Idempotency-Key record never keeps (idempotency.once)
     custom_filters: bool = False  # takes ?custom.<key>=<value> (estate_common.custom_fields), passed as filters
     public: bool = False  # no account (PUBLIC_FORWARDED below): the owner portal's, see public.py
@@ -46,7 +50,7 @@ class Route:
 
     def __post_init__(self):
         if self.idempotent is None:
-            object.__setattr__(self, "idempotent", self.method != "GET" and not self.public)
+            object.__setattr__(self, "idempotent", self.method != "GET" and not self.public and not self.reads)
 
     @property
     def estate_scoped(self):
