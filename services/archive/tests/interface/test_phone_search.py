@@ -122,3 +122,10 @@ def test_no_log_line_holds_the_phone_searched(archive, estate_id, caplog):
     with pytest.raises(InvalidInput):
         search(archive, estate_id, "139 1234 567x")
     assert "1234" not in caplog.text and "5678" not in caplog.text
+
+
+@pytest.mark.parametrize("data", [{}, {"phone": 13912345678}, {"phone": "1" * 41}, {"phone": OWNER_PHONE, "name": "李四"}])
+def test_a_body_that_is_not_a_search_is_a_400(archive, estate_id, data):
+    as_caller(archive, staff("desk", ["agent"], [estate_id]))
+    with pytest.raises(InvalidInput):
+        archive.search_households({"estate_id": estate_id, "data": data})
