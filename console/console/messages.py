@@ -390,6 +390,13 @@ _MESSAGES = {
     "picker.none": ("没有匹配的房屋。", "No household matches."),
     "picker.first": ("请先按楼栋、单元、房号查找房屋。", "Search by building, unit and room first."),
     "picker.household": ("房屋", "Household"),
+    # the search by the caller's phone (POST …/households/search): the owner's or an occupant's, current or former
+    "picker.phone": ("来电号码", "Caller's phone"),
+    "picker.phone_search": ("按电话查找", "Find by phone"),
+    "picker.phone_none": ("没有登记这个号码的房屋。", "No household has this number on file."),
+    "picker.phone_matched": ("号码登记于：", "Number on file for:"),
+    "picker.matched_owner": ("业主 {name}", "the owner {name}"),
+    "picker.left": ("{day} 已迁出", "left {day}"),
     "picker.current_owner": ("现业主 {name}", "current owner {name}"),
     # -- service requests ------------------------------------------------------------
     "sr.kind": ("类型", "Kind"),

@@ -1484,6 +1484,13 @@ ZH = {
         '工作簿中有部分解压后膨胀超过 {0} 倍',
     'the first row must name the columns; missing: {0}':
         '第一行须为列名；缺少：{0}',
+    # the desk's search by phone (archive/operations.py search_households)
+    "only a role that reads owners' and residents' phones in full may search by one":
+        '只有可查看业主和住户完整电话的角色才能按电话查找',
+    'the phone is not a phone number':
+        '电话号码格式不正确',
+    'must be a phone number: 6 to 20 digits, maybe +86 first, spaces, dashes or parentheses between them, such as 139 1234 5678':
+        '须为电话号码：6 至 20 位数字，可以 +86 开头，数字之间可有空格、连字符或括号，例如 139 1234 5678',
     'must be a number of m², such as 89.5':  # an imported row's area (archive/imports.py)
         '须为平方米数，例如 89.5',
     'must be a phone number: 6 to 20 digits, a + first and spaces or hyphens between them allowed, such as 13912345678':

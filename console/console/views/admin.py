@@ -128,7 +128,7 @@ def restatement(estate_id, job_id):
 
 @bp.get("/households")
 @estate_needed
-def households(problem=None):
+def households(problem=None, phone="", phone_found=None):
     building = request.args.get("building", "").strip()
     # the vacant units a steward inspects (空置房巡查), in one list
     status = request.args.get("status") if request.args.get("status") in HOUSEHOLD_STATUSES else None
@@ -138,8 +138,24 @@ def households(problem=None):
     filters = {name: value for name, value in (("building", building), ("status", status)) if value}
     return render_template("admin/households.html", items=page.get("items", []), statuses=HOUSEHOLD_STATUSES,
                            next_cursor=page.get("next_cursor"), filters=filters,
-                           custom_definitions=common.custom_fields("household"),
-                           key=common.form_key(), form=request.form, problem=problem or common.take_problem())
+                           custom_definitions=common.custom_fields("household"), phone=phone,
+                           phone_found=phone_found, key=common.form_key(), form=request.form,
+                           problem=problem or common.take_problem())
+
+
+@bp.post("/households/phone")
+@estate_needed
+def households_by_phone():
+    """The households a phone is found on (the owner's or an occupant's, current or former), each
+    with who has it, above the list: a POST, so the number is in no URL."""
+    phone = request.form.get("phone", "").strip()
+    try:
+        found = common.households_by_phone(phone)
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        return households(problem, phone=phone), problem.status
+    return households(phone=phone, phone_found=found)
 
 
 @bp.post("/households")

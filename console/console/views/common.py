@@ -506,6 +506,15 @@ def same_address(household, address):
                for part in ("building", "unit", "room"))
 
 
+def households_by_phone(phone):
+    """The household picker's search by the caller's phone: ``[{"household", "owner_matched",
+    "occupants"}]`` as the API finds them (``POST …/households/search``: the owner's or an
+    occupant's, read as dialled). A POST, so the number is in no URL; a read, so no
+    Idempotency-Key is sent (the form's would be kept for nothing)."""
+    return g.api.call("POST", g.api.estate(g.user.estate_id, "households/search"), json={"phone": phone},
+                      idempotency_key="").get("items", [])
+
+
 def households_matching(building="", unit="", room="", exact_room=False):
     """The household picker: the API filters by building and unit, and by room with
     ``exact_room``; else a room typed is the start of one ("18": 1801, 1802 …), narrowed here.

@@ -34,10 +34,33 @@ CAUSES = ("staff_conduct", "service_standard", "process", "contractor", "facilit
 def new_request():
     search = common.query("building", "unit", "room")
     households = common.households_matching(**search) if search else []
+    return _new_request_page(search, households, common.form_key(), request.args, common.take_problem())
+
+
+@bp.post("/requests/new/phone")
+@estate_needed
+def find_by_phone():
+    """The caller's household found by the number he rings from (a call often gives only that):
+    the households the API finds it on, each with who has it, to pick from; the number is kept as
+    the caller's phone (``contact``). A POST: the number in no URL."""
+    phone = request.form.get("phone", "").strip()
+    try:
+        found = common.households_by_phone(phone)
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        return _new_request_page({}, [], common.form_key(), {}, problem, phone=phone), problem.status
+    return _new_request_page({}, [match["household"] for match in found], common.form_key(),
+                             {"contact_phone": common.address_typed(phone)}, None, phone=phone, phone_found=found)
+
+
+def _new_request_page(search, households, key, form, problem, phone="", phone_found=None, definitions=None):
     return render_template("desk/new_request.html", search=search, households=households, kinds=KINDS,
-                           channels=CHANNELS, natures=NATURES, categories=CATEGORIES, key=common.form_key(),
-                           form=request.args, problem=common.take_problem(), **_flat_requests(households),
-                           custom_definitions=common.custom_fields("service_request"))
+                           channels=CHANNELS, natures=NATURES, categories=CATEGORIES, key=key, form=form,
+                           problem=problem, phone=phone, phone_found=phone_found, **_flat_requests(households),
+                           phone_matches={match["household"]["id"]: match for match in phone_found or ()},
+                           custom_definitions=definitions if definitions is not None
+                           else common.custom_fields("service_request"))
 
 
 FLAT_RECENT = 10  # the flat's requests the form lists, newest first
@@ -91,11 +114,12 @@ def create_request():
             raise
         search = {k: form.get(k, "") for k in ("building", "unit", "room") if form.get(k)}
         households = common.households_matching(**search) if search else []
-        return render_template("desk/new_request.html", search=search, households=households, kinds=KINDS,
-                               channels=CHANNELS, natures=NATURES, categories=CATEGORIES,
-                               key=form.get("idempotency_key") or common.form_key(), form=form,
-                               **_flat_requests(households),
-                               problem=problem, custom_definitions=definitions), problem.status
+        phone, found = form.get("phone", "").strip(), None
+        if phone and not search:  # the households were found by the caller's phone: found again
+            found = common.households_by_phone(phone)
+            households = [match["household"] for match in found]
+        return _new_request_page(search, households, form.get("idempotency_key") or common.form_key(), form,
+                                 problem, phone=phone, phone_found=found, definitions=definitions), problem.status
     common.done("desk.registered", number=created.get("number", ""))
     return redirect(url_for("desk.request_detail", request_id=created["id"]))
 
