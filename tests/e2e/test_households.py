@@ -252,3 +252,29 @@ def test_the_desk_finds_a_household_by_building_unit_and_room(api, office):
     assert {h["building"] for h in rooms} >= {"12", "14"} and {h["room"] for h in rooms} == {"1801"}
     refused = api.get(f"{base}/households?unit=", archivist)
     assert refused.status_code == 400, refused.text
+
+
+def test_the_desk_finds_a_household_by_the_callers_phone_however_it_is_written(api, office, admin):
+    """The front desk on a call has the number only: the owner's or a tenant's, in any spelling,
+    finds the household (POST …/households/search: the phone in the body); a role that reads
+    phones masked gets a 403, a text that is not a phone a 400."""
+    base, staff = office["base"], office["staff"]
+    agent = new_user(api, admin, ["agent"], [office["estate"]])[1]
+    household = new_household(api, staff["archivist"], office["estate"], room="1702", building="12")
+    moved = api.post(f"{base}/households/{household['id']}/status-changes", {
+        "step": "move_in", "date": time.strftime("%Y-%m-%d", time.gmtime()),
+        "occupants": [{"relation": "tenant", "name": "王五", "phone": "137 2468 1357"}]}, agent)
+    assert moved.status_code == 201, moved.text
+    search = f"{base}/households/search"
+    found = api.post(search, {"phone": "+86 137-2468-1357"}, agent)
+    assert found.status_code == 200, found.text
+    [match] = found.json()["items"]
+    assert match["household"]["id"] == household["id"] and match["owner_matched"] is False
+    assert [(p["relation"], p["name"], p["phone"]) for p in match["occupants"]] == [("tenant", "王五", "137 2468 1357")]
+    owner_phone = household["owner"]["phone"]
+    by_owner = api.post(search, {"phone": "0086 " + owner_phone}, agent).json()["items"]
+    assert household["id"] in [m["household"]["id"] for m in by_owner if m["owner_matched"]]
+    assert api.post(search, {"phone": "+86 137-2468-1357"}, staff["technician"]).status_code == 403
+    assert api.post(search, {"phone": "+86 137-2468-1357"}, staff["accountant"]).status_code == 403
+    bad = api.post(search, {"phone": "137 2468 135x"}, agent)
+    assert bad.status_code == 400 and "phone" in bad.text
