@@ -94,10 +94,15 @@ def test_households_registered_before_phones_were_kept_are_found_after_the_sweep
     assert operations.keep_phone_keys(archive.db) == 0
 
 
-def test_the_search_is_one_probe_of_the_estates_phone_index(archive, estate_id):
+def test_the_search_is_one_probe_of_the_estates_phone_index(archive, estate_id, monkeypatch):
     household(archive, estate_id, "1201")
     stored = archive.db.households.find_one({"estate_id": estate_id})
     assert stored["_phones"] == [OWNER_PHONE]
+    sent, collection = [], archive.db.households
+    monkeypatch.setattr(collection, "find", lambda query, *args, _find=collection.find, **kwargs: (
+        sent.append(query), _find(query, *args, **kwargs))[1])
+    assert len(search(archive, estate_id, "139 1234 5678")["items"]) == 1
+    assert sent == [{"estate_id": estate_id, "_phones": OWNER_PHONE}]  # the number as dialled, exact
     assert ([("estate_id", 1), ("_phones", 1)], {}) in store.INDEXES["households"]
 
 
