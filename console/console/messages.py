@@ -396,7 +396,7 @@ _MESSAGES = {
     "picker.phone_none": ("没有登记这个号码的房屋。", "No household has this number on file."),
     "picker.phone_matched": ("号码登记于：", "Number on file for:"),
     "picker.matched_owner": ("业主 {name}", "the owner {name}"),
-    "picker.left": ("{day} 已迁出", "left {day}"),
+    "picker.left": ("至 {day}", "until {day}"),  # a former tenant's stay, a former owner's ownership
     "picker.current_owner": ("现业主 {name}", "current owner {name}"),
     # -- service requests ------------------------------------------------------------
     "sr.kind": ("类型", "Kind"),

@@ -35,7 +35,7 @@ def test_the_desk_finds_the_callers_household_by_phone_and_may_pick_it(client, f
     assert (sent["method"], sent["json"], sent["params"]) == ("POST", {"phone": PHONE}, {})
     assert "Idempotency-Key" not in sent["headers"]  # a read: nothing to keep
     assert 'name="household_id" value="hh_1"' in page and "checked" in page  # the one found, picked
-    assert "Tenant 王五" in page and "left 2026-11-30" in page
+    assert "Tenant 王五" in page and "until 2026-11-30" in page  # a former tenant, with the day he left
     assert f'value="{PHONE}"' in page  # the number stays in the box (the page is the answer to a POST)
     zh = client.post("/desk/requests/new/phone", data={"csrf_token": csrf_of(client), "phone": PHONE},
                      headers={"Accept-Language": "zh"}).get_data(as_text=True)
@@ -91,3 +91,20 @@ def test_no_console_log_line_holds_the_phone(client, fake, caplog):
     caplog.set_level(logging.DEBUG)
     client.post("/desk/requests/new/phone", data={"csrf_token": csrf_of(client), "phone": PHONE})
     assert "0000" not in caplog.text and "1111" not in caplog.text
+
+
+def test_a_request_refused_after_a_phone_search_offers_the_households_found_again(client, fake):
+    sign_in(client, fake, roles=("agent",))
+    fake.on("GET", rf"{BASE}/custom-fields", {"items": []})
+    fake.on("POST", SEARCH, FOUND)
+    fake.on("POST", rf"{BASE}/service-requests", problem(422, "refused", "the household is not known yet",
+                                                          "business_rule", [{"field": "household_id",
+                                                                             "message": "not known yet"}]))
+    answer = client.post("/desk/requests", data={"csrf_token": csrf_of(client), "phone": PHONE, "kind": "repair",
+                                                 "household_id": "hh_1", "channel": "phone",
+                                                 "description": "the tap leaks", "contact_phone": "13700001111"},
+                         headers={"Accept-Language": "en"})
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    assert 'name="household_id" value="hh_1"' in page and "Tenant 王五" in page
+    assert [c["json"] for c in _searches(fake)] == [{"phone": PHONE}]
