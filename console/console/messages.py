@@ -450,6 +450,8 @@ _MESSAGES = {
     "sr.escalated": ("已升级", "Escalated"),
     "sr.not_judged": ("结案时未判定（按无效计）", "Not judged at the close (counted as not valid)"),
     "sr.filter_not_judged": ("投诉未判定是否有效", "Complaints not judged valid or not"),
+    # the desk's start page's complaints to verify, whatever their status (an escalated one too)
+    "sr.filter_not_verified": ("投诉未核实", "Complaints not verified yet"),
     "sr.judge_valid": ("判定为有效投诉", "Judge it valid"),
     "sr.judge_not_valid": ("判定为无效投诉", "Judge it not valid"),
     "sr.judged": ("已判定投诉是否有效。", "The complaint was judged."),
@@ -2630,6 +2632,7 @@ _MESSAGES = {
     "field.item_id": ("寄存物品", "Item in custody"),
     "field.job_id": ("后台任务", "Job"),
     "field.judged": ("已判定", "Judged"),
+    "field.verified": ("已核实", "Verified"),
     "field.keep_previous_hours": ("旧密钥保留（小时）", "Old secret kept (hours)"),
     "field.key": ("字段键", "Field key"),
     "field.key_id": ("钥匙", "Key"),

@@ -241,3 +241,23 @@ def test_the_lists_integrators_mirror_take_updated_since_as_a_timestamp(client, 
     assert from_yaml.errors(ref, {"estate_id": "A", "filters": {"updated_since": "2026-11-01T00:00:00.123456Z"}}) == []
     assert [e["field"] for e in from_yaml.errors(ref, {"estate_id": "A", "filters": {"updated_since": "2026-11-01"}})] \
         == ["filters.updated_since"]
+
+
+def test_the_complaints_to_verify_are_asked_by_verified_and_its_contract_refuses_another_value(
+        client, rpc, admin_token):
+    """``verified`` (additive): the complaints whose verification is recorded or not, whatever their
+    status (the desk's start page asked status=open, and a complaint escalated before its
+    verification dropped off: found by review). Documented, forwarded as sent, a BooleanText."""
+    path = "/api/v1/estates/{estate_id}/service-requests"
+    [parameter] = [p for p in OPENAPI["paths"][path]["get"]["parameters"] if p.get("name") == "verified"]
+    assert parameter["schema"] == {"$ref": "#/components/schemas/BooleanText"}
+    assert "escalated" in parameter["description"]
+    answer = client.get(path.replace("{estate_id}", "A"), query_string={"kind": "complaint", "verified": "false"},
+                        headers={"Authorization": f"Bearer {admin_token}"})
+    assert answer.status_code == 200, answer.get_json()
+    assert rpc.only_call("customer_service", "list_requests").payload["filters"] == {
+        "kind": "complaint", "verified": "false"}
+    ref = "rpc/customer_service/list_requests.json#/input"
+    assert from_yaml.errors(ref, {"estate_id": "A", "filters": {"verified": "true"}}) == []
+    assert [e["field"] for e in from_yaml.errors(ref, {"estate_id": "A", "filters": {"verified": "yes"}})] \
+        == ["filters.verified"]

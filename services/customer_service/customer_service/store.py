@@ -270,6 +270,9 @@ def request_query(estate_id, filters, now, tz):
     complaints escalated to the manager; ``matched``: portal filings whose household the desk has
     named (``true``) or not yet (``false``); ``judged``: complaints judged valid or not (``true``), or
     not yet (``false``: with ``status=closed``, those the valid-complaint rate counts as not valid);
+    ``verified``: complaints whose verification (调查核实, due the same day) is recorded or not yet,
+    whatever their status (the desk's start page lists ``false``: one escalated before its
+    verification still owes it; a reply verifies one, so none replied or closed is ``false``);
     ``domain.TECHNICIAN_FILTER`` (set by ``domain.readable_filters``, never by a caller): the
     requests whose ``_technicians`` hold the name."""
     query = {"estate_id": estate_id}
@@ -302,6 +305,10 @@ def request_query(estate_id, filters, now, tz):
                           else {"complaint.escalated": {"$ne": True}})
     if "judged" in filters:
         conditions.append({"kind": "complaint", "valid": {"$ne": None} if filters["judged"] == "true" else None})
+    if "verified" in filters:  # kind too, top level: the index led by estate_id, kind serves it
+        query.setdefault("kind", "complaint")
+        conditions.append({"kind": "complaint",
+                           "complaint.verified_at": {"$ne": None} if filters["verified"] == "true" else None})
     if "urgency" in filters:  # a portal repair its filer marked urgent, by the desk's judgement (portal.match)
         query.update(URGENCY[filters["urgency"]])
     if "call_back" in filters:  # a low portal rating, the owner called back or not (portal.rate)

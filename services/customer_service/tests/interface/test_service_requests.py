@@ -581,6 +581,35 @@ def test_the_register_filters_by_kind_status_household_dates_and_escalation(desk
         listed(desk, overdue="yes")
 
 
+def test_the_complaints_to_verify_are_listed_by_their_verification_whatever_their_status(desk):
+    """The desk's start page listed the complaints to verify as ``status=open``: one escalated
+    before its verification (escalated, still to verify the same day) dropped off the list, and
+    one verified then escalated could not be told from it by status (found by review)."""
+    waiting = desk.create_request(new("complaint"))
+    escalated_first = desk.create_request(new("complaint", household="hh_2"))
+    act(desk, "escalate", escalated_first, reason="major")
+    verified_then_escalated = desk.create_request(new("complaint"))
+    act(desk, "verify", verified_then_escalated, finding="confirmed")
+    act(desk, "escalate", verified_then_escalated, reason="major")
+    verified = desk.create_request(new("complaint"))
+    act(desk, "verify", verified, finding="confirmed")
+    repair = desk.create_request(new("repair"))
+    assert listed(desk, verified="false") == [waiting["id"], escalated_first["id"]]
+    assert listed(desk, verified="true") == [verified_then_escalated["id"], verified["id"]]
+    assert listed(desk, verified="false", status="escalated") == [escalated_first["id"]]
+    assert listed(desk, verified="false", kind="complaint") == [waiting["id"], escalated_first["id"]]
+    assert listed(desk, verified="false", kind="repair") == []  # only a complaint is verified
+    assert repair["id"] not in listed(desk, verified="true") + listed(desk, verified="false")
+    # verified by the reply (a complaint replied to before its verification was recorded)
+    act(desk, "reply", waiting, message="the works stop at 22:00")
+    assert listed(desk, verified="false") == [escalated_first["id"]]
+    assert act(desk, "verify", escalated_first, finding="confirmed")["status"] == "escalated"
+    assert listed(desk, verified="false") == []
+    with pytest.raises(InvalidInput) as refused:
+        listed(desk, verified="yes")
+    assert refused.value.errors[0]["field"] == "filters.verified"
+
+
 def test_the_register_finds_a_request_by_its_number_as_the_owner_quotes_it(desk):
     """DOMAIN.md: a request's number is there so that it can be traced and searched."""
     first, second = desk.create_request(new("complaint")), desk.create_request(new("repair"))
