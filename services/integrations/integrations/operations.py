@@ -8,7 +8,7 @@ from datetime import timedelta
 import eventlet
 from eventlet.queue import Empty, LightQueue
 
-from estate_common import clock, config, contracts, logs, metrics, retention
+from estate_common import clock, config, contracts, logs, metrics, retention, writes
 from estate_common.errors import NotFound
 
 from . import sealing, sender, signing, store, webhooks
@@ -102,13 +102,22 @@ def rotate_webhook_secret(db, outbox, caller, estate_id, webhook_id, data):
     secret, now = signing.new_secret(), clock.now()
     hours = data.get("keep_previous_hours", store.rules_for(db, estate_id)["webhook_secret_overlap_hours"])
     sealed = sealing.seal(secret)
-    # a retry with the caller's Idempotency-Key (its answer lost) rotates no second time: that
-    # would stop at once the secret the receiver still has
-    key = caller.idempotency_key and caller.created_id("rot", estate_id)
     written = store.change(db, outbox, "webhooks", estate_id, webhook_id,
-                           lambda doc: None if key and doc.get("_rotation_key") == key
-                           else webhooks.rotated(doc, sealed, now, hours, caller.user, key))
+                           lambda doc: None if _rotated_by_this_call(doc, caller, estate_id)
+                           else webhooks.rotated(doc, sealed, now, hours, caller.user))
     return webhooks.answer_with_secret(written, secret, sealed)
+
+
+def _rotated_by_this_call(doc, caller, estate_id):
+    """A retry with the caller's Idempotency-Key (its answer lost) rotates no second time: that
+    would stop at once the secret the receiver still has. The keyed call's own mark says so
+    (``writes.sent_again``; ``writes.change`` answers it first by its step's). A rotation written
+    before the marks has none: it kept the key in ``_rotation_key`` (the last rotation's: the next
+    takes it off, ``webhooks.rotated``), read until those keys' life (the gateway's
+    IDEMPOTENCY_RETENTION_SECONDS) is over; nothing writes it any more."""
+    if writes.sent_again(doc):
+        return True
+    return bool(caller.idempotency_key) and doc.get("_rotation_key") == caller.created_id("rot", estate_id)
 
 
 def delete_webhook(db, estate_id, webhook_id):

@@ -93,12 +93,12 @@ def patch(doc, data, actor, now_iso, known, allow_private, resolve):
     return Change(set={**changed, "updated_at": now_iso, "updated_by": actor})
 
 
-def rotated(doc, sealed_secret, now, keep_previous_hours, actor, key=None):
+def rotated(doc, sealed_secret, now, keep_previous_hours, actor):
     """The Change that gives a subscription a new secret (sealed already). The secret it had
     goes on signing beside it for ``keep_previous_hours`` (none: it stops at once); one
-    rotated before and still signing stops at once (two secrets at most). ``key``: what the
-    caller's Idempotency-Key derives (``Caller.created_id``), kept so that its retry finds
-    this rotation (``_rotation_key``)."""
+    rotated before and still signing stops at once (two secrets at most). The key a rotation
+    written before the keyed calls' marks kept (``_rotation_key``: its retry found it by it) is
+    taken off: it named the last rotation only (``operations._rotated_by_this_call``)."""
     keep_previous = keep_previous_hours > 0
     return Change(set={
         "secret_sealed": sealed_secret,
@@ -106,8 +106,7 @@ def rotated(doc, sealed_secret, now, keep_previous_hours, actor, key=None):
         "previous_secret_expires_at": (clock.to_iso(now + timedelta(hours=keep_previous_hours))
                                        if keep_previous else None),
         "secret_rotated_at": clock.to_iso(now), "updated_at": clock.to_iso(now), "updated_by": actor,
-        "_rotation_key": key,
-    })
+    }, unset=("_rotation_key",))
 
 
 def sealed_secrets_in_use(doc, now):

@@ -88,14 +88,9 @@ def complete_work_order(db, outbox, caller, estate_id, order_id, data):
     """Completed with its events (``work_order_completed``, and ``charge_raised`` when the
     household pays); the equipment it names gets the job on its record, once."""
     rules = store.rules_for(db, estate_id)
-    # the sign-off a retry with the caller's Idempotency-Key asks for: a reply lost on its way
-    # made the retry a 409 "completed already" (found by review)
-    key = caller.idempotency_key and caller.created_id("cpk", estate_id)
 
     def decide(order):
         changes, entry = domain.complete(order, data, clock.now(), rules, caller.user)
-        if key:
-            changes = {**changes, "_completed_key": key}
         domain.check_hands(order, "complete", caller.roles, caller.user)
         if changes["equipment_id"]:
             store.referenced(db, "equipment", estate_id, changes["equipment_id"], "data.equipment_id")
@@ -113,11 +108,22 @@ def complete_work_order(db, outbox, caller, estate_id, order_id, data):
         stored = store.get(db, "work_orders", estate_id, order_id)
         if stored["status"] == "completed":
             _record_on_ledger(db, outbox, estate_id, stored)
-            if key and stored.get("_completed_key") == key:
+            if _signed_off_by_this_call(stored, caller, estate_id):
                 return store.public_order(stored)
         raise
     _record_on_ledger(db, outbox, estate_id, written)
     return store.public_order(written)
+
+
+def _signed_off_by_this_call(order, caller, estate_id):
+    """The sign-off a retry with the caller's Idempotency-Key asks for (its reply lost on its way:
+    the retry was a 409 "completed already", found by review): the keyed call's own mark
+    (``writes.sent_again``; ``writes.change`` answers it first by its step's). An order signed off
+    before the marks has none: it kept the key in ``_completed_key``, read until those keys' life
+    (the gateway's IDEMPOTENCY_RETENTION_SECONDS) is over; nothing writes it any more."""
+    if writes.sent_again(order):
+        return True
+    return bool(caller.idempotency_key) and order.get("_completed_key") == caller.created_id("cpk", estate_id)
 
 
 def _record_on_ledger(db, outbox, estate_id, order):

@@ -149,9 +149,29 @@ def test_a_rotation_retried_with_its_key_rotates_no_second_time(svc, receiver):
     [(headers, body)] = rx.received
     for secret in (rotated["secret"], hook["secret"]):  # the first secret signs on beside the new one
         assert signing.verify(secret, headers["X-Estate-Timestamp"], body, headers["X-Estate-Signature"])
+    # the keyed call's own marks say so (estate_common.writes), not a key of the rotation's own
+    assert "_rotation_key" not in svc.db.webhooks.find_one({"_id": hook["id"]})
     as_caller(svc, staff("mgr", ["manager"], [ESTATE]), idempotency_key="rotate-2")
     svc.caller.target = hook["id"]
     assert svc.rotate_webhook_secret({"estate_id": ESTATE, "id": hook["id"], "data": {}})["secret"] != rotated["secret"]
+
+
+def test_a_rotation_written_before_the_keyed_calls_marks_is_found_by_the_key_it_kept(svc, receiver):
+    """A rotation written before the writes' marks kept its key in ``_rotation_key`` and has no
+    mark: its retry within the key's life rotates no second time; the next rotation, by another
+    key, takes that key off (it named the last rotation only)."""
+    hook = subscribe(svc, receiver(204).url)
+    as_caller(svc, staff("mgr", ["manager"], [ESTATE]), idempotency_key="rotate-1")
+    svc.caller.target = hook["id"]
+    rotated = svc.rotate_webhook_secret({"estate_id": ESTATE, "id": hook["id"], "data": {}})
+    kept = svc.caller.created_id("rot", ESTATE)  # the key the rotation kept then
+    svc.db.webhooks.update_one({"_id": hook["id"]}, {"$unset": {"_steps": ""}, "$set": {"_rotation_key": kept}})
+    again = svc.rotate_webhook_secret({"estate_id": ESTATE, "id": hook["id"], "data": {}})
+    assert "secret" not in again and again == {k: v for k, v in rotated.items() if k != "secret"}
+    as_caller(svc, staff("mgr", ["manager"], [ESTATE]), idempotency_key="rotate-2")
+    svc.caller.target = hook["id"]
+    assert svc.rotate_webhook_secret({"estate_id": ESTATE, "id": hook["id"], "data": {}})["secret"] != rotated["secret"]
+    assert "_rotation_key" not in svc.db.webhooks.find_one({"_id": hook["id"]})
 
 
 @pytest.mark.parametrize("url", ["https://127.0.0.1/hook", "https://169.254.169.254/latest/meta-data/",

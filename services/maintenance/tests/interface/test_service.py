@@ -409,6 +409,26 @@ def test_a_sign_off_retried_with_its_key_answers_the_first_one(engineering):
     again = act(engineering, "complete_work_order", order_id, **completion())
     assert again == first and "_completed_key" not in again
     assert len(engineering.outbox.of_type("work_order_completed")) == 1
+    # the keyed call's own marks say so (estate_common.writes), not a key of the sign-off's own
+    assert "_completed_key" not in engineering.db.work_orders.find_one({"_id": order_id})
+    as_caller(engineering, TECHNICIAN, idempotency_key="done-2")
+    with pytest.raises(Conflict):
+        act(engineering, "complete_work_order", order_id, **completion())
+
+
+def test_a_sign_off_written_before_the_keyed_calls_marks_answers_its_retry_by_the_key_it_kept(engineering):
+    """A sign-off written before the writes' marks kept its key in ``_completed_key`` and has no
+    mark: its retry within the key's life (the gateway's 503) still answers it, another key is a 409."""
+    order_id = open_repair(engineering)
+    for method, data in (("assign_work_order", {"technician": "chen"}), ("start_work_order", {})):
+        act(engineering, method, order_id, **data)
+    as_caller(engineering, TECHNICIAN, idempotency_key="done-1")
+    first = act(engineering, "complete_work_order", order_id, **completion())
+    kept = engineering.caller.created_id("cpk", ESTATE)  # the key the sign-off kept then
+    engineering.db.work_orders.update_one({"_id": order_id}, {"$unset": {"_steps": ""},
+                                                              "$set": {"_completed_key": kept}})
+    assert act(engineering, "complete_work_order", order_id, **completion()) == first
+    assert len(engineering.outbox.of_type("work_order_completed")) == 1
     as_caller(engineering, TECHNICIAN, idempotency_key="done-2")
     with pytest.raises(Conflict):
         act(engineering, "complete_work_order", order_id, **completion())
