@@ -726,6 +726,8 @@ ZH = {
         '秩序维护部只能查看巡更、消防检查和突发事件生成的工单',
     'no such work order in this estate':
         '本小区找不到该工单',
+    "the counts are of every open order: the engineering board's readers count them":
+        '工单统计包括所有未完成的工单，只有能查看工程看板的岗位可以查看',
     'a tool is lent until a time to come':
         '工具归还时间须晚于现在',
     'is in the past':

@@ -293,6 +293,31 @@ def test_the_vacant_units_due_an_inspection_are_read_by_who_records_the_inspecti
         assert rpc.calls == []
 
 
+@pytest.mark.parametrize("role, status", [("technician", 200), ("manager", 200), ("agent", 200), ("steward", 200),
+                                          ("security", 403), ("accountant", 403), ("archivist", 403)])
+def test_the_open_work_orders_are_counted_for_who_reads_the_board(app, client, rpc, contract, role, status):
+    """The engineering board's team load counted from 200 orders of each status and said "N+" past
+    them: GET …/work-orders/counts (maintenance's count_work_orders) answers the board's readers
+    (engineering, the front desk); security, which reads its findings' orders alone, is refused, and
+    /work-orders/counts is not read as an order whose id is "counts"."""
+    tally = {"open": 1, "late": 0, "emergency": 0}
+    counts = {"as_of": "2026-11-23T09:00:00.000Z", **tally, "by_status": {"assigned": tally},
+              "by_technician": [{"technician": "chen", **tally, "by_status": {"assigned": tally}}],
+              "unassigned": {"open": 0, "late": 0, "emergency": 0, "by_status": {}}}
+    rpc.answer("maintenance", "count_work_orders", counts)
+    token = _token(app, f"{role}-counts", [role], ["A"])
+    response = client.get("/api/v1/estates/A/work-orders/counts", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == status
+    if status == 200:
+        assert response.get_json() == counts
+        assert rpc.only_call("maintenance", "count_work_orders").payload == {"estate_id": "A"}
+    else:
+        contract.problem(response, 403, "forbidden")
+        assert rpc.calls == []
+    assert client.get("/api/v1/estates/A/work-orders/counts?status=pending",
+                      headers={"Authorization": f"Bearer {token}"}).status_code in (400, 403)
+
+
 def test_operator_admin_reaches_every_estate_with_scope_star(client, rpc, admin_token):
     for estate in ("A", "B", "any-estate"):
         response = client.get(f"/api/v1/estates/{estate}/households/hh_9",

@@ -27,6 +27,9 @@ ROUTES = [
                                   "inspection_id", "number", "technician", "overdue", "promise_overdue",
                                   "exclude_source_type", "updated_since"),
           custom_filters=True),
+    # the open orders counted (the engineering board's team load), for the board's readers: security
+    # reads its findings' orders alone and has no board
+    Route("GET", f"{ESTATE}/work-orders/counts", "maintenance", "count_work_orders", READERS),
     Route("GET", ORDER, "maintenance", "get_work_order", ORDER_READERS, id_param="work_order_id"),
     _step("assign", "assign_work_order", policy.WORK_ORDER_ASSIGNERS, facts=assignees.technician_fact),
     _step("appoint", "appoint_work_order"),

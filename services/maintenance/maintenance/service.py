@@ -10,7 +10,7 @@ from estate_common.errors import Forbidden, NotFound
 from estate_common.nameko.timers import timer
 from estate_common.store import public
 
-from . import domain, exports, operations, store
+from . import counting, domain, exports, operations, store
 from .rules import DEFAULTS, MAXIMA, MINIMA
 
 # How often the scheduler looks for preventive-plan orders to open (seconds).
@@ -48,6 +48,17 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
             return {"items": [], "next_cursor": None}
         return store.list_work_orders(self.db, payload["estate_id"], filters, clock.now_iso(),
                                       payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def count_work_orders(self, payload):
+        """The estate's open orders counted by status, by technician and status, the late ones and
+        the emergencies (``store.open_order_counts``): the board's readers, who read every order
+        (security reads some sources' only: it has no board to count)."""
+        if domain.readable_filters(self.caller.roles, {}) != {}:
+            raise Forbidden("the counts are of every open order: the engineering board's readers count them")
+        now = clock.now_iso()
+        counts = store.open_order_counts(self.db, payload["estate_id"], now)
+        return counting.answer(counts, store.OPEN_STATUSES, now)
 
     @rpc_method
     def get_work_order(self, payload):

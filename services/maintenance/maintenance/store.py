@@ -9,6 +9,8 @@ from .domain import (APPOINTMENT_ANNOUNCED, CLOSED, OVERDUE_ANNOUNCED, OWED_BY, 
 from .rules import DEFAULTS, MAXIMA, MINIMA
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
+COUNTED = [("estate_id", 1), ("status", 1), ("technician", 1), ("priority", 1)]
+LATE_COUNTED = [("estate_id", 1), ("status", 1), ("technician", 1), (OWED_BY, 1)]
 
 INDEXES = {
     **replica.INDEXES,
@@ -37,6 +39,11 @@ INDEXES = {
         # still owing, are not walked again each minute
         ([("estate_id", 1), (OVERDUE_ANNOUNCED, 1), (OWED_BY, 1)],
          {"partialFilterExpression": {OWED_BY: {"$exists": True}}}),
+        # the counts of the open orders (open_order_counts: the board's team load): of a status, a
+        # technician's (null: no one's), his emergencies; and his late ones by their deadline (a
+        # range), the owing orders only. A count is of a bucket, not a walk of the estate's orders
+        (COUNTED, {}),
+        (LATE_COUNTED, {"partialFilterExpression": {OWED_BY: {"$exists": True}}}),
     ],
     "equipment": [(PAGED, {}), ([("estate_id", 1), ("system", 1)], {})],
     "maintenance_plans": [(PAGED, {}), ([("estate_id", 1), ("next_due_on", 1)], {})],
@@ -109,9 +116,9 @@ def work_order_query(db, estate_id, filters, now):
     if SOURCE_TYPES_READ in plain:  # what the caller reads (domain.readable_filters)
         conditions.append({"source.type": {"$in": list(plain[SOURCE_TYPES_READ])}})
     if plain.get("overdue") == "true":
-        query[OWED_BY] = {"$exists": True, "$lt": now}
+        query.update(late(now))
     elif plain.get("overdue") == "false":
-        conditions.append({"$nor": [{OWED_BY: {"$lt": now}}]})
+        conditions.append({"$nor": [late(now)]})
     if "promise_overdue" in plain:
         broken = {"source.type": "service_request", OWED_BY: {"$exists": True}, "$or": [
             {PROMISED_BY: {"$lt": now}}, {PROMISED_BY: None, "response_due_at": {"$lt": now}}]}
@@ -119,6 +126,37 @@ def work_order_query(db, estate_id, filters, now):
     if conditions:
         query["$and"] = conditions
     return {"estate_id": estate_id, **query, **_custom_query(db, estate_id, "work_order", filters)}
+
+
+def late(now):
+    """逾期 as a query: the orders whose owed work is past its deadline at ``now`` (``domain.overdue``:
+    the deadline kept on them while they owe it, ``OWED_BY``), the one place of the rule the list's
+    ``overdue`` filter and the counts (``open_order_counts``) read; ``$exists`` lets MongoDB read it
+    from the partial indexes of the owing orders."""
+    return {OWED_BY: {"$exists": True, "$lt": now}}
+
+
+def open_order_counts(db, estate_id, now):
+    """``{status: {technician or None: {"open", "late", "emergency"}}}``: the estate's open orders
+    (``OPEN_STATUSES``) each status and technician holds (None: no one), those late at ``now``
+    (``late``) and the emergencies, held ones only. Each a ``count_documents`` of an index prefix
+    (``COUNTED``: a status, a technician, the emergencies; ``LATE_COUNTED``: the late ones, a range
+    of the owing orders' deadlines in that bucket); a status's technicians are its ``distinct`` ones
+    (MongoDB skips along the index). The estate's completed and cancelled orders are never read."""
+    counts = {}
+    for status in OPEN_STATUSES:
+        of_status = {"estate_id": estate_id, "status": status}
+        holders = [name for name in db.work_orders.distinct("technician", of_status) if name is not None]
+        for technician in [None, *sorted(holders)]:
+            held = {"estate_id": estate_id, "status": status, "technician": technician}
+            number = db.work_orders.count_documents(held)
+            if not number:
+                continue
+            counts.setdefault(status, {})[technician] = {
+                "open": number,
+                "late": db.work_orders.count_documents({**held, **late(now)}),
+                "emergency": db.work_orders.count_documents({**held, "priority": "emergency"})}
+    return counts
 
 
 def list_work_orders(db, estate_id, filters, now, limit, cursor):
