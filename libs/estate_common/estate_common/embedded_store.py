@@ -79,6 +79,10 @@ __all__ = ["EmbeddedClient", "EmbeddedDatabase", "EmbeddedCollection", "Embedded
 
 TTL_SWEEP_SECONDS = 60  # MongoDB's TTL monitor runs once a minute
 ORDERED_FROM = 256  # documents in a bucket from which a sorted page walks it in order (_in_order)
+# documents in a bucket from which a count of a range after its prefix reads the entries within the
+# range (_bucket_count): maintenance counts the late orders of each status and technician, some
+# hundreds of buckets of a hundred orders each, where each was walked whole
+COUNTED_FROM = 32
 # the most buckets a query's ``$in`` lists may name in an index (the product of their lengths):
 # each is looked up (``_exploded``); past it, the index's equality prefix alone serves the query
 IN_BUCKETS = 1024
@@ -870,6 +874,30 @@ def _range_parts(query, field, lows, highs):
         else:
             lows.append((bracket,))
             highs.append((bracket, operand, _ABOVE))
+
+
+_TEXT_RANGES = {"$lt": operator.lt, "$lte": operator.le, "$gt": operator.gt, "$gte": operator.ge}
+
+
+def _text_range(field, condition):
+    """A test of a string value against ``condition``, a range of text on a top-level ``field``
+    (``$lt``/``$lte``/``$gt``/``$gte`` on strings, ``$exists: true`` beside them), as MongoDB
+    compares text without a collation: by code point, the order of UTF-8 bytes. A value of another
+    type is no match of such a range, a missing one none of ``$exists``, and an array is tested by
+    the query's own test. None for any other condition (``_bucket_count`` tests each document)."""
+    if "." in field or type(condition) is not dict or not condition:
+        return None
+    ranges = []
+    for name, operand in condition.items():
+        if name == "$exists" and operand is True:
+            continue
+        if name not in _TEXT_RANGES or type(operand) is not str:
+            return None
+        ranges.append((_TEXT_RANGES[name], operand))
+    if len(ranges) == 1:
+        [(compare, operand)] = ranges
+        return lambda value: compare(value, operand)
+    return (lambda value: all(compare(value, operand) for compare, operand in ranges)) if ranges else None
 
 
 def _next_bounds(index, size, query):
@@ -1725,14 +1753,14 @@ class EmbeddedCollection:
                     and all(type(value) is str for value in choices[field]))))
         return [self._docs[doc_id] for doc_id in sorted(ids, key=self._order.__getitem__)]
 
-    def _within(self, index, size, key, bounds):
+    def _within(self, index, size, key, bounds, smallest=ORDERED_FROM):
         """The ids in bucket ``key`` of ``index``'s first ``size`` fields whose next field lies
         within ``bounds`` (``_range_bounds``), in that field's order: the entries between two
         bisections of the bucket kept in the order of ``(next field, _id)`` (``ordered_bucket``),
         as MongoDB reads an index between its bounds. None where the bucket is to be walked whole:
         no bounds, a bucket under ``ORDERED_FROM`` documents (cheap to walk, and it keeps no second
         list), or one holding a value without a plain order (an array, a NaN; ``ordered_bucket``)."""
-        if bounds is None or len(index.maps[size].get(key, ())) < ORDERED_FROM:
+        if bounds is None or len(index.maps[size].get(key, ())) < smallest:
             return None
         entries = index.ordered_bucket(size, ((index.fields[size], 1), ("_id", 1)), key, self._docs)
         if entries is None:
@@ -1842,12 +1870,59 @@ class EmbeddedCollection:
 
     def count_documents(self, filter, skip=0, limit=0, **kwargs):
         _options("count_documents", kwargs)
+        with self._lock:
+            count = self._bucket_count(filter)
+        if count is None:
+            count = 0
+            for _ in self._matching(filter):
+                count += 1
+                if limit and count >= skip + limit:
+                    break
+        count = max(0, count - skip)
+        return min(count, limit) if limit else count
+
+    def _bucket_count(self, query):
+        """The number of matches of ``query`` read from an index alone, as MongoDB's COUNT_SCAN
+        counts the keys within an index's bounds: a query of string equalities fixing a declared
+        index's prefix (its ``_best_index``) and nothing more is the size of that bucket; with a
+        range on the index's next field too, the entries of the bucket within its bounds
+        (``_within``, from buckets of ``COUNTED_FROM`` documents: a count is of many buckets; a
+        smaller bucket's every entry), each tested. None for any other query (counted
+        from its documents: ``_matching``). Call under the lock."""
+        if not query or not isinstance(query, dict):
+            return None
+        if self._ttl:
+            self._expire()
+        fixed = equalities(query, absent=True)
+        if "_id" in fixed:
+            return None
+        best, size = self._best_index(query, fixed)
+        if best is None:
+            return None
+        prefix = best.fields[:size]
+        rest = [field for field, condition in query.items()
+                if not (field in prefix and "." not in field and type(condition) is str and condition == fixed[field])]
+        ranged = size < len(best.fields) and rest == [best.fields[size]]
+        if rest and not ranged:
+            return None
+        key = self._bucket_key(best, size, fixed)
+        bucket = best.maps[size].get(key)
+        if not bucket:
+            return 0
+        if not rest:
+            return len(bucket)
+        within = self._within(best, size, key, _next_bounds(best, size, query), COUNTED_FROM)
+        field, docs = rest[0], self._docs
+        test = compile_query({field: query[field]})
+        between = _text_range(field, query[field])
+        if between is None:
+            return sum(1 for doc_id in (bucket if within is None else within) if test(docs[doc_id]))
         count = 0
-        for _ in self._matching(filter):
-            count += 1
-            if limit and count >= skip + limit:
-                break
-        return max(0, count - skip)
+        for doc_id in (bucket if within is None else within):
+            doc = docs[doc_id]
+            value = doc.get(field)
+            count += between(value) if type(value) is str else (type(value) is list and test(doc))
+        return count
 
     def estimated_document_count(self, **kwargs):
         _options("estimated_document_count", kwargs)
