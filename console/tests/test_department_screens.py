@@ -1305,6 +1305,9 @@ def test_the_team_s_load_says_at_least_where_a_column_it_counts_from_was_cut(cli
         {**LATE, "id": "wo_4", "number": "WO-2026-000104", "status": "pending", "technician": None},
     ]
     urgent_cut = {"yes": False}
+    # maintenance's counts cannot be read (a 503): the load is counted from the columns, as before
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/counts", (503, {
+        "type": "about:blank", "title": "unavailable", "status": 503, "code": "unavailable", "detail": "down"}))
 
     def orders(body, params):
         items = [o for o in held if o["status"] == params.get("status")
@@ -1329,6 +1332,45 @@ def test_the_team_s_load_says_at_least_where_a_column_it_counts_from_was_cut(cli
     load, rows = load_rows("zh")
     assert rows["zhao"][2] == "1+"
     assert "至少" in load
+
+
+def _tally(open_, late=0, emergency=0):
+    return {"open": open_, "late": late, "emergency": emergency}
+
+
+def test_the_team_s_load_is_maintenance_s_exact_counts_past_the_200_a_column_shows(client, fake, documented_routes):
+    """The load said "N+" where a column was cut at 200, as the API counted no orders: it reads
+    maintenance's counts (GET …/work-orders/counts) and says each exactly, 350 orders to appoint and
+    230 waiting among them, with no "at least"; the late ones past the board are exact too."""
+    sign_in(client, fake, username="wang", roles=("technician",))
+    column = [{**ON_TIME, "id": f"wo_{i}", "number": f"WO-2026-{i:06d}", "status": "assigned", "technician": "liu"}
+              for i in range(200)]
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", lambda body, params: {
+        "items": column if params.get("status") == "assigned" and not params.get("priority") else [],
+        "next_cursor": "c2" if params.get("status") == "assigned" else None})
+    liu = {"technician": "liu", **_tally(363, 120, 4), "by_status": {
+        "assigned": _tally(350, 120, 3), "appointed": _tally(5), "in_progress": _tally(6, 0, 1), "quoted": _tally(2)}}
+    zhao = {"technician": "zhao", **_tally(1), "by_status": {"consented": _tally(1)}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/counts", {
+        "as_of": "2026-11-23T09:00:00.000Z", **_tally(594, 331, 4),
+        "by_status": {"pending": _tally(210, 200), "assigned": _tally(350, 120, 3), "appointed": _tally(5),
+                      "in_progress": _tally(6, 0, 1), "quoted": _tally(2), "consented": _tally(1),
+                      "needs_help": _tally(20, 11)},
+        "by_technician": [zhao, liu],
+        "unassigned": {**_tally(230, 211), "by_status": {"pending": _tally(210, 200), "needs_help": _tally(20, 11)}}})
+    board = client.get("/engineering/work-orders", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    load = board.split('<section class="load"')[1].split("</section>")[0]
+    rows = {re.sub(r"<[^>]+>", " ", row).split()[0]: re.sub(r"<[^>]+>", " ", row).split()[1:]
+            for row in load.split("</table>")[0].split("<tr>")[2:]}
+    # open, past their deadline, emergencies, to appoint, appointed, on site
+    assert rows["liu"] == ["363", "120", "4", "350", "5", "8"]
+    assert rows["zhao"] == ["1", "0", "0", "0", "0", "1"]
+    assert list(rows) == ["liu", "zhao"]  # the most loaded first
+    assert "Waiting for a technician: 230 (211 past their deadline)" in load
+    assert "+" not in load and "at least" not in load and "data-load-partial" not in load
+    assert "Work orders past their deadline: 331" in board  # not "100+"
+    assert not [c for c in fake.calls if c["path"].endswith("/work-orders") and c["params"].get("overdue")]
+    _only_documented(fake, documented_routes)
 
 
 def test_another_technician_s_order_offers_none_of_the_steps_his_hands_take(client, fake):

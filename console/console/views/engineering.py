@@ -99,11 +99,15 @@ def board():
     # orders' filter, and "all" read as the page shown on a filtered board: found by review)
     filters = {**common.query("priority"), **late}
     narrowed = bool(technician or priority or late)
+    # the estate's open orders counted (GET …/work-orders/counts): the load and the late ones exact;
+    # None when they cannot be read (a 503), and the board counts from its columns as before
+    counts = None if late else common.optional_read("work-orders/counts")
+    load = None if narrowed else (_load_counted(counts) if counts else _team_load(columns, more, urgent_cut))
+    overdue_count = None if late else (_late_counted(counts) if counts else _overdue_count())
     return render_template("engineering/board.html", columns=columns, mine=mine, more=more, column_size=BOARD_SIZE,
                            filters=filters, number=number, late=late, chosen=None if mine else chosen or None,
                            export_filters={**filters, **({"technician": technician} if technician else {})},
-                           load=None if narrowed else _team_load(columns, more, urgent_cut),
-                           overdue_count=None if late else _overdue_count(), problem=common.take_problem())
+                           load=load, overdue_count=overdue_count, problem=common.take_problem())
 
 
 # The team's load on the full board (班组工作量), from the columns it read: per technician his open
@@ -111,12 +115,40 @@ def board():
 # on site: started, quoted or consented); then what waits for someone (pending, or handed back for
 # help). The maintenance supervisor, a technician as the roles have it, saw the tickets one by one
 # and no one's load (a probe of the engineering department's week).
-# The API counts no orders, and a column shows the BOARD_SIZE oldest of its status: a count fed by a
-# column cut there says "N+", at least N (common.count_said), where it read as exact and a team
-# with more than 200 orders in one status was undercounted; the rest are exact.
+# It reads maintenance's counts of the open orders (GET …/work-orders/counts: by technician and
+# status, late as the list's overdue=true judges it), exact however many orders a status holds. Only
+# when they cannot be read (a 503) is it counted from the columns, each the BOARD_SIZE oldest of its
+# status: a count fed by a column cut there says "N+", at least N (common.count_said), where it read
+# as exact and a team with more than 200 orders in one status was undercounted; the rest are exact.
 ON_SITE = ("in_progress", "quoted", "consented")
 WAITING = ("pending", "needs_help")  # the statuses of an order held by no one
 LOAD_COUNTS = ("open", "late", "emergency", "to_appoint", "appointed", "on_site")
+
+
+def _load_counted(counts):
+    """The load from maintenance's ``counts``, every count exact: each technician's row (his open
+    orders, late, emergencies, to appoint, appointed, on site) and those no one holds."""
+    rows = []
+    for holder in counts.get("by_technician", []):
+        held = lambda *statuses: sum(holder["by_status"].get(status, {}).get("open", 0)  # noqa: E731
+                                     for status in statuses)
+        rows.append({"technician": holder["technician"], "open": holder["open"], "late": holder["late"],
+                     "emergency": holder["emergency"], "to_appoint": held("assigned"), "appointed": held("appointed"),
+                     "on_site": held(*ON_SITE)})
+    unassigned = counts.get("unassigned") or {}
+    waiting = {"open": unassigned.get("open", 0), "late": unassigned.get("late", 0)}
+    if not rows and not waiting["open"]:
+        return None
+    rows.sort(key=lambda row: (-row["open"], row["technician"]))
+    for row in rows:
+        row["shown"] = {key: common.count_said(row[key], False) for key in LOAD_COUNTS}
+    waiting["shown"] = {key: common.count_said(waiting[key], False) for key in ("open", "late")}
+    return {"team": rows, "waiting": waiting, "partial": False}
+
+
+def _late_counted(counts):
+    """How many open orders are late (the counts' ``late``), exact; None when none are."""
+    return common.count_said(counts["late"], False) if counts.get("late") else None
 
 
 def _team_load(columns, cut=(), urgent_cut=False):
