@@ -199,3 +199,25 @@ def test_a_preventive_plan_opens_its_scheduled_order(api, site):
                         f"{equipment.json()['id']}", site["technician"]).json()["items"]
     assert today in {o["due_on"] for o in scheduled}
     assert all(o["source"]["id"] == plan.json()["id"] for o in scheduled)
+
+
+def test_the_open_orders_are_counted_as_the_list_answers_them_for_the_boards_readers(api, site, admin):
+    """GET …/work-orders/counts over HTTP (the engineering board's team load): each status's open
+    orders and each technician's are the list's, late as its overdue=true; security is refused."""
+    estate, technician = site["estate"], site["technician_name"]
+    order = repair_order(api, site)
+    assert step(api, site, order, "assign", {"technician": technician}).status_code == 200
+    counted = api.get(f"/api/v1/estates/{estate}/work-orders/counts", site["manager"])
+    assert counted.status_code == 200, counted.text
+    counts = counted.json()
+
+    def listed(**filters):
+        query = "&".join(f"{name}={value}" for name, value in filters.items())
+        return len(api.get(f"/api/v1/estates/{estate}/work-orders?limit=200&{query}", site["manager"]).json()["items"])
+    for status, tally in counts["by_status"].items():
+        assert tally["open"] == listed(status=status), status
+    [mine] = [row for row in counts["by_technician"] if row["technician"] == technician]
+    assert mine["by_status"]["assigned"]["open"] == listed(status="assigned", technician=technician) >= 1
+    assert counts["late"] == listed(overdue="true")
+    _, guard = new_user(api, admin, ["security"], [estate])
+    assert api.get(f"/api/v1/estates/{estate}/work-orders/counts", guard).status_code == 403
