@@ -19,7 +19,7 @@ import unicodedata
 # the separators people type between groups of digits, dashes of every width included
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\ufe58\ufe63.()/_]+")
 _WRITTEN = re.compile(r"\+?[0-9]+")
-FEWEST_DIGITS, MOST_DIGITS = 6, 20  # the contract's phone: 6 to 20 digits
+FEWEST_DIGITS, MOST_DIGITS = 6, 20  # the contract's phone (HouseholdPhoneSearch): 6 to 20 digits as written
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
 
 
@@ -29,8 +29,8 @@ def dialled(text):
     if not isinstance(text, str):
         return None
     written = _SEPARATORS.sub("", unicodedata.normalize("NFKC", text))
-    if not _WRITTEN.fullmatch(written):
-        return None
+    if not _WRITTEN.fullmatch(written) or not FEWEST_DIGITS <= len(written.lstrip("+")) <= MOST_DIGITS:
+        return None  # the digits as written are the contract's phone: "+86 1234" is one, found on nobody
     if written.startswith("+"):
         written = "00" + written[1:]
     if written.startswith("0086"):
@@ -38,4 +38,4 @@ def dialled(text):
         written = national if _MOBILE.fullmatch(national) or national.startswith("0") else "0" + national
     elif written.startswith("86") and _MOBILE.fullmatch(written[2:]):
         written = written[2:]
-    return written if FEWEST_DIGITS <= len(written) <= MOST_DIGITS else None
+    return written
