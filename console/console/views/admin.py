@@ -148,12 +148,8 @@ def households(problem=None, phone="", phone_found=None):
 def households_by_phone():
     """The households a phone is found on (the owner's or an occupant's, current or former), each
     with who has it, above the list: a POST, so the number is in no URL."""
-    phone = request.form.get("phone", "").strip()
-    try:
-        found = common.households_by_phone(phone)
-    except ApiProblem as problem:
-        if problem.status >= 500 or problem.status == 401:
-            raise
+    phone, found, problem = common.phone_searched()
+    if problem:
         return households(problem, phone=phone), problem.status
     return households(phone=phone, phone_found=found)
 

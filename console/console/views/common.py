@@ -515,6 +515,19 @@ def households_by_phone(phone):
                       idempotency_key="").get("items", [])
 
 
+def phone_searched():
+    """The form's ``phone`` searched (``households_by_phone``): ``(phone, found, problem)``, the
+    refusal (a number that is not one, a role that may not search) kept to show at the box; a
+    service away or a session gone raises, as any call does."""
+    phone = request.form.get("phone", "").strip()
+    try:
+        return phone, households_by_phone(phone), None
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        return phone, None, problem
+
+
 def households_matching(building="", unit="", room="", exact_room=False):
     """The household picker: the API filters by building and unit, and by room with
     ``exact_room``; else a room typed is the start of one ("18": 1801, 1802 …), narrowed here.

@@ -43,12 +43,8 @@ def find_by_phone():
     """The caller's household found by the number he rings from (a call often gives only that):
     the households the API finds it on, each with who has it, to pick from; the number is kept as
     the caller's phone (``contact``). A POST: the number in no URL."""
-    phone = request.form.get("phone", "").strip()
-    try:
-        found = common.households_by_phone(phone)
-    except ApiProblem as problem:
-        if problem.status >= 500 or problem.status == 401:
-            raise
+    phone, found, problem = common.phone_searched()
+    if problem:
         return _new_request_page({}, [], common.form_key(), {}, problem, phone=phone), problem.status
     return _new_request_page({}, [match["household"] for match in found], common.form_key(),
                              {"contact_phone": common.address_typed(phone)}, None, phone=phone, phone_found=found)

@@ -201,43 +201,41 @@ def keep_address_keys(db, stopping=lambda: False):
 def keep_address_orders(db, stopping=lambda: False):
     """Every household registered without its place in the address order (``_address_order``:
     before it was kept, or by a replica of the version before while a deploy rolls) gets it
-    (``domain.address_order``), so ``sort=address`` lists it in its place: as ``keep_address_keys``
-    does (its timer runs both), per estate all its households the first time, later those registered
-    since ``ADDRESS_KEYS_OVERLAP`` before the last sweep began (``_address_orders_swept``); each
-    write only orders a household without an order. Returns how many it ordered."""
-    ordered = 0
-    for estate_id, since in store.estates_keeping_address_keys(db, "_address_orders_swept"):
-        began = clock.now()
-        from_ = clock.to_iso(clock.parse_iso(since) - ADDRESS_KEYS_OVERLAP) if since else None
-        for household in store.unkeyed_households(db, estate_id, from_, store.UNORDERED):
-            if stopping():
-                return ordered
-            store.keep_address_order(db, household, domain.address_order(household))
-            ordered += 1
-            time.sleep(0)
-        store.mark_address_keys_swept(db, estate_id, clock.to_iso(began), "_address_orders_swept")
-    return ordered
+    (``domain.address_order``), so ``sort=address`` lists it in its place (``_keep_each``).
+    Returns how many it ordered."""
+    return _keep_each(db, "_address_orders_swept", store.UNORDERED,
+                      lambda household: store.keep_address_order(db, household, domain.address_order(household)),
+                      stopping)
 
 
 def keep_phone_keys(db, stopping=lambda: False):
     """Every household stored without the numbers it is found by (``_phones``: registered or last
     changed before they were kept, or by a replica of the version before while a deploy rolls)
-    gets them (``occupants.phone_keys``), so the desk's search by phone finds it: as
-    ``keep_address_orders`` does (the same timer), per estate all its households the first time,
-    later those registered since ``ADDRESS_KEYS_OVERLAP`` before the last sweep began
-    (``_phones_swept``); each write only keys a household without them. Returns how many it keyed."""
-    keyed = 0
-    for estate_id, since in store.estates_keeping_address_keys(db, "_phones_swept"):
+    gets them (``occupants.phone_keys``), so the desk's search by phone finds it (``_keep_each``).
+    Returns how many it keyed."""
+    return _keep_each(db, "_phones_swept", store.UNPHONED,
+                      lambda household: store.keep_phone_keys(db, household, occupants.phone_keys(household)),
+                      stopping)
+
+
+def _keep_each(db, swept, lacking, keep, stopping):
+    """``keep(household)`` on each household ``lacking`` what it is given, as ``keep_address_keys``
+    walks them (the same timer): per estate all its households the first time, later those
+    registered since ``ADDRESS_KEYS_OVERLAP`` before the last sweep began (the estate's marker
+    ``swept``); each write only gives a household what it lacks, so replicas sweeping at once do
+    it once. Ends between two households when ``stopping``, the estate left unmarked. How many."""
+    kept = 0
+    for estate_id, since in store.estates_keeping_address_keys(db, swept):
         began = clock.now()
         from_ = clock.to_iso(clock.parse_iso(since) - ADDRESS_KEYS_OVERLAP) if since else None
-        for household in store.unkeyed_households(db, estate_id, from_, store.UNPHONED):
+        for household in store.unkeyed_households(db, estate_id, from_, lacking):
             if stopping():
-                return keyed
-            store.keep_phone_keys(db, household, occupants.phone_keys(household))
-            keyed += 1
-            time.sleep(0)
-        store.mark_address_keys_swept(db, estate_id, clock.to_iso(began), "_phones_swept")
-    return keyed
+                return kept
+            keep(household)
+            kept += 1
+            time.sleep(0)  # the service's calls run between writes (the embedded store does no I/O)
+        store.mark_address_keys_swept(db, estate_id, clock.to_iso(began), swept)
+    return kept
 
 
 def search_households(db, caller, estate_id, data):
