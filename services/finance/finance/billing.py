@@ -276,10 +276,3 @@ def oldest_first(bills):
     that made it (its issue date plus the grace), later than December's bill, and a payment
     settled December and left October open (found by review)."""
     return sorted(bills, key=lambda b: (b["period"], b["due_at"], b["created_at"], b["_id"]))
-
-
-def last_recorded_change(bill):
-    """The latest moment a bill written before ``updated_at`` was kept records of itself (its
-    ``updated_at`` once: ``operations.stamp_unstamped``): made, settled, cancelled, paid in part."""
-    return max(filter(None, [bill.get("created_at"), bill.get("settled_at"), bill.get("cancelled_at"),
-                             *(a.get("at") for a in bill.get("allocations") or [])]))

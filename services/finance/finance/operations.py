@@ -233,15 +233,16 @@ def _write_batch(db, batch, created, already, cents):
 
 
 def stamp_unstamped(db):
-    """Bills and payments written before their ``updated_at`` was kept are given the latest moment
-    they record (``billing.last_recorded_change``, ``payments.last_recorded_change``), once: an
-    integrator's first sync (``updated_since`` of any earlier moment) reads every one. The number
-    stamped."""
+    """Bills and payments written without ``updated_at`` (before it was kept, or by a replica of
+    the version before while a deploy rolls) are given the moment they are stamped, once, as every
+    write that changes what the API shows is (``writes.stamped``): a sync reads each at its next
+    poll. The latest moment a document recorded would put one an old replica wrote during the deploy
+    behind a sync's position already past it, never to be read. The number stamped."""
     stamped = 0
     for estate_id in store.estate_ids(db):
-        for collection, last in (("bills", billing.last_recorded_change), ("payments", payments.last_recorded_change)):
+        for collection in ("bills", "payments"):
             for doc in store.unstamped(db, collection, estate_id):
-                store.stamp_once(db, collection, doc, last(doc))
+                store.stamp_once(db, collection, doc, clock.now_iso())
                 stamped += 1
     return stamped
 

@@ -216,11 +216,3 @@ def reversed_event_data(payment, bills):
             "bills": [names.get(bill_id, {"bill_id": bill_id})
                       | {"amount_cents": amount, "charge": plan["charges"].get(bill_id)}
                       for bill_id, amount in cents.items()]}
-
-
-def last_recorded_change(payment):
-    """The latest moment a payment written before ``updated_at`` was kept records of itself (as
-    ``billing.last_recorded_change``): made, posted, reversed, its money used on a bill."""
-    return max(filter(None, [payment.get("created_at"), payment.get("posted_at"),
-                             (payment.get("reversal") or {}).get("at"),
-                             *(a.get("at") for a in payment.get("allocations") or [])]))

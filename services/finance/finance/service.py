@@ -100,8 +100,9 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
 
     @graceful_timer(interval=UNSTAMPED_SWEEP_SECONDS, eager=True)
     def stamp_unstamped(self):
-        """At start: bills and payments written before updated_at was kept get one
-        (``operations.stamp_unstamped``); after that there are none, and it finds none."""
+        """At start, then every ``UNSTAMPED_SWEEP_SECONDS``: bills and payments written without
+        updated_at (before it was kept, or by an older replica while a deploy rolls) get one
+        (``operations.stamp_unstamped``); after a deploy there are none, and it finds none."""
         operations.stamp_unstamped(self.db)
 
     @timer(interval=HALF_DONE_SWEEP_SECONDS)

@@ -547,21 +547,15 @@ def list_payments(db, estate_id, filters, limit, cursor):
                       updated_since=filters.get("updated_since"))
 
 
-# what ``billing.last_recorded_change`` and ``payments.last_recorded_change`` read of a document
-RECORDED_MOMENTS = ("estate_id", "created_at", "settled_at", "cancelled_at", "posted_at", "reversal.at",
-                    "allocations.at")
-
-
 def unstamped(db, collection, estate_id):
-    """The estate's bills or payments written before ``updated_at`` was kept (``stamp_once``), one
-    at a time and only the moments they record (``RECORDED_MOMENTS``): a big estate's bills, every
-    one unstamped at the first start, were held whole in one list (1.8 kB a bill: 0.65 GB at 360,000,
-    on each replica at once)."""
-    return store.scan(db[collection], {"estate_id": estate_id, "updated_at": {"$exists": False}}, RECORDED_MOMENTS)
+    """The estate's bills or payments written without ``updated_at`` (``stamp_once``), one at a
+    time and their ids alone: a big estate's bills, every one unstamped at the first start, were
+    held whole in one list (1.8 kB a bill: 0.65 GB at 360,000, on each replica at once)."""
+    return store.scan(db[collection], {"estate_id": estate_id, "updated_at": {"$exists": False}}, ("estate_id",))
 
 
 def stamp_once(db, collection, doc, updated_at):
-    """``updated_at`` on a document written before it was kept, unless a write stamped it meanwhile."""
+    """``updated_at`` on a document written without it, unless a write stamped it meanwhile."""
     db[collection].update_one({"_id": doc["_id"], "estate_id": doc["estate_id"], "updated_at": {"$exists": False}},
                               {"$set": {"updated_at": updated_at}})
 
