@@ -1775,6 +1775,18 @@ class EmbeddedCollection:
             index.build(size, self._docs.values())
         return tuple(_hash_key(_operand(fixed[field])) for field in index.fields[:size])
 
+    def _planned(self, query):
+        """``(fixed, index, prefix size)`` of a query that reads an index bucket: its equalities
+        (``{field: {$exists: false}}`` as null) and the declared index ``_best_index`` chose for them
+        (``(None, 0)`` when none serves them); None for one that names its ``_id`` (read by id, no
+        bucket). Expired documents go first. Call under the lock."""
+        if self._ttl:
+            self._expire()
+        fixed = equalities(query, absent=True)
+        if "_id" in fixed:
+            return None
+        return (fixed, *self._best_index(query, fixed))
+
     def _in_order(self, query, spec, limit):
         """The first ``limit`` matches of ``query`` in the order of ``spec``, walked from an index
         bucket kept in that order (``_Index.ordered_bucket``) from the query's lower bound on the
@@ -1787,12 +1799,10 @@ class EmbeddedCollection:
         if ordered is None or not query or not limit:
             return None
         with self._lock:
-            if self._ttl:
-                self._expire()
-            fixed = equalities(query, absent=True)
-            if "_id" in fixed:
+            planned = self._planned(query)
+            if planned is None:
                 return None
-            best, size = self._best_index(query, fixed)
+            fixed, best, size = planned
             if best is None:  # an index led by the sort's first field, ranged: its one bucket
                 led = self._led_by_range(query, fixed, spec[0][0])
                 if led is None:
@@ -1891,14 +1901,10 @@ class EmbeddedCollection:
         from its documents: ``_matching``). Call under the lock."""
         if not query or not isinstance(query, dict):
             return None
-        if self._ttl:
-            self._expire()
-        fixed = equalities(query, absent=True)
-        if "_id" in fixed:
+        planned = self._planned(query)
+        if planned is None or planned[1] is None:
             return None
-        best, size = self._best_index(query, fixed)
-        if best is None:
-            return None
+        fixed, best, size = planned
         prefix = best.fields[:size]
         rest = [field for field, condition in query.items()
                 if not (field in prefix and "." not in field and type(condition) is str and condition == fixed[field])]
