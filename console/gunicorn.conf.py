@@ -16,6 +16,15 @@ threads = int(os.environ.get("CONSOLE_THREADS", "8"))
 # allow header lines as long (deploy/k8s/README.md).
 limit_request_field_size = 65536
 control_socket_disable = True  # as the gateway's gunicorn.conf.py says: nothing uses it
+
+
+def post_worker_init(worker):
+    """The app is loaded: what the worker holds leaves the cyclic collector's full collections
+    (estate_common.collector: why)."""
+    from estate_common import collector
+    collector.freeze_start_up()
+
+
 timeout = 30
 graceful_timeout = 10
 keepalive = 5

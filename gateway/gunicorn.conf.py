@@ -42,6 +42,13 @@ def post_fork(server, worker):
     server_errors.install()
 
 
+def post_worker_init(worker):
+    """The app is loaded: what the worker holds leaves the cyclic collector's full collections
+    (estate_common.collector: why)."""
+    from estate_common import collector
+    collector.freeze_start_up()
+
+
 def child_exit(server, worker):
     """A worker's live gauges go with it (the gateway's counters and histograms stay summed)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

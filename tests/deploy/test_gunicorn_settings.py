@@ -50,3 +50,15 @@ def test_the_console_runs_the_same_worker_with_a_limit_on_a_form_body_too():
     assert applied("console").worker_class is ConsoleWorker and issubclass(ConsoleWorker, BoundedReadsWorker)
     assert ConsoleWorker.head_timeout_env == "CONSOLE_HEADER_TIMEOUT"
     assert ConsoleWorker.body_timeout_env == "CONSOLE_BODY_TIMEOUT"
+
+
+@pytest.mark.parametrize("component", ["gateway", "console"])
+def test_a_worker_freezes_its_start_up_heap_once_its_app_is_loaded(component, monkeypatch):
+    """gunicorn calls post_worker_init in the worker after loading the app (estate_common.collector:
+    why the freeze)."""
+    from estate_common import collector
+
+    frozen = []
+    monkeypatch.setattr(collector, "freeze_start_up", lambda: frozen.append(True))
+    applied(component).post_worker_init(object())
+    assert frozen == [True]

@@ -3,12 +3,13 @@
 Exactly ``nameko run`` with the same arguments, after refusing guessable broker
 credentials (``secrets_policy``: the only secret a service reads) and filtering two start-up
 warnings: nameko 2.14 stands on eventlet and pkg_resources, both deprecated,
-and their multi-line warnings would break the JSON-lines log stream.
+and their multi-line warnings would break the JSON-lines log stream. Its containers freeze their
+start-up heap once started (``estate_common.collector``).
 """
 import sys
 import warnings
 
-from estate_common import config, secrets_policy
+from estate_common import collector, config, secrets_policy
 
 
 def main():
@@ -19,6 +20,7 @@ def main():
         return 2
     warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
     warnings.filterwarnings("ignore", message=r"pkg_resources is deprecated")
+    collector.freeze_when_started()  # a server: its start-up heap leaves the full collections
     from nameko.cli.main import main as nameko_main
     sys.argv = ["nameko", "run", *sys.argv[1:]]
     return nameko_main()

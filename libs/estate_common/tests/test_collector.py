@@ -50,3 +50,51 @@ def test_a_collector_that_was_off_is_left_off():
     with collector.paused():
         assert not gc.isenabled()
     assert not gc.isenabled()
+
+
+# -- the start-up heap frozen in a server process ------------------------------------------------
+@pytest.fixture
+def unfrozen(monkeypatch):
+    monkeypatch.setattr(collector, "_freeze_when_started", False)
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+
+
+def test_freezing_the_start_up_heap_moves_what_the_process_holds_out_of_the_collections(unfrozen):
+    held = [{"n": n} for n in range(1000)]
+    collector.freeze_start_up()
+    assert gc.get_freeze_count() >= len(held)
+    assert all(not any(item is other for other in gc.get_objects(2)) for item in held[:5])
+
+
+def test_freezing_collects_the_garbage_start_up_left_first(unfrozen):
+    class Cycle:
+        pass
+
+    cycle = Cycle()
+    cycle.me = cycle
+    collected_before = sum(stat["collected"] for stat in gc.get_stats())
+    del cycle
+    collector.freeze_start_up()
+    assert sum(stat["collected"] for stat in gc.get_stats()) > collected_before
+
+
+def test_a_started_container_freezes_nothing_unless_its_process_asked(unfrozen):
+    collector.started()
+    assert gc.get_freeze_count() == 0
+    collector.freeze_when_started()
+    collector.started()
+    assert gc.get_freeze_count() > 0
+
+
+def test_the_service_entrypoint_asks_before_nameko_runs(unfrozen, monkeypatch):
+    from estate_common import secrets_policy, serve
+    import nameko.cli.main
+
+    asked = []
+    monkeypatch.setattr(secrets_policy, "check_service", lambda uri: None)
+    monkeypatch.setattr(nameko.cli.main, "main", lambda: asked.append(collector._freeze_when_started) or 0)
+    monkeypatch.setattr("sys.argv", ["serve", "--config", "config.yml", "x:Y"])
+    assert serve.main() == 0
+    assert asked == [True]

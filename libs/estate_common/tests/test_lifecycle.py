@@ -63,3 +63,15 @@ def test_every_extension_killed_after_setup_but_before_start_does_not_raise(cont
         extension.setup()
     for extension in container.extensions:
         extension.kill()
+
+
+def test_a_started_container_tells_the_collector(container_factory, rabbit_config, monkeypatch):
+    """What freezes a server's start-up heap (estate_common.collector): every service's container."""
+    from estate_common import collector
+
+    told = []
+    monkeypatch.setattr(collector, "started", lambda: told.append(True))
+    container = container_factory(Everything, rabbit_config)
+    assert told == []
+    container.start()
+    assert told == [True]

@@ -4,7 +4,7 @@ import logging
 import eventlet
 from nameko.extensions import DependencyProvider
 
-from .. import clock, config, metrics, probe, store
+from .. import clock, collector, config, metrics, probe, store
 from ..probe import HEARTBEAT_SECONDS
 from .caller import CallerContext
 from .database import Database
@@ -86,6 +86,14 @@ class Heartbeat(DependencyProvider):
             return False
 
 
+class StartUpHeap(DependencyProvider):
+    """Once the container has started, what the process holds leaves the cyclic collector's full
+    collections, where the process is a server (``estate_common.collector``: why)."""
+
+    def start(self):
+        collector.started()
+
+
 class ServiceBase:
     """Subclasses set ``name`` and ``indexes`` and add their entrypoints.
 
@@ -103,6 +111,7 @@ class ServiceBase:
     service_metrics = ServiceMetrics()  # METRICS_PORT: see exposition.py
     worker_spans = WorkerSpans()  # traces: see estate_common.tracing
     heartbeat = Heartbeat()  # the pod's probes: see Heartbeat
+    start_up_heap = StartUpHeap()  # frozen once started: see estate_common.collector
 
     @rpc_method(public=True)
     def health(self, payload):
