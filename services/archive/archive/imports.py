@@ -21,7 +21,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from estate_common import contracts, custom_fields, exports, job_scopes, labels
+from estate_common import contracts, custom_fields, exports, job_scopes, labels, phones
 from estate_common.text import address_part, holds_control, invisible, number_text
 from estate_common.errors import Conflict, DomainError, InvalidInput, field_error
 
@@ -200,15 +200,16 @@ def differences(stored, household, body):
     owner = stored.get("owner") or {}
     if owner.get("name") != household["owner"]["name"]:
         fields.append("owner.name")
-    if _dialled(owner.get("phone")) != _dialled(household["owner"]["phone"]):  # 139-1234-5678 is 13912345678
+    if _as_dialled(owner.get("phone")) != _as_dialled(household["owner"]["phone"]):  # +86 139-1234-5678 is 13912345678
         fields.append("owner.phone")
     fields += [f"custom.{key}" for key, value in household.get("custom", {}).items()
                if (stored.get("custom") or {}).get(key) != value]
     return fields
 
 
-def _dialled(phone):
-    return re.sub(r"[^0-9+]", "", str(phone or ""))
+def _as_dialled(phone):
+    """The number as the desk's phone search reads it (``phones.dialled``), else as written."""
+    return phones.dialled(phone) or phone
 
 
 def run(estate_id, rows, now, save, progress, expected=None, definitions=()):

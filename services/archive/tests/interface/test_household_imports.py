@@ -98,6 +98,12 @@ def test_a_row_of_a_registered_flat_that_says_otherwise_is_named_and_changes_not
     same = start(archive, csv_bytes("2,1,102,90,李四,13912345679"))
     archive.run_jobs()
     assert archive.get_job({"id": same["id"]})["result"]["differing"] == []
+    # read as dialled, as the desk's phone search reads it: +86 and full-width digits too
+    archive.create_household({"estate_id": archive.estate_id, "data": {**body, "room": "103",
+                                                                       "owner": {"name": "王五", "phone": "+86 139 1234 5680"}}})
+    dialled_alike = start(archive, csv_bytes("2,1,103,90,王五,１３９１２３４５６８０"))
+    archive.run_jobs()
+    assert archive.get_job({"id": dialled_alike["id"]})["result"]["differing"] == []
 
 
 def test_a_flat_registered_with_full_width_digits_is_the_same_flat(archive):
