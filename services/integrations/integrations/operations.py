@@ -120,15 +120,19 @@ def _rotated_by_this_call(doc, caller, estate_id):
     return bool(caller.idempotency_key) and doc.get("_rotation_key") == caller.created_id("rot", estate_id)
 
 
-def delete_webhook(db, estate_id, webhook_id):
+def delete_webhook(db, outbox, estate_id, webhook_id):
     """Its pending deliveries are given up at their next attempt ("the webhook was deleted"):
     that attempt is brought forward to now, so that its list says so within a poll, not after a
     backoff of hours (found by a probe). Those due within a lease (and a margin for clocks) are
-    left as they are: one of them may be on its way, and its attempt is recorded as it ends."""
-    doc = store.get(db, "webhooks", estate_id, webhook_id)
-    if not store.delete_webhook(db, estate_id, webhook_id):
-        raise NotFound("no such webhook in this estate")
+    left as they are: one of them may be on its way, and its attempt is recorded as it ends.
+
+    The subscription is kept hidden for the life of an Idempotency-Key (``webhooks.deleted``) with the
+    keyed call's mark: the deletion sent again with its key (its answer lost, the gateway's 503) finds
+    it (``writes.change``) and answers the subscription as it was, as the first call did, and brings its
+    deliveries forward again (done already, or left undone by a crash); another call's is a 404."""
     now = clock.now()
+    doc = store.change(db, outbox, "webhooks", estate_id, webhook_id,
+                       lambda doc: webhooks.deleted(now, retention.expire_at(retention.IDEMPOTENCY_SECONDS, now)))
     store.bring_forward_pending(db, estate_id, webhook_id, clock.to_iso(now),
                                 clock.to_iso(now + timedelta(seconds=lease_seconds() + CLOCK_MARGIN_SECONDS)))
     return webhooks.subscription_view(doc)

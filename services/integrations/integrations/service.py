@@ -89,7 +89,7 @@ class IntegrationsService(EstateSettings, ServiceBase):
     @rpc_method
     def delete_webhook(self, payload):
         self._require_webhook_admin()
-        return operations.delete_webhook(self.db, payload["estate_id"], payload["id"])
+        return operations.delete_webhook(self.db, self.outbox, payload["estate_id"], payload["id"])
 
     @rpc_method
     def list_deliveries(self, payload):

@@ -1,5 +1,11 @@
-"""integrations' repository: the only module of the service that touches its database."""
+"""integrations' repository: the only module of the service that touches its database.
+
+A deleted subscription is kept, hidden, for the life of an Idempotency-Key (``DELETED``,
+``operations.delete_webhook``): ``find``, ``get``, ``change`` and the lists here do not see it."""
+import functools
+
 from estate_common import retention, settings, store, writes
+from estate_common.errors import Conflict, NotFound
 
 from .rules import DEFAULTS, MAXIMA
 
@@ -8,7 +14,9 @@ DUE = "deliveries_due"
 
 INDEXES = {
     # an estate's subscriptions, and its active ones (the consumer's lookup: a few per estate)
-    "webhooks": [(PAGED, {}), ([("estate_id", 1), ("active", 1)], {})],
+    "webhooks": [(PAGED, {}), ([("estate_id", 1), ("active", 1)], {}),
+                 # a deleted subscription is removed when the life of the key that deleted it is over
+                 retention.TTL_INDEX],
     "deliveries": [(PAGED, {}), ([("estate_id", 1), ("webhook_id", 1), ("created_at", 1), ("_id", 1)], {}),
                    ([("estate_id", 1), ("webhook_id", 1), ("status", 1), ("created_at", 1), ("_id", 1)], {}),
                    # the delivery worker's sweep across estates: pending deliveries by when they are due
@@ -20,9 +28,52 @@ INDEXES = {
 
 WHAT = {"webhooks": "webhook", "deliveries": "delivery"}
 
+DELETED = "deleted_at"  # a deleted subscription (webhooks.deleted), which nothing but its deletion's retry finds
+
 named = writes.Named(WHAT)
-find, get, insert = named.find, named.get, named.insert
-change, create, write = named.change, named.create, named.write
+insert, write = named.insert, named.write
+
+
+def _hidden(collection, doc):
+    return collection == "webhooks" and doc is not None and doc.get(DELETED) is not None
+
+
+def find(db, collection, estate_id, doc_id):
+    """The document, or None; a deleted subscription is None."""
+    doc = named.find(db, collection, estate_id, doc_id)
+    return None if _hidden(collection, doc) else doc
+
+
+def get(db, collection, estate_id, doc_id):
+    """The document, or 404 (a deleted subscription too)."""
+    doc = find(db, collection, estate_id, doc_id)
+    if doc is None:
+        raise NotFound(f"no such {WHAT[collection]} in this estate")
+    return doc
+
+
+def change(db, outbox, collection, estate_id, doc_id, decide, **options):
+    """``writes.change``; a deleted subscription is a 404, but to the keyed call that deleted it sent
+    again, which ``writes.change`` answers by its step's mark before deciding."""
+    @functools.wraps(decide)  # the step's id names the step's function (writes.KeyedCall.step_id)
+    def unless_deleted(doc):
+        if _hidden(collection, doc):
+            raise NotFound(f"no such {WHAT[collection]} in this estate")
+        return decide(doc)
+    return named.change(db, outbox, collection, estate_id, doc_id, unless_deleted, **options)
+
+
+def create(db, outbox, collection, estate_id, doc_id, build, **options):
+    """``writes.create``; the create of a subscription deleted since, sent again with its key after the
+    gateway's record of it expired, is a 409, where the webhook gone made it again under the same id."""
+    found = options.pop("found", None) or (lambda stored: stored)
+
+    def unless_deleted(stored):
+        if _hidden(collection, stored):
+            raise Conflict("the subscription this Idempotency-Key made was deleted since: "
+                           "send it with another key for a new one")
+        return found(stored)
+    return named.create(db, outbox, collection, estate_id, doc_id, build, found=unless_deleted, **options)
 
 
 def rules_for(db, estate_id):
@@ -30,23 +81,18 @@ def rules_for(db, estate_id):
 
 
 def list_webhooks(db, estate_id, filters, limit, cursor):
-    return store.page(db.webhooks, {"estate_id": estate_id, **filters}, limit, cursor)
+    return store.page(db.webhooks, {"estate_id": estate_id, DELETED: None, **filters}, limit, cursor)
 
 
 def subscribers(db, estate_id, qualified_type):
     """The estate's active subscriptions that want this event type."""
-    return list(db.webhooks.find({"estate_id": estate_id, "events": qualified_type, "active": True}))
+    return list(db.webhooks.find({"estate_id": estate_id, "events": qualified_type, "active": True, DELETED: None}))
 
 
 def subscribed_event_types(db):
     """The event types some active subscription wants, in any estate: which queues the broker
     binds (bindings.py; a timer's read and a few documents per estate)."""
-    return set(db.webhooks.distinct("events", {"active": True}))
-
-
-def delete_webhook(db, estate_id, webhook_id):
-    """Remove the subscription; its deliveries stay (listed under its id) until they expire."""
-    return db.webhooks.delete_one({"_id": webhook_id, "estate_id": estate_id}).deleted_count == 1
+    return set(db.webhooks.distinct("events", {"active": True, DELETED: None}))
 
 
 def bring_forward_pending(db, estate_id, webhook_id, now_iso, after_iso):

@@ -109,6 +109,16 @@ def rotated(doc, sealed_secret, now, keep_previous_hours, actor):
     }, unset=("_rotation_key",))
 
 
+def deleted(now, kept_until):
+    """The Change that deletes a subscription: kept, hidden (``store.DELETED``: no read, list, change
+    or delivery finds it) until ``kept_until`` (its TTL), so that its deletion sent again with the
+    same Idempotency-Key finds the keyed call's mark on it and answers it as the first call did,
+    where the webhook gone answered 404. What the API shows of it is not changed: the retry answers
+    the subscription as it was. Its sealed secrets go at once: nothing signs with them again."""
+    return Change(set={"deleted_at": clock.to_iso(now), "expire_at": kept_until},
+                  unset=("secret_sealed", "previous_secret_sealed"))
+
+
 def sealed_secrets_in_use(doc, now):
     """The sealed secrets that sign an attempt at ``now``: the current one, then the one it
     replaced while its overlap lasts."""

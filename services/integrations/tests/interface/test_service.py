@@ -230,6 +230,53 @@ def test_delete_removes_the_subscription_and_its_pending_deliveries_fail(svc, pr
     assert delivery["status"] == "failed" and delivery["last_error"] == "the webhook was deleted"
 
 
+def test_a_deletion_sent_again_with_its_key_answers_the_subscription_it_deleted(svc, private):
+    """Found rereading the keyed retries: the first answer lost (the gateway's 503), the same DELETE
+    sent again with its Idempotency-Key answered 404, the webhook being gone; it answers what the first
+    did. The deleted subscription is kept hidden (no read, list, change or delivery finds it) with the
+    keyed call's mark, for the keys' life, and its sealed secrets are not kept."""
+    hook = subscribe(svc, "http://127.0.0.1:9/hook")
+    svc.on_maintenance__work_order_created(order_created())
+    as_caller(svc, staff("mgr", ["manager"], [ESTATE]), idempotency_key="delete-1")
+    deleted = svc.delete_webhook({"estate_id": ESTATE, "id": hook["id"]})
+    assert deleted == {k: v for k, v in hook.items() if k != "secret"}
+    assert svc.delete_webhook({"estate_id": ESTATE, "id": hook["id"]}) == deleted  # sent again: as the first
+    as_caller(svc, staff("mgr", ["manager"], [ESTATE]), idempotency_key="delete-2")
+    with pytest.raises(NotFound):  # another call: nothing to delete
+        svc.delete_webhook({"estate_id": ESTATE, "id": hook["id"]})
+    as_caller(svc, staff("mgr", ["manager"], [ESTATE]))
+    with pytest.raises(NotFound):
+        svc.delete_webhook({"estate_id": ESTATE, "id": hook["id"]})
+    with pytest.raises(NotFound):
+        svc.get_webhook({"estate_id": ESTATE, "id": hook["id"]})
+    for change in (lambda: svc.update_webhook({"estate_id": ESTATE, "id": hook["id"], "data": {"active": True}}),
+                   lambda: svc.rotate_webhook_secret({"estate_id": ESTATE, "id": hook["id"], "data": {}})):
+        with pytest.raises(NotFound):
+            change()
+    assert svc.list_webhooks({"estate_id": ESTATE})["items"] == []
+    assert store.subscribers(svc.db, ESTATE, WANTED[0]) == [] and store.subscribed_event_types(svc.db) == set()
+    svc.on_maintenance__work_order_created(order_created(id="wo_2"))  # no new delivery
+    run_due(svc)
+    [delivery] = deliveries(svc, hook)
+    assert delivery["status"] == "failed" and delivery["last_error"] == "the webhook was deleted"
+    kept = svc.db.webhooks.find_one({"_id": hook["id"]})
+    assert "secret_sealed" not in kept and "previous_secret_sealed" not in kept
+    assert kept["expire_at"] - clock.now() > timedelta(hours=23)  # the keys' life (IDEMPOTENCY_RETENTION_SECONDS)
+
+
+def test_a_create_sent_again_after_its_subscription_was_deleted_makes_no_second_one_under_its_id(svc, private):
+    """The create's key sent again once the gateway's record of it is gone: the deleted subscription,
+    kept hidden, is not answered as made, nor made again under the same id (as it was once gone)."""
+    as_caller(svc, staff("mgr", ["manager"], [ESTATE]), idempotency_key="hook-1")
+    hook = subscribe(svc, "http://127.0.0.1:9/hook")
+    as_caller(svc, staff("mgr", ["manager"], [ESTATE]), idempotency_key="delete-1")
+    svc.delete_webhook({"estate_id": ESTATE, "id": hook["id"]})
+    as_caller(svc, staff("mgr", ["manager"], [ESTATE]), idempotency_key="hook-1")
+    with pytest.raises(Conflict, match="deleted"):
+        subscribe(svc, "http://127.0.0.1:9/hook")
+    assert svc.list_webhooks({"estate_id": ESTATE})["items"] == []
+
+
 def test_a_subscription_binds_its_event_types_and_only_active_ones_count_as_wanted(svc, private):
     hook = subscribe(svc, "http://127.0.0.1:9/a")
     assert svc.event_bindings.wanted == [sorted(WANTED)]
