@@ -110,6 +110,30 @@ def test_an_exit_whose_answer_was_lost_sent_again_with_its_key_answers_the_sessi
     assert [s["status"] for s in api.get(f"{base}/parking-sessions", guard).json()["items"]] == [first["status"]]
 
 
+def test_a_webhooks_deletion_whose_answer_was_lost_sent_again_with_its_key_answers_the_subscription(api, admin,
+                                                                                                   system):
+    """Before, the deletion sent again was a 404: the first call had removed the webhook."""
+    estate_id = new_estate(api, admin, name="Lost Deletion Court")["id"]
+    base = f"/api/v1/estates/{estate_id}"
+    _, manager = new_user(api, admin, ["manager"], [estate_id])
+    created = api.post(f"{base}/webhooks", {"url": "http://127.0.0.1:9/hook", "events": ["archive.household_created"]},
+                       manager)
+    assert created.status_code == 201, created.text
+    hook = {name: value for name, value in created.json().items() if name != "secret"}
+    key = {"Idempotency-Key": f"delete-{uuid.uuid4().hex}"}
+    path = f"{base}/webhooks/{hook['id']}"
+    with Replies(system.amqp_uri):
+        lost = api.call("DELETE", path, manager, headers=key)
+    assert lost.status_code == 503, lost.text
+    eventually(lambda: api.get(path, manager).status_code == 404)  # the first call went through
+    again = api.call("DELETE", path, manager, headers=key)
+    assert again.status_code == 200, again.text
+    assert again.json() == hook
+    other = api.call("DELETE", path, manager, headers={"Idempotency-Key": f"delete-{uuid.uuid4().hex}"})
+    assert other.status_code == 404  # another deletion: nothing is there
+    assert api.get(f"{base}/webhooks", manager).json()["items"] == []
+
+
 def test_a_policy_that_never_came_in_force_is_taken_away(monkeypatch):
     """The policy drops every reply of the shared system's gateway: one left behind by a check that
     failed while it was being put in force (``__enter__``, where ``with`` calls no ``__exit__``)
