@@ -491,10 +491,7 @@ def reverse_payment(db, outbox, caller, estate_id, payment_id, data):
     journal entry, the allocations off the bills, and ``reversed`` with ``payment_reversed``
     in that last write; then the household's other prepaid money may settle what reopened."""
     payment = store.get_payment(db, estate_id, payment_id)
-    # the reversal a retry with the caller's Idempotency-Key asks for: a reply lost on its way
-    # made the retry a 409 "reversed already" (found by review)
-    key = caller.idempotency_key and caller.created_id("rvk", estate_id)
-    if key and payment["status"] == "reversed" and payment.get("_reversal_key") == key:
+    if _reversed_by_this_call(payment, caller, estate_id):
         return public(payment)
     rules, now = store.rules_for(db, estate_id), clock.now()
     with open_journal_day(db, estate_id, caller.user, periods.day_of(now, rules)), \
@@ -505,14 +502,29 @@ def reverse_payment(db, outbox, caller, estate_id, payment_id, data):
                 invoices.refuse_reversal(store.issued_invoices(db, estate_id, payment_id))
             charges = {a["bill_id"]: billing.charge_of(store.get_bill(db, estate_id, a["bill_id"]))
                        for a in current["allocations"]}
-            fields = payments.reversal(current, charges, data.get("reason", ""), now, rules, caller.user)
-            return Change({**fields, "_reversal_key": key} if key else fields)
+            return Change(payments.reversal(current, charges, data.get("reason", ""), now, rules, caller.user))
 
         planned = store.change_payment(db, outbox, estate_id, payment_id, plan)
         # the call sent again with its key after a crash: its plan's step is found applied, and
         # ``household`` above finished the reversal it planned (a reversal_pending one is this call's)
         payment = _finish_reversal(db, outbox, planned) if planned["status"] == "reversal_pending" else planned
     return public(payment)
+
+
+def _reversed_by_this_call(payment, caller, estate_id):
+    """The reversal a retry with the caller's Idempotency-Key asks for, done (a reply lost on its way
+    made the retry a 409 "reversed already", found by review): answered as it is before the day's
+    and the household's locks, as the first call was (the cashier's day may be settled since). The
+    keyed call's own mark says so (``writes.sent_again``: the plan's write left it, whoever finished
+    the reversal, the call or the sweep after a crash). One half-done (``reversal_pending``) goes on:
+    ``household`` finishes it and ``writes.change`` finds the plan's step by its mark. A reversal
+    written before the marks has none: it kept the key in ``_reversal_key``, read until those keys'
+    life (the gateway's IDEMPOTENCY_RETENTION_SECONDS) is over; nothing writes it any more."""
+    if payment["status"] != "reversed":
+        return False
+    if writes.sent_again(payment):
+        return True
+    return bool(caller.idempotency_key) and payment.get("_reversal_key") == caller.created_id("rvk", estate_id)
 
 
 def _finish_reversal(db, outbox, payment):

@@ -905,9 +905,41 @@ def test_a_reversal_retried_with_its_key_answers_the_first_one(finance):
     again = finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {"reason": "wrong flat"}})
     assert again == first and "_reversal_key" not in again
     assert finance.db.journal.count_documents({"kind": "reversal"}) == 1
+    # the keyed call's own marks say so (estate_common.writes), not a key of the reversal's own
+    assert "_reversal_key" not in finance.db.payments.find_one({"_id": payment["id"]})
     acting(finance, CASHIER, "rev-2")
     with pytest.raises(Conflict):
         finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {}})
+
+
+def test_a_reversal_written_before_the_keyed_calls_marks_is_found_by_the_key_it_kept(finance):
+    """A reversal written before the writes' marks kept its key in ``_reversal_key`` and has no mark:
+    its retry within the key's life answers it; another key is still refused."""
+    approved(finance)
+    run(finance)
+    payment = pay(finance, "hh_1", 30000)
+    acting(finance, CASHIER, "rev-1")
+    first = finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {"reason": "wrong flat"}})
+    kept = finance.caller.created_id("rvk", ESTATE)  # the key the reversal kept then
+    finance.db.payments.update_one({"_id": payment["id"]}, {"$unset": {"_steps": ""}, "$set": {"_reversal_key": kept}})
+    assert finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {"reason": "wrong flat"}}) == first
+    assert finance.db.journal.count_documents({"kind": "reversal"}) == 1
+    acting(finance, CASHIER, "rev-2")
+    with pytest.raises(Conflict):
+        finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {}})
+
+
+def test_a_reversal_sent_again_after_its_cashiers_day_was_settled_answers_the_first(finance):
+    """The answer lost, the cashier settles the day, the reversal is sent again with its key: it is
+    answered as it is, before the day's lock (a 422 "the day is settled" otherwise)."""
+    approved(finance)
+    run(finance)
+    payment = pay(finance, "hh_1", 30000)
+    acting(finance, CASHIER, "rev-1")
+    first = finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {"reason": "wrong flat"}})
+    finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "wang"}})
+    acting(finance, CASHIER, "rev-1")
+    assert finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {"reason": "wrong flat"}}) == first
 
 
 def test_reversing_a_payment_whose_prepaid_part_was_used_reopens_that_bill_too(finance):
