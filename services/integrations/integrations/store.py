@@ -106,13 +106,14 @@ def list_deliveries(db, estate_id, webhook_id, filters, limit, cursor):
 
 
 def failing_webhook_ids(db, deliveries):
-    """Which of the webhooks these deliveries go to are failing (``failing_since`` set)."""
+    """Which of the webhooks these deliveries go to are failing (``failing_since`` set); a deleted one is
+    not: its backlog is given up, not sent, and a failing receiver's share of a run held it back."""
     estates = sorted({d["estate_id"] for d in deliveries})
     webhook_ids = sorted({d["webhook_id"] for d in deliveries})
     if not webhook_ids:
         return set()
     return {doc["_id"] for doc in db.webhooks.find({"estate_id": {"$in": estates}, "_id": {"$in": webhook_ids},
-                                                   "failing_since": {"$ne": None}}, {"_id": 1})}
+                                                   "failing_since": {"$ne": None}, DELETED: None}, {"_id": 1})}
 
 
 def has_deliveries(db, estate_id, webhook_id):

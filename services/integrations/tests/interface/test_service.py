@@ -821,6 +821,22 @@ def test_a_deleted_webhooks_deliveries_are_all_given_up_in_one_run(svc, private)
     assert {d["status"] for d in svc.db.deliveries.find({"webhook_id": hook["id"]})} == {"failed"}
 
 
+def test_a_deleted_failing_webhooks_deliveries_are_all_given_up_in_one_run_too(svc, private):
+    """Found reviewing the deletion kept hidden: the deleted subscription, still marked failing, held its
+    backlog to a failing receiver's share of a run (PER_FAILING_WEBHOOK), so its deliveries were given up
+    two a run, where the webhook gone had let them all go in one."""
+    hook = subscribe(svc, "http://127.0.0.1:9/hook")
+    for n in range(operations.PER_FAILING_WEBHOOK + 3):
+        svc.on_maintenance__work_order_created(order_created(id=f"wo_{n}"))
+    svc.db.webhooks.update_one({"_id": hook["id"]}, {"$set": {"failing_since": clock.now_iso()}})
+    svc.delete_webhook({"estate_id": ESTATE, "id": hook["id"]})
+
+    def send(*args):
+        raise AssertionError("nothing is sent for a deleted webhook")
+    operations.deliver_due(svc.db, svc.outbox, send=send)
+    assert {d["status"] for d in svc.db.deliveries.find({"webhook_id": hook["id"]})} == {"failed"}
+
+
 def test_a_receiver_that_answers_once_then_hangs_holds_the_run_for_at_most_its_slots(svc, private):
     """Its first delivery went through, so the rest of its forty were handed out at once and
     all were attempted though every one after the first failed (found by review)."""
