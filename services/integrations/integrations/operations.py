@@ -132,7 +132,8 @@ def delete_webhook(db, outbox, estate_id, webhook_id):
     deliveries forward again (done already, or left undone by a crash); another call's is a 404."""
     now = clock.now()
     doc = store.change(db, outbox, "webhooks", estate_id, webhook_id,
-                       lambda doc: webhooks.deleted(now, retention.expire_at(retention.IDEMPOTENCY_SECONDS, now)))
+                       lambda doc: webhooks.deleted(now, retention.expire_at(retention.IDEMPOTENCY_SECONDS, now)),
+                       deleting=True)
     store.bring_forward_pending(db, estate_id, webhook_id, clock.to_iso(now),
                                 clock.to_iso(now + timedelta(seconds=lease_seconds() + CLOCK_MARGIN_SECONDS)))
     return webhooks.subscription_view(doc)

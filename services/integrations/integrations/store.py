@@ -52,15 +52,21 @@ def get(db, collection, estate_id, doc_id):
     return doc
 
 
-def change(db, outbox, collection, estate_id, doc_id, decide, **options):
+def change(db, outbox, collection, estate_id, doc_id, decide, deleting=False, **options):
     """``writes.change``; a deleted subscription is a 404, but to the keyed call that deleted it sent
-    again, which ``writes.change`` answers by its step's mark before deciding."""
+    again (``deleting``: the deletion's step), which ``writes.change`` answers by its step's mark before
+    deciding. Another keyed step's retry finds its own mark on the deleted subscription too, and is a
+    404 as the webhook gone made it (a PATCH sent again answered a live subscription and bound its
+    types: found by review)."""
     @functools.wraps(decide)  # the step's id names the step's function (writes.KeyedCall.step_id)
     def unless_deleted(doc):
         if _hidden(collection, doc):
             raise NotFound(f"no such {WHAT[collection]} in this estate")
         return decide(doc)
-    return named.change(db, outbox, collection, estate_id, doc_id, unless_deleted, **options)
+    written = named.change(db, outbox, collection, estate_id, doc_id, unless_deleted, **options)
+    if _hidden(collection, written) and not deleting:
+        raise NotFound(f"no such {WHAT[collection]} in this estate")
+    return written
 
 
 def create(db, outbox, collection, estate_id, doc_id, build, **options):

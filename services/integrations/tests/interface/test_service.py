@@ -264,6 +264,30 @@ def test_a_deletion_sent_again_with_its_key_answers_the_subscription_it_deleted(
     assert kept["expire_at"] - clock.now() > timedelta(hours=23)  # the keys' life (IDEMPOTENCY_RETENTION_SECONDS)
 
 
+def test_a_change_sent_again_with_its_key_after_the_subscription_was_deleted_is_a_404(svc, private):
+    """Found reviewing the deletion kept hidden: a PATCH or a rotation whose answer was lost, sent again
+    with its key once another call had deleted the subscription, found its step's mark on the hidden
+    document and answered it as a live subscription (the PATCH bound its event types again), where the
+    webhook gone made it a 404. Only the deletion's own retry finds a deleted subscription."""
+    hook = subscribe(svc, "http://127.0.0.1:9/hook")
+    calls = {"patch-1": lambda: svc.update_webhook({"estate_id": ESTATE, "id": hook["id"],
+                                                     "data": {"description": "theirs"}}),
+             "rotate-1": lambda: svc.rotate_webhook_secret({"estate_id": ESTATE, "id": hook["id"], "data": {}})}
+    for key, call in calls.items():
+        as_caller(svc, staff("mgr", ["manager"], [ESTATE]), idempotency_key=key)
+        svc.caller.target = hook["id"]
+        call()
+    as_caller(svc, staff("boss", ["manager"], [ESTATE]))
+    svc.delete_webhook({"estate_id": ESTATE, "id": hook["id"]})
+    bound = list(svc.event_bindings.wanted)
+    for key, call in calls.items():
+        as_caller(svc, staff("mgr", ["manager"], [ESTATE]), idempotency_key=key)
+        svc.caller.target = hook["id"]
+        with pytest.raises(NotFound):
+            call()
+    assert svc.event_bindings.wanted == bound
+
+
 def test_a_create_sent_again_after_its_subscription_was_deleted_makes_no_second_one_under_its_id(svc, private):
     """The create's key sent again once the gateway's record of it is gone: the deleted subscription,
     kept hidden, is not answered as made, nor made again under the same id (as it was once gone)."""
