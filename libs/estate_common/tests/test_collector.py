@@ -62,10 +62,14 @@ def unfrozen(monkeypatch):
 
 
 def test_freezing_the_start_up_heap_moves_what_the_process_holds_out_of_the_collections(unfrozen):
-    held = [{"n": n} for n in range(1000)]
+    # containers the collector tracks: a dict of numbers is untracked, in no generation before or after
+    held = [[n] for n in range(1000)]
+    assert all(gc.is_tracked(item) for item in held)
+    walked = lambda: {id(other) for other in gc.get_objects()}  # every generation the collections walk
+    assert {id(item) for item in held} <= walked()
     collector.freeze_start_up()
     assert gc.get_freeze_count() >= len(held)
-    assert all(not any(item is other for other in gc.get_objects(2)) for item in held[:5])
+    assert not {id(item) for item in held} & walked()
 
 
 def test_freezing_collects_the_garbage_start_up_left_first(unfrozen):
