@@ -912,6 +912,20 @@ def test_a_reversal_retried_with_its_key_answers_the_first_one(finance):
         finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {}})
 
 
+def test_a_reversal_sent_again_with_its_key_and_another_body_is_another_reversal_refused(finance):
+    """The rule of every keyed step (writes.KeyedCall: the same key released by a 503 and sent with
+    another body is another call), as the sign-off's and the rotation's: 409 reversed already, where
+    the key alone answered the first."""
+    approved(finance)
+    run(finance)
+    payment = pay(finance, "hh_1", 30000)
+    acting(finance, CASHIER, "rev-1")
+    finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {"reason": "wrong flat"}})
+    with pytest.raises(Conflict):
+        finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {"reason": "bounced"}})
+    assert finance.db.journal.count_documents({"kind": "reversal"}) == 1
+
+
 def test_a_reversal_written_before_the_keyed_calls_marks_is_found_by_the_key_it_kept(finance):
     """A reversal written before the writes' marks kept its key in ``_reversal_key`` and has no mark:
     its retry within the key's life answers it; another key is still refused."""
