@@ -225,6 +225,8 @@ ZH = {
         '只有服务中心经理或运营管理员可以设置小区的 Webhook 推送',
     'the delivery is pending: it is being tried already':
         '该推送处于待推送状态，正在尝试推送',
+    'the subscription this Idempotency-Key made was deleted since: send it with another key for a new one':
+        '此 Idempotency-Key 创建的 Webhook 订阅已被删除：如需新建，请换一个 Idempotency-Key 重新提交',
     'the webhook URL is not allowed':
         '不允许使用此推送地址',
     'unknown event types':
