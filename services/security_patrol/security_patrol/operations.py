@@ -315,6 +315,17 @@ def open_incident(db, outbox, caller, estate_id, data):
     return create(db, outbox, caller, "incidents", "inc", estate_id, build)
 
 
+def list_incidents(db, estate_id, filters, limit, cursor):
+    """The incidents by status, type, major and ``period``: the local month they happened in (the
+    month the major-incident KPI counts them in), the supervisor's month written up at its end."""
+    filters = dict(filters)
+    if "major" in filters:
+        filters["major"] = filters["major"] == "true"
+    period = filters.pop("period", None)
+    window = localtime.iso_window(period, store.rules_for(db, estate_id)) if period else None
+    return store.incidents_page(db, estate_id, filters, window, limit, cursor)
+
+
 def record_incident_step(db, outbox, caller, estate_id, incident_id, data):
     """A step of the incident's plan done; a step done late escalates, and says so."""
     def decide(incident):
@@ -517,6 +528,17 @@ def record_shift_handover(db, outbox, caller, estate_id, data):
         return handover, [("shift_handover_recorded", gate.handover_event_data(handover))]
 
     return create(db, outbox, caller, "shift_handovers", "handover", estate_id, build)
+
+
+def list_shift_handovers(db, estate_id, filters, limit, cursor):
+    """The handover log by shift, by the shift's day (``date``) or its local month (``period``)."""
+    window, tz = None, store.rules_for(db, estate_id)["timezone"]
+    if filters.get("date"):  # a handover from before handovers kept their shift's day: by its day
+        day = calendar.checked_day(filters["date"], "filters.date")
+        window = (clock.to_iso(calendar.day_start(day, tz)), clock.to_iso(calendar.day_end(calendar.day_start(day, tz), tz)))
+    elif filters.get("period"):
+        window = calendar.month_bounds(filters["period"], tz)
+    return store.handovers_page(db, estate_id, filters, window, limit, cursor)
 
 
 # -- the duty roster (排班) ------------------------------------------------------------------

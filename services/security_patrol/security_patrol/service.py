@@ -170,7 +170,8 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Cou
 
     @rpc_method
     def list_incidents(self, payload):
-        return self._list("incidents", payload, {"major": lambda text: text == "true"})
+        return operations.list_incidents(self.db, payload["estate_id"], payload.get("filters", {}),
+                                         payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
     def record_incident_step(self, payload):
@@ -257,7 +258,8 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Cou
 
     @rpc_method
     def list_shift_handovers(self, payload):
-        return self._list("shift_handovers", payload)
+        return operations.list_shift_handovers(self.db, payload["estate_id"], payload.get("filters", {}),
+                                               payload.get("limit"), payload.get("cursor"))
 
     # -- KPIs -----------------------------------------------------------------------
     @rpc_method

@@ -99,6 +99,16 @@ def page(db, collection, estate_id, query, limit, cursor):
 
 ROUND_FILTERS = ("status", "route_id", "guard")
 
+# a round with an exception (DOMAIN.md: "a missed or late checkpoint is an exception"; an anomaly
+# found is recorded): a finished round's late, missed or anomalies as its summary counted them at
+# the finish (``patrols.summary``); an open round's late check-ins and anomalies so far (its missed
+# checkpoints are known once it is finished)
+HAD_AN_EXCEPTION = [
+    {"status": "finished", "$or": [{"summary.late": {"$gt": 0}}, {"summary.missed": {"$gt": 0}},
+                                   {"summary.anomalies": {"$gt": 0}}]},
+    {"status": "open", "$or": [{"check_ins.late": True}, {"check_ins.anomaly.id": {"$exists": True}}]},
+]
+
 
 def rounds_page(db, estate_id, filters, limit, cursor):
     """A page of patrol rounds: by status, route and guard (the username the round keeps), and
@@ -114,7 +124,36 @@ def rounds_page(db, estate_id, filters, limit, cursor):
         {"$lte" if inclusive else "$lt": upper} if upper is not None else {})
     if started:
         query["created_at"] = started
+    if "exceptions" in filters:  # the month's rounds with an exception, or without one
+        query["$or" if filters["exceptions"] == "true" else "$nor"] = HAD_AN_EXCEPTION
     return page(db, "patrol_rounds", estate_id, query, limit, cursor)
+
+
+def happened_between(start_iso, end_iso):
+    """The incidents that happened in ``[start, end)``: by ``occurred_at``; one opened before
+    incidents carried it, by its opening (the major-incident KPI and the month's list read both)."""
+    return {"$or": [{"occurred_at": {"$gte": start_iso, "$lt": end_iso}},
+                    {"occurred_at": {"$exists": False}, "opened_at": {"$gte": start_iso, "$lt": end_iso}}]}
+
+
+def incidents_page(db, estate_id, filters, window, limit, cursor):
+    """A page of incidents by status, type, major and (``window``, a local month's bounds) the
+    month they happened in."""
+    query = dict(filters) | (happened_between(*window) if window else {})
+    return page(db, "incidents", estate_id, query, limit, cursor)
+
+
+def handovers_page(db, estate_id, filters, window, limit, cursor):
+    """A page of the handover log by shift, by the shift's day (``date``) or its local month
+    (``period``, ``window`` its bounds). A handover from before handovers kept their shift's day,
+    by the day or month it was handed over in (``window``: that day's or month's bounds)."""
+    query = {"shift": filters["shift"]} if "shift" in filters else {}
+    if window:
+        days = ({"$eq": filters["date"]} if "date" in filters
+                else {"$gte": f"{filters['period']}-01", "$lte": f"{filters['period']}-31"})
+        query["$or"] = [{"date": days},
+                        {"date": {"$exists": False}, "handed_over_at": {"$gte": window[0], "$lt": window[1]}}]
+    return page(db, "shift_handovers", estate_id, query, limit, cursor)
 
 
 def visitors_page(db, estate_id, filters, on_site, limit, cursor):
@@ -353,9 +392,8 @@ def kpi_facts(db, estate_id, months, start_iso, end_iso, year_start_iso):
         "fire_checked_by_month": {month: checked_equipment_ids(db, estate_id, [month]) for month in months}
         if ledger else {},
         # by when they happened; one opened before incidents carried occurred_at, by its opening
-        "major_incidents": db.incidents.count_documents({"estate_id": estate_id, "major": True, "$or": [
-            {"occurred_at": {"$gte": start_iso, "$lt": end_iso}},
-            {"occurred_at": {"$exists": False}, "opened_at": {"$gte": start_iso, "$lt": end_iso}}]}),
+        "major_incidents": db.incidents.count_documents(
+            {"estate_id": estate_id, "major": True, **happened_between(start_iso, end_iso)}),
         # registered by the period's end (a copy made before copies carried it counts): a period
         # before the estate was taken on had every household of today's (as customer-service's
         # KPIs count them, owner_contacts.owed_from)

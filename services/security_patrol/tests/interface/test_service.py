@@ -1774,3 +1774,100 @@ def test_an_entry_an_exit_and_a_plan_sent_again_with_their_key_answer_as_the_fir
         assert plans[0] == plans[1] and plans[1]["version"] == 1
     as_caller(patrol, MANAGER, idempotency_key="plan-again")
     assert set_plan(patrol, "burglary")["version"] == 2
+
+
+# -- the supervisor's month: the exceptions, incidents and handovers of a month ------------------
+
+def test_rounds_are_listed_by_whether_they_had_an_exception(patrol):
+    """DOMAIN.md: a missed or late checkpoint is an exception, and an anomaly found is recorded.
+    At the month's end the supervisor had every round of the month to page through for the few
+    that had one (a probe of the security department's month): ``exceptions=true`` lists the
+    rounds with a late or missed checkpoint or an anomaly (an open round's late check-ins and
+    anomalies so far; its missed checkpoints are known once it is finished), ``false`` the others,
+    beside the other filters and kept by the pager."""
+    route = make_route(patrol, offsets=True)  # A1 due 10 minutes in, B2 20, C3 30
+    clean = start(patrol, route)
+    for code in ("A1", "B2", "C3"):
+        check_in(patrol, clean, code)
+    patrol.finish_round({"estate_id": ESTATE, "id": clean["id"], "data": {}})
+    missed = start(patrol, route)  # finished with C3 never checked
+    check_in(patrol, missed, "A1")
+    check_in(patrol, missed, "B2")
+    patrol.finish_round({"estate_id": ESTATE, "id": missed["id"], "data": {}})
+    anomaly = start(patrol, route)  # open, an anomaly at A1 on time
+    check_in(patrol, anomaly, "A1", {"description": "lamp out at the north gate"})
+    late = start(patrol, route)  # open, A1 checked 25 minutes in: late past the 10 minutes' tolerance
+    walking = start(patrol, route)  # open, nothing wrong yet
+    check_in(patrol, walking, "A1")
+    clock.advance(timedelta(minutes=25))
+    assert check_in(patrol, late, "A1")["check_ins"][0]["late"] is True
+
+    def listed(**filters):
+        return [r["id"] for r in patrol.list_rounds({"estate_id": ESTATE, "filters": filters})["items"]]
+
+    assert listed(exceptions="true") == [missed["id"], anomaly["id"], late["id"]]
+    assert listed(exceptions="false") == [clean["id"], walking["id"]]
+    assert listed(exceptions="true", status="open") == [anomaly["id"], late["id"]]
+    assert listed(exceptions="true", **{"from": "2026-11-24"}) == []
+    page = patrol.list_rounds({"estate_id": ESTATE, "filters": {"exceptions": "true"}, "limit": 2})
+    assert [r["id"] for r in page["items"]] == [missed["id"], anomaly["id"]]
+    assert [r["id"] for r in patrol.list_rounds({"estate_id": ESTATE, "filters": {"exceptions": "true"}, "limit": 2,
+                                                 "cursor": page["next_cursor"]})["items"]] == [late["id"]]
+    with pytest.raises(InvalidInput):  # the contract's true or false
+        listed(exceptions="yes")
+
+
+def test_incidents_are_listed_by_the_month_they_happened(patrol):
+    """At the month's end the supervisor writes up the month's incidents and looks for those still
+    open, without their written summary; the list had no month (a probe of the security
+    department's month). ``period`` is the local month an incident happened in (``occurred_at``,
+    the month the major-incident KPI counts it in; one from before incidents carried it, by its
+    opening), with the status beside it."""
+    november = open_incident(patrol)  # 2026-11-23 21:55 in the estate
+    clock.freeze(clock.parse_iso("2026-11-30T16:30:00Z"))  # 2026-12-01 00:30 in the estate
+    written_up_late = open_incident(patrol, type="burglary", occurred_at="2026-11-30T15:00:00Z")  # 23:00 on the 30th
+    december = open_incident(patrol, type="burglary")
+    legacy = open_incident(patrol, type="burglary")
+    patrol.db.incidents.update_one({"_id": legacy["id"]}, {"$unset": {"occurred_at": ""}})  # opened in December
+
+    def listed(**filters):
+        return [i["id"] for i in patrol.list_incidents({"estate_id": ESTATE, "filters": filters})["items"]]
+
+    assert listed(period="2026-11") == [november["id"], written_up_late["id"]]
+    assert listed(period="2026-12") == [december["id"], legacy["id"]]
+    assert listed(period="2026-10") == []
+    step(patrol, november, "notify_manager")
+    patrol.close_incident({"estate_id": ESTATE, "id": november["id"], "data": {"summary": "freed in 20 minutes"}})
+    assert listed(period="2026-11", status="open") == [written_up_late["id"]]  # still without its summary
+    assert listed(period="2026-11", type="burglary") == [written_up_late["id"]]
+    with pytest.raises(InvalidInput):
+        listed(period="2026-13")
+
+
+def test_shift_handovers_are_listed_by_the_day_or_month_of_their_shift(patrol):
+    """The handover log at the month's end, or one night's, had the shift alone to filter by (a
+    probe of the security department's month): ``date`` is the shift's day (the handover's
+    ``date``, a night's the evening it began), ``period`` its local month."""
+    def handover(day, shift="night"):
+        return patrol.record_shift_handover({"estate_id": ESTATE, "data": {
+            "date": day, "shift": shift, "from_guard": "zhao", "to_guard": "qian", "notes": "all quiet"}})
+
+    clock.freeze(clock.parse_iso("2026-12-01T01:00:00Z"))  # 09:00 on 1 December in the estate
+    last_night = handover("2026-11-30")  # the night that began on the 30th, handed over this morning
+    earlier = handover("2026-11-28")
+    today = handover("2026-12-01", "day")
+
+    def listed(**filters):
+        return [h["id"] for h in patrol.list_shift_handovers({"estate_id": ESTATE, "filters": filters})["items"]]
+
+    assert listed(period="2026-11") == [last_night["id"], earlier["id"]]
+    assert listed(period="2026-12") == [today["id"]]
+    assert listed(date="2026-11-30") == [last_night["id"]]
+    assert listed(period="2026-11", shift="day") == []
+    with pytest.raises(InvalidInput):
+        listed(date="2026-11-31")
+    # one from before handovers kept their shift's day: by the day it was handed over on (this morning)
+    patrol.db.shift_handovers.update_one({"_id": earlier["id"]}, {"$unset": {"date": ""}})
+    assert listed(period="2026-11") == [last_night["id"]]
+    assert listed(period="2026-12") == [earlier["id"], today["id"]]
+    assert listed(date="2026-12-01") == [earlier["id"], today["id"]]
