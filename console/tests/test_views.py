@@ -3214,3 +3214,59 @@ def test_the_front_desk_s_home_page_lists_the_complaints_to_verify_and_the_retur
     assert {"kind": "complaint", "verified": "false"}.items() <= asked.items() and "status" not in asked
     assert 'name="verified" value="false" checked' in register  # the filter shown, to take off
     assert "Complaints not verified yet" in register
+
+
+def test_the_rounds_list_finds_the_month_s_rounds_with_an_exception(client, fake, documented_routes):
+    """At the month's end the supervisor paged through every round of the month for the few with a
+    late or missed checkpoint or an anomaly (a probe of the security department's month): whether a
+    round had an exception is a filter the pager keeps (有异常 / 无异常), an open round's row counts
+    its late check-ins and anomalies so far (its missed are known once it is finished), and the
+    month's missed rounds link the same month's rounds with an exception."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-rounds", lambda body, params: {"items": [
+        {"id": "pr_2", "route_name": "Day round", "guard": "gus", "status": "open",
+         "scheduled_start": "2026-11-30T02:00:00Z", "summary": None, "check_ins": [
+             {"checkpoint": {"code": "A1"}, "late": True, "anomaly": {"id": "anom_1"}},
+             {"checkpoint": {"code": "A1"}, "late": True, "anomaly": None},
+             {"checkpoint": {"code": "B2"}, "late": False, "anomaly": None}]}], "next_cursor": "c2"})
+    page = client.get("/security/rounds?exceptions=true&from=2026-11-01&to=2026-11-30",
+                      headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    asked = [c["params"] for c in fake.calls if c["path"].endswith("/patrol-rounds")][-1]
+    assert {name: asked.get(name) for name in ("exceptions", "from", "to")} == {
+        "exceptions": "true", "from": "2026-11-01", "to": "2026-11-30"}
+    assert re.search(r'<select id="exceptions" name="exceptions">\s*<option value="">全部</option>\s*'
+                     r'<option value="true" selected>有异常</option><option value="false">无异常</option>', page)
+    row = page.split("pr_2")[1].split("</tr>")[0]
+    assert re.search(r'<td class="num">1</td><td class="num">1</td><td class="num"></td><td class="num">1</td>', row)
+    [next_page] = re.findall(r'<p class="pager"><a class="button" href="/security/rounds\?([^"]+)"', page)
+    assert sorted(next_page.split("&amp;")) == ["cursor=c2", "exceptions=true", "from=2026-11-01", "to=2026-11-30"]
+    en = client.get("/security/rounds?exceptions=false", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<option value="false" selected>Without one</option>' in en and ">With an exception<" in en
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-missed-rounds", {"items": [], "more": 0})
+    missed = client.get("/security/missed-rounds?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert ('<a href="/security/rounds?exceptions=true&amp;from=2026-11-01&amp;to=2026-11-30">'
+            '该月有异常（迟到、漏巡或报告异常）的巡更</a>') in missed
+    assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
+
+
+def test_the_incidents_and_the_handover_log_are_read_by_month(client, fake, documented_routes):
+    """The month's incidents, and those still open without their written summary, and the month's
+    handover log or one night's, were every page of their lists (a probe of the security
+    department's month): the incidents filter by the month they happened in, the handovers by the
+    shift's day and month, each passed to the API and kept by the pager."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents", {"items": [], "next_cursor": "c2"})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/shift-handovers", {"items": [], "next_cursor": "c3"})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/guards", {"items": [{"username": "gus"}]})
+    page = client.get("/security/incidents?period=2026-11&status=open",
+                      headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    asked = [c["params"] for c in fake.calls if c["path"].endswith("/incidents")][-1]
+    assert asked.get("period") == "2026-11" and asked.get("status") == "open"
+    assert "发生月份" in page and 'value="2026-11"' in page
+    assert re.search(r'href="/security/incidents\?[^"]*cursor=c2[^"]*period=2026-11', page)
+    page = client.get("/security/shift-handovers?period=2026-11&date=2026-11-30",
+                      headers={"Accept-Language": "en"}).get_data(as_text=True)
+    asked = [c["params"] for c in fake.calls if c["path"].endswith("/shift-handovers")][-1]
+    assert asked.get("period") == "2026-11" and asked.get("date") == "2026-11-30"
+    assert "Month of the shift" in page and 'value="2026-11-30"' in page
+    assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)

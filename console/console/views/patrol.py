@@ -20,12 +20,32 @@ def rounds():
     filters = common.query("guard", "from", "to")
     if request.args.get("status") in ("open", "finished"):
         filters["status"] = request.args["status"]
+    # the month's rounds with a late or missed checkpoint or an anomaly, among hundreds (a probe of
+    # the security department's month)
+    if request.args.get("exceptions") in ("true", "false"):
+        filters["exceptions"] = request.args["exceptions"]
     page = common.filtered_page(g.api.estate(g.user.estate_id, "patrol-rounds"), filters)
     guards = common.usernames("guards")
     if filters.get("guard") and filters["guard"] not in guards:
         guards.append(filters["guard"])  # a guard no longer listed (his account closed) keeps his rounds
-    return render_template("security/rounds.html", items=page.get("items", []), next_cursor=page.get("next_cursor"),
+    items = page.get("items", [])
+    return render_template("security/rounds.html", items=items, next_cursor=page.get("next_cursor"),
+                           counts_of={item.get("id"): item.get("summary") or _so_far(item) for item in items},
                            filters=filters, guards=guards, problem=common.take_problem())
+
+
+def _so_far(patrol_round):
+    """An open round's counts so far, as its summary will count them (a checkpoint's first
+    check-in on time or late; every anomaly): the list of the rounds with an exception showed an
+    open one's row blank. Its missed checkpoints are known once it is finished (none here)."""
+    first = {}
+    for check in patrol_round.get("check_ins") or []:
+        first.setdefault((check.get("checkpoint") or {}).get("code"), check)
+    if not first:
+        return {}
+    late = sum(1 for check in first.values() if check.get("late"))
+    return {"on_time": len(first) - late, "late": late,
+            "anomalies": sum(1 for check in patrol_round.get("check_ins") or [] if check.get("anomaly"))}
 
 
 @bp.get("/settings")
@@ -49,8 +69,9 @@ def missed_rounds():
     period = common.period_asked(common.MONTH, common.this_month)
     found = g.api.get(g.api.estate(g.user.estate_id, "patrol-missed-rounds"), period=period)
     items = found.get("items", [])
+    first, last = common.period_days(period)  # the same month's rounds with an exception, a link away
     return render_template("security/missed_rounds.html", period=period, items=items, more=found.get("more", 0),
-                           plans=_plans_of({item["route_id"] for item in items}))
+                           plans=_plans_of({item["route_id"] for item in items}), first=first, last=last)
 
 
 def _plans_of(route_ids):

@@ -324,9 +324,12 @@ SECURITY = (
                      F("description", "reg.description", "textarea", True), F("major", "reg.major", "bool"),
                      # written up afterwards: when it happened places it in its month's KPI
                      F("occurred_at", "reg.occurred_at_if_earlier", "moment")),
+             # the month's incidents written up at its end, those still open without their summary among
+             # them (the month they happened in: the KPI's; a probe of the security department's month)
              filters=(F("status", "reg.status", "choice", choices=("open", "closed"), group="status"),
                       F("type", "reg.kind", "choice", choices=INCIDENT_TYPES, group="incident"),
-                      F("major", "reg.major", "choice", choices=("true", "false"), group="flag")),
+                      F("major", "reg.major", "choice", choices=("true", "false"), group="flag"),
+                      F("period", "reg.happened_in", "month")),
              roles=menu.SECURITY, detail="incidents.detail"),
     Register("security", "fire-equipment", "menu.fire_equipment", "fire-equipment",
              (C("code", "reg.code"), C("name", "admin.name"), C("kind", "reg.kind", "enum", "fire"),
@@ -397,7 +400,10 @@ SECURITY = (
                      F("from_guard", "reg.from_guard", required=True, people="guards"),
                      F("to_guard", "reg.to_guard", required=True, people="guards"),
                      F("notes", "reg.notes", "textarea", True)),
-             filters=(F("shift", "reg.shift", "choice", choices=SHIFTS, group="shift"),), roles=menu.SECURITY),
+             # the month's log, or one night's (the shift's day): it had the shift alone (a probe of the
+             # security department's month)
+             filters=(F("shift", "reg.shift", "choice", choices=SHIFTS, group="shift"), F("date", "reg.date", "date"),
+                      F("period", "reg.shift_month", "month")), roles=menu.SECURITY),
     Register("security", "patrol-routes", "menu.patrol_routes", "patrol-routes",
              (C("name", "admin.name"), C("checkpoints", "reg.checkpoints", "checkpoints"),
               C("created_at", "reg.at", "when")),
