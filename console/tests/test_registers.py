@@ -321,6 +321,24 @@ def test_a_guard_records_an_extinguisher_s_check_from_its_row(client, fake, docu
     _only_documented(fake, documented_routes)
 
 
+def test_the_facilities_still_unchecked_in_a_month_say_by_when(client, fake):
+    """At the month's end the supervisor read which facilities were still unchecked, and not by when
+    (a probe of the security department's month): the month's unchecked list has a column of each
+    one's check_due_at on the estate's clock; the plain ledger, which the API answers none for,
+    has no such column."""
+    sign_in(client, fake, roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-equipment", lambda body, params: {"items": [
+        EXTINGUISHER | ({"check_due_at": "2026-12-31T16:00:00.000Z"} if params.get("unchecked_in") else {})],
+        "next_cursor": None})
+    page = client.get("/security/fire-equipment?unchecked_in=2026-12",
+                      headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "<th>检查期限</th>" in page and "2027-01-01 00:00" in page.split("<tbody>")[1]
+    assert "Check due by" in client.get("/security/fire-equipment?unchecked_in=2026-12",
+                                        headers={"Accept-Language": "en"}).get_data(as_text=True)
+    ledger = client.get("/security/fire-equipment", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "检查期限" not in ledger and EXTINGUISHER["code"] in ledger
+
+
 def test_a_row_action_refused_and_shown_again_keeps_its_key(client, fake):
     """Under a new key, a double tap's second request, refused with a 409 while the first was
     answered and sent again, recorded a second check (found by review)."""

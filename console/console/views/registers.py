@@ -156,7 +156,9 @@ def _list_view(spec):
         households = _options(spec)
         form = _form_shown(spec)
         preview = PREVIEWS[spec.preview].of(form) if spec.preview and permissions.may("POST", spec.path) else None
+        columns = tuple(c for c in spec.columns if not c.only_with or filters.get(c.only_with))
         return render_template("registers/register.html", preview=preview, spec=spec, items=page.get("items", []),
+                               columns=columns,
                                next_cursor=page.get("next_cursor"), filters=filters, households=households,
                                subjects=subjects.SubjectLabels(households), picks=_picks(spec), people=_people(spec),
                                custom_definitions=definitions, custom_form=common.custom_form,

@@ -1871,3 +1871,19 @@ def test_shift_handovers_are_listed_by_the_day_or_month_of_their_shift(patrol):
     assert listed(period="2026-11") == [last_night["id"]]
     assert listed(period="2026-12") == [earlier["id"], today["id"]]
     assert listed(date="2026-12-01") == [earlier["id"], today["id"]]
+
+
+def test_the_facilities_still_unchecked_in_a_month_say_by_when_their_check_is_owed(patrol):
+    """At the month's end the supervisor read which facilities were still unchecked, and not by when
+    (a probe of the security department's month): each of ``unchecked_in``'s facilities carries
+    ``check_due_at``, the deadline of its cycle's check (monthly: the end of the month on the
+    estate's clock), past which it is overdue; the plain ledger carries none."""
+    register(patrol, "FE-1")
+    inspect(patrol, register(patrol, "FE-2"))
+    [left] = patrol.list_fire_equipment({"estate_id": ESTATE, "filters": {"unchecked_in": "2026-11"}})["items"]
+    assert left["code"] == "FE-1" and left["check_due_at"] == "2026-11-30T16:00:00.000Z"  # 1 December 00:00 in the estate
+    assert all("check_due_at" not in item for item in patrol.list_fire_equipment({"estate_id": ESTATE})["items"])
+    clock.freeze(clock.parse_iso("2026-12-02T02:00:00Z"))
+    assert [(item["code"], item["check_due_at"]) for item in patrol.list_fire_equipment(
+        {"estate_id": ESTATE, "filters": {"unchecked_in": "2026-12"}})["items"]] == [
+        ("FE-1", "2026-12-31T16:00:00.000Z"), ("FE-2", "2026-12-31T16:00:00.000Z")]
