@@ -1958,6 +1958,7 @@ _MESSAGES = {
     "reg.unchecked_in": ("该月未检查", "Not checked in month"),
     "reg.happened_in": ("发生月份", "Month it happened"),
     "reg.check_due_by": ("检查期限", "Check due by"),
+    "reg.exited_in": ("出场月份", "Month it left"),
     "reg.shift_month": ("班次月份", "Month of the shift"),
     "reg.result": ("结果", "Result"),
     "reg.inspected_at": ("检查时间", "Checked"),

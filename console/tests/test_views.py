@@ -3270,3 +3270,21 @@ def test_the_incidents_and_the_handover_log_are_read_by_month(client, fake, docu
     assert asked.get("period") == "2026-11" and asked.get("date") == "2026-11-30"
     assert "Month of the shift" in page and 'value="2026-11-30"' in page
     assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
+
+
+def test_the_gate_s_stays_are_read_by_the_month_they_ended_and_how_their_fee_went(client, fake, documented_routes):
+    """The supervisor handing over the month's gate cash to finance had every stay ever to page
+    through (a probe of the security department's month): the gate's list filters by the month a
+    stay ended (出场月份) and by how its fee went (道闸现收 / 记入所访住户账单), each passed to the
+    API and kept by the pager."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/parking-sessions", {"items": [], "next_cursor": "c2"})
+    page = client.get("/security/parking-sessions?period=2026-11&collected=true",
+                      headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    asked = [c["params"] for c in fake.calls if c["path"].endswith("/parking-sessions")][-1]
+    assert asked.get("period") == "2026-11" and asked.get("collected") == "true"
+    assert "出场月份" in page and re.search(r'<option value="true" selected>道闸现收</option>', page)
+    assert 'href="/security/parking-sessions?cursor=c2&amp;period=2026-11&amp;collected=true"' in page
+    assert "Month it left" in client.get("/security/parking-sessions", headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
+    assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)

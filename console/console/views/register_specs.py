@@ -385,8 +385,11 @@ SECURITY = (
               C("entered_at", "reg.entered_at", "when"), C("exited_at", "reg.exited_at", "when"),
               C("duration_minutes", "reg.minutes"), C("fee_cents", "reg.fee", "money"),
               C("collected", "reg.fee_paid", "enum", "fee_collected")),
+             # the month's stays and how each fee went to finance, for the month's gate cash handed over
+             # (a probe of the security department's month)
              filters=(F("status", "reg.status", "choice", choices=("open", "closed"), group="parking_status"),
-                      F("plate", "reg.plate")),
+                      F("plate", "reg.plate"), F("period", "reg.exited_in", "month"),
+                      F("collected", "reg.fee_paid", "choice", choices=("true", "false"), group="fee_collected")),
              forms=(Form("vehicle-entries", "reg.vehicle_entry", (F("plate", "reg.plate", required=True),),
                          new_each_time=True),
                     Form("vehicle-exits", "reg.vehicle_exit", (F("plate", "reg.plate", required=True),

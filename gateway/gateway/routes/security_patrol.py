@@ -79,7 +79,7 @@ ROUTES = [
     Route("POST", f"{ESTATE}/vehicle-exits", SP, "record_vehicle_exit", policy.SECURITY,
           body=True, idempotent=True),
     Route("GET", f"{ESTATE}/parking-sessions", SP, "list_parking_sessions", policy.SECURITY, paged=True,
-          filters=("status", "plate")),
+          filters=("status", "plate", "period", "collected")),
     Route("POST", f"{ESTATE}/visitors", SP, "register_visitor", GATE, status=201, body=True, idempotent=True),
     Route("POST", f"{ESTATE}/visitors/<visitor_id>/departure", SP, "record_visitor_departure", GATE,
           body=True, id_param="visitor_id"),

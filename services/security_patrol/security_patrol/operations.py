@@ -488,6 +488,24 @@ def record_vehicle_exit(db, outbox, caller, estate_id, data):
     return public(_change(db, outbox, "parking_sessions", estate_id, session["_id"], decide))
 
 
+def list_parking_sessions(db, estate_id, filters, limit, cursor):
+    """The stays by status and plate (as ``gate.plate_key`` keeps it), by ``period``: the local
+    month they ended in (``exited_at``: the month their fee was charged to finance), and by
+    ``collected``: their fee taken at the gate (true) or billed to the household visited (false).
+    The supervisor handing over the month's gate cash had every stay to page through (a probe
+    of the security department's month)."""
+    filters = dict(filters)
+    if "plate" in filters:
+        filters["plate"] = gate.plate_key(filters["plate"])
+    if "collected" in filters:
+        filters["collected"] = filters["collected"] == "true"
+    period = filters.pop("period", None)
+    if period:
+        start, end = localtime.iso_window(period, store.rules_for(db, estate_id))
+        filters["exited_at"] = {"$gte": start, "$lt": end}
+    return store.page(db, "parking_sessions", estate_id, filters, limit, cursor)
+
+
 def register_visitor(db, outbox, caller, estate_id, data):
     store.known_household(db, estate_id, data["visiting_household_id"], "data.visiting_household_id")
     return create(db, outbox, caller, "visitors", "visitor", estate_id, lambda doc_id: gate.new_visitor(

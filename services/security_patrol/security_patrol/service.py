@@ -221,7 +221,8 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Cou
 
     @rpc_method
     def list_parking_sessions(self, payload):
-        return self._list("parking_sessions", payload, normalise={"plate": gate.plate_key})
+        return operations.list_parking_sessions(self.db, payload["estate_id"], payload.get("filters", {}),
+                                                payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
     def register_visitor(self, payload):

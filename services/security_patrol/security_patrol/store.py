@@ -45,7 +45,8 @@ INDEXES = {
     "vehicle_passes": [(PAGED, {}), ([("estate_id", 1), ("plate", 1)], {})],
     # one per plate with a valid resident pass (gate.resident_claim_id)
     "resident_plate_claims": [([("estate_id", 1)], {})],
-    "parking_sessions": [(PAGED, {}), ([("estate_id", 1), ("plate", 1), ("status", 1)], {})],
+    "parking_sessions": [(PAGED, {}), ([("estate_id", 1), ("plate", 1), ("status", 1)], {}),
+                         ([("estate_id", 1), ("exited_at", 1)], {})],  # the stays that ended in a month
     # the gate's night check: who has not left (``visitors_page``), in the list's order
     "visitors": [(PAGED, {}), ([("estate_id", 1), ("departed_at", 1), ("created_at", 1), ("_id", 1)], {})],
     "shift_handovers": [(PAGED, {}), ([("estate_id", 1), ("roster_id", 1)], {})],

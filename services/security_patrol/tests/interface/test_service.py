@@ -1887,3 +1887,35 @@ def test_the_facilities_still_unchecked_in_a_month_say_by_when_their_check_is_ow
     assert [(item["code"], item["check_due_at"]) for item in patrol.list_fire_equipment(
         {"estate_id": ESTATE, "filters": {"unchecked_in": "2026-12"}})["items"]] == [
         ("FE-1", "2026-12-31T16:00:00.000Z"), ("FE-2", "2026-12-31T16:00:00.000Z")]
+
+
+def test_parking_stays_are_listed_by_the_month_they_ended_and_how_their_fee_went_to_finance(patrol):
+    """DOMAIN.md: parking fees go to finance. At the month's end the supervisor hands over the
+    cash his guards took at the gate and had every stay ever to page through (a probe of the
+    security department's month): ``period`` lists the stays that ended in a local month (the
+    month their fee was charged), ``collected`` those whose fee was taken at the gate (true) or
+    billed to the household visited (false)."""
+    patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "苏E55555", "kind": "visitor",
+                                                              "household_id": "hh_1202",
+                                                              "valid_until": "2026-11-30T13:00:00Z"}})
+    for plate in ("浙B11111", "苏E55555", "沪C33333"):  # in this order (the list's)
+        enter(patrol, plate)
+        clock.advance(timedelta(minutes=1))
+    clock.freeze(clock.parse_iso("2026-11-30T15:30:00Z"))  # 23:30 on 30 November in the estate
+    november = leave(patrol, "浙B11111", paid_at_gate=True)
+    billed = leave(patrol, "苏E55555")
+    clock.freeze(clock.parse_iso("2026-11-30T16:30:00Z"))  # 00:30 on 1 December
+    december = leave(patrol, "沪C33333", paid_at_gate=True)
+    inside = enter(patrol, "浙B11111")
+
+    def listed(**filters):
+        return [s["id"] for s in patrol.list_parking_sessions({"estate_id": ESTATE, "filters": filters})["items"]]
+
+    assert listed(period="2026-11") == [november["id"], billed["id"]]
+    assert listed(period="2026-12") == [december["id"]]  # the car still inside has not ended its stay
+    assert listed(period="2026-11", collected="true") == [november["id"]]
+    assert listed(period="2026-11", collected="false") == [billed["id"]]
+    assert listed(collected="true") == [november["id"], december["id"]]
+    assert inside["id"] in listed(status="open")
+    with pytest.raises(InvalidInput):
+        listed(period="2026-11-30")
