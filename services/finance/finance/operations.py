@@ -436,9 +436,10 @@ def apply_prepaid_everywhere(db, outbox, estate_id):
 def post_payment(db, outbox, caller, estate_id, data):
     """A payment: first written ``pending`` with its plan (no event), then its allocations on the
     bills, its journal entry, and ``posted`` with ``payment_posted`` in that last write."""
-    payment_id = caller.created_id("pay", estate_id)
+    payment_id = payments.transaction_payment_id(estate_id, data) or caller.created_id("pay", estate_id)
     existing = store.find_payment(db, estate_id, payment_id)
     if existing:
+        payments.same_transaction(existing, data)
         return public(_finished(db, outbox, existing))  # a retry: the first payment, completed
     household_id = data["household_id"]
     store.known_household(db, estate_id, household_id)
@@ -447,15 +448,19 @@ def post_payment(db, outbox, caller, estate_id, data):
             household(db, outbox, estate_id, household_id):
         existing = store.find_payment(db, estate_id, payment_id)
         if existing:
+            payments.same_transaction(existing, data)
             return public(existing)
         bills = payments.bills_to_settle(store.unpaid_bills(db, estate_id, household_id), data.get("bill_ids"))
         sequence = store.next_number(db, estate_id, payments.receipt_series(now, rules))
         payment = payments.new_payment(payment_id, estate_id, data, payments.receipt_number(now, rules, sequence),
                                        now, rules, caller.user)
         sources = store.prepaid_sources(db, estate_id, household_id) + [payment]
-        payment = payments.planned(payment, payments.allocate(bills, sources, payment["posted_at"]))
+        payment = payments.planned(payment, payments.allocate(bills, sources, payment["posted_at"]),
+                                   {bill["_id"]: bill for bill in bills})
         if not store.insert_payment(db, payment):
-            return public(store.get_payment(db, estate_id, payment_id))
+            existing = store.get_payment(db, estate_id, payment_id)
+            payments.same_transaction(existing, data)
+            return public(existing)
         payment = _finish_payment(db, outbox, payment)
     return public(payment)
 
@@ -479,7 +484,7 @@ def _finish_payment(db, outbox, payment):
     def post(current):
         if current["status"] != "pending":
             return None  # posted meanwhile (a retry and the sweep at once)
-        fields = payments.posting(current, applied)
+        fields = payments.posting(current, applied, bills)
         posted = outbox.event("payment_posted", estate_id, payments.posted_event_data({**current, **fields}, bills))
         return Change(fields, events=[posted])
 

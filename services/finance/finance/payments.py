@@ -20,7 +20,7 @@
 
 Plain functions: no broker, no store.
 """
-from estate_common import clock, numbering
+from estate_common import clock, ids, numbering
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
 from . import billing, periods
@@ -97,6 +97,28 @@ def allocation_id(source, bill):
     return f"{source['_id']}.r{source['_rev']}.{bill['_id']}"
 
 
+def transaction_payment_id(estate_id, data):
+    """The id of a payment the payer's channel numbered (``transaction_id``: WeChat Pay's
+    transaction_id, Alipay's trade_no, a bank's reference), from that number and the method, not
+    from the caller's Idempotency-Key: an owner app posting what its channel's notification
+    confirmed, a notification delivered twice, posted it under two keys as two payments, the
+    owner's money counted twice (an owner's probe). None without one."""
+    if not data.get("transaction_id"):
+        return None
+    return ids.natural_id("pay", estate_id, "transaction", data["method"], data["transaction_id"])
+
+
+def same_transaction(payment, data):
+    """A payment found under the id a new one would take: the same transaction posted again is
+    the first payment (nothing to check without a transaction number: the caller's own retry);
+    another household or amount under its number is a 409 naming the receipt."""
+    if not data.get("transaction_id"):
+        return
+    if payment["household_id"] != data["household_id"] or payment["amount_cents"] != int(data["amount_cents"]):
+        raise Conflict(f"this {data['method']} transaction was posted already, as receipt {payment['receipt_number']}, "
+                       "for another household or amount")
+
+
 def new_payment(payment_id, estate_id, data, receipt, now, rules, cashier):
     stamp = clock.to_iso(now)
     amount = int(data["amount_cents"])  # the contract admits only whole numbers; 100.0 is stored as 100
@@ -109,6 +131,7 @@ def new_payment(payment_id, estate_id, data, receipt, now, rules, cashier):
         "journal": journal_of(data["method"]),
         "bill_ids": list(data.get("bill_ids") or []),
         "note": data.get("note"),
+        "transaction_id": data.get("transaction_id"),
         "receipt_number": receipt,
         "status": "pending",
         "cashier": cashier,
@@ -132,31 +155,43 @@ def with_allocations(payment, allocations):
                 prepaid_used_cents=sum(a["amount_cents"] for a in allocations if a["payment_id"] != payment["_id"]))
 
 
-def planned(payment, allocations):
+def planned(payment, allocations, bills):
     """The new payment as first written (``pending``): its share of ``allocations`` and the
-    receipt as planned, and the whole plan (older prepaid money used too) in ``_plan``."""
+    receipt as planned (``bills``: ``{bill_id: bill}``, to name them), and the whole plan (older
+    prepaid money used too) in ``_plan``."""
     payment = with_allocations(payment, allocations)
-    payment["receipt"] = receipt(payment)
+    payment["receipt"] = receipt(payment, bills)
     payment["_plan"] = {"allocations": allocations}
     return payment
 
 
-def posting(payment, applied):
+def posting(payment, applied, bills):
     """The fields that post a pending payment once ``applied`` (the planned allocations that the
-    bills took) are written: a planned allocation a bill refused leaves its money prepaid."""
+    bills took) are written: a planned allocation a bill refused leaves its money prepaid.
+    ``bills``: ``{bill_id: bill}`` of the bills it pays, which its receipt names."""
     done = with_allocations(payment, applied)
     fields = {name: done[name] for name in ("allocations", "unapplied_cents", "prepaid_cents", "prepaid_used_cents")}
-    fields.update(status="posted", receipt=receipt(done), _plan=None)
+    fields.update(status="posted", receipt=receipt(done, bills), _plan=None)
     return fields
 
 
-def receipt(payment):
-    """What the payer is handed (收据): no personal data beyond the household reference."""
+def receipt(payment, bills):
+    """What the payer is handed (收据): no personal data beyond the household reference. Each bill
+    paid is named by its fee item and period (物业费 2026-11), as a paper receipt is, where an
+    owner app showed bill ids (an owner's probe); ``bills``: ``{bill_id: bill}`` (one not found
+    is named by its id alone). The channel's number of the transaction when it gave one."""
     return {"number": payment["receipt_number"], "issued_at": payment["posted_at"],
             "household_id": payment["household_id"], "amount_cents": payment["amount_cents"],
             "method": payment["method"],
-            "bills": [{"bill_id": a["bill_id"], "amount_cents": a["amount_cents"]} for a in payment["allocations"]],
-            "prepaid_cents": payment["prepaid_cents"]}
+            "bills": [_receipt_line(a, bills.get(a["bill_id"])) for a in payment["allocations"]],
+            "prepaid_cents": payment["prepaid_cents"], "transaction_id": payment.get("transaction_id")}
+
+
+def _receipt_line(allocation, bill):
+    line = {"bill_id": allocation["bill_id"], "amount_cents": allocation["amount_cents"]}
+    if bill is not None:
+        line.update(item=bill["item"], period=bill.get("period"))
+    return line
 
 
 def bills_named(bill_ids, bills):
@@ -172,10 +207,13 @@ def bills_named(bill_ids, bills):
 def posted_event_data(payment, bills):
     """``finance.payment_posted``; ``bills``: ``{bill_id: bill}`` of the bills it paid (``bills_named``)."""
     bill_ids = [a["bill_id"] for a in payment["allocations"]]
-    return {"id": payment["_id"], "receipt_number": payment["receipt_number"],
+    data = {"id": payment["_id"], "receipt_number": payment["receipt_number"],
             "household_id": payment["household_id"], "amount_cents": payment["amount_cents"],
             "method": payment["method"], "bill_ids": bill_ids, "bills": bills_named(bill_ids, bills),
             "prepaid_cents": payment["prepaid_cents"], "posted_at": payment["posted_at"]}
+    if payment.get("transaction_id"):  # absent without one: the payloads of before unchanged
+        data["transaction_id"] = payment["transaction_id"]
+    return data
 
 
 def bill_after(bill, allocation):

@@ -683,7 +683,8 @@ def test_a_payment_settles_the_bill_and_answers_its_receipt(finance):
     run(finance)
     payment = pay(finance, "hh_1", 21002, "wechat", key="p-1")
     assert payment["receipt_number"] == "RC-2026-000001" and payment["receipt"]["number"] == "RC-2026-000001"
-    assert payment["receipt"]["bills"] == [{"bill_id": bill_of(finance, "hh_1")["id"], "amount_cents": 21002}]
+    assert payment["receipt"]["bills"] == [{"bill_id": bill_of(finance, "hh_1")["id"], "amount_cents": 21002,
+                                            "item": "property_service", "period": "2026-11"}]
     assert payment["journal"] == "bank" and payment["cashier"] == "wang" and payment["prepaid_cents"] == 0
     settled = bill_of(finance, "hh_1")
     assert settled["status"] == "paid" and settled["paid_cents"] == 21002 and settled["settled_at"]
@@ -725,6 +726,54 @@ def test_a_retried_payment_with_the_same_key_is_the_first_payment(finance):
     assert finance.db.payments.count_documents({}) == 1 and finance.db.journal.count_documents({}) == 1
     assert bill_of(finance, "hh_1")["paid_cents"] == 10000
     assert pay(finance, "hh_1", 10000, key="k-2")["receipt_number"] == "RC-2026-000002"
+
+
+def test_a_payment_s_receipt_names_each_bill_it_pays_by_its_item_and_period(finance):
+    """The receipt is what the payer is handed (收据): it named each bill by its id alone, and an
+    owner app showing the receipt of a payment of two months (or of a repair and a month) read
+    bill_64c… where a paper receipt says 物业费 2026-10 (an owner's probe)."""
+    approved(finance, valid_from="2026-10")
+    clock.freeze(clock.parse_iso("2026-10-05T02:00:00Z"))
+    run(finance, "2026-10")
+    clock.freeze(NOW)
+    run(finance, "2026-11")
+    october, november = bill_of(finance, "hh_1", "2026-10"), bill_of(finance, "hh_1", "2026-11")
+    payment = pay(finance, "hh_1", 30000, "wechat")
+    assert payment["receipt"]["bills"] == [
+        {"bill_id": october["id"], "amount_cents": 21002, "item": "property_service", "period": "2026-10"},
+        {"bill_id": november["id"], "amount_cents": 8998, "item": "property_service", "period": "2026-11"}]
+    assert finance.get_payment({"estate_id": ESTATE, "id": payment["id"]})["receipt"] == payment["receipt"]
+
+
+def test_a_payment_s_transaction_is_posted_once_whatever_key_it_is_sent_with(finance):
+    """An owner app posts the payment its payment channel confirmed (WeChat Pay's notification,
+    sent again until answered): a notification delivered twice was posted under two
+    Idempotency-Keys as two payments, the owner's money counted twice and a second receipt, and
+    the channel's own number of the transaction was kept nowhere but free text (an owner's
+    probe). ``transaction_id`` posts it once per estate and method: the same transaction again is
+    the first payment, another household's or amount under its number a 409 naming the receipt."""
+    approved(finance)
+    run(finance)
+    first = pay(finance, "hh_1", 10000, "wechat", key="notify-1", transaction_id="4200001234202612050001")
+    assert first["transaction_id"] == "4200001234202612050001"
+    assert first["receipt"]["transaction_id"] == "4200001234202612050001"
+    [posted] = finance.outbox.of_type("payment_posted")
+    assert posted["data"]["transaction_id"] == "4200001234202612050001"
+    again = pay(finance, "hh_1", 10000, "wechat", key="notify-2", transaction_id="4200001234202612050001")
+    assert again["id"] == first["id"] and again["receipt_number"] == first["receipt_number"]
+    assert finance.db.payments.count_documents({}) == 1 and finance.db.journal.count_documents({}) == 1
+    assert bill_of(finance, "hh_1")["paid_cents"] == 10000
+    with pytest.raises(Conflict) as refused:
+        pay(finance, "hh_1", 500, "wechat", key="notify-3", transaction_id="4200001234202612050001")
+    assert first["receipt_number"] in str(refused.value)
+    with pytest.raises(Conflict):
+        pay(finance, "hh_2", 10000, "wechat", key="notify-4", transaction_id="4200001234202612050001")
+    other = pay(finance, "hh_1", 10000, "alipay", key="notify-5", transaction_id="4200001234202612050001")
+    assert other["id"] != first["id"] and other["receipt_number"] == "RC-2026-000002"
+    plain = pay(finance, "hh_1", 100, "cash", key="desk-1")
+    assert plain["transaction_id"] is None and plain["receipt"].get("transaction_id") is None
+    with pytest.raises(InvalidInput):  # cash has no channel to number it
+        pay(finance, "hh_1", 100, "cash", key="desk-2", transaction_id="4200001234202612050009")
 
 
 def test_a_payment_interrupted_half_way_is_finished_by_its_retry(finance):
