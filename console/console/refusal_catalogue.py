@@ -527,6 +527,12 @@ ZH = {
         '该报事已评价过',
     'a request is rated once its work is done':
         '报事处理完成后才能评价',
+    'a portal filing is rated by its filer, with its tracking code':
+        '业主门户的报事由提交人凭查询码评价',
+    'is an owner-portal filing: its filer rates it on the portal':
+        '是业主门户的报事：由提交人在门户上评价',
+    'this {0} transaction was posted already, as receipt {1}, for another household or amount':
+        '这笔{0:method}交易已入账（收据 {1}），住户或金额与本次不同',
     'Idempotency-Key was used before with another filing':
         '该 Idempotency-Key 已用于另一次提交',
     'was used with another body':

@@ -958,8 +958,8 @@ def test_a_low_portal_rating_is_a_call_back_on_the_desk_s_start_page_recorded_fr
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/owner-contacts/due", {"items": [], "next_cursor": None, "total": 0})
     home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     todo = home.split("data-todo>")[1].split("</section>")[0]
-    assert '<a href="/desk/requests?call_back=owed">业主网上评价偏低、待回电：2 件</a>' in todo
-    assert "Low portal ratings, owners to call back: 2" in client.get(
+    assert '<a href="/desk/requests?call_back=owed">业主评价偏低、待回电：2 件</a>' in todo
+    assert "Low owner ratings, owners to call back: 2" in client.get(
         "/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     rated = {"id": "sr_9", "estate_id": ESTATE, "number": "SR-2026-000009", "kind": "repair", "household_id": "hh_1",
              "channel": "portal", "description": "tap leaks", "status": "completed", "due_at": None,
@@ -988,6 +988,42 @@ def test_a_low_portal_rating_is_a_call_back_on_the_desk_s_start_page_recorded_fr
                                                     "contact_id": "oc_1", "return_visit_id": None}}}})
     page = client.get("/desk/requests/sr_9", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "已回电" in page and 'action="/desk/requests/sr_9/call-back"' not in page
+    for call in fake.calls:
+        assert any(m == call["method"] and p.match(call["path"]) for m, p in documented_routes), call["path"]
+
+
+def test_a_low_rating_an_owner_app_sent_is_shown_and_called_back_from_the_request_s_page(
+        client, fake, documented_routes):
+    """An owner app's rating (owner_rating: POST …/service-requests/{id}/rating) is the owner's as a
+    portal filer's is: the request's page shows it, says it came from the app, and a low one is
+    called back from there, recorded as an owner contact about the request."""
+    from .conftest import ESTATE, sign_in
+    sign_in(client, fake, username="zhou", roles=("steward",))
+    rated = {"id": "sr_7", "estate_id": ESTATE, "number": "SR-2026-000007", "kind": "repair", "household_id": "hh_1",
+             "channel": "app", "description": "tap leaks", "status": "completed", "due_at": None,
+             "created_at": "2026-11-23T02:00:00.000Z", "updated_at": "2026-11-23T09:00:00.000Z", "history": [],
+             "owner_rating": {"satisfaction": 1, "rated_at": "2026-11-23T10:00:00.000Z", "by": "apikey:ak_1",
+                              "call_back_due": True, "called_back": None}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_7", rated)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_1", {"id": "hh_1", "building": "3", "unit": "1",
+                                                                  "room": "1201", "owner": {"name": "陈小明"}})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/owner-contacts", (201, {"id": "oc_2"}))
+    page = client.get("/desk/requests/sr_7", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "1/5" in page and "（业主App）" in page and "待回电" in page and "业主在业主App中给了 1/5 分" in page
+    assert 'action="/desk/requests/sr_7/call-back"' in page
+    english = client.get("/desk/requests/sr_7", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "(owner app)" in english and "in the owner app" in english
+    answer = client.post("/desk/requests/sr_7/call-back", data={
+        "csrf_token": csrf_of(client), "channel": "phone", "contacted_at": "2026-11-23T19:00",
+        "summary": "the tap drips again: technician sent", "idempotency_key": "k-cb-7"})
+    assert answer.status_code == 302
+    posted = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/owner-contacts")][-1]
+    assert posted["json"]["request_id"] == "sr_7" and posted["json"]["household_id"] == "hh_1"
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_7", {**rated, "owner_rating": {
+        **rated["owner_rating"], "called_back": {"at": "2026-11-23T11:00:00.000Z", "by": "zhou",
+                                                 "contact_id": "oc_2", "return_visit_id": None}}})
+    page = client.get("/desk/requests/sr_7", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "已回电" in page and 'action="/desk/requests/sr_7/call-back"' not in page
     for call in fake.calls:
         assert any(m == call["method"] and p.match(call["path"]) for m, p in documented_routes), call["path"]
 

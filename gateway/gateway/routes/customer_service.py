@@ -43,6 +43,8 @@ ROUTES = [
     desk_action(f"{SR_ID}/reopen", "reopen_request", "request_id"),
     desk_create(f"{SR_ID}/return-visits", "record_return_visit", id_param="request_id"),
     desk_action(f"{SR_ID}/household", "match_request_household", "request_id"),
+    # the owner's own rating an owner app sends (its key: the desk's role), once the work is done
+    desk_action(f"{SR_ID}/rating", "rate_request", "request_id"),
     desk_action(f"{SR_ID}/custom", "set_service_request_custom", "request_id"),
     # -- the complaint analysis (投诉分析) -------------------------------------------
     Route("GET", f"{ESTATE}/reports/complaints", "customer_service", "complaint_report", policy.COMPLAINT_ANALYSTS,

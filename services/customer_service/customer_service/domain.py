@@ -142,22 +142,37 @@ def set_custom(request, values, now, actor):
                   [history_entry(at, actor, "custom_values_set", ", ".join(sorted(values)))])
 
 
+def rating_of(request):
+    """The owner's own rating of a request, or None: a portal filer's (``portal.rating``,
+    ``portal.rate``) or one an owner app sent (``owner_rating``, ``portal.owner_rate``); a request
+    has one or the other."""
+    return (request.get("portal") or {}).get("rating") or request.get("owner_rating")
+
+
+def rating_written(request, rating):
+    """The fields that keep ``rating`` where the request keeps its owner's rating."""
+    if request.get("portal"):
+        return {"portal": {**request["portal"], "rating": rating}}
+    return {"owner_rating": rating}
+
+
 def call_back_owed(request):
-    """Whether the filer's portal rating owes a call back not recorded yet (``portal.rate``)."""
-    rating = (request.get("portal") or {}).get("rating") or {}
+    """Whether the owner's rating (a portal filer's or an owner app's) owes a call back not
+    recorded yet (``portal.rate``, ``portal.owner_rate``)."""
+    rating = rating_of(request) or {}
     return bool(rating.get("call_back_due")) and rating.get("called_back") is None
 
 
 def called_back(request, at, by, contact_id=None, return_visit_id=None):
-    """The change that records the call back a low portal rating owes, made at ``at`` (an owner
+    """The change that records the call back a low owner's rating owes, made at ``at`` (an owner
     contact about the request, or a return visit), or None when none is owed or the call came
     before the rating (it answered nothing the rating said)."""
-    if not call_back_owed(request) or at < request["portal"]["rating"]["rated_at"]:
+    if not call_back_owed(request) or at < rating_of(request)["rated_at"]:
         return None
     done = {"at": at, "by": by, "contact_id": contact_id, "return_visit_id": return_visit_id}
-    portal = {**request["portal"], "rating": {**request["portal"]["rating"], "called_back": done}}
     note = f"owner contact {contact_id}" if contact_id else "return visit"
-    return Change({"portal": portal}, [history_entry(at, by, "called_back", note)])
+    return Change(rating_written(request, {**rating_of(request), "called_back": done}),
+                  [history_entry(at, by, "called_back", note)])
 
 
 def overdue_entry(at):

@@ -242,6 +242,16 @@ def portal_rate(db, outbox, tracking_code, data):
     return portal.tracking_view(rated, store.rules_for(db, estate_id)["timezone"], store.estate(db, estate_id))
 
 
+def rate_request(db, outbox, caller, estate_id, request_id, data):
+    """The owner's rating sent by an owner app (``portal.owner_rate``): a desk action, which an
+    owner app's key (an agent's role) makes; the request first, a portal filing a 422 whether
+    matched or not (its filer rates it on the portal)."""
+    domain.require_desk(caller)
+    rules = store.rules_for(db, estate_id)
+    return step_on(db, outbox, "service_requests", estate_id, request_id,
+                   lambda request: portal.owner_rate(request, data["satisfaction"], clock.now(), rules, caller.user))
+
+
 def match_household(db, outbox, caller, estate_id, request_id, data):
     """The desk names the household of an unmatched portal request, or corrects the one a request
     names (``household_correction``); the household must be known."""

@@ -247,11 +247,33 @@ def rate(request, score, now, rules):
                   [history_entry(at, ACTOR, "rated", f"satisfaction {score}/5" + ("; call back owed" if owed else ""))])
 
 
+def owner_rate(request, score, now, rules, user):
+    """The owner's 1-5 sent by an owner app (an integrator's key: ``POST …/service-requests/{id}/
+    rating``), once the work is done, once: a request the app registered (channel ``app``) had no
+    way to be rated by its owner, who could only be asked at the desk's return visit (an owner's
+    probe). Kept as a portal filer's rating is (``owner_rating``: the same fields, and who sent
+    it), counted in the same satisfaction figures, a low one owing the same call back. A portal
+    filing is its filer's to rate, with its tracking code (422): one request, one owner's rating."""
+    if request.get("portal"):
+        raise BusinessRuleViolation("a portal filing is rated by its filer, with its tracking code", [
+            field_error("id", "is an owner-portal filing: its filer rates it on the portal")])
+    if request.get("owner_rating") is not None:
+        raise Conflict("this request has been rated already")
+    if not done(request):
+        raise Conflict("a request is rated once its work is done")
+    at = clock.to_iso(now)
+    owed = score <= rules["rating_call_back_max_score"]
+    rating = {"satisfaction": score, "rated_at": at, "by": user, "call_back_due": owed, "called_back": None}
+    return Change({"owner_rating": rating, "updated_at": at},
+                  [history_entry(at, user, "rated", f"satisfaction {score}/5" + ("; call back owed" if owed else ""))])
+
+
 def ratings(requests, start, end):
-    """The portal ratings given within [start, end) (for the satisfaction KPIs)."""
+    """The owners' own ratings given within [start, end) (for the satisfaction KPIs): a portal
+    filer's and an owner app's (``domain.rating_of``)."""
     scores = []
     for request in requests:
-        rating = (request.get("portal") or {}).get("rating")
+        rating = domain.rating_of(request)
         if rating and start <= rating["rated_at"] < end:
             scores.append(rating["satisfaction"])
     return scores

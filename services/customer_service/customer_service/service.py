@@ -95,6 +95,12 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
                                               payload["data"])
 
     @rpc_method
+    def rate_request(self, payload):
+        """The owner's 1-5 an owner app sends once the work is done (``portal.owner_rate``)."""
+        return operations.rate_request(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                       payload["data"])
+
+    @rpc_method
     def match_request_household(self, payload):
         return operations.match_household(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
                                           payload["data"])

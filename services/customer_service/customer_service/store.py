@@ -38,6 +38,8 @@ INDEXES = {
         ([("estate_id", 1), ("portal.matched", 1)], {}),
         # the low portal ratings owing a call back (``?call_back=``): the desk's start page reads them
         ([("estate_id", 1), ("portal.rating.call_back_due", 1), ("portal.rating.called_back", 1)], {}),
+        # and an owner app's (``owner_rating``: the requests it registered)
+        ([("estate_id", 1), ("owner_rating.call_back_due", 1), ("owner_rating.called_back", 1)], {}),
         # a technician's list and export: the repairs his work orders come from, in the list's order
         ([("estate_id", 1), ("_technicians", 1), ("created_at", 1), ("_id", 1)], {}),
     ],
@@ -256,9 +258,12 @@ URGENCY = {"pending": {"portal.urgent": True, "portal.urgent_confirmed": None},
            "declined": {"portal.urgent": True, "portal.urgent_confirmed": False}}
 
 
-# ``?call_back=``: the portal ratings low enough to owe a call back, not recorded yet or recorded
-CALL_BACK = {"owed": {"portal.rating.call_back_due": True, "portal.rating.called_back": None},
-             "done": {"portal.rating.call_back_due": True, "portal.rating.called_back": {"$ne": None}}}
+# ``?call_back=``: the owners' ratings low enough to owe a call back, not recorded yet or recorded:
+# a portal filer's (portal.rating) or an owner app's (owner_rating), a request having one or the other
+_CALLED_BACK = {"owed": None, "done": {"$ne": None}}
+CALL_BACK = {state: {"$or": [{f"{path}.call_back_due": True, f"{path}.called_back": called}
+                             for path in ("portal.rating", "owner_rating")]}
+             for state, called in _CALLED_BACK.items()}
 
 
 def request_query(estate_id, filters, now, tz):
@@ -311,8 +316,8 @@ def request_query(estate_id, filters, now, tz):
                            "complaint.verified_at": {"$ne": None} if filters["verified"] == "true" else None})
     if "urgency" in filters:  # a portal repair its filer marked urgent, by the desk's judgement (portal.match)
         query.update(URGENCY[filters["urgency"]])
-    if "call_back" in filters:  # a low portal rating, the owner called back or not (portal.rate)
-        query.update(CALL_BACK[filters["call_back"]])
+    if "call_back" in filters:  # a low owner's rating, the owner called back or not (portal.rate, owner_rate)
+        conditions.append(CALL_BACK[filters["call_back"]])
     if "matched" in filters:  # a portal filing, its household named by the desk or still awaited
         query["portal.matched"] = filters["matched"] == "true"
     if conditions:
@@ -469,7 +474,7 @@ def kpi_requests(db, estate_id, start, end):
     return list(db.service_requests.find({"estate_id": estate_id, "$or": [
         {"created_at": within}, {"due_at": within}, {"completed_at": within}, {"closed_at": within},
         {"return_visits.visited_at": within}, {"return_visits.work_completed_at": within},
-        {"portal.rating.rated_at": within}]}))
+        {"portal.rating.rated_at": within}, {"owner_rating.rated_at": within}]}))
 
 
 def complaints_between(db, estate_id, start, end):
