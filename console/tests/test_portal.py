@@ -266,6 +266,25 @@ def test_the_tracking_page_shows_statuses_and_takes_one_rating(client, fake, doc
     assert "服务中心的答复" in shown and "the plumber comes on Friday" in shown
 
 
+def test_a_completed_repair_s_page_says_what_the_work_was_charged_and_that_it_is_billed(client, fake):
+    """A repair signed off with a charge became a bill of the household, and the page said
+    'completed' and asked for a rating: the owner, without an account, learnt what it cost from the
+    bill if ever (an owner's probe). The view's charge_cents is said in yuan, or that it was free;
+    nothing while the work is awaited, nor from a gateway without it."""
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", {**TRACKED, "charge_cents": 12000})
+    zh = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "本次维修收费 ¥120.00" in zh and "已计入你家的账单" in zh
+    en = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "This repair was charged ¥120.00" in en and "billed to your household" in en
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", {**TRACKED, "charge_cents": 0})
+    free = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "本次维修不收费" in free and "¥" not in free
+    for tracked in ({**TRACKED, "status": "dispatched", "rateable": False, "charge_cents": None}, TRACKED):
+        fake.on("GET", r"/api/v1/public/requests/E1\.a+", tracked)
+        page = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+        assert "维修收费" not in page and "不收费" not in page
+
+
 def test_a_repair_under_way_shows_when_the_technician_comes_that_it_changed_and_when_he_came(client, fake):
     """The page said "dispatched" until the work was done: not the time agreed with the occupant, nor
     a new one (the portal's gap noted last session). Times on the estate's clock, in both languages."""

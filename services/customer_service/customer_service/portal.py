@@ -363,6 +363,11 @@ def tracking_view(request, timezone, estate=None):
         # reason: the staff's note
         "work_cancelled": request["kind"] == "repair" and request["status"] == "closed"
         and request.get("completed_at") is None,
+        # what the work was charged once it is done (the quote the occupant consented to on site;
+        # 0: free), billed to the household: the page said "completed" and the filer, who has no
+        # account, learnt the cost from the bill if ever (an owner's probe). An amount, no name
+        "charge_cents": request.get("charge_cents", 0)
+        if request["kind"] == "repair" and request.get("completed_at") else None,
         "timezone": timezone,
         **centre_phones(estate),
     }

@@ -373,6 +373,31 @@ def test_the_filer_sees_when_the_technician_comes_that_the_time_changed_and_when
     assert "_appointment" not in stored(desk, answer)  # the desk's view of the request is as it was
 
 
+def test_a_completed_repair_tells_its_filer_what_the_work_was_charged_and_nothing_before(desk):
+    """A repair signed off with a charge (the quote the occupant consented to on site) became a bill
+    of the household, and the tracking page said 'completed' and asked for a rating: the filer, who
+    has no account, learnt what it cost from the bill, if ever (an owner's probe). The view says the
+    charge once the work is done (0: free), null before and for another kind; an amount, no name."""
+    answer, request = done_repair(desk)
+    assert tracked(desk, answer["tracking_code"])["charge_cents"] == 0
+    charged = filed(desk, room="1202", key="k-charged")
+    matched = match(desk, stored(desk, charged), household_id="hh_2")
+    assert tracked(desk, charged["tracking_code"])["charge_cents"] is None  # not done yet
+    source = {"type": "service_request", "id": matched["id"]}
+    desk.on_work_order_created(event("maintenance", "work_order_created", ESTATE, {
+        "id": "wo_9", "number": "WO-2026-000009", "source": source, "request_id": matched["id"],
+        "household_id": "hh_2", "priority": "normal", "status": "pending", "created_at": clock.now_iso()}))
+    desk.on_work_order_completed(event("maintenance", "work_order_completed", ESTATE, {
+        "id": "wo_9", "number": "WO-2026-000009", "source": source, "request_id": matched["id"],
+        "household_id": "hh_2", "priority": "normal", "reported_at": matched["created_at"],
+        "started_at": clock.now_iso(), "completed_at": clock.now_iso(), "charge_cents": 12000,
+        "material_cost_cents": 3000, "labour_cost_cents": 0, "signed_by": "陈先生"}))
+    view = tracked(desk, charged["tracking_code"])
+    assert view["charge_cents"] == 12000 and "陈" not in str(view)
+    consultation = filed(desk, kind="consultation", key="k-consult")
+    assert tracked(desk, consultation["tracking_code"])["charge_cents"] is None
+
+
 def test_a_tracking_code_is_read_in_any_case_and_its_times_move_only_with_its_statuses(desk):
     """A code copied by hand in capitals was refused; and the view's updated_at moved when the desk
     matched a household, telling an anonymous filer that one lives at the address (found by a
