@@ -104,6 +104,7 @@ def test_a_repair_filed_tracked_done_and_rated_once(api, site):
     assert [h["status"] for h in done["history"]] == ["open", "dispatched", "completed"]
     assert done["rateable"] is True and done["appointment"] is None and done["on_site_at"]
     assert done["last_appointment"] == visit  # the visit stays among its steps
+    assert done["charge_cents"] == 0  # signed off free of charge: the owner is told so
     text = str(done)
     assert site["technician_name"] not in text and "13800138000" not in text and "陈" not in text
 
