@@ -1030,6 +1030,10 @@ ZH = {
         '本小区的日记账中没有此人的记录',
     'has recorded nothing in this estate: check the name':
         '在本小区没有任何记录：请核对姓名',
+    "an integrator's day is settled once it is over: its payments come in until midnight":
+        '对接系统（如业主App）的收款日结须在当天结束后进行：它的收款会持续到午夜',
+    'has not ended yet':
+        '当天尚未结束',
     'a day that has not begun cannot be settled':
         '尚未到来的日期不能日结',
     'only a use is approved or rejected':

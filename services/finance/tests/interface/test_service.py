@@ -1111,6 +1111,25 @@ def test_a_cashier_cannot_settle_someone_elses_day_nor_a_future_one(finance):
     assert finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-24", "cashier": "wang"}})["entries"] == 0
 
 
+def test_an_owner_app_s_day_is_settled_once_it_is_over(finance):
+    """An owner app's key posts what its payment channel confirmed, at any hour: a manager who
+    settled its day with the cashiers' at 18:00 closed it, and the payment of an owner who paid at
+    21:00, his money taken by the channel already, was refused as a settled day's (an owner's
+    probe). An API key's day is settled once it has ended, by the key or a manager, as any other."""
+    approved(finance)
+    run(finance)
+    app = staff("apikey:ak_0123456789abcdef", ["cashier"], [ESTATE])
+    pay(finance, "hh_1", 10000, "wechat", cashier=app, transaction_id="4200000001")
+    acting(finance, MANAGER)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "apikey:ak_0123456789abcdef"}})
+    assert refused.value.errors[0]["field"] == "data.date"
+    assert pay(finance, "hh_2", 10000, "wechat", cashier=app, transaction_id="4200000002")["status"] == "posted"
+    clock.advance(timedelta(days=1))
+    settled = finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "apikey:ak_0123456789abcdef"}})
+    assert settled["entries"] == 2 and settled["net_cents"] == 20000
+
+
 def unsettled(finance, caller=ACCOUNTANT, **filters):
     acting(finance, caller)
     return finance.list_unsettled_days({"estate_id": ESTATE, "filters": filters})["items"]
