@@ -715,6 +715,47 @@ def test_costs_against_the_budget_and_setting_the_budget(client, fake, documente
     _only_documented(fake, documented_routes)
 
 
+def test_the_months_cost_by_category_and_by_system(client, fake, documented_routes):
+    """What the month's cost went on, each category (an emergency, a repair, a plan's job...) and each
+    equipment system with its cost, its share and the part of the budget it took; the page showed the
+    month's total alone (a probe of the maintenance supervisor's month)."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    line = {"completed_orders": 0, "material_cost_cents": 0, "labour_cost_cents": 0, "actual_cents": 0,
+            "charged_cents": 0, "share": None, "of_budget": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/costs", {
+        "estate_id": ESTATE, "period": "2026-11", "budget_cents": 1000000, "actual_cents": 250000,
+        "material_cost_cents": 200000, "labour_cost_cents": 50000, "charged_cents": 10000, "completed_orders": 4,
+        "ratio": 0.25, "remaining_cents": 750000,
+        "by_category": [{**line, "category": "emergency", "completed_orders": 1, "material_cost_cents": 150000,
+                         "labour_cost_cents": 25000, "actual_cents": 175000, "share": 0.7, "of_budget": 0.175},
+                        {**line, "category": "repair", "completed_orders": 3, "material_cost_cents": 50000,
+                         "labour_cost_cents": 25000, "actual_cents": 75000, "share": 0.3, "of_budget": 0.075},
+                        *({**line, "category": c} for c in ("preventive", "inspection", "patrol", "fire_check"))],
+        "by_system": [{**line, "system": "elevator", "completed_orders": 1, "actual_cents": 175000, "share": 0.7,
+                       "of_budget": 0.175},
+                      {**line, "system": None, "completed_orders": 3, "actual_cents": 75000, "share": 0.3,
+                       "of_budget": 0.075}]})
+    page = client.get("/engineering/costs?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'aria-label="按类别"' in page and 'aria-label="按设备系统"' in page  # the tables' frames
+    emergency = page.split("<td>抢险</td>", 1)[1].split("</tr>", 1)[0]
+    assert "¥1,750.00" in emergency and "70.0%" in emergency and "17.5%" in emergency
+    assert "<td>预防性维护</td>" in page and "<td>消防检查缺陷</td>" in page
+    assert "<td>电梯</td>" in page and "<td>未关联设备</td>" in page
+    english = client.get("/engineering/costs?period=2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "By category" in english and "Emergency" in english and "No equipment" in english
+    _only_documented(fake, documented_routes)
+
+
+def test_the_costs_page_reads_an_answer_without_its_breakdowns(client, fake):
+    """A gateway of the version before the breakdowns answers the totals alone."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/costs", {
+        "estate_id": ESTATE, "period": "2026-11", "budget_cents": None, "actual_cents": 0, "material_cost_cents": 0,
+        "labour_cost_cents": 0, "charged_cents": 0, "completed_orders": 0, "ratio": None, "remaining_cents": None})
+    answer = client.get("/engineering/costs?period=2026-11", headers={"Accept-Language": "en"})
+    assert answer.status_code == 200 and "By category" not in answer.get_data(as_text=True)
+
+
 BORROWED = {"id": "br_2", "subject_type": "household", "subject_id": "hh_1", "record_id": None, "kind": "view",
             "purpose": "insurance claim", "authority_inspection": False, "authority": None, "status": "approved",
             "requested_by": "bob", "requested_at": "2026-11-30T01:00:00Z", "decided_by": "mia",

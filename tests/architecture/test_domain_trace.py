@@ -18,7 +18,7 @@ FOLDERS = {
        for short, service in (("CS", "customer_service"), ("MT", "maintenance"), ("SP", "security_patrol"),
                               ("FI", "finance"), ("AR", "archive"))
        for layer, folder in (("u", "unit"), ("i", "interface"))},
-    "E2E": "tests/e2e", "GW": "gateway/tests", "EC": "libs/estate_common/tests",
+    "E2E": "tests/e2e", "GW": "gateway/tests", "EC": "libs/estate_common/tests", "CO": "console/tests",
 }
 NAMED = re.compile(r"`(?:(?P<folder>[A-Za-z0-9-]+)/(?P<file>[^`:]+\.py)|…)?::(?P<test>test_[A-Za-z0-9_]+)`")
 

@@ -109,8 +109,40 @@ def period_budget(budgets):
     return {"amount_cents": sum(budget["amount_cents"] for budget in budgets)}
 
 
-def cost_summary(period, completed_orders, budget):
-    """Actual material + labour cost of the orders completed in the month, against its budget."""
+# What a job's cost went on (the month-end breakdown of cost control, ``cost_summary``'s
+# ``by_category``): each completed order in one category, so the lines add up to the month's cost.
+# An emergency (抢险) of any source is one, whatever opened it: its cost is the one a supervisor
+# answers for apart; every other order by its source. An incident's order is always an emergency.
+COST_CATEGORIES = ("emergency", "repair", "preventive", "inspection", "patrol", "fire_check")
+CATEGORY_OF_SOURCE = {"service_request": "repair", "return_visit": "repair", "maintenance_plan": "preventive",
+                      "inspection": "inspection", "patrol_anomaly": "patrol", "fire_inspection": "fire_check",
+                      "incident": "emergency"}
+
+
+def cost_category(order):
+    if order.get("priority") == "emergency":
+        return "emergency"
+    return CATEGORY_OF_SOURCE[order["source"]["type"]]
+
+
+def _costed(orders, actual_total, budget_cents):
+    """The cost of some of the month's completed orders: their count, material, labour, what they
+    cost in all, what households were charged, their ``share`` of the month's cost and the part of
+    the month's budget they took (``of_budget``); each None when there is nothing to divide by."""
+    material = sum(order.get("material_cost_cents", 0) for order in orders)
+    labour = sum(order.get("labour_cost_cents", 0) for order in orders)
+    return {"completed_orders": len(orders), "material_cost_cents": material, "labour_cost_cents": labour,
+            "actual_cents": material + labour, "charged_cents": sum(order.get("charge_cents", 0) for order in orders),
+            "share": kpis.ratio(material + labour, actual_total),
+            "of_budget": kpis.ratio(material + labour, budget_cents)}
+
+
+def cost_summary(period, completed_orders, budget, systems=None):
+    """Actual material + labour cost of the orders completed in the month, against its budget, with
+    the same cost by category (``COST_CATEGORIES``, every one, in that order) and by the system of
+    the equipment each job was done on (``systems``: ``{equipment id: its system}``; the systems with
+    a completed job, then ``None`` for the jobs on no equipment)."""
+    systems = systems or {}
     material = sum(order.get("material_cost_cents", 0) for order in completed_orders)
     labour = sum(order.get("labour_cost_cents", 0) for order in completed_orders)
     actual = material + labour
@@ -126,4 +158,12 @@ def cost_summary(period, completed_orders, budget):
         "completed_orders": len(completed_orders),
         "ratio": ratio,
         "remaining_cents": None if budget_cents is None else budget_cents - actual,
+        "by_category": [{"category": category, **_costed(
+            [order for order in completed_orders if cost_category(order) == category], actual, budget_cents)}
+            for category in COST_CATEGORIES],
+        "by_system": [{"system": system, **_costed(
+            [order for order in completed_orders if systems.get(order.get("equipment_id")) == system],
+            actual, budget_cents)}
+            for system in sorted({systems.get(order.get("equipment_id")) for order in completed_orders},
+                                 key=lambda system: (system is None, system or ""))],
     }

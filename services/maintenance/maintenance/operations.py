@@ -522,17 +522,21 @@ def _budgets(db, estate_id, period):
             for month in calendar.months_of(period)}
 
 
-def cost_summary(db, estate_id, period, budgets=None):
-    """The period's costs against its budget: a month's, or the sum of a quarter's or year's months."""
+def cost_summary(db, estate_id, period, budgets=None, by_system=False):
+    """The period's costs against its budget: a month's, or the sum of a quarter's or year's months.
+    ``by_system``: the systems of the equipment the jobs were done on are read (one read of those
+    pieces), for the breakdown by system the costs' answer shows; the KPIs need none."""
     start, end = _period(db, estate_id, period)
     budgets = _budgets(db, estate_id, period) if budgets is None else budgets
-    return costing.cost_summary(period, store.orders_completed_in(db, estate_id, start, end),
-                                costing.period_budget(list(budgets.values())))
+    completed = store.orders_completed_in(db, estate_id, start, end)
+    systems = store.equipment_systems(db, estate_id, {order.get("equipment_id") for order in completed}) \
+        if by_system else None
+    return costing.cost_summary(period, completed, costing.period_budget(list(budgets.values())), systems)
 
 
 def get_costs(db, estate_id, filters):
     period = filters.get("period") or costing.current_period(clock.now(), store.rules_for(db, estate_id))
-    return {"estate_id": estate_id, **cost_summary(db, estate_id, period)}
+    return {"estate_id": estate_id, **cost_summary(db, estate_id, period, by_system=True)}
 
 
 def kpis(db, caller, period, estate_ids):

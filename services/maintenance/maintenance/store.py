@@ -320,6 +320,15 @@ def equipment_of_code(db, estate_id, code):
                                   "code": {"$regex": f"^{re.escape(code.strip())}$", "$options": "i"}})
 
 
+def equipment_systems(db, estate_id, equipment_ids):
+    """``{equipment id: its system}`` of the estate's pieces among ``equipment_ids`` (None left out)."""
+    wanted = sorted(i for i in equipment_ids if i)
+    if not wanted:
+        return {}
+    return {doc["_id"]: doc["system"] for doc in db.equipment.find({"estate_id": estate_id, "_id": {"$in": wanted}},
+                                                                   {"system": 1})}
+
+
 def list_equipment(db, estate_id, filters, limit, cursor):
     query = {**custom_fields.plain_filters(filters), **_custom_query(db, estate_id, "equipment", filters)}
     return store.page(db.equipment, {"estate_id": estate_id, **query}, limit, cursor)

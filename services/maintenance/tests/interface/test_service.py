@@ -8,7 +8,7 @@ from estate_common import calendar, clock, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
 from estate_common.testing import as_caller, event, side_by_side, staff, worker
 from estate_common.writes import Change
-from maintenance import domain, operations, store
+from maintenance import costing, domain, operations, store
 from maintenance.service import MaintenanceService
 
 ESTATE = "est_1"
@@ -1240,6 +1240,45 @@ def test_a_months_cost_against_its_budget(engineering):
     assert engineering.get_costs({"estate_id": ESTATE})["period"] == "2026-11"  # the current month by default
     december = engineering.get_costs({"estate_id": ESTATE, "filters": {"period": "2026-12"}})
     assert december["actual_cents"] == 0 and december["budget_cents"] is None and december["ratio"] is None
+
+
+def test_a_months_cost_is_shown_by_category_and_by_equipment_system(engineering):
+    """The supervisor's month end: what the cost went on, each completed job in one category (an
+    emergency of any source, a repair, a preventive plan's job, an inspection's, a patrol's finding,
+    a fire check's defect) and by the system of the equipment it was done on (none: no equipment);
+    each breakdown adds up to the month's cost. The answer had the month's total alone (a probe of
+    the maintenance supervisor's month)."""
+    as_caller(engineering, MANAGER)
+    engineering.set_budget({"estate_id": ESTATE, "id": "2026-11", "data": {"amount_cents": 20000}})
+    lift = new_equipment(engineering, code="LIFT-1", name="Lift 1", system="elevator", location="Block 1")
+    finish(engineering, open_repair(engineering, "sr_1"), labour_minutes=60)  # 1800 + 5000, no equipment
+    finish(engineering, open_repair(engineering, "sr_2"), labour_minutes=0, equipment_id=lift["id"])  # 1800
+    engineering.open_from_patrol_anomaly(anomaly())  # an emergency, on the lift
+    [emergency] = orders(engineering, source_type="patrol_anomaly")
+    finish(engineering, emergency["id"], labour_minutes=30, equipment_id=lift["id"], summary="main closed")  # 1800 + 2500
+    new_plan(engineering, lift["id"])
+    first_job = plan_orders(engineering)[0]
+    finish(engineering, first_job["id"], labour_minutes=0, materials=[])  # 0: a job that cost nothing counts
+    costs = engineering.get_costs({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert costs["actual_cents"] == 12900 and costs["completed_orders"] == 4
+    by_category = {line["category"]: line for line in costs["by_category"]}
+    assert [line["category"] for line in costs["by_category"]] == list(costing.COST_CATEGORIES)
+    assert by_category["repair"] == {"category": "repair", "completed_orders": 2, "material_cost_cents": 3600,
+                                     "labour_cost_cents": 5000, "actual_cents": 8600, "charged_cents": 0,
+                                     "share": 0.6667, "of_budget": 0.43}
+    assert (by_category["emergency"]["completed_orders"], by_category["emergency"]["actual_cents"]) == (1, 4300)
+    assert (by_category["preventive"]["completed_orders"], by_category["preventive"]["actual_cents"]) == (1, 0)
+    assert by_category["patrol"]["completed_orders"] == 0  # the patrol's emergency is counted as an emergency
+    assert sum(line["actual_cents"] for line in costs["by_category"]) == costs["actual_cents"]
+    by_system = {line["system"]: line for line in costs["by_system"]}
+    assert set(by_system) == {"elevator", None}
+    assert (by_system["elevator"]["completed_orders"], by_system["elevator"]["actual_cents"]) == (3, 6100)
+    assert (by_system[None]["completed_orders"], by_system[None]["actual_cents"]) == (1, 6800)
+    assert sum(line["actual_cents"] for line in costs["by_system"]) == costs["actual_cents"]
+    december = engineering.get_costs({"estate_id": ESTATE, "filters": {"period": "2026-12"}})
+    assert all(line["completed_orders"] == 0 and line["share"] is None and line["of_budget"] is None
+               for line in december["by_category"])
+    assert december["by_system"] == []
 
 
 def test_kpis_show_their_numerator_and_denominator(engineering):

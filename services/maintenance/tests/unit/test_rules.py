@@ -51,8 +51,9 @@ def test_minutes_between_two_moments():
 
 
 def test_a_months_cost_against_its_budget():
-    orders = [{"material_cost_cents": 1000, "labour_cost_cents": 2500, "charge_cents": 3000},
-              {"material_cost_cents": 0, "labour_cost_cents": 500, "charge_cents": 0}]
+    repair = {"source": {"type": "service_request", "id": "sr_1"}, "priority": "normal"}
+    orders = [{**repair, "material_cost_cents": 1000, "labour_cost_cents": 2500, "charge_cents": 3000},
+              {**repair, "material_cost_cents": 0, "labour_cost_cents": 500, "charge_cents": 0}]
     budget = costing.new_budget("est_1", "2026-11", 8000, NOW, "wu")
     summary = costing.cost_summary("2026-11", orders, budget)
     assert summary["actual_cents"] == 4000 and summary["ratio"] == 0.5 and summary["remaining_cents"] == 4000
@@ -278,7 +279,18 @@ def test_no_data_is_shown_as_none_not_zero():
 
 
 def test_cost_control_is_actual_over_budget():
-    summary = costing.cost_summary("2026-11", [{"material_cost_cents": 9000, "labour_cost_cents": 3000}],
+    summary = costing.cost_summary("2026-11", [{"material_cost_cents": 9000, "labour_cost_cents": 3000,
+                                                "source": {"type": "maintenance_plan", "id": "pl_1"}}],
                                    {"amount_cents": 10000})
     shown = indicators.cost_control(summary)["operating_cost_control"]
     assert (shown["numerator"], shown["denominator"], shown["value"], shown["target"]) == (12000, 10000, 1.2, 1)
+
+
+def test_each_completed_job_is_in_one_cost_category_an_emergency_of_any_source_first():
+    def order(source_type, priority="normal"):
+        return {"source": {"type": source_type, "id": "x"}, "priority": priority}
+    assert [costing.cost_category(order(t)) for t in (
+        "service_request", "return_visit", "maintenance_plan", "inspection", "patrol_anomaly", "fire_inspection",
+        "incident")] == ["repair", "repair", "preventive", "inspection", "patrol", "fire_check", "emergency"]
+    assert {costing.cost_category(order(t, "emergency")) for t in costing.CATEGORY_OF_SOURCE} == {"emergency"}
+    assert set(costing.CATEGORY_OF_SOURCE.values()) == set(costing.COST_CATEGORIES)
