@@ -52,6 +52,7 @@ SECTIONS = (
         Entry("engineering.board", "menu.work_orders", ENGINEERING | FRONT_DESK),
         Entry("registers.equipment", "menu.equipment", ENGINEERING),
         Entry("registers.maintenance-plans", "menu.maintenance_plans", ENGINEERING),
+        Entry("engineering.preventive", "menu.preventive", ENGINEERING),  # the month's plans: done, late, to come
         Entry("inspections.index", "menu.inspections", ENGINEERING),
         Entry("inspections.checklists", "menu.checklists", ENGINEERING),
         Entry("registers.renovation-reviews", "menu.renovation_reviews", ENGINEERING),

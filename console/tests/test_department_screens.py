@@ -756,6 +756,50 @@ def test_the_costs_page_reads_an_answer_without_its_breakdowns(client, fake):
     assert answer.status_code == 200 and "By category" not in answer.get_data(as_text=True)
 
 
+PREVENTIVE_ZERO = dict.fromkeys(("due", "done", "done_late", "late", "open", "scheduled", "cancelled"), 0)
+PREVENTIVE = {
+    "estate_id": ESTATE, "period": "2026-11", "as_of": "2026-11-23T09:00:00.000Z",
+    "totals": {**PREVENTIVE_ZERO, "due": 5, "done": 2, "late": 2, "scheduled": 1},
+    "plans": [{"plan_id": "pl_1", "kind": "periodic_maintenance", "every_days": 7, "active": True, "checklist_id": None,
+               "equipment": {"id": "eq_1", "code": "LIFT-1", "name": "Lift 1", "system": "elevator"},
+               "counts": {**PREVENTIVE_ZERO, "due": 3, "done": 1, "late": 1, "scheduled": 1},
+               "jobs": [{"due_on": "2026-11-17", "state": "late", "type": "work_order", "id": "wo_17",
+                         "number": "WO-2026-000017", "status": "pending"},
+                        {"due_on": "2026-11-24", "state": "scheduled", "type": None, "id": None, "number": None,
+                         "status": None}]},
+              {"plan_id": "pl_2", "kind": "daily_inspection", "every_days": 7, "active": True, "checklist_id": "ckl_1",
+               "equipment": {"id": "eq_2", "code": "PUMP-1", "name": "Booster pump", "system": "water"},
+               "counts": {**PREVENTIVE_ZERO, "due": 2, "done": 1, "late": 1},
+               "jobs": [{"due_on": "2026-11-20", "state": "late", "type": "inspection", "id": "insp_20",
+                         "number": None, "status": "open"}]}]}
+
+
+def test_the_months_preventive_maintenance_each_plans_dates_and_what_became_of_them(client, fake, documented_routes):
+    """The supervisor's month end: which plans' jobs are done, late or still to come, each late one
+    a link to its order or inspection; the console listed the plans alone (a probe of the maintenance
+    supervisor's month)."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'href="/engineering/preventive"' in home
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/preventive-maintenance", PREVENTIVE)
+    page = client.get("/engineering/preventive?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert fake.calls[-1]["params"] == {"period": "2026-11"}
+    assert 'aria-label="各计划"' in page  # the plans' table in its frame
+    lift = page.split('href="/engineering/equipment/eq_1"', 1)[1].split("</tr>", 1)[0]
+    assert "LIFT-1" in lift and "定期保养" in lift
+    assert 'href="/engineering/work-orders/wo_17"' in page and "WO-2026-000017" in page
+    assert 'href="/engineering/inspections/insp_20"' in page
+    assert "已逾期" in page and "待生成" in page
+    english = client.get("/engineering/preventive", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Preventive maintenance" in english and "Late" in english
+    _only_documented(fake, documented_routes)
+
+
+def test_the_preventive_page_is_not_offered_to_security(client, fake):
+    sign_in(client, fake, username="sun", roles=("security",))
+    assert 'href="/engineering/preventive"' not in client.get("/").get_data(as_text=True)
+
+
 BORROWED = {"id": "br_2", "subject_type": "household", "subject_id": "hh_1", "record_id": None, "kind": "view",
             "purpose": "insurance claim", "authority_inspection": False, "authority": None, "status": "approved",
             "requested_by": "bob", "requested_at": "2026-11-30T01:00:00Z", "decided_by": "mia",

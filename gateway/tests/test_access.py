@@ -318,6 +318,34 @@ def test_the_open_work_orders_are_counted_for_who_reads_the_board(app, client, r
                       headers={"Authorization": f"Bearer {token}"}).status_code in (400, 403)
 
 
+@pytest.mark.parametrize("role, status", [("technician", 200), ("manager", 200), ("agent", 200), ("security", 403),
+                                          ("accountant", 403)])
+def test_a_month_of_preventive_maintenance_is_read_by_the_boards_readers(app, client, rpc, contract, role, status):
+    """GET …/preventive-maintenance (maintenance's preventive_month): each plan's due dates in the month
+    and what became of each, for engineering and the front desk; the month is passed on as asked."""
+    zero = dict.fromkeys(("due", "done", "done_late", "late", "open", "scheduled", "cancelled"), 0)
+    month = {"estate_id": "A", "period": "2026-11", "as_of": "2026-11-23T09:00:00.000Z",
+             "totals": {**zero, "due": 1, "late": 1},
+             "plans": [{"plan_id": "pl_1", "kind": "periodic_maintenance", "every_days": 7, "active": True,
+                        "checklist_id": None, "equipment": {"id": "eq_1", "code": "LIFT-1", "name": "Lift 1",
+                                                            "system": "elevator"},
+                        "counts": {**zero, "due": 1, "late": 1},
+                        "jobs": [{"due_on": "2026-11-17", "state": "late", "type": "work_order", "id": "wo_1",
+                                  "number": "WO-2026-000001", "status": "pending"}]}]}
+    rpc.answer("maintenance", "preventive_month", month)
+    token = _token(app, f"{role}-preventive", [role], ["A"])
+    response = client.get("/api/v1/estates/A/preventive-maintenance?period=2026-11",
+                          headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == status
+    if status == 200:
+        assert response.get_json() == month
+        assert rpc.only_call("maintenance", "preventive_month").payload == {"estate_id": "A",
+                                                                             "filters": {"period": "2026-11"}}
+    else:
+        contract.problem(response, 403, "forbidden")
+        assert rpc.calls == []
+
+
 def test_operator_admin_reaches_every_estate_with_scope_star(client, rpc, admin_token):
     for estate in ("A", "B", "any-estate"):
         response = client.get(f"/api/v1/estates/{estate}/households/hh_9",

@@ -423,6 +423,16 @@ def costs():
                            problem=common.take_problem())
 
 
+@bp.get("/preventive")
+@estate_needed
+def preventive():
+    """A month of preventive maintenance (``GET …/preventive-maintenance``): each plan's due dates and
+    what became of each, the late and the coming ones linked to their order or inspection."""
+    period = request.args.get("period", "").strip()
+    month = g.api.get(g.api.estate(g.user.estate_id, "preventive-maintenance"), period=period or None)
+    return render_template("engineering/preventive.html", month=month, period=period or month.get("period", ""))
+
+
 @bp.post("/budgets/<period>")
 @estate_needed
 def set_budget(period):

@@ -60,6 +60,9 @@ ROUTES = [
           policy.MANAGEMENT, body=True, id_param="plan_id"),
     Route("GET", f"{ESTATE}/maintenance-plans", "maintenance", "list_maintenance_plans", READERS,
           paged=True, filters=("equipment_id",)),
+    # a month of preventive maintenance: each plan's due dates and what became of each (the board's
+    # readers; security reads its findings' orders alone)
+    Route("GET", f"{ESTATE}/preventive-maintenance", "maintenance", "preventive_month", READERS, filters=("period",)),
 
     # inspection checklists (巡检表): the manager writes them, engineering inspects with them
     Route("POST", f"{ESTATE}/checklists", "maintenance", "create_checklist", policy.MANAGEMENT,

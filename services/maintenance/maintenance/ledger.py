@@ -210,3 +210,84 @@ def due_dates(plan, until, limit=MAX_ORDERS_PER_RUN):
 def after(plan, due_on):
     """The due date that follows ``due_on``."""
     return (date.fromisoformat(due_on) + timedelta(days=plan["every_days"])).isoformat()
+
+
+# -- a month of preventive maintenance (GET …/preventive-maintenance) -------------------------
+
+# What became of a plan's due date, as the supervisor reads the month: done by the end of its day,
+# done after it, still open past it (late: a work order's ``overdue=true``, and an inspection's alike),
+# opened and not due yet, not opened yet (an active plan's date to come), or cancelled.
+JOB_STATES = ("done", "done_late", "late", "open", "scheduled", "cancelled")
+
+
+def month_days(period):
+    """The first and last day of a month, ``YYYY-MM``."""
+    first = date.fromisoformat(f"{period}-01")
+    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return first.isoformat(), (following - timedelta(days=1)).isoformat()
+
+
+def dates_within(plan, first, last):
+    """An active plan's due dates from its ``next_due_on`` (the first it has not opened) within
+    ``[first, last]``: the dates to come. A stopped plan has none."""
+    if not plan.get("active"):
+        return []
+    due, every = date.fromisoformat(plan["next_due_on"]), plan["every_days"]
+    start = date.fromisoformat(first)
+    if due < start:  # a plan left behind: its first date in the window, on its cycle
+        due += timedelta(days=-(-(start - due).days // every) * every)
+    found = []
+    while due.isoformat() <= last:
+        found.append(due.isoformat())
+        due += timedelta(days=every)
+    return found
+
+
+def job_state(job, due_on, now_iso, tz):
+    """``job``: the work order or inspection a plan opened for ``due_on`` (None: not opened yet). A
+    plan's job is due by the end of its day on the estate's clock (``domain.deadline``), an
+    inspection it scheduled too: one never done was late nowhere (found by a probe)."""
+    day_over = clock.to_iso(calendar.day_start(calendar.next_day(due_on), tz))
+    if job is None:
+        return "late" if day_over < now_iso else "scheduled"
+    if job["status"] == "cancelled":
+        return "cancelled"
+    if job["status"] == "completed":
+        return "done" if job["completed_at"] <= day_over else "done_late"
+    return "late" if day_over < now_iso else "open"
+
+
+def plans_month(period, plans, equipment, jobs, now_iso, tz):
+    """Each plan's due dates in the month and what became of each (``JOB_STATES``), counted per plan
+    and in all. ``plans``: the active plans and those with a job in the month; ``equipment``: ``{id:
+    piece}``; ``jobs``: ``{(plan id, due_on): {type, id, number, status, completed_at}}`` of the
+    work orders and inspections the plans opened for the month's days. A plan's ``jobs`` list every
+    due date but those done on their day (what needs the supervisor), by date; the plans by their
+    equipment's code and kind."""
+    first, last = month_days(period)
+    totals, rows = dict.fromkeys(("due", *JOB_STATES), 0), []
+    for plan in plans:
+        days = sorted({due_on for plan_id, due_on in jobs if plan_id == plan["_id"]}
+                      | set(dates_within(plan, first, last)))
+        if not days:
+            continue
+        counts, listed = dict.fromkeys(("due", *JOB_STATES), 0), []
+        for due_on in days:
+            job = jobs.get((plan["_id"], due_on))
+            state = job_state(job, due_on, now_iso, tz)
+            counts["due"] += 1
+            counts[state] += 1
+            if state != "done":
+                listed.append({"due_on": due_on, "state": state, "type": job and job["type"],
+                               "id": job and job["id"], "number": job and job["number"],
+                               "status": job and job["status"]})
+        piece = equipment.get(plan["equipment_id"]) or {"_id": plan["equipment_id"]}
+        rows.append({"plan_id": plan["_id"], "kind": plan["kind"], "every_days": plan["every_days"],
+                     "active": bool(plan.get("active")), "checklist_id": plan.get("checklist_id"),
+                     "equipment": {"id": piece["_id"], "code": piece.get("code"), "name": piece.get("name"),
+                                   "system": piece.get("system")},
+                     "counts": counts, "jobs": listed})
+        for key, number in counts.items():
+            totals[key] += number
+    rows.sort(key=lambda row: (row["equipment"]["code"] or "", row["kind"], row["every_days"], row["plan_id"]))
+    return {"period": period, "as_of": now_iso, "totals": totals, "plans": rows}

@@ -534,6 +534,19 @@ def cost_summary(db, estate_id, period, budgets=None, by_system=False):
     return costing.cost_summary(period, completed, costing.period_budget(list(budgets.values())), systems)
 
 
+def plans_month(db, estate_id, filters):
+    """``GET …/preventive-maintenance``: each plan's due dates in the month (the current one on the
+    estate's calendar when none is asked) and what became of each (``ledger.plans_month``)."""
+    rules = store.rules_for(db, estate_id)
+    period = filters.get("period") or costing.current_period(clock.now(), rules)
+    first, last = ledger.month_days(period)
+    jobs = store.plan_jobs_due(db, estate_id, first, last)
+    plans = store.plans_of_month(db, estate_id, {plan_id for plan_id, _ in jobs})
+    equipment = store.equipment_of(db, estate_id, {plan["equipment_id"] for plan in plans})
+    return {"estate_id": estate_id,
+            **ledger.plans_month(period, plans, equipment, jobs, clock.now_iso(), rules["timezone"])}
+
+
 def get_costs(db, estate_id, filters):
     period = filters.get("period") or costing.current_period(clock.now(), store.rules_for(db, estate_id))
     return {"estate_id": estate_id, **cost_summary(db, estate_id, period, by_system=True)}

@@ -224,6 +224,14 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
         return store.list_plans(self.db, payload["estate_id"], payload.get("filters", {}),
                                 payload.get("limit"), payload.get("cursor"))
 
+    @rpc_method
+    def preventive_month(self, payload):
+        """A month of preventive maintenance: the board's readers (security reads its findings' orders
+        alone)."""
+        if domain.readable_filters(self.caller.roles, {}) != {}:
+            raise Forbidden("preventive maintenance is read by engineering and the front desk")
+        return operations.plans_month(self.db, payload["estate_id"], payload.get("filters", {}))
+
     # -- inspection checklists and inspections ----------------------------------------
     @rpc_method
     def create_checklist(self, payload):

@@ -23,6 +23,9 @@ INDEXES = {
         ([("estate_id", 1), ("reported_at", 1)], {}),
         ([("estate_id", 1), ("completed_at", 1)], {}),
         ([("estate_id", 1), ("inspection_id", 1)], {}),
+        # a plan's jobs by their due day (a month of preventive maintenance: plan_jobs_due); the
+        # other orders have none
+        ([("estate_id", 1), ("due_on", 1)], {}),
         # the list's source_id filter: the orders of one source (an incident's, a patrol finding's),
         # which a page read among every order of its source type and picked out (found by review)
         ([("estate_id", 1), ("source.id", 1)], {}),
@@ -51,7 +54,7 @@ INDEXES = {
     "plan_slots": [([("estate_id", 1)], {})],
     "budgets": [([("estate_id", 1), ("period", 1)], {})],
     "checklists": [(PAGED, {}), ([("estate_id", 1), ("target", 1)], {})],
-    "inspections": [(PAGED, {}), ([("estate_id", 1), ("status", 1)], {}),
+    "inspections": [(PAGED, {}), ([("estate_id", 1), ("status", 1)], {}), ([("estate_id", 1), ("due_on", 1)], {}),
                     ([("estate_id", 1), ("equipment_id", 1)], {}), ([("estate_id", 1), ("checklist_id", 1)], {})],
     "renovation_reviews": [(PAGED, {}), ([("estate_id", 1), ("status", 1)], {})],
     # the latest household correction of each repair (natural id): an order opened after it takes it
@@ -338,6 +341,38 @@ def list_equipment(db, estate_id, filters, limit, cursor):
 
 def list_plans(db, estate_id, filters, limit, cursor):
     return store.page(db.maintenance_plans, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def plan_jobs_due(db, estate_id, first, last):
+    """``{(plan id, due_on): job}`` of the work orders and inspections the estate's plans opened for
+    the days ``[first, last]``, through ``(estate_id, due_on)`` on each (a plan's jobs are the
+    orders and inspections with a ``due_on``): the month's, not every order the estate had."""
+    days = {"$gte": first, "$lte": last}
+    jobs = {}
+    for order in db.work_orders.find({"estate_id": estate_id, "due_on": days},
+                                     {"source": 1, "due_on": 1, "number": 1, "status": 1, "completed_at": 1}):
+        jobs[(order["source"]["id"], order["due_on"])] = {"type": "work_order", "id": order["_id"], "number": order["number"],
+                                            "status": order["status"], "completed_at": order.get("completed_at")}
+    for inspection in db.inspections.find({"estate_id": estate_id, "due_on": days},
+                                          {"plan_id": 1, "due_on": 1, "status": 1, "completed_at": 1}):
+        if inspection.get("plan_id"):
+            jobs[(inspection["plan_id"], inspection["due_on"])] = {
+                "type": "inspection", "id": inspection["_id"], "number": None, "status": inspection["status"],
+                "completed_at": inspection.get("completed_at")}
+    return jobs
+
+
+def plans_of_month(db, estate_id, plan_ids):
+    """The estate's active plans, and those of ``plan_ids`` (a stopped plan's jobs of the month)."""
+    return list(db.maintenance_plans.find({"estate_id": estate_id, "$or": [
+        {"active": True}, {"_id": {"$in": sorted(plan_ids)}}]}))
+
+
+def equipment_of(db, estate_id, equipment_ids):
+    """``{id: piece}`` of the estate's equipment among ``equipment_ids``, without their records."""
+    return {doc["_id"]: doc for doc in db.equipment.find(
+        {"estate_id": estate_id, "_id": {"$in": sorted(i for i in equipment_ids if i)}},
+        {"code": 1, "name": 1, "system": 1})}
 
 
 def claim_plan_slot(db, estate_id, slot_id, plan, now):
