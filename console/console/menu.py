@@ -53,6 +53,7 @@ SECTIONS = (
         Entry("registers.equipment", "menu.equipment", ENGINEERING),
         Entry("registers.maintenance-plans", "menu.maintenance_plans", ENGINEERING),
         Entry("engineering.preventive", "menu.preventive", ENGINEERING),  # the month's plans: done, late, to come
+        Entry("engineering.emergencies", "menu.emergencies", ENGINEERING),  # the month's 抢险: response, summary
         Entry("inspections.index", "menu.inspections", ENGINEERING),
         Entry("inspections.checklists", "menu.checklists", ENGINEERING),
         Entry("registers.renovation-reviews", "menu.renovation_reviews", ENGINEERING),

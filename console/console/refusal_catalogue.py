@@ -738,6 +738,8 @@ ZH = {
         '工单统计包括所有未完成的工单，只有能查看工程看板的岗位可以查看',
     'preventive maintenance is read by engineering and the front desk':
         '预防性维护情况仅限工程部和前台查看',
+    "a month's emergency repairs are read by engineering and the front desk":
+        '每月抢险情况仅限工程部和前台查看',
     'a tool is lent until a time to come':
         '工具归还时间须晚于现在',
     'is in the past':

@@ -800,6 +800,39 @@ def test_the_preventive_page_is_not_offered_to_security(client, fake):
     assert 'href="/engineering/preventive"' not in client.get("/").get_data(as_text=True)
 
 
+EMERGENCY = {"id": "wo_1", "number": "WO-2026-000001", "source": {"type": "patrol_anomaly", "id": "an_1"},
+             "emergency_category": "water_mains", "status": "completed", "technician": "chen",
+             "description": "B2 pump room (CP-3): water pouring from the main", "reported_at": "2026-11-23T09:00:00Z",
+             "response_due_at": "2026-11-23T09:30:00Z", "started_at": "2026-11-23T09:10:00Z", "response_minutes": 10,
+             "completed_at": "2026-11-23T10:00:00Z", "summary": "main valve closed, pipe clamped", "response": "on_time"}
+
+
+def test_the_months_emergencies_with_their_response_and_summary(client, fake, documented_routes):
+    """The supervisor's month end: each emergency, how fast it was answered and its incident summary, the
+    open ones still owing it; the console had the emergencies of every month on the board, none judged (a
+    probe of the maintenance supervisor's month)."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'href="/engineering/emergencies"' in home
+    late = {**EMERGENCY, "id": "wo_2", "number": "WO-2026-000002", "emergency_category": None, "status": "in_progress",
+            "started_at": "2026-11-23T09:45:00Z", "response_minutes": 45, "completed_at": None, "summary": None,
+            "response": "late"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/emergency-repairs", {
+        "estate_id": ESTATE, "period": "2026-11", "as_of": "2026-11-23T11:00:00Z",
+        "totals": {"reported": 2, "on_time": 1, "late": 1, "waiting": 0, "cancelled": 0, "completed": 1, "open": 1},
+        "items": [EMERGENCY, late]})
+    page = client.get("/engineering/emergencies?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert fake.calls[-1]["params"] == {"period": "2026-11"}
+    assert 'aria-label="本月抢险"' in page
+    first = page.split('href="/engineering/work-orders/wo_1"', 1)[1].split("</tr>", 1)[0]
+    assert "按时" in first and "main valve closed, pipe clamped" in first and "10" in first
+    second = page.split('href="/engineering/work-orders/wo_2"', 1)[1].split("</tr>", 1)[0]
+    assert "超时" in second and "待总结" in second
+    english = client.get("/engineering/emergencies", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Emergency repairs" in english and "Summary owed" in english
+    _only_documented(fake, documented_routes)
+
+
 BORROWED = {"id": "br_2", "subject_type": "household", "subject_id": "hh_1", "record_id": None, "kind": "view",
             "purpose": "insurance claim", "authority_inspection": False, "authority": None, "status": "approved",
             "requested_by": "bob", "requested_at": "2026-11-30T01:00:00Z", "decided_by": "mia",

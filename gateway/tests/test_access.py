@@ -346,6 +346,44 @@ def test_a_month_of_preventive_maintenance_is_read_by_the_boards_readers(app, cl
         assert rpc.calls == []
 
 
+@pytest.mark.parametrize("role, status", [("technician", 200), ("manager", 200), ("agent", 200), ("security", 403),
+                                          ("accountant", 403)])
+def test_a_months_emergency_repairs_are_read_by_the_boards_readers(app, client, rpc, contract, role, status):
+    """GET …/emergency-repairs (maintenance's emergency_month): the month's emergencies with their
+    response and summary, for engineering and the front desk; the summary's and the description's
+    numbers masked as a work order's are."""
+    item = {"id": "wo_1", "number": "WO-2026-000001", "source": {"type": "patrol_anomaly", "id": "an_1"},
+            "emergency_category": None, "status": "completed", "technician": "chen",
+            "description": "pipe burst, call 13812345678", "reported_at": "2026-11-23T09:00:00.000Z",
+            "response_due_at": "2026-11-23T09:30:00.000Z", "started_at": "2026-11-23T09:10:00.000Z",
+            "response_minutes": 10, "completed_at": "2026-11-23T10:00:00.000Z",
+            "summary": "valve closed; owner 13812345678 told", "response": "on_time"}
+    month = {"estate_id": "A", "period": "2026-11", "as_of": "2026-11-23T11:00:00.000Z",
+             "totals": {"reported": 1, "on_time": 1, "late": 0, "waiting": 0, "cancelled": 0, "completed": 1,
+                        "open": 0}, "items": [item]}
+    rpc.answer("maintenance", "emergency_month", month)
+    token = _token(app, f"{role}-emergencies", [role], ["A"])
+    response = client.get("/api/v1/estates/A/emergency-repairs?period=2026-11",
+                          headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == status
+    if status == 200:
+        assert rpc.only_call("maintenance", "emergency_month").payload == {"estate_id": "A",
+                                                                            "filters": {"period": "2026-11"}}
+        [shown] = response.get_json()["items"]
+        assert shown["response"] == "on_time" and shown["response_minutes"] == 10
+        # the same masking a work order's description and summary get for this role
+        for field in ("description", "summary"):
+            assert (shown[field] == item[field]) == (masking_sees(role)), (role, field, shown[field])
+    else:
+        contract.problem(response, 403, "forbidden")
+        assert rpc.calls == []
+
+
+def masking_sees(role):
+    from estate_common import personal_data
+    return personal_data.sees_in_full("numbers_in_text", [role])
+
+
 def test_operator_admin_reaches_every_estate_with_scope_star(client, rpc, admin_token):
     for estate in ("A", "B", "any-estate"):
         response = client.get(f"/api/v1/estates/{estate}/households/hh_9",

@@ -423,6 +423,16 @@ def costs():
                            problem=common.take_problem())
 
 
+@bp.get("/emergencies")
+@estate_needed
+def emergencies():
+    """A month's emergency repairs (``GET …/emergency-repairs``): each with its response judged and its
+    incident summary, the open ones owing it."""
+    period = request.args.get("period", "").strip()
+    month = g.api.get(g.api.estate(g.user.estate_id, "emergency-repairs"), period=period or None)
+    return render_template("engineering/emergencies.html", month=month, period=period or month.get("period", ""))
+
+
 @bp.get("/preventive")
 @estate_needed
 def preventive():

@@ -30,6 +30,8 @@ ROUTES = [
     # the open orders counted (the engineering board's team load), for the board's readers: security
     # reads its findings' orders alone and has no board
     Route("GET", f"{ESTATE}/work-orders/counts", "maintenance", "count_work_orders", READERS),
+    # a month's emergencies (抢险) with their response judged and their incident summary, for the board's readers
+    Route("GET", f"{ESTATE}/emergency-repairs", "maintenance", "emergency_month", READERS, filters=("period",)),
     Route("GET", ORDER, "maintenance", "get_work_order", ORDER_READERS, id_param="work_order_id"),
     _step("assign", "assign_work_order", policy.WORK_ORDER_ASSIGNERS, facts=assignees.technician_fact),
     _step("appoint", "appoint_work_order"),

@@ -21,26 +21,28 @@ def _cancelled_at(order):
                 order.get("updated_at"))
 
 
+def response_of(order, now_iso):
+    """How an order's response is judged at ``now_iso``: ``on_time`` (started by its
+    ``response_due_at``), ``late`` (started after it, or not started and past it), ``waiting`` (not
+    started, still inside its time: not counted yet), ``cancelled`` (cancelled in time: a duplicate,
+    the owner withdrew; not counted), None (no response time). A cancelled order (never started:
+    ``domain.cancel``) cancelled after its response time had run out missed that response: left out,
+    cancelling a late order erased the miss from the KPI (found by a domain probe)."""
+    due = order.get("response_due_at")
+    if due is None:
+        return None
+    if order["status"] == "cancelled":
+        return "late" if _cancelled_at(order) > due else "cancelled"
+    started = order.get("started_at")
+    if started is None:
+        return "waiting" if due > now_iso else "late"
+    return "on_time" if started <= due else "late"
+
+
 def _timeliness(orders, now_iso):
-    """A cancelled order (never started: ``domain.cancel``) counts when it was cancelled after its
-    response time had run out: that response was missed. Left out, cancelling a late order
-    erased the miss from the KPI (found by a domain probe). One cancelled in time (a duplicate,
-    the owner withdrew) is not counted."""
-    on_time = judged = 0
-    for order in orders:
-        due = order.get("response_due_at")
-        if due is None:
-            continue
-        if order["status"] == "cancelled":
-            judged += _cancelled_at(order) > due
-            continue
-        started = order.get("started_at")
-        if started is None and due > now_iso:
-            continue  # still inside its response time
-        judged += 1
-        if started is not None and started <= due:
-            on_time += 1
-    return on_time, judged
+    """On time ÷ judged (``response_of``: the late ones and those on time)."""
+    judged = [response_of(order, now_iso) for order in orders]
+    return judged.count("on_time"), judged.count("on_time") + judged.count("late")
 
 
 def response_timeliness(reported_orders, now_iso):
@@ -67,3 +69,26 @@ def cost_control(summary, unbudgeted=()):
     if unbudgeted:
         note += f"; no budget: {', '.join(unbudgeted)}"
     return {"operating_cost_control": kpi(summary["actual_cents"], summary["budget_cents"] or 0, target=1, note=note)}
+
+
+# -- a month's emergencies (GET …/emergency-repairs) ---------------------------------------------
+
+EMERGENCY_SHOWN = ("number", "source", "emergency_category", "status", "technician", "description", "reported_at",
+                   "response_due_at", "started_at", "response_minutes", "completed_at", "summary")
+
+
+def emergency_month(period, reported_orders, now_iso):
+    """The emergencies (抢险) reported in the month, by their report then number, each with its response
+    judged as the KPI judges it (``response_of``) and its incident summary (事后总结, owed by every
+    open one: an emergency is completed only with it), and counted: reported, on time, late, waiting,
+    cancelled in time, completed, open (neither completed nor cancelled)."""
+    emergencies = sorted((order for order in reported_orders if order["priority"] == "emergency"),
+                         key=lambda order: (order["reported_at"], order["number"]))
+    items = [{"id": order["_id"], **{key: order.get(key) for key in EMERGENCY_SHOWN},
+              "response": response_of(order, now_iso)} for order in emergencies]
+    judged = [item["response"] for item in items]
+    totals = {"reported": len(items), **{state: judged.count(state) for state in ("on_time", "late", "waiting")},
+              "cancelled": sum(item["status"] == "cancelled" and item["response"] == "cancelled" for item in items),
+              "completed": sum(item["status"] == "completed" for item in items),
+              "open": sum(item["status"] not in ("completed", "cancelled") for item in items)}
+    return {"period": period, "as_of": now_iso, "totals": totals, "items": items}

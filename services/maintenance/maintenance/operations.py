@@ -547,6 +547,17 @@ def plans_month(db, estate_id, filters):
             **ledger.plans_month(period, plans, equipment, jobs, clock.now_iso(), rules["timezone"])}
 
 
+def emergency_month(db, estate_id, filters):
+    """``GET …/emergency-repairs``: the emergencies reported in the month (the current one on the
+    estate's calendar when none is asked), each with its response and summary
+    (``indicators.emergency_month``), read as the KPI reads the month's orders."""
+    rules = store.rules_for(db, estate_id)
+    period = filters.get("period") or costing.current_period(clock.now(), rules)
+    start, end = period_bounds(period, rules["timezone"])
+    return {"estate_id": estate_id, **indicators.emergency_month(
+        period, store.orders_reported_in(db, estate_id, start, end), clock.now_iso())}
+
+
 def get_costs(db, estate_id, filters):
     period = filters.get("period") or costing.current_period(clock.now(), store.rules_for(db, estate_id))
     return {"estate_id": estate_id, **cost_summary(db, estate_id, period, by_system=True)}

@@ -232,6 +232,13 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
             raise Forbidden("preventive maintenance is read by engineering and the front desk")
         return operations.plans_month(self.db, payload["estate_id"], payload.get("filters", {}))
 
+    @rpc_method
+    def emergency_month(self, payload):
+        """A month's emergencies with their response and summary: the board's readers."""
+        if domain.readable_filters(self.caller.roles, {}) != {}:
+            raise Forbidden("a month's emergency repairs are read by engineering and the front desk")
+        return operations.emergency_month(self.db, payload["estate_id"], payload.get("filters", {}))
+
     # -- inspection checklists and inspections ----------------------------------------
     @rpc_method
     def create_checklist(self, payload):

@@ -1,0 +1,108 @@
+"""A month's emergency repairs (抢险) with their response and incident summary (GET …/emergency-repairs,
+``emergency_month``): maintenance's entrypoints against the embedded store without a broker, on a frozen
+clock. The supervisor collects and reports each emergency and its rescue (汇集、上报事故情况和救援情况): the
+KPI counted the month's emergencies on time, the list had every emergency of every month without its response
+judged, and which of the month's still owed their summary was nowhere (found by a probe of the maintenance
+supervisor's month)."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from estate_common import clock
+from estate_common.errors import Forbidden
+from estate_common.testing import as_caller, event, staff, worker
+from maintenance.service import MaintenanceService
+
+ESTATE = "est_1"
+TECHNICIAN = staff("chen", ["technician"], [ESTATE])
+MANAGER = staff("wu", ["manager"], [ESTATE])
+GUARD = staff("sun", ["security"], [ESTATE])
+REPORTED = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    clock.freeze(REPORTED)
+
+
+@pytest.fixture
+def engineering():
+    return worker(MaintenanceService, caller=TECHNICIAN)
+
+
+def anomaly(service, anomaly_id, minutes_after=0, emergency=True):
+    """A patrol's finding reported ``minutes_after`` REPORTED; an emergency is due within 30 minutes."""
+    service.open_from_patrol_anomaly(event("security_patrol", "anomaly_reported", ESTATE, {
+        "id": anomaly_id, "round_id": "round_7", "checkpoint": {"code": "CP-3", "name": "B2 pump room"},
+        "description": "water pouring from the main",
+        "reported_at": clock.to_iso(REPORTED + timedelta(minutes=minutes_after)), "emergency": emergency}))
+    [order] = [o for o in service.list_work_orders({"estate_id": ESTATE, "filters": {
+        "source_id": anomaly_id}})["items"]]
+    return order["id"]
+
+
+def act(service, method, order_id, **data):
+    return getattr(service, method)({"estate_id": ESTATE, "id": order_id, "data": data})
+
+
+def at(minutes):
+    clock.freeze(REPORTED + timedelta(minutes=minutes))
+
+
+def test_the_months_emergencies_with_their_response_judged_and_their_summary(engineering):
+    on_time, late, never_started, cancelled = (anomaly(engineering, f"an_{n}") for n in (1, 2, 3, 4))
+    anomaly(engineering, "an_5", emergency=False)  # no emergency: not listed
+    waiting = anomaly(engineering, "an_6", minutes_after=40)  # due at +70
+    for order_id in (on_time, late):
+        act(engineering, "assign_work_order", order_id, technician="chen")
+    as_caller(engineering, MANAGER)
+    at(5)
+    act(engineering, "cancel_work_order", cancelled, reason="a false alarm")  # in time: not counted
+    as_caller(engineering, TECHNICIAN)
+    at(10)
+    act(engineering, "start_work_order", on_time)
+    act(engineering, "complete_work_order", on_time, materials=[], charge_cents=0, signed_by="chen",
+        labour_minutes=20, summary="main valve closed, pipe clamped")
+    at(45)
+    act(engineering, "start_work_order", late)
+    at(50)
+    shown = engineering.emergency_month({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert (shown["period"], shown["as_of"]) == ("2026-11", clock.now_iso())
+    assert shown["totals"] == {"reported": 5, "on_time": 1, "late": 2, "waiting": 1, "cancelled": 1,
+                               "completed": 1, "open": 3}
+    by_id = {item["id"]: item for item in shown["items"]}
+    # by their report, then their number
+    assert [item["id"] for item in shown["items"]] == [on_time, late, never_started, cancelled, waiting]
+    done = by_id[on_time]
+    assert (done["response"], done["response_minutes"], done["status"], done["summary"]) == (
+        "on_time", 10, "completed", "main valve closed, pipe clamped")
+    assert (done["source"], done["technician"], done["response_due_at"]) == (
+        {"type": "patrol_anomaly", "id": "an_1"}, "chen", "2026-11-23T09:30:00.000Z")
+    assert (by_id[late]["response"], by_id[late]["response_minutes"], by_id[late]["summary"]) == ("late", 45, None)
+    assert (by_id[never_started]["response"], by_id[never_started]["started_at"]) == ("late", None)
+    assert by_id[waiting]["response"] == "waiting" and by_id[cancelled]["response"] == "cancelled"
+    # the same judgement as the KPI's: on time ÷ those judged
+    kpi = engineering.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE][
+        "emergency_response_timeliness"]
+    assert (kpi["numerator"], kpi["denominator"]) == (shown["totals"]["on_time"],
+                                                      shown["totals"]["on_time"] + shown["totals"]["late"])
+    assert engineering.emergency_month({"estate_id": ESTATE})["period"] == "2026-11"  # the current month
+    december = engineering.emergency_month({"estate_id": ESTATE, "filters": {"period": "2026-12"}})
+    assert december["items"] == [] and set(december["totals"].values()) == {0}
+
+
+def test_an_emergency_is_in_the_month_it_was_reported_in_on_the_estates_clock(engineering):
+    """23:30 on 30 November UTC is 07:30 on 1 December in Shanghai."""
+    clock.freeze(datetime(2026, 11, 30, 23, 40, tzinfo=timezone.utc))
+    engineering.open_from_patrol_anomaly(event("security_patrol", "anomaly_reported", ESTATE, {
+        "id": "an_9", "round_id": "round_7", "checkpoint": {"code": "CP-3", "name": "B2 pump room"},
+        "description": "flooding", "reported_at": "2026-11-30T23:30:00.000Z", "emergency": True}))
+    assert engineering.emergency_month({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"] == []
+    [item] = engineering.emergency_month({"estate_id": ESTATE, "filters": {"period": "2026-12"}})["items"]
+    assert item["source"]["id"] == "an_9"
+
+
+def test_security_reads_no_emergency_month(engineering):
+    as_caller(engineering, GUARD)
+    with pytest.raises(Forbidden):
+        engineering.emergency_month({"estate_id": ESTATE})
