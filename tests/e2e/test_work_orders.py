@@ -1,7 +1,8 @@
 """Work orders through the gateway over HTTP: a repair request becomes a work order that
 engineering takes from assignment to the occupant's sign-off; the rules that refuse a step
 (409 illegal transition, 422 a charge without consent, 403 a role without the right);
-costs against budget, settings, and a preventive plan's scheduled order.
+costs against budget, settings, a preventive plan's scheduled order, and the supervisor's month end (its
+emergencies, its plans' dates, what its cost went on).
 
 One system per module (as ``make run`` starts it); every answer is checked against
 openapi.yaml by the ``api`` client.
@@ -221,3 +222,60 @@ def test_the_open_orders_are_counted_as_the_list_answers_them_for_the_boards_rea
     assert counts["late"] == listed(overdue="true")
     _, guard = new_user(api, admin, ["security"], [estate])
     assert api.get(f"/api/v1/estates/{estate}/work-orders/counts", guard).status_code == 403
+
+
+def test_the_supervisors_month_end_over_http(api, admin):
+    """The maintenance supervisor's month over HTTP through the running system: the month's emergency with
+    its response and summary (GET …/emergency-repairs), the preventive plans' dates and what became of them
+    (GET …/preventive-maintenance), and what the month's cost went on (GET …/costs' by_category and
+    by_system); each answer checked against openapi.yaml by the client, security refused."""
+    estate = new_estate(api, admin, name="Month End Court")["id"]
+    _, agent = new_user(api, admin, ["agent"], [estate])
+    technician_name, technician = new_user(api, admin, ["technician"], [estate])
+    _, manager = new_user(api, admin, ["manager"], [estate])
+    _, guard = new_user(api, admin, ["security"], [estate])
+    household = new_household(api, agent, estate, room="1101")
+    site = {"estate": estate, "household": household["id"], "agent": agent, "technician": technician,
+            "manager": manager}
+    period = time.strftime("%Y-%m", time.gmtime(time.time() + 8 * 3600))  # the estate's month (Asia/Shanghai)
+    today = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600))
+
+    emergency = repair_order(api, site, emergency=True, description="water main burst in the basement")
+    assert emergency["priority"] == "emergency"
+    assert step(api, site, emergency, "assign", {"technician": technician_name}, manager).status_code == 200
+    assert step(api, site, emergency, "start", {}).status_code == 200
+    done = step(api, site, emergency, "complete", {
+        "materials": [{"name": "pipe clamp", "qty": 1, "unit_cost_cents": 4000}], "charge_cents": 0,
+        "signed_by": "Li Lei", "labour_minutes": 60, "summary": "main closed, pipe clamped, basement pumped"})
+    assert done.status_code == 200, done.text
+    month = api.get(f"/api/v1/estates/{estate}/emergency-repairs?period={period}", manager)
+    assert month.status_code == 200, month.text
+    [item] = month.json()["items"]
+    assert (item["id"], item["response"], item["summary"]) == (
+        emergency["id"], "on_time", "main closed, pipe clamped, basement pumped")
+    assert month.json()["totals"]["on_time"] == 1 and month.json()["totals"]["completed"] == 1
+    assert api.get(f"/api/v1/estates/{estate}/emergency-repairs", guard).status_code == 403
+
+    lift = api.post(f"/api/v1/estates/{estate}/equipment", {"code": "LIFT-1", "name": "Lift 1", "system": "elevator",
+                                                            "location": "Block 1"}, technician).json()
+    plan = api.post(f"/api/v1/estates/{estate}/maintenance-plans", {
+        "equipment_id": lift["id"], "kind": "periodic_maintenance", "every_days": 7, "next_due_on": today}, technician)
+    assert plan.status_code == 201, plan.text
+    [job] = eventually(lambda: api.get(f"/api/v1/estates/{estate}/work-orders?source_type=maintenance_plan",
+                                       technician).json()["items"])
+    assert step(api, site, job, "assign", {"technician": technician_name}, manager).status_code == 200
+    assert step(api, site, job, "start", {}).status_code == 200
+    assert step(api, site, job, "complete", {"materials": [], "charge_cents": 0, "signed_by": "Li Lei",
+                                             "labour_minutes": 30}).status_code == 200
+    preventive = api.get(f"/api/v1/estates/{estate}/preventive-maintenance?period={period}", technician)
+    assert preventive.status_code == 200, preventive.text
+    [row] = preventive.json()["plans"]
+    assert row["plan_id"] == plan.json()["id"] and row["counts"]["done"] == 1
+    assert row["counts"]["due"] == row["counts"]["done"] + row["counts"]["scheduled"]  # the rest of the month to come
+    assert api.get(f"/api/v1/estates/{estate}/preventive-maintenance", guard).status_code == 403
+
+    costs = api.get(f"/api/v1/estates/{estate}/costs?period={period}", technician).json()
+    by_category = {line["category"]: line for line in costs["by_category"]}
+    assert by_category["emergency"]["actual_cents"] == 4000 + 5000  # the clamp and an hour at 5000 an hour
+    assert by_category["preventive"]["actual_cents"] == 2500 and costs["actual_cents"] == 11500
+    assert {line["system"]: line["actual_cents"] for line in costs["by_system"]} == {"elevator": 2500, None: 9000}
