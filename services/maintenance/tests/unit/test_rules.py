@@ -294,3 +294,54 @@ def test_each_completed_job_is_in_one_cost_category_an_emergency_of_any_source_f
         "incident")] == ["repair", "repair", "preventive", "inspection", "patrol", "fire_check", "emergency"]
     assert {costing.cost_category(order(t, "emergency")) for t in costing.CATEGORY_OF_SOURCE} == {"emergency"}
     assert set(costing.CATEGORY_OF_SOURCE.values()) == set(costing.COST_CATEGORIES)
+
+
+# -- a month of preventive maintenance, a month's emergencies ---------------------------------------
+
+SHANGHAI = "Asia/Shanghai"
+
+
+def test_a_months_days_and_an_active_plans_dates_within_it_on_its_cycle():
+    assert ledger.month_days("2026-02") == ("2026-02-01", "2026-02-28")
+    assert ledger.month_days("2028-02") == ("2028-02-01", "2028-02-29")
+    assert ledger.month_days("2026-12") == ("2026-12-01", "2026-12-31")
+    plan = {"active": True, "next_due_on": "2026-11-24", "every_days": 7}
+    assert ledger.dates_within(plan, "2026-11-01", "2026-11-30") == ["2026-11-24"]
+    assert ledger.dates_within(plan, "2026-12-01", "2026-12-31") == ["2026-12-01", "2026-12-08", "2026-12-15",
+                                                                      "2026-12-22", "2026-12-29"]
+    # a plan left behind (its scheduler did not run): its dates in the window stay on its cycle
+    behind = {"active": True, "next_due_on": "2026-10-30", "every_days": 14}
+    assert ledger.dates_within(behind, "2026-11-01", "2026-11-30") == ["2026-11-13", "2026-11-27"]
+    assert ledger.dates_within({**plan, "active": False}, "2026-11-01", "2026-11-30") == []
+
+
+def test_a_plans_job_is_judged_by_the_end_of_its_day_on_the_estates_clock():
+    # the 20th ends at 16:00 UTC in Shanghai
+    before, after = "2026-11-20T15:59:00.000Z", "2026-11-20T16:01:00.000Z"
+    job = {"status": "pending", "completed_at": None}
+    assert ledger.job_state(job, "2026-11-20", before, SHANGHAI) == "open"
+    assert ledger.job_state(job, "2026-11-20", after, SHANGHAI) == "late"
+    assert ledger.job_state({"status": "open", "completed_at": None}, "2026-11-20", after, SHANGHAI) == "late"
+    assert ledger.job_state(None, "2026-11-20", before, SHANGHAI) == "scheduled"
+    assert ledger.job_state(None, "2026-11-20", after, SHANGHAI) == "late"  # never opened, its day over
+    done = {"status": "completed", "completed_at": "2026-11-20T15:00:00.000Z"}
+    assert ledger.job_state(done, "2026-11-20", after, SHANGHAI) == "done"
+    assert ledger.job_state({**done, "completed_at": "2026-11-21T01:00:00.000Z"}, "2026-11-20", after,
+                            SHANGHAI) == "done_late"
+    assert ledger.job_state({"status": "cancelled", "completed_at": None}, "2026-11-20", after, SHANGHAI) == "cancelled"
+
+
+def test_an_orders_response_is_judged_once_for_the_kpi_and_the_months_emergencies():
+    now = "2026-11-23T10:00:00.000Z"
+    due = {"response_due_at": "2026-11-23T09:30:00.000Z", "status": "in_progress", "history": []}
+    assert indicators.response_of({**due, "started_at": "2026-11-23T09:20:00.000Z"}, now) == "on_time"
+    assert indicators.response_of({**due, "started_at": "2026-11-23T09:40:00.000Z"}, now) == "late"
+    assert indicators.response_of({**due, "status": "pending", "started_at": None}, now) == "late"
+    assert indicators.response_of({**due, "status": "pending", "started_at": None},
+                                  "2026-11-23T09:10:00.000Z") == "waiting"
+    cancelled = {**due, "status": "cancelled", "started_at": None}
+    assert indicators.response_of({**cancelled, "history": [{"action": "cancel", "at": "2026-11-23T09:05:00.000Z"}]},
+                                  now) == "cancelled"
+    assert indicators.response_of({**cancelled, "history": [{"action": "cancel", "at": "2026-11-23T09:45:00.000Z"}]},
+                                  now) == "late"
+    assert indicators.response_of({"response_due_at": None, "status": "pending"}, now) is None
