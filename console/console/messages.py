@@ -561,6 +561,7 @@ _MESSAGES = {
     "wo.charge_yuan": ("收费（元）", "Charge (¥)"),
     "wo.signed_by": ("签字人", "Signed by"),
     "wo.summary": ("事件摘要", "Incident summary"),
+    "wo.done_on_equipment": ("维修的设备（记入设备台账）", "Equipment worked on (recorded in its ledger)"),
     "wo.done_assign": ("已派工", "Assigned"),
     "wo.done_start": ("已开始", "Started"),
     "wo.already_started": ("已开始：第二次点击没有再做什么", "Already started: the second click did nothing"),

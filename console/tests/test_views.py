@@ -1285,6 +1285,35 @@ def test_completing_a_charged_work_order_sends_materials_charge_and_signature(cl
     assert fake.calls[-1]["json"]["materials"] == [{"name": "bulb", "qty": 0}, {"name": "tape", "qty": 1}]
 
 
+def test_a_repair_is_signed_off_on_the_equipment_it_was_done_on_for_its_ledger(client, fake):
+    """A repair of a lift from an owner's call, a patrol's finding on a pump: the sign-off names the piece it
+    was done on (the API's equipment_id), so the equipment's ledger records the repair and its work order.
+    The form offered no equipment and every such repair was missing from the ledger (a probe of the
+    maintenance supervisor's month)."""
+    sign_in(client, fake, username="tom", roles=("technician",))
+    order = {"id": "wo_1", "number": "WO-1", "description": "lift doors stick", "priority": "normal",
+             "status": "in_progress", "reported_at": "2026-11-30T00:00:00Z", "history": [], "technician": "tom",
+             "source": {"type": "patrol_anomaly", "id": "an_1"}, "equipment_id": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", order)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment", {"items": [
+        {"id": "eq_1", "code": "LIFT-1", "name": "Lift 1"}, {"id": "eq_2", "code": "PUMP-1", "name": "Booster pump"}],
+        "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1/complete", {**order, "status": "completed"})
+    detail = client.get("/engineering/work-orders/wo_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<select id="equipment_id" name="equipment_id"' in detail
+    assert '<option value="eq_1">LIFT-1 · Lift 1</option>' in detail
+    client.post("/engineering/work-orders/wo_1/complete", data={
+        "csrf_token": csrf_of(client), "charge": "0", "signed_by": "Li Lei", "equipment_id": "eq_1"})
+    assert fake.calls[-1]["json"] == {"materials": [], "charge_cents": 0, "signed_by": "Li Lei", "equipment_id": "eq_1"}
+    client.post("/engineering/work-orders/wo_1/complete", data={  # no equipment: none sent
+        "csrf_token": csrf_of(client), "charge": "0", "signed_by": "Li Lei", "equipment_id": ""})
+    assert "equipment_id" not in fake.calls[-1]["json"]
+    # a plan's or an inspection's order is of its equipment already: nothing to choose
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", {**order, "equipment_id": "eq_2"})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment/eq_2", {"id": "eq_2", "code": "PUMP-1", "name": "Booster pump"})
+    assert 'name="equipment_id"' not in client.get("/engineering/work-orders/wo_1").get_data(as_text=True)
+
+
 def test_signing_out_forgets_the_token(client, fake):
     sign_in(client, fake)
     client.post("/signout", data={"csrf_token": csrf_of(client)})

@@ -11,7 +11,7 @@ from ..signin import estate_needed
 from . import common
 from . import desk
 from . import registers
-from .register_specs import BY_SLUG, Field
+from .register_specs import BY_SLUG, PICK_SOURCES, Field
 
 bp = Blueprint("engineering", __name__, url_prefix="/engineering")
 
@@ -261,8 +261,14 @@ def order_detail(order_id):
         # alone was offered on every order of his (a probe)
         steps.remove("assign")
         technicians = []
+    # the piece a repair was done on, named at its sign-off so the equipment's ledger records the repair
+    # and its order (maintenance's completion with equipment_id): the form offered none, and the repairs
+    # of lifts and pumps were missing from their ledgers (a probe of the maintenance supervisor's month);
+    # a plan's or an inspection's order is of its equipment already
+    equipment_picks = common.pick_names(PICK_SOURCES["equipment"]) \
+        if "complete" in steps and not order.get("equipment_id") and permissions.may("GET", "equipment") else {}
     return render_template("engineering/order.html", order=order, problem=common.take_problem(), key=common.form_key(),
-                           technicians=technicians,
+                           technicians=technicians, equipment_picks=equipment_picks,
                            # the one choice the user himself: he takes the order on (an unassigned one, or
                            # one he asked help for back), which the form says
                            assign_self=technicians == [g.user.username],
@@ -402,6 +408,8 @@ def _body(step, form):
         body["labour_minutes"] = minutes
     if form.get("summary", "").strip():
         body["summary"] = form["summary"].strip()
+    if form.get("equipment_id", "").strip():
+        body["equipment_id"] = form["equipment_id"].strip()
     return body
 
 
