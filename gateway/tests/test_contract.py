@@ -243,6 +243,28 @@ def test_the_lists_integrators_mirror_take_updated_since_as_a_timestamp(client, 
         == ["filters.updated_since"]
 
 
+def test_a_payment_is_asked_by_its_channel_s_transaction_or_its_receipt_number(client, rpc, admin_token):
+    """``transaction_id`` and ``receipt_number`` (additive): the cashier reconciling the channel's
+    statement (对账单) line by line, an owner quoting his receipt, found a payment by neither.
+    Documented, forwarded as sent (finance reads the receipt's number as typed), refused by the
+    contract when neither a channel's number nor a record number."""
+    path = "/api/v1/estates/{estate_id}/payments"
+    parameters = {p.get("name"): p for p in OPENAPI["paths"][path]["get"]["parameters"]}
+    assert parameters["transaction_id"]["schema"] == {"$ref": "#/components/schemas/TransactionId"}
+    assert parameters["receipt_number"]["schema"] == {"$ref": "#/components/schemas/RecordNumber"}
+    answer = client.get(path.replace("{estate_id}", "A"),
+                        query_string={"transaction_id": "4200001234202612050001", "receipt_number": "rc-2026-42"},
+                        headers={"Authorization": f"Bearer {admin_token}"})
+    assert answer.status_code == 200, answer.get_json()
+    assert rpc.only_call("finance", "list_payments").payload["filters"] == {
+        "transaction_id": "4200001234202612050001", "receipt_number": "rc-2026-42"}
+    ref = "rpc/finance/list_payments.json#/input"
+    assert from_yaml.errors(ref, {"estate_id": "A", "filters": {"transaction_id": "2026120522001404",
+                                                                "receipt_number": "RC-2026-000042"}}) == []
+    assert sorted(e["field"] for e in from_yaml.errors(ref, {"estate_id": "A", "filters": {
+        "transaction_id": "42 00", "receipt_number": "42"}})) == ["filters.receipt_number", "filters.transaction_id"]
+
+
 def test_the_complaints_to_verify_are_asked_by_verified_and_its_contract_refuses_another_value(
         client, rpc, admin_token):
     """``verified`` (additive): the complaints whose verification is recorded or not, whatever their

@@ -3,8 +3,8 @@
 Hot paths stay on ``_id`` (natural keys); reads that walk many documents use
 ``estate_common.store.scan`` (linear on the embedded store too).
 """
-from estate_common import (calendar, closed_counts, closed_counts_store, common_store, export_store, ids, jobs, replica,
-                           settings, store, writes)
+from estate_common import (calendar, closed_counts, closed_counts_store, common_store, export_store, ids, jobs,
+                           numbering, replica, settings, store, writes)
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.store import BulkWriteFailure, DuplicateKey
 
@@ -39,6 +39,10 @@ INDEXES = {
         ([("estate_id", 1), ("status", 1), ("_prepaid_in_use", 1)],
          {"partialFilterExpression": {"_prepaid_in_use": {"$exists": True}}}),
         ([("estate_id", 1), ("status", 1), ("created_at", 1)], {}),  # the half-done sweep
+        # a payment found by its channel's number or its receipt's (list_payments: a line of the
+        # channel's statement reconciled, a receipt an owner quotes)
+        ([("estate_id", 1), ("transaction_id", 1)], {}),
+        ([("estate_id", 1), ("receipt_number", 1)], {}),
     ],
     "journal": [
         (PAGED, {}),
@@ -541,9 +545,18 @@ def half_done_of_day(db, estate_id, cashier, day):
     }
 
 
+def _payments_listed(filters):
+    """The payments list's filters as a query: ``transaction_id`` exactly as posted, ``receipt_number``
+    as the payer quotes it (``rc-2026-42``: ``numbering.canonical``), each through its index."""
+    query = _listed(filters)
+    if "receipt_number" in query:
+        query["receipt_number"] = numbering.canonical(query["receipt_number"])
+    return query
+
+
 def list_payments(db, estate_id, filters, limit, cursor):
     """A page of payments; with ``updated_since``, as ``list_bills``."""
-    return store.page(db.payments, {"estate_id": estate_id, **_listed(filters)}, limit, cursor,
+    return store.page(db.payments, {"estate_id": estate_id, **_payments_listed(filters)}, limit, cursor,
                       updated_since=filters.get("updated_since"))
 
 
@@ -562,7 +575,7 @@ def stamp_once(db, collection, doc, updated_at):
 
 def export_payments(db, estate_id, filters):
     """Every payment the list's filters select, in the list's order (an export's pass)."""
-    return store.walk(db.payments, {"estate_id": estate_id, **_listed(filters)}, filters.get("updated_since"))
+    return store.walk(db.payments, {"estate_id": estate_id, **_payments_listed(filters)}, filters.get("updated_since"))
 
 
 def household_bills_of_months(db, estate_id, household_id, first, last):

@@ -776,6 +776,50 @@ def test_a_payment_s_transaction_is_posted_once_whatever_key_it_is_sent_with(fin
         pay(finance, "hh_1", 100, "cash", key="desk-2", transaction_id="4200001234202612050009")
 
 
+def test_a_payment_is_found_by_its_channel_s_transaction_or_its_receipt_number(finance, monkeypatch):
+    """The cashier and the accountant reconcile the month against the channel's statement (对账单),
+    line by line by the channel's number (WeChat Pay's transaction_id, Alipay's trade_no), and an
+    owner quotes his receipt's number: ``GET …/payments`` found a payment by neither, every page of
+    the month to read. ``transaction_id`` is the number as posted (exact: no prefix, no case
+    folded); ``receipt_number`` as the owner quotes it (``rc-2026-2``: ``numbering.canonical``).
+    Each is read through an index led by the estate (one bucket on the embedded store, the
+    ``(estate_id, transaction_id)`` and ``(estate_id, receipt_number)`` indexes on MongoDB)."""
+    approved(finance)
+    run(finance)
+    wechat = pay(finance, "hh_1", 10000, "wechat", key="notify-1", transaction_id="4200001234202612050001")
+    cash = pay(finance, "hh_2", 500, "cash", key="desk-1")
+    alipay = pay(finance, "hh_1", 300, "alipay", key="notify-2", transaction_id="2026120522001404")
+    sent, page = [], store.store.page
+    monkeypatch.setattr(store.store, "page", lambda collection, query, *args, **kwargs: (
+        sent.append(query), page(collection, query, *args, **kwargs))[1])
+
+    def listed(estate_id=ESTATE, **filters):
+        acting(finance, staff("acc", ["accountant"], [ESTATE, OTHER]))
+        return [p["id"] for p in finance.list_payments({"estate_id": estate_id, "filters": filters})["items"]]
+
+    assert listed(transaction_id="4200001234202612050001") == [wechat["id"]]
+    assert listed(transaction_id="2026120522001404", household_id="hh_1") == [alipay["id"]]
+    assert listed(transaction_id="42000012342026120500") == []  # the number whole, not its beginning
+    assert cash["receipt_number"] == "RC-2026-000002" and listed(receipt_number="RC-2026-000002") == [cash["id"]]
+    assert listed(receipt_number="rc-2026-2") == listed(receipt_number="RC-2026-0002") == [cash["id"]]
+    assert listed(receipt_number="RC-2026-000009") == [] and listed(receipt_number="RC-2025-000002") == []
+    assert listed(OTHER, receipt_number="RC-2026-000001") == [] and listed(
+        OTHER, transaction_id="4200001234202612050001") == []  # another estate's are its own
+    since = listed(receipt_number="RC-2026-1", updated_since="2026-01-01T00:00:00Z")
+    assert since == [wechat["id"]]
+    collection = finance.db.payments
+    with collection._lock:  # each its own bucket, no walk of the estate's payments
+        assert [doc["_id"] for doc in collection._candidates(sent[0])] == [wechat["id"]]
+        assert [doc["_id"] for doc in collection._candidates(sent[3])] == [cash["id"]]
+    declared = {tuple(fields) for fields, _ in store.INDEXES["payments"]}
+    assert (("estate_id", 1), ("transaction_id", 1)) in declared and (("estate_id", 1), ("receipt_number", 1)) in declared
+    for typed in ("2", "RC-2026", "RC-2026-1-1"):
+        with pytest.raises(InvalidInput):
+            listed(receipt_number=typed)
+    with pytest.raises(InvalidInput):
+        listed(transaction_id="42 00")
+
+
 def test_a_payment_interrupted_half_way_is_finished_by_its_retry(finance):
     approved(finance)
     run(finance)
