@@ -2640,7 +2640,6 @@ _MESSAGES = {
     "field.target": ("目标", "Target"),
     "field.threshold_cents": ("阈值（元）", "Threshold (yuan)"),
     "field.title": ("标题", "Title"),
-    "field.transaction_id": ("支付渠道交易号", "Payment channel transaction number"),
     "field.to_guard": ("接班人", "To"),
     "field.type": ("类型", "Type"),
     "field.unit_price_cents_per_m2": ("单价（元/㎡）", "Unit price (yuan/m²)"),

@@ -60,6 +60,7 @@ MESSAGES = {
     "field.day": ("日期", "Day"),
     "field.method": ("支付方式", "Method"),
     "field.receipt_number": ("收据号", "Receipt number"),
+    "field.transaction_id": ("支付渠道交易号", "Payment channel transaction number"),
     "field.bill_ids": ("账单", "Bills"),
     "field.bills": ("账单", "Bills"),
     "field.age_days": ("账龄（天）", "Age (days)"),

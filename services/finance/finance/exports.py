@@ -19,7 +19,9 @@ every ``_at`` is, the repair's title is the order's own text (masked as its desc
 those who do not see residents' numbers in full), and so is the sentence that quotes it.
 
 ``updated_at`` comes last of a bill's and a payment's columns (added after the others): the moment
-of its last change, by which an export with the list's ``updated_since`` is ordered as the sync reads."""
+of its last change, by which an export with the list's ``updated_since`` is ordered as the sync reads.
+A payment's ``transaction_id`` (its channel's number, empty without one: cash) comes after it, added
+later still: the cashier reconciling the channel's statement (对账单) matches its lines by it."""
 from estate_common import personal_data
 from estate_common.exports import field
 
@@ -43,6 +45,7 @@ PAYMENTS = [
     field("unapplied_cents"), field("prepaid_cents"), field("prepaid_used_cents"), field("bill_ids"),
     field("note"), field("reversal_reason", "reversal.reason"), field("created_at"),
     field("building"), field("unit"), field("room"), field("updated_at"),
+    field("transaction_id"),
 ]
 
 ARREARS = [

@@ -262,3 +262,25 @@ def test_an_export_with_updated_since_has_what_the_sync_would_read_in_its_order(
     assert export(finance, "bills", updated_since=clock.now_iso())["result"]["rows"] == 0
     with pytest.raises(InvalidInput):
         export(finance, "bills", updated_since="yesterday")
+
+
+def test_the_payments_export_has_each_payment_s_channel_number_after_the_columns_it_had(finance):
+    """The cashier reconciling the month against the channel's statement (对账单) exports the month's
+    payments and matches them line by line by the channel's number (WeChat Pay's transaction_id),
+    which the export had no column for. ``transaction_id`` comes last, after ``updated_at``, so a
+    system reading the CSV by position finds the columns it knew where they were; empty for cash;
+    headed 支付渠道交易号 in Chinese. The export takes the list's new filters too."""
+    approved(finance)
+    run(finance)
+    wechat = pay(finance, "hh_1", 10000, "wechat", key="notify-1", transaction_id="4200001234202612050001")
+    cash = pay(finance, "hh_2", 500)
+    content, _ = download(finance, export(finance, "payments"))
+    header, *rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+    assert header[-2:] == ["updated_at", "transaction_id"]
+    assert [(r[0], r[-1]) for r in rows] == [(wechat["id"], "4200001234202612050001"), (cash["id"], "")]
+    content, _ = download(finance, export(finance, "payments", transaction_id="4200001234202612050001"))
+    assert [r["id"] for r in csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline=""))] == [wechat["id"]]
+    content, _ = download(finance, export(finance, "payments", receipt_number="rc-2026-2"))
+    assert [r["id"] for r in csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline=""))] == [cash["id"]]
+    assert in_language(finance, "payments", "zh")[0][-1] == "支付渠道交易号"
+    assert in_language(finance, "payments", "en")[0][-1] == "Payment channel transaction number"
