@@ -627,6 +627,11 @@ _MESSAGES = {
     "pay.amount_yuan": ("收款金额（元）", "Amount received (¥)"),
     "pay.method": ("收款方式", "Method"),
     "pay.note": ("备注", "Note"),
+    "pay.transaction_hint": ("微信支付、支付宝的交易单号，银行转账的流水号，对账时按此号核对；现金不填。",
+                             "The channel's number of the payment (WeChat Pay, Alipay, a bank's reference), "
+                             "which the month's reconciliation matches; none for cash."),
+    "pay.transaction_cash": ("现金收款没有支付渠道交易号，请清空此栏或选择其他收款方式。",
+                             "Cash has no payment channel transaction number: clear it or choose another method."),
     "pay.take": ("确认收款", "Take the payment"),
     "pay.other_household": ("换一户", "Another household"),
     "menu.fee_standards": ("收费标准", "Fee standards"),

@@ -844,6 +844,68 @@ def test_the_payments_taken_are_listed_by_status_and_household_each_to_its_recei
     assert listed["params"].get("status") == "reversed" and listed["params"].get("household_id") == "hh_2"
 
 
+def test_a_cashier_takes_a_channel_s_payment_with_its_transaction_number_and_cash_without_one(client, fake):
+    """A payment taken at the desk by WeChat Pay or a bank transfer had no field for the channel's
+    own number of it (WeChat Pay's transaction_id, a bank's reference), which the API keeps and the
+    month's reconciliation against the channel's statement (对账单) matches by: it was typed in the
+    note, or nowhere. The form has it (optional), sends it as typed without its blanks, and refuses it
+    for cash before any call, beside its field, as the service refuses it (cash has no channel); the
+    receipt names it."""
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/payments", (201, {
+        **PAYMENT, "transaction_id": "4200001234202612050001",
+        "receipt": {**PAYMENT["receipt"], "transaction_id": "4200001234202612050001"}}))
+    for language, words in (("zh", "支付渠道交易号"), ("en", "Payment channel transaction number")):
+        page = client.get("/accounts/payments/new?household_id=hh_1",
+                          headers={"Accept-Language": language}).get_data(as_text=True)
+        assert 'name="transaction_id"' in page and 'maxlength="64"' in page and words in page
+    typed = {"csrf_token": csrf_of(client), "household_id": "hh_1", "amount": "270", "idempotency_key": "k-tx"}
+    answer = client.post("/accounts/payments", data={**typed, "method": "wechat",
+                                                      "transaction_id": " 4200001234202612050001 "})
+    assert answer.status_code == 302
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments/pay_1", {
+        **PAYMENT, "transaction_id": "4200001234202612050001"})
+    receipt = client.get(answer.location, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Payment channel transaction number" in receipt and "4200001234202612050001" in receipt  # on its receipt
+    [sent] = _posts(fake, "/payments")
+    assert sent["json"] == {"household_id": "hh_1", "amount_cents": 27000, "method": "wechat",
+                            "transaction_id": "4200001234202612050001"}
+    client.post("/accounts/payments", data={**typed, "method": "bank", "transaction_id": "  ", "idempotency_key": "k2"})
+    assert "transaction_id" not in _posts(fake, "/payments")[-1]["json"]  # none typed: none sent
+    for language, refusal in (("zh", "现金收款没有支付渠道交易号"), ("en", "Cash has no payment channel transaction number")):
+        page = client.post("/accounts/payments", data={**typed, "method": "cash", "transaction_id": "4200009"},
+                           headers={"Accept-Language": language})
+        html = page.get_data(as_text=True)
+        assert page.status_code == 400 and refusal in html and 'value="4200009"' in html
+        assert 'id="error-transaction_id"' in html
+        assert 'aria-invalid="true" aria-describedby="transaction_id-hint error-transaction_id"' in html
+    assert len(_posts(fake, "/payments")) == 2  # the cash one never sent
+
+
+def test_the_payments_taken_are_searched_by_receipt_number_and_channel_transaction_number(client, fake):
+    """The cashier reconciling a line of the channel's statement, or an owner quoting his receipt,
+    had every page of payments to read: the list is asked by the receipt's number (as the owner
+    quotes it: the API reads rc-2026-42 as RC-2026-000042) and by the channel's transaction number,
+    which its rows show, kept by the pager."""
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    _households(fake)
+    wechat = {**PAYMENT, "transaction_id": "4200001234202612050001", "day": "2026-11-30"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments", {"items": [wechat], "next_cursor": "c2"})
+    for language, words in (("zh", ("收据号", "支付渠道交易号")), ("en", ("Receipt number", "Payment channel transaction number"))):
+        page = client.get("/accounts/payments?transaction_id=4200001234202612050001&receipt_number=rc-2026-1",
+                          headers={"Accept-Language": language}).get_data(as_text=True)
+        filters = page.split("<tbody>", 1)[0]
+        assert 'name="receipt_number"' in filters and 'name="transaction_id"' in filters
+        assert all(word in filters for word in words)
+        assert "4200001234202612050001" in page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+        assert "transaction_id=4200001234202612050001" in page.split("</tbody>", 1)[1]  # the next page keeps it
+        listed = [c for c in fake.calls if c["path"].endswith("/payments")][-1]
+        assert listed["params"].get("transaction_id") == "4200001234202612050001"
+        assert listed["params"].get("receipt_number") == "rc-2026-1"
+
+
 def test_a_standard_proposed_without_a_name_shows_none_rather_than_its_item_s_code_in_words(client, fake):
     """A fee standard proposed without a name is named by the API after its item's code
     (property_service: 'property service'); the Chinese page showed 名称 property service beside

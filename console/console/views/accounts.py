@@ -113,6 +113,16 @@ def create_payment():
                              errors=[{"field": "amount_cents", "message": i18n.translate("error.yuan")}])
         return _payment_page(household_id, refused), 400
     body = {"household_id": form.get("household_id", ""), "amount_cents": amount, "method": form.get("method", "")}
+    # the channel's own number of the payment (WeChat Pay's transaction_id, a bank's reference), which the
+    # month's reconciliation against the channel's statement matches by; cash has none, and the API
+    # refuses one (400): said here beside its field, before any call
+    transaction = form.get("transaction_id", "").strip()
+    if transaction and body["method"] == "cash":
+        message = i18n.translate("pay.transaction_cash")
+        refused = ApiProblem(400, message, errors=[{"field": "transaction_id", "message": message}])
+        return _payment_page(household_id, refused), 400
+    if transaction:
+        body["transaction_id"] = transaction
     bill_ids = form.getlist("bill_id")
     if bill_ids:
         body["bill_ids"] = bill_ids

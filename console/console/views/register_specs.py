@@ -570,9 +570,14 @@ ACCOUNTS = (
              (C("receipt_number", "receipt.number"), C("day", "payments.day"),
               C("household_id", "picker.household", "household"), C("amount_cents", "bill.amount", "money"),
               C("method", "pay.method", "enum", "method"), C("cashier", "receipt.cashier"),
-              C("status", "bill.status", "enum", "payment_status")),
+              C("status", "bill.status", "enum", "payment_status"),
+              # the channel's number, which a line of its statement (对账单) is reconciled by
+              C("transaction_id", "field.transaction_id")),
              filters=(F("status", "bill.status", "choice", choices=("posted", "pending", "reversal_pending", "reversed"),
-                        group="payment_status"), F("household_id", "picker.household", "household")),
+                        group="payment_status"), F("household_id", "picker.household", "household"),
+                      # a receipt as the owner quotes it (the API reads rc-2026-42 as RC-2026-000042), a
+                      # line of the channel's statement by its number
+                      F("receipt_number", "receipt.number"), F("transaction_id", "field.transaction_id")),
              roles=menu.FINANCE, detail="accounts.payment", totals=("amount_cents",),
              totals_skip=("reversed",)),
     Register("accounts", "settlements", "menu.settlements", "journals/settlements",
