@@ -75,5 +75,12 @@ def test_an_owner_app_files_a_repair_rates_it_and_pays_its_charge_once(api, site
                                  "period": bill["period"]}]
     payments = app(api, site, "GET", f"payments?household_id={site['household']}").json()["items"]
     assert len(payments) == 1
+    # the channel's statement reconciled line by line, the receipt as the owner quotes it (lower case, no zeros)
+    found = app(api, site, "GET", "payments?transaction_id=4200000001202612050001").json()["items"]
+    assert [p["id"] for p in found] == [first.json()["id"]]
+    assert app(api, site, "GET", "payments?transaction_id=4200000001").json()["items"] == []
+    quoted = receipt["number"].lower().replace("-0000", "-")
+    assert [p["id"] for p in app(api, site, "GET", f"payments?receipt_number={quoted}").json()["items"]] == \
+        [first.json()["id"]]
     other = app(api, site, "POST", "payments", {**paid, "amount_cents": 100})
     assert other.status_code == 409 and receipt["number"] in other.json()["detail"], other.text
