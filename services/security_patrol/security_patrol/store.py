@@ -102,12 +102,15 @@ ROUND_FILTERS = ("status", "route_id", "guard")
 
 # a round with an exception (DOMAIN.md: "a missed or late checkpoint is an exception"; an anomaly
 # found is recorded): a finished round's late, missed or anomalies as its summary counted them at
-# the finish (``patrols.summary``); an open round's late check-ins and anomalies so far (its missed
-# checkpoints are known once it is finished)
+# the finish (``patrols.summary``); an open round's late checkpoints and anomalies so far (its missed
+# checkpoints are known once it is finished). A checkpoint is late by its first check-in (``sequence``
+# 1), as the summary counts it: a checkpoint checked again past its time after an on-time check made
+# the open round one with an exception and the same round finished one without (found by review)
 HAD_AN_EXCEPTION = [
     {"status": "finished", "$or": [{"summary.late": {"$gt": 0}}, {"summary.missed": {"$gt": 0}},
                                    {"summary.anomalies": {"$gt": 0}}]},
-    {"status": "open", "$or": [{"check_ins.late": True}, {"check_ins.anomaly.id": {"$exists": True}}]},
+    {"status": "open", "$or": [{"check_ins": {"$elemMatch": {"sequence": 1, "late": True}}},
+                               {"check_ins.anomaly.id": {"$exists": True}}]},
 ]
 
 

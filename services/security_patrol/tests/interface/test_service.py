@@ -1919,3 +1919,27 @@ def test_parking_stays_are_listed_by_the_month_they_ended_and_how_their_fee_went
     assert inside["id"] in listed(status="open")
     with pytest.raises(InvalidInput):
         listed(period="2026-11-30")
+
+
+def test_a_checkpoint_checked_again_late_is_no_exception_of_an_open_round_as_it_is_none_of_the_finished(patrol):
+    """A checkpoint's lateness is its first check-in's (``patrols.summary``: what the finished round's
+    summary counts, and the console's row of an open round shows). A guard back at the north gate past
+    its time, after checking it on time, made the open round one with an exception (any late
+    check-in: ``exceptions=true``) and the same round, finished with nothing late, missed or found,
+    one without: listed under both in one night (found by review)."""
+    route = make_route(patrol, offsets=True)  # A1 due 10 minutes in, B2 20, C3 30; 10 minutes' tolerance
+    round_ = start(patrol, route)
+    check_in(patrol, round_, "A1")
+    check_in(patrol, round_, "B2")
+    clock.advance(timedelta(minutes=25))
+    again = check_in(patrol, round_, "A1")  # on the way back: a second check-in, late for A1's time
+    assert [entry["late"] for entry in again["check_ins"]] == [False, False, True]
+    check_in(patrol, round_, "C3")  # on time
+
+    def listed(**filters):
+        return [r["id"] for r in patrol.list_rounds({"estate_id": ESTATE, "filters": filters})["items"]]
+
+    assert listed(exceptions="true") == [] and listed(exceptions="false") == [round_["id"]]
+    finished = patrol.finish_round({"estate_id": ESTATE, "id": round_["id"], "data": {}})
+    assert (finished["summary"]["late"], finished["summary"]["missed"], finished["summary"]["anomalies"]) == (0, 0, 0)
+    assert listed(exceptions="true") == [] and listed(exceptions="false") == [round_["id"]]
