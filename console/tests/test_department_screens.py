@@ -795,6 +795,19 @@ def test_the_months_preventive_maintenance_each_plans_dates_and_what_became_of_t
     _only_documented(fake, documented_routes)
 
 
+def test_a_daily_plan_reads_every_day_in_the_singular(client, fake):
+    """A plan's interval is a count: a daily inspection's (every_days 1) read "every 1 days" (found by
+    review; the catalogue's counts take their ``.one``)."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    daily = {**PREVENTIVE, "plans": [{**PREVENTIVE["plans"][1], "every_days": 1},
+                                     {**PREVENTIVE["plans"][0], "every_days": 1000}]}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/preventive-maintenance", daily)
+    english = client.get("/engineering/preventive", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "every 1 day" in english and "every 1 days" not in english and "every 1,000 days" in english
+    chinese = client.get("/engineering/preventive", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "每 1 天" in chinese and "每 1,000 天" in chinese
+
+
 def test_the_preventive_page_is_not_offered_to_security(client, fake):
     sign_in(client, fake, username="sun", roles=("security",))
     assert 'href="/engineering/preventive"' not in client.get("/").get_data(as_text=True)
