@@ -125,6 +125,17 @@ def cost_category(order):
     return CATEGORY_OF_SOURCE[order["source"]["type"]]
 
 
+def cost_system(order, systems):
+    """The system a job's cost is the one of (``cost_summary``'s ``by_system``): its equipment's
+    (``systems``: ``{equipment id: its system}``); a fire check's defect on none of the ledger's
+    pieces is a fire facility's (security's fire ledger: an extinguisher, a hydrant), the fire
+    system's, where it was counted with the jobs on no equipment; None: no equipment."""
+    system = systems.get(order.get("equipment_id"))
+    if system is None and order["source"]["type"] == "fire_inspection":
+        return "fire"
+    return system
+
+
 def _costed(orders, actual_total, budget_cents):
     """The cost of some of the month's completed orders: their count, material, labour, what they
     cost in all, what households were charged, their ``share`` of the month's cost and the part of
@@ -140,8 +151,9 @@ def _costed(orders, actual_total, budget_cents):
 def cost_summary(period, completed_orders, budget, systems=None):
     """Actual material + labour cost of the orders completed in the month, against its budget, with
     the same cost by category (``COST_CATEGORIES``, every one, in that order) and by the system of
-    the equipment each job was done on (``systems``: ``{equipment id: its system}``; the systems with
-    a completed job, then ``None`` for the jobs on no equipment)."""
+    the equipment each job was done on (``systems``: ``{equipment id: its system}``; a fire check's
+    defect the fire system's, ``cost_system``; the systems with a completed job, then ``None`` for the
+    jobs on no equipment)."""
     systems = systems or {}
     material = sum(order.get("material_cost_cents", 0) for order in completed_orders)
     labour = sum(order.get("labour_cost_cents", 0) for order in completed_orders)
@@ -162,8 +174,8 @@ def cost_summary(period, completed_orders, budget, systems=None):
             [order for order in completed_orders if cost_category(order) == category], actual, budget_cents)}
             for category in COST_CATEGORIES],
         "by_system": [{"system": system, **_costed(
-            [order for order in completed_orders if systems.get(order.get("equipment_id")) == system],
+            [order for order in completed_orders if cost_system(order, systems) == system],
             actual, budget_cents)}
-            for system in sorted({systems.get(order.get("equipment_id")) for order in completed_orders},
+            for system in sorted({cost_system(order, systems) for order in completed_orders},
                                  key=lambda system: (system is None, system or ""))],
     }

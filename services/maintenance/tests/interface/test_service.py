@@ -1281,6 +1281,26 @@ def test_a_months_cost_is_shown_by_category_and_by_equipment_system(engineering)
     assert december["by_system"] == []
 
 
+def test_a_fire_checks_defect_is_costed_under_the_fire_system(engineering):
+    """A fire check's defect is a job on a fire facility (an extinguisher, a hydrant: security's fire
+    ledger, not the equipment ledger), so its cost is the fire system's, where by_system put it with
+    the jobs on no equipment and the month's fire system read cheaper than it was (found reviewing the
+    maintenance supervisor's month); one signed off on a piece of the ledger is that piece's system."""
+    as_caller(engineering, MANAGER)
+    pump = new_equipment(engineering, code="FP-1", name="Fire pump", system="water", location="B2")
+    engineering.open_from_fire_defect(fire_defect("finsp_1"))
+    engineering.open_from_fire_defect(fire_defect("finsp_2"))
+    first, second = orders(engineering, source_type="fire_inspection")
+    finish(engineering, first["id"], labour_minutes=60)  # 1800 + 5000, the extinguisher's
+    finish(engineering, second["id"], labour_minutes=0, equipment_id=pump["id"])  # 1800, on the ledger's pump
+    finish(engineering, open_repair(engineering, "sr_1"), labour_minutes=0)  # 1800, no equipment
+    costs = engineering.get_costs({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    by_system = {line["system"]: (line["completed_orders"], line["actual_cents"]) for line in costs["by_system"]}
+    assert by_system == {"fire": (1, 6800), "water": (1, 1800), None: (1, 1800)}
+    assert [line["system"] for line in costs["by_system"]] == ["fire", "water", None]
+    assert sum(line["actual_cents"] for line in costs["by_system"]) == costs["actual_cents"]
+
+
 def test_kpis_show_their_numerator_and_denominator(engineering):
     # three repairs reported on 2026-11-23 09:00, promised within 24 h
     on_time, late, waiting = (open_repair(engineering, f"sr_{n}") for n in (1, 2, 3))
