@@ -533,6 +533,8 @@ ZH = {
         '是业主门户的报事：由提交人在门户上评价',
     'this {0} transaction was posted already, as receipt {1}, for another household or amount':
         '这笔{0:method}交易已入账（收据 {1}），住户或金额与本次不同',
+    'this {0} transaction was posted as receipt {1}, which is reversed: it is posted again only corrected (another household, amount or bills)':
+        '这笔{0:method}交易已入账为收据 {1}，该收款已冲销：只能更正后重新入账（住户、金额或账单须与原收款不同）',
     'Idempotency-Key was used before with another filing':
         '该 Idempotency-Key 已用于另一次提交',
     'was used with another body':

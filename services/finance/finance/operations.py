@@ -437,7 +437,7 @@ def post_payment(db, outbox, caller, estate_id, data):
     """A payment: first written ``pending`` with its plan (no event), then its allocations on the
     bills, its journal entry, and ``posted`` with ``payment_posted`` in that last write."""
     payment_id = payments.transaction_payment_id(estate_id, data) or caller.created_id("pay", estate_id)
-    existing = store.find_payment(db, estate_id, payment_id)
+    payment_id, existing = _posted_as(db, outbox, estate_id, payment_id, data, finish=True)
     if existing:
         payments.same_transaction(existing, data)
         return public(_finished(db, outbox, existing))  # a retry: the first payment, completed
@@ -446,7 +446,7 @@ def post_payment(db, outbox, caller, estate_id, data):
     rules, now = store.rules_for(db, estate_id), clock.now()
     with open_journal_day(db, estate_id, caller.user, periods.day_of(now, rules)), \
             household(db, outbox, estate_id, household_id):
-        existing = store.find_payment(db, estate_id, payment_id)
+        payment_id, existing = _posted_as(db, outbox, estate_id, payment_id, data)
         if existing:
             payments.same_transaction(existing, data)
             return public(existing)
@@ -463,6 +463,23 @@ def post_payment(db, outbox, caller, estate_id, data):
             return public(existing)
         payment = _finish_payment(db, outbox, payment)
     return public(payment)
+
+
+def _posted_as(db, outbox, estate_id, payment_id, data, finish=False):
+    """``(id, payment)``: the payment this call is posted as already, or None and the id it takes.
+    A transaction (``transaction_id``) whose payment was reversed is followed to its correction's
+    id (``payments.reposted``: the same body again is a 409). ``finish``: a half-done reversal
+    found is finished first (outside the household's lock, which that takes)."""
+    while True:
+        existing = store.find_payment(db, estate_id, payment_id)
+        if existing is None or not data.get("transaction_id"):
+            return payment_id, existing
+        if finish:
+            existing = _finished(db, outbox, existing)
+        if existing["status"] != "reversed":
+            return payment_id, existing
+        payments.reposted(existing, data)
+        payment_id = payments.correction_id(existing)
 
 
 def _finished(db, outbox, payment):

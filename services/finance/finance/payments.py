@@ -108,6 +108,24 @@ def transaction_payment_id(estate_id, data):
     return ids.natural_id("pay", estate_id, "transaction", data["method"], data["transaction_id"])
 
 
+def reposted(payment, data):
+    """A transaction posted again once the payment it was posted as is reversed: the same body (its
+    household, amount and bills: a channel's notification delivered again after a refund, or the
+    first call sent again) is a 409 naming the reversed receipt, where it was answered the reversed
+    payment as if posted, a 201; another body is its correction (the wrong flat, amount or bills),
+    posted as a new payment under ``correction_id`` (found by review)."""
+    if (payment["household_id"], payment["amount_cents"], sorted(payment.get("bill_ids") or [])) == (
+            data["household_id"], int(data["amount_cents"]), sorted(data.get("bill_ids") or [])):
+        raise Conflict(f"this {data['method']} transaction was posted as receipt {payment['receipt_number']}, "
+                       "which is reversed: it is posted again only corrected (another household, amount or bills)")
+
+
+def correction_id(reversed_payment):
+    """The id of the payment that corrects a reversed one of the same transaction, from the reversed
+    one's: two corrections at once are one payment, and a correction reversed in turn has its own."""
+    return ids.natural_id("pay", reversed_payment["estate_id"], "correction", reversed_payment["_id"])
+
+
 def same_transaction(payment, data):
     """A payment found under the id a new one would take: the same transaction posted again is
     the first payment (nothing to check without a transaction number: the caller's own retry);

@@ -820,6 +820,36 @@ def test_a_payment_is_found_by_its_channel_s_transaction_or_its_receipt_number(f
         listed(transaction_id="42 00")
 
 
+def test_a_transaction_whose_payment_was_reversed_is_refused_the_same_and_posted_corrected(finance):
+    """A payment its channel numbered, reversed: the same transaction posted again was answered the
+    reversed payment as if posted (a 201, status reversed), so a cashier who reversed a bank
+    transfer paid on the wrong bills and posted it again on the right ones was told it was posted
+    while its money was in no book, and one posted to the wrong flat or for a mistyped amount could
+    not be posted again under its reference at all (409 "another household or amount") (found by
+    review). The same transaction as the reversed payment (a notification delivered again after a
+    refund) is a 409 naming the reversed receipt; a correction (another household, amount or bills)
+    is a new payment, once, under an id derived from the reversed one."""
+    approved(finance)
+    run(finance)
+    transaction = {"transaction_id": "BANK-20261205-0042"}
+    wrong = pay(finance, "hh_1", 21002, "bank", key="desk-1", **transaction)
+    finance.reverse_payment({"estate_id": ESTATE, "id": wrong["id"], "data": {"reason": "wrong flat"}})
+    with pytest.raises(Conflict) as refused:  # the same again: no second posting of a reversed transaction
+        pay(finance, "hh_1", 21002, "bank", key="notify-again", **transaction)
+    assert wrong["receipt_number"] in str(refused.value) and "reversed" in str(refused.value)
+    corrected = pay(finance, "hh_2", 21002, "bank", key="desk-2", **transaction)
+    assert corrected["id"] != wrong["id"] and corrected["status"] == "posted"
+    assert corrected["transaction_id"] == transaction["transaction_id"]
+    assert bill_of(finance, "hh_2")["paid_cents"] > 0 and bill_of(finance, "hh_1")["status"] == "unpaid"
+    again = pay(finance, "hh_2", 21002, "bank", key="desk-3", **transaction)  # the correction, once
+    assert again["id"] == corrected["id"] and finance.db.payments.count_documents({}) == 2
+    with pytest.raises(Conflict):  # the live payment of the transaction holds its number
+        pay(finance, "hh_3", 21002, "bank", key="desk-4", **transaction)
+    with pytest.raises(Conflict):  # the first's body again: its payment was reversed
+        pay(finance, "hh_1", 21002, "bank", key="desk-5", **transaction)
+    assert finance.db.payments.count_documents({}) == 2
+
+
 def test_a_payment_interrupted_half_way_is_finished_by_its_retry(finance):
     approved(finance)
     run(finance)
