@@ -365,8 +365,9 @@ def tracking_view(request, timezone, estate=None):
         and request.get("completed_at") is None,
         # what the work was charged once it is done (the quote the occupant consented to on site;
         # 0: free), billed to the household: the page said "completed" and the filer, who has no
-        # account, learnt the cost from the bill if ever (an owner's probe). An amount, no name
-        "charge_cents": request.get("charge_cents", 0)
+        # account, learnt the cost from the bill if ever (an owner's probe). An amount, no name;
+        # None for one completed before the request kept its charge (not "free": unknown)
+        "charge_cents": request.get("charge_cents")
         if request["kind"] == "repair" and request.get("completed_at") else None,
         "timezone": timezone,
         **centre_phones(estate),

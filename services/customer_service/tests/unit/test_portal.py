@@ -134,3 +134,15 @@ def test_a_repair_closed_because_its_work_order_was_cancelled_says_so_to_its_fil
     assert portal.tracking_view(done, "UTC")["work_cancelled"] is False
     assert portal.tracking_view(request(status="dispatched"), "UTC")["work_cancelled"] is False
     assert portal.tracking_view(request(kind="complaint", status="closed"), "UTC")["work_cancelled"] is False
+
+
+def test_a_repair_completed_before_its_charge_was_kept_says_no_charge_not_free():
+    """charge_cents came onto a request with its completion from 2026-11-30 (ffdfafe6): a repair
+    completed before has none, and the tracking view read the missing charge as 0, the page telling
+    its filer the work was free whatever the household was billed (found by review). Unknown is null;
+    a charge kept (0 too) is said."""
+    before = request(status="completed", completed_at="2026-11-20T04:00:00.000Z")
+    assert "charge_cents" not in before and portal.tracking_view(before, "UTC")["charge_cents"] is None
+    free = {**before, "charge_cents": 0}
+    assert portal.tracking_view(free, "UTC")["charge_cents"] == 0
+    assert portal.tracking_view({**before, "charge_cents": 12000}, "UTC")["charge_cents"] == 12000
