@@ -523,6 +523,8 @@ ZH = {
         '该业主门户报事尚未匹配房屋，请先匹配房屋',
     'this request has its household already':
         '该报事已匹配房屋',
+    "an owner's own rating is sent by an owner app: the desk records what an owner says at its return visit":
+        '业主本人的评价由业主App提交：前台听取的业主意见请记录在回访中',
     'this request has been rated already':
         '该报事已评价过',
     'a request is rated once its work is done':

@@ -247,6 +247,7 @@ def rate_request(db, outbox, caller, estate_id, request_id, data):
     owner app's key (an agent's role) makes; the request first, a portal filing a 422 whether
     matched or not (its filer rates it on the portal)."""
     domain.require_desk(caller)
+    domain.require_owner_app(caller)
     rules = store.rules_for(db, estate_id)
     return step_on(db, outbox, "service_requests", estate_id, request_id,
                    lambda request: portal.owner_rate(request, data["satisfaction"], clock.now(), rules, caller.user))

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from estate_common import clock
-from estate_common.errors import BusinessRuleViolation, Conflict
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden
 from estate_common.testing import as_caller, event, staff
 
 ESTATE = "est_1"
@@ -127,3 +127,19 @@ def test_a_return_visit_after_a_low_app_rating_is_its_call_back(desk):
     as_caller(desk, MANAGER)
     called = desk.get_request({"estate_id": ESTATE, "id": request["id"]})["owner_rating"]["called_back"]
     assert called["return_visit_id"] == visit["id"]
+
+
+def test_the_owner_s_rating_is_an_owner_app_s_not_the_desk_s_in_his_name(desk):
+    """The route is the desk's (an owner app's key holds the agent's role), and any agent or manager
+    signed in could post the owner's own rating: counted in owner_satisfaction as the owner's word
+    and shown "(owner app)" on the request's page, where the console offers no such form because the
+    desk gives no rating in an owner's name, and the desk's own asking is its return visit (found by
+    review). Only an integrator's key (apikey:…) sends it: a person is a 403, nothing written."""
+    request = registered(desk)
+    completed(desk, request)
+    for person in (staff("zhang", ["agent"], [ESTATE]), MANAGER):
+        with pytest.raises(Forbidden):
+            rate(desk, request, 5, caller=person)
+    as_caller(desk, MANAGER)
+    assert desk.get_request({"estate_id": ESTATE, "id": request["id"]}).get("owner_rating") is None
+    assert rate(desk, request, 5)["owner_rating"]["by"] == "apikey:ak_owner_app"
