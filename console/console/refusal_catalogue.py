@@ -1156,6 +1156,8 @@ ZH = {
         '收费标准的设置前后矛盾',
     'another payment of this household is being posted; try again in a moment':
         '该房屋另有一笔收款正在入账，请稍后再试',
+    'this transaction is being posted; try again in a moment':
+        '这笔交易正在入账，请稍后再试',
     'the password was changed meanwhile by another request: this one was not set':
         '密码已被另一个请求修改，本次修改未生效',
     'is no longer the current password':

@@ -148,6 +148,13 @@ def lock_journal_day(db, estate_id, cashier, day, now_iso, expires_iso):
                  "another entry of this cashier's day is being written; try again in a moment")
 
 
+def lock_transaction(db, estate_id, method, transaction_id, now_iso, expires_iso):
+    """Take the lock of a payment channel's transaction (``transaction_id`` of ``method``; as
+    ``lock_household``): its posting for two households at once is one at a time."""
+    return _lock(db, estate_id, ids.natural_id("lock", estate_id, "transaction", method, transaction_id), now_iso,
+                 expires_iso, "this transaction is being posted; try again in a moment")
+
+
 def lock_work_order_uses(db, estate_id, work_order_id, now_iso, expires_iso):
     """Take the lock of the fund's uses of a work order (as ``lock_household``): one request at a time."""
     return _lock(db, estate_id, ids.natural_id("lock", estate_id, "fund-uses", work_order_id), now_iso, expires_iso,
