@@ -391,7 +391,7 @@ _HISTORY_NOTES = tuple((frozenset(entry[0].split()), re.compile(entry[1], re.DOT
     ("created", r"from the (?P<period>\d{4}-\d{2}) fire check of (?P<name>.+) \((?P<code>[^()]*)\)",
      "note.from_fire_check_of"),
     ("created", r"scheduled by the plan: (?P<plan_kind>daily inspection|periodic maintenance) of (?P<name>.+) "
-                r"\((?P<code>[^()]*)\) every (?P<days>\d+) days", "note.from_plan_of"),
+                r"\((?P<code>[^()]*)\) every (?P<count>\d+) days?", "note.from_plan_of"),
     ("created", r"from the inspection (?P<checklist>.+?) at (?:equipment (?P<equipment>\S+)|(?P<location>.+?)), "
                 r"item (?P<item>.+?): (?P<label>.*)", "note.from_inspection_of"),
     # ... and as it named them by id before (orders opened then keep those notes)
@@ -618,7 +618,7 @@ def record_notes(record):
 # tests/contracts/test_composed_descriptions.py.
 _DISABLED_REASONS = _forms(
     (r"switched off by (?P<actor>.+)", "webhooks.reason.switched_off"),
-    (r"every delivery failed for (?P<days>\d+) days in a row \(since (?P<since>\S+); last: (?P<error>.*)\)",
+    (r"every delivery failed for (?P<count>\d+) days? in a row \(since (?P<since>\S+); last: (?P<error>.*)\)",
      "webhooks.reason.failing"),
 )
 

@@ -9,7 +9,7 @@ from console import i18n
 from console.messages import CATALOGUES
 
 # a count followed by its noun in the plural (an adjective between at most), or a "(s)" standing in
-FIXED_PLURAL = re.compile(r"\{(?:count|n|checked|minutes|months)\}\s+(?:[a-z-]+\s+)?[a-z-]+(?:\(s\)|(?<!s)s\b)")
+FIXED_PLURAL = re.compile(r"\{(?:count|n|checked|minutes|months|days)\}\s+(?:[a-z-]+\s+)?[a-z-]+(?:\(s\)|(?<!s)s\b)")
 
 
 def say(app, language, key, **values):
@@ -67,3 +67,20 @@ def test_the_archive_s_completeness_groups_its_records_counted(client, fake):
     for language in ("zh", "en"):
         page = client.get("/archive/completeness?period=2026-12", headers={"Accept-Language": language}).get_data(as_text=True)
         assert "70,123 / 71,000" in page, language
+
+
+def test_a_daily_plans_note_and_a_webhook_switched_off_after_one_day_read_in_the_singular(app):
+    """As maintenance and integrations write them now (every 1 day), and as they wrote them before
+    (every 1 days): a daily inspection's order read "every 1 days" (found by review)."""
+    with app.test_request_context():
+        from flask import g
+        g.language = "en"
+        for written in ("every 1 day", "every 1 days"):
+            said = i18n.history_note(f"scheduled by the plan: daily inspection of Pump 1 (P-1) {written}", "created")
+            assert said.endswith("every 1 day"), said
+        assert i18n.history_note("scheduled by the plan: daily inspection of Pump 1 (P-1) every 7 days", "created").endswith(
+            "every 7 days")
+        for written in ("1 day", "1 days"):
+            said = i18n.disabled_reason({"disabled_reason": f"every delivery failed for {written} in a row "
+                                                            "(since 2026-11-26T16:30:00.000Z; last: HTTP 503)"})
+            assert "for 1 day in a row" in said, said

@@ -353,7 +353,8 @@ def after_attempt(subscription, succeeded, now, rules, last_error):
     if not subscription.get("active"):
         return None
     if now - clock.parse_iso(since) >= timedelta(days=rules["webhook_disable_after_days"]):
-        reason = (f"every delivery failed for {rules['webhook_disable_after_days']} days in a row "
+        days = rules["webhook_disable_after_days"]
+        reason = (f"every delivery failed for {days} day{'' if days == 1 else 's'} in a row "
                   f"(since {since}; last: {last_error})")[:LAST_ERROR_CHARS * 2]
         return Change(set={"active": False, "disabled_reason": reason, "updated_at": clock.to_iso(now)})
     return None

@@ -288,7 +288,7 @@ def fire_check_note(defect):
 
 def plan_note(plan, equipment):
     return (f"scheduled by the plan: {PLAN_KIND_LABELS[plan['kind']]} of {equipment['name']} ({equipment['code']}) "
-            f"every {plan['every_days']} days")
+            f"every {plan['every_days']} day{'' if plan['every_days'] == 1 else 's'}")
 
 
 def inspection_note(inspection, finding):

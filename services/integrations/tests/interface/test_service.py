@@ -492,7 +492,7 @@ def test_a_delivery_fails_after_the_retry_window_and_the_subscription_goes_off_a
     finally:
         clock.reset()
     shown = svc.get_webhook({"estate_id": ESTATE, "id": hook["id"]})
-    assert shown["active"] is False and "1 days in a row" in shown["disabled_reason"]
+    assert shown["active"] is False and "1 day in a row" in shown["disabled_reason"]
     assert "HTTP 500" in shown["disabled_reason"]
 
 
