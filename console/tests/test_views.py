@@ -11,6 +11,7 @@ from console import i18n, menu
 from console.app import create_app
 from console.messages import CATALOGUES
 from console.views import common
+from console.views import manager as manager_views
 from console.views.common import deadline_state
 
 from .conftest import ESTATE, GATEWAY, csrf_of, problem, sign_in, token_for
@@ -2099,6 +2100,47 @@ def test_the_manager_makes_a_rectification_plan_and_marks_its_actions_done(clien
     client.post("/manager/rectifications/rp_1/actions/2/done", data={"csrf_token": csrf_of(client), "note": "nightly"})
     [done] = [c for c in fake.calls if c["path"].endswith("/actions/2/done")]
     assert done["json"] == {"note": "nightly"}
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
+def test_a_plan_s_overdue_actions_are_marked_and_the_manager_s_home_page_names_them_and_the_unplanned_causes(
+        client, fake, documented_routes):
+    """A quarter's end: the plans whose actions slipped past their due day, and the recurring causes of
+    this quarter and the last that no plan answers, reached the manager on no page; the plans' page
+    told a late action from one on track by reading the dates (a probe of the manager's quarter)."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    late = {**PLAN, "overdue_actions": 1, "actions": [{**PLAN["actions"][0], "overdue": False},
+                                                     {**PLAN["actions"][1], "overdue": True}]}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/complaint-rectifications", lambda body, params: {
+        "items": [late] if params.get("overdue") == "true" else [], "next_cursor": None})
+    with client.application.test_request_context():  # the console's clock, as the estate's here
+        quarter, last = manager_views.this_quarter(), manager_views.last_quarter()
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/complaints", lambda body, params: {
+        "period": params["period"], "recurring_causes": {"threshold": 3, "causes": [
+            {"cause": "facility_defect", "complaints": 4, "plan_ids": []},
+            {"cause": "contractor", "complaints": 3, "plan_ids": ["rp_1"]}] if params["period"] == quarter
+            else [{"cause": "process", "complaints": 3, "plan_ids": []},
+                  {"cause": "staff_conduct", "complaints": 3, "plan_ids": []}]}})
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    todo = home.split("data-todo>")[1].split("</section>")[0]
+    assert '<a href="/manager/rectifications?status=open&amp;overdue=true">有措施逾期未完成的整改计划：1 份</a>' in todo
+    assert (f'<a href="/manager/complaints?period={quarter}">{quarter} 反复出现、尚无整改计划的投诉原因：1 个</a>'
+            in todo)
+    assert f'<a href="/manager/complaints?period={last}">{last} 反复出现、尚无整改计划的投诉原因：2 个</a>' in todo
+    en = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Rectification plans with an action overdue: 1" in en
+    assert f"Recurring complaint causes of {quarter} with no rectification plan: 1" in en
+    page = client.get("/manager/rectifications?status=open&overdue=true",
+                      headers={"Accept-Language": "en"}).get_data(as_text=True)
+    listed = [c["params"] for c in fake.calls if c["path"].endswith("/complaint-rectifications")][-1]
+    assert listed["overdue"] == "true" and listed["status"] == "open"
+    assert '<option value="true" selected>' in page.split('name="overdue"')[1].split("</select>")[0]
+    second = page.split("patrol at 22:00")[1].split("</li>")[0]
+    assert 'class="badge badge-late">Overdue' in second
+    assert "badge-late" not in page.split("post the quiet hours")[1].split("</li>")[0]
+    zh = client.get("/manager/rectifications?overdue=true", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "已逾期" in zh.split("patrol at 22:00")[1].split("</li>")[0]
     for call in fake.calls:
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
 

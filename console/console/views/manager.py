@@ -131,6 +131,12 @@ def this_quarter():
     return f"{now.year}-Q{(now.month - 1) // 3 + 1}"
 
 
+def last_quarter():
+    """The quarter before this one (YYYY-Qn), whose analysis is made once it is over."""
+    year, quarter = this_quarter().split("-Q")
+    return f"{year}-Q{int(quarter) - 1}" if quarter != "1" else f"{int(year) - 1}-Q4"
+
+
 @bp.get("/complaints")
 @estate_needed
 def complaints():
@@ -207,6 +213,17 @@ TODO_LISTS = (
     # written up with the major mark reached him on no page (a probe of the manager's work)
     ("todo.major_incidents_open", "incidents", {"status": "open", "major": "true"}, "", "registers.incidents",
      {"status": "open", "major": "true"}),
+    # complaints are analysed quarterly and recurring causes get a rectification plan (整改, DOMAIN.md),
+    # followed to its end: the plans with an action past its due day, and the recurring causes of this
+    # quarter and the last that no plan answers (the analysis's recurring_causes with no plan_ids), each
+    # a line opening its page; both were on their own pages only, and a slipped action was told by
+    # reading its date (a probe of the manager's quarter)
+    ("todo.rectifications_overdue", "complaint-rectifications", {"status": "open", "overdue": "true"}, "",
+     "manager.rectifications", {"status": "open", "overdue": "true"}),
+    ("todo.causes_unplanned", "reports/complaints", {"period": this_quarter}, "", "manager.complaints",
+     {"period": this_quarter}),
+    ("todo.causes_unplanned_last", "reports/complaints", {"period": last_quarter}, "", "manager.complaints",
+     {"period": last_quarter}),
 )
 # What waits for the archivist (档案管理员), who tracks a borrowing until it is returned and marks it
 # returned (DOMAIN.md): the borrowings past their due back, to chase. His start page listed
@@ -364,10 +381,20 @@ def _checks_missed(path, query):
     return {"items": missed, "next_cursor": None, "total": len(missed)}
 
 
+def _causes_unplanned(path, query):
+    """A quarter's recurring complaint causes that no rectification plan answers, from its analysis
+    (not paged: no ``limit``), as a to-do's items (None when it cannot be read)."""
+    found = common.optional_read(path, **query)
+    if not isinstance(found, dict):
+        return None
+    causes = [c for c in (found.get("recurring_causes") or {}).get("causes") or () if not c.get("plan_ids")]
+    return {"items": causes, "next_cursor": None, "total": len(causes)}
+
+
 # how a to-do list is read where it is not a page with a limit: by its key, else its path (``_first_page``
 # else)
 TODO_READERS = {"patrol-missed-rounds": _missed_rounds, "todo.check_plan_missing": _plan_missing,
-                "todo.checks_missed": _checks_missed}
+                "todo.checks_missed": _checks_missed, "reports/complaints": _causes_unplanned}
 
 
 # What waits for anyone on the staff who borrowed an archive (查阅、借阅: anyone asks, the manager
@@ -483,7 +510,7 @@ def _lists_todo(lists):
         total = page.get("total")
         count = str(total) if not proposer and isinstance(total, int) else common.counted(items, page)
         if items:
-            found.append({"text": i18n.translate(key, count=count, year=query.get("year")),
+            found.append({"text": i18n.translate(key, count=count, year=query.get("year"), period=query.get("period")),
                           "url": url_for(endpoint, **shown)})
     return found
 
@@ -656,7 +683,7 @@ RECTIFICATION_ROWS = 3  # action rows the form offers; the API takes 1 to 50
 def rectifications(problem=None):
     """整改计划: the plans made for recurring complaint causes, each action marked done in turn
     (a plan closes with its last one), and a form for a new plan."""
-    filters = common.query("status", "period")
+    filters = common.query("status", "period", "overdue")
     page = g.api.get(g.api.estate(g.user.estate_id, "complaint-rectifications"), limit=common.PAGE_SIZE,
                      cursor=request.args.get("cursor"), **filters)
     from .desk import CAUSES
@@ -683,7 +710,7 @@ def create_rectification():
 @bp.post("/rectifications/<plan_id>/actions/<int:n>/done")
 @estate_needed
 def rectification_action_done(plan_id, n):
-    back = url_for("manager.rectifications", **common.query("status", "period"))
+    back = url_for("manager.rectifications", **common.query("status", "period", "overdue"))
     note = request.form.get("note", "").strip()
     return common.post_and_back(f"complaint-rectifications/{plan_id}/actions/{n}/done", {"note": note} if note else {},
                                 back, "rect.done")

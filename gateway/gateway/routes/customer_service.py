@@ -53,7 +53,7 @@ ROUTES = [
           policy.COMPLAINT_ANALYSTS, filters=("period",)),
     # -- rectification plans (整改计划) ----------------------------------------------
     desk_create(f"{ESTATE}/complaint-rectifications", "create_rectification", roles=policy.RECTIFICATION_PLANNERS),
-    desk_list(f"{ESTATE}/complaint-rectifications", "list_rectifications", ("status", "period"),
+    desk_list(f"{ESTATE}/complaint-rectifications", "list_rectifications", ("status", "period", "overdue"),
               roles=policy.RECTIFICATION_PLANNERS),
     Route("GET", f"{ESTATE}/complaint-rectifications/<plan_id>", "customer_service", "get_rectification",
           policy.RECTIFICATION_PLANNERS, id_param="plan_id"),

@@ -537,18 +537,39 @@ def complaint_results(db, caller, estate_id, period):
     return complaint_analysis.results(period, store.unescalated_complaints_closed_between(db, estate_id, start, end))
 
 
+def _estate_today(db, estate_id):
+    return calendar.day_of(clock.now(), store.estate_timezone(db, estate_id))
+
+
 def create_rectification(db, outbox, caller, estate_id, data):
     domain.require_manager(caller)
     tz = store.rules_for(db, estate_id)["timezone"]
     plan_id = caller.created_id("rp", estate_id)
-    return public(store.create(db, outbox, "rectification_plans", estate_id, plan_id,
-                               lambda: rectifications.new_plan(plan_id, estate_id, data, clock.now(), caller.user, tz)))
+    created = public(store.create(db, outbox, "rectification_plans", estate_id, plan_id,
+                                  lambda: rectifications.new_plan(plan_id, estate_id, data, clock.now(), caller.user,
+                                                                  tz)))
+    return rectifications.shown(created, calendar.day_of(clock.now(), tz))
+
+
+def list_rectifications(db, estate_id, filters, limit, cursor):
+    """Each plan with its actions overdue on the estate's day (``rectifications.shown``);
+    ``overdue`` lists the plans with one (``rectifications.list_query``)."""
+    today = _estate_today(db, estate_id)
+    found = store.page(db, "rectification_plans", estate_id, rectifications.list_query(filters or {}, today), limit,
+                       cursor)
+    return {**found, "items": [rectifications.shown(plan, today) for plan in found["items"]]}
+
+
+def get_rectification(db, estate_id, plan_id):
+    return rectifications.shown(public(store.get(db, "rectification_plans", estate_id, plan_id)),
+                                _estate_today(db, estate_id))
 
 
 def rectification_action_done(db, outbox, caller, estate_id, plan_id, n, data):
     domain.require_manager(caller)
-    return step_on(db, outbox, "rectification_plans", estate_id, plan_id,
-                   lambda plan: rectifications.action_done(plan, n, data or {}, clock.now(), caller.user))
+    after = step_on(db, outbox, "rectification_plans", estate_id, plan_id,
+                    lambda plan: rectifications.action_done(plan, n, data or {}, clock.now(), caller.user))
+    return rectifications.shown(after, _estate_today(db, estate_id))
 
 
 def kpis(db, caller, period, estate_ids):

@@ -7,6 +7,11 @@ its numbered ``actions`` (description, owner, due date). An action is marked don
 again); the plan is ``closed`` when its last action is done, and a closed plan takes no more
 steps (409). Rules (422): a plan analyses a period that has begun; an action is not due before the day it
 is planned (the estate's local day).
+
+Followed to its end: an action not done by the end of its due day on the estate's clock is
+``overdue`` (shown on the action, counted on the plan as ``overdue_actions``, and the plan listed
+by ``overdue=true`` until it is done): the plans whose actions slipped were told apart from those on
+track nowhere, and a closed plan is never overdue (a probe of the manager's quarter).
 """
 from estate_common import calendar, clock
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
@@ -56,3 +61,26 @@ def action_done(plan, n, data, now, user):
         changes.update(status="closed", closed_at=at)
         entries.append(history_entry(at, user, "closed"))
     return Change(changes, entries)
+
+
+def shown(plan, today):
+    """The plan as the API answers it (``plan``: its public form): each action ``overdue`` when it
+    is not done and its due day is before ``today`` (the estate's local day), counted on the plan."""
+    actions = [{**a, "overdue": not a.get("done_at") and a["due"] < today} for a in plan["actions"]]
+    return {**plan, "actions": actions, "overdue_actions": sum(1 for a in actions if a["overdue"])}
+
+
+def overdue_query(today):
+    """The plans with an action overdue on ``today`` (an open plan's, as ``shown`` judges it)."""
+    return {"status": "open", "actions": {"$elemMatch": {"done_at": None, "due": {"$lt": today}}}}
+
+
+def list_query(filters, today):
+    """The list filters of ``GET …/complaint-rectifications`` as a query: status and period as
+    stored; ``overdue``: ``true`` the plans with an action overdue, ``false`` the others."""
+    filters = dict(filters)
+    overdue = filters.pop("overdue", None)
+    if overdue is None:
+        return filters
+    late = overdue_query(today)
+    return {**filters, "$and": [late]} if overdue == "true" else {**filters, "$nor": [late]}

@@ -330,11 +330,12 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
 
     @rpc_method
     def list_rectifications(self, payload):
-        return self._list(payload, "rectification_plans")
+        return operations.list_rectifications(self.db, payload["estate_id"], payload.get("filters"),
+                                              payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
     def get_rectification(self, payload):
-        return public(store.get(self.db, "rectification_plans", payload["estate_id"], payload["id"]))
+        return operations.get_rectification(self.db, payload["estate_id"], payload["id"])
 
     @rpc_method
     def rectification_action_done(self, payload):

@@ -63,3 +63,30 @@ def test_a_plan_follows_a_period_that_has_begun_and_plans_nothing_in_the_past(de
     with pytest.raises(BusinessRuleViolation) as refused:
         plan(desk, period="2027-Q2", actions=[{"description": "x", "owner": "y", "due": "2027-01-04"}])
     assert [e["field"] for e in refused.value.errors] == ["data.period", "data.actions[0].due"]
+
+
+def test_an_action_past_its_due_day_is_overdue_and_its_plan_listed_until_it_is_done(desk):
+    """An action not done by the end of its due day on the estate's clock is overdue, on the action,
+    counted on its plan, and the plan is on ``overdue=true`` until the action is done; a plan whose
+    actions slipped was told apart from one on track nowhere (a probe of the manager's quarter)."""
+    created = plan(desk)  # actions due 2027-01-15 and 2027-01-10
+    assert [a["overdue"] for a in created["actions"]] == [False, False] and created["overdue_actions"] == 0
+    clock.freeze(clock.parse_iso("2027-01-10T15:59:00Z"))  # 23:59 on 10 January in Beijing: still its day
+    listed = desk.list_rectifications({"estate_id": ESTATE, "filters": {"overdue": "true"}})["items"]
+    assert listed == []
+    clock.freeze(clock.parse_iso("2027-01-10T16:00:00Z"))  # 00:00 on 11 January in Beijing
+    read = desk.get_rectification({"estate_id": ESTATE, "id": created["id"]})
+    assert [a["overdue"] for a in read["actions"]] == [False, True] and read["overdue_actions"] == 1
+    listed = desk.list_rectifications({"estate_id": ESTATE, "filters": {"overdue": "true"}})["items"]
+    assert [(p["id"], p["overdue_actions"]) for p in listed] == [(created["id"], 1)]
+    assert desk.list_rectifications({"estate_id": ESTATE, "filters": {"overdue": "false"}})["items"] == []
+    as_caller(desk, MANAGER)
+    after = done(desk, created, 2, note="letters sent late")
+    assert after["overdue_actions"] == 0 and after["actions"][1]["overdue"] is False
+    assert desk.list_rectifications({"estate_id": ESTATE, "filters": {"overdue": "true"}})["items"] == []
+    assert [p["id"] for p in desk.list_rectifications(
+        {"estate_id": ESTATE, "filters": {"overdue": "false", "status": "open"}})["items"]] == [created["id"]]
+    clock.freeze(clock.parse_iso("2027-02-01T02:00:00Z"))  # both past; closed by the last, late
+    closed = done(desk, created, 1)
+    assert closed["status"] == "closed" and closed["overdue_actions"] == 0
+    assert desk.list_rectifications({"estate_id": ESTATE, "filters": {"overdue": "true"}})["items"] == []
