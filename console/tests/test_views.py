@@ -2767,6 +2767,43 @@ def test_a_recurring_cause_without_a_plan_leads_to_one_that_names_it(client, fak
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
 
 
+def test_the_analysis_counts_complaints_by_building_and_a_recurring_cause_names_where_and_which(
+        client, fake, documented_routes):
+    """A leak complained of three times in one building read as three complaints of a facility defect
+    anywhere: the analysis named neither the buildings nor the complaints (a probe of the manager's
+    quarter). The page counts them by building and names each recurring cause's buildings and
+    complaints, each linked to its request; an answer without them reads as before."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
+    report = {
+        "period": "2026-Q4", "complaints": 5, "by_category": {"other": 5}, "by_cause": {"facility_defect": 3},
+        "by_building": {"2": 3, "5": 1, "unrecorded": 1},
+        "timeliness": {"on_time": 5, "late": 0, "open": 0, "open_overdue": 0}, "valid": 1, "not_judged": 0,
+        "escalated": 0, "repeat_complainants": {"threshold": 2, "households": []},
+        "recurring_causes": {"threshold": 3, "causes": [
+            {"cause": "facility_defect", "complaints": 3, "plan_ids": [], "buildings": {"2": 3},
+             "requests": [{"id": "sr_1", "number": "SR-2026-000001"}, {"id": "sr_2", "number": "SR-2026-000002"},
+                          {"id": "sr_3", "number": "SR-2026-000003"}]}]}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/complaints", report)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/complaint-results", {"period": "2026-Q4", "items": []})
+    en = client.get("/manager/complaints?period=2026-Q4", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    by_building = en.split("By building")[1].split("</section>")[0]
+    assert "<td>Building 2</td><td class=\"num\">3</td>" in by_building
+    assert "<td>Not matched to a household yet</td><td class=\"num\">1</td>" in by_building
+    cause = en.split("Recurring causes (3 or more)")[1].split("</section>")[0]
+    assert "Building 2: 3" in cause
+    assert all(f'href="/desk/requests/sr_{n}">SR-2026-00000{n}</a>' in cause for n in (1, 2, 3))
+    zh = client.get("/manager/complaints?period=2026-Q4", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "按楼栋" in zh and "<td>2 号楼</td>" in zh and "2 号楼：3" in zh and "尚未匹配房屋" in zh
+    del report["by_building"]
+    for c in report["recurring_causes"]["causes"]:
+        del c["buildings"], c["requests"]
+    older = client.get("/manager/complaints?period=2026-Q4", headers={"Accept-Language": "en"})
+    assert older.status_code == 200 and "By building" not in older.get_data(as_text=True)
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
 def test_the_manager_judges_a_complaint_closed_without_a_judgement(client, fake, documented_routes):
     closed = {**COMPLAINT, "status": "closed", "valid": None, "closed_at": "2020-01-05T00:00:00Z"}
     sign_in(client, fake, roles=("agent",))

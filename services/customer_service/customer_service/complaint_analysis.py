@@ -12,6 +12,11 @@ belongs to the period it was registered in. Counted:
 - timeliness against the reply deadline (``due_at``: ``complaint_reply_days`` after
   registration): ``on_time`` replied by it, ``late`` replied after it, ``open`` not replied yet
   (of which ``open_overdue`` are past it at the time of the report);
+- by building: the building of the complaint's household (this service's copy of it;
+  ``unrecorded`` for a portal complaint not matched to a household yet), and each recurring cause
+  names the buildings its complaints came from and the complaints themselves (id and number), so
+  a leak complained of three times in one building reads as such and its plan can name where and
+  which: the analysis said neither (a probe of the manager's quarter);
 - repeat complainants: households with at least ``repeat_complainant_complaints`` (2) complaints
   in the period, most first. A household, not a name: the complainant's name is personal data.
   A portal complaint not matched to a household yet names none: it is nobody's repeat (two
@@ -42,24 +47,40 @@ def closed_not_judged(complaints):
     return sum(1 for c in complaints if c.get("closed_at") and c.get("valid") is None)
 
 
-def recurring_causes(complaints, plans, threshold):
+def building_of(complaint, buildings):
+    """The building of the complaint's household (``buildings``: ``{household id: building}``),
+    ``unrecorded`` when it names none or its copy has not come."""
+    return buildings.get(complaint.get("household_id")) or UNRECORDED
+
+
+def recurring_causes(complaints, plans, threshold, buildings=None):
     """The causes found behind at least ``threshold`` of ``complaints``, most first, each with the
     rectification plans that name it (``plans``: the estate's plans naming any cause, open or of
     the period): a recurring cause with none is the analysis's finding still unanswered. The
     analysis counted causes but nothing said which recurred or whether a plan answered it (found by
-    a domain audit)."""
+    a domain audit). Each names where its complaints came from (``buildings``: ``{household id:
+    building}``) and which they are, in the order they were registered."""
+    buildings = buildings or {}
     counted = Counter((c["complaint"] or {}).get("cause") for c in complaints)
     recurring = sorted(((cause, n) for cause, n in counted.items() if cause and n >= threshold),
                        key=lambda cn: (-cn[1], cn[0]))
+
+    def of(cause):
+        return sorted((c for c in complaints if (c["complaint"] or {}).get("cause") == cause),
+                      key=lambda c: (c["created_at"], c["_id"]))
     return {"threshold": threshold,
             "causes": [{"cause": cause, "complaints": n,
-                        "plan_ids": sorted(p["_id"] for p in plans if cause in (p.get("causes") or ()))}
+                        "plan_ids": sorted(p["_id"] for p in plans if cause in (p.get("causes") or ())),
+                        "buildings": dict(Counter(building_of(c, buildings) for c in of(cause))),
+                        "requests": [{"id": c["_id"], "number": c["number"]} for c in of(cause)]}
                        for cause, n in recurring]}
 
 
-def report(period, complaints, rules, now, plans=()):
+def report(period, complaints, rules, now, plans=(), buildings=None):
     """``complaints``: the estate's complaints registered in the period (store.complaints_between);
-    ``plans``: its rectification plans naming a cause, open or of the period."""
+    ``plans``: its rectification plans naming a cause, open or of the period; ``buildings``: the
+    building of each of their households (store.household_buildings)."""
+    buildings = buildings or {}
     timely = Counter(timeliness(c) for c in complaints)
     by_household = Counter(c["household_id"] for c in complaints if c.get("household_id"))
     threshold = rules["repeat_complainant_complaints"]
@@ -69,6 +90,7 @@ def report(period, complaints, rules, now, plans=()):
         "complaints": len(complaints),
         "by_category": dict(Counter((c["complaint"] or {}).get("nature") or UNRECORDED for c in complaints)),
         "by_cause": dict(Counter((c["complaint"] or {}).get("cause") or UNRECORDED for c in complaints)),
+        "by_building": dict(Counter(building_of(c, buildings) for c in complaints)),
         "timeliness": {
             "on_time": timely["on_time"], "late": timely["late"], "open": timely["open"],
             "open_overdue": sum(1 for c in complaints if not c.get("replied_at") and c["due_at"] < now),
@@ -80,7 +102,7 @@ def report(period, complaints, rules, now, plans=()):
             "threshold": threshold,
             "households": [{"household_id": h, "complaints": n} for h, n in repeat],
         },
-        "recurring_causes": recurring_causes(complaints, plans, rules["recurring_cause_complaints"]),
+        "recurring_causes": recurring_causes(complaints, plans, rules["recurring_cause_complaints"], buildings),
     }
 
 

@@ -527,8 +527,10 @@ def complaint_report(db, caller, estate_id, period):
     domain.require_manager(caller)
     rules = store.rules_for(db, estate_id)
     start, end = calendar.period_bounds(period, rules["timezone"])
-    return complaint_analysis.report(period, store.complaints_between(db, estate_id, start, end), rules,
-                                     clock.now_iso(), store.plans_naming_causes(db, estate_id, period))
+    complaints = store.complaints_between(db, estate_id, start, end)
+    return complaint_analysis.report(period, complaints, rules, clock.now_iso(),
+                                     store.plans_naming_causes(db, estate_id, period),
+                                     store.household_buildings(db, estate_id, [c.get("household_id") for c in complaints]))
 
 
 def complaint_results(db, caller, estate_id, period):
