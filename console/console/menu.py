@@ -109,6 +109,7 @@ SECTIONS = (
         Entry("manager.dashboard", "menu.kpis", MANAGEMENT),
         Entry("manager.complaints", "menu.complaints", MANAGEMENT),
         Entry("manager.rectifications", "menu.rectifications", MANAGEMENT),
+        Entry("manager.year", "menu.year", MANAGEMENT),
         Entry("manager.staff", "menu.staff", MANAGEMENT),
     )),
     Section("menu.setup", (

@@ -2804,6 +2804,57 @@ def test_the_analysis_counts_complaints_by_building_and_a_recurring_cause_names_
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
 
 
+YEAR = {"year": "2026", "surveys": {"per_year": 1, "owed": 1, "done": 1},
+        "service_lines": [{"line": "power", "owed": 1, "surveyed": 1, "survey_ids": ["sv_1"]},
+                          {"line": "water", "owed": 1, "surveyed": 1, "survey_ids": ["sv_1"]},
+                          {"line": "fire_security", "owed": 1, "surveyed": 0, "survey_ids": []},
+                          {"line": "cleaning", "owed": 1, "surveyed": 0, "survey_ids": []}],
+        "manager_visits": {"per_year": 2, "owed": 2, "done": 1, "visits": [
+            {"id": "oc_1", "household_id": "hh_1", "contacted_at": "2026-12-01T02:00:00Z", "by": "mia"}]}}
+
+
+def test_the_year_s_surveys_per_line_and_the_manager_s_visits_are_on_his_start_page_and_their_page(
+        client, fake, documented_routes):
+    """At a year's end the manager read a ratio of lines and of visits on the year's KPI dashboard, a
+    note naming the lines in English: not which line was still owed a survey nor the visits he had
+    made, and nothing on his start page (a probe of the manager's year)."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [
+        {"id": "hh_1", "building": "3", "unit": "1", "room": "1202"}], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/year-obligations", YEAR)
+    with client.application.test_request_context():
+        this_year = common.this_month()[:4]
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    todo = home.split("data-todo>")[1].split("</section>")[0]
+    assert f'<a href="/manager/year">{this_year} 年尚未做满意度调查的服务线：2 条</a>' in todo
+    assert f'<a href="/manager/year">{this_year} 年经理上门走访尚差：1 次</a>' in todo
+    asked = [c["params"] for c in fake.calls if c["path"].endswith("/reports/year-obligations")]
+    assert asked == [{"year": this_year}]  # one read for both lines
+    en = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f"Service lines not surveyed yet in {this_year}: 2" in en
+    assert f"Manager&#39;s visits to owners still owed in {this_year}: 1" in en
+    page = client.get("/manager/year?year=2026", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert fake.calls[-1]["params"] == {"year": "2026"} or any(
+        c["params"] == {"year": "2026"} for c in fake.calls if c["path"].endswith("/reports/year-obligations"))
+    assert "Satisfaction surveys answered: 1 of 1 owed" in page
+    fire = page.split("<td>Fire safety")[1].split("</tr>")[0]
+    assert "Still owed" in fire and "Still owed" not in page.split("<td>Power")[1].split("</tr>")[0]
+    assert 'href="/desk/surveys/sv_1"' in page
+    assert "Manager&#39;s visits to owners: 1 of 2 owed" in page and '<span class="flat">3-1-1202</span>' in page
+    zh = client.get("/manager/year?year=2026", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "2026 年度满意度调查与经理走访" in zh and "尚未调查" in zh and "经理上门走访：已走访 1 次，应走访 2 次" in zh
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/year-obligations", {**YEAR, "service_lines": [
+        {**line, "surveyed": 1, "survey_ids": ["sv_1"]} for line in YEAR["service_lines"]],
+        "manager_visits": {**YEAR["manager_visits"], "done": 2}})
+    done = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "not surveyed yet" not in done and "still owed in" not in done
+    agent = client.application.test_client()
+    sign_in(agent, fake, roles=("agent",))
+    assert 'href="/manager/year"' not in agent.get("/").get_data(as_text=True)
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
 def test_the_manager_judges_a_complaint_closed_without_a_judgement(client, fake, documented_routes):
     closed = {**COMPLAINT, "status": "closed", "valid": None, "closed_at": "2020-01-05T00:00:00Z"}
     sign_in(client, fake, roles=("agent",))

@@ -152,6 +152,18 @@ def complaints():
                            households=common.household_labels(), first_day=first, last_day=last)
 
 
+@bp.get("/year")
+@estate_needed
+def year():
+    """本年度义务: the estate's year of satisfaction surveys per service line (each line with the surveys
+    that asked it, those still owed marked) and of the manager's visits to owners (owed, made: when, to
+    which household, by whom), a year asked or this one."""
+    asked = request.args.get("year", "").strip()
+    chosen = asked if re.fullmatch(r"(19[0-9]{2}|2[0-9]{3})", asked) else common.this_month()[:4]
+    found = g.api.get(g.api.estate(g.user.estate_id, "reports/year-obligations"), year=chosen)
+    return render_template("manager/year.html", year=chosen, found=found, households=common.household_labels())
+
+
 @bp.get("/staff")
 @estate_needed
 def staff():
@@ -224,6 +236,14 @@ TODO_LISTS = (
      {"period": this_quarter}),
     ("todo.causes_unplanned_last", "reports/complaints", {"period": last_quarter}, "", "manager.complaints",
      {"period": last_quarter}),
+    # the year's obligations (DOMAIN.md: a satisfaction survey at least once a year per service line; the
+    # manager visits 1-2 owners a year in person): the lines not surveyed yet this year and the visits
+    # still owed, from one read of the year's (reports/year-obligations); the dashboard's yearly ratios
+    # were all that said so, a year's ratio the manager had to ask for (a probe of the manager's year)
+    ("todo.survey_lines_owed", "reports/year-obligations", {"year": lambda: common.this_month()[:4]}, "",
+     "manager.year", {}),
+    ("todo.manager_visits_owed", "reports/year-obligations", {"year": lambda: common.this_month()[:4]}, "",
+     "manager.year", {}),
 )
 # What waits for the archivist (档案管理员), who tracks a borrowing until it is returned and marks it
 # returned (DOMAIN.md): the borrowings past their due back, to chase. His start page listed
@@ -391,10 +411,40 @@ def _causes_unplanned(path, query):
     return {"items": causes, "next_cursor": None, "total": len(causes)}
 
 
+def _year_obligations(query):
+    """The year's obligations (``query``: its year), read once a page for both of their lines (``g``);
+    None when they cannot be read."""
+    kept = g.setdefault("todo_year_obligations", {})
+    if query["year"] not in kept:
+        found = common.optional_read("reports/year-obligations", **query)
+        kept[query["year"]] = found if isinstance(found, dict) else None
+    return kept[query["year"]]
+
+
+def _survey_lines_owed(path, query):
+    """The service lines the year still owes a survey, as a to-do's items."""
+    found = _year_obligations(query)
+    if found is None:
+        return None
+    owed = [line for line in found.get("service_lines") or () if line.get("surveyed", 0) < line.get("owed", 0)]
+    return {"items": owed, "next_cursor": None, "total": len(owed)}
+
+
+def _manager_visits_owed(path, query):
+    """The manager's visits the year still owes, one item each."""
+    found = _year_obligations(query)
+    if found is None:
+        return None
+    visits = found.get("manager_visits") or {}
+    short = max(int(visits.get("owed") or 0) - int(visits.get("done") or 0), 0)
+    return {"items": [query] * short, "next_cursor": None, "total": short}
+
+
 # how a to-do list is read where it is not a page with a limit: by its key, else its path (``_first_page``
 # else)
 TODO_READERS = {"patrol-missed-rounds": _missed_rounds, "todo.check_plan_missing": _plan_missing,
-                "todo.checks_missed": _checks_missed, "reports/complaints": _causes_unplanned}
+                "todo.checks_missed": _checks_missed, "reports/complaints": _causes_unplanned,
+                "todo.survey_lines_owed": _survey_lines_owed, "todo.manager_visits_owed": _manager_visits_owed}
 
 
 # What waits for anyone on the staff who borrowed an archive (查阅、借阅: anyone asks, the manager

@@ -51,6 +51,10 @@ ROUTES = [
           filters=("period",)),
     Route("GET", f"{ESTATE}/reports/complaint-results", "customer_service", "complaint_results",
           policy.COMPLAINT_ANALYSTS, filters=("period",)),
+    # the year's satisfaction surveys per service line and the manager's visits, owed and made: the
+    # manager's (DOMAIN.md: he sees the KPIs and visits owners himself), as the complaint analysis is
+    Route("GET", f"{ESTATE}/reports/year-obligations", "customer_service", "year_obligations",
+          policy.COMPLAINT_ANALYSTS, filters=("year",)),
     # -- rectification plans (整改计划) ----------------------------------------------
     desk_create(f"{ESTATE}/complaint-rectifications", "create_rectification", roles=policy.RECTIFICATION_PLANNERS),
     desk_list(f"{ESTATE}/complaint-rectifications", "list_rectifications", ("status", "period", "overdue"),

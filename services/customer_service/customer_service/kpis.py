@@ -189,3 +189,28 @@ def survey_lines_year_to_date(surveys, lines, yearly):
         note += f"; each line {owed_text(yearly)}"
     return kpi(len(lines) - len(owed), len(lines), target=1, yearly=yearly,
                note=note + (f"; still owed: {', '.join(owed)}" if owed else ""))
+
+
+def year_obligations(year, scored_surveys, visits, rules, yearly_of):
+    """What the estate's local ``year`` owes of its yearly obligations and what it made of them so
+    far (``GET …/reports/year-obligations``): the satisfaction surveys answered, each line of the
+    estate's ``surveyed_service_lines`` with the surveys that asked it and got a score
+    (``scored_surveys``: ``{survey id: its lines scored}``), and the manager's visits (``visits``:
+    who went to which household, when). ``yearly_of(per_year)``: ``owed_a_year`` of the year. The
+    same rules as the KPIs (``surveys_year_to_date``, ``survey_lines_year_to_date``,
+    ``manager_visits_year_to_date``), by name: the dashboard's ratios and an English note were all a
+    manager read at a year's end (a probe of the manager's year)."""
+    surveys = yearly_of(rules["surveys_per_year"])
+    visits_owed = yearly_of(rules["manager_visits_per_year"])
+
+    def line(name):
+        ids = [survey_id for survey_id, lines in scored_surveys.items() if name in lines]
+        return {"line": name, "owed": surveys["owed"], "surveyed": len(ids), "survey_ids": ids}
+    return {
+        "year": year,
+        "surveys": {**surveys, "done": len(scored_surveys)},
+        "service_lines": [line(name) for name in rules["surveyed_service_lines"]],
+        "manager_visits": {**visits_owed, "done": len(visits),
+                           "visits": [{"id": v["_id"], "household_id": v["household_id"],
+                                       "contacted_at": v["contacted_at"], "by": v.get("by")} for v in visits]},
+    }

@@ -9,7 +9,7 @@ from functools import partial
 
 from estate_common import calendar, clock, custom_fields, fee_prices, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
-from estate_common.kpis import before_the_estate, per_estate_month, rules_of_period
+from estate_common.kpis import before_the_estate, owed_a_year, per_estate_month, rules_of_period
 from estate_common.store import page_computed, public
 
 from . import (applications, complaint_analysis, domain, events, front_desk, handling, household_correction,
@@ -572,6 +572,18 @@ def rectification_action_done(db, outbox, caller, estate_id, plan_id, n, data):
     after = step_on(db, outbox, "rectification_plans", estate_id, plan_id,
                     lambda plan: rectifications.action_done(plan, n, data or {}, clock.now(), caller.user))
     return rectifications.shown(after, _estate_today(db, estate_id))
+
+
+def year_obligations(db, caller, estate_id, year):
+    """The year's surveys per service line and the manager's visits, owed and made up to now
+    (``kpis.year_obligations``), as the year-to-date KPIs count them."""
+    domain.require_manager(caller)
+    rules, start, end = rules_of_period(partial(store.rules_for, db), estate_id, year)  # a past year's as it ended
+    since = store.estate_since(db, estate_id)
+    return desk_kpis.year_obligations(
+        year, store.scored_surveys_of_year(db, estate_id, year, end),
+        store.manager_visits_between(db, estate_id, start, end), rules,
+        lambda per_year: owed_a_year(per_year, year, since, rules["timezone"]))
 
 
 def kpis(db, caller, period, estate_ids):

@@ -322,6 +322,10 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     def complaint_results(self, payload):
         return operations.complaint_results(self.db, self.caller, payload["estate_id"], payload["filters"]["period"])
 
+    @rpc_method
+    def year_obligations(self, payload):
+        return operations.year_obligations(self.db, self.caller, payload["estate_id"], payload["filters"]["year"])
+
     # -- rectification plans (整改计划) ------------------------------------------------------------
     @rpc_method
     def create_rectification(self, payload):

@@ -462,15 +462,28 @@ def surveys_of_year(db, estate_id, year, end):
     """The service lines of each survey of ``year`` that some household's answer scored before
     ``end`` (the survey KPIs' year so far), for the surveys with such an answer: a survey made and
     never put to anyone met "once a year per service line" (found by a probe)."""
+    return list(scored_surveys_of_year(db, estate_id, year, end).values())
+
+
+def scored_surveys_of_year(db, estate_id, year, end):
+    """``surveys_of_year`` by survey: ``{survey id: its lines scored}``, in the order they were made."""
     asked = {s["_id"]: s["service_lines"] for s in db.surveys.find(
-        {"estate_id": estate_id, "year": int(year), "created_at": {"$lt": end}}, {"service_lines": 1})}
+        {"estate_id": estate_id, "year": int(year), "created_at": {"$lt": end}}, {"service_lines": 1, "created_at": 1})}
     scored = {}
     if asked:
         for answer in db.survey_answers.find({"estate_id": estate_id, "survey_id": {"$in": sorted(asked)},
                                               "answered_at": {"$lt": end}}, {"survey_id": 1, "scores": 1}):
             scored.setdefault(answer["survey_id"], set()).update(answer["scores"])
-    return [[line for line in lines if line in scored[survey_id]]
-            for survey_id, lines in asked.items() if survey_id in scored]
+    return {survey_id: [line for line in lines if line in scored[survey_id]]
+            for survey_id, lines in asked.items() if survey_id in scored}
+
+
+def manager_visits_between(db, estate_id, start, end):
+    """The estate's manager's visits made within [start, end), in the order they were made (who,
+    to which household, when; no summary), through ``(estate_id, kind, contacted_at)``."""
+    return list(db.owner_contacts.find(
+        {"estate_id": estate_id, "kind": "manager_visit", "contacted_at": {"$gte": start, "$lt": end}},
+        {"household_id": 1, "contacted_at": 1, "by": 1}).sort([("contacted_at", 1), ("_id", 1)]))
 
 
 def count_manager_visits(db, estate_id, start, end):

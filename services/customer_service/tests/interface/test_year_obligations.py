@@ -1,0 +1,68 @@
+"""The year's obligations of an estate (满意度调查 per service line, the manager's visits) as the
+manager reads them at a year's end: GET …/reports/year-obligations, on the embedded store."""
+import pytest
+
+from estate_common import clock
+from estate_common.errors import Forbidden
+from estate_common.testing import as_caller, staff
+
+ESTATE = "est_1"
+AGENT = staff("zhang", ["agent"], [ESTATE])
+MANAGER = staff("wang", ["manager"], [ESTATE])
+OTHER_MANAGER = staff("li", ["manager"], [ESTATE])
+
+
+def obligations(desk, year, caller=MANAGER):
+    as_caller(desk, caller)
+    return desk.year_obligations({"estate_id": ESTATE, "filters": {"year": year}})
+
+
+def surveyed(desk, title, year, lines, scored):
+    as_caller(desk, AGENT)
+    survey = desk.create_survey({"estate_id": ESTATE, "data": {"title": title, "year": year, "service_lines": lines}})
+    if scored:
+        desk.answer_survey({"estate_id": ESTATE, "id": survey["id"], "data": {
+            "household_id": "hh_1", "scores": {line: 4 for line in scored}}})
+    return survey
+
+
+def visited(desk, caller, household, at):
+    as_caller(desk, caller)
+    return desk.record_owner_contact({"estate_id": ESTATE, "data": {
+        "household_id": household, "kind": "manager_visit", "channel": "visit", "contacted_at": at,
+        "summary": "asked about the lift"}})
+
+
+def test_the_year_says_which_service_lines_are_still_owed_a_survey_and_the_managers_visits(desk):
+    """At a year's end the manager could read, on the KPI dashboard of the year, a ratio of lines and
+    of visits and a note naming the lines in English: not which survey asked which line, nor whose
+    visits were made and to whom, nor on his start page (a probe of the manager's year)."""
+    clock.freeze(clock.parse_iso("2026-12-05T02:00:00Z"))
+    empty = obligations(desk, "2026")
+    assert empty["year"] == "2026" and empty["surveys"] == {"per_year": 1, "owed": 1, "done": 0}
+    assert [(l["line"], l["surveyed"], l["owed"]) for l in empty["service_lines"]] == [
+        ("power", 0, 1), ("water", 0, 1), ("fire_security", 0, 1), ("cleaning", 0, 1)]
+    assert empty["manager_visits"] == {"per_year": 1, "owed": 1, "done": 0, "visits": []}
+
+    surveyed(desk, "asked and never answered", 2026, ["cleaning"], [])
+    surveyed(desk, "last year's", 2025, ["water"], ["water"])
+    power = surveyed(desk, "power and water", 2026, ["power", "water", "cleaning"], ["power", "water"])
+    first = visited(desk, MANAGER, "hh_1", "2026-12-01T02:00:00Z")
+    second = visited(desk, OTHER_MANAGER, "hh_2", "2026-12-04T02:00:00Z")
+    year = obligations(desk, "2026")
+    assert year["surveys"]["done"] == 1
+    lines = {l["line"]: l for l in year["service_lines"]}
+    assert (lines["power"]["surveyed"], lines["power"]["survey_ids"]) == (1, [power["id"]])
+    assert lines["cleaning"]["surveyed"] == 0 and lines["fire_security"]["survey_ids"] == []
+    assert [l["line"] for l in year["service_lines"] if l["surveyed"] < l["owed"]] == ["fire_security", "cleaning"]
+    visits = year["manager_visits"]
+    assert (visits["done"], visits["owed"]) == (2, 1)
+    assert [(v["id"], v["household_id"], v["by"]) for v in visits["visits"]] == [
+        (first["id"], "hh_1", "wang"), (second["id"], "hh_2", "li")]
+    assert "summary" not in visits["visits"][0]
+    assert obligations(desk, "2025")["manager_visits"]["done"] == 0
+
+
+def test_the_year_s_obligations_are_management_s(desk):
+    with pytest.raises(Forbidden):
+        obligations(desk, "2026", caller=AGENT)
