@@ -1,6 +1,7 @@
 """The front desk through the gateway over HTTP: the complaint cycle, roles, the estate's
 settings and the front-desk registers. (Time limits are tested in the service's tests, where
 the clock is controlled; the running system keeps real time.)"""
+import time
 import uuid
 from datetime import datetime
 
@@ -165,3 +166,56 @@ def test_the_manager_analyses_complaints_and_follows_a_rectification_plan_to_clo
     assert closed.status_code == 200 and closed.json()["status"] == "closed", closed.text
     assert api.post(f"{path}/actions/1/done", {}, manager).status_code == 409
     assert api.get(path, manager).json()["status"] == "closed"
+
+
+def test_the_managers_quarter_and_year_the_analysis_by_building_the_plans_overdue_and_the_years_obligations(
+        api, admin, estate):
+    """The manager's quarter and year end through the gateway (every answer checked against
+    openapi.yaml): the analysis names where a recurring cause's complaints came from and which they
+    are, the plans filter by an overdue action, and the year says which service lines still owe a
+    survey and the visits he made (a probe of the service-center manager's quarter and year)."""
+    base, agent, manager = estate["base"], estate["agent"], estate["manager"]
+    other = api.post(f"{base}/households", {"building": "7", "unit": "1", "room": "101", "area_m2": 80.0,
+                                            "owner": {"name": "吴先生", "phone": "13933334444"}}, agent)
+    assert other.status_code == 201, other.text
+    made = []
+    for household in (estate["household"], estate["household"], other.json()["id"]):
+        body = {"kind": "complaint", "household_id": household, "channel": "phone", "description": "roof leaks",
+                "complainant": "an owner", "summary": "water in the stairwell"}
+        answer = eventually(lambda: (lambda r: r if r.status_code != 422 else None)(
+            api.post(f"{base}/service-requests", body, agent)))
+        assert answer.status_code == 201, answer.text
+        made.append(answer.json())
+        verified = api.post(f"{base}/service-requests/{made[-1]['id']}/verify",
+                            {"finding": "the roof membrane", "cause": "facility_defect"}, agent)
+        assert verified.status_code == 200, verified.text
+    year = made[0]["created_at"][:4]
+    report = api.get(f"{base}/reports/complaints?period={year}", manager).json()
+    assert report["by_building"]["2"] >= 2 and report["by_building"]["7"] == 1
+    [leak] = [c for c in report["recurring_causes"]["causes"] if c["cause"] == "facility_defect"]
+    assert leak["buildings"]["7"] == 1 and leak["buildings"]["2"] >= 2
+    assert {c["id"] for c in made} <= {r["id"] for r in leak["requests"]}
+
+    plan = api.post(f"{base}/complaint-rectifications", {
+        "period": year, "findings": "the roof membrane of buildings 2 and 7", "causes": ["facility_defect"],
+        "actions": [{"description": "reseal the roofs", "owner": "engineering", "due": "2099-01-15"}]}, manager)
+    assert plan.status_code == 201, plan.text
+    assert plan.json()["overdue_actions"] == 0 and plan.json()["actions"][0]["overdue"] is False
+    assert api.get(f"{base}/complaint-rectifications?overdue=true", manager).json()["items"] == []
+    on_track = api.get(f"{base}/complaint-rectifications?overdue=false&status=open", manager).json()["items"]
+    assert plan.json()["id"] in {p["id"] for p in on_track}
+    assert api.get(f"{base}/complaint-rectifications?overdue=maybe", manager).status_code == 400
+
+    visit = api.post(f"{base}/owner-contacts", {
+        "household_id": estate["household"], "kind": "manager_visit", "channel": "visit",
+        "contacted_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60)),
+        "summary": "the year's visit"}, manager)
+    assert visit.status_code == 201, visit.text
+    this_year = time.strftime("%Y", time.gmtime(time.time() - 60 + 8 * 3600))  # the estate's year (Shanghai)
+    found = api.get(f"{base}/reports/year-obligations?year={this_year}", manager)
+    assert found.status_code == 200, found.text
+    obligations = found.json()
+    assert visit.json()["id"] in {v["id"] for v in obligations["manager_visits"]["visits"]}
+    assert [line["line"] for line in obligations["service_lines"]] == ["power", "water", "fire_security", "cleaning"]
+    assert api.get(f"{base}/reports/year-obligations?year={this_year}", agent).status_code == 403
+    assert api.get(f"{base}/reports/year-obligations?year=26", manager).status_code == 400
