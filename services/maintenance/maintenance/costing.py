@@ -119,21 +119,49 @@ CATEGORY_OF_SOURCE = {"service_request": "repair", "return_visit": "repair", "ma
                       "incident": "emergency"}
 
 
+# A job on none of the ledger's pieces whose cost is still a system's, by its source: a fire
+# check's defect is a fire facility's (security's fire ledger: an extinguisher, a hydrant).
+SYSTEM_OF_SOURCE = {"fire_inspection": "fire"}
+# the work-order list's cost_system value of the jobs on no equipment (by_system's null line)
+NO_SYSTEM = "none"
+
+
 def cost_category(order):
     if order.get("priority") == "emergency":
         return "emergency"
     return CATEGORY_OF_SOURCE[order["source"]["type"]]
 
 
+def category_query(category):
+    """``cost_category`` as a query: the orders ``by_category`` counts in ``category`` (the
+    work-order list's ``cost_category``), read from the same rule (an emergency by its priority,
+    any other by ``CATEGORY_OF_SOURCE``), so a line of the month's cost opens on its jobs."""
+    sources = sorted(source for source, of in CATEGORY_OF_SOURCE.items() if of == category)
+    if category == "emergency":
+        return {"$or": [{"priority": "emergency"}, {"source.type": {"$in": sources}}]}
+    return {"priority": {"$ne": "emergency"}, "source.type": {"$in": sources}}
+
+
 def cost_system(order, systems):
     """The system a job's cost is the one of (``cost_summary``'s ``by_system``): its equipment's
     (``systems``: ``{equipment id: its system}``); a fire check's defect on none of the ledger's
-    pieces is a fire facility's (security's fire ledger: an extinguisher, a hydrant), the fire
-    system's, where it was counted with the jobs on no equipment; None: no equipment."""
+    pieces is a fire facility's (``SYSTEM_OF_SOURCE``), the fire system's, where it was counted
+    with the jobs on no equipment; None: no equipment."""
     system = systems.get(order.get("equipment_id"))
-    if system is None and order["source"]["type"] == "fire_inspection":
-        return "fire"
+    if system is None:
+        return SYSTEM_OF_SOURCE.get(order["source"]["type"])
     return system
+
+
+def system_query(system, equipment_ids):
+    """``cost_system`` as a query: the orders ``by_system`` counts under ``system`` (the work-order
+    list's ``cost_system``; ``NO_SYSTEM``: the null line), ``equipment_ids`` the ledger's pieces of
+    that system. A job on no piece is its source's system (``SYSTEM_OF_SOURCE``) or none."""
+    on_none = {"equipment_id": None}
+    if system == NO_SYSTEM:
+        return {**on_none, "source.type": {"$nin": sorted(SYSTEM_OF_SOURCE)}}
+    sources = sorted(source for source, of in SYSTEM_OF_SOURCE.items() if of == system)
+    return {"$or": [{"equipment_id": {"$in": sorted(equipment_ids)}}, {**on_none, "source.type": {"$in": sources}}]}
 
 
 def _costed(orders, actual_total, budget_cents):

@@ -4,6 +4,9 @@ import re
 from estate_common import (calendar, claims_store, closed_counts, closed_counts_store, common_store, custom_fields,
                            custom_fields_store, export_store, ids, jobs, numbering, replica, settings, store, writes)
 
+from estate_common.kpis import period_bounds
+
+from . import costing
 from .domain import (APPOINTMENT_ANNOUNCED, CLOSED, OVERDUE_ANNOUNCED, OWED_BY, PROMISED_BY, SOURCE_TYPES_READ, TRANSITIONS,
                      deadline_at)
 from .rules import DEFAULTS, MAXIMA, MINIMA
@@ -126,9 +129,30 @@ def work_order_query(db, estate_id, filters, now):
         broken = {"source.type": "service_request", OWED_BY: {"$exists": True}, "$or": [
             {PROMISED_BY: {"$lt": now}}, {PROMISED_BY: None, "response_due_at": {"$lt": now}}]}
         conditions.append(broken if plain["promise_overdue"] == "true" else {"$nor": [broken]})
+    if "completed_in" in plain:  # the month the costs report counts an order's cost in
+        start, end = period_bounds(plain["completed_in"], rules_for(db, estate_id)["timezone"])
+        conditions.append(completed_between(start, end))
+    if "cost_category" in plain:  # a line of the costs report's by_category
+        conditions.append(costing.category_query(plain["cost_category"]))
+    if "cost_system" in plain:  # a line of its by_system
+        system = plain["cost_system"]
+        pieces = [] if system == costing.NO_SYSTEM else equipment_of_system(db, estate_id, system)
+        conditions.append(costing.system_query(system, pieces))
     if conditions:
         query["$and"] = conditions
     return {"estate_id": estate_id, **query, **_custom_query(db, estate_id, "work_order", filters)}
+
+
+def completed_between(start, end):
+    """The orders completed in ``[start, end)``: those whose cost a period's cost counts
+    (``orders_completed_in``) and the list's ``completed_in`` selects, through
+    ``(estate_id, completed_at)``."""
+    return {"status": "completed", "completed_at": {"$gte": start, "$lt": end}}
+
+
+def equipment_of_system(db, estate_id, system):
+    """The ids of the estate's pieces of a system, through ``(estate_id, system)``."""
+    return [doc["_id"] for doc in db.equipment.find({"estate_id": estate_id, "system": system}, {"_id": 1})]
 
 
 def late(now):
@@ -198,8 +222,7 @@ def orders_reported_in(db, estate_id, start, end):
 
 
 def orders_completed_in(db, estate_id, start, end):
-    return list(db.work_orders.find({"estate_id": estate_id, "status": "completed",
-                                     "completed_at": {"$gte": start, "$lt": end}}))
+    return list(db.work_orders.find({"estate_id": estate_id, **completed_between(start, end)}))
 
 
 def keep_household_correction(db, estate_id, data):

@@ -1301,6 +1301,72 @@ def test_a_fire_checks_defect_is_costed_under_the_fire_system(engineering):
     assert sum(line["actual_cents"] for line in costs["by_system"]) == costs["actual_cents"]
 
 
+def test_each_line_of_a_months_cost_opens_on_the_jobs_it_counts(engineering):
+    """A cost line could not be opened: the list had no completed-in-a-month filter, nor by cost
+    category or system, and the supervisor could not see the jobs behind a line of the month's cost
+    (found by the brief of the supervisor's month-end reports). completed_in is the estate's local
+    month (Asia/Shanghai here), as the report counts completion; each line's jobs are the ones it
+    counts, by the report's own rule."""
+    as_caller(engineering, MANAGER)
+    lift = new_equipment(engineering, code="LIFT-1", name="Lift 1", system="elevator", location="Block 1")
+    pump = new_equipment(engineering, code="FP-1", name="Fire pump", system="water", location="B2")
+    repair = open_repair(engineering, "sr_1")
+    on_lift = open_repair(engineering, "sr_2")
+    engineering.open_from_patrol_anomaly(anomaly())  # an emergency
+    [emergency] = orders(engineering, source_type="patrol_anomaly")
+    engineering.open_from_fire_defect(fire_defect("finsp_1"))
+    engineering.open_from_fire_defect(fire_defect("finsp_2"))
+    hydrant, on_pump = (order["id"] for order in orders(engineering, source_type="fire_inspection"))
+    finish(engineering, repair, labour_minutes=10)
+    finish(engineering, on_lift, labour_minutes=0, equipment_id=lift["id"])
+    finish(engineering, emergency["id"], labour_minutes=5, equipment_id=lift["id"], summary="main closed")
+    finish(engineering, hydrant, labour_minutes=0)
+    finish(engineering, on_pump, labour_minutes=0, equipment_id=pump["id"])
+    open_repair(engineering, "sr_3")  # not completed: in no month's cost
+    clock.freeze(datetime(2026, 11, 30, 16, 30, tzinfo=timezone.utc))  # 00:30 on 12-01 in Shanghai
+    december = open_repair(engineering, "sr_4")
+    finish(engineering, december, labour_minutes=0)
+    costs = engineering.get_costs({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+
+    def ids_of(**filters):
+        return sorted(order["id"] for order in orders(engineering, completed_in="2026-11", **filters))
+
+    assert ids_of() == sorted([repair, on_lift, emergency["id"], hydrant, on_pump])
+    assert ids_of(status="pending") == []
+    assert sorted(o["id"] for o in orders(engineering, completed_in="2026-12")) == [december]
+    for line in costs["by_category"]:
+        assert len(ids_of(cost_category=line["category"])) == line["completed_orders"], line["category"]
+    assert ids_of(cost_category="emergency") == [emergency["id"]]
+    assert ids_of(cost_category="patrol") == []  # the patrol's emergency is the emergency line's
+    assert ids_of(cost_category="repair") == sorted([repair, on_lift])
+    assert ids_of(cost_category="fire_check") == sorted([hydrant, on_pump])
+    for line in costs["by_system"]:
+        system = line["system"] or costing.NO_SYSTEM
+        assert len(ids_of(cost_system=system)) == line["completed_orders"], system
+    assert ids_of(cost_system="elevator") == sorted([on_lift, emergency["id"]])
+    assert ids_of(cost_system="fire") == [hydrant]  # a fire check's defect on no piece
+    assert ids_of(cost_system="water") == [on_pump]
+    assert ids_of(cost_system="none") == [repair]
+    assert ids_of(cost_system="elevator", cost_category="emergency") == [emergency["id"]]
+    exported = store.export_work_orders(engineering.db, ESTATE, {"completed_in": "2026-11",
+                                                                 "cost_category": "fire_check"}, clock.now_iso())
+    assert sorted(order["_id"] for order in exported) == sorted([hydrant, on_pump])  # the export keeps them
+
+
+def test_a_cost_category_query_is_the_reports_own_rule(engineering):
+    """cost_category on the list selects exactly the orders cost_category puts in the line, for every
+    priority and source (the one rule, read as a query)."""
+    for number, (priority, source) in enumerate(
+            (p, s) for p in ("normal", "emergency") for s in sorted(costing.CATEGORY_OF_SOURCE)):
+        engineering.db.work_orders.insert_one({"_id": f"wo_{number}", "estate_id": ESTATE, "priority": priority,
+                                               "source": {"type": source, "id": "x"}})
+    for category in costing.COST_CATEGORIES:
+        found = {doc["_id"] for doc in engineering.db.work_orders.find(
+            {"estate_id": ESTATE, **costing.category_query(category)})}
+        assert found == {doc["_id"] for doc in engineering.db.work_orders.find({"estate_id": ESTATE})
+                         if costing.cost_category(doc) == category}, category
+
+
 def test_kpis_show_their_numerator_and_denominator(engineering):
     # three repairs reported on 2026-11-23 09:00, promised within 24 h
     on_time, late, waiting = (open_repair(engineering, f"sr_{n}") for n in (1, 2, 3))
