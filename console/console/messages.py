@@ -1451,6 +1451,9 @@ _MESSAGES = {
     # the fields records hold most often (others show by their name)
     "field.pending_steps": ("待完成步骤", "Steps to do"),
     "field.step": ("步骤", "Step"),
+    "field.completed_in": ("完工月份", "Completed in (month)"),
+    "field.cost_category": ("成本类别", "Cost category"),
+    "field.cost_system": ("设备系统", "Equipment system"),
     "field.due_back": ("归还期限", "Due back"),
     "field.nature": ("性质", "Nature"),
     "field.obstruction": ("占用情况", "Obstruction"),
@@ -2286,6 +2289,12 @@ _MESSAGES = {
     "costs.share": ("占实际成本", "Share of the cost"),
     "costs.of_budget": ("占预算", "Of the budget"),
     "costs.no_equipment": ("未关联设备", "No equipment"),
+    "costs.open_line": ("查看该项的完工工单", "The orders completed under this line"),
+    "wo.completed_in": ("{period} 完工", "Completed in {period}"),
+    "wo.completed_month": ("完工月份", "Completed in (month)"),
+    "wo.completed_help": ("本月完工、计入成本的工单（按本小区时区的月份，与成本报表一致）。",
+                          "The orders completed in the month and costed in it (the estate's local month, as the "
+                          "costs report counts them)."),
     "cost_category.emergency": ("抢险", "Emergency"),
     "cost_category.repair": ("报修", "Repair"),
     "cost_category.preventive": ("预防性维护", "Preventive maintenance"),

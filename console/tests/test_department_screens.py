@@ -737,12 +737,56 @@ def test_the_months_cost_by_category_and_by_system(client, fake, documented_rout
                        "of_budget": 0.075}]})
     page = client.get("/engineering/costs?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert 'aria-label="按类别"' in page and 'aria-label="按设备系统"' in page  # the tables' frames
-    emergency = page.split("<td>抢险</td>", 1)[1].split("</tr>", 1)[0]
+    emergency = page.split(">抢险</a></td>", 1)[1].split("</tr>", 1)[0]
     assert "¥1,750.00" in emergency and "70.0%" in emergency and "17.5%" in emergency
-    assert "<td>预防性维护</td>" in page and "<td>消防检查缺陷</td>" in page
-    assert "<td>电梯</td>" in page and "<td>未关联设备</td>" in page
+    assert ">预防性维护</a></td>" in page and ">消防检查缺陷</a></td>" in page
+    assert ">电梯</a></td>" in page and ">未关联设备</a></td>" in page
     english = client.get("/engineering/costs?period=2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "By category" in english and "Emergency" in english and "No equipment" in english
+    _only_documented(fake, documented_routes)
+
+
+def test_a_line_of_the_months_cost_opens_on_its_completed_jobs(client, fake, documented_routes):
+    """Each line of the month's cost links the work orders completed in that month of its category or
+    system (GET …/work-orders?completed_in=&cost_category= / cost_system=, none for the jobs on no
+    equipment), listed with their cost, a pager and the export keeping the filters; the supervisor could
+    not see the jobs behind a line (found by the brief of the supervisor's month-end reports)."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    line = {"completed_orders": 1, "material_cost_cents": 100, "labour_cost_cents": 0, "actual_cents": 100,
+            "charged_cents": 0, "share": 0.5, "of_budget": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/costs", {
+        "estate_id": ESTATE, "period": "2026-11", "budget_cents": None, "actual_cents": 200,
+        "material_cost_cents": 200, "labour_cost_cents": 0, "charged_cents": 0, "completed_orders": 2,
+        "ratio": None, "remaining_cents": None,
+        "by_category": [{**line, "category": "emergency"}, {**line, "category": "repair"}],
+        "by_system": [{**line, "system": "elevator"}, {**line, "system": None}]})
+    page = client.get("/engineering/costs?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    links = set(re.findall(r'href="(/engineering/work-orders\?[^"]+)"', page))
+    wanted = {("cost_category", "emergency"), ("cost_category", "repair"), ("cost_system", "elevator"),
+              ("cost_system", "none")}
+    assert {tuple(sorted(link.replace("&amp;", "&").split("?", 1)[1].split("&"))) for link in links} == {
+        tuple(sorted(("completed_in=2026-11", f"{name}={value}"))) for name, value in wanted}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [{
+        "id": "wo_1", "number": "WO-2026-000007", "status": "completed", "priority": "emergency",
+        "source": {"type": "patrol_anomaly", "id": "an_1"}, "description": "water pouring from the main",
+        "technician": "chen", "completed_at": "2026-11-23T10:00:00.000Z", "material_cost_cents": 1800,
+        "labour_cost_cents": 2500}], "next_cursor": "c_2"})
+    listed = client.get("/engineering/work-orders?completed_in=2026-11&cost_category=emergency",
+                        headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    [asked] = [c for c in fake.calls if c["path"].endswith("/work-orders")]  # one read: no status columns
+    assert (asked["params"]["completed_in"], asked["params"]["cost_category"]) == ("2026-11", "emergency")
+    assert "cost_system" not in asked["params"] and "status" not in asked["params"]
+    assert 'href="/engineering/work-orders/wo_1"' in listed and "WO-2026-000007" in listed
+    assert "¥43.00" in listed and "2026-11 完工" in listed and 'aria-label="完工工单"' in listed
+    pager = re.search(r'class="pager"><a class="button" href="([^"]+)"', listed).group(1).replace("&amp;", "&")
+    assert {"cursor=c_2", "completed_in=2026-11", "cost_category=emergency"} <= set(pager.split("?", 1)[1].split("&"))
+    assert 'name="filter.completed_in" value="2026-11"' in listed
+    assert 'name="filter.cost_category" value="emergency"' in listed
+    assert 'name="filter.status"' not in listed
+    english = client.get("/engineering/work-orders?completed_in=2026-11&cost_system=none",
+                         headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Completed in 2026-11" in english and "No equipment" in english
+    assert fake.calls[-1]["params"]["cost_system"] == "none"
     _only_documented(fake, documented_routes)
 
 

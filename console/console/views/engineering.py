@@ -66,6 +66,8 @@ def board():
         found = _order_numbered(number)
         if found:
             return redirect(url_for("engineering.order_detail", order_id=found["id"]))
+    if request.args.get("completed_in", "").strip():
+        return _completed()
     mine = request.args.get("mine") == "1"
     # one technician's orders, read by maintenance's filter: "mine" the signed-in user's, or the one
     # the supervisor chose from his team's load ("mine" read 200 orders of each status and picked
@@ -108,6 +110,24 @@ def board():
                            filters=filters, number=number, late=late, chosen=None if mine else chosen or None,
                            export_filters={**filters, **({"technician": technician} if technician else {})},
                            load=load, overdue_count=overdue_count, problem=common.take_problem())
+
+
+# The orders completed in a month (the estate's local month, as the costs report counts them), of a
+# cost category or equipment system: a line of the month's cost opened on its jobs (the costs page
+# links each line here). The board's columns are the open statuses; these are a page of the list,
+# kept by the pager and the export.
+COMPLETED_FILTERS = ("completed_in", "cost_category", "cost_system")
+NO_SYSTEM = "none"  # the list's cost_system of the jobs on no equipment (by_system's null line)
+
+
+def _completed():
+    filters = common.query(*COMPLETED_FILTERS)
+    page = g.api.get(g.api.estate(g.user.estate_id, "work-orders"), limit=common.PAGE_SIZE,
+                     cursor=request.args.get("cursor"), **filters)
+    return render_template("engineering/completed.html", items=page.get("items", []),
+                           next_cursor=page.get("next_cursor"), filters=filters,
+                           categories=permissions.enum("CostCategory"),
+                           systems=[*permissions.enum("EquipmentSystem"), NO_SYSTEM], no_system=NO_SYSTEM)
 
 
 # The team's load on the full board (班组工作量), from the columns it read: per technician his open
