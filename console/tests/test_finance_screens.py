@@ -1201,3 +1201,28 @@ def test_a_partial_payment_s_receipt_says_each_bill_s_amount_and_what_it_still_o
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills/bill_1", {**bill, "amount_cents": 15000})
     last = client.get("/accounts/payments/pay_1/receipt", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "账单金额 ¥150.00，本次缴后已缴清" in last
+
+
+def test_a_channel_s_number_and_a_receipt_s_typed_full_width_or_in_groups_are_sent_as_the_api_reads_them(client, fake):
+    """A cashier's Chinese input method types the channel's number and a receipt's full-width
+    (４２００…, ＲＣ－２０２６－４２), and a bank's reference is copied off its statement in groups
+    of digits (4200 0012 3420): the API's pattern refused each (400) though it names one
+    number the API keeps in ASCII, where the console reads a phone or an address typed so as the
+    API does (NFKC). The payment form sends its channel's number, and the payments list asks by
+    both, in ASCII without blanks."""
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/payments", (201, PAYMENT))
+    typed = {"csrf_token": csrf_of(client), "household_id": "hh_1", "amount": "270", "idempotency_key": "k-fw"}
+    answer = client.post("/accounts/payments", data={**typed, "method": "bank",
+                                                      "transaction_id": "４２００ ００１２\u30003420"})
+    assert answer.status_code == 302
+    [sent] = _posts(fake, "/payments")
+    assert sent["json"]["transaction_id"] == "420000123420"
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments", {"items": [], "next_cursor": None})
+    page = client.get("/accounts/payments?transaction_id=４２００+００１２&receipt_number=ＲＣ－２０２６－４２")
+    assert page.status_code == 200
+    listed = [c for c in fake.calls if c["path"].endswith("/payments") and c["method"] == "GET"][-1]
+    assert listed["params"].get("transaction_id") == "42000012"
+    assert listed["params"].get("receipt_number") == "RC-2026-42"

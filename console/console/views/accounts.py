@@ -116,7 +116,7 @@ def create_payment():
     # the channel's own number of the payment (WeChat Pay's transaction_id, a bank's reference), which the
     # month's reconciliation against the channel's statement matches by; cash has none, and the API
     # refuses one (400): said here beside its field, before any call
-    transaction = form.get("transaction_id", "").strip()
+    transaction = common.code_typed(form.get("transaction_id", ""))  # full-width, in groups: as the API reads it
     if transaction and body["method"] == "cash":
         message = i18n.translate("pay.transaction_cash")
         refused = ApiProblem(400, message, errors=[{"field": "transaction_id", "message": message}])

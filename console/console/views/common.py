@@ -491,6 +491,14 @@ def address_typed(text):
     return unicodedata.normalize("NFKC", text or "").strip()
 
 
+def code_typed(text):
+    """A number a channel or a receipt names (a payment channel's transaction number, a receipt's
+    ``RC-2026-42``) as the API's ASCII pattern reads it: a Chinese input method's full-width forms as
+    ASCII (NFKC), without blanks (a bank's reference copied off its statement in groups of digits).
+    The API refused each (400) though it named a number it keeps (found by review)."""
+    return "".join(address_typed(text).split())
+
+
 def same_room(household, room):
     """Whether ``household`` is at ``room`` as typed, read as the API reads it (1201室 is 1201:
     ``estate_common.text.address_key``)."""

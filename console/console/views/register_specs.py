@@ -19,6 +19,8 @@ class Field:
     # user (a username, the signed-in user's by default),
     # confirm (a box an irreversible step asks to be ticked, its label saying what it does; never sent)
     # phone (a phone's keypad; typed full-width, sent as ASCII: the API's pattern refused １３９…)
+    # code (a receipt's or a payment channel's number; typed full-width or in groups, sent as ASCII
+    # without blanks: common.code_typed)
     required: bool = False
     choices: tuple = ()
     group: str = ""  # label group of the choices / values; a pick's source (PICK_SOURCES)
@@ -577,7 +579,7 @@ ACCOUNTS = (
                         group="payment_status"), F("household_id", "picker.household", "household"),
                       # a receipt as the owner quotes it (the API reads rc-2026-42 as RC-2026-000042), a
                       # line of the channel's statement by its number
-                      F("receipt_number", "receipt.number"), F("transaction_id", "field.transaction_id")),
+                      F("receipt_number", "receipt.number", "code"), F("transaction_id", "field.transaction_id", "code")),
              roles=menu.FINANCE, detail="accounts.payment", totals=("amount_cents",),
              totals_skip=("reversed",)),
     Register("accounts", "settlements", "menu.settlements", "journals/settlements",

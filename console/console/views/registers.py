@@ -146,6 +146,8 @@ def _list_view(spec):
         for field in spec.filters:  # a household typed by its address
             if field.kind == "household" and field.name in filters:
                 filters[field.name] = common.household_typed(filters[field.name])
+            if field.kind == "code" and field.name in filters:  # full-width, in groups: as the API reads it
+                filters[field.name] = common.code_typed(filters[field.name])
         asked = dict(filters)  # a subject asked by its number: the filter's box keeps it as typed
         for field in spec.filters:
             if field.kind == "subject" and field.name in filters:
