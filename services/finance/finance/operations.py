@@ -788,6 +788,11 @@ def top_up_utility(db, outbox, caller, estate_id, data):
         store.known_household(db, estate_id, data["household_id"])
         rules, now = store.rules_for(db, estate_id), clock.now()
         with open_journal_day(db, estate_id, caller.user, periods.day_of(now, rules)):
+            # the call sent again while the first was under way (its key released by a 503) found
+            # none above; looked for again before a number is taken, or that number went on no receipt
+            existing = store.find_move(db, estate_id, move_id)
+            if existing is not None:
+                return public(_finish_or_refuse(db, outbox, existing))
             move = utilities.top_up(move_id, estate_id, data, None, now, rules, caller.user)
             _refuse_before_writing(db, move, rules, now)  # past the most a balance holds: before it is numbered too
             number = payments.receipt_number(now, rules,

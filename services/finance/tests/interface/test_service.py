@@ -1768,6 +1768,25 @@ def reverse_top_up(finance, move_id, reason="typed 1000 yuan for 100"):
     return finance.reverse_utility_top_up({"estate_id": ESTATE, "id": move_id, "data": {"reason": reason}})
 
 
+def test_a_top_up_sent_again_while_its_first_call_is_under_way_takes_no_second_receipt_number(finance, monkeypatch):
+    """A keyed top-up sent again while its first call was still under way (the gateway's 503 on a
+    slow call releases the key, and its advice is to send it again): both found no move by the key,
+    the second waited for the cashier's day that the first held, then took a receipt number and
+    found the first's move at its insert, the number issued on no receipt, a gap in the estate's
+    series that payments share (found by reviewing the owner app's payments). The move is looked
+    for again under the day's lock, before a number is taken, as a payment is under its locks."""
+    callers = [worker(FinanceService, caller=CASHIER, db=finance.db, idempotency_key="tu-twice") for _ in range(2)]
+    answers = side_by_side(monkeypatch, *[
+        lambda caller=caller: caller.top_up_utility({"estate_id": ESTATE, "data": {
+            "household_id": "hh_1", "utility": "electricity", "amount_cents": 5000, "method": "wechat"}})
+        for caller in callers], at=(store, "rules_for"))
+    assert [error for _, error in answers] == [None, None]
+    [first, second] = [answer for answer, _ in answers]
+    assert first["id"] == second["id"] and first["receipt_number"] == second["receipt_number"] == "RC-2026-000001"
+    assert finance.db.utility_moves.count_documents({}) == 1
+    assert top_up(finance, 100, key="tu-next")["receipt_number"] == "RC-2026-000002"  # no number lost
+
+
 def test_a_top_up_is_reversed_without_a_reason_as_a_payment_is(finance):
     """The reason is optional, as the contract says: without one the reversal was a 500 (KeyError;
     found by review)."""
