@@ -1226,3 +1226,21 @@ def test_a_channel_s_number_and_a_receipt_s_typed_full_width_or_in_groups_are_se
     listed = [c for c in fake.calls if c["path"].endswith("/payments") and c["method"] == "GET"][-1]
     assert listed["params"].get("transaction_id") == "42000012"
     assert listed["params"].get("receipt_number") == "RC-2026-42"
+
+
+def test_a_receipt_number_the_api_cannot_read_is_refused_on_the_payments_list_with_its_filters(client, fake):
+    """A receipt's number typed as no receipt is numbered (RC2026-42: the API's RecordNumber is a
+    400) made the payments list an error page (出错了 (400), a link home): the list, its filters and
+    what was typed were gone, where the owner's receipt was to be found. The list comes back with its
+    filters as typed, the refusal naming the field above it, and no rows."""
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments", problem(
+        400, "invalid query", code="invalid_input",
+        errors=[{"field": "receipt_number", "message": "does not match the pattern"}]))
+    for language, words in (("zh", "收据号"), ("en", "Receipt number")):
+        page = client.get("/accounts/payments?receipt_number=RC2026-42", headers={"Accept-Language": language})
+        html = page.get_data(as_text=True)
+        assert page.status_code == 400
+        assert 'name="receipt_number"' in html and 'value="RC2026-42"' in html  # the filters, as typed
+        assert 'class="problem"' in html and words in html.split('class="problem"', 1)[1].split("</div>", 1)[0]

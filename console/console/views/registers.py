@@ -152,8 +152,15 @@ def _list_view(spec):
         for field in spec.filters:
             if field.kind == "subject" and field.name in filters:
                 asked[field.name] = common.subject_typed(filters[field.name])
-        page = g.api.get(g.api.estate(g.user.estate_id, spec.path), limit=common.PAGE_SIZE,
-                         cursor=request.args.get("cursor"), **asked)
+        try:
+            page = g.api.get(g.api.estate(g.user.estate_id, spec.path), limit=common.PAGE_SIZE,
+                             cursor=request.args.get("cursor"), **asked)
+        except ApiProblem as refused:
+            # a filter typed as the API reads none (a receipt's number as none is numbered): the list
+            # with its filters as typed and the refusal naming the field, where an error page lost both
+            if refused.status != 400 or problem is not None:
+                raise
+            page, problem = {"items": [], "next_cursor": None}, refused
         definitions = common.custom_fields(spec.custom) if spec.custom else []
         households = _options(spec)
         form = _form_shown(spec)
