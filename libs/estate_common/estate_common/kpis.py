@@ -98,6 +98,20 @@ def not_begun(block):
             for name, shown in block.items()}
 
 
+def ended_before_the_estate(since, end):
+    """Whether a period ending at ``end`` ended before the estate was registered (``since``, None
+    for a copy without it): the one test of ``before_the_estate`` and ``owed_before_the_estate``."""
+    return since is not None and end <= since
+
+
+def owed_before_the_estate(yearly, done, since, end):
+    """``yearly`` (``owed_a_year``) as ``before_the_estate`` shows it for a period ending at ``end``:
+    owing nothing (``owed`` 0) when it ended before the estate was registered and nothing was
+    recorded towards it (``done`` 0), where a year's obligations read by name said the whole
+    year was owed of a year the KPIs showed "no data" (found reviewing the manager's year)."""
+    return {**yearly, "owed": 0} if ended_before_the_estate(since, end) and not done else yearly
+
+
 def before_the_estate(block, names, since, end, timezone):
     """An estate's KPI block with the obligations ``names`` (a plan due by a date, checks or
     surveys owed a year) "no data" when the period ended before the estate was registered
@@ -109,7 +123,7 @@ def before_the_estate(block, names, since, end, timezone):
     run bills months before the estate was registered, and their collection is real. A KPI shown
     "no data" so says its ``yearly`` owes nothing (``owed`` 0); a year the estate was registered
     in owes its share (``owed_a_year``)."""
-    if since is None or end > since:
+    if not ended_before_the_estate(since, end):
         return block
     day = calendar.day_of(clock.parse_iso(since), timezone)
     return block | {name: {**block[name], "numerator": 0, "denominator": 0, "value": None,

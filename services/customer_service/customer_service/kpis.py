@@ -196,20 +196,25 @@ def year_obligations(year, scored_surveys, visits, rules, yearly_of):
     far (``GET …/reports/year-obligations``): the satisfaction surveys answered, each line of the
     estate's ``surveyed_service_lines`` with the surveys that asked it and got a score
     (``scored_surveys``: ``{survey id: its lines scored}``), and the manager's visits (``visits``:
-    who went to which household, when). ``yearly_of(per_year)``: ``owed_a_year`` of the year. The
-    same rules as the KPIs (``surveys_year_to_date``, ``survey_lines_year_to_date``,
-    ``manager_visits_year_to_date``), by name: the dashboard's ratios and an English note were all a
-    manager read at a year's end (a probe of the manager's year)."""
-    surveys = yearly_of(rules["surveys_per_year"])
-    visits_owed = yearly_of(rules["manager_visits_per_year"])
-
-    def line(name):
-        ids = [survey_id for survey_id, lines in scored_surveys.items() if name in lines]
-        return {"line": name, "owed": surveys["owed"], "surveyed": len(ids), "survey_ids": ids}
+    who went to which household, when). ``yearly_of(per_year, done)``: ``owed_a_year`` of the year,
+    owing nothing of a year that ended before the estate with nothing ``done`` towards it
+    (``owed_before_the_estate``, as the KPIs show it "no data"). The same rules as the KPIs
+    (``surveys_year_to_date``, ``survey_lines_year_to_date``, ``manager_visits_year_to_date``), by
+    name: the dashboard's ratios and an English note were all a manager read at a year's end (a
+    probe of the manager's year)."""
+    surveys = yearly_of(rules["surveys_per_year"], len(scored_surveys))
+    visits_owed = yearly_of(rules["manager_visits_per_year"], len(visits))
+    ids = {name: [survey_id for survey_id, lines in scored_surveys.items() if name in lines]
+           for name in rules["surveyed_service_lines"]}
+    whole = yearly_of(rules["surveys_per_year"], True)["owed"]
+    # the lines' KPI counts the lines surveyed as often as the year owes: its "done"
+    met = sum(1 for found in ids.values() if len(found) >= whole)
+    lines_owed = yearly_of(rules["surveys_per_year"], met)["owed"]
     return {
         "year": year,
         "surveys": {**surveys, "done": len(scored_surveys)},
-        "service_lines": [line(name) for name in rules["surveyed_service_lines"]],
+        "service_lines": [{"line": name, "owed": lines_owed, "surveyed": len(found), "survey_ids": found}
+                          for name, found in ids.items()],
         "manager_visits": {**visits_owed, "done": len(visits),
                            "visits": [{"id": v["_id"], "household_id": v["household_id"],
                                        "contacted_at": v["contacted_at"], "by": v.get("by")} for v in visits]},

@@ -9,7 +9,8 @@ from functools import partial
 
 from estate_common import calendar, clock, custom_fields, fee_prices, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
-from estate_common.kpis import before_the_estate, owed_a_year, per_estate_month, rules_of_period
+from estate_common.kpis import (before_the_estate, owed_a_year, owed_before_the_estate, per_estate_month,
+                                rules_of_period)
 from estate_common.store import page_computed, public
 
 from . import (applications, complaint_analysis, domain, events, front_desk, handling, household_correction,
@@ -583,7 +584,8 @@ def year_obligations(db, caller, estate_id, year):
     return desk_kpis.year_obligations(
         year, store.scored_surveys_of_year(db, estate_id, year, end),
         store.manager_visits_between(db, estate_id, start, end), rules,
-        lambda per_year: owed_a_year(per_year, year, since, rules["timezone"]))
+        lambda per_year, done: owed_before_the_estate(owed_a_year(per_year, year, since, rules["timezone"]), done,
+                                                      since, end))
 
 
 def kpis(db, caller, period, estate_ids):

@@ -4,7 +4,7 @@ import pytest
 
 from estate_common import clock
 from estate_common.errors import Forbidden
-from estate_common.testing import as_caller, staff
+from estate_common.testing import as_caller, event, staff
 
 ESTATE = "est_1"
 AGENT = staff("zhang", ["agent"], [ESTATE])
@@ -66,3 +66,24 @@ def test_the_year_says_which_service_lines_are_still_owed_a_survey_and_the_manag
 def test_the_year_s_obligations_are_management_s(desk):
     with pytest.raises(Forbidden):
         obligations(desk, "2026", caller=AGENT)
+
+
+def test_a_year_that_ended_before_the_estate_was_registered_owes_nothing_as_its_kpis_say(desk):
+    """The KPIs show 2025 of an estate registered in December 2026 "no data", owing no survey and no
+    visit (``before_the_estate``); the year's obligations said the whole year was owed, every line
+    and the manager's visit, on the page a manager opens for a past year (found reviewing the
+    manager's year)."""
+    clock.freeze(clock.parse_iso("2026-12-04T02:00:00Z"))
+    desk.copy_estate(event("archive", "estate_created", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": "HZ-01", "name": "West Lake", "address": "9 Lake Rd",
+        "version": 2, "timezone": "Asia/Shanghai", "created_at": "2026-12-03T17:00:00.000Z"}))  # 4 December there
+    old = obligations(desk, "2025")
+    as_caller(desk, MANAGER)
+    kpis = desk.kpis({"period": "2025", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert old["surveys"] == {**kpis["surveys_year_to_date"]["yearly"], "done": 0} == {
+        "per_year": 1, "owed": 0, "done": 0}
+    assert [(l["line"], l["owed"]) for l in old["service_lines"]] == [
+        ("power", 0), ("water", 0), ("fire_security", 0), ("cleaning", 0)]
+    assert old["manager_visits"] == {"per_year": 1, "owed": 0, "done": 0, "visits": []}
+    this_year = obligations(desk, "2026")
+    assert this_year["surveys"]["owed"] == 1 and this_year["manager_visits"]["owed"] == 1  # December is its
