@@ -2855,6 +2855,23 @@ def test_the_year_s_surveys_per_line_and_the_manager_s_visits_are_on_his_start_p
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
 
 
+def test_a_year_owing_nothing_marks_its_lines_neither_owed_nor_done(client, fake):
+    """A year that ended before the estate was registered owes nothing (owed 0, as its KPIs show it
+    "no data"): its lines read "Done" on the year's page for surveys nobody made (found reviewing
+    the manager's year)."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/year-obligations", {
+        **YEAR, "year": "2025", "surveys": {"per_year": 1, "owed": 0, "done": 0},
+        "service_lines": [{**line, "owed": 0, "surveyed": 0, "survey_ids": []} for line in YEAR["service_lines"]],
+        "manager_visits": {"per_year": 2, "owed": 0, "done": 0, "visits": []}})
+    for language, owed, done in (("en", "Still owed", "Done"), ("zh", "尚未调查", "已完成")):
+        page = client.get("/manager/year?year=2025", headers={"Accept-Language": language}).get_data(as_text=True)
+        table = page.split("<tbody>")[1].split("</tbody>")[0]
+        assert table.count("<tr>") == len(YEAR["service_lines"])
+        assert owed not in table and f">{done}<" not in table
+
+
 def test_the_manager_judges_a_complaint_closed_without_a_judgement(client, fake, documented_routes):
     closed = {**COMPLAINT, "status": "closed", "valid": None, "closed_at": "2020-01-05T00:00:00Z"}
     sign_in(client, fake, roles=("agent",))
