@@ -2780,6 +2780,7 @@ _MESSAGES = {
     "field.on_site": ("仍在小区", "Still on site"),
     "field.overdue": ("已逾期", "Overdue"),
     "field.promise_overdue": ("超过对业主承诺的响应期限", "Past the owner's promise"),
+    "field.recurred_after_close": ("关闭后原因又反复出现", "Cause recurred after closing"),
     "field.paid_at_gate": ("已在道闸缴费", "Paid at the gate"),
     "field.participants": ("参加人数", "Participants"),
     "field.pass_id": ("车辆通行证", "Vehicle pass"),

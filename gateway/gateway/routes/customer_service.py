@@ -57,8 +57,8 @@ ROUTES = [
           policy.COMPLAINT_ANALYSTS, filters=("year",)),
     # -- rectification plans (整改计划) ----------------------------------------------
     desk_create(f"{ESTATE}/complaint-rectifications", "create_rectification", roles=policy.RECTIFICATION_PLANNERS),
-    desk_list(f"{ESTATE}/complaint-rectifications", "list_rectifications", ("status", "period", "overdue"),
-              roles=policy.RECTIFICATION_PLANNERS),
+    desk_list(f"{ESTATE}/complaint-rectifications", "list_rectifications",
+              ("status", "period", "overdue", "recurred_after_close"), roles=policy.RECTIFICATION_PLANNERS),
     Route("GET", f"{ESTATE}/complaint-rectifications/<plan_id>", "customer_service", "get_rectification",
           policy.RECTIFICATION_PLANNERS, id_param="plan_id"),
     Route("POST", f"{ESTATE}/complaint-rectifications/<plan_id>/actions/<n>/done", "customer_service",

@@ -544,6 +544,27 @@ def _estate_today(db, estate_id):
     return calendar.day_of(clock.now(), store.estate_timezone(db, estate_id))
 
 
+def _recurred(db, estate_id, plans, rules):
+    """``{plan id: recurred_after_close}`` of ``plans`` (their causes, status and closed_at), from one
+    read of the complaints of their causes since the earliest quarter after a closing."""
+    tz = rules["timezone"]
+    starts = {p["_id"]: rectifications.after_close_start(p, tz) for p in plans}
+    known = [start for start in starts.values() if start]
+    if not known:
+        return {}
+    causes = sorted({cause for p in plans if starts[p["_id"]] for cause in p["causes"]})
+    complaints = store.complaints_of_causes_since(db, estate_id, causes, min(known))
+    return {p["_id"]: rectifications.recurred_after_close(p, complaints, rules["recurring_cause_complaints"], tz)
+            for p in plans if starts[p["_id"]]}
+
+
+def _shown(db, estate_id, plans):
+    rules = store.rules_for(db, estate_id)
+    today = calendar.day_of(clock.now(), rules["timezone"])
+    recurred = _recurred(db, estate_id, [{**p, "_id": p.get("_id", p.get("id"))} for p in plans], rules)
+    return [rectifications.shown(p, today, recurred.get(p.get("_id", p.get("id")))) for p in plans]
+
+
 def create_rectification(db, outbox, caller, estate_id, data):
     domain.require_manager(caller)
     tz = store.rules_for(db, estate_id)["timezone"]
@@ -551,28 +572,34 @@ def create_rectification(db, outbox, caller, estate_id, data):
     created = public(store.create(db, outbox, "rectification_plans", estate_id, plan_id,
                                   lambda: rectifications.new_plan(plan_id, estate_id, data, clock.now(), caller.user,
                                                                   tz)))
-    return rectifications.shown(created, calendar.day_of(clock.now(), tz))
+    return _shown(db, estate_id, [created])[0]
 
 
 def list_rectifications(db, estate_id, filters, limit, cursor):
     """Each plan with its actions overdue on the estate's day (``rectifications.shown``);
-    ``overdue`` lists the plans with one (``rectifications.list_query``)."""
-    today = _estate_today(db, estate_id)
-    found = store.page(db, "rectification_plans", estate_id, rectifications.list_query(filters or {}, today), limit,
-                       cursor)
-    return {**found, "items": [rectifications.shown(plan, today) for plan in found["items"]]}
+    ``overdue`` lists the plans with one (``rectifications.list_query``); ``recurred_after_close``
+    the closed plans whose cause recurred after (``true``) or the others, by their ids from the
+    estate's closed plans naming a cause (few)."""
+    filters = filters or {}
+    query = rectifications.list_query(filters, _estate_today(db, estate_id))
+    if filters.get("recurred_after_close") is not None:
+        closed = store.closed_plans_naming_causes(db, estate_id)
+        recurred = _recurred(db, estate_id, closed, store.rules_for(db, estate_id))
+        ids = sorted(plan_id for plan_id, found in recurred.items() if found)
+        query = {**query, "_id": {"$in" if filters["recurred_after_close"] == "true" else "$nin": ids}}
+    found = store.page(db, "rectification_plans", estate_id, query, limit, cursor)
+    return {**found, "items": _shown(db, estate_id, found["items"])}
 
 
 def get_rectification(db, estate_id, plan_id):
-    return rectifications.shown(public(store.get(db, "rectification_plans", estate_id, plan_id)),
-                                _estate_today(db, estate_id))
+    return _shown(db, estate_id, [public(store.get(db, "rectification_plans", estate_id, plan_id))])[0]
 
 
 def rectification_action_done(db, outbox, caller, estate_id, plan_id, n, data):
     domain.require_manager(caller)
     after = step_on(db, outbox, "rectification_plans", estate_id, plan_id,
                     lambda plan: rectifications.action_done(plan, n, data or {}, clock.now(), caller.user))
-    return rectifications.shown(after, _estate_today(db, estate_id))
+    return _shown(db, estate_id, [after])[0]
 
 
 def year_obligations(db, caller, estate_id, year):

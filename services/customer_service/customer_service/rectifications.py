@@ -12,8 +12,17 @@ Followed to its end: an action not done by the end of its due day on the estate'
 ``overdue`` (shown on the action, counted on the plan as ``overdue_actions``, and the plan listed
 by ``overdue=true`` until it is done): the plans whose actions slipped were told apart from those on
 track nowhere, and a closed plan is never overdue (a probe of the manager's quarter).
+
+Whether it worked: a closed plan whose cause recurs, by the complaint analysis's own rule
+(``complaint_analysis.recurring_causes``: at least ``recurring_cause_complaints`` complaints of it),
+in a quarter after the one it closed in (the estate's local quarters) is ``recurred_after_close``:
+the first such quarter, the plan's causes that recurred in it, their complaints counted and which
+(``requests``), and the plan is listed by ``recurred_after_close=true``. Such a cause came back
+only as "no plan" on the manager's start page (a probe of the manager's quarter).
 """
 from estate_common import calendar, clock
+
+from . import complaint_analysis
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 
 from .domain import Change, history_entry
@@ -63,11 +72,51 @@ def action_done(plan, n, data, now, user):
     return Change(changes, entries)
 
 
-def shown(plan, today):
+def shown(plan, today, recurred=None):
     """The plan as the API answers it (``plan``: its public form): each action ``overdue`` when it
-    is not done and its due day is before ``today`` (the estate's local day), counted on the plan."""
+    is not done and its due day is before ``today`` (the estate's local day), counted on the plan;
+    ``recurred``: its ``recurred_after_close`` (``recurred_after_close``)."""
     actions = [{**a, "overdue": not a.get("done_at") and a["due"] < today} for a in plan["actions"]]
-    return {**plan, "actions": actions, "overdue_actions": sum(1 for a in actions if a["overdue"])}
+    return {**plan, "actions": actions, "overdue_actions": sum(1 for a in actions if a["overdue"]),
+            "recurred_after_close": recurred}
+
+
+def quarter_of(moment, tz):
+    """The estate's local quarter (``YYYY-Qn``) an ISO instant falls in."""
+    month = calendar.period_of(clock.parse_iso(moment), tz)
+    return f"{month[:4]}-Q{(int(month[5:]) - 1) // 3 + 1}"
+
+
+def after_close_start(plan, tz):
+    """The start (ISO) of the quarter after the one a closed plan closed in, None for a plan that
+    is open or names no cause (nothing can recur after it)."""
+    if plan.get("status") != "closed" or not plan.get("closed_at") or not plan.get("causes"):
+        return None
+    year, quarter = (int(part) for part in quarter_of(plan["closed_at"], tz).split("-Q"))
+    following = f"{year + quarter // 4}-Q{quarter % 4 + 1}"
+    return calendar.period_bounds(following, tz)[0]
+
+
+def recurred_after_close(plan, complaints, threshold, tz):
+    """The first quarter after a closed plan's closing quarter in which one of its causes recurs
+    (``complaints``: the estate's complaints of its causes registered from ``after_close_start``),
+    by the analysis's rule, with those causes and their complaints; None if none recurred."""
+    start = after_close_start(plan, tz)
+    if start is None:
+        return None
+    by_quarter = {}
+    for complaint in complaints:
+        if complaint["created_at"] >= start:
+            by_quarter.setdefault(quarter_of(complaint["created_at"], tz), []).append(complaint)
+    for quarter in sorted(by_quarter):
+        found = [c for c in complaint_analysis.recurring_causes(by_quarter[quarter], (), threshold)["causes"]
+                 if c["cause"] in plan["causes"]]
+        if found:
+            order = {c["_id"]: (c["created_at"], c["_id"]) for c in by_quarter[quarter]}
+            requests = sorted((r for c in found for r in c["requests"]), key=lambda r: order[r["id"]])
+            return {"quarter": quarter, "causes": sorted(c["cause"] for c in found),
+                    "complaints": sum(c["complaints"] for c in found), "requests": requests}
+    return None
 
 
 def overdue_query(today):
@@ -79,6 +128,7 @@ def list_query(filters, today):
     """The list filters of ``GET …/complaint-rectifications`` as a query: status and period as
     stored; ``overdue``: ``true`` the plans with an action overdue, ``false`` the others."""
     filters = dict(filters)
+    filters.pop("recurred_after_close", None)  # listed by their ids (operations.list_rectifications)
     overdue = filters.pop("overdue", None)
     if overdue is None:
         return filters

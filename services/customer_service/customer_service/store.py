@@ -514,6 +514,22 @@ def plans_naming_causes(db, estate_id, period):
         {"causes": 1}))
 
 
+def closed_plans_naming_causes(db, estate_id):
+    """The estate's closed rectification plans that name a complaint cause (whether each recurred
+    after it closed: ``rectifications.recurred_after_close``); plans are few per estate."""
+    return list(db.rectification_plans.find(
+        {"estate_id": estate_id, "status": "closed", "causes.0": {"$exists": True}},
+        {"causes": 1, "status": 1, "closed_at": 1}))
+
+
+def complaints_of_causes_since(db, estate_id, causes, start):
+    """The estate's complaints found to be of one of ``causes``, registered from ``start`` on."""
+    return list(db.service_requests.find({"estate_id": estate_id, "kind": "complaint",
+                                          "complaint.cause": {"$in": list(causes)},
+                                          "created_at": {"$gte": start}},
+                                         {"complaint": 1, "created_at": 1, "number": 1}))
+
+
 def unescalated_complaints_closed_between(db, estate_id, start, end):
     """The estate's complaints closed within [start, end) that were never escalated, by closing time."""
     return list(db.service_requests.find({"estate_id": estate_id, "kind": "complaint",

@@ -90,3 +90,47 @@ def test_an_action_past_its_due_day_is_overdue_and_its_plan_listed_until_it_is_d
     closed = done(desk, created, 1)
     assert closed["status"] == "closed" and closed["overdue_actions"] == 0
     assert desk.list_rectifications({"estate_id": ESTATE, "filters": {"overdue": "true"}})["items"] == []
+
+
+def cause_complaint(desk, cause):
+    as_caller(desk, AGENT)
+    made = desk.create_request({"estate_id": ESTATE, "data": {
+        "kind": "complaint", "household_id": "hh_1", "channel": "phone", "description": "d",
+        "complainant": "Mr Chen", "reference": "R-1", "nature": "noise", "summary": "s"}})
+    desk.verify_request({"estate_id": ESTATE, "id": made["id"], "data": {"finding": "confirmed", "cause": cause}})
+    return made
+
+
+def test_a_closed_plan_whose_cause_recurs_in_a_later_quarter_is_flagged_recurred_after_close(desk):
+    """Whether a plan worked: a closed plan whose cause recurs (the analysis's own rule, at least
+    ``recurring_cause_complaints`` of it in a quarter) in a quarter after the one it closed in, on
+    the estate's clock, is ``recurred_after_close`` with that quarter and its complaints, and listed
+    by ``recurred_after_close=true``; the cause came back only as "no plan" (a probe of the manager's
+    quarter)."""
+    created = plan(desk, causes=["contractor"])
+    as_caller(desk, MANAGER)
+    done(desk, created, 1)
+    closed = done(desk, created, 2)  # closed on 5 January 2027: 2027-Q1
+    assert closed["recurred_after_close"] is None
+    other = plan(desk, causes=["facility_defect"])  # open: never recurred after a close
+    for _ in range(3):  # the closing quarter: not after it
+        cause_complaint(desk, "contractor")
+    clock.freeze(clock.parse_iso("2027-03-31T16:30:00Z"))  # 00:30 on 1 April in Beijing: 2027-Q2
+    first, second = cause_complaint(desk, "contractor"), cause_complaint(desk, "contractor")
+    cause_complaint(desk, "facility_defect")
+    as_caller(desk, MANAGER)
+    read = desk.get_rectification({"estate_id": ESTATE, "id": created["id"]})
+    assert read["recurred_after_close"] is None  # twice is not recurring (the rule's 3)
+    third = cause_complaint(desk, "contractor")
+    as_caller(desk, MANAGER)
+    read = desk.get_rectification({"estate_id": ESTATE, "id": created["id"]})
+    assert read["recurred_after_close"] == {
+        "quarter": "2027-Q2", "causes": ["contractor"], "complaints": 3,
+        "requests": [{"id": c["id"], "number": c["number"]} for c in (first, second, third)]}
+    listed = desk.list_rectifications({"estate_id": ESTATE, "filters": {"recurred_after_close": "true"}})["items"]
+    assert [p["id"] for p in listed] == [created["id"]]
+    assert listed[0]["recurred_after_close"]["quarter"] == "2027-Q2"
+    assert [p["id"] for p in desk.list_rectifications(
+        {"estate_id": ESTATE, "filters": {"recurred_after_close": "false"}})["items"]] == [other["id"]]
+    as_caller(desk, staff("li", ["manager"], ["est_2"]))  # another estate's plans: none of these
+    assert desk.list_rectifications({"estate_id": "est_2", "filters": {"recurred_after_close": "true"}})["items"] == []
