@@ -2145,6 +2145,38 @@ def test_a_plan_s_overdue_actions_are_marked_and_the_manager_s_home_page_names_t
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
 
 
+def test_a_closed_plan_whose_cause_recurred_is_marked_filtered_and_named_on_the_manager_s_home_page(
+        client, fake, documented_routes):
+    """Whether a plan worked: a closed plan whose cause came back in a quarter after its closing came
+    back only as "no plan"; the home page names such plans, the plans' page filters by it and says in
+    which quarter and by which complaints (a probe of the manager's quarter)."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    closed = {**PLAN, "status": "closed", "closed_at": "2027-01-05T02:00:00Z", "causes": ["contractor"],
+              "recurred_after_close": {"quarter": "2027-Q2", "causes": ["contractor"], "complaints": 3, "requests": [
+                  {"id": "sr_7", "number": "SR-2027-000007"}, {"id": "sr_8", "number": "SR-2027-000008"},
+                  {"id": "sr_9", "number": "SR-2027-000009"}]}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/complaint-rectifications", lambda body, params: {
+        "items": [closed] if params.get("recurred_after_close") == "true" else [], "next_cursor": None})
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    todo = home.split("data-todo>")[1].split("</section>")[0]
+    assert ('<a href="/manager/rectifications?status=closed&amp;recurred_after_close=true">'
+            '关闭后原因又反复出现的整改计划：1 份</a>') in todo
+    en = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Closed rectification plan whose cause recurred: 1" in en
+    page = client.get("/manager/rectifications?status=closed&recurred_after_close=true",
+                      headers={"Accept-Language": "en"}).get_data(as_text=True)
+    listed = [c["params"] for c in fake.calls if c["path"].endswith("/complaint-rectifications")][-1]
+    assert listed["recurred_after_close"] == "true"
+    assert '<option value="true" selected>' in page.split('name="recurred_after_close"')[1].split("</select>")[0]
+    assert "Its cause recurred in 2027-Q2 after it closed: 3 complaints" in page
+    assert '<a href="/desk/requests/sr_8">SR-2027-000008</a>' in page
+    zh = client.get("/manager/rectifications?recurred_after_close=true",
+                    headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "关闭后原因在 2027-Q2 又反复出现：3 件投诉" in zh
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
 def test_a_refused_plan_comes_back_with_what_was_typed(client, fake):
     sign_in(client, fake, username="mia", roles=("manager",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/complaint-rectifications", {"items": [], "next_cursor": None})

@@ -232,6 +232,10 @@ TODO_LISTS = (
     # reading its date (a probe of the manager's quarter)
     ("todo.rectifications_overdue", "complaint-rectifications", {"status": "open", "overdue": "true"}, "",
      "manager.rectifications", {"status": "open", "overdue": "true"}),
+    # whether a plan worked: the closed plans whose cause recurred (the analysis's rule) in a quarter
+    # after their closing, which came back only as "no plan" above (a probe of the manager's quarter)
+    ("todo.rectifications_recurred", "complaint-rectifications", {"status": "closed", "recurred_after_close": "true"},
+     "", "manager.rectifications", {"status": "closed", "recurred_after_close": "true"}),
     ("todo.causes_unplanned", "reports/complaints", {"period": this_quarter}, "", "manager.complaints",
      {"period": this_quarter}),
     ("todo.causes_unplanned_last", "reports/complaints", {"period": last_quarter}, "", "manager.complaints",
@@ -733,7 +737,7 @@ RECTIFICATION_ROWS = 3  # action rows the form offers; the API takes 1 to 50
 def rectifications(problem=None):
     """整改计划: the plans made for recurring complaint causes, each action marked done in turn
     (a plan closes with its last one), and a form for a new plan."""
-    filters = common.query("status", "period", "overdue")
+    filters = common.query("status", "period", "overdue", "recurred_after_close")
     page = g.api.get(g.api.estate(g.user.estate_id, "complaint-rectifications"), limit=common.PAGE_SIZE,
                      cursor=request.args.get("cursor"), **filters)
     from .desk import CAUSES
@@ -760,7 +764,7 @@ def create_rectification():
 @bp.post("/rectifications/<plan_id>/actions/<int:n>/done")
 @estate_needed
 def rectification_action_done(plan_id, n):
-    back = url_for("manager.rectifications", **common.query("status", "period", "overdue"))
+    back = url_for("manager.rectifications", **common.query("status", "period", "overdue", "recurred_after_close"))
     note = request.form.get("note", "").strip()
     return common.post_and_back(f"complaint-rectifications/{plan_id}/actions/{n}/done", {"note": note} if note else {},
                                 back, "rect.done")
