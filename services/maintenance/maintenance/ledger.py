@@ -265,10 +265,12 @@ def plans_month(period, plans, equipment, jobs, now_iso, tz):
     due date but those done on their day (what needs the supervisor), by date; the plans by their
     equipment's code and kind."""
     first, last = month_days(period)
+    opened = {}  # {plan id: the days it opened a job for}, grouped once rather than walked per plan
+    for plan_id, due_on in jobs:
+        opened.setdefault(plan_id, set()).add(due_on)
     totals, rows = dict.fromkeys(("due", *JOB_STATES), 0), []
     for plan in plans:
-        days = sorted({due_on for plan_id, due_on in jobs if plan_id == plan["_id"]}
-                      | set(dates_within(plan, first, last)))
+        days = sorted(opened.get(plan["_id"], set()) | set(dates_within(plan, first, last)))
         if not days:
             continue
         counts, listed = dict.fromkeys(("due", *JOB_STATES), 0), []
