@@ -188,6 +188,11 @@ def cost_summary(period, completed_orders, budget, systems=None):
     actual = material + labour
     budget_cents = budget["amount_cents"] if budget else None
     ratio = kpis.ratio(actual, budget_cents)
+    # each order into its category and its system in one pass (every category listed, in order)
+    by_category, by_system = {category: [] for category in COST_CATEGORIES}, {}
+    for order in completed_orders:
+        by_category[cost_category(order)].append(order)
+        by_system.setdefault(cost_system(order, systems), []).append(order)
     return {
         "period": period,
         "budget_cents": budget_cents,
@@ -198,12 +203,8 @@ def cost_summary(period, completed_orders, budget, systems=None):
         "completed_orders": len(completed_orders),
         "ratio": ratio,
         "remaining_cents": None if budget_cents is None else budget_cents - actual,
-        "by_category": [{"category": category, **_costed(
-            [order for order in completed_orders if cost_category(order) == category], actual, budget_cents)}
-            for category in COST_CATEGORIES],
-        "by_system": [{"system": system, **_costed(
-            [order for order in completed_orders if cost_system(order, systems) == system],
-            actual, budget_cents)}
-            for system in sorted({cost_system(order, systems) for order in completed_orders},
-                                 key=lambda system: (system is None, system or ""))],
+        "by_category": [{"category": category, **_costed(orders, actual, budget_cents)}
+                        for category, orders in by_category.items()],
+        "by_system": [{"system": system, **_costed(by_system[system], actual, budget_cents)}
+                      for system in sorted(by_system, key=lambda system: (system is None, system or ""))],
     }
