@@ -87,8 +87,8 @@ def emergency_month(period, reported_orders, now_iso):
     items = [{"id": order["_id"], **{key: order.get(key) for key in EMERGENCY_SHOWN},
               "response": response_of(order, now_iso)} for order in emergencies]
     judged = [item["response"] for item in items]
-    totals = {"reported": len(items), **{state: judged.count(state) for state in ("on_time", "late", "waiting")},
-              "cancelled": sum(item["status"] == "cancelled" and item["response"] == "cancelled" for item in items),
+    totals = {"reported": len(items),
+              **{state: judged.count(state) for state in ("on_time", "late", "waiting", "cancelled")},
               "completed": sum(item["status"] == "completed" for item in items),
               "open": sum(item["status"] not in ("completed", "cancelled") for item in items)}
     return {"period": period, "as_of": now_iso, "totals": totals, "items": items}
