@@ -49,13 +49,18 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
         return store.list_work_orders(self.db, payload["estate_id"], filters, clock.now_iso(),
                                       payload.get("limit"), payload.get("cursor"))
 
+    def _board_readers_only(self, refusal):
+        """Forbidden (``refusal``) but for the board's readers, who read every order: a caller whose
+        reads ``domain.readable_filters`` narrows (security: its findings' orders) reads no whole."""
+        if domain.readable_filters(self.caller.roles, {}) != {}:
+            raise Forbidden(refusal)
+
     @rpc_method
     def count_work_orders(self, payload):
         """The estate's open orders counted by status, by technician and status, the late ones and
         the emergencies (``store.open_order_counts``): the board's readers, who read every order
         (security reads some sources' only: it has no board to count)."""
-        if domain.readable_filters(self.caller.roles, {}) != {}:
-            raise Forbidden("the counts are of every open order: the engineering board's readers count them")
+        self._board_readers_only("the counts are of every open order: the engineering board's readers count them")
         now = clock.now_iso()
         counts = store.open_order_counts(self.db, payload["estate_id"], now)
         return counting.answer(counts, store.OPEN_STATUSES, now)
@@ -228,15 +233,13 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
     def preventive_month(self, payload):
         """A month of preventive maintenance: the board's readers (security reads its findings' orders
         alone)."""
-        if domain.readable_filters(self.caller.roles, {}) != {}:
-            raise Forbidden("preventive maintenance is read by engineering and the front desk")
+        self._board_readers_only("preventive maintenance is read by engineering and the front desk")
         return operations.plans_month(self.db, payload["estate_id"], payload.get("filters", {}))
 
     @rpc_method
     def emergency_month(self, payload):
         """A month's emergencies with their response and summary: the board's readers."""
-        if domain.readable_filters(self.caller.roles, {}) != {}:
-            raise Forbidden("a month's emergency repairs are read by engineering and the front desk")
+        self._board_readers_only("a month's emergency repairs are read by engineering and the front desk")
         return operations.emergency_month(self.db, payload["estate_id"], payload.get("filters", {}))
 
     # -- inspection checklists and inspections ----------------------------------------
