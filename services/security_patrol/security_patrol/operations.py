@@ -554,12 +554,14 @@ def record_shift_handover(db, outbox, caller, estate_id, data):
 
 def list_shift_handovers(db, estate_id, filters, limit, cursor):
     """The handover log by shift, by the shift's day (``date``) or its local month (``period``)."""
-    window, tz = None, store.rules_for(db, estate_id)["timezone"]
+    window = None  # the estate's calendar read only when a day or month asks it
     if filters.get("date"):  # a handover from before handovers kept their shift's day: by its day
         day = calendar.checked_day(filters["date"], "filters.date")
-        window = (clock.to_iso(calendar.day_start(day, tz)), clock.to_iso(calendar.day_end(calendar.day_start(day, tz), tz)))
+        tz = store.rules_for(db, estate_id)["timezone"]
+        start = calendar.day_start(day, tz)
+        window = (clock.to_iso(start), clock.to_iso(calendar.day_end(start, tz)))
     elif filters.get("period"):
-        window = calendar.month_bounds(filters["period"], tz)
+        window = localtime.iso_window(filters["period"], store.rules_for(db, estate_id))
     return store.handovers_page(db, estate_id, filters, window, limit, cursor)
 
 
