@@ -537,25 +537,25 @@ def cost_summary(db, estate_id, period, budgets=None, by_system=False):
 def plans_month(db, estate_id, filters):
     """``GET …/preventive-maintenance``: each plan's due dates in the month (the current one on the
     estate's calendar when none is asked) and what became of each (``ledger.plans_month``)."""
-    rules = store.rules_for(db, estate_id)
-    period = filters.get("period") or costing.current_period(clock.now(), rules)
+    rules, now = store.rules_for(db, estate_id), clock.now()  # one instant: the month asked of it and its as_of
+    period = filters.get("period") or costing.current_period(now, rules)
     first, last = ledger.month_days(period)
     jobs = store.plan_jobs_due(db, estate_id, first, last)
     plans = store.plans_of_month(db, estate_id, {plan_id for plan_id, _ in jobs})
     equipment = store.equipment_of(db, estate_id, {plan["equipment_id"] for plan in plans})
     return {"estate_id": estate_id,
-            **ledger.plans_month(period, plans, equipment, jobs, clock.now_iso(), rules["timezone"])}
+            **ledger.plans_month(period, plans, equipment, jobs, clock.to_iso(now), rules["timezone"])}
 
 
 def emergency_month(db, estate_id, filters):
     """``GET …/emergency-repairs``: the emergencies reported in the month (the current one on the
     estate's calendar when none is asked), each with its response and summary
     (``indicators.emergency_month``), read as the KPI reads the month's orders."""
-    rules = store.rules_for(db, estate_id)
-    period = filters.get("period") or costing.current_period(clock.now(), rules)
+    rules, now = store.rules_for(db, estate_id), clock.now()  # one instant: the month asked of it and its as_of
+    period = filters.get("period") or costing.current_period(now, rules)
     start, end = period_bounds(period, rules["timezone"])
     return {"estate_id": estate_id, **indicators.emergency_month(
-        period, store.orders_reported_in(db, estate_id, start, end), clock.now_iso())}
+        period, store.orders_reported_in(db, estate_id, start, end), clock.to_iso(now))}
 
 
 def get_costs(db, estate_id, filters):
