@@ -236,15 +236,22 @@ def rate(request, score, now, rules):
     of calls to owners, or a return visit made after the rating, which is that call for a repair."""
     if not request.get("portal"):
         raise NotFound("no such request")
-    if request["portal"].get("rating") is not None:
+    return _rated(request, score, now, rules, ACTOR, {})
+
+
+def _rated(request, score, now, rules, actor, sent_by):
+    """The rating's Change, kept where the request keeps its owner's rating (``domain.rating_written``):
+    once, once the work is done; at or below ``rating_call_back_max_score`` it owes a call back.
+    ``sent_by``: fields the rating adds (who sent it)."""
+    if domain.rating_of(request) is not None:
         raise Conflict("this request has been rated already")
     if not done(request):
         raise Conflict("a request is rated once its work is done")
     at = clock.to_iso(now)
     owed = score <= rules["rating_call_back_max_score"]
-    rating = {"satisfaction": score, "rated_at": at, "call_back_due": owed, "called_back": None}
-    return Change({"portal": {**request["portal"], "rating": rating}, "updated_at": at},
-                  [history_entry(at, ACTOR, "rated", f"satisfaction {score}/5" + ("; call back owed" if owed else ""))])
+    rating = {"satisfaction": score, "rated_at": at, **sent_by, "call_back_due": owed, "called_back": None}
+    return Change({**domain.rating_written(request, rating), "updated_at": at},
+                  [history_entry(at, actor, "rated", f"satisfaction {score}/5" + ("; call back owed" if owed else ""))])
 
 
 def owner_rate(request, score, now, rules, user):
@@ -257,15 +264,7 @@ def owner_rate(request, score, now, rules, user):
     if request.get("portal"):
         raise BusinessRuleViolation("a portal filing is rated by its filer, with its tracking code", [
             field_error("id", "is an owner-portal filing: its filer rates it on the portal")])
-    if request.get("owner_rating") is not None:
-        raise Conflict("this request has been rated already")
-    if not done(request):
-        raise Conflict("a request is rated once its work is done")
-    at = clock.to_iso(now)
-    owed = score <= rules["rating_call_back_max_score"]
-    rating = {"satisfaction": score, "rated_at": at, "by": user, "call_back_due": owed, "called_back": None}
-    return Change({"owner_rating": rating, "updated_at": at},
-                  [history_entry(at, user, "rated", f"satisfaction {score}/5" + ("; call back owed" if owed else ""))])
+    return _rated(request, score, now, rules, user, {"by": user})
 
 
 def ratings(requests, start, end):
