@@ -540,10 +540,6 @@ def complaint_results(db, caller, estate_id, period):
     return complaint_analysis.results(period, store.unescalated_complaints_closed_between(db, estate_id, start, end))
 
 
-def _estate_today(db, estate_id):
-    return calendar.day_of(clock.now(), store.estate_timezone(db, estate_id))
-
-
 def _recurred(db, estate_id, plans, rules):
     """``{plan id: recurred_after_close}`` of ``plans`` (their causes, status and closed_at), from one
     read of the complaints of their causes since the earliest quarter after a closing."""
@@ -558,10 +554,13 @@ def _recurred(db, estate_id, plans, rules):
             for p in plans if starts[p["_id"]]}
 
 
-def _shown(db, estate_id, plans):
-    rules = store.rules_for(db, estate_id)
-    today = calendar.day_of(clock.now(), rules["timezone"])
-    recurred = _recurred(db, estate_id, [{**p, "_id": p.get("_id", p.get("id"))} for p in plans], rules)
+def _shown(db, estate_id, plans, rules=None, today=None, recurred=None):
+    """``plans`` (their public forms) as the API answers them (``rectifications.shown``); ``rules``,
+    ``today`` and ``recurred`` (``_recurred`` of at least these plans) when the caller read them."""
+    rules = rules or store.rules_for(db, estate_id)
+    today = today or calendar.day_of(clock.now(), rules["timezone"])
+    if recurred is None:
+        recurred = _recurred(db, estate_id, [{**p, "_id": p.get("_id", p.get("id"))} for p in plans], rules)
     return [rectifications.shown(p, today, recurred.get(p.get("_id", p.get("id")))) for p in plans]
 
 
@@ -581,14 +580,16 @@ def list_rectifications(db, estate_id, filters, limit, cursor):
     the closed plans whose cause recurred after (``true``) or the others, by their ids from the
     estate's closed plans naming a cause (few)."""
     filters = filters or {}
-    query = rectifications.list_query(filters, _estate_today(db, estate_id))
+    rules = store.rules_for(db, estate_id)
+    today = calendar.day_of(clock.now(), rules["timezone"])
+    query, recurred = rectifications.list_query(filters, today), None
     if filters.get("recurred_after_close") is not None:
-        closed = store.closed_plans_naming_causes(db, estate_id)
-        recurred = _recurred(db, estate_id, closed, store.rules_for(db, estate_id))
+        # every closed plan naming a cause: the page's own recurrences are among them, not read again
+        recurred = _recurred(db, estate_id, store.closed_plans_naming_causes(db, estate_id), rules)
         ids = sorted(plan_id for plan_id, found in recurred.items() if found)
         query = {**query, "_id": {"$in" if filters["recurred_after_close"] == "true" else "$nin": ids}}
     found = store.page(db, "rectification_plans", estate_id, query, limit, cursor)
-    return {**found, "items": _shown(db, estate_id, found["items"])}
+    return {**found, "items": _shown(db, estate_id, found["items"], rules, today, recurred)}
 
 
 def get_rectification(db, estate_id, plan_id):
