@@ -64,15 +64,14 @@ def recurring_causes(complaints, plans, threshold, buildings=None):
     counted = Counter((c["complaint"] or {}).get("cause") for c in complaints)
     recurring = sorted(((cause, n) for cause, n in counted.items() if cause and n >= threshold),
                        key=lambda cn: (-cn[1], cn[0]))
-
-    def of(cause):
-        return sorted((c for c in complaints if (c["complaint"] or {}).get("cause") == cause),
-                      key=lambda c: (c["created_at"], c["_id"]))
+    of = {}  # each cause's complaints, in the order they were registered
+    for c in sorted(complaints, key=lambda c: (c["created_at"], c["_id"])):
+        of.setdefault((c["complaint"] or {}).get("cause"), []).append(c)
     return {"threshold": threshold,
             "causes": [{"cause": cause, "complaints": n,
                         "plan_ids": sorted(p["_id"] for p in plans if cause in (p.get("causes") or ())),
-                        "buildings": dict(Counter(building_of(c, buildings) for c in of(cause))),
-                        "requests": [{"id": c["_id"], "number": c["number"]} for c in of(cause)]}
+                        "buildings": dict(Counter(building_of(c, buildings) for c in of[cause])),
+                        "requests": [{"id": c["_id"], "number": c["number"]} for c in of[cause]]}
                        for cause, n in recurring]}
 
 
