@@ -25,14 +25,14 @@ import secrets
 import threading
 from datetime import timedelta
 
-from estate_common import clock
+from estate_common import clock, roles
 from estate_common.errors import Forbidden, NotFound, Unauthorized
 
 from . import store
 from .record_cache import RecordCache
 
 HEADER = "X-API-Key"
-CALLER_PREFIX = "apikey:"  # a key's actor on the bus and in records; ':' is never in a username
+CALLER_PREFIX = roles.API_KEY_PREFIX  # a key's actor on the bus and in records
 TOUCH_EVERY_SECONDS = 60
 FIELDS = ("name", "roles", "estate_ids", "created_at", "created_by", "last_used_at", "revoked", "revoked_at")
 

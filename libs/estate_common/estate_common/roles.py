@@ -20,6 +20,15 @@ DISPATCHERS = MANAGEMENT | {"agent"}
 # accounts (财务): the accountant and the cashier, with management
 FINANCE = MANAGEMENT | {"accountant", "cashier"}
 
+# an integrator's API key as its calls name their actor on the bus and in records ("apikey:<key id>",
+# the gateway's api_keys; ':' is never in a username)
+API_KEY_PREFIX = "apikey:"
+
+
+def is_api_key(user):
+    """Whether ``user`` (a caller's, a cashier's, a record's actor) is an integrator's API key."""
+    return (user or "").startswith(API_KEY_PREFIX)
+
 
 def require_another_approver(proposed_by, user, roles, refusal):
     """Four eyes: what someone proposed is approved by someone else (403 ``refusal``): a manager

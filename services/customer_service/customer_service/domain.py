@@ -76,15 +76,11 @@ def require_desk(caller):
         raise Forbidden("only the front desk handles service requests")
 
 
-# an integrator's key as its calls name their actor (the gateway's api_keys.CALLER_PREFIX)
-INTEGRATOR_PREFIX = "apikey:"
-
-
 def require_owner_app(caller):
     """The owner's own rating (``portal.owner_rate``) comes from an owner app's key: a person at the
     desk (an agent, a manager) posting it put a rating in the owner's name into owner_satisfaction,
     shown as the app's (found by review); the desk's own asking is its return visit."""
-    if not (caller.user or "").startswith(INTEGRATOR_PREFIX):
+    if not roles.is_api_key(caller.user):
         raise Forbidden("an owner's own rating is sent by an owner app: the desk records what an owner says "
                         "at its return visit")
 

@@ -20,11 +20,6 @@ from estate_common.wording import counted
 
 from . import payments, periods
 
-# an integrator's key as the payments it posts name their cashier (the gateway's api_keys.CALLER_PREFIX):
-# an owner app posts what its payment channel confirmed at any hour, so its day is settled once it is
-# over, where a manager settling it with the cashiers' at 18:00 refused the payment of an owner who paid
-# at 21:00, his money taken by the channel already (an owner's probe)
-INTEGRATOR_PREFIX = "apikey:"
 SETTLE_FOR_OTHERS = roles.MANAGEMENT
 # a day left unsettled past recorded_within_days (rules.py, "Late settlement"): the accountant, who
 # checks the cashier's journals, may close it too (the cashier may have left, or be away)
@@ -131,7 +126,11 @@ def check_settlement(data, today, caller_user, caller_roles, within):
     if data["date"] > today:
         raise BusinessRuleViolation("a day that has not begun cannot be settled",
                                     [field_error("data.date", "is in the future")])
-    if data["cashier"].startswith(INTEGRATOR_PREFIX) and data["date"] >= today:
+    # an integrator's key as the payments it posts name their cashier (roles.is_api_key): an owner app
+    # posts what its payment channel confirmed at any hour, so its day is settled once it is over, where
+    # a manager settling it with the cashiers' at 18:00 refused the payment of an owner who paid at 21:00,
+    # his money taken by the channel already (an owner's probe)
+    if roles.is_api_key(data["cashier"]) and data["date"] >= today:
         raise BusinessRuleViolation("an integrator's day is settled once it is over: its payments come in until "
                                     "midnight", [field_error("data.date", "has not ended yet")])
     return late
