@@ -35,7 +35,13 @@ BILLING_RUN = job_scopes.BILLING_RUN
 
 @contextmanager
 def household_lock(db, estate_id, household_id):
-    lock = _take_household_lock(db, estate_id, household_id)
+    with _held(db, _take_household_lock(db, estate_id, household_id)):
+        yield
+
+
+@contextmanager
+def _held(db, lock):
+    """``lock`` (taken) held while the block runs, given back however it ends (``store.unlock``)."""
     try:
         yield
     finally:
@@ -59,12 +65,9 @@ def journal_day(db, estate_id, cashier, day):
     each was answered 201 on a day then closed: 1 to 7 of 23 payments, 5 rounds in 32 (a
     concurrency probe). Taken before the household's lock, never after it. A cashier's entries
     are written one at a time, each in a few milliseconds (``JOURNAL_DAY_LOCK_WAIT_SECONDS``)."""
-    lock = _waited_for(lambda now, until: store.lock_journal_day(db, estate_id, cashier, day, now, until),
-                       JOURNAL_DAY_LOCK_WAIT_SECONDS)
-    try:
+    with _held(db, _waited_for(lambda now, until: store.lock_journal_day(db, estate_id, cashier, day, now, until),
+                               JOURNAL_DAY_LOCK_WAIT_SECONDS)):
         yield
-    finally:
-        store.unlock(db, lock)
 
 
 @contextmanager
@@ -77,13 +80,10 @@ def transaction_lock(db, estate_id, data):
     if not data.get("transaction_id"):
         yield
         return
-    lock = _waited_for(lambda now, until: store.lock_transaction(db, estate_id, data["method"],
-                                                                 data["transaction_id"], now, until),
-                       HOUSEHOLD_LOCK_WAIT_SECONDS)
-    try:
+    with _held(db, _waited_for(lambda now, until: store.lock_transaction(db, estate_id, data["method"],
+                                                                         data["transaction_id"], now, until),
+                               HOUSEHOLD_LOCK_WAIT_SECONDS)):
         yield
-    finally:
-        store.unlock(db, lock)
 
 
 @contextmanager
@@ -135,12 +135,9 @@ def approve_standard(db, outbox, caller, estate_id, standard_id):
     item = store.get_standard(db, estate_id, standard_id)["item"]
     # one approval of the item's standards at a time: two overlapping ones approved at once each
     # read the approved standards before the other wrote, and both were approved
-    lock = _waited_for(lambda now, until: store.lock_fee_item(db, estate_id, item, now, until),
-                       HOUSEHOLD_LOCK_WAIT_SECONDS)
-    try:
+    with _held(db, _waited_for(lambda now, until: store.lock_fee_item(db, estate_id, item, now, until),
+                               HOUSEHOLD_LOCK_WAIT_SECONDS)):
         return _approve_standard(db, outbox, caller, estate_id, standard_id)
-    finally:
-        store.unlock(db, lock)
 
 
 def _decided_by(standard, status):
@@ -1027,17 +1024,14 @@ def fund_use(db, outbox, caller, estate_id, data):
     if entry is None and data.get("work_order_id"):
         work_order_id = data["work_order_id"]
         # one request of the work order's at a time: two at once each saw none awaiting approval
-        lock = _waited_for(lambda now, until: store.lock_work_order_uses(db, estate_id, work_order_id, now,
-                                                                         until), HOUSEHOLD_LOCK_WAIT_SECONDS)
-        try:
+        with _held(db, _waited_for(lambda now, until: store.lock_work_order_uses(db, estate_id, work_order_id, now,
+                                                                                 until), HOUSEHOLD_LOCK_WAIT_SECONDS)):
             entry = store.find_fund_entry(db, estate_id, entry_id)
             if entry is None:
                 others = store.fund_uses_of_work_orders(db, estate_id, [work_order_id])[work_order_id]
                 # the new use is requested: the uses read before it are what was approved already
                 return public(maintenance_fund.with_work_order_approved(
                     _new_use(db, outbox, caller, estate_id, entry_id, data, others), others))
-        finally:
-            store.unlock(db, lock)
     elif entry is None:
         entry = _new_use(db, outbox, caller, estate_id, entry_id, data)
     return public(_with_work_order_approved(db, estate_id, [entry])[0])
