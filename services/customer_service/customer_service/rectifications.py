@@ -92,9 +92,7 @@ def after_close_start(plan, tz):
     is open or names no cause (nothing can recur after it)."""
     if plan.get("status") != "closed" or not plan.get("closed_at") or not plan.get("causes"):
         return None
-    year, quarter = (int(part) for part in quarter_of(plan["closed_at"], tz).split("-Q"))
-    following = f"{year + quarter // 4}-Q{quarter % 4 + 1}"
-    return calendar.period_bounds(following, tz)[0]
+    return calendar.period_bounds(quarter_of(plan["closed_at"], tz), tz)[1]  # where the closing quarter ends
 
 
 def recurred_after_close(plan, complaints, threshold, tz):
