@@ -56,8 +56,8 @@ def freeze_when_started():
 
 
 def started():
-    """A service's container has started (``nameko.base.StartUpHeap``): its start-up heap is frozen
-    if the process asked for it; in tests, nothing."""
+    """A service's container has started (``nameko.base.StartUpHeap``, the heartbeat's): its
+    start-up heap is frozen if the process asked for it; in tests, nothing."""
     if _freeze_when_started:
         freeze_start_up()
 

@@ -102,3 +102,23 @@ def test_the_service_entrypoint_asks_before_nameko_runs(unfrozen, monkeypatch):
     monkeypatch.setattr("sys.argv", ["serve", "--config", "config.yml", "x:Y"])
     assert serve.main() == 0
     assert asked == [True]
+
+
+def test_a_started_service_container_asks_once_and_its_workers_are_not_given_it(monkeypatch):
+    """The freeze is the container's, not the workers': a dependency provider would be injected
+    (as None) into every worker of every call."""
+    from nameko.containers import ServiceContainer
+
+    from estate_common.nameko.base import ServiceBase, StartUpHeap
+
+    class Service(ServiceBase):
+        name = "collector_probe"
+
+    asked = []
+    monkeypatch.setattr(collector, "started", lambda: asked.append(True))
+    container = ServiceContainer(Service, {"AMQP_URI": "memory://"})
+    assert not any(isinstance(dep, StartUpHeap) for dep in container.dependencies)
+    heaps = [ext for ext in container.subextensions if isinstance(ext, StartUpHeap)]
+    assert len(heaps) == 1
+    heaps[0].start()
+    assert asked == [True]

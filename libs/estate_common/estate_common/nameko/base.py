@@ -2,7 +2,7 @@
 import logging
 
 import eventlet
-from nameko.extensions import DependencyProvider
+from nameko.extensions import DependencyProvider, Extension
 
 from .. import clock, collector, config, metrics, probe, store
 from ..probe import HEARTBEAT_SECONDS
@@ -18,6 +18,16 @@ from .tracing import WorkerSpans
 log = logging.getLogger(__name__)
 
 
+class StartUpHeap(Extension):
+    """Once the container has started, what the process holds leaves the cyclic collector's full
+    collections, where the process is a server (``estate_common.collector``: why). An extension of
+    the heartbeat's, not a dependency provider of the service's: nameko gives every dependency
+    provider to every worker of every call, and this one has nothing to give."""
+
+    def start(self):
+        collector.started()
+
+
 class Heartbeat(DependencyProvider):
     """The pod's probes (``estate_common.probe``): every ``HEARTBEAT_SECONDS`` a green thread of
     the container's own writes the alive file while the event loop turns and the queue consumer
@@ -31,7 +41,11 @@ class Heartbeat(DependencyProvider):
 
     As the container is set up, the files a predecessor left are removed: a container restarted in
     the same pod (after a crash or an OOM kill) found its predecessor's heartbeat, passed the
-    startup probe at once and lost its two minutes to start (found by a deploy review)."""
+    startup probe at once and lost its two minutes to start (found by a deploy review).
+
+    Its sub-extension ``start_up_heap`` freezes the process's start-up heap (``StartUpHeap``)."""
+
+    start_up_heap = StartUpHeap()
 
     def setup(self):
         self._running = False
@@ -86,14 +100,6 @@ class Heartbeat(DependencyProvider):
             return False
 
 
-class StartUpHeap(DependencyProvider):
-    """Once the container has started, what the process holds leaves the cyclic collector's full
-    collections, where the process is a server (``estate_common.collector``: why)."""
-
-    def start(self):
-        collector.started()
-
-
 class ServiceBase:
     """Subclasses set ``name`` and ``indexes`` and add their entrypoints.
 
@@ -110,8 +116,7 @@ class ServiceBase:
     request_log = RequestLog()
     service_metrics = ServiceMetrics()  # METRICS_PORT: see exposition.py
     worker_spans = WorkerSpans()  # traces: see estate_common.tracing
-    heartbeat = Heartbeat()  # the pod's probes: see Heartbeat
-    start_up_heap = StartUpHeap()  # frozen once started: see estate_common.collector
+    heartbeat = Heartbeat()  # the pod's probes, and the start-up heap frozen: see Heartbeat
 
     @rpc_method(public=True)
     def health(self, payload):
