@@ -50,7 +50,27 @@ def list_rounds(db, estate_id, filters, limit, cursor):
     filters = dict(filters)
     if "guard" in filters:
         filters["guard"] = filters["guard"].strip()
-    return store.rounds_page(db, estate_id, filters, limit, cursor)
+    rules = store.rules_for(db, estate_id) if "exceptions" in filters else None
+    overdue_before = rules and clock.to_iso(clock.now() - patrols.tolerance(rules))
+    found = store.rounds_page(db, estate_id, filters, limit, cursor, overdue_before)
+    return found | {"items": shown_rounds(db, estate_id, found["items"], rules)}
+
+
+def get_round(db, estate_id, round_id):
+    return shown_round(db, estate_id, public(store.get(db, "patrol_rounds", estate_id, round_id)))
+
+
+def shown_rounds(db, estate_id, rounds, rules=None):
+    """Rounds as the API answers them: each with ``so_far``, an open one's counts now
+    (``patrols.so_far``), the estate's rules read once, and only when one is open."""
+    now = clock.now()
+    if rules is None and any(round_["status"] == "open" for round_ in rounds):
+        rules = store.rules_for(db, estate_id)
+    return [round_ | {"so_far": patrols.so_far(round_, now, rules)} for round_ in rounds]
+
+
+def shown_round(db, estate_id, round_, rules=None):
+    return shown_rounds(db, estate_id, [round_], rules)[0]
 
 
 def create_patrol_route(db, outbox, caller, estate_id, data):
@@ -101,7 +121,7 @@ def start_round(db, outbox, caller, estate_id, data):
     if caller.idempotency_key:  # a retry: the round its key made (a late one's slot is walked by now)
         made = store.find(db, "patrol_rounds", estate_id, caller.created_id("pround", estate_id))
         if made is not None:
-            return public(made)
+            return shown_round(db, estate_id, public(made))
     route = store.referenced(db, "patrol_routes", estate_id, data["route_id"], "data.route_id")
     roster.require_guard(caller.guard)
     if data.get("plan_id"):
@@ -135,8 +155,9 @@ def _start_round(db, outbox, caller, estate_id, data, route, plans):
         on_duty = store.roster_of(db, estate_id, shift_day.isoformat(), shift_plan["shift"])
         roster_id = roster.rostered(on_duty, data["guard"], "patrol", "data.guard")
         _mark_worked(db, outbox, estate_id, roster_id, now, "data.guard")
-    return create(db, outbox, caller, "patrol_rounds", "pround", estate_id, lambda doc_id: patrols.new_round(
+    started = create(db, outbox, caller, "patrol_rounds", "pround", estate_id, lambda doc_id: patrols.new_round(
         doc_id, estate_id, route, plan, slot, data["guard"], now, caller.user) | {"roster_id": roster_id})
+    return started and shown_round(db, estate_id, started, rules)
 
 
 def _named_plan_slot(db, estate_id, plan, window, now, rules):
@@ -164,9 +185,10 @@ def check_in(db, outbox, caller, estate_id, round_id, data):
         entry, anomaly = patrols.check_in(round_, check_in_id, data["checkpoint"], data.get("anomaly"),
                                           clock.now(), caller.user, rules)
         announced = [("anomaly_reported", patrols.anomaly_event_data(round_, entry))] if anomaly else []
-        return Change({"updated_at": entry["at"]}, events=announced, push={"check_ins": [entry]})
+        due = patrols.due_unchecked(round_["checkpoints"], round_["check_ins"] + [entry])
+        return Change({"updated_at": entry["at"], "_due_unchecked": due}, events=announced, push={"check_ins": [entry]})
 
-    return public(_change(db, outbox, "patrol_rounds", estate_id, round_id, decide))
+    return shown_round(db, estate_id, public(_change(db, outbox, "patrol_rounds", estate_id, round_id, decide)), rules)
 
 
 def finish_round(db, outbox, estate_id, round_id):
@@ -174,7 +196,7 @@ def finish_round(db, outbox, estate_id, round_id):
         changes = patrols.finish(round_, clock.now())
         return Change(changes, events=[("patrol_round_finished", patrols.finished_event_data(round_ | changes))])
 
-    return public(_change(db, outbox, "patrol_rounds", estate_id, round_id, decide))
+    return shown_round(db, estate_id, public(_change(db, outbox, "patrol_rounds", estate_id, round_id, decide)))
 
 
 # -- fire equipment --------------------------------------------------------------------------

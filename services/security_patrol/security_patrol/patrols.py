@@ -334,7 +334,7 @@ def new_round(round_id, estate_id, route, plan, slot, guard, now, actor):
     stamp = clock.to_iso(now)
     # a planned round holds its slot (the store's unique index: a second round of it is refused)
     holds = {"_slot": slot_key(plan["_id"], clock.to_iso(slot))} if plan is not None else {}
-    return holds | {
+    return holds | {"_due_unchecked": due_unchecked(checkpoints, [])} | {
         "_id": round_id,
         "estate_id": estate_id,
         "route_id": route["_id"],
@@ -374,9 +374,8 @@ def check_in(round_, check_in_id, given_code, anomaly, now, actor, rules):
         raise BusinessRuleViolation(f"checkpoint {code} is not on this round's route",
                                     [field_error("data.checkpoint", "is not a checkpoint of this route")])
     sequence = 1 + sum(1 for entry in round_["check_ins"] if entry["checkpoint"]["code"] == code)
-    tolerance = timedelta(minutes=rules["patrol_late_tolerance_minutes"])
     due = checkpoint["due_at"]
-    late = due is not None and now > clock.parse_iso(due) + tolerance
+    late = past_due(due, now, rules)
     stamp = clock.to_iso(now)
     reported = None
     if anomaly is not None:
@@ -396,6 +395,26 @@ def check_in(round_, check_in_id, given_code, anomaly, now, actor, rules):
         "anomaly": reported,
     }
     return entry, reported
+
+
+def tolerance(rules):
+    """How long past its due time a checkpoint is still checked on time, in the estate."""
+    return timedelta(minutes=rules["patrol_late_tolerance_minutes"])
+
+
+def past_due(due_at, now, rules):
+    """Whether a checkpoint due at ``due_at`` (None: no due time) is past it and the estate's
+    tolerance at ``now``: a check-in then is late, and one not checked in yet is overdue."""
+    return due_at is not None and now > clock.parse_iso(due_at) + tolerance(rules)
+
+
+def due_unchecked(checkpoints, check_ins):
+    """When the first checkpoint not checked in yet is due (None: none with a due time is left):
+    the round keeps it (``_due_unchecked``) for the list of the rounds with an exception, which
+    takes an open round once it is ``past_due`` (a checkpoint overdue: ``so_far``)."""
+    checked = {entry["checkpoint"]["code"] for entry in check_ins}
+    return min((checkpoint["due_at"] for checkpoint in checkpoints
+                if checkpoint["code"] not in checked and checkpoint["due_at"] is not None), default=None)
 
 
 def find_check_in(round_, check_in_id):
@@ -431,6 +450,21 @@ def summary(round_):
         "anomalies": sum(1 for entry in round_["check_ins"] if entry["anomaly"]),
     }
     return counts, missed
+
+
+def so_far(round_, now, rules):
+    """An open round's counts at ``now`` by ``summary``'s rule, and ``overdue``: its checkpoints
+    not checked in and ``past_due``, late or missed whatever the guard does now (a finished
+    round: None, its summary counts). The console kept a copy of the rule for the rounds' rows
+    and could not tell those (the session 46 note)."""
+    if round_["status"] != "open":
+        return None
+    counts, missed = summary(round_)
+    unchecked = {checkpoint["code"] for checkpoint in missed}
+    overdue = sum(1 for checkpoint in round_["checkpoints"]
+                  if checkpoint["code"] in unchecked and past_due(checkpoint["due_at"], now, rules))
+    return {"as_of": clock.to_iso(now), "planned": counts["planned"], "checked": counts["checked"],
+            "on_time": counts["on_time"], "late": counts["late"], "overdue": overdue, "anomalies": counts["anomalies"]}
 
 
 def finish(round_, now):

@@ -56,7 +56,7 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Cou
 
     @rpc_method
     def get_round(self, payload):
-        return public(store.get(self.db, "patrol_rounds", payload["estate_id"], payload["id"]))
+        return operations.get_round(self.db, payload["estate_id"], payload["id"])
 
     @rpc_method
     def list_rounds(self, payload):

@@ -100,21 +100,26 @@ def page(db, collection, estate_id, query, limit, cursor):
 
 ROUND_FILTERS = ("status", "route_id", "guard")
 
-# a round with an exception (DOMAIN.md: "a missed or late checkpoint is an exception"; an anomaly
-# found is recorded): a finished round's late, missed or anomalies as its summary counted them at
-# the finish (``patrols.summary``); an open round's late checkpoints and anomalies so far (its missed
-# checkpoints are known once it is finished). A checkpoint is late by its first check-in (``sequence``
-# 1), as the summary counts it: a checkpoint checked again past its time after an on-time check made
-# the open round one with an exception and the same round finished one without (found by review)
-HAD_AN_EXCEPTION = [
-    {"status": "finished", "$or": [{"summary.late": {"$gt": 0}}, {"summary.missed": {"$gt": 0}},
-                                   {"summary.anomalies": {"$gt": 0}}]},
-    {"status": "open", "$or": [{"check_ins": {"$elemMatch": {"sequence": 1, "late": True}}},
-                               {"check_ins.anomaly.id": {"$exists": True}}]},
-]
+def had_an_exception(overdue_before):
+    """A round with an exception (DOMAIN.md: "a missed or late checkpoint is an exception"; an
+    anomaly found is recorded): a finished round's late, missed or anomalies as its summary counted
+    them at the finish (``patrols.summary``); an open round's late checkpoints and anomalies so far,
+    or a checkpoint not checked in and due before ``overdue_before`` (now less the estate's
+    tolerance: late or missed whatever the guard does, ``patrols.so_far``'s ``overdue``; the round
+    keeps when its first unchecked checkpoint is due, ``patrols.due_unchecked``). A checkpoint is
+    late by its first check-in (``sequence`` 1), as the summary counts it: a checkpoint checked again
+    past its time after an on-time check made the open round one with an exception and the same
+    round finished one without (found by review)."""
+    return [
+        {"status": "finished", "$or": [{"summary.late": {"$gt": 0}}, {"summary.missed": {"$gt": 0}},
+                                       {"summary.anomalies": {"$gt": 0}}]},
+        {"status": "open", "$or": [{"check_ins": {"$elemMatch": {"sequence": 1, "late": True}}},
+                                   {"check_ins.anomaly.id": {"$exists": True}},
+                                   {"_due_unchecked": {"$lt": overdue_before}}]},
+    ]
 
 
-def rounds_page(db, estate_id, filters, limit, cursor):
+def rounds_page(db, estate_id, filters, limit, cursor, overdue_before=None):
     """A page of patrol rounds: by status, route and guard (the username the round keeps), and
     started ``from``/``to`` (``calendar.filter_window``: a day is the estate's local day, a ``to``
     day the whole day, a moment itself; 400 for a ``to`` before the ``from``). A round's start is
@@ -129,7 +134,7 @@ def rounds_page(db, estate_id, filters, limit, cursor):
     if started:
         query["created_at"] = started
     if "exceptions" in filters:  # the month's rounds with an exception, or without one
-        query["$or" if filters["exceptions"] == "true" else "$nor"] = HAD_AN_EXCEPTION
+        query["$or" if filters["exceptions"] == "true" else "$nor"] = had_an_exception(overdue_before)
     return page(db, "patrol_rounds", estate_id, query, limit, cursor)
 
 

@@ -1943,3 +1943,66 @@ def test_a_checkpoint_checked_again_late_is_no_exception_of_an_open_round_as_it_
     finished = patrol.finish_round({"estate_id": ESTATE, "id": round_["id"], "data": {}})
     assert (finished["summary"]["late"], finished["summary"]["missed"], finished["summary"]["anomalies"]) == (0, 0, 0)
     assert listed(exceptions="true") == [] and listed(exceptions="false") == [round_["id"]]
+
+
+def test_an_open_round_answers_its_counts_so_far_late_and_overdue_included(patrol):
+    """The console counted an open round's checkpoints itself, a copy of ``patrols.summary``'s rule,
+    and could not tell a checkpoint past its time with no check-in, the one that will be late or
+    missed whatever the guard does now (found by the session 46 note). An open round answers
+    ``so_far``, by the rule its finish counts with: its checked, on-time and late checkpoints (by
+    their first check-in), its anomalies, and ``overdue``: not checked in and past its due time and
+    the estate's tolerance. A finished round's are its summary's (``so_far`` null)."""
+    route = make_route(patrol, offsets=True)  # A1 due 10 minutes in, B2 20, C3 30; 10 minutes' tolerance
+    round_ = start(patrol, route)
+    assert round_["so_far"] == {"as_of": clock.to_iso(clock.now()), "planned": 3, "checked": 0, "on_time": 0, "late": 0, "overdue": 0,
+                                "anomalies": 0}
+    check_in(patrol, round_, "A1", {"description": "lamp out at the north gate"})
+    clock.advance(timedelta(minutes=35))  # B2 past 20 + 10 minutes, C3 not yet past 30 + 10
+    now = clock.to_iso(clock.now())
+
+    def so_far():
+        got = patrol.get_round({"estate_id": ESTATE, "id": round_["id"]})["so_far"]
+        [listed] = [r["so_far"] for r in patrol.list_rounds({"estate_id": ESTATE})["items"] if r["id"] == round_["id"]]
+        assert listed == got
+        return got
+
+    assert so_far() == {"as_of": now, "planned": 3, "checked": 1, "on_time": 1, "late": 0, "overdue": 1,
+                        "anomalies": 1}
+    answered = check_in(patrol, round_, "B2")  # late now: no longer overdue
+    assert answered["so_far"] | {"as_of": None} == {"as_of": None, "planned": 3, "checked": 2, "on_time": 1, "late": 1,
+                                                    "overdue": 0, "anomalies": 1}
+    check_in(patrol, round_, "A1")  # again, late: the first check-in counts
+    clock.advance(timedelta(minutes=10))
+    assert so_far()["overdue"] == 1 and so_far()["late"] == 1  # C3 now
+    finished = patrol.finish_round({"estate_id": ESTATE, "id": round_["id"], "data": {}})
+    assert finished["so_far"] is None and so_far() is None
+    unplanned = patrol.create_patrol_route({"estate_id": ESTATE, "data": {"name": "Day loop", "checkpoints": [
+        {"code": "D1", "name": "East gate"}]}})
+    walking = start(patrol, unplanned)  # no plan, no offsets: nothing is due, so nothing is overdue
+    clock.advance(timedelta(hours=5))
+    assert patrol.get_round({"estate_id": ESTATE, "id": walking["id"]})["so_far"]["overdue"] == 0
+
+
+def test_an_open_round_with_a_checkpoint_overdue_is_one_with_an_exception(patrol):
+    """A checkpoint not checked in past its due time and the tolerance (``so_far.overdue``) will be
+    late or missed whatever the guard does: the open round is one with an exception now, where the
+    list had it among those without one while its row counted the checkpoint overdue (found by the
+    session 46 note). The tolerance is the estate's."""
+    route = make_route(patrol, offsets=True)  # A1 due 10 minutes in, B2 20, C3 30; 10 minutes' tolerance
+    round_ = start(patrol, route)
+    check_in(patrol, round_, "A1")
+
+    def listed(**filters):
+        return [r["id"] for r in patrol.list_rounds({"estate_id": ESTATE, "filters": filters})["items"]]
+
+    clock.advance(timedelta(minutes=29))
+    assert listed(exceptions="true") == [] and listed(exceptions="false") == [round_["id"]]
+    clock.advance(timedelta(minutes=2))  # B2 past 20 + 10 minutes
+    assert listed(exceptions="true") == [round_["id"]] and listed(exceptions="false") == []
+    patrol.db.settings.insert_one({"_id": ESTATE, "estate_id": ESTATE, "values": {"patrol_late_tolerance_minutes": 15}})
+    assert listed(exceptions="false") == [round_["id"]]  # B2 due 20 minutes in, 11 minutes ago: within 15
+    check_in(patrol, round_, "B2")
+    check_in(patrol, round_, "C3")  # both on time by the estate's 15 minutes
+    assert listed(exceptions="false") == [round_["id"]]
+    clock.advance(timedelta(hours=1))  # every checkpoint checked: nothing can be overdue
+    assert listed(exceptions="false") == [round_["id"]]
