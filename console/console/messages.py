@@ -1173,6 +1173,11 @@ _MESSAGES = {
                       "Checkpoints: {planned} (on time {on_time}, late {late}, missed {missed})"),
     "wo.unit_cost_yuan": ("单价（元）", "Unit cost (yuan)"),
     "wo.labour_minutes": ("人工（分钟）", "Labour (minutes)"),
+    # an open round's counts as the service answers them (so_far): a checkpoint overdue is not
+    # checked in and past its time, late or missed whatever the guard does now
+    "patrol.counts_so_far": ("目前巡更点 {planned} 个：准时 {on_time}，迟到 {late}，超时未巡 {overdue}",
+                             "So far, of {planned} checkpoints: on time {on_time}, late {late}, overdue {overdue}"),
+    "patrol.overdue_count": ("{count}（超时未巡）", "{count} (overdue)"),
     "patrol.late": ("迟到", "Late"),
     "patrol.on_time_count": ("准时", "On time"),
     "patrol.missed_count": ("漏巡", "Missed"),

@@ -3139,6 +3139,23 @@ def test_a_finished_round_says_how_many_checkpoints_were_on_time_late_and_missed
     assert "巡更点 4 个：准时 1，迟到 1，漏巡 2" in page
 
 
+def test_an_open_round_says_its_counts_so_far_as_the_service_answers_them(client, fake):
+    """An open round's page said nothing of how it went so far: the service's ``so_far`` (the
+    checkpoints overdue among them, not checked in past their time) is shown, not counted here."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-rounds/pr_1", {
+        "id": "pr_1", "route_name": "Night round", "guard": "gus", "status": "open",
+        "scheduled_start": "2026-11-30T14:00:00Z", "check_ins": [], "missed": None, "summary": None,
+        "checkpoints": [{"code": "A", "name": "Gate", "due_at": "2026-11-30T14:10:00Z"},
+                        {"code": "B", "name": "Roof", "due_at": "2026-11-30T14:20:00Z"}],
+        "so_far": {"as_of": "2026-11-30T14:25:00Z", "planned": 2, "checked": 0, "on_time": 0, "late": 0,
+                   "overdue": 1, "anomalies": 0}})
+    page = client.get("/security/rounds/pr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "So far, of 2 checkpoints: on time 0, late 0, overdue 1" in page
+    page = client.get("/security/rounds/pr_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "目前巡更点 2 个：准时 0，迟到 0，超时未巡 1" in page
+
+
 def test_an_open_round_has_no_counts_yet(client, fake):
     sign_in(client, fake, username="gus", roles=("security",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-rounds/pr_1", {
@@ -3427,16 +3444,20 @@ def test_the_front_desk_s_home_page_lists_the_complaints_to_verify_and_the_retur
 def test_the_rounds_list_finds_the_month_s_rounds_with_an_exception(client, fake, documented_routes):
     """At the month's end the supervisor paged through every round of the month for the few with a
     late or missed checkpoint or an anomaly (a probe of the security department's month): whether a
-    round had an exception is a filter the pager keeps (有异常 / 无异常), an open round's row counts
-    its late check-ins and anomalies so far (its missed are known once it is finished), and the
-    month's missed rounds link the same month's rounds with an exception."""
+    round had an exception is a filter the pager keeps (有异常 / 无异常), an open round's row shows
+    the service's counts so far (``so_far``: its late check-ins, anomalies and the checkpoints
+    overdue, not checked in past their time, in the missed column; the console counted the check-ins
+    itself, a copy of the service's rule: the session 46 note), and the month's missed rounds link
+    the same month's rounds with an exception."""
     sign_in(client, fake, username="gus", roles=("security",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-rounds", lambda body, params: {"items": [
         {"id": "pr_2", "route_name": "Day round", "guard": "gus", "status": "open",
          "scheduled_start": "2026-11-30T02:00:00Z", "summary": None, "check_ins": [
              {"checkpoint": {"code": "A1"}, "late": True, "anomaly": {"id": "anom_1"}},
              {"checkpoint": {"code": "A1"}, "late": True, "anomaly": None},
-             {"checkpoint": {"code": "B2"}, "late": False, "anomaly": None}]}], "next_cursor": "c2"})
+             {"checkpoint": {"code": "B2"}, "late": False, "anomaly": None}],
+         "so_far": {"as_of": "2026-11-30T03:00:00Z", "planned": 4, "checked": 2, "on_time": 1, "late": 1,
+                    "overdue": 2, "anomalies": 1}}], "next_cursor": "c2"})
     page = client.get("/security/rounds?exceptions=true&from=2026-11-01&to=2026-11-30",
                       headers={"Accept-Language": "zh"}).get_data(as_text=True)
     asked = [c["params"] for c in fake.calls if c["path"].endswith("/patrol-rounds")][-1]
@@ -3445,11 +3466,13 @@ def test_the_rounds_list_finds_the_month_s_rounds_with_an_exception(client, fake
     assert re.search(r'<select id="exceptions" name="exceptions">\s*<option value="">全部</option>\s*'
                      r'<option value="true" selected>有异常</option><option value="false">无异常</option>', page)
     row = page.split("pr_2")[1].split("</tr>")[0]
-    assert re.search(r'<td class="num">1</td><td class="num">1</td><td class="num"></td><td class="num">1</td>', row)
+    assert re.search(r'<td class="num">1</td><td class="num">1</td><td class="num">2（超时未巡）</td>'
+                     r'<td class="num">1</td>', row)
     [next_page] = re.findall(r'<p class="pager"><a class="button" href="/security/rounds\?([^"]+)"', page)
     assert sorted(next_page.split("&amp;")) == ["cursor=c2", "exceptions=true", "from=2026-11-01", "to=2026-11-30"]
     en = client.get("/security/rounds?exceptions=false", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<option value="false" selected>Without one</option>' in en and ">With an exception<" in en
+    assert '<td class="num">2 (overdue)</td>' in en
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-missed-rounds", {"items": [], "more": 0})
     missed = client.get("/security/missed-rounds?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert ('<a href="/security/rounds?exceptions=true&amp;from=2026-11-01&amp;to=2026-11-30">'

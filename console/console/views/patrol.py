@@ -29,23 +29,10 @@ def rounds():
     if filters.get("guard") and filters["guard"] not in guards:
         guards.append(filters["guard"])  # a guard no longer listed (his account closed) keeps his rounds
     items = page.get("items", [])
+    # an open round's counts are the service's so far (so_far), not counted here (the session 46 note)
     return render_template("security/rounds.html", items=items, next_cursor=page.get("next_cursor"),
-                           counts_of={item.get("id"): item.get("summary") or _so_far(item) for item in items},
+                           counts_of={item.get("id"): item.get("summary") or item.get("so_far") for item in items},
                            filters=filters, guards=guards, problem=common.take_problem())
-
-
-def _so_far(patrol_round):
-    """An open round's counts so far, as its summary will count them (a checkpoint's first
-    check-in on time or late; every anomaly): the list of the rounds with an exception showed an
-    open one's row blank. Its missed checkpoints are known once it is finished (none here)."""
-    first = {}
-    for check in patrol_round.get("check_ins") or []:
-        first.setdefault((check.get("checkpoint") or {}).get("code"), check)
-    if not first:
-        return {}
-    late = sum(1 for check in first.values() if check.get("late"))
-    return {"on_time": len(first) - late, "late": late,
-            "anomalies": sum(1 for check in patrol_round.get("check_ins") or [] if check.get("anomaly"))}
 
 
 @bp.get("/settings")
