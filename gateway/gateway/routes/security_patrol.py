@@ -97,6 +97,8 @@ ROUTES = [
           status=201, body=True, idempotent=True, facts=assignees.handover_guards_fact),
     Route("GET", f"{ESTATE}/shift-handovers", SP, "list_shift_handovers", policy.SECURITY, paged=True,
           filters=("shift", "date", "period")),
+    # the month's rostered shifts over with nothing in the handover log (computed, not paged)
+    Route("GET", f"{ESTATE}/missed-shift-handovers", SP, "missed_handovers", policy.SECURITY, filters=("period",)),
     Route("GET", f"{ESTATE}/settings/security-patrol", "security_patrol", "get_settings",
           policy.SECURITY_SETTINGS_READERS),
     # the daily cap on parking may not come down below finance's highest parking hour (references.py)

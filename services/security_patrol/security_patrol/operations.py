@@ -587,6 +587,16 @@ def list_shift_handovers(db, estate_id, filters, limit, cursor):
     return store.handovers_page(db, estate_id, filters, window, limit, cursor)
 
 
+def missed_handovers(db, estate_id, period):
+    """The rostered shifts of the estate's month ``period`` over with no handover in the log
+    (``roster.missed_handovers``)."""
+    rules = store.rules_for(db, estate_id)
+    start, end = localtime.month_window(period, rules)  # a night of the month's last day: the morning after
+    facts = store.shifts_of_month(db, estate_id, period, clock.to_iso(start),
+                                  clock.to_iso(calendar.days_later(end, 1, rules["timezone"])))
+    return {"period": period, "items": roster.missed_handovers(facts["roster"], facts["handovers"], clock.now(), rules)}
+
+
 # -- the duty roster (排班) ------------------------------------------------------------------
 
 def assign_duty(db, outbox, caller, estate_id, data):

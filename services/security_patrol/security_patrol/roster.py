@@ -37,6 +37,8 @@ from . import localtime
 from .localtime import MINUTES_A_DAY
 from .rules import SHIFT_HOUR_SETTINGS
 
+SHIFTS = tuple(SHIFT_HOUR_SETTINGS)  # day, evening, night: the order of a day's shifts
+
 ACTIVE, CANCELLED = "active", "cancelled"
 CLEARED = {"cancelled_at": None, "cancelled_by": None, "cancel_reason": None}
 
@@ -89,6 +91,36 @@ def shift_begins(day_text, shift, rules):
     """The local wall-clock moment (naive) the ``shift`` of the day ``day_text`` begins at the
     earliest (``shift_hours``)."""
     return datetime.combine(date.fromisoformat(day_text), time(shift_hours(shift, rules)[0]))
+
+
+def shift_ends_at(day_text, shift, rules):
+    """The UTC moment the ``shift`` of the day ``day_text`` ends at the latest (``shift_hours``: a
+    night's end past 24 is the next morning's)."""
+    end = shift_hours(shift, rules)[1]
+    return localtime.at_local(date.fromisoformat(day_text) + timedelta(days=end // 24), f"{end % 24:02d}:00", rules)
+
+
+def missed_handovers(assignments, handovers, now, rules):
+    """The shifts the roster has an active assignment in (``assignments``: of the days asked) that
+    are over by ``now`` (``shift_ends_at``) with no handover of their day and shift in the log
+    (``handovers``; one from before handovers kept their shift's day, for the shift it was handed
+    over in: ``shift_day``), by day and shift, each ``{date, shift, ended_at, guards}`` (the
+    guards on duty, each's assignment and post). One handover of the shift, from any of its posts,
+    is the shift's entry in the log. The supervisor could not list them (the session 46 note)."""
+    handed = {(handover.get("date") or shift_day(handover["shift"], localtime.local(
+        clock.parse_iso(handover["handed_over_at"]), rules), rules), handover["shift"]) for handover in handovers}
+    on_duty = {}
+    for assignment in assignments:
+        if status(assignment) == ACTIVE:
+            on_duty.setdefault((assignment["date"], assignment["shift"]), []).append(assignment)
+    items = []
+    for (day, shift), assigned in sorted(on_duty.items(), key=lambda item: (item[0][0], SHIFTS.index(item[0][1]))):
+        ended = shift_ends_at(day, shift, rules)
+        if ended <= now and (day, shift) not in handed:
+            items.append({"date": day, "shift": shift, "ended_at": clock.to_iso(ended), "guards": [
+                {"assignment_id": a["_id"], "guard": a["guard"], "post": a["post"]}
+                for a in sorted(assigned, key=lambda a: (a["guard_key"], a["_id"]))]})
+    return items
 
 
 def shift_day(shift, local_now, rules):

@@ -262,6 +262,10 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Cou
         return operations.list_shift_handovers(self.db, payload["estate_id"], payload.get("filters", {}),
                                                payload.get("limit"), payload.get("cursor"))
 
+    @rpc_method
+    def missed_handovers(self, payload):
+        return operations.missed_handovers(self.db, payload["estate_id"], payload["filters"]["period"])
+
     # -- KPIs -----------------------------------------------------------------------
     @rpc_method
     def kpis(self, payload):

@@ -49,7 +49,8 @@ INDEXES = {
                          ([("estate_id", 1), ("exited_at", 1)], {})],  # the stays that ended in a month
     # the gate's night check: who has not left (``visitors_page``), in the list's order
     "visitors": [(PAGED, {}), ([("estate_id", 1), ("departed_at", 1), ("created_at", 1), ("_id", 1)], {})],
-    "shift_handovers": [(PAGED, {}), ([("estate_id", 1), ("roster_id", 1)], {})],
+    "shift_handovers": [(PAGED, {}), ([("estate_id", 1), ("roster_id", 1)], {}),
+                        ([("estate_id", 1), ("date", 1)], {})],  # the month's shifts handed over
     "checklists": [(PAGED, {})],  # copies of maintenance's inspection checklists (checklist_created)
     **settings.INDEXES,
 }
@@ -237,6 +238,17 @@ def estate_plans(db, estate_id):
 def roster_of(db, estate_id, day, shift):
     """The assignments of one day and shift (cancelled ones too: ``roster.rostered`` leaves them)."""
     return all_of(db, "duty_roster", estate_id, {"date": day, "shift": shift})
+
+
+def shifts_of_month(db, estate_id, period, handed_from, handed_until):
+    """The duty roster of the days of the local month ``period`` and the handovers of those days'
+    shifts: by their shift's day, and those from before handovers kept it by when they were handed
+    over (``[handed_from, handed_until)``, the caller's bounds: the month and the morning after it)."""
+    days = {"$gte": f"{period}-01", "$lte": f"{period}-31"}
+    return {"roster": all_of(db, "duty_roster", estate_id, {"date": days}),
+            "handovers": all_of(db, "shift_handovers", estate_id, {"$or": [
+                {"date": days},
+                {"date": {"$exists": False}, "handed_over_at": {"$gte": handed_from, "$lt": handed_until}}]})}
 
 
 def roster_worked(db, estate_id, roster_id):

@@ -2006,3 +2006,46 @@ def test_an_open_round_with_a_checkpoint_overdue_is_one_with_an_exception(patrol
     assert listed(exceptions="false") == [round_["id"]]
     clock.advance(timedelta(hours=1))  # every checkpoint checked: nothing can be overdue
     assert listed(exceptions="false") == [round_["id"]]
+
+
+def test_the_rostered_shifts_that_ended_without_a_handover_are_listed_for_the_supervisor(patrol):
+    """DOMAIN.md: "Shift duty ...; shift handover log". The supervisor could not list the shifts
+    the roster had guards on that ended with nothing in the log (found by the session 46 note):
+    ``missed_handovers`` lists, for the local month of the shifts' days, each day and shift with an
+    active assignment, over by the estate's shift hours, and no handover of that day and shift (a
+    handover from before handovers kept their shift's day counts for the shift it was handed over
+    in), oldest first, with the guards rostered on it."""
+    sun = assign(patrol, "Sun", "monitoring_room")  # the 23rd's night: to 08:00 on the 24th
+    zhao = assign(patrol, "Zhao", "gate", date="2026-11-24", shift="day")  # 06:00 to 18:00
+    qian = assign(patrol, "Qian", "patrol", date="2026-11-24", shift="evening")  # 14:00 to midnight
+    li = assign(patrol, "Li", "gate", date="2026-11-24", shift="evening")
+    dropped = assign(patrol, "Wu", "gate", date="2026-11-25", shift="day")
+    patrol.cancel_duty({"estate_id": ESTATE, "id": dropped["id"], "data": {"reason": "rostered twice"}})
+    assign(patrol, "Zhou", "patrol", date="2026-11-24")  # the 24th's night: not over on the 25th at 01:00
+    clock.freeze(clock.parse_iso("2026-11-24T09:30:00Z"))  # 17:30 on the 24th in the estate
+    day = patrol.record_shift_handover({"estate_id": ESTATE, "data": {
+        "shift": "day", "post": "gate", "from_guard": "Zhao", "to_guard": "Li", "notes": "all quiet"}})
+    assert day["date"] == "2026-11-24"
+
+    def missed(period="2026-11"):
+        return patrol.missed_handovers({"estate_id": ESTATE, "filters": {"period": period}})
+
+    assert [(item["date"], item["shift"]) for item in missed()["items"]] == [("2026-11-23", "night")]
+    clock.freeze(clock.parse_iso("2026-11-24T17:00:00Z"))  # 01:00 on the 25th
+    found = missed()
+    assert found["period"] == "2026-11" and found["items"] == [
+        {"date": "2026-11-23", "shift": "night", "ended_at": "2026-11-24T00:00:00.000Z",
+         "guards": [{"assignment_id": sun["id"], "guard": "Sun", "post": "monitoring_room"}]},
+        {"date": "2026-11-24", "shift": "evening", "ended_at": "2026-11-24T16:00:00.000Z",
+         "guards": [{"assignment_id": li["id"], "guard": "Li", "post": "gate"},
+                    {"assignment_id": qian["id"], "guard": "Qian", "post": "patrol"}]}]
+    assert zhao["id"] not in str(found)
+    patrol.db.shift_handovers.update_one({"_id": day["id"]}, {"$unset": {"date": ""}})  # handed over on the 24th
+    assert [(item["date"], item["shift"]) for item in missed()["items"]] == [
+        ("2026-11-23", "night"), ("2026-11-24", "evening")]
+    patrol.record_shift_handover({"estate_id": ESTATE, "data": {
+        "date": "2026-11-23", "shift": "night", "from_guard": "Sun", "to_guard": "Zhao", "notes": "written up late"}})
+    assert [(item["date"], item["shift"]) for item in missed()["items"]] == [("2026-11-24", "evening")]
+    assert missed("2026-10")["items"] == [] and missed("2026-12")["items"] == []
+    with pytest.raises(InvalidInput):
+        missed("2026-11-24")
