@@ -76,6 +76,7 @@ SECTIONS = (
         Entry("registers.vehicle-passes", "menu.vehicle_passes", SECURITY | FRONT_DESK),  # residents' cars too
         Entry("registers.parking-sessions", "menu.gate", SECURITY),
         Entry("registers.shift-handovers", "menu.shift_handovers", SECURITY),
+        Entry("security.missed_handovers", "menu.missed_handovers", SECURITY),  # the month's shifts with none
         Entry("registers.duty-roster", "menu.duty_roster", SECURITY),
         Entry("registers.visitors", "menu.visitors", frozenset({"security"})),  # the desk's too, above
         # the numbers the department is judged by, read only (a manager sets them under set-up)

@@ -3519,3 +3519,41 @@ def test_the_gate_s_stays_are_read_by_the_month_they_ended_and_how_their_fee_wen
     assert "Month it left" in client.get("/security/parking-sessions", headers={"Accept-Language": "en"}).get_data(
         as_text=True)
     assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
+
+
+def test_the_supervisor_lists_the_month_s_rostered_shifts_that_ended_without_a_handover(client, fake, documented_routes):
+    """The supervisor could not list the shifts the roster had guards on that ended with nothing in
+    the handover log (found by the session 46 note): the security menu's page of the month's
+    (``missed-shift-handovers``), each with its guards and posts and a link to that day's log, where
+    the handover is recorded; and a guard's start page counts them."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/missed-shift-handovers", lambda body, params: {
+        "period": params.get("period"), "items": [
+            {"date": "2026-11-23", "shift": "night", "ended_at": "2026-11-24T00:00:00Z",
+             "guards": [{"assignment_id": "duty_1", "guard": "sun", "post": "monitoring_room"},
+                        {"assignment_id": "duty_2", "guard": "li", "post": "gate"}]}]})
+    page = client.get("/security/missed-handovers?period=2026-11", headers={"Accept-Language": "zh"}).get_data(
+        as_text=True)
+    [asked] = [c for c in fake.calls if c["path"].endswith("/missed-shift-handovers")]
+    assert asked["params"] == {"period": "2026-11"}
+    assert "未交接的班次 · 2026-11" in page
+    row = page.split("<tbody>")[1].split("</tr>")[0]
+    assert '<a href="/security/shift-handovers?date=2026-11-23">2026-11-23</a>' in row
+    assert "夜班" in row and "sun（监控室）、li（门岗）" in row
+    en = client.get("/security/missed-handovers?period=2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Shifts not handed over" in en and "sun (Monitoring room), li (Gate)" in en
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/missed-shift-handovers", {"period": "2026-11", "items": []})
+    assert "本月有排班的班次均已记录交接班。" in client.get(
+        "/security/missed-handovers?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    menu_page = client.get("/security/missed-handovers", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'href="/security/missed-handovers"' in menu_page
+    month = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    for path in ("patrol-rounds", "incidents", "fire-lane-checks", "fire-equipment"):
+        fake.on("GET", rf"/api/v1/estates/{ESTATE}/{path}", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-missed-rounds", {"items": [], "more": 0})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/missed-shift-handovers", lambda body, params: {
+        "period": params.get("period"), "items": [{"date": f"{month}-01", "shift": "day", "ended_at": "2026-11-01T10:00:00Z",
+                                                   "guards": [{"assignment_id": "d", "guard": "gus", "post": "gate"}]}] * 2})
+    todo = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True).split("data-todo>")[1]
+    assert f'<a href="/security/missed-handovers?period={month}">本月未记录交接班的班次：2 个</a>' in todo
+    assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)

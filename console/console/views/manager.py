@@ -355,6 +355,9 @@ SECURITY_TODO_LISTS = (
     # is not paged (``TODO_READERS``)
     ("todo.rounds_missed", "patrol-missed-rounds", {"period": common.this_month}, "", "security.missed_rounds",
      {"period": common.this_month}),
+    # the month's rostered shifts over with nothing in the handover log (the session 46 note); not paged
+    ("todo.handovers_missed", "missed-shift-handovers", {"period": common.this_month}, "", "security.missed_handovers",
+     {"period": common.this_month}),
 )
 # a list of a step (the row's key: its method and path) counts for those the gateway lets take it
 # (x-roles): a department may hold someone who only reads them
@@ -368,10 +371,10 @@ def _first_page(path, query):
     return common.optional_read(path, limit=TODO_LIMIT, **query)
 
 
-def _missed_rounds(path, query):
-    """The month's missed rounds as a to-do reads a list: that list is computed when asked and not
-    paged (no ``limit``: a 400), its items the first 1,000 and ``more`` the rest, so its ``total``
-    is both (None when it cannot be read)."""
+def _not_paged(path, query):
+    """A list computed when asked and not paged (no ``limit``: a 400), as a to-do reads a list: the
+    month's missed rounds (the first 1,000 and ``more`` the rest) and its shifts not handed over
+    (the month's at most), its ``total`` both (None when it cannot be read)."""
     found = common.optional_read(path, **query)
     if not isinstance(found, dict):
         return None
@@ -446,7 +449,8 @@ def _manager_visits_owed(path, query):
 
 # how a to-do list is read where it is not a page with a limit: by its key, else its path (``_first_page``
 # else)
-TODO_READERS = {"patrol-missed-rounds": _missed_rounds, "todo.check_plan_missing": _plan_missing,
+TODO_READERS = {"patrol-missed-rounds": _not_paged, "missed-shift-handovers": _not_paged,
+                "todo.check_plan_missing": _plan_missing,
                 "todo.checks_missed": _checks_missed, "reports/complaints": _causes_unplanned,
                 "todo.survey_lines_owed": _survey_lines_owed, "todo.manager_visits_owed": _manager_visits_owed}
 

@@ -61,6 +61,17 @@ def missed_rounds():
                            plans=_plans_of({item["route_id"] for item in items}), first=first, last=last)
 
 
+@bp.get("/missed-handovers")
+@estate_needed
+def missed_handovers():
+    """The supervisor's list of the month's rostered shifts that ended with nothing in the handover
+    log, each linked to its day's log (where the handover is recorded): he could not list them (the
+    session 46 note)."""
+    period = common.period_asked(common.MONTH, common.this_month)
+    found = g.api.get(g.api.estate(g.user.estate_id, "missed-shift-handovers"), period=period)
+    return render_template("security/missed_handovers.html", period=period, items=found.get("items", []))
+
+
 def _plans_of(route_ids):
     """The plans of the listed slots' routes by id, for the plan each missed slot is of: two
     plans of a route at the same hour showed as identical rows (a probe). Read route by route
