@@ -260,19 +260,21 @@ def page_computed(items, key, limit=None, cursor=None):
     return {"items": shown, "next_cursor": encode_cursor({"created_at": at, "_id": last_id}) if more else None}
 
 
-def page(collection, query, limit=None, cursor=None, shown=public, newest_first=False, updated_since=None):
+def page(collection, query, limit=None, cursor=None, shown=public, newest_first=False, updated_since=None,
+         by="created_at"):
     """One page of ``query`` in ``(created_at, _id)`` order after ``cursor``; ``next_cursor``
     is None on the last page. Sort + limit: MongoDB walks its index, the embedded store keeps
     a heap of ``limit + 1`` while it walks the matches (it copies only the page). ``shown``: how
     an item is answered, ``public`` or a service's view of its stored document. ``newest_first``:
-    the same order backwards (the same index, walked the other way; the same cursors).
+    the same order backwards (the same index, walked the other way; the same cursors). ``by``:
+    another timestamp of the documents the list is ordered by in place of ``created_at`` (a
+    record's own moment, maintenance's equipment records' ``at``), its cursors ``<by>~<id>``.
 
     ``updated_since`` (an integrator's incremental sync): the documents last written at or after
     that moment (``changed_since``), in ``(updated_at, _id)`` order, whose cursors are
     ``<updated_at>~<id>`` positions in that order (a list's index ``(estate_id, updated_at, _id)``)."""
     limit = DEFAULT_PAGE if limit is None else limit
     order, after = (-1, "$lt") if newest_first else (1, "$gt")
-    by = "created_at"
     if updated_since is not None:
         query, by = changed_since(query, updated_since), "updated_at"
     if cursor:

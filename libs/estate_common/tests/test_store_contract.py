@@ -755,6 +755,25 @@ def test_page_walks_newest_first_with_the_same_cursors_backwards(db):
     assert seen == ["f0", "e4", "d5", "c9", "b2", "a1", "z7"]
 
 
+def test_page_walks_the_order_of_another_timestamp_with_its_cursors(db):
+    """``by``: a list ordered by a document's own moment (an equipment record's ``at``), not when it
+    was written."""
+    db.items.insert_many([{"_id": i, "estate_id": "e1", "at": at, "created_at": "2026-02-01T00:00:00.000Z"}
+                          for i, at in SEVEN])
+    for newest_first, expected in ((False, ["z7", "a1", "b2", "c9", "d5", "e4", "f0"]),
+                                   (True, ["f0", "e4", "d5", "c9", "b2", "a1", "z7"])):
+        seen, cursor = [], None
+        while True:
+            page = store.page(db.items, {"estate_id": "e1"}, limit=3, cursor=cursor, newest_first=newest_first,
+                              by="at")
+            seen += [d["id"] for d in page["items"]]
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+            assert cursor.startswith(dict(SEVEN)[seen[-1]])
+        assert seen == expected
+
+
 def test_scan_gives_every_match_with_only_the_wanted_fields(db):
     db.households.insert_many([{"_id": f"h{i}", "estate_id": "e1" if i % 3 else "e2", "area_m2": 50 + i,
                                 "owner": {"name": "x"}} for i in range(10)])
