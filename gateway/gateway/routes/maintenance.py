@@ -57,6 +57,9 @@ ROUTES = [
           policy.ENGINEERING, body=True, id_param="equipment_id"),
     Route("POST", f"{ESTATE}/equipment/<equipment_id>/records", "maintenance", "add_equipment_record",
           policy.ENGINEERING, status=201, body=True, id_param="equipment_id", idempotent=True),
+    # a page of its records: a long ledger's way through, for the readers of the equipment
+    Route("GET", f"{ESTATE}/equipment/<equipment_id>/records", "maintenance", "list_equipment_records", READERS,
+          paged=True, id_param="equipment_id", filters=("kind", "from", "to", "newest_first")),
     Route("POST", f"{ESTATE}/maintenance-plans", "maintenance", "create_maintenance_plan", policy.ENGINEERING,
           status=201, body=True, idempotent=True),
     Route("POST", f"{ESTATE}/maintenance-plans/<plan_id>/stop", "maintenance", "stop_maintenance_plan",

@@ -1,7 +1,10 @@
 """The equipment ledger (设备台账) and preventive maintenance plans (维护保养计划).
 
-Every inspection, maintenance and repair is a record on its equipment; a plan opens one
-scheduled work order per due date. Plain functions: no broker, no store.
+Every inspection, maintenance and repair is a record of its equipment, each a document of its own
+(``record_document``): a daily inspection adds 365 a year, which on the equipment itself made one
+document grow without bound. The equipment keeps what a list shows of them, their count and the
+last one (``records_kept``). A plan opens one scheduled work order per due date. Plain functions:
+no broker, no store.
 """
 from datetime import date, timedelta
 
@@ -57,7 +60,8 @@ def new_equipment(estate_id, data, now, actor, custom=None, tz=None):
         "system": data["system"],
         "location": data["location"].strip(),
         "installed_on": installed_on,
-        "records": [],
+        "record_count": 0,
+        "last_record": None,
         "custom": dict(custom or {}),
         "created_at": stamp,
         "updated_at": stamp,
@@ -111,12 +115,60 @@ def record_from_order(order):
             "by": order["technician"] or order["history"][-1]["by"], "work_order_id": order["_id"]}
 
 
+# a record as the API shows it (``EquipmentRecord``)
+RECORD_FIELDS = ("id", "kind", "result", "notes", "at", "by", "work_order_id")
+# what the equipment keeps of its records for a list (``records_kept``), and an earlier version's
+# array of every record, moved to their collection when the equipment is next touched
+SUMMARY, EARLIER_RECORDS = ("record_count", "last_record"), "records"
+
+
+def record_document(estate_id, equipment_id, record):
+    """A record as its collection keeps it: under the record's id (a retry finds it there), with its
+    estate and equipment."""
+    return {"_id": record["id"], "estate_id": estate_id, "equipment_id": equipment_id,
+            **{name: record[name] for name in RECORD_FIELDS if name != "id"}}
+
+
+def record_of(document):
+    """A stored record as the equipment's ``records`` show it."""
+    return {"id": document["_id"], **{name: document.get(name) for name in RECORD_FIELDS if name != "id"}}
+
+
+def record_listed(document):
+    """A stored record as ``GET …/equipment/{id}/records`` lists it: with its equipment."""
+    return {**record_of(document), "equipment_id": document["equipment_id"]}
+
+
+def newest(records):
+    """The last record of ``records`` (None ones left out) by when it was made, then its id."""
+    return max((record for record in records if record), key=lambda record: (record["at"], record["id"]), default=None)
+
+
+def records_kept(equipment, count, record=None, stamp=None):
+    """The equipment's ``record_count`` (``count``, its records counted in their collection) and
+    ``last_record`` (the newest of the one it keeps, ``record`` just added and the records an earlier
+    version kept in its array, which are in the collection by now): a Change without the array, or
+    None when they are so already. Recomputed, not incremented: the same again changes nothing, and
+    a retry of a record whose count a crash left behind keeps it. ``stamp``: the record's moment,
+    the equipment's ``updated_at`` when the record changed them (never back: a record made earlier
+    and added late)."""
+    earlier = equipment.get(EARLIER_RECORDS) or []
+    kept = {"record_count": count, "last_record": newest([equipment.get("last_record"), *earlier, record])}
+    changed = any(equipment.get(name) != kept[name] for name in SUMMARY)
+    if not changed and EARLIER_RECORDS not in equipment:
+        return None
+    if changed and record is not None and stamp:
+        kept["updated_at"] = max(stamp, equipment.get("updated_at") or stamp)
+    return Change(kept, unset=(EARLIER_RECORDS,) if EARLIER_RECORDS in equipment else ())
+
+
 def in_list(equipment):
-    """What a list shows: the ledger line and its last record, not the whole record."""
-    shown = {k: v for k, v in equipment.items() if k != "records"}
-    records = equipment.get("records", [])
-    shown["record_count"] = len(records)
-    shown["last_record"] = records[-1] if records else None
+    """What a list shows: the ledger line with its record count and last record, not the records.
+    Records an earlier version kept in the equipment's array, and not moved yet, count too."""
+    shown = {k: v for k, v in equipment.items() if k != EARLIER_RECORDS}
+    earlier = equipment.get(EARLIER_RECORDS) or []
+    shown["record_count"] = (equipment.get("record_count") or 0) + len(earlier)
+    shown["last_record"] = newest([equipment.get("last_record"), *earlier])
     return shown
 
 

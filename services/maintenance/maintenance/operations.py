@@ -459,10 +459,10 @@ def create_equipment(db, outbox, caller, estate_id, data):
                                   store.rules_for(db, estate_id)["timezone"])
     twin = store.equipment_of_code(db, estate_id, data["code"])
     if twin is not None:  # this create again, or equipment of the code in another case
-        return public(ledger.same_equipment(twin, wanted))
+        return _shown(db, outbox, ledger.same_equipment(twin, wanted))
     stored = _create(db, outbox, "equipment", estate_id, wanted["_id"],
                      lambda: (wanted, [("equipment_registered", ledger.registered_event_data(wanted))]))
-    return public(ledger.same_equipment(stored, wanted))
+    return _shown(db, outbox, ledger.same_equipment(stored, wanted))
 
 
 def set_equipment_custom(db, outbox, estate_id, equipment_id, values):
@@ -470,8 +470,20 @@ def set_equipment_custom(db, outbox, estate_id, equipment_id, values):
     found (another estate's is a 404 whatever the values; a 400 names ``custom.<key>`` and
     nothing is written), required fields not asked."""
     definitions = store.custom_definitions(db, estate_id, "equipment")
-    return public(store.change(db, outbox, "equipment", estate_id, equipment_id, lambda equipment: Change(
+    return _shown(db, outbox, store.change(db, outbox, "equipment", estate_id, equipment_id, lambda equipment: Change(
         ledger.set_custom(equipment, custom_fields.check_values(definitions, values, creating=False), clock.now()))))
+
+
+def get_equipment(db, outbox, estate_id, equipment_id):
+    return _shown(db, outbox, store.get(db, "equipment", estate_id, equipment_id))
+
+
+def _shown(db, outbox, equipment):
+    """One piece as the API answers it (``Equipment``): with every record, in the order they were
+    made, read from their collection (``GET …/equipment/{id}/records`` pages them)."""
+    equipment = _moved(db, outbox, equipment)
+    records = store.records_of(db, equipment["estate_id"], equipment["_id"])
+    return {**public(equipment), "records": [ledger.record_of(record) for record in records]}
 
 
 def list_equipment(db, estate_id, filters, limit, cursor):
@@ -479,23 +491,70 @@ def list_equipment(db, estate_id, filters, limit, cursor):
     return {**page, "items": [ledger.in_list(item) for item in page["items"]]}
 
 
-def add_record(db, outbox, estate_id, equipment_id, record, stamp):
-    """Add a record once: a record id already on the ledger (a retry) is not added again."""
-    def decide(equipment):
-        if any(r["id"] == record["id"] for r in equipment.get("records") or []):
-            return None
-        return Change({"updated_at": stamp}, push={"records": [record]},
-                      events=[("equipment_record_added", ledger.record_added_event_data(equipment, record))])
+def list_equipment_records(db, outbox, estate_id, equipment_id, filters, limit, cursor):
+    """``GET …/equipment/{id}/records``: a page of the piece's records (``store.records_page``); 404
+    for equipment this estate does not have."""
+    _moved(db, outbox, store.get(db, "equipment", estate_id, equipment_id))
+    return store.records_page(db, estate_id, equipment_id, filters, limit, cursor, ledger.record_listed)
 
-    return _change(db, outbox, "equipment", estate_id, equipment_id, decide)
+
+def add_record(db, outbox, estate_id, equipment_id, record, stamp):
+    """Add a record once, in its own document with its ``equipment_record_added`` (one insert: the
+    record and its event never part ways): a record id already there (a retry) is neither added
+    nor announced again. Then the equipment's count and last record (``_ledger_kept``), which a retry
+    keeps too when a crash left them behind. The record as stored."""
+    equipment = _moved(db, outbox, store.get(db, "equipment", estate_id, equipment_id))
+    stored = _create(db, outbox, "equipment_records", estate_id, record["id"], lambda: (
+        ledger.record_document(estate_id, equipment_id, record),
+        [("equipment_record_added", ledger.record_added_event_data(equipment, record))]))
+    _ledger_kept(db, outbox, estate_id, equipment_id, record, stamp)
+    return stored
+
+
+def _moved(db, outbox, equipment):
+    """``equipment`` with the records an earlier version kept in its array moved to their
+    collection (``_ledger_kept``), first thing when it is touched: a retry of one of them finds it
+    there, and a page reads them. As it is when it has none."""
+    if ledger.EARLIER_RECORDS not in equipment:
+        return equipment
+    return _ledger_kept(db, outbox, equipment["estate_id"], equipment["_id"])
+
+
+def _ledger_kept(db, outbox, estate_id, equipment_id, record=None, stamp=None):
+    """The equipment's record count and last record as its records are (``ledger.records_kept``),
+    in one write with the end of an earlier version's array, whose records are inserted first
+    (again on a lost race: the array read is the one the write removes). Bookkeeping recomputed
+    whole, not a keyed caller's step: a retry with its key keeps what a crash left behind."""
+    def decide(equipment):
+        earlier = equipment.get(ledger.EARLIER_RECORDS) or []
+        if earlier:
+            store.keep_earlier_records(db, [ledger.record_document(estate_id, equipment_id, r) for r in earlier])
+        return ledger.records_kept(equipment, store.count_records(db, estate_id, equipment_id), record, stamp)
+
+    return _change(db, outbox, "equipment", estate_id, equipment_id, decide, keyed=False)
+
+
+def move_earlier_records(db, outbox):
+    """Once per estate: the records earlier versions kept in each piece's array moved to their
+    collection (``_ledger_kept``), so that no equipment document stays the size of its history; a
+    piece is moved on its first touch too (``_moved``: a replica of an earlier version may still
+    append to an array during an upgrade). The estate's copy is marked once its equipment is, so a
+    later sweep reads nothing more of it. Returns how many pieces were moved."""
+    moved = 0
+    for estate_id in store.estates_unmarked(db, store.RECORDS_MOVED):
+        for equipment in store.equipment_with_earlier_records(db, estate_id):
+            _ledger_kept(db, outbox, estate_id, equipment["_id"])
+            moved += 1
+            time.sleep(0)  # the service's calls run between writes (the embedded store does no I/O)
+        store.mark_estate(db, estate_id, store.RECORDS_MOVED)
+    return moved
 
 
 def add_equipment_record(db, outbox, caller, estate_id, equipment_id, data):
     now = clock.now()
     record = ledger.new_record(caller.created_id("eqr", estate_id), data["kind"], data["result"],
                                data.get("notes", ""), now, caller.user)
-    equipment = add_record(db, outbox, estate_id, equipment_id, record, clock.to_iso(now))
-    return {**next(r for r in equipment["records"] if r["id"] == record["id"]), "equipment_id": equipment_id}
+    return ledger.record_listed(add_record(db, outbox, estate_id, equipment_id, record, clock.to_iso(now)))
 
 
 # -- cost control and KPIs ---------------------------------------------------------------------

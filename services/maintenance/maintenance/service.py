@@ -176,6 +176,15 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
         """``operations.announce_earlier_appointments``: once per estate, then a registry read."""
         operations.announce_earlier_appointments(self.db, self.outbox, clock.now())
 
+    @timer(interval=PLAN_SWEEP_SECONDS, eager=True)
+    def move_earlier_equipment_records(self):
+        """``operations.move_earlier_records``: once per estate, then a registry read."""
+        self.move_records_kept_on_equipment()
+
+    def move_records_kept_on_equipment(self):
+        """The sweep's work: how many pieces of equipment had their array of records moved."""
+        return operations.move_earlier_records(self.db, self.outbox)
+
     @timer(interval=OVERDUE_SWEEP_SECONDS, eager=True)
     def announce_overdue_work_orders(self):
         """``operations.announce_overdue``: each late order's ``work_order_overdue``, once."""
@@ -207,7 +216,13 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
 
     @rpc_method
     def get_equipment(self, payload):
-        return public(store.get(self.db, "equipment", payload["estate_id"], payload["id"]))
+        return operations.get_equipment(self.db, self.outbox, payload["estate_id"], payload["id"])
+
+    @rpc_method
+    def list_equipment_records(self, payload):
+        return operations.list_equipment_records(self.db, self.outbox, payload["estate_id"], payload["id"],
+                                                 payload.get("filters", {}), payload.get("limit"),
+                                                 payload.get("cursor"))
 
     @rpc_method
     def add_equipment_record(self, payload):

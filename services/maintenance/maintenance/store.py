@@ -14,6 +14,7 @@ from .rules import DEFAULTS, MAXIMA, MINIMA
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 COUNTED = [("estate_id", 1), ("status", 1), ("technician", 1), ("priority", 1)]
 LATE_COUNTED = [("estate_id", 1), ("status", 1), ("technician", 1), (OWED_BY, 1)]
+RECORDED = [("estate_id", 1), ("equipment_id", 1), ("at", 1), ("_id", 1)]
 
 INDEXES = {
     **replica.INDEXES,
@@ -52,6 +53,10 @@ INDEXES = {
         (LATE_COUNTED, {"partialFilterExpression": {OWED_BY: {"$exists": True}}}),
     ],
     "equipment": [(PAGED, {}), ([("estate_id", 1), ("system", 1)], {})],
+    # each record of a piece of equipment (ledger.record_document), by when it was made: a piece's
+    # records, counted (the equipment's record_count), paged in the order of their moment (a range
+    # of it), and those of a kind
+    "equipment_records": [(RECORDED, {}), ([*RECORDED[:2], ("kind", 1), *RECORDED[2:]], {})],
     "maintenance_plans": [(PAGED, {}), ([("estate_id", 1), ("next_due_on", 1)], {})],
     # one per equipment, kind and interval an active plan schedules (ledger.plan_slot_id)
     "plan_slots": [([("estate_id", 1)], {})],
@@ -68,7 +73,8 @@ INDEXES = {
     **export_store.INDEXES,
 }
 
-WHAT = {"work_orders": "work order", "equipment": "equipment", "maintenance_plans": "maintenance plan",
+WHAT = {"work_orders": "work order", "equipment": "equipment", "equipment_records": "equipment record",
+        "maintenance_plans": "maintenance plan",
         "budgets": "budget", "renovation_reviews": "renovation review", "checklists": "checklist",
         "inspections": "inspection"}
 
@@ -358,6 +364,52 @@ def equipment_systems(db, estate_id, equipment_ids):
 def list_equipment(db, estate_id, filters, limit, cursor):
     query = {**custom_fields.plain_filters(filters), **_custom_query(db, estate_id, "equipment", filters)}
     return store.page(db.equipment, {"estate_id": estate_id, **query}, limit, cursor)
+
+
+def count_records(db, estate_id, equipment_id):
+    """How many records the piece has: the size of its bucket of ``RECORDED``."""
+    return db.equipment_records.count_documents({"estate_id": estate_id, "equipment_id": equipment_id})
+
+
+def records_of(db, estate_id, equipment_id):
+    """Every record of the piece, by when each was made (``GET …/equipment/{id}``'s ``records``)."""
+    return list(db.equipment_records.find({"estate_id": estate_id, "equipment_id": equipment_id})
+                .sort([("at", 1), ("_id", 1)]))
+
+
+def records_page(db, estate_id, equipment_id, filters, limit, cursor, shown):
+    """A page of the piece's records in the order of their moment ``at`` (``newest_first=true``:
+    backwards), of a ``kind``, made ``from``/``to`` (``calendar.filter_window``: a day is the
+    estate's local day, a ``to`` day the whole day; 400 for a ``to`` before the ``from``), through
+    ``RECORDED`` or its kind's index: the range walked, not every record of the piece."""
+    query = {"estate_id": estate_id, "equipment_id": equipment_id}
+    if "kind" in filters:
+        query["kind"] = filters["kind"]
+    lower, upper, inclusive = calendar.filter_window(filters, replica.estate_timezone(db, estate_id))
+    made = ({"$gte": lower} if lower is not None else {}) | (
+        {"$lte" if inclusive else "$lt": upper} if upper is not None else {})
+    if made:
+        query["at"] = made
+    return store.page(db.equipment_records, query, limit, cursor, shown=shown,
+                      newest_first=filters.get("newest_first") == "true", by="at")
+
+
+def keep_earlier_records(db, documents):
+    """Records an earlier version kept in their equipment's array (``ledger.record_document`` each),
+    inserted under their ids without events (each was announced when it was added); one there
+    already stays as it is, so a move begun again inserts nothing twice."""
+    for document in documents:
+        store.insert_new(db.equipment_records, document)
+
+
+# the registry's mark of the once-per-estate move of the records earlier versions kept in their
+# equipment's array (operations.move_earlier_records)
+RECORDS_MOVED = "_equipment_records_moved"
+
+
+def equipment_with_earlier_records(db, estate_id):
+    """``{_id}`` of the estate's equipment that still has an array of records."""
+    return list(db.equipment.find({"estate_id": estate_id, "records": {"$exists": True}}, {"_id": 1}))
 
 
 # -- preventive plans -----------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Costs, the ledger and plans, renovation review and KPIs: plain functions, no broker or store."""
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -86,10 +86,28 @@ EQUIPMENT = {"code": "PUMP-1", "name": "Booster pump", "system": "water", "locat
 
 def test_one_piece_of_equipment_per_code():
     made = ledger.new_equipment("est_1", EQUIPMENT, NOW, "chen")
-    assert made["_id"] == ledger.equipment_id("est_1", "PUMP-1") and made["records"] == []
+    assert made["_id"] == ledger.equipment_id("est_1", "PUMP-1")
+    assert (made["record_count"], made["last_record"]) == (0, None) and "records" not in made  # kept apart
     assert ledger.same_equipment(made, ledger.new_equipment("est_1", EQUIPMENT, NOW, "other")) is made
     with pytest.raises(Conflict):
         ledger.same_equipment(made, ledger.new_equipment("est_1", {**EQUIPMENT, "name": "Other"}, NOW, "chen"))
+
+
+def test_the_equipment_keeps_its_records_count_and_last_recomputed_so_the_same_again_changes_nothing():
+    made = ledger.new_equipment("est_1", EQUIPMENT, NOW, "chen")
+    first = ledger.new_record("eqr_1", "inspection", "ok", "", NOW, "chen")
+    kept = ledger.records_kept(made, 1, first, first["at"])
+    assert kept.set == {"record_count": 1, "last_record": first, "updated_at": first["at"]} and kept.unset == ()
+    after = {**made, **kept.set}
+    assert ledger.records_kept(after, 1, first, first["at"]) is None  # a retry: nothing to write
+    earlier = ledger.new_record("eqr_0", "repair", "done", "", NOW - timedelta(days=1), "li")
+    assert ledger.records_kept(after, 2, earlier, earlier["at"]).set == {  # a late one moves no stamp back
+        "record_count": 2, "last_record": first, "updated_at": first["at"]}
+    older = {**made, "records": [earlier]}  # as an earlier version kept it: the array goes in the same write
+    del older["record_count"], older["last_record"]
+    moved = ledger.records_kept(older, 1)
+    assert moved.set == {"record_count": 1, "last_record": earlier} and moved.unset == ("records",)
+    assert ledger.in_list(older)["record_count"] == 1 and ledger.in_list(older)["last_record"] == earlier
 
 
 def test_an_impossible_date_is_refused_by_field():
