@@ -73,8 +73,7 @@ INDEXES = {
     **export_store.INDEXES,
 }
 
-WHAT = {"work_orders": "work order", "equipment": "equipment", "equipment_records": "equipment record",
-        "maintenance_plans": "maintenance plan",
+WHAT = {"work_orders": "work order", "equipment": "equipment", "maintenance_plans": "maintenance plan",
         "budgets": "budget", "renovation_reviews": "renovation review", "checklists": "checklist",
         "inspections": "inspection"}
 
