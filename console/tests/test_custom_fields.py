@@ -271,12 +271,25 @@ def test_a_pump_s_page_shows_its_history_and_its_forms_come_back_to_it(client, f
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment/eq_1", pump)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment", {"items": [dict(pump, records=None, record_count=2)],
                                                             "next_cursor": None})
+
+    def records_page(body, params):  # the ledger's records a page at a time, newest first
+        listed = [dict(record, equipment_id="eq_1") for record in reversed(records)]
+        if params.get("cursor") == "2026-11-20T02:00:00.000Z~rec_2":
+            return {"items": listed[1:], "next_cursor": None}
+        return {"items": listed[:1], "next_cursor": "2026-11-20T02:00:00.000Z~rec_2"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment/eq_1/records", records_page)
     ledger = client.get("/engineering/equipment", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'href="/engineering/equipment/eq_1"' in ledger  # each row opens its page
     page = client.get("/engineering/equipment/eq_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "PUMP-1" in page and "Booster pump" in page and "Water" in page and "2020-05-01" in page
-    assert page.index("seal replaced") < page.index(">ok<")  # newest first
+    assert "seal replaced" in page and ">ok<" not in page  # the newest page: a ledger of years is not one table
     assert 'href="/engineering/work-orders/wo_7"' in page and "leaked at the flange" in page
+    [asked] = [c for c in fake.calls if c["path"].endswith("/equipment/eq_1/records")]
+    assert asked["params"].get("newest_first") == "true" and asked["params"].get("limit")
+    assert 'href="/engineering/equipment/eq_1?cursor=2026-11-20T02:00:00.000Z~rec_2"' in page
+    following = client.get("/engineering/equipment/eq_1?cursor=2026-11-20T02:00:00.000Z~rec_2",
+                           headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert ">ok<" in following and "seal replaced" not in following and 'class="pager"' not in following
     assert 'href="/engineering/maintenance-plans?equipment_id=eq_1"' in page
     assert 'value="Grundfos"' in page and "Save custom fields" in page and "Add a record" in page
 

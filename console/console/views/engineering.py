@@ -324,13 +324,18 @@ def _held_by_another(order):
 @bp.get("/equipment/<item_id>")
 @estate_needed
 def equipment_detail(item_id):
-    """One piece of equipment of the ledger with its whole history (newest first); its forms are
-    the ledger's (``registers``), which bring the technician back here."""
-    equipment = g.api.get(g.api.estate(g.user.estate_id, f"equipment/{item_id}"))
+    """One piece of equipment of the ledger with its history, newest first a page at a time
+    (``…/records``: a daily inspection adds 365 records a year, which made the page one table of
+    every record ever made); its forms are the ledger's (``registers``), which bring the technician
+    back here."""
+    path = g.api.estate(g.user.estate_id, f"equipment/{item_id}")
+    equipment = g.api.get(path)
+    page = g.api.get(f"{path}/records", limit=common.PAGE_SIZE, cursor=request.args.get("cursor"),
+                     newest_first="true")
     ledger = BY_SLUG["equipment"]
     return render_template("engineering/equipment.html", equipment=equipment, ledger=ledger,
                            actions=registers.offered(ledger),
-                           records=list(reversed(equipment.get("records") or [])),
+                           records=page.get("items", []), next_cursor=page.get("next_cursor"),
                            custom_definitions=common.custom_fields("equipment"), form=common.custom_form(equipment),
                            key=common.form_key(), problem=common.take_problem())
 
