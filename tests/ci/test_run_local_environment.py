@@ -33,3 +33,19 @@ def test_a_rabbitmqctl_that_may_not_run_lets_the_system_start(monkeypatch, capsy
     monkeypatch.setattr(run_local.upgrade_queues, "upgrade", lambda amqp_uri: ["sr_events"])
     assert run_local.old_queues_hold_events("amqp://guest:guest@127.0.0.1:5672/") is True
     assert run_local.old_queues_hold_events("amqp://u:p@broker.example.com:5672/") is False  # not this machine's
+
+
+def test_classic_event_queues_are_this_systems_own_under_event_queue_type_classic(monkeypatch):
+    """Under EVENT_QUEUE_TYPE=classic the services declare classic evt-… queues themselves: a
+    restart on the same vhost took them for an older version's, deleted them one rabbitmqctl call
+    at a time (165 queues, about 6 minutes before the system was ready: a probe) and would have
+    refused to start on one still holding events a stopped service had not taken yet."""
+    asked = []
+    monkeypatch.setattr(run_local.shutil, "which", lambda name: "/usr/sbin/rabbitmqctl")
+    monkeypatch.setattr(run_local.upgrade_queues, "upgrade", lambda amqp_uri: asked.append(amqp_uri) or ["evt-x"])
+    uri = "amqp://guest:guest@127.0.0.1:5672/h1"
+    assert run_local.old_queues_hold_events(uri, event_queue_type="classic") is False
+    assert asked == []
+    assert run_local.old_queues_hold_events(uri, event_queue_type="quorum") is True
+    assert run_local.old_queues_hold_events(uri) is True  # quorum unless told
+    assert asked == [uri, uri]
