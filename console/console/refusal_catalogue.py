@@ -61,6 +61,14 @@ ZH = {
         '用户 {0} 不存在',
     'unknown estates':
         '有小区不存在',
+    'retired estates are given to no active account or key':  # gateway/retirements.py
+        '已停用的小区不能分配给在用的账号或 API 密钥',
+    'is retired':
+        '已停用',
+    'the estate is still held by {0}: move each account to another estate or deactivate it, and revoke each API key, before retiring it':
+        '此小区仍由 {0} 持有：停用小区前，请先将每个账号调往其他小区或停用该账号，并吊销每个 API 密钥',
+    '{0} holds the estate':
+        '{0} 仍持有此小区',
     'unknown username or wrong password':
         '用户名不存在或密码错误',
     'building must be 1 to 20 characters':

@@ -114,6 +114,9 @@ GATEWAY_ROUTES = {
     ("POST", "/api/v1/api-keys"): ADMIN,
     ("GET", "/api/v1/api-keys"): ADMIN,
     ("DELETE", "/api/v1/api-keys/<key_id>"): ADMIN,
+    # an estate retired (its contract ended) or reinstated (retirements.py)
+    ("POST", "/api/v1/estates/<estate_id>/retire"): ADMIN,
+    ("POST", "/api/v1/estates/<estate_id>/reinstate"): ADMIN,
     ("GET", "/api/v1/kpis"): MANAGEMENT,
     ("GET", "/api/v1/estates/<estate_id>/kpis"): MANAGEMENT,
     ("GET", "/api/v1/estates/<estate_id>/reports/staff"): MANAGEMENT,  # who staff turnover counts

@@ -76,6 +76,11 @@ def staff_of_estates(db, estate_ids):
     return list(db.users.find({"$or": [{"estate_ids": wanted}, {"ever_estate_ids": wanted}]}, fields))
 
 
+def active_users_holding(db, estate_id):
+    """The usernames of the active accounts that hold ``estate_id`` now, in order."""
+    return sorted(user["_id"] for user in db.users.find({"estate_ids": estate_id, "active": True}, {"_id": 1}))
+
+
 def page_users(db, limit, cursor, query=None):
     return store.page(db.users, query or {}, limit, cursor)
 
@@ -106,6 +111,12 @@ def touch_api_key(db, key_id, at, not_since):
     filter keeps replicas from writing more than once per interval between them."""
     db.api_keys.update_one({"_id": key_id, "$or": [{"last_used_at": None}, {"last_used_at": {"$lt": not_since}}]},
                            {"$set": {"last_used_at": at}})
+
+
+def live_api_keys_holding(db, estate_id):
+    """The unrevoked API keys (``_id``, ``name``) that name ``estate_id``, by id."""
+    return sorted(db.api_keys.find({"estate_ids": estate_id, "revoked": False}, {"_id": 1, "name": 1}),
+                  key=lambda key: key["_id"])
 
 
 def page_api_keys(db, limit, cursor):

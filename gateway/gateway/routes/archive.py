@@ -10,7 +10,7 @@ HOUSEHOLD = f"{ESTATE}/households/<household_id>"
 ROUTES = [
     Route("POST", "/api/v1/estates", "archive", "create_estate", policy.ADMIN,
           status=201, body=True, idempotent=True),
-    Route("GET", "/api/v1/estates", "archive", "list_estates", policy.STAFF, paged=True, filters=("q",)),
+    Route("GET", "/api/v1/estates", "archive", "list_estates", policy.STAFF, paged=True, filters=("q", "retired")),
     Route("GET", ESTATE, "archive", "get_estate", policy.STAFF),
     Route("PATCH", ESTATE, "archive", "update_estate", policy.ADMIN, body=True),
     # the estate and its households sent again to every service's read copies, by a job

@@ -132,6 +132,16 @@ def estate_changes(estate, data, now):
     return changes | {"version": estate["version"] + 1, "updated_at": clock.to_iso(now)}
 
 
+def retirement_changes(estate, retired, now):
+    """The ``$set`` retiring the estate (its service contract ended: ``retired_at``, now) or
+    reinstating it (``retired_at`` null, kept so that the copies, written field by field, clear it
+    too), or {} when it is so already: a retirement keeps the moment it was first made."""
+    if bool(estate.get("retired_at")) == retired:
+        return {}
+    return {"retired_at": clock.to_iso(now) if retired else None, "version": estate["version"] + 1,
+            "updated_at": clock.to_iso(now)}
+
+
 def area_in_hundredths(area_m2):
     """Floor area is kept to two decimals (0.01 m²); more precision is refused, not rounded away."""
     exact = Decimal(str(area_m2))
@@ -297,6 +307,8 @@ def estate_event_data(estate, changes=None):
     data = {k: estate[k] for k in keys} | {"id": estate["_id"], "timezone": calendar.timezone_of(estate)}
     # the centre's phones once one was given (null once removed): an estate without them as before
     data |= {k: estate[k] for k in ESTATE_PHONES if k in estate}
+    # once retired (null once reinstated): an estate never retired is announced as before
+    data |= {"retired_at": estate["retired_at"]} if "retired_at" in estate else {}
     return data if changes is None else data | {"changed": changed_names(changes)}
 
 

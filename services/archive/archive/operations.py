@@ -70,6 +70,21 @@ def update_estate(db, outbox, estate_id, data):
     return domain.estate_view(public(_change(db, outbox, "estates", estate_id, estate_id, decide)))
 
 
+def retire_estate(db, outbox, estate_id, retired):
+    """Retire the estate (its contract ended) or reinstate it: ``retired_at``, a new version,
+    ``estate_updated``. The gateway first checks that no staff account or key still holds it;
+    its records stay as they are, readable (the archive keeps them for good)."""
+    store.get_estate(db, estate_id)
+
+    def decide(estate):
+        changes = domain.retirement_changes(estate, retired, clock.now())
+        if not changes:
+            return None
+        return Change(changes, events=[("estate_updated", domain.estate_event_data(estate | changes, changes))])
+
+    return domain.estate_view(public(_change(db, outbox, "estates", estate_id, estate_id, decide)))
+
+
 def start_restatement(db, caller, estate_id):
     """The estate and every household of it sent again to the services' read copies, by a job
     (``restatements``). A retry with the caller's Idempotency-Key answers the same job."""
@@ -104,7 +119,8 @@ def restate_copies(db, outbox, job, progress):
 
 
 def list_estates(db, caller, filters, limit, cursor):
-    page = store.list_estates(db, caller.estate_scope(), filters.get("q"), limit, cursor, filters.get("ids"))
+    page = store.list_estates(db, caller.estate_scope(), filters.get("q"), limit, cursor, filters.get("ids"),
+                              {"true": True, "false": False}.get(filters.get("retired")))
     page["items"] = [domain.estate_view(estate) for estate in page["items"]]
     return page
 

@@ -47,6 +47,10 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
         return operations.update_estate(self.db, self.outbox, payload["estate_id"], payload["data"])
 
     @rpc_method
+    def retire_estate(self, payload):
+        return operations.retire_estate(self.db, self.outbox, payload["estate_id"], payload["retired"])
+
+    @rpc_method
     def list_estates(self, payload):
         return operations.list_estates(self.db, self.caller, payload.get("filters") or {}, payload.get("limit"),
                                        payload.get("cursor"))

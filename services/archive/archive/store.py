@@ -109,9 +109,10 @@ def estate_timezone(db, estate_id):
     return calendar.timezone_of(db.estates.find_one({"_id": estate_id, "estate_id": estate_id}))
 
 
-def list_estates(db, estate_ids, text, limit, cursor, among=None):
+def list_estates(db, estate_ids, text, limit, cursor, among=None, retired=None):
     """A page of the estates ``estate_ids`` names (None: every estate), those among ``among`` when
-    it is given, and those whose code or name holds ``text`` (any case) when it is given. The
+    it is given, those whose code or name holds ``text`` (any case) when it is given, and the
+    retired ones or the others when ``retired`` is True or False (None: both). The
     registry has one document per estate: a search scans it (a few thousand at most), as the
     operator's estate list walks it anyway."""
     if among is not None:
@@ -120,6 +121,8 @@ def list_estates(db, estate_ids, text, limit, cursor, among=None):
     if text:
         holds = {"$regex": re.escape(text.strip()), "$options": "i"}
         query = {**query, "$or": [{"code": holds}, {"name": holds}]}
+    if retired is not None:  # reinstated: retired_at null; never retired: none
+        query = {**query, "retired_at": {"$ne": None} if retired else None}
     return store.page(db.estates, query, limit, cursor)
 
 

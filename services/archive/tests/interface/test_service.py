@@ -1572,3 +1572,45 @@ def test_an_estates_service_centre_phones_are_kept_edited_cleared_and_announced(
             archive.update_estate({"estate_id": estate["id"], "data": {"duty_phone": bad}})
         assert refused.value.errors[0]["field"] == "data.duty_phone"
     assert "8888" not in caplog.text and "8820" not in caplog.text and "13800001111" not in caplog.text
+
+
+# -- an estate retired (the operator's contract for it ended) ----------------------------------
+
+def test_an_estate_is_retired_in_a_new_version_announced_and_put_back_by_reinstating_it(archive, estate):
+    """The operator admin had no way to retire an estate whose contract ended, or one made by
+    mistake: it stayed in every list, every estate switcher and the KPIs side by side for good
+    (found by a probe of the operator admin's month)."""
+    as_caller(archive, ADMIN)
+    clock.freeze(clock.parse_iso("2026-12-05T02:00:00Z"))
+    retired = archive.retire_estate({"estate_id": estate["id"], "retired": True})
+    assert (retired["retired_at"], retired["version"]) == ("2026-12-05T02:00:00.000Z", 2)
+    [published] = archive.outbox.of_type("estate_updated")
+    assert published["data"]["retired_at"] == "2026-12-05T02:00:00.000Z"
+    assert published["data"]["changed"] == ["retired_at"] and published["data"]["version"] == 2
+    clock.freeze(clock.parse_iso("2026-12-06T02:00:00Z"))
+    again = archive.retire_estate({"estate_id": estate["id"], "retired": True})  # retired already: as it was
+    assert (again["retired_at"], again["version"]) == ("2026-12-05T02:00:00.000Z", 2)
+    assert len(archive.outbox.of_type("estate_updated")) == 1
+    assert archive.get_estate({"estate_id": estate["id"]})["retired_at"] == "2026-12-05T02:00:00.000Z"
+    back = archive.retire_estate({"estate_id": estate["id"], "retired": False})
+    assert (back["retired_at"], back["version"]) == (None, 3)
+    assert archive.outbox.of_type("estate_updated")[-1]["data"]["retired_at"] is None
+    with pytest.raises(NotFound):
+        archive.retire_estate({"estate_id": "est_unknown", "retired": True})
+
+
+def test_an_estate_never_retired_shows_none_and_the_list_filters_by_retirement(archive, estate):
+    assert "retired_at" not in archive.get_estate({"estate_id": estate["id"]})  # as before: absent
+    other = archive.create_estate({"data": {"code": "HZ-02", "name": "East Lake", "address": "1 East Road"}})
+    as_caller(archive, ADMIN)
+    archive.retire_estate({"estate_id": other["id"], "retired": True})
+
+    def codes(**filters):
+        return [e["code"] for e in archive.list_estates({"filters": filters})["items"]]
+
+    assert codes() == ["HZ-01", "HZ-02"]  # every estate, as before
+    assert codes(retired="false") == ["HZ-01"]
+    assert codes(retired="true") == ["HZ-02"]
+    assert codes(retired="false", q="lake") == ["HZ-01"]
+    archive.retire_estate({"estate_id": other["id"], "retired": False})
+    assert codes(retired="false") == ["HZ-01", "HZ-02"]

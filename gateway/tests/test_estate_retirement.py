@@ -1,0 +1,135 @@
+"""An estate retired (its service contract ended) and reinstated: who may still hold it, and the
+KPIs side by side. The operator admin could not retire an estate at all: one whose contract ended,
+or one made by mistake, stayed in every list and in the cross-estate view for good, its staff kept
+their access (found by a probe of the operator admin's month)."""
+import pytest
+
+from estate_common import clock
+from estate_common.errors import NotFound
+
+from gateway import fanout
+
+from .conftest import ADMIN_PASSWORD, bearer
+from .test_fanout import TABLE, kpi_answers
+
+RETIRED_AT = "2026-11-10T04:00:00.000Z"
+
+
+def estate(estate_id, retired_at=None, **fields):
+    found = {"id": estate_id, "estate_id": estate_id, "code": f"E{estate_id}", "name": f"Estate {estate_id}",
+             "address": "1", "created_at": "2026-01-01T00:00:00.000Z", "version": 1, "timezone": "Asia/Shanghai",
+             **fields}
+    return found | ({"retired_at": retired_at} if retired_at is not None else {})
+
+
+@pytest.fixture
+def archive_knows(rpc):
+    """archive's estates: A in service, R retired (``get_estate``, and ``list_estates`` of ids)."""
+    known = {"A": estate("A"), "B": estate("B"), "R": estate("R", RETIRED_AT)}
+
+    def get_estate(call):
+        if call.payload["estate_id"] not in known:
+            raise NotFound("no such estate")
+        return known[call.payload["estate_id"]]
+    rpc.answer("archive", "get_estate", get_estate)
+    rpc.answer("archive", "retire_estate", lambda call: estate(call.payload["estate_id"],
+                                                               RETIRED_AT if call.payload["retired"] else None))
+    return known
+
+
+def retire(client, token, estate_id, action="retire"):
+    return client.post(f"/api/v1/estates/{estate_id}/{action}", json={}, headers=bearer(token))
+
+
+def test_the_admin_retires_an_estate_no_active_account_or_key_holds(app, client, rpc, contract, admin_token,
+                                                                    accounts, unique, archive_knows):
+    app.extensions["estate_ops"].estates.remember("Q")
+    archive_knows["Q"] = estate("Q")
+    username = unique("agent")
+    accounts.create(username, ["agent"], ["Q"])
+    key = client.post("/api/v1/api-keys", json={"name": "billing sync", "roles": ["accountant"], "estate_ids": ["Q"]},
+                      headers=bearer(admin_token)).get_json()
+    refused = retire(client, admin_token, "Q")
+    body = contract.problem(refused, 409, "conflict", fields=["users[0]", "api_keys[0]"], app=app)
+    assert username in body["detail"] and key["id"] in body["detail"]
+    assert body["errors"] == [{"field": "users[0]", "message": f"{username} holds the estate"},
+                              {"field": "api_keys[0]", "message": f"{key['id']} holds the estate"}]
+    assert rpc.calls_to("archive", "retire_estate") == []
+    # the agent moved away (to A) and the key revoked: nothing holds it any more
+    client.patch(f"/api/v1/users/{username}", json={"estate_ids": ["A"]}, headers=bearer(admin_token))
+    client.delete(f"/api/v1/api-keys/{key['id']}", headers=bearer(admin_token))
+    retired = contract.check(app, retire(client, admin_token, "Q"), 200)
+    assert retired["retired_at"] == RETIRED_AT
+    sent = rpc.only_call("archive", "retire_estate")
+    assert sent.payload == {"estate_id": "Q", "retired": True} and sent.caller["user"] == "admin"
+    back = contract.check(app, retire(client, admin_token, "Q", "reinstate"), 200)
+    assert "retired_at" not in back
+    assert rpc.calls_to("archive", "retire_estate")[-1].payload == {"estate_id": "Q", "retired": False}
+
+
+def test_a_deactivated_account_does_not_keep_an_estate_from_retiring(app, client, rpc, admin_token, accounts,
+                                                                     unique, archive_knows):
+    app.extensions["estate_ops"].estates.remember("P")
+    archive_knows["P"] = estate("P")
+    username = unique("leaver")
+    accounts.create(username, ["agent"], ["P"])
+    assert client.patch(f"/api/v1/users/{username}", json={"active": False},
+                        headers=bearer(admin_token)).status_code == 200
+    assert retire(client, admin_token, "P").status_code == 200
+
+
+def test_only_the_operator_admin_retires_an_estate(app, client, rpc, contract, accounts, archive_knows):
+    manager = accounts.user("retire-manager-a", ["manager"], ["A"])
+    contract.problem(retire(client, manager, "A"), 403, app=app)
+    contract.problem(retire(client, manager, "A", "reinstate"), 403, app=app)
+    assert rpc.calls_to("archive", "retire_estate") == []
+
+
+def test_no_active_account_or_key_is_given_a_retired_estate(app, client, rpc, contract, admin_token, accounts,
+                                                             unique, archive_knows):
+    refused = client.post("/api/v1/users", json={"username": unique("agent"), "password": "staff-password-0001",
+                                                 "roles": ["agent"], "estate_ids": ["A", "R"]},
+                          headers=bearer(admin_token))
+    body = contract.problem(refused, 422, "business_rule", fields=["estate_ids[1]"], app=app)
+    assert body["errors"] == [{"field": "estate_ids[1]", "message": "is retired"}]
+    key = client.post("/api/v1/api-keys", json={"name": "late sync", "roles": ["accountant"], "estate_ids": ["R"]},
+                      headers=bearer(admin_token))
+    contract.problem(key, 422, "business_rule", fields=["estate_ids[0]"], app=app)
+    username = unique("mover")
+    accounts.create(username, ["manager"], ["A"])
+    moved = client.patch(f"/api/v1/users/{username}", json={"estate_ids": ["R"]}, headers=bearer(admin_token))
+    contract.problem(moved, 422, "business_rule", fields=["estate_ids[0]"], app=app)
+    # a deactivated account may keep it (its history); made active again, it may not
+    kept = client.patch(f"/api/v1/users/{username}", json={"estate_ids": ["R"], "active": False},
+                        headers=bearer(admin_token))
+    assert kept.status_code == 200 and kept.get_json()["estate_ids"] == ["R"]
+    back = client.patch(f"/api/v1/users/{username}", json={"active": True}, headers=bearer(admin_token))
+    contract.problem(back, 422, "business_rule", fields=["estate_ids[0]"], app=app)
+    moved_back = client.patch(f"/api/v1/users/{username}", json={"active": True, "estate_ids": ["A"]},
+                              headers=bearer(admin_token))
+    assert moved_back.status_code == 200 and moved_back.get_json()["active"] is True
+
+
+def test_the_kpis_side_by_side_leave_out_an_estate_retired_before_the_period(client, rpc, contract, accounts,
+                                                                            monkeypatch):
+    """Retired on 10 November (Shanghai): in October's and November's view and the year's, not in
+    December's; its own KPIs stay readable by id."""
+    monkeypatch.setattr(fanout, "kpi_services", lambda: ["customer_service", "finance"])
+    clock.freeze(clock.parse_iso("2027-01-05T00:00:00Z"))
+    admin_token = accounts.token("admin", ADMIN_PASSWORD)  # signed in at the frozen time
+    rpc.answer("archive", "list_estates", {"items": [estate("A"), estate("B", RETIRED_AT)], "next_cursor": None})
+    for service in ("customer_service", "finance"):
+        rpc.answer(service, "kpis", kpi_answers(TABLE))
+
+    def shown(period):
+        body = contract.check(client.application, client.get(f"/api/v1/kpis?period={period}",
+                                                             headers=bearer(admin_token)), 200)
+        return [row["estate_id"] for row in body["estates"]], body["totals"]
+
+    assert shown("2026-10")[0] == ["A", "B"]
+    assert shown("2026-11")[0] == ["A", "B"]  # retired in it: its part of the month counts
+    assert shown("2026")[0] == ["A", "B"]
+    december, totals = shown("2026-12")
+    assert december == ["A"]
+    assert totals["collection_rate"]["denominator"] == 200  # A's alone
+    assert [c.payload["estate_ids"] for c in rpc.calls_to("finance", "kpis")][-1] == ["A"]
