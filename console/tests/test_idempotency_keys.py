@@ -492,6 +492,8 @@ KEYLESS = {
     # a PUT or PATCH sets what the form holds: sent twice, it sets the same (a version refuses
     # the second of an edit); the API's key for them is an integrator's retry
     "admin.edit_estate": "PATCH …/estates/{id}",
+    "admin.retire_estate": "POST …/estates/{id}/retire keeps no key: a retired estate is answered as it is",
+    "admin.reinstate_estate": "POST …/estates/{id}/reinstate keeps no key: an estate in service is answered as it is",
     "admin.save_settings": "PUT …/settings/{service}",
     "households.edit": "PATCH …/households/{id}",
     "engineering.set_budget": "PUT …/budgets/{period}",

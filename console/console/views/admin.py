@@ -35,11 +35,13 @@ def _all_estates():
 
 
 def _estate_choices(estates, chosen):
-    """The estates a form offers, those ``chosen`` first (a scope of a few among a thousand is
+    """The estates a form offers (not a retired one, unless chosen), those ``chosen`` first (a scope of a few among a thousand is
     seen at once), each group by code; and the chosen ids the form does not offer (an estate
     made after the list was read), which it sends back unchanged."""
     chosen = set(chosen or ())
-    offered = sorted(estates, key=lambda e: (e["id"] not in chosen, e.get("code") or "", e["id"]))
+    # a retired estate is given to no one (the gateway refuses it): offered only where it is held
+    offered = sorted((e for e in estates if not e.get("retired_at") or e["id"] in chosen),
+                     key=lambda e: (e["id"] not in chosen, e.get("code") or "", e["id"]))
     return {"estates": offered, "chosen": chosen, "kept": sorted(chosen - {e["id"] for e in estates})}
 
 
@@ -57,7 +59,9 @@ def _create(render, call, done_key, back, **values):
 def estates(problem=None):
     q = request.args.get("q", "").strip()[:100]  # 1,000 estates are 20 pages: found by code or name
     page = g.api.get("/api/v1/estates", limit=common.PAGE_SIZE, cursor=request.args.get("cursor"), q=q or None)
-    return render_template("admin/estates.html", items=page.get("items", []), next_cursor=page.get("next_cursor"),
+    items = page.get("items", [])
+    retired_on = {e["id"]: i18n.day(e["retired_at"], e.get("timezone")) for e in items if e.get("retired_at")}
+    return render_template("admin/estates.html", items=items, retired_on=retired_on, next_cursor=page.get("next_cursor"),
                            filters={"q": q} if q else {}, q=q, key=common.form_key(), form=request.form,
                            problem=problem or common.take_problem(), timezones=_timezones())
 
@@ -101,6 +105,32 @@ def edit_estate(estate_id):
         common.keep_typed(estate_id, "edit")
         return refused
     common.done("admin.estate_saved", name=saved.get("name", ""))
+    return redirect(back)
+
+
+@bp.post("/estates/<estate_id>/retire")
+@signed_in
+def retire_estate(estate_id):
+    """``POST /api/v1/estates/{id}/retire``: its contract ended. The gateway refuses it while an
+    active account or a key holds it, naming them (shown on the estates page)."""
+    back = url_for("admin.estates")
+    if not common.confirmed():  # it leaves every form and the KPIs side by side
+        return common.refuse_unconfirmed(back)
+    retired, refused = common.act(lambda: g.api.post(f"/api/v1/estates/{estate_id}/retire", {}), back)
+    if refused:
+        return refused
+    common.done("admin.estate_retired", name=retired.get("name", estate_id))
+    return redirect(back)
+
+
+@bp.post("/estates/<estate_id>/reinstate")
+@signed_in
+def reinstate_estate(estate_id):
+    back = url_for("admin.estates")
+    reinstated, refused = common.act(lambda: g.api.post(f"/api/v1/estates/{estate_id}/reinstate", {}), back)
+    if refused:
+        return refused
+    common.done("admin.estate_reinstated", name=reinstated.get("name", estate_id))
     return redirect(back)
 
 
