@@ -2073,6 +2073,8 @@ _MESSAGES = {
     "reg.reject": ("驳回", "Reject"),
     "reg.planned_dates": ("计划日期", "Planned dates"),
     "reg.checks_recorded": ("已做检查", "Checks made"),
+    "reg.days_checked": ("检查天数", "Days checked"),
+    "reg.checks_owed": ("本年应检查次数", "Checks owed this year"),
     "reg.missed_dates": ("未按期检查的日期", "Dates missed"),
     "reg.checked_at": ("检查时间", "Checked at"),
     "reg.records_checked": ("检查份数", "Records checked"),

@@ -493,6 +493,21 @@ def test_a_preventive_plan_is_added_from_the_equipment_s_row(client, fake, docum
     _only_documented(fake, documented_routes)
 
 
+def test_a_check_plan_s_row_shows_the_days_checked_against_what_the_year_owes(client, fake, documented_routes):
+    """The archivist reads neither the settings nor the KPIs: the plan's row says how many checks the
+    year owes and on how many days it was checked, as the KPI counts them (a probe of the archivist's
+    year)."""
+    sign_in(client, fake, roles=("archivist",))
+    plan = {"id": "acp_1", "year": 2026, "planned_dates": ["2026-06-30", "2026-12-31"], "notes": "",
+            "checks_recorded": 3, "days_checked": 1, "checks_owed": 4, "missed_dates": ["2026-06-30"]}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/check-plans", {"items": [plan], "next_cursor": None})
+    page = client.get("/archive/check-plans", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Days checked" in page and "Checks owed this year" in page
+    cells = [cell.strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", page, re.S)]
+    assert cells[2:5] == ["3", "1", "4"]
+    _only_documented(fake, documented_routes)
+
+
 def test_an_archive_check_is_recorded_from_its_plan_s_row(client, fake, documented_routes):
     sign_in(client, fake, roles=("archivist",))
     plan = {"id": "acp_1", "year": 2026, "planned_dates": ["2026-06-30", "2026-12-31"], "notes": "",

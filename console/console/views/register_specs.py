@@ -499,7 +499,11 @@ ARCHIVE = (
              roles=menu.STAFF, detail="archive.borrow_detail"),
     Register("archive", "check-plans", "menu.check_plans", "archive/check-plans",
              (C("year", "reg.year"), C("planned_dates", "reg.planned_dates", "list"),
-              C("checks_recorded", "reg.checks_recorded"), C("missed_dates", "reg.missed_dates", "list"),
+              C("checks_recorded", "reg.checks_recorded"),
+              # the days checked as the KPI counts them, against what the year owes under the estate's
+              # rules now: the archivist reads neither the settings nor the KPIs (a probe of his year)
+              C("days_checked", "reg.days_checked"), C("checks_owed", "reg.checks_owed"),
+              C("missed_dates", "reg.missed_dates", "list"),
               C("notes", "reg.notes")),  # its id was a column: a plan is its year, its checks are made from its row
              fields=(F("year", "reg.year", "int", True), F("planned_dates", "reg.planned_dates", "lines", True), NOTE),
              filters=(F("year", "reg.year", "int"),),

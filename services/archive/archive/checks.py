@@ -54,18 +54,25 @@ def new_plan(estate_id, data, now, actor, rules, since=None):
     }
 
 
-def plan_view(plan, checked_at, now, rules):
-    """The plan with how far it is kept: ``checks_recorded`` (the plan's checks) and
-    ``missed_dates``, each planned date that has passed (the estate's day) with fewer checks
-    made by its end than the dates planned up to it: the k-th date promises k checks by then.
-    A plan showed its dates only, so a date that passed without a check was flagged nowhere
-    (found by a probe). ``checked_at``: the plan's checks' moments (ISO)."""
+def plan_view(plan, checked_at, now, rules, since=None):
+    """The plan with how far it is kept: ``checks_recorded`` (the plan's checks), ``days_checked``
+    (the days they fell on: two checks on one day are one, as the year's KPI counts them),
+    ``checks_owed`` (what the year owes under the estate's rules now, ``checks_owed``: a minimum
+    raised since the plan was made, or the estate's first year's share; ``since`` its
+    registration) and ``missed_dates``, each planned date that has passed (the estate's day) with
+    fewer days checked by its end than the dates planned up to it: the k-th date promises k checks
+    by then. A plan showed its dates only, so a date that passed without a check was flagged
+    nowhere (found by a probe); it counted two checks on one day as two, so a date stood kept that
+    the KPI read missed, and the archivist, who reads neither the settings nor the KPIs, read
+    nowhere what the year owed (a probe of the archivist's year). ``checked_at``: the plan's
+    checks' moments (ISO)."""
     tz = rules["timezone"]
-    days = sorted(calendar.local_date(clock.parse_iso(at), tz).isoformat() for at in checked_at)
+    days = sorted({calendar.local_date(clock.parse_iso(at), tz).isoformat() for at in checked_at})
     today = calendar.local_date(now, tz).isoformat()
     missed = [day for k, day in enumerate(plan["planned_dates"], start=1)
               if day < today and sum(1 for checked in days if checked <= day) < k]
-    return {**plan, "checks_recorded": len(days), "missed_dates": missed}
+    return {**plan, "checks_recorded": len(checked_at), "days_checked": len(days),
+            "checks_owed": checks_owed(plan["year"], rules, since)["owed"], "missed_dates": missed}
 
 
 def new_check(check_id, estate_id, plan, data, now, actor, rules):

@@ -691,18 +691,20 @@ def create_check_plan(db, outbox, caller, estate_id, data):
     created = _create(db, outbox, "check_plans", estate_id, plan["_id"], lambda: (plan, [created_event]),
                       found=_taken(f"the estate has a check plan for {plan['year']} already", "data.year",
                                    "has a plan already"))
-    return _plan_view(db, estate_id, public(created))
+    return _plan_views(db, estate_id, [public(created)])[0]
 
 
 def list_check_plans(db, estate_id, filters, limit, cursor):
     filters = {k: int(v) if k == "year" else v for k, v in filters.items()}
     page = store.page(db, "check_plans", estate_id, filters, limit, cursor)
-    return dict(page, items=[_plan_view(db, estate_id, plan) for plan in page["items"]])
+    return dict(page, items=_plan_views(db, estate_id, page["items"]))
 
 
-def _plan_view(db, estate_id, plan):
-    return checks.plan_view(plan, store.checks_of_plan(db, estate_id, plan["id"]), clock.now(),
-                            store.rules_for(db, estate_id))
+def _plan_views(db, estate_id, plans):
+    """Each plan as shown (``checks.plan_view``), the estate's rules, day and registration read once."""
+    rules, since, now = store.rules_for(db, estate_id), store.estate_since(db, estate_id), clock.now()
+    return [checks.plan_view(plan, store.checks_of_plan(db, estate_id, plan["id"]), now, rules, since)
+            for plan in plans]
 
 
 def record_archive_check(db, outbox, caller, estate_id, data):

@@ -1150,6 +1150,27 @@ def test_a_planned_check_date_that_passes_without_its_check_is_shown_missed(arch
     assert shown() == (2, ["2026-01-15"])  # 23:00 on 30 June: on its day
 
 
+def test_a_plan_counts_the_days_checked_against_what_the_year_owes_now(archive, estate):
+    """Two checks on one day kept two dates of the plan, while the year's KPI read one of two; and
+    the minimum raised to three after the plan was made was shown nowhere the archivist reads (a
+    probe of the archivist's year)."""
+    clock.freeze(clock.parse_iso("2026-08-01T02:00:00Z"))
+    as_role(archive, MANAGER, "manager", estate)
+    archive.update_settings({"estate_id": estate["id"], "data": {"min_checks_per_year": 3}})
+    as_role(archive, "li", "archivist", estate)
+    plan = archive.create_check_plan({"estate_id": estate["id"], "data": {
+        "year": 2026, "planned_dates": ["2026-03-01", "2026-06-30", "2026-07-30"]}})
+    for at in ("2026-02-20T01:00:00Z", "2026-02-20T08:00:00Z"):  # 09:00 and 16:00 on 20 February
+        archive.record_archive_check({"estate_id": estate["id"], "data": {
+            "plan_id": plan["id"], "checked_at": at, "records_checked": 10, "records_complete": 10}})
+    as_role(archive, MANAGER, "manager", estate)
+    archive.update_settings({"estate_id": estate["id"], "data": {"min_checks_per_year": 4}})
+    as_role(archive, "li", "archivist", estate)
+    [shown] = archive.list_check_plans({"estate_id": estate["id"], "filters": {"year": "2026"}})["items"]
+    assert (shown["checks_recorded"], shown["days_checked"], shown["checks_owed"]) == (2, 1, 4)
+    assert shown["missed_dates"] == ["2026-06-30", "2026-07-30"]
+
+
 def test_the_year_s_check_plan_is_asked_for_at_the_start_of_the_year(archive, estate):
     """DOMAIN.md: an archive check plan is made at the start of each year; nothing asked for it."""
     as_role(archive, MANAGER, "manager", estate)

@@ -343,3 +343,24 @@ def test_two_checks_on_one_day_are_one_towards_twice_a_year():
     next_day = ["2026-11-19T17:00:00Z", "2026-11-20T16:00:00Z"]  # 00:00 on the 21st in Shanghai
     block = checks.kpis([], next_day, 0, RULES)["archive_checks_year_to_date"]
     assert (block["numerator"], block["denominator"], block["value"]) == (2, 2, 1.0)
+
+
+def test_a_plan_s_dates_are_kept_by_days_checked_as_the_year_s_kpi_counts_them():
+    """Two checks on one day are one towards "at least twice a year" (the KPI), and one towards the
+    plan's dates: the plan showed none of its two dates missed after two checks on 10 March while
+    the year's KPI read 1 of 2 (a probe of the archivist's year). It says what the year owes too."""
+    same_day = ["2026-03-10T01:00:00Z", "2026-03-10T09:00:00Z"]  # 09:00 and 17:00 in Shanghai
+    shown = checks.plan_view(plan(), same_day, NOW, RULES)
+    assert (shown["checks_recorded"], shown["days_checked"], shown["missed_dates"]) == (2, 1, ["2026-09-15"])
+    assert shown["checks_owed"] == 2
+    two_days = ["2026-03-10T01:00:00Z", "2026-09-14T09:00:00Z"]
+    assert checks.plan_view(plan(), two_days, NOW, RULES)["missed_dates"] == []
+
+
+def test_a_plan_says_what_the_year_owes_under_the_estate_s_rules_now():
+    """A plan made for two checks, and the estate's minimum raised to four since: the year owes four
+    (the KPI counts against them) and the archivist, who reads neither the settings nor the KPIs,
+    read two planned dates and nothing short (a probe of the archivist's year). In the estate's
+    first year, its share."""
+    assert checks.plan_view(plan(), [], NOW, dict(RULES, min_checks_per_year=4))["checks_owed"] == 4
+    assert checks.plan_view(plan(), [], NOW, RULES, since="2026-10-10T02:00:00Z")["checks_owed"] == 1
