@@ -508,6 +508,27 @@ def test_a_check_plan_s_row_shows_the_days_checked_against_what_the_year_owes(cl
     _only_documented(fake, documented_routes)
 
 
+def test_the_year_s_borrowings_are_filtered_by_kind_authority_late_return_and_days(client, fake, documented_routes):
+    """The register took a status, overdue and a borrower: at the year's end the archivist counted the
+    views, the inspections by a higher authority and the files returned late by hand, and a file
+    returned late read like one returned in time (a probe of the archivist's year)."""
+    sign_in(client, fake, roles=("archivist",))
+    late = {"id": "br_1", "subject_type": "estate", "subject_id": ESTATE, "kind": "view", "purpose": "audit",
+            "requested_by": "bob", "status": "returned", "due_back": "2026-03-02T08:00:00Z",
+            "returned_at": "2026-03-05T08:00:00Z", "overdue": False, "returned_late": True}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests", {"items": [late], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}", {"id": ESTATE, "name": "Lotus Court"})
+    asked = {"kind": "view", "authority_inspection": "true", "returned_late": "true", "from": "2026-01-01",
+             "to": "2026-12-31"}
+    page = client.get("/archive/borrow-requests", query_string=asked,
+                      headers={"Accept-Language": "en"}).get_data(as_text=True)
+    [listed] = [c for c in fake.calls if c["method"] == "GET" and c["path"].endswith("/archive/borrow-requests")]
+    assert {name: listed["params"].get(name) for name in asked} == asked
+    assert "Returned late" in page and "Requested from" in page and "Requested until" in page
+    assert 'name="authority_inspection"' in page and 'name="returned_late"' in page and 'name="kind"' in page
+    _only_documented(fake, documented_routes)
+
+
 def test_an_archive_check_is_recorded_from_its_plan_s_row(client, fake, documented_routes):
     sign_in(client, fake, roles=("archivist",))
     plan = {"id": "acp_1", "year": 2026, "planned_dates": ["2026-06-30", "2026-12-31"], "notes": "",

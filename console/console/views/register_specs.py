@@ -482,7 +482,9 @@ ARCHIVE = (
               # what the one who asked wants, which an approval without a date of its own keeps
               # (archive.borrowing); the manager approving saw an empty 应还时间 (a probe)
               STATUS, C("requested_due_back", "reg.requested_due_back", "when"), C("due_back", "reg.due_back", "when"),
-              C("overdue", "reg.overdue", "bool")),
+              # overdue ends at the return; a file returned late read like one returned in time (a probe
+              # of the archivist's year)
+              C("overdue", "reg.overdue", "bool"), C("returned_late", "reg.returned_late", "bool")),
              fields=(F("subject_id", "reg.subject_typed", "subject"), F("record_id", "reg.record_id"),
                      F("kind", "reg.kind", "choice", True, ("view", "borrow"), "borrow"),
                      F("purpose", "reg.purpose", required=True), F("due_back", "reg.due_back", "moment"),
@@ -490,7 +492,13 @@ ARCHIVE = (
              filters=(F("status", "reg.status", "choice", choices=("pending", "approved", "rejected", "returned"),
                         group="status"), F("overdue", "reg.overdue", "choice", choices=("true",), group="flag"),
                      # one borrower's (his start page's reminder opens his own past their due back)
-                     F("requested_by", "reg.by")),
+                     F("requested_by", "reg.by"),
+                     # the year's views, inspections by a higher authority and late returns, which the
+                     # archivist counted by hand at the year's end (a probe of his year)
+                     F("kind", "reg.kind", "choice", choices=("view", "borrow"), group="borrow"),
+                     F("authority_inspection", "reg.authority_inspection", "choice", choices=("true",), group="flag"),
+                     F("returned_late", "reg.returned_late", "choice", choices=("true",), group="flag"),
+                     F("from", "reg.requested_from", "date"), F("to", "reg.requested_until", "date")),
              # the approving manager may set the due back (within the estate's term; archive.borrowing)
              actions=(A("approve", "reg.approve", (F("note", "reg.notes"), F("due_back", "reg.due_back", "moment")),
                         ("pending",), not_by="requested_by"),

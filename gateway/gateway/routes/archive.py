@@ -67,7 +67,8 @@ ROUTES = [
     # viewing and borrowing (查阅、借阅): anyone on the staff asks, the manager approves
     Route("POST", BORROW, "archive", "create_borrow_request", policy.STAFF, status=201, body=True, idempotent=True),
     Route("GET", BORROW, "archive", "list_borrow_requests", policy.STAFF, paged=True,
-          filters=("status", "overdue", "subject_id", "requested_by")),
+          filters=("status", "overdue", "subject_id", "requested_by", "kind", "authority_inspection", "returned_late",
+                   "from", "to")),
     Route("GET", f"{BORROW}/<borrow_id>", "archive", "get_borrow_request", policy.STAFF, id_param="borrow_id"),
     # the records a borrowing opens: to the one who asked, while approved, unreturned, not overdue
     # (estate_common.archive_access: who reads which record directly)

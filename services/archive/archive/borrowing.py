@@ -155,9 +155,12 @@ def decide(request, action, note, now, actor, rules, given_due=None, actor_roles
 
 
 def give_back(request, note, now, actor):
+    """The return, and whether it came after the due back (``returned_late``, kept so the list
+    finds them: :func:`list_filters`)."""
     next_status(request, "return")
     stamp = clock.to_iso(now)
-    return ({"status": "returned", "returned_at": stamp, "updated_at": stamp},
+    late = request["due_back"] is not None and clock.parse_iso(request["due_back"]) < now
+    return ({"status": "returned", "returned_at": stamp, "returned_late": late, "updated_at": stamp},
             _entry(stamp, actor, "returned", (note or "").strip() or None))
 
 
@@ -166,17 +169,39 @@ def is_overdue(request, now):
         clock.parse_iso(request["due_back"]) < now
 
 
+def returned_late(request):
+    """Returned after its due back: overdue lasted while the file was out, and once it was back
+    nothing said it came late (a probe of the archivist's year). Read from the dates, so a request
+    returned before the flag was kept shows it too."""
+    return bool(request.get("returned_at") and request.get("due_back")
+                and clock.parse_iso(request["returned_at"]) > clock.parse_iso(request["due_back"]))
+
+
 def view(request, now):
-    """A request as shown: with ``overdue`` as of now."""
-    return dict(request, overdue=is_overdue(request, now))
+    """A request as shown: with ``overdue`` as of now, and ``returned_late``."""
+    return dict(request, overdue=is_overdue(request, now), returned_late=returned_late(request))
 
 
-def list_filters(filters):
+YES_NO = {"true": True, "false": False}
+
+
+def list_filters(filters, tz=None):
     """A list's filters as the store takes them: the fields to match (status, subject, who asked:
-    ``requested_by``, a borrower's own, his start page's reminder) and ``overdue``: True (approved
-    and past due back, as :func:`is_overdue`), False (not), None (either)."""
-    match = {k: filters[k] for k in ("status", "subject_id", "requested_by") if k in filters}
-    return match, {"true": True, "false": False}.get(filters.get("overdue"))
+    ``requested_by``, a borrower's own, his start page's reminder; ``kind``, ``authority_inspection``,
+    ``returned_late`` as kept at the return, and the request's time between ``from`` and ``to``, a day
+    the estate's in ``tz``: the year's views, borrowings, inspections and late returns, which were
+    counted by hand, a probe of the archivist's year) and ``overdue``: True (approved and past due
+    back, as :func:`is_overdue`), False (not), None (either)."""
+    match = {k: filters[k] for k in ("status", "subject_id", "requested_by", "kind") if k in filters}
+    if "authority_inspection" in filters:
+        match["authority_inspection"] = YES_NO[filters["authority_inspection"]]
+    if "returned_late" in filters:
+        match["returned_late"] = True if YES_NO[filters["returned_late"]] else {"$ne": True}
+    lower, upper, inclusive = calendar.filter_window(filters, tz)
+    window = {**({"$gte": lower} if lower else {}), **({"$lte" if inclusive else "$lt": upper} if upper else {})}
+    if window:
+        match["created_at"] = window
+    return match, YES_NO.get(filters.get("overdue"))
 
 
 # -- reading through a borrowing (estate_common.archive_access: who reads what directly) ------

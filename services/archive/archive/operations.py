@@ -643,7 +643,10 @@ def borrowed_records(db, caller, estate_id, request_id, limit, cursor):
 
 def list_borrow_requests(db, estate_id, filters, limit, cursor):
     now = clock.now()
-    match, overdue = borrowing.list_filters(filters)
+    tz = store.estate_timezone(db, estate_id) if {"from", "to"} & set(filters) else None
+    match, overdue = borrowing.list_filters(filters, tz)
+    if "returned_late" in filters:  # those returned before the flag was kept, flagged once
+        store.flag_late_returns(db, estate_id, borrowing.returned_late)
     page = store.borrow_requests_found(db, estate_id, match, overdue, clock.to_iso(now), limit, cursor)
     page["items"] = [borrowing.view(item, now) for item in page["items"]]
     return page

@@ -521,6 +521,17 @@ def borrow_requests_found(db, estate_id, match, overdue, now_iso, limit, cursor)
     return store.page(db.borrow_requests, query, limit, cursor)
 
 
+def flag_late_returns(db, estate_id, late):
+    """``returned_late`` (``late(request)``) on the estate's returned requests that lack it, returned
+    before it was kept at the return, so the list's filter finds them: once, through
+    ``estate_id, status``; a later call finds none."""
+    unflagged = {"estate_id": estate_id, "status": "returned", "returned_late": {"$exists": False}}
+    for request in list(db.borrow_requests.find(unflagged, {"returned_at": 1, "due_back": 1})):
+        db.borrow_requests.update_one({"_id": request["_id"], "estate_id": estate_id,
+                                       "returned_late": {"$exists": False}},
+                                      {"$set": {"returned_late": late(request)}})
+
+
 # -- KPIs -----------------------------------------------------------------------
 
 def keep_closed_report(db, report):

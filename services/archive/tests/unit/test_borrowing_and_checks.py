@@ -170,6 +170,38 @@ def test_the_list_filters_name_fields_and_overdue():
     assert borrowing.list_filters({"requested_by": "zhang", "overdue": "true"}) == ({"requested_by": "zhang"}, True)
 
 
+def test_a_borrowing_returned_after_its_due_back_stays_marked_returned_late():
+    """Overdue lasts while the file is out: once returned, nothing said it came back late, and at the
+    year's end the archivist and the manager could not tell who kept files past their term (a probe
+    of the archivist's year)."""
+    approved = apply(request(), borrowing.decide(request(), "approve", None, NOW, "wang", RULES))
+    late = apply(approved, borrowing.give_back(approved, None, NOW + timedelta(days=9), "li"))
+    on_time = apply(approved, borrowing.give_back(approved, None, NOW + timedelta(days=7), "li"))
+    assert late["returned_late"] is True and on_time["returned_late"] is False
+    assert borrowing.view(late, NOW + timedelta(days=30))["returned_late"] is True
+    assert borrowing.view(on_time, NOW + timedelta(days=30))["returned_late"] is False
+    assert borrowing.view(approved, NOW + timedelta(days=30))["returned_late"] is False  # out: overdue instead
+    kept_before = {k: v for k, v in late.items() if k != "returned_late"}  # returned before the field was kept
+    assert borrowing.view(kept_before, NOW + timedelta(days=30))["returned_late"] is True
+
+
+def test_the_year_s_borrowings_are_listed_by_kind_authority_lateness_and_the_days_they_were_asked_for():
+    """The register took a status, overdue, a subject and a borrower: the year's views, borrowings,
+    inspections by a higher authority and those returned late were counted by hand (a probe of the
+    archivist's year). A day is the estate's."""
+    match, overdue = borrowing.list_filters({"kind": "view", "authority_inspection": "true", "returned_late": "true",
+                                             "from": "2026-01-01", "to": "2026-12-31"}, "Asia/Shanghai")
+    assert overdue is None
+    assert match == {"kind": "view", "authority_inspection": True, "returned_late": True,
+                     "created_at": {"$gte": "2025-12-31T16:00:00.000Z", "$lt": "2026-12-31T16:00:00.000Z"}}
+    match, _ = borrowing.list_filters({"authority_inspection": "false", "returned_late": "false",
+                                       "to": "2026-06-30T12:00:00Z"}, "Asia/Shanghai")
+    assert match == {"authority_inspection": False, "returned_late": {"$ne": True},
+                     "created_at": {"$lte": "2026-06-30T12:00:00.000Z"}}
+    with pytest.raises(InvalidInput):
+        borrowing.list_filters({"from": "2026-12-31", "to": "2026-01-01"}, "Asia/Shanghai")
+
+
 # -- check plans and checks ----------------------------------------------------------
 
 def plan(dates=("2026-03-15", "2026-09-15"), rules=RULES, year=2026):
