@@ -529,6 +529,20 @@ def test_the_year_s_borrowings_are_filtered_by_kind_authority_late_return_and_da
     _only_documented(fake, documented_routes)
 
 
+def test_the_change_log_is_filtered_by_days_and_by_who_made_the_change(client, fake, documented_routes):
+    """An inspection asks what changed in the archives in a year and who changed it: the log's page
+    took a subject only (a probe of the archivist's year)."""
+    sign_in(client, fake, roles=("archivist",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/change-log", {"items": [], "next_cursor": None})
+    asked = {"actor": "li", "from": "2026-01-01", "to": "2026-12-31"}
+    page = client.get("/archive/change-log", query_string=asked,
+                      headers={"Accept-Language": "en"}).get_data(as_text=True)
+    [listed] = [c for c in fake.calls if c["method"] == "GET" and c["path"].endswith("/archive/change-log")]
+    assert {name: listed["params"].get(name) for name in asked} == asked
+    assert 'name="actor"' in page and "Changed from" in page and "Changed until" in page
+    _only_documented(fake, documented_routes)
+
+
 def test_an_archive_check_is_recorded_from_its_plan_s_row(client, fake, documented_routes):
     sign_in(client, fake, roles=("archivist",))
     plan = {"id": "acp_1", "year": 2026, "planned_dates": ["2026-06-30", "2026-12-31"], "notes": "",

@@ -532,7 +532,11 @@ ARCHIVE = (
              # every subject type the change log holds, as the API names them (a list of its own
              # offered five it never holds, each a 400, and left out the finance ones: review)
              filters=(F("subject_type", "reg.subject_type", "choice", group="subject", enum="ChangeSubjectType"),
-                      F("subject_id", "reg.subject_typed", "subject")),
+                      F("subject_id", "reg.subject_typed", "subject"),
+                      # what changed in a year and who changed it, which an inspection asks (a probe of
+                      # the archivist's year)
+                      F("actor", "reg.by"), F("from", "reg.changed_from", "date"),
+                      F("to", "reg.changed_until", "date")),
              roles=menu.ARCHIVES),
 )
 

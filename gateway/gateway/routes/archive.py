@@ -63,7 +63,7 @@ ROUTES = [
     Route("GET", f"{ESTATE}/archive/completeness", "archive", "archive_completeness", policy.ARCHIVES,
           filters=("period",)),
     Route("GET", f"{ESTATE}/archive/change-log", "archive", "list_change_log", policy.ARCHIVES,
-          paged=True, filters=("subject_type", "subject_id")),
+          paged=True, filters=("subject_type", "subject_id", "actor", "from", "to")),
     # viewing and borrowing (查阅、借阅): anyone on the staff asks, the manager approves
     Route("POST", BORROW, "archive", "create_borrow_request", policy.STAFF, status=201, body=True, idempotent=True),
     Route("GET", BORROW, "archive", "list_borrow_requests", policy.STAFF, paged=True,

@@ -641,6 +641,11 @@ def borrowed_records(db, caller, estate_id, request_id, limit, cursor):
     return _with_corrections(db, estate_id, page, caller.roles)
 
 
+def list_change_log(db, estate_id, filters, limit, cursor):
+    tz = store.estate_timezone(db, estate_id) if {"from", "to"} & set(filters) else None
+    return store.list_change_log(db, estate_id, domain.change_log_search(filters, tz), limit, cursor)
+
+
 def list_borrow_requests(db, estate_id, filters, limit, cursor):
     now = clock.now()
     tz = store.estate_timezone(db, estate_id) if {"from", "to"} & set(filters) else None

@@ -171,8 +171,8 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
 
     @rpc_method
     def list_change_log(self, payload):
-        return store.list_change_log(self.db, payload["estate_id"], payload.get("filters", {}),
-                                     payload.get("limit"), payload.get("cursor"))
+        return operations.list_change_log(self.db, payload["estate_id"], payload.get("filters", {}),
+                                          payload.get("limit"), payload.get("cursor"))
 
     def _import_households(self, job, progress):
         return operations.import_households(self.db, self.outbox, job, progress)

@@ -644,6 +644,33 @@ def test_master_data_changes_are_logged_once_each(archive, estate):
     assert all(c["actor"] == "admin" for c in changes)
 
 
+def test_the_change_log_is_read_by_days_and_by_who_made_the_change(archive, estate):
+    """An inspection by a higher authority asks what changed in the archives in a year, and who changed
+    it: the log took a subject only, and the archivist paged through every change since the estate
+    began (a probe of the archivist's year). A day is the estate's (Shanghai, UTC+8)."""
+    as_caller(archive, ADMIN)
+    clock.freeze(clock.parse_iso("2026-12-31T15:30:00Z"))  # 23:30 on 31 December in the estate
+    archive.create_household({"estate_id": estate["id"], "data": HOUSEHOLD})
+    clock.freeze(clock.parse_iso("2026-12-31T16:30:00Z"))  # 00:30 on 1 January 2027
+    as_role(archive, "li", "archivist", estate)
+    archive.create_check_plan({"estate_id": estate["id"], "data": {
+        "year": 2027, "planned_dates": ["2027-03-01", "2027-09-01"]}})
+    for published in archive.outbox.published:
+        if published["event_type"] == "household_created":
+            archive.log_household_change(published)
+    feed_change_log(archive)
+
+    def logged(**filters):
+        found = archive.list_change_log({"estate_id": estate["id"], "filters": filters})["items"]
+        return [c["action"] for c in found]
+    assert logged(**{"from": "2026-01-01", "to": "2026-12-31"}) == ["household_created"]
+    assert logged(**{"from": "2027-01-01"}) == ["archive_check_plan_created"]
+    assert logged(actor="li") == ["archive_check_plan_created"]
+    assert logged(actor="admin", **{"to": "2026-12-31T15:30:00Z"}) == ["household_created"]
+    with pytest.raises(InvalidInput):
+        archive.list_change_log({"estate_id": estate["id"], "filters": {"from": "2027-01-02", "to": "2027-01-01"}})
+
+
 # -- the permanent record of closed work, from every service ---------------------------
 
 def closed_events(estate_id):
