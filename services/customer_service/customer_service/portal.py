@@ -38,7 +38,7 @@ import hmac
 import secrets
 
 from estate_common import bus_auth, clock
-from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound, field_error
 from estate_common.text import address_part, spaced
 
 from . import domain, repairs
@@ -260,10 +260,16 @@ def owner_rate(request, score, now, rules, user):
     way to be rated by its owner, who could only be asked at the desk's return visit (an owner's
     probe). Kept as a portal filer's rating is (``owner_rating``: the same fields, and who sent
     it), counted in the same satisfaction figures, a low one owing the same call back. A portal
-    filing is its filer's to rate, with its tracking code (422): one request, one owner's rating."""
+    filing is its filer's to rate, with its tracking code (422): one request, one owner's rating.
+    Only the key that filed it rates it (403): a key is estate-wide, and another integrator's key
+    with the desk's role (another app, a kiosk) rated in their owners' names the requests the desk
+    registered at the window or another app filed (found by the session 46 note)."""
     if request.get("portal"):
         raise BusinessRuleViolation("a portal filing is rated by its filer, with its tracking code", [
             field_error("id", "is an owner-portal filing: its filer rates it on the portal")])
+    if request.get("created_by") != user:
+        raise Forbidden("an owner app rates the requests filed through its own key: the desk asks the owner of "
+                        "another at its return visit")
     return _rated(request, score, now, rules, user, {"by": user})
 
 

@@ -143,3 +143,25 @@ def test_the_owner_s_rating_is_an_owner_app_s_not_the_desk_s_in_his_name(desk):
     as_caller(desk, MANAGER)
     assert desk.get_request({"estate_id": ESTATE, "id": request["id"]}).get("owner_rating") is None
     assert rate(desk, request, 5)["owner_rating"]["by"] == "apikey:ak_owner_app"
+
+
+def test_an_owner_app_rates_only_the_requests_filed_through_its_own_key(desk):
+    """A key is estate-wide: any integrator's key with the desk's role (another owner app, a kiosk)
+    could post the owner's own rating of any request of its estates, one the desk registered at the
+    window or another app filed, in its owner's name (found by the session 46 note). The rating is
+    the owner's of what he filed through the app: a request filed through another key, or by the
+    desk, is a 403, nothing written."""
+    ours = registered(desk)
+    as_caller(desk, staff("zhang", ["agent"], [ESTATE]))
+    at_the_window = desk.create_request({"estate_id": ESTATE, "data": {
+        "kind": "repair", "household_id": "hh_2", "channel": "phone", "description": "the hall light"}})
+    completed(desk, ours)
+    completed(desk, at_the_window, order="wo_2")
+    other_app = staff("apikey:ak_other_app", ["agent"], [ESTATE])
+    for request, caller in ((ours, other_app), (at_the_window, OWNER_APP)):
+        with pytest.raises(Forbidden) as refused:
+            rate(desk, request, 5, caller=caller)
+        assert "filed through" in str(refused.value)
+        as_caller(desk, MANAGER)
+        assert desk.get_request({"estate_id": ESTATE, "id": request["id"]}).get("owner_rating") is None
+    assert rate(desk, ours, 4)["owner_rating"]["by"] == "apikey:ak_owner_app"
