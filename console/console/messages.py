@@ -246,7 +246,18 @@ _MESSAGES = {
     "year.owed": ("应调查次数", "Times owed"),
     "year.line_owed": ("尚未调查", "Still owed"),
     "year.line_done": ("已完成", "Done"),
+    "year.line_missed": ("全年未调查", "Missed"),
     "year.visits": ("经理上门走访：已走访 {done} 次，应走访 {owed} 次", "Manager's visits to owners: {done} of {owed} owed"),
+    "year.missed": ("未完成 {count} 次", "{count} missed"),
+    "year.in_progress": ("{year} 年尚未结束：以下为截至目前的完成情况，全年应做的须在 {due_by} 前完成",
+                         "{year} is in progress: made so far; the whole year's obligations are due by {due_by}"),
+    "year.not_begun": ("{year} 年尚未开始：该年度尚无应做的调查与走访", "{year} has not begun: it owes no survey or visit yet"),
+    "year.surveys_so_far": ("满意度调查（有业主作答）：截至目前已做 {done} 次，全年应做 {owed} 次，{due_by} 前尚需 {left} 次",
+                            "Satisfaction surveys answered so far: {done} of the {owed} the year owes, {left} still to "
+                            "make by {due_by}"),
+    "year.visits_so_far": ("经理上门走访：截至目前已走访 {done} 次，全年应走访 {owed} 次，{due_by} 前尚需 {left} 次",
+                           "Manager's visits to owners so far: {done} of the {owed} the year owes, {left} still to "
+                           "make by {due_by}"),
     "year.visited_at": ("走访时间", "Visited"),
     "year.visited_by": ("走访人", "By"),
     "year.first_year": ("接管首年：小区于 {day} 登记，按当年 {months} 个月折算", "The estate's first year: registered on {day}, its share of the year owed (months kept: {months})"),

@@ -2836,12 +2836,13 @@ def test_the_analysis_counts_complaints_by_building_and_a_recurring_cause_names_
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
 
 
-YEAR = {"year": "2026", "surveys": {"per_year": 1, "owed": 1, "done": 1},
-        "service_lines": [{"line": "power", "owed": 1, "surveyed": 1, "survey_ids": ["sv_1"]},
-                          {"line": "water", "owed": 1, "surveyed": 1, "survey_ids": ["sv_1"]},
-                          {"line": "fire_security", "owed": 1, "surveyed": 0, "survey_ids": []},
-                          {"line": "cleaning", "owed": 1, "surveyed": 0, "survey_ids": []}],
-        "manager_visits": {"per_year": 2, "owed": 2, "done": 1, "visits": [
+YEAR = {"year": "2026", "status": "in_progress", "as_of": "2026-12-05T02:00:00Z", "due_by": "2026-12-31",
+        "surveys": {"per_year": 1, "owed": 1, "done": 1, "still_owed": 0},
+        "service_lines": [{"line": "power", "owed": 1, "surveyed": 1, "survey_ids": ["sv_1"], "still_owed": 0},
+                          {"line": "water", "owed": 1, "surveyed": 1, "survey_ids": ["sv_1"], "still_owed": 0},
+                          {"line": "fire_security", "owed": 1, "surveyed": 0, "survey_ids": [], "still_owed": 1},
+                          {"line": "cleaning", "owed": 1, "surveyed": 0, "survey_ids": [], "still_owed": 1}],
+        "manager_visits": {"per_year": 2, "owed": 2, "done": 1, "still_owed": 1, "visits": [
             {"id": "oc_1", "household_id": "hh_1", "contacted_at": "2026-12-01T02:00:00Z", "by": "mia"}]}}
 
 
@@ -2868,13 +2869,15 @@ def test_the_year_s_surveys_per_line_and_the_manager_s_visits_are_on_his_start_p
     page = client.get("/manager/year?year=2026", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert fake.calls[-1]["params"] == {"year": "2026"} or any(
         c["params"] == {"year": "2026"} for c in fake.calls if c["path"].endswith("/reports/year-obligations"))
-    assert "Satisfaction surveys answered: 1 of 1 owed" in page
+    assert "Satisfaction surveys answered so far: 1 of the 1 the year owes, 0 still to make by 2026-12-31" in page
     fire = page.split("<td>Fire safety")[1].split("</tr>")[0]
     assert "Still owed" in fire and "Still owed" not in page.split("<td>Power")[1].split("</tr>")[0]
     assert 'href="/desk/surveys/sv_1"' in page
-    assert "Manager&#39;s visits to owners: 1 of 2 owed" in page and '<span class="flat">3-1-1202</span>' in page
+    assert "Manager&#39;s visits to owners so far: 1 of the 2 the year owes, 1 still to make by 2026-12-31" in page
+    assert '<span class="flat">3-1-1202</span>' in page
     zh = client.get("/manager/year?year=2026", headers={"Accept-Language": "zh"}).get_data(as_text=True)
-    assert "2026 年度满意度调查与经理走访" in zh and "尚未调查" in zh and "经理上门走访：已走访 1 次，应走访 2 次" in zh
+    assert "2026 年度满意度调查与经理走访" in zh and "尚未调查" in zh
+    assert "经理上门走访：截至目前已走访 1 次，全年应走访 2 次，2026-12-31 前尚需 1 次" in zh
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/year-obligations", {**YEAR, "service_lines": [
         {**line, "surveyed": 1, "survey_ids": ["sv_1"]} for line in YEAR["service_lines"]],
         "manager_visits": {**YEAR["manager_visits"], "done": 2}})
@@ -2887,6 +2890,38 @@ def test_the_year_s_surveys_per_line_and_the_manager_s_visits_are_on_his_start_p
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
 
 
+def test_the_year_s_page_tells_a_year_in_progress_from_one_over_and_one_to_come(client, fake):
+    """A year to come read as owed in full and this year's "0 of 1 owed" in March read as a past
+    year's missed one (found by the session 46 note): the page says a year in progress counts what
+    was made so far against the whole year's, due by its last day; a year over, what it missed; a
+    year to come, that it owes nothing yet."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
+    over = {**YEAR, "year": "2025", "status": "over", "due_by": "2025-12-31"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/year-obligations", over)
+    page = client.get("/manager/year?year=2025", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    fire = page.split("<td>Fire safety")[1].split("</tr>")[0]
+    assert "Missed" in fire and "Still owed" not in page and "Missed" not in page.split("<td>Power")[1].split("</tr>")[0]
+    assert "is in progress" not in page
+    assert "Manager&#39;s visits to owners: 1 of 2 owed" in page and "1 missed" in page
+    zh = client.get("/manager/year?year=2025", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "全年未调查" in zh and "经理上门走访：已走访 1 次，应走访 2 次" in zh and "未完成 1 次" in zh
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/year-obligations", {
+        **YEAR, "year": "2027", "status": "not_begun", "due_by": "2027-12-31",
+        "surveys": {"per_year": 1, "owed": 0, "done": 0, "still_owed": 0},
+        "service_lines": [{**line, "owed": 0, "surveyed": 0, "survey_ids": [], "still_owed": 0}
+                          for line in YEAR["service_lines"]],
+        "manager_visits": {"per_year": 2, "owed": 0, "done": 0, "still_owed": 0, "visits": []}})
+    for language, said, owed in (("en", "2027 has not begun: it owes no survey or visit yet", "Still owed"),
+                                 ("zh", "2027 年尚未开始：该年度尚无应做的调查与走访", "尚未调查")):
+        page = client.get("/manager/year?year=2027", headers={"Accept-Language": language}).get_data(as_text=True)
+        assert said in page and owed not in page
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/year-obligations", YEAR)
+    page = client.get("/manager/year?year=2026", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "2026 is in progress: made so far; the whole year&#39;s obligations are due by 2026-12-31" in page
+    assert "it owes no survey or visit yet" not in page and "Missed</span>" not in page and " missed<" not in page
+
+
 def test_a_year_owing_nothing_marks_its_lines_neither_owed_nor_done(client, fake):
     """A year that ended before the estate was registered owes nothing (owed 0, as its KPIs show it
     "no data"): its lines read "Done" on the year's page for surveys nobody made (found reviewing
@@ -2894,10 +2929,12 @@ def test_a_year_owing_nothing_marks_its_lines_neither_owed_nor_done(client, fake
     sign_in(client, fake, username="mia", roles=("manager",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/year-obligations", {
-        **YEAR, "year": "2025", "surveys": {"per_year": 1, "owed": 0, "done": 0},
-        "service_lines": [{**line, "owed": 0, "surveyed": 0, "survey_ids": []} for line in YEAR["service_lines"]],
-        "manager_visits": {"per_year": 2, "owed": 0, "done": 0, "visits": []}})
-    for language, owed, done in (("en", "Still owed", "Done"), ("zh", "尚未调查", "已完成")):
+        **YEAR, "year": "2025", "status": "over", "due_by": "2025-12-31",
+        "surveys": {"per_year": 1, "owed": 0, "done": 0, "still_owed": 0},
+        "service_lines": [{**line, "owed": 0, "surveyed": 0, "survey_ids": [], "still_owed": 0}
+                          for line in YEAR["service_lines"]],
+        "manager_visits": {"per_year": 2, "owed": 0, "done": 0, "still_owed": 0, "visits": []}})
+    for language, owed, done in (("en", "Missed", "Done"), ("zh", "全年未调查", "已完成")):
         page = client.get("/manager/year?year=2025", headers={"Accept-Language": language}).get_data(as_text=True)
         table = page.split("<tbody>")[1].split("</tbody>")[0]
         assert table.count("<tr>") == len(YEAR["service_lines"])

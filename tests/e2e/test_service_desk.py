@@ -224,6 +224,9 @@ def test_the_managers_quarter_and_year_the_analysis_by_building_the_plans_overdu
     assert found.status_code == 200, found.text
     obligations = found.json()
     assert visit.json()["id"] in {v["id"] for v in obligations["manager_visits"]["visits"]}
+    assert obligations["status"] == "in_progress" and obligations["due_by"] == f"{this_year}-12-31"
+    to_come = api.get(f"{base}/reports/year-obligations?year={int(this_year) + 1}", manager).json()
+    assert to_come["status"] == "not_begun" and to_come["manager_visits"]["owed"] == 0
     assert [line["line"] for line in obligations["service_lines"]] == ["power", "water", "fire_security", "cleaning"]
     assert api.get(f"{base}/reports/year-obligations?year={this_year}", agent).status_code == 403
     assert api.get(f"{base}/reports/year-obligations?year=26", manager).status_code == 400

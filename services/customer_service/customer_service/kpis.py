@@ -191,7 +191,7 @@ def survey_lines_year_to_date(surveys, lines, yearly):
                note=note + (f"; still owed: {', '.join(owed)}" if owed else ""))
 
 
-def year_obligations(year, scored_surveys, visits, rules, yearly_of):
+def year_obligations(year, scored_surveys, visits, rules, yearly_of, state):
     """What the estate's local ``year`` owes of its yearly obligations and what it made of them so
     far (``GET …/reports/year-obligations``): the satisfaction surveys answered, each line of the
     estate's ``surveyed_service_lines`` with the surveys that asked it and got a score
@@ -201,7 +201,9 @@ def year_obligations(year, scored_surveys, visits, rules, yearly_of):
     (``owed_before_the_estate``, as the KPIs show it "no data"). The same rules as the KPIs
     (``surveys_year_to_date``, ``survey_lines_year_to_date``, ``manager_visits_year_to_date``), by
     name: the dashboard's ratios and an English note were all a manager read at a year's end (a
-    probe of the manager's year)."""
+    probe of the manager's year). ``state``: the year's ``status``, ``as_of`` and ``due_by``
+    (``year_state``); each obligation says what it ``still_owed`` of the year's: a year in progress
+    read "0 of 1 owed" as a year missed did (found by the session 46 note)."""
     surveys = yearly_of(rules["surveys_per_year"], len(scored_surveys))
     visits_owed = yearly_of(rules["manager_visits_per_year"], len(visits))
     ids = {name: [survey_id for survey_id, lines in scored_surveys.items() if name in lines]
@@ -211,11 +213,25 @@ def year_obligations(year, scored_surveys, visits, rules, yearly_of):
     met = sum(1 for found in ids.values() if len(found) >= whole)
     lines_owed = yearly_of(rules["surveys_per_year"], met)["owed"]
     return {
-        "year": year,
-        "surveys": {**surveys, "done": len(scored_surveys)},
-        "service_lines": [{"line": name, "owed": lines_owed, "surveyed": len(found), "survey_ids": found}
+        "year": year, **state,
+        "surveys": _so_far(surveys, len(scored_surveys)),
+        "service_lines": [{"line": name, "owed": lines_owed, "surveyed": len(found), "survey_ids": found,
+                           "still_owed": max(lines_owed - len(found), 0)}
                           for name, found in ids.items()],
-        "manager_visits": {**visits_owed, "done": len(visits),
+        "manager_visits": {**_so_far(visits_owed, len(visits)),
                            "visits": [{"id": v["_id"], "household_id": v["household_id"],
                                        "contacted_at": v["contacted_at"], "by": v.get("by")} for v in visits]},
     }
+
+
+def _so_far(yearly, done):
+    """``yearly`` (``owed_a_year``) with what was ``done`` and what the year ``still_owed``."""
+    return {**yearly, "done": done, "still_owed": max(yearly["owed"] - done, 0)}
+
+
+def year_state(year, start, end, now):
+    """Where the estate's local ``year`` (``[start, end)``, ISO) stands at ``now``: ``status``
+    ``not_begun``, ``in_progress`` or ``over``, the moment counted (``as_of``) and its last day
+    (``due_by``), by which a yearly obligation is made."""
+    status = "not_begun" if now < start else "in_progress" if now < end else "over"
+    return {"status": status, "as_of": now, "due_by": f"{year}-12-31"}

@@ -605,15 +605,19 @@ def rectification_action_done(db, outbox, caller, estate_id, plan_id, n, data):
 
 def year_obligations(db, caller, estate_id, year):
     """The year's surveys per service line and the manager's visits, owed and made up to now
-    (``kpis.year_obligations``), as the year-to-date KPIs count them."""
+    (``kpis.year_obligations``), as the year-to-date KPIs count them: a year not begun on the
+    estate's calendar owes nothing yet, as its KPIs are "no data" (``not_begun``)."""
     domain.require_manager(caller)
     rules, start, end = rules_of_period(partial(store.rules_for, db), estate_id, year)  # a past year's as it ended
-    since = store.estate_since(db, estate_id)
-    return desk_kpis.year_obligations(
-        year, store.scored_surveys_of_year(db, estate_id, year, end),
-        store.manager_visits_between(db, estate_id, start, end), rules,
-        lambda per_year, done: owed_before_the_estate(owed_a_year(per_year, year, since, rules["timezone"]), done,
-                                                      since, end))
+    since, state = store.estate_since(db, estate_id), desk_kpis.year_state(year, start, end, clock.now_iso())
+
+    def yearly_of(per_year, done):
+        yearly = owed_a_year(per_year, year, since, rules["timezone"])
+        if state["status"] == "not_begun":
+            return {**yearly, "owed": 0}
+        return owed_before_the_estate(yearly, done, since, end)
+    return desk_kpis.year_obligations(year, store.scored_surveys_of_year(db, estate_id, year, end),
+                                      store.manager_visits_between(db, estate_id, start, end), rules, yearly_of, state)
 
 
 def kpis(db, caller, period, estate_ids):

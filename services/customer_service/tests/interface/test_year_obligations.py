@@ -39,10 +39,10 @@ def test_the_year_says_which_service_lines_are_still_owed_a_survey_and_the_manag
     visits were made and to whom, nor on his start page (a probe of the manager's year)."""
     clock.freeze(clock.parse_iso("2026-12-05T02:00:00Z"))
     empty = obligations(desk, "2026")
-    assert empty["year"] == "2026" and empty["surveys"] == {"per_year": 1, "owed": 1, "done": 0}
+    assert empty["year"] == "2026" and empty["surveys"] == {"per_year": 1, "owed": 1, "done": 0, "still_owed": 1}
     assert [(l["line"], l["surveyed"], l["owed"]) for l in empty["service_lines"]] == [
         ("power", 0, 1), ("water", 0, 1), ("fire_security", 0, 1), ("cleaning", 0, 1)]
-    assert empty["manager_visits"] == {"per_year": 1, "owed": 1, "done": 0, "visits": []}
+    assert empty["manager_visits"] == {"per_year": 1, "owed": 1, "done": 0, "still_owed": 1, "visits": []}
 
     surveyed(desk, "asked and never answered", 2026, ["cleaning"], [])
     surveyed(desk, "last year's", 2025, ["water"], ["water"])
@@ -80,10 +80,52 @@ def test_a_year_that_ended_before_the_estate_was_registered_owes_nothing_as_its_
     old = obligations(desk, "2025")
     as_caller(desk, MANAGER)
     kpis = desk.kpis({"period": "2025", "estate_ids": [ESTATE]})["estates"][ESTATE]
-    assert old["surveys"] == {**kpis["surveys_year_to_date"]["yearly"], "done": 0} == {
-        "per_year": 1, "owed": 0, "done": 0}
+    assert old["surveys"] == {**kpis["surveys_year_to_date"]["yearly"], "done": 0, "still_owed": 0} == {
+        "per_year": 1, "owed": 0, "done": 0, "still_owed": 0}
     assert [(l["line"], l["owed"]) for l in old["service_lines"]] == [
         ("power", 0), ("water", 0), ("fire_security", 0), ("cleaning", 0)]
-    assert old["manager_visits"] == {"per_year": 1, "owed": 0, "done": 0, "visits": []}
+    assert old["manager_visits"] == {"per_year": 1, "owed": 0, "done": 0, "still_owed": 0, "visits": []}
     this_year = obligations(desk, "2026")
     assert this_year["surveys"]["owed"] == 1 and this_year["manager_visits"]["owed"] == 1  # December is its
+
+
+def test_a_year_to_come_owes_nothing_yet_as_its_kpis_show_no_data(desk):
+    """A year not begun on the estate's calendar read as owed in full, every service line and the
+    manager's visit marked owed, where its KPIs are "no data" (``not_begun``): nobody could have
+    made them yet (found by the session 46 note). It owes nothing yet (the yearly number still
+    named), and says it has not begun."""
+    clock.freeze(clock.parse_iso("2026-12-31T15:00:00Z"))  # 23:00 on 31 December in Shanghai
+    to_come = obligations(desk, "2027")
+    assert to_come["status"] == "not_begun" and to_come["due_by"] == "2027-12-31"
+    assert to_come["surveys"] == {"per_year": 1, "owed": 0, "done": 0, "still_owed": 0}
+    assert [(l["line"], l["owed"], l["still_owed"]) for l in to_come["service_lines"]] == [
+        ("power", 0, 0), ("water", 0, 0), ("fire_security", 0, 0), ("cleaning", 0, 0)]
+    assert to_come["manager_visits"] == {"per_year": 1, "owed": 0, "done": 0, "still_owed": 0, "visits": []}
+    as_caller(desk, MANAGER)
+    kpis = desk.kpis({"period": "2027", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert kpis["surveys_year_to_date"]["value"] is None
+    clock.freeze(clock.parse_iso("2026-12-31T16:00:00Z"))  # midnight there: 2027 has begun
+    begun = obligations(desk, "2027")
+    assert begun["status"] == "in_progress" and begun["surveys"]["owed"] == 1
+
+
+def test_the_current_year_says_what_it_made_so_far_and_what_it_still_owes_by_its_end(desk):
+    """This year's page read "0 of 1 owed" in March as a past year's missed one did, nothing saying
+    the year still had until 31 December (found by the session 46 note): the year's state, the
+    moment counted, its last day, and what each obligation still owes of the whole year's."""
+    clock.freeze(clock.parse_iso("2026-03-10T02:00:00Z"))
+    visited(desk, MANAGER, "hh_1", "2026-03-01T02:00:00Z")
+    surveyed(desk, "power", 2026, ["power"], ["power"])
+    now = obligations(desk, "2026")
+    assert (now["status"], now["as_of"], now["due_by"]) == ("in_progress", "2026-03-10T02:00:00.000Z", "2026-12-31")
+    assert now["surveys"] == {"per_year": 1, "owed": 1, "done": 1, "still_owed": 0}
+    assert {l["line"]: l["still_owed"] for l in now["service_lines"]} == {
+        "power": 0, "water": 1, "fire_security": 1, "cleaning": 1}
+    assert (now["manager_visits"]["done"], now["manager_visits"]["owed"], now["manager_visits"]["still_owed"]) == (
+        1, 1, 0)
+    as_caller(desk, MANAGER)
+    desk.update_settings({"estate_id": ESTATE, "data": {"manager_visits_per_year": 2}})
+    assert obligations(desk, "2026")["manager_visits"]["still_owed"] == 1
+    past = obligations(desk, "2025")  # what it missed, by the number in force as it ended
+    assert past["status"] == "over" and past["due_by"] == "2025-12-31"
+    assert past["manager_visits"]["still_owed"] == 1 and past["surveys"]["still_owed"] == 1
