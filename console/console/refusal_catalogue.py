@@ -533,6 +533,8 @@ ZH = {
         '该报事已匹配房屋',
     "an owner's own rating is sent by an owner app: the desk records what an owner says at its return visit":
         '业主本人的评价由业主App提交：前台听取的业主意见请记录在回访中',
+    'an owner app rates the requests filed through its own key: the desk asks the owner of another at its return visit':
+        '业主App只能评价通过其本身密钥提交的报事：其他报事由前台在回访时听取业主意见',
     'this request has been rated already':
         '该报事已评价过',
     'a request is rated once its work is done':
