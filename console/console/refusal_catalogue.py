@@ -563,6 +563,10 @@ ZH = {
         '整改计划不符合规则',
     'this rectification plan is closed':
         '该整改计划已关闭',
+    'is not a service line the estate surveys (its surveyed_service_lines)':
+        '不是本小区满意度调查的服务线（见其调查服务线设置）',
+    'no such rectification plan in this estate':
+        '本小区没有这个整改计划',
     'this plan has no action {0}':
         '该计划没有第 {0} 项整改措施',
     'action {0} is done already':

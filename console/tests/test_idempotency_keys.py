@@ -325,6 +325,9 @@ FORMS = [
          "/manager/rectifications/rp_1/actions/1/done", data={"note": "talked"},
          reads={rf"{EST}/complaint-rectifications": _list(PLAN)},
          called=f"{EST}/complaint-rectifications/rp_1/actions/1/done"),
+    Form("/api/v1/estates/{estate_id}/notices", "/manager/rectifications", "/manager/rectifications/rp_1/notice",
+         data={"title": "整改措施", "body": "21:30 巡查"}, reads={rf"{EST}/complaint-rectifications": _list(PLAN)},
+         roles=("manager",), shown_again=True),
 ]
 
 

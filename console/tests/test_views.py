@@ -2177,6 +2177,66 @@ def test_a_closed_plan_whose_cause_recurred_is_marked_filtered_and_named_on_the_
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
 
 
+def test_a_plan_names_its_service_lines_shows_their_surveys_and_publishes_its_measures_as_a_notice(
+        client, fake, documented_routes):
+    """A recurring cause tied to a service line could not be named by its plan, nor the plan's
+    measures told to the owners (found by the session 46 note): the form names the lines, the plan
+    shows each line's survey before it and the first after it closed, and a form per plan publishes
+    its measures as a notice (公告), its text written from the plan for the manager to edit."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    tally = {"title": "winter", "year": 2027, "created_at": "2027-01-03T02:00:00Z", "answers": 2}
+    plan = {**PLAN, "status": "closed", "closed_at": "2027-01-06T02:00:00Z", "service_lines": ["water", "cleaning"],
+            "line_surveys": [
+                {"line": "water", "before": {**tally, "survey_id": "sv_1", "average": 2.5, "satisfied_share": 0.0},
+                 "after": {**tally, "survey_id": "sv_2", "title": "spring", "average": 4.5, "satisfied_share": 1.0}},
+                {"line": "cleaning", "before": None, "after": None}],
+            "notices": [{"id": "nt_1", "building": "3", "published_at": "2027-01-07T02:00:00Z"}]}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/complaint-rectifications", {"items": [plan], "next_cursor": None})
+    page = client.get("/manager/rectifications", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    lines = page.split('class="line-surveys"')[1].split("</ul>")[0]
+    water, cleaning = lines.split("<li>")[1:3]
+    assert "Water" in water and 'href="/desk/surveys/sv_1"' in water and 'href="/desk/surveys/sv_2"' in water
+    assert "before it: average 2.5 of 5, 0.0% satisfied (2 answers)" in water
+    assert "after it closed: average 4.5 of 5, 100.0% satisfied (2 answers)" in water
+    assert "Cleaning" in cleaning and "no survey scored the line before it" in cleaning
+    assert "none yet since it closed" in cleaning
+    assert "Published as a notice" in page and "building 3" in page
+    notice_form = page.split('action="/manager/rectifications/rp_1/notice"')[1].split("</form>")[0]
+    assert "post the quiet hours" in notice_form and "patrol at 22:00" in notice_form
+    assert "late-night renovation noise" in notice_form
+    zh = client.get("/manager/rectifications", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "整改前：平均 2.5 分（满分 5 分），满意 0.0%（2 份）" in zh and "发布为公告" in zh
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/notices", (201, {"id": "nt_2"}))
+    answer = client.post("/manager/rectifications/rp_1/notice", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-notice", "title": "整改措施", "body": "21:30 巡查",
+        "building": "3"})
+    assert answer.status_code == 302
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/notices")]
+    assert sent["json"] == {"title": "整改措施", "body": "21:30 巡查", "building": "3", "rectification_plan_id": "rp_1"}
+    assert sent["headers"]["Idempotency-Key"] == "k-notice"
+    client.post("/manager/rectifications/rp_1/notice", data={
+        "csrf_token": csrf_of(client), "title": "整改措施", "body": "21:30 巡查", "building": " "})
+    to_everyone = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/notices")][-1]
+    assert "building" not in to_everyone["json"]
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/notices", problem(
+        422, "Unprocessable", "the estate has no such building", "business_rule",
+        [{"field": "data.building", "message": "no such building"}]))
+    refused = client.post("/manager/rectifications/rp_1/notice", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-again", "notice_of": "rp_1", "title": "整改措施",
+        "body": "21:30 巡查，业主可来电", "building": "99"}, headers={"Accept-Language": "en"})
+    assert refused.status_code == 422
+    again = refused.get_data(as_text=True).split('action="/manager/rectifications/rp_1/notice"')[1].split("</form>")[0]
+    assert "21:30 巡查，业主可来电" in again and 'value="99"' in again and 'value="k-again"' in again
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/complaint-rectifications", (201, PLAN))
+    client.post("/manager/rectifications", data={
+        "csrf_token": csrf_of(client), "period": "2026-Q4", "findings": "brown water", "service_lines": ["water"],
+        "action_description": ["flush the tank"], "action_owner": ["engineering"], "action_due": ["2027-02-10"]})
+    made = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/complaint-rectifications")][-1]
+    assert made["json"]["service_lines"] == ["water"]
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
 def test_a_refused_plan_comes_back_with_what_was_typed(client, fake):
     sign_in(client, fake, username="mia", roles=("manager",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/complaint-rectifications", {"items": [], "next_cursor": None})

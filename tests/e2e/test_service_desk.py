@@ -213,6 +213,11 @@ def test_the_managers_quarter_and_year_the_analysis_by_building_the_plans_overdu
     on_track = api.get(f"{base}/complaint-rectifications?overdue=false&status=open", manager).json()["items"]
     assert plan.json()["id"] in {p["id"] for p in on_track}
     assert api.get(f"{base}/complaint-rectifications?overdue=maybe", manager).status_code == 400
+    notice = api.post(f"{base}/notices", {"title": "整改措施", "body": "屋面防水重做", "building": "7",
+                                          "rectification_plan_id": plan.json()["id"]}, manager)
+    assert notice.status_code == 201, notice.text
+    shown = api.get(f"{base}/complaint-rectifications/{plan.json()['id']}", manager).json()
+    assert [n["id"] for n in shown["notices"]] == [notice.json()["id"]] and shown["line_surveys"] == []
 
     visit = api.post(f"{base}/owner-contacts", {
         "household_id": estate["household"], "kind": "manager_visit", "channel": "visit",

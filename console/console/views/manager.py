@@ -20,6 +20,7 @@ from ..menu import ARCHIVES, ENGINEERING, FRONT_DESK, MANAGEMENT, STAFF
 from ..messages import CATALOGUES
 from ..signin import estate_needed, signed_in
 from . import common
+from .register_specs import SERVICE_LINES
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
 
@@ -746,6 +747,7 @@ def rectifications(problem=None):
                      cursor=request.args.get("cursor"), **filters)
     from .desk import CAUSES
     return render_template("manager/rectifications.html", items=page.get("items", []), causes=CAUSES,
+                           lines=SERVICE_LINES,
                            next_cursor=page.get("next_cursor"), filters=filters, rows=range(RECTIFICATION_ROWS),
                            period=this_quarter(), key=common.form_key(), form=request.form if problem else {},
                            problem=problem or common.take_problem()), 200 if problem is None else problem.status
@@ -761,8 +763,26 @@ def create_rectification():
     body = {"period": form.get("period", "").strip(), "findings": form.get("findings", "").strip(), "actions": actions}
     if form.getlist("causes"):  # the recurring causes it answers (the complaint analysis shows them)
         body["causes"] = form.getlist("causes")
+    if form.getlist("service_lines"):  # the lines whose next survey says whether it worked
+        body["service_lines"] = form.getlist("service_lines")
     return common.post_or_show("complaint-rectifications", body, rectifications, "rect.created",
                                url_for("manager.rectifications"), idempotency_key=form.get("idempotency_key") or None)
+
+
+@bp.post("/rectifications/<plan_id>/notice")
+@estate_needed
+def rectification_notice(plan_id):
+    """整改措施公告: the plan's measures published as a notice (公告) to the estate or a building, its
+    text as the manager edited it from the plan's (the notices' API, naming the plan); refused, the
+    page again with what was typed in the plan's form (``notice_of``)."""
+    form = request.form
+    body = {"title": form.get("title", "").strip(), "body": form.get("body", "").strip(),
+            "rectification_plan_id": plan_id}
+    if form.get("building", "").strip():
+        body["building"] = form["building"].strip()
+    back = url_for("manager.rectifications", **common.query("status", "period", "overdue", "recurred_after_close"))
+    return common.post_or_show("notices", body, rectifications, "rect.published", back,
+                               idempotency_key=form.get("idempotency_key") or None)
 
 
 @bp.post("/rectifications/<plan_id>/actions/<int:n>/done")

@@ -45,11 +45,13 @@ def _base(doc_id, estate_id, now, user):
 # -- notices ----------------------------------------------------------------------
 
 def new_notice(notice_id, estate_id, data, now, user):
-    """A notice to the whole estate (building None) or to one building; kept as published."""
+    """A notice to the whole estate (building None) or to one building; kept as published, with the
+    rectification plan whose measures it tells (``rectification_plan_id``, None for another)."""
     building = _text(data, "building")  # as archive keeps it (full-width digits read as ASCII)
     return {**_base(notice_id, estate_id, now, user), "title": data["title"].strip(), "body": data["body"].strip(),
             "building": address_part(building) if building else building,
-            "published_at": clock.to_iso(now), "published_by": user}
+            "published_at": clock.to_iso(now), "published_by": user,
+            "rectification_plan_id": data.get("rectification_plan_id")}
 
 
 def public_notice(notice):

@@ -556,22 +556,42 @@ def _recurred(db, estate_id, plans, rules):
 
 def _shown(db, estate_id, plans, rules=None, today=None, recurred=None):
     """``plans`` (their public forms) as the API answers them (``rectifications.shown``); ``rules``,
-    ``today`` and ``recurred`` (``_recurred`` of at least these plans) when the caller read them."""
+    ``today`` and ``recurred`` (``_recurred`` of at least these plans) when the caller read them;
+    the surveys of the service lines they name in one read (``store.line_scores``)."""
     rules = rules or store.rules_for(db, estate_id)
     today = today or calendar.day_of(clock.now(), rules["timezone"])
     if recurred is None:
         recurred = _recurred(db, estate_id, [{**p, "_id": p.get("_id", p.get("id"))} for p in plans], rules)
-    return [rectifications.shown(p, today, recurred.get(p.get("_id", p.get("id")))) for p in plans]
+    lines = {line for p in plans for line in p.get("service_lines") or ()}
+    surveyed = store.line_scores(db, estate_id, lines) if lines else []
+    return [rectifications.shown(p, today, recurred.get(p.get("_id", p.get("id"))), surveyed) for p in plans]
 
 
 def create_rectification(db, outbox, caller, estate_id, data):
     domain.require_manager(caller)
-    tz = store.rules_for(db, estate_id)["timezone"]
+    rules = store.rules_for(db, estate_id)
     plan_id = caller.created_id("rp", estate_id)
     created = public(store.create(db, outbox, "rectification_plans", estate_id, plan_id,
                                   lambda: rectifications.new_plan(plan_id, estate_id, data, clock.now(), caller.user,
-                                                                  tz)))
-    return _shown(db, estate_id, [created])[0]
+                                                                  rules)))
+    return _shown(db, estate_id, [created], rules)[0]
+
+
+def create_notice(db, outbox, caller, estate_id, data):
+    """A notice (公告) to the estate or a building; one naming a rectification plan
+    (``rectification_plan_id``, of the estate: 422 else) tells its measures, a manager's as the plan
+    is (403), and the plan lists it (``rectifications.noticed``; a retry lists it once)."""
+    plan_id = data.get("rectification_plan_id")
+    if plan_id:
+        domain.require_manager(caller)
+        if store.find(db, "rectification_plans", estate_id, plan_id) is None:
+            raise BusinessRuleViolation("no such rectification plan in this estate", [
+                field_error("data.rectification_plan_id", "no such rectification plan in this estate")])
+    notice = create(db, outbox, caller, "notices", "nt", front_desk.published_notice, estate_id, data)
+    if plan_id:
+        step_on(db, outbox, "rectification_plans", estate_id, plan_id,
+                lambda plan: rectifications.noticed(plan, notice, caller.user))
+    return notice
 
 
 def list_rectifications(db, estate_id, filters, limit, cursor):

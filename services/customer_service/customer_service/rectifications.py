@@ -19,17 +19,29 @@ in a quarter after the one it closed in (the estate's local quarters) is ``recur
 the first such quarter, the plan's causes that recurred in it, their complaints counted and which
 (``requests``), and the plan is listed by ``recurred_after_close=true``. Such a cause came back
 only as "no plan" on the manager's start page (a probe of the manager's quarter).
+
+A recurring cause tied to a service line (the water, the cleaning) names it: a plan's
+``service_lines`` (those the estate surveys, ``surveyed_service_lines``: 422 else) and, for each,
+``line_surveys``: the line's last survey before the plan was recorded and the first after it
+closed, each the first or last some household scored the line in (``line_surveys``), their answers,
+average and satisfied share, so the next survey of the line says whether it worked. Its measures
+are told to the owners through a notice (公告) naming it (``POST …/notices``
+``{rectification_plan_id}``, a manager's as the plan is), listed on the plan (``notices``), open
+or closed: a plan's results are told once it closed (found by the session 46 note).
 """
 from estate_common import calendar, clock
 
-from . import complaint_analysis
+from . import complaint_analysis, surveys
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 
 from .domain import Change, history_entry
 
 
-def _check(data, now, tz):
-    errors = []
+def _check(data, now, rules):
+    tz = rules["timezone"]
+    errors = [field_error(f"data.service_lines[{i}]", "is not a service line the estate surveys "
+                                                      "(its surveyed_service_lines)")
+              for i, line in enumerate(data.get("service_lines") or ()) if line not in rules["surveyed_service_lines"]]
     start, _ = calendar.period_bounds(data["period"], tz)
     if start > clock.to_iso(now):
         errors.append(field_error("data.period", "has not begun: a plan follows an analysed period"))
@@ -40,14 +52,15 @@ def _check(data, now, tz):
         raise BusinessRuleViolation("the plan breaks a rule of rectification plans", errors)
 
 
-def new_plan(plan_id, estate_id, data, now, user, tz):
-    _check(data, now, tz)
+def new_plan(plan_id, estate_id, data, now, user, rules):
+    _check(data, now, rules)
     at = clock.to_iso(now)
     actions = [{"n": n, "description": a["description"].strip(), "owner": a["owner"].strip(), "due": a["due"],
                 "done_at": None, "done_by": None, "note": None}
                for n, a in enumerate(data["actions"], start=1)]
     return {"_id": plan_id, "estate_id": estate_id, "period": data["period"], "findings": data["findings"].strip(),
-            "causes": list(data.get("causes") or []), "actions": actions, "status": "open", "closed_at": None,
+            "causes": list(data.get("causes") or []), "service_lines": list(data.get("service_lines") or []),
+            "actions": actions, "status": "open", "closed_at": None,
             "created_at": at, "updated_at": at, "created_by": user, "history": [history_entry(at, user, "recorded")], "_rev": 0}
 
 
@@ -72,13 +85,46 @@ def action_done(plan, n, data, now, user):
     return Change(changes, entries)
 
 
-def shown(plan, today, recurred=None):
+def shown(plan, today, recurred=None, surveyed=()):
     """The plan as the API answers it (``plan``: its public form): each action ``overdue`` when it
     is not done and its due day is before ``today`` (the estate's local day), counted on the plan;
-    ``recurred``: its ``recurred_after_close`` (``recurred_after_close``)."""
+    ``recurred``: its ``recurred_after_close`` (``recurred_after_close``); ``surveyed``: the surveys
+    of its lines (``line_surveys``); its ``notices`` (none on a plan made before plans kept them)."""
     actions = [{**a, "overdue": not a.get("done_at") and a["due"] < today} for a in plan["actions"]]
     return {**plan, "actions": actions, "overdue_actions": sum(1 for a in actions if a["overdue"]),
-            "recurred_after_close": recurred}
+            "recurred_after_close": recurred, "line_surveys": line_surveys(plan, surveyed),
+            "notices": plan.get("notices") or []}
+
+
+def line_surveys(plan, surveyed):
+    """For each of the plan's ``service_lines``: ``before``, the last survey made before the plan
+    was recorded, and ``after``, the first made once it closed (None while it is open), of those
+    some household scored the line in (``surveyed``: ``{_id, title, year, created_at, scores:
+    {line: [scores]}}`` in the order they were made), each with the line's tally."""
+    def of(survey, line):
+        tally = surveys.tally(survey["scores"][line])
+        return {"survey_id": survey["_id"], "title": survey["title"], "year": survey["year"],
+                "created_at": survey["created_at"], "answers": tally["answers"], "average": tally["average"],
+                "satisfied_share": tally["satisfied_share"]}
+    found = []
+    for line in plan.get("service_lines") or ():
+        scored = [s for s in surveyed if s["scores"].get(line)]
+        before = [s for s in scored if s["created_at"] < plan["created_at"]]
+        after = [s for s in scored if plan.get("closed_at") and s["created_at"] >= plan["closed_at"]]
+        found.append({"line": line, "before": of(before[-1], line) if before else None,
+                      "after": of(after[0], line) if after else None})
+    return found
+
+
+def noticed(plan, notice, user):
+    """A notice (公告) published with the plan's measures, listed on the plan (``notices``), open or
+    closed: None when it is there already (a retry of the notice)."""
+    if any(n["id"] == notice["id"] for n in plan.get("notices") or ()):
+        return None
+    at = notice["published_at"]
+    listed = {"id": notice["id"], "building": notice.get("building"), "published_at": at}
+    return Change({"notices": [*(plan.get("notices") or []), listed], "updated_at": clock.now_iso()},
+                  [history_entry(at, user, "notice_published", notice["id"])])
 
 
 def quarter_of(moment, tz):

@@ -211,7 +211,7 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     # -- notices (公告) and the front-desk registers ------------------------------
     @rpc_method
     def create_notice(self, payload):
-        return self._create(payload, "notices", "nt", front_desk.published_notice)
+        return operations.create_notice(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
 
     @rpc_method
     def list_notices(self, payload):

@@ -478,6 +478,23 @@ def scored_surveys_of_year(db, estate_id, year, end):
             for survey_id, lines in asked.items() if survey_id in scored}
 
 
+def line_scores(db, estate_id, lines):
+    """The estate's surveys asking one of ``lines``, in the order they were made, each with its
+    answers' scores of those lines (``scores``: ``{line: [score, …]}``, a line nobody scored left
+    out): what a rectification plan's lines were scored before and after it
+    (``rectifications.line_surveys``). Surveys are a few a year."""
+    asked = list(db.surveys.find({"estate_id": estate_id, "service_lines": {"$in": sorted(lines)}},
+                                 {"title": 1, "year": 1, "created_at": 1}).sort([("created_at", 1), ("_id", 1)]))
+    scores = {survey["_id"]: {} for survey in asked}
+    if asked:
+        for answer in db.survey_answers.find({"estate_id": estate_id, "survey_id": {"$in": sorted(scores)}},
+                                             {"survey_id": 1, "scores": 1}):
+            for line, score in answer["scores"].items():
+                if line in lines:
+                    scores[answer["survey_id"]].setdefault(line, []).append(score)
+    return [{**survey, "scores": scores[survey["_id"]]} for survey in asked]
+
+
 def manager_visits_between(db, estate_id, start, end):
     """The estate's manager's visits made within [start, end), in the order they were made (who,
     to which household, when; no summary), through ``(estate_id, kind, contacted_at)``."""
