@@ -2529,6 +2529,7 @@ _MESSAGES = {
     "channel.message": ("消息", "Message"),
     "reg.channel": ("方式", "Channel"),
     "reg.contacted_at": ("联系时间", "Contacted at"),
+    "reg.contacted_in": ("联系月份", "Month contacted"),
     "reg.summary": ("摘要", "Summary"),
     # the owners still to contact in a month (GET …/owner-contacts/due: the contact rate's rule)
     "due.title": ("尚未联系的业主", "Owners not contacted yet"),

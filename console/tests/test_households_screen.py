@@ -249,6 +249,23 @@ def test_the_owner_contacts_log_and_its_kpi(client, fake, documented_routes):
     _only_documented(fake, documented_routes)
 
 
+def test_the_owner_contacts_log_is_read_by_the_month_they_were_made_in(client, fake, documented_routes):
+    """Last month's contacts were the whole log to page through (a probe of the steward's month):
+    the log filters by the estate's month a contact was made in, passed to the API and kept by the
+    pager."""
+    sign_in(client, fake, roles=("steward",))
+    fake.on("GET", rf"{BASE}/households", {"items": [HOUSEHOLD], "next_cursor": None})
+    fake.on("GET", rf"{BASE}/owner-contacts", {"items": [], "next_cursor": "c2"})
+    page = client.get("/desk/owner-contacts?period=2026-10", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    asked = [c["params"] for c in fake.calls if c["path"].endswith("/owner-contacts")][-1]
+    assert asked.get("period") == "2026-10"
+    assert "联系月份" in page and 'value="2026-10"' in page
+    assert re.search(r'href="/desk/owner-contacts\?[^"]*cursor=c2[^"]*period=2026-10', page)
+    en = client.get("/desk/owner-contacts", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Month contacted" in en
+    _only_documented(fake, documented_routes)
+
+
 DUE = {"period": "2026-11", "required": 2, "total": 2, "next_cursor": None, "items": [
     {"household_id": "hh_1", "building": "5", "unit": "1", "room": "1801", "contacts": 1, "required": 2,
      "last_contacted_at": "2026-11-03T02:00:00Z"},

@@ -269,6 +269,17 @@ def test_the_owners_still_to_contact_are_read_by_who_reads_the_contacts(app, cli
         assert rpc.calls == []
 
 
+def test_the_contacts_of_a_month_are_asked_by_its_period(app, client, rpc):
+    """``?period=`` on the contacts' log (last month's contacts: a probe of the steward's month)
+    reaches customer service as the month typed (which its contract checks: a 400 for 2026-13)."""
+    rpc.answer("customer_service", "list_owner_contacts", {"items": [], "next_cursor": None})
+    headers = {"Authorization": f"Bearer {_token(app, 'steward-month', ['steward'], ['A'])}"}
+    response = client.get("/api/v1/estates/A/owner-contacts?period=2026-10&kind=steward_contact", headers=headers)
+    assert response.status_code == 200
+    call = rpc.only_call("customer_service", "list_owner_contacts")
+    assert call.payload["filters"] == {"period": "2026-10", "kind": "steward_contact"}
+
+
 @pytest.mark.parametrize("role, status", [("steward", 200), ("manager", 200), ("agent", 200),
                                           ("technician", 403), ("archivist", 403), ("security", 403)])
 def test_the_vacant_units_due_an_inspection_are_read_by_who_records_the_inspections(app, client, rpc, contract,

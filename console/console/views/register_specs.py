@@ -274,7 +274,10 @@ FRONT_DESK = (
                      F("contacted_at", "reg.contacted_at", "moment", True),
                      F("summary", "reg.summary", "textarea", True)),
              filters=(F("household_id", "picker.household", "household"),
-                      F("kind", "reg.kind", "choice", False, ("steward_contact", "manager_visit"), "contact_kind")),
+                      F("kind", "reg.kind", "choice", False, ("steward_contact", "manager_visit"), "contact_kind"),
+                      # the estate's month a contact was made in (the KPI's): last month's contacts were
+                      # the whole log to page through (a probe of the steward's month)
+                      F("period", "reg.contacted_in", "month")),
              roles=menu.FRONT_DESK, tabs=(("desk.owner_contacts_due", "due.title"),)),
     Register("desk", "applications", "menu.applications", "applications",
              (C("kind", "reg.kind", "enum", "application"), HOUSEHOLD, C("description", "reg.description"),

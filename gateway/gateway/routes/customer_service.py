@@ -79,7 +79,8 @@ ROUTES = [
     desk_list(f"{ESTATE}/notices", "list_notices", ("building",), roles=policy.STAFF),
     # the steward's monthly contact with each owner, the manager's visits (owner_contacts.py)
     desk_create(f"{ESTATE}/owner-contacts", "record_owner_contact"),
-    desk_list(f"{ESTATE}/owner-contacts", "list_owner_contacts", ("household_id", "kind", "newest_first")),
+    desk_list(f"{ESTATE}/owner-contacts", "list_owner_contacts", ("household_id", "kind", "newest_first",
+                                                                          "period")),
     # whom the steward has still to contact this month, or who fell short in a past one: the
     # contacts' readers (no owner's name or phone in it, as in the contacts' list)
     desk_list(f"{ESTATE}/owner-contacts/due", "owner_contacts_due", ("period",)),

@@ -513,10 +513,15 @@ def list_tool_loans(db, estate_id, filters, limit, cursor):
 
 def list_owner_contacts(db, estate_id, filters, limit, cursor):
     """``newest_first=true``: the same order backwards (the same cursors): a household's page shows
-    its latest contacts, which were on the list's last page (a probe of the steward's work)."""
+    its latest contacts, which were on the list's last page (a probe of the steward's work).
+    ``period``: the contacts made in that local month of the estate (``store.owner_contact_query``),
+    last month's among them, which were the whole log to page through (a probe of the steward's month)."""
     filters = dict(filters or {})
     newest_first = filters.pop("newest_first", None) == "true"
-    return store.page(db, "owner_contacts", estate_id, filters, limit, cursor, newest_first=newest_first)
+    month = calendar.month_bounds(filters["period"], store.estate_timezone(db, estate_id)) \
+        if "period" in filters else None
+    return store.page(db, "owner_contacts", estate_id, store.owner_contact_query(filters, month), limit, cursor,
+                      newest_first=newest_first)
 
 
 def list_notices(db, estate_id, filters, limit, cursor):

@@ -196,6 +196,16 @@ def tool_loan_query(filters, now):
     return {**filters, **late}
 
 
+def owner_contact_query(filters, month):
+    """The list filters of ``GET …/owner-contacts`` as a query: household and kind as stored;
+    ``period``: the contacts whose ``contacted_at`` is within ``month``, its ``[start, end)`` on the
+    estate's calendar (``calendar.month_bounds``), the month the KPI counts each in."""
+    filters = dict(filters)
+    if filters.pop("period", None) is None:
+        return filters
+    return {**filters, "contacted_at": {"$gte": month[0], "$lt": month[1]}}
+
+
 def application_query(filters, today):
     """The list filters of ``GET …/applications`` as a query: kind, status and household as
     stored; ``works_ended``: ``true`` the applications whose works started and whose window's

@@ -190,3 +190,28 @@ def test_a_past_months_list_counts_by_the_settings_its_contact_rate_counts_by(de
     rate = desk.kpis({"period": "2026-10", "estate_ids": [ESTATE]})["estates"][ESTATE]["owner_contact_rate"]
     assert rate["denominator"] - rate["numerator"] == october["total"] == 1
     assert due(desk)["required"] == 2  # November's: the number set now
+
+
+def test_the_contacts_of_a_month_are_listed_by_the_estate_s_month_they_were_made_in(desk):
+    """``period``: a steward's "last month's contacts" were the whole log to page through (the due
+    list names who fell short, not what was done; a probe of the steward's month). A contact counts
+    in the estate's local month, as the KPI and the due list count it: 03:00 on 1 November in
+    Shanghai is November's, whatever UTC says."""
+    clock.freeze(clock.parse_iso("2026-11-02T02:00:00Z"))
+    october = log(desk, STEWARD, household_id="hh_1", contacted_at="2026-10-20T02:00:00Z")["id"]
+    clock.advance(timedelta(minutes=1))  # logged in this order
+    november = log(desk, STEWARD, household_id="hh_2", contacted_at="2026-10-31T19:00:00Z")["id"]  # 03:00 on 1 Nov
+    clock.advance(timedelta(minutes=1))
+    visit = log(desk, MANAGER, kind="manager_visit", channel="visit", contacted_at="2026-11-01T01:00:00Z")["id"]
+
+    def listed(**filters):
+        as_caller(desk, STEWARD)
+        return [c["id"] for c in desk.list_owner_contacts({"estate_id": ESTATE, "filters": filters})["items"]]
+
+    assert listed(period="2026-10") == [october]
+    assert listed(period="2026-11") == [november, visit]
+    assert listed(period="2026-11", kind="steward_contact") == [november]
+    assert listed(period="2026-11", newest_first="true") == [visit, november]
+    assert listed(period="2026-09") == []
+    with pytest.raises(InvalidInput):  # a month that is none
+        listed(period="2026-13")
