@@ -26,7 +26,7 @@ applies it once; its refusal comes back as ``household_step_refused`` on the app
 from datetime import date, timedelta
 from decimal import Decimal
 
-from estate_common import clock, ids, money, plausible, transitions
+from estate_common import calendar, clock, ids, money, plausible, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 from estate_common.money import to_cents
 from estate_common.wording import counted
@@ -130,6 +130,16 @@ def _refuse_works_longer_than(start, end, days):
     if date.fromisoformat(end) > date.fromisoformat(start) + timedelta(days=days):
         raise BusinessRuleViolation(f"the works last at most {counted(days, 'day')}",
                                     [field_error("data.works_to", f"the works last more than {counted(days, 'day')}")])
+
+
+def open_ended_works_since(today, rules):
+    """The first instant (UTC, as ``works_started_at`` is written) before which works filed without
+    a last day (``works_to``) began that are over by ``today`` (the estate's local day): they last
+    at most ``renovation_works_max_days`` from their first day, the bound a filing's window is
+    held to (``check``). Such works never ended, and their joint acceptance was owed on no list (a
+    probe of the steward's month)."""
+    first_day = date.fromisoformat(today) - timedelta(days=rules["renovation_works_max_days"])
+    return clock.to_iso(calendar.day_start(first_day, rules["timezone"]))
 
 
 def under_way(application):

@@ -498,10 +498,15 @@ def page(db, collection, estate_id, filters, limit, cursor):
 def list_applications(db, estate_id, filters, limit, cursor):
     """``works_ended`` on the estate's day (``store.application_query``): the renovations whose
     works are over and that await their joint acceptance were found only by reading each one's
-    window (a probe of the steward's work)."""
+    window (a probe of the steward's work); works filed without a last day end the estate's
+    ``renovation_works_max_days`` after their first (``applications.open_ended_works_since``)."""
     filters = filters or {}
-    today = calendar.day_of(clock.now(), store.estate_timezone(db, estate_id)) if "works_ended" in filters else None
-    return store.page(db, "applications", estate_id, store.application_query(filters, today), limit, cursor)
+    ended = None
+    if "works_ended" in filters:
+        rules = store.rules_for(db, estate_id)
+        today = calendar.day_of(clock.now(), rules["timezone"])
+        ended = (today, applications.open_ended_works_since(today, rules))
+    return store.page(db, "applications", estate_id, store.application_query(filters, ended), limit, cursor)
 
 
 def list_tool_loans(db, estate_id, filters, limit, cursor):

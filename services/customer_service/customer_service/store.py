@@ -206,16 +206,21 @@ def owner_contact_query(filters, month):
     return {**filters, "contacted_at": {"$gte": month[0], "$lt": month[1]}}
 
 
-def application_query(filters, today):
+def application_query(filters, ended_by):
     """The list filters of ``GET …/applications`` as a query: kind, status and household as
     stored; ``works_ended``: ``true`` the applications whose works started and whose window's
-    last day (``works_to``) is before ``today``, the estate's day; ``false`` the others (works not
-    started, no window, or its last day today or later)."""
+    last day (``works_to``) is before ``today``, the estate's day, or, filed without a last day,
+    that started before ``started_before`` (``applications.open_ended_works_since``); ``false`` the
+    others (works not started, or their last day today or later). ``ended_by``: ``(today,
+    started_before)``, asked only with ``works_ended``."""
     filters = dict(filters)
     ended = filters.pop("works_ended", None)
     if ended is None:
         return filters
-    works_ended = {"works_started_at": {"$ne": None}, "works_to": {"$ne": None, "$lt": today}}
+    today, started_before = ended_by
+    works_ended = {"works_started_at": {"$ne": None}, "$or": [
+        {"works_to": {"$ne": None, "$lt": today}},
+        {"works_to": None, "works_started_at": {"$ne": None, "$lt": started_before}}]}
     return {**filters, **works_ended} if ended == "true" else {**filters, "$nor": [works_ended]}
 
 

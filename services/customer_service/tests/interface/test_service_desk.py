@@ -752,6 +752,31 @@ def test_the_renovations_whose_works_ended_are_listed_on_the_estates_day_until_a
     assert listing("list_applications", desk, status="accepted", works_ended="true") == [ending["id"]]
 
 
+def test_works_filed_without_a_last_day_end_the_estate_s_longest_works_after_they_started(desk):
+    """A renovation filed without ``works_to`` lasts at most ``renovation_works_max_days`` (the
+    filing's own bound, counted from the works' first day): past it, its joint acceptance is owed.
+    Such works never ended, and their acceptance was owed on no list (a probe of the steward's
+    month)."""
+    clock.freeze(clock.parse_iso("2026-11-23T02:00:00Z"))
+    application = create("create_application", desk, kind="renovation", household_id="hh_1",
+                         structural_change=False, description="new floors")
+    desk.on_renovation_reviewed(reviewed(application))
+    for number, charge in enumerate(shown(desk, application)["charges"]):
+        desk.on_bill_settled(settled(application, charge, f"bill_hh_1_{number}"))
+    clock.freeze(clock.parse_iso("2026-11-30T17:00:00Z"))  # 01:00 on 1 December in Shanghai: its first day
+    act("start_works", desk, application)
+    awaiting = {"status": "works_started", "works_ended": "true"}
+    clock.freeze(clock.parse_iso("2027-03-01T15:59:00Z"))  # 1 March there: 1 December + 90 days, its last day
+    assert listing("list_applications", desk, **awaiting) == []
+    assert listing("list_applications", desk, works_ended="false") == [application["id"]]
+    clock.freeze(clock.parse_iso("2027-03-01T16:00:00Z"))  # 2 March there
+    assert listing("list_applications", desk, **awaiting) == [application["id"]]
+    assert listing("list_applications", desk, works_ended="false") == []
+    as_caller(desk, MANAGER)
+    desk.update_settings({"estate_id": ESTATE, "data": {"renovation_works_max_days": 120}})  # the estate's number
+    assert listing("list_applications", desk, **awaiting) == []
+
+
 def test_works_cannot_end_before_they_start(desk):
     with pytest.raises(BusinessRuleViolation):
         create("create_application", desk, kind="renovation", household_id="hh_1", structural_change=False,
