@@ -97,8 +97,8 @@ ROUTES = [
     desk_action(f"{ESTATE}/tool-loans/<loan_id>/return", "return_tool", "loan_id"),
     # -- move-in and renovation applications --------------------------------------
     desk_create(f"{ESTATE}/applications", "create_application"),
-    desk_list(f"{ESTATE}/applications", "list_applications", ("kind", "status", "household_id", "works_ended"),
-              roles=READERS),
+    desk_list(f"{ESTATE}/applications", "list_applications",
+              ("kind", "status", "household_id", "works_ended", "window_lapsed"), roles=READERS),
     Route("GET", f"{ESTATE}/applications/<application_id>", "customer_service", "get_application", READERS,
           id_param="application_id"),
     desk_action(f"{ESTATE}/applications/<application_id>/start-works", "start_works", "application_id"),

@@ -51,6 +51,9 @@ TRANSITIONS = {
     "withdrawn": {},
 }
 
+# the statuses before the works, whose window may still move (改期): an application in one of them
+# whose window's last day has passed waits to be rescheduled or withdrawn (``?window_lapsed=``)
+BEFORE_WORKS = tuple(status for status, actions in TRANSITIONS.items() if "reschedule" in actions)
 
 # the household's status step (archive's ``occupants.TRANSITIONS``) each application step means
 STEPS = {("move_in", "approved"): "move_in", ("move_out", "approved"): "move_out",

@@ -499,14 +499,16 @@ def list_applications(db, estate_id, filters, limit, cursor):
     """``works_ended`` on the estate's day (``store.application_query``): the renovations whose
     works are over and that await their joint acceptance were found only by reading each one's
     window (a probe of the steward's work); works filed without a last day end the estate's
-    ``renovation_works_max_days`` after their first (``applications.open_ended_works_since``)."""
+    ``renovation_works_max_days`` after their first (``applications.open_ended_works_since``).
+    ``window_lapsed``: the works not started by their window's last day, which may start no more
+    (nothing named them: a probe of the steward's month)."""
     filters = filters or {}
-    ended = None
-    if "works_ended" in filters:
+    days = None
+    if "works_ended" in filters or "window_lapsed" in filters:
         rules = store.rules_for(db, estate_id)
         today = calendar.day_of(clock.now(), rules["timezone"])
-        ended = (today, applications.open_ended_works_since(today, rules))
-    return store.page(db, "applications", estate_id, store.application_query(filters, ended), limit, cursor)
+        days = (today, applications.open_ended_works_since(today, rules))
+    return store.page(db, "applications", estate_id, store.application_query(filters, days), limit, cursor)
 
 
 def list_tool_loans(db, estate_id, filters, limit, cursor):

@@ -13,6 +13,7 @@ from estate_common import (calendar, clock, closed_counts, closed_counts_store, 
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.text import address_spellings
 
+from .applications import BEFORE_WORKS
 from .domain import TECHNICIAN_FILTER
 from .rules import BOUNDED_SINCE, CHOICES, DEFAULTS, MAXIMA, MINIMA
 
@@ -206,22 +207,29 @@ def owner_contact_query(filters, month):
     return {**filters, "contacted_at": {"$gte": month[0], "$lt": month[1]}}
 
 
-def application_query(filters, ended_by):
+def application_query(filters, days):
     """The list filters of ``GET …/applications`` as a query: kind, status and household as
     stored; ``works_ended``: ``true`` the applications whose works started and whose window's
     last day (``works_to``) is before ``today``, the estate's day, or, filed without a last day,
     that started before ``started_before`` (``applications.open_ended_works_since``); ``false`` the
-    others (works not started, or their last day today or later). ``ended_by``: ``(today,
-    started_before)``, asked only with ``works_ended``."""
+    others (works not started, or their last day today or later). ``window_lapsed``: ``true`` the
+    applications still open before their works (``applications.BEFORE_WORKS``) whose window's last
+    day is before ``today``; ``false`` the others. ``days``: ``(today, started_before)``, asked
+    only with either."""
     filters = dict(filters)
-    ended = filters.pop("works_ended", None)
-    if ended is None:
+    asked = {name: filters.pop(name) for name in ("works_ended", "window_lapsed") if name in filters}
+    if not asked:
         return filters
-    today, started_before = ended_by
-    works_ended = {"works_started_at": {"$ne": None}, "$or": [
-        {"works_to": {"$ne": None, "$lt": today}},
-        {"works_to": None, "works_started_at": {"$ne": None, "$lt": started_before}}]}
-    return {**filters, **works_ended} if ended == "true" else {**filters, "$nor": [works_ended]}
+    today, started_before = days
+    conditions = {
+        "works_ended": {"works_started_at": {"$ne": None}, "$or": [
+            {"works_to": {"$ne": None, "$lt": today}},
+            {"works_to": None, "works_started_at": {"$ne": None, "$lt": started_before}}]},
+        "window_lapsed": {"works_started_at": None, "status": {"$in": list(BEFORE_WORKS)},
+                          "works_to": {"$ne": None, "$lt": today}},
+    }
+    return {**filters, "$and": [conditions[name] if value == "true" else {"$nor": [conditions[name]]}
+                                for name, value in asked.items()]}
 
 
 def list_filters(filters):

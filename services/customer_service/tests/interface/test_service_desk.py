@@ -777,6 +777,39 @@ def test_works_filed_without_a_last_day_end_the_estate_s_longest_works_after_the
     assert listing("list_applications", desk, **awaiting) == []
 
 
+def test_the_applications_whose_window_passed_before_their_works_started_are_listed_until_moved(desk):
+    """Works not started by their window's last day may start no more (``start_works``: 422 past
+    ``works_to``): the application waits to be rescheduled (改期) or withdrawn, and nothing named
+    it, at any stage before the works (a probe of the steward's month). Closed ones (rejected,
+    withdrawn) and works started are not listed."""
+    paid = create("create_application", desk, kind="renovation", household_id="hh_1", structural_change=False,
+                  description="new floors", works_from="2026-11-25", works_to="2026-11-30")
+    desk.on_renovation_reviewed(reviewed(paid))
+    for number, charge in enumerate(shown(desk, paid)["charges"]):
+        desk.on_bill_settled(settled(paid, charge, f"bill_hh_1_{number}"))
+    reviewing = create("create_application", desk, kind="renovation", household_id="hh_2", structural_change=True,
+                       description="a wall moved", works_from="2026-11-24", works_to="2026-11-30")
+    started = create("create_application", desk, kind="move_in", household_id="hh_1", structural_change=False,
+                     description="moving in, floors first", works_from="2026-11-23", works_to="2026-11-30")
+    act("start_works", desk, started)
+    later = create("create_application", desk, kind="move_in", household_id="hh_2", structural_change=False,
+                   description="moving in", works_from="2026-11-23", works_to="2026-12-01")
+    create("create_application", desk, kind="move_out", household_id="hh_1", structural_change=False,
+           description="退房")  # no works
+    clock.freeze(clock.parse_iso("2026-11-30T15:59:00Z"))  # 23:59 on 30 November in Shanghai: the last day
+    assert listing("list_applications", desk, window_lapsed="true") == []
+    clock.freeze(clock.parse_iso("2026-11-30T16:00:00Z"))  # 1 December there
+    assert listing("list_applications", desk, window_lapsed="true") == [paid["id"], reviewing["id"]]
+    assert listing("list_applications", desk, window_lapsed="true", kind="renovation", status="fees_paid") == [paid["id"]]
+    assert paid["id"] not in listing("list_applications", desk, window_lapsed="false")
+    assert {started["id"], later["id"]} <= set(listing("list_applications", desk, window_lapsed="false"))
+    with pytest.raises(BusinessRuleViolation):  # what it is listed for: the works may start no more
+        act("start_works", desk, paid)
+    act("reschedule_application", desk, paid, works_from="2026-12-02", works_to="2026-12-20", reason="owner away")
+    act("withdraw_application", desk, reviewing, reason="given up")
+    assert listing("list_applications", desk, window_lapsed="true") == []
+
+
 def test_works_cannot_end_before_they_start(desk):
     with pytest.raises(BusinessRuleViolation):
         create("create_application", desk, kind="renovation", household_id="hh_1", structural_change=False,
