@@ -991,6 +991,11 @@ _MESSAGES = {
     # the steward's: the owners short of the month's contacts (DOMAIN.md: each owner once a month)
     "todo.owners_not_contacted": ("本月尚未联系的业主：{count} 户", "Owners not contacted this month: {count}"),
     "todo.vacant_inspections_due": ("到期未巡检的空置房：{count} 套", "Vacant units due an inspection: {count}"),
+    "todo.applications_under_review": ("待工程部审核的入住、装修申请：{count} 件",
+                                       "Move-in and renovation applications awaiting engineering's review: {count}"),
+    "todo.windows_lapsed": ("工期已过仍未开工、待改期或撤回的申请：{count} 件",
+                            "Applications whose works window passed before they started, to reschedule or withdraw: "
+                            "{count}"),
     "todo.complaints_overdue": ("过了答复期限仍未答复的投诉：{count} 件",
                                 "Complaints past their reply deadline, not answered: {count}"),
     "todo.major_incidents_open": ("未结案的重大突发事件：{count} 起", "Major incidents not closed: {count}"),
@@ -1015,8 +1020,8 @@ _MESSAGES = {
     # they were filed): those past it are the overdue repairs' line (a probe of the engineering department)
     # renovations whose works window is over, with no joint acceptance passed (the desk, engineering,
     # the managers: who may record one); renovation reviews pending (engineering, the managers)
-    "todo.acceptances_awaited": ("工期已过、待联合验收的装修：{count} 件",
-                                 "Renovations whose works have ended, awaiting their joint acceptance: {count}"),
+    "todo.acceptances_awaited": ("工期已过、待联合验收的装修及入住工程：{count} 件",
+                                 "Renovation and move-in works ended, awaiting their joint acceptance: {count}"),
     "todo.my_orders_to_appoint": ("派给你、待预约上门的工单：{count} 张",
                                   "Orders given you, a visit still to agree with the occupant: {count}"),
     "todo.my_orders_overdue": ("你的工单中超过期限的：{count} 张", "Your orders past their deadline: {count}"),
@@ -2903,6 +2908,7 @@ _MESSAGES = {
     "field.works_from": ("装修开始日期", "Works from"),
     "field.works_to": ("装修结束日期", "Works to"),
     "field.works_ended": ("装修工期已过", "Works window ended"),
+    "field.window_lapsed": ("工期已过仍未开工", "Window passed, works not started"),
     "field.newest_first": ("最新的在前", "Newest first"),
     "field.year": ("年度", "Year"),
     "field.zh": ("中文名称", "Chinese label"),

@@ -422,6 +422,41 @@ def test_the_steward_s_start_page_counts_the_vacant_units_due_an_inspection(clie
     assert "data-todo" not in client.get("/").get_data(as_text=True)
 
 
+def test_the_steward_s_start_page_names_the_applications_waiting_on_engineering_and_the_windows_passed(
+        client, fake, documented_routes):
+    """The steward follows each move-in and renovation (DOMAIN.md): his start page named the works
+    ended, and neither the applications waiting for engineering's review (no review, no works) nor
+    those whose window passed before the works started, which may start no more and wait to be
+    rescheduled or withdrawn (a probe of the steward's month). Each opens the register so filtered."""
+    sign_in(client, fake, roles=("steward",))
+    fake.on("GET", rf"{BASE}/service-requests", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"{BASE}/owner-contacts/due", dict(DUE, total=0, items=[]))
+    fake.on("GET", rf"{BASE}/vacant-inspections/due", dict(VACANT_DUE, total=0, items=[]))
+    fake.on("GET", rf"{BASE}/applications", lambda body, params: {
+        "items": [{"id": "app_1"}, {"id": "app_2"}, {"id": "app_3"}] if params.get("status") == "under_review"
+        else [{"id": "app_4"}] if params.get("window_lapsed") == "true" else [], "next_cursor": None})
+    for language, lines in (("zh", ('<a href="/desk/applications?status=under_review">待工程部审核的入住、装修申请：3 件</a>',
+                                    '<a href="/desk/applications?window_lapsed=true">工期已过仍未开工、待改期或撤回的申请：1 件</a>')),
+                            ("en", ('<a href="/desk/applications?status=under_review">'
+                                    'Move-in and renovation applications awaiting engineering&#39;s review: 3</a>',
+                                    '<a href="/desk/applications?window_lapsed=true">'
+                                    'Applications whose works window passed before they started, to reschedule or '
+                                    'withdraw: 1</a>'))):
+        home = client.get("/", headers={"Accept-Language": language}).get_data(as_text=True)
+        todo = home.split("data-todo>")[1].split("</section>")[0]
+        assert all(line in todo for line in lines), todo
+    register = client.get("/desk/applications?window_lapsed=true", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert [c["params"] for c in fake.calls if c["path"].endswith("/applications")][-1].get("window_lapsed") == "true"
+    assert '<option value="true" selected>' in register.split('name="window_lapsed"')[1].split("</select>")[0]
+    _only_documented(fake, documented_routes)
+    # an agent's start page does not ask (the steward's round); nothing waiting: no line
+    sign_in(client, fake, roles=("agent",))
+    calls = len(fake.calls)
+    client.get("/")
+    assert not [c for c in fake.calls[calls:] if c["params"].get("status") == "under_review"
+                or c["params"].get("window_lapsed")]
+
+
 def test_the_managers_visit_is_offered_to_the_roles_that_may_log_it_and_listed_for_all(client, fake):
     """A steward or an agent was offered 经理走访 (manager_visit) on the form and refused with a 403
     once everything was typed: the service takes it from a manager or the operator admin alone

@@ -1006,28 +1006,31 @@ def test_the_renovations_awaiting_their_joint_acceptance_are_on_the_home_page_of
     """A renovation ends with a joint acceptance by customer service and maintenance (DOMAIN.md):
     nothing reminded anyone of one whose works had ended with none passed (a probe of the
     steward). Those the gateway lets record it (the desk, engineering, the managers) see them,
-    counted by the API (works_ended on the estate's day), and open the register filtered so."""
-    asked = {"kind": "renovation", "status": "works_started", "works_ended": "true"}
+    counted by the API (works_ended on the estate's day), and open the register filtered so. A
+    move-in's works (a structural change reviewed) end with one too (DOMAIN.md: move-in and
+    renovation alike) and were left out, the line asking renovations alone (a probe of the
+    steward's month)."""
+    asked = {"status": "works_started", "works_ended": "true"}
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/applications",
             lambda body, params: {"items": [{"id": "app_1"}, {"id": "app_2"}]
                                   if all(params.get(k) == v for k, v in asked.items()) else [], "next_cursor": None})
-    link = ('<a href="/desk/applications?kind=renovation&amp;status=works_started&amp;works_ended=true">'
-            '工期已过、待联合验收的装修：2 件</a>')
+    link = ('<a href="/desk/applications?status=works_started&amp;works_ended=true">'
+            '工期已过、待联合验收的装修及入住工程：2 件</a>')
     for username, roles in (("sam", ("steward",)), ("li", ("agent",)), ("tom", ("technician",)), ("mia", ("manager",))):
         sign_in(client, fake, username=username, roles=roles)
         home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
         assert link in home.split("data-todo>")[1].split("</section>")[0], roles
-    assert "Renovations whose works have ended, awaiting their joint acceptance: 2" in client.get(
+    assert "Renovation and move-in works ended, awaiting their joint acceptance: 2" in client.get(
         "/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     sign_in(client, fake, username="ann", roles=("accountant",))
     calls = len(fake.calls)
     assert "data-todo" not in client.get("/").get_data(as_text=True)
     assert not [c for c in fake.calls[calls:] if c["path"].endswith("/applications")]
     sign_in(client, fake, username="sam", roles=("steward",))
-    register = client.get("/desk/applications?kind=renovation&status=works_started&works_ended=true",
+    register = client.get("/desk/applications?status=works_started&works_ended=true",
                           headers={"Accept-Language": "zh"}).get_data(as_text=True)
     listed = [c["params"] for c in fake.calls if c["path"].endswith("/applications")][-1]
-    assert {k: listed.get(k) for k in asked} == asked  # the register lists what the count counted
+    assert listed == asked | {"limit": listed["limit"]}  # the register lists what the count counted, every kind
     assert '<option value="true" selected>是</option>' in register.split('name="works_ended"')[1].split("</select>")[0]
     assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
 

@@ -268,8 +268,10 @@ ARCHIVIST_TODO_LISTS = tuple(row for row in TODO_LISTS if row[0] == "todo.borrow
 # The renovations whose works have ended (their window's last day past, on the estate's day: the
 # API's works_ended) without a joint acceptance passed (DOMAIN.md: a renovation ends with one, by
 # customer service and maintenance): nothing reminded anyone of them (a probe of the steward).
-# Whoever may record one (the gateway: the desk, engineering, the managers) sees them.
-WORKS_ENDED = {"kind": "renovation", "status": "works_started", "works_ended": "true"}
+# Whoever may record one (the gateway: the desk, engineering, the managers) sees them. A move-in's
+# works (a structural change reviewed) end with one too (DOMAIN.md: move-in and renovation alike),
+# and were left out while the line asked renovations alone (a probe of the steward's month).
+WORKS_ENDED = {"status": "works_started", "works_ended": "true"}
 ACCEPTANCES_AWAITED = ("todo.acceptances_awaited", "applications", WORKS_ENDED, "", "registers.applications",
                        WORKS_ENDED)
 # not verified yet, whatever their status: asked as status=open, one escalated before its
@@ -303,9 +305,17 @@ DESK_TODO_LISTS = (
 # And the vacant units he inspects regularly (空置房定期巡察): those not inspected within the estate's
 # vacant_inspection_interval_days, counted in full by the API too. Nothing said which were due (a
 # domain-gap audit).
+# And the move-ins and renovations he follows (DOMAIN.md): those waiting for engineering's review (no
+# review, no works), which engineering's start page named and his did not, and those whose window
+# passed before their works started (the API's window_lapsed: they may start no more, and wait to be
+# rescheduled or withdrawn), which nothing named (a probe of the steward's month).
+UNDER_REVIEW = {"status": "under_review"}
+WINDOW_LAPSED = {"window_lapsed": "true"}
 STEWARD_TODO_LISTS = (
     ("todo.owners_not_contacted", "owner-contacts/due", {}, "", "desk.owner_contacts_due", {}),
     ("todo.vacant_inspections_due", "vacant-inspections/due", {}, "", "desk.vacant_inspections_due", {}),
+    ("todo.applications_under_review", "applications", UNDER_REVIEW, "", "registers.applications", UNDER_REVIEW),
+    ("todo.windows_lapsed", "applications", WINDOW_LAPSED, "", "registers.applications", WINDOW_LAPSED),
 )
 # What waits for engineering (technicians, and the managers, who may decide too): the renovation
 # reviews pending (DOMAIN.md: no review, no renovation), which the technician's start page did not

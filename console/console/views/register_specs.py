@@ -293,7 +293,10 @@ FRONT_DESK = (
                           "accepted", "withdrawn"), group="status"),
                       # the works' window is over on the estate's day (the API's): with works_started,
                       # the renovations awaiting their joint acceptance (the start page's to-do)
-                      F("works_ended", "field.works_ended", "choice", choices=("true", "false"), group="flag")),
+                      F("works_ended", "field.works_ended", "choice", choices=("true", "false"), group="flag"),
+                      # the window's last day passed before the works started (the API's): to
+                      # reschedule or withdraw (the steward's start page's to-do)
+                      F("window_lapsed", "field.window_lapsed", "choice", choices=("true", "false"), group="flag")),
              # each when its status allows (customer-service's ``applications.TRANSITIONS``): both
              # were offered on an application under review, a 409 (found by review)
              actions=(A("start-works", "reg.start_works", (NOTE,), when=("approved", "fees_paid"),
