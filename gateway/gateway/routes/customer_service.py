@@ -83,7 +83,7 @@ ROUTES = [
                                                                           "period")),
     # whom the steward has still to contact this month, or who fell short in a past one: the
     # contacts' readers (no owner's name or phone in it, as in the contacts' list)
-    desk_list(f"{ESTATE}/owner-contacts/due", "owner_contacts_due", ("period",)),
+    desk_list(f"{ESTATE}/owner-contacts/due", "owner_contacts_due", ("period", "building")),
     desk_create(f"{ESTATE}/keys", "register_key"),
     desk_list(f"{ESTATE}/keys", "list_keys", ("status", "household_id")),
     desk_action(f"{ESTATE}/keys/<key_id>/lend", "lend_key", "key_id"),

@@ -144,7 +144,9 @@ def owner_contacts_due(db, estate_id, filters, limit, cursor):
     KPI's rule: this month's, whom the steward has still to contact; a past month's, who fell
     short, by the number required when it ended (``rules_of_period``, as the KPI). In the lists' order (registration, then id) with their cursors, computed over the
     estate's households as the KPI is; each with its flat and its last steward contact before the
-    month's end. No owner's name or phone: the contacts' list shows none either."""
+    month's end. No owner's name or phone: the contacts' list shows none either. ``building``: that
+    building's households alone, a steward's own (the estate's were every steward's: a probe of
+    the steward's month)."""
     tz = store.estate_timezone(db, estate_id)
     current = calendar.period_of(clock.now(), tz)
     period = (filters or {}).get("period") or current
@@ -154,7 +156,9 @@ def owner_contacts_due(db, estate_id, filters, limit, cursor):
     # the number required as the KPI counts it: the settings in force at a past month's end
     rules, start, end = rules_of_period(partial(store.rules_for, db), estate_id, period)
     per_month = rules["owner_contacts_per_month"]
-    owed = owner_contacts.still_owed(store.kpi_households(db, estate_id),
+    # ``building``: one building's (a steward's own; blank: every one)
+    building = ((filters or {}).get("building") or "").strip()
+    owed = owner_contacts.still_owed(store.kpi_households(db, estate_id, building),
                                      store.steward_contacts(db, estate_id, start, end), per_month, period, tz, end)
     # each as ((registered, id), copy, contacts): the page's few made into items, not the estate's
     ordered = sorted((((household.get("created_at") or UNREGISTERED, household["_id"]), household, contacts)

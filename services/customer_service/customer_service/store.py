@@ -159,11 +159,14 @@ def known_building(db, estate_id, building, field="data.building"):
                                     [field_error(field, "no household of this estate is in this building")])
 
 
-def kpi_households(db, estate_id):
+def kpi_households(db, estate_id, building=None):
     """The estate's household copies as the KPIs read them: when each was registered and handed
-    over (``owner_contacts.owed_from``), and its flat (the owner contacts due list names it)."""
-    return list(db.households.find({"estate_id": estate_id},
-                                   {"created_at": 1, "occupied_from": 1, "building": 1, "unit": 1, "room": 1}))
+    over (``owner_contacts.owed_from``), and its flat (the owner contacts due list names it);
+    ``building``: that building's alone, read as the households' list reads it (3号楼 is 3)."""
+    query = {"estate_id": estate_id}
+    if building:
+        query["building"] = {"$in": address_spellings(building, "building")}
+    return list(db.households.find(query, {"created_at": 1, "occupied_from": 1, "building": 1, "unit": 1, "room": 1}))
 
 
 # -- any document -----------------------------------------------------------------

@@ -215,3 +215,21 @@ def test_the_contacts_of_a_month_are_listed_by_the_estate_s_month_they_were_made
     assert listed(period="2026-09") == []
     with pytest.raises(InvalidInput):  # a month that is none
         listed(period="2026-13")
+
+
+def test_a_steward_of_some_buildings_lists_the_owners_still_owed_in_his_building(desk):
+    """A steward looks after his own buildings (seeds 003: 各管理区域内的业主): the due list was the
+    estate's, his owners among every other steward's (a probe of the steward's month). ``building``
+    is read as the households' registers write it (3号楼 finds building 3), and ``total`` is the
+    building's."""
+    desk.copy_household(event("archive", "household_created", ESTATE, {
+        "id": "hh_3", "estate_id": ESTATE, "building": "5", "unit": "1", "room": "0101", "area_m2": 70.0,
+        "status": "occupied", "version": 1, "created_at": "2026-10-10T02:00:00.000Z", "occupied_from": None}))
+    clock.freeze(clock.parse_iso("2026-11-02T02:00:00Z"))
+    log(desk, STEWARD, household_id="hh_1", contacted_at="2026-11-01T02:00:00Z")
+    assert [(h["household_id"], h["building"]) for h in due(desk, filters={"building": "3号楼"})["items"]] == [
+        ("hh_2", "3")]
+    five = due(desk, filters={"building": "5", "period": "2026-10"})
+    assert (five["total"], [h["household_id"] for h in five["items"]]) == (1, ["hh_3"])
+    assert due(desk, filters={"building": "9"})["total"] == 0
+    assert due(desk, filters={"building": " "})["total"] == 2  # blank: no building asked
