@@ -2548,6 +2548,7 @@ _MESSAGES = {
     "due.contacts": ("已联系 / 应联系（次）", "Contacts / required"),
     "due.last_contacted": ("上次联系", "Last contacted"),
     "due.never": ("从未联系", "Never"),
+    "due.building": ("楼栋（选填）", "Building (optional)"),
     "due.record": ("记录联系", "Record a contact"),
     "due.none": ("没有联系不足的业主。", "No owner is short of contacts."),
     # the vacant units due an inspection (GET …/vacant-inspections/due: vacant_inspection_interval_days)

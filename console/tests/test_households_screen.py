@@ -307,6 +307,32 @@ def test_the_steward_lists_the_owners_still_to_contact_and_records_a_contact_fro
     _only_documented(fake, documented_routes)
 
 
+def test_a_steward_lists_the_owners_still_owed_in_his_own_building_and_keeps_it_from_month_to_month(
+        client, fake, documented_routes):
+    """A steward looks after his own buildings (seeds 003: 各管理区域内的业主) and had the estate's
+    list, every steward's owners in it (a probe of the steward's month): the list asks one building,
+    kept by its months' tabs, its pager and a contact recorded from a row."""
+    sign_in(client, fake, roles=("steward",))
+    fake.on("GET", rf"{BASE}/owner-contacts/due",
+            lambda body, params: dict(DUE, period=params.get("period", "2026-11"), next_cursor="c2"))
+    page = client.get("/desk/owner-contacts/due?building=5", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    asked = [c["params"] for c in fake.calls if c["path"].endswith("/owner-contacts/due")][-1]
+    assert asked == {"limit": 50, "building": "5"}
+    assert 'name="building"' in page and 'value="5"' in page and "楼栋" in page
+    assert 'href="/desk/owner-contacts/due?period=2026-10&amp;building=5"' in page  # last month, the same building
+    assert re.search(r'href="/desk/owner-contacts/due\?[^"]*building=5[^"]*cursor=c2', page) or \
+        re.search(r'href="/desk/owner-contacts/due\?[^"]*cursor=c2[^"]*building=5', page)
+    client.get("/desk/owner-contacts/due?building=5&period=2026-10")
+    assert [c["params"] for c in fake.calls if c["path"].endswith("/owner-contacts/due")][-1] == {
+        "limit": 50, "building": "5", "period": "2026-10"}
+    fake.on("POST", rf"{BASE}/owner-contacts", (201, {"id": "oc_9"}))
+    answer = client.post("/desk/owner-contacts/due?building=5", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-b", "household_id": "hh_2", "channel": "phone",
+        "contacted_at": "2026-11-30T10:00", "summary": "asked about the lift noise"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/desk/owner-contacts/due?building=5")
+    _only_documented(fake, documented_routes)
+
+
 def test_a_past_month_of_owners_short_of_contacts_is_the_tab_shown_and_the_month_before_it_is_not_last_month(
         client, fake, documented_routes):
     """A month gone back to (the month before's link) is the tab the page marks as shown, and the

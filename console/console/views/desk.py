@@ -452,8 +452,10 @@ def _contact_fields():
 
 
 def _month_asked():
-    period = request.args.get("period", "").strip()
-    return {"period": period} if common.MONTH.fullmatch(period) else {}
+    """The due list's month and building asked: a steward of his own buildings lists one (the
+    estate's list was every steward's: a probe of the steward's month), kept from month to month."""
+    period, building = request.args.get("period", "").strip(), request.args.get("building", "").strip()[:20]
+    return ({"period": period} if common.MONTH.fullmatch(period) else {}) | ({"building": building} if building else {})
 
 
 # -- the call back a low portal rating owes (回电) -------------------------------------------------
