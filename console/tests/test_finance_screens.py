@@ -1244,3 +1244,34 @@ def test_a_receipt_number_the_api_cannot_read_is_refused_on_the_payments_list_wi
         assert page.status_code == 400
         assert 'name="receipt_number"' in html and 'value="RC2026-42"' in html  # the filters, as typed
         assert 'class="problem"' in html and words in html.split('class="problem"', 1)[1].split("</div>", 1)[0]
+
+
+def test_a_receipt_says_what_it_said_when_issued_once_an_earlier_payment_was_reversed(client, fake):
+    """Worked out from the bill as it is now, the receipt of the payment that paid a bill off said
+    it still owed once an earlier payment of the bill was reversed and the bill paid again (the
+    earlier allocation gone from the bill: a probe of the accountant's month close). A receipt that
+    says what each bill owed when it was issued (``owed_after_cents``) is shown as it says; one
+    reversed since says no figure, as before."""
+    _households(fake)
+    bill = {"id": "bill_1", "estate_id": ESTATE, "household_id": "hh_1", "item": "parking", "period": "2026-11",
+            "amount_cents": 30000, "paid_cents": 30000, "status": "paid", "due_at": "2026-12-15T00:00:00Z",
+            "created_at": "2026-11-01T00:00:00Z", "updated_at": "2026-11-01T00:00:00Z",
+            # pay_0's 10000 reversed and paid again by pay_2: pay_1 had paid the bill off
+            "allocations": [{"id": "a1", "payment_id": "pay_1", "bill_id": "bill_1", "amount_cents": 20000,
+                             "at": "2026-11-30T02:00:00Z"},
+                            {"id": "a2", "payment_id": "pay_2", "bill_id": "bill_1", "amount_cents": 10000,
+                             "at": "2026-12-02T02:00:00Z"}]}
+    payment = {**PAYMENT, "amount_cents": 20000, "receipt": {**PAYMENT["receipt"], "amount_cents": 20000, "bills": [
+        {"bill_id": "bill_1", "amount_cents": 20000, "item": "parking", "period": "2026-11", "owed_after_cents": 0}],
+        "prepaid_cents": 0}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments/pay_1", payment)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills/bill_1", bill)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/invoices", {"items": [], "next_cursor": None})
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/payments/pay_1/receipt", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    line = page.split("data-owed-after")[1].split("</span>")[0]
+    assert "本次缴后已缴清" in line and "尚欠" not in line
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments/pay_1", {**payment, "status": "reversed", "reversal": {
+        "reason": "bounced", "at": "2026-12-03T02:00:00Z", "by": "wang", "day": "2026-12-03"}})
+    gone = client.get("/accounts/payments/pay_1/receipt", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "账单金额 ¥300.00" in gone and "缴清" not in gone and "尚欠" not in gone

@@ -70,7 +70,8 @@ def test_fee_standard_billing_run_bills_payment_and_receipt(api, office):
     payment = paid.json()
     assert payment["receipt"]["number"] == payment["receipt_number"] and payment["receipt_number"].startswith("RC-")
     assert payment["receipt"]["bills"] == [{"bill_id": bills_of(api, base, accountant, first["id"])[0]["id"],
-                                            "amount_cents": 21002, "item": "property_service", "period": period}]
+                                            "amount_cents": 21002, "item": "property_service", "period": period,
+                                            "owed_after_cents": 0}]
     assert payment["prepaid_cents"] == 25000 - 21002
     replay = api.post(f"{base}/payments", body, cashier, headers=key)
     assert replay.status_code == 201 and replay.headers.get("Idempotent-Replayed") == "true"

@@ -72,7 +72,7 @@ def test_an_owner_app_files_a_repair_rates_it_and_pays_its_charge_once(api, site
     receipt = second.json()["receipt"]
     assert receipt["transaction_id"] == "4200000001202612050001"
     assert receipt["bills"] == [{"bill_id": bill["id"], "amount_cents": 12000, "item": "repair",
-                                 "period": bill["period"]}]
+                                 "period": bill["period"], "owed_after_cents": 0}]
     payments = app(api, site, "GET", f"payments?household_id={site['household']}").json()["items"]
     assert len(payments) == 1
     # the channel's statement reconciled line by line, the receipt as the owner quotes it (lower case, no zeros)

@@ -156,11 +156,25 @@ def receipt(payment_id):
         except ApiProblem:
             pass
     return render_template("accounts/receipt.html", payment=payment, household=household, bills=bills,
-                           owed_after={bill_id: owed_after(bill, payment_id) for bill_id, bill in bills.items()},
+                           owed_after=owed_after_lines(payment, bills),
                            problem=common.take_problem(), invoices=payment_invoices(payment_id),
                            invoice_typed=common.row_typed(payment_id, "invoice"),
                            invoice_key=common.form_key(), reverse_key=common.form_key(),
                            household_label=common.household_label(household))
+
+
+def owed_after_lines(payment, bills):
+    """``{bill_id: cents}`` the receipt says each of its bills still owed after the payment: as it
+    was written when issued (``owed_after_cents``), where the bill as it is now said otherwise once
+    an earlier payment of it was reversed and the bill paid again (a probe of the accountant's month
+    close); from the bill for a receipt issued before (``owed_after``). A payment reversed since
+    says none."""
+    if payment.get("status") == "reversed":
+        return {}
+    written = {line["bill_id"]: line["owed_after_cents"] for line in (payment.get("receipt") or {}).get("bills", [])
+               if line.get("owed_after_cents") is not None}
+    return {bill_id: written[bill_id] if bill_id in written else owed_after(bill, payment["id"])
+            for bill_id, bill in bills.items()}
 
 
 def owed_after(bill, payment_id):

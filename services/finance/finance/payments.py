@@ -186,29 +186,36 @@ def planned(payment, allocations, bills):
 def posting(payment, applied, bills):
     """The fields that post a pending payment once ``applied`` (the planned allocations that the
     bills took) are written: a planned allocation a bill refused leaves its money prepaid.
-    ``bills``: ``{bill_id: bill}`` of the bills it pays, which its receipt names."""
+    ``bills``: ``{bill_id: bill}`` of the bills it pays, which its receipt names, as read once the
+    allocations are on them (what each still owes is said on the receipt)."""
     done = with_allocations(payment, applied)
     fields = {name: done[name] for name in ("allocations", "unapplied_cents", "prepaid_cents", "prepaid_used_cents")}
-    fields.update(status="posted", receipt=receipt(done, bills), _plan=None)
+    fields.update(status="posted", receipt=receipt(done, bills, issued=True), _plan=None)
     return fields
 
 
-def receipt(payment, bills):
+def receipt(payment, bills, issued=False):
     """What the payer is handed (收据): no personal data beyond the household reference. Each bill
     paid is named by its fee item and period (物业费 2026-11), as a paper receipt is, where an
     owner app showed bill ids (an owner's probe); ``bills``: ``{bill_id: bill}`` (one not found
-    is named by its id alone). The channel's number of the transaction when it gave one."""
+    is named by its id alone). The channel's number of the transaction when it gave one.
+    ``issued``: ``bills`` are as the payment left them, and each line says what its bill still
+    owed then (``owed_after_cents``): worked out later from the bill as it is, the receipt of a
+    payment that paid a bill off said it still owed once an earlier payment of it was reversed and
+    the bill paid again (a probe of the accountant's month close)."""
     return {"number": payment["receipt_number"], "issued_at": payment["posted_at"],
             "household_id": payment["household_id"], "amount_cents": payment["amount_cents"],
             "method": payment["method"],
-            "bills": [_receipt_line(a, bills.get(a["bill_id"])) for a in payment["allocations"]],
+            "bills": [_receipt_line(a, bills.get(a["bill_id"]), issued) for a in payment["allocations"]],
             "prepaid_cents": payment["prepaid_cents"], "transaction_id": payment.get("transaction_id")}
 
 
-def _receipt_line(allocation, bill):
+def _receipt_line(allocation, bill, issued):
     line = {"bill_id": allocation["bill_id"], "amount_cents": allocation["amount_cents"]}
     if bill is not None:
         line.update(item=bill["item"], period=bill.get("period"))
+        if issued:
+            line["owed_after_cents"] = outstanding(bill)
     return line
 
 

@@ -684,7 +684,7 @@ def test_a_payment_settles_the_bill_and_answers_its_receipt(finance):
     payment = pay(finance, "hh_1", 21002, "wechat", key="p-1")
     assert payment["receipt_number"] == "RC-2026-000001" and payment["receipt"]["number"] == "RC-2026-000001"
     assert payment["receipt"]["bills"] == [{"bill_id": bill_of(finance, "hh_1")["id"], "amount_cents": 21002,
-                                            "item": "property_service", "period": "2026-11"}]
+                                            "item": "property_service", "period": "2026-11", "owed_after_cents": 0}]
     assert payment["journal"] == "bank" and payment["cashier"] == "wang" and payment["prepaid_cents"] == 0
     settled = bill_of(finance, "hh_1")
     assert settled["status"] == "paid" and settled["paid_cents"] == 21002 and settled["settled_at"]
@@ -740,9 +740,34 @@ def test_a_payment_s_receipt_names_each_bill_it_pays_by_its_item_and_period(fina
     october, november = bill_of(finance, "hh_1", "2026-10"), bill_of(finance, "hh_1", "2026-11")
     payment = pay(finance, "hh_1", 30000, "wechat")
     assert payment["receipt"]["bills"] == [
-        {"bill_id": october["id"], "amount_cents": 21002, "item": "property_service", "period": "2026-10"},
-        {"bill_id": november["id"], "amount_cents": 8998, "item": "property_service", "period": "2026-11"}]
+        {"bill_id": october["id"], "amount_cents": 21002, "item": "property_service", "period": "2026-10",
+         "owed_after_cents": 0},
+        {"bill_id": november["id"], "amount_cents": 8998, "item": "property_service", "period": "2026-11",
+         "owed_after_cents": 12004}]
     assert finance.get_payment({"estate_id": ESTATE, "id": payment["id"]})["receipt"] == payment["receipt"]
+
+
+def test_a_receipt_says_what_each_bill_still_owed_when_it_was_issued(finance):
+    """The receipt's reprint worked out what a bill still owed after the payment from the bill as it
+    is now (its allocations up to the payment's): once an earlier payment of the bill was reversed
+    and the bill paid again, the receipt of the payment that had paid it off said it still owed the
+    reversed part (a probe of the accountant's month close). Each line says what the bill owed once
+    the payment was on it (``owed_after_cents``), written when the receipt is issued."""
+    approved(finance)
+    run(finance)
+    bill = bill_of(finance, "hh_1")  # 21002
+    first = pay(finance, "hh_1", 10000, bill_ids=[bill["id"]])
+    assert first["receipt"]["bills"][0]["owed_after_cents"] == 11002
+    second = pay(finance, "hh_1", 11002, bill_ids=[bill["id"]])
+    assert second["receipt"]["bills"][0]["owed_after_cents"] == 0  # paid off
+    finance.reverse_payment({"estate_id": ESTATE, "id": first["id"], "data": {"reason": "cheque bounced"}})
+    again = pay(finance, "hh_1", 10000, bill_ids=[bill["id"]])
+    assert again["receipt"]["bills"][0]["owed_after_cents"] == 0 and bill_of(finance, "hh_1")["status"] == "paid"
+    shown = finance.get_payment({"estate_id": ESTATE, "id": second["id"]})
+    assert shown["receipt"]["bills"][0]["owed_after_cents"] == 0  # as issued, whatever came after
+    prepaid = pay(finance, "hh_2", 30000)  # a bill paid off and money left over
+    assert [line["owed_after_cents"] for line in prepaid["receipt"]["bills"]] == [0]
+    assert prepaid["receipt"]["prepaid_cents"] == 30000 - bill_of(finance, "hh_2")["amount_cents"]
 
 
 def test_a_payment_s_transaction_is_posted_once_whatever_key_it_is_sent_with(finance):
