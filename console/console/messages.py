@@ -818,6 +818,8 @@ _MESSAGES = {
     "util.record_usage": ("扣费", "Deduct"),
     "util.used": ("已扣费，余额 {balance}", "Usage deducted: the balance is {balance}"),
     "util.receipt_title": ("水电充值收据", "Utility top-up receipt"),
+    "pay.top_up_receipt": ("没有收据号为 {number} 的收款：这是一笔水电充值（{amount}）的收据。",
+                           "No payment has receipt number {number}: it is a utility top-up's ({amount})."),
     "inv.hint": ("发票在收据页面按付款开具。", "Invoices are requested on a payment's receipt page."),
     "inv.number": ("发票号", "Invoice number"),
     "inv.buyer": ("发票抬头", "Buyer"),

@@ -906,6 +906,31 @@ def test_the_payments_taken_are_searched_by_receipt_number_and_channel_transacti
         assert listed["params"].get("receipt_number") == "rc-2026-1"
 
 
+def test_a_top_up_s_receipt_number_searched_among_the_payments_opens_the_top_up_s_receipt(client, fake):
+    """A top-up's receipt is numbered in the series payments share: an owner quoting it at the desk was
+    found nothing on the payments list, and nothing said where else to look (a probe of the
+    accountant's month close). A receipt number no payment has is looked for among the top-ups
+    (``utilities/moves?receipt_number=``), and the list says whose top-up it is, opening its receipt."""
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/utilities/moves", {"items": [TOP_UP], "next_cursor": None})
+    for language, words in (("zh", "水电充值收据"), ("en", "Utility top-up receipt")):
+        page = client.get("/accounts/payments?receipt_number=rc-2026-42",
+                          headers={"Accept-Language": language}).get_data(as_text=True)
+        found = page.split("data-receipt-elsewhere")[1].split("</p>")[0]
+        assert words in found and "RC-2026-000042" in found and "¥100.00" in found
+        assert "/accounts/utilities/receipts/um_1?" in found and "household_id=hh_1" in found
+        asked = [c for c in fake.calls if c["path"].endswith("/utilities/moves")][-1]
+        assert asked["params"].get("receipt_number") == "rc-2026-42" and asked["params"].get("kind") == "top_up"
+    before = len([c for c in fake.calls if c["path"].endswith("/utilities/moves")])
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments", {"items": [PAYMENT], "next_cursor": None})
+    page = client.get("/accounts/payments?receipt_number=rc-2026-1").get_data(as_text=True)
+    assert "data-receipt-elsewhere" not in page  # a payment's receipt: no other place looked in
+    page = client.get("/accounts/payments").get_data(as_text=True)
+    assert len([c for c in fake.calls if c["path"].endswith("/utilities/moves")]) == before
+
+
 def test_a_standard_proposed_without_a_name_shows_none_rather_than_its_item_s_code_in_words(client, fake):
     """A fee standard proposed without a name is named by the API after its item's code
     (property_service: 'property service'); the Chinese page showed 名称 property service beside

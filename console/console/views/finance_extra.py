@@ -157,6 +157,21 @@ def reverse_top_up(move_id):
                     lambda move: common.done("util.reversed", number=move.get("receipt_number") or ""))
 
 
+def top_ups_of_receipt(filters, items):
+    """The payments list searched by a receipt number no payment has: the top-ups of that number (one
+    series: an owner quoting his top-up's receipt was found nothing, a probe of the accountant's month
+    close), each opening its receipt; [] when a payment has it, or the top-ups cannot be read."""
+    number = filters.get("receipt_number")
+    if items or not number:
+        return []
+    found = common.optional_read("utilities/moves", receipt_number=number, kind="top_up", limit=common.PAGE_SIZE)
+    return [{"text": i18n.translate("pay.top_up_receipt", number=move.get("receipt_number") or "",
+                                    amount=i18n.money(move.get("amount_cents"))),
+             "href": url_for("finance.utility_receipt", move_id=move["id"], household_id=move.get("household_id"),
+                             utility=move.get("utility")),
+             "link": i18n.translate("util.receipt_title")} for move in (found or {}).get("items", [])]
+
+
 @bp.get("/utilities/receipts/<move_id>")
 @estate_needed
 def utility_receipt(move_id):

@@ -187,6 +187,7 @@ class Register:
     totals_skip: tuple = ()  # the statuses of rows left out of those sums (a reversed payment's money is gone)
     preview: str = ""  # what the new-row form's values come to, said above it: a module of views
     # (its ``of(form)``) and a template registers/_{preview}.html (the settlement's day_totals)
+    elsewhere: str = ""  # where a search that found nothing here looks next (registers.ELSEWHERE)
 
 
 F, C, A = Field, Column, Action
@@ -603,7 +604,8 @@ ACCOUNTS = (
                       # line of the channel's statement by its number
                       F("receipt_number", "receipt.number", "code"), F("transaction_id", "field.transaction_id", "code")),
              roles=menu.FINANCE, detail="accounts.payment", totals=("amount_cents",),
-             totals_skip=("reversed",)),
+             # a receipt number no payment has may be a top-up's (the same series)
+             totals_skip=("reversed",), elsewhere="top_up_receipts"),
     Register("accounts", "settlements", "menu.settlements", "journals/settlements",
              (C("date", "reg.day"), C("cashier", "reg.cashier"), C("in_cents", "reg.in", "money"),
               C("out_cents", "reg.out", "money"), C("net_cents", "reg.net", "money"),

@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 from .. import i18n, permissions
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
-from . import common, day_totals, subjects
+from . import common, day_totals, finance_extra, subjects
 from .register_specs import PICK_SOURCES, REGISTERS
 
 bp = Blueprint("registers", __name__)
@@ -166,8 +166,9 @@ def _list_view(spec):
         form = _form_shown(spec)
         preview = PREVIEWS[spec.preview].of(form) if spec.preview and permissions.may("POST", spec.path) else None
         columns = tuple(c for c in spec.columns if not c.only_with or filters.get(c.only_with))
+        elsewhere = ELSEWHERE[spec.elsewhere](filters, page.get("items", [])) if spec.elsewhere else []
         return render_template("registers/register.html", preview=preview, spec=spec, items=page.get("items", []),
-                               columns=columns,
+                               columns=columns, elsewhere=elsewhere,
                                next_cursor=page.get("next_cursor"), filters=filters, households=households,
                                subjects=subjects.SubjectLabels(households), picks=_picks(spec), people=_people(spec),
                                custom_definitions=definitions, custom_form=common.custom_form,
@@ -180,6 +181,8 @@ def _list_view(spec):
 
 
 PREVIEWS = {"day_totals": day_totals}  # Register.preview: what its form's values come to
+# Register.elsewhere: (filters, items shown) -> what a search found elsewhere ({text, href, link})
+ELSEWHERE = {"top_up_receipts": finance_extra.top_ups_of_receipt}
 
 
 def _form_shown(spec):

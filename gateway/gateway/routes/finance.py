@@ -49,7 +49,7 @@ ROUTES = [
     Route("GET", f"{ESTATE}/utilities/accounts", "finance", "list_utility_accounts", policy.FINANCE,
           paged=True, filters=("household_id", "utility")),
     Route("GET", f"{ESTATE}/utilities/moves", "finance", "list_utility_moves", policy.FINANCE,
-          paged=True, filters=("household_id", "utility", "kind")),
+          paged=True, filters=("household_id", "utility", "kind", "receipt_number")),
     Route("POST", f"{ESTATE}/payments/<payment_id>/invoices", "finance", "request_invoice", policy.FINANCE,
           status=201, body=True, id_param="payment_id", idempotent=True),
     Route("GET", f"{ESTATE}/invoices", "finance", "list_invoices", policy.FINANCE,

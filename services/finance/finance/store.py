@@ -59,7 +59,9 @@ INDEXES = {
                  ([("estate_id", 1), ("refund.status", 1), ("refund.day", 1)], {})],  # half-done refunds
     "utility_accounts": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {})],
     "utility_moves": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("utility", 1)], {}),
-                      ([("estate_id", 1), ("status", 1), ("created_at", 1)], {})],  # the half-done sweep
+                      ([("estate_id", 1), ("status", 1), ("created_at", 1)], {}),  # the half-done sweep
+                      # a top-up found by its receipt, as the payer quotes it (list_moves)
+                      ([("estate_id", 1), ("receipt_number", 1)], {})],
     "invoices": [(PAGED, {}), ([("estate_id", 1), ("payment_id", 1), ("status", 1)], {})],
     "fund_accounts": [([("estate_id", 1)], {})],
     "fund_entries": [(PAGED, {}), ([("estate_id", 1), ("day", 1)], {}),
@@ -888,7 +890,13 @@ def renew_refused_move(db, move):
 
 
 def list_moves(db, estate_id, filters, limit, cursor):
-    return store.page(db.utility_moves, {"estate_id": estate_id, **filters}, limit, cursor)
+    """A page of top-ups, usages and top-up reversals; ``receipt_number`` as the payer quotes it
+    (``rc-2026-42``: ``numbering.canonical``), through its index: a top-up's receipt is of the series
+    payments share, and an owner quoting one found nothing on the payments list."""
+    query = dict(filters)
+    if "receipt_number" in query:
+        query["receipt_number"] = numbering.canonical(query["receipt_number"])
+    return store.page(db.utility_moves, {"estate_id": estate_id, **query}, limit, cursor)
 
 
 def pending_moves(db, before_iso):

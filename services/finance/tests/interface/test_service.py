@@ -1788,6 +1788,33 @@ def test_a_top_up_has_a_receipt_and_an_entry_and_is_made_once_per_key(finance):
     assert report["balanced"] and report["utility_top_ups"] == {"count": 1, "amount_cents": 10000}
 
 
+def test_a_top_up_is_found_by_its_receipt_number_as_the_payer_quotes_it(finance):
+    """A top-up's receipt is numbered in the series payments share, and the payments list found it
+    by no number: an owner quoting his top-up's receipt (水电充值) was found nothing (a probe of the
+    accountant's month close). ``GET …/utilities/moves?receipt_number=`` finds the top-up and its
+    reversal, under the same receipt, by the number as it is quoted (``rc-2026-2``), through an
+    index led by the estate."""
+    paid = pay(finance, "hh_2", 500)
+    first = top_up(finance, 10000, key="tu-1")
+    other = top_up(finance, 2000, key="tu-2")
+    reversal = reverse_top_up(finance, first["id"])
+
+    def found(estate_id=ESTATE, **filters):
+        acting(finance, staff("acc", ["accountant"], [ESTATE, OTHER]))
+        return [m["id"] for m in finance.list_utility_moves({"estate_id": estate_id, "filters": filters})["items"]]
+
+    assert first["receipt_number"] == "RC-2026-000002" and reversal["receipt_number"] == first["receipt_number"]
+    assert found(receipt_number="rc-2026-2") == found(receipt_number="RC-2026-000002") == [first["id"], reversal["id"]]
+    assert found(receipt_number="RC-2026-2", kind="top_up") == [first["id"]]
+    assert found(receipt_number=other["receipt_number"]) == [other["id"]]
+    assert found(receipt_number=paid["receipt_number"]) == []  # a payment's is on the payments list
+    assert found(OTHER, receipt_number="RC-2026-000002") == []
+    declared = {tuple(fields) for fields, _ in store.INDEXES["utility_moves"]}
+    assert (("estate_id", 1), ("receipt_number", 1)) in declared
+    with pytest.raises(InvalidInput):
+        found(receipt_number="RC-2026")
+
+
 def reverse_top_up(finance, move_id, reason="typed 1000 yuan for 100"):
     acting(finance, CASHIER)
     return finance.reverse_utility_top_up({"estate_id": ESTATE, "id": move_id, "data": {"reason": reason}})
