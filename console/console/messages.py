@@ -2256,6 +2256,16 @@ _MESSAGES = {
     # a payment reversed is 冲销 on its receipt, the payments' list and the journals: the report said 冲正
     "report.reversals": ("冲销", "Reversals"),
     "report.collected_at_source_cents": ("源头代收", "Collected at source"),
+    "report.collected_at_source": ("源头代收明细", "Collected at source, in detail"),
+    "report.by_cashier": ("按收款人", "By who collected it"),
+    # security's stays collected at the gate against the journal's parking cash (a probe of the month close)
+    "report.gate_parking": ("门岗停车费现金：保安记录本月出场收费 {gate_count} 笔 {gate}，日记账记入 {journal_count} 笔 {journal}",
+                            "The gate's parking cash: security's stays collected at the gate this month "
+                            "{gate_count}, {gate}; the journal's {journal_count}, {journal}"),
+    "report.gate_parking_same": ("，两者一致。", "; they agree."),
+    "report.gate_parking_differs": ("，相差 {gap}，请核对（已日结的当天收取的停车费记入该门岗人员下一个未日结日，可能落在下月）。",
+                                    "; they differ by {gap}: check them (a fee taken on a guard's day already "
+                                    "settled is booked on his next open day, which may be in the next month)."),
     "report.expected_net_cents": ("应有净额", "Expected net"),
     "report.difference_cents": ("差额", "Difference"),
     "report.balanced_flag": ("平衡", "Balanced"),

@@ -1141,6 +1141,48 @@ def test_a_payment_reversal_is_one_word_and_the_reconciliation_says_why_allocate
     assert "data-allocation-gap" not in same
 
 
+def test_the_reconciliation_sets_the_gate_s_parking_cash_against_security_s_month(client, fake):
+    """The gate's parking cash had no month total the accountant could set against the journal's
+    (a probe of the accountant's month close). The reconciliation says the money collected at
+    sources by fee item and by who collected it, and beside it security's month of stays collected
+    at the gate (``parking-sessions/totals``): the two counts and amounts, and the difference when
+    they differ."""
+    report = {"estate_id": ESTATE, "period": "2026-11", "journals": {}, "by_method": {}, "journal_net_cents": 1900,
+              "receipts": {"count": 0, "amount_cents": 0, "applied_to_bills_cents": 0, "prepaid_cents": 0,
+                           "first_number": None, "last_number": None},
+              "reversals": {"count": 0, "amount_cents": 0}, "collected_at_source_cents": 1900,
+              "collected_at_source": {"by_item": {"parking": {"count": 3, "amount_cents": 1900}},
+                                      "by_cashier": {"guard1": {"count": 3, "amount_cents": 1900}}},
+              "expected_net_cents": 1900, "difference_cents": 0, "balanced": True,
+              "bills_settled": {"allocated_cents": 1900, "bills_paid_in_full": 3}, "unsettled_days": [],
+              "generated_at": "2026-12-01T00:00:00Z"}
+    gate = {"estate_id": ESTATE, "period": "2026-11", "closed": 5, "collected": {"count": 4, "amount_cents": 2500},
+            "collected_by_guard": {"guard1": {"count": 4, "amount_cents": 2500}},
+            "billed": {"count": 1, "amount_cents": 800}, "free": 0}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/reconciliation", report)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/parking-sessions/totals", gate)
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    zh = client.get("/accounts/reports?period=2026-11&report=reconciliation",
+                    headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "按收款人" in zh and "guard1" in zh and "停车费" in zh
+    line = zh.split("data-gate-parking")[1].split("</p>")[0]
+    assert "4 笔 ¥25.00" in line and "3 笔 ¥19.00" in line and "相差 ¥6.00" in line
+    asked = [c for c in fake.calls if c["path"].endswith("/parking-sessions/totals")][-1]
+    assert asked["params"].get("period") == "2026-11"
+    en = client.get("/accounts/reports?period=2026-11&report=reconciliation",
+                    headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "differ by ¥6.00" in en.split("data-gate-parking")[1].split("</p>")[0]
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/parking-sessions/totals",
+            {**gate, "collected": {"count": 3, "amount_cents": 1900}})
+    same = client.get("/accounts/reports?period=2026-11&report=reconciliation",
+                      headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    line = same.split("data-gate-parking")[1].split("</p>")[0]
+    assert "相差" not in line and "一致" in line
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/parking-sessions/totals", (503, {"status": 503, "title": "down"}))
+    down = client.get("/accounts/reports?period=2026-11&report=reconciliation").get_data(as_text=True)
+    assert "data-gate-parking" not in down and "data-print" in down  # the report shows without it
+
+
 def test_the_bills_and_payments_lists_total_the_rows_they_show(client, fake):
     """An accountant filtering a month's unpaid bills or a household's payments added the amounts
     up by hand (a probe of the accounts' month end): each list sums the rows it shows under them,

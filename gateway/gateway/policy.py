@@ -62,6 +62,8 @@ EMERGENCY_PLAN_EDITORS = MANAGEMENT
 # guard reads the numbers his rounds and checks are judged by; a manager changes them, as every
 # service's (the supervisor could read none: a probe of the security department's day)
 SECURITY_SETTINGS_READERS = SECURITY
+# a month's parking at the gate totalled: the accountant sets its cash against finance's journal
+PARKING_TOTALS_READERS = SECURITY | {"accountant"}
 INCIDENT_CLASSIFIERS = MANAGEMENT  # the guard's call whether an incident is major, corrected
 
 # the complaint analysis and its rectification plans (issue 14): the manager's (DOMAIN.md: the

@@ -418,7 +418,8 @@ def reports():
     period = request.args.get("period", "").strip()
     kind = request.args.get("report") if request.args.get("report") in ("reconciliation", "disclosure") else None
     def page(report=None, problem=None):
-        return render_template("accounts/reports.html", period=period, kind=kind, report=report, problem=problem)
+        return render_template("accounts/reports.html", period=period, kind=kind, report=report, problem=problem,
+                               gate=gate_parking(report) if kind == "reconciliation" and report else None)
 
     if not (period and kind):
         return page()
@@ -427,3 +428,18 @@ def reports():
         lambda: g.api.get(g.api.estate(g.user.estate_id, f"reports/{kind}"), period=period),
         lambda problem: page(problem=problem))
     return refused or page(report)
+
+
+def gate_parking(report):
+    """The month's parking cash as security counts its stays collected at the gate and as the journal
+    has it (the reconciliation's ``collected_at_source``, parking), to set side by side: there was no
+    month total of the gate's cash to set against the journal (a probe of the accountant's month
+    close). None when security's totals cannot be read (the report shows without them)."""
+    if not permissions.may("GET", "parking-sessions/totals"):  # a cashier reads the report, not security's
+        return None
+    counted = common.optional_read("parking-sessions/totals", period=report["period"])
+    if not counted:
+        return None
+    booked = ((report.get("collected_at_source") or {}).get("by_item") or {}).get("parking") or {}
+    gate, journal = counted["collected"], {"count": booked.get("count", 0), "amount_cents": booked.get("amount_cents", 0)}
+    return {"gate": gate, "journal": journal, "difference_cents": gate["amount_cents"] - journal["amount_cents"]}

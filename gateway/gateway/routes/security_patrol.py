@@ -80,6 +80,9 @@ ROUTES = [
           body=True, idempotent=True),
     Route("GET", f"{ESTATE}/parking-sessions", SP, "list_parking_sessions", policy.SECURITY, paged=True,
           filters=("status", "plate", "period", "collected")),
+    # a month's parking totalled: the accountant sets its gate cash against finance's journal
+    Route("GET", f"{ESTATE}/parking-sessions/totals", SP, "parking_totals", policy.PARKING_TOTALS_READERS,
+          filters=("period",)),
     Route("POST", f"{ESTATE}/visitors", SP, "register_visitor", GATE, status=201, body=True, idempotent=True),
     Route("POST", f"{ESTATE}/visitors/<visitor_id>/departure", SP, "record_visitor_departure", GATE,
           body=True, id_param="visitor_id"),

@@ -245,6 +245,29 @@ def close_session(session, paid_at_gate, now, actor, rules):
             "fee_cents": fee, "collected": bool(paid_at_gate) if fee else None, "updated_at": stamp}
 
 
+def month_totals(sessions):
+    """A month of stays that ended (closed): the fees collected at the gate (count and cents), by the
+    guard who let the car out (the cashier of that cash in finance's journal), those billed to the
+    household visited, and the free stays. The accountant sets the collected ones against the
+    journal's parking cash of the month (finance's reconciliation, ``collected_at_source``), where
+    there was no total of them to set (a probe of the accountant's month close)."""
+    collected, by_guard, billed = {"count": 0, "amount_cents": 0}, {}, {"count": 0, "amount_cents": 0}
+    closed = free = 0
+    for session in sessions:
+        closed += 1
+        fee = session.get("fee_cents") or 0
+        if not fee:
+            free += 1
+            continue
+        lines = (collected, by_guard.setdefault(session.get("exited_by") or "", {"count": 0, "amount_cents": 0})) \
+            if session.get("collected") else (billed,)
+        for line in lines:
+            line["count"] += 1
+            line["amount_cents"] += fee
+    return {"closed": closed, "collected": collected, "collected_by_guard": dict(sorted(by_guard.items())),
+            "billed": billed, "free": free}
+
+
 def charge_event_data(session, tz):
     """The charge of a closed session's fee, its description on the estate's clock (``tz``): it was
     in UTC ("from 2026-12-05T10:33Z"), 8 hours off for the household reading its bill and the

@@ -528,6 +528,14 @@ def list_parking_sessions(db, estate_id, filters, limit, cursor):
     return store.page(db, "parking_sessions", estate_id, filters, limit, cursor)
 
 
+def parking_totals(db, estate_id, period):
+    """The month's parking at the gate (``gate.month_totals``): the stays that ended in the local
+    month, as the list's ``period`` selects them."""
+    start, end = localtime.iso_window(period, store.rules_for(db, estate_id))
+    return {"estate_id": estate_id, "period": period,
+            **gate.month_totals(store.sessions_ended_between(db, estate_id, start, end))}
+
+
 def register_visitor(db, outbox, caller, estate_id, data):
     store.known_household(db, estate_id, data["visiting_household_id"], "data.visiting_household_id")
     return create(db, outbox, caller, "visitors", "visitor", estate_id, lambda doc_id: gate.new_visitor(

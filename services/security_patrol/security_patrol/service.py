@@ -225,6 +225,10 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Cou
                                                 payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
+    def parking_totals(self, payload):
+        return operations.parking_totals(self.db, payload["estate_id"], payload["filters"]["period"])
+
+    @rpc_method
     def register_visitor(self, payload):
         return operations.register_visitor(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
 

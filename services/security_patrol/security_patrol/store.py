@@ -99,6 +99,12 @@ def page(db, collection, estate_id, query, limit, cursor):
     return store.page(db[collection], {"estate_id": estate_id, **query}, limit, cursor)
 
 
+def sessions_ended_between(db, estate_id, start, end):
+    """The parking stays that ended in ``[start, end)`` (a month's totals), by their exit's index."""
+    return store.scan(db.parking_sessions, {"estate_id": estate_id, "exited_at": {"$gte": start, "$lt": end}},
+                      ("fee_cents", "collected", "exited_by"))
+
+
 ROUND_FILTERS = ("status", "route_id", "guard")
 
 def had_an_exception(overdue_before):

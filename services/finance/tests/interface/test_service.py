@@ -1381,6 +1381,29 @@ def test_the_monthly_reconciliation_balances_journals_against_receipts(finance):
     assert empty["journal_net_cents"] == 0 and empty["balanced"] is True
 
 
+def test_the_reconciliation_says_the_money_collected_at_sources_by_fee_item_and_by_who_collected_it(finance):
+    """The gate's parking cash had no month total the accountant could set against security's own
+    (its stays collected at the gate): the reconciliation said one ``collected_at_source_cents`` for
+    the gate's parking, the desk's fees and the like together (a probe of the accountant's month
+    close). ``collected_at_source`` says it by fee item, and by who collected it (the journal's
+    cashier: the guard who let the car out), each its entries' count and cents."""
+    for number, (cents, guard) in enumerate(((600, "guard1"), (1000, "guard1"), (300, "guard2"))):
+        finance.bill_parking_charge(charge("security_patrol", f"ch_p{number}", item="parking", cents=cents,
+                                           household=None, collected=True, actor=guard))
+    finance.bill_renovation_charge(charge("customer_service", "ch_r", item="renovation_management", cents=5000,
+                                          collected=True, actor="desk"))
+    finance.bill_repair_charge(charge("maintenance", "ch_w", item="repair", cents=8800))  # billed, not collected
+    report = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert report["collected_at_source_cents"] == 6900 and report["balanced"]
+    assert report["collected_at_source"] == {
+        "by_item": {"parking": {"count": 3, "amount_cents": 1900},
+                    "renovation_management": {"count": 1, "amount_cents": 5000}},
+        "by_cashier": {"desk": {"count": 1, "amount_cents": 5000}, "guard1": {"count": 2, "amount_cents": 1600},
+                       "guard2": {"count": 1, "amount_cents": 300}}}
+    empty = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-10"}})
+    assert empty["collected_at_source"] == {"by_item": {}, "by_cashier": {}}
+
+
 # -- arrears, reminders, KPIs, disclosure --------------------------------------------------------
 
 def test_arrears_list_households_past_due_with_the_age_of_the_debt(finance):

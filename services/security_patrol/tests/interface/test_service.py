@@ -1921,6 +1921,43 @@ def test_parking_stays_are_listed_by_the_month_they_ended_and_how_their_fee_went
         listed(period="2026-11-30")
 
 
+def test_a_month_s_parking_at_the_gate_is_totalled_for_the_accountant_to_set_against_the_journal(patrol):
+    """The gate's parking cash had no month total: the accountant, reconciling finance's journal (the
+    cash the guards' exits booked there), had security's stays to page through and add up, and read
+    none of them (a probe of the accountant's month close). ``parking_totals`` of a local month (the
+    stays that ended in it, as the list's ``period``): the fees collected at the gate (stays and
+    cents), by the guard who let the car out (the journal's cashier of that cash), and those billed to
+    the household visited; free stays counted apart."""
+    patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "苏E55555", "kind": "visitor",
+                                                              "household_id": "hh_1202",
+                                                              "valid_until": "2026-11-28T13:00:00Z"}})
+    for plate in ("浙B11111", "苏E55555", "沪C33333", "京A22222", "粤D44444"):
+        enter(patrol, plate)
+    clock.freeze(clock.parse_iso("2026-11-24T02:00:00Z"))  # about 12 hours later, in November
+    cash = [leave(patrol, "浙B11111", paid_at_gate=True)]
+    billed = leave(patrol, "苏E55555")
+    as_caller(patrol, staff("qian", ["security"], [ESTATE]))
+    cash.append(leave(patrol, "沪C33333", paid_at_gate=True))
+    clock.freeze(clock.parse_iso("2026-11-30T16:30:00Z"))  # 00:30 on 1 December: December's
+    december = leave(patrol, "京A22222", paid_at_gate=True)
+    enter(patrol, "闽F66666")
+    clock.advance(timedelta(minutes=5))
+    free = leave(patrol, "闽F66666", paid_at_gate=True)  # within the free minutes: no fee
+    as_caller(patrol, staff("acc", ["accountant"], [ESTATE]))
+    totals = patrol.parking_totals({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert all(stay["fee_cents"] > 0 for stay in cash + [billed, december]) and free["fee_cents"] == 0
+    assert totals["period"] == "2026-11" and totals["closed"] == 3
+    assert totals["collected"] == {"count": 2, "amount_cents": sum(stay["fee_cents"] for stay in cash)}
+    assert totals["collected_by_guard"] == {"qian": {"count": 1, "amount_cents": cash[1]["fee_cents"]},
+                                            "zhao": {"count": 1, "amount_cents": cash[0]["fee_cents"]}}
+    assert totals["billed"] == {"count": 1, "amount_cents": billed["fee_cents"]} and totals["free"] == 0
+    later = patrol.parking_totals({"estate_id": ESTATE, "filters": {"period": "2026-12"}})
+    assert later["collected"] == {"count": 1, "amount_cents": december["fee_cents"]} and later["free"] == 1
+    assert later["closed"] == 2
+    with pytest.raises(InvalidInput):
+        patrol.parking_totals({"estate_id": ESTATE, "filters": {"period": "2026-12-01"}})
+
+
 def test_a_checkpoint_checked_again_late_is_no_exception_of_an_open_round_as_it_is_none_of_the_finished(patrol):
     """A checkpoint's lateness is its first check-in's (``patrols.summary``: what the finished round's
     summary counts, and the console's row of an open round shows). A guard back at the north gate past
