@@ -264,6 +264,16 @@ def filter_window(filters, tz):
     return lower, upper, inclusive
 
 
+def filter_range(filters, tz):
+    """``filter_window`` as the condition a list puts on the stored timestamp it is bounded by
+    (``{"$gte": lower, "$lt"|"$lte": upper}``, each bound when given), or None when neither
+    ``from`` nor ``to`` is: one place for the lists of requests, rounds, borrowings and changes."""
+    lower, upper, inclusive = filter_window(filters, tz)
+    window = ({"$gte": lower} if lower is not None else {}) | (
+        {"$lte" if inclusive else "$lt": upper} if upper is not None else {})
+    return window or None
+
+
 def checked_day_text(text, field):
     """A YYYY-MM-DD as it is kept (``text`` itself), once ``checked_day`` found it a day of the
     calendar."""

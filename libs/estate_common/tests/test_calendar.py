@@ -201,6 +201,17 @@ def test_a_lists_window_has_its_bounds_and_refuses_a_to_before_its_from():
         assert refused.value.errors == [{"field": "filters.to", "message": "must not be below from"}]
 
 
+def test_a_lists_window_is_the_condition_on_the_timestamp_it_bounds():
+    tz = "Asia/Shanghai"
+    assert calendar.filter_range({}, tz) is None
+    assert calendar.filter_range({"from": "2026-11-01", "to": "2026-11-01"}, tz) == {
+        "$gte": "2026-10-31T16:00:00.000Z", "$lt": "2026-11-01T16:00:00.000Z"}
+    assert calendar.filter_range({"to": "2026-11-01T08:00:00Z"}, tz) == {"$lte": "2026-11-01T08:00:00.000Z"}
+    assert calendar.filter_range({"from": "2026-11-01"}, tz) == {"$gte": "2026-10-31T16:00:00.000Z"}
+    with pytest.raises(InvalidInput):
+        calendar.filter_range({"from": "2026-12-01", "to": "2026-01-01"}, tz)
+
+
 def test_a_wall_clock_series_follows_the_clock_across_a_dst_change():
     """A patrol plan's hourly rounds from 22:00: the night Berlin's clocks go back (25 October
     2026, 03:00 CEST -> 02:00 CET) the sixth is 03:00 CET, as the printed schedule says, not 02:00

@@ -197,8 +197,7 @@ def list_filters(filters, tz=None):
         match["authority_inspection"] = YES_NO[filters["authority_inspection"]]
     if "returned_late" in filters:
         match["returned_late"] = True if YES_NO[filters["returned_late"]] else {"$ne": True}
-    lower, upper, inclusive = calendar.filter_window(filters, tz)
-    window = {**({"$gte": lower} if lower else {}), **({"$lte" if inclusive else "$lt": upper} if upper else {})}
+    window = calendar.filter_range(filters, tz)
     if window:
         match["created_at"] = window
     return match, YES_NO.get(filters.get("overdue"))

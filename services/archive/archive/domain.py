@@ -380,12 +380,11 @@ def records_search(filters, tz):
 def change_log_search(filters, tz):
     """What a change-log search asks the store for: equal on subject type, subject and ``actor``
     (who made the change), and the change's time between ``from`` and ``to`` (a day the estate's
-    in ``tz``; ``calendar.filter_window``), on ``created_at``, which is its ``at``: an inspection asks
+    in ``tz``; ``calendar.filter_range``), on ``created_at``, which is its ``at``: an inspection asks
     what changed in a year and who changed it, and the log took a subject only (a probe of the
     archivist's year)."""
     search = {k: filters[k] for k in ("subject_type", "subject_id", "actor") if k in filters}
-    lower, upper, inclusive = calendar.filter_window(filters, tz)
-    window = {**({"$gte": lower} if lower else {}), **({"$lte" if inclusive else "$lt": upper} if upper else {})}
+    window = calendar.filter_range(filters, tz)
     return search | ({"created_at": window} if window else {})
 
 

@@ -128,16 +128,14 @@ def had_an_exception(overdue_before):
 
 def rounds_page(db, estate_id, filters, limit, cursor, overdue_before=None):
     """A page of patrol rounds: by status, route and guard (the username the round keeps), and
-    started ``from``/``to`` (``calendar.filter_window``: a day is the estate's local day, a ``to``
+    started ``from``/``to`` (``calendar.filter_range``: a day is the estate's local day, a ``to``
     day the whole day, a moment itself; 400 for a ``to`` before the ``from``). A round's start is
     the moment it is written (``patrols.new_round``: one stamp for ``started_at`` and
     ``created_at``), so the range bounds ``created_at``, the list's order: the page is walked from
     the range's start to its end, in the estate's bucket or the guard's (``INDEXES``), not through
     every round the estate or the guard ever walked."""
     query = {name: filters[name] for name in ROUND_FILTERS if name in filters}
-    lower, upper, inclusive = calendar.filter_window(filters, replica.estate_timezone(db, estate_id))
-    started = ({"$gte": lower} if lower is not None else {}) | (
-        {"$lte" if inclusive else "$lt": upper} if upper is not None else {})
+    started = calendar.filter_range(filters, replica.estate_timezone(db, estate_id))
     if started:
         query["created_at"] = started
     if "exceptions" in filters:  # the month's rounds with an exception, or without one
