@@ -66,9 +66,8 @@ def plan_view(plan, checked_at, now, rules, since=None):
     the KPI read missed, and the archivist, who reads neither the settings nor the KPIs, read
     nowhere what the year owed (a probe of the archivist's year). ``checked_at``: the plan's
     checks' moments (ISO)."""
-    tz = rules["timezone"]
-    days = sorted({calendar.local_date(clock.parse_iso(at), tz).isoformat() for at in checked_at})
-    today = calendar.local_date(now, tz).isoformat()
+    days = sorted(day.isoformat() for day in checked_days(checked_at, rules["timezone"]))
+    today = calendar.local_date(now, rules["timezone"]).isoformat()
     missed = [day for k, day in enumerate(plan["planned_dates"], start=1)
               if day < today and sum(1 for checked in days if checked <= day) < k]
     return {**plan, "checks_recorded": len(checked_at), "days_checked": len(days),
@@ -206,10 +205,15 @@ def completeness(present, reported):
         "as the services counted them for the period"))
 
 
-def days_checked(checked_ats, timezone):
+def checked_days(checked_ats, timezone):
     """The estate's days on which archives were checked: two checks recorded on one day are one
-    check towards "at least twice a year", as a plan needs that many different dates."""
-    return len({calendar.local(clock.parse_iso(at), timezone).date() for at in checked_ats})
+    check towards "at least twice a year", as a plan needs that many different dates (the year's
+    KPI, ``days_checked``, and a plan's dates kept, ``plan_view``)."""
+    return {calendar.local_date(clock.parse_iso(at), timezone) for at in checked_ats}
+
+
+def days_checked(checked_ats, timezone):
+    return len(checked_days(checked_ats, timezone))
 
 
 def kpis(checks_in_period, checks_this_year, closed_records, rules, present=None, reported=None, year=None,
