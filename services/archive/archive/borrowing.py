@@ -159,7 +159,7 @@ def give_back(request, note, now, actor):
     finds them: :func:`list_filters`)."""
     next_status(request, "return")
     stamp = clock.to_iso(now)
-    late = request["due_back"] is not None and clock.parse_iso(request["due_back"]) < now
+    late = returned_late(request | {"returned_at": stamp})
     return ({"status": "returned", "returned_at": stamp, "returned_late": late, "updated_at": stamp},
             _entry(stamp, actor, "returned", (note or "").strip() or None))
 
