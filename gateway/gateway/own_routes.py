@@ -133,9 +133,9 @@ def register(app, services):
         if stored is None:
             raise NotFound(f"no user {user_id!r}")
         active = body.get("active", stored["active"])
-        _check_estates_exist(caller, body.get("estate_ids", []), refuse_retired=active)
-        if active and not stored["active"] and "estate_ids" not in body:  # back, with the estates it held
-            _check_estates_exist(caller, stored["estate_ids"])
+        reactivated = active and not stored["active"]  # back, with the estates it held unless given others
+        _check_estates_exist(caller, body.get("estate_ids", stored["estate_ids"] if reactivated else []),
+                             refuse_retired=active)
         user = users.update(_state().db, _state().user_cache, caller["user"], user_id, body)
         return jsonify(users.view(user))
 
