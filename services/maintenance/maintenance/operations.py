@@ -507,7 +507,8 @@ def add_record(db, outbox, estate_id, equipment_id, record, stamp):
     stored = _create(db, outbox, "equipment_records", estate_id, record["id"], lambda: (
         ledger.record_document(estate_id, equipment_id, record),
         [("equipment_record_added", ledger.record_added_event_data(equipment, record))]))
-    _ledger_kept(db, outbox, estate_id, equipment_id, record, stamp)
+    # the record as stored: a retry's copy, made again later, is not the one the first call wrote
+    _ledger_kept(db, outbox, estate_id, equipment_id, ledger.record_of(stored), stamp)
     return stored
 
 

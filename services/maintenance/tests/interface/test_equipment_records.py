@@ -214,3 +214,16 @@ def test_the_move_sweep_empties_every_estate_s_arrays_once(engineering):
     assert "records" not in stored and stored["record_count"] == 3
     assert engineering.move_records_kept_on_equipment() == 0  # the estate is marked: nothing read again
     assert engineering.outbox.of_type("equipment_record_added") == []
+
+
+def test_a_retry_later_keeps_the_last_record_as_it_was_written(engineering):
+    """The retry of a record with its key, minutes after it was written: the equipment's last record
+    is the record stored (its moment, the first call's), not the retry's copy made now."""
+    as_caller(engineering, TECHNICIAN, idempotency_key="k-3")
+    first = record(engineering)
+    written = engineering.db.equipment.find_one({"_id": engineering.pump["id"]})
+    again = record(engineering, minutes=5)
+    assert again == first
+    stored = engineering.db.equipment.find_one({"_id": engineering.pump["id"]})
+    assert stored["last_record"]["at"] == first["at"]
+    assert (stored["updated_at"], stored["_rev"]) == (written["updated_at"], written["_rev"])  # nothing written
