@@ -144,21 +144,21 @@ def newest(records):
     return max((record for record in records if record), key=lambda record: (record["at"], record["id"]), default=None)
 
 
-def records_kept(equipment, count, record=None, stamp=None):
+def records_kept(equipment, count, record=None):
     """The equipment's ``record_count`` (``count``, its records counted in their collection) and
     ``last_record`` (the newest of the one it keeps, ``record`` just added and the records an earlier
     version kept in its array, which are in the collection by now): a Change without the array, or
     None when they are so already. Recomputed, not incremented: the same again changes nothing, and
-    a retry of a record whose count a crash left behind keeps it. ``stamp``: the record's moment,
-    the equipment's ``updated_at`` when the record changed them (never back: a record made earlier
-    and added late)."""
+    a retry of a record whose count a crash left behind keeps it. The record's moment is the
+    equipment's ``updated_at`` when the record changed them (never back: a record made earlier and
+    added late)."""
     earlier = equipment.get(EARLIER_RECORDS) or []
     kept = {"record_count": count, "last_record": newest([equipment.get("last_record"), *earlier, record])}
     changed = any(equipment.get(name) != kept[name] for name in SUMMARY)
     if not changed and EARLIER_RECORDS not in equipment:
         return None
-    if changed and record is not None and stamp:
-        kept["updated_at"] = max(stamp, equipment.get("updated_at") or stamp)
+    if changed and record is not None:
+        kept["updated_at"] = max(record["at"], equipment.get("updated_at") or record["at"])
     return Change(kept, unset=(EARLIER_RECORDS,) if EARLIER_RECORDS in equipment else ())
 
 

@@ -128,7 +128,7 @@ def _signed_off_by_this_call(order, caller, estate_id):
 
 def _record_on_ledger(db, outbox, estate_id, order):
     if order["equipment_id"]:
-        add_record(db, outbox, estate_id, order["equipment_id"], ledger.record_from_order(order), order["completed_at"])
+        add_record(db, outbox, estate_id, order["equipment_id"], ledger.record_from_order(order))
 
 
 def announce_earlier_assignments(db, outbox, now):
@@ -443,8 +443,7 @@ def complete_inspection(db, outbox, caller, estate_id, inspection_id, data):
                    domain.from_inspection_finding(inspection, finding, description, number, created, rules),
                    rules["timezone"])
     if inspection["equipment_id"] and store.find(db, "equipment", estate_id, inspection["equipment_id"]):
-        add_record(db, outbox, estate_id, inspection["equipment_id"], checklists.equipment_record(inspection),
-                   inspection["completed_at"])
+        add_record(db, outbox, estate_id, inspection["equipment_id"], checklists.equipment_record(inspection))
     return public(inspection)
 
 
@@ -498,7 +497,7 @@ def list_equipment_records(db, outbox, estate_id, equipment_id, filters, limit, 
     return store.records_page(db, estate_id, equipment_id, filters, limit, cursor, ledger.record_listed)
 
 
-def add_record(db, outbox, estate_id, equipment_id, record, stamp):
+def add_record(db, outbox, estate_id, equipment_id, record):
     """Add a record once, in its own document with its ``equipment_record_added`` (one insert: the
     record and its event never part ways): a record id already there (a retry) is neither added
     nor announced again. Then the equipment's count and last record (``_ledger_kept``), which a retry
@@ -508,7 +507,7 @@ def add_record(db, outbox, estate_id, equipment_id, record, stamp):
         ledger.record_document(estate_id, equipment_id, record),
         [("equipment_record_added", ledger.record_added_event_data(equipment, record))]))
     # the record as stored: a retry's copy, made again later, is not the one the first call wrote
-    _ledger_kept(db, outbox, estate_id, equipment_id, ledger.record_of(stored), stamp)
+    _ledger_kept(db, outbox, estate_id, equipment_id, ledger.record_of(stored))
     return stored
 
 
@@ -521,7 +520,7 @@ def _moved(db, outbox, equipment):
     return _ledger_kept(db, outbox, equipment["estate_id"], equipment["_id"])
 
 
-def _ledger_kept(db, outbox, estate_id, equipment_id, record=None, stamp=None):
+def _ledger_kept(db, outbox, estate_id, equipment_id, record=None):
     """The equipment's record count and last record as its records are (``ledger.records_kept``),
     in one write with the end of an earlier version's array, whose records are inserted first
     (again on a lost race: the array read is the one the write removes). Bookkeeping recomputed
@@ -530,7 +529,7 @@ def _ledger_kept(db, outbox, estate_id, equipment_id, record=None, stamp=None):
         earlier = equipment.get(ledger.EARLIER_RECORDS) or []
         if earlier:
             store.keep_earlier_records(db, [ledger.record_document(estate_id, equipment_id, r) for r in earlier])
-        return ledger.records_kept(equipment, store.count_records(db, estate_id, equipment_id), record, stamp)
+        return ledger.records_kept(equipment, store.count_records(db, estate_id, equipment_id), record)
 
     return _change(db, outbox, "equipment", estate_id, equipment_id, decide, keyed=False)
 
@@ -555,7 +554,7 @@ def add_equipment_record(db, outbox, caller, estate_id, equipment_id, data):
     now = clock.now()
     record = ledger.new_record(caller.created_id("eqr", estate_id), data["kind"], data["result"],
                                data.get("notes", ""), now, caller.user)
-    return ledger.record_listed(add_record(db, outbox, estate_id, equipment_id, record, clock.to_iso(now)))
+    return ledger.record_listed(add_record(db, outbox, estate_id, equipment_id, record))
 
 
 # -- cost control and KPIs ---------------------------------------------------------------------

@@ -185,7 +185,7 @@ def test_records_kept_on_the_equipment_move_once_to_their_collection_without_a_s
     assert engineering.db.equipment_records.count_documents({"estate_id": ESTATE, "equipment_id": equipment_id}) == 4
     assert [e["data"]["record"]["result"] for e in engineering.outbox.of_type("equipment_record_added")] == ["new"]
     # a retry of a record the array held (a completion retried after a crash) is not added again
-    kept = operations.add_record(engineering.db, engineering.outbox, ESTATE, equipment_id, records[0], records[0]["at"])
+    kept = operations.add_record(engineering.db, engineering.outbox, ESTATE, equipment_id, records[0])
     assert kept["result"] == "old0"
     assert engineering.db.equipment.find_one({"_id": equipment_id})["record_count"] == 4
     assert len(engineering.outbox.of_type("equipment_record_added")) == 1

@@ -96,12 +96,12 @@ def test_one_piece_of_equipment_per_code():
 def test_the_equipment_keeps_its_records_count_and_last_recomputed_so_the_same_again_changes_nothing():
     made = ledger.new_equipment("est_1", EQUIPMENT, NOW, "chen")
     first = ledger.new_record("eqr_1", "inspection", "ok", "", NOW, "chen")
-    kept = ledger.records_kept(made, 1, first, first["at"])
+    kept = ledger.records_kept(made, 1, first)
     assert kept.set == {"record_count": 1, "last_record": first, "updated_at": first["at"]} and kept.unset == ()
     after = {**made, **kept.set}
-    assert ledger.records_kept(after, 1, first, first["at"]) is None  # a retry: nothing to write
+    assert ledger.records_kept(after, 1, first) is None  # a retry: nothing to write
     earlier = ledger.new_record("eqr_0", "repair", "done", "", NOW - timedelta(days=1), "li")
-    assert ledger.records_kept(after, 2, earlier, earlier["at"]).set == {  # a late one moves no stamp back
+    assert ledger.records_kept(after, 2, earlier).set == {  # a late one moves no stamp back
         "record_count": 2, "last_record": first, "updated_at": first["at"]}
     older = {**made, "records": [earlier]}  # as an earlier version kept it: the array goes in the same write
     del older["record_count"], older["last_record"]
