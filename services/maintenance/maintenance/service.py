@@ -179,11 +179,7 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
     @timer(interval=PLAN_SWEEP_SECONDS, eager=True)
     def move_earlier_equipment_records(self):
         """``operations.move_earlier_records``: once per estate, then a registry read."""
-        self.move_records_kept_on_equipment()
-
-    def move_records_kept_on_equipment(self):
-        """The sweep's work: how many pieces of equipment had their array of records moved."""
-        return operations.move_earlier_records(self.db, self.outbox)
+        operations.move_earlier_records(self.db, self.outbox)
 
     @timer(interval=OVERDUE_SWEEP_SECONDS, eager=True)
     def announce_overdue_work_orders(self):

@@ -209,10 +209,11 @@ def test_a_record_an_earlier_version_still_pushed_to_the_array_is_moved_too(engi
 def test_the_move_sweep_empties_every_estate_s_arrays_once(engineering):
     equipment_id, _ = legacy_pump(engineering)
     engineering.db.estates.insert_one({"_id": ESTATE, "estate_id": ESTATE, "timezone": "Asia/Shanghai"})
-    assert engineering.move_records_kept_on_equipment() == 1
+    assert operations.move_earlier_records(engineering.db, engineering.outbox) == 1
     stored = engineering.db.equipment.find_one({"_id": equipment_id})
     assert "records" not in stored and stored["record_count"] == 3
-    assert engineering.move_records_kept_on_equipment() == 0  # the estate is marked: nothing read again
+    engineering.move_earlier_equipment_records()  # the timer's sweep
+    assert operations.move_earlier_records(engineering.db, engineering.outbox) == 0  # the estate is marked: nothing read again
     assert engineering.outbox.of_type("equipment_record_added") == []
 
 
