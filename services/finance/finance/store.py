@@ -556,11 +556,16 @@ def half_done_of_day(db, estate_id, cashier, day):
 
 def _payments_listed(filters):
     """The payments list's filters as a query: ``transaction_id`` exactly as posted, ``receipt_number``
-    as the payer quotes it (``rc-2026-42``: ``numbering.canonical``), each through its index."""
-    query = _listed(filters)
-    if "receipt_number" in query:
-        query["receipt_number"] = numbering.canonical(query["receipt_number"])
-    return query
+    as the payer quotes it (``_receipt_quoted``), each through its index."""
+    return _receipt_quoted(_listed(filters))
+
+
+def _receipt_quoted(query):
+    """``query`` with its ``receipt_number`` as stored, from the number as the payer quotes it
+    (``rc-2026-42``: ``numbering.canonical``): the payments' and the top-ups', one series."""
+    if "receipt_number" not in query:
+        return query
+    return {**query, "receipt_number": numbering.canonical(query["receipt_number"])}
 
 
 def list_payments(db, estate_id, filters, limit, cursor):
@@ -891,12 +896,9 @@ def renew_refused_move(db, move):
 
 def list_moves(db, estate_id, filters, limit, cursor):
     """A page of top-ups, usages and top-up reversals; ``receipt_number`` as the payer quotes it
-    (``rc-2026-42``: ``numbering.canonical``), through its index: a top-up's receipt is of the series
-    payments share, and an owner quoting one found nothing on the payments list."""
-    query = dict(filters)
-    if "receipt_number" in query:
-        query["receipt_number"] = numbering.canonical(query["receipt_number"])
-    return store.page(db.utility_moves, {"estate_id": estate_id, **query}, limit, cursor)
+    (``_receipt_quoted``), through its index: a top-up's receipt is of the series payments share,
+    and an owner quoting one found nothing on the payments list."""
+    return store.page(db.utility_moves, {"estate_id": estate_id, **_receipt_quoted(filters)}, limit, cursor)
 
 
 def pending_moves(db, before_iso):
