@@ -208,20 +208,21 @@ def late_settlement_data(settlement):
 
 
 def reconciliation(estate_id, period, entries, payments_posted, bills_touched, start, end, settled, now,
-                   top_ups=None, collected_items=None):
+                   top_ups=None, collected_bills=None):
     """The month's journals against the receipts issued, the reversals and the money collected
     at sources (these must balance), and what the money settled.
 
     ``entries``: journal entries of the period's days; ``payments_posted``: payments whose
     receipts were issued in the period; ``bills_touched``: bills with an allocation made in
     ``[start, end)``; ``settled``: ``{(cashier, day)}`` closed by a settlement; ``top_ups``: the
-    prepaid utility top-ups of the period's days (their receipts); ``collected_items``: ``{bill_id:
-    fee item}`` of the bills whose money was collected at their source (``collected_at_source``)."""
+    prepaid utility top-ups of the period's days (their receipts); ``collected_bills``: ``{bill_id:
+    bill}`` of the bills whose money was collected at their source (``collected_charges``)."""
     by_method, by_journal, overall = totals(entries)
     receipts = sum(p["amount_cents"] for p in payments_posted)
     reversed_entries = [e for e in entries if e["kind"] == "reversal"]
     reversals = sum(e["amount_cents"] for e in reversed_entries)
-    collected = sum(e["amount_cents"] for e in entries if e["kind"] == "collected_charge")
+    collected_entries = collected_charges(entries)
+    collected = sum(e["amount_cents"] for e in collected_entries)
     refunds = [e for e in entries if e["kind"] == "deposit_refund"]
     topped_up = [m for m in (top_ups or []) if m["status"] == "posted"]
     top_up_cents = sum(m["amount_cents"] for m in topped_up)
@@ -244,7 +245,7 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
                      "last_number": numbers[-1] if numbers else None},
         "reversals": {"count": len(reversed_entries), "amount_cents": reversals},
         "collected_at_source_cents": collected,
-        "collected_at_source": collected_at_source(entries, collected_items or {}),
+        "collected_at_source": collected_at_source(collected_entries, collected_bills or {}),
         "deposit_refunds": {"count": len(refunds), "amount_cents": sum(e["amount_cents"] for e in refunds)},
         "utility_top_ups": {"count": len(topped_up), "amount_cents": top_up_cents},
         "expected_net_cents": expected,
@@ -257,17 +258,22 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
     }
 
 
-def collected_at_source(entries, items):
-    """The money collected at sources by fee item and by who collected it (the entry's cashier: the
-    guard who let a car out, the desk), each its entries' count and cents: the gate's parking cash
-    was one total with the desk's fees, nothing the accountant could set against security's month of
-    stays collected at the gate (a probe of the accountant's month close). ``items``: ``{bill_id:
-    fee item}``; an entry whose bill is not found is counted under ``unknown``."""
+def collected_charges(entries):
+    """The journal entries of money collected at its source, each naming its bill (``ref_id``)."""
+    return [entry for entry in entries if entry["kind"] == "collected_charge"]
+
+
+def collected_at_source(entries, bills):
+    """The money collected at sources (``collected_charges``) by fee item and by who collected it
+    (the entry's cashier: the guard who let a car out, the desk), each its entries' count and cents:
+    the gate's parking cash was one total with the desk's fees, nothing the accountant could set
+    against security's month of stays collected at the gate (a probe of the accountant's month
+    close). ``bills``: ``{bill_id: bill}``; an entry whose bill is not found is counted under
+    ``unknown``."""
     by_item, by_cashier = {}, {}
     for entry in entries:
-        if entry["kind"] != "collected_charge":
-            continue
-        for groups, name in ((by_item, items.get(entry["ref_id"], "unknown")), (by_cashier, entry["cashier"])):
+        item = (bills.get(entry["ref_id"]) or {}).get("item", "unknown")
+        for groups, name in ((by_item, item), (by_cashier, entry["cashier"])):
             line = groups.setdefault(name, {"count": 0, "amount_cents": 0})
             line["count"] += 1
             line["amount_cents"] += entry["amount_cents"]

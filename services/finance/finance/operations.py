@@ -1189,13 +1189,12 @@ def reconciliation_report(db, estate_id, period):
     start = clock.to_iso(periods.period_start(period, rules))
     end = clock.to_iso(periods.period_end(period, rules))
     entries = store.entries_of_period(db, estate_id, period)
-    collected = store.bills_by_id(db, estate_id, [e["ref_id"] for e in entries if e["kind"] == "collected_charge"])
+    collected = store.bills_by_id(db, estate_id, [e["ref_id"] for e in journals.collected_charges(entries)])
     return journals.reconciliation(
         estate_id, period, entries, store.payments_of_period(db, estate_id, period),
         store.bills_allocated_between(db, estate_id, start, end), start, end,
         store.settled_pairs_of_period(db, estate_id, period), clock.now(),
-        store.top_ups_of_period(db, estate_id, period),
-        {bill_id: bill["item"] for bill_id, bill in collected.items()})
+        store.top_ups_of_period(db, estate_id, period), collected)
 
 
 def disclosure_report(db, estate_id, period):
