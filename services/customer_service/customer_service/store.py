@@ -227,7 +227,7 @@ def application_query(filters, days):
     conditions = {
         "works_ended": {"works_started_at": {"$ne": None}, "$or": [
             {"works_to": {"$ne": None, "$lt": today}},
-            {"works_to": None, "works_started_at": {"$ne": None, "$lt": started_before}}]},
+            {"works_to": None, "works_started_at": {"$lt": started_before}}]},
         "window_lapsed": {"works_started_at": None, "status": {"$in": list(BEFORE_WORKS)},
                           "works_to": {"$ne": None, "$lt": today}},
     }
