@@ -267,7 +267,8 @@ def filter_window(filters, tz):
 def filter_range(filters, tz):
     """``filter_window`` as the condition a list puts on the stored timestamp it is bounded by
     (``{"$gte": lower, "$lt"|"$lte": upper}``, each bound when given), or None when neither
-    ``from`` nor ``to`` is: one place for the lists of requests, rounds, borrowings and changes."""
+    ``from`` nor ``to`` is: one place for the lists of requests, rounds, borrowings, changes and
+    equipment records."""
     lower, upper, inclusive = filter_window(filters, tz)
     window = ({"$gte": lower} if lower is not None else {}) | (
         {"$lte" if inclusive else "$lt": upper} if upper is not None else {})

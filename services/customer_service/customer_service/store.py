@@ -324,11 +324,7 @@ def request_query(estate_id, filters, now, tz):
         query["_technicians"] = filters[TECHNICIAN_FILTER]  # an array holding the name
     if "number" in filters:
         query["number"] = numbering.canonical(filters["number"])
-    created, (lower, upper, inclusive) = {}, calendar.filter_window(filters, tz)
-    if lower is not None:
-        created["$gte"] = lower
-    if upper is not None:
-        created["$lte" if inclusive else "$lt"] = upper
+    created = calendar.filter_range(filters, tz)
     if created:
         query["created_at"] = created
     overdue = {"due_at": {"$lt": now}, "answered_at": None}

@@ -378,15 +378,13 @@ def records_of(db, estate_id, equipment_id):
 
 def records_page(db, estate_id, equipment_id, filters, limit, cursor, shown):
     """A page of the piece's records in the order of their moment ``at`` (``newest_first=true``:
-    backwards), of a ``kind``, made ``from``/``to`` (``calendar.filter_window``: a day is the
+    backwards), of a ``kind``, made ``from``/``to`` (``calendar.filter_range``: a day is the
     estate's local day, a ``to`` day the whole day; 400 for a ``to`` before the ``from``), through
     ``RECORDED`` or its kind's index: the range walked, not every record of the piece."""
     query = {"estate_id": estate_id, "equipment_id": equipment_id}
     if "kind" in filters:
         query["kind"] = filters["kind"]
-    lower, upper, inclusive = calendar.filter_window(filters, replica.estate_timezone(db, estate_id))
-    made = ({"$gte": lower} if lower is not None else {}) | (
-        {"$lte" if inclusive else "$lt": upper} if upper is not None else {})
+    made = calendar.filter_range(filters, replica.estate_timezone(db, estate_id))
     if made:
         query["at"] = made
     return store.page(db.equipment_records, query, limit, cursor, shown=shown,
