@@ -115,6 +115,11 @@ def find_copy(db, collection, estate_id, doc_id):
     return store.find_in_estate(db[collection], estate_id, doc_id)
 
 
+def retired_estate_ids(db):
+    """The ids of the estates whose copy says retired (archive's ``retired_at``)."""
+    return {doc["_id"] for doc in db.estates.find({"retired_at": {"$ne": None}}, {"_id": 1})}
+
+
 def find_estate_by_code(db, code):
     """The copy of the estate whose ``code`` this is (the registry is global: one per estate)."""
     return db.estates.find_one({"code": code}, {"_id": 1, "estate_id": 1, "code": 1})

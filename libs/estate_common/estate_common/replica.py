@@ -6,7 +6,7 @@ copy is written only when the event's ``version`` is newer than what is
 stored, so a redelivered or out-of-order event changes nothing.
 """
 from . import calendar, common_store
-from .errors import NotFound
+from .errors import Conflict, NotFound, field_error
 
 COLLECTIONS = {"estate": "estates", "household": "households"}
 
@@ -69,6 +69,26 @@ def public_estate_id(db, code):
     if estate_id is None:
         raise NotFound("not found")
     return estate_id
+
+
+def in_service(db, estate_ids):
+    """Of ``estate_ids``, those whose copy does not say retired, in their order: the estates a
+    timer makes work or raises alerts for. A retired estate's contract ended (the operator admin's
+    ``POST …/estates/{id}/retire``): nobody works there to walk a round, check an extinguisher,
+    answer a complaint or service a pump, so a sweep owes it nothing; reinstated (its copy's
+    ``retired_at`` null again), it is swept again."""
+    retired = common_store.retired_estate_ids(db)
+    return [estate_id for estate_id in estate_ids if estate_id not in retired]
+
+
+def refuse_new_work(estate, field):
+    """409 when the estate's copy says retired: new work that names the estate by a code the
+    service alone turns into an id (the owner portal's filing), so that the gateway's refusal of
+    new work in a retired estate (gateway/retirements.py) cannot see it. ``field``: what named it."""
+    retired_at = (estate or {}).get("retired_at")
+    if retired_at:
+        raise Conflict(f"the estate was retired at {retired_at}: its service contract ended and it takes no new requests",
+                       [field_error(field, "is retired")])
 
 
 def estate_timezone(db, estate_id):

@@ -167,3 +167,13 @@ def side_by_side(monkeypatch, *calls, at=None, in_turn=False):
     answers = [thread.wait() for thread in threads]
     monkeypatch.setattr(owner, name, original)
     return answers
+
+
+def estate_retired(service, estate_id, retired_at):
+    """The service's read copy of the estate retired at ``retired_at`` (None: reinstated), as
+    archive's ``estate_updated`` of the copy's next version tells it."""
+    copy = common_store.find_copy(service.db, "estates", estate_id, estate_id)
+    data = {"id": estate_id, "estate_id": estate_id, "code": copy["code"], "name": copy["name"],
+            "address": copy["address"], "timezone": copy.get("timezone") or "Asia/Shanghai",
+            "version": max(copy.get("version", 1) + 1, 2), "retired_at": retired_at}
+    service.copy_estate_edit(event("archive", "estate_updated", estate_id, data))

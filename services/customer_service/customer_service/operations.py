@@ -7,7 +7,7 @@ the events in the same document write, a lost race decided again.
 import logging
 from functools import partial
 
-from estate_common import calendar, clock, custom_fields, fee_prices, ids
+from estate_common import calendar, clock, custom_fields, fee_prices, ids, replica
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.kpis import (before_the_estate, owed_a_year, owed_before_the_estate, per_estate_month,
                                 rules_of_period)
@@ -181,6 +181,7 @@ def portal_create(db, outbox, caller, estate_code, data):
     building / unit / room when one is there. The same answer either way; once per
     Idempotency-Key (``portal``'s docstring)."""
     estate_id = store.estate_id_by_code(db, estate_code)
+    replica.refuse_new_work(store.estate(db, estate_id), "estate_code")  # gateway/retirements.py, for the portal
     portal.check(data)
     key, digest = caller.idempotency_key, ids.content_digest(data)
     secret = portal.keyed_secret(estate_id, key) if key else portal.new_secret()
@@ -386,9 +387,10 @@ def record_return_visit(db, outbox, caller, estate_id, request_id, data):
 
 def mark_overdue(db, outbox):
     """Stamps requests past their due time without an answer (listed with ?overdue=true), each
-    with its ``service_request_overdue`` event in the same write. The number stamped."""
+    with its ``service_request_overdue`` event in the same write, in the estates in service
+    (``replica.in_service``). The number stamped."""
     now, marked = clock.now_iso(), 0
-    for found in store.newly_overdue(db, now):
+    for found in store.newly_overdue(db, now, replica.in_service(db, store.estate_ids(db))):
         try:
             stamped = _announced.change(db, outbox, "service_requests", found["estate_id"], found["_id"],
                                         lambda request: domain.overdue(request, now))

@@ -407,14 +407,14 @@ OVERDUE_FIELDS = ("estate_id",)
 RETIRED_INDEXES = {"service_requests": ["estate_id_1_due_at_1_answered_at_1"]}
 
 
-def newly_overdue(db, now):
+def newly_overdue(db, now, estates=None):
     """Requests past their due time without an answer that are not stamped yet, estate by estate
-    (the registry), each through the ``(estate_id, answered_at, overdue_at, due_at)`` index: ``{_id,
+    (the registry, or ``estates``), each through the ``(estate_id, answered_at, overdue_at, due_at)`` index: ``{_id,
     estate_id}`` each; the sweep stamps each through the write path. (One query across estates
     could use no index: on MongoDB, a scan of every request every minute.)"""
     # an unmatched portal request waits for its household (its events carry one): see portal.py
     pending = {"due_at": {"$lt": now}, "answered_at": None, "overdue_at": None, "household_id": {"$ne": None}}
-    return [found for estate_id in estate_ids(db)
+    return [found for estate_id in (estate_ids(db) if estates is None else estates)
             for found in store.scan(db.service_requests, {"estate_id": estate_id, **pending}, OVERDUE_FIELDS)]
 
 

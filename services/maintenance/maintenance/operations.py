@@ -8,7 +8,7 @@ import logging
 import time
 from functools import partial
 
-from estate_common import calendar, clock, custom_fields, writes
+from estate_common import calendar, clock, custom_fields, replica, writes
 from estate_common.errors import Conflict
 from estate_common.kpis import per_estate_month, period_bounds
 from estate_common.store import public
@@ -206,9 +206,10 @@ def announce_overdue(db, outbox, now):
     stamped once with its ``work_order_overdue`` in the same write (``domain.overdue_announced``),
     so a crash loses no announcement (the outbox relays what the write kept) and a sweep run again,
     or another replica's at once, announces none twice (the stamp, and the revision the write is
-    guarded by). Returns how many were announced."""
+    guarded by). The estates in service only (``replica.in_service``). Returns how many were
+    announced."""
     now_iso, announced = clock.to_iso(now), 0
-    for found in store.newly_late_orders(db, now_iso):
+    for found in store.newly_late_orders(db, now_iso, replica.in_service(db, store.estate_ids(db))):
         decided = []  # what each try decided: the last one's change is what was written
 
         def decide(order):
@@ -314,10 +315,10 @@ def open_from_incident(db, outbox, event):
 # -- preventive plans ------------------------------------------------------------------------
 
 def schedule_plans(db, outbox, now):
-    """Open the orders of every plan due up to each estate's horizon. Returns how many due
-    dates were handled."""
+    """Open the orders of every plan due up to each estate's horizon, in the estates in service
+    (``replica.in_service``). Returns how many due dates were handled."""
     handled = 0
-    for estate_id in store.estates_with_plans(db):
+    for estate_id in replica.in_service(db, store.estates_with_plans(db)):
         rules = store.rules_for(db, estate_id)
         until = ledger.horizon(now, rules)
         for plan in store.plans_due(db, estate_id, until):

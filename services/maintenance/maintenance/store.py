@@ -323,14 +323,14 @@ def orders_to_mark(db, estate_id):
                 {OWED_BY: {"$exists": False}, "started_at": None}, {"due_on": {"$nin": [None]}}]}, {"_id": 1})]
 
 
-def newly_late_orders(db, now):
+def newly_late_orders(db, now, estates=None):
     """The orders whose owed work fell due before ``now`` (the deadline kept on them, ``OWED_BY``)
-    and whose lateness is not announced yet, estate by estate (the registry), each through the
+    and whose lateness is not announced yet, estate by estate (the registry, or ``estates``), each through the
     partial ``(estate_id, OVERDUE_ANNOUNCED, OWED_BY)`` index: ``{_id, estate_id}`` each; the sweep
     stamps and announces each through the write path (``operations.announce_overdue``)."""
     unannounced = {OVERDUE_ANNOUNCED: None}
     found = []
-    for estate_id in estate_ids(db):
+    for estate_id in estate_ids(db) if estates is None else estates:
         found += store.scan(db.work_orders, {"estate_id": estate_id, **unannounced, OWED_BY: {"$exists": True, "$lt": now}},
                             ("estate_id",))
     return found

@@ -7,7 +7,7 @@ import pytest
 
 from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound
-from estate_common.testing import as_caller, event, staff
+from estate_common.testing import as_caller, estate_retired, event, staff
 
 ESTATE = "est_1"
 PORTAL = staff("portal", [], [])  # the gateway's signed caller on its public routes
@@ -186,6 +186,19 @@ def test_a_first_filing_whose_code_cannot_be_rebuilt_any_more_is_409(desk, monke
     monkeypatch.setattr(portal, "_keyed_secrets_key", lambda: b"a signing key rotated since" * 2)
     with pytest.raises(Conflict):
         filed(desk, key="form-7f3a")
+
+
+def test_a_retired_estates_portal_takes_no_filing_until_it_is_reinstated(desk):
+    """Its service contract ended: an owner's repair filed there would wait for a desk that is no
+    more (found by a probe of the operator admin's month)."""
+    estate_retired(desk, ESTATE, "2026-11-20T00:00:00.000Z")
+    with pytest.raises(Conflict) as refused:
+        filed(desk)
+    assert "retired" in str(refused.value) and refused.value.errors[0]["field"] == "estate_code"
+    as_caller(desk, AGENT)
+    assert desk.list_requests({"estate_id": ESTATE})["items"] == []
+    estate_retired(desk, ESTATE, None)
+    assert filed(desk)["number"]
 
 
 def test_an_address_with_no_household_answers_alike_and_waits_for_the_desk_to_match_it(desk):

@@ -11,7 +11,7 @@ from customer_service import complaints, store
 from customer_service.domain import Change
 from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
-from estate_common.testing import as_caller, event, staff
+from estate_common.testing import as_caller, estate_retired, event, staff
 
 ESTATE = "est_1"
 AGENT = staff("zhang", ["agent"], [ESTATE])
@@ -476,6 +476,17 @@ def test_a_complaint_past_its_reply_deadline_is_listed_and_stamped_by_the_sweep(
     assert [s["action"] for s in stamped["history"]] == ["registered", "overdue"]
     assert stamped["history"][-1]["by"] is None
     assert shown(desk, answered)["overdue_at"] is None
+
+
+def test_the_sweep_leaves_a_retired_estate_alone_and_takes_it_up_again_reinstated(desk):
+    late = desk.create_request(new())
+    clock.advance(timedelta(days=7, seconds=1))
+    estate_retired(desk, ESTATE, "2026-11-30T00:00:00.000Z")
+    assert desk.mark_overdue() is None and shown(desk, late)["overdue_at"] is None
+    assert desk.outbox.of_type("service_request_overdue") == []
+    estate_retired(desk, ESTATE, None)
+    desk.mark_overdue()
+    assert shown(desk, late)["overdue_at"] and len(desk.outbox.of_type("service_request_overdue")) == 1
 
 
 def test_the_sweep_stamps_every_estate_and_only_what_is_overdue(desk):

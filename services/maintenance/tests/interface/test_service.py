@@ -6,7 +6,7 @@ import pytest
 
 from estate_common import calendar, clock, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
-from estate_common.testing import as_caller, event, side_by_side, staff, worker
+from estate_common.testing import as_caller, estate_retired, event, side_by_side, staff, worker
 from estate_common.writes import Change
 from maintenance import costing, domain, operations, store
 from maintenance.service import MaintenanceService
@@ -1805,6 +1805,23 @@ def test_a_plan_s_job_is_late_by_the_end_of_its_day_on_the_estate_s_clock_as_it_
 
 def copied_estate(service):
     service.copy_estate(event("archive", "estate_created", ESTATE, estate_copy("Asia/Shanghai", 1)))
+
+
+def test_a_retired_estates_plans_open_nothing_and_its_late_orders_go_unannounced_until_reinstated(engineering):
+    """The estate's contract ended: nobody services its pumps nor works its orders any more, so
+    the sweeps owe it nothing; reinstated, they take it up again."""
+    copied_estate(engineering)
+    made = new_equipment(engineering)
+    new_plan(engineering, made["id"], kind="periodic_maintenance", every_days=7, next_due_on="2026-11-30")
+    late_id = open_repair(engineering, "sr_1")
+    estate_retired(engineering, ESTATE, "2026-11-23T10:00:00.000Z")
+    after = datetime(2026, 12, 20, 0, 0, tzinfo=timezone.utc)
+    assert engineering.schedule_plans(after) == 0 and plan_orders(engineering) == []
+    assert engineering.announce_overdue(after) == 0 and engineering.outbox.of_type("work_order_overdue") == []
+    estate_retired(engineering, ESTATE, None)
+    assert engineering.schedule_plans(after) > 0 and plan_orders(engineering)
+    assert engineering.announce_overdue(after) >= 1
+    assert late_id in {e["data"]["id"] for e in engineering.outbox.of_type("work_order_overdue")}
 
 
 def test_the_sweep_announces_a_late_order_once_and_not_one_started_in_time(engineering):

@@ -6,7 +6,7 @@ import pytest
 
 from estate_common import calendar, clock
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
-from estate_common.testing import as_caller, event, side_by_side, staff, worker
+from estate_common.testing import as_caller, estate_retired, event, side_by_side, staff, worker
 from security_patrol import patrols, store
 from security_patrol.service import SecurityPatrolService
 
@@ -1625,6 +1625,20 @@ def test_a_slot_over_and_not_walked_through_is_announced_once_soon_after(patrol)
     listed = patrol.missed_rounds({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]
     assert [(item["scheduled_start"], item["notice_id"]) for item in listed] == [
         (e["data"]["scheduled_start"], e["data"]["id"]) for e in patrol.outbox.of_type("patrol_round_missed")]
+
+
+def test_a_retired_estate_owes_no_round_nor_fire_check_and_owes_them_again_reinstated(patrol):
+    """Its contract ended: no guard walks its rounds or checks its extinguishers any more, so the
+    sweeps raise nothing there; reinstated, they raise what it owes again."""
+    make_plan(patrol, make_route(patrol))  # a slot at 14:00Z each day from the 23rd, over at 15:10Z
+    register(patrol, "FE-1")
+    estate_retired(patrol, ESTATE, "2026-11-23T10:00:00.000Z")
+    assert patrol.sweep_missed_rounds(clock.parse_iso("2026-11-23T15:10:00Z")) == 0
+    assert patrol.sweep_fire_checks(clock.parse_iso("2026-11-30T16:00:00Z")) == 0
+    assert patrol.outbox.of_type("patrol_round_missed") == patrol.outbox.of_type("fire_check_overdue") == []
+    estate_retired(patrol, ESTATE, None)
+    assert patrol.sweep_missed_rounds(clock.parse_iso("2026-11-23T15:10:00Z")) == 1
+    assert patrol.sweep_fire_checks(clock.parse_iso("2026-11-30T16:00:00Z")) == 1
 
 
 def test_a_plan_stopped_mid_window_is_announced_up_to_its_stop_only(patrol):
