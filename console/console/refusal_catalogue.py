@@ -67,6 +67,8 @@ ZH = {
         '已停用',
     'the estate was retired at {0}: its service contract ended and it takes no new requests':
         '此小区已于 {0} 停用：服务合同已终止，不再受理新的报事',
+    'the estate was retired at {0}: it takes no new work, only what closes out its past (payments, reversals, open work, its archive) until the operator admin reinstates it':
+        '此小区已于 {0} 停用：不再受理新的工作，只受理了结既往的事项（缴费、冲正、未完成的工单、档案），运营管理员恢复服务后方可受理',
     'the estate is still held by {0}: move each account to another estate or deactivate it, and revoke each API key, before retiring it':
         '此小区仍由 {0} 持有：停用小区前，请先将每个账号调往其他小区或停用该账号，并吊销每个 API 密钥',
     '{0} holds the estate':

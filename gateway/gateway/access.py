@@ -7,15 +7,17 @@ from flask import current_app, request
 
 from estate_common.errors import Forbidden, Unauthorized
 
-from . import api_keys, policy, users
+from . import api_keys, policy, retirements, users
 from .policy import ALL_ESTATES
 from .routes import ROUTES
 
 
-def authorize(roles, estate_id=None):
+def authorize(roles, estate_id=None, starts_work=False):
     """The caller, when their roles may call the route and the estate it names is theirs. A
     caller who may name any estate (the operator admin, an all-estates key) gets a 404 for one
-    that does not exist (``known_estates``): a typo's settings, budgets or plans were stored."""
+    that does not exist (``known_estates``): a typo's settings, budgets or plans were stored; and
+    a 409 for new work (``starts_work``) in one retired (``retirements``), which no other caller
+    can reach (no active account or key holds a retired estate)."""
     state = current_app.extensions["estate_ops"]
     caller = _caller(state)
     if not roles:
@@ -29,7 +31,9 @@ def authorize(roles, estate_id=None):
     if estate_id is not None:
         if ALL_ESTATES in caller["estates"]:
             if request.endpoint != "archive__get_estate":  # that one is archive's own 404
-                state.estates.require(estate_id, caller, state.rpc)
+                retired_at = state.estates.require(estate_id, caller, state.rpc)
+                if starts_work:
+                    retirements.refuse_new_work(retired_at)
         elif estate_id not in caller["estates"]:
             raise Forbidden("this estate is outside your scope")
     return caller

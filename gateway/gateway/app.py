@@ -18,7 +18,7 @@ from estate_common.rpc_client import RpcClient
 
 from . import (api_keys, assignees, completeness, custom_fields, docs, exports, exposition, fanout, idempotency, masking,
                own_routes, portal_qr,
-               problems, public, requests_in, store, traces, uploads, users)
+               problems, public, requests_in, retirements, store, traces, uploads, users)
 from .access import authorize
 from .known_estates import KnownEstates
 from .problems import from_domain_error, problem
@@ -149,7 +149,8 @@ def _unexpected(error):
 
 def _forwarding_view(route):
     def view(**path):
-        caller = authorize(route.roles, path.get("estate_id") if route.estate_scoped else None)
+        caller = authorize(route.roles, path.get("estate_id") if route.estate_scoped else None,
+                           starts_work=retirements.starts_work(route))
         g.reads = route.reads  # a POST that only reads: a lost answer is no write maybe done (problems.py)
         payload = {}
         problems.name_path_fields(route.id_param, route.item_param)

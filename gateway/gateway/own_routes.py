@@ -214,16 +214,23 @@ def register(app, services):
         db = _state().db
         retirements.refuse_while_held(store.active_users_holding(db, estate_id),
                                       store.live_api_keys_holding(db, estate_id))
-        return jsonify(_state().rpc.call("archive", "retire_estate", {"estate_id": estate_id, "retired": True},
-                                         request_id=g.request_id, caller=caller))
+        return jsonify(_retire(estate_id, True, caller))
 
     @app.post("/api/v1/estates/<estate_id>/reinstate")
     def reinstate_estate(estate_id):
         caller = authorize_route(estate_id)
         requests_in.refuse_unknown_query()
         _valid("EstateRetirement", requests_in.json_body())
-        return jsonify(_state().rpc.call("archive", "retire_estate", {"estate_id": estate_id, "retired": False},
-                                         request_id=g.request_id, caller=caller))
+        return jsonify(_retire(estate_id, False, caller))
+
+    def _retire(estate_id, retired, caller):
+        """archive retires or reinstates it; this gateway asks archive again what it is next time
+        (``known_estates``: new work refused or taken at once here)."""
+        try:
+            return _state().rpc.call("archive", "retire_estate", {"estate_id": estate_id, "retired": retired},
+                                     request_id=g.request_id, caller=caller)
+        finally:
+            _state().estates.forget(estate_id)
 
     def _check_estates_exist(caller, estate_ids, refuse_retired=True):
         """422 naming each of ``estate_ids`` archive does not know, or, unless ``refuse_retired`` is

@@ -11,9 +11,21 @@ The KPIs side by side (``GET /api/v1/kpis``) show an estate for the periods it w
 one retired before a period starts (on its own calendar) is left out of it and of the totals; its
 own KPIs and records stay readable by id.
 
+A retired estate takes no new work (``STARTS_WORK``: a service request, a work order's plan, a
+patrol round, a billing run, a fee standard, a household...), refused with a 409 naming its
+retirement (``refuse_new_work``), since nobody works there any more; what closes out its past
+(``CLOSES_OUT``: a payment of an old bill and its reversal, open work completed or cancelled, the
+archive borrowed, corrections, settings) is still taken, as are the gateway's own routes (exports,
+custom fields; but the household import, new households). Every forwarded write of an estate is in
+one of the two (gateway/tests). The estate's state
+is archive's, as the gateway knows it (``known_estates``, at most a minute old on another gateway
+process): asked for the callers that may name any estate, the only ones that can reach a retired
+one (no active account or key holds it). The services' timers leave a retired estate alone by
+their copy of it (``estate_common.replica.in_service``).
+
 Plain functions: no Flask, no store.
 """
-from estate_common import calendar
+from estate_common import replica
 from estate_common.errors import Conflict, field_error
 
 
@@ -35,8 +47,62 @@ def retired_errors(estate_ids, estates):
             if (estates.get(estate_id) or {}).get("retired_at")]
 
 
-def in_service_in(estate, period):
-    """Whether the estate was in service at some moment of ``period`` (on its calendar): not retired,
-    or retired after the period began."""
-    retired_at = estate.get("retired_at")
-    return not retired_at or calendar.period_bounds(period, calendar.timezone_of(estate))[0] < retired_at
+def _named(service, *rpcs):
+    return frozenset((service, rpc) for rpc in rpcs)
+
+
+STARTS_WORK = (
+    _named("archive", "create_household", "add_occupant", "transfer_owner", "change_household_status",
+           "record_vacant_inspection", "record_handover")
+    | _named("customer_service", "create_request", "reopen_request", "create_rectification", "create_survey",
+             "answer_survey", "create_notice", "register_key", "lend_key", "register_custody_item", "lend_tool",
+             "create_application", "start_works", "reschedule_application")
+    | _named("maintenance", "create_maintenance_plan", "create_checklist", "open_inspection", "create_equipment",
+             "set_budget")
+    | _named("finance", "create_fee_standard", "approve_fee_standard", "start_billing_run", "top_up_utility",
+             "record_utility_usage", "fund_deposit", "request_fund_use")
+    | _named("security_patrol", "create_patrol_route", "create_patrol_plan", "start_round", "create_fire_equipment",
+             "record_fire_inspection", "record_fire_drill", "record_fire_lane_check", "open_incident",
+             "set_emergency_plan", "create_vehicle_pass", "record_vehicle_entry", "register_visitor", "assign_duty",
+             "record_shift_handover")
+    | _named("integrations", "create_webhook")
+)
+
+CLOSES_OUT = (
+    _named("archive", "update_estate", "start_restatement", "update_household", "end_occupant_stay", "correct_record",
+           "create_borrow_request", "approve_borrow_request", "reject_borrow_request", "return_borrow_request",
+           "create_check_plan", "record_archive_check", "update_settings")
+    | _named("customer_service", "verify_request", "escalate_request", "reply_request", "close_request",
+             "judge_request", "record_return_visit_attempt", "record_return_visit", "match_request_household",
+             "rate_request", "set_service_request_custom", "rectification_action_done", "update_settings",
+             "record_owner_contact", "return_key", "release_key", "sign_off_custody_item", "return_tool",
+             "record_acceptance", "withdraw_application")
+    | _named("maintenance", "assign_work_order", "appoint_work_order", "reappoint_work_order", "start_work_order",
+             "quote_work_order", "consent_work_order", "complete_work_order", "request_help", "mark_emergency",
+             "cancel_work_order", "set_work_order_custom", "stop_maintenance_plan", "complete_inspection",
+             "decide_renovation_review", "update_settings", "set_equipment_custom", "add_equipment_record")
+    | _named("finance", "reject_fee_standard", "create_payment", "reverse_payment", "refund_deposit",
+             "reverse_utility_top_up", "request_invoice", "void_invoice", "reverse_fund_deposit", "approve_fund_use",
+             "reject_fund_use", "settle_day", "record_operating_expense", "reverse_operating_expense",
+             "publish_disclosure", "send_reminder", "update_settings")
+    | _named("security_patrol", "stop_patrol_plan", "check_in", "finish_round", "retire_fire_equipment",
+             "clear_fire_lane", "record_incident_step", "reclassify_incident", "close_incident", "revoke_vehicle_pass",
+             "record_vehicle_exit", "record_visitor_departure", "cancel_duty", "update_settings")
+    | _named("integrations", "update_webhook", "delete_webhook", "rotate_webhook_secret", "redeliver", "update_settings")
+)
+
+
+def starts_work(route):
+    """Whether the forwarded ``route`` starts new work, which a retired estate refuses."""
+    return route.method != "GET" and (route.service, route.rpc) in STARTS_WORK
+
+
+def refuse_new_work(retired_at):
+    """409 when the estate was retired (``retired_at``, archive's), naming its retirement."""
+    if retired_at:
+        raise Conflict(f"the estate was retired at {retired_at}: it takes no new work, only what closes out its "
+                       "past (payments, reversals, open work, its archive) until the operator admin reinstates it",
+                       [field_error("estate_id", "is retired")])
+
+
+in_service_in = replica.in_service_in  # the KPIs side by side: finance's months not billed read it too

@@ -81,6 +81,14 @@ def in_service(db, estate_ids):
     return [estate_id for estate_id in estate_ids if estate_id not in retired]
 
 
+def in_service_in(estate, period):
+    """Whether the estate (archive's, or a copy) was in service at some moment of ``period`` (on
+    its calendar): not retired, or retired after the period began. A period begun after its
+    retirement owes nothing (a billing run, a KPI side by side)."""
+    retired_at = (estate or {}).get("retired_at")
+    return not retired_at or calendar.period_bounds(period, calendar.timezone_of(estate))[0] < retired_at
+
+
 def refuse_new_work(estate, field):
     """409 when the estate's copy says retired: new work that names the estate by a code the
     service alone turns into an id (the owner portal's filing), so that the gateway's refusal of

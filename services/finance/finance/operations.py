@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from itertools import islice
 
-from estate_common import calendar, clock, collector, ids, job_scopes, jobs, writes
+from estate_common import calendar, clock, collector, ids, job_scopes, jobs, replica, writes
 from estate_common.writes import Change
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.kpis import per_estate
@@ -1374,7 +1374,10 @@ def months_not_billed(db, estate_id, months, item=None):
     """Of ``months``, those a billing run should have billed and has not (``billing.months_not_billed``):
     an approved periodic standard (of ``item``) whose cycle starts in the month, with no bill of that
     month from a run, that bills some household of the estate. A run that billed the month is not
-    asked again for the households registered since (the next run of the month bills them)."""
+    asked again for the households registered since (the next run of the month bills them). A month
+    begun after the estate retired is owed by none (``replica.in_service_in``: no run bills it)."""
+    estate = store.estate(db, estate_id)
+    months = [month for month in months if replica.in_service_in(estate, month)]
     pairs = [(month, standard) for month, standard in billing.cycles_starting(
         store.approved_standards(db, estate_id, item), months) if not store.billed_by_run(db, estate_id, standard, month)]
     if not pairs:

@@ -1083,6 +1083,11 @@ def estate_id_by_code(db, code):
     return replica.public_estate_id(db, code)
 
 
+def estate(db, estate_id):
+    """The estate's copy (None before it came)."""
+    return replica.get(db, "estate", estate_id, estate_id)
+
+
 def estate_heading(db, estate_id):
     """``(name, timezone)`` of the estate from one read of its copy: the owners' pages head their
     disclosures with its name and show their times on its clock (Asia/Shanghai while no copy has come)."""

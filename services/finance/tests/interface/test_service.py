@@ -9,7 +9,7 @@ import pytest
 
 from estate_common import calendar, clock, job_scopes, jobs
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
-from estate_common.testing import as_caller, event, side_by_side, staff, worker
+from estate_common.testing import as_caller, estate_retired, event, side_by_side, staff, worker
 from finance import billing, operations, store
 from finance.rules import HOUSEHOLD_LOCK_WAIT_SECONDS
 from finance.service import FinanceService
@@ -1535,6 +1535,21 @@ def test_a_month_never_billed_is_told_apart_from_a_month_with_nothing_to_bill(fi
     clock.freeze(clock.parse_iso("2026-11-30T16:00:00Z"))  # December has begun in the estate (UTC+8)
     assert unbilled(finance) == [("2026-12", ["property_service"])]
     assert collection_rate(finance, "2026-12")["not_billed"] == ["2026-12"]
+
+
+def test_a_retired_estate_owes_no_billing_of_the_months_that_begin_after_its_retirement(finance):
+    """Its contract ended: a run may bill it no more (the gateway refuses one), so the months begun
+    since were on the accountant's to-do and the collection rate's not_billed for good (found by a
+    probe of the operator admin's month). The months it was in service in stay owed; reinstated,
+    it owes them all again."""
+    approved(finance, valid_from="2026-10")
+    estate_retired(finance, ESTATE, "2026-11-10T04:00:00.000Z")
+    clock.freeze(clock.parse_iso("2027-01-05T02:00:00Z"))
+    assert unbilled(finance) == [("2026-10", ["property_service"]), ("2026-11", ["property_service"])]
+    assert collection_rate(finance, "2026-Q4")["not_billed"] == ["2026-10", "2026-11"]
+    assert "not_billed" not in collection_rate(finance, "2027-01")
+    estate_retired(finance, ESTATE, None)
+    assert [period for period, _ in unbilled(finance)] == ["2026-10", "2026-11", "2026-12", "2027-01"]
 
 
 def test_the_disclosure_shows_income_by_item_and_maintenance_costs_once(finance):
