@@ -2754,6 +2754,7 @@ _MESSAGES = {
     "field.record_id": ("记录", "Record"),
     "field.refunded_at": ("退还时间", "Refunded at"),
     "field.rescheduled_at": ("改期时间", "Rescheduled at"),
+    "field.records": ("记录", "Records"),
     "field.previous": ("改期前", "Before"),
     "field.request_number": ("报事编号", "Request number"),
     "field.requested_at": ("申请时间", "Requested at"),

@@ -287,6 +287,9 @@ def test_a_pump_s_page_shows_its_history_and_its_forms_come_back_to_it(client, f
     [asked] = [c for c in fake.calls if c["path"].endswith("/equipment/eq_1/records")]
     assert asked["params"].get("newest_first") == "true" and asked["params"].get("limit")
     assert 'href="/engineering/equipment/eq_1?cursor=2026-11-20T02:00:00.000Z~rec_2"' in page
+    # its details without the ledger its table pages through (records=none): the page read every record
+    [details] = [c for c in fake.calls if c["method"] == "GET" and c["path"].endswith("/equipment/eq_1")]
+    assert details["params"].get("records") == "none"
     following = client.get("/engineering/equipment/eq_1?cursor=2026-11-20T02:00:00.000Z~rec_2",
                            headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert ">ok<" in following and "seal replaced" not in following and 'class="pager"' not in following

@@ -3123,6 +3123,8 @@ def test_a_work_order_names_its_equipment_and_the_order_it_follows_linked(client
     facts = page.split('<dl class="facts">')[1].split("</dl>")[0]
     assert '<dt>Equipment</dt><dd><a href="/engineering/equipment/eq_pump1">PUMP-1 Domestic water pump</a></dd>' in facts
     assert '<dt>Follows order</dt><dd><a href="/engineering/work-orders/wo_4">WO-2026-000004</a></dd>' in facts
+    [named] = [c for c in fake.calls if c["path"].endswith("/equipment/eq_pump1")]
+    assert named["params"].get("records") == "none"  # its code and name, not its whole ledger
     # neither read: nothing named, never an id
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment/eq_pump1", problem(404, "not found", code="not_found"))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_4", problem(404, "not found", code="not_found"))

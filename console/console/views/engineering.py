@@ -266,7 +266,7 @@ def order_detail(order_id):
     # the equipment a plan's or an inspection's order is for, by its code and name, linked (one
     # call, for a role that reads the ledger), and the earlier order a follow-up follows by its
     # number: the page named neither, the history only (a probe of the console's small gaps)
-    equipment = common.optional_read(f"equipment/{order['equipment_id']}") \
+    equipment = common.optional_read(f"equipment/{order['equipment_id']}", records="none") \
         if order.get("equipment_id") and permissions.may("GET", "equipment/{equipment_id}") else None
     follows_number = common.number_of(f"work-orders/{order['follows_work_order_id']}") \
         if order.get("follows_work_order_id") else None
@@ -329,7 +329,7 @@ def equipment_detail(item_id):
     every record ever made); its forms are the ledger's (``registers``), which bring the technician
     back here."""
     path = g.api.estate(g.user.estate_id, f"equipment/{item_id}")
-    equipment = g.api.get(path)
+    equipment = g.api.get(path, records="none")  # its details: the table below pages its records
     page = g.api.get(f"{path}/records", limit=common.PAGE_SIZE, cursor=request.args.get("cursor"),
                      newest_first="true")
     ledger = BY_SLUG["equipment"]

@@ -51,8 +51,9 @@ ROUTES = [
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/equipment", "maintenance", "list_equipment", READERS, paged=True, filters=("system",),
           custom_filters=True),
+    # records=none: its details without the ledger, which its records' pages read
     Route("GET", f"{ESTATE}/equipment/<equipment_id>", "maintenance", "get_equipment", READERS,
-          id_param="equipment_id"),
+          id_param="equipment_id", filters=("records",)),
     Route("POST", f"{ESTATE}/equipment/<equipment_id>/custom", "maintenance", "set_equipment_custom",
           policy.ENGINEERING, body=True, id_param="equipment_id"),
     Route("POST", f"{ESTATE}/equipment/<equipment_id>/records", "maintenance", "add_equipment_record",

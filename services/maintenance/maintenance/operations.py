@@ -474,8 +474,13 @@ def set_equipment_custom(db, outbox, estate_id, equipment_id, values):
         ledger.set_custom(equipment, custom_fields.check_values(definitions, values, creating=False), clock.now()))))
 
 
-def get_equipment(db, outbox, estate_id, equipment_id):
-    return _shown(db, outbox, store.get(db, "equipment", estate_id, equipment_id))
+def get_equipment(db, outbox, estate_id, equipment_id, filters=None):
+    """``records=none``: the piece without its records (its ``record_count`` and ``last_record``
+    say enough for a page that reads them through ``GET …/equipment/{id}/records``)."""
+    equipment = store.get(db, "equipment", estate_id, equipment_id)
+    if (filters or {}).get("records") == "none":
+        return public(_moved(db, outbox, equipment))
+    return _shown(db, outbox, equipment)
 
 
 def _shown(db, outbox, equipment):

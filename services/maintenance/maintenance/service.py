@@ -212,7 +212,8 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
 
     @rpc_method
     def get_equipment(self, payload):
-        return operations.get_equipment(self.db, self.outbox, payload["estate_id"], payload["id"])
+        return operations.get_equipment(self.db, self.outbox, payload["estate_id"], payload["id"],
+                                        payload.get("filters", {}))
 
     @rpc_method
     def list_equipment_records(self, payload):

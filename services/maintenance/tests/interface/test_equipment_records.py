@@ -228,3 +228,20 @@ def test_a_retry_later_keeps_the_last_record_as_it_was_written(engineering):
     stored = engineering.db.equipment.find_one({"_id": engineering.pump["id"]})
     assert stored["last_record"]["at"] == first["at"]
     assert (stored["updated_at"], stored["_rev"]) == (written["updated_at"], written["_rev"])  # nothing written
+
+
+def test_the_equipment_without_its_records_when_asked_records_none(engineering):
+    """The console's equipment page shows the piece's details and pages its records: its details
+    read the whole ledger with them. ``records=none`` answers the piece with its count and last
+    record, no ``records``; ``all`` (the default) every record as before; another value a 400."""
+    for number in range(3):
+        record(engineering, result=f"r{number}")
+    asked = {"estate_id": ESTATE, "id": engineering.pump["id"]}
+    bare = engineering.get_equipment({**asked, "filters": {"records": "none"}})
+    assert "records" not in bare
+    assert (bare["record_count"], bare["last_record"]["result"], bare["code"]) == (3, "r2", "PUMP-1")
+    whole = engineering.get_equipment({**asked, "filters": {"records": "all"}})
+    assert [r["result"] for r in whole["records"]] == ["r0", "r1", "r2"]
+    assert engineering.get_equipment(asked)["records"] == whole["records"]
+    with pytest.raises(InvalidInput):
+        engineering.get_equipment({**asked, "filters": {"records": "some"}})
