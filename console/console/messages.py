@@ -2563,6 +2563,9 @@ _MESSAGES = {
     "due.building": ("楼栋（选填）", "Building (optional)"),
     "due.record": ("记录联系", "Record a contact"),
     "due.none": ("没有联系不足的业主。", "No owner is short of contacts."),
+    # the estate's vacant-unit inspections (GET …/vacant-inspections?period=)
+    "menu.vacant_inspections": ("空置房巡查记录", "Vacant-unit inspections"),
+    "reg.inspected_in": ("巡查月份", "Month inspected"),
     # the vacant units due an inspection (GET …/vacant-inspections/due: vacant_inspection_interval_days)
     "vacant_due.title": ("待巡检的空置房", "Vacant units due an inspection"),
     "vacant_due.total": ("超过 {interval} 天未巡检的空置房 {count} 套（截至 {as_of}）",
@@ -2751,10 +2754,10 @@ _MESSAGES = {
     "field.published_at": ("发布时间", "Published at"),
     "field.raised_at": ("产生时间", "Raised at"),
     "field.record": ("记录", "Record"),
+    "field.records": ("记录", "Records"),
     "field.record_id": ("记录", "Record"),
     "field.refunded_at": ("退还时间", "Refunded at"),
     "field.rescheduled_at": ("改期时间", "Rescheduled at"),
-    "field.records": ("记录", "Records"),
     "field.previous": ("改期前", "Before"),
     "field.request_number": ("报事编号", "Request number"),
     "field.requested_at": ("申请时间", "Requested at"),

@@ -266,6 +266,26 @@ def test_the_owner_contacts_log_is_read_by_the_month_they_were_made_in(client, f
     _only_documented(fake, documented_routes)
 
 
+def test_the_vacant_unit_inspections_are_read_by_the_month_they_were_made_in(client, fake, documented_routes):
+    """A steward's last month's round was each household's page to open (found by this session's
+    probes): the estate's inspections in a register, filtered by the estate's month an inspection
+    was made in (and a household), passed to the API and kept by the pager; the units due one a
+    tab away."""
+    sign_in(client, fake, roles=("steward",))
+    fake.on("GET", rf"{BASE}/households", {"items": [HOUSEHOLD], "next_cursor": None})
+    fake.on("GET", rf"{BASE}/vacant-inspections", {"items": [VACANT], "next_cursor": "c2"})
+    page = client.get("/desk/vacant-inspections?period=2026-10", headers={"Accept-Language": "zh"}).get_data(
+        as_text=True)
+    asked = [c["params"] for c in fake.calls if c["path"].endswith("/vacant-inspections")][-1]
+    assert asked.get("period") == "2026-10"
+    assert "巡查月份" in page and 'value="2026-10"' in page and "2026-10-20" in page
+    assert re.search(r'href="/desk/vacant-inspections\?[^"]*cursor=c2[^"]*period=2026-10', page)
+    assert 'href="/desk/vacant-inspections/due"' in page
+    en = client.get("/desk/vacant-inspections", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Month inspected" in en and "Vacant-unit inspections" in en
+    _only_documented(fake, documented_routes)
+
+
 DUE = {"period": "2026-11", "required": 2, "total": 2, "next_cursor": None, "items": [
     {"household_id": "hh_1", "building": "5", "unit": "1", "room": "1801", "contacts": 1, "required": 2,
      "last_contacted_at": "2026-11-03T02:00:00Z"},
@@ -397,6 +417,13 @@ def test_the_steward_lists_the_vacant_units_due_an_inspection_and_records_one_fr
     zh = client.get("/desk/vacant-inspections/due", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "超过 30 天未巡检的空置房 2 套（截至 2026-11-23）" in zh and "记录巡检" in zh and "本次空置期内未巡检" in zh
     assert [c["params"] for c in fake.calls if c["path"].endswith("/vacant-inspections/due")][0] == {"limit": 50}
+    # one building's (a steward's own), kept by the pager (found by this session's probes)
+    fake.on("GET", rf"{BASE}/vacant-inspections/due", dict(VACANT_DUE, next_cursor="c2"))
+    one = client.get("/desk/vacant-inspections/due?building=5号楼", headers={"Accept-Language": "zh"}).get_data(
+        as_text=True)
+    assert "楼栋（选填）" in one and 'name="building"' in one and 'value="5号楼"' in one
+    assert fake.calls[-1]["params"] == {"limit": 50, "building": "5号楼"}
+    assert "building=5%E5%8F%B7%E6%A5%BC" in one.split('class="pager"')[1]
     # the row's form is the household page's own, which says where to come back to
     _household(fake)
     fake.on("GET", HH, dict(HOUSEHOLD, status="vacant"))

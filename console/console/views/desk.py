@@ -528,8 +528,11 @@ def record_due_contact():
 @bp.get("/vacant-inspections/due")
 @estate_needed
 def vacant_inspections_due():
+    # one building's, as the owners not contacted: a steward's own (found by this session's probes)
+    building = request.args.get("building", "").strip()[:20]
+    filters = {"building": building} if building else {}
     page = g.api.get(g.api.estate(g.user.estate_id, "vacant-inspections/due"), limit=common.PAGE_SIZE,
-                     cursor=request.args.get("cursor"))
+                     cursor=request.args.get("cursor"), **filters)
     return render_template("desk/vacant_inspections_due.html", page=page, items=page.get("items", []),
-                           next_cursor=page.get("next_cursor"), filters={},
+                           next_cursor=page.get("next_cursor"), filters=filters,
                            may_record=permissions.may("POST", "households/{household_id}/vacant-inspections"))

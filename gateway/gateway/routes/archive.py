@@ -44,10 +44,10 @@ ROUTES = [
     Route("POST", f"{HOUSEHOLD}/vacant-inspections", "archive", "record_vacant_inspection", policy.FRONT_DESK,
           status=201, body=True, idempotent=True, id_param="household_id"),
     Route("GET", f"{ESTATE}/vacant-inspections", "archive", "list_vacant_inspections", policy.FRONT_DESK,
-          paged=True, filters=("household_id",)),
+          paged=True, filters=("household_id", "period")),
     # the vacant units due an inspection (空置房定期巡察), for those who record them
     Route("GET", f"{ESTATE}/vacant-inspections/due", "archive", "vacant_inspections_due", policy.FRONT_DESK,
-          paged=True),
+          paged=True, filters=("building",)),
     # takeover and handover (接管验收 / 交房): the checklist and its documents, kept in archive
     Route("POST", f"{HOUSEHOLD}/handovers", "archive", "record_handover", policy.MASTER_DATA_EDITORS,
           status=201, body=True, idempotent=True, id_param="household_id"),

@@ -462,10 +462,11 @@ def record_vacant_inspection(db, outbox, caller, estate_id, household_id, data):
 
 
 def list_vacant_inspections(db, estate_id, filters, limit, cursor):
-    return store.page(db, "vacant_inspections", estate_id, filters, limit, cursor)
+    """``period``: the inspections made in that local month of the estate (``store.inspections_query``)."""
+    return store.page(db, "vacant_inspections", estate_id, store.inspections_query(filters or {}), limit, cursor)
 
 
-def vacant_inspections_due(db, estate_id, limit, cursor):
+def vacant_inspections_due(db, estate_id, limit, cursor, filters=None):
     """The estate's vacant units due an inspection on its local day, the longest overdue first
     (``occupants.inspections_due``: ``vacant_inspection_interval_days`` after the last inspection,
     or after the unit became vacant or was registered), paged with the lists' cursors, ``total`` on
@@ -476,7 +477,8 @@ def vacant_inspections_due(db, estate_id, limit, cursor):
     tz, interval = rules["timezone"], rules["vacant_inspection_interval_days"]
     today = calendar.local_date(clock.now(), tz)
     cutoff = (today - timedelta(days=interval)).isoformat()  # inspected or vacant after it: not due
-    vacant = store.vacant_households(db, estate_id)
+    # ``building``: one building's (a steward's own; blank: every one), total theirs
+    vacant = store.vacant_households(db, estate_id, ((filters or {}).get("building") or "").strip())
     since = {household["_id"]: occupants.vacant_since(household, tz) for household in vacant}
     inspected = store.inspected_after(db, estate_id, cutoff)
     maybe = [household for household in vacant

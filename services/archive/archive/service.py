@@ -120,7 +120,7 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def vacant_inspections_due(self, payload):
         """The vacant units due an inspection (``operations.vacant_inspections_due``)."""
         return operations.vacant_inspections_due(self.db, payload["estate_id"], payload.get("limit"),
-                                                 payload.get("cursor"))
+                                                 payload.get("cursor"), payload.get("filters", {}))
 
     # -- takeover and handover (接管验收 / 交房, handovers.py) ---------------------------
     @rpc_method

@@ -303,11 +303,25 @@ def household_query(db, estate_id, filters):
 
 # -- vacant units due an inspection (occupants.inspections_due) -----------------------------
 
-def vacant_households(db, estate_id):
+def vacant_households(db, estate_id, building=None):
     """The estate's vacant households, with what says since when they are vacant (their status
-    history, their registration) and their flat: through ``(estate_id, status)``, not the estate."""
-    return list(db.households.find({"estate_id": estate_id, "status": "vacant"},
-                                   {"building": 1, "unit": 1, "room": 1, "created_at": 1, "status_history": 1}))
+    history, their registration) and their flat: through ``(estate_id, status)``, not the estate;
+    ``building``: that building's alone, read as the households' list reads it (3号楼 is 3)."""
+    query = {"estate_id": estate_id, "status": "vacant"}
+    if building:
+        query["building"] = {"$in": address_spellings(building, "building")}
+    return list(db.households.find(query, {"building": 1, "unit": 1, "room": 1, "created_at": 1, "status_history": 1}))
+
+
+def inspections_query(filters):
+    """The vacant-unit inspections' list filters as a query: ``period`` (YYYY-MM) the inspections
+    whose ``inspected_on`` (the estate's local day) is in that month, through ``(estate_id,
+    inspected_on)``."""
+    query = dict(filters)
+    period = query.pop("period", None)
+    if period:
+        query["inspected_on"] = {"$gte": f"{period}-01", "$lt": f"{calendar.add_months(period, 1)}-01"}
+    return query
 
 
 def inspected_after(db, estate_id, day):

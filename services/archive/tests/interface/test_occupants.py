@@ -444,6 +444,40 @@ def test_the_vacant_units_due_an_inspection_are_listed_the_longest_overdue_first
     assert [i["room"] for i in _due(archive, estate["id"])["items"]] == ["102", "104"]
 
 
+def test_the_inspections_of_a_local_month_are_listed_by_period(archive, vacant_estate):
+    """``period``: the inspections made (``inspected_on``, the estate's local day) in that month, as
+    the other lists' ``period``: a steward's last month's round was the estate's whole log to page
+    through (found by this session's probes)."""
+    estate, flats = vacant_estate
+    _inspect(archive, flats["101"], "2026-11-01", "v-101")
+
+    def listed(**filters):
+        page = archive.list_vacant_inspections({"estate_id": estate["id"], "filters": filters})
+        return sorted(i["inspected_on"] for i in page["items"])
+    assert listed(period="2026-10") == ["2026-10-01"]
+    assert listed(period="2026-11") == ["2026-11-01", "2026-11-20"]
+    assert listed(period="2026-09") == [] and listed(period="2026-11", household_id=flats["103"]["id"]) == ["2026-11-20"]
+    assert len(listed()) == 3
+    with pytest.raises(InvalidInput):
+        listed(period="2026-13")
+
+
+def test_the_units_due_in_one_building_read_as_the_households_list_reads_it(archive, vacant_estate):
+    """``building``: that building's vacant units alone, ``total`` theirs, the building read as the
+    households' list and the owner contacts due list read it (3号楼 is 3; blank, every building):
+    a steward of his own buildings had the estate's list (found by this session's probes)."""
+    estate, flats = vacant_estate
+    _at("2026-09-01T02:00:00Z")
+    five = archive.create_household({"estate_id": estate["id"], "data": {**HOUSEHOLD, "building": "5", "room": "501"}})
+    _at("2026-11-23T02:00:00Z")
+    in_five = _due(archive, estate["id"], filters={"building": "5号楼"})
+    assert ([i["household_id"] for i in in_five["items"]], in_five["total"]) == ([five["id"]], 1)
+    in_three = _due(archive, estate["id"], filters={"building": "3栋"})
+    assert ([i["room"] for i in in_three["items"]], in_three["total"]) == (["101", "102", "104"], 3)
+    assert _due(archive, estate["id"], filters={"building": " "})["total"] == 4
+    assert _due(archive, estate["id"], filters={"building": "9"})["total"] == 0
+
+
 def test_an_estate_inspecting_less_often_sets_its_interval(archive, vacant_estate):
     estate, flats = vacant_estate
     as_caller(archive, staff("wang", ["manager"], [estate["id"]]))
