@@ -93,9 +93,14 @@ def begun(start):
 def not_begun(block):
     """An estate's KPI block for a period that has not begun on its calendar: every KPI "no data"
     (0 ÷ 0), its unit, target and note kept. Counted as usual, a month to come showed a
-    valid-complaint rate of 0 (target met) and 0 major incidents per 1,000 households."""
-    return {name: {**shown, "numerator": 0, "denominator": 0, "value": None} if "numerator" in shown else shown
-            for name, shown in block.items()}
+    valid-complaint rate of 0 (target met) and 0 major incidents per 1,000 households. A year's
+    obligation (``yearly``) owes nothing yet (``owed`` 0), as ``GET …/reports/year-obligations``
+    answers a year to come and ``before_the_estate`` a KPI it shows "no data": it still owed the
+    whole year (found by this session's probes)."""
+    def waiting(shown):
+        return {**shown, "numerator": 0, "denominator": 0, "value": None} | (
+            {"yearly": {**shown["yearly"], "owed": 0}} if "yearly" in shown else {})
+    return {name: waiting(shown) if "numerator" in shown else shown for name, shown in block.items()}
 
 
 def ended_before_the_estate(since, end):

@@ -110,6 +110,24 @@ def test_a_period_not_begun_on_the_estates_calendar_is_no_data():
     assert answer("America/Los_Angeles")["valid_complaint_rate"]["value"] is None  # not yet in LA
 
 
+def test_a_year_to_come_owes_nothing_in_its_kpis_yearly_block():
+    """A year not begun showed "no data" with its ``yearly`` still owing the whole year, where ``GET
+    …/reports/year-obligations`` answers it owed 0, not begun (found by this session's probes): a
+    KPI "no data" says its year owes nothing, as ``before_the_estate``'s do."""
+    from estate_common import clock
+    from estate_common.kpis import not_begun, owed_a_year, year_to_date
+    yearly = owed_a_year(2, "2027", None, "Asia/Shanghai")
+    block = {"survey_completion": year_to_date(0, yearly, "surveys"), "major_incidents": kpi(0, 1, "count")}
+    waiting = not_begun(block)
+    assert waiting["survey_completion"]["yearly"] == {"per_year": 2, "owed": 0}
+    assert waiting["survey_completion"]["value"] is None and "yearly" not in waiting["major_incidents"]
+    assert block["survey_completion"]["yearly"]["owed"] == 2  # the block itself untouched
+    clock.freeze(clock.parse_iso("2026-11-30T16:00:00Z"))
+    answered = per_estate_month(Caller({"e1"}), "2027", ["e1"], lambda e: {"timezone": "Asia/Shanghai"},
+                                lambda e, r, start, end: block)["estates"]["e1"]
+    assert answered["survey_completion"]["yearly"]["owed"] == 0
+
+
 def test_a_services_other_calls_run_between_estates():
     """Under eventlet, figures read from the embedded store are no I/O: a thousand estates' held
     every other call of the service (found by a probe). A call that came in meanwhile runs
