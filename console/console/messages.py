@@ -2667,6 +2667,7 @@ _MESSAGES = {
     "event.borrow_approved": ("批准借阅", "Borrowing approved"),
     "event.borrow_rejected": ("驳回借阅", "Borrowing rejected"),
     "event.borrow_returned": ("借阅归还", "Returned"),
+    "event.borrow_withdrawn": ("撤回借阅申请", "Borrowing withdrawn"),
     "event.archive_check_plan_created": ("制定档案检查计划", "Check plan made"),
     "event.archive_check_recorded": ("记录档案检查", "Archive check recorded"),
     "event.takeover_recorded": ("接管验收记录", "Takeover recorded"),

@@ -81,6 +81,7 @@ SAMPLE_BODIES = {
     "approve_borrow_request": {},
     "reject_borrow_request": {"note": "not needed"},
     "return_borrow_request": {},
+    "withdraw_borrow_request": {"note": "no longer needed"},
     "create_check_plan": {"year": 2026, "planned_dates": ["2026-03-01", "2026-09-01"]},
     "record_archive_check": {"plan_id": "acp_1", "checked_at": "2026-03-01T02:00:00.000Z",
                              "records_checked": 10, "records_complete": 9},

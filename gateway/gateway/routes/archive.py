@@ -78,6 +78,9 @@ ROUTES = [
           body=True, id_param="borrow_id"),
     Route("POST", f"{BORROW}/<borrow_id>/reject", "archive", "reject_borrow_request", policy.MANAGEMENT,
           body=True, id_param="borrow_id"),
+    # the one who asked withdraws his own while pending (the service: 403 for another's)
+    Route("POST", f"{BORROW}/<borrow_id>/withdraw", "archive", "withdraw_borrow_request", policy.STAFF,
+          body=True, id_param="borrow_id"),
     Route("POST", f"{BORROW}/<borrow_id>/return", "archive", "return_borrow_request", policy.ARCHIVES,
           body=True, id_param="borrow_id"),
     # archive checks (档案检查)

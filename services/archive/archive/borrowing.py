@@ -15,15 +15,15 @@ APPROVER_ROLES = roles.MANAGEMENT
 
 # status -> {action: next status}; an action not listed is refused (409).
 TRANSITIONS = {
-    "pending": {"approve": "approved", "reject": "rejected"},
+    "pending": {"approve": "approved", "reject": "rejected", "withdraw": "withdrawn"},
     "approved": {"return": "returned"},
     "rejected": {},
     "returned": {},
+    "withdrawn": {},
 }
 
 
-# four eyes: a manager who asked to borrow approved his own request (he may still withdraw it by
-# rejecting it)
+# four eyes: a manager who asked to borrow approved his own request (he may still withdraw it)
 SELF_APPROVAL = ("a borrowing is approved by someone other than the one who asked for it: another manager "
                  "or the operator admin")
 
@@ -152,6 +152,18 @@ def decide(request, action, note, now, actor, rules, given_due=None, actor_roles
         given_due = asked_due_back(request["kind"], given_due, now, rules)
         changes["due_back"] = given_due or due_back(request["kind"], now, request["requested_due_back"], rules)
     return changes, _entry(stamp, actor, status, (note or "").strip() or None)
+
+
+def withdraw(request, note, now, actor):
+    """The one who asked withdraws (撤回) his request while it is pending: only a manager's
+    rejection closed one its borrower no longer needed (a probe of the archivist's year). 403 for
+    anyone else, 409 once decided."""
+    if request["requested_by"] != actor:
+        raise Forbidden("a borrow request is withdrawn by the one who asked for it")
+    next_status(request, "withdraw")
+    stamp = clock.to_iso(now)
+    return ({"status": "withdrawn", "updated_at": stamp},
+            _entry(stamp, actor, "withdrawn", (note or "").strip() or None))
 
 
 def give_back(request, note, now, actor):

@@ -677,6 +677,11 @@ def return_borrow_request(db, outbox, caller, estate_id, request_id, note):
         request, note, clock.now(), caller.user))
 
 
+def withdraw_borrow_request(db, outbox, caller, estate_id, request_id, note):
+    return borrow_step(db, outbox, estate_id, request_id, "withdrawn", lambda request, rules: borrowing.withdraw(
+        request, note, clock.now(), caller.user))
+
+
 def borrow_step(db, outbox, estate_id, request_id, action, step):
     """``step(request, rules)`` → ``(changes, history entry)``, announced as ``borrow_<action>``."""
     rules = store.rules_for(db, estate_id)

@@ -407,6 +407,11 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
         return operations.return_borrow_request(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
                                                 payload["data"].get("note"))
 
+    @rpc_method
+    def withdraw_borrow_request(self, payload):
+        return operations.withdraw_borrow_request(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                  payload["id"], payload["data"].get("note"))
+
     # -- archive checks (档案检查) ------------------------------------------------------
     @rpc_method
     def create_check_plan(self, payload):

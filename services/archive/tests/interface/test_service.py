@@ -1063,6 +1063,41 @@ def test_a_borrowing_needs_the_managers_approval_and_is_tracked_until_returned(a
     assert all(c["subject_type"] == "borrow_request" for c in log)
 
 
+def test_the_one_who_asked_withdraws_his_pending_borrow_request(archive, estate):
+    """Only a manager's rejection closed a request its borrower no longer needed (a probe of the
+    archivist's year): he withdraws it while it is pending, nobody else does, and once decided it
+    is a 409."""
+    asked = borrowing_asked(archive, estate)
+    as_role(archive, "wu", "technician", estate)
+    with pytest.raises(Forbidden):  # not his
+        archive.withdraw_borrow_request({"estate_id": estate["id"], "id": asked["id"], "data": {}})
+    as_role(archive, AGENT, "agent", estate)
+    clock.advance(timedelta(minutes=3))
+    withdrawn = archive.withdraw_borrow_request({"estate_id": estate["id"], "id": asked["id"],
+                                                 "data": {"note": "settled without the file"}})
+    assert withdrawn["status"] == "withdrawn" and withdrawn["due_back"] is None
+    assert [(h["action"], h["by"], h["note"]) for h in withdrawn["history"]] == [
+        ("requested", AGENT, "borrow"), ("withdrawn", AGENT, "settled without the file")]
+    with pytest.raises(Conflict):  # once more
+        archive.withdraw_borrow_request({"estate_id": estate["id"], "id": asked["id"], "data": {}})
+    as_role(archive, MANAGER, "manager", estate)
+    with pytest.raises(Conflict):  # nothing left to decide
+        archive.approve_borrow_request({"estate_id": estate["id"], "id": asked["id"], "data": {}})
+    feed_change_log(archive)
+    log = archive.list_change_log({"estate_id": estate["id"], "filters": {"subject_id": asked["id"]}})["items"]
+    assert [(c["action"], c["actor"]) for c in log] == [("borrow_requested", AGENT), ("borrow_withdrawn", AGENT)]
+    listed = archive.list_borrow_requests({"estate_id": estate["id"], "filters": {"status": "withdrawn"}})["items"]
+    assert [r["id"] for r in listed] == [asked["id"]]
+
+    decided = archive.create_borrow_request({"estate_id": estate["id"], "data": {
+        "subject_id": asked["subject_id"], "purpose": "audit", "kind": "view"}})
+    as_role(archive, "chen", "manager", estate)
+    archive.approve_borrow_request({"estate_id": estate["id"], "id": decided["id"], "data": {}})
+    as_role(archive, MANAGER, "manager", estate)
+    with pytest.raises(Conflict):  # approved: it is returned, not withdrawn
+        archive.withdraw_borrow_request({"estate_id": estate["id"], "id": decided["id"], "data": {}})
+
+
 def test_the_year_s_borrowings_are_found_by_kind_authority_late_return_and_days(archive, estate):
     """At the year's end the register took a status, overdue, a subject and a borrower: the year's
     views, inspections by a higher authority and the files returned late (overdue ended at the
