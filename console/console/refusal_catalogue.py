@@ -1225,6 +1225,8 @@ ZH = {
         '已超过应还时间',
     'only the service-center manager approves viewing or borrowing archives':
         '查阅、借阅档案须由服务中心经理审批',
+    'a borrow request is withdrawn by the one who asked for it':
+        '借阅申请只能由申请人本人撤回',
     'name either subject_id or record_id':
         '请填写对象编号或档案记录编号，二者只填其一',
     'give either subject_id or record_id':

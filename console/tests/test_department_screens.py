@@ -262,6 +262,27 @@ def test_a_borrow_request_is_approved_by_the_manager_not_the_archivist(client, f
     _only_documented(fake, documented_routes)
 
 
+def test_the_one_who_asked_withdraws_his_pending_borrowing(client, fake, documented_routes):
+    """Only a manager's rejection closed a request its borrower no longer needed (a probe of the
+    archivist's year): the one who asked has a withdraw button while it is pending, nobody else."""
+    borrow = {"id": "br_1", "subject_type": "household", "subject_id": "hh_1", "kind": "borrow", "purpose": "audit",
+              "requested_by": "bob", "status": "pending", "due_back": None, "overdue": False}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests", {"items": [borrow], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests/br_1", borrow)
+    sign_in(client, fake, username="tom", roles=("agent",))
+    for page in (client.get("/archive/borrow-requests"), client.get("/archive/borrow-requests/br_1")):
+        assert "/archive/borrow-requests/br_1/withdraw" not in page.get_data(as_text=True)
+    sign_in(client, fake, username="bob", roles=("agent",))
+    for page in (client.get("/archive/borrow-requests"), client.get("/archive/borrow-requests/br_1")):
+        assert "/archive/borrow-requests/br_1/withdraw" in page.get_data(as_text=True)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests/br_1/withdraw", {**borrow, "status": "withdrawn"})
+    answer = client.post("/archive/borrow-requests/br_1/withdraw", data={"csrf_token": csrf_of(client), "note": "settled"})
+    assert answer.status_code == 302 and fake.calls[-1]["json"] == {"note": "settled"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests/br_1", {**borrow, "status": "approved"})
+    assert "/withdraw" not in client.get("/archive/borrow-requests/br_1").get_data(as_text=True)
+    _only_documented(fake, documented_routes)
+
+
 def test_the_manager_approving_a_borrowing_sees_its_subject_by_number_and_the_due_back_asked(client, fake,
                                                                                             documented_routes):
     """The list showed a request's borrowing as ``sr_d8c1…`` (its page said SR-2026-000006), the

@@ -77,6 +77,8 @@ class Action:
     # a field of the row naming who proposed what the step approves: another approves it
     # (``permissions.approves``)
     not_by: str = ""
+    # a field of the row naming the one user who takes the step (his own request withdrawn)
+    only_by: str = ""
 
     def awaits_other(self, item, user="", roles=()):
         """Whether the row waits for someone else's approval, the user's own proposal in a state
@@ -90,6 +92,7 @@ class Action:
         user may take it on this row (a 403 for his own request)."""
         return ((not self.when or item.get(self.when_field) in self.when)
                 and not (self.not_by and not permissions.approves(item.get(self.not_by), user, roles))
+                and not (self.only_by and item.get(self.only_by) != user)
                 and not (self.hidden_by and item.get(self.hidden_by))
                 and not (self.ended_at and _past(item.get(self.ended_at)))
                 and (bool(self.unless and item.get(self.unless))
@@ -504,7 +507,7 @@ ARCHIVE = (
                      F("kind", "reg.kind", "choice", True, ("view", "borrow"), "borrow"),
                      F("purpose", "reg.purpose", required=True), F("due_back", "reg.due_back", "moment"),
                      F("authority_inspection", "reg.authority_inspection", "bool"), F("authority", "reg.authority")),
-             filters=(F("status", "reg.status", "choice", choices=("pending", "approved", "rejected", "returned"),
+             filters=(F("status", "reg.status", "choice", choices=("pending", "approved", "rejected", "returned", "withdrawn"),
                         group="status"), F("overdue", "reg.overdue", "choice", choices=("true",), group="flag"),
                      # one borrower's (his start page's reminder opens his own past their due back)
                      F("requested_by", "reg.by"),
@@ -518,6 +521,8 @@ ARCHIVE = (
              actions=(A("approve", "reg.approve", (F("note", "reg.notes"), F("due_back", "reg.due_back", "moment")),
                         ("pending",), not_by="requested_by"),
                       A("reject", "reg.reject", (F("note", "reg.notes"),), ("pending",)),
+                      # the one who asked withdraws his own while pending (a probe of the archivist's year)
+                      A("withdraw", "reg.withdraw", (F("note", "reg.notes"),), ("pending",), only_by="requested_by"),
                       A("return", "reg.return", (F("note", "reg.notes"),), ("approved",))),
              roles=menu.STAFF, detail="archive.borrow_detail"),
     Register("archive", "check-plans", "menu.check_plans", "archive/check-plans",
