@@ -1267,6 +1267,8 @@ _MESSAGES = {
     "archive.kind": ("类型", "Kind"),  # the kind of subject a record is of (subject_type)
     "archive.kind_any": ("全部", "Any"),
     # 资料归档完整率 kind by kind (archive.completeness)
+    "archive.borrow_totals": ("借阅统计", "Borrowing totals"),
+    "archive.borrow_requests_made": ("本期提出的查阅、借阅申请", "view and borrow requests made in the period"),
     "archive.completeness_help": ("各服务定时统计本期结案的报事、工单、巡更、突发事件和收款，档案应有每一条的结案记录。缺少的一类，可打开其本期记录，与该部门的清单核对。",
                                   "Each service counts what it closed in the period (requests, orders, rounds, incidents, payments); the archive should hold each one's closing record. For a kind short of its count, open its records of the period and compare them with its department's list."),
     "archive.closed_kind": ("结案类型", "Closed records of"),

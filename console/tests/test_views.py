@@ -1515,6 +1515,33 @@ def test_the_archivist_reads_the_completeness_kind_by_kind_and_opens_a_kinds_rec
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
 
 
+def test_the_archivist_reads_the_period_s_borrowing_totals_with_the_completeness(client, fake, documented_routes):
+    """The year's views, borrowings, late returns and inspections were counted by hand from the
+    register's pages (a probe of the archivist's year): the archive's page says them, each a link
+    to the register so filtered."""
+    sign_in(client, fake, username="ann", roles=("archivist",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/completeness", {
+        "estate_id": ESTATE, "period": "2026", "kinds": [],
+        "completeness": {"numerator": 0, "denominator": 0, "value": None, "unit": "ratio", "target": 1}})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/borrow-requests/totals", {
+        "estate_id": ESTATE, "period": "2026", "from": "2025-12-31T16:00:00.000Z", "to": "2026-12-31T16:00:00.000Z",
+        "requests": 1234, "by_status": {"pending": 1, "approved": 2, "rejected": 3, "returned": 1227, "withdrawn": 1},
+        "by_kind": {"view": 1000, "borrow": 234}, "returned_late": 17, "authority_inspections": 4})
+    page = client.get("/archive/completeness?period=2026", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    [asked] = [c for c in fake.calls if c["path"].endswith("/archive/borrow-requests/totals")]
+    assert asked["params"]["period"] == "2026"
+    section = page.split('id="borrow-totals"')[1].split("</section>")[0]
+    assert "借阅统计" in section and "1,234" in section and "已撤回" in section
+    assert ('href="/archive/borrow-requests?returned_late=true&amp;from=2026-01-01&amp;to=2026-12-31">17</a>'
+            in section)
+    assert 'href="/archive/borrow-requests?authority_inspection=true&amp;from=2026-01-01&amp;to=2026-12-31">4</a>' in section
+    assert 'href="/archive/borrow-requests?kind=view&amp;from=2026-01-01&amp;to=2026-12-31">1,000</a>' in section
+    en = client.get("/archive/completeness?period=2026", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Borrowing totals" in en and "Returned late" in en
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
 def test_the_archivist_opens_the_records_a_kind_lacks_one_by_one_from_the_completeness(
         client, fake, documented_routes):
     """The completeness said "service requests: 1 missing" and nobody could name it (a probe of the

@@ -71,7 +71,11 @@ def completeness():
     period = common.period_asked(PERIOD, common.this_month)
     found = g.api.get(g.api.estate(g.user.estate_id, "archive/completeness"), period=period)
     first, last = common.period_days(period)
-    return render_template("archive/completeness.html", period=period, found=found, first=first, last=last)
+    # the period's borrowings counted (the year's were added up from the register's pages: a probe
+    # of the archivist's year); the page shows without them
+    borrowed = common.optional_read("archive/borrow-requests/totals", period=period)
+    return render_template("archive/completeness.html", period=period, found=found, first=first, last=last,
+                           borrowed=borrowed)
 
 
 # the kinds of closed record the completeness counts (estate_common.closed_counts.KINDS)

@@ -69,6 +69,8 @@ ROUTES = [
     Route("GET", BORROW, "archive", "list_borrow_requests", policy.STAFF, paged=True,
           filters=("status", "overdue", "subject_id", "requested_by", "kind", "authority_inspection", "returned_late",
                    "from", "to")),
+    # a period's counts (by status, kind, late returns, inspections): the keepers' year-end totals
+    Route("GET", f"{BORROW}/totals", "archive", "borrow_totals", policy.ARCHIVES, filters=("period",)),
     Route("GET", f"{BORROW}/<borrow_id>", "archive", "get_borrow_request", policy.STAFF, id_param="borrow_id"),
     # the records a borrowing opens: to the one who asked, while approved, unreturned, not overdue
     # (estate_common.archive_access: who reads which record directly)

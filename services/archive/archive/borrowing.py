@@ -215,6 +215,20 @@ def list_filters(filters, tz=None):
     return match, YES_NO.get(filters.get("overdue"))
 
 
+def totals(requests):
+    """The counts of a period's requests (by status, by kind, returned late, inspections by a
+    higher authority): the archivist added up the list's pages at the year's end (a probe of the
+    archivist's year)."""
+    by_status = dict.fromkeys(TRANSITIONS, 0)
+    by_kind = {"view": 0, "borrow": 0}
+    for request in requests:
+        by_status[request["status"]] += 1
+        by_kind[request["kind"]] += 1
+    return {"requests": len(requests), "by_status": by_status, "by_kind": by_kind,
+            "returned_late": sum(returned_late(r) for r in requests),
+            "authority_inspections": sum(bool(r.get("authority_inspection")) for r in requests)}
+
+
 # -- reading through a borrowing (estate_common.archive_access: who reads what directly) ------
 
 def require_open_for(request, caller_user, caller_roles, now):

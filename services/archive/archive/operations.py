@@ -659,6 +659,13 @@ def list_borrow_requests(db, estate_id, filters, limit, cursor):
     return page
 
 
+def borrow_totals(db, estate_id, period):
+    """The counts of the borrow requests made in a local month, quarter or year (``borrowing.totals``)."""
+    start, end = calendar.period_bounds(period, store.estate_timezone(db, estate_id))
+    return {"estate_id": estate_id, "period": period, "from": start, "to": end,
+            **borrowing.totals(store.borrow_requests_made(db, estate_id, start, end))}
+
+
 def get_borrow_request(db, estate_id, request_id):
     return borrowing.view(public(store.get(db, "borrow_requests", estate_id, request_id)), clock.now())
 

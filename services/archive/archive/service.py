@@ -384,6 +384,10 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
                                                payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
+    def borrow_totals(self, payload):
+        return operations.borrow_totals(self.db, payload["estate_id"], payload["filters"]["period"])
+
+    @rpc_method
     def get_borrow_request(self, payload):
         return operations.get_borrow_request(self.db, payload["estate_id"], payload["id"])
 

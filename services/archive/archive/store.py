@@ -535,6 +535,14 @@ def borrow_requests_found(db, estate_id, match, overdue, now_iso, limit, cursor)
     return store.page(db.borrow_requests, query, limit, cursor)
 
 
+def borrow_requests_made(db, estate_id, start, end):
+    """The estate's borrow requests made in ``[start, end)`` (ISO), the fields their totals count,
+    through the lists' index (``estate_id, created_at``)."""
+    return list(db.borrow_requests.find(
+        {"estate_id": estate_id, "created_at": {"$gte": start, "$lt": end}},
+        {"status": 1, "kind": 1, "authority_inspection": 1, "returned_at": 1, "due_back": 1}))
+
+
 def flag_late_returns(db, estate_id, late):
     """``returned_late`` (``late(request)``) on the estate's returned requests that lack it, returned
     before it was kept at the return, so the list's filter finds them: once, through

@@ -1143,6 +1143,42 @@ def test_the_year_s_borrowings_are_found_by_kind_authority_late_return_and_days(
     assert listed(returned_late="true") == [asked["id"]]
 
 
+def test_the_year_s_borrowings_are_totalled(archive, estate):
+    """The list found the year's borrowings but counted none: the archivist added them up page by
+    page at the year's end (a probe of the archivist's year)."""
+    asked = borrowing_asked(archive, estate)  # a borrowing, 23 Nov 2026, returned late
+    as_role(archive, "wu", "technician", estate)
+    viewed = archive.create_borrow_request({"estate_id": estate["id"], "data": {
+        "subject_id": asked["subject_id"], "purpose": "pipe layout", "kind": "view"}})
+    archive.create_borrow_request({"estate_id": estate["id"], "data": {
+        "subject_id": asked["subject_id"], "purpose": "wiring", "kind": "view"}})  # left pending
+    as_role(archive, "li", "archivist", estate)
+    archive.create_borrow_request({"estate_id": estate["id"], "data": {
+        "subject_id": estate["id"], "purpose": "annual inspection", "kind": "view",
+        "authority_inspection": True, "authority": "District housing bureau"}})
+    as_role(archive, MANAGER, "manager", estate)
+    archive.approve_borrow_request({"estate_id": estate["id"], "id": asked["id"], "data": {}})
+    archive.reject_borrow_request({"estate_id": estate["id"], "id": viewed["id"], "data": {}})
+    clock.advance(timedelta(days=9))
+    as_role(archive, "li", "archivist", estate)
+    archive.return_borrow_request({"estate_id": estate["id"], "id": asked["id"], "data": {}})
+    clock.freeze(clock.parse_iso("2026-12-31T16:30:00Z"))  # 00:30 on 1 January 2027 in the estate
+    as_role(archive, AGENT, "agent", estate)
+    archive.create_borrow_request({"estate_id": estate["id"], "data": {
+        "subject_id": asked["subject_id"], "purpose": "new owner", "kind": "borrow"}})
+    as_role(archive, "li", "archivist", estate)
+    totals = archive.borrow_totals({"estate_id": estate["id"], "filters": {"period": "2026"}})
+    assert totals == {
+        "estate_id": estate["id"], "period": "2026", "from": "2025-12-31T16:00:00.000Z", "to": "2026-12-31T16:00:00.000Z",
+        "requests": 4,
+        "by_status": {"pending": 1, "approved": 1, "rejected": 1, "returned": 1, "withdrawn": 0},
+        "by_kind": {"view": 3, "borrow": 1},
+        "returned_late": 1, "authority_inspections": 1}
+    january = archive.borrow_totals({"estate_id": estate["id"], "filters": {"period": "2027-01"}})
+    assert (january["requests"], january["by_status"]["pending"], january["by_kind"]["borrow"]) == (1, 1, 1)
+    assert archive.borrow_totals({"estate_id": estate["id"], "filters": {"period": "2026-Q1"}})["requests"] == 0
+
+
 def test_an_inspection_by_a_higher_authority_is_approved_at_once(archive, estate):
     as_role(archive, "li", "archivist", estate)
     inspection = archive.create_borrow_request({"estate_id": estate["id"], "data": {
