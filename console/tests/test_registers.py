@@ -508,6 +508,24 @@ def test_a_check_plan_s_row_shows_the_days_checked_against_what_the_year_owes(cl
     _only_documented(fake, documented_routes)
 
 
+def test_a_check_plan_s_date_to_come_is_moved_from_its_row(client, fake, documented_routes):
+    """A planned date typed wrong showed as missed for good (a probe of the archivist's year): the
+    plan's row moves one of its dates to come."""
+    sign_in(client, fake, roles=("archivist",))
+    plan = {"id": "acp_1", "year": 2026, "planned_dates": ["2026-06-30", "2026-12-10"], "notes": "",
+            "checks_recorded": 1, "days_checked": 1, "checks_owed": 2, "missed_dates": []}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/check-plans", {"items": [plan], "next_cursor": None})
+    page = client.get("/archive/check-plans").get_data(as_text=True)
+    assert "/archive/check-plans/acp_1/move-date" in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/archive/check-plans/acp_1/move-date",
+            {**plan, "planned_dates": ["2026-06-30", "2026-12-18"]})
+    answer = client.post("/archive/check-plans/acp_1/move-date", data={
+        "csrf_token": csrf_of(client), "date": "2026-12-10", "to": "2026-12-18"})
+    assert answer.status_code == 302
+    assert fake.calls[-1]["json"] == {"date": "2026-12-10", "to": "2026-12-18"}
+    _only_documented(fake, documented_routes)
+
+
 def test_the_year_s_borrowings_are_filtered_by_kind_authority_late_return_and_days(client, fake, documented_routes):
     """The register took a status, overdue and a borrower: at the year's end the archivist counted the
     views, the inspections by a higher authority and the files returned late by hand, and a file

@@ -1128,6 +1128,29 @@ def test_the_archivist_s_home_page_asks_for_the_year_s_check_plan_and_names_the_
     assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
 
 
+def test_the_archivist_s_home_page_asks_for_next_year_s_check_plan_before_the_year_ends(
+        client, fake, documented_routes):
+    """Nothing reminded the archivist in December to make next year's plan: his start page asked
+    for a plan once its year had begun (a probe of the archivist's year). From the estate's days
+    before the year ends (the API's reminder) next year's plan is asked for until it is made."""
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/check-plans", {"items": [{"id": "acp_1", "year": 2026,
+            "planned_dates": ["2026-06-01", "2026-11-20"], "missed_dates": [], "checks_recorded": 2}],
+            "next_cursor": None})
+    reminder = {"estate_id": ESTATE, "today": "2026-12-06", "next_year": 2027, "asked_from": "2026-12-01",
+                "asked": True, "made": False}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/check-plans/reminder", lambda body, params: reminder)
+    sign_in(client, fake, username="ada", roles=("archivist",))
+    todo = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True).split("data-todo>")[1]
+    assert '<a href="/archive/check-plans">2027 年的档案检查计划尚未制订（请于年底前制订）</a>' in todo
+    en = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Next year&#39;s (2027) archive check plan is not made yet" in en
+    for shown in ({**reminder, "made": True}, {**reminder, "asked": False, "today": "2026-11-20"}):
+        reminder = shown
+        assert "(2027) archive check plan" not in client.get("/", headers={"Accept-Language": "en"}).get_data(
+            as_text=True)
+    assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
+
+
 def test_a_user_of_several_departments_finds_each_department_s_to_do_on_his_home_page(client, fake):
     """An archivist who also works at the front desk saw the archivist's to-do only, and a manager
     at the desk too his own only: the first department found was the only one (the last session's

@@ -261,6 +261,9 @@ THIS_YEAR = {"year": lambda: common.this_month()[:4]}
 ARCHIVIST_TODO_LISTS = tuple(row for row in TODO_LISTS if row[0] == "todo.borrowings_overdue") + (
     ("todo.check_plan_missing", "archive/check-plans", THIS_YEAR, "", "registers.check-plans", {}),
     ("todo.checks_missed", "archive/check-plans", THIS_YEAR, "", "registers.check-plans", THIS_YEAR),
+    # next year's, from the estate's days before this one ends (the API's reminder): nothing reminded
+    # him in December (a probe of the archivist's year)
+    ("todo.next_check_plan_missing", "archive/check-plans/reminder", {}, "", "registers.check-plans", {}),
 )
 # What waits for the front desk (agents and stewards): requests past their due time unanswered, and
 # repairs whose 3-day return visit (DOMAIN.md) is past due. Both were on the register's filters
@@ -410,6 +413,17 @@ def _plan_missing(path, query):
     return None if plan is None else {"items": [] if plan else [query], "next_cursor": None, "total": 0 if plan else 1}
 
 
+def _next_plan_missing(path, query):
+    """Next year's plan as a to-do line while the API asks for it (``asked``) and it is not made;
+    its year in ``query`` for the line's text."""
+    found = common.optional_read(path)
+    if not isinstance(found, dict) or "asked" not in found:
+        return None
+    missing = bool(found["asked"] and not found.get("made"))
+    query["year"] = found.get("next_year")
+    return {"items": [found] if missing else [], "next_cursor": None, "total": int(missing)}
+
+
 def _checks_missed(path, query):
     """The planned dates of this year's plan passed without their check, as a to-do's items."""
     plan = _year_plan(query)
@@ -461,7 +475,7 @@ def _manager_visits_owed(path, query):
 # how a to-do list is read where it is not a page with a limit: by its key, else its path (``_first_page``
 # else)
 TODO_READERS = {"patrol-missed-rounds": _not_paged, "missed-shift-handovers": _not_paged,
-                "todo.check_plan_missing": _plan_missing,
+                "todo.check_plan_missing": _plan_missing, "todo.next_check_plan_missing": _next_plan_missing,
                 "todo.checks_missed": _checks_missed, "reports/complaints": _causes_unplanned,
                 "todo.survey_lines_owed": _survey_lines_owed, "todo.manager_visits_owed": _manager_visits_owed}
 

@@ -90,6 +90,11 @@ ROUTES = [
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/archive/check-plans", "archive", "list_check_plans", policy.ARCHIVES,
           paged=True, filters=("year",)),
+    # next year's plan asked for from the estate's days before its year ends
+    Route("GET", f"{ESTATE}/archive/check-plans/reminder", "archive", "check_plan_reminder", policy.ARCHIVES),
+    # a planned date to come moved (a passed one stays)
+    Route("POST", f"{ESTATE}/archive/check-plans/<plan_id>/move-date", "archive", "move_check_plan_date",
+          policy.ARCHIVES, body=True, id_param="plan_id"),
     Route("POST", f"{ESTATE}/archive/checks", "archive", "record_archive_check", policy.ARCHIVES,
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/archive/checks", "archive", "list_archive_checks", policy.ARCHIVES,

@@ -54,6 +54,45 @@ def new_plan(estate_id, data, now, actor, rules, since=None):
     }
 
 
+def move_date(plan, data, checked_at, now, rules):
+    """The plan's dates with ``data["date"]`` moved to ``data["to"]``: a planned date typed wrong
+    showed as missed for good, the plan unchangeable (a probe of the archivist's year). Only a
+    date to come (today's too) not kept by a check on its day moves, to a day of the plan's year
+    not passed and not planned already; a passed date stays (what was missed was missed).
+    ``checked_at``: the plan's checks' moments (ISO)."""
+    tz = rules["timezone"]
+    today = calendar.local_date(now, tz)
+    date_from = calendar.checked_day(data["date"], "data.date")
+    date_to = calendar.checked_day(data["to"], "data.to")
+    checked = {calendar.local_date(clock.parse_iso(at), tz) for at in checked_at}
+    errors = []
+    if date_from.isoformat() not in plan["planned_dates"]:
+        errors.append(field_error("data.date", "is not one of the plan's dates"))
+    elif date_from < today:
+        errors.append(field_error("data.date", "has passed: a passed date stays"))
+    elif date_from in checked:
+        errors.append(field_error("data.date", "was checked on its day"))
+    if date_to.year != plan["year"]:
+        errors.append(field_error("data.to", f"is not in {plan['year']}"))
+    elif date_to < today:
+        errors.append(field_error("data.to", "has passed"))
+    elif date_to.isoformat() in plan["planned_dates"]:
+        errors.append(field_error("data.to", "is planned already"))
+    if errors:
+        raise BusinessRuleViolation("a plan's date to come moves to another day of its year", errors)
+    return sorted([day for day in plan["planned_dates"] if day != date_from.isoformat()] + [date_to.isoformat()])
+
+
+def next_plan_reminder(now, rules, made):
+    """Whether next year's plan is asked for now: from ``next_check_plan_reminder_days`` before the
+    estate's year ends (its day), ``made`` whether it is. The start page asked for a plan once its
+    year had begun (a probe of the archivist's year)."""
+    today = calendar.local_date(now, rules["timezone"])
+    asked_from = date(today.year + 1, 1, 1) - timedelta(days=rules["next_check_plan_reminder_days"])
+    return {"today": today.isoformat(), "next_year": today.year + 1, "asked_from": asked_from.isoformat(),
+            "asked": today >= asked_from, "made": made}
+
+
 def plan_view(plan, checked_at, now, rules, since=None):
     """The plan with how far it is kept: ``checks_recorded`` (the plan's checks), ``days_checked``
     (the days they fell on: two checks on one day are one, as the year's KPI counts them),

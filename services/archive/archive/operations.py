@@ -729,6 +729,27 @@ def _plan_views(db, estate_id, plans):
             for plan in plans]
 
 
+def check_plan_reminder(db, estate_id):
+    """Next year's plan, asked for before the year ends (``checks.next_plan_reminder``)."""
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    year = calendar.local_date(now, rules["timezone"]).year + 1
+    made = store.plan_made(db, estate_id, checks.plan_id(estate_id, year))
+    return {"estate_id": estate_id, **checks.next_plan_reminder(now, rules, made)}
+
+
+def move_check_plan_date(db, outbox, caller, estate_id, plan_id, data):
+    """One of a plan's dates to come moved (``checks.move_date``), in the change log."""
+    rules = store.rules_for(db, estate_id)
+
+    def decide(plan):
+        dates = checks.move_date(plan, data, store.checks_of_plan(db, estate_id, plan["_id"]), clock.now(), rules)
+        changed = plan | {"planned_dates": dates}
+        return Change({"planned_dates": dates}, [], [_archive_changed("archive_check_plan", changed,
+                                                                       "archive_check_date_moved", ["planned_dates"])])
+
+    return _plan_views(db, estate_id, [public(_change(db, outbox, "check_plans", estate_id, plan_id, decide))])[0]
+
+
 def record_archive_check(db, outbox, caller, estate_id, data):
     plan = store.referenced(db, "check_plans", estate_id, data["plan_id"], "data.plan_id")
 

@@ -13,6 +13,10 @@ DEFAULTS = {
     # estate's year by which the year's plan is made (chosen: 31, within January), the KPI
     # archive_check_plan_on_time.
     "check_plan_due_days": 31,
+    # the next year's plan asked for from this many days before the estate's year ends (chosen: 31,
+    # all of December): "每年初制订" left nothing to remind the archivist in December, and the start
+    # page asked for a plan once its year had begun (a probe of the archivist's year)
+    "next_check_plan_reminder_days": 31,
     # 借阅: borrowings are tracked until returned (DOMAIN.md); the sources set no term.
     # A borrowed file is due back after this many days unless the request names a date.
     "borrow_due_days": 7,
@@ -34,11 +38,12 @@ DEFAULTS = {
 
 # The highest value an estate may set (``estate_common.settings``): a borrowing due beyond the
 # calendar's end made every approval a 500.
-MAXIMA = {"min_checks_per_year": 365, "check_plan_due_days": 365, "borrow_due_days": 365, "view_due_days": 30,
+MAXIMA = {"min_checks_per_year": 365, "check_plan_due_days": 365,
+          "next_check_plan_reminder_days": 365, "borrow_due_days": 365, "view_due_days": 30,
           "recorded_within_days": plausible.RECORDED_WITHIN_DAYS_MAX, "vacant_inspection_interval_days": 365}
 # The lowest: "at least twice a year" (DOMAIN.md; 每年检查次数不少于两次): an estate may check more
 # often, not less (one set 1 and was counted complete on one check: a probe).
-MINIMA = {"min_checks_per_year": 2, "recorded_within_days": 0}
+MINIMA = {"min_checks_per_year": 2, "recorded_within_days": 0, "next_check_plan_reminder_days": 1}
 
 # KPI months and years are the estate's calendar: its ``timezone`` (estate master data, see
 # estate_common.calendar), which store.rules_for adds to these numbers.

@@ -422,6 +422,15 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
         return operations.create_check_plan(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
 
     @rpc_method
+    def move_check_plan_date(self, payload):
+        return operations.move_check_plan_date(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                               payload["data"])
+
+    @rpc_method
+    def check_plan_reminder(self, payload):
+        return operations.check_plan_reminder(self.db, payload["estate_id"])
+
+    @rpc_method
     def list_check_plans(self, payload):
         return operations.list_check_plans(self.db, payload["estate_id"], payload.get("filters", {}),
                                            payload.get("limit"), payload.get("cursor"))

@@ -593,6 +593,11 @@ def checks_of_plan(db, estate_id, plan_id):
                                                              {"checked_at": 1})]
 
 
+def plan_made(db, estate_id, plan_id):
+    """Whether the estate has made the check plan ``plan_id`` (``checks.plan_id``: its year's)."""
+    return db.check_plans.find_one({"_id": plan_id, "estate_id": estate_id}, {"_id": 1}) is not None
+
+
 def kpi_facts(db, estate_id, start, end, year_start, closing_events, plan_id):
     checks = db.archive_checks
     plan = db.check_plans.find_one({"_id": plan_id, "estate_id": estate_id}, {"created_at": 1})

@@ -1226,6 +1226,44 @@ def test_a_borrowing_is_of_something_the_archive_holds(archive, estate):
 
 # -- archive checks and KPIs ------------------------------------------------------------
 
+def test_a_plan_s_date_to_come_is_moved_and_a_passed_one_stays(archive, estate):
+    """A planned date typed wrong showed as missed for good: the plan could not be changed (a probe
+    of the archivist's year). A date not passed and not checked moves within the year; a passed one
+    stays; the change log says who moved it."""
+    clock.freeze(clock.parse_iso("2026-11-23T08:00:00Z"))  # 16:00 on 23 Nov in the estate
+    as_role(archive, "li", "archivist", estate)
+    plan = archive.create_check_plan({"estate_id": estate["id"], "data": {
+        "year": 2026, "planned_dates": ["2026-06-01", "2026-11-23", "2026-12-10"]}})
+    archive.record_archive_check({"estate_id": estate["id"], "data": {
+        "plan_id": plan["id"], "checked_at": "2026-06-01T02:00:00Z", "records_checked": 3, "records_complete": 3}})
+
+    def refused(data):
+        with pytest.raises(BusinessRuleViolation) as refusal:
+            archive.move_check_plan_date({"estate_id": estate["id"], "id": plan["id"], "data": data})
+        return [e["field"] for e in refusal.value.errors]
+    assert refused({"date": "2026-06-01", "to": "2026-12-20"}) == ["data.date"]   # passed: it stays
+    assert refused({"date": "2026-07-01", "to": "2026-12-20"}) == ["data.date"]   # not planned
+    assert refused({"date": "2026-12-10", "to": "2026-11-20"}) == ["data.to"]     # to a day passed
+    assert refused({"date": "2026-12-10", "to": "2027-01-05"}) == ["data.to"]     # out of the plan's year
+    assert refused({"date": "2026-12-10", "to": "2026-11-23"}) == ["data.to"]     # planned already
+    moved = archive.move_check_plan_date({"estate_id": estate["id"], "id": plan["id"],
+                                          "data": {"date": "2026-12-10", "to": "2026-12-18"}})
+    assert moved["planned_dates"] == ["2026-06-01", "2026-11-23", "2026-12-18"] and moved["missed_dates"] == []
+    # today's date, not checked yet, moves too; once checked it is kept
+    moved = archive.move_check_plan_date({"estate_id": estate["id"], "id": plan["id"],
+                                          "data": {"date": "2026-11-23", "to": "2026-11-30"}})
+    assert moved["planned_dates"] == ["2026-06-01", "2026-11-30", "2026-12-18"]
+    archive.record_archive_check({"estate_id": estate["id"], "data": {
+        "plan_id": plan["id"], "checked_at": "2026-11-23T07:00:00Z", "records_checked": 3, "records_complete": 3}})
+    archive.move_check_plan_date({"estate_id": estate["id"], "id": plan["id"],
+                                  "data": {"date": "2026-11-30", "to": "2026-11-23"}})
+    assert refused({"date": "2026-11-23", "to": "2026-12-01"}) == ["data.date"]  # checked today: kept
+    feed_change_log(archive)
+    log = archive.list_change_log({"estate_id": estate["id"], "filters": {"subject_id": plan["id"]}})["items"]
+    assert sorted((c["action"], c["actor"]) for c in log) == [("archive_check_date_moved", "li")] * 3 + [
+        ("archive_check_plan_created", "li")]
+
+
 def test_archive_checks_are_planned_twice_a_year_and_give_the_completeness(archive, estate):
     clock.freeze(clock.parse_iso("2026-11-23T08:00:00Z"))
     as_role(archive, "li", "archivist", estate)
@@ -1312,6 +1350,27 @@ def test_a_plan_counts_the_days_checked_against_what_the_year_owes_now(archive, 
     [shown] = archive.list_check_plans({"estate_id": estate["id"], "filters": {"year": "2026"}})["items"]
     assert (shown["checks_recorded"], shown["days_checked"], shown["checks_owed"]) == (2, 1, 4)
     assert shown["missed_dates"] == ["2026-06-30", "2026-07-30"]
+
+
+def test_next_year_s_check_plan_is_asked_for_before_the_year_ends(archive, estate):
+    """The archivist's start page asked for a missing plan once its year had begun: nothing said in
+    December to make next year's (a probe of the archivist's year). From the estate's
+    next_check_plan_reminder_days (31) before its year ends, next year's plan is asked for."""
+    as_role(archive, "li", "archivist", estate)
+    clock.freeze(clock.parse_iso("2026-11-30T15:59:00Z"))  # 23:59 on 30 November in the estate
+    before = archive.check_plan_reminder({"estate_id": estate["id"]})
+    assert before == {"estate_id": estate["id"], "today": "2026-11-30", "next_year": 2027,
+                      "asked_from": "2026-12-01", "asked": False, "made": False}
+    clock.freeze(clock.parse_iso("2026-11-30T16:00:00Z"))  # 1 December began in the estate
+    assert archive.check_plan_reminder({"estate_id": estate["id"]})["asked"] is True
+    archive.create_check_plan({"estate_id": estate["id"], "data": {"year": 2027, "planned_dates": ["2027-03-01",
+                                                                                                    "2027-09-01"]}})
+    assert archive.check_plan_reminder({"estate_id": estate["id"]})["made"] is True
+    as_role(archive, MANAGER, "manager", estate)
+    archive.update_settings({"estate_id": estate["id"], "data": {"next_check_plan_reminder_days": 10}})
+    as_role(archive, "li", "archivist", estate)
+    later = archive.check_plan_reminder({"estate_id": estate["id"]})
+    assert (later["asked_from"], later["asked"]) == ("2026-12-22", False)
 
 
 def test_the_year_s_check_plan_is_asked_for_at_the_start_of_the_year(archive, estate):
