@@ -1227,6 +1227,16 @@ ZH = {
         '查阅、借阅档案须由服务中心经理审批',
     'a borrow request is withdrawn by the one who asked for it':
         '借阅申请只能由申请人本人撤回',
+    "is not one of the plan's dates":
+        '不是该计划的日期',
+    'has passed: a passed date stays':
+        '已过：已过的计划日期不可调整',
+    'was checked on its day':
+        '当天已检查',
+    'is planned already':
+        '已在计划中',
+    "a plan's date to come moves to another day of its year":
+        '计划中尚未到来的日期只能调整到本年度另一天',
     'name either subject_id or record_id':
         '请填写对象编号或档案记录编号，二者只填其一',
     'give either subject_id or record_id':

@@ -370,6 +370,8 @@ def _register_forms():
             documented = _documented_path(action.into or f"{spec.path}/{{id}}/{action.name}")
             if documented:
                 row = {"id": "row_1", action.when_field: action.when[0] if action.when else None}
+                if action.only_by:  # a step of the row's own user alone (the one signed in: amy)
+                    row[action.only_by] = "amy"
                 forms.append(Form(documented, page, f"{page}/row_1/{action.name}",
                                   data={"confirm": "yes"}, reads={rf"{EST}/{spec.path}": _list(row)},
                                   called=f"{EST}/{action.into or f'{spec.path}/row_1/{action.name}'}"))
