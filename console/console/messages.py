@@ -679,6 +679,11 @@ _MESSAGES = {
     "arrears.oldest": ("最早到期", "Oldest due"),
     "arrears.age": ("欠费天数", "Days"),
     "arrears.reminded": ("最近催缴", "Last reminder"),
+    "arrears.as_of": ("截至某日日终（选填）", "As of the end of a past day (optional)"),
+    "arrears.as_of_shown": ("以下为 {day} 日终的欠费（该日之后冲正的收款仍计为已收）；催缴与收款请看当前欠费。",
+                            "Arrears as they stood at the end of {day} (a payment reversed after that day still counts "
+                            "as paid); send reminders and take payments from the current list."),
+    "arrears.now": ("当前欠费", "Current arrears"),
     "pay.unpaid_bills": ("未缴账单（可选，不选则按最早的先缴）", "Unpaid bills (optional)"),
     "pay.no_unpaid": ("没有未缴账单，收款将作为预收。", "No unpaid bill: the money is kept as prepaid."),
     "acct.title": ("对账单", "Statement of account"),

@@ -718,6 +718,25 @@ def test_reports_are_printable_and_arrears_get_reminders(client, fake, documente
     _only_documented(fake, documented_routes)
 
 
+def test_the_arrears_page_reads_the_arrears_as_of_a_past_day(client, fake, documented_routes):
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/arrears", {"items": [
+        {"household_id": "hh_1", "building": "3", "unit": "1", "room": "1202", "overdue_cents": 27000, "bills": 1,
+         "oldest_due_at": "2026-10-31T00:00:00Z", "age_days": 61, "last_reminder_at": None, "as_of": "2026-12-31"}],
+        "next_cursor": "c2"})
+    now = client.get("/accounts/arrears", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'name="as_of"' in now and "data-as-of" not in now and 'action="/accounts/arrears/reminders"' in now
+    page = client.get("/accounts/arrears?as_of=2026-12-31", headers={"Accept-Language": "en"})
+    text = page.get_data(as_text=True)
+    assert fake.calls[-1]["params"]["as_of"] == "2026-12-31"
+    assert 'value="2026-12-31"' in text and "end of 2026-12-31" in text and "¥270.00" in text
+    assert 'action="/accounts/arrears/reminders"' not in text  # a past day's list: reminders are sent from today's
+    assert "as_of=2026-12-31" in text and "cursor=c2" in text   # the next page keeps the day
+    zh = client.get("/accounts/arrears?as_of=2026-12-31", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "2026-12-31 日终的欠费" in zh
+    _only_documented(fake, documented_routes)
+
+
 def test_costs_against_the_budget_and_setting_the_budget(client, fake, documented_routes):
     sign_in(client, fake, username="mia", roles=("manager",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/costs", {

@@ -30,10 +30,13 @@ def bills():
 @bp.get("/arrears")
 @estate_needed
 def arrears():
+    # as_of: the arrears at the end of a past day (31 December, carried into the new year)
+    filters = common.query("as_of")
     page = g.api.get(g.api.estate(g.user.estate_id, "arrears"), limit=common.PAGE_SIZE,
-                     cursor=request.args.get("cursor"))
+                     cursor=request.args.get("cursor"), **filters)
     return render_template("accounts/arrears.html", items=page.get("items", []), next_cursor=page.get("next_cursor"),
-                           channels=REMINDER_CHANNELS, key=common.form_key(), problem=common.take_problem())
+                           filters=filters, channels=REMINDER_CHANNELS, key=common.form_key(),
+                           problem=common.take_problem())
 
 
 @bp.get("/payments/new")

@@ -5,6 +5,9 @@
   since the oldest overdue bill fell due.
 - A reminder is recorded (who, when, which channel, what was overdue) and announced as
   ``finance.reminder_sent``; a household that owes nothing overdue gets none (422).
+- The arrears of a past day (``as_of``, to carry into a new year): the same list as it stood
+  at that local day's end (``owed_at``): a bill counts if it had been billed, was not cancelled
+  and had fallen due by then, less what was paid on it by then (``paid_at``).
 - The collection rate of a period: cents paid on the period's property-service bills ÷
   cents billed on them; no bills: no data (value null), never 0 or 100 %.
 
@@ -71,6 +74,66 @@ def overdue_and_next_change(bills, now):
             next_change = min(next_change, next_day_of_age(due, ages[due]))
         entry["age_days"] = ages[due]
     return found, next_change
+
+
+def paid_at(bill, end, reversed_payments):
+    """Cents paid on ``bill`` before ``end`` (an ISO instant), as the bill then recorded them: its
+    allocations made before ``end`` (those a cancellation took off, kept in ``released``), and
+    those a reversal took off the bill only at or after ``end``. A reversal takes its allocations
+    off the bill and leaves them on its payment (``payments.reversal``), so worked out from the
+    bill's allocations alone a payment reversed after the day read as never made; from payment
+    times alone, a payment reversed before it still read as paid. ``reversed_payments``: the
+    estate's payments with a reversal, as ``reversal_split`` gives them."""
+    taken_back, put_back = reversed_payments
+    seen, paid = set(), 0
+    kept = (bill.get("allocations") or []) + (bill.get("released") or [])
+    for allocation in kept + put_back.get(bill["_id"], []):
+        if allocation["id"] in seen or allocation["at"] >= end or allocation["id"] in taken_back:
+            continue
+        seen.add(allocation["id"])
+        paid += allocation["amount_cents"]
+    return paid
+
+
+def reversal_split(reversed_payments, end):
+    """``(taken_back, put_back)`` of payments with a reversal (``payment["reversal"]["at"]``): the
+    allocation ids of those reversed before ``end`` (not paid then, should one still be on a bill:
+    a reversal half done), and ``{bill_id: [allocation]}`` of those reversed at or after it (paid
+    then, though off the bill now)."""
+    taken_back, put_back = set(), {}
+    for payment in reversed_payments:
+        if payment["reversal"]["at"] < end:
+            taken_back.update(a["id"] for a in payment.get("allocations") or [])
+        else:
+            for allocation in payment.get("allocations") or []:
+                put_back.setdefault(allocation["bill_id"], []).append(allocation)
+    return taken_back, put_back
+
+
+def owed_at(bills, reversed_payments, end):
+    """``overdue_by_household`` at ``end`` (the first instant after the day asked) of the bills
+    that stood then: billed before it (``created_at``), not cancelled before it, due before it, with
+    what was paid on them by then (``paid_at``). A bill billed later for an earlier month is not in
+    it: the day's arrears stay what they were, as a year's carried-forward figure must."""
+    split = reversal_split(reversed_payments, end)
+    found = {}
+    for bill in bills:
+        if bill["created_at"] >= end or bill["due_at"] >= end or not bill.get("household_id"):
+            continue
+        if bill["status"] == "cancelled" and (bill.get("cancelled_at") or "") < end:
+            continue
+        owed = bill["amount_cents"] - paid_at(bill, end, split)
+        if owed <= 0:
+            continue
+        entry = found.setdefault(bill["household_id"], {"household_id": bill["household_id"], "overdue_cents": 0,
+                                                        "bills": 0, "oldest_due_at": bill["due_at"]})
+        entry["oldest_due_at"] = min(entry["oldest_due_at"], bill["due_at"])
+        entry["overdue_cents"] += owed
+        entry["bills"] += 1
+    moment = clock.parse_iso(end)
+    for entry in found.values():
+        entry["age_days"] = age_days(entry["oldest_due_at"], moment)
+    return found
 
 
 def longest_overdue_first(entries):

@@ -1288,14 +1288,30 @@ def household_account(db, estate_id, household_id, filters):
 
 # -- arrears, reminders, KPIs -------------------------------------------------------------------
 
-def list_arrears(db, estate_id, limit=None, cursor=None):
+def list_arrears(db, estate_id, limit=None, cursor=None, filters=None):
+    """The households in arrears now, or at the end of the estate's local day ``as_of``
+    (``arrears_as_of``), longest overdue first."""
     now = clock.now()
-    page = page_computed(arrears_view.longest_overdue_first(db, estate_id, now),
-                         lambda entry: (entry["oldest_due_at"], entry["household_id"]), limit, cursor)
+    as_of = (filters or {}).get("as_of")
+    entries = arrears_as_of(db, estate_id, as_of, now) if as_of else arrears_view.longest_overdue_first(db, estate_id, now)
+    page = page_computed(entries, lambda entry: (entry["oldest_due_at"], entry["household_id"]), limit, cursor)
     shown = [entry["household_id"] for entry in page["items"]]  # addresses and reminders of the page only
     page["items"] = arrears.arrears_list(page["items"], store.household_addresses(db, estate_id, shown),
                                          store.last_reminders(db, estate_id, shown))
     return page
+
+
+def arrears_as_of(db, estate_id, day, now):
+    """The arrears at the end of the local ``day`` (``arrears.owed_at``), each entry naming it
+    (``as_of``); 400 for a day not on the calendar, 422 for one not yet over."""
+    rules = store.rules_for(db, estate_id)
+    day = calendar.checked_day_text(day, "filters.as_of")
+    if day >= periods.day_of(now, rules):
+        raise BusinessRuleViolation("arrears as of a day are read once the day is over",
+                                    [field_error("filters.as_of", "is today or a day to come")])
+    end = clock.to_iso(periods.day_start(periods.next_day(day), rules))
+    owed = arrears.owed_at(store.bills_due_before(db, estate_id, end), store.reversed_payments(db, estate_id), end)
+    return [entry | {"as_of": day} for entry in arrears.longest_overdue_first(owed.values())]
 
 
 EXPORT_BATCH = 500  # arrears decorated with addresses and reminders this many households at a time

@@ -273,7 +273,8 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
     # -- arrears and KPIs ---------------------------------------------------------
     @rpc_method
     def list_arrears(self, payload):
-        return operations.list_arrears(self.db, payload["estate_id"], payload.get("limit"), payload.get("cursor"))
+        return operations.list_arrears(self.db, payload["estate_id"], payload.get("limit"), payload.get("cursor"),
+                                       payload.get("filters"))
 
     @rpc_method
     def send_reminder(self, payload):

@@ -382,6 +382,20 @@ def unpaid_bills_of_estate(db, estate_id):
                       ("household_id", "amount_cents", "paid_cents", "status", "due_at"))
 
 
+def bills_due_before(db, estate_id, end_iso):
+    """The estate's bills due before ``end_iso``, of any status, with what ``arrears.owed_at``
+    needs to tell what each owed then (its allocations, and those its cancellation released)."""
+    return store.scan(db.bills, {"estate_id": estate_id, "due_at": {"$lt": end_iso}},
+                      ("household_id", "amount_cents", "status", "due_at", "created_at", "cancelled_at",
+                       "allocations", "released"))
+
+
+def reversed_payments(db, estate_id):
+    """The estate's payments reversed (or being reversed), with the allocations they had made."""
+    return list(store.scan(db.payments, {"estate_id": estate_id, "status": {"$in": ["reversed", "reversal_pending"]}},
+                           ("allocations", "reversal")))
+
+
 def overdue_bills(db, estate_id, now_iso, household_id=None):
     query = {"estate_id": estate_id, "status": "unpaid", "due_at": {"$lt": now_iso}}
     if household_id:

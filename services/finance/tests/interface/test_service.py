@@ -1423,6 +1423,58 @@ def test_arrears_list_households_past_due_with_the_age_of_the_debt(finance):
     assert second["next_cursor"] is None
 
 
+def test_arrears_as_of_a_past_day_count_what_was_paid_then_through_later_reversals(finance):
+    approved(finance)
+    run(finance)                                   # November's bills, due 2026-12-01 (local)
+    paid_before = pay(finance, "hh_2", 28200)      # reversed only in January: paid on 31 December
+    clock.freeze(clock.parse_iso("2026-12-15T02:00:00Z"))
+    bounced = pay(finance, "hh_3", 11868)          # reversed the next day: not paid on 31 December
+    clock.freeze(clock.parse_iso("2026-12-16T02:00:00Z"))
+    acting(finance, CASHIER)
+    finance.reverse_payment({"estate_id": ESTATE, "id": bounced["id"], "data": {"reason": "bounced"}})
+    clock.freeze(clock.parse_iso("2026-12-20T02:00:00Z"))
+    pay(finance, "hh_1", 21002)
+    clock.freeze(clock.parse_iso("2027-01-05T02:00:00Z"))
+    acting(finance, CASHIER)
+    finance.reverse_payment({"estate_id": ESTATE, "id": paid_before["id"], "data": {"reason": "wrong flat"}})
+    acting(finance, ACCOUNTANT)
+
+    def as_of(day, **page):
+        answer = finance.list_arrears({"estate_id": ESTATE, "filters": {"as_of": day}, **page})
+        return [(a["household_id"], a["overdue_cents"], a["bills"], a["age_days"]) for a in answer["items"]]
+    assert [(a["household_id"], a["overdue_cents"]) for a in finance.list_arrears({"estate_id": ESTATE})["items"]] \
+        == [("hh_2", 28200), ("hh_3", 11868)]                                    # today
+    assert as_of("2026-12-31") == [("hh_3", 11868, 1, 31)]                       # hh_2's payment still stood
+    assert as_of("2026-12-10") == [("hh_1", 21002, 1, 10), ("hh_3", 11868, 1, 10)]
+    assert as_of("2026-12-15") == [("hh_1", 21002, 1, 15)]                       # hh_3 paid that day
+    assert as_of("2026-11-30") == [("hh_1", 21002, 1, 0), ("hh_3", 11868, 1, 0)]  # due by its end, unpaid
+    assert as_of("2026-11-29") == []                                              # nothing due yet
+    first = finance.list_arrears({"estate_id": ESTATE, "filters": {"as_of": "2026-12-10"}, "limit": 1})
+    rest = finance.list_arrears({"estate_id": ESTATE, "filters": {"as_of": "2026-12-10"}, "limit": 1,
+                                 "cursor": first["next_cursor"]})
+    assert [a["household_id"] for a in first["items"] + rest["items"]] == ["hh_1", "hh_3"]
+    assert first["items"][0]["as_of"] == "2026-12-10" and first["items"][0]["building"] == "3"
+    with pytest.raises(InvalidInput):
+        finance.list_arrears({"estate_id": ESTATE, "filters": {"as_of": "2026-02-30"}})
+    with pytest.raises(BusinessRuleViolation):                                   # a day to come
+        finance.list_arrears({"estate_id": ESTATE, "filters": {"as_of": "2027-01-06"}})
+
+
+def test_arrears_as_of_a_day_count_a_bill_cancelled_after_it_and_not_one_billed_after_it(finance):
+    approved(finance)
+    run(finance)
+    clock.freeze(clock.parse_iso("2026-12-10T02:00:00Z"))
+    bill = finance.db.bills.find_one({"estate_id": ESTATE, "household_id": "hh_1"})
+    finance.db.bills.update_one({"_id": bill["_id"]}, {"$set": billing.cancellation({"allocations": [], **bill}, {
+        "occurred_at": "2026-12-05T02:00:00.000Z", "data": {"reason": "withdrawn"}})})
+    assert [a["household_id"] for a in finance.list_arrears(
+        {"estate_id": ESTATE, "filters": {"as_of": "2026-12-04"}})["items"]] == ["hh_1", "hh_2", "hh_3"]
+    assert [a["household_id"] for a in finance.list_arrears(
+        {"estate_id": ESTATE, "filters": {"as_of": "2026-12-05"}})["items"]] == ["hh_2", "hh_3"]
+    finance.db.bills.update_many({"estate_id": ESTATE}, {"$set": {"created_at": "2026-12-08T02:00:00.000Z"}})
+    assert finance.list_arrears({"estate_id": ESTATE, "filters": {"as_of": "2026-12-07"}})["items"] == []
+
+
 def test_the_arrears_list_is_kept_and_brought_up_to_date_from_the_households_written(finance, monkeypatch):
     approved(finance)
     run(finance)
