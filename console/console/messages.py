@@ -1092,6 +1092,7 @@ _MESSAGES = {
     "kpi.as_of": ("数据计算于 {at}（全部小区的指标最多缓存一分钟）。", "Figures computed at {at} (the view of every estate keeps them up to a minute)."),
     "kpi.unavailable": ("以下服务未响应：{services}", "These services did not answer: {services}"),
     "kpi.collection_rate": ("收缴率", "Collection rate"),
+    "kpi.collection_rate_at_period_end": ("期末收缴率", "Collection rate at the period's end"),
     "kpi.not_billed": ("应计费而未计费的月份：{months}", "Months not billed though a fee standard applies: {months}"),
     "kpi.complaint_timeliness": ("投诉处理及时率", "Complaints answered in time"),
     "kpi.valid_complaint_rate": ("有效投诉率", "Valid complaint rate"),
@@ -1128,6 +1129,10 @@ _MESSAGES = {
     # could not tell what was counted (a probe of the manager's month). DOMAIN.md's definitions.
     "kpi.def.collection_rate": ("本期物业服务费账单的实收金额 ÷ 应收金额（按账单所属期间）",
                                 "property-service fees received ÷ billed, on the period's bills"),
+    "kpi.def.collection_rate_at_period_end": ("截至本期最后一日日终，本期物业服务费账单的实收金额 ÷ 应收金额（其后冲正的收款仍计入，其后收到的不计）",
+                                              "property-service fees received by the period's last day ÷ billed, on "
+                                              "the period's bills (a payment reversed later still counts, one "
+                                              "received later does not)"),
     "kpi.def.owner_satisfaction": ("满意评分（4–5 分）÷ 全部评分；评分来自满意度调查（每个服务项目一个）、维修回访和业主自助评价",
                                    "satisfied answers (4–5 of 5) ÷ all answers, from surveys (one per service line), "
                                    "return visits and owner-portal ratings"),

@@ -9,7 +9,10 @@
   at that local day's end (``owed_at``): a bill counts if it had been billed, was not cancelled
   and had fallen due by then, less what was paid on it by then (``paid_at``).
 - The collection rate of a period: cents paid on the period's property-service bills ÷
-  cents billed on them; no bills: no data (value null), never 0 or 100 %.
+  cents billed on them; no bills: no data (value null), never 0 or 100 %. It counts money paid
+  at any time, so it moves on after the period closes; beside it the rate at the period's end
+  (``collection_rate_at_end``) counts only what was paid by its last local day, by the arrears'
+  rule (``paid_at``).
 
 Plain functions: no broker, no store.
 """
@@ -192,3 +195,17 @@ def collection_rate(bills, not_billed=()):
     if not_billed:
         shown["not_billed"] = sorted(not_billed)
     return shown
+
+
+def collection_rate_at_end(bills, reversed_payments, end):
+    """The collection rate as it stood at ``end`` (the first instant after the period, ISO): the
+    same bills as ``collection_rate``, and what was paid on them by then (``paid_at``: a payment
+    reversed since still paid then), so that a closed period's figure stays what it was."""
+    split = reversal_split(reversed_payments, end)
+    billed = paid = 0
+    for bill in bills:
+        if bill["item"] == COLLECTION_RATE_ITEM:
+            billed += bill["amount_cents"]
+            paid += paid_at(bill, end, split)
+    return kpi(paid, billed, note="cents paid by the period's last local day on its property-service bills / "
+                                  "cents billed on them")

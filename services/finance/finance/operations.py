@@ -1374,15 +1374,20 @@ def send_reminder(db, outbox, caller, estate_id, data):
 
 def kpis(db, caller, period, estate_ids):
     """The collection rate of ``period`` per estate, naming its months begun that a run should have
-    billed for property service and has not (``not_billed``; its figures unchanged)."""
+    billed for property service and has not (``not_billed``; its figures unchanged), and beside it
+    the rate as it stood at the period's end (``collection_rate_at_period_end``), which stays put
+    once the period closed where the rate goes on counting money paid later."""
     def one(estate_id):
         months = calendar.months_of(period)
-        current = periods.period_of(clock.now(), store.rules_for(db, estate_id))
+        rules = store.rules_for(db, estate_id)
+        current = periods.period_of(clock.now(), rules)
         missed = months_not_billed(db, estate_id, [month for month in months if month <= current],
                                    arrears.COLLECTION_RATE_ITEM)
-        return {"collection_rate": arrears.collection_rate(
-            store.bills_of_months(db, estate_id, months, arrears.COLLECTION_RATE_ITEM),
-            [month["period"] for month in missed])}
+        bills = list(store.bills_of_months(db, estate_id, months, arrears.COLLECTION_RATE_ITEM))
+        end = calendar.period_bounds(period, rules["timezone"])[1]
+        return {"collection_rate": arrears.collection_rate(bills, [month["period"] for month in missed]),
+                "collection_rate_at_period_end": arrears.collection_rate_at_end(
+                    bills, store.reversed_payments(db, estate_id) if bills else [], end)}
     return per_estate(caller, period, estate_ids, one)
 
 

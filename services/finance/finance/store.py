@@ -414,9 +414,10 @@ def bills_of_period(db, estate_id, period, item=None):
 
 
 def bills_of_months(db, estate_id, periods, item):
-    """The bills of the months ``periods`` (a KPI's month, quarter or year) of one item."""
+    """The bills of the months ``periods`` (a KPI's month, quarter or year) of one item, with their
+    allocations (what was paid when: ``arrears.paid_at``)."""
     return store.scan(db.bills, {"estate_id": estate_id, "period": {"$in": list(periods)}, "item": item,
-                                 "status": NOT_CANCELLED}, ("item", "amount_cents", "paid_cents"))
+                                 "status": NOT_CANCELLED}, ("item", "amount_cents", "paid_cents", "allocations"))
 
 
 def bills_allocated_between(db, estate_id, start_iso, end_iso):

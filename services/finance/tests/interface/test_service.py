@@ -1557,6 +1557,27 @@ def test_the_collection_rate_is_received_over_billed_for_the_period(finance):
         finance.kpis({"period": "2026-11", "estate_ids": [ESTATE, OTHER]})
 
 
+def test_the_collection_rate_at_the_period_s_end_counts_what_was_paid_by_its_last_day(finance):
+    approved(finance)
+    run(finance)                                           # November: 21002 + 28200 + 11868
+    reversed_later = pay(finance, "hh_2", 28200)           # in November, reversed in December
+    clock.freeze(clock.parse_iso("2026-11-30T15:00:00Z"))  # 23:00 on 30 November (local)
+    pay(finance, "hh_1", 1002)
+    clock.freeze(clock.parse_iso("2026-12-03T02:00:00Z"))
+    pay(finance, "hh_3", 11868)                            # paid after November
+    acting(finance, CASHIER)
+    finance.reverse_payment({"estate_id": ESTATE, "id": reversed_later["id"], "data": {"reason": "bounced"}})
+    acting(finance, ACCOUNTANT)
+    block = finance.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    billed = 21002 + 28200 + 11868
+    assert (block["collection_rate"]["numerator"], block["collection_rate"]["denominator"]) == (1002 + 11868, billed)
+    at_end = block["collection_rate_at_period_end"]
+    assert (at_end["numerator"], at_end["denominator"], at_end["unit"]) == (28200 + 1002, billed, "ratio")
+    assert at_end["value"] == round((28200 + 1002) / billed, 4)
+    year = finance.kpis({"period": "2026", "estate_ids": [ESTATE]})["estates"][ESTATE]["collection_rate_at_period_end"]
+    assert (year["numerator"], year["denominator"]) == (1002 + 11868, billed)  # by 31 December: the reversal stood
+
+
 def collection_rate(finance, period="2026-11"):
     return finance.kpis({"period": period, "estate_ids": [ESTATE]})["estates"][ESTATE]["collection_rate"]
 
