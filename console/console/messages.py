@@ -679,6 +679,7 @@ _MESSAGES = {
     "arrears.oldest": ("最早到期", "Oldest due"),
     "arrears.age": ("欠费天数", "Days"),
     "arrears.reminded": ("最近催缴", "Last reminder"),
+    "report.period_asked": ("期间（月 2026-11、季度 2026-Q4 或年 2026）", "Period (a month 2026-11, quarter 2026-Q4 or year 2026)"),
     "arrears.as_of": ("截至某日日终（选填）", "As of the end of a past day (optional)"),
     "arrears.as_of_shown": ("以下为 {day} 日终的欠费（该日之后冲正的收款仍计为已收）；催缴与收款请看当前欠费。",
                             "Arrears as they stood at the end of {day} (a payment reversed after that day still counts "

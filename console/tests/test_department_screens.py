@@ -718,6 +718,27 @@ def test_reports_are_printable_and_arrears_get_reminders(client, fake, documente
     _only_documented(fake, documented_routes)
 
 
+def test_the_reports_and_the_fund_statement_read_a_quarter_or_a_year(client, fake, documented_routes):
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/disclosure", {
+        "estate_id": ESTATE, "period": "2026", "income": {"by_item": {}, "billed_cents": 100, "received_cents": 50},
+        "expenses": {"maintenance_material_cents": 0, "maintenance_labour_cents": 0, "operating_by_category": {},
+                     "operating_cents": 0, "total_cents": 0, "work_orders": 0},
+        "net_received_cents": 50, "generated_at": "2027-01-05T02:00:00Z"})
+    page = client.get("/accounts/reports?period=2026&report=disclosure", headers={"Accept-Language": "en"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and fake.calls[-1]["params"]["period"] == "2026"
+    assert 'pattern="[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?"' in text and "quarter 2026-Q4 or year 2026" in text
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/maintenance-fund/statement", {
+        "estate_id": ESTATE, "period": "2026-Q4", "opening_balance_cents": 0, "deposits_cents": 0, "uses_cents": 0,
+        "closing_balance_cents": 0, "lines": [], "generated_at": "2027-01-05T02:00:00Z"})
+    fund = client.get("/accounts/maintenance-fund/statement?period=2026-Q4", headers={"Accept-Language": "zh"})
+    [asked] = [call for call in fake.calls if call["path"].endswith("/maintenance-fund/statement")]
+    assert fund.status_code == 200 and asked["params"]["period"] == "2026-Q4"
+    assert "季度 2026-Q4 或年 2026" in fund.get_data(as_text=True)
+    _only_documented(fake, documented_routes)
+
+
 def test_the_arrears_page_reads_the_arrears_as_of_a_past_day(client, fake, documented_routes):
     sign_in(client, fake, username="acc", roles=("accountant",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/arrears", {"items": [

@@ -417,7 +417,8 @@ def send_reminder():
 @bp.get("/reports")
 @estate_needed
 def reports():
-    """The month's reconciliation and disclosure reports, as the API computes them, to print."""
+    """The reconciliation and disclosure reports of a month, quarter or year, as the API computes them,
+    to print."""
     period = request.args.get("period", "").strip()
     kind = request.args.get("report") if request.args.get("report") in ("reconciliation", "disclosure") else None
     def page(report=None, problem=None):
@@ -439,6 +440,8 @@ def gate_parking(report):
     month total of the gate's cash to set against the journal (a probe of the accountant's month
     close). None when security's totals cannot be read (the report shows without them)."""
     if not permissions.may("GET", "parking-sessions/totals"):  # a cashier reads the report, not security's
+        return None
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}", report["period"]):  # the gate totals a month; a quarter or year, not
         return None
     counted = common.optional_read("parking-sessions/totals", period=report["period"])
     if not counted:

@@ -1110,9 +1110,11 @@ def _fund_use_decided(outbox, use):
 
 
 def fund_statement(db, estate_id, period):
-    start = f"{period}-01"
+    """The fund's statement of a month, quarter or year (their days: ``calendar.months_of``)."""
+    months = calendar.months_of(period)
+    start = f"{months[0]}-01"
     before = store.fund_entries_by_day(db, estate_id, {"$lt": start})
-    during = store.fund_entries_by_day(db, estate_id, {"$gte": start, "$lte": f"{period}-31"})
+    during = store.fund_entries_by_day(db, estate_id, {"$gte": start, "$lte": f"{months[-1]}-31"})
     return maintenance_fund.statement(estate_id, period, before, during, clock.now())
 
 
@@ -1185,9 +1187,10 @@ def _finish_day(db, outbox, estate_id, cashier, day):
 
 
 def reconciliation_report(db, estate_id, period):
+    """The reconciliation of a month, or of a quarter or year read as their months together (the
+    KPIs' periods: ``calendar.period_bounds``)."""
     rules = store.rules_for(db, estate_id)
-    start = clock.to_iso(periods.period_start(period, rules))
-    end = clock.to_iso(periods.period_end(period, rules))
+    start, end = calendar.period_bounds(period, rules["timezone"])
     entries = store.entries_of_period(db, estate_id, period)
     collected = store.bills_by_id(db, estate_id, [e["ref_id"] for e in journals.collected_charges(entries)])
     return journals.reconciliation(
@@ -1198,6 +1201,7 @@ def reconciliation_report(db, estate_id, period):
 
 
 def disclosure_report(db, estate_id, period):
+    """The income and expense disclosure of a month, quarter or year (published by the month)."""
     return reports.disclosure(estate_id, period, list(store.bills_of_period(db, estate_id, period)),
                               store.expenses_of_period(db, estate_id, period), clock.now(),
                               store.operating_expenses_of_period(db, estate_id, period))

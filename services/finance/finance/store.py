@@ -407,7 +407,8 @@ NOT_CANCELLED = {"$ne": "cancelled"}  # a cancelled bill is owed by no one: no p
 
 
 def bills_of_period(db, estate_id, period, item=None):
-    query = {"estate_id": estate_id, "period": period, "status": NOT_CANCELLED}
+    """The bills of a month, quarter or year (``_months_of``)."""
+    query = {"estate_id": estate_id, "period": _months_of(period), "status": NOT_CANCELLED}
     if item:
         query["item"] = item
     return store.scan(db.bills, query, ("item", "amount_cents", "paid_cents"))
@@ -697,7 +698,15 @@ def unuse_prepaid(db, outbox, estate_id, allocation):
 
 
 def _days_of(period):
-    return {"$gte": f"{period}-01", "$lte": f"{period}-31"}
+    """The days (``YYYY-MM-DD``) of a month, quarter or year, as a query on a day field."""
+    months = calendar.months_of(period)
+    return {"$gte": f"{months[0]}-01", "$lte": f"{months[-1]}-31"}
+
+
+def _months_of(period):
+    """The months (``YYYY-MM``) of a month, quarter or year, as a query on a period field."""
+    months = calendar.months_of(period)
+    return months[0] if len(months) == 1 else {"$in": months}
 
 
 def payments_of_period(db, estate_id, period):
@@ -833,7 +842,7 @@ def keep_expense(db, expense):
 
 
 def expenses_of_period(db, estate_id, period):
-    return list(store.scan(db.expenses, {"estate_id": estate_id, "period": period}))
+    return list(store.scan(db.expenses, {"estate_id": estate_id, "period": _months_of(period)}))
 
 
 # -- deposits --------------------------------------------------------------------
@@ -1063,7 +1072,7 @@ def list_operating_expenses(db, estate_id, filters, limit, cursor):
 
 
 def operating_expenses_of_period(db, estate_id, period):
-    return list(store.scan(db.operating_expenses, {"estate_id": estate_id, "period": period},
+    return list(store.scan(db.operating_expenses, {"estate_id": estate_id, "period": _months_of(period)},
                            ("category", "amount_cents", "reversal")))
 
 

@@ -2579,6 +2579,44 @@ def test_the_disclosure_counts_every_operating_cost_and_owners_see_only_what_was
     assert [d["period"] for d in finance.list_disclosures({"estate_id": ESTATE})["items"]] == ["2026-10"]
 
 
+def test_the_disclosure_reconciliation_and_fund_statement_read_a_quarter_or_a_year_as_their_months(finance):
+    approved(finance)
+    run(finance, "2026-10")
+    run(finance, "2026-11")
+    pay(finance, "hh_1", 21002)
+    pay(finance, "hh_2", 50000, "transfer")
+    fund_in(finance, 500000)
+    acting(finance, ACCOUNTANT)
+    for period, cents in (("2026-10", 30000), ("2026-11", 4500)):
+        finance.record_operating_expense({"estate_id": ESTATE, "data": {
+            "period": period, "category": "cleaning", "amount_cents": cents, "description": "保洁外包"}})
+    clock.freeze(clock.parse_iso("2026-12-02T02:00:00Z"))
+    fund_in(finance, 30000)
+
+    def read(rpc, period):
+        return getattr(finance, rpc)({"estate_id": ESTATE, "filters": {"period": period}})
+    october, november = read("disclosure_report", "2026-10"), read("disclosure_report", "2026-11")
+    for wider in ("2026-Q4", "2026"):
+        whole = read("disclosure_report", wider)
+        assert whole["period"] == wider
+        assert whole["income"]["billed_cents"] == october["income"]["billed_cents"] + november["income"]["billed_cents"]
+        assert whole["income"]["received_cents"] == 21002 + 50000 and whole["expenses"]["operating_cents"] == 34500
+        assert whole["income"]["by_item"]["property_service"]["bills"] == 6
+        assert whole["net_received_cents"] == 21002 + 50000 - 34500
+    assert read("disclosure_report", "2026-Q3")["income"]["billed_cents"] == 0
+    month = read("reconciliation_report", "2026-11")
+    year = read("reconciliation_report", "2026")
+    assert year["period"] == "2026" and year["balanced"] is True
+    assert (year["journal_net_cents"], year["receipts"], year["bills_settled"]) == (
+        month["journal_net_cents"], month["receipts"], month["bills_settled"])
+    assert read("reconciliation_report", "2026-Q3")["journal_net_cents"] == 0
+    fund = read("fund_statement", "2026")
+    assert (fund["period"], fund["opening_balance_cents"], fund["deposits_cents"], fund["closing_balance_cents"]) == (
+        "2026", 0, 530000, 530000)
+    assert read("fund_statement", "2026-Q4")["closing_balance_cents"] == 530000
+    assert read("fund_statement", "2027-Q1")["opening_balance_cents"] == 530000
+
+
 def test_owners_list_the_published_disclosures_newest_first_a_page_at_a_time(finance):
     """The portal opened one month by its link and listed none: an owner could not find the past
     ones (the portal's gap noted last session). Periods, versions and times only."""
