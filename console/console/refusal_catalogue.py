@@ -1146,6 +1146,14 @@ ZH = {
         '尚未结束',
     'a cost of a period that has not begun is not recorded':
         '尚未开始的期间不能登记支出',
+    'a period that has not begun has nothing to report: the current month is {0}':
+        '尚未开始的期间没有报表：当前月份为 {0}',
+    'has not begun':
+        '尚未开始',
+    'arrears as of a day are read once the day is over':
+        '某日日终的欠费须待该日结束后查询',
+    'is today or a day to come':
+        '是今天或以后的日期',
     'the fee standard is {0} already':
         '该收费标准已是“{0:fee_status}”状态',
     'overlaps {0}: {1}':  # {0}: the standard as the page names it, {1}: why (both in REASONS)

@@ -736,6 +736,12 @@ def test_the_reports_and_the_fund_statement_read_a_quarter_or_a_year(client, fak
     [asked] = [call for call in fake.calls if call["path"].endswith("/maintenance-fund/statement")]
     assert fund.status_code == 200 and asked["params"]["period"] == "2026-Q4"
     assert "季度 2026-Q4 或年 2026" in fund.get_data(as_text=True)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/maintenance-fund/statement", problem(
+        422, "Business rule violated", "a period that has not begun has nothing to report: the current month is 2026-11",
+        code="business_rule", errors=[{"field": "filters.period", "message": "has not begun"}]))
+    refused = client.get("/accounts/maintenance-fund/statement?period=2999", headers={"Accept-Language": "zh"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'value="2999"' in text and "当前月份为 2026-11" in text
     _only_documented(fake, documented_routes)
 
 

@@ -347,11 +347,18 @@ def decide_fund_use(entry_id, decision):
 @estate_needed
 def fund_statement():
     period = request.args.get("period", "").strip()
-    statement = None
-    if period:
-        statement = g.api.get(g.api.estate(g.user.estate_id, "maintenance-fund/statement"), period=period)
-    return render_template("finance/fund_statement.html", period=period, statement=statement,
-                           households=common.household_labels())
+
+    def page(statement=None, problem=None):
+        return render_template("finance/fund_statement.html", period=period, statement=statement,
+                               households=common.household_labels(), problem=problem)
+
+    if not period:
+        return page()
+    # a period the API refuses (one not begun): said above the form, as typed, as the reports page does
+    statement, refused = common.write(
+        lambda: g.api.get(g.api.estate(g.user.estate_id, "maintenance-fund/statement"), period=period),
+        lambda problem: page(problem=problem))
+    return refused or page(statement)
 
 
 # -- operating expenses and the disclosure ---------------------------------------------------------

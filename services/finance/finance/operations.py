@@ -1110,7 +1110,8 @@ def _fund_use_decided(outbox, use):
 
 
 def fund_statement(db, estate_id, period):
-    """The fund's statement of a month, quarter or year (their days: ``calendar.months_of``)."""
+    """The fund's statement of a month, quarter or year (their days: ``calendar.months_of``) begun."""
+    _refuse_report_not_begun(db, estate_id, period)
     months = calendar.months_of(period)
     start = f"{months[0]}-01"
     before = store.fund_entries_by_day(db, estate_id, {"$lt": start})
@@ -1190,6 +1191,7 @@ def reconciliation_report(db, estate_id, period):
     """The reconciliation of a month, or of a quarter or year read as their months together (the
     KPIs' periods: ``calendar.period_bounds``)."""
     rules = store.rules_for(db, estate_id)
+    periods.refuse_report_not_begun(period, clock.now(), rules)
     start, end = calendar.period_bounds(period, rules["timezone"])
     entries = store.entries_of_period(db, estate_id, period)
     collected = store.bills_by_id(db, estate_id, [e["ref_id"] for e in journals.collected_charges(entries)])
@@ -1201,10 +1203,19 @@ def reconciliation_report(db, estate_id, period):
 
 
 def disclosure_report(db, estate_id, period):
-    """The income and expense disclosure of a month, quarter or year (published by the month)."""
+    """The income and expense disclosure of a month, quarter or year (published by the month) begun."""
+    _refuse_report_not_begun(db, estate_id, period)
+    return _disclosure(db, estate_id, period)
+
+
+def _disclosure(db, estate_id, period):
     return reports.disclosure(estate_id, period, list(store.bills_of_period(db, estate_id, period)),
                               store.expenses_of_period(db, estate_id, period), clock.now(),
                               store.operating_expenses_of_period(db, estate_id, period))
+
+
+def _refuse_report_not_begun(db, estate_id, period):
+    periods.refuse_report_not_begun(period, clock.now(), store.rules_for(db, estate_id))
 
 
 def record_operating_expense(db, outbox, caller, estate_id, data):
@@ -1246,7 +1257,7 @@ def publish_disclosure(db, caller, estate_id, period):
     previous = store.find_disclosure(db, estate_id, reports.disclosure_id(estate_id, period))
     if previous is None:  # a correction of one published is published again, however old (review)
         periods.refuse_before_catch_up(period, now, rules, field="period")
-    disclosure = reports.publication(estate_id, period, disclosure_report(db, estate_id, period),
+    disclosure = reports.publication(estate_id, period, _disclosure(db, estate_id, period),
                                      periods.period_of(now, rules), now, caller.user, previous)
     if disclosure is previous:
         return public(previous)

@@ -35,6 +35,16 @@ def day_start(day, rules):
     return calendar.day_start(day, rules["timezone"])
 
 
+def refuse_report_not_begun(period, now, rules, field="filters.period"):
+    """422 for a report of a month, quarter or year that has not begun on the estate's calendar:
+    nothing is billed (a run is refused), costed (refused), paid or put in the fund (dated today)
+    for it, so a report of one answered zeros (2999-01) where billing it was refused."""
+    current = period_of(now, rules)
+    if calendar.months_of(period)[0] > current:
+        raise BusinessRuleViolation(f"a period that has not begun has nothing to report: the current month is {current}",
+                                    [field_error(field, "has not begun")])
+
+
 def earliest_catch_up(now, rules):
     """The earliest period a billing run, an operating cost or a disclosure may name now: the
     estate's ``catch_up_months`` before the current month."""

@@ -2614,7 +2614,17 @@ def test_the_disclosure_reconciliation_and_fund_statement_read_a_quarter_or_a_ye
     assert (fund["period"], fund["opening_balance_cents"], fund["deposits_cents"], fund["closing_balance_cents"]) == (
         "2026", 0, 530000, 530000)
     assert read("fund_statement", "2026-Q4")["closing_balance_cents"] == 530000
-    assert read("fund_statement", "2027-Q1")["opening_balance_cents"] == 530000
+    assert read("fund_statement", "2026-Q4")["opening_balance_cents"] == 0
+
+
+def test_a_report_of_a_period_not_begun_is_refused_as_billing_it_is(finance):
+    for rpc in ("disclosure_report", "reconciliation_report", "fund_statement"):
+        for period in ("2999-01", "2027-01", "2027-Q1", "2027"):  # now is 2026-11-23
+            with pytest.raises(BusinessRuleViolation) as refused:
+                getattr(finance, rpc)({"estate_id": ESTATE, "filters": {"period": period}})
+            assert refused.value.errors == [{"field": "filters.period", "message": "has not begun"}]
+        for period in ("2026-11", "2026-Q4", "2026"):                # begun: read, however partly
+            assert getattr(finance, rpc)({"estate_id": ESTATE, "filters": {"period": period}})["period"] == period
 
 
 def test_owners_list_the_published_disclosures_newest_first_a_page_at_a_time(finance):
