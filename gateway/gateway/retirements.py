@@ -71,7 +71,8 @@ STARTS_WORK = (
 CLOSES_OUT = (
     _named("archive", "update_estate", "start_restatement", "update_household", "end_occupant_stay", "correct_record",
            "create_borrow_request", "approve_borrow_request", "reject_borrow_request", "return_borrow_request",
-           "create_check_plan", "record_archive_check", "update_settings")
+           "withdraw_borrow_request", "create_check_plan", "move_check_plan_date", "record_archive_check",
+           "update_settings")
     | _named("customer_service", "verify_request", "escalate_request", "reply_request", "close_request",
              "judge_request", "record_return_visit_attempt", "record_return_visit", "match_request_household",
              "rate_request", "set_service_request_custom", "rectification_action_done", "update_settings",
