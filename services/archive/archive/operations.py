@@ -59,25 +59,24 @@ def create_estate(db, outbox, data):
 
 def update_estate(db, outbox, estate_id, data):
     """Edit an estate (operator admin): name, address, timezone; a new version, ``estate_updated``."""
-    store.get_estate(db, estate_id)
-
-    def decide(estate):
-        changes = domain.estate_changes(estate, data, clock.now())
-        if not changes:
-            return None
-        return Change(changes, events=[("estate_updated", domain.estate_event_data(estate | changes, changes))])
-
-    return domain.estate_view(public(_change(db, outbox, "estates", estate_id, estate_id, decide)))
+    return _estate_changed(db, outbox, estate_id, lambda estate: domain.estate_changes(estate, data, clock.now()))
 
 
 def retire_estate(db, outbox, estate_id, retired):
     """Retire the estate (its contract ended) or reinstate it: ``retired_at``, a new version,
     ``estate_updated``. The gateway first checks that no staff account or key still holds it;
     its records stay as they are, readable (the archive keeps them for good)."""
+    return _estate_changed(db, outbox, estate_id,
+                           lambda estate: domain.retirement_changes(estate, retired, clock.now()))
+
+
+def _estate_changed(db, outbox, estate_id, changes_of):
+    """The estate with ``changes_of(estate)`` written as a new version announced by ``estate_updated``
+    (nothing written when there are none); an unknown estate is a 404 naming it."""
     store.get_estate(db, estate_id)
 
     def decide(estate):
-        changes = domain.retirement_changes(estate, retired, clock.now())
+        changes = changes_of(estate)
         if not changes:
             return None
         return Change(changes, events=[("estate_updated", domain.estate_event_data(estate | changes, changes))])
