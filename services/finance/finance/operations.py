@@ -1110,12 +1110,9 @@ def _fund_use_decided(outbox, use):
 
 
 def fund_statement(db, estate_id, period):
-    """The fund's statement of a month, quarter or year (their days: ``calendar.months_of``) begun."""
+    """The fund's statement of a month, quarter or year begun."""
     _refuse_report_not_begun(db, estate_id, period)
-    months = calendar.months_of(period)
-    start = f"{months[0]}-01"
-    before = store.fund_entries_by_day(db, estate_id, {"$lt": start})
-    during = store.fund_entries_by_day(db, estate_id, {"$gte": start, "$lte": f"{months[-1]}-31"})
+    before, during = store.fund_entries_before_and_of_period(db, estate_id, period)
     return maintenance_fund.statement(estate_id, period, before, during, clock.now())
 
 

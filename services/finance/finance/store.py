@@ -1042,9 +1042,12 @@ def fund_uses_of_work_orders(db, estate_id, work_order_ids):
     return uses
 
 
-def fund_entries_by_day(db, estate_id, days):
-    """Entries that count on a day in the range ``days`` (a query on ``day``)."""
-    return list(store.scan(db.fund_entries, {"estate_id": estate_id, "day": days}))
+def fund_entries_before_and_of_period(db, estate_id, period):
+    """The entries that count on a day before the month, quarter or year ``period``, and those
+    that count on one of its days (``_days_of``)."""
+    days = _days_of(period)
+    return (list(store.scan(db.fund_entries, {"estate_id": estate_id, "day": {"$lt": days["$gte"]}})),
+            list(store.scan(db.fund_entries, {"estate_id": estate_id, "day": days})))
 
 
 def pending_refunds(db, before_iso):
