@@ -83,14 +83,14 @@ def move_date(plan, data, checked_at, now, rules):
     return sorted([day for day in plan["planned_dates"] if day != date_from.isoformat()] + [date_to.isoformat()])
 
 
-def next_plan_reminder(now, rules, made):
-    """Whether next year's plan is asked for now: from ``next_check_plan_reminder_days`` before the
-    estate's year ends (its day), ``made`` whether it is. The start page asked for a plan once its
-    year had begun (a probe of the archivist's year)."""
+def next_plan_reminder(now, rules):
+    """Whether next year's plan (``next_year``) is asked for now: from
+    ``next_check_plan_reminder_days`` before the estate's year ends (its day). The start page asked
+    for a plan once its year had begun (a probe of the archivist's year)."""
     today = calendar.local_date(now, rules["timezone"])
     asked_from = date(today.year + 1, 1, 1) - timedelta(days=rules["next_check_plan_reminder_days"])
     return {"today": today.isoformat(), "next_year": today.year + 1, "asked_from": asked_from.isoformat(),
-            "asked": today >= asked_from, "made": made}
+            "asked": today >= asked_from}
 
 
 def plan_view(plan, checked_at, now, rules, since=None):

@@ -730,10 +730,9 @@ def _plan_views(db, estate_id, plans):
 
 def check_plan_reminder(db, estate_id):
     """Next year's plan, asked for before the year ends (``checks.next_plan_reminder``)."""
-    rules, now = store.rules_for(db, estate_id), clock.now()
-    year = calendar.local_date(now, rules["timezone"]).year + 1
-    made = store.plan_made(db, estate_id, checks.plan_id(estate_id, year))
-    return {"estate_id": estate_id, **checks.next_plan_reminder(now, rules, made)}
+    reminder = checks.next_plan_reminder(clock.now(), store.rules_for(db, estate_id))
+    return {"estate_id": estate_id, **reminder,
+            "made": store.plan_made(db, estate_id, checks.plan_id(estate_id, reminder["next_year"]))}
 
 
 def move_check_plan_date(db, outbox, caller, estate_id, plan_id, data):
