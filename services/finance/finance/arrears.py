@@ -119,24 +119,17 @@ def owed_at(bills, reversed_payments, end):
     what was paid on them by then (``paid_at``). A bill billed later for an earlier month is not in
     it: the day's arrears stay what they were, as a year's carried-forward figure must."""
     split = reversal_split(reversed_payments, end)
-    found = {}
+    then = []  # each bill as it stood then: unpaid, what was paid on it by then
     for bill in bills:
-        if bill["created_at"] >= end or bill["due_at"] >= end or not bill.get("household_id"):
+        if bill["created_at"] >= end or bill["due_at"] >= end:
             continue
         if bill["status"] == "cancelled" and (bill.get("cancelled_at") or "") < end:
             continue
-        owed = bill["amount_cents"] - paid_at(bill, end, split)
-        if owed <= 0:
-            continue
-        entry = found.setdefault(bill["household_id"], {"household_id": bill["household_id"], "overdue_cents": 0,
-                                                        "bills": 0, "oldest_due_at": bill["due_at"]})
-        entry["oldest_due_at"] = min(entry["oldest_due_at"], bill["due_at"])
-        entry["overdue_cents"] += owed
-        entry["bills"] += 1
-    moment = clock.parse_iso(end)
-    for entry in found.values():
-        entry["age_days"] = age_days(entry["oldest_due_at"], moment)
-    return found
+        paid = paid_at(bill, end, split)
+        if paid < bill["amount_cents"]:
+            then.append({"household_id": bill.get("household_id"), "due_at": bill["due_at"], "status": "unpaid",
+                         "amount_cents": bill["amount_cents"], "paid_cents": paid})
+    return overdue_by_household(then, clock.parse_iso(end))
 
 
 def longest_overdue_first(entries):
