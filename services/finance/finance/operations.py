@@ -1187,15 +1187,15 @@ def _finish_day(db, outbox, estate_id, cashier, day):
 def reconciliation_report(db, estate_id, period):
     """The reconciliation of a month, or of a quarter or year read as their months together (the
     KPIs' periods: ``calendar.period_bounds``)."""
-    rules = store.rules_for(db, estate_id)
-    periods.refuse_report_not_begun(period, clock.now(), rules)
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    periods.refuse_report_not_begun(period, now, rules)
     start, end = calendar.period_bounds(period, rules["timezone"])
     entries = store.entries_of_period(db, estate_id, period)
     collected = store.bills_by_id(db, estate_id, [e["ref_id"] for e in journals.collected_charges(entries)])
     return journals.reconciliation(
         estate_id, period, entries, store.payments_of_period(db, estate_id, period),
         store.bills_allocated_between(db, estate_id, start, end), start, end,
-        store.settled_pairs_of_period(db, estate_id, period), clock.now(),
+        store.settled_pairs_of_period(db, estate_id, period), now,
         store.top_ups_of_period(db, estate_id, period), collected)
 
 
