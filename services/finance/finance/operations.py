@@ -1387,8 +1387,9 @@ def send_reminder(db, outbox, caller, estate_id, data):
 def kpis(db, caller, period, estate_ids):
     """The collection rate of ``period`` per estate, naming its months begun that a run should have
     billed for property service and has not (``not_billed``; its figures unchanged), and beside it
-    the rate as it stood at the period's end (``collection_rate_at_period_end``), which stays put
-    once the period closed where the rate goes on counting money paid later."""
+    the rate as it stood at the period's end (``collection_rate_at_period_end``): money paid later
+    does not move it, where the rate goes on counting it; a bill of the period cancelled or billed
+    after its end moves both (the same bills)."""
     def one(estate_id):
         months = calendar.months_of(period)
         rules = store.rules_for(db, estate_id)
