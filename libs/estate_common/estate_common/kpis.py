@@ -97,10 +97,14 @@ def not_begun(block):
     obligation (``yearly``) owes nothing yet (``owed`` 0), as ``GET …/reports/year-obligations``
     answers a year to come and ``before_the_estate`` a KPI it shows "no data": it still owed the
     whole year (found by this session's probes)."""
-    def waiting(shown):
-        return {**shown, "numerator": 0, "denominator": 0, "value": None} | (
-            {"yearly": {**shown["yearly"], "owed": 0}} if "yearly" in shown else {})
-    return {name: waiting(shown) if "numerator" in shown else shown for name, shown in block.items()}
+    return {name: _no_data(shown) if "numerator" in shown else shown for name, shown in block.items()}
+
+
+def _no_data(shown):
+    """A KPI shown "no data" (0 ÷ 0), its ``yearly`` owing nothing (``owed`` 0): ``not_begun``'s
+    and ``before_the_estate``'s."""
+    return {**shown, "numerator": 0, "denominator": 0, "value": None} | (
+        {"yearly": {**shown["yearly"], "owed": 0}} if "yearly" in shown else {})
 
 
 def ended_before_the_estate(since, end):
@@ -131,9 +135,7 @@ def before_the_estate(block, names, since, end, timezone):
     if not ended_before_the_estate(since, end):
         return block
     day = calendar.day_of(clock.parse_iso(since), timezone)
-    return block | {name: {**block[name], "numerator": 0, "denominator": 0, "value": None,
-                           "note": f"the estate was registered on {day}, after this period"}
-                    | ({"yearly": {**block[name]["yearly"], "owed": 0}} if "yearly" in block[name] else {})
+    return block | {name: _no_data(block[name]) | {"note": f"the estate was registered on {day}, after this period"}
                     for name in names if name in block and not block[name]["numerator"]}
 
 
