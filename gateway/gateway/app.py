@@ -148,9 +148,11 @@ def _unexpected(error):
 # -- routes forwarded to a service -------------------------------------------
 
 def _forwarding_view(route):
+    starts_work = retirements.starts_work(route)  # the route's, decided once
+
     def view(**path):
         caller = authorize(route.roles, path.get("estate_id") if route.estate_scoped else None,
-                           starts_work=retirements.starts_work(route))
+                           starts_work=starts_work)
         g.reads = route.reads  # a POST that only reads: a lost answer is no write maybe done (problems.py)
         payload = {}
         problems.name_path_fields(route.id_param, route.item_param)

@@ -30,10 +30,10 @@ class KnownEstates:
         self._until = {}  # estate id -> (known until (time.monotonic()), its retired_at or None)
         self._lock = threading.Lock()
 
-    def remember(self, estate_id, retired_at=None):
-        """``estate_id`` exists (archive said so another way): not asked again for ``ttl_seconds``."""
+    def remember(self, estate_id):
+        """``estate_id`` exists, in service (archive said so another way): not asked again for ``ttl_seconds``."""
         with self._lock:
-            self._until[estate_id] = (time.monotonic() + self.ttl_seconds, retired_at)
+            self._until[estate_id] = (time.monotonic() + self.ttl_seconds, None)
 
     def forget(self, estate_id):
         """Ask archive again next time (the estate was just retired or reinstated here)."""
@@ -50,12 +50,12 @@ class KnownEstates:
                 return retired_at
         try:
             found = rpc.call("archive", "get_estate", {"estate_id": estate_id}, request_id=g.get("request_id"),
-                     caller=caller)
+                             caller=caller)
         except NotFound:
             raise NotFound("no such estate") from None
         except ServiceUnavailable:
             return None  # archive is down: the service the call names still answers what it can
-        retired_at = (found or {}).get("retired_at") if isinstance(found, dict) else None
+        retired_at = found.get("retired_at") if isinstance(found, dict) else None
         with self._lock:
             if len(self._until) >= MAX_ENTRIES:
                 self._until.clear()
