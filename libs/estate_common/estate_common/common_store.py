@@ -115,6 +115,11 @@ def find_copy(db, collection, estate_id, doc_id):
     return store.find_in_estate(db[collection], estate_id, doc_id)
 
 
+def estate_ids_in_service(db):
+    """The ids of the estates whose copy does not say retired, sorted: one read of the registry."""
+    return sorted(doc["_id"] for doc in db.estates.find({"retired_at": None}, {"_id": 1}))
+
+
 def retired_estate_ids(db):
     """The ids of the estates whose copy says retired (archive's ``retired_at``)."""
     return {doc["_id"] for doc in db.estates.find({"retired_at": {"$ne": None}}, {"_id": 1})}

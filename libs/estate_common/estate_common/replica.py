@@ -89,6 +89,12 @@ def in_service_in(estate, period):
     return not retired_at or calendar.period_bounds(period, calendar.timezone_of(estate))[0] < retired_at
 
 
+def estates_in_service(db):
+    """``in_service`` of every estate this service holds a copy of, in id order, from one read of
+    the registry: what a sweep of every estate visits."""
+    return common_store.estate_ids_in_service(db)
+
+
 def refuse_new_work(estate, field):
     """409 when the estate's copy says retired: new work that names the estate by a code the
     service alone turns into an id (the owner portal's filing), so that the gateway's refusal of

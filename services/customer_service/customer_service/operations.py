@@ -388,9 +388,9 @@ def record_return_visit(db, outbox, caller, estate_id, request_id, data):
 def mark_overdue(db, outbox):
     """Stamps requests past their due time without an answer (listed with ?overdue=true), each
     with its ``service_request_overdue`` event in the same write, in the estates in service
-    (``replica.in_service``). The number stamped."""
+    (``replica.estates_in_service``). The number stamped."""
     now, marked = clock.now_iso(), 0
-    for found in store.newly_overdue(db, now, replica.in_service(db, store.estate_ids(db))):
+    for found in store.newly_overdue(db, now, replica.estates_in_service(db)):
         try:
             stamped = _announced.change(db, outbox, "service_requests", found["estate_id"], found["_id"],
                                         lambda request: domain.overdue(request, now))

@@ -206,10 +206,10 @@ def announce_overdue(db, outbox, now):
     stamped once with its ``work_order_overdue`` in the same write (``domain.overdue_announced``),
     so a crash loses no announcement (the outbox relays what the write kept) and a sweep run again,
     or another replica's at once, announces none twice (the stamp, and the revision the write is
-    guarded by). The estates in service only (``replica.in_service``). Returns how many were
+    guarded by). The estates in service only (``replica.estates_in_service``). Returns how many were
     announced."""
     now_iso, announced = clock.to_iso(now), 0
-    for found in store.newly_late_orders(db, now_iso, replica.in_service(db, store.estate_ids(db))):
+    for found in store.newly_late_orders(db, now_iso, replica.estates_in_service(db)):
         decided = []  # what each try decided: the last one's change is what was written
 
         def decide(order):

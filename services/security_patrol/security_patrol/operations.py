@@ -275,14 +275,14 @@ def raise_overdue_fire_checks(db, outbox, now):
     """Every facility of every estate not checked in a cycle past its deadline gets its
     ``fire_check_overdue`` notice, once (natural ``_id``): the latest such cycle and those
     before it a missed sweep may have left (``fire.overdue_periods``). The estates in service
-    only (``replica.in_service``). Returns how many were new.
+    only (``replica.estates_in_service``). Returns how many were new.
 
     The cycles are those of the estate's ``fire_check_interval_months`` now, each noticed only
     when that setting was in force at its deadline too: a change applies from then on, and a
     cycle that fell due under another setting was the sweep's business then (an estate gone
     monthly in February owes no notice for a January it was to check by the end of March)."""
     raised = 0
-    for estate_id in replica.in_service(db, store.estate_ids(db)):
+    for estate_id in replica.estates_in_service(db):
         time.sleep(0)  # between estates, the service's calls run (the embedded store does no I/O)
         rules = store.rules_for(db, estate_id)
         for period in fire.overdue_periods(now, rules):
@@ -662,12 +662,12 @@ def missed_rounds(db, estate_id, period):
 def raise_missed_round_notices(db, outbox, now):
     """Every planned slot of every estate over by ``now`` (within ``patrol_gaps.NOTICE_LOOKBACK``)
     and not walked through gets its ``patrol_round_missed`` notice, once (natural ``_id``).
-    Returns how many were new. The estates in service only (``replica.in_service``).
+    Returns how many were new. The estates in service only (``replica.estates_in_service``).
 
     Read by exact keys only (the notices by id, the rounds by slot): every 5 minutes at every
     estate, a read of a window of the estate's rounds walked all of them on the embedded store."""
     raised = 0
-    for estate_id in replica.in_service(db, store.estate_ids(db)):
+    for estate_id in replica.estates_in_service(db):
         time.sleep(0)  # as the fire-check sweep's: 0.5 s at 1,000 estates with plans held every call
         plans = store.plans_in_force_since(db, estate_id, clock.to_iso(patrol_gaps.plans_read_since(now)))
         if not plans:
