@@ -127,7 +127,7 @@ def retired_estate_ids(db):
 
 def find_estate_by_code(db, code):
     """The copy of the estate whose ``code`` this is (the registry is global: one per estate)."""
-    return db.estates.find_one({"code": code}, {"_id": 1, "estate_id": 1, "code": 1})
+    return db.estates.find_one({"code": code}, {"_id": 1, "estate_id": 1, "code": 1, "retired_at": 1})
 
 
 # -- the prices of per-charge fees (copies of finance's approved standards: fee_prices.py) ------

@@ -58,17 +58,27 @@ def estate_id_by_code(db, code):
     """The id of the estate whose public ``code`` this is (the owner portal's and the public
     disclosures' paths name an estate by its code), or None when no copy has it. The one place
     a public route's estate code becomes an estate id."""
-    # archive keeps codes upper-cased (archive.domain.new_estate): a code is read in any case
-    found = common_store.find_estate_by_code(db, code.upper()) if isinstance(code, str) else None
+    found = _estate_by_code(db, code)
     return found["_id"] if found else None
+
+
+def _estate_by_code(db, code):
+    # archive keeps codes upper-cased (archive.domain.new_estate): a code is read in any case
+    return common_store.find_estate_by_code(db, code.upper()) if isinstance(code, str) else None
+
+
+def public_estate(db, code):
+    """The copy of the estate a public route names by its ``code`` (its ``_id``, ``code`` and
+    ``retired_at``): an unknown code is a 404 that says nothing more."""
+    found = _estate_by_code(db, code)
+    if found is None:
+        raise NotFound("not found")
+    return found
 
 
 def public_estate_id(db, code):
     """``estate_id_by_code`` for a public route: an unknown code is a 404 that says nothing more."""
-    estate_id = estate_id_by_code(db, code)
-    if estate_id is None:
-        raise NotFound("not found")
-    return estate_id
+    return public_estate(db, code)["_id"]
 
 
 def in_service(db, estate_ids):

@@ -180,8 +180,9 @@ def portal_create(db, outbox, caller, estate_code, data):
     """A request filed on the portal: registered like the desk's, matched to its household by
     building / unit / room when one is there. The same answer either way; once per
     Idempotency-Key (``portal``'s docstring)."""
-    estate_id = store.estate_id_by_code(db, estate_code)
-    replica.refuse_new_work(store.estate(db, estate_id), "estate_code")  # gateway/retirements.py, for the portal
+    estate = store.estate_by_code(db, estate_code)
+    replica.refuse_new_work(estate, "estate_code")  # gateway/retirements.py, for the portal
+    estate_id = estate["_id"]
     portal.check(data)
     key, digest = caller.idempotency_key, ids.content_digest(data)
     secret = portal.keyed_secret(estate_id, key) if key else portal.new_secret()

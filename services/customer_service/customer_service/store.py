@@ -128,6 +128,11 @@ def estate_id_by_code(db, code):
     return replica.public_estate_id(db, code)
 
 
+def estate_by_code(db, code):
+    """``estate_id_by_code``'s copy of the estate (its ``_id`` and ``retired_at``), in the same read."""
+    return replica.public_estate(db, code)
+
+
 def household(db, estate_id, household_id):
     return replica.get(db, "household", estate_id, household_id)
 
