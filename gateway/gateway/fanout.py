@@ -18,10 +18,10 @@ from functools import partial
 
 from flask import current_app, g, jsonify, request
 
-from estate_common import calendar, clock, contracts, job_scopes
+from estate_common import calendar, clock, contracts, job_scopes, replica
 from estate_common.errors import InvalidInput, NotFound, field_error
 
-from . import operator_kpis, requests_in, retirements, store
+from . import operator_kpis, requests_in, store
 from .kpi_cache import KpiCache
 from .parallel import Fanout
 from .access import authorize_route
@@ -137,7 +137,7 @@ def register(app):
         caller = authorize_route()
         period = read_period()
         # the estates in service at some moment of the period: one retired before it is left out
-        estates = [e for e in _estates_in_scope(caller) if retirements.in_service_in(e, period)]
+        estates = [e for e in _estates_in_scope(caller) if replica.in_service_in(e, period)]
         merged, unavailable, as_of = collect_all_kpis(cache, caller, period, [e["id"] for e in estates]) \
             if estates else ({}, [], clock.now_iso())
         staff = store.staff_of_estates(_state().db, [e["id"] for e in estates]) if estates else []

@@ -25,7 +25,6 @@ their copy of it (``estate_common.replica.in_service``).
 
 Plain functions: no Flask, no store.
 """
-from estate_common import replica
 from estate_common.errors import Conflict, field_error
 
 
@@ -104,6 +103,3 @@ def refuse_new_work(retired_at):
         raise Conflict(f"the estate was retired at {retired_at}: it takes no new work, only what closes out its "
                        "past (payments, reversals, open work, its archive) until the operator admin reinstates it",
                        [field_error("estate_id", "is retired")])
-
-
-in_service_in = replica.in_service_in  # the KPIs side by side: finance's months not billed read it too
