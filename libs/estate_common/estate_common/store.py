@@ -20,7 +20,7 @@ import pymongo
 from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
-from . import clock, config
+from . import calendar, clock, config
 from .embedded_store import EmbeddedClient
 from .errors import BusinessRuleViolation, InvalidInput, NotFound, field_error
 
@@ -232,6 +232,13 @@ def _since(moment):
     if doc_id != AFTER_EVERY_ID:
         return stored
     return clock.to_iso(clock.parse_iso(stored) + timedelta(milliseconds=1))
+
+
+def days_of(period):
+    """The days (``YYYY-MM-DD``, as a day field keeps them) of a month, quarter or year
+    (``calendar.months_of``), as a query on a day field."""
+    months = calendar.months_of(period)
+    return {"$gte": f"{months[0]}-01", "$lte": f"{months[-1]}-31"}
 
 
 def changed_since(query, updated_since):

@@ -320,7 +320,7 @@ def inspections_query(filters):
     query = dict(filters)
     period = query.pop("period", None)
     if period:
-        query["inspected_on"] = {"$gte": f"{period}-01", "$lt": f"{calendar.add_months(period, 1)}-01"}
+        query["inspected_on"] = store.days_of(period)
     return query
 
 

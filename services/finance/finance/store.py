@@ -697,12 +697,6 @@ def unuse_prepaid(db, outbox, estate_id, allocation):
     _named.change(db, outbox, "payments", estate_id, allocation["payment_id"], unuse, keyed=False)
 
 
-def _days_of(period):
-    """The days (``YYYY-MM-DD``) of a month, quarter or year, as a query on a day field."""
-    months = calendar.months_of(period)
-    return {"$gte": f"{months[0]}-01", "$lte": f"{months[-1]}-31"}
-
-
 def _months_of(period):
     """The months (``YYYY-MM``) of a month, quarter or year, as a query on a period field."""
     months = calendar.months_of(period)
@@ -710,7 +704,7 @@ def _months_of(period):
 
 
 def payments_of_period(db, estate_id, period):
-    return list(store.scan(db.payments, {"estate_id": estate_id, "day": _days_of(period)},
+    return list(store.scan(db.payments, {"estate_id": estate_id, "day": store.days_of(period)},
                            ("amount_cents", "prepaid_cents", "receipt_number", "status")))
 
 
@@ -781,7 +775,7 @@ def entries_of_day(db, estate_id, cashier, day):
 
 
 def entries_of_period(db, estate_id, period):
-    return list(store.scan(db.journal, {"estate_id": estate_id, "day": _days_of(period)}))
+    return list(store.scan(db.journal, {"estate_id": estate_id, "day": store.days_of(period)}))
 
 
 def list_entries(db, estate_id, filters, limit, cursor):
@@ -798,7 +792,7 @@ def settled_days(db, estate_id, cashier):
 
 def settled_pairs_of_period(db, estate_id, period):
     return {(s["cashier"], s["date"]) for s in store.scan(
-        db.settlements, {"estate_id": estate_id, "date": _days_of(period)}, ("cashier", "date"))}
+        db.settlements, {"estate_id": estate_id, "date": store.days_of(period)}, ("cashier", "date"))}
 
 
 def insert_settlement(db, outbox, settlement, events):
@@ -931,7 +925,7 @@ def pending_moves(db, before_iso):
 
 
 def top_ups_of_period(db, estate_id, period):
-    return list(store.scan(db.utility_moves, {"estate_id": estate_id, "kind": "top_up", "day": _days_of(period)},
+    return list(store.scan(db.utility_moves, {"estate_id": estate_id, "kind": "top_up", "day": store.days_of(period)},
                            ("amount_cents", "status")))
 
 

@@ -163,14 +163,9 @@ def handovers_page(db, estate_id, filters, window, limit, cursor):
     by the day or month it was handed over in (``window``: that day's or month's bounds)."""
     query = {"shift": filters["shift"]} if "shift" in filters else {}
     if window:
-        query |= _handed_over_on({"$eq": filters["date"]} if "date" in filters else _days_of(filters["period"]),
+        query |= _handed_over_on({"$eq": filters["date"]} if "date" in filters else store.days_of(filters["period"]),
                                  window)
     return page(db, "shift_handovers", estate_id, query, limit, cursor)
-
-
-def _days_of(period):
-    """The days (``YYYY-MM-DD``, as a shift's ``date`` is kept) of the month ``period``."""
-    return {"$gte": f"{period}-01", "$lte": f"{period}-31"}
 
 
 def _handed_over_on(days, window):
@@ -258,9 +253,9 @@ def shifts_of_month(db, estate_id, period, handed_from, handed_until):
     """The duty roster of the days of the local month ``period`` and the handovers of those days'
     shifts: by their shift's day, and those from before handovers kept it by when they were handed
     over (``[handed_from, handed_until)``, the caller's bounds: the month and the morning after it)."""
-    return {"roster": all_of(db, "duty_roster", estate_id, {"date": _days_of(period)}),
+    return {"roster": all_of(db, "duty_roster", estate_id, {"date": store.days_of(period)}),
             "handovers": all_of(db, "shift_handovers", estate_id,
-                                _handed_over_on(_days_of(period), (handed_from, handed_until)))}
+                                _handed_over_on(store.days_of(period), (handed_from, handed_until)))}
 
 
 def roster_worked(db, estate_id, roster_id):
