@@ -1038,8 +1038,8 @@ def fund_uses_of_work_orders(db, estate_id, work_order_ids):
 
 def fund_entries_before_and_of_period(db, estate_id, period):
     """The entries that count on a day before the month, quarter or year ``period``, and those
-    that count on one of its days (``_days_of``)."""
-    days = _days_of(period)
+    that count on one of its days (``store.days_of``)."""
+    days = store.days_of(period)
     return (list(store.scan(db.fund_entries, {"estate_id": estate_id, "day": {"$lt": days["$gte"]}})),
             list(store.scan(db.fund_entries, {"estate_id": estate_id, "day": days})))
 
