@@ -63,8 +63,8 @@ ZH = {
         '有小区不存在',
     'retired estates are given to no active account or key':  # gateway/retirements.py
         '已停用的小区不能分配给在用的账号或 API 密钥',
-    'is retired':
-        '已停用',
+    'is a retired estate':
+        '是已停用的小区',
     'the estate was retired at {0}: its service contract ended and it takes no new requests':
         '此小区已于 {0} 停用：服务合同已终止，不再受理新的报事',
     'the estate was retired at {0}: it takes no new work, only what closes out its past (payments, reversals, open work, its archive) until the operator admin reinstates it':

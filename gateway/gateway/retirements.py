@@ -42,7 +42,7 @@ def refuse_while_held(usernames, keys):
 
 def retired_errors(estate_ids, estates):
     """The errors naming each of ``estate_ids`` that ``estates`` (archive's, by id) say is retired."""
-    return [field_error(f"estate_ids[{index}]", "is retired") for index, estate_id in enumerate(estate_ids)
+    return [field_error(f"estate_ids[{index}]", "is a retired estate") for index, estate_id in enumerate(estate_ids)
             if (estates.get(estate_id) or {}).get("retired_at")]
 
 
@@ -102,4 +102,4 @@ def refuse_new_work(retired_at):
     if retired_at:
         raise Conflict(f"the estate was retired at {retired_at}: it takes no new work, only what closes out its "
                        "past (payments, reversals, open work, its archive) until the operator admin reinstates it",
-                       [field_error("estate_id", "is retired")])
+                       [field_error("estate_id", "is a retired estate")])

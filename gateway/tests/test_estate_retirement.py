@@ -91,7 +91,7 @@ def test_no_active_account_or_key_is_given_a_retired_estate(app, client, rpc, co
                                                  "roles": ["agent"], "estate_ids": ["A", "R"]},
                           headers=bearer(admin_token))
     body = contract.problem(refused, 422, "business_rule", fields=["estate_ids[1]"], app=app)
-    assert body["errors"] == [{"field": "estate_ids[1]", "message": "is retired"}]
+    assert body["errors"] == [{"field": "estate_ids[1]", "message": "is a retired estate"}]
     key = client.post("/api/v1/api-keys", json={"name": "late sync", "roles": ["accountant"], "estate_ids": ["R"]},
                       headers=bearer(admin_token))
     contract.problem(key, 422, "business_rule", fields=["estate_ids[0]"], app=app)

@@ -112,7 +112,7 @@ def refuse_new_work(estate, field):
     retired_at = (estate or {}).get("retired_at")
     if retired_at:
         raise Conflict(f"the estate was retired at {retired_at}: its service contract ended and it takes no new requests",
-                       [field_error(field, "is retired")])
+                       [field_error(field, "is a retired estate")])
 
 
 def estate_timezone(db, estate_id):
