@@ -23,9 +23,12 @@ ADMIN = "admin"
 
 
 def view(user):
-    """A user as the API shows it (never the password hash); takes a stored or a paged document."""
+    """A user as the API shows it (never the password hash); takes a stored or a paged document.
+    ``deactivated_at``: when a deactivated account was deactivated (null while active), which the
+    operator's list of leavers and the staff-turnover KPI read."""
     return {k: user[k] for k in USER_FIELDS} | {"id": user.get("_id", user.get("id")),
-                                                "password_change_required": must_change_password(user)}
+                                                "password_change_required": must_change_password(user),
+                                                "deactivated_at": user.get("deactivated_at")}
 
 
 def must_change_password(user):

@@ -66,11 +66,13 @@ def test_a_deactivated_user_is_refused_on_the_next_call(app, client, contract, a
     username, token = user()
     assert client.get(PROTECTED, headers=bearer(token)).status_code == 200
     response = patch_user(client, admin_token, username, {"active": False})
-    assert contract.check(app, response, 200)["active"] is False
+    deactivated = contract.check(app, response, 200)
+    assert deactivated["active"] is False and deactivated["deactivated_at"]  # when: the operator's list of leavers
     contract.problem(client.get(PROTECTED, headers=bearer(token)), 401, "unauthorized", app=app)
     assert client.post("/api/v1/auth/token", json={"username": username, "password": USER_PASSWORD}).status_code == 401
     # and back: the user signs in again; the token from before the deactivation stays void
-    assert patch_user(client, admin_token, username, {"active": True}).status_code == 200
+    reactivated = patch_user(client, admin_token, username, {"active": True})
+    assert reactivated.status_code == 200 and reactivated.get_json()["deactivated_at"] is None
     contract.problem(client.get(PROTECTED, headers=bearer(token)), 401, "unauthorized", app=app)
     fresh = client.post("/api/v1/auth/token", json={"username": username, "password": USER_PASSWORD})
     assert client.get(PROTECTED, headers=bearer(fresh.get_json()["access_token"])).status_code == 200

@@ -29,7 +29,9 @@ def test_admin_creates_a_user(app, client, rpc, contract, admin_token, unique):
     assert body["roles"] == ["agent", "steward"]
     assert body["estate_ids"] == ["A", "B"]
     assert body["active"] is True
-    assert set(body) == {"id", "username", "roles", "estate_ids", "active", "created_at", "password_change_required"}
+    assert set(body) == {"id", "username", "roles", "estate_ids", "active", "created_at", "password_change_required",
+                         "deactivated_at"}
+    assert body["deactivated_at"] is None
     assert body["password_change_required"] is False
     text = response.get_data(as_text=True)
     assert '"password"' not in text and "password_hash" not in text and "$argon2" not in text and USER_PASSWORD not in text
@@ -247,7 +249,8 @@ def test_list_users_shows_every_user_without_secrets(paged_app, contract):
     assert '"password"' not in text and "password_hash" not in text and "$argon2" not in text
     admin_view = next(u for u in body["items"] if u["username"] == "admin")
     assert admin_view == {"username": "admin", "roles": ["operator_admin"], "estate_ids": [], "active": True,
-                          "created_at": admin_view["created_at"], "id": "admin", "password_change_required": False}
+                          "created_at": admin_view["created_at"], "id": "admin", "password_change_required": False,
+                          "deactivated_at": None}
 
 
 def test_list_users_pages_with_a_cursor(paged_app, contract):
