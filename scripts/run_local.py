@@ -155,13 +155,13 @@ def _local_broker(amqp_uri):
     return secrets_policy.is_loopback(urlparse(amqp_uri).hostname or "")
 
 
-def old_queues_hold_events(amqp_uri, event_queue_type="quorum"):
+def old_queues_hold_events(amqp_uri, event_queue_type=None):
     """Whether an older estate-ops left classic event queues holding events on the local broker
     (the services would stop on them; empty ones are deleted: ``upgrade_queues``). When
     rabbitmqctl is not at hand or may not run (Debian's runs for root and rabbitmq only: a
     developer's own account got a traceback and no system, found by review) it says so and
-    lets the system start. Under ``EVENT_QUEUE_TYPE=classic`` the classic queues are the
-    system's own: none is old."""
+    lets the system start. Under ``EVENT_QUEUE_TYPE=classic`` (``event_queue_type``; quorum unless
+    told) the classic queues are the system's own: none is old."""
     if event_queue_type == "classic" or not (_local_broker(amqp_uri) and shutil.which("rabbitmqctl")):
         return False
     try:
@@ -186,7 +186,7 @@ def main():
     except secrets_policy.InsecureSecret as refused:
         print(f"estate-ops will not start: {refused}", file=sys.stderr)
         return 2
-    if old_queues_hold_events(env.get("AMQP_URI") or config.DEFAULT_AMQP_URI, env.get("EVENT_QUEUE_TYPE") or "quorum"):
+    if old_queues_hold_events(env.get("AMQP_URI") or config.DEFAULT_AMQP_URI, env.get("EVENT_QUEUE_TYPE")):
         return 1
     # the console is the owners' way in: the gateway takes the visitor's address from its
     # X-Forwarded-For, else every visitor shared the console's address and its portal limits (10
