@@ -194,6 +194,26 @@ ZH = {
         '运营管理员可查看所有小区：无需指定小区',
     'must be empty for an operator admin':
         '运营管理员不指定小区',
+    'q is 1 to 100 characters, one of them visible':
+        '搜索内容须为 1 至 100 个字符，且至少一个可见字符',
+    'must be 1 to 100 characters, one of them visible':
+        '须为 1 至 100 个字符，且至少一个可见字符',
+    'an active account has not left: leave active out, or give false':
+        '启用中的账号没有离职：请不选启用状态，或选“否”',
+    'must be false or left out beside a deactivated_ filter':
+        '按停用时间筛选时，启用状态须为“否”或不选',
+    'deactivated_in is a month, a quarter or a year':
+        '停用期间须为月份、季度或年份',
+    'must be a month YYYY-MM, a quarter YYYY-Qn or a year YYYY':
+        '须为月份 YYYY-MM、季度 YYYY-Qn 或年份 YYYY',
+    'a deactivated_ bound is a day or a UTC timestamp':
+        '停用时间的起止须为日期或 UTC 时间',
+    'must be a day YYYY-MM-DD or a UTC timestamp':
+        '须为日期 YYYY-MM-DD 或 UTC 时间',
+    'deactivated_to is before deactivated_from':
+        '停用时间的截止早于起始',
+    'must not be before deactivated_from':
+        '不能早于停用起始时间',
     'the webhook is switched off: switch it on to redeliver':
         '该 Webhook 已停用：请先启用再重新推送',
     'a month\'s budget is more than 0 (a month without a budget has none set)':

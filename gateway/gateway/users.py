@@ -11,7 +11,9 @@ through ``UserCache`` (a few seconds per process) so that a request costs no
 extra store round trip in the common case; across replicas, a change takes
 effect within that many seconds. API keys (``api_keys``) are checked the same way.
 """
-from estate_common import clock
+import re
+
+from estate_common import calendar, clock, contracts
 from estate_common.errors import (BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized,
                                   field_error)
 
@@ -146,12 +148,18 @@ class AdminOvertaken(RuntimeError):
     written (``make admin-reset`` says so; not an answer of the API, so no refusal of it)."""
 
 
-LIST_FILTERS = ("role", "estate_id", "active")  # an operator of many estates finds one among thousands
+# an operator of many estates finds one among thousands; ``q``: by a part of the username (an account
+# has no other name); ``deactivated_*``: the company's leavers, whichever estates they held
+LIST_FILTERS = ("role", "estate_id", "active", "q", "deactivated_in", "deactivated_from", "deactivated_to")
+# a day or a period of the leavers' list is read on the company's calendar: the estates' default
+# timezone (an estate's own calendar is its staff report's, ``GET …/reports/staff``)
+COMPANY_TIMEZONE = calendar.DEFAULT_TIMEZONE
 
 
 def list_filters(filters):
-    """The list's query (``role``, ``estate_id``, ``active``) from its parameters; 400 for a value
-    none could match."""
+    """The list's query from its parameters; 400 naming the parameter for a value none could match
+    (checked as the contract's ``SearchText``, ``ReportPeriod`` and ``DateOrTimestamp``). The text
+    searched is never logged: the request's line names its path alone (a username may be a phone)."""
     query = {}
     if "role" in filters:
         if filters["role"] not in policy.ROLES:
@@ -163,7 +171,54 @@ def list_filters(filters):
         if filters["active"] not in ("true", "false"):
             raise InvalidInput("active is true or false", [field_error("active", "must be true or false")])
         query["active"] = filters["active"] == "true"
+    if "q" in filters:
+        if _malformed(filters["q"], "SearchText"):
+            raise InvalidInput("q is 1 to 100 characters, one of them visible",
+                               [field_error("q", "must be 1 to 100 characters, one of them visible")])
+        query["username"] = {"$regex": re.escape(filters["q"].strip()), "$options": "i"}  # as typed, not a pattern
+    left = _deactivated_between(filters)
+    if left:
+        if query.get("active") is True:
+            raise InvalidInput("an active account has not left: leave active out, or give false",
+                               [field_error("active", "must be false or left out beside a deactivated_ filter")])
+        query["$and"] = [{"deactivated_at": {"$ne": None}}, *({"deactivated_at": bound} for bound in left)]
     return query
+
+
+def _malformed(text, schema):
+    """Whether ``text`` is not the contract's ``schema`` (``SearchText``, ``ReportPeriod``...)."""
+    return bool(contracts.load().errors(f"openapi.yaml#/components/schemas/{schema}", text))
+
+
+def _deactivated_between(filters):
+    """The conditions on ``deactivated_at`` of ``deactivated_in`` (a month, quarter or year),
+    ``deactivated_from`` (inclusive) and ``deactivated_to`` (a day: the whole of it; a moment:
+    inclusive), as ``calendar.filter_bound`` reads a list's ``from`` and ``to``."""
+    bounds = []
+    if "deactivated_in" in filters:
+        if _malformed(filters["deactivated_in"], "ReportPeriod"):
+            raise InvalidInput("deactivated_in is a month, a quarter or a year",
+                               [field_error("deactivated_in", "must be a month YYYY-MM, a quarter YYYY-Qn or a year "
+                                                              "YYYY")])
+        start, end = calendar.period_bounds(filters["deactivated_in"], COMPANY_TIMEZONE)
+        bounds.append({"$gte": start, "$lt": end})
+    lower = None
+    for name in ("deactivated_from", "deactivated_to"):
+        if name in filters and _malformed(filters[name], "DateOrTimestamp"):
+            raise InvalidInput("a deactivated_ bound is a day or a UTC timestamp",
+                               [field_error(name, "must be a day YYYY-MM-DD or a UTC timestamp")])
+    if "deactivated_from" in filters:
+        lower = calendar.filter_bound(filters["deactivated_from"], "deactivated_from", COMPANY_TIMEZONE)
+        bounds.append({"$gte": lower})
+    if "deactivated_to" in filters:
+        text = filters["deactivated_to"]
+        upper = calendar.filter_bound(text, "deactivated_to", COMPANY_TIMEZONE, after=True)
+        inclusive = len(text) != 10
+        if lower is not None and (upper < lower or (upper == lower and not inclusive)):
+            raise InvalidInput("deactivated_to is before deactivated_from",
+                               [field_error("deactivated_to", "must not be before deactivated_from")])
+        bounds.append({"$lte" if inclusive else "$lt": upper})
+    return bounds
 
 
 def list_users(db, limit, cursor, query=None):
