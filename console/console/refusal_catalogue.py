@@ -194,6 +194,10 @@ ZH = {
         '运营管理员可查看所有小区：无需指定小区',
     'must be empty for an operator admin':
         '运营管理员不指定小区',
+    'an estate role works in an estate: give at least one':
+        '小区岗位的账号须在小区工作：请至少指定一个小区',
+    'must name at least one estate for an estate role':
+        '小区岗位须至少指定一个小区',
     'q is 1 to 100 characters, one of them visible':
         '搜索内容须为 1 至 100 个字符，且至少一个可见字符',
     'must be 1 to 100 characters, one of them visible':

@@ -10,6 +10,9 @@ ROLES = ("operator_admin", "manager", "agent", "steward", "technician",
 
 ADMIN = frozenset({"operator_admin"})
 STAFF = frozenset(ROLES)
+# the roles that work in an estate: an account of these alone holds one at least
+# (``users.refuse_an_estate_role_without_estates``); the operator admin's is every estate
+ESTATE_ROLES = STAFF - ADMIN
 MASTER_DATA_EDITORS = FRONT_DESK | {"archivist"}
 ENGINEERING = MANAGEMENT | {"technician"}
 # who assigns a work order (a technician to himself, a dispatcher to anyone) and lists whom to

@@ -5,7 +5,10 @@ Who may still hold it: no active staff account and no unrevoked API key. Retirin
 while any does, naming each, so that the admin decides for each person (moved to another estate,
 or deactivated: a leaver, whom staff turnover counts) and no one keeps the estate's access after
 its contract ended; and a retired estate is given to no account that is active (or made active)
-and no key (422). A deactivated account keeps what it held: its history.
+and no key (422). A deactivated account keeps what it held: its history. "Moved" is to another
+estate: an active account of estate roles holds one at least (``users.refuse_an_estate_role_without_estates``),
+so one whose only estate retires is given another or deactivated, and made active again it is given
+one in service.
 
 The KPIs side by side (``GET /api/v1/kpis``) show an estate for the periods it was in service in:
 one retired before a period starts (on its own calendar) is left out of it and of the totals; its

@@ -73,8 +73,19 @@ def refuse_estates_of_an_operator_admin(roles, estate_ids):
                                     [field_error("estate_ids", "must be empty for an operator admin")])
 
 
+def refuse_an_estate_role_without_estates(roles, estate_ids):
+    """422 for an account of estate roles only (front desk, engineering, security, accounts,
+    archives, a manager: ``policy.ESTATE_ROLES``) given no estate: it was accepted and could reach
+    nothing, every estate's route a 403. Only the operator admin is the company's (none, every
+    one); an API key's estates are required by its contract (``minItems``)."""
+    if not estate_ids and not set(roles) - policy.ESTATE_ROLES:
+        raise BusinessRuleViolation("an estate role works in an estate: give at least one",
+                                    [field_error("estate_ids", "must name at least one estate for an estate role")])
+
+
 def create(db, username, password, roles, estate_ids):
     refuse_estates_of_an_operator_admin(roles, estate_ids)
+    refuse_an_estate_role_without_estates(roles, estate_ids)
     if username == PORTAL_CALLER:
         raise Conflict("this username is reserved",
                        [{"field": "username", "message": "is reserved for the owner portal"}])
@@ -260,8 +271,14 @@ def _changed(db, actor, user, changes):
         # were written, leaving neither (found by a race probe); now the second is decided again
         raise Unauthorized("the token is not valid")
     roles, estate_ids = changes.get("roles", user["roles"]), changes.get("estate_ids", user["estate_ids"])
-    if (roles, estate_ids) != (user["roles"], user["estate_ids"]):  # an admin stored with estates before
-        refuse_estates_of_an_operator_admin(roles, estate_ids)      # the rule is still edited, deactivated
+    edited = (roles, estate_ids) != (user["roles"], user["estate_ids"])
+    if edited:  # an admin stored with estates before the rule is still edited, deactivated
+        refuse_estates_of_an_operator_admin(roles, estate_ids)
+    if changes.get("active", user["active"]) and (edited or not user["active"]):
+        # active from now on, with what it holds changed or made active again: an estate role's last
+        # estate is not taken away (offboarding, a deactivation that clears them, is); an account
+        # stored with none before the rule is still deactivated
+        refuse_an_estate_role_without_estates(roles, estate_ids)
     turning = "active" in changes and changes["active"] != user["active"]
     # a deactivated account's tokens end for good: reactivation must not revive a token captured
     # before, or a device left signed in (the user signs in again); both ways, so an account

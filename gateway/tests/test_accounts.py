@@ -501,7 +501,7 @@ def test_two_operator_admins_deactivating_each_other_at_once_leave_one_of_them(m
     for name in ("ops-a", "ops-b"):
         accounts.create(name, ["operator_admin"], [])
     answers = side_by_side(monkeypatch, lambda: users.update(db, cache, "ops-a", "ops-b", {"active": False}),
-                           lambda: users.update(db, cache, "ops-b", "ops-a", {"roles": ["manager"], "estate_ids": []}),
+                           lambda: users.update(db, cache, "ops-b", "ops-a", {"roles": ["manager"], "estate_ids": ["A"]}),
                            at=(gateway_store, "change_user"))  # each has read the other as it was
     standing = {name: (u["active"], u["roles"]) for name in ("ops-a", "ops-b") for u in [db.users.find_one({"_id": name})]}
     assert (True, ["operator_admin"]) in standing.values(), standing

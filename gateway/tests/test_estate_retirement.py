@@ -78,6 +78,31 @@ def test_a_deactivated_account_does_not_keep_an_estate_from_retiring(app, client
     assert retire(client, admin_token, "P").status_code == 200
 
 
+def test_an_account_whose_only_estate_retires_is_moved_or_offboarded_never_left_holding_none(
+        app, client, rpc, contract, admin_token, accounts, unique, archive_knows):
+    """The retirement's 409 asks to move each account to another estate or deactivate it: moving a
+    front-desk account to no estate took the estate from it too, and left an active account that
+    could reach nothing; now that is a 422 naming ``estate_ids``. Deactivated, it keeps the retired
+    estate (its history); made active again it needs an estate in service."""
+    app.extensions["estate_ops"].estates.remember("S")
+    archive_knows["S"] = estate("S")
+    username = unique("only-s")
+    accounts.create(username, ["agent"], ["S"])
+
+    def patch(body):
+        return client.patch(f"/api/v1/users/{username}", json=body, headers=bearer(admin_token))
+
+    contract.problem(patch({"estate_ids": []}), 422, "business_rule", fields=["estate_ids"], app=app)
+    contract.problem(retire(client, admin_token, "S"), 409, "conflict", fields=["users[0]"], app=app)
+    assert patch({"active": False}).status_code == 200
+    assert retire(client, admin_token, "S").status_code == 200
+    archive_knows["S"] = estate("S", RETIRED_AT)
+    contract.problem(patch({"active": True}), 422, "business_rule", fields=["estate_ids[0]"], app=app)
+    contract.problem(patch({"active": True, "estate_ids": []}), 422, "business_rule", fields=["estate_ids"], app=app)
+    back = patch({"active": True, "estate_ids": ["A"]})
+    assert back.status_code == 200 and back.get_json()["estate_ids"] == ["A"]
+
+
 def test_only_the_operator_admin_retires_an_estate(app, client, rpc, contract, accounts, archive_knows):
     manager = accounts.user("retire-manager-a", ["manager"], ["A"])
     contract.problem(retire(client, manager, "A"), 403, app=app)

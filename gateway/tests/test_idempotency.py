@@ -215,7 +215,7 @@ def test_a_user_s_password_is_kept_in_no_digest_a_guess_could_be_tested_against(
     the server's secret, not as plain SHA-256 of a body whose other fields are known."""
     key = unique("user-key")
     body = {"username": unique("clerk"), "password": "a-long-password-of-hers", "roles": ["agent"],
-            "estate_ids": []}
+            "estate_ids": ["A"]}
     first = client.post("/api/v1/users", json=body, headers=headers(admin_token, key))
     assert first.status_code == 201, first.get_json()
     db = app.extensions["estate_ops"].db

@@ -79,6 +79,68 @@ def test_an_operator_admin_given_estates_is_refused_since_they_see_every_one(app
     assert left.status_code == 200 and left.get_json()["active"] is False
 
 
+@pytest.mark.parametrize("roles", [["agent"], ["manager"], ["technician"], ["security"], ["accountant"],
+                                   ["cashier"], ["archivist"], ["steward", "agent"]])
+def test_an_estate_role_without_an_estate_is_refused_naming_estate_ids(app, client, contract, rpc, admin_token,
+                                                                       unique, roles):
+    """A front desk, engineering, security, accounts or archives account works in an estate: made
+    with none, it was accepted and could reach nothing (every estate's route a 403)."""
+    username = unique("nowhere")
+    refused = post_user(client, admin_token, new_user(username, roles, []))
+    body = contract.problem(refused, 422, "business_rule", fields=["estate_ids"], app=app)
+    assert [e["field"] for e in body["errors"]] == ["estate_ids"]
+    assert app.extensions["estate_ops"].db.users.find_one({"_id": username}) is None
+    # an operator admin beside an estate role is the company's: it names none (and sees every one)
+    assert post_user(client, admin_token, new_user(unique("ops"), ["operator_admin", *roles], [])).status_code == 201
+
+
+def test_an_active_account_s_last_estate_is_not_taken_away(app, client, contract, admin_token, unique):
+    """PATCH: estates emptied, roles changed to an estate role with none, or an account with none
+    made active again are refused (422 ``estate_ids``); offboarding (deactivated, its estates
+    cleared in the same change) and promotion to operator admin are not."""
+    username = unique("last")
+    assert post_user(client, admin_token, new_user(username, ["manager"], ["A", "B"])).status_code == 201
+
+    def patch(body):
+        return client.patch(f"/api/v1/users/{username}", json=body, headers=bearer(admin_token))
+
+    assert patch({"estate_ids": ["B"]}).status_code == 200  # one of two moved away: one left
+    contract.problem(patch({"estate_ids": []}), 422, "business_rule", fields=["estate_ids"], app=app)
+    assert app.extensions["estate_ops"].db.users.find_one({"_id": username})["estate_ids"] == ["B"]
+    offboarded = patch({"active": False, "estate_ids": []})
+    assert offboarded.status_code == 200 and offboarded.get_json()["estate_ids"] == []
+    assert patch({"roles": ["agent"]}).status_code == 200  # deactivated: it holds nothing, and works nowhere
+    contract.problem(patch({"active": True}), 422, "business_rule", fields=["estate_ids"], app=app)
+    back = patch({"active": True, "estate_ids": ["A"]})
+    assert back.status_code == 200 and back.get_json()["estate_ids"] == ["A"] and back.get_json()["active"]
+    contract.problem(patch({"roles": ["technician"], "estate_ids": []}), 422, "business_rule", fields=["estate_ids"],
+                     app=app)
+    promoted = patch({"roles": ["operator_admin"], "estate_ids": []})
+    assert promoted.status_code == 200 and promoted.get_json()["estate_ids"] == []
+    contract.problem(patch({"roles": ["manager"]}), 422, "business_rule", fields=["estate_ids"], app=app)
+    assert patch({"roles": ["manager"], "estate_ids": ["A"]}).status_code == 200
+
+
+def test_an_account_stored_without_estates_before_the_rule_is_still_deactivated(app, client, contract, admin_token,
+                                                                                unique):
+    """One made with none before the rule: the admin offboards it, or gives it an estate; any other
+    change asks for an estate first."""
+    username = unique("legacy")
+    assert post_user(client, admin_token, new_user(username, ["agent"], ["A"])).status_code == 201
+    app.extensions["estate_ops"].db.users.update_one({"_id": username}, {"$set": {"estate_ids": []}})
+    app.extensions["estate_ops"].user_cache.forget(username)
+
+    def patch(body):
+        return client.patch(f"/api/v1/users/{username}", json=body, headers=bearer(admin_token))
+
+    contract.problem(patch({"roles": ["steward"]}), 422, "business_rule", fields=["estate_ids"], app=app)
+    assert patch({"estate_ids": ["B"]}).status_code == 200
+    app.extensions["estate_ops"].db.users.update_one({"_id": username}, {"$set": {"estate_ids": []}})
+    app.extensions["estate_ops"].user_cache.forget(username)
+    left = patch({"active": False})
+    assert left.status_code == 200 and left.get_json()["active"] is False
+
+
 def test_duplicate_username_is_409(app, client, contract, admin_token, unique):
     username = unique("dup")
     assert post_user(client, admin_token, new_user(username)).status_code == 201
