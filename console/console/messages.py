@@ -136,6 +136,9 @@ _MESSAGES = {
     "admin.estates_kept.one": ("另有 {count} 个小区不在上面的列表中，保存时保持不变。", "{count} more estate, not in the list above, is kept as it is."),
     "admin.estates_more": ("等，另 {count} 个", "and {count} more"),
     "admin.active": ("启用", "Active"),
+    "admin.deactivated_at": ("停用时间", "Deactivated"),
+    "admin.deactivated_in": ("停用月份（离职）", "Deactivated in (leavers)"),
+    "admin.users_search": ("搜索账号", "Search accounts"),  # not "用户名": the new user's box is found by it
     "admin.new_username": ("用户名（小写字母、数字或 . _ -，3–64 位，以字母或数字开头）",
                            "User name (3–64 lower-case letters, digits, . _ or -, beginning with a letter or digit)"),
     "admin.initial_password": ("初始密码（至少 12 位）", "Initial password (12 characters or more)"),
@@ -2821,6 +2824,9 @@ _MESSAGES = {
     # names itself; console/tests/test_field_labels.py finds them in openapi.yaml
     "field.actions": ("整改措施", "Actions"),
     "field.active": ("启用", "Active"),
+    "field.deactivated_in": ("停用月份", "Deactivated in"),
+    "field.deactivated_from": ("停用起始", "Deactivated from"),
+    "field.deactivated_to": ("停用截止", "Deactivated to"),
     "field.anomaly": ("异常", "Anomaly"),
     "field.applies_to": ("适用范围", "Applies to"),
     "field.assignment_id": ("排班", "Duty assignment"),
@@ -2911,7 +2917,7 @@ _MESSAGES = {
     "field.plate": ("车牌号", "Plate number"),
     "field.price": ("单价（元）", "Price (yuan)"),
     "field.problem_found": ("发现问题", "Problem found"),
-    "field.q": ("小区编号或名称", "Code or name"),
+    "field.q": ("搜索内容", "Search"),  # an estate's code or name, a user's name
     "field.qty": ("数量", "Quantity"),
     "field.reading_id": ("抄表编号", "Reading id"),
     "field.received_by": ("接收业主", "Received by"),

@@ -3,6 +3,8 @@
 What a new installation needs first: after ``make run`` the admin creates an estate,
 its households and the staff's accounts here, then everyone works in their own menu."""
 
+import re
+
 from flask import Blueprint, g, make_response, redirect, render_template, request, url_for
 
 from .. import i18n, permissions
@@ -207,14 +209,28 @@ def create_household():
                    "admin.household_created", url_for("admin.households"), fields=("building", "unit", "room"))
 
 
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")  # the leavers' month (``deactivated_in``) as the box takes it
+
+
 @bp.get("/users")
 @signed_in
 def users(problem=None):
-    # an operator of many estates finds one among thousands by role, estate and state
+    # an operator of many estates finds one among thousands by role, estate, state and a part of the
+    # username (``q``, as the box holds it); the company's leavers by the month they left in
     filters = {name: request.args[name] for name in ("role", "estate_id", "active")
                if request.args.get(name) and (name != "role" or request.args[name] in ROLES)
                and (name != "active" or request.args[name] in ("true", "false"))}
-    page = g.api.get("/api/v1/users", limit=common.PAGE_SIZE, cursor=request.args.get("cursor"), **filters)
+    q = request.args.get("q", "").strip()[:100]
+    if q:
+        filters["q"] = q
+    if _MONTH.fullmatch(request.args.get("deactivated_in", "")):
+        filters["deactivated_in"] = request.args["deactivated_in"]
+    try:
+        page = g.api.get("/api/v1/users", limit=common.PAGE_SIZE, cursor=request.args.get("cursor"), **filters)
+    except ApiProblem as refused:  # a search of no visible character: said above the list, the box as typed
+        if refused.status != 400:
+            raise
+        page, problem = {"items": [], "next_cursor": None}, problem or refused
     estates = _all_estates()
     return render_template("admin/users.html", items=page.get("items", []), next_cursor=page.get("next_cursor"),
                            filters=filters, estates=estates, roles=ROLES, names={e["id"]: e["name"] for e in estates},
