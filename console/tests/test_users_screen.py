@@ -55,7 +55,8 @@ def test_the_leavers_of_a_month_are_listed(client, fake):
 def test_a_search_the_gateway_refuses_is_said_on_the_page_not_a_server_error(client, fake):
     as_admin(client, fake)
     fake.on("GET", r"/api/v1/users", {"type": "about:blank", "title": "Invalid input", "status": 400,
-                                      "detail": "q is 1 to 100 characters, one of them visible", "code": "invalid_input",
+                                      "detail": "q is 1 to 100 characters, one of them visible",
+                                      "code": "invalid_input",
                                       "errors": [{"field": "q", "message": "must be 1 to 100 characters, one of "
                                                                           "them visible"}]}, status=400)
     answer = client.get("/admin/users?q=%E2%80%8B", headers={"Accept-Language": "zh"})

@@ -52,7 +52,8 @@ def test_a_search_no_user_could_match_is_a_400_naming_q(client, contract, admin_
 
 
 def test_q_is_the_operator_admin_s_as_the_list_is(client, accounts):
-    assert client.get("/api/v1/users?q=a", headers=bearer(accounts.user("agent-a", ["agent"], ["A"]))).status_code == 403
+    agent = accounts.user("agent-a", ["agent"], ["A"])
+    assert client.get("/api/v1/users?q=a", headers=bearer(agent)).status_code == 403
 
 
 def test_no_log_line_of_a_search_holds_what_was_searched(client, admin_token, caplog):
