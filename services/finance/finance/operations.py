@@ -1392,9 +1392,10 @@ def kpis(db, caller, period, estate_ids):
     after its end moves both (the same bills)."""
     def one(estate_id):
         months = calendar.months_of(period)
-        rules = store.rules_for(db, estate_id)
+        estate = store.estate(db, estate_id)
+        rules = store.rules_of(db, estate_id, estate)
         current = periods.period_of(clock.now(), rules)
-        missed = months_not_billed(db, estate_id, [month for month in months if month <= current],
+        missed = months_not_billed(db, estate_id, estate, [month for month in months if month <= current],
                                    arrears.COLLECTION_RATE_ITEM)
         bills = list(store.bills_of_months(db, estate_id, months, arrears.COLLECTION_RATE_ITEM))
         end = calendar.period_bounds(period, rules["timezone"])[1]
@@ -1404,13 +1405,13 @@ def kpis(db, caller, period, estate_ids):
     return per_estate(caller, period, estate_ids, one)
 
 
-def months_not_billed(db, estate_id, months, item=None):
+def months_not_billed(db, estate_id, estate, months, item=None):
     """Of ``months``, those a billing run should have billed and has not (``billing.months_not_billed``):
     an approved periodic standard (of ``item``) whose cycle starts in the month, with no bill of that
     month from a run, that bills some household of the estate. A run that billed the month is not
     asked again for the households registered since (the next run of the month bills them). A month
-    begun after the estate retired is owed by none (``replica.in_service_in``: no run bills it)."""
-    estate = store.estate(db, estate_id)
+    begun after the estate retired is owed by none (``replica.in_service_in``: no run bills it).
+    ``estate``: its copy, which the caller read for its calendar (``store.rules_of``)."""
     months = [month for month in months if replica.in_service_in(estate, month)]
     pairs = [(month, standard) for month, standard in billing.cycles_starting(
         store.approved_standards(db, estate_id, item), months) if not store.billed_by_run(db, estate_id, standard, month)]
@@ -1423,8 +1424,9 @@ def unbilled_months(db, estate_id, limit=None, cursor=None):
     """``GET …/unbilled-months``: the months from the earliest a run may still bill
     (``catch_up_months`` back) to the current one (begun: a month to come is billed in it) that a
     run should have billed and has not, the oldest first."""
-    rules, now = store.rules_for(db, estate_id), clock.now()
+    estate, now = store.estate(db, estate_id), clock.now()
+    rules = store.rules_of(db, estate_id, estate)
     first, current = periods.earliest_catch_up(now, rules), periods.period_of(now, rules)
     months = [periods.add_months(first, n) for n in range(periods.months_between(first, current) + 1)]
-    return page_computed(months_not_billed(db, estate_id, months),
+    return page_computed(months_not_billed(db, estate_id, estate, months),
                          lambda month: (f"{month['period']}-01T00:00:00.000Z", month["period"]), limit, cursor)

@@ -93,8 +93,14 @@ _named = writes.Named(NAMES, stamped=("bills", "payments"))
 def rules_for(db, estate_id):
     """The estate's numbers (its settings over DEFAULTS) and its ``timezone``, the estate's
     calendar: master data from archive (the read copy), not a setting of this service."""
+    return rules_of(db, estate_id, estate(db, estate_id))
+
+
+def rules_of(db, estate_id, copy):
+    """``rules_for`` from the estate's ``copy`` the caller read (None before it came), for one
+    that reads more of it (its ``retired_at``: ``operations.months_not_billed``)."""
     numbers = settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA, minima=MINIMA)
-    return numbers | {"timezone": replica.estate_timezone(db, estate_id)}
+    return numbers | {"timezone": calendar.timezone_of(copy)}
 
 
 def next_number(db, estate_id, series):

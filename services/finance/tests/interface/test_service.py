@@ -7,7 +7,7 @@ from datetime import timedelta
 import eventlet
 import pytest
 
-from estate_common import calendar, clock, job_scopes, jobs
+from estate_common import calendar, clock, job_scopes, jobs, replica
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
 from estate_common.testing import as_caller, estate_retired, event, side_by_side, staff, worker
 from finance import billing, operations, store
@@ -1647,6 +1647,21 @@ def test_the_disclosure_shows_income_by_item_and_maintenance_costs_once(finance)
                                   "operating_by_category": {}, "operating_cents": 0, "total_cents": 4200,
                                   "work_orders": 1}
     assert report["net_received_cents"] == 21002 - 4200
+
+
+def test_the_months_not_billed_read_the_estates_copy_once(finance, monkeypatch):
+    """Its calendar (the period begun) and its retirement come from the same copy, read once, where
+    the rules read it for the timezone and months_not_billed again for retired_at (a tidy)."""
+    approved(finance, valid_from="2026-10")
+    reads = []
+    get = replica.get
+    monkeypatch.setattr(replica, "get", lambda db, kind, estate_id, doc_id: reads.append(kind) or get(
+        db, kind, estate_id, doc_id))
+    assert unbilled(finance) == [("2026-10", ["property_service"]), ("2026-11", ["property_service"])]
+    assert reads.count("estate") == 1
+    reads.clear()
+    assert collection_rate(finance, "2026-Q4")["not_billed"] == ["2026-10", "2026-11"]
+    assert reads.count("estate") == 1
 
 
 def test_periods_and_due_dates_follow_each_estates_timezone(finance):
