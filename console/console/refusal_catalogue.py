@@ -73,6 +73,12 @@ ZH = {
         '此小区仍由 {0} 持有：停用小区前，请先将每个账号调往其他小区或停用该账号，并吊销每个 API 密钥',
     '{0} holds the estate':
         '{0} 仍持有此小区',
+    'the estate is being given to an account or key at this moment: try again, then move the account to another estate or revoke the key':  # gateway/estate_guards.py
+        '此小区正在分配给账号或 API 密钥：请重试，并先将该账号调往其他小区或吊销该密钥',
+    'is being given to an account or key':
+        '正在分配给账号或 API 密钥',
+    'is being retired':
+        '正在停用',
     'unknown username or wrong password':
         '用户名不存在或密码错误',
     'building must be 1 to 20 characters':

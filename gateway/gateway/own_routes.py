@@ -1,6 +1,7 @@
 """Routes the gateway answers itself: tokens, users, API keys, health and readiness.
 
 Who may call each is in ``policy.GATEWAY_ROUTES`` (``authorize_route`` reads it)."""
+from contextlib import contextmanager
 from functools import partial
 
 from flask import current_app, g, jsonify, request
@@ -8,8 +9,8 @@ from flask import current_app, g, jsonify, request
 from estate_common import contracts
 from estate_common.errors import BusinessRuleViolation, InvalidInput, NotFound, Unauthorized, field_error
 
-from . import (api_keys, idempotency, limits, login_guard, passwords, policy, requests_in, retirements, store,
-               tokens, users)
+from . import (api_keys, estate_guards, idempotency, limits, login_guard, passwords, policy, requests_in, retirements,
+               store, tokens, users)
 from .access import authorize_route
 from .parallel import Fanout
 
@@ -77,14 +78,14 @@ def register(app, services):
         requests_in.refuse_unknown_query()
         body = _valid("UserCreate", requests_in.json_body())
         passwords.refuse_weak(body["password"], "password", body["username"])
-        _check_estates_exist(caller, body["estate_ids"])
 
         def create(context):
             user = users.create(_state().db, body["username"], body["password"], body["roles"], body["estate_ids"])
             return users.view(user)
 
-        return idempotency.once(_state().db, caller,
-                                idempotency.with_secrets_keyed(body, _state().tokens.secret, {"password"}), 201, create)
+        with _giving(caller, body["estate_ids"]):
+            return idempotency.once(_state().db, caller, idempotency.with_secrets_keyed(
+                body, _state().tokens.secret, {"password"}), 201, create)
 
     @app.get("/api/v1/users")
     def list_users():
@@ -134,9 +135,9 @@ def register(app, services):
             raise NotFound(f"no user {user_id!r}")
         active = body.get("active", stored["active"])
         reactivated = active and not stored["active"]  # back, with the estates it held unless given others
-        _check_estates_exist(caller, body.get("estate_ids", stored["estate_ids"] if reactivated else []),
-                             refuse_retired=active)
-        user = users.update(_state().db, _state().user_cache, caller["user"], user_id, body)
+        with _giving(caller, body.get("estate_ids", stored["estate_ids"] if reactivated else []),
+                     refuse_retired=active):
+            user = users.update(_state().db, _state().user_cache, caller["user"], user_id, body)
         return jsonify(users.view(user))
 
     @app.post("/api/v1/users/<user_id>/password")
@@ -155,8 +156,8 @@ def register(app, services):
         caller = authorize_route()
         requests_in.refuse_unknown_query()
         body = _valid("ApiKeyCreate", requests_in.json_body())
-        _check_estates_exist(caller, body["estate_ids"])
-        return _create_key_once(caller, body)
+        with _giving(caller, body["estate_ids"]):
+            return _create_key_once(caller, body)
 
     @app.get("/api/v1/api-keys")
     def list_api_keys():
@@ -207,14 +208,17 @@ def register(app, services):
 
     @app.post("/api/v1/estates/<estate_id>/retire")
     def retire_estate(estate_id):
-        """``retirements``: refused while an active account or a live key holds the estate."""
+        """``retirements``: refused while an active account or a live key holds the estate, or one
+        is being given it (``estate_guards``)."""
         caller = authorize_route(estate_id)
         requests_in.refuse_unknown_query()
         _valid("EstateRetirement", requests_in.json_body())
         db = _state().db
-        retirements.refuse_while_held(store.active_users_holding(db, estate_id),
-                                      store.live_api_keys_holding(db, estate_id))
-        return jsonify(_retire(estate_id, True, caller))
+        with estate_guards.retiring(db, estate_id):
+            retirements.refuse_while_held(store.active_users_holding(db, estate_id),
+                                          store.live_api_keys_holding(db, estate_id))
+            retired = _retire(estate_id, True, caller)
+        return jsonify(retired)
 
     @app.post("/api/v1/estates/<estate_id>/reinstate")
     def reinstate_estate(estate_id):
@@ -231,6 +235,19 @@ def register(app, services):
                                      request_id=g.request_id, caller=caller)
         finally:
             _state().estates.forget(estate_id)
+
+    @contextmanager
+    def _giving(caller, estate_ids, refuse_retired=True):
+        """``_check_estates_exist``, then the write (in the ``with``) that gives ``estate_ids``; to an
+        active account or a key (``refuse_retired``), one at a time with a retirement of any of
+        them (``estate_guards``: the check asks archive after its marks)."""
+        if not refuse_retired:
+            _check_estates_exist(caller, estate_ids, refuse_retired=False)
+            yield
+            return
+        with estate_guards.giving(_state().db, estate_ids):
+            _check_estates_exist(caller, estate_ids)
+            yield
 
     def _check_estates_exist(caller, estate_ids, refuse_retired=True):
         """422 naming each of ``estate_ids`` archive does not know, or, unless ``refuse_retired`` is

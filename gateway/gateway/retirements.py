@@ -8,7 +8,8 @@ its contract ended; and a retired estate is given to no account that is active (
 and no key (422). A deactivated account keeps what it held: its history. "Moved" is to another
 estate: an active account of estate roles holds one at least (``users.refuse_an_estate_role_without_estates``),
 so one whose only estate retires is given another or deactivated, and made active again it is given
-one in service.
+one in service. A retirement and a giving of the estate at the same moment are taken one at a time
+(``estate_guards``).
 
 The KPIs side by side (``GET /api/v1/kpis``) show an estate for the periods it was in service in:
 one retired before a period starts (on its own calendar) is left out of it and of the totals; its
@@ -28,7 +29,7 @@ their copy of it (``estate_common.replica.in_service``).
 
 Plain functions: no Flask, no store.
 """
-from estate_common.errors import Conflict, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
 
 def refuse_while_held(usernames, keys):
@@ -41,6 +42,24 @@ def refuse_while_held(usernames, keys):
                    "and revoke each API key, before retiring it",
                    [field_error(f"users[{i}]", f"{name} holds the estate") for i, name in enumerate(usernames)]
                    + [field_error(f"api_keys[{i}]", f"{key['_id']} holds the estate") for i, key in enumerate(keys)])
+
+
+def refuse_being_given(being_given):
+    """409 while the estate is being given to an account or key (``estate_guards``: the holders'
+    check could not see it yet)."""
+    if being_given:
+        raise Conflict("the estate is being given to an account or key at this moment: try again, then move the "
+                       "account to another estate or revoke the key",
+                       [field_error("estate_id", "is being given to an account or key")])
+
+
+def refuse_being_retired(estate_ids, being_retired):
+    """422 naming each of ``estate_ids`` in ``being_retired`` (``estate_guards``: archive does not
+    say retired yet, and will)."""
+    errors = [field_error(f"estate_ids[{index}]", "is being retired")
+              for index, estate_id in enumerate(estate_ids) if estate_id in being_retired]
+    if errors:
+        raise BusinessRuleViolation("retired estates are given to no active account or key", errors)
 
 
 def retired_errors(estate_ids, estates):

@@ -1,10 +1,11 @@
 """The gateway's repository: the only module of the gateway that touches its database.
 
-Five collections: ``users`` (staff accounts: who may sign in), ``api_keys``
+Six collections: ``users`` (staff accounts: who may sign in), ``api_keys``
 (integrators' keys, hashed), ``idempotency`` (the first answer to each
-``Idempotency-Key``), ``login_failures`` (the sign-in guard's counters) and
-``rate_limits`` (calls per window of the public routes). The rules about them live in
-``users``, ``api_keys``, ``idempotency``, ``login_guard`` and ``limits``; this module only
+``Idempotency-Key``), ``login_failures`` (the sign-in guard's counters),
+``rate_limits`` (calls per window of the public routes) and ``estate_guards`` (an estate's
+retirement or giving under way). The rules about them live in ``users``, ``api_keys``,
+``idempotency``, ``login_guard``, ``limits`` and ``estate_guards``; this module only
 reads and writes.
 """
 from pymongo import ReturnDocument
@@ -17,6 +18,7 @@ INDEXES = {
     "idempotency": [([("created_at", 1)], {}), retention.TTL_INDEX],  # records expire (retention.py)
     "login_failures": [([("last_at", 1)], {}), ([("username", 1)], {"sparse": True}), retention.TTL_INDEX],
     "rate_limits": [retention.TTL_INDEX],
+    "estate_guards": [([("estate_id", 1), ("kind", 1)], {}), retention.TTL_INDEX],  # marks expire (estate_guards)
 }
 
 
@@ -191,3 +193,22 @@ def count_call(db, key, expire_at):
 def uncount_call(db, key):
     """One call under ``key`` given back (it was refused and wrote nothing)."""
     db.rate_limits.update_one({"_id": key}, {"$inc": {"count": -1}})
+
+
+# -- marks of a retirement or a giving under way (estate_guards) ----------------------------------
+
+def mark_estates(db, estate_ids, kind, token, expire_at):
+    """``token``'s mark (``kind``: what is under way) on each of ``estate_ids``, until ``expire_at``."""
+    db.estate_guards.insert_many([{"_id": f"{token}:{estate_id}", "estate_id": estate_id, "kind": kind,
+                                   retention.FIELD: expire_at} for estate_id in dict.fromkeys(estate_ids)])
+
+
+def marked_estates(db, estate_ids, kind, now):
+    """Of ``estate_ids``, those with a mark of ``kind`` that has not expired at ``now``."""
+    return {mark["estate_id"] for mark in db.estate_guards.find(
+        {"estate_id": {"$in": list(estate_ids)}, "kind": kind, retention.FIELD: {"$gt": now}}, {"estate_id": 1})}
+
+
+def unmark_estates(db, estate_ids, token):
+    db.estate_guards.delete_many({"estate_id": {"$in": list(estate_ids)},
+                                  "_id": {"$in": [f"{token}:{estate_id}" for estate_id in estate_ids]}})

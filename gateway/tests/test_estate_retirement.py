@@ -2,12 +2,14 @@
 KPIs side by side. The operator admin could not retire an estate at all: one whose contract ended,
 or one made by mistake, stayed in every list and in the cross-estate view for good, its staff kept
 their access (found by a probe of the operator admin's month)."""
+from datetime import timedelta
+
 import pytest
 
-from estate_common import clock
+from estate_common import clock, retention
 from estate_common.errors import NotFound
 
-from gateway import fanout
+from gateway import estate_guards, fanout, store
 
 from .conftest import ADMIN_PASSWORD, bearer
 from .test_fanout import TABLE, kpi_answers
@@ -158,3 +160,76 @@ def test_the_kpis_side_by_side_leave_out_an_estate_retired_before_the_period(cli
     assert december == ["A"]
     assert totals["collection_rate"]["denominator"] == 200  # A's alone
     assert [c.payload["estate_ids"] for c in rpc.calls_to("finance", "kpis")][-1] == ["A"]
+
+
+# -- a retirement and a giving of the estate at the same moment -------------------------------------
+
+def give(client, token, unique, how, estate_id):
+    """The estate given to an active account (made, or moved to it) or to a new API key."""
+    if how == "account":
+        return client.post("/api/v1/users", json={"username": unique("late"), "password": "staff-password-0001",
+                                                  "roles": ["agent"], "estate_ids": [estate_id]},
+                           headers=bearer(token))
+    if how == "move":
+        username = unique("mover")
+        assert client.post("/api/v1/users", json={"username": username, "password": "staff-password-0001",
+                                                  "roles": ["agent"], "estate_ids": ["A"]},
+                           headers=bearer(token)).status_code == 201
+        return client.patch(f"/api/v1/users/{username}", json={"estate_ids": ["A", estate_id]}, headers=bearer(token))
+    return client.post("/api/v1/api-keys", json={"name": "late sync", "roles": ["accountant"],
+                                                 "estate_ids": [estate_id]}, headers=bearer(token))
+
+
+@pytest.mark.parametrize("how", ["account", "move", "key"])
+def test_an_estate_given_while_archive_retires_it_is_refused(app, client, rpc, contract, admin_token, unique,
+                                                             archive_knows, how):
+    """The retirement checked that nothing held the estate, then asked archive to write retired_at:
+    an account or key given the estate in between (archive still said in service) held a retired
+    estate for good (found rereading the retirement's route)."""
+    archive_knows["G"] = estate("G")
+    given = []
+
+    def retire_estate(call):  # the giving comes while archive writes
+        given.append(give(client, admin_token, unique, how, "G"))
+        archive_knows["G"] = estate("G", RETIRED_AT)
+        return archive_knows["G"]
+    rpc.answer("archive", "retire_estate", retire_estate)
+    assert retire(client, admin_token, "G").status_code == 200
+    body = contract.problem(given[0], 422, "business_rule", app=app)
+    assert [error["message"] for error in body["errors"]] == ["is being retired"]
+    db = app.extensions["estate_ops"].db
+    assert store.active_users_holding(db, "G") == [] and store.live_api_keys_holding(db, "G") == []
+
+
+def test_an_estate_retired_while_it_is_given_is_refused_and_the_giving_goes_on(app, client, rpc, contract,
+                                                                               admin_token, unique, archive_knows):
+    """The other order: the account's check found the estate in service, then the retirement came
+    before the account was written."""
+    archive_knows["H"] = estate("H")
+    retired, asked = [], []
+
+    def get_estate(call):  # the retirement comes while the giving asks archive
+        if call.payload["estate_id"] == "H" and not asked:
+            asked.append(call)
+            retired.append(retire(client, admin_token, "H"))
+        return archive_knows[call.payload["estate_id"]]
+    rpc.answer("archive", "get_estate", get_estate)
+    assert give(client, admin_token, unique, "account", "H").status_code == 201
+    body = contract.problem(retired[0], 409, "conflict", fields=["estate_id"], app=app)
+    assert body["errors"] == [{"field": "estate_id", "message": "is being given to an account or key"}]
+    assert rpc.calls_to("archive", "retire_estate") == []
+    # done, the account holds it: the retirement is refused as any held estate's
+    assert retire(client, admin_token, "H").status_code == 409
+    assert rpc.calls_to("archive", "retire_estate") == []
+
+
+def test_a_mark_left_by_a_process_that_died_expires(app, client, admin_token, unique, archive_knows):
+    archive_knows["J"] = estate("J")
+    db = app.extensions["estate_ops"].db
+    long_ago = clock.now() - timedelta(seconds=estate_guards.GUARD_SECONDS + 1)
+    store.mark_estates(db, ["J"], estate_guards.GIVING, "dead", retention.expire_at(estate_guards.GUARD_SECONDS,
+                                                                                     long_ago))
+    assert retire(client, admin_token, "J").status_code == 200
+    store.mark_estates(db, ["A"], estate_guards.RETIRING, "dead", retention.expire_at(estate_guards.GUARD_SECONDS,
+                                                                                       long_ago))
+    assert give(client, admin_token, unique, "key", "A").status_code == 201
