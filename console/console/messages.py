@@ -1265,6 +1265,7 @@ _MESSAGES = {
     "patrol.work_order": ("工单", "Work order"),
     "patrol.no_order_yet": ("尚未生成工单（工程部收到后生成，请稍后刷新）",
                             "No work order opened yet (engineering opens it as it receives the finding: refresh shortly)"),
+    "patrol.no_work_order_retired": ("不生成工单：小区已停用，异常已记录", "No work order: the estate is retired (the anomaly is recorded)"),
     "reg.work_order_of": ("工单", "Work order"),
     "patrol.emergency": ("紧急（抢险）", "Emergency"),
     "archive.subject": ("对象编号", "Subject id"),

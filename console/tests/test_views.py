@@ -3344,6 +3344,27 @@ def test_a_round_s_anomaly_links_the_work_order_it_opened_with_its_status(client
     assert "WO-2026-000007" in page and "已完工" in page and "尚未生成工单" in page
 
 
+def test_a_round_s_anomaly_in_a_retired_estate_says_it_opens_no_work_order(client, fake):
+    """A round walked to its end after the estate retired: its anomaly opens no order (no_work_order),
+    and the page said "no work order opened yet, refresh shortly" for good (found by the follow-ups
+    on retired estates). It says why, and looks for no order."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-rounds/pr_1", {
+        "id": "pr_1", "route_name": "Night round", "guard": "gus", "status": "finished",
+        "scheduled_start": "2026-11-30T14:00:00Z", "missed": [], "summary": None, "check_ins": [
+            {"checkpoint": {"code": "A", "name": "Gate"}, "at": "2026-11-30T14:05:00Z", "late": False,
+             "anomaly": {"id": "anom_1", "description": "lamp broken", "emergency": False,
+                         "no_work_order": "retired_estate"}}],
+        "checkpoints": [{"code": "A", "name": "Gate", "due_at": None}]})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [], "next_cursor": None})
+    page = client.get("/security/rounds/pr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "No work order: the estate is retired (the anomaly is recorded)" in page
+    assert "No work order opened yet" not in page
+    assert [c for c in fake.calls if c["path"].endswith("/work-orders")] == []
+    page = client.get("/security/rounds/pr_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "不生成工单：小区已停用，异常已记录" in page and "尚未生成工单" not in page
+
+
 def test_a_fire_check_with_a_defect_links_the_work_order_it_opened(client, fake):
     """A defect opens a work order; the checks' list named none (a probe of the security
     department's day). A defect's row links it (found by the check's id); an ok row does not."""

@@ -107,13 +107,15 @@ def _anomaly_orders(patrol_round):
     passed to maintenance as a work order (DOMAIN.md), and the round's page said nothing of it, so
     the supervisor could not tell whether the lamp was mended (a probe of the security department's
     day). One read an anomaly (``source_id``: a round has a few); {} for a user who may not read
-    orders, and an order that could not be read is left out (nothing is said of it)."""
+    orders, and an order that could not be read is left out (nothing is said of it). One that opens
+    none (``no_work_order``: found in a retired estate) is not looked for: the page says why."""
     if not permissions.may("GET", "work-orders"):
         return {}
     found = {}
     for check in patrol_round.get("check_ins", []):
-        anomaly_id = (check.get("anomaly") or {}).get("id")
-        if anomaly_id:
+        anomaly = check.get("anomaly") or {}
+        anomaly_id = anomaly.get("id")
+        if anomaly_id and not anomaly.get("no_work_order"):
             page = common.optional_read("work-orders", source_type="patrol_anomaly", source_id=anomaly_id, limit=1)
             if page is not None:
                 found[anomaly_id] = (page.get("items") or [None])[0]

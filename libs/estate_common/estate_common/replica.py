@@ -91,6 +91,15 @@ def in_service(db, estate_ids):
     return [estate_id for estate_id in estate_ids if estate_id not in retired]
 
 
+def no_work_order(estate):
+    """Why a finding recorded in the estate (its copy) opens no work order: ``"retired_estate"`` when
+    it is retired, else None. What closes out a retired estate's past is still recorded (the check-in
+    of a round under way), and what it finds with it; an order for the finding is new work nobody
+    will do there (its contract ended), so the finding says so rather than wait for one. Reinstated,
+    a finding opens its order again."""
+    return "retired_estate" if (estate or {}).get("retired_at") else None
+
+
 def in_service_in(estate, period):
     """Whether the estate (archive's, or a copy) was in service at some moment of ``period`` (on
     its calendar): not retired, or retired after the period began. A period begun after its

@@ -301,7 +301,10 @@ def _open_from(db, outbox, event, source, build):
 
 
 def open_from_patrol_anomaly(db, outbox, event):
-    _open_from(db, outbox, event, "patrol_anomaly", domain.from_patrol_anomaly)
+    """One order per anomaly, but for one that says why it opens none (``no_work_order``: found in
+    a retired estate, ``replica.no_work_order``, decided where it was recorded)."""
+    if not event["data"].get("no_work_order"):
+        _open_from(db, outbox, event, "patrol_anomaly", domain.from_patrol_anomaly)
 
 
 def open_from_fire_defect(db, outbox, event):

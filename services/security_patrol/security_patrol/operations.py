@@ -175,15 +175,17 @@ def _named_plan_slot(db, estate_id, plan, window, now, rules):
 
 
 def check_in(db, outbox, caller, estate_id, round_id, data):
-    """A check-in once per Idempotency-Key; an anomaly it reports is announced with it."""
-    rules = store.rules_for(db, estate_id)
+    """A check-in once per Idempotency-Key; an anomaly it reports is announced with it, saying so
+    when it opens no work order (``replica.no_work_order``: the estate retired)."""
+    estate = store.estate(db, estate_id)
+    rules = store.rules_of(db, estate_id, estate)
     check_in_id = caller.created_id("chk", estate_id)
 
     def decide(round_):
         if patrols.find_check_in(round_, check_in_id):
             return None  # a retry of a check-in that went through
         entry, anomaly = patrols.check_in(round_, check_in_id, data["checkpoint"], data.get("anomaly"),
-                                          clock.now(), caller.user, rules)
+                                          clock.now(), caller.user, rules, replica.no_work_order(estate))
         announced = [("anomaly_reported", patrols.anomaly_event_data(round_, entry))] if anomaly else []
         due = patrols.due_unchecked(round_["checkpoints"], round_["check_ins"] + [entry])
         return Change({"updated_at": entry["at"], "_due_unchecked": due}, events=announced, push={"check_ins": [entry]})

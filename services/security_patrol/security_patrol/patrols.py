@@ -365,8 +365,9 @@ def anomaly_id(estate_id, round_id, code, sequence):
     return ids.natural_id("anom", estate_id, round_id, code, sequence)
 
 
-def check_in(round_, check_in_id, given_code, anomaly, now, actor, rules):
-    """The check-in entry for ``round_`` and the anomaly it reports (or None)."""
+def check_in(round_, check_in_id, given_code, anomaly, now, actor, rules, no_work_order=None):
+    """The check-in entry for ``round_`` and the anomaly it reports (or None); ``no_work_order``:
+    why the anomaly opens none (``replica.no_work_order``), kept on it."""
     require(round_, "check_in")
     code = checkpoint_code(given_code)
     checkpoint = next((cp for cp in round_["checkpoints"] if cp["code"] == code), None)
@@ -383,7 +384,7 @@ def check_in(round_, check_in_id, given_code, anomaly, now, actor, rules):
             "id": anomaly_id(round_["estate_id"], round_["_id"], code, sequence),
             "description": anomaly["description"].strip(),
             "emergency": bool(anomaly.get("emergency", False)),
-        }
+        } | ({"no_work_order": no_work_order} if no_work_order else {})
     entry = {
         "id": check_in_id,
         "checkpoint": {"code": code, "name": checkpoint["name"]},
@@ -430,7 +431,7 @@ def anomaly_event_data(round_, entry):
         "description": entry["anomaly"]["description"],
         "reported_at": entry["at"],
         "emergency": entry["anomaly"]["emergency"],
-    }
+    } | {key: entry["anomaly"][key] for key in ("no_work_order",) if key in entry["anomaly"]}
 
 
 def summary(round_):

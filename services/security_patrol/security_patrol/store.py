@@ -68,9 +68,20 @@ WHAT = {
 def rules_for(db, estate_id, as_of=None):
     """The estate's numbers (its settings over DEFAULTS) and its ``timezone``, the estate's
     calendar: master data from archive (the read copy), not a setting of this service."""
+    return rules_of(db, estate_id, estate(db, estate_id), as_of)
+
+
+def rules_of(db, estate_id, copy, as_of=None):
+    """``rules_for`` from the estate's ``copy`` the caller read (None before it came), for one that
+    reads more of it (its ``retired_at``: ``operations.check_in``)."""
     numbers = settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA, minima=MINIMA, as_of=as_of,
                                   allowed=ALLOWED, bounded_since=BOUNDED_SINCE)
-    return numbers | {"timezone": replica.estate_timezone(db, estate_id)}
+    return numbers | {"timezone": calendar.timezone_of(copy)}
+
+
+def estate(db, estate_id):
+    """The estate's copy (None before it came)."""
+    return replica.get(db, "estate", estate_id, estate_id)
 
 
 def known_household(db, estate_id, household_id, field):

@@ -252,6 +252,16 @@ def test_a_patrol_anomaly_opens_one_order_and_an_emergency_is_top_priority(engin
     assert created["data"]["request_id"] is None and created["data"]["priority"] == "emergency"
 
 
+def test_a_finding_in_a_retired_estate_opens_no_order(engineering):
+    """Security recorded it after the estate retired and said so (``no_work_order``): no order is
+    opened in an estate nobody works in any more (found by the follow-ups on retired estates)."""
+    withheld = anomaly("an_3")
+    withheld["data"]["no_work_order"] = "retired_estate"
+    engineering.open_from_patrol_anomaly(withheld)
+    assert orders(engineering, source_type="patrol_anomaly") == []
+    assert engineering.outbox.of_type("work_order_created") == []
+
+
 def household_corrected(request_id="sr_1", household_id="hh_2", previous="hh_1", at="2026-11-23T09:05:00.000Z"):
     return event("customer_service", "service_request_household_corrected", ESTATE, {
         "id": request_id, "number": "SR-2026-000001", "kind": "repair", "household_id": household_id,

@@ -1641,6 +1641,28 @@ def test_a_retired_estate_owes_no_round_nor_fire_check_and_owes_them_again_reins
     assert patrol.sweep_fire_checks(clock.parse_iso("2026-11-30T16:00:00Z")) == 1
 
 
+def test_a_finding_in_a_retired_estate_is_kept_and_says_no_work_order_is_opened_for_it(patrol):
+    """A round under way when the estate retired is still walked to its end (a check-in closes out its
+    past), and what the guard found there is recorded; but an order for it was new work in an estate
+    nobody works in any more, opened by maintenance for good (found by the follow-ups on retired
+    estates). The anomaly says why none is opened (``no_work_order``), and its announcement tells
+    maintenance; reinstated, a finding opens one again."""
+    round_ = start(patrol, make_route(patrol))
+    estate_retired(patrol, ESTATE, "2026-11-23T10:00:00.000Z")
+    walked = check_in(patrol, round_, "A1", {"description": "gate lock broken"})
+    assert walked["check_ins"][0]["anomaly"] == {
+        "id": walked["check_ins"][0]["anomaly"]["id"], "description": "gate lock broken", "emergency": False,
+        "no_work_order": "retired_estate"}
+    [reported] = patrol.outbox.of_type("anomaly_reported")
+    assert reported["data"]["no_work_order"] == "retired_estate"
+    assert patrol.get_round({"estate_id": ESTATE, "id": round_["id"]})["check_ins"][0]["anomaly"][
+        "no_work_order"] == "retired_estate"
+    estate_retired(patrol, ESTATE, None)
+    again = check_in(patrol, round_, "B2", {"description": "lamp out"})
+    assert "no_work_order" not in again["check_ins"][1]["anomaly"]
+    assert "no_work_order" not in patrol.outbox.of_type("anomaly_reported")[1]["data"]
+
+
 def test_a_plan_stopped_mid_window_is_announced_up_to_its_stop_only(patrol):
     route = make_route(patrol)
     plan = make_plan(patrol, route)  # slots at 14:00Z from the 23rd
