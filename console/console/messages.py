@@ -1589,6 +1589,7 @@ _MESSAGES = {
     "field.timezone": ("时区", "Timezone"),
     "field.retired": ("已停用", "Retired"),
     "field.retired_at": ("停用时间", "Retired at"),
+    "field.no_work_order": ("不生成工单的原因", "No work order, because"),
     "field.urgent": ("紧急", "Urgent"),
     "field.call_back": ("回电", "Call back"),
     "field.rating_call_back_max_score": ("网上评价不高于此分须回电", "Call back portal ratings at or below"),
