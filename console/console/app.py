@@ -156,6 +156,7 @@ def _template_helpers():
         "invalid": field_errors.invalid,
         "inputs_of": field_errors.inputs_of,
         "when": i18n.when,
+        "day_of": i18n.day,
         "zone_text": i18n.zone_text,
         "deadline": i18n.deadline,
         "step_title": i18n.step_title,
@@ -190,6 +191,8 @@ def _template_helpers():
         "user": user,
         "menu_sections": menu.for_roles(user.roles) if user else [],
         "estate_name": session.get("estate_name"),
+        "estate_retired_at": signin.retired_at(),
+        "estate_timezone": session.get("estate_timezone"),
         "must_change_password": signin.must_change_password(),
         # called by base.html only: a page that does not extend it leaves the form for the next
         "unsent_form": lambda: unsent.take(user),

@@ -12,6 +12,7 @@ import time
 
 from flask import current_app, g
 
+from . import signin
 from .gateway_api import ApiProblem
 from .menu import MANAGEMENT
 
@@ -51,8 +52,8 @@ def body_properties(method, path):
 def _read():
     """The cached document and its roles; read again after ``REFRESH_SECONDS``, or
     ``RETRY_SECONDS`` after the gateway could not give it (not again at every ``may`` of a page)."""
-    cache = current_app.extensions.setdefault("console_openapi",
-                                              {"at": None, "document": None, "roles": {}, "failed": False})
+    cache = current_app.extensions.setdefault("console_openapi", {"at": None, "document": None, "roles": {},
+                                                                  "starts_work": frozenset(), "failed": False})
     now = time.monotonic()
     wait = RETRY_SECONDS if cache["failed"] else REFRESH_SECONDS
     if cache["at"] is None or now - cache["at"] > wait:
@@ -62,9 +63,10 @@ def _read():
         except ApiProblem:
             cache["failed"] = True
         else:
-            cache.update(document=fresh, roles=_roles_table(fresh), failed=False)
+            cache.update(document=fresh, roles=_roles_table(fresh), starts_work=_starts_work_table(fresh),
+                         failed=False)
     if cache["document"] is None:
-        return {"document": {}, "roles": {}}
+        return {"document": {}, "roles": {}, "starts_work": frozenset()}
     return cache
 
 
@@ -77,6 +79,13 @@ def _roles_table(fresh):
     return found
 
 
+def _starts_work_table(fresh):
+    """The operations the gateway marks ``x-starts-work``: new work, refused in a retired estate."""
+    return frozenset((method.upper(), _shape(path)) for path, operations in (fresh.get("paths") or {}).items()
+                     for method, operation in operations.items()
+                     if isinstance(operation, dict) and operation.get("x-starts-work"))
+
+
 def _shape(path):
     """A path with every parameter alike (``{}``): the console names a row's id as it likes."""
     return re.sub(r"\{[^}/]*\}", "{}", path)
@@ -85,9 +94,14 @@ def _shape(path):
 def may(method, path, roles=None):
     """Whether the user's ``roles`` (the signed-in user's by default) may call ``method path``:
     an OpenAPI path, where one under an estate may leave out ``/api/v1/estates/{estate_id}/``,
-    and a parameter may have any name (``may("POST", "work-orders/{id}/assign")``)."""
+    and a parameter may have any name (``may("POST", "work-orders/{id}/assign")``). Not what
+    starts new work (``x-starts-work``) while the chosen estate is retired (``signin.retired_at``):
+    the gateway refuses it with a 409, once the form was typed; what closes out its past stays."""
     full = path if path.startswith("/api/") else ESTATE_PREFIX + path
-    allowed = _read()["roles"].get((method.upper(), _shape(full)))
+    shape = (method.upper(), _shape(full))
+    if shape in _read()["starts_work"] and signin.retired_at():
+        return False
+    allowed = _read()["roles"].get(shape)
     if allowed is None:
         return True
     user_roles = roles if roles is not None else (g.user.roles if getattr(g, "user", None) else ())

@@ -100,10 +100,22 @@ def password_changed():
 
 
 def remember_estate(estate):
-    """The chosen estate's name (the header) and timezone (its times are shown on its clock)."""
+    """The chosen estate's name (the header), timezone (its times are shown on its clock) and
+    ``retired_at`` (a retired estate's pages say so and offer no form of new work: ``retired_at``,
+    ``permissions.may``)."""
     session["estate_name"] = estate.get("name") or estate.get("code")
     session["estate_timezone"] = estate.get("timezone")
+    session[ESTATE_RETIRED_AT] = estate.get("retired_at")
     session["estate_read_at"] = time.time()
+
+
+ESTATE_RETIRED_AT = "estate_retired_at"
+
+
+def retired_at():
+    """When the chosen estate was retired (None: in service, or none chosen), as it was last read
+    (``ESTATE_READ_SECONDS``; at once when this console retires or reinstates it)."""
+    return session.get(ESTATE_RETIRED_AT) if session.get("estate_id") else None
 
 
 def _refresh_estate(api):

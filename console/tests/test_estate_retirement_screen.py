@@ -55,3 +55,71 @@ def test_a_retired_estate_is_offered_to_no_user_or_key_but_one_a_user_holds_stay
     fake.on("GET", r"/api/v1/users/u9", leaver)
     page = client.get("/admin/users/u9").get_data(as_text=True)
     assert re.search(r'name="estate_ids" value="est_8" checked', page)  # held: kept as it is
+
+
+def in_hilltop(client, fake, retired_at=HILLTOP["retired_at"]):
+    """The admin in Hilltop (retired unless ``retired_at`` is None), chosen from the switcher."""
+    as_admin(client, fake)
+    fake.on("GET", r"/api/v1/estates/est_8", {**HILLTOP, "retired_at": retired_at})
+    for path in (r"/api/v1/estates/est_8/[a-z/-]+", r"/api/v1/users", r"/api/v1/api-keys"):
+        fake.on("GET", path, {"items": [], "next_cursor": None})
+    client.post("/estates", data={"csrf_token": csrf_of(client), "estate_id": "est_8"})
+
+
+NEW_WORK = {"/desk/requests/new": "/desk/requests\"", "/accounts/billing-runs": "/accounts/billing-runs\"",
+            "/desk/visitors": "/desk/visitors\"", "/security/patrol-routes": "/security/patrol-routes\"",
+            "/admin/households": "/admin/households\"", "/engineering/inspections": "/engineering/inspections\""}
+
+
+def test_a_retired_estate_s_pages_say_so_and_offer_no_form_of_new_work(client, fake):
+    """The admin looking after a retired estate was offered every form of new work, each refused
+    with a 409 once typed (found by the follow-ups on retired estates). Its pages say it is retired
+    and offer none of them (what the gateway marks x-starts-work); what closes out its past stays."""
+    in_hilltop(client, fake)
+    page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "This estate was retired on 2026-11-10: it takes no new work" in page
+    assert re.search(r"Hilltop</strong> <span class=\"badge badge-muted\">retired</span>", page)
+    page = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "此小区已于 2026-11-10 停用：不再受理新的工作" in page and ">已停用</span>" in page
+    for path, action in NEW_WORK.items():
+        page = client.get(path).get_data(as_text=True)
+        assert f'method="post" action="{action}' not in page, path
+        assert "2026-11-10" in page, path
+    # a round under way is walked to its end: its check-ins close out the past
+    fake.on("GET", r"/api/v1/estates/est_8/patrol-rounds/pr_1", {
+        "id": "pr_1", "route_name": "Night round", "guard": "gus", "status": "open",
+        "scheduled_start": "2026-11-09T14:00:00Z", "check_ins": [], "missed": None, "summary": None,
+        "checkpoints": [{"code": "A", "name": "Gate", "due_at": None}]})
+    page = client.get("/security/rounds/pr_1").get_data(as_text=True)
+    assert 'action="/security/rounds/pr_1/check-ins"' in page
+
+
+def test_an_estate_in_service_offers_its_forms_of_new_work(client, fake):
+    in_hilltop(client, fake, retired_at=None)
+    for path, action in NEW_WORK.items():
+        page = client.get(path).get_data(as_text=True)
+        assert f'method="post" action="{action}' in page, path
+        assert "no new work" not in page and "badge-muted\">retired" not in page, path
+
+
+def test_the_estate_switcher_marks_a_retired_estate(client, fake):
+    as_admin(client, fake)
+    page = client.get("/estates", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    hilltop = page[page.index("Hilltop"):page.index("</button>", page.index("Hilltop"))]
+    lakeside = page[page.index("Lakeside"):page.index("</button>", page.index("Lakeside"))]
+    assert "Retired (2026-11-10)" in hilltop and "Retired" not in lakeside
+    assert "已停用（2026-11-10）" in client.get("/estates", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+
+
+def test_the_chosen_estate_retired_here_says_so_at_once_and_reinstated_offers_its_forms_again(client, fake):
+    """The admin retires the estate he is in from the estates page: its pages say so on the next
+    page, not minutes later (the estate is read again every ESTATE_READ_SECONDS)."""
+    in_hilltop(client, fake, retired_at=None)
+    fake.on("POST", r"/api/v1/estates/est_8/retire", HILLTOP)
+    client.post("/admin/estates/est_8/retire", data={"csrf_token": csrf_of(client), "confirm": "yes"})
+    page = client.get("/desk/requests/new", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "it takes no new work" in page and 'action="/desk/requests"' not in page
+    fake.on("POST", r"/api/v1/estates/est_8/reinstate", {**HILLTOP, "retired_at": None})
+    client.post("/admin/estates/est_8/reinstate", data={"csrf_token": csrf_of(client)})
+    page = client.get("/desk/requests/new", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "it takes no new work" not in page and 'action="/desk/requests"' in page

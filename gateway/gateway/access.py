@@ -65,6 +65,13 @@ def openapi_path(rule):
     return re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", r"{\1}", rule)
 
 
+def starts_work_table():
+    """Every route that starts new work (``retirements``: refused in a retired estate), as
+    ``{(METHOD, openapi path)}``: forwarded and the gateway's own."""
+    return ({(route.method, openapi_path(route.path)) for route in ROUTES if retirements.starts_work(route)}
+            | {(method, openapi_path(rule)) for method, rule in retirements.OWN_STARTS_WORK})
+
+
 def policy_table():
     """Every non-public route as ``{(METHOD, openapi path): roles}``: forwarded and the gateway's own."""
     table = {(route.method, openapi_path(route.path)): route.roles for route in ROUTES}

@@ -4,7 +4,9 @@ page (Swagger UI, served from the swagger-ui-bundle package, no CDN).
 The served document names, on each operation, the roles the gateway lets call it
 (``x-roles``, from the policy table the gateway enforces: ``access.policy_table``), so
 that a client (the console; an integrator's own screens) can offer a user only what
-their roles may do without keeping a copy of the table that could drift."""
+their roles may do without keeping a copy of the table that could drift; and marks each
+write that starts new work (``x-starts-work``, ``access.starts_work_table``: refused in a
+retired estate, ``retirements``), so that a client offers none of them there."""
 import copy
 import functools
 
@@ -13,7 +15,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from estate_common import contracts
 
-from .access import policy_table
+from .access import policy_table, starts_work_table
 
 PAGE = """<!doctype html>
 <html lang="en">
@@ -37,16 +39,22 @@ UNDOCUMENTED_ENDPOINTS = {"static", "docs_asset", "metrics"}
 
 
 ROLES_KEY = "x-roles"
+STARTS_WORK_KEY = "x-starts-work"
 
 
 @functools.lru_cache(maxsize=1)
 def served_document():
-    """openapi.yaml with each protected operation's ``x-roles``."""
+    """openapi.yaml with each protected operation's ``x-roles``, and ``x-starts-work`` on those a
+    retired estate refuses."""
     document = copy.deepcopy(contracts.load().openapi)
     for (method, path), roles in policy_table().items():
         operation = document["paths"].get(path, {}).get(method.lower())
         if isinstance(operation, dict):
             operation[ROLES_KEY] = sorted(roles)
+    for method, path in starts_work_table():
+        operation = document["paths"].get(path, {}).get(method.lower())
+        if isinstance(operation, dict):
+            operation[STARTS_WORK_KEY] = True
     return document
 
 

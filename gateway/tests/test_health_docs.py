@@ -104,7 +104,7 @@ def test_openapi_json_is_the_contract(client):
 
 
 def _without_roles(document):
-    return {**document, "paths": {path: {method: ({k: v for k, v in op.items() if k != "x-roles"}
+    return {**document, "paths": {path: {method: ({k: v for k, v in op.items() if k not in ("x-roles", "x-starts-work")}
                                                    if isinstance(op, dict) else op)
                                           for method, op in ops.items()}
                                    for path, ops in document["paths"].items()}}
@@ -124,6 +124,24 @@ def test_openapi_json_names_the_roles_the_gateway_lets_call_each_operation(clien
     assert paths["/api/v1/estates/{estate_id}/work-orders/{work_order_id}/start"]["post"]["x-roles"] == [
         "manager", "operator_admin", "technician"]
     assert "x-roles" not in paths["/api/v1/auth/token"]["post"]  # public: anyone
+
+
+def test_openapi_json_marks_each_operation_a_retired_estate_refuses(client):
+    """``x-starts-work`` on each write that starts new work (retirements.STARTS_WORK, and the household
+    import), so that a client offers none of them in a retired estate: the console offered them all,
+    each a 409 once typed (found by the follow-ups on retired estates). What closes out the past is
+    not marked."""
+    from gateway import retirements
+    from gateway.access import openapi_path
+    from gateway.routes import ROUTES
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    marked = {(method.upper(), path) for path, ops in paths.items() for method, op in ops.items()
+              if isinstance(op, dict) and op.get("x-starts-work")}
+    forwarded = {(route.method, openapi_path(route.path)) for route in ROUTES if retirements.starts_work(route)}
+    assert len(forwarded) > 40
+    assert marked == forwarded | {("POST", "/api/v1/estates/{estate_id}/households/import")}
+    assert ("POST", "/api/v1/estates/{estate_id}/payments") not in marked
+    assert paths["/api/v1/estates/{estate_id}/patrol-rounds"]["post"]["x-starts-work"] is True
 
 
 def test_docs_page_points_at_the_openapi_document(client):
