@@ -201,6 +201,31 @@ def finish_round(db, outbox, estate_id, round_id):
     return shown_round(db, estate_id, public(_change(db, outbox, "patrol_rounds", estate_id, round_id, decide)))
 
 
+def keep_earlier_due_unchecked(db, outbox):
+    """Once per estate: ``_due_unchecked`` (``patrols.due_unchecked``) on each open round opened
+    before rounds kept it, which had none until its next check-in, so that ``exceptions=true``
+    (``store.had_an_exception``) missed it once a checkpoint was overdue (``so_far`` and the
+    missed-round sweep never read it). Each round is given it through the write path (one checked
+    in or finished meanwhile is decided again: it has it, or is not open), and the estate's copy
+    is marked once its rounds are, so a later sweep reads nothing more of it. Returns how many
+    rounds were given it."""
+    kept = 0
+    for estate_id in store.estates_unmarked(db, store.DUE_UNCHECKED_KEPT):
+        for found in store.open_rounds_without_due_unchecked(db, estate_id):
+            decided = []
+
+            def decide(round_):
+                decided.append(None if round_["status"] != "open" or "_due_unchecked" in round_ else Change(
+                    {"_due_unchecked": patrols.due_unchecked(round_["checkpoints"], round_["check_ins"])}))
+                return decided[-1]
+
+            _change(db, outbox, "patrol_rounds", estate_id, found["_id"], decide)
+            kept += decided[-1] is not None
+            time.sleep(0)  # the service's calls run between writes (the embedded store does no I/O)
+        store.mark_estate(db, estate_id, store.DUE_UNCHECKED_KEPT)
+    return kept
+
+
 # -- fire equipment --------------------------------------------------------------------------
 
 def create_fire_equipment(db, caller, estate_id, data):

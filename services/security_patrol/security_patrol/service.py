@@ -147,6 +147,11 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Cou
         """The timer's work, callable with any ``now``: how many notices were new."""
         return operations.raise_missed_round_notices(self.db, self.outbox, now)
 
+    @timer(interval=MISSED_ROUND_SWEEP_SECONDS, eager=True)
+    def keep_due_times_of_rounds_opened_before(self):
+        """``operations.keep_earlier_due_unchecked``: once per estate, then a registry read."""
+        return operations.keep_earlier_due_unchecked(self.db, self.outbox)
+
     @rpc_method
     def list_fire_check_overdues(self, payload):
         return self._list("fire_check_overdues", payload)

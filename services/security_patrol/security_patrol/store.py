@@ -137,6 +137,24 @@ def had_an_exception(overdue_before):
     ]
 
 
+DUE_UNCHECKED_KEPT = "_due_unchecked_kept"  # the estate's copy: its open rounds were given ``_due_unchecked``
+
+
+def estates_unmarked(db, mark):
+    """The estates the once-per-estate sweep that sets ``mark`` on their copy has not done yet."""
+    return sorted(doc["estate_id"] for doc in db.estates.find({mark: None}, {"estate_id": 1}))
+
+
+def mark_estate(db, estate_id, mark):
+    db.estates.update_one({"_id": estate_id, "estate_id": estate_id}, {"$set": {mark: True}})
+
+
+def open_rounds_without_due_unchecked(db, estate_id):
+    """``{_id}`` of the estate's open rounds opened before rounds kept ``_due_unchecked``."""
+    return list(db.patrol_rounds.find({"estate_id": estate_id, "status": "open",
+                                       "_due_unchecked": {"$exists": False}}, {"_id": 1}))
+
+
 def rounds_page(db, estate_id, filters, limit, cursor, overdue_before=None):
     """A page of patrol rounds: by status, route and guard (the username the round keeps), and
     started ``from``/``to`` (``calendar.filter_range``: a day is the estate's local day, a ``to``

@@ -2122,3 +2122,32 @@ def test_the_rostered_shifts_that_ended_without_a_handover_are_listed_for_the_su
     assert missed("2026-10")["items"] == [] and missed("2026-12")["items"] == []
     with pytest.raises(InvalidInput):
         missed("2026-11-24")
+
+
+def test_a_round_opened_before_its_due_time_was_kept_gets_it_once_and_is_listed_by_it(patrol):
+    """A round opened before rounds kept when their first unchecked checkpoint is due
+    (``_due_unchecked``) had none until its next check-in: open and overdue, it was missing from
+    ``exceptions=true`` (the session's notes). Once per estate, each open round without it is given
+    it (``operations.keep_earlier_due_unchecked``), through the write path; the estate's copy is
+    marked so that a later sweep reads nothing of it; a finished round is left as it is."""
+    route = make_route(patrol, offsets=True)  # A1 due 10 minutes in, B2 20, C3 30; 10 minutes' tolerance
+    earlier = start(patrol, route)
+    check_in(patrol, earlier, "A1")
+    done = start(patrol, make_route(patrol, offsets=True))
+    patrol.finish_round({"estate_id": ESTATE, "id": done["id"], "data": {}})
+    patrol.db.patrol_rounds.update_many({}, {"$unset": {"_due_unchecked": ""}})  # as a round before the upgrade
+
+    def listed(**filters):
+        return [r["id"] for r in patrol.list_rounds({"estate_id": ESTATE, "filters": filters})["items"]]
+
+    clock.advance(timedelta(minutes=31))  # B2 past 20 + 10 minutes
+    assert listed(exceptions="true", status="open") == []  # as it was before the sweep
+    assert patrol.keep_due_times_of_rounds_opened_before() == 1  # the timer's sweep
+    stored = patrol.db.patrol_rounds.find_one({"_id": earlier["id"]})
+    assert stored["_due_unchecked"] == "2026-11-23T14:15:00.000Z"  # B2's (started 13:55), A1 checked in
+    assert "_due_unchecked" not in patrol.db.patrol_rounds.find_one({"_id": done["id"]})
+    assert listed(exceptions="true", status="open") == [earlier["id"]]
+    assert patrol.db.estates.find_one({"_id": ESTATE})[store.DUE_UNCHECKED_KEPT] is True
+    patrol.db.patrol_rounds.update_one({"_id": earlier["id"]}, {"$unset": {"_due_unchecked": ""}})
+    assert patrol.keep_due_times_of_rounds_opened_before() == 0  # the estate is marked: nothing read again
+    assert patrol.outbox.of_type("patrol_round_finished") != [] and len(patrol.outbox.published) == 1
