@@ -1028,7 +1028,7 @@ _MESSAGES = {
     "todo.incidents_open": ("未结案的突发事件：{count} 起", "Incidents not closed: {count}"),
     "todo.fire_lanes_obstructed": ("仍被占用的消防通道：{count} 处", "Fire lanes still obstructed: {count}"),
     "todo.fire_unchecked": ("本月尚未检查的消防设施：{count} 个", "Fire facilities not checked this month: {count}"),
-    "todo.handovers_missed": ("本月未记录交接班的班次：{count} 个", "Rostered shifts of the month not handed over: {count}"),
+    "todo.handovers_missed": ("本月未记录交接班的班次岗位：{count} 个", "Rostered shifts' posts of the month not handed over: {count}"),
     "todo.rounds_missed": ("本月漏巡的计划巡更：{count} 次", "Planned rounds missed this month: {count}"),
     "todo.repairs_overdue": ("超过响应期限仍未开工的报修：{count} 件", "Repairs not started by their response time: {count}"),
     # the late orders of every other source (patrol findings, fire checks, incidents, inspections, plans,
@@ -1225,9 +1225,10 @@ _MESSAGES = {
     "patrol.not_walked": ("未巡逻", "Not walked"),
     "patrol.not_finished": ("开始后未结束", "Started, never finished"),
     # the month's rostered shifts that ended with nothing in the handover log (missed-shift-handovers)
-    "handover.missed_help": ("排班表中有人值守、按本小区班次时间已结束，交接班记录中却没有该日该班次的交接记录的班次；补记交接班后即从本表移除。",
+    "handover.missed_help": ("排班表中有人值守、按本小区班次时间已结束，交接班记录中却没有该日该班次该岗位的交接记录的班次，按岗位列出；补记交接班后即从本表移除。",
                              "The shifts the duty roster has guards on that are over by the estate's shift hours with no "
-                             "handover of that day and shift in the log; a handover recorded later takes the shift off."),
+                             "handover of that day, shift and post in the log, post by post; a handover recorded later "
+                             "takes the post off."),
     "handover.ended_at": ("结束时间", "Ended"),
     "handover.on_duty": ("值班人员（岗位）", "On duty (post)"),
     "handover.guard_at_post": ("{guard}（{post}）", "{guard} ({post})"),

@@ -3702,9 +3702,11 @@ def test_the_supervisor_lists_the_month_s_rostered_shifts_that_ended_without_a_h
     sign_in(client, fake, username="gus", roles=("security",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/missed-shift-handovers", lambda body, params: {
         "period": params.get("period"), "items": [
-            {"date": "2026-11-23", "shift": "night", "ended_at": "2026-11-24T00:00:00Z",
-             "guards": [{"assignment_id": "duty_1", "guard": "sun", "post": "monitoring_room"},
-                        {"assignment_id": "duty_2", "guard": "li", "post": "gate"}]}]})
+            {"date": "2026-11-23", "shift": "night", "post": "gate", "ended_at": "2026-11-24T00:00:00Z",
+             "guards": [{"assignment_id": "duty_2", "guard": "li", "post": "gate"},
+                        {"assignment_id": "duty_3", "guard": "wu", "post": "gate"}]},
+            {"date": "2026-11-23", "shift": "night", "post": "monitoring_room", "ended_at": "2026-11-24T00:00:00Z",
+             "guards": [{"assignment_id": "duty_1", "guard": "sun", "post": "monitoring_room"}]}]})
     page = client.get("/security/missed-handovers?period=2026-11", headers={"Accept-Language": "zh"}).get_data(
         as_text=True)
     [asked] = [c for c in fake.calls if c["path"].endswith("/missed-shift-handovers")]
@@ -3712,9 +3714,10 @@ def test_the_supervisor_lists_the_month_s_rostered_shifts_that_ended_without_a_h
     assert "未交接的班次 · 2026-11" in page
     row = page.split("<tbody>")[1].split("</tr>")[0]
     assert '<a href="/security/shift-handovers?date=2026-11-23">2026-11-23</a>' in row
-    assert "夜班" in row and "sun（监控室）、li（门岗）" in row
+    assert "夜班" in row and "<td>门岗</td>" in row and "li（门岗）、wu（门岗）" in row  # listed post by post
+    assert "<td>监控室</td>" in page.split("<tbody>")[1].split("</tr>")[1]
     en = client.get("/security/missed-handovers?period=2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "Shifts not handed over" in en and "sun (Monitoring room), li (Gate)" in en
+    assert "Shifts not handed over" in en and "li (Gate), wu (Gate)" in en and "<td>Monitoring room</td>" in en
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/missed-shift-handovers", {"period": "2026-11", "items": []})
     assert "本月有排班的班次均已记录交接班。" in client.get(
         "/security/missed-handovers?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
@@ -3728,5 +3731,5 @@ def test_the_supervisor_lists_the_month_s_rostered_shifts_that_ended_without_a_h
         "period": params.get("period"), "items": [{"date": f"{month}-01", "shift": "day", "ended_at": "2026-11-01T10:00:00Z",
                                                    "guards": [{"assignment_id": "d", "guard": "gus", "post": "gate"}]}] * 2})
     todo = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True).split("data-todo>")[1]
-    assert f'<a href="/security/missed-handovers?period={month}">本月未记录交接班的班次：2 个</a>' in todo
+    assert f'<a href="/security/missed-handovers?period={month}">本月未记录交接班的班次岗位：2 个</a>' in todo
     assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)

@@ -100,27 +100,43 @@ def shift_ends_at(day_text, shift, rules):
     return localtime.at_local(date.fromisoformat(day_text) + timedelta(days=end // 24), f"{end % 24:02d}:00", rules)
 
 
+POSTS = ("gate", "patrol", "monitoring_room")  # the roster's posts (GuardPost), in the list's order
+
+
 def missed_handovers(assignments, handovers, now, rules):
-    """The shifts the roster has an active assignment in (``assignments``: of the days asked) that
-    are over by ``now`` (``shift_ends_at``) with no handover of their day and shift in the log
-    (``handovers``; one from before handovers kept their shift's day, for the shift it was handed
-    over in: ``shift_day``), by day and shift, each ``{date, shift, ended_at, guards}`` (the
-    guards on duty, each's assignment and post). One handover of the shift, from any of its posts,
-    is the shift's entry in the log. The supervisor could not list them (the session 46 note)."""
-    handed = {(handover.get("date") or shift_day(handover["shift"], localtime.local(
-        clock.parse_iso(handover["handed_over_at"]), rules), rules), handover["shift"]) for handover in handovers}
+    """The posts the roster has an active assignment at in a shift (``assignments``: of the days
+    asked) that is over by ``now`` (``shift_ends_at``) with no handover of their day, shift and post
+    in the log (``handovers``; one from before handovers kept their shift's day, for the shift it
+    was handed over in: ``shift_day``), by day, shift and post, each ``{date, shift, post,
+    ended_at, guards}`` (the guards on duty at the post, each's assignment). A handover is at the
+    post it names, or at its guard's post on the roster (``roster_id``); one telling neither (made
+    where the shift had no roster yet) counts for every post of its shift (``handed_at``). One
+    handover from any post took the whole shift off the list, the others handed over to nobody
+    (the session 47 note). The supervisor could not list them (the session 46 note)."""
+    posts_of = {assignment["_id"]: assignment["post"] for assignment in assignments}
+    handed = {handed_at(handover, posts_of, rules) for handover in handovers}
     on_duty = {}
     for assignment in assignments:
         if status(assignment) == ACTIVE:
-            on_duty.setdefault((assignment["date"], assignment["shift"]), []).append(assignment)
+            on_duty.setdefault((assignment["date"], assignment["shift"], assignment["post"]), []).append(assignment)
     items = []
-    for (day, shift), assigned in sorted(on_duty.items(), key=lambda item: (item[0][0], SHIFTS.index(item[0][1]))):
+    for (day, shift, post), assigned in sorted(on_duty.items(), key=lambda item: (
+            item[0][0], SHIFTS.index(item[0][1]), POSTS.index(item[0][2]))):
         ended = shift_ends_at(day, shift, rules)
-        if ended <= now and (day, shift) not in handed:
-            items.append({"date": day, "shift": shift, "ended_at": clock.to_iso(ended), "guards": [
+        if ended <= now and (day, shift, post) not in handed and (day, shift, None) not in handed:
+            items.append({"date": day, "shift": shift, "post": post, "ended_at": clock.to_iso(ended), "guards": [
                 {"assignment_id": a["_id"], "guard": a["guard"], "post": a["post"]}
                 for a in sorted(assigned, key=lambda a: (a["guard_key"], a["_id"]))]})
     return items
+
+
+def handed_at(handover, posts_of, rules):
+    """``(day, shift, post)`` a handover is the log's entry of: its shift's day (``shift_day`` for
+    one from before handovers kept it), its shift, and the post it names or its guard's on the
+    roster (``posts_of``: the assignments' posts by id); ``post`` None when it tells neither."""
+    day = handover.get("date") or shift_day(handover["shift"], localtime.local(
+        clock.parse_iso(handover["handed_over_at"]), rules), rules)
+    return day, handover["shift"], handover.get("post") or posts_of.get(handover.get("roster_id"))
 
 
 def shift_day(shift, local_now, rules):

@@ -2106,19 +2106,21 @@ def test_the_rostered_shifts_that_ended_without_a_handover_are_listed_for_the_su
     assert [(item["date"], item["shift"]) for item in missed()["items"]] == [("2026-11-23", "night")]
     clock.freeze(clock.parse_iso("2026-11-24T17:00:00Z"))  # 01:00 on the 25th
     found = missed()
-    assert found["period"] == "2026-11" and found["items"] == [
-        {"date": "2026-11-23", "shift": "night", "ended_at": "2026-11-24T00:00:00.000Z",
+    assert found["period"] == "2026-11" and found["items"] == [  # by post: each post's guard hands over
+        {"date": "2026-11-23", "shift": "night", "post": "monitoring_room", "ended_at": "2026-11-24T00:00:00.000Z",
          "guards": [{"assignment_id": sun["id"], "guard": "Sun", "post": "monitoring_room"}]},
-        {"date": "2026-11-24", "shift": "evening", "ended_at": "2026-11-24T16:00:00.000Z",
-         "guards": [{"assignment_id": li["id"], "guard": "Li", "post": "gate"},
-                    {"assignment_id": qian["id"], "guard": "Qian", "post": "patrol"}]}]
+        {"date": "2026-11-24", "shift": "evening", "post": "gate", "ended_at": "2026-11-24T16:00:00.000Z",
+         "guards": [{"assignment_id": li["id"], "guard": "Li", "post": "gate"}]},
+        {"date": "2026-11-24", "shift": "evening", "post": "patrol", "ended_at": "2026-11-24T16:00:00.000Z",
+         "guards": [{"assignment_id": qian["id"], "guard": "Qian", "post": "patrol"}]}]
     assert zhao["id"] not in str(found)
     patrol.db.shift_handovers.update_one({"_id": day["id"]}, {"$unset": {"date": ""}})  # handed over on the 24th
     assert [(item["date"], item["shift"]) for item in missed()["items"]] == [
-        ("2026-11-23", "night"), ("2026-11-24", "evening")]
+        ("2026-11-23", "night"), ("2026-11-24", "evening"), ("2026-11-24", "evening")]
     patrol.record_shift_handover({"estate_id": ESTATE, "data": {
         "date": "2026-11-23", "shift": "night", "from_guard": "Sun", "to_guard": "Zhao", "notes": "written up late"}})
-    assert [(item["date"], item["shift"]) for item in missed()["items"]] == [("2026-11-24", "evening")]
+    assert [(item["date"], item["shift"], item["post"]) for item in missed()["items"]] == [
+        ("2026-11-24", "evening", "gate"), ("2026-11-24", "evening", "patrol")]
     assert missed("2026-10")["items"] == [] and missed("2026-12")["items"] == []
     with pytest.raises(InvalidInput):
         missed("2026-11-24")
@@ -2151,3 +2153,34 @@ def test_a_round_opened_before_its_due_time_was_kept_gets_it_once_and_is_listed_
     patrol.db.patrol_rounds.update_one({"_id": earlier["id"]}, {"$unset": {"_due_unchecked": ""}})
     assert patrol.keep_due_times_of_rounds_opened_before() == 0  # the estate is marked: nothing read again
     assert patrol.outbox.of_type("patrol_round_finished") != [] and len(patrol.outbox.published) == 1
+
+
+def test_a_shift_is_missed_at_each_post_it_rostered_without_a_handover_there(patrol):
+    """The roster puts guards on posts (DOMAIN.md: "Shift duty: guard post, patrol post, monitoring
+    room; shift handover log"; 门岗、巡逻岗及监控室), and each post's guard hands over to the next:
+    one handover from the monitoring room took the whole night off the list, its gate and patrol
+    posts handed over to nobody (the session's notes). A handover is at the post it names, or the
+    one its guard's assignment holds (``roster_id``); one that tells neither (from before the
+    roster) counts for every post of its shift, as before."""
+    sun = assign(patrol, "Sun", "monitoring_room")  # the 23rd's night
+    zhao, qian = assign(patrol, "Zhao", "gate"), assign(patrol, "Qian", "gate")
+    wu = assign(patrol, "Wu", "patrol")
+    clock.freeze(clock.parse_iso("2026-11-24T00:30:00Z"))  # 08:30 on the 24th: the night is over
+
+    def missed():
+        return [(item["date"], item["shift"], item["post"], [guard["assignment_id"] for guard in item["guards"]])
+                for item in patrol.missed_handovers({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]]
+
+    assert missed() == [("2026-11-23", "night", "gate", [qian["id"], zhao["id"]]),
+                        ("2026-11-23", "night", "patrol", [wu["id"]]),
+                        ("2026-11-23", "night", "monitoring_room", [sun["id"]])]
+    patrol.record_shift_handover({"estate_id": ESTATE, "data": {
+        "date": "2026-11-23", "shift": "night", "post": "monitoring_room", "from_guard": "Sun", "to_guard": "Li",
+        "notes": "cameras fine"}})
+    assert missed() == [("2026-11-23", "night", "gate", [qian["id"], zhao["id"]]),
+                        ("2026-11-23", "night", "patrol", [wu["id"]])]
+    walked = patrol.record_shift_handover({"estate_id": ESTATE, "data": {  # no post: Wu's, the patrol post
+        "date": "2026-11-23", "shift": "night", "from_guard": "Wu", "to_guard": "Li", "notes": "all quiet"}})
+    assert missed() == [("2026-11-23", "night", "gate", [qian["id"], zhao["id"]])]
+    patrol.db.shift_handovers.update_one({"_id": walked["id"]}, {"$set": {"roster_id": None}})  # as before the roster
+    assert missed() == []
