@@ -19,7 +19,10 @@ with ``sort`` ascending, and ``limit``: ``store.page``; ``_id`` is added last to
 not end on it, and its ties are put in the natural order) walks that bucket in the sort's order,
 kept beside the hash map from its first such page on (``_Index.ordered_bucket``), from the first
 place the query's bounds allow, and stops at the page's end or at the upper bound of a range on
-the first sort field: an estate's first page of 120,000 bills is not a sort of 120,000 bills. A range
+the first sort field: an estate's first page of 120,000 bills is not a sort of 120,000 bills. A
+sort descending on every field and last on ``_id`` (``store.page``'s ``newest_first``) walks the same
+bucket backwards, from the query's upper bound (``_upper_bound``: a cursor's place, a range's end)
+down: a newest-first page of a piece's 5,000 equipment records sorted them all (7.7 ms, 0.11 ms now). A range
 (``$gt``/``$gte``/``$lt``/``$lte``) on the index's field after the equalities is served likewise
 from a big bucket kept in the order of that field (``_within``): the entries between its bounds,
 found by bisection, not every entry of the bucket (maintenance's late orders: the estate's open
@@ -822,6 +825,40 @@ def _lower_bound(query, fields):
     if key:
         bounds.append(key)
     return max(bounds) if bounds else None
+
+
+def _upper_bound(query, fields):
+    """A sort key (a prefix of ``_plain_key`` over ``fields``) above every match of ``query``
+    (each match's key is less), read as ``_lower_bound`` reads its lower one: the top level's
+    conditions, each ``$and`` member's (the least holds) and an ``$or`` each of whose branches has
+    one (the greatest holds). Where a backward walk may begin (``_in_order`` newest first): a page
+    after a cursor ``{$or: [{created_at: {$lt: c}}, {created_at: c, _id: {$lt: i}}]}`` begins below
+    ``(c, i)``. An equality's prefix not closed by a range ends in ``_ABOVE``: every key beginning
+    with it lies below. None: no bound."""
+    bounds = [bound for part in query.get("$and", ()) if (bound := _upper_bound(part, fields)) is not None]
+    if "$or" in query:
+        branches = [_upper_bound(part, fields) for part in query["$or"]]
+        if branches and None not in branches:
+            bounds.append(max(branches))
+    key, closed = (), False
+    for field in fields:
+        condition = query.get(field, _MISSING)
+        if type(condition) is dict and condition and all(name.startswith("$") for name in condition):
+            if type(condition.get("$eq")) in _BOUNDING:
+                key += (_PLAIN_BRACKETS[type(condition["$eq"])], condition["$eq"])
+                continue
+            ranges = [(_PLAIN_BRACKETS[type(condition[name])], condition[name], *extra)
+                      for name, extra in (("$lt", ()), ("$lte", (_ABOVE,)))
+                      if type(condition.get(name)) in _BOUNDING]
+            if ranges:
+                key, closed = key + min(ranges), True
+            break
+        if type(condition) not in _BOUNDING:
+            break
+        key += (_PLAIN_BRACKETS[type(condition)], condition)
+    if key:
+        bounds.append(key if closed else key + (_ABOVE,))
+    return min(bounds) if bounds else None
 
 
 _RANGED = (str, int, float, datetime)  # range operands that bound a walk (as _range_test compares them)
@@ -1796,6 +1833,11 @@ class EmbeddedCollection:
         the walk goes on past the ``limit``-th match through the entries of its sort value, and
         the matches of one sort value are put in the natural order, as ``_sorted`` leaves them."""
         ordered = _ordered_spec(spec)
+        # descending on every field and last on _id: the ascending bucket's order backwards, each
+        # entry a key of its own (no ties); newest_first sorted every match (the session 47 note)
+        backwards = ordered is None and spec and spec[-1][0] == "_id" and all(order == -1 for _, order in spec)
+        if backwards:
+            ordered = tuple((field, 1) for field, _ in spec)
         if ordered is None or not query or not limit:
             return None
         with self._lock:
@@ -1814,6 +1856,8 @@ class EmbeddedCollection:
             entries = best.ordered_bucket(size, ordered, key, self._docs)
             if entries is None:
                 return None
+            if backwards:
+                return self._backwards(entries, query, spec, limit)
             bound = _lower_bound(query, [field for field, _ in spec])
             start, stop = bisect.bisect_left(entries, bound) if bound else 0, len(entries)
             first = _range_bounds(query, spec[0][0])
@@ -1838,6 +1882,28 @@ class EmbeddedCollection:
                 order = self._order
                 found.sort(key=lambda pair: (pair[0][:width], order[_hash_key(pair[0][-1])]))
             return [doc for _, doc in found[:limit]]
+
+    def _backwards(self, entries, query, spec, limit):
+        """``_in_order``'s walk for a spec descending on every field and last on ``_id``: the
+        bucket's ``entries`` (kept ascending) from the query's upper bound (``_upper_bound``; a
+        range's end on the first field, ``_range_bounds``) down to its lower bound, the first
+        ``limit`` matches. Call under the lock."""
+        fields = [field for field, _ in spec]
+        lower, upper = _lower_bound(query, fields), _upper_bound(query, fields)
+        start = bisect.bisect_left(entries, lower) if lower else 0
+        stop = bisect.bisect_left(entries, upper, start) if upper else len(entries)
+        first = _range_bounds(query, fields[0])
+        if first is not None:
+            start = max(start, bisect.bisect_left(entries, first[0]))
+            stop = max(start, min(stop, bisect.bisect_left(entries, first[1], start)))
+        test, found = compile_query(query), []
+        for position in range(stop - 1, start - 1, -1):
+            doc = self._docs[_hash_key(entries[position][-1])]
+            if test(doc):
+                found.append(doc)
+                if len(found) == limit:
+                    break
+        return found
 
     def _partial_holding(self, query, fixed):
         """A partial (or sparse) index holding every document ``query`` can match
