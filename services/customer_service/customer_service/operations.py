@@ -488,8 +488,10 @@ def answer_survey(db, caller, estate_id, survey_id, data):
     answer = surveys.new_answer(survey, data, clock.now(), caller.user)
     first = store.find(db, "survey_answers", estate_id, answer["_id"])
     if first and surveys.same_answer(first, answer):
+        store.keep_line_counts(db, estate_id, survey["_id"])  # its count, had a crash left it behind
         return public(first)  # a retry of the same answer
     store.insert_answer(db, answer)
+    store.keep_line_counts(db, estate_id, survey["_id"])  # the survey's lines' counts, a plan's line_surveys
     return public(answer)
 
 

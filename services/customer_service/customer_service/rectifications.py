@@ -99,16 +99,17 @@ def shown(plan, today, recurred=None, surveyed=()):
 def line_surveys(plan, surveyed):
     """For each of the plan's ``service_lines``: ``before``, the last survey made before the plan
     was recorded, and ``after``, the first made once it closed (None while it is open), of those
-    some household scored the line in (``surveyed``: ``{_id, title, year, created_at, scores:
-    {line: [scores]}}`` in the order they were made), each with the line's tally."""
+    some household scored the line in (``surveyed``: ``{_id, title, year, created_at, counts:
+    {line: {answers, sum, satisfied}}}`` in the order they were made, ``store.line_scores``), each
+    with the line's tally (``surveys.tally_of``)."""
     def of(survey, line):
-        tally = surveys.tally(survey["scores"][line])
+        tally = surveys.tally_of(survey["counts"][line])
         return {"survey_id": survey["_id"], "title": survey["title"], "year": survey["year"],
                 "created_at": survey["created_at"], "answers": tally["answers"], "average": tally["average"],
                 "satisfied_share": tally["satisfied_share"]}
     found = []
     for line in plan.get("service_lines") or ():
-        scored = [s for s in surveyed if s["scores"].get(line)]
+        scored = [s for s in surveyed if line in s["counts"]]
         before = [s for s in scored if s["created_at"] < plan["created_at"]]
         after = [s for s in scored if plan.get("closed_at") and s["created_at"] >= plan["closed_at"]]
         found.append({"line": line, "before": of(before[-1], line) if before else None,

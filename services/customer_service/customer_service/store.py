@@ -13,6 +13,7 @@ from estate_common import (calendar, clock, closed_counts, closed_counts_store, 
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.text import address_spellings
 
+from . import surveys
 from .applications import BEFORE_WORKS
 from .domain import TECHNICIAN_FILTER
 from .rules import BOUNDED_SINCE, CHOICES, DEFAULTS, MAXIMA, MINIMA
@@ -507,19 +508,42 @@ def scored_surveys_of_year(db, estate_id, year, end):
 
 def line_scores(db, estate_id, lines):
     """The estate's surveys asking one of ``lines``, in the order they were made, each with its
-    answers' scores of those lines (``scores``: ``{line: [score, …]}``, a line nobody scored left
+    lines' counts (``counts``: ``{line: {answers, sum, satisfied}}``, a line nobody scored left
     out): what a rectification plan's lines were scored before and after it
-    (``rectifications.line_surveys``). Surveys are a few a year."""
+    (``rectifications.line_surveys``). Read from the counts each survey keeps (``keep_line_counts``),
+    not from its answers, which were read whole each time a plan was shown (the session 47 note);
+    a survey from before it kept them, or whose count of answers is not its answers' (a crash
+    between an answer and its count: the index's count, ``(estate_id, survey_id)``), is recounted
+    once. Surveys are a few a year."""
     asked = list(db.surveys.find({"estate_id": estate_id, "service_lines": {"$in": sorted(lines)}},
-                                 {"title": 1, "year": 1, "created_at": 1}).sort([("created_at", 1), ("_id", 1)]))
-    scores = {survey["_id"]: {} for survey in asked}
-    if asked:
-        for answer in db.survey_answers.find({"estate_id": estate_id, "survey_id": {"$in": sorted(scores)}},
-                                             {"survey_id": 1, "scores": 1}):
-            for line, score in answer["scores"].items():
-                if line in lines:
-                    scores[answer["survey_id"]].setdefault(line, []).append(score)
-    return [{**survey, "scores": scores[survey["_id"]]} for survey in asked]
+                                 {"title": 1, "year": 1, "created_at": 1, "_line_counts": 1})
+                 .sort([("created_at", 1), ("_id", 1)]))
+    found = []
+    for survey in asked:
+        kept = survey.pop("_line_counts", None)
+        if kept is None or kept["answers"] != db.survey_answers.count_documents(
+                {"estate_id": estate_id, "survey_id": survey["_id"]}):
+            kept = keep_line_counts(db, estate_id, survey["_id"])
+        found.append({**survey, "counts": {line: counts for line, counts in kept["lines"].items() if line in lines}})
+    return found
+
+
+def keep_line_counts(db, estate_id, survey_id, tries=5):
+    """The survey's counts (``surveys.line_counts``) recounted from its answers and kept on it
+    (``_line_counts``), guarded by its ``_counts_rev`` as read: two answers written at once each
+    recount, and the count written last was read after every answer written before it (one
+    recounted from fewer answers finds the revision moved and recounts). Recounted whole, not
+    incremented, so a count a crash left behind is mended by the next recount. The counts."""
+    counts = None
+    for _ in range(tries):
+        survey = db.surveys.find_one({"_id": survey_id, "estate_id": estate_id}, {"_counts_rev": 1})
+        answers = list(db.survey_answers.find({"estate_id": estate_id, "survey_id": survey_id}, {"scores": 1}))
+        counts = surveys.line_counts(answers)
+        if survey is None or db.surveys.update_one(
+                {"_id": survey_id, "estate_id": estate_id, "_counts_rev": survey.get("_counts_rev")},
+                {"$set": {"_line_counts": counts}, "$inc": {"_counts_rev": 1}}).matched_count:
+            break
+    return counts
 
 
 def manager_visits_between(db, estate_id, start, end):

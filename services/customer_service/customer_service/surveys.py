@@ -48,14 +48,33 @@ def _round(value, places):
 
 def tally(scores):
     """Count, average and satisfied share (4–5 of 5) of a list of scores; None where there are none."""
-    count = len(scores)
-    satisfied = sum(1 for s in scores if s >= SATISFIED_SCORE)
+    return tally_of(counted(scores))
+
+
+def counted(scores):
+    """What a tally is made of: how many ``scores``, their sum and how many are satisfied (4–5 of 5)."""
+    return {"answers": len(scores), "sum": sum(scores), "satisfied": sum(1 for s in scores if s >= SATISFIED_SCORE)}
+
+
+def tally_of(counts):
+    """``tally`` from ``counted``'s counts (a survey's line as it keeps them: ``line_counts``)."""
+    count, satisfied = counts["answers"], counts["satisfied"]
     return {
         "answers": count,
-        "average": _round(Decimal(sum(scores)) / count, 2) if count else None,
+        "average": _round(Decimal(counts["sum"]) / count, 2) if count else None,
         "satisfied": satisfied,
         "satisfied_share": _round(Decimal(satisfied) / count, 4) if count else None,
     }
+
+
+def line_counts(answers):
+    """A survey's counts as it keeps them (``store.keep_line_counts``): how many ``answers`` (their
+    ``scores`` each), and each line some answer scored, ``counted``; a line nobody scored is left out."""
+    scores = {}
+    for answer in answers:
+        for line, score in answer["scores"].items():
+            scores.setdefault(line, []).append(score)
+    return {"answers": len(answers), "lines": {line: counted(found) for line, found in scores.items()}}
 
 
 def results(survey, answers):

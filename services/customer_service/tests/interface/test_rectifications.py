@@ -219,3 +219,102 @@ def test_a_plan_s_measures_are_published_as_a_notice_to_the_estate_or_a_building
         is None
     as_caller(desk, MANAGER)
     assert plan(desk)["notices"] == []
+
+
+def _line_surveys_from_every_answer(desk, created):
+    """The plan's ``line_surveys`` as they were read before the surveys kept their lines' counts:
+    every answer of every survey asking its lines, each line's scores tallied (``surveys.tally``)."""
+    from customer_service import rectifications, surveys
+
+    asked = sorted(desk.db.surveys.find({"estate_id": ESTATE, "service_lines": {"$in": created["service_lines"]}}),
+                   key=lambda s: (s["created_at"], s["_id"]))
+    scored = []
+    for made in asked:
+        scores = {}
+        for answer in desk.db.survey_answers.find({"estate_id": ESTATE, "survey_id": made["_id"]}):
+            for line, score in answer["scores"].items():
+                scores.setdefault(line, []).append(score)
+        scored.append({**made, "scores": scores})
+
+    def of(made, line):
+        tally = surveys.tally(made["scores"][line])
+        return {"survey_id": made["_id"], "title": made["title"], "year": made["year"], "created_at": made["created_at"],
+                "answers": tally["answers"], "average": tally["average"], "satisfied_share": tally["satisfied_share"]}
+    found = []
+    for line in created["service_lines"]:
+        with_line = [s for s in scored if s["scores"].get(line)]
+        before = [s for s in with_line if s["created_at"] < created["created_at"]]
+        after = [s for s in with_line if created.get("closed_at") and s["created_at"] >= created["closed_at"]]
+        found.append({"line": line, "before": of(before[-1], line) if before else None,
+                      "after": of(after[0], line) if after else None})
+    assert rectifications.line_surveys  # the rule the answer is made by (its before and after)
+    return found
+
+
+def test_a_plan_s_line_surveys_are_read_from_the_surveys_counts_not_from_every_answer(desk, monkeypatch):
+    """A plan's ``line_surveys`` read every answer of every survey asking its lines each time the
+    plan was shown, in a list of plans as on its page (the session 47 note): each survey keeps its
+    lines' counts (answers, their sum, the satisfied), recounted from its answers as each answer is
+    written, and a plan is shown from them, equal to what every answer said. A survey from before
+    the counts, or one whose last answer's count a crash left behind (its answers counted differ
+    from its count of answers), is recounted when it is read, once."""
+    import random
+
+    from estate_common import embedded_store
+    from estate_common.testing import event
+
+    for number in range(3, 41):
+        desk.copy_household(event("archive", "household_created", ESTATE, {
+            "id": f"hh_{number}", "estate_id": ESTATE, "building": "4", "unit": "1", "room": f"{number:04d}",
+            "area_m2": 90.0, "status": "occupied", "version": 1}))
+    rng = random.Random(47)
+
+    def answers(lines):
+        return {f"hh_{n}": {line: rng.randint(1, 5) for line in lines if rng.random() < 0.8}
+                for n in rng.sample(range(1, 41), rng.randint(5, 40))}
+
+    clock.freeze(clock.parse_iso("2027-01-03T02:00:00Z"))
+    for title in ("autumn", "winter"):
+        survey(desk, title, ["water", "power", "cleaning"],
+               {hh: scores for hh, scores in answers(["water", "power", "cleaning"]).items() if scores})
+    clock.freeze(clock.parse_iso("2027-01-05T02:00:00Z"))
+    created = plan(desk, service_lines=["water", "cleaning", "power"])
+    as_caller(desk, MANAGER)
+    done(desk, created, 1)
+    created = done(desk, created, 2)  # closed
+    clock.freeze(clock.parse_iso("2027-03-01T02:00:00Z"))
+    for title in ("spring", "summer"):
+        survey(desk, title, ["water", "cleaning"],
+               {hh: scores for hh, scores in answers(["water", "cleaning"]).items() if scores})
+    as_caller(desk, MANAGER)
+    expected = _line_surveys_from_every_answer(desk, created)
+    assert all(line["before"] for line in expected) and expected[0]["after"] and expected[2]["after"] is None
+
+    read_answers = []
+    find = embedded_store.EmbeddedCollection.find
+
+    def counted_find(collection, *args, **kwargs):
+        if collection.name == "survey_answers":
+            read_answers.append(args)
+        return find(collection, *args, **kwargs)
+    monkeypatch.setattr(embedded_store.EmbeddedCollection, "find", counted_find)
+    shown = desk.get_rectification({"estate_id": ESTATE, "id": created["id"]})
+    assert shown["line_surveys"] == expected and read_answers == []
+    assert desk.list_rectifications({"estate_id": ESTATE, "filters": {}})["items"][0]["line_surveys"] == expected
+    assert read_answers == []
+
+    desk.db.surveys.update_many({}, {"$unset": {"_line_counts": ""}})  # surveys from before the counts
+    assert desk.get_rectification({"estate_id": ESTATE, "id": created["id"]})["line_surveys"] == expected
+    recounted = len(read_answers)
+    assert recounted == 4  # each survey recounted once
+    assert desk.get_rectification({"estate_id": ESTATE, "id": created["id"]})["line_surveys"] == expected
+    assert len(read_answers) == recounted
+
+    spring = desk.db.surveys.find_one({"title": "spring"})
+    taken = {a["household_id"] for a in desk.db.survey_answers.find({"survey_id": spring["_id"]})}
+    household = next(f"hh_{n}" for n in range(1, 41) if f"hh_{n}" not in taken)
+    from customer_service import surveys
+    lost = surveys.new_answer(spring, {"household_id": household, "scores": {"water": 1}}, clock.now(), "zhang")
+    desk.db.survey_answers.insert_one(lost)  # written, its count not: a crash between the two
+    expected = _line_surveys_from_every_answer(desk, created)
+    assert desk.get_rectification({"estate_id": ESTATE, "id": created["id"]})["line_surveys"] == expected
