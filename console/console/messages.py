@@ -174,6 +174,12 @@ _MESSAGES = {
     "api_keys.revoked": ("已吊销", "revoked"),
     "api_keys.revoke": ("吊销", "Revoke"),
     "api_keys.revoked_done": ("已吊销密钥 {name}", "Key {name} revoked"),
+    "api_keys.replaces": ("替换的密钥", "Replaces"),
+    "api_keys.replaces_none": ("（新程序，不替换）", "(a new program: none)"),
+    "api_keys.replaces_help": ("更换密钥时选择旧密钥：新密钥延续旧密钥的记录（业主 App 可评价用旧密钥提交的报事）；程序改用新密钥后再吊销旧密钥。",
+                               "When a key is rotated, pick the old key: the new one carries on for it (an owner app rates "
+                               "the requests filed under the old key); revoke the old key once the program uses the new one."),
+    "api_keys.replaces_named": ("替换 {name}", "Replaces {name}"),
     "api_keys.done_already": ("该密钥已经创建（表单被再次提交）：密钥只在第一次显示。若未保存，请吊销它并新建一个。",
                               "This key was made already (the form was sent again): the key was shown the first "
                               "time only. If it was not kept, revoke it and make a new one."),
@@ -1573,6 +1579,7 @@ _MESSAGES = {
     "field.roles": ("角色", "Roles"),
     "field.role": ("角色", "Role"),
     "field.estate_ids": ("小区", "Estates"),
+    "field.replaces": ("替换的密钥", "Key it replaces"),
     "field.events": ("事件类型", "Event types"),
     "field.assigned_at": ("派工时间", "Assigned at"),  # a work order's assignment (work_order_assigned)
     "field.set_at": ("约定时间", "Agreed at"),  # when a work order's visit was agreed (work_order_appointed)

@@ -31,6 +31,14 @@ ZH = {
         'API 密钥没有用户账号，不能执行此操作',
     'the API key is not valid':
         'API 密钥无效',
+    'a key replaces one of the keys':
+        '新密钥只能替换已有的密钥',
+    'is no API key':
+        '不是已有的 API 密钥',
+    'API key {0} is replaced by another key already: make the new key replace that one':
+        'API 密钥 {0} 已被另一个密钥替换：请让新密钥替换那个密钥',
+    'is replaced by another key already':
+        '已被另一个密钥替换',
     'no such custom field in this estate':
         '本小区没有这个自定义字段',
     'query parameters are not valid':

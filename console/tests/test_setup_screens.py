@@ -400,3 +400,30 @@ def test_the_import_page_names_the_status_column_and_the_words_it_reads(client, 
     assert "状态" in page and "空置、已入住（自住、出租）、装修中" in page and "不填为空置" in page
     english = client.get("/admin/households/import", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "status" in english and "vacant, occupied or renovating" in english
+
+
+def test_a_key_is_made_to_replace_another_from_the_list_and_the_list_says_which(client, fake, documented_routes):
+    """A key rotated (a new key made, the old one revoked) carries on for its program only when it
+    is made naming the key it replaces (``replaces``: an owner app's new key rates the requests filed
+    under the old one, the session 47 note): the form offers the keys listed, none by default, and
+    the list says which key each replaces."""
+    sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
+    rotated = {**API_KEY, "id": "ak_00000000000000ff", "name": "owner app 2027", "replaces": API_KEY["id"]}
+    fake.on("GET", r"/api/v1/api-keys", {"items": [API_KEY, rotated], "next_cursor": None})
+    page = client.get("/admin/api-keys", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f'<option value="{API_KEY["id"]}">crm sync ({API_KEY["id"]})</option>' in page
+    assert '<option value="" selected>' in page
+    row = page.split("owner app 2027")[1].split("</tr>")[0]
+    assert "Replaces crm sync" in row
+    fake.on("POST", r"/api/v1/api-keys", (201, {**rotated, "key": THE_KEY}))
+    client.post("/admin/api-keys", data={"csrf_token": csrf_of(client), "name": "owner app 2027", "roles": ["agent"],
+                                         "estate_ids": [ESTATE], "replaces": API_KEY["id"], "idempotency_key": "k2"})
+    made = [c for c in fake.calls if c["method"] == "POST" and c["path"] == "/api/v1/api-keys"][-1]
+    assert made["json"] == {"name": "owner app 2027", "roles": ["agent"], "estate_ids": [ESTATE],
+                            "replaces": API_KEY["id"]}
+    fake.on("POST", r"/api/v1/api-keys", problem(409, "replaced already", code="conflict",
+                                                 errors=[{"field": "replaces", "message": "is replaced by another key already"}]))
+    refused = client.post("/admin/api-keys", data={"csrf_token": csrf_of(client), "name": "again", "roles": ["agent"],
+                                                   "estate_ids": [ESTATE], "replaces": API_KEY["id"]})
+    assert refused.status_code == 409 and f'<option value="{API_KEY["id"]}" selected>' in refused.get_data(as_text=True)
+    _only_documented(fake, documented_routes)

@@ -17,6 +17,14 @@ Decisions (README "Security"):
 - A key is not an account: it has no ``/users/me`` and no password (403).
 - The last use is written at most once per ``TOUCH_EVERY_SECONDS`` per key (not a write per
   call): per process by a memo, and across replicas by the store's conditional update.
+- A key may be made to replace another (``replaces``: a rotation, the old one revoked once the
+  program uses the new): the record keeps the chain of keys it replaces, nearest first
+  (``succeeds``), and its caller carries them (``replaces``: their callers), signed with it, so
+  that a service counts what they did as the program's own (customer service: an owner app's key
+  rates the requests filed under the keys it replaces). A key is replaced once (409, the store's
+  unique index: one chain, not two programs claiming one past); the key named is any key, revoked
+  or not (422 else). An owner app's rotated key could not rate what its app filed before (the
+  session 47 note).
 """
 import hashlib
 import hmac
@@ -26,7 +34,7 @@ import threading
 from datetime import timedelta
 
 from estate_common import clock, roles
-from estate_common.errors import Forbidden, NotFound, Unauthorized
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, NotFound, Unauthorized, field_error
 
 from . import store
 from .record_cache import RecordCache
@@ -34,7 +42,8 @@ from .record_cache import RecordCache
 HEADER = "X-API-Key"
 CALLER_PREFIX = roles.API_KEY_PREFIX  # a key's actor on the bus and in records
 TOUCH_EVERY_SECONDS = 60
-FIELDS = ("name", "roles", "estate_ids", "created_at", "created_by", "last_used_at", "revoked", "revoked_at")
+FIELDS = ("name", "roles", "estate_ids", "created_at", "created_by", "last_used_at", "revoked", "revoked_at",
+          "replaces")
 
 _ID = re.compile(r"ak_[0-9a-f]{16}")
 _KEY = re.compile(r"(ak_[0-9a-f]{16})\.[A-Za-z0-9_-]{43}")
@@ -53,16 +62,38 @@ def view(record):
     return {"id": record.get("_id", record.get("id")), **{k: record.get(k) for k in FIELDS}}
 
 
-def create(db, actor, name, roles, estate_ids):
-    """``(record, key)``: the key is returned here and nowhere else."""
+def create(db, actor, name, roles, estate_ids, replaces=None):
+    """``(record, key)``: the key is returned here and nowhere else. ``replaces``: the id of the
+    key it is made to replace (``succession``)."""
     key_id = f"ak_{secrets.token_hex(8)}"
     key = f"{key_id}.{secrets.token_urlsafe(32)}"
     record = {"_id": key_id, "name": name, "roles": list(roles), "estate_ids": list(estate_ids),
               "key_hash": digest(key), "created_at": clock.now_iso(), "created_by": actor,
-              "last_used_at": None, "revoked": False, "revoked_at": None}
-    if not store.insert_api_key(db, record):  # 64 random bits: a clash is a broken RNG
-        raise RuntimeError("an API key id was drawn twice")
+              "last_used_at": None, "revoked": False, "revoked_at": None, **succession(db, replaces)}
+    if not store.insert_api_key(db, record):
+        if replaces and store.api_key_replacing(db, replaces) is not None:
+            _replaced_already(replaces)  # another key made at the same moment replaces it
+        raise RuntimeError("an API key id was drawn twice")  # 64 random bits: a clash is a broken RNG
     return record, key
+
+
+def succession(db, replaces):
+    """The fields of a key made to replace the key ``replaces`` (None: none): ``replaces`` and the
+    chain it continues, nearest first (``succeeds``); 422 for a key that is not there, 409 for
+    one another key replaces already."""
+    if replaces is None:
+        return {}
+    predecessor = store.find_api_key(db, replaces) if _ID.fullmatch(replaces) else None
+    if predecessor is None:
+        raise BusinessRuleViolation("a key replaces one of the keys", [field_error("replaces", "is no API key")])
+    if store.api_key_replacing(db, replaces) is not None:
+        _replaced_already(replaces)
+    return {"replaces": replaces, "succeeds": [replaces, *predecessor.get("succeeds", [])]}
+
+
+def _replaced_already(key_id):
+    raise Conflict(f"API key {key_id} is replaced by another key already: make the new key replace that one",
+                   [field_error("replaces", "is replaced by another key already")])
 
 
 def list_keys(db, limit, cursor):
@@ -98,8 +129,11 @@ def caller(cache, presented):
     if record is None or record["revoked"] or not hmac.compare_digest(record["key_hash"], digest(presented)):
         raise Unauthorized("the API key is not valid")
     cache.used(record["_id"])
-    return {"user": CALLER_PREFIX + record["_id"], "roles": list(record["roles"]),
-            "estates": list(record["estate_ids"])}
+    found = {"user": CALLER_PREFIX + record["_id"], "roles": list(record["roles"]),
+             "estates": list(record["estate_ids"])}
+    if record.get("succeeds"):  # the keys it replaces, nearest first: what they did is its program's
+        found["replaces"] = [CALLER_PREFIX + key_id for key_id in record["succeeds"]]
+    return found
 
 
 class KeyCache(RecordCache):

@@ -276,7 +276,8 @@ def _create_key_once(caller, body):
     answers the key's record, and a client that lost the first answer revokes that key and makes
     another."""
     def create(context):
-        record, key = api_keys.create(_state().db, caller["user"], body["name"], body["roles"], body["estate_ids"])
+        record, key = api_keys.create(_state().db, caller["user"], body["name"], body["roles"], body["estate_ids"],
+                                      body.get("replaces"))
         return {**api_keys.view(record), "key": key}
 
     return idempotency.once(_state().db, caller, body, 201, create, shown_once=("key",))

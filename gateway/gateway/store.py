@@ -14,7 +14,8 @@ from estate_common import retention, store
 
 INDEXES = {
     "users": [([("estate_ids", 1)], {}), ([("ever_estate_ids", 1)], {}), ([("created_at", 1), ("_id", 1)], {})],
-    "api_keys": [([("created_at", 1), ("_id", 1)], {})],
+    # a key is replaced by one key at most (api_keys.create: ``replaces``; a key without it has no field)
+    "api_keys": [([("created_at", 1), ("_id", 1)], {}), ([("replaces", 1)], {"unique": True, "sparse": True})],
     "idempotency": [([("created_at", 1)], {}), retention.TTL_INDEX],  # records expire (retention.py)
     "login_failures": [([("last_at", 1)], {}), ([("username", 1)], {"sparse": True}), retention.TTL_INDEX],
     "rate_limits": [retention.TTL_INDEX],
@@ -101,6 +102,11 @@ def insert_api_key(db, key):
 
 def find_api_key(db, key_id):
     return db.api_keys.find_one({"_id": key_id})
+
+
+def api_key_replacing(db, key_id):
+    """The key made to replace ``key_id`` (its ``_id``), or None."""
+    return db.api_keys.find_one({"replaces": key_id}, {"_id": 1})
 
 
 def revoke_api_key(db, key_id, at):

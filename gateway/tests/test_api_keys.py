@@ -240,3 +240,45 @@ def test_a_key_is_admitted_to_exactly_the_routes_of_its_role(app, client, rpc, c
             assert contract.problem(answer, 403, "forbidden")["detail"] == \
                 f"your role may not do this: it is for {named(route.roles)}", route
             assert len(rpc.calls) == before
+
+
+def test_a_key_made_to_replace_another_carries_its_chain_to_the_services(app, client, rpc, contract, admin_token,
+                                                                         new_key):
+    """An owner app's key rotated (a new key made, the old one revoked) could not rate the requests
+    its app filed under the old key: a key rates only what it filed (the session 47 note). A key is
+    made naming the key it replaces (``replaces``, one of the keys, revoked or not: 422 else), a key
+    is replaced once (409: one chain, not a tree), and its caller carries the keys it replaces,
+    nearest first (``replaces``), signed with it, so that a service may count what they did as its
+    own. A key made without it carries none."""
+    first, _ = new_key(name="owner app 2025")
+    second, second_key = new_key(name="owner app 2026")
+    assert second["replaces"] is None
+    answer = client.post(KEYS, headers=bearer(admin_token), json={
+        "name": "owner app 2027", "roles": ["agent"], "estate_ids": ["A"], "replaces": second["id"]})
+    third = contract.check(app, answer, 201)
+    assert third["replaces"] == second["id"]
+    client.delete(f"{KEYS}/{second['id']}", headers=bearer(admin_token))
+    assert client.get(AGENT_ROUTE, headers=with_key(second_key)).status_code == 401
+    assert client.get(AGENT_ROUTE, headers=with_key(third["key"])).status_code == 200
+    call = rpc.only_call("customer_service", "list_requests")
+    assert call.caller == {"user": f"apikey:{third['id']}", "roles": ["agent"], "estates": ["A"],
+                           "replaces": [f"apikey:{second['id']}"]}
+    answer = client.post(KEYS, headers=bearer(admin_token), json={
+        "name": "owner app 2028", "roles": ["agent"], "estate_ids": ["A"], "replaces": third["id"]})
+    fourth = contract.check(app, answer, 201)
+    assert client.get(AGENT_ROUTE, headers=with_key(fourth["key"])).status_code == 200
+    assert rpc.calls_to("customer_service", "list_requests")[-1].caller["replaces"] == [
+        f"apikey:{third['id']}", f"apikey:{second['id']}"]
+    listed = contract.check(app, client.get(KEYS + "?limit=200", headers=bearer(admin_token)), 200)
+    assert {item["id"]: item["replaces"] for item in listed["items"]}[fourth["id"]] == third["id"]
+
+    again = client.post(KEYS, headers=bearer(admin_token), json={
+        "name": "a second successor", "roles": ["agent"], "estate_ids": ["A"], "replaces": third["id"]})
+    contract.problem(again, 409, app=app)
+    for unknown in ("ak_0000000000000000", fourth["id"] + "0"):
+        answer = client.post(KEYS, headers=bearer(admin_token), json={
+            "name": "no predecessor", "roles": ["agent"], "estate_ids": ["A"], "replaces": unknown})
+        assert answer.status_code in (400, 422) and "replaces" in str(answer.get_json())
+    assert app.extensions["estate_ops"].db.api_keys.count_documents(
+        {"name": {"$in": ["a second successor", "no predecessor"]}}) == 0
+    assert first["id"] not in str(rpc.calls_to("customer_service", "list_requests"))

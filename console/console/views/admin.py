@@ -346,6 +346,8 @@ def create_api_key():
     form = request.form
     body = {"name": form.get("name", "").strip(), "roles": form.getlist("roles"),
             "estate_ids": form.getlist("estate_ids")}
+    if form.get("replaces"):  # a rotation: the new key carries on for the old one's program
+        body["replaces"] = form["replaces"]
     try:
         created = g.api.post("/api/v1/api-keys", body, idempotency_key=form.get("idempotency_key") or None)
     except ApiProblem as problem:

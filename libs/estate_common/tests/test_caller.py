@@ -176,3 +176,20 @@ def test_a_service_without_a_signing_key_does_not_start(monkeypatch):
     monkeypatch.delenv("BUS_SIGNING_KEY")
     with pytest.raises(RuntimeError, match="BUS_SIGNING_KEY"):
         CallerContext().setup()
+
+
+def test_a_key_made_to_replace_others_acts_for_them_only_as_its_signed_caller_says():
+    """A key rotated (gateway/api_keys.py ``replaces``) carries the keys it replaces in its caller,
+    signed with it: the service reads them (``Caller.replaces``) and counts what they did as this
+    key's program's (``acts_for``: an owner app's requests filed under its earlier key); a caller
+    whose list was added after signing is no caller (401), as for any field of it."""
+    rotated = {"user": "apikey:ak_new", "roles": ["agent"], "estates": ["est_1"], "replaces": ["apikey:ak_old"]}
+    auth = bus_auth.sign(KEY, rotated, "archive.get_estate", 5)
+    caller = _context_provider().get_dependency(_rpc_worker({"caller": rotated, "caller_auth": auth}))
+    assert caller.refusal is None and caller.replaces == ["apikey:ak_old"]
+    assert caller.acts_for("apikey:ak_new") and caller.acts_for("apikey:ak_old")
+    assert not caller.acts_for("apikey:ak_other") and not caller.acts_for(None)
+    plain = {key: value for key, value in rotated.items() if key != "replaces"}
+    forged = _context_provider().get_dependency(_rpc_worker({
+        "caller": rotated, "caller_auth": bus_auth.sign(KEY, plain, "archive.get_estate", 5)}))
+    assert "does not match" in forged.refusal and not forged.acts_for("apikey:ak_old")

@@ -257,7 +257,7 @@ def rate_request(db, outbox, caller, estate_id, request_id, data):
     domain.require_owner_app(caller)
     rules = store.rules_for(db, estate_id)
     return step_on(db, outbox, "service_requests", estate_id, request_id,
-                   lambda request: portal.owner_rate(request, data["satisfaction"], clock.now(), rules, caller.user))
+                   lambda request: portal.owner_rate(request, data["satisfaction"], clock.now(), rules, caller))
 
 
 def match_household(db, outbox, caller, estate_id, request_id, data):

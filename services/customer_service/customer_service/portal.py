@@ -254,7 +254,7 @@ def _rated(request, score, now, rules, actor, sent_by):
                   [history_entry(at, actor, "rated", f"satisfaction {score}/5" + ("; call back owed" if owed else ""))])
 
 
-def owner_rate(request, score, now, rules, user):
+def owner_rate(request, score, now, rules, caller):
     """The owner's 1-5 sent by an owner app (an integrator's key: ``POST …/service-requests/{id}/
     rating``), once the work is done, once: a request the app registered (channel ``app``) had no
     way to be rated by its owner, who could only be asked at the desk's return visit (an owner's
@@ -263,14 +263,17 @@ def owner_rate(request, score, now, rules, user):
     filing is its filer's to rate, with its tracking code (422): one request, one owner's rating.
     Only the key that filed it rates it (403): a key is estate-wide, and another integrator's key
     with the desk's role (another app, a kiosk) rated in their owners' names the requests the desk
-    registered at the window or another app filed (found by the session 46 note)."""
+    registered at the window or another app filed (found by the session 46 note). A key made to
+    replace the filing key (its ``caller.replaces``: a rotation, gateway/api_keys.py) is the app's
+    key still (``Caller.acts_for``): the app's requests filed before its key was rotated could not
+    be rated (the session 47 note)."""
     if request.get("portal"):
         raise BusinessRuleViolation("a portal filing is rated by its filer, with its tracking code", [
             field_error("id", "is an owner-portal filing: its filer rates it on the portal")])
-    if request.get("created_by") != user:
+    if not caller.acts_for(request.get("created_by")):
         raise Forbidden("an owner app rates the requests filed through its own key: the desk asks the owner of "
                         "another at its return visit")
-    return _rated(request, score, now, rules, user, {"by": user})
+    return _rated(request, score, now, rules, caller.user, {"by": caller.user})
 
 
 def ratings(requests, start, end):

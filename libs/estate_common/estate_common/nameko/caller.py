@@ -23,6 +23,9 @@ class Caller:
         self.user = data.get("user")
         self.roles = list(data.get("roles") or [])
         self.estates = list(data.get("estates") or [])
+        # an API key made to replace others (gateway/api_keys.py: a rotation): their callers, nearest
+        # first, signed with this one; what they did is this key's program's (an owner app's filings)
+        self.replaces = [user for user in data.get("replaces") or () if isinstance(user, str)]
         self.idempotency_key = None
         self.assignee = None  # what the gateway found of a named assignee (gateway/assignees.py), if it looked
         self.guard = None  # what the gateway found of a named guard (gateway/assignees.py), if it looked
@@ -52,6 +55,12 @@ class Caller:
             return ids.natural_id(prefix, estate_id, self.user, self.idempotency_key, *kind,
                                   *([self.target] if self.target else []))
         return ids.new_id(prefix)
+
+    def acts_for(self, user):
+        """Whether ``user`` (a record's actor) is this caller, or a key this caller's key was made
+        to replace (``replaces``): a rotated owner app's key rates what the app filed under the
+        keys before it (the session 47 note)."""
+        return bool(user) and (user == self.user or user in self.replaces)
 
     @property
     def known(self):

@@ -165,3 +165,34 @@ def test_an_owner_app_rates_only_the_requests_filed_through_its_own_key(desk):
         as_caller(desk, MANAGER)
         assert desk.get_request({"estate_id": ESTATE, "id": request["id"]}).get("owner_rating") is None
     assert rate(desk, ours, 4)["owner_rating"]["by"] == "apikey:ak_owner_app"
+
+
+def test_a_key_made_to_replace_the_app_s_key_rates_what_the_app_filed_under_the_keys_it_replaces(desk):
+    """An owner app's key rotated (a new key made to replace it, the old one revoked) could not rate
+    the requests its app filed under the old key, and their owners could rate them nowhere (the
+    session 47 note). The gateway's caller of a key made to replace another carries the keys it
+    replaces (``replaces``, signed with the caller): those requests are the app's, rated with the
+    new key, and only those: another app's key, or a key whose chain does not hold the filing key,
+    is a 403 as before."""
+    filed_2025 = registered(desk)  # under apikey:ak_owner_app
+    completed(desk, filed_2025)
+    filed_2026 = registered(desk, household_id="hh_2")
+    completed(desk, filed_2026, order="wo_2")
+    rotated = staff("apikey:ak_owner_app_2026", ["agent"], [ESTATE]) | {"replaces": ["apikey:ak_owner_app"]}
+    again = staff("apikey:ak_owner_app_2027", ["agent"], [ESTATE]) | {
+        "replaces": ["apikey:ak_owner_app_2026", "apikey:ak_owner_app"]}
+    foreign = staff("apikey:ak_kiosk", ["agent"], [ESTATE]) | {"replaces": ["apikey:ak_old_kiosk"]}
+    with pytest.raises(Forbidden) as refused:
+        rate(desk, filed_2025, 5, caller=foreign)
+    assert "filed through" in str(refused.value)
+    as_caller(desk, MANAGER)
+    assert desk.get_request({"estate_id": ESTATE, "id": filed_2025["id"]}).get("owner_rating") is None
+    assert rate(desk, filed_2025, 4, caller=rotated)["owner_rating"]["by"] == "apikey:ak_owner_app_2026"
+    assert rate(desk, filed_2026, 2, caller=again)["owner_rating"]["by"] == "apikey:ak_owner_app_2027"
+    as_caller(desk, rotated)  # a request filed under the newer key is not the older key's
+    newer = desk.create_request({"estate_id": ESTATE, "data": {
+        "kind": "repair", "household_id": "hh_1", "channel": "app", "description": "the bathroom fan"}})
+    completed(desk, newer, order="wo_3")
+    with pytest.raises(Forbidden):
+        rate(desk, newer, 5)  # the key it replaced
+    assert rate(desk, newer, 5, caller=again)["owner_rating"]["satisfaction"] == 5
