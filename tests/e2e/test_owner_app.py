@@ -84,3 +84,39 @@ def test_an_owner_app_files_a_repair_rates_it_and_pays_its_charge_once(api, site
         [first.json()["id"]]
     other = app(api, site, "POST", "payments", {**paid, "amount_cents": 100})
     assert other.status_code == 409 and receipt["number"] in other.json()["detail"], other.text
+
+
+def test_an_owner_app_s_rotated_key_rates_what_the_app_filed_under_the_old_one(api, admin, site):
+    """The app's key rotated (a key made with ``replaces``, the old one revoked): the new key rates
+    the repair the app filed under the old one, through the gateway's signed caller on the bus; a
+    key of another program is a 403 (the session 47 note)."""
+    def make_key(name, **extra):
+        made = api.post("/api/v1/api-keys", {"name": name, "roles": ["agent"], "estate_ids": [site["estate"]],
+                                             **extra}, admin)
+        assert made.status_code == 201, made.text
+        return made.json()
+
+    old, kiosk = make_key("owner app 2026"), make_key("lobby kiosk")
+
+    def call(key, method, tail, body=None):
+        return api.call(method, path(site, tail), json=body,
+                        headers={"X-API-Key": key["key"], "Idempotency-Key": uuid.uuid4().hex})
+
+    body = {"kind": "repair", "household_id": site["household"], "channel": "app", "description": "hall light"}
+    request = eventually(lambda: (lambda r: r.json() if r.status_code == 201 else None)(
+        call(old, "POST", "service-requests", body)))
+    [order] = eventually(lambda: api.get(path(site, f"work-orders?request_id={request['id']}"),
+                                         site["technician"]).json()["items"])
+    for action, step_body in (("assign", {"technician": site["technician_name"]}), ("start", {}),
+                              ("complete", {"materials": [{"name": "bulb", "qty": 1}], "charge_cents": 0, "signed_by": "王五"})):
+        answer = api.post(path(site, f"work-orders/{order['id']}/{action}"), step_body, site["technician"])
+        assert answer.status_code == 200, answer.text
+    eventually(lambda: call(old, "GET", f"service-requests/{request['id']}").json()["status"] == "completed")
+    new = make_key("owner app 2027", replaces=old["id"])
+    assert new["replaces"] == old["id"]
+    assert api.call("DELETE", f"/api/v1/api-keys/{old['id']}", admin).status_code == 200
+    refused = call(kiosk, "POST", f"service-requests/{request['id']}/rating", {"satisfaction": 5})
+    assert refused.status_code == 403, refused.text
+    rated = call(new, "POST", f"service-requests/{request['id']}/rating", {"satisfaction": 4})
+    assert rated.status_code == 200, rated.text
+    assert rated.json()["owner_rating"]["by"] == f"apikey:{new['id']}"
