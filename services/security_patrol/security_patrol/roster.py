@@ -121,13 +121,18 @@ def missed_handovers(assignments, handovers, now, rules):
             on_duty.setdefault((assignment["date"], assignment["shift"], assignment["post"]), []).append(assignment)
     items = []
     for (day, shift, post), assigned in sorted(on_duty.items(), key=lambda item: (
-            item[0][0], SHIFTS.index(item[0][1]), POSTS.index(item[0][2]))):
+            item[0][0], SHIFTS.index(item[0][1]), post_order(item[0][2]))):
         ended = shift_ends_at(day, shift, rules)
         if ended <= now and (day, shift, post) not in handed and (day, shift, None) not in handed:
             items.append({"date": day, "shift": shift, "post": post, "ended_at": clock.to_iso(ended), "guards": [
                 {"assignment_id": a["_id"], "guard": a["guard"], "post": a["post"]}
                 for a in sorted(assigned, key=lambda a: (a["guard_key"], a["_id"]))]})
     return items
+
+
+def post_order(post):
+    """Where a post's row stands among a shift's (``POSTS``; one the contract does not name, last)."""
+    return (POSTS.index(post), "") if post in POSTS else (len(POSTS), str(post))
 
 
 def handed_at(handover, posts_of, rules):
