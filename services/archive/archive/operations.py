@@ -736,16 +736,20 @@ def check_plan_reminder(db, estate_id):
 
 
 def move_check_plan_date(db, outbox, caller, estate_id, plan_id, data):
-    """One of a plan's dates to come moved (``checks.move_date``), in the change log."""
-    rules = store.rules_for(db, estate_id)
+    """One of a plan's dates to come moved (``checks.move_date``), in the change log. The estate's
+    rules and the plan's checks are read once, for the move and for the plan shown moved (each was
+    read again to show it), at the moment the move is judged on."""
+    rules, since, now = store.rules_for(db, estate_id), store.estate_since(db, estate_id), clock.now()
+    checked_at = store.checks_of_plan(db, estate_id, plan_id)  # a plan's checks name its _id
 
     def decide(plan):
-        dates = checks.move_date(plan, data, store.checks_of_plan(db, estate_id, plan["_id"]), clock.now(), rules)
+        dates = checks.move_date(plan, data, checked_at, now, rules)
         changed = plan | {"planned_dates": dates}
         return Change({"planned_dates": dates}, [], [_archive_changed("archive_check_plan", changed,
                                                                        "archive_check_date_moved", ["planned_dates"])])
 
-    return _plan_views(db, estate_id, [public(_change(db, outbox, "check_plans", estate_id, plan_id, decide))])[0]
+    moved = public(_change(db, outbox, "check_plans", estate_id, plan_id, decide))
+    return checks.plan_view(moved, checked_at, now, rules, since)
 
 
 def record_archive_check(db, outbox, caller, estate_id, data):

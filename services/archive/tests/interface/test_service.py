@@ -1837,3 +1837,24 @@ def test_an_estate_never_retired_shows_none_and_the_list_filters_by_retirement(a
     assert codes(retired="false", q="lake") == ["HZ-01"]
     archive.retire_estate({"estate_id": other["id"], "retired": False})
     assert codes(retired="false") == ["HZ-01", "HZ-02"]
+
+
+def test_moving_a_plan_s_date_reads_the_rules_and_the_checks_once(archive, estate, monkeypatch):
+    """The move read the estate's rules and the plan's checks to decide, then again to show the
+    plan moved: one read of each serves both (the plan's day the move was judged on is the one
+    it is shown on)."""
+    clock.freeze(clock.parse_iso("2026-11-23T08:00:00Z"))
+    as_role(archive, "li", "archivist", estate)
+    plan = archive.create_check_plan({"estate_id": estate["id"], "data": {
+        "year": 2026, "planned_dates": ["2026-06-01", "2026-12-10"]}})
+    archive.record_archive_check({"estate_id": estate["id"], "data": {
+        "plan_id": plan["id"], "checked_at": "2026-06-01T02:00:00Z", "records_checked": 3, "records_complete": 3}})
+    reads = []
+    for name in ("rules_for", "checks_of_plan", "estate_since"):
+        monkeypatch.setattr(store, name, lambda *args, _read=getattr(store, name), _name=name: (
+            reads.append(_name), _read(*args))[1])
+    moved = archive.move_check_plan_date({"estate_id": estate["id"], "id": plan["id"],
+                                          "data": {"date": "2026-12-10", "to": "2026-12-18"}})
+    assert (moved["planned_dates"], moved["checks_recorded"], moved["missed_dates"]) == (
+        ["2026-06-01", "2026-12-18"], 1, [])
+    assert sorted(reads) == ["checks_of_plan", "estate_since", "rules_for"]
