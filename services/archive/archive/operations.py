@@ -650,12 +650,26 @@ def list_change_log(db, estate_id, filters, limit, cursor):
 def list_borrow_requests(db, estate_id, filters, limit, cursor):
     now = clock.now()
     tz = store.estate_timezone(db, estate_id) if {"from", "to"} & set(filters) else None
-    match, overdue = borrowing.list_filters(filters, tz)
-    if "returned_late" in filters:  # those returned before the flag was kept, flagged once
-        store.flag_late_returns(db, estate_id, borrowing.returned_late)
+    match, overdue = borrowing.list_filters(filters, tz)  # returned_late as kept (flag_late_returns)
     page = store.borrow_requests_found(db, estate_id, match, overdue, clock.to_iso(now), limit, cursor)
     page["items"] = [borrowing.view(item, now) for item in page["items"]]
     return page
+
+
+def flag_late_returns(db, stopping=lambda: False):
+    """``returned_late`` on the requests returned before it was kept at the return
+    (``borrowing.give_back`` keeps it since), so that the list's filter finds them: each estate
+    once (its mark, ``store.LATE_RETURNS_FLAGGED``), a retired one too (its records stay readable,
+    its lists answer), by the timer at start. The first list that filtered by it wrote them, a
+    write in a read. How many were flagged; a stop ends it between two estates."""
+    flagged = 0
+    for estate_id in store.estates_flagging_late_returns(db):
+        if stopping():
+            break
+        began = clock.now_iso()
+        flagged += store.flag_late_returns(db, estate_id, borrowing.returned_late)
+        store.mark_late_returns_flagged(db, estate_id, began)
+    return flagged
 
 
 def borrow_totals(db, estate_id, period):

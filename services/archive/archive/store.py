@@ -543,15 +543,31 @@ def borrow_requests_made(db, estate_id, start, end):
         {"status": 1, "kind": 1, "authority_inspection": 1, "returned_at": 1, "due_back": 1}))
 
 
+LATE_RETURNS_FLAGGED = "_late_returns_flagged"  # on the estate: when its sweep flagged them (operations.flag_late_returns)
+
+
+def estates_flagging_late_returns(db):
+    """The estates, in id order, whose returned requests the sweep has not flagged yet (no
+    ``LATE_RETURNS_FLAGGED``), retired or not: a retired estate's records stay readable."""
+    return sorted(doc["estate_id"] for doc in db.estates.find({LATE_RETURNS_FLAGGED: {"$exists": False}},
+                                                                {"estate_id": 1}))
+
+
 def flag_late_returns(db, estate_id, late):
     """``returned_late`` (``late(request)``) on the estate's returned requests that lack it, returned
-    before it was kept at the return, so the list's filter finds them: once, through
-    ``estate_id, status``; a later call finds none."""
+    before it was kept at the return, so the list's filter finds them, through ``estate_id,
+    status``; a later call finds none. How many were flagged."""
     unflagged = {"estate_id": estate_id, "status": "returned", "returned_late": {"$exists": False}}
+    flagged = 0
     for request in list(db.borrow_requests.find(unflagged, {"returned_at": 1, "due_back": 1})):
-        db.borrow_requests.update_one({"_id": request["_id"], "estate_id": estate_id,
-                                       "returned_late": {"$exists": False}},
-                                      {"$set": {"returned_late": late(request)}})
+        flagged += db.borrow_requests.update_one({"_id": request["_id"], "estate_id": estate_id,
+                                                  "returned_late": {"$exists": False}},
+                                                 {"$set": {"returned_late": late(request)}}).modified_count
+    return flagged
+
+
+def mark_late_returns_flagged(db, estate_id, at):
+    db.estates.update_one({"_id": estate_id, "estate_id": estate_id}, {"$set": {LATE_RETURNS_FLAGGED: at}})
 
 
 # -- KPIs -----------------------------------------------------------------------

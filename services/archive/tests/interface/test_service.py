@@ -1137,10 +1137,34 @@ def test_the_year_s_borrowings_are_found_by_kind_authority_late_return_and_days(
     assert listed(**{"from": "2027-01-01"}) == [next_year["id"]]
     with pytest.raises(InvalidInput):
         archive.list_borrow_requests({"estate_id": estate["id"], "filters": {"from": "2026-12-31", "to": "2026-01-01"}})
-    # returned late before the flag was kept: shown so, and found once the list is asked for them
+    # returned late before the flag was kept: shown so, and found once the estate's sweep flagged it
     archive.db.borrow_requests.update_one({"_id": asked["id"]}, {"$unset": {"returned_late": ""}})
     assert archive.get_borrow_request({"estate_id": estate["id"], "id": asked["id"]})["returned_late"] is True
+    assert operations.flag_late_returns(archive.db) == 1
     assert listed(returned_late="true") == [asked["id"]]
+
+
+def test_a_list_of_late_returns_writes_nothing_the_estate_s_sweep_flags_them_once(archive, estate):
+    """The list that filtered by ``returned_late`` flagged the requests returned before the flag
+    was kept, a write in a read: the timer's sweep flags each estate's once (a retired estate's
+    too: its lists still answer), and the list only reads."""
+    asked = borrowing_asked(archive, estate)
+    as_role(archive, MANAGER, "manager", estate)
+    archive.approve_borrow_request({"estate_id": estate["id"], "id": asked["id"], "data": {}})
+    clock.advance(timedelta(days=30))
+    as_role(archive, "li", "archivist", estate)
+    archive.return_borrow_request({"estate_id": estate["id"], "id": asked["id"], "data": {}})
+    archive.db.borrow_requests.update_one({"_id": asked["id"]}, {"$unset": {"returned_late": ""}})  # as before the flag
+    archive.list_borrow_requests({"estate_id": estate["id"], "filters": {"returned_late": "true"}})
+    assert "returned_late" not in archive.db.borrow_requests.find_one({"_id": asked["id"]})  # a read wrote nothing
+    as_caller(archive, ADMIN)
+    archive.retire_estate({"estate_id": estate["id"], "retired": True})
+    assert operations.flag_late_returns(archive.db) == 1
+    assert archive.db.borrow_requests.find_one({"_id": asked["id"]})["returned_late"] is True
+    found = archive.list_borrow_requests({"estate_id": estate["id"], "filters": {"returned_late": "true"}})["items"]
+    assert [r["id"] for r in found] == [asked["id"]]
+    archive.db.borrow_requests.update_one({"_id": asked["id"]}, {"$unset": {"returned_late": ""}})
+    assert operations.flag_late_returns(archive.db) == 0  # once an estate: its later returns are flagged as they come
 
 
 def test_the_year_s_borrowings_are_totalled(archive, estate):
