@@ -21,7 +21,7 @@ from flask import current_app, g, jsonify, request
 from estate_common import calendar, clock, contracts, job_scopes, replica
 from estate_common.errors import InvalidInput, NotFound, field_error
 
-from . import operator_kpis, requests_in, store
+from . import operator_kpis, policy, requests_in, store
 from .kpi_cache import KpiCache
 from .parallel import Fanout
 from .access import authorize_route
@@ -62,17 +62,22 @@ def period_over(estate, period, computed_at):
     return calendar.period_bounds(period, calendar.timezone_of(estate))[1] <= computed_at
 
 
-def collect_kpis(fan, caller, period, estate_ids):
-    """``({estate_id: {kpi: value}}, [services that did not answer])``."""
+def collect_kpis(fan, caller, period, estate_ids, shown=None):
+    """``({estate_id: {kpi: value}}, [services that did not answer])``. ``shown``
+    (``policy.kpis_shown``): None, every service's every KPI; else ``{service: names or None}``,
+    those services alone asked, and of each the KPIs named (None: all of its)."""
     rpc = _state().rpc
     payload = {"period": period, "estate_ids": estate_ids}
+    services = kpi_services() if shown is None else [s for s in kpi_services() if s in shown]
     answers, unavailable = fan.ask_services({service: partial(rpc.call, service, "kpis", payload,
                                                               request_id=g.request_id, caller=caller)
-                                             for service in kpi_services()}, rpc.timeout)
+                                             for service in services}, rpc.timeout)
     merged = {estate_id: {} for estate_id in estate_ids}
     for service in sorted(answers):
+        names = None if shown is None else shown[service]
         for estate_id, kpis in answers[service]["estates"].items():
-            merged.setdefault(estate_id, {}).update(kpis)
+            merged.setdefault(estate_id, {}).update(
+                {name: value for name, value in kpis.items() if names is None or name in names})
     return merged, unavailable
 
 
@@ -119,10 +124,13 @@ def register(app):
 
     @app.get("/api/v1/estates/<estate_id>/kpis")
     def estate_kpis(estate_id):
+        """Every KPI of the estate for management; a department's keeper those of his own work
+        (``policy.kpis_shown``), without staff turnover."""
         caller, period, estate, staff = estate_period_and_staff(estate_id)
         asked_at = clock.now_iso()
-        merged, unavailable = collect_kpis(fan, caller, period, [estate_id])
-        kpis = merged[estate_id] | operator_kpis.estate_turnover(staff, estate, period)
+        shown = policy.kpis_shown(caller["roles"])
+        merged, unavailable = collect_kpis(fan, caller, period, [estate_id], shown)
+        kpis = merged[estate_id] | (operator_kpis.estate_turnover(staff, estate, period) if shown is None else {})
         return jsonify({"estate_id": estate_id, "period": period, "kpis": kpis, "unavailable": unavailable,
                         "period_over": period_over(estate, period, asked_at)})
 

@@ -37,6 +37,29 @@ def estates_of(user):
     return [ALL_ESTATES] if "operator_admin" in user["roles"] else list(user["estate_ids"])
 
 
+# an estate's KPIs (GET …/estates/{id}/kpis): the management's, every one; a department's keeper reads
+# those of his own work, asked of its service alone, and no other's, nor staff turnover, nor the view
+# of every estate: the archivist the archive's (its check plan and checks, its completeness), the
+# steward his monthly owner contacts (业主月度联系率); both got a 403 on every KPI.
+# {role: {service: the KPI names shown, None for every one of the service's}}
+OWN_KPIS = {"archivist": {"archive": None},
+            "steward": {"customer_service": frozenset({"owner_contact_rate"})}}
+ESTATE_KPI_READERS = MANAGEMENT | frozenset(OWN_KPIS)
+
+
+def kpis_shown(roles):
+    """The KPIs of an estate ``roles`` read: None, every one (management); else ``{service: names
+    or None}`` from ``OWN_KPIS``, each role's joined."""
+    if set(roles) & MANAGEMENT:
+        return None
+    shown = {}
+    for role in sorted(set(roles) & set(OWN_KPIS)):
+        for service, names in OWN_KPIS[role].items():
+            kept = shown.get(service, frozenset())
+            shown[service] = None if names is None or (service in shown and kept is None) else kept | names
+    return shown
+
+
 def roles_named(roles):
     """A route's roles as its 403 names them (``access.authorize``): their codes in alphabetical
     order, the last after "or" ("accountant, manager or operator_admin"), as the console's
@@ -65,6 +88,9 @@ EMERGENCY_PLAN_EDITORS = MANAGEMENT
 # guard reads the numbers his rounds and checks are judged by; a manager changes them, as every
 # service's (the supervisor could read none: a probe of the security department's day)
 SECURITY_SETTINGS_READERS = SECURITY
+# archive's settings (the checks a year, the plan's due days, the borrowing days): the archivist reads
+# the numbers the archive's rules are judged by; a manager changes them (the archivist got a 403)
+ARCHIVE_SETTINGS_READERS = ARCHIVES
 # a month's parking at the gate totalled: the accountant sets its cash against finance's journal
 PARKING_TOTALS_READERS = SECURITY | {"accountant"}
 INCIDENT_CLASSIFIERS = MANAGEMENT  # the guard's call whether an incident is major, corrected
@@ -123,7 +149,7 @@ GATEWAY_ROUTES = {
     ("POST", "/api/v1/estates/<estate_id>/retire"): ADMIN,
     ("POST", "/api/v1/estates/<estate_id>/reinstate"): ADMIN,
     ("GET", "/api/v1/kpis"): MANAGEMENT,
-    ("GET", "/api/v1/estates/<estate_id>/kpis"): MANAGEMENT,
+    ("GET", "/api/v1/estates/<estate_id>/kpis"): ESTATE_KPI_READERS,  # then what each reads: kpis_shown
     ("GET", "/api/v1/estates/<estate_id>/reports/staff"): MANAGEMENT,  # who staff turnover counts
     # the closed records of a kind the archive lacks (completeness.py): the archives' keepers, as its rate
     ("GET", "/api/v1/estates/<estate_id>/archive/completeness/missing"): ARCHIVES,

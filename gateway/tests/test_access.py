@@ -824,3 +824,20 @@ def test_a_guard_reads_security_patrols_settings_and_changes_none(client, accoun
     contract.problem(client.get("/api/v1/estates/B/settings/security-patrol", headers=bearer(guard)), 403,
                      "forbidden")
     assert rpc.calls_to("security_patrol", "update_settings") == [] and rpc.calls_to("maintenance", "get_settings") == []
+
+
+def test_the_archivist_reads_the_archive_s_settings_and_changes_none(client, accounts, rpc, contract):
+    """The archivist got a 403 on the numbers the archive's rules are judged by (the checks a year,
+    the plan's due days, the borrowing days): the archives' keeper reads archive's settings, as a
+    guard reads security patrol's, and changes none, nor reads another service's."""
+    rpc.answer("archive", "get_settings", {"estate_id": "A", "defaults": {"min_checks_per_year": 2},
+                                           "overrides": {}, "values": {"min_checks_per_year": 2}})
+    archivist = accounts.user("lin", ["archivist"], ["A"])
+    read = client.get("/api/v1/estates/A/settings/archive", headers=bearer(archivist))
+    assert read.status_code == 200, read.get_json()
+    assert rpc.only_call("archive", "get_settings").caller["roles"] == ["archivist"]
+    contract.problem(client.put("/api/v1/estates/A/settings/archive", headers=bearer(archivist),
+                                json={"min_checks_per_year": 3}), 403, "forbidden")
+    contract.problem(client.get("/api/v1/estates/A/settings/finance", headers=bearer(archivist)), 403, "forbidden")
+    contract.problem(client.get("/api/v1/estates/B/settings/archive", headers=bearer(archivist)), 403, "forbidden")
+    assert rpc.calls_to("archive", "update_settings") == [] and rpc.calls_to("finance", "get_settings") == []

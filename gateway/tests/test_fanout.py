@@ -459,3 +459,35 @@ def test_the_closed_records_the_archive_lacks_are_named_by_asking_their_service_
                       headers=bearer(agent)).status_code == 403
     assert client.get("/api/v1/estates/B/archive/completeness/missing?period=2026-11&kind=payments",
                       headers=bearer(archivist)).status_code == 403
+
+
+def test_a_department_s_keeper_reads_the_kpis_of_his_own_work_and_no_other(client, rpc, contract, accounts,
+                                                                           monkeypatch):
+    """The archivist and the steward got a 403 on every KPI: the archivist reads the archive's
+    (its check plan and checks, its completeness), the steward his monthly owner contacts
+    (owner_contact_rate), asked of their service alone; no other service's, nor staff turnover,
+    nor the view of every estate, nor another estate's."""
+    monkeypatch.setattr(fanout, "kpi_services", lambda: ["archive", "customer_service", "finance"])
+    table = {"archive": {"A": {"archive_completeness": kpi(9, 10), "archive_check_plan_on_time": kpi(1, 1)}},
+             "customer_service": {"A": {"owner_contact_rate": kpi(5, 8), "return_visit_rate": kpi(3, 4)}},
+             "finance": {"A": {"collection_rate": kpi(150, 200)}}}
+    for service in table:
+        rpc.answer(service, "kpis", kpi_answers(table))
+    archivist = accounts.user("lin", ["archivist"], ["A"])
+    body = contract.check(client.application, client.get("/api/v1/estates/A/kpis?period=2026-11",
+                                                         headers=bearer(archivist)), 200)
+    assert body["kpis"] == table["archive"]["A"] and body["unavailable"] == []
+    assert rpc.only_call("archive", "kpis").caller["user"] == "lin"
+    assert rpc.calls_to("customer_service", "kpis") == [] and rpc.calls_to("finance", "kpis") == []
+    steward = accounts.user("zhou", ["steward"], ["A"])
+    body = contract.check(client.application, client.get("/api/v1/estates/A/kpis?period=2026-11",
+                                                         headers=bearer(steward)), 200)
+    assert body["kpis"] == {"owner_contact_rate": kpi(5, 8)}
+    assert len(rpc.calls_to("finance", "kpis")) == 0 and len(rpc.calls_to("archive", "kpis")) == 1
+    for token, path in ((archivist, "/api/v1/kpis?period=2026-11"), (steward, "/api/v1/kpis?period=2026-11"),
+                        (steward, "/api/v1/estates/B/kpis?period=2026-11"),
+                        (steward, "/api/v1/estates/A/reports/staff?period=2026-11")):
+        contract.problem(client.get(path, headers=bearer(token)), 403, "forbidden")
+    for role in ("agent", "technician", "security", "accountant", "cashier"):  # none of theirs is shown yet
+        contract.problem(client.get("/api/v1/estates/A/kpis?period=2026-11",
+                                    headers=bearer(accounts.user(f"u-{role}", [role], ["A"]))), 403, "forbidden")

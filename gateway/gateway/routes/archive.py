@@ -99,6 +99,6 @@ ROUTES = [
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/archive/checks", "archive", "list_archive_checks", policy.ARCHIVES,
           paged=True, filters=("plan_id",)),
-    Route("GET", f"{ESTATE}/settings/archive", "archive", "get_settings", policy.MANAGEMENT),
+    Route("GET", f"{ESTATE}/settings/archive", "archive", "get_settings", policy.ARCHIVE_SETTINGS_READERS),
     Route("PUT", f"{ESTATE}/settings/archive", "archive", "update_settings", policy.MANAGEMENT, body=True),
 ]

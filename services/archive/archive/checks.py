@@ -102,7 +102,7 @@ def plan_view(plan, checked_at, now, rules, since=None):
     fewer days checked by its end than the dates planned up to it: the k-th date promises k checks
     by then. A plan showed its dates only, so a date that passed without a check was flagged
     nowhere (found by a probe); it counted two checks on one day as two, so a date stood kept that
-    the KPI read missed, and the archivist, who reads neither the settings nor the KPIs, read
+    the KPI read missed, and the archivist, who read neither the settings nor the KPIs then, read
     nowhere what the year owed (a probe of the archivist's year). ``checked_at``: the plan's
     checks' moments (ISO)."""
     days = sorted(day.isoformat() for day in checked_days(checked_at, rules["timezone"]))

@@ -2,7 +2,7 @@
 one write path, estate_common.writes); the rules in domain.py (master data, records, change
 log), imports.py (households from a spreadsheet), borrowing.py and checks.py, their numbers in
 rules.py; storage in store.py."""
-from estate_common import config, stopping
+from estate_common import config, roles, stopping
 from estate_common.nameko import (EstateSettings, ExportsResources, HasCustomFields, ServiceBase, consumes, export_runners,
                                   rpc_method)
 from estate_common.nameko.timers import graceful_timer
@@ -20,6 +20,8 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     name = "archive"
     indexes = store.INDEXES
     settings_defaults, settings_minima, settings_maxima = DEFAULTS, MINIMA, MAXIMA
+    # the archivist reads the numbers the archive's rules are judged by (a manager changes them)
+    settings_readers = roles.MANAGEMENT | {"archivist"}
     job_runners = {imports.JOB_KIND: "_import_households", restatements.JOB_KIND: "_restate_copies",
                    **export_runners(exports.COLUMNS)}
     retired_collections = ("import_files",)  # uploaded owner lists kept forever; now on their job until it ends

@@ -1882,3 +1882,19 @@ def test_moving_a_plan_s_date_reads_the_rules_and_the_checks_once(archive, estat
     assert (moved["planned_dates"], moved["checks_recorded"], moved["missed_dates"]) == (
         ["2026-06-01", "2026-12-18"], 1, [])
     assert sorted(reads) == ["checks_of_plan", "estate_since", "rules_for"]
+
+
+def test_the_archivist_reads_the_estate_s_archive_settings_and_changes_none(archive, estate):
+    """The archive's rules are judged by the estate's numbers (checks a year, the plan's due days,
+    the borrowing days), which only a manager could read: the archivist reads them here as at the
+    gateway, and a change is still a manager's."""
+    as_role(archive, MANAGER, "manager", estate)
+    archive.update_settings({"estate_id": estate["id"], "data": {"min_checks_per_year": 3}})
+    as_role(archive, "li", "archivist", estate)
+    shown = archive.get_settings({"estate_id": estate["id"]})
+    assert shown["values"]["min_checks_per_year"] == 3 and shown["defaults"]["min_checks_per_year"] == 2
+    with pytest.raises(Forbidden):
+        archive.update_settings({"estate_id": estate["id"], "data": {"min_checks_per_year": 4}})
+    as_role(archive, AGENT, "agent", estate)
+    with pytest.raises(Forbidden):
+        archive.get_settings({"estate_id": estate["id"]})
