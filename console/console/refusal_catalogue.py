@@ -521,6 +521,12 @@ ZH = {
         '退房不涉及施工',
     'is not for a move-out':
         '不适用于退房',
+    'a move-in with no structural change has no works: engineering reviewed none (no review, no renovation); file a renovation application for its fitting-out':
+        '无结构改动的入住申请不涉及施工：工程部未审核（未经审核不可装修）；装修请另行提交装修申请',
+    'is not for a move-in with no structural change':
+        '不适用于无结构改动的入住申请',
+    'is false: no engineering review':
+        '为否：未经工程审核',
     'the works start today or later':
         '施工开始日期不能早于今天',
     'is before today':

@@ -992,3 +992,16 @@ def test_an_applications_page_shows_each_joint_acceptance_with_what_the_inspecto
         section = html[html.index(f"<h2>{heading}</h2>"):html.index('class="history"')]
         assert failed in section and "墙面未收口，整改后复验" in section and ok in section, language
         assert section.index("墙面未收口") < section.index(ok)  # in the order they were made
+
+
+def test_a_plain_move_in_is_offered_no_works_steps(client, fake, households):
+    """A move-in with no structural change has no works (customer service: 409, a renovation
+    application's), so neither starting nor moving them is offered; one reviewed for its
+    structural change is offered both, as before."""
+    sign_in(client, fake, roles=("agent",))
+    for structural_change, offered in ((False, set()), (True, {"start-works", "reschedule"})):
+        fake.on("GET", rf"/api/v1/estates/{ESTATE}/applications", {"items": [
+            {"id": "ap_1", "kind": "move_in", "household_id": "hh_1", "status": "approved", "description": "keys",
+             "structural_change": structural_change}], "next_cursor": None})
+        page = client.get("/desk/applications").get_data(as_text=True)
+        assert set(re.findall(r'action="/desk/applications/ap_1/([a-z-]+)"', page)) == offered, structural_change

@@ -70,7 +70,9 @@ class Action:
     id_field: str = ""  # ... with the row's id in this field (a fire check of that extinguisher)
     opens: str = ""  # the endpoint (taking ``item_id``... as ``opens_param``) of what it made, shown next
     opens_param: str = "item_id"
-    never: tuple = ()  # (field, value, statuses): not shown for a row with that value in those statuses
+    # (field, value, statuses): not shown for a row with that value in those statuses; fields and
+    # values may be tuples alike: the row holds each (a move-in with no structural change)
+    never: tuple = ()
     unless: str = ""  # a field of the row that, set, lifts ``never``
     hidden_by: str = ""  # a field of the row that, set, hides the step
     ended_at: str = ""  # a moment of the row that, once past, hides the step (an expired pass)
@@ -96,8 +98,15 @@ class Action:
                 and not (self.hidden_by and item.get(self.hidden_by))
                 and not (self.ended_at and _past(item.get(self.ended_at)))
                 and (bool(self.unless and item.get(self.unless))
-                     or not any(item.get(field) == value and item.get(self.when_field) in states
+                     or not any(_holds(item, field, value) and item.get(self.when_field) in states
                                 for field, value, states in self.never)))
+
+
+def _holds(item, field, value):
+    """Whether the row holds ``value`` in ``field``, or, tuples, each value in its field."""
+    if isinstance(field, tuple):
+        return all(item.get(name) == wanted for name, wanted in zip(field, value))
+    return item.get(field) == value
 
 
 def _past(moment):
@@ -197,6 +206,9 @@ F, C, A = Field, Column, Action
 STATUS = C("status", "reg.status", "enum", "status")
 CREATED = C("created_at", "reg.created_at", "when")
 HOUSEHOLD = C("household_id", "picker.household", "household")
+# a move-in with no structural change: approved at once, no review, no fees, no works (customer
+# service's applications.is_plain_move_in): the fields and the values an Action's ``never`` matches
+PLAIN_MOVE_IN = (("kind", "structural_change"), ("move_in", False))
 SERVICE_LINES = ("power", "water", "heating", "elevator", "fire_security", "cleaning", "greening", "parking",
                  "repairs", "front_desk", "community_activities")
 INCIDENT_TYPES = ("fire_alarm", "burglary", "flooding", "elevator_entrapment", "public_disorder")
@@ -312,7 +324,8 @@ FRONT_DESK = (
              # each when its status allows (customer-service's ``applications.TRANSITIONS``): both
              # were offered on an application under review, a 409 (found by review)
              actions=(A("start-works", "reg.start_works", (NOTE,), when=("approved", "fees_paid"),
-                        never=(("kind", "move_out", ("approved",)),),  # a move-out has no works (409)
+                        # a move-out has no works, nor a move-in with no structural change (409)
+                        never=(("kind", "move_out", ("approved",)), (*PLAIN_MOVE_IN, ("approved",))),
                         hidden_by="household_step_refused"),  # the household did not move: withdrawn, not worked
                       A("acceptance", "reg.acceptance", (
                           F("customer_service_by", "reg.customer_service_by", required=True),
@@ -324,7 +337,8 @@ FRONT_DESK = (
                                                          F("works_to", "reg.works_to", "date", True),
                                                          F("reason", "reg.reschedule_reason", "textarea", True)),
                         when=("under_review", "approved", "fees_requested", "fees_paid"),
-                        never=(("kind", "move_out", ("approved",)),), hidden_by="household_step_refused"),
+                        never=(("kind", "move_out", ("approved",)), (*PLAIN_MOVE_IN, ("approved",))),
+                        hidden_by="household_step_refused"),
                       # before the works; an approved move-in or move-out has moved its household, unless
                       # archive refused to move it
                       A("withdraw", "reg.withdraw", (F("reason", "reg.withdraw_reason", "textarea", True),),

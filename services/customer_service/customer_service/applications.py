@@ -84,6 +84,10 @@ def _refuse_after_a_refused_step(application):
         raise Conflict("archive refused this application's household step: withdraw it")
 
 
+PLAIN_MOVE_IN_HAS_NO_WORKS = ("a move-in with no structural change has no works: engineering reviewed none "
+                              "(no review, no renovation); file a renovation application for its fitting-out")
+
+
 def next_status(status, action):
     return transitions.next_status(TRANSITIONS, status, action, "an application")
 
@@ -119,6 +123,10 @@ def check(data, today=None, rules=None):
                                     [field_error("data.structural_change" if data["structural_change"]
                                                  else "data.works_from" if data.get("works_from")
                                                  else "data.works_to", "is not for a move-out")])
+    if data.get("kind") == "move_in" and not data["structural_change"] and (data.get("works_from") or data.get("works_to")):
+        raise BusinessRuleViolation(PLAIN_MOVE_IN_HAS_NO_WORKS, [field_error(
+            "data.works_from" if data.get("works_from") else "data.works_to",
+            "is not for a move-in with no structural change")])
     works_from, works_to = data.get("works_from"), data.get("works_to")
     if works_from and works_to and works_to < works_from:
         # a rule between two valid dates (422), not a malformed field (400): the contract cannot say it
@@ -147,10 +155,13 @@ def open_ended_works_since(today, rules):
 
 def under_way(application):
     """Whether an application is still under way: a renovation until it is accepted, rejected or
-    withdrawn; a move-in or move-out while under review (approved, it has moved its household)."""
+    withdrawn; a move-in or move-out while under review (approved, it has moved its household),
+    and a move-in whose works started (reviewed for its structural change) until their joint
+    acceptance, as a renovation's works are (it read as done once its works started, and a second
+    move-in of the household was taken beside it)."""
     if not TRANSITIONS[application["status"]]:  # accepted, rejected, withdrawn: nothing follows
         return False
-    return application["kind"] == "renovation" or application["status"] == "under_review"
+    return application["kind"] == "renovation" or application["status"] in ("under_review", "works_started")
 
 
 def marked(application, change):
@@ -419,6 +430,7 @@ def reschedule(application, data, today, rules, now, user):
     if application["kind"] == "move_out":
         raise Conflict("a move-out (退房) has no works", [field_error("kind", "is move_out")])
     _refuse_after_a_refused_step(application)
+    _refuse_works_unreviewed(application)
     status = next_status(application["status"], "reschedule")
     works_from, works_to, reason = data["works_from"], data["works_to"], data["reason"].strip()
     start_days = rules["renovation_start_within_days"]
@@ -451,6 +463,7 @@ def start_works(application, data, now, user, today=None):
     if application["kind"] == "move_out":
         raise Conflict("a move-out (退房) has no works", [field_error("kind", "is move_out")])
     _refuse_after_a_refused_step(application)
+    _refuse_works_unreviewed(application)
     status = next_status(application["status"], "start_works")
     works_from = application.get("works_from")
     if today is not None and works_from and today < works_from:
@@ -464,6 +477,23 @@ def start_works(application, data, now, user, today=None):
     return Change({"status": status, "works_started_at": at, "updated_at": at},
                   [history_entry(at, user, "works_started", (data.get("notes") or "").strip() or None)],
                   household_step(application, status, at))
+
+
+def is_plain_move_in(application):
+    """A move-in with no structural change: approved at once, no engineering review, no fees, and
+    so no works (``PLAIN_MOVE_IN_HAS_NO_WORKS``)."""
+    return application["kind"] == "move_in" and not application["structural_change"]
+
+
+def _refuse_works_unreviewed(application):
+    """409 for works on a move-in with no structural change, started or moved (改期): engineering
+    reviewed none and no renovation fee nor deposit was asked (DOMAIN.md: no review, no renovation;
+    the seeds: 装修改动 reviewed by engineering, 否则不可进行装修, and the desk charges the
+    renovation's fees). Its fitting-out is a renovation application's; a move-in reviewed for its
+    structural change takes its works. Works were started on a plain move-in and accepted, no
+    review, no fee (a probe of the steward's leftovers)."""
+    if is_plain_move_in(application):
+        raise Conflict(PLAIN_MOVE_IN_HAS_NO_WORKS, [field_error("structural_change", "is false: no engineering review")])
 
 
 def acceptance(application, data, now, user):

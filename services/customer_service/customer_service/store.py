@@ -234,8 +234,11 @@ def application_query(filters, days):
         "works_ended": {"works_started_at": {"$ne": None}, "$or": [
             {"works_to": {"$ne": None, "$lt": today}},
             {"works_to": None, "works_started_at": {"$lt": started_before}}]},
+        # a plain move-in's window is none to keep (no works: applications.is_plain_move_in), one
+        # filed with dates before they were refused at the filing too
         "window_lapsed": {"works_started_at": None, "status": {"$in": list(BEFORE_WORKS)},
-                          "works_to": {"$ne": None, "$lt": today}},
+                          "works_to": {"$ne": None, "$lt": today},
+                          "$nor": [{"kind": "move_in", "structural_change": False}]},
     }
     return {**filters, "$and": [conditions[name] if value == "true" else {"$nor": [conditions[name]]}
                                 for name, value in asked.items()]}

@@ -636,12 +636,56 @@ def test_a_plain_move_in_needs_no_review_nor_fees(desk):
     [step] = desk.outbox.published  # approved: archive moves the household in
     assert (step["event_type"], step["data"]["step"], step["data"]["at"]) == (
         "household_step_requested", "move_in", application["created_at"])
-    assert act("start_works", desk, application)["status"] == "works_started"
-    assert len(desk.outbox.published) == 1  # a move-in's works are no renovation: the status stays
-    accepted = act("record_acceptance", desk, application, customer_service_by="Zhang", maintenance_by="Li",
+    with pytest.raises(Conflict) as refused:  # no review, no works: a renovation's (test below)
+        act("start_works", desk, application)
+    assert refused.value.errors == [{"field": "structural_change", "message": "is false: no engineering review"}]
+
+
+def test_a_plain_move_in_takes_no_works_its_fitting_out_is_a_renovation_s(desk):
+    """Works started on a move-in with no structural change: engineering reviewed none, and no
+    renovation fee nor deposit was asked (DOMAIN.md: an engineering review for a structural
+    change, no review, no renovation, then fees, works, the joint acceptance; the seeds: 装修改动
+    must be reviewed by engineering, 否则不可进行装修, and the desk charges the renovation's fees).
+    A 409 names why and sends the works to a renovation application; a move-in reviewed for its
+    structural change takes its works as before."""
+    plain = create("create_application", desk, kind="move_in", household_id="hh_1", structural_change=False,
+                   description="moving in on Saturday")
+    with pytest.raises(Conflict) as refused:
+        act("start_works", desk, plain)
+    assert "file a renovation" in refused.value.detail and shown(desk, plain)["status"] == "approved"
+    with pytest.raises(Conflict):  # nor are works moved (改期) that it has none of
+        act("reschedule_application", desk, plain, works_from="2026-12-02", works_to="2026-12-20", reason="x")
+    with pytest.raises(BusinessRuleViolation) as dated:  # nor filed with a window, as a move-out is not
+        create("create_application", desk, kind="move_in", household_id="hh_1", structural_change=False,
+               description="moving in, floors first", works_from="2026-11-25", works_to="2026-11-30")
+    assert dated.value.errors == [{"field": "data.works_from", "message": "is not for a move-in with no structural change"}]
+    reviewed_move_in = create("create_application", desk, kind="move_in", household_id="hh_2",
+                              structural_change=True, description="a wall moved before moving in")
+    desk.on_renovation_reviewed(reviewed(reviewed_move_in))
+    assert act("start_works", desk, reviewed_move_in)["status"] == "works_started"
+    accepted = act("record_acceptance", desk, reviewed_move_in, customer_service_by="Zhang", maintenance_by="Li",
                    passed=True)
     [passed] = desk.outbox.of_type("renovation_accepted")  # no deposit to refund: finance makes none
     assert accepted["status"] == "accepted" and passed["data"]["deposit_charged"] is False
+
+
+def test_a_move_in_whose_works_are_under_way_is_under_way(desk):
+    """A move-in counted under way only while under review: once its works started (a move-in
+    reviewed for its structural change) it read as done, and a second move-in of the household was
+    taken beside it. Under way until its joint acceptance, as a renovation's works are."""
+    first = create("create_application", desk, kind="move_in", household_id="hh_1", structural_change=True,
+                   description="a wall moved before moving in")
+    desk.on_renovation_reviewed(reviewed(first))
+    act("start_works", desk, first)
+    assert desk.db.applications.find_one({"_id": first["id"]})["_under_way"] is True
+    with pytest.raises(Conflict) as refused:
+        create("create_application", desk, kind="move_in", household_id="hh_1", structural_change=False,
+               description="moving in again")
+    assert first["id"] in refused.value.detail
+    act("record_acceptance", desk, first, customer_service_by="Zhang", maintenance_by="Li", passed=True)
+    assert desk.db.applications.find_one({"_id": first["id"]})["_under_way"] is False
+    assert create("create_application", desk, kind="move_in", household_id="hh_1", structural_change=False,
+                  description="moving in again")["status"] == "approved"
 
 
 def test_a_step_archive_refused_shows_on_the_application_once(desk):
@@ -671,7 +715,8 @@ def test_a_move_in_archive_refused_is_withdrawn_and_takes_no_works(desk):
                    description="keys handed over")
     with pytest.raises(Conflict):  # it moved the household: not withdrawn
         act("withdraw_application", desk, moved, reason="by mistake")
-    act("start_works", desk, moved)  # a move-in's fitting-out, as before
+    with pytest.raises(Conflict):  # no review, no works (a renovation's)
+        act("start_works", desk, moved)
     not_moved = create("create_application", desk, kind="move_in", household_id="hh_2", structural_change=False,
                        description="keys handed over")
     desk.on_household_step_refused(event("archive", "household_step_refused", ESTATE, {
@@ -685,8 +730,9 @@ def test_a_move_in_archive_refused_is_withdrawn_and_takes_no_works(desk):
     withdrawn = act("withdraw_application", desk, not_moved, reason="the unit is occupied")
     assert withdrawn["status"] == "withdrawn"
     # archive's refusal after the works started (a backlog): withdrawn from there too (a review)
-    late = create("create_application", desk, kind="move_in", household_id="hh_2", structural_change=False,
-                  description="keys handed over")
+    late = create("create_application", desk, kind="move_in", household_id="hh_2", structural_change=True,
+                  description="a wall moved before moving in")
+    desk.on_renovation_reviewed(reviewed(late))
     act("start_works", desk, late)
     desk.on_household_step_refused(event("archive", "household_step_refused", ESTATE, {
         "id": "hsr_4", "application_id": late["id"], "household_id": "hh_2", "step": "move_in",
@@ -789,11 +835,18 @@ def test_the_applications_whose_window_passed_before_their_works_started_are_lis
         desk.on_bill_settled(settled(paid, charge, f"bill_hh_1_{number}"))
     reviewing = create("create_application", desk, kind="renovation", household_id="hh_2", structural_change=True,
                        description="a wall moved", works_from="2026-11-24", works_to="2026-11-30")
-    started = create("create_application", desk, kind="move_in", household_id="hh_1", structural_change=False,
-                     description="moving in, floors first", works_from="2026-11-23", works_to="2026-11-30")
+    # a plain move-in has no works (a renovation's): one filed with a window before that was refused
+    # keeps it, and is listed nowhere as owed a move or a withdrawal it cannot take
+    plain = create("create_application", desk, kind="move_in", household_id="hh_1", structural_change=False,
+                   description="moving in")
+    desk.db.applications.update_one({"_id": plain["id"]}, {"$set": {"works_from": "2026-11-23",
+                                                                    "works_to": "2026-11-30"}})
+    started = create("create_application", desk, kind="move_in", household_id="hh_1", structural_change=True,
+                     description="moving in, a wall first", works_from="2026-11-23", works_to="2026-11-30")
+    desk.on_renovation_reviewed(reviewed(started))
     act("start_works", desk, started)
-    later = create("create_application", desk, kind="move_in", household_id="hh_2", structural_change=False,
-                   description="moving in", works_from="2026-11-23", works_to="2026-12-01")
+    later = create("create_application", desk, kind="move_in", household_id="hh_2", structural_change=True,
+                   description="moving in, a wall first", works_from="2026-11-23", works_to="2026-12-01")
     create("create_application", desk, kind="move_out", household_id="hh_1", structural_change=False,
            description="退房")  # no works
     clock.freeze(clock.parse_iso("2026-11-30T15:59:00Z"))  # 23:59 on 30 November in Shanghai: the last day
@@ -802,7 +855,7 @@ def test_the_applications_whose_window_passed_before_their_works_started_are_lis
     assert listing("list_applications", desk, window_lapsed="true") == [paid["id"], reviewing["id"]]
     assert listing("list_applications", desk, window_lapsed="true", kind="renovation", status="fees_paid") == [paid["id"]]
     assert paid["id"] not in listing("list_applications", desk, window_lapsed="false")
-    assert {started["id"], later["id"]} <= set(listing("list_applications", desk, window_lapsed="false"))
+    assert {started["id"], later["id"], plain["id"]} <= set(listing("list_applications", desk, window_lapsed="false"))
     with pytest.raises(BusinessRuleViolation):  # what it is listed for: the works may start no more
         act("start_works", desk, paid)
     act("reschedule_application", desk, paid, works_from="2026-12-02", works_to="2026-12-20", reason="owner away")

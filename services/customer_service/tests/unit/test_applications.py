@@ -362,7 +362,10 @@ def test_a_move_out_or_a_move_in_archive_refused_is_not_moved():
     move_out, _ = apply("move_out")
     with pytest.raises(Conflict):
         applications.reschedule(move_out, MOVED, "2026-11-23", RULES, NOW, "zhang")
-    move_in, _ = apply("move_in")
+    plain, _ = apply("move_in")  # no structural change: no works to move (a renovation's)
+    with pytest.raises(Conflict):
+        applications.reschedule(plain, MOVED, "2026-11-23", RULES, NOW, "zhang")
+    move_in, _ = apply("move_in", structural_change=True)
     refused = {**move_in, "household_step_refused": {"step": "move_in", "reason": "occupied",
                                                      "refused_at": "2026-11-23T08:30:00.000Z"}}
     with pytest.raises(Conflict):
