@@ -11,7 +11,7 @@ from estate_common import calendar, clock, custom_fields, fee_prices, ids, repli
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.kpis import (before_the_estate, owed_a_year, owed_before_the_estate, per_estate_month,
                                 rules_of_period)
-from estate_common.store import page_computed, public
+from estate_common.store import DuplicateKey, page_computed, public
 
 from . import (applications, complaint_analysis, domain, events, front_desk, handling, household_correction,
                intake, owner_contacts, portal, rectifications, repairs, store, surveys)
@@ -313,15 +313,27 @@ def reschedule_application(db, outbox, caller, estate_id, application_id, data):
 
 
 def start_works(db, outbox, caller, estate_id, application_id, data):
-    """The works begin (``applications.start_works``), within their window on the estate's day."""
+    """The works begin (``applications.start_works``), within their window on the estate's day. A
+    move-in's works make it under way (``applications.under_way``): another of the household's
+    under way (filed while this one was approved, its works to come) holds them back, a 409 naming
+    it, read first and kept by the store's one under-way application of a kind (its unique index:
+    of two at the same moment the second is the 409), where the works' start met the index (a 500)."""
     timezone = store.estate_timezone(db, estate_id)  # the estate's day is all it needs of the estate
 
     def decide(application):
         now = clock.now()
-        return applications.start_works(application, data or {}, now, caller.user,
-                                        today=calendar.day_of(now, timezone))
+        change = applications.start_works(application, data or {}, now, caller.user,
+                                          today=calendar.day_of(now, timezone))
+        if not applications.under_way(application) and applications.under_way(application | change.set):
+            applications.refuse_a_second([a["_id"] for a in store.applications_of(
+                db, estate_id, application["household_id"], application["kind"])
+                if a["_id"] != application["_id"] and applications.under_way(a)])
+        return change
 
-    return step_on(db, outbox, "applications", estate_id, application_id, decide)
+    try:
+        return step_on(db, outbox, "applications", estate_id, application_id, decide)
+    except DuplicateKey:
+        raise Conflict("another application of this kind was filed for the household at the same moment") from None
 
 
 # -- a caller's step on a document ---------------------------------------------------------

@@ -684,6 +684,19 @@ def test_a_move_in_whose_works_are_under_way_is_under_way(desk):
     assert first["id"] in refused.value.detail
     act("record_acceptance", desk, first, customer_service_by="Zhang", maintenance_by="Li", passed=True)
     assert desk.db.applications.find_one({"_id": first["id"]})["_under_way"] is False
+    # approved, its works not started, it is not under way: a second move-in filed meanwhile holds its
+    # works back (409 naming it) until it is decided, where the works' start met the store's one
+    # under-way move-in of a household (a 500)
+    waiting = create("create_application", desk, kind="move_in", household_id="hh_2", structural_change=True,
+                     description="a wall moved before moving in")
+    desk.on_renovation_reviewed(reviewed(waiting))
+    second = create("create_application", desk, kind="move_in", household_id="hh_2", structural_change=True,
+                    description="filed twice")
+    with pytest.raises(Conflict) as held:
+        act("start_works", desk, waiting)
+    assert second["id"] in held.value.detail and shown(desk, waiting)["status"] == "approved"
+    act("withdraw_application", desk, second, reason="filed twice")
+    assert act("start_works", desk, waiting)["status"] == "works_started"
     assert create("create_application", desk, kind="move_in", household_id="hh_1", structural_change=False,
                   description="moving in again")["status"] == "approved"
 
