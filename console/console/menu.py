@@ -42,7 +42,8 @@ SECTIONS = (
         Entry("registers.visitors", "menu.visitors", FRONT_DESK),
         Entry("registers.applications", "menu.applications", FRONT_DESK),
         Entry("registers.owner-contacts", "menu.owner_contacts", FRONT_DESK),
-        Entry("desk.owner_contacts_due", "due.title", FRONT_DESK),  # whom the steward has still to contact
+        Entry("desk.owner_contacts_due", "due.title", FRONT_DESK),
+        Entry("manager.dashboard", "menu.own_kpis", frozenset({"steward"})),  # his owner contact rate  # whom the steward has still to contact
         Entry("registers.vacant-inspections", "menu.vacant_inspections", FRONT_DESK),
         Entry("desk.vacant_inspections_due", "vacant_due.title", FRONT_DESK),  # the vacant units due an inspection
         Entry("desk.portal_qr", "menu.portal_qr", FRONT_DESK),
@@ -106,6 +107,9 @@ SECTIONS = (
         Entry("registers.checks", "menu.checks", ARCHIVES),
         Entry("registers.change-log", "menu.change_log", ARCHIVES),
         Entry("archive.completeness", "menu.completeness", ARCHIVES),
+        # the numbers the archive is judged by, read only, and its KPIs (a manager's are under management)
+        Entry("archive.settings", "menu.archive_settings", frozenset({"archivist"})),
+        Entry("manager.dashboard", "menu.own_kpis", frozenset({"archivist"})),
     )),
     Section("menu.management", (
         Entry("manager.dashboard", "menu.kpis", MANAGEMENT),

@@ -2091,6 +2091,8 @@ _MESSAGES = {
     "menu.checks": ("档案检查", "Archive checks"),
     "menu.change_log": ("变更记录", "Change log"),
     "menu.completeness": ("归档完整率", "Archive completeness"),
+    "menu.archive_settings": ("档案规则设置", "Archive settings"),
+    "menu.own_kpis": ("本部门指标", "My department's KPIs"),
     "menu.equipment": ("设备台账", "Equipment ledger"),
     "menu.maintenance_plans": ("保养计划", "Preventive plans"),
     "menu.preventive": ("本月预防性维护", "Preventive maintenance this month"),

@@ -3733,3 +3733,32 @@ def test_the_supervisor_lists_the_month_s_rostered_shifts_that_ended_without_a_h
     todo = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True).split("data-todo>")[1]
     assert f'<a href="/security/missed-handovers?period={month}">本月未记录交接班的班次岗位：2 个</a>' in todo
     assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
+
+
+ARCHIVE_SETTINGS = {"estate_id": ESTATE, "defaults": {"min_checks_per_year": 2, "borrow_due_days": 7},
+                    "overrides": {"min_checks_per_year": 3},
+                    "values": {"min_checks_per_year": 3, "borrow_due_days": 7},
+                    "updated_at": "2026-11-20T02:00:00Z", "updated_by": "mia"}
+
+
+def test_the_archivist_reads_the_archive_s_settings_and_kpis_where_the_archives_work(client, fake, documented_routes):
+    """The archivist got a 403 on the numbers the archive's rules are judged by and on its KPIs: the
+    archive menu shows archive's settings, read only, and the estate's KPI page, which answers him
+    the archive's (the gateway's policy.OWN_KPIS), never the view of every estate."""
+    sign_in(client, fake, username="lin", roles=("archivist",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/settings/archive", ARCHIVE_SETTINGS)
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert '<a href="/archive/settings"' in home and "档案规则设置" in home and '<a href="/manager/kpis"' in home
+    page = client.get("/archive/settings", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    row = page.split('id="setting-min_checks_per_year"')[1].split("</tr>")[0]
+    assert "每年最少检查次数" in row and "<td>3</td>" in row and "<td>2</td>" in row and "本小区设定" in row
+    assert "<form" not in page.split("<main")[1] and "/admin/settings" not in page.split("<main")[1]
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/kpis", {"period": "2026-11", "unavailable": [], "kpis": {
+        "archive_completeness": {"numerator": 9, "denominator": 10, "value": 0.9, "unit": "ratio"}}})
+    page = client.get("/manager/kpis?period=2026-11&scope=all", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "<svg" in page and 'value="all"' not in page
+    assert [c["path"] for c in fake.calls if c["path"].endswith("kpis")] == [f"/api/v1/estates/{ESTATE}/kpis"]
+    assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
+    sign_in(client, fake, username="zhou", roles=("steward",))  # the steward: his owner contact rate
+    home = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<a href="/manager/kpis"' in home and '<a href="/archive/settings"' not in home

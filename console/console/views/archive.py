@@ -62,6 +62,20 @@ def _household_at(address):
     return exact[0] if len(exact) == 1 else None
 
 
+@bp.get("/settings")
+@estate_needed
+def settings():
+    """The estate's archive settings, read only: the numbers the archive's rules are judged by (the
+    checks a year, the plan's due days, the borrowing days), what applies, its default and whether
+    the estate set it. The archivist got a 403 on them: the settings page is the manager's, who
+    changes them there (linked for him), as the guards read security patrol's."""
+    current = g.api.get(g.api.estate(g.user.estate_id, "settings/archive"))
+    names = sorted(set(current.get("defaults") or {}) | set(current.get("values") or {}))
+    return render_template("settings_read_only.html", current=current, names=names, title="menu.archive_settings",
+                           group="setting_archive", service="archive",
+                           editable=permissions.may("PUT", "settings/archive"))
+
+
 @bp.get("/completeness")
 @estate_needed
 def completeness():

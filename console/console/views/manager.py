@@ -95,7 +95,10 @@ KPI_ORDER = (
 @signed_in
 def dashboard():
     period = common.period_asked(PERIOD, common.this_month)
-    scope = request.args.get("scope", "all")
+    # a department's keeper (the archivist, the steward) reads his estate's KPIs of his own work
+    # alone (the gateway's policy.OWN_KPIS): the view of every estate is the management's
+    every_estate = bool(set(g.user.roles) & MANAGEMENT)
+    scope = request.args.get("scope", "all") if every_estate else "estate"
     q = request.args.get("q", "").strip()[:100]
     show_all = request.args.get("all") == "1"
     operator_wide, count, as_of = None, 1, None
@@ -118,6 +121,7 @@ def dashboard():
     limit = None if show_all or len(rows) <= CHART_ESTATES else CHART_ESTATES
     charts = charts_of(rows, limit, operator_wide, period)
     return render_template("manager/dashboard.html", period=period, scope=scope, charts=charts, q=q,
+                           every_estate=every_estate,
                            show_all=show_all, limit=limit, shown_count=len(rows), count=count, as_of=as_of,
                            unavailable=answer.get("unavailable", []))
 

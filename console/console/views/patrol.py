@@ -45,7 +45,8 @@ def settings():
     department's day)."""
     current = g.api.get(g.api.estate(g.user.estate_id, "settings/security-patrol"))
     names = sorted(set(current.get("defaults") or {}) | set(current.get("values") or {}))
-    return render_template("security/settings.html", current=current, names=names,
+    return render_template("settings_read_only.html", current=current, names=names, title="menu.security_settings",
+                           group="setting_security_patrol", service="security-patrol",
                            editable=permissions.may("PUT", "settings/security-patrol"))
 
 
