@@ -80,7 +80,8 @@ def seed(db, estate_id, count):
                 estate_id, billing.billed_pairs([standard], homes, period), "job_finance_big", due,
                 clock.to_iso(issued))):
             if not owed_by_all and index % DEBTOR_EVERY:
-                bill.update(status="paid", paid_cents=bill["amount_cents"], settled_at=due)
+                bill.update(status="paid", paid_cents=bill["amount_cents"], settled_at=due, allocations=[
+                    {"id": f"{bill['_id']}.seed", "payment_id": None, "amount_cents": bill["amount_cents"], "at": due}])
             bills.append(bill)
             if len(bills) == 1000:
                 db.bills.insert_many(bills)

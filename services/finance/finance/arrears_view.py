@@ -11,6 +11,12 @@ are read again (their unpaid bills, by index); when it moved further than the st
 remembers, or for a billing run's batch (no household named), or once that moment passed, or
 after ``MAX_AGE_SECONDS`` (a process that died between a bill's write and the version's move),
 it is computed again from every unpaid bill.
+
+The arrears of a past day (``as_of``) are kept too, the last ``KEPT_DAYS`` days asked of each
+estate, each at the bills' version it was computed at: every write of a bill moves it, and the
+list is computed again; a write of a payment alone (a reversal marked) is at a moment after the
+day, which ``arrears.owed_at`` counts as paid then. Each page (and the export) of a year-end list
+of 10,000 households read the estate's bills again.
 """
 import threading
 import time
@@ -22,6 +28,7 @@ from estate_common import clock
 from . import arrears, store
 
 MAX_AGE_SECONDS = 300.0
+KEPT_DAYS = 4  # past days' lists kept per estate (a year end, a month end or two)
 
 
 @dataclass
@@ -34,6 +41,7 @@ class _Kept:
 
 
 _kept = weakref.WeakKeyDictionary()  # db -> {estate_id: _Kept}
+_kept_days = weakref.WeakKeyDictionary()  # db -> {(estate_id, day): (version, computed_at, entries)}, oldest first
 _lock = threading.Lock()
 
 
@@ -67,3 +75,24 @@ def _updated(db, estate_id, kept, version, households, now):
         overdue.update(found)
         valid_until = min(valid_until, upcoming)
     return _Kept(version, kept.computed_at, valid_until, overdue, arrears.longest_overdue_first(overdue.values()))
+
+
+def as_of(db, estate_id, day, compute):
+    """The estate's arrears at the end of the past ``day``: ``compute()`` (``operations``:
+    ``arrears.owed_at`` of ``store.bills_owing_at``, longest overdue first) once per version of
+    the estate's bills, and for at most ``MAX_AGE_SECONDS``."""
+    version, _ = store.bills_state(db, estate_id)
+    key = (estate_id, day)
+    with _lock:
+        kept = _kept_days.get(db, {}).get(key)
+    if kept is not None and kept[0] == version and time.monotonic() - kept[1] < MAX_AGE_SECONDS:
+        return kept[2]
+    computed_at = time.monotonic()
+    entries = compute()
+    with _lock:
+        days = _kept_days.setdefault(db, {})
+        days.pop(key, None)
+        days[key] = (version, computed_at, entries)
+        for old in [k for k in days if k[0] == estate_id][:-KEPT_DAYS]:
+            del days[old]
+    return entries

@@ -1322,8 +1322,12 @@ def arrears_as_of(db, estate_id, day, now):
         raise BusinessRuleViolation("arrears as of a day are read once the day is over",
                                     [field_error("filters.as_of", "is today or a day to come")])
     end = clock.to_iso(periods.day_start(periods.next_day(day), rules))
-    owed = arrears.owed_at(store.bills_due_before(db, estate_id, end), store.reversed_payments(db, estate_id), end)
-    return [entry | {"as_of": day} for entry in arrears.longest_overdue_first(owed.values())]
+
+    def compute():
+        reversed_ones = store.reversed_payments(db, estate_id)
+        owed = arrears.owed_at(store.bills_owing_at(db, estate_id, end, reversed_ones), reversed_ones, end)
+        return [entry | {"as_of": day} for entry in arrears.longest_overdue_first(owed.values())]
+    return arrears_view.as_of(db, estate_id, day, compute)  # kept for its pages while no bill is written
 
 
 EXPORT_BATCH = 500  # arrears decorated with addresses and reminders this many households at a time

@@ -27,6 +27,9 @@ INDEXES = {
         ([("estate_id", 1), ("period", 1), ("item", 1)], {}),
         ([("estate_id", 1), ("status", 1), ("due_at", 1)], {}),
         ([("estate_id", 1), ("allocations.at", 1)], {}),
+        # the arrears of a past day: the bills paid in full, or cancelled, after it (bills_owing_at)
+        ([("estate_id", 1), ("status", 1), ("settled_at", 1)], {}),
+        ([("estate_id", 1), ("status", 1), ("cancelled_at", 1)], {}),
     ],
     "payments": [
         (PAGED, {}),
@@ -388,18 +391,40 @@ def unpaid_bills_of_estate(db, estate_id):
                       ("household_id", "amount_cents", "paid_cents", "status", "due_at"))
 
 
-def bills_due_before(db, estate_id, end_iso):
-    """The estate's bills due before ``end_iso``, of any status, with what ``arrears.owed_at``
-    needs to tell what each owed then (its allocations, and those its cancellation released)."""
-    return store.scan(db.bills, {"estate_id": estate_id, "due_at": {"$lt": end_iso}},
-                      ("household_id", "amount_cents", "status", "due_at", "created_at", "cancelled_at",
-                       "allocations", "released"))
+OWED_AT_FIELDS = ("household_id", "amount_cents", "status", "due_at", "created_at", "cancelled_at", "allocations",
+                  "released")
+
+
+def bills_owing_at(db, estate_id, end_iso, reversed_ones):
+    """The estate's bills due before ``end_iso`` that may have owed something then, with what
+    ``arrears.owed_at`` needs to tell what each owed (its allocations, and those its cancellation
+    released): unpaid now; paid in full at or after ``end_iso`` (``settled_at``); cancelled at or
+    after it; and those named by an allocation of ``reversed_ones`` (``reversed_payments``: a
+    reversal half done still has its money on a bill it no longer paid). Each read through an index
+    led by the estate, its status and a date. A bill left out is paid now and was paid in full
+    before ``end_iso`` (``settled_at``: a bill reopened since, by a reversal, is unpaid or settled
+    again later), with no allocation of a reversed payment: it owed nothing then. Every bill due
+    by then was read (0.3 to 0.45 s of the big estate's 120,000 bills, a year-end list)."""
+    due = {"$lt": end_iso}
+    found = {}
+    for query in ({"status": "unpaid", "due_at": due},
+                  {"status": "paid", "settled_at": {"$gte": end_iso}, "due_at": due},
+                  {"status": "cancelled", "cancelled_at": {"$gte": end_iso}, "due_at": due}):
+        for bill in store.scan(db.bills, {"estate_id": estate_id, **query}, OWED_AT_FIELDS):
+            found[bill["_id"]] = bill
+    named = {a["bill_id"] for payment in reversed_ones for a in payment.get("allocations") or []} - set(found)
+    if named:
+        for bill in store.scan(db.bills, {"estate_id": estate_id, "_id": {"$in": sorted(named)}, "due_at": due},
+                               OWED_AT_FIELDS):
+            found[bill["_id"]] = bill
+    return list(found.values())
 
 
 def reversed_payments(db, estate_id):
-    """The estate's payments reversed (or being reversed), with the allocations they had made."""
-    return list(store.scan(db.payments, {"estate_id": estate_id, "status": {"$in": ["reversed", "reversal_pending"]}},
-                           ("allocations", "reversal")))
+    """The estate's payments reversed (or being reversed), with the allocations they had made; each
+    status read by its index (``$in`` walked every payment of the estate on the embedded store)."""
+    return [payment for status in ("reversed", "reversal_pending") for payment in store.scan(
+        db.payments, {"estate_id": estate_id, "status": status}, ("allocations", "reversal"))]
 
 
 def overdue_bills(db, estate_id, now_iso, household_id=None):

@@ -1475,6 +1475,36 @@ def test_arrears_as_of_a_day_count_a_bill_cancelled_after_it_and_not_one_billed_
     assert finance.list_arrears({"estate_id": ESTATE, "filters": {"as_of": "2026-12-07"}})["items"] == []
 
 
+def test_arrears_as_of_a_day_read_only_the_bills_that_may_have_owed_then(finance):
+    """The arrears of a past day read every bill of the estate due by then, paid or not, and worked
+    out what each owed then in Python: 0.3 to 0.45 s on the big estate (120,000 bills) where the
+    arrears page takes 8 ms (found measuring the accountant's year-end list). Read now are the bills
+    that may have owed something then (``store.bills_owing_at``): unpaid now, paid in full at or after
+    the day's end, cancelled at or after it, or named by a reversed payment; one paid in full before
+    it, and not reopened since, owed nothing then. The answers stay those of every bill."""
+    approved(finance)
+    run(finance)                                       # November's bills, due 2026-12-01 (local)
+    pay(finance, "hh_2", 28200)                        # paid in full on 23 November: owed nothing since
+    clock.freeze(clock.parse_iso("2026-12-15T02:00:00Z"))
+    pay(finance, "hh_3", 11868)                        # paid in full on 15 December
+    clock.freeze(clock.parse_iso("2026-12-20T02:00:00Z"))
+    end = "2026-12-10T16:00:00.000Z"                   # the end of 10 December (local)
+    read = {bill["_id"] for bill in store.bills_owing_at(finance.db, ESTATE, end, [])}
+    assert read == {billing.bill_id(ESTATE, "hh_1", "property_service", "2026-11"),
+                    billing.bill_id(ESTATE, "hh_3", "property_service", "2026-11")}
+    # a reversal half done (the payment marked reversed on the 9th, its money still on the bill):
+    # the bill is read, and owed then, as paid_at has it
+    paid = finance.db.payments.find_one({"estate_id": ESTATE, "household_id": "hh_2"})
+    finance.db.payments.update_one({"_id": paid["_id"]}, {"$set": {
+        "status": "reversal_pending", "reversal": {"at": "2026-12-09T02:00:00.000Z", "reason": "x", "by": "wang"}}})
+    reversed_ones = store.reversed_payments(finance.db, ESTATE)
+    assert billing.bill_id(ESTATE, "hh_2", "property_service", "2026-11") in {
+        bill["_id"] for bill in store.bills_owing_at(finance.db, ESTATE, end, reversed_ones)}
+    assert [(a["household_id"], a["overdue_cents"]) for a in finance.list_arrears(
+        {"estate_id": ESTATE, "filters": {"as_of": "2026-12-10"}})["items"]] == [
+        ("hh_1", 21002), ("hh_2", 28200), ("hh_3", 11868)]
+
+
 def test_the_arrears_list_is_kept_and_brought_up_to_date_from_the_households_written(finance, monkeypatch):
     approved(finance)
     run(finance)
@@ -1497,6 +1527,31 @@ def test_the_arrears_list_is_kept_and_brought_up_to_date_from_the_households_wri
     clock.freeze(clock.parse_iso("2027-01-10T02:00:00Z"))  # December's bills fell due meanwhile
     assert [entry[0] for entry in listed()] == ["hh_1", "hh_2", "hh_3"] and len(walks) == 3
     assert finance.list_arrears({"estate_id": ESTATE})["items"][0]["bills"] == 2
+
+
+def test_the_arrears_of_a_past_day_are_computed_once_for_their_pages_until_a_bill_is_written(finance, monkeypatch):
+    """Each page of the arrears as of a day (and its export) computed the whole list again: paging a
+    year-end list of 10,000 households 50 at a time read the estate's bills 200 times. The list of a
+    day is kept (``arrears_view.as_of``) while the estate's bills are at the version it was computed
+    at, as the arrears of today are."""
+    approved(finance)
+    run(finance)
+    clock.freeze(clock.parse_iso("2026-12-20T02:00:00Z"))
+    reads = []
+    owing = store.bills_owing_at
+    monkeypatch.setattr(store, "bills_owing_at", lambda *args: reads.append(1) or owing(*args))
+
+    def listed(**page):
+        answer = finance.list_arrears({"estate_id": ESTATE, "filters": {"as_of": "2026-12-10"}, "limit": 2, **page})
+        return [a["household_id"] for a in answer["items"]], answer["next_cursor"]
+    first, cursor = listed()
+    rest, _ = listed(cursor=cursor)
+    assert first + rest == ["hh_1", "hh_2", "hh_3"] and len(reads) == 1
+    pay(finance, "hh_2", 28200)        # paid today: as of the 10th it still owed
+    assert listed()[0] == ["hh_1", "hh_2"] and len(reads) == 2
+    assert listed()[0] == ["hh_1", "hh_2"] and len(reads) == 2
+    finance.list_arrears({"estate_id": ESTATE, "filters": {"as_of": "2026-12-09"}})
+    assert len(reads) == 3             # another day, its own list
 
 
 def test_the_kept_arrears_list_shows_a_debt_a_day_older_as_soon_as_it_is(finance):
