@@ -1596,7 +1596,6 @@ _MESSAGES = {
     "field.code": ("编码", "Code"),
     "field.name": ("名称", "Name"),
     "field.address": ("地址", "Address"),
-    "field.as_of": ("截至日期", "As of"),  # the arrears of a past day (GET …/arrears?as_of=)
     "field.timezone": ("时区", "Timezone"),
     "field.retired": ("已停用", "Retired"),
     "field.retired_at": ("停用时间", "Retired at"),

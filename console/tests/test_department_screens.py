@@ -759,6 +759,9 @@ def test_the_arrears_page_reads_the_arrears_as_of_a_past_day(client, fake, docum
     assert 'value="2026-12-31"' in text and "end of 2026-12-31" in text and "¥270.00" in text
     assert 'action="/accounts/arrears/reminders"' not in text  # a past day's list: reminders are sent from today's
     assert "as_of=2026-12-31" in text and "cursor=c2" in text   # the next page keeps the day
+    # exported as shown: the past day's arrears (the export had no day, and the page offered none)
+    assert 'name="filter.as_of" value="2026-12-31"' in text and 'name="resource" value="arrears"' in text
+    assert 'name="resource" value="arrears"' in now and "filter.as_of" not in now
     zh = client.get("/accounts/arrears?as_of=2026-12-31", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "2026-12-31 日终的欠费" in zh
     _only_documented(fake, documented_routes)

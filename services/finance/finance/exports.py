@@ -21,7 +21,9 @@ those who do not see residents' numbers in full), and so is the sentence that qu
 ``updated_at`` comes last of a bill's and a payment's columns (added after the others): the moment
 of its last change, by which an export with the list's ``updated_since`` is ordered as the sync reads.
 A payment's ``transaction_id`` (its channel's number, empty without one: cash) comes after it, added
-later still: the cashier reconciling the channel's statement (对账单) matches its lines by it."""
+later still: the cashier reconciling the channel's statement (对账单) matches its lines by it.
+The arrears' ``as_of`` comes last of theirs, added later: the past day of an export with the list's
+``as_of`` (the arrears as they stood at that day's end), empty for the arrears of today."""
 from estate_common import personal_data
 from estate_common.exports import field
 
@@ -51,6 +53,7 @@ PAYMENTS = [
 ARREARS = [
     field("household_id"), field("building"), field("unit"), field("room"), field("overdue_cents"),
     field("bills"), field("oldest_due_at"), field("age_days"), field("last_reminder_at"),
+    field("as_of"),  # the past day of an export of the arrears as of it (filters.as_of), empty for today's
 ]
 
 COLUMNS = {"bills": BILLS, "payments": PAYMENTS, "arrears": ARREARS}

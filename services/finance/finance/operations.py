@@ -1316,12 +1316,7 @@ def list_arrears(db, estate_id, limit=None, cursor=None, filters=None):
 def arrears_as_of(db, estate_id, day, now):
     """The arrears at the end of the local ``day`` (``arrears.owed_at``), each entry naming it
     (``as_of``); 400 for a day not on the calendar, 422 for one not yet over."""
-    rules = store.rules_for(db, estate_id)
-    day = calendar.checked_day_text(day, "filters.as_of")
-    if day >= periods.day_of(now, rules):
-        raise BusinessRuleViolation("arrears as of a day are read once the day is over",
-                                    [field_error("filters.as_of", "is today or a day to come")])
-    end = clock.to_iso(periods.day_start(periods.next_day(day), rules))
+    day, end = _arrears_day(db, estate_id, day, now)
 
     def compute():
         reversed_ones = store.reversed_payments(db, estate_id)
@@ -1330,7 +1325,26 @@ def arrears_as_of(db, estate_id, day, now):
     return arrears_view.as_of(db, estate_id, day, compute)  # kept for its pages while no bill is written
 
 
+def _arrears_day(db, estate_id, day, now):
+    """``(day, end)``: the past local ``day`` of the arrears as of it, and the first instant after
+    it (ISO); 400 for a day not on the calendar, 422 for one not yet over (the list's and its
+    export's one check)."""
+    rules = store.rules_for(db, estate_id)
+    day = calendar.checked_day_text(day, "filters.as_of")
+    if day >= periods.day_of(now, rules):
+        raise BusinessRuleViolation("arrears as of a day are read once the day is over",
+                                    [field_error("filters.as_of", "is today or a day to come")])
+    return day, clock.to_iso(periods.day_start(periods.next_day(day), rules))
+
+
 EXPORT_BATCH = 500  # arrears decorated with addresses and reminders this many households at a time
+
+
+def check_export_filters(db, resource, estate_id, filters):
+    """An export refused as its list would be, before a job is made: the arrears as of a day not
+    over yet (the job ran later and failed, or wrote today's)."""
+    if resource == "arrears" and filters.get("as_of"):
+        _arrears_day(db, estate_id, filters["as_of"], clock.now())
 
 
 def export_documents(db, resource, estate_id, filters):
@@ -1341,7 +1355,7 @@ def export_documents(db, resource, estate_id, filters):
         return _with_addresses(db, estate_id, store.export_bills(db, estate_id, filters))
     if resource == "payments":
         return _with_addresses(db, estate_id, store.export_payments(db, estate_id, filters))
-    return _arrears_rows(db, estate_id)
+    return _arrears_rows(db, estate_id, filters.get("as_of"))
 
 
 ADDRESS = ("building", "unit", "room")
@@ -1366,8 +1380,10 @@ def _addressed(db, estate_id, batch):
         yield {**doc, **{name: address.get(name) for name in ADDRESS}}
 
 
-def _arrears_rows(db, estate_id):
-    entries = arrears_view.longest_overdue_first(db, estate_id, clock.now())
+def _arrears_rows(db, estate_id, as_of=None):
+    """The arrears of today, or as of the past day ``as_of`` (the list's filter), as the list has them."""
+    now = clock.now()
+    entries = arrears_as_of(db, estate_id, as_of, now) if as_of else arrears_view.longest_overdue_first(db, estate_id, now)
     for start in range(0, len(entries), EXPORT_BATCH):
         batch = entries[start:start + EXPORT_BATCH]
         shown = [entry["household_id"] for entry in batch]

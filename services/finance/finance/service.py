@@ -31,6 +31,9 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
     def export_documents(self, resource, estate_id, filters):
         return operations.export_documents(self.db, resource, estate_id, filters)
 
+    def check_export_filters(self, resource, estate_id, filters):
+        operations.check_export_filters(self.db, resource, estate_id, filters)
+
     # -- fee standards -------------------------------------------------------
     @rpc_method
     def create_fee_standard(self, payload):

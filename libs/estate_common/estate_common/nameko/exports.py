@@ -20,7 +20,7 @@ job, and a file, exactly as before.
 import base64
 
 from .. import contracts, export_store, exports, job_scopes, jobs, replica
-from ..errors import Conflict, Forbidden, Gone, InvalidInput, NotFound, field_error
+from ..errors import BusinessRuleViolation, Conflict, Forbidden, Gone, InvalidInput, NotFound, field_error
 from .entrypoints import rpc_method
 from .jobs import RunsJobs
 
@@ -48,6 +48,10 @@ class ExportsResources(RunsJobs):
 
     def check_custom_filters(self, resource, estate_id, filters):
         """Nothing here; ``HasCustomFields`` reads the ``custom.<key>`` filters as the list does."""
+
+    def check_export_filters(self, resource, estate_id, filters):
+        """Nothing here; a service whose list refuses a filter's value by a rule (finance's arrears of
+        a day not over yet: 422) refuses the export of it the same way, before a job is made."""
 
     def export_scope(self, resource, filters):
         """The filters an export of ``resource`` by this caller runs with: what its list would
@@ -93,8 +97,9 @@ class ExportsResources(RunsJobs):
         filters = self._export_filters(resource, data.get("filters") or {})
         try:
             self.check_custom_filters(resource, estate_id, filters)
-        except InvalidInput as refused:
-            raise InvalidInput(refused.detail, [dict(e, field=f"data.{e['field']}") for e in refused.errors]) from None
+            self.check_export_filters(resource, estate_id, filters)
+        except (InvalidInput, BusinessRuleViolation) as refused:
+            raise type(refused)(refused.detail, [dict(e, field=f"data.{e['field']}") for e in refused.errors]) from None
         filters = self.export_scope(resource, filters)
         columns = self.columns(resource, estate_id)
         params = {"resource": resource, "format": data["format"], "filters": filters,
