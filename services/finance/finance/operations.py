@@ -26,7 +26,7 @@ from estate_common.store import page_computed, public
 from . import (arrears, arrears_view, billing, deposits, invoices, journals, maintenance_fund, payments, periods,
                reports, standards, statement, store, utilities)
 from .rules import (APPROVAL_SECONDS, BILLING_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_RETRY_SECONDS,
-                    HOUSEHOLD_LOCK_SECONDS, HOUSEHOLD_LOCK_WAIT_SECONDS, JOURNAL_DAY_LOCK_WAIT_SECONDS)
+                    HOUSEHOLD_LOCK_SECONDS, HOUSEHOLD_LOCK_WAIT_SECONDS, JOURNAL_DAY_LOCK_WAIT_SECONDS, MAXIMA)
 
 log = logging.getLogger(__name__)
 
@@ -1111,7 +1111,7 @@ def _fund_use_decided(outbox, use):
 
 def fund_statement(db, estate_id, period):
     """The fund's statement of a month, quarter or year begun."""
-    _refuse_report_not_begun(db, estate_id, period)
+    _refuse_report_period(db, estate_id, period)
     before, during = store.fund_entries_before_and_of_period(db, estate_id, period)
     return maintenance_fund.statement(estate_id, period, before, during, clock.now())
 
@@ -1188,7 +1188,7 @@ def reconciliation_report(db, estate_id, period):
     """The reconciliation of a month, or of a quarter or year read as their months together (the
     KPIs' periods: ``calendar.period_bounds``)."""
     rules, now = store.rules_for(db, estate_id), clock.now()
-    periods.refuse_report_not_begun(period, now, rules)
+    _refuse_report_period(db, estate_id, period, rules, now)
     start, end = calendar.period_bounds(period, rules["timezone"])
     entries = store.entries_of_period(db, estate_id, period)
     collected = store.bills_by_id(db, estate_id, [e["ref_id"] for e in journals.collected_charges(entries)])
@@ -1201,7 +1201,7 @@ def reconciliation_report(db, estate_id, period):
 
 def disclosure_report(db, estate_id, period):
     """The income and expense disclosure of a month, quarter or year (published by the month) begun."""
-    _refuse_report_not_begun(db, estate_id, period)
+    _refuse_report_period(db, estate_id, period)
     return _disclosure(db, estate_id, period)
 
 
@@ -1211,8 +1211,11 @@ def _disclosure(db, estate_id, period):
                               store.operating_expenses_of_period(db, estate_id, period))
 
 
-def _refuse_report_not_begun(db, estate_id, period):
-    periods.refuse_report_not_begun(period, clock.now(), store.rules_for(db, estate_id))
+def _refuse_report_period(db, estate_id, period, rules=None, now=None):
+    """Every finance period report's check (``periods.refuse_report_period``): begun, and not ended
+    before the estate's records can begin (its registration less ``catch_up_months`` at most)."""
+    periods.refuse_report_period(period, now or clock.now(), rules or store.rules_for(db, estate_id),
+                                 (store.estate(db, estate_id) or {}).get("created_at"), MAXIMA["catch_up_months"])
 
 
 def record_operating_expense(db, outbox, caller, estate_id, data):

@@ -4,7 +4,7 @@ Stored timestamps are UTC; an estate's months and days begin at its local midnig
 its IANA ``timezone`` (estate master data, which ``store.rules_for`` puts into ``rules``).
 The calendar itself is ``estate_common.calendar``; this module names finance's uses of it.
 """
-from estate_common import calendar
+from estate_common import calendar, clock, plausible
 from estate_common.errors import BusinessRuleViolation, field_error
 from estate_common.calendar import add_months, months_between, next_day, parse_period  # noqa: F401 (finance's names)
 
@@ -43,6 +43,32 @@ def refuse_report_not_begun(period, now, rules, field="filters.period"):
     if calendar.months_of(period)[0] > current:
         raise BusinessRuleViolation(f"a period that has not begun has nothing to report: the current month is {current}",
                                     [field_error(field, "has not begun")])
+
+
+def earliest_of_records(rules, registered_at, reach):
+    """The earliest month the estate's money may be dated in: its registration's month (``registered_at``,
+    the estate's copy's ``created_at``, on its calendar) less ``reach`` months, the farthest back a
+    billing run or an operating cost may name (``catch_up_months`` at most: a run made just after the
+    estate was taken over catches up the months before it, and a payment, a journal entry or a fund
+    entry is dated the day it is made); not before 1950 (``plausible.FLOOR``, the oldest day of an
+    estate's history), which is the whole rule for a copy without a registration."""
+    floor = plausible.FLOOR.strftime("%Y-%m")
+    if not registered_at:
+        return floor
+    return max(floor, add_months(period_of(clock.parse_iso(registered_at), rules), -reach))
+
+
+def refuse_report_period(period, now, rules, registered_at, reach, field="filters.period"):
+    """Every finance period report's one check of its month, quarter or year: 422 for one not begun
+    (``refuse_report_not_begun``) and for one that ended before the estate's records can begin
+    (``earliest_of_records``): a report of 1900 answered zeros, as one of 2999 did."""
+    refuse_report_not_begun(period, now, rules, field)
+    earliest = earliest_of_records(rules, registered_at, reach)
+    if calendar.months_of(period)[-1] < earliest:
+        registered = f"the estate was registered on {day_of(clock.parse_iso(registered_at), rules)}, and a billing " \
+                     f"run reaches back {reach} months at most" if registered_at else "no estate's records are older"
+        raise BusinessRuleViolation(f"a period before {earliest} has nothing to report: {registered}",
+                                    [field_error(field, f"is before {earliest}, the earliest month of the estate's records")])
 
 
 def earliest_catch_up(now, rules):

@@ -2697,6 +2697,31 @@ def test_a_report_of_a_period_not_begun_is_refused_as_billing_it_is(finance):
             assert getattr(finance, rpc)({"estate_id": ESTATE, "filters": {"period": period}})["period"] == period
 
 
+def test_a_report_of_a_period_before_the_estate_s_records_can_begin_is_refused(finance):
+    """A report of 1900 answered zeros. Nothing of the estate's money can be dated before its
+    registration less the farthest a billing run or a cost may reach back (``catch_up_months`` at
+    most 120: a run catches up the months before an estate was taken over), nor before 1950
+    (``plausible.FLOOR``) for an estate whose copy says no registration: such a period is a 422 for
+    every finance period report, one rule (``periods.refuse_report_period``)."""
+    finance.copy_estate_edit(event("archive", "estate_updated", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": "EST-1", "name": "West Lake", "address": "9 Lake Rd", "version": 2,
+        "timezone": "Asia/Shanghai", "created_at": "2026-03-09T02:00:00.000Z"}))  # registered in March 2026: records from 2016-03
+    for rpc in ("disclosure_report", "reconciliation_report", "fund_statement"):
+        for period in ("1900", "1900-01", "2016-02", "2015-Q4", "2015"):
+            with pytest.raises(BusinessRuleViolation) as refused:
+                getattr(finance, rpc)({"estate_id": ESTATE, "filters": {"period": period}})
+            assert refused.value.errors == [{"field": "filters.period",
+                                             "message": "is before 2016-03, the earliest month of the estate's records"}]
+            assert "registered on 2026-03-09" in refused.value.detail
+        for period in ("2016-03", "2016-Q1", "2016", "2026-02"):  # a month of it may be billed by a catch-up run
+            assert getattr(finance, rpc)({"estate_id": ESTATE, "filters": {"period": period}})["period"] == period
+    acting(finance, staff("acc", ["accountant"], [OTHER]))
+    with pytest.raises(BusinessRuleViolation) as refused:   # no registration known: 1950 on
+        finance.reconciliation_report({"estate_id": OTHER, "filters": {"period": "1949-12"}})
+    assert refused.value.errors[0]["message"] == "is before 1950-01, the earliest month of the estate's records"
+    assert finance.reconciliation_report({"estate_id": OTHER, "filters": {"period": "1950"}})["period"] == "1950"
+
+
 def test_owners_list_the_published_disclosures_newest_first_a_page_at_a_time(finance):
     """The portal opened one month by its link and listed none: an owner could not find the past
     ones (the portal's gap noted last session). Periods, versions and times only."""
