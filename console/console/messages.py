@@ -1106,6 +1106,7 @@ _MESSAGES = {
     "kpi.unavailable": ("以下服务未响应：{services}", "These services did not answer: {services}"),
     "kpi.collection_rate": ("收缴率", "Collection rate"),
     "kpi.collection_rate_at_period_end": ("期末收缴率", "Collection rate at the period's end"),
+    "kpi.arrears_recovery_rate": ("清欠率（往年欠费回收率）", "Arrears recovered (of those carried in)"),
     "kpi.not_billed": ("应计费而未计费的月份：{months}", "Months not billed though a fee standard applies: {months}"),
     "kpi.complaint_timeliness": ("投诉处理及时率", "Complaints answered in time"),
     "kpi.valid_complaint_rate": ("有效投诉率", "Valid complaint rate"),
@@ -1146,6 +1147,10 @@ _MESSAGES = {
                                               "property-service fees received by the period's last day ÷ billed, on "
                                               "the period's bills (a payment reversed later still counts, one "
                                               "received later does not)"),
+    "kpi.def.arrears_recovery_rate": ("本期内收回的以前各期欠费 ÷ 期初欠费（上期最后一日日终的欠费，各收费项目，即该日的欠费清单；其后冲正的收款不计）",
+                                      "arrears of earlier periods received in the period ÷ the arrears carried into it "
+                                      "(those at the end of the day before it, every fee item, as that day's arrears list "
+                                      "has them; a payment reversed since does not count)"),
     "kpi.def.owner_satisfaction": ("满意评分（4–5 分）÷ 全部评分；评分来自满意度调查（每个服务项目一个）、维修回访和业主自助评价",
                                    "satisfied answers (4–5 of 5) ÷ all answers, from surveys (one per service line), "
                                    "return visits and owner-portal ratings"),
@@ -2339,6 +2344,13 @@ _MESSAGES = {
                               "off the bills, so are not in Allocated; bills paid from an earlier prepaid balance are "
                               "in Allocated, not in Applied to bills."),
     "report.bills_paid_in_full": ("已全额缴清的账单", "Bills paid in full"),
+    # 清欠: the arrears carried into the period (as of its eve) and what of them it recovered
+    "report.arrears_recovered": ("清欠（收回以前各期欠费）", "Arrears of earlier periods recovered"),
+    "report.carried_in_as_of": ("期初欠费截至（日终）", "Carried in as of (end of day)"),
+    "report.carried_in_cents": ("期初欠费", "Arrears carried in"),
+    "report.carried_in_households": ("期初欠费户数", "Households carried in"),
+    "report.recovered_cents": ("本期收回", "Recovered in the period"),
+    "report.recovered_households": ("收回户数", "Households that paid"),
     "report.maintenance_material_cents": ("维修材料费", "Maintenance materials"),
     "report.maintenance_labour_cents": ("维修人工费", "Maintenance labour"),
     "report.operating_by_category": ("运营支出（按类别）", "Operating costs by category"),

@@ -686,6 +686,17 @@ def test_reports_are_printable_and_arrears_get_reminders(client, fake, documente
     for name in ("first_number", "in_cents", "net_cents", "entries", "applied_to_bills_cents", "prepaid_cents",
                  "maintenance_material_cents", "operating_by_category", ">security<"):
         assert name not in zh, name
+    # 清欠: the arrears carried into the month and what of them it recovered, in the page's words
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/reconciliation", {
+        "estate_id": ESTATE, "period": "2026-11", "arrears_recovered": {
+            "carried_in_as_of": "2026-10-31", "carried_in_cents": 59202, "carried_in_households": 3,
+            "recovered_cents": 31002, "recovered_households": 2}})
+    zh = client.get("/accounts/reports?period=2026-11&report=reconciliation",
+                    headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "<dt>清欠（收回以前各期欠费）</dt>" in zh and "<dt>本期收回</dt>\n    <dd>¥310.02</dd>" in zh
+    assert "<dt>期初欠费</dt>\n    <dd>¥592.02</dd>" in zh and "2026-10-31" in zh
+    for name in ("arrears_recovered", "carried_in", "recovered_"):
+        assert name not in zh, name
     # the disclosure's operating costs: each category by its name, its amount in yuan ("cleaning
     # 80000" on a Chinese page: a probe of the manager's month)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/disclosure", {

@@ -80,7 +80,7 @@ YEAR_TO_DATE = frozenset({"manager_visits_year_to_date", "surveys_year_to_date",
 # keys, a Chinese page opened on 档案检查完整率 and put 收缴率 seventh (a probe of the manager's month).
 KPI_ORDER = (
     "owner_satisfaction", "average_satisfaction", "collection_rate", "collection_rate_at_period_end",
-    "major_safety_incidents",
+    "arrears_recovery_rate", "major_safety_incidents",
     "major_safety_incidents_per_1000_households", "operating_cost_control", "complaint_timeliness",
     "complaint_verification", "complaint_satisfaction", "repair_response_timeliness", "emergency_response_timeliness",
     "consultation_accuracy", "return_visit_rate", "valid_complaint_rate", "archive_completeness",
@@ -1103,7 +1103,8 @@ def _title(name):
 
 # KPIs whose numerator and denominator are cents (money received ÷ billed, cost ÷ budget): the
 # hover showed "0 / 100000" for a budget of ¥1,000 (found by review)
-MONEY_KPIS = frozenset({"collection_rate", "collection_rate_at_period_end", "operating_cost_control"})
+MONEY_KPIS = frozenset({"collection_rate", "collection_rate_at_period_end", "arrears_recovery_rate",
+                        "operating_cost_control"})
 
 
 def _number(value, name=None):

@@ -8,6 +8,9 @@
 - The arrears of a past day (``as_of``, to carry into a new year): the same list as it stood
   at that local day's end (``owed_at``): a bill counts if it had been billed, was not cancelled
   and had fallen due by then, less what was paid on it by then (``paid_at``).
+- The arrears a period recovered (清欠, ``recovered_in``): the arrears carried into it (as of its
+  eve, ``owed_at``) and what was paid on those bills within it; their rate is a KPI
+  (``recovery_rate``: 往年欠费回收率 for a year).
 - The collection rate of a period: cents paid on the period's property-service bills ÷
   cents billed on them; no bills: no data (value null), never 0 or 100 %. It counts money paid
   at any time, so it moves on after the period closes; beside it the rate at the period's end
@@ -113,13 +116,10 @@ def reversal_split(reversed_payments, end):
     return taken_back, put_back
 
 
-def owed_at(bills, reversed_payments, end):
-    """``overdue_by_household`` at ``end`` (the first instant after the day asked) of the bills
-    that stood then: billed before it (``created_at``), not cancelled before it, due before it, with
-    what was paid on them by then (``paid_at``). A bill billed later for an earlier month is not in
-    it: the day's arrears stay what they were, as a year's carried-forward figure must."""
-    split = reversal_split(reversed_payments, end)
-    then = []  # each bill as it stood then: unpaid, what was paid on it by then
+def owing_at(bills, split, end):
+    """``(bill, paid)`` of ``bills`` that were in arrears at ``end``: billed before it
+    (``created_at``), not cancelled before it, due before it, and paid less than their amount by
+    then (``paid``: ``paid_at``; ``split``: ``reversal_split`` at ``end``)."""
     for bill in bills:
         if bill["created_at"] >= end or bill["due_at"] >= end:
             continue
@@ -127,9 +127,47 @@ def owed_at(bills, reversed_payments, end):
             continue
         paid = paid_at(bill, end, split)
         if paid < bill["amount_cents"]:
-            then.append({"household_id": bill.get("household_id"), "due_at": bill["due_at"], "status": "unpaid",
-                         "amount_cents": bill["amount_cents"], "paid_cents": paid})
+            yield bill, paid
+
+
+def owed_at(bills, reversed_payments, end):
+    """``overdue_by_household`` at ``end`` (the first instant after the day asked) of the bills
+    that stood then (``owing_at``), with what was paid on them by then (``paid_at``). A bill billed
+    later for an earlier month is not in it: the day's arrears stay what they were, as a year's
+    carried-forward figure must."""
+    then = [{"household_id": bill.get("household_id"), "due_at": bill["due_at"], "status": "unpaid",
+             "amount_cents": bill["amount_cents"], "paid_cents": paid}  # each bill as it stood then
+            for bill, paid in owing_at(bills, reversal_split(reversed_payments, end), end)]
     return overdue_by_household(then, clock.parse_iso(end))
+
+
+def recovered_in(bills, reversed_payments, start, end, eve):
+    """清欠 of the period ``[start, end)``: the arrears carried into it, those as of its eve (``eve``,
+    the local day before it: ``owed_at(start)``, every item, as ``GET …/arrears?as_of=`` lists them),
+    and what of them the period recovered: what was paid on those bills from ``start`` to ``end``
+    (``paid_at`` at ``end`` less at ``start``: a payment of the period reversed within it recovered
+    nothing; one of before it reversed within it takes its money back off), each in cents, and the
+    households of each (those with more paid in the period than taken back). ``bills``: those that
+    may have owed at ``start`` (``store.bills_owing_at``)."""
+    at_start, at_end = reversal_split(reversed_payments, start), reversal_split(reversed_payments, end)
+    carried = recovered = 0
+    owing, paying = set(), {}
+    for bill, paid in owing_at(bills, at_start, start):
+        carried += bill["amount_cents"] - paid
+        owing.add(bill.get("household_id"))
+        cents = paid_at(bill, end, at_end) - paid
+        recovered += cents
+        paying[bill.get("household_id")] = paying.get(bill.get("household_id"), 0) + cents
+    return {"carried_in_as_of": eve, "carried_in_cents": carried, "carried_in_households": len(owing),
+            "recovered_cents": recovered, "recovered_households": sum(1 for cents in paying.values() if cents > 0)}
+
+
+def recovery_rate(recovered):
+    """The KPI of ``recovered_in``: cents recovered ÷ cents carried in ("no data" when nothing was
+    carried in: 往年欠费回收率 of a year, of a month or quarter its earlier months' too)."""
+    return kpi(recovered["recovered_cents"], recovered["carried_in_cents"],
+               note=f"cents paid in the period on the arrears carried into it / the arrears as of its eve "
+                    f"({recovered['carried_in_as_of']})")
 
 
 def longest_overdue_first(entries):

@@ -1196,7 +1196,21 @@ def reconciliation_report(db, estate_id, period):
         estate_id, period, entries, store.payments_of_period(db, estate_id, period),
         store.bills_allocated_between(db, estate_id, start, end), start, end,
         store.settled_pairs_of_period(db, estate_id, period), now,
-        store.top_ups_of_period(db, estate_id, period), collected)
+        store.top_ups_of_period(db, estate_id, period), collected) | {
+        "arrears_recovered": arrears_recovered(db, estate_id, period, rules, min(end, clock.to_iso(now)))}
+
+
+def arrears_recovered(db, estate_id, period, rules, end):
+    """清欠 of ``period`` up to ``end`` (its end, or now while it runs): the arrears carried into it
+    (as of its eve) and what was paid on them within it (``arrears.recovered_in``)."""
+    first = calendar.months_of(period)[0]
+    start = clock.to_iso(periods.period_start(first, rules))
+    eve = periods.day_of(periods.period_start(first, rules) - timedelta(milliseconds=1), rules)
+    if end <= start:  # not begun: nothing carried in yet ("no data")
+        return arrears.recovered_in([], [], start, start, eve)
+    reversed_ones = store.reversed_payments(db, estate_id)
+    return arrears.recovered_in(store.bills_owing_at(db, estate_id, start, reversed_ones), reversed_ones, start, end,
+                                eve)
 
 
 def disclosure_report(db, estate_id, period):
@@ -1412,7 +1426,8 @@ def kpis(db, caller, period, estate_ids):
     billed for property service and has not (``not_billed``; its figures unchanged), and beside it
     the rate as it stood at the period's end (``collection_rate_at_period_end``): money paid later
     does not move it, where the rate goes on counting it; a bill of the period cancelled or billed
-    after its end moves both (the same bills)."""
+    after its end moves both (the same bills). Beside them the rate of the arrears carried into the
+    period that it recovered (``arrears_recovery_rate``, 清欠率: ``arrears_recovered``)."""
     def one(estate_id):
         months = calendar.months_of(period)
         estate = store.estate(db, estate_id)
@@ -1424,7 +1439,9 @@ def kpis(db, caller, period, estate_ids):
         end = calendar.period_bounds(period, rules["timezone"])[1]
         return {"collection_rate": arrears.collection_rate(bills, [month["period"] for month in missed]),
                 "collection_rate_at_period_end": arrears.collection_rate_at_end(
-                    bills, store.reversed_payments(db, estate_id) if bills else [], end)}
+                    bills, store.reversed_payments(db, estate_id) if bills else [], end),
+                "arrears_recovery_rate": arrears.recovery_rate(
+                    arrears_recovered(db, estate_id, period, rules, min(end, clock.now_iso())))}
     return per_estate(caller, period, estate_ids, one)
 
 

@@ -1637,6 +1637,46 @@ def collection_rate(finance, period="2026-11"):
     return finance.kpis({"period": period, "estate_ids": [ESTATE]})["estates"][ESTATE]["collection_rate"]
 
 
+def test_the_arrears_carried_into_a_period_and_what_of_them_it_recovered(finance):
+    """清欠: an accountant's month close and year end say how much of the arrears of earlier periods
+    was collected in the period, and the KPIs its rate (往年欠费回收率 for a year); nothing said it.
+    The arrears carried in are the arrears as of the period's eve (``GET …/arrears?as_of=``, every
+    item: a bill billed, not cancelled and due by then, less what was paid on it by then); recovered is
+    what was paid on those bills within the period, net of reversals, by the arrears' rule (``paid_at``)."""
+    approved(finance)
+    clock.freeze(clock.parse_iso("2026-10-05T02:00:00Z"))
+    run(finance, period="2026-10")                 # October's bills, due by the end of October
+    pay(finance, "hh_3", 1868)                     # part paid in October: 10000 carried into November
+    clock.freeze(clock.parse_iso("2026-11-10T02:00:00Z"))
+    pay(finance, "hh_1", 21002)                    # October's bill paid off in November
+    pay(finance, "hh_2", 10000)                    # a part of it
+    bounced = pay(finance, "hh_3", 10000)          # paid and reversed within November: not recovered
+    acting(finance, CASHIER)
+    finance.reverse_payment({"estate_id": ESTATE, "id": bounced["id"], "data": {"reason": "bounced"}})
+    clock.freeze(NOW)
+    run(finance)                                   # November's own bills: not arrears of an earlier period
+    pay(finance, "hh_1", 21002)
+    acting(finance, ACCOUNTANT)
+    report = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert report["arrears_recovered"] == {"carried_in_as_of": "2026-10-31", "carried_in_cents": 59202,
+                                           "carried_in_households": 3, "recovered_cents": 31002,
+                                           "recovered_households": 2}
+    carried = finance.list_arrears({"estate_id": ESTATE, "filters": {"as_of": "2026-10-31"}})["items"]
+    assert sum(a["overdue_cents"] for a in carried) == 59202   # the accountant can check it
+    october = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-10"}})
+    assert october["arrears_recovered"] == {"carried_in_as_of": "2026-09-30", "carried_in_cents": 0,
+                                            "carried_in_households": 0, "recovered_cents": 0,
+                                            "recovered_households": 0}
+    kpis = finance.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert kpis["arrears_recovery_rate"] == {
+        "numerator": 31002, "denominator": 59202, "value": 0.5237, "unit": "ratio",
+        "note": "cents paid in the period on the arrears carried into it / the arrears as of its eve (2026-10-31)"}
+    year = finance.kpis({"period": "2026", "estate_ids": [ESTATE]})["estates"][ESTATE]["arrears_recovery_rate"]
+    assert (year["numerator"], year["denominator"], year["value"]) == (0, 0, None)   # nothing carried into 2026
+    assert finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-Q4"}})[
+        "arrears_recovered"]["carried_in_cents"] == 0
+
+
 def unbilled(finance):
     acting(finance, ACCOUNTANT)
     return [(month["period"], month["items"]) for month in finance.list_unbilled_months({"estate_id": ESTATE})["items"]]
