@@ -12,8 +12,9 @@ remembers, or for a billing run's batch (no household named), or once that momen
 after ``MAX_AGE_SECONDS`` (a process that died between a bill's write and the version's move),
 it is computed again from every unpaid bill.
 
-The arrears of a past day (``as_of``) are kept too, the last ``KEPT_DAYS`` days asked of each
-estate, each at the bills' version it was computed at: every write of a bill moves it, and the
+The arrears of a past day (``as_of``) are kept too, and the arrears a period over recovered
+(``kept``), the last ``KEPT_DAYS`` asked of each estate, each at the bills' version it was
+computed at: every write of a bill moves it, and the
 list is computed again; a write of a payment alone (a reversal marked) is at a moment after the
 day, which ``arrears.owed_at`` counts as paid then. Each page (and the export) of a year-end list
 of 10,000 households read the estate's bills again.
@@ -28,7 +29,7 @@ from estate_common import clock
 from . import arrears, store
 
 MAX_AGE_SECONDS = 300.0
-KEPT_DAYS = 4  # past days' lists kept per estate (a year end, a month end or two)
+KEPT_DAYS = 8  # past days' lists and periods' recovered arrears kept per estate (a year end, a month end or two)
 
 
 @dataclass
@@ -81,18 +82,25 @@ def as_of(db, estate_id, day, compute):
     """The estate's arrears at the end of the past ``day``: ``compute()`` (``operations``:
     ``arrears.owed_at`` of ``store.bills_owing_at``, longest overdue first) once per version of
     the estate's bills, and for at most ``MAX_AGE_SECONDS``."""
+    return kept(db, estate_id, ("as_of", day), compute)
+
+
+def kept(db, estate_id, key, compute):
+    """``compute()``, a figure of the estate's bills as they stood at a past moment (the arrears of a
+    past day, the arrears a period over recovered), kept under ``key`` once per version of the
+    estate's bills and for at most ``MAX_AGE_SECONDS``; the last ``KEPT_DAYS`` keys of an estate."""
     version, _ = store.bills_state(db, estate_id)
-    key = (estate_id, day)
+    key = (estate_id, *key)
     with _lock:
-        kept = _kept_days.get(db, {}).get(key)
-    if kept is not None and kept[0] == version and time.monotonic() - kept[1] < MAX_AGE_SECONDS:
-        return kept[2]
+        found = _kept_days.get(db, {}).get(key)
+    if found is not None and found[0] == version and time.monotonic() - found[1] < MAX_AGE_SECONDS:
+        return found[2]
     computed_at = time.monotonic()
-    entries = compute()
+    figure = compute()
     with _lock:
         days = _kept_days.setdefault(db, {})
         days.pop(key, None)
-        days[key] = (version, computed_at, entries)
+        days[key] = (version, computed_at, figure)
         for old in [k for k in days if k[0] == estate_id][:-KEPT_DAYS]:
             del days[old]
-    return entries
+    return figure

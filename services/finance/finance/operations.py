@@ -1208,9 +1208,14 @@ def arrears_recovered(db, estate_id, period, rules, end):
     eve = periods.day_of(periods.period_start(first, rules) - timedelta(milliseconds=1), rules)
     if end <= start:  # not begun: nothing carried in yet ("no data")
         return arrears.recovered_in([], [], start, start, eve)
-    reversed_ones = store.reversed_payments(db, estate_id)
-    return arrears.recovered_in(store.bills_owing_at(db, estate_id, start, reversed_ones), reversed_ones, start, end,
-                                eve)
+
+    def compute():
+        reversed_ones = store.reversed_payments(db, estate_id)
+        return arrears.recovered_in(store.bills_owing_at(db, estate_id, start, reversed_ones), reversed_ones, start,
+                                    end, eve)
+    if end < clock.now_iso():  # a period over: kept while no bill is written (its KPIs and its report)
+        return arrears_view.kept(db, estate_id, ("recovered", period, end), compute)
+    return compute()
 
 
 def disclosure_report(db, estate_id, period):
