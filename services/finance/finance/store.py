@@ -406,13 +406,16 @@ def bills_owing_at(db, estate_id, end_iso, reversed_ones):
     again later), with no allocation of a reversed payment: it owed nothing then. Every bill due
     by then was read (0.3 to 0.45 s of the big estate's 120,000 bills, a year-end list)."""
     due = {"$lt": end_iso}
-    found = {}
-    for query in ({"status": "unpaid", "due_at": due},
-                  {"status": "paid", "settled_at": {"$gte": end_iso}, "due_at": due},
-                  {"status": "cancelled", "cancelled_at": {"$gte": end_iso}, "due_at": due}):
-        for bill in store.scan(db.bills, {"estate_id": estate_id, **query}, OWED_AT_FIELDS):
-            found[bill["_id"]] = bill
-    named = {a["bill_id"] for payment in reversed_ones for a in payment.get("allocations") or []} - set(found)
+    found = {bill["_id"]: bill for bill in store.scan(db.bills, {"estate_id": estate_id, "status": "unpaid",
+                                                                  "due_at": due}, OWED_AT_FIELDS)}
+    # settled or cancelled since: read by that date alone (with a bound on due_at too, the embedded
+    # store walked the estate's paid bills due by then, 0.56 s), their due day told here
+    named = {a["bill_id"] for payment in reversed_ones for a in payment.get("allocations") or []}
+    for status, moment in (("paid", "settled_at"), ("cancelled", "cancelled_at")):
+        named.update(bill["_id"] for bill in store.scan(
+            db.bills, {"estate_id": estate_id, "status": status, moment: {"$gte": end_iso}}, ("due_at",))
+            if bill["due_at"] < end_iso)
+    named -= set(found)
     if named:
         for bill in store.scan(db.bills, {"estate_id": estate_id, "_id": {"$in": sorted(named)}, "due_at": due},
                                OWED_AT_FIELDS):
