@@ -10,7 +10,7 @@ import pytest
 from estate_common import calendar, clock, job_scopes, jobs, replica
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
 from estate_common.testing import as_caller, estate_retired, event, side_by_side, staff, worker
-from finance import billing, operations, store
+from finance import arrears, billing, operations, store
 from finance.rules import HOUSEHOLD_LOCK_WAIT_SECONDS
 from finance.service import FinanceService
 
@@ -1527,6 +1527,39 @@ def test_the_arrears_list_is_kept_and_brought_up_to_date_from_the_households_wri
     clock.freeze(clock.parse_iso("2027-01-10T02:00:00Z"))  # December's bills fell due meanwhile
     assert [entry[0] for entry in listed()] == ["hh_1", "hh_2", "hh_3"] and len(walks) == 3
     assert finance.list_arrears({"estate_id": ESTATE})["items"][0]["bills"] == 2
+
+
+def test_the_bills_read_for_a_past_day_owe_what_every_bill_due_by_then_owed(finance):
+    """``store.bills_owing_at`` leaves out bills; what the others owed, day by day, is what every bill
+    due by then owed (``arrears.owed_at`` of them all, as the list read before), through part payments,
+    a payment reversed, a bill paid again, a cancellation and a later month's bills."""
+    approved(finance)
+    run(finance)                                                      # November's, due 2026-12-01
+    pay(finance, "hh_1", 5000)
+    clock.freeze(clock.parse_iso("2026-12-03T02:00:00Z"))
+    first = pay(finance, "hh_2", 28200)
+    pay(finance, "hh_3", 11868)
+    clock.freeze(clock.parse_iso("2026-12-06T02:00:00Z"))
+    acting(finance, CASHIER)
+    finance.reverse_payment({"estate_id": ESTATE, "id": first["id"], "data": {"reason": "bounced"}})
+    run(finance, period="2026-12")                                    # December's, due 2027-01-01
+    clock.freeze(clock.parse_iso("2026-12-09T02:00:00Z"))
+    pay(finance, "hh_2", 30000)                                       # November's again, and some of December's
+    bill = finance.db.bills.find_one({"estate_id": ESTATE, "household_id": "hh_1", "period": "2026-12"})
+    finance.db.bills.update_one({"_id": bill["_id"]}, {"$set": billing.cancellation({"allocations": [], **bill}, {
+        "occurred_at": "2027-01-03T02:00:00.000Z", "data": {"reason": "withdrawn"}})})
+    clock.freeze(clock.parse_iso("2027-01-05T02:00:00Z"))
+    pay(finance, "hh_1", 16002)
+    reversed_ones = store.reversed_payments(finance.db, ESTATE)
+    every, compared = list(finance.db.bills.find({"estate_id": ESTATE})), 0
+    for day in range(37):
+        end = clock.to_iso(clock.parse_iso("2026-11-29T16:00:00Z") + timedelta(days=day))
+        due = [bill for bill in every if bill["due_at"] < end]
+        read = store.bills_owing_at(finance.db, ESTATE, end, reversed_ones)
+        assert arrears.owed_at(read, reversed_ones, end) == arrears.owed_at(due, reversed_ones, end), end
+        compared += bool(arrears.owed_at(due, reversed_ones, end))
+        assert len(read) <= len(due)
+    assert compared > 30   # days with arrears to tell apart
 
 
 def test_the_arrears_of_a_past_day_are_computed_once_for_their_pages_until_a_bill_is_written(finance, monkeypatch):
