@@ -99,7 +99,10 @@ class ExportsResources(RunsJobs):
             self.check_custom_filters(resource, estate_id, filters)
             self.check_export_filters(resource, estate_id, filters)
         except (InvalidInput, BusinessRuleViolation) as refused:
-            raise type(refused)(refused.detail, [dict(e, field=f"data.{e['field']}") for e in refused.errors]) from None
+            named = [dict(e, field=f"data.{e['field']}") for e in refused.errors]
+            if isinstance(refused, InvalidInput):
+                raise InvalidInput(refused.detail, named) from None
+            raise BusinessRuleViolation(refused.detail, named) from None
         filters = self.export_scope(resource, filters)
         columns = self.columns(resource, estate_id)
         params = {"resource": resource, "format": data["format"], "filters": filters,
