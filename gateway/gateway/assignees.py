@@ -15,7 +15,7 @@ The same accounts are listed to pick from (``GET …/technicians``, ``GET …/gu
 ``_holders_listed``), so that the console offers what the call will accept."""
 from flask import current_app, jsonify
 
-from estate_common.roles import DISPATCHERS
+from estate_common.roles import DISPATCHERS, FRONT_DESK
 
 from . import requests_in, store
 from .policy import ALL_ESTATES
@@ -41,6 +41,18 @@ def handover_guards_fact(db, estate_id, body, caller=None):
     ``guard`` its ``from_guard`` (as for the roster), ``to_guard`` its ``to_guard``."""
     return _holders_found(db, estate_id, body, {"guard": "from_guard", "to_guard": "to_guard"}, SECURITY,
                           "not_a_guard")
+
+
+def front_desk_fact(db, estate_id, body, caller=None):
+    """The context customer service's ``transfer_request`` reads of the body's ``to`` (转交): ``assignee``
+    ``front_desk`` when an active agent, steward, manager or operator admin of the estate is so called,
+    else ``not_front_desk``; none for a body the contract refuses (the service's 400 follows)."""
+    name = body.get("to") if isinstance(body, dict) else None
+    if not (isinstance(name, str) and name.strip()):
+        return {}
+    user = store.find_user(db, name.strip())
+    found = any(assignable(user, estate_id, role) for role in sorted(FRONT_DESK))
+    return {"assignee": "front_desk" if found else "not_front_desk"}
 
 
 def _holders_found(db, estate_id, body, fields, role, refused):

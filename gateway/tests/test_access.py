@@ -529,6 +529,26 @@ def test_the_gateway_tells_maintenance_whether_an_assignee_is_an_active_technici
     assert rpc.only_call("maintenance", "assign_work_order").context == {"assignee": found}
 
 
+@pytest.mark.parametrize("to, found", [("ghost-user", "not_front_desk"), ("tech-a", "not_front_desk"),
+                                       ("former-agent", "not_front_desk"), ("steward-of-b-only", "not_front_desk"),
+                                       (" agent-a ", "front_desk"), ("steward-a", "front_desk"), ("mgr-a", "front_desk")])
+def test_the_gateway_tells_customer_service_whether_a_request_is_handed_to_a_colleague_of_the_desk(
+        client, accounts, rpc, to, found):
+    """转交 (a probe of the front desk's week): a request handed over names an active agent, steward or
+    manager of the estate (assignees.front_desk_fact); customer service refuses another (422)."""
+    accounts.user("tech-a", ["technician"], ["A"])
+    accounts.user("former-agent", ["agent"], ["A"])
+    accounts.user("steward-of-b-only", ["steward"], ["B"])
+    accounts.user("agent-a", ["agent"], ["A"])
+    accounts.user("steward-a", ["steward"], ["A"])
+    client.patch("/api/v1/users/former-agent", headers=bearer(accounts.admin), json={"active": False})
+    manager = accounts.user("mgr-a", ["manager"], ["A"])
+    answer = client.post("/api/v1/estates/A/service-requests/sr_1/transfer", headers=bearer(manager),
+                         json={"to": to, "note": "the steward answers it"})
+    assert answer.status_code == 200
+    assert rpc.only_call("customer_service", "transfer_request").context == {"assignee": found}
+
+
 @pytest.mark.parametrize("guard, found", [("nobody-here", "not_a_guard"), ("guard-of-b-only", "not_a_guard"),
                                             ("tech-a", "not_a_guard"), ("former-guard", "not_a_guard"),
                                             (" guard-a ", "security")])

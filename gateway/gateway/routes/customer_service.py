@@ -4,7 +4,7 @@ move-in and renovation applications, and the estate's customer-service settings.
 Desk actions are the front desk's (agent, steward, manager, operator admin): a technician
 reads requests but does not handle them. The service checks again where it matters (an
 escalated complaint is a manager's; settings are a manager's)."""
-from .. import policy
+from .. import assignees, policy
 from . import ESTATE, PUBLIC, Route
 
 SR = f"{ESTATE}/service-requests"
@@ -32,7 +32,8 @@ ROUTES = [
     desk_create(SR, "create_request"),
     desk_list(SR, "list_requests", ("kind", "status", "household_id", "channel", "from", "to", "overdue",
                                     "return_visit_overdue", "escalated", "judged", "verified", "number",
-                                    "urgency", "matched", "call_back", "updated_since"), roles=READERS, custom_filters=True),
+                                    "urgency", "matched", "call_back", "handler", "updated_since"), roles=READERS,
+              custom_filters=True),
     Route("GET", SR_ID, "customer_service", "get_request", READERS, id_param="request_id"),
     desk_action(f"{SR_ID}/verify", "verify_request", "request_id"),
     desk_action(f"{SR_ID}/escalate", "escalate_request", "request_id"),
@@ -41,6 +42,9 @@ ROUTES = [
     desk_action(f"{SR_ID}/judge", "judge_request", "request_id", roles=policy.COMPLAINT_ANALYSTS),
     desk_action(f"{SR_ID}/return-visit-attempts", "record_return_visit_attempt", "request_id"),
     desk_action(f"{SR_ID}/reopen", "reopen_request", "request_id"),
+    # 转交: to a colleague of the desk the gateway finds in its accounts (the service refuses another)
+    Route("POST", f"{SR_ID}/transfer", "customer_service", "transfer_request", DESK, body=True,
+          id_param="request_id", facts=assignees.front_desk_fact),
     desk_create(f"{SR_ID}/return-visits", "record_return_visit", id_param="request_id"),
     desk_action(f"{SR_ID}/household", "match_request_household", "request_id"),
     # the owner's own rating an owner app sends (its key: the desk's role), once the work is done

@@ -2,7 +2,7 @@
 answer did not settle the matter). Complaint- and repair-specific guards come from their modules.
 """
 from estate_common import clock
-from estate_common.errors import BusinessRuleViolation, InvalidInput, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 from estate_common.wording import counted
 
 from . import complaints, repairs
@@ -110,3 +110,27 @@ def reopen(request, data, now, caller, rules=DEFAULTS):
     return Change({"status": status, "reopen_count": request.get("reopen_count", 0) + 1, "updated_at": at,
                    "due_at": due_at(request["kind"], now, rules), "answered_at": None, "overdue_at": None},
                   [history_entry(at, caller.user, "reopened", data["reason"].strip())])
+
+
+def transfer(request, data, now, caller):
+    """转交: the request handed to a colleague of the desk (an agent, a steward, a manager), who then
+    holds it (``handler {user, since, by, note}``) and finds it on his list (``?handler=``). Seeds 003:
+    a question the desk cannot answer goes to the steward or the supervisor, a complaint to the
+    steward or supervisor (交物管员或主管处理); the request had no holder and the steward no list of
+    his own (a probe of the front desk's week). ``caller.assignee``: what the gateway found of the
+    name in its accounts (``not_front_desk``: no active agent, steward or manager of the estate is so
+    called; None: not looked up, a call from within). Nothing else moves: the status, the due time
+    promised and who may answer (an escalated complaint stays a manager's) stay. A closed request
+    is handed to nobody (409); the same holder again is no step (None)."""
+    to = data["to"].strip()
+    if request["status"] == "closed":
+        raise Conflict(f"a closed {request['kind']} is handed over to nobody")
+    if caller.assignee == "not_front_desk":
+        raise BusinessRuleViolation("a request is handed to a colleague of the desk", [field_error(
+            "data.to", "is not an active front-desk colleague of this estate (agent, steward, manager)")])
+    if (request.get("handler") or {}).get("user") == to:
+        return None
+    at = clock.to_iso(now)
+    note = (data.get("note") or "").strip() or None
+    return Change({"handler": {"user": to, "since": at, "by": caller.user, "note": note}, "updated_at": at},
+                  [history_entry(at, caller.user, "transferred", f"to {to}: {note}" if note else f"to {to}")])

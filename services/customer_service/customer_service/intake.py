@@ -51,6 +51,7 @@ def new_request(request_id, estate_id, data, number, created, rules, actor, earl
         "created_at": stamp,
         "updated_at": stamp,
         "created_by": actor,
+        "handler": None,  # the colleague it was handed to (handling.transfer), None while the desk holds it
         "reply": None,
         "replied_at": None,
         "closed_at": None,

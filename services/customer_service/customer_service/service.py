@@ -90,6 +90,10 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
         return self._act_by_rules(payload, handling.reopen)  # owed a new answer by the estate's deadline
 
     @rpc_method
+    def transfer_request(self, payload):
+        return self._act(payload, handling.transfer)  # 转交: to a colleague the gateway found (assignee)
+
+    @rpc_method
     def record_return_visit(self, payload):
         return operations.record_return_visit(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
                                               payload["data"])

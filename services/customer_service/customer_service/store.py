@@ -44,6 +44,8 @@ INDEXES = {
         ([("estate_id", 1), ("owner_rating.call_back_due", 1), ("owner_rating.called_back", 1)], {}),
         # a technician's list and export: the repairs his work orders come from, in the list's order
         ([("estate_id", 1), ("_technicians", 1), ("created_at", 1), ("_id", 1)], {}),
+        # the requests handed to a colleague (``?handler=``, handling.transfer), in the list's order
+        ([("estate_id", 1), ("handler.user", 1), ("created_at", 1), ("_id", 1)], {}),
     ],
     **settings.INDEXES,
     **jobs.INDEXES,
@@ -323,12 +325,15 @@ def request_query(estate_id, filters, now, tz):
     ``verified``: complaints whose verification (调查核实, due the same day) is recorded or not yet,
     whatever their status (the desk's start page lists ``false``: one escalated before its
     verification still owes it; a reply verifies one, so none replied or closed is ``false``);
+    ``handler``: the requests handed to that colleague (``handling.transfer``);
     ``domain.TECHNICIAN_FILTER`` (set by ``domain.readable_filters``, never by a caller): the
     requests whose ``_technicians`` hold the name."""
     query = {"estate_id": estate_id}
     for name in ("kind", "status", "household_id", "channel"):
         if name in filters:
             query[name] = filters[name]
+    if "handler" in filters:  # the requests handed to a colleague (handling.transfer)
+        query["handler.user"] = filters["handler"].strip()
     if TECHNICIAN_FILTER in filters:
         query["_technicians"] = filters[TECHNICIAN_FILTER]  # an array holding the name
     if "number" in filters:

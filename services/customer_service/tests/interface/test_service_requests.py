@@ -970,3 +970,55 @@ def test_the_number_of_attempts_is_the_estates_setting(desk):
     desk.on_work_order_completed(completed(repair))
     attempt(desk, repair)
     assert act(desk, "close", repair, no_visit_reason="occupant_unreachable")["status"] == "closed"
+
+
+# -- handing a request over (转交) ------------------------------------------------------
+
+STEWARD = staff("zhou", ["steward"], [ESTATE])
+
+
+def handed(desk, request, to, found="front_desk", **data):
+    """``transfer`` as the gateway calls it: ``assignee`` is what it found of ``to`` in its accounts."""
+    desk.caller.assignee = found
+    try:
+        return act(desk, "transfer", request, to=to, **data)
+    finally:
+        desk.caller.assignee = None
+
+
+def test_a_request_the_desk_cannot_answer_is_handed_to_a_steward_who_finds_it_on_his_list(desk):
+    """Seeds 003: a question the desk cannot answer goes to the steward or the supervisor (对无法回答的
+    问题提交相关物管员或上级领导处理), a complaint to the steward or supervisor (交物管员或主管处理); the
+    request had no holder and no list of the steward's own (a probe of the front desk's week)."""
+    consultation = desk.create_request(new("consultation"))
+    other = desk.create_request(new("consultation"))
+    assert consultation["handler"] is None
+    clock.advance(timedelta(minutes=5))
+    moved = handed(desk, consultation, " zhou ", note="parking rules: the steward knows")
+    assert moved["handler"] == {"user": "zhou", "since": clock.now_iso(), "by": "zhang",
+                                "note": "parking rules: the steward knows"}
+    assert moved["status"] == "open" and moved["due_at"] == consultation["due_at"]  # the promise stays
+    assert moved["history"][-1]["action"] == "transferred"
+    assert moved["history"][-1]["note"] == "to zhou: parking rules: the steward knows"
+    assert listed(desk, handler="zhou") == [consultation["id"]]
+    assert other["id"] not in listed(desk, handler="zhou")
+    assert handed(desk, consultation, "zhou", note="again")["history"] == moved["history"]  # no second step
+    as_caller(desk, STEWARD)
+    back = handed(desk, consultation, "zhang")  # handed back, without a note
+    assert back["handler"]["user"] == "zhang" and back["history"][-1]["note"] == "to zhang"
+    assert listed(desk, handler="zhou") == []
+
+
+def test_a_request_is_handed_only_to_a_colleague_of_the_desk_and_while_open(desk):
+    complaint = desk.create_request(new("complaint"))
+    with pytest.raises(BusinessRuleViolation) as refused:
+        handed(desk, complaint, "li", found="not_front_desk")  # a technician, or nobody so called
+    assert refused.value.errors == [{"field": "data.to", "message": "is not an active front-desk colleague "
+                                                                    "of this estate (agent, steward, manager)"}]
+    act(desk, "reply", complaint, message="we spoke to the neighbour")
+    act(desk, "close", complaint)
+    with pytest.raises(Conflict):
+        handed(desk, complaint, "zhou")
+    as_caller(desk, TECHNICIAN)
+    with pytest.raises(Forbidden):
+        handed(desk, complaint, "zhou")
