@@ -94,11 +94,11 @@ CLOSES_OUT = (
            "create_borrow_request", "approve_borrow_request", "reject_borrow_request", "return_borrow_request",
            "withdraw_borrow_request", "create_check_plan", "move_check_plan_date", "record_archive_check",
            "update_settings")
-    | _named("customer_service", "verify_request", "escalate_request", "transfer_request", "reply_request",
-             "close_request", "judge_request", "record_return_visit_attempt", "record_return_visit", "match_request_household",
+    | _named("customer_service", "verify_request", "escalate_request", "reply_request", "close_request",
+             "judge_request", "record_return_visit_attempt", "record_return_visit", "match_request_household",
              "rate_request", "set_service_request_custom", "rectification_action_done", "update_settings",
              "record_owner_contact", "return_key", "release_key", "sign_off_custody_item", "return_tool",
-             "record_acceptance", "withdraw_application")
+             "record_acceptance", "withdraw_application", "transfer_request", "withdraw_notice")
     | _named("maintenance", "assign_work_order", "appoint_work_order", "reappoint_work_order", "start_work_order",
              "quote_work_order", "consent_work_order", "complete_work_order", "request_help", "mark_emergency",
              "cancel_work_order", "set_work_order_custom", "stop_maintenance_plan", "complete_inspection",

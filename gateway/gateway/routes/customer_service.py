@@ -80,7 +80,9 @@ ROUTES = [
           id_param="survey_id"),
     # -- notices and the front-desk registers --------------------------------------
     desk_create(f"{ESTATE}/notices", "create_notice"),
-    desk_list(f"{ESTATE}/notices", "list_notices", ("building",), roles=policy.STAFF),
+    desk_list(f"{ESTATE}/notices", "list_notices", ("building", "current"), roles=policy.STAFF),
+    # 撤下: a notice off the portal's board at once, with its reason (the desk's list keeps it)
+    desk_action(f"{ESTATE}/notices/<notice_id>/withdraw", "withdraw_notice", "notice_id"),
     # the steward's monthly contact with each owner, the manager's visits (owner_contacts.py)
     desk_create(f"{ESTATE}/owner-contacts", "record_owner_contact"),
     desk_list(f"{ESTATE}/owner-contacts", "list_owner_contacts", ("household_id", "kind", "newest_first",

@@ -5,8 +5,10 @@ security-patrol's register, which the front desk uses too.
 
 Names of people (a borrower) are personal data: stored for the desk, never logged.
 """
-from estate_common import clock, plausible, transitions
-from estate_common.errors import BusinessRuleViolation, field_error
+from datetime import timedelta
+
+from estate_common import calendar, clock, plausible, transitions
+from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.text import address_part
 from estate_common.wording import counted
 
@@ -44,14 +46,45 @@ def _base(doc_id, estate_id, now, user):
 
 # -- notices ----------------------------------------------------------------------
 
-def new_notice(notice_id, estate_id, data, now, user):
+def new_notice(notice_id, estate_id, data, now, user, rules):
     """A notice to the whole estate (building None) or to one building; kept as published, with the
-    rectification plan whose measures it tells (``rectification_plan_id``, None for another)."""
+    rectification plan whose measures it tells (``rectification_plan_id``, None for another), shown
+    on the portal's board through ``until``, its last day (``shown_until``, the instant after it)."""
     building = _text(data, "building")  # as archive keeps it (full-width digits read as ASCII)
+    until = data.get("until")
     return {**_base(notice_id, estate_id, now, user), "title": data["title"].strip(), "body": data["body"].strip(),
             "building": address_part(building) if building else building,
             "published_at": clock.to_iso(now), "published_by": user,
-            "rectification_plan_id": data.get("rectification_plan_id")}
+            "rectification_plan_id": data.get("rectification_plan_id"),
+            "until": until, "shown_until": shown_until(until, now, rules), "withdrawn": None, "_rev": 0}
+
+
+def shown_until(until, now, rules):
+    """The first instant after ``until``, the notice's last day on the estate's calendar, or None (a
+    notice with no last day: house rules, fee standards). A water cut of Tuesday stayed on the
+    portal's board for good (a probe of the front desk's week). The day is today or later (422), at
+    most ``notice_shown_max_days`` ahead (``estate_common.plausible``)."""
+    if until is None:
+        return None
+    day, today = calendar.checked_day(until, "data.until"), calendar.local_date(now, rules["timezone"])
+    if day < today:
+        raise BusinessRuleViolation("a notice is shown until today or a day to come",
+                                    [field_error("data.until", f"is before today ({today.isoformat()})")])
+    days = rules["notice_shown_max_days"]
+    plausible.ahead(day, today, days, "data.until", f"a notice is shown for at most {counted(days, 'day')}")
+    return clock.to_iso(calendar.day_start(day + timedelta(days=1), rules["timezone"]))
+
+
+def withdraw_notice(notice, data, now, user):
+    """撤下: a notice taken off the board at once (one published by mistake, a cut called off), with
+    its reason; the desk's list keeps it (``current=false``), as archive keeps every notice. A
+    notice withdrawn already is a 409."""
+    if notice.get("withdrawn"):
+        raise Conflict("the notice was withdrawn already")
+    at = clock.to_iso(now)
+    ends = notice.get("shown_until")
+    return Change({"withdrawn": {"at": at, "by": user, "reason": data["reason"].strip()},
+                   "shown_until": ends if ends and ends < at else at, "updated_at": at}, [])
 
 
 def public_notice(notice):
@@ -60,9 +93,9 @@ def public_notice(notice):
             "published_at": notice["published_at"]}
 
 
-def published_notice(notice_id, estate_id, data, now, user):
+def published_notice(notice_id, estate_id, data, now, user, rules):
     """A new notice with its ``notice_published`` (archive keeps every notice)."""
-    notice = new_notice(notice_id, estate_id, data, now, user)
+    notice = new_notice(notice_id, estate_id, data, now, user, rules)
     keys = ("title", "body", "building", "published_at")
     return notice, [("notice_published", {k: notice[k] for k in keys} | {"id": notice["_id"]})]
 

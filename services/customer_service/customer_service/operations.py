@@ -228,7 +228,7 @@ def portal_notices(db, estate_code, filters):
     """The estate's notices an owner reads on the portal (``building``: that building's and the
     estate's), newest first, without who published them; the estate's name and clock to show them."""
     estate_id = store.estate_id_by_code(db, estate_code)
-    notices = store.newest_notices(db, estate_id, filters, PORTAL_NOTICES)
+    notices = store.newest_notices(db, estate_id, {**filters, "current": "true"}, PORTAL_NOTICES, clock.now_iso())
     estate = store.estate(db, estate_id)
     return {"estate_name": estate["name"],
             "items": [front_desk.public_notice(notice) for notice in notices],
@@ -553,8 +553,9 @@ def list_owner_contacts(db, estate_id, filters, limit, cursor):
 
 
 def list_notices(db, estate_id, filters, limit, cursor):
-    """``building``: what that building's residents see (``store.notice_filters``)."""
-    return store.page(db, "notices", estate_id, store.notice_filters(filters), limit, cursor)
+    """``building``: what that building's residents see; ``current``: on the board now or not
+    (``store.notice_filters``)."""
+    return store.page(db, "notices", estate_id, store.notice_filters(filters, clock.now_iso()), limit, cursor)
 
 
 def complaint_report(db, caller, estate_id, period):
@@ -620,7 +621,7 @@ def create_notice(db, outbox, caller, estate_id, data):
         if store.find(db, "rectification_plans", estate_id, plan_id) is None:
             raise BusinessRuleViolation("no such rectification plan in this estate", [
                 field_error("data.rectification_plan_id", "no such rectification plan in this estate")])
-    notice = create(db, outbox, caller, "notices", "nt", front_desk.published_notice, estate_id, data)
+    notice = create(db, outbox, caller, "notices", "nt", front_desk.published_notice, estate_id, data, with_rules=True)
     if plan_id:
         step_on(db, outbox, "rectification_plans", estate_id, plan_id,
                 lambda plan: rectifications.noticed(plan, notice, caller.user))

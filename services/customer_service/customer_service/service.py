@@ -224,6 +224,10 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
 
     # -- owner contacts: the steward's monthly contact, the manager's visits ------------------
     @rpc_method
+    def withdraw_notice(self, payload):
+        return self._step(payload, "notices", front_desk.withdraw_notice)  # 撤下: off the board at once
+
+    @rpc_method
     def record_owner_contact(self, payload):
         return operations.record_owner_contact(self.db, self.outbox, self.caller, payload["estate_id"],
                                                payload["data"])

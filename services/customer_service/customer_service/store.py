@@ -251,19 +251,27 @@ def list_filters(filters):
     return {name: int(value) if name == "year" else value for name, value in filters.items()}
 
 
-def notice_filters(filters):
+def notice_filters(filters, now):
     """``building``: the notices that building's residents see, its own and the estate's (a
-    building's list left out the estate-wide notices: a probe), typed as notices keep it."""
+    building's list left out the estate-wide notices: a probe), typed as notices keep it;
+    ``current``: ``true`` those on the board at ``now`` (no ``shown_until``, a notice with no last
+    day or published before notices had one, or one still to come), ``false`` those past their last
+    day or withdrawn (``front_desk.shown_until``, ``withdraw_notice``)."""
     filters = dict(filters)
     building = filters.pop("building", "").strip()  # blank: no building asked (it found none: a probe)
     if building:  # as typed too: a notice stored before buildings were NFKC-read (review); 3号楼 is 3
         filters["building"] = {"$in": address_spellings(building, "building") + [None]}
+    current = filters.pop("current", None)
+    if current == "true":
+        filters["$or"] = [{"shown_until": None}, {"shown_until": {"$gt": now}}]
+    elif current == "false":
+        filters["shown_until"] = {"$lte": now}
     return filters
 
 
-def newest_notices(db, estate_id, filters, limit):
+def newest_notices(db, estate_id, filters, limit, now):
     """The ``limit`` newest notices (``notice_filters``), newest first: the owner portal's board."""
-    return list(db.notices.find({"estate_id": estate_id, **notice_filters(filters)})
+    return list(db.notices.find({"estate_id": estate_id, **notice_filters(filters, now)})
                 .sort([("created_at", -1), ("_id", -1)]).limit(limit))
 
 

@@ -140,8 +140,8 @@ def test_a_tool_is_lent_for_at_most_the_estates_days():
 
 
 def test_a_notice_goes_to_the_estate_or_one_building():
-    assert front_desk.new_notice("nt_1", "est_1", {"title": "t", "body": "b"}, NOW, "z")["building"] is None
-    assert front_desk.new_notice("nt_2", "est_1", {"title": "t", "body": "b", "building": "3"}, NOW, "z")[
+    assert front_desk.new_notice("nt_1", "est_1", {"title": "t", "body": "b"}, NOW, "z", RULES)["building"] is None
+    assert front_desk.new_notice("nt_2", "est_1", {"title": "t", "body": "b", "building": "3"}, NOW, "z", RULES)[
         "building"] == "3"
 
 
