@@ -1371,6 +1371,20 @@ ZH = {
         '大于 {0}',
     'a plan is first due within {0} days':
         '计划的首次到期日须在 {0} 天内',
+    'a notice is shown until today or a day to come':
+        '公告展示截止日须为今天或以后',
+    'a notice is shown for at most {0} days':
+        '公告最长展示 {0} 天',
+    'a notice is shown for at most {0} day':
+        '公告最长展示 {0} 天',
+    'the notice was withdrawn already':
+        '该公告已撤下',
+    'a closed {0} is handed over to nobody':
+        '已结案的{0:kind}不能转交',
+    'a request is handed to a colleague of the desk':
+        '报事只能转交给本小区的客服同事',
+    'is not an active front-desk colleague of this estate (agent, steward, manager)':
+        '不是本小区在岗的客服同事（客服专员、物管员、经理）',
     'a tool is lent for at most {0} days':
         '便民工具最长借用 {0} 天',
     'a tool is lent for at most {0} day':

@@ -2061,6 +2061,39 @@ def test_a_replied_consultation_is_reopened_when_the_owner_comes_back(client, fa
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
 
 
+def test_a_request_is_handed_to_a_colleague_who_finds_it_on_his_start_page(client, fake, documented_routes):
+    """转交 (a probe of the front desk's week): the request's page hands it over and says who holds it;
+    the colleague's start page counts those he holds, not closed (?handler=<him>&closed=false)."""
+    sign_in(client, fake, roles=("agent",))
+    item = _request(fake, status="open")
+    page = client.get("/desk/requests/sr_5", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'action="/desk/requests/sr_5/transfer"' in page and 'name="handler"' in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_5/transfer", dict(item, handler={
+        "user": "zhou", "since": "2026-11-30T01:00:00Z", "by": "desk", "note": "parking: the steward knows"}))
+    answer = client.post("/desk/requests/sr_5/transfer", data={"csrf_token": csrf_of(client), "handler": " zhou ",
+                                                               "note": "parking: the steward knows"})
+    assert answer.status_code == 302 and answer.location.endswith("/desk/requests/sr_5")
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/transfer")]
+    assert sent["json"] == {"handler": "zhou", "note": "parking: the steward knows"}
+    _request(fake, status="open", handler={"user": "zhou", "since": "2026-11-30T01:00:00Z", "by": "desk",
+                                           "note": "parking: the steward knows"})
+    page = client.get("/desk/requests/sr_5", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Handled by" in page and "handed over by desk" in page
+    closed = client.get("/desk/requests/sr_5", headers={"Accept-Language": "en"})
+    _request(fake, status="closed")
+    assert "/desk/requests/sr_5/transfer" not in client.get("/desk/requests/sr_5").get_data(as_text=True)
+    assert closed.status_code == 200
+    sign_in(client, fake, username="zhou", roles=("steward",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests",
+            lambda body, params: {"items": [{"id": "sr_5"}] if params.get("handler") == "zhou"
+                                  and params.get("closed") == "false" else [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/owner-contacts/due", {"items": [], "next_cursor": None, "total": 0})
+    home = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<a href="/desk/requests?handler=zhou&amp;closed=false">Requests handed over to me, not closed: 1</a>' in home
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
 def test_an_unreached_occupant_is_recorded_for_a_completed_repair(client, fake, documented_routes):
     sign_in(client, fake, roles=("agent",))
     item = _request(fake, kind="repair", status="completed", completed_at="2026-11-30T02:00:00Z",

@@ -44,10 +44,10 @@ def handover_guards_fact(db, estate_id, body, caller=None):
 
 
 def front_desk_fact(db, estate_id, body, caller=None):
-    """The context customer service's ``transfer_request`` reads of the body's ``to`` (转交): ``assignee``
+    """The context customer service's ``transfer_request`` reads of the body's ``handler`` (转交): ``assignee``
     ``front_desk`` when an active agent, steward, manager or operator admin of the estate is so called,
     else ``not_front_desk``; none for a body the contract refuses (the service's 400 follows)."""
-    name = body.get("to") if isinstance(body, dict) else None
+    name = body.get("handler") if isinstance(body, dict) else None
     if not (isinstance(name, str) and name.strip()):
         return {}
     user = store.find_user(db, name.strip())

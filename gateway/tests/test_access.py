@@ -544,7 +544,7 @@ def test_the_gateway_tells_customer_service_whether_a_request_is_handed_to_a_col
     client.patch("/api/v1/users/former-agent", headers=bearer(accounts.admin), json={"active": False})
     manager = accounts.user("mgr-a", ["manager"], ["A"])
     answer = client.post("/api/v1/estates/A/service-requests/sr_1/transfer", headers=bearer(manager),
-                         json={"to": to, "note": "the steward answers it"})
+                         json={"handler": to, "note": "the steward answers it"})
     assert answer.status_code == 200
     assert rpc.only_call("customer_service", "transfer_request").context == {"assignee": found}
 

@@ -20,7 +20,7 @@ NATURES = ("service_attitude", "repair_quality", "fees", "security", "cleaning",
 CATEGORIES = ("water", "drainage", "power", "gas", "heating", "ventilation", "elevator", "fire", "smart_systems",
               "doors_windows", "walls_roof", "other")
 FILTERS = ("kind", "status", "from", "to", "overdue", "escalated", "return_visit_overdue", "judged", "verified",
-           "household_id", "number", "urgency", "call_back", "matched")
+           "household_id", "number", "urgency", "call_back", "matched", "handler", "closed")
 # action -> (the body field the form fills, required)
 ACTIONS = {"verify": "finding", "escalate": "reason", "reply": "message", "close": "outcome", "reopen": "reason"}
 ATTEMPT_METHODS = ("phone", "visit", "message")
@@ -220,6 +220,8 @@ def request_detail(request_id):
                            history=common.households_shown(item.get("history") or [], {
                                item["household_id"]: common.household_label(household)} if household else None),
                            attempt_methods=ATTEMPT_METHODS, causes=CAUSES, text_fields=ACTIONS,
+                           may_transfer=item.get("status") != "closed"
+                           and permissions.may("POST", "service-requests/{request_id}/transfer"),
                            may_judge=item.get("kind") == "complaint"
                            and permissions.may("POST", "service-requests/{request_id}/judge"))
 
@@ -266,6 +268,20 @@ def request_custom(request_id):
     """The request's custom values after its registration: ``POST …/service-requests/{id}/custom``."""
     return common.save_custom("service_request", f"service-requests/{request_id}/custom",
                               url_for("desk.request_detail", request_id=request_id))
+
+
+@bp.post("/requests/<request_id>/transfer")
+@estate_needed
+def request_transfer(request_id):
+    """转交: the request handed to a colleague of the desk (a steward, the supervisor), who finds it on
+    his start page (``todo.handed_to_me``); a name that is no colleague comes back refused, as typed."""
+    form = request.form
+    body = {"handler": form.get("handler", "").strip()}
+    if form.get("note", "").strip():
+        body["note"] = form["note"].strip()
+    back = url_for("desk.request_detail", request_id=request_id)
+    return common.post_and_back(f"service-requests/{request_id}/transfer", body, back, "desk.done_transfer",
+                                typed=common.row_form_to_keep(request_id, "transfer"))
 
 
 @bp.post("/requests/<request_id>/<action>")

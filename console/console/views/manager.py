@@ -485,6 +485,15 @@ TODO_READERS = {"patrol-missed-rounds": _not_paged, "missed-shift-handovers": _n
                 "todo.survey_lines_owed": _survey_lines_owed, "todo.manager_visits_owed": _manager_visits_owed}
 
 
+# What waits for a colleague of the desk a request was handed to (转交: a steward, the supervisor, an
+# agent): those he holds, not closed. A request handed over had no holder, and nothing named it to
+# whom the desk passed it (a probe of the front desk's week).
+HANDED_TO_ME = {"handler": _me, "closed": "false"}
+HANDLER_TODO_LISTS = (
+    ("todo.handed_to_me", "service-requests", HANDED_TO_ME, "", "desk.register", HANDED_TO_ME),
+)
+
+
 # What waits for anyone on the staff who borrowed an archive (查阅、借阅: anyone asks, the manager
 # approves): his own borrowings past their due back, to bring back. Only the archivist's and the
 # manager's start pages named them, the estate's (a probe of the archives' work); archive's list
@@ -502,7 +511,8 @@ BORROWER_TODO_LISTS = (
 TODO_BY_DEPARTMENT = ((MANAGEMENT, TODO_LISTS), (FRONT_DESK - MANAGEMENT, DESK_TODO_LISTS),
                       (frozenset({"steward"}), STEWARD_TODO_LISTS), (frozenset({"archivist"}), ARCHIVIST_TODO_LISTS),
                       (ENGINEERING, ENGINEERING_TODO_LISTS), (frozenset({"technician"}), TECHNICIAN_TODO_LISTS),
-                      (frozenset({"security"}), SECURITY_TODO_LISTS), (STAFF, BORROWER_TODO_LISTS))
+                      (frozenset({"security"}), SECURITY_TODO_LISTS), (FRONT_DESK, HANDLER_TODO_LISTS),
+                      (STAFF, BORROWER_TODO_LISTS))
 # a list left out for a user with one of these roles, whatever else he does (it would repeat another of his)
 TODO_NOT_FOR = {"todo.my_borrowings_overdue": ARCHIVES}
 

@@ -122,12 +122,12 @@ def transfer(request, data, now, caller):
     called; None: not looked up, a call from within). Nothing else moves: the status, the due time
     promised and who may answer (an escalated complaint stays a manager's) stay. A closed request
     is handed to nobody (409); the same holder again is no step (None)."""
-    to = data["to"].strip()
+    to = data["handler"].strip()
     if request["status"] == "closed":
         raise Conflict(f"a closed {request['kind']} is handed over to nobody")
     if caller.assignee == "not_front_desk":
         raise BusinessRuleViolation("a request is handed to a colleague of the desk", [field_error(
-            "data.to", "is not an active front-desk colleague of this estate (agent, steward, manager)")])
+            "data.handler", "is not an active front-desk colleague of this estate (agent, steward, manager)")])
     if (request.get("handler") or {}).get("user") == to:
         return None
     at = clock.to_iso(now)

@@ -333,7 +333,8 @@ def request_query(estate_id, filters, now, tz):
     ``verified``: complaints whose verification (调查核实, due the same day) is recorded or not yet,
     whatever their status (the desk's start page lists ``false``: one escalated before its
     verification still owes it; a reply verifies one, so none replied or closed is ``false``);
-    ``handler``: the requests handed to that colleague (``handling.transfer``);
+    ``handler``: the requests handed to that colleague (``handling.transfer``); ``closed``: closed
+    (``true``) or in any other status (``false``: a colleague's requests still to handle);
     ``domain.TECHNICIAN_FILTER`` (set by ``domain.readable_filters``, never by a caller): the
     requests whose ``_technicians`` hold the name."""
     query = {"estate_id": estate_id}
@@ -351,6 +352,8 @@ def request_query(estate_id, filters, now, tz):
         query["created_at"] = created
     overdue = {"due_at": {"$lt": now}, "answered_at": None}
     conditions = []
+    if "closed" in filters:  # still to handle (false: any status but closed), or done
+        conditions.append({"status": "closed"} if filters["closed"] == "true" else {"status": {"$ne": "closed"}})
     if filters.get("overdue") == "true":
         query.update(overdue)
     elif filters.get("overdue") == "false":

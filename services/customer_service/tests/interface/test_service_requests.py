@@ -981,7 +981,7 @@ def handed(desk, request, to, found="front_desk", **data):
     """``transfer`` as the gateway calls it: ``assignee`` is what it found of ``to`` in its accounts."""
     desk.caller.assignee = found
     try:
-        return act(desk, "transfer", request, to=to, **data)
+        return act(desk, "transfer", request, handler=to, **data)
     finally:
         desk.caller.assignee = None
 
@@ -1002,6 +1002,9 @@ def test_a_request_the_desk_cannot_answer_is_handed_to_a_steward_who_finds_it_on
     assert moved["history"][-1]["note"] == "to zhou: parking rules: the steward knows"
     assert listed(desk, handler="zhou") == [consultation["id"]]
     assert other["id"] not in listed(desk, handler="zhou")
+    assert listed(desk, handler="zhou", closed="false") == [consultation["id"]]  # his to handle
+    act(desk, "close", other)
+    assert listed(desk, closed="true") == [other["id"]] and other["id"] not in listed(desk, closed="false")
     assert handed(desk, consultation, "zhou", note="again")["history"] == moved["history"]  # no second step
     as_caller(desk, STEWARD)
     back = handed(desk, consultation, "zhang")  # handed back, without a note
@@ -1013,7 +1016,7 @@ def test_a_request_is_handed_only_to_a_colleague_of_the_desk_and_while_open(desk
     complaint = desk.create_request(new("complaint"))
     with pytest.raises(BusinessRuleViolation) as refused:
         handed(desk, complaint, "li", found="not_front_desk")  # a technician, or nobody so called
-    assert refused.value.errors == [{"field": "data.to", "message": "is not an active front-desk colleague "
+    assert refused.value.errors == [{"field": "data.handler", "message": "is not an active front-desk colleague "
                                                                     "of this estate (agent, steward, manager)"}]
     act(desk, "reply", complaint, message="we spoke to the neighbour")
     act(desk, "close", complaint)
