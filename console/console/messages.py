@@ -2925,6 +2925,7 @@ _MESSAGES = {
     "field.key": ("字段键", "Field key"),
     "field.key_id": ("钥匙", "Key"),
     "field.handler": ("经办人", "Handled by"),
+    "field.week": ("周", "Week"),
     "field.closed": ("已结案", "Closed"),
     "field.notice_id": ("公告", "Notice"),
     "field.until": ("展示至（含当日）", "Shown through"),

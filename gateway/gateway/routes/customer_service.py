@@ -55,6 +55,8 @@ ROUTES = [
           filters=("period",)),
     Route("GET", f"{ESTATE}/reports/complaint-results", "customer_service", "complaint_results",
           policy.COMPLAINT_ANALYSTS, filters=("period",)),
+    # 客服周报: the desk's own week (its supervisor's weekly meeting), an ISO week on the estate's calendar
+    Route("GET", f"{ESTATE}/reports/desk-week", "customer_service", "desk_week_report", DESK, filters=("week",)),
     # the year's satisfaction surveys per service line and the manager's visits, owed and made: the
     # manager's (DOMAIN.md: he sees the KPIs and visits owners himself), as the complaint analysis is
     Route("GET", f"{ESTATE}/reports/year-obligations", "customer_service", "year_obligations",

@@ -13,8 +13,8 @@ from estate_common.kpis import (before_the_estate, owed_a_year, owed_before_the_
                                 rules_of_period)
 from estate_common.store import DuplicateKey, page_computed, public
 
-from . import (applications, complaint_analysis, domain, events, front_desk, handling, household_correction,
-               intake, owner_contacts, portal, rectifications, repairs, store, surveys)
+from . import (applications, complaint_analysis, desk_week, domain, events, front_desk, handling,
+               household_correction, intake, owner_contacts, portal, rectifications, repairs, store, surveys)
 from . import kpis as desk_kpis
 
 log = logging.getLogger(__name__)
@@ -566,6 +566,13 @@ def complaint_report(db, caller, estate_id, period):
     return complaint_analysis.report(period, complaints, rules, clock.now_iso(),
                                      store.plans_naming_causes(db, estate_id, period),
                                      store.household_buildings(db, estate_id, [c.get("household_id") for c in complaints]))
+
+
+def desk_week_report(db, caller, estate_id, week):
+    """客服周报: the desk's ISO week on the estate's calendar (``desk_week``), the desk's own."""
+    domain.require_desk(caller)
+    start, end = desk_week.bounds(week, store.rules_for(db, estate_id)["timezone"])
+    return desk_week.report(week, *store.desk_week(db, estate_id, start, end), clock.now_iso(), start, end)
 
 
 def complaint_results(db, caller, estate_id, period):

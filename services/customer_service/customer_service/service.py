@@ -327,6 +327,10 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
         return operations.complaint_report(self.db, self.caller, payload["estate_id"], payload["filters"]["period"])
 
     @rpc_method
+    def desk_week_report(self, payload):
+        return operations.desk_week_report(self.db, self.caller, payload["estate_id"], payload["filters"]["week"])
+
+    @rpc_method
     def complaint_results(self, payload):
         return operations.complaint_results(self.db, self.caller, payload["estate_id"], payload["filters"]["period"])
 

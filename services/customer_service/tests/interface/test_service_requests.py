@@ -1025,3 +1025,53 @@ def test_a_request_is_handed_only_to_a_colleague_of_the_desk_and_while_open(desk
     as_caller(desk, TECHNICIAN)
     with pytest.raises(Forbidden):
         handed(desk, complaint, "zhou")
+
+
+# -- the desk's week (客服周报) -----------------------------------------------------------
+
+def test_the_desk_s_week_counts_what_came_in_was_answered_verified_completed_and_visited(desk):
+    """The desk's week had no report: the KPIs and the complaint analysis are of a month, a quarter
+    or a year, and a supervisor's weekly meeting counted the register by hand (a probe of the front
+    desk's week). The week is the estate's ISO week, Monday to Sunday on its calendar (START is
+    Monday 23 November, 10:00 in Beijing: 2026-W48)."""
+    complaint = desk.create_request(new("complaint"))
+    act(desk, "verify", complaint, finding="confirmed")  # the same day
+    act(desk, "reply", complaint, message="works limited to the day")
+    late = desk.create_request(new("complaint", household="hh_2"))
+    consultation = desk.create_request(new("consultation", channel="walk_in"))
+    repair = desk.create_request(new("repair"))
+    desk.on_work_order_created(created_order(repair, "wo_1", {"type": "service_request", "id": repair["id"]}))
+    unvisited = desk.create_request(new("repair", household="hh_2"))
+    desk.on_work_order_created(created_order(unvisited, "wo_2", {"type": "service_request", "id": unvisited["id"]}))
+    clock.advance(timedelta(hours=4))
+    desk.on_work_order_completed(completed(repair, at=clock.now_iso()))
+    desk.on_work_order_completed(completed(unvisited, "wo_2", at=clock.now_iso()))
+    visit(desk, repair)
+    clock.advance(timedelta(days=2))  # Wednesday: the consultation is overdue, the late complaint verified late
+    act(desk, "verify", late, finding="confirmed, late")
+    act(desk, "close", complaint)
+    clock.advance(timedelta(days=7))  # the week after
+    desk.create_request(new("praise"))  # not the week's
+    report = desk.desk_week_report({"estate_id": ESTATE, "filters": {"week": "2026-W48"}})
+    assert report["week"] == "2026-W48" and (report["from"], report["to"]) == ("2026-11-23", "2026-11-29")
+    assert report["status"] == "over" and report["as_of"] == clock.now_iso()
+    assert report["registered"] == {"total": 5, "by_kind": {"complaint": 2, "consultation": 1, "repair": 2},
+                                    "by_channel": {"phone": 4, "walk_in": 1}}
+    # owed an answer: the first complaint replied, both repairs answered by their completion in time; the
+    # consultation (24 h) and the second complaint (7 days) unanswered and past due by now
+    assert report["answers"] == {"on_time": 3, "late": 0, "open_overdue": 2, "open": 0}
+    assert report["complaints"] == {"registered": 2, "verified_same_day": 1, "verified_late": 1, "not_verified": 0,
+                                    "escalated": 0}
+    assert report["repairs_completed"] == {"completed": 2, "visited_on_time": 1, "visited_late": 0, "visit_owed": 1,
+                                           "closed_without_visit": 0}
+    assert report["closed"] == 1
+    assert consultation["id"]  # registered on the Monday, counted above
+    this_week = desk.desk_week_report({"estate_id": ESTATE, "filters": {"week": "2026-W49"}})
+    assert this_week["status"] == "in_progress" and this_week["registered"]["total"] == 1
+    assert desk.desk_week_report({"estate_id": ESTATE, "filters": {"week": "2026-W50"}})["status"] == "not_begun"
+    with pytest.raises(InvalidInput) as refused:
+        desk.desk_week_report({"estate_id": ESTATE, "filters": {"week": "2027-W53"}})  # 2027 has 52 weeks
+    assert refused.value.errors[0]["field"] == "week"
+    as_caller(desk, TECHNICIAN)
+    with pytest.raises(Forbidden):
+        desk.desk_week_report({"estate_id": ESTATE, "filters": {"week": "2026-W48"}})
