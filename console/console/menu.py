@@ -34,6 +34,7 @@ SECTIONS = (
     Section("menu.front_desk", (
         Entry("desk.new_request", "menu.new_request", FRONT_DESK),
         Entry("desk.register", "menu.register", FRONT_DESK),
+        Entry("desk.week", "menu.desk_week", FRONT_DESK),  # 客服周报: the desk's week
         Entry("registers.surveys", "menu.surveys", FRONT_DESK),
         Entry("registers.notices", "menu.notices", FRONT_DESK),
         Entry("registers.keys", "menu.keys", FRONT_DESK),

@@ -2094,6 +2094,27 @@ def test_a_request_is_handed_to_a_colleague_who_finds_it_on_his_start_page(clien
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
 
 
+def test_the_desk_s_week_shows_its_figures_and_leads_to_the_weeks_around(client, fake, documented_routes):
+    """客服周报 (a probe of the front desk's week): the week asked, its figures, the weeks before and after."""
+    sign_in(client, fake, roles=("agent",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/desk-week", lambda body, params: {
+        "week": params["week"], "from": "2026-11-23", "to": "2026-11-29", "as_of": "2026-12-02T02:00:00.000Z",
+        "status": "over", "registered": {"total": 5, "by_kind": {"complaint": 2, "repair": 3},
+                                         "by_channel": {"phone": 5}},
+        "answers": {"on_time": 3, "late": 0, "open_overdue": 2, "open": 0},
+        "complaints": {"registered": 2, "verified_same_day": 1, "verified_late": 1, "not_verified": 0, "escalated": 0},
+        "repairs_completed": {"completed": 2, "visited_on_time": 1, "visited_late": 0, "visit_owed": 1,
+                              "closed_without_visit": 0}, "closed": 1})
+    page = client.get("/desk/week?week=2026-W48", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    [asked] = [c for c in fake.calls if c["path"].endswith("/reports/desk-week")]
+    assert asked["params"]["week"] == "2026-W48"
+    assert "客服周报 2026-W48" in page and "本周登记报事：5 件" in page and "当日核实" in page
+    assert 'href="/desk/week?week=2026-W47"' in page and 'href="/desk/week?week=2026-W49"' in page
+    assert "/desk/requests?overdue=true" in page  # the overdue ones, a click away
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
 def test_an_unreached_occupant_is_recorded_for_a_completed_repair(client, fake, documented_routes):
     sign_in(client, fake, roles=("agent",))
     item = _request(fake, kind="repair", status="completed", completed_at="2026-11-30T02:00:00Z",

@@ -1,6 +1,8 @@
 """Front desk: register a request, the register with filters, a request's detail and handling; the
 owners still to contact this month."""
 import base64
+import re
+from datetime import date, datetime, timedelta, timezone
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 
@@ -496,6 +498,25 @@ def record_call_back(request_id):
         return redirect(back)
     return common.post_and_back("owner-contacts", body, back, "reg.created",
                                 idempotency_key=form.get("idempotency_key") or None)
+
+
+WEEK = re.compile(r"^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$")
+
+
+@bp.get("/week")
+@estate_needed
+def week():
+    """客服周报: the desk's ISO week (``GET …/reports/desk-week``), this one unless one is asked, with
+    links to the week before and after; a week counted by hand at the weekly meeting before (a probe
+    of the front desk's week)."""
+    asked = request.args.get("week", "").strip()
+    today = datetime.now(timezone.utc).astimezone(i18n.display_zone()).date()
+    chosen = asked if WEEK.match(asked) else "{0:04d}-W{1:02d}".format(*today.isocalendar()[:2])
+    found = g.api.get(g.api.estate(g.user.estate_id, "reports/desk-week"), week=chosen)
+    monday = date.fromisoformat(found["from"])
+    before, after = ("{0:04d}-W{1:02d}".format(*(monday + timedelta(days=days)).isocalendar()[:2]) for days in (-7, 7))
+    return render_template("desk/week.html", week=chosen, found=found, before=before, after=after,
+                           kinds=KINDS)
 
 
 @bp.get("/owner-contacts/due")
