@@ -344,7 +344,7 @@ def request_query(estate_id, filters, now, tz):
     for name in ("kind", "status", "household_id", "channel"):
         if name in filters:
             query[name] = filters[name]
-    if "handler" in filters:  # the requests handed to a colleague (handling.transfer)
+    if (filters.get("handler") or "").strip():  # the requests handed to a colleague (handling.transfer); blank: any
         query["handler.user"] = filters["handler"].strip()
     if TECHNICIAN_FILTER in filters:
         query["_technicians"] = filters[TECHNICIAN_FILTER]  # an array holding the name

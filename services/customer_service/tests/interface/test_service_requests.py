@@ -1003,6 +1003,7 @@ def test_a_request_the_desk_cannot_answer_is_handed_to_a_steward_who_finds_it_on
     assert listed(desk, handler="zhou") == [consultation["id"]]
     assert other["id"] not in listed(desk, handler="zhou")
     assert listed(desk, handler="zhou", closed="false") == [consultation["id"]]  # his to handle
+    assert len(listed(desk, handler=" ")) == 2  # blank: whoever holds it (it found none), as a blank building
     act(desk, "close", other)
     assert listed(desk, closed="true") == [other["id"]] and other["id"] not in listed(desk, closed="false")
     assert handed(desk, consultation, "zhou", note="again")["history"] == moved["history"]  # no second step
