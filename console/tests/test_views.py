@@ -2067,7 +2067,10 @@ def test_a_request_is_handed_to_a_colleague_who_finds_it_on_his_start_page(clien
     sign_in(client, fake, roles=("agent",))
     item = _request(fake, status="open")
     page = client.get("/desk/requests/sr_5", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert 'action="/desk/requests/sr_5/transfer"' in page and 'name="handler"' in page
+    assert 'action="/desk/requests/sr_5/transfer"' in page and 'input id="transfer-handler" name="handler"' in page
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/desk-colleagues", {"items": [{"username": "desk"}, {"username": "zhou"}]})
+    page = client.get("/desk/requests/sr_5", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<select id="transfer-handler" name="handler"' in page and '<option value="zhou">zhou</option>' in page
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_5/transfer", dict(item, handler={
         "user": "zhou", "since": "2026-11-30T01:00:00Z", "by": "desk", "note": "parking: the steward knows"}))
     answer = client.post("/desk/requests/sr_5/transfer", data={"csrf_token": csrf_of(client), "handler": " zhou ",

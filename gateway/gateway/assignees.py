@@ -84,6 +84,13 @@ def register(app):
         colleagues, and the assignment was a 403: a probe)."""
         return _holders_listed(estate_id, TECHNICIAN, listing_everyone=DISPATCHERS)
 
+    @app.get("/api/v1/estates/<estate_id>/desk-colleagues")
+    def desk_colleagues(estate_id):
+        """Whom the desk may hand a request over to (转交, ``front_desk_fact``), to pick from: the
+        estate's active agents, stewards, managers and operator admins (the console had the desk
+        type a colleague's user name: a probe of the front desk's week)."""
+        return _holders_listed(estate_id, FRONT_DESK)
+
     @app.get("/api/v1/estates/<estate_id>/guards")
     def guards(estate_id):
         """Whom the caller may name as the guard of a duty assignment or a patrol round, or as a
@@ -98,13 +105,16 @@ def register(app):
 def _holders_listed(estate_id, role, listing_everyone=None):
     """The answer of a list of whom the caller may name for ``role`` in the estate (the route's
     roles, ``policy.GATEWAY_ROUTES``): ``{"items": [{"username"}]}``, the active holders of the
-    role there (``assignable``), sorted; a caller holding none of ``listing_everyone`` (None: every
-    caller lists everyone) gets himself alone, when he is one."""
+    role there (``assignable``), sorted; ``role`` a set: of any of them (the desk's colleagues); a
+    caller holding none of ``listing_everyone`` (None: every caller lists everyone) gets himself
+    alone, when he is one."""
     from .access import authorize_route  # access reads the routes, which read this module
     caller = authorize_route(estate_id)
     requests_in.refuse_unknown_query()
-    users = [user for user in store.users_with_role(current_app.extensions["estate_ops"].db, role)
-             if assignable(user, estate_id, role)]
+    db, held = current_app.extensions["estate_ops"].db, sorted({role} if isinstance(role, str) else role)
+    found = {user["_id"]: user for name in held for user in store.users_with_role(db, name)
+             if assignable(user, estate_id, name)}
+    users = [found[name] for name in sorted(found)]
     if listing_everyone is not None and not listing_everyone & set(caller["roles"]):
         users = [user for user in users if user["_id"] == caller.get("user")]
     return jsonify({"items": [{"username": user["_id"]} for user in users]})

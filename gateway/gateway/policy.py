@@ -165,6 +165,7 @@ GATEWAY_ROUTES = {
     # printable QR codes of the owner portal: whoever puts up the estate's notices
     ("GET", "/api/v1/estates/<estate_id>/portal-qr"): FRONT_DESK,
     ("GET", "/api/v1/estates/<estate_id>/technicians"): WORK_ORDER_ASSIGNERS,  # whom an order may be assigned to
+    ("GET", "/api/v1/estates/<estate_id>/desk-colleagues"): FRONT_DESK,  # whom a request may be handed over to
     # whom a duty assignment, a patrol round or a shift handover may name: the roles of those three
     # routes (routes/security_patrol.py)
     ("GET", "/api/v1/estates/<estate_id>/guards"): SECURITY,

@@ -47,6 +47,8 @@ def area(method, path):
         return ROWS[2]
     if rest.endswith("/portal-qr"):  # the owner portal's QR codes: the front desk's (a gateway route)
         return _SERVICE_ROWS["customer_service"]
+    if rest.endswith("/desk-colleagues"):  # whom a request may be handed over to (a gateway route)
+        return _SERVICE_ROWS["customer_service"]
     if rest.endswith("/technicians"):  # whom a work order may be assigned to (a gateway route)
         return _SERVICE_ROWS["maintenance"]
     if rest.endswith("/guards"):  # whom a roster, a round or a handover may name (a gateway route)

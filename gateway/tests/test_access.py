@@ -598,6 +598,28 @@ def test_a_dispatcher_lists_whom_an_order_may_be_assigned_to(app, client, accoun
         "list-guard-a", ["security"], ["A"]))).status_code == 403
 
 
+def test_the_desk_lists_the_colleagues_a_request_may_be_handed_to(app, client, accounts, contract):
+    """转交: the console had the desk type a colleague's user name (a probe of the front desk's week):
+    the same accounts a handover accepts (assignees.front_desk_fact), none of another estate, none
+    switched off, no technician."""
+    accounts.user("tech-a", ["technician"], ["A"])
+    accounts.user("former-agent", ["agent"], ["A"])
+    accounts.user("steward-of-b-only", ["steward"], ["B"])
+    accounts.user("steward-a", ["steward"], ["A"])
+    client.patch("/api/v1/users/former-agent", headers=bearer(accounts.admin), json={"active": False})
+    agent = accounts.user("agent-a", ["agent"], ["A"])
+    manager = accounts.user("mgr-a", ["manager"], ["A"])
+    answer = client.get("/api/v1/estates/A/desk-colleagues", headers=bearer(agent))
+    names = [item["username"] for item in contract.check(app, answer, 200)["items"]]
+    assert {"agent-a", "steward-a", "mgr-a"} <= set(names) and names == sorted(names)
+    assert not {"tech-a", "former-agent", "steward-of-b-only"} & set(names)
+    assert contract.check(app, client.get("/api/v1/estates/A/desk-colleagues", headers=bearer(manager)), 200) == \
+        contract.check(app, answer, 200)
+    assert client.get("/api/v1/estates/B/desk-colleagues", headers=bearer(agent)).status_code == 403
+    assert client.get("/api/v1/estates/A/desk-colleagues", headers=bearer(accounts.user(
+        "tech-a3", ["technician"], ["A"]))).status_code == 403
+
+
 def test_a_technician_lists_himself_alone_for_he_takes_orders_for_himself(app, client, accounts, contract):
     """The console offered a technician his colleagues to assign, and the assignment was a 403 (a
     probe): the list is whom the caller may assign to."""

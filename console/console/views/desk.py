@@ -208,6 +208,8 @@ def request_detail(request_id):
         if fix_search else []
     related_number = common.number_of(f"service-requests/{item['related_request_id']}") \
         if item.get("related_request_id") else None
+    # 转交: to a colleague picked from those the handover accepts (typed when the list cannot be read)
+    may_transfer = item.get("status") != "closed" and permissions.may("POST", "service-requests/{request_id}/transfer")
     return render_template("desk/request.html", item=item, raised_by=raised_by(item),
                            badge=_badge(item), verify_badge=_verify_badge(item),
                            related_number=related_number, **_work_orders(item),
@@ -222,8 +224,8 @@ def request_detail(request_id):
                            history=common.households_shown(item.get("history") or [], {
                                item["household_id"]: common.household_label(household)} if household else None),
                            attempt_methods=ATTEMPT_METHODS, causes=CAUSES, text_fields=ACTIONS,
-                           may_transfer=item.get("status") != "closed"
-                           and permissions.may("POST", "service-requests/{request_id}/transfer"),
+                           may_transfer=may_transfer,
+                           colleagues=common.usernames("desk-colleagues") if may_transfer else [],
                            may_judge=item.get("kind") == "complaint"
                            and permissions.may("POST", "service-requests/{request_id}/judge"))
 
