@@ -179,6 +179,7 @@ FORMS = [
           ("reply", {**COMPLAINT, "status": "verified"}, {"text": "fixed"}, {}),
           ("close", {**REPAIR_DONE, "kind": "consultation", "status": "open"}, {"text": "told", "confirm": "yes"}, {}),
           ("reopen", {**REPAIR_DONE, "kind": "consultation", "status": "replied"}, {"text": "not settled"}, {}),
+          ("transfer", {**REPAIR_DONE, "kind": "consultation", "status": "open"}, {"handler": "zhou", "note": "x"}, {}),
           ("judge", COMPLAINT, {"valid": "true"}, {}),
           ("household", PORTAL_REPAIR, {"household_id": "hh_1", "category": "plumbing", "emergency": "false"}, {}),
           ("return-visit-attempts", REPAIR_DONE, {"method": "phone", "note": "no answer"}, {}),
