@@ -1190,6 +1190,14 @@ ZH = {
         '尚未结束',
     'a cost of a period that has not begun is not recorded':
         '尚未开始的期间不能登记支出',
+    # a report of a period before the estate's records can begin (finance/periods.py), with why
+    'a period before {0} has nothing to report: the estate was registered on {1}, and a billing run reaches back '
+    '{2} months at most':
+        '早于 {0} 的期间没有可报告的内容：本小区于 {1} 登记，出账最多向前补录 {2} 个月',
+    "a period before {0} has nothing to report: no estate's records are older":
+        '早于 {0} 的期间没有可报告的内容：本小区没有更早的记录',
+    "is before {0}, the earliest month of the estate's records":
+        '早于 {0}，即本小区记录最早的月份',
     'a period that has not begun has nothing to report: the current month is {0}':
         '尚未开始的期间没有报表：当前月份为 {0}',
     'has not begun':

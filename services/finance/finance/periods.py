@@ -65,10 +65,13 @@ def refuse_report_period(period, now, rules, registered_at, reach, field="filter
     refuse_report_not_begun(period, now, rules, field)
     earliest = earliest_of_records(rules, registered_at, reach)
     if calendar.months_of(period)[-1] < earliest:
-        registered = f"the estate was registered on {day_of(clock.parse_iso(registered_at), rules)}, and a billing " \
-                     f"run reaches back {reach} months at most" if registered_at else "no estate's records are older"
-        raise BusinessRuleViolation(f"a period before {earliest} has nothing to report: {registered}",
-                                    [field_error(field, f"is before {earliest}, the earliest month of the estate's records")])
+        fields = [field_error(field, f"is before {earliest}, the earliest month of the estate's records")]
+        if not registered_at:
+            raise BusinessRuleViolation(f"a period before {earliest} has nothing to report: no estate's records are older",
+                                        fields)
+        registered = day_of(clock.parse_iso(registered_at), rules)
+        raise BusinessRuleViolation(f"a period before {earliest} has nothing to report: the estate was registered on "
+                                    f"{registered}, and a billing run reaches back {reach} months at most", fields)
 
 
 def earliest_catch_up(now, rules):
