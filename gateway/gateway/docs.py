@@ -44,9 +44,11 @@ STARTS_WORK_KEY = "x-starts-work"
 
 @functools.lru_cache(maxsize=1)
 def served_document():
-    """openapi.yaml with each protected operation's ``x-roles``, and ``x-starts-work`` on those a
-    retired estate refuses."""
-    document = copy.deepcopy(contracts.load().openapi)
+    """openapi.yaml with each protected operation's ``x-roles``, ``x-starts-work`` on those a
+    retired estate refuses, and its ``webhooks``: what integrations POSTs to a subscription for each
+    event type it may take."""
+    book = contracts.load()
+    document = copy.deepcopy(book.openapi)
     for (method, path), roles in policy_table().items():
         operation = document["paths"].get(path, {}).get(method.lower())
         if isinstance(operation, dict):
@@ -55,7 +57,53 @@ def served_document():
         operation = document["paths"].get(path, {}).get(method.lower())
         if isinstance(operation, dict):
             operation[STARTS_WORK_KEY] = True
+    document["webhooks"] = {event_type: {"post": _delivery(book, event_type)}
+                            for event_type in document["components"]["schemas"]["WebhookEventType"]["enum"]}
     return document
+
+
+# -- webhooks: what a receiver gets (services/integrations: signing.headers, webhooks.body_of) ------
+
+DELIVERY_HEADERS = [
+    ("X-Estate-Delivery", {"type": "string", "pattern": "^dlv_[0-9a-f]+$"},
+     "the delivery's id, the same on every retry and on a redelivery (`GET …/webhooks/{webhook_id}/deliveries`): "
+     "deduplicate on it, or on the body's `event_id`"),
+    ("X-Estate-Timestamp", {"type": "string", "pattern": "^[0-9]+$"},
+     "Unix seconds of this attempt (each attempt its own); refuse one far from your clock (e.g. 300 s) to stop replays"),
+    ("X-Estate-Signature", {"type": "string", "pattern": "^sha256=[0-9a-f]{64}(, sha256=[0-9a-f]{64})*$"},
+     "`sha256=<lowercase hex HMAC-SHA256>`, keyed with the subscription's whole `secret` as UTF-8 (`whsec_` "
+     "included, not base64-decoded), over the bytes of `X-Estate-Timestamp`, a `.` and the raw body as received; "
+     "while a rotated secret still signs (`previous_secret_expires_at`), one signature per secret, the newest "
+     "first, separated by `, `: accept the delivery when one of them is yours (compare in constant time)"),
+]
+
+
+def _delivery(book, event_type):
+    """The webhook operation of one event type: its headers, its body (the event's contract less
+    what is not sent: ``Contracts.delivered_event_schema``) and what the receiver answers."""
+    source, name = event_type.split(".", 1)
+    contract = book.documents[f"events/{source}/{name}.json"]
+    headers = [{"name": "X-Estate-Event", "in": "header", "required": True, "schema": {"const": event_type},
+                "description": "the event's type, `<source>.<event_type>` of the body"}]
+    headers += [{"name": header, "in": "header", "required": True, "schema": schema, "description": description}
+                for header, schema, description in DELIVERY_HEADERS]
+    return {
+        "summary": event_type,
+        "description": (contract.get("description", "") + "\n\nPOSTed to each active subscription of the estate "
+                        "that names it (`POST /api/v1/estates/{estate_id}/webhooks`): the event as published, as "
+                        "canonical JSON (sorted keys), less `traceparent` and the data's personal fields, with phone "
+                        "and ID numbers typed into its free text redacted. Deliveries are retried one by one and "
+                        "come in no set order: order a record's events by `subject.revision`."),
+        "parameters": headers,
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": book.delivered_event_schema(source, name)}}},
+        "responses": {
+            "2XX": {"description": "delivered: any 2xx, its body unread"},
+            "default": {"description": "any other answer (a redirect too, never followed), a timeout or no answer: "
+                                       "the attempt failed and is retried with backoff within the retry window "
+                                       "(`GET/PUT …/settings/integrations`)"},
+        },
+    }
 
 
 def register(app):

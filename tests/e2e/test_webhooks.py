@@ -16,11 +16,16 @@ import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+from jsonschema import Draft202012Validator
 from nameko.standalone.events import event_dispatcher
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
 from .flows import PHONE, eventually, new_estate, new_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
+
+SERVED = "https://estate-ops.invalid/served/openapi.json"
 
 
 class Receiver:
@@ -67,6 +72,18 @@ class Receiver:
         self.server.server_close()
 
 
+def _off_the_served_contract(served, headers, body):
+    """What the served document's webhook of this delivery's event says is wrong with its headers
+    and body (its schema's ``#/components`` read in the served document)."""
+    operation = served["webhooks"][headers["X-Estate-Event"]]["post"]
+    wrong = [p["name"] for p in operation["parameters"]
+             if p["in"] == "header" and (p["name"] not in headers or any(
+                 Draft202012Validator(p["schema"]).iter_errors(headers[p["name"]])))]
+    registry = Registry().with_resource(SERVED, Resource(contents=served, specification=DRAFT202012))
+    schema = {"$ref": f"{SERVED}#/webhooks/{headers['X-Estate-Event']}/post/requestBody/content/application~1json/schema"}
+    return wrong + [error.message for error in Draft202012Validator(schema, registry=registry).iter_errors(body)]
+
+
 @pytest.fixture
 def receiver():
     made = Receiver(failures=2)
@@ -109,8 +126,12 @@ def test_a_failing_receiver_gets_each_event_once_signed_after_retries(system, ap
     assert delivery["attempts"] == 3 and delivery["last_status_code"] == 204
     assert delivery["event_type"] == "archive.household_created"
 
-    # three requests, all signed right, one delivery id; accepted once
+    # three requests, all signed right, one delivery id; accepted once; each the webhook the served
+    # contract shows (its webhooks: headers and body)
     assert receiver.bad_signatures == 0 and len(receiver.requests) == 3
+    served = api.get("/api/v1/openapi.json").json()
+    for headers, raw in receiver.requests:
+        assert _off_the_served_contract(served, headers, json.loads(raw)) == []
     assert {headers["X-Estate-Delivery"] for headers, _ in receiver.requests} == {delivery["id"]}
     assert {headers["X-Estate-Event"] for headers, _ in receiver.requests} == {"archive.household_created"}
     [(delivery_id, event)] = receiver.accepted

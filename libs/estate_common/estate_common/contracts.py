@@ -20,6 +20,7 @@ import logging
 import os
 import re
 from pathlib import Path
+from urllib.parse import urljoin
 
 from decimal import Decimal, InvalidOperation
 
@@ -183,6 +184,25 @@ class Contracts:
         contract = self.documents.get(f"events/{source}/{event_type}.json") or {}
         return ((contract.get("properties") or {}).get("data") or {}).get("properties") or {}
 
+    def delivered_event_schema(self, source, event_type):
+        """The schema of a webhook delivery's body of that event (``/api/v1/openapi.json``'s
+        ``webhooks``): its contract less what integrations never sends, the envelope's
+        ``traceparent`` and the data's ``x-personal-data`` fields (``integrations.webhooks.body_of``),
+        with ``openapi.yaml``'s components referred to as ``#/components/schemas/<name>`` (the
+        served document holds them) and ``common.json``'s written in (it is not served)."""
+        name = f"events/{source}/{event_type}.json"
+        schema = _served(self.documents[name], BASE_URI + name, self.registry.resolver(BASE_URI))
+        schema.pop("$schema", None)
+        for part in schema.get("allOf", []):
+            (part.get("properties") or {}).pop("traceparent", None)
+        data = (schema.get("properties") or {}).get("data") or {}
+        personal = set(self.personal_fields(source, event_type))
+        for field in personal:
+            data.get("properties", {}).pop(field, None)
+        if personal and "required" in data:
+            data["required"] = [field for field in data["required"] if field not in personal]
+        return schema
+
     def facet_keys(self, event):
         """The routing keys ``event`` is published with besides its type (RabbitMQ's ``BCC``
         header: routed as if published with each, and dropped before delivery)."""
@@ -335,6 +355,38 @@ def _inline(node, resolver, depth=0):
     if isinstance(node, list):
         return [_inline(v, resolver, depth + 1) for v in node]
     return node
+
+
+_SERVED_SCHEMAS = BASE_URI + "openapi.yaml#/components/schemas/"
+
+
+def _served(node, uri, resolver, depth=0):
+    """``node`` (of the document at ``uri``) as the served OpenAPI document can hold it: a
+    reference to one of ``openapi.yaml``'s component schemas becomes ``#/components/schemas/<name>``,
+    any other (``common.json``'s) is written in."""
+    if depth > 50:
+        raise ContractViolation("a contract refers to itself in a cycle")
+    if isinstance(node, list):
+        return [_served(v, uri, resolver, depth + 1) for v in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        target = urljoin(uri, node["$ref"])
+        siblings = {k: _served(v, uri, resolver, depth + 1) for k, v in node.items() if k != "$ref"}
+        if target.startswith(_SERVED_SCHEMAS) and "/" not in target[len(_SERVED_SCHEMAS):]:
+            written = {"$ref": "#/components/schemas/" + target[len(_SERVED_SCHEMAS):]}
+        else:
+            written = _served(resolver.lookup(target).contents, target.split("#")[0], resolver, depth + 1)
+        return {"allOf": [written, siblings]} if siblings else written
+    out = {}
+    for key, value in node.items():
+        if key in ("enum", "const", "default", "examples", "example"):  # values, not schemas
+            out[key] = value
+        elif key in _SCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {name: _served(schema, uri, resolver, depth + 1) for name, schema in value.items()}
+        else:
+            out[key] = _served(value, uri, resolver, depth + 1)
+    return out
 
 
 _SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
