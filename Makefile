@@ -14,6 +14,8 @@ PYTEST_ARGS ?=
 $(STAMP): requirements/build.txt requirements/dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "estate-ops needs Python 3.11")'
 	$(PYTHON) -m venv $(VENV)
+	@# swagger-ui-bundle-v2 took the place of swagger-ui-bundle; both are the module swagger_ui_bundle
+	$(BIN)/pip uninstall --quiet --yes swagger-ui-bundle 2>/dev/null || true
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements/build.txt -r requirements/dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation $(addprefix -e ,$(PACKAGES))
 	touch $(STAMP)
