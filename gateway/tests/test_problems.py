@@ -586,3 +586,33 @@ def test_the_log_names_a_path_part_only_when_it_is_an_id_a_word_or_a_code(client
                      "/api/v1/public/estates/HZ-01/requests",
                      "/api/v1/nowhere/*/x"]
     assert "Quintus" not in caplog.text and "欧阳" not in caplog.text
+
+
+# -- the codes a client switches on ---------------------------------------------
+
+def _codes_the_gateway_answers():
+    """Every ``code`` a problem of the gateway may carry: the services' and the gateway's errors
+    (``DomainError`` and its kinds, as the bus carries them), werkzeug's that the gateway raises or
+    its routing answers (``app._code`` of each), and gunicorn's own (``server_errors.CODES``)."""
+    from werkzeug import exceptions as http
+    from estate_common.errors import DomainError
+    from gateway import app, server_errors, users, requests_in  # noqa: F401  (their kinds of DomainError)
+    kinds, found = [DomainError], set()
+    while kinds:
+        kind = kinds.pop()
+        found.add(kind.code)
+        kinds.extend(kind.__subclasses__())
+    found |= {app._code(error()) for error in (http.NotFound, http.MethodNotAllowed, http.RequestTimeout,
+                                                http.RequestEntityTooLarge, http.TooManyRequests, http.BadRequest)}
+    return found | set(server_errors.CODES.values())
+
+
+def test_every_problem_code_the_gateway_answers_is_named_in_the_served_contract(client):
+    """An integrator switches on ``code``: the contract said only "a string", and a 422 came as
+    ``business_rule``, a 413 as ``request_entity_too_large``, a reset password's 403 as
+    ``password_change_required``, codes he met one by one (an integrator's probe)."""
+    described = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["Problem"]["properties"][
+        "code"].get("description", "")
+    named = set(re.findall(r"`([a-z_]+)`", described))
+    assert _codes_the_gateway_answers() - named == set()
+    assert {"business_rule", "password_change_required", "too_many_requests"} <= named
