@@ -308,3 +308,23 @@ def test_the_complaints_to_verify_are_asked_by_verified_and_its_contract_refuses
     assert from_yaml.errors(ref, {"estate_id": "A", "filters": {"verified": "true"}}) == []
     assert [e["field"] for e in from_yaml.errors(ref, {"estate_id": "A", "filters": {"verified": "yes"}})] \
         == ["filters.verified"]
+
+
+# -- a receiver back after the retry window --------------------------------------------------
+
+def test_every_failed_delivery_is_sent_again_by_one_call_of_a_webhook_admin(app, client, rpc, admin_token, agent_a_token,
+                                                                           contract):
+    """``POST …/webhooks/{id}/deliveries/redeliver`` (``since`` optional) reaches integrations'
+    redeliver_failed with the subscription and the body; the desk's agent may not (webhooks are the
+    manager's and the operator admin's); a literal path, not taken for a delivery's id."""
+    rpc.answer("integrations", "redeliver_failed", lambda call: {"redelivered": 3, "more": False})
+    path = "/api/v1/estates/A/webhooks/whk_1/deliveries/redeliver"
+    answer = client.post(path, json={"since": "2026-11-20T00:00:00Z"}, headers={"Authorization": f"Bearer {admin_token}"})
+    assert contract.check(app, answer, 200) == {"redelivered": 3, "more": False}
+    assert rpc.only_call("integrations", "redeliver_failed").payload == {
+        "estate_id": "A", "id": "whk_1", "data": {"since": "2026-11-20T00:00:00Z"}}
+    refused = client.post(path, json={}, headers={"Authorization": f"Bearer {agent_a_token}"})
+    contract.problem(refused, 403, "forbidden", app=app)
+    ref = "rpc/integrations/redeliver_failed.json#/input"
+    assert [e["field"] for e in from_yaml.errors(ref, {"estate_id": "A", "id": "whk_1", "data": {"since": "2026-11-20"}})] \
+        == ["data.since"]

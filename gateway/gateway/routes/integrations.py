@@ -22,6 +22,9 @@ ROUTES = [
           body=True, id_param="webhook_id", idempotent=True, shown_once=SECRET),
     Route("GET", f"{WEBHOOK}/deliveries", "integrations", "list_deliveries", policy.WEBHOOK_ADMINS,
           paged=True, filters=("status",), id_param="webhook_id"),
+    # a receiver back after the retry window: every failed delivery again (a retry finds them pending)
+    Route("POST", f"{WEBHOOK}/deliveries/redeliver", "integrations", "redeliver_failed", policy.WEBHOOK_ADMINS,
+          body=True, id_param="webhook_id"),
     Route("POST", f"{WEBHOOK}/deliveries/<delivery_id>/redeliver", "integrations", "redeliver",
           policy.WEBHOOK_ADMINS, id_param="webhook_id", item_param="delivery_id"),
     Route("GET", f"{ESTATE}/settings/integrations", "integrations", "get_settings", policy.MANAGEMENT),

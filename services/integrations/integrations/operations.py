@@ -9,7 +9,7 @@ import eventlet
 from eventlet.queue import Empty, LightQueue
 
 from estate_common import clock, config, contracts, logs, metrics, retention, writes
-from estate_common.errors import NotFound
+from estate_common.errors import Conflict, NotFound
 
 from . import sealing, sender, signing, store, webhooks
 
@@ -157,6 +157,32 @@ def redeliver(db, outbox, estate_id, webhook_id, delivery_id):
     written = store.change(db, outbox, "deliveries", estate_id, delivery_id,
                            lambda doc: webhooks.redeliver(doc, now, webhook))
     return webhooks.delivery_view(written)
+
+
+REDELIVER_AT_ONCE = 500  # failed deliveries one call sends again; ``more`` says to call again
+
+
+def redeliver_failed(db, outbox, estate_id, webhook_id, since=None):
+    """Every failed delivery of the webhook (made at or after ``since``, when given) sent again, each
+    as ``redeliver`` sends one (the same id, a fresh retry window), oldest first, at most
+    ``REDELIVER_AT_ONCE`` a call: a receiver down past the retry window could only redeliver its
+    deliveries one call each (an integrator's probe). Sent again, the call finds what it made
+    pending no longer failed, so a retry after a lost answer sends nothing twice; not while the
+    webhook is switched off (409), as ``redeliver``."""
+    webhook = store.get(db, "webhooks", estate_id, webhook_id)
+    if not webhook.get("active"):
+        raise Conflict("the webhook is switched off: switch it on to redeliver")
+    now = clock.now_iso()
+    found = store.failed_delivery_ids(db, estate_id, webhook_id, since, REDELIVER_AT_ONCE + 1)
+    redelivered = 0
+    for delivery_id in found[:REDELIVER_AT_ONCE]:
+        try:
+            store.change(db, outbox, "deliveries", estate_id, delivery_id,
+                         lambda doc: webhooks.redeliver(doc, now, webhook))
+        except (Conflict, NotFound):  # made pending, or removed, by another call meanwhile
+            continue
+        redelivered += 1
+    return {"redelivered": redelivered, "more": len(found) > REDELIVER_AT_ONCE}
 
 
 # -- events in: one delivery per event and subscription --------------------------------------

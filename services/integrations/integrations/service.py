@@ -102,6 +102,12 @@ class IntegrationsService(EstateSettings, ServiceBase):
         self._require_webhook_admin()
         return operations.redeliver(self.db, self.outbox, payload["estate_id"], payload["id"], payload["item"])
 
+    @rpc_method
+    def redeliver_failed(self, payload):
+        self._require_webhook_admin()
+        return operations.redeliver_failed(self.db, self.outbox, payload["estate_id"], payload["id"],
+                                           payload["data"].get("since"))
+
     @graceful_timer(interval=operations.POLL_SECONDS)
     def deliver_due(self):
         """The delivery worker: due deliveries out over HTTP, never on an event consumer's path."""

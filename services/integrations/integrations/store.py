@@ -111,6 +111,16 @@ def list_deliveries(db, estate_id, webhook_id, filters, limit, cursor):
     return store.page(db.deliveries, {"estate_id": estate_id, "webhook_id": webhook_id, **filters}, limit, cursor)
 
 
+def failed_delivery_ids(db, estate_id, webhook_id, since, limit):
+    """The ids of the webhook's failed deliveries, oldest first, made at or after ``since`` when
+    given (the ``(estate_id, webhook_id, status, created_at, _id)`` index)."""
+    query = {"estate_id": estate_id, "webhook_id": webhook_id, "status": "failed"}
+    if since:
+        query["created_at"] = {"$gte": since}
+    return [doc["_id"] for doc in db.deliveries.find(query, {"_id": 1}, sort=[("created_at", 1), ("_id", 1)],
+                                                     limit=limit)]
+
+
 def failing_webhook_ids(db, deliveries):
     """Which of the webhooks these deliveries go to are failing (``failing_since`` set); a deleted one is
     not: its backlog is given up, not sent, and a failing receiver's share of a run held it back."""

@@ -536,6 +536,52 @@ def test_a_redelivery_sent_again_with_its_key_after_a_lost_answer_is_one_round(s
     assert len(rx.received) == 3
 
 
+def _failed(svc, hook, count):
+    """``count`` work orders' deliveries to ``hook``, each past its retry window (failed)."""
+    for n in range(count):
+        svc.on_maintenance__work_order_created(order_created(id=f"wo_{n}", number=f"WO-2026-{n:04d}"))
+    svc.db.deliveries.update_many({"webhook_id": hook["id"]}, {"$set": {"status": "failed", "next_attempt_at": None,
+                                                                          "failed_at": clock.now_iso()}})
+    return sorted(d["id"] for d in deliveries(svc, hook))
+
+
+def test_a_receiver_back_after_the_retry_window_has_every_failed_delivery_sent_again_in_one_call(svc, receiver,
+                                                                                                 monkeypatch):
+    """A receiver down past the retry window found its deliveries failed and could only redeliver
+    them one call each (an integrator's probe). One call sends every failed delivery again, each as
+    its own redelivery (same id, a fresh window), oldest first and at most REDELIVER_AT_ONCE; ``more``
+    says to call again; ``since`` leaves out those made before it."""
+    monkeypatch.setattr(operations, "REDELIVER_AT_ONCE", 2)
+    rx = receiver(204)
+    hook = subscribe(svc, rx.url)
+    failed = _failed(svc, hook, 3)
+    body = {"estate_id": ESTATE, "id": hook["id"], "data": {}}
+    assert svc.redeliver_failed(body) == {"redelivered": 2, "more": True}
+    assert len(deliveries(svc, hook, status="failed")) == 1
+    assert svc.redeliver_failed(body) == {"redelivered": 1, "more": False}
+    assert svc.redeliver_failed(body) == {"redelivered": 0, "more": False}
+    run_due(svc)
+    assert sorted(h["X-Estate-Delivery"] for h, _ in rx.received) == failed
+    assert {d["status"] for d in deliveries(svc, hook)} == {"delivered"}
+
+    svc.db.deliveries.update_many({"webhook_id": hook["id"]}, {"$set": {"status": "failed", "next_attempt_at": None}})
+    future = {"estate_id": ESTATE, "id": hook["id"], "data": {"since": "2999-01-01T00:00:00Z"}}
+    assert svc.redeliver_failed(future) == {"redelivered": 0, "more": False}
+    past = {"estate_id": ESTATE, "id": hook["id"], "data": {"since": "2020-01-01T00:00:00Z"}}
+    assert svc.redeliver_failed(past) == {"redelivered": 2, "more": True}
+
+
+def test_failed_deliveries_are_not_sent_again_to_a_switched_off_or_unknown_webhook(svc, private):
+    hook = subscribe(svc, "http://127.0.0.1:9/hook")
+    _failed(svc, hook, 1)
+    svc.update_webhook({"estate_id": ESTATE, "id": hook["id"], "data": {"active": False}})
+    with pytest.raises(Conflict):
+        svc.redeliver_failed({"estate_id": ESTATE, "id": hook["id"], "data": {}})
+    assert len(deliveries(svc, hook, status="failed")) == 1
+    with pytest.raises(NotFound):
+        svc.redeliver_failed({"estate_id": ESTATE, "id": "whk_nothing", "data": {}})
+
+
 @pytest.mark.parametrize("redelivered", [False, True], ids=["retrying", "redelivered"])
 def test_a_delivery_given_up_when_switched_off_names_no_attempt_s_status_beside_its_reason(svc, private, redelivered):
     """A delivery's last-attempt fields describe one outcome: a redelivered one whose webhook was
