@@ -14,7 +14,8 @@ Decisions (README "Security"):
 - A key never carries ``operator_admin`` (the contract's ``ApiKeyCreate`` leaves it out): a
   key able to make users and keys would turn one leaked integration secret into the whole
   system. So a key's scope is always its ``estate_ids``.
-- A key is not an account: it has no ``/users/me`` and no password (403).
+- A key is not an account: it has no ``/users/me`` and no password (403); it reads its own record
+  (``GET /api/v1/api-keys/me``: ``own``).
 - The last use is written at most once per ``TOUCH_EVERY_SECONDS`` per key (not a write per
   call): per process by a memo, and across replicas by the store's conditional update.
 - A key may be made to replace another (``replaces``: a rotation, the old one revoked once the
@@ -118,6 +119,14 @@ def refuse_keys(caller):
     """For what only a person has: an account, a password."""
     if is_key(caller):
         raise Forbidden("an API key has no user account")
+
+
+def own(cache, caller):
+    """The key that sends the call, as ``view`` shows it: what an integrator's program checks at its
+    start (its roles and estates); a person is sent to their account (403)."""
+    if not is_key(caller):
+        raise Forbidden("this is an API key's own record: a person reads GET /api/v1/users/me")
+    return view(cache.get(caller["user"][len(CALLER_PREFIX):]))
 
 
 def caller(cache, presented):

@@ -165,6 +165,12 @@ def register(app, services):
         paging = requests_in.query_payload(_PAGED_ONLY)
         return jsonify(api_keys.list_keys(_state().db, paging.get("limit"), paging.get("cursor")))
 
+    @app.get("/api/v1/api-keys/me")
+    def own_api_key():
+        caller = authorize_route()
+        requests_in.refuse_unknown_query()
+        return jsonify(api_keys.own(_state().key_cache, caller))
+
     @app.delete("/api/v1/api-keys/<key_id>")
     def revoke_api_key(key_id):
         authorize_route()

@@ -145,6 +145,7 @@ GATEWAY_ROUTES = {
     ("POST", "/api/v1/api-keys"): ADMIN,
     ("GET", "/api/v1/api-keys"): ADMIN,
     ("DELETE", "/api/v1/api-keys/<key_id>"): ADMIN,
+    ("GET", "/api/v1/api-keys/me"): STAFF,  # a key's own record (api_keys.own); a person is sent to /users/me
     # an estate retired (its contract ended) or reinstated (retirements.py)
     ("POST", "/api/v1/estates/<estate_id>/retire"): ADMIN,
     ("POST", "/api/v1/estates/<estate_id>/reinstate"): ADMIN,

@@ -282,3 +282,17 @@ def test_a_key_made_to_replace_another_carries_its_chain_to_the_services(app, cl
     assert app.extensions["estate_ops"].db.api_keys.count_documents(
         {"name": {"$in": ["a second successor", "no predecessor"]}}) == 0
     assert first["id"] not in str(rpc.calls_to("customer_service", "list_requests"))
+
+
+def test_a_key_reads_its_own_record_and_a_person_is_sent_to_users_me(app, client, contract, admin_token, new_key):
+    """An integrator's program checks at its start what its key may do (roles, estates, whether it
+    is revoked): /users/me was a 403 for a key and the key list the operator admin's, so it learnt
+    its scope only from the refusals of its calls (an integrator's probe)."""
+    record, key = new_key(roles=("agent", "cashier"), estate_ids=("A",))
+    own = contract.check(app, client.get(KEYS + "/me", headers=with_key(key)), 200)
+    assert own == {k: v for k, v in record.items() if k != "key"} | {"last_used_at": own["last_used_at"]}
+    assert (own["id"], own["roles"], own["estate_ids"]) == (record["id"], ["agent", "cashier"], ["A"])
+    person = client.get(KEYS + "/me", headers=bearer(admin_token))
+    assert "/api/v1/users/me" in contract.problem(person, 403, "forbidden", app=app)["detail"]
+    assert client.delete(f"{KEYS}/{record['id']}", headers=bearer(admin_token)).status_code == 200
+    contract.problem(client.get(KEYS + "/me", headers=with_key(key)), 401, "unauthorized", app=app)
