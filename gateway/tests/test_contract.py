@@ -328,3 +328,14 @@ def test_every_failed_delivery_is_sent_again_by_one_call_of_a_webhook_admin(app,
     ref = "rpc/integrations/redeliver_failed.json#/input"
     assert [e["field"] for e in from_yaml.errors(ref, {"estate_id": "A", "id": "whk_1", "data": {"since": "2026-11-20"}})] \
         == ["data.since"]
+
+
+def test_a_subscriptions_deliveries_are_found_by_event_id_and_type(app, client, rpc, admin_token, contract):
+    """What a receiver holds (the body's event_id, the X-Estate-Event type) reaches the service's
+    filters; the list took status alone (an integrator's probe)."""
+    rpc.answer("integrations", "list_deliveries", lambda call: {"items": [], "next_cursor": None})
+    query = {"event_id": "0" * 32, "event_type": "finance.payment_posted", "status": "failed"}
+    answer = client.get("/api/v1/estates/A/webhooks/whk_1/deliveries", query_string=query,
+                        headers={"Authorization": f"Bearer {admin_token}"})
+    assert contract.check(app, answer, 200) == {"items": [], "next_cursor": None}
+    assert rpc.only_call("integrations", "list_deliveries").payload["filters"] == query

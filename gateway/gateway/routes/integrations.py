@@ -21,7 +21,7 @@ ROUTES = [
     Route("POST", f"{WEBHOOK}/secret", "integrations", "rotate_webhook_secret", policy.WEBHOOK_ADMINS,
           body=True, id_param="webhook_id", idempotent=True, shown_once=SECRET),
     Route("GET", f"{WEBHOOK}/deliveries", "integrations", "list_deliveries", policy.WEBHOOK_ADMINS,
-          paged=True, filters=("status",), id_param="webhook_id"),
+          paged=True, filters=("status", "event_id", "event_type"), id_param="webhook_id"),
     # a receiver back after the retry window: every failed delivery again (a retry finds them pending)
     Route("POST", f"{WEBHOOK}/deliveries/redeliver", "integrations", "redeliver_failed", policy.WEBHOOK_ADMINS,
           body=True, id_param="webhook_id"),

@@ -536,6 +536,22 @@ def test_a_redelivery_sent_again_with_its_key_after_a_lost_answer_is_one_round(s
     assert len(rx.received) == 3
 
 
+def test_the_deliveries_are_found_by_the_event_a_receiver_holds_and_by_type(svc, private):
+    """A receiver that holds an event's body (or reconciles a type) found its delivery only by paging
+    the whole list (an integrator's probe): ``event_id`` finds the one delivery of an event,
+    ``event_type`` a type's, with ``status`` too."""
+    hook = subscribe(svc, "http://127.0.0.1:9/hook")
+    created = order_created()
+    svc.on_maintenance__work_order_created(created)
+    svc.on_maintenance__work_order_created(order_created(id="wo_2", number="WO-2026-0002"))
+    [found] = deliveries(svc, hook, event_id=created["event_id"])
+    assert found["event_id"] == created["event_id"]
+    assert len(deliveries(svc, hook, event_type="maintenance.work_order_created", status="pending")) == 2
+    assert deliveries(svc, hook, event_type="finance.payment_posted") == []
+    with pytest.raises(InvalidInput):
+        deliveries(svc, hook, event_id="not-an-event-id")
+
+
 def _failed(svc, hook, count):
     """``count`` work orders' deliveries to ``hook``, each past its retry window (failed)."""
     for n in range(count):
