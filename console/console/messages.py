@@ -1595,6 +1595,9 @@ _MESSAGES = {
     "field.estate_ids": ("小区", "Estates"),
     "field.replaces": ("替换的密钥", "Key it replaces"),
     "field.events": ("事件类型", "Event types"),
+    "field.event_id": ("事件编号", "Event id"),  # a webhook delivery's event (…/deliveries?event_id=)
+    "field.event_type": ("事件类型", "Event type"),
+    "field.since": ("起始时间", "Since"),  # failed deliveries sent again from this moment on
     "field.assigned_at": ("派工时间", "Assigned at"),  # a work order's assignment (work_order_assigned)
     "field.set_at": ("约定时间", "Agreed at"),  # when a work order's visit was agreed (work_order_appointed)
     "field.rescheduled": ("改约", "Rescheduled"),  # the visit agreed is a new time in place of an earlier one

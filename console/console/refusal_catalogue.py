@@ -29,6 +29,8 @@ ZH = {
         'API 密钥不存在',
     'an API key has no user account':
         'API 密钥没有用户账号，不能执行此操作',
+    "this is an API key's own record: a person reads GET /api/v1/users/me":
+        '这是 API 密钥自己的记录：用户请查看 GET /api/v1/users/me',
     'the API key is not valid':
         'API 密钥无效',
     'a key replaces one of the keys':

@@ -345,6 +345,9 @@ API_ONLY = {
     # the owner's own rating from the owner app that filed the request (channel app): the desk
     # records what an owner says on a return visit, not a rating in his name
     "/api/v1/estates/{estate_id}/service-requests/{request_id}/rating",
+    # every failed delivery sent again: an integrator's catch-up after its receiver's outage (its
+    # program calls it while more); the console's deliveries page redelivers one at a time
+    "/api/v1/estates/{estate_id}/webhooks/{webhook_id}/deliveries/redeliver",
 }
 DOCUMENTED = _documented_with_a_key() - API_ONLY
 UNDER_ESTATE = "/api/v1/estates/{estate_id}/"
