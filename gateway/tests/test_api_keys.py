@@ -292,6 +292,7 @@ def test_a_key_reads_its_own_record_and_a_person_is_sent_to_users_me(app, client
     own = contract.check(app, client.get(KEYS + "/me", headers=with_key(key)), 200)
     assert own == {k: v for k, v in record.items() if k != "key"} | {"last_used_at": own["last_used_at"]}
     assert (own["id"], own["roles"], own["estate_ids"]) == (record["id"], ["agent", "cashier"], ["A"])
+    assert ("GET", KEYS + "/me") in policy.KEY_ONLY  # the access matrix expects a person's 403
     person = client.get(KEYS + "/me", headers=bearer(admin_token))
     assert "/api/v1/users/me" in contract.problem(person, 403, "forbidden", app=app)["detail"]
     assert client.delete(f"{KEYS}/{record['id']}", headers=bearer(admin_token)).status_code == 200

@@ -282,6 +282,9 @@ def test_every_role_gets_exactly_what_the_policy_table_grants(world, api, method
             expected = 200 if role in job_scopes.readers(job_scopes.BILLING_RUN) else 404
             if status != expected:
                 wrong.append(f"{role}: {status}, expected {expected}")
+        elif (method, path) in policy.KEY_ONLY:  # an API key's own record: every person is refused
+            if status != 403:
+                wrong.append(f"{role}: {status}, expected 403 (only a key calls it)")
         elif role not in roles:
             if status != 403:
                 wrong.append(f"{role} is not in the table but got {status}: {answer.text[:200]}")
