@@ -168,9 +168,14 @@ def marked(application, change):
     """``change`` with the application's ``_under_way`` mark following the status it leaves. The
     store holds one marked application of a kind per household (a unique index), so that two
     filed at the same moment, each reading none under way, cannot both be taken. Applications
-    from before the mark have none and are refused by the read alone."""
+    from before the mark have none and are refused by the read alone. A step from under way to
+    under way leaves the mark as it was: a move-in whose works started before they counted under
+    way has none, and the second move-in taken beside it then holds the household's (its failed
+    acceptance met the index, a 500; found by review)."""
     if change is not None and "_under_way" in application and "status" in change.set:
-        change.set["_under_way"] = under_way(application | change.set)
+        after = under_way(application | change.set)
+        if not (after and under_way(application)):
+            change.set["_under_way"] = after
     return change
 
 

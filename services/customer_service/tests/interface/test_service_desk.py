@@ -701,6 +701,27 @@ def test_a_move_in_whose_works_are_under_way_is_under_way(desk):
                   description="moving in again")["status"] == "approved"
 
 
+def test_a_move_in_whose_works_started_before_it_counted_under_way_still_takes_its_acceptance(desk):
+    """A move-in whose works started before a move-in's works counted under way was stored with no
+    under-way mark, and the second move-in taken beside it (what the rule now refuses) holds the
+    household's one mark. Its acceptance failed, the status it stays in wrote the mark its rule now
+    gives it, and the store's one under-way move-in of a household refused the write (a 500, and
+    the acceptance not recorded; found by review). A step that leaves it under way, as it was,
+    leaves its mark as it was; one that ends it clears it."""
+    first = create("create_application", desk, kind="move_in", household_id="hh_1", structural_change=True,
+                   description="a wall moved before moving in")
+    desk.on_renovation_reviewed(reviewed(first))
+    second = create("create_application", desk, kind="move_in", household_id="hh_1", structural_change=True,
+                    description="taken beside it")
+    desk.db.applications.update_one({"_id": first["id"]}, {"$set": {  # as the version before left it
+        "status": "works_started", "works_started_at": clock.now_iso(), "_under_way": False}})
+    failed = act("record_acceptance", desk, first, customer_service_by="Zhang", maintenance_by="Li", passed=False)
+    assert failed["status"] == "works_started" and len(failed["acceptances"]) == 1
+    assert desk.db.applications.find_one({"_id": second["id"]})["_under_way"] is True
+    accepted = act("record_acceptance", desk, first, customer_service_by="Zhang", maintenance_by="Li", passed=True)
+    assert accepted["status"] == "accepted" and desk.db.applications.find_one({"_id": first["id"]})["_under_way"] is False
+
+
 def test_a_step_archive_refused_shows_on_the_application_once(desk):
     """A move-in of an occupied unit said "approved" at the desk while archive refused to move the
     household, which only archive's log knew (a probe)."""
