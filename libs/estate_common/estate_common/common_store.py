@@ -120,6 +120,18 @@ def estate_ids_in_service(db):
     return sorted(doc["_id"] for doc in db.estates.find({"retired_at": None}, {"_id": 1}))
 
 
+def estates_unmarked(db, mark):
+    """The ids of the estates, sorted, whose copy a once-per-estate sweep has not marked ``mark``
+    yet (``mark_estate``): the sweeps of what an earlier version left (maintenance, security patrol)."""
+    return sorted(doc["estate_id"] for doc in db.estates.find({mark: None}, {"estate_id": 1}))
+
+
+def mark_estate(db, estate_id, mark):
+    """The estate's copy marked ``mark``: its once-per-estate sweep is done (a copy written again
+    keeps it: ``upsert_copy_if_newer`` sets the event's fields only)."""
+    db.estates.update_one({"_id": estate_id, "estate_id": estate_id}, {"$set": {mark: True}})
+
+
 def retired_estate_ids(db):
     """The ids of the estates whose copy says retired (archive's ``retired_at``)."""
     return {doc["_id"] for doc in db.estates.find({"retired_at": {"$ne": None}}, {"_id": 1})}

@@ -265,13 +265,7 @@ def orders_of_request(db, estate_id, request_id):
 ASSIGNMENTS_ANNOUNCED, APPOINTMENTS_ANNOUNCED = "_assignments_announced", "_appointments_announced"
 
 
-def estates_unmarked(db, mark):
-    """The estates the once-per-estate sweep that sets ``mark`` on their copy has not done yet."""
-    return sorted(doc["estate_id"] for doc in db.estates.find({mark: None}, {"estate_id": 1}))
-
-
-def mark_estate(db, estate_id, mark):
-    db.estates.update_one({"_id": estate_id, "estate_id": estate_id}, {"$set": {mark: True}})
+estates_unmarked, mark_estate = common_store.estates_unmarked, common_store.mark_estate
 
 
 def assigned_orders(db, estate_id):

@@ -140,13 +140,8 @@ def had_an_exception(overdue_before):
 DUE_UNCHECKED_KEPT = "_due_unchecked_kept"  # the estate's copy: its open rounds were given ``_due_unchecked``
 
 
-def estates_unmarked(db, mark):
-    """The estates the once-per-estate sweep that sets ``mark`` on their copy has not done yet."""
-    return sorted(doc["estate_id"] for doc in db.estates.find({mark: None}, {"estate_id": 1}))
-
-
-def mark_estate(db, estate_id, mark):
-    db.estates.update_one({"_id": estate_id, "estate_id": estate_id}, {"$set": {mark: True}})
+# the once-per-estate sweep's marks on the estate's copy, as maintenance's
+estates_unmarked, mark_estate = common_store.estates_unmarked, common_store.mark_estate
 
 
 def open_rounds_without_due_unchecked(db, estate_id):
