@@ -43,8 +43,8 @@ SECTIONS = (
         Entry("registers.visitors", "menu.visitors", FRONT_DESK),
         Entry("registers.applications", "menu.applications", FRONT_DESK),
         Entry("registers.owner-contacts", "menu.owner_contacts", FRONT_DESK),
-        Entry("desk.owner_contacts_due", "due.title", FRONT_DESK),
-        Entry("manager.dashboard", "menu.own_kpis", frozenset({"steward"})),  # his owner contact rate  # whom the steward has still to contact
+        Entry("desk.owner_contacts_due", "due.title", FRONT_DESK),  # whom the steward has still to contact
+        Entry("manager.dashboard", "menu.own_kpis", frozenset({"steward"})),  # his owner contact rate
         Entry("registers.vacant-inspections", "menu.vacant_inspections", FRONT_DESK),
         Entry("desk.vacant_inspections_due", "vacant_due.title", FRONT_DESK),  # the vacant units due an inspection
         Entry("desk.portal_qr", "menu.portal_qr", FRONT_DESK),
