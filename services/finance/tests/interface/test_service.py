@@ -3380,3 +3380,27 @@ def test_a_settlement_and_a_fund_use_decision_sent_again_with_their_key_answer_a
     with pytest.raises(Conflict):
         finance.approve_fund_use({"estate_id": ESTATE, "id": use_["id"], "data": {}})
     assert finance.db.fund_accounts.find_one({})["balance_cents"] == 480000
+
+
+def test_a_past_day_s_kept_arrears_are_computed_again_after_another_replica_writes_a_bill_dated_then(finance,
+                                                                                                      monkeypatch):
+    """Each replica keeps the arrears of a past day in its own memory; what tells it they changed is
+    the estate's bill version in the store (``store.bills_state``), which every write of a bill moves
+    whichever replica wrote it: a charge raised on a day that is over, delivered late to another
+    replica, is in the day's arrears at this replica's next page."""
+    from finance import arrears_view
+    approved(finance)
+    run(finance)
+    clock.freeze(clock.parse_iso("2026-11-20T02:00:00Z"))
+    late = charge("maintenance", cents=8800, household="hh_1")    # raised on the 20th of November
+    clock.freeze(clock.parse_iso("2026-12-20T02:00:00Z"))
+
+    def owed():
+        listed = finance.list_arrears({"estate_id": ESTATE, "filters": {"as_of": "2026-12-10"}})["items"]
+        return {a["household_id"]: a["overdue_cents"] for a in listed}
+    before = owed()                                               # kept by this replica
+    this_replica = arrears_view._kept_days
+    monkeypatch.setattr(arrears_view, "_kept_days", type(this_replica)())   # another replica's memory
+    finance.bill_repair_charge(late)
+    monkeypatch.setattr(arrears_view, "_kept_days", this_replica)
+    assert owed() == {**before, "hh_1": before["hh_1"] + 8800}
