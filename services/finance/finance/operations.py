@@ -1197,12 +1197,15 @@ def reconciliation_report(db, estate_id, period):
         store.bills_allocated_between(db, estate_id, start, end), start, end,
         store.settled_pairs_of_period(db, estate_id, period), now,
         store.top_ups_of_period(db, estate_id, period), collected) | {
-        "arrears_recovered": arrears_recovered(db, estate_id, period, rules, min(end, clock.to_iso(now)))}
+        "arrears_recovered": arrears_recovered(db, estate_id, period, rules, clock.to_iso(now))}
 
 
-def arrears_recovered(db, estate_id, period, rules, end):
-    """清欠 of ``period`` up to ``end`` (its end, or now while it runs): the arrears carried into it
-    (as of its eve) and what was paid on them within it (``arrears.recovered_in``)."""
+def arrears_recovered(db, estate_id, period, rules, now):
+    """清欠 of ``period`` up to its end, or to ``now`` (ISO) while it runs: the arrears carried into it
+    (as of its eve) and what was paid on them within it (``arrears.recovered_in``). Kept once the
+    period is over, told by its own end (a running period's figure, up to a moment, is asked once)."""
+    period_end = calendar.period_bounds(period, rules["timezone"])[1]
+    end = min(period_end, now)
     first = calendar.months_of(period)[0]
     start = clock.to_iso(periods.period_start(first, rules))
     eve = periods.day_of(periods.period_start(first, rules) - timedelta(milliseconds=1), rules)
@@ -1213,7 +1216,7 @@ def arrears_recovered(db, estate_id, period, rules, end):
         reversed_ones = store.reversed_payments(db, estate_id)
         return arrears.recovered_in(store.bills_owing_at(db, estate_id, start, reversed_ones), reversed_ones, start,
                                     end, eve)
-    if end < clock.now_iso():  # a period over: kept while no bill is written (its KPIs and its report)
+    if period_end <= now:  # a period over: kept while no bill is written (its KPIs and its report)
         return arrears_view.kept(db, estate_id, ("recovered", period, end), compute)
     return compute()
 
@@ -1446,7 +1449,7 @@ def kpis(db, caller, period, estate_ids):
                 "collection_rate_at_period_end": arrears.collection_rate_at_end(
                     bills, store.reversed_payments(db, estate_id) if bills else [], end),
                 "arrears_recovery_rate": arrears.recovery_rate(
-                    arrears_recovered(db, estate_id, period, rules, min(end, clock.now_iso())))}
+                    arrears_recovered(db, estate_id, period, rules, clock.now_iso()))}
     return per_estate(caller, period, estate_ids, one)
 
 

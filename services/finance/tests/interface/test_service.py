@@ -3404,3 +3404,31 @@ def test_a_past_day_s_kept_arrears_are_computed_again_after_another_replica_writ
     finance.bill_repair_charge(late)
     monkeypatch.setattr(arrears_view, "_kept_days", this_replica)
     assert owed() == {**before, "hh_1": before["hh_1"] + 8800}
+
+
+def test_a_running_period_s_recovered_arrears_leave_the_kept_lists_of_past_days_kept(finance, monkeypatch):
+    """The arrears a period recovered are kept once the period is over (``arrears_view.kept``); a
+    period still running is computed at each ask. It was told over by the moment it is computed up
+    to (now, read as the report began) being before the clock read again later in the same report:
+    each report of the running month kept its figure under a key of its own moment, no report asked
+    for again, and eight of them pushed the estate's kept list of a past day out (``KEPT_DAYS``), the
+    accountant's next page of it reading the estate's bills again."""
+    from finance import arrears_view
+    approved(finance)
+    clock.freeze(clock.parse_iso("2026-10-05T02:00:00Z"))
+    run(finance, period="2026-10")
+    clock.freeze(NOW)
+    acting(finance, ACCOUNTANT)
+    ends = []
+    owing = store.bills_owing_at
+    monkeypatch.setattr(store, "bills_owing_at", lambda db, estate_id, end, *rest: ends.append(end) or owing(
+        db, estate_id, end, *rest))
+    top_ups = store.top_ups_of_period
+    monkeypatch.setattr(store, "top_ups_of_period", lambda *args: clock.advance(timedelta(milliseconds=3)) or top_ups(
+        *args))                                                   # a report takes a few milliseconds
+    as_of = {"estate_id": ESTATE, "filters": {"as_of": "2026-11-10"}}
+    first = finance.list_arrears(as_of)["items"]
+    for _ in range(arrears_view.KEPT_DAYS):
+        finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert finance.list_arrears(as_of)["items"] == first
+    assert ends.count("2026-11-10T16:00:00.000Z") == 1 and len(ends) == 1 + arrears_view.KEPT_DAYS
