@@ -1187,8 +1187,8 @@ def _finish_day(db, outbox, estate_id, cashier, day):
 def reconciliation_report(db, estate_id, period):
     """The reconciliation of a month, or of a quarter or year read as their months together (the
     KPIs' periods: ``calendar.period_bounds``)."""
-    rules, now = store.rules_for(db, estate_id), clock.now()
-    _refuse_report_period(db, estate_id, period, rules, now)
+    now = clock.now()
+    rules = _refuse_report_period(db, estate_id, period, now)
     start, end = calendar.period_bounds(period, rules["timezone"])
     entries = store.entries_of_period(db, estate_id, period)
     collected = store.bills_by_id(db, estate_id, [e["ref_id"] for e in journals.collected_charges(entries)])
@@ -1233,11 +1233,15 @@ def _disclosure(db, estate_id, period):
                               store.operating_expenses_of_period(db, estate_id, period))
 
 
-def _refuse_report_period(db, estate_id, period, rules=None, now=None):
+def _refuse_report_period(db, estate_id, period, now=None):
     """Every finance period report's check (``periods.refuse_report_period``): begun, and not ended
-    before the estate's records can begin (its registration less ``catch_up_months`` at most)."""
-    periods.refuse_report_period(period, now or clock.now(), rules or store.rules_for(db, estate_id),
-                                 (store.estate(db, estate_id) or {}).get("created_at"), MAXIMA["catch_up_months"])
+    before the estate's records can begin (its registration less ``catch_up_months`` at most). The
+    estate's rules, read from the copy read once for its calendar and its registration."""
+    estate = store.estate(db, estate_id)
+    rules = store.rules_of(db, estate_id, estate)
+    periods.refuse_report_period(period, now or clock.now(), rules, (estate or {}).get("created_at"),
+                                 MAXIMA["catch_up_months"])
+    return rules
 
 
 def record_operating_expense(db, outbox, caller, estate_id, data):

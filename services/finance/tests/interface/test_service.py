@@ -3432,3 +3432,18 @@ def test_a_running_period_s_recovered_arrears_leave_the_kept_lists_of_past_days_
         finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
     assert finance.list_arrears(as_of)["items"] == first
     assert ends.count("2026-11-10T16:00:00.000Z") == 1 and len(ends) == 1 + arrears_view.KEPT_DAYS
+
+
+def test_a_period_report_reads_the_estates_copy_once(finance, monkeypatch):
+    """Its calendar and its registration (the earliest month of its records) come from one read of
+    the estate's copy, where the rules read it and the period's check read it again (a tidy)."""
+    acting(finance, ACCOUNTANT)
+    reads = []
+    get = replica.get
+    monkeypatch.setattr(replica, "get", lambda db, kind, estate_id, doc_id: reads.append(kind) or get(
+        db, kind, estate_id, doc_id))
+    finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert reads.count("estate") == 1
+    reads.clear()
+    finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert reads.count("estate") == 1
