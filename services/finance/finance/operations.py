@@ -1332,14 +1332,19 @@ def household_account(db, estate_id, household_id, filters):
 def list_arrears(db, estate_id, limit=None, cursor=None, filters=None):
     """The households in arrears now, or at the end of the estate's local day ``as_of``
     (``arrears_as_of``), longest overdue first."""
-    now = clock.now()
-    as_of = (filters or {}).get("as_of")
-    entries = arrears_as_of(db, estate_id, as_of, now) if as_of else arrears_view.longest_overdue_first(db, estate_id, now)
+    entries = _arrears_entries(db, estate_id, (filters or {}).get("as_of"))
     page = page_computed(entries, lambda entry: (entry["oldest_due_at"], entry["household_id"]), limit, cursor)
     shown = [entry["household_id"] for entry in page["items"]]  # addresses and reminders of the page only
     page["items"] = arrears.arrears_list(page["items"], store.household_addresses(db, estate_id, shown),
                                          store.last_reminders(db, estate_id, shown))
     return page
+
+
+def _arrears_entries(db, estate_id, as_of):
+    """The arrears of today, or as of the past day ``as_of``, longest overdue first (the list's and
+    its export's)."""
+    now = clock.now()
+    return arrears_as_of(db, estate_id, as_of, now) if as_of else arrears_view.longest_overdue_first(db, estate_id, now)
 
 
 def arrears_as_of(db, estate_id, day, now):
@@ -1411,8 +1416,7 @@ def _addressed(db, estate_id, batch):
 
 def _arrears_rows(db, estate_id, as_of=None):
     """The arrears of today, or as of the past day ``as_of`` (the list's filter), as the list has them."""
-    now = clock.now()
-    entries = arrears_as_of(db, estate_id, as_of, now) if as_of else arrears_view.longest_overdue_first(db, estate_id, now)
+    entries = _arrears_entries(db, estate_id, as_of)
     for start in range(0, len(entries), EXPORT_BATCH):
         batch = entries[start:start + EXPORT_BATCH]
         shown = [entry["household_id"] for entry in batch]
