@@ -16,8 +16,9 @@ def authorize(roles, estate_id=None, starts_work=False):
     """The caller, when their roles may call the route and the estate it names is theirs. A
     caller who may name any estate (the operator admin, an all-estates key) gets a 404 for one
     that does not exist (``known_estates``): a typo's settings, budgets or plans were stored; and
-    a 409 for new work (``starts_work``) in one retired (``retirements``), which no other caller
-    can reach (no active account or key holds a retired estate)."""
+    a 409 for new work (``starts_work``; of the gateway's own routes, those of
+    ``retirements.OWN_STARTS_WORK``, the table the served OpenAPI marks too) in one retired
+    (``retirements``), which no other caller can reach (no active account or key holds a retired estate)."""
     state = current_app.extensions["estate_ops"]
     caller = _caller(state)
     if not roles:
@@ -32,7 +33,7 @@ def authorize(roles, estate_id=None, starts_work=False):
         if ALL_ESTATES in caller["estates"]:
             if request.endpoint != "archive__get_estate":  # that one is archive's own 404
                 retired_at = state.estates.require(estate_id, caller, state.rpc)
-                if starts_work:
+                if starts_work or _route_served() in retirements.OWN_STARTS_WORK:
                     retirements.refuse_new_work(retired_at)
         elif estate_id not in caller["estates"]:
             raise Forbidden("this estate is outside your scope")

@@ -115,7 +115,8 @@ CLOSES_OUT = (
 )
 
 
-# the gateway's own routes that start new work (uploads.py: new households), by their rule
+# the gateway's own routes that start new work (uploads.py: new households), by their rule: refused in a
+# retired estate (access.authorize reads it) and marked x-starts-work in the served OpenAPI (docs.py)
 OWN_STARTS_WORK = frozenset({("POST", "/api/v1/estates/<estate_id>/households/import")})
 
 
