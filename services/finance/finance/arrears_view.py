@@ -16,8 +16,8 @@ The arrears of a past day (``as_of``) are kept too, and the arrears a period ove
 (``kept``), the last ``KEPT_DAYS`` asked of each estate, each at the bills' version it was
 computed at: every write of a bill moves it, and the
 list is computed again; a write of a payment alone (a reversal marked) is at a moment after the
-day, which ``arrears.owed_at`` counts as paid then. Each page (and the export) of a year-end list
-of 10,000 households read the estate's bills again.
+day, which ``arrears.owed_at`` counts as paid then. Before they were kept, each page (and the
+export) of a year-end list of 10,000 households read the estate's bills again.
 """
 import threading
 import time
