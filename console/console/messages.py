@@ -180,6 +180,7 @@ _MESSAGES = {
                                "When a key is rotated, pick the old key: the new one carries on for it (an owner app rates "
                                "the requests filed under the old key); revoke the old key once the program uses the new one."),
     "api_keys.replaces_named": ("替换 {name}", "Replaces {name}"),
+    "api_keys.replaced_by_named": ("已由 {name} 替换", "Replaced by {name}"),
     "api_keys.done_already": ("该密钥已经创建（表单被再次提交）：密钥只在第一次显示。若未保存，请吊销它并新建一个。",
                               "This key was made already (the form was sent again): the key was shown the first "
                               "time only. If it was not kept, revoke it and make a new one."),

@@ -206,6 +206,8 @@ ZH = {
         '角色不存在',
     'active is true or false':
         '启用状态须为 true 或 false',
+    'replaced is true or false':
+        '是否已被替换须为 true 或 false',
     'an operator admin sees every estate: give none':
         '运营管理员可查看所有小区：无需指定小区',
     'must be empty for an operator admin':

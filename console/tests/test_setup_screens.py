@@ -405,7 +405,7 @@ def test_the_import_page_names_the_status_column_and_the_words_it_reads(client, 
 def test_a_key_is_made_to_replace_another_from_the_list_and_the_list_says_which(client, fake, documented_routes):
     """A key rotated (a new key made, the old one revoked) carries on for its program only when it
     is made naming the key it replaces (``replaces``: an owner app's new key rates the requests filed
-    under the old one, the session 47 note): the form offers the keys listed, none by default, and
+    under the old one, the session 47 note): the form offers the keys no key replaces yet, none by default, and
     the list says which key each replaces."""
     sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
     rotated = {**API_KEY, "id": "ak_00000000000000ff", "name": "owner app 2027", "replaces": API_KEY["id"]}
@@ -426,4 +426,35 @@ def test_a_key_is_made_to_replace_another_from_the_list_and_the_list_says_which(
     refused = client.post("/admin/api-keys", data={"csrf_token": csrf_of(client), "name": "again", "roles": ["agent"],
                                                    "estate_ids": [ESTATE], "replaces": API_KEY["id"]})
     assert refused.status_code == 409 and f'<option value="{API_KEY["id"]}" selected>' in refused.get_data(as_text=True)
+    _only_documented(fake, documented_routes)
+
+
+def test_the_form_offers_only_the_keys_no_key_replaces_yet_whatever_page_they_are_on(client, fake, documented_routes):
+    """A key is replaced once (409), and the form offered the keys of the page listed, those another
+    key replaces among them, which the gateway then refused (and a key on a later page was not
+    offered at all). The form reads the keys not replaced yet (``replaced=false``), every page of
+    them, and the list says which key replaced each."""
+    sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
+    rotated = {**API_KEY, "id": "ak_00000000000000ff", "name": "owner app 2027", "replaces": API_KEY["id"],
+               "replaced_by": None}
+    replaced = {**API_KEY, "replaced_by": rotated["id"]}
+    later = {**API_KEY, "id": "ak_00000000000000aa", "name": "billing export", "replaced_by": None}
+
+    def keys(body, params):
+        if params.get("replaced") == "false":  # two pages of them
+            if params.get("cursor"):
+                return {"items": [later], "next_cursor": None}
+            return {"items": [rotated], "next_cursor": "c1"}
+        return {"items": [replaced, rotated], "next_cursor": "c1"}
+    fake.on("GET", r"/api/v1/api-keys", keys)
+    page = client.get("/admin/api-keys", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    form = page.split('id="new-key-replaces"')[1].split("</select>")[0]
+    assert f'value="{rotated["id"]}"' in form and f'value="{later["id"]}"' in form
+    assert f'value="{API_KEY["id"]}"' not in form
+    row = page.split(f'{API_KEY["id"]}</span>')[1].split("</tr>")[0]
+    assert "Replaced by owner app 2027" in row
+    offered = [c for c in fake.calls if c["path"] == "/api/v1/api-keys" and c["params"].get("replaced") == "false"]
+    assert [c["params"].get("cursor") for c in offered] == [None, "c1"]
+    chinese = client.get("/admin/api-keys", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "已由 owner app 2027 替换" in chinese
     _only_documented(fake, documented_routes)

@@ -25,7 +25,9 @@ Decisions (README "Security"):
   rates the requests filed under the keys it replaces). A key is replaced once (409, the store's
   unique index: one chain, not two programs claiming one past); the key named is any key, revoked
   or not (422 else). An owner app's rotated key could not rate what its app filed before (the
-  session 47 note).
+  session 47 note). A key as shown names the key made to replace it (``replaced_by``, read from
+  that key's ``replaces``: nothing is written on the key replaced), and the list takes
+  ``replaced`` (false: the keys a new key may still replace, which the console's form offers).
 """
 import hashlib
 import hmac
@@ -35,7 +37,8 @@ import threading
 from datetime import timedelta
 
 from estate_common import clock, roles
-from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, NotFound, Unauthorized, field_error
+from estate_common.errors import (BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized,
+                                  field_error)
 
 from . import store
 from .record_cache import RecordCache
@@ -58,9 +61,17 @@ def digest(key):
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def view(record):
-    """A key as the API lists it: never the key, never its hash."""
-    return {"id": record.get("_id", record.get("id")), **{k: record.get(k) for k in FIELDS}}
+def view(record, replaced_by=None):
+    """A key as the API lists it: never the key, never its hash. ``replaced_by``: the id of the key
+    made to replace it (None: none yet)."""
+    return {"id": record.get("_id", record.get("id")), **{k: record.get(k) for k in FIELDS},
+            "replaced_by": replaced_by}
+
+
+def shown(db, record):
+    """``view`` of one stored key, with the key that replaced it read from the store."""
+    successor = store.api_key_replacing(db, record["_id"])
+    return view(record, successor["_id"] if successor else None)
 
 
 def create(db, actor, name, roles, estate_ids, replaces=None):
@@ -97,9 +108,21 @@ def _replaced_already(key_id):
                    [field_error("replaces", "is replaced by another key already")])
 
 
-def list_keys(db, limit, cursor):
-    page = store.page_api_keys(db, limit, cursor)
-    page["items"] = [view(item) for item in page["items"]]
+def list_filters(filters):
+    """The list's query from its parameters: ``replaced`` (true: the keys another key replaces;
+    false: those none replaces yet, the ones a new key may name in ``replaces``); 400 naming it
+    for another value."""
+    if "replaced" not in filters:
+        return {}
+    if filters["replaced"] not in ("true", "false"):
+        raise InvalidInput("replaced is true or false", [field_error("replaced", "must be true or false")])
+    return {"replaced": filters["replaced"] == "true"}
+
+
+def list_keys(db, limit, cursor, replaced=None):
+    page = store.page_api_keys(db, limit, cursor, replaced)
+    successors = store.api_keys_replacing(db, [item["id"] for item in page["items"]])
+    page["items"] = [view(item, successors.get(item["id"])) for item in page["items"]]
     return page
 
 
@@ -108,7 +131,7 @@ def revoke(db, cache, key_id):
         raise NotFound("no such API key")
     store.revoke_api_key(db, key_id, clock.now_iso())
     cache.forget(key_id)
-    return store.find_api_key(db, key_id)
+    return shown(db, store.find_api_key(db, key_id))
 
 
 def is_key(caller):
@@ -126,7 +149,7 @@ def own(cache, caller):
     start (its roles and estates); a person is sent to their account (403)."""
     if not is_key(caller):
         raise Forbidden("this is an API key's own record: a person reads GET /api/v1/users/me")
-    return view(cache.get(caller["user"][len(CALLER_PREFIX):]))
+    return shown(cache.db, cache.get(caller["user"][len(CALLER_PREFIX):]))
 
 
 def caller(cache, presented):

@@ -162,8 +162,9 @@ def register(app, services):
     @app.get("/api/v1/api-keys")
     def list_api_keys():
         authorize_route()
-        paging = requests_in.query_payload(_PAGED_ONLY)
-        return jsonify(api_keys.list_keys(_state().db, paging.get("limit"), paging.get("cursor")))
+        paging = requests_in.query_payload(_KEY_LIST)
+        return jsonify(api_keys.list_keys(_state().db, paging.get("limit"), paging.get("cursor"),
+                                          **api_keys.list_filters(paging.get("filters", {}))))
 
     @app.get("/api/v1/api-keys/me")
     def own_api_key():
@@ -175,7 +176,7 @@ def register(app, services):
     def revoke_api_key(key_id):
         authorize_route()
         requests_in.refuse_unknown_query()
-        return jsonify(api_keys.view(api_keys.revoke(_state().db, _state().key_cache, key_id)))
+        return jsonify(api_keys.revoke(_state().db, _state().key_cache, key_id))
 
     @app.get("/healthz")
     def healthz():
@@ -311,6 +312,13 @@ class _UserList(_PagedOnly):
 
 
 _USER_LIST = _UserList()
+
+
+class _KeyList(_PagedOnly):
+    filters = ("replaced",)
+
+
+_KEY_LIST = _KeyList()
 
 
 def _check(probe):

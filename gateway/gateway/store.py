@@ -127,8 +127,19 @@ def live_api_keys_holding(db, estate_id):
                   key=lambda key: key["_id"])
 
 
-def page_api_keys(db, limit, cursor):
-    return store.page(db.api_keys, {}, limit, cursor)
+def api_keys_replacing(db, key_ids):
+    """``{key id: the id of the key made to replace it}`` of those of ``key_ids`` replaced."""
+    return {key["replaces"]: key["_id"] for key in db.api_keys.find({"replaces": {"$in": list(key_ids)}},
+                                                                    {"_id": 1, "replaces": 1})}
+
+
+def page_api_keys(db, limit, cursor, replaced=None):
+    """``replaced``: only the keys another key replaces (True) or none does (False); None: all. The
+    ids replaced are read from the index of ``replaces`` (a key is replaced once: as many as keys)."""
+    query = {}
+    if replaced is not None:
+        query = {"_id": {"$in" if replaced else "$nin": db.api_keys.distinct("replaces")}}
+    return store.page(db.api_keys, query, limit, cursor)
 
 
 # -- idempotency records ----------------------------------------------------------------

@@ -297,3 +297,42 @@ def test_a_key_reads_its_own_record_and_a_person_is_sent_to_users_me(app, client
     assert "/api/v1/users/me" in contract.problem(person, 403, "forbidden", app=app)["detail"]
     assert client.delete(f"{KEYS}/{record['id']}", headers=bearer(admin_token)).status_code == 200
     contract.problem(client.get(KEYS + "/me", headers=with_key(key)), 401, "unauthorized", app=app)
+
+
+def test_a_key_as_shown_names_the_key_that_replaced_it_and_the_list_finds_the_keys_not_replaced(
+        app, client, contract, admin_token, new_key):
+    """A key is replaced once (409), but the list is paged: the console's form offered every key
+    listed as one to replace, those replaced already among them, and the gateway then refused the
+    key made (a probe of a rotation). A key as shown names the key made to replace it
+    (``replaced_by``: null for none), in the list, its revocation and its own record, and the list
+    takes ``replaced`` (false: the keys a new key may replace)."""
+    old, old_key = new_key(name="owner app 2026")
+    other, _ = new_key(name="crm sync")
+    assert old["replaced_by"] is None
+    newer = contract.check(app, client.post(KEYS, headers=bearer(admin_token), json={
+        "name": "owner app 2027", "roles": ["agent"], "estate_ids": ["A"], "replaces": old["id"]}), 201)
+    assert newer["replaced_by"] is None
+    listed = contract.check(app, client.get(KEYS + "?limit=200", headers=bearer(admin_token)), 200)
+    shown = {item["id"]: item["replaced_by"] for item in listed["items"]}
+    assert {key: shown[key] for key in (old["id"], other["id"], newer["id"])} == {
+        old["id"]: newer["id"], other["id"]: None, newer["id"]: None}
+    assert contract.check(app, client.get(KEYS + "/me", headers=with_key(old_key)), 200)["replaced_by"] == newer["id"]
+    revoked = contract.check(app, client.delete(f"{KEYS}/{old['id']}", headers=bearer(admin_token)), 200)
+    assert revoked["replaced_by"] == newer["id"]
+
+    taken = contract.check(app, client.get(KEYS + "?replaced=true", headers=bearer(admin_token)), 200)
+    assert sorted(item["id"] for item in taken["items"]) == sorted(key for key, by in shown.items() if by)
+    assert old["id"] in {item["id"] for item in taken["items"]}
+    free, cursor = [], None  # a page at a time, as the console's form reads them
+    while True:
+        answer = client.get(KEYS + "?replaced=false&limit=1" + (f"&cursor={cursor}" if cursor else ""),
+                            headers=bearer(admin_token))
+        page = contract.check(app, answer, 200)
+        free += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert sorted(free) == sorted(key for key, by in shown.items() if not by) and old["id"] not in free
+    for wrong in ("maybe", ""):
+        refused = contract.problem(client.get(KEYS + f"?replaced={wrong}", headers=bearer(admin_token)), 400, app=app)
+        assert "replaced" in str(refused.get("errors"))

@@ -322,6 +322,21 @@ def update_user(user_id):
 # The key is in the creating answer only: the page that shows it is rendered from that answer (never
 # put in the session or a redirect) and is not cached.
 KEY_ROLES = tuple(role for role in ROLES if role != "operator_admin")  # a key never carries operator_admin
+KEY_PAGES = 10  # pages of 200 of the keys a new key may replace
+
+
+def _replaceable_keys():
+    """The keys no key replaces yet (``replaced=false``), page by page: what a new key may name in
+    ``replaces``. The form offered the keys of the page listed, those replaced already among them
+    (a key is replaced once: the gateway refused the new key, 409) and none of a later page."""
+    keys, cursor = [], None
+    for _ in range(KEY_PAGES):
+        page = g.api.get("/api/v1/api-keys", replaced="false", limit=200, cursor=cursor)
+        keys.extend(page.get("items", []))
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    return keys
 
 
 @bp.get("/api-keys")
@@ -332,7 +347,7 @@ def api_keys(problem=None, created=None):
     form = request.form if created is None else {}
     response = make_response(render_template(
         "admin/api_keys.html", items=page.get("items", []), next_cursor=page.get("next_cursor"), filters={},
-        roles=KEY_ROLES, names={e["id"]: e["name"] for e in estates},
+        replaceable=_replaceable_keys(), roles=KEY_ROLES, names={e["id"]: e["name"] for e in estates},
         choices=_estate_choices(estates, form.getlist("estate_ids") if form else ()), key=common.form_key(),
         form=form, problem=problem, created=created))
     if created is not None:
