@@ -1595,6 +1595,7 @@ _MESSAGES = {
     "field.role": ("角色", "Role"),
     "field.estate_ids": ("小区", "Estates"),
     "field.replaces": ("替换的密钥", "Key it replaces"),
+    "field.replaced": ("已被替换", "Replaced"),
     "field.events": ("事件类型", "Event types"),
     "field.event_id": ("事件编号", "Event id"),  # a webhook delivery's event (…/deliveries?event_id=)
     "field.event_type": ("事件类型", "Event type"),
