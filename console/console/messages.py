@@ -138,6 +138,13 @@ _MESSAGES = {
     "admin.estates_kept": ("另有 {count} 个小区不在上面的列表中，保存时保持不变。", "{count} more estates, not in the list above, are kept as they are."),
     "admin.estates_kept.one": ("另有 {count} 个小区不在上面的列表中，保存时保持不变。", "{count} more estate, not in the list above, is kept as it is."),
     "admin.estates_more": ("等，另 {count} 个", "and {count} more"),
+    "admin.users_without_estates": ("{count} 个启用的账号未分配小区（规则要求之前创建），其角色只能在小区中工作，现无法访问任何小区：请为其分配小区或停用。",
+                                    "{count} active accounts of estate roles name no estate (made before every account "
+                                    "needed one): they reach nothing. Give each an estate or deactivate it."),
+    "admin.users_without_estates.one": ("{count} 个启用的账号未分配小区（规则要求之前创建），其角色只能在小区中工作，现无法访问任何小区：请为其分配小区或停用。",
+                                        "{count} active account of an estate role names no estate (made before every "
+                                        "account needed one): it reaches nothing. Give it an estate or deactivate it."),
+    "admin.users_without_estates_show": ("查看这些账号", "Show them"),
     "admin.active": ("启用", "Active"),
     "admin.deactivated_at": ("停用时间", "Deactivated"),
     "admin.deactivated_in": ("停用月份（离职）", "Deactivated in (leavers)"),
@@ -2894,6 +2901,7 @@ _MESSAGES = {
     "field.actions": ("整改措施", "Actions"),
     "field.active": ("启用", "Active"),
     "field.deactivated_in": ("停用月份", "Deactivated in"),
+    "field.has_estates": ("已分配小区", "Has estates"),
     "field.deactivated_from": ("停用起始", "Deactivated from"),
     "field.deactivated_to": ("停用截止", "Deactivated to"),
     "field.anomaly": ("异常", "Anomaly"),

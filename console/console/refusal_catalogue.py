@@ -206,6 +206,8 @@ ZH = {
         '角色不存在',
     'active is true or false':
         '启用状态须为 true 或 false',
+    'has_estates is true or false':
+        '是否已分配小区须为 true 或 false',
     'replaced is true or false':
         '是否已被替换须为 true 或 false',
     'an operator admin sees every estate: give none':

@@ -62,3 +62,34 @@ def test_a_search_the_gateway_refuses_is_said_on_the_page_not_a_server_error(cli
     answer = client.get("/admin/users?q=%E2%80%8B", headers={"Accept-Language": "zh"})
     assert answer.status_code == 200 and 'name="q"' in answer.get_data(as_text=True)  # the page, to search again
     assert "搜索内容: 须为 1 至 100 个字符，且至少一个可见字符" in answer.get_data(as_text=True)
+
+
+def test_the_active_accounts_with_no_estate_are_counted_and_linked_to(client, fake):
+    """Accounts of estate roles stored with no estate before every account but an operator admin's
+    needed one reach nothing, and no filter found them: the page counts the active ones
+    (``has_estates=false&active=true``) and links to them, the list then of those alone."""
+    nowhere = {**ACTIVE, "id": "zhao.desk", "username": "zhao.desk", "estate_ids": []}
+    as_admin(client, fake)
+
+    def users(body, params):
+        if params.get("has_estates") == "false":
+            return {"items": [nowhere], "next_cursor": None}
+        return {"items": [ACTIVE, LEFT], "next_cursor": None}
+    fake.on("GET", r"/api/v1/users", users)
+    page = client.get("/admin/users", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    counted = [p for p in users_asked(fake) if p.get("has_estates") == "false"]
+    assert counted and counted[-1]["active"] == "true"
+    assert "1 active account of an estate role names no estate" in page
+    assert 'href="/admin/users?has_estates=false&amp;active=true"' in page
+    zh = client.get("/admin/users", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "1 个启用的账号未分配小区" in zh
+    listed = client.get("/admin/users?has_estates=false&active=true", headers={"Accept-Language": "en"})
+    assert users_asked(fake)[-1] == {"limit": users_asked(fake)[-1]["limit"], "has_estates": "false", "active": "true"}
+    assert "zhao.desk" in listed.get_data(as_text=True)
+    client.get("/admin/users?has_estates=maybe", headers={"Accept-Language": "en"})
+    assert "has_estates" not in users_asked(fake)[-1]  # not a value of it: left out, as an unknown role is
+
+    fake.on("GET", r"/api/v1/users", lambda body, params: {  # none without an estate
+        "items": [] if params.get("has_estates") else [ACTIVE, LEFT], "next_cursor": None})
+    page = client.get("/admin/users", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "names no estate" not in page and "has_estates=false" not in page

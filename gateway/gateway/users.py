@@ -160,8 +160,12 @@ class AdminOvertaken(RuntimeError):
 
 
 # an operator of many estates finds one among thousands; ``q``: by a part of the username (an account
-# has no other name); ``deactivated_*``: the company's leavers, whichever estates they held
-LIST_FILTERS = ("role", "estate_id", "active", "q", "deactivated_in", "deactivated_from", "deactivated_to")
+# has no other name); ``deactivated_*``: the company's leavers, whichever estates they held;
+# ``has_estates``: false, the accounts of estate roles that name no estate (``_without_estates``)
+LIST_FILTERS = ("role", "estate_id", "active", "q", "deactivated_in", "deactivated_from", "deactivated_to",
+                "has_estates")
+# an account that names no estate: none (the field as stored) or an empty list
+_NO_ESTATE = {"$or": [{"estate_ids": {"$size": 0}}, {"estate_ids": None}]}
 # a day or a period of the leavers' list is read on the company's calendar: the estates' default
 # timezone (an estate's own calendar is its staff report's, ``GET …/reports/staff``)
 COMPANY_TIMEZONE = calendar.DEFAULT_TIMEZONE
@@ -188,12 +192,28 @@ def list_filters(filters):
                                [field_error("q", "must be 1 to 100 characters, one of them visible")])
         query["username"] = {"$regex": re.escape(filters["q"].strip()), "$options": "i"}  # as typed, not a pattern
     left = _deactivated_between(filters)
+    conditions = []
     if left:
         if query.get("active") is True:
             raise InvalidInput("an active account has not left: leave active out, or give false",
                                [field_error("active", "must be false or left out beside a deactivated_ filter")])
-        query["$and"] = [{"deactivated_at": {"$ne": None}}, *({"deactivated_at": bound} for bound in left)]
+        conditions += [{"deactivated_at": {"$ne": None}}, *({"deactivated_at": bound} for bound in left)]
+    if "has_estates" in filters:
+        conditions.append(_without_estates(filters["has_estates"]))
+    if conditions:
+        query["$and"] = conditions
     return query
+
+
+def _without_estates(has_estates):
+    """``has_estates=false``: the accounts of estate roles that name no estate, stored before
+    ``refuse_an_estate_role_without_estates`` (they reach nothing: every estate's route a 403; a
+    deactivation may have cleared them too, so ``active`` tells the two apart); an operator admin
+    holds every estate (``policy.estates_of``), never among them. ``true``: every other account."""
+    if has_estates not in ("true", "false"):
+        raise InvalidInput("has_estates is true or false", [field_error("has_estates", "must be true or false")])
+    without = {"$and": [_NO_ESTATE, {"roles": {"$ne": "operator_admin"}}]}
+    return {"$nor": [without]} if has_estates == "true" else without
 
 
 def _malformed(text, schema):

@@ -124,3 +124,34 @@ def test_the_leavers_of_a_period_across_every_estate(client, contract, accounts,
 def test_a_leavers_filter_no_account_could_match_is_a_400_naming_it(client, contract, admin_token, query, field):
     answer = client.get("/api/v1/users", query_string=query, headers=bearer(admin_token))
     contract.problem(answer, 400, "invalid_input", fields=[field], app=client.application)
+
+
+def stored_before_the_rules(client, username, roles, estate_ids=(), active=True):
+    """An account as an older gateway stored it: an estate role with no estate (before
+    ``users.refuse_an_estate_role_without_estates``), no spans, no ``deactivated_at``."""
+    client.application.extensions["estate_ops"].db.users.insert_one({
+        "_id": username, "username": username, "password_hash": "x", "roles": list(roles),
+        "estate_ids": list(estate_ids), "active": active, "credential_version": 0,
+        "created_at": "2026-09-01T00:00:00.000Z"})
+    return username
+
+
+def test_the_accounts_of_estate_roles_with_no_estate_are_listed_by_has_estates_false(client, contract, admin_token,
+                                                                                     unique):
+    """Every account but an operator admin needs an estate (refused since), but one of estate roles
+    stored with none before the rule reached nothing, every estate's route a 403, and no filter found
+    it: ``has_estates=false`` lists them (an operator admin holds every estate: never among them),
+    ``true`` every other account, each combinable with the other filters."""
+    tag = unique("ne").split("-")[1]
+    nowhere = stored_before_the_rules(client, f"{tag}-nowhere", ["agent", "cashier"])
+    gone = stored_before_the_rules(client, f"{tag}-gone", ["technician"], active=False)
+    placed = made(client, admin_token, f"{tag}-placed")
+    operator = made(client, admin_token, f"{tag}-operator", ["operator_admin"], [])
+    assert sorted(listed(client, contract, admin_token, q=tag, has_estates="false")) == sorted([nowhere, gone])
+    assert listed(client, contract, admin_token, q=tag, has_estates="false", active="true") == [nowhere]
+    assert listed(client, contract, admin_token, q=tag, has_estates="false", role="technician") == [gone]
+    assert sorted(listed(client, contract, admin_token, q=tag, has_estates="true")) == sorted([placed, operator])
+    for wrong in ("no", "", "0"):
+        answer = client.get("/api/v1/users", query_string={"has_estates": wrong}, headers=bearer(admin_token))
+        contract.problem(answer, 400, "invalid_input", fields=["has_estates"], app=client.application)
+
