@@ -155,3 +155,17 @@ def test_the_accounts_of_estate_roles_with_no_estate_are_listed_by_has_estates_f
         answer = client.get("/api/v1/users", query_string={"has_estates": wrong}, headers=bearer(admin_token))
         contract.problem(answer, 400, "invalid_input", fields=["has_estates"], app=client.application)
 
+
+def test_an_account_deactivated_before_its_moment_was_kept_is_listed_by_active_false_only(client, contract,
+                                                                                         admin_token, unique):
+    """Deactivation wrote ``active`` alone until ``deactivated_at`` was kept (a03d2db2): no field,
+    span or entry of the gateway's says when such an account left, so no leavers' period finds
+    it (README "Accounts"); ``active=false`` does, and its ``deactivated_at`` is null."""
+    tag = unique("ol").split("-")[1]
+    old = stored_before_the_rules(client, f"{tag}-old", ["agent"], ["A"], active=False)
+    for period in ("2026", "2025", "2026-09"):
+        assert listed(client, contract, admin_token, q=tag, deactivated_in=period) == []
+    assert listed(client, contract, admin_token, q=tag, deactivated_from="2000-01-01") == []
+    shown = contract.check(client.application, client.get("/api/v1/users", query_string={
+        "q": tag, "active": "false"}, headers=bearer(admin_token)), 200)["items"]
+    assert [(u["username"], u["active"], u["deactivated_at"]) for u in shown] == [(old, False, None)]
