@@ -188,6 +188,8 @@ class World:
         }
         for name, tail in made.items():
             ids[name] = self.post(base + tail, self._sample("POST", "/api/v1/estates/{estate_id}" + tail, swaps))["id"]
+        # to the whole estate: the sample's building is no building of B's households
+        ids["notice_id"] = self.post(f"{base}/notices", {"title": "停水通知", "body": "周二 9:00–12:00 停水"})["id"]
         swaps["eq_1"] = ids["equipment_id"]
         ids["checklist_id"] = self.post(f"{base}/checklists",
                                         self._sample("POST", "/api/v1/estates/{estate_id}/checklists", swaps))["id"]
