@@ -1196,10 +1196,11 @@ ZH = {
         '尚未结束',
     'a cost of a period that has not begun is not recorded':
         '尚未开始的期间不能登记支出',
-    # a report of a period before the estate's records can begin (finance/periods.py), with why
-    'a period before {0} has nothing to report: the estate was registered on {1}, and a billing run reaches back '
-    '{2} months at most':
-        '早于 {0} 的期间没有可报告的内容：本小区于 {1} 登记，出账最多向前补录 {2} 个月',
+    # a report of a period before the estate's records can begin (estate_common/replica.py: every service's
+    # period reports), with why
+    'a period before {0} has nothing to report: the estate was registered on {1}, and its records reach back '
+    '{2} months before that at most':
+        '早于 {0} 的期间没有可报告的内容：本小区于 {1} 登记，记录最多追溯至登记前 {2} 个月',
     "a period before {0} has nothing to report: no estate's records are older":
         '早于 {0} 的期间没有可报告的内容：本小区没有更早的记录',
     "is before {0}, the earliest month of the estate's records":

@@ -187,6 +187,16 @@ def months_of(period):
     return [add_months(first, n) for n in range(months)]
 
 
+def last_month(period):
+    """The last month (``YYYY-MM``) of a month, quarter or year (``months_of``), or of an ISO week
+    ``YYYY-Www`` (its Sunday's: ``2016-W09``, 29 February to 6 March, ends in 2016-03); a week its
+    year has not is ``ValueError``."""
+    if "-W" in period:
+        sunday = date.fromisocalendar(int(period[:4]), int(period[6:]), 7)
+        return f"{sunday.year:04d}-{sunday.month:02d}"
+    return months_of(period)[-1]
+
+
 def period_window(period, tz):
     """``(start, end)`` UTC datetimes of the local month, quarter or year: ``[start, end)``."""
     first, months = period_months(period)

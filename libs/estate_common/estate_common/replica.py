@@ -5,10 +5,17 @@ area, to know an estate's timezone) keep these copies in their own store. A
 copy is written only when the event's ``version`` is newer than what is
 stored, so a redelivered or out-of-order event changes nothing.
 """
-from . import calendar, common_store
-from .errors import Conflict, NotFound, field_error
+from . import calendar, clock, common_store, plausible
+from .errors import BusinessRuleViolation, Conflict, NotFound, field_error
 
 COLLECTIONS = {"estate": "estates", "household": "households"}
+
+# How far before its registration an estate's records may be dated: a billing run made just after
+# the estate was taken over catches up the months before it, finance's ``catch_up_months`` at most
+# (its MAXIMA names this number); what else is recorded is dated the day it is done, or is history
+# entered once (an owner's transfer: ``plausible.historical``). Every service's period reports end
+# their reach here (``refuse_before_records``).
+RECORDS_REACH_MONTHS = 120
 
 INDEXES = {
     "estates": [([("estate_id", 1)], {}), ([("code", 1)], {})],
@@ -122,6 +129,42 @@ def refuse_new_work(estate, field):
     if retired_at:
         raise Conflict(f"the estate was retired at {retired_at}: its service contract ended and it takes no new requests",
                        [field_error(field, "is a retired estate")])
+
+
+def earliest_of_records(estate):
+    """The earliest month (``YYYY-MM``) an estate's records may be dated in: the month of its
+    registration (``estate``'s ``created_at``, archive's document or a service's copy, on the
+    estate's calendar) less ``RECORDS_REACH_MONTHS``; never before 1950 (``plausible.FLOOR``, the
+    oldest day of an estate's history), which is the whole rule for a copy without a registration
+    (one from before estate events carried it, or none yet)."""
+    floor = plausible.FLOOR.strftime("%Y-%m")
+    registered_at = (estate or {}).get("created_at")
+    if not registered_at:
+        return floor
+    registered = calendar.period_of(clock.parse_iso(registered_at), calendar.timezone_of(estate))
+    return max(floor, calendar.add_months(registered, -RECORDS_REACH_MONTHS))
+
+
+def refuse_before_records(estate, period, field="filters.period"):
+    """Every period report's one check of how far back it reads (finance's reconciliation,
+    disclosure and fund statement, the complaint analysis and results, the year's obligations,
+    the desk's week, the borrow totals, the month's costs, emergencies and preventive jobs, the
+    missed rounds and handovers, the gate's parking): 422 naming ``field`` for a month, quarter,
+    year or ISO week (``calendar.last_month``) that ended before ``earliest_of_records`` of the
+    ``estate`` (archive's document or the service's copy). A report of 1900 answered zeros: a
+    form's blank year read as a period of nothing."""
+    earliest = earliest_of_records(estate)
+    if calendar.last_month(period) >= earliest:
+        return
+    fields = [field_error(field, f"is before {earliest}, the earliest month of the estate's records")]
+    registered_at = (estate or {}).get("created_at")
+    if not registered_at:
+        raise BusinessRuleViolation(f"a period before {earliest} has nothing to report: no estate's records are older",
+                                    fields)
+    registered = calendar.day_of(clock.parse_iso(registered_at), calendar.timezone_of(estate))
+    raise BusinessRuleViolation(f"a period before {earliest} has nothing to report: the estate was registered on "
+                                f"{registered}, and its records reach back {RECORDS_REACH_MONTHS} months before "
+                                "that at most", fields)
 
 
 def estate_timezone(db, estate_id):

@@ -4,6 +4,7 @@ import uuid
 import pytest
 
 from estate_common import replica, store
+from estate_common.errors import BusinessRuleViolation
 from estate_common.nameko.outbox import make_event
 
 
@@ -171,3 +172,35 @@ def test_a_household_is_named_by_its_flat_and_one_without_a_copy_by_its_id(db):
     assert replica.flats(db, "est_1", ["hh_1", "hh_2", "hh_1", None, "hh_9"]) == {
         "hh_1": "1-2-301", "hh_2": "hh_2", "hh_9": "hh_9"}  # another estate's copy is not this estate's
     assert replica.flat(None) is None and replica.flat({"building": "1", "unit": "", "room": "301"}) is None
+
+
+@pytest.mark.parametrize("estate, earliest", [
+    ({"created_at": "2026-03-09T02:00:00.000Z"}, "2016-03"),                           # 10:00 on 9 March in Shanghai
+    ({"created_at": "2026-02-28T17:00:00.000Z"}, "2016-03"),                           # 1 March 01:00 in Shanghai
+    ({"created_at": "2026-02-28T17:00:00.000Z", "timezone": "Europe/Berlin"}, "2016-02"),  # 28 February in Berlin
+    ({"created_at": "1955-06-01T00:00:00.000Z"}, "1950-01"),                           # not before plausible.FLOOR
+    ({"code": "GC-01"}, "1950-01"),                                                    # a copy without a registration
+    (None, "1950-01"),                                                                 # no copy yet
+])
+def test_the_earliest_month_of_an_estates_records_is_its_registration_less_the_reach(estate, earliest):
+    assert replica.RECORDS_REACH_MONTHS == 120
+    assert replica.earliest_of_records(estate) == earliest
+
+
+def test_a_period_report_that_ended_before_the_estates_records_can_begin_is_refused():
+    """A report of 1900 answered zeros at every service but finance: one rule, one sentence."""
+    estate = {"created_at": "2026-03-09T02:00:00.000Z"}
+    for period in ("1900", "1900-01", "2016-02", "2015-Q4", "2015", "2016-W05"):  # 2016-W05 ends on 7 February
+        with pytest.raises(BusinessRuleViolation) as refused:
+            replica.refuse_before_records(estate, period, "filters.x")
+        assert refused.value.errors == [{"field": "filters.x",
+                                         "message": "is before 2016-03, the earliest month of the estate's records"}]
+        assert refused.value.detail == ("a period before 2016-03 has nothing to report: the estate was registered on "
+                                        "2026-03-09, and its records reach back 120 months before that at most")
+    for period in ("2016-03", "2016-Q1", "2016", "2016-W09", "2026-11"):  # 2016-W09 ends on 6 March
+        assert replica.refuse_before_records(estate, period) is None
+    with pytest.raises(BusinessRuleViolation) as refused:
+        replica.refuse_before_records(None, "1949-12")
+    assert refused.value.detail == "a period before 1950-01 has nothing to report: no estate's records are older"
+    assert refused.value.errors[0]["field"] == "filters.period"
+    assert replica.refuse_before_records(None, "1950") is None

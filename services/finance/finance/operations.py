@@ -26,7 +26,7 @@ from estate_common.store import page_computed, public
 from . import (arrears, arrears_view, billing, deposits, invoices, journals, maintenance_fund, payments, periods,
                reports, standards, statement, store, utilities)
 from .rules import (APPROVAL_SECONDS, BILLING_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_RETRY_SECONDS,
-                    HOUSEHOLD_LOCK_SECONDS, HOUSEHOLD_LOCK_WAIT_SECONDS, JOURNAL_DAY_LOCK_WAIT_SECONDS, MAXIMA)
+                    HOUSEHOLD_LOCK_SECONDS, HOUSEHOLD_LOCK_WAIT_SECONDS, JOURNAL_DAY_LOCK_WAIT_SECONDS)
 
 log = logging.getLogger(__name__)
 
@@ -1239,8 +1239,7 @@ def _refuse_report_period(db, estate_id, period, now=None):
     estate's rules, read from the copy read once for its calendar and its registration."""
     estate = store.estate(db, estate_id)
     rules = store.rules_of(db, estate_id, estate)
-    periods.refuse_report_period(period, now or clock.now(), rules, (estate or {}).get("created_at"),
-                                 MAXIMA["catch_up_months"])
+    periods.refuse_report_period(period, now or clock.now(), rules, estate)
     return rules
 
 

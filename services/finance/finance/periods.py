@@ -4,7 +4,7 @@ Stored timestamps are UTC; an estate's months and days begin at its local midnig
 its IANA ``timezone`` (estate master data, which ``store.rules_for`` puts into ``rules``).
 The calendar itself is ``estate_common.calendar``; this module names finance's uses of it.
 """
-from estate_common import calendar, clock, plausible
+from estate_common import calendar, replica
 from estate_common.errors import BusinessRuleViolation, field_error
 from estate_common.calendar import add_months, months_between, next_day, parse_period  # noqa: F401 (finance's names)
 
@@ -45,33 +45,14 @@ def refuse_report_not_begun(period, now, rules, field="filters.period"):
                                     [field_error(field, "has not begun")])
 
 
-def earliest_of_records(rules, registered_at, reach):
-    """The earliest month the estate's money may be dated in: its registration's month (``registered_at``,
-    the estate's copy's ``created_at``, on its calendar) less ``reach`` months, the farthest back a
-    billing run or an operating cost may name (``catch_up_months`` at most: a run made just after the
-    estate was taken over catches up the months before it, and a payment, a journal entry or a fund
-    entry is dated the day it is made); not before 1950 (``plausible.FLOOR``, the oldest day of an
-    estate's history), which is the whole rule for a copy without a registration."""
-    floor = plausible.FLOOR.strftime("%Y-%m")
-    if not registered_at:
-        return floor
-    return max(floor, add_months(period_of(clock.parse_iso(registered_at), rules), -reach))
-
-
-def refuse_report_period(period, now, rules, registered_at, reach, field="filters.period"):
+def refuse_report_period(period, now, rules, estate, field="filters.period"):
     """Every finance period report's one check of its month, quarter or year: 422 for one not begun
     (``refuse_report_not_begun``) and for one that ended before the estate's records can begin
-    (``earliest_of_records``): a report of 1900 answered zeros, as one of 2999 did."""
+    (``replica.refuse_before_records``, every service's period reports' rule: the registration on
+    the estate's copy less ``catch_up_months`` at most, the farthest a billing run reaches back).
+    A report of 1900 answered zeros, as one of 2999 did."""
     refuse_report_not_begun(period, now, rules, field)
-    earliest = earliest_of_records(rules, registered_at, reach)
-    if calendar.months_of(period)[-1] < earliest:
-        fields = [field_error(field, f"is before {earliest}, the earliest month of the estate's records")]
-        if not registered_at:
-            raise BusinessRuleViolation(f"a period before {earliest} has nothing to report: no estate's records are older",
-                                        fields)
-        registered = day_of(clock.parse_iso(registered_at), rules)
-        raise BusinessRuleViolation(f"a period before {earliest} has nothing to report: the estate was registered on "
-                                    f"{registered}, and a billing run reaches back {reach} months at most", fields)
+    replica.refuse_before_records(estate, period, field)
 
 
 def earliest_catch_up(now, rules):

@@ -61,7 +61,7 @@ Decisions (DOMAIN.md leaves them open):
   flagged again for a household registered since (the next run of the month bills it; a
   quarterly cycle's later months bill joiners the same way).
 """
-from estate_common import plausible
+from estate_common import plausible, replica
 
 DEFAULTS = {
     # 0: due by the end of the billing month; N: N days after the period starts.
@@ -90,10 +90,12 @@ DEFAULTS = {
 MINIMA = {"utility_overdraft_cents": 0, "utility_low_balance_cents": 0, "bill_due_days": 0,
           "recorded_within_days": 0}
 # the highest value an estate may set: a due date beyond the calendar's end failed every billing
-# run (and every charge's delivery) of the estate
+# run (and every charge's delivery) of the estate; catch_up_months reaches no further back than an
+# estate's records may begin before its registration (replica.RECORDS_REACH_MONTHS: every service's
+# period reports refuse a period before that, replica.refuse_before_records)
 MAXIMA = {"bill_due_days": 365, "late_bill_grace_days": 365, "charge_due_days": 365,
-          "utility_low_balance_cents": 100_000_000, "utility_overdraft_cents": 100_000_000, "catch_up_months": 120,
-          "recorded_within_days": plausible.RECORDED_WITHIN_DAYS_MAX}
+          "utility_low_balance_cents": 100_000_000, "utility_overdraft_cents": 100_000_000,
+          "catch_up_months": replica.RECORDS_REACH_MONTHS, "recorded_within_days": plausible.RECORDED_WITHIN_DAYS_MAX}
 
 # How long a household's money is held by one writer (payment, reversal, prepaid use) before
 # another may take it over (a writer that died).
