@@ -560,6 +560,7 @@ def list_notices(db, estate_id, filters, limit, cursor):
 
 def complaint_report(db, caller, estate_id, period):
     domain.require_manager(caller)
+    replica.refuse_before_records(store.estate(db, estate_id), period)
     rules = store.rules_for(db, estate_id)
     start, end = calendar.period_bounds(period, rules["timezone"])
     complaints = store.complaints_between(db, estate_id, start, end)
@@ -572,11 +573,13 @@ def desk_week_report(db, caller, estate_id, week):
     """客服周报: the desk's ISO week on the estate's calendar (``desk_week``), the desk's own."""
     domain.require_desk(caller)
     start, end = desk_week.bounds(week, store.rules_for(db, estate_id)["timezone"])
+    replica.refuse_before_records(store.estate(db, estate_id), week, "filters.week")
     return desk_week.report(week, *store.desk_week(db, estate_id, start, end), clock.now_iso(), start, end)
 
 
 def complaint_results(db, caller, estate_id, period):
     domain.require_manager(caller)
+    replica.refuse_before_records(store.estate(db, estate_id), period)
     start, end = calendar.period_bounds(period, store.rules_for(db, estate_id)["timezone"])
     return complaint_analysis.results(period, store.unescalated_complaints_closed_between(db, estate_id, start, end))
 
@@ -667,8 +670,10 @@ def rectification_action_done(db, outbox, caller, estate_id, plan_id, n, data):
 def year_obligations(db, caller, estate_id, year):
     """The year's surveys per service line and the manager's visits, owed and made up to now
     (``kpis.year_obligations``), as the year-to-date KPIs count them: a year not begun on the
-    estate's calendar owes nothing yet, as its KPIs are "no data" (``not_begun``)."""
+    estate's calendar owes nothing yet, as its KPIs are "no data" (``not_begun``); one ended before
+    the estate's records can begin is a 422 (``replica.refuse_before_records``)."""
     domain.require_manager(caller)
+    replica.refuse_before_records(store.estate(db, estate_id), year, "filters.year")
     rules, start, end = rules_of_period(partial(store.rules_for, db), estate_id, year)  # a past year's as it ended
     since, state = store.estate_since(db, estate_id), desk_kpis.year_state(year, start, end, clock.now_iso())
 

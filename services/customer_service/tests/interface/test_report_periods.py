@@ -1,0 +1,41 @@
+"""A period report of a period before the estate's records can begin (``replica.refuse_before_records``):
+the complaint analysis and results, the year's obligations and the desk's week, on the embedded store."""
+import pytest
+
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation
+from estate_common.testing import as_caller, event, staff
+
+ESTATE = "est_1"
+MANAGER = staff("wang", ["manager"], [ESTATE])
+REFUSED = "is before 2016-03, the earliest month of the estate's records"
+
+
+@pytest.mark.parametrize("rpc, name, before, from_the_first", [
+    ("complaint_report", "period", ("1900", "1900-01", "2016-02", "2015-Q4"), ("2016-03", "2016-Q1", "2016")),
+    ("complaint_results", "period", ("1900", "1900-01", "2016-02", "2015-Q4"), ("2016-03", "2016-Q1", "2016")),
+    ("year_obligations", "year", ("1900", "2015"), ("2016",)),
+    ("desk_week_report", "week", ("1900-W01", "2016-W05"), ("2016-W09",)),  # W05 ends on 7 February, W09 on 6 March
+])
+def test_a_report_of_a_period_before_the_estate_s_records_can_begin_is_refused(desk, rpc, name, before,
+                                                                              from_the_first):
+    """A report of 1900 answered zeros (finance refused it): the estate registered on 9 March 2026 has
+    no records before 2016-03 (its registration less ``replica.RECORDS_REACH_MONTHS``), one without a
+    registration none before 1950-01."""
+    clock.freeze(clock.parse_iso("2026-11-23T02:00:00Z"))
+    as_caller(desk, MANAGER)
+    desk.copy_estate_edit(event("archive", "estate_updated", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": "HZ-01", "name": "West Lake", "address": "9 Lake Rd",
+        "version": 2, "timezone": "Asia/Shanghai", "created_at": "2026-03-09T02:00:00.000Z"}))
+    for period in before:
+        with pytest.raises(BusinessRuleViolation) as refused:
+            getattr(desk, rpc)({"estate_id": ESTATE, "filters": {name: period}})
+        assert refused.value.errors == [{"field": f"filters.{name}", "message": REFUSED}]
+        assert "registered on 2026-03-09" in refused.value.detail
+    for period in from_the_first:
+        assert getattr(desk, rpc)({"estate_id": ESTATE, "filters": {name: period}})
+    desk.db.estates.update_one({"_id": ESTATE}, {"$unset": {"created_at": ""}})  # a copy from before it was carried
+    with pytest.raises(BusinessRuleViolation) as refused:
+        getattr(desk, rpc)({"estate_id": ESTATE, "filters": {name: before[0]}})
+    assert refused.value.errors[0]["message"] == "is before 1950-01, the earliest month of the estate's records"
+    assert getattr(desk, rpc)({"estate_id": ESTATE, "filters": {name: before[-1]}})
