@@ -9,7 +9,7 @@ import time
 from datetime import timedelta
 from functools import partial
 
-from estate_common import calendar, clock, contracts, custom_fields, ids, jobs, logs, personal_data, phones
+from estate_common import calendar, clock, contracts, custom_fields, ids, jobs, logs, personal_data, phones, replica
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound, field_error
 from estate_common.kpis import before_the_estate, per_estate_month, rules_of_period
 from estate_common.store import page_computed, public
@@ -673,8 +673,11 @@ def flag_late_returns(db, stopping=lambda: False):
 
 
 def borrow_totals(db, estate_id, period):
-    """The counts of the borrow requests made in a local month, quarter or year (``borrowing.totals``)."""
-    start, end = calendar.period_bounds(period, store.estate_timezone(db, estate_id))
+    """The counts of the borrow requests made in a local month, quarter or year (``borrowing.totals``);
+    one ended before the estate's records can begin is a 422 (``replica.refuse_before_records``)."""
+    estate = store.estate(db, estate_id)
+    replica.refuse_before_records(estate, period)
+    start, end = calendar.period_bounds(period, calendar.timezone_of(estate))
     return {"estate_id": estate_id, "period": period, "from": start, "to": end,
             **borrowing.totals(store.borrow_requests_made(db, estate_id, start, end))}
 

@@ -98,6 +98,11 @@ def get_estate(db, estate_id):
     return estate
 
 
+def estate(db, estate_id):
+    """The estate's document (None when archive has no such estate): its calendar and registration."""
+    return db.estates.find_one({"_id": estate_id, "estate_id": estate_id})
+
+
 def estate_since(db, estate_id):
     """When the estate was registered (its ``created_at``), None when archive has no such estate."""
     estate = db.estates.find_one({"_id": estate_id, "estate_id": estate_id}, {"created_at": 1})

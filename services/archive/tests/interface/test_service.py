@@ -1203,6 +1203,20 @@ def test_the_year_s_borrowings_are_totalled(archive, estate):
     assert archive.borrow_totals({"estate_id": estate["id"], "filters": {"period": "2026-Q1"}})["requests"] == 0
 
 
+@pytest.mark.parametrize("period", ["1900", "1900-01", "2015-05", "2015-Q1", "2014"])
+def test_the_borrow_totals_of_a_period_before_the_estate_s_records_can_begin_are_refused(archive, estate, period):
+    """A report of 1900 answered zeros (finance refused it): the estate registered on 1 June 2025 has
+    no records before 2015-06, its registration less ``replica.RECORDS_REACH_MONTHS``."""
+    as_role(archive, "li", "archivist", estate)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        archive.borrow_totals({"estate_id": estate["id"], "filters": {"period": period}})
+    assert refused.value.errors == [{"field": "filters.period",
+                                     "message": "is before 2015-06, the earliest month of the estate's records"}]
+    assert "registered on 2025-06-01" in refused.value.detail
+    for first in ("2015-06", "2015-Q2", "2015"):
+        assert archive.borrow_totals({"estate_id": estate["id"], "filters": {"period": first}})["requests"] == 0
+
+
 def test_an_inspection_by_a_higher_authority_is_approved_at_once(archive, estate):
     as_role(archive, "li", "archivist", estate)
     inspection = archive.create_borrow_request({"estate_id": estate["id"], "data": {
