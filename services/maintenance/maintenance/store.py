@@ -291,6 +291,11 @@ def estate_timezone(db, estate_id):
     return replica.estate_timezone(db, estate_id)
 
 
+def estate(db, estate_id):
+    """The estate's copy (None before it came): its calendar and its registration."""
+    return replica.get(db, "estate", estate_id, estate_id)
+
+
 OPEN_STATUSES = tuple(status for status in TRANSITIONS if status not in CLOSED)
 
 
