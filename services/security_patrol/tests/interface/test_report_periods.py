@@ -1,0 +1,40 @@
+"""A month's report of a month before the estate's records can begin (``replica.refuse_before_records``):
+the missed rounds, the gate's parking and the missed handovers, on the embedded store."""
+import pytest
+
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation
+from estate_common.testing import event, staff, worker
+from security_patrol.service import SecurityPatrolService
+
+ESTATE = "est_1"
+GUARD = staff("zhao", ["security"], [ESTATE])
+
+
+@pytest.fixture
+def patrol():
+    clock.freeze(clock.parse_iso("2026-11-23T13:55:00Z"))
+    patrol = worker(SecurityPatrolService, caller=GUARD)
+    patrol.copy_estate(event("archive", "estate_created", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": "HZ-01", "name": "West Lake", "address": "9 Lake Rd",
+        "version": 1, "timezone": "Asia/Shanghai", "created_at": "2026-03-09T02:00:00.000Z"}))
+    return patrol
+
+
+@pytest.mark.parametrize("rpc", ["missed_rounds", "parking_totals", "missed_handovers"])
+def test_a_month_before_the_estate_s_records_can_begin_is_refused(patrol, rpc):
+    """A month of 1900 answered zeros (finance refused its reports): the estate registered on 9 March
+    2026 has no records before 2016-03 (its registration less ``replica.RECORDS_REACH_MONTHS``), one
+    without a registration none before 1950-01."""
+    for period in ("1900-01", "2016-02"):
+        with pytest.raises(BusinessRuleViolation) as refused:
+            getattr(patrol, rpc)({"estate_id": ESTATE, "filters": {"period": period}})
+        assert refused.value.errors == [{"field": "filters.period",
+                                         "message": "is before 2016-03, the earliest month of the estate's records"}]
+        assert "registered on 2026-03-09" in refused.value.detail
+    assert getattr(patrol, rpc)({"estate_id": ESTATE, "filters": {"period": "2016-03"}})["period"] == "2016-03"
+    patrol.db.estates.update_one({"_id": ESTATE}, {"$unset": {"created_at": ""}})
+    with pytest.raises(BusinessRuleViolation) as refused:
+        getattr(patrol, rpc)({"estate_id": ESTATE, "filters": {"period": "1949-12"}})
+    assert refused.value.errors[0]["message"] == "is before 1950-01, the earliest month of the estate's records"
+    assert getattr(patrol, rpc)({"estate_id": ESTATE, "filters": {"period": "2016-02"}})["period"] == "2016-02"
