@@ -220,14 +220,15 @@ SYNCED = [("estate_id", 1), ("updated_at", 1), ("_id", 1)]
 SINCE_PATTERN = re.compile(CURSOR_PATTERN.pattern.partition("~")[0])
 
 
-def _since(moment):
-    """``updated_since`` (the contract's Timestamp: 0 to 6 digits of a second) as stored timestamps
-    are written (three digits, compared as text): ``03Z`` is ``03.000Z`` (as text it sorted after
-    ``03.000Z``) and a moment between two stored milliseconds is the later one (``02.9995Z`` is
-    ``03.000Z``), so ``$gte`` holds the items written at that moment or after it."""
+def at_or_after(moment, field="updated_since"):
+    """``moment`` (the contract's Timestamp: 0 to 6 digits of a second; ``updated_since``, or another
+    caller's ``field``) as stored timestamps are written (three digits, compared as text): ``03Z`` is
+    ``03.000Z`` (as text it sorted after ``03.000Z``) and a moment between two stored milliseconds is
+    the later one (``02.9995Z`` is ``03.000Z``), so ``$gte`` holds the items written at that moment
+    or after it."""
     if not isinstance(moment, str) or not SINCE_PATTERN.fullmatch(moment):
-        raise InvalidInput("updated_since is not a timestamp",
-                           [field_error("updated_since", "is not a UTC timestamp (YYYY-MM-DDThh:mm:ss[.ffffff]Z)")])
+        raise InvalidInput(f"{field} is not a timestamp",
+                           [field_error(field, "is not a UTC timestamp (YYYY-MM-DDThh:mm:ss[.ffffff]Z)")])
     stored, doc_id = _stored_position(moment, "")
     if doc_id != AFTER_EVERY_ID:
         return stored
@@ -245,7 +246,7 @@ def changed_since(query, updated_since):
     """``query`` narrowed to the documents last written at or after ``updated_since`` (each write of a
     synced collection sets ``updated_at``: ``estate_common.writes.Named``'s ``stamped``). A document
     without ``updated_at`` is no change."""
-    return {"$and": [query, {"updated_at": {"$gte": _since(updated_since)}}]}
+    return {"$and": [query, {"updated_at": {"$gte": at_or_after(updated_since)}}]}
 
 
 def page_computed(items, key, limit=None, cursor=None):

@@ -587,6 +587,17 @@ def test_a_receiver_back_after_the_retry_window_has_every_failed_delivery_sent_a
     assert svc.redeliver_failed(past) == {"redelivered": 2, "more": True}
 
 
+def test_the_failed_deliveries_since_a_moment_hold_those_made_in_its_second(svc, private):
+    """``since`` is the contract's Timestamp, whole seconds allowed; stored times have milliseconds,
+    and as text ``10:00:00.000Z`` sorts before ``10:00:00Z``: the deliveries made in since's own
+    second were left out (found by review), as ``updated_since`` read them before (store._since)."""
+    clock.freeze(clock.parse_iso("2026-11-30T10:00:00.250Z"))
+    hook = subscribe(svc, "http://127.0.0.1:9/hook")
+    _failed(svc, hook, 1)
+    made = {"estate_id": ESTATE, "id": hook["id"], "data": {"since": "2026-11-30T10:00:00Z"}}
+    assert svc.redeliver_failed(made) == {"redelivered": 1, "more": False}
+
+
 def test_failed_deliveries_are_not_sent_again_to_a_switched_off_or_unknown_webhook(svc, private):
     hook = subscribe(svc, "http://127.0.0.1:9/hook")
     _failed(svc, hook, 1)
