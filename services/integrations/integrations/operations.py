@@ -167,8 +167,10 @@ def redeliver_failed(db, outbox, estate_id, webhook_id, since=None):
     as ``redeliver`` sends one (the same id, a fresh retry window), oldest first, at most
     ``REDELIVER_AT_ONCE`` a call: a receiver down past the retry window could only redeliver its
     deliveries one call each (an integrator's probe). Sent again, the call finds what it made
-    pending no longer failed, so a retry after a lost answer sends nothing twice; not while the
-    webhook is switched off (409), as ``redeliver``."""
+    pending no longer failed, so a retry after a lost answer sends nothing twice; nor is one another
+    call (another replica) redelivered meanwhile, delivered since maybe, sent again: each is
+    redelivered while still failed (``webhooks.redeliver_failed``). Not while the webhook is
+    switched off (409), as ``redeliver``."""
     webhook = store.get(db, "webhooks", estate_id, webhook_id)
     if not webhook.get("active"):
         raise Conflict("the webhook is switched off: switch it on to redeliver")
@@ -178,8 +180,8 @@ def redeliver_failed(db, outbox, estate_id, webhook_id, since=None):
     for delivery_id in found[:REDELIVER_AT_ONCE]:
         try:
             store.change(db, outbox, "deliveries", estate_id, delivery_id,
-                         lambda doc: webhooks.redeliver(doc, now, webhook))
-        except (Conflict, NotFound):  # made pending, or removed, by another call meanwhile
+                         lambda doc: webhooks.redeliver_failed(doc, now, webhook))
+        except (Conflict, NotFound):  # redelivered (maybe delivered since), or removed, by another call
             continue
         redelivered += 1
     return {"redelivered": redelivered, "more": len(found) > REDELIVER_AT_ONCE}

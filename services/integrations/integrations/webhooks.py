@@ -341,6 +341,15 @@ def redeliver(delivery, now_iso, subscription):
                        "delivered_at": None, "failed_at": None, "expire_at": None})
 
 
+def redeliver_failed(delivery, now_iso, subscription):
+    """``redeliver`` of a delivery still failed, as the bulk redelivery read it; one that another
+    call made pending meanwhile, and the worker maybe delivered since, is a 409 (skipped): sent
+    again as a delivered one's redelivery, it went out twice (found by review)."""
+    if delivery["status"] != "failed":
+        raise Conflict(f"the delivery is {delivery['status']}: redelivered by another call")
+    return redeliver(delivery, now_iso, subscription)
+
+
 def after_attempt(subscription, succeeded, now, rules, last_error):
     """What an attempt's outcome does to its subscription: a success ends a failing streak; a
     failure starts one, or switches the subscription off once it has lasted

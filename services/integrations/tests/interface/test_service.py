@@ -587,6 +587,31 @@ def test_a_receiver_back_after_the_retry_window_has_every_failed_delivery_sent_a
     assert svc.redeliver_failed(past) == {"redelivered": 2, "more": True}
 
 
+def test_a_failed_delivery_sent_by_another_call_meanwhile_is_not_sent_again(svc, receiver, monkeypatch):
+    """Two calls at once (or two replicas) read the same failed deliveries; the first made one
+    pending and the worker delivered it before the second came to it, which then sent it again as
+    a delivered one's redelivery (found by review): the call sends again only what is still failed."""
+    rx = receiver(204)
+    hook = subscribe(svc, rx.url)
+    [failed] = _failed(svc, hook, 1)
+    body = {"estate_id": ESTATE, "id": hook["id"], "data": {}}
+    listed = store.failed_delivery_ids
+
+    def then_another_call(*args):
+        found = listed(*args)
+        monkeypatch.setattr(store, "failed_delivery_ids", listed)  # the other call reads as before
+        assert operations.redeliver_failed(svc.db, svc.outbox, ESTATE, hook["id"]) == {"redelivered": 1,
+                                                                                         "more": False}
+        run_due(svc)  # the worker delivers it before this call comes to it
+        return found
+
+    monkeypatch.setattr(store, "failed_delivery_ids", then_another_call)
+    assert svc.redeliver_failed(body) == {"redelivered": 0, "more": False}
+    run_due(svc)
+    assert [h["X-Estate-Delivery"] for h, _ in rx.received] == [failed]
+    assert [d["status"] for d in deliveries(svc, hook)] == ["delivered"]
+
+
 def test_the_failed_deliveries_since_a_moment_hold_those_made_in_its_second(svc, private):
     """``since`` is the contract's Timestamp, whole seconds allowed; stored times have milliseconds,
     and as text ``10:00:00.000Z`` sorts before ``10:00:00Z``: the deliveries made in since's own
