@@ -12,9 +12,11 @@ Counted, by the rules the KPIs use (a plain read of the requests, no number of i
   completion; a close);
 - ``complaints``: the week's complaints, verified the same day (``complaint_verify_days``, as
   recorded: ``verified_late``), late, not yet; escalated to the manager;
-- ``repairs_completed``: the repairs whose work was completed in the week (their last completion,
-  a follow-up's too), with their return visit to that completion on time (within
-  ``return_visit_days``), late, still owed, or closed without it (the occupant unreachable);
+- ``repairs_completed``: each completion of repair work in the week, a follow-up's too, each in
+  its own week as the return-visit KPI counts them (``kpis.completions``: a follow-up completed the
+  week after took the first completion out of its week, found by review), with its return visit
+  to that completion on time (within ``return_visit_days``), late, still owed, or closed without it
+  (the occupant unreachable);
 - ``closed``: the requests closed in the week, whenever registered.
 """
 from collections import Counter
@@ -22,6 +24,8 @@ from datetime import date, timedelta
 
 from estate_common import calendar, clock
 from estate_common.errors import InvalidInput, field_error
+
+from .kpis import completions
 
 
 def week_days(week):
@@ -45,7 +49,7 @@ def bounds(week, tz):
 
 def report(week, registered, completed, closed, now, start, end):
     """The week's figures (module docstring) from the requests ``registered`` in it, the repairs
-    ``completed`` in it and the number ``closed`` in it, at ``now``."""
+    ``completed`` in it (one of their completions) and the number ``closed`` in it, at ``now``."""
     monday, sunday = week_days(week)
     complaints = [r for r in registered if r["kind"] == "complaint"]
     return {"week": week, "from": monday.isoformat(), "to": sunday.isoformat(), "as_of": now,
@@ -59,7 +63,7 @@ def report(week, registered, completed, closed, now, start, end):
                            "verified_late": sum(1 for c in complaints if _verified(c) and _late(c)),
                            "not_verified": sum(1 for c in complaints if not _verified(c)),
                            "escalated": sum(1 for c in complaints if (c.get("complaint") or {}).get("escalated"))},
-            "repairs_completed": _visits(completed),
+            "repairs_completed": _visits(completed, start, end),
             "closed": closed}
 
 
@@ -82,17 +86,20 @@ def _late(complaint):
     return bool((complaint.get("complaint") or {}).get("verified_late"))
 
 
-def _visits(completed):
-    """Each completed repair by its return visit to its last completion (the visit records the
-    completion it followed: ``work_completed_at``)."""
-    counts = Counter()
+def _visits(completed, start, end):
+    """Each completion within ``[start, end)`` of the repairs by its return visit (the visit records
+    the completion it followed: ``work_completed_at``); one not visited is the last completion,
+    closed without its visit or owing it."""
+    counts, done = Counter(), 0
     for repair in completed:
-        visits = [v for v in repair.get("return_visits") or () if v.get("work_completed_at") == repair["completed_at"]]
-        if visits:
-            counts["visited_on_time" if any(v.get("on_time") for v in visits) else "visited_late"] += 1
-        elif repair.get("closed_without_visit"):
-            counts["closed_without_visit"] += 1
-        elif repair["status"] == "completed":
-            counts["visit_owed"] += 1
-    return {"completed": len(completed),
+        for at in (at for at in completions(repair) if start <= at < end):
+            done += 1
+            visits = [v for v in repair.get("return_visits") or () if v.get("work_completed_at") == at]
+            if visits:
+                counts["visited_on_time" if any(v.get("on_time") for v in visits) else "visited_late"] += 1
+            elif repair.get("closed_without_visit"):
+                counts["closed_without_visit"] += 1
+            elif repair["status"] == "completed":
+                counts["visit_owed"] += 1
+    return {"completed": done,
             **{name: counts[name] for name in ("visited_on_time", "visited_late", "visit_owed", "closed_without_visit")}}

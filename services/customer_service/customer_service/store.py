@@ -44,8 +44,10 @@ INDEXES = {
         ([("estate_id", 1), ("owner_rating.call_back_due", 1), ("owner_rating.called_back", 1)], {}),
         # a technician's list and export: the repairs his work orders come from, in the list's order
         ([("estate_id", 1), ("_technicians", 1), ("created_at", 1), ("_id", 1)], {}),
-        # the desk's week (desk_week): the repairs completed in it, the requests closed in it
+        # the desk's week (desk_week): the repairs completed in it (last, or before a follow-up), the
+        # requests closed in it
         ([("estate_id", 1), ("kind", 1), ("completed_at", 1)], {}),
+        ([("estate_id", 1), ("kind", 1), ("return_visits.work_completed_at", 1)], {}),
         ([("estate_id", 1), ("closed_at", 1)], {}),
         # the requests handed to a colleague (``?handler=``, handling.transfer), in the list's order
         ([("estate_id", 1), ("handler.user", 1), ("created_at", 1), ("_id", 1)], {}),
@@ -597,13 +599,15 @@ def complaints_between(db, estate_id, start, end):
 
 
 def desk_week(db, estate_id, start, end):
-    """The requests registered within [start, end), the repairs completed in it and the number of
-    requests closed in it (``desk_week.report``): three reads, through the list's index
-    ``(estate_id, created_at, _id)`` and the ``(estate_id, kind, completed_at)`` and
-    ``(estate_id, closed_at)`` ones."""
+    """The requests registered within [start, end), the repairs completed in it (their last
+    completion, or one a return visit followed: ``kpis.completions``) and the number of requests
+    closed in it (``desk_week.report``): three reads, through the list's index
+    ``(estate_id, created_at, _id)``, the ``(estate_id, kind, completed_at)`` and
+    ``(estate_id, kind, return_visits.work_completed_at)`` ones and ``(estate_id, closed_at)``."""
     within = {"$gte": start, "$lt": end}
     registered = list(db.service_requests.find({"estate_id": estate_id, "created_at": within}))
-    completed = list(db.service_requests.find({"estate_id": estate_id, "kind": "repair", "completed_at": within}))
+    completed = list(db.service_requests.find({"estate_id": estate_id, "kind": "repair", "$or": [
+        {"completed_at": within}, {"return_visits.work_completed_at": within}]}))
     closed = db.service_requests.count_documents({"estate_id": estate_id, "closed_at": within})
     return registered, completed, closed
 

@@ -1076,3 +1076,26 @@ def test_the_desk_s_week_counts_what_came_in_was_answered_verified_completed_and
     as_caller(desk, TECHNICIAN)
     with pytest.raises(Forbidden):
         desk.desk_week_report({"estate_id": ESTATE, "filters": {"week": "2026-W48"}})
+
+
+def test_a_repair_completed_in_a_week_stays_in_it_when_its_follow_up_is_completed_the_week_after(desk):
+    """The week counted a repair by its last completion: a repair completed and visited in W48 whose
+    visit found a problem and whose follow-up was completed in W49 left W48 (its completion and
+    on-time visit gone from a week already reported) and was counted in W49 alone, where the
+    return-visit KPI counts every completion in its own period (kpis.completions; found by review)."""
+    repair = desk.create_request(new("repair"))
+    desk.on_work_order_completed(completed(repair))  # Monday 23 November
+    clock.advance(timedelta(days=1))
+    recorded = visit(desk, repair, satisfaction=2, problem_found=True)
+    follow_up = {"type": "return_visit", "id": recorded["follow_up_id"]}
+    desk.on_work_order_created(created_order(repair, "wo_2", follow_up))
+    desk.on_work_order_completed(completed(repair, "wo_2", at="2026-12-01T09:00:00.000Z", source=follow_up))
+    clock.freeze(clock.parse_iso("2026-12-08T02:00:00Z"))
+
+    def week(name):
+        return desk.desk_week_report({"estate_id": ESTATE, "filters": {"week": name}})["repairs_completed"]
+
+    assert week("2026-W48") == {"completed": 1, "visited_on_time": 1, "visited_late": 0, "visit_owed": 0,
+                                "closed_without_visit": 0}
+    assert week("2026-W49") == {"completed": 1, "visited_on_time": 0, "visited_late": 0, "visit_owed": 1,
+                                "closed_without_visit": 0}
