@@ -50,8 +50,7 @@ def front_desk_fact(db, estate_id, body, caller=None):
     name = body.get("handler") if isinstance(body, dict) else None
     if not (isinstance(name, str) and name.strip()):
         return {}
-    user = store.find_user(db, name.strip())
-    found = any(assignable(user, estate_id, role) for role in sorted(FRONT_DESK))
+    found = assignable(store.find_user(db, name.strip()), estate_id, FRONT_DESK)
     return {"assignee": "front_desk" if found else "not_front_desk"}
 
 
@@ -69,9 +68,11 @@ def _holders_found(db, estate_id, body, fields, role, refused):
 
 def assignable(user, estate_id, role=TECHNICIAN):
     """Whether ``user`` (an account, or None) may be given the estate's work orders (``role``
-    technician), or its guard duty (``role`` security): an active holder of the role in the
-    estate, or in every estate."""
-    return bool(user and user.get("active", True) and role in user.get("roles", ())
+    technician), or its guard duty (``role`` security), or a request handed over (``role`` a set,
+    any of them: the desk's colleagues): an active holder of the role in the estate, or in every
+    estate."""
+    held = {role} if isinstance(role, str) else role
+    return bool(user and user.get("active", True) and held & set(user.get("roles", ()))
                 and (estate_id in user.get("estate_ids", ()) or ALL_ESTATES in user.get("estate_ids", ())))
 
 
@@ -111,10 +112,8 @@ def _holders_listed(estate_id, role, listing_everyone=None):
     from .access import authorize_route  # access reads the routes, which read this module
     caller = authorize_route(estate_id)
     requests_in.refuse_unknown_query()
-    db, held = current_app.extensions["estate_ops"].db, sorted({role} if isinstance(role, str) else role)
-    found = {user["_id"]: user for name in held for user in store.users_with_role(db, name)
-             if assignable(user, estate_id, name)}
-    users = [found[name] for name in sorted(found)]
+    users = [user for user in store.users_with_role(current_app.extensions["estate_ops"].db, role)
+             if assignable(user, estate_id, role)]
     if listing_everyone is not None and not listing_everyone & set(caller["roles"]):
         users = [user for user in users if user["_id"] == caller.get("user")]
     return jsonify({"items": [{"username": user["_id"]} for user in users]})

@@ -89,8 +89,10 @@ def page_users(db, limit, cursor, query=None):
 
 
 def users_with_role(db, role):
-    """The accounts that have ``role``, by username (users are the operator's: no estate leads)."""
-    return sorted(db.users.find({"roles": role}, {"roles": 1, "estate_ids": 1, "active": 1}), key=lambda u: u["_id"])
+    """The accounts that have ``role`` (a set: any of them), by username (users are the operator's:
+    no estate leads)."""
+    held = role if isinstance(role, str) else {"$in": sorted(role)}
+    return sorted(db.users.find({"roles": held}, {"roles": 1, "estate_ids": 1, "active": 1}), key=lambda u: u["_id"])
 
 
 # -- API keys ---------------------------------------------------------------------
