@@ -141,7 +141,11 @@ def delete_webhook(db, outbox, estate_id, webhook_id):
 
 def list_deliveries(db, estate_id, webhook_id, filters, limit, cursor):
     """A webhook's deliveries; a deleted webhook's too, while they are kept (what became of the
-    pending ones: "the webhook was deleted"), so only an id with neither is a 404."""
+    pending ones: "the webhook was deleted"), so only an id with neither is a 404. ``event_id``:
+    the one delivery of that event, read by its id too (``webhooks.delivery_id``: an event's delivery
+    to a webhook is named by both), where the filter walked the webhook's whole list to find it."""
+    if "event_id" in filters:
+        filters = {**filters, "_id": webhooks.delivery_id(filters["event_id"], webhook_id)}
     page = store.list_deliveries(db, estate_id, webhook_id, filters, limit, cursor)
     if not page["items"] and store.find(db, "webhooks", estate_id, webhook_id) is None \
             and not store.has_deliveries(db, estate_id, webhook_id):

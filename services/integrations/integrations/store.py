@@ -19,6 +19,8 @@ INDEXES = {
                  retention.TTL_INDEX],
     "deliveries": [(PAGED, {}), ([("estate_id", 1), ("webhook_id", 1), ("created_at", 1), ("_id", 1)], {}),
                    ([("estate_id", 1), ("webhook_id", 1), ("status", 1), ("created_at", 1), ("_id", 1)], {}),
+                   # a type's deliveries (``?event_type=``), in the list's order
+                   ([("estate_id", 1), ("webhook_id", 1), ("event_type", 1), ("created_at", 1), ("_id", 1)], {}),
                    # the delivery worker's sweep across estates: pending deliveries by when they are due
                    ([("next_attempt_at", 1)], {"name": DUE, "partialFilterExpression": {"status": "pending"}}),
                    # a delivered or failed delivery is removed WEBHOOK_DELIVERY_RETENTION_SECONDS after it ended
@@ -108,6 +110,8 @@ def bring_forward_pending(db, estate_id, webhook_id, now_iso, after_iso):
 
 
 def list_deliveries(db, estate_id, webhook_id, filters, limit, cursor):
+    """A page of the webhook's deliveries (``filters`` as stored; ``_id``: the one delivery of an
+    event, ``operations.list_deliveries``; ``event_type`` by its index)."""
     return store.page(db.deliveries, {"estate_id": estate_id, "webhook_id": webhook_id, **filters}, limit, cursor)
 
 
