@@ -15,6 +15,7 @@
   ``webhook_disable_after_days`` is switched off (``active: false``, ``disabled_reason``).
 """
 import json
+import math
 import random
 from datetime import timedelta
 
@@ -27,6 +28,9 @@ from . import targets
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
 LAST_ERROR_CHARS = 200
 RECENT_ATTEMPTS = 10  # what a delivery keeps of its attempts, newest last (the count goes on)
+# the longest Retry-After of a redelivery refused while its delivery is pending (its next attempt's
+# time): the default longest backoff; an estate's longer backoff is asked about again within the hour
+PENDING_RETRY_AFTER_MOST = 3600
 
 
 def qualified(source, event_type):
@@ -334,7 +338,8 @@ def redeliver(delivery, now_iso, subscription):
     the subscription is switched off (409): the round would fail at once and erase a delivery
     that had succeeded, and integrators reconciling on ``failed`` saw a false failure (a probe)."""
     if delivery["status"] == "pending":
-        raise Conflict("the delivery is pending: it is being tried already")
+        raise Conflict("the delivery is pending: it is being tried already",
+                       retry_after=pending_retry_after(delivery, now_iso))
     if not subscription.get("active"):
         raise Conflict("the webhook is switched off: switch it on to redeliver")
     return Change(set={"status": "pending", "next_attempt_at": now_iso, "window_started_at": None,
@@ -348,6 +353,15 @@ def redeliver_failed(delivery, now_iso, subscription):
     if delivery["status"] != "failed":
         raise Conflict(f"the delivery is {delivery['status']}: redelivered by another call")
     return redeliver(delivery, now_iso, subscription)
+
+
+def pending_retry_after(delivery, now_iso):
+    """The seconds until a pending delivery's next attempt, whole and rounded up, at least 1 (due now,
+    or under way: its lease) and at most ``PENDING_RETRY_AFTER_MOST``: the ``Retry-After`` of the 409
+    that refuses its redelivery, a refusal that passes by itself (an integrator's probe: it had none)."""
+    due = delivery.get("next_attempt_at")
+    seconds = (clock.parse_iso(due) - clock.parse_iso(now_iso)).total_seconds() if due else 0
+    return max(1, min(PENDING_RETRY_AFTER_MOST, math.ceil(seconds)))
 
 
 def after_attempt(subscription, succeeded, now, rules, last_error):

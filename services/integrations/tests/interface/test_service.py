@@ -512,6 +512,38 @@ def test_redeliver_sends_a_failed_delivery_again_under_the_same_id(svc, receiver
         svc.redeliver({"estate_id": ESTATE, "id": hook["id"], "item": "dlv_nothing"})
 
 
+def test_a_pending_delivery_s_409_says_when_its_next_attempt_is_with_retry_after(svc, receiver):
+    """A redelivery refused while the delivery is pending passes by itself (the delivery ends,
+    delivered or failed), yet its 409 carried no ``Retry-After``, which the README says such a 409
+    does (an integrator's probe): it carries the seconds until the next attempt, at least 1 (an
+    attempt due now or under way), at most ``webhooks.PENDING_RETRY_AFTER_MOST``. A state that
+    forbids the step (switched off) carries none."""
+    rx = receiver(500)
+    hook = subscribe(svc, rx.url)
+    svc.on_maintenance__work_order_created(order_created())
+    [pending] = deliveries(svc, hook)
+    redeliver = {"estate_id": ESTATE, "id": hook["id"], "item": pending["id"]}
+    with pytest.raises(Conflict) as due:
+        svc.redeliver(redeliver)
+    assert due.value.retry_after == 1  # due now: the next run tries it
+    run_due(svc)  # failed: the next attempt after the first backoff (15 to 30 s)
+    [retrying] = deliveries(svc, hook)
+    wait = (clock.parse_iso(retrying["next_attempt_at"]) - clock.now()).total_seconds()
+    with pytest.raises(Conflict) as backing_off:
+        svc.redeliver(redeliver)
+    assert 15 <= backing_off.value.retry_after <= 30 and abs(backing_off.value.retry_after - wait) <= 2
+    svc.db.deliveries.update_one({"_id": pending["id"]}, {"$set": {
+        "next_attempt_at": clock.to_iso(clock.now() + timedelta(days=3))}})
+    with pytest.raises(Conflict) as far:
+        svc.redeliver(redeliver)
+    assert far.value.retry_after == webhooks.PENDING_RETRY_AFTER_MOST
+    svc.db.deliveries.update_one({"_id": pending["id"]}, {"$set": {"status": "failed", "next_attempt_at": None}})
+    svc.update_webhook({"estate_id": ESTATE, "id": hook["id"], "data": {"active": False}})
+    with pytest.raises(Conflict) as switched_off:
+        svc.redeliver(redeliver)
+    assert switched_off.value.retry_after is None
+
+
 def test_a_redelivery_sent_again_with_its_key_after_a_lost_answer_is_one_round(svc, receiver):
     """The gateway answered 503 (the reply came too late) and the integrator sent the redelivery
     again with the same Idempotency-Key: while the round was pending it read 409 "being tried
