@@ -6,11 +6,21 @@ The served document names, on each operation, the roles the gateway lets call it
 that a client (the console; an integrator's own screens) can offer a user only what
 their roles may do without keeping a copy of the table that could drift; and marks each
 write that starts new work (``x-starts-work``, ``access.starts_work_table``: refused in a
-retired estate, ``retirements``), so that a client offers none of them there."""
+retired estate, ``retirements``), so that a client offers none of them there.
+
+It refers, from each response, to the headers the gateway sets (``components/headers``:
+``X-Request-ID`` on every answer, ``Idempotent-Replayed`` on a 2xx of an operation that takes an
+``Idempotency-Key``), which openapi.yaml holds once rather than on each of its 300 responses; and
+holds the event envelope a webhook delivery carries once (``WebhookEventEnvelope``), where each of
+its webhooks wrote it out again. It is made and written out once (``served_bytes``), sent with a
+strong ``ETag`` of its bytes (304 to ``If-None-Match``) and kept by clients a few minutes
+(``CACHE_CONTROL``): it changes only with a deploy (an integrator's probe: 1.1 MB at every read)."""
 import copy
 import functools
+import hashlib
+import json
 
-from flask import jsonify, send_from_directory
+from flask import Response, request, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
 from estate_common import contracts
@@ -40,6 +50,12 @@ UNDOCUMENTED_ENDPOINTS = {"static", "docs_asset", "metrics"}
 
 ROLES_KEY = "x-roles"
 STARTS_WORK_KEY = "x-starts-work"
+ENVELOPE = "WebhookEventEnvelope"  # the served component each webhook's body refers to
+REQUEST_ID = {"$ref": "#/components/headers/RequestId"}
+REPLAYED = {"$ref": "#/components/headers/IdempotentReplayed"}
+# a client keeps the document 5 minutes, then asks with its ETag (a 304 while it is the same): it changes
+# only with a deploy, and openapi.yaml only grows (a copy a few minutes old lacks only what was added)
+CACHE_CONTROL = "public, max-age=300, must-revalidate"
 
 
 @functools.lru_cache(maxsize=1)
@@ -57,9 +73,36 @@ def served_document():
         operation = document["paths"].get(path, {}).get(method.lower())
         if isinstance(operation, dict):
             operation[STARTS_WORK_KEY] = True
+    for path_item in document["paths"].values():
+        for method, operation in path_item.items():
+            if method != "parameters" and isinstance(operation, dict):
+                _declare_gateway_headers(operation)
+    document["components"]["schemas"][ENVELOPE] = book.delivered_envelope_schema()
     document["webhooks"] = {event_type: {"post": _delivery(book, event_type)}
                             for event_type in document["components"]["schemas"]["WebhookEventType"]["enum"]}
     return document
+
+
+def _declare_gateway_headers(operation):
+    """Each inline response of ``operation`` refers to ``X-Request-ID``, and each 2xx of one that
+    takes an ``Idempotency-Key`` to ``Idempotent-Replayed`` (the shared responses refer to the first
+    in openapi.yaml itself: a replay is never a problem)."""
+    keyed = any(parameter.get("$ref", "").endswith("/IdempotencyKey") or parameter.get("name") == "Idempotency-Key"
+                for parameter in operation.get("parameters", []))
+    for status, response in operation.get("responses", {}).items():
+        if "$ref" in response:
+            continue
+        headers = {"X-Request-ID": REQUEST_ID, **response.get("headers", {})}
+        if keyed and str(status).startswith("2"):
+            headers["Idempotent-Replayed"] = REPLAYED
+        response["headers"] = headers
+
+
+@functools.lru_cache(maxsize=1)
+def served_bytes():
+    """The served document as sent (compact UTF-8 JSON) and its strong ETag, made once."""
+    body = json.dumps(served_document(), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    return body, hashlib.sha256(body).hexdigest()
 
 
 # -- webhooks: what a receiver gets (services/integrations: signing.headers, webhooks.body_of) ------
@@ -96,7 +139,7 @@ def _delivery(book, event_type):
                         "come in no set order: order a record's events by `subject.revision`."),
         "parameters": headers,
         "requestBody": {"required": True, "content": {"application/json": {
-            "schema": book.delivered_event_schema(source, name)}}},
+            "schema": book.delivered_event_schema(source, name, envelope=f"#/components/schemas/{ENVELOPE}")}}},
         "responses": {
             "2XX": {"description": "delivered: any 2xx, its body unread"},
             "default": {"description": "any other answer (a redirect too, never followed), a timeout or no answer: "
@@ -109,7 +152,11 @@ def _delivery(book, event_type):
 def register(app):
     @app.get("/api/v1/openapi.json")
     def openapi_json():
-        return jsonify(served_document())
+        body, digest = served_bytes()
+        response = Response(body, mimetype="application/json")
+        response.set_etag(digest)
+        response.headers["Cache-Control"] = CACHE_CONTROL
+        return response.make_conditional(request)
 
     @app.get("/api/docs")
     def docs_page():

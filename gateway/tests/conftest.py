@@ -9,6 +9,7 @@ times, and RFC 9106's 64 MiB profile costs 90-250 ms a hash on 2 cores.
 test_passwords.py checks the real parameters and the rehash of a weaker hash.
 """
 import copy
+import json
 import re
 import threading
 import uuid
@@ -270,12 +271,59 @@ def _escape(segment):
     return quote(str(segment).replace("~", "~0").replace("/", "~1"), safe="~")
 
 
+# the headers the gateway sets itself: an answer that carries one must have it declared (a header a
+# client is told nothing of is one it cannot rely on), as the served document does
+GATEWAY_HEADERS = ("X-Request-ID", "Idempotent-Replayed", "Retry-After")
+
+
 class Contract:
-    """Finds the OpenAPI operation behind a response and validates the response body."""
+    """Finds the OpenAPI operation behind a response and validates the response body and headers
+    (those its response declares in the served document, ``gateway.docs.served_document``, which
+    refers each to the gateway's ``components/headers``)."""
 
     def __init__(self):
         self.contracts = contracts.load()
         self.openapi = self.contracts.openapi
+        self._header_checks = {}
+
+    def declared_headers(self, template, method, status):
+        """``{name: header object}`` the served document declares for (path, method, status)."""
+        from gateway.docs import served_document
+        served = served_document()
+        node = served["paths"][template][method.lower()]["responses"].get(str(status)) or {}
+        if "$ref" in node:
+            node = served["components"]["responses"][node["$ref"].rsplit("/", 1)[1]]
+        declared = {}
+        for name, header in (node.get("headers") or {}).items():
+            if "$ref" in header:
+                header = served["components"]["headers"][header["$ref"].rsplit("/", 1)[1]]
+            declared[name] = header
+        return declared
+
+    def header_problems(self, response, template, method):
+        """What is wrong with ``response``'s headers against those declared for it: a required one
+        absent, a declared one's value off its schema, one of ``GATEWAY_HEADERS`` not declared."""
+        declared = {name.lower(): (name, header) for name, header in
+                    self.declared_headers(template, method, response.status_code).items()}
+        problems = []
+        for name, header in declared.values():
+            value = response.headers.get(name)
+            if value is None:
+                if header.get("required"):
+                    problems.append(f"{name}: required and absent")
+                continue
+            schema = header.get("schema") or {}
+            if schema.get("type") == "integer" and value.isascii() and value.isdigit():
+                value = int(value)
+            key = json.dumps(schema, sort_keys=True)
+            check = self._header_checks.get(key)
+            if check is None:
+                from jsonschema import Draft202012Validator
+                check = self._header_checks[key] = Draft202012Validator(schema)
+            problems += [f"{name}: {error.message}" for error in check.iter_errors(value)]
+        problems += [f"{name}: sent and not declared" for name in GATEWAY_HEADERS
+                     if name in response.headers and name.lower() not in declared]
+        return problems
 
     def template_of(self, app, path, method):
         rule, _ = app.url_map.bind("localhost").match(path, method=method, return_rule=True)
@@ -313,6 +361,8 @@ class Contract:
         body = response.get_json()
         problems = self.errors(ref, body)
         assert problems == [], f"{request.method} {template} {response.status_code}: {problems}\n{body}"
+        wrong = self.header_problems(response, template, request.method)
+        assert wrong == [], f"{request.method} {template} {response.status_code} headers: {wrong}"
         return body
 
     def problem(self, response, status, code=None, fields=None, app=None):
@@ -343,6 +393,8 @@ class Contract:
                 ref = self.response_ref(template, response.request.method, status, response.mimetype)
                 if ref is not None:
                     assert self.errors(ref, body) == []
+                    wrong = self.header_problems(response, template, response.request.method)
+                    assert wrong == [], f"{response.request.method} {template} {status} headers: {wrong}"
         return body
 
 

@@ -339,3 +339,23 @@ def test_a_subscriptions_deliveries_are_found_by_event_id_and_type(app, client, 
                         headers={"Authorization": f"Bearer {admin_token}"})
     assert contract.check(app, answer, 200) == {"items": [], "next_cursor": None}
     assert rpc.only_call("integrations", "list_deliveries").payload["filters"] == query
+
+
+def test_the_contract_check_holds_an_answer_s_headers_to_those_its_operation_declares(app, client, contract):
+    """The harness checked bodies only: an answer without its X-Request-ID, or with a gateway header
+    its operation does not declare (Idempotent-Replayed on a read, Retry-After on a 200), or a declared
+    header's value off its schema, passed."""
+    good = client.get("/healthz")
+    contract.check(app, good, 200)
+    for name, value in (("X-Request-ID", None), ("Idempotent-Replayed", "true"), ("Retry-After", "3")):
+        response = client.get("/healthz")
+        if value is None:
+            del response.headers[name]
+        else:
+            response.headers[name] = value
+        with pytest.raises(AssertionError, match=name):
+            contract.check(app, response, 200)
+    long_id = client.get("/healthz")
+    long_id.headers["X-Request-ID"] = "x" * 129
+    with pytest.raises(AssertionError, match="X-Request-ID"):
+        contract.check(app, long_id, 200)

@@ -105,12 +105,31 @@ def test_openapi_json_is_the_contract(client):
 
 
 def _without_roles(document):
-    """The served document less what the gateway adds: each operation's x-roles and x-starts-work, the webhooks."""
+    """The served document less what the gateway adds: each operation's x-roles and x-starts-work, its
+    responses' references to the gateway's headers (docs._declare_gateway_headers), the webhooks and
+    their envelope."""
     document = {k: v for k, v in document.items() if k != "webhooks"}
-    return {**document, "paths": {path: {method: ({k: v for k, v in op.items() if k not in ("x-roles", "x-starts-work")}
-                                                   if isinstance(op, dict) else op)
-                                          for method, op in ops.items()}
-                                   for path, ops in document["paths"].items()}}
+    schemas = {k: v for k, v in document["components"]["schemas"].items() if k != "WebhookEventEnvelope"}
+    return {**document, "components": {**document["components"], "schemas": schemas},
+            "paths": {path: {method: (_without_gateway_headers({k: v for k, v in op.items()
+                                                                if k not in ("x-roles", "x-starts-work")})
+                                      if isinstance(op, dict) and method != "parameters" else op)
+                             for method, op in ops.items()}
+                      for path, ops in document["paths"].items()}}
+
+
+def _without_gateway_headers(operation):
+    responses = {}
+    for status, response in operation["responses"].items():
+        if "headers" in response:
+            headers = {k: v for k, v in response["headers"].items()
+                       if v not in ({"$ref": "#/components/headers/RequestId"},
+                                    {"$ref": "#/components/headers/IdempotentReplayed"})}
+            response = {k: v for k, v in response.items() if k != "headers"}
+            if headers:
+                response["headers"] = headers
+        responses[status] = response
+    return {**operation, "responses": responses}
 
 
 def test_openapi_json_names_the_roles_the_gateway_lets_call_each_operation(client):
@@ -192,3 +211,70 @@ def test_docs_assets_do_not_leave_their_folder(client, contract, path):
 @pytest.mark.parametrize("path", ["/healthz", "/readyz", "/api/v1/openapi.json", "/api/docs"])
 def test_public_routes_ignore_a_bad_token(client, path):
     assert client.get(path, headers={"Authorization": "Bearer rubbish"}).status_code == 200
+
+
+# -- the served document: its size, its caching, the headers every answer carries ------------------
+
+def test_the_served_document_is_sent_with_a_strong_etag_and_answers_304_to_it(client):
+    """1.1 MB sent whole at every read, with nothing to cache it by (an integrator's probe): its ETag
+    is the digest of its bytes (computed once: it changes only on deploy), If-None-Match with it
+    answers 304 without a body, and Cache-Control lets a client keep it a few minutes."""
+    import hashlib
+    first = client.get("/api/v1/openapi.json")
+    etag = first.headers["ETag"]
+    assert etag == '"' + hashlib.sha256(first.get_data()).hexdigest() + '"'  # strong: no W/
+    assert "public" in first.headers["Cache-Control"] and "max-age=300" in first.headers["Cache-Control"]
+    again = client.get("/api/v1/openapi.json", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
+    assert again.headers["ETag"] == etag and again.headers["Cache-Control"] == first.headers["Cache-Control"]
+    assert again.headers["X-Request-ID"]
+    changed = client.get("/api/v1/openapi.json", headers={"If-None-Match": '"' + "0" * 64 + '"'})
+    assert changed.status_code == 200 and changed.get_data() == first.get_data()
+
+
+def test_the_served_document_is_made_once(client, monkeypatch):
+    from gateway import docs
+    client.get("/api/v1/openapi.json")
+    monkeypatch.setattr(docs, "served_document", lambda: pytest.fail("the document was made again"))
+    assert client.get("/api/v1/openapi.json").status_code == 200
+
+
+def test_each_webhook_refers_to_the_one_served_envelope(client):
+    """Each of the 66 webhooks wrote the event envelope out again (1.1 MB served): the envelope is
+    one served component, ``WebhookEventEnvelope`` (less ``traceparent``), each body's ``allOf`` refers to."""
+    response = client.get("/api/v1/openapi.json")
+    document = response.get_json()
+    envelope = document["components"]["schemas"]["WebhookEventEnvelope"]
+    assert "traceparent" not in envelope["properties"] and "subject" in envelope["properties"]
+    for event_type, webhook in document["webhooks"].items():
+        body = webhook["post"]["requestBody"]["content"]["application/json"]["schema"]
+        assert body["allOf"] == [{"$ref": "#/components/schemas/WebhookEventEnvelope"}], event_type
+    assert response.get_data().count(envelope["properties"]["subject"]["description"].encode()) == 1
+
+
+def test_every_answer_declares_its_request_id_and_a_keyed_write_its_replay(client):
+    """X-Request-ID (every answer) and Idempotent-Replayed (a replay) were sent and declared nowhere
+    (an integrator's probe): both are ``components/headers``, each response of the served document
+    refers to the first and each 2xx of an operation that takes an Idempotency-Key to the second."""
+    document = client.get("/api/v1/openapi.json").get_json()
+    headers = document["components"]["headers"]
+    assert headers["RequestId"]["required"] is True and headers["IdempotentReplayed"]["schema"] == {"const": "true"}
+    keyed = 0
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            takes_key = any(p.get("$ref", "").endswith("/IdempotencyKey") or p.get("name") == "Idempotency-Key"
+                            for p in operation.get("parameters", []))
+            keyed += takes_key
+            for status, response in operation["responses"].items():
+                if "$ref" in response:
+                    response = document["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+                declared = response.get("headers", {})
+                assert declared.get("X-Request-ID") == {"$ref": "#/components/headers/RequestId"}, (path, method, status)
+                replayed = declared.get("Idempotent-Replayed")
+                if takes_key and status.startswith("2"):
+                    assert replayed == {"$ref": "#/components/headers/IdempotentReplayed"}, (path, method, status)
+                else:
+                    assert replayed is None, (path, method, status)
+    assert keyed > 100

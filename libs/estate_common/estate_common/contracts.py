@@ -35,6 +35,7 @@ from .errors import ContractViolation, InvalidInput, field_error
 log = logging.getLogger(__name__)
 
 BASE_URI = "https://estate-ops.invalid/contracts/"
+ENVELOPE = "common.json#/$defs/envelope"  # what every event carries (a webhook delivery: less traceparent)
 
 
 def _multiple_of(validator, divisor, instance, schema):
@@ -184,15 +185,21 @@ class Contracts:
         contract = self.documents.get(f"events/{source}/{event_type}.json") or {}
         return ((contract.get("properties") or {}).get("data") or {}).get("properties") or {}
 
-    def delivered_event_schema(self, source, event_type):
+    def delivered_event_schema(self, source, event_type, envelope=None):
         """The schema of a webhook delivery's body of that event (``/api/v1/openapi.json``'s
         ``webhooks``): its contract less what integrations never sends, the envelope's
         ``traceparent`` and the data's ``x-personal-data`` fields (``integrations.webhooks.body_of``),
         with ``openapi.yaml``'s components referred to as ``#/components/schemas/<name>`` (the
-        served document holds them) and ``common.json``'s written in (it is not served)."""
+        served document holds them) and ``common.json``'s written in (it is not served). With
+        ``envelope`` (a ``$ref``), the envelope is referred to there instead of written in: the
+        served document holds it once (``delivered_envelope_schema``), where each of its webhooks
+        wrote it out again (an integrator's probe: 1.1 MB served)."""
         name = f"events/{source}/{event_type}.json"
         schema = _served(self.documents[name], BASE_URI + name, self.registry.resolver(BASE_URI))
         schema.pop("$schema", None)
+        for n, part in enumerate(self.documents[name].get("allOf", [])):
+            if envelope and urljoin(BASE_URI + name, part.get("$ref", "")) == BASE_URI + ENVELOPE:
+                schema["allOf"][n] = {"$ref": envelope}
         for part in schema.get("allOf", []):
             (part.get("properties") or {}).pop("traceparent", None)
         data = (schema.get("properties") or {}).get("data") or {}
@@ -201,6 +208,13 @@ class Contracts:
             data.get("properties", {}).pop(field, None)
         if personal and "required" in data:
             data["required"] = [field for field in data["required"] if field not in personal]
+        return schema
+
+    def delivered_envelope_schema(self):
+        """``common.json``'s event envelope as a webhook delivery carries it, less ``traceparent``,
+        written in: what ``delivered_event_schema(..., envelope=)`` refers to."""
+        schema = _served({"$ref": ENVELOPE}, BASE_URI, self.registry.resolver(BASE_URI))
+        schema["properties"].pop("traceparent", None)
         return schema
 
     def facet_keys(self, event):
