@@ -143,6 +143,10 @@ FORMS = [
          "/webhooks/whk_1/deliveries", "/webhooks/whk_1/deliveries/dl_1/redeliver",
          reads={rf"{EST}/webhooks/whk_1": WEBHOOK, rf"{EST}/webhooks/whk_1/deliveries": _list(DELIVERY)},
          called=f"{EST}/webhooks/whk_1/deliveries/dl_1/redeliver"),
+    Form("/api/v1/estates/{estate_id}/webhooks/{webhook_id}/deliveries/redeliver",
+         "/webhooks/whk_1/deliveries", "/webhooks/whk_1/deliveries/redeliver",
+         reads={rf"{EST}/webhooks/whk_1": WEBHOOK, rf"{EST}/webhooks/whk_1/deliveries": _list(DELIVERY)},
+         called=f"{EST}/webhooks/whk_1/deliveries/redeliver"),
     # a household's page
     *(Form(f"/api/v1/estates/{{estate_id}}/households/{{household_id}}/{path}", "/households/hh_1",
            f"/households/hh_1/{path}", data=data, reads=reads, called=f"{EST}/households/hh_1/{path}",
@@ -345,9 +349,6 @@ API_ONLY = {
     # the owner's own rating from the owner app that filed the request (channel app): the desk
     # records what an owner says on a return visit, not a rating in his name
     "/api/v1/estates/{estate_id}/service-requests/{request_id}/rating",
-    # every failed delivery sent again: an integrator's catch-up after its receiver's outage (its
-    # program calls it while more); the console's deliveries page redelivers one at a time
-    "/api/v1/estates/{estate_id}/webhooks/{webhook_id}/deliveries/redeliver",
 }
 DOCUMENTED = _documented_with_a_key() - API_ONLY
 UNDER_ESTATE = "/api/v1/estates/{estate_id}/"

@@ -168,3 +168,47 @@ def test_a_create_or_rotation_sent_twice_is_made_once_and_says_the_secret_was_sh
     assert offered != rotate_key
     sent = [c for c in fake.calls if c["method"] == "POST" and "/webhooks" in c["path"]]
     assert [c["headers"].get("Idempotency-Key") for c in sent] == [create_key, create_key, rotate_key]
+
+
+def test_a_manager_sends_every_failed_delivery_again_from_the_deliveries_page(client, fake, documented_routes):
+    """The API sends a webhook's failed deliveries again in one call (``POST …/deliveries/redeliver``
+    ``{since?}``, 500 a call while ``more``) and the console had no button for it: a receiver back
+    after its outage was redelivered one row at a time. The deliveries page offers it, with a time
+    to start from read on the estate's clock, and says how many went and whether more are left."""
+    import re
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", BASE + "/whk_1", WEBHOOK)
+    fake.on("GET", BASE + "/whk_1/deliveries", {"items": [DELIVERY], "next_cursor": None})
+    page = client.get("/webhooks/whk_1/deliveries", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "重新推送全部失败的推送" in page and 'type="datetime-local" name="since"' in page
+    [key] = re.findall(r'action="/webhooks/whk_1/deliveries/redeliver".*?name="idempotency_key" value="([^"]+)"',
+                       page, re.S)
+
+    fake.on("POST", BASE + "/whk_1/deliveries/redeliver", {"redelivered": 500, "more": True})
+    answer = client.post("/webhooks/whk_1/deliveries/redeliver", headers={"Accept-Language": "zh"},
+                         data={"csrf_token": csrf_of(client), "idempotency_key": key, "since": "2026-11-20T08:00"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/webhooks/whk_1/deliveries")
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/deliveries/redeliver")]
+    assert sent["json"] == {"since": "2026-11-20T00:00:00Z"}  # 08:00 in Shanghai
+    assert sent["headers"].get("Idempotency-Key") == key
+    shown = client.get("/webhooks/whk_1/deliveries", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "已安排重新推送 500 条失败的推送" in shown and "还有失败的推送未安排，请再点一次" in shown
+
+    fake.on("POST", BASE + "/whk_1/deliveries/redeliver", {"redelivered": 3, "more": False})
+    client.post("/webhooks/whk_1/deliveries/redeliver", data={"csrf_token": csrf_of(client), "since": ""})
+    assert [c for c in fake.calls if c["path"].endswith("/deliveries/redeliver")][-1]["json"] == {}
+    shown = client.get("/webhooks/whk_1/deliveries", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "已安排重新推送 3 条失败的推送" in shown and "请再点一次" not in shown
+
+    asked = len([c for c in fake.calls if c["path"].endswith("/deliveries/redeliver")])
+    client.post("/webhooks/whk_1/deliveries/redeliver", data={"csrf_token": csrf_of(client), "since": "yesterday"})
+    assert len([c for c in fake.calls if c["path"].endswith("/deliveries/redeliver")]) == asked  # not sent
+    assert "时间无法识别" in client.get("/webhooks/whk_1/deliveries",
+                                       headers={"Accept-Language": "zh"}).get_data(as_text=True)
+
+    fake.on("POST", BASE + "/whk_1/deliveries/redeliver",
+            problem(409, "Conflict", "the webhook is switched off: switch it on to redeliver"))
+    client.post("/webhooks/whk_1/deliveries/redeliver", data={"csrf_token": csrf_of(client)})
+    refused = client.get("/webhooks/whk_1/deliveries", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "该 Webhook 已停用：请先启用再重新推送" in refused
+    _only_documented(fake, documented_routes)

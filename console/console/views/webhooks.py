@@ -1,13 +1,15 @@
 """An estate's webhooks (issue 13; manager, operator admin): the subscriptions, a new one with its
 secret shown once, a new secret for one (shown once too; the old one signs beside it for a while,
 or stops at once if it leaked), switching one off or on, and a subscription's deliveries with
-redelivery.
+redelivery, one by one or every failed one at once (from a time on the estate's clock).
 
 The event types offered are the API's own list (``WebhookEventType`` in the public OpenAPI
 document, ``GET /api/v1/openapi.json``), so the console never keeps a copy that could drift."""
-from flask import Blueprint, g, make_response, render_template, redirect, request, url_for
+from datetime import datetime, timezone
 
-from .. import permissions
+from flask import Blueprint, flash, g, make_response, render_template, redirect, request, url_for
+
+from .. import i18n, permissions
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
@@ -111,4 +113,32 @@ def redeliver(webhook_id, delivery_id):
     if refused:
         return refused
     common.done("webhooks.redelivered")
+    return redirect(back)
+
+
+@bp.post("/<webhook_id>/deliveries/redeliver")
+@estate_needed
+def redeliver_failed(webhook_id):
+    """Every failed delivery sent again (made at or after ``since``, typed on the estate's clock, when
+    given): a receiver back after its outage was redelivered one row at a time (the API took them
+    all in one call, the console had no button: an integrator's probe). The API sends 500 a call;
+    ``more`` says to press again."""
+    back = url_for("webhooks.deliveries", webhook_id=webhook_id)
+    body = {}
+    typed = request.form.get("since", "").strip()
+    if typed:
+        try:
+            local = datetime.fromisoformat(typed)
+        except ValueError:
+            message = i18n.translate("error.moment")
+            common.show_problem(ApiProblem(400, message, errors=[{"field": "since", "message": message}]))
+            return redirect(back)
+        moment = local.replace(tzinfo=i18n.display_zone()) if local.tzinfo is None else local
+        body["since"] = moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    answer, refused = common.act(lambda: g.api.post(_path(f"/{webhook_id}/deliveries/redeliver"), body), back)
+    if refused:
+        return refused
+    common.done("webhooks.redelivered_failed", count=answer.get("redelivered", 0))
+    if answer.get("more"):
+        flash(i18n.translate("webhooks.redelivered_more"))
     return redirect(back)
