@@ -50,7 +50,8 @@ def refuse_being_given(being_given):
     if being_given:
         raise Conflict("the estate is being given to an account or key at this moment: try again, then move the "
                        "account to another estate or revoke the key",
-                       [field_error("estate_id", "is being given to an account or key")])
+                       [field_error("estate_id", "is being given to an account or key")],
+                       retry_after=1)  # it passes by itself: the giving ends within its request
 
 
 def refuse_being_retired(estate_ids, being_retired):

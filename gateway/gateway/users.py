@@ -270,7 +270,8 @@ def update(db, cache, actor, user_id, changes, tries=3):
         if _changed(db, actor, user, changes):
             cache.forget(user_id)
             return store.find_user(db, user_id)
-    raise Conflict("the user was being changed by another request meanwhile: send the change again")
+    # it passes by itself (the other request ends): Retry-After says so (README, a 409 that passes by itself)
+    raise Conflict("the user was being changed by another request meanwhile: send the change again", retry_after=1)
 
 
 def _changed(db, actor, user, changes):

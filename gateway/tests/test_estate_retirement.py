@@ -217,9 +217,11 @@ def test_an_estate_retired_while_it_is_given_is_refused_and_the_giving_goes_on(a
     assert give(client, admin_token, unique, "account", "H").status_code == 201
     body = contract.problem(retired[0], 409, "conflict", fields=["estate_id"], app=app)
     assert body["errors"] == [{"field": "estate_id", "message": "is being given to an account or key"}]
+    assert retired[0].headers["Retry-After"] == "1"  # it passes by itself: the giving ends
     assert rpc.calls_to("archive", "retire_estate") == []
-    # done, the account holds it: the retirement is refused as any held estate's
-    assert retire(client, admin_token, "H").status_code == 409
+    # done, the account holds it: the retirement is refused as any held estate's, a state (no Retry-After)
+    held = retire(client, admin_token, "H")
+    assert held.status_code == 409 and "Retry-After" not in held.headers
     assert rpc.calls_to("archive", "retire_estate") == []
 
 

@@ -408,3 +408,17 @@ def test_an_operator_finds_a_user_by_id_and_lists_them_by_role_estate_and_state(
     for query, field in (("role=janitor", "role"), ("active=yes", "active"), ("colour=red", "colour")):
         contract.problem(client.get(f"/api/v1/users?{query}", headers=bearer(admin_token)), 400, "invalid_input",
                          fields=[field], app=app)
+
+
+def test_a_change_that_lost_every_race_to_another_says_when_to_send_it_again(app, client, contract, admin_token,
+                                                                              unique, monkeypatch):
+    """A user changed by another request at each of the change's tries is a 409 that passes by itself
+    (the other request ends): it carries Retry-After, as the README says such a 409 does, where it
+    carried none (found checking the 409s that pass by themselves, after an integrator's probe)."""
+    from gateway import users
+    username = unique("agent")
+    assert post_user(client, admin_token, new_user(username, ["agent"], ["A"])).status_code == 201
+    monkeypatch.setattr(users, "_changed", lambda *args, **kwargs: False)  # another change came first, each time
+    refused = client.patch(f"/api/v1/users/{username}", json={"roles": ["steward"]}, headers=bearer(admin_token))
+    contract.problem(refused, 409, "conflict", app=app)
+    assert refused.headers["Retry-After"] == "1"
