@@ -550,6 +550,7 @@ _MESSAGES = {
     "sr.filter_not_judged": ("投诉未判定是否有效", "Complaints not judged valid or not"),
     # the desk's start page's complaints to verify, whatever their status (an escalated one too)
     "sr.filter_not_verified": ("投诉未核实", "Complaints not verified yet"),
+    "sr.filter_follow_up_overdue": ("回访问题超时未派单", "Follow-ups with no work order in time"),
     "sr.judge_valid": ("判定为有效投诉", "Judge it valid"),
     "sr.judge_not_valid": ("判定为无效投诉", "Judge it not valid"),
     "sr.judged": ("已判定投诉是否有效。", "The complaint was judged."),
@@ -1017,6 +1018,8 @@ _MESSAGES = {
     "todo.requests_overdue": ("过了期限仍未答复的报事：{count} 件", "Requests past their due time, not answered: {count}"),
     "todo.complaints_to_verify": ("待核实的投诉（当日核实）：{count} 件", "Complaints to verify (the same day): {count}"),
     "todo.return_visits_owed": ("已完工、待回访的维修：{count} 件", "Completed repairs owed a return visit: {count}"),
+    "todo.follow_ups_overdue": ("回访发现问题、维修部超时未派单的跟进：{count} 件",
+                                "Return-visit problems with no work order from maintenance in time: {count}"),
     "todo.return_visits_overdue": ("逾期未回访的维修：{count} 件", "Repairs whose return visit is overdue: {count}"),
     "todo.tools_overdue": ("过了归还时间仍未归还的便民工具：{count} 件", "Tools not returned by their due time: {count}"),
     # the accounts': a cashier's past day with entries and no settlement (日清月结), each opening its
@@ -3019,6 +3022,7 @@ _MESSAGES = {
     "field.resource": ("对象", "Resource"),
     "field.results": ("检查结果", "Results"),
     "field.return_visit_overdue": ("回访已超期", "Return visit overdue"),
+    "field.follow_up_overdue": ("回访问题超时未派单", "Follow-up with no work order in time"),
     "field.review_id": ("装修审核", "Renovation review"),
     "field.rounds": ("每班次数", "Rounds a shift"),
     "field.run_id": ("批量计费", "Billing run"),

@@ -2097,6 +2097,23 @@ def test_a_request_is_handed_to_a_colleague_who_finds_it_on_his_start_page(clien
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
 
 
+def test_follow_ups_maintenance_opened_no_order_for_are_a_line_of_the_desk_s_start_page(client, fake, documented_routes):
+    """DOMAIN.md: a problem found on a return visit is notified to maintenance within 24 hours;
+    the follow-ups whose order had not come back by then were listed nowhere (a probe of the front
+    desk's week): the desk's start page counts them and its register filters them."""
+    _desk_routes(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests",
+            lambda body, params: {"items": [{"id": "sr_7"}] if params.get("follow_up_overdue") == "true" else [],
+                                  "next_cursor": None})
+    sign_in(client, fake, roles=("agent",))
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert '<a href="/desk/requests?follow_up_overdue=true">回访发现问题、维修部超时未派单的跟进：1 件</a>' in home
+    page = client.get("/desk/requests?follow_up_overdue=true", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert '<input type="checkbox" name="follow_up_overdue" value="true" checked>' in page
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
 def test_the_desk_s_week_shows_its_figures_and_leads_to_the_weeks_around(client, fake, documented_routes):
     """客服周报 (a probe of the front desk's week): the week asked, its figures, the weeks before and after."""
     sign_in(client, fake, roles=("agent",))

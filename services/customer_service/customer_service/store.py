@@ -331,7 +331,9 @@ def request_query(estate_id, filters, now, tz):
     ``numbering.canonical``); created_at from/to
     (a day is the estate's local day in ``tz``, and a ``to`` day takes in the whole day);
     ``overdue``: past due_at without an answer (a reply; for a repair, its work started or completed);
-    ``return_visit_overdue``: completed repairs whose return visit is past due; ``escalated``:
+    ``return_visit_overdue``: completed repairs whose return visit is past due; ``follow_up_overdue``:
+    repairs whose return visit found a problem and whose follow-up order has not reached the desk by
+    the written notice's ``notice_due_at`` (DOMAIN.md: within 24 hours, ``follow_up_notice_hours``); ``escalated``:
     complaints escalated to the manager; ``matched``: portal filings whose household the desk has
     named (``true``) or not yet (``false``); ``judged``: complaints judged valid or not (``true``), or
     not yet (``false``: with ``status=closed``, those the valid-complaint rate counts as not valid);
@@ -363,6 +365,15 @@ def request_query(estate_id, filters, now, tz):
         query.update(overdue)
     elif filters.get("overdue") == "false":
         conditions.append({"$nor": [overdue]})
+    # a return visit's problem whose written notice to maintenance (repairs.new_follow_up) has had no order
+    # back by its notice_due_at: the status names the repair's open follow-up, the element its lack of an order
+    late_follow_up = {"status": "follow_up", "follow_ups": {"$elemMatch": {
+        "work_order_id": None, "completed_at": None, "notice_due_at": {"$lt": now}}}}
+    if filters.get("follow_up_overdue") == "true":  # kind too, top level: the index led by estate_id, kind, status
+        query.setdefault("kind", "repair")
+        conditions.append(late_follow_up)
+    elif filters.get("follow_up_overdue") == "false":
+        conditions.append({"$nor": [late_follow_up]})
     if filters.get("return_visit_overdue") == "true":
         conditions.append({"status": "completed", "return_visit_due_at": {"$lt": now}})
     elif filters.get("return_visit_overdue") == "false":

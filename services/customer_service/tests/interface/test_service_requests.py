@@ -751,6 +751,29 @@ def test_a_return_visit_with_a_problem_asks_maintenance_for_a_follow_up_at_once(
     assert closed["status"] == "closed" and len(closed["return_visits"]) == 2
 
 
+def test_follow_ups_maintenance_opened_no_order_for_within_the_notice_hours_are_listed(desk):
+    """DOMAIN.md: a problem found on a return visit is notified in writing to maintenance within 24
+    hours (the estate's follow_up_notice_hours): the notice leaves at once, and nothing listed the
+    follow-ups whose order never reached the desk by then (a probe of the front desk's week)."""
+    as_caller(desk, MANAGER)
+    desk.update_settings({"estate_id": ESTATE, "data": {"follow_up_notice_hours": 12}})
+    waiting = desk.create_request(new("repair"))
+    opened = desk.create_request(new("repair", household="hh_2"))
+    for request in (waiting, opened):
+        desk.on_work_order_completed(completed(request))
+    first = visit(desk, waiting, key="fu-1", satisfaction=2, problem_found=True)
+    done = visit(desk, opened, key="fu-2", satisfaction=2, problem_found=True)
+    desk.on_work_order_created(created_order(opened, "wo_2", {"type": "return_visit", "id": done["follow_up_id"]}))
+    clock.advance(timedelta(hours=12))
+    assert listed(desk, follow_up_overdue="true") == []  # due at the notice's hour, not past it yet
+    clock.advance(timedelta(seconds=1))
+    assert listed(desk, follow_up_overdue="true") == [waiting["id"]]
+    assert waiting["id"] not in listed(desk, follow_up_overdue="false")
+    assert opened["id"] in listed(desk, follow_up_overdue="false")
+    desk.on_work_order_created(created_order(waiting, "wo_3", {"type": "return_visit", "id": first["follow_up_id"]}))
+    assert listed(desk, follow_up_overdue="true") == []
+
+
 def test_a_follow_up_order_cancelled_before_its_created_event_closes_the_repair_and_the_late_event_changes_nothing(desk):
     """Each event has its own queue: the cancellation came first, was dropped, and the created
     event then left the repair dispatched for good (found by review)."""
