@@ -551,6 +551,9 @@ _MESSAGES = {
     # the desk's start page's complaints to verify, whatever their status (an escalated one too)
     "sr.filter_not_verified": ("投诉未核实", "Complaints not verified yet"),
     "sr.filter_follow_up_overdue": ("回访问题超时未派单", "Follow-ups with no work order in time"),
+    "sr.filter_handed_to_me": ("转交给我的", "Handed over to me"),
+    "sr.filter_handed_to": ("转交给 {name} 的", "Handed over to {name}"),
+    "sr.filter_not_closed": ("未结案", "Not closed"),
     "sr.judge_valid": ("判定为有效投诉", "Judge it valid"),
     "sr.judge_not_valid": ("判定为无效投诉", "Judge it not valid"),
     "sr.judged": ("已判定投诉是否有效。", "The complaint was judged."),

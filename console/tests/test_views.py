@@ -2097,6 +2097,28 @@ def test_a_request_is_handed_to_a_colleague_who_finds_it_on_his_start_page(clien
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
 
 
+def test_the_register_filters_the_requests_handed_to_me_and_those_not_closed_on_screen(client, fake, documented_routes):
+    """The API lists a colleague's requests (?handler=) and those not closed (?closed=false), and the
+    start page's line opened the register with both, where no input showed them: the next filter
+    dropped them (a probe of the front desk's week)."""
+    _desk_routes(fake)
+    sign_in(client, fake, username="zhou", roles=("steward",))
+    page = client.get("/desk/requests", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert '<input type="checkbox" name="handler" value="zhou" >' in page and "转交给我的" in page
+    assert '<input type="checkbox" name="closed" value="false" >' in page and "未结案" in page
+    page = client.get("/desk/requests?handler=zhou&closed=false&kind=complaint",
+                      headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert '<input type="checkbox" name="handler" value="zhou" checked>' in page
+    assert '<input type="checkbox" name="closed" value="false" checked>' in page
+    [read] = [c for c in fake.calls if c["path"].endswith("/service-requests") and c["params"].get("kind")]
+    assert read["params"]["handler"] == "zhou" and read["params"]["closed"] == "false"
+    # another colleague's list (a manager following a steward's) keeps its name on screen
+    page = client.get("/desk/requests?handler=li", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert '<input type="checkbox" name="handler" value="li" checked>' in page and "转交给 li 的" in page
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
 def test_follow_ups_maintenance_opened_no_order_for_are_a_line_of_the_desk_s_start_page(client, fake, documented_routes):
     """DOMAIN.md: a problem found on a return visit is notified to maintenance within 24 hours;
     the follow-ups whose order had not come back by then were listed nowhere (a probe of the front

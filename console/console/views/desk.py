@@ -168,7 +168,7 @@ def register():
         item["_raised_by"] = raised_by(item)  # who called (报事人), as the request's page says
     return render_template("desk/register.html", items=items, next_cursor=page.get("next_cursor"),
                            filters=filters, kinds=KINDS, statuses=STATUSES, households=common.household_labels(),
-                           problem=common.take_problem())
+                           me=g.user.username, problem=common.take_problem())
 
 
 @bp.get("/applications/<item_id>")
