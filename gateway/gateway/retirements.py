@@ -76,9 +76,9 @@ def _named(service, *rpcs):
 STARTS_WORK = (
     _named("archive", "create_household", "add_occupant", "transfer_owner", "change_household_status",
            "record_vacant_inspection", "record_handover")
-    | _named("customer_service", "create_request", "reopen_request", "create_rectification", "create_survey",
-             "answer_survey", "create_notice", "register_key", "lend_key", "register_custody_item", "lend_tool",
-             "create_application", "start_works", "reschedule_application")
+    | _named("customer_service", "create_request", "reopen_request", "reclassify_request", "create_rectification",
+             "create_survey", "answer_survey", "create_notice", "register_key", "lend_key", "register_custody_item",
+             "lend_tool", "create_application", "start_works", "reschedule_application")
     | _named("maintenance", "create_maintenance_plan", "create_checklist", "open_inspection", "create_equipment",
              "set_budget")
     | _named("finance", "create_fee_standard", "approve_fee_standard", "start_billing_run", "top_up_utility",

@@ -14,7 +14,8 @@ and denominator so that a manager can check it; no denominator: value None ("no 
   answers (each service-line score is one answer), return visits and owner-portal ratings
 - average_satisfaction: the mean of the same answers (score out of 5)
 - consultation_accuracy 咨询解答准确率: consultations registered in the month neither reopened nor
-  followed by a complaint on the same matter (``related_request_id``) ÷ consultations
+  followed by a complaint on the same matter (``related_request_id``) ÷ consultations, those
+  reclassified to another kind since among them, never accurate (``reclassification``)
 - owner_contact_rate 业主月度联系率 and manager_visits_year_to_date: see owner_contacts.py
 - surveys_year_to_date 满意度调查: the surveys of the period's year answered by its end ÷ the
   surveys the year owes, ``surveys_per_year`` (DOMAIN.md: at least once a year per estate, per
@@ -34,7 +35,7 @@ the current month showed 0 % seconds after a complaint was registered (found by 
 from estate_common import calendar, clock
 from estate_common.kpis import kpi, owed_a_year, owed_text, period_bounds, year_to_date
 
-from . import complaint_analysis, owner_contacts, portal, repairs
+from . import complaint_analysis, owner_contacts, portal, reclassification, repairs
 from .rules import SATISFIED_SCORE
 
 
@@ -121,8 +122,14 @@ def average_satisfaction(scores):
 
 
 def consultation_accuracy(requests, complained_about, start, end):
-    asked = [r for r in _of(requests, "consultation") if _within(r["created_at"], start, end)]
-    accurate = [r for r in asked if not r.get("reopen_count") and r["_id"] not in complained_about]
+    """The consultations registered in the period, and those registered as one and reclassified
+    since (``reclassification.was_consultation``: the answer the owner needed was another kind's,
+    a leak's repair), which are never accurate: closed and registered anew, one counted as answered
+    correctly (a probe of the front desk's week)."""
+    asked = [r for r in requests if (r["kind"] == "consultation" or reclassification.was_consultation(r))
+             and _within(r["created_at"], start, end)]
+    accurate = [r for r in asked if r["kind"] == "consultation" and not reclassification.was_consultation(r)
+                and not r.get("reopen_count") and r["_id"] not in complained_about]
     return kpi(len(accurate), len(asked))
 
 

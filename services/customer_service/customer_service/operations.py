@@ -14,7 +14,8 @@ from estate_common.kpis import (before_the_estate, owed_a_year, owed_before_the_
 from estate_common.store import DuplicateKey, page_computed, public
 
 from . import (applications, complaint_analysis, desk_week, domain, events, front_desk, handling,
-               household_correction, intake, owner_contacts, portal, rectifications, repairs, store, surveys)
+               household_correction, intake, owner_contacts, portal, reclassification, rectifications, repairs, store,
+               surveys)
 from . import kpis as desk_kpis
 
 log = logging.getLogger(__name__)
@@ -276,6 +277,24 @@ def match_household(db, outbox, caller, estate_id, request_id, data):
             return household_correction.correct(request, data, clock.now(), caller.user, flats, earlier)
         return portal.match(request, data["household_id"], clock.now(), caller.user, earlier, data.get("category"),
                             data.get("emergency"), store.rules_for(db, estate_id))
+
+    return step_on(db, outbox, "service_requests", estate_id, request_id, decide)
+
+
+def reclassify_request(db, outbox, caller, estate_id, request_id, data):
+    """改类: a request registered as the wrong kind takes the kind it is (``reclassification``), by the
+    estate's settings; a repair is judged a repeat at its household, as the desk's registration is.
+    An unmatched portal filing too: nothing has left of it."""
+    domain.require_desk(caller)
+    rules = store.rules_for(db, estate_id)
+
+    def decide(request):  # the request first: another estate's id is a 404, whatever the body names
+        reclassification.check(request, data)
+        earlier = None
+        if data["kind"] == "repair" and request.get("household_id"):
+            earlier = _earlier_repair(db, estate_id, request["household_id"], data,
+                                      clock.parse_iso(request["created_at"]), rules, request["_id"])
+        return reclassification.reclassify(request, data, clock.now(), caller.user, rules, earlier)
 
     return step_on(db, outbox, "service_requests", estate_id, request_id, decide)
 

@@ -180,7 +180,8 @@ def judged_urgency(request, emergency, now, rules, user):
     being made then, never later than its ordinary promise; its return visit owed (``match``), and
     maintenance opens an emergency order from the event. Declined, an ordinary repair; the mark and
     the judgement stay (``urgent_confirmed``)."""
-    marked = bool(request["portal"].get("urgent"))
+    # a mark judged already (a filing reclassified to another kind declines it: reclassification.py) asks nothing
+    marked = bool(request["portal"].get("urgent")) and request["portal"].get("urgent_confirmed") is None
     if emergency is not None and request["kind"] != "repair":
         raise BusinessRuleViolation("only a repair is an emergency",
                                     [field_error("data.emergency", "is for a repair only")])

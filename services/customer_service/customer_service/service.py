@@ -94,6 +94,12 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
         return self._act(payload, handling.transfer)  # 转交: to a colleague the gateway found (assignee)
 
     @rpc_method
+    def reclassify_request(self, payload):
+        """改类: registered as the wrong kind, the request takes its kind's rules (reclassification.py)."""
+        return operations.reclassify_request(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                             payload["data"])
+
+    @rpc_method
     def record_return_visit(self, payload):
         return operations.record_return_visit(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
                                               payload["data"])

@@ -751,3 +751,24 @@ def test_a_notice_is_shown_until_a_day_to_come_within_the_estate_s_horizon(desk,
         desk.create_notice({"estate_id": ESTATE, "data": {"title": "Water cut", "body": "Friday", "until": until}})
     assert refused.value.errors == [{"field": "data.until", "message": error}]
     assert desk.db.notices.count_documents({}) == 0
+
+
+def test_a_portal_repair_marked_urgent_that_is_a_question_is_reclassified_before_it_is_matched(desk):
+    """A filer picks the kind: a "repair" marked urgent that asks when the water comes back is a
+    consultation. Reclassified before the match, nothing has left (the match announces it, as the
+    kind it is then) and the urgent mark is declined, which the match would have asked of a repair."""
+    answer = filed(desk, urgent=True)
+    request = stored(desk, answer)
+    as_caller(desk, AGENT)
+    asked = desk.reclassify_request({"estate_id": ESTATE, "id": request["id"], "data": {
+        "kind": "consultation", "reason": "asks when the water comes back"}})
+    assert asked["kind"] == "consultation" and asked["portal"]["urgent_confirmed"] is False
+    assert [step["action"] for step in asked["history"]][-2:] == ["reclassified", "urgency_declined"]
+    assert desk.outbox.of_type("service_request_created") == []
+    assert desk.list_requests({"estate_id": ESTATE, "filters": {"urgency": "pending"}})["items"] == []
+    matched = desk.match_request_household({"estate_id": ESTATE, "id": request["id"],
+                                            "data": {"household_id": "hh_1"}})
+    assert matched["household_id"] == "hh_1"
+    [announced] = desk.outbox.of_type("service_request_created")
+    assert announced["data"]["kind"] == "consultation"
+    assert tracked(desk, answer["tracking_code"])["kind"] == "consultation"

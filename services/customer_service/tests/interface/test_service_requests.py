@@ -1122,3 +1122,89 @@ def test_a_repair_completed_in_a_week_stays_in_it_when_its_follow_up_is_complete
                                 "closed_without_visit": 0}
     assert week("2026-W49") == {"completed": 1, "visited_on_time": 0, "visited_late": 0, "visit_owed": 1,
                                 "closed_without_visit": 0}
+
+
+# -- a request registered as the wrong kind, reclassified (改类) --------------------------------
+
+def reclassify(desk, request, **data):
+    as_caller(desk, AGENT)
+    return desk.reclassify_request({"estate_id": ESTATE, "id": request["id"], "data": data})
+
+
+def test_a_consultation_that_is_a_repair_is_reclassified_and_its_order_opens_through_the_registration_event(desk):
+    """A request's kind could not change: a "consultation" that was a leak was closed and registered
+    anew, and the closed consultation counted as answered correctly (a probe of the front desk's
+    week). Reclassified while open, it takes the repair's rules (the estate's promise, from its
+    registration), its history says so, and its service_request_created leaves again as a repair,
+    so maintenance opens its order the usual way."""
+    as_caller(desk, MANAGER)
+    desk.update_settings({"estate_id": ESTATE, "data": {"repair_response_hours": 12}})
+    leak = desk.create_request(new("consultation"))
+    asked = desk.create_request(new("consultation", household="hh_2"))
+    clock.advance(timedelta(hours=2))
+    fixed = reclassify(desk, leak, kind="repair", category="water", reason="the ceiling drips: a repair")
+    assert fixed["kind"] == "repair" and fixed["status"] == "open" and fixed["category"] == "water"
+    assert fixed["due_at"] == fixed["promised_by"] == clock.to_iso(clock.parse_iso(leak["created_at"]) + timedelta(hours=12))
+    assert fixed["number"] == leak["number"] and fixed["created_at"] == leak["created_at"]
+    assert fixed["reclassifications"] == [{"from": "consultation", "to": "repair", "at": clock.now_iso(), "by": "zhang",
+                                           "reason": "the ceiling drips: a repair"}]
+    assert fixed["history"][-1]["action"] == "reclassified"
+    assert fixed["history"][-1]["note"] == "from consultation to repair: the ceiling drips: a repair"
+    first, again = desk.outbox.of_type("service_request_created")[-2:]
+    assert first["data"]["kind"] == "consultation" and first["data"]["id"] == asked["id"]
+    assert again["data"]["id"] == leak["id"] and again["data"]["kind"] == "repair"
+    assert again["data"]["reclassified_from"] == "consultation" and again["data"]["due_at"] == fixed["due_at"]
+    assert again["data"]["created_at"] == leak["created_at"]
+    # maintenance's order comes back on the repair as any repair's does
+    desk.on_work_order_created(created_order(fixed, "wo_1", {"type": "service_request", "id": leak["id"]}))
+    assert shown(desk, leak)["status"] == "dispatched"
+    assert listed(desk, kind="repair") == [leak["id"]] and listed(desk, kind="consultation") == [asked["id"]]
+    # a misclassified consultation was not answered correctly: in the KPI's denominator, not its numerator
+    accuracy = desk.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["consultation_accuracy"]
+    assert (accuracy["numerator"], accuracy["denominator"]) == (1, 2)
+
+
+def test_a_consultation_reclassified_as_a_complaint_owes_the_complaint_s_verification_and_reply(desk):
+    """The new kind's rules from the registration: a complaint's record in full, its same-day
+    verification and its 7-day reply (the estate's complaint_reply_days); one stamped overdue as a
+    consultation is no longer overdue while the complaint's days run."""
+    consultation = desk.create_request(new("consultation"))
+    clock.advance(timedelta(hours=25))
+    desk.mark_overdue()
+    assert shown(desk, consultation)["overdue_at"] is not None
+    complaint = reclassify(desk, consultation, kind="complaint", reason="the owner complains about the noise",
+                           complainant="Mr Chen", nature="noise")
+    assert complaint["due_at"] == "2026-11-30T02:00:00.000Z" and complaint["overdue_at"] is None
+    assert complaint["complaint"]["verify_due_at"] == "2026-11-23T16:00:00.000Z"
+    assert complaint["complaint"]["complainant"] == "Mr Chen" and complaint["complaint"]["nature"] == "noise"
+    assert listed(desk, kind="complaint", verified="false") == [consultation["id"]]
+    verified = act(desk, "verify", complaint, finding="confirmed")
+    assert verified["complaint"]["verified_late"] is True  # the registration's day is over
+    # and back to a consultation is refused now: work on the complaint started (verified)
+    with pytest.raises(Conflict):
+        reclassify(desk, complaint, kind="consultation", reason="a question after all")
+
+
+def test_a_request_is_reclassified_only_while_open_before_its_work_and_with_a_reason(desk):
+    consultation = desk.create_request(new("consultation"))
+    with pytest.raises(BusinessRuleViolation) as refused:
+        reclassify(desk, consultation, kind="consultation", reason="same")
+    assert refused.value.errors[0]["field"] == "data.kind"
+    with pytest.raises(InvalidInput) as refused:  # the contract's: not just spaces
+        reclassify(desk, consultation, kind="repair", reason="   ")
+    assert refused.value.errors[0]["field"] == "data.reason"
+    with pytest.raises(InvalidInput) as refused:
+        reclassify(desk, consultation, kind="complaint", category="water", reason="a complaint")
+    assert refused.value.errors[0]["field"] == "data.category"
+    act(desk, "reply", consultation, message="the pool opens at 6")
+    with pytest.raises(Conflict):  # answered as a consultation: reopened first, if the owner comes back
+        reclassify(desk, consultation, kind="complaint", reason="he complains")
+    # a repair announced to maintenance keeps its kind: its order is maintenance's to cancel
+    repair = desk.create_request(new("repair", household="hh_2"))
+    with pytest.raises(Conflict):
+        reclassify(desk, repair, kind="consultation", reason="only a question")
+    closed = desk.create_request(new("praise", household="hh_2"))
+    act(desk, "close", closed)
+    with pytest.raises(Conflict):
+        reclassify(desk, closed, kind="suggestion", reason="a suggestion")
+    assert len(desk.outbox.of_type("service_request_created")) == 3  # nothing announced again

@@ -257,6 +257,20 @@ def test_consultation_accuracy_counts_neither_reopened_nor_complained_about():
     assert found["consultation_accuracy"]["numerator"] == 2 and found["consultation_accuracy"]["denominator"] == 4
 
 
+def test_a_consultation_reclassified_as_another_kind_counts_as_not_accurate():
+    """Registered as a consultation, the matter another kind's (a leak): not answered correctly, where
+    it was closed and registered anew and counted accurate (a probe of the front desk's week). One
+    reclassified to a consultation counts as one."""
+    def request(name, kind, moved_from=None):
+        return {"_id": name, "kind": kind, "created_at": "2026-11-05T00:00:00.000Z", "due_at": None,
+                "reopen_count": 0, "complaint": None,
+                "reclassifications": [{"from": moved_from, "to": kind}] if moved_from else []}
+    requests = [request("c1", "consultation"), request("r1", "repair", "consultation"),
+                request("c2", "consultation", "suggestion"), request("r2", "repair")]
+    found = kpis.estate_kpis("2026-11", requests, [], copies(0), set(), RULES)["consultation_accuracy"]
+    assert (found["numerator"], found["denominator"]) == (2, 3)
+
+
 def test_kpi_targets_are_domain_md_s():
     """Return-visit rate 100 %, valid-complaint rate below 1 %: settings an estate may not loosen
     (test_domain.py), so every estate's targets are these."""

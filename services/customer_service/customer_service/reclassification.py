@@ -1,0 +1,88 @@
+"""A request registered as the wrong kind, reclassified (改类): ``POST …/service-requests/{id}/reclassify
+{kind, reason, …}``.
+
+A request's kind could not change: a "consultation" that was a leak was closed and registered anew,
+and the closed consultation counted as answered correctly in the consultation-accuracy KPI (a probe
+of the front desk's week). The desk reclassifies it while it is ``open`` and before any work on it:
+a consultation, suggestion or praise not answered yet (one answered is reopened first, which counts
+against the consultation's accuracy), a complaint not verified nor escalated, a repair not announced
+to maintenance (an owner-portal filing not matched yet: a repair that has left holds a work order,
+which maintenance cancels, the request closing with it). The new kind's rules are applied as
+``intake`` applies them at a registration, from the request's registration (its ``created_at``: the
+owner asked then, and a misclassification buys no time): its due time by the estate's settings, a
+complaint's record and same-day verification, a repair's promise, category and repeat. The
+request keeps its number, household, channel, holder and history; ``reclassifications`` lists each
+change (``{from, to, at, by, reason}``) and the history says ``reclassified``.
+
+A request that has left (its household named) is announced again as the kind it is now:
+``service_request_created`` with ``reclassified_from``, the existing path, so maintenance opens a
+repair's order and archive records the registration as what it is. Plain functions: no broker, no
+store.
+"""
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
+
+from . import complaints, intake, repairs
+from .domain import Change, created_event_data, history_entry
+
+# the fields of the new kind's record a reclassification takes, as a registration does (intake.ONLY_FOR)
+KIND_FIELDS = (*complaints.RECORDED_FIELDS, "category")
+
+
+def check(request, data):
+    """The refusals of a reclassification (``reclassify``'s docstring), the body's first."""
+    fields = [name for name in intake.ONLY_FOR if name in data and intake.ONLY_FOR[name] != data["kind"]]
+    if fields:
+        raise InvalidInput("fields that do not belong to this kind of request",
+                           [field_error(f"data.{name}", f"is only for a {intake.ONLY_FOR[name]}") for name in fields])
+    if data["kind"] == request["kind"]:
+        raise BusinessRuleViolation("the request is of this kind already",
+                                    [field_error("data.kind", "is the request's kind")])
+    if not (data.get("reason") or "").strip():
+        raise BusinessRuleViolation("a request is reclassified with the reason",
+                                    [field_error("data.reason", "is required to reclassify the request")])
+    if request["status"] != "open" or request.get("answered_at") or request.get("started_at"):
+        raise Conflict(f"a {request['kind']} is reclassified only while it is open, before any work on it "
+                       f"(this one is {request['status']})")
+    if request["kind"] == "repair" and request.get("household_id") is not None:
+        raise Conflict("this repair went to maintenance as it was registered: its work order is cancelled there "
+                       "(the request closes with it) and the request registered anew")
+
+
+def reclassify(request, data, now, user, rules, earlier_repair_id=None):
+    """The change of ``request`` to ``data["kind"]`` (``earlier_repair_id``: the household's recent
+    repair a repair now repeats, judged by the caller, who reads the store)."""
+    check(request, data)
+    kind, reason, at = data["kind"], data["reason"].strip(), clock.to_iso(now)
+    created = clock.parse_iso(request["created_at"])
+    registered = {"kind": kind, **{name: data[name] for name in KIND_FIELDS if name in data}}
+    new = intake.new_request(request["_id"], request["estate_id"], {
+        **registered, "household_id": request["household_id"], "channel": request["channel"],
+        "description": request["description"]}, request["number"], created, rules, user, earlier_repair_id)
+    due = new["due_at"]
+    changes = {name: new[name] for name in ("kind", "due_at", "complaint", "category", "promised_by", "repeat_of",
+                                            "emergency", "return_visit_required")}
+    changes.update({
+        "valid": None, "replied_at": None, "updated_at": at,
+        # stamped overdue as the kind it was: no longer, while the new kind's time runs
+        "overdue_at": request.get("overdue_at") if due is not None and due < at else None,
+        "reclassifications": [*(request.get("reclassifications") or []),
+                              {"from": request["kind"], "to": kind, "at": at, "by": user, "reason": reason}],
+    })
+    entries = [history_entry(at, user, "reclassified", f"from {request['kind']} to {kind}: {reason}")]
+    portal = request.get("portal") or {}
+    if kind != "repair" and portal.get("urgent") and portal.get("urgent_confirmed") is None:
+        # a filer's urgent mark is a repair's: judged not one, which the match would ask of a repair
+        changes["portal"] = {**portal, "urgent_confirmed": False}
+        entries.append(history_entry(at, user, "urgency_declined", "not a repair"))
+    if request.get("household_id") is None:
+        return Change(changes, entries)  # an unmatched portal filing: announced by its match, as it is then
+    announced = created_event_data({**request, **changes}) | {"reclassified_from": request["kind"]}
+    return Change(changes, entries, [("service_request_created", announced)])
+
+
+def was_consultation(request):
+    """Whether the request was registered a consultation and reclassified since: the consultation's
+    answer was not the right one (``kpis.consultation_accuracy``)."""
+    return request["kind"] != "consultation" and any(
+        step["from"] == "consultation" for step in request.get("reclassifications") or ())
