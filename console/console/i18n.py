@@ -400,6 +400,11 @@ _HISTORY_NOTES = tuple((frozenset(entry[0].split()), re.compile(entry[1], re.DOT
     ("created", r"from incident (?P<incident>\S+)", "note.from_incident"),
     ("created", r"scheduled by plan (?P<plan>\S+)", "note.from_plan"),
     ("created", r"from inspection (?P<inspection>\S+), item (?P<item>.+)", "note.from_inspection"),
+    # a request registered as the wrong kind (customer service's reclassification), and the filer's urgent
+    # mark it declines
+    ("reclassified", r"from (?P<before>[a-z]+) to (?P<after>[a-z]+): (?P<reason>.*)", "note.reclassified",
+     {"before": "kind", "after": "kind"}),
+    ("urgency_declined", r"not a repair", "note.not_a_repair"),
     ("household_correction_not_applied", r"(?P<after>.+): the work had started at (?P<before>.+)",
      "note.correction_not_applied"),
     # a household corrected, by the desk (with its reason) or on a work order: the flats as the

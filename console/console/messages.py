@@ -591,6 +591,16 @@ _MESSAGES = {
     "sr.text_reopen": ("业主再次来询的原因", "Why the owner came back"),
     "desk.done_reopen": ("已重新打开", "Reopened"),
     "desk.done_transfer": ("已转交", "Handed over"),
+    "desk.done_reclassify": ("已更改报事类型", "Reclassified"),
+    "sr.action_reclassify": ("更改报事类型", "Change the request's kind"),
+    "sr.reclassify_hint": ("登记时类型选错（如“咨询”实为报修）：待处理、尚未开始处理时可改为正确类型，按新类型重新计算期限；报修随即转维修部派单。已转维修部的报修须由维修部取消工单后重新登记。",
+                           "Registered as the wrong kind (a \u201cconsultation\u201d that is a repair): while open and before any "
+                           "work, it takes the right kind and that kind's time limits; a repair goes to maintenance. A repair "
+                           "sent to maintenance is cancelled there and registered anew."),
+    "sr.reclassify_kind": ("改为", "Change to"),
+    "sr.reclassify_reason": ("更改原因", "Why"),
+    "sr.reclassify_for_repair": ("（改为报修时）", "(for a repair)"),
+    "sr.reclassify_for_complaint": ("（改为投诉时）", "(for a complaint)"),
     "sr.action_transfer": ("转交同事", "Hand over to a colleague"),
     "sr.transfer_hint": ("前台无法答复的事项转交物管员或主管：填写其用户名，对方在首页待办中看到。",
                          "What the desk cannot answer goes to a steward or the supervisor: type their user name; "
@@ -1776,6 +1786,9 @@ _MESSAGES = {
     "action.rated": ("业主评价", "Rated"),
     "action.overdue": ("已超时", "Overdue"),
     "action.emergency_confirmed": ("已确认为紧急维修", "Confirmed an emergency"),
+    "action.reclassified": ("更改类型", "Reclassified"),
+    "note.reclassified": ("由{before}改为{after}：{reason}", "From {before} to {after}: {reason}"),
+    "note.not_a_repair": ("并非报修", "Not a repair"),
     "action.urgency_declined": ("未确认为紧急维修", "Not an emergency"),
     "action.called_back": ("已回电", "Called back"),
     "action.household_matched": ("已匹配房屋", "Household matched"),
@@ -3060,6 +3073,7 @@ _MESSAGES = {
     "field.over_at": ("时段结束时间", "Slot over at"),
     "field.previous_household_id": ("原房屋（系统编号）", "Previous household id"),
     "field.reclassified_at": ("重新认定时间", "Reclassified at"),
+    "field.reclassified_from": ("原登记类型", "Registered as"),
     "field.was": ("原为重大", "Was major"),
     "field.why": ("漏巡原因", "Why missed"),
 }

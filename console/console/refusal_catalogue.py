@@ -1398,6 +1398,18 @@ ZH = {
         '公告最长展示 {0} 天',
     'the notice was withdrawn already':
         '该公告已撤下',
+    'the request is of this kind already':
+        '该报事已是这一类型',
+    "is the request's kind":
+        '与报事现有类型相同',
+    'a request is reclassified with the reason':
+        '更改报事类型须说明原因',
+    'is required to reclassify the request':
+        '更改报事类型时必填',
+    'a {0} is reclassified only while it is open, before any work on it (this one is {1})':
+        '{0:kind}只能在待处理、尚未开始处理时更改类型（此报事状态为{1:status}）',
+    'this repair went to maintenance as it was registered: its work order is cancelled there (the request closes with it) and the request registered anew':
+        '此报修已按登记转给维修部：须由维修部取消其工单（报事随之结案），再重新登记报事',
     'a closed {0} is handed over to nobody':
         '已结案的{0:kind}不能转交',
     'a request is handed to a colleague of the desk':

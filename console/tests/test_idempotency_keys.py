@@ -184,6 +184,8 @@ FORMS = [
           ("close", {**REPAIR_DONE, "kind": "consultation", "status": "open"}, {"text": "told", "confirm": "yes"}, {}),
           ("reopen", {**REPAIR_DONE, "kind": "consultation", "status": "replied"}, {"text": "not settled"}, {}),
           ("transfer", {**REPAIR_DONE, "kind": "consultation", "status": "open"}, {"handler": "zhou", "note": "x"}, {}),
+          ("reclassify", {**REPAIR_DONE, "kind": "consultation", "status": "open", "answered_at": None,
+                          "started_at": None}, {"kind": "repair", "category": "water", "reason": "a leak"}, {}),
           ("judge", COMPLAINT, {"valid": "true"}, {}),
           ("household", PORTAL_REPAIR, {"household_id": "hh_1", "category": "plumbing", "emergency": "false"}, {}),
           ("return-visit-attempts", REPAIR_DONE, {"method": "phone", "note": "no answer"}, {}),

@@ -2136,6 +2136,44 @@ def test_follow_ups_maintenance_opened_no_order_for_are_a_line_of_the_desk_s_sta
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
 
 
+def test_a_request_registered_as_the_wrong_kind_is_reclassified_from_its_page(client, fake, documented_routes):
+    """改类 (a probe of the front desk's week): a consultation that is a repair was closed and registered
+    anew; its page now changes its kind, with the reason, while it is open and nothing was done on it,
+    and the history reads the change in Chinese."""
+    sign_in(client, fake, roles=("agent",))
+    item = _request(fake, status="open", answered_at=None)
+    page = client.get("/desk/requests/sr_5", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'action="/desk/requests/sr_5/reclassify"' in page and "更改报事类型" in page
+    assert '<option value="consultation">' not in page.split('id="reclassify-kind"')[1].split("</select>")[0]
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_5/reclassify", dict(item, kind="repair", history=[
+        {"at": "2026-11-30T01:00:00Z", "by": "desk", "action": "reclassified",
+         "note": "from consultation to repair: the ceiling drips"}]))
+    answer = client.post("/desk/requests/sr_5/reclassify", data={
+        "csrf_token": csrf_of(client), "kind": "repair", "category": "water", "complainant": "Mr Chen",
+        "reason": " the ceiling drips "})
+    assert answer.status_code == 302 and answer.location.endswith("/desk/requests/sr_5")
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/reclassify")]
+    assert sent["json"] == {"kind": "repair", "category": "water", "reason": "the ceiling drips"}
+    _request(fake, status="open", kind="repair", history=[
+        {"at": "2026-11-30T01:00:00Z", "by": "desk", "action": "reclassified",
+         "note": "from consultation to repair: the ceiling drips"}], household_id="hh_1")
+    page = client.get("/desk/requests/sr_5", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "由咨询改为报修：the ceiling drips" in page
+    assert "/desk/requests/sr_5/reclassify" not in page  # a repair sent to maintenance keeps its kind
+    _request(fake, status="replied")
+    assert "/desk/requests/sr_5/reclassify" not in client.get("/desk/requests/sr_5").get_data(as_text=True)
+    # the service's refusal reads in Chinese, the form kept as typed
+    _request(fake, status="open", answered_at=None)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_5/reclassify", problem(
+        409, "Conflict", "a consultation is reclassified only while it is open, before any work on it (this one is replied)"))
+    client.post("/desk/requests/sr_5/reclassify", data={"csrf_token": csrf_of(client), "kind": "complaint",
+                                                       "reason": "he complains"})
+    page = client.get("/desk/requests/sr_5", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "咨询只能在待处理、尚未开始处理时更改类型（此报事状态为已答复）" in page and "he complains" in page
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
 def test_the_desk_s_week_shows_its_figures_and_leads_to_the_weeks_around(client, fake, documented_routes):
     """客服周报 (a probe of the front desk's week): the week asked, its figures, the weeks before and after."""
     sign_in(client, fake, roles=("agent",))

@@ -224,7 +224,8 @@ def request_detail(request_id):
                            history=common.households_shown(item.get("history") or [], {
                                item["household_id"]: common.household_label(household)} if household else None),
                            attempt_methods=ATTEMPT_METHODS, causes=CAUSES, text_fields=ACTIONS,
-                           may_transfer=may_transfer,
+                           may_transfer=may_transfer, may_reclassify=_reclassifiable(item), kinds=KINDS,
+                           natures=NATURES,
                            colleagues=common.usernames("desk-colleagues") if may_transfer else [],
                            may_judge=item.get("kind") == "complaint"
                            and permissions.may("POST", "service-requests/{request_id}/judge"))
@@ -286,6 +287,34 @@ def request_transfer(request_id):
     back = url_for("desk.request_detail", request_id=request_id)
     return common.post_and_back(f"service-requests/{request_id}/transfer", body, back, "desk.done_transfer",
                                 typed=common.row_form_to_keep(request_id, "transfer"))
+
+
+def _reclassifiable(item):
+    """Whether the page offers to change the request's kind (改类), as the service allows it: open, not
+    answered, no work on it started, and a repair not sent to maintenance yet (an unmatched portal
+    filing); its 409 otherwise."""
+    return bool(item.get("status") == "open" and not item.get("answered_at") and not item.get("started_at")
+                and (item.get("kind") != "repair" or not item.get("household_id"))
+                and permissions.may("POST", "service-requests/{request_id}/reclassify"))
+
+
+# the fields of the new kind a reclassification sends, as the registration form does
+RECLASSIFY_FIELDS = {"complaint": ("complainant", "nature"), "repair": ("category",)}
+
+
+@bp.post("/requests/<request_id>/reclassify")
+@estate_needed
+def request_reclassify(request_id):
+    """改类: a request registered as the wrong kind (a consultation that is a repair) takes the kind it
+    is, with the reason, and that kind's fields alone (a category typed for a repair and then a
+    complaint chosen is not sent); a refusal comes back over the form as typed."""
+    form = request.form
+    kind = form.get("kind", "").strip()
+    body = {"kind": kind, "reason": form.get("reason", "").strip()}
+    body.update({name: form[name].strip() for name in RECLASSIFY_FIELDS.get(kind, ()) if form.get(name, "").strip()})
+    back = url_for("desk.request_detail", request_id=request_id)
+    return common.post_and_back(f"service-requests/{request_id}/reclassify", body, back, "desk.done_reclassify",
+                                typed=common.row_form_to_keep(request_id, "reclassify"))
 
 
 @bp.post("/requests/<request_id>/<action>")
