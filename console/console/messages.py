@@ -243,6 +243,7 @@ _MESSAGES = {
                                        "After the receiver is back: deliveries that failed past the retry window go "
                                        "out again under their own ids, 500 at a time."),
     "webhooks.redelivered_failed": ("已安排重新推送 {count} 条失败的推送", "{count} failed deliveries scheduled again"),
+    "webhooks.redelivered_failed.one": ("已安排重新推送 {count} 条失败的推送", "{count} failed delivery scheduled again"),
     "webhooks.redelivered_more": ("还有失败的推送未安排，请再点一次「重新推送全部失败的推送」",
                                   "More failed deliveries are left: press \"Redeliver every failed delivery\" again"),
     "webhooks.delivery.pending": ("待推送", "pending"),

@@ -281,6 +281,10 @@ ZH = {
         '只有服务中心经理或运营管理员可以设置小区的 Webhook 推送',
     'the delivery is pending: it is being tried already':
         '该推送处于待推送状态，正在尝试推送',
+    # a bulk redelivery skips the delivery another call redelivered meanwhile: shown only if a
+    # later caller let it through (integrations/webhooks.py redeliver_failed)
+    'the delivery is {0}: redelivered by another call':
+        '该推送已由另一次调用重新推送（当前状态：{0}）',
     'the subscription this Idempotency-Key made was deleted since: send it with another key for a new one':
         '此 Idempotency-Key 创建的 Webhook 订阅已被删除：如需新建，请换一个 Idempotency-Key 重新提交',
     'the webhook URL is not allowed':
@@ -478,8 +482,8 @@ ZH = {
         '消息中间件暂不接收请求（内存或磁盘告警）',
     'settings are not valid':
         '设置有误',
-    'updated_since is not a timestamp':
-        'updated_since 不是有效的时间',
+    '{0} is not a timestamp':  # {0}: the parameter, updated_since or a bulk redelivery's since
+        '{0} 不是有效的时间',
     'is not a UTC timestamp (YYYY-MM-DDThh:mm:ss[.ffffff]Z)':
         '不是 UTC 时间（YYYY-MM-DDThh:mm:ss[.ffffff]Z）',
     'cursor is not valid':
