@@ -149,6 +149,23 @@ class Gateway:
                 response.close()
         return response
 
+    def get_unless_unchanged(self, path, etag=None):
+        """A GET sent with ``If-None-Match: etag`` (when given): ``(its JSON, its ETag)``, or
+        ``(None, etag)`` when the gateway answers 304 (unchanged: the caller keeps what it read)."""
+        _require_plain_path(path)
+        headers = self._headers(None)
+        if etag:
+            headers["If-None-Match"] = etag
+        try:
+            response = self.session.request("GET", self.base_url + path, headers=headers, timeout=TIMEOUT_SECONDS)
+        except requests.RequestException:
+            raise ApiProblem(503, "gateway unavailable", "", "unavailable") from None  # the page says it (problem.unavailable)
+        if response.status_code == 304:
+            return None, etag
+        if response.status_code >= 400:
+            raise ApiProblem.from_response(response)
+        return response.json(), response.headers.get("ETag")
+
     def get_bytes(self, path, **params):
         return self.call("GET", path, params=params, raw=True)
 

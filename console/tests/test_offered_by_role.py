@@ -341,3 +341,27 @@ def test_a_technician_is_not_offered_to_assign_his_own_order_to_himself_again(cl
     sign_in(client, fake, username="amy", roles=("agent",))
     page = client.get("/engineering/work-orders/wo_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "assign" in steps_on(page) and "To yourself" not in page
+
+
+def test_the_gateway_s_document_is_read_again_only_when_it_changed(client, fake):
+    """Each console process read the gateway's whole document (about 1 MB) again every
+    ``REFRESH_SECONDS``; the gateway answers a 304 to its ETag (gateway/docs.py), so the console
+    asks with ``If-None-Match`` and keeps what it read on a 304 (found by an integrator's probe)."""
+    from console import permissions
+
+    from .conftest import FakeResponse, OpenApiAnswer
+    tagged = OpenApiAnswer()
+    tagged.headers["ETag"] = '"v1"'
+    fake.on("GET", permissions.DOCUMENT, lambda body, params: tagged)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", {**ORDER, "status": "quoted"})
+    sign_in(client, fake, username="amy", roles=("agent",))
+    client.application.extensions.pop("console_openapi", None)
+    assert steps_on(client.get("/engineering/work-orders/wo_1").get_data(as_text=True)) == {"consent"}
+    first = [c for c in fake.calls if c["path"] == permissions.DOCUMENT][-1]
+    assert "If-None-Match" not in first["headers"]
+
+    fake.on("GET", permissions.DOCUMENT, lambda body, params: FakeResponse(304, None))
+    client.application.extensions["console_openapi"]["at"] -= permissions.REFRESH_SECONDS + 1
+    assert steps_on(client.get("/engineering/work-orders/wo_1").get_data(as_text=True)) == {"consent"}
+    again = [c for c in fake.calls if c["path"] == permissions.DOCUMENT][-1]
+    assert again is not first and again["headers"]["If-None-Match"] == '"v1"'
