@@ -690,8 +690,9 @@ def list_duty_roster(db, estate_id, filters, limit, cursor):
 def missed_rounds(db, estate_id, period):
     """The planned rounds of the estate's month ``period`` not walked through (``patrol_gaps``); one
     ended before the estate's records can begin is a 422 (``_refuse_before_records``)."""
-    _refuse_before_records(db, estate_id, period)
-    rules, start_iso, end_iso = rules_of_period(partial(store.rules_for, db), estate_id, period)
+    copy = _refuse_before_records(db, estate_id, period)
+    rules, start_iso, end_iso = rules_of_period(lambda estate, as_of=None: store.rules_of(db, estate, copy, as_of),
+                                                estate_id, period)
     facts = store.patrol_facts(db, estate_id, start_iso, end_iso)
     found = patrol_gaps.missed_rounds(facts["plans"], facts["routes"], facts["rounds"], clock.parse_iso(start_iso),
                                       clock.parse_iso(end_iso), clock.now(), rules)
