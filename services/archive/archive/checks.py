@@ -64,7 +64,7 @@ def move_date(plan, data, checked_at, now, rules):
     today = calendar.local_date(now, tz)
     date_from = calendar.checked_day(data["date"], "data.date")
     date_to = calendar.checked_day(data["to"], "data.to")
-    checked = {calendar.local_date(clock.parse_iso(at), tz) for at in checked_at}
+    checked = checked_days(checked_at, tz)
     errors = []
     if date_from.isoformat() not in plan["planned_dates"]:
         errors.append(field_error("data.date", "is not one of the plan's dates"))
