@@ -101,10 +101,10 @@ def may(method, path, roles=None):
     starts new work (``x-starts-work``) while the chosen estate is retired (``signin.retired_at``):
     the gateway refuses it with a 409, once the form was typed; what closes out its past stays."""
     full = path if path.startswith("/api/") else ESTATE_PREFIX + path
-    shape = (method.upper(), _shape(full))
-    if shape in _read()["starts_work"] and signin.retired_at():
+    shape, table = (method.upper(), _shape(full)), _read()
+    if shape in table["starts_work"] and signin.retired_at():
         return False
-    allowed = _read()["roles"].get(shape)
+    allowed = table["roles"].get(shape)
     if allowed is None:
         return True
     user_roles = roles if roles is not None else (g.user.roles if getattr(g, "user", None) else ())
