@@ -591,15 +591,17 @@ def complaint_report(db, caller, estate_id, period):
 def desk_week_report(db, caller, estate_id, week):
     """客服周报: the desk's ISO week on the estate's calendar (``desk_week``), the desk's own."""
     domain.require_desk(caller)
-    start, end = desk_week.bounds(week, store.rules_for(db, estate_id)["timezone"])
-    replica.refuse_before_records(store.estate(db, estate_id), week, "filters.week")
+    copy = store.estate(db, estate_id)  # its calendar and its registration, read once
+    start, end = desk_week.bounds(week, calendar.timezone_of(copy))
+    replica.refuse_before_records(copy, week, "filters.week")
     return desk_week.report(week, *store.desk_week(db, estate_id, start, end), clock.now_iso(), start, end)
 
 
 def complaint_results(db, caller, estate_id, period):
     domain.require_manager(caller)
-    replica.refuse_before_records(store.estate(db, estate_id), period)
-    start, end = calendar.period_bounds(period, store.rules_for(db, estate_id)["timezone"])
+    copy = store.estate(db, estate_id)  # its calendar and its registration, read once
+    replica.refuse_before_records(copy, period)
+    start, end = calendar.period_bounds(period, calendar.timezone_of(copy))
     return complaint_analysis.results(period, store.unescalated_complaints_closed_between(db, estate_id, start, end))
 
 
@@ -692,9 +694,10 @@ def year_obligations(db, caller, estate_id, year):
     estate's calendar owes nothing yet, as its KPIs are "no data" (``not_begun``); one ended before
     the estate's records can begin is a 422 (``replica.refuse_before_records``)."""
     domain.require_manager(caller)
-    replica.refuse_before_records(store.estate(db, estate_id), year, "filters.year")
+    copy = store.estate(db, estate_id)
+    replica.refuse_before_records(copy, year, "filters.year")
     rules, start, end = rules_of_period(partial(store.rules_for, db), estate_id, year)  # a past year's as it ended
-    since, state = store.estate_since(db, estate_id), desk_kpis.year_state(year, start, end, clock.now_iso())
+    since, state = (copy or {}).get("created_at"), desk_kpis.year_state(year, start, end, clock.now_iso())
 
     def yearly_of(per_year, done):
         yearly = owed_a_year(per_year, year, since, rules["timezone"])
