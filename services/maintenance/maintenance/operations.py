@@ -602,21 +602,22 @@ def cost_summary(db, estate_id, period, budgets=None, by_system=False):
     return costing.cost_summary(period, completed, costing.period_budget(list(budgets.values())), systems)
 
 
-def _month_asked(db, estate_id, filters, now, rules):
+def _month_asked(copy, filters, now):
     """The month a month's report (costs, emergencies, preventive jobs) reads: the one asked, 422
     when it ended before the estate's records can begin (``replica.refuse_before_records``: one of
-    1900 answered zeros), or the current one on the estate's calendar when none is asked."""
+    1900 answered zeros), or the current one on the estate's calendar when none is asked.
+    ``copy``: the estate's, read once for its calendar and its registration."""
     if not filters.get("period"):
-        return costing.current_period(now, rules)
-    replica.refuse_before_records(store.estate(db, estate_id), filters["period"])
+        return calendar.period_of(now, calendar.timezone_of(copy))
+    replica.refuse_before_records(copy, filters["period"])
     return filters["period"]
 
 
 def plans_month(db, estate_id, filters):
     """``GET …/preventive-maintenance``: each plan's due dates in the month (the current one on the
     estate's calendar when none is asked) and what became of each (``ledger.plans_month``)."""
-    rules, now = store.rules_for(db, estate_id), clock.now()  # one instant: the month asked of it and its as_of
-    period = _month_asked(db, estate_id, filters, now, rules)
+    copy, now = store.estate(db, estate_id), clock.now()  # one instant: the month asked of it and its as_of
+    rules, period = store.rules_of(db, estate_id, copy), _month_asked(copy, filters, now)
     first, last = ledger.month_days(period)
     jobs = store.plan_jobs_due(db, estate_id, first, last)
     plans = store.plans_of_month(db, estate_id, {plan_id for plan_id, _ in jobs})
@@ -629,15 +630,15 @@ def emergency_month(db, estate_id, filters):
     """``GET …/emergency-repairs``: the emergencies reported in the month (the current one on the
     estate's calendar when none is asked), each with its response and summary
     (``indicators.emergency_month``), read as the KPI reads the month's orders."""
-    rules, now = store.rules_for(db, estate_id), clock.now()  # one instant: the month asked of it and its as_of
-    period = _month_asked(db, estate_id, filters, now, rules)
+    copy, now = store.estate(db, estate_id), clock.now()  # one instant: the month asked of it and its as_of
+    rules, period = store.rules_of(db, estate_id, copy), _month_asked(copy, filters, now)
     start, end = period_bounds(period, rules["timezone"])
     return {"estate_id": estate_id, **indicators.emergency_month(
         period, store.orders_reported_in(db, estate_id, start, end), clock.to_iso(now))}
 
 
 def get_costs(db, estate_id, filters):
-    period = _month_asked(db, estate_id, filters, clock.now(), store.rules_for(db, estate_id))
+    period = _month_asked(store.estate(db, estate_id), filters, clock.now())
     return {"estate_id": estate_id, **cost_summary(db, estate_id, period, by_system=True)}
 
 
