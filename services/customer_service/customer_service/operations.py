@@ -307,8 +307,7 @@ def create_application(db, outbox, caller, estate_id, data):
         household = store.known_household(db, estate_id, data["household_id"])
         applications.refuse_fees_beyond_one_bill(data, household, fee_prices.rules_priced_at(
             db, estate_id, rules, now, applications.PRICED_BY_STANDARD))
-        applications.refuse_a_second([a["_id"] for a in store.applications_of(db, estate_id, data["household_id"],
-                                                                           data["kind"]) if applications.under_way(a)])
+        _refuse_a_second(db, estate_id, data["household_id"], data["kind"])
         return applications.new_application(application_id, estate_id, data, now, caller.user)
 
     application_id = caller.created_id("app", estate_id)
@@ -317,6 +316,13 @@ def create_application(db, outbox, caller, estate_id, data):
         if created is not None:
             return public(created)
     raise Conflict("another application of this kind was filed for the household at the same moment")
+
+
+def _refuse_a_second(db, estate_id, household_id, kind, but=None):
+    """409 while another application of ``kind`` of the household (not ``but``) is under way
+    (``applications.refuse_a_second``): a new one's filing, a move-in's works begun."""
+    applications.refuse_a_second([a["_id"] for a in store.applications_of(db, estate_id, household_id, kind)
+                                  if a["_id"] != but and applications.under_way(a)])
 
 
 def reschedule_application(db, outbox, caller, estate_id, application_id, data):
@@ -344,9 +350,7 @@ def start_works(db, outbox, caller, estate_id, application_id, data):
         change = applications.start_works(application, data or {}, now, caller.user,
                                           today=calendar.day_of(now, timezone))
         if not applications.under_way(application) and applications.under_way(application | change.set):
-            applications.refuse_a_second([a["_id"] for a in store.applications_of(
-                db, estate_id, application["household_id"], application["kind"])
-                if a["_id"] != application["_id"] and applications.under_way(a)])
+            _refuse_a_second(db, estate_id, application["household_id"], application["kind"], application["_id"])
         return change
 
     try:
