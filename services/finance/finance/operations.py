@@ -1206,9 +1206,8 @@ def arrears_recovered(db, estate_id, period, rules, now):
     period is over, told by its own end (a running period's figure, up to a moment, is asked once)."""
     period_end = calendar.period_bounds(period, rules["timezone"])[1]
     end = min(period_end, now)
-    first = calendar.months_of(period)[0]
-    start = clock.to_iso(periods.period_start(first, rules))
-    eve = periods.day_of(periods.period_start(first, rules) - timedelta(milliseconds=1), rules)
+    begins = periods.period_start(calendar.months_of(period)[0], rules)
+    start, eve = clock.to_iso(begins), periods.day_of(begins - timedelta(milliseconds=1), rules)
     if end <= start:  # not begun: nothing carried in yet ("no data")
         return arrears.recovered_in([], [], start, start, eve)
 
