@@ -209,7 +209,7 @@ def keep_address_keys(db, stopping=lambda: False):
                         "an address key: decide which to keep",
                         extra={"estate_id": estate_id, "household_ids": sorted(shared),
                                "registered_as": [shared[h] for h in sorted(shared)]})
-        store.mark_address_keys_swept(db, estate_id, clock.to_iso(began))
+        store.mark_estate_swept(db, estate_id, clock.to_iso(began))
     return keyed
 
 
@@ -249,7 +249,7 @@ def _keep_each(db, swept, lacking, keep, stopping):
             keep(household)
             kept += 1
             time.sleep(0)  # the service's calls run between writes (the embedded store does no I/O)
-        store.mark_address_keys_swept(db, estate_id, clock.to_iso(began), swept)
+        store.mark_estate_swept(db, estate_id, clock.to_iso(began), swept)
     return kept
 
 
@@ -668,7 +668,7 @@ def flag_late_returns(db, stopping=lambda: False):
             break
         began = clock.now_iso()
         flagged += store.flag_late_returns(db, estate_id, borrowing.returned_late)
-        store.mark_late_returns_flagged(db, estate_id, began)
+        store.mark_estate_swept(db, estate_id, began, store.LATE_RETURNS_FLAGGED)
     return flagged
 
 

@@ -232,7 +232,9 @@ def households_by_phone(db, estate_id, number, limit):
                 .sort([("created_at", 1), ("_id", 1)]).limit(limit))
 
 
-def mark_address_keys_swept(db, estate_id, began, marker="_address_keys_swept"):
+def mark_estate_swept(db, estate_id, began, marker="_address_keys_swept"):
+    """``marker`` on the estate: when a once-per-estate sweep of it began or was done (the address
+    keys', the address order's, the late returns' ``LATE_RETURNS_FLAGGED``)."""
     db.estates.update_one({"_id": estate_id, "estate_id": estate_id}, {"$set": {marker: began}})
 
 
@@ -569,10 +571,6 @@ def flag_late_returns(db, estate_id, late):
                                                   "returned_late": {"$exists": False}},
                                                  {"$set": {"returned_late": late(request)}}).modified_count
     return flagged
-
-
-def mark_late_returns_flagged(db, estate_id, at):
-    db.estates.update_one({"_id": estate_id, "estate_id": estate_id}, {"$set": {LATE_RETURNS_FLAGGED: at}})
 
 
 # -- KPIs -----------------------------------------------------------------------
