@@ -188,6 +188,13 @@ _MESSAGES = {
                                "the requests filed under the old key); revoke the old key once the program uses the new one."),
     "api_keys.replaces_named": ("替换 {name}", "Replaces {name}"),
     "api_keys.replaced_by_named": ("已由 {name} 替换", "Replaced by {name}"),
+    "api_keys.calls_per_minute": ("每分钟调用上限", "Calls per minute"),
+    "api_keys.calls_default": ("默认", "default"),
+    "api_keys.calls_help": ("超出后该密钥的调用返回 429，到下一分钟恢复。留空：替换旧密钥时沿用旧密钥的上限，否则用部署的默认值（API_KEY_CALLS_PER_MINUTE）。",
+                            "Past it the key's calls answer 429 until the next minute. Blank: a key replacing "
+                            "another keeps that key's limit, any other the deployment's (API_KEY_CALLS_PER_MINUTE)."),
+    "api_keys.limit_save": ("保存上限", "Save limit"),
+    "api_keys.limit_done": ("已修改密钥 {name} 的调用上限", "Key {name}'s limit changed"),
     "api_keys.done_already": ("该密钥已经创建（表单被再次提交）：密钥只在第一次显示。若未保存，请吊销它并新建一个。",
                               "This key was made already (the form was sent again): the key was shown the first "
                               "time only. If it was not kept, revoke it and make a new one."),
@@ -1627,6 +1634,7 @@ _MESSAGES = {
     "field.role": ("角色", "Role"),
     "field.estate_ids": ("小区", "Estates"),
     "field.replaces": ("替换的密钥", "Key it replaces"),
+    "field.calls_per_minute": ("每分钟调用上限", "Calls per minute"),
     "field.replaced": ("已被替换", "Replaced"),
     "field.events": ("事件类型", "Event types"),
     "field.event_id": ("事件编号", "Event id"),  # a webhook delivery's event (…/deliveries?event_id=)

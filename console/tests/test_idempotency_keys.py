@@ -511,6 +511,7 @@ KEYLESS = {
     "engineering.set_budget": "PUT …/budgets/{period}",
     "emergency_plans.set_plan": "PUT …/emergency-plans/{type}",
     "webhooks.set_active": "PATCH …/webhooks/{id}",
+    "admin.limit_api_key": "PATCH …/api-keys/{id}",
 }
 
 

@@ -191,7 +191,7 @@ def test_a_household_import_sends_the_file_then_follows_the_job_to_its_rejected_
 
 API_KEY = {"id": "ak_0123456789abcdef", "name": "crm sync", "roles": ["agent"], "estate_ids": [ESTATE],
            "created_at": "2026-11-01T00:00:00.000Z", "created_by": "admin", "last_used_at": None,
-           "revoked": False, "revoked_at": None}
+           "revoked": False, "revoked_at": None, "calls_per_minute": None}
 THE_KEY = "ak_0123456789abcdef." + "s" * 43
 
 
@@ -245,6 +245,34 @@ def test_a_key_form_sent_again_makes_one_key_and_says_it_was_shown_before(client
     sent = [c["headers"].get("Idempotency-Key") for c in fake.calls if c["method"] == "POST"
             and c["path"] == "/api/v1/api-keys"]
     assert sent == [key, key]
+
+
+def test_the_operator_sets_a_keys_calls_per_minute_when_making_it_and_after(client, fake, documented_routes):
+    """A key's calls per minute (the gateway's 429 past them): blank for the deployment's default,
+    a number on the new key's form, and changed in its row without a rotation."""
+    sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
+    limited = {**API_KEY, "calls_per_minute": 1200}
+    fake.on("GET", r"/api/v1/api-keys", {"items": [API_KEY, {**limited, "id": "ak_fedcba9876543210",
+                                                             "name": "owner app"}], "next_cursor": None})
+    page = client.get("/admin/api-keys", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'name="calls_per_minute" type="number" min="1" max="100000" size="7" value="" placeholder="default"' in page
+    assert 'value="1200"' in page and "Calls per minute" in page
+
+    fake.on("POST", r"/api/v1/api-keys", (201, {**limited, "key": THE_KEY}))
+    client.post("/admin/api-keys", data={"csrf_token": csrf_of(client), "name": "crm sync", "roles": ["agent"],
+                                         "estate_ids": [ESTATE], "calls_per_minute": " 1200 "})
+    made = [c for c in fake.calls if c["method"] == "POST" and c["path"] == "/api/v1/api-keys"][-1]
+    assert made["json"]["calls_per_minute"] == 1200
+
+    fake.on("PATCH", r"/api/v1/api-keys/ak_0123456789abcdef", {**API_KEY, "calls_per_minute": 30})
+    answer = client.post("/admin/api-keys/ak_0123456789abcdef/limit",
+                         data={"csrf_token": csrf_of(client), "calls_per_minute": "30"})
+    assert answer.status_code == 302
+    client.post("/admin/api-keys/ak_0123456789abcdef/limit", data={"csrf_token": csrf_of(client),
+                                                                  "calls_per_minute": ""})
+    sent = [c["json"] for c in fake.calls if c["method"] == "PATCH"]
+    assert sent == [{"calls_per_minute": 30}, {"calls_per_minute": None}]
+    _only_documented(fake, documented_routes)
 
 
 def test_a_refused_key_shows_the_problem_next_to_its_field(client, fake):

@@ -56,7 +56,7 @@ def _caller(state):
     if key is not None:
         if authorization is not None:
             raise Unauthorized("send a Bearer token or an API key, not both")
-        return api_keys.caller(state.key_cache, key)
+        return api_keys.caller(state.key_cache, key, current_app.config["API_KEY_CALLS_PER_MINUTE"])
     allowed = _route_served() in policy.WHILE_PASSWORD_CHANGE_REQUIRED
     return users.caller(state.user_cache, state.tokens.read(authorization), password_change_allowed=allowed)
 

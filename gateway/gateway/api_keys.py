@@ -28,6 +28,11 @@ Decisions (README "Security"):
   session 47 note). A key as shown names the key made to replace it (``replaced_by``, read from
   that key's ``replaces``: nothing is written on the key replaced), and the list takes
   ``replaced`` (false: the keys a new key may still replace, which the console's form offers).
+- A key's calls are limited per minute (``limits.key_calls``, 429 with ``Retry-After``): by its own
+  ``calls_per_minute``, or with none (null) by the deployment's ``API_KEY_CALLS_PER_MINUTE``. An
+  operator admin sets it when making the key and changes it (``PATCH``) without a rotation; a key
+  made to replace another takes the other's unless its body names one. One program looping (a
+  retry without a pause, a sync gone wrong) loaded every service of its estates for every user.
 """
 import hashlib
 import hmac
@@ -40,14 +45,15 @@ from estate_common import clock, roles
 from estate_common.errors import (BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized,
                                   field_error)
 
-from . import store
+from . import limits, store
 from .record_cache import RecordCache
 
 HEADER = "X-API-Key"
 CALLER_PREFIX = roles.API_KEY_PREFIX  # a key's actor on the bus and in records
 TOUCH_EVERY_SECONDS = 60
 FIELDS = ("name", "roles", "estate_ids", "created_at", "created_by", "last_used_at", "revoked", "revoked_at",
-          "replaces")
+          "replaces", "calls_per_minute")
+UNSET = object()  # a body that leaves calls_per_minute out (null is "the deployment's")
 
 _ID = re.compile(r"ak_[0-9a-f]{16}")
 _KEY = re.compile(r"(ak_[0-9a-f]{16})\.[A-Za-z0-9_-]{43}")
@@ -74,14 +80,19 @@ def shown(db, record):
     return view(record, successor["_id"] if successor else None)
 
 
-def create(db, actor, name, roles, estate_ids, replaces=None):
+def create(db, actor, name, roles, estate_ids, replaces=None, calls_per_minute=UNSET):
     """``(record, key)``: the key is returned here and nowhere else. ``replaces``: the id of the
-    key it is made to replace (``succession``)."""
+    key it is made to replace (``succession``), whose ``calls_per_minute`` it takes unless given."""
     key_id = f"ak_{secrets.token_hex(8)}"
     key = f"{key_id}.{secrets.token_urlsafe(32)}"
+    chain = succession(db, replaces)
+    if calls_per_minute is UNSET:
+        calls_per_minute = chain.pop("calls_per_minute", None)
+    chain.pop("calls_per_minute", None)
     record = {"_id": key_id, "name": name, "roles": list(roles), "estate_ids": list(estate_ids),
               "key_hash": digest(key), "created_at": clock.now_iso(), "created_by": actor,
-              "last_used_at": None, "revoked": False, "revoked_at": None, **succession(db, replaces)}
+              "last_used_at": None, "revoked": False, "revoked_at": None, "calls_per_minute": calls_per_minute,
+              **chain}
     if not store.insert_api_key(db, record):
         if replaces and store.api_key_replacing(db, replaces) is not None:
             _replaced_already(replaces)  # another key made at the same moment replaces it
@@ -91,8 +102,8 @@ def create(db, actor, name, roles, estate_ids, replaces=None):
 
 def succession(db, replaces):
     """The fields of a key made to replace the key ``replaces`` (None: none): ``replaces`` and the
-    chain it continues, nearest first (``succeeds``); 422 for a key that is not there, 409 for
-    one another key replaces already."""
+    chain it continues, nearest first (``succeeds``), and the limit it takes unless told another
+    (``calls_per_minute``); 422 for a key that is not there, 409 for one another key replaces already."""
     if replaces is None:
         return {}
     predecessor = store.find_api_key(db, replaces) if _ID.fullmatch(replaces) else None
@@ -100,7 +111,8 @@ def succession(db, replaces):
         raise BusinessRuleViolation("a key replaces one of the keys", [field_error("replaces", "is no API key")])
     if store.api_key_replacing(db, replaces) is not None:
         _replaced_already(replaces)
-    return {"replaces": replaces, "succeeds": [replaces, *predecessor.get("succeeds", [])]}
+    return {"replaces": replaces, "succeeds": [replaces, *predecessor.get("succeeds", [])],
+            "calls_per_minute": predecessor.get("calls_per_minute")}
 
 
 def _replaced_already(key_id):
@@ -134,6 +146,16 @@ def revoke(db, cache, key_id):
     return shown(db, store.find_api_key(db, key_id))
 
 
+def set_limit(db, cache, key_id, calls_per_minute):
+    """``PATCH``: a key's calls per minute (null: the deployment's), revoked or not; at once on this
+    process, within ``USER_CACHE_SECONDS`` on the others (as a revocation)."""
+    if not isinstance(key_id, str) or not _ID.fullmatch(key_id) or store.find_api_key(db, key_id) is None:
+        raise NotFound("no such API key")
+    store.set_api_key_limit(db, key_id, calls_per_minute)
+    cache.forget(key_id)
+    return shown(db, store.find_api_key(db, key_id))
+
+
 def is_key(caller):
     return caller["user"].startswith(CALLER_PREFIX)
 
@@ -152,14 +174,17 @@ def own(cache, caller):
     return shown(cache.db, cache.get(caller["user"][len(CALLER_PREFIX):]))
 
 
-def caller(cache, presented):
-    """The caller (``{user, roles, estates}``) of a key: only while it exists, unrevoked.
+def caller(cache, presented, calls_per_minute):
+    """The caller (``{user, roles, estates}``) of a key: only while it exists, unrevoked, and within
+    its calls of the minute (429: ``limits.key_calls``; ``calls_per_minute``: the deployment's, for
+    a key that sets none).
 
     Every refusal says the same, whether the key is malformed, unknown, revoked or wrong."""
     match = _KEY.fullmatch(presented or "")
     record = cache.get(match.group(1)) if match else None
     if record is None or record["revoked"] or not hmac.compare_digest(record["key_hash"], digest(presented)):
         raise Unauthorized("the API key is not valid")
+    limits.key_calls(cache.db, record["_id"], record.get("calls_per_minute") or calls_per_minute)
     cache.used(record["_id"])
     found = {"user": CALLER_PREFIX + record["_id"], "roles": list(record["roles"]),
              "estates": list(record["estate_ids"])}

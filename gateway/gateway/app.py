@@ -52,6 +52,7 @@ def create_app(settings=None):
     app.config["BODY_TIMEOUT"] = settings.get("body_timeout_seconds", 10.0)
     app.config["PUBLIC_LIMITS"] = settings["public_limits"]
     app.config["PORTAL_BASE_URL"] = settings["portal_base_url"]
+    app.config["API_KEY_CALLS_PER_MINUTE"] = settings["api_key_calls_per_minute"]
     app.json.sort_keys = False
     if settings["trusted_proxies"]:  # X-Forwarded-For is the client's own say-so unless a proxy we run set it
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["trusted_proxies"])
@@ -101,6 +102,7 @@ def _settings_from_env():
         "body_timeout_seconds": config.env_float("GATEWAY_BODY_TIMEOUT", 10.0),
         "trusted_proxies": config.env_int("TRUSTED_PROXIES", 0),
         "public_limits": public.settings_from_env(),
+        "api_key_calls_per_minute": config.env_int("API_KEY_CALLS_PER_MINUTE", 600),
         "portal_base_url": config.env("PORTAL_BASE_URL", "http://127.0.0.1:8081"),
     }
 

@@ -5,8 +5,9 @@ MongoDB; the embedded store is per process), each record expiring with ``retenti
 
 - failures since the last one (the sign-in guard, ``login_guard``: a lock that lasts a while
   after the last failure), which uses ``too_many`` to refuse;
-- calls within a fixed window (``within_window``: the public routes, ``public``): a key's count
-  of the window that holds now; over the limit, the caller waits until the window ends.
+- calls within a fixed window (``within_window``: the public routes, ``public``; an API key's
+  calls, ``key_calls``): a subject's count of the window that holds now; over the limit, the
+  caller waits until the window ends.
 """
 import ipaddress
 
@@ -50,6 +51,18 @@ def within_window(db, scope, subject, limit, window_seconds, why):
     if count > limit:
         too_many((window + 1) * window_seconds - now, why)
     return key
+
+
+KEY_WINDOW_SECONDS = 60
+
+
+def key_calls(db, key_id, per_minute):
+    """Count one call made with the API key ``key_id`` in the minute that holds now; refuse it (429)
+    past ``per_minute``, the key's own limit or the deployment's (``API_KEY_CALLS_PER_MINUTE``).
+    Counted before the route's roles and estates are checked: a program that loops on a 403 loads
+    the gateway all the same. A person's token is not counted: staff at a desk do not loop, and
+    the sign-in guard bounds what a password can try."""
+    within_window(db, "api-key", key_id, per_minute, KEY_WINDOW_SECONDS, "too many calls with this API key")
 
 
 def give_back(db, key):

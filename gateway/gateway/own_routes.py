@@ -172,6 +172,13 @@ def register(app, services):
         requests_in.refuse_unknown_query()
         return jsonify(api_keys.own(_state().key_cache, caller))
 
+    @app.patch("/api/v1/api-keys/<key_id>")
+    def change_api_key(key_id):
+        authorize_route()
+        requests_in.refuse_unknown_query()
+        body = _valid("ApiKeyChange", requests_in.json_body())
+        return jsonify(api_keys.set_limit(_state().db, _state().key_cache, key_id, body["calls_per_minute"]))
+
     @app.delete("/api/v1/api-keys/<key_id>")
     def revoke_api_key(key_id):
         authorize_route()
@@ -284,7 +291,7 @@ def _create_key_once(caller, body):
     another."""
     def create(context):
         record, key = api_keys.create(_state().db, caller["user"], body["name"], body["roles"], body["estate_ids"],
-                                      body.get("replaces"))
+                                      body.get("replaces"), body.get("calls_per_minute", api_keys.UNSET))
         return {**api_keys.view(record), "key": key}
 
     return idempotency.once(_state().db, caller, body, 201, create, shown_once=("key",))

@@ -116,6 +116,10 @@ def revoke_api_key(db, key_id, at):
     db.api_keys.update_one({"_id": key_id, "revoked": False}, {"$set": {"revoked": True, "revoked_at": at}})
 
 
+def set_api_key_limit(db, key_id, calls_per_minute):
+    db.api_keys.update_one({"_id": key_id}, {"$set": {"calls_per_minute": calls_per_minute}})
+
+
 def touch_api_key(db, key_id, at, not_since):
     """Record a use at ``at`` unless one at or after ``not_since`` is recorded already: the
     filter keeps replicas from writing more than once per interval between them."""

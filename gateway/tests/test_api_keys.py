@@ -23,9 +23,9 @@ AGENT_ROUTE = "/api/v1/estates/A/service-requests"  # agents may list it (routes
 MANAGERS_ONLY = "/api/v1/estates/A/settings/customer-service"
 
 
-def make_key(client, admin_token, roles=("agent",), estate_ids=("A",), name="crm sync", headers=None):
+def make_key(client, admin_token, roles=("agent",), estate_ids=("A",), name="crm sync", headers=None, **more):
     return client.post(KEYS, headers={**bearer(admin_token), **(headers or {})},
-                       json={"name": name, "roles": list(roles), "estate_ids": list(estate_ids)})
+                       json={"name": name, "roles": list(roles), "estate_ids": list(estate_ids), **more})
 
 
 @pytest.fixture
@@ -336,3 +336,85 @@ def test_a_key_as_shown_names_the_key_that_replaced_it_and_the_list_finds_the_ke
     for wrong in ("maybe", ""):
         refused = contract.problem(client.get(KEYS + f"?replaced={wrong}", headers=bearer(admin_token)), 400, app=app)
         assert "replaced" in str(refused.get("errors"))
+
+
+# -- a key's calls per minute (limits.key_calls) ---------------------------------------------------
+
+def freeze_in_a_minute(second=0):
+    """The clock held at ``second`` of the next minute: the minute's count starts afresh, and the
+    tokens signed a moment ago stay valid."""
+    clock.freeze((clock.now() + timedelta(minutes=1)).replace(second=second, microsecond=0))
+
+def test_a_key_past_its_calls_of_the_minute_is_429_and_the_service_is_not_asked(app, client, rpc, contract,
+                                                                                 admin_token, new_key):
+    """One program looping (a retry without a pause) loaded every service of its estates: a key's
+    calls are counted per minute, before its roles are checked, and past its limit refused with
+    a 429 that says when the minute ends. Another key and a person's token count apart."""
+    freeze_in_a_minute(second=15)
+    record, key = new_key(name="looping sync", calls_per_minute=3)
+    _, other = new_key(name="another program")
+    assert record["calls_per_minute"] == 3
+    assert [client.get(AGENT_ROUTE, headers=with_key(key)).status_code for _ in range(3)] == [200] * 3
+    refused = client.get(AGENT_ROUTE, headers=with_key(key))
+    body = contract.problem(refused, 429, "too_many_requests", app=app)
+    assert body["detail"] == "too many calls with this API key: try again later"
+    assert refused.headers["Retry-After"] == "46"  # the minute's 45 s left, and one
+    contract.problem(client.get(MANAGERS_ONLY, headers=with_key(key)), 429, app=app)  # counted before its roles
+    assert len(rpc.calls_to("customer_service", "list_requests")) == 3
+    assert client.get(AGENT_ROUTE, headers=with_key(other)).status_code == 200
+    assert client.get(AGENT_ROUTE, headers=bearer(admin_token)).status_code == 200
+    clock.advance(timedelta(seconds=45))  # the next minute
+    assert client.get(AGENT_ROUTE, headers=with_key(key)).status_code == 200
+
+
+def test_a_wrong_key_is_401_and_not_counted_against_the_key_it_names(app, client, contract, new_key):
+    freeze_in_a_minute()
+    record, key = new_key(name="named by a guess", calls_per_minute=1)
+    wrong = key[:-1] + ("A" if key[-1] != "A" else "B")
+    for _ in range(3):
+        contract.problem(client.get(AGENT_ROUTE, headers=with_key(wrong)), 401, app=app)
+    assert client.get(AGENT_ROUTE, headers=with_key(key)).status_code == 200
+
+
+def test_a_key_without_a_limit_of_its_own_takes_the_deployments(make_app, make_accounts):
+    app = make_app(api_key_calls_per_minute=2)
+    admin, client = make_accounts(app).admin, app.test_client()
+    freeze_in_a_minute()
+    body = make_key(client, admin).get_json()
+    assert body["calls_per_minute"] is None
+    assert [client.get(AGENT_ROUTE, headers=with_key(body["key"])).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_an_operator_admin_changes_a_keys_limit_at_once(app, client, contract, admin_token, accounts, new_key):
+    freeze_in_a_minute()
+    record, key = new_key(name="a busy owner app", calls_per_minute=1)
+    assert client.get(AGENT_ROUTE, headers=with_key(key)).status_code == 200
+    assert client.get(AGENT_ROUTE, headers=with_key(key)).status_code == 429
+    changed = contract.check(app, client.patch(f"{KEYS}/{record['id']}", headers=bearer(admin_token),
+                                               json={"calls_per_minute": 5}), 200)
+    assert changed == {**{k: v for k, v in record.items() if k != "key"}, "calls_per_minute": 5,
+                       "last_used_at": changed["last_used_at"]}
+    assert client.get(AGENT_ROUTE, headers=with_key(key)).status_code == 200  # the minute's count, against 5 now
+    cleared = contract.check(app, client.patch(f"{KEYS}/{record['id']}", headers=bearer(admin_token),
+                                               json={"calls_per_minute": None}), 200)
+    assert cleared["calls_per_minute"] is None
+    for body in ({}, {"calls_per_minute": 0}, {"calls_per_minute": 100001}, {"calls_per_minute": "9"},
+                 {"calls_per_minute": 5, "name": "renamed"}):
+        contract.problem(client.patch(f"{KEYS}/{record['id']}", headers=bearer(admin_token), json=body), 400, app=app)
+    contract.problem(client.patch(f"{KEYS}/ak_0000000000000000", headers=bearer(admin_token),
+                                  json={"calls_per_minute": 5}), 404, "not_found", app=app)
+    manager = bearer(accounts.user("keys-limit-manager", ["manager"], ["A"]))
+    contract.problem(client.patch(f"{KEYS}/{record['id']}", headers=manager, json={"calls_per_minute": 500}), 403,
+                     app=app)
+    assert app.extensions["estate_ops"].db.api_keys.find_one({"_id": record["id"]})["calls_per_minute"] is None
+
+
+def test_a_key_made_to_replace_another_takes_its_limit_unless_told(app, client, contract, admin_token, new_key):
+    old, _ = new_key(name="owner app 2026", calls_per_minute=1200)
+    rotated = contract.check(app, client.post(KEYS, headers=bearer(admin_token), json={
+        "name": "owner app 2027", "roles": ["agent"], "estate_ids": ["A"], "replaces": old["id"]}), 201)
+    assert rotated["calls_per_minute"] == 1200
+    told = contract.check(app, client.post(KEYS, headers=bearer(admin_token), json={
+        "name": "owner app 2028", "roles": ["agent"], "estate_ids": ["A"], "replaces": rotated["id"],
+        "calls_per_minute": None}), 201)
+    assert told["calls_per_minute"] is None

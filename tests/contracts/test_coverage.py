@@ -135,6 +135,16 @@ def test_every_operation_that_reads_a_body_documents_its_408():
                 assert "408" in operation["responses"], (path, method)
 
 
+def test_every_operation_an_api_key_may_call_documents_its_429():
+    """A key's calls are counted per minute before anything else of the route (gateway/limits.py
+    ``key_calls``), so any operation a key may call can answer 429."""
+    for path, item in BOOK.openapi["paths"].items():
+        for method, operation in item.items():
+            if method in ("get", "post", "put", "patch", "delete") and any(
+                    "ApiKey" in scheme for scheme in operation.get("security", BOOK.openapi["security"])):
+                assert "429" in operation["responses"], (method, path)
+
+
 def test_every_operation_under_an_estate_documents_its_404():
     """An estate id that names no estate is a 404 (a list's included: gateway/known_estates.py),
     so every operation under one says so; eight lists did not, and the fuzzer's unknown estates

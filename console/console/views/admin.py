@@ -381,6 +381,8 @@ def create_api_key():
             "estate_ids": form.getlist("estate_ids")}
     if form.get("replaces"):  # a rotation: the new key carries on for the old one's program
         body["replaces"] = form["replaces"]
+    if form.get("calls_per_minute", "").strip():  # blank: the replaced key's, else the deployment's
+        body["calls_per_minute"] = _calls_per_minute(form)
     try:
         created = g.api.post("/api/v1/api-keys", body, idempotency_key=form.get("idempotency_key") or None)
     except ApiProblem as problem:
@@ -388,6 +390,26 @@ def create_api_key():
             raise
         return api_keys(problem), problem.status
     return api_keys(created=created)
+
+
+def _calls_per_minute(form):
+    """The form's limit as sent: a whole number, None when blank (the deployment's); anything else is
+    sent as typed, for the gateway to refuse by its contract (400 naming the field)."""
+    text = form.get("calls_per_minute", "").strip()
+    if not text:
+        return None
+    return int(text) if text.isdigit() else text
+
+
+@bp.post("/api-keys/<key_id>/limit")
+@signed_in
+def limit_api_key(key_id):
+    body = {"calls_per_minute": _calls_per_minute(request.form)}
+    changed, refused = common.act(lambda: g.api.patch(f"/api/v1/api-keys/{key_id}", body), url_for("admin.api_keys"))
+    if refused:
+        return refused
+    common.done("api_keys.limit_done", name=changed.get("name", key_id))
+    return redirect(url_for("admin.api_keys"))
 
 
 @bp.post("/api-keys/<key_id>/revoke")
