@@ -78,11 +78,12 @@ def _updated(db, estate_id, kept, version, households, now):
     return _Kept(version, kept.computed_at, valid_until, overdue, arrears.longest_overdue_first(overdue.values()))
 
 
-def as_of(db, estate_id, day, compute):
-    """The estate's arrears at the end of the past ``day``: ``compute()`` (``operations``:
-    ``arrears.owed_at`` of ``store.bills_owing_at``, longest overdue first) once per version of
-    the estate's bills, and for at most ``MAX_AGE_SECONDS``."""
-    return kept(db, estate_id, ("as_of", day), compute)
+def as_of(db, estate_id, day, end, compute):
+    """The estate's arrears at ``end``, the end of the past local ``day``: ``compute()``
+    (``operations``: ``arrears.owed_at`` of ``store.bills_owing_at``, longest overdue first) once
+    per version of the estate's bills, and for at most ``MAX_AGE_SECONDS``. Kept under the moment
+    too: a timezone corrected moves the day's end and writes no bill."""
+    return kept(db, estate_id, ("as_of", day, end), compute)
 
 
 def kept(db, estate_id, key, compute):

@@ -1354,7 +1354,7 @@ def arrears_as_of(db, estate_id, day, now):
         reversed_ones = store.reversed_payments(db, estate_id)
         owed = arrears.owed_at(store.bills_owing_at(db, estate_id, end, reversed_ones), reversed_ones, end)
         return [entry | {"as_of": day} for entry in arrears.longest_overdue_first(owed.values())]
-    return arrears_view.as_of(db, estate_id, day, compute)  # kept for its pages while no bill is written
+    return arrears_view.as_of(db, estate_id, day, end, compute)  # kept for its pages while no bill is written
 
 
 def _arrears_day(db, estate_id, day, now):

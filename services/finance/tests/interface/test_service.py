@@ -1587,6 +1587,28 @@ def test_the_arrears_of_a_past_day_are_computed_once_for_their_pages_until_a_bil
     assert len(reads) == 3             # another day, its own list
 
 
+def test_the_arrears_of_a_past_day_kept_are_not_answered_once_the_estate_s_timezone_moves_its_end(
+        finance, monkeypatch):
+    """A day's list was kept under the day alone: an estate whose timezone was corrected (its copy
+    sent again, no bill written) was answered the list of the old day's end for up to
+    ``MAX_AGE_SECONDS`` (the session 48 note). It is kept under the day's end, which the timezone sets."""
+    approved(finance)
+    run(finance)
+    clock.freeze(clock.parse_iso("2026-12-20T02:00:00Z"))
+    reads = []
+    owing = store.bills_owing_at
+    monkeypatch.setattr(store, "bills_owing_at", lambda *args: reads.append(args[2]) or owing(*args))
+    page = {"estate_id": ESTATE, "filters": {"as_of": "2026-12-10"}}
+    finance.list_arrears(page)
+    finance.list_arrears(page)
+    assert reads == ["2026-12-10T16:00:00.000Z"]
+    finance.copy_estate_edit(event("archive", "estate_updated", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": "EST-1", "name": "West Lake", "address": "9 Lake Rd", "version": 2,
+        "timezone": "America/New_York"}))
+    finance.list_arrears(page)
+    assert reads == ["2026-12-10T16:00:00.000Z", "2026-12-11T05:00:00.000Z"]
+
+
 def test_the_kept_arrears_list_shows_a_debt_a_day_older_as_soon_as_it_is(finance):
     approved(finance)
     run(finance)
