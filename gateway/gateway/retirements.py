@@ -19,9 +19,10 @@ A retired estate takes no new work (``STARTS_WORK``: a service request, a work o
 patrol round, a billing run, a fee standard, a household...), refused with a 409 naming its
 retirement (``refuse_new_work``), since nobody works there any more; what closes out its past
 (``CLOSES_OUT``: a payment of an old bill and its reversal, open work completed or cancelled, the
-archive borrowed, corrections, settings) is still taken, as are the gateway's own routes (exports,
-custom fields; but the household import, new households). Every forwarded write of an estate is in
-one of the two (gateway/tests). The estate's state
+archive borrowed, corrections, settings) is still taken. The gateway's own writes are in two tables
+of their own: ``OWN_STARTS_WORK`` (the household import: new households) and ``OWN_CLOSES_OUT``
+(exports, custom fields, the retirement undone). Every write of an estate, forwarded or the
+gateway's own, is in one of the two of its kind (gateway/tests). The estate's state
 is archive's, as the gateway knows it (``known_estates``, at most a minute old on another gateway
 process): asked for the callers that may name any estate, the only ones that can reach a retired
 one (no active account or key holds it). The services' timers leave a retired estate alone by
@@ -119,6 +120,17 @@ CLOSES_OUT = (
 # the gateway's own routes that start new work (uploads.py: new households), by their rule: refused in a
 # retired estate (access.authorize reads it) and marked x-starts-work in the served OpenAPI (docs.py)
 OWN_STARTS_WORK = frozenset({("POST", "/api/v1/estates/<estate_id>/households/import")})
+
+# the gateway's own writes of an estate that a retired estate still takes: its retirement undone, its
+# custom fields (settings, as the services' own settings), an export (a read of its records). Every
+# own write of an estate is in one of the two (gateway/tests), as every forwarded one is
+OWN_CLOSES_OUT = frozenset({
+    ("POST", "/api/v1/estates/<estate_id>/retire"), ("POST", "/api/v1/estates/<estate_id>/reinstate"),
+    ("POST", "/api/v1/estates/<estate_id>/custom-fields"),
+    ("PATCH", "/api/v1/estates/<estate_id>/custom-fields/<resource>/<key>"),
+    ("DELETE", "/api/v1/estates/<estate_id>/custom-fields/<resource>/<key>"),
+    ("POST", "/api/v1/estates/<estate_id>/exports"),
+})
 
 
 def starts_work(route):
