@@ -526,7 +526,7 @@ def answer_survey(db, caller, estate_id, survey_id, data):
         store.keep_line_counts(db, estate_id, survey["_id"])  # its count, had a crash left it behind
         return public(first)  # a retry of the same answer
     store.insert_answer(db, answer)
-    store.keep_line_counts(db, estate_id, survey["_id"])  # the survey's lines' counts, a plan's line_surveys
+    store.count_answer(db, estate_id, survey["_id"], answer["scores"])  # its lines' counts, a plan's line_surveys
     return public(answer)
 
 

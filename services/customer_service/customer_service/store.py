@@ -563,12 +563,27 @@ def line_scores(db, estate_id, lines):
     return found
 
 
+def count_answer(db, estate_id, survey_id, scores):
+    """One answer's ``scores`` added to the counts its survey keeps (``_line_counts``, as
+    ``surveys.line_counts`` counts them), atomically: each answer was a recount of every answer of
+    the survey (``keep_line_counts``), a survey of a big estate's thousands of households read whole
+    again at each answer. A count a crash left behind (the answer written, not counted) or a survey
+    whose counts began after its first answers tells itself by its count of answers, and is
+    recounted when read (``line_scores``); the revision moves, so that a recount under way at the
+    same moment does not write over this one."""
+    increments = {"_line_counts.answers": 1, "_counts_rev": 1}
+    for line, score in scores.items():
+        for name, amount in surveys.counted([score]).items():
+            increments[f"_line_counts.lines.{line}.{name}"] = amount
+    db.surveys.update_one({"_id": survey_id, "estate_id": estate_id}, {"$inc": increments})
+
+
 def keep_line_counts(db, estate_id, survey_id, tries=5):
     """The survey's counts (``surveys.line_counts``) recounted from its answers and kept on it
-    (``_line_counts``), guarded by its ``_counts_rev`` as read: two answers written at once each
-    recount, and the count written last was read after every answer written before it (one
-    recounted from fewer answers finds the revision moved and recounts). Recounted whole, not
-    incremented, so a count a crash left behind is mended by the next recount. The counts."""
+    (``_line_counts``), guarded by its ``_counts_rev`` as read: an answer counted meanwhile
+    (``count_answer``) or another recount moves it, and this one reads again rather than write
+    counts of fewer answers. For a count a crash left behind, a survey from before the counts, and a
+    retried answer. The counts."""
     counts = None
     for _ in range(tries):
         survey = db.surveys.find_one({"_id": survey_id, "estate_id": estate_id}, {"_counts_rev": 1})

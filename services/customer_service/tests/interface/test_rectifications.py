@@ -253,10 +253,10 @@ def _line_surveys_from_every_answer(desk, created):
 def test_a_plan_s_line_surveys_are_read_from_the_surveys_counts_not_from_every_answer(desk, monkeypatch):
     """A plan's ``line_surveys`` read every answer of every survey asking its lines each time the
     plan was shown, in a list of plans as on its page (the session 47 note): each survey keeps its
-    lines' counts (answers, their sum, the satisfied), recounted from its answers as each answer is
-    written, and a plan is shown from them, equal to what every answer said. A survey from before
-    the counts, or one whose last answer's count a crash left behind (its answers counted differ
-    from its count of answers), is recounted when it is read, once."""
+    lines' counts (answers, their sum, the satisfied), added to as each answer is written
+    (``store.count_answer``), and a plan is shown from them, equal to what every answer said. A
+    survey from before the counts, or one whose last answer's count a crash left behind (its answers
+    counted differ from its count of answers), is recounted when it is read, once."""
     import random
 
     from estate_common import embedded_store
@@ -317,3 +317,37 @@ def test_a_plan_s_line_surveys_are_read_from_the_surveys_counts_not_from_every_a
     desk.db.survey_answers.insert_one(lost)  # written, its count not: a crash between the two
     expected = _line_surveys_from_every_answer(desk, created)
     assert desk.get_rectification({"estate_id": ESTATE, "id": created["id"]})["line_surveys"] == expected
+
+
+def test_an_answer_adds_to_its_survey_s_counts_without_reading_the_survey_s_other_answers(desk, monkeypatch):
+    """Each answer recounted its survey from every answer (``keep_line_counts``): a survey of a big
+    estate read its thousands of answers again at each one, quadratic in the answers (the session
+    48 note). An answer adds its scores to the counts the survey keeps; they equal a recount."""
+    from estate_common import embedded_store
+    from estate_common.testing import event
+
+    from customer_service import store, surveys
+
+    for number in range(3, 13):
+        desk.copy_household(event("archive", "household_created", ESTATE, {
+            "id": f"hh_{number}", "estate_id": ESTATE, "building": "4", "unit": "1", "room": f"{number:04d}",
+            "area_m2": 90.0, "status": "occupied", "version": 1}))
+    clock.freeze(clock.parse_iso("2027-01-03T02:00:00Z"))
+    made = survey(desk, "winter", ["water", "power"], {f"hh_{n}": {"water": 1 + n % 5, "power": 5}
+                                                       for n in range(1, 12)})
+    read_answers = []
+    find = embedded_store.EmbeddedCollection.find
+
+    def counted_find(collection, *args, **kwargs):
+        if collection.name == "survey_answers" and "_id" not in (args[0] if args else kwargs.get("filter", {})):
+            read_answers.append(args)
+        return find(collection, *args, **kwargs)
+    monkeypatch.setattr(embedded_store.EmbeddedCollection, "find", counted_find)
+    desk.answer_survey({"estate_id": ESTATE, "id": made["id"], "data": {"household_id": "hh_12",
+                                                                        "scores": {"water": 2}}})
+    assert read_answers == []
+    kept = desk.db.surveys.find_one({"_id": made["id"]})["_line_counts"]
+    monkeypatch.setattr(embedded_store.EmbeddedCollection, "find", find)
+    assert kept == surveys.line_counts(list(desk.db.survey_answers.find({"survey_id": made["id"]})))
+    assert kept["answers"] == 12 and kept["lines"]["power"] == {"answers": 11, "sum": 55, "satisfied": 11}
+    assert store.keep_line_counts(desk.db, ESTATE, made["id"]) == kept
