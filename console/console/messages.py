@@ -510,6 +510,8 @@ _MESSAGES = {
     "sr.description": ("内容", "Description"),
     "sr.status": ("状态", "Status"),
     "sr.number": ("编号", "Number"),
+    "sr.search_words": ("内容包含", "Words in it"),
+    "sr.search_words_hint": ("如：漏水", "e.g. water leak"),
     "sr.due": ("期限", "Due"),
     # what a request's due_at is the time limit of, on its page (a probe of the front desk's day): a
     # repair's a response, the technician on site by then (the owner is told it: DOMAIN.md); any other

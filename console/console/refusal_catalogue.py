@@ -806,6 +806,8 @@ ZH = {
         '计划开始日期不能早于今天',
     'a technician reads the repairs only':
         '维修工只能查看报修',
+    "the search of requests' words is the front desk's: a technician reads the numbers in them masked":
+        '按内容查找报事是前台的功能：维修工看到的内容中的号码是遮盖的',
     'security reads the work orders of patrols, fire checks and incidents only':
         '秩序维护部只能查看巡更、消防检查和突发事件生成的工单',
     'no such work order in this estate':

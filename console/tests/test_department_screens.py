@@ -1670,3 +1670,23 @@ def test_a_ticket_says_when_the_technician_is_expected_at_the_occupant_s(client,
     assert "上门时间 2026-01-06 10:30" in _ticket(board, "WO-2026-000081")
     board = client.get("/engineering/work-orders?mine=1", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "visit at 06 Jan 2026 10:30" in _ticket(board, "WO-2026-000081")
+
+
+def test_the_desk_register_finds_a_request_by_the_words_typed(client, fake, documented_routes):
+    """"I called last week about the water leak": the register searched by number only (the brief of
+    the front desk's search); the words typed go to the API's ``q`` with the other filters, kept in
+    the box and across the pages."""
+    sign_in(client, fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests", {"items": [], "next_cursor": "c2"})
+    page = client.get("/desk/requests?q=+漏水+&kind=repair", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    [listed] = [call for call in fake.calls if call["path"].endswith("/service-requests")]
+    assert listed["params"]["q"] == "漏水" and listed["params"]["kind"] == "repair"
+    assert '<label for="f-q">内容包含</label><input id="f-q" type="search" name="q" value="漏水" maxlength="100"' in page
+    assert "q=%E6%BC%8F%E6%B0%B4" in page  # the next page keeps the search
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests", problem(
+        400, "Invalid input", "q: is too long: at most 100 characters", "invalid_input",
+        [{"field": "q", "message": "is too long: at most 100 characters"}]))
+    refused = client.get("/desk/requests?q=" + "x" * 101, headers={"Accept-Language": "en"})
+    assert refused.status_code == 200 and 'name="q"' in refused.get_data(as_text=True)
+    _only_documented(fake, documented_routes)

@@ -22,7 +22,8 @@ NATURES = ("service_attitude", "repair_quality", "fees", "security", "cleaning",
 CATEGORIES = ("water", "drainage", "power", "gas", "heating", "ventilation", "elevator", "fire", "smart_systems",
               "doors_windows", "walls_roof", "other")
 FILTERS = ("kind", "status", "from", "to", "overdue", "escalated", "return_visit_overdue", "judged", "verified",
-           "household_id", "number", "urgency", "call_back", "matched", "handler", "closed", "follow_up_overdue")
+           "household_id", "number", "urgency", "call_back", "matched", "handler", "closed", "follow_up_overdue",
+           "q")  # q: the words of the request ("the water leak I called about"), the API's search of its text
 # action -> (the body field the form fills, required)
 ACTIONS = {"verify": "finding", "escalate": "reason", "reply": "message", "close": "outcome", "reopen": "reason"}
 ATTEMPT_METHODS = ("phone", "visit", "message")

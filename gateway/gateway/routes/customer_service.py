@@ -32,7 +32,7 @@ ROUTES = [
     desk_create(SR, "create_request"),
     desk_list(SR, "list_requests", ("kind", "status", "household_id", "channel", "from", "to", "overdue",
                                     "return_visit_overdue", "follow_up_overdue", "escalated", "judged", "verified", "number",
-                                    "urgency", "matched", "call_back", "handler", "closed", "updated_since"), roles=READERS,
+                                    "urgency", "matched", "call_back", "handler", "closed", "updated_since", "q"), roles=READERS,
               custom_filters=True),
     Route("GET", SR_ID, "customer_service", "get_request", READERS, id_param="request_id"),
     desk_action(f"{SR_ID}/verify", "verify_request", "request_id"),

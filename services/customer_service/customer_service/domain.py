@@ -105,12 +105,17 @@ def readable_filters(caller, filters):
     ones one of his work orders comes from (``TECHNICIAN_FILTER``: maintenance's
     ``work_order_assigned`` named him, ``repairs.technician_update``). Any technician read every
     repair, the owner's description and all (found by a probe); an export held every kind for a
-    technician (found by review). A repair assigned before that event existed names its
+    technician (found by review). The word search (``q``) is the desk's: a technician reads the
+    phone numbers in a description masked, and a search for one would tell him it is there (403).
+    A repair assigned before that event existed names its
     technician once maintenance has announced its earlier assignments
     (``announce_earlier_assignments``, as it starts); until then only the desk reads it here."""
     kinds = kinds_read_by(caller)
     if kinds is None:
         return filters
+    if "q" in filters:  # the numbers in a text he reads masked would be found by searching for them
+        raise Forbidden("the search of requests' words is the front desk's: a technician reads the numbers in "
+                        "them masked")
     if filters.get("kind", kinds[0]) not in kinds or not caller.user:
         return None  # no name, no repair of his: a missing name would match every unassigned repair
     return {**filters, "kind": kinds[0], TECHNICIAN_FILTER: caller.user}

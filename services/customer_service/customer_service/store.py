@@ -6,6 +6,7 @@ is written through ``estate_common.writes`` only if nobody wrote the document si
 read (compare-and-set), so two desks acting at once cannot both win; the loser's step is
 decided again on what the winner wrote.
 """
+import re
 from datetime import timedelta
 
 from estate_common import (calendar, clock, closed_counts, closed_counts_store, common_store, custom_fields,
@@ -326,6 +327,21 @@ CALL_BACK = {state: {"$or": [{f"{path}.call_back_due": True, f"{path}.called_bac
              for state, called in _CALLED_BACK.items()}
 
 
+# ``?q=``: the request's own text searched, what the owner said and what the desk wrote of it: the
+# description, the complaint's summary, nature and finding, the reply and the outcome. Not the
+# caller's name or phone (the phone search of households finds a caller), not the history's notes.
+SEARCHED_TEXT = ("description", "complaint.summary", "complaint.nature", "complaint.finding", "reply", "outcome")
+
+
+def text_search(text):
+    """The condition of ``?q=``: one of ``SEARCHED_TEXT`` holds ``text`` (the spaces around it
+    dropped), in any case, as typed (escaped: a "." is a dot, not any character). Both stores
+    take it (MongoDB's ``$regex``, the embedded store's ``re``); it scans the estate's requests
+    in the list's order, a page at a time, as the users' and estates' searches do."""
+    holds = {"$regex": re.escape(text.strip()), "$options": "i"}
+    return {"$or": [{field: holds} for field in SEARCHED_TEXT]}
+
+
 def request_query(estate_id, filters, now, tz):
     """The query of ``GET …/service-requests``: kind, status, household, channel, number (as typed:
     ``numbering.canonical``); created_at from/to
@@ -342,6 +358,7 @@ def request_query(estate_id, filters, now, tz):
     verification still owes it; a reply verifies one, so none replied or closed is ``false``);
     ``handler``: the requests handed to that colleague (``handling.transfer``); ``closed``: closed
     (``true``) or in any other status (``false``: a colleague's requests still to handle);
+    ``q``: a part of the request's own text (``text_search``), never logged;
     ``domain.TECHNICIAN_FILTER`` (set by ``domain.readable_filters``, never by a caller): the
     requests whose ``_technicians`` hold the name."""
     query = {"estate_id": estate_id}
@@ -393,6 +410,8 @@ def request_query(estate_id, filters, now, tz):
         conditions.append(CALL_BACK[filters["call_back"]])
     if "matched" in filters:  # a portal filing, its household named by the desk or still awaited
         query["portal.matched"] = filters["matched"] == "true"
+    if "q" in filters:  # "I called last week about the water leak": the words, not the number
+        conditions.append(text_search(filters["q"]))
     if conditions:
         query["$and"] = conditions
     return query

@@ -1212,3 +1212,66 @@ def test_a_request_is_reclassified_only_while_open_before_its_work_and_with_a_re
     with pytest.raises(Conflict):
         reclassify(desk, closed, kind="suggestion", reason="a suggestion")
     assert len(desk.outbox.of_type("service_request_created")) == 3  # nothing announced again
+
+
+# -- the front desk's search of the register's words (?q=) ------------------------------
+
+def test_the_register_finds_a_request_by_the_words_the_owner_used(desk, caplog):
+    """"I called last week about the water leak": DOMAIN.md's number is there so that a request can
+    be traced and searched, and the owner does not remember it; the desk searched by number only."""
+    caplog.set_level(logging.DEBUG)
+    leak = desk.create_request(new("repair", description="Water LEAK under the kitchen sink"))
+    clock.advance(timedelta(days=1))
+    noise = desk.create_request(new("complaint", household="hh_2", summary="the neighbour's water pump at night",
+                                    nature="noise"))
+    clock.advance(timedelta(days=1))
+    other = desk.create_request(new("consultation", description="when does the pool open (a.b)"))
+    assert listed(desk, q="water leak") == [leak["id"]]  # any case
+    assert listed(desk, q="  WATER ") == [leak["id"], noise["id"]]  # the complaint's summary; spaces around dropped
+    assert listed(desk, q="noise") == [noise["id"]]  # its nature
+    assert listed(desk, q="water", kind="complaint") == [noise["id"]]  # with the other filters
+    assert listed(desk, q="water", household_id="hh_1") == [leak["id"]]
+    assert listed(desk, q="(a.b)") == [other["id"]] and listed(desk, q="a.b)") == [other["id"]]
+    assert listed(desk, q="a*b") == [] and listed(desk, q=".*") == []  # as typed, not a pattern
+    act(desk, "reply", other, message="from 6 in the morning")
+    assert listed(desk, q="MORNING") == [other["id"]]  # the reply too
+    act(desk, "verify", noise, finding="pump of 3-1-1202 confirmed")
+    assert listed(desk, q="pump of") == [noise["id"]]  # the finding
+    # paged as the list is
+    first = desk.list_requests({"estate_id": ESTATE, "filters": {"q": "water"}, "limit": 1})
+    assert [r["id"] for r in first["items"]] == [leak["id"]]
+    second = desk.list_requests({"estate_id": ESTATE, "filters": {"q": "water"}, "limit": 1,
+                                 "cursor": first["next_cursor"]})
+    assert [r["id"] for r in second["items"]] == [noise["id"]]
+    assert "leak" not in caplog.text.lower() and "pump" not in caplog.text
+
+
+def test_the_search_is_the_estate_s_own(desk):
+    desk.copy_estate(event("archive", "estate_created", "est_2", {
+        "id": "est_2", "estate_id": "est_2", "code": "HZ-02", "name": "East Lake", "address": "1 Lake Rd", "version": 1}))
+    desk.copy_household(event("archive", "household_created", "est_2", {
+        "id": "hh_9", "estate_id": "est_2", "building": "1", "unit": "1", "room": "101", "area_m2": 80,
+        "status": "occupied", "version": 1}))
+    ours = desk.create_request(new("repair", description="water leak"))
+    as_caller(desk, staff("zhang", ["agent"], [ESTATE, "est_2"]))
+    desk.create_request({"estate_id": "est_2", "data": {"kind": "repair", "household_id": "hh_9", "channel": "phone",
+                                                        "description": "water leak too"}})
+    assert listed(desk, q="water leak") == [ours["id"]]
+
+
+@pytest.mark.parametrize("q", ["", "   ", "x" * 101])
+def test_a_search_no_request_could_match_is_refused_naming_q(desk, q):
+    with pytest.raises(InvalidInput) as refused:
+        listed(desk, q=q)
+    assert refused.value.errors[0]["field"] == "filters.q"
+    assert q.strip() == "" or q not in str(refused.value)
+
+
+def test_the_search_is_the_desk_s_and_a_technician_is_refused(desk):
+    """A technician reads a description's phone numbers masked: his search for one would say it is there."""
+    repair = desk.create_request(new("repair", description="leak, call 13912345678"))
+    desk.on_work_order_assigned(assigned(repair, "li"))
+    as_caller(desk, TECHNICIAN)
+    with pytest.raises(Forbidden):
+        listed(desk, q="1391234")
+    assert listed(desk) == [repair["id"]]
