@@ -3896,3 +3896,34 @@ def test_the_archivist_reads_the_archive_s_settings_and_kpis_where_the_archives_
     sign_in(client, fake, username="zhou", roles=("steward",))  # the steward: his owner contact rate
     home = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<a href="/manager/kpis"' in home and '<a href="/archive/settings"' not in home
+
+
+def test_a_closed_complaint_is_reopened_when_its_owner_is_not_satisfied(client, fake, documented_routes):
+    """复诉: a closed complaint could not be reopened (only a consultation): the page offers it on a
+    replied or closed complaint, with the owner's reason, and shows each reopening with the result
+    it undid."""
+    sign_in(client, fake, roles=("agent",))
+    complaint = {"complainant": None, "reference": None, "nature": "noise", "summary": "drilling",
+                 "verify_due_at": "2026-11-30T16:00:00Z", "verified_at": "2026-11-30T01:00:00Z", "verified_by": "desk",
+                 "finding": "confirmed", "verified_late": False, "escalated": False, "escalated_at": None,
+                 "escalated_by": None, "escalation_reason": None, "cause": None}
+    item = _request(fake, kind="complaint", status="closed", complaint=complaint, closed_at="2026-11-30T02:00:00Z",
+                    outcome="works stop at 20:00", valid=True)
+    page = client.get("/desk/requests/sr_5", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'action="/desk/requests/sr_5/reopen"' in page and "复诉：重新打开投诉" in page and "业主不满意的原因" in page
+    reopened = dict(item, status="verified", closed_at=None, outcome=None, reopen_count=1, reopenings=[{
+        "at": "2026-12-01T01:00:00Z", "by": "desk", "reason": "still drilling at 23:00", "ended": {
+            "due_at": "2026-12-07T00:00:00Z", "replied_at": "2026-11-30T01:30:00Z", "closed_at": "2026-11-30T02:00:00Z",
+            "outcome": "works stop at 20:00", "satisfaction": 4}}])
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_5/reopen", reopened)
+    answer = client.post("/desk/requests/sr_5/reopen", data={"csrf_token": csrf_of(client),
+                                                            "text": " still drilling at 23:00 "})
+    assert answer.status_code == 302
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/reopen")]
+    assert sent["json"] == {"reason": "still drilling at 23:00"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_5", reopened)
+    page = client.get("/desk/requests/sr_5", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "第 1 次复诉" in page and "still drilling at 23:00" in page and "此前结果：works stop at 20:00" in page
+    assert 'action="/desk/requests/sr_5/reopen"' not in page and 'action="/desk/requests/sr_5/reply"' in page
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)

@@ -427,7 +427,8 @@ def _actions_shown(item):
 # visit once the occupant could not be reached (``_closable_unvisited``).
 _STEPS = {
     "complaint": {"open": ("verify", "escalate"), "verified": ("escalate", "reply"),
-                  "escalated": ("verify", "reply"), "replied": ("escalate", "close")},
+                  "escalated": ("verify", "reply"), "replied": ("escalate", "reopen", "close"),
+                  "closed": ("reopen",)},  # 复诉: the owner not satisfied with the reply or the result
     "repair": {"visited": ("close",), "completed": ("close",)},
     "consultation": {"open": ("reply", "close"), "replied": ("reopen", "close")},  # reopen: not settled
     "suggestion": {"open": ("reply", "close"), "replied": ("close",)},

@@ -16,6 +16,7 @@ RECORDED_EVENTS = {
     ("customer_service", "service_request_created"): "service_request",
     ("customer_service", "service_request_overdue"): "service_request",
     ("customer_service", "complaint_escalated"): "service_request",
+    ("customer_service", "complaint_reopened"): "service_request",  # 复诉: between the close it undid and the next
     ("customer_service", "service_request_closed"): "service_request",
     ("customer_service", "service_request_household_corrected"): "service_request",  # the desk's mistake, mended
     ("maintenance", "work_order_created"): "work_order",

@@ -248,6 +248,10 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_complaint_escalation(self, event):
         self._record(event)
 
+    @consumes("customer_service", "complaint_reopened")
+    def record_complaint_reopening(self, event):
+        self._record(event)
+
     @consumes("customer_service", "service_request_overdue")
     def record_overdue_service_request(self, event):
         self._record(event)

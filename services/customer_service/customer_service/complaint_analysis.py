@@ -17,6 +17,9 @@ belongs to the period it was registered in. Counted:
   names the buildings its complaints came from and the complaints themselves (id and number), so
   a leak complained of three times in one building reads as such and its plan can name where and
   which: the analysis said neither (a probe of the manager's quarter);
+- ``reopened``: those reopened (复诉) at least once, the owner not satisfied with the reply or the
+  result (``complaints.reopen``): each still one complaint of its period, its timeliness late when
+  any of its replies was;
 - repeat complainants: households with at least ``repeat_complainant_complaints`` (2) complaints
   in the period, most first. A household, not a name: the complainant's name is personal data.
   A portal complaint not matched to a household yet names none: it is nobody's repeat (two
@@ -32,13 +35,18 @@ from collections import Counter
 
 from estate_common.store import public
 
+from .complaints import rounds as reply_rounds
+
 UNRECORDED = "unrecorded"
 
 
 def timeliness(complaint):
-    if complaint.get("replied_at"):
-        return "on_time" if complaint["replied_at"] <= complaint["due_at"] else "late"
-    return "open"
+    """``open`` while its reply is owed (a reopened complaint's new one too), ``late`` when a reply of
+    any of its rounds came after its deadline (``complaints.rounds``), else ``on_time``."""
+    rounds = reply_rounds(complaint)
+    if not rounds[-1][1]:
+        return "open"
+    return "late" if any(replied > deadline for deadline, replied in rounds) else "on_time"
 
 
 def closed_not_judged(complaints):
@@ -97,6 +105,7 @@ def report(period, complaints, rules, now, plans=(), buildings=None):
         "valid": sum(1 for c in complaints if c.get("valid")),
         "not_judged": closed_not_judged(complaints),
         "escalated": sum(1 for c in complaints if (c["complaint"] or {}).get("escalated")),
+        "reopened": sum(1 for c in complaints if c.get("reopen_count")),
         "repeat_complainants": {
             "threshold": threshold,
             "households": [{"household_id": h, "complaints": n} for h, n in repeat],
@@ -117,5 +126,6 @@ def results(period, closed):
         record = request["complaint"] or {}
         closer = next((h["by"] for h in reversed(request["history"]) if h["action"] == "closed"), None)
         items.append({**{name: shown.get(name) for name in RESULT_FIELDS}, "nature": record.get("nature"),
-                      "cause": record.get("cause"), "finding": record.get("finding"), "closed_by": closer})
+                      "cause": record.get("cause"), "finding": record.get("finding"), "closed_by": closer,
+                      "reopen_count": request.get("reopen_count") or 0})  # 复诉: closed again after a reopening
     return {"period": period, "items": items}

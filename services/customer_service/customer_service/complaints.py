@@ -7,7 +7,7 @@ The reply and the close are in ``handling``; this module holds what only complai
 from estate_common import calendar, clock
 from estate_common.errors import Conflict, Forbidden
 
-from .domain import MANAGER_ROLES, Change, history_entry, next_status
+from .domain import MANAGER_ROLES, Change, due_at, history_entry, next_status
 
 # Filled from the create body; the record "in full": complainant, channel (on the request),
 # reference (the letter/fax/call record's number), nature, summary, and later the outcome.
@@ -97,3 +97,50 @@ def verified_with_the_reply(request, message, now, caller):
                 "verified_late": late}
     note = ("late: " if late else "") + "with the reply"
     return {**request, "status": status, "complaint": verified}, history_entry(at, caller.user, "verified", note)
+
+
+# What a round of a complaint (its registration, or a reopening, to the reply that answered it)
+# ended with, kept on each reopening: ``reopenings[].ended``.
+ROUND_FIELDS = ("due_at", "replied_at", "closed_at", "outcome", "satisfaction")
+
+
+def reopen(request, data, now, caller, rules):
+    """复诉: the owner is not satisfied with the complaint's reply or result (seeds 004: the desk
+    follows up whether the problem remains after a complaint was resolved; every complaint gets an
+    answer). Reopened from ``replied`` or ``closed``, with the reason the owner gave, it is received
+    again: it owes a new reply within the estate's ``complaint_reply_days`` from now (``due_at``; the
+    same rule as at its registration, 7 days at most) and is overdue past it. Its investigation
+    stands (``verified``: the desk may verify nothing twice, and escalates it if the owner's
+    reason makes it major); one escalated before stays escalated, the manager's to answer and close.
+    Its holder (``handler``) and the judgement whether it was justified (``valid``) stay.
+
+    The round it ends is kept on the reopening (``reopenings[].ended``: its deadline, reply, close,
+    outcome and satisfaction) and the request owes its new round from scratch: ``replied_at``,
+    ``answered_at``, ``closed_at``, ``outcome``, ``satisfaction`` and ``overdue_at`` cleared. So the
+    complaint timeliness KPI counts each deadline in its own month by its own reply
+    (``rounds``), the satisfaction is the owner's at its last close, and the valid-complaint rate
+    still counts it once, in the month it was registered: a reopening is no new complaint.
+    Announced as ``complaint_reopened`` (no reason: it may name people)."""
+    status = next_status(request, "reopen_escalated" if (request.get("complaint") or {}).get("escalated") else "reopen")
+    at = clock.to_iso(now)
+    reason = data["reason"].strip()
+    count = request.get("reopen_count", 0) + 1
+    reopening = {"at": at, "by": caller.user, "reason": reason,
+                 "ended": {name: request.get(name) for name in ROUND_FIELDS}}
+    new_due = due_at("complaint", now, rules)
+    announced = {"id": request["_id"], "number": request["number"], "household_id": request["household_id"],
+                 "reopened_at": at, "due_at": new_due, "reopen_count": count,
+                 "escalated": bool(request["complaint"]["escalated"])}
+    return Change({"status": status, "reopen_count": count, "reopened_at": at,
+                   "reopenings": [*(request.get("reopenings") or ()), reopening],
+                   "due_at": new_due, "answered_at": None, "overdue_at": None, "replied_at": None,
+                   "closed_at": None, "outcome": None, "satisfaction": None, "updated_at": at},
+                  [history_entry(at, caller.user, "reopened", reason)],
+                  [("complaint_reopened", announced)])
+
+
+def rounds(request):
+    """``(deadline, reply)`` of each round of a complaint, oldest first: those its reopenings ended
+    (``reopenings[].ended``) and the current one (``due_at``, ``replied_at``)."""
+    ended = [(r["ended"]["due_at"], r["ended"]["replied_at"]) for r in request.get("reopenings") or ()]
+    return [*ended, (request["due_at"], request.get("replied_at"))]

@@ -26,8 +26,10 @@ TRANSITIONS = {
         "open": {"verify": "verified", "escalate": "escalated"},
         "verified": {"escalate": "escalated", "reply": "replied"},
         "escalated": {"verify": "escalated", "reply": "replied"},
-        "replied": {"escalate": "escalated", "close": "closed"},
-        "closed": {},
+        # 复诉: the owner not satisfied with the reply or the result (complaints.reopen): verified
+        # already, it owes a new reply; an escalated one stays the manager's
+        "replied": {"escalate": "escalated", "close": "closed", "reopen": "verified", "reopen_escalated": "escalated"},
+        "closed": {"reopen": "verified", "reopen_escalated": "escalated"},
     },
     "repair": {
         # cancel: maintenance cancelled the work order (a duplicate, the owner withdrew)

@@ -12,6 +12,8 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("service_request_created", estate_id, data, actor=actor)
     if event_type == "complaint_escalated":  # archive keeps it on the request's record
         return outbox.event("complaint_escalated", estate_id, data, actor=actor)
+    if event_type == "complaint_reopened":  # 复诉: archive keeps it on the request's record; integrators
+        return outbox.event("complaint_reopened", estate_id, data, actor=actor)
     if event_type == "service_request_overdue":  # archive keeps it on the request's record
         return outbox.event("service_request_overdue", estate_id, data, actor=actor)
     if event_type == "service_request_closed":  # archive keeps the closed request

@@ -100,11 +100,14 @@ def close(request, data, now, caller, rules=DEFAULTS):
 
 
 def reopen(request, data, now, caller, rules=DEFAULTS):
-    """The owner comes back: the consultation's answer did not settle it (counts against the
+    """The owner comes back. A complaint (复诉) is reopened by its own rules (``complaints.reopen``).
+    A consultation: its answer did not settle it (counts against the
     consultation-accuracy KPI). It owes a new answer, by a new deadline of
     ``consultation_answer_hours`` from now, and is overdue again past it: it kept its first
     answer and deadline, and sat open for good, never overdue (found by a probe). The first
     answer stays in the history and ``replied_at``."""
+    if request["kind"] == "complaint":
+        return complaints.reopen(request, data, now, caller, rules)
     status = next_status(request, "reopen")
     at = clock.to_iso(now)
     return Change({"status": status, "reopen_count": request.get("reopen_count", 0) + 1, "updated_at": at,

@@ -2,14 +2,15 @@
 and denominator so that a manager can check it; no denominator: value None ("no data").
 
 - complaint_timeliness 投诉处理及时率: complaints replied by their deadline ÷ complaints due in the month
+  (a reopened complaint's every deadline, each by its own reply)
 - complaint_satisfaction 投诉满意度: complaints closed in the month with a satisfied score (4–5) ÷
-  those closed with a score
+  those closed with a score (a reopened complaint by its last close only: reopened, it is not closed)
 - complaint_verification 当天核实率: complaints registered in the month verified by their same-day
   deadline ÷ complaints registered
 - return_visit_rate 回访率: repairs completed in the month with a return visit within 3 days ÷
   repairs completed (target 100 %)
 - valid_complaint_rate 有效投诉率: complaints registered in the month judged valid ÷ households of
-  the estate (target below 1 %)
+  the estate (target below 1 %; a reopened complaint is one complaint, counted once)
 - owner_satisfaction 业主满意度: satisfied answers (4–5) ÷ all answers, from the month's survey
   answers (each service-line score is one answer), return visits and owner-portal ratings
 - average_satisfaction: the mean of the same answers (score out of 5)
@@ -35,7 +36,7 @@ the current month showed 0 % seconds after a complaint was registered (found by 
 from estate_common import calendar, clock
 from estate_common.kpis import kpi, owed_a_year, owed_text, period_bounds, year_to_date
 
-from . import complaint_analysis, owner_contacts, portal, reclassification, repairs
+from . import complaint_analysis, complaints, owner_contacts, portal, reclassification, repairs
 from .rules import SATISFIED_SCORE
 
 
@@ -48,9 +49,13 @@ def _of(requests, kind):
 
 
 def complaint_timeliness(requests, start, end, now):
-    due = [r for r in _of(requests, "complaint")
-           if _within(r["due_at"], start, end) and (r.get("replied_at") or r["due_at"] <= now)]
-    on_time = [r for r in due if r.get("replied_at") and r["replied_at"] <= r["due_at"]]
+    """Each reply deadline of a complaint in the month it fell due, met by its own reply: a reopened
+    complaint (复诉, ``complaints.reopen``) owes a new reply by a new deadline, counted beside the
+    one its first reply met (``complaints.rounds``); its first reply counted for the new deadline
+    too, never late however long the new reply took."""
+    due = [(deadline, replied) for r in _of(requests, "complaint") for deadline, replied in complaints.rounds(r)
+           if _within(deadline, start, end) and (replied or deadline <= now)]
+    on_time = [deadline for deadline, replied in due if replied and replied <= deadline]
     return kpi(len(on_time), len(due))
 
 

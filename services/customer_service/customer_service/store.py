@@ -328,9 +328,11 @@ CALL_BACK = {state: {"$or": [{f"{path}.call_back_due": True, f"{path}.called_bac
 
 
 # ``?q=``: the request's own text searched, what the owner said and what the desk wrote of it: the
-# description, the complaint's summary, nature and finding, the reply and the outcome. Not the
-# caller's name or phone (the phone search of households finds a caller), not the history's notes.
-SEARCHED_TEXT = ("description", "complaint.summary", "complaint.nature", "complaint.finding", "reply", "outcome")
+# description, the complaint's summary, nature and finding, the reply, the outcome, and the
+# reasons an owner gave for reopening it (``reopenings``). Not the caller's name or phone (the
+# phone search of households finds a caller), not the history's notes.
+SEARCHED_TEXT = ("description", "complaint.summary", "complaint.nature", "complaint.finding", "reply", "outcome",
+                 "reopenings.reason")
 
 
 def text_search(text):
@@ -634,7 +636,8 @@ def kpi_requests(db, estate_id, start, end):
     return list(db.service_requests.find({"estate_id": estate_id, "$or": [
         {"created_at": within}, {"due_at": within}, {"completed_at": within}, {"closed_at": within},
         {"return_visits.visited_at": within}, {"return_visits.work_completed_at": within},
-        {"portal.rating.rated_at": within}, {"owner_rating.rated_at": within}]}))
+        {"portal.rating.rated_at": within}, {"owner_rating.rated_at": within},
+        {"reopenings.ended.due_at": within}]}))  # a reopened complaint's earlier deadline (complaints.rounds)
 
 
 def complaints_between(db, estate_id, start, end):

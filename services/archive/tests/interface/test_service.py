@@ -731,6 +731,17 @@ def test_an_escalated_complaint_is_kept_on_the_requests_record(archive, estate):
     assert record["event_type"] == "complaint_escalated" and record["household_id"] == "hh_1"
 
 
+def test_a_reopened_complaint_is_kept_on_the_requests_record(archive, estate):
+    """复诉: the close archive kept is followed by the reopening, then by the next close."""
+    reopened = event("customer_service", "complaint_reopened", estate["id"], {
+        "id": "sr_7", "number": "SR-2026-000007", "household_id": "hh_1", "reopened_at": "2026-11-22T08:00:00.000Z",
+        "due_at": "2026-11-29T08:00:00.000Z", "reopen_count": 1, "escalated": False})
+    archive.record_complaint_reopening(reopened)
+    archive.record_complaint_reopening(reopened)  # redelivered
+    [record] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "sr_7"}})["items"]
+    assert record["event_type"] == "complaint_reopened" and record["subject_type"] == "service_request"
+
+
 def test_an_overdue_request_is_kept_on_the_requests_record(archive, estate):
     overdue = event("customer_service", "service_request_overdue", estate["id"], {
         "id": "sr_5", "number": "SR-2026-000005", "kind": "complaint", "household_id": "hh_1",

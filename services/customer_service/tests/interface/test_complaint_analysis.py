@@ -135,7 +135,7 @@ def test_the_result_of_a_complaint_the_desk_closed_itself_is_reported_to_the_man
                         "created_at": handled["created_at"], "closed_at": "2026-11-02T02:00:00.000Z",
                         "closed_by": "zhang", "nature": "noise", "cause": "contractor",
                         "finding": "drilling confirmed", "outcome": "works limited to 8:00-18:00", "valid": True,
-                        "satisfaction": 5}
+                        "satisfaction": 5, "reopen_count": 0}
     assert results(desk, "2026-10")["items"] == []
     as_caller(desk, AGENT)
     with pytest.raises(Forbidden):
@@ -273,3 +273,125 @@ def test_a_quarter_counts_its_complaints_by_building_and_a_recurring_cause_names
     assert leak["buildings"] == {"3": 2, "5": 1}
     assert [c["id"] for c in leak["requests"]] == [c["id"] for c in leaks]
     assert [c["number"] for c in leak["requests"]] == [c["number"] for c in leaks]
+
+
+# -- 复诉: a complaint reopened, the owner not satisfied with its reply or result ------------------
+
+def kpis(desk, period):
+    as_caller(desk, MANAGER)
+    return desk.kpis({"period": period, "estate_ids": [ESTATE]})["estates"][ESTATE]
+
+
+def closed_complaint(desk, household="hh_1", satisfaction=5, valid=True):
+    request = complaint(desk, household, "noise")
+    act(desk, "verify", request, finding="drilling confirmed", cause="contractor")
+    act(desk, "reply", request, message="the works stop at 20:00", valid=valid)
+    return act(desk, "close", request, satisfaction=satisfaction)
+
+
+def test_a_reopened_complaint_owes_a_new_reply_in_the_estate_s_days_and_keeps_the_round_it_ended(desk):
+    clock.freeze(clock.parse_iso("2026-11-02T02:00:00Z"))
+    closed = closed_complaint(desk)
+    clock.advance(timedelta(days=3))
+    as_caller(desk, AGENT)
+    with pytest.raises(InvalidInput):  # the owner's reason is required
+        act(desk, "reopen", closed)
+    reopened = act(desk, "reopen", closed, reason=" still drilling at 23:00 ")
+    assert reopened["status"] == "verified" and reopened["reopen_count"] == 1
+    assert reopened["reopened_at"] == clock.now_iso()
+    assert reopened["due_at"] == clock.to_iso(clock.now() + timedelta(days=7))  # complaint_reply_days from now
+    assert {name: reopened[name] for name in ("replied_at", "answered_at", "overdue_at", "closed_at", "outcome",
+                                               "satisfaction")} == dict.fromkeys(
+        ("replied_at", "answered_at", "overdue_at", "closed_at", "outcome", "satisfaction"))
+    [reopening] = reopened["reopenings"]
+    assert reopening["reason"] == "still drilling at 23:00" and reopening["by"] == "zhang"
+    assert reopening["ended"] == {"due_at": closed["due_at"], "replied_at": closed["replied_at"],
+                                  "closed_at": closed["closed_at"], "outcome": "the works stop at 20:00",
+                                  "satisfaction": 5}
+    assert reopened["valid"] is True and reopened["complaint"]["finding"] == "drilling confirmed"
+    assert reopened["history"][-1]["action"] == "reopened"
+    found = desk.list_requests({"estate_id": ESTATE, "filters": {"q": "AT 23:00"}})["items"]  # the desk's search
+    assert [r["id"] for r in found] == [closed["id"]]
+    # it owes the reply again, overdue past the new deadline, and closes again
+    clock.advance(timedelta(days=8))
+    desk.mark_overdue()
+    assert closed["id"] in [r["id"] for r in desk.list_requests(
+        {"estate_id": ESTATE, "filters": {"overdue": "true"}})["items"]]
+    act(desk, "reply", closed, message="the contractor was replaced")
+    again = act(desk, "close", closed, satisfaction=4)
+    assert again["status"] == "closed" and again["outcome"] == "the contractor was replaced"
+    assert again["replied_at"] == clock.now_iso()
+    # a shorter reply deadline of the estate counts from the next reopening
+    as_caller(desk, MANAGER)
+    desk.update_settings({"estate_id": ESTATE, "data": {"complaint_reply_days": 3}})
+    as_caller(desk, AGENT)
+    second = act(desk, "reopen", closed, reason="it came back")
+    assert second["reopen_count"] == 2 and second["due_at"] == clock.to_iso(clock.now() + timedelta(days=3))
+    assert [r["ended"]["satisfaction"] for r in second["reopenings"]] == [5, 4]
+
+
+def test_only_a_replied_or_closed_complaint_reopens_and_an_escalated_one_stays_the_manager_s(desk):
+    from estate_common.errors import Conflict
+    clock.freeze(clock.parse_iso("2026-11-02T02:00:00Z"))
+    waiting = complaint(desk, "hh_1", "noise")
+    with pytest.raises(Conflict):
+        act(desk, "reopen", waiting, reason="again")
+    act(desk, "verify", waiting, finding="confirmed")
+    with pytest.raises(Conflict):
+        act(desk, "reopen", waiting, reason="again")
+    major = complaint(desk, "hh_2", "noise")
+    act(desk, "escalate", major, reason="three floors")
+    as_caller(desk, MANAGER)
+    act(desk, "reply", major, message="we act")
+    as_caller(desk, AGENT)
+    reopened = act(desk, "reopen", major, reason="nothing happened")  # from replied: the desk takes the call
+    assert reopened["status"] == "escalated" and reopened["complaint"]["escalated"] is True
+    with pytest.raises(Forbidden):  # still the manager's to answer
+        act(desk, "reply", major, message="from the desk")
+    as_caller(desk, MANAGER)
+    assert act(desk, "reply", major, message="the manager's")["status"] == "replied"
+
+
+def test_a_reopened_complaint_is_announced_without_its_reason(desk):
+    clock.freeze(clock.parse_iso("2026-11-02T02:00:00Z"))
+    closed = closed_complaint(desk)
+    as_caller(desk, AGENT)
+    act(desk, "reopen", closed, reason="call 13912345678 back")
+    [announced] = desk.outbox.of_type("complaint_reopened")
+    assert announced["data"] == {"id": closed["id"], "number": closed["number"], "household_id": "hh_1",
+                                 "reopened_at": clock.now_iso(), "due_at": clock.to_iso(clock.now() + timedelta(days=7)),
+                                 "reopen_count": 1, "escalated": False}
+    assert "1391234" not in str(announced)
+
+
+def test_the_reports_count_a_reopened_complaint_once_and_each_reply_by_its_own_deadline(desk):
+    """A reopened complaint is one complaint (the valid-complaint rate, the analysis count it once,
+    in the month it was registered); its first reply met its first deadline, the new one is owed by
+    the new deadline, in its own month; its satisfaction is its last close's."""
+    clock.freeze(clock.parse_iso("2026-11-20T02:00:00Z"))
+    closed = closed_complaint(desk, satisfaction=5)
+    clock.freeze(clock.parse_iso("2026-11-28T02:00:00Z"))
+    as_caller(desk, AGENT)
+    act(desk, "reopen", closed, reason="still drilling")  # due 2026-12-05
+    november = kpis(desk, "2026-11")
+    assert november["complaint_timeliness"]["numerator"] == 1 and november["complaint_timeliness"]["denominator"] == 1
+    assert november["complaint_satisfaction"]["denominator"] == 0  # reopened: not closed in November any more
+    assert november["valid_complaint_rate"]["numerator"] == 1
+    clock.freeze(clock.parse_iso("2026-12-10T02:00:00Z"))  # the new deadline passed unanswered
+    assert kpis(desk, "2026-12")["complaint_timeliness"]["numerator"] == 0
+    assert kpis(desk, "2026-12")["complaint_timeliness"]["denominator"] == 1
+    analysed = report(desk, "2026-11")
+    assert analysed["complaints"] == 1 and analysed["reopened"] == 1 and analysed["valid"] == 1
+    assert analysed["timeliness"] == {"on_time": 0, "late": 0, "open": 1, "open_overdue": 1}
+    as_caller(desk, AGENT)
+    act(desk, "reply", closed, message="replaced the contractor")  # late
+    act(desk, "close", closed, satisfaction=2)
+    assert report(desk, "2026-11")["timeliness"] == {"on_time": 0, "late": 1, "open": 0, "open_overdue": 0}
+    december = kpis(desk, "2026-12")
+    assert december["complaint_timeliness"]["denominator"] == 1 and december["complaint_timeliness"]["numerator"] == 0
+    assert december["complaint_satisfaction"]["numerator"] == 0 and december["complaint_satisfaction"]["denominator"] == 1
+    assert kpis(desk, "2026-11")["valid_complaint_rate"]["numerator"] == 1  # still one valid complaint
+    as_caller(desk, MANAGER)
+    [result] = desk.complaint_results({"estate_id": ESTATE, "filters": {"period": "2026-12"}})["items"]
+    assert result["reopen_count"] == 1 and result["satisfaction"] == 2
+    assert desk.complaint_results({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"] == []

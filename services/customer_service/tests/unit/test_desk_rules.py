@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from customer_service import front_desk, kpis, surveys
+from customer_service import complaint_analysis, complaints, front_desk, kpis, surveys
 from customer_service.rules import DEFAULTS
 from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput
@@ -276,3 +276,25 @@ def test_kpi_targets_are_domain_md_s():
     (test_domain.py), so every estate's targets are these."""
     found = kpis.estate_kpis("2026-11", [], [], copies(10), set(), RULES)
     assert found["return_visit_rate"]["target"] == 1.0 and found["valid_complaint_rate"]["target"] == 0.01
+
+
+def test_a_reopened_complaint_s_every_deadline_is_met_by_its_own_reply():
+    """复诉 (complaints.reopen): the first reply met the first deadline; the new deadline, in another
+    month, is owed its own reply, which the first one must not stand for."""
+    reopened = {**complaint("2026-11-01T00:00:00.000Z", "2026-12-09T00:00:00.000Z", valid=True),
+                "reopen_count": 1, "reopenings": [{"at": "2026-12-02T00:00:00.000Z", "by": "zhang", "reason": "r",
+                                                   "ended": {"due_at": "2026-11-08T00:00:00.000Z",
+                                                             "replied_at": "2026-11-07T00:00:00.000Z",
+                                                             "closed_at": "2026-11-09T00:00:00.000Z",
+                                                             "outcome": "o", "satisfaction": 5}}]}
+    assert complaints.rounds(reopened) == [("2026-11-08T00:00:00.000Z", "2026-11-07T00:00:00.000Z"),
+                                           ("2026-12-09T00:00:00.000Z", None)]
+    november = kpis.estate_kpis("2026-11", [reopened], [], copies(150), set(), RULES, now="2026-12-10T00:00:00.000Z")
+    assert november["complaint_timeliness"]["numerator"] == 1 and november["complaint_timeliness"]["denominator"] == 1
+    assert november["complaint_satisfaction"]["denominator"] == 0  # reopened: no longer closed in November
+    assert november["valid_complaint_rate"]["numerator"] == 1  # one complaint, once
+    december = kpis.estate_kpis("2026-12", [reopened], [], copies(150), set(), RULES, now="2026-12-10T00:00:00.000Z")
+    assert december["complaint_timeliness"]["numerator"] == 0 and december["complaint_timeliness"]["denominator"] == 1
+    assert complaint_analysis.timeliness(reopened) == "open"
+    replied_late = {**reopened, "replied_at": "2026-12-10T00:00:00.000Z"}
+    assert complaint_analysis.timeliness(replied_late) == "late"
