@@ -1275,3 +1275,17 @@ def test_the_search_is_the_desk_s_and_a_technician_is_refused(desk):
     with pytest.raises(Forbidden):
         listed(desk, q="1391234")
     assert listed(desk) == [repair["id"]]
+
+
+def test_an_export_takes_the_search_as_its_list_does_and_a_technician_s_is_refused(desk):
+    leak = desk.create_request(new("repair", description="water leak in the garage"))
+    desk.create_request(new("repair", household="hh_2", description="broken door"))
+    job = desk.start_export({"estate_id": ESTATE, "data": {"resource": "service_requests", "format": "csv",
+                                                           "filters": {"q": "LEAK"}}})
+    desk.run_jobs()
+    assert desk.get_job({"id": job["id"]})["result"]["rows"] == 1 and leak["number"] in _export_text(desk, job)
+    desk.on_work_order_assigned(assigned(leak, "li"))
+    as_caller(desk, TECHNICIAN)
+    with pytest.raises(Forbidden):
+        desk.start_export({"estate_id": ESTATE, "data": {"resource": "service_requests", "format": "csv",
+                                                         "filters": {"q": "leak"}}})
