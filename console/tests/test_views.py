@@ -2218,12 +2218,13 @@ def test_the_manager_reads_the_complaint_analysis_of_a_quarter(client, fake, doc
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/complaints", {
         "period": "2026-Q4", "complaints": 8, "by_category": {"noise": 4, "parking": 3, "unrecorded": 1},
         "by_cause": {"third_party": 2, "unrecorded": 5}, "timeliness": {"on_time": 5, "late": 1, "open": 1, "open_overdue": 1},
-        "valid": 4, "not_judged": 2, "escalated": 1, "repeat_complainants": {"threshold": 3, "households": [
+        "valid": 4, "not_judged": 2, "escalated": 1, "reopened": 2, "repeat_complainants": {"threshold": 3, "households": [
             {"household_id": "hh_1", "complaints": 3}]}})
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/complaint-results", {"period": "2026-Q4", "items": [
         {"id": "sr_9", "number": "SR-2026-000009", "household_id": "hh_1", "created_at": "2026-10-02T00:00:00Z",
          "closed_at": "2026-10-05T00:00:00Z", "closed_by": "desk", "nature": "noise", "cause": "third_party",
-         "finding": "renovation next door", "outcome": "hours agreed", "valid": True, "satisfaction": 4}]})
+         "finding": "renovation next door", "outcome": "hours agreed", "valid": True, "satisfaction": 4,
+         "reopen_count": 1}]})
     page = client.get("/manager/complaints?period=2026-Q4", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Complaint analysis · 2026-Q4" in page and "Noise" in page and "Third party" in page
     # unrecorded: a nature left out at registration, a cause left out (or not verified yet)
@@ -2242,6 +2243,9 @@ def test_the_manager_reads_the_complaint_analysis_of_a_quarter(client, fake, doc
     assert 'name="judged" value="false" checked' in register
     assert "Repeat complainants (3 or more)" in page and '<span class="flat">3-1-1202</span></a>' in page
     assert 'href="/desk/requests/sr_9">SR-2026-000009</a>' in page and "hours agreed" in page
+    # 复诉: how many were reopened, and which result followed a reopening
+    assert "<dt>Reopened (owner not satisfied)</dt><dd>2</dd>" in page
+    assert 'SR-2026-000009</a> <span class="badge badge-soon">reopened once</span>' in page
     assert [c["params"]["period"] for c in fake.calls if "/reports/" in c["path"]] == ["2026-Q4", "2026-Q4"]
     home = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'href="/manager/complaints"' in home
