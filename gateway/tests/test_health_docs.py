@@ -278,3 +278,57 @@ def test_every_answer_declares_its_request_id_and_a_keyed_write_its_replay(clien
                 else:
                     assert replayed is None, (path, method, status)
     assert keyed > 100
+
+
+# -- the served document compressed (an integrator's follow-ups: 1 MB sent uncompressed) -------------
+
+def test_the_served_document_is_gzipped_for_a_client_that_takes_it(client):
+    """About 1 MB went out uncompressed whatever the client accepted: a client that takes gzip gets
+    the same document gzipped, under its own strong ETag (another representation, RFC 9110 8.8.3),
+    each answer saying it varies by Accept-Encoding, and a 304 for each representation's own ETag."""
+    import gzip
+    plain = client.get("/api/v1/openapi.json")
+    packed = client.get("/api/v1/openapi.json", headers={"Accept-Encoding": "gzip, deflate"})
+    assert plain.status_code == packed.status_code == 200
+    assert "Content-Encoding" not in plain.headers and packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in plain.headers["Vary"] and "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.get_data()) == plain.get_data()
+    assert len(packed.get_data()) * 5 < len(plain.get_data())
+    assert int(packed.headers["Content-Length"]) == len(packed.get_data())
+    assert packed.headers["ETag"] != plain.headers["ETag"] and not packed.headers["ETag"].startswith("W/")
+    again = client.get("/api/v1/openapi.json", headers={"Accept-Encoding": "gzip",
+                                                           "If-None-Match": packed.headers["ETag"]})
+    assert again.status_code == 304 and again.headers["ETag"] == packed.headers["ETag"]
+    assert "Accept-Encoding" in again.headers["Vary"]
+    # the other representation's ETag is not this one's: the whole answer
+    crossed = client.get("/api/v1/openapi.json", headers={"If-None-Match": packed.headers["ETag"]})
+    assert crossed.status_code == 200 and crossed.get_data() == plain.get_data()
+    crossed = client.get("/api/v1/openapi.json", headers={"Accept-Encoding": "gzip",
+                                                             "If-None-Match": plain.headers["ETag"]})
+    assert crossed.status_code == 200 and crossed.headers["Content-Encoding"] == "gzip"
+
+
+@pytest.mark.parametrize("accepted", ["gzip;q=0", "identity", "br", "*;q=0, identity", "deflate"])
+def test_a_client_that_does_not_take_gzip_gets_the_document_as_it_is(client, accepted):
+    response = client.get("/api/v1/openapi.json", headers={"Accept-Encoding": accepted})
+    assert response.status_code == 200 and "Content-Encoding" not in response.headers
+    assert response.get_json()["openapi"].startswith("3.1")
+
+
+def test_the_console_reads_the_gzipped_document_and_its_304(app):
+    """The console's own read (requests, which asks for gzip by itself) over a real socket: the
+    document, then a 304 with the ETag it kept."""
+    import threading
+    from werkzeug.serving import make_server
+    from console.gateway_api import Gateway
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        api = Gateway(f"http://127.0.0.1:{server.server_port}")
+        document, etag = api.get_unless_unchanged("/api/v1/openapi.json")
+        assert document["openapi"].startswith("3.1") and etag.endswith('-gzip"')
+        assert api.get_unless_unchanged("/api/v1/openapi.json", etag) == (None, etag)
+    finally:
+        server.shutdown()
+        thread.join()
