@@ -10,7 +10,7 @@ retired estate, ``retirements``), so that a client offers none of them there.
 
 It refers, from each response, to the headers the gateway sets (``components/headers``:
 ``X-Request-ID`` on every answer, ``Idempotent-Replayed`` on a 2xx of an operation that takes an
-``Idempotency-Key``), which openapi.yaml holds once rather than on each of its 300 responses; and
+``Idempotency-Key``, ``Location`` on a 201 whose new resource has a URL: ``locations``), which openapi.yaml holds once rather than on each of its 300 responses; and
 holds the event envelope a webhook delivery carries once (``WebhookEventEnvelope``), where each of
 its webhooks wrote it out again. It is made and written out once (``served_bytes``), sent with a
 strong ``ETag`` of its bytes (304 to ``If-None-Match``) and kept by clients a few minutes
@@ -29,6 +29,7 @@ from swagger_ui_bundle import swagger_ui_path
 from estate_common import contracts
 
 from .access import policy_table, starts_work_table
+from .locations import item_of
 
 PAGE = """<!doctype html>
 <html lang="en">
@@ -56,6 +57,7 @@ STARTS_WORK_KEY = "x-starts-work"
 ENVELOPE = "WebhookEventEnvelope"  # the served component each webhook's body refers to
 REQUEST_ID = {"$ref": "#/components/headers/RequestId"}
 REPLAYED = {"$ref": "#/components/headers/IdempotentReplayed"}
+LOCATION = {"$ref": "#/components/headers/Location"}
 # a client keeps the document 5 minutes, then asks with its ETag (a 304 while it is the same): it changes
 # only with a deploy, and openapi.yaml only grows (a copy a few minutes old lacks only what was added)
 CACHE_CONTROL = "public, max-age=300, must-revalidate"
@@ -76,20 +78,22 @@ def served_document():
         operation = document["paths"].get(path, {}).get(method.lower())
         if isinstance(operation, dict):
             operation[STARTS_WORK_KEY] = True
-    for path_item in document["paths"].values():
+    for path, path_item in document["paths"].items():
+        located = item_of(document["paths"], path) is not None
         for method, operation in path_item.items():
             if method != "parameters" and isinstance(operation, dict):
-                _declare_gateway_headers(operation)
+                _declare_gateway_headers(operation, located and method == "post")
     document["components"]["schemas"][ENVELOPE] = book.delivered_envelope_schema()
     document["webhooks"] = {event_type: {"post": _delivery(book, event_type)}
                             for event_type in document["components"]["schemas"]["WebhookEventType"]["enum"]}
     return document
 
 
-def _declare_gateway_headers(operation):
-    """Each inline response of ``operation`` refers to ``X-Request-ID``, and each 2xx of one that
+def _declare_gateway_headers(operation, located=False):
+    """Each inline response of ``operation`` refers to ``X-Request-ID``, each 2xx of one that
     takes an ``Idempotency-Key`` to ``Idempotent-Replayed`` (the shared responses refer to the first
-    in openapi.yaml itself: a replay is never a problem)."""
+    in openapi.yaml itself: a replay is never a problem), and the 201 of a create whose new resource
+    has a URL to read (``located``: ``locations.item_of``) to ``Location``."""
     keyed = any(parameter.get("$ref", "").endswith("/IdempotencyKey") or parameter.get("name") == "Idempotency-Key"
                 for parameter in operation.get("parameters", []))
     for status, response in operation.get("responses", {}).items():
@@ -98,6 +102,8 @@ def _declare_gateway_headers(operation):
         headers = {"X-Request-ID": REQUEST_ID, **response.get("headers", {})}
         if keyed and str(status).startswith("2"):
             headers["Idempotent-Replayed"] = REPLAYED
+        if located and str(status) == "201":
+            headers["Location"] = LOCATION
         response["headers"] = headers
 
 

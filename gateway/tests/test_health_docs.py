@@ -124,7 +124,8 @@ def _without_gateway_headers(operation):
         if "headers" in response:
             headers = {k: v for k, v in response["headers"].items()
                        if v not in ({"$ref": "#/components/headers/RequestId"},
-                                    {"$ref": "#/components/headers/IdempotentReplayed"})}
+                                    {"$ref": "#/components/headers/IdempotentReplayed"},
+                                    {"$ref": "#/components/headers/Location"})}
             response = {k: v for k, v in response.items() if k != "headers"}
             if headers:
                 response["headers"] = headers
@@ -332,3 +333,28 @@ def test_the_console_reads_the_gzipped_document_and_its_304(app):
     finally:
         server.shutdown()
         thread.join()
+
+
+def test_each_create_declares_the_location_of_what_it_made(client):
+    """``Location`` (an integrator's follow-ups): declared, required, on each 201 whose new resource
+    has a URL of its own to read (``GET`` on it), and on no other answer."""
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert document["components"]["headers"]["Location"]["required"] is True
+    declared = set()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            for status, response in operation["responses"].items():
+                if "$ref" in response:
+                    response = document["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+                location = response.get("headers", {}).get("Location")
+                if status == "201":
+                    assert location in (None, {"$ref": "#/components/headers/Location"}), (path, method)
+                    declared |= {path} if location else set()
+                elif location is not None:  # a redirect's own (the portal's QR code page)
+                    assert status.startswith("3") and "$ref" not in location, (path, method, status)
+    for path in ("/api/v1/users", "/api/v1/estates", "/api/v1/estates/{estate_id}/service-requests",
+                 "/api/v1/estates/{estate_id}/payments", "/api/v1/estates/{estate_id}/webhooks",
+                 "/api/v1/public/estates/{estate_code}/requests"):
+        assert path in declared, path

@@ -387,3 +387,24 @@ def test_an_appending_step_s_key_refuses_another_body_and_a_twin_under_way(app, 
     contract.problem(client.post(path, json=other, headers=headers(admin_token, key)), 422,
                      fields=["Idempotency-Key"], app=app)
     assert len(rpc.calls_to(service, method)) == 1
+
+
+def test_a_create_answers_where_its_new_resource_is_and_its_replay_the_same(app, client, numbered, admin_token,
+                                                                             unique, contract):
+    """No 201 said where the new resource is (an integrator's follow-ups): ``Location`` names its
+    URL under /api/v1, declared on the operation, and a replay of the create carries the same."""
+    key = unique("key")
+    first = client.post(REQUESTS, json=SR_BODY, headers=headers(admin_token, key))
+    again = client.post(REQUESTS, json=SR_BODY, headers=headers(admin_token, key))
+    template = "/api/v1/estates/{estate_id}/service-requests"
+    assert contract.header_problems(first, template, "POST") == contract.header_problems(again, template, "POST") == []
+    assert first.headers["Location"] == again.headers["Location"] == f"{REQUESTS}/sr_1"
+    assert again.headers["Idempotent-Replayed"] == "true"
+    unkeyed = client.post(REQUESTS, json=SR_BODY, headers={"Authorization": f"Bearer {admin_token}"})
+    assert unkeyed.status_code == 201 and unkeyed.headers["Location"] == f"{REQUESTS}/sr_2"
+
+
+def test_a_new_resource_s_location_escapes_its_id(app, client, rpc, admin_token, contract):
+    rpc.answer("customer_service", "create_request", {"id": "sr a/b?c", "number": "A-1"})
+    answer = client.post(REQUESTS, json=SR_BODY, headers={"Authorization": f"Bearer {admin_token}"})
+    assert answer.status_code == 201 and answer.headers["Location"] == f"{REQUESTS}/sr%20a%2Fb%3Fc"

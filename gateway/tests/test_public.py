@@ -305,3 +305,11 @@ def test_a_repair_filed_urgent_passes_its_mark_to_the_service(app, contract):
     assert book.errors("rpc/customer_service/portal_file_request.json#/input", rpc.calls[-1].payload) == []
     assert book.errors("rpc/customer_service/portal_file_request.json#/input",
                        {"estate_code": "HZ-01", "data": {**BODY, "urgent": "yes"}}) != []
+
+
+def test_a_filing_answers_where_its_filer_follows_it(app, contract):
+    """The portal's 201 names the filing's own page, its tracking code's (an integrator's follow-ups)."""
+    client = app.test_client()
+    filed = file(client)
+    assert contract.check(app, filed, 201) == FILED
+    assert filed.headers["Location"] == f"/api/v1/public/requests/{CODE}"

@@ -1,0 +1,59 @@
+"""``Location`` on a 201: the URL, under /api/v1, of the resource the create made (RFC 9110 15.3.2;
+an integrator's follow-ups: the created resource was the body alone).
+
+One rule, read from the served document's paths, which both the document's declaration
+(``docs._declare_gateway_headers``) and the answer (``located``, the app's ``after_request``) use:
+the new resource of ``POST <collection>`` is ``<collection>/{<its id>}`` when the document has a
+``GET`` there, filled from the path's own parameters and the answer's ``id``; ``ELSEWHERE`` names
+the creates whose resource is read at another path. A create whose resource has no URL to read
+(an occupant, a notice, a fee standard…: their lists are their only reads) answers none: a
+``Location`` a client could not follow would tell it less than none. A replay of a create
+(``Idempotent-Replayed``) answers the first body, so the same ``Location``."""
+import functools
+import re
+from urllib.parse import quote
+
+from flask import request
+
+from .access import openapi_path
+
+# a create whose new resource is read at another path: (its item path, the answer's field naming it)
+ELSEWHERE = {
+    # the owner portal's filing is followed by its tracking code, not by the request's id
+    "/api/v1/public/estates/{estate_code}/requests": ("/api/v1/public/requests/{tracking_code}", "tracking_code"),
+}
+PARAMETER = re.compile(r"\{([^{}]+)\}")
+
+
+def item_of(paths, collection):
+    """``(item path, answer field)`` of what ``POST collection`` makes, or None (no URL to read)."""
+    if collection in ELSEWHERE:
+        return ELSEWHERE[collection]
+    depth = collection.count("/") + 1
+    items = [path for path, operations in paths.items()
+             if path.startswith(collection + "/{") and path.count("/") == depth and path.endswith("}")
+             and "get" in operations]
+    return (items[0], "id") if len(items) == 1 else None
+
+
+@functools.lru_cache(maxsize=1)
+def _table():
+    from .docs import served_document
+    paths = served_document()["paths"]
+    return {collection: item for collection, operations in paths.items()
+            if "201" in operations.get("post", {}).get("responses", {})
+            and (item := item_of(paths, collection)) is not None}
+
+
+def located(response):
+    """``response`` with its ``Location`` when it is a 201 of a create whose resource has a URL."""
+    if response.status_code != 201 or request.url_rule is None or not response.is_json:
+        return response
+    item = _table().get(openapi_path(request.url_rule.rule))
+    body = response.get_json(silent=True)
+    if item is None or not isinstance(body, dict) or not isinstance(body.get(item[1]), str):
+        return response
+    template, field = item
+    values = {**(request.view_args or {}), PARAMETER.findall(template)[-1]: body[field]}
+    response.headers["Location"] = PARAMETER.sub(lambda name: quote(str(values[name.group(1)]), safe=""), template)
+    return response
