@@ -1745,7 +1745,7 @@ FRAGMENTS = {
     "journal entry": "日记账分录", "settlement": "日结", "reminder": "催缴通知", "expense": "支出", "deposit": "押金",
     "utility account": "水电账户", "utility top-up or usage": "水电充值或扣费记录", "invoice": "发票",
     "maintenance fund": "维修资金", "maintenance fund entry": "维修资金收支记录", "operating expense": "经营支出",
-    "published disclosure": "公示", "webhook": "Webhook", "delivery": "推送记录", "patrol route": "巡更路线",
+    "published disclosure": "公示", "billing run": "批量计费", "webhook": "Webhook", "delivery": "推送记录", "patrol route": "巡更路线",
     "patrol plan": "巡更计划", "patrol round": "巡更", "fire equipment": "消防设施", "fire inspection": "消防检查",
     "overdue fire check": "逾期消防检查", "missed patrol round": "漏巡",
     "incident": "突发事件", "emergency plan": "应急预案", "fire drill": "消防演练",

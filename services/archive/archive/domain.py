@@ -19,6 +19,7 @@ RECORDED_EVENTS = {
     ("customer_service", "complaint_reopened"): "service_request",  # 复诉: between the close it undid and the next
     ("customer_service", "service_request_closed"): "service_request",
     ("customer_service", "service_request_household_corrected"): "service_request",  # the desk's mistake, mended
+    ("customer_service", "service_request_transferred"): "service_request",  # handed to a colleague (转交)
     ("maintenance", "work_order_created"): "work_order",
     ("maintenance", "work_order_completed"): "work_order",
     ("maintenance", "work_order_overdue"): "work_order",  # its owed work past its deadline, announced once
@@ -41,7 +42,8 @@ RECORDED_EVENTS = {
     ("finance", "fund_use_requested"): "fund_use",  # a use of the special maintenance fund, asked for
     ("finance", "fund_use_approved"): "fund_use",  # its money paid out: kept beside the request
     ("finance", "fund_use_rejected"): "fund_use",  # kept beside the request
-    ("finance", "day_settled_late"): "settlement",  # a cashier's day settled late (日清月结 missed): who closed it
+    ("finance", "day_settled_late"): "settlement",
+    ("finance", "billing_run_finished"): "billing_run",  # a run's end: its period and counts, who started it  # a cashier's day settled late (日清月结 missed): who closed it
     ("security_patrol", "fire_check_overdue"): "fire_check",  # a facility that missed its check of the cycle
     ("security_patrol", "patrol_round_missed"): "patrol_round",  # a planned round nobody walked through
     # DOMAIN.md "Archive": equipment archives, handover documents, notices, cancelled orders
@@ -49,6 +51,7 @@ RECORDED_EVENTS = {
     ("maintenance", "equipment_registered"): "equipment",
     ("maintenance", "equipment_record_added"): "equipment",
     ("customer_service", "notice_published"): "notice",
+    ("customer_service", "notice_withdrawn"): "notice",  # taken off the board (撤下), kept beside it
     ("security_patrol", "shift_handover_recorded"): "shift_handover",
     # a move-in's or renovation's works window moved before the works (改期): who, when, why
     ("customer_service", "application_rescheduled"): "renovation_application",
@@ -61,6 +64,7 @@ ARCHIVE_CHANGES = {
     ("maintenance", "equipment_registered"): "created",
     ("maintenance", "equipment_record_added"): "updated",
     ("customer_service", "notice_published"): "created",
+    ("customer_service", "notice_withdrawn"): "withdrawn",
     ("security_patrol", "shift_handover_recorded"): "created",
     ("maintenance", "work_order_cancelled"): "cancelled",
     ("finance", "payment_reversed"): "reversed",

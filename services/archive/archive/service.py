@@ -296,6 +296,10 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_fund_use_rejection(self, event):
         self._record(event)
 
+    @consumes("finance", "billing_run_finished")
+    def record_billing_run_end(self, event):
+        self._record(event)
+
     @consumes("finance", "day_settled_late")
     def record_late_settlement(self, event):
         self._record(event)
@@ -322,6 +326,14 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
 
     @consumes("customer_service", "notice_published")
     def record_notice(self, event):
+        self._record(event)
+
+    @consumes("customer_service", "notice_withdrawn")
+    def record_notice_withdrawal(self, event):
+        self._record(event)
+
+    @consumes("customer_service", "service_request_transferred")
+    def record_service_request_transfer(self, event):
         self._record(event)
 
     @consumes("customer_service", "application_rescheduled")

@@ -38,4 +38,8 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("service_request_household_corrected", estate_id, data, actor=actor)
     if event_type == "notice_published":  # archive keeps every notice
         return outbox.event("notice_published", estate_id, data, actor=actor)
+    if event_type == "notice_withdrawn":  # archive keeps it beside the notice; integrators take it down
+        return outbox.event("notice_withdrawn", estate_id, data, actor=actor)
+    if event_type == "service_request_transferred":  # for integrators (webhooks): who holds the request now
+        return outbox.event("service_request_transferred", estate_id, data, actor=actor)
     raise ValueError(f"customer service does not announce {event_type}")

@@ -77,14 +77,18 @@ def shown_until(until, now, rules):
 
 def withdraw_notice(notice, data, now, user):
     """撤下: a notice taken off the board at once (one published by mistake, a cut called off), with
-    its reason; the desk's list keeps it (``current=false``), as archive keeps every notice. A
-    notice withdrawn already is a 409."""
+    its reason; the desk's list keeps it (``current=false``), as archive keeps every notice (its
+    ``notice_withdrawn``, which integrators take too). A notice withdrawn already is a 409."""
     if notice.get("withdrawn"):
         raise Conflict("the notice was withdrawn already")
     at = clock.to_iso(now)
     ends = notice.get("shown_until")
-    return Change({"withdrawn": {"at": at, "by": user, "reason": data["reason"].strip()},
-                   "shown_until": ends if ends and ends < at else at, "updated_at": at}, [])
+    reason = data["reason"].strip()
+    announced = {"id": notice["_id"], "title": notice["title"], "building": notice.get("building"),
+                 "reason": reason, "withdrawn_at": at}
+    return Change({"withdrawn": {"at": at, "by": user, "reason": reason},
+                   "shown_until": ends if ends and ends < at else at, "updated_at": at}, [],
+                  [("notice_withdrawn", announced)])
 
 
 def public_notice(notice):

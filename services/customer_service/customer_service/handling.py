@@ -124,7 +124,8 @@ def transfer(request, data, now, caller):
     name in its accounts (``not_front_desk``: no active agent, steward or manager of the estate is so
     called; None: not looked up, a call from within). Nothing else moves: the status, the due time
     promised and who may answer (an escalated complaint stays a manager's) stay. A closed request
-    is handed to nobody (409); the same holder again is no step (None)."""
+    is handed to nobody (409); the same holder again is no step (None). Announced
+    (``service_request_transferred``) for integrators: who holds what."""
     to = data["handler"].strip()
     if request["status"] == "closed":
         raise Conflict(f"a closed {request['kind']} is handed over to nobody")
@@ -135,5 +136,9 @@ def transfer(request, data, now, caller):
         return None
     at = clock.to_iso(now)
     note = (data.get("note") or "").strip() or None
+    announced = {k: request[k] for k in ("number", "kind", "household_id")} | {
+        "id": request["_id"], "handler": to, "previous_handler": (request.get("handler") or {}).get("user"),
+        "transferred_at": at}  # the note is the desk's free text: not announced
     return Change({"handler": {"user": to, "since": at, "by": caller.user, "note": note}, "updated_at": at},
-                  [history_entry(at, caller.user, "transferred", f"to {to}: {note}" if note else f"to {to}")])
+                  [history_entry(at, caller.user, "transferred", f"to {to}: {note}" if note else f"to {to}")],
+                  [("service_request_transferred", announced)])

@@ -236,10 +236,27 @@ def run_billing(db, outbox, job, progress):
             created, already, cents = _write_batch(db, batch, created, already, cents)
         progress(created + already + len(refused))
     prepaid = apply_prepaid_everywhere(db, outbox, estate_id)
-    return {"period": period, "households": len(households),
-            "standards": [s["_id"] for s in billed] + [s["_id"] for s, _ in mid_cycle],
-            "bills_created": created, "already_billed": already, "billed_cents": cents,
-            "bills_settled_from_prepaid": prepaid, "over_limit": refused}
+    result = {"period": period, "households": len(households),
+              "standards": [s["_id"] for s in billed] + [s["_id"] for s, _ in mid_cycle],
+              "bills_created": created, "already_billed": already, "billed_cents": cents,
+              "bills_settled_from_prepaid": prepaid, "over_limit": refused}
+    _announce_run(db, outbox, job, result)
+    return result
+
+
+def _announce_run(db, outbox, job, result):
+    """The run's end, once: its record (``billing_runs``, by the job's id) written with its
+    ``billing_run_finished`` (its period and counts: an integrator's follow-ups, a mirror of bills
+    had no word of a run's end). A run done again after its worker died finds the record and
+    announces nothing more; the job's result is then the second run's (its bills already billed)."""
+    estate_id, at = job["estate_id"], clock.now_iso()
+    record = {"_id": job["_id"], "estate_id": estate_id, "created_at": at, "finished_at": at,
+              "started_by": job.get("created_by"), **result, "over_limit": len(result["over_limit"])}
+    announced = {k: record[k] for k in ("period", "households", "bills_created", "already_billed", "billed_cents",
+                                        "bills_settled_from_prepaid", "over_limit", "standards", "started_by",
+                                        "finished_at")} | {"id": job["_id"]}
+    store.create(db, outbox, "billing_runs", estate_id, job["_id"], lambda: (record, [
+        outbox.event("billing_run_finished", estate_id, announced, actor=job.get("created_by"))]))
 
 
 def _write_batch(db, batch, created, already, cents):

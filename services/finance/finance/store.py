@@ -72,6 +72,8 @@ INDEXES = {
                      ([("estate_id", 1), ("status", 1), ("created_at", 1)], {})],  # the half-done sweep
     "operating_expenses": [(PAGED, {}), ([("estate_id", 1), ("period", 1), ("category", 1)], {})],
     "disclosures": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
+    # one per billing run ended, by its job's id: written once with its billing_run_finished
+    "billing_runs": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
     "locks": [([("estate_id", 1)], {})],
     "bill_versions": [([("estate_id", 1)], {})],
 }
@@ -86,6 +88,7 @@ NAMES = {  # collection -> what the API calls one of its documents
     "utility_accounts": "utility account", "utility_moves": "utility top-up or usage", "invoices": "invoice",
     "fund_accounts": "maintenance fund", "fund_entries": "maintenance fund entry",
     "operating_expenses": "operating expense", "disclosures": "published disclosure",
+    "billing_runs": "billing run",
 }
 # reads by id, and the one write path (estate_common.writes); a bill's and a payment's updated_at is
 # the moment of each write that changes what the API shows of it (an integrator's sync: the lists'

@@ -1923,3 +1923,41 @@ def test_the_archivist_reads_the_estate_s_archive_settings_and_changes_none(arch
     as_role(archive, AGENT, "agent", estate)
     with pytest.raises(Forbidden):
         archive.get_settings({"estate_id": estate["id"]})
+
+
+def test_a_request_handed_over_and_a_notice_withdrawn_are_kept_once(archive, estate):
+    """An integrator's follow-ups announced the two: a request handed to a colleague (转交) is kept on
+    the request's record as its other steps are, a notice withdrawn (撤下) beside its publication and
+    in the change log (DOMAIN.md: changes to an archive are recorded: who, what, when)."""
+    handed = event("customer_service", "service_request_transferred", estate["id"], {
+        "id": "sr_1", "number": "CS-2026-0001", "kind": "consultation", "household_id": "hh_1",
+        "handler": "zhou", "previous_handler": None, "transferred_at": "2026-11-23T08:30:00.000Z"})
+    archive.record_service_request_transfer(handed)
+    archive.record_service_request_transfer(handed)  # redelivered
+    [record] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "sr_1"}})["items"]
+    assert (record["subject_type"], record["event_type"], record["household_id"], record["data"]["handler"]) == (
+        "service_request", "service_request_transferred", "hh_1", "zhou")
+    withdrawn = event("customer_service", "notice_withdrawn", estate["id"], {
+        "id": "ntc_1", "title": "Lift service Monday", "building": None, "reason": "it is Tuesday",
+        "withdrawn_at": "2026-11-23T08:40:00.000Z"})
+    archive.record_notice_withdrawal(withdrawn)
+    archive.record_notice_withdrawal(withdrawn)
+    [record] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "ntc_1"}})["items"]
+    assert (record["subject_type"], record["event_type"], record["data"]["reason"]) == (
+        "notice", "notice_withdrawn", "it is Tuesday")
+    [change] = list(archive.db.change_log.find({"estate_id": estate["id"], "subject_id": "ntc_1"}))
+    assert (change["subject_type"], change["action"]) == ("notice", "notice_withdrawn")
+
+
+def test_a_billing_run_s_end_is_kept_once(archive, estate):
+    """A billing run's end (finance.billing_run_finished, an integrator's follow-ups): its period and
+    counts, who started it, kept for the keepers (subject ``billing_run``, the run's id)."""
+    ended = event("finance", "billing_run_finished", estate["id"], {
+        "id": "job_finance_1", "period": "2026-11", "households": 3, "bills_created": 3, "already_billed": 0,
+        "billed_cents": 61070, "bills_settled_from_prepaid": 0, "over_limit": 0, "standards": ["fs_1"],
+        "started_by": "acc", "finished_at": "2026-11-23T08:30:00.000Z"})
+    archive.record_billing_run_end(ended)
+    archive.record_billing_run_end(ended)  # redelivered
+    [record] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "job_finance_1"}})["items"]
+    assert (record["subject_type"], record["event_type"], record["data"]["bills_created"]) == (
+        "billing_run", "billing_run_finished", 3)

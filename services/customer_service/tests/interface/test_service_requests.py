@@ -1036,6 +1036,28 @@ def test_a_request_the_desk_cannot_answer_is_handed_to_a_steward_who_finds_it_on
     assert listed(desk, handler="zhou") == []
 
 
+def test_a_request_handed_over_is_announced_to_integrators(desk):
+    """An integrator's follow-ups: a request handed to a colleague (转交) announced nothing, so a
+    system mirroring who holds what learnt it only by reading the request again. Each handing over
+    announces ``service_request_transferred`` (the new and the former holder, not the desk's note:
+    free text), once: the same holder again is no step and no event."""
+    consultation = desk.create_request(new("consultation"))
+    clock.advance(timedelta(minutes=5))
+    handed(desk, consultation, "zhou", note="parking rules: the steward knows")
+    [first] = desk.outbox.of_type("service_request_transferred")
+    assert first["data"] == {"id": consultation["id"], "number": consultation["number"], "kind": "consultation",
+                             "household_id": consultation["household_id"], "handler": "zhou",
+                             "previous_handler": None, "transferred_at": clock.now_iso()}
+    assert first["actor"] == "zhang"
+    handed(desk, consultation, "zhou")  # the same holder: nothing
+    assert len(desk.outbox.of_type("service_request_transferred")) == 1
+    as_caller(desk, STEWARD)
+    handed(desk, consultation, "zhang")
+    second = desk.outbox.of_type("service_request_transferred")[-1]
+    assert (second["data"]["handler"], second["data"]["previous_handler"]) == ("zhang", "zhou")
+    assert second["subject"]["revision"] > first["subject"]["revision"]
+
+
 def test_a_request_is_handed_only_to_a_colleague_of_the_desk_and_while_open(desk):
     complaint = desk.create_request(new("complaint"))
     with pytest.raises(BusinessRuleViolation) as refused:

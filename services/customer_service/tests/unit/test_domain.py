@@ -246,3 +246,17 @@ def test_a_technician_reads_the_repairs_that_name_him_and_a_caller_without_a_nam
         "status": "open", "kind": "repair", domain.TECHNICIAN_FILTER: "li"}
     assert domain.readable_filters(TECHNICIAN, {"kind": "complaint"}) is None
     assert domain.readable_filters(Caller(staff(None, ["technician"], ["est_1"])), {}) is None
+
+
+def test_an_unmatched_portal_filing_handed_over_is_announced_within_its_contract():
+    """A portal filing is registered with ``household_id: null`` until matched; handed to a colleague
+    meanwhile, its ``service_request_transferred`` says so rather than breaking its contract."""
+    from estate_common import clock, contracts
+    from estate_common.nameko.outbox import make_event
+    request = {"_id": "sr_1", "number": "CS-2026-0001", "kind": "consultation", "household_id": None,
+               "status": "open", "handler": None}
+    step = handling.transfer(request, {"handler": "zhou"}, clock.now(), AGENT)
+    [(event_type, data)] = step.events
+    event = make_event("customer_service", event_type, "est_1", data, request_id="r1", actor="zhang")
+    assert contracts.load().errors(f"events/customer_service/{event_type}.json", event) == []
+    assert data["household_id"] is None and data["previous_handler"] is None

@@ -259,6 +259,30 @@ def test_a_billing_run_is_a_job_that_bills_every_household_once(finance):
     assert finance.db.bills.count_documents({"estate_id": OTHER}) == 0
 
 
+def test_the_end_of_a_billing_run_is_announced_once_with_its_period_and_counts(finance):
+    """An integrator's follow-ups: a billing run's bills announced nothing (only a charge's bill
+    does), so a mirror of bills polled ``?updated_since=`` not knowing when a run had ended. Each
+    run announces its end once, ``billing_run_finished`` (its period and counts, not one event per
+    bill), written with the run's record (``billing_runs``): the run done again (its worker died
+    after it) announces nothing more; another run of the period announces its own."""
+    approved(finance)
+    job = run(finance)
+    [ended] = finance.outbox.of_type("billing_run_finished")
+    assert ended["data"] == {"id": job["id"], "period": "2026-11", "households": 3, "bills_created": 3,
+                             "already_billed": 0, "billed_cents": 21002 + 28200 + 11868,
+                             "bills_settled_from_prepaid": 0, "over_limit": 0,
+                             "standards": job["result"]["standards"], "started_by": job["created_by"],
+                             "finished_at": ended["occurred_at"]}
+    assert ended["actor"] == job["created_by"] and ended["subject"] == {"id": job["id"], "revision": 0}
+    stored = finance.db.jobs.find_one({"_id": job["id"]})
+    operations.run_billing(finance.db, finance.outbox, stored, lambda done, total=None: None)  # run again
+    assert len(finance.outbox.of_type("billing_run_finished")) == 1
+    again = run(finance)
+    second = finance.outbox.of_type("billing_run_finished")[-1]
+    assert second["data"]["id"] == again["id"] != job["id"]
+    assert (second["data"]["bills_created"], second["data"]["already_billed"]) == (0, 3)
+
+
 def test_repeating_a_run_bills_nothing_twice(finance):
     approved(finance)
     run(finance)
