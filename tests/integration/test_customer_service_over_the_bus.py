@@ -111,3 +111,24 @@ def test_a_renovation_is_reviewed_billed_and_paid_over_the_bus(system, rpc, even
         return shown if shown["status"] == "fees_requested" else None
     assert {c["item"]: c["status"] for c in eventually(reopened)["charges"]} == {
         "renovation_management": "paid", "renovation_deposit": "requested"}
+
+
+def test_a_request_handed_over_and_a_notice_withdrawn_reach_the_archive(system, rpc, eventually):
+    """The two events an integrator's follow-ups added cross the bus to archive's record (and so are
+    routed for a webhook subscription as every other event is)."""
+    estate_id, _, request = ready_household(rpc, eventually, "CS-HAND")
+    rpc("customer_service", "transfer_request", {"estate_id": estate_id, "id": request["id"],
+                                                 "data": {"handler": "zhou"}}, context={"assignee": "front_desk"})
+    notice = rpc("customer_service", "create_notice", {"estate_id": estate_id, "data": {
+        "title": "Lift service Monday", "body": "the lift of building 7 stops from 9 to 12"}})
+    rpc("customer_service", "withdraw_notice", {"estate_id": estate_id, "id": notice["id"],
+                                                "data": {"reason": "it is Tuesday"}})
+
+    def kept(subject_id, event_type):
+        records = rpc("archive", "list_records", {"estate_id": estate_id, "filters": {"subject_id": subject_id}})
+        return [r for r in records["items"] if r["event_type"] == event_type] or None
+
+    [handed] = eventually(lambda: kept(request["id"], "service_request_transferred"))
+    assert (handed["data"]["handler"], handed["data"]["previous_handler"]) == ("zhou", None)
+    [withdrawn] = eventually(lambda: kept(notice["id"], "notice_withdrawn"))
+    assert withdrawn["data"]["reason"] == "it is Tuesday" and withdrawn["subject_type"] == "notice"

@@ -35,6 +35,15 @@ def test_a_billing_run_and_a_charge_become_bills_that_a_payment_settles(system, 
 
     done = eventually(billed)
     assert done["progress"]["done"] == done["progress"]["total"] == 1
+
+    def run_ended():  # the run's end, one event with its counts, kept by archive (an integrator's follow-ups)
+        records = rpc("archive", "list_records", {"estate_id": estate_id, "filters": {"subject_id": done["id"]}})
+        return records["items"] or None
+
+    [ended] = eventually(run_ended)
+    assert (ended["event_type"], ended["subject_type"]) == ("billing_run_finished", "billing_run")
+    assert (ended["data"]["period"], ended["data"]["bills_created"], ended["data"]["billed_cents"]) == (
+        "2026-11", 1, 21002)
     listing = {"estate_id": estate_id, "filters": {"household_id": household["id"]}}
     [bill] = rpc("finance", "list_bills", listing)["items"]
     assert bill["amount_cents"] == 21002 and bill["status"] == "unpaid"
