@@ -208,6 +208,8 @@ _MESSAGES = {
     "webhooks.url": ("推送地址", "URL"),
     "webhooks.description": ("说明", "Description"),
     "webhooks.events": ("事件类型", "Event types"),
+    # events: ["*"]: every public type, those added later too (alone: the gateway refuses it beside another)
+    "webhooks.every_event": ("全部事件（含以后新增的类型）", "Every event type (those added later too)"),
     "webhooks.event": ("事件", "Event"),
     "webhooks.status": ("状态", "Status"),
     "webhooks.active": ("启用", "active"),

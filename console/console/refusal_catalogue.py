@@ -297,6 +297,10 @@ ZH = {
         '有事件类型重复',
     'must not repeat':
         '不能重复',
+    'every event type is asked for by "*" alone':
+        '"*"（全部事件类型）只能单独选择',
+    '"*" (every event type, those added later too) stands alone':
+        '"*"（全部事件类型，含以后新增的）不能与其他事件类型同时选择',
     'text in the body holds a control character':
         '提交的文字中含有控制字符',
     'holds a control character':

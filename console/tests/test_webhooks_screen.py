@@ -212,3 +212,18 @@ def test_a_manager_sends_every_failed_delivery_again_from_the_deliveries_page(cl
     refused = client.get("/webhooks/whk_1/deliveries", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "该 Webhook 已停用：请先启用再重新推送" in refused
     _only_documented(fake, documented_routes)
+
+
+def test_a_manager_subscribes_to_every_event_type_at_once(client, fake):
+    """``events: ["*"]`` (an integrator's follow-ups) is offered first, in words, and sent as it is."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", r"/api/v1/openapi.json", OPENAPI)
+    fake.on("GET", BASE, {"items": [{**WEBHOOK, "events": ["*"]}], "next_cursor": None})
+    page = client.get("/webhooks/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'value="*"' in page and "全部事件（含以后新增的类型）" in page
+    fake.on("POST", BASE, (201, {**WEBHOOK, "events": ["*"], "secret": SECRET}))
+    answer = client.post("/webhooks/", data={"csrf_token": csrf_of(client), "url": "https://crm.example.com/hooks",
+                                             "events": ["*"]})
+    assert answer.status_code == 200
+    made = [c for c in fake.calls if c["method"] == "POST" and c["path"] == BASE.replace("\\", "")][-1]
+    assert made["json"] == {"url": "https://crm.example.com/hooks", "events": ["*"]}

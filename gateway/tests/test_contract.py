@@ -359,3 +359,22 @@ def test_the_contract_check_holds_an_answer_s_headers_to_those_its_operation_dec
     long_id.headers["X-Request-ID"] = "x" * 129
     with pytest.raises(AssertionError, match="X-Request-ID"):
         contract.check(app, long_id, 200)
+
+
+def test_a_subscription_to_every_event_type_passes_the_gateway_and_answers_where_it_is(app, client, rpc,
+                                                                                     admin_token, contract):
+    """``events: ["*"]`` (an integrator's follow-ups) is a body the contract takes and the service
+    receives as sent; an unknown type beside it is refused by the contract, ``*`` beside a known one
+    by the service (``webhooks.checked_events``: 400 naming ``data.events``)."""
+    made = {"id": "whk_all", "estate_id": "A", "url": "https://hooks.example.com/all", "events": ["*"],
+            "description": None, "active": True, "disabled_reason": None, "failing_since": None,
+            "created_at": "2026-12-01T00:00:00.000Z", "created_by": "admin", "updated_at": "2026-12-01T00:00:00.000Z",
+            "secret": "whsec_" + "a" * 43}
+    rpc.answer("integrations", "create_webhook", lambda call: made)
+    answer = client.post("/api/v1/estates/A/webhooks", json={"url": made["url"], "events": ["*"]},
+                         headers={"Authorization": f"Bearer {admin_token}"})
+    assert contract.check(app, answer, 201)["events"] == ["*"]
+    assert answer.headers["Location"] == "/api/v1/estates/A/webhooks/whk_all"
+    assert rpc.only_call("integrations", "create_webhook").payload["data"]["events"] == ["*"]
+    assert [e["field"] for e in from_yaml.errors("openapi.yaml#/components/schemas/WebhookEvents",
+                                                 ["*", "nope"])] != []

@@ -27,6 +27,8 @@ from nameko.extensions import DependencyProvider
 from estate_common import config
 from estate_common.nameko.entrypoints import EventConsumer, broker_connection
 
+from .webhooks import EVERY_TYPE
+
 log = logging.getLogger("integrations.bindings")
 
 
@@ -56,19 +58,24 @@ class EventBindings(DependencyProvider):
         return self
 
     def want(self, qualified_types):
-        """Bind the queues of ``qualified_types`` (``source.event_type``); idempotent."""
-        self._apply(set(qualified_types) & set(self.consumers), set())
+        """Bind the queues of ``qualified_types`` (``source.event_type``; ``"*"``: every one); idempotent."""
+        self._apply(self._of(qualified_types), set())
 
     def reconcile(self, read_wanted):
         """Bind what ``read_wanted()`` names, unbind the rest, then bind what a second read adds.
         Returns the bound types."""
-        wanted = set(read_wanted()) & set(self.consumers)
+        wanted = self._of(read_wanted())
         unwanted = set(self.consumers) - wanted
         self._apply(wanted, unwanted)
-        late = set(read_wanted()) & unwanted
+        late = self._of(read_wanted()) & unwanted
         if late:
             self._apply(late, set())
         return wanted | late
+
+    def _of(self, qualified_types):
+        """The queues ``qualified_types`` want: a subscription to every type (``"*"``) wants them all."""
+        named = set(qualified_types)
+        return set(self.consumers) if EVERY_TYPE in named else named & set(self.consumers)
 
     def _apply(self, bind, unbind):
         if not bind and not unbind:

@@ -199,7 +199,7 @@ def fan_out(db, outbox, event):
     qualified = webhooks.qualified(event["source"], event["event_type"])
     now = clock.now_iso()
     personal = frozenset(contracts.load().personal_fields(event["source"], event["event_type"]))
-    for webhook in store.subscribers(db, event["estate_id"], qualified):
+    for webhook in store.subscribers(db, event["estate_id"], webhooks.subscribed_as(qualified)):
         doc = webhooks.new_delivery(event, webhook, now, personal)
         store.create(db, outbox, "deliveries", event["estate_id"], doc["_id"], lambda doc=doc: doc)
 

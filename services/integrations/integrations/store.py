@@ -92,14 +92,16 @@ def list_webhooks(db, estate_id, filters, limit, cursor):
     return store.page(db.webhooks, {"estate_id": estate_id, DELETED: None, **filters}, limit, cursor)
 
 
-def subscribers(db, estate_id, qualified_type):
-    """The estate's active subscriptions that want this event type."""
-    return list(db.webhooks.find({"estate_id": estate_id, "events": qualified_type, "active": True, DELETED: None}))
+def subscribers(db, estate_id, named):
+    """The estate's active subscriptions whose ``events`` hold one of ``named`` (the event's type,
+    or every type: ``webhooks.subscribed_as``)."""
+    return list(db.webhooks.find({"estate_id": estate_id, "events": {"$in": list(named)}, "active": True,
+                                  DELETED: None}))
 
 
 def subscribed_event_types(db):
     """The event types some active subscription wants, in any estate: which queues the broker
-    binds (bindings.py; a timer's read and a few documents per estate)."""
+    binds (bindings.py, where ``"*"`` is every type; a timer's read and a few documents per estate)."""
     return set(db.webhooks.distinct("events", {"active": True, DELETED: None}))
 
 

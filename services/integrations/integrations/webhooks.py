@@ -53,7 +53,17 @@ def checked_url(url, allow_private, resolve):
     return url
 
 
+# ``events: ["*"]``: every public event type, those added to the contracts later too (an integrator's
+# follow-ups: a mirror naming each of today's types missed every type added after); alone or not at all
+EVERY_TYPE = "*"
+
+
 def checked_events(events, known):
+    if EVERY_TYPE in events:
+        if events != [EVERY_TYPE]:
+            raise InvalidInput("every event type is asked for by \"*\" alone", [field_error(
+                "data.events", "\"*\" (every event type, those added later too) stands alone")])
+        return [EVERY_TYPE]
     unknown = [i for i, name in enumerate(events) if name not in known]
     if unknown:
         raise InvalidInput("unknown event types", [field_error(f"data.events.{i}", "is not a public event type")
@@ -151,7 +161,13 @@ def subscription_view(doc, secret=None):
 
 
 def wants(doc, source, event_type):
-    return doc.get("active") and qualified(source, event_type) in doc.get("events", ())
+    events = doc.get("events", ())
+    return doc.get("active") and (EVERY_TYPE in events or qualified(source, event_type) in events)
+
+
+def subscribed_as(qualified_type):
+    """What a subscription's ``events`` holds when it wants ``qualified_type``: the type, or every one."""
+    return [qualified_type, EVERY_TYPE]
 
 
 # -- deliveries --------------------------------------------------------------------------------

@@ -73,3 +73,15 @@ def test_a_subscription_written_during_the_unbind_is_bound_by_the_second_read(am
     reads = iter([set(), {PAYMENTS}])  # another replica subscribed between the two reads
     assert binder.reconcile(lambda: next(reads)) == {PAYMENTS}
     assert publish(amqp_uri, PAYMENTS)
+
+
+def test_a_subscription_to_every_type_binds_every_queue(amqp_uri, binder):
+    """``events: ["*"]`` (an integrator's follow-ups): every public type is routed here while it is
+    wanted, and the reconcile unbinds them all once nobody wants any."""
+    assert binder.reconcile(lambda: {"*"}) == set(binder.consumers)
+    assert publish(amqp_uri, ORDERS) and publish(amqp_uri, PAYMENTS)
+    assert binder.reconcile(set) == set()
+    assert not publish(amqp_uri, ORDERS)
+    binder.want(["*"])
+    assert publish(amqp_uri, PAYMENTS) and publish(amqp_uri, "finance.billing_run_finished")
+    binder.reconcile(set)

@@ -1009,3 +1009,39 @@ def test_a_receiver_that_answers_once_then_hangs_holds_the_run_for_at_most_its_s
     attempted = operations.deliver_due(svc.db, svc.outbox, send=send)
     assert attempted == len(sent) <= 1 + operations.PARALLEL
     assert [d["attempts"] for d in deliveries(svc, hook)].count(0) >= 40 - 1 - operations.PARALLEL
+
+
+# -- every event type at once (an integrator's follow-ups) -----------------------------------------
+
+def test_a_subscription_to_every_event_type_gets_each_one_and_those_added_later(svc, receiver):
+    """``events: ["*"]``: every public event type, those added later too (naming the 69 of today one
+    by one, a mirror missed each type added after); its types are bound as named ones are, counted
+    among those wanted, and each event delivered once as a named subscription's is."""
+    rx = receiver(204)
+    every = subscribe(svc, rx.url, ["*"])
+    named = subscribe(svc, rx.url, ["finance.payment_posted"])
+    assert every["events"] == ["*"]
+    assert svc.event_bindings.wanted[0] == ["*"]  # every queue (bindings.py; test_bindings.py)
+    assert store.subscribed_event_types(svc.db) == {"*", "finance.payment_posted"}
+    created = order_created()
+    svc.on_maintenance__work_order_created(created)
+    svc.on_maintenance__work_order_created(created)  # redelivered by the broker
+    [delivery] = deliveries(svc, every)
+    assert delivery["event_type"] == "maintenance.work_order_created" and deliveries(svc, named) == []
+    assert run_due(svc) == 1
+    [(headers, body)] = rx.received
+    assert headers["X-Estate-Event"] == "maintenance.work_order_created"
+    svc.update_webhook({"estate_id": ESTATE, "id": every["id"], "data": {"active": False}})
+    svc.on_maintenance__work_order_created(order_created(id="wo_2"))
+    assert len(deliveries(svc, every)) == 1  # switched off: none, as for any subscription
+    svc.update_webhook({"estate_id": ESTATE, "id": every["id"],
+                        "data": {"active": True, "events": ["maintenance.work_order_created"]}})
+    assert svc.get_webhook({"estate_id": ESTATE, "id": every["id"]})["events"] == ["maintenance.work_order_created"]
+
+
+@pytest.mark.parametrize("events", [["*", "finance.payment_posted"], ["*", "*"], ["all"], ["maintenance.*"]])
+def test_every_event_type_is_asked_for_by_a_star_alone(svc, private, events):
+    with pytest.raises(InvalidInput) as refused:
+        subscribe(svc, "http://127.0.0.1:9/hook", events)
+    assert refused.value.errors[0]["field"].startswith("data.events")
+    assert svc.db.webhooks.count_documents({}) == 0
