@@ -84,6 +84,8 @@ SECTIONS = (
         Entry("registers.visitors", "menu.visitors", frozenset({"security"})),  # the desk's too, above
         # the numbers the department is judged by, read only (a manager sets them under set-up)
         Entry("security.settings", "menu.security_settings", frozenset({"security"})),
+        # and its KPIs (patrol and fire-check completion, drills, major incidents; a manager's are under management)
+        Entry("manager.dashboard", "menu.own_kpis", frozenset({"security"})),
     )),
     Section("menu.accounts", (
         Entry("accounts.bills", "menu.bills", COLLECTORS),

@@ -3931,3 +3931,20 @@ def test_a_closed_complaint_is_reopened_when_its_owner_is_not_satisfied(client, 
     assert 'action="/desk/requests/sr_5/reopen"' not in page and 'action="/desk/requests/sr_5/reply"' in page
     for call in fake.calls:
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
+def test_the_security_supervisor_reads_his_department_s_kpis_from_the_security_menu(client, fake, documented_routes):
+    """The security supervisor got a 403 on every KPI, his month's report among them (a probe of the
+    security guard's shift and the supervisor's week): the security menu leads to the estate's KPI
+    page, which answers him security patrol's (the gateway's policy.OWN_KPIS), never the view of
+    every estate."""
+    sign_in(client, fake, username="wang", roles=("security",))
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    security = home.split("秩序维护")[1]
+    assert '<a href="/manager/kpis"' in security and "本部门指标" in security
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/kpis", {"period": "2026-11", "unavailable": [], "kpis": {
+        "patrol_completion": {"numerator": 7, "denominator": 9, "value": 0.7778, "unit": "ratio", "target": 1}}})
+    page = client.get("/manager/kpis?period=2026-11&scope=all", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "<svg" in page and "巡更完成率" in page and 'value="all"' not in page
+    assert [c["path"] for c in fake.calls if c["path"].endswith("kpis")] == [f"/api/v1/estates/{ESTATE}/kpis"]
+    assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)

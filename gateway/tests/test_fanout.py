@@ -461,6 +461,29 @@ def test_the_closed_records_the_archive_lacks_are_named_by_asking_their_service_
                       headers=bearer(archivist)).status_code == 403
 
 
+def test_the_security_supervisor_reads_his_department_s_kpis_and_no_other(client, rpc, contract, accounts,
+                                                                         monkeypatch):
+    """The security supervisor (the security role) got a 403 on every KPI, his department's month
+    report among them (patrol completion, fire-check completion, the year's drills, the major
+    incidents: a probe of the security guard's shift and the supervisor's week): he reads security
+    patrol's, asked of that service alone; no other service's, nor staff turnover, nor the view of
+    every estate, nor another estate's."""
+    monkeypatch.setattr(fanout, "kpi_services", lambda: ["customer_service", "security_patrol"])
+    table = {"security_patrol": {"A": {"patrol_completion": kpi(7, 9), "fire_check_completion": kpi(2, 2)}},
+             "customer_service": {"A": {"return_visit_rate": kpi(3, 4)}}}
+    for service in table:
+        rpc.answer(service, "kpis", kpi_answers(table))
+    supervisor = accounts.user("wang", ["security"], ["A"])
+    body = contract.check(client.application, client.get("/api/v1/estates/A/kpis?period=2026-11",
+                                                         headers=bearer(supervisor)), 200)
+    assert body["kpis"] == table["security_patrol"]["A"] and body["unavailable"] == []
+    assert rpc.only_call("security_patrol", "kpis").caller["user"] == "wang"
+    assert rpc.calls_to("customer_service", "kpis") == []
+    for path in ("/api/v1/kpis?period=2026-11", "/api/v1/estates/B/kpis?period=2026-11",
+                 "/api/v1/estates/A/reports/staff?period=2026-11"):
+        contract.problem(client.get(path, headers=bearer(supervisor)), 403, "forbidden")
+
+
 def test_a_department_s_keeper_reads_the_kpis_of_his_own_work_and_no_other(client, rpc, contract, accounts,
                                                                            monkeypatch):
     """The archivist and the steward got a 403 on every KPI: the archivist reads the archive's
@@ -488,6 +511,6 @@ def test_a_department_s_keeper_reads_the_kpis_of_his_own_work_and_no_other(clien
                         (steward, "/api/v1/estates/B/kpis?period=2026-11"),
                         (steward, "/api/v1/estates/A/reports/staff?period=2026-11")):
         contract.problem(client.get(path, headers=bearer(token)), 403, "forbidden")
-    for role in ("agent", "technician", "security", "accountant", "cashier"):  # none of theirs is shown yet
+    for role in ("agent", "technician", "accountant", "cashier"):  # none of theirs is shown yet
         contract.problem(client.get("/api/v1/estates/A/kpis?period=2026-11",
                                     headers=bearer(accounts.user(f"u-{role}", [role], ["A"]))), 403, "forbidden")

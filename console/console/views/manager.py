@@ -95,7 +95,7 @@ KPI_ORDER = (
 @signed_in
 def dashboard():
     period = common.period_asked(PERIOD, common.this_month)
-    # a department's keeper (the archivist, the steward) reads his estate's KPIs of his own work
+    # a department's keeper (the archivist, the steward, the security supervisor) reads his estate's KPIs of his own work
     # alone (the gateway's policy.OWN_KPIS): the view of every estate is the management's
     every_estate = bool(set(g.user.roles) & MANAGEMENT)
     scope = request.args.get("scope", "all") if every_estate else "estate"
