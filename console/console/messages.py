@@ -2264,6 +2264,8 @@ _MESSAGES = {
     "reg.requested_from": ("申请日期自", "Requested from"),
     "reg.changed_from": ("变更日期自", "Changed from"),
     "reg.changed_until": ("变更日期至", "Changed until"),
+    "reg.arrived_from": ("到访日期自", "Arrived from"),
+    "reg.arrived_until": ("到访日期至", "Arrived until"),
     "reg.requested_until": ("申请日期至", "Requested until"),
     "reg.authority_inspection": ("主管部门检查", "Authority inspection"),
     "reg.authority": ("检查机关", "Authority"),

@@ -223,6 +223,20 @@ def test_a_visitors_phone_typed_full_width_is_sent_as_the_api_reads_it(client, f
                                       "purpose": "送快递", "plate": "沪Ｂ９９８８７"}  # the plate: the service's (NFKC)
 
 
+def test_the_visitor_register_is_filtered_by_the_days_visitors_arrived(client, fake, documented_routes):
+    """The supervisor reviewing the week's gate read every visitor the estate ever had: the
+    register's page filters by the days they arrived (a probe of the security guard's shift and the
+    supervisor's week)."""
+    sign_in(client, fake, roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/visitors", {"items": [], "next_cursor": None})
+    asked = {"from": "2026-11-30", "to": "2026-12-06", "on_site": "true"}
+    page = client.get("/desk/visitors", query_string=asked, headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    [listed] = [c for c in fake.calls if c["method"] == "GET" and c["path"].endswith("/visitors")]
+    assert {name: listed["params"].get(name) for name in asked} == asked
+    assert "到访日期自" in page and "到访日期至" in page
+    _only_documented(fake, documented_routes)
+
+
 def test_the_front_desk_menu_lists_its_registers(client, fake):
     sign_in(client, fake, roles=("agent",))
     page = client.get("/").get_data(as_text=True)

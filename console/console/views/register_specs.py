@@ -281,7 +281,10 @@ FRONT_DESK = (
              fields=(F("name", "reg.name", required=True), F("phone", "admin.phone", "phone"),
                      F("visiting_household_id", "reg.visiting", "household", True),
                      F("purpose", "reg.purpose", required=True), F("plate", "reg.plate")),
+             # the days they arrived: the week's register the supervisor reviews (a probe of the
+             # security guard's shift and the supervisor's week)
              filters=(F("visiting_household_id", "reg.visiting", "household"),
+                      F("from", "reg.arrived_from", "date"), F("to", "reg.arrived_until", "date"),
                       F("on_site", "reg.on_site", "choice", choices=("true", "false"), group="flag")),
              actions=(A("departure", "reg.departure", (NOTE,), (None,), "departed_at"),), roles=menu.FRONT_DESK),
     # the steward's monthly contact with each owner (每月联系) and the manager's visits (经理走访);

@@ -87,7 +87,7 @@ ROUTES = [
     Route("POST", f"{ESTATE}/visitors/<visitor_id>/departure", SP, "record_visitor_departure", GATE,
           body=True, id_param="visitor_id"),
     Route("GET", f"{ESTATE}/visitors", SP, "list_visitors", GATE, paged=True,
-          filters=("visiting_household_id", "on_site")),
+          filters=("visiting_household_id", "from", "to", "on_site")),
     # the duty roster (排班): guards on posts by shift
     Route("POST", f"{ESTATE}/duty-roster", SP, "assign_duty", policy.SECURITY, status=201, body=True, idempotent=True,
           facts=assignees.guard_fact),

@@ -199,14 +199,23 @@ def _handed_over_on(days, window):
                     {"date": {"$exists": False}, "handed_over_at": {"$gte": window[0], "$lt": window[1]}}]}
 
 
+VISITOR_FILTERS = ("visiting_household_id",)
+
+
 def visitors_page(db, estate_id, filters, on_site, limit, cursor):
     """A page of visitors; ``on_site`` True: still in the estate (no departure yet), False: gone,
     None: either. A visitor registered before departures were recorded has no ``departed_at``:
     whether he left is not known, and he is listed under neither (the night check would read
-    months of visitors)."""
+    months of visitors). ``from``/``to`` on his arrival (``calendar.filter_range``, as the rounds'
+    range: the week's register; a visitor arrives when he is written, ``gate.new_visitor``'s one
+    stamp, so the range bounds ``created_at``, the list's order and its paged index)."""
+    query = {name: filters[name] for name in VISITOR_FILTERS if name in filters}
+    arrived = calendar.filter_range(filters, replica.estate_timezone(db, estate_id))
+    if arrived:
+        query["created_at"] = arrived
     if on_site is not None:
-        filters = filters | {"departed_at": {"$exists": True, "$eq": None} if on_site else {"$ne": None}}
-    return page(db, "visitors", estate_id, filters, limit, cursor)
+        query["departed_at"] = {"$exists": True, "$eq": None} if on_site else {"$ne": None}
+    return page(db, "visitors", estate_id, query, limit, cursor)
 
 
 def all_of(db, collection, estate_id, query=None):

@@ -1543,6 +1543,43 @@ def test_a_visitor_leaves_once_and_the_gate_lists_who_is_still_on_site(patrol):
     assert len(patrol.list_visitors({"estate_id": ESTATE})["items"]) == 2
 
 
+def test_the_visitor_register_is_listed_by_the_day_or_the_week_visitors_arrived(patrol):
+    """门岗访客登记: the supervisor reviewing the week's gate, or the guard a past night's, had only
+    who is on site and whom they visited to filter by, and read every visitor the estate ever had (a
+    probe of the security guard's shift and the supervisor's week): ``from``/``to`` on the arrival,
+    as the rounds' range reads (a day is the estate's local day, a ``to`` day the whole day, a
+    moment itself), with the other filters and kept by the pager."""
+    visitor = {"name": "孙小梅", "visiting_household_id": "hh_1201", "purpose": "delivery"}
+
+    def register():
+        return patrol.register_visitor({"estate_id": ESTATE, "data": visitor})
+
+    first = register()  # 2026-11-23 21:55 in the estate
+    clock.advance(timedelta(hours=3))
+    after_midnight = register()  # 2026-11-24 00:55
+    clock.advance(timedelta(hours=21))
+    next_night = register()  # 2026-11-24 21:55
+    patrol.record_visitor_departure({"estate_id": ESTATE, "id": next_night["id"], "data": {}})
+    clock.advance(timedelta(days=1))
+    third_night = register()  # 2026-11-25 21:55
+
+    def listed(limit=None, cursor=None, **filters):
+        paging = {"limit": limit} | ({"cursor": cursor} if cursor else {}) if limit else {}
+        page = patrol.list_visitors({"estate_id": ESTATE, "filters": filters, **paging})
+        return [v["id"] for v in page["items"]], page["next_cursor"]
+
+    assert listed(**{"from": "2026-11-24", "to": "2026-11-24"})[0] == [after_midnight["id"], next_night["id"]]
+    assert listed(to="2026-11-24")[0] == [first["id"], after_midnight["id"], next_night["id"]]
+    assert listed(**{"from": "2026-11-24T13:55:00Z"})[0] == [next_night["id"], third_night["id"]]
+    assert listed(on_site="true", **{"from": "2026-11-24"})[0] == [after_midnight["id"], third_night["id"]]
+    ids, cursor = listed(limit=1, **{"from": "2026-11-24"})
+    assert ids == [after_midnight["id"]]
+    assert listed(limit=2, cursor=cursor, **{"from": "2026-11-24"}) == ([next_night["id"], third_night["id"]], None)
+    with pytest.raises(InvalidInput) as refused:  # a range ending before it begins, as the other lists answer
+        listed(**{"from": "2026-11-25", "to": "2026-11-24"})
+    assert refused.value.errors[0]["field"] == "filters.to"
+
+
 def test_shift_handovers_are_logged(patrol):
     patrol.record_shift_handover({"estate_id": ESTATE, "data": {
         "shift": "night", "post": "gate", "from_guard": "zhao", "to_guard": "qian", "notes": "barrier 2 sticks"}})
