@@ -916,6 +916,10 @@ ZH = {
         '低于待审批收费标准自 {1} 起的每小时停车费 {0}',
     'the daily cap on parking is read for a fee standard, by finance or a manager':
         '停车费日封顶仅供财务人员或经理核对收费标准时读取',
+    '{0} handed this shift over already, to {1} at {2}':
+        '{0} 已于 {2} 将该班次交接给 {1}，不能重复交接',
+    'has handed this shift over already':
+        '已交接过该班次',
     'a shift is handed over to another guard':
         '交班须交给另一名保安',
     'must differ from from_guard':

@@ -612,13 +612,22 @@ def record_shift_handover(db, outbox, caller, estate_id, data):
     roster_id = roster.rostered(store.roster_of(db, estate_id, day, data["shift"]), data["from_guard"],
                                 data.get("post"), "data.from_guard")
     gate.new_handover("check", estate_id, data, now, caller.user)  # refused input writes nothing, not even the roster
+    doc_id = roster.handover_id(estate_id, day, data["shift"], data["from_guard"])
+    # once a shift and guard: one the same call wrote (sent again, its answer lost) is answered; a
+    # second is a 409, as is one beside a handover stored under another id before this rule
+    earlier = roster.handed_over(store.handovers_of_shift(db, estate_id, day, data["shift"]), data["from_guard"])
+    if earlier is not None:
+        return public(earlier) if writes.sent_again(earlier) else roster.refuse_a_second_handover(earlier)
     _mark_worked(db, outbox, estate_id, roster_id, now, "data.from_guard")
 
-    def build(doc_id):
+    def build():
         handover = gate.new_handover(doc_id, estate_id, data, now, caller.user) | {"date": day, "roster_id": roster_id}
         return handover, [("shift_handover_recorded", gate.handover_event_data(handover))]
 
-    return create(db, outbox, caller, "shift_handovers", "handover", estate_id, build)
+    def found(stored):  # a twin sent at the same moment won the write
+        return stored if writes.sent_again(stored) else roster.refuse_a_second_handover(stored)
+
+    return public(_create(db, outbox, "shift_handovers", estate_id, doc_id, build, found=found))
 
 
 def list_shift_handovers(db, estate_id, filters, limit, cursor):

@@ -68,6 +68,25 @@ def assignment_id(estate_id, day, shift, guard):
     return ids.natural_id("duty", estate_id, day, shift, guard_key(guard))
 
 
+def handover_id(estate_id, day, shift, from_guard):
+    """A guard hands his shift over once: the handover's id from the shift's day, the shift and the
+    guard handing over (as his assignment's, case and spaces aside), so that two sent at once are one
+    (the same guard's handover of a shift was recorded as often as it was sent: a probe of the
+    security guard's shift and the supervisor's week)."""
+    return ids.natural_id("handover", estate_id, day, shift, guard_key(from_guard))
+
+
+def handed_over(handovers, from_guard):
+    """The handover among ``handovers`` (of one day and shift) made by ``from_guard``, or None."""
+    return next((h for h in handovers if guard_key(h["from_guard"]) == guard_key(from_guard)), None)
+
+
+def refuse_a_second_handover(stored):
+    """409 for a shift its guard handed over already (``stored``), naming to whom and when."""
+    raise Conflict(f"{stored['from_guard']} handed this shift over already, to {stored['to_guard']} at "
+                   f"{stored['handed_over_at']}", [field_error("data.from_guard", "has handed this shift over already")])
+
+
 def shift_hours(shift, rules):
     """``(start, end)``: the ``shift``'s earliest start and latest end in the estate (its settings,
     ``rules.SHIFT_HOUR_SETTINGS``), as hours from midnight of the shift's day on the wall clock; a

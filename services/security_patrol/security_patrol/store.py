@@ -192,6 +192,11 @@ def handovers_page(db, estate_id, filters, window, limit, cursor):
     return page(db, "shift_handovers", estate_id, query, limit, cursor)
 
 
+def handovers_of_shift(db, estate_id, day, shift):
+    """The handovers of one shift of ``day`` (its ``date``), by the day's index."""
+    return all_of(db, "shift_handovers", estate_id, {"date": day, "shift": shift})
+
+
 def _handed_over_on(days, window):
     """The handovers of the shifts of ``days`` (their ``date``), and those from before handovers kept
     their shift's day handed over in ``window`` (``[start, end)``, ISO)."""

@@ -593,6 +593,36 @@ def test_rounds_and_handovers_follow_the_roster_where_the_shift_has_one(patrol):
     assert all("notes" not in e["data"] for e in kept)
 
 
+def test_a_guard_hands_his_shift_over_once(patrol):
+    """交接班记录: the same guard's handover of one shift was recorded as often as it was sent (three
+    of the day shift in a probe of the security guard's shift and the supervisor's week, each with
+    its own notes), and the log the supervisor reads had to be told apart by hand. A second is a
+    409 naming to whom and when it was handed over; the same call sent again with its
+    Idempotency-Key, its answer lost, answers the first; another shift or guard is its own."""
+    def handover(from_guard="Zhao", shift="night", **extra):
+        return patrol.record_shift_handover({"estate_id": ESTATE, "data": {
+            "shift": shift, "from_guard": from_guard, "to_guard": "Qian", "notes": "quiet", **extra}})
+
+    first = handover()
+    with pytest.raises(Conflict) as refused:
+        handover(post="gate", notes="again, from the gate", from_guard=" zhao ")
+    assert "Qian" in refused.value.detail and first["handed_over_at"] in refused.value.detail
+    assert refused.value.errors[0]["field"] == "data.from_guard"
+    assert [h["id"] for h in patrol.list_shift_handovers({"estate_id": ESTATE})["items"]] == [first["id"]]
+    assert len(patrol.outbox.of_type("shift_handover_recorded")) == 1
+    assert handover(shift="day")["date"] == "2026-11-23"  # another shift of his
+    assert handover(from_guard="Sun")["from_guard"] == "Sun"  # another guard's
+    as_caller(patrol, GUARD, idempotency_key="handover-22")
+    sent = handover(date="2026-11-22")
+    assert handover(date="2026-11-22")["id"] == sent["id"]  # its answer lost, sent again
+    as_caller(patrol, GUARD)
+    # one recorded before a shift's handover was one: still the shift's
+    patrol.db.shift_handovers.insert_one({**patrol.db.shift_handovers.find_one({"_id": sent["id"]}),
+                                          "_id": "handover_old", "date": "2026-11-21"})
+    with pytest.raises(Conflict):
+        handover(date="2026-11-21")
+
+
 def cancel(patrol, assignment_id, reason="put on the wrong post"):
     return patrol.cancel_duty({"estate_id": ESTATE, "id": assignment_id, "data": {"reason": reason}})
 
@@ -1922,6 +1952,7 @@ def test_shift_handovers_are_listed_by_the_day_or_month_of_their_shift(patrol):
     probe of the security department's month): ``date`` is the shift's day (the handover's
     ``date``, a night's the evening it began), ``period`` its local month."""
     def handover(day, shift="night"):
+        clock.advance(timedelta(minutes=1))  # the log's order: when each was written (ids are the shifts')
         return patrol.record_shift_handover({"estate_id": ESTATE, "data": {
             "date": day, "shift": shift, "from_guard": "zhao", "to_guard": "qian", "notes": "all quiet"}})
 
