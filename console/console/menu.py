@@ -78,6 +78,7 @@ SECTIONS = (
         Entry("registers.fire-lane-checks", "menu.fire_lanes", SECURITY),
         Entry("registers.vehicle-passes", "menu.vehicle_passes", SECURITY | FRONT_DESK),  # residents' cars too
         Entry("registers.parking-sessions", "menu.gate", SECURITY),
+        Entry("security.gate_totals", "menu.gate_totals", SECURITY),  # the month's parking at the gate totalled
         Entry("registers.shift-handovers", "menu.shift_handovers", SECURITY),
         Entry("security.missed_handovers", "menu.missed_handovers", SECURITY),  # the month's shifts with none
         Entry("registers.duty-roster", "menu.duty_roster", SECURITY),

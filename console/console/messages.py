@@ -2205,6 +2205,18 @@ _MESSAGES = {
     "status.cleared": ("已清理", "Cleared"),
     "menu.vehicle_passes": ("车辆通行证", "Vehicle passes"),
     "menu.gate": ("道闸与停车", "Gate and parking"),
+    "menu.gate_totals": ("道闸月度汇总", "The gate's month"),
+    "gate_totals.help": ("该月出场车辆的停车费合计：道闸现收（按放行的值班人员，即财务日记账中的收款人）与记入所访住户账单的部分；在场车辆出场后计入出场月份。",
+                         "The parking stays that ended in the month and their fees: taken at the gate (by the guard who let the car out, "
+                         "the cashier of that cash in finance's journal) or billed to the household visited; a car still inside counts "
+                         "in the month it leaves."),
+    "gate_totals.stays": ("车次", "Stays"),
+    "gate_totals.amount": ("金额", "Amount"),
+    "gate_totals.closed": ("已出场", "Ended"),
+    "gate_totals.free": ("免费", "Free"),
+    "gate_totals.by_guard": ("道闸现收（按值班人员）", "Taken at the gate, by guard"),
+    "gate_totals.guard": ("值班人员", "Guard"),
+    "gate_totals.none_collected": ("该月道闸未收取停车费。", "No fee was taken at the gate this month."),
     "menu.shift_handovers": ("交接班", "Shift handovers"),
     "menu.borrow_requests": ("借阅申请", "Borrow requests"),
     "menu.check_plans": ("检查计划", "Check plans"),

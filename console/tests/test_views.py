@@ -3948,3 +3948,31 @@ def test_the_security_supervisor_reads_his_department_s_kpis_from_the_security_m
     assert "<svg" in page and "巡更完成率" in page and 'value="all"' not in page
     assert [c["path"] for c in fake.calls if c["path"].endswith("kpis")] == [f"/api/v1/estates/{ESTATE}/kpis"]
     assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
+
+
+def test_the_security_supervisor_reads_the_month_s_gate_totals(client, fake, documented_routes):
+    """道闸月度汇总: the month's parking at the gate totalled (stays ended, free, the fees taken at the
+    gate and by which guard, those billed to the households visited) was the accountant's
+    reconciliation alone: the supervisor, who answers for the gate's cash, had no page of it and
+    counted the stays page by page (a probe of the security guard's shift and the supervisor's
+    week). A page of the month, beside the gate's register and in the security menu."""
+    sign_in(client, fake, username="wang", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/parking-sessions/totals", {
+        "estate_id": ESTATE, "period": "2026-11", "closed": 41, "free": 30,
+        "collected": {"count": 8, "amount_cents": 12000},
+        "collected_by_guard": {"gday": {"count": 5, "amount_cents": 7500}, "gnight": {"count": 3, "amount_cents": 4500}},
+        "billed": {"count": 3, "amount_cents": 4500}})
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert '<a href="/security/gate-totals"' in home.split("秩序维护")[1]
+    page = client.get("/security/gate-totals?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    [asked] = [c for c in fake.calls if c["path"].endswith("/parking-sessions/totals")]
+    assert asked["params"].get("period") == "2026-11"
+    main = page.split("<main")[1]
+    assert "道闸月度汇总" in main and "2026-11" in main
+    assert "41" in main and "¥120.00" in main and "¥45.00" in main and "¥75.00" in main
+    assert "gday" in main and "gnight" in main
+    assert "/security/parking-sessions?period=2026-11" in main  # the month's stays, a link away
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/parking-sessions", {"items": [], "next_cursor": None})
+    register = client.get("/security/parking-sessions", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'href="/security/gate-totals"' in register
+    assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)

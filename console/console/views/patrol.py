@@ -73,6 +73,20 @@ def missed_handovers():
     return render_template("security/missed_handovers.html", period=period, items=found.get("items", []))
 
 
+@bp.get("/gate-totals")
+@estate_needed
+def gate_totals():
+    """道闸月度汇总: the month's parking at the gate totalled (the stays that ended, the free ones, the
+    fees taken at the gate and by which guard, those billed to the households visited), each linked
+    to the month's stays. It was the accountant's reconciliation alone: the supervisor, who answers
+    for the gate's cash, counted the stays page by page (a probe of the security guard's shift and
+    the supervisor's week)."""
+    period = common.period_asked(common.MONTH, common.this_month)
+    totals = g.api.get(g.api.estate(g.user.estate_id, "parking-sessions/totals"), period=period)
+    guards = sorted((totals.get("collected_by_guard") or {}).items())
+    return render_template("security/gate_totals.html", period=period, totals=totals, guards=guards)
+
+
 def _plans_of(route_ids):
     """The plans of the listed slots' routes by id, for the plan each missed slot is of: two
     plans of a route at the same hour showed as identical rows (a probe). Read route by route

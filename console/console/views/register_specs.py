@@ -439,7 +439,7 @@ SECURITY = (
                     Form("vehicle-exits", "reg.vehicle_exit", (F("plate", "reg.plate", required=True),
                                                                F("paid_at_gate", "reg.paid_at_gate", "bool")),
                          said=_exited, new_each_time=True)),
-             roles=menu.SECURITY),
+             roles=menu.SECURITY, tabs=(("security.gate_totals", "menu.gate_totals"),)),
     Register("security", "shift-handovers", "menu.shift_handovers", "shift-handovers",
              (C("date", "reg.date"), C("shift", "reg.shift", "enum", "shift"), C("post", "reg.post", "enum", "post"),
               C("from_guard", "reg.from_guard"), C("to_guard", "reg.to_guard"), C("notes", "reg.notes"),
