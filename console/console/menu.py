@@ -70,6 +70,9 @@ SECTIONS = (
         Entry("registers.patrol-plans", "menu.patrol_plans", SECURITY),
         Entry("security.missed_rounds", "menu.missed_rounds", SECURITY),
         Entry("registers.incidents", "menu.incidents", SECURITY),
+        # the work orders its findings opened (anomalies, fire defects, incidents: the gateway answers
+        # security those alone), to follow them up; the managers find the board under engineering
+        Entry("engineering.board", "menu.security_orders", frozenset({"security"})),
         Entry("emergency_plans.plans", "menu.emergency_plans", SECURITY),
         Entry("registers.fire-equipment", "menu.fire_equipment", SECURITY),
         Entry("registers.fire-inspections", "menu.fire_inspections", SECURITY),

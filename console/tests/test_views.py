@@ -3976,3 +3976,29 @@ def test_the_security_supervisor_reads_the_month_s_gate_totals(client, fake, doc
     register = client.get("/security/parking-sessions", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert 'href="/security/gate-totals"' in register
     assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
+
+
+def test_the_security_department_follows_the_work_orders_of_its_findings_and_who_is_still_on_site(
+        client, fake, documented_routes):
+    """An anomaly found on a round, a fire check's defect and an incident each open a work order, and
+    the supervisor follows them up: the board of them (the gateway answers security those alone) was
+    reached only through each round's page, and nothing said one was past its deadline; nor did the
+    night shift's start page say who was still on site (a probe of the security guard's shift and the
+    supervisor's week). The security menu leads to the board, and the start page counts both."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    for path in ("patrol-rounds", "incidents", "fire-lane-checks", "fire-equipment"):
+        fake.on("GET", rf"/api/v1/estates/{ESTATE}/{path}", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-missed-rounds", {"items": [], "more": 0})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/missed-shift-handovers", {"items": []})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", lambda body, params: {
+        "items": [{"id": "wo_1"}, {"id": "wo_2"}] if params.get("overdue") == "true" else [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/visitors", lambda body, params: {
+        "items": [{"id": "visitor_1"}] if params.get("on_site") == "true" else [], "next_cursor": None})
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    todo = home.split("data-todo>")[1].split("</section>")[0]
+    assert '<a href="/engineering/work-orders?overdue=true">本部门发现问题的工单超过期限：2 张</a>' in todo
+    assert '<a href="/desk/visitors?on_site=true">仍在小区内的访客：1 位</a>' in todo
+    assert '<a href="/engineering/work-orders"' in home.split("秩序维护")[1].split("</nav>")[0]
+    en = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Work orders from our findings past their deadline: 2" in en and "Visitors still on site: 1" in en
+    assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)

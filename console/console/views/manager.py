@@ -382,6 +382,13 @@ SECURITY_TODO_LISTS = (
     # the month's rostered shifts over with nothing in the handover log (the session 46 note); not paged
     ("todo.handovers_missed", "missed-shift-handovers", {"period": common.this_month}, "", "security.missed_handovers",
      {"period": common.this_month}),
+    # the work orders of the department's findings (a round's anomaly, a fire check's defect, an
+    # incident: the gateway answers security those alone) past their deadline, and the visitors
+    # still on site at the shift's change: the supervisor's follow-up reached each order through
+    # its round's page, and nothing said one was late (a probe of the security guard's shift and
+    # the supervisor's week)
+    ("todo.security_orders_overdue", "work-orders", {"overdue": "true"}, "", "engineering.board", {"overdue": "true"}),
+    ("todo.visitors_on_site", "visitors", {"on_site": "true"}, "", "registers.visitors", {"on_site": "true"}),
 )
 # a list of a step (the row's key: its method and path) counts for those the gateway lets take it
 # (x-roles): a department may hold someone who only reads them
