@@ -2281,6 +2281,8 @@ _MESSAGES = {
     "reg.changed_from": ("变更日期自", "Changed from"),
     "reg.changed_until": ("变更日期至", "Changed until"),
     "reg.arrived_from": ("到访日期自", "Arrived from"),
+    "reg.shift_from": ("班次日期自", "Shifts from"),
+    "reg.shift_until": ("班次日期至", "Shifts until"),
     "reg.arrived_until": ("到访日期至", "Arrived until"),
     "reg.requested_until": ("申请日期至", "Requested until"),
     "reg.authority_inspection": ("主管部门检查", "Authority inspection"),

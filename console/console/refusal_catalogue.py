@@ -920,6 +920,10 @@ ZH = {
         '{0} 已于 {2} 将该班次交接给 {1}，不能重复交接',
     'has handed this shift over already':
         '已交接过该班次',
+    'give a day, a month or a range of days, not two':
+        '请只按日期、月份或日期范围中的一种筛选',
+    'goes with neither date nor period':
+        '不能与日期或月份同时使用',
     'a shift is handed over to another guard':
         '交班须交给另一名保安',
     'must differ from from_guard':

@@ -237,6 +237,22 @@ def test_the_visitor_register_is_filtered_by_the_days_visitors_arrived(client, f
     _only_documented(fake, documented_routes)
 
 
+def test_the_handover_log_is_filtered_by_a_week_of_shifts(client, fake, documented_routes):
+    """The supervisor reviewing the week's handovers had one day or one month to ask (a probe of the
+    security guard's shift and the supervisor's week): the log filters by the first and last day of
+    the shifts."""
+    sign_in(client, fake, roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/shift-handovers", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/guards", {"items": [{"username": "gus"}]})
+    asked = {"from": "2026-11-23", "to": "2026-11-29", "shift": "night"}
+    page = client.get("/security/shift-handovers", query_string=asked,
+                      headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    [listed] = [c for c in fake.calls if c["method"] == "GET" and c["path"].endswith("/shift-handovers")]
+    assert {name: listed["params"].get(name) for name in asked} == asked
+    assert "班次日期自" in page and "班次日期至" in page
+    _only_documented(fake, documented_routes)
+
+
 def test_the_front_desk_menu_lists_its_registers(client, fake):
     sign_in(client, fake, roles=("agent",))
     page = client.get("/").get_data(as_text=True)

@@ -454,7 +454,9 @@ SECURITY = (
              # the month's log, or one night's (the shift's day): it had the shift alone (a probe of the
              # security department's month)
              filters=(F("shift", "reg.shift", "choice", choices=SHIFTS, group="shift"), F("date", "reg.date", "date"),
-                      F("period", "reg.shift_month", "month")), roles=menu.SECURITY),
+                      F("period", "reg.shift_month", "month"),
+                      # or the week's (the shifts' first and last day: a probe of the supervisor's week)
+                      F("from", "reg.shift_from", "date"), F("to", "reg.shift_until", "date")), roles=menu.SECURITY),
     Register("security", "patrol-routes", "menu.patrol_routes", "patrol-routes",
              (C("name", "admin.name"), C("checkpoints", "reg.checkpoints", "checkpoints"),
               C("created_at", "reg.at", "when")),

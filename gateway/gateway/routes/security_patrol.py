@@ -99,7 +99,7 @@ ROUTES = [
     Route("POST", f"{ESTATE}/shift-handovers", SP, "record_shift_handover", policy.SECURITY,
           status=201, body=True, idempotent=True, facts=assignees.handover_guards_fact),
     Route("GET", f"{ESTATE}/shift-handovers", SP, "list_shift_handovers", policy.SECURITY, paged=True,
-          filters=("shift", "date", "period")),
+          filters=("shift", "date", "period", "from", "to")),
     # the month's rostered shifts over with nothing in the handover log (computed, not paged)
     Route("GET", f"{ESTATE}/missed-shift-handovers", SP, "missed_handovers", policy.SECURITY, filters=("period",)),
     Route("GET", f"{ESTATE}/settings/security-patrol", "security_patrol", "get_settings",

@@ -8,7 +8,7 @@ import time
 from functools import partial
 
 from estate_common import calendar, clock, fee_prices, plausible, replica, writes
-from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 from estate_common.kpis import before_the_estate, per_estate_month, rules_of_period
 from estate_common.store import public
 from estate_common.writes import Change
@@ -631,8 +631,13 @@ def record_shift_handover(db, outbox, caller, estate_id, data):
 
 
 def list_shift_handovers(db, estate_id, filters, limit, cursor):
-    """The handover log by shift, by the shift's day (``date``) or its local month (``period``)."""
-    window = None  # the estate's calendar read only when a day or month asks it
+    """The handover log by shift, by the shift's day (``date``), its local month (``period``) or a
+    range of its days (``from``/``to``: the week's log; a range beside a day or month is a 400)."""
+    window = days = None  # the estate's calendar read only when a day, month or range asks it
+    ranged = [name for name in ("from", "to") if name in filters]
+    if ranged and ("date" in filters or "period" in filters):
+        raise InvalidInput("give a day, a month or a range of days, not two",
+                           [field_error(f"filters.{ranged[0]}", "goes with neither date nor period")])
     if filters.get("date"):  # a handover from before handovers kept their shift's day: by its day
         day = calendar.checked_day(filters["date"], "filters.date")
         tz = store.rules_for(db, estate_id)["timezone"]
@@ -640,7 +645,13 @@ def list_shift_handovers(db, estate_id, filters, limit, cursor):
         window = (clock.to_iso(start), clock.to_iso(calendar.day_end(start, tz)))
     elif filters.get("period"):
         window = localtime.iso_window(filters["period"], store.rules_for(db, estate_id))
-    return store.handovers_page(db, estate_id, filters, window, limit, cursor)
+    elif ranged:  # the days of the shifts; one from before handovers kept theirs, by the days handed over on
+        for name in ranged:
+            calendar.checked_day(filters[name], f"filters.{name}")
+        window = calendar.filter_window(filters, store.rules_for(db, estate_id)["timezone"])[:2]
+        days = ({"$gte": filters["from"]} if "from" in filters else {}) | (
+            {"$lte": filters["to"]} if "to" in filters else {})
+    return store.handovers_page(db, estate_id, filters, window, limit, cursor, days)
 
 
 def missed_handovers(db, estate_id, period):

@@ -181,14 +181,15 @@ def incidents_page(db, estate_id, filters, window, limit, cursor):
     return page(db, "incidents", estate_id, query, limit, cursor)
 
 
-def handovers_page(db, estate_id, filters, window, limit, cursor):
-    """A page of the handover log by shift, by the shift's day (``date``) or its local month
-    (``period``, ``window`` its bounds). A handover from before handovers kept their shift's day,
-    by the day or month it was handed over in (``window``: that day's or month's bounds)."""
+def handovers_page(db, estate_id, filters, window, limit, cursor, days=None):
+    """A page of the handover log by shift, by the shift's day (``date``), its local month
+    (``period``, ``window`` its bounds) or a range of its days (``days``, the ``date`` condition,
+    ``window`` the range's bounds). A handover from before handovers kept their shift's day, by the
+    day, month or days it was handed over in (``window``)."""
     query = {"shift": filters["shift"]} if "shift" in filters else {}
     if window:
-        query |= _handed_over_on({"$eq": filters["date"]} if "date" in filters else store.days_of(filters["period"]),
-                                 window)
+        days = days or ({"$eq": filters["date"]} if "date" in filters else store.days_of(filters["period"]))
+        query |= _handed_over_on(days, window)
     return page(db, "shift_handovers", estate_id, query, limit, cursor)
 
 
@@ -199,9 +200,11 @@ def handovers_of_shift(db, estate_id, day, shift):
 
 def _handed_over_on(days, window):
     """The handovers of the shifts of ``days`` (their ``date``), and those from before handovers kept
-    their shift's day handed over in ``window`` (``[start, end)``, ISO)."""
-    return {"$or": [{"date": days},
-                    {"date": {"$exists": False}, "handed_over_at": {"$gte": window[0], "$lt": window[1]}}]}
+    their shift's day handed over in ``window`` (``[start, end)``, ISO; a range's bound not given is
+    None)."""
+    start, end = window
+    handed = ({"$gte": start} if start is not None else {}) | ({"$lt": end} if end is not None else {})
+    return {"$or": [{"date": days}, {"date": {"$exists": False}, "handed_over_at": handed}]}
 
 
 VISITOR_FILTERS = ("visiting_household_id",)

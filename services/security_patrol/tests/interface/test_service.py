@@ -1977,6 +1977,46 @@ def test_shift_handovers_are_listed_by_the_day_or_month_of_their_shift(patrol):
     assert listed(date="2026-12-01") == [earlier["id"], today["id"]]
 
 
+def test_the_handover_log_of_a_week_is_listed_by_the_days_of_its_shifts(patrol):
+    """The supervisor reviewing the week's handovers had one day or one month to ask (a probe of the
+    security guard's shift and the supervisor's week): ``from``/``to`` are the first and last day of
+    the shifts (a handover's ``date``, a night's the evening it began; one from before handovers kept
+    it, by the days it was handed over on), with the shift and the pager; a ``to`` before the
+    ``from`` is a 400, as is a range beside a day or a month."""
+    def handover(day, shift="night", guard="zhao"):
+        clock.advance(timedelta(minutes=1))
+        return patrol.record_shift_handover({"estate_id": ESTATE, "data": {
+            "date": day, "shift": shift, "from_guard": guard, "to_guard": "qian", "notes": "all quiet"}})
+
+    clock.freeze(clock.parse_iso("2026-12-01T01:00:00Z"))  # 09:00 on 1 December in the estate
+    before = handover("2026-11-22")
+    first = handover("2026-11-23")
+    sunday = handover("2026-11-29")
+    last_night = handover("2026-11-30")
+    today = handover("2026-12-01", "day")
+
+    def listed(limit=None, cursor=None, **filters):
+        paging = {"limit": limit} | ({"cursor": cursor} if cursor else {}) if limit else {}
+        page = patrol.list_shift_handovers({"estate_id": ESTATE, "filters": filters, **paging})
+        return [h["id"] for h in page["items"]], page["next_cursor"]
+
+    week = {"from": "2026-11-23", "to": "2026-11-29"}
+    assert listed(**week)[0] == [first["id"], sunday["id"]]
+    assert listed(**{"from": "2026-11-29"})[0] == [sunday["id"], last_night["id"], today["id"]]
+    assert listed(to="2026-11-23")[0] == [before["id"], first["id"]]
+    assert listed(shift="day", **{"from": "2026-11-23"})[0] == [today["id"]]
+    ids, cursor = listed(limit=1, **week)
+    assert ids == [first["id"]] and listed(limit=1, cursor=cursor, **week) == ([sunday["id"]], None)
+    # one from before handovers kept their shift's day: by the day it was handed over on (this morning)
+    patrol.db.shift_handovers.update_one({"_id": first["id"]}, {"$unset": {"date": ""}})
+    assert listed(**week)[0] == [sunday["id"]]
+    assert listed(**{"from": "2026-12-01"})[0] == [first["id"], today["id"]]
+    for refused in ({"from": "2026-11-29", "to": "2026-11-23"}, {"from": "2026-11-23", "period": "2026-11"},
+                    {"to": "2026-11-29", "date": "2026-11-29"}):
+        with pytest.raises(InvalidInput):
+            listed(**refused)
+
+
 def test_the_facilities_still_unchecked_in_a_month_say_by_when_their_check_is_owed(patrol):
     """At the month's end the supervisor read which facilities were still unchecked, and not by when
     (a probe of the security department's month): each of ``unchecked_in``'s facilities carries
