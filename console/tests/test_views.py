@@ -4002,3 +4002,28 @@ def test_the_security_department_follows_the_work_orders_of_its_findings_and_who
     en = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Work orders from our findings past their deadline: 2" in en and "Visitors still on site: 1" in en
     assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
+
+
+def test_the_manager_s_home_page_lists_the_incidents_escalated_to_him_not_closed(client, fake, documented_routes):
+    """DOMAIN.md: an incident escalates to the manager as its plan says; the guard records that step,
+    and the manager's start page named only the major ones, so an entrapment or a burglary reported
+    to him reached him on no page (a probe of the security guard's shift and the supervisor's week).
+    The start page counts those told to him and still open, linked to the incidents register
+    filtered to them, which filters by whom a step escalated them to."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents", lambda body, params: {
+        "items": [{"id": "inc_1"}, {"id": "inc_2"}, {"id": "inc_3"}]
+        if params.get("status") == "open" and params.get("escalated_to") == "manager" else [], "next_cursor": None})
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    todo = home.split("data-todo>")[1].split("</section>")[0]
+    assert ('<a href="/security/incidents?status=open&amp;escalated_to=manager">已上报经理、未结案的突发事件：3 起</a>'
+            in todo)
+    assert "Incidents escalated to you, not closed: 3" in client.get(
+        "/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    register = client.get("/security/incidents?status=open&escalated_to=manager",
+                          headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    listed = [c["params"] for c in fake.calls if c["path"].endswith("/incidents")][-1]
+    assert listed["status"] == "open" and listed["escalated_to"] == "manager"
+    escalated = register.split('name="escalated_to"')[1].split("</select>")[0]
+    assert '<option value="manager" selected>经理</option>' in escalated
+    assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)

@@ -231,6 +231,11 @@ TODO_LISTS = (
     # written up with the major mark reached him on no page (a probe of the manager's work)
     ("todo.major_incidents_open", "incidents", {"status": "open", "major": "true"}, "", "registers.incidents",
      {"status": "open", "major": "true"}),
+    # and every incident a step of its plan escalated to him, major or not, still open: an entrapment
+    # or a burglary reported to him reached him on no page (a probe of the security guard's shift and
+    # the supervisor's week)
+    ("todo.incidents_escalated", "incidents", {"status": "open", "escalated_to": "manager"}, "", "registers.incidents",
+     {"status": "open", "escalated_to": "manager"}),
     # complaints are analysed quarterly and recurring causes get a rectification plan (整改, DOMAIN.md),
     # followed to its end: the plans with an action past its due day, and the recurring causes of this
     # quarter and the last that no plan answers (the analysis's recurring_causes with no plan_ids), each

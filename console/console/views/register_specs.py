@@ -374,6 +374,9 @@ SECURITY = (
              filters=(F("status", "reg.status", "choice", choices=("open", "closed"), group="status"),
                       F("type", "reg.kind", "choice", choices=INCIDENT_TYPES, group="incident"),
                       F("major", "reg.major", "choice", choices=("true", "false"), group="flag"),
+                      # whom a recorded step escalated them to: the manager's start page's open ones
+                      F("escalated_to", "reg.escalated_to", "choice", choices=("manager", "authorities"),
+                        group="escalated_to"),
                       F("period", "reg.happened_in", "month")),
              roles=menu.SECURITY, detail="incidents.detail"),
     Register("security", "fire-equipment", "menu.fire_equipment", "fire-equipment",

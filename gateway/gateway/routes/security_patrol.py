@@ -55,7 +55,7 @@ ROUTES = [
     Route("POST", f"{ESTATE}/incidents", SP, "open_incident", policy.SECURITY,
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/incidents", SP, "list_incidents", policy.SECURITY, paged=True,
-          filters=("status", "type", "major", "period")),
+          filters=("status", "type", "major", "period", "escalated_to")),
     Route("GET", f"{ESTATE}/incidents/<incident_id>", SP, "get_incident", policy.SECURITY,
           id_param="incident_id"),
     Route("POST", f"{ESTATE}/incidents/<incident_id>/steps", SP, "record_incident_step", policy.SECURITY,

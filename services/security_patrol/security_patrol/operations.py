@@ -370,7 +370,7 @@ def open_incident(db, outbox, caller, estate_id, data):
 
 
 def list_incidents(db, estate_id, filters, limit, cursor):
-    """The incidents by status, type, major and ``period``: the local month they happened in (the
+    """The incidents by status, type, major, ``escalated_to`` and ``period``: the local month they happened in (the
     month the major-incident KPI counts them in), the supervisor's month written up at its end."""
     filters = dict(filters)
     if "major" in filters:

@@ -175,9 +175,12 @@ def happened_between(start_iso, end_iso):
 
 
 def incidents_page(db, estate_id, filters, window, limit, cursor):
-    """A page of incidents by status, type, major and (``window``, a local month's bounds) the
-    month they happened in."""
+    """A page of incidents by status, type, major, whom a recorded step escalated them to
+    (``escalated_to``: an entry of their ``escalations``) and (``window``, a local month's bounds)
+    the month they happened in."""
     query = dict(filters) | (happened_between(*window) if window else {})
+    if "escalated_to" in query:
+        query["escalations.to"] = query.pop("escalated_to")
     return page(db, "incidents", estate_id, query, limit, cursor)
 
 

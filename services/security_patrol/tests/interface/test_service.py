@@ -1098,6 +1098,32 @@ def step(patrol, incident, key):
     return patrol.record_incident_step({"estate_id": ESTATE, "id": incident["id"], "data": {"step": key, "note": "ok"}})
 
 
+def test_the_incidents_escalated_to_the_manager_are_listed_for_him(patrol):
+    """DOMAIN.md: an incident "escalates to the manager … as the plan says". Each plan's step that
+    does is recorded and announced, and nothing listed the incidents told to the manager and still
+    open: his start page had the major ones alone (a probe of the security guard's shift and the
+    supervisor's week). ``escalated_to`` lists those a step escalated to the manager (or to the
+    authorities), with the other filters."""
+    told = open_incident(patrol)
+    step(patrol, told, "notify_manager")
+    not_yet = open_incident(patrol)
+    police = open_incident(patrol, type="burglary", description="bikes taken", location="shed 3")
+    step(patrol, police, "call_police")
+
+    def listed(**filters):
+        return [i["id"] for i in patrol.list_incidents({"estate_id": ESTATE, "filters": filters})["items"]]
+
+    assert listed(escalated_to="manager") == [told["id"]]
+    assert listed(escalated_to="authorities") == [police["id"]]
+    assert listed(escalated_to="manager", status="open", type="elevator_entrapment") == [told["id"]]
+    assert not_yet["id"] in listed()
+    step(patrol, told, "release_passengers")
+    patrol.close_incident({"estate_id": ESTATE, "id": told["id"], "data": {"summary": "freed in 20 minutes"}})
+    assert listed(escalated_to="manager", status="open") == []
+    with pytest.raises(InvalidInput):
+        listed(escalated_to="neighbours")
+
+
 def test_an_incident_asks_for_an_emergency_work_order_where_its_plan_calls_for_one(patrol):
     as_caller(patrol, GUARD, idempotency_key="lift-2")
     stuck = open_incident(patrol)
