@@ -689,6 +689,7 @@ _MESSAGES = {
     "wo.request_unnumbered": ("编号未记在此工单上", "its number is not on this order"),
     "wo.assign": ("派工", "Assign"),
     "wo.assign_self": ("派给自己：由你接手此工单。", "To yourself: you take this order on."),
+    "wo.hand_over": ("转单给同事", "Hand over to a colleague"),
     "wo.start": ("开始维修", "Start"),
     "wo.quote": ("报价", "Quote"),
     "wo.item": ("项目", "Item"),

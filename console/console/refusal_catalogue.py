@@ -800,8 +800,8 @@ ZH = {
         '该工单关联的是其他设备',
     "differs from the order's equipment":
         '与工单关联的设备不一致',
-    'a technician takes an order for himself; the desk or a manager assigns it to another':
-        '维修工只能给自己接单，派给他人须由客服或服务中心经理操作',
+    'a technician takes an order for himself, or hands on his own; the desk or a manager assigns it to another':
+        '维修工只能给自己接单或转出自己的工单，派给他人须由客服或服务中心经理操作',
     'the order is assigned to another technician':
         '该工单已派给其他维修工',
     'only the technician the order is assigned to (or a manager) takes this step':

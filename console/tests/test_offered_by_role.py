@@ -325,22 +325,43 @@ def test_the_records_offer_their_correction_only_to_a_role_that_may_send_it(clie
 
 
 def test_a_technician_is_not_offered_to_assign_his_own_order_to_himself_again(client, fake):
-    """The gateway lists a technician himself only as whom he may assign to: on his own assigned
-    order a 派工 form listed him alone, and sending it did nothing (the same assignment again is
-    no step); on an unassigned order it is him taking it on, and the form says so (a probe)."""
+    """On his own assigned order a 派工 form listed him alone, and sending it did nothing (the same
+    assignment again is no step); on an unassigned order it is him taking it on, and the form says
+    so, listing him alone though the gateway lists his colleagues too (a probe)."""
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/technicians", {"items": [{"username": "tom"}]})
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", ORDER)
     sign_in(client, fake, username="tom", roles=("technician",))
     page = client.get("/engineering/work-orders/wo_1").get_data(as_text=True)
     assert "assign" not in steps_on(page) and "start" in steps_on(page)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/technicians", {"items": [{"username": "ann"}, {"username": "tom"}]})
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", {**ORDER, "status": "pending", "technician": None})
     page = client.get("/engineering/work-orders/wo_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "assign" in steps_on(page) and "To yourself: you take this order on." in page
+    assert 'value="ann"' not in page  # an order no one holds he takes for himself only
     # a dispatcher choosing among several is told nothing of the kind
-    fake.on("GET", rf"/api/v1/estates/{ESTATE}/technicians", {"items": [{"username": "tom"}, {"username": "ann"}]})
     sign_in(client, fake, username="amy", roles=("agent",))
     page = client.get("/engineering/work-orders/wo_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "assign" in steps_on(page) and "To yourself" not in page
+
+
+def test_a_technician_hands_his_own_order_to_a_colleague(client, fake):
+    """转单: his own order, assigned or appointed, is offered to his colleagues (not to himself); he
+    could only ask for help, which gave it back to nobody (a probe of the maintenance technician's
+    day). Begun, or another's, it is not offered."""
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/technicians", {"items": [{"username": "ann"}, {"username": "tom"}]})
+    sign_in(client, fake, username="tom", roles=("technician",))
+    for status in ("assigned", "appointed"):
+        fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", {**ORDER, "status": status})
+        page = client.get("/engineering/work-orders/wo_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+        assert "assign" in steps_on(page), status
+        assert 'value="ann"' in page and 'value="tom"' not in page and "Hand over to a colleague" in page, status
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", {**ORDER, "status": "in_progress"})
+    assert "assign" not in steps_on(client.get("/engineering/work-orders/wo_1").get_data(as_text=True))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", {**ORDER, "technician": "ann"})
+    assert "assign" not in steps_on(client.get("/engineering/work-orders/wo_1").get_data(as_text=True))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/technicians", {"items": [{"username": "tom"}]})  # no colleague
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", ORDER)
+    assert "assign" not in steps_on(client.get("/engineering/work-orders/wo_1").get_data(as_text=True))
 
 
 def test_the_gateway_s_document_is_read_again_only_when_it_changed(client, fake):

@@ -15,7 +15,7 @@ The same accounts are listed to pick from (``GET …/technicians``, ``GET …/gu
 ``_holders_listed``), so that the console offers what the call will accept."""
 from flask import current_app, jsonify
 
-from estate_common.roles import DISPATCHERS, FRONT_DESK
+from estate_common.roles import FRONT_DESK
 
 from . import requests_in, store
 from .policy import ALL_ESTATES
@@ -80,10 +80,12 @@ def register(app):
     @app.get("/api/v1/estates/<estate_id>/technicians")
     def technicians(estate_id):
         """Whom the caller may assign an order of the estate to, to pick from: the console had
-        them type a username (found by a probe of daily work). A dispatcher gets every technician;
-        a technician, who takes an order for himself only, himself (the console offered him his
-        colleagues, and the assignment was a 403: a probe)."""
-        return _holders_listed(estate_id, TECHNICIAN, listing_everyone=DISPATCHERS)
+        them type a username (found by a probe of daily work). Every technician, to every caller: a
+        dispatcher assigns to any, and a technician hands an order assigned to him to any colleague
+        (转单, maintenance's ``domain.check_hands``; he was listed himself alone, and asked for help
+        to give an order back to nobody: a probe of the maintenance technician's day). An order no
+        one holds he takes for himself only, which the console offers him alone."""
+        return _holders_listed(estate_id, TECHNICIAN)
 
     @app.get("/api/v1/estates/<estate_id>/desk-colleagues")
     def desk_colleagues(estate_id):
@@ -96,24 +98,19 @@ def register(app):
     def guards(estate_id):
         """Whom the caller may name as the guard of a duty assignment or a patrol round, or as a
         handover's ``from_guard`` and ``to_guard``, to pick from: the console had them type a
-        username, and a typo was a 422. Every caller gets every guard, a guard too (not himself
-        alone, as a technician): the security role is the supervisor's, the team lead's and the
-        guard's alike (DOMAIN.md), who roster each other, a handover names the guard taking over,
+        username, and a typo was a 422. Every caller gets every guard, a guard too: the security
+        role is the supervisor's, the team lead's and the guard's alike (DOMAIN.md), who roster each other, a handover names the guard taking over,
         and security patrol takes any active guard of the estate from any of them."""
         return _holders_listed(estate_id, SECURITY)
 
 
-def _holders_listed(estate_id, role, listing_everyone=None):
+def _holders_listed(estate_id, role):
     """The answer of a list of whom the caller may name for ``role`` in the estate (the route's
     roles, ``policy.GATEWAY_ROUTES``): ``{"items": [{"username"}]}``, the active holders of the
-    role there (``assignable``), sorted; ``role`` a set: of any of them (the desk's colleagues); a
-    caller holding none of ``listing_everyone`` (None: every caller lists everyone) gets himself
-    alone, when he is one."""
+    role there (``assignable``), sorted; ``role`` a set: of any of them (the desk's colleagues)."""
     from .access import authorize_route  # access reads the routes, which read this module
-    caller = authorize_route(estate_id)
+    authorize_route(estate_id)
     requests_in.refuse_unknown_query()
     users = [user for user in store.users_with_role(current_app.extensions["estate_ops"].db, role)
              if assignable(user, estate_id, role)]
-    if listing_everyone is not None and not listing_everyone & set(caller["roles"]):
-        users = [user for user in users if user["_id"] == caller.get("user")]
     return jsonify({"items": [{"username": user["_id"]} for user in users]})

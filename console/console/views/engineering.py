@@ -6,6 +6,8 @@ from flask import Blueprint, g, redirect, render_template, request, session, url
 
 from .. import i18n, permissions
 from ..menu import MANAGEMENT
+
+DISPATCHERS = MANAGEMENT | {"agent"}  # who assigns an order to any technician (the gateway's roles.DISPATCHERS)
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
@@ -24,7 +26,7 @@ STEPS = ("assign", "start", "quote", "consent", "complete")
 # The statuses each step is taken from, as maintenance's table says (its ``domain.TRANSITIONS``):
 # a pending order was offered start, quote, consent and complete, each a 409 (found by review).
 STEP_STATUSES = {
-    "assign": ("pending", "assigned", "needs_help"),
+    "assign": ("pending", "assigned", "appointed", "needs_help"),
     "start": ("assigned", "appointed"),
     "quote": ("in_progress", "quoted", "consented"),
     "consent": ("quoted",),
@@ -275,11 +277,21 @@ def order_detail(order_id):
         field_steps = [step for step in field_steps if step.name not in ASSIGNEE_STEPS]
         steps = [step for step in steps if step not in ASSIGNEE_STEPS]
     technicians = common.usernames("technicians") if "assign" in steps else []
-    if technicians == [order.get("technician")] and order.get("status") == "assigned":
-        # a technician's own order: the gateway lets him name himself only, and the same
-        # assignment again does nothing (maintenance's domain.assign); a 派工 form listing him
-        # alone was offered on every order of his (a probe)
-        steps.remove("assign")
+    hand_over = False
+    if "assign" in steps and not DISPATCHERS & set(g.user.roles):
+        # a technician: an order no one holds he takes for himself only; his own he hands to a
+        # colleague (转单: he could only ask for help, which gave it back to nobody, a probe of the
+        # maintenance technician's day); another's is not his to assign
+        holder = order.get("technician")
+        hand_over = holder == g.user.username
+        technicians = [name for name in technicians if name != holder] if hand_over \
+            else [] if holder else [g.user.username]
+    if not technicians or technicians == [order.get("technician")]:
+        # none to choose, or the one holding it: the same assignment again does nothing
+        # (maintenance's domain.assign); a 派工 form listing him alone was offered on every order
+        # of his (a probe)
+        if "assign" in steps and (technicians or DISPATCHERS.isdisjoint(g.user.roles)):
+            steps.remove("assign")
         technicians = []
     # the piece a repair was done on, named at its sign-off so the equipment's ledger records the repair
     # and its order (maintenance's completion with equipment_id): the form offered none, and the repairs
@@ -291,7 +303,7 @@ def order_detail(order_id):
                            technicians=technicians, equipment_picks=equipment_picks,
                            # the one choice the user himself: he takes the order on (an unassigned one, or
                            # one he asked help for back), which the form says
-                           assign_self=technicians == [g.user.username],
+                           assign_self=technicians == [g.user.username] and not hand_over, hand_over=hand_over,
                            household_label=common.household_label(household), request_number=request_number,
                            history=common.households_shown(order.get("history") or [], {
                                order["household_id"]: common.household_label(household)} if household else None),

@@ -59,7 +59,8 @@ TRANSITIONS = {
     "pending": {"assign": "assigned", "mark_emergency": "pending", "cancel": "cancelled"},
     "assigned": {"assign": "assigned", "appoint": "appointed", "start": "in_progress",
                  "request_help": "needs_help", "mark_emergency": "assigned", "cancel": "cancelled"},
-    "appointed": {"reappoint": "appointed", "start": "in_progress", "request_help": "needs_help",
+    # handed to another technician, the appointment agreed with the occupant stands: he keeps it
+    "appointed": {"assign": "appointed", "reappoint": "appointed", "start": "in_progress", "request_help": "needs_help",
                   "mark_emergency": "appointed", "cancel": "cancelled"},
     "in_progress": {"quote": "quoted", "complete": "completed", "reappoint": "appointed",
                     "request_help": "needs_help", "mark_emergency": "in_progress"},
@@ -80,7 +81,10 @@ def next_status(order, action):
 # Whose hands a step needs. A manager (or the operator admin) steps in on any order. The front
 # desk dispatches (roles.DISPATCHERS): it assigns an order to any technician, or to another one
 # (the steps after are the technician's). A technician takes an order no one holds (pending, or
-# after help was asked for) for himself only, and works only the orders assigned to him:
+# after help was asked for) for himself only, hands an order assigned to him to a colleague before
+# his work on it starts (转单: asking for help gave it back to nobody, and the colleague had to find
+# it among the unassigned: a probe of the maintenance technician's day), and works only the orders
+# assigned to him:
 # another's order is not his to appoint, quote, complete or hand back, and its occupant is not
 # his to see (personal_data.SEEN_ON_OWN_RECORD_BY). Consent (the desk may take it), an emergency
 # (anyone who sees one) and custom values are anyone's.
@@ -95,8 +99,11 @@ def check_hands(order, action, caller_roles, user, technician=None):
     if action == "assign":
         if roles.DISPATCHERS & set(caller_roles):  # the front desk dispatches to any technician
             return
+        if holder == user:  # 转单: his own order, handed to a colleague (or kept) before his work on it starts
+            return
         if technician != user:
-            raise Forbidden("a technician takes an order for himself; the desk or a manager assigns it to another")
+            raise Forbidden("a technician takes an order for himself, or hands on his own; the desk or a manager "
+                            "assigns it to another")
         if holder and holder != user:
             raise Forbidden("the order is assigned to another technician")
     elif action in ASSIGNEE_STEPS and holder != user:
@@ -498,7 +505,7 @@ def assign(order, technician, assignee, now, actor):
     none of the order's steps (found by review). The same assignment again is no step (entry
     None)."""
     technician = technician.strip()
-    if order["status"] == "assigned" and order.get("technician") == technician:
+    if order["status"] in ("assigned", "appointed") and order.get("technician") == technician:
         # the same assignment again (a second click): nothing changes, no second history entry (a
         # probe), unless the technician may no longer be given it (a review)
         _require_assignable(assignee)

@@ -722,6 +722,30 @@ def test_a_technician_may_not_assign_an_order_to_another(engineering):
     assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["status"] == "pending"
 
 
+def test_a_technician_hands_his_own_order_to_a_colleague(engineering):
+    """转单: the technician an order is assigned to hands it to a colleague by name, before his work
+    on it starts (an appointment agreed with the occupant stays, the colleague keeps it); asking
+    for help gave it back to nobody, and the colleague had to find it among the unassigned (a probe
+    of the maintenance technician's day). Another's order is still not his to hand on."""
+    order_id = open_repair(engineering)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    handed = act(engineering, "assign_work_order", order_id, technician="liu")
+    assert handed["technician"] == "liu" and handed["status"] == "assigned"
+    assert handed["history"][-1]["by"] == "chen" and handed["history"][-1]["note"] == "to liu"
+    as_caller(engineering, staff("liu", ["technician"], [ESTATE]))
+    act(engineering, "appoint_work_order", order_id, at="2026-11-24T09:00:00.000Z")
+    on = act(engineering, "assign_work_order", order_id, technician="chen")  # handed back, appointment kept
+    assert on["technician"] == "chen" and on["status"] == "appointed"
+    assert on["appointment"]["at"] == "2026-11-24T09:00:00.000Z"
+    with pytest.raises(Forbidden):  # no longer his: not his to hand on
+        act(engineering, "assign_work_order", order_id, technician="wang")
+    as_caller(engineering, TECHNICIAN)
+    assert act(engineering, "assign_work_order", order_id, technician="chen")["history"] == on["history"]  # no step
+    act(engineering, "start_work_order", order_id)
+    with pytest.raises(Conflict):  # begun: help, or the desk, as before
+        act(engineering, "assign_work_order", order_id, technician="liu")
+
+
 def test_a_new_appointment_for_a_job_that_cannot_be_finished(engineering):
     order_id = open_repair(engineering)
     act(engineering, "assign_work_order", order_id, technician="chen")
