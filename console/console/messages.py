@@ -703,6 +703,7 @@ _MESSAGES = {
     "wo.charge": ("收费", "Charge"),
     "wo.charge_yuan": ("收费（元）", "Charge (¥)"),
     "wo.signed_by": ("签字人", "Signed by"),
+    "wo.accepted_by": ("验收人（可不填）", "Accepted by (optional)"),
     "wo.summary": ("事件摘要", "Incident summary"),
     "wo.done_on_equipment": ("维修的设备（记入设备台账）", "Equipment worked on (recorded in its ledger)"),
     "wo.done_assign": ("已派工", "Assigned"),

@@ -4027,3 +4027,25 @@ def test_the_manager_s_home_page_lists_the_incidents_escalated_to_him_not_closed
     escalated = register.split('name="escalated_to"')[1].split("</select>")[0]
     assert '<option value="manager" selected>经理</option>' in escalated
     assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
+
+
+def test_an_order_of_no_household_is_signed_off_without_an_occupants_signature(client, fake):
+    """A plan's job or a finding on common equipment has no occupant to sign: the form required a
+    signature, and the technician typed "-" on every preventive job (a probe of the maintenance
+    technician's day). A household's order still asks for its occupant's."""
+    sign_in(client, fake, username="tom", roles=("technician",))
+    order = {"id": "wo_1", "number": "WO-1", "description": "periodic maintenance", "priority": "normal",
+             "status": "in_progress", "reported_at": "2026-11-30T00:00:00Z", "history": [], "technician": "tom",
+             "quote": None, "consent": None, "household_id": None, "equipment_id": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", order)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1/complete", order)
+    page = client.get("/engineering/work-orders/wo_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    field = re.search(r'<input id="signed_by"[^>]*>', page).group(0)
+    assert " required" not in field and "Accepted by (optional)" in page
+    client.post("/engineering/work-orders/wo_1/complete", data={"csrf_token": csrf_of(client), "charge": "0",
+                                                                "signed_by": ""})
+    assert fake.calls[-1]["json"] == {"materials": [], "charge_cents": 0}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", {**order, "household_id": "hh_9"})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_9", {"id": "hh_9", "building": "2", "unit": "2", "room": "502"})
+    page = client.get("/engineering/work-orders/wo_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert " required" in re.search(r'<input id="signed_by"[^>]*>', page).group(0)

@@ -436,7 +436,9 @@ def _body(step, form):
                 if material["unit_cost_cents"] is None:
                     return None
             materials.append(material)
-    body = {"materials": materials, "charge_cents": charge, "signed_by": form.get("signed_by", "").strip()}
+    body = {"materials": materials, "charge_cents": charge}
+    if form.get("signed_by", "").strip():  # an order of no household has none (maintenance asks a household's)
+        body["signed_by"] = form["signed_by"].strip()
     labour = form.get("labour_minutes", "").strip()
     if labour:
         minutes = common.whole_number(labour)

@@ -1208,6 +1208,30 @@ def test_a_completed_plan_order_is_on_the_equipments_record(engineering):
     assert record["kind"] == "inspection" and record["work_order_id"] == order["id"]
 
 
+def test_an_order_of_no_household_is_completed_without_an_occupants_signature(engineering):
+    """A plan's job, a patrol's or an inspection's finding is done on common equipment: no occupant
+    signs it off, and the sign-off asked for one (the technician typed "-" on every preventive job:
+    a probe of the maintenance technician's day). A household's order still needs its occupant's
+    (422 naming it, where the contract's 400 said so before)."""
+    made = new_equipment(engineering)
+    new_plan(engineering, made["id"])
+    order = plan_orders(engineering)[0]
+    act(engineering, "assign_work_order", order["id"], technician="chen")
+    act(engineering, "start_work_order", order["id"])
+    unsigned = {k: v for k, v in completion(materials=[], summary="bearings greased").items() if k != "signed_by"}
+    done = act(engineering, "complete_work_order", order["id"], **unsigned)
+    assert done["status"] == "completed" and done["signed_by"] is None
+    [announced] = engineering.outbox.of_type("work_order_completed")
+    assert announced["data"]["signed_by"] is None
+    repair = open_repair(engineering)
+    act(engineering, "assign_work_order", repair, technician="chen")
+    act(engineering, "start_work_order", repair)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        act(engineering, "complete_work_order", repair, **unsigned)
+    assert refused.value.errors[0]["field"] == "data.signed_by"
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": repair})["status"] == "in_progress"
+
+
 def test_a_plan_needs_known_equipment_and_a_real_date_to_come(engineering):
     made = new_equipment(engineering)
     with pytest.raises(BusinessRuleViolation) as refused:
