@@ -705,6 +705,7 @@ _MESSAGES = {
     "wo.signed_by": ("签字人", "Signed by"),
     "wo.accepted_by": ("验收人（可不填）", "Accepted by (optional)"),
     "wo.summary": ("事件摘要", "Incident summary"),
+    "wo.work_done": ("处理情况", "What was done"),
     "wo.done_on_equipment": ("维修的设备（记入设备台账）", "Equipment worked on (recorded in its ledger)"),
     "wo.done_assign": ("已派工", "Assigned"),
     "wo.done_start": ("已开始", "Started"),

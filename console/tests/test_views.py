@@ -4049,3 +4049,27 @@ def test_an_order_of_no_household_is_signed_off_without_an_occupants_signature(c
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_9", {"id": "hh_9", "building": "2", "unit": "2", "room": "502"})
     page = client.get("/engineering/work-orders/wo_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert " required" in re.search(r'<input id="signed_by"[^>]*>', page).group(0)
+
+
+def test_every_sign_off_records_what_was_done(client, fake):
+    """填写服务表格: the API keeps a completion's note for every order (a plan's goes to the equipment's
+    ledger as its record's notes), and the form offered it for an emergency only, as its incident
+    summary: an ordinary repair or a preventive job was signed off with no word of what was done (a
+    probe of the maintenance technician's day). The page shows it under its own name."""
+    sign_in(client, fake, username="tom", roles=("technician",))
+    order = {"id": "wo_1", "number": "WO-1", "description": "tap drips", "priority": "normal",
+             "status": "in_progress", "reported_at": "2026-11-30T00:00:00Z", "history": [], "technician": "tom",
+             "quote": None, "consent": None, "household_id": None, "equipment_id": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", order)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1/complete", order)
+    page = client.get("/engineering/work-orders/wo_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert '<textarea id="summary"' in page and "处理情况" in page
+    client.post("/engineering/work-orders/wo_1/complete", data={"csrf_token": csrf_of(client), "charge": "0",
+                                                                "summary": " 更换阀芯，试水不漏 "})
+    assert fake.calls[-1]["json"]["summary"] == "更换阀芯，试水不漏"
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", {
+        **order, "status": "completed", "completed_at": "2026-11-30T02:00:00Z", "charge_cents": 0, "signed_by": None,
+        "materials": [], "material_cost_cents": 0, "labour_minutes": 0, "labour_cost_cents": 0,
+        "summary": "更换阀芯，试水不漏"})
+    page = client.get("/engineering/work-orders/wo_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "<dt>处理情况</dt><dd>更换阀芯，试水不漏</dd>" in page and "事件摘要" not in page
