@@ -83,7 +83,8 @@ def test_a_charged_repair_from_the_call_to_the_follow_up(api, site):
     orders = eventually(lambda: (lambda items: items if len(items) == 2 else None)(
         api.get(path(site, f"work-orders?request_id={request['id']}"), site["technician"]).json()["items"]))
     follow_up = next(o for o in orders if o["id"] != order["id"])
-    assert follow_up["source"]["type"] == "return_visit" and follow_up["status"] == "pending"
+    assert follow_up["source"]["type"] == "return_visit" and follow_up["status"] == "assigned"
+    assert follow_up["technician"] == site["technician_name"]  # back to who did the work (seeds 004)
 
     # the permanent record keeps the completed order and the payment
     eventually(lambda: any(r["event_type"] == "work_order_completed" for r in api.get(

@@ -240,8 +240,12 @@ def open_order(db, outbox, order_id, estate_id, created, build, tz):
         sequence = store.next_number(db, estate_id, domain.number_series(created, tz))
         order = build(domain.order_number(created, tz, sequence), created)
         order.update(domain.deadline_kept({}, order, tz)[0])  # the deadline of the work it owes
-        return order, [events.build(outbox, estate_id, "work_order_created", domain.created_event_data(order),
-                                    actor=domain.opened_by(order))]
+        opened = [events.build(outbox, estate_id, "work_order_created", domain.created_event_data(order),
+                               actor=domain.opened_by(order))]
+        if order.get("technician"):  # a follow-up back to who did the work (domain.from_follow_up)
+            opened += [events.build(outbox, estate_id, name, data, actor=domain.opened_by(order))
+                       for name, data in domain.assigned_events(order, {})]
+        return order, opened
 
     return _create(db, outbox, "work_orders", estate_id, order_id, new)
 

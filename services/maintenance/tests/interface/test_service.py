@@ -125,6 +125,31 @@ def test_an_order_is_found_by_its_number_as_typed(engineering):
         orders(engineering, number="WO 2026")
 
 
+def test_a_return_visits_problem_goes_back_to_the_technician_who_did_the_work(engineering):
+    """回访中发现的问题, 24 小时内书面通知维修人员进行整改 (seeds 004): the follow-up order waited in the
+    unassigned pile, and the technician who did the work was told nothing of it (a probe of the
+    maintenance technician's day). It opens assigned to him, announced (customer service lets him read
+    the repair and who called); the desk or a manager hands it to another as any order. An order whose
+    request's work no one did (none completed) waits for dispatch as before."""
+    first = open_repair(engineering)
+    act(engineering, "assign_work_order", first, technician="chen")
+    act(engineering, "start_work_order", first)
+    act(engineering, "complete_work_order", first, **completion())
+    engineering.open_from_follow_up({**follow_up("fu_1"), "actor": "li"})
+    [back] = [o for o in orders(engineering, request_id="sr_1") if o["source"]["type"] == "return_visit"]
+    assert back["status"] == "assigned" and back["technician"] == "chen"
+    assert [(h["action"], h["by"]) for h in back["history"]] == [("created", "li"), ("assign", "li")]
+    assert "WO-2026-000001" in back["history"][-1]["note"]
+    [announced] = [e for e in engineering.outbox.of_type("work_order_assigned") if e["data"]["id"] == back["id"]]
+    assert announced["data"]["technician"] == "chen" and announced["data"]["request_id"] == "sr_1"
+    assert [o["id"] for o in orders(engineering, technician="chen", status="assigned")] == [back["id"]]
+    engineering.open_from_follow_up(follow_up("fu_1"))  # redelivered: nothing again
+    assert len([e for e in engineering.outbox.of_type("work_order_assigned") if e["data"]["id"] == back["id"]]) == 1
+    engineering.open_from_follow_up(follow_up("fu_9", request_id="sr_9"))  # no order of its request here
+    [waiting] = orders(engineering, request_id="sr_9")
+    assert waiting["status"] == "pending" and waiting["technician"] is None
+
+
 def test_an_order_is_found_only_in_its_estate(engineering):
     order_id = open_repair(engineering)
     assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["source"]["id"] == "sr_1"
