@@ -706,6 +706,7 @@ _MESSAGES = {
     "wo.accepted_by": ("验收人（可不填）", "Accepted by (optional)"),
     "wo.summary": ("事件摘要", "Incident summary"),
     "wo.work_done": ("处理情况", "What was done"),
+    "wo.collected_on_site": ("现场已收费", "Charge taken on site"),
     "wo.done_on_equipment": ("维修的设备（记入设备台账）", "Equipment worked on (recorded in its ledger)"),
     "wo.done_assign": ("已派工", "Assigned"),
     "wo.done_start": ("已开始", "Started"),

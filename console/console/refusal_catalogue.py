@@ -802,6 +802,10 @@ ZH = {
         '与工单关联的设备不一致',
     'a technician takes an order for himself, or hands on his own; the desk or a manager assigns it to another':
         '维修工只能给自己接单或转出自己的工单，派给他人须由客服或服务中心经理操作',
+    'only a charge is collected on site':
+        '没有收费，无须现场收取',
+    'needs a charge to collect':
+        '须有收费金额',
     "a household's repair is signed off by its occupant":
         '住户的报修须由住户签字确认',
     "is required for a household's order":

@@ -4073,3 +4073,35 @@ def test_every_sign_off_records_what_was_done(client, fake):
         "summary": "更换阀芯，试水不漏"})
     page = client.get("/engineering/work-orders/wo_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "<dt>处理情况</dt><dd>更换阀芯，试水不漏</dd>" in page and "事件摘要" not in page
+
+
+def test_a_charge_taken_at_the_door_is_signed_off_as_collected(client, fake):
+    """收取相关费用 (seeds 004): the technician takes the charge on site and hands it in; the form could
+    not say so, and the occupant was billed for money he had paid (a probe of the maintenance
+    technician's day). Offered on a household's order (the one charged), shown once completed."""
+    sign_in(client, fake, username="tom", roles=("technician",))
+    order = {"id": "wo_1", "number": "WO-1", "description": "tap", "priority": "normal", "status": "consented",
+             "reported_at": "2026-11-30T00:00:00Z", "history": [], "technician": "tom", "household_id": "hh_9",
+             "quote": {"version": 1, "amount_cents": 5000, "items": [{"name": "valve", "amount_cents": 5000}],
+                       "at": "2026-11-30T00:00:00Z", "by": "tom"}, "consent": {"by": "Li Lei"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", order)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_9", {"id": "hh_9", "building": "2", "unit": "2", "room": "502"})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1/complete", order)
+    page = client.get("/engineering/work-orders/wo_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'name="collected_on_site"' in page and "现场已收费" in page
+    client.post("/engineering/work-orders/wo_1/complete", data={"csrf_token": csrf_of(client), "charge": "50.00",
+                                                                "signed_by": "Li Lei", "collected_on_site": "1"})
+    assert fake.calls[-1]["json"]["collected_on_site"] is True
+    client.post("/engineering/work-orders/wo_1/complete", data={"csrf_token": csrf_of(client), "charge": "50.00",
+                                                                "signed_by": "Li Lei"})
+    assert "collected_on_site" not in fake.calls[-1]["json"]
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", {
+        **order, "status": "completed", "completed_at": "2026-11-30T02:00:00Z", "charge_cents": 5000,
+        "signed_by": "Li Lei", "collected_on_site": True, "materials": [], "material_cost_cents": 0,
+        "labour_minutes": 0, "labour_cost_cents": 0, "summary": None})
+    page = client.get("/engineering/work-orders/wo_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "现场已收费" in page
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", {**order, "household_id": None, "status": "in_progress",
+                                                                  "quote": None, "consent": None})
+    page = client.get("/engineering/work-orders/wo_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'name="collected_on_site"' not in page  # an order of no household is never charged

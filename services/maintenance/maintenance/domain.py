@@ -712,6 +712,11 @@ def complete(order, data, now, rules, actor):
             "a charge needs the occupant's consent to a quote that covers it",
             [field_error("data.charge_cents", "is not covered by a quote the occupant consented to")])
     money.refuse_above_one_bill(charge, "data.charge_cents", "a charge")  # a quote older than the rule
+    # 收取相关费用 ... 上交服务表与费用 (seeds 004): taken at the door, the charge is raised collected
+    collected = data.get("collected_on_site") is True
+    if collected and not charge:
+        raise BusinessRuleViolation("only a charge is collected on site",
+                                    [field_error("data.collected_on_site", "needs a charge to collect")])
     # 住户签字确认: a household's order is signed off by its occupant; one of no household (a plan's
     # job, a finding on common equipment) has none to sign, and asked for one (a probe of the
     # maintenance technician's day: "-" typed on every preventive job)
@@ -737,6 +742,7 @@ def complete(order, data, now, rules, actor):
         labour_cost_cents=costing.within_range(costing.labour_cost(labour_minutes, rules["labour_rate_cents_per_hour"]),
                                                "data.labour_minutes"),
         charge_cents=charge,
+        collected_on_site=collected,
         summary=summary or None,
         equipment_id=order.get("equipment_id") or equipment_id,
     )
@@ -789,7 +795,9 @@ def charge_event_data(order):
         "detail": {"kind": "repair", "work_order_id": order["_id"], "work_order_number": order["number"],
                    "title": order["description"][:CHARGE_TITLE_CHARS]},
         "household_id": order["household_id"], "subject": {"type": "work_order", "id": order["_id"]},
-        "collected": False,
+        # taken from the occupant at the door: finance books it paid, in the technician's journal
+        # (the event's actor, as the gate's parking cash is the guard's)
+        "collected": order.get("collected_on_site") is True,
     }
 
 

@@ -421,6 +421,30 @@ def test_a_chargeable_repair_from_dispatch_to_sign_off(engineering):
     assert stored["_outbox"] == []  # both events went out with the write and were pulled off after
 
 
+def test_a_charge_taken_on_site_is_raised_collected(engineering):
+    """收取相关费用, 请住户签字确认 ... 返回单位后, 应及时上交服务表与费用 (seeds 004): the technician takes
+    the charge at the door and hands it in; every charge was raised owed (``collected: false``), the
+    occupant billed for money he had paid (a probe of the maintenance technician's day). Taken on
+    site, finance books the bill paid, in the technician's cash journal (as the gate's parking cash in
+    the guard's). Nothing to take without a charge (422)."""
+    order_id = open_repair(engineering)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    act(engineering, "start_work_order", order_id)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        act(engineering, "complete_work_order", order_id, **completion(collected_on_site=True))
+    assert refused.value.errors[0]["field"] == "data.collected_on_site"
+    act(engineering, "quote_work_order", order_id, amount_cents=4500, items=[{"name": "valve", "amount_cents": 4500}])
+    act(engineering, "consent_work_order", order_id, by="Li Lei")
+    done = act(engineering, "complete_work_order", order_id, **completion(charge_cents=4500, collected_on_site=True))
+    assert done["collected_on_site"] is True
+    [charge] = engineering.outbox.of_type("charge_raised")
+    assert charge["data"]["collected"] is True and charge["actor"] == "chen"
+    other = open_repair(engineering, request_id="sr_2")
+    act(engineering, "assign_work_order", other, technician="chen")
+    act(engineering, "start_work_order", other)
+    assert act(engineering, "complete_work_order", other, **completion())["collected_on_site"] is False
+
+
 def test_the_completion_events_are_written_with_the_completion(engineering):
     order_id = open_repair(engineering)
     for method, data in (("assign_work_order", {"technician": "chen"}), ("start_work_order", {})):
