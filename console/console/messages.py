@@ -690,6 +690,7 @@ _MESSAGES = {
     "wo.assign": ("派工", "Assign"),
     "wo.assign_self": ("派给自己：由你接手此工单。", "To yourself: you take this order on."),
     "wo.hand_over": ("转单给同事", "Hand over to a colleague"),
+    "wo.mine_completed": ("我本月完成的工单", "The orders I completed this month"),
     "wo.start": ("开始维修", "Start"),
     "wo.quote": ("报价", "Quote"),
     "wo.item": ("项目", "Item"),

@@ -4105,3 +4105,26 @@ def test_a_charge_taken_at_the_door_is_signed_off_as_collected(client, fake):
                                                                   "quote": None, "consent": None})
     page = client.get("/engineering/work-orders/wo_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert 'name="collected_on_site"' not in page  # an order of no household is never charged
+
+
+def test_a_technician_ends_his_day_on_the_orders_he_completed(client, fake):
+    """The board lists open orders, "mine" too; what he completed was found by its number or in the
+    month's page of every technician's orders (a probe of the maintenance technician's day): "mine"
+    links his completed orders of the month, read by maintenance's technician filter, kept by the pager."""
+    sign_in(client, fake, username="tom", roles=("technician",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/counts", problem(503, "unavailable", "down", code="unavailable"))
+    board = client.get("/engineering/work-orders?mine=1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    month = re.search(r"completed_in=([0-9]{4}-[0-9]{2})", board).group(1)  # this month on the estate's clock
+    assert "我本月完成的工单" in board
+    done = {"id": "wo_7", "number": "WO-7", "description": "tap", "priority": "normal", "status": "completed",
+            "technician": "tom", "completed_at": "2026-11-30T02:00:00Z", "material_cost_cents": 0, "labour_cost_cents": 0}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [done], "next_cursor": "c_2"})
+    page = client.get(f"/engineering/work-orders?mine=1&completed_in={month}").get_data(as_text=True)
+    asked = [c for c in fake.calls if c["path"].endswith("/work-orders")][-1]
+    assert asked["params"]["technician"] == "tom" and asked["params"]["completed_in"] == month
+    assert "WO-7" in page
+    pager = re.search(r'class="pager"><a class="button" href="([^"]+)"', page).group(1)
+    assert "mine=1" in pager and f"completed_in={month}" in pager
+    assert 'name="filter.technician" value="tom"' in page and 'name="filter.mine"' not in page  # the export's
+    assert '<input type="hidden" name="mine" value="1">' in page  # the month's form keeps him

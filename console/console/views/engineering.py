@@ -110,6 +110,7 @@ def board():
     overdue_count = None if late else (_late_counted(counts) if counts else _overdue_count())
     return render_template("engineering/board.html", columns=columns, mine=mine, more=more, column_size=BOARD_SIZE,
                            filters=filters, number=number, late=late, chosen=None if mine else chosen or None,
+                           this_month=common.this_month(),
                            export_filters={**filters, **({"technician": technician} if technician else {})},
                            load=load, overdue_count=overdue_count, problem=common.take_problem())
 
@@ -124,10 +125,17 @@ NO_SYSTEM = "none"  # the list's cost_system of the jobs on no equipment (by_sys
 
 def _completed():
     filters = common.query(*COMPLETED_FILTERS)
+    # one technician's: "mine" (his day's end: what he completed was found by its number only, a
+    # probe of the maintenance technician's day), or the one the supervisor chose
+    mine = request.args.get("mine") == "1"
+    technician = g.user.username if mine else request.args.get("technician", "").strip()[:64] or None
     page = g.api.get(g.api.estate(g.user.estate_id, "work-orders"), limit=common.PAGE_SIZE,
-                     cursor=request.args.get("cursor"), **filters)
+                     cursor=request.args.get("cursor"), technician=technician, **filters)
+    export_filters = {**filters, **({"technician": technician} if technician else {})}  # the API's names
+    if technician:  # the pager keeps him
+        filters = {**filters, **({"mine": "1"} if mine else {"technician": technician})}
     return render_template("engineering/completed.html", items=page.get("items", []),
-                           next_cursor=page.get("next_cursor"), filters=filters,
+                           next_cursor=page.get("next_cursor"), filters=filters, export_filters=export_filters,
                            categories=permissions.enum("CostCategory"),
                            systems=[*permissions.enum("EquipmentSystem"), NO_SYSTEM], no_system=NO_SYSTEM)
 
