@@ -139,7 +139,7 @@ def test_a_return_visits_problem_goes_back_to_the_technician_who_did_the_work(en
     [back] = [o for o in orders(engineering, request_id="sr_1") if o["source"]["type"] == "return_visit"]
     assert back["status"] == "assigned" and back["technician"] == "chen"
     assert [(h["action"], h["by"]) for h in back["history"]] == [("created", "li"), ("assign", "li")]
-    assert "WO-2026-000001" in back["history"][-1]["note"]
+    assert back["history"][-1]["note"] == "to chen" and back["follows_work_order_id"] == first
     [announced] = [e for e in engineering.outbox.of_type("work_order_assigned") if e["data"]["id"] == back["id"]]
     assert announced["data"]["technician"] == "chen" and announced["data"]["request_id"] == "sr_1"
     assert [o["id"] for o in orders(engineering, technician="chen", status="assigned")] == [back["id"]]
