@@ -99,8 +99,9 @@ def register(app):
         """Whom the caller may name as the guard of a duty assignment or a patrol round, or as a
         handover's ``from_guard`` and ``to_guard``, to pick from: the console had them type a
         username, and a typo was a 422. Every caller gets every guard, a guard too: the security
-        role is the supervisor's, the team lead's and the guard's alike (DOMAIN.md), who roster each other, a handover names the guard taking over,
-        and security patrol takes any active guard of the estate from any of them."""
+        role is the supervisor's, the team lead's and the guard's alike (DOMAIN.md), who roster each
+        other, a handover names the guard taking over, and security patrol takes any active guard of
+        the estate from any of them."""
         return _holders_listed(estate_id, SECURITY)
 
 

@@ -289,8 +289,8 @@ def _back_to_who_did_it(order, earlier, actor):
     stamp = order["created_at"]
     return {**order, "status": "assigned", "technician": technician, "assigned_at": stamp,
             "_assignment_announced_at": stamp,  # its work_order_assigned goes out with it (operations.open_order)
-            "history": [*order["history"], history_entry(
-                stamp, actor, "assign", f"to {technician}")]}  # as any assignment's, which pages word; follows_work_order_id names the work
+            # "to <name>" as any assignment's note, which pages word; follows_work_order_id names the work
+            "history": [*order["history"], history_entry(stamp, actor, "assign", f"to {technician}")]}
 
 
 # The first note of an order opened from another service's finding names it as the people who
