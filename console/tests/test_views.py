@@ -4128,3 +4128,27 @@ def test_a_technician_ends_his_day_on_the_orders_he_completed(client, fake):
     assert "mine=1" in pager and f"completed_in={month}" in pager
     assert 'name="filter.technician" value="tom"' in page and 'name="filter.mine"' not in page  # the export's
     assert '<input type="hidden" name="mine" value="1">' in page  # the month's form keeps him
+
+
+def test_the_appointed_orders_come_in_the_order_of_their_visits(client, fake):
+    """A technician plans his day by the visits agreed with the occupants: the appointed column came in
+    the order of the orders' deadlines, a visit at 17:00 above one at 09:00 (a probe of the maintenance
+    technician's day). Emergencies still first."""
+    sign_in(client, fake, username="tom", roles=("technician",))
+
+    def appointed(number, at, due, priority="normal"):
+        return {"id": f"wo_{number}", "number": f"WO-{number}", "description": "x", "priority": priority,
+                "status": "appointed", "technician": "tom", "reported_at": "2026-11-30T00:00:00Z",
+                "deadline_at": due, "appointment": {"at": at, "reason": None}}
+    late_visit = appointed(1, "2026-12-01T09:00:00Z", "2026-12-01T00:00:00Z")
+    early_visit = appointed(2, "2026-12-01T01:00:00Z", "2026-12-02T00:00:00Z")
+    urgent = appointed(3, "2026-12-01T12:00:00Z", "2026-12-03T00:00:00Z", priority="emergency")
+
+    def column(body, params):
+        return {"items": [late_visit, early_visit, urgent] if params.get("status") == "appointed" else [],
+                "next_cursor": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", column)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/counts", problem(503, "unavailable", "down", code="unavailable"))
+    page = client.get("/engineering/work-orders?mine=1").get_data(as_text=True)
+    shown = re.findall(r'href="/engineering/work-orders/(wo_[0-9]+)"', page)
+    assert shown == ["wo_3", "wo_2", "wo_1"]

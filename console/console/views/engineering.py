@@ -94,8 +94,8 @@ def board():
         for order in orders:
             order["_badge"] = _badge(order)
         # emergencies first, then the soonest deadline of the work owed (a plan's order by its day: it
-        # came last, however late); an order that owes none after them
-        orders.sort(key=lambda o: (o.get("priority") != "emergency", i18n.parse_time(o.get("deadline_at")) or _NEVER))
+        # came last, however late), an appointed one's visit; an order that owes none after them
+        orders.sort(key=lambda o: (o.get("priority") != "emergency", _first_owed(o)))
         columns[status] = orders
         if page.get("next_cursor"):
             more.append(status)
@@ -235,6 +235,14 @@ def _overdue_count():
 
 
 _NEVER = datetime.max.replace(tzinfo=timezone.utc)
+
+
+def _first_owed(order):
+    """When an order of the board is owed first: an appointed one at its visit, agreed with the
+    occupant (a technician plans his day by them, and a visit at 17:00 came above one at 09:00: a
+    probe of the maintenance technician's day), any other by the deadline of the work it owes."""
+    visit = (order.get("appointment") or {}).get("at") if order.get("status") == "appointed" else None
+    return i18n.parse_time(visit or order.get("deadline_at")) or _NEVER
 
 
 def _badge(order):
