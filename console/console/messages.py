@@ -718,6 +718,10 @@ _MESSAGES = {
     "wo.appoint": ("预约上门", "Make an appointment"),
     "wo.reappoint": ("重新预约", "A new appointment"),
     "wo.request-help": ("申请支援", "Ask for help"),
+    "wo.request_help_hint": ("工单退回待派工，由客服、经理或接手的同事重新派工；开工前要直接交给某位同事，请用“转单给同事”。",
+                             "The order goes back to the unassigned, for the desk, a manager or a colleague taking it "
+                             "to assign again; to hand it to a colleague yourself before the work starts, use "
+                             "\"Hand over to a colleague\"."),
     "wo.mark-emergency": ("标记为抢险", "Mark as an emergency"),
     "wo.cancel": ("取消工单", "Cancel the order"),
     "wo.done_appoint": ("已预约", "Appointment made"),
@@ -1634,6 +1638,7 @@ _MESSAGES = {
     # the fields records hold most often (others show by their name)
     "field.pending_steps": ("待完成步骤", "Steps to do"),
     "field.step": ("步骤", "Step"),
+    "field.collected_on_site": ("现场已收费", "Charge taken on site"),
     "field.completed_in": ("完工月份", "Completed in (month)"),
     "field.cost_category": ("成本类别", "Cost category"),
     "field.cost_system": ("设备系统", "Equipment system"),

@@ -386,3 +386,14 @@ def test_the_gateway_s_document_is_read_again_only_when_it_changed(client, fake)
     assert steps_on(client.get("/engineering/work-orders/wo_1").get_data(as_text=True)) == {"consent"}
     again = [c for c in fake.calls if c["path"] == permissions.DOCUMENT][-1]
     assert again is not first and again["headers"]["If-None-Match"] == '"v1"'
+
+
+def test_asking_for_help_says_the_order_goes_back_to_the_unassigned(client, fake):
+    """申请支援 hands the order back to nobody (maintenance's request_help): the form said "ask for
+    help", and a technician used it to hand his order to a colleague, who had to find it among the
+    unassigned (a probe of the maintenance technician's day). It says what it does, and names 转单."""
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/technicians", {"items": [{"username": "ann"}, {"username": "tom"}]})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", ORDER)
+    sign_in(client, fake, username="tom", roles=("technician",))
+    page = client.get("/engineering/work-orders/wo_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "request-help" in steps_on(page) and "退回待派工" in page
