@@ -52,7 +52,7 @@ def settings_from_env():
     return {name: config.env_int(variable, default) for name, (variable, default) in SETTINGS.items()}
 
 
-SECRET_PARAMS = ("tracking_code",)  # a path part that opens a request's tracking view
+SECRET_PARAMS = ("tracking_code", "access_code")  # a path part that opens a request's tracking view, an account
 
 
 # What of a path the log keeps: one of the system's ids (``estate_common.ids``: a prefix and 24 hex
@@ -83,7 +83,8 @@ def estate_code_of(path):
     # codes are read in any case (archive keeps them upper-cased): one count per estate, whatever the case
     if "estate_code" in path:
         return str(path["estate_code"]).upper()
-    return str(path.get("tracking_code", "")).partition(".")[0].upper()
+    code = path.get("tracking_code", path.get("access_code", ""))  # an owner's statement link's, likewise
+    return str(code).partition(".")[0].upper()
 
 
 def count(path, write):

@@ -108,7 +108,8 @@ CLOSES_OUT = (
     | _named("finance", "reject_fee_standard", "create_payment", "reverse_payment", "refund_deposit",
              "reverse_utility_top_up", "request_invoice", "void_invoice", "reverse_fund_deposit", "approve_fund_use",
              "reject_fund_use", "settle_day", "record_operating_expense", "reverse_operating_expense",
-             "publish_disclosure", "send_reminder", "update_settings")
+             "publish_disclosure", "send_reminder", "update_settings",
+             "issue_owner_access")  # a retired estate's owners still read what they owe (collecting it)
     | _named("security_patrol", "stop_patrol_plan", "check_in", "finish_round", "retire_fire_equipment",
              "clear_fire_lane", "record_incident_step", "reclassify_incident", "close_incident", "revoke_vehicle_pass",
              "record_vehicle_exit", "record_visitor_departure", "cancel_duty", "update_settings")

@@ -19,6 +19,12 @@ TRACKED = {"number": "SR-2026-000001", "kind": "repair", "status": "open", "crea
            "rateable": False, "satisfaction": None, "timezone": "Asia/Shanghai"}
 BODY = {"kind": "repair", "building": "3", "unit": "1", "room": "1201", "contact_phone": "13800138000",
         "description": "kitchen tap leaks"}
+STATEMENT = {"estate_name": "West Lake", "timezone": "Asia/Shanghai", "service_phone": None, "duty_phone": None,
+             "building": "3", "unit": "1", "room": "1201", "from": "2025-12", "to": "2026-11", "unpaid_cents": 21002,
+             "overdue_cents": 0, "prepaid_cents": 0, "billed_cents": 21002, "received_cents": 0,
+             "bills": [{"item": "property_service", "period": "2026-11", "amount_cents": 21002, "paid_cents": 0,
+                        "status": "unpaid", "due_at": "2026-12-21T15:59:59.999Z", "work_order_number": None}],
+             "payments": [], "generated_at": "2026-11-23T02:00:10.000Z"}
 LIMITS = {"window_seconds": 600, "address_max_calls": 8, "address_max_writes": 3, "estate_max_writes": 5,
           "max_body_bytes": 16384}
 
@@ -180,7 +186,7 @@ def test_the_disclosures_list_takes_a_page_and_nothing_else_without_a_token(app,
     assert len(rpc.calls) == 2
 
 
-PATH_VALUES = {"estate_code": "hz-01", "tracking_code": CODE, "period": "2026-10"}
+PATH_VALUES = {"estate_code": "hz-01", "tracking_code": CODE, "period": "2026-10", "access_code": CODE}
 
 
 @pytest.mark.parametrize("route", [r for r in PUBLIC_FORWARDED if r.method == "GET"], ids=lambda r: r.path)
@@ -246,6 +252,23 @@ def test_the_log_line_of_a_tracking_call_names_no_tracking_code(app, caplog):
     paths = [record.path for record in caplog.records if getattr(record, "path", None)]
     assert paths == ["/api/v1/public/requests/<tracking_code>"]
     assert CODE not in caplog.text
+
+
+def test_an_owners_statement_link_is_public_counted_per_estate_and_never_logged(app, caplog, contract):
+    """An owner's statement link (业主账单查询码) opens their household's bills without a token, as
+    the portal caller; the code is a secret, as a tracking code is: never in a log line (found by a
+    probe of an owner's year: no owner could see a bill)."""
+    import logging
+    rpc = app.extensions["estate_ops"].rpc
+    rpc.answer("finance", "owner_statement", STATEMENT)
+    with caplog.at_level(logging.INFO, logger="gateway"):
+        answer = app.test_client().get(f"/api/v1/public/accounts/{CODE}")
+    assert contract.check(app, answer, 200) == STATEMENT
+    [call] = rpc.calls
+    assert call.caller == public.CALLER and call.payload == {"access_code": CODE}
+    assert public.estate_code_of({"access_code": CODE}) == "HZ-01"
+    paths = [record.path for record in caplog.records if getattr(record, "path", None)]
+    assert paths == ["/api/v1/public/accounts/<access_code>"] and CODE not in caplog.text
 
 
 

@@ -34,6 +34,9 @@ ROUTES = [
     # a household's account (对账单): its bills and its payments, so the roles that read both
     Route("GET", f"{ESTATE}/households/<household_id>/account", "finance", "household_account", policy.FINANCE,
           id_param="household_id", filters=("from", "to")),
+    # the owner's statement link, handed by those who deal with owners about money; its code shown once
+    Route("POST", f"{ESTATE}/households/<household_id>/owner-access", "finance", "issue_owner_access",
+          policy.COLLECTORS, status=201, id_param="household_id", shown_once=("code",)),
     Route("GET", f"{ESTATE}/deposits", "finance", "list_deposits", policy.FINANCE,
           paged=True, filters=("household_id", "application_id")),
     Route("GET", f"{ESTATE}/deposits/<deposit_id>", "finance", "get_deposit", policy.FINANCE,
@@ -112,4 +115,6 @@ PUBLIC_ROUTES = [
           frozenset(), paged=True, public=True),
     Route("GET", f"{PUBLIC}/estates/<estate_code>/disclosures/<period>", "finance", "published_disclosure",
           frozenset(), public=True),
+    # an owner's statement link (业主账单查询码): their household's bills and payments (finance/owner_access.py)
+    Route("GET", f"{PUBLIC}/accounts/<access_code>", "finance", "owner_statement", frozenset(), public=True),
 ]

@@ -23,8 +23,8 @@ from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, fiel
 from estate_common.kpis import per_estate
 from estate_common.store import page_computed, public
 
-from . import (arrears, arrears_view, billing, deposits, invoices, journals, maintenance_fund, payments, periods,
-               reports, standards, statement, store, utilities)
+from . import (arrears, arrears_view, billing, deposits, invoices, journals, maintenance_fund, owner_access, payments,
+               periods, reports, standards, statement, store, utilities)
 from .rules import (APPROVAL_SECONDS, BILLING_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_RETRY_SECONDS,
                     HOUSEHOLD_LOCK_SECONDS, HOUSEHOLD_LOCK_WAIT_SECONDS, JOURNAL_DAY_LOCK_WAIT_SECONDS)
 
@@ -1340,6 +1340,39 @@ def household_account(db, estate_id, household_id, filters):
         store.prepaid_sources(db, estate_id, household_id),
         store.household_bills_of_months(db, estate_id, household_id, first, last),
         store.household_payments_of_days(db, estate_id, household_id, first_day, last_day), now)
+
+
+# -- an owner's statement link (业主账单查询码, owner_access.py) -------------------------------------
+
+def issue_owner_access(db, caller, estate_id, household_id):
+    """A new code for the household's current owner, in place of the last (shown once: only its
+    hash is kept); 404 for a household finance has no copy of."""
+    household = store.find_household(db, estate_id, household_id)
+    if household is None:
+        raise NotFound("no such household in this estate")
+    estate = store.estate(db, estate_id) or {}
+    secret = owner_access.new_secret()
+    access = owner_access.record(ids.natural_id("oac", estate_id, household_id), estate_id, household, secret,
+                                 clock.now_iso(), caller.user)
+    store.save_owner_access(db, access)
+    return owner_access.issued_view(access, owner_access.code(estate["code"], secret), household)
+
+
+def owner_statement(db, access_code):
+    """What the code opens: its household's account as the owner reads it (owner_access.py); one
+    404 "not found" for a code of no estate or household, replaced, or ended by a transfer."""
+    estate_code, secret = owner_access.split(access_code)
+    try:
+        estate_id = store.estate_id_by_code(db, estate_code)
+    except NotFound:
+        raise owner_access.not_found() from None
+    access = store.owner_access_by_secret(db, estate_id, owner_access.secret_hash(secret))
+    household = access and store.find_household(db, estate_id, access["household_id"])
+    if not access or not owner_access.opens(access, household):
+        raise owner_access.not_found()
+    account = household_account(db, estate_id, household["_id"], {})
+    estate = store.estate(db, estate_id)
+    return owner_access.statement_view(account, estate, calendar.timezone_of(estate))
 
 
 # -- arrears, reminders, KPIs -------------------------------------------------------------------

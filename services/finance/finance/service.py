@@ -118,6 +118,16 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
         """A household's account (对账单): unpaid total, prepaid balance, a range's bills and payments."""
         return operations.household_account(self.db, payload["estate_id"], payload["id"], payload.get("filters") or {})
 
+    @rpc_method
+    def issue_owner_access(self, payload):
+        """A household owner's statement link (业主账单查询码), shown once, replacing the last (owner_access.py)."""
+        return operations.issue_owner_access(self.db, self.caller, payload["estate_id"], payload["id"])
+
+    @rpc_method
+    def owner_statement(self, payload):
+        """The public route an owner's code opens: their household's account, no ids, names or phones."""
+        return operations.owner_statement(self.db, payload["access_code"])
+
     # -- deposits (押金) ---------------------------------------------------------------
     @rpc_method
     def list_deposits(self, payload):

@@ -75,6 +75,8 @@ INDEXES = {
     # one per billing run ended, by its job's id: written once with its billing_run_finished
     "billing_runs": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
     "locks": [([("estate_id", 1)], {})],
+    # an owner's statement link (owner_access.py): one per household, found by its secret's hash
+    "owner_access": [([("estate_id", 1), ("secret_hash", 1)], {})],
     "bill_versions": [([("estate_id", 1)], {})],
 }
 
@@ -1144,6 +1146,15 @@ def estate_id_by_code(db, code):
 def estate(db, estate_id):
     """The estate's copy (None before it came)."""
     return replica.get(db, "estate", estate_id, estate_id)
+
+
+def save_owner_access(db, access):
+    """The household's one access record, in place of the one before (which opens nothing then)."""
+    db.owner_access.replace_one({"_id": access["_id"], "estate_id": access["estate_id"]}, access, upsert=True)
+
+
+def owner_access_by_secret(db, estate_id, secret_hash):
+    return db.owner_access.find_one({"estate_id": estate_id, "secret_hash": secret_hash})
 
 
 def estate_heading(db, estate_id):

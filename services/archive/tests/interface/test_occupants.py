@@ -543,3 +543,20 @@ def test_an_edit_to_renovating_and_back_is_in_the_history_and_the_steps_follow_i
     assert [(h["step"], h["from"], h["to"]) for h in people(archive, household)["status_history"]] == [
         ("move_in", "vacant", "occupied"), ("correction", "occupied", "renovating"),
         ("renovation_end", "renovating", "occupied")]
+
+
+def test_the_households_events_name_its_owner_by_an_id_that_only_a_transfer_changes(archive, household):
+    """finance ends an owner's statement link (业主账单查询码) when the house is sold: it needs to
+    know the owner changed, and nothing personal (found by a probe of an owner's year)."""
+    [created] = archive.outbox.of_type("household_created")
+    registered = created["data"]["owner_ref"]
+    assert registered.startswith("occ_")
+    as_caller(archive, staff("zhou", ["steward"], [household["estate_id"]]), idempotency_key="p1")
+    archive.update_household(ref(household, data={"owner": {"name": "李四", "phone": "13700009999"}}))
+    as_caller(archive, staff("zhou", ["steward"], [household["estate_id"]]), idempotency_key="p2")
+    archive.transfer_owner(ref(household, data={"owner": {"name": "赵六", "phone": "13600002222"},
+                                                "date": "2026-11-20"}))
+    corrected, sold = archive.outbox.of_type("household_updated")
+    assert corrected["data"]["owner_ref"] == registered  # a new phone: the same owner
+    assert sold["data"]["owner_ref"] not in (registered, None)
+    assert "13700009999" not in str(corrected) and "赵六" not in str(sold)

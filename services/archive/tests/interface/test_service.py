@@ -378,7 +378,10 @@ def test_a_household_edit_is_a_new_version_announced_once(archive, estate):
     assert published["data"] == {"id": household["id"], "estate_id": estate["id"], "building": "3", "unit": "1",
                                  "room": "1201", "area_m2": 91.5, "status": "occupied", "version": 2,
                                  "created_at": household["created_at"], "occupied_from": None, "occupied_to": None,
+                                 # the owner as an opaque id: finance ends the owner's statement link on a transfer
+                                 "owner_ref": published["data"]["owner_ref"],
                                  "changed": ["area_m2", "owner", "status"]}  # names only: what the change log shows
+    assert published["data"]["owner_ref"].startswith("occ_")
     again = archive.update_household({"estate_id": estate["id"], "id": household["id"], "data": {"area_m2": 91.5}})
     assert again["version"] == 2 and len(archive.outbox.of_type("household_updated")) == 1  # nothing changed
     assert archive.get_household({"estate_id": estate["id"], "id": household["id"]})["area_m2"] == 91.5

@@ -1,0 +1,89 @@
+"""An owner's statement link (业主账单查询码): what the desk hands a household's owner so that they
+see, without an account, their household's bills, what is still owed and the payments made.
+
+A probe of an owner's year found the portal saying a repair's charge "已计入你家的账单" while no
+page an owner could open showed that bill, or what the household owed. Plain functions: no
+broker, no store.
+
+- **The code** is ``<estate code>.<secret>``, as a portal tracking code is: 160 random bits in
+  base32, kept only as its SHA-256, read in any case. One code per household: issuing a new one
+  (a lost phone, a code passed on) replaces the last, which opens nothing any more.
+- **Whose it is.** The code is issued to the household's current owner, named by archive's
+  ``owner_ref`` (an opaque id on the household's copy): once an owner's transfer changes it (the
+  house sold), the code opens nothing, and the buyer asks the desk for their own. An edit of the
+  owner's phone keeps it.
+- **What it shows**: the address, the estate's name and phones, what is owed and prepaid now, the
+  last 12 months' bills (fee item, period, amounts, status, due date) and payments (receipt
+  number, amount, method, time); no household or staff id, no name, no phone, no free text.
+- **Refusals**: a code of the wrong shape, of no estate, of no household, replaced or ended, is
+  one 404 "not found", saying nothing more (a guess learns nothing).
+"""
+import base64
+import hashlib
+import secrets
+
+from estate_common.errors import NotFound
+
+SEPARATOR = "."
+SECRET_BYTES = 20  # 160 bits: 32 base32 characters
+
+
+def new_secret():
+    return base64.b32encode(secrets.token_bytes(SECRET_BYTES)).decode().rstrip("=").lower()
+
+
+def code(estate_code, secret):
+    return f"{estate_code.upper()}{SEPARATOR}{secret}"
+
+
+def split(access_code):
+    """``(estate code, secret)``; a code of the wrong shape is the 404 an unknown one is."""
+    estate_code, _, secret = (access_code or "").strip().partition(SEPARATOR)
+    if not estate_code or len(secret) != 32:
+        raise not_found()
+    return estate_code, secret.lower()
+
+
+def secret_hash(secret):
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def not_found():
+    return NotFound("not found")
+
+
+def record(access_id, estate_id, household, secret, now_iso, user):
+    """The household's one access record: the secret's hash and the owner it was issued to."""
+    return {"_id": access_id, "estate_id": estate_id, "household_id": household["_id"],
+            "secret_hash": secret_hash(secret), "owner_ref": household.get("owner_ref"),
+            "issued_at": now_iso, "issued_by": user}
+
+
+def opens(access, household):
+    """Whether the record still opens the household: issued to its current owner."""
+    return household is not None and access.get("owner_ref") == household.get("owner_ref")
+
+
+def issued_view(access, access_code, household):
+    return {"code": access_code, "building": household.get("building"), "unit": household.get("unit"),
+            "room": household.get("room"), "issued_at": access["issued_at"]}
+
+
+def statement_view(account, estate, timezone):
+    """The owner's statement: the account less every id, name and free text."""
+    bills = [{"item": bill["item"], "period": bill["period"], "amount_cents": bill["amount_cents"],
+              "paid_cents": bill.get("paid_cents", 0), "status": bill["status"], "due_at": bill.get("due_at"),
+              "work_order_number": (bill.get("detail") or {}).get("work_order_number")}
+             for bill in account["bills"]]
+    payments = [{"receipt_number": payment.get("receipt_number"), "amount_cents": payment["amount_cents"],
+                 "method": payment["method"], "status": payment["status"],
+                 "at": payment.get("posted_at") or payment["created_at"]} for payment in account["payments"]]
+    estate = estate or {}
+    return {
+        "estate_name": estate.get("name"), "timezone": timezone,
+        "service_phone": estate.get("service_phone"), "duty_phone": estate.get("duty_phone"),
+        **{name: account[name] for name in ("building", "unit", "room", "from", "to", "unpaid_cents",
+                                             "overdue_cents", "prepaid_cents", "billed_cents", "received_cents",
+                                             "generated_at")},
+        "bills": bills, "payments": payments,
+    }

@@ -1,0 +1,101 @@
+"""An owner's statement link (业主账单查询码): the desk hands an owner a code that opens, without an
+account, their household's bills, what is still owed and the payments made, and nothing else.
+
+A probe of an owner's year found the portal telling a repair's charge "已计入你家的账单" while
+nothing an owner could open showed that bill, or what the household owed: the account was the
+staff's only. The code is the household's current owner's: a new one issued replaces it, and an
+owner's transfer (the house sold) ends it, as the seller has no business with the buyer's bills."""
+import pytest
+
+from estate_common import contracts
+from estate_common.errors import NotFound
+from estate_common.testing import as_caller, event, staff
+
+from .test_service import CASHIER, ESTATE, OTHER, PORTAL, approved, finance, pay, run  # noqa: F401 (fixture)
+
+AGENT = staff("desk", ["agent"], [ESTATE])
+
+
+def owner_is(finance, household_id, owner_ref, version, estate_id=ESTATE):
+    finance.copy_household_edit(event("archive", "household_updated", estate_id, {
+        "id": household_id, "estate_id": estate_id, "building": "3", "unit": "1", "room": "100",
+        "area_m2": 89.37, "status": "occupied", "version": version, "owner_ref": owner_ref}))
+
+
+def issue(finance, household_id="hh_1", caller=AGENT):
+    as_caller(finance, caller)
+    payload = {"estate_id": ESTATE, "id": household_id}
+    contracts.load().check_rpc_input("finance", "issue_owner_access", payload)
+    answer = finance.issue_owner_access(payload)
+    contracts.load().check_rpc_output("finance", "issue_owner_access", answer)
+    return answer
+
+
+def statement(finance, code):
+    as_caller(finance, PORTAL)
+    payload = {"access_code": code}
+    contracts.load().check_rpc_input("finance", "owner_statement", payload)
+    answer = finance.owner_statement(payload)
+    contracts.load().check_rpc_output("finance", "owner_statement", answer)
+    return answer
+
+
+def test_the_code_opens_the_households_bills_what_is_owed_and_its_payments_only(finance):
+    owner_is(finance, "hh_1", "occ_first", 2)
+    approved(finance)
+    run(finance, "2026-10")
+    run(finance, "2026-11")
+    paid = pay(finance, "hh_1", 10000)
+    pay(finance, "hh_2", 5000)  # the neighbour's money
+    issued = issue(finance)
+    assert issued["code"].startswith("EST-1.") and len(issued["code"].partition(".")[2]) == 32
+    shown = statement(finance, issued["code"])
+    assert (shown["building"], shown["unit"], shown["room"]) == ("3", "1", "100")
+    assert shown["estate_name"] == "West Lake" and shown["timezone"] == "Asia/Shanghai"
+    assert shown["unpaid_cents"] == 2 * 21002 - 10000 and shown["prepaid_cents"] == 0
+    assert [(b["period"], b["item"], b["amount_cents"], b["paid_cents"], b["status"]) for b in shown["bills"]] == [
+        ("2026-10", "property_service", 21002, 10000, "unpaid"), ("2026-11", "property_service", 21002, 0, "unpaid")]
+    assert [(p["receipt_number"], p["amount_cents"]) for p in shown["payments"]] == [(paid["receipt_number"], 10000)]
+    text = repr(shown)
+    assert "hh_1" not in text and "hh_2" not in text and ESTATE not in text  # no ids to try on the staff's routes
+    assert "wang" not in text  # no cashier's name
+    # read in any case, as a tracking code is (copied by hand in capitals)
+    assert statement(finance, issued["code"].upper())["unpaid_cents"] == shown["unpaid_cents"]
+
+
+def test_a_new_code_replaces_the_last_and_the_houses_sale_ends_it(finance):
+    owner_is(finance, "hh_1", "occ_first", 2)
+    first = issue(finance)
+    second = issue(finance)
+    assert first["code"] != second["code"]
+    with pytest.raises(NotFound):  # a lost phone's code: the desk's new one shuts it out
+        statement(finance, first["code"])
+    assert statement(finance, second["code"])["room"] == "100"
+    owner_is(finance, "hh_1", "occ_first", 3)  # an edit (the owner's phone corrected): still theirs
+    assert statement(finance, second["code"])["room"] == "100"
+    owner_is(finance, "hh_1", "occ_buyer", 4)  # the house sold
+    with pytest.raises(NotFound):
+        statement(finance, second["code"])
+    assert statement(finance, issue(finance)["code"])["room"] == "100"  # the buyer's own
+
+
+@pytest.mark.parametrize("code", ["EST-1", "EST-1.short", "EST-1." + "a" * 32, "EST-2." + "a" * 32,
+                                  "NOPE-9." + "a" * 32])
+def test_a_code_of_no_household_is_not_found_saying_nothing_more(finance, code):
+    with pytest.raises(NotFound) as refused:
+        statement(finance, code)
+    assert refused.value.detail == "not found"
+
+
+def test_another_estates_code_does_not_open_a_household_here(finance):
+    owner_is(finance, "hh_1", "occ_first", 2)
+    code = issue(finance)["code"]
+    with pytest.raises(NotFound):
+        statement(finance, "EST-2." + code.partition(".")[2])
+
+
+def test_a_household_finance_has_no_copy_of_gets_no_code(finance):
+    with pytest.raises(NotFound):
+        issue(finance, "hh_nobody")
+    with pytest.raises(NotFound):
+        issue(finance, "hh_far")  # another estate's
