@@ -673,3 +673,32 @@ def test_a_vacant_unit_problem_links_to_the_repair_it_opened(client, fake, docum
     calls = len(fake.calls)
     client.get("/households/hh_1")
     assert not [c for c in fake.calls[calls:] if c["path"].endswith("/service-requests")]
+
+
+def test_the_desk_issues_the_owners_statement_link_shown_once_and_never_cached(client, fake, documented_routes):
+    """A probe of an owner's year: no owner could see a bill. The desk hands the owner a code (业主账单
+    查询码) that opens the household's bills on the portal; it is shown once, so the page is not cached,
+    and a reload (the same key: the API answers without it) says to issue a new one."""
+    sign_in(client, fake, roles=("agent",))
+    _household(fake)
+    code = "E1." + "b" * 32
+    fake.on("POST", rf"{HH}/owner-access", {"code": code, "building": "5", "unit": "1", "room": "1801",
+                                            "issued_at": STAMP})
+    page = client.get("/households/hh_1", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "业主账单查询码" in page and "/households/hh_1/owner-access" in page
+    key = re.search(r'action="/households/hh_1/owner-access".*?name="idempotency_key" value="([^"]+)"', page, re.S)[1]
+    answer = client.post("/households/hh_1/owner-access", data={"csrf_token": csrf_of(client), "idempotency_key": key},
+                         headers={"Accept-Language": "zh-CN"})
+    shown = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
+    assert code in shown and f"/portal/account/{code}" in shown and "只显示这一次" in shown
+    [sent] = _posts(fake, "/owner-access")
+    assert sent["headers"].get("Idempotency-Key") == key
+    fake.on("POST", rf"{HH}/owner-access", {"building": "5", "unit": "1", "room": "1801", "issued_at": STAMP})
+    again = client.post("/households/hh_1/owner-access", data={"csrf_token": csrf_of(client), "idempotency_key": key},
+                        headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert code not in again and "请发放新的查询码" in again
+    _only_documented(fake, documented_routes)
+    technician = client.application.test_client()
+    sign_in(technician, fake, roles=("technician",))
+    assert "/owner-access" not in technician.get("/households/hh_1").get_data(as_text=True)

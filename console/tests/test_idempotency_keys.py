@@ -157,6 +157,9 @@ FORMS = [
                                 ("status-changes", {"step": "move_out", "date": DAY}, HOUSEHOLD_PAGE),
                                 ("handovers", {"kind": "takeover", "date": DAY}, HOUSEHOLD_PAGE),
                                 ("vacant-inspections", {"inspected_on": DAY}, VACANT_PAGE))),
+    Form("/api/v1/estates/{estate_id}/households/{household_id}/owner-access", "/households/hh_1",
+         "/households/hh_1/owner-access", reads=HOUSEHOLD_PAGE, called=f"{EST}/households/hh_1/owner-access",
+         shown_again=True),
     Form("/api/v1/estates/{estate_id}/households/{household_id}/occupants/{occupant_id}/leave", "/households/hh_1",
          "/households/hh_1/occupants/oc_1/leave", data={"to": DAY},
          reads={**HOUSEHOLD_PAGE, rf"{EST}/households/hh_1/occupants": _list(

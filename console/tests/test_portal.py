@@ -1065,3 +1065,41 @@ def test_the_desk_s_start_page_counts_the_portal_filings_waiting_for_their_flat(
     assert [c["params"] for c in fake.calls if c["path"].endswith("/service-requests")][-1].get("matched") == "false"
     for call in fake.calls:
         assert any(m == call["method"] and p.match(call["path"]) for m, p in documented_routes), call["path"]
+
+
+STATEMENT = {"estate_name": "绿城花园", "timezone": "Asia/Shanghai", "service_phone": "0571-88880000",
+             "duty_phone": None, "building": "3", "unit": "1", "room": "1201", "from": "2025-12", "to": "2026-11",
+             "unpaid_cents": 26002, "overdue_cents": 21002, "prepaid_cents": 0, "billed_cents": 47004,
+             "received_cents": 21002, "generated_at": "2026-11-30T02:00:00.000Z",
+             "bills": [{"item": "property_service", "period": "2026-10", "amount_cents": 21002, "paid_cents": 0,
+                        "status": "unpaid", "due_at": "2026-10-31T15:59:59.999Z", "work_order_number": None},
+                       {"item": "repair", "period": "2026-11", "amount_cents": 5000, "paid_cents": 0,
+                        "status": "unpaid", "due_at": "2026-12-21T15:59:59.999Z", "work_order_number": "WO-2026-000001"},
+                       {"item": "property_service", "period": "2026-11", "amount_cents": 21002, "paid_cents": 21002,
+                        "status": "paid", "due_at": "2026-11-30T15:59:59.999Z", "work_order_number": None}],
+             "payments": [{"receipt_number": "RC-2026-000009", "amount_cents": 21002, "method": "wechat",
+                           "status": "posted", "at": "2026-11-20T02:00:00.000Z"}]}
+
+
+def test_an_owners_statement_link_shows_the_households_bills_and_what_is_owed_in_yuan(client, fake, documented_routes):
+    """A probe of an owner's year: the tracking page said a repair's charge "已计入你家的账单" and
+    no page an owner could open showed a bill, or what the household owed."""
+    fake.on("GET", r"/api/v1/public/accounts/E1\.a+", STATEMENT)
+    page = client.get(f"/portal/account/{CODE}", headers={"Accept-Language": "zh-CN"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'name="viewport"' in html
+    assert "绿城花园" in html and "3-1-1201" in html
+    assert "¥260.02" in html and "¥210.02" in html  # owed, of which overdue
+    assert "物业服务费" in html and "维修" in html and "WO-2026-000001" in html and "RC-2026-000009" in html
+    assert "property_service" not in html and "21002" not in html
+    assert "tel:0571-88880000" in html
+    assert [c["path"] for c in public_calls(fake, documented_routes)] == [f"/api/v1/public/accounts/{CODE}"]
+    english = client.get(f"/portal/account/{CODE}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Your household&#39;s bills" in english and "Property service" in english
+
+
+def test_a_statement_link_replaced_or_ended_says_so_and_whom_to_ask(client, fake):
+    fake.on("GET", r"/api/v1/public/accounts/.*", problem(404, "Not found", "not found", "not_found"))
+    page = client.get(f"/portal/account/{CODE}", headers={"Accept-Language": "zh-CN"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 404 and "查询码" in html and "服务中心" in html

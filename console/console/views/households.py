@@ -8,7 +8,7 @@ Each form posts to its documented route; a refusal re-renders the page with the 
 errors next to that form's inputs and what was typed. Which step is allowed, the outcome of a
 checklist and the repair requests a vacant-unit inspection opens are the API's."""
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, make_response, redirect, render_template, request, url_for
 
 from .. import i18n, permissions
 from ..gateway_api import ApiProblem
@@ -59,7 +59,7 @@ def _optional(call):
 
 @bp.get("/<household_id>")
 @estate_needed
-def detail(household_id, problem=None, failed=""):
+def detail(household_id, problem=None, failed="", issued=None):
     household = g.api.get(_path(household_id))
     people = g.api.get(_path(household_id, "occupants"))
     estate = g.api.estate(g.user.estate_id)
@@ -83,7 +83,7 @@ def detail(household_id, problem=None, failed=""):
         custom_values_form=request.form if failed == "edit" else common.custom_form(household),
         field_errors=problem.field_errors if isinstance(problem, ApiProblem) else {},
         problem=problem or common.take_problem(), label_of=common.household_label(household),
-        back=_back(failed))
+        back=_back(failed), issued=issued)
 
 
 def _repairs_of_problems(household_id, inspections):
@@ -185,6 +185,24 @@ def transfer(household_id):
     body = {"owner": owner, "date": form.get("date", "").strip()}
     return _send(household_id, "transfer", lambda: g.api.post(_path(household_id, "owner-transfers"), body,
                                                               idempotency_key=_key(form)), "household.transferred")
+
+
+@bp.post("/<household_id>/owner-access")
+@estate_needed
+def issue_owner_access(household_id):
+    """The owner's statement link (业主账单查询码): a new code, in place of the last, shown on this
+    page this once (never cached) for the desk to hand to the owner; the portal's
+    ``/portal/account/<code>`` shows the household's bills with it. Sent again under its key (a
+    reload), the API answers without the code, and the page says to issue a new one."""
+    try:
+        issued = g.api.post(_path(household_id, "owner-access"), {}, idempotency_key=_key(request.form))
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        return detail(household_id, problem, "owner-access"), problem.status
+    response = make_response(detail(household_id, issued=issued))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/<household_id>/status-changes")

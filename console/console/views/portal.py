@@ -17,6 +17,9 @@ disclosure (收支公示) as owners read it: the public route's figures (no hous
 staff name) in yuan, each fee item and cost by its label, in either language. The link the
 accounts staff give owners led to the public route's JSON: escaped Chinese, English keys and
 cents (a probe of month-end accounts); the JSON stays for systems.
+
+``/portal/account/<code>`` is an owner's statement link (业主账单查询码, issued by the desk): the
+household's bills, what it owes and the payments made, in yuan, no name or id.
 """
 import hashlib
 import json
@@ -368,6 +371,24 @@ def disclosure(estate_code, period):
     return _page_of(lambda: _named(f"/api/v1/public/estates/{_code(estate_code)}/disclosures/{_code(period)}"),
                     lambda published: render_template("portal/disclosure.html", published=published,
                                                       estate_code=estate_code, phones=_phones_of(estate_code)))
+
+
+@bp.get("/account/<access_code>")
+def account(access_code):
+    """The household's bills, what it owes and the payments made, by the owner's statement link
+    (业主账单查询码, which the desk issues: ``POST …/households/{id}/owner-access``). The tracking
+    page said a repair's charge "已计入你家的账单" and no page an owner could open showed a bill
+    (a probe of an owner's year). A code replaced or ended (the house sold) says so, and whom to ask."""
+    def gone():
+        return render_template("portal/account_gone.html"), 404
+    try:
+        statement = _named(f"/api/v1/public/accounts/{_code(access_code)}")
+    except ApiProblem as problem:
+        return _busy(problem)
+    if statement is None:
+        return gone()
+    return render_template("portal/account.html", statement=statement, phones=centre_phones(statement),
+                           estate_code=access_code.partition(".")[0])
 
 
 def _tracked(tracking_code):
