@@ -1494,6 +1494,9 @@ _MESSAGES = {
                            "This is past the time promised for a technician's visit ({at}); the service centre will send one as soon "
                            "as it can. For anything urgent, phone the centre."),
     "portal.rated": ("你的评价：{score}/5，谢谢！", "Your rating: {score}/5. Thank you!"),
+    "portal.call_back_owed": ("很抱歉没能让你满意。服务中心会给你回电，了解情况并跟进处理。",
+                              "We are sorry it fell short. The service centre will call you back to hear what went wrong and follow it up."),
+    "portal.called_back": ("服务中心已于 {at} 回电跟进。", "The service centre called you back on {at}."),
     "portal.not_found": ("没有找到。", "Not found."),
     "portal.notices": ("小区公告", "Notices"),
     "portal.read_notices": ("查看小区公告", "Read the notices"),

@@ -1103,3 +1103,21 @@ def test_a_statement_link_replaced_or_ended_says_so_and_whom_to_ask(client, fake
     page = client.get(f"/portal/account/{CODE}", headers={"Accept-Language": "zh-CN"})
     html = page.get_data(as_text=True)
     assert page.status_code == 404 and "查询码" in html and "服务中心" in html
+
+
+def test_a_low_rating_tells_the_owner_the_centre_will_call_back_and_then_when_it_did(client, fake):
+    """A probe of an owner's year: a 1/5 read "你的评价：1/5，谢谢！" and nothing of the call back the
+    desk owed (件件有回音)."""
+    fake.on("GET", r"/api/v1/public/requests/.*", {**TRACKED, "rateable": False, "satisfaction": 1,
+                                                   "call_back": {"made_at": None}})
+    html = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "1/5" in html and "服务中心会给你回电" in html
+    fake.on("GET", r"/api/v1/public/requests/.*", {**TRACKED, "rateable": False, "satisfaction": 1,
+                                                   "call_back": {"made_at": "2026-11-23T06:30:00.000Z"}})
+    html = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "服务中心已于 2026-11-23 14:30 回电跟进" in html and "服务中心会给你回电" not in html
+    english = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "called you back" in english
+    for shown in ({"call_back": None}, {}):  # none owed, or a gateway older than it: nothing said
+        fake.on("GET", r"/api/v1/public/requests/.*", {**TRACKED, "rateable": False, "satisfaction": 5, **shown})
+        assert "回电" not in client.get(f"/portal/track/{CODE}").get_data(as_text=True)

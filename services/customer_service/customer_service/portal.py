@@ -337,6 +337,14 @@ def centre_phones(estate):
     return {name: (estate or {}).get(name) for name in CENTRE_PHONES}
 
 
+def call_back_shown(rating):
+    """``{made_at}`` (None until the call is recorded) for a rating that owes a call back; None
+    for none rated or one that owes none."""
+    if not rating or not rating.get("call_back_due"):
+        return None
+    return {"made_at": (rating.get("called_back") or {}).get("at")}
+
+
 def tracking_view(request, timezone, estate=None):
     """``timezone``: the estate's, so that the portal page shows the times on the estate's clock
     (the filer has no account, and no chosen estate to take it from); ``estate``: its copy, for
@@ -354,6 +362,9 @@ def tracking_view(request, timezone, estate=None):
         "history": steps,
         "rateable": done(request) and rating is None,
         "satisfaction": rating["satisfaction"] if rating else None,
+        # a low rating's call back the desk owes, and once made, when (no one's name): the page
+        # thanked a 1/5 and said nothing of the call coming (a probe of an owner's year)
+        "call_back": call_back_shown(rating),
         # the desk's answer to the filer, as last sent: the page showed "replied" and asked for a
         # rating of a reply it never showed (DOMAIN: the result is reported back to the owner; a probe)
         "reply": request.get("reply"),

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from estate_common import clock
+from estate_common import clock, contracts
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound
 from estate_common.testing import as_caller, estate_retired, event, staff
 
@@ -679,7 +679,29 @@ def test_a_low_portal_rating_is_a_call_back_owed_until_a_contact_about_it_is_rec
     assert rating["called_back"] == {"at": clock.to_iso(START + timedelta(hours=2)), "by": "zhou",
                                      "contact_id": contact["id"], "return_visit_id": None}
     assert stored(desk, low)["history"][-1]["action"] == "called_back"
-    assert "called_back" not in str(tracked(desk, low["tracking_code"]))  # the filer's view is as before
+    # the filer is told the call was made (when), as they were told it was coming (below)
+    assert tracked(desk, low["tracking_code"])["call_back"] == {"made_at": clock.to_iso(START + timedelta(hours=2))}
+
+
+def test_a_low_rating_tells_its_filer_the_centre_will_call_back_and_then_that_it_did(desk):
+    """A probe of an owner's year: a 2/5 on the portal read "你的评价：2/5，谢谢！" and nothing more,
+    while the desk owed the owner a call back (seeds: 处理完业主的来访或投诉后...及时回访业主, 做到事事有
+    着落、件件有回音; a reply not given at once, the owner is told when it comes). The tracking view
+    says a call back is owed, and once made, when; a satisfied rating owes none and says nothing."""
+    low, low_request = done_repair(desk)
+    fair, _ = done_repair(desk, room="1202", household_id="hh_2", key="k-fair", order="wo_2")
+    assert tracked(desk, low["tracking_code"])["call_back"] is None  # not rated yet
+    clock.freeze(START + timedelta(hours=1))
+    rate(desk, low, 1)
+    rate(desk, fair, 4)
+    assert tracked(desk, low["tracking_code"])["call_back"] == {"made_at": None}
+    assert tracked(desk, fair["tracking_code"])["call_back"] is None
+    clock.freeze(START + timedelta(hours=2))
+    called(desk, request_id=low_request["id"])
+    shown = tracked(desk, low["tracking_code"])
+    assert shown["call_back"] == {"made_at": clock.to_iso(START + timedelta(hours=2))}
+    assert "zhou" not in str(shown)  # who called is the staff's
+    contracts.load().check_rpc_output("customer_service", "portal_track_request", shown)
 
 
 def test_the_call_back_threshold_is_the_estates_and_a_return_visit_after_the_rating_is_the_call(desk):
