@@ -1529,6 +1529,7 @@ _MESSAGES = {
     "household.owner_access_hint": ("每户一个：发放新码后旧码即失效；房屋过户后自动失效，新业主需另领。",
                                     "One per household: a new one shuts the last out; an owner's transfer ends it, and the new owner is issued their own."),
     "portal.account": ("我家的账单", "Your household's bills"),
+    "portal.account_code": ("账单查询码或链接（向服务中心领取，仅限业主本人）", "Statement code or link (from the service centre, for the owner)"),
     "portal.account_pay": ("缴费请到服务中心，或用服务中心告知的微信、支付宝等方式；缴费后凭收据号可在此核对。",
                            "Pay at the service centre or by the WeChat Pay, Alipay or other ways it gives; each payment shows here with its receipt number."),
     "portal.account_gone": ("这个账单查询码打不开了。", "This statement link no longer opens."),

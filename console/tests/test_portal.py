@@ -1121,3 +1121,17 @@ def test_a_low_rating_tells_the_owner_the_centre_will_call_back_and_then_when_it
     for shown in ({"call_back": None}, {}):  # none owed, or a gateway older than it: nothing said
         fake.on("GET", r"/api/v1/public/requests/.*", {**TRACKED, "rateable": False, "satisfaction": 5, **shown})
         assert "回电" not in client.get(f"/portal/track/{CODE}").get_data(as_text=True)
+
+
+def test_the_form_opens_an_owners_statement_code_typed_or_pasted(client, fake):
+    """The desk hands the owner a statement code (业主账单查询码) on paper or in a message: the portal
+    had no place to type one, only its link opened the bills (a probe of an owner's year). The
+    form's "我家的账单" box opens a code or a link pasted, read as a tracking code is (spaces and a
+    full-width hand left out)."""
+    form = client.get("/portal/E1", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "我家的账单" in form and 'action="/portal/account"' in form
+    for typed in (CODE, f"  {CODE} ", f"https://portal.example.com/portal/account/{CODE}", CODE.replace("E1", "Ｅ１")):
+        answer = client.get("/portal/account", query_string={"code": typed, "estate": "E1"})
+        assert answer.status_code == 302 and answer.location.endswith(f"/portal/account/{CODE}"), typed
+    empty = client.get("/portal/account", query_string={"code": " ", "estate": "E1"})
+    assert empty.status_code == 302 and empty.location.endswith("/portal/E1")

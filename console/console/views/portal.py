@@ -373,6 +373,21 @@ def disclosure(estate_code, period):
                                                       estate_code=estate_code, phones=_phones_of(estate_code)))
 
 
+@bp.get("/account")
+def find_account():
+    """A statement code typed or pasted in the form's "我家的账单" box (the whole link will do): its
+    page; an empty box back to the form. The desk hands it on paper or in a message, and the portal
+    had no place to type one (a probe of an owner's year). Read as a tracking code is."""
+    typed = common.address_typed(request.args.get("code", ""))
+    code = "".join(typed.rsplit("/account/", 1)[-1].partition("?")[0].split())
+    if not code:
+        estate_code = request.args.get("estate", "")
+        if not estate_code:
+            return render_template("portal/unknown.html"), 404
+        return redirect(url_for("portal.form", estate_code=estate_code))
+    return redirect(url_for("portal.account", access_code=code))
+
+
 @bp.get("/account/<access_code>")
 def account(access_code):
     """The household's bills, what it owes and the payments made, by the owner's statement link
