@@ -1475,6 +1475,8 @@ _MESSAGES = {
     "portal.reply": ("服务中心的答复", "The service center's reply"),
     "portal.charge": ("本次维修收费 {amount}（上门时经住户确认的报价），已计入你家的账单。",
                       "This repair was charged {amount} (the quote agreed on site); it is billed to your household's account."),
+    "portal.charge_seen": ("业主凭服务中心发放的账单查询码，可在“我家的账单”查看账单和缴费记录。",
+                           "The owner sees the bill and the payments under Your household's bills, with the statement code the service centre gives."),
     "portal.no_charge": ("本次维修不收费。", "This repair was free of charge."),
     "portal.visit": ("维修师傅上门时间", "When the technician comes"),
     "portal.visit_moved": ("上门时间已改约。", "The visit was moved to this time."),

@@ -1135,3 +1135,13 @@ def test_the_form_opens_an_owners_statement_code_typed_or_pasted(client, fake):
         assert answer.status_code == 302 and answer.location.endswith(f"/portal/account/{CODE}"), typed
     empty = client.get("/portal/account", query_string={"code": " ", "estate": "E1"})
     assert empty.status_code == 302 and empty.location.endswith("/portal/E1")
+
+
+def test_a_charged_repair_tells_the_owner_where_the_bill_is_seen(client, fake):
+    """"已计入你家的账单" led nowhere an owner could look (a probe of an owner's year): the page says the
+    owner sees it with the statement code the service centre gives, and leads to the box to type it."""
+    fake.on("GET", r"/api/v1/public/requests/.*", {**TRACKED, "charge_cents": 5000})
+    html = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "¥50.00" in html and "账单查询码" in html and 'href="/portal/E1#account-code"' in html
+    fake.on("GET", r"/api/v1/public/requests/.*", {**TRACKED, "charge_cents": 0})
+    assert "账单查询码" not in client.get(f"/portal/track/{CODE}").get_data(as_text=True)
