@@ -1477,6 +1477,8 @@ _MESSAGES = {
                       "This repair was charged {amount} (the quote agreed on site); it is billed to your household's account."),
     "portal.charge_seen": ("业主凭服务中心发放的账单查询码，可在“我家的账单”查看账单和缴费记录。",
                            "The owner sees the bill and the payments under Your household's bills, with the statement code the service centre gives."),
+    "portal.return_visit_due": ("服务中心将在 {at} 前回访，了解维修效果和你的意见。",
+                                "The service centre will call you by {at} to ask how the repair went."),
     "portal.no_charge": ("本次维修不收费。", "This repair was free of charge."),
     "portal.visit": ("维修师傅上门时间", "When the technician comes"),
     "portal.visit_moved": ("上门时间已改约。", "The visit was moved to this time."),

@@ -1145,3 +1145,14 @@ def test_a_charged_repair_tells_the_owner_where_the_bill_is_seen(client, fake):
     assert "¥50.00" in html and "账单查询码" in html and 'href="/portal/E1#account-code"' in html
     fake.on("GET", r"/api/v1/public/requests/.*", {**TRACKED, "charge_cents": 0})
     assert "账单查询码" not in client.get(f"/portal/track/{CODE}").get_data(as_text=True)
+
+
+def test_a_completed_repair_tells_the_owner_by_when_the_return_visit_comes(client, fake):
+    """The page said "已完工" and nothing of the return visit (回访) the centre owes within 3 days (a
+    probe of an owner's year); on the estate's clock."""
+    fake.on("GET", r"/api/v1/public/requests/.*", {**TRACKED, "return_visit_due_at": "2026-11-26T15:59:59.999Z"})
+    html = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "服务中心将在 2026-11-26 23:59 前回访" in html
+    for shown in ({"return_visit_due_at": None}, {}):
+        fake.on("GET", r"/api/v1/public/requests/.*", {**TRACKED, **shown})
+        assert "回访" not in client.get(f"/portal/track/{CODE}").get_data(as_text=True)

@@ -378,6 +378,10 @@ def tracking_view(request, timezone, estate=None):
         # repair's technician on site): DOMAIN's time limit the owner is told, a complaint's 7 days,
         # which the page never said (a phone probe)
         "due_at": request.get("due_at") if request.get("answered_at") is None else None,
+        # a completed repair's return visit (回访, DOMAIN's 3 days), by when, until it is made: the
+        # page said "completed" and nothing of the call to come (a probe of an owner's year)
+        "return_visit_due_at": request.get("return_visit_due_at")
+        if request["kind"] == "repair" and request["status"] == "completed" else None,
         # a repair closed without its work: maintenance cancelled the order it waited for (a
         # duplicate, withdrawn); it read "closed" as a repair done does (a phone probe). Not the
         # reason: the staff's note

@@ -798,3 +798,20 @@ def test_a_portal_repair_marked_urgent_that_is_a_question_is_reclassified_before
     [announced] = desk.outbox.of_type("service_request_created")
     assert announced["data"]["kind"] == "consultation"
     assert tracked(desk, answer["tracking_code"])["kind"] == "consultation"
+
+
+def test_a_completed_repair_tells_its_filer_by_when_the_return_visit_comes(desk):
+    """DOMAIN.md: after every repair, a return visit within 3 days; the owner is told time limits
+    (seeds: 应告知预约时间回复). The tracking view said "completed" and nothing of the call to come (a
+    probe of an owner's year): it carries the return visit's due time until it is made."""
+    answer, request = done_repair(desk)
+    shown = tracked(desk, answer["tracking_code"])
+    assert shown["return_visit_due_at"] == stored(desk, answer)["return_visit_due_at"] is not None
+    assert shown["return_visit_due_at"] > shown["updated_at"]
+    contracts.load().check_rpc_output("customer_service", "portal_track_request", shown)
+    as_caller(desk, AGENT)
+    desk.record_return_visit({"estate_id": ESTATE, "id": request["id"],
+                              "data": {"satisfaction": 5, "notes": "tap fine now", "problem_found": False}})
+    assert tracked(desk, answer["tracking_code"])["return_visit_due_at"] is None  # made: owed no more
+    consultation = filed(desk, room="1202", kind="consultation")
+    assert tracked(desk, consultation["tracking_code"])["return_visit_due_at"] is None
