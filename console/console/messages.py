@@ -2819,6 +2819,9 @@ _MESSAGES = {
                                          "{count} checkpoint not checked in will be recorded missed; after finishing, no more check-ins."),
     "patrol.finish_confirm": ("结束后本轮不能再打卡。", "After finishing, the round takes no more check-ins."),
     "sr.close_confirm": ("结案后不能再回复、核实或修改。", "Once closed, it cannot be replied to, verified or changed."),
+    "sr.close_confirm_reopenable": ("结案后不能再回复、核实或修改；业主对结果不满意时可重新打开（投诉为复诉）。",
+                                    "Once closed, it cannot be replied to, verified or changed; if the owner is not "
+                                    "satisfied with the result, it can be reopened (a complaint's 复诉)."),
     "api_keys.revoke_confirm": ("吊销后，使用此密钥的系统立即无法访问，密钥不能恢复。",
                                 "Once revoked, whatever uses this key is refused at once; the key cannot be restored."),
     "admin.deactivate_confirm": ("取消“启用”将停用 {username}：其所有登录立即失效。停用时请勾选此框。",

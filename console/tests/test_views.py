@@ -2046,6 +2046,17 @@ def _request(fake, **more):
     return item
 
 
+def test_closing_a_request_the_owner_may_reopen_says_so(client, fake):
+    """结案: the confirmation said a closed request could not be replied to again, true of a
+    suggestion and no longer of a complaint (复诉) or a consultation, which are reopened (h1's note)."""
+    sign_in(client, fake, roles=("agent",))
+    for kind, reopenable in (("complaint", True), ("consultation", True), ("suggestion", False)):
+        _request(fake, kind=kind)
+        page = client.get("/desk/requests/sr_5", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+        assert ("可重新打开（投诉为复诉）" in page) is reopenable, kind
+        assert ("结案后不能再回复、核实或修改。" in page) is not reopenable, kind
+
+
 def test_a_replied_consultation_is_reopened_when_the_owner_comes_back(client, fake, documented_routes):
     sign_in(client, fake, roles=("agent",))
     item = _request(fake)
