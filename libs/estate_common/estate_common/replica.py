@@ -145,6 +145,26 @@ def earliest_of_records(estate):
     return max(floor, calendar.add_months(registered, -RECORDS_REACH_MONTHS))
 
 
+def refuse_not_begun(estate, period, now, field="filters.period"):
+    """422 naming ``field`` for a month, quarter or year that has not begun on the ``estate``'s
+    calendar (its document or copy) at ``now``: a report of one answered zeros (2999-01), as if
+    nothing had happened in it, where finance refused its own (a billing run of it is refused). The
+    reports of what happened take it (``refuse_report_period``); the views of what is planned (the
+    preventive month, the costs' budget) and the obligations that say ``not_begun`` do not."""
+    current = calendar.period_of(now, calendar.timezone_of(estate))
+    if calendar.months_of(period)[0] > current:
+        raise BusinessRuleViolation(f"a period that has not begun has nothing to report: the current month is {current}",
+                                    [field_error(field, "has not begun")])
+
+
+def refuse_report_period(estate, period, now, field="filters.period"):
+    """A report of what happened in a month, quarter or year: 422 for one not begun
+    (``refuse_not_begun``) and for one that ended before the estate's records can begin
+    (``refuse_before_records``). The one check of every service's period reports of the past."""
+    refuse_not_begun(estate, period, now, field)
+    refuse_before_records(estate, period, field)
+
+
 def refuse_before_records(estate, period, field="filters.period"):
     """Every period report's one check of how far back it reads (finance's reconciliation,
     disclosure and fund statement, the complaint analysis and results, the year's obligations,

@@ -674,9 +674,9 @@ def flag_late_returns(db, stopping=lambda: False):
 
 def borrow_totals(db, estate_id, period):
     """The counts of the borrow requests made in a local month, quarter or year (``borrowing.totals``);
-    one ended before the estate's records can begin is a 422 (``replica.refuse_before_records``)."""
+    one not begun, or ended before the estate's records can begin, is a 422 (``replica.refuse_report_period``)."""
     estate = store.estate(db, estate_id)
-    replica.refuse_before_records(estate, period)
+    replica.refuse_report_period(estate, period, clock.now())
     start, end = calendar.period_bounds(period, calendar.timezone_of(estate))
     return {"estate_id": estate_id, "period": period, "from": start, "to": end,
             **borrowing.totals(store.borrow_requests_made(db, estate_id, start, end))}

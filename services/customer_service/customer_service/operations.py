@@ -583,7 +583,7 @@ def list_notices(db, estate_id, filters, limit, cursor):
 
 def complaint_report(db, caller, estate_id, period):
     domain.require_manager(caller)
-    replica.refuse_before_records(store.estate(db, estate_id), period)
+    replica.refuse_report_period(store.estate(db, estate_id), period, clock.now())
     rules = store.rules_for(db, estate_id)
     start, end = calendar.period_bounds(period, rules["timezone"])
     complaints = store.complaints_between(db, estate_id, start, end)
@@ -604,7 +604,7 @@ def desk_week_report(db, caller, estate_id, week):
 def complaint_results(db, caller, estate_id, period):
     domain.require_manager(caller)
     copy = store.estate(db, estate_id)  # its calendar and its registration, read once
-    replica.refuse_before_records(copy, period)
+    replica.refuse_report_period(copy, period, clock.now())
     start, end = calendar.period_bounds(period, calendar.timezone_of(copy))
     return complaint_analysis.results(period, store.unescalated_complaints_closed_between(db, estate_id, start, end))
 

@@ -1250,12 +1250,13 @@ def _disclosure(db, estate_id, period):
 
 
 def _refuse_report_period(db, estate_id, period, now=None):
-    """Every finance period report's check (``periods.refuse_report_period``): begun, and not ended
-    before the estate's records can begin (its registration less ``catch_up_months`` at most). The
-    estate's rules, read from the copy read once for its calendar and its registration."""
+    """Every finance period report's check (``replica.refuse_report_period``, every service's): begun,
+    and not ended before the estate's records can begin (its registration less ``catch_up_months``
+    at most, the farthest a billing run reaches back). A report of 1900 answered zeros, as one of
+    2999 did. The estate's rules, read from the copy read once for its calendar and its registration."""
     estate = store.estate(db, estate_id)
     rules = store.rules_of(db, estate_id, estate)
-    periods.refuse_report_period(period, now or clock.now(), rules, estate)
+    replica.refuse_report_period(estate, period, now or clock.now())
     return rules
 
 

@@ -4,7 +4,7 @@ Stored timestamps are UTC; an estate's months and days begin at its local midnig
 its IANA ``timezone`` (estate master data, which ``store.rules_for`` puts into ``rules``).
 The calendar itself is ``estate_common.calendar``; this module names finance's uses of it.
 """
-from estate_common import calendar, replica
+from estate_common import calendar
 from estate_common.errors import BusinessRuleViolation, field_error
 from estate_common.calendar import add_months, months_between, next_day, parse_period  # noqa: F401 (finance's names)
 
@@ -33,26 +33,6 @@ def period_end(period, rules):
 
 def day_start(day, rules):
     return calendar.day_start(day, rules["timezone"])
-
-
-def refuse_report_not_begun(period, now, rules, field="filters.period"):
-    """422 for a report of a month, quarter or year that has not begun on the estate's calendar:
-    nothing is billed (a run is refused), costed (refused), paid or put in the fund (dated today)
-    for it, so a report of one answered zeros (2999-01) where billing it was refused."""
-    current = period_of(now, rules)
-    if calendar.months_of(period)[0] > current:
-        raise BusinessRuleViolation(f"a period that has not begun has nothing to report: the current month is {current}",
-                                    [field_error(field, "has not begun")])
-
-
-def refuse_report_period(period, now, rules, estate, field="filters.period"):
-    """Every finance period report's one check of its month, quarter or year: 422 for one not begun
-    (``refuse_report_not_begun``) and for one that ended before the estate's records can begin
-    (``replica.refuse_before_records``, every service's period reports' rule: the registration on
-    the estate's copy less ``catch_up_months`` at most, the farthest a billing run reaches back).
-    A report of 1900 answered zeros, as one of 2999 did."""
-    refuse_report_not_begun(period, now, rules, field)
-    replica.refuse_before_records(estate, period, field)
 
 
 def earliest_catch_up(now, rules):

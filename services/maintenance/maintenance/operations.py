@@ -606,14 +606,19 @@ def cost_summary(db, estate_id, period, budgets=None, by_system=False):
     return costing.cost_summary(period, completed, costing.period_budget(list(budgets.values())), systems)
 
 
-def _month_asked(copy, filters, now):
+def _month_asked(copy, filters, now, happened=False):
     """The month a month's report (costs, emergencies, preventive jobs) reads: the one asked, 422
     when it ended before the estate's records can begin (``replica.refuse_before_records``: one of
-    1900 answered zeros), or the current one on the estate's calendar when none is asked.
-    ``copy``: the estate's, read once for its calendar and its registration."""
+    1900 answered zeros), or the current one on the estate's calendar when none is asked. A report
+    of what ``happened`` (the emergencies) refuses a month not begun too (``replica.refuse_report_period``:
+    one of 2999 answered none); the costs show a month's budget and the preventive month its plan,
+    ahead of it. ``copy``: the estate's, read once for its calendar and its registration."""
     if not filters.get("period"):
         return calendar.period_of(now, calendar.timezone_of(copy))
-    replica.refuse_before_records(copy, filters["period"])
+    if happened:
+        replica.refuse_report_period(copy, filters["period"], now)
+    else:
+        replica.refuse_before_records(copy, filters["period"])
     return filters["period"]
 
 
@@ -635,7 +640,7 @@ def emergency_month(db, estate_id, filters):
     estate's calendar when none is asked), each with its response and summary
     (``indicators.emergency_month``), read as the KPI reads the month's orders."""
     copy, now = store.estate(db, estate_id), clock.now()  # one instant: the month asked of it and its as_of
-    rules, period = store.rules_of(db, estate_id, copy), _month_asked(copy, filters, now)
+    rules, period = store.rules_of(db, estate_id, copy), _month_asked(copy, filters, now, happened=True)
     start, end = period_bounds(period, rules["timezone"])
     return {"estate_id": estate_id, **indicators.emergency_month(
         period, store.orders_reported_in(db, estate_id, start, end), clock.to_iso(now))}

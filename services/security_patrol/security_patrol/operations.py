@@ -556,20 +556,20 @@ def list_parking_sessions(db, estate_id, filters, limit, cursor):
     return store.page(db, "parking_sessions", estate_id, filters, limit, cursor)
 
 
-def _refuse_before_records(db, estate_id, period):
+def _refuse_report_period(db, estate_id, period):
     """The estate's copy, read for a month's report (the gate's parking, the missed handovers and
-    rounds) once ``replica.refuse_before_records`` found the month not ended before the estate's
-    records can begin: one of 1900 answered zeros."""
+    rounds) once ``replica.refuse_report_period`` found the month begun and not ended before the
+    estate's records can begin: one of 1900, or of 2999, answered zeros."""
     copy = store.estate(db, estate_id)
-    replica.refuse_before_records(copy, period)
+    replica.refuse_report_period(copy, period, clock.now())
     return copy
 
 
 def parking_totals(db, estate_id, period):
     """The month's parking at the gate (``gate.month_totals``): the stays that ended in the local
     month, as the list's ``period`` selects them; one ended before the estate's records can begin is a
-    422 (``_refuse_before_records``)."""
-    rules = store.rules_of(db, estate_id, _refuse_before_records(db, estate_id, period))
+    422 (``_refuse_report_period``)."""
+    rules = store.rules_of(db, estate_id, _refuse_report_period(db, estate_id, period))
     start, end = localtime.iso_window(period, rules)
     return {"estate_id": estate_id, "period": period,
             **gate.month_totals(store.sessions_ended_between(db, estate_id, start, end))}
@@ -657,8 +657,8 @@ def list_shift_handovers(db, estate_id, filters, limit, cursor):
 def missed_handovers(db, estate_id, period):
     """The rostered shifts of the estate's month ``period`` over with no handover in the log
     (``roster.missed_handovers``); one ended before the estate's records can begin is a 422
-    (``_refuse_before_records``)."""
-    rules = store.rules_of(db, estate_id, _refuse_before_records(db, estate_id, period))
+    (``_refuse_report_period``)."""
+    rules = store.rules_of(db, estate_id, _refuse_report_period(db, estate_id, period))
     start, end = localtime.month_window(period, rules)  # a night of the month's last day: the morning after
     facts = store.shifts_of_month(db, estate_id, period, clock.to_iso(start),
                                   clock.to_iso(calendar.days_later(end, 1, rules["timezone"])))
@@ -709,8 +709,8 @@ def list_duty_roster(db, estate_id, filters, limit, cursor):
 
 def missed_rounds(db, estate_id, period):
     """The planned rounds of the estate's month ``period`` not walked through (``patrol_gaps``); one
-    ended before the estate's records can begin is a 422 (``_refuse_before_records``)."""
-    copy = _refuse_before_records(db, estate_id, period)
+    ended before the estate's records can begin is a 422 (``_refuse_report_period``)."""
+    copy = _refuse_report_period(db, estate_id, period)
     rules, start_iso, end_iso = rules_of_period(lambda estate, as_of=None: store.rules_of(db, estate, copy, as_of),
                                                 estate_id, period)
     facts = store.patrol_facts(db, estate_id, start_iso, end_iso)

@@ -1231,6 +1231,17 @@ def test_the_borrow_totals_of_a_period_before_the_estate_s_records_can_begin_are
         assert archive.borrow_totals({"estate_id": estate["id"], "filters": {"period": first}})["requests"] == 0
 
 
+def test_the_borrow_totals_of_a_period_not_begun_are_refused(archive, estate):
+    """A period to come answered zeros (finance refused its reports of one: ``replica.refuse_report_period``)."""
+    as_role(archive, "li", "archivist", estate)
+    current = clock.now_iso()[:7]
+    following = f"{int(current[:4]) + 1}"
+    with pytest.raises(BusinessRuleViolation) as refused:
+        archive.borrow_totals({"estate_id": estate["id"], "filters": {"period": following}})
+    assert refused.value.errors == [{"field": "filters.period", "message": "has not begun"}]
+    assert archive.borrow_totals({"estate_id": estate["id"], "filters": {"period": current[:4]}})["requests"] == 0
+
+
 def test_an_inspection_by_a_higher_authority_is_approved_at_once(archive, estate):
     as_role(archive, "li", "archivist", estate)
     inspection = archive.create_borrow_request({"estate_id": estate["id"], "data": {

@@ -39,3 +39,19 @@ def test_a_report_of_a_period_before_the_estate_s_records_can_begin_is_refused(d
         getattr(desk, rpc)({"estate_id": ESTATE, "filters": {name: before[0]}})
     assert refused.value.errors[0]["message"] == "is before 1950-01, the earliest month of the estate's records"
     assert getattr(desk, rpc)({"estate_id": ESTATE, "filters": {name: before[-1]}})
+
+
+@pytest.mark.parametrize("rpc", ["complaint_report", "complaint_results"])
+def test_a_report_of_a_period_not_begun_is_refused(desk, rpc):
+    """A report of next month answered zeros, as if no complaint had come, where finance refused its
+    own (``replica.refuse_report_period``, every service's reports of what happened). The year's
+    obligations and the desk's week say ``not_begun`` instead: they are what is owed."""
+    clock.freeze(clock.parse_iso("2026-11-30T17:00:00Z"))  # 1 December in Shanghai
+    as_caller(desk, MANAGER)
+    for period in ("2027-01", "2027-Q1", "2027", "2999-12"):
+        with pytest.raises(BusinessRuleViolation) as refused:
+            getattr(desk, rpc)({"estate_id": ESTATE, "filters": {"period": period}})
+        assert refused.value.errors == [{"field": "filters.period", "message": "has not begun"}]
+        assert refused.value.detail.endswith("the current month is 2026-12")
+    for period in ("2026-12", "2026-Q4", "2026"):
+        assert getattr(desk, rpc)({"estate_id": ESTATE, "filters": {"period": period}})

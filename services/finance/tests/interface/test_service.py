@@ -2834,7 +2834,7 @@ def test_a_report_of_a_period_before_the_estate_s_records_can_begin_is_refused(f
     registration less the farthest a billing run or a cost may reach back (``catch_up_months`` at
     most 120: a run catches up the months before an estate was taken over), nor before 1950
     (``plausible.FLOOR``) for an estate whose copy says no registration: such a period is a 422 for
-    every finance period report, one rule (``periods.refuse_report_period``)."""
+    every finance period report, one rule (``replica.refuse_report_period``)."""
     finance.copy_estate_edit(event("archive", "estate_updated", ESTATE, {
         "id": ESTATE, "estate_id": ESTATE, "code": "EST-1", "name": "West Lake", "address": "9 Lake Rd", "version": 2,
         "timezone": "Asia/Shanghai", "created_at": "2026-03-09T02:00:00.000Z"}))  # registered in March 2026: records from 2016-03

@@ -41,3 +41,15 @@ def test_a_month_before_the_estate_s_records_can_begin_is_refused(engineering, r
         getattr(engineering, rpc)({"estate_id": ESTATE, "filters": {"period": "1949-12"}})
     assert refused.value.errors[0]["message"] == "is before 1950-01, the earliest month of the estate's records"
     assert getattr(engineering, rpc)({"estate_id": ESTATE, "filters": {"period": "2016-02"}})["period"] == "2016-02"
+
+
+def test_the_emergencies_of_a_month_not_begun_are_refused_and_the_plan_and_budget_are_not(engineering):
+    """The emergencies of next month answered none, as if none had happened (finance refused its
+    reports of a month not begun: ``replica.refuse_report_period``); the costs show the month's
+    budget and the preventive month its plan, ahead of it, as before."""
+    with pytest.raises(BusinessRuleViolation) as refused:
+        engineering.emergency_month({"estate_id": ESTATE, "filters": {"period": "2026-12"}})
+    assert refused.value.errors == [{"field": "filters.period", "message": "has not begun"}]
+    assert engineering.emergency_month({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["period"] == "2026-11"
+    for rpc in ("get_costs", "preventive_month"):
+        assert getattr(engineering, rpc)({"estate_id": ESTATE, "filters": {"period": "2026-12"}})["period"] == "2026-12"

@@ -38,3 +38,13 @@ def test_a_month_before_the_estate_s_records_can_begin_is_refused(patrol, rpc):
         getattr(patrol, rpc)({"estate_id": ESTATE, "filters": {"period": "1949-12"}})
     assert refused.value.errors[0]["message"] == "is before 1950-01, the earliest month of the estate's records"
     assert getattr(patrol, rpc)({"estate_id": ESTATE, "filters": {"period": "2016-02"}})["period"] == "2016-02"
+
+
+@pytest.mark.parametrize("rpc", ["missed_rounds", "parking_totals", "missed_handovers"])
+def test_a_month_not_begun_is_refused(patrol, rpc):
+    """A month to come answered zeros, as if every round had been walked (finance refused its reports
+    of a month not begun: ``replica.refuse_report_period``)."""
+    with pytest.raises(BusinessRuleViolation) as refused:
+        getattr(patrol, rpc)({"estate_id": ESTATE, "filters": {"period": "2026-12"}})
+    assert refused.value.errors == [{"field": "filters.period", "message": "has not begun"}]
+    assert getattr(patrol, rpc)({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["period"] == "2026-11"
