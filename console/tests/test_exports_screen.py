@@ -31,6 +31,16 @@ LISTS = [  # (role, page, list route, resource, the filters in the page's query)
      {"status": "unpaid", "period": "2026-11"}),
     ("accountant", "/accounts/bills?household_id=hh_1", "bills", "payments", {"household_id": "hh_1"}),
     ("accountant", "/accounts/arrears", "arrears", "arrears", {}),
+    # the security department's records (a probe of the security guard's shift)
+    ("security", "/security/rounds?status=finished&guard=Zhao", "patrol-rounds", "patrol_rounds",
+     {"status": "finished", "guard": "Zhao"}),
+    ("security", "/security/incidents?status=open&period=2026-11", "incidents", "incidents",
+     {"status": "open", "period": "2026-11"}),
+    ("agent", "/desk/visitors?on_site=true", "visitors", "visitors", {"on_site": "true"}),
+    ("security", "/security/shift-handovers?shift=night&from=2026-11-23&to=2026-11-29", "shift-handovers",
+     "shift_handovers", {"shift": "night", "from": "2026-11-23", "to": "2026-11-29"}),
+    ("security", "/security/fire-inspections?result=defect", "fire-inspections", "fire_inspections",
+     {"result": "defect"}),
 ]
 
 

@@ -16,7 +16,12 @@ LIST_ROUTES = {"households": "/api/v1/estates/{estate_id}/households",
                "work_orders": "/api/v1/estates/{estate_id}/work-orders",
                "bills": "/api/v1/estates/{estate_id}/bills",
                "payments": "/api/v1/estates/{estate_id}/payments",
-               "arrears": "/api/v1/estates/{estate_id}/arrears"}
+               "arrears": "/api/v1/estates/{estate_id}/arrears",
+               "patrol_rounds": "/api/v1/estates/{estate_id}/patrol-rounds",
+               "incidents": "/api/v1/estates/{estate_id}/incidents",
+               "visitors": "/api/v1/estates/{estate_id}/visitors",
+               "shift_handovers": "/api/v1/estates/{estate_id}/shift-handovers",
+               "fire_inspections": "/api/v1/estates/{estate_id}/fire-inspections"}
 JOB = {"id": "job_finance_1", "estate_id": "A", "kind": "export_bills", "status": "queued",
        "progress": {"done": 0, "total": None}, "result": None, "created_at": "2026-11-23T08:00:00.000Z"}
 
@@ -31,7 +36,8 @@ def test_who_may_export_a_resource_is_who_may_read_its_list(resource):
 def test_a_job_id_names_its_service():
     assert owner_of("job_customer_service_abc") == "customer_service"
     assert owner_of("job_finance_abc") == "finance"
-    assert owner_of("job_security_patrol_abc") is None and owner_of("nothing") is None
+    assert owner_of("job_security_patrol_abc") == "security_patrol"  # its records (a probe of the guard's shift)
+    assert owner_of("job_integrations_abc") is None and owner_of("nothing") is None
 
 
 def start(client, token, body, estate="A"):
@@ -79,8 +85,22 @@ def test_a_refused_download_is_a_problem(client, rpc, contract, accounts, error,
 
 def test_an_id_of_no_exporting_service_is_not_found(client, rpc, contract, accounts):
     accountant = accounts.user("acc-c", ["accountant"], ["A"])
-    response = client.get("/api/v1/estates/A/exports/job_security_patrol_1/file", headers=bearer(accountant))
+    response = client.get("/api/v1/estates/A/exports/job_integrations_1/file", headers=bearer(accountant))
     contract.problem(response, 404, app=client.application)
+
+
+@pytest.mark.parametrize("resource", ["patrol_rounds", "incidents", "visitors", "shift_handovers", "fire_inspections"])
+def test_the_security_departments_records_are_exported_by_security_patrol(client, rpc, contract, accounts, resource):
+    """A guard exports his department's records as the other lists are exported, where none could be
+    (found by a probe of the security guard's shift); the accountant, who reads none of them, may not."""
+    guard = accounts.user(f"guard-{resource}", ["security"], ["A"])
+    rpc.answer("security_patrol", "start_export", {**JOB, "id": "job_security_patrol_1",
+                                                    "kind": f"export_{resource}"})
+    body = {"resource": resource, "format": "xlsx", "language": "zh"}
+    assert contract.check(client.application, start(client, guard, body), 202)["id"] == "job_security_patrol_1"
+    assert rpc.only_call("security_patrol", "start_export").payload == {"estate_id": "A", "data": body}
+    accountant = accounts.user(f"acc-{resource}", ["accountant"], ["A"])
+    contract.problem(start(client, accountant, {"resource": resource, "format": "csv"}), 403, app=client.application)
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])

@@ -50,7 +50,8 @@ def _job(kind):
 @pytest.mark.parametrize("kind", sorted(JOBS))
 @pytest.mark.parametrize("role", policy.ROLES)
 def test_a_job_is_read_only_by_the_roles_of_its_kind(client, rpc, contract, role_token, monkeypatch, kind, role):
-    monkeypatch.setattr(fanout, "job_services", lambda: ["archive", "customer_service", "finance", "maintenance"])
+    monkeypatch.setattr(fanout, "job_services", lambda: ["archive", "customer_service", "finance", "maintenance",
+                                                         "security_patrol"])
     rpc.answer(JOBS[kind]["service"], "get_job", _job(kind))
     answer = client.get(f"/api/v1/jobs/{JOBS[kind]['id']}", headers=bearer(role_token(role)))
     if role in job_scopes.readers(kind):

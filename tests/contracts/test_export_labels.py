@@ -8,7 +8,7 @@ import pytest
 
 from estate_common import labels
 
-SERVICES = ("archive", "customer_service", "finance", "maintenance")
+SERVICES = ("archive", "customer_service", "finance", "maintenance", "security_patrol")
 COLUMNS = [(service, resource, column) for service in SERVICES
            for resource, columns in importlib.import_module(f"{service}.exports").COLUMNS.items()
            for column in columns]

@@ -200,6 +200,7 @@ class Register:
     preview: str = ""  # what the new-row form's values come to, said above it: a module of views
     # (its ``of(form)``) and a template registers/_{preview}.html (the settlement's day_totals)
     elsewhere: str = ""  # where a search that found nothing here looks next (registers.ELSEWHERE)
+    export: str = ""  # the resource of ``POST …/exports`` its "Export CSV / XLSX" sends with the filters shown
 
 
 F, C, A = Field, Column, Action
@@ -286,7 +287,8 @@ FRONT_DESK = (
              filters=(F("visiting_household_id", "reg.visiting", "household"),
                       F("from", "reg.arrived_from", "date"), F("to", "reg.arrived_until", "date"),
                       F("on_site", "reg.on_site", "choice", choices=("true", "false"), group="flag")),
-             actions=(A("departure", "reg.departure", (NOTE,), (None,), "departed_at"),), roles=menu.FRONT_DESK),
+             actions=(A("departure", "reg.departure", (NOTE,), (None,), "departed_at"),), roles=menu.FRONT_DESK,
+             export="visitors"),
     # the steward's monthly contact with each owner (每月联系) and the manager's visits (经理走访);
     # the KPI owner_contact_rate is on the KPI dashboard with the others
     Register("desk", "owner-contacts", "menu.owner_contacts", "owner-contacts",
@@ -378,7 +380,7 @@ SECURITY = (
                       F("escalated_to", "reg.escalated_to", "choice", choices=("manager", "authorities"),
                         group="escalated_to"),
                       F("period", "reg.happened_in", "month")),
-             roles=menu.SECURITY, detail="incidents.detail"),
+             roles=menu.SECURITY, detail="incidents.detail", export="incidents"),
     Register("security", "fire-equipment", "menu.fire_equipment", "fire-equipment",
              (C("code", "reg.code"), C("name", "admin.name"), C("kind", "reg.kind", "enum", "fire"),
               C("location", "reg.location"), C("retired_at", "reg.retired_at", "when"),
@@ -410,7 +412,7 @@ SECURITY = (
              # a defect opens a work order (maintenance): the row named none (a probe of the security day)
              links=(Link("reg.work_order_of", "security.order_of", "source_id", (("source_type", "fire_inspection"),),
                          ("result", "defect"), "work-orders"),),
-             roles=menu.SECURITY),
+             roles=menu.SECURITY, export="fire_inspections"),
     Register("security", "vehicle-passes", "menu.vehicle_passes", "vehicle-passes",
              (C("plate", "reg.plate"), C("kind", "reg.kind", "enum", "pass"), HOUSEHOLD,
               C("valid_until", "reg.valid_until", "when"), C("revoke_reason", "reg.revoke_reason")),
@@ -459,7 +461,8 @@ SECURITY = (
              filters=(F("shift", "reg.shift", "choice", choices=SHIFTS, group="shift"), F("date", "reg.date", "date"),
                       F("period", "reg.shift_month", "month"),
                       # or the week's (the shifts' first and last day: a probe of the supervisor's week)
-                      F("from", "reg.shift_from", "date"), F("to", "reg.shift_until", "date")), roles=menu.SECURITY),
+                      F("from", "reg.shift_from", "date"), F("to", "reg.shift_until", "date")), roles=menu.SECURITY,
+             export="shift_handovers"),
     Register("security", "patrol-routes", "menu.patrol_routes", "patrol-routes",
              (C("name", "admin.name"), C("checkpoints", "reg.checkpoints", "checkpoints"),
               C("created_at", "reg.at", "when")),

@@ -66,6 +66,11 @@ RESOURCES = {
     "bills": "finance",
     "payments": "finance",
     "arrears": "finance",
+    "patrol_rounds": "security_patrol",
+    "incidents": "security_patrol",
+    "visitors": "security_patrol",
+    "shift_handovers": "security_patrol",
+    "fire_inspections": "security_patrol",
 }
 FORMATS = ("csv", "xlsx")
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",

@@ -12,6 +12,8 @@ DOMAIN.md "Who uses it" (``gateway.policy.ROLES``).
 """
 from .roles import FINANCE, FRONT_DESK, MANAGEMENT
 
+SECURITY = MANAGEMENT | {"security"}  # the security department's lists (gateway.policy.SECURITY)
+
 BILLING_RUN = "billing_run"
 HOUSEHOLD_IMPORT = "household_import"
 RESTATEMENT = "restatement"
@@ -27,6 +29,13 @@ EXPORT_READERS = {
     "bills": FINANCE | {"agent", "steward"},
     "payments": FINANCE,
     "arrears": FINANCE | {"agent", "steward"},
+    # the security department's records: the guards and the estate's managers (the lists' routes), the
+    # visitors the front desk registers too (found by a probe of the security guard's shift)
+    "patrol_rounds": SECURITY,
+    "incidents": SECURITY,
+    "visitors": SECURITY | FRONT_DESK,
+    "shift_handovers": SECURITY,
+    "fire_inspections": SECURITY,
 }
 
 JOB_SCOPES = {

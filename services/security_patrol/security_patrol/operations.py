@@ -47,13 +47,48 @@ def page(db, collection, estate_id, filters, limit, cursor, normalise=None):
 def list_rounds(db, estate_id, filters, limit, cursor):
     """The rounds by status, route, guard (as the round keeps his username, spaces around it
     dropped) and the day or moment they started (``store.rounds_page``)."""
+    query, rules = _rounds_selected(db, estate_id, filters)
+    found = store.page(db, "patrol_rounds", estate_id, query, limit, cursor)
+    return found | {"items": shown_rounds(db, estate_id, found["items"], rules)}
+
+
+def _rounds_selected(db, estate_id, filters):
+    """The query of the rounds the list's filters select, and the estate's rules when read."""
     filters = dict(filters)
     if "guard" in filters:
         filters["guard"] = filters["guard"].strip()
     rules = store.rules_for(db, estate_id) if "exceptions" in filters else None
     overdue_before = rules and clock.to_iso(clock.now() - patrols.tolerance(rules))
-    found = store.rounds_page(db, estate_id, filters, limit, cursor, overdue_before)
-    return found | {"items": shown_rounds(db, estate_id, found["items"], rules)}
+    return store.rounds_query(db, estate_id, filters, overdue_before), rules
+
+
+# -- exports (estate_common.exports; the columns in exports.py) -----------------------------------
+
+def export_documents(db, resource, estate_id, filters):
+    """The documents of an export of ``resource``: those its list's filters select, walked once
+    in the list's order; a round with its counts so far while it is open, as the list answers it."""
+    if resource == "patrol_rounds":
+        query, rules = _rounds_selected(db, estate_id, filters)
+        return _rounds_so_far(db, estate_id, store.walk(db, "patrol_rounds", estate_id, query), rules)
+    if resource == "incidents":
+        query = store.incidents_query(*_incidents_selected(db, estate_id, filters))
+    elif resource == "visitors":
+        query = store.visitors_query(db, estate_id, *_visitors_selected(filters))
+    elif resource == "shift_handovers":
+        query = store.handovers_query(*_handovers_selected(db, estate_id, filters))
+    else:  # fire_inspections: the list's filters are its query (``page``)
+        query = dict(filters)
+    return store.walk(db, resource, estate_id, query)
+
+
+def _rounds_so_far(db, estate_id, rounds, rules):
+    """``rounds`` each with ``so_far`` (``patrols.so_far``) at one moment, the rules read at the
+    first open one."""
+    now = clock.now()
+    for round_ in rounds:
+        if round_["status"] == "open" and rules is None:
+            rules = store.rules_for(db, estate_id)
+        yield round_ | {"so_far": patrols.so_far(round_, now, rules)}
 
 
 def get_round(db, estate_id, round_id):
@@ -372,12 +407,17 @@ def open_incident(db, outbox, caller, estate_id, data):
 def list_incidents(db, estate_id, filters, limit, cursor):
     """The incidents by status, type, major, ``escalated_to`` and ``period``: the local month they happened in (the
     month the major-incident KPI counts them in), the supervisor's month written up at its end."""
+    return store.incidents_page(db, estate_id, *_incidents_selected(db, estate_id, filters), limit, cursor)
+
+
+def _incidents_selected(db, estate_id, filters):
+    """The incidents' filters as the store reads them, and the bounds of their ``period``."""
     filters = dict(filters)
     if "major" in filters:
         filters["major"] = filters["major"] == "true"
     period = filters.pop("period", None)
     window = localtime.iso_window(period, store.rules_for(db, estate_id)) if period else None
-    return store.incidents_page(db, estate_id, filters, window, limit, cursor)
+    return filters, window
 
 
 def record_incident_step(db, outbox, caller, estate_id, incident_id, data):
@@ -588,9 +628,13 @@ def record_visitor_departure(db, outbox, caller, estate_id, visitor_id, data):
 
 def list_visitors(db, estate_id, filters, limit, cursor):
     """``on_site``: who is still in the estate, or who left (``store.visitors_page``)."""
+    return store.visitors_page(db, estate_id, *_visitors_selected(filters), limit, cursor)
+
+
+def _visitors_selected(filters):
     filters = dict(filters)
     on_site = filters.pop("on_site", None)
-    return store.visitors_page(db, estate_id, filters, {"true": True, "false": False}.get(on_site), limit, cursor)
+    return filters, {"true": True, "false": False}.get(on_site)
 
 
 def record_shift_handover(db, outbox, caller, estate_id, data):
@@ -633,6 +677,13 @@ def record_shift_handover(db, outbox, caller, estate_id, data):
 def list_shift_handovers(db, estate_id, filters, limit, cursor):
     """The handover log by shift, by the shift's day (``date``), its local month (``period``) or a
     range of its days (``from``/``to``: the week's log; a range beside a day or month is a 400)."""
+    filters, window, days = _handovers_selected(db, estate_id, filters)
+    return store.handovers_page(db, estate_id, filters, window, limit, cursor, days)
+
+
+def _handovers_selected(db, estate_id, filters):
+    """The handovers' filters, the bounds of their day, month or range (``window``) and the days of a
+    range (``days``), as ``store.handovers_query`` reads them."""
     window = days = None  # the estate's calendar read only when a day, month or range asks it
     ranged = [name for name in ("from", "to") if name in filters]
     if ranged and ("date" in filters or "period" in filters):
@@ -651,7 +702,7 @@ def list_shift_handovers(db, estate_id, filters, limit, cursor):
         window = calendar.filter_window(filters, store.rules_for(db, estate_id)["timezone"])[:2]
         days = ({"$gte": filters["from"]} if "from" in filters else {}) | (
             {"$lte": filters["to"]} if "to" in filters else {})
-    return store.handovers_page(db, estate_id, filters, window, limit, cursor, days)
+    return filters, window, days
 
 
 def missed_handovers(db, estate_id, period):

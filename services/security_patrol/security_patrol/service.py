@@ -3,11 +3,12 @@ one write path, estate_common.writes); the rules in patrols.py, fire.py, inciden
 emergency_plans.py), gate.py and kpis.py, their numbers in rules.py; storage in store.py."""
 
 from estate_common import clock, config, roles
-from estate_common.nameko import CountsClosedRecords, CopiesEstates, CopiesHouseholds, EstateSettings, ServiceBase, consumes, rpc_method
+from estate_common.nameko import (CountsClosedRecords, CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources,
+                                  ServiceBase, consumes, export_runners, rpc_method)
 from estate_common.nameko.timers import timer
 from estate_common.store import public
 
-from . import gate, operations, store
+from . import exports, gate, operations, store
 from .rules import ALLOWED, DEFAULTS, MAXIMA, MINIMA, ORDERED
 
 # How often the fire-check sweep looks for facilities past their cycle's deadline (seconds).
@@ -17,7 +18,8 @@ FIRE_CHECK_SWEEP_SECONDS = config.env_float("FIRE_CHECK_SWEEP_SECONDS", 600.0)
 MISSED_ROUND_SWEEP_SECONDS = config.env_float("MISSED_ROUND_SWEEP_SECONDS", 300.0)
 
 
-class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, CountsClosedRecords, ServiceBase):
+class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, CountsClosedRecords,
+                            ServiceBase):
     name = "security_patrol"
     closed_store = store  # what it closed, counted for archive (CountsClosedRecords)
     indexes = store.INDEXES
@@ -25,6 +27,13 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Cou
     settings_allowed = ALLOWED
     # the guards read the numbers their rounds and checks are judged by (a manager changes them)
     settings_readers = roles.MANAGEMENT | {"security"}
+    job_runners = export_runners(exports.COLUMNS)
+
+    # -- exports (estate_common.exports): the columns in exports.py, the documents as the lists select them --
+    export_lists, export_columns = exports.LISTS, exports.COLUMNS
+
+    def export_documents(self, resource, estate_id, filters):
+        return operations.export_documents(self.db, resource, estate_id, filters)
 
     # -- patrol routes and plans ----------------------------------------------------
     @rpc_method

@@ -7,8 +7,8 @@ loser re-reads and gets the answer its state now gives.
 """
 from functools import partial
 
-from estate_common import (calendar, claims_store, closed_counts, closed_counts_store, common_store, replica, settings,
-                           store, writes)
+from estate_common import (calendar, claims_store, closed_counts, closed_counts_store, common_store, export_store, jobs,
+                           replica, settings, store, writes)
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
 from . import gate, patrols
@@ -53,6 +53,8 @@ INDEXES = {
                         ([("estate_id", 1), ("date", 1)], {})],  # the month's shifts handed over
     "checklists": [(PAGED, {})],  # copies of maintenance's inspection checklists (checklist_created)
     **settings.INDEXES,
+    **jobs.INDEXES,  # exports (estate_common.exports): their jobs and their files' chunks
+    **export_store.INDEXES,
 }
 
 WHAT = {
@@ -110,6 +112,12 @@ def page(db, collection, estate_id, query, limit, cursor):
     return store.page(db[collection], {"estate_id": estate_id, **query}, limit, cursor)
 
 
+def walk(db, collection, estate_id, query):
+    """Every document of the estate ``query`` selects, in the list's order, one at a time (an
+    export's single pass: ``estate_common.store.walk``)."""
+    return store.walk(db[collection], {"estate_id": estate_id, **query})
+
+
 def sessions_ended_between(db, estate_id, start, end):
     """The parking stays that ended in ``[start, end)`` (a month's totals), by their exit's index."""
     return store.scan(db.parking_sessions, {"estate_id": estate_id, "exited_at": {"$gte": start, "$lt": end}},
@@ -151,7 +159,12 @@ def open_rounds_without_due_unchecked(db, estate_id):
 
 
 def rounds_page(db, estate_id, filters, limit, cursor, overdue_before=None):
-    """A page of patrol rounds: by status, route and guard (the username the round keeps), and
+    """A page of the rounds ``rounds_query`` selects."""
+    return page(db, "patrol_rounds", estate_id, rounds_query(db, estate_id, filters, overdue_before), limit, cursor)
+
+
+def rounds_query(db, estate_id, filters, overdue_before=None):
+    """The patrol rounds: by status, route and guard (the username the round keeps), and
     started ``from``/``to`` (``calendar.filter_range``: a day is the estate's local day, a ``to``
     day the whole day, a moment itself; 400 for a ``to`` before the ``from``). A round's start is
     the moment it is written (``patrols.new_round``: one stamp for ``started_at`` and
@@ -164,7 +177,7 @@ def rounds_page(db, estate_id, filters, limit, cursor, overdue_before=None):
         query["created_at"] = started
     if "exceptions" in filters:  # the month's rounds with an exception, or without one
         query["$or" if filters["exceptions"] == "true" else "$nor"] = had_an_exception(overdue_before)
-    return page(db, "patrol_rounds", estate_id, query, limit, cursor)
+    return query
 
 
 def happened_between(start_iso, end_iso):
@@ -175,17 +188,27 @@ def happened_between(start_iso, end_iso):
 
 
 def incidents_page(db, estate_id, filters, window, limit, cursor):
-    """A page of incidents by status, type, major, whom a recorded step escalated them to
+    """A page of the incidents ``incidents_query`` selects."""
+    return page(db, "incidents", estate_id, incidents_query(filters, window), limit, cursor)
+
+
+def incidents_query(filters, window):
+    """The incidents by status, type, major, whom a recorded step escalated them to
     (``escalated_to``: an entry of their ``escalations``) and (``window``, a local month's bounds)
     the month they happened in."""
     query = dict(filters) | (happened_between(*window) if window else {})
     if "escalated_to" in query:
         query["escalations.to"] = query.pop("escalated_to")
-    return page(db, "incidents", estate_id, query, limit, cursor)
+    return query
 
 
 def handovers_page(db, estate_id, filters, window, limit, cursor, days=None):
-    """A page of the handover log by shift, by the shift's day (``date``), its local month
+    """A page of the handovers ``handovers_query`` selects."""
+    return page(db, "shift_handovers", estate_id, handovers_query(filters, window, days), limit, cursor)
+
+
+def handovers_query(filters, window, days=None):
+    """The handover log by shift, by the shift's day (``date``), its local month
     (``period``, ``window`` its bounds) or a range of its days (``days``, the ``date`` condition,
     ``window`` the range's bounds). A handover from before handovers kept their shift's day, by the
     day, month or days it was handed over in (``window``)."""
@@ -193,7 +216,7 @@ def handovers_page(db, estate_id, filters, window, limit, cursor, days=None):
     if window:
         days = days or ({"$eq": filters["date"]} if "date" in filters else store.days_of(filters["period"]))
         query |= _handed_over_on(days, window)
-    return page(db, "shift_handovers", estate_id, query, limit, cursor)
+    return query
 
 
 def handovers_of_shift(db, estate_id, day, shift):
@@ -214,7 +237,12 @@ VISITOR_FILTERS = ("visiting_household_id",)
 
 
 def visitors_page(db, estate_id, filters, on_site, limit, cursor):
-    """A page of visitors; ``on_site`` True: still in the estate (no departure yet), False: gone,
+    """A page of the visitors ``visitors_query`` selects."""
+    return page(db, "visitors", estate_id, visitors_query(db, estate_id, filters, on_site), limit, cursor)
+
+
+def visitors_query(db, estate_id, filters, on_site):
+    """The visitors; ``on_site`` True: still in the estate (no departure yet), False: gone,
     None: either. A visitor registered before departures were recorded has no ``departed_at``:
     whether he left is not known, and he is listed under neither (the night check would read
     months of visitors). ``from``/``to`` on his arrival (``calendar.filter_range``, as the rounds'
@@ -226,7 +254,7 @@ def visitors_page(db, estate_id, filters, on_site, limit, cursor):
         query["created_at"] = arrived
     if on_site is not None:
         query["departed_at"] = {"$exists": True, "$eq": None} if on_site else {"$ne": None}
-    return page(db, "visitors", estate_id, query, limit, cursor)
+    return query
 
 
 def all_of(db, collection, estate_id, query=None):

@@ -1,0 +1,71 @@
+"""The columns of security_patrol's exports (patrol rounds, incidents, visitors, shift handovers,
+fire checks): one list per resource, written by ``estate_common.exports`` (escaping, masking,
+CSV/XLSX, the reader's language). The security department could export none of its records: the
+supervisor copied the week's rounds and handovers by hand (found by a probe of the security guard's
+shift).
+
+A round's counts are its summary's once finished, an open one's so far (``patrols.so_far``, as the
+list answers it): ``missed`` is a finished round's, ``overdue`` an open one's (its checkpoints not
+checked in and past their time). Its planned start (``scheduled_start``) is headed
+``scheduled_start_at``, so an XLSX shows it on the estate's clock as every moment. An incident's
+``escalated_to`` is whom its recorded steps escalated it to (the list's filter of that name). A
+visitor's name and phone are personal data (``visitor_name``, ``visitor_phone``), masked as the
+API masks them for a role that does not see them in full (the readers of the list, the guards and
+the front desk, see them). In a language, a round's status, an incident's type and status, a
+shift, a post and a fire check's result are their labels (``estate_common.labels``)."""
+from estate_common import personal_data
+from estate_common.exports import Column, field
+
+
+def _count(name):
+    """A round's count: its summary's once finished, else so far (None where neither has it)."""
+    def value(doc):
+        counts = doc.get("summary") or doc.get("so_far") or {}
+        return counts.get(name)
+    return Column(name, value)
+
+
+def _escalated_to(doc):
+    return sorted({entry["to"] for entry in doc.get("escalations") or ()}) or None
+
+
+PATROL_ROUNDS = [
+    field("id", "_id"), field("route_id"), field("route_name"), field("plan_id"), field("shift", labels="shift"),
+    field("scheduled_start_at", "scheduled_start"), field("guard"), field("roster_id"),
+    field("status", labels="round"),
+    _count("planned"), _count("checked"), _count("on_time"), _count("late"),
+    field("missed", "summary.missed"), field("overdue", "so_far.overdue"), _count("anomalies"),
+    field("started_at"), field("finished_at"), field("created_at"), field("updated_at"),
+]
+
+INCIDENTS = [
+    field("id", "_id"), field("number"), field("type", labels="incident"), field("major"),
+    field("status", labels="status"), field("location"), field("description"), field("work_order"),
+    field("pending_steps"), Column("escalated_to", _escalated_to), field("summary"),
+    field("occurred_at"), field("opened_at"), field("opened_by"), field("closed_at"), field("created_at"),
+    field("updated_at"),
+]
+
+VISITORS = [
+    field("id", "_id"), field("name", personal=personal_data.VISITOR_NAME),
+    field("phone", personal=personal_data.VISITOR_PHONE), field("visiting_household_id"), field("purpose"),
+    field("plate"), field("arrived_at"), field("registered_by"), field("departed_at"), field("departed_by"),
+    field("departure_notes"), field("created_at"),
+]
+
+SHIFT_HANDOVERS = [
+    field("id", "_id"), field("date"), field("shift", labels="shift"), field("post", labels="post"),
+    field("from_guard"), field("to_guard"), field("notes"), field("roster_id"), field("handed_over_at"),
+    field("recorded_by"), field("created_at"),
+]
+
+FIRE_INSPECTIONS = [
+    field("id", "_id"), field("equipment_id"), field("equipment_code"), field("period"),
+    field("result", labels="fire"), field("notes"), field("checklist_id"), field("failed_items"),
+    field("inspected_at"), field("inspected_by"), field("created_at"),
+]
+
+COLUMNS = {"patrol_rounds": PATROL_ROUNDS, "incidents": INCIDENTS, "visitors": VISITORS,
+           "shift_handovers": SHIFT_HANDOVERS, "fire_inspections": FIRE_INSPECTIONS}
+LISTS = {"patrol_rounds": "list_rounds", "incidents": "list_incidents", "visitors": "list_visitors",
+         "shift_handovers": "list_shift_handovers", "fire_inspections": "list_fire_inspections"}
