@@ -185,11 +185,14 @@ def _start_round(db, outbox, caller, estate_id, data, route, plans):
     shift_plan, shift_day = plan, day
     if plan is None and window:
         shift_plan, _, shift_day = window[0]
-    roster_id = None
     if shift_plan is not None:
         on_duty = store.roster_of(db, estate_id, shift_day.isoformat(), shift_plan["shift"])
-        roster_id = roster.rostered(on_duty, data["guard"], "patrol", "data.guard")
-        _mark_worked(db, outbox, estate_id, roster_id, now, "data.guard")
+    else:  # outside any plan's slot: the patrol post of a shift under way, where one has a roster (a day
+        # guard off duty walked one at night as the night's: a probe of the security guard's shift)
+        on_duty = [assignment for shift, day in roster.shifts_under_way(localtime.local(now, rules), rules)
+                   for assignment in store.roster_of(db, estate_id, day, shift)]
+    roster_id = roster.rostered(on_duty, data["guard"], "patrol", "data.guard")
+    _mark_worked(db, outbox, estate_id, roster_id, now, "data.guard")
     started = create(db, outbox, caller, "patrol_rounds", "pround", estate_id, lambda doc_id: patrols.new_round(
         doc_id, estate_id, route, plan, slot, data["guard"], now, caller.user) | {"roster_id": roster_id})
     return started and shown_round(db, estate_id, started, rules)

@@ -173,6 +173,20 @@ def shift_day(shift, local_now, rules):
     return today.isoformat()
 
 
+def shifts_under_way(local_now, rules):
+    """``[(shift, day)]``: each shift under way at ``local_now`` on the estate's clock, begun
+    (``shift_day``) and not past its latest end (``shift_hours``); the estate's shifts overlap
+    (an evening and a night at 21:55 by default). What a round walked outside a plan's slot is
+    checked against (``operations._start_round``)."""
+    now = local_now.replace(tzinfo=None)
+    under_way = []
+    for shift in SHIFT_HOUR_SETTINGS:
+        day = shift_day(shift, now, rules)
+        if now < datetime.combine(date.fromisoformat(day), time()) + timedelta(hours=shift_hours(shift, rules)[1]):
+            under_way.append((shift, day))
+    return under_way
+
+
 def refuse_a_shift_not_begun(day_text, shift, local_now, rules):
     """422 (``data.date``) for a handover of a shift that has not begun on the estate's clock.
     A handover is written at the end of the shift it hands over; the shift's end varies with the

@@ -593,6 +593,28 @@ def test_rounds_and_handovers_follow_the_roster_where_the_shift_has_one(patrol):
     assert all("notes" not in e["data"] for e in kept)
 
 
+def test_a_round_outside_any_plan_follows_the_roster_of_the_shifts_under_way(patrol):
+    """A round started outside a plan's slot checked no roster: a day guard off duty started one at
+    night as the night's guard (found by a probe of the security guard's shift). At 21:55 the evening
+    and the night shifts are under way (the estate's hours); where either has a roster, the guard is
+    on its patrol post, as a planned round's guard is on his shift's."""
+    route = make_route(patrol)  # no plan: every round of it is walked outside a plan
+    assert start(patrol, route, guard="Li")["roster_id"] is None  # no roster tonight: nothing is checked
+    assign(patrol, "Li", "patrol", shift="day")  # today's day shift, over at 18:00
+    night = assign(patrol, "Zhao", "patrol")
+    assign(patrol, "Qian", "gate")
+    for off_duty in ("Li", "Qian"):  # the day's guard, and tonight's at the gate
+        with pytest.raises(BusinessRuleViolation) as refused:
+            start(patrol, route, guard=off_duty)
+        assert refused.value.errors[0]["field"] == "data.guard"
+    walked = start(patrol, route)
+    assert walked["roster_id"] == night["id"] and walked["plan_id"] is None
+    assert patrol.list_duty_roster({"estate_id": ESTATE, "filters": {"shift": "night", "post": "patrol"}})[
+        "items"][0]["worked_at"] is not None
+    clock.advance(timedelta(hours=10, minutes=30))  # 08:25 the next morning: the night is over, the day not rostered
+    assert start(patrol, route, guard="Li")["roster_id"] is None
+
+
 def test_a_guard_hands_his_shift_over_once(patrol):
     """交接班记录: the same guard's handover of one shift was recorded as often as it was sent (three
     of the day shift in a probe of the security guard's shift and the supervisor's week, each with
