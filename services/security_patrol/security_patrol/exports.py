@@ -11,7 +11,8 @@ checked in and past their time). Its planned start (``scheduled_start``) is head
 ``escalated_to`` is whom its recorded steps escalated it to (the list's filter of that name). A
 visitor's name and phone are personal data (``visitor_name``, ``visitor_phone``), masked as the
 API masks them for a role that does not see them in full (the readers of the list, the guards and
-the front desk, see them). In a language, a round's status, an incident's type and status, a
+the front desk, see them); the household visited is named by its building, unit and room too (the
+service's copy of it), in the last columns, as a bill's is. In a language, a round's status, an incident's type and status, a
 shift, a post and a fire check's result are their labels (``estate_common.labels``)."""
 from estate_common import personal_data
 from estate_common.exports import Column, field
@@ -51,6 +52,7 @@ VISITORS = [
     field("phone", personal=personal_data.VISITOR_PHONE), field("visiting_household_id"), field("purpose"),
     field("plate"), field("arrived_at"), field("registered_by"), field("departed_at"), field("departed_by"),
     field("departure_notes"), field("created_at"),
+    field("building"), field("unit"), field("room"),  # the household visited (operations._with_addresses)
 ]
 
 SHIFT_HANDOVERS = [

@@ -74,11 +74,34 @@ def export_documents(db, resource, estate_id, filters):
         query = store.incidents_query(*_incidents_selected(db, estate_id, filters))
     elif resource == "visitors":
         query = store.visitors_query(db, estate_id, *_visitors_selected(filters))
+        return _with_addresses(db, estate_id, store.walk(db, "visitors", estate_id, query))
     elif resource == "shift_handovers":
         query = store.handovers_query(*_handovers_selected(db, estate_id, filters))
     else:  # fire_inspections: the list's filters are its query (``page``)
         query = dict(filters)
     return store.walk(db, resource, estate_id, query)
+
+
+EXPORT_BATCH = 500  # visitors whose households' addresses are read at once
+
+
+def _with_addresses(db, estate_id, visitors):
+    """``visitors`` each with the building, unit and room of the household visited (the service's
+    copy, read for ``EXPORT_BATCH`` visitors at a time; empty while its copy has not come)."""
+    batch = []
+    for visitor in visitors:
+        batch.append(visitor)
+        if len(batch) == EXPORT_BATCH:
+            yield from _addressed(db, estate_id, batch)
+            batch = []
+    yield from _addressed(db, estate_id, batch)
+
+
+def _addressed(db, estate_id, batch):
+    found = store.household_addresses(db, estate_id, [v.get("visiting_household_id") for v in batch])
+    for visitor in batch:
+        address = found.get(visitor.get("visiting_household_id")) or {}
+        yield visitor | {name: address.get(name) for name in ("building", "unit", "room")}
 
 
 def _rounds_so_far(db, estate_id, rounds, rules):

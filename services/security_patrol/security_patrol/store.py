@@ -118,6 +118,17 @@ def walk(db, collection, estate_id, query):
     return store.walk(db[collection], {"estate_id": estate_id, **query})
 
 
+def household_addresses(db, estate_id, household_ids):
+    """``{household id: its copy's building, unit and room}`` of these households (a batch's, by
+    ``_id``; one whose copy has not come is missing)."""
+    wanted = list(dict.fromkeys(h for h in household_ids if h))
+    if not wanted:
+        return {}
+    return {h["_id"]: h for h in store.scan(db[replica.COLLECTIONS["household"]],
+                                            {"estate_id": estate_id, "_id": {"$in": wanted}},
+                                            ("building", "unit", "room"))}
+
+
 def sessions_ended_between(db, estate_id, start, end):
     """The parking stays that ended in ``[start, end)`` (a month's totals), by their exit's index."""
     return store.scan(db.parking_sessions, {"estate_id": estate_id, "exited_at": {"$gte": start, "$lt": end}},

@@ -85,6 +85,8 @@ def test_visitors_export_holds_their_names_and_phones_for_the_gate_and_the_desk(
     job = export(patrol, "visitors", on_site="true")
     assert job["result"]["personal_data_in_full"] == ["visitor_name", "visitor_phone"]
     assert [(r["name"], r["phone"]) for r in rows_of(patrol, job)] == [("孙小梅", "13712345678")]
+    # the household visited by its address too (the service's copy), not its id alone
+    assert [(r["building"], r["unit"], r["room"]) for r in rows_of(patrol, job)] == [("3", "1", "1201")]
     # the front desk registers visitors too (the list route's roles): it exports and reads them
     assert [r["name"] for r in rows_of(patrol, export(patrol, "visitors", caller=AGENT), AGENT)] == ["孙小梅"]
     assert rows_of(patrol, export(patrol, "visitors", on_site="false")) == []
