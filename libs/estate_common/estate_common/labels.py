@@ -216,6 +216,7 @@ MESSAGES = {
     "direction.out": ("支出", "Money out"),
     # -- the security department's records (patrol rounds, incidents, visitors, shift handovers,
     # fire checks: security_patrol/exports.py) --------------------------------------------------
+    # (most were the console's names of these fields, which its refusals name: moved here, one place)
     "field.route_id": ("路线", "Route"),
     "field.route_name": ("路线", "Route"),
     "field.plan_id": ("计划", "Plan"),
