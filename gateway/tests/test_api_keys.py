@@ -418,3 +418,18 @@ def test_a_key_made_to_replace_another_takes_its_limit_unless_told(app, client, 
         "name": "owner app 2028", "roles": ["agent"], "estate_ids": ["A"], "replaces": rotated["id"],
         "calls_per_minute": None}), 201)
     assert told["calls_per_minute"] is None
+
+
+def test_a_call_that_checks_its_caller_twice_is_one_call_of_the_keys_minute(app, client, rpc, new_key):
+    """An export's start checks the route's roles, then the resource's (``exports.start_export``:
+    ``authorize`` twice): each check counted the key's call, so a key of 4 calls a minute started
+    2 exports and was refused the third (found by review)."""
+    freeze_in_a_minute()
+    _, key = new_key(name="nightly export", roles=["accountant"], calls_per_minute=4)
+    rpc.answer("finance", "start_export", {"id": "job_finance_1", "estate_id": "A", "kind": "export_bills",
+                                           "status": "queued", "progress": {"done": 0, "total": None},
+                                           "result": None, "created_at": "2026-11-23T08:00:00.000Z"})
+    statuses = [client.post("/api/v1/estates/A/exports", json={"resource": "bills", "format": "csv"},
+                            headers={**with_key(key), "Idempotency-Key": f"export-{n}"}).status_code
+                for n in range(5)]
+    assert statuses == [202] * 4 + [429]
