@@ -1156,3 +1156,17 @@ def test_a_completed_repair_tells_the_owner_by_when_the_return_visit_comes(clien
     for shown in ({"return_visit_due_at": None}, {}):
         fake.on("GET", r"/api/v1/public/requests/.*", {**TRACKED, **shown})
         assert "回访" not in client.get(f"/portal/track/{CODE}").get_data(as_text=True)
+
+
+def test_a_portal_page_that_fails_logs_no_code_that_opens_it(client, fake, caplog):
+    """The console's line of a page that failed named its path (``console error on GET …``), and a
+    portal page's path is its secret: the statement code opens a household's bills, the tracking
+    code a request (the gateway logs neither: ``public.SECRET_PARAMS``; found by review)."""
+    import logging
+    fake.on("GET", r"/api/v1/public/accounts/.*", {**STATEMENT, "bills": None})  # a page that cannot render
+    fake.on("GET", r"/api/v1/public/requests/.*", None)
+    with caplog.at_level(logging.ERROR, logger="console"):
+        failed = client.get(f"/portal/account/{CODE}", headers={"Accept-Language": "zh-CN"})
+    assert failed.status_code == 500
+    assert "console error on GET /portal/account/<access_code>" in caplog.text
+    assert CODE not in caplog.text and "a" * 32 not in caplog.text
