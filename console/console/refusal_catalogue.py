@@ -1269,6 +1269,8 @@ ZH = {
         '该房屋另有一笔收款正在入账，请稍后再试',
     'this transaction is being posted; try again in a moment':
         '这笔交易正在入账，请稍后再试',
+    "the estate's record has not reached finance yet: try again in a moment":
+        '该小区的资料尚未同步到财务，请稍后再试',
     'the password was changed meanwhile by another request: this one was not set':
         '密码已被另一个请求修改，本次修改未生效',
     'is no longer the current password':

@@ -19,7 +19,7 @@ from itertools import islice
 
 from estate_common import calendar, clock, collector, ids, job_scopes, jobs, replica, writes
 from estate_common.writes import Change
-from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, ServiceUnavailable, field_error
 from estate_common.kpis import per_estate
 from estate_common.store import page_computed, public
 
@@ -1351,7 +1351,9 @@ def issue_owner_access(db, caller, estate_id, household_id):
     household = store.find_household(db, estate_id, household_id)
     if household is None:
         raise NotFound("no such household in this estate")
-    estate = store.estate(db, estate_id) or {}
+    estate = store.estate(db, estate_id)
+    if not (estate or {}).get("code"):  # the code names the estate: its copy comes on a queue of its own
+        raise ServiceUnavailable("the estate's record has not reached finance yet: try again in a moment")
     secret = owner_access.new_secret()
     access = owner_access.record(ids.natural_id("oac", estate_id, household_id), estate_id, household, secret,
                                  clock.now_iso(), caller.user)
