@@ -4,8 +4,10 @@ archive's completeness (``estate_common.closed_counts``).
 A service mixes in ``CountsClosedRecords`` and names its store module (``closed_store``), which
 answers ``estate_ids(db)``, ``rules_for(db, estate_id)`` (the estate's ``timezone``) and
 ``closed_queries(estate_id, start, end)`` → ``{kind: (collection, query, number field)}``: the
-count announced and the list ``list_closed`` answers (the gateway's
-``GET …/archive/completeness/missing``) read the same query.
+list ``list_closed`` answers (the gateway's ``GET …/archive/completeness/missing``), and
+``closed_counts(db, estate_id, start, end)`` → ``{kind: n}``: the count announced, the closes
+archive holds a record of (most stores count their query's documents; customer service counts a
+reopened complaint's every close).
 """
 from .. import calendar, clock, closed_counts, closed_counts_store
 from ..errors import InvalidInput, field_error
@@ -26,9 +28,7 @@ class CountsClosedRecords:
         return closed_counts.report_estates(
             db, outbox, lambda estate_id: lambda event_type, data: outbox.event(event_type, estate_id, data),
             store.estate_ids(db), lambda estate_id: store.rules_for(db, estate_id)["timezone"],
-            lambda estate_id, start, end: closed_counts_store.counted(db, estate_id,
-                                                                      store.closed_queries(estate_id, start, end)),
-            now)
+            lambda estate_id, start, end: store.closed_counts(db, estate_id, start, end), now)
 
     @rpc_method
     def list_closed(self, payload):

@@ -395,3 +395,33 @@ def test_the_reports_count_a_reopened_complaint_once_and_each_reply_by_its_own_d
     [result] = desk.complaint_results({"estate_id": ESTATE, "filters": {"period": "2026-12"}})["items"]
     assert result["reopen_count"] == 1 and result["satisfaction"] == 2
     assert desk.complaint_results({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"] == []
+
+
+def test_each_close_of_a_reopened_complaint_is_counted_for_archive_in_the_month_it_was_made(desk):
+    """Archive holds one ``service_request_closed`` record per close, in the month it was made
+    (``archive.store.closed_present``: by ``occurred_at``), and compares it with the closes this
+    service counts. A complaint closed in November and reopened in December was counted in neither
+    November (its ``closed_at`` cleared) nor December until closed again, where archive held its
+    November close: November read one closed record too many, which hid a missing one; and one
+    closed twice in a month was counted once beside archive's two records (found by review)."""
+    clock.freeze(clock.parse_iso("2026-11-20T02:00:00Z"))
+    closed = closed_complaint(desk)
+    clock.freeze(clock.parse_iso("2026-12-02T02:00:00Z"))
+    as_caller(desk, AGENT)
+    act(desk, "reopen", closed, reason="still drilling")
+
+    def counts():
+        desk.count_closed_records(clock.now())
+        return {e["data"]["period"]: e["data"]["counts"]["service_requests"]
+                for e in desk.outbox.of_type("closed_records_counted")}
+
+    assert counts() == {"2026-11": 1, "2026-12": 0}  # its November close, which archive holds
+    listed = desk.list_closed({"estate_id": ESTATE, "filters": {"kind": "service_requests", "period": "2026-11"}})
+    assert [item["id"] for item in listed["items"]] == [closed["id"]]
+    act(desk, "reply", closed, message="the contractor was replaced")
+    act(desk, "close", closed, satisfaction=4)
+    act(desk, "reopen", closed, reason="it came back")
+    act(desk, "reply", closed, message="replaced again")
+    act(desk, "close", closed, satisfaction=5)
+    assert counts() == {"2026-11": 1, "2026-12": 2}  # closed twice in December: two closing records
+    assert len(desk.outbox.of_type("service_request_closed")) == 3
