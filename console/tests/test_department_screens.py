@@ -1681,10 +1681,16 @@ def test_the_desk_register_finds_a_request_by_the_words_typed(client, fake, docu
     reopened = {"id": "sr_1", "estate_id": ESTATE, "number": "SR-2026-000001", "kind": "complaint", "household_id": None,
                 "channel": "phone", "description": "楼上漏水", "status": "verified", "due_at": "2026-12-09T00:00:00Z",
                 "created_at": "2026-11-30T00:00:00Z", "updated_at": "2026-12-02T00:00:00Z", "history": [],
-                "reopen_count": 2}
-    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests", {"items": [reopened], "next_cursor": "c2"})
+                "reopen_count": 2, "reopenings": [{"at": "2026-12-01T00:00:00Z", "by": "zhang", "reason": "r", "ended": {}},
+                                                  {"at": "2026-12-02T00:00:00Z", "by": "zhang", "reason": "r", "ended": {}}]}
+    # a consultation reopened, then made a complaint: its reopen_count is the consultation's, no 复诉 (review)
+    reclassified = {**reopened, "id": "sr_2", "number": "SR-2026-000002", "reopen_count": 1}
+    del reclassified["reopenings"]
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests", {"items": [reopened, reclassified],
+                                                                     "next_cursor": "c2"})
     page = client.get("/desk/requests?q=+漏水+&kind=repair", headers={"Accept-Language": "zh"}).get_data(as_text=True)
-    assert '<span class="badge badge-soon">复诉 2 次</span>' in page  # 复诉: the owner came back, not satisfied
+    assert page.count('<span class="badge badge-soon">复诉') == 1  # 复诉: the owner came back, not satisfied
+    assert '<span class="badge badge-soon">复诉 2 次</span>' in page
     [listed] = [call for call in fake.calls if call["path"].endswith("/service-requests")]
     assert listed["params"]["q"] == "漏水" and listed["params"]["kind"] == "repair"
     assert '<label for="f-q">内容包含</label><input id="f-q" type="search" name="q" value="漏水" maxlength="100"' in page

@@ -36,6 +36,7 @@ from collections import Counter
 from estate_common.store import public
 
 from .complaints import rounds as reply_rounds
+from .complaints import times_reopened
 
 UNRECORDED = "unrecorded"
 
@@ -105,7 +106,7 @@ def report(period, complaints, rules, now, plans=(), buildings=None):
         "valid": sum(1 for c in complaints if c.get("valid")),
         "not_judged": closed_not_judged(complaints),
         "escalated": sum(1 for c in complaints if (c["complaint"] or {}).get("escalated")),
-        "reopened": sum(1 for c in complaints if c.get("reopen_count")),
+        "reopened": sum(1 for c in complaints if times_reopened(c)),
         "repeat_complainants": {
             "threshold": threshold,
             "households": [{"household_id": h, "complaints": n} for h, n in repeat],
@@ -127,5 +128,5 @@ def results(period, closed):
         closer = next((h["by"] for h in reversed(request["history"]) if h["action"] == "closed"), None)
         items.append({**{name: shown.get(name) for name in RESULT_FIELDS}, "nature": record.get("nature"),
                       "cause": record.get("cause"), "finding": record.get("finding"), "closed_by": closer,
-                      "reopen_count": request.get("reopen_count") or 0})  # 复诉: closed again after a reopening
+                      "reopen_count": times_reopened(request)})  # 复诉: closed again after a reopening
     return {"period": period, "items": items}

@@ -124,7 +124,7 @@ def reopen(request, data, now, caller, rules):
     status = next_status(request, "reopen_escalated" if (request.get("complaint") or {}).get("escalated") else "reopen")
     at = clock.to_iso(now)
     reason = data["reason"].strip()
-    count = request.get("reopen_count", 0) + 1
+    count = times_reopened(request) + 1  # its own 复诉, not a consultation's reopening before it became one
     reopening = {"at": at, "by": caller.user, "reason": reason,
                  "ended": {name: request.get(name) for name in ROUND_FIELDS}}
     new_due = due_at("complaint", now, rules)
@@ -137,6 +137,14 @@ def reopen(request, data, now, caller, rules):
                    "closed_at": None, "outcome": None, "satisfaction": None, "updated_at": at},
                   [history_entry(at, caller.user, "reopened", reason)],
                   [("complaint_reopened", announced)])
+
+
+def times_reopened(request):
+    """How often a complaint was reopened (复诉): its ``reopenings``. Not ``reopen_count`` alone: a
+    consultation reopened (its answer did not settle it) and then reclassified as a complaint
+    brings its count along, and read as a complaint's it was counted a 复诉 by the analysis and its
+    result, and the first real one was announced as the second (found by review)."""
+    return len(request.get("reopenings") or ())
 
 
 def rounds(request):

@@ -425,3 +425,29 @@ def test_each_close_of_a_reopened_complaint_is_counted_for_archive_in_the_month_
     act(desk, "close", closed, satisfaction=5)
     assert counts() == {"2026-11": 1, "2026-12": 2}  # closed twice in December: two closing records
     assert len(desk.outbox.of_type("service_request_closed")) == 3
+
+
+def test_a_consultation_reopened_then_reclassified_as_a_complaint_was_never_a_reopened_complaint(desk):
+    """A consultation whose answer did not settle it is reopened before it is reclassified (its
+    reopen_count, the consultation accuracy's); made a complaint, that count read as a 复诉: the
+    analysis counted it reopened, its result said 复诉 1 次, and its first real 复诉 was announced
+    as the second (found by review). A complaint's reopenings are its own (``reopenings``)."""
+    clock.freeze(clock.parse_iso("2026-11-02T02:00:00Z"))
+    as_caller(desk, AGENT)
+    asked = desk.create_request({"estate_id": ESTATE, "data": {
+        "kind": "consultation", "household_id": "hh_1", "channel": "phone", "description": "the noise at night"}})
+    act(desk, "reply", asked, message="the works end at 20:00")
+    act(desk, "reopen", asked, reason="he calls about the noise again")
+    made = act(desk, "reclassify", asked, kind="complaint", reason="he complains", complainant="Mr Chen",
+               nature="noise")
+    act(desk, "verify", made, finding="drilling confirmed")
+    act(desk, "reply", made, message="the contractor was told", valid=True)
+    act(desk, "close", made, satisfaction=4)
+    assert report(desk, "2026-11")["reopened"] == 0
+    [result] = desk.complaint_results({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]
+    assert result["reopen_count"] == 0
+    as_caller(desk, AGENT)
+    act(desk, "reopen", made, reason="still drilling")
+    [announced] = desk.outbox.of_type("complaint_reopened")
+    assert announced["data"]["reopen_count"] == 1
+    assert report(desk, "2026-11")["reopened"] == 1
