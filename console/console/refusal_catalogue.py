@@ -778,6 +778,8 @@ ZH = {
         '各项之和不等于报价金额',
     'the work on this order has started: it is completed, not cancelled':
         '该工单已开始维修，只能完工，不能取消',
+    'the work on this order has started: it is handed back for help, not handed on':
+        '该工单已开始维修，不能转单，只能申请支援',
     'started at {0}':
         '已于 {0} 开始维修',
     "only a household's own repair is charged":

@@ -357,6 +357,13 @@ def test_a_technician_hands_his_own_order_to_a_colleague(client, fake):
         assert 'value="ann"' in page and 'value="tom"' not in page and "Hand over to a colleague" in page, status
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", {**ORDER, "status": "in_progress"})
     assert "assign" not in steps_on(client.get("/engineering/work-orders/wo_1").get_data(as_text=True))
+    # begun, then given a new appointment: not handed on, by him or the desk (maintenance's 409; found by review)
+    begun = {**ORDER, "status": "appointed", "started_at": "2026-11-20T09:00:00.000Z"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", begun)
+    assert "assign" not in steps_on(client.get("/engineering/work-orders/wo_1").get_data(as_text=True))
+    sign_in(client, fake, username="amy", roles=("agent",))
+    assert "assign" not in steps_on(client.get("/engineering/work-orders/wo_1").get_data(as_text=True))
+    sign_in(client, fake, username="tom", roles=("technician",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", {**ORDER, "technician": "ann"})
     assert "assign" not in steps_on(client.get("/engineering/work-orders/wo_1").get_data(as_text=True))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/technicians", {"items": [{"username": "tom"}]})  # no colleague

@@ -526,6 +526,11 @@ def assign(order, technician, assignee, now, actor):
         # probe), unless the technician may no longer be given it (a review)
         _require_assignable(assignee)
         return {"technician": technician}, None
+    if order["status"] == "appointed" and order.get("started_at"):
+        # 转单 is before the work starts: a started order back at ``appointed`` by a new appointment
+        # was handed on as one never begun, by him or the desk (found by review); help gives it back
+        raise Conflict("the work on this order has started: it is handed back for help, not handed on",
+                       [field_error("status", f"started at {order['started_at']}")])
     # _assignment_announced_at: its work_order_assigned goes out with it (assigned_events), so
     # operations.announce_earlier_assignments leaves it alone
     changes, entry = _step(order, "assign", now, actor, f"to {technician}", technician=technician,

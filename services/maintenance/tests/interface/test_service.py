@@ -795,6 +795,23 @@ def test_a_technician_hands_his_own_order_to_a_colleague(engineering):
         act(engineering, "assign_work_order", order_id, technician="liu")
 
 
+def test_an_order_whose_work_began_is_not_handed_on_after_a_new_appointment(engineering):
+    """转单 is before the work starts: an order started, then given a new appointment (reappoint,
+    back to ``appointed``), has begun (its response ended, a quote may be consented) and is not
+    handed to a colleague as one never started, by him or the desk (409: help gives it back);
+    from ``appointed`` an order was never assigned before 转单 (found by review)."""
+    order_id = open_repair(engineering)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    act(engineering, "start_work_order", order_id)
+    act(engineering, "reappoint_work_order", order_id, at="2026-12-01T00:00:00.000Z", reason="no parts")
+    for caller in (TECHNICIAN, staff("desk", ["agent"], [ESTATE])):
+        as_caller(engineering, caller)
+        with pytest.raises(Conflict):
+            act(engineering, "assign_work_order", order_id, technician="liu")
+    order = engineering.get_work_order({"estate_id": ESTATE, "id": order_id})
+    assert order["technician"] == "chen" and order["status"] == "appointed"
+
+
 def test_a_new_appointment_for_a_job_that_cannot_be_finished(engineering):
     order_id = open_repair(engineering)
     act(engineering, "assign_work_order", order_id, technician="chen")
