@@ -445,6 +445,24 @@ def test_a_charge_taken_on_site_is_raised_collected(engineering):
     assert act(engineering, "complete_work_order", other, **completion())["collected_on_site"] is False
 
 
+def test_a_charge_taken_on_site_is_the_technicians_cash_whoever_signs_the_order_off(engineering):
+    """收取相关费用: the charge taken at the door is in the order's technician's hands, handed in at
+    his day's settlement; finance books a collected charge in the journal of the event's actor,
+    and a manager entering the sign-off (the service form brought back) had the technician's cash
+    booked in his own journal (found by review). The completion's event stays the manager's."""
+    order_id = open_repair(engineering)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    act(engineering, "start_work_order", order_id)
+    act(engineering, "quote_work_order", order_id, amount_cents=4500, items=[{"name": "valve", "amount_cents": 4500}])
+    act(engineering, "consent_work_order", order_id, by="Li Lei")
+    as_caller(engineering, staff("boss", ["manager"], [ESTATE]))
+    act(engineering, "complete_work_order", order_id, **completion(charge_cents=4500, collected_on_site=True))
+    [charge] = engineering.outbox.of_type("charge_raised")
+    assert charge["data"]["collected"] is True and charge["actor"] == "chen"
+    [completed] = engineering.outbox.of_type("work_order_completed")
+    assert completed["actor"] == "boss"
+
+
 def test_the_completion_events_are_written_with_the_completion(engineering):
     order_id = open_repair(engineering)
     for method, data in (("assign_work_order", {"technician": "chen"}), ("start_work_order", {})):
