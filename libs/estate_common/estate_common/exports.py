@@ -81,6 +81,31 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PROGRESS_EVERY = 1000  # rows between progress reports (each also yields to other green threads)
 
 
+ADDRESS = ("building", "unit", "room")
+ADDRESS_BATCH = 500  # documents whose households' addresses are read at once
+
+
+def with_addresses(docs, household_of, addresses):
+    """``docs`` each with the building, unit and room of its household (``household_of(doc)``: its
+    id, None for none), read ``ADDRESS_BATCH`` documents at a time by ``addresses(ids)`` (the
+    service's store: ``{household_id: {building, unit, room}}`` of its copies; empty while a copy has
+    not come): a bill's, a payment's or a visitor's flat, beside its id, in one read a batch."""
+    batch = []
+    for doc in docs:
+        batch.append(doc)
+        if len(batch) == ADDRESS_BATCH:
+            yield from _addressed(batch, household_of, addresses)
+            batch = []
+    yield from _addressed(batch, household_of, addresses)
+
+
+def _addressed(batch, household_of, addresses):
+    found = addresses([household for household in map(household_of, batch) if household])
+    for doc in batch:
+        address = found.get(household_of(doc)) or {}
+        yield {**doc, **{name: address.get(name) for name in ADDRESS}}
+
+
 def job_kind(resource):
     """The job kind of an export of ``resource`` (``estate_common.job_scopes`` names its roles)."""
     return f"export_{resource}"

@@ -315,3 +315,21 @@ def test_a_jobs_language_is_passed_to_its_writer_and_none_is_as_before():
         lines = b"".join(saved).decode("utf-8-sig").splitlines()
         assert lines == (["status,created_at", "vacant,2026-11-30T16:30:05.000Z"] if language is None else
                           ["Status,Registered at (Asia/Shanghai)", "Vacant,2026-12-01 00:30:05"])
+
+
+def test_documents_take_their_households_address_read_a_batch_at_a_time():
+    """A bill's, a payment's or a visitor's flat beside its household id (finance's and security's
+    exports), one read of the service's copies per ``ADDRESS_BATCH`` documents, none for no household."""
+    reads = []
+
+    def addresses(ids):
+        reads.append(len(ids))
+        return {hh: {"building": "1", "unit": "2", "room": hh[3:]} for hh in ids if hh != "hh_gone"}
+    docs = [{"id": n, "household_id": f"hh_{n}" if n % 7 else None} for n in range(1, 1201)] + [
+        {"id": 0, "household_id": "hh_gone"}]
+    rows = list(exports.with_addresses(iter(docs), lambda doc: doc["household_id"], addresses))
+    assert [row["id"] for row in rows] == [doc["id"] for doc in docs]
+    assert rows[0] == {"id": 1, "household_id": "hh_1", "building": "1", "unit": "2", "room": "1"}
+    assert rows[6] == {"id": 7, "household_id": None, "building": None, "unit": None, "room": None}
+    assert rows[-1]["building"] is None  # a copy not come yet
+    assert len(reads) == 3 and sum(reads) == len([d for d in docs if d["household_id"]])

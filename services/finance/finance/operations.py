@@ -15,9 +15,10 @@ import random
 import time
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import partial
 from itertools import islice
 
-from estate_common import calendar, clock, collector, ids, job_scopes, jobs, replica, writes
+from estate_common import calendar, clock, collector, exports, ids, job_scopes, jobs, replica, writes
 from estate_common.writes import Change
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, ServiceUnavailable, field_error
 from estate_common.kpis import per_estate
@@ -1443,26 +1444,11 @@ def export_documents(db, resource, estate_id, filters):
     return _arrears_rows(db, estate_id, filters.get("as_of"))
 
 
-ADDRESS = ("building", "unit", "room")
-
-
 def _with_addresses(db, estate_id, docs):
-    """``docs`` with their household's building, unit and room (finance's copy of the household,
-    read for ``EXPORT_BATCH`` documents at a time; empty for a charge that names no household)."""
-    batch = []
-    for doc in docs:
-        batch.append(doc)
-        if len(batch) == EXPORT_BATCH:
-            yield from _addressed(db, estate_id, batch)
-            batch = []
-    yield from _addressed(db, estate_id, batch)
-
-
-def _addressed(db, estate_id, batch):
-    found = store.household_addresses(db, estate_id, [d["household_id"] for d in batch if d.get("household_id")])
-    for doc in batch:
-        address = found.get(doc.get("household_id")) or {}
-        yield {**doc, **{name: address.get(name) for name in ADDRESS}}
+    """``docs`` with their household's building, unit and room (finance's copy of the household;
+    empty for a charge that names no household: ``estate_common.exports.with_addresses``)."""
+    return exports.with_addresses(docs, lambda doc: doc.get("household_id"),
+                                  partial(store.household_addresses, db, estate_id))
 
 
 def _arrears_rows(db, estate_id, as_of=None):

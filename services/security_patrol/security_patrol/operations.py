@@ -7,7 +7,7 @@ the events in the same document write, a lost race decided again on what the win
 import time
 from functools import partial
 
-from estate_common import calendar, clock, fee_prices, plausible, replica, writes
+from estate_common import calendar, clock, exports, fee_prices, plausible, replica, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 from estate_common.kpis import before_the_estate, per_estate_month, rules_of_period
 from estate_common.store import public
@@ -82,26 +82,11 @@ def export_documents(db, resource, estate_id, filters):
     return store.walk(db, resource, estate_id, query)
 
 
-EXPORT_BATCH = 500  # visitors whose households' addresses are read at once
-
-
 def _with_addresses(db, estate_id, visitors):
     """``visitors`` each with the building, unit and room of the household visited (the service's
-    copy, read for ``EXPORT_BATCH`` visitors at a time; empty while its copy has not come)."""
-    batch = []
-    for visitor in visitors:
-        batch.append(visitor)
-        if len(batch) == EXPORT_BATCH:
-            yield from _addressed(db, estate_id, batch)
-            batch = []
-    yield from _addressed(db, estate_id, batch)
-
-
-def _addressed(db, estate_id, batch):
-    found = store.household_addresses(db, estate_id, [v.get("visiting_household_id") for v in batch])
-    for visitor in batch:
-        address = found.get(visitor.get("visiting_household_id")) or {}
-        yield visitor | {name: address.get(name) for name in ("building", "unit", "room")}
+    copy; empty while it has not come: ``estate_common.exports.with_addresses``)."""
+    return exports.with_addresses(visitors, lambda visitor: visitor.get("visiting_household_id"),
+                                  partial(store.household_addresses, db, estate_id))
 
 
 def _rounds_so_far(db, estate_id, rounds, rules):
