@@ -92,7 +92,8 @@ def test_a_dashboard_is_valid_and_queries_only_metrics_that_exist(path):
 
 @pytest.mark.parametrize("path", [p for p in DASHBOARDS if p.stem != "gateway"], ids=lambda p: p.stem)
 def test_a_board_shows_jobs_only_for_a_service_that_runs_them(path):
-    """Security-patrol's board had job panels that never had data: it runs no jobs (no ``job_runners``)."""
+    """Security-patrol's board had job panels that never had data while it ran no jobs; it runs its
+    exports since (session 49), and its board had none (the fresh clone's suite)."""
     service = path.stem.replace("-", "_")
     module = topology.SERVICES[service].split(":")[0].replace(".", "/")
     runs_jobs = "job_runners =" in (ROOT / "services" / service / f"{module}.py").read_text()
