@@ -86,9 +86,9 @@ def create(db, actor, name, roles, estate_ids, replaces=None, calls_per_minute=U
     key_id = f"ak_{secrets.token_hex(8)}"
     key = f"{key_id}.{secrets.token_urlsafe(32)}"
     chain = succession(db, replaces)
+    inherited = chain.pop("calls_per_minute", None)
     if calls_per_minute is UNSET:
-        calls_per_minute = chain.pop("calls_per_minute", None)
-    chain.pop("calls_per_minute", None)
+        calls_per_minute = inherited
     record = {"_id": key_id, "name": name, "roles": list(roles), "estate_ids": list(estate_ids),
               "key_hash": digest(key), "created_at": clock.now_iso(), "created_by": actor,
               "last_used_at": None, "revoked": False, "revoked_at": None, "calls_per_minute": calls_per_minute,
@@ -139,19 +139,21 @@ def list_keys(db, limit, cursor, replaced=None):
 
 
 def revoke(db, cache, key_id):
-    if not isinstance(key_id, str) or not _ID.fullmatch(key_id) or store.find_api_key(db, key_id) is None:
-        raise NotFound("no such API key")
-    store.revoke_api_key(db, key_id, clock.now_iso())
-    cache.forget(key_id)
-    return shown(db, store.find_api_key(db, key_id))
+    return _changed(db, cache, key_id, lambda: store.revoke_api_key(db, key_id, clock.now_iso()))
 
 
 def set_limit(db, cache, key_id, calls_per_minute):
     """``PATCH``: a key's calls per minute (null: the deployment's), revoked or not; at once on this
     process, within ``USER_CACHE_SECONDS`` on the others (as a revocation)."""
+    return _changed(db, cache, key_id, lambda: store.set_api_key_limit(db, key_id, calls_per_minute))
+
+
+def _changed(db, cache, key_id, write):
+    """A change of the key ``key_id`` (404 for no such key): ``write()``, then the key forgotten by
+    this process's cache and shown as it is now."""
     if not isinstance(key_id, str) or not _ID.fullmatch(key_id) or store.find_api_key(db, key_id) is None:
         raise NotFound("no such API key")
-    store.set_api_key_limit(db, key_id, calls_per_minute)
+    write()
     cache.forget(key_id)
     return shown(db, store.find_api_key(db, key_id))
 
