@@ -54,7 +54,6 @@ def within_window(db, scope, subject, limit, window_seconds, why):
 
 
 KEY_WINDOW_SECONDS = 60
-KEY_CALL_COUNTED = "estate_ops.key_call_counted"  # the request's: its key's call counted already
 
 
 def key_calls(db, key_id, per_minute):
@@ -62,13 +61,9 @@ def key_calls(db, key_id, per_minute):
     past ``per_minute``, the key's own limit or the deployment's (``API_KEY_CALLS_PER_MINUTE``).
     Counted before the route's roles and estates are checked: a program that loops on a 403 loads
     the gateway all the same. A person's token is not counted: staff at a desk do not loop, and
-    the sign-in guard bounds what a password can try. Once a request: a route that checks its
-    caller twice (an export's start: the route's roles, then the resource's) is one call, where it
-    was counted twice (found by review)."""
-    if request.environ.get(KEY_CALL_COUNTED) == key_id:
-        return
+    the sign-in guard bounds what a password can try. Once a request: the caller is identified once
+    a request (``access._caller``), however many checks a route makes."""
     within_window(db, "api-key", key_id, per_minute, KEY_WINDOW_SECONDS, "too many calls with this API key")
-    request.environ[KEY_CALL_COUNTED] = key_id
 
 
 def give_back(db, key):
