@@ -1206,7 +1206,7 @@ def reconciliation_report(db, estate_id, period):
     """The reconciliation of a month, or of a quarter or year read as their months together (the
     KPIs' periods: ``calendar.period_bounds``)."""
     now = clock.now()
-    rules = _refuse_report_period(db, estate_id, period, now)
+    rules = store.rules_of(db, estate_id, _refuse_report_period(db, estate_id, period, now))
     start, end = calendar.period_bounds(period, rules["timezone"])
     entries = store.entries_of_period(db, estate_id, period)
     collected = store.bills_by_id(db, estate_id, [e["ref_id"] for e in journals.collected_charges(entries)])
@@ -1254,11 +1254,11 @@ def _refuse_report_period(db, estate_id, period, now=None):
     """Every finance period report's check (``replica.refuse_report_period``, every service's): begun,
     and not ended before the estate's records can begin (its registration less ``catch_up_months``
     at most, the farthest a billing run reaches back). A report of 1900 answered zeros, as one of
-    2999 did. The estate's rules, read from the copy read once for its calendar and its registration."""
+    2999 did. The estate's copy, read once for its calendar and its registration (and the rules of
+    a report that needs them: ``store.rules_of``)."""
     estate = store.estate(db, estate_id)
-    rules = store.rules_of(db, estate_id, estate)
     replica.refuse_report_period(estate, period, now or clock.now())
-    return rules
+    return estate
 
 
 def record_operating_expense(db, outbox, caller, estate_id, data):

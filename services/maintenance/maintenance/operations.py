@@ -630,13 +630,13 @@ def plans_month(db, estate_id, filters):
     """``GET …/preventive-maintenance``: each plan's due dates in the month (the current one on the
     estate's calendar when none is asked) and what became of each (``ledger.plans_month``)."""
     copy, now = store.estate(db, estate_id), clock.now()  # one instant: the month asked of it and its as_of
-    rules, period = store.rules_of(db, estate_id, copy), _month_asked(copy, filters, now)
+    tz, period = calendar.timezone_of(copy), _month_asked(copy, filters, now)
     first, last = ledger.month_days(period)
     jobs = store.plan_jobs_due(db, estate_id, first, last)
     plans = store.plans_of_month(db, estate_id, {plan_id for plan_id, _ in jobs})
     equipment = store.equipment_of(db, estate_id, {plan["equipment_id"] for plan in plans})
     return {"estate_id": estate_id,
-            **ledger.plans_month(period, plans, equipment, jobs, clock.to_iso(now), rules["timezone"])}
+            **ledger.plans_month(period, plans, equipment, jobs, clock.to_iso(now), tz)}
 
 
 def emergency_month(db, estate_id, filters):
@@ -644,8 +644,8 @@ def emergency_month(db, estate_id, filters):
     estate's calendar when none is asked), each with its response and summary
     (``indicators.emergency_month``), read as the KPI reads the month's orders."""
     copy, now = store.estate(db, estate_id), clock.now()  # one instant: the month asked of it and its as_of
-    rules, period = store.rules_of(db, estate_id, copy), _month_asked(copy, filters, now, happened=True)
-    start, end = period_bounds(period, rules["timezone"])
+    period = _month_asked(copy, filters, now, happened=True)
+    start, end = period_bounds(period, calendar.timezone_of(copy))
     return {"estate_id": estate_id, **indicators.emergency_month(
         period, store.orders_reported_in(db, estate_id, start, end), clock.to_iso(now))}
 

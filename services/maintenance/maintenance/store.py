@@ -92,14 +92,8 @@ def next_number(db, estate_id, series):
 def rules_for(db, estate_id, as_of=None):
     """The estate's numbers (its settings over DEFAULTS) and its ``timezone``, the estate's
     calendar: master data from archive (the read copy), not a setting of this service."""
-    return rules_of(db, estate_id, estate(db, estate_id), as_of)
-
-
-def rules_of(db, estate_id, copy, as_of=None):
-    """``rules_for`` from the estate's ``copy`` the caller read (None before it came), for one that
-    reads more of it (its registration: ``operations._month_asked``)."""
     numbers = settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA, minima=MINIMA, as_of=as_of)
-    return numbers | {"timezone": calendar.timezone_of(copy)}
+    return numbers | {"timezone": calendar.timezone_of(estate(db, estate_id))}
 
 
 # -- any collection: by id in an estate, referenced by a body, inserted once -------------
