@@ -133,8 +133,8 @@ def consultation_accuracy(requests, complained_about, start, end):
     correctly (a probe of the front desk's week)."""
     asked = [r for r in requests if (r["kind"] == "consultation" or reclassification.was_consultation(r))
              and _within(r["created_at"], start, end)]
-    accurate = [r for r in asked if r["kind"] == "consultation" and not reclassification.was_consultation(r)
-                and not r.get("reopen_count") and r["_id"] not in complained_about]
+    accurate = [r for r in asked if r["kind"] == "consultation" and not r.get("reopen_count")
+                and r["_id"] not in complained_about]
     return kpi(len(accurate), len(asked))
 
 

@@ -20,9 +20,9 @@ repair's order and archive records the registration as what it is. Plain functio
 store.
 """
 from estate_common import clock
-from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
-from . import complaints, intake, repairs
+from . import complaints, intake
 from .domain import Change, created_event_data, history_entry
 
 # the fields of the new kind's record a reclassification takes, as a registration does (intake.ONLY_FOR)
@@ -30,11 +30,9 @@ KIND_FIELDS = (*complaints.RECORDED_FIELDS, "category")
 
 
 def check(request, data):
-    """The refusals of a reclassification (``reclassify``'s docstring), the body's first."""
-    fields = [name for name in intake.ONLY_FOR if name in data and intake.ONLY_FOR[name] != data["kind"]]
-    if fields:
-        raise InvalidInput("fields that do not belong to this kind of request",
-                           [field_error(f"data.{name}", f"is only for a {intake.ONLY_FOR[name]}") for name in fields])
+    """The refusals of a reclassification (``reclassify``'s docstring), the body's first: a field of
+    another kind, as a registration refuses it (``intake.check_fields``)."""
+    intake.check_fields(data)
     if data["kind"] == request["kind"]:
         raise BusinessRuleViolation("the request is of this kind already",
                                     [field_error("data.kind", "is the request's kind")])
@@ -51,8 +49,7 @@ def check(request, data):
 
 def reclassify(request, data, now, user, rules, earlier_repair_id=None):
     """The change of ``request`` to ``data["kind"]`` (``earlier_repair_id``: the household's recent
-    repair a repair now repeats, judged by the caller, who reads the store)."""
-    check(request, data)
+    repair a repair now repeats, judged by the caller, who reads the store, once ``check`` passed)."""
     kind, reason, at = data["kind"], data["reason"].strip(), clock.to_iso(now)
     created = clock.parse_iso(request["created_at"])
     registered = {"kind": kind, **{name: data[name] for name in KIND_FIELDS if name in data}}
