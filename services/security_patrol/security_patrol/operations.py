@@ -46,7 +46,7 @@ def page(db, collection, estate_id, filters, limit, cursor, normalise=None):
 
 def list_rounds(db, estate_id, filters, limit, cursor):
     """The rounds by status, route, guard (as the round keeps his username, spaces around it
-    dropped) and the day or moment they started (``store.rounds_page``)."""
+    dropped) and the day or moment they started (``store.rounds_query``)."""
     query, rules = _rounds_selected(db, estate_id, filters)
     found = store.page(db, "patrol_rounds", estate_id, query, limit, cursor)
     return found | {"items": shown_rounds(db, estate_id, found["items"], rules)}

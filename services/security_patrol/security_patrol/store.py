@@ -26,7 +26,7 @@ INDEXES = {
     "patrol_plan_claims": [([("estate_id", 1)], {})],
     "patrol_rounds": [(PAGED, {}), ([("estate_id", 1), ("scheduled_start", 1)], {}),
                       ([("estate_id", 1), ("status", 1)], {}), ([("estate_id", 1), ("roster_id", 1)], {}),
-                      # one guard's rounds in the list's order, from a start on (``rounds_page``)
+                      # one guard's rounds in the list's order, from a start on (``rounds_query``)
                       ([("estate_id", 1), ("guard", 1), ("created_at", 1), ("_id", 1)], {}),
                       # one round per plan slot (``patrols.slot_key``); rounds from before it have no key
                       ([("estate_id", 1), ("_slot", 1)],
@@ -169,11 +169,6 @@ def open_rounds_without_due_unchecked(db, estate_id):
                                        "_due_unchecked": {"$exists": False}}, {"_id": 1}))
 
 
-def rounds_page(db, estate_id, filters, limit, cursor, overdue_before=None):
-    """A page of the rounds ``rounds_query`` selects."""
-    return page(db, "patrol_rounds", estate_id, rounds_query(db, estate_id, filters, overdue_before), limit, cursor)
-
-
 def rounds_query(db, estate_id, filters, overdue_before=None):
     """The patrol rounds: by status, route and guard (the username the round keeps), and
     started ``from``/``to`` (``calendar.filter_range``: a day is the estate's local day, a ``to``
@@ -183,12 +178,21 @@ def rounds_query(db, estate_id, filters, overdue_before=None):
     the range's start to its end, in the estate's bucket or the guard's (``INDEXES``), not through
     every round the estate or the guard ever walked."""
     query = {name: filters[name] for name in ROUND_FILTERS if name in filters}
-    started = calendar.filter_range(filters, replica.estate_timezone(db, estate_id))
+    started = _created_between(db, estate_id, filters)
     if started:
         query["created_at"] = started
     if "exceptions" in filters:  # the month's rounds with an exception, or without one
         query["$or" if filters["exceptions"] == "true" else "$nor"] = had_an_exception(overdue_before)
     return query
+
+
+def _created_between(db, estate_id, filters):
+    """The list's ``from``/``to`` as the condition on ``created_at`` (``calendar.filter_range``), the
+    estate's calendar read only when one is given: the gate's night check lists the visitors on site
+    without either, and read the estate's copy for nothing at each page."""
+    if "from" not in filters and "to" not in filters:
+        return None
+    return calendar.filter_range(filters, replica.estate_timezone(db, estate_id))
 
 
 def happened_between(start_iso, end_iso):
@@ -260,7 +264,7 @@ def visitors_query(db, estate_id, filters, on_site):
     range: the week's register; a visitor arrives when he is written, ``gate.new_visitor``'s one
     stamp, so the range bounds ``created_at``, the list's order and its paged index)."""
     query = {name: filters[name] for name in VISITOR_FILTERS if name in filters}
-    arrived = calendar.filter_range(filters, replica.estate_timezone(db, estate_id))
+    arrived = _created_between(db, estate_id, filters)
     if arrived:
         query["created_at"] = arrived
     if on_site is not None:
