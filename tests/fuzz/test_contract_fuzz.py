@@ -80,19 +80,15 @@ def _custom_refusal(response):
 TEXT_RULE = {"holds a control character", "has no visible character"}
 
 
-def _text_rule_refusal(response):
-    errors = (response.json() or {}).get("errors") or []
-    return bool(errors) and all(e.get("message") in TEXT_RULE for e in errors)
-
-
 # what a list says of a range whose end comes before its start: a rule between two parameters, which
 # the contract states in words ("before from, a 400") and a schema cannot (``calendar.filter_window``)
 RANGE_RULE = {"must not be below from", "must not be before deactivated_from"}
 
 
-def _range_refusal(response):
+def _refused_for(response, messages):
+    """A 400 whose every field error is one of ``messages`` (one rule's: TEXT_RULE, RANGE_RULE)."""
     errors = (response.json() or {}).get("errors") or []
-    return bool(errors) and all(e.get("message") in RANGE_RULE for e in errors)
+    return bool(errors) and all(e.get("message") in messages for e in errors)
 
 
 def _problems(operation, case, response, book, valid):
@@ -105,8 +101,8 @@ def _problems(operation, case, response, book, valid):
         found.append(f"{label}: server error {status}: {response.text[:300]}")
     elif not _documented(operation, status):
         found.append(f"{label}: {status} is not documented: {response.text[:300]}")
-    elif status == 400 and valid and not (_custom_refusal(response) or _text_rule_refusal(response)
-                                          or _range_refusal(response)):
+    elif status == 400 and valid and not (_custom_refusal(response) or _refused_for(response, TEXT_RULE)
+                                          or _refused_for(response, RANGE_RULE)):
         found.append(f"{label}: a request the contract calls valid answered 400: {response.text[:300]}"
                      f" (body sent: {str(case.body)[:300]})")
     media = response.headers.get("Content-Type", "").split(";")[0]
