@@ -42,8 +42,8 @@ RECORDED_EVENTS = {
     ("finance", "fund_use_requested"): "fund_use",  # a use of the special maintenance fund, asked for
     ("finance", "fund_use_approved"): "fund_use",  # its money paid out: kept beside the request
     ("finance", "fund_use_rejected"): "fund_use",  # kept beside the request
-    ("finance", "day_settled_late"): "settlement",
-    ("finance", "billing_run_finished"): "billing_run",  # a run's end: its period and counts, who started it  # a cashier's day settled late (日清月结 missed): who closed it
+    ("finance", "day_settled_late"): "settlement",  # a cashier's day settled late (日清月结 missed): who closed it
+    ("finance", "billing_run_finished"): "billing_run",  # a run's end: its period and counts, who started it
     ("security_patrol", "fire_check_overdue"): "fire_check",  # a facility that missed its check of the cycle
     ("security_patrol", "patrol_round_missed"): "patrol_round",  # a planned round nobody walked through
     # DOMAIN.md "Archive": equipment archives, handover documents, notices, cancelled orders

@@ -1366,10 +1366,7 @@ def owner_statement(db, access_code):
     """What the code opens: its household's account as the owner reads it (owner_access.py); one
     404 "not found" for a code of no estate or household, replaced, or ended by a transfer."""
     estate_code, secret = owner_access.split(access_code)
-    try:
-        estate_id = store.estate_id_by_code(db, estate_code)
-    except NotFound:
-        raise owner_access.not_found() from None
+    estate_id = store.estate_id_by_code(db, estate_code)  # a code of no estate: the same 404 "not found"
     access = store.owner_access_by_secret(db, estate_id, owner_access.secret_hash(secret))
     household = access and store.find_household(db, estate_id, access["household_id"])
     if not access or not owner_access.opens(access, household):
