@@ -176,8 +176,7 @@ def redeliver_failed(db, outbox, estate_id, webhook_id, since=None):
     redelivered while still failed (``webhooks.redeliver_failed``). Not while the webhook is
     switched off (409), as ``redeliver``."""
     webhook = store.get(db, "webhooks", estate_id, webhook_id)
-    if not webhook.get("active"):
-        raise Conflict("the webhook is switched off: switch it on to redeliver")
+    webhooks.refuse_switched_off(webhook)
     now = clock.now_iso()
     found = store.failed_delivery_ids(db, estate_id, webhook_id, since, REDELIVER_AT_ONCE + 1)
     redelivered = 0

@@ -349,6 +349,12 @@ def given_up(reason, now):
                        "last_error": reason, "last_status_code": None, "last_attempt_at": None})
 
 
+def refuse_switched_off(subscription):
+    """409 for a redelivery, one or every failed one, while the subscription is switched off."""
+    if not subscription.get("active"):
+        raise Conflict("the webhook is switched off: switch it on to redeliver")
+
+
 def redeliver(delivery, now_iso, subscription):
     """A new round of attempts under the same delivery id, with a fresh retry window; not while
     the subscription is switched off (409): the round would fail at once and erase a delivery
@@ -356,8 +362,7 @@ def redeliver(delivery, now_iso, subscription):
     if delivery["status"] == "pending":
         raise Conflict("the delivery is pending: it is being tried already",
                        retry_after=pending_retry_after(delivery, now_iso))
-    if not subscription.get("active"):
-        raise Conflict("the webhook is switched off: switch it on to redeliver")
+    refuse_switched_off(subscription)
     return Change(set={"status": "pending", "next_attempt_at": now_iso, "window_started_at": None,
                        "delivered_at": None, "failed_at": None, "expire_at": None})
 
