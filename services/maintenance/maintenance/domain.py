@@ -286,11 +286,10 @@ def _back_to_who_did_it(order, earlier, actor):
     technician = (earlier or {}).get("technician")
     if not technician or earlier.get("status") != "completed":
         return order
-    stamp = order["created_at"]
-    return {**order, "status": "assigned", "technician": technician, "assigned_at": stamp,
-            "_assignment_announced_at": stamp,  # its work_order_assigned goes out with it (operations.open_order)
-            # "to <name>" as any assignment's note, which pages word; follows_work_order_id names the work
-            "history": [*order["history"], history_entry(stamp, actor, "assign", f"to {technician}")]}
+    # an assignment as any (``assign``), at the order's opening: its work_order_assigned goes out
+    # with it (operations.open_order); follows_work_order_id names the work
+    changes, entry = assign(order, technician, None, clock.parse_iso(order["created_at"]), actor)
+    return {**order, **changes, "history": [*order["history"], entry]}
 
 
 # The first note of an order opened from another service's finding names it as the people who
