@@ -262,7 +262,7 @@ def _active_without_estates():
             raise
         return None
     items = page.get("items", [])
-    return common.count_said(len(items), bool(page.get("next_cursor"))) if items else None
+    return common.counted(items, page) if items else None
 
 
 @bp.post("/users")

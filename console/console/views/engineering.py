@@ -295,16 +295,19 @@ def order_detail(order_id):
     if others:  # his hands' steps are the technician's the order is assigned to (or a manager's)
         field_steps = [step for step in field_steps if step.name not in ASSIGNEE_STEPS]
         steps = [step for step in steps if step not in ASSIGNEE_STEPS]
-    technicians = common.usernames("technicians") if "assign" in steps else []
-    hand_over = False
-    if "assign" in steps and not DISPATCHERS & set(g.user.roles):
+    technicians, hand_over = [], False
+    if "assign" in steps and DISPATCHERS & set(g.user.roles):
+        technicians = common.usernames("technicians")
+    elif "assign" in steps:
         # a technician: an order no one holds he takes for himself only; his own he hands to a
         # colleague (转单: he could only ask for help, which gave it back to nobody, a probe of the
-        # maintenance technician's day); another's is not his to assign
+        # maintenance technician's day); another's is not his to assign. The colleagues are read only then
         holder = order.get("technician")
         hand_over = holder == g.user.username
-        technicians = [name for name in technicians if name != holder] if hand_over \
-            else [] if holder else [g.user.username]
+        if hand_over:
+            technicians = [name for name in common.usernames("technicians") if name != holder]
+        elif not holder:
+            technicians = [g.user.username]
     if not technicians or technicians == [order.get("technician")]:
         # none to choose, or the one holding it: the same assignment again does nothing
         # (maintenance's domain.assign); a 派工 form listing him alone was offered on every order
