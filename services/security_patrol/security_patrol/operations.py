@@ -668,20 +668,21 @@ def record_shift_handover(db, outbox, caller, estate_id, data):
                                 data.get("post"), "data.from_guard")
     gate.new_handover("check", estate_id, data, now, caller.user)  # refused input writes nothing, not even the roster
     doc_id = roster.handover_id(estate_id, day, data["shift"], data["from_guard"])
-    # once a shift and guard: one the same call wrote (sent again, its answer lost) is answered; a
-    # second is a 409, as is one beside a handover stored under another id before this rule
+
+    def found(stored):  # the same call's (sent again, its answer lost) is answered; a second is a 409
+        return stored if writes.sent_again(stored) else roster.refuse_a_second_handover(stored)
+
+    # once a shift and guard, as one beside a handover stored under another id before this rule
     earlier = roster.handed_over(store.handovers_of_shift(db, estate_id, day, data["shift"]), data["from_guard"])
     if earlier is not None:
-        return public(earlier) if writes.sent_again(earlier) else roster.refuse_a_second_handover(earlier)
+        return public(found(earlier))
     _mark_worked(db, outbox, estate_id, roster_id, now, "data.from_guard")
 
     def build():
         handover = gate.new_handover(doc_id, estate_id, data, now, caller.user) | {"date": day, "roster_id": roster_id}
         return handover, [("shift_handover_recorded", gate.handover_event_data(handover))]
 
-    def found(stored):  # a twin sent at the same moment won the write
-        return stored if writes.sent_again(stored) else roster.refuse_a_second_handover(stored)
-
+    # a twin sent at the same moment may win the write: found says which it is
     return public(_create(db, outbox, "shift_handovers", estate_id, doc_id, build, found=found))
 
 
