@@ -28,8 +28,8 @@ from swagger_ui_bundle import swagger_ui_path
 
 from estate_common import contracts
 
+from . import locations
 from .access import policy_table, starts_work_table
-from .locations import item_of
 
 PAGE = """<!doctype html>
 <html lang="en">
@@ -78,11 +78,11 @@ def served_document():
         operation = document["paths"].get(path, {}).get(method.lower())
         if isinstance(operation, dict):
             operation[STARTS_WORK_KEY] = True
+    located = locations.table(document["paths"])
     for path, path_item in document["paths"].items():
-        located = item_of(document["paths"], path) is not None
         for method, operation in path_item.items():
             if method != "parameters" and isinstance(operation, dict):
-                _declare_gateway_headers(operation, located and method == "post")
+                _declare_gateway_headers(operation, path in located and method == "post")
     document["components"]["schemas"][ENVELOPE] = book.delivered_envelope_schema()
     document["webhooks"] = {event_type: {"post": _delivery(book, event_type)}
                             for event_type in document["components"]["schemas"]["WebhookEventType"]["enum"]}
@@ -93,7 +93,7 @@ def _declare_gateway_headers(operation, located=False):
     """Each inline response of ``operation`` refers to ``X-Request-ID``, each 2xx of one that
     takes an ``Idempotency-Key`` to ``Idempotent-Replayed`` (the shared responses refer to the first
     in openapi.yaml itself: a replay is never a problem), and the 201 of a create whose new resource
-    has a URL to read (``located``: ``locations.item_of``) to ``Location``."""
+    has a URL to read (``located``: ``locations.table``) to ``Location``."""
     keyed = any(parameter.get("$ref", "").endswith("/IdempotencyKey") or parameter.get("name") == "Idempotency-Key"
                 for parameter in operation.get("parameters", []))
     for status, response in operation.get("responses", {}).items():

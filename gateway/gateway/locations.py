@@ -15,6 +15,8 @@ from urllib.parse import quote
 
 from flask import request
 
+from estate_common import contracts
+
 from .access import openapi_path
 
 # a create whose new resource is read at another path: (its item path, the answer's field naming it)
@@ -36,13 +38,18 @@ def item_of(paths, collection):
     return (items[0], "id") if len(items) == 1 else None
 
 
-@functools.lru_cache(maxsize=1)
-def _table():
-    from .docs import served_document
-    paths = served_document()["paths"]
+def table(paths):
+    """``{collection: (item path, answer field)}`` of every create (``POST`` answering 201) of
+    ``paths`` whose new resource has a URL to read (``item_of``)."""
     return {collection: item for collection, operations in paths.items()
             if "201" in operations.get("post", {}).get("responses", {})
             and (item := item_of(paths, collection)) is not None}
+
+
+@functools.lru_cache(maxsize=1)
+def _table():
+    """``table`` of the contract's paths (those the served document holds)."""
+    return table(contracts.load().openapi["paths"])
 
 
 def located(response):
