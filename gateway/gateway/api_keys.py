@@ -42,10 +42,10 @@ import threading
 from datetime import timedelta
 
 from estate_common import clock, roles
-from estate_common.errors import (BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized,
+from estate_common.errors import (BusinessRuleViolation, Conflict, Forbidden, NotFound, Unauthorized,
                                   field_error)
 
-from . import limits, store
+from . import limits, requests_in, store
 from .record_cache import RecordCache
 
 HEADER = "X-API-Key"
@@ -124,11 +124,8 @@ def list_filters(filters):
     """The list's query from its parameters: ``replaced`` (true: the keys another key replaces;
     false: those none replaces yet, the ones a new key may name in ``replaces``); 400 naming it
     for another value."""
-    if "replaced" not in filters:
-        return {}
-    if filters["replaced"] not in ("true", "false"):
-        raise InvalidInput("replaced is true or false", [field_error("replaced", "must be true or false")])
-    return {"replaced": filters["replaced"] == "true"}
+    replaced = requests_in.flag(filters, "replaced")
+    return {} if replaced is None else {"replaced": replaced}
 
 
 def list_keys(db, limit, cursor, replaced=None):

@@ -273,6 +273,16 @@ def refuse_unknown_query(allowed=(), where="here"):
                            [field_error(name, "is given more than once: one value each") for name in twice])
 
 
+def flag(filters, name):
+    """``name``'s true or false among a list's filters, None when it is not given; a 400 naming it
+    for any other value."""
+    if name not in filters:
+        return None
+    if filters[name] not in ("true", "false"):
+        raise InvalidInput(f"{name} is true or false", [field_error(name, "must be true or false")])
+    return filters[name] == "true"
+
+
 def query_payload(route):
     """``limit``, ``cursor`` and the route's filters from the query string; anything else is refused."""
     allowed = set(route.filters) | ({"limit", "cursor"} if route.paged else set())

@@ -17,7 +17,7 @@ from estate_common import calendar, clock, contracts
 from estate_common.errors import (BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized,
                                   field_error)
 
-from . import memberships, passwords, policy, store, tokens
+from . import memberships, passwords, policy, requests_in, store, tokens
 from .record_cache import RecordCache
 
 USER_FIELDS = ("username", "roles", "estate_ids", "active", "created_at")
@@ -183,9 +183,7 @@ def list_filters(filters):
     if "estate_id" in filters:
         query["estate_ids"] = filters["estate_id"]
     if "active" in filters:
-        if filters["active"] not in ("true", "false"):
-            raise InvalidInput("active is true or false", [field_error("active", "must be true or false")])
-        query["active"] = filters["active"] == "true"
+        query["active"] = requests_in.flag(filters, "active")
     if "q" in filters:
         if _malformed(filters["q"], "SearchText"):
             raise InvalidInput("q is 1 to 100 characters, one of them visible",
@@ -199,7 +197,7 @@ def list_filters(filters):
                                [field_error("active", "must be false or left out beside a deactivated_ filter")])
         conditions += [{"deactivated_at": {"$ne": None}}, *({"deactivated_at": bound} for bound in left)]
     if "has_estates" in filters:
-        conditions.append(_without_estates(filters["has_estates"]))
+        conditions.append(_without_estates(requests_in.flag(filters, "has_estates")))
     if conditions:
         query["$and"] = conditions
     return query
@@ -210,10 +208,8 @@ def _without_estates(has_estates):
     ``refuse_an_estate_role_without_estates`` (they reach nothing: every estate's route a 403; a
     deactivation may have cleared them too, so ``active`` tells the two apart); an operator admin
     holds every estate (``policy.estates_of``), never among them. ``true``: every other account."""
-    if has_estates not in ("true", "false"):
-        raise InvalidInput("has_estates is true or false", [field_error("has_estates", "must be true or false")])
     without = {"$and": [_NO_ESTATE, {"roles": {"$ne": "operator_admin"}}]}
-    return {"$nor": [without]} if has_estates == "true" else without
+    return {"$nor": [without]} if has_estates else without
 
 
 def _malformed(text, schema):

@@ -151,9 +151,10 @@ def test_the_accounts_of_estate_roles_with_no_estate_are_listed_by_has_estates_f
     assert listed(client, contract, admin_token, q=tag, has_estates="false", active="true") == [nowhere]
     assert listed(client, contract, admin_token, q=tag, has_estates="false", role="technician") == [gone]
     assert sorted(listed(client, contract, admin_token, q=tag, has_estates="true")) == sorted([placed, operator])
-    for wrong in ("no", "", "0"):
-        answer = client.get("/api/v1/users", query_string={"has_estates": wrong}, headers=bearer(admin_token))
-        contract.problem(answer, 400, "invalid_input", fields=["has_estates"], app=client.application)
+    for name in ("has_estates", "active"):
+        for wrong in ("no", "", "0"):
+            answer = client.get("/api/v1/users", query_string={name: wrong}, headers=bearer(admin_token))
+            contract.problem(answer, 400, "invalid_input", fields=[name], app=client.application)
 
 
 def test_an_account_deactivated_before_its_moment_was_kept_is_listed_by_active_false_only(client, contract,
