@@ -7,13 +7,13 @@ the events in the same document write, a lost race decided again.
 import logging
 from functools import partial
 
-from estate_common import calendar, clock, custom_fields, fee_prices, ids, replica
-from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+from estate_common import calendar, clock, custom_fields, fee_prices, ids, public_codes, replica
+from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.kpis import (before_the_estate, owed_a_year, owed_before_the_estate, per_estate_month,
                                 rules_of_period)
 from estate_common.store import DuplicateKey, page_computed, public
 
-from . import (applications, complaint_analysis, desk_week, domain, events, front_desk, handling,
+from . import (applications, complaint_analysis, desk_week, domain, events, front_desk,
                household_correction, intake, owner_contacts, portal, reclassification, rectifications, repairs, store,
                surveys)
 from . import kpis as desk_kpis
@@ -186,7 +186,7 @@ def portal_create(db, outbox, caller, estate_code, data):
     estate_id = estate["_id"]
     portal.check(data)
     key, digest = caller.idempotency_key, ids.content_digest(data)
-    secret = portal.keyed_secret(estate_id, key) if key else portal.new_secret()
+    secret = portal.keyed_secret(estate_id, key) if key else public_codes.new_secret()
     request_id = caller.created_id("sr", estate_id)
 
     def new():  # no household yet, whatever the address: the desk matches it (portal.py says why)
@@ -196,7 +196,7 @@ def portal_create(db, outbox, caller, estate_code, data):
                                      domain.request_number(created, rules["timezone"], sequence),
                                      created, rules, portal.ACTOR, None)
         request["portal"] = portal.portal_part(data)
-        request["_tracking_hash"] = portal.tracking_hash(secret)  # the code itself is kept nowhere
+        request["_tracking_hash"] = public_codes.secret_hash(secret)  # the code itself is kept nowhere
         request["_filing_digest"] = digest  # what a retry with the same key must send again
         return request, []  # announced when the desk matches it (portal.match)
 
@@ -207,14 +207,14 @@ def portal_create(db, outbox, caller, estate_code, data):
         return portal.refiled(stored, digest, secret)
 
     request = _announced.create(db, outbox, "service_requests", estate_id, request_id, new, found=found)
-    filed = portal.filed_view(request, portal.tracking_code(estate_code, secret))
+    filed = portal.filed_view(request, public_codes.code(estate_code, secret))
     return {"result": filed, "replayed": bool(replayed)} if caller.replay_flag else filed
 
 
 def _tracked(db, tracking_code):
-    estate_code, secret = portal.split_tracking_code(tracking_code)
+    estate_code, secret = public_codes.split(tracking_code, NotFound("no such request"))
     estate_id = store.estate_id_by_code(db, estate_code)
-    return estate_id, store.by_tracking_hash(db, estate_id, portal.tracking_hash(secret))
+    return estate_id, store.by_tracking_hash(db, estate_id, public_codes.secret_hash(secret))
 
 
 def portal_estate(db, estate_code):

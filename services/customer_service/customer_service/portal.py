@@ -4,10 +4,8 @@ It lands in the one register (``intake``) with ``channel: portal``, the building
 it names, the contact it gives (personal data: shown to the desk, never in events or the
 tracking view) and a tracking code. Plain functions: no broker, no store.
 
-- **Tracking code.** ``<estate code>.<secret>``: the secret is 160 random bits (base32); the
-  request keeps only its SHA-256 (``_tracking_hash``, never shown), so a copy of the database gives
-  nobody a way into the tracking view. The estate code in front lets the lookup go to one
-  estate's requests (every query is led by ``estate_id``).
+- **Tracking code.** ``<estate code>.<secret>`` (``estate_common.public_codes``): the request
+  keeps only the secret's SHA-256 (``_tracking_hash``, never shown).
 - **Filed once per Idempotency-Key.** A filing sent with the header (the portal page sends one per
   form it shows) gets its id from the key, and its secret from the key too: an HMAC of the
   estate and the key under a key derived from the bus's signing key (``keyed_secret``). A
@@ -31,13 +29,11 @@ tracking view) and a tracking code. Plain functions: no broker, no store.
   rate it 1–5, once (409 before the work is done and for a second rating). The rating counts
   in the satisfaction KPIs like a return visit's (``kpis``).
 """
-import base64
 import functools
 import hashlib
 import hmac
-import secrets
 
-from estate_common import bus_auth, clock
+from estate_common import bus_auth, clock, public_codes
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound, field_error
 from estate_common.text import address_part, spaced
 
@@ -45,29 +41,19 @@ from . import domain, repairs
 from .domain import Change, history_entry
 
 CHANNEL = "portal"
-SECRET_BYTES = 20  # 160 bits
-SEPARATOR = "."  # an estate code never holds one (EstateCreate's pattern)
 ACTOR = "portal"  # who the request's history names for what the filer did
-
-
-def new_secret():
-    return _secret_text(secrets.token_bytes(SECRET_BYTES))
 
 
 def keyed_secret(estate_id, idempotency_key):
     """The secret of a filing sent with an Idempotency-Key: the same for every retry of it, and
     nobody without the service's key can compute it from the key."""
     mac = hmac.new(_keyed_secrets_key(), f"{estate_id}\x1f{idempotency_key}".encode(), hashlib.sha256)
-    return _secret_text(mac.digest()[:SECRET_BYTES])
+    return public_codes.secret_text(mac.digest()[:public_codes.SECRET_BYTES])
 
 
 @functools.lru_cache(maxsize=1)
 def _keyed_secrets_key():
     return hmac.new(bus_auth.load_key(), b"estate-ops portal tracking secrets", hashlib.sha256).digest()
-
-
-def _secret_text(raw):
-    return base64.b32encode(raw).decode().rstrip("=").lower()
 
 
 def refiled(stored, digest, secret):
@@ -76,28 +62,9 @@ def refiled(stored, digest, secret):
     if stored.get("_filing_digest") != digest:
         raise BusinessRuleViolation("Idempotency-Key was used before with another filing",
                                     [field_error("Idempotency-Key", "was used with another body")])
-    if stored.get("_tracking_hash") != tracking_hash(secret):
+    if stored.get("_tracking_hash") != public_codes.secret_hash(secret):
         raise Conflict("this filing was made, but its tracking code cannot be shown again")
     return stored
-
-
-def tracking_code(estate_code, secret):
-    """The estate's code as archive keeps it (upper case), whatever case the filer's link had."""
-    return f"{estate_code.upper()}{SEPARATOR}{secret}"
-
-
-def split_tracking_code(code):
-    """``(estate code, secret)``; a code of the wrong shape is a 404 like an unknown one. The
-    secret is read in any case, as the estate code is: it is lower-case base32, and a code copied
-    by hand from a print-out or a message in capitals was refused (found by a probe)."""
-    estate_code, _, secret = (code or "").partition(SEPARATOR)
-    if not estate_code or len(secret) != 32:
-        raise NotFound("no such request")
-    return estate_code, secret.lower()
-
-
-def tracking_hash(secret):
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def address(data):

@@ -18,7 +18,7 @@ from datetime import timedelta
 from functools import partial
 from itertools import islice
 
-from estate_common import calendar, clock, collector, exports, ids, job_scopes, jobs, replica, writes
+from estate_common import calendar, clock, collector, exports, ids, job_scopes, jobs, public_codes, replica, writes
 from estate_common.writes import Change
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, ServiceUnavailable, field_error
 from estate_common.kpis import per_estate
@@ -1355,19 +1355,19 @@ def issue_owner_access(db, caller, estate_id, household_id):
     estate = store.estate(db, estate_id)
     if not (estate or {}).get("code"):  # the code names the estate: its copy comes on a queue of its own
         raise ServiceUnavailable("the estate's record has not reached finance yet: try again in a moment")
-    secret = owner_access.new_secret()
+    secret = public_codes.new_secret()
     access = owner_access.record(ids.natural_id("oac", estate_id, household_id), estate_id, household, secret,
                                  clock.now_iso(), caller.user)
     store.save_owner_access(db, access)
-    return owner_access.issued_view(access, owner_access.code(estate["code"], secret), household)
+    return owner_access.issued_view(access, public_codes.code(estate["code"], secret), household)
 
 
 def owner_statement(db, access_code):
     """What the code opens: its household's account as the owner reads it (owner_access.py); one
     404 "not found" for a code of no estate or household, replaced, or ended by a transfer."""
-    estate_code, secret = owner_access.split(access_code)
+    estate_code, secret = public_codes.split(access_code, owner_access.not_found())
     estate_id = store.estate_id_by_code(db, estate_code)  # a code of no estate: the same 404 "not found"
-    access = store.owner_access_by_secret(db, estate_id, owner_access.secret_hash(secret))
+    access = store.owner_access_by_secret(db, estate_id, public_codes.secret_hash(secret))
     household = access and store.find_household(db, estate_id, access["household_id"])
     if not access or not owner_access.opens(access, household):
         raise owner_access.not_found()

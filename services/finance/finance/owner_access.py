@@ -5,8 +5,8 @@ A probe of an owner's year found the portal saying a repair's charge "已计入�
 page an owner could open showed that bill, or what the household owed. Plain functions: no
 broker, no store.
 
-- **The code** is ``<estate code>.<secret>``, as a portal tracking code is: 160 random bits in
-  base32, kept only as its SHA-256, read in any case. One code per household: issuing a new one
+- **The code** is ``<estate code>.<secret>``, as a portal tracking code is
+  (``estate_common.public_codes``): the secret kept only as its SHA-256. One code per household: issuing a new one
   (a lost phone, a code passed on) replaces the last, which opens nothing any more.
 - **Whose it is.** The code is issued to the household's current owner, named by archive's
   ``owner_ref`` (an opaque id on the household's copy): once an owner's transfer changes it (the
@@ -18,35 +18,8 @@ broker, no store.
 - **Refusals**: a code of the wrong shape, of no estate, of no household, replaced or ended, is
   one 404 "not found", saying nothing more (a guess learns nothing).
 """
-import base64
-import hashlib
-import secrets
-
+from estate_common import public_codes
 from estate_common.errors import NotFound
-
-SEPARATOR = "."
-SECRET_BYTES = 20  # 160 bits: 32 base32 characters
-
-
-def new_secret():
-    return base64.b32encode(secrets.token_bytes(SECRET_BYTES)).decode().rstrip("=").lower()
-
-
-def code(estate_code, secret):
-    return f"{estate_code.upper()}{SEPARATOR}{secret}"
-
-
-def split(access_code):
-    """``(estate code, secret)``; a code of the wrong shape is the 404 an unknown one is."""
-    estate_code, _, secret = (access_code or "").strip().partition(SEPARATOR)
-    if not estate_code or len(secret) != 32:
-        raise not_found()
-    return estate_code, secret.lower()
-
-
-def secret_hash(secret):
-    return hashlib.sha256(secret.encode()).hexdigest()
-
 
 def not_found():
     return NotFound("not found")
@@ -55,7 +28,7 @@ def not_found():
 def record(access_id, estate_id, household, secret, now_iso, user):
     """The household's one access record: the secret's hash and the owner it was issued to."""
     return {"_id": access_id, "estate_id": estate_id, "household_id": household["_id"],
-            "secret_hash": secret_hash(secret), "owner_ref": household.get("owner_ref"),
+            "secret_hash": public_codes.secret_hash(secret), "owner_ref": household.get("owner_ref"),
             "issued_at": now_iso, "issued_by": user}
 
 

@@ -2,7 +2,7 @@
 import pytest
 
 from customer_service import portal
-from estate_common.errors import Conflict, NotFound
+from estate_common.errors import Conflict
 
 
 def entry(at, action, by="zhang"):
@@ -13,17 +13,6 @@ def request(kind="repair", status="open", history=(), **extra):
     return {"kind": kind, "status": status, "number": "SR-2026-000001", "created_at": "2026-11-23T02:00:00.000Z",
             "updated_at": "2026-11-24T02:00:00.000Z", "history": list(history), "channel": "portal",
             "household_id": "hh_1", "portal": {"matched": True, "rating": None}, **extra}
-
-
-def test_a_tracking_code_is_the_estate_code_and_160_random_bits_and_only_its_hash_is_compared():
-    secrets = {portal.new_secret() for _ in range(50)}
-    assert len(secrets) == 50 and all(len(s) == 32 for s in secrets)
-    code = portal.tracking_code("SH-PD-01", next(iter(secrets)))
-    assert portal.split_tracking_code(code) == ("SH-PD-01", code.split(".", 1)[1])
-    assert len(portal.tracking_hash("abc")) == 64
-    for bad in ("", "SH-PD-01", "SH-PD-01.short", ".%s" % ("a" * 32)):
-        with pytest.raises(NotFound):
-            portal.split_tracking_code(bad)
 
 
 def test_the_status_history_follows_the_transitions_and_leaves_other_steps_out():

@@ -7,10 +7,9 @@ staff's only. The code is the household's current owner's: a new one issued repl
 owner's transfer (the house sold) ends it, as the seller has no business with the buyer's bills."""
 import pytest
 
-from estate_common import contracts
+from estate_common import contracts, public_codes
 from estate_common.errors import NotFound
 from estate_common.testing import as_caller, event, staff
-from finance import owner_access
 
 from .test_service import CASHIER, ESTATE, OTHER, PORTAL, approved, finance, pay, run  # noqa: F401 (fixture)
 
@@ -114,4 +113,4 @@ def test_a_code_is_not_issued_before_the_estates_copy_came_and_the_last_one_stil
     with pytest.raises(ServiceUnavailable):
         issue(finance)
     assert finance.db.owner_access.find_one({"household_id": "hh_1"})["secret_hash"] == \
-        owner_access.secret_hash(code.partition(".")[2])
+        public_codes.secret_hash(code.partition(".")[2])
