@@ -102,7 +102,6 @@ class Gateway:
     def call(self, method, path, json=None, params=None, idempotency_key=None, data=None, content_type=None,
              raw=False):
         """The answer's JSON (``raw``: its bytes, e.g. an SVG), or ``ApiProblem``."""
-        _require_plain_path(path)
         params = {key: value for key, value in (params or {}).items() if value not in (None, "")}
         if idempotency_key is None and method != "GET":
             idempotency_key = _form_key()
@@ -113,11 +112,7 @@ class Gateway:
         if data is not None:  # a file sent as it is (the household import), not JSON
             headers["Content-Type"] = content_type
             extra["data"] = data
-        try:
-            response = self.session.request(method, self.base_url + path, json=json, params=params or None,
-                                            headers=headers, timeout=TIMEOUT_SECONDS, **extra)
-        except requests.RequestException:
-            raise ApiProblem(503, "gateway unavailable", "", "unavailable") from None  # the page says it (problem.unavailable)
+        response = self._send(method, path, headers, json=json, params=params or None, **extra)
         if response.status_code >= 400:
             raise ApiProblem.from_response(response)
         if idempotency_key and response.headers.get("Idempotent-Replayed") == "true" and has_request_context():
@@ -128,20 +123,25 @@ class Gateway:
             return None
         return response.json()
 
+    def _send(self, method, path, headers, **extra):
+        """The gateway's answer to one request, whatever its status; a gateway that cannot be
+        reached is the 503 a page says as such (``problem.unavailable``)."""
+        _require_plain_path(path)
+        try:
+            return self.session.request(method, self.base_url + path, headers=headers, timeout=TIMEOUT_SECONDS,
+                                        **extra)
+        except requests.RequestException:
+            raise ApiProblem(503, "gateway unavailable", "", "unavailable") from None
+
     def get(self, path, **params):
         return self.call("GET", path, params=params)
 
     def stream(self, path):
         """A GET whose answer is passed on as it arrives (an export's file): the open response,
         for ``iter_content``; close it when done. A refusal is ``ApiProblem`` as for ``call``."""
-        _require_plain_path(path)
         headers = self._headers(None)
         headers["Accept"] = "*/*"
-        try:
-            response = self.session.request("GET", self.base_url + path, headers=headers, timeout=TIMEOUT_SECONDS,
-                                            stream=True)
-        except requests.RequestException:
-            raise ApiProblem(503, "gateway unavailable", "", "unavailable") from None  # the page says it (problem.unavailable)
+        response = self._send("GET", path, headers, stream=True)
         if response.status_code >= 400:
             try:
                 raise ApiProblem.from_response(response)
@@ -152,14 +152,10 @@ class Gateway:
     def get_unless_unchanged(self, path, etag=None):
         """A GET sent with ``If-None-Match: etag`` (when given): ``(its JSON, its ETag)``, or
         ``(None, etag)`` when the gateway answers 304 (unchanged: the caller keeps what it read)."""
-        _require_plain_path(path)
         headers = self._headers(None)
         if etag:
             headers["If-None-Match"] = etag
-        try:
-            response = self.session.request("GET", self.base_url + path, headers=headers, timeout=TIMEOUT_SECONDS)
-        except requests.RequestException:
-            raise ApiProblem(503, "gateway unavailable", "", "unavailable") from None  # the page says it (problem.unavailable)
+        response = self._send("GET", path, headers)
         if response.status_code == 304:
             return None, etag
         if response.status_code >= 400:
