@@ -231,8 +231,8 @@ class Contracts:
             document = ref.split("#")[0]
             if document not in self.documents:
                 raise ContractViolation(f"no contract {document}")
-            resolved = self.registry.resolver(BASE_URI).lookup(BASE_URI + ref)
-            schema = _inline(resolved.contents, resolved.resolver)
+            resolver = self.registry.resolver(BASE_URI)
+            schema = _inline(resolver.lookup(BASE_URI + ref).contents, BASE_URI + document, resolver)
             self._validators[ref] = Validator(schema, registry=self.registry)
         return self._validators[ref]
 
@@ -355,51 +355,53 @@ class Contracts:
         log.error(message)
 
 
-def _inline(node, resolver, depth=0):
-    """``node`` with its ``$ref``s replaced by what they point at (the contracts have no cycles)."""
-    if depth > 50:
-        raise ContractViolation("a contract refers to itself in a cycle")
-    if isinstance(node, dict):
-        if "$ref" in node:
-            target = resolver.lookup(node["$ref"])
-            inlined = _inline(target.contents, target.resolver, depth + 1)
-            siblings = {k: _inline(v, resolver, depth + 1) for k, v in node.items() if k != "$ref"}
-            return {"allOf": [inlined, siblings]} if siblings else inlined
-        return {k: _inline(v, resolver, depth + 1) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_inline(v, resolver, depth + 1) for v in node]
-    return node
-
-
 _SERVED_SCHEMAS = BASE_URI + "openapi.yaml#/components/schemas/"
 
 
-def _served(node, uri, resolver, depth=0):
+def _served(node, uri, resolver):
     """``node`` (of the document at ``uri``) as the served OpenAPI document can hold it: a
     reference to one of ``openapi.yaml``'s component schemas becomes ``#/components/schemas/<name>``,
     any other (``common.json``'s) is written in."""
+    return _written(node, uri, resolver, _served_component)
+
+
+def _inline(node, uri, resolver):
+    """``node`` (of the document at ``uri``) with every ``$ref`` written in (the contracts have no
+    cycles): what a validator compiles."""
+    return _written(node, uri, resolver, lambda target: None)
+
+
+def _served_component(target):
+    if target.startswith(_SERVED_SCHEMAS) and "/" not in target[len(_SERVED_SCHEMAS):]:
+        return {"$ref": "#/components/schemas/" + target[len(_SERVED_SCHEMAS):]}
+    return None
+
+
+def _written(node, uri, resolver, kept, depth=0):
+    """``node`` with each ``$ref`` replaced by ``kept(its absolute target)`` or, when that is None,
+    by what it points at, written in the same way; a ``$ref`` beside other keywords becomes an
+    ``allOf`` of the two. Values (``enum``, ``const``, examples...) are copied as they are."""
     if depth > 50:
         raise ContractViolation("a contract refers to itself in a cycle")
     if isinstance(node, list):
-        return [_served(v, uri, resolver, depth + 1) for v in node]
+        return [_written(v, uri, resolver, kept, depth + 1) for v in node]
     if not isinstance(node, dict):
         return node
     if "$ref" in node:
         target = urljoin(uri, node["$ref"])
-        siblings = {k: _served(v, uri, resolver, depth + 1) for k, v in node.items() if k != "$ref"}
-        if target.startswith(_SERVED_SCHEMAS) and "/" not in target[len(_SERVED_SCHEMAS):]:
-            written = {"$ref": "#/components/schemas/" + target[len(_SERVED_SCHEMAS):]}
-        else:
-            written = _served(resolver.lookup(target).contents, target.split("#")[0], resolver, depth + 1)
+        siblings = {k: _written(v, uri, resolver, kept, depth + 1) for k, v in node.items() if k != "$ref"}
+        written = kept(target)
+        if written is None:
+            written = _written(resolver.lookup(target).contents, target.split("#")[0], resolver, kept, depth + 1)
         return {"allOf": [written, siblings]} if siblings else written
     out = {}
     for key, value in node.items():
         if key in ("enum", "const", "default", "examples", "example"):  # values, not schemas
             out[key] = value
         elif key in _SCHEMA_MAPS and isinstance(value, dict):
-            out[key] = {name: _served(schema, uri, resolver, depth + 1) for name, schema in value.items()}
+            out[key] = {name: _written(schema, uri, resolver, kept, depth + 1) for name, schema in value.items()}
         else:
-            out[key] = _served(value, uri, resolver, depth + 1)
+            out[key] = _written(value, uri, resolver, kept, depth + 1)
     return out
 
 
