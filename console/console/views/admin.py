@@ -26,14 +26,7 @@ def _all_estates():
     """Every estate, page by page. A form that offers estates must offer all of them: offered the
     first 200, saving a user took away every estate after them, and no key or user could be given
     one (found by a probe at 1,000 estates)."""
-    estates, cursor = [], None
-    for _ in range(ESTATE_PAGES):
-        page = g.api.get("/api/v1/estates", limit=200, cursor=cursor)
-        estates.extend(page.get("items", []))
-        cursor = page.get("next_cursor")
-        if not cursor:
-            break
-    return estates
+    return list(common.each_item("/api/v1/estates", ESTATE_PAGES))
 
 
 def _estate_choices(estates, chosen):
@@ -347,14 +340,7 @@ def _replaceable_keys():
     """The keys no key replaces yet (``replaced=false``), page by page: what a new key may name in
     ``replaces``. The form offered the keys of the page listed, those replaced already among them
     (a key is replaced once: the gateway refused the new key, 409) and none of a later page."""
-    keys, cursor = [], None
-    for _ in range(KEY_PAGES):
-        page = g.api.get("/api/v1/api-keys", replaced="false", limit=200, cursor=cursor)
-        keys.extend(page.get("items", []))
-        cursor = page.get("next_cursor")
-        if not cursor:
-            break
-    return keys
+    return list(common.each_item("/api/v1/api-keys", KEY_PAGES, replaced="false"))
 
 
 @bp.get("/api-keys")

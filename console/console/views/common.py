@@ -536,6 +536,18 @@ def phone_searched():
         return phone, None, problem
 
 
+def each_item(path, pages, **params):
+    """Every item of a list, a page of LARGEST_PAGE at a time, up to ``pages`` pages: a generator,
+    so that a search stops reading at the item it looks for."""
+    cursor = None
+    for _ in range(pages):
+        page = g.api.get(path, limit=LARGEST_PAGE, cursor=cursor, **params)
+        yield from page.get("items", [])
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return
+
+
 def households_matching(building="", unit="", room="", exact_room=False):
     """The household picker: the API filters by building and unit, and by room with
     ``exact_room``; else a room typed is the start of one ("18": 1801, 1802 …), narrowed here.
@@ -544,18 +556,11 @@ def households_matching(building="", unit="", room="", exact_room=False):
     to HOUSEHOLD_PAGES pages."""
     building, unit, room = address_typed(building), address_typed(unit), address_typed(room)
     unit_key, room_key = address_key(unit, "unit"), address_key(room, "room")
-    items, cursor = [], None
-    for _ in range(HOUSEHOLD_PAGES):
-        page = g.api.get(g.api.estate(g.user.estate_id, "households"), building=building or None,
-                         unit=unit or None, room=(room or None) if exact_room else None,
-                         limit=LARGEST_PAGE, cursor=cursor, sort="address")  # 3-1-201 before 3-1-1001
-        items += [h for h in page.get("items", [])
-                  if (not unit or address_key(str(h.get("unit", "")), "unit") == unit_key)
-                  and (not room or address_key(str(h.get("room", "")), "room").startswith(room_key))]
-        cursor = page.get("next_cursor")
-        if not cursor:
-            break
-    return items
+    found = each_item(g.api.estate(g.user.estate_id, "households"), HOUSEHOLD_PAGES, building=building or None,
+                      unit=unit or None, room=(room or None) if exact_room else None,
+                      sort="address")  # 3-1-201 before 3-1-1001
+    return [h for h in found if (not unit or address_key(str(h.get("unit", "")), "unit") == unit_key)
+            and (not room or address_key(str(h.get("room", "")), "room").startswith(room_key))]
 
 
 def households_at(building, unit, room):

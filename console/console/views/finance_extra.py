@@ -172,18 +172,16 @@ def top_ups_of_receipt(filters, items):
              "link": i18n.translate("util.receipt_title")} for move in (found or {}).get("items", [])]
 
 
+RECEIPT_PAGES = 10  # pages of 200 of a household's top-ups the receipt is looked for in
+
+
 @bp.get("/utilities/receipts/<move_id>")
 @estate_needed
 def utility_receipt(move_id):
     """A top-up's printable receipt: the API lists a household's top-ups; the one asked for is among them."""
-    cursor, move = None, None
-    for _ in range(10):
-        page = g.api.get(g.api.estate(g.user.estate_id, "utilities/moves"), kind="top_up", limit=200, cursor=cursor,
-                         household_id=request.args.get("household_id"), utility=request.args.get("utility"))
-        move = next((m for m in page.get("items", []) if m.get("id") == move_id), None)
-        cursor = page.get("next_cursor")
-        if move or not cursor:
-            break
+    top_ups = common.each_item(g.api.estate(g.user.estate_id, "utilities/moves"), RECEIPT_PAGES, kind="top_up",
+                               household_id=request.args.get("household_id"), utility=request.args.get("utility"))
+    move = next((m for m in top_ups if m.get("id") == move_id), None)
     if move is None:
         raise ApiProblem(404, i18n.translate("error.http_404"))
     household = common.household_or_none(move["household_id"])
