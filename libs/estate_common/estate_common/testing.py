@@ -177,3 +177,35 @@ def estate_retired(service, estate_id, retired_at):
             "address": copy["address"], "timezone": copy.get("timezone") or "Asia/Shanghai",
             "version": max(copy.get("version", 1) + 1, 2), "retired_at": retired_at}
     service.copy_estate_edit(event("archive", "estate_updated", estate_id, data))
+
+
+def refuses_periods_before_records(service, rpc, estate_id, name="period", before=("1900-01", "2016-02"),
+                                   from_the_first=("2016-03",)):
+    """Assert that ``service.rpc`` refuses a report of a period before the estate's records can begin
+    (``replica.refuse_before_records``) and answers from the first: the estate's copy registered on
+    9 March 2026 (``created_at`` 2026-03-09) has no records before 2016-03 (its registration less
+    ``replica.RECORDS_REACH_MONTHS``), and a copy without a registration none before 1950-01. Each
+    period is given as the filter ``name``; the copy's ``created_at`` is unset on the way."""
+    from .errors import BusinessRuleViolation
+
+    def ask(period):
+        return getattr(service, rpc)({"estate_id": estate_id, "filters": {name: period}})
+
+    def refusal(period):
+        try:
+            ask(period)
+        except BusinessRuleViolation as refused:
+            return refused
+        raise AssertionError(f"{rpc} answered a {name} of {period}, before the estate's records")
+
+    for period in before:
+        refused = refusal(period)
+        assert refused.errors == [{"field": f"filters.{name}",
+                                   "message": "is before 2016-03, the earliest month of the estate's records"}], period
+        assert "registered on 2026-03-09" in refused.detail
+    for period in from_the_first:
+        answer = ask(period)
+        assert answer and answer.get(name, period) == period, (period, answer)
+    service.db.estates.update_one({"_id": estate_id}, {"$unset": {"created_at": ""}})  # a copy from before it was carried
+    assert refusal(before[0]).errors[0]["message"] == "is before 1950-01, the earliest month of the estate's records"
+    assert ask(before[-1])

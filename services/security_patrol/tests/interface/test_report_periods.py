@@ -4,7 +4,7 @@ import pytest
 
 from estate_common import clock
 from estate_common.errors import BusinessRuleViolation
-from estate_common.testing import event, staff, worker
+from estate_common.testing import event, refuses_periods_before_records, staff, worker
 from security_patrol.service import SecurityPatrolService
 
 ESTATE = "est_1"
@@ -23,21 +23,8 @@ def patrol():
 
 @pytest.mark.parametrize("rpc", ["missed_rounds", "parking_totals", "missed_handovers"])
 def test_a_month_before_the_estate_s_records_can_begin_is_refused(patrol, rpc):
-    """A month of 1900 answered zeros (finance refused its reports): the estate registered on 9 March
-    2026 has no records before 2016-03 (its registration less ``replica.RECORDS_REACH_MONTHS``), one
-    without a registration none before 1950-01."""
-    for period in ("1900-01", "2016-02"):
-        with pytest.raises(BusinessRuleViolation) as refused:
-            getattr(patrol, rpc)({"estate_id": ESTATE, "filters": {"period": period}})
-        assert refused.value.errors == [{"field": "filters.period",
-                                         "message": "is before 2016-03, the earliest month of the estate's records"}]
-        assert "registered on 2026-03-09" in refused.value.detail
-    assert getattr(patrol, rpc)({"estate_id": ESTATE, "filters": {"period": "2016-03"}})["period"] == "2016-03"
-    patrol.db.estates.update_one({"_id": ESTATE}, {"$unset": {"created_at": ""}})
-    with pytest.raises(BusinessRuleViolation) as refused:
-        getattr(patrol, rpc)({"estate_id": ESTATE, "filters": {"period": "1949-12"}})
-    assert refused.value.errors[0]["message"] == "is before 1950-01, the earliest month of the estate's records"
-    assert getattr(patrol, rpc)({"estate_id": ESTATE, "filters": {"period": "2016-02"}})["period"] == "2016-02"
+    """A month of 1900 answered zeros (finance refused its reports)."""
+    refuses_periods_before_records(patrol, rpc, ESTATE)
 
 
 @pytest.mark.parametrize("rpc", ["missed_rounds", "parking_totals", "missed_handovers"])
