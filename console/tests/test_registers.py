@@ -1035,3 +1035,28 @@ def test_a_plain_move_in_is_offered_no_works_steps(client, fake, households):
              "structural_change": structural_change}], "next_cursor": None})
         page = client.get("/desk/applications").get_data(as_text=True)
         assert set(re.findall(r'action="/desk/applications/ap_1/([a-z-]+)"', page)) == offered, structural_change
+
+
+def test_the_visitor_register_shows_his_car_s_stays_and_fees_and_a_car_still_inside(client, fake, households,
+                                                                                    documented_routes):
+    """The guard saw the visitor's plate and the gate's stays apart: his visit's stays, each with its
+    fee and how it was paid, and a car still inside after he left, are on his row; a stay that is a
+    visit's is marked on the gate's list (found by the security department's follow-ups)."""
+    sign_in(client, fake, roles=("security",))
+    stays = [{"id": "ps_1", "status": "closed", "entered_at": "2026-11-23T13:55:00Z",
+              "exited_at": "2026-11-23T15:10:00Z", "fee_cents": 1000, "collected": True},
+             {"id": "ps_2", "status": "open", "entered_at": "2026-11-23T16:00:00Z", "exited_at": None,
+              "fee_cents": None, "collected": None}]
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/visitors", {"items": [
+        {"id": "visitor_1", "name": "王五", "visiting_household_id": "hh_1", "purpose": "送快递", "plate": "沪B99887",
+         "arrived_at": "2026-11-23T13:50:00Z", "departed_at": "2026-11-23T16:30:00Z", "parking": stays,
+         "car_inside": True}], "next_cursor": None})
+    page = client.get("/desk/visitors", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "车仍在场内" in page and 'data-flag="car_inside"' in page
+    assert "已出场 ¥10.00（道闸现收）" in page and "在场" in page
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/parking-sessions", {"items": [
+        {"id": "ps_2", "plate": "沪B99887", "status": "open", "pass_kind": None, "visitor_id": "visitor_1",
+         "entered_at": "2026-11-23T16:00:00Z"}], "next_cursor": None})
+    page = client.get("/security/parking-sessions", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'data-flag="visitor_id"' in page and "访客车辆" in page
+    _only_documented(fake, documented_routes)

@@ -101,7 +101,7 @@ SAMPLE_FILTERS = {
     "subject_id": "hh_1", "subject_type": "household", "priority": "emergency", "source_type": "patrol_anomaly",
     "equipment_id": "eq_1", "system": "water", "period": "2026-11", "route_id": "proute_1",
     "unchecked_in": "2026-11", "result": "ok", "type": "fire_alarm", "plate": "沪A12345",
-    "visiting_household_id": "hh_1", "shift": "night", "from": "2026-11-01", "to": "2026-11-30T23:59:59Z",
+    "visiting_household_id": "hh_1", "visitor_id": "visitor_1", "shift": "night", "from": "2026-11-01", "to": "2026-11-30T23:59:59Z",
     "recurred_after_close": "true",
     "overdue": "true", "plan_id": "acp_1", "year": "2026", "item": "property_service", "journal": "cash",
     "day": "2026-11-23", "cashier": "cashier-a", "date": "2026-11-23",

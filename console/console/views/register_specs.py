@@ -49,7 +49,7 @@ class Field:
 class Column:
     name: str
     label: str
-    kind: str = "text"  # text, when, money, enum, household, bool, list, count, link, check_notes,
+    kind: str = "text"  # text, when, money, enum, household, bool, list, count, link, check_notes, stays (a visit's),
     # flag (a warning badge, labelled ``group`` with its ``group``_hint as the tooltip, where the row's value is true),
     # totals ({key: {in_cents, out_cents, net_cents, entries}}, each key labelled from ``group``),
     # subject (a subject id: a household's by its building-unit-room), action (a change's, in words)
@@ -278,7 +278,10 @@ FRONT_DESK = (
     Register("desk", "visitors", "menu.visitors", "visitors",
              (C("name", "reg.name"), C("phone", "admin.phone"), C("visiting_household_id", "reg.visiting", "household"),
               C("purpose", "reg.purpose"), C("plate", "reg.plate"), C("arrived_at", "reg.arrived_at", "when"),
-              C("departed_at", "reg.departed_at", "when"), C("departure_notes", "reg.departure_notes")),
+              C("departed_at", "reg.departed_at", "when"), C("departure_notes", "reg.departure_notes"),
+              # his visit's stays at the gate with their fees, and his car still inside after he left
+              # (found by the security department's follow-ups)
+              C("parking", "reg.visit_parking", "stays"), C("car_inside", "reg.car", "flag", "reg.car_inside")),
              fields=(F("name", "reg.name", required=True), F("phone", "admin.phone", "phone"),
                      F("visiting_household_id", "reg.visiting", "household", True),
                      F("purpose", "reg.purpose", required=True), F("plate", "reg.plate")),
@@ -433,7 +436,9 @@ SECURITY = (
               C("status", "reg.status", "enum", "parking_status"),  # 在场 / 已出场, not a case's 待处理 (a probe)
               C("entered_at", "reg.entered_at", "when"), C("exited_at", "reg.exited_at", "when"),
               C("duration_minutes", "reg.minutes"), C("fee_cents", "reg.fee", "money"),
-              C("collected", "reg.fee_paid", "enum", "fee_collected")),
+              C("collected", "reg.fee_paid", "enum", "fee_collected"),
+              # a visit's car: the visitor's row lists the stay (found by the security department's follow-ups)
+              C("visitor_id", "reg.visit", "flag", "reg.visitor_car")),
              # the month's stays and how each fee went to finance, for the month's gate cash handed over
              # (a probe of the security department's month)
              filters=(F("status", "reg.status", "choice", choices=("open", "closed"), group="parking_status"),

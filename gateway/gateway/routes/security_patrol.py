@@ -79,7 +79,7 @@ ROUTES = [
     Route("POST", f"{ESTATE}/vehicle-exits", SP, "record_vehicle_exit", policy.SECURITY,
           body=True, idempotent=True),
     Route("GET", f"{ESTATE}/parking-sessions", SP, "list_parking_sessions", policy.SECURITY, paged=True,
-          filters=("status", "plate", "period", "collected")),
+          filters=("status", "plate", "period", "collected", "visitor_id")),
     # a month's parking totalled: the accountant sets its gate cash against finance's journal
     Route("GET", f"{ESTATE}/parking-sessions/totals", SP, "parking_totals", policy.PARKING_TOTALS_READERS,
           filters=("period",)),

@@ -14,6 +14,7 @@ Plain functions: no broker, no store.
 """
 import re
 import unicodedata
+from datetime import timedelta
 
 from estate_common import calendar, clock, ids, plausible
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
@@ -156,6 +157,7 @@ def new_session(estate_id, plate_text, entry_number, vehicle_pass, now, actor):
         "pass_id": vehicle_pass["_id"] if vehicle_pass else None,
         "pass_kind": vehicle_pass["kind"] if vehicle_pass else None,
         "household_id": vehicle_pass.get("household_id") if vehicle_pass else None,
+        "visitor_id": None,  # the visit it is the car of (``visit_of_stay``), linked after the entry's write
         "entered_at": stamp,
         "entered_by": actor,
         "exited_at": None,
@@ -309,6 +311,27 @@ def new_visitor(visitor_id, estate_id, data, now, actor):
         if data.get(optional):
             visitor[optional] = plate(data[optional]) if optional == "plate" else data[optional].strip()
     return visitor
+
+
+# -- a visitor's car: the visit's stays at the gate ------------------------------
+
+def visits_from(now, rules):
+    """The earliest arrival of a visitor on site whose plate's stay begun ``now`` is his visit's:
+    ``visitor_pass_max_days`` back, the longest a visit's car pass runs. A visitor whose departure
+    nobody recorded is on site for good, and his plate's stays a month on are no part of his visit."""
+    return clock.to_iso(now - timedelta(days=rules["visitor_pass_max_days"]))
+
+
+STAY_SHOWN = ("status", "entered_at", "exited_at", "fee_cents", "collected")
+
+
+def shown_visitor(visitor, stays):
+    """The visitor as the gate reads him: his visit's stays at the gate (``stays``, oldest first),
+    each with its fee once the car left (``collected``: paid at the gate, false: billed to the
+    household visited), and ``car_inside``: a stay of his still open. A visitor who walks out while
+    his car stays (离开) is told at his departure."""
+    parking = [{"id": stay["_id"], **{name: stay.get(name) for name in STAY_SHOWN}} for stay in stays]
+    return visitor | {"parking": parking, "car_inside": any(stay["status"] == "open" for stay in parking)}
 
 
 def departure(visitor, data, now, actor):

@@ -520,7 +520,8 @@ def revoke_vehicle_pass(db, outbox, caller, estate_id, pass_id, data):
     return public(revoked)
 
 
-def record_vehicle_entry(db, caller, estate_id, data):
+def record_vehicle_entry(db, outbox, caller, estate_id, data):
+    """A stay opened; a visitor of the plate on site makes it his visit's (``_link_visit``)."""
     plate = gate.plate(data["plate"])
     inside = store.open_session(db, estate_id, plate)
     if inside is not None and writes.sent_again(inside):
@@ -532,7 +533,18 @@ def record_vehicle_entry(db, caller, estate_id, data):
     session = gate.new_session(estate_id, plate, store.entries_of(db, estate_id, plate) + 1, vehicle_pass, now,
                                caller.user)
     store.insert_unique(db, "parking_sessions", session, "this vehicle entered just now", "data.plate")
-    return public(session)
+    # read after the write: a visitor registered at the same moment reads this stay after his own
+    visitor = store.visitor_on_site_with(db, estate_id, plate, gate.visits_from(now, store.rules_for(db, estate_id)))
+    return public(_link_visit(db, outbox, estate_id, session["_id"], visitor["_id"]) if visitor else session)
+
+
+def _link_visit(db, outbox, estate_id, session_id, visitor_id):
+    """The stay ``session_id`` made the visit ``visitor_id``'s, unless a visit has it: one stay is
+    one visit's, the first linked keeps it (a passenger registered with the same plate after the
+    driver does not take it over); the stay as it is then. Each side links after its own write (the
+    entry and the registration), so of two written at once the second finds the first."""
+    return _change(db, outbox, "parking_sessions", estate_id, session_id, lambda session: Change(
+        {"visitor_id": visitor_id}) if session.get("visitor_id") is None else None, keyed=False)
 
 
 NOT_INSIDE = "no vehicle with this plate is inside"
@@ -627,19 +639,36 @@ def parking_totals(db, estate_id, period):
 
 
 def register_visitor(db, outbox, caller, estate_id, data):
+    """A visitor with a plate whose car is inside, the stay of no visit yet, has it as his visit's
+    own stay (the car drove in, then the guard registered its driver)."""
     store.known_household(db, estate_id, data["visiting_household_id"], "data.visiting_household_id")
-    return create(db, outbox, caller, "visitors", "visitor", estate_id, lambda doc_id: gate.new_visitor(
+    visitor = create(db, outbox, caller, "visitors", "visitor", estate_id, lambda doc_id: gate.new_visitor(
         doc_id, estate_id, data, clock.now(), caller.user))
+    # read after the write: a car entering at the same moment reads this visitor after its own stay
+    inside = store.open_session(db, estate_id, visitor["plate"]) if visitor.get("plate") else None
+    if inside is not None and inside.get("visitor_id") is None and not visitor.get("departed_at"):
+        _link_visit(db, outbox, estate_id, inside["_id"], visitor["id"])
+    return _shown_visitors(db, estate_id, [visitor])[0]
 
 
 def record_visitor_departure(db, outbox, caller, estate_id, visitor_id, data):
-    return public(_change(db, outbox, "visitors", estate_id, visitor_id, lambda visitor: Change(
+    """离开; the answer says whether his car is still inside (``car_inside``)."""
+    left = public(_change(db, outbox, "visitors", estate_id, visitor_id, lambda visitor: Change(
         gate.departure(visitor, data, clock.now(), caller.user))))
+    return _shown_visitors(db, estate_id, [left])[0]
 
 
 def list_visitors(db, estate_id, filters, limit, cursor):
-    """``on_site``: who is still in the estate, or who left (``store.visitors_page``)."""
-    return store.visitors_page(db, estate_id, *_visitors_selected(filters), limit, cursor)
+    """``on_site``: who is still in the estate, or who left (``store.visitors_page``); each with his
+    visit's stays at the gate (``gate.shown_visitor``)."""
+    answer = store.visitors_page(db, estate_id, *_visitors_selected(filters), limit, cursor)
+    return answer | {"items": _shown_visitors(db, estate_id, answer["items"])}
+
+
+def _shown_visitors(db, estate_id, visitors):
+    """``visitors`` (as the API shows them) each with his visit's stays, one read for them all."""
+    stays = store.stays_of_visitors(db, estate_id, [visitor["id"] for visitor in visitors])
+    return [gate.shown_visitor(visitor, stays.get(visitor["id"], [])) for visitor in visitors]
 
 
 def _visitors_selected(filters):

@@ -227,7 +227,7 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Exp
 
     @rpc_method
     def record_vehicle_entry(self, payload):
-        return operations.record_vehicle_entry(self.db, self.caller, payload["estate_id"], payload["data"])
+        return operations.record_vehicle_entry(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
 
     @rpc_method
     def record_vehicle_exit(self, payload):

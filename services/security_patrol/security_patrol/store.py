@@ -46,9 +46,12 @@ INDEXES = {
     # one per plate with a valid resident pass (gate.resident_claim_id)
     "resident_plate_claims": [([("estate_id", 1)], {})],
     "parking_sessions": [(PAGED, {}), ([("estate_id", 1), ("plate", 1), ("status", 1)], {}),
-                         ([("estate_id", 1), ("exited_at", 1)], {})],  # the stays that ended in a month
+                         ([("estate_id", 1), ("exited_at", 1)], {}),  # the stays that ended in a month
+                         ([("estate_id", 1), ("visitor_id", 1)], {})],  # a visit's stays (``stays_of_visitors``)
     # the gate's night check: who has not left (``visitors_page``), in the list's order
-    "visitors": [(PAGED, {}), ([("estate_id", 1), ("departed_at", 1), ("created_at", 1), ("_id", 1)], {})],
+    "visitors": [(PAGED, {}), ([("estate_id", 1), ("departed_at", 1), ("created_at", 1), ("_id", 1)], {}),
+                 # the visitor on site of a plate entering (``visitor_on_site_with``)
+                 ([("estate_id", 1), ("plate", 1), ("departed_at", 1), ("created_at", 1)], {})],
     "shift_handovers": [(PAGED, {}), ([("estate_id", 1), ("roster_id", 1)], {}),
                         ([("estate_id", 1), ("date", 1)], {})],  # the month's shifts handed over
     "checklists": [(PAGED, {})],  # copies of maintenance's inspection checklists (checklist_created)
@@ -388,6 +391,24 @@ def last_session(db, estate_id, plate):
     """The plate's latest parking session, open or closed (an exit sent again finds it closed)."""
     return next(iter(db.parking_sessions.find({"estate_id": estate_id, "plate": plate})
                      .sort([("entry_number", -1)]).limit(1)), None)
+
+
+def visitor_on_site_with(db, estate_id, plate, arrived_since):
+    """The visitor of the plate on site (no departure) who arrived last, from ``arrived_since`` on."""
+    return next(iter(db.visitors.find({"estate_id": estate_id, "plate": plate, "departed_at": {"$exists": True, "$eq": None},
+                                       "created_at": {"$gte": arrived_since}})
+                     .sort([("created_at", -1), ("_id", -1)]).limit(1)), None)
+
+
+def stays_of_visitors(db, estate_id, visitor_ids):
+    """``{visitor id: his visit's parking stays, oldest first}`` of a page of visitors."""
+    wanted = list(dict.fromkeys(visitor_ids))
+    stays = {visitor_id: [] for visitor_id in wanted}
+    if wanted:
+        for stay in db.parking_sessions.find({"estate_id": estate_id, "visitor_id": {"$in": wanted}}).sort(
+                [("entered_at", 1), ("_id", 1)]):
+            stays[stay["visitor_id"]].append(stay)
+    return stays
 
 
 def entries_of(db, estate_id, plate):

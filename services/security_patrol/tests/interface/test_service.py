@@ -2342,3 +2342,77 @@ def test_a_shift_is_missed_at_each_post_it_rostered_without_a_handover_there(pat
     assert missed() == [("2026-11-23", "night", "gate", [qian["id"], zhao["id"]])]
     patrol.db.shift_handovers.update_one({"_id": walked["id"]}, {"$set": {"roster_id": None}})  # as before the roster
     assert missed() == []
+
+
+# -- a visitor's car (found by the security department's follow-ups) ------------------------------
+
+def visiting(patrol, plate=None, household="hh_1201"):
+    data = {"name": "孙小梅", "visiting_household_id": household, "purpose": "delivery"}
+    return patrol.register_visitor({"estate_id": ESTATE, "data": data | ({"plate": plate} if plate else {})})
+
+
+def test_a_visitor_s_car_entering_while_he_is_on_site_is_his_visit_s_stay_with_its_fee(patrol):
+    """The guard saw the visitor's plate and the gate's stays apart: which stay, and which fee, a
+    visit had was a search by plate through the day's stays, and a stay did not say whose visit it
+    was. A stay of the plate begun while its visitor is on site is the visit's (``visitor_id``),
+    and the visitor answers his stays, their fees and whether his car is inside (``car_inside``)."""
+    visitor = visiting(patrol, "浙b 99999")
+    assert (visitor["parking"], visitor["car_inside"]) == ([], False)
+    stay = enter(patrol, "浙B99999")
+    assert stay["visitor_id"] == visitor["id"]
+    assert enter(patrol, "沪C33333")["visitor_id"] is None  # another car
+    [shown] = patrol.list_visitors({"estate_id": ESTATE, "filters": {"on_site": "true"}})["items"]
+    assert shown["car_inside"] is True
+    assert shown["parking"] == [{"id": stay["id"], "status": "open", "entered_at": stay["entered_at"],
+                                 "exited_at": None, "fee_cents": None, "collected": None}]
+    clock.advance(timedelta(minutes=75))
+    closed = leave(patrol, "浙B99999", paid_at_gate=True)
+    [shown] = patrol.list_visitors({"estate_id": ESTATE})["items"]
+    assert shown["car_inside"] is False
+    assert shown["parking"][0] | {"exited_at": None} == {
+        "id": stay["id"], "status": "closed", "entered_at": stay["entered_at"], "exited_at": None,
+        "fee_cents": 1000, "collected": True}
+    assert closed["visitor_id"] == visitor["id"]
+    listed = patrol.list_parking_sessions({"estate_id": ESTATE, "filters": {"visitor_id": visitor["id"]}})["items"]
+    assert [s["id"] for s in listed] == [stay["id"]]
+
+
+def test_a_car_inside_before_its_visitor_is_registered_is_the_visit_s_own_stay(patrol):
+    """The car drives in, then the guard registers its driver: the plate's stay under way, of no
+    visit yet, is his visit's. One stay is one visit's: a second visitor of the same car (its
+    passenger) registered after it does not take it over."""
+    stay = enter(patrol, "苏E55555")
+    driver = visiting(patrol, "苏E 55555")
+    assert driver["car_inside"] is True and [s["id"] for s in driver["parking"]] == [stay["id"]]
+    passenger = visiting(patrol, "苏E55555", household="hh_1202")
+    assert passenger["parking"] == []
+    assert patrol.list_parking_sessions({"estate_id": ESTATE, "filters": {"plate": "苏E55555"}})["items"][0][
+        "visitor_id"] == driver["id"]
+
+
+def test_a_visitor_leaving_is_told_his_car_is_still_inside(patrol):
+    """离开: the visitor walked out while his car stayed in the car park (its fee unpaid, the gate
+    none the wiser). His departure answers ``car_inside``; a car leaving after he left is still his
+    visit's stay, and a stay begun after he left is no visit's."""
+    visitor = visiting(patrol, "浙B11111")
+    enter(patrol, "浙B11111")
+    left = patrol.record_visitor_departure({"estate_id": ESTATE, "id": visitor["id"], "data": {}})
+    assert left["car_inside"] is True
+    clock.advance(timedelta(minutes=10))
+    assert leave(patrol, "浙B11111")["visitor_id"] == visitor["id"]
+    assert enter(patrol, "浙B11111")["visitor_id"] is None
+    [shown] = patrol.list_visitors({"estate_id": ESTATE})["items"]
+    assert shown["car_inside"] is False and len(shown["parking"]) == 1
+
+
+def test_a_visitor_on_site_longer_than_a_visitor_pass_runs_takes_no_later_stay(patrol):
+    """A visitor whose departure nobody recorded stays on site for good: his plate's stays a month
+    on are not his visit's. A stay is the visit's within ``visitor_pass_max_days`` of the arrival
+    (the longest a visit's car pass runs)."""
+    visitor = visiting(patrol, "浙B22222")
+    clock.advance(timedelta(days=7, minutes=1))
+    assert enter(patrol, "浙B22222")["visitor_id"] is None
+    assert patrol.list_visitors({"estate_id": ESTATE})["items"][0]["parking"] == []
+    assert visitor["car_inside"] is False
+
+
