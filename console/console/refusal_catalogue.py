@@ -1231,6 +1231,8 @@ ZH = {
         '早于 {0}，即本小区记录最早的月份',
     'a period that has not begun has nothing to report: the current month is {0}':
         '尚未开始的期间没有报表：当前月份为 {0}',
+    'a week that has not begun has nothing to report: the current week is {0}':
+        '尚未开始的周没有周报：本周为 {0}',
     'has not begun':
         '尚未开始',
     'arrears as of a day are read once the day is over':

@@ -4163,3 +4163,47 @@ def test_the_appointed_orders_come_in_the_order_of_their_visits(client, fake):
     page = client.get("/engineering/work-orders?mine=1").get_data(as_text=True)
     shown = re.findall(r'href="/engineering/work-orders/(wo_[0-9]+)"', page)
     assert shown == ["wo_3", "wo_2", "wo_1"]
+
+
+SECURITY_WEEK = {
+    "estate_id": ESTATE, "week": "2026-W48", "from": "2026-11-23", "to": "2026-11-29",
+    "as_of": "2026-11-30T02:00:00.000Z", "status": "over",
+    "rounds": {"planned": 7, "walked_through": 1, "missed": 6, "not_walked": 5, "not_finished": 1, "started": 2,
+               "finished": 1, "finished_with_exceptions": 1},
+    "anomalies": {"reported": 1, "emergency": 0, "items": [
+        {"id": "anom_1", "round_id": "pr_1", "checkpoint": {"code": "C3", "name": "Pump room"},
+         "description": "pump room door left open", "emergency": False, "reported_at": "2026-11-23T14:50:00.000Z",
+         "maintenance_order": {"id": "wo_1", "number": "WO-2026-0042", "status": "assigned",
+                        "updated_at": "2026-11-23T15:00:00.000Z"}}]},
+    "incidents": {"happened": 2, "major": 1, "not_major": 1, "still_open": 2,
+                  "by_type": {"elevator_entrapment": 1, "fire_alarm": 1}},
+    "visitors": {"arrived": 2, "departed": 1, "still_on_site": 1},
+    "fire": {"checks": 2, "ok": 1, "defect": 1, "drills": 0, "lane_checks": 1, "lanes_obstructed": 1},
+    "handovers": {"recorded": 1, "missed": [{"date": "2026-11-24", "shift": "night", "post": "patrol",
+                                             "ended_at": "2026-11-25T00:00:00.000Z",
+                                             "guards": [{"assignment_id": "duty_1", "guard": "qian", "post": "patrol"}]}]}}
+
+
+def test_the_supervisor_s_week_shows_the_estate_s_security_and_leads_to_the_weeks_around(client, fake,
+                                                                                        documented_routes):
+    """周报: one page of the week's rounds, anomalies and their work orders, incidents, visitors, fire
+    checks and handovers (found by the security department's follow-ups); the week under way leads
+    to no week after it, which has not begun."""
+    sign_in(client, fake, roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/security-week",
+            lambda body, params: SECURITY_WEEK | {"week": params["week"]})
+    page = client.get("/security/week?week=2026-W48", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    [asked] = [c for c in fake.calls if c["path"].endswith("/reports/security-week")]
+    assert asked["params"]["week"] == "2026-W48"
+    assert "安保周报 2026-W48" in page and "计划巡逻 7 次" in page and "漏巡 6 次" in page
+    assert "WO-2026-0042" in page and "pump room door left open" in page
+    assert "重大事件" in page and "消防检查 2 次" in page and "2026-11-24" in page
+    assert 'href="/security/week?week=2026-W47"' in page and 'href="/security/week?week=2026-W49"' in page
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/security-week",
+            lambda body, params: SECURITY_WEEK | {"week": params["week"], "status": "in_progress"})
+    page = client.get("/security/week?week=2026-W48", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'href="/security/week?week=2026-W49"' not in page and "本周进行中" in page
+    page = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'href="/security/week"' in page
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)

@@ -102,6 +102,8 @@ ROUTES = [
           filters=("shift", "date", "period", "from", "to")),
     # the month's rostered shifts over with nothing in the handover log (computed, not paged)
     Route("GET", f"{ESTATE}/missed-shift-handovers", SP, "missed_handovers", policy.SECURITY, filters=("period",)),
+    # 周报: the supervisor's week of the estate's security, one read (found by the security department's follow-ups)
+    Route("GET", f"{ESTATE}/reports/security-week", SP, "security_week", policy.SECURITY, filters=("week",)),
     Route("GET", f"{ESTATE}/settings/security-patrol", "security_patrol", "get_settings",
           policy.SECURITY_SETTINGS_READERS),
     # the daily cap on parking may not come down below finance's highest parking hour (references.py)

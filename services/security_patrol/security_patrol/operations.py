@@ -16,6 +16,7 @@ from estate_common.wording import counted
 
 from . import (emergency_plans, events, fire, fire_safety, gate, incidents, kpis as security_kpis, localtime, patrol_gaps,
                patrols, roster, store)
+from . import security_week as security_week_rules
 from .rules import DEFAULTS
 
 
@@ -811,6 +812,20 @@ def missed_rounds(db, estate_id, period):
     for item in found["items"]:  # the id its patrol_round_missed carries (and archive's record)
         item["notice_id"] = patrol_gaps.notice_id(estate_id, item["plan_id"], item["scheduled_start"])
     return {"period": period, **found}
+
+
+def security_week(db, estate_id, week):
+    """周报: the estate's ISO ``week`` on its calendar (``security_week``); one not begun, or ended before
+    the estate's records can begin, is a 422 naming it, as the month reports answer."""
+    copy = store.estate(db, estate_id)  # its calendar and its registration, read once
+    tz, now = calendar.timezone_of(copy), clock.now()
+    start, end = security_week_rules.bounds(week, tz)
+    security_week_rules.refuse_not_begun(week, start, now, tz)
+    replica.refuse_before_records(copy, week, security_week_rules.FIELD)
+    # a week over is counted by the settings in force at its end, as a month's figures are
+    rules = store.rules_of(db, estate_id, copy, end if end <= clock.to_iso(now) else None)
+    facts = store.week_facts(db, estate_id, security_week_rules.days(week), start, end)
+    return {"estate_id": estate_id, **security_week_rules.report(week, facts, start, end, now, rules)}
 
 
 def raise_missed_round_notices(db, outbox, now):

@@ -284,6 +284,11 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Exp
     def missed_handovers(self, payload):
         return operations.missed_handovers(self.db, payload["estate_id"], payload["filters"]["period"])
 
+    @rpc_method
+    def security_week(self, payload):
+        """周报: the supervisor's week of the estate's security (``security_week``)."""
+        return operations.security_week(self.db, payload["estate_id"], payload["filters"]["week"])
+
     # -- KPIs -----------------------------------------------------------------------
     @rpc_method
     def kpis(self, payload):

@@ -5,9 +5,10 @@ A round, an incident and a parking session each change through the one write pat
 on, so two guards acting at once cannot both pass a check the other one changed; the
 loser re-reads and gets the answer its state now gives.
 """
+from datetime import timedelta
 from functools import partial
 
-from estate_common import (calendar, claims_store, closed_counts, closed_counts_store, common_store, export_store, jobs,
+from estate_common import (calendar, claims_store, clock, closed_counts, closed_counts_store, common_store, export_store, jobs,
                            replica, settings, store, writes)
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
@@ -488,6 +489,33 @@ def patrol_facts(db, estate_id, start_iso, end_iso):
             {"scheduled_start": {"$gte": start_iso, "$lt": end_iso}},
             {"started_at": {"$gte": start_iso, "$lt": end_iso}},
         ]}),
+    }
+
+
+def week_facts(db, estate_id, days, start_iso, end_iso):
+    """What the supervisor's week (``security_week``) is counted from: its patrol facts, the rounds
+    with an anomaly reported in ``[start, end)``, the incidents that happened in it, the visitors who
+    arrived in it, the fire checks, drills and lane checks of it, and the roster and handovers of
+    its ``days`` (a handover from before handovers kept their shift's day, by when it was handed
+    over, to the morning after the week's last night)."""
+    window = {"$gte": start_iso, "$lt": end_iso}
+    morning_after = clock.to_iso(clock.parse_iso(end_iso) + timedelta(days=1))
+    handovers = all_of(db, "shift_handovers", estate_id, _handed_over_on({"$in": days}, (start_iso, morning_after)))
+    return patrol_facts(db, estate_id, start_iso, end_iso) | {
+        "anomaly_rounds": all_of(db, "patrol_rounds", estate_id, {"check_ins": {"$elemMatch": {
+            "at": window, "anomaly.id": {"$exists": True}}}}),
+        "incidents": all_of(db, "incidents", estate_id, happened_between(start_iso, end_iso)),
+        "visitors": list(db.visitors.find({"estate_id": estate_id, "created_at": window},
+                                          {"departed_at": 1})),
+        "fire_inspections": list(db.fire_inspections.find({"estate_id": estate_id, "created_at": window},
+                                                          {"result": 1})),
+        "fire_drills": db.fire_drills.count_documents({"estate_id": estate_id, "held_at": window}),
+        "fire_lane_checks": list(db.fire_lane_checks.find({"estate_id": estate_id, "created_at": window},
+                                                          {"status": 1})),
+        "roster": all_of(db, "duty_roster", estate_id, {"date": {"$in": days}}),
+        "handovers": handovers,
+        "week_handovers": [h for h in handovers if h.get("date") in days or (
+            "date" not in h and start_iso <= h["handed_over_at"] < end_iso)],
     }
 
 

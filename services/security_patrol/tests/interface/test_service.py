@@ -2416,3 +2416,67 @@ def test_a_visitor_on_site_longer_than_a_visitor_pass_runs_takes_no_later_stay(p
     assert visitor["car_inside"] is False
 
 
+
+# -- the supervisor's week (周报) (found by the security department's follow-ups) ---------------------
+
+def week_report(patrol, week):
+    return patrol.security_week({"estate_id": ESTATE, "filters": {"week": week}})
+
+
+def test_the_supervisor_s_week_is_one_read_of_the_estate_s_security_on_its_calendar(patrol):
+    """周报: the supervisor's weekly meeting had the month's lists to count by hand (rounds, missed
+    rounds, incidents, visitors, fire checks, handovers), each asked separately and none by week. One
+    read of an ISO week (Monday to Sunday on the estate's calendar) counts them all."""
+    route = make_route(patrol)
+    make_plan(patrol, route)  # 22:00 every night from Monday 23 November (2026-W48)
+    assign(patrol, "Zhao", "patrol")
+    assign(patrol, "Qian", "patrol", date="2026-11-24")
+    clock.freeze(clock.parse_iso("2026-11-23T14:00:00Z"))
+    walked = start(patrol, route)
+    for code in ("A1", "B2"):
+        check_in(patrol, walked, code)
+    check_in(patrol, walked, "C3", {"description": "pump room door left open", "emergency": False})
+    patrol.finish_round({"estate_id": ESTATE, "id": walked["id"], "data": {}})
+    major = open_incident(patrol, major=True)
+    open_incident(patrol, type="fire_alarm", description="smoke detector 3F", location="Building 3")
+    visitors = [visiting(patrol), visiting(patrol, household="hh_1202")]
+    patrol.record_visitor_departure({"estate_id": ESTATE, "id": visitors[0]["id"], "data": {}})
+    extinguisher, hydrant = register(patrol, "FE-1"), register(patrol, "FH-1", "hydrant")
+    inspect(patrol, extinguisher)
+    inspect(patrol, hydrant, "defect")
+    patrol.record_fire_lane_check({"estate_id": ESTATE, "data": {"lane": "North lane", "clear": False,
+                                                                 "obstruction": "a parked van"}})
+    patrol.record_shift_handover({"estate_id": ESTATE, "data": {
+        "shift": "night", "from_guard": "Zhao", "to_guard": "Sun", "notes": "quiet"}})
+    clock.freeze(clock.parse_iso("2026-11-25T14:00:00Z"))
+    check_in(patrol, start(patrol, route), "A1")  # never finished
+    clock.freeze(clock.parse_iso("2026-11-29T17:00:00Z"))  # 01:00 on Monday 30th: next week's
+    visiting(patrol)
+    clock.freeze(clock.parse_iso("2026-11-30T02:00:00Z"))  # 10:00 on Monday 30 November
+
+    week = week_report(patrol, "2026-W48")
+    assert (week["week"], week["from"], week["to"], week["status"]) == ("2026-W48", "2026-11-23", "2026-11-29", "over")
+    assert week["rounds"] == {"planned": 7, "walked_through": 1, "missed": 6, "not_walked": 5, "not_finished": 1,
+                              "started": 2, "finished": 1, "finished_with_exceptions": 1}
+    [anomaly] = week["anomalies"]["items"]
+    assert week["anomalies"] | {"items": None} == {"reported": 1, "emergency": 0, "items": None}
+    assert (anomaly["round_id"], anomaly["checkpoint"]["code"], anomaly["description"], anomaly["maintenance_order"]) == (
+        walked["id"], "C3", "pump room door left open", None)
+    assert week["incidents"] == {"happened": 2, "major": 1, "not_major": 1, "still_open": 2,
+                                 "by_type": {"elevator_entrapment": 1, "fire_alarm": 1}}
+    assert week["visitors"] == {"arrived": 2, "departed": 1, "still_on_site": 1}
+    assert week["fire"] == {"checks": 2, "ok": 1, "defect": 1, "drills": 0, "lane_checks": 1, "lanes_obstructed": 1}
+    assert week["handovers"]["recorded"] == 1
+    assert [(m["date"], m["shift"], m["post"]) for m in week["handovers"]["missed"]] == [
+        ("2026-11-24", "night", "patrol")]
+    assert major["id"]
+    # the week under way is read as far as it has come; a week not begun, or before the records, is refused
+    assert week_report(patrol, "2026-W49")["status"] == "in_progress"
+    assert week_report(patrol, "2026-W49")["visitors"]["arrived"] == 1
+    for refused_week in ("2026-W50", "1900-W01"):
+        with pytest.raises(BusinessRuleViolation) as refused:
+            week_report(patrol, refused_week)
+        assert refused.value.errors[0]["field"] == "filters.week"
+    with pytest.raises(InvalidInput) as refused:  # a week its year has not
+        week_report(patrol, "2027-W53")
+    assert refused.value.errors[0]["field"] == "filters.week"

@@ -1,0 +1,127 @@
+"""周报: the supervisor's week (``GET …/reports/security-week?week=YYYY-Www``).
+
+The security department's figures were of a month (the KPIs, the missed rounds and handovers, the
+gate's parking) or lists to count by hand; the supervisor's weekly meeting asked each list in turn
+and counted it (the security department's follow-ups). The week is an ISO week (Monday to Sunday)
+on the estate's calendar, its days the estate's local days; a week not begun is refused as the
+month reports refuse theirs (``refuse_not_begun``; before the estate's records:
+``replica.refuse_before_records``), and the week under way is counted as far as it has come
+(``status``). Counted by the rules the month's lists use (a plain read, no number of its own):
+
+- ``rounds``: the plans' slots of the week over by now (``planned``, as patrol completion counts
+  them: ``kpis.counted_slots``), walked through or missed (``patrol_gaps.missed_of``: not walked, or
+  not finished); the rounds started in the week, finished, and finished with an exception;
+- ``anomalies``: those reported at a check-in in the week, each with the work order maintenance
+  opened for it (``maintenance_order``, kept from maintenance's events; null until one is known);
+- ``incidents``: those that happened in the week (``store.happened_between``), major or not (the
+  guard's call, corrected by the manager), by type, and still open;
+- ``visitors``: arrived in the week, and of those left or still on site;
+- ``fire``: the fire checks recorded in the week, ok or with a defect, the drills held and the fire-lane
+  checks, obstructed;
+- ``handovers``: those of the week's shifts, and the rostered shifts over with none
+  (``roster.missed_handovers``).
+
+Plain functions: no broker, no store.
+"""
+from collections import Counter
+from datetime import date, timedelta
+
+from estate_common import calendar, clock
+from estate_common.errors import BusinessRuleViolation, InvalidInput, field_error
+
+from . import patrol_gaps, roster
+from .kpis import counted_slots
+
+FIELD = "filters.week"
+
+
+def week_days(week):
+    """The Monday and the Sunday of ISO ``week`` (``YYYY-Www``); 400 naming the week for one its year
+    has not (W53 of a year of 52 weeks), which the contract's pattern lets through."""
+    try:
+        monday = date.fromisocalendar(int(week[:4]), int(week[6:]), 1)
+    except ValueError:
+        raise InvalidInput("week is not a week of its year", [field_error(FIELD, "is not a week of its year")]) \
+            from None
+    return monday, monday + timedelta(days=6)
+
+
+def bounds(week, tz):
+    """``(start, end)``: the first instant of the week's Monday and of the Monday after on the estate's
+    calendar (UTC ISO)."""
+    monday, sunday = week_days(week)
+    return (clock.to_iso(calendar.day_start(monday, tz)),
+            clock.to_iso(calendar.day_start(sunday + timedelta(days=1), tz)))
+
+
+def days(week):
+    """The week's days (``YYYY-MM-DD``), Monday first: the shifts' days of its roster and handovers."""
+    monday, _ = week_days(week)
+    return [(monday + timedelta(days=n)).isoformat() for n in range(7)]
+
+
+def refuse_not_begun(week, start, now, tz):
+    """422 naming the week for one that has not begun on the estate's calendar at ``now``: a report of
+    one answered zeros, as if nothing had happened in it (the month reports' own refusal,
+    ``replica.refuse_not_begun``)."""
+    if clock.to_iso(now) < start:
+        year, number, _ = calendar.local(now, tz).isocalendar()
+        raise BusinessRuleViolation(f"a week that has not begun has nothing to report: the current week is "
+                                    f"{year:04d}-W{number:02d}", [field_error(FIELD, "has not begun")])
+
+
+def report(week, facts, start, end, now, rules):
+    """The week's figures (module docstring) from ``facts`` (``store.week_facts``) at ``now``."""
+    monday, sunday = week_days(week)
+    now_iso = clock.to_iso(now)
+    return {"week": week, "from": monday.isoformat(), "to": sunday.isoformat(), "as_of": now_iso,
+            "status": "in_progress" if now_iso < end else "over",
+            "rounds": _rounds(facts, start, end, now, rules),
+            "anomalies": _anomalies(facts["anomaly_rounds"], start, end),
+            "incidents": _incidents(facts["incidents"]),
+            "visitors": _visitors(facts["visitors"]),
+            "fire": _fire(facts),
+            "handovers": {"recorded": len(facts["week_handovers"]),
+                          "missed": roster.missed_handovers(facts["roster"], facts["handovers"], now, rules)}}
+
+
+def _rounds(facts, start, end, now, rules):
+    first, last = clock.parse_iso(start), clock.parse_iso(end)
+    slots = [(plan, slot) for plan in facts["plans"] for slot in counted_slots(plan, first, last, now, rules)]
+    missed = Counter(item["why"] for item in patrol_gaps.missed_of(slots, facts["routes"], facts["rounds"], rules))
+    started = [r for r in facts["rounds"] if start <= r["started_at"] < end]
+    finished = [r for r in started if r["status"] == "finished"]
+    return {"planned": len(slots), "walked_through": len(slots) - sum(missed.values()),
+            "missed": sum(missed.values()), "not_walked": missed["not_walked"], "not_finished": missed["not_finished"],
+            "started": len(started), "finished": len(finished),
+            "finished_with_exceptions": sum(1 for r in finished if any(
+                (r.get("summary") or {}).get(name) for name in ("late", "missed", "anomalies")))}
+
+
+def _anomalies(rounds, start, end):
+    items = [{"id": entry["anomaly"]["id"], "round_id": round_["_id"], "checkpoint": entry["checkpoint"],
+              "description": entry["anomaly"]["description"], "emergency": entry["anomaly"]["emergency"],
+              "reported_at": entry["at"], "maintenance_order": entry["anomaly"].get("maintenance_order")}
+             for round_ in rounds for entry in round_["check_ins"]
+             if entry.get("anomaly") and start <= entry["at"] < end]
+    items.sort(key=lambda item: (item["reported_at"], item["id"]))
+    return {"reported": len(items), "emergency": sum(1 for item in items if item["emergency"]), "items": items}
+
+
+def _incidents(incidents):
+    return {"happened": len(incidents), "major": sum(1 for i in incidents if i.get("major")),
+            "not_major": sum(1 for i in incidents if not i.get("major")),
+            "still_open": sum(1 for i in incidents if i["status"] == "open"),
+            "by_type": dict(sorted(Counter(i["type"] for i in incidents).items()))}
+
+
+def _visitors(visitors):
+    return {"arrived": len(visitors), "departed": sum(1 for v in visitors if v.get("departed_at")),
+            "still_on_site": sum(1 for v in visitors if "departed_at" in v and v["departed_at"] is None)}
+
+
+def _fire(facts):
+    checks, lanes = facts["fire_inspections"], facts["fire_lane_checks"]
+    return {"checks": len(checks), "ok": sum(1 for c in checks if c["result"] == "ok"),
+            "defect": sum(1 for c in checks if c["result"] == "defect"), "drills": facts["fire_drills"],
+            "lane_checks": len(lanes), "lanes_obstructed": sum(1 for lane in lanes if lane["status"] == "obstructed")}
