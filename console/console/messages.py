@@ -2115,6 +2115,7 @@ _MESSAGES = {
     "reg.car_inside": ("车仍在场内", "Car still inside"),
     "reg.car_inside_hint": ("访客的车辆尚未出场：离开时请提醒其驾车出场并缴费", "The visitor's car has not left: remind him to drive it out and pay"),
     "reg.visit": ("访客", "Visit"),
+    "reg.work_order_col": ("工单", "Work order"),
     "reg.visitor_car": ("访客车辆", "Visitor's car"),
     "reg.visitor_car_hint": ("按车牌登记的访客在场时入场（或登记时已在场）的车辆，见访客登记", "The car of a visitor registered with its plate, entering while he was on site (or inside when he was registered): see the visitor register"),
     "reg.departure": ("离开登记", "Left now"),

@@ -4207,3 +4207,29 @@ def test_the_supervisor_s_week_shows_the_estate_s_security_and_leads_to_the_week
     assert 'href="/security/week"' in page
     for call in fake.calls:
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
+def test_a_finding_s_work_order_is_shown_as_the_service_keeps_it_without_reading_maintenance(client, fake):
+    """The round's anomaly and the fire check's defect carry the work order maintenance opened for
+    them (``maintenance_order``, kept by security patrol from maintenance's events): shown by number
+    and status, with no read of maintenance's orders for it; the fire checks' list named none
+    (found by the security department's follow-ups)."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    order = {"id": "wo_7", "number": "WO-2026-000007", "status": "in_progress", "updated_at": "2026-11-30T15:00:00Z"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-rounds/pr_1", {
+        "id": "pr_1", "route_name": "Night round", "guard": "gus", "status": "finished",
+        "scheduled_start": "2026-11-30T14:00:00Z", "missed": [], "summary": None, "check_ins": [
+            {"checkpoint": {"code": "A", "name": "Gate"}, "at": "2026-11-30T14:05:00Z", "late": False,
+             "anomaly": {"id": "anom_1", "description": "lamp broken", "emergency": False,
+                         "maintenance_order": order}}],
+        "checkpoints": [{"code": "A", "name": "Gate", "due_at": None}]})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [], "next_cursor": None})
+    page = client.get("/security/rounds/pr_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "WO-2026-000007" in page and "维修中" in page
+    assert not [c for c in fake.calls if c["path"].endswith("/work-orders")]
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-inspections", {"items": [
+        {"id": "finsp_1", "equipment_code": "FE-9", "period": "2026-11", "result": "defect", "notes": "empty",
+         "inspected_at": "2026-11-30T14:00:00Z", "maintenance_order": order}], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-equipment", {"items": [], "next_cursor": None})
+    page = client.get("/security/fire-inspections", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "WO-2026-000007 维修中" in page

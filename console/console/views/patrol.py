@@ -146,14 +146,22 @@ def _anomaly_orders(patrol_round):
     the supervisor could not tell whether the lamp was mended (a probe of the security department's
     day). One read an anomaly (``source_id``: a round has a few); {} for a user who may not read
     orders, and an order that could not be read is left out (nothing is said of it). One that opens
-    none (``no_work_order``: found in a retired estate) is not looked for: the page says why."""
-    if not permissions.may("GET", "work-orders"):
-        return {}
+    none (``no_work_order``: found in a retired estate) is not looked for: the page says why. One the
+    service shows (``maintenance_order``, kept from maintenance's events) is taken as it is, for
+    anyone who reads the round."""
     found = {}
     for check in patrol_round.get("check_ins", []):
         anomaly = check.get("anomaly") or {}
+        # the order as security patrol keeps it from maintenance's events: no read of maintenance's
+        # orders for it (found by the security department's follow-ups)
+        if anomaly.get("id") and anomaly.get("maintenance_order"):
+            found[anomaly["id"]] = anomaly["maintenance_order"]
+    if not permissions.may("GET", "work-orders"):
+        return found
+    for check in patrol_round.get("check_ins", []):
+        anomaly = check.get("anomaly") or {}
         anomaly_id = anomaly.get("id")
-        if anomaly_id and not anomaly.get("no_work_order"):
+        if anomaly_id and anomaly_id not in found and not anomaly.get("no_work_order"):
             page = common.optional_read("work-orders", source_type="patrol_anomaly", source_id=anomaly_id, limit=1)
             if page is not None:
                 found[anomaly_id] = (page.get("items") or [None])[0]

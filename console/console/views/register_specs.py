@@ -50,6 +50,7 @@ class Column:
     name: str
     label: str
     kind: str = "text"  # text, when, money, enum, household, bool, list, count, link, check_notes, stays (a visit's),
+    # order (a finding's maintenance_order: its number and status),
     # flag (a warning badge, labelled ``group`` with its ``group``_hint as the tooltip, where the row's value is true),
     # totals ({key: {in_cents, out_cents, net_cents, entries}}, each key labelled from ``group``),
     # subject (a subject id: a household's by its building-unit-room), action (a change's, in words)
@@ -406,7 +407,9 @@ SECURITY = (
     Register("security", "fire-inspections", "menu.fire_inspections", "fire-inspections",
              (C("equipment_code", "reg.code"), C("period", "bill.period"), C("result", "reg.result", "enum", "fire"),
               C("notes", "reg.notes", "check_notes"), C("inspected_at", "reg.inspected_at", "when"),
-              C("inspected_by", "reg.by")),
+              C("inspected_by", "reg.by"),
+              # its defect's work order, number and status (found by the security department's follow-ups)
+              C("maintenance_order", "reg.work_order_col", "order")),
              fields=(F("equipment_id", "reg.equipment", "pick", True, group="fire-equipment"),
                      F("result", "reg.result", "choice", True, ("ok", "defect"), "fire"), NOTE),
              filters=(F("period", "bill.period", "month"),

@@ -17,6 +17,7 @@ from estate_common.wording import counted
 from . import (emergency_plans, events, fire, fire_safety, gate, incidents, kpis as security_kpis, localtime, patrol_gaps,
                patrols, roster, store)
 from . import security_week as security_week_rules
+from . import work_orders
 from .rules import DEFAULTS
 
 
@@ -110,7 +111,46 @@ def shown_rounds(db, estate_id, rounds, rules=None):
     now = clock.now()
     if rules is None and any(round_["status"] == "open" for round_ in rounds):
         rules = store.rules_for(db, estate_id)
-    return [round_ | {"so_far": patrols.so_far(round_, now, rules)} for round_ in rounds]
+    orders = _orders_of(db, estate_id, [entry["anomaly"]["id"] for round_ in rounds
+                                        for entry in round_.get("check_ins") or () if entry.get("anomaly")])
+    return [round_ | {"so_far": patrols.so_far(round_, now, rules),
+                      "check_ins": [_with_anomaly_order(entry, orders) for entry in round_.get("check_ins") or ()]}
+            for round_ in rounds]
+
+
+def _with_anomaly_order(entry, orders):
+    """A check-in whose anomaly shows the work order maintenance opened for it (``maintenance_order``)."""
+    if not entry.get("anomaly"):
+        return entry
+    return entry | {"anomaly": entry["anomaly"] | {"maintenance_order": orders.get(entry["anomaly"]["id"])}}
+
+
+def _orders_of(db, estate_id, finding_ids):
+    """``{finding id: its work order as shown}`` (``work_orders.shown``), one read for them all."""
+    return {finding_id: work_orders.shown(copy)
+            for finding_id, copy in store.orders_of_findings(db, estate_id, finding_ids).items()}
+
+
+def with_orders(db, estate_id, findings):
+    """Fire checks or incidents (as the API shows them) each with the work order maintenance opened
+    for it (``maintenance_order``, null while none is known)."""
+    orders = _orders_of(db, estate_id, [finding["id"] for finding in findings])
+    return [finding | {"maintenance_order": orders.get(finding["id"])} for finding in findings]
+
+
+def work_order_event(db, outbox, event):
+    """A work-order event of maintenance about one of our findings kept on its copy (``work_orders``):
+    the copy made from the first of its events that names the source, each event applied once by its
+    id (``follow``); an event of an order not of ours, or a cancellation of an order never seen here
+    (it names no source), keeps nothing."""
+    if not work_orders.of_ours(event):
+        return None
+    data, estate_id = event["data"], event["estate_id"]
+    if store.find(db, "work_orders", estate_id, data["id"]) is None:
+        if data.get("source") is None:
+            return None
+        _create(db, outbox, "work_orders", estate_id, data["id"], lambda: work_orders.new_copy(event))
+    return _announced.follow(db, outbox, "work_orders", event, data["id"], work_orders.follow)
 
 
 def shown_round(db, estate_id, round_, rules=None):
@@ -336,7 +376,13 @@ def record_fire_inspection(db, outbox, caller, estate_id, data):
         if refused:  # checked only here: a retry of a check made before the retirement finds it
             raise refused
         return fire.new_inspection(doc_id, estate_id, equipment, data, now, caller.user, rules, checklist, period)
-    return create(db, outbox, caller, "fire_inspections", "finsp", estate_id, build)
+    return with_orders(db, estate_id, [create(db, outbox, caller, "fire_inspections", "finsp", estate_id, build)])[0]
+
+
+def list_fire_inspections(db, estate_id, filters, limit, cursor):
+    """The fire checks, each with the work order its defect opened (``with_orders``)."""
+    found = page(db, "fire_inspections", estate_id, filters, limit, cursor)
+    return found | {"items": with_orders(db, estate_id, found["items"])}
 
 
 def copy_checklist(db, outbox, event):
@@ -413,13 +459,18 @@ def open_incident(db, outbox, caller, estate_id, data):
                                           emergency_plans.in_force(data["type"], stored), happened)
         return incident, incidents.opening_events(incident)
 
-    return create(db, outbox, caller, "incidents", "inc", estate_id, build)
+    return with_orders(db, estate_id, [create(db, outbox, caller, "incidents", "inc", estate_id, build)])[0]
+
+
+def get_incident(db, estate_id, incident_id):
+    return with_orders(db, estate_id, [public(store.get(db, "incidents", estate_id, incident_id))])[0]
 
 
 def list_incidents(db, estate_id, filters, limit, cursor):
     """The incidents by status, type, major, ``escalated_to`` and ``period``: the local month they happened in (the
     month the major-incident KPI counts them in), the supervisor's month written up at its end."""
-    return store.incidents_page(db, estate_id, *_incidents_selected(db, estate_id, filters), limit, cursor)
+    found = store.incidents_page(db, estate_id, *_incidents_selected(db, estate_id, filters), limit, cursor)
+    return found | {"items": with_orders(db, estate_id, found["items"])}
 
 
 def _incidents_selected(db, estate_id, filters):
@@ -442,7 +493,7 @@ def record_incident_step(db, outbox, caller, estate_id, incident_id, data):
         announced = [("incident_escalated", incidents.escalated_event_data(incident, escalation))]
         return Change(changes, events=announced, push={"steps": [entry], "escalations": [escalation]})
 
-    return public(_change(db, outbox, "incidents", estate_id, incident_id, decide))
+    return with_orders(db, estate_id, [public(_change(db, outbox, "incidents", estate_id, incident_id, decide))])[0]
 
 
 def reclassify_incident(db, outbox, caller, estate_id, incident_id, data):
@@ -453,7 +504,7 @@ def reclassify_incident(db, outbox, caller, estate_id, incident_id, data):
         announced = [("incident_reclassified", incidents.reclassified_event_data(incident, entry))]
         return Change(changes, events=announced, push={"reclassifications": [entry]})
 
-    return public(_change(db, outbox, "incidents", estate_id, incident_id, decide))
+    return with_orders(db, estate_id, [public(_change(db, outbox, "incidents", estate_id, incident_id, decide))])[0]
 
 
 def close_incident(db, outbox, estate_id, incident_id, data):
@@ -461,7 +512,7 @@ def close_incident(db, outbox, estate_id, incident_id, data):
         changes = incidents.close(incident, data.get("summary"), clock.now())
         return Change(changes, events=[("incident_closed", incidents.closed_event_data(incident | changes))])
 
-    return public(_change(db, outbox, "incidents", estate_id, incident_id, decide))
+    return with_orders(db, estate_id, [public(_change(db, outbox, "incidents", estate_id, incident_id, decide))])[0]
 
 
 # -- emergency plans (应急预案) per estate ------------------------------------------------------
@@ -825,7 +876,11 @@ def security_week(db, estate_id, week):
     # a week over is counted by the settings in force at its end, as a month's figures are
     rules = store.rules_of(db, estate_id, copy, end if end <= clock.to_iso(now) else None)
     facts = store.week_facts(db, estate_id, security_week_rules.days(week), start, end)
-    return {"estate_id": estate_id, **security_week_rules.report(week, facts, start, end, now, rules)}
+    found = security_week_rules.report(week, facts, start, end, now, rules)
+    anomalies = found["anomalies"]["items"]
+    orders = _orders_of(db, estate_id, [anomaly["id"] for anomaly in anomalies])
+    found["anomalies"]["items"] = [anomaly | {"maintenance_order": orders.get(anomaly["id"])} for anomaly in anomalies]
+    return {"estate_id": estate_id, **found}
 
 
 def raise_missed_round_notices(db, outbox, now):

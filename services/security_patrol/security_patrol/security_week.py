@@ -12,7 +12,8 @@ month reports refuse theirs (``refuse_not_begun``; before the estate's records:
   them: ``kpis.counted_slots``), walked through or missed (``patrol_gaps.missed_of``: not walked, or
   not finished); the rounds started in the week, finished, and finished with an exception;
 - ``anomalies``: those reported at a check-in in the week, each with the work order maintenance
-  opened for it (``maintenance_order``, kept from maintenance's events; null until one is known);
+  opened for it (``maintenance_order``: ``operations`` adds it from the copies ``work_orders.py``
+  keeps from maintenance's events; null until one is known);
 - ``incidents``: those that happened in the week (``store.happened_between``), major or not (the
   guard's call, corrected by the manager), by type, and still open;
 - ``visitors``: arrived in the week, and of those left or still on site;
@@ -101,7 +102,7 @@ def _rounds(facts, start, end, now, rules):
 def _anomalies(rounds, start, end):
     items = [{"id": entry["anomaly"]["id"], "round_id": round_["_id"], "checkpoint": entry["checkpoint"],
               "description": entry["anomaly"]["description"], "emergency": entry["anomaly"]["emergency"],
-              "reported_at": entry["at"], "maintenance_order": entry["anomaly"].get("maintenance_order")}
+              "reported_at": entry["at"]}
              for round_ in rounds for entry in round_["check_ins"]
              if entry.get("anomaly") and start <= entry["at"] < end]
     items.sort(key=lambda item: (item["reported_at"], item["id"]))

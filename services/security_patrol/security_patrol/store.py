@@ -56,6 +56,8 @@ INDEXES = {
     "shift_handovers": [(PAGED, {}), ([("estate_id", 1), ("roster_id", 1)], {}),
                         ([("estate_id", 1), ("date", 1)], {})],  # the month's shifts handed over
     "checklists": [(PAGED, {})],  # copies of maintenance's inspection checklists (checklist_created)
+    # copies of maintenance's work orders of our findings, kept from its events (work_orders.py)
+    "work_orders": [(PAGED, {}), ([("estate_id", 1), ("source_id", 1)], {})],
     **settings.INDEXES,
     **jobs.INDEXES,  # exports (estate_common.exports): their jobs and their files' chunks
     **export_store.INDEXES,
@@ -68,7 +70,7 @@ WHAT = {
     "incidents": "incident", "emergency_plans": "emergency plan",
     "fire_drills": "fire drill", "duty_roster": "duty assignment", "fire_lane_checks": "fire-lane check",
     "vehicle_passes": "vehicle pass", "parking_sessions": "parking session", "visitors": "visitor",
-    "shift_handovers": "shift handover", "checklists": "checklist",
+    "shift_handovers": "shift handover", "checklists": "checklist", "work_orders": "work order",
 }
 
 def rules_for(db, estate_id, as_of=None):
@@ -410,6 +412,19 @@ def stays_of_visitors(db, estate_id, visitor_ids):
                 [("entered_at", 1), ("_id", 1)]):
             stays[stay["visitor_id"]].append(stay)
     return stays
+
+
+def orders_of_findings(db, estate_id, finding_ids):
+    """``{finding id: the copy of the work order maintenance opened for it}`` (``work_orders``), the
+    latest where it opened more than one; a finding with none is missing."""
+    wanted = list(dict.fromkeys(f for f in finding_ids if f))
+    if not wanted:
+        return {}
+    found = {}
+    for copy in db.work_orders.find({"estate_id": estate_id, "source_id": {"$in": wanted}}).sort(
+            [("created_at", 1), ("_id", 1)]):
+        found[copy["source_id"]] = copy
+    return found
 
 
 def entries_of(db, estate_id, plate):

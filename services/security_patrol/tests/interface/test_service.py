@@ -1767,7 +1767,7 @@ def test_a_finding_in_a_retired_estate_is_kept_and_says_no_work_order_is_opened_
     walked = check_in(patrol, round_, "A1", {"description": "gate lock broken"})
     assert walked["check_ins"][0]["anomaly"] == {
         "id": walked["check_ins"][0]["anomaly"]["id"], "description": "gate lock broken", "emergency": False,
-        "no_work_order": "retired_estate"}
+        "no_work_order": "retired_estate", "maintenance_order": None}
     [reported] = patrol.outbox.of_type("anomaly_reported")
     assert reported["data"]["no_work_order"] == "retired_estate"
     assert patrol.get_round({"estate_id": ESTATE, "id": round_["id"]})["check_ins"][0]["anomaly"][
@@ -2480,3 +2480,85 @@ def test_the_supervisor_s_week_is_one_read_of_the_estate_s_security_on_its_calen
     with pytest.raises(InvalidInput) as refused:  # a week its year has not
         week_report(patrol, "2027-W53")
     assert refused.value.errors[0]["field"] == "filters.week"
+
+
+# -- the work order of a finding (found by the security department's follow-ups) -----------------
+
+def order_event(patrol, event_type, order_id, source=None, **data):
+    """A maintenance work-order event of order ``order_id``, as maintenance announces it."""
+    base = {"id": order_id, "number": f"WO-2026-{order_id[-4:]}", "request_id": None, "household_id": None}
+    if source is not None:
+        base["source"] = {"type": source[0], "id": source[1]}
+    return event("maintenance", event_type, ESTATE, base | data)
+
+
+def created(patrol, order_id, source, status="pending"):
+    return order_event(patrol, "work_order_created", order_id, source, priority="normal", status=status,
+                       created_at=clock.now_iso())
+
+
+def test_a_finding_shows_the_work_order_maintenance_opened_for_it_kept_from_its_events(patrol):
+    """An anomaly, a fire defect and an incident are passed to maintenance as work orders, and the
+    guard's records said nothing of them: whether the lamp was mended was a question to engineering
+    (the console read maintenance's orders, and a guard may not). Maintenance's work-order events
+    are kept here (``work_orders``: each event once, by its id; an event older than the status kept
+    changes nothing), and each finding shows its order's number and status (``maintenance_order``)."""
+    round_ = start(patrol, make_route(patrol))
+    shown = check_in(patrol, round_, "A1", {"description": "lamp out at the north gate", "emergency": False})
+    anomaly_id = shown["check_ins"][0]["anomaly"]["id"]
+    defect = inspect(patrol, register(patrol, "FE-9"), "defect")
+    incident = open_incident(patrol)  # an entrapment: its plan asks maintenance for an emergency order
+    assert shown["check_ins"][0]["anomaly"]["maintenance_order"] is None
+    assert incident["maintenance_order"] is None and defect["maintenance_order"] is None
+
+    patrol.on_work_order_created(created(patrol, "wo_0001", ("patrol_anomaly", anomaly_id)))
+    patrol.on_work_order_created(created(patrol, "wo_0002", ("fire_inspection", defect["id"])))
+    patrol.on_work_order_created(created(patrol, "wo_0003", ("incident", incident["id"]), status="assigned"))
+    patrol.on_work_order_created(created(patrol, "wo_0004", ("service_request", "sr_1")))  # not ours
+    assert patrol.db.work_orders.count_documents({}) == 3
+
+    def order_of_anomaly():
+        return patrol.get_round({"estate_id": ESTATE, "id": round_["id"]})["check_ins"][0]["anomaly"][
+            "maintenance_order"]
+
+    assert order_of_anomaly() | {"updated_at": None} == {"id": "wo_0001", "number": "WO-2026-0001",
+                                                         "status": "pending", "updated_at": None}
+    assigned = order_event(patrol, "work_order_assigned", "wo_0001", ("patrol_anomaly", anomaly_id),
+                           technician="li", assigned_at=clock.now_iso())
+    clock.advance(timedelta(minutes=5))
+    started = order_event(patrol, "work_order_started", "wo_0001", ("patrol_anomaly", anomaly_id),
+                          priority="normal", started_at=clock.now_iso(), response_minutes=5)
+    patrol.on_work_order_started(started)
+    patrol.on_work_order_started(started)  # redelivered: applied once
+    patrol.on_work_order_assigned(assigned)  # delivered late: older than the status kept
+    assert order_of_anomaly()["status"] == "in_progress"
+    # each event once: the redelivery added nothing, the late one its mark alone
+    assert [entry["event_type"] for entry in patrol.db.work_orders.find_one({"_id": "wo_0001"})["history"]] == [
+        "work_order_created", "work_order_started", "work_order_assigned"]
+    [listed] = [r for r in patrol.list_rounds({"estate_id": ESTATE})["items"] if r["id"] == round_["id"]]
+    assert listed["check_ins"][0]["anomaly"]["maintenance_order"]["status"] == "in_progress"
+
+    clock.advance(timedelta(hours=1))
+    patrol.on_work_order_completed(order_event(
+        patrol, "work_order_completed", "wo_0003", ("incident", incident["id"]), priority="emergency",
+        reported_at=incident["opened_at"], started_at=None, completed_at=clock.now_iso(), charge_cents=0,
+        material_cost_cents=0, labour_cost_cents=0, signed_by=None))
+    patrol.on_work_order_cancelled(order_event(patrol, "work_order_cancelled", "wo_0002", reason="duplicate",
+                                               cancelled_at=clock.now_iso()))
+    assert patrol.get_incident({"estate_id": ESTATE, "id": incident["id"]})["maintenance_order"]["status"] == \
+        "completed"
+    assert patrol.list_incidents({"estate_id": ESTATE})["items"][0]["maintenance_order"]["number"] == "WO-2026-0003"
+    [check] = patrol.list_fire_inspections({"estate_id": ESTATE})["items"]
+    assert check["maintenance_order"]["status"] == "cancelled"
+    # a cancellation of an order never seen here (not one of ours) keeps nothing
+    patrol.on_work_order_cancelled(order_event(patrol, "work_order_cancelled", "wo_9999", reason="x",
+                                               cancelled_at=clock.now_iso()))
+    assert patrol.db.work_orders.count_documents({}) == 3
+    # the order's events arriving before its creation: the order is kept from the first with its source
+    patrol.on_work_order_assigned(order_event(patrol, "work_order_assigned", "wo_0005", ("patrol_anomaly", "anom_x"),
+                                              technician="li", assigned_at=clock.now_iso()))
+    clock.advance(timedelta(seconds=1))
+    patrol.on_work_order_created(created(patrol, "wo_0005", ("patrol_anomaly", "anom_x")))
+    assert patrol.db.work_orders.find_one({"_id": "wo_0005"})["status"] == "assigned"
+    [reported] = week_report(patrol, "2026-W48")["anomalies"]["items"]
+    assert reported["maintenance_order"]["number"] == "WO-2026-0001"

@@ -1,0 +1,69 @@
+"""The work order maintenance opened for a finding of the security department: a patrol anomaly
+(``anomaly_reported``), a fire check's defect (``fire_defect_reported``) and an incident whose plan
+asks for one (``emergency_repair_requested``). Each finding shows its order's number and status
+(``maintenance_order``): the guard's records said nothing of it, and whether the lamp was mended
+was a question to engineering (the console read maintenance's orders, which a guard may not; the
+security department's follow-ups).
+
+Kept from maintenance's work-order events, never by reading maintenance's store: a copy per order
+of one of these sources (collection ``work_orders``, ``_id`` the order's), its status the one the
+latest event tells (``work_order_created``'s own, then assigned, appointed, started → in_progress,
+completed, cancelled), each event applied once by its ``event_id`` (the copy's history;
+``writes.follow``) and the message acknowledged once it is written. An event older than the status
+kept (``occurred_at``: one redelivered late) changes nothing but its mark; a creation that arrives
+after a later event of its order keeps that event's status. A status maintenance moves without an
+event (quoted, consented, needs help) is not seen here: the copy says the last one announced.
+
+Plain functions: no broker, no store.
+"""
+from estate_common import clock
+from estate_common.writes import Change
+
+# the findings of this service maintenance opens orders for (its ``source.type``)
+SOURCES = frozenset({"patrol_anomaly", "fire_inspection", "incident"})
+
+STATUS_OF = {"work_order_assigned": "assigned", "work_order_appointed": "appointed",
+             "work_order_started": "in_progress", "work_order_completed": "completed",
+             "work_order_cancelled": "cancelled"}
+
+SHOWN = ("number", "status")
+
+
+def of_ours(event):
+    """Whether the event's order is of one of our findings as far as the event says: one that names
+    its source (every one but a cancellation) names one of ``SOURCES``."""
+    source = event["data"].get("source")
+    return source is None or source["type"] in SOURCES
+
+
+def new_copy(event):
+    """The copy of the order an event names with its source (the first of its events to arrive);
+    no status until an event gives it (``follow``)."""
+    data = event["data"]
+    return {"_id": data["id"], "estate_id": event["estate_id"], "source_type": data["source"]["type"],
+            "source_id": data["source"]["id"], "number": data["number"], "status": None, "status_at": None,
+            "created_at": clock.now_iso()}
+
+
+def follow(copy, event):
+    """The copy's change for ``event``: its status from then, unless the event is older than the
+    status kept, or a creation of an order whose later event came first; its mark (``event_id``)
+    either way, so a redelivery is known."""
+    entry = {"event_id": event["event_id"], "event_type": event["event_type"], "at": event["occurred_at"]}
+    stale = copy.get("status_at") is not None and event["occurred_at"] < copy["status_at"]
+    if event["event_type"] == "work_order_created":
+        status = copy.get("status") or event["data"]["status"]
+        stale = copy.get("status") is not None
+    else:
+        status = STATUS_OF[event["event_type"]]
+    if stale:
+        return Change({}, entries=[entry])
+    return Change({"status": status, "status_at": event["occurred_at"], "number": event["data"]["number"]},
+                  entries=[entry])
+
+
+def shown(copy):
+    """The order as a finding shows it (``WorkOrderOfRecord``); None while none is known."""
+    if copy is None or copy.get("status") is None:
+        return None
+    return {"id": copy["_id"], "number": copy.get("number"), "status": copy["status"], "updated_at": copy["status_at"]}
