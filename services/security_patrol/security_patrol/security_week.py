@@ -67,8 +67,9 @@ def refuse_not_begun(week, start, now, tz):
     ``replica.refuse_not_begun``)."""
     if clock.to_iso(now) < start:
         year, number, _ = calendar.local(now, tz).isocalendar()
-        raise BusinessRuleViolation(f"a week that has not begun has nothing to report: the current week is "
-                                    f"{year:04d}-W{number:02d}", [field_error(FIELD, "has not begun")])
+        current = f"{year:04d}-W{number:02d}"
+        raise BusinessRuleViolation(f"a week that has not begun has nothing to report: the current week is {current}",
+                                    [field_error(FIELD, "has not begun")])
 
 
 def report(week, facts, start, end, now, rules):

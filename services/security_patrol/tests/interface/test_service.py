@@ -2477,6 +2477,9 @@ def test_the_supervisor_s_week_is_one_read_of_the_estate_s_security_on_its_calen
         with pytest.raises(BusinessRuleViolation) as refused:
             week_report(patrol, refused_week)
         assert refused.value.errors[0]["field"] == "filters.week"
+    with pytest.raises(BusinessRuleViolation) as refused:
+        week_report(patrol, "2026-W50")
+    assert refused.value.detail.endswith("the current week is 2026-W49")
     with pytest.raises(InvalidInput) as refused:  # a week its year has not
         week_report(patrol, "2027-W53")
     assert refused.value.errors[0]["field"] == "filters.week"
