@@ -1231,6 +1231,10 @@ ZH = {
         '早于 {0}，即本小区记录最早的月份',
     'a period that has not begun has nothing to report: the current month is {0}':
         '尚未开始的期间没有报表：当前月份为 {0}',
+    'the handover was accepted already, by {0} at {1}':
+        '该交接已由 {0} 于 {1} 确认接班',
+    'a shift handover is accepted by the guard it was handed to':
+        '交接班只能由接班的保安本人确认',
     'a week that has not begun has nothing to report: the current week is {0}':
         '尚未开始的周没有周报：本周为 {0}',
     'has not begun':

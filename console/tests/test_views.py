@@ -4233,3 +4233,36 @@ def test_a_finding_s_work_order_is_shown_as_the_service_keeps_it_without_reading
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/fire-equipment", {"items": [], "next_cursor": None})
     page = client.get("/security/fire-inspections", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "WO-2026-000007 维修中" in page
+
+
+def test_the_relief_s_start_page_counts_the_handovers_awaiting_his_acceptance_and_he_accepts_one(
+        client, fake, documented_routes):
+    """接班确认: the next shift's guard accepts the handover he was given; until then his start page
+    counts it, linked to the log filtered to his pending, where each row not accepted offers the
+    step, and the log says who accepted each and when (found by the security department's follow-ups)."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    for path in ("patrol-rounds", "incidents", "fire-lane-checks", "fire-equipment", "work-orders", "visitors"):
+        fake.on("GET", rf"/api/v1/estates/{ESTATE}/{path}", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-missed-rounds", {"items": [], "more": 0})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/missed-shift-handovers", {"items": []})
+    pending = {"id": "shand_1", "date": "2026-11-30", "shift": "night", "post": "gate", "from_guard": "zhao",
+               "to_guard": "gus", "notes": "gate lock broken", "handed_over_at": "2026-12-01T00:05:00Z",
+               "accepted_at": None, "accepted_by": None}
+    accepted = pending | {"id": "shand_0", "date": "2026-11-29", "accepted_at": "2026-11-30T00:10:00Z",
+                          "accepted_by": "gus"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/shift-handovers", lambda body, params: {
+        "items": [pending] if params.get("accepted") == "false" and params.get("to_guard") == "gus"
+        else [pending, accepted], "next_cursor": None})
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    todo = home.split("data-todo>")[1].split("</section>")[0]
+    assert ('<a href="/security/shift-handovers?to_guard=gus&amp;accepted=false">交给你、待你确认接班的交接：1 条</a>'
+            in todo)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/guards", {"items": [{"username": "gus"}, {"username": "zhao"}]})
+    page = client.get("/security/shift-handovers", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert page.count("/security/shift-handovers/shand_1/accept") == 1 and "shand_0/accept" not in page
+    assert "接班确认人" in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/shift-handovers/shand_1/accept", accepted)
+    client.post("/security/shift-handovers/shand_1/accept", data={"csrf_token": csrf_of(client), "notes": "已阅"})
+    [posted] = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/accept")]
+    assert posted["json"] == {"notes": "已阅"}
+    assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)

@@ -76,6 +76,7 @@ SAMPLE_BODIES = {
     # the guards (here, of start_round and of assign_duty) are usernames of active security guards
     # of the estate: a test on the running system makes them and swaps them in (the access matrix)
     "record_shift_handover": {"shift": "night", "from_guard": "zhao", "to_guard": "qian", "notes": "all quiet"},
+    "accept_shift_handover": {"notes": "read and accepted"},
     # archive
     "create_borrow_request": {"subject_id": "hh_1", "purpose": "audit of the owner file", "kind": "view"},
     "approve_borrow_request": {},

@@ -210,6 +210,8 @@ class World:
                                     self._sample("POST", "/api/v1/estates/{estate_id}/patrol-rounds", swaps))["id"]
         ids["assignment_id"] = self.post(f"{base}/duty-roster",
                                          self._sample("POST", "/api/v1/estates/{estate_id}/duty-roster", swaps))["id"]
+        ids["handover_id"] = self.post(f"{base}/shift-handovers",
+                                       self._sample("POST", "/api/v1/estates/{estate_id}/shift-handovers", swaps))["id"]
         ids["payment_id"] = self.post(f"{base}/payments", {"household_id": household, "amount_cents": 100,
                                                            "method": "cash"})["id"]
         ids["move_id"] = self.post(f"{base}/utilities/top-ups", {"household_id": household, "utility": "water",

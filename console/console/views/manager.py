@@ -394,6 +394,10 @@ SECURITY_TODO_LISTS = (
     # the supervisor's week)
     ("todo.security_orders_overdue", "work-orders", {"overdue": "true"}, "", "engineering.board", {"overdue": "true"}),
     ("todo.visitors_on_site", "visitors", {"on_site": "true"}, "", "registers.visitors", {"on_site": "true"}),
+    # 接班确认: the handovers given to the signed-in guard and not accepted yet, his shift's start (found by
+    # the security department's follow-ups)
+    ("todo.handovers_to_accept", "shift-handovers", {"to_guard": _me, "accepted": "false"}, "",
+     "registers.shift-handovers", {"to_guard": _me, "accepted": "false"}),
 )
 # a list of a step (the row's key: its method and path) counts for those the gateway lets take it
 # (x-roles): a department may hold someone who only reads them

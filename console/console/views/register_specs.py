@@ -456,7 +456,10 @@ SECURITY = (
     Register("security", "shift-handovers", "menu.shift_handovers", "shift-handovers",
              (C("date", "reg.date"), C("shift", "reg.shift", "enum", "shift"), C("post", "reg.post", "enum", "post"),
               C("from_guard", "reg.from_guard"), C("to_guard", "reg.to_guard"), C("notes", "reg.notes"),
-              C("handed_over_at", "reg.handed_over_at", "when")),
+              C("handed_over_at", "reg.handed_over_at", "when"),
+              # 接班确认: who accepted it and when (found by the security department's follow-ups)
+              C("accepted_by", "reg.accepted_by"), C("accepted_at", "reg.accepted_at", "when"),
+              C("acceptance_notes", "reg.acceptance_notes")),
              # the shift's day: left empty, the shift being handed over now; a late one names its day
              # (the console had no date, so yesterday's was filed as today's: a probe)
              fields=(F("date", "reg.date", "date"), F("shift", "reg.shift", "choice", True, SHIFTS, "shift"),
@@ -469,7 +472,11 @@ SECURITY = (
              filters=(F("shift", "reg.shift", "choice", choices=SHIFTS, group="shift"), F("date", "reg.date", "date"),
                       F("period", "reg.shift_month", "month"),
                       # or the week's (the shifts' first and last day: a probe of the supervisor's week)
-                      F("from", "reg.shift_from", "date"), F("to", "reg.shift_until", "date")), roles=menu.SECURITY,
+                      F("from", "reg.shift_from", "date"), F("to", "reg.shift_until", "date"),
+                      # the relief's pending, his start page's (接班确认)
+                      F("to_guard", "reg.to_guard"),
+                      F("accepted", "reg.accepted", "choice", choices=("true", "false"), group="flag")),
+             actions=(A("accept", "reg.accept_handover", (NOTE,), (None,), "accepted_at"),), roles=menu.SECURITY,
              export="shift_handovers"),
     Register("security", "patrol-routes", "menu.patrol_routes", "patrol-routes",
              (C("name", "admin.name"), C("checkpoints", "reg.checkpoints", "checkpoints"),

@@ -99,7 +99,10 @@ ROUTES = [
     Route("POST", f"{ESTATE}/shift-handovers", SP, "record_shift_handover", policy.SECURITY,
           status=201, body=True, idempotent=True, facts=assignees.handover_guards_fact),
     Route("GET", f"{ESTATE}/shift-handovers", SP, "list_shift_handovers", policy.SECURITY, paged=True,
-          filters=("shift", "date", "period", "from", "to")),
+          filters=("shift", "date", "period", "from", "to", "to_guard", "accepted")),
+    # 接班确认: the relief accepts it (found by the security department's follow-ups)
+    Route("POST", f"{ESTATE}/shift-handovers/<handover_id>/accept", SP, "accept_shift_handover", policy.SECURITY,
+          body=True, id_param="handover_id"),
     # the month's rostered shifts over with nothing in the handover log (computed, not paged)
     Route("GET", f"{ESTATE}/missed-shift-handovers", SP, "missed_handovers", policy.SECURITY, filters=("period",)),
     # 周报: the supervisor's week of the estate's security, one read (found by the security department's follow-ups)

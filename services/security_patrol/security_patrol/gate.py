@@ -22,6 +22,7 @@ from estate_common.roles import FINANCE
 from estate_common.wording import counted
 
 from .localtime import MINUTES_A_DAY
+from .roster import guard_key
 
 _PLATE_NOISE = re.compile(r"[\s·.\-]")
 
@@ -361,8 +362,27 @@ def new_handover(handover_id, estate_id, data, now, actor):
         "notes": data["notes"].strip(),
         "handed_over_at": stamp,
         "recorded_by": actor,
+        "_to_guard": guard_key(data["to_guard"]),  # the relief's pending list (``store.handovers_query``)
+        "accepted_at": None,  # 接班确认: the relief's (``acceptance``)
+        "accepted_by": None,
         "created_at": stamp,
     }
+
+
+def acceptance(handover, data, now, actor):
+    """接班确认: the guard the shift was handed to (``to_guard``, compared with spaces collapsed and case
+    ignored, as the handover's guards are) accepts it, with his notes: the handover was the leaving
+    guard's word alone, and nothing said the relief had read it. 403 for anyone else; 409 once
+    accepted, naming who and when."""
+    if handover.get("accepted_at"):
+        raise Conflict(f"the handover was accepted already, by {handover['accepted_by']} at {handover['accepted_at']}")
+    if guard_key(actor or "") != guard_key(handover["to_guard"]):
+        raise Forbidden("a shift handover is accepted by the guard it was handed to")
+    changes = {"accepted_at": clock.to_iso(now), "accepted_by": actor}
+    notes = (data.get("notes") or "").strip()
+    if notes:
+        changes["acceptance_notes"] = notes
+    return changes
 
 
 def handover_event_data(handover):

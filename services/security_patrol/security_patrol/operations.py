@@ -767,6 +767,12 @@ def record_shift_handover(db, outbox, caller, estate_id, data):
     return public(_create(db, outbox, "shift_handovers", estate_id, doc_id, build, found=found))
 
 
+def accept_shift_handover(db, outbox, caller, estate_id, handover_id, data):
+    """接班确认 by the guard it was handed to (``gate.acceptance``), once."""
+    return public(_change(db, outbox, "shift_handovers", estate_id, handover_id, lambda handover: Change(
+        gate.acceptance(handover, data, clock.now(), caller.user))))
+
+
 def list_shift_handovers(db, estate_id, filters, limit, cursor):
     """The handover log by shift, by the shift's day (``date``), its local month (``period``) or a
     range of its days (``from``/``to``: the week's log; a range beside a day or month is a 400)."""

@@ -302,6 +302,11 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Exp
                                                payload["data"])
 
     @rpc_method
+    def accept_shift_handover(self, payload):
+        return operations.accept_shift_handover(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                                payload.get("data") or {})
+
+    @rpc_method
     def list_shift_handovers(self, payload):
         return operations.list_shift_handovers(self.db, payload["estate_id"], payload.get("filters", {}),
                                                payload.get("limit"), payload.get("cursor"))

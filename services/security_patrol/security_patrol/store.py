@@ -12,7 +12,7 @@ from estate_common import (calendar, claims_store, clock, closed_counts, closed_
                            replica, settings, store, writes)
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
-from . import gate, patrols
+from . import gate, patrols, roster
 from .rules import ALLOWED, BOUNDED_SINCE, DEFAULTS, MAXIMA, MINIMA
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
@@ -229,11 +229,17 @@ def handovers_page(db, estate_id, filters, window, limit, cursor, days=None):
 
 
 def handovers_query(filters, window, days=None):
-    """The handover log by shift, by the shift's day (``date``), its local month
+    """The handover log by shift, by the guard it was handed to (``to_guard``, spaces collapsed and case
+    ignored; one from before acceptances were recorded has no key) and whether he
+    accepted it (``accepted``: the relief's pending), by the shift's day (``date``), its local month
     (``period``, ``window`` its bounds) or a range of its days (``days``, the ``date`` condition,
     ``window`` the range's bounds). A handover from before handovers kept their shift's day, by the
     day, month or days it was handed over in (``window``)."""
     query = {"shift": filters["shift"]} if "shift" in filters else {}
+    if "to_guard" in filters:  # as the handover's guards are compared: spaces collapsed, case ignored
+        query["_to_guard"] = roster.guard_key(filters["to_guard"])
+    if "accepted" in filters:  # one from before acceptances were recorded is neither (not known)
+        query["accepted_at"] = {"$ne": None} if filters["accepted"] == "true" else {"$exists": True, "$eq": None}
     if window:
         days = days or ({"$eq": filters["date"]} if "date" in filters else store.days_of(filters["period"]))
         query |= _handed_over_on(days, window)

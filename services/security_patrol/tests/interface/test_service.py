@@ -2565,3 +2565,42 @@ def test_a_finding_shows_the_work_order_maintenance_opened_for_it_kept_from_its_
     assert patrol.db.work_orders.find_one({"_id": "wo_0005"})["status"] == "assigned"
     [reported] = week_report(patrol, "2026-W48")["anomalies"]["items"]
     assert reported["maintenance_order"]["number"] == "WO-2026-0001"
+
+
+# -- a handover accepted (接班确认) (found by the security department's follow-ups) ----------------------
+
+def test_the_relief_accepts_the_handover_once_and_an_unaccepted_one_is_pending_for_him(patrol):
+    """接班确认: the handover was the leaving guard's word alone, and nothing said whether the relief
+    had read it (the notes: a broken lock, a visitor's car still inside). The guard it was handed to
+    accepts it (``POST …/shift-handovers/{id}/accept``: who and when, his notes); until then it is
+    listed as his pending (``?to_guard=&accepted=false``), which his start page counts. Accepted
+    twice is a 409 naming who and when; anyone but the relief is a 403."""
+    handover = patrol.record_shift_handover({"estate_id": ESTATE, "data": {
+        "shift": "night", "from_guard": "Zhao", "to_guard": "sun", "notes": "gate lock broken"}})
+    assert (handover["accepted_at"], handover["accepted_by"]) == (None, None)
+
+    def pending(**filters):
+        return [h["id"] for h in patrol.list_shift_handovers({"estate_id": ESTATE, "filters": filters})["items"]]
+
+    assert pending(to_guard="sun", accepted="false") == [handover["id"]]
+    assert pending(accepted="true") == [] and pending(to_guard="zhao") == []
+    with pytest.raises(Forbidden):  # the leaving guard cannot accept his own handover for the relief
+        patrol.accept_shift_handover({"estate_id": ESTATE, "id": handover["id"], "data": {}})
+    assert pending(accepted="false") == [handover["id"]]
+    clock.advance(timedelta(minutes=10))
+    as_caller(patrol, staff("sun", ["security"], [ESTATE]))
+    accepted = patrol.accept_shift_handover({"estate_id": ESTATE, "id": handover["id"],
+                                             "data": {"notes": " lock seen, maintenance called "}})
+    assert (accepted["accepted_at"], accepted["accepted_by"], accepted["acceptance_notes"]) == (
+        clock.now_iso(), "sun", "lock seen, maintenance called")
+    assert pending(accepted="false") == [] and pending(to_guard="sun", accepted="true") == [handover["id"]]
+    with pytest.raises(Conflict) as again:
+        patrol.accept_shift_handover({"estate_id": ESTATE, "id": handover["id"], "data": {}})
+    assert "sun" in again.value.detail and accepted["accepted_at"] in again.value.detail
+    with pytest.raises(NotFound):
+        patrol.accept_shift_handover({"estate_id": ESTATE, "id": "shand_unknown", "data": {}})
+    # a handover from before acceptances were recorded is pending for nobody: whether it was read is not known
+    patrol.db.shift_handovers.update_one({"_id": handover["id"]}, {"$unset": {"accepted_at": "", "accepted_by": ""}})
+    assert pending(accepted="false") == [] and pending(accepted="true") == []
+    with pytest.raises(InvalidInput):
+        patrol.list_shift_handovers({"estate_id": ESTATE, "filters": {"accepted": "maybe"}})
