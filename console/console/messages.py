@@ -1988,6 +1988,7 @@ _MESSAGES = {
     "setting.borrow_due_days": ("借阅归还期限（天）", "Borrowing due back (days)"),
     "setting.view_due_days": ("查阅归还期限（天）", "Viewing due back (days)"),
     "setting.vacant_inspection_interval_days": ("空置房巡查间隔（天）", "Vacant units inspected every (days)"),
+    "setting.former_resident_retention_days": ("租户、家庭成员迁出后个人信息保留（天）", "Former tenants' personal data kept after they leave (days)"),
     "setting.manager_visits_per_year": ("经理每年走访业主（次）", "Manager's owner visits a year"),
     "setting.surveys_per_year": ("每年满意度调查（次）", "Satisfaction surveys a year"),
     "setting.fire_drills_per_year": ("每年消防演练（次）", "Fire drills a year"),

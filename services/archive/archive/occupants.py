@@ -20,7 +20,7 @@ Plain functions: no broker, no store.
 """
 from datetime import date, timedelta
 
-from estate_common import calendar, clock, ids, phones, plausible, transitions
+from estate_common import calendar, clock, ids, personal_data, phones, plausible, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.wording import counted
 
@@ -94,6 +94,30 @@ def owner_corrected(household, owner):
     index = chosen[0]
     corrected = stored[index] | {key: owner[key] for key in ("name", "phone", "id_number") if key in owner}
     return stored[:index] + [corrected] + stored[index + 1:]
+
+
+def erasable(person, cutoff):
+    """Whether ``person`` is a tenant or family member who left on ``cutoff`` (a local day) or
+    before and whose personal data is still held (``erased``)."""
+    return (person["relation"] in RESIDENTS and person.get("to") is not None and person["to"] <= cutoff.isoformat()
+            and not person.get("erased_on"))
+
+
+def erased(household, cutoff, today):
+    """The household's stored people with each tenant and family member who left on ``cutoff`` or
+    before (the estate's ``former_resident_retention_days`` ago) masked for good, as a role
+    without the right reads them (``张三丰`` → ``张**``, ``13957286424`` → ``139****6424``, the ID
+    number as a phone): the original is gone from the store, not hidden. Their relation and days
+    stay (the household's history), with ``erased_on`` (``today``). None when nobody is due.
+    An owner's entry is ownership (a transfer's record): kept."""
+    persons = people(household)
+    if not any(erasable(person, cutoff) for person in persons):
+        return None
+    return [person | {"name": personal_data.mask_name(person["name"]),
+                      "phone": person["phone"] and personal_data.mask_phone(person["phone"]),
+                      "id_number": person["id_number"] and personal_data.mask_phone(person["id_number"]),
+                      "erased_on": today.isoformat()}
+            if erasable(person, cutoff) else person for person in persons]
 
 
 def current(persons, relations):

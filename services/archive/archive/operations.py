@@ -432,6 +432,42 @@ def end_stay(db, outbox, estate_id, household_id, occupant_id, data):
     return person
 
 
+def erase_former_residents(db, outbox, stopping=lambda: False):
+    """Each estate's tenants and family members who left ``former_resident_retention_days`` before
+    its local today or earlier, masked for good (``occupants.erased``), each household as its next
+    version (``household_updated``, ``occupants`` changed: no values; the change log names
+    ``RETENTION_ACTOR``). The timer's work: replicas running it at once write each once (the
+    revision check; an erased entry is not due again). Ends between two households when
+    ``stopping``. Returns how many households it changed."""
+    wrote = []
+    for estate_id in store.estate_ids(db):
+        rules = store.rules_for(db, estate_id)
+        today = calendar.local_date(clock.now(), rules["timezone"])
+        cutoff = today - timedelta(days=rules["former_resident_retention_days"])
+        for household in store.former_residents_due(db, estate_id, cutoff.isoformat(), occupants.RESIDENTS):
+            if stopping():
+                return len(wrote)
+
+            def erase_former_residents(household, cutoff=cutoff, today=today):
+                persons = occupants.erased(household, cutoff, today)
+                if persons is None:
+                    return None
+                changes = {"occupants": persons, "version": household["version"] + 1,
+                           "updated_at": clock.to_iso(clock.now())}
+                wrote.append(household["_id"])
+                return Change(changes, events=[("household_updated",
+                                                domain.household_event_data(household | changes, changes))])
+
+            _household_change(db, outbox, estate_id, household["_id"], erase_former_residents,
+                              actor=RETENTION_ACTOR, keyed=False)
+            time.sleep(0)  # the service's calls run between writes (the embedded store does no I/O)
+    return len(set(wrote))
+
+
+# who the change log names for a household changed by the retention of former residents' data
+RETENTION_ACTOR = "retention"
+
+
 def transfer_owner(db, outbox, caller, estate_id, household_id, data):
     person_id, tz = caller.created_id("occ", estate_id), store.estate_timezone(db, estate_id)
     stored, _ = _household_step(db, outbox, estate_id, household_id, lambda household: occupants.transfer_owner(

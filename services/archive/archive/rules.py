@@ -34,16 +34,24 @@ DEFAULTS = {
     # (occupants.inspections_due, GET …/vacant-inspections/due). 1-365: an estate may inspect
     # weekly (7) or each quarter (90); a year without one is the most.
     "vacant_inspection_interval_days": 30,
+    # 个人信息的保存期限应当为实现处理目的所必要的最短时间 (PIPL art. 19): a tenant's or family
+    # member's name, phone and ID number are masked for good (occupants.erased) this many days
+    # after the day they left. DOMAIN.md and the seeds give no number: chosen, 1095 (three years,
+    # the Civil Code's limitation period for a claim, art. 188: a deposit or a damage disputed
+    # after the tenancy), a product owner's decision. An owner's entry is ownership: kept.
+    "former_resident_retention_days": 1095,
 }
 
 # The highest value an estate may set (``estate_common.settings``): a borrowing due beyond the
 # calendar's end made every approval a 500.
 MAXIMA = {"min_checks_per_year": 365, "check_plan_due_days": 365,
           "next_check_plan_reminder_days": 365, "borrow_due_days": 365, "view_due_days": 30,
-          "recorded_within_days": plausible.RECORDED_WITHIN_DAYS_MAX, "vacant_inspection_interval_days": 365}
+          "recorded_within_days": plausible.RECORDED_WITHIN_DAYS_MAX, "vacant_inspection_interval_days": 365,
+          "former_resident_retention_days": 3650}
 # The lowest: "at least twice a year" (DOMAIN.md; 每年检查次数不少于两次): an estate may check more
 # often, not less (one set 1 and was counted complete on one check: a probe).
-MINIMA = {"min_checks_per_year": 2, "recorded_within_days": 0, "next_check_plan_reminder_days": 1}
+MINIMA = {"min_checks_per_year": 2, "recorded_within_days": 0, "next_check_plan_reminder_days": 1,
+          "former_resident_retention_days": 1}
 
 # KPI months and years are the estate's calendar: its ``timezone`` (estate master data, see
 # estate_common.calendar), which store.rules_for adds to these numbers.

@@ -14,6 +14,9 @@ from .rules import DEFAULTS, MAXIMA, MINIMA
 # How often households registered without an address key (before keys were kept, or by a replica
 # of the version before while a deploy rolls) are keyed: operations.keep_address_keys (seconds).
 ADDRESS_KEY_SWEEP_SECONDS = config.env_float("ADDRESS_KEY_SWEEP_SECONDS", 600.0)
+# How often former tenants' and family members' personal data past the estate's
+# former_resident_retention_days is masked for good: operations.erase_former_residents (seconds).
+RETENTION_SWEEP_SECONDS = config.env_float("RETENTION_SWEEP_SECONDS", 3600.0)
 
 
 class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceBase):
@@ -75,6 +78,13 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
         operations.keep_phone_keys(self.db, stopping=lambda: stopping.is_stopping(self.name))
         # and, each estate once, its borrow requests returned late before that was kept at the return
         operations.flag_late_returns(self.db, stopping=lambda: stopping.is_stopping(self.name))
+
+    @graceful_timer(interval=RETENTION_SWEEP_SECONDS)
+    def erase_former_residents(self):
+        """``operations.erase_former_residents``: a tenant's or family member's name, phone and ID
+        number masked for good once the estate's ``former_resident_retention_days`` have passed
+        since they left (PIPL art. 19). A stop ends it between two households."""
+        operations.erase_former_residents(self.db, self.outbox, stopping=lambda: stopping.is_stopping(self.name))
 
     @rpc_method
     def create_household(self, payload):

@@ -21,6 +21,7 @@ ADDRESS_KEYED = [("estate_id", 1), ("_address_key", 1)]
 ADDRESS_UNKEYED = [("estate_id", 1), ("_address_key", 1), ("_id", 1)]
 ADDRESS_ORDERED = [("estate_id", 1), ("_address_order", 1), ("_id", 1)]
 PHONED = [("estate_id", 1), ("_phones", 1)]
+FORMER_RESIDENTS = [("estate_id", 1), ("occupants.to", 1)]
 
 INDEXES = {
     "estates": [(PAGED, {})],
@@ -39,7 +40,9 @@ INDEXES = {
                    # the list's address order (sort=address: domain.address_order), its cursor's tie on _id
                    (ADDRESS_ORDERED, {}),
                    # the desk's search by phone (households_by_phone): each of its numbers as dialled
-                   (PHONED, {})],
+                   (PHONED, {}),
+                   # the households with someone who left before the estate's retention (former_residents_due)
+                   (FORMER_RESIDENTS, {})],
     "records": [(PAGED, {}), ([("estate_id", 1), ("subject_id", 1)], {}),
                 ([("estate_id", 1), ("subject_type", 1), ("occurred_at", 1)], {}),
                 ([("estate_id", 1), ("household_id", 1), ("occurred_at", 1)], {}),
@@ -223,6 +226,19 @@ def keep_phone_keys(db, household, numbers):
     """``household``'s numbers it is found by written, unless it has them."""
     db.households.update_one({"_id": household["_id"], "estate_id": household["estate_id"], **UNPHONED},
                              {"$set": {"_phones": numbers}})
+
+
+def estate_ids(db):
+    """Every estate's id, in order."""
+    return sorted(doc["estate_id"] for doc in db.estates.find({}, {"estate_id": 1}))
+
+
+def former_residents_due(db, estate_id, cutoff, relations):
+    """The estate's households with a tenant or family member (``relations``) who left on
+    ``cutoff`` (a local day, ISO) or before and is not erased yet (``occupants.erasable``): one
+    walk of the index ``(estate_id, occupants.to)``."""
+    return list(db.households.find({"estate_id": estate_id, "occupants": {"$elemMatch": {
+        "relation": {"$in": list(relations)}, "to": {"$ne": None, "$lte": cutoff}, "erased_on": {"$exists": False}}}}))
 
 
 def households_by_phone(db, estate_id, number, limit):

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from archive import store
+from archive import operations, store
 from archive.service import ArchiveService
 from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound
@@ -560,3 +560,51 @@ def test_the_households_events_name_its_owner_by_an_id_that_only_a_transfer_chan
     assert corrected["data"]["owner_ref"] == registered  # a new phone: the same owner
     assert sold["data"]["owner_ref"] not in (registered, None)
     assert "13700009999" not in str(corrected) and "赵六" not in str(sold)
+
+
+# -- a former tenant's personal data once the estate's retention has passed (PIPL 第十九条) --------
+
+GONE_PHONE, GONE_ID, RECENT_PHONE = "13957286424", "31010419880715441X", "13957286435"
+
+
+def _erase(archive):
+    return operations.erase_former_residents(archive.db, archive.outbox)
+
+
+def test_a_former_tenant_s_name_phone_and_id_number_are_masked_for_good_after_the_retention(archive, household):
+    clock.freeze(clock.parse_iso("2026-12-06T02:00:00Z"))
+    try:
+        as_caller(archive, staff("zhou", ["steward"], [household["estate_id"]]))
+        gone = archive.add_occupant(ref(household, data={
+            "relation": "tenant", "name": "欧阳探针", "phone": GONE_PHONE, "id_number": GONE_ID,
+            "from": "2022-01-01", "to": "2023-12-01"}))  # left over 1095 days ago
+        recent = archive.add_occupant(ref(household, data={
+            "relation": "family", "name": "王小五", "phone": RECENT_PHONE, "from": "2025-01-01", "to": "2026-11-01"}))
+        living = archive.add_occupant(ref(household, data={"relation": "tenant", "name": "王五", "phone": "13700001111"}))
+        before = archive.get_household(ref(household))["version"]
+        assert _erase(archive) == 1
+        shown = {p["id"]: p for p in people(archive, household)["items"]}
+        assert (shown[gone["id"]]["name"], shown[gone["id"]]["phone"], shown[gone["id"]]["id_number"],
+                shown[gone["id"]]["erased_on"]) == ("欧***", "139****6424", "310***********441X", "2026-12-06")
+        assert (shown[gone["id"]]["from"], shown[gone["id"]]["to"]) == ("2022-01-01", "2023-12-01")  # the history stays
+        assert shown[recent["id"]]["phone"] == RECENT_PHONE and shown[living["id"]]["name"] == "王五"
+        assert shown[recent["id"]].get("erased_on") is None
+        assert "李四" in [p["name"] for p in shown.values()]  # an owner's entry is ownership: kept
+        stored = store.get_household(archive.db, household["estate_id"], household["id"])
+        assert GONE_PHONE not in str(stored) and GONE_ID not in str(stored) and "欧阳探针" not in str(stored)
+        assert archive.get_household(ref(household))["version"] == before + 1  # household_updated: the copies follow
+        as_caller(archive, staff("desk", ["agent"], [household["estate_id"]]))
+        assert archive.search_households({"estate_id": household["estate_id"], "data": {"phone": GONE_PHONE}})["items"] == []
+        assert len(archive.search_households({"estate_id": household["estate_id"], "data": {"phone": RECENT_PHONE}})["items"]) == 1
+        assert _erase(archive) == 0  # the timer again (another replica): nothing more
+        # an estate keeping them a shorter time sets it: the family member who left 35 days ago goes too
+        as_caller(archive, staff("wang", ["manager"], [household["estate_id"]]))
+        archive.update_settings({"estate_id": household["estate_id"], "data": {"former_resident_retention_days": 30}})
+        assert _erase(archive) == 1
+        assert {p["id"]: p for p in people(archive, household)["items"]}[recent["id"]]["phone"] == "139****6435"
+        for wrong in (0, 3651):
+            with pytest.raises(InvalidInput):
+                archive.update_settings({"estate_id": household["estate_id"],
+                                         "data": {"former_resident_retention_days": wrong}})
+    finally:
+        clock.reset()
