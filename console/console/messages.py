@@ -1982,6 +1982,7 @@ _MESSAGES = {
     "setting.tool_loan_max_days": ("便民工具最长借用（天）", "Tools lent for at most (days)"),
     "setting.notice_shown_max_days": ("公告最长展示（天）", "Notices shown for at most (days)"),
     "setting.visitor_pass_max_days": ("访客车辆通行证最长有效期（天）", "Visitor vehicle pass at most (days)"),
+    "setting.visitor_retention_days": ("访客个人信息保留（天）", "Visitors' personal data kept (days)"),
     "setting.min_checks_per_year": ("每年最少检查次数", "Checks a year (at least)"),
     "setting.check_plan_due_days": ("年度检查计划须在年初几天内制订", "Year's check plan due within (days)"),
     "setting.next_check_plan_reminder_days": ("年底前几天起提醒制订下一年度检查计划", "Next year's check plan asked for from (days before year end)"),

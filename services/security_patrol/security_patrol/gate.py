@@ -16,7 +16,7 @@ import re
 import unicodedata
 from datetime import timedelta
 
-from estate_common import calendar, clock, ids, plausible
+from estate_common import calendar, clock, ids, personal_data, plausible
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
 from estate_common.roles import FINANCE
 from estate_common.wording import counted
@@ -344,6 +344,22 @@ def departure(visitor, data, now, actor):
     notes = (data.get("notes") or "").strip()
     if notes:
         changes["departure_notes"] = notes
+    return changes
+
+
+def erased(visitor, today):
+    """The changes that mask ``visitor`` for good once the estate's ``visitor_retention_days`` have
+    passed (``operations.erase_visitors``): his name, phone and plate as a role without the right
+    reads them (``孙小梅`` → ``孙**``, ``139****6435``, ``沪******``), the numbers typed into his purpose
+    and departure notes as a phone, and ``erased_on`` (``today``, the estate's local day). The rest
+    (whom he visited, when, who registered him) stays the gate's record."""
+    changes = {"name": personal_data.mask_name(visitor["name"]), "erased_on": today}
+    for field in ("phone", "plate"):
+        if visitor.get(field):
+            changes[field] = (personal_data.mask_phone if field == "phone" else personal_data.mask_name)(visitor[field])
+    for field in ("purpose", "departure_notes"):
+        if visitor.get(field):
+            changes[field] = personal_data.mask_numbers_in(visitor[field])
     return changes
 
 

@@ -5,6 +5,7 @@ the events in the same document write, a lost race decided again on what the win
 (two guards acting at once cannot both pass a check the other one changed).
 """
 import time
+from datetime import timedelta
 from functools import partial
 
 from estate_common import calendar, clock, exports, fee_prices, plausible, replica, writes
@@ -708,6 +709,32 @@ def record_visitor_departure(db, outbox, caller, estate_id, visitor_id, data):
     left = public(_change(db, outbox, "visitors", estate_id, visitor_id, lambda visitor: Change(
         gate.departure(visitor, data, clock.now(), caller.user))))
     return _shown_visitors(db, estate_id, [left])[0]
+
+
+def erase_visitors(db, outbox, now):
+    """Every estate's visitors who left ``visitor_retention_days`` before ``now`` or earlier (or
+    came then, their leaving never recorded), masked for good (``gate.erased``): PIPL art. 19, kept
+    no longer than the gate's purpose needs. Retired estates too (their records stay). Replicas
+    running it at once write each once (the revision check; an erased visitor is not due again).
+    Returns how many it masked."""
+    erased = 0
+    for estate_id in store.estate_ids(db):
+        time.sleep(0)  # between estates, the service's calls run (the embedded store does no I/O)
+        rules = store.rules_for(db, estate_id)
+        cutoff = clock.to_iso(now - timedelta(days=rules["visitor_retention_days"]))
+        today = calendar.day_of(now, rules["timezone"])
+        for visitor in store.visitors_due_erasure(db, estate_id, cutoff):
+            wrote = []
+
+            def erase_visitor(stored):
+                if stored.get("erased_on"):
+                    return None
+                wrote.append(stored["_id"])
+                return Change(gate.erased(stored, today))
+
+            _change(db, outbox, "visitors", estate_id, visitor["_id"], erase_visitor, keyed=False)
+            erased += bool(wrote)
+    return erased
 
 
 def list_visitors(db, estate_id, filters, limit, cursor):

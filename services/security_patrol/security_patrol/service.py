@@ -15,6 +15,9 @@ FIRE_CHECK_SWEEP_SECONDS = config.env_float("FIRE_CHECK_SWEEP_SECONDS", 600.0)
 # How often the missed-rounds sweep looks for planned slots over and not walked through (seconds):
 # a notice leaves at most this long after its slot's tolerance ran out.
 MISSED_ROUND_SWEEP_SECONDS = config.env_float("MISSED_ROUND_SWEEP_SECONDS", 300.0)
+# How often visitors past the estate's visitor_retention_days are masked for good (seconds):
+# operations.erase_visitors.
+RETENTION_SWEEP_SECONDS = config.env_float("RETENTION_SWEEP_SECONDS", 3600.0)
 
 
 class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, CountsClosedRecords,
@@ -186,6 +189,14 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Exp
     def keep_due_times_of_rounds_opened_before(self):
         """``operations.keep_earlier_due_unchecked``: once per estate, then a registry read."""
         return operations.keep_earlier_due_unchecked(self.db, self.outbox)
+
+    @timer(interval=RETENTION_SWEEP_SECONDS)
+    def erase_visitors(self):
+        self.sweep_visitor_retention(clock.now())
+
+    def sweep_visitor_retention(self, now):
+        """The timer's work, callable with any ``now``: how many visitors it masked for good."""
+        return operations.erase_visitors(self.db, self.outbox, now)
 
     @rpc_method
     def list_fire_check_overdues(self, payload):

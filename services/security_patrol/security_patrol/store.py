@@ -484,6 +484,13 @@ def unchecked_without_notice(db, estate_id, cycle, months, cycle_end):
                                         **_unchecked(db, estate_id, months, cycle_end, noticed)}))
 
 
+def visitors_due_erasure(db, estate_id, cutoff):
+    """The estate's visitors not erased yet who left at ``cutoff`` or before, or, their leaving
+    never recorded, came then: the index ``(estate_id, departed_at, created_at, _id)`` walked."""
+    return list(db.visitors.find({"estate_id": estate_id, "erased_on": {"$exists": False}, "$or": [
+        {"departed_at": {"$ne": None, "$lte": cutoff}}, {"departed_at": None, "created_at": {"$lte": cutoff}}]}))
+
+
 def estate_ids(db):
     """Every estate this service holds a copy of (the registry: timers visit them one by one)."""
     return sorted(doc["estate_id"] for doc in db.estates.find({}, {"estate_id": 1}))

@@ -1594,6 +1594,40 @@ def test_visitors_are_registered_for_known_households_and_never_logged(patrol, c
     assert "13712345678" not in str(patrol.outbox.published)
 
 
+def test_a_visitor_s_name_phone_and_plate_are_masked_for_good_after_the_estate_s_retention(patrol):
+    """PIPL art. 19 (kept no longer than needed): ``visitor_retention_days`` (90) after he left, or
+    after he came when his leaving was never recorded, a visitor's name, phone and plate, and the
+    numbers typed into his purpose and departure notes, are masked in the store for good."""
+    visitor = {"name": "欧阳探针", "phone": "13957286435", "visiting_household_id": "hh_1201",
+               "purpose": "送货 13957286435", "plate": "沪Q7Z9K3"}
+    gone = patrol.register_visitor({"estate_id": ESTATE, "data": visitor})
+    never_left = patrol.register_visitor({"estate_id": ESTATE, "data": visitor})
+    patrol.record_visitor_departure({"estate_id": ESTATE, "id": gone["id"], "data": {"notes": "他的电话 13957286435"}})
+    clock.advance(timedelta(days=89))
+    recent = patrol.register_visitor({"estate_id": ESTATE, "data": visitor})
+    assert patrol.sweep_visitor_retention(clock.now()) == 0  # 89 days: kept
+    clock.advance(timedelta(days=1, minutes=1))
+    assert patrol.sweep_visitor_retention(clock.now()) == 2
+    shown = {v["id"]: v for v in patrol.list_visitors({"estate_id": ESTATE})["items"]}
+    for erased in (gone["id"], never_left["id"]):
+        assert (shown[erased]["name"], shown[erased]["phone"], shown[erased]["plate"], shown[erased]["purpose"]) == (
+            "欧***", "139****6435", "沪******", "送货 139****6435")
+        assert shown[erased]["erased_on"] == calendar.day_of(clock.now(), "Asia/Shanghai")
+    assert shown[gone["id"]]["departure_notes"] == "他的电话 139****6435"
+    assert (shown[recent["id"]]["name"], shown[recent["id"]]["phone"]) == ("欧阳探针", "13957286435")
+    assert "erased_on" not in shown[recent["id"]]
+    stored = list(patrol.db.visitors.find({"_id": {"$in": [gone["id"], never_left["id"]]}}))
+    assert "13957286435" not in str(stored) and "欧阳探针" not in str(stored) and "Q7Z9K3" not in str(stored)
+    assert patrol.sweep_visitor_retention(clock.now()) == 0  # the timer again: nothing more
+    as_caller(patrol, staff("wang", ["manager"], [ESTATE]))
+    for wrong in (0, 3651):
+        with pytest.raises(InvalidInput):
+            patrol.update_settings({"estate_id": ESTATE, "data": {"visitor_retention_days": wrong}})
+    patrol.update_settings({"estate_id": ESTATE, "data": {"visitor_retention_days": 1}})
+    clock.advance(timedelta(days=1, minutes=1))
+    assert patrol.sweep_visitor_retention(clock.now()) == 1
+
+
 def test_a_visitor_leaves_once_and_the_gate_lists_who_is_still_on_site(patrol):
     """离开: the night check reads who has not left; a second departure is a 409 naming when."""
     visitor = {"name": "孙小梅", "visiting_household_id": "hh_1201", "purpose": "delivery"}
