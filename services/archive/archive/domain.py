@@ -520,10 +520,29 @@ def masked_record(record, personal, roles):
     if record.get("event_type") == CORRECTION and record.get("reason") \
             and not personal_data.sees_in_full(personal_data.RESIDENT_NAME, roles):
         record = record | {"reason": personal_data.masked(personal_data.RESIDENT_NAME, record["reason"])}
-    if not hidden:
-        return record
-    return record | {"data": record["data"] | {name: personal_data.masked(kind, record["data"][name])
-                                               for name, kind in hidden.items()}}
+    if hidden:
+        record = record | {"data": record["data"] | {name: personal_data.masked(kind, record["data"][name])
+                                                     for name, kind in hidden.items()}}
+    if isinstance(record.get("data"), dict) and not personal_data.sees_in_full(personal_data.NUMBERS_IN_TEXT, roles):
+        # the words of a record (a request's description, an incident's summary, a reason) hold the
+        # phones and ID numbers owners typed into them, which the API masks for these roles
+        # (numbers_in_text): a borrowing showed them in full (found by a personal-data probe)
+        record = record | {"data": _numbers_masked(record["data"])}
+    return record
+
+
+def _numbers_masked(value, key=""):
+    """``value`` with each phone and ID number in its text masked as a phone is; ids, numbers and
+    times as they are (a hex id may hold eleven digits in a row), as webhooks redact them."""
+    if key in ("id", "number") or key.endswith(("_id", "_ids", "_at", "_number")):
+        return value
+    if isinstance(value, str):
+        return personal_data.mask_numbers_in(value)
+    if isinstance(value, dict):
+        return {name: _numbers_masked(item, name) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_numbers_masked(item, key) for item in value]
+    return value
 
 
 def record_view(record, corrected_by):

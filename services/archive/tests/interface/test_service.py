@@ -1627,6 +1627,33 @@ def test_a_borrowed_record_shows_its_personal_data_as_the_borrower_s_role_may_se
     assert kept[0]["data"]["witness"] == "Wang Wu"
 
 
+def test_numbers_typed_into_a_record_s_words_are_masked_for_a_borrower_who_reads_them_masked(archive, estate):
+    """An incident's summary (and a request's description, a work order's summary…) is free text an
+    owner's phone or ID number is typed into: the API masks them for security, technicians and
+    accounts (``numbers_in_text``), and a borrowing of its archive record showed them in full
+    (found by a personal-data probe). Ids, numbers and times stay as they are."""
+    clock.freeze(clock.parse_iso("2026-11-23T08:00:00Z"))
+    archive.record_closed_incident(event("security_patrol", "incident_closed", estate["id"], {
+        "id": "inc_7", "number": "INC-2026-000007", "type": "flooding", "major": False, "location": "B3",
+        "opened_at": "2026-11-21T00:50:00.000Z", "closed_at": "2026-11-21T03:00:00.000Z",
+        "summary": "业主 13957286446 家漏水, 身份证 31010419880715441X", "steps_done": ["stop_water"],
+        "steps_not_done": [], "escalations": []}))
+    as_role(archive, "zhao", "security", estate)
+    asked = archive.create_borrow_request({"estate_id": estate["id"], "data": {
+        "subject_id": "inc_7", "purpose": "the flood in B3", "kind": "view"}})
+    by_id = {"estate_id": estate["id"], "id": asked["id"]}
+    as_role(archive, MANAGER, "manager", estate)
+    archive.approve_borrow_request(by_id | {"data": {}})
+    as_role(archive, "zhao", "security", estate)
+    [record] = archive.list_borrowed_records(by_id)["items"]
+    assert record["data"]["summary"] == "业主 139****6446 家漏水, 身份证 310***********441X"
+    assert (record["data"]["number"], record["data"]["id"], record["data"]["closed_at"]) == (
+        "INC-2026-000007", "inc_7", "2026-11-21T03:00:00.000Z")
+    as_role(archive, "li", "archivist", estate)  # the keepers read it in full
+    [kept] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "inc_7"}})["items"]
+    assert kept["data"]["summary"] == "业主 13957286446 家漏水, 身份证 31010419880715441X"
+
+
 def test_an_agent_reads_request_records_directly_and_a_payment_only_through_an_approved_borrowing(archive, estate):
     clock.freeze(clock.parse_iso("2026-11-23T08:00:00Z"))
     for handler, published in closed_events(estate["id"]):
