@@ -1670,6 +1670,9 @@ ZH = {
     # the desk's search by phone (archive/operations.py search_households)
     "only a role that reads owners' and residents' phones in full may search by one":
         '只有可查看业主和住户完整电话的角色才能按电话查找',
+    # an occupant's request to see his data (estate_common/personal_data.py subject_phone)
+    'only the archives (the archivist, management) answer a request to see one\'s data':
+        '只有档案管理员和管理层可以答复个人信息查阅请求',
     'the phone is not a phone number':
         '电话号码格式不正确',
     'must be a phone number: 6 to 20 digits, maybe +86 first, spaces, dashes or parentheses between them, such as 139 1234 5678':

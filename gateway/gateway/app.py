@@ -17,7 +17,7 @@ from estate_common.errors import DomainError
 from estate_common.rpc_client import RpcClient
 
 from . import (api_keys, assignees, completeness, custom_fields, docs, exports, exposition, fanout, idempotency, locations, masking,
-               own_routes, portal_qr,
+               own_routes, portal_qr, subject_access,
                problems, public, requests_in, retirements, store, traces, uploads, users)
 from .access import authorize
 from .known_estates import KnownEstates
@@ -76,6 +76,7 @@ def create_app(settings=None):
     fanout.register(app)
     completeness.register(app)  # the closed records the archive lacks, named
     custom_fields.register(app)
+    subject_access.register(app)  # an occupant's request to see his data, from every service
     uploads.register(app)
     portal_qr.register(app)
     assignees.register(app)

@@ -164,6 +164,9 @@ GATEWAY_ROUTES = {
     ("GET", "/api/v1/estates/<estate_id>/reports/staff"): MANAGEMENT,  # who staff turnover counts
     # the closed records of a kind the archive lacks (completeness.py): the archives' keepers, as its rate
     ("GET", "/api/v1/estates/<estate_id>/archive/completeness/missing"): ARCHIVES,
+    # an occupant's request to see what is held about him (PIPL art. 45; subject_access.py): the
+    # archives answer it (estate_common.personal_data.ANSWER_SUBJECT_REQUESTS), each service checks again
+    ("POST", "/api/v1/estates/<estate_id>/personal-data/search"): personal_data.ANSWER_SUBJECT_REQUESTS,
     # then the job's kind decides (estate_common.job_scopes): a role that may not read it gets 404
     ("GET", "/api/v1/jobs/<job_id>"): STAFF,
     ("POST", "/api/v1/estates/<estate_id>/households/import"): job_scopes.starters(job_scopes.HOUSEHOLD_IMPORT),

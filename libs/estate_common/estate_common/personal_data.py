@@ -26,8 +26,9 @@ masked as a phone is (``personal_numbers`` finds them); the words stay, so the t
 reads what is broken. Until 2026-12 a technician read the number in full in the repair his
 order came from and in the order itself (left open by session 36's probe).
 """
-from . import personal_numbers
-from .roles import FRONT_DESK
+from . import personal_numbers, phones
+from .errors import Forbidden, InvalidInput, field_error
+from .roles import FRONT_DESK, MANAGEMENT
 
 OWNER_NAME = "owner_name"          # a household's owner (households)
 OWNER_PHONE = "owner_phone"
@@ -135,3 +136,23 @@ def masked(kind, value):
     if kind == NUMBERS_IN_TEXT:
         return mask_numbers_in(value)
     return mask_phone(value) if kind in NUMBERS else mask_name(value)
+
+
+# An occupant's (or a visitor's) request to see what is held about him (个人信息查阅、复制, PIPL art.
+# 45): the archives answer it (the archivist keeps the files, management answers for them), found by
+# his phone across the services (``POST …/personal-data/search``). Not the front desk's daily work:
+# one search finds every request a number called about and every visit it registered.
+ANSWER_SUBJECT_REQUESTS = MANAGEMENT | {"archivist"}
+
+
+def subject_phone(roles, data):
+    """The phone of an occupant's request to see his data (``data.phone``) as dialled: 403 for a role
+    that does not answer such requests, 400 naming ``data.phone`` for a text that is not a phone."""
+    if not set(roles or ()) & ANSWER_SUBJECT_REQUESTS:
+        raise Forbidden("only the archives (the archivist, management) answer a request to see one's data")
+    number = phones.dialled(data.get("phone"))
+    if number is None:
+        raise InvalidInput("the phone is not a phone number", [field_error(
+            "data.phone", "must be a phone number: 6 to 20 digits, maybe +86 first, spaces, dashes or "
+                          "parentheses between them, such as 139 1234 5678")])
+    return number

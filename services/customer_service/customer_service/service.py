@@ -1,7 +1,7 @@
 """customer-service entrypoints: thin. The steps of each call are in operations.py (through the
 one write path, estate_common.writes), the rules in the domain modules, storage in store.py."""
 
-from estate_common import clock, config
+from estate_common import clock, config, personal_data
 from estate_common.nameko import (CountsClosedRecords, CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, HasCustomFields,
                                   ServiceBase, consumes, export_runners, rpc_method)
 from estate_common.errors import Forbidden
@@ -47,6 +47,13 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
             return {"items": [], "next_cursor": None}
         return store.list_requests(self.db, payload["estate_id"], filters, clock.now_iso(),
                                    payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def requests_by_phone(self, payload):
+        """An occupant's request to see his data (PIPL art. 45): the requests his phone called about
+        (``store.requests_by_phone``), for the archives' roles only (``personal_data.subject_phone``)."""
+        number = personal_data.subject_phone(self.caller.roles, payload["data"])
+        return {"items": [public(request) for request in store.requests_by_phone(self.db, payload["estate_id"], number)]}
 
     @rpc_method
     def get_request(self, payload):

@@ -10,7 +10,7 @@ import re
 from datetime import timedelta
 
 from estate_common import (calendar, clock, closed_counts, closed_counts_store, common_store, custom_fields,
-                           custom_fields_store, export_store, jobs, numbering, replica, settings, store, writes)
+                           custom_fields_store, export_store, jobs, numbering, phones, replica, settings, store, writes)
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.text import address_spellings
 
@@ -732,3 +732,26 @@ def closed_counts(db, estate_id, start, end):
         for reopening in request.get("reopenings") or ()
         if start <= ((reopening.get("ended") or {}).get("closed_at") or "") < end)
     return {"service_requests": closed + earlier}
+
+
+# at most this many of one phone's requests answer an occupant's request to see his data, newest first
+PHONE_REQUESTS = 500
+
+
+def requests_by_phone(db, estate_id, number):
+    """The estate's requests whose caller (``contact.phone``, a portal filer's ``portal.contact.phone``)
+    has the phone ``number`` as dialled (``estate_common.phones``), newest first, at most
+    ``PHONE_REQUESTS``. Rare (an occupant asking what is held about him), so the estate's requests
+    that name a phone are read, not indexed by it."""
+    named = db.service_requests.find({"estate_id": estate_id, "$or": [
+        {"contact.phone": {"$nin": [None, ""]}}, {"portal.contact.phone": {"$nin": [None, ""]}}]}).sort(
+        [("created_at", -1), ("_id", -1)])
+    found = []
+    for request in named:
+        written = [((request.get("contact") or {}).get("phone")),
+                   (((request.get("portal") or {}).get("contact") or {}).get("phone"))]
+        if number in (phones.dialled(phone) for phone in written):
+            found.append(request)
+            if len(found) == PHONE_REQUESTS:
+                break
+    return found

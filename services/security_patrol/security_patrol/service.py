@@ -2,7 +2,7 @@
 one write path, estate_common.writes); the rules in patrols.py, fire.py, incidents.py (with
 emergency_plans.py), gate.py and kpis.py, their numbers in rules.py; storage in store.py."""
 
-from estate_common import clock, config, roles
+from estate_common import clock, config, personal_data, roles
 from estate_common.nameko import (CountsClosedRecords, CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources,
                                   ServiceBase, consumes, export_runners, rpc_method)
 from estate_common.nameko.timers import timer
@@ -287,6 +287,13 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Exp
     def record_visitor_departure(self, payload):
         return operations.record_visitor_departure(self.db, self.outbox, self.caller, payload["estate_id"],
                                                    payload["id"], payload.get("data") or {})
+
+    @rpc_method
+    def visitors_by_phone(self, payload):
+        """An occupant's (or a visitor's) request to see his data (PIPL art. 45): the visits his
+        phone registered (``store.visitors_by_phone``), for the archives' roles only."""
+        number = personal_data.subject_phone(self.caller.roles, payload["data"])
+        return {"items": [public(visitor) for visitor in store.visitors_by_phone(self.db, payload["estate_id"], number)]}
 
     @rpc_method
     def list_visitors(self, payload):

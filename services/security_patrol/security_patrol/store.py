@@ -9,7 +9,7 @@ from datetime import timedelta
 from functools import partial
 
 from estate_common import (calendar, claims_store, clock, closed_counts, closed_counts_store, common_store, export_store, jobs,
-                           replica, settings, store, writes)
+                           phones, replica, settings, store, writes)
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
 from . import gate, patrols, roster
@@ -482,6 +482,23 @@ def unchecked_without_notice(db, estate_id, cycle, months, cycle_end):
         {"equipment_id": 1})}
     return list(db.fire_equipment.find({"estate_id": estate_id,
                                         **_unchecked(db, estate_id, months, cycle_end, noticed)}))
+
+
+PHONE_VISITS = 500  # at most this many of one phone's visits answer a request to see one's data
+
+
+def visitors_by_phone(db, estate_id, number):
+    """The estate's visitors whose phone is ``number`` as dialled (``estate_common.phones``), newest
+    first, at most ``PHONE_VISITS``: rare (someone asking what is held about him), so the estate's
+    visitors with a phone are read, not indexed by it."""
+    found = []
+    for visitor in db.visitors.find({"estate_id": estate_id, "phone": {"$nin": [None, ""]}}).sort(
+            [("created_at", -1), ("_id", -1)]):
+        if phones.dialled(visitor["phone"]) == number:
+            found.append(visitor)
+            if len(found) == PHONE_VISITS:
+                break
+    return found
 
 
 def visitors_due_erasure(db, estate_id, cutoff):

@@ -170,3 +170,23 @@ def test_a_request_of_nothing_but_spaces_is_refused_and_nothing_is_written(desk,
         desk.create_request(body)
     assert refused.value.errors[0]["field"] == f"data.{field}"
     assert desk.db.service_requests.count_documents({}) == 0
+
+
+# -- an occupant's request to see what is held about him (PIPL art. 45): his requests, by his phone --
+
+def test_the_requests_a_phone_called_about_are_found_for_the_archives_roles_only(desk):
+    mine = desk.create_request(new(contact={"name": "欧阳探针", "phone": "139 5728 6446"}))
+    other = desk.create_request(new(contact={"name": "王五", "phone": "13700001111"}))
+    desk.create_request(new())  # nobody named
+    as_caller(desk, staff("li", ["archivist"], [ESTATE]))
+    found = desk.requests_by_phone({"estate_id": ESTATE, "data": {"phone": "+86 139-5728-6446"}})
+    assert [r["id"] for r in found["items"]] == [mine["id"]]
+    assert found["items"][0]["contact"] == {"name": "欧阳探针", "phone": "139 5728 6446"}
+    assert other["id"] not in str(found)
+    with pytest.raises(InvalidInput) as refused:
+        desk.requests_by_phone({"estate_id": ESTATE, "data": {"phone": "not a phone"}})
+    assert refused.value.errors[0]["field"] == "data.phone"
+    for role in ("agent", "technician", "security", "cashier"):  # the archives' work, not the desk's
+        as_caller(desk, staff("x", [role], [ESTATE]))
+        with pytest.raises(Forbidden):
+            desk.requests_by_phone({"estate_id": ESTATE, "data": {"phone": "13957286446"}})

@@ -2638,3 +2638,20 @@ def test_the_relief_accepts_the_handover_once_and_an_unaccepted_one_is_pending_f
     assert pending(accepted="false") == [] and pending(accepted="true") == []
     with pytest.raises(InvalidInput):
         patrol.list_shift_handovers({"estate_id": ESTATE, "filters": {"accepted": "maybe"}})
+
+
+def test_the_visits_a_phone_registered_are_found_for_the_archives_roles_only(patrol):
+    """PIPL art. 45: an occupant's (or a visitor's) request to see what is held about him."""
+    mine = patrol.register_visitor({"estate_id": ESTATE, "data": {
+        "name": "欧阳探针", "phone": "139-5728-6435", "visiting_household_id": "hh_1201", "purpose": "visit"}})
+    patrol.register_visitor({"estate_id": ESTATE, "data": {
+        "name": "王五", "phone": "13700001111", "visiting_household_id": "hh_1201", "purpose": "visit"}})
+    as_caller(patrol, staff("li", ["archivist"], [ESTATE]))
+    found = patrol.visitors_by_phone({"estate_id": ESTATE, "data": {"phone": "13957286435"}})
+    assert [v["id"] for v in found["items"]] == [mine["id"]] and found["items"][0]["name"] == "欧阳探针"
+    with pytest.raises(InvalidInput):
+        patrol.visitors_by_phone({"estate_id": ESTATE, "data": {"phone": "nobody"}})
+    for role in ("security", "agent", "technician"):
+        as_caller(patrol, staff("x", [role], [ESTATE]))
+        with pytest.raises(Forbidden):
+            patrol.visitors_by_phone({"estate_id": ESTATE, "data": {"phone": "13957286435"}})
