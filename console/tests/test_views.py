@@ -1991,6 +1991,42 @@ def test_an_order_s_appointment_help_and_emergency_steps_post_their_documented_b
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
 
 
+def test_an_order_waiting_for_parts_shows_its_hold_and_is_held_and_resumed_with_documented_bodies(
+        client, fake, documented_routes):
+    """待料: the technician puts a started job on hold (what it waits for, why, the day it is expected
+    back) and resumes it; the order page and the board say it is held, and past its expected day (the
+    deadline's badge stands): it hid nothing (found by the technician's week)."""
+    sign_in(client, fake, username="tech", roles=("technician",))
+    _order(fake, status="in_progress", started_at="2026-11-30T01:00:00Z")
+    page = client.get("/engineering/work-orders/wo_5", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'action="/engineering/work-orders/wo_5/hold"' in page and "/wo_5/resume" not in page
+    hold = {"waiting_for": "parts", "reason": "a DN25 valve is on order", "expected_on": "2026-12-03",
+            "since": "2026-11-30T02:00:00Z", "by": "tech", "held_from": "in_progress"}
+    held = _order(fake, status="on_hold", started_at="2026-11-30T01:00:00Z", hold=hold)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/work-orders/wo_5/hold", held)
+    answer = client.post("/engineering/work-orders/wo_5/hold", data={
+        "csrf_token": csrf_of(client), "waiting_for": "parts", "reason": "a DN25 valve is on order",
+        "expected_on": "2026-12-03"})
+    assert answer.status_code == 302
+    page = client.get("/engineering/work-orders/wo_5", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Waiting for parts since" in page and "expected back on 2026-12-03: a DN25 valve is on order" in page
+    assert "Past its expected day" in page  # 2026-12-03 is behind the test's today
+    assert 'action="/engineering/work-orders/wo_5/resume"' in page and "/wo_5/complete" not in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/work-orders/wo_5/resume", {**held, "status": "in_progress", "hold": None})
+    client.post("/engineering/work-orders/wo_5/resume", data={"csrf_token": csrf_of(client)})
+    sent = [(c["path"].rsplit("/", 1)[1], c["json"]) for c in fake.calls if c["method"] == "POST"
+            and "/wo_5/" in c["path"]]
+    assert sent == [("hold", {"waiting_for": "parts", "reason": "a DN25 valve is on order", "expected_on": "2026-12-03"}),
+                    ("resume", {})]
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders",
+            lambda body, params: {"items": [held] if params.get("status") == "on_hold" else [], "next_cursor": None})
+    board = client.get("/engineering/work-orders", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    column = board.split('aria-label="On hold"')[1].split("</section>")[0]
+    assert "WO-5" in column and "Waiting for parts" in column and "expected back 2026-12-03" in column
+
+
 def test_an_appointment_after_the_order_s_deadline_is_warned_of_not_refused(client, fake):
     """The appointment form took a time after the order's response deadline without a word (a
     review): maintenance accepts it (the occupant's availability rules), and the order counts late.

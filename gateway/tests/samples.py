@@ -29,6 +29,8 @@ SAMPLE_BODIES = {
     "complete_work_order": {"materials": [{"name": "valve", "qty": 1, "unit_cost_cents": 1800}],
                             "charge_cents": 3000, "signed_by": "Li Lei", "labour_minutes": 45},
     "request_help": {"reason": "needs a second pair of hands"},
+    "hold_work_order": {"waiting_for": "parts", "reason": "a valve is on order", "expected_on": SOON},
+    "resume_work_order": {},
     "mark_emergency": {"category": "water_mains"},
     "cancel_work_order": {"reason": "registered twice"},
     "create_equipment": {"code": "PUMP-1", "name": "Booster pump", "system": "water", "location": "B2 pump room"},

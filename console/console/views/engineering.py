@@ -20,7 +20,7 @@ bp = Blueprint("engineering", __name__, url_prefix="/engineering")
 # The board's columns: the open orders, each status read on its own (one list of 200 held the
 # estate's oldest orders, completed ones too, so new orders fell off it past 200: a probe). A
 # completed or cancelled order is found by its number or in an export.
-BOARD_COLUMNS = ("pending", "assigned", "appointed", "in_progress", "quoted", "consented", "needs_help")
+BOARD_COLUMNS = ("pending", "assigned", "appointed", "in_progress", "quoted", "consented", "on_hold", "needs_help")
 BOARD_SIZE = 200  # of each column: the oldest waiting first, as the API lists them
 STEPS = ("assign", "start", "quote", "consent", "complete")
 # The statuses each step is taken from, as maintenance's table says (its ``domain.TRANSITIONS``):
@@ -33,6 +33,7 @@ STEP_STATUSES = {
     "complete": ("in_progress", "quoted", "consented"),
 }
 EMERGENCY_CATEGORIES = ("water_mains", "gas", "power", "flooding", "elevator_entrapment")
+HOLD_REASONS = ("parts", "occupant")  # what an order on hold waits for (maintenance's domain.HOLD_REASONS)
 REASON = Field("reason", "wo.reason", "textarea", True)
 
 
@@ -50,11 +51,16 @@ class FieldStep:
 FIELD_STEPS = (
     FieldStep("appoint", (Field("at", "wo.appointment", "moment", True),), ("assigned",)),
     FieldStep("reappoint", (Field("at", "wo.appointment", "moment", True), REASON),
-              ("appointed", "in_progress", "quoted", "consented")),
-    FieldStep("request-help", (REASON,), ("assigned", "appointed", "in_progress", "quoted", "consented")),
+              ("appointed", "in_progress", "quoted", "consented", "on_hold")),
+    FieldStep("request-help", (REASON,), ("assigned", "appointed", "in_progress", "quoted", "consented", "on_hold")),
+    # 待料: a started job waiting for parts or for the occupant, and its resumption (maintenance's
+    # domain.hold: the deadline stands, the board shows the hold)
+    FieldStep("hold", (Field("waiting_for", "wo.waiting_for", "choice", True, HOLD_REASONS, "wo_hold"), REASON,
+                       Field("expected_on", "wo.expected_on", "date", True)), ("in_progress", "quoted", "consented")),
+    FieldStep("resume", (), ("on_hold",)),
     FieldStep("mark-emergency", (Field("category", "wo.emergency_category", "choice", True, EMERGENCY_CATEGORIES,
                                        "emergency"),),
-              ("pending", "assigned", "appointed", "in_progress", "quoted", "consented", "needs_help")),
+              ("pending", "assigned", "appointed", "in_progress", "quoted", "consented", "on_hold", "needs_help")),
     FieldStep("cancel", (REASON,), ("pending", "assigned", "appointed", "needs_help")),
 )
 FIELD_STEPS_BY_NAME = {step.name: step for step in FIELD_STEPS}
@@ -93,6 +99,7 @@ def board():
                        if order.get("status") == status and order["id"] not in shown]
         for order in orders:
             order["_badge"] = _badge(order)
+            order["_hold_late"] = _hold_late(order)
         # emergencies first, then the soonest deadline of the work owed (a plan's order by its day: it
         # came last, however late), an appointed one's visit; an order that owes none after them
         orders.sort(key=lambda o: (o.get("priority") != "emergency", _first_owed(o)))
@@ -152,7 +159,7 @@ def _completed():
 # as exact and a team with more than 200 orders in one status was undercounted; the rest are exact.
 ON_SITE = ("in_progress", "quoted", "consented")
 WAITING = ("pending", "needs_help")  # the statuses of an order held by no one
-LOAD_COUNTS = ("open", "late", "emergency", "to_appoint", "appointed", "on_site")
+LOAD_COUNTS = ("open", "late", "emergency", "to_appoint", "appointed", "on_site", "on_hold")
 
 
 def _load_counted(counts):
@@ -164,7 +171,7 @@ def _load_counted(counts):
                                      for status in statuses)
         rows.append({"technician": holder["technician"], "open": holder["open"], "late": holder["late"],
                      "emergency": holder["emergency"], "to_appoint": held("assigned"), "appointed": held("appointed"),
-                     "on_site": held(*ON_SITE)})
+                     "on_site": held(*ON_SITE), "on_hold": held("on_hold")})
     unassigned = counts.get("unassigned") or {}
     waiting = {"open": unassigned.get("open", 0), "late": unassigned.get("late", 0)}
     if not rows and not waiting["open"]:
@@ -187,7 +194,7 @@ def _team_load(columns, cut=(), urgent_cut=False):
     of a cut column, read apart, went on past theirs too."""
     goes_on = {"open": bool(cut), "late": bool(cut), "emergency": urgent_cut,
                "to_appoint": "assigned" in cut, "appointed": "appointed" in cut,
-               "on_site": any(status in cut for status in ON_SITE)}
+               "on_site": any(status in cut for status in ON_SITE), "on_hold": "on_hold" in cut}
     waiting_goes_on = any(status in cut for status in WAITING)
     now = datetime.now(timezone.utc)
     late = lambda order: (i18n.parse_time(order.get("deadline_at")) or _NEVER) < now  # noqa: E731
@@ -200,13 +207,14 @@ def _team_load(columns, cut=(), urgent_cut=False):
                 waiting["late"] += late(order)
                 continue
             row = team.setdefault(holder, {"technician": holder, "open": 0, "late": 0, "emergency": 0,
-                                           "to_appoint": 0, "appointed": 0, "on_site": 0})
+                                           "to_appoint": 0, "appointed": 0, "on_site": 0, "on_hold": 0})
             row["open"] += 1
             row["late"] += late(order)
             row["emergency"] += order.get("priority") == "emergency"
             row["to_appoint"] += status == "assigned"
             row["appointed"] += status == "appointed"
             row["on_site"] += status in ON_SITE
+            row["on_hold"] += status == "on_hold"
     if not team and not waiting["open"]:
         return None
     rows = sorted(team.values(), key=lambda row: (-row["open"], row["technician"]))
@@ -243,6 +251,14 @@ def _first_owed(order):
     probe of the maintenance technician's day), any other by the deadline of the work it owes."""
     visit = (order.get("appointment") or {}).get("at") if order.get("status") == "appointed" else None
     return i18n.parse_time(visit or order.get("deadline_at")) or _NEVER
+
+
+def _hold_late(order):
+    """Whether an order on hold is past the day it was expected back (its hold's ``expected_on``, on
+    the console's display clock): the board and the order page say so, the hold hiding nothing."""
+    expected = (order.get("hold") or {}).get("expected_on")
+    today = datetime.now(timezone.utc).astimezone(i18n.display_zone()).date().isoformat()
+    return bool(expected) and expected < today
 
 
 def _badge(order):
@@ -339,13 +355,13 @@ def order_detail(order_id):
                            material_rows=MATERIAL_ROWS,
                            field_steps=field_steps, steps=steps,
                            custom_definitions=common.custom_fields("work_order"), form=common.custom_form(order),
-                           badge=_badge(order), held_by_another=others)
+                           badge=_badge(order), held_by_another=others, hold_late=_hold_late(order))
 
 
 # The steps only the technician an order is assigned to takes, or a manager (maintenance's
 # ``domain.ASSIGNEE_STEPS``): a colleague opening the order was offered its quote, sign-off, new
 # appointment and help, each a 403 once filled in (a probe of the engineering department's week).
-ASSIGNEE_STEPS = frozenset({"appoint", "reappoint", "start", "quote", "complete", "request-help"})
+ASSIGNEE_STEPS = frozenset({"appoint", "reappoint", "start", "quote", "complete", "request-help", "hold", "resume"})
 
 
 def _held_by_another(order):

@@ -43,6 +43,9 @@ ROUTES = [
     # the sign-off raises the charge (money): a retry with its key answers the first sign-off
     _step("complete", "complete_work_order", idempotent=True),
     _step("request-help", "request_help"),
+    # 待料: a started job waits for parts or for the occupant, and is resumed (maintenance's domain.hold)
+    _step("hold", "hold_work_order"),
+    _step("resume", "resume_work_order"),
     _step("mark-emergency", "mark_emergency"),
     _step("cancel", "cancel_work_order", policy.MANAGEMENT),
     _step("custom", "set_work_order_custom"),  # custom values: orders come from events with none

@@ -63,11 +63,16 @@ TRANSITIONS = {
     "appointed": {"assign": "appointed", "reappoint": "appointed", "start": "in_progress", "request_help": "needs_help",
                   "mark_emergency": "appointed", "cancel": "cancelled"},
     "in_progress": {"quote": "quoted", "complete": "completed", "reappoint": "appointed",
-                    "request_help": "needs_help", "mark_emergency": "in_progress"},
+                    "request_help": "needs_help", "mark_emergency": "in_progress", "hold": "on_hold"},
     "quoted": {"quote": "quoted", "consent": "consented", "complete": "completed", "reappoint": "appointed",
-               "request_help": "needs_help", "mark_emergency": "quoted"},
+               "request_help": "needs_help", "mark_emergency": "quoted", "hold": "on_hold"},
     "consented": {"quote": "quoted", "complete": "completed", "reappoint": "appointed",
-                  "request_help": "needs_help", "mark_emergency": "consented"},
+                  "request_help": "needs_help", "mark_emergency": "consented", "hold": "on_hold"},
+    # 待料 / 等住户: a started job waiting for parts or for the occupant, resumed where it was held
+    # (``resume`` goes back to the hold's ``held_from``: in_progress, quoted or consented, which this
+    # table cannot say), given a new appointment or handed back for help
+    "on_hold": {"resume": "in_progress", "reappoint": "appointed", "request_help": "needs_help",
+                "mark_emergency": "on_hold"},
     "needs_help": {"assign": "assigned", "mark_emergency": "needs_help", "cancel": "cancelled"},
     "completed": {},
     "cancelled": {},
@@ -88,7 +93,7 @@ def next_status(order, action):
 # another's order is not his to appoint, quote, complete or hand back, and its occupant is not
 # his to see (personal_data.SEEN_ON_OWN_RECORD_BY). Consent (the desk may take it), an emergency
 # (anyone who sees one) and custom values are anyone's.
-ASSIGNEE_STEPS = frozenset({"appoint", "reappoint", "start", "quote", "complete", "request_help"})
+ASSIGNEE_STEPS = frozenset({"appoint", "reappoint", "start", "quote", "complete", "request_help", "hold", "resume"})
 
 
 def check_hands(order, action, caller_roles, user, technician=None):
@@ -581,10 +586,11 @@ def appoint(order, at, now, actor, within=RULES["appointment_within_days"]):
 
 
 def reappoint(order, at, reason, now, actor, within=RULES["appointment_within_days"]):
-    """A job that cannot be finished now gets a new appointment."""
+    """A job that cannot be finished now gets a new appointment (one on hold too: its hold ends)."""
     when = _future(at, now, within)
     return _step(order, "reappoint", now, actor, f"for {when}: {reason}", **{APPOINTMENT_ANNOUNCED: clock.to_iso(now)},
-                 appointment={"at": when, "reason": reason, "set_at": clock.to_iso(now), "by": actor})
+                 appointment={"at": when, "reason": reason, "set_at": clock.to_iso(now), "by": actor},
+                 **_hold_ended(order))
 
 
 def appointed_events(order, changes, rescheduled=None):
@@ -665,7 +671,73 @@ def consent(order, by, now, actor, quote_version=None):
 
 
 def request_help(order, reason, now, actor):
-    return _step(order, "request_help", now, actor, reason, technician=None)
+    return _step(order, "request_help", now, actor, reason, technician=None, **_hold_ended(order))
+
+
+# -- waiting for parts or for the occupant (待料, 等配件) ------------------------------------------
+# A started job that cannot go on until a part comes or the occupant is back is put on hold with
+# its reason and the day it is expected to go on, and resumed where it was held. The technician
+# could only ask for help (the order went back to nobody) or make a new appointment with no day to
+# name (found by the technician's week). DOMAIN.md names no clock that a hold stops: the deadline
+# stands (a plan's job held past its day is late, ``overdue=true`` lists it; a response was given
+# at the start, which a hold comes after), and the hold is told in the status, the history, the
+# counts (``on_hold``) and the response KPIs' notes. Whether a hold should stop a completion clock
+# is the product owner's decision.
+
+HOLD_REASONS = ("parts", "occupant")
+HOLD_SAID = {"parts": "parts", "occupant": "the occupant"}
+
+
+def hold(order, waiting_for, reason, expected_on, now, actor, tz="Asia/Shanghai",
+         within=RULES["appointment_within_days"]):
+    """待料: on hold, waiting for parts or for the occupant (``waiting_for``), expected to go on by
+    ``expected_on`` (a day of the estate's calendar ``tz``: today or later, within the estate's
+    ``appointment_within_days``, the horizon of a new appointment, which the hold stands for). The
+    state's say first (409: a job not started needs a new appointment, not a hold)."""
+    held_from = order["status"]
+    next_status(order, "hold")
+    if waiting_for not in HOLD_REASONS:
+        raise InvalidInput("a hold waits for parts or for the occupant",
+                           [field_error("data.waiting_for", f"is one of {', '.join(HOLD_REASONS)}")])
+    expected = calendar.checked_day(expected_on, "data.expected_on")  # 2026-02-30 is a 400
+    today = calendar.local_date(now, tz)
+    if expected < today:
+        raise BusinessRuleViolation("a hold is expected to end on a day to come",
+                                    [field_error("data.expected_on", f"is before today ({today})")])
+    last = today + timedelta(days=within)
+    if expected > last:
+        raise BusinessRuleViolation(f"a hold is expected to end within {counted(within, 'day')}",
+                                    [field_error("data.expected_on", f"is after {last}")])
+    reason = reason.strip()
+    return _step(order, "hold", now, actor, f"waiting for {HOLD_SAID[waiting_for]}, expected {expected_on}: {reason}",
+                 hold={"waiting_for": waiting_for, "reason": reason, "expected_on": expected_on,
+                       "since": clock.to_iso(now), "by": actor, "held_from": held_from},
+                 hold_count=(order.get("hold_count") or 0) + 1)
+
+
+def resume(order, now, actor):
+    """The part came, the occupant is back: the job goes on where it was held (in progress, quoted
+    or consented), its history saying how long it waited."""
+    next_status(order, "resume")
+    held = order["hold"]
+    waited = costing.minutes_between(held["since"], clock.to_iso(now))
+    changes, entry = _step(order, "resume", now, actor,
+                           f"after {_waited_said(waited)} waiting for {HOLD_SAID[held['waiting_for']]}", hold=None)
+    changes["status"] = held["held_from"]
+    return changes, entry
+
+
+def _waited_said(minutes):
+    if minutes >= 24 * 60:
+        return counted(minutes // (24 * 60), "day")
+    if minutes >= 60:
+        return counted(minutes // 60, "hour")
+    return counted(minutes, "minute")
+
+
+def _hold_ended(order):
+    """A new appointment or help asked for ends a hold (its history entry says which)."""
+    return {"hold": None} if order.get("hold") else {}
 
 
 def cancel(order, reason, now, actor):

@@ -105,6 +105,17 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
         return self._step(payload, domain.request_help, payload["data"]["reason"])
 
     @rpc_method
+    def hold_work_order(self, payload):
+        """待料: a started job waiting for parts or for the occupant (``domain.hold``)."""
+        data, rules = payload["data"], store.rules_for(self.db, payload["estate_id"])
+        return self._step(payload, domain.hold, data["waiting_for"], data["reason"], data["expected_on"],
+                          tz=rules["timezone"], within=rules["appointment_within_days"])
+
+    @rpc_method
+    def resume_work_order(self, payload):
+        return self._step(payload, domain.resume)
+
+    @rpc_method
     def cancel_work_order(self, payload):
         return operations.cancel_work_order(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
                                             payload["data"]["reason"])

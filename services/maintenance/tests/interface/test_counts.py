@@ -58,7 +58,7 @@ def test_the_counts_are_the_open_orders_by_status_and_technician_and_the_late_on
         "pending": {"open": 1, "late": 1, "emergency": 0}, "assigned": {"open": 2, "late": 2, "emergency": 1},
         "appointed": {"open": 1, "late": 1, "emergency": 0}, "in_progress": {"open": 1, "late": 0, "emergency": 1},
         "quoted": {"open": 1, "late": 0, "emergency": 0}, "consented": {"open": 0, "late": 0, "emergency": 0},
-        "needs_help": {"open": 1, "late": 1, "emergency": 0}}
+        "on_hold": {"open": 0, "late": 0, "emergency": 0}, "needs_help": {"open": 1, "late": 1, "emergency": 0}}
     assert counts["by_technician"] == [
         {"technician": "chen", "open": 3, "late": 2, "emergency": 1, "by_status": {
             "assigned": {"open": 1, "late": 1, "emergency": 0}, "appointed": {"open": 1, "late": 1, "emergency": 0},

@@ -1,0 +1,126 @@
+"""Waiting for parts or for the occupant (待料, 等配件): a started order put on hold with its reason and
+an expected date, and resumed. The technician could only ask for help (which gave the order back to
+nobody) or make a new appointment with no day to name, and a job waiting a week for a valve read as
+his to finish (found by the technician's week). The hold stops no clock: DOMAIN.md is silent, so a
+plan's job held past its day is late and listed so, and the hold is in the history, the status, the
+counts and the month's KPI notes."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden
+from estate_common.testing import as_caller, staff, worker
+from maintenance.service import MaintenanceService
+
+from .test_service import ESTATE, MANAGER, TECHNICIAN, act, completion, frozen, open_repair, orders  # noqa: F401
+
+HOLD = {"waiting_for": "parts", "reason": "a DN25 valve is on order", "expected_on": "2026-11-27"}
+
+
+@pytest.fixture
+def engineering():
+    return worker(MaintenanceService, caller=TECHNICIAN)
+
+
+def started(service, request_id="sr_1"):
+    order_id = open_repair(service, request_id)
+    act(service, "assign_work_order", order_id, technician="chen")
+    act(service, "start_work_order", order_id)
+    return order_id
+
+
+def test_a_started_order_waits_for_parts_and_resumes_where_it_was(engineering):
+    order_id = started(engineering)
+    act(engineering, "quote_work_order", order_id, amount_cents=4500, items=[{"name": "valve", "amount_cents": 4500}])
+    held = act(engineering, "hold_work_order", order_id, **HOLD)
+    assert held["status"] == "on_hold" and held["technician"] == "chen"
+    assert held["hold"] == {**HOLD, "since": clock.now_iso(), "by": "chen", "held_from": "quoted"}
+    assert held["history"][-1]["action"] == "hold"
+    assert held["history"][-1]["note"] == "waiting for parts, expected 2026-11-27: a DN25 valve is on order"
+    assert [o["id"] for o in orders(engineering, status="on_hold")] == [order_id]
+    for method, data in (("complete_work_order", completion()), ("quote_work_order", {
+            "amount_cents": 50, "items": [{"name": "x", "amount_cents": 50}]}), ("hold_work_order", HOLD)):
+        with pytest.raises(Conflict):  # waiting: resumed first
+            act(engineering, method, order_id, **data)
+    clock.advance(timedelta(days=2))
+    resumed = act(engineering, "resume_work_order", order_id)
+    assert resumed["status"] == "quoted" and resumed["hold"] is None and resumed["hold_count"] == 1
+    assert resumed["history"][-1]["action"] == "resume"
+    assert resumed["history"][-1]["note"] == "after 2 days waiting for parts"
+    assert resumed["started_at"] == held["started_at"]
+    act(engineering, "consent_work_order", order_id, by="Li Lei")
+    assert act(engineering, "complete_work_order", order_id, **completion())["status"] == "completed"
+
+
+def test_only_a_started_order_is_held_and_only_by_its_hands(engineering):
+    order_id = open_repair(engineering)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    with pytest.raises(Conflict):  # not started: a new appointment is what it needs
+        act(engineering, "hold_work_order", order_id, **HOLD)
+    act(engineering, "start_work_order", order_id)
+    as_caller(engineering, staff("liu", ["technician"], [ESTATE]))
+    with pytest.raises(Forbidden):
+        act(engineering, "hold_work_order", order_id, **HOLD)
+    as_caller(engineering, MANAGER)
+    act(engineering, "hold_work_order", order_id, **{**HOLD, "waiting_for": "occupant"})
+    as_caller(engineering, staff("liu", ["technician"], [ESTATE]))
+    with pytest.raises(Forbidden):
+        act(engineering, "resume_work_order", order_id)
+    as_caller(engineering, TECHNICIAN)
+    assert act(engineering, "resume_work_order", order_id)["status"] == "in_progress"
+
+
+@pytest.mark.parametrize("expected_on", ["2026-11-22", "2027-03-01"])
+def test_a_hold_is_expected_back_on_a_day_to_come_within_the_appointment_horizon(engineering, expected_on):
+    order_id = started(engineering)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        act(engineering, "hold_work_order", order_id, **{**HOLD, "expected_on": expected_on})
+    assert refused.value.errors[0]["field"] == "data.expected_on"
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["status"] == "in_progress"
+    # today, on the estate's calendar, is a day it may be expected back
+    assert act(engineering, "hold_work_order", order_id, **{**HOLD, "expected_on": "2026-11-23"})["status"] == "on_hold"
+
+
+def test_a_new_appointment_or_help_ends_the_hold(engineering):
+    order_id = started(engineering)
+    act(engineering, "hold_work_order", order_id, **{**HOLD, "waiting_for": "occupant", "reason": "away until Friday"})
+    moved = act(engineering, "reappoint_work_order", order_id, at="2026-11-27T02:00:00.000Z", reason="back Friday")
+    assert moved["status"] == "appointed" and moved["hold"] is None
+    act(engineering, "start_work_order", order_id)
+    act(engineering, "hold_work_order", order_id, **HOLD)
+    helped = act(engineering, "request_help", order_id, reason="the valve needs two")
+    assert helped["status"] == "needs_help" and helped["hold"] is None and helped["hold_count"] == 2
+
+
+def test_a_plan_job_held_past_its_day_is_late_and_counted_on_hold():
+    """The hold stops no clock (DOMAIN.md names none that stops): a plan's job owes its completion by
+    the end of its day, held or not, and ``overdue=true``, the counts and the board say so."""
+    clock.freeze(datetime(2026, 11, 10, 1, 0, tzinfo=timezone.utc))
+    service = worker(MaintenanceService, caller=MANAGER)
+    pump = service.create_equipment({"estate_id": ESTATE, "data": {
+        "code": "PUMP-1", "name": "Booster pump", "system": "water", "location": "B2 pump room"}})
+    service.create_maintenance_plan({"estate_id": ESTATE, "data": {
+        "equipment_id": pump["id"], "kind": "periodic_maintenance", "every_days": 30, "next_due_on": "2026-11-10"}})
+    [job] = orders(service, source_type="maintenance_plan")
+    act(service, "assign_work_order", job["id"], technician="chen")
+    act(service, "start_work_order", job["id"])
+    held = act(service, "hold_work_order", job["id"], **{**HOLD, "expected_on": "2026-11-20"})
+    assert held["deadline_at"] == job["deadline_at"]  # the clock runs on
+    clock.freeze(datetime(2026, 11, 12, 1, 0, tzinfo=timezone.utc))
+    assert [o["id"] for o in orders(service, overdue="true")] == [job["id"]]
+    counts = service.count_work_orders({"estate_id": ESTATE})
+    assert counts["by_status"]["on_hold"] == {"open": 1, "late": 1, "emergency": 0}
+
+
+def test_the_months_response_kpis_say_how_many_of_its_orders_were_put_on_hold(engineering):
+    held, kept = started(engineering, "sr_1"), started(engineering, "sr_2")
+    act(engineering, "hold_work_order", held, **HOLD)
+    act(engineering, "resume_work_order", held)
+    act(engineering, "hold_work_order", held, **HOLD)  # twice: one order held
+    as_caller(engineering, staff("boss", ["manager"], [ESTATE]))
+    shown = engineering.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    note = shown["repair_response_timeliness"]["note"]
+    assert note.endswith("; 1 of them put on hold after its start (waiting for parts or the occupant)")
+    assert shown["repair_response_timeliness"]["denominator"] == 2 and kept
+    assert "on hold" not in shown["emergency_response_timeliness"]["note"]  # none of its orders was
