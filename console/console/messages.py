@@ -1845,6 +1845,8 @@ _MESSAGES = {
     "field.consent_ref": ("业主同意依据", "Owners' consent"),
     "field.quote_version": ("报价版本", "Quote version"),
     "field.reason": ("原因", "Reason"),
+    "field.waiting_for": ("等待", "Waiting for"),
+    "field.expected_on": ("预计恢复日期", "Expected back on"),
     "action.verified": ("核实", "Verified"),
     "action.escalated": ("升级", "Escalated"),
     "action.replied": ("答复", "Replied"),

@@ -1124,7 +1124,7 @@ def test_the_board_reads_each_open_status_so_new_orders_do_not_fall_off(client, 
     asked = [call["params"] for call in fake.calls if call["path"].endswith("/work-orders") and "status" in call["params"]]
     assert [(p["status"], p.get("priority")) for p in asked] == [
         ("pending", None), ("pending", "emergency"), ("assigned", None), ("appointed", None), ("in_progress", None),
-        ("quoted", None), ("consented", None), ("needs_help", None)]
+        ("quoted", None), ("consented", None), ("on_hold", None), ("needs_help", None)]
     assert all(p["limit"] == 200 for p in asked)
     assert board.index("WO-2026-000199") < board.index("WO-2026-000000")  # the emergency first
     assert board.index("WO-2026-000950") < board.index("WO-2026-000000")  # one past the first 200 too (a review)
@@ -1536,8 +1536,8 @@ def test_the_board_shows_the_team_s_load_for_the_supervisor(client, fake):
     rows = {re.sub(r"<[^>]+>", " ", row).split()[0]: re.sub(r"<[^>]+>", " ", row).split()[1:]
             for row in load.split("</table>")[0].split("<tr>")[2:]}
     # open, past their deadline, emergencies, to appoint, appointed, on site
-    assert rows["liu"] == ["2", "1", "0", "1", "1", "0"]
-    assert rows["zhao"] == ["1", "0", "1", "0", "0", "1"]
+    assert rows["liu"] == ["2", "1", "0", "1", "1", "0", "0"]
+    assert rows["zhao"] == ["1", "0", "1", "0", "0", "1", "0"]
     assert 'href="/engineering/work-orders?technician=liu"' in load
     assert 'href="/engineering/work-orders?technician=liu&amp;overdue=true"' in load
     assert "Waiting for a technician: 2 (1 past their deadline)" in load
@@ -1580,8 +1580,8 @@ def test_the_team_s_load_says_at_least_where_a_column_it_counts_from_was_cut(cli
 
     load, rows = load_rows()
     # open, past their deadline, emergencies, to appoint, appointed, on site
-    assert rows["liu"] == ["2+", "1+", "0", "1+", "1", "0"]
-    assert rows["zhao"] == ["1+", "0+", "1", "1+", "0", "0"]
+    assert rows["liu"] == ["2+", "1+", "0", "1+", "1", "0", "0"]
+    assert rows["zhao"] == ["1+", "0+", "1", "1+", "0", "0", "0"]
     assert "Waiting for a technician: 1 (1 past their deadline)" in load  # pending was not cut
     assert "at least" in load
     urgent_cut["yes"] = True
@@ -1604,23 +1604,24 @@ def test_the_team_s_load_is_maintenance_s_exact_counts_past_the_200_a_column_sho
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", lambda body, params: {
         "items": column if params.get("status") == "assigned" and not params.get("priority") else [],
         "next_cursor": "c2" if params.get("status") == "assigned" else None})
-    liu = {"technician": "liu", **_tally(363, 120, 4), "by_status": {
-        "assigned": _tally(350, 120, 3), "appointed": _tally(5), "in_progress": _tally(6, 0, 1), "quoted": _tally(2)}}
+    liu = {"technician": "liu", **_tally(366, 120, 4), "by_status": {
+        "assigned": _tally(350, 120, 3), "appointed": _tally(5), "in_progress": _tally(6, 0, 1), "quoted": _tally(2),
+        "on_hold": _tally(3)}}  # 待料: waiting for parts, its own column
     zhao = {"technician": "zhao", **_tally(1), "by_status": {"consented": _tally(1)}}
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/counts", {
-        "as_of": "2026-11-23T09:00:00.000Z", **_tally(594, 331, 4),
+        "as_of": "2026-11-23T09:00:00.000Z", **_tally(597, 331, 4),
         "by_status": {"pending": _tally(210, 200), "assigned": _tally(350, 120, 3), "appointed": _tally(5),
                       "in_progress": _tally(6, 0, 1), "quoted": _tally(2), "consented": _tally(1),
-                      "needs_help": _tally(20, 11)},
+                      "on_hold": _tally(3), "needs_help": _tally(20, 11)},
         "by_technician": [zhao, liu],
         "unassigned": {**_tally(230, 211), "by_status": {"pending": _tally(210, 200), "needs_help": _tally(20, 11)}}})
     board = client.get("/engineering/work-orders", headers={"Accept-Language": "en"}).get_data(as_text=True)
     load = board.split('<section class="load"')[1].split("</section>")[0]
     rows = {re.sub(r"<[^>]+>", " ", row).split()[0]: re.sub(r"<[^>]+>", " ", row).split()[1:]
             for row in load.split("</table>")[0].split("<tr>")[2:]}
-    # open, past their deadline, emergencies, to appoint, appointed, on site
-    assert rows["liu"] == ["363", "120", "4", "350", "5", "8"]
-    assert rows["zhao"] == ["1", "0", "0", "0", "0", "1"]
+    # open, past their deadline, emergencies, to appoint, appointed, on site, on hold
+    assert rows["liu"] == ["366", "120", "4", "350", "5", "8", "3"]
+    assert rows["zhao"] == ["1", "0", "0", "0", "0", "1", "0"]
     assert list(rows) == ["liu", "zhao"]  # the most loaded first
     assert "Waiting for a technician: 230 (211 past their deadline)" in load
     assert "+" not in load and "at least" not in load and "data-load-partial" not in load
