@@ -1102,9 +1102,9 @@ def test_the_board_reads_each_open_status_so_new_orders_do_not_fall_off(client, 
 
     def orders(body, params):
         status = params.get("status")
-        if params.get("technician") not in (None, "tom"):
+        if params.get("technician") not in (None, "me"):
             return {"items": [], "next_cursor": None}
-        if params.get("technician") == "tom":  # maintenance's filter: his orders alone ("mine")
+        if params.get("technician") == "me":  # maintenance's filter: his orders alone ("mine", the caller's)
             return {"items": [{**ORDER, "id": "wo_mine", "number": "WO-2026-000900", "status": "in_progress",
                                "technician": "tom"}] if status == "in_progress" else [], "next_cursor": None}
         if status == "pending" and params.get("priority") == "emergency":  # one past the first 200 too
@@ -1504,7 +1504,7 @@ def test_my_orders_and_one_technician_s_are_read_by_the_api_s_technician_filter(
                       and "status" in c["params"]]
 
     page, asked = columns_asked("/engineering/work-orders?mine=1")
-    assert asked and all(p["technician"] == "tom" for p in asked)
+    assert asked and all(p["technician"] == "me" for p in asked)  # maintenance reads "me" as the caller
     assert "WO-2026-000052" in page
     page, asked = columns_asked("/engineering/work-orders?technician=liu")
     assert asked and all(p["technician"] == "liu" for p in asked)

@@ -33,6 +33,9 @@ STEP_STATUSES = {
     "complete": ("in_progress", "quoted", "consented"),
 }
 EMERGENCY_CATEGORIES = ("water_mains", "gas", "power", "flooding", "elevator_entrapment")
+# the signed-in user's own orders, as maintenance reads ``technician=me`` (the console put his
+# username there: found by the technician's week)
+OWN = "me"
 HOLD_REASONS = ("parts", "occupant")  # what an order on hold waits for (maintenance's domain.HOLD_REASONS)
 REASON = Field("reason", "wo.reason", "textarea", True)
 
@@ -81,7 +84,7 @@ def board():
     # the supervisor chose from his team's load ("mine" read 200 orders of each status and picked
     # his out: a probe of the engineering department's week)
     chosen = request.args.get("technician", "").strip()[:64]
-    technician = g.user.username if mine else chosen or None
+    technician = OWN if mine else chosen or None
     priority = request.args.get("priority") or None
     late = common.query(*LATE_FILTERS) if request.args.get("overdue") == "true" else {}  # the late ones only
     columns, more, urgent_cut = {}, [], False
@@ -135,7 +138,7 @@ def _completed():
     # one technician's: "mine" (his day's end: what he completed was found by its number only, a
     # probe of the maintenance technician's day), or the one the supervisor chose
     mine = request.args.get("mine") == "1"
-    technician = g.user.username if mine else request.args.get("technician", "").strip()[:64] or None
+    technician = OWN if mine else request.args.get("technician", "").strip()[:64] or None
     page = g.api.get(g.api.estate(g.user.estate_id, "work-orders"), limit=common.PAGE_SIZE,
                      cursor=request.args.get("cursor"), technician=technician, **filters)
     export_filters = {**filters, **({"technician": technician} if technician else {})}  # the API's names

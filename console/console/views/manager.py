@@ -355,9 +355,10 @@ def _me():
 
 
 TECHNICIAN_TODO_LISTS = (
-    ("todo.my_orders_to_appoint", "work-orders", {"status": "assigned", "technician": _me}, "", "engineering.board",
+    # his own orders, as maintenance reads "me" (the caller): the console worked out his username
+    ("todo.my_orders_to_appoint", "work-orders", {"status": "assigned", "technician": "me"}, "", "engineering.board",
      {"mine": "1"}),
-    ("todo.my_orders_overdue", "work-orders", {"overdue": "true", "technician": _me}, "", "engineering.board",
+    ("todo.my_orders_overdue", "work-orders", {"overdue": "true", "technician": "me"}, "", "engineering.board",
      {"mine": "1", "overdue": "true"}),
     ("todo.engineering_orders_overdue", "work-orders", {"overdue": "true"}, "", "engineering.board",
      {"overdue": "true"}),

@@ -35,7 +35,7 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
         return store.export_work_orders(self.db, estate_id, filters, clock.now_iso())
 
     def export_scope(self, resource, filters):
-        scoped = domain.readable_filters(self.caller.roles, filters)
+        scoped = domain.readable_filters(self.caller.roles, domain.own_orders(filters, self.caller.user))
         if scoped is None:
             raise Forbidden("security reads the work orders of patrols, fire checks and incidents only")
         return scoped
@@ -43,7 +43,8 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
     # -- work orders ---------------------------------------------------------------
     @rpc_method
     def list_work_orders(self, payload):
-        filters = domain.readable_filters(self.caller.roles, payload.get("filters", {}))
+        filters = domain.readable_filters(self.caller.roles,
+                                          domain.own_orders(payload.get("filters", {}), self.caller.user))
         if filters is None:
             return {"items": [], "next_cursor": None}
         return store.list_work_orders(self.db, payload["estate_id"], filters, clock.now_iso(),

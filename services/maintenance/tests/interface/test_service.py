@@ -125,6 +125,24 @@ def test_an_order_is_found_by_its_number_as_typed(engineering):
         orders(engineering, number="WO 2026")
 
 
+def test_technician_me_lists_the_caller_s_own_orders_and_exports_them(engineering):
+    """``technician=me``: the caller's own orders, a technician's and a supervisor's who also works
+    orders (a manager with orders of his own), and its export; the console worked out his username
+    for the filter (found by the technician's week). No account is called "me": a username has at
+    least three characters (``UserCreate``)."""
+    chen, wu, nobody = (open_repair(engineering, request_id=f"sr_{n}") for n in ("c", "w", "n"))
+    act(engineering, "assign_work_order", chen, technician="chen")
+    as_caller(engineering, MANAGER)
+    act(engineering, "assign_work_order", wu, technician="wu")
+    assert [o["id"] for o in orders(engineering, technician="me")] == [wu]
+    as_caller(engineering, TECHNICIAN)
+    assert [o["id"] for o in orders(engineering, technician="me")] == [chen]
+    assert [o["id"] for o in orders(engineering, technician="me", status="pending")] == []
+    assert engineering.export_scope("work_orders", {"technician": "me", "status": "assigned"}) == {
+        "technician": "chen", "status": "assigned"}
+    assert nobody
+
+
 def test_a_return_visits_problem_goes_back_to_the_technician_who_did_the_work(engineering):
     """回访中发现的问题, 24 小时内书面通知维修人员进行整改 (seeds 004): the follow-up order waited in the
     unassigned pile, and the technician who did the work was told nothing of it (a probe of the
