@@ -762,6 +762,17 @@ ZH = {
         '不是有效的日期时间',
     'an appointment is made for a time to come':
         '只能预约将来的时间',
+    # 待料: a started order on hold (maintenance's domain.hold)
+    'a hold waits for parts or for the occupant':
+        '挂起只能是等配件或等住户',
+    'is parts or occupant':
+        '只能是等配件或等住户',
+    'a hold is expected to end on a day to come':
+        '预计恢复日期不能早于今天',
+    'a hold is expected to end within {0} days':
+        '预计恢复日期须在 {0} 天内',
+    'a hold is expected to end within {0} day':
+        '预计恢复日期须在 {0} 天内',
     'is not in the future':
         '不是将来的时间',
     "only a household's own repair is quoted and charged":
@@ -1796,7 +1807,7 @@ FRAGMENTS = {
     "clear": "畅通", "cleared": "已清理", "closed": "已关闭", "collected": "已领取", "completed": "已完成",
     "consented": "已同意报价", "dispatched": "已转工程部", "escalated": "已升级", "fees paid": "已缴费",
     "fees requested": "待缴费", "finished": "已结束", "follow up": "跟进中", "held": "已收存", "in custody": "代管中",
-    "in progress": "处理中", "lent": "已借出", "needs help": "需支援", "obstructed": "有占用", "occupied": "已入住",
+    "in progress": "处理中", "lent": "已借出", "needs help": "需支援", "on hold": "挂起待料", "obstructed": "有占用", "occupied": "已入住",
     "open": "待处理", "out": "已借出", "pending": "待处理", "quoted": "已报价", "rejected": "已驳回",
     "released": "已发放", "renovating": "装修中", "replied": "已答复", "returned": "已归还", "under review": "审核中",
     "vacant": "空置", "verified": "已核实", "visited": "已回访", "works started": "已开工", "withdrawn": "已撤回",

@@ -711,7 +711,7 @@ def hold(order, waiting_for, reason, expected_on, now, actor, tz="Asia/Shanghai"
     next_status(order, "hold")
     if waiting_for not in HOLD_REASONS:
         raise InvalidInput("a hold waits for parts or for the occupant",
-                           [field_error("data.waiting_for", f"is one of {', '.join(HOLD_REASONS)}")])
+                           [field_error("data.waiting_for", "is parts or occupant")])
     expected = calendar.checked_day(expected_on, "data.expected_on")  # 2026-02-30 is a 400
     today = calendar.local_date(now, tz)
     if expected < today:
