@@ -736,6 +736,10 @@ _MESSAGES = {
     "wo.hold_overdue": ("已过预计恢复日期", "Past its expected day"),
     "wo.done_hold": ("工单已挂起", "Order put on hold"),
     "wo.done_resume": ("已恢复维修", "Work resumed"),
+    "wo.not_given_back": ("未退回原维修人员", "Not given back"),
+    "wo.not_given_back_not_an_active_technician": ("原维修人员 {technician} 已不是本小区在岗的维修工（账号已停用），回访整改单待派工",
+                                                   "{technician}, who did the work, is no longer an active technician "
+                                                   "here (account switched off): the follow-up waits for dispatch"),
     "wo.mark-emergency": ("标记为抢险", "Mark as an emergency"),
     "wo.cancel": ("取消工单", "Cancel the order"),
     "wo.done_appoint": ("已预约", "Appointment made"),
@@ -1863,6 +1867,7 @@ _MESSAGES = {
     "action.reappoint": ("重新预约", "New appointment"),
     "action.request_help": ("请求协助", "Help asked for"),
     "action.hold": ("挂起待料", "Put on hold"),
+    "action.not_assigned": ("未退回原维修人员", "Not given back"),
     "action.resume": ("恢复维修", "Resumed"),
     "action.mark_emergency": ("标为紧急", "Marked an emergency"),
     "action.dispatched": ("已转工程部", "Sent to maintenance"),

@@ -773,6 +773,9 @@ ZH = {
         '预计恢复日期须在 {0} 天内',
     'a hold is expected to end within {0} day':
         '预计恢复日期须在 {0} 天内',
+    # who left the estate's technicians: the gateway tells maintenance (technician_left)
+    "accounts are the operator admin's: the gateway tells who left":
+        '账号由运营管理员管理，维修工离职由网关通知',
     'is not in the future':
         '不是将来的时间',
     "only a household's own repair is quoted and charged":

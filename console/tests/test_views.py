@@ -2027,6 +2027,22 @@ def test_an_order_waiting_for_parts_shows_its_hold_and_is_held_and_resumed_with_
     assert "WO-5" in column and "Waiting for parts" in column and "expected back 2026-12-03" in column
 
 
+def test_a_follow_up_not_given_back_to_a_technician_who_left_says_why_on_its_page_and_the_board(client, fake):
+    """A follow-up of a technician whose account was switched off opens unassigned (maintenance's
+    ``not_given_back``): the board and the order page say why, where it sat assigned to a leaver (found
+    by the technician's week)."""
+    sign_in(client, fake, username="boss", roles=("manager",))
+    order = _order(fake, status="pending", technician=None,
+                   not_given_back={"technician": "chen", "reason": "not_an_active_technician"})
+    page = client.get("/engineering/work-orders/wo_5", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    said = "chen, who did the work, is no longer an active technician here (account switched off)"
+    assert said in page.split("data-not-given-back>")[1]
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders",
+            lambda body, params: {"items": [order] if params.get("status") == "pending" else [], "next_cursor": None})
+    board = client.get("/engineering/work-orders", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "原维修人员 chen 已不是本小区在岗的维修工" in board.split('aria-label="待派工"')[1].split("</section>")[0]
+
+
 def test_an_appointment_after_the_order_s_deadline_is_warned_of_not_refused(client, fake):
     """The appointment form took a time after the order's response deadline without a word (a
     review): maintenance accepts it (the occupant's availability rules), and the order counts late.

@@ -1,18 +1,22 @@
 """Routes the gateway answers itself: tokens, users, API keys, health and readiness.
 
 Who may call each is in ``policy.GATEWAY_ROUTES`` (``authorize_route`` reads it)."""
+import logging
 from contextlib import contextmanager
 from functools import partial
 
 from flask import current_app, g, jsonify, request
 
 from estate_common import contracts
-from estate_common.errors import BusinessRuleViolation, InvalidInput, NotFound, Unauthorized, field_error
+from estate_common.errors import (BusinessRuleViolation, InvalidInput, NotFound, ServiceUnavailable, Unauthorized,
+                                  field_error)
 
-from . import (api_keys, estate_guards, idempotency, limits, login_guard, passwords, policy, requests_in, retirements,
-               store, tokens, users)
+from . import (api_keys, assignees, estate_guards, idempotency, limits, login_guard, passwords, policy, requests_in,
+               retirements, store, tokens, users)
 from .access import authorize_route
 from .parallel import Fanout
+
+log = logging.getLogger(__name__)
 
 READY_TIMEOUT_SECONDS = 2.0
 READY_SCOPES = ("all", "gateway")
@@ -135,9 +139,21 @@ def register(app, services):
             raise NotFound(f"no user {user_id!r}")
         active = body.get("active", stored["active"])
         reactivated = active and not stored["active"]  # back, with the estates it held unless given others
+        # maintenance is told who stops being a technician of an estate before it is written (not told,
+        # a 503, nothing written: a follow-up would go back to a leaver), who is one again after
+        before = assignees.technician_estates(stored)
+        intended = {**stored, **{key: body[key] for key in ("roles", "estate_ids", "active") if key in body}}
+        leaving = before - assignees.technician_estates(intended)
         with _giving(caller, body.get("estate_ids", stored["estate_ids"] if reactivated else []),
                      refuse_retired=active):
+            assignees.tell_maintenance(_state().rpc, caller, user_id, left=leaving, request_id=g.request_id)
             user = users.update(_state().db, _state().user_cache, caller["user"], user_id, body)
+        after = assignees.technician_estates(user)
+        try:  # another change came first (users.update wrote over it): what it left is told too
+            assignees.tell_maintenance(_state().rpc, caller, user_id, left=before - after - leaving,
+                                       returned=after - before, request_id=g.request_id)
+        except ServiceUnavailable:  # written: he stays "left" there (his follow-ups wait for dispatch)
+            log.warning("maintenance was not told of a technician's change", extra={"estates": sorted(after - before)})
         return jsonify(users.view(user))
 
     @app.post("/api/v1/users/<user_id>/password")

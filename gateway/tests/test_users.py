@@ -422,3 +422,39 @@ def test_a_change_that_lost_every_race_to_another_says_when_to_send_it_again(app
     refused = client.patch(f"/api/v1/users/{username}", json={"roles": ["steward"]}, headers=bearer(admin_token))
     contract.problem(refused, 409, "conflict", app=app)
     assert refused.headers["Retry-After"] == "1"
+
+
+def test_maintenance_is_told_when_an_account_stops_being_an_active_technician_of_an_estate_and_again(
+        app, client, rpc, contract, admin_token, unique):
+    """A follow-up went back to the technician who did the work even when his account was switched off
+    (found by the technician's week): maintenance knows no accounts. The gateway tells it, for each estate,
+    when an account stops being an active technician there (deactivated, the role or the estate taken away:
+    ``technician_left``, before the change is written, so a maintenance that cannot be told refuses the
+    change with a 503 and nothing is written) and when it is one again (``technician_returned``, after)."""
+    username = unique("tech")
+    assert post_user(client, admin_token, new_user(username, ["technician"], ["A", "B"])).status_code == 201
+
+    def patch(body):
+        return client.patch(f"/api/v1/users/{username}", json=body, headers=bearer(admin_token))
+
+    def told():
+        return [(c.method, c.payload["estate_id"], c.payload["data"]["username"]) for c in rpc.calls
+                if c.service == "maintenance" and c.method in ("technician_left", "technician_returned")]
+
+    assert patch({"estate_ids": ["B"]}).status_code == 200
+    assert told() == [("technician_left", "A", username)]
+    rpc.answer("maintenance", "technician_left", ServiceUnavailable("maintenance is not answering"))
+    contract.problem(patch({"active": False}), 503, "service_unavailable", app=app)
+    assert app.extensions["estate_ops"].db.users.find_one({"_id": username})["active"] is True  # nothing written
+    rpc.answers.pop(("maintenance", "technician_left"))
+    assert patch({"active": False}).status_code == 200
+    assert told()[-1] == ("technician_left", "B", username)
+    assert patch({"active": True, "estate_ids": ["A", "B"]}).status_code == 200
+    assert sorted(told()[-2:]) == [("technician_returned", "A", username), ("technician_returned", "B", username)]
+    calls = len(told())
+    assert patch({"roles": ["technician", "agent"]}).status_code == 200  # a technician still: nothing to tell
+    assert len(told()) == calls
+    assert patch({"roles": ["agent"]}).status_code == 200
+    assert sorted(told()[calls:]) == [("technician_left", "A", username), ("technician_left", "B", username)]
+    # the calls are the operator admin's, each naming its estate
+    assert all("operator_admin" in c.caller["roles"] for c in rpc.calls if c.service == "maintenance")

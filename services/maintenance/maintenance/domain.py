@@ -277,7 +277,7 @@ def from_service_request(event, number, created, rules, correction=None):
         **({"_household_corrected_at": correction["corrected_at"]} if correction else {}))
 
 
-def from_follow_up(event, number, created, rules, earlier=None):
+def from_follow_up(event, number, created, rules, earlier=None, left=False):
     """回访发现问题: a follow-up order on the same service request (``earlier``: the request's own
     order, when maintenance has it; its number stands in for an event that names none)."""
     follow_up = event["data"]
@@ -293,10 +293,10 @@ def from_follow_up(event, number, created, rules, earlier=None):
                                        f"{request_number or follow_up['request_id']}",
         event_id=event["event_id"], notice_due_at=follow_up["notice_due_at"],
         follows_work_order_id=earlier and earlier["_id"])
-    return _back_to_who_did_it(order, earlier, event.get("actor"))
+    return _back_to_who_did_it(order, earlier, event.get("actor"), left)
 
 
-def _back_to_who_did_it(order, earlier, actor):
+def _back_to_who_did_it(order, earlier, actor, left=False):
     """回访中发现的问题, 24 小时内书面通知维修人员进行整改 (seeds 004): a follow-up opens assigned to the
     technician who did the request's work (its order, completed), not in the unassigned pile where
     he was told nothing of it (a probe of the maintenance technician's day); the desk or a manager
@@ -304,6 +304,13 @@ def _back_to_who_did_it(order, earlier, actor):
     technician = (earlier or {}).get("technician")
     if not technician or earlier.get("status") != "completed":
         return order
+    if left:
+        # his account was switched off (the gateway's ``technician_left``): a leaver's order sat where no
+        # one worked it (found by the technician's week); it waits for dispatch, saying why
+        return {**order, "not_given_back": {"technician": technician, "reason": "not_an_active_technician"},
+                "history": [*order["history"], history_entry(
+                    order["created_at"], actor, "not_assigned",
+                    f"not given back to {technician}, who did the work: no longer an active technician of the estate")]}
     # an assignment as any (``assign``), at the order's opening: its work_order_assigned goes out
     # with it (operations.open_order); follows_work_order_id names the work
     changes, entry = assign(order, technician, None, clock.parse_iso(order["created_at"]), actor)

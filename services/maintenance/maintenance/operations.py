@@ -294,8 +294,10 @@ def open_from_follow_up(db, outbox, event):
     rules = store.rules_for(db, estate_id)
     earlier = store.find(db, "work_orders", estate_id,
                          domain.work_order_id(estate_id, "service_request", follow_up["request_id"]))
+    # the technician who did the work, unless his account was switched off (the gateway told us so)
+    left = bool(earlier and earlier.get("technician")) and store.technician_left(db, estate_id, earlier["technician"])
     open_order(db, outbox, domain.work_order_id(estate_id, "return_visit", follow_up["id"]), estate_id, clock.now(),
-               lambda number, created: domain.from_follow_up(event, number, created, rules, earlier),
+               lambda number, created: domain.from_follow_up(event, number, created, rules, earlier, left),
                rules["timezone"])
 
 

@@ -105,6 +105,26 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
     def request_help(self, payload):
         return self._step(payload, domain.request_help, payload["data"]["reason"])
 
+    # -- who is no longer a technician of the estate: the gateway keeps the accounts and tells ----------
+    @rpc_method
+    def technician_left(self, payload):
+        """The account ``data.username`` stopped being an active technician of the estate (switched off,
+        the role or the estate taken away): his follow-ups open unassigned (``domain.from_follow_up``)."""
+        self._accounts_only()
+        store.keep_technician_left(self.db, payload["estate_id"], payload["data"]["username"], clock.now_iso())
+        return {"estate_id": payload["estate_id"], "username": payload["data"]["username"], "left": True}
+
+    @rpc_method
+    def technician_returned(self, payload):
+        """He is an active technician of the estate again (reactivated, given the role or estate back)."""
+        self._accounts_only()
+        store.technician_returned(self.db, payload["estate_id"], payload["data"]["username"])
+        return {"estate_id": payload["estate_id"], "username": payload["data"]["username"], "left": False}
+
+    def _accounts_only(self):
+        if "operator_admin" not in self.caller.roles:  # the gateway calls it on the operator admin's change
+            raise Forbidden("accounts are the operator admin's: the gateway tells who left")
+
     @rpc_method
     def hold_work_order(self, payload):
         """待料: a started job waiting for parts or for the occupant (``domain.hold``)."""

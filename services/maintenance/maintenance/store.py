@@ -67,6 +67,7 @@ INDEXES = {
     "renovation_reviews": [(PAGED, {}), ([("estate_id", 1), ("status", 1)], {})],
     # the latest household correction of each repair (natural id): an order opened after it takes it
     "request_households": [([("estate_id", 1)], {})],
+    "technicians_left": [([("estate_id", 1)], {})],
     **settings.INDEXES,
     **custom_fields_store.INDEXES,
     **jobs.INDEXES,
@@ -252,6 +253,30 @@ def household_correction(db, estate_id, request_id):
 
 def _correction_id(estate_id, request_id):
     return ids.natural_id("rqhh", estate_id, request_id)
+
+
+# The technicians who are no longer active technicians of an estate (their account switched off, the
+# role or the estate taken away), as the gateway, which keeps the accounts, tells maintenance
+# (``technician_left``, ``technician_returned``): a follow-up is not given back to one of them.
+
+def _left_id(estate_id, username):
+    return ids.natural_id("tleft", estate_id, username)
+
+
+def keep_technician_left(db, estate_id, username, at):
+    """``username`` is no longer an active technician of the estate since ``at`` (told again: the same)."""
+    db.technicians_left.update_one({"_id": _left_id(estate_id, username), "estate_id": estate_id},
+                                   {"$setOnInsert": {"estate_id": estate_id, "username": username, "left_at": at}},
+                                   upsert=True)
+
+
+def technician_returned(db, estate_id, username):
+    db.technicians_left.delete_one({"_id": _left_id(estate_id, username), "estate_id": estate_id})
+
+
+def technician_left(db, estate_id, username):
+    """Whether ``username`` was told gone from the estate's technicians (and not back since)."""
+    return db.technicians_left.find_one({"_id": _left_id(estate_id, username), "estate_id": estate_id}) is not None
 
 
 def orders_of_request(db, estate_id, request_id):

@@ -168,6 +168,43 @@ def test_a_return_visits_problem_goes_back_to_the_technician_who_did_the_work(en
     assert waiting["status"] == "pending" and waiting["technician"] is None
 
 
+def test_a_follow_up_of_a_technician_who_left_opens_unassigned_saying_why(engineering):
+    """A follow-up went back to the technician who did the work even when his account had been
+    switched off: assigned to a leaver, it sat where no one worked it (found by the technician's
+    week). The gateway tells maintenance when an account stops being an active technician of an
+    estate (``technician_left``) and when it is one again (``technician_returned``); a follow-up of
+    his work opens unassigned, its history and ``not_given_back`` saying why, and nothing is
+    announced for him."""
+    first = open_repair(engineering)
+    act(engineering, "assign_work_order", first, technician="chen")
+    act(engineering, "start_work_order", first)
+    act(engineering, "complete_work_order", first, **completion())
+    with pytest.raises(Forbidden):  # the gateway's, on the operator admin's account change
+        engineering.technician_left({"estate_id": ESTATE, "data": {"username": "chen"}})
+    as_caller(engineering, staff("root", ["operator_admin"], ["*"]))
+    engineering.technician_left({"estate_id": ESTATE, "data": {"username": "chen"}})
+    engineering.technician_left({"estate_id": ESTATE, "data": {"username": "chen"}})  # told twice: the same
+    assigned_before = len(engineering.outbox.of_type("work_order_assigned"))
+    engineering.open_from_follow_up({**follow_up("fu_1"), "actor": "li"})
+    [back] = [o for o in orders(engineering, request_id="sr_1") if o["source"]["type"] == "return_visit"]
+    assert back["status"] == "pending" and back["technician"] is None and back["follows_work_order_id"] == first
+    assert back["not_given_back"] == {"technician": "chen", "reason": "not_an_active_technician"}
+    assert [(h["action"], h["note"]) for h in back["history"]][1:] == [
+        ("not_assigned", "not given back to chen, who did the work: no longer an active technician of the estate")]
+    assert len(engineering.outbox.of_type("work_order_assigned")) == assigned_before
+    assert [o["id"] for o in orders(engineering, status="pending")] == [back["id"]]
+    # back again (reactivated): his next follow-up is his
+    engineering.technician_returned({"estate_id": ESTATE, "data": {"username": "chen"}})
+    engineering.open_from_follow_up(follow_up("fu_2"))
+    [again] = [o for o in orders(engineering, request_id="sr_1") if o["source"]["id"] == "fu_2"]
+    assert again["status"] == "assigned" and again["technician"] == "chen" and "not_given_back" not in again
+    # another estate's leaver is not this one's
+    engineering.technician_left({"estate_id": "est_2", "data": {"username": "chen"}})
+    engineering.open_from_follow_up(follow_up("fu_3"))
+    [third] = [o for o in orders(engineering, request_id="sr_1") if o["source"]["id"] == "fu_3"]
+    assert third["technician"] == "chen"
+
+
 def test_an_order_is_found_only_in_its_estate(engineering):
     order_id = open_repair(engineering)
     assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["source"]["id"] == "sr_1"
