@@ -147,14 +147,27 @@ def register(app, services):
         with _giving(caller, body.get("estate_ids", stored["estate_ids"] if reactivated else []),
                      refuse_retired=active):
             assignees.tell_maintenance(_state().rpc, caller, user_id, left=leaving, request_id=g.request_id)
-            user = users.update(_state().db, _state().user_cache, caller["user"], user_id, body)
-        after = assignees.technician_estates(user)
-        try:  # another change came first (users.update wrote over it): what it left is told too
-            assignees.tell_maintenance(_state().rpc, caller, user_id, left=before - after - leaving,
-                                       returned=after - before, request_id=g.request_id)
-        except ServiceUnavailable:  # written: he stays "left" there (his follow-ups wait for dispatch)
-            log.warning("maintenance was not told of a technician's change", extra={"estates": sorted(after - before)})
+            try:
+                user = users.update(_state().db, _state().user_cache, caller["user"], user_id, body)
+            except Exception:
+                # refused (a 422, a 409): he is still the technician he was, as maintenance is told again
+                _told_after(caller, user_id, returned=leaving)
+                raise
+        # what maintenance now holds of him against what was written (another change may have come first,
+        # which users.update wrote over): the estates he is a technician of again, or left after all
+        believed, after = before - leaving, assignees.technician_estates(user)
+        _told_after(caller, user_id, left=believed - after, returned=after - believed)
         return jsonify(users.view(user))
+
+    def _told_after(caller, user_id, left=(), returned=()):
+        """Maintenance told after the write: not answering, he stays "left" where it was told so (his
+        follow-ups wait for dispatch, none is lost) and a departure it missed is logged."""
+        try:
+            assignees.tell_maintenance(_state().rpc, caller, user_id, left=left, returned=returned,
+                                       request_id=g.request_id)
+        except ServiceUnavailable:
+            log.warning("maintenance was not told of a technician's change",
+                        extra={"estates": sorted({*left, *returned})})
 
     @app.post("/api/v1/users/<user_id>/password")
     def reset_password(user_id):

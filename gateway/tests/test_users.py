@@ -458,3 +458,9 @@ def test_maintenance_is_told_when_an_account_stops_being_an_active_technician_of
     assert sorted(told()[calls:]) == [("technician_left", "A", username), ("technician_left", "B", username)]
     # the calls are the operator admin's, each naming its estate
     assert all("operator_admin" in c.caller["roles"] for c in rpc.calls if c.service == "maintenance")
+    # a change refused after maintenance was told (its last estate taken away: 422) is told back
+    alone = unique("alone")
+    assert post_user(client, admin_token, new_user(alone, ["technician"], ["A"])).status_code == 201
+    refused = client.patch(f"/api/v1/users/{alone}", json={"estate_ids": []}, headers=bearer(admin_token))
+    contract.problem(refused, 422, "business_rule", fields=["estate_ids"], app=app)
+    assert [t for t in told() if t[2] == alone] == [("technician_left", "A", alone), ("technician_returned", "A", alone)]
