@@ -773,6 +773,11 @@ ZH = {
         '预计恢复日期须在 {0} 天内',
     'a hold is expected to end within {0} day':
         '预计恢复日期须在 {0} 天内',
+    # 协助: a second technician on an order (maintenance's add_helper)
+    "the order's own technician is not its helper":
+        '工单的维修人员不能同时作为协助人员',
+    'is the technician the order is assigned to':
+        '是该工单的维修人员',
     # who left the estate's technicians: the gateway tells maintenance (technician_left)
     "accounts are the operator admin's: the gateway tells who left":
         '账号由运营管理员管理，维修工离职由网关通知',

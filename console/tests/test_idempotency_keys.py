@@ -230,6 +230,7 @@ FORMS = [
           ("hold", {**ORDER, "status": "in_progress"}, {"waiting_for": "parts", "reason": "valve on order",
                                                         "expected_on": "2026-12-03"}, {}),
           ("resume", {**ORDER, "status": "on_hold"}, {}, {}),
+          ("add-helper", {**ORDER, "status": "in_progress"}, {"technician": "ann"}, {}),
           ("mark-emergency", ORDER, {"category": "gas"}, {}),
           ("cancel", {**ORDER, "status": "pending", "technician": None}, {"reason": "filed twice"}, {}),
           ("custom", ORDER, {"custom.pets": "cat"}, CUSTOM))),

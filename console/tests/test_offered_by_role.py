@@ -46,10 +46,11 @@ def test_a_work_order_offers_the_steps_its_status_allows(client, fake):
     """A pending order was offered start, quote, consent and complete: each a 409 (found by review)."""
     sign_in(client, fake, username="boss", roles=("manager",))
     expected = {"pending": {"assign", "mark-emergency", "cancel"},
-                "in_progress": {"quote", "complete", "reappoint", "request-help", "mark-emergency", "hold"},
-                "quoted": {"quote", "consent", "complete", "reappoint", "request-help", "mark-emergency", "hold"},
+                "in_progress": {"quote", "complete", "reappoint", "request-help", "mark-emergency", "hold", "add-helper"},
+                "quoted": {"quote", "consent", "complete", "reappoint", "request-help", "mark-emergency", "hold",
+                           "add-helper"},
                 # 待料: resumed, given a new appointment or handed back for help; not completed while held
-                "on_hold": {"resume", "reappoint", "request-help", "mark-emergency"},
+                "on_hold": {"resume", "reappoint", "request-help", "mark-emergency", "add-helper"},
                 "completed": set()}
     for status, steps in expected.items():
         fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", {**ORDER, "status": status})

@@ -2043,6 +2043,34 @@ def test_a_follow_up_not_given_back_to_a_technician_who_left_says_why_on_its_pag
     assert "原维修人员 chen 已不是本小区在岗的维修工" in board.split('aria-label="待派工"')[1].split("</section>")[0]
 
 
+def test_a_helper_is_added_from_the_estate_s_technicians_records_work_and_finds_the_order_on_his_board(
+        client, fake, documented_routes):
+    """协助: the order's technician adds a colleague as its helper (picked from the estate's technicians,
+    himself left out); the helper's page offers him the work's steps (not handing it on), and his board
+    lists the orders he helps on (maintenance's helper=me), their technician's in the columns (found by
+    the technician's week)."""
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/technicians", {"items": [{"username": "tech"}, {"username": "ann"}]})
+    sign_in(client, fake, username="tech", roles=("technician",))
+    _order(fake, status="in_progress", started_at="2026-11-30T01:00:00Z")
+    page = client.get("/engineering/work-orders/wo_5", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    form = page.split('action="/engineering/work-orders/wo_5/add-helper"')[1].split("</form>")[0]
+    assert '<option value="ann"' in form and '<option value="tech"' not in form
+    helped = _order(fake, status="in_progress", started_at="2026-11-30T01:00:00Z", helper="ann")
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/work-orders/wo_5/add-helper", helped)
+    client.post("/engineering/work-orders/wo_5/add-helper", data={"csrf_token": csrf_of(client), "technician": "ann"})
+    assert [c["json"] for c in fake.calls if c["method"] == "POST" and "/wo_5/" in c["path"]] == [{"technician": "ann"}]
+    sign_in(client, fake, username="ann", roles=("technician",))
+    page = client.get("/engineering/work-orders/wo_5", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "ann" in page.split("data-helper>")[1]
+    assert "/wo_5/complete" in page and "/wo_5/hold" in page and "/wo_5/quote" in page
+    assert "/wo_5/request-help" not in page and "/wo_5/add-helper" not in page and "/wo_5/reappoint" not in page
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders",
+            lambda body, params: {"items": [helped] if params.get("helper") == "me" else [], "next_cursor": None})
+    board = client.get("/engineering/work-orders?mine=1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "WO-5" in board.split("data-helping>")[1].split("</section>")[0]
+    assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
+
+
 def test_an_appointment_after_the_order_s_deadline_is_warned_of_not_refused(client, fake):
     """The appointment form took a time after the order's response deadline without a word (a
     review): maintenance accepts it (the occupant's availability rules), and the order counts late.

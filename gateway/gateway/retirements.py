@@ -102,7 +102,7 @@ CLOSES_OUT = (
              "record_owner_contact", "return_key", "release_key", "sign_off_custody_item", "return_tool",
              "record_acceptance", "withdraw_application", "transfer_request", "withdraw_notice")
     | _named("maintenance", "assign_work_order", "appoint_work_order", "reappoint_work_order", "start_work_order",
-             "quote_work_order", "consent_work_order", "complete_work_order", "request_help", "hold_work_order",
+             "quote_work_order", "consent_work_order", "complete_work_order", "request_help", "hold_work_order", "add_helper",
              "resume_work_order", "mark_emergency",
              "cancel_work_order", "set_work_order_custom", "stop_maintenance_plan", "complete_inspection",
              "decide_renovation_review", "update_settings", "set_equipment_custom", "add_equipment_record")

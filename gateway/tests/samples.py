@@ -31,6 +31,7 @@ SAMPLE_BODIES = {
     "request_help": {"reason": "needs a second pair of hands"},
     "hold_work_order": {"waiting_for": "parts", "reason": "a valve is on order", "expected_on": SOON},
     "resume_work_order": {},
+    "add_helper": {"technician": "liu"},
     "mark_emergency": {"category": "water_mains"},
     "cancel_work_order": {"reason": "registered twice"},
     "create_equipment": {"code": "PUMP-1", "name": "Booster pump", "system": "water", "location": "B2 pump room"},

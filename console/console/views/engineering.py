@@ -61,6 +61,9 @@ FIELD_STEPS = (
     FieldStep("hold", (Field("waiting_for", "wo.waiting_for", "choice", True, HOLD_REASONS, "wo_hold"), REASON,
                        Field("expected_on", "wo.expected_on", "date", True)), ("in_progress", "quoted", "consented")),
     FieldStep("resume", (), ("on_hold",)),
+    # 协助: a second technician on the order, picked from the estate's technicians (maintenance's add_helper)
+    FieldStep("add-helper", (Field("technician", "wo.helper", "text", True, people="technicians"),),
+              ("assigned", "appointed", "in_progress", "quoted", "consented", "on_hold")),
     FieldStep("mark-emergency", (Field("category", "wo.emergency_category", "choice", True, EMERGENCY_CATEGORIES,
                                        "emergency"),),
               ("pending", "assigned", "appointed", "in_progress", "quoted", "consented", "on_hold", "needs_help")),
@@ -118,7 +121,12 @@ def board():
     counts = None if late else common.optional_read("work-orders/counts")
     load = None if narrowed else (_load_counted(counts) if counts else _team_load(columns, more, urgent_cut))
     overdue_count = None if late else (_late_counted(counts) if counts else _overdue_count())
+    # 协助: on his own board, the open orders he helps on (they stay their technician's in the columns)
+    helping = [order for order in g.api.get(g.api.estate(g.user.estate_id, "work-orders"), limit=BOARD_SIZE,
+                                            helper=OWN).get("items", [])
+               if order.get("status") not in ("completed", "cancelled")] if mine else []
     return render_template("engineering/board.html", columns=columns, mine=mine, more=more, column_size=BOARD_SIZE,
+                           helping=helping,
                            filters=filters, number=number, late=late, chosen=None if mine else chosen or None,
                            this_month=common.this_month(),
                            export_filters={**filters, **({"technician": technician} if technician else {})},
@@ -312,8 +320,10 @@ def order_detail(order_id):
         if order.get("follows_work_order_id") else None
     others = _held_by_another(order)
     if others:  # his hands' steps are the technician's the order is assigned to (or a manager's)
-        field_steps = [step for step in field_steps if step.name not in ASSIGNEE_STEPS]
-        steps = [step for step in steps if step not in ASSIGNEE_STEPS]
+        # and its helper's, who records the work (协助)
+        kept = HELPER_STEPS if order.get("helper") == g.user.username else frozenset()
+        field_steps = [step for step in field_steps if step.name not in ASSIGNEE_STEPS - kept]
+        steps = [step for step in steps if step not in ASSIGNEE_STEPS - kept]
     technicians, hand_over = [], False
     if "assign" in steps and DISPATCHERS & set(g.user.roles):
         technicians = common.usernames("technicians")
@@ -358,13 +368,19 @@ def order_detail(order_id):
                            material_rows=MATERIAL_ROWS,
                            field_steps=field_steps, steps=steps,
                            custom_definitions=common.custom_fields("work_order"), form=common.custom_form(order),
-                           badge=_badge(order), held_by_another=others, hold_late=_hold_late(order))
+                           badge=_badge(order), held_by_another=others, hold_late=_hold_late(order),
+                           people={"technicians": [name for name in common.usernames("technicians")
+                                                   if name != order.get("technician")]}
+                           if any(step.name == "add-helper" for step in field_steps) else None)
 
 
 # The steps only the technician an order is assigned to takes, or a manager (maintenance's
 # ``domain.ASSIGNEE_STEPS``): a colleague opening the order was offered its quote, sign-off, new
 # appointment and help, each a 403 once filled in (a probe of the engineering department's week).
-ASSIGNEE_STEPS = frozenset({"appoint", "reappoint", "start", "quote", "complete", "request-help", "hold", "resume"})
+ASSIGNEE_STEPS = frozenset({"appoint", "reappoint", "start", "quote", "complete", "request-help", "hold", "resume",
+                            "add-helper"})
+# the steps the order's helper takes too, recording the work (maintenance's domain.HELPER_STEPS)
+HELPER_STEPS = frozenset({"start", "quote", "hold", "resume", "complete"})
 
 
 def _held_by_another(order):

@@ -24,7 +24,7 @@ def _step(action, rpc, roles=policy.ENGINEERING, facts=None, idempotent=None):
 ROUTES = [
     Route("GET", f"{ESTATE}/work-orders", "maintenance", "list_work_orders", ORDER_READERS,
           paged=True, filters=("request_id", "status", "priority", "source_type", "source_id", "equipment_id",
-                                  "inspection_id", "number", "technician", "overdue", "promise_overdue",
+                                  "inspection_id", "number", "technician", "helper", "overdue", "promise_overdue",
                                   "exclude_source_type", "completed_in", "cost_category", "cost_system",
                                   "updated_since"),
           custom_filters=True),
@@ -46,6 +46,8 @@ ROUTES = [
     # 待料: a started job waits for parts or for the occupant, and is resumed (maintenance's domain.hold)
     _step("hold", "hold_work_order"),
     _step("resume", "resume_work_order"),
+    # 协助: a second technician on the order, looked up as an assignment's (maintenance's domain.add_helper)
+    _step("add-helper", "add_helper", facts=assignees.technician_fact),
     _step("mark-emergency", "mark_emergency"),
     _step("cancel", "cancel_work_order", policy.MANAGEMENT),
     _step("custom", "set_work_order_custom"),  # custom values: orders come from events with none

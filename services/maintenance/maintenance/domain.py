@@ -52,10 +52,8 @@ ME = "me"
 
 
 def own_orders(filters, user):
-    """``filters`` with ``technician=me`` read as the caller's username ``user``."""
-    if filters.get("technician") == ME:
-        return {**filters, "technician": user}
-    return filters
+    """``filters`` with ``technician=me`` (and ``helper=me``) read as the caller's username ``user``."""
+    return {**filters, **{name: user for name in ("technician", "helper") if filters.get(name) == ME}}
 
 
 def readable(order, caller_roles):
@@ -70,22 +68,22 @@ def readable(order, caller_roles):
 # then a new assignment).
 TRANSITIONS = {
     "pending": {"assign": "assigned", "mark_emergency": "pending", "cancel": "cancelled"},
-    "assigned": {"assign": "assigned", "appoint": "appointed", "start": "in_progress",
+    "assigned": {"add_helper": "assigned", "assign": "assigned", "appoint": "appointed", "start": "in_progress",
                  "request_help": "needs_help", "mark_emergency": "assigned", "cancel": "cancelled"},
     # handed to another technician, the appointment agreed with the occupant stands: he keeps it
-    "appointed": {"assign": "appointed", "reappoint": "appointed", "start": "in_progress", "request_help": "needs_help",
-                  "mark_emergency": "appointed", "cancel": "cancelled"},
-    "in_progress": {"quote": "quoted", "complete": "completed", "reappoint": "appointed",
+    "appointed": {"add_helper": "appointed", "assign": "appointed", "reappoint": "appointed", "start": "in_progress",
+                  "request_help": "needs_help", "mark_emergency": "appointed", "cancel": "cancelled"},
+    "in_progress": {"add_helper": "in_progress", "quote": "quoted", "complete": "completed", "reappoint": "appointed",
                     "request_help": "needs_help", "mark_emergency": "in_progress", "hold": "on_hold"},
-    "quoted": {"quote": "quoted", "consent": "consented", "complete": "completed", "reappoint": "appointed",
-               "request_help": "needs_help", "mark_emergency": "quoted", "hold": "on_hold"},
-    "consented": {"quote": "quoted", "complete": "completed", "reappoint": "appointed",
+    "quoted": {"add_helper": "quoted", "quote": "quoted", "consent": "consented", "complete": "completed",
+               "reappoint": "appointed", "request_help": "needs_help", "mark_emergency": "quoted", "hold": "on_hold"},
+    "consented": {"add_helper": "consented", "quote": "quoted", "complete": "completed", "reappoint": "appointed",
                   "request_help": "needs_help", "mark_emergency": "consented", "hold": "on_hold"},
     # 待料 / 等住户: a started job waiting for parts or for the occupant, resumed where it was held
     # (``resume`` goes back to the hold's ``held_from``: in_progress, quoted or consented, which this
     # table cannot say), given a new appointment or handed back for help
-    "on_hold": {"resume": "in_progress", "reappoint": "appointed", "request_help": "needs_help",
-                "mark_emergency": "on_hold"},
+    "on_hold": {"add_helper": "on_hold", "resume": "in_progress", "reappoint": "appointed",
+                "request_help": "needs_help", "mark_emergency": "on_hold"},
     "needs_help": {"assign": "assigned", "mark_emergency": "needs_help", "cancel": "cancelled"},
     "completed": {},
     "cancelled": {},
@@ -106,7 +104,11 @@ def next_status(order, action):
 # another's order is not his to appoint, quote, complete or hand back, and its occupant is not
 # his to see (personal_data.SEEN_ON_OWN_RECORD_BY). Consent (the desk may take it), an emergency
 # (anyone who sees one) and custom values are anyone's.
-ASSIGNEE_STEPS = frozenset({"appoint", "reappoint", "start", "quote", "complete", "request_help", "hold", "resume"})
+ASSIGNEE_STEPS = frozenset({"appoint", "reappoint", "start", "quote", "complete", "request_help", "hold", "resume",
+                            "add_helper"})
+# 协助: the helper recorded on the order (``add_helper``) records the work on it as its technician does;
+# appointing, handing it on or back and adding another are its technician's
+HELPER_STEPS = frozenset({"start", "quote", "hold", "resume", "complete"})
 
 
 def check_hands(order, action, caller_roles, user, technician=None):
@@ -124,7 +126,7 @@ def check_hands(order, action, caller_roles, user, technician=None):
                             "assigns it to another")
         if holder and holder != user:
             raise Forbidden("the order is assigned to another technician")
-    elif action in ASSIGNEE_STEPS and holder != user:
+    elif action in ASSIGNEE_STEPS and holder != user and not (action in HELPER_STEPS and order.get("helper") == user):
         raise Forbidden("only the technician the order is assigned to (or a manager) takes this step")
 
 
@@ -561,6 +563,26 @@ def assign(order, technician, assignee, now, actor):
                            assigned_at=clock.to_iso(now), _assignment_announced_at=clock.to_iso(now))
     _require_assignable(assignee)
     return changes, entry
+
+
+def add_helper(order, technician, assignee, now, actor):
+    """协助 (检查维修过程中,如果问题不能解决时,应联系其他人员协助处理, seeds 004): a second technician on
+    an order someone holds, recorded by its technician or a manager, who finds it among his own
+    (``helper=me``) and records work on it (``HELPER_STEPS``); the order stays its technician's (the
+    counts, the KPIs, the steps of handing it on). One helper at a time: another replaces him, said in
+    the history; the same again is no step (entry None). The technician's one way was to ask for
+    help, which gave the order back to nobody (found by the technician's week)."""
+    technician = technician.strip()
+    next_status(order, "add_helper")  # the state's say first (409: no one holds it)
+    _require_assignable(assignee)
+    if technician == order.get("helper"):
+        return {"helper": technician}, None
+    if technician == order.get("technician"):
+        raise BusinessRuleViolation("the order's own technician is not its helper",
+                                    [field_error("data.technician", "is the technician the order is assigned to")])
+    replaced = f", in place of {order['helper']}" if order.get("helper") else ""
+    return _step(order, "add_helper", now, actor, f"{technician} helps {order['technician']}{replaced}",
+                 helper=technician)
 
 
 def assigned_events(order, changes):

@@ -79,6 +79,12 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
                           announce=domain.assigned_events)
 
     @rpc_method
+    def add_helper(self, payload):
+        """协助: a second technician on the order (``domain.add_helper``), looked up by the gateway as for
+        an assignment."""
+        return self._step(payload, domain.add_helper, payload["data"]["technician"], self.caller.assignee)
+
+    @rpc_method
     def appoint_work_order(self, payload):
         return self._step(payload, domain.appoint, payload["data"]["at"], within=self._appointment_days(payload),
                           announce=domain.appointed_events)

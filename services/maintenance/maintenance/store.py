@@ -38,6 +38,8 @@ INDEXES = {
         # one technician's for his supervisor; they were 200 of each status picked over (a probe of
         # the engineering department's week)
         ([("estate_id", 1), ("technician", 1), ("created_at", 1), ("_id", 1)], {}),
+        # the list's helper filter: the orders a technician helps on (协助, domain.add_helper)
+        ([("estate_id", 1), ("helper", 1), ("created_at", 1), ("_id", 1)], {}),
         # the orders that owe work, by its deadline (domain.OWED_BY, kept on those only): the list's
         # overdue filter reads the ones past it, not every order the estate ever had
         ([("estate_id", 1), (OWED_BY, 1)], {"partialFilterExpression": {OWED_BY: {"$exists": True}}}),
@@ -82,7 +84,8 @@ WHAT = {"work_orders": "work order", "equipment": "equipment", "maintenance_plan
 # ``exclude_source_type``: work_order_query)
 WORK_ORDER_FILTERS = {"request_id": "request_id", "status": "status", "priority": "priority",
                       "equipment_id": "equipment_id", "source_type": "source.type", "source_id": "source.id",
-                      "inspection_id": "inspection_id", "number": "number", "technician": "technician"}
+                      "inspection_id": "inspection_id", "number": "number", "technician": "technician",
+                      "helper": "helper"}
 
 def next_number(db, estate_id, series):
     return store.next_number(db, estate_id, series)
