@@ -10,7 +10,8 @@ retired estate, ``retirements``), so that a client offers none of them there.
 
 It refers, from each response, to the headers the gateway sets (``components/headers``:
 ``X-Request-ID`` on every answer, ``Idempotent-Replayed`` on a 2xx of an operation that takes an
-``Idempotency-Key``, ``Location`` on a 201 whose new resource has a URL: ``locations``), which openapi.yaml holds once rather than on each of its 300 responses; and
+``Idempotency-Key``, ``Location`` on a 201 whose new resource has a URL: ``locations``; an item
+read's ``ETag``, ``If-None-Match`` and 304: ``etags``), which openapi.yaml holds once rather than on each of its 300 responses; and
 holds the event envelope a webhook delivery carries once (``WebhookEventEnvelope``), where each of
 its webhooks wrote it out again. It is made and written out once (``served_bytes``), sent with a
 strong ``ETag`` of its bytes (304 to ``If-None-Match``) and kept by clients a few minutes
@@ -28,7 +29,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from estate_common import contracts
 
-from . import locations
+from . import etags, locations
 from .access import policy_table, starts_work_table
 
 PAGE = """<!doctype html>
@@ -58,6 +59,9 @@ ENVELOPE = "WebhookEventEnvelope"  # the served component each webhook's body re
 REQUEST_ID = {"$ref": "#/components/headers/RequestId"}
 REPLAYED = {"$ref": "#/components/headers/IdempotentReplayed"}
 LOCATION = {"$ref": "#/components/headers/Location"}
+ETAG = {"$ref": "#/components/headers/ETag"}
+IF_NONE_MATCH = {"$ref": "#/components/parameters/IfNoneMatch"}
+NOT_MODIFIED = {"$ref": "#/components/responses/NotModified"}
 # a client keeps the document 5 minutes, then asks with its ETag (a 304 while it is the same): it changes
 # only with a deploy, and openapi.yaml only grows (a copy a few minutes old lacks only what was added)
 CACHE_CONTROL = "public, max-age=300, must-revalidate"
@@ -79,10 +83,13 @@ def served_document():
         if isinstance(operation, dict):
             operation[STARTS_WORK_KEY] = True
     located = locations.table(document["paths"])
+    tagged = etags.item_paths(document["paths"])
     for path, path_item in document["paths"].items():
         for method, operation in path_item.items():
             if method != "parameters" and isinstance(operation, dict):
                 _declare_gateway_headers(operation, path in located and method == "post")
+                if path in tagged and method == "get":
+                    _declare_etag(operation)
     document["components"]["schemas"][ENVELOPE] = book.delivered_envelope_schema()
     document["webhooks"] = {event_type: {"post": _delivery(book, event_type)}
                             for event_type in document["components"]["schemas"]["WebhookEventType"]["enum"]}
@@ -105,6 +112,13 @@ def _declare_gateway_headers(operation, located=False):
         if located and str(status) == "201":
             headers["Location"] = LOCATION
         response["headers"] = headers
+
+
+def _declare_etag(operation):
+    """An item read (``etags``): it takes ``If-None-Match``, its 200 carries ``ETag`` and it answers 304."""
+    operation["parameters"] = [*operation.get("parameters", []), IF_NONE_MATCH]
+    operation["responses"]["200"]["headers"] = {**operation["responses"]["200"].get("headers", {}), "ETag": ETAG}
+    operation["responses"]["304"] = NOT_MODIFIED
 
 
 @functools.lru_cache(maxsize=1)

@@ -273,7 +273,7 @@ def _escape(segment):
 
 # the headers the gateway sets itself: an answer that carries one must have it declared (a header a
 # client is told nothing of is one it cannot rely on), as the served document does
-GATEWAY_HEADERS = ("X-Request-ID", "Idempotent-Replayed", "Retry-After", "Location")
+GATEWAY_HEADERS = ("X-Request-ID", "Idempotent-Replayed", "Retry-After", "Location", "ETag")
 
 
 class Contract:

@@ -1,0 +1,42 @@
+"""A strong ``ETag`` on an item read, and a 304 to ``If-None-Match`` with it (RFC 9110 8.8.3,
+13.1.2; an integrator's follow-ups: a client polling a record it created read the whole of it at
+each poll, with nothing to ask "changed?" by).
+
+An item read is the ``GET`` of a created record's own URL (``locations.table``: the one rule that
+gives a create its ``Location`` says which reads they are, so each new item read is tagged the
+day it is declared). The tag is the SHA-256 of the bytes answered (the record as this caller sees
+it, personal data masked by role), so two answers with the same tag are the same bytes: strong.
+A list is no item read (a page changes with each of its records; a mirror reads
+``?updated_since=``). The served document declares both (``docs``: ``components/headers/ETag``,
+``components/responses/NotModified``, ``components/parameters/IfNoneMatch``)."""
+import functools
+import hashlib
+
+from flask import request
+
+from estate_common import contracts
+
+from . import locations
+from .access import openapi_path
+
+
+def item_paths(paths):
+    """The item paths (OpenAPI templates) of ``paths`` whose ``GET`` is tagged: each create's
+    record's own URL (``locations.table``), read by its id."""
+    return frozenset(item for item, field in locations.table(paths).values() if field == "id")
+
+
+@functools.lru_cache(maxsize=1)
+def _item_paths():
+    return item_paths(contracts.load().openapi["paths"])
+
+
+def tagged(response):
+    """``response`` with its strong ETag when it is a 200 JSON item read, made a 304 without a body
+    when the request's ``If-None-Match`` names that tag."""
+    if request.method != "GET" or response.status_code != 200 or request.url_rule is None or not response.is_json:
+        return response
+    if openapi_path(request.url_rule.rule) not in _item_paths():
+        return response
+    response.set_etag(hashlib.sha256(response.get_data()).hexdigest())
+    return response.make_conditional(request)

@@ -1,0 +1,46 @@
+"""A strong ETag on an item read, and a 304 to If-None-Match with it (``etags``; an integrator's
+follow-ups: a client polling a record it created read the whole of it at each poll)."""
+import hashlib
+
+from estate_common import contracts
+from gateway import locations
+
+TABLE = locations.table(contracts.load().openapi["paths"])
+
+
+def test_an_item_read_answers_a_strong_etag_and_304_to_it(client, rpc, admin_token, contract):
+    """An integrator polling what it created read the whole record at each poll: an item read
+    answers a strong ``ETag`` of the bytes it sends, and ``If-None-Match`` with it a 304 without a
+    body (``etags``); a changed record is another tag, so the full answer again."""
+    url, auth = "/api/v1/estates/A/surveys/sv_1", {"Authorization": f"Bearer {admin_token}"}
+    rpc.answer("customer_service", "get_survey", {"id": "sv_1", "title": "2026"})
+    first = client.get(url, headers=auth)
+    etag = first.headers["ETag"]
+    assert etag == '"' + hashlib.sha256(first.get_data()).hexdigest() + '"'  # strong: no W/
+    assert contract.header_problems(first, "/api/v1/estates/{estate_id}/surveys/{survey_id}", "GET") == []
+    again = client.get(url, headers={**auth, "If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b"" and again.headers["ETag"] == etag
+    assert contract.header_problems(again, "/api/v1/estates/{estate_id}/surveys/{survey_id}", "GET") == []
+    rpc.answer("customer_service", "get_survey", {"id": "sv_1", "title": "2026, again"})
+    changed = client.get(url, headers={**auth, "If-None-Match": etag})
+    assert changed.status_code == 200 and changed.get_json()["title"] == "2026, again" and changed.headers["ETag"] != etag
+    # a list is no item read: no tag (a page changes with every record of it)
+    assert "ETag" not in client.get("/api/v1/estates/A/surveys", headers=auth).headers
+
+
+def test_every_item_read_declares_its_etag_and_304(client):
+    """In the served document: each item read takes ``If-None-Match``, its 200 declares ``ETag``
+    and it has a 304; no other operation of the API's records declares them."""
+    document = client.get("/api/v1/openapi.json").get_json()
+    items = {item for item, _ in TABLE.values()}
+    for path, operations in document["paths"].items():
+        operation = operations.get("get")
+        if operation is None or path in ("/api/v1/openapi.json",) or path.startswith("/api/v1/public/"):
+            continue
+        names = [p.get("$ref", "").rsplit("/", 1)[-1] for p in operation.get("parameters", [])]
+        if path in items:
+            assert "IfNoneMatch" in names, path
+            assert operation["responses"]["200"]["headers"]["ETag"] == {"$ref": "#/components/headers/ETag"}, path
+            assert operation["responses"]["304"] == {"$ref": "#/components/responses/NotModified"}, path
+        else:
+            assert "304" not in operation["responses"] and "IfNoneMatch" not in names, path
