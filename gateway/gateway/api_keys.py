@@ -135,6 +135,15 @@ def list_keys(db, limit, cursor, replaced=None):
     return page
 
 
+def get(db, key_id):
+    """One key as the list shows it (``shown``: never the key, never its hash; an integrator reads
+    back what it created), or 404 for no such key."""
+    record = store.find_api_key(db, key_id) if isinstance(key_id, str) and _ID.fullmatch(key_id) else None
+    if record is None:
+        raise NotFound("no such API key")
+    return shown(db, record)
+
+
 def revoke(db, cache, key_id):
     return _changed(db, cache, key_id, lambda: store.revoke_api_key(db, key_id, clock.now_iso()))
 

@@ -201,6 +201,12 @@ def register(app, services):
         requests_in.refuse_unknown_query()
         return jsonify(api_keys.own(_state().key_cache, caller))
 
+    @app.get("/api/v1/api-keys/<key_id>")
+    def get_api_key(key_id):
+        authorize_route()
+        requests_in.refuse_unknown_query()
+        return jsonify(api_keys.get(_state().db, key_id))
+
     @app.patch("/api/v1/api-keys/<key_id>")
     def change_api_key(key_id):
         authorize_route()

@@ -153,6 +153,7 @@ GATEWAY_ROUTES = {
     ("POST", "/api/v1/auth/token/refresh"): STAFF,  # a new token of the same sign-in (not for a key)
     ("POST", "/api/v1/api-keys"): ADMIN,
     ("GET", "/api/v1/api-keys"): ADMIN,
+    ("GET", "/api/v1/api-keys/<key_id>"): ADMIN,  # one key, as the list shows it
     ("PATCH", "/api/v1/api-keys/<key_id>"): ADMIN,
     ("DELETE", "/api/v1/api-keys/<key_id>"): ADMIN,
     ("GET", "/api/v1/api-keys/me"): STAFF,  # a key's own record (api_keys.own); a person is sent to /users/me

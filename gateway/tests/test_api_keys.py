@@ -433,3 +433,19 @@ def test_a_call_that_checks_its_caller_twice_is_one_call_of_the_keys_minute(app,
                             headers={**with_key(key), "Idempotency-Key": f"export-{n}"}).status_code
                 for n in range(5)]
     assert statuses == [202] * 4 + [429]
+
+
+def test_a_key_is_read_back_by_its_id_as_the_list_shows_it(app, client, contract, admin_token, new_key, accounts):
+    """An integrator's follow-ups: the key made is read again at the ``Location`` its create
+    answered, never with the key itself; by the operator admin, as the list; 404 for no such key."""
+    answer = make_key(client, admin_token)
+    body = answer.get_json()
+    assert answer.headers["Location"] == f"{KEYS}/{body['id']}"
+    read = contract.check(app, client.get(answer.headers["Location"], headers=bearer(admin_token)), 200)
+    listed = [item for item in client.get(KEYS + "?limit=200", headers=bearer(admin_token)).get_json()["items"]
+              if item["id"] == body["id"]]
+    assert listed == [read] and "key" not in read and body["key"].split(".")[1] not in str(read)
+    contract.problem(client.get(f"{KEYS}/ak_0000000000000000", headers=bearer(admin_token)), 404, "not_found", app=app)
+    contract.problem(client.get(f"{KEYS}/not a key", headers=bearer(admin_token)), 404, "not_found", app=app)
+    manager = accounts.user("keys-boss", ["manager"], ["A"])
+    contract.problem(client.get(answer.headers["Location"], headers=bearer(manager)), 403, app=app)

@@ -184,7 +184,7 @@ class World:
             "application_id": "/applications", "equipment_id": "/equipment", "incident_id": "/incidents",
             "borrow_id": "/archive/borrow-requests", "check_id": "/fire-lane-checks",
             "plan_id": "/complaint-rectifications", "fire_equipment_id": "/fire-equipment",
-            "pass_id": "/vehicle-passes", "visitor_id": "/visitors",
+            "pass_id": "/vehicle-passes", "visitor_id": "/visitors", "contact_id": "/owner-contacts",
         }
         for name, tail in made.items():
             ids[name] = self.post(base + tail, self._sample("POST", "/api/v1/estates/{estate_id}" + tail, swaps))["id"]
@@ -236,6 +236,13 @@ class World:
         ids["entry_id"] = self.post(f"{base}/maintenance-fund/uses", {"amount_cents": 100, "purpose": "lift rope"})["id"]
         ids["expense_id"] = self.post(f"{base}/operating-expenses", {"period": PERIOD, "category": "cleaning",
                                                                      "amount_cents": 100, "description": "mops"})["id"]
+        # a cashier of B settles his own day (日清), empty: the admin's would close the admin's day
+        cashier, token = self.new_user(["cashier"], [b])
+        today = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600))  # estate time, as PERIOD
+        settled = send(self.api, "POST", f"{base}/journals/settlements", token, {"date": today, "cashier": cashier},
+                       headers={"Idempotency-Key": uuid.uuid4().hex})
+        assert settled.status_code == 201, settled.text
+        ids["settlement_id"] = settled.json()["id"]
         return ids
 
     def _register(self, base, household):

@@ -35,6 +35,9 @@ ROUTES = [
           filters=("current",)),
     Route("POST", f"{HOUSEHOLD}/occupants", "archive", "add_occupant", policy.MASTER_DATA_EDITORS,
           status=201, body=True, idempotent=True, id_param="household_id"),
+    # one of its people by id, with the list's roles (an integrator reads back what it created)
+    Route("GET", f"{HOUSEHOLD}/occupants/<occupant_id>", "archive", "get_occupant", policy.STAFF,
+          id_param="household_id", item_param="occupant_id"),
     Route("POST", f"{HOUSEHOLD}/occupants/<occupant_id>/leave", "archive", "end_occupant_stay",
           policy.MASTER_DATA_EDITORS, body=True, id_param="household_id", item_param="occupant_id"),
     Route("POST", f"{HOUSEHOLD}/owner-transfers", "archive", "transfer_owner", policy.MASTER_DATA_EDITORS,
@@ -90,6 +93,8 @@ ROUTES = [
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/archive/check-plans", "archive", "list_check_plans", policy.ARCHIVES,
           paged=True, filters=("year",)),
+    Route("GET", f"{ESTATE}/archive/check-plans/<plan_id>", "archive", "get_check_plan", policy.ARCHIVES,
+          id_param="plan_id"),
     # next year's plan asked for from the estate's days before its year ends
     Route("GET", f"{ESTATE}/archive/check-plans/reminder", "archive", "check_plan_reminder", policy.ARCHIVES),
     # a planned date to come moved (a passed one stays)
@@ -99,6 +104,8 @@ ROUTES = [
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/archive/checks", "archive", "list_archive_checks", policy.ARCHIVES,
           paged=True, filters=("plan_id",)),
+    Route("GET", f"{ESTATE}/archive/checks/<check_id>", "archive", "get_archive_check", policy.ARCHIVES,
+          id_param="check_id"),
     Route("GET", f"{ESTATE}/settings/archive", "archive", "get_settings", policy.ARCHIVE_SETTINGS_READERS),
     Route("PUT", f"{ESTATE}/settings/archive", "archive", "update_settings", policy.MANAGEMENT, body=True),
 ]

@@ -22,6 +22,11 @@ def desk_create(path, rpc, roles=DESK, id_param=None):
                  id_param=id_param)
 
 
+def desk_read(path, rpc, id_param, roles=DESK):
+    """One record of a list by its id, with the list's roles (an integrator reads back what it created)."""
+    return Route("GET", path, "customer_service", rpc, roles, id_param=id_param)
+
+
 def desk_list(path, rpc, filters, roles=DESK, custom_filters=False):
     return Route("GET", path, "customer_service", rpc, roles, paged=True, filters=filters,
                  custom_filters=custom_filters)
@@ -85,25 +90,30 @@ ROUTES = [
     # -- notices and the front-desk registers --------------------------------------
     desk_create(f"{ESTATE}/notices", "create_notice"),
     desk_list(f"{ESTATE}/notices", "list_notices", ("building", "current"), roles=policy.STAFF),
+    desk_read(f"{ESTATE}/notices/<notice_id>", "get_notice", "notice_id", roles=policy.STAFF),
     # 撤下: a notice off the portal's board at once, with its reason (the desk's list keeps it)
     desk_action(f"{ESTATE}/notices/<notice_id>/withdraw", "withdraw_notice", "notice_id"),
     # the steward's monthly contact with each owner, the manager's visits (owner_contacts.py)
     desk_create(f"{ESTATE}/owner-contacts", "record_owner_contact"),
     desk_list(f"{ESTATE}/owner-contacts", "list_owner_contacts", ("household_id", "kind", "newest_first",
                                                                           "period")),
+    desk_read(f"{ESTATE}/owner-contacts/<contact_id>", "get_owner_contact", "contact_id"),
     # whom the steward has still to contact this month, or who fell short in a past one: the
     # contacts' readers (no owner's name or phone in it, as in the contacts' list)
     desk_list(f"{ESTATE}/owner-contacts/due", "owner_contacts_due", ("period", "building")),
     desk_create(f"{ESTATE}/keys", "register_key"),
     desk_list(f"{ESTATE}/keys", "list_keys", ("status", "household_id")),
+    desk_read(f"{ESTATE}/keys/<key_id>", "get_key", "key_id"),
     desk_action(f"{ESTATE}/keys/<key_id>/lend", "lend_key", "key_id"),
     desk_action(f"{ESTATE}/keys/<key_id>/return", "return_key", "key_id"),
     desk_action(f"{ESTATE}/keys/<key_id>/release", "release_key", "key_id"),
     desk_create(f"{ESTATE}/custody-items", "register_custody_item"),
     desk_list(f"{ESTATE}/custody-items", "list_custody_items", ("status", "household_id")),
+    desk_read(f"{ESTATE}/custody-items/<item_id>", "get_custody_item", "item_id"),
     desk_action(f"{ESTATE}/custody-items/<item_id>/sign-off", "sign_off_custody_item", "item_id"),
     desk_create(f"{ESTATE}/tool-loans", "lend_tool"),
     desk_list(f"{ESTATE}/tool-loans", "list_tool_loans", ("status", "household_id", "overdue")),
+    desk_read(f"{ESTATE}/tool-loans/<loan_id>", "get_tool_loan", "loan_id"),
     desk_action(f"{ESTATE}/tool-loans/<loan_id>/return", "return_tool", "loan_id"),
     # -- move-in and renovation applications --------------------------------------
     desk_create(f"{ESTATE}/applications", "create_application"),

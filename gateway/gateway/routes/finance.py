@@ -9,6 +9,9 @@ ROUTES = [
           status=201, body=True, idempotent=True, facts=references.parking_cap_fact),
     Route("GET", f"{ESTATE}/fee-standards", "finance", "list_fee_standards", policy.FINANCE,
           paged=True, filters=("item", "status")),
+    # one record of a list by its id, with the list's roles (an integrator reads back what it created)
+    Route("GET", f"{ESTATE}/fee-standards/<standard_id>", "finance", "get_fee_standard", policy.FINANCE,
+          id_param="standard_id"),
     Route("POST", f"{ESTATE}/fee-standards/<standard_id>/approve", "finance", "approve_fee_standard",
           policy.MANAGEMENT, id_param="standard_id", facts=references.parking_cap_fact_of_approval),
     # a pending standard turned down by a manager, or withdrawn by the accountant who proposed it
@@ -80,6 +83,8 @@ ROUTES = [
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/journals/settlements", "finance", "list_settlements", policy.FINANCE,
           paged=True, filters=("cashier", "date")),
+    Route("GET", f"{ESTATE}/journals/settlements/<settlement_id>", "finance", "get_settlement", policy.FINANCE,
+          id_param="settlement_id"),
     # the past days with entries and no settlement (日清月结), read by those who read settlements
     Route("GET", f"{ESTATE}/journals/unsettled-days", "finance", "list_unsettled_days", policy.FINANCE,
           paged=True, filters=("cashier",)),
@@ -91,6 +96,8 @@ ROUTES = [
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/operating-expenses", "finance", "list_operating_expenses", policy.FINANCE,
           paged=True, filters=("period", "category")),
+    Route("GET", f"{ESTATE}/operating-expenses/<expense_id>", "finance", "get_operating_expense", policy.FINANCE,
+          id_param="expense_id"),
     # a cost typed wrong is reversed (冲销), never edited: by those who record costs
     Route("POST", f"{ESTATE}/operating-expenses/<expense_id>/reverse", "finance", "reverse_operating_expense",
           policy.FEE_SETTERS, body=True, id_param="expense_id", idempotent=True),

@@ -856,3 +856,20 @@ def kpis(db, caller, period, estate_ids):
         return before_the_estate(block, checks.OBLIGATIONS, since, end, rules["timezone"])
     return per_estate_month(caller, period, estate_ids, partial(store.rules_for, db),
                             estate_kpis)
+
+
+# -- one record of a list, by its id: an integrator reads back what it created --------------------
+
+def get_occupant(db, estate_id, household_id, occupant_id):
+    """One of a household's people as ``list_occupants`` shows them (the owner it was registered
+    with included), or 404: the household of another estate, or no such person of it."""
+    for person in occupants.people(store.get_household(db, estate_id, household_id)):
+        if person["id"] == occupant_id:
+            return person
+    raise NotFound("no such occupant of this household")
+
+
+def get_check_plan(db, estate_id, plan_id):
+    """One archive check plan as ``list_check_plans`` shows it (``_plan_views``), or 404."""
+    return _plan_views(db, estate_id, [public(store.get(db, "check_plans", estate_id, plan_id))])[0]
+

@@ -487,3 +487,17 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     @rpc_method
     def kpis(self, payload):
         return operations.kpis(self.db, self.caller, payload["period"], payload["estate_ids"])
+
+    # -- one record of a list, by its id: an integrator reads back what it created ----------------
+    @rpc_method
+    def get_occupant(self, payload):
+        return operations.get_occupant(self.db, payload["estate_id"], payload["id"], payload["item"])
+
+    @rpc_method
+    def get_check_plan(self, payload):
+        return operations.get_check_plan(self.db, payload["estate_id"], payload["id"])
+
+    @rpc_method
+    def get_archive_check(self, payload):
+        return public(store.get(self.db, "archive_checks", payload["estate_id"], payload["id"]))
+

@@ -376,10 +376,35 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     def kpis(self, payload):
         return operations.kpis(self.db, self.caller, payload["period"], payload["estate_ids"])
 
+    # -- one record of a list, by its id: an integrator reads back what it created ----------------
+    @rpc_method
+    def get_notice(self, payload):
+        return self._get(payload, "notices")
+
+    @rpc_method
+    def get_owner_contact(self, payload):
+        return self._get(payload, "owner_contacts")
+
+    @rpc_method
+    def get_key(self, payload):
+        return self._get(payload, "keys")
+
+    @rpc_method
+    def get_custody_item(self, payload):
+        return self._get(payload, "custody_items")
+
+    @rpc_method
+    def get_tool_loan(self, payload):
+        return self._get(payload, "tool_loans")
+
     # -- the same call shapes, named once --------------------------------------------------
     def _create(self, payload, collection, prefix, build, with_rules=False):
         return operations.create(self.db, self.outbox, self.caller, collection, prefix, build,
                                  payload["estate_id"], payload["data"], with_rules)
+
+    def _get(self, payload, collection):
+        """One record as its list shows it (``store.page`` answers each as ``public``), or 404."""
+        return public(store.get(self.db, collection, payload["estate_id"], payload["id"]))
 
     def _list(self, payload, collection):
         return operations.page(self.db, collection, payload["estate_id"], payload.get("filters"),

@@ -322,3 +322,15 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
     def tally_work_order_cost(self, event):
         operations.record_expense(self.db, event)
 
+    # -- one record of a list, by its id: an integrator reads back what it created ----------------
+    @rpc_method
+    def get_fee_standard(self, payload):
+        return public(store.get_listed(self.db, "fee_standards", payload["estate_id"], payload["id"]))
+
+    @rpc_method
+    def get_operating_expense(self, payload):
+        return public(store.get_listed(self.db, "operating_expenses", payload["estate_id"], payload["id"]))
+
+    @rpc_method
+    def get_settlement(self, payload):
+        return public(store.get_listed(self.db, "settlements", payload["estate_id"], payload["id"]))

@@ -1185,3 +1185,9 @@ def closed_queries(estate_id, start, end):
 
 def closed_counts(db, estate_id, start, end):
     return closed_counts_store.counted(db, estate_id, closed_queries(estate_id, start, end))
+
+
+def get_listed(db, collection, estate_id, doc_id):
+    """One record of a list (fee standards, operating expenses, settlements: each answered by its
+    list as ``public`` of the stored document), by its id in the estate, or 404."""
+    return _named.get(db, collection, estate_id, doc_id)

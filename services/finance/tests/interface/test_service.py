@@ -3493,3 +3493,31 @@ def test_a_period_report_reads_the_estates_copy_once(finance, monkeypatch):
     reads.clear()
     finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
     assert reads.count("estate") == 1
+
+
+# -- one record of a list, by its id (an integrator reads back what it created) --------------------------
+
+def _read_back(finance, get, listed, made):
+    """``made`` read by its id as its list shows it; another estate's path or an unknown id: 404."""
+    read = getattr(finance, get)({"estate_id": ESTATE, "id": made["id"]})
+    assert read == made
+    assert read in getattr(finance, listed)({"estate_id": ESTATE, "limit": 200})["items"]
+    acting(finance, staff("acc", ["accountant", "manager", "cashier"], [ESTATE, OTHER]))  # of both: a 404, not a 403
+    with pytest.raises(NotFound):
+        getattr(finance, get)({"estate_id": OTHER, "id": made["id"]})
+    with pytest.raises(NotFound):
+        getattr(finance, get)({"estate_id": ESTATE, "id": "x_nowhere"})
+
+
+def test_a_fee_standard_an_operating_expense_and_a_settlement_are_read_back_by_their_ids(finance):
+    proposed = finance.create_fee_standard({"estate_id": ESTATE, "data": {
+        "item": "property_service", "unit_price_cents_per_m2": 235, "cycle": "monthly", "valid_from": "2026-01"}})
+    _read_back(finance, "get_fee_standard", "list_fee_standards", proposed)
+    acting(finance, ACCOUNTANT)
+    expense = finance.record_operating_expense({"estate_id": ESTATE, "data": {
+        "period": "2026-10", "category": "cleaning", "amount_cents": 1250000, "description": "保洁外包 October"}})
+    _read_back(finance, "get_operating_expense", "list_operating_expenses", expense)
+    pay(finance, "hh_1", 21002, "cash")
+    acting(finance, CASHIER)
+    settled = finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "wang"}})
+    _read_back(finance, "get_settlement", "list_settlements", settled)
