@@ -6,7 +6,7 @@ One rule, read from the served document's paths, which both the document's decla
 the new resource of ``POST <collection>`` is ``<collection>/{<its id>}`` when the document has a
 ``GET`` there, filled from the path's own parameters and the answer's ``id``; ``ELSEWHERE`` names
 the creates whose resource is read at another path. A create whose resource has no URL to read
-(a visitor, a vehicle pass, a maintenance plan…: their lists are their only reads) answers none: a
+(an owner transfer, a return visit, a utility top-up…: no list names them) answers none: a
 ``Location`` a client could not follow would tell it less than none. A replay of a create
 (``Idempotent-Replayed``) answers the first body, so the same ``Location``."""
 import functools

@@ -17,6 +17,10 @@ READ_BACK = [
     f"{ESTATE}/notices", f"{ESTATE}/owner-contacts", f"{ESTATE}/keys", f"{ESTATE}/custody-items",
     f"{ESTATE}/tool-loans", f"{ESTATE}/fee-standards", f"{ESTATE}/operating-expenses", f"{ESTATE}/journals/settlements",
     f"{ESTATE}/households/{{household_id}}/occupants", f"{ESTATE}/archive/check-plans", f"{ESTATE}/archive/checks",
+    *[f"{ESTATE}/{records}" for records in ("patrol-routes", "patrol-plans", "fire-equipment", "fire-inspections",
+                                             "fire-drills", "fire-lane-checks", "vehicle-passes", "visitors",
+                                             "duty-roster", "shift-handovers")],
+    f"{ESTATE}/maintenance-plans", f"{ESTATE}/equipment/{{equipment_id}}/records",
 ]
 _ROUTE = {(route.method, access.openapi_path(route.path)): route for route in ROUTES}
 TABLE = locations.table(PATHS)

@@ -236,6 +236,15 @@ class World:
         ids["entry_id"] = self.post(f"{base}/maintenance-fund/uses", {"amount_cents": 100, "purpose": "lift rope"})["id"]
         ids["expense_id"] = self.post(f"{base}/operating-expenses", {"period": PERIOD, "category": "cleaning",
                                                                      "amount_cents": 100, "description": "mops"})["id"]
+        ids["route_id"] = route
+        ids["record_id"] = self.post(f"{base}/equipment/{ids['equipment_id']}/records", self._sample(
+            "POST", "/api/v1/estates/{estate_id}/equipment/{equipment_id}/records", swaps))["id"]
+        held = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600))  # recorded within days
+        ids["drill_id"] = self.post(f"{base}/fire-drills", {"held_at": held, "scenario": "kitchen fire",
+                                                            "location": "Building 5", "participants": 12,
+                                                            "led_by": "Zhao"})["id"]
+        ids["handover_id"] = self.post(f"{base}/shift-handovers", self._sample(
+            "POST", "/api/v1/estates/{estate_id}/shift-handovers", swaps))["id"]
         # a cashier of B settles his own day (日清), empty: the admin's would close the admin's day
         cashier, token = self.new_user(["cashier"], [b])
         today = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600))  # estate time, as PERIOD

@@ -104,4 +104,9 @@ ROUTES = [
 
     Route("GET", f"{ESTATE}/settings/maintenance", "maintenance", "get_settings", policy.MANAGEMENT),
     Route("PUT", f"{ESTATE}/settings/maintenance", "maintenance", "update_settings", policy.MANAGEMENT, body=True),
+    # one record of a list by its id, with the list's roles (an integrator reads back what it created)
+    Route("GET", f"{ESTATE}/maintenance-plans/<plan_id>", "maintenance", "get_maintenance_plan", READERS,
+          id_param="plan_id"),
+    Route("GET", f"{ESTATE}/equipment/<equipment_id>/records/<record_id>", "maintenance", "get_equipment_record",
+          READERS, id_param="equipment_id", item_param="record_id"),
 ]

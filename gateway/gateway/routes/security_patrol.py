@@ -112,4 +112,17 @@ ROUTES = [
     # the daily cap on parking may not come down below finance's highest parking hour (references.py)
     Route("PUT", f"{ESTATE}/settings/security-patrol", "security_patrol", "update_settings", policy.MANAGEMENT,
           body=True, facts=references.parking_hour_fact),
+    # one record of a list by its id, with the list's roles (an integrator reads back what it created)
+    *[Route("GET", f"{ESTATE}/{records}/<{param}>", SP, rpc, roles, id_param=param) for records, param, rpc, roles in (
+        ("patrol-routes", "route_id", "get_patrol_route", policy.SECURITY),
+        ("patrol-plans", "plan_id", "get_patrol_plan", policy.SECURITY),
+        ("fire-equipment", "fire_equipment_id", "get_fire_equipment", policy.SECURITY),
+        ("fire-inspections", "inspection_id", "get_fire_inspection", policy.SECURITY),
+        ("fire-drills", "drill_id", "get_fire_drill", policy.SECURITY),
+        ("fire-lane-checks", "check_id", "get_fire_lane_check", policy.SECURITY),
+        ("vehicle-passes", "pass_id", "get_vehicle_pass", GATE),
+        ("visitors", "visitor_id", "get_visitor", GATE),
+        ("duty-roster", "assignment_id", "get_duty_assignment", policy.SECURITY),
+        ("shift-handovers", "handover_id", "get_shift_handover", policy.SECURITY),
+    )],
 ]

@@ -361,3 +361,26 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
         return operations.decide_renovation_review(self.db, self.outbox, self.caller, payload["estate_id"],
                                                    payload["id"], payload["data"])
 
+    # -- one record of a list, by its id: an integrator reads back what it created ----------------
+    # (at the end, the ledger's view imported here: kept apart from the domain's code for easy merges)
+    @rpc_method
+    def get_maintenance_plan(self, payload):
+        return public(store.get(self.db, "maintenance_plans", payload["estate_id"], payload["id"]))
+
+    @rpc_method
+    def get_equipment_record(self, payload):
+        """One record of a piece as ``list_equipment_records`` shows it, or 404 (a piece of another
+        estate, a record of another piece, an unknown id). A record an earlier version kept in the
+        piece's array and not moved yet (``operations._moved``, on the piece's next write) is read
+        there: a read writes nothing."""
+        from . import ledger
+        estate_id, equipment_id, record_id = payload["estate_id"], payload["id"], payload["item"]
+        equipment = store.get(self.db, "equipment", estate_id, equipment_id)
+        found = store.equipment_record(self.db, estate_id, equipment_id, record_id)
+        if found is None:
+            found = next((ledger.record_document(estate_id, equipment_id, record)
+                          for record in equipment.get(ledger.EARLIER_RECORDS) or [] if record["id"] == record_id), None)
+        if found is None:
+            raise NotFound("no such record of this equipment")
+        return ledger.record_listed(found)
+

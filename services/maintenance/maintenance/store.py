@@ -562,3 +562,9 @@ def closed_queries(estate_id, start, end):
     return {"work_orders": ("work_orders", {"estate_id": estate_id, "$or": [
         {"completed_at": window},
         {"status": "cancelled", "history": {"$elemMatch": {"action": "cancel", "at": window}}}]}, "number")}
+
+
+def equipment_record(db, estate_id, equipment_id, record_id):
+    """One record of a piece of the estate's equipment as stored (``equipment_records``), or None."""
+    return db.equipment_records.find_one({"_id": record_id, "estate_id": estate_id, "equipment_id": equipment_id})
+

@@ -348,3 +348,51 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Exp
         return operations.page(self.db, collection, payload["estate_id"], payload.get("filters", {}),
                                payload.get("limit"), payload.get("cursor"), normalise)
 
+    # -- one record of a list, by its id: an integrator reads back what it created ----------------
+    # (at the end, the views imported here: kept apart from the domain's code for easy merges)
+    @rpc_method
+    def get_patrol_route(self, payload):
+        return self._get("patrol_routes", payload)
+
+    @rpc_method
+    def get_patrol_plan(self, payload):
+        from .patrols import shown_plan
+        return shown_plan(self._get("patrol_plans", payload), store.rules_for(self.db, payload["estate_id"]))
+
+    @rpc_method
+    def get_fire_equipment(self, payload):
+        return self._get("fire_equipment", payload)
+
+    @rpc_method
+    def get_fire_inspection(self, payload):
+        return self._get("fire_inspections", payload)
+
+    @rpc_method
+    def get_fire_drill(self, payload):
+        return self._get("fire_drills", payload)
+
+    @rpc_method
+    def get_fire_lane_check(self, payload):
+        return self._get("fire_lane_checks", payload)
+
+    @rpc_method
+    def get_vehicle_pass(self, payload):
+        return self._get("vehicle_passes", payload)
+
+    @rpc_method
+    def get_visitor(self, payload):
+        return self._get("visitors", payload)
+
+    @rpc_method
+    def get_duty_assignment(self, payload):
+        from .roster import shown
+        return shown(self._get("duty_roster", payload))
+
+    @rpc_method
+    def get_shift_handover(self, payload):
+        return self._get("shift_handovers", payload)
+
+    def _get(self, collection, payload):
+        """One record as its list has it (``public`` of the stored document), or 404."""
+        return public(store.get(self.db, collection, payload["estate_id"], payload["id"]))
+
