@@ -5,7 +5,9 @@ One rule, read from the served document's paths, which both the document's decla
 (``docs._declare_gateway_headers``) and the answer (``located``, the app's ``after_request``) use:
 the new resource of ``POST <collection>`` is ``<collection>/{<its id>}`` when the document has a
 ``GET`` there, filled from the path's own parameters and the answer's ``id``; ``ELSEWHERE`` names
-the creates whose resource is read at another path. A create whose resource has no URL to read
+the creates whose resource is read at another path (the owner portal's filing; a record made under
+what it concerns and listed by the estate: an invoice of a payment, a vacant-unit inspection of a
+household…, read at that list's item path). A create whose resource has no URL to read
 (an owner transfer, a return visit, a utility top-up…: no list names them) answers none: a
 ``Location`` a client could not follow would tell it less than none. A replay of a create
 (``Idempotent-Replayed``) answers the first body, so the same ``Location``."""
@@ -23,6 +25,18 @@ from .access import openapi_path
 ELSEWHERE = {
     # the owner portal's filing is followed by its tracking code, not by the request's id
     "/api/v1/public/estates/{estate_code}/requests": ("/api/v1/public/requests/{tracking_code}", "tracking_code"),
+    # made under what they concern, listed (and so read) by the estate: the list's own item path
+    "/api/v1/estates/{estate_id}/payments/{payment_id}/invoices": ("/api/v1/estates/{estate_id}/invoices/{invoice_id}", "id"),
+    "/api/v1/estates/{estate_id}/utilities/top-ups": ("/api/v1/estates/{estate_id}/utilities/moves/{move_id}", "id"),
+    "/api/v1/estates/{estate_id}/utilities/usages": ("/api/v1/estates/{estate_id}/utilities/moves/{move_id}", "id"),
+    "/api/v1/estates/{estate_id}/maintenance-fund/deposits": (
+        "/api/v1/estates/{estate_id}/maintenance-fund/entries/{entry_id}", "id"),
+    "/api/v1/estates/{estate_id}/maintenance-fund/uses": (
+        "/api/v1/estates/{estate_id}/maintenance-fund/entries/{entry_id}", "id"),
+    "/api/v1/estates/{estate_id}/households/{household_id}/vacant-inspections": (
+        "/api/v1/estates/{estate_id}/vacant-inspections/{inspection_id}", "id"),
+    "/api/v1/estates/{estate_id}/households/{household_id}/handovers": (
+        "/api/v1/estates/{estate_id}/handovers/{handover_id}", "id"),
 }
 PARAMETER = re.compile(r"\{([^{}]+)\}")
 

@@ -6,6 +6,7 @@ import pytest
 from estate_common import contracts
 from estate_common.errors import NotFound
 from gateway import access, locations
+from gateway.locations import PARAMETER
 from gateway.routes import ROUTES
 
 from .samples import example_body
@@ -22,16 +23,31 @@ READ_BACK = [
                                              "duty-roster", "shift-handovers")],
     f"{ESTATE}/maintenance-plans", f"{ESTATE}/equipment/{{equipment_id}}/records",
 ]
+# made under what they concern, listed by the estate: read at that list's item path (locations.ELSEWHERE)
+READ_ELSEWHERE = {
+    f"{ESTATE}/payments/{{payment_id}}/invoices": f"{ESTATE}/invoices/{{invoice_id}}",
+    f"{ESTATE}/utilities/top-ups": f"{ESTATE}/utilities/moves/{{move_id}}",
+    f"{ESTATE}/utilities/usages": f"{ESTATE}/utilities/moves/{{move_id}}",
+    f"{ESTATE}/maintenance-fund/deposits": f"{ESTATE}/maintenance-fund/entries/{{entry_id}}",
+    f"{ESTATE}/maintenance-fund/uses": f"{ESTATE}/maintenance-fund/entries/{{entry_id}}",
+    f"{ESTATE}/households/{{household_id}}/vacant-inspections": f"{ESTATE}/vacant-inspections/{{inspection_id}}",
+    f"{ESTATE}/households/{{household_id}}/handovers": f"{ESTATE}/handovers/{{handover_id}}",
+}
 _ROUTE = {(route.method, access.openapi_path(route.path)): route for route in ROUTES}
 TABLE = locations.table(PATHS)
-# every item read of a create of a forwarded list: (the list, the item path)
-ITEM_READS = sorted((collection, item) for collection, (item, field) in TABLE.items()
-                    if field == "id" and ("GET", collection) in _ROUTE and ("GET", item) in _ROUTE)
+# every forwarded item read of a create's record: (the list it is read by, the item path)
+ITEM_READS = sorted({(item.rsplit("/", 1)[0], item) for item, field in TABLE.values()
+                     if field == "id" and ("GET", item) in _ROUTE})
 
 
 @pytest.mark.parametrize("collection", READ_BACK)
 def test_a_create_s_record_is_read_back_at_its_own_url(collection):
     assert collection in TABLE and TABLE[collection][0].startswith(collection + "/{")
+
+
+@pytest.mark.parametrize("collection", READ_ELSEWHERE)
+def test_a_record_made_under_another_is_read_back_at_its_estate_list_s_url(collection):
+    assert TABLE[collection] == (READ_ELSEWHERE[collection], "id")
 
 
 @pytest.mark.parametrize("collection, item", ITEM_READS, ids=[i for _, i in ITEM_READS])
@@ -45,13 +61,13 @@ def _filled(template, values):
     return template
 
 
-@pytest.mark.parametrize("collection", READ_BACK)
+@pytest.mark.parametrize("collection", READ_BACK + list(READ_ELSEWHERE))
 def test_the_create_answers_the_location_and_the_read_asks_the_service_by_id(client, rpc, admin_token, contract,
                                                                               collection):
     item = TABLE[collection][0]
     create, read = _ROUTE[("POST", collection)], _ROUTE[("GET", item)]
     names = [part[1:-1] for part in item.split("/") if part.startswith("{")]
-    values = {name: f"{name[:-3] or name}_1" for name in names[:-1]}
+    values = {name: f"{name[:-3] or name}_1" for name in names[:-1] + PARAMETER.findall(collection)}
     values["estate_id"] = "A"
     rpc.answer(create.service, create.rpc, {"id": "made_1"})
     made = client.post(_filled(collection, values), json=example_body(create),

@@ -48,6 +48,8 @@ ROUTES = [
           status=201, body=True, idempotent=True, id_param="household_id"),
     Route("GET", f"{ESTATE}/vacant-inspections", "archive", "list_vacant_inspections", policy.FRONT_DESK,
           paged=True, filters=("household_id", "period")),
+    Route("GET", f"{ESTATE}/vacant-inspections/<inspection_id>", "archive", "get_vacant_inspection",
+          policy.FRONT_DESK, id_param="inspection_id"),
     # the vacant units due an inspection (空置房定期巡察), for those who record them
     Route("GET", f"{ESTATE}/vacant-inspections/due", "archive", "vacant_inspections_due", policy.FRONT_DESK,
           paged=True, filters=("building",)),
@@ -56,6 +58,8 @@ ROUTES = [
           status=201, body=True, idempotent=True, id_param="household_id"),
     Route("GET", f"{ESTATE}/handovers", "archive", "list_handovers", policy.MASTER_DATA_EDITORS,
           paged=True, filters=("household_id", "kind", "outcome")),
+    Route("GET", f"{ESTATE}/handovers/<handover_id>", "archive", "get_handover", policy.MASTER_DATA_EDITORS,
+          id_param="handover_id"),
     Route("GET", f"{ESTATE}/archive/records", "archive", "list_records", policy.ARCHIVE_READERS,
           paged=True, filters=("subject_id", "subject_type", "household_id", "number", "from", "to")),
     # the hash chain (services/archive/README.md): corrections are new records; verify recomputes

@@ -501,3 +501,11 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def get_archive_check(self, payload):
         return public(store.get(self.db, "archive_checks", payload["estate_id"], payload["id"]))
 
+    @rpc_method
+    def get_vacant_inspection(self, payload):
+        return public(store.get(self.db, "vacant_inspections", payload["estate_id"], payload["id"]))
+
+    @rpc_method
+    def get_handover(self, payload):
+        return public(store.get(self.db, "handovers", payload["estate_id"], payload["id"]))
+

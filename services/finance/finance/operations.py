@@ -1520,3 +1520,11 @@ def unbilled_months(db, estate_id, limit=None, cursor=None):
     months = [periods.add_months(first, n) for n in range(periods.months_between(first, current) + 1)]
     return page_computed(months_not_billed(db, estate_id, estate, months),
                          lambda month: (f"{month['period']}-01T00:00:00.000Z", month["period"]), limit, cursor)
+
+
+def get_fund_entry(db, estate_id, entry_id):
+    """One entry of the fund as ``list_fund_entries`` shows it (a use with what was approved for its
+    work order already), or 404."""
+    return _with_work_order_approved(db, estate_id, [public(store.get_listed(db, "fund_entries", estate_id,
+                                                                             entry_id))])[0]
+

@@ -334,3 +334,14 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
     @rpc_method
     def get_settlement(self, payload):
         return public(store.get_listed(self.db, "settlements", payload["estate_id"], payload["id"]))
+
+    @rpc_method
+    def get_utility_move(self, payload):
+        """A top-up, a usage or a top-up's reversal, as ``…/utilities/moves`` lists it."""
+        return public(store.get_listed(self.db, "utility_moves", payload["estate_id"], payload["id"]))
+
+    @rpc_method
+    def get_fund_entry(self, payload):
+        """A deposit or a use of the maintenance fund, as ``…/maintenance-fund/entries`` lists it."""
+        return operations.get_fund_entry(self.db, payload["estate_id"], payload["id"])
+

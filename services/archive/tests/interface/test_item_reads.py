@@ -58,3 +58,22 @@ def test_a_check_plan_and_a_check_are_read_by_their_ids_as_their_lists_show_them
         for estate_id, doc_id in ((other, made["id"]), (estate, "x_nowhere")):
             with pytest.raises(NotFound):
                 getattr(archive, method)({"estate_id": estate_id, "id": doc_id})
+
+
+def test_a_vacant_inspection_and_a_handover_are_read_by_their_ids_as_the_estate_s_lists_show_them(archive, estates):
+    """Made under a household, listed by the estate (…/vacant-inspections, …/handovers): read there."""
+    estate, other = estates
+    household = archive.create_household({"estate_id": estate, "data": HOUSEHOLD})
+    inspection = archive.record_vacant_inspection({"estate_id": estate, "id": household["id"], "data": {
+        "inspected_on": "2026-11-20", "problems": [{"description": "tap drips"}]}})
+    handover = archive.record_handover({"estate_id": estate, "id": household["id"], "data": {
+        "kind": "takeover", "date": "2026-11-20", "items": [{"item": "walls and ceilings", "result": "pass"}],
+        "documents": [{"title": "quality guarantee", "reference": "QG-2026-118"}]}})
+    for get, listed, made in (("get_vacant_inspection", "list_vacant_inspections", inspection),
+                              ("get_handover", "list_handovers", handover)):
+        [entry] = getattr(archive, listed)({"estate_id": estate})["items"]
+        assert getattr(archive, get)({"estate_id": estate, "id": made["id"]}) == entry
+        assert entry["id"] == made["id"]
+        for estate_id, doc_id in ((other, made["id"]), (estate, "x_nowhere")):
+            with pytest.raises(NotFound):
+                getattr(archive, get)({"estate_id": estate_id, "id": doc_id})

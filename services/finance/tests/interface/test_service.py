@@ -3521,3 +3521,19 @@ def test_a_fee_standard_an_operating_expense_and_a_settlement_are_read_back_by_t
     acting(finance, CASHIER)
     settled = finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "wang"}})
     _read_back(finance, "get_settlement", "list_settlements", settled)
+
+
+def test_a_utility_move_and_a_fund_entry_are_read_back_by_their_ids_as_their_lists_show_them(finance):
+    """Created at …/utilities/top-ups or /usages and …/maintenance-fund/deposits or /uses, each is
+    listed, and so read, at …/utilities/moves/{id} and …/maintenance-fund/entries/{id}."""
+    topped = top_up(finance, 5000)
+    used = use(finance, 1200)
+    for move in (topped, used):
+        _read_back(finance, "get_utility_move", "list_utility_moves", move)
+    deposit = fund_in(finance, 100000)
+    spent = fund_use(finance, 3000)
+    for entry in (deposit, spent):  # as the list shows it: a use with its work order's approved uses
+        acting(finance, ACCOUNTANT)
+        read = finance.get_fund_entry({"estate_id": ESTATE, "id": entry["id"]})
+        assert read == {**entry, "work_order_other_approved": None}
+        _read_back(finance, "get_fund_entry", "list_fund_entries", read)
