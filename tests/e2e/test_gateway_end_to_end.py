@@ -97,6 +97,26 @@ def test_an_idempotent_create_is_answered_once(api, desk):
     assert len(listed["items"]) == 1
 
 
+def test_an_integrator_reads_back_what_it_created_and_polls_it_by_its_etag(api, desk, admin):
+    """An integrator's follow-ups: a notice made through the API is read at the ``Location`` its
+    create answered, as the notices' list shows it, with a strong ETag that a poll sends back to be
+    told 304; another estate's path to it is a 404."""
+    estate_id, agent = desk["estate"]["id"], desk["agent"]
+    made = api.post(f"/api/v1/estates/{estate_id}/notices", {"title": "停水通知", "body": "周二 9:00–12:00 停水"}, agent)
+    assert made.status_code == 201, made.text
+    location = made.headers["Location"]
+    assert location == f"/api/v1/estates/{estate_id}/notices/{made.json()['id']}"
+    read = api.get(location, agent)
+    assert read.status_code == 200 and read.json() == made.json()
+    assert made.json() in api.get(f"/api/v1/estates/{estate_id}/notices?limit=200", agent).json()["items"]
+    etag = read.headers["ETag"]
+    assert etag.startswith('"') and not etag.startswith("W/")
+    polled = api.get(location, agent, headers={"If-None-Match": etag})
+    assert polled.status_code == 304 and polled.content == b"" and polled.headers["ETag"] == etag
+    other = new_estate(api, admin)["id"]
+    assert api.get(location.replace(estate_id, other), admin).status_code == 404
+
+
 BAD_HOUSEHOLDS = [
     ("malformed JSON", b'{"building": "1",', {"Content-Type": "application/json"}, 400, "(body)"),
     ("not an object", b'["building"]', {"Content-Type": "application/json"}, 400, "(body)"),
