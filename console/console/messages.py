@@ -3196,6 +3196,11 @@ _MESSAGES = {
     "field.user_id": ("用户", "User"),
     "field.valid_until": ("有效期至", "Valid until"),
     "field.visitor_id": ("访客", "Visitor"),
+    # the path parameters of the item reads (an integrator reads back what it created)
+    "field.contact_id": ("业主联系记录", "Owner contact"),
+    "field.drill_id": ("消防演练", "Fire drill"),
+    "field.handover_id": ("交接记录", "Handover"),
+    "field.settlement_id": ("日结", "Day settlement"),
     "field.webhook_id": ("推送订阅", "Webhook"),
     "field.works_from": ("装修开始日期", "Works from"),
     "field.works_to": ("装修结束日期", "Works to"),

@@ -1545,6 +1545,8 @@ ZH = {
         '不是 base64 编码',
     'no such occupant of this household':
         '该房屋没有此住户人员',
+    'no such record of this equipment':
+        '该设备没有此台账记录',
     "an owner's entry ends by an owner transfer":
         '业主的登记须通过业主过户结束',
     'is an owner':
