@@ -57,3 +57,15 @@ def test_past_the_cap_the_equality_prefix_serves_as_before(monkeypatch):
     with collection._lock:  # 3 × 2 spellings: more buckets than allowed, so the building's 3 alone
         found = {doc["_id"] for doc in collection._candidates(QUERIES[0])}
     assert found == {doc["_id"] for doc in collection.find({"estate_id": "est_1", "building": {"$in": ["3", "3栋"]}})}
+
+
+def test_a_list_of_one_value_is_a_bucket_too():
+    """A month's KPI asks the bills of ``period: {$in: ["2026-12"]}``: one value, one bucket, where it
+    walked the estate's 120,000 bills (finance's KPIs of a month: 800 ms of a 1 s answer)."""
+    collection = households()
+    with collection._lock:
+        found = [doc["_id"] for doc in collection._candidates(QUERIES[2])]
+    assert found == ["est_1-A座-2单元-101", "est_1-A座-2单元-1201室", "est_1-A座-2单元-1202"]
+    with collection._lock:
+        assert {doc["_id"] for doc in collection._candidates(
+            {"estate_id": "est_1", "building": {"$in": ["4"]}, "unit": "1", "room": "1202"})} == {"est_1-4-1-1202"}
