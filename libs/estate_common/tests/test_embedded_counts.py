@@ -99,3 +99,33 @@ def test_a_count_follows_every_write():
     assert collection.count_documents(held) == before + 1
     collection.delete_one({"_id": "new"})
     assert collection.count_documents(held) == before
+
+
+class _Reads(dict):
+    """A collection's documents by id, counting the documents read."""
+    reads = 0
+
+    def __getitem__(self, key):
+        _Reads.reads += 1
+        return super().__getitem__(key)
+
+
+def test_a_count_with_a_limit_stops_at_it_in_the_bucket():
+    """Whether one document exists (``count_documents(query, limit=1)``: finance's "has a run billed
+    this month", asked for every month of the catch-up window at each ``GET …/unbilled-months``)
+    reads the bucket until the limit is reached, in no order (a count has none), where the bucket's
+    every document was sorted into the natural order and copied into a list first (10,000 bills a
+    month). The answers are the walk's."""
+    collection, docs = orders()
+    rnd = random.Random(9)
+    for _ in range(100):
+        query = {"estate_id": rnd.choice(["est_1", "est_2"]), "status": rnd.choice(["pending", "completed"]),
+                 "priority": rnd.choice(["normal", "emergency", "urgent"])}
+        for limit in (1, 2, 50, 0):
+            whole = walked(docs, query)
+            assert collection.count_documents(query, limit=limit) == (min(whole, limit) if limit else whole)
+        assert collection.count_documents(query, skip=3, limit=1) == min(max(walked(docs, query) - 3, 0), 1)
+    collection._docs = _Reads(collection._docs)
+    _Reads.reads = 0
+    assert collection.count_documents({"estate_id": "est_1", "status": "pending", "priority": "normal"}, limit=1) == 1
+    assert _Reads.reads <= 3
