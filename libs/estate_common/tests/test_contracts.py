@@ -418,6 +418,11 @@ TRICKY = {
         "code": {"type": "string", "pattern": "^[A-Z]{2}-[0-9]+$", "maxLength": 6},
         "maybe": {"anyOf": [{"type": "null"}, {"type": "string", "minLength": 1}]},
         "tags": {"type": "array", "items": {"type": "string"}, "uniqueItems": True, "maxItems": 2},
+        "contact": {"anyOf": [{"type": "object", "required": ["name"], "additionalProperties": False,
+                               "properties": {"name": {"type": "string", "minLength": 1}}}, {"type": "null"}]},
+        "state": {"oneOf": [{"type": "null"}, {"type": "string", "enum": ["open", "closed"]}]},
+        "count": {"anyOf": [{"type": "integer", "minimum": 1, "description": "how many"}, {"type": "null"}]},
+        "category": {"description": "what", "anyOf": [{"enum": ["water", "gas"]}, {"type": "null"}]},
     },
 }
 TRICKY_CASES = [
@@ -427,6 +432,12 @@ TRICKY_CASES = [
     {"n": 1, "code": "AB-1234"}, {"n": 1, "code": "ab-12"}, {"n": 1, "code": "xAB-12"},
     {"n": 1, "maybe": None}, {"n": 1, "maybe": ""}, {"n": 1, "maybe": 3}, {"n": 1, "tags": ["a", "a"]},
     {"n": 1, "tags": ["a", "b", "c"]}, {"n": 1, "tags": [1]}, {"n": 1, "tags": ["我"]}, [], None,
+    {"n": 1, "contact": None}, {"n": 1, "contact": {"name": "A"}}, {"n": 1, "contact": {"name": ""}},
+    {"n": 1, "contact": {}}, {"n": 1, "contact": {"name": "A", "x": 1}}, {"n": 1, "contact": "A"},
+    {"n": 1, "contact": []}, {"n": 1, "state": None}, {"n": 1, "state": "open"}, {"n": 1, "state": "x"},
+    {"n": 1, "count": None}, {"n": 1, "count": 2}, {"n": 1, "count": 0}, {"n": 1, "count": "2"},
+    {"n": 1, "count": 2.5}, {"n": 1, "count": False}, {"n": 1, "category": None}, {"n": 1, "category": "gas"},
+    {"n": 1, "category": "oil"}, {"n": 1, "category": 0},
 ]
 
 
@@ -438,6 +449,25 @@ def test_the_fast_path_never_accepts_what_jsonschema_refuses(instance, tmp_path)
     refused = bool(list(Draft202012Validator(TRICKY).iter_errors(instance)))
     assert book.accepts("tricky.json", instance) is not refused
     assert (book.errors("tricky.json", instance) != []) is refused
+
+
+def test_a_nullable_choice_compiles_as_one_schema_of_two_types():
+    """``anyOf``/``oneOf`` of a typed schema and null is compiled as that schema taking null too,
+    where its keywords all concern its own type (they pass any other value, null included): the
+    fast path tried the first choice and built an exception at every null (``.format(**locals())``
+    in the one function of a whole list: 90 ms of a list of 50 service requests). A choice whose
+    schema also constrains null (``enum``, ``const``, a ``$ref``...) stays a choice."""
+    contact = TRICKY["properties"]["contact"]
+    assert contracts._compilable(contact) == {
+        "type": ["object", "null"], "required": ["name"], "additionalProperties": False,
+        "properties": {"name": {"type": "string", "minLength": 1}}}
+    assert contracts._compilable(TRICKY["properties"]["count"]) == {
+        "type": ["integer", "null"], "minimum": 1, "description": "how many"}
+    assert contracts._compilable(TRICKY["properties"]["category"]) == {"description": "what",
+                                                                       "enum": ["water", "gas", None]}
+    assert contracts._compilable(TRICKY["properties"]["state"]) == TRICKY["properties"]["state"]
+    both = {"anyOf": [{"type": "string"}, {"type": "integer"}]}
+    assert contracts._compilable(both) == both
 
 
 def test_the_fast_path_is_used_for_real_contracts_and_errors_still_name_fields():
