@@ -937,6 +937,30 @@ def _text_range(field, condition):
     return (lambda value: all(compare(value, operand) for compare, operand in ranges)) if ranges else None
 
 
+def _elem_bounds(query, field):
+    """``_range_bounds`` of a range inside an ``$elemMatch`` on the array ``field`` runs through
+    (``{allocations: {$elemMatch: {at: {$gte: a, $lt: b}}}}`` for ``allocations.at``), at the top
+    level and in each ``$and`` member: one element meets the whole range, so an index entry of
+    that element lies within it (a plain range on a multikey field may be met by two elements,
+    none within: ``_range_bounds`` alone is no bound there). None: no such range."""
+    lows, highs = [], []
+    _elem_parts(query, field, lows, highs)
+    return (max(lows), min(highs)) if lows else None
+
+
+def _elem_parts(query, field, lows, highs):
+    members = query.get("$and")
+    if isinstance(members, (list, tuple)):
+        for member in members:
+            if type(member) is dict:
+                _elem_parts(member, field, lows, highs)
+    parts = field.split(".")
+    for cut in range(1, len(parts)):
+        condition = query.get(".".join(parts[:cut]))
+        if type(condition) is dict and type(condition.get("$elemMatch")) is dict:
+            _range_parts(condition["$elemMatch"], ".".join(parts[cut:]), lows, highs)
+
+
 def _next_bounds(index, size, query):
     """``_range_bounds`` of ``query`` on ``index``'s field after its first ``size``, or None."""
     return _range_bounds(query, index.fields[size]) if size < len(index.fields) else None
@@ -1384,6 +1408,8 @@ class _Index:
         self.maps = {}
         # {(prefix size, sort spec): {bucket key: [sort key] in order, or None}}: ordered_bucket
         self.ordered = {}
+        # {prefix size: {bucket key: [element entry] in order, or None}}: element_bucket
+        self.elements = {}
         self.presence_fields = _presence_fields(options, self.fields)
 
     def holds_all_matches(self, query, fixed):
@@ -1442,6 +1468,8 @@ class _Index:
                 buckets.setdefault(key, {})[_hash_key(doc["_id"])] = None
         if self.ordered:
             self._reorder(doc, keyed, bisect.insort)
+        if self.elements:
+            self._re_enter(doc, keyed, bisect.insort)
 
     def discard(self, doc):
         keyed = {size: self.keys(doc, size) for size in self.maps}
@@ -1454,6 +1482,8 @@ class _Index:
                         del buckets[key]
         if self.ordered:
             self._reorder(doc, keyed, _remove_sorted)
+        if self.elements:
+            self._re_enter(doc, keyed, _remove_sorted)
 
     def ordered_bucket(self, size, spec, key, docs):
         """The sort keys (``_plain_key(spec)``, the last part the ``_id``) of the documents in
@@ -1468,6 +1498,51 @@ class _Index:
             except _NotPlain:
                 views[key] = None
         return views[key]
+
+    def element_bucket(self, size, key, docs):
+        """The entries ``(bracket, value, id bracket, id)`` of every value the field after the first
+        ``size`` holds in the documents of bucket ``key`` (one per element of an array), in order;
+        built at its first use and kept by every write from then on. None when one holds a value
+        without a plain order or an array at the path's end (``_element_entries``)."""
+        views = self.elements.setdefault(size, {})
+        if key not in views:
+            try:
+                entries = []
+                for doc_id in self.maps[size].get(key, ()):
+                    entries.extend(self._element_entries(docs[doc_id], size))
+                entries.sort()
+            except _NotPlain:
+                entries = None
+            views[key] = entries
+        return views[key]
+
+    def _element_entries(self, doc, size):
+        entries = set()
+        at = _ordered_key((("_id", 1),))(doc)
+        for value in self.getters[size](doc):
+            if value is _MISSING:
+                continue  # no entry: a range meets no missing value
+            bracket = _PLAIN_BRACKETS.get(type(value))
+            if bracket is None or value != value:
+                raise _NotPlain()  # an array (two values may meet one range), a document, a NaN
+            entries.add((bracket, value) + at)
+        return entries
+
+    def _re_enter(self, doc, keyed, change):
+        """``change`` (insort or ``_remove_sorted``) ``doc``'s element entries in the element buckets
+        that hold it (``_reorder``'s twin)."""
+        for size, views in self.elements.items():
+            for key in keyed[size]:
+                entries = views.get(key)
+                if entries is None:
+                    continue
+                try:
+                    found = self._element_entries(doc, size)
+                except _NotPlain:
+                    views[key] = None
+                    continue
+                for entry in found:
+                    change(entries, entry)
 
     def _reorder(self, doc, keyed, change):
         """``change`` (insort or ``_remove_sorted``) ``doc``'s sort key in the ordered buckets
@@ -1670,6 +1745,8 @@ class EmbeddedCollection:
         if not bucket:
             return []
         within = self._within(best, best_size, key, _next_bounds(best, best_size, query))
+        if within is None:
+            within = self._elements_within(best, best_size, key, query)
         ids = list(bucket) if within is None else within
         if len(ids) > 1 and ordered:
             ids.sort(key=self._order.__getitem__)
@@ -1720,7 +1797,8 @@ class EmbeddedCollection:
                 size += 1
             if not size or (size, partial) < best_rank[:2]:
                 continue
-            rank = (size, partial, _next_bounds(index, size, query) is not None)
+            rank = (size, partial, _next_bounds(index, size, query) is not None or (
+                size < len(index.fields) and _elem_bounds(query, index.fields[size]) is not None))
             if rank > best_rank:
                 best, best_rank = index, rank
         return best, best_rank[0]
@@ -1811,6 +1889,24 @@ class EmbeddedCollection:
         start = bisect.bisect_left(entries, bounds[0])
         stop = bisect.bisect_left(entries, bounds[1], start)
         return [_hash_key(entry[-1]) for entry in entries[start:stop]]
+
+    def _elements_within(self, index, size, key, query):
+        """The ids in bucket ``key`` of ``index``'s first ``size`` fields having an element within
+        the range an ``$elemMatch`` sets on the next field (``_elem_bounds``), from the bucket's
+        element entries (``element_bucket``), each id once. None where the bucket is walked whole:
+        no such range, a bucket under ``ORDERED_FROM`` documents, or one without element entries."""
+        if size >= len(index.fields) or "." not in index.fields[size] \
+                or len(index.maps[size].get(key, ())) < ORDERED_FROM:
+            return None
+        bounds = _elem_bounds(query, index.fields[size])
+        if bounds is None:
+            return None
+        entries = index.element_bucket(size, key, self._docs)
+        if entries is None:
+            return None
+        start = bisect.bisect_left(entries, bounds[0])
+        stop = bisect.bisect_left(entries, bounds[1], start)
+        return list(dict.fromkeys(_hash_key(entry[-1]) for entry in entries[start:stop]))
 
     def _bucket_key(self, index, size, fixed):
         """The key of ``fixed``'s bucket in ``index``'s map of ``size`` fields (built if new)."""
@@ -1980,7 +2076,6 @@ class EmbeddedCollection:
                 if count >= most:
                     break
         return count
-
 
     def _bucket_count(self, query):
         """The number of matches of ``query`` read from an index alone, as MongoDB's COUNT_SCAN
