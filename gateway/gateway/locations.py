@@ -37,6 +37,8 @@ ELSEWHERE = {
         "/api/v1/estates/{estate_id}/vacant-inspections/{inspection_id}", "id"),
     "/api/v1/estates/{estate_id}/households/{household_id}/handovers": (
         "/api/v1/estates/{estate_id}/handovers/{handover_id}", "id"),
+    # an opening balance carried over is a bill of the household's month
+    "/api/v1/estates/{estate_id}/opening-balances": ("/api/v1/estates/{estate_id}/bills/{bill_id}", "id"),
 }
 PARAMETER = re.compile(r"\{([^{}]+)\}")
 

@@ -82,7 +82,8 @@ STARTS_WORK = (
              "lend_tool", "create_application", "start_works", "reschedule_application")
     | _named("maintenance", "create_maintenance_plan", "create_checklist", "open_inspection", "create_equipment",
              "set_budget")
-    | _named("finance", "create_fee_standard", "approve_fee_standard", "start_billing_run", "top_up_utility",
+    | _named("finance", "create_fee_standard", "approve_fee_standard", "start_billing_run", "record_opening_balance",
+             "top_up_utility",
              "record_utility_usage", "fund_deposit", "request_fund_use")
     | _named("security_patrol", "create_patrol_route", "create_patrol_plan", "start_round", "create_fire_equipment",
              "record_fire_inspection", "record_fire_drill", "record_fire_lane_check", "open_incident",

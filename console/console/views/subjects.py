@@ -63,6 +63,12 @@ def _operating_expense(data):
                                       i18n.day(data.get("recorded_at"))) if part)
 
 
+def _opening_balance(data):
+    """An opening balance carried over (期初欠费): its fee item, month and amount."""
+    return " ".join(part for part in (i18n.label("fee_item", data.get("item")), data.get("period"),
+                                      i18n.money(data.get("amount_cents"))) if isinstance(part, str) and part)
+
+
 def _fund_deposit(data):
     return " ".join(part for part in (i18n.money(data.get("amount_cents")), data.get("day")) if part)
 
@@ -80,7 +86,8 @@ def _settlement(data):
 # how: the change log read ``eq_…``, ``ntc_…``, ``opex_…`` for equipment, a notice, a cost (review)
 NAMED_BY_DATA = {"equipment": _equipment, "notice": lambda data: data.get("title"),
                  "shift_handover": _shift_handover, "operating_expense": _operating_expense,
-                 "fund_deposit": _fund_deposit, "fund_use": _fund_use, "settlement": _settlement}
+                 "fund_deposit": _fund_deposit, "fund_use": _fund_use, "settlement": _settlement,
+                 "opening_balance": _opening_balance}
 
 
 def named_by_data(subject_type, data):

@@ -35,6 +35,7 @@ RECORDED_EVENTS = {
     ("finance", "reminder_sent"): "arrears_reminder",
     ("finance", "deposit_refunded"): "deposit",  # a renovation deposit paid back after the acceptance
     ("finance", "utility_balance_low"): "utility_account",  # a low-balance notice of a prepaid utility
+    ("finance", "opening_balance_recorded"): "opening_balance",  # owed to the previous company, carried over (期初欠费)
     ("finance", "operating_expense_recorded"): "operating_expense",  # a cost of the disclosure's expenses
     ("finance", "operating_expense_reversed"): "operating_expense",  # kept beside the cost
     ("finance", "fund_deposit_posted"): "fund_deposit",  # money into the special maintenance fund

@@ -278,6 +278,10 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_low_utility_balance(self, event):
         self._record(event)
 
+    @consumes("finance", "opening_balance_recorded")
+    def record_opening_balance(self, event):
+        self._record(event)
+
     @consumes("finance", "operating_expense_recorded")
     def record_operating_expense(self, event):
         self._record(event)

@@ -24,8 +24,8 @@ from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, Serv
 from estate_common.kpis import per_estate
 from estate_common.store import page_computed, public
 
-from . import (arrears, arrears_view, billing, deposits, invoices, journals, maintenance_fund, owner_access, payments,
-               periods, reports, standards, statement, store, utilities)
+from . import (arrears, arrears_view, billing, deposits, invoices, journals, maintenance_fund, opening_balances,
+               owner_access, payments, periods, reports, standards, statement, store, utilities)
 from .rules import (APPROVAL_SECONDS, BILLING_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_RETRY_SECONDS,
                     HOUSEHOLD_LOCK_SECONDS, HOUSEHOLD_LOCK_WAIT_SECONDS, JOURNAL_DAY_LOCK_WAIT_SECONDS)
 
@@ -635,6 +635,29 @@ def take_charge(db, outbox, event):
         return
     if bill["status"] == "unpaid" and bill["household_id"]:
         apply_prepaid_where_possible(db, outbox, bill["estate_id"], bill["household_id"])
+
+
+def record_opening_balance(db, outbox, caller, estate_id, data):
+    """What a household owed the previous property company, carried over (期初欠费) as the bill of
+    its month under the run's own id (``opening_balances``): owed at once, announced in its write
+    (``opening_balance_recorded``); a month billed already is a 409, a retry with the caller's
+    Idempotency-Key answers the first. The household's prepaid money then settles it, as any bill."""
+    household_id = data["household_id"]
+    store.known_household(db, estate_id, household_id)
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    opening_balances.refuse_period(data["period"], now, rules)
+    requested_as = caller.created_id("obl", estate_id)
+    with household(db, outbox, estate_id, household_id):
+        bill = opening_balances.new_bill(estate_id, data, now, rules, caller.user, requested_as)
+        existing = store.find_bill(db, estate_id, bill["_id"])
+        opening_balances.refuse_billed(existing, requested_as)
+        if existing is not None:
+            return public(existing)  # a retry: its answer was lost
+        event = outbox.event("opening_balance_recorded", estate_id, opening_balances.recorded_event_data(bill))
+        if store.create_bill(db, outbox, bill, [event]) is None:  # a run's bill of the month, written meanwhile
+            opening_balances.refuse_billed(store.find_bill(db, estate_id, bill["_id"]), requested_as)
+    apply_prepaid_where_possible(db, outbox, estate_id, household_id)
+    return public(store.find_bill(db, estate_id, bill["_id"]))
 
 
 def withdraw_charge(db, outbox, event):

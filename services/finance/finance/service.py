@@ -84,6 +84,11 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
         return public(store.get_bill(self.db, payload["estate_id"], payload["id"]))
 
     @rpc_method
+    def record_opening_balance(self, payload):
+        return operations.record_opening_balance(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                 payload["data"])
+
+    @rpc_method
     def create_payment(self, payload):
         return operations.post_payment(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
 

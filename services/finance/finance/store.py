@@ -335,8 +335,12 @@ def get_bill(db, estate_id, bill_id):
 
 
 def _listed(filters):
-    """A list's filters as a query, ``updated_since`` apart (``store.page``'s)."""
-    return {name: value for name, value in filters.items() if name != "updated_since"}
+    """A list's filters as a query, ``updated_since`` apart (``store.page``'s); ``source`` is the
+    kind of the bill's source (billing_run, charge, opening_balance)."""
+    query = {name: value for name, value in filters.items() if name not in ("updated_since", "source")}
+    if filters.get("source"):
+        query["source.kind"] = filters["source"]
+    return query
 
 
 def list_bills(db, estate_id, filters, limit, cursor):
@@ -442,12 +446,15 @@ def overdue_bills(db, estate_id, now_iso, household_id=None):
     return store.scan(db.bills, query, ("household_id", "amount_cents", "paid_cents", "status", "due_at"))
 
 
+# an opening balance (期初欠费) was billed by the previous company: not this operator's billing of its month
+NOT_CARRIED_OVER = {"$ne": "opening_balance"}
 NOT_CANCELLED = {"$ne": "cancelled"}  # a cancelled bill is owed by no one: no payment lands on it, no collection rate counts it
 
 
 def bills_of_period(db, estate_id, period, item=None):
     """The bills of a month, quarter or year (``_months_of``)."""
-    query = {"estate_id": estate_id, "period": _months_of(period), "status": NOT_CANCELLED}
+    query = {"estate_id": estate_id, "period": _months_of(period), "status": NOT_CANCELLED,
+             "source.kind": NOT_CARRIED_OVER}
     if item:
         query["item"] = item
     return store.scan(db.bills, query, ("item", "amount_cents", "paid_cents"))
@@ -457,7 +464,8 @@ def bills_of_months(db, estate_id, periods, item):
     """The bills of the months ``periods`` (a KPI's month, quarter or year) of one item, with their
     allocations (what was paid when: ``arrears.paid_at``)."""
     return store.scan(db.bills, {"estate_id": estate_id, "period": {"$in": list(periods)}, "item": item,
-                                 "status": NOT_CANCELLED}, ("item", "amount_cents", "paid_cents", "allocations"))
+                                 "status": NOT_CANCELLED, "source.kind": NOT_CARRIED_OVER},
+                      ("item", "amount_cents", "paid_cents", "allocations"))
 
 
 def bills_allocated_between(db, estate_id, start_iso, end_iso):
