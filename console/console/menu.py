@@ -99,6 +99,8 @@ SECTIONS = (
         Entry("accounts.new_payment", "menu.take_payment", CASHIERS),
         Entry("accounts.fee_standards", "menu.fee_standards", FEE_SETTERS),
         Entry("accounts.billing_run", "menu.billing_run", FEE_SETTERS),
+        # what owners owed the previous property company, carried over on taking the estate on (期初欠费)
+        Entry("accounts.opening_balances", "menu.opening_balances", FEE_SETTERS),
         Entry("registers.settlements", "menu.settlements", FINANCE),
         Entry("registers.journals", "menu.journals", FINANCE),
         Entry("accounts.reports", "menu.reports", FINANCE),

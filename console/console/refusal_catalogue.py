@@ -240,6 +240,16 @@ ZH = {
         '月度预算须大于 0（不设预算的月份无需录入）',
     'is 0':
         '为 0',
+    'an opening balance is owed for a past or the current month ({0})':
+        '期初欠费只能录入已过去的月份或本月（本月为 {0}）',
+    'the household\'s {0} of {1} is carried over already ({2}): a month is owed once':
+        '该户 {1} 的{0:fee}已录入期初欠费（{2}）：同一月份只欠一次',
+    'the household\'s {0} of {1} is billed already ({2}): a month is owed once':
+        '该户 {1} 的{0:fee}已有账单（{2}）：同一月份只欠一次',
+    'carried over already: {0}':
+        '已录入期初欠费：{0}',
+    'billed already: {0}':
+        '已有账单：{0}',
     'a period before {0} is outside the estate\'s catch-up window (catch_up_months: {1})':
         '早于 {0} 的账期超出本小区可补录的范围（可补录的月数：{1}）',
     'is before {0}, the earliest period the estate may still catch up':

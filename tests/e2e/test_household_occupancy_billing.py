@@ -40,6 +40,7 @@ def test_a_household_handed_over_mid_year_is_billed_from_that_month(api, admin):
     # each try a month before the handover not billed yet: once finance's copy has the day, none is billed
     before = iter(f"{year}-{month:02d}" for year in (2019, 2020) for month in range(1, 13) if (year, month) < (2020, 12))
     assert eventually(lambda: billed_in(api, base, staff["accountant"], household, next(before)) == [], interval=0.3)
-    assert [b["amount_cents"] for b in billed_in(api, base, staff["accountant"], household, "2020-12")] == [20000]
+    # owed from the handover day: 17 of December's 31 days (prorate_handover_month, 1 by default)
+    assert [b["amount_cents"] for b in billed_in(api, base, staff["accountant"], household, "2020-12")] == [10968]
     assert [b["amount_cents"] for b in billed_in(api, base, staff["accountant"], household, "2021-03")] == [20000]
     assert billed_in(api, base, staff["accountant"], household, "2020-11") == []

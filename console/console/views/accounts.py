@@ -396,6 +396,49 @@ def job_state(job_id):
                     "error": job.get("error")})
 
 
+# -- opening balances (期初欠费): what owners owed the previous property company, carried over --------
+
+@bp.get("/opening-balances")
+@estate_needed
+def opening_balances(problem=None):
+    """The opening balances carried over when the estate was taken on (bills of source
+    ``opening_balance``), and the form that carries one more over: the flat by its address, as the
+    previous company's arrears list (移交欠费清单) names it, the fee item, the month, the amount and the
+    line of the list (found by a probe of taking on an estate: the arrears were kept in a spreadsheet)."""
+    page = g.api.get(g.api.estate(g.user.estate_id, "bills"), source="opening_balance", limit=common.PAGE_SIZE,
+                     cursor=request.args.get("cursor"))
+    return render_template("accounts/opening_balances.html", items=page.get("items", []),
+                           next_cursor=page.get("next_cursor"), fee_items=ITEMS, households=common.household_labels(),
+                           key=common.form_key(), form=request.form if problem else {},
+                           problem=problem or common.take_problem())
+
+
+@bp.post("/opening-balances")
+@estate_needed
+def record_opening_balance():
+    form = request.form
+    amount = i18n.cents_from_yuan(form.get("amount"))
+    if amount is None:
+        return opening_balances(ApiProblem(400, i18n.translate("error.yuan"), errors=[
+            {"field": "amount", "message": i18n.translate("error.yuan")}])), 400
+    found = common.households_matching(form.get("building", ""), form.get("unit", ""), form.get("room", ""),
+                                       exact_room=True) if form.get("room", "").strip() else []
+    if len(found) != 1:
+        message = i18n.translate("ob.no_such_flat" if not found else "ob.several_flats")
+        return opening_balances(ApiProblem(422, message, errors=[{"field": "room", "message": message}])), 422
+    body = {"household_id": found[0]["id"], "item": form.get("item", ""), "period": form.get("period", "").strip(),
+            "amount_cents": amount, "reference": form.get("reference", "").strip()}
+    if form.get("note", "").strip():
+        body["note"] = form["note"].strip()
+    _, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, "opening-balances"), body,
+                                                 idempotency_key=form.get("idempotency_key") or None),
+                              opening_balances)
+    if refused:
+        return refused
+    common.done("ob.recorded")
+    return redirect(url_for("accounts.opening_balances"))
+
+
 REMINDER_CHANNELS = ("phone", "sms", "letter", "visit", "app", "notice")
 
 

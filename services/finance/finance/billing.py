@@ -18,8 +18,10 @@
 
 Plain functions: no broker, no store.
 """
+from calendar import monthrange
 from datetime import timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 from estate_common import calendar, clock, ids
 from estate_common.money import MAX_BILL_CENTS, to_cents
@@ -27,22 +29,51 @@ from estate_common.money import MAX_BILL_CENTS, to_cents
 from . import periods
 from .standards import CYCLE_MONTHS, applies, bills_in
 
+def _times(exact, months):
+    """``exact`` (a Decimal) × ``months``, a whole number or a ``Fraction`` (a month handed over
+    after its first day: ``handover_share``), divided once, at the end."""
+    months = Fraction(months)
+    return exact * months.numerator / months.denominator
+
+
 def area_amount_cents(area_m2, unit_price_cents_per_m2, months=1):
     """Cents owed for a floor area at a price per m² per month, rounded half-up to the cent."""
-    exact = Decimal(str(area_m2)) * Decimal(unit_price_cents_per_m2) * months
-    return to_cents(exact)
+    return to_cents(_times(Decimal(str(area_m2)) * Decimal(unit_price_cents_per_m2), months))
 
 
 def amount_cents(standard, area_m2, months=None):
-    """A bill of ``standard`` for ``months`` of its cycle (the whole cycle by default): by area,
-    area × price × months; a fixed amount, its share of the cycle's amount."""
+    """A bill of ``standard`` for ``months`` of its cycle (the whole cycle by default; a fraction
+    when its first month is owed from a handover day: ``handover_share``): by area, area × price ×
+    months; a fixed amount, its share of the cycle's amount."""
     cycle = CYCLE_MONTHS[standard["cycle"]]
     months = cycle if months is None else months
     if standard["basis"] == "area":
         return area_amount_cents(area_m2, standard["unit_price_cents_per_m2"], months)
     if months == cycle:
         return standard["amount_cents"]
-    return to_cents(Decimal(standard["amount_cents"]) * months / cycle)
+    return to_cents(_times(Decimal(standard["amount_cents"]), months) / cycle)
+
+
+def handover_share(household, month, prorate):
+    """The part of ``month`` a household does not owe because it was handed over (交房) after the
+    month's first day: ``Fraction(days before the handover day, days of the month)``, 0 when it
+    owes the whole month (handed over on the 1st, in another month, with no day recorded, or
+    ``prorate`` off: the estate's setting ``prorate_handover_month``). The owner pays from the day
+    the unit is handed over, by the day (不足一月按实际天数计), as the source documents' handover
+    makes him the payer from then: a flat handed over on 20 November owed all of November."""
+    occupied = household.get("occupied_from") or ""
+    if not prorate or len(occupied) < 10 or occupied[:7] != month:
+        return Fraction(0)
+    return Fraction(int(occupied[8:10]) - 1, monthrange(int(month[:4]), int(month[5:7]))[1])
+
+
+def prorated(household, month, share):
+    """What a bill owed from a handover day says of it (``Bill.prorated``): the day, the days owed
+    and the days of the month; None for a bill of whole months."""
+    if not share:
+        return None
+    days = monthrange(int(month[:4]), int(month[5:7]))[1]
+    return {"from": household["occupied_from"][:10], "days": days - int(share * days), "month_days": days}
 
 
 def bill_id(estate_id, household_id, item, period):
@@ -78,14 +109,16 @@ def _end_of_local_day(moment, days, rules):
     return calendar.day_end(moment, rules["timezone"], days=days + 1) - timedelta(milliseconds=1)
 
 
-def billed_pairs(standards, households, period):
+def billed_pairs(standards, households, period, prorate=False):
     """``(household, standard, bill period, months)`` for each bill a run for ``period`` makes:
     every standard whose cycle starts in ``period``, on the households it applies to
-    (``standards.applies``), for its whole cycle."""
+    (``standards.applies``), for its whole cycle, less the days of ``period`` before its handover
+    day (``handover_share``, when ``prorate``)."""
     for household in households:
+        share = handover_share(household, period, prorate)
         for standard in standards:
             if applies(standard, household, period):
-                yield household, standard, period, CYCLE_MONTHS[standard["cycle"]]
+                yield household, standard, period, CYCLE_MONTHS[standard["cycle"]] - share
 
 
 def cycles_starting(standards, months):
@@ -121,7 +154,7 @@ def months_not_billed(pairs):
             for _, shown in sorted(months.items())]
 
 
-def joined_mid_cycle(standards, households, period, tz):
+def joined_mid_cycle(standards, households, period, tz, prorate=False):
     """The bills a run for ``period`` makes in the middle of a quarterly or yearly cycle
     (``standards``: each with the ``cycle_start`` of ``period``; ``tz``: the estate's timezone,
     whose months a registration falls in): a household that joined the estate since the cycle
@@ -139,7 +172,8 @@ def joined_mid_cycle(standards, households, period, tz):
                 last = periods.add_months(start, CYCLE_MONTHS[standard["cycle"]] - 1)
                 last = min(last, left) if left else last  # not past the month the household left
                 if first <= last:
-                    yield household, standard, start, periods.months_between(first, last) + 1
+                    yield (household, standard, start,
+                           periods.months_between(first, last) + 1 - handover_share(household, first, prorate))
 
 
 def owed_from(occupied, registered, start):
@@ -176,7 +210,8 @@ def run_bills(estate_id, pairs, job_id, due, stamp):
         series = (standard["item"], period)
         if series not in id_makers:
             id_makers[series] = bill_ids(estate_id, *series)
-        yield {
+        share = Fraction(months) % 1
+        bill = {
             "_id": id_makers[series](household["_id"]),
             "estate_id": estate_id,
             "household_id": household["_id"],
@@ -190,6 +225,9 @@ def run_bills(estate_id, pairs, job_id, due, stamp):
             "settled_at": None if amounts[key] else stamp,
             "source": {"kind": "billing_run", "job_id": job_id, "standard_id": standard["_id"]},
         }
+        if share:  # the first month owed from its handover day
+            bill["prorated"] = prorated(household, household["occupied_from"][:7], 1 - share)
+        yield bill
 
 
 def over_limit(bill):

@@ -52,8 +52,11 @@ def refuse_billed(existing, requested_as):
     source = existing.get("source") or {}
     if source.get("kind") == SOURCE_KIND and existing.get("_requested_as") == requested_as:
         return
-    what = "an opening balance" if source.get("kind") == SOURCE_KIND else "a bill"
-    raise Conflict(f"the household has {what} of {existing['item']} for {existing['period']} already "
+    if source.get("kind") == SOURCE_KIND:
+        raise Conflict(f"the household's {existing['item']} of {existing['period']} is carried over already "
+                       f"({existing['_id']}): a month is owed once",
+                       [field_error("data.period", f"carried over already: {existing['_id']}")])
+    raise Conflict(f"the household's {existing['item']} of {existing['period']} is billed already "
                    f"({existing['_id']}): a month is owed once",
                    [field_error("data.period", f"billed already: {existing['_id']}")])
 

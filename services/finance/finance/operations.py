@@ -216,8 +216,9 @@ def run_billing(db, outbox, job, progress):
     mid_cycle = [(s, start) for s, start in starts if start not in (None, period)]
     with collector.paused():  # one copy and one pair per household: see collector.py
         households = list(store.households_for_billing(db, estate_id))
-        pairs = [*billing.billed_pairs(billed, households, period),
-                 *billing.joined_mid_cycle(mid_cycle, households, period, rules["timezone"])]
+        prorate = bool(rules["prorate_handover_month"])
+        pairs = [*billing.billed_pairs(billed, households, period, prorate),
+                 *billing.joined_mid_cycle(mid_cycle, households, period, rules["timezone"], prorate)]
     progress(0, len(pairs))
     bills = billing.run_bills(estate_id, pairs, job["_id"], billing.due_at(period, now, rules), clock.to_iso(now))
     created = already = cents = 0

@@ -83,19 +83,25 @@ DEFAULTS = {
     # 日结: a cashier's day is settled within this many days of it (estate_common.plausible: two
     # weeks, the longest public holiday and some room; a settlement of 1900 was taken). 0: the same day only.
     "recorded_within_days": plausible.RECORDED_WITHIN_DAYS,
+    # 交房: 1, the month a unit is handed over to its owner is billed from the handover day, by the
+    # day (不足一月按实际天数计: days owed ÷ days of the month); 0, the whole month. Not in DOMAIN.md
+    # (its bills are area × price per month); chosen as the usual handover terms (a probe of taking on an
+    # estate: a flat handed over on 20 November was billed all of November). 0 or 1.
+    "prorate_handover_month": 1,
 }
 
 # settings whose lowest value is not 1 (estate_common.settings); bill_due_days 0 is the default
 # (the end of the billing month), so an estate may set it back
 MINIMA = {"utility_overdraft_cents": 0, "utility_low_balance_cents": 0, "bill_due_days": 0,
-          "recorded_within_days": 0}
+          "recorded_within_days": 0, "prorate_handover_month": 0}
 # the highest value an estate may set: a due date beyond the calendar's end failed every billing
 # run (and every charge's delivery) of the estate; catch_up_months reaches no further back than an
 # estate's records may begin before its registration (replica.RECORDS_REACH_MONTHS: every service's
 # period reports refuse a period before that, replica.refuse_before_records)
 MAXIMA = {"bill_due_days": 365, "late_bill_grace_days": 365, "charge_due_days": 365,
           "utility_low_balance_cents": 100_000_000, "utility_overdraft_cents": 100_000_000,
-          "catch_up_months": replica.RECORDS_REACH_MONTHS, "recorded_within_days": plausible.RECORDED_WITHIN_DAYS_MAX}
+          "catch_up_months": replica.RECORDS_REACH_MONTHS, "recorded_within_days": plausible.RECORDED_WITHIN_DAYS_MAX,
+          "prorate_handover_month": 1}
 
 # How long a household's money is held by one writer (payment, reversal, prepaid use) before
 # another may take it over (a writer that died).

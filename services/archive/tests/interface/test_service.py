@@ -882,6 +882,23 @@ def test_operating_costs_and_fund_deposits_are_kept_with_their_reversals_beside_
         ("mfd_1", "fund_deposit_reversed"), ("opx_1", "operating_expense_reversed")]
 
 
+def test_an_opening_balance_carried_over_is_kept_under_its_household_once(archive, estate):
+    """What an owner owed the previous property company, carried over when the estate was taken on
+    (期初欠费), is money the operator collects: its record is kept, under the household (found by a
+    probe of taking on an estate)."""
+    estate_id = estate["id"]
+    carried = event("finance", "opening_balance_recorded", estate_id, {
+        "id": "bill_ob1", "household_id": "hh_1", "item": "property_service", "period": "2026-08",
+        "amount_cents": 21002, "due_at": "2026-08-31T15:59:59.999Z", "reference": "QD-117",
+        "recorded_at": "2026-11-23T02:00:00.000Z"})
+    archive.record_opening_balance(carried)
+    archive.record_opening_balance(carried)  # redelivered
+    [record] = archive.list_records({"estate_id": estate_id, "filters": {"household_id": "hh_1"}})["items"]
+    assert (record["subject_type"], record["subject_id"], record["event_type"]) == (
+        "opening_balance", "bill_ob1", "opening_balance_recorded")
+    assert record["data"]["reference"] == "QD-117" and record["data"]["amount_cents"] == 21002
+
+
 def test_a_fund_uses_request_and_its_decision_are_kept_side_by_side_and_the_decision_in_the_change_log(
         archive, estate):
     """finance announced no use of the special maintenance fund, so the archive held no record of

@@ -456,7 +456,36 @@ def test_archives_handover_day_on_household_updated_bills_from_that_month(financ
     run(finance, "2026-10")
     assert "hh_1" not in {b["household_id"] for b in bills(finance, period="2026-10")}
     run(finance, "2026-11")
-    assert bill_of(finance, "hh_1")["amount_cents"] == 21002  # 89.37 m² x 2.35, half up
+    shown = bill_of(finance, "hh_1")
+    assert shown["amount_cents"] == 11201  # 89.37 m² x 2.35 x 16/30: owed from the 15th (prorate_handover_month)
+    assert shown["prorated"] == {"from": "2026-11-15", "days": 16, "month_days": 30}
+
+
+def test_an_estate_that_bills_the_handover_month_whole_says_so_in_its_settings(finance):
+    """Found by a probe of taking on an estate: a flat handed over on 20 November was billed all of
+    November; the usual handover terms bill from the handover day, by the day (不足一月按实际天数计),
+    and an estate whose terms bill the whole month sets ``prorate_handover_month`` to 0."""
+    acting(finance, MANAGER)
+    finance.update_settings({"estate_id": ESTATE, "data": {"prorate_handover_month": 0}})
+    finance.db.households.update_one({"_id": "hh_1"}, {"$set": {"occupied_from": "2026-11-20"}})
+    finance.db.households.update_one({"_id": "hh_2"}, {"$set": {"occupied_from": "2026-11-01"}})
+    approved(finance, valid_from="2026-11")
+    run(finance, "2026-11")
+    assert (bill_of(finance, "hh_1")["amount_cents"], bill_of(finance, "hh_2")["amount_cents"]) == (21002, 28200)
+    assert "prorated" not in bill_of(finance, "hh_1")
+
+
+def test_a_flat_handed_over_on_the_first_owes_the_whole_month_and_a_fixed_fee_its_days(finance):
+    finance.db.households.update_one({"_id": "hh_2"}, {"$set": {"occupied_from": "2026-11-01"}})
+    finance.db.households.update_one({"_id": "hh_3"}, {"$set": {"occupied_from": "2026-11-30"}})
+    approved(finance, valid_from="2026-11")
+    approved(finance, item="parking", unit_price_cents_per_m2=None, amount_cents=15000,
+             applies_to={"household_ids": ["hh_3"]})
+    run(finance, "2026-11")
+    assert bill_of(finance, "hh_2")["amount_cents"] == 28200 and "prorated" not in bill_of(finance, "hh_2")
+    assert bill_of(finance, "hh_3")["amount_cents"] == 396  # 50.5 m² x 2.35 x 1/30 = 395.58
+    assert bill_of(finance, "hh_3", item="parking")["amount_cents"] == 500  # 150.00 x 1/30
+    assert bill_of(finance, "hh_3", item="parking")["prorated"] == {"from": "2026-11-30", "days": 1, "month_days": 30}
 
 
 def test_a_monthly_standard_cannot_start_inside_a_billed_quarter(finance):
@@ -542,7 +571,9 @@ def test_a_quarterly_standard_bills_a_household_handed_over_in_the_cycle_for_its
     assert start["result"]["bills_created"] == 2  # hh_1 was not handed over yet
     middle = run(finance, "2026-11")  # was a 422: no standard's cycle starts in November
     assert middle["status"] == "succeeded" and middle["result"]["bills_created"] == 1
-    assert bill_of(finance, "hh_1", period="2026-10")["amount_cents"] == 42004  # Nov and Dec: 89.37 × 2.35 × 2
+    # Nov from the 5th and Dec: 89.37 × 2.35 × (26/30 + 1), the days before the handover day not owed
+    assert bill_of(finance, "hh_1", period="2026-10")["amount_cents"] == 39204
+    assert bill_of(finance, "hh_1", period="2026-10")["prorated"] == {"from": "2026-11-05", "days": 26, "month_days": 30}
     assert run(finance, "2026-11")["result"]["bills_created"] == 0  # once
 
 

@@ -628,3 +628,26 @@ def test_work_order_costs_are_tallied_per_period_of_completion():
     report = reports.disclosure("est_1", "2026-12",
                                 [{"item": "property_service", "amount_cents": 500, "paid_cents": 300}], [expense], NOW)
     assert report["expenses"]["total_cents"] == 4200 and report["net_received_cents"] == 300 - 4200
+
+
+def test_the_handover_month_is_owed_from_the_handover_day_by_the_day():
+    """Found by a probe of taking on an estate: a flat handed over on 20 November was billed all of
+    November (不足一月按实际天数计: the days from the handover day, of the month's days)."""
+    from fractions import Fraction
+    home = {"_id": "hh", "area_m2": 100.0, "occupied_from": "2026-11-20"}
+    assert billing.handover_share(home, "2026-11", True) == Fraction(19, 30)
+    assert billing.handover_share(home, "2026-11", False) == 0  # prorate_handover_month 0
+    assert billing.handover_share(home, "2026-12", True) == 0  # a month after it: whole
+    assert billing.handover_share({"occupied_from": "2026-11"}, "2026-11", True) == 0  # no day known
+    assert billing.handover_share({"occupied_from": "2028-02-29"}, "2028-02", True) == Fraction(28, 29)
+    monthly = standard(valid_from="2026-01", unit_price_cents_per_m2=300)
+    [(_, _, period, months)] = billing.billed_pairs([monthly], [home], "2026-11", prorate=True)
+    [bill] = billing.run_bills("est_1", [(home, monthly, period, months)], "job_1", "due", "now")
+    assert bill["amount_cents"] == 11000 and bill["prorated"] == {"from": "2026-11-20", "days": 11,
+                                                                 "month_days": 30}  # 100 m² × 3.00 × 11/30
+    quarterly = standard(cycle="quarterly", valid_from="2026-10", unit_price_cents_per_m2=300)
+    [(_, _, period, months)] = billing.joined_mid_cycle([(quarterly, "2026-10")], [home], "2026-11",
+                                                        "Asia/Shanghai", prorate=True)
+    assert (period, months) == ("2026-10", 1 + Fraction(11, 30))
+    [bill] = billing.run_bills("est_1", [(home, quarterly, period, months)], "job_1", "due", "now")
+    assert bill["amount_cents"] == 41000 and bill["prorated"]["days"] == 11  # December whole, 11 days of November
