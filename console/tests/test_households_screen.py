@@ -702,3 +702,21 @@ def test_the_desk_issues_the_owners_statement_link_shown_once_and_never_cached(c
     technician = client.application.test_client()
     sign_in(technician, fake, roles=("technician",))
     assert "/owner-access" not in technician.get("/households/hh_1").get_data(as_text=True)
+
+
+def test_the_takeover_defects_are_listed_for_the_developer_until_rectified(client, fake, documented_routes):
+    """Found by a probe of taking on an estate: the defects a takeover found were on each unit's page only;
+    the list the project team follows with the developer (质量缺陷整改的跟踪) names each unit, its failed
+    items, since when, and which are rectified."""
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [HOUSEHOLD], "next_cursor": None})
+    entry = {"household_id": "hh_1", "status": "open", "found_on": "2026-05-01", "last_inspected_on": "2026-05-08",
+             "inspections": 2, "counterpart": "Harbour Development Co.", "takeover_id": "handover_1",
+             "defects": [{"number": 2, "item": "windows", "note": "frame leaks"}], "rectified_on": None, "days_open": 19}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/takeover-defects", {"items": [entry], "next_cursor": None})
+    sign_in(client, fake, username="zhou", roles=("steward",))
+    page = client.get("/households/takeover-defects?status=open", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'data-takeover-defects="open"' in page and "未整改" in page and "2. windows" in page and "frame leaks" in page
+    assert "Harbour Development Co." in page and "/households/hh_1" in page and ">19<" in page
+    asked = [c for c in fake.calls if c["path"].endswith("/takeover-defects")][-1]
+    assert asked["params"]["status"] == "open"
+    _only_documented(fake, documented_routes)

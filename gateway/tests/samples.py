@@ -107,7 +107,7 @@ SAMPLE_FILTERS = {
     "unchecked_in": "2026-11", "result": "ok", "type": "fire_alarm", "plate": "沪A12345",
     "visiting_household_id": "hh_1", "visitor_id": "visitor_1", "shift": "night", "from": "2026-11-01", "to": "2026-11-30T23:59:59Z",
     "recurred_after_close": "true",
-    "overdue": "true", "plan_id": "acp_1", "year": "2026", "item": "property_service", "journal": "cash",
+    "overdue": "true", "plan_id": "acp_1", "year": "2026", "item": "property_service", "source": "opening_balance", "journal": "cash",
     "day": "2026-11-23", "cashier": "cashier-a", "date": "2026-11-23",
     "inspection_id": "insp_1", "checklist_id": "ckl_1", "target": "equipment", "on_site": "true",
 }

@@ -43,6 +43,20 @@ def _back(failed):
     return back if back in BACK_TO else ""
 
 
+@bp.get("/takeover-defects")
+@estate_needed
+def takeover_defects():
+    """The units whose takeover (接管验收) found quality defects, open until an accepted takeover checks
+    the developer's rectification (质量缺陷整改的跟踪): the list sent to the developer, oldest first, each
+    unit opening its page (found by a probe of taking on an estate: only each unit's page showed them)."""
+    filters = common.query("status")
+    page = g.api.get(g.api.estate(g.user.estate_id, "takeover-defects"), limit=common.PAGE_SIZE,
+                     cursor=request.args.get("cursor"), **filters)
+    return render_template("households/takeover_defects.html", items=page.get("items", []),
+                           next_cursor=page.get("next_cursor"), filters=filters,
+                           households=common.household_labels(), problem=common.take_problem())
+
+
 def _path(household_id, rest=""):
     return g.api.estate(g.user.estate_id, f"households/{household_id}" + (f"/{rest}" if rest else ""))
 

@@ -60,6 +60,9 @@ ROUTES = [
           paged=True, filters=("household_id", "kind", "outcome")),
     Route("GET", f"{ESTATE}/handovers/<handover_id>", "archive", "get_handover", policy.MASTER_DATA_EDITORS,
           id_param="handover_id"),
+    # the quality defects found on taking units over (质量缺陷) and their rectification by the developer
+    Route("GET", f"{ESTATE}/takeover-defects", "archive", "takeover_defects", policy.MASTER_DATA_EDITORS,
+          paged=True, filters=("household_id", "status")),
     Route("GET", f"{ESTATE}/archive/records", "archive", "list_records", policy.ARCHIVE_READERS,
           paged=True, filters=("subject_id", "subject_type", "household_id", "number", "from", "to")),
     # the hash chain (services/archive/README.md): corrections are new records; verify recomputes

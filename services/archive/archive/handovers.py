@@ -22,7 +22,9 @@ handover documents).
 
 Plain functions: no broker, no store.
 """
-from estate_common import clock, ids
+from datetime import date
+
+from estate_common import calendar, clock, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
 SUBJECT_TYPE = "handover"
@@ -97,3 +99,44 @@ def occupancy(household, handover, now):
         return None
     return {"occupied_from": handover["date"], "occupied_to": None, "version": household["version"] + 1,
             "updated_at": clock.to_iso(now)}
+
+
+def takeover_defects(takeovers, today):
+    """The quality defects found on taking units over (质量缺陷) and their rectification by the
+    developer (整改), one entry per unit whose takeover found any: from a unit's takeovers (its
+    checklists of kind ``takeover``, any order), ``open`` while none is accepted (the failed items of
+    its latest inspection, the developer's to put right, open since the first that found defects:
+    ``days_open`` to ``today``, a local date), ``rectified`` once one is accepted (on its date: the
+    inspection that passed is the check of the rectification). Oldest found first. The seeds give
+    the steward "质量缺陷整改的跟踪"; no number governs it (no deadline: no setting)."""
+    by_unit = {}
+    for takeover in takeovers:
+        by_unit.setdefault(takeover["household_id"], []).append(takeover)
+    entries = []
+    for household_id, found in by_unit.items():
+        found.sort(key=lambda t: (t["date"], t["created_at"]))
+        failing = [t for t in found if t["outcome"] == "defects_found"]
+        if not failing:
+            continue
+        accepted = next((t for t in found if t["outcome"] == "accepted"), None)
+        latest = failing[-1]
+        end = accepted["date"] if accepted else today
+        entries.append({
+            "household_id": household_id,
+            "status": "rectified" if accepted else "open",
+            "found_on": failing[0]["date"],
+            "last_inspected_on": latest["date"],
+            "inspections": len(failing),
+            "counterpart": latest.get("counterpart"),
+            "defects": [{"number": item["number"], "item": item["item"], "note": item.get("note")}
+                        for item in latest["items"] if item["result"] == "fail"],
+            "takeover_id": latest["_id"],
+            "rectified_on": accepted["date"] if accepted else None,
+            "days_open": max((date.fromisoformat(end) - date.fromisoformat(failing[0]["date"])).days, 0),
+        })
+    return sorted(entries, key=lambda e: (e["found_on"], e["household_id"]))
+
+
+def today_of(now, estate):
+    """The estate's local date of ``now``."""
+    return calendar.day_of(now, calendar.timezone_of(estate))

@@ -561,6 +561,19 @@ def list_handovers(db, estate_id, filters, limit, cursor):
     return store.page(db, "handovers", estate_id, filters, limit, cursor)
 
 
+def takeover_defects(db, estate_id, filters, limit, cursor):
+    """The units whose takeover found quality defects (质量缺陷), open until an accepted takeover
+    (the developer's rectification checked), rectified after, oldest found first
+    (``handovers.takeover_defects``); ``status`` and ``household_id`` filter."""
+    entries = handovers.takeover_defects(store.takeovers(db, estate_id, filters.get("household_id")),
+                                         handovers.today_of(clock.now(), store.estate(db, estate_id)))
+    if filters.get("status"):
+        entries = [entry for entry in entries if entry["status"] == filters["status"]]
+    # a day as the cursor's moment (its midnight, as page_computed places times), then the household
+    return page_computed(entries, lambda entry: (f"{entry['found_on']}T00:00:00.000Z", entry["household_id"]),
+                         limit, cursor)
+
+
 # -- the permanent record: once per event ---------------------------------------------------
 
 def record(db, event):

@@ -148,6 +148,11 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
                                          payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
+    def takeover_defects(self, payload):
+        return operations.takeover_defects(self.db, payload["estate_id"], payload.get("filters", {}),
+                                           payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
     def start_household_import(self, payload):
         return operations.start_household_import(self.db, self.caller, payload["estate_id"], payload["data"])
 

@@ -534,6 +534,16 @@ def handover_requested_as(db, estate_id, requested_as):
     return db.handovers.find_one({"estate_id": estate_id, "_requested_as": requested_as})
 
 
+def takeovers(db, estate_id, household_id=None):
+    """The estate's takeover checklists (接管验收), or one household's, through the index led by the
+    estate and the household."""
+    query = {"estate_id": estate_id, "kind": "takeover"}
+    if household_id:
+        query["household_id"] = household_id
+    return list(db.handovers.find(query, {"household_id": 1, "date": 1, "created_at": 1, "outcome": 1, "items": 1,
+                                          "counterpart": 1}))
+
+
 def accepted_handovers(db, estate_id, household_id):
     """``{kind: the household's accepted takeover / handover}`` (kinds without one left out)."""
     found = db.handovers.find({"estate_id": estate_id, "household_id": household_id, "outcome": "accepted"},

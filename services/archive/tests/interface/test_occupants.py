@@ -608,3 +608,46 @@ def test_a_former_tenant_s_name_phone_and_id_number_are_masked_for_good_after_th
                                          "data": {"former_resident_retention_days": wrong}})
     finally:
         clock.reset()
+
+
+def test_takeover_defects_are_followed_until_the_developer_has_rectified_them(archive, household):
+    """The seeds give the steward the following of quality defects found on taking units over to their
+    rectification (质量缺陷整改的跟踪); the takeovers kept each checklist, and nobody could list which
+    units still waited for the developer, since when (found by a probe of taking on an estate)."""
+    from estate_common import clock, contracts
+    clock.freeze(datetime(2026, 5, 20, 2, 0, tzinfo=timezone.utc))
+    other = archive.create_household({"estate_id": household["estate_id"], "data": {**HOUSEHOLD, "room": "1202"}})
+    clean = archive.create_household({"estate_id": household["estate_id"], "data": {**HOUSEHOLD, "room": "1203"}})
+    handover(archive, household, "takeover", "2026-05-01", counterpart="Harbour Development Co.")
+    again = [{"item": "walls and ceilings", "result": "pass"}, {"item": "windows", "result": "fail",
+                                                                "note": "pane replaced, frame leaks"}]
+    latest = handover(archive, household, "takeover", "2026-05-08", items=again, counterpart="Harbour Development Co.")
+    handover(archive, other, "takeover", "2026-05-03")
+    handover(archive, other, "takeover", "2026-05-12", items=[dict(i, result="pass") for i in CHECKLIST])
+    handover(archive, clean, "takeover", "2026-05-04", items=[dict(i, result="pass") for i in CHECKLIST])
+
+    def listed(**filters):
+        payload = {"estate_id": household["estate_id"], "filters": filters, "limit": 50}
+        contracts.load().check_rpc_input("archive", "takeover_defects", payload)
+        answer = archive.takeover_defects(payload)
+        contracts.load().check_rpc_output("archive", "takeover_defects", answer)
+        return answer["items"]
+
+    everything = listed()
+    assert [(e["household_id"], e["status"]) for e in everything] == [(household["id"], "open"),
+                                                                      (other["id"], "rectified")]
+    still = everything[0]
+    assert (still["found_on"], still["last_inspected_on"], still["inspections"], still["days_open"]) == (
+        "2026-05-01", "2026-05-08", 2, 19)
+    assert still["defects"] == [{"number": 2, "item": "windows", "note": "pane replaced, frame leaks"}]
+    assert (still["takeover_id"], still["counterpart"], still["rectified_on"]) == (
+        latest["id"], "Harbour Development Co.", None)
+    done = everything[1]
+    assert (done["rectified_on"], done["days_open"]) == ("2026-05-12", 9)
+    assert [e["household_id"] for e in listed(status="open")] == [household["id"]]
+    assert [e["household_id"] for e in listed(status="rectified", household_id=other["id"])] == [other["id"]]
+    first = archive.takeover_defects({"estate_id": household["estate_id"], "filters": {}, "limit": 1})
+    rest = archive.takeover_defects({"estate_id": household["estate_id"], "filters": {}, "limit": 1,
+                                     "cursor": first["next_cursor"]})
+    assert [e["household_id"] for e in first["items"] + rest["items"]] == [household["id"], other["id"]]
+    assert rest["next_cursor"] is None
