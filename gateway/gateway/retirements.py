@@ -114,7 +114,8 @@ CLOSES_OUT = (
              "issue_owner_access")  # a retired estate's owners still read what they owe (collecting it)
     | _named("security_patrol", "stop_patrol_plan", "check_in", "finish_round", "retire_fire_equipment",
              "clear_fire_lane", "record_incident_step", "reclassify_incident", "close_incident", "revoke_vehicle_pass",
-             "record_vehicle_exit", "record_visitor_departure", "cancel_duty", "update_settings")
+             "record_vehicle_exit", "record_visitor_departure", "cancel_duty", "accept_shift_handover",
+             "update_settings")
     | _named("integrations", "update_webhook", "delete_webhook", "rotate_webhook_secret", "redeliver", "redeliver_failed",
              "update_settings")
 )

@@ -20,7 +20,7 @@ REQUEST = {"id": "sr_1", "estate_id": "A", "number": "SR-2026-000001", "kind": "
            "created_at": "2026-11-23T08:00:00.000Z", "updated_at": "2026-11-23T08:00:00.000Z", "history": []}
 VISITOR = {"id": "visitor_1", "estate_id": "A", "name": "欧阳探针", "phone": "13957286446",
            "visiting_household_id": "hh_1", "purpose": "visit", "arrived_at": "2026-11-23T08:00:00.000Z",
-           "created_at": "2026-11-23T08:00:00.000Z"}
+           "created_at": "2026-11-23T08:00:00.000Z", "parking": [], "car_inside": False}
 ALL_ROLES = ("operator_admin", "manager", "agent", "steward", "technician", "security", "accountant", "cashier",
              "archivist")
 

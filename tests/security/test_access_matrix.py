@@ -243,8 +243,6 @@ class World:
         ids["drill_id"] = self.post(f"{base}/fire-drills", {"held_at": held, "scenario": "kitchen fire",
                                                             "location": "Building 5", "participants": 12,
                                                             "led_by": "Zhao"})["id"]
-        ids["handover_id"] = self.post(f"{base}/shift-handovers", self._sample(
-            "POST", "/api/v1/estates/{estate_id}/shift-handovers", swaps))["id"]
         # a cashier of B settles his own day (日清), empty: the admin's would close the admin's day
         cashier, token = self.new_user(["cashier"], [b])
         today = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600))  # estate time, as PERIOD

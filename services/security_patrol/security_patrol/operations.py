@@ -386,6 +386,11 @@ def list_fire_inspections(db, estate_id, filters, limit, cursor):
     return found | {"items": with_orders(db, estate_id, found["items"])}
 
 
+def fire_inspection(db, estate_id, inspection_id):
+    """One fire check as the list shows it (with its defect's work order), or 404."""
+    return with_orders(db, estate_id, [public(store.get(db, "fire_inspections", estate_id, inspection_id))])[0]
+
+
 def copy_checklist(db, outbox, event):
     """One copy per checklist (its id): a redelivered event finds it."""
     store.create(db, outbox, "checklists", event["estate_id"], event["data"]["id"],
@@ -742,6 +747,16 @@ def list_visitors(db, estate_id, filters, limit, cursor):
     visit's stays at the gate (``gate.shown_visitor``)."""
     answer = store.visitors_page(db, estate_id, *_visitors_selected(filters), limit, cursor)
     return answer | {"items": _shown_visitors(db, estate_id, answer["items"])}
+
+
+def visitor(db, estate_id, visitor_id):
+    """One visitor as the list shows him (his visit's stays with him), or 404."""
+    return _shown_visitors(db, estate_id, [public(store.get(db, "visitors", estate_id, visitor_id))])[0]
+
+
+def visitors_by_phone(db, estate_id, number):
+    """The visits ``number`` registered, as the list shows them (``store.visitors_by_phone``)."""
+    return _shown_visitors(db, estate_id, [public(found) for found in store.visitors_by_phone(db, estate_id, number)])
 
 
 def _shown_visitors(db, estate_id, visitors):

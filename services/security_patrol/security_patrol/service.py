@@ -6,6 +6,7 @@ from estate_common import clock, config, personal_data, roles
 from estate_common.nameko import (CountsClosedRecords, CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources,
                                   ServiceBase, consumes, export_runners, rpc_method)
 from estate_common.nameko.timers import timer
+from estate_common.store import public
 
 from . import exports, gate, operations, store
 from .rules import ALLOWED, DEFAULTS, MAXIMA, MINIMA, ORDERED
@@ -293,7 +294,7 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Exp
         """An occupant's (or a visitor's) request to see his data (PIPL art. 45): the visits his
         phone registered (``store.visitors_by_phone``), for the archives' roles only."""
         number = personal_data.subject_phone(self.caller.roles, payload["data"])
-        return {"items": [public(visitor) for visitor in store.visitors_by_phone(self.db, payload["estate_id"], number)]}
+        return {"items": operations.visitors_by_phone(self.db, payload["estate_id"], number)}
 
     @rpc_method
     def list_visitors(self, payload):
@@ -365,7 +366,7 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Exp
 
     @rpc_method
     def get_fire_inspection(self, payload):
-        return self._get("fire_inspections", payload)
+        return operations.fire_inspection(self.db, payload["estate_id"], payload["id"])
 
     @rpc_method
     def get_fire_drill(self, payload):
@@ -381,7 +382,7 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Exp
 
     @rpc_method
     def get_visitor(self, payload):
-        return self._get("visitors", payload)
+        return operations.visitor(self.db, payload["estate_id"], payload["id"])
 
     @rpc_method
     def get_duty_assignment(self, payload):

@@ -26,7 +26,7 @@ def engineering():
 @pytest.mark.parametrize("rpc", ["get_costs", "emergency_month", "preventive_month"])
 def test_a_month_before_the_estate_s_records_can_begin_is_refused(engineering, rpc):
     """A month of 1900 answered zeros (finance refused its reports)."""
-    refuses_periods_before_records(engineering, rpc, ESTATE)
+    refuses_periods_before_records(engineering, rpc, ESTATE, lambda: unregister(engineering))
 
 
 def test_the_emergencies_of_a_month_not_begun_are_refused_and_the_plan_and_budget_are_not(engineering):
@@ -39,3 +39,8 @@ def test_the_emergencies_of_a_month_not_begun_are_refused_and_the_plan_and_budge
     assert engineering.emergency_month({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["period"] == "2026-11"
     for rpc in ("get_costs", "preventive_month"):
         assert getattr(engineering, rpc)({"estate_id": ESTATE, "filters": {"period": "2026-12"}})["period"] == "2026-12"
+
+
+def unregister(engineering):
+    """The estate's copy without its registration, as one carried before ``created_at`` was."""
+    engineering.db.estates.update_one({"_id": ESTATE}, {"$unset": {"created_at": ""}})

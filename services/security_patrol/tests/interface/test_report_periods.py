@@ -24,7 +24,7 @@ def patrol():
 @pytest.mark.parametrize("rpc", ["missed_rounds", "parking_totals", "missed_handovers"])
 def test_a_month_before_the_estate_s_records_can_begin_is_refused(patrol, rpc):
     """A month of 1900 answered zeros (finance refused its reports)."""
-    refuses_periods_before_records(patrol, rpc, ESTATE)
+    refuses_periods_before_records(patrol, rpc, ESTATE, lambda: unregister(patrol))
 
 
 @pytest.mark.parametrize("rpc", ["missed_rounds", "parking_totals", "missed_handovers"])
@@ -35,3 +35,8 @@ def test_a_month_not_begun_is_refused(patrol, rpc):
         getattr(patrol, rpc)({"estate_id": ESTATE, "filters": {"period": "2026-12"}})
     assert refused.value.errors == [{"field": "filters.period", "message": "has not begun"}]
     assert getattr(patrol, rpc)({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["period"] == "2026-11"
+
+
+def unregister(patrol):
+    """The estate's copy without its registration, as one carried before ``created_at`` was."""
+    patrol.db.estates.update_one({"_id": ESTATE}, {"$unset": {"created_at": ""}})
