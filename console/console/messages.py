@@ -3103,7 +3103,6 @@ _MESSAGES = {
     "field.applies_to": ("适用范围", "Applies to"),
     "field.assignment_id": ("排班", "Duty assignment"),
     "field.accepted": ("已确认接班", "Accepted"),
-    "field.handover_id": ("交接班记录", "Shift handover"),
     "field.borrow_id": ("借阅申请", "Borrow request"),
     "field.borrower": ("借用人", "Borrower"),
     "field.buyer_name": ("发票抬头", "Buyer's name"),
