@@ -146,16 +146,19 @@ def register(app, services):
         leaving = before - assignees.technician_estates(intended)
         with _giving(caller, body.get("estate_ids", stored["estate_ids"] if reactivated else []),
                      refuse_retired=active):
-            assignees.tell_maintenance(_state().rpc, caller, user_id, left=leaving, request_id=g.request_id)
+            read = []
             try:
-                user = users.update(_state().db, _state().user_cache, caller["user"], user_id, body)
+                assignees.tell_maintenance(_state().rpc, caller, user_id, left=leaving, request_id=g.request_id)
+                user = users.update(_state().db, _state().user_cache, caller["user"], user_id, body, read=read)
             except Exception:
-                # refused (a 422, a 409): he is still the technician he was, as maintenance is told again
+                # refused (a 422, a 409), or maintenance told in part (it took A's departure, then stopped
+                # answering: found by review): he is still the technician he was, as maintenance is told again
                 _told_after(caller, user_id, returned=leaving)
                 raise
-        # what maintenance now holds of him against what was written (another change may have come first,
-        # which users.update wrote over): the estates he is a technician of again, or left after all
-        believed, after = before - leaving, assignees.technician_estates(user)
+        # what maintenance now holds of him against what was written, over the account as users.update read
+        # it (another change may have come first, which this one's read missed and was told of: found by
+        # review): the estates he is a technician of again, or left after all
+        believed, after = assignees.technician_estates(read[0]) - leaving, assignees.technician_estates(user)
         _told_after(caller, user_id, left=believed - after, returned=after - believed)
         return jsonify(users.view(user))
 

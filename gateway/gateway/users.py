@@ -254,17 +254,20 @@ def list_users(db, limit, cursor, query=None):
     return page
 
 
-def update(db, cache, actor, user_id, changes, tries=3):
+def update(db, cache, actor, user_id, changes, tries=3, read=None):
     """PATCH: ``roles``, ``estate_ids`` and ``active`` of a user, as an operator admin. Written over
     the record as it was read (its ``revision``), read again when another change came first: two
     changes at once each wrote their spans over the other's, and a deactivation beside a move left
-    a departure never counted (found by review)."""
+    a departure never counted (found by review). ``read``: a list the record the change was written
+    over is added to (the caller's own read may be older: maintenance is told against this one)."""
     for _ in range(tries):
         user = store.find_user(db, user_id)
         if user is None:
             raise NotFound(f"no user {user_id!r}")
         if _changed(db, actor, user, changes):
             cache.forget(user_id)
+            if read is not None:
+                read.append(user)
             return store.find_user(db, user_id)
     # it passes by itself (the other request ends): Retry-After says so (README, a 409 that passes by itself)
     raise Conflict("the user was being changed by another request meanwhile: send the change again", retry_after=1)

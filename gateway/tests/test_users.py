@@ -464,3 +464,58 @@ def test_maintenance_is_told_when_an_account_stops_being_an_active_technician_of
     refused = client.patch(f"/api/v1/users/{alone}", json={"estate_ids": []}, headers=bearer(admin_token))
     contract.problem(refused, 422, "business_rule", fields=["estate_ids"], app=app)
     assert [t for t in told() if t[2] == alone] == [("technician_left", "A", alone), ("technician_returned", "A", alone)]
+
+
+def _told(rpc, username):
+    return [(c.method, c.payload["estate_id"]) for c in rpc.calls if c.service == "maintenance"
+            and c.method in ("technician_left", "technician_returned") and c.payload["data"]["username"] == username]
+
+
+def test_a_departure_told_to_maintenance_in_part_before_it_stopped_answering_is_told_back(
+        app, client, rpc, contract, admin_token, unique):
+    """A technician of two estates switched off: maintenance took the departure from A, then stopped
+    answering for B (a 503, nothing written). He is still the active technician of both, yet A held
+    him a leaver for good, his follow-ups there opening unassigned "no longer an active technician"
+    (found by review): what was told is told back."""
+    username = unique("tech")
+    assert post_user(client, admin_token, new_user(username, ["technician"], ["A", "B"])).status_code == 201
+
+    def left(call):
+        if call.payload["estate_id"] == "B":
+            raise ServiceUnavailable("maintenance is not answering")
+        return {"estate_id": call.payload["estate_id"], "username": username, "left": True}
+
+    rpc.answer("maintenance", "technician_left", left)
+    refused = client.patch(f"/api/v1/users/{username}", json={"active": False}, headers=bearer(admin_token))
+    contract.problem(refused, 503, "service_unavailable", app=app)
+    assert app.extensions["estate_ops"].db.users.find_one({"_id": username})["active"] is True
+    assert _told(rpc, username) == [("technician_left", "A"), ("technician_left", "B"),
+                                    ("technician_returned", "A"), ("technician_returned", "B")]
+
+
+def test_a_departure_made_by_a_change_that_read_the_account_before_another_is_told(
+        app, client, rpc, admin_token, unique, monkeypatch):
+    """Two operator admins at once: one makes a switched-off technician active again (maintenance told
+    he is back), the other, which read the account while it was still off, takes his role away. The
+    second is written over the first (users.update reads it again), so the account is no technician,
+    yet maintenance was told nothing of it: it had read no technician before its change, and his next
+    follow-up went back to an agent (found by review). What the write was made over is what is told
+    against."""
+    from gateway import users as users_module
+    username = unique("tech")
+    assert post_user(client, admin_token, new_user(username, ["technician"], ["A"])).status_code == 201
+    assert client.patch(f"/api/v1/users/{username}", json={"active": False},
+                        headers=bearer(admin_token)).status_code == 200
+    assert _told(rpc, username) == [("technician_left", "A")]
+    update, first = users_module.update, []
+
+    def the_other_admin_first(db, cache, actor, user_id, changes, *args, **kwargs):
+        if not first:  # the other change, back again, comes between this one's read and its write
+            first.append(update(db, cache, actor, user_id, {"active": True}))
+            rpc.call("maintenance", "technician_returned", {"estate_id": "A", "data": {"username": username}})
+        return update(db, cache, actor, user_id, changes, *args, **kwargs)
+
+    monkeypatch.setattr(users_module, "update", the_other_admin_first)
+    done = client.patch(f"/api/v1/users/{username}", json={"roles": ["agent"]}, headers=bearer(admin_token))
+    assert done.status_code == 200 and done.get_json()["active"] is True and done.get_json()["roles"] == ["agent"]
+    assert _told(rpc, username)[-1] == ("technician_left", "A")
