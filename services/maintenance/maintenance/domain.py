@@ -559,8 +559,11 @@ def assign(order, technician, assignee, now, actor):
                        [field_error("status", f"started at {order['started_at']}")])
     # _assignment_announced_at: its work_order_assigned goes out with it (assigned_events), so
     # operations.announce_earlier_assignments leaves it alone
+    # handed to its helper (协助): he is its technician now, no helper of his own order (add_helper's 422; the
+    # board read "liu + liu": found by review); handed to another, the helper stays with the order
+    helper_ends = {"helper": None} if order.get("helper") and order["helper"] == technician else {}
     changes, entry = _step(order, "assign", now, actor, f"to {technician}", technician=technician,
-                           assigned_at=clock.to_iso(now), _assignment_announced_at=clock.to_iso(now))
+                           assigned_at=clock.to_iso(now), _assignment_announced_at=clock.to_iso(now), **helper_ends)
     _require_assignable(assignee)
     return changes, entry
 

@@ -72,3 +72,20 @@ def test_a_helper_who_is_no_technician_of_the_estate_is_refused(engineering):
         act(engineering, "add_helper", order_id, technician="ghost")
     assert refused.value.errors[0]["field"] == "data.technician"
     assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id}).get("helper") is None
+
+
+def test_an_order_handed_to_its_helper_has_no_helper_left(engineering):
+    """The desk or a manager hands the order to the technician who helped on it (or its technician hands
+    it to him, 转单): he is its technician now, and stood as his own helper too, which add_helper refuses
+    (422), the board showing "liu + liu" (found by review)."""
+    order_id = open_repair(engineering)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    act(engineering, "add_helper", order_id, technician="liu")
+    handed = act(engineering, "assign_work_order", order_id, technician="liu")
+    assert handed["technician"] == "liu" and handed.get("helper") is None
+    assert orders(engineering, helper="liu") == []
+    # handed to another, the helper chen chose stays with the order
+    as_caller(engineering, LIU)
+    act(engineering, "add_helper", order_id, technician="zhao")
+    moved = act(engineering, "assign_work_order", order_id, technician="chen")
+    assert moved["technician"] == "chen" and moved["helper"] == "zhao"
