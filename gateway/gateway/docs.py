@@ -60,6 +60,8 @@ REQUEST_ID = {"$ref": "#/components/headers/RequestId"}
 REPLAYED = {"$ref": "#/components/headers/IdempotentReplayed"}
 LOCATION = {"$ref": "#/components/headers/Location"}
 ETAG = {"$ref": "#/components/headers/ETag"}
+ITEM_CACHE_CONTROL = {"$ref": "#/components/headers/ItemCacheControl"}
+ITEM_VARY = {"$ref": "#/components/headers/ItemVary"}
 IF_NONE_MATCH = {"$ref": "#/components/parameters/IfNoneMatch"}
 NOT_MODIFIED = {"$ref": "#/components/responses/NotModified"}
 # a client keeps the document 5 minutes, then asks with its ETag (a 304 while it is the same): it changes
@@ -115,9 +117,11 @@ def _declare_gateway_headers(operation, located=False):
 
 
 def _declare_etag(operation):
-    """An item read (``etags``): it takes ``If-None-Match``, its 200 carries ``ETag`` and it answers 304."""
+    """An item read (``etags``): it takes ``If-None-Match``, its 200 carries ``ETag``, ``Cache-Control``
+    and ``Vary`` and it answers 304."""
     operation["parameters"] = [*operation.get("parameters", []), IF_NONE_MATCH]
-    operation["responses"]["200"]["headers"] = {**operation["responses"]["200"].get("headers", {}), "ETag": ETAG}
+    operation["responses"]["200"]["headers"] = {**operation["responses"]["200"].get("headers", {}), "ETag": ETAG,
+                                                "Cache-Control": ITEM_CACHE_CONTROL, "Vary": ITEM_VARY}
     operation["responses"]["304"] = NOT_MODIFIED
 
 

@@ -8,7 +8,15 @@ day it is declared). The tag is the SHA-256 of the bytes answered (the record as
 it, personal data masked by role), so two answers with the same tag are the same bytes: strong.
 A list is no item read (a page changes with each of its records; a mirror reads
 ``?updated_since=``). The served document declares both (``docs``: ``components/headers/ETag``,
-``components/responses/NotModified``, ``components/parameters/IfNoneMatch``)."""
+``components/responses/NotModified``, ``components/parameters/IfNoneMatch``).
+
+HEAD answers what GET would, its tag and 304 too (RFC 9110 9.3.2; masked as GET: the route's
+method). The answer is ``private, no-cache`` and varies by both credentials (``VARY``): the record
+is as one caller sees it, and an API key travels in ``X-API-Key``, which a shared cache does not
+take for credentials (RFC 9111 3.5 names Authorization alone), so none may keep it for another
+caller, and a caller's own cache asks with the tag each time; a 304 keeps both (RFC 9110 15.4.5).
+``If-None-Match`` is compared weakly, a list or ``*`` too (RFC 9110 13.1.2); ``If-Match`` on a
+read is not evaluated (a 412 the document does not declare)."""
 import functools
 import hashlib
 
@@ -18,6 +26,11 @@ from estate_common import contracts
 
 from . import locations
 from .access import openapi_path
+
+
+# an item read is the record as this caller sees it: no shared cache keeps it, a cache asks each time
+CACHE_CONTROL = "private, no-cache"
+VARY = ("Authorization", "X-API-Key")
 
 
 def item_paths(paths):
@@ -34,9 +47,14 @@ def _item_paths():
 def tagged(response):
     """``response`` with its strong ETag when it is a 200 JSON item read, made a 304 without a body
     when the request's ``If-None-Match`` names that tag."""
-    if request.method != "GET" or response.status_code != 200 or request.url_rule is None or not response.is_json:
+    if request.method not in ("GET", "HEAD") or response.status_code != 200 or request.url_rule is None or not response.is_json:
         return response
     if openapi_path(request.url_rule.rule) not in _item_paths():
         return response
-    response.set_etag(hashlib.sha256(response.get_data()).hexdigest())
-    return response.make_conditional(request)
+    tag = hashlib.sha256(response.get_data()).hexdigest()
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    response.vary.update(VARY)
+    if request.if_none_match.contains_weak(tag):
+        response.status_code = 304  # werkzeug sends no body and no entity headers with it
+    return response

@@ -41,6 +41,57 @@ def test_every_item_read_declares_its_etag_and_304(client):
         if path in items:
             assert "IfNoneMatch" in names, path
             assert operation["responses"]["200"]["headers"]["ETag"] == {"$ref": "#/components/headers/ETag"}, path
+            assert operation["responses"]["200"]["headers"]["Cache-Control"] == {
+                "$ref": "#/components/headers/ItemCacheControl"}, path
             assert operation["responses"]["304"] == {"$ref": "#/components/responses/NotModified"}, path
         else:
             assert "304" not in operation["responses"] and "IfNoneMatch" not in names, path
+
+
+SURVEY = "/api/v1/estates/A/surveys/sv_1"
+SURVEY_PATH = "/api/v1/estates/{estate_id}/surveys/{survey_id}"
+
+
+def test_a_head_of_an_item_read_answers_the_get_s_etag_and_304(client, rpc, admin_token):
+    """HEAD answers the headers GET would (RFC 9110 9.3.2), its ETag too, and If-None-Match with
+    it a 304: a client asking "changed?" by HEAD was told no tag and always 200."""
+    auth = {"Authorization": f"Bearer {admin_token}"}
+    rpc.answer("customer_service", "get_survey", {"id": "sv_1", "title": "2026"})
+    etag = client.get(SURVEY, headers=auth).headers["ETag"]
+    rpc.answer("customer_service", "get_survey", {"id": "sv_1", "title": "2026"})
+    head = client.head(SURVEY, headers=auth)
+    assert head.status_code == 200 and head.headers.get("ETag") == etag
+    rpc.answer("customer_service", "get_survey", {"id": "sv_1", "title": "2026"})
+    assert client.head(SURVEY, headers={**auth, "If-None-Match": etag}).status_code == 304
+
+
+def test_an_item_read_is_kept_by_no_shared_cache_and_revalidated_by_its_caller(client, rpc, admin_token, contract):
+    """The record is as the caller sees it (personal data masked by role), sent to a key in
+    X-API-Key, which a shared cache does not take for credentials (RFC 9111 3.5 names
+    Authorization alone): the answer is ``private, no-cache`` (a cache asks with the ETag each
+    time, so a caller whose role reads it masked is never served another's copy) and varies by
+    both credentials, its 304 too (RFC 9110 15.4.5)."""
+    auth = {"Authorization": f"Bearer {admin_token}"}
+    rpc.answer("customer_service", "get_survey", {"id": "sv_1", "title": "2026"})
+    first = client.get(SURVEY, headers=auth)
+    rpc.answer("customer_service", "get_survey", {"id": "sv_1", "title": "2026"})
+    again = client.get(SURVEY, headers={**auth, "If-None-Match": first.headers["ETag"]})
+    for answer in (first, again):
+        assert answer.headers["Cache-Control"] == "private, no-cache"
+        assert {"authorization", "x-api-key"} <= {v.strip().lower() for v in answer.headers["Vary"].split(",")}
+        assert contract.header_problems(answer, SURVEY_PATH, "GET") == []
+
+
+def test_if_none_match_compares_weakly_a_list_and_star(client, rpc, admin_token):
+    """If-None-Match is compared weakly (RFC 9110 13.1.2): the tag as W/, in a list, or ``*``
+    is a 304; an If-Match beside a matching If-None-Match is no undeclared 412."""
+    auth = {"Authorization": f"Bearer {admin_token}"}
+    rpc.answer("customer_service", "get_survey", {"id": "sv_1", "title": "2026"})
+    etag = client.get(SURVEY, headers=auth).headers["ETag"]
+    for sent in (f"W/{etag}", f'"other", {etag}', "*"):
+        rpc.answer("customer_service", "get_survey", {"id": "sv_1", "title": "2026"})
+        assert client.get(SURVEY, headers={**auth, "If-None-Match": sent}).status_code == 304, sent
+    rpc.answer("customer_service", "get_survey", {"id": "sv_1", "title": "2026"})
+    assert client.get(SURVEY, headers={**auth, "If-None-Match": '"other"'}).status_code == 200
+    rpc.answer("customer_service", "get_survey", {"id": "sv_1", "title": "2026"})
+    assert client.get(SURVEY, headers={**auth, "If-None-Match": etag, "If-Match": etag}).status_code == 304

@@ -129,7 +129,9 @@ def _without_gateway_headers(operation):
                        if v not in ({"$ref": "#/components/headers/RequestId"},
                                     {"$ref": "#/components/headers/IdempotentReplayed"},
                                     {"$ref": "#/components/headers/Location"},
-                                    {"$ref": "#/components/headers/ETag"})}
+                                    {"$ref": "#/components/headers/ETag"},
+                                    {"$ref": "#/components/headers/ItemCacheControl"},
+                                    {"$ref": "#/components/headers/ItemVary"})}
             response = {k: v for k, v in response.items() if k != "headers"}
             if headers:
                 response["headers"] = headers
