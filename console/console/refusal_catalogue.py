@@ -246,6 +246,10 @@ ZH = {
         '该户 {1} 的{0:fee}已录入期初欠费（{2}）：同一月份只欠一次',
     'the household\'s {0} of {1} is billed already ({2}): a month is owed once':
         '该户 {1} 的{0:fee}已有账单（{2}）：同一月份只欠一次',
+    '{0} is billed by {1} cycle here: carry the cycle over as its first month ({2})':
+        '本小区{0:fee}{1:cycle}计费：请把整个周期作为其首月（{2}）录入期初欠费',
+    'inside a {0} cycle billed as {1}':
+        '在{0:cycle}计费的周期内，该周期以 {1} 出账',
     'carried over already: {0}':
         '已录入期初欠费：{0}',
     'billed already: {0}':

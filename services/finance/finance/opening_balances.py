@@ -21,6 +21,8 @@ the previous company, so:
   carried into a period.
 - Its months are past or current (a debt is not owed for a month to come: 422) and within the
   estate's ``catch_up_months`` (422, as a run's).
+- A quarter's or year's bill is its first month's: a later month of the cycle is a 422, the cycle
+  is carried over as its first month (``refuse_inside_cycle``).
 
 Plain functions: no broker, no store.
 """
@@ -31,6 +33,7 @@ from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
 from . import periods
 from .billing import bill_id
+from .standards import applies, cycle_start
 
 SOURCE_KIND = "opening_balance"
 
@@ -42,6 +45,20 @@ def refuse_period(period, now, rules):
         raise BusinessRuleViolation(f"an opening balance is owed for a past or the current month ({current})",
                                     [field_error("data.period", "has not begun")])
     periods.refuse_before_catch_up(period, now, rules)
+
+
+def refuse_inside_cycle(period, household, standards):
+    """422 for a month inside a quarter's or year's cycle of an approved standard of the item that
+    bills the household (``standards``): the cycle's bill is under the id of its first month, so an
+    opening balance of a later month of it was carried over and the run billed the whole cycle
+    again, that month twice (found by review). The cycle is carried over as its first month."""
+    for standard in standards:
+        start = cycle_start(standard, period)
+        if start and start != period and applies(standard, household, period):
+            raise BusinessRuleViolation(
+                f"{standard['item']} is billed by {standard['cycle']} cycle here: carry the cycle over as its "
+                f"first month ({start})",
+                [field_error("data.period", f"inside a {standard['cycle']} cycle billed as {start}")])
 
 
 def refuse_billed(existing, requested_as):

@@ -644,9 +644,10 @@ def record_opening_balance(db, outbox, caller, estate_id, data):
     (``opening_balance_recorded``); a month billed already is a 409, a retry with the caller's
     Idempotency-Key answers the first. The household's prepaid money then settles it, as any bill."""
     household_id = data["household_id"]
-    store.known_household(db, estate_id, household_id)
+    copy = store.known_household(db, estate_id, household_id)
     rules, now = store.rules_for(db, estate_id), clock.now()
     opening_balances.refuse_period(data["period"], now, rules)
+    opening_balances.refuse_inside_cycle(data["period"], copy, store.approved_standards(db, estate_id, data["item"]))
     requested_as = caller.created_id("obl", estate_id)
     with household(db, outbox, estate_id, household_id):
         bill = opening_balances.new_bill(estate_id, data, now, rules, caller.user, requested_as)

@@ -92,3 +92,23 @@ def test_a_payment_settles_it_oldest_first_and_the_collection_rate_and_income_le
     assert november["income"]["billed_cents"] == 28200 + 11868
     september = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-09"}})
     assert september["income"]["billed_cents"] == 0 and september["income"]["received_cents"] == 0
+
+
+def test_a_household_of_another_estate_is_refused(finance):
+    with pytest.raises(BusinessRuleViolation) as refused:
+        carry(finance, household_id="hh_far")
+    assert refused.value.errors[0]["field"] == "data.household_id"
+
+
+def test_a_month_inside_a_quarter_billed_by_its_first_month_is_not_billed_twice(finance):
+    """Found by review: a quarter's bill is under the id of its first month, so an opening balance
+    of November (a quarter from October) was carried over and the October run billed hh_1 the whole
+    quarter again, November twice."""
+    approved(finance, cycle="quarterly", valid_from="2026-10")
+    with pytest.raises(BusinessRuleViolation) as refused:
+        carry(finance, period="2026-11")
+    assert refused.value.errors[0]["field"] == "data.period"
+    assert "2026-10" in refused.value.errors[0]["message"]
+    carried = carry(finance, period="2026-10", amount_cents=63006)  # the quarter, as its first month
+    run(finance, "2026-10")
+    assert [(b["period"], b["id"]) for b in bills(finance, household_id="hh_1")] == [("2026-10", carried["id"])]
