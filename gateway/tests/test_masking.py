@@ -249,3 +249,24 @@ def test_every_response_field_the_contract_calls_personal_data_is_marked():
                 if isinstance(sub, dict) and "personal data" in sub.get("description", "")
                 and "x-personal-data" not in sub]
     assert unmarked == []
+
+
+def test_a_number_in_an_opening_balances_note_is_masked_for_the_cashier(client, rpc, accounts):
+    """An opening balance's note (期初欠费, 'kept on the bill') is free text about a household, marked
+    numbers_in_text where it is sent, yet the bill answered it in full to cashiers and accountants
+    (found by review)."""
+    bill = {"id": "bill_1", "estate_id": "A", "household_id": "hh_1", "item": "property_service",
+            "period": "2026-08", "amount_cents": 21002, "paid_cents": 0, "status": "unpaid",
+            "due_at": "2026-08-31T15:59:59.999Z", "created_at": "2026-11-23T02:00:00Z", "settled_at": None,
+            "allocations": [], "source": {"kind": "opening_balance", "reference": "QD-117", "recorded_by": "acc",
+                                          "note": "业主 13900139000 拒缴"}}
+    rpc.answer("finance", "get_bill", lambda call: {**bill, "source": dict(bill["source"])})
+    rpc.answer("finance", "list_bills", lambda call: {"items": [{**bill, "source": dict(bill["source"])}],
+                                                      "next_cursor": None})
+    seen = {}
+    for role in ("cashier", "manager"):
+        auth = {"Authorization": f"Bearer {token(accounts, role)}"}
+        seen[role] = (client.get(f"{ESTATE}/bills/bill_1", headers=auth).get_json()["source"]["note"],
+                      client.get(f"{ESTATE}/bills", headers=auth).get_json()["items"][0]["source"]["note"])
+    assert seen["cashier"] == ("业主 139****9000 拒缴",) * 2
+    assert seen["manager"] == ("业主 13900139000 拒缴",) * 2
