@@ -25,3 +25,10 @@ def test_every_group_of_codes_an_export_names_has_labels():
     groups = {key.split(".", 1)[0] for key in labels.MESSAGES}
     named = {column.labels for _, _, column in COLUMNS if column.labels}
     assert named and named <= groups, named - groups
+
+
+def test_every_source_of_a_bill_has_a_label():
+    """A bill export in Chinese wrote ``opening_balance`` raw in its source column (found by review)."""
+    from estate_common import contracts
+    kinds = contracts.load().openapi["components"]["schemas"]["BillSourceKind"]["enum"]
+    assert [kind for kind in kinds if labels.code("bill_source", kind, "zh") == kind] == []

@@ -196,6 +196,7 @@ MESSAGES = {
     "bill_status.cancelled": ("已取消", "Cancelled"),
     "bill_source.billing_run": ("批量计费", "Billing run"),
     "bill_source.charge": ("业务收费", "Charge"),  # raised by another service: parking, a repair, a renovation
+    "bill_source.opening_balance": ("期初欠费", "Opening balance"),  # owed to the previous property company
     "pricing.per_m2": ("按面积", "By floor area"),
     "pricing.fixed": ("固定金额", "Fixed amount"),
     "method.cash": ("现金", "Cash"),
