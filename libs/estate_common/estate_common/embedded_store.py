@@ -940,25 +940,29 @@ def _text_range(field, condition):
 def _elem_bounds(query, field):
     """``_range_bounds`` of a range inside an ``$elemMatch`` on the array ``field`` runs through
     (``{allocations: {$elemMatch: {at: {$gte: a, $lt: b}}}}`` for ``allocations.at``), at the top
-    level and in each ``$and`` member: one element meets the whole range, so an index entry of
+    level or in an ``$and`` member: one element meets the whole range, so an index entry of
     that element lies within it (a plain range on a multikey field may be met by two elements,
-    none within: ``_range_bounds`` alone is no bound there). None: no such range."""
-    lows, highs = [], []
-    _elem_parts(query, field, lows, highs)
-    return (max(lows), min(highs)) if lows else None
-
-
-def _elem_parts(query, field, lows, highs):
+    none within: ``_range_bounds`` alone is no bound there). The first such ``$elemMatch``'s alone:
+    two of them may be met by two elements, their bounds together by none. Only a field of the
+    element itself (a path through another array inside it may meet the two bounds with two
+    values), and no range taking null (an element without the field meets it, and has no entry).
+    None: no such range."""
     members = query.get("$and")
     if isinstance(members, (list, tuple)):
         for member in members:
             if type(member) is dict:
-                _elem_parts(member, field, lows, highs)
-    parts = field.split(".")
-    for cut in range(1, len(parts)):
-        condition = query.get(".".join(parts[:cut]))
-        if type(condition) is dict and type(condition.get("$elemMatch")) is dict:
-            _range_parts(condition["$elemMatch"], ".".join(parts[cut:]), lows, highs)
+                bounds = _elem_bounds(member, field)
+                if bounds is not None:
+                    return bounds
+    array, _, inner = field.rpartition(".")
+    condition = query.get(array)
+    if not array or type(condition) is not dict or type(condition.get("$elemMatch")) is not dict:
+        return None
+    lows, highs = [], []
+    _range_parts(condition["$elemMatch"], inner, lows, highs)
+    if not lows or max(lows) < (3,):  # null and missing: bracket 2
+        return None
+    return max(lows), min(highs)
 
 
 def _next_bounds(index, size, query):

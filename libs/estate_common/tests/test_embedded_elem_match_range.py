@@ -96,3 +96,44 @@ def test_a_bucket_whose_element_holds_an_array_or_no_order_is_walked(leaf):
     every = indexed.count_documents({"estate_id": "est_1"})
     with indexed._lock:
         assert len(indexed._candidates(query)) == every
+
+
+def _pair(spec, docs):
+    indexed, walked = (embedded_store.EmbeddedClient()["elem_match"]["odd"] for _ in range(2))
+    indexed.create_index(spec)
+    for collection in (indexed, walked):
+        collection.insert_many([dict(doc) for doc in docs])
+    return indexed, walked
+
+
+def test_two_elem_matches_are_two_elements_their_bounds_not_joined():
+    """``$and`` of two ``$elemMatch`` on one array may be met by two elements: one past 1550, another
+    before 560; the bounds of both together ([1550, 560): none) are no bound of either."""
+    indexed, walked = _pair(PAID, [{"_id": f"b{i:03d}", "estate_id": "est_1",
+                                    "allocations": [{"at": i}, {"at": 1000 + i}]} for i in range(600)])
+    for query in (
+            {"estate_id": "est_1", "$and": [{"allocations": {"$elemMatch": {"at": {"$gte": 1550}}}},
+                                            {"allocations": {"$elemMatch": {"at": {"$lt": 560}}}}]},
+            {"estate_id": "est_1", "allocations": {"$elemMatch": {"at": {"$gte": 1550}}},
+             "$and": [{"allocations": {"$elemMatch": {"at": {"$lt": 560}}}}]}):
+        assert ids(indexed, query) == ids(walked, query) == [f"b{i}" for i in range(550, 560)], query
+
+
+def test_a_path_within_the_element_through_another_array_is_walked():
+    """``{a: {$elemMatch: {"b.c": range}}}``: one element's ``b`` is an array, its two ``c`` may meet
+    the range's two bounds, neither within (as a plain range on a multikey field)."""
+    indexed, walked = _pair([("estate_id", 1), ("a.b.c", 1)], [
+        {"_id": f"d{i:03d}", "estate_id": "est_1", "a": [{"b": [{"c": i}, {"c": 1000 + i}]}]} for i in range(600)])
+    query = {"estate_id": "est_1", "a": {"$elemMatch": {"b.c": {"$gte": 700, "$lt": 800}}}}
+    assert len(ids(indexed, query)) == len(ids(walked, query)) == 600
+
+
+@pytest.mark.parametrize("operator", ["$gte", "$lte"])
+def test_a_null_range_takes_an_element_without_the_field(operator):
+    """``{$elemMatch: {at: {$gte: null}}}`` is met by an element without ``at`` (null and missing
+    compare equal), which has no entry among the element's values."""
+    docs = [{"_id": f"b{i:03d}", "estate_id": "est_1", "allocations": [{"at": i}]} for i in range(600)]
+    indexed, walked = _pair(PAID, docs + [{"_id": "no time", "estate_id": "est_1", "allocations": [{"id": "x"}]},
+                                          {"_id": "null", "estate_id": "est_1", "allocations": [{"at": None}]}])
+    query = {"estate_id": "est_1", "allocations": {"$elemMatch": {"at": {operator: None}}}}
+    assert ids(indexed, query) == ids(walked, query) == ["no time", "null"]
