@@ -460,9 +460,11 @@ def _nullable(node):
         return None
     beside = {name: value for name, value in node.items() if name != key}
     if set(typed) - _ANNOTATIONS == {"enum"} and isinstance(typed["enum"], list):  # a choice of values, or null
-        return {**beside, **typed, "enum": typed["enum"] + ([] if None in typed["enum"] else [None])}
+        if None in typed["enum"]:  # oneOf: null meets both choices and is refused; anyOf: the enum itself
+            return None if key == "oneOf" else {**beside, **typed}
+        return {**beside, **typed, "enum": typed["enum"] + [None]}
     kind = typed.get("type")
-    if kind not in _OF_TYPE or not set(typed) - {"type"} <= _OF_TYPE[kind] | _ANNOTATIONS:
+    if not isinstance(kind, str) or kind not in _OF_TYPE or not set(typed) - {"type"} <= _OF_TYPE[kind] | _ANNOTATIONS:
         return None
     return {**beside, **typed, "type": [kind, "null"]}
 

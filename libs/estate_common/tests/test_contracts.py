@@ -423,6 +423,10 @@ TRICKY = {
         "state": {"oneOf": [{"type": "null"}, {"type": "string", "enum": ["open", "closed"]}]},
         "count": {"anyOf": [{"type": "integer", "minimum": 1, "description": "how many"}, {"type": "null"}]},
         "category": {"description": "what", "anyOf": [{"enum": ["water", "gas"]}, {"type": "null"}]},
+        # oneOf: null meets both choices, so it is refused; a list of types is kept as a choice
+        "either": {"oneOf": [{"enum": ["a", None]}, {"type": "null"}]},
+        "several": {"anyOf": [{"type": "null"}, {"type": ["string", "integer"]}]},
+        "twice": {"oneOf": [{"type": ["string", "null"]}, {"type": "null"}]},
     },
 }
 TRICKY_CASES = [
@@ -438,6 +442,9 @@ TRICKY_CASES = [
     {"n": 1, "count": None}, {"n": 1, "count": 2}, {"n": 1, "count": 0}, {"n": 1, "count": "2"},
     {"n": 1, "count": 2.5}, {"n": 1, "count": False}, {"n": 1, "category": None}, {"n": 1, "category": "gas"},
     {"n": 1, "category": "oil"}, {"n": 1, "category": 0},
+    {"n": 1, "either": None}, {"n": 1, "either": "a"}, {"n": 1, "either": "b"}, {"n": 1, "several": None},
+    {"n": 1, "several": "a"}, {"n": 1, "several": 2}, {"n": 1, "several": 2.5}, {"n": 1, "twice": None},
+    {"n": 1, "twice": "a"}, {"n": 1, "twice": 1},
 ]
 
 
