@@ -204,8 +204,8 @@ ZH = {
         '该用户正被另一个请求修改：请重新提交本次修改',
     'role is not a role':
         '角色不存在',
-    '{0} is true or false':  # {0}: the list's parameter (gateway/requests_in.flag)
-        '{0} 须为 true 或 false',
+    '{0} is true or false':  # {0}: the list's parameter (gateway/requests_in.flag), by its field label
+        '{0:field}须为 true 或 false',
     'an operator admin sees every estate: give none':
         '运营管理员可查看所有小区：无需指定小区',
     'must be empty for an operator admin':

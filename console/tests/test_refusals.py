@@ -300,3 +300,13 @@ def test_a_range_whose_end_comes_before_its_start_is_told_without_naming_record_
     of the security department's day)."""
     for english in ("to is before from", "must not be below from"):
         assert "序号" not in ZH[english] and "from" in ZH[english]
+
+
+def test_a_list_s_true_or_false_filter_is_named_by_its_label(app):
+    """gateway's requests_in.flag writes one sentence for active, has_estates and replaced; each read
+    by its name before they were one (启用状态…), and the one sentence showed the parameter's code."""
+    with app.test_request_context():
+        g.language = "zh"
+        assert _shown("active is true or false") == "启用须为 true 或 false"
+        assert _shown("has_estates is true or false") == "已分配小区须为 true 或 false"
+        assert _shown("replaced is true or false") == "已被替换须为 true 或 false"
