@@ -271,7 +271,16 @@ def _equal(a, b):
     kind = type(a)
     if kind is str or kind is type(b) is str:
         return type(b) is kind and a == b
+    if (kind is float and a != a) or (type(b) is float and b != b):  # a NaN equals a NaN alone
+        return _is_nan(a) and _is_nan(b)
     return _bracket(a) == _bracket(b) and _compare(a, b) == 0
+
+
+def _is_nan(value):
+    return type(value) is float and value != value
+
+
+_NAN_KEY = (int, "NaN")  # every NaN's one key: a NaN hashes by its identity and equals nothing
 
 
 def _hash_key(value):
@@ -283,7 +292,7 @@ def _hash_key(value):
     if kind is bool:
         return (bool, value)
     if kind is int or kind is float or kind is Int64:
-        return (int, value)
+        return _NAN_KEY if value != value else (int, value)
     if value is None or value is _MISSING:
         return (None,)
     if kind is datetime or kind is ObjectId:
@@ -480,6 +489,9 @@ def _range_test(name, operand):
     if operand is None:  # only $gte and $lte take null (and a missing field) in
         inclusive = name in ("$gte", "$lte")
         return lambda values: inclusive and any(v is None or v is _MISSING for v in _expanded(values))
+    if _is_nan(operand):  # MongoDB: a NaN meets $gte and $lte NaN, no other range, nor is met by one
+        inclusive = name in ("$gte", "$lte")
+        return lambda values: inclusive and any(_is_nan(v) for v in _expanded(values))
     bracket = _bracket(operand)
     if type(operand) in (str, int, float, datetime):  # the common cases, compared by Python itself
         kinds = (str,) if bracket == 4 else (int, float) if bracket == 3 else (datetime,)
@@ -498,7 +510,8 @@ def _range_test(name, operand):
 
     def test(values):
         for value in _expanded(values):
-            if value is not _MISSING and _bracket(value) == bracket and _compare(value, operand) in wanted:
+            if value is not _MISSING and _bracket(value) == bracket and not _is_nan(value) \
+                    and _compare(value, operand) in wanted:
                 return True
         return False
     _slow = test

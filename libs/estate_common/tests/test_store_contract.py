@@ -814,3 +814,41 @@ def test_collections_helpers_scope_by_estate(db):
     assert named.insert(db, "keys", {"_id": "k1", "estate_id": "e1"}) is False
     assert named.find(db, "keys", "e1", "k1") == {"_id": "k1", "estate_id": "e1"}
     assert named.find(db, "keys", "e2", "k1") is None
+
+
+NANS = [{"_id": 1, "v": float("nan")}, {"_id": 2, "v": 2}, {"_id": 3, "v": "x"}, {"_id": 4},
+        {"_id": 5, "v": [float("nan"), 7]}, {"_id": 6, "v": -1e308}, {"_id": 7, "v": None}]
+
+
+@pytest.mark.parametrize("indexed", [False, True])
+def test_a_nan_equals_a_nan_alone_and_meets_no_range_but_gte_and_lte_nan(db, indexed):
+    if indexed:
+        db.nans.create_index([("v", 1)])
+    db.nans.insert_many([dict(doc) for doc in NANS])
+    for query, expected in [
+            ({"v": float("nan")}, [1, 5]), ({"v": {"$in": [float("nan")]}}, [1, 5]),
+            ({"v": {"$in": [float("nan"), 2]}}, [1, 2, 5]), ({"v": {"$ne": float("nan")}}, [2, 3, 4, 6, 7]),
+            ({"v": {"$nin": [float("nan")]}}, [2, 3, 4, 6, 7]), ({"v": {"$gte": float("nan")}}, [1, 5]),
+            ({"v": {"$lte": float("nan")}}, [1, 5]), ({"v": {"$gt": float("nan")}}, []), ({"v": {"$lt": 0}}, [6])]:
+        assert sorted(doc["_id"] for doc in db.nans.find(query)) == expected, query
+    assert [doc["_id"] for doc in db.nans.find({"_id": {"$in": [1, 2, 6]}}, sort=[("v", 1)])] == [1, 6, 2]
+
+
+def test_a_range_inside_elem_match_through_an_index_on_the_elements_field(db):
+    """Each ``$elemMatch`` is met by one element, two of them by two; a path through an array inside
+    the element may meet a range with two values; ``$gte: null`` takes an element without the field."""
+    db.bills.create_index([("estate_id", 1), ("allocations.at", 1)])
+    db.bills.create_index([("estate_id", 1), ("a.b.c", 1)])
+    db.bills.insert_many([{"_id": i, "estate_id": "e", "allocations": [{"at": i}, {"at": 1000 + i}],
+                           "a": [{"b": [{"c": i}, {"c": 1000 + i}]}]} for i in range(300)]
+                         + [{"_id": "none", "estate_id": "e", "allocations": [{"id": "x"}]}])
+
+    def found(query):
+        return sorted(str(doc["_id"]) for doc in db.bills.find(query))
+
+    assert found({"estate_id": "e", "$and": [{"allocations": {"$elemMatch": {"at": {"$gte": 1290}}}},
+                                             {"allocations": {"$elemMatch": {"at": {"$lt": 295}}}}]}) == \
+        [str(i) for i in range(290, 295)]
+    assert found({"estate_id": "e", "allocations": {"$elemMatch": {"at": {"$gte": 10, "$lt": 12}}}}) == ["10", "11"]
+    assert len(found({"estate_id": "e", "a": {"$elemMatch": {"b.c": {"$gte": 500, "$lt": 600}}}})) == 300
+    assert found({"estate_id": "e", "allocations": {"$elemMatch": {"at": {"$gte": None}}}}) == ["none"]
