@@ -721,21 +721,24 @@ def record_visitor_departure(db, outbox, caller, estate_id, visitor_id, data):
 
 def erase_visitors(db, outbox, now):
     """Every estate's visitors who left ``visitor_retention_days`` before ``now`` or earlier (or
-    came then, their leaving never recorded), masked for good (``gate.erased``): PIPL art. 19, kept
-    no longer than the gate's purpose needs. Retired estates too (their records stay). Replicas
-    running it at once write each once (the revision check; an erased visitor is not due again); one
-    that kept changing while it was written is left to the next run. Returns how many it masked."""
+    came then and ``visitor_pass_max_days`` ago, their leaving never recorded: never one on site
+    within his visit), masked for good (``gate.erased``): PIPL art. 19, kept no longer than the
+    gate's purpose needs. Retired estates too (their records stay). Replicas running it at once
+    write each once (the revision check; an erased visitor is not due again); one that kept
+    changing while it was written is left to the next run. Returns how many it masked."""
     erased = 0
     for estate_id in store.estate_ids(db):
         time.sleep(0)  # between estates, the service's calls run (the embedded store does no I/O)
         rules = store.rules_for(db, estate_id)
         cutoff = clock.to_iso(now - timedelta(days=rules["visitor_retention_days"]))
+        # one on site is his visit's while his car's stays are (gate.visits_from): never masked then
+        arrived_by = min(cutoff, gate.visits_from(now, rules))
         today = calendar.day_of(now, rules["timezone"])
-        for visitor in store.visitors_due_erasure(db, estate_id, cutoff):
+        for visitor in store.visitors_due_erasure(db, estate_id, cutoff, arrived_by):
             wrote = []
 
             def erase_visitor(stored):
-                if stored.get("erased_on"):
+                if not gate.erasure_due(stored, cutoff, arrived_by):
                     return None
                 wrote.append(stored["_id"])
                 return Change(gate.erased(stored, today))

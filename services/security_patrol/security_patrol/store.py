@@ -501,11 +501,12 @@ def visitors_by_phone(db, estate_id, number):
     return found
 
 
-def visitors_due_erasure(db, estate_id, cutoff):
+def visitors_due_erasure(db, estate_id, cutoff, arrived_by):
     """The estate's visitors not erased yet who left at ``cutoff`` or before, or, their leaving
-    never recorded, came then: the index ``(estate_id, departed_at, created_at, _id)`` walked."""
+    never recorded, came at ``arrived_by`` or before: the index ``(estate_id, departed_at,
+    created_at, _id)`` walked."""
     return list(db.visitors.find({"estate_id": estate_id, "erased_on": {"$exists": False}, "$or": [
-        {"departed_at": {"$ne": None, "$lte": cutoff}}, {"departed_at": None, "created_at": {"$lte": cutoff}}]}))
+        {"departed_at": {"$ne": None, "$lte": cutoff}}, {"departed_at": None, "created_at": {"$lte": arrived_by}}]}))
 
 
 def estate_ids(db):
