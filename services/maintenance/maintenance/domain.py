@@ -893,9 +893,14 @@ def started_events(order, changes):
 
 
 def cancelled_event_data(order, reason, cancelled_at):
-    """``work_order_cancelled``: archive keeps a cancelled order as a closed one."""
-    return {"id": order["_id"], "number": order["number"], "request_id": order["request_id"],
+    """``work_order_cancelled``: archive keeps a cancelled order as a closed one; its ``source``, as
+    every other work-order event names it, lets security keep the order of its finding from a
+    cancellation handled before the creation (each event type has its queue; found by review)."""
+    data = {"id": order["_id"], "number": order["number"], "request_id": order["request_id"],
             "household_id": order["household_id"], "reason": reason.strip(), "cancelled_at": cancelled_at}
+    if order.get("source"):
+        data["source"] = order["source"]
+    return data
 
 
 def raises_charge(order):

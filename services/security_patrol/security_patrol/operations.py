@@ -146,7 +146,8 @@ def work_order_event(db, outbox, event):
     """A work-order event of maintenance about one of our findings kept on its copy (``work_orders``):
     the copy made from the first of its events that names the source, each event applied once by its
     id (``follow``); an event of an order not of ours, or a cancellation of an order never seen here
-    (it names no source), keeps nothing."""
+    announced before cancellations named their source, keeps nothing. A cancellation handled before
+    the creation (each event type has its queue) makes the copy, cancelled (found by review)."""
     if not work_orders.of_ours(event):
         return None
     data, estate_id = event["data"], event["estate_id"]

@@ -31,7 +31,8 @@ SHOWN = ("number", "status")
 
 def of_ours(event):
     """Whether the event's order is of one of our findings as far as the event says: one that names
-    its source (every one but a cancellation) names one of ``SOURCES``."""
+    its source (every one, a cancellation announced before it named the source aside) names one of
+    ``SOURCES``."""
     source = event["data"].get("source")
     return source is None or source["type"] in SOURCES
 

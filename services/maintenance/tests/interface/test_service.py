@@ -1031,6 +1031,10 @@ def test_a_manager_cancels_an_order_not_started(engineering):
     assert act(engineering, "cancel_work_order", order_id, reason="registered twice")["status"] == "cancelled"
     [cancelled] = engineering.outbox.of_type("work_order_cancelled")  # archive keeps it as a closed order
     assert (cancelled["data"]["id"], cancelled["data"]["reason"]) == (order_id, "registered twice")
+    # its source named, as every other work-order event does: security keeps the order of its
+    # finding from a cancellation that arrives before the creation (found by review)
+    [opened] = engineering.outbox.of_type("work_order_created")
+    assert cancelled["data"]["source"] == opened["data"]["source"]
     with pytest.raises(Conflict):
         act(engineering, "cancel_work_order", order_id, reason="again")
     assert len(engineering.outbox.of_type("work_order_cancelled")) == 1

@@ -2713,3 +2713,23 @@ def test_a_departure_recorded_after_the_visitor_was_masked_keeps_no_number_in_fu
     assert left["departure_notes"] == "他的电话 139****6435"
     assert "13957286435" not in str(list(patrol.db.visitors.find({"_id": visitor["id"]})))
 
+
+
+def test_an_order_cancelled_before_its_creation_arrives_is_kept_cancelled(patrol):
+    """Each work-order event has its own queue, so a cancellation may be handled before the
+    creation of its order (a duplicate cancelled a moment after it was opened): the cancellation,
+    naming no source, kept nothing, and the creation then showed the order pending for good. The
+    cancellation names its source (found by review), and the creation arriving after it changes
+    nothing."""
+    source = ("patrol_anomaly", "anom_y")
+    patrol.on_work_order_cancelled(order_event(patrol, "work_order_cancelled", "wo_0006", source,
+                                               reason="duplicate", cancelled_at=clock.now_iso()))
+    created_event = created(patrol, "wo_0006", source)
+    created_event["occurred_at"] = clock.to_iso(clock.now() - timedelta(seconds=5))  # it happened first
+    patrol.on_work_order_created(created_event)
+    kept = patrol.db.work_orders.find_one({"_id": "wo_0006"})
+    assert (kept["status"], kept["source_id"]) == ("cancelled", "anom_y")
+    # a cancellation of an order not of ours, naming its source, keeps nothing
+    patrol.on_work_order_cancelled(order_event(patrol, "work_order_cancelled", "wo_0007", ("service_request", "sr_2"),
+                                               reason="x", cancelled_at=clock.now_iso()))
+    assert patrol.db.work_orders.find_one({"_id": "wo_0007"}) is None
