@@ -180,12 +180,13 @@ def estate_retired(service, estate_id, retired_at):
 
 
 def refuses_periods_before_records(service, rpc, estate_id, unregister, name="period", before=("1900-01", "2016-02"),
-                                   from_the_first=("2016-03",)):
+                                   from_the_first=("2016-03",), before_the_floor=("1949-12",)):
     """Assert that ``service.rpc`` refuses a report of a period before the estate's records can begin
     (``replica.refuse_before_records``) and answers from the first: the estate's copy registered on
     9 March 2026 (``created_at`` 2026-03-09) has no records before 2016-03 (its registration less
     ``replica.RECORDS_REACH_MONTHS``), and a copy without a registration none before 1950-01. Each
-    period is given as the filter ``name``; ``unregister()`` takes the copy's ``created_at`` away on
+    period is given as the filter ``name`` (``before_the_floor``: periods just before 1950-01, refused
+    then; in ``name``'s own form); ``unregister()`` takes the copy's ``created_at`` away on
     the way (the test's own write: only store modules reach the database)."""
     from .errors import BusinessRuleViolation
 
@@ -208,5 +209,6 @@ def refuses_periods_before_records(service, rpc, estate_id, unregister, name="pe
         answer = ask(period)
         assert answer and answer.get(name, period) == period, (period, answer)
     unregister()  # a copy from before the registration was carried
-    assert refusal(before[0]).errors[0]["message"] == "is before 1950-01, the earliest month of the estate's records"
+    for period in (before[0], *before_the_floor):
+        assert refusal(period).errors[0]["message"] == "is before 1950-01, the earliest month of the estate's records"
     assert ask(before[-1])

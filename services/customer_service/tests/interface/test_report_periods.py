@@ -24,7 +24,7 @@ def test_a_report_of_a_period_before_the_estate_s_records_can_begin_is_refused(d
     desk.copy_estate_edit(event("archive", "estate_updated", ESTATE, {
         "id": ESTATE, "estate_id": ESTATE, "code": "HZ-01", "name": "West Lake", "address": "9 Lake Rd",
         "version": 2, "timezone": "Asia/Shanghai", "created_at": "2026-03-09T02:00:00.000Z"}))
-    refuses_periods_before_records(desk, rpc, ESTATE, lambda: unregister(desk), name, before, from_the_first)
+    refuses_periods_before_records(desk, rpc, ESTATE, lambda: unregister(desk), name, before, from_the_first, ())
 
 
 @pytest.mark.parametrize("rpc", ["complaint_report", "complaint_results"])
