@@ -39,6 +39,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 import household_import  # noqa: E402  (bench/, beside this file)
+from big_estate import periods_before  # noqa: E402  (the months before this one, oldest first)
 
 MONTHS = 12
 THREADS = 6
@@ -90,17 +91,6 @@ class Gateway:
                 return job
             time.sleep(0.5)
         raise RuntimeError(f"job {job_id} not done in {timeout} s")
-
-
-def periods_before(now, months):
-    year, month = now.year, now.month
-    found = []
-    for _ in range(months):
-        month -= 1
-        if month == 0:
-            year, month = year - 1, 12
-        found.append(f"{year:04d}-{month:02d}")
-    return list(reversed(found))
 
 
 def in_parallel(work, items):
