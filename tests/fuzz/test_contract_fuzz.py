@@ -84,9 +84,14 @@ TEXT_RULE = {"holds a control character", "has no visible character"}
 # the contract states in words ("before from, a 400") and a schema cannot (``calendar.filter_window``)
 RANGE_RULE = {"must not be below from", "must not be before deactivated_from"}
 
+# what a list says of parameters that exclude each other, stated in words ("beside date or period, a
+# 400"): the handover log's range of days beside its day or month (security_patrol's _handovers_selected)
+EXCLUSIVE_RULE = {"goes with neither date nor period"}
+
 
 def _refused_for(response, messages):
-    """A 400 whose every field error is one of ``messages`` (one rule's: TEXT_RULE, RANGE_RULE)."""
+    """A 400 whose every field error is one of ``messages`` (one rule's: TEXT_RULE, RANGE_RULE,
+    EXCLUSIVE_RULE)."""
     errors = (response.json() or {}).get("errors") or []
     return bool(errors) and all(e.get("message") in messages for e in errors)
 
@@ -102,7 +107,8 @@ def _problems(operation, case, response, book, valid):
     elif not _documented(operation, status):
         found.append(f"{label}: {status} is not documented: {response.text[:300]}")
     elif status == 400 and valid and not (_custom_refusal(response) or _refused_for(response, TEXT_RULE)
-                                          or _refused_for(response, RANGE_RULE)):
+                                          or _refused_for(response, RANGE_RULE)
+                                          or _refused_for(response, EXCLUSIVE_RULE)):
         found.append(f"{label}: a request the contract calls valid answered 400: {response.text[:300]}"
                      f" (body sent: {str(case.body)[:300]})")
     media = response.headers.get("Content-Type", "").split(";")[0]
