@@ -109,8 +109,12 @@ class PublishUnconfirmed(Exception):
     """No confirm in time: the broker may have queued the request, publishing again is not safe."""
 
 
-def _raise_remote(error):
+def _raise_remote(error, service, method):
     exc_type = error.get("exc_type")
+    if exc_type == "MethodNotFound":
+        # a replica of an older version, during a rolling deploy, answers a method it does not have
+        # yet: a 503 to try again once it is upgraded, where a 500 said the system was broken
+        raise ServiceUnavailable(f"{service} does not offer {method}: a replica of an older version answered")
     args = error.get("exc_args") or []
     cls = ERROR_TYPES.get(exc_type)
     if cls is not None:
@@ -459,7 +463,7 @@ class RpcClient:
             raise maybe_done(ServiceUnavailable(f"message broker connection lost waiting for {service}: "
                                                 f"{type(exc).__name__}")) from exc
         if reply.get("error"):
-            _raise_remote(reply["error"])
+            _raise_remote(reply["error"], service, method)
         return reply.get("result")
 
     def _publish(self, service, method, payload, headers, timeout, deadline):
