@@ -15,6 +15,8 @@ ZH = {
         '你的角色无权执行此操作：须由{0:role}执行',
     '{0}: try again later':  # a rate limit's (gateway/limits.py): {0} is one of the FRAGMENTS below
         '{0}，请稍后再试',
+    '{0} does not offer {1}: a replica of an older version answered':  # rpc_client: a rolling deploy's
+        '{0} 尚不支持 {1}：应答的是旧版本的实例，请稍后重试',
     'too many sign-ins at once: try again in a moment':
         '同时登录的人太多，请稍后再试',
     'the body stopped coming: nothing for {0} s':
