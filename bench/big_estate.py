@@ -57,6 +57,23 @@ def periods_before(now, months):
     return list(reversed(found))
 
 
+def admin_token(session, url, password, seconds, pause):
+    """The admin's token, asked until the gateway gives one (it is still starting) for ``seconds``."""
+    import requests
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            answer = session.post(f"{url}/api/v1/auth/token", json={"username": "admin", "password": password})
+            if answer.status_code == 200:
+                return answer.json()["access_token"]
+        except requests.ConnectionError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("the gateway did not answer a token")
+        time.sleep(pause)
+
+
 def seed(db, estate_id, count):
     """Household copies and a year of bills, straight into finance's store (seconds)."""
     from estate_common import clock, store
@@ -188,19 +205,7 @@ def run_section(run_local, fresh_vhost, calls=None, count=None):
             print(f"  seeded in {seeded['seed_seconds']} s (periods {seeded['periods'][0]} .. {seeded['periods'][1]})",
                   flush=True)
             session = requests.Session()
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    answer = session.post(system.url + "/api/v1/auth/token",
-                                          json={"username": "admin", "password": password})
-                    if answer.status_code == 200:
-                        break
-                except requests.ConnectionError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the gateway did not start")
-                time.sleep(0.3)
-            auth = {"Authorization": f"Bearer {answer.json()['access_token']}"}
+            auth = {"Authorization": f"Bearer {admin_token(session, system.url, password, 60, 0.3)}"}
             base = f"{system.url}/api/v1/estates/{estate_id}"
             debtors = [h["_id"] for h in households(estate_id, count)][::DEBTOR_EVERY]
 

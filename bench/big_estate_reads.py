@@ -39,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 import household_import  # noqa: E402  (bench/, beside this file)
-from big_estate import periods_before  # noqa: E402  (the months before this one, oldest first)
+from big_estate import admin_token, periods_before  # noqa: E402  (bench/, beside this file)
 
 MONTHS = 12
 THREADS = 6
@@ -51,18 +51,7 @@ class Gateway:
         self.session = requests.Session()
         adapter = requests.adapters.HTTPAdapter(pool_maxsize=THREADS * 2)
         self.session.mount("http://", adapter)
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                answer = self.session.post(f"{url}/api/v1/auth/token", json={"username": "admin", "password": password})
-                if answer.status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the gateway did not answer a token")
-            time.sleep(0.5)
-        self.auth = {"Authorization": f"Bearer {answer.json()['access_token']}"}
+        self.auth = {"Authorization": f"Bearer {admin_token(self.session, url, password, 120, 0.5)}"}
 
     def call(self, method, path, expect=(200, 201, 202), headers=None, **kwargs):
         headers = {**self.auth, **(headers or {})}
