@@ -1981,6 +1981,7 @@ _MESSAGES = {
     "setting.webhook_backoff_max_seconds": ("最长重试间隔（秒）", "Longest retry wait (seconds)"),
     "setting.complaint_reply_days": ("投诉答复时限（天）", "Complaint reply (days)"),
     "setting.complaint_verify_days": ("投诉核实时限（天）", "Complaint verification (days)"),
+    "setting.complaint_reopen_days": ("复诉期限（天）", "Complaint reopening window (days)"),
     "setting.repair_response_hours": ("报修响应时限（小时）", "Repair response (hours)"),
     # customer service and maintenance each keep a repair and an emergency response time: the
     # desk's is what the owner is promised (and its order keeps), maintenance's is for orders no

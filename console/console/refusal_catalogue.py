@@ -735,6 +735,15 @@ ZH = {
         '部分评分所针对的服务项目不在本次调查中',
     'is not a service line of this survey':
         '不是本次调查的服务项目',
+    # 复诉's time limit (complaints.refuse_reopening_too_late)
+    'a complaint is reopened within {0} days of its close or reply: register a new complaint':
+        '投诉须在结案或答复后 {0} 天内复诉：请登记为新投诉',
+    'a complaint is reopened within {0} day of its close or reply: register a new complaint':
+        '投诉须在结案或答复后 {0} 天内复诉：请登记为新投诉',
+    'the complaint ended on {0}, more than {1} days ago':
+        '该投诉已于 {0} 结束，超过 {1} 天',
+    'the complaint ended on {0}, more than {1} day ago':
+        '该投诉已于 {0} 结束，超过 {1} 天',
     # -- maintenance -----------------------------------------------------------------
     'this inspection is completed with other results':
         '该巡检已按其他结果完成',

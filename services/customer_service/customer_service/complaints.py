@@ -4,8 +4,11 @@ major (重大投诉), replied to within 7 days (the request's ``due_at``).
 The reply and the close are in ``handling``; this module holds what only complaints have.
 """
 
+from datetime import timedelta
+
 from estate_common import calendar, clock
-from estate_common.errors import Conflict, Forbidden
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
+from estate_common.wording import counted
 
 from .domain import MANAGER_ROLES, Change, due_at, history_entry, next_status
 
@@ -122,6 +125,7 @@ def reopen(request, data, now, caller, rules):
     still counts it once, in the month it was registered: a reopening is no new complaint.
     Announced as ``complaint_reopened`` (no reason: it may name people)."""
     status = next_status(request, "reopen_escalated" if (request.get("complaint") or {}).get("escalated") else "reopen")
+    refuse_reopening_too_late(request, now, rules)
     at = clock.to_iso(now)
     reason = data["reason"].strip()
     count = times_reopened(request) + 1  # its own 复诉, not a consultation's reopening before it became one
@@ -137,6 +141,18 @@ def reopen(request, data, now, caller, rules):
                    "closed_at": None, "outcome": None, "satisfaction": None, "updated_at": at},
                   [history_entry(at, caller.user, "reopened", reason)],
                   [("complaint_reopened", announced)])
+
+
+def refuse_reopening_too_late(request, now, rules):
+    """复诉 has a time limit, ``complaint_reopen_days`` from the round's end (its close, or its reply
+    while not closed): later, the matter raised again is a new complaint, counted in its own month,
+    where a reopening would move an old complaint's reply deadline into today."""
+    ended = request.get("closed_at") or request.get("replied_at")
+    days = rules["complaint_reopen_days"]
+    if ended and now > clock.parse_iso(ended) + timedelta(days=days):
+        raise BusinessRuleViolation(
+            f"a complaint is reopened within {counted(days, 'day')} of its close or reply: register a new complaint",
+            [field_error("reason", f"the complaint ended on {ended[:10]}, more than {counted(days, 'day')} ago")])
 
 
 def times_reopened(request):

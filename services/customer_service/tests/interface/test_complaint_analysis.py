@@ -451,3 +451,26 @@ def test_a_consultation_reopened_then_reclassified_as_a_complaint_was_never_a_re
     [announced] = desk.outbox.of_type("complaint_reopened")
     assert announced["data"]["reopen_count"] == 1
     assert report(desk, "2026-11")["reopened"] == 1
+
+
+def test_a_complaint_closed_longer_ago_than_the_estate_s_reopen_days_is_a_new_complaint_not_a_reopening(desk):
+    """复诉 has a time limit: a matter raised again months after its complaint was closed is a new
+    complaint, counted in its own month, not a reopening that moves an old one's reply into today
+    (``complaint_reopen_days``, 30 by default: chosen, DOMAIN.md gives none). Counted from the
+    close, or from the reply while the complaint is not closed."""
+    clock.freeze(clock.parse_iso("2026-11-02T02:00:00Z"))
+    closed = closed_complaint(desk)
+    as_caller(desk, AGENT)
+    clock.advance(timedelta(days=30))
+    act(desk, "reopen", closed, reason="came back within the month")  # the 30th day still reopens
+    act(desk, "reply", closed, message="fixed again")
+    clock.advance(timedelta(days=30, seconds=1))
+    with pytest.raises(BusinessRuleViolation) as refused:
+        act(desk, "reopen", closed, reason="came back again")
+    assert "30 days" in str(refused.value) and "new complaint" in str(refused.value)
+    assert refused.value.errors[0]["field"] == "reason"
+    assert desk.get_request({"estate_id": ESTATE, "id": closed["id"]})["reopen_count"] == 1  # nothing written
+    as_caller(desk, MANAGER)
+    desk.update_settings({"estate_id": ESTATE, "data": {"complaint_reopen_days": 90}})
+    as_caller(desk, AGENT)
+    assert act(desk, "reopen", closed, reason="came back again")["reopen_count"] == 2
