@@ -117,6 +117,8 @@ SECTIONS = (
         Entry("registers.checks", "menu.checks", ARCHIVES),
         Entry("registers.change-log", "menu.change_log", ARCHIVES),
         Entry("archive.completeness", "menu.completeness", ARCHIVES),
+        # 个人信息查阅: what is held under an occupant's phone, for his request to see it (PIPL art. 45)
+        Entry("archive.personal_data", "menu.personal_data", ARCHIVES),
         # the numbers the archive is judged by, read only, and its KPIs (a manager's are under management)
         Entry("archive.settings", "menu.archive_settings", frozenset({"archivist"})),
         Entry("manager.dashboard", "menu.own_kpis", frozenset({"archivist"})),

@@ -512,6 +512,7 @@ KEYLESS = {
     "portal.rate": "the owner portal's rating keeps no key",
     # _phone_search.html (desk.find_by_phone, admin.households_by_phone): a POST so the number is in no URL
     "{{ phone_action }}": "POST …/households/search only reads: it keeps no key",
+    "archive.personal_data_search": "POST …/personal-data/search only reads: it keeps no key",
     # a PUT or PATCH sets what the form holds: sent twice, it sets the same (a version refuses
     # the second of an edit); the API's key for them is an integrator's retry
     "admin.edit_estate": "PATCH …/estates/{id}",

@@ -92,6 +92,35 @@ def completeness():
                            borrowed=borrowed)
 
 
+@bp.get("/personal-data")
+@estate_needed
+def personal_data(phone="", found=None, problem=None):
+    """个人信息查阅 (PIPL art. 45): an occupant asks what is held about him, and the archivist reads
+    everything his phone touched, side by side, as ``POST …/personal-data/search`` finds it: the
+    households it is on, the requests it called about, the visits it registered. The box is offered
+    to the roles the gateway lets search."""
+    return render_template("archive/personal_data.html", phone=phone, found=found,
+                           problem=problem or common.take_problem())
+
+
+@bp.post("/personal-data")
+@estate_needed
+def personal_data_search():
+    """The search, a POST with its CSRF token so the number is in no URL (the console's nor the
+    gateway's); a read, so no Idempotency-Key is sent. A refusal (a malformed number, a role the
+    gateway refuses) is shown at the box with its status; a service away or a session gone raises, as
+    any call does."""
+    phone = request.form.get("phone", "").strip()
+    try:
+        found = g.api.call("POST", g.api.estate(g.user.estate_id, "personal-data/search"), json={"phone": phone},
+                           idempotency_key="")
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        return personal_data(phone=phone, problem=problem), problem.status
+    return personal_data(phone=phone, found=found)
+
+
 # the kinds of closed record the completeness counts (estate_common.closed_counts.KINDS)
 CLOSED_KINDS = ("service_requests", "work_orders", "patrol_rounds", "incidents", "payments")
 
