@@ -692,6 +692,16 @@ def rectification_action_done(db, outbox, caller, estate_id, plan_id, n, data):
     return _shown(db, estate_id, [after])[0]
 
 
+def surveys_until(year, end, rules):
+    """Up to when the surveys of ``year`` count for a period of it ending at ``end`` (ISO): by the
+    period's end, as the year's other figures count; None (whenever) for a period ending with the
+    year (the year, its Q4, its December), as a survey of the year before may be filed in January
+    (``surveys.new_survey``): filed so, it counted for no year, its year owing a survey for good
+    (found by the probe of the turn of the year)."""
+    year_end = clock.to_iso(calendar.year_start(int(year) + 1, rules["timezone"]))
+    return None if end >= year_end else end
+
+
 def year_obligations(db, caller, estate_id, year):
     """The year's surveys per service line and the manager's visits, owed and made up to now
     (``kpis.year_obligations``), as the year-to-date KPIs count them: a year not begun on the
@@ -708,7 +718,8 @@ def year_obligations(db, caller, estate_id, year):
         if state["status"] == "not_begun":
             return {**yearly, "owed": 0}
         return owed_before_the_estate(yearly, done, since, end)
-    return desk_kpis.year_obligations(year, store.scored_surveys_of_year(db, estate_id, year, end),
+    surveys = store.scored_surveys_of_year(db, estate_id, year, surveys_until(year, end, rules))
+    return desk_kpis.year_obligations(year, surveys,
                                       store.manager_visits_between(db, estate_id, start, end), rules, yearly_of, state)
 
 
@@ -721,7 +732,8 @@ def kpis(db, caller, period, estate_ids):
             store.answers_between(db, estate_id, start, end), store.kpi_households(db, estate_id),
             store.complained_about(db, estate_id), rules, store.steward_contacts(db, estate_id, start, end),
             store.count_manager_visits(db, estate_id, year_start, end),
-            surveys=store.surveys_of_year(db, estate_id, period[:4], end), since=since)
+            surveys=store.surveys_of_year(db, estate_id, period[:4], surveys_until(period[:4], end, rules)),
+            since=since)
         return before_the_estate(block, desk_kpis.OBLIGATIONS, since, end, rules["timezone"])
     return per_estate_month(caller, period, estate_ids, partial(store.rules_for, db),
                             estate_kpis)

@@ -546,19 +546,23 @@ def applications_of(db, estate_id, household_id, kind):
 
 def surveys_of_year(db, estate_id, year, end):
     """The service lines of each survey of ``year`` that some household's answer scored before
-    ``end`` (the survey KPIs' year so far), for the surveys with such an answer: a survey made and
-    never put to anyone met "once a year per service line" (found by a probe)."""
+    ``end`` (the survey KPIs' year so far; None: whenever, the year's surveys filed after it
+    included), for the surveys with such an answer: a survey made and never put to anyone met
+    "once a year per service line" (found by a probe)."""
     return list(scored_surveys_of_year(db, estate_id, year, end).values())
 
 
 def scored_surveys_of_year(db, estate_id, year, end):
     """``surveys_of_year`` by survey: ``{survey id: its lines scored}``, in the order they were made."""
+    before = {} if end is None else {"$lt": end}
     asked = {s["_id"]: s["service_lines"] for s in db.surveys.find(
-        {"estate_id": estate_id, "year": int(year), "created_at": {"$lt": end}}, {"service_lines": 1, "created_at": 1})}
+        {"estate_id": estate_id, "year": int(year), **({"created_at": before} if before else {})},
+        {"service_lines": 1, "created_at": 1})}
     scored = {}
     if asked:
         for answer in db.survey_answers.find({"estate_id": estate_id, "survey_id": {"$in": sorted(asked)},
-                                              "answered_at": {"$lt": end}}, {"survey_id": 1, "scores": 1}):
+                                              **({"answered_at": before} if before else {})},
+                                             {"survey_id": 1, "scores": 1}):
             scored.setdefault(answer["survey_id"], set()).update(answer["scores"])
     return {survey_id: [line for line in lines if line in scored[survey_id]]
             for survey_id, lines in asked.items() if survey_id in scored}

@@ -129,3 +129,29 @@ def test_the_current_year_says_what_it_made_so_far_and_what_it_still_owes_by_its
     past = obligations(desk, "2025")  # what it missed, by the number in force as it ended
     assert past["status"] == "over" and past["due_by"] == "2025-12-31"
     assert past["manager_visits"]["still_owed"] == 1 and past["surveys"]["still_owed"] == 1
+
+
+def test_last_year_s_survey_filed_in_january_counts_for_last_year(desk):
+    """A survey of the year before may be filed in January (``surveys.new_survey``: one held in
+    December, its forms entered after the turn of the year), but the year's obligations and KPIs
+    read only the surveys made and answered before the year's end: it counted for no year, 2026
+    still owing its survey and 2027 not reading one of 2026 (found by the probe of the turn of the
+    year). A year's last period (the year, its Q4, its December) counts the year's surveys filed
+    since; a period ending earlier keeps what it had by its end."""
+    clock.freeze(clock.parse_iso("2026-12-30T02:00:00Z"))
+    as_caller(desk, MANAGER)
+    desk.update_settings({"estate_id": ESTATE, "data": {"surveyed_service_lines": ["power"]}})
+    clock.freeze(clock.parse_iso("2027-01-05T02:00:00Z"))
+    december = surveyed(desk, "December's, filed in January", 2026, ["power"], ["power"])
+    past = obligations(desk, "2026")
+    assert past["status"] == "over"
+    assert past["surveys"] == {"per_year": 1, "owed": 1, "done": 1, "still_owed": 0}
+    assert [(l["line"], l["survey_ids"], l["still_owed"]) for l in past["service_lines"]] == [
+        ("power", [december["id"]], 0)]
+    assert obligations(desk, "2027")["surveys"]["done"] == 0  # of 2026, not of 2027
+    as_caller(desk, MANAGER)
+    for period in ("2026", "2026-Q4", "2026-12"):
+        kpis = desk.kpis({"period": period, "estate_ids": [ESTATE]})["estates"][ESTATE]
+        assert (kpis["surveys_year_to_date"]["numerator"], kpis["survey_lines_year_to_date"]["numerator"]) == (1, 1)
+    june = desk.kpis({"period": "2026-06", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert june["surveys_year_to_date"]["numerator"] == 0  # as it stood by June's end
