@@ -4290,6 +4290,21 @@ def test_the_supervisor_s_week_shows_the_estate_s_security_and_leads_to_the_week
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
 
 
+def test_a_week_across_two_months_leads_to_the_missed_rounds_of_both(client, fake):
+    """2026-W53 runs from 28 December to 3 January: its missed rounds linked to December's list
+    alone (the Monday's month), where those of 1 to 3 January were not; any week across a month's end
+    did the same (found by the probe of the turn of the year)."""
+    sign_in(client, fake, roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/security-week", lambda body, params: SECURITY_WEEK | {
+        "week": "2026-W53", "from": "2026-12-28", "to": "2027-01-03"})
+    page = client.get("/security/week?week=2026-W53", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'href="/security/missed-rounds?period=2026-12"' in page
+    assert 'href="/security/missed-rounds?period=2027-01"' in page
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/security-week", lambda body, params: SECURITY_WEEK)
+    page = client.get("/security/week?week=2026-W48", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert page.count('href="/security/missed-rounds?period=') == 1  # 23 to 29 November: one month
+
+
 def test_a_finding_s_work_order_is_shown_as_the_service_keeps_it_without_reading_maintenance(client, fake):
     """The round's anomaly and the fire check's defect carry the work order maintenance opened for
     them (``maintenance_order``, kept by security patrol from maintenance's events): shown by number
