@@ -16,7 +16,7 @@ from estate_common import config, logs, metrics, secrets_policy, topology
 from estate_common.errors import DomainError
 from estate_common.rpc_client import RpcClient
 
-from . import (api_keys, assignees, completeness, custom_fields, docs, etags, exports, exposition, fanout, idempotency, locations,
+from . import (api_keys, assignees, completeness, custom_fields, docs, etags, exports, exposition, fanout, idempotency, limits, locations,
                masking, own_routes, portal_qr, subject_access,
                problems, public, requests_in, retirements, store, traces, uploads, users)
 from .access import authorize
@@ -137,6 +137,7 @@ def _begin():
 def _finish(response):
     response.headers["X-Request-ID"] = g.get("request_id", "")
     locations.located(response)
+    limits.advertised(response)
     response = etags.tagged(response)
     duration = round((time.monotonic() - g.get("started", time.monotonic())) * 1000, 1)
     log.info("request", extra={"method": request.method, "path": public.logged_path(),

@@ -10,9 +10,10 @@ MongoDB; the embedded store is per process), each record expiring with ``retenti
   caller waits until the window ends.
 """
 import ipaddress
+import math
 
 from estate_common import clock, ids, retention
-from flask import request
+from flask import g, request
 from werkzeug.exceptions import TooManyRequests
 
 from . import store
@@ -48,9 +49,26 @@ def within_window(db, scope, subject, limit, window_seconds, why):
     window = int(now // window_seconds)
     key = ids.natural_id("limit", scope, subject, window)
     count = store.count_call(db, key, retention.expire_at(window_seconds * 2))
+    left_seconds = (window + 1) * window_seconds - now
+    g.setdefault("rate_limits", []).append((scope, limit, window_seconds, max(0, limit - count), left_seconds))
     if count > limit:
-        too_many((window + 1) * window_seconds - now, why)
+        too_many(left_seconds, why)
     return key
+
+
+def advertised(response):
+    """The limits this request was counted under, on its answer (draft-ietf-httpapi-ratelimit-headers,
+    the fields of its drafts since 2024): ``RateLimit-Policy: "api-key";q=600;w=60`` (the quota of a
+    window) and ``RateLimit: "api-key";r=599;t=42`` (what is left of it, and the seconds until it ends),
+    so that a program paces itself before it meets the 429. Nothing for a call counted under none (a
+    person's token)."""
+    counted = g.get("rate_limits")
+    if counted:
+        response.headers["RateLimit-Policy"] = ", ".join(
+            f'"{scope}";q={limit};w={window}' for scope, limit, window, _, _ in counted)
+        response.headers["RateLimit"] = ", ".join(
+            f'"{scope}";r={left};t={math.ceil(seconds)}' for scope, _, _, left, seconds in counted)
+    return response
 
 
 KEY_WINDOW_SECONDS = 60

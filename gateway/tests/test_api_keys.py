@@ -449,3 +449,22 @@ def test_a_key_is_read_back_by_its_id_as_the_list_shows_it(app, client, contract
     contract.problem(client.get(f"{KEYS}/not a key", headers=bearer(admin_token)), 404, "not_found", app=app)
     manager = accounts.user("keys-boss", ["manager"], ["A"])
     contract.problem(client.get(answer.headers["Location"], headers=bearer(manager)), 403, app=app)
+
+
+def test_a_key_s_answers_say_its_quota_and_what_is_left_of_the_minute(app, client, contract, admin_token, new_key):
+    """An integrator paces its program by the answers (draft-ietf-httpapi-ratelimit-headers: the policy
+    ``"api-key";q=<calls>;w=60`` and what is left, ``"api-key";r=<left>;t=<seconds to the minute's end>``),
+    where it learned of the limit only from the 429. A person's token is not counted and gets neither."""
+    freeze_in_a_minute(second=15)
+    _, key = new_key(name="paced sync", calls_per_minute=3)
+    first = client.get(AGENT_ROUTE, headers=with_key(key))
+    assert first.headers["RateLimit-Policy"] == '"api-key";q=3;w=60'
+    assert first.headers["RateLimit"] == '"api-key";r=2;t=45'
+    client.get(AGENT_ROUTE, headers=with_key(key))
+    third = client.get(AGENT_ROUTE, headers=with_key(key))
+    assert third.status_code == 200 and third.headers["RateLimit"] == '"api-key";r=0;t=45'
+    refused = client.get(AGENT_ROUTE, headers=with_key(key))
+    assert refused.status_code == 429 and refused.headers["RateLimit"] == '"api-key";r=0;t=45'
+    assert refused.headers["Retry-After"] == "46"
+    person = client.get(AGENT_ROUTE, headers=bearer(admin_token))
+    assert "RateLimit" not in person.headers and "RateLimit-Policy" not in person.headers
