@@ -1702,3 +1702,31 @@ def test_the_desk_register_finds_a_request_by_the_words_typed(client, fake, docu
     refused = client.get("/desk/requests?q=" + "x" * 101, headers={"Accept-Language": "en"})
     assert refused.status_code == 200 and 'name="q"' in refused.get_data(as_text=True)
     _only_documented(fake, documented_routes)
+
+
+def test_an_orders_quote_hold_resumption_and_help_read_by_name_on_its_record(client, fake):
+    """maintenance announces every status an order moves to, and archive keeps each on the order's
+    record: the records page names each step and each field by its label, no code names."""
+    sign_in(client, fake, username="ann", roles=("archivist",))
+    base = {"estate_id": ESTATE, "subject_type": "work_order", "subject_id": "wo_1", "source": "maintenance",
+            "recorded_at": "2026-11-30T06:00:00Z", "actor": "tom"}
+    order = {"number": "WO-2026-000007", "request_id": None, "household_id": None, "at": "2026-11-30T01:00:00Z"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records", {"items": [
+        {**base, "id": "ar_1", "event_type": "work_order_quoted", "occurred_at": "2026-11-30T01:00:00Z",
+         "data": {**order, "status": "quoted", "quote_version": 1, "amount_cents": 900}},
+        {**base, "id": "ar_2", "event_type": "work_order_consented", "occurred_at": "2026-11-30T01:00:00Z",
+         "data": {**order, "status": "consented", "quote_version": 1, "amount_cents": 900}},
+        {**base, "id": "ar_3", "event_type": "work_order_held", "occurred_at": "2026-11-30T02:00:00Z",
+         "data": {**order, "status": "on_hold", "waiting_for": "parts", "expected_on": "2026-12-02"}},
+        {**base, "id": "ar_4", "event_type": "work_order_resumed", "occurred_at": "2026-12-01T01:00:00Z",
+         "data": {**order, "status": "consented"}},
+        {**base, "id": "ar_5", "event_type": "work_order_help_requested", "occurred_at": "2026-12-01T02:00:00Z",
+         "data": {**order, "status": "needs_help"}},
+    ], "next_cursor": None})
+    page = client.get("/archive/records?subject_id=wo_1").get_data(as_text=True)
+    rows = {row.split('"', 1)[0]: row for row in page.split('<tr id="record-')[1:]}
+    assert "工单报价" in rows["ar_1"] and "住户同意报价" in rows["ar_2"] and "工单待料/等住户" in rows["ar_3"]
+    assert "工单恢复施工" in rows["ar_4"] and "工单求助" in rows["ar_5"]
+    english = client.get("/archive/records?subject_id=wo_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    for code in ("quote_version", "waiting_for", "expected_on", "amount_cents", "on_hold", "needs_help"):
+        assert f">{code}<" not in english, code

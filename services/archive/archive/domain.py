@@ -25,6 +25,11 @@ RECORDED_EVENTS = {
     ("maintenance", "work_order_overdue"): "work_order",  # its owed work past its deadline, announced once
     ("maintenance", "work_order_assigned"): "work_order",  # the technician sent (派工), or another in his place
     ("maintenance", "work_order_appointed"): "work_order",  # the visit agreed with the occupant (预约), or moved (改约)
+    ("maintenance", "work_order_quoted"): "work_order",  # priced before the work (收费项目)
+    ("maintenance", "work_order_consented"): "work_order",  # the occupant agreed to the quote
+    ("maintenance", "work_order_held"): "work_order",  # 待料: waiting for parts or for the occupant
+    ("maintenance", "work_order_resumed"): "work_order",  # back to work after a hold or a new appointment
+    ("maintenance", "work_order_help_requested"): "work_order",  # handed back for help
     ("security_patrol", "patrol_round_finished"): "patrol_round",
     ("security_patrol", "anomaly_reported"): "patrol_anomaly",
     ("security_patrol", "incident_escalated"): "incident",

@@ -231,6 +231,26 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_work_order_appointment(self, event):
         self._record(event)
 
+    @consumes("maintenance", "work_order_quoted")
+    def record_work_order_quote(self, event):
+        self._record(event)
+
+    @consumes("maintenance", "work_order_consented")
+    def record_work_order_consent(self, event):
+        self._record(event)
+
+    @consumes("maintenance", "work_order_held")
+    def record_work_order_hold(self, event):
+        self._record(event)
+
+    @consumes("maintenance", "work_order_resumed")
+    def record_work_order_resumption(self, event):
+        self._record(event)
+
+    @consumes("maintenance", "work_order_help_requested")
+    def record_work_order_help_request(self, event):
+        self._record(event)
+
     @consumes("security_patrol", "patrol_round_finished")
     def record_patrol_round(self, event):
         self._record(event)

@@ -886,10 +886,35 @@ def started_events(order, changes):
     with it, whose promised response time it was. Until 2026-12 nothing told it, and a repair
     started on time but finished later was stamped overdue (found by a domain probe)."""
     if order.get("started_at"):
-        return []
+        # started again after a new appointment: no first start, but the order is at work again
+        return status_events("resume")(order, changes)
     started = {**order, **changes}
     keys = ("number", "source", "request_id", "household_id", "priority", "started_at", "response_minutes")
     return [("work_order_started", {k: started[k] for k in keys} | {"id": started["_id"]})]
+
+
+# The statuses an order moves to by a step that no other event tells (quoted, consented, on hold,
+# resumed, needs help), each announced with the order's status after it and when (``at``): security
+# keeps the order of its finding at that status (its copy said the last one announced, found by the
+# last session's note), integrators hear of it. A hold's and a request for help's reasons are the
+# staff's notes (free text that may hold a phone number), in no event.
+STATUS_EVENTS = {"quote": "work_order_quoted", "consent": "work_order_consented", "hold": "work_order_held",
+                 "resume": "work_order_resumed", "request_help": "work_order_help_requested"}
+
+
+def status_events(action):
+    """``announce(order, changes)`` for the step ``action`` (``STATUS_EVENTS``): its event's data."""
+    def announce(order, changes):
+        after = {**order, **changes}
+        keys = ("number", "source", "request_id", "household_id")
+        data = {k: after[k] for k in keys} | {"id": after["_id"], "status": after["status"], "at": after["updated_at"]}
+        if action in ("quote", "consent"):
+            given = after["quote"]
+            data |= {"quote_version": given["version"], "amount_cents": given["amount_cents"]}
+        elif action == "hold":
+            data |= {"waiting_for": after["hold"]["waiting_for"], "expected_on": after["hold"]["expected_on"]}
+        return [(STATUS_EVENTS[action], data)]
+    return announce
 
 
 def cancelled_event_data(order, reason, cancelled_at):

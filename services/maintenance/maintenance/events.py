@@ -15,6 +15,16 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("work_order_appointed", estate_id, data, actor=actor)
     if event_type == "work_order_started":  # customer service answers the repair: its response time ends
         return outbox.event("work_order_started", estate_id, data, actor=actor)
+    if event_type == "work_order_quoted":  # security keeps its finding's order at its status (each below too); webhooks
+        return outbox.event("work_order_quoted", estate_id, data, actor=actor)
+    if event_type == "work_order_consented":  # the occupant agreed to the quote
+        return outbox.event("work_order_consented", estate_id, data, actor=actor)
+    if event_type == "work_order_held":  # 待料: waiting for parts or for the occupant
+        return outbox.event("work_order_held", estate_id, data, actor=actor)
+    if event_type == "work_order_resumed":  # back to work: after a hold, or started again after a new appointment
+        return outbox.event("work_order_resumed", estate_id, data, actor=actor)
+    if event_type == "work_order_help_requested":  # handed back for help: the desk assigns it again
+        return outbox.event("work_order_help_requested", estate_id, data, actor=actor)
     if event_type == "work_order_completed":  # customer service closes the repair; archive keeps it
         return outbox.event("work_order_completed", estate_id, data, actor=actor)
     if event_type == "charge_raised":  # finance bills what the household pays

@@ -100,16 +100,19 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
 
     @rpc_method
     def quote_work_order(self, payload):
-        return self._step(payload, domain.quote, payload["data"]["amount_cents"], payload["data"]["items"])
+        return self._step(payload, domain.quote, payload["data"]["amount_cents"], payload["data"]["items"],
+                          announce=domain.status_events("quote"))
 
     @rpc_method
     def consent_work_order(self, payload):
         return self._step(payload, domain.consent, payload["data"]["by"],
-                          quote_version=payload["data"].get("quote_version"))
+                          quote_version=payload["data"].get("quote_version"),
+                          announce=domain.status_events("consent"))
 
     @rpc_method
     def request_help(self, payload):
-        return self._step(payload, domain.request_help, payload["data"]["reason"])
+        return self._step(payload, domain.request_help, payload["data"]["reason"],
+                          announce=domain.status_events("request_help"))
 
     # -- who is no longer a technician of the estate: the gateway keeps the accounts and tells ----------
     @rpc_method
@@ -136,11 +139,12 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
         """待料: a started job waiting for parts or for the occupant (``domain.hold``)."""
         data, rules = payload["data"], store.rules_for(self.db, payload["estate_id"])
         return self._step(payload, domain.hold, data["waiting_for"], data["reason"], data["expected_on"],
-                          tz=rules["timezone"], within=rules["appointment_within_days"])
+                          tz=rules["timezone"], within=rules["appointment_within_days"],
+                          announce=domain.status_events("hold"))
 
     @rpc_method
     def resume_work_order(self, payload):
-        return self._step(payload, domain.resume)
+        return self._step(payload, domain.resume, announce=domain.status_events("resume"))
 
     @rpc_method
     def cancel_work_order(self, payload):

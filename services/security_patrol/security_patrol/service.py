@@ -142,6 +142,26 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Exp
     def on_work_order_cancelled(self, event):
         operations.work_order_event(self.db, self.outbox, event)
 
+    @consumes("maintenance", "work_order_quoted")
+    def on_work_order_quoted(self, event):
+        operations.work_order_event(self.db, self.outbox, event)
+
+    @consumes("maintenance", "work_order_consented")
+    def on_work_order_consented(self, event):
+        operations.work_order_event(self.db, self.outbox, event)
+
+    @consumes("maintenance", "work_order_held")
+    def on_work_order_held(self, event):
+        operations.work_order_event(self.db, self.outbox, event)
+
+    @consumes("maintenance", "work_order_resumed")
+    def on_work_order_resumed(self, event):
+        operations.work_order_event(self.db, self.outbox, event)
+
+    @consumes("maintenance", "work_order_help_requested")
+    def on_work_order_help_requested(self, event):
+        operations.work_order_event(self.db, self.outbox, event)
+
     @consumes("maintenance", "checklist_created")
     def copy_checklist(self, event):
         """A copy of engineering's checklist, so that a fire check may be recorded with it."""

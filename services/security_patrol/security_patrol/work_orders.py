@@ -8,11 +8,14 @@ security department's follow-ups).
 Kept from maintenance's work-order events, never by reading maintenance's store: a copy per order
 of one of these sources (collection ``work_orders``, ``_id`` the order's), its status the one the
 latest event tells (``work_order_created``'s own, then assigned, appointed, started → in_progress,
-completed, cancelled), each event applied once by its ``event_id`` (the copy's history;
-``writes.follow``) and the message acknowledged once it is written. An event older than the status
-kept (``occurred_at``: one redelivered late) changes nothing but its mark; a creation that arrives
-after a later event of its order keeps that event's status. A status maintenance moves without an
-event (quoted, consented, needs help) is not seen here: the copy says the last one announced.
+completed, cancelled, and the ones that name the status they moved it to: quoted, consented, held →
+on_hold, resumed, help requested → needs_help), each event applied once by its ``event_id`` (the
+copy's history; ``writes.follow``) and the message acknowledged once it is written. An event older
+than the status kept changes nothing but its mark: older by the revision of the order's write that
+announced it (``subject.revision``, kept as ``status_revision``), by ``occurred_at`` where either has
+none (an event published before revisions were kept): each event type has its queue, and two steps in
+one millisecond had no order by time. A creation that arrives after a later event of its order keeps
+that event's status.
 
 Plain functions: no broker, no store.
 """
@@ -25,6 +28,9 @@ SOURCES = frozenset({"patrol_anomaly", "fire_inspection", "incident"})
 STATUS_OF = {"work_order_assigned": "assigned", "work_order_appointed": "appointed",
              "work_order_started": "in_progress", "work_order_completed": "completed",
              "work_order_cancelled": "cancelled"}
+# the events that say the status they moved the order to (``data.status``)
+STATUS_SAID = frozenset({"work_order_quoted", "work_order_consented", "work_order_held", "work_order_resumed",
+                         "work_order_help_requested"})
 
 SHOWN = ("number", "status")
 
@@ -51,16 +57,28 @@ def follow(copy, event):
     status kept, or a creation of an order whose later event came first; its mark (``event_id``)
     either way, so a redelivery is known."""
     entry = {"event_id": event["event_id"], "event_type": event["event_type"], "at": event["occurred_at"]}
-    stale = copy.get("status_at") is not None and event["occurred_at"] < copy["status_at"]
+    revision = (event.get("subject") or {}).get("revision")
     if event["event_type"] == "work_order_created":
         status = copy.get("status") or event["data"]["status"]
         stale = copy.get("status") is not None
     else:
-        status = STATUS_OF[event["event_type"]]
+        status = event["data"]["status"] if event["event_type"] in STATUS_SAID else STATUS_OF[event["event_type"]]
+        stale = _older(copy, revision, event["occurred_at"])
     if stale:
         return Change({}, entries=[entry])
-    return Change({"status": status, "status_at": event["occurred_at"], "number": event["data"]["number"]},
-                  entries=[entry])
+    return Change({"status": status, "status_at": event["occurred_at"], "status_revision": revision,
+                   "number": event["data"]["number"]}, entries=[entry])
+
+
+def _older(copy, revision, occurred_at):
+    """Whether an event (its order's write ``revision``, None when it has none; ``occurred_at``) is
+    older than the status kept: by revision where both have one (the same write's events share it,
+    in order), else by time."""
+    if copy.get("status") is None:
+        return False
+    if revision is not None and copy.get("status_revision") is not None:
+        return revision < copy["status_revision"]
+    return copy.get("status_at") is not None and occurred_at < copy["status_at"]
 
 
 def shown(copy):

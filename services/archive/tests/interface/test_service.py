@@ -2019,3 +2019,29 @@ def test_a_billing_run_s_end_is_kept_once(archive, estate):
     [record] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "job_finance_1"}})["items"]
     assert (record["subject_type"], record["event_type"], record["data"]["bills_created"]) == (
         "billing_run", "billing_run_finished", 3)
+
+
+def test_an_orders_quote_consent_hold_resumption_and_help_are_kept_on_its_record(archive, estate):
+    """maintenance announces every status an order moves to now (quoted, consented, on hold, resumed,
+    needs help): the order's record kept none of them, and said nothing of a job that waited a week
+    for parts. Each is kept on the order's record, once however often it is delivered."""
+    order = {"id": "wo_7", "number": "WO-2026-000007", "source": {"type": "service_request", "id": "sr_7"},
+             "request_id": "sr_7", "household_id": "hh_7"}
+    steps = [
+        ("record_work_order_quote", "work_order_quoted", {"status": "quoted", "quote_version": 1, "amount_cents": 900}),
+        ("record_work_order_consent", "work_order_consented",
+         {"status": "consented", "quote_version": 1, "amount_cents": 900}),
+        ("record_work_order_hold", "work_order_held",
+         {"status": "on_hold", "waiting_for": "parts", "expected_on": "2026-11-25"}),
+        ("record_work_order_resumption", "work_order_resumed", {"status": "consented"}),
+        ("record_work_order_help_request", "work_order_help_requested", {"status": "needs_help"}),
+    ]
+    for method, event_type, data in steps:
+        each = event("maintenance", event_type, estate["id"], {**order, "at": "2026-11-20T08:05:00.000Z", **data})
+        getattr(archive, method)(each)
+        getattr(archive, method)(each)  # redelivered
+    records = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "wo_7"}})["items"]
+    assert sorted(r["event_type"] for r in records) == sorted(event_type for _, event_type, _ in steps)
+    assert {r["subject_type"] for r in records} == {"work_order"}
+    [held] = [r for r in records if r["event_type"] == "work_order_held"]
+    assert held["data"]["expected_on"] == "2026-11-25" and held["household_id"] == "hh_7"

@@ -2341,3 +2341,55 @@ def test_a_budget_set_again_with_its_key_answers_the_budget_it_set(engineering):
         clock.advance(timedelta(minutes=1))
         assert answers[0] == answers[1]
     assert [entry["action"] for entry in answers[1]["history"]] == ["set", "changed"]
+
+
+def test_every_status_an_order_moves_to_is_announced_with_the_step_and_its_revision(engineering):
+    """Quoted, consented, held (待料), resumed and handed back for help were announced by no event:
+    security's copy of an order of its finding said the last status announced, and integrators'
+    webhooks never heard of them (the last session's note). Each is announced now, with the order's
+    status after the step, in the step's write (its ``subject.revision`` orders them); a hold's and a
+    request for help's reasons are the staff's notes, not in the events."""
+    order_id = open_repair(engineering)
+    as_caller(engineering, MANAGER)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    as_caller(engineering, TECHNICIAN)
+    act(engineering, "start_work_order", order_id)
+    quoted = act(engineering, "quote_work_order", order_id, amount_cents=4500,
+                 items=[{"name": "valve", "amount_cents": 4500}])
+    consented = act(engineering, "consent_work_order", order_id, by="Li Lei")
+    held = act(engineering, "hold_work_order", order_id, waiting_for="parts", reason="valve ordered, call 13812345678",
+               expected_on="2026-11-25")
+    resumed = act(engineering, "resume_work_order", order_id)
+    helped = act(engineering, "request_help", order_id, reason="needs an electrician")
+    common = {"id": order_id, "number": quoted["number"], "source": {"type": "service_request", "id": "sr_1"},
+              "request_id": "sr_1", "household_id": "hh_1"}
+
+    [q] = engineering.outbox.of_type("work_order_quoted")
+    assert q["data"] == common | {"status": "quoted", "at": quoted["history"][-1]["at"], "quote_version": 1,
+                                  "amount_cents": 4500}
+    [c] = engineering.outbox.of_type("work_order_consented")
+    assert c["data"] == common | {"status": "consented", "at": consented["history"][-1]["at"], "quote_version": 1,
+                                  "amount_cents": 4500}
+    [h] = engineering.outbox.of_type("work_order_held")
+    assert h["data"] == common | {"status": "on_hold", "at": held["history"][-1]["at"], "waiting_for": "parts",
+                                  "expected_on": "2026-11-25"}
+    [r] = engineering.outbox.of_type("work_order_resumed")
+    assert r["data"] == common | {"status": "consented", "at": resumed["history"][-1]["at"]}
+    [n] = engineering.outbox.of_type("work_order_help_requested")
+    assert n["data"] == common | {"status": "needs_help", "at": helped["history"][-1]["at"]}
+    revisions = [e["subject"]["revision"] for e in (q, c, h, r, n)]
+    assert revisions == sorted(revisions) and len(set(revisions)) == 5
+
+
+def test_a_second_start_after_a_new_appointment_is_announced_as_resumed(engineering):
+    """A started job given a new appointment is ``appointed`` again; its next start (``in_progress``)
+    is no first start (no ``work_order_started``): it is announced as resumed, or security's copy
+    would say appointed while the technician works."""
+    order_id = open_repair(engineering)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    act(engineering, "start_work_order", order_id)
+    act(engineering, "reappoint_work_order", order_id, at="2026-11-24T09:00:00.000Z", reason="no parts")
+    again = act(engineering, "start_work_order", order_id)
+    assert len(engineering.outbox.of_type("work_order_started")) == 1
+    [r] = engineering.outbox.of_type("work_order_resumed")
+    assert (r["data"]["status"], r["data"]["at"]) == ("in_progress", again["history"][-1]["at"])

@@ -2733,3 +2733,41 @@ def test_an_order_cancelled_before_its_creation_arrives_is_kept_cancelled(patrol
     patrol.on_work_order_cancelled(order_event(patrol, "work_order_cancelled", "wo_0007", ("service_request", "sr_2"),
                                                reason="x", cancelled_at=clock.now_iso()))
     assert patrol.db.work_orders.find_one({"_id": "wo_0007"}) is None
+
+
+def test_a_findings_order_follows_every_status_maintenance_announces_newest_revision_winning(patrol):
+    """Quoted, consented, on hold, resumed and needs help were announced by no event, so a finding
+    showed its order at the last status that was (in progress while it waited for parts). They are
+    followed now, each once by its id; each event type has its queue, so an older step arriving late
+    must not overwrite a newer one: the order's write revision (``subject.revision``) decides, where
+    two steps in the same millisecond had no order by ``occurred_at``."""
+    source = ("patrol_anomaly", "anom_z")
+    common = {"status": None, "at": clock.now_iso()}
+
+    def step(event_type, revision, **data):
+        built = order_event(patrol, event_type, "wo_0008", source, **(common | data))
+        built["subject"] = {"id": "wo_0008", "revision": revision}
+        built["occurred_at"] = clock.now_iso()  # all in one millisecond: only the revision orders them
+        return built
+
+    def status():
+        return patrol.db.work_orders.find_one({"_id": "wo_0008"})["status"]
+
+    patrol.on_work_order_created(created(patrol, "wo_0008", source))
+    quoted = step("work_order_quoted", 4, status="quoted", quote_version=1, amount_cents=900)
+    patrol.on_work_order_quoted(quoted)
+    assert status() == "quoted"
+    held = step("work_order_held", 6, status="on_hold", waiting_for="parts", expected_on="2026-11-30")
+    patrol.on_work_order_held(held)
+    patrol.on_work_order_consented(step("work_order_consented", 5, status="consented", quote_version=1,
+                                        amount_cents=900))  # older than the hold: kept as a mark only
+    assert status() == "on_hold"
+    patrol.on_work_order_resumed(step("work_order_resumed", 7, status="consented"))
+    patrol.on_work_order_held(held)  # redelivered: applied once, and older anyway
+    assert status() == "consented"
+    patrol.on_work_order_help_requested(step("work_order_help_requested", 8, status="needs_help"))
+    patrol.on_work_order_quoted(quoted)
+    assert status() == "needs_help"
+    assert patrol.db.work_orders.find_one({"_id": "wo_0008"})["status_revision"] == 8
+    history = [e["event_type"] for e in patrol.db.work_orders.find_one({"_id": "wo_0008"})["history"]]
+    assert history.count("work_order_held") == 1 and history.count("work_order_quoted") == 1
