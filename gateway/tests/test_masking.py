@@ -270,3 +270,31 @@ def test_a_number_in_an_opening_balances_note_is_masked_for_the_cashier(client, 
                       client.get(f"{ESTATE}/bills", headers=auth).get_json()["items"][0]["source"]["note"])
     assert seen["cashier"] == ("业主 139****9000 拒缴",) * 2
     assert seen["manager"] == ("业主 13900139000 拒缴",) * 2
+
+
+def test_a_number_in_a_holds_an_appointments_or_a_help_requests_reason_is_masked_as_other_free_text(
+        client, rpc, accounts):
+    """A hold's reason (待料), an appointment's reason and a request for help are free text staff type,
+    often with the occupant's number ("owner away, call 13900139000"): the order answered them in full
+    to whoever does not see residents' phones (the last session's note). Masked as a repair's words are
+    (``numbers_in_text``), the words kept."""
+    said = "业主出差, 回来电话 13900139000"
+    order = {"id": "wo_1", "technician": "someone-else", "description": "tap", "summary": None,
+             "hold": {"waiting_for": "occupant", "reason": said, "expected_on": "2026-11-30",
+                      "since": "2026-11-25T02:00:00.000Z", "by": "li", "held_from": "in_progress"},
+             "appointment": {"at": "2026-11-26T02:00:00.000Z", "reason": said, "set_at": "2026-11-25T02:00:00.000Z",
+                             "by": "li"},
+             "history": [{"at": "2026-11-25T02:00:00.000Z", "by": "li", "action": "request_help", "note": said}]}
+
+    def answer(call):
+        return {**order, "hold": dict(order["hold"]), "appointment": dict(order["appointment"]),
+                "history": [dict(h) for h in order["history"]]}
+    rpc.answer("maintenance", "get_work_order", answer)
+    rpc.answer("maintenance", "list_work_orders", lambda call: {"items": [answer(call)], "next_cursor": None})
+    for role, shown in (("agent", said), ("technician", "业主出差, 回来电话 139****9000"),
+                        ("security", "业主出差, 回来电话 139****9000")):
+        auth = {"Authorization": f"Bearer {token(accounts, role)}"}
+        for body in (client.get(f"{ESTATE}/work-orders/wo_1", headers=auth).get_json(),
+                     client.get(f"{ESTATE}/work-orders", headers=auth).get_json()["items"][0]):
+            assert (body["hold"]["reason"], body["appointment"]["reason"], body["history"][0]["note"]) == \
+                (shown, shown, shown), role
