@@ -168,6 +168,10 @@ MESSAGES = {
     "wo_status.needs_help": ("需支援", "Needs help"),
     "wo_hold.parts": ("等配件", "Waiting for parts"),
     "wo_hold.occupant": ("等住户", "Waiting for the occupant"),
+    "field.helper": ("协助人员", "Helper"),  # 协助: a second technician on the order
+    "field.hold_waiting_for": ("待料/等住户", "Waiting for"),
+    "field.hold_expected_on": ("预计恢复日期", "Expected back on"),
+    "field.hold_reason": ("暂停原因", "Hold reason"),
     "wo_status.completed": ("已完工", "Completed"),
     "wo_status.cancelled": ("已取消", "Cancelled"),
     "priority.normal": ("普通", "Normal"),
@@ -256,6 +260,8 @@ MESSAGES = {
     "field.departed_at": ("离开时间", "Left at"),
     "field.departed_by": ("离开登记人", "Departure recorded by"),
     "field.departure_notes": ("离开备注", "Departure notes"),
+    "field.stays": ("停车次数", "Parking stays"),  # a visitor's: his visit's stays at the gate
+    "field.car_inside": ("车辆在场", "Car inside"),
     "field.date": ("日期", "Date"),
     "field.post": ("岗位", "Post"),
     "field.from_guard": ("交班人", "From"),
@@ -263,6 +269,10 @@ MESSAGES = {
     "field.notes": ("备注", "Notes"),
     "field.handed_over_at": ("交接时间", "Handed over at"),
     "field.recorded_by": ("记录人", "Recorded by"),
+    # a handover's acceptance (接班确认); accepted_at is a renovation's acceptance (验收) on archive's records too
+    "field.accepted_by": ("确认人", "Accepted by"),
+    "field.accepted_at": ("确认时间", "Accepted at"),
+    "field.acceptance_notes": ("确认备注", "Acceptance notes"),
     "field.equipment_code": ("设备编号", "Equipment code"),
     "field.result": ("结果", "Result"),
     "field.checklist_id": ("巡检表", "Checklist"),

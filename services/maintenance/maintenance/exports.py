@@ -3,7 +3,9 @@
 a number a resident typed: masked as the API masks them. In a language, what opened the order, its
 status, priority and emergency category are their labels (``estate_common.labels``). ``updated_at``
 comes last (added after the others): the moment of its last change, by which an export with the
-list's ``updated_since`` is ordered as the sync reads."""
+list's ``updated_since`` is ordered as the sync reads. The helper and the hold (what it waits for, the
+day it is expected to go on, its reason, a number in it masked as in the description) came later and
+stand before ``created_at``, so that ``updated_at`` stays last."""
 from estate_common import personal_data
 from estate_common.exports import Column, field
 
@@ -18,8 +20,13 @@ WORK_ORDERS = [
     field("description", personal=personal_data.NUMBERS_IN_TEXT), field("technician"),
     field("reported_at"), field("response_due_at"), Column("deadline_at", deadline_at), field("started_at"), field("response_minutes"),
     field("completed_at"), field("material_cost_cents"), field("labour_minutes"), field("labour_cost_cents"),
-    field("charge_cents"), field("signed_by", personal=personal_data.OCCUPANT_NAME), field("created_at"),
-    field("updated_at"),
+    field("charge_cents"), field("signed_by", personal=personal_data.OCCUPANT_NAME),
+    # added later, before the last two (updated_at stays last: the sync reads it there): the helper (协助)
+    # and the hold (待料) of an order on hold, its reason free text masked as the description is
+    field("helper"), field("hold_waiting_for", "hold.waiting_for", labels="wo_hold"),
+    field("hold_expected_on", "hold.expected_on"),
+    field("hold_reason", "hold.reason", personal=personal_data.NUMBERS_IN_TEXT),
+    field("created_at"), field("updated_at"),
 ]
 
 COLUMNS = {"work_orders": WORK_ORDERS}

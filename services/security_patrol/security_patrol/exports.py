@@ -53,12 +53,17 @@ VISITORS = [
     field("plate"), field("arrived_at"), field("registered_by"), field("departed_at"), field("departed_by"),
     field("departure_notes"), field("created_at"),
     field("building"), field("unit"), field("room"),  # the household visited (operations._with_addresses)
+    # added after: his visit's stays at the gate (how many) and whether his car is still inside, as the
+    # list shows them (gate.shown_visitor; operations._with_stays)
+    Column("stays", lambda doc: len(doc.get("parking") or ())), field("car_inside"),
 ]
 
 SHIFT_HANDOVERS = [
     field("id", "_id"), field("date"), field("shift", labels="shift"), field("post", labels="post"),
     field("from_guard"), field("to_guard"), field("notes"), field("roster_id"), field("handed_over_at"),
     field("recorded_by"), field("created_at"),
+    # added after: 接班确认, who accepted it and when (empty: not yet), his notes
+    field("accepted_by"), field("accepted_at"), field("acceptance_notes"),
 ]
 
 FIRE_INSPECTIONS = [

@@ -80,7 +80,7 @@ def export_documents(db, resource, estate_id, filters):
         query = store.incidents_query(*_incidents_selected(db, estate_id, filters))
     elif resource == "visitors":
         query = store.visitors_query(db, estate_id, *_visitors_selected(filters))
-        return _with_addresses(db, estate_id, store.walk(db, "visitors", estate_id, query))
+        return _with_stays(db, estate_id, _with_addresses(db, estate_id, store.walk(db, "visitors", estate_id, query)))
     elif resource == "shift_handovers":
         query = store.handovers_query(*_handovers_selected(db, estate_id, filters))
     else:  # fire_inspections: the list's filters are its query (``page``)
@@ -93,6 +93,23 @@ def _with_addresses(db, estate_id, visitors):
     copy; empty while it has not come: ``estate_common.exports.with_addresses``)."""
     return exports.with_addresses(visitors, lambda visitor: visitor.get("visiting_household_id"),
                                   partial(store.household_addresses, db, estate_id))
+
+
+def _with_stays(db, estate_id, visitors, batch=exports.ADDRESS_BATCH):
+    """``visitors`` (stored documents) each with his visit's stays and ``car_inside`` as the list shows
+    them (``gate.shown_visitor``), read a batch at a time (``store.stays_of_visitors``)."""
+    page = []
+    for visitor in visitors:
+        page.append(visitor)
+        if len(page) == batch:
+            yield from _stays_of(db, estate_id, page)
+            page = []
+    yield from _stays_of(db, estate_id, page)
+
+
+def _stays_of(db, estate_id, visitors):
+    stays = store.stays_of_visitors(db, estate_id, [visitor["_id"] for visitor in visitors])
+    return [gate.shown_visitor(visitor, stays.get(visitor["_id"], [])) for visitor in visitors]
 
 
 def _rounds_so_far(db, estate_id, rounds, rules):

@@ -114,3 +114,31 @@ def test_a_filter_the_list_does_not_take_is_refused_by_name(patrol):
     with pytest.raises(InvalidInput) as refused:
         patrol.start_export({"estate_id": ESTATE, "data": {"resource": "bills", "format": "csv"}})
     assert refused.value.errors[0]["field"] == "data.resource"
+
+
+def test_a_handover_export_says_who_accepted_it_and_when_and_a_visitor_export_his_cars_stays(patrol):
+    """The exports lacked the columns added to their lists since: a handover's acceptance (接班确认: who,
+    when, his notes) and a visitor's car (his visit's stays at the gate, and whether it is still inside)
+    (the last session's note)."""
+    from .test_service import enter
+    handover = patrol.record_shift_handover({"estate_id": ESTATE, "data": {
+        "shift": "night", "from_guard": "Zhao", "to_guard": "sun", "notes": "quiet"}})
+    as_caller(patrol, staff("sun", ["security"], [ESTATE]))
+    accepted = patrol.accept_shift_handover({"estate_id": ESTATE, "id": handover["id"],
+                                             "data": {"notes": "lock seen"}})
+    [row] = rows_of(patrol, export(patrol, "shift_handovers", caller=MANAGER), MANAGER)
+    assert (row["accepted_by"], row["accepted_at"], row["acceptance_notes"]) == (
+        "sun", accepted["accepted_at"], "lock seen")
+    [zh] = rows_of(patrol, export(patrol, "shift_handovers", caller=MANAGER, language="zh"), MANAGER)
+    assert zh["确认人"] == "sun"
+
+    as_caller(patrol, GUARD)
+    patrol.register_visitor({"estate_id": ESTATE, "data": {
+        "name": "孙小梅", "phone": "13712345678", "visiting_household_id": "hh_1201", "purpose": "delivery",
+        "plate": "浙B33333"}})
+    patrol.register_visitor({"estate_id": ESTATE, "data": {
+        "name": "王五", "visiting_household_id": "hh_1201", "purpose": "visit"}})
+    enter(patrol, "浙B33333")
+    rows = {r["name"]: r for r in rows_of(patrol, export(patrol, "visitors"))}
+    assert (rows["孙小梅"]["stays"], rows["孙小梅"]["car_inside"]) == ("1", "True")
+    assert (rows["王五"]["stays"], rows["王五"]["car_inside"]) == ("0", "False")
