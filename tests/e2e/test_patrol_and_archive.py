@@ -260,3 +260,33 @@ def test_the_month_s_missed_rounds_are_asked_of_the_gateway(api, estate):
     for wrong in ("", "?period=2026-Q4", "?period=2026-13"):
         refused = api.get(f"{base}/patrol-missed-rounds{wrong}", guard)
         assert refused.status_code == 400 and refused.headers["Content-Type"] == "application/problem+json", wrong
+
+
+def test_an_incidents_order_shows_each_status_maintenance_moves_it_to(api, admin, estate):
+    """Held for parts and resumed were announced by no event: the incident showed its order in progress
+    while it waited a week for a pump (the last session's note). Each step now reaches security's copy
+    and the archive over the bus, each event type on its own queue."""
+    base, guard, manager = estate["base"], estate["guard"], estate["manager"]
+    tech_name, tech = new_user(api, admin, ["technician"], [estate["id"]])
+    incident = api.post(f"{base}/incidents", {"type": "flooding", "description": "pump failed in B3",
+                                              "location": "Garage B3"}, guard).json()
+    [order] = eventually(lambda: [o for o in api.get(f"{base}/work-orders?source_type=incident", manager)
+                                  .json()["items"] if o["source"]["id"] == incident["id"]])
+    path = f"{base}/work-orders/{order['id']}"
+    assert api.post(f"{path}/assign", {"technician": tech_name}, manager).status_code == 200
+    assert api.post(f"{path}/start", {}, tech).status_code == 200
+    held = api.post(f"{path}/hold", {"waiting_for": "parts", "reason": "pump on order",
+                                     "expected_on": time.strftime("%Y-%m-%d", time.gmtime(time.time() + 3 * 86400))},
+                    tech)
+    assert held.status_code == 200, held.text
+
+    def shown_status(wanted):
+        shown = api.get(f"{base}/incidents/{incident['id']}", guard).json()["maintenance_order"]
+        return shown if shown and shown["status"] == wanted else None
+    assert eventually(lambda: shown_status("on_hold"))["id"] == order["id"]
+    assert api.post(f"{path}/resume", {}, tech).status_code == 200
+    assert eventually(lambda: shown_status("in_progress"))
+    kept = eventually(lambda: [r for r in api.get(f"{base}/archive/records?subject_id={order['id']}", manager)
+                               .json()["items"] if r["event_type"] in ("work_order_held", "work_order_resumed")]
+                      or None)
+    assert {r["event_type"] for r in kept} <= {"work_order_held", "work_order_resumed"}
