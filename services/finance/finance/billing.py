@@ -179,15 +179,18 @@ def joined_mid_cycle(standards, households, period, tz, prorate=False):
 def owed_from(occupied, registered, start):
     """The month from which a household owes the cycle beginning ``start`` when a run in the
     cycle's middle bills it, or "" when the run at its start billed it (or could have):
-    handed over after the cycle's first month (``occupied``), from then; registered in the
+    handed over in the cycle (``occupied``), from then; registered in the
     estate during the cycle (``registered``), which the run at its start could not see, as that
     run would bill it now: the whole cycle. (A registration is not when a household began to
     owe: an estate taken over mid-cycle registers every household then, and bills the months
     before by catch-up runs; billed from its registration month, the cycle's bill depended on
     which run came first: found by review.) Only a handover counted before: a household
     registered in the cycle's second month with no handover recorded was billed by no run in
-    the cycle, until someone ran its first month again (found by a probe)."""
-    if occupied > start:
+    the cycle, until someone ran its first month again (found by a probe). A handover in the cycle's
+    first month counts too: the run of that month may have come before it and, under a standard
+    limited to occupied units, billed the flat as vacant, nothing (found by review); the bill is the
+    cycle's own, so where that run billed it, a later run finds it billed."""
+    if occupied >= start:
         return occupied
     if registered >= start:
         return start

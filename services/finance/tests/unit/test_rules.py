@@ -315,7 +315,7 @@ def test_a_household_handed_over_mid_cycle_owes_the_rest_of_the_cycle_once():
 
 @pytest.mark.parametrize("occupied, registered, owed", [
     ("2026-11", "2025-01", "2026-11"),  # handed over after the cycle's first month
-    ("2026-10", "2025-01", ""),         # handed over in its first month: the run at its start billed it
+    ("2026-10", "2025-01", "2026-10"),  # handed over in its first month, maybe after its run: the cycle
     ("", "2025-01", ""),                # known before the cycle: billed at its start
     ("", "2026-12", "2026-10"),         # registered in the cycle, no handover: the whole cycle, as its start's run
     ("", "2026-10", "2026-10"),         # registered in the first month, maybe after its run
@@ -325,6 +325,25 @@ def test_a_household_handed_over_mid_cycle_owes_the_rest_of_the_cycle_once():
 ])
 def test_a_household_owes_a_cycle_from_the_month_it_joined(occupied, registered, owed):
     assert billing.owed_from(occupied, registered, "2026-10") == owed
+
+
+def test_a_household_handed_over_in_the_cycles_first_month_after_its_run_is_billed_by_a_later_run():
+    """Found by review: registered before the quarter and handed over (交房) on 15 October, after
+    October's run, under a standard limited to occupied units: October's run saw a vacant flat and
+    billed nothing, and November's and December's took the handover for one the October run had
+    billed (owed_from ""), so no run billed the cycle."""
+    from fractions import Fraction
+    quarterly = standard(cycle="quarterly", valid_from="2026-10", applies_to={"statuses": ["occupied"]})
+    before = {"_id": "hh", "area_m2": 100.0, "status": "vacant", "created_at": "2026-08-01T02:00:00.000Z"}
+    assert list(billing.billed_pairs([quarterly], [before], "2026-10")) == []  # October's run: vacant
+    after = before | {"status": "occupied", "occupied_from": "2026-10-15"}
+    [(_, _, period, months)] = billing.joined_mid_cycle([(quarterly, "2026-10")], [after], "2026-11",
+                                                        "Asia/Shanghai", prorate=True)
+    [(_, _, rerun_period, rerun_months)] = billing.billed_pairs([quarterly], [after], "2026-10", prorate=True)
+    assert (period, months) == (rerun_period, rerun_months) == ("2026-10", 3 - Fraction(14, 31))  # from the 15th
+    [bill] = billing.run_bills("est_1", [(after, quarterly, period, months)], "job_1", "due", "now")
+    assert bill["_id"] == billing.bill_id("est_1", "hh", "property_service", "2026-10")  # the cycle's own: once
+    assert bill["amount_cents"] == 59887 and bill["prorated"] == {"from": "2026-10-15", "days": 17, "month_days": 31}
 
 
 def test_a_household_registered_mid_cycle_is_billed_the_cycle_whichever_run_comes_first():
