@@ -16,6 +16,7 @@ SECURITY = MANAGEMENT | {"security"}  # the security department's lists (gateway
 
 BILLING_RUN = "billing_run"
 HOUSEHOLD_IMPORT = "household_import"
+OPENING_BALANCE_IMPORT = "opening_balance_import"
 RESTATEMENT = "restatement"
 
 
@@ -45,6 +46,9 @@ JOB_SCOPES = {
     # archive: master-data editors import owner lists; the result names rows of owners' data
     HOUSEHOLD_IMPORT: {"start": MANAGEMENT | {"agent", "steward", "archivist"},
                        "read": MANAGEMENT | {"agent", "steward", "archivist"}},
+    # finance: who carries opening balances over one by one (policy.FEE_SETTERS) imports a list of them; the
+    # result names lines and fields, never a cell's value
+    OPENING_BALANCE_IMPORT: {"start": MANAGEMENT | {"accountant"}, "read": MANAGEMENT | {"accountant"}},
     # archive: the operator's admin sends an estate's copies again (archive/restatements.py)
     RESTATEMENT: {"start": {"operator_admin"}, "read": {"operator_admin"}},
     # exports: one kind per resource, started and read by the readers of the resource's list

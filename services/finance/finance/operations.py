@@ -24,14 +24,15 @@ from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, Serv
 from estate_common.kpis import per_estate
 from estate_common.store import page_computed, public
 
-from . import (arrears, arrears_view, billing, deposits, invoices, journals, maintenance_fund, opening_balances,
-               owner_access, payments, periods, reports, standards, statement, store, utilities)
+from . import (arrears, arrears_view, billing, deposits, invoices, journals, maintenance_fund, opening_balance_imports,
+               opening_balances, owner_access, payments, periods, reports, standards, statement, store, utilities)
 from .rules import (APPROVAL_SECONDS, BILLING_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_RETRY_SECONDS,
                     HOUSEHOLD_LOCK_SECONDS, HOUSEHOLD_LOCK_WAIT_SECONDS, JOURNAL_DAY_LOCK_WAIT_SECONDS)
 
 log = logging.getLogger(__name__)
 
 BILLING_RUN = job_scopes.BILLING_RUN
+OPENING_BALANCE_IMPORT = job_scopes.OPENING_BALANCE_IMPORT
 
 
 @contextmanager
@@ -643,23 +644,64 @@ def record_opening_balance(db, outbox, caller, estate_id, data):
     its month under the run's own id (``opening_balances``): owed at once, announced in its write
     (``opening_balance_recorded``); a month billed already is a 409, a retry with the caller's
     Idempotency-Key answers the first. The household's prepaid money then settles it, as any bill."""
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    bill, _ = carry_over(db, outbox, estate_id, data, rules, now, caller.user, caller.created_id("obl", estate_id))
+    return public(bill)
+
+
+def carry_over(db, outbox, estate_id, data, rules, now, user, requested_as, again_is_existing=False):
+    """One opening balance carried over (``record_opening_balance``, an import's line): ``(bill,
+    made)``; ``made`` False for a retry (``requested_as`` the first's) or, with
+    ``again_is_existing`` (an import: the bill id is the natural key), for any month carried over
+    already, which is left as it is."""
     household_id = data["household_id"]
     copy = store.known_household(db, estate_id, household_id)
-    rules, now = store.rules_for(db, estate_id), clock.now()
     opening_balances.refuse_period(data["period"], now, rules)
     opening_balances.refuse_inside_cycle(data["period"], copy, store.approved_standards(db, estate_id, data["item"]))
-    requested_as = caller.created_id("obl", estate_id)
     with household(db, outbox, estate_id, household_id):
-        bill = opening_balances.new_bill(estate_id, data, now, rules, caller.user, requested_as)
+        bill = opening_balances.new_bill(estate_id, data, now, rules, user, requested_as)
         existing = store.find_bill(db, estate_id, bill["_id"])
+        if existing is not None and again_is_existing and \
+                (existing.get("source") or {}).get("kind") == opening_balances.SOURCE_KIND:
+            return existing, False
         opening_balances.refuse_billed(existing, requested_as)
         if existing is not None:
-            return public(existing)  # a retry: its answer was lost
+            return existing, False  # a retry: its answer was lost
         event = outbox.event("opening_balance_recorded", estate_id, opening_balances.recorded_event_data(bill))
         if store.create_bill(db, outbox, bill, [event]) is None:  # a run's bill of the month, written meanwhile
             opening_balances.refuse_billed(store.find_bill(db, estate_id, bill["_id"]), requested_as)
     apply_prepaid_where_possible(db, outbox, estate_id, household_id)
-    return public(store.find_bill(db, estate_id, bill["_id"]))
+    return store.find_bill(db, estate_id, bill["_id"]), True
+
+
+def start_opening_balance_import(db, caller, estate_id, data):
+    """A CSV of opening balances, carried over in the background (a job; see
+    ``opening_balance_imports``): the file is measured now (400 over the caps, or no line)."""
+    jobs.require_may_start(opening_balance_imports.JOB_KIND, caller)
+    store.rules_for(db, estate_id)
+    content = opening_balance_imports.decode(data["content_base64"])
+    lines = opening_balance_imports.check(content)
+    job_id = jobs.created_id(caller, "finance", estate_id, opening_balance_imports.JOB_KIND)
+    job = jobs.create(db, job_id, estate_id, opening_balance_imports.JOB_KIND, {"format": "csv", "rows": lines},
+                      caller.user, input={"content_base64": data["content_base64"]})
+    return jobs.public(job)
+
+
+def import_opening_balances(db, outbox, job, progress):
+    """The job's work: each line an opening balance, once (the bill id is the natural key: an
+    import run again, or the file uploaded again, finds its months carried over, ``existing``)."""
+    estate_id = job["estate_id"]
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    flats = {opening_balance_imports.flat_key(h.get("building"), h.get("unit"), h.get("room")): h["_id"]
+             for h in store.household_flats(db, estate_id)}
+
+    def carry(body):
+        bill, made = carry_over(db, outbox, estate_id, body, rules, now, job["created_by"], job["_id"],
+                                again_is_existing=True)
+        return bill, made
+
+    rows = opening_balance_imports.read_rows(opening_balance_imports.decode(job["_input"]["content_base64"]))
+    return opening_balance_imports.run(rows, flats, carry, progress, expected=job["params"]["rows"])
 
 
 def withdraw_charge(db, outbox, event):

@@ -23,7 +23,8 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
     closed_store = store  # what it closed, counted for archive (CountsClosedRecords)
     indexes, retired_indexes = store.INDEXES, store.RETIRED_INDEXES
     settings_defaults, settings_minima, settings_maxima = DEFAULTS, MINIMA, MAXIMA
-    job_runners = {operations.BILLING_RUN: "_run_billing", **export_runners(exports.COLUMNS)}
+    job_runners = {operations.BILLING_RUN: "_run_billing", operations.OPENING_BALANCE_IMPORT: "_import_opening_balances",
+                   **export_runners(exports.COLUMNS)}
 
     # -- exports (estate_common.exports): the columns in exports.py, the documents from the store --
     export_lists, export_columns = exports.LISTS, exports.COLUMNS
@@ -87,6 +88,13 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
     def record_opening_balance(self, payload):
         return operations.record_opening_balance(self.db, self.outbox, self.caller, payload["estate_id"],
                                                  payload["data"])
+
+    @rpc_method
+    def start_opening_balance_import(self, payload):
+        return operations.start_opening_balance_import(self.db, self.caller, payload["estate_id"], payload["data"])
+
+    def _import_opening_balances(self, job, progress):
+        return operations.import_opening_balances(self.db, self.outbox, job, progress)
 
     @rpc_method
     def create_payment(self, payload):

@@ -149,6 +149,12 @@ def household_addresses(db, estate_id, household_ids):
                                             ("building", "unit", "room"))}
 
 
+def household_flats(db, estate_id):
+    """Every household copy of the estate with its address (an opening balances import finds the
+    flats its lines name by it), in one walk."""
+    return store.scan(db.households, {"estate_id": estate_id}, ("building", "unit", "room"))
+
+
 # -- a household's money, one writer at a time -----------------------------------
 
 def lock_household(db, estate_id, household_id, now_iso, expires_iso):

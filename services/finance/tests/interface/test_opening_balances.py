@@ -112,3 +112,73 @@ def test_a_month_inside_a_quarter_billed_by_its_first_month_is_not_billed_twice(
     carried = carry(finance, period="2026-10", amount_cents=63006)  # the quarter, as its first month
     run(finance, "2026-10")
     assert [(b["period"], b["id"]) for b in bills(finance, household_id="hh_1")] == [("2026-10", carried["id"])]
+
+
+# -- a list of them, imported (POST …/opening-balances/import) --------------------------------
+
+def import_file(finance, text, caller=ACCOUNTANT):
+    import base64
+    acting(finance, caller)
+    payload = {"estate_id": ESTATE, "data": {"format": "csv", "content_base64": base64.b64encode(
+        text.encode("utf-8")).decode()}}
+    contracts.load().check_rpc_input("finance", "start_opening_balance_import", payload)
+    job = finance.start_opening_balance_import(payload)
+    contracts.load().check_rpc_output("finance", "start_opening_balance_import", job)
+    finance.run_jobs()
+    acting(finance, ACCOUNTANT)
+    return finance.get_job({"id": job["id"]})
+
+
+LIST = ("楼栋,单元,房号,收费项目,月份,金额,单号,备注\n"
+        "3,1,100,物业服务费,2026-08,210.02,QD-1,\n"          # hh_1, by its address
+        "3栋,1单元,101,property_service,2026年9月,282,QD-2,\n"  # hh_2, its address written otherwise
+        "3,1,102,物业服务费,2026-12,100,QD-3,\n"             # a month to come
+        "9,9,999,物业服务费,2026-08,100,QD-4,\n"             # no such flat
+        "3,1,102,物业费,2026-08,abc,QD-5,\n")                # neither an item nor an amount
+
+
+def test_an_import_carries_each_line_over_and_reports_the_refused_ones_by_line(finance):
+    job = import_file(finance, LIST)
+    assert job["status"] == "succeeded"
+    result = job["result"]
+    assert (result["rows"], result["created"], result["existing"], result["rejected"]) == (5, 2, 0, 3)
+    assert result["carried_over_cents"] == 21002 + 28200
+    assert [(e["row"], e["field"]) for e in result["errors"]] == [
+        (4, "period"), (5, "household_id"), (6, "item"), (6, "amount")]
+    carried = {(b["household_id"], b["period"]): b for b in bills(finance, source="opening_balance")}
+    assert {key: b["amount_cents"] for key, b in carried.items()} == {("hh_1", "2026-08"): 21002,
+                                                                       ("hh_2", "2026-09"): 28200}
+    assert carried[("hh_1", "2026-08")]["source"]["reference"] == "QD-1"
+    assert len(finance.outbox.of_type("opening_balance_recorded")) == 2
+    assert "abc" not in str(result) and "9,9,999" not in str(result)  # reasons, never the cells
+
+
+def test_the_same_list_uploaded_again_writes_nothing_twice_and_a_month_billed_by_a_run_is_refused(finance):
+    import_file(finance, LIST)
+    carry(finance, household_id="hh_3", period="2026-07", amount_cents=500, reference="by hand")
+    approved(finance, valid_from="2026-10")
+    run(finance, "2026-10")
+    again = import_file(finance, LIST.replace("210.02", "199") + "3,1,102,物业服务费,2026-07,5,QD-6,\n"
+                        + "3,1,102,物业服务费,2026-10,5,QD-7,\n")
+    result = again["result"]
+    assert (result["created"], result["existing"], result["rejected"]) == (0, 3, 4)
+    assert result["differing"][0]["row"] == 2 and result["differing"][0]["fields"] == ["amount_cents"]
+    assert result["errors"][-1]["row"] == 8  # October, billed by the run: a month is owed once
+    assert len(finance.outbox.of_type("opening_balance_recorded")) == 3
+    assert bill_amount(finance, "hh_1", "2026-08") == 21002  # left as it is
+
+
+def bill_amount(finance, household_id, period):
+    [bill] = bills(finance, household_id=household_id, period=period)
+    return bill["amount_cents"]
+
+
+def test_a_file_without_its_columns_or_lines_is_refused_at_once_and_only_fee_setters_import(finance):
+    from estate_common.errors import Forbidden, InvalidInput
+    from estate_common.testing import staff
+    with pytest.raises(InvalidInput):
+        import_file(finance, "楼栋,单元,房号,收费项目,月份,金额,单号\n")
+    job = import_file(finance, "收费项目,月份,金额\n物业服务费,2026-08,1\n")
+    assert job["status"] == "failed"
+    with pytest.raises(Forbidden):
+        import_file(finance, LIST, caller=staff("cash", ["cashier"], [ESTATE]))

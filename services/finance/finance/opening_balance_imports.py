@@ -1,0 +1,236 @@
+"""Importing opening balances (期初欠费) from a CSV file, as the previous company's arrears list
+(移交的欠费清单) comes: one line a household's month of a fee item.
+
+The first row names the columns, in English or Chinese: the flat, by ``household_id`` (房屋编号)
+or by its address (``building`` 楼栋, ``unit`` 单元, ``room`` 房号: read as the archive compares
+flats, ``estate_common.text.address_key``: 3栋 and 3 are one building); ``item`` 收费项目 (its
+code or its name, 物业服务费); ``period`` 月份 (2026-08, 2026/8 or 2026年8月); the money, as
+``amount`` 金额 in yuan (1234.5, read exactly and rounded half-up to the cent) or ``amount_cents``;
+``reference`` 单号 (the list's line or statement number); ``note`` 备注 (optional).
+
+Each further line is checked as ``POST …/opening-balances`` is (the ``OpeningBalanceCreate``
+contract, then ``operations.carry_over``'s rules); a line refused is reported with its line
+number, field and reason, and the others are written. **Re-uploading is harmless**: the bill id
+is the natural key (household, item, month: ``billing.bill_id``), so a month carried over
+already, by this file before or by hand, is counted ``existing`` and left as it is (listed in
+``differing`` when the line says another amount), and a month billed by a run is refused as the
+POST refuses it. The reasons never repeat a cell's value (the result is kept; a note may hold a
+phone number).
+
+Plain functions: no broker, no store.
+"""
+import base64
+import binascii
+import codecs
+import csv
+import io
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from estate_common import config, contracts, job_scopes, labels
+from estate_common.errors import Conflict, DomainError, InvalidInput, field_error
+from estate_common.money import to_cents
+from estate_common.text import address_key, number_text
+
+JOB_KIND = job_scopes.OPENING_BALANCE_IMPORT
+MAX_BYTES = config.env_int("IMPORT_MAX_BYTES", 16 * 1024 * 1024)
+MAX_ROWS = config.env_int("IMPORT_MAX_ROWS", 20_000)
+MAX_REPORTED_ERRORS = 100
+PROGRESS_EVERY = 200
+ADDRESS = ("building", "unit", "room")
+FEE_ITEMS = ("property_service", "parking", "renovation_management", "renovation_deposit", "repair")
+
+COLUMNS = {
+    "household_id": ("household_id", "房屋编号", "房屋id"),
+    "building": ("building", "楼栋", "楼号", "栋"),
+    "unit": ("unit", "单元"),
+    "room": ("room", "房号", "室号", "房间"),
+    "item": ("item", "收费项目", "费用项目", "项目"),
+    "period": ("period", "月份", "所属月份", "期间"),
+    "amount": ("amount", "金额", "欠费金额", "金额（元）", "金额(元)"),
+    "amount_cents": ("amount_cents", "金额（分）", "金额(分)"),
+    "reference": ("reference", "单号", "凭证号", "清单号"),
+    "note": ("note", "备注"),
+}
+ITEM_TEXT = {**{item: item for item in FEE_ITEMS},
+             **{labels.code("fee", item, language).lower(): item for item in FEE_ITEMS for language in labels.LANGUAGES}}
+_PERIOD = re.compile(r"(?P<year>[0-9]{4})\s*(?:-|/|\.|年)\s*(?P<month>[0-9]{1,2})\s*月?")
+AMOUNT_REFUSED = "must be an amount in yuan, such as 210.02"
+PERIOD_REFUSED = "must be a month, such as 2026-08"
+ITEM_REFUSED = f"must be a fee item: {', '.join(FEE_ITEMS)} (or its name, 物业服务费)"
+
+
+def bad_file(message):
+    return InvalidInput(f"the file cannot be imported: {message}", [field_error("(file)", message)])
+
+
+def decode(content_base64):
+    try:
+        return base64.b64decode(content_base64, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("the file is not valid base64",
+                           [field_error("data.content_base64", "is not base64")]) from None
+
+
+def _text(content):
+    """The file's text: UTF-8 (with or without its BOM, as Excel writes it), else GB18030 (a
+    Chinese Excel's "CSV" is GBK)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return codecs.decode(content, encoding)
+        except UnicodeDecodeError:
+            continue
+    raise bad_file("the file is neither UTF-8 nor GBK text")
+
+
+def check(content):
+    """Refuse a file over the caps before the job reads it; the lines with text it has (the
+    progress' estimate)."""
+    if len(content) > MAX_BYTES:
+        raise bad_file(f"the file is larger than {MAX_BYTES} bytes")
+    lines = sum(1 for line in content.splitlines() if line.strip()) - 1
+    if lines > MAX_ROWS:
+        raise bad_file(f"at most {MAX_ROWS} lines in one import")
+    if lines < 1:
+        raise bad_file("the file has no line after its header")
+    return lines
+
+
+def _header_map(header):
+    wanted = {alias.strip().lower(): name for name, aliases in COLUMNS.items() for alias in aliases}
+    found = {}
+    for index, name in enumerate(header):
+        field = wanted.get(unicodedata.normalize("NFKC", str(name or "")).strip().lower())
+        if field and field not in found:
+            found[field] = index
+    missing = [name for name in ("item", "period", "reference") if name not in found]
+    if "household_id" not in found and not all(part in found for part in ADDRESS):
+        missing.append("household_id (or building, unit and room)")
+    if "amount" not in found and "amount_cents" not in found:
+        missing.append("amount (or amount_cents)")
+    if missing:
+        raise bad_file(f"the first row must name the columns; missing: {', '.join(missing)}")
+    return found
+
+
+def read_rows(content):
+    """``(line number, {column: cell})`` of the file's lines, one at a time (numbers as the file
+    shows them; blank lines skipped). Call ``check`` first."""
+    reader = csv.reader(io.StringIO(_text(content)))
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise bad_file("the file is empty")
+        columns = _header_map(header)
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            if reader.line_num - 1 > MAX_ROWS:
+                raise bad_file(f"at most {MAX_ROWS} lines in one import")
+            yield reader.line_num, {name: (row[index].strip() if index < len(row) else "")
+                                    for name, index in columns.items()}
+    except csv.Error:
+        raise bad_file(f"line {reader.line_num} is not CSV") from None
+
+
+def flat_key(building, unit, room):
+    """The flat an address names, as the archive compares flats (3栋-1-1201 is 3-1-1201)."""
+    return tuple(address_key(str(value or ""), part) for value, part in zip((building, unit, room), ADDRESS))
+
+
+def _amount_cents(cells):
+    if cells.get("amount_cents"):
+        text = number_text(unicodedata.normalize("NFKC", cells["amount_cents"]))
+        return int(text) if re.fullmatch(r"[0-9]+", text or "") else None
+    text = unicodedata.normalize("NFKC", cells.get("amount") or "").replace("¥", "").replace("元", "").strip()
+    try:
+        yuan = Decimal(number_text(text))
+    except InvalidOperation:
+        return None
+    return to_cents(yuan * 100) if yuan.is_finite() else None
+
+
+def _period(text):
+    match = _PERIOD.fullmatch(unicodedata.normalize("NFKC", text or "").strip())
+    if not match or not 1 <= int(match["month"]) <= 12:
+        return None
+    return f"{match['year']}-{int(match['month']):02d}"
+
+
+def body_of(number, cells, households):
+    """``(OpeningBalanceCreate body, [refusals])`` of a line; ``households``: the estate's flats,
+    ``flat_key`` → household id."""
+    errors = []
+    household_id = cells.get("household_id") or ""
+    if not household_id:
+        household_id = households.get(flat_key(cells.get("building"), cells.get("unit"), cells.get("room")))
+        if household_id is None:
+            errors.append(_error(number, "household_id", "no household of this estate at this address"))
+    item = ITEM_TEXT.get((cells.get("item") or "").strip().lower())
+    period, cents = _period(cells.get("period")), _amount_cents(cells)
+    errors += [_error(number, field, message) for field, value, message in (
+        ("item", item, ITEM_REFUSED), ("period", period, PERIOD_REFUSED),
+        ("amount_cents" if cells.get("amount_cents") else "amount", cents, AMOUNT_REFUSED)) if value is None]
+    body = {"household_id": household_id or "", "item": item, "period": period, "amount_cents": cents,
+            "reference": cells.get("reference") or ""}
+    if cells.get("note"):
+        body["note"] = cells["note"]
+    if errors:
+        return body, errors
+    found = contracts.load().errors("openapi.yaml#/components/schemas/OpeningBalanceCreate", body)
+    return body, [_error(number, e["field"], e["message"]) for e in found]  # contracts: without the value
+
+
+def _error(number, field, message):
+    return {"row": number, "field": field, "message": message}
+
+
+def domain_errors(number, error):
+    if error.errors:
+        return [_error(number, e.get("field", "").removeprefix("data."), e.get("message", "")) for e in error.errors]
+    return [_error(number, "", str(error.detail))]
+
+
+def run(rows, households, carry, progress, expected=None):
+    """Carry each line over with ``carry(body)``: ``(bill, made)``, ``made`` False when its month
+    was carried over already (the bill found), a ``DomainError`` when the line is refused (a
+    month billed by a run, to come, inside a cycle, an unknown household). The job's result:
+    counts, the first refused lines with why (``errors``) and the first lines of a month carried
+    over already that say another amount (``differing``), ``MAX_REPORTED_ERRORS`` of each."""
+    created = existing = rejected = done = cents = 0
+    errors, differing = [], []
+    progress(0, expected)
+
+    def counts():
+        return {"rows": done, "created": created, "existing": existing, "rejected": rejected,
+                "carried_over_cents": cents, "errors": errors[:MAX_REPORTED_ERRORS],
+                "differing": differing[:MAX_REPORTED_ERRORS]}
+
+    try:
+        for number, cells in rows:
+            body, problems = body_of(number, cells, households)
+            if not problems:
+                try:
+                    bill, made = carry(body)
+                except (Conflict, DomainError) as refused:
+                    problems = domain_errors(number, refused)
+            if problems:
+                rejected += 1
+                if len(errors) < MAX_REPORTED_ERRORS:
+                    errors.extend(problems)
+            elif made:
+                created += 1
+                cents += bill["amount_cents"]
+            else:
+                existing += 1
+                if bill["amount_cents"] != body["amount_cents"] and len(differing) < MAX_REPORTED_ERRORS:
+                    differing.append({"row": number, "fields": ["amount_cents"], "bill_id": bill["_id"]})
+            done += 1
+            if done % PROGRESS_EVERY == 0:
+                progress(done, max(done, expected or 0))
+    except DomainError as stopped:
+        stopped.partial_result = counts()
+        raise
+    progress(done, done)
+    return counts()
