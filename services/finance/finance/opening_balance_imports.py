@@ -58,7 +58,8 @@ ITEM_TEXT = {**{item: item for item in FEE_ITEMS},
 _PERIOD = re.compile(r"(?P<year>[0-9]{4})\s*(?:-|/|\.|年)\s*(?P<month>[0-9]{1,2})\s*月?")
 AMOUNT_REFUSED = "must be an amount in yuan, such as 210.02"
 PERIOD_REFUSED = "must be a month, such as 2026-08"
-ITEM_REFUSED = f"must be a fee item: {', '.join(FEE_ITEMS)} (or its name, 物业服务费)"
+ITEM_REFUSED = ("must be a fee item: property_service, parking, renovation_management, renovation_deposit, repair "
+                "(or its name, 物业服务费)")
 
 
 def bad_file(message):
@@ -131,7 +132,7 @@ def read_rows(content):
             yield reader.line_num, {name: (row[index].strip() if index < len(row) else "")
                                     for name, index in columns.items()}
     except csv.Error:
-        raise bad_file(f"line {reader.line_num} is not CSV") from None
+        raise bad_file(f"the CSV cannot be read at line {reader.line_num}") from None
 
 
 def flat_key(building, unit, room):
@@ -142,13 +143,14 @@ def flat_key(building, unit, room):
 def _amount_cents(cells):
     if cells.get("amount_cents"):
         text = number_text(unicodedata.normalize("NFKC", cells["amount_cents"]))
-        return int(text) if re.fullmatch(r"[0-9]+", text or "") else None
+        return int(text) if re.fullmatch(r"[0-9]+", text or "") and int(text) > 0 else None
     text = unicodedata.normalize("NFKC", cells.get("amount") or "").replace("¥", "").replace("元", "").strip()
     try:
         yuan = Decimal(number_text(text))
     except InvalidOperation:
         return None
-    return to_cents(yuan * 100) if yuan.is_finite() else None
+    cents = to_cents(yuan * 100) if yuan.is_finite() else 0
+    return cents if cents > 0 else None  # nothing owed, or less than a cent, is no debt to carry over
 
 
 def _period(text):
@@ -166,12 +168,16 @@ def body_of(number, cells, households):
     if not household_id:
         household_id = households.get(flat_key(cells.get("building"), cells.get("unit"), cells.get("room")))
         if household_id is None:
-            errors.append(_error(number, "household_id", "no household of this estate at this address"))
+            errors.append(field_error("household_id", "no household of this estate at this address"))
     item = ITEM_TEXT.get((cells.get("item") or "").strip().lower())
     period, cents = _period(cells.get("period")), _amount_cents(cells)
-    errors += [_error(number, field, message) for field, value, message in (
-        ("item", item, ITEM_REFUSED), ("period", period, PERIOD_REFUSED),
-        ("amount_cents" if cells.get("amount_cents") else "amount", cents, AMOUNT_REFUSED)) if value is None]
+    if item is None:
+        errors.append(field_error("item", ITEM_REFUSED))
+    if period is None:
+        errors.append(field_error("period", PERIOD_REFUSED))
+    if cents is None:
+        errors.append(field_error("amount_cents" if cells.get("amount_cents") else "amount", AMOUNT_REFUSED))
+    errors = [_error(number, e["field"], e["message"]) for e in errors]
     body = {"household_id": household_id or "", "item": item, "period": period, "amount_cents": cents,
             "reference": cells.get("reference") or ""}
     if cells.get("note"):
