@@ -171,6 +171,8 @@ GATEWAY_ROUTES = {
     # then the job's kind decides (estate_common.job_scopes): a role that may not read it gets 404
     ("GET", "/api/v1/jobs/<job_id>"): STAFF,
     ("POST", "/api/v1/estates/<estate_id>/households/import"): job_scopes.starters(job_scopes.HOUSEHOLD_IMPORT),
+    ("POST", "/api/v1/estates/<estate_id>/opening-balances/import"): job_scopes.starters(
+        job_scopes.OPENING_BALANCE_IMPORT),
     # custom fields (gateway/custom_fields.py routes them by resource): the manager defines them,
     # every staff role reads them (the forms of the four resources need them)
     ("GET", "/api/v1/estates/<estate_id>/custom-fields"): STAFF,

@@ -57,6 +57,8 @@ def area(method, path):
         return _SERVICE_ROWS["archive"]
     if rest.endswith("/archive/completeness/missing"):  # the archive's shortfall named (a gateway route)
         return _SERVICE_ROWS["archive"]
+    if rest.endswith("/opening-balances/import"):  # the previous company's arrears list (a gateway route)
+        return _SERVICE_ROWS["finance"]
     service = _service_of.get((method, path))
     return _SERVICE_ROWS[service]
 

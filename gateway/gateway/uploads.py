@@ -1,4 +1,5 @@
-"""Routes that take a file instead of JSON: the household import (CSV or XLSX).
+"""Routes that take a file instead of JSON: the household import (CSV or XLSX), and the opening
+balances import (CSV: finance's ``opening_balance_imports``).
 
 The gateway only checks who may send it and what kind of file it is (and, as for every
 body, ``MAX_BODY_BYTES``); the file travels to archive (base64 in the RPC payload), which
@@ -24,7 +25,7 @@ EXTENSIONS = {".csv": "csv", ".xlsx": "xlsx"}
 FILE_PART = "file"
 
 
-def _sent_file():
+def _sent_file(formats=("csv", "xlsx")):
     """``(format, bytes)`` of the file sent: the body itself (``text/csv`` or an XLSX type), or
     the ``file`` part of a form upload (``multipart/form-data``, as a browser or ``curl -F``
     sends one: API.md says "upload", and it was a 415; found by review), its format by the part's
@@ -36,10 +37,13 @@ def _sent_file():
         name = (part.filename or "").lower()
         file_format = FORMATS.get(part.mimetype) or next(
             (kind for extension, kind in EXTENSIONS.items() if name.endswith(extension)), None)
-        if file_format is None:
-            raise UnsupportedMediaType("the file part is neither a .csv file nor an .xlsx workbook")
+        if file_format is None or file_format not in formats:
+            raise UnsupportedMediaType("the file part is neither a .csv file nor an .xlsx workbook"
+                                       if "xlsx" in formats else "the file part is not a .csv file")
         return file_format, part.read()
     file_format = FORMATS.get(request.mimetype)
+    if file_format is not None and file_format not in formats:
+        raise UnsupportedMediaType("send the file as text/csv, or as the file part of a multipart/form-data upload")
     if file_format is None:
         raise UnsupportedMediaType("send the file as text/csv or as an .xlsx workbook "
                                    "(application/vnd.openxmlformats-officedocument.spreadsheetml.sheet), "
@@ -61,6 +65,23 @@ def register(app):
 
         def call(context):
             return state.rpc.call("archive", "start_household_import", payload, request_id=g.request_id,
+                                  caller=caller, context=context)
+
+        return idempotency.once(state.db, caller, payload, 202, call)
+
+    @app.post("/api/v1/estates/<estate_id>/opening-balances/import")
+    def import_opening_balances(estate_id):
+        # carried-over debts start work: a retired estate takes none (retirements.OWN_STARTS_WORK)
+        caller = authorize(job_scopes.starters(job_scopes.OPENING_BALANCE_IMPORT), estate_id)
+        _, content = _sent_file(formats=("csv",))
+        if not content:
+            raise InvalidInput("the file is empty", [field_error("(file)", "is empty")])
+        payload = {"estate_id": estate_id,
+                   "data": {"format": "csv", "content_base64": base64.b64encode(content).decode()}}
+        state = current_app.extensions["estate_ops"]
+
+        def call(context):
+            return state.rpc.call("finance", "start_opening_balance_import", payload, request_id=g.request_id,
                                   caller=caller, context=context)
 
         return idempotency.once(state.db, caller, payload, 202, call)

@@ -38,6 +38,15 @@ def test_a_retired_estate_imports_no_households(app, client, rpc, contract, admi
     assert rpc.calls_to("archive", "start_household_import") == []
 
 
+def test_a_retired_estate_carries_over_no_list_of_opening_balances(app, client, rpc, contract, admin_token,
+                                                                   archive_knows):
+    refused = client.post("/api/v1/estates/R/opening-balances/import",
+                          data="收费项目,月份,金额,单号,房屋编号\n物业服务费,2026-08,1,QD-1,hh_1\n".encode(),
+                          headers={**bearer(admin_token), "Content-Type": "text/csv"})
+    contract.problem(refused, 409, "conflict", fields=["estate_id"], app=app)
+    assert rpc.calls_to("finance", "start_opening_balance_import") == []
+
+
 def test_a_retired_estate_still_takes_what_closes_out_its_past(app, client, rpc, admin_token, archive_knows):
     rpc.answer("finance", "reverse_payment", {"id": "pay_1"})
     assert post(client, admin_token, "/payments/pay_1/reverse", {"reason": "paid twice"}).status_code != 409

@@ -77,3 +77,30 @@ def test_a_retried_upload_with_its_key_is_answered_once(client, rpc, agent_a_tok
     again = upload(client, agent_a_token, headers=key)
     assert first.status_code == again.status_code == 202 and again.headers["Idempotent-Replayed"] == "true"
     assert len(rpc.calls_to("archive", "start_household_import")) == 1
+
+
+# -- opening balances (期初欠费) from the previous company's list: CSV only, to finance ---------
+
+OPENING = "楼栋,单元,房号,收费项目,月份,金额,单号\n3,1,101,物业服务费,2026-08,210.02,QD-1\n".encode()
+OPENING_JOB = JOB | {"id": "job_finance_1", "kind": "opening_balance_import"}
+
+
+def test_an_opening_balances_list_goes_to_finance_as_csv_and_only_fee_setters_send_one(client, rpc, contract,
+                                                                                        accounts, agent_a_token):
+    import io
+    rpc.answer("finance", "start_opening_balance_import", OPENING_JOB)
+    accountant = accounts.user("acc-a", ["accountant"], ["A"])
+    path = "/api/v1/estates/A/opening-balances/import"
+    response = client.post(path, data=OPENING, headers={**bearer(accountant), "Content-Type": "text/csv"})
+    assert contract.check(client.application, response, 202) == OPENING_JOB
+    sent = rpc.only_call("finance", "start_opening_balance_import")
+    assert sent.payload == {"estate_id": "A", "data": {"format": "csv",
+                                                       "content_base64": base64.b64encode(OPENING).decode()}}
+    form = client.post(path, headers=bearer(accountant), content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(OPENING), "arrears.csv", "text/csv")})
+    assert form.status_code == 202
+    workbook = client.post(path, data=b"PK", headers={**bearer(accountant), "Content-Type": XLSX})
+    contract.problem(workbook, 415, app=client.application)
+    contract.problem(client.post(path, data=OPENING, headers={**bearer(agent_a_token), "Content-Type": "text/csv"}),
+                     403, app=client.application)
+    assert len(rpc.calls_to("finance", "start_opening_balance_import")) == 2
