@@ -1713,6 +1713,27 @@ ZH = {
         '工作簿中有部分解压后膨胀超过 {0} 倍',
     'the first row must name the columns; missing: {0}':
         '第一行须为列名；缺少：{0}',
+    # the opening balances import (finance/opening_balance_imports.py)
+    'the file part is not a .csv file':
+        '上传的文件不是 .csv 文件',
+    'send the file as text/csv, or as the file part of a multipart/form-data upload':
+        '请以 text/csv 发送文件，或作为 multipart/form-data 表单的 file 部分上传',
+    'the file is larger than {0} bytes':
+        '文件超过 {0} 字节',
+    'at most {0} lines in one import':
+        '一次最多导入 {0} 行',
+    'the file has no line after its header':
+        '文件在列名行之后没有内容',
+    'the file is neither UTF-8 nor GBK text':
+        '文件既不是 UTF-8 也不是 GBK 编码的文本',
+    'no household of this estate at this address':
+        '本小区没有这个地址的房屋',
+    'must be an amount in yuan, such as 210.02':
+        '须为以元计的金额，例如 210.02',
+    'must be a month, such as 2026-08':
+        '须为月份，例如 2026-08',
+    'must be a fee item: property_service, parking, renovation_management, renovation_deposit, repair (or its name, 物业服务费)':
+        '须为收费项目：物业服务费、停车费、装修管理费、装修押金、有偿维修（或其代码）',
     # the desk's search by phone (archive/operations.py search_households)
     "only a role that reads owners' and residents' phones in full may search by one":
         '只有可查看业主和住户完整电话的角色才能按电话查找',

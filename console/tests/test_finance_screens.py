@@ -1388,6 +1388,46 @@ def test_an_accountant_carries_the_previous_companys_arrears_over_flat_by_flat(c
     assert refused.status_code == 409 and "已有账单：bill_1" in refused.get_data(as_text=True)
 
 
+def test_the_previous_companys_list_is_uploaded_whole_and_its_refused_lines_shown_by_line(client, fake):
+    """Found by the session's note: the opening balances arrived one at a time; the list (a CSV) is
+    uploaded on the same page, the job followed to its end and each refused line shown with its line
+    number, column and reason in the page's language."""
+    import io
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills", {"items": [OPENING], "next_cursor": None})
+    running = {"id": "job_ob_1", "estate_id": ESTATE, "kind": "opening_balance_import", "status": "running",
+               "progress": {"done": 1, "total": 3}, "result": None, "created_at": "2026-11-30T00:00:00Z"}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/opening-balances/import", (202, {**running, "status": "queued"}))
+    fake.on("GET", r"/api/v1/jobs/job_ob_1", running)
+    sign_in(client, fake, username="wang", roles=("cashier",))
+    assert "data-opening-balance-import" not in client.get("/accounts/opening-balances").get_data(as_text=True)
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    assert "data-opening-balance-import" in client.get("/accounts/opening-balances").get_data(as_text=True)
+    content = "楼栋,单元,房号,收费项目,月份,金额,单号\n3,1,1202,物业服务费,2026-08,210.02,QD-1\n".encode()
+    answer = client.post("/accounts/opening-balances/import", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "obi1", "file": (io.BytesIO(content), "arrears.csv")},
+        content_type="multipart/form-data")
+    assert answer.status_code == 302 and answer.location.endswith("/accounts/opening-balances?job=job_ob_1")
+    upload = [c for c in fake.calls if c["method"] == "POST"][-1]
+    assert upload["path"].endswith("/opening-balances/import") and upload["data"] == content
+    assert upload["headers"]["Content-Type"] == "text/csv" and upload["headers"]["Idempotency-Key"] == "obi1"
+    assert "data-job-reload" in client.get(answer.location).get_data(as_text=True)
+    fake.on("GET", r"/api/v1/jobs/job_ob_1", {**running, "status": "succeeded", "progress": {"done": 3, "total": 3},
+                                              "result": {"rows": 3, "created": 1, "existing": 1, "rejected": 1,
+                                                         "carried_over_cents": 21002, "differing": [], "errors": [
+                                                             {"row": 4, "field": "period",
+                                                              "message": "must be a month, such as 2026-08"}]}})
+    page = client.get(answer.location, headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    rejected = page.split("<tbody>")[1].split("</tbody>")[0]
+    assert '<td class="num">4</td>' in rejected and "<td>月份</td>" in rejected and "须为月份，例如 2026-08" in rejected
+    assert "data-job-reload" not in page and "¥210.02" in page
+    calls = len(fake.calls)
+    refused = client.post("/accounts/opening-balances/import", data={
+        "csrf_token": csrf_of(client), "file": (io.BytesIO(b"x"), "arrears.xlsx")}, content_type="multipart/form-data")
+    assert len(fake.calls) == calls  # only a CSV reaches the gateway
+    assert "请选择 .csv 文件。" in client.get(refused.location, headers={"Accept-Language": "zh"}).get_data(as_text=True)
+
+
 def test_the_bills_say_which_are_carried_over_and_which_are_owed_from_the_handover_day(client, fake):
     _households(fake)
     prorated = {**OPENING, "id": "bill_2", "period": "2026-11", "source": {"kind": "billing_run", "job_id": "j",

@@ -407,7 +407,8 @@ def opening_balances(problem=None):
     line of the list (found by a probe of taking on an estate: the arrears were kept in a spreadsheet)."""
     page = g.api.get(g.api.estate(g.user.estate_id, "bills"), source="opening_balance", limit=common.PAGE_SIZE,
                      cursor=request.args.get("cursor"))
-    return render_template("accounts/opening_balances.html", items=page.get("items", []),
+    job = g.api.get(f"/api/v1/jobs/{request.args['job']}") if request.args.get("job") else None
+    return render_template("accounts/opening_balances.html", items=page.get("items", []), job=job,
                            next_cursor=page.get("next_cursor"), fee_items=ITEMS, households=common.household_labels(),
                            key=common.form_key(), form=request.form if problem else {},
                            problem=problem or common.take_problem())
@@ -437,6 +438,26 @@ def record_opening_balance():
         return refused
     common.done("ob.recorded")
     return redirect(url_for("accounts.opening_balances"))
+
+
+@bp.post("/opening-balances/import")
+@estate_needed
+def import_opening_balances():
+    """The previous company's arrears list uploaded whole (a CSV: ``POST …/opening-balances/import``),
+    then followed on this page (``?job=``) to its refused lines (found by the session's note: they
+    arrived one at a time)."""
+    back = url_for("accounts.opening_balances")
+    upload = request.files.get("file")
+    if upload is None or not (upload.filename or "").lower().endswith(".csv"):
+        common.show_problem(ApiProblem(400, i18n.translate("ob.wrong_file"),
+                                       errors=[{"field": "file", "message": i18n.translate("ob.wrong_file")}]))
+        return redirect(back)
+    job, refused = common.act(lambda: g.api.upload(g.api.estate(g.user.estate_id, "opening-balances/import"),
+                                                   upload.read(), "text/csv",
+                                                   idempotency_key=request.form.get("idempotency_key") or None), back)
+    if refused:
+        return refused
+    return redirect(url_for("accounts.opening_balances", job=job["id"]))
 
 
 REMINDER_CHANNELS = ("phone", "sms", "letter", "visit", "app", "notice")
