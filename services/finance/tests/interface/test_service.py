@@ -577,6 +577,22 @@ def test_a_quarterly_standard_bills_a_household_handed_over_in_the_cycle_for_its
     assert run(finance, "2026-11")["result"]["bills_created"] == 0  # once
 
 
+def test_a_flat_handed_over_in_the_quarters_first_month_after_its_run_is_billed_by_the_next_run(finance):
+    """Found by review: registered before the quarter, vacant at October's run under a standard for
+    occupied units, handed over on 15 October: November's and December's runs took it for billed by
+    October's, and no run billed its quarter."""
+    finance.db.households.update_one({"_id": "hh_1"}, {"$set": {"status": "vacant"}})
+    approved(finance, cycle="quarterly", valid_from="2026-10", applies_to={"statuses": ["occupied"]})
+    assert run(finance, "2026-10")["result"]["bills_created"] == 2  # hh_2, hh_3: hh_1 vacant then
+    finance.db.households.update_one({"_id": "hh_1"}, {"$set": {"status": "occupied", "occupied_from": "2026-10-15"}})
+    middle = run(finance, "2026-11")
+    assert middle["result"]["bills_created"] == 1 and middle["result"]["already_billed"] == 0
+    bill = bill_of(finance, "hh_1", period="2026-10")  # the quarter's own bill: from the 15th, 17 of 31 days
+    assert bill["amount_cents"] == 53521 and bill["prorated"] == {"from": "2026-10-15", "days": 17, "month_days": 31}
+    again = run(finance, "2026-11")["result"]
+    assert (again["bills_created"], again["already_billed"]) == (0, 1)  # once
+
+
 def test_a_quarterly_standard_bills_a_household_registered_in_the_cycle_for_its_rest(finance):
     """Registered in December with no handover recorded, a household was billed by no run of the
     quarter (only a handover counted), until someone ran October again, which billed it the
