@@ -298,6 +298,26 @@ def from_follow_up(event, number, created, rules, earlier=None, left=False):
     return _back_to_who_did_it(order, earlier, event.get("actor"), left)
 
 
+def technician_told_applies(held, revision):
+    """Whether the gateway's word on a technician of the estate (``technician_left``,
+    ``technician_returned``) told at the account's ``revision`` applies over ``held`` (what was told
+    before, or None): an older revision than held changes nothing. Two account changes at once each
+    told maintenance after their writes, and the older could arrive last, holding him back, or gone,
+    against the account (found by review). The same revision again is the same word (a redelivery by
+    the gateway's relay); a call without one (a gateway from before revisions) applies as it did."""
+    if revision is None or not held or held.get("revision") is None:
+        return True
+    return revision >= held["revision"]
+
+
+def technician_left_flag(order, gone):
+    """``technician_left`` of an order: an open one held by a technician told gone from the estate's
+    technicians (``gone``, their usernames). A leaver's open orders stayed his, seen by no one: the
+    supervisor hands them on (``assign``); nothing hands them on by itself (an owner's decision: who
+    takes an order over is a person's choice, and a departure may be undone the next day)."""
+    return bool(order.get("technician") in gone and order.get("status") not in CLOSED)
+
+
 def _back_to_who_did_it(order, earlier, actor, left=False):
     """回访中发现的问题, 24 小时内书面通知维修人员进行整改 (seeds 004): a follow-up opens assigned to the
     technician who did the request's work (its order, completed), not in the unassigned pile where

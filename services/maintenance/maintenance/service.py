@@ -71,7 +71,7 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
         order = store.get(self.db, "work_orders", payload["estate_id"], payload["id"])
         if not domain.readable(order, self.caller.roles):
             raise NotFound("no such work order in this estate")
-        return store.public_order(order)
+        return store.flagged_order(order, store.technicians_gone(self.db, payload["estate_id"], [order.get("technician")]))
 
     @rpc_method
     def assign_work_order(self, payload):
@@ -118,17 +118,23 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
     @rpc_method
     def technician_left(self, payload):
         """The account ``data.username`` stopped being an active technician of the estate (switched off,
-        the role or the estate taken away): his follow-ups open unassigned (``domain.from_follow_up``)."""
-        self._accounts_only()
-        store.keep_technician_left(self.db, payload["estate_id"], payload["data"]["username"], clock.now_iso())
-        return {"estate_id": payload["estate_id"], "username": payload["data"]["username"], "left": True}
+        the role or the estate taken away): his follow-ups open unassigned (``domain.from_follow_up``),
+        his open orders read ``technician_left`` for the supervisor to hand on."""
+        return self._told(payload, left=True)
 
     @rpc_method
     def technician_returned(self, payload):
         """He is an active technician of the estate again (reactivated, given the role or estate back)."""
+        return self._told(payload, left=False)
+
+    def _told(self, payload, left):
+        """Kept unless told at an older revision of the account than held (``store.tell_technician``):
+        the answer says what is held."""
         self._accounts_only()
-        store.technician_returned(self.db, payload["estate_id"], payload["data"]["username"])
-        return {"estate_id": payload["estate_id"], "username": payload["data"]["username"], "left": False}
+        estate_id, data = payload["estate_id"], payload["data"]
+        held = store.tell_technician(self.db, estate_id, data["username"], left, data.get("revision"), clock.now_iso())
+        return {"estate_id": estate_id, "username": data["username"], "left": held.get("left", True),
+                "revision": held.get("revision")}
 
     def _accounts_only(self):
         if "operator_admin" not in self.caller.roles:  # the gateway calls it on the operator admin's change

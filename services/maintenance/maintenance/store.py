@@ -8,7 +8,7 @@ from estate_common.kpis import period_bounds
 
 from . import costing
 from .domain import (APPOINTMENT_ANNOUNCED, CLOSED, OVERDUE_ANNOUNCED, OWED_BY, PROMISED_BY, SOURCE_TYPES_READ, TRANSITIONS,
-                     deadline_at)
+                     deadline_at, technician_left_flag, technician_told_applies)
 from .rules import DEFAULTS, MAXIMA, MINIMA
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
@@ -111,7 +111,7 @@ change, create, write = named.change, named.create, named.write
 
 # -- work orders --------------------------------------------------------------------
 
-def work_order_query(db, estate_id, filters, now):
+def work_order_query(db, estate_id, filters, now, gone=None):
     """The list's filters, plain and ``custom.<key>``, as a query of the estate (a list page and
     an export select alike). ``exclude_source_type``: the orders of every other source.
     ``overdue``: ``true``, the orders whose owed work is past its deadline at ``now``
@@ -138,6 +138,10 @@ def work_order_query(db, estate_id, filters, now):
         broken = {"source.type": "service_request", OWED_BY: {"$exists": True}, "$or": [
             {PROMISED_BY: {"$lt": now}}, {PROMISED_BY: None, "response_due_at": {"$lt": now}}]}
         conditions.append(broken if plain["promise_overdue"] == "true" else {"$nor": [broken]})
+    if "technician_left" in plain:  # the open orders of technicians told gone (domain.technician_left_flag)
+        gone = technicians_gone(db, estate_id) if gone is None else gone
+        held = {"technician": {"$in": sorted(gone)}, "status": {"$nin": list(CLOSED)}}
+        conditions.append(held if plain["technician_left"] == "true" else {"$nor": [held]})
     if "completed_in" in plain:  # the month the costs report counts an order's cost in
         start, end = period_bounds(plain["completed_in"], rules_for(db, estate_id)["timezone"])
         conditions.append(completed_between(start, end))
@@ -198,8 +202,17 @@ def open_order_counts(db, estate_id, now):
 def list_work_orders(db, estate_id, filters, now, limit, cursor):
     """A page of ``work_order_query``; with ``updated_since``, the orders changed since then in
     ``(updated_at, _id)`` order (``estate_common.store.page``)."""
-    return store.page(db.work_orders, work_order_query(db, estate_id, filters, now), limit, cursor,
-                      shown=public_order, updated_since=filters.get("updated_since"))
+    gone = technicians_gone(db, estate_id)
+    return store.page(db.work_orders, work_order_query(db, estate_id, filters, now, gone), limit, cursor,
+                      shown=lambda doc: flagged_order(doc, gone), updated_since=filters.get("updated_since"))
+
+
+def flagged_order(doc, gone):
+    """A work order as the list and the read show it: ``public_order`` with ``technician_left``
+    (``domain.technician_left_flag``; ``gone``: the estate's technicians told gone)."""
+    if doc is None:
+        return None
+    return {**public_order(doc), "technician_left": technician_left_flag(doc, gone)}
 
 
 def public_order(doc):
@@ -266,20 +279,42 @@ def _left_id(estate_id, username):
     return ids.natural_id("tleft", estate_id, username)
 
 
-def keep_technician_left(db, estate_id, username, at):
-    """``username`` is no longer an active technician of the estate since ``at`` (told again: the same)."""
-    db.technicians_left.update_one({"_id": _left_id(estate_id, username), "estate_id": estate_id},
-                                   {"$setOnInsert": {"estate_id": estate_id, "username": username, "left_at": at}},
-                                   upsert=True)
-
-
-def technician_returned(db, estate_id, username):
-    db.technicians_left.delete_one({"_id": _left_id(estate_id, username), "estate_id": estate_id})
+def tell_technician(db, estate_id, username, left, revision, at, tries=2):
+    """What the gateway told of ``username`` in the estate (``left``, at the account's ``revision``),
+    kept unless an older revision than held (``domain.technician_told_applies``); what is held after,
+    as stored. Written only over the revision read, so that two calls at once keep the newer."""
+    doc_id = _left_id(estate_id, username)
+    for _ in range(tries):
+        held = db.technicians_left.find_one({"_id": doc_id, "estate_id": estate_id})
+        if not technician_told_applies(held, revision):
+            return held
+        still_gone = left and held is not None and held.get("left", True)  # kept since it was first told
+        told = {"estate_id": estate_id, "username": username, "left": left, "revision": revision,
+                "left_at": (held["left_at"] if still_gone else at) if left else None}
+        try:
+            if held is None:
+                db.technicians_left.insert_one({"_id": doc_id, **told})
+                return told
+            if db.technicians_left.update_one({"_id": doc_id, "estate_id": estate_id,
+                                               "revision": held.get("revision")}, {"$set": told}).matched_count:
+                return {**held, **told}
+        except store.DuplicateKey:
+            pass  # another call kept its word first: decided again over it
+    return db.technicians_left.find_one({"_id": doc_id, "estate_id": estate_id})
 
 
 def technician_left(db, estate_id, username):
     """Whether ``username`` was told gone from the estate's technicians (and not back since)."""
-    return db.technicians_left.find_one({"_id": _left_id(estate_id, username), "estate_id": estate_id}) is not None
+    return username in technicians_gone(db, estate_id, [username])
+
+
+def technicians_gone(db, estate_id, usernames=None):
+    """The usernames told gone from the estate's technicians and not back since (of ``usernames``,
+    or all); a record from before ``left`` was kept is a departure (a return deleted it then)."""
+    query = {"estate_id": estate_id, "left": {"$ne": False}}
+    if usernames is not None:
+        query["username"] = {"$in": list(usernames)}
+    return {doc["username"] for doc in db.technicians_left.find(query, {"username": 1})}
 
 
 def orders_of_request(db, estate_id, request_id):

@@ -205,6 +205,57 @@ def test_a_follow_up_of_a_technician_who_left_opens_unassigned_saying_why(engine
     assert third["technician"] == "chen"
 
 
+def test_a_technicians_change_told_out_of_order_keeps_the_newest(engineering):
+    """Two account changes at once (switched off, then back) each told maintenance after their
+    writes, and the older arrived last: he was held gone against the account (found by review).
+    Each call carries the account's revision; an older one than held changes nothing, and says what
+    is held."""
+    as_caller(engineering, staff("root", ["operator_admin"], ["*"]))
+
+    def tell(method, revision):
+        return getattr(engineering, method)({"estate_id": ESTATE, "data": {"username": "chen", "revision": revision}})
+
+    assert tell("technician_returned", 7) == {"estate_id": ESTATE, "username": "chen", "left": False, "revision": 7}
+    assert tell("technician_left", 6) == {"estate_id": ESTATE, "username": "chen", "left": False, "revision": 7}
+    assert tell("technician_left", 8)["left"] is True
+    assert tell("technician_returned", 7)["left"] is True  # the older word, redelivered late
+    assert tell("technician_left", 8)["left"] is True  # the same again: the same
+    first = open_repair(engineering)
+    act(engineering, "assign_work_order", first, technician="chen")
+    act(engineering, "start_work_order", first)
+    act(engineering, "complete_work_order", first, **completion())
+    engineering.open_from_follow_up(follow_up("fu_1"))
+    [back] = [o for o in orders(engineering, request_id="sr_1") if o["source"]["type"] == "return_visit"]
+    assert back["technician"] is None and back["not_given_back"]["technician"] == "chen"
+    assert tell("technician_returned", 9)["left"] is False
+
+
+def test_the_open_orders_of_a_technician_who_left_are_flagged_and_listed_for_the_supervisor(engineering):
+    """A technician switched off kept his open orders, which nobody saw (only his follow-ups avoided
+    him): an open order of a technician told gone reads ``technician_left: true``, in the list and by
+    id, and ``?technician_left=true`` lists them for the supervisor to hand on; nothing reassigns them
+    by itself. Back again, they are his as before."""
+    as_caller(engineering, staff("root", ["operator_admin"], ["*"]))
+    held, done, other = open_repair(engineering, "sr_1"), open_repair(engineering, "sr_2"), open_repair(engineering, "sr_3")
+    act(engineering, "assign_work_order", held, technician="chen")
+    act(engineering, "assign_work_order", done, technician="chen")
+    act(engineering, "start_work_order", done)
+    act(engineering, "complete_work_order", done, **completion())
+    act(engineering, "assign_work_order", other, technician="wang")
+    engineering.technician_left({"estate_id": ESTATE, "data": {"username": "chen", "revision": 2}})
+    engineering.technician_left({"estate_id": "est_2", "data": {"username": "wang", "revision": 2}})  # elsewhere
+    flags = {o["id"]: o["technician_left"] for o in orders(engineering)}
+    assert flags == {held: True, done: False, other: False}
+    assert [o["id"] for o in orders(engineering, technician_left="true")] == [held]
+    assert sorted(o["id"] for o in orders(engineering, technician_left="false")) == sorted([done, other])
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": held})["technician_left"] is True
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": other})["technician_left"] is False
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": held})["technician"] == "chen"  # not reassigned
+    engineering.technician_returned({"estate_id": ESTATE, "data": {"username": "chen", "revision": 3}})
+    assert orders(engineering, technician_left="true") == []
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": held})["technician_left"] is False
+
+
 def test_an_order_is_found_only_in_its_estate(engineering):
     order_id = open_repair(engineering)
     assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["source"]["id"] == "sr_1"

@@ -578,3 +578,30 @@ def test_a_late_order_is_announced_once_by_the_deadline_kept_on_it_without_perso
                             started_at="2026-12-01T09:00:00.000Z")
     [(_, job)] = domain.overdue_announced(plan_job, "2026-12-01T16:00:00.001Z").events
     assert job["deadline_at"] == "2026-12-01T16:00:00.000Z" and job["household_id"] is None
+
+
+# -- who left the estate's technicians, as the gateway tells it ------------------------------------
+
+def test_a_technicians_change_told_with_an_older_revision_than_the_one_held_is_ignored():
+    """Two account changes at once each told maintenance after their writes, and the older one could
+    arrive last: he was held back (or gone) against the account. Each call carries the account's
+    revision; an older one than held changes nothing, the same one again is the same, a newer one
+    applies, and one without a revision (a gateway from before) applies as it did."""
+    assert domain.technician_told_applies(None, 3)
+    assert domain.technician_told_applies({"left": True}, 3)  # held from before revisions were carried
+    assert domain.technician_told_applies({"left": True, "revision": 3}, 3)
+    assert domain.technician_told_applies({"left": True, "revision": 3}, 4)
+    assert not domain.technician_told_applies({"left": False, "revision": 5}, 4)
+    assert domain.technician_told_applies({"left": False, "revision": 5}, None)
+
+
+def test_an_open_order_of_a_technician_who_left_is_flagged_for_the_supervisor():
+    """A leaver's open orders stayed his, seen by no one (only his follow-ups avoided him): an open
+    order held by a technician told gone is ``technician_left`` so that the supervisor hands it on; a
+    closed one, or one nobody or an active technician holds, is not."""
+    gone = {"chen"}
+    assert domain.technician_left_flag(an_order("assigned", technician="chen"), gone) is True
+    assert domain.technician_left_flag(an_order("in_progress", technician="chen"), gone) is True
+    assert domain.technician_left_flag(an_order("assigned", technician="wang"), gone) is False
+    assert domain.technician_left_flag(an_order("pending", technician=None), gone) is False
+    assert domain.technician_left_flag(an_order("completed", technician="chen"), gone) is False
