@@ -18,7 +18,7 @@ from estate_common.rpc_client import RpcClient
 
 from . import (api_keys, assignees, completeness, custom_fields, docs, etags, exports, exposition, fanout, idempotency, limits, locations,
                masking, own_routes, portal_qr, subject_access,
-               problems, public, requests_in, retirements, store, traces, uploads, users)
+               problems, public, requests_in, retirements, store, technician_notices, traces, uploads, users)
 from .access import authorize
 from .known_estates import KnownEstates
 from .problems import from_domain_error, problem
@@ -66,6 +66,11 @@ def create_app(settings=None):
         key_cache=api_keys.KeyCache(db, settings["user_cache_seconds"]),
         estates=KnownEstates(),
     )
+    if settings["technician_relay_seconds"] > 0:  # what maintenance was not told, told later (technician_notices)
+        relay = technician_notices.RelayThread(db, lambda: app.extensions["estate_ops"].rpc,
+                                               settings["technician_relay_seconds"])
+        app.extensions["technician_relay"] = relay
+        relay.start()
     traces.register(app)  # first: the request's span covers every other hook
     app.before_request(_begin)
     app.after_request(_finish)
@@ -105,6 +110,7 @@ def _settings_from_env():
         "public_limits": public.settings_from_env(),
         "api_key_calls_per_minute": config.env_int("API_KEY_CALLS_PER_MINUTE", 600),
         "portal_base_url": config.env("PORTAL_BASE_URL", "http://127.0.0.1:8081"),
+        "technician_relay_seconds": config.env_float("GATEWAY_TECHNICIAN_RELAY_SECONDS", 60.0),
     }
 
 

@@ -80,22 +80,13 @@ def assignable(user, estate_id, role=TECHNICIAN):
 # technician who did the work when his account had been switched off (found by the technician's week).
 # It is told, estate by estate, when an account stops being an active technician there (deactivated,
 # the role or the estate taken away: ``technician_left``) and when it is one again
-# (``technician_returned``).
+# (``technician_returned``): ``technician_notices``, which tells it reliably.
 
 def technician_estates(user):
     """The estates ``user`` (an account as stored, or as a change would leave it) is an active
     technician of, as ``assignable`` decides, those it names (an all-estates account names none)."""
     return {estate for estate in (user or {}).get("estate_ids", ()) if estate != ALL_ESTATES
             and assignable(user, estate)}
-
-
-def tell_maintenance(rpc, caller, username, left=(), returned=(), request_id=None):
-    """``technician_left`` for each estate of ``left``, ``technician_returned`` for each of ``returned``,
-    as ``caller`` (the operator admin changing the account); a maintenance not answering raises (503)."""
-    for method, estates in (("technician_left", left), ("technician_returned", returned)):
-        for estate_id in sorted(estates):
-            rpc.call("maintenance", method, {"estate_id": estate_id, "data": {"username": username}},
-                     request_id=request_id, caller=caller)
 
 
 def register(app):

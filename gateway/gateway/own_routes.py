@@ -8,11 +8,11 @@ from functools import partial
 from flask import current_app, g, jsonify, request
 
 from estate_common import contracts
-from estate_common.errors import (BusinessRuleViolation, InvalidInput, NotFound, ServiceUnavailable, Unauthorized,
+from estate_common.errors import (BusinessRuleViolation, InvalidInput, NotFound, Unauthorized,
                                   field_error)
 
 from . import (api_keys, assignees, estate_guards, idempotency, limits, login_guard, passwords, policy, requests_in,
-               retirements, store, tokens, users)
+               retirements, store, technician_notices, tokens, users)
 from .access import authorize_route
 from .parallel import Fanout
 
@@ -140,37 +140,31 @@ def register(app, services):
         active = body.get("active", stored["active"])
         reactivated = active and not stored["active"]  # back, with the estates it held unless given others
         # maintenance is told who stops being a technician of an estate before it is written (not told,
-        # a 503, nothing written: a follow-up would go back to a leaver), who is one again after
+        # a 503, nothing written: a follow-up would go back to a leaver), at the revision it is written
+        # over; then the account's state at the revision written (``technician_notices``)
         before = assignees.technician_estates(stored)
         intended = {**stored, **{key: body[key] for key in ("roles", "estate_ids", "active") if key in body}}
         leaving = before - assignees.technician_estates(intended)
+        db, rpc = _state().db, _state().rpc
         with _giving(caller, body.get("estate_ids", stored["estate_ids"] if reactivated else []),
                      refuse_retired=active):
             read = []
             try:
-                assignees.tell_maintenance(_state().rpc, caller, user_id, left=leaving, request_id=g.request_id)
-                user = users.update(_state().db, _state().user_cache, caller["user"], user_id, body, read=read)
+                technician_notices.tell(rpc, user_id, leaving, True, technician_notices.revision(stored), caller,
+                                        g.request_id)
+                user = users.update(db, _state().user_cache, caller["user"], user_id, body, read=read)
             except Exception:
                 # refused (a 422, a 409), or maintenance told in part (it took A's departure, then stopped
-                # answering: found by review): he is still the technician he was, as maintenance is told again
-                _told_after(caller, user_id, returned=leaving)
+                # answering: found by review): he is still the technician he is, as maintenance is told
+                # again now, or by the relay (what it was told is in doubt: the account is due)
+                if leaving:
+                    store.doubt_technicians_told(db, user_id)
+                    technician_notices.deliver(db, rpc, store.find_user(db, user_id), caller, g.request_id)
                 raise
-        # what maintenance now holds of him against what was written, over the account as users.update read
-        # it (another change may have come first, which this one's read missed and was told of: found by
-        # review): the estates he is a technician of again, or left after all
-        believed, after = assignees.technician_estates(read[0]) - leaving, assignees.technician_estates(user)
-        _told_after(caller, user_id, left=believed - after, returned=after - believed)
+        # over the account as users.update read it (another change may have come first, which this one's
+        # read missed: found by review); maintenance not answering, the relay tells it later
+        technician_notices.deliver(db, rpc, user, caller, g.request_id, read=read[0])
         return jsonify(users.view(user))
-
-    def _told_after(caller, user_id, left=(), returned=()):
-        """Maintenance told after the write: not answering, he stays "left" where it was told so (his
-        follow-ups wait for dispatch, none is lost) and a departure it missed is logged."""
-        try:
-            assignees.tell_maintenance(_state().rpc, caller, user_id, left=left, returned=returned,
-                                       request_id=g.request_id)
-        except ServiceUnavailable:
-            log.warning("maintenance was not told of a technician's change",
-                        extra={"estates": sorted({*left, *returned})})
 
     @app.post("/api/v1/users/<user_id>/password")
     def reset_password(user_id):

@@ -95,6 +95,28 @@ def users_with_role(db, role):
     return sorted(db.users.find({"roles": held}, {"roles": 1, "estate_ids": 1, "active": 1}), key=lambda u: u["_id"])
 
 
+def technician_accounts(db, role):
+    """The accounts that hold ``role`` now or held it once (a span of theirs: ``gateway.memberships``),
+    every field (``technician_notices`` reads their state and revisions)."""
+    return list(db.users.find({"$or": [{"roles": role}, {"memberships.roles": role}]}, {"password_hash": 0}))
+
+
+def mark_technicians_told(db, username, revision, told_before=None):
+    """Maintenance answered for the account's ``revision`` (``technician_notices.TOLD``), kept while
+    the account is still at it (a newer change is due anyway); ``told_before``: only while what was
+    told is still that."""
+    only_if = {"revision": revision or {"$in": [0, None]}}
+    if told_before is not None:
+        only_if["technicians_told"] = told_before
+    db.users.update_one({"_id": username, **only_if}, {"$set": {"technicians_told": revision}})
+
+
+def doubt_technicians_told(db, username):
+    """What maintenance holds of the account is in doubt (a change told it, then was not written):
+    the account is due again, whatever its revision."""
+    db.users.update_one({"_id": username}, {"$unset": {"technicians_told": ""}})
+
+
 # -- API keys ---------------------------------------------------------------------
 
 def insert_api_key(db, key):

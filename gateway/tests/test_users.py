@@ -442,7 +442,9 @@ def test_maintenance_is_told_when_an_account_stops_being_an_active_technician_of
                 if c.service == "maintenance" and c.method in ("technician_left", "technician_returned")]
 
     assert patch({"estate_ids": ["B"]}).status_code == 200
-    assert told() == [("technician_left", "A", username)]
+    # before the write; then his state, every estate he was a technician of, at the revision written
+    assert told() == [("technician_left", "A", username), ("technician_left", "A", username),
+                      ("technician_returned", "B", username)]
     rpc.answer("maintenance", "technician_left", ServiceUnavailable("maintenance is not answering"))
     contract.problem(patch({"active": False}), 503, "service_unavailable", app=app)
     assert app.extensions["estate_ops"].db.users.find_one({"_id": username})["active"] is True  # nothing written
@@ -455,7 +457,7 @@ def test_maintenance_is_told_when_an_account_stops_being_an_active_technician_of
     assert patch({"roles": ["technician", "agent"]}).status_code == 200  # a technician still: nothing to tell
     assert len(told()) == calls
     assert patch({"roles": ["agent"]}).status_code == 200
-    assert sorted(told()[calls:]) == [("technician_left", "A", username), ("technician_left", "B", username)]
+    assert sorted(told()[calls:]) == [("technician_left", "A", username)] * 2 + [("technician_left", "B", username)] * 2
     # the calls are the operator admin's, each naming its estate
     assert all("operator_admin" in c.caller["roles"] for c in rpc.calls if c.service == "maintenance")
     # a change refused after maintenance was told (its last estate taken away: 422) is told back
@@ -506,7 +508,7 @@ def test_a_departure_made_by_a_change_that_read_the_account_before_another_is_to
     assert post_user(client, admin_token, new_user(username, ["technician"], ["A"])).status_code == 201
     assert client.patch(f"/api/v1/users/{username}", json={"active": False},
                         headers=bearer(admin_token)).status_code == 200
-    assert _told(rpc, username) == [("technician_left", "A")]
+    assert _told(rpc, username) == [("technician_left", "A")] * 2  # before the write, and his state after
     update, first = users_module.update, []
 
     def the_other_admin_first(db, cache, actor, user_id, changes, *args, **kwargs):
@@ -519,3 +521,76 @@ def test_a_departure_made_by_a_change_that_read_the_account_before_another_is_to
     done = client.patch(f"/api/v1/users/{username}", json={"roles": ["agent"]}, headers=bearer(admin_token))
     assert done.status_code == 200 and done.get_json()["active"] is True and done.get_json()["roles"] == ["agent"]
     assert _told(rpc, username)[-1] == ("technician_left", "A")
+
+
+def _told_at(rpc, username):
+    return [(c.method, c.payload["estate_id"], c.payload["data"].get("revision")) for c in rpc.calls
+            if c.service == "maintenance" and c.method in ("technician_left", "technician_returned")
+            and c.payload["data"]["username"] == username]
+
+
+def test_a_technicians_change_maintenance_did_not_answer_after_the_write_is_delivered_later(
+        app, client, rpc, admin_token, unique):
+    """A technician switched back on while maintenance did not answer: the change was written and the
+    call only logged, so his follow-ups kept opening unassigned for good (found by review). The account
+    stays due (its revision not told) and the relay (``technician_notices.relay``) tells maintenance
+    once it answers, at the account's revision; then nothing more."""
+    from gateway import technician_notices
+    db = app.extensions["estate_ops"].db
+    username = unique("tech")
+    assert post_user(client, admin_token, new_user(username, ["technician"], ["A"])).status_code == 201
+    assert client.patch(f"/api/v1/users/{username}", json={"active": False}, headers=bearer(admin_token)).status_code == 200
+    rpc.answer("maintenance", "technician_returned", ServiceUnavailable("maintenance is not answering"))
+    back = client.patch(f"/api/v1/users/{username}", json={"active": True}, headers=bearer(admin_token))
+    assert back.status_code == 200 and back.get_json()["active"] is True
+    assert technician_notices.due(db.users.find_one({"_id": username}))
+    technician_notices.relay(db, rpc)  # still not answering: still due
+    assert technician_notices.due(db.users.find_one({"_id": username}))
+    rpc.answers.pop(("maintenance", "technician_returned"))
+    calls = len(_told_at(rpc, username))
+    technician_notices.relay(db, rpc)
+    revision = db.users.find_one({"_id": username})["revision"]
+    assert _told_at(rpc, username)[calls:] == [("technician_returned", "A", revision)]
+    assert not technician_notices.due(db.users.find_one({"_id": username}))
+    technician_notices.relay(db, rpc)
+    assert len(_told_at(rpc, username)) == calls + 1
+    relayed = [c for c in rpc.calls if c.service == "maintenance" and c.payload["data"].get("username") == username][-1]
+    assert "operator_admin" in relayed.caller["roles"]  # maintenance takes the word from the accounts' keeper only
+
+
+def test_every_word_on_a_technician_carries_the_accounts_revision(app, client, rpc, admin_token, unique):
+    """Two changes at once each told maintenance after their writes, in whichever order their calls
+    arrived, and the older could undo the newer (found by review): each call carries the account's
+    revision, the one its state was written at (the call before a departure is written: the revision
+    it is written over), so maintenance keeps the newest."""
+    db = app.extensions["estate_ops"].db
+    username = unique("tech")
+    assert post_user(client, admin_token, new_user(username, ["technician"], ["A", "B"])).status_code == 201
+    assert client.patch(f"/api/v1/users/{username}", json={"estate_ids": ["B"]}, headers=bearer(admin_token)).status_code == 200
+    first = db.users.find_one({"_id": username})["revision"]
+    assert _told_at(rpc, username) == [("technician_left", "A", first - 1),  # before the write, over its revision
+                                       ("technician_left", "A", first), ("technician_returned", "B", first)]
+    assert client.patch(f"/api/v1/users/{username}", json={"estate_ids": ["A", "B"]},
+                        headers=bearer(admin_token)).status_code == 200
+    second = db.users.find_one({"_id": username})["revision"]
+    assert second > first
+    assert _told_at(rpc, username)[3:] == [("technician_returned", "A", second), ("technician_returned", "B", second)]
+
+
+def test_accounts_switched_off_before_maintenance_was_told_are_told_by_the_relay(app, rpc, unique):
+    """Technicians switched off before the gateway told maintenance anything were never told: their
+    follow-ups still went back to them. The relay finds every account that was a technician and whose
+    revision was never told, and tells maintenance its state, estate by estate; an account never a
+    technician is not told."""
+    from gateway import technician_notices
+    db = app.extensions["estate_ops"].db
+    gone, agent = unique("gone"), unique("agent")
+    for username, roles in ((gone, ["technician"]), (agent, ["agent"])):
+        db.users.insert_one({"_id": username, "username": username, "password_hash": "x", "roles": roles,
+                             "estate_ids": ["A"], "active": False, "credential_version": 1,
+                             "created_at": "2025-03-01T00:00:00.000Z", "deactivated_at": "2025-09-01T00:00:00.000Z"})
+    technician_notices.relay(db, rpc)
+    assert _told_at(rpc, gone) == [("technician_left", "A", 0)]
+    assert _told_at(rpc, agent) == []
+    technician_notices.relay(db, rpc)
+    assert _told_at(rpc, gone) == [("technician_left", "A", 0)]

@@ -1,0 +1,136 @@
+"""What maintenance is told of the estates' technicians, and that it is told: maintenance knows no
+accounts, so the gateway tells it, estate by estate, whether an account is an active technician
+there (``technician_returned``) or no longer (``technician_left``: switched off, the role or the
+estate taken away), and maintenance gives follow-ups back and flags open orders by it.
+
+A departure is told before it is written (``own_routes.update_user``: maintenance not answering, a
+503 and nothing written). Everything else was told after the write and, maintenance not answering,
+only logged: a technician switched back on stayed "left" for good, and two changes at once could
+reach maintenance in either order, the older undoing the newer (found by review). Accounts switched
+off before maintenance was told anything never were.
+
+So the account's state is told, not a change: every estate the account was ever a technician of
+(``states``), at the account's ``revision`` (``users._written_over`` moves it on with every change,
+in the same write), which maintenance keeps the newest of (an older one changes nothing). The
+account keeps the revision maintenance last answered for (``TOLD``); while it is not the account's
+revision the account is due (``due``). That is the outbox, kept in the account's own document and
+written by the change itself: nothing can be written without being due. It is delivered right
+after the write (``deliver``) and, when maintenance did not answer, by the relay (``relay``: every
+account that was a technician and is due, ``GATEWAY_TECHNICIAN_RELAY_SECONDS``), which also covers
+the accounts from before, never told (no ``TOLD``). Calls again are harmless: the same revision is
+the same word.
+
+The relay runs in each gateway process (``RelayThread``), as the embedded store lives in the
+process: a command run beside it (as ``admin_reset``) would not reach that store; replicas relaying
+the same account at once tell maintenance the same thing twice. Deploy maintenance before the
+gateway: an older maintenance refuses ``revision`` (a 400 on a technician's departure meanwhile),
+while the newer takes an older gateway's calls without it.
+"""
+import logging
+import threading
+
+from estate_common.errors import ServiceUnavailable
+
+from . import assignees, memberships, store
+from .policy import ALL_ESTATES
+
+log = logging.getLogger(__name__)
+
+TOLD = "technicians_told"  # the account's revision maintenance last answered for, every estate of it
+# the relay's calls: maintenance takes the word from the accounts' keeper only (``_accounts_only``)
+RELAY_CALLER = {"user": "gateway", "roles": ["operator_admin"], "estates": [ALL_ESTATES]}
+
+
+def history(user):
+    """Every estate the account was ever a technician of: its spans' (``gateway.memberships``: a
+    departure that cleared its estates keeps them there) and those it is one of now; never every
+    estate (an all-estates account names none)."""
+    ever = {estate for span in memberships.spans(user) if assignees.TECHNICIAN in span["roles"]
+            for estate in span["estate_ids"]}
+    return (ever | assignees.technician_estates(user)) - {ALL_ESTATES}
+
+
+def states(user):
+    """``{estate: left}`` of every estate of ``history``: left where it is no active technician now."""
+    now = assignees.technician_estates(user)
+    return {estate: estate not in now for estate in sorted(history(user))}
+
+
+def revision(user):
+    return user.get("revision") or 0
+
+
+def due(user):
+    """Whether maintenance has not answered for the account's revision (never told: an account from
+    before; or told an older one), of an account that was ever a technician."""
+    return user.get(TOLD) != revision(user) and bool(history(user))
+
+
+def tell(rpc, username, estates, left, at_revision, caller, request_id=None):
+    """``technician_left`` (``left``) or ``technician_returned`` for each of ``estates``, told at
+    ``at_revision``; maintenance not answering raises (503)."""
+    for estate_id in sorted(estates):
+        rpc.call("maintenance", "technician_left" if left else "technician_returned",
+                 {"estate_id": estate_id, "data": {"username": username, "revision": at_revision}},
+                 request_id=request_id, caller=caller)
+
+
+def deliver(db, rpc, user, caller=RELAY_CALLER, request_id=None, read=None):
+    """Tell maintenance the account's state at its revision and keep that it answered; True when
+    done, False when it did not answer (the account stays due: the relay tells it later).
+    ``read``: the account as the change was written over; when maintenance had answered for it
+    and the change left every estate as it was (a role beside, an estate of another role), only
+    the revision told moves on, no call."""
+    at = revision(user)
+    if read is not None and read.get(TOLD) == revision(read) and states(read) == states(user):
+        store.mark_technicians_told(db, user["_id"], at, told_before=read.get(TOLD))
+        return True
+    try:
+        for left in (True, False):
+            tell(rpc, user["_id"], [e for e, gone in states(user).items() if gone is left], left, at, caller,
+                 request_id)
+    except ServiceUnavailable:
+        log.warning("maintenance was not told of a technician's change: the relay tells it later",
+                    extra={"estates": sorted(states(user))})
+        return False
+    except Exception:  # the change is written whatever maintenance answered: its answer stays 200
+        log.exception("maintenance refused a technician's state: the relay tells it again later")
+        return False
+    store.mark_technicians_told(db, user["_id"], at)
+    return True
+
+
+def relay(db, rpc):
+    """Every account that was a technician and is due, told (``deliver``); ``(told, still due)``."""
+    told = waiting = 0
+    for user in store.technician_accounts(db, assignees.TECHNICIAN):
+        if not due(user):
+            continue
+        try:
+            done = deliver(db, rpc, user)
+        except Exception:  # one account's failure stops no other's; logged, still due
+            log.exception("the technicians' relay failed on an account")
+            done = False
+        told, waiting = told + done, waiting + (not done)
+    return told, waiting
+
+
+class RelayThread(threading.Thread):
+    """``relay`` every ``seconds`` in this process, until ``stop``."""
+
+    def __init__(self, db, rpc_of, seconds):
+        super().__init__(name="technician-relay", daemon=True)
+        self.db, self.rpc_of, self.seconds = db, rpc_of, seconds
+        self._stopped = threading.Event()
+
+    def run(self):
+        while not self._stopped.wait(self.seconds):
+            try:
+                told, waiting = relay(self.db, self.rpc_of())
+                if told or waiting:
+                    log.info("technicians' relay", extra={"told": told, "still_due": waiting})
+            except Exception:  # the store or the broker away: the next round tries again
+                log.exception("the technicians' relay failed")
+
+    def stop(self):
+        self._stopped.set()

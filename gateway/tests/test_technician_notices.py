@@ -1,0 +1,88 @@
+"""What maintenance is told of the estates' technicians (``gateway.technician_notices``): each
+account's state, estate by estate, at the account's revision, delivered after every change and again
+by the relay until maintenance answers (found by review: a call after the write that maintenance did
+not answer was only logged, and two changes' calls could arrive out of order)."""
+from gateway import technician_notices
+
+SPAN = {"from": "2026-01-01T00:00:00.000Z", "to": None, "left": False}
+
+
+def account(roles=("technician",), estate_ids=("A",), active=True, revision=None, told=None, spans=None, **more):
+    user = {"_id": "chen", "username": "chen", "roles": list(roles), "estate_ids": list(estate_ids), "active": active,
+            "created_at": "2026-01-01T00:00:00.000Z", **more}
+    if revision is not None:
+        user["revision"] = revision
+    if told is not None:
+        user[technician_notices.TOLD] = told
+    if spans is not None:
+        user["memberships"] = spans
+    return user
+
+
+def test_every_estate_an_account_was_a_technician_of_is_told_its_state():
+    """Each estate the account was ever a technician of (its spans: a departure that cleared its
+    estates keeps them there), told gone where it is no active technician now; an estate it held in
+    another role only, or every estate (an operator admin's), is not told."""
+    moved = account(estate_ids=["B"], spans=[{**SPAN, "estate_ids": ["A"], "roles": ["technician"],
+                                              "to": "2026-02-01T00:00:00.000Z"},
+                                             {**SPAN, "estate_ids": ["B"], "roles": ["technician"]}])
+    assert technician_notices.states(moved) == {"A": True, "B": False}
+    gone = account(estate_ids=[], active=False, spans=[{**SPAN, "estate_ids": ["A", "B"], "roles": ["technician"],
+                                                         "to": "2026-02-01T00:00:00.000Z", "left": True}])
+    assert technician_notices.states(gone) == {"A": True, "B": True}
+    promoted = account(roles=["agent"], estate_ids=["A", "C"], spans=[
+        {**SPAN, "estate_ids": ["A"], "roles": ["technician"], "to": "2026-02-01T00:00:00.000Z"},
+        {**SPAN, "estate_ids": ["A", "C"], "roles": ["agent"]}])
+    assert technician_notices.states(promoted) == {"A": True}
+    assert technician_notices.states(account(roles=["agent"], spans=[{**SPAN, "estate_ids": ["A"],
+                                                                      "roles": ["agent"]}])) == {}
+    assert technician_notices.states(account(estate_ids=["*"])) == {}
+    # an account from before spans were kept: what it holds now
+    assert technician_notices.states(account(estate_ids=["A"], active=False, deactivated_at="2026-02-01")) == {"A": True}
+
+
+def test_an_account_is_due_until_its_revision_is_told():
+    """Due while maintenance has not answered for the account's revision: never told (an account
+    switched off before maintenance was told anything), or told an older one; an account that was
+    never a technician never is."""
+    assert technician_notices.due(account(active=False))  # never told: before the notices existed
+    assert technician_notices.due(account(revision=3, told=2))
+    assert not technician_notices.due(account(revision=3, told=3))
+    assert not technician_notices.due(account(told=0))  # no revision yet: 0
+    assert not technician_notices.due(account(roles=["agent"], revision=3))
+
+
+def test_the_gateway_relays_due_accounts_by_itself(make_app):
+    """The relay runs in the gateway process every ``technician_relay_seconds`` (off: 0): an account
+    due is told without any request coming (an embedded store lives in the process: no command run
+    beside it would reach it)."""
+    import time
+    app = make_app(technician_relay_seconds=0.05)
+    state = app.extensions["estate_ops"]
+    try:
+        state.db.users.insert_one({"_id": "lin", "username": "lin", "password_hash": "x", "roles": ["technician"],
+                                   "estate_ids": ["A"], "active": False, "credential_version": 1,
+                                   "created_at": "2025-03-01T00:00:00.000Z"})
+        deadline = time.monotonic() + 5
+        while not state.rpc.calls_to("maintenance", "technician_left") and time.monotonic() < deadline:
+            time.sleep(0.02)
+        [call] = state.rpc.calls_to("maintenance", "technician_left")
+        assert call.payload == {"estate_id": "A", "data": {"username": "lin", "revision": 0}}
+    finally:
+        app.extensions["technician_relay"].stop()
+    assert "technician_relay" not in make_app().extensions  # the tests' apps relay when asked
+
+
+def test_a_change_written_is_answered_whatever_maintenance_answers_after_it(app, client, rpc, admin_token, unique):
+    """The change is written before the account's state is told: maintenance refusing it (an older
+    replica's 400 while a deploy rolls, a remote error) answered the change 500 though it was done. It
+    is answered as written, the account due, for the relay to tell again."""
+    from estate_common.errors import InvalidInput
+    from gateway.tests.test_users import bearer, new_user, post_user
+    username = unique("tech")
+    assert post_user(client, admin_token, new_user(username, ["technician"], ["A"])).status_code == 201
+    assert client.patch(f"/api/v1/users/{username}", json={"active": False}, headers=bearer(admin_token)).status_code == 200
+    rpc.answer("maintenance", "technician_returned", InvalidInput("data: revision is not an allowed field"))
+    back = client.patch(f"/api/v1/users/{username}", json={"active": True}, headers=bearer(admin_token))
+    assert back.status_code == 200 and back.get_json()["active"] is True
+    assert technician_notices.due(app.extensions["estate_ops"].db.users.find_one({"_id": username}))
