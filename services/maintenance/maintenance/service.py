@@ -71,7 +71,8 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
         order = store.get(self.db, "work_orders", payload["estate_id"], payload["id"])
         if not domain.readable(order, self.caller.roles):
             raise NotFound("no such work order in this estate")
-        return store.flagged_order(order, store.technicians_gone(self.db, payload["estate_id"], [order.get("technician")]))
+        gone = store.technicians_gone(self.db, payload["estate_id"], [order.get("technician")])
+        return store.flagged_order(order, gone)
 
     @rpc_method
     def assign_work_order(self, payload):
