@@ -774,6 +774,14 @@ _MESSAGES = {
     "wo.hold_overdue": ("已过预计恢复日期", "Past its expected day"),
     "wo.done_hold": ("工单已挂起", "Order put on hold"),
     "wo.done_resume": ("已恢复维修", "Work resumed"),
+    "wo.technician_left": ("维修人员已离岗", "Technician left"),
+    "wo.technician_left_hand_on": ("{technician} 已不是本小区在岗的维修工，请改派此工单",
+                                   "{technician} is no longer an active technician here: hand the order on"),
+    "wo.technician_left_count": ("离岗维修人员名下未完成的工单：{count} 张，请改派",
+                                 "Open orders of technicians who left: {count}, to hand on"),
+    "wo.technician_left_shown": ("只列出离岗维修人员名下未完成的工单（账号已停用、或已不是本小区的维修工），请逐张改派。",
+                                 "Only the open orders of technicians who left (account switched off, or no longer a "
+                                 "technician here): hand each on."),
     "wo.not_given_back": ("未退回原维修人员", "Not given back"),
     "wo.not_given_back_not_an_active_technician": ("原维修人员 {technician} 已不是本小区在岗的维修工（账号已停用），回访整改单待派工",
                                                    "{technician}, who did the work, is no longer an active technician "
@@ -3214,6 +3222,7 @@ _MESSAGES = {
     "field.offset_minutes": ("到达时限（分钟）", "Due after (minutes)"),
     "field.on_site": ("仍在小区", "Still on site"),
     "field.promise_overdue": ("超过对业主承诺的响应期限", "Past the owner's promise"),
+    "field.technician_left": ("维修人员已离岗", "Technician left"),
     "field.recurred_after_close": ("关闭后原因又反复出现", "Cause recurred after closing"),
     "field.paid_at_gate": ("已在道闸缴费", "Paid at the gate"),
     "field.participants": ("参加人数", "Participants"),

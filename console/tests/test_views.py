@@ -2043,6 +2043,32 @@ def test_a_follow_up_not_given_back_to_a_technician_who_left_says_why_on_its_pag
     assert "原维修人员 chen 已不是本小区在岗的维修工" in board.split('aria-label="待派工"')[1].split("</section>")[0]
 
 
+def test_the_open_orders_of_a_technician_who_left_are_badged_counted_and_listed_for_the_supervisor(client, fake):
+    """A technician switched off kept his open orders, seen by no one (only his follow-ups avoided him):
+    maintenance's ``technician_left`` badges them on the board and the order page, the board counts
+    them and links to them (``technician_left=true``) for the supervisor to hand on."""
+    sign_in(client, fake, username="boss", roles=("manager",))
+    order = _order(fake, status="assigned", technician="chen", technician_left=True)
+    page = client.get("/engineering/work-orders/wo_5", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "chen is no longer an active technician here: hand the order on" in page.split("data-technician-left>")[1]
+
+    def orders(body, params):
+        held = params.get("technician_left") == "true" or params.get("status") == "assigned"
+        return {"items": [order] if held else [], "next_cursor": None}
+
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", orders)
+    board = client.get("/engineering/work-orders", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    column = board.split('aria-label="已派工"')[1].split("</section>")[0]
+    assert "维修人员已离岗" in column.split("data-technician-left>")[1]
+    assert "离岗维修人员名下未完成的工单：1 张" in board.split("data-technician-left-count>")[1]
+    assert "technician_left=true" in board.split("data-technician-left-count>")[1]
+    shown = client.get("/engineering/work-orders?technician_left=true",
+                       headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Only the open orders of technicians who left" in shown
+    assert any(call["params"].get("technician_left") == "true" and call["params"].get("status") == "assigned"
+               for call in fake.calls if call["path"].endswith("/work-orders"))
+
+
 def test_a_helper_is_added_from_the_estate_s_technicians_records_work_and_finds_the_order_on_his_board(
         client, fake, documented_routes):
     """协助: the order's technician adds a colleague as its helper (picked from the estate's technicians,

@@ -90,6 +90,8 @@ def board():
     technician = OWN if mine else chosen or None
     priority = request.args.get("priority") or None
     late = common.query(*LATE_FILTERS) if request.args.get("overdue") == "true" else {}  # the late ones only
+    # the open orders of technicians who left (maintenance's technician_left), for the supervisor to hand on
+    late.update({"technician_left": "true"} if request.args.get("technician_left") == "true" else {})
     columns, more, urgent_cut = {}, [], False
     for status in BOARD_COLUMNS:
         page = g.api.get(g.api.estate(g.user.estate_id, "work-orders"), limit=BOARD_SIZE, status=status,
@@ -121,6 +123,7 @@ def board():
     counts = None if late else common.optional_read("work-orders/counts")
     load = None if narrowed else (_load_counted(counts) if counts else _team_load(columns, more, urgent_cut))
     overdue_count = None if late else (_late_counted(counts) if counts else _overdue_count())
+    left_count = None if narrowed else _left_count()
     # 协助: on his own board, the open orders he helps on (they stay their technician's in the columns)
     helping = [order for order in g.api.get(g.api.estate(g.user.estate_id, "work-orders"), limit=BOARD_SIZE,
                                             helper=OWN).get("items", [])
@@ -130,7 +133,8 @@ def board():
                            filters=filters, number=number, late=late, chosen=None if mine else chosen or None,
                            this_month=common.this_month(),
                            export_filters={**filters, **({"technician": technician} if technician else {})},
-                           load=load, overdue_count=overdue_count, problem=common.take_problem())
+                           load=load, overdue_count=overdue_count, left_count=left_count,
+                           problem=common.take_problem())
 
 
 # The orders completed in a month (the estate's local month, as the costs report counts them), of a
@@ -248,6 +252,16 @@ def _overdue_count():
     "N" or "100+"; None when there are none or they cannot be read. Only the board's red badges
     said so, one ticket at a time (a probe of the engineering department)."""
     page = common.optional_read("work-orders", overdue="true", limit=OVERDUE_READ)
+    if not isinstance(page, dict) or not page.get("items"):
+        return None
+    return common.counted(page["items"], page)
+
+
+def _left_count():
+    """How many open orders technicians who left still hold (maintenance's ``technician_left=true``:
+    his account switched off, the role or the estate taken away), as "N" or "100+"; None when none
+    or they cannot be read. They stayed his, seen by no one; nothing hands them on by itself."""
+    page = common.optional_read("work-orders", technician_left="true", limit=OVERDUE_READ)
     if not isinstance(page, dict) or not page.get("items"):
         return None
     return common.counted(page["items"], page)
