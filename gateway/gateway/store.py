@@ -4,7 +4,9 @@ Six collections: ``users`` (staff accounts: who may sign in), ``api_keys``
 (integrators' keys, hashed), ``idempotency`` (the first answer to each
 ``Idempotency-Key``), ``login_failures`` (the sign-in guard's counters),
 ``rate_limits`` (calls per window of the public routes) and ``estate_guards`` (an estate's
-retirement or giving under way). The rules about them live in ``users``, ``api_keys``,
+retirement or giving under way). An account also keeps the revision maintenance was last told of
+its technicians' state at (``technicians_told``: ``technician_notices``' outbox). The rules about them
+live in ``users``, ``api_keys``,
 ``idempotency``, ``login_guard``, ``limits`` and ``estate_guards``; this module only
 reads and writes.
 """
