@@ -1352,9 +1352,10 @@ _MESSAGES = {
     "kpi.def.staff_turnover": ("本期停用的员工账号 ÷ 期初与期末员工账号数的平均数",
                                "staff accounts deactivated in the period ÷ the average of the staff accounts at its "
                                "start and end"),
-    "kpi.def.owner_contact_rate": ("本期每月都有物管员按规定次数联系的户数 ÷ 户数（未结束的月份按截至目前计）",
-                                   "households the steward contacted as often as set in each month of the period ÷ "
-                                   "households (a month not over: so far)"),
+    # a period's months over alone; while none is, the month so far (its note says which: kpi.note.*)
+    "kpi.def.owner_contact_rate": ("本期已结束的每个月都有物管员按规定次数联系的户数 ÷ 户数",
+                                   "households the steward contacted as often as set in each month of the period "
+                                   "that is over ÷ households"),
     "kpi.def.manager_visits_year_to_date": ("今年截至目前经理走访业主的次数 ÷ 今年应走访次数（接管首年按登记当月起的月数折算，向上取整）",
                                             "the manager's visits to owners this year so far ÷ visits the year owes (an "
                                             "estate's first year: its share from its registration's month, rounded up)"),
@@ -1368,6 +1369,8 @@ _MESSAGES = {
                                           "service lines surveyed as often as set this year so far ÷ lines the estate "
                                           "surveys"),
     "kpi.note.no_budget": ("未设预算的月份：{months}", "months without a budget: {months}"),
+    "kpi.note.months_left_out": ("未结束的月份（含本月）暂不计入", "months not over yet (this one too) left out"),
+    "kpi.note.so_far": ("本月尚未结束：已联系的户数按截至目前计", "the month is not over: the households contacted so far"),
     "kpi.note.plan_made": ("{year} 年档案检查计划于 {made} 制订", "the {year} archive check plan, made {made}"),
     "kpi.hover_count": ("{estate}：{numerator}", "{estate}: {numerator}"),
     "kpi.hover_no_budget": ("{estate}：成本 {cost}，本期有月份未设预算，不计算比率",

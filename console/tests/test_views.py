@@ -854,6 +854,27 @@ def test_each_kpi_says_what_it_counts_in_both_languages_in_domain_order(client, 
     assert '<p class="muted kpi-note">what it counts</p>' in en  # a KPI the console does not define: its note
 
 
+@pytest.mark.parametrize("note, shown", [
+    ("households with at least 1 steward contact(s) in each month of the period / households (months not over "
+     "yet left out)", "未结束的月份（含本月）暂不计入"),
+    ("households with at least 1 steward contact(s) of the period / households, contacted so far (the month is "
+     "not over)", "本月尚未结束：已联系的户数按截至目前计"),
+])
+def test_the_steward_s_contact_rate_says_which_months_it_counts(client, fake, note, shown):
+    """A quarter's contact rate counts the months over alone (owner_contacts.owner_contact_rate), and
+    its definition said a month not over counted so far (未结束的月份按截至目前计): on 6 December a
+    steward read Q4's figure as his December's too, and its note saying December was left out was
+    English, shown on no Chinese page (a probe of the steward's month)."""
+    sign_in(client, fake, username="sam", roles=("steward",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/kpis", {"period": "2026-Q4", "unavailable": [], "kpis": {
+        "owner_contact_rate": {"numerator": 3, "denominator": 4, "value": 0.75, "unit": "ratio", "target": 1,
+                               "note": note}}})
+    zh = client.get("/manager/kpis?period=2026-Q4&scope=estate", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "未结束的月份按截至目前计" not in zh
+    assert '<p class="muted kpi-def">本期已结束的每个月都有物管员按规定次数联系的户数 ÷ 户数</p>' in zh
+    assert f'<p class="muted kpi-note">{shown}</p>' in zh
+
+
 def test_the_manager_s_home_page_lists_the_repairs_not_started_by_their_response_time(client, fake):
     """A repair past the response time its owner was promised, not started, was on the register's
     filter only: nothing took an overdue order to the manager (a probe of engineering's day)."""

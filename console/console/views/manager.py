@@ -1092,6 +1092,10 @@ _NOTE_PARTS = (
      "kpi.note.plan_late"),
     (re.compile(r"^the (?P<year>\d{4}) archive check plan, made (?P<made>[^,]+)$"), "kpi.note.plan_made"),
     (_NO_BUDGET, "kpi.note.no_budget"),
+    # the owner contact rate: a period's months not over are left out, or, while none is over, the
+    # month so far (owner_contacts.owner_contact_rate)
+    (re.compile(r"\(months not over yet left out\)$"), "kpi.note.months_left_out"),
+    (re.compile(r"contacted so far \(the month is not over\)$"), "kpi.note.so_far"),
     (re.compile(r"^the estate was registered on (?P<day>\S+), after this period$"), "kpi.note.before_the_estate"),
 )
 
