@@ -298,3 +298,38 @@ def test_a_number_in_a_holds_an_appointments_or_a_help_requests_reason_is_masked
                      client.get(f"{ESTATE}/work-orders", headers=auth).get_json()["items"][0]):
             assert (body["hold"]["reason"], body["appointment"]["reason"], body["history"][0]["note"]) == \
                 (shown, shown, shown), role
+
+
+def test_a_number_typed_into_an_application_is_masked_for_engineering(client, rpc, accounts):
+    """A renovation application's words are the desk's about a household (业主张先生 13800138000 拆除厨房
+    非承重墙): a technician read the number in full on the application, on its list and on the
+    engineering review made of it, where a repair's words are masked for him (a probe of the
+    steward's month)."""
+    said, why = "业主张先生 13800138000 拆除厨房非承重墙", "业主 13900139000 来电撤回"
+    application = {"id": "app_1", "estate_id": "A", "kind": "renovation", "household_id": "hh_1",
+                   "structural_change": True, "description": said, "status": "withdrawn",
+                   "withdrawal": {"at": "2026-12-06T02:00:00.000Z", "by": "sam", "reason": why},
+                   "acceptances": [{"at": "2026-12-06T02:00:00.000Z", "recorded_by": "sam", "customer_service_by": "王",
+                                    "maintenance_by": "李", "passed": False, "notes": "回电 13900139000"}]}
+    review = {"id": "rr_1", "estate_id": "A", "application_id": "app_1", "household_id": "hh_1",
+              "kind": "renovation", "structural_change": True, "description": said, "status": "pending"}
+
+    def copied(item):
+        return {**item, **({"withdrawal": dict(item["withdrawal"]), "acceptances": [dict(a) for a in item["acceptances"]]}
+                           if "withdrawal" in item else {})}
+    rpc.answer("customer_service", "get_application", lambda call: copied(application))
+    rpc.answer("customer_service", "list_applications", lambda call: {"items": [copied(application)], "next_cursor": None})
+    rpc.answer("maintenance", "get_renovation_review", lambda call: copied(review))
+    rpc.answer("maintenance", "list_renovation_reviews", lambda call: {"items": [copied(review)], "next_cursor": None})
+    seen = {}
+    for role in ("steward", "technician"):
+        auth = {"Authorization": f"Bearer {token(accounts, role)}"}
+        one = client.get(f"{ESTATE}/applications/app_1", headers=auth).get_json()
+        listed = client.get(f"{ESTATE}/applications", headers=auth).get_json()["items"][0]
+        reviewed = client.get(f"{ESTATE}/renovation-reviews/rr_1", headers=auth).get_json()
+        reviews = client.get(f"{ESTATE}/renovation-reviews", headers=auth).get_json()["items"][0]
+        seen[role] = ([item["description"] for item in (one, listed, reviewed, reviews)],
+                      one["withdrawal"]["reason"], one["acceptances"][0]["notes"])
+    assert seen["steward"] == ([said] * 4, why, "回电 13900139000")
+    assert seen["technician"] == (["业主张先生 138****8000 拆除厨房非承重墙"] * 4, "业主 139****9000 来电撤回",
+                                  "回电 139****9000")
