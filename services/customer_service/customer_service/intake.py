@@ -1,6 +1,6 @@
 """Registering a service request (登记): one register for every channel and kind, with its
 per-estate number, its due time and, by kind, the complaint record or the repair's promise."""
-from estate_common import clock
+from estate_common import clock, phones
 from estate_common.errors import InvalidInput, field_error
 from estate_common.text import spaced
 
@@ -32,6 +32,16 @@ def caller(contact):
     return kept if any(kept.values()) else None
 
 
+def phone_keys(*contacts):
+    """The numbers a request is found by in an occupant's request to see his data (``POST
+    …/personal-data/search``): its contacts' phones as dialled (``estate_common.phones``), once, in
+    order; ``[""]`` for none, so that a request stored before requests kept them (no ``_phones``)
+    is told apart in the index ``(estate_id, _phones, …)`` (``store.requests_by_phone``). Kept as
+    ``_phones``, internal: the number is the contact's, shown as the contact's role allows."""
+    numbers = [phones.dialled((contact or {}).get("phone")) for contact in contacts]
+    return list(dict.fromkeys(number for number in numbers if number)) or [""]
+
+
 def new_request(request_id, estate_id, data, number, created, rules, actor, earlier_repair_id=None, custom=None):
     stamp = clock.to_iso(created)
     return {
@@ -42,6 +52,7 @@ def new_request(request_id, estate_id, data, number, created, rules, actor, earl
         "household_id": data["household_id"],
         "channel": data["channel"],
         "contact": caller(data.get("contact")),
+        "_phones": phone_keys(caller(data.get("contact"))),
         "description": data["description"].strip(),
         "related_request_id": data.get("related_request_id"),
         "status": "open",

@@ -196,6 +196,7 @@ def portal_create(db, outbox, caller, estate_code, data):
                                      domain.request_number(created, rules["timezone"], sequence),
                                      created, rules, portal.ACTOR, None)
         request["portal"] = portal.portal_part(data)
+        request["_phones"] = intake.phone_keys(request["contact"], request["portal"]["contact"])
         request["_tracking_hash"] = public_codes.secret_hash(secret)  # the code itself is kept nowhere
         request["_filing_digest"] = digest  # what a retry with the same key must send again
         return request, []  # announced when the desk matches it (portal.match)

@@ -1,4 +1,6 @@
 """customer-service entrypoints, run against the embedded store without a broker."""
+from datetime import timedelta
+
 import pytest
 
 from estate_common import clock
@@ -190,3 +192,29 @@ def test_the_requests_a_phone_called_about_are_found_for_the_archives_roles_only
         as_caller(desk, staff("x", [role], [ESTATE]))
         with pytest.raises(Forbidden):
             desk.requests_by_phone({"estate_id": ESTATE, "data": {"phone": "13957286446"}})
+
+
+def test_the_requests_of_a_phone_are_found_through_its_index_and_those_stored_before_it_too(desk):
+    """A request keeps the numbers of its caller as dialled (``_phones``, ``[""]``: none), indexed
+    with ``estate_id``: the phone search read every request naming a phone (a big estate's could
+    answer ``unavailable``). A request stored before it kept them is still found (read apart, among
+    those without ``_phones``); newest first."""
+    from customer_service import store
+    clock.freeze(clock.parse_iso("2026-11-02T02:00:00Z"))
+    first = desk.create_request(new(contact={"name": "欧阳探针", "phone": "139 5728 6446"}))
+    nobody = desk.create_request(new())
+    clock.advance(timedelta(hours=1))
+    older = desk.create_request(new(contact={"name": "欧阳探针", "phone": "+86 13957286446"}))
+    desk.db.service_requests.update_one({"_id": older["id"]}, {"$unset": {"_phones": ""}})  # stored before
+    clock.advance(timedelta(hours=1))
+    latest = desk.create_request(new(contact={"phone": "139-5728-6446"}))
+    stored = {doc["_id"]: doc.get("_phones") for doc in desk.db.service_requests.find({"estate_id": ESTATE})}
+    assert stored[first["id"]] == ["13957286446"] and stored[nobody["id"]] == [""] and older["id"] not in {
+        key for key, value in stored.items() if value is not None}
+    assert [(index["key"]) for index in desk.db.service_requests.index_information().values()].count(
+        [("estate_id", 1), ("_phones", 1), ("created_at", 1), ("_id", 1)]) == 1
+    as_caller(desk, staff("li", ["archivist"], [ESTATE]))
+    found = desk.requests_by_phone({"estate_id": ESTATE, "data": {"phone": "13957286446"}})
+    assert [r["id"] for r in found["items"]] == [latest["id"], older["id"], first["id"]]
+    assert all("_phones" not in r for r in found["items"])
+    assert [r["_id"] for r in store.requests_by_phone(desk.db, ESTATE, "13957286446")][:1] == [latest["id"]]
