@@ -161,14 +161,17 @@ def owner_contacts_due(db, estate_id, filters, limit, cursor):
     building = ((filters or {}).get("building") or "").strip()
     owed = owner_contacts.still_owed(store.kpi_households(db, estate_id, building),
                                      store.steward_contacts(db, estate_id, start, end), per_month, period, tz, end)
-    # each as ((registered, id), copy, contacts): the page's few made into items, not the estate's
+    # each as ((registered, id), copy, contacts): the page's few made into items, with their flats
+    # and last contacts, not the estate's
     ordered = sorted((((household.get("created_at") or UNREGISTERED, household["_id"]), household, contacts)
                       for household, contacts in owed), key=lambda owing: owing[0])
     page = page_computed(ordered, lambda owing: owing[0], limit, cursor)
-    last = store.last_contacted(db, estate_id, [h["_id"] for _, h, _ in page["items"]], end)
+    shown = [h["_id"] for _, h, _ in page["items"]]
+    last, flats = store.last_contacted(db, estate_id, shown, end), store.flats(db, estate_id, shown)
     return {
         "period": period, "required": per_month, "total": len(ordered),
-        "items": [{"household_id": h["_id"], **{name: h.get(name) for name in ("building", "unit", "room")},
+        "items": [{"household_id": h["_id"], **{name: flats.get(h["_id"], {}).get(name)
+                                                 for name in ("building", "unit", "room")},
                    "contacts": contacts, "required": per_month, "last_contacted_at": last.get(h["_id"])}
                   for _, h, contacts in page["items"]],
         "next_cursor": page["next_cursor"],

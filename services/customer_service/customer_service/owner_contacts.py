@@ -126,10 +126,11 @@ def still_owed(households, steward_contacts, per_month, period, timezone, period
     (vacant, occupied) changes nothing, as in the KPI. The current month's list is who is still to
     be contacted; a past month's, who fell short. ``period_end``: the first instant after the
     month (``calendar.month_bounds``), which lets ``owed_in`` judge a registration by its text."""
-    counts = Counter(in_months(steward_contacts, timezone))
-    return [(household, counts[(household["_id"], period)]) for household in households
-            if owed_in(household, period, timezone, period_end)
-            and not contacted_enough(counts, household["_id"], [period], per_month)]
+    # the period's contacts by household: a lookup each, where each household was asked of every
+    # (household, month) pair (``contacted_enough`` of one month)
+    counts = Counter(household for household, month in in_months(steward_contacts, timezone) if month == period)
+    return [(household, counts[household["_id"]]) for household in households
+            if counts[household["_id"]] < per_month and owed_in(household, period, timezone, period_end)]
 
 
 # a stamp as ``clock.to_iso`` writes it (three digits of a second): such stamps compare as text

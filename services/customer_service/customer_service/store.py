@@ -179,12 +179,19 @@ def known_building(db, estate_id, building, field="data.building"):
 
 def kpi_households(db, estate_id, building=None):
     """The estate's household copies as the KPIs read them: when each was registered and handed
-    over (``owner_contacts.owed_from``), and its flat (the owner contacts due list names it);
-    ``building``: that building's alone, read as the households' list reads it (3号楼 is 3)."""
+    over (``owner_contacts.owed_from``); ``building``: that building's alone, read as the
+    households' list reads it (3号楼 is 3). Not their flats: the owner contacts due list reads
+    those of its page alone (``flats``)."""
     query = {"estate_id": estate_id}
     if building:
         query["building"] = {"$in": address_spellings(building, "building")}
-    return list(db.households.find(query, {"created_at": 1, "occupied_from": 1, "building": 1, "unit": 1, "room": 1}))
+    return list(db.households.find(query, {"created_at": 1, "occupied_from": 1}))
+
+
+def flats(db, estate_id, household_ids):
+    """``{household id: {building, unit, room}}`` of the estate's copies of ``household_ids`` (a page)."""
+    return {doc.pop("_id"): doc for doc in db.households.find(
+        {"estate_id": estate_id, "_id": {"$in": sorted(household_ids)}}, {"building": 1, "unit": 1, "room": 1})}
 
 
 # -- any document -----------------------------------------------------------------
