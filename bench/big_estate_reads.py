@@ -16,7 +16,12 @@ its own copies, archive its records, maintenance its orders opened from the desk
   this one (120,000 bills; none paid: every household is in arrears, the arrears page's worst);
 - ``BENCH_READS_REQUESTS`` (6,000) service requests (a year of a desk at this size: four in ten
   repairs, each opening a work order in maintenance), ``BENCH_READS_VISITORS`` (12,000) visitors
-  at the gate, half of them gone again, and some payments.
+  at the gate, half of them gone again, and some payments;
+- ``BENCH_READS_ROUNDS`` (600) patrol rounds walked by six guards on one route (a third of them
+  missing a checkpoint) and ``BENCH_READS_CONTACTS`` (3,000) steward contacts with owners,
+  backdated over the last 13 days (last month's and this month's: the owner contacts due and
+  their KPI have contacts to count); a third of the requests name a caller's phone, which the
+  sweep's ``POST …/personal-data/search`` looks for.
 
 Everything is registered today (the system's clock is not moved): a month's report or a period's
 list therefore sees the year's whole volume, an upper bound of what a real month holds.
@@ -30,7 +35,7 @@ import statistics
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import requests
@@ -103,7 +108,7 @@ def step(name):
     return time.perf_counter()
 
 
-def seed(gateway, households, requests_count, visitors, estate=None):
+def seed(gateway, households, requests_count, visitors, estate=None, rounds=0, contacts=0):
     """``estate``: one whose households are imported already (a seed that stopped after them)."""
     started = time.perf_counter()
     if estate is None:
@@ -144,6 +149,8 @@ def seed(gateway, households, requests_count, visitors, estate=None):
                 "channel": channels[index % len(channels)], "description": f"bench request {index}"}
         if body["kind"] == "complaint":
             body["complainant"] = "owner"
+        if index % 3 == 0:  # a caller who left his phone: an occupant's request to see his data finds them
+            body["contact"] = {"name": f"Caller {index}", "phone": f"139{index % 1000:08d}"}
         return gateway.json("POST", base + "/service-requests", json=body)["id"]
     in_parallel(request, range(requests_count))
     step(f"{visitors:,} visitors")
@@ -161,7 +168,51 @@ def seed(gateway, households, requests_count, visitors, estate=None):
         gateway.call("POST", base + "/payments", json={"household_id": homes[index * 11 % len(homes)],
                                                        "amount_cents": 30000, "method": "cash"})
     in_parallel(pay, range(500))
+    step(f"{rounds:,} patrol rounds")
+    patrol(gateway, base, estate, rounds)
+    step(f"{contacts:,} steward contacts, backdated over the last {CONTACT_DAYS} days")
+    now = datetime.now(timezone.utc)
+
+    def contact(index):
+        at = now - timedelta(days=index % CONTACT_DAYS, hours=index % 7, minutes=1)
+        gateway.call("POST", base + "/owner-contacts", json={
+            "household_id": homes[index * 3 % len(homes)], "kind": "steward_contact",
+            "channel": ("phone", "visit", "message")[index % 3], "contacted_at": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "summary": f"bench contact {index}"})
+    in_parallel(contact, range(contacts))
     return estate, round(time.perf_counter() - started, 1)
+
+
+CHECKPOINTS = 6
+CONTACT_DAYS = 13  # within the default recorded_within_days (14): last month's and this month's
+
+
+def patrol(gateway, base, estate, rounds):
+    """``rounds`` patrol rounds walked by ``THREADS`` guards of the estate (accounts with the
+    security role, each walking his own one after another), on one route of ``CHECKPOINTS``
+    checkpoints: started (unplanned: no plan), checked in at each checkpoint but the last of
+    every third round (a missed checkpoint), finished."""
+    route = gateway.json("POST", base + "/patrol-routes", json={"name": "Bench loop", "checkpoints": [
+        {"code": f"P{number}", "name": f"Point {number}"} for number in range(1, CHECKPOINTS + 1)]})
+    password = secrets.token_urlsafe(16)
+    guards = []
+    for number in range(THREADS):
+        username = f"guard{number}_{uuid.uuid4().hex[:6]}"
+        gateway.call("POST", "/api/v1/users", json={"username": username, "password": password,
+                                                     "roles": ["security"], "estate_ids": [estate]})
+        token = gateway.json("POST", "/api/v1/auth/token", json={"username": username, "password": password})
+        guards.append((username, {"Authorization": f"Bearer {token['access_token']}"}))
+
+    def walk(number):
+        username, auth = guards[number]
+        for index in range(number, rounds, THREADS):
+            walked = gateway.json("POST", base + "/patrol-rounds", headers=auth,
+                                  json={"route_id": route["id"], "guard": username})
+            at = base + f"/patrol-rounds/{walked['id']}"
+            for point in range(1, CHECKPOINTS + (0 if index % 3 == 0 else 1)):
+                gateway.call("POST", at + "/check-ins", headers=auth, json={"checkpoint": f"P{point}"})
+            gateway.call("POST", at + "/finish", headers=auth, json={})
+    in_parallel(walk, range(THREADS))
 
 
 # -- the sweep -------------------------------------------------------------------------------
@@ -274,6 +325,15 @@ def sweep(gateway, estate, calls):
             samples, later = timed(gateway, concrete, {**params, "cursor": cursor}, calls)
             rows.append({"path": path, "page": f"page {pages + 1}", "status": later.status_code,
                          "p50_ms": p50(samples), "params": params})
+    samples, answer = [], None  # an occupant's request to see his data: a phone two seeded requests name
+    for _ in range(calls):
+        started = time.perf_counter()
+        answer = gateway.call("POST", base + "/personal-data/search", expect=None, json={"phone": "13900000003"})
+        samples.append((time.perf_counter() - started) * 1000)
+    body = answer.json() if answer.status_code == 200 else {}
+    rows.append({"path": f"POST {base.replace(estate, '{estate_id}')}/personal-data/search", "page": "",
+                 "status": answer.status_code, "p50_ms": p50(samples),
+                 "params": {"requests": len(body.get("service_requests", [])), "unavailable": body.get("unavailable")}})
     for resource in EXPORTED:
         samples = []
         for _ in range(calls):
@@ -305,13 +365,15 @@ def main():
     households = int(os.environ.get("BENCH_READS_HOUSEHOLDS", "10000"))
     requests_count = int(os.environ.get("BENCH_READS_REQUESTS", "6000"))
     visitors = int(os.environ.get("BENCH_READS_VISITORS", "12000"))
+    rounds = int(os.environ.get("BENCH_READS_ROUNDS", "600"))
+    contacts = int(os.environ.get("BENCH_READS_CONTACTS", "3000"))
     calls = int(os.environ.get("BENCH_READS_CALLS", "5"))
 
     def run(url, password):
         gateway = Gateway(url, password)
         estate = args.estate
         if not estate:
-            estate, seconds = seed(gateway, households, requests_count, visitors, args.seed_into)
+            estate, seconds = seed(gateway, households, requests_count, visitors, args.seed_into, rounds, contacts)
             print(f"seeded estate {estate} in {seconds} s", flush=True)
         return estate, sweep(gateway, estate, calls)
 
