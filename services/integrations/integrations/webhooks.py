@@ -358,11 +358,14 @@ def refuse_switched_off(subscription):
 def redeliver(delivery, now_iso, subscription):
     """A new round of attempts under the same delivery id, with a fresh retry window; not while
     the subscription is switched off (409): the round would fail at once and erase a delivery
-    that had succeeded, and integrators reconciling on ``failed`` saw a false failure (a probe)."""
+    that had succeeded, and integrators reconciling on ``failed`` saw a false failure (a probe).
+    Switched off is said first: a pending delivery of a switched-off subscription is not being tried
+    (it fails without an attempt when due), and its 409 had a ``Retry-After`` that led only to this
+    one (found by the probe)."""
+    refuse_switched_off(subscription)
     if delivery["status"] == "pending":
         raise Conflict("the delivery is pending: it is being tried already",
                        retry_after=pending_retry_after(delivery, now_iso))
-    refuse_switched_off(subscription)
     return Change(set={"status": "pending", "next_attempt_at": now_iso, "window_started_at": None,
                        "delivered_at": None, "failed_at": None, "expire_at": None})
 

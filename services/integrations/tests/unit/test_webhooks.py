@@ -219,6 +219,20 @@ def test_a_switched_off_subscription_redelivers_nothing():
     assert "switched off" in refused.value.detail
 
 
+
+def test_a_pending_delivery_of_a_switched_off_subscription_is_refused_as_switched_off():
+    """Its 409 said "being tried already" with a Retry-After, where a switched-off webhook tries
+    nothing (the pending delivery fails without an attempt when due) and the contract's 409 of a
+    switched-off webhook carries no Retry-After: switch it on first (found by the probe)."""
+    pending = dict(webhooks.new_delivery(EVENT, WEBHOOK, clock.to_iso(NOW)),
+                   next_attempt_at="2026-12-01T00:00:30.000Z")
+    with pytest.raises(Conflict) as refused:
+        webhooks.redeliver(pending, "2026-12-01T00:00:00.000Z", {"active": False})
+    assert "switched off" in refused.value.detail and refused.value.retry_after is None
+    with pytest.raises(Conflict) as busy:
+        webhooks.redeliver(pending, "2026-12-01T00:00:00.000Z", {"active": True})
+    assert busy.value.retry_after == 30
+
 # -- a failing subscription is switched off ------------------------------------------------
 
 def test_three_days_of_failures_switch_a_subscription_off_and_say_why():
