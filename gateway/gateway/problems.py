@@ -44,10 +44,18 @@ def problem(status, title, detail="", code=None, errors=None):
     return response
 
 
+# a service's payload as a whole: the request's body
+WHOLE = {"data": "(body)"}
+
+
 def outside_field(field):
     """A service names fields of its payload (``data.x``, ``filters.y``, and ``id`` or ``item`` for
     the route's path parameters); the client sent ``x``, ``y`` and ``household_id`` (a bad path
-    id was named ``id``: found by review)."""
+    id was named ``id``: found by review). The payload itself (``data``: ``{}`` where a field is
+    needed) is the body, ``(body)`` as the gateway's own routes name it, where the client read
+    ``data``, a field it never sent (found by the probe)."""
+    if field in WHOLE:
+        return WHOLE[field]
     for prefix in ("data.", "filters."):
         if field.startswith(prefix):
             return field[len(prefix):]
@@ -67,6 +75,9 @@ def from_domain_error(error):
     detail = error.detail if isinstance(error.detail, str) else str(error.detail)
     for prefix in ("data.", "filters."):
         detail = detail.replace(prefix, "")
+    for inside, outside in WHOLE.items():
+        if detail.startswith(f"{inside}:"):
+            detail = outside + detail[len(inside):]
     for inside, outside in (g.get("path_fields") or {}).items():
         if outside and detail.startswith(f"{inside}:"):
             detail = outside + detail[len(inside):]

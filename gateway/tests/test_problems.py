@@ -375,6 +375,18 @@ def test_service_invalid_input_names_the_client_fields(client, contract, admin_t
     assert body["detail"] == "owner.phone: does not match; kind: is not one of"
 
 
+
+def test_a_service_s_refusal_of_the_whole_body_names_the_body_not_its_payload(client, contract, admin_token, rpc):
+    """A forwarded PATCH with ``{}`` (a household's, an estate's, a webhook's) named the field
+    ``data``, the service's name for the payload, which the client never sent; the gateway's own
+    routes name the body ``(body)`` (found by the probe)."""
+    rpc.answer("customer_service", "create_request", InvalidInput(
+        "data: {} should be non-empty", [field_error("data", "{} should be non-empty")]))
+    response = client.post(REQUESTS, json=SR_BODY, headers=bearer(admin_token))
+    body = contract.problem(response, 400, "invalid_input")
+    assert body["errors"] == [{"field": "(body)", "message": "{} should be non-empty"}]
+    assert body["detail"] == "(body): {} should be non-empty"
+
 def test_service_invalid_filter_names_the_query_parameter(client, contract, admin_token, rpc):
     rpc.answer("customer_service", "list_requests",
                InvalidInput("filters.kind: 'x' is not one of", [field_error("filters.kind", "'x' is not one of")]))
