@@ -33,10 +33,17 @@ CACHE_CONTROL = "private, no-cache"
 VARY = ("Authorization", "X-API-Key")
 
 
+# records a service makes itself (no create of this API makes them) that a client follows by
+# polling their own URL: a repair's work order, which an owner app reads for its appointment and
+# completion beside the request it filed (untagged, it was read whole at each poll: the probe)
+MADE_BY_SERVICES = ("/api/v1/estates/{estate_id}/work-orders/{work_order_id}",)
+
+
 def item_paths(paths):
     """The item paths (OpenAPI templates) of ``paths`` whose ``GET`` is tagged: each create's
-    record's own URL (``locations.table``), read by its id."""
-    return frozenset(item for item, field in locations.table(paths).values() if field == "id")
+    record's own URL (``locations.table``), read by its id, and ``MADE_BY_SERVICES``."""
+    return frozenset(item for item, field in locations.table(paths).values() if field == "id") \
+        | frozenset(path for path in MADE_BY_SERVICES if "get" in paths.get(path, {}))
 
 
 @functools.lru_cache(maxsize=1)

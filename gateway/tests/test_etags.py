@@ -3,7 +3,7 @@ follow-ups: a client polling a record it created read the whole of it at each po
 import hashlib
 
 from estate_common import contracts
-from gateway import locations
+from gateway import etags, locations
 
 TABLE = locations.table(contracts.load().openapi["paths"])
 
@@ -32,7 +32,7 @@ def test_every_item_read_declares_its_etag_and_304(client):
     """In the served document: each item read takes ``If-None-Match``, its 200 declares ``ETag``
     and it has a 304; no other operation of the API's records declares them."""
     document = client.get("/api/v1/openapi.json").get_json()
-    items = {item for item, _ in TABLE.values()}
+    items = {item for item, _ in TABLE.values()} | set(etags.MADE_BY_SERVICES)
     for path, operations in document["paths"].items():
         operation = operations.get("get")
         if operation is None or path in ("/api/v1/openapi.json",) or path.startswith("/api/v1/public/"):
@@ -95,3 +95,21 @@ def test_if_none_match_compares_weakly_a_list_and_star(client, rpc, admin_token)
     assert client.get(SURVEY, headers={**auth, "If-None-Match": '"other"'}).status_code == 200
     rpc.answer("customer_service", "get_survey", {"id": "sv_1", "title": "2026"})
     assert client.get(SURVEY, headers={**auth, "If-None-Match": etag, "If-Match": etag}).status_code == 304
+
+
+def test_a_work_order_an_owner_app_follows_answers_an_etag_and_304(client, rpc, admin_token, contract):
+    """A repair's work order is made by maintenance, not by a create, so it was no item read: an
+    owner app polling ``GET …/work-orders/{id}`` for its appointment and completion read the whole
+    order at each poll, untagged, beside the service request it filed, tagged (found by the probe)."""
+    path = "/api/v1/estates/{estate_id}/work-orders/{work_order_id}"
+    url, auth = "/api/v1/estates/A/work-orders/wo_1", {"Authorization": f"Bearer {admin_token}"}
+    rpc.answer("maintenance", "get_work_order", {"id": "wo_1", "status": "assigned"})
+    first = client.get(url, headers=auth)
+    etag = first.headers["ETag"]
+    assert etag == '"' + hashlib.sha256(first.get_data()).hexdigest() + '"'
+    assert contract.header_problems(first, path, "GET") == []
+    rpc.answer("maintenance", "get_work_order", {"id": "wo_1", "status": "assigned"})
+    again = client.get(url, headers={**auth, "If-None-Match": etag})
+    assert again.status_code == 304 and again.headers["ETag"] == etag
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert document["paths"][path]["get"]["responses"]["304"] == {"$ref": "#/components/responses/NotModified"}
