@@ -15,7 +15,7 @@ from estate_common.kpis import before_the_estate, per_estate_month, rules_of_per
 from estate_common.store import page_computed, public
 from estate_common.writes import Change
 
-from . import (borrowing, chain, checks, domain, events, handovers, import_files, imports, occupants,
+from . import (borrowing, chain, checks, domain, estate_handovers, events, handovers, import_files, imports, occupants,
                restatements, store)
 
 log = logging.getLogger(__name__)
@@ -581,6 +581,36 @@ def takeover_defects(db, estate_id, filters, limit, cursor):
     # a day as the cursor's moment (its midnight, as page_computed places times), then the household
     return page_computed(entries, lambda entry: (f"{entry['found_on']}T00:00:00.000Z", entry["household_id"]),
                          limit, cursor)
+
+
+# -- the developer's handover of the estate (开发商移交, estate_handovers.py) -----------------------
+
+def record_estate_handover(db, outbox, caller, estate_id, data):
+    """A handover session of the estate's documents and common areas, once per Idempotency-Key;
+    ``archive_changed`` logs it, and it is linked into the estate's chain (its natural record id: a
+    retry after a crash between the two writes links it then, once)."""
+    store.get_estate(db, estate_id)
+    occupants.historical_day(data["date"], clock.now(), store.rules_for(db, estate_id)["timezone"], "data.date")
+
+    def build(doc_id):
+        handover = estate_handovers.new_handover(doc_id, estate_id, data, clock.now(), caller.user)
+        return handover, [_archive_changed(estate_handovers.SUBJECT_TYPE, handover, estate_handovers.EVENT_TYPE,
+                                           estate_handovers.CHANGED_FIELDS)]
+
+    handover = create(db, outbox, caller, "estate_handovers", "eho", estate_id, build)
+    store.chain_record(db, estate_handovers.record_of(handover, logs.current_request_id()))
+    return public(handover)
+
+
+def list_estate_handovers(db, estate_id, limit, cursor):
+    return store.page(db, "estate_handovers", estate_id, {}, limit, cursor)
+
+
+def estate_documents_checklist(db, estate_id):
+    """The required documents of the estate's takeover, received or still missing
+    (``estate_handovers.checklist``)."""
+    store.get_estate(db, estate_id)
+    return {"estate_id": estate_id, **estate_handovers.checklist(store.estate_handovers(db, estate_id))}
 
 
 # -- the permanent record: once per event ---------------------------------------------------

@@ -152,6 +152,25 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
         return operations.takeover_defects(self.db, payload["estate_id"], payload.get("filters", {}),
                                            payload.get("limit"), payload.get("cursor"))
 
+    # -- the developer's handover of the estate (开发商移交, estate_handovers.py) -------------
+    @rpc_method
+    def record_estate_handover(self, payload):
+        return operations.record_estate_handover(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                 payload["data"])
+
+    @rpc_method
+    def list_estate_handovers(self, payload):
+        return operations.list_estate_handovers(self.db, payload["estate_id"], payload.get("limit"),
+                                                payload.get("cursor"))
+
+    @rpc_method
+    def get_estate_handover(self, payload):
+        return public(store.get(self.db, "estate_handovers", payload["estate_id"], payload["id"]))
+
+    @rpc_method
+    def estate_documents_checklist(self, payload):
+        return operations.estate_documents_checklist(self.db, payload["estate_id"])
+
     @rpc_method
     def start_household_import(self, payload):
         return operations.start_household_import(self.db, self.caller, payload["estate_id"], payload["data"])

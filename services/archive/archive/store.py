@@ -67,6 +67,8 @@ INDEXES = {
     "closed_reports": [([("estate_id", 1), ("period", 1)], {})],
     "handovers": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("kind", 1), ("outcome", 1)], {}),
                   ([("estate_id", 1), ("_requested_as", 1)], {})],
+    # the developer's handover sessions of the estate (estate_handovers.py)
+    "estate_handovers": [(PAGED, {})],
     # a household's inspections, and the last of those not inspected lately (last_inspected); the
     # estate's inspected lately (inspected_after): the vacant units due one (operations.vacant_inspections_due)
     "vacant_inspections": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("inspected_on", 1)], {}),
@@ -84,6 +86,7 @@ INDEXES = {
 WHAT = {"borrow_requests": "borrow request", "check_plans": "archive check plan", "archive_checks": "archive check",
         "records": "archive record", "estates": "estate", "households": "household",
         "vacant_inspections": "vacant-unit inspection", "handovers": "takeover or handover",
+        "estate_handovers": "estate handover",
         "restatements": "restatement", "step_refusals": "refused household step"}
 
 
@@ -532,6 +535,11 @@ def subject(db, estate_id, subject_id):
 def handover_requested_as(db, estate_id, requested_as):
     """The takeover or handover a request (its Idempotency-Key's id) recorded, or None."""
     return db.handovers.find_one({"estate_id": estate_id, "_requested_as": requested_as})
+
+
+def estate_handovers(db, estate_id):
+    """The estate's handover sessions from the developer (a few dozen at most), for the checklist."""
+    return list(db.estate_handovers.find({"estate_id": estate_id}, {"date": 1, "created_at": 1, "documents": 1}))
 
 
 def takeovers(db, estate_id, household_id=None):
