@@ -119,6 +119,8 @@ SECTIONS = (
         Entry("archive.completeness", "menu.completeness", ARCHIVES),
         # 个人信息查阅: what is held under an occupant's phone, for his request to see it (PIPL art. 45)
         Entry("archive.personal_data", "menu.personal_data", ARCHIVES),
+        # the developer's handover of the estate: its documents, common areas, what is still missing (开发商移交)
+        Entry("archive.estate_handovers", "menu.estate_handovers", ARCHIVES),
         # the numbers the archive is judged by, read only, and its KPIs (a manager's are under management)
         Entry("archive.settings", "menu.archive_settings", frozenset({"archivist"})),
         Entry("manager.dashboard", "menu.own_kpis", frozenset({"archivist"})),

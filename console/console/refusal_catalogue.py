@@ -1554,6 +1554,10 @@ ZH = {
         '该房屋已于 {1} 办理{0}',
     '{0} accepted already':
         '该房屋已办理过{0:handover}，不能重复登记',
+    'a handover lists the documents or the common areas handed over':
+        '移交登记须列出移交的资料或查验的共用部位、设施设备',
+    'list at least one document or common area':
+        '请至少填写一项资料或一项共用部位',
     'a unit is handed to its owner only after an accepted takeover (接管验收)':
         '房屋须在接管验收通过后才能交房给业主',
     'the unit has no accepted takeover':
@@ -1850,7 +1854,7 @@ FRAGMENTS = {
     "maintenance plan": "维保计划", "budget": "预算", "renovation review": "装修审核", "inspection": "巡检",
     "borrow request": "借阅申请", "archive check plan": "档案检查计划", "archive check": "档案检查",
     "archive record": "档案记录", "estate": "小区", "household": "房屋", "vacant-unit inspection": "空置房巡检",
-    "takeover or handover": "接管验收或交房", "restatement": "重发副本",
+    "takeover or handover": "接管验收或交房", "estate handover": "开发商移交记录", "restatement": "重发副本",
     "refused household step": "被拒绝的房屋状态变更", "custom field": "自定义字段", "document": "记录",
     "takeover (接管验收)": "接管验收", "handover (交房)": "交房",
     # what a state machine refuses for (``transitions.next_status``'s subject)

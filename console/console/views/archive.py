@@ -139,6 +139,81 @@ def missing():
     return render_template("archive/missing.html", period=period, kind=kind, found=found)
 
 
+# the kinds of the estate's documents the developer hands over (EstateDocumentKind)
+ESTATE_DOCUMENT_KINDS = ("as_built_drawings", "completion_filing", "planning_permit", "construction_permit",
+                         "equipment_manual", "equipment_warranty", "owner_list", "other")
+ESTATE_DOCUMENT_ROWS, COMMON_AREA_ROWS = 8, 6
+
+
+@bp.get("/estate-handovers")
+@estate_needed
+def estate_handovers(problem=None):
+    """The developer's handover of the estate (开发商移交): which documents every takeover needs are
+    received and which still missing, each session recorded (its documents and common areas), and
+    the form that records a session. Only each unit's checklist had a page."""
+    path = g.api.estate(g.user.estate_id, "archive/estate-handovers")
+    checklist = g.api.get(f"{path}/checklist")
+    page = g.api.get(path, limit=common.PAGE_SIZE, cursor=request.args.get("cursor"))
+    failed = isinstance(problem, ApiProblem)
+    return render_template("archive/estate_handovers.html", checklist=checklist, items=page.get("items", []),
+                           next_cursor=page.get("next_cursor"), filters={}, kinds=ESTATE_DOCUMENT_KINDS,
+                           document_rows=range(ESTATE_DOCUMENT_ROWS), area_rows=range(COMMON_AREA_ROWS),
+                           key=common.form_key(), form=request.form if failed else {}, failed=failed,
+                           field_errors=problem.field_errors if failed else {},
+                           problem=problem or common.take_problem())
+
+
+def estate_handover_body(form):
+    """The session as the API takes it: the rows with a title (a document) or an item (an area);
+    a copies' count that is not a whole number is the field's 400 (its row's index)."""
+    body = {name: form.get(name, "").strip() for name in ("date", "handed_over_by", "received_by")}
+    if form.get("note", "").strip():
+        body["note"] = form["note"].strip()
+    documents = []
+    for kind, title, status, copies, reference in zip(form.getlist("doc_kind"), form.getlist("doc_title"),
+                                                      form.getlist("doc_status"), form.getlist("doc_copies"),
+                                                      form.getlist("doc_reference")):
+        if not title.strip():
+            continue
+        document = {"kind": kind, "title": title.strip(), "status": status}
+        if copies.strip():
+            count = common.whole_number(copies.strip())
+            if count is None:
+                return None, f"documents[{len(documents)}].copies"
+            document["copies"] = count
+        if reference.strip():
+            document["reference"] = reference.strip()
+        documents.append(document)
+    areas = []
+    for item, result, note in zip(form.getlist("area_item"), form.getlist("area_result"), form.getlist("area_note")):
+        if item.strip():
+            areas.append({"item": item.strip(), "result": result} | ({"note": note.strip()} if note.strip() else {}))
+    if documents:
+        body["documents"] = documents
+    if areas:
+        body["common_areas"] = areas
+    return body, None
+
+
+@bp.post("/estate-handovers")
+@estate_needed
+def record_estate_handover():
+    form = request.form
+    body, bad = estate_handover_body(form)
+    if bad:
+        message = i18n.translate("error.whole_number")
+        return estate_handovers(ApiProblem(400, message, errors=[{"field": bad, "message": message}])), 400
+    try:
+        g.api.post(g.api.estate(g.user.estate_id, "archive/estate-handovers"), body,
+                   idempotency_key=form.get("idempotency_key") or None)
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        return estate_handovers(problem), problem.status
+    common.done("eho.recorded")
+    return redirect(url_for("archive.estate_handovers"))
+
+
 @bp.get("/verify")
 @estate_needed
 def verify():

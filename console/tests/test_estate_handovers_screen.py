@@ -1,0 +1,70 @@
+"""The developer's handover of the estate (开发商移交) on the archive's page, against the fake gateway:
+the checklist of the documents the takeover needs, the sessions recorded, and the form that records one."""
+from .conftest import ESTATE, csrf_of, problem, sign_in
+from .test_registers import _only_documented
+
+BASE = f"/api/v1/estates/{ESTATE}/archive/estate-handovers"
+STAMP = "2026-12-01T08:00:00Z"
+SESSION = {"id": "eho_1", "estate_id": ESTATE, "date": "2026-12-01", "handed_over_by": "Harbour Development Co.",
+           "received_by": "李档案", "note": None, "created_at": STAMP, "created_by": "li",
+           "documents": [{"number": 1, "kind": "as_built_drawings", "title": "竣工图 A", "status": "received",
+                          "copies": 2, "reference": "AB-01", "note": None},
+                         {"number": 2, "kind": "owner_list", "title": "业主清册", "status": "missing", "copies": 1,
+                          "reference": None, "note": "promised by 12-20"}],
+           "common_areas": [{"number": 1, "item": "pump room", "result": "fail", "note": "leaking valve"}],
+           "documents_missing": [2], "failed_areas": [1]}
+KINDS = ("as_built_drawings", "completion_filing", "planning_permit", "construction_permit", "equipment_manual",
+         "equipment_warranty", "owner_list")
+CHECKLIST = {"estate_id": ESTATE, "received": 1, "required": 7, "missing": list(KINDS[1:]), "items": [
+    {"kind": kind, "status": "received" if kind == "as_built_drawings" else
+     "missing" if kind == "owner_list" else "not_handed_over",
+     "received_on": "2026-12-01" if kind == "as_built_drawings" else None,
+     "copies": 2 if kind == "as_built_drawings" else 0,
+     "handover_ids": ["eho_1"] if kind == "as_built_drawings" else [],
+     "listed_missing_on": "2026-12-01" if kind == "owner_list" else None} for kind in KINDS]}
+
+
+def _pages(fake):
+    fake.on("GET", rf"{BASE}/checklist", CHECKLIST)
+    fake.on("GET", BASE, {"items": [SESSION], "next_cursor": None})
+
+
+def test_the_page_shows_which_documents_are_still_missing_and_each_session(client, fake, documented_routes):
+    sign_in(client, fake, username="li", roles=("archivist",))
+    _pages(fake)
+    page = client.get("/archive/estate-handovers", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "开发商移交资料" in page and "竣工验收备案" in page and "业主清册" in page
+    assert 'data-document="owner_list" data-status="missing"' in page and "未移交" in page
+    assert "1 / 7" in page and "竣工图 A" in page and "leaking valve" in page and "Harbour Development Co." in page
+    assert "/archive/estate-handovers" in client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    _only_documented(fake, documented_routes)
+
+
+def test_a_session_sends_its_documents_and_areas_and_shows_a_refusal(client, fake, documented_routes):
+    sign_in(client, fake, username="li", roles=("archivist",))
+    _pages(fake)
+    fake.on("POST", BASE, (201, SESSION))
+    answer = client.post("/archive/estate-handovers", data={
+        "csrf_token": csrf_of(client), "date": "2026-12-01", "handed_over_by": "Harbour Development Co.",
+        "received_by": "李档案", "doc_kind": ["as_built_drawings", "owner_list", "other"],
+        "doc_title": ["竣工图 A", "业主清册", ""], "doc_status": ["received", "missing", "received"],
+        "doc_copies": ["2", "", ""], "doc_reference": ["AB-01", "", ""],
+        "area_item": ["pump room", ""], "area_result": ["fail", "pass"], "area_note": ["leaking valve", ""]})
+    assert answer.status_code == 302
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and c["path"] == BASE]
+    assert sent["json"] == {"date": "2026-12-01", "handed_over_by": "Harbour Development Co.", "received_by": "李档案",
+                            "documents": [{"kind": "as_built_drawings", "title": "竣工图 A", "status": "received",
+                                           "copies": 2, "reference": "AB-01"},
+                                          {"kind": "owner_list", "title": "业主清册", "status": "missing"}],
+                            "common_areas": [{"item": "pump room", "result": "fail", "note": "leaking valve"}]}
+    fake.on("POST", BASE, problem(422, "2026-12-09 is after today (2026-12-06 in the estate's timezone): a change "
+                                       "is recorded once it has happened", "", "business_rule",
+                                  [{"field": "date", "message": "is in the future"}]))
+    refused = client.post("/archive/estate-handovers", data={
+        "csrf_token": csrf_of(client), "date": "2026-12-09", "handed_over_by": "Harbour", "received_by": "li",
+        "doc_kind": ["completion_filing"], "doc_title": ["备案表"], "doc_status": ["received"], "doc_copies": [""],
+        "doc_reference": [""]}, headers={"Accept-Language": "zh"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'value="备案表"' in text and "不能是将来的时间" in text
+    assert 'id="eho-date" type="date" name="date" required value="2026-12-09" aria-invalid="true"' in text
+    _only_documented(fake, documented_routes)
