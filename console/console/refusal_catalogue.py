@@ -1554,6 +1554,10 @@ ZH = {
         '该房屋已于 {1} 办理{0}',
     '{0} accepted already':
         '该房屋已办理过{0:handover}，不能重复登记',
+    'keys are handed over with the unit to its owner, at its handover (交房)':
+        '钥匙在交房时随房屋交给业主，接管验收不登记交房钥匙',
+    'only a handover gives keys to the owner':
+        '只有交房时登记交给业主的钥匙',
     'a handover lists the documents or the common areas handed over':
         '移交登记须列出移交的资料或查验的共用部位、设施设备',
     'list at least one document or common area':

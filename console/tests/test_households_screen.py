@@ -166,6 +166,30 @@ def test_a_takeover_sends_its_checklist_and_documents(client, fake, documented_r
     _only_documented(fake, documented_routes)
 
 
+def test_a_handover_sends_where_the_units_keys_went_and_the_page_shows_it(client, fake, documented_routes):
+    """交房钥匙 were a checklist line: how many keys, and whether the owner took them or left them
+    with the front desk (托管钥匙), are sent with the handover and shown on it."""
+    sign_in(client, fake, roles=("archivist",))
+    _household(fake)
+    given = dict(HANDOVER, id="ho_2", kind="handover", outcome="accepted", failed_items=[], received_by="陈小明",
+                 keys={"count": 3, "kept_by": "front_desk", "label": None})
+    fake.on("GET", rf"{BASE}/handovers", {"items": [given], "next_cursor": None})
+    fake.on("POST", rf"{HH}/handovers", (201, given))
+    client.post("/households/hh_1/handovers", data={
+        "csrf_token": csrf_of(client), "kind": "handover", "date": "2026-11-20", "who": "陈小明",
+        "check_item": ["walls"], "check_result": ["pass"], "check_note": [""],
+        "keys_count": "3", "keys_kept_by": "front_desk", "keys_label": ""})
+    client.post("/households/hh_1/handovers", data={
+        "csrf_token": csrf_of(client), "kind": "handover", "date": "2026-11-20", "who": "陈小明",
+        "check_item": ["walls"], "check_result": ["pass"], "check_note": [""],
+        "keys_count": "", "keys_kept_by": "owner", "keys_label": ""})
+    first, second = _posts(fake, "/handovers")
+    assert first["json"]["keys"] == {"count": 3, "kept_by": "front_desk"} and "keys" not in second["json"]
+    page = client.get("/households/hh_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "钥匙 3 把" in page and "业主寄存前台" in page and 'name="keys_kept_by"' in page
+    _only_documented(fake, documented_routes)
+
+
 def test_a_vacant_unit_inspection_sends_its_problems(client, fake, documented_routes):
     sign_in(client, fake, roles=("steward",))
     _household(fake)

@@ -262,6 +262,13 @@ def record_handover(household_id):
             documents.append(document)
     if documents:
         body["documents"] = documents
+    if form.get("keys_count", "").strip():  # 交房钥匙: how many, and who keeps them
+        count = common.whole_number(form["keys_count"].strip())
+        if count is None:
+            return _bad(household_id, "handover", "keys.count", "error.whole_number")
+        body["keys"] = {"count": count, "kept_by": form.get("keys_kept_by", "")}
+        if form.get("keys_label", "").strip():
+            body["keys"]["label"] = form["keys_label"].strip()
     return _send(household_id, "handover",
                  lambda: g.api.post(_path(household_id, "handovers"), body, idempotency_key=_key(form)),
                  "household.handover_recorded")

@@ -46,6 +46,7 @@ def new_handover(doc_id, household, data, now, user, accepted):
         if data["date"] < takeover["date"]:
             raise BusinessRuleViolation(f"the handover cannot be before the takeover ({takeover['date']})",
                                         [field_error("data.date", "is before the unit's takeover")])
+    keys = handover_keys(kind, data.get("keys"))
     items = [{"number": index + 1, "item": item["item"].strip(), "result": item["result"],
               "note": (item.get("note") or "").strip() or None}
              for index, item in enumerate(data["items"])]
@@ -66,12 +67,38 @@ def new_handover(doc_id, household, data, now, user, accepted):
         "failed_items": failed,
         "counterpart": (data.get("counterpart") or "").strip() or None,
         "received_by": (data.get("received_by") or "").strip() or None,
+        "keys": keys,
         "created_at": stamp,
         "created_by": user,
     }
 
 
 CHANGED_FIELDS = ("kind", "date", "items", "documents", "outcome")
+KEYS_KEPT_BY = ("owner", "front_desk")
+
+
+def handover_keys(kind, keys):
+    """The keys handed over with the unit (交房钥匙): how many, who keeps them (``owner``: given to
+    the owner; ``front_desk``: the owner leaves them in the front desk's custody, 托管钥匙) and their
+    label; None when none are recorded. Only a handover (交房) gives keys to an owner (422 on a
+    takeover: the developer's keys are the company's until the handover)."""
+    if not keys:
+        return None
+    if kind != "handover":
+        raise BusinessRuleViolation("keys are handed over with the unit to its owner, at its handover (交房)",
+                                    [field_error("data.keys", "only a handover gives keys to the owner")])
+    return {"count": keys["count"], "kept_by": keys["kept_by"], "label": (keys.get("label") or "").strip() or None}
+
+
+def keys_left(handover):
+    """``handover_keys_left`` of an accepted handover whose owner left the keys with the front desk
+    (customer service takes them into custody, once per handover), or None. A handover with defects
+    gives the owner no unit and no keys: its keys wait for the accepted one."""
+    keys = handover.get("keys")
+    if handover["outcome"] != "accepted" or not keys or keys["kept_by"] != "front_desk":
+        return None
+    return ("handover_keys_left", {"handover_id": handover["_id"], "household_id": handover["household_id"],
+                                   "date": handover["date"], "count": keys["count"], "label": keys["label"]})
 
 
 def accepted_id(household_id, kind):

@@ -114,6 +114,16 @@ def new_key(key_id, estate_id, data, now, user):
             "history": [history_entry(at, user, "received")], "_rev": 0}
 
 
+def handover_key(key_id, estate_id, left, now, user):
+    """The keys of a unit handed over (交房钥匙) that its owner left in the desk's custody: labelled as
+    the handover named them, else 交房钥匙 ×count; the notes name the handover's day and id."""
+    count = left["count"]
+    label = left.get("label") or f"交房钥匙 ×{count}"
+    notes = f"交房 {left['date']}: {count} key(s) left by the owner (handover {left['handover_id']})"
+    return new_key(key_id, estate_id, {"label": label, "household_id": left["household_id"], "notes": notes},
+                   now, user)
+
+
 def lend_key(key, data, now, user):
     status = next_status(KEY_TRANSITIONS, "key", key["status"], "lend")
     at = clock.to_iso(now)

@@ -90,6 +90,18 @@ def repairs_from_inspection(db, outbox, event):
                           actor=inspection["inspector"])
 
 
+def handover_keys_left(db, outbox, event):
+    """The keys handed over with a unit that its owner left with the front desk (archive
+    ``handover_keys_left``): one key in custody (托管钥匙), held for the household as the desk's
+    own registration is, announced as the one who recorded the handover. Its id follows from the
+    handover, so a redelivered event registers none twice (``writes.create`` by natural id)."""
+    left, estate_id = event["data"], event["estate_id"]
+    key_id = ids.natural_id("key", estate_id, left["handover_id"])
+    _announced.create(db, outbox, "keys", estate_id, key_id,
+                      lambda: (front_desk.handover_key(key_id, estate_id, left, clock.now(), event.get("actor")), []),
+                      actor=event.get("actor"))
+
+
 def _earlier_repair(db, estate_id, household_id, data, created, rules, judged_id=None):
     """The household's repair registered before this one (``judged_id``, registered at
     ``created``) that it repeats (``repairs.repeat_window_start``), or None (always for an

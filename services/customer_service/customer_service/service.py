@@ -184,6 +184,11 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     def on_renovation_reviewed(self, event):
         operations.renovation_reviewed(self.db, self.outbox, event)
 
+    @consumes("archive", "handover_keys_left")
+    def on_handover_keys_left(self, event):
+        """The keys an owner left with the desk at the handover (交房钥匙) held in custody, once."""
+        operations.handover_keys_left(self.db, self.outbox, event)
+
     @consumes("archive", "household_step_refused")
     def on_household_step_refused(self, event):
         operations.household_step_refused(self.db, self.outbox, event)

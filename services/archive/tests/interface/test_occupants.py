@@ -274,6 +274,38 @@ def test_a_checklist_without_items_or_with_a_bad_result_is_refused_by_field(arch
     assert archive.list_handovers({"estate_id": household["estate_id"]})["items"] == []
 
 
+def test_the_keys_handed_over_with_the_unit_go_to_the_owner_or_into_the_desks_custody(archive, household):
+    """交房钥匙 were a checklist line: where the keys went was written nowhere, and keys the owner left
+    with the front desk never reached its custody register (托管钥匙)."""
+    passed = [dict(item, result="pass") for item in CHECKLIST]
+    with pytest.raises(BusinessRuleViolation) as refused:  # a takeover hands no keys to an owner
+        handover(archive, household, "takeover", "2026-11-01", items=passed, keys={"count": 2, "kept_by": "owner"})
+    assert refused.value.errors[0]["field"] == "data.keys"
+    handover(archive, household, "takeover", "2026-11-01", items=passed)
+    handover(archive, household, "handover", "2026-11-09", received_by="李四",
+             keys={"count": 3, "kept_by": "front_desk"})  # defects found: the unit is not given yet
+    assert archive.outbox.of_type("handover_keys_left") == []
+    given = handover(archive, household, "handover", "2026-11-10", items=passed, received_by="李四", key="h1",
+                     keys={"count": 3, "kept_by": "front_desk", "label": "3-1-1201 大门"})
+    assert given["keys"] == {"count": 3, "kept_by": "front_desk", "label": "3-1-1201 大门"}
+    handover(archive, household, "handover", "2026-11-10", items=passed, received_by="李四", key="h1",
+             keys={"count": 3, "kept_by": "front_desk", "label": "3-1-1201 大门"})  # a retry announces nothing again
+    [left] = archive.outbox.of_type("handover_keys_left")
+    assert left["data"] == {"handover_id": given["id"], "household_id": household["id"], "date": "2026-11-10",
+                            "count": 3, "label": "3-1-1201 大门"}
+    assert "李四" not in str(left)
+    assert archive.get_handover({"estate_id": household["estate_id"], "id": given["id"]})["keys"]["count"] == 3
+
+
+def test_keys_given_to_the_owner_are_recorded_on_the_handover_only(archive, household):
+    passed = [dict(item, result="pass") for item in CHECKLIST]
+    handover(archive, household, "takeover", "2026-11-01", items=passed)
+    given = handover(archive, household, "handover", "2026-11-10", items=passed, received_by="李四",
+                     keys={"count": 2, "kept_by": "owner"})
+    assert given["keys"] == {"count": 2, "kept_by": "owner", "label": None}
+    assert archive.outbox.of_type("handover_keys_left") == []
+
+
 # -- the desk's applications move the status (customer_service.household_step_requested) ------
 
 def application_step(archive, household, application_id, step_name, at):
