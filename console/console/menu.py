@@ -54,6 +54,8 @@ SECTIONS = (
         # offered by the gateway's roles)
         Entry("engineering.board", "menu.work_orders", ENGINEERING | FRONT_DESK),
         Entry("registers.equipment", "menu.equipment", ENGINEERING),
+        # the ledger from a CSV register, as an estate taken on brings it (设备台账导入)
+        Entry("engineering.equipment_import_form", "menu.equipment_import", ENGINEERING),
         Entry("registers.maintenance-plans", "menu.maintenance_plans", ENGINEERING),
         Entry("engineering.preventive", "menu.preventive", ENGINEERING),  # the month's plans: done, late, to come
         Entry("engineering.emergencies", "menu.emergencies", ENGINEERING),  # the month's 抢险: response, summary

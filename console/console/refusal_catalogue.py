@@ -1558,6 +1558,12 @@ ZH = {
         '钥匙在交房时随房屋交给业主，接管验收不登记交房钥匙',
     'only a handover gives keys to the owner':
         '只有交房时登记交给业主的钥匙',
+    'the file is not UTF-8 text (save it as CSV UTF-8)':
+        '文件不是 UTF-8 文本（请另存为 CSV UTF-8）',
+    'the file is not readable CSV':
+        '文件不是可读取的 CSV',
+    'at most {0} rows a file':
+        '每个文件最多 {0} 行',
     'a handover lists the documents or the common areas handed over':
         '移交登记须列出移交的资料或查验的共用部位、设施设备',
     'list at least one document or common area':

@@ -124,7 +124,8 @@ CLOSES_OUT = (
 # the gateway's own routes that start new work (uploads.py: new households), by their rule: refused in a
 # retired estate (access.authorize reads it) and marked x-starts-work in the served OpenAPI (docs.py)
 OWN_STARTS_WORK = frozenset({("POST", "/api/v1/estates/<estate_id>/households/import"),
-                             ("POST", "/api/v1/estates/<estate_id>/opening-balances/import")})
+                             ("POST", "/api/v1/estates/<estate_id>/opening-balances/import"),
+                             ("POST", "/api/v1/estates/<estate_id>/equipment/import")})
 
 # the gateway's own writes of an estate that a retired estate still takes: its retirement undone, its
 # custom fields (settings, as the services' own settings), an export (a read of its records). Every

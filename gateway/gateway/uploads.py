@@ -1,5 +1,6 @@
-"""Routes that take a file instead of JSON: the household import (CSV or XLSX), and the opening
-balances import (CSV: finance's ``opening_balance_imports``).
+"""Routes that take a file instead of JSON: the household import (CSV or XLSX), the opening
+balances import (CSV: finance's ``opening_balance_imports``) and the equipment ledger's import (CSV:
+maintenance's ``equipment_imports``).
 
 The gateway only checks who may send it and what kind of file it is (and, as for every
 body, ``MAX_BODY_BYTES``); the file travels to archive (base64 in the RPC payload), which
@@ -72,16 +73,26 @@ def register(app):
     @app.post("/api/v1/estates/<estate_id>/opening-balances/import")
     def import_opening_balances(estate_id):
         # carried-over debts start work: a retired estate takes none (retirements.OWN_STARTS_WORK)
-        caller = authorize(job_scopes.starters(job_scopes.OPENING_BALANCE_IMPORT), estate_id)
-        _, content = _sent_file(formats=("csv",))
-        if not content:
-            raise InvalidInput("the file is empty", [field_error("(file)", "is empty")])
-        payload = {"estate_id": estate_id,
-                   "data": {"format": "csv", "content_base64": base64.b64encode(content).decode()}}
-        state = current_app.extensions["estate_ops"]
+        return _csv_import(estate_id, job_scopes.OPENING_BALANCE_IMPORT, "finance", "start_opening_balance_import")
 
-        def call(context):
-            return state.rpc.call("finance", "start_opening_balance_import", payload, request_id=g.request_id,
-                                  caller=caller, context=context)
+    @app.post("/api/v1/estates/<estate_id>/equipment/import")
+    def import_equipment(estate_id):
+        # new equipment: a retired estate takes none (retirements.OWN_STARTS_WORK)
+        return _csv_import(estate_id, job_scopes.EQUIPMENT_IMPORT, "maintenance", "start_equipment_import")
 
-        return idempotency.once(state.db, caller, payload, 202, call)
+
+def _csv_import(estate_id, kind, service, method):
+    """A list imported from a CSV file alone (an XLSX is a 415) by those who start ``kind``'s jobs:
+    the file to ``service``'s ``method``, which answers its job; once per Idempotency-Key."""
+    caller = authorize(job_scopes.starters(kind), estate_id)
+    _, content = _sent_file(formats=("csv",))
+    if not content:
+        raise InvalidInput("the file is empty", [field_error("(file)", "is empty")])
+    payload = {"estate_id": estate_id,
+               "data": {"format": "csv", "content_base64": base64.b64encode(content).decode()}}
+    state = current_app.extensions["estate_ops"]
+
+    def call(context):
+        return state.rpc.call(service, method, payload, request_id=g.request_id, caller=caller, context=context)
+
+    return idempotency.once(state.db, caller, payload, 202, call)

@@ -19,6 +19,9 @@ JOBS = {
     job_scopes.OPENING_BALANCE_IMPORT: {"id": "job_finance_65a3", "service": "finance", "params": {"rows": 2},
                                         "result": {"rows": 2, "rejected": 1,
                                                    "errors": [{"row": 3, "field": "period", "message": "x"}]}},
+    job_scopes.EQUIPMENT_IMPORT: {"id": "job_maintenance_65a3", "service": "maintenance", "params": {"rows": 2},
+                                  "result": {"rows": 2, "created": 1, "existing": 0, "rejected": 1,
+                                             "errors": [{"row": 3, "field": "system", "message": "x"}]}},
     job_scopes.RESTATEMENT: {"id": "job_archive_65a2", "service": "archive", "params": {},
                              "result": {"estate_id": "A", "households": 3, "batches": 1}},
     # exports: one kind per resource, of the service that owns it

@@ -104,3 +104,32 @@ def test_an_opening_balances_list_goes_to_finance_as_csv_and_only_fee_setters_se
     contract.problem(client.post(path, data=OPENING, headers={**bearer(agent_a_token), "Content-Type": "text/csv"}),
                      403, app=client.application)
     assert len(rpc.calls_to("finance", "start_opening_balance_import")) == 2
+# -- the equipment ledger's import (maintenance/equipment_imports.py) ----------------------------
+
+EQUIPMENT_CSV = "code,name,system,location\nPUMP-1,Booster pump,water,B2\n".encode()
+EQUIPMENT_JOB = dict(JOB, id="job_maintenance_1", kind="equipment_import")
+
+
+def test_the_equipment_register_goes_to_maintenance_and_the_job_comes_back(client, rpc, contract, accounts):
+    import io
+    technician = accounts.user("tech-a", ["technician"], ["A"])
+    rpc.answer("maintenance", "start_equipment_import", EQUIPMENT_JOB)
+    response = client.post("/api/v1/estates/A/equipment/import", headers=bearer(technician),
+                           data={"file": (io.BytesIO(EQUIPMENT_CSV), "ledger.csv", "text/csv")},
+                           content_type="multipart/form-data")
+    assert contract.check(client.application, response, 202) == EQUIPMENT_JOB
+    sent = rpc.only_call("maintenance", "start_equipment_import")
+    assert sent.payload == {"estate_id": "A", "data": {"format": "csv",
+                                                       "content_base64": base64.b64encode(EQUIPMENT_CSV).decode()}}
+    assert sent.caller["user"] == "tech-a"
+
+
+def test_an_equipment_workbook_or_a_role_that_registers_no_equipment_is_refused(client, rpc, contract, accounts,
+                                                                                agent_a_token):
+    technician = accounts.user("tech-a", ["technician"], ["A"])
+    path = "/api/v1/estates/A/equipment/import"
+    workbook = client.post(path, data=b"PK", headers={**bearer(technician), "Content-Type": XLSX})
+    contract.problem(workbook, 415, app=client.application)
+    agent = client.post(path, data=EQUIPMENT_CSV, headers={**bearer(agent_a_token), "Content-Type": "text/csv"})
+    contract.problem(agent, 403, app=client.application)
+    assert rpc.calls_to("maintenance", "start_equipment_import") == []

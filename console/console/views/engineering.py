@@ -578,3 +578,38 @@ def set_budget(period):
         return refused
     common.done("costs.budget_set")
     return redirect(back)
+
+
+# -- the equipment ledger from a CSV register (设备台账导入: maintenance/equipment_imports.py) ---------
+
+@bp.get("/equipment/import")
+@estate_needed
+def equipment_import_form():
+    """An estate taken on brings its register of shared equipment: a CSV file imported in a job
+    (each row as a piece created by hand would be, the code its natural key)."""
+    return render_template("engineering/equipment_import.html", job=None, key=common.form_key(),
+                           problem=common.take_problem())
+
+
+@bp.post("/equipment/import")
+@estate_needed
+def start_equipment_import():
+    back = url_for("engineering.equipment_import_form")
+    upload = request.files.get("file")
+    if not upload or not (upload.filename or "").lower().endswith(".csv"):
+        message = i18n.translate("equipment_import.wrong_file")
+        common.show_problem(ApiProblem(400, message, errors=[{"field": "file", "message": message}]))
+        return redirect(back)
+    job, refused = common.act(lambda: g.api.upload(g.api.estate(g.user.estate_id, "equipment/import"),
+                                                   upload.read(), "text/csv",
+                                                   idempotency_key=request.form.get("idempotency_key") or None), back)
+    if refused:
+        return refused
+    return redirect(url_for("engineering.equipment_import_progress", job_id=job["id"]))
+
+
+@bp.get("/equipment/import/<job_id>")
+@estate_needed
+def equipment_import_progress(job_id):
+    job = g.api.get(f"/api/v1/jobs/{job_id}")
+    return render_template("engineering/equipment_import.html", job=job, key=common.form_key(), problem=None)

@@ -18,6 +18,7 @@ BILLING_RUN = "billing_run"
 HOUSEHOLD_IMPORT = "household_import"
 OPENING_BALANCE_IMPORT = "opening_balance_import"
 RESTATEMENT = "restatement"
+EQUIPMENT_IMPORT = "equipment_import"
 
 
 # Exports (estate_common.exports): whoever may read a resource's list may export it and read
@@ -49,6 +50,8 @@ JOB_SCOPES = {
     # finance: who carries opening balances over one by one (policy.FEE_SETTERS) imports a list of them; the
     # result names lines and fields, never a cell's value
     OPENING_BALANCE_IMPORT: {"start": MANAGEMENT | {"accountant"}, "read": MANAGEMENT | {"accountant"}},
+    # maintenance: the equipment ledger from a CSV register, by those who register equipment (ENGINEERING)
+    EQUIPMENT_IMPORT: {"start": MANAGEMENT | {"technician"}, "read": MANAGEMENT | {"technician"}},
     # archive: the operator's admin sends an estate's copies again (archive/restatements.py)
     RESTATEMENT: {"start": {"operator_admin"}, "read": {"operator_admin"}},
     # exports: one kind per resource, started and read by the readers of the resource's list

@@ -8,13 +8,13 @@ import logging
 import time
 from functools import partial
 
-from estate_common import calendar, clock, custom_fields, replica, writes
+from estate_common import calendar, clock, custom_fields, jobs, replica, writes
 from estate_common.errors import Conflict
 from estate_common.kpis import per_estate_month, period_bounds
 from estate_common.store import public
 from estate_common.writes import Change
 
-from . import checklists, costing, domain, events, indicators, ledger, renovation, store
+from . import checklists, costing, domain, equipment_imports, events, indicators, ledger, renovation, store
 
 log = logging.getLogger(__name__)
 
@@ -467,15 +467,49 @@ def create_equipment(db, outbox, caller, estate_id, data):
     """One piece of equipment per code, whatever its case: the same create again finds it, another
     content with the same code is refused; so is one twinning equipment stored under its code's
     case as typed, before codes were case-insensitive (``store.equipment_of_code``)."""
+    return _shown(db, outbox, _register_equipment(db, outbox, estate_id, data, caller.user)[0])
+
+
+def _register_equipment(db, outbox, estate_id, data, actor):
+    """``(the piece, whether this call made it)``: the create's rule, shared with the import."""
     custom = custom_fields.check_values(store.custom_definitions(db, estate_id, "equipment"), data.get("custom"))
-    wanted = ledger.new_equipment(estate_id, data, clock.now(), caller.user, custom,
+    wanted = ledger.new_equipment(estate_id, data, clock.now(), actor, custom,
                                   store.rules_for(db, estate_id)["timezone"])
     twin = store.equipment_of_code(db, estate_id, data["code"])
     if twin is not None:  # this create again, or equipment of the code in another case
-        return _shown(db, outbox, ledger.same_equipment(twin, wanted))
-    stored = _create(db, outbox, "equipment", estate_id, wanted["_id"],
-                     lambda: (wanted, [("equipment_registered", ledger.registered_event_data(wanted))]))
-    return _shown(db, outbox, ledger.same_equipment(stored, wanted))
+        return ledger.same_equipment(twin, wanted), False
+    made = []
+
+    def build():
+        made.append(True)
+        return wanted, [("equipment_registered", ledger.registered_event_data(wanted))]
+
+    stored = _create(db, outbox, "equipment", estate_id, wanted["_id"], build, actor=actor)
+    return ledger.same_equipment(stored, wanted), bool(made)
+
+
+def start_equipment_import(db, caller, estate_id, data):
+    """The equipment ledger from a CSV register (``equipment_imports``): the file measured now (a
+    400 naming ``(file)``), read and imported by a background job; the job's result counts the
+    rows created, existing and refused (each with its row, field and reason)."""
+    jobs.require_may_start(equipment_imports.JOB_KIND, caller)
+    rows = equipment_imports.check(equipment_imports.decode(data["content_base64"]))
+    job_id = jobs.created_id(caller, "maintenance", estate_id, equipment_imports.JOB_KIND)
+    job = jobs.create(db, job_id, estate_id, equipment_imports.JOB_KIND, {"format": "csv", "rows": rows},
+                      caller.user, input={"content_base64": data["content_base64"]})
+    return jobs.public(job)
+
+
+def import_equipment(db, outbox, job, progress):
+    """The job's work: each row a piece of equipment, once by its code (a file imported again
+    creates nothing twice), registered as the one who started the import."""
+    estate_id = job["estate_id"]
+
+    def save(body):
+        return _register_equipment(db, outbox, estate_id, body, job["created_by"])[1]
+
+    content = equipment_imports.decode(job["_input"]["content_base64"])
+    return equipment_imports.run(equipment_imports.rows(content), save, progress, expected=job["params"]["rows"])
 
 
 def set_equipment_custom(db, outbox, estate_id, equipment_id, values):

@@ -10,7 +10,7 @@ from estate_common.errors import Forbidden, NotFound
 from estate_common.nameko.timers import timer
 from estate_common.store import public
 
-from . import counting, domain, exports, operations, store
+from . import counting, domain, equipment_imports, exports, operations, store
 from .rules import DEFAULTS, MAXIMA, MINIMA
 
 # How often the scheduler looks for preventive-plan orders to open (seconds).
@@ -26,7 +26,7 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
     closed_store = store  # what it closed, counted for archive (CountsClosedRecords)
     indexes = store.INDEXES
     settings_defaults, settings_minima, settings_maxima = DEFAULTS, MINIMA, MAXIMA
-    job_runners = export_runners(exports.COLUMNS)
+    job_runners = {equipment_imports.JOB_KIND: "_import_equipment", **export_runners(exports.COLUMNS)}
 
     # -- exports (estate_common.exports): the columns in exports.py, the documents from the store --
     export_lists, export_columns = exports.LISTS, exports.COLUMNS
@@ -248,6 +248,13 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
     @rpc_method
     def create_equipment(self, payload):
         return operations.create_equipment(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def start_equipment_import(self, payload):
+        return operations.start_equipment_import(self.db, self.caller, payload["estate_id"], payload["data"])
+
+    def _import_equipment(self, job, progress):
+        return operations.import_equipment(self.db, self.outbox, job, progress)
 
     @rpc_method
     def set_equipment_custom(self, payload):

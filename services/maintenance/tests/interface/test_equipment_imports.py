@@ -1,0 +1,75 @@
+"""The equipment ledger (设备台账) imported from a CSV file in a job, as an estate taken on brings its
+register of shared equipment: each row checked like ``POST …/equipment``, reported row by row, the
+code its natural key (the same file again creates nothing twice). maintenance's entrypoints against
+the embedded store, without a broker."""
+import base64
+from datetime import datetime, timezone
+
+import pytest
+
+from estate_common import clock
+from estate_common.errors import Forbidden, InvalidInput
+from estate_common.testing import as_caller, staff, worker
+from maintenance.service import MaintenanceService
+
+ESTATE = "est_1"
+SUPERVISOR = staff("chen", ["technician"], [ESTATE])
+HEADER = "code,name,system,location,installed_on\n"
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    clock.freeze(datetime(2026, 12, 6, 3, 0, tzinfo=timezone.utc))
+
+
+@pytest.fixture
+def engineering():
+    return worker(MaintenanceService, caller=SUPERVISOR)
+
+
+def start(service, text, caller=SUPERVISOR):
+    as_caller(service, caller)
+    return service.start_equipment_import({"estate_id": ESTATE, "data": {
+        "format": "csv", "content_base64": base64.b64encode(text.encode("utf-8")).decode()}})
+
+
+def test_each_row_is_a_piece_of_equipment_once_and_a_bad_row_is_reported(engineering):
+    engineering.create_equipment({"estate_id": ESTATE, "data": {"code": "PUMP-1", "name": "Booster pump",
+                                                              "system": "water", "location": "B2 pump room"}})
+    text = HEADER + ("PUMP-1,Booster pump,water,B2 pump room,\n"          # registered with these details
+                     "LIFT-3,Lift 3,elevator,Building 3,2019-05-01\n"
+                     "FAN-1,Smoke fan,air,Roof,\n"                         # no such system
+                     "pump-1,Other pump,water,B1,\n"                       # its code in another case: 409
+                     "GEN-1,Generator,power,B2,2099-01-01\n"               # installed ahead
+                     "\n")
+    job = start(engineering, text)
+    assert job["status"] == "queued" and job["kind"] == "equipment_import"
+    engineering.run_jobs()
+    done = engineering.get_job({"id": job["id"]})
+    assert done["status"] == "succeeded"
+    assert {k: done["result"][k] for k in ("rows", "created", "existing", "rejected")} == {
+        "rows": 5, "created": 1, "existing": 1, "rejected": 3}
+    assert [(e["row"], e["field"]) for e in done["result"]["errors"]] == [
+        (4, "system"), (5, "code"), (6, "installed_on")]
+    codes = sorted(e["code"] for e in engineering.list_equipment({"estate_id": ESTATE})["items"])
+    assert codes == ["LIFT-3", "PUMP-1"]
+    assert [e["data"]["code"] for e in engineering.outbox.of_type("equipment_registered")] == ["PUMP-1", "LIFT-3"]
+    again = start(engineering, text)  # the same file again: nothing twice
+    engineering.run_jobs()
+    result = engineering.get_job({"id": again["id"]})["result"]
+    assert (result["created"], result["existing"]) == (0, 2)
+    assert len(engineering.outbox.of_type("equipment_registered")) == 2
+
+
+def test_chinese_headings_are_read_and_a_file_without_the_columns_is_refused_at_once(engineering):
+    job = start(engineering, "设备编号,设备名称,系统,安装位置\nWP-2,供水泵,water,B1 泵房\n")
+    engineering.run_jobs()
+    assert engineering.get_job({"id": job["id"]})["result"]["created"] == 1
+    with pytest.raises(InvalidInput) as refused:
+        start(engineering, "code,name\nX-1,thing\n")
+    assert refused.value.errors[0]["field"] == "(file)" and "system" in refused.value.errors[0]["message"]
+
+
+def test_only_those_who_register_equipment_import_it(engineering):
+    with pytest.raises(Forbidden):
+        start(engineering, HEADER + "X-1,thing,water,B1,\n", caller=staff("zhang", ["agent"], [ESTATE]))
