@@ -131,6 +131,18 @@ FORMS = [
                "owner_phone": "13800000000"}, shown_again=True),
     Form("/api/v1/estates/{estate_id}/households/import", "/admin/households/import", "/admin/households/import",
          data={"file": "households.csv"}),
+    # the equipment ledger from a CSV register (设备台账导入), as the household import
+    Form("/api/v1/estates/{estate_id}/equipment/import", "/engineering/equipment/import",
+         "/engineering/equipment/import", data={"file": "ledger.csv"}),
+    # the developer's handover of the estate (开发商移交): refused, the page comes back with what was typed
+    Form("/api/v1/estates/{estate_id}/archive/estate-handovers", "/archive/estate-handovers",
+         "/archive/estate-handovers",
+         data={"date": "2026-12-01", "handed_over_by": "Dev Co", "received_by": "li", "doc_kind": "owner_list",
+               "doc_title": "业主清册", "doc_status": "received", "doc_copies": "", "doc_reference": ""},
+         reads={rf"{EST}/archive/estate-handovers/checklist": {"estate_id": ESTATE, "items": [], "missing": [],
+                                                              "received": 0, "required": 7},
+                rf"{EST}/archive/estate-handovers": _list()},
+         shown_again=True),
     Form("/api/v1/estates/{estate_id}/custom-fields", "/admin/custom-fields", "/admin/custom-fields",
          data={"resource": "household", "key": "pets", "label_zh": "宠物", "label_en": "Pets", "type": "text"},
          shown_again=True),
