@@ -813,6 +813,10 @@ _MESSAGES = {
     "wo.technician_left": ("维修人员已离岗", "Technician left"),
     "wo.technician_left_hand_on": ("{technician} 已不是本小区在岗的维修工，请改派此工单",
                                    "{technician} is no longer an active technician here: hand the order on"),
+    "wo.technician_left_hand_back": ("{technician} 已不是本小区在岗的维修工，工单已开工不能直接改派：须由经理先“申请支援”退回待派工，再派给接手的维修工",
+                                     "{technician} is no longer an active technician here and the work has started, so "
+                                     "it cannot be handed on as it is: a manager uses Ask for help to hand it back for "
+                                     "dispatch, then it is assigned"),
     "wo.technician_left_count": ("离岗维修人员名下未完成的工单：{count} 张，请改派",
                                  "Open orders of technicians who left: {count}, to hand on"),
     "wo.technician_left_shown": ("只列出离岗维修人员名下未完成的工单（账号已停用、或已不是本小区的维修工），请逐张改派。",

@@ -2090,6 +2090,36 @@ def test_the_open_orders_of_a_technician_who_left_are_badged_counted_and_listed_
                for call in fake.calls if call["path"].endswith("/work-orders"))
 
 
+def test_a_started_order_of_a_technician_who_left_says_to_hand_it_back_for_dispatch_first(client, fake):
+    """A leaver's order whose work has started cannot be handed on (maintenance's assign: a 409 from
+    in_progress, quoted, consented, on_hold, or appointed again after its start): the page told the
+    supervisor to hand it on, and offered no assignment. It says that a manager asks for help first
+    (申请支援, offered to him), which hands the order back for dispatch; one not started still says
+    hand it on (found by review)."""
+    sign_in(client, fake, username="boss", roles=("manager",))
+    for status, started in (("in_progress", True), ("on_hold", True), ("appointed", True), ("assigned", False)):
+        _order(fake, status=status, technician="chen", technician_left=True,
+               **({"started_at": "2026-11-30T03:00:00Z"} if started else {}))
+        page = client.get("/engineering/work-orders/wo_5", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+        said = page.split("data-technician-left>")[1].split("</dd>")[0]
+        if started:
+            assert "chen 已不是本小区在岗的维修工" in said and "申请支援" in said, (status, said)
+            assert "request-help" in page, status  # the step it names is offered
+        else:
+            assert said == "chen 已不是本小区在岗的维修工，请改派此工单", (status, said)
+    page = client.get("/engineering/work-orders/wo_5", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "chen is no longer an active technician here: hand the order on" in page
+    _order(fake, status="quoted", technician="chen", technician_left=True, started_at="2026-11-30T03:00:00Z")
+    page = client.get("/engineering/work-orders/wo_5", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    said = page.split("data-technician-left>")[1].split("</dd>")[0]
+    assert "hand the order on" not in said and "a manager uses Ask for help" in said
+    # the desk dispatches but does not hand another's started order back (maintenance's check_hands):
+    # the page says who does
+    sign_in(client, fake, username="desk", roles=("agent",))
+    page = client.get("/engineering/work-orders/wo_5", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "须由经理先“申请支援”退回待派工" in page.split("data-technician-left>")[1].split("</dd>")[0]
+
+
 def test_a_helper_is_added_from_the_estate_s_technicians_records_work_and_finds_the_order_on_his_board(
         client, fake, documented_routes):
     """协助: the order's technician adds a colleague as its helper (picked from the estate's technicians,

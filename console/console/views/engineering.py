@@ -366,6 +366,7 @@ def order_detail(order_id):
         if "complete" in steps and not order.get("equipment_id") and permissions.may("GET", "equipment") else {}
     return render_template("engineering/order.html", order=order, problem=common.take_problem(), key=common.form_key(),
                            technicians=technicians, equipment_picks=equipment_picks,
+                           hand_back=_handed_back_first(order),
                            # the one choice the user himself: he takes the order on (an unassigned one, or
                            # one he asked help for back), which the form says
                            assign_self=technicians == [g.user.username] and not hand_over, hand_over=hand_over,
@@ -395,6 +396,16 @@ ASSIGNEE_STEPS = frozenset({"appoint", "reappoint", "start", "quote", "complete"
                             "add-helper"})
 # the steps the order's helper takes too, recording the work (maintenance's domain.HELPER_STEPS)
 HELPER_STEPS = frozenset({"start", "quote", "hold", "resume", "complete"})
+
+
+def _handed_back_first(order):
+    """Whether an order of a technician who left (``technician_left``) is handed back for help before
+    it is handed on: its work started, maintenance's assign is a 409 (from in_progress, quoted,
+    consented, on_hold, or appointed again after its start); the page told the supervisor to hand it
+    on, and offered no assignment (found by review)."""
+    return bool(order.get("technician_left")) and (
+        order.get("status") not in STEP_STATUSES["assign"]
+        or (order.get("status") == "appointed" and bool(order.get("started_at"))))
 
 
 def _held_by_another(order):
