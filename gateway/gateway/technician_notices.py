@@ -23,13 +23,15 @@ the same word.
 The relay runs in each gateway process (``RelayThread``), as the embedded store lives in the
 process: a command run beside it (as ``admin_reset``) would not reach that store; replicas relaying
 the same account at once tell maintenance the same thing twice. Deploy maintenance before the
-gateway: an older maintenance refuses ``revision`` (a 400 on a technician's departure meanwhile),
-while the newer takes an older gateway's calls without it.
+gateway: an older maintenance refuses ``revision``, and is told again without it (``tell``), as
+before revisions (a departure was a 400 naming a field the operator admin never sent, and could not
+be written until maintenance was upgraded: found by review); the account stays due, told with its
+revision once a newer maintenance answers. The newer takes an older gateway's calls without it.
 """
 import logging
 import threading
 
-from estate_common.errors import ServiceUnavailable
+from estate_common.errors import InvalidInput, ServiceUnavailable
 
 from . import assignees, memberships, store
 from .policy import ALL_ESTATES
@@ -68,11 +70,28 @@ def due(user):
 
 def tell(rpc, username, estates, left, at_revision, caller, request_id=None):
     """``technician_left`` (``left``) or ``technician_returned`` for each of ``estates``, told at
-    ``at_revision``; maintenance not answering raises (503)."""
+    ``at_revision``; maintenance not answering raises (503). An older maintenance (a deploy rolling)
+    refuses the revision: told again without it, as before revisions. Whether every estate was told
+    at the revision (False: an older one took it, whose word applies in any order)."""
+    exact = True
     for estate_id in sorted(estates):
-        rpc.call("maintenance", "technician_left" if left else "technician_returned",
-                 {"estate_id": estate_id, "data": {"username": username, "revision": at_revision}},
-                 request_id=request_id, caller=caller)
+        method = "technician_left" if left else "technician_returned"
+        try:
+            rpc.call("maintenance", method,
+                     {"estate_id": estate_id, "data": {"username": username, "revision": at_revision}},
+                     request_id=request_id, caller=caller)
+        except InvalidInput as refused:
+            if not _refuses_revision(refused):
+                raise
+            rpc.call("maintenance", method, {"estate_id": estate_id, "data": {"username": username}},
+                     request_id=request_id, caller=caller)
+            exact = False
+    return exact
+
+
+def _refuses_revision(refused):
+    """Whether maintenance's 400 is an older one's, whose contract knows no ``data.revision``."""
+    return any(error.get("field") == "data.revision" for error in refused.errors)
 
 
 def deliver(db, rpc, user, caller=RELAY_CALLER, request_id=None, read=None):
@@ -86,15 +105,17 @@ def deliver(db, rpc, user, caller=RELAY_CALLER, request_id=None, read=None):
         store.mark_technicians_told(db, user["_id"], at, told_before=read.get(TOLD))
         return True
     try:
-        for left in (True, False):
-            tell(rpc, user["_id"], [e for e, gone in states(user).items() if gone is left], left, at, caller,
-                 request_id)
+        exact = [tell(rpc, user["_id"], [e for e, gone in states(user).items() if gone is left], left, at, caller,
+                      request_id) for left in (True, False)]
     except ServiceUnavailable:
         log.warning("maintenance was not told of a technician's change: the relay tells it later",
                     extra={"estates": sorted(states(user))})
         return False
     except Exception:  # the change is written whatever maintenance answered: its answer stays 200
         log.exception("maintenance refused a technician's state: the relay tells it again later")
+        return False
+    if not all(exact):  # an older maintenance took it without the revision: due until a newer one does
+        log.warning("an older maintenance was told a technician's state without its revision: the relay tells it again")
         return False
     store.mark_technicians_told(db, user["_id"], at)
     return True

@@ -86,3 +86,49 @@ def test_a_change_written_is_answered_whatever_maintenance_answers_after_it(app,
     back = client.patch(f"/api/v1/users/{username}", json={"active": True}, headers=bearer(admin_token))
     assert back.status_code == 200 and back.get_json()["active"] is True
     assert technician_notices.due(app.extensions["estate_ops"].db.users.find_one({"_id": username}))
+
+
+def test_an_older_maintenance_refusing_the_revision_is_told_without_it_and_the_account_stays_due(
+        app, client, rpc, admin_token, unique):
+    """While a deploy rolls, an older maintenance refuses ``revision`` (its contract knows no such
+    field): a technician's departure was a 400 naming ``data.revision``, a field the operator admin
+    never sent, and nothing was written, so a leaver could not be switched off until maintenance was
+    upgraded (found by review). It is told again without the revision, as before revisions, and the
+    account stays due: the relay tells it with its revision once a newer maintenance answers."""
+    from estate_common.errors import InvalidInput
+    from gateway.tests.test_users import bearer, new_user, post_user
+    db = app.extensions["estate_ops"].db
+
+    def older(call):
+        if "revision" in call.payload["data"]:
+            raise InvalidInput("data.revision: is not an allowed field",
+                               [{"field": "data.revision", "message": "is not an allowed field"}])
+        return {"estate_id": call.payload["estate_id"], "username": call.payload["data"]["username"],
+                "left": call.method == "technician_left"}
+
+    username = unique("tech")
+    assert post_user(client, admin_token, new_user(username, ["technician"], ["A"])).status_code == 201
+    for method in ("technician_left", "technician_returned"):
+        rpc.answer("maintenance", method, older)
+    gone = client.patch(f"/api/v1/users/{username}", json={"active": False}, headers=bearer(admin_token))
+    assert gone.status_code == 200 and gone.get_json()["active"] is False
+    told = [(c.method, c.payload["estate_id"], c.payload["data"].get("revision")) for c in rpc.calls
+            if c.service == "maintenance" and c.payload["data"]["username"] == username]
+    assert ("technician_left", "A", None) in told  # as before revisions: the older maintenance took it
+    assert technician_notices.due(db.users.find_one({"_id": username}))
+    technician_notices.relay(db, rpc)  # still the older one: told again without, still due
+    assert technician_notices.due(db.users.find_one({"_id": username}))
+    for method in ("technician_left", "technician_returned"):
+        rpc.answers.pop(("maintenance", method))
+    technician_notices.relay(db, rpc)  # the newer one: told at the account's revision, done
+    revision = db.users.find_one({"_id": username})["revision"]
+    last = [c for c in rpc.calls if c.service == "maintenance" and c.payload["data"]["username"] == username][-1]
+    assert (last.method, last.payload["data"].get("revision")) == ("technician_left", revision)
+    assert not technician_notices.due(db.users.find_one({"_id": username}))
+    # any other refusal is not taken for an older maintenance: still raised (a 400 of the change)
+    rpc.answer("maintenance", "technician_left", InvalidInput("data.username: is too long",
+                                                              [{"field": "data.username", "message": "is too long"}]))
+    back = client.patch(f"/api/v1/users/{username}", json={"active": True}, headers=bearer(admin_token))
+    assert back.status_code == 200
+    refused = client.patch(f"/api/v1/users/{username}", json={"active": False}, headers=bearer(admin_token))
+    assert refused.status_code == 400
