@@ -288,19 +288,30 @@ def tell_technician(db, estate_id, username, left, revision, at, tries=2):
         held = db.technicians_left.find_one({"_id": doc_id, "estate_id": estate_id})
         if not technician_told_applies(held, revision):
             return held
-        still_gone = left and held is not None and held.get("left", True)  # kept since it was first told
+        was_gone = held is not None and held.get("left", True)
+        still_gone = left and was_gone  # kept since it was first told
         told = {"estate_id": estate_id, "username": username, "left": left, "revision": revision,
                 "left_at": (held["left_at"] if still_gone else at) if left else None}
         try:
             if held is None:
                 db.technicians_left.insert_one({"_id": doc_id, **told})
-                return told
-            if db.technicians_left.update_one({"_id": doc_id, "estate_id": estate_id,
-                                               "revision": held.get("revision")}, {"$set": told}).matched_count:
-                return {**held, **told}
+            elif not db.technicians_left.update_one({"_id": doc_id, "estate_id": estate_id,
+                                                     "revision": held.get("revision")}, {"$set": told}).matched_count:
+                continue
         except store.DuplicateKey:
-            pass  # another call kept its word first: decided again over it
+            continue  # another call kept its word first: decided again over it
+        if was_gone != left:
+            _stamp_orders_held_by(db, estate_id, username, at)
+        return {**(held or {}), **told}
     return db.technicians_left.find_one({"_id": doc_id, "estate_id": estate_id})
+
+
+def _stamp_orders_held_by(db, estate_id, username, at):
+    """The open orders ``username`` holds in the estate, ``updated_at`` moved to ``at`` (never back):
+    their ``technician_left`` (``flagged_order``) changed with the word on him, which the list's
+    ``updated_since`` reads as a change (a mirror never saw them flagged: found by review)."""
+    db.work_orders.update_many({"estate_id": estate_id, "technician": username, "status": {"$nin": list(CLOSED)},
+                                "updated_at": {"$lt": at}}, {"$set": {"updated_at": at}})
 
 
 def technician_left(db, estate_id, username):

@@ -256,6 +256,35 @@ def test_the_open_orders_of_a_technician_who_left_are_flagged_and_listed_for_the
     assert engineering.get_work_order({"estate_id": ESTATE, "id": held})["technician_left"] is False
 
 
+def test_an_order_whose_technician_left_or_returned_is_read_again_by_a_sync(engineering):
+    """``technician_left`` is shown on the order, and ``updated_at`` is the moment of its last change
+    of anything the API shows (the contract's updated_since): a mirror read by ``?updated_since=``
+    never saw a leaver's open orders flagged, nor the flag gone when he came back (found by review).
+    The open orders he holds in the estate are stamped when the word on him changes: not his closed
+    ones, not another estate's, not when the same word comes again."""
+    as_caller(engineering, staff("root", ["operator_admin"], ["*"]))
+    held, done = open_repair(engineering, "sr_1"), open_repair(engineering, "sr_2")
+    act(engineering, "assign_work_order", held, technician="chen")
+    act(engineering, "assign_work_order", done, technician="chen")
+    act(engineering, "start_work_order", done)
+    act(engineering, "complete_work_order", done, **completion())
+    since = later(1)
+
+    def synced():
+        return {o["id"]: o["technician_left"] for o in orders(engineering, updated_since=since)}
+
+    assert synced() == {}
+    engineering.technician_left({"estate_id": "est_2", "data": {"username": "chen", "revision": 1}})  # elsewhere
+    assert synced() == {}
+    engineering.technician_left({"estate_id": ESTATE, "data": {"username": "chen", "revision": 1}})
+    assert synced() == {held: True}
+    since = later(1)
+    engineering.technician_left({"estate_id": ESTATE, "data": {"username": "chen", "revision": 1}})  # again
+    assert synced() == {}
+    engineering.technician_returned({"estate_id": ESTATE, "data": {"username": "chen", "revision": 2}})
+    assert synced() == {held: False}
+
+
 def test_an_order_is_found_only_in_its_estate(engineering):
     order_id = open_repair(engineering)
     assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["source"]["id"] == "sr_1"
