@@ -8,7 +8,7 @@ from functools import partial
 from flask import current_app, g, jsonify, request
 
 from estate_common import contracts
-from estate_common.errors import (BusinessRuleViolation, InvalidInput, NotFound, Unauthorized,
+from estate_common.errors import (BusinessRuleViolation, InvalidInput, NotFound, ServiceUnavailable, Unauthorized,
                                   field_error)
 
 from . import (api_keys, assignees, estate_guards, idempotency, limits, login_guard, passwords, policy, requests_in,
@@ -153,13 +153,17 @@ def register(app, services):
                 technician_notices.tell(rpc, user_id, leaving, True, technician_notices.revision(stored), caller,
                                         g.request_id)
                 user = users.update(db, _state().user_cache, caller["user"], user_id, body, read=read)
-            except Exception:
+            except Exception as failure:
                 # refused (a 422, a 409), or maintenance told in part (it took A's departure, then stopped
                 # answering: found by review): he is still the technician he is, as maintenance is told
                 # again now, or by the relay (what it was told is in doubt: the account is due)
                 if leaving:
                     store.doubt_technicians_told(db, user_id)
                     technician_notices.deliver(db, rpc, store.find_user(db, user_id), caller, g.request_id)
+                    if isinstance(failure, ServiceUnavailable):
+                        # a departure not answered in time may still be taken after the state told now, at
+                        # the same revision: due still, the relay tells it once more (found by review)
+                        store.doubt_technicians_told(db, user_id)
                 raise
         # over the account as users.update read it (another change may have come first, which this one's
         # read missed: found by review); maintenance not answering, the relay tells it later

@@ -132,3 +132,39 @@ def test_an_older_maintenance_refusing_the_revision_is_told_without_it_and_the_a
     assert back.status_code == 200
     refused = client.patch(f"/api/v1/users/{username}", json={"active": False}, headers=bearer(admin_token))
     assert refused.status_code == 400
+
+
+def test_a_departure_maintenance_did_not_answer_in_time_is_told_back_again_by_the_relay(
+        app, client, rpc, admin_token, unique):
+    """A departure told before the write that maintenance did not answer in time (a 503, nothing
+    written) may still be taken: a call the gateway gave up on is worked once maintenance is back,
+    at the same revision as the state told back at once (he is still a technician), and whichever
+    of the two maintenance's workers write last holds; the state told back was answered, the account
+    not due, and he could be held gone for good, his follow-ups unassigned and his orders flagged
+    (found by review). The account stays due: the relay tells his state once more."""
+    from estate_common.errors import ServiceUnavailable
+    from gateway.tests.test_users import bearer, new_user, post_user
+    db = app.extensions["estate_ops"].db
+    username = unique("tech")
+    assert post_user(client, admin_token, new_user(username, ["technician"], ["A"])).status_code == 201
+    late = []
+
+    def timed_out_once(call):
+        if not late and call.payload["data"]["username"] == username:
+            late.append(call)
+            raise ServiceUnavailable("maintenance did not answer in time")
+        return {"estate_id": call.payload["estate_id"], "username": call.payload["data"]["username"], "left": True}
+
+    rpc.answer("maintenance", "technician_left", timed_out_once)
+    gone = client.patch(f"/api/v1/users/{username}", json={"active": False}, headers=bearer(admin_token))
+    assert gone.status_code == 503
+    account = db.users.find_one({"_id": username})
+    assert account["active"] is True
+    told_back = [c for c in rpc.calls if c.service == "maintenance" and c.method == "technician_returned"
+                 and c.payload["data"]["username"] == username]
+    assert [c.payload["data"]["revision"] for c in told_back] == [late[0].payload["data"]["revision"]]
+    assert technician_notices.due(account)  # the late departure may land after it: told again
+    technician_notices.relay(db, rpc)
+    told_back = [c for c in rpc.calls if c.service == "maintenance" and c.method == "technician_returned"
+                 and c.payload["data"]["username"] == username]
+    assert len(told_back) == 2 and not technician_notices.due(db.users.find_one({"_id": username}))
