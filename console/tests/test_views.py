@@ -2090,6 +2090,29 @@ def test_the_open_orders_of_a_technician_who_left_are_badged_counted_and_listed_
                for call in fake.calls if call["path"].endswith("/work-orders"))
 
 
+def test_the_count_of_leavers_orders_is_the_dispatchers_a_technician_is_not_asked_to_hand_them_on(client, fake):
+    """The board's count of the open orders technicians who left still hold says to hand them on
+    (请改派): a technician on the estate's board was asked to, though handing another's order on is
+    the desk's or a manager's (maintenance's check_hands: a 403), and each of his board's loads read
+    the list for it (found by review). The desk and managers see it; a technician sees the badges."""
+    order = _order(fake, status="assigned", technician="chen", technician_left=True)
+
+    def orders(body, params):
+        held = params.get("technician_left") == "true" or params.get("status") == "assigned"
+        return {"items": [order] if held else [], "next_cursor": None}
+
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", orders)
+    for roles, counted in ((("technician",), False), (("agent",), True), (("manager",), True)):
+        sign_in(client, fake, username="someone", roles=roles)
+        calls = len(fake.calls)
+        board = client.get("/engineering/work-orders", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+        assert ("离岗维修人员名下未完成的工单：1 张" in board) is counted, roles
+        assert "data-technician-left>" in board  # the ticket's badge, for everyone
+        asked = [c for c in fake.calls[calls:] if c["path"].endswith("/work-orders")
+                 and c["params"].get("technician_left") == "true" and "status" not in c["params"]]
+        assert bool(asked) is counted, roles
+
+
 def test_a_started_order_of_a_technician_who_left_says_to_hand_it_back_for_dispatch_first(client, fake):
     """A leaver's order whose work has started cannot be handed on (maintenance's assign: a 409 from
     in_progress, quoted, consented, on_hold, or appointed again after its start): the page told the

@@ -123,7 +123,8 @@ def board():
     counts = None if late else common.optional_read("work-orders/counts")
     load = None if narrowed else (_load_counted(counts) if counts else _team_load(columns, more, urgent_cut))
     overdue_count = None if late else (_late_counted(counts) if counts else _overdue_count())
-    left_count = None if narrowed else _left_count()
+    # the leavers' open orders to hand on: the desk's and managers' (a technician hands on only his own)
+    left_count = None if narrowed or DISPATCHERS.isdisjoint(g.user.roles) else _left_count()
     # 协助: on his own board, the open orders he helps on (they stay their technician's in the columns)
     helping = [order for order in g.api.get(g.api.estate(g.user.estate_id, "work-orders"), limit=BOARD_SIZE,
                                             helper=OWN).get("items", [])
