@@ -1731,3 +1731,21 @@ def test_an_orders_quote_hold_resumption_and_help_read_by_name_on_its_record(cli
     english = client.get("/archive/records?subject_id=wo_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
     for code in ("quote_version", "waiting_for", "expected_on", "amount_cents", "on_hold", "needs_help"):
         assert f">{code}<" not in english, code
+
+
+def test_a_renovation_s_acceptance_on_its_record_reads_as_an_acceptance_not_a_handover_s(
+        client, fake, documented_routes):
+    """The handover export's acceptance (接班确认) took the shared label ``field.accepted_at`` and made
+    it 确认时间, and a renovation's joint acceptance on archive's record (装修验收, its ``accepted_at``)
+    then read 确认时间 too, where it read 验收时间 (found by review)."""
+    sign_in(client, fake, username="ada", roles=("archivist",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
+    accepted = {"id": "rec_1", "subject_type": "application", "subject_id": "app_3",
+                "event_type": "renovation_accepted", "source": "customer_service", "actor": "desk",
+                "occurred_at": "2026-12-05T08:00:00Z", "corrected_by": [],
+                "data": {"application_id": "app_3", "household_id": "hh_1", "accepted_at": "2026-12-05T08:00:00Z"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records", {"items": [accepted], "next_cursor": None})
+    page = client.get("/archive/records?subject_id=app_3", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    facts = page.split('<dl class="facts">')[1].split("</dl>")[0]
+    assert "<dt>验收时间</dt>" in facts and "确认时间" not in facts
+    _only_documented(fake, documented_routes)

@@ -131,6 +131,8 @@ def test_a_handover_export_says_who_accepted_it_and_when_and_a_visitor_export_hi
         "sun", accepted["accepted_at"], "lock seen")
     [zh] = rows_of(patrol, export(patrol, "shift_handovers", caller=MANAGER, language="zh"), MANAGER)
     assert zh["确认人"] == "sun"
+    # 接班确认时间, as the console's register names it: the shared 验收时间 is a renovation's acceptance
+    assert [h for h in zh if h.startswith("接班确认时间")] and not [h for h in zh if h.startswith("验收")]
 
     as_caller(patrol, GUARD)
     patrol.register_visitor({"estate_id": ESTATE, "data": {
