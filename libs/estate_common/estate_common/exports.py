@@ -124,7 +124,8 @@ class Column:
     """One column: its header, the value of a document (``value(doc)``), the kind of personal
     data it holds (``estate_common.personal_data``), if any, the group of ``estate_common.labels``
     that names its codes in a language (``labels``: ``wo_status``, ``fee``...), and the words of
-    its heading where the field has none there (``words``: a custom field's ``{zh, en}`` label)."""
+    its heading where the field has none there (``words``: a custom field's ``{zh, en}`` label), or
+    where the field's is another record's (a handover's ``accepted_at`` is no renovation's 验收)."""
     name: str
     value: Callable
     personal: Optional[str] = None
@@ -342,7 +343,7 @@ def in_language(column, language, timezone):
     if name.startswith("custom."):
         words = (column.words or {}).get(language)
         return Shown(f"{name} ({words})" if words else name, None, _as_is)
-    heading = labels.field(name, language)
+    heading = (column.words or {}).get(language) or labels.field(name, language)
     if _is_amount(name):
         return Shown(heading, "#,##0.00", _yuan)
     if name.endswith("_at"):

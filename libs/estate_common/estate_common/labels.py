@@ -269,9 +269,11 @@ MESSAGES = {
     "field.notes": ("备注", "Notes"),
     "field.handed_over_at": ("交接时间", "Handed over at"),
     "field.recorded_by": ("记录人", "Recorded by"),
-    # a handover's acceptance (接班确认); accepted_at is a renovation's acceptance (验收) on archive's records too
+    # a handover's acceptance (接班确认); accepted_at is a renovation's joint acceptance (验收) on archive's
+    # records, so the handover export names its own column (``heading.handover_accepted_at``)
     "field.accepted_by": ("确认人", "Accepted by"),
-    "field.accepted_at": ("确认时间", "Accepted at"),
+    "field.accepted_at": ("验收时间", "Accepted at"),
+    "heading.handover_accepted_at": ("接班确认时间", "Accepted at"),
     "field.acceptance_notes": ("确认备注", "Acceptance notes"),
     "field.equipment_code": ("设备编号", "Equipment code"),
     "field.result": ("结果", "Result"),
@@ -317,3 +319,9 @@ def code(group, value, language):
 def field(name, language):
     """A field's name as people read it (``field.<name>``), or the name as it is."""
     return text(f"field.{name}", language) or name
+
+
+def words(key):
+    """``{language: words}`` of ``key``: a heading an export names apart from its field's
+    (``estate_common.exports.Column.words``)."""
+    return {language: text(key, language) for language in LANGUAGES}

@@ -14,7 +14,9 @@ API masks them for a role that does not see them in full (the readers of the lis
 the front desk, see them); the household visited is named by its building, unit and room too (the
 service's copy of it), in the last columns, as a bill's is. In a language, a round's status, an incident's type and status, a
 shift, a post and a fire check's result are their labels (``estate_common.labels``)."""
-from estate_common import personal_data
+from dataclasses import replace
+
+from estate_common import labels, personal_data
 from estate_common.exports import Column, field
 
 
@@ -63,7 +65,9 @@ SHIFT_HANDOVERS = [
     field("from_guard"), field("to_guard"), field("notes"), field("roster_id"), field("handed_over_at"),
     field("recorded_by"), field("created_at"),
     # added after: 接班确认, who accepted it and when (empty: not yet), his notes
-    field("accepted_by"), field("accepted_at"), field("acceptance_notes"),
+    # its own heading (接班确认时间): the shared field.accepted_at is a renovation's acceptance (验收时间)
+    field("accepted_by"), replace(field("accepted_at"), words=labels.words("heading.handover_accepted_at")),
+    field("acceptance_notes"),
 ]
 
 FIRE_INSPECTIONS = [
