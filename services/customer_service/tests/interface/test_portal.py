@@ -386,6 +386,48 @@ def test_the_filer_sees_when_the_technician_comes_that_the_time_changed_and_when
     assert "_appointment" not in stored(desk, answer)  # the desk's view of the request is as it was
 
 
+def resumed(request_id, at, order_id="wo_1", status="in_progress"):
+    return event("maintenance", "work_order_resumed", ESTATE, {
+        "id": order_id, "number": "WO-2026-000001", "source": {"type": "service_request", "id": request_id},
+        "request_id": request_id, "household_id": "hh_1", "status": status, "at": at}, actor="tech-li")
+
+
+def test_a_new_visit_is_no_longer_awaited_once_the_technician_is_back_on_site(desk):
+    """A started job given a new appointment (it could not be finished) is awaited again; the
+    technician's start on that visit is no first start (no ``work_order_started``) but
+    ``work_order_resumed``, which customer service did not hear: the portal said when he comes, a time
+    gone by, while he worked, until the work was done (found by review, as the first visit's was by a
+    probe). The visit agreed stays in the steps; ``on_site_at`` is his first coming."""
+    answer = filed(desk)
+    request = stored(desk, answer)
+    desk.on_work_order_created(event("maintenance", "work_order_created", ESTATE, {
+        "id": "wo_1", "number": "WO-2026-000001", "source": {"type": "service_request", "id": request["id"]},
+        "request_id": request["id"], "household_id": "hh_1", "priority": "normal", "status": "pending",
+        "created_at": clock.now_iso()}, actor="tech-li"))
+    desk.on_work_order_appointed(appointed(request["id"], "2026-11-24T02:00:00.000Z", "2026-11-23T03:00:00.000Z"))
+    desk.on_work_order_started(event("maintenance", "work_order_started", ESTATE, {
+        "id": "wo_1", "number": "WO-2026-000001", "source": {"type": "service_request", "id": request["id"]},
+        "request_id": request["id"], "household_id": "hh_1", "priority": "normal",
+        "started_at": "2026-11-24T02:10:00.000Z", "response_minutes": 30}))
+    again = appointed(request["id"], "2026-11-25T06:00:00.000Z", "2026-11-24T03:00:00.000Z", rescheduled=True)
+    desk.on_work_order_appointed(again)
+    assert tracked(desk, answer["tracking_code"])["appointment"]["at"] == "2026-11-25T06:00:00.000Z"  # awaited
+    desk.on_work_order_resumed(resumed(request["id"], "2026-11-25T06:05:00.000Z", order_id="wo_9"))  # not its order
+    assert tracked(desk, answer["tracking_code"])["appointment"]["at"] == "2026-11-25T06:00:00.000Z"
+    back = resumed(request["id"], "2026-11-25T06:05:00.000Z")
+    desk.on_work_order_resumed(back)
+    desk.on_work_order_resumed(back)  # redelivered
+    desk.on_work_order_appointed(again)  # and the appointment's event again, after it
+    view = tracked(desk, answer["tracking_code"])
+    assert view["appointment"] is None and view["on_site_at"] == "2026-11-24T02:10:00.000Z"
+    assert view["last_appointment"]["at"] == "2026-11-25T06:00:00.000Z"
+    # a later new appointment (he could not finish again) is awaited once more
+    desk.on_work_order_appointed(appointed(request["id"], "2026-11-27T06:00:00.000Z", "2026-11-25T09:00:00.000Z",
+                                           rescheduled=True))
+    assert tracked(desk, answer["tracking_code"])["appointment"]["at"] == "2026-11-27T06:00:00.000Z"
+    assert "_back_on_site_at" not in stored(desk, answer)
+
+
 def test_a_completed_repair_tells_its_filer_what_the_work_was_charged_and_nothing_before(desk):
     """A repair signed off with a charge (the quote the occupant consented to on site) became a bill
     of the household, and the tracking page said 'completed' and asked for a rating: the filer, who
