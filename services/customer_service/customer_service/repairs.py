@@ -194,6 +194,22 @@ def appointment_update(request, appointed_event):
         "rescheduled": order["rescheduled"] or same_order, "previous_at": kept["at"] if same_order else None}})
 
 
+def resumption_update(request, resumed_event):
+    """The technician went on with the work the repair waits for (``work_order_resumed``): after a
+    hold, or back on site on a new appointment's visit, which is no first start (no
+    ``work_order_started``). Kept as ``_back_on_site_at`` (internal; the latest), so that a visit
+    agreed before it is no longer awaited (``appointment_shown``): the portal said when he comes, a
+    time gone by, while he worked (found by review). None when it changes nothing: another order's,
+    a redelivery or an older one (each event type has its queue)."""
+    order = resumed_event["data"]
+    if request["kind"] != "repair" or _awaited_order(request) not in (None, order["id"]):
+        return None
+    kept = request.get("_back_on_site_at")
+    if kept and clock.parse_iso(kept) >= clock.parse_iso(order["at"]):
+        return None
+    return Change({"_back_on_site_at": order["at"]})
+
+
 def appointment_shown(request):
     """The appointment the owner is shown: the one of the work order the repair waits for, while it
     waits (``dispatched``); None otherwise, and while a follow-up's order is not known yet (the
@@ -203,8 +219,10 @@ def appointment_shown(request):
     kept = request.get("_appointment")
     if not kept or request["kind"] != "repair" or request["status"] != "dispatched":
         return None
-    if request.get("started_at") and clock.parse_iso(kept["set_at"]) <= clock.parse_iso(request["started_at"]):
-        return None
+    # on site after it: at the first start, or back on a new visit (``resumption_update``)
+    for on_site in (request.get("started_at"), request.get("_back_on_site_at")):
+        if on_site and clock.parse_iso(kept["set_at"]) <= clock.parse_iso(on_site):
+            return None
     awaited = _awaited_order(request)
     if awaited != kept["work_order_id"] and (awaited is not None or _open_follow_up(request)):
         return None
