@@ -97,6 +97,16 @@ def test_a_repair_filed_tracked_done_and_rated_once(api, site):
                                 else None)(ok(api.get(f"/api/v1/public/requests/{answer['tracking_code']}"))))
     assert visit["rescheduled"] is True and visit["previous_at"] == coming[0]
     step("start", {})
+    # he could not finish: a new visit is awaited again, and no longer once he is back on site (that
+    # start is no first start: work_order_resumed tells customer service)
+    later = time.strftime("%Y-%m-%dT%H:00:00.000Z", time.gmtime(time.time() + 3 * 86400))
+    step("reappoint", {"at": later, "reason": "no parts"})
+    visit = eventually(lambda: (lambda t: t["appointment"] if (t["appointment"] or {}).get("at") == later
+                                else None)(ok(api.get(f"/api/v1/public/requests/{answer['tracking_code']}"))))
+    step("start", {})
+    back = eventually(lambda: (lambda t: t if t["appointment"] is None else None)(
+        ok(api.get(f"/api/v1/public/requests/{answer['tracking_code']}"))))
+    assert back["status"] == "dispatched" and back["last_appointment"] == visit
     step("complete", {"materials": [], "charge_cents": 0, "signed_by": "Chen"})
 
     done = eventually(lambda: (lambda t: t if t["status"] == "completed" else None)(
