@@ -1749,3 +1749,20 @@ def test_a_renovation_s_acceptance_on_its_record_reads_as_an_acceptance_not_a_ha
     facts = page.split('<dl class="facts">')[1].split("</dl>")[0]
     assert "<dt>验收时间</dt>" in facts and "确认时间" not in facts
     _only_documented(fake, documented_routes)
+
+
+def test_a_held_order_s_record_says_what_it_waits_for_in_words(client, fake, documented_routes):
+    """maintenance announces a hold (work_order_held) and archive keeps it on the order's record, whose
+    page read 等待 parts: the code, where the order page reads 等配件 (found by review)."""
+    sign_in(client, fake, username="ada", roles=("archivist",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
+    held = {"id": "rec_1", "subject_type": "work_order", "subject_id": "wo_3", "event_type": "work_order_held",
+            "source": "maintenance", "occurred_at": "2026-12-05T08:00:00Z", "actor": "chen", "corrected_by": [],
+            "data": {"id": "wo_3", "number": "WO-2026-000003", "source": {"type": "patrol_anomaly", "id": "anom_1"},
+                     "request_id": None, "household_id": None, "status": "on_hold",
+                     "at": "2026-12-05T08:00:00.000Z", "waiting_for": "parts", "expected_on": "2026-12-09"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records", {"items": [held], "next_cursor": None})
+    page = client.get("/archive/records?subject_id=wo_3", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    facts = page.split('<dl class="facts">')[1].split("</dl>")[0]
+    assert "<dt>等待</dt><dd>等配件</dd>" in facts and "工单待料/等住户" in page
+    _only_documented(fake, documented_routes)
