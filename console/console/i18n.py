@@ -781,7 +781,7 @@ def refusal_text(text):
 
 # the same field of another subject reads from a group of its own: a work order's ``pending`` is
 # 待派工, not an application's 待审批 (found by review)
-_SUBJECT_GROUPS = {"work_order": {"status": "wo_status"},
+_SUBJECT_GROUPS = {"work_order": {"status": "wo_status", "waiting_for": "wo_hold"},  # a hold's (work_order_held)
                    "record": {"kind": "record"}}  # an equipment's ledger line (equipment_record_added)
 
 
