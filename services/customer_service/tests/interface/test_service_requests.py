@@ -228,6 +228,35 @@ def test_a_repair_names_the_technician_of_the_order_it_waits_for_until_the_work_
     assert "zhao" not in str(desk.outbox.published) and "王五" not in str(desk.outbox.published)
 
 
+def test_a_repair_handed_back_for_help_names_no_technician_until_it_is_assigned_again(desk):
+    """An order handed back for help (needs help) is nobody's in maintenance: its technician sees its
+    occupant masked there. The repair went on naming him (no event told customer service), and the
+    gateway showed him who called in full until the desk assigned it again (found by review: maintenance
+    announces work_order_help_requested now). An assignment older than the hand-back, delivered after
+    it (each event type has its queue), names nobody; a new one names the new technician."""
+    repair = desk.create_request(new("repair", contact={"name": "王五", "phone": "13912345678"}))
+    desk.on_work_order_created(created_order(repair, "wo_1", {"type": "service_request", "id": repair["id"]}))
+    first = assigned(repair, "li")
+    desk.on_work_order_assigned(first)
+    assert shown(desk, repair)["technician"] == "li"
+    clock.advance(timedelta(minutes=5))
+    helped = event("maintenance", "work_order_help_requested", ESTATE, {
+        "id": "wo_1", "number": "WO-2026-000001", "source": {"type": "service_request", "id": repair["id"]},
+        "request_id": repair["id"], "household_id": "hh_1", "status": "needs_help", "at": clock.now_iso()},
+        actor="li")
+    desk.on_work_order_help_requested(helped)
+    assert shown(desk, repair)["technician"] is None
+    desk.on_work_order_help_requested(helped)  # redelivered
+    desk.on_work_order_assigned(first)  # the older assignment delivered again after it
+    assert shown(desk, repair)["technician"] is None
+    as_caller(desk, TECHNICIAN)
+    assert shown(desk, repair)["technician"] is None  # li still reads the repair he worked on
+    as_caller(desk, AGENT)
+    clock.advance(timedelta(minutes=5))
+    desk.on_work_order_assigned(assigned(repair, "chen"))
+    assert shown(desk, repair)["technician"] == "chen"
+
+
 def test_a_cancelled_repair_names_no_technician(desk):
     repair = desk.create_request(new("repair"))
     desk.on_work_order_assigned(assigned(repair, "li"))
