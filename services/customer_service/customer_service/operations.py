@@ -475,6 +475,11 @@ def work_order_appointed(db, outbox, event):
         follow(db, outbox, event, "service_requests", event["data"]["request_id"], repairs.appointment_update)
 
 
+def work_order_help_requested(db, outbox, event):
+    if event["data"]["request_id"]:  # an order from a plan, an inspection or a patrol has no request
+        follow(db, outbox, event, "service_requests", event["data"]["request_id"], repairs.help_update)
+
+
 def work_order_resumed(db, outbox, event):
     if event["data"]["request_id"]:  # an order from a plan, an inspection or a patrol has no request
         follow(db, outbox, event, "service_requests", event["data"]["request_id"], repairs.resumption_update)

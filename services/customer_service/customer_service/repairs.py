@@ -85,7 +85,7 @@ def technician_update(request, assigned_event):
     technician sees them masked (``SEEN_ON_OWN_RECORD_BY``). He agrees the visit with the occupant,
     and saw the caller masked (王** · 139****5678: a probe of the repair chain). A reassignment names
     the new one; the completed or cancelled work names nobody (``completion_update``,
-    ``cancellation_update``), nor does an assignment that comes after it (each event has its queue)
+    ``cancellation_update``), nor does an order handed back for help (``help_update``), nor does an assignment that comes after it (each event has its queue)
     or one of an order the repair no longer waits for (``_awaits``)."""
     technician = assigned_event["data"]["technician"]
     technicians = request.get("_technicians") or []
@@ -97,6 +97,25 @@ def technician_update(request, assigned_event):
         changes.update(technician=technician,
                        _assignment={"work_order_id": order["id"], "assigned_at": order["assigned_at"]})
     return Change(changes) if changes else None
+
+
+def help_update(request, help_event):
+    """The order the repair waits for was handed back for help (``work_order_help_requested``): it
+    is nobody's until it is assigned again, so the request names no technician, and the one who
+    handed it back no longer sees who called in full (``SEEN_ON_OWN_RECORD_BY``), as he no longer
+    sees its occupant in maintenance. No event told it, and he read the caller in full until the desk
+    assigned it again (found by review). Its moment is kept as the latest assignment's
+    (``_assignment``), so that an assignment older than it, delivered after it (each event type has
+    its queue), names nobody (``_names_technician``). None when it changes nothing: another order's,
+    work done, a redelivery or one older than the assignment kept."""
+    order = help_event["data"]
+    if request["kind"] != "repair" or not allows(request, "complete") or not _awaits(request, order):
+        return None
+    kept = request.get("_assignment")
+    if kept and kept["work_order_id"] == order["id"] and \
+            clock.parse_iso(kept["assigned_at"]) >= clock.parse_iso(order["at"]):
+        return None
+    return Change({"technician": None, "_assignment": {"work_order_id": order["id"], "assigned_at": order["at"]}})
 
 
 def _names_technician(request, order):

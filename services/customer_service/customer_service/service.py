@@ -172,6 +172,11 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     def on_work_order_started(self, event):
         operations.work_order_started(self.db, self.outbox, event)
 
+    @consumes("maintenance", "work_order_help_requested")
+    def on_work_order_help_requested(self, event):
+        """Handed back for help: the repair names no technician (``repairs.help_update``)."""
+        operations.work_order_help_requested(self.db, self.outbox, event)
+
     @consumes("maintenance", "work_order_resumed")
     def on_work_order_resumed(self, event):
         """Back on site on a new visit: the owner portal no longer awaits it (``repairs.resumption_update``)."""
