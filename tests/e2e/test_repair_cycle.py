@@ -127,6 +127,12 @@ def test_who_raised_a_repair_is_read_in_full_by_its_assigned_technician_and_neve
         api.get(path(site, f"service-requests/{request['id']}"), site["technician"])))
     assert repair["technician"] == site["technician_name"] and repair["contact"] == caller
     assert ok(api.get(path(site, f"service-requests/{request['id']}"), site["agent"]))["contact"] == caller
+    # handed back for help, the order is nobody's: he reads the caller masked until it is assigned again
+    ok(api.post(path(site, f"work-orders/{order['id']}/request-help"), {"reason": "needs a locksmith"},
+                site["technician"]))
+    handed = eventually(lambda: (lambda r: r if r["technician"] is None else None)(
+        ok(api.get(path(site, f"service-requests/{request['id']}"), site["technician"]))))
+    assert handed["contact"]["phone"] != caller["phone"] and handed["contact"]["phone"].endswith("2468")
     written = system.log_path.read_text(encoding="utf-8", errors="replace")
     assert "customer_service.create_request" in written  # the call was logged ...
     assert "钱多多" not in written and "13700002468" not in written  # ... without who called
