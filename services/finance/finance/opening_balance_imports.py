@@ -147,9 +147,10 @@ def _amount_cents(cells):
     text = unicodedata.normalize("NFKC", cells.get("amount") or "").replace("¥", "").replace("元", "").strip()
     try:
         yuan = Decimal(number_text(text))
+        # more digits than a Decimal rounds to the cent (1e30) raised here: the job failed unexpectedly
+        cents = to_cents(yuan * 100) if yuan.is_finite() else 0
     except InvalidOperation:
         return None
-    cents = to_cents(yuan * 100) if yuan.is_finite() else 0
     return cents if cents > 0 else None  # nothing owed, or less than a cent, is no debt to carry over
 
 
