@@ -474,3 +474,19 @@ def test_a_complaint_closed_longer_ago_than_the_estate_s_reopen_days_is_a_new_co
     desk.update_settings({"estate_id": ESTATE, "data": {"complaint_reopen_days": 90}})
     as_caller(desk, AGENT)
     assert act(desk, "reopen", closed, reason="came back again")["reopen_count"] == 2
+
+
+def test_a_complaint_s_reopening_window_is_counted_in_the_estate_s_days_and_its_refusal_names_the_local_day(desk):
+    """Closed at 01:00 on 2 November in Shanghai (17:00 UTC the day before): its 30th day is 2 December
+    on the estate's calendar, the whole of it, as the desk's other day limits are counted
+    (``calendar.day_end``); counted in hours from the close, the window ended at 01:00 that day, and
+    its refusal named 1 November, the UTC date of the close (found by review)."""
+    clock.freeze(clock.parse_iso("2026-11-01T17:00:00Z"))
+    first, second = closed_complaint(desk, "hh_1"), closed_complaint(desk, "hh_2")
+    as_caller(desk, AGENT)
+    clock.freeze(clock.parse_iso("2026-12-02T15:00:00Z"))  # 23:00 on 2 December in Shanghai: the 30th day
+    assert act(desk, "reopen", first, reason="came back on the 30th day")["reopen_count"] == 1
+    clock.freeze(clock.parse_iso("2026-12-02T16:00:00Z"))  # midnight: the 31st day
+    with pytest.raises(BusinessRuleViolation) as refused:
+        act(desk, "reopen", second, reason="came back on the 31st day")
+    assert refused.value.errors[0]["message"] == "the complaint ended on 2026-11-02, more than 30 days ago"
