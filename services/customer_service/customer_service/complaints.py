@@ -4,8 +4,6 @@ major (重大投诉), replied to within 7 days (the request's ``due_at``).
 The reply and the close are in ``handling``; this module holds what only complaints have.
 """
 
-from datetime import timedelta
-
 from estate_common import calendar, clock
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
 from estate_common.wording import counted
@@ -146,13 +144,19 @@ def reopen(request, data, now, caller, rules):
 def refuse_reopening_too_late(request, now, rules):
     """复诉 has a time limit, ``complaint_reopen_days`` from the round's end (its close, or its reply
     while not closed): later, the matter raised again is a new complaint, counted in its own month,
-    where a reopening would move an old complaint's reply deadline into today."""
+    where a reopening would move an old complaint's reply deadline into today. Counted in the estate's
+    days, as the desk's other day limits (``calendar.day_end``): the Nth day after the one it ended on
+    reopens, all of it, and the refusal names that local day (in hours from the close, a close at 01:00
+    in Shanghai ended the window at 01:00 on its 30th day, and was named by its UTC date: found by review)."""
     ended = request.get("closed_at") or request.get("replied_at")
-    days = rules["complaint_reopen_days"]
-    if ended and now > clock.parse_iso(ended) + timedelta(days=days):
+    if not ended:
+        return
+    days, tz, ended_at = rules["complaint_reopen_days"], rules["timezone"], clock.parse_iso(ended)
+    if now >= calendar.day_end(ended_at, tz, days=days + 1):
         raise BusinessRuleViolation(
             f"a complaint is reopened within {counted(days, 'day')} of its close or reply: register a new complaint",
-            [field_error("reason", f"the complaint ended on {ended[:10]}, more than {counted(days, 'day')} ago")])
+            [field_error("reason", f"the complaint ended on {calendar.day_of(ended_at, tz)}, "
+                                   f"more than {counted(days, 'day')} ago")])
 
 
 def times_reopened(request):
