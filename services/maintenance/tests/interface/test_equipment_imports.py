@@ -73,3 +73,19 @@ def test_chinese_headings_are_read_and_a_file_without_the_columns_is_refused_at_
 def test_only_those_who_register_equipment_import_it(engineering):
     with pytest.raises(Forbidden):
         start(engineering, HEADER + "X-1,thing,water,B1,\n", caller=staff("zhang", ["agent"], [ESTATE]))
+
+
+def test_a_chinese_register_names_its_systems_in_chinese(engineering):
+    """A register with the Chinese headings the import reads writes its systems as the console names
+    them (给排水, 电梯, 消防 …, 系统 also with 系统 after them): every row was refused as "not one of
+    water, power, …" (found by review)."""
+    job = start(engineering, "设备编号,设备名称,系统,安装位置\n"
+                             "WP-2,供水泵,给排水,B1 泵房\nEL-3,3号电梯,电梯,3栋\nFH-1,消火栓泵,消防系统,B2\n"
+                             "AC-1,新风机,Ventilation,屋面\nXX-1,未知,空调器,B3\n")
+    engineering.run_jobs()
+    result = engineering.get_job({"id": job["id"]})["result"]
+    assert (result["created"], result["rejected"]) == (4, 1)
+    [refused] = result["errors"]
+    assert (refused["row"], refused["field"]) == (6, "system") and "给排水" in refused["message"]
+    systems = {e["code"]: e["system"] for e in engineering.list_equipment({"estate_id": ESTATE})["items"]}
+    assert systems == {"WP-2": "water", "EL-3": "elevator", "FH-1": "fire", "AC-1": "ventilation"}
