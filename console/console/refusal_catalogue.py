@@ -1764,6 +1764,8 @@ ZH = {
         '须为电话号码：6 至 20 位数字，可以 + 开头，数字之间可有空格或连字符，例如 13912345678',
     'must be 空置, 已入住 or 装修中 (vacant, occupied, renovating), or left empty for vacant':
         '须为 空置、已入住 或 装修中（或 vacant、occupied、renovating），不填为空置',
+    'must be 给排水, 供配电, 供暖, 通风, 电梯, 消防 or 智能化 (water, power, heating, ventilation, elevator, fire, smart)':
+        '须为 给排水、供配电、供暖、通风、电梯、消防 或 智能化（或 water、power、heating、ventilation、elevator、fire、smart）',
     'an estate with code {0} exists':
         '编码为 {0} 的小区已存在',
     'the estate has a check plan for {0} already':

@@ -2,7 +2,8 @@
 of its shared equipment (共用设施设备) from the developer or the previous company.
 
 The first row names the columns, in English or Chinese: ``code`` (设备编号, 编号), ``name`` (设备名称,
-名称), ``system`` (系统: water, power, heating, ventilation, elevator, fire, smart), ``location`` (安装位置,
+名称), ``system`` (系统: water, power, heating, ventilation, elevator, fire, smart, or their Chinese
+names 给排水, 供配电, 供暖, 通风, 电梯, 消防, 智能化: ``system_code``), ``location`` (安装位置,
 位置), and optionally ``installed_on`` (安装日期, YYYY-MM-DD). Every further row is one piece, checked like
 ``POST …/equipment`` (the ``EquipmentCreate`` contract, ``ledger.new_equipment``). The code is the
 natural key, whatever its case: a row of a piece registered with the same details is counted
@@ -36,6 +37,31 @@ COLUMNS = {
     "installed_on": ("installed_on", "安装日期"),
 }
 REQUIRED = ("code", "name", "system", "location")
+
+# the systems as a register written in Chinese names them (the console's labels, 给排水 …, and the
+# words a register uses for them; "消防系统" as "消防"), and the codes in any case: a Chinese register
+# had every row refused as "not one of water, power, …" (found by review)
+SYSTEM_TEXT = {
+    "给排水": "water", "给水": "water", "排水": "water", "供水": "water", "供排水": "water",
+    "供配电": "power", "供电": "power", "配电": "power", "电力": "power", "强电": "power",
+    "供暖": "heating", "采暖": "heating", "暖气": "heating",
+    "通风": "ventilation", "排风": "ventilation", "新风": "ventilation", "通风空调": "ventilation",
+    "电梯": "elevator", "扶梯": "elevator", "自动扶梯": "elevator",
+    "消防": "fire",
+    "智能化": "smart", "弱电": "smart", "智能": "smart",
+}
+SYSTEMS = ("water", "power", "heating", "ventilation", "elevator", "fire", "smart")
+SYSTEM_REFUSED = "must be 给排水, 供配电, 供暖, 通风, 电梯, 消防 or 智能化 (water, power, heating, ventilation, elevator, fire, smart)"
+
+
+def system_code(cell):
+    """A system cell as its code: a code in any case, or its Chinese name (系统 after it or not);
+    anything else as it is, for the contract to refuse."""
+    text = cell.strip()
+    if text.lower() in SYSTEMS:
+        return text.lower()
+    name = text.removesuffix("系统").strip() or text
+    return SYSTEM_TEXT.get(name, text)
 
 
 def bad_file(reason):
@@ -97,13 +123,15 @@ def check(content):
 def body_of(fields):
     """The row as ``EquipmentCreate``: blank optional cells left out."""
     body = {name: fields[name] for name in REQUIRED}
+    body["system"] = system_code(body["system"])
     if fields.get("installed_on"):
         body["installed_on"] = fields["installed_on"]
     return body
 
 
 def row_errors(number, body):
-    found = contracts.load().errors("openapi.yaml#/components/schemas/EquipmentCreate", body)
+    found = [field_error("system", SYSTEM_REFUSED) if e["field"] == "system" else e
+             for e in contracts.load().errors("openapi.yaml#/components/schemas/EquipmentCreate", body)]
     found += [{"field": name, "message": "holds a control character"} for name, value in body.items()
               if holds_control(value)]
     found += [{"field": name, "message": "has no visible character"} for name, value in body.items()
