@@ -68,3 +68,24 @@ def test_a_session_sends_its_documents_and_areas_and_shows_a_refusal(client, fak
     assert refused.status_code == 422 and 'value="备案表"' in text and "不能是将来的时间" in text
     assert 'id="eho-date" type="date" name="date" required value="2026-12-09" aria-invalid="true"' in text
     _only_documented(fake, documented_routes)
+
+
+def test_the_change_log_names_a_developers_handover_by_its_day_and_developer(client, fake, documented_routes):
+    """The change log's line of a session read ``eho_…``, its internal id, where every other
+    archive document is named as people know it (found by review): named by its record's data,
+    its day and who handed over."""
+    sign_in(client, fake, username="ada", roles=("archivist",))
+    record = {"id": "rec_eho_1", "subject_id": "eho_1", "subject_type": "estate_handover",
+              "event_type": "estate_handover_recorded", "source": "archive", "occurred_at": STAMP,
+              "recorded_at": STAMP, "corrected_by": [],
+              "data": {k: SESSION[k] for k in ("date", "handed_over_by", "received_by", "documents", "common_areas",
+                                               "documents_missing", "failed_areas", "note")}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records", {"items": [record], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/change-log", {"items": [
+        {"id": "chg_1", "subject_type": "estate_handover", "subject_id": "eho_1",
+         "action": "estate_handover_recorded", "actor": "li", "at": STAMP, "fields": ["date"]}],
+        "next_cursor": None})
+    rows = client.get("/archive/change-log", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    rows = rows.split("<tbody>")[1]
+    assert "<td>2026-12-01 Harbour Development Co.</td>" in rows and ">eho_1<" not in rows
+    _only_documented(fake, documented_routes)
