@@ -4,7 +4,7 @@ order or an incident by its number, a payment by its receipt, a patrol round by 
 start, equipment by its code and name, a notice by its title, a shift handover by its date, shift
 and guards, a unit's takeover or handover by its flat, kind and day, a cost by its category, amount
 and day, the maintenance fund's deposit and use by their amount, day (and work order), a cashier's
-day settled late by its cashier and day. The change
+day settled late by its cashier and day, a developer's handover of the estate by its day and developer. The change
 log and the borrow requests showed the internal ids of all but households and the estate (review).
 
 Each is read once a page (``SubjectLabels``), from its own service when the user's roles read it
@@ -78,6 +78,11 @@ def _fund_use(data):
                                       data.get("work_order_number")) if isinstance(part, str) and part)
 
 
+def _estate_handover(data):
+    """A session of the developer's handover of the estate (开发商移交): its day and who handed over."""
+    return " ".join(part for part in (data.get("date"), data.get("handed_over_by")) if isinstance(part, str) and part)
+
+
 def _settlement(data):
     return " ".join(part for part in (data.get("cashier"), data.get("date")) if isinstance(part, str) and part)
 
@@ -87,7 +92,7 @@ def _settlement(data):
 NAMED_BY_DATA = {"equipment": _equipment, "notice": lambda data: data.get("title"),
                  "shift_handover": _shift_handover, "operating_expense": _operating_expense,
                  "fund_deposit": _fund_deposit, "fund_use": _fund_use, "settlement": _settlement,
-                 "opening_balance": _opening_balance}
+                 "opening_balance": _opening_balance, "estate_handover": _estate_handover}
 
 
 def named_by_data(subject_type, data):
@@ -95,7 +100,8 @@ def named_by_data(subject_type, data):
     own fields (``NAMED_BY_DATA``: equipment by its code and name, a notice by its title, a shift
     handover by its date, shift and guards, a cost by its category, amount and day, the fund's
     deposit by its amount and day, its use by its amount, day and work order, a cashier's day
-    settled late by its cashier and day), else ``label_of``;
+    settled late by its cashier and day, a developer's handover by its day and developer), else
+    ``label_of``;
     None when it says nothing of them."""
     named = NAMED_BY_DATA.get(subject_type)
     return (named(data) or None) if named else label_of(data)
