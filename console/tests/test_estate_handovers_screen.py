@@ -89,3 +89,26 @@ def test_the_change_log_names_a_developers_handover_by_its_day_and_developer(cli
     rows = rows.split("<tbody>")[1]
     assert "<td>2026-12-01 Harbour Development Co.</td>" in rows and ">eho_1<" not in rows
     _only_documented(fake, documented_routes)
+
+
+def test_a_developers_handover_record_reads_in_the_words_of_the_handover(client, fake):
+    """Its record on the archive's record page read 接收业主 (the owner who received a flat) for the
+    company's receiver, 收费项目 (a fee item) for a common area, and the codes owner_list, missing,
+    fail, documents_missing, failed_areas as stored (found by review)."""
+    sign_in(client, fake, username="ada", roles=("archivist",))
+    data = {k: SESSION[k] for k in ("date", "handed_over_by", "received_by", "documents", "common_areas",
+                                    "documents_missing", "failed_areas", "note")}
+    record = {"id": "rec_eho_1", "estate_id": ESTATE, "subject_id": "eho_1", "subject_type": "estate_handover",
+              "event_type": "estate_handover_recorded", "source": "archive", "occurred_at": STAMP,
+              "recorded_at": STAMP, "seq": 1, "hash": "ab" * 32, "corrected_by": [], "data": data}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records", {"items": [record], "next_cursor": None})
+    page = client.get("/archive/records?subject_type=estate_handover", headers={"Accept-Language": "zh"})
+    shown = page.get_data(as_text=True).split("<tbody>")[1].split("<form")[0]
+    for word in ("接收人", "部位/设施: pump room", "业主清册", "缺失", "不合格", "竣工图"):
+        assert word in shown, word
+    for code in ("接收业主", "收费项目", "owner_list", "as_built_drawings", ": missing", ": fail", "documents_missing",
+                 "failed_areas"):
+        assert code not in shown, code
+    en = client.get("/archive/records?subject_type=estate_handover", headers={"Accept-Language": "en"})
+    shown = en.get_data(as_text=True).split("<tbody>")[1].split("<form")[0]
+    assert "Owners&#39; list" in shown and "Area or facility: pump room" in shown and "owner_list" not in shown
