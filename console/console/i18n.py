@@ -682,7 +682,7 @@ def plain(value, within=None):
     if isinstance(value, bool):
         return translate("common.yes" if value else "common.no")
     if isinstance(value, dict):  # its fields as a record's are (an equipment record inside an archive record)
-        return ", ".join(f"{field_name(key)}: {field_value(key, item, within)}" for key, item in value.items())
+        return ", ".join(f"{field_name(key, within)}: {field_value(key, item, within)}" for key, item in value.items())
     if isinstance(value, list):
         return ", ".join(plain(item, within) for item in value)
     return str(value)
@@ -725,9 +725,20 @@ def record_event(record):
     return label("event", event_type)
 
 
-def field_name(name):
-    """A stored record's field as a person reads it (``field.<name>``), or its name."""
-    return label("field", name)
+# a field that a record of one subject type (or an object inside one, by its field's name) names
+# otherwise than ``field.<name>``: a developer's handover (开发商移交) read 接收业主, the owner who
+# received a flat, for the company's receiver, and 收费项目, a fee item, for a common area (review)
+_SUBJECT_FIELDS = {"estate_handover": {"received_by": "eho.received_by", "handed_over_by": "eho.handed_over_by",
+                                       "documents_missing": "eho.documents_missing",
+                                       "failed_areas": "eho.failed_areas"},
+                   "common_areas": {"item": "eho.area_item"}}
+
+
+def field_name(name, subject=None):
+    """A stored record's field as a person reads it (``field.<name>``, or as its ``subject``'s records
+    name it: ``_SUBJECT_FIELDS``), or its name."""
+    key = _SUBJECT_FIELDS.get(subject, {}).get(name)
+    return translate(key) if key else label("field", name)
 
 
 _FIELD_STEP = re.compile(r"\[\d+\]$")
@@ -782,7 +793,11 @@ def refusal_text(text):
 # the same field of another subject reads from a group of its own: a work order's ``pending`` is
 # 待派工, not an application's 待审批 (found by review)
 _SUBJECT_GROUPS = {"work_order": {"status": "wo_status", "waiting_for": "wo_hold"},  # a hold's (work_order_held)
-                   "record": {"kind": "record"}}  # an equipment's ledger line (equipment_record_added)
+                   "record": {"kind": "record"},  # an equipment's ledger line (equipment_record_added)
+                   # a developer's handover's documents and common areas (开发商移交): its kinds, received
+                   # or missing, pass or fail (they read owner_list, missing, fail: review)
+                   "documents": {"kind": "estate_document", "status": "estate_document_status"},
+                   "common_areas": {"result": "check"}}
 
 
 def field_value(name, value, subject=None):

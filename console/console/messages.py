@@ -99,6 +99,8 @@ _MESSAGES = {
     "eho.reference": ("编号", "Reference"),
     "eho.common_areas": ("共用部位及设施设备查验", "Common areas and facilities"),
     "eho.area_item": ("部位/设施", "Area or facility"),
+    "eho.documents_missing": ("列为缺失的资料（序号）", "Documents listed missing (numbers)"),
+    "eho.failed_areas": ("查验不合格的部位（序号）", "Areas that failed (numbers)"),
     "eho.result": ("结果", "Result"),
     "eho.new": ("登记一次移交", "Record a handover"),
     "eho.record": ("登记", "Record"),

@@ -109,6 +109,8 @@ def test_a_developers_handover_record_reads_in_the_words_of_the_handover(client,
     for code in ("接收业主", "收费项目", "owner_list", "as_built_drawings", ": missing", ": fail", "documents_missing",
                  "failed_areas"):
         assert code not in shown, code
+    correction = page.get_data(as_text=True).split("<tbody>")[1].split("<form")[1]  # its fields, to correct
+    assert "接收人" in correction and "接收业主" not in correction
     en = client.get("/archive/records?subject_type=estate_handover", headers={"Accept-Language": "en"})
     shown = en.get_data(as_text=True).split("<tbody>")[1].split("<form")[0]
     assert "Owners&#39; list" in shown and "Area or facility: pump room" in shown and "owner_list" not in shown

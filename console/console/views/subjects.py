@@ -305,7 +305,7 @@ class SubjectLabels:
             named = self.get(value.get("type"), value["id"])
             if named != value["id"]:
                 return i18n.field_name(name), f"{i18n.label('subject', value.get('type'))} {named}"
-        return i18n.field_name(name), i18n.field_value(name, value, subject_type)
+        return i18n.field_name(name, subject_type), i18n.field_value(name, value, subject_type)
 
     @staticmethod
     def _read(subject_type, subject_id):
