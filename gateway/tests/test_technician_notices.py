@@ -168,3 +168,41 @@ def test_a_departure_maintenance_did_not_answer_in_time_is_told_back_again_by_th
     told_back = [c for c in rpc.calls if c.service == "maintenance" and c.method == "technician_returned"
                  and c.payload["data"]["username"] == username]
     assert len(told_back) == 2 and not technician_notices.due(db.users.find_one({"_id": username}))
+
+
+def test_each_relay_round_is_counted_as_a_timer_run_of_the_gateway(app, rpc):
+    """The relay is the gateway's one timer, and nothing showed it to an operator: a relay whose every
+    round left accounts due (maintenance refusing or away, the store failing) was in the log alone,
+    a leaver's departure untold for good (found by the deploy review). Each round counts as
+    ``estate_timer_runs_total{service="gateway", timer="technician_relay"}``, ``ok`` when every due
+    account was told and ``error`` when one stays due or the round failed, so ``TimerFailing`` and
+    the gateway's dashboard see it; its time in ``estate_timer_duration_seconds``."""
+    from estate_common import metrics
+    from estate_common.errors import ServiceUnavailable
+
+    def runs(outcome):
+        return metrics.TIMER_RUNS.labels("gateway", "technician_relay", outcome)._value.get()
+
+    def rounds():
+        return metrics.TIMER_DURATION.labels("gateway", "technician_relay")._sum.get(), sum(
+            bucket.get() for bucket in metrics.TIMER_DURATION.labels("gateway", "technician_relay")._buckets)
+
+    db = app.extensions["estate_ops"].db
+    db.users.insert_one({"_id": "relay-metrics", "username": "relay-metrics", "password_hash": "x",
+                         "roles": ["technician"], "estate_ids": ["A"], "active": False, "credential_version": 1,
+                         "created_at": "2025-03-01T00:00:00.000Z"})
+    ok, error, (_, timed) = runs("ok"), runs("error"), rounds()
+    rpc.answer("maintenance", "technician_left", ServiceUnavailable("maintenance did not answer"))
+    technician_notices.relay_round(db, lambda: rpc)  # maintenance away: the account stays due
+    assert (runs("ok"), runs("error")) == (ok, error + 1)
+    rpc.answers.pop(("maintenance", "technician_left"))
+    technician_notices.relay_round(db, lambda: rpc)  # told now
+    assert (runs("ok"), runs("error")) == (ok + 1, error + 1)
+    assert not technician_notices.due(db.users.find_one({"_id": "relay-metrics"}))
+
+    def broken():
+        raise ConnectionError("the broker is away")
+
+    technician_notices.relay_round(db, broken)  # the round itself failed: logged, counted
+    assert (runs("ok"), runs("error")) == (ok + 1, error + 2)
+    assert rounds()[1] == timed + 3
