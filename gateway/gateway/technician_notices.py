@@ -27,10 +27,17 @@ gateway: an older maintenance refuses ``revision``, and is told again without it
 before revisions (a departure was a 400 naming a field the operator admin never sent, and could not
 be written until maintenance was upgraded: found by review); the account stays due, told with its
 revision once a newer maintenance answers. The newer takes an older gateway's calls without it.
+
+Each round (``relay_round``) counts as the gateway's timer run ``technician_relay``
+(``estate_timer_runs_total{service="gateway"}``, ``estate_timer_duration_seconds``): ``error`` when an
+account stays due or the round failed, so that ``TimerFailing`` and the gateway's dashboard show a
+relay that tells maintenance nothing (it was in the log alone: found by review).
 """
 import logging
 import threading
+import time
 
+from estate_common import metrics
 from estate_common.errors import InvalidInput, ServiceUnavailable
 
 from . import assignees, memberships, store
@@ -136,6 +143,26 @@ def relay(db, rpc):
     return told, waiting
 
 
+TIMER = "technician_relay"  # the relay's name among the timers (``estate_timer_runs_total``)
+
+
+def relay_round(db, rpc_of):
+    """One round of the relay (``relay``), logged and counted as the gateway's timer run ``TIMER``:
+    ``ok`` when every due account was told, ``error`` when one stays due or the round failed (the
+    store or the broker away: the next round tries again). Never raises."""
+    started, outcome = time.monotonic(), "error"
+    try:
+        told, waiting = relay(db, rpc_of())
+        if told or waiting:
+            log.info("technicians' relay", extra={"told": told, "still_due": waiting})
+        outcome = "error" if waiting else "ok"
+    except Exception:
+        log.exception("the technicians' relay failed")
+    finally:
+        metrics.TIMER_RUNS.labels("gateway", TIMER, outcome).inc()
+        metrics.TIMER_DURATION.labels("gateway", TIMER).observe(time.monotonic() - started)
+
+
 class RelayThread(threading.Thread):
     """``relay`` every ``seconds`` in this process, until ``stop``."""
 
@@ -146,12 +173,7 @@ class RelayThread(threading.Thread):
 
     def run(self):
         while not self._stopped.wait(self.seconds):
-            try:
-                told, waiting = relay(self.db, self.rpc_of())
-                if told or waiting:
-                    log.info("technicians' relay", extra={"told": told, "still_due": waiting})
-            except Exception:  # the store or the broker away: the next round tries again
-                log.exception("the technicians' relay failed")
+            relay_round(self.db, self.rpc_of)
 
     def stop(self):
         self._stopped.set()
