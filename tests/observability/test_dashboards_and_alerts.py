@@ -158,3 +158,16 @@ def test_the_not_ready_alert_names_every_deployment_of_the_manifests():
     assert len(selectors) == 2
     for selector in selectors:
         assert set(selector.split("|")) == deployments, selector
+
+
+def test_the_gateways_board_shows_the_timers_it_runs():
+    """The gateway runs a timer of its own (``technician_notices``: the relay telling maintenance of
+    the technicians who left, each gateway process's), counted as ``estate_timer_runs_total{service=
+    "gateway"}``; TimerFailing's description sends the operator to the Timer runs panel of its
+    dashboard, which the gateway's board did not have (found by review of the deploy side)."""
+    gateway = ROOT / "gateway" / "gateway"
+    timers = {name for path in gateway.rglob("*.py")
+              for name in re.findall(r'^TIMER = "([a-z_]+)"', path.read_text(encoding="utf-8"), re.M)}
+    assert "technician_relay" in timers
+    queries = dashboard_queries(OBSERVABILITY / "dashboards" / "gateway.json")
+    assert any("estate_timer_runs_total" in expr and 'service="gateway"' in expr for expr in queries), queries
