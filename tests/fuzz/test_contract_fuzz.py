@@ -53,7 +53,7 @@ SKIPPED = {
     # tests/interface/test_equipment_imports.py and gateway/tests/test_uploads.py cover its files
     ("POST", "/api/v1/estates/{estate_id}/equipment/import"),
     # and for the previous company's arrears list (its heading's columns, a line after it);
-    # finance's tests/interface/test_opening_balance_imports.py and gateway/tests/test_uploads.py cover it
+    # finance's tests/interface/test_opening_balances.py and gateway/tests/test_uploads.py cover it
     ("POST", "/api/v1/estates/{estate_id}/opening-balances/import"),
     # a schema can say "an http(s) URL", not "one whose host resolves to public addresses only":
     # a URL the contract calls valid is rightly a 400 when it does not resolve or resolves to a
