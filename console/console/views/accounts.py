@@ -446,15 +446,8 @@ def import_opening_balances():
     """The previous company's arrears list uploaded whole (a CSV: ``POST …/opening-balances/import``),
     then followed on this page (``?job=``) to its refused lines (found by the session's note: they
     arrived one at a time)."""
-    back = url_for("accounts.opening_balances")
-    upload = request.files.get("file")
-    if upload is None or not (upload.filename or "").lower().endswith(".csv"):
-        common.show_problem(ApiProblem(400, i18n.translate("ob.wrong_file"),
-                                       errors=[{"field": "file", "message": i18n.translate("ob.wrong_file")}]))
-        return redirect(back)
-    job, refused = common.act(lambda: g.api.upload(g.api.estate(g.user.estate_id, "opening-balances/import"),
-                                                   upload.read(), "text/csv",
-                                                   idempotency_key=request.form.get("idempotency_key") or None), back)
+    job, refused = common.uploaded_import("opening-balances/import", common.CSV_ONLY, "ob.wrong_file",
+                                          url_for("accounts.opening_balances"))
     if refused:
         return refused
     return redirect(url_for("accounts.opening_balances", job=job["id"]))

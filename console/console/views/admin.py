@@ -521,17 +521,8 @@ def import_form():
 @bp.post("/households/import")
 @estate_needed
 def start_import():
-    back = url_for("admin.import_form")
-    upload = request.files.get("file")
-    name = (upload.filename or "").lower() if upload else ""
-    content_type = next((kind for suffix, kind in IMPORT_FORMATS.items() if name.endswith(suffix)), None)
-    if content_type is None:
-        common.show_problem(ApiProblem(400, i18n.translate("import.wrong_file"),
-                                       errors=[{"field": "file", "message": i18n.translate("import.wrong_file")}]))
-        return redirect(back)
-    job, refused = common.act(lambda: g.api.upload(g.api.estate(g.user.estate_id, "households/import"),
-                                                   upload.read(), content_type,
-                                                   idempotency_key=request.form.get("idempotency_key") or None), back)
+    job, refused = common.uploaded_import("households/import", IMPORT_FORMATS, "import.wrong_file",
+                                          url_for("admin.import_form"))
     if refused:
         return refused
     return redirect(url_for("admin.import_progress", job_id=job["id"]))

@@ -111,14 +111,11 @@ def personal_data_search():
     gateway refuses) is shown at the box with its status; a service away or a session gone raises, as
     any call does."""
     phone = request.form.get("phone", "").strip()
-    try:
-        found = g.api.call("POST", g.api.estate(g.user.estate_id, "personal-data/search"), json={"phone": phone},
-                           idempotency_key="")
-    except ApiProblem as problem:
-        if problem.status >= 500 or problem.status == 401:
-            raise
-        return personal_data(phone=phone, problem=problem), problem.status
-    return personal_data(phone=phone, found=found)
+    found, refused = common.write(
+        lambda: g.api.call("POST", g.api.estate(g.user.estate_id, "personal-data/search"), json={"phone": phone},
+                           idempotency_key=""),
+        lambda problem: personal_data(phone=phone, problem=problem))
+    return refused or personal_data(phone=phone, found=found)
 
 
 # the kinds of closed record the completeness counts (estate_common.closed_counts.KINDS)
@@ -203,13 +200,11 @@ def record_estate_handover():
     if bad:
         message = i18n.translate("error.whole_number")
         return estate_handovers(ApiProblem(400, message, errors=[{"field": bad, "message": message}])), 400
-    try:
-        g.api.post(g.api.estate(g.user.estate_id, "archive/estate-handovers"), body,
-                   idempotency_key=form.get("idempotency_key") or None)
-    except ApiProblem as problem:
-        if problem.status >= 500 or problem.status == 401:
-            raise
-        return estate_handovers(problem), problem.status
+    _, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, "archive/estate-handovers"), body,
+                                                 idempotency_key=form.get("idempotency_key") or None),
+                              estate_handovers)
+    if refused:
+        return refused
     common.done("eho.recorded")
     return redirect(url_for("archive.estate_handovers"))
 

@@ -329,6 +329,25 @@ def act(call, back, reached=None):
     return result, None
 
 
+CSV_ONLY = {".csv": "text/csv"}
+
+
+def uploaded_import(path, formats, wrong_file, back):
+    """The form's ``file`` sent to an import of the estate (``POST …/<path>``, answering its job),
+    its type by its name's suffix (``formats``: ``{suffix: content type}``); another file is refused
+    at the box with the message ``wrong_file`` names, and a refusal of the gateway shown, on
+    ``back``: ``(job, None)`` or ``(None, redirect)``."""
+    upload = request.files.get("file")
+    name = (upload.filename or "").lower() if upload else ""
+    content_type = next((kind for suffix, kind in formats.items() if name.endswith(suffix)), None)
+    if content_type is None:
+        message = i18n.translate(wrong_file)
+        show_problem(ApiProblem(400, message, errors=[{"field": "file", "message": message}]))
+        return None, redirect(back)
+    return act(lambda: g.api.upload(g.api.estate(g.user.estate_id, path), upload.read(), content_type,
+                                    idempotency_key=request.form.get("idempotency_key") or None), back)
+
+
 def _shown_on_the_page(problem):
     """A refusal (4xx) the page shows; an expired session (401) and an unavailable gateway (5xx)
     go to their own pages."""

@@ -606,15 +606,8 @@ def equipment_import_form():
 @bp.post("/equipment/import")
 @estate_needed
 def start_equipment_import():
-    back = url_for("engineering.equipment_import_form")
-    upload = request.files.get("file")
-    if not upload or not (upload.filename or "").lower().endswith(".csv"):
-        message = i18n.translate("equipment_import.wrong_file")
-        common.show_problem(ApiProblem(400, message, errors=[{"field": "file", "message": message}]))
-        return redirect(back)
-    job, refused = common.act(lambda: g.api.upload(g.api.estate(g.user.estate_id, "equipment/import"),
-                                                   upload.read(), "text/csv",
-                                                   idempotency_key=request.form.get("idempotency_key") or None), back)
+    job, refused = common.uploaded_import("equipment/import", common.CSV_ONLY, "equipment_import.wrong_file",
+                                          url_for("engineering.equipment_import_form"))
     if refused:
         return refused
     return redirect(url_for("engineering.equipment_import_progress", job_id=job["id"]))
