@@ -56,40 +56,30 @@ def register(app):
     @app.post("/api/v1/estates/<estate_id>/households/import")
     def import_households(estate_id):
         # new households: a retired estate takes none (retirements.OWN_STARTS_WORK, which authorize reads)
-        caller = authorize(job_scopes.starters(job_scopes.HOUSEHOLD_IMPORT), estate_id)
-        file_format, content = _sent_file()
-        if not content:
-            raise InvalidInput("the file is empty", [field_error("(file)", "is empty")])
-        payload = {"estate_id": estate_id,
-                   "data": {"format": file_format, "content_base64": base64.b64encode(content).decode()}}
-        state = current_app.extensions["estate_ops"]
-
-        def call(context):
-            return state.rpc.call("archive", "start_household_import", payload, request_id=g.request_id,
-                                  caller=caller, context=context)
-
-        return idempotency.once(state.db, caller, payload, 202, call)
+        return _file_import(estate_id, job_scopes.HOUSEHOLD_IMPORT, "archive", "start_household_import",
+                            formats=("csv", "xlsx"))
 
     @app.post("/api/v1/estates/<estate_id>/opening-balances/import")
     def import_opening_balances(estate_id):
         # carried-over debts start work: a retired estate takes none (retirements.OWN_STARTS_WORK)
-        return _csv_import(estate_id, job_scopes.OPENING_BALANCE_IMPORT, "finance", "start_opening_balance_import")
+        return _file_import(estate_id, job_scopes.OPENING_BALANCE_IMPORT, "finance", "start_opening_balance_import")
 
     @app.post("/api/v1/estates/<estate_id>/equipment/import")
     def import_equipment(estate_id):
         # new equipment: a retired estate takes none (retirements.OWN_STARTS_WORK)
-        return _csv_import(estate_id, job_scopes.EQUIPMENT_IMPORT, "maintenance", "start_equipment_import")
+        return _file_import(estate_id, job_scopes.EQUIPMENT_IMPORT, "maintenance", "start_equipment_import")
 
 
-def _csv_import(estate_id, kind, service, method):
-    """A list imported from a CSV file alone (an XLSX is a 415) by those who start ``kind``'s jobs:
-    the file to ``service``'s ``method``, which answers its job; once per Idempotency-Key."""
+def _file_import(estate_id, kind, service, method, formats=("csv",)):
+    """A list imported from a file of ``formats`` (a CSV alone by default: another is a 415) by those
+    who start ``kind``'s jobs: the file to ``service``'s ``method``, which answers its job; once per
+    Idempotency-Key."""
     caller = authorize(job_scopes.starters(kind), estate_id)
-    _, content = _sent_file(formats=("csv",))
+    file_format, content = _sent_file(formats=formats)
     if not content:
         raise InvalidInput("the file is empty", [field_error("(file)", "is empty")])
     payload = {"estate_id": estate_id,
-               "data": {"format": "csv", "content_base64": base64.b64encode(content).decode()}}
+               "data": {"format": file_format, "content_base64": base64.b64encode(content).decode()}}
     state = current_app.extensions["estate_ops"]
 
     def call(context):
