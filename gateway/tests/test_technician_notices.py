@@ -206,3 +206,35 @@ def test_each_relay_round_is_counted_as_a_timer_run_of_the_gateway(app, rpc):
     technician_notices.relay_round(db, broken)  # the round itself failed: logged, counted
     assert (runs("ok"), runs("error")) == (ok + 1, error + 2)
     assert rounds()[1] == timed + 3
+
+
+def test_a_relay_round_stops_at_the_first_account_maintenance_does_not_answer(app, rpc):
+    """Maintenance away, each due account waited out the RPC's timeout in turn: a round of many due
+    accounts held the relay (and the store's accounts) for as many timeouts (found by session 51's
+    leftovers). The round stops at the first 503 or timeout, the accounts after it left due for the
+    next round, counted ``error``: one round costs one timeout."""
+    from estate_common import metrics
+    from estate_common.errors import ServiceUnavailable
+    db = app.extensions["estate_ops"].db
+    names = [f"relay-stop-{n}" for n in range(3)]
+    for name in names:
+        db.users.insert_one({"_id": name, "username": name, "password_hash": "x", "roles": ["technician"],
+                             "estate_ids": ["A"], "active": False, "credential_version": 1,
+                             "created_at": "2025-03-01T00:00:00.000Z"})
+
+    def calls():
+        return [c for c in rpc.calls if c.service == "maintenance"]
+
+    error = metrics.TIMER_RUNS.labels("gateway", "technician_relay", "error")._value.get()
+    rpc.answer("maintenance", "technician_left", ServiceUnavailable("maintenance did not answer in time"))
+    before = len(calls())
+    told, waiting = technician_notices.relay(db, rpc)
+    assert len(calls()) == before + 1
+    assert told == 0 and waiting >= 3
+    assert all(technician_notices.due(db.users.find_one({"_id": name})) for name in names)
+    technician_notices.relay_round(db, lambda: rpc)
+    assert len(calls()) == before + 2
+    assert metrics.TIMER_RUNS.labels("gateway", "technician_relay", "error")._value.get() == error + 1
+    rpc.answers.pop(("maintenance", "technician_left"))
+    technician_notices.relay(db, rpc)  # maintenance back: every one told
+    assert not any(technician_notices.due(db.users.find_one({"_id": name})) for name in names)
