@@ -1710,6 +1710,7 @@ _MESSAGES = {
     "application.bill_due": ("缴费期限", "due"),
     "application.not_billed": ("财务尚未出账单", "not billed by finance yet"),
     "application.acceptances": ("验收记录", "Acceptance inspections"),
+    "application.review": ("工程审核", "Engineering review"),
     "application.fees_withdrawn": ("申请已撤回：各项费用的账单已取消，已缴款项转为该户预存款（可抵后续账单；退现金须冲销原收款）。",
                                    "The application is withdrawn: its fees' bills are cancelled, and money paid on them is the household's prepaid credit (it settles later bills; a cash refund is the payment's reversal)."),
     "job.queued": ("排队中", "Queued"),

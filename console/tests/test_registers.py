@@ -1060,3 +1060,40 @@ def test_the_visitor_register_shows_his_car_s_stays_and_fees_and_a_car_still_ins
     page = client.get("/security/parking-sessions", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert 'data-flag="visitor_id"' in page and "访客车辆" in page
     _only_documented(fake, documented_routes)
+
+
+def test_an_engineering_reviews_notes_are_shown_as_the_gateway_masks_them(client, fake, households):
+    """An engineering review's notes (why rejected, what to watch) were written and shown nowhere: not
+    on the engineering register, not on the application's page; they are free text with numbers in
+    them, masked by the gateway for who reads phones masked (``numbers_in_text``: session 51's
+    leftovers). The register and the application's page show them as answered: the technician reads
+    the number masked, the desk in full."""
+    review = {"id": "rr_1", "kind": "renovation", "household_id": "hh_1", "description": "拆墙", "status": "rejected",
+              "structural_change": True, "requested_at": "2026-11-30T00:00:00Z", "reviewer": "tom",
+              "decision": "rejected", "notes": "承重墙, 业主 139****9000 另约"}
+    sign_in(client, fake, username="tom", roles=("technician",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/renovation-reviews", {"items": [review], "next_cursor": None})
+    page = client.get("/engineering/renovation-reviews").get_data(as_text=True)
+    assert "承重墙, 业主 139****9000 另约" in page and "13900139000" not in page
+    sign_in(client, fake, roles=("steward",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/applications/ap_1",
+            {**FAILED_ACCEPTANCE, "status": "rejected", "acceptances": [],
+             "review": {"decision": "rejected", "reviewer": "tom", "notes": "承重墙, 业主 13900139000 另约",
+                        "reviewed_at": "2026-11-30T02:00:00.000Z"}})
+    for language, word in (("zh", "工程审核"), ("en", "Engineering review")):
+        html = client.get("/desk/applications/ap_1", headers={"Accept-Language": language}).get_data(as_text=True)
+        shown = html[html.index(f"<dt>{word}</dt>"):]
+        shown = shown[:shown.index("</dd>")]
+        assert "承重墙, 业主 13900139000 另约" in shown and "tom" in shown, language
+
+
+def test_a_shift_handovers_notes_are_shown_as_the_gateway_masks_them(client, fake):
+    """A shift handover's notes and its acceptance's, masked by the gateway for the guards
+    (``numbers_in_text``), are shown on the register as answered, nothing shown in full."""
+    sign_in(client, fake, roles=("security",))
+    handover = {"id": "sh_1", "date": "2026-11-28", "shift": "night", "post": None, "from_guard": "qian",
+                "to_guard": "sun", "notes": "访客 138****8000 在 3 栋等业主", "handed_over_at": "2026-11-28T10:00:00Z",
+                "accepted_by": "sun", "accepted_at": "2026-11-28T10:05:00Z", "acceptance_notes": "已回电 139****9000"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/shift-handovers", {"items": [handover], "next_cursor": None})
+    page = client.get("/security/shift-handovers").get_data(as_text=True)
+    assert "访客 138****8000 在 3 栋等业主" in page and "已回电 139****9000" in page

@@ -20,7 +20,8 @@ it answers with; elsewhere, as in archive's records and in exports, those are ma
 
 Free text is not a field of one person, yet owners type their numbers into it ("漏水, 请联系
 13800138000"): ``NUMBERS_IN_TEXT`` marks a text written for or by a household (a request's
-description, reply and outcome, a work order's description, a return visit's notes). Whoever
+description, reply and outcome, a work order's description, a return visit's notes, an engineering
+review's notes, a shift handover's notes). Whoever
 does not see residents' phones in full gets the text with each phone or ID card number in it
 masked as a phone is (``personal_numbers`` finds them); the words stay, so the technician still
 reads what is broken. Until 2026-12 a technician read the number in full in the repair his
