@@ -1746,6 +1746,8 @@ ZH = {
         '须为以元计的金额，例如 210.02',
     'must be a month, such as 2026-08':
         '须为月份，例如 2026-08',
+    'must be a day, such as 2019-05-01 (2019/5/1, 2019年5月1日)':
+        '须为日期，例如 2019-05-01（或 2019/5/1、2019年5月1日）',
     'must be a fee item: property_service, parking, renovation_management, renovation_deposit, repair (or its name, 物业服务费)':
         '须为收费项目：物业服务费、停车费、装修管理费、装修押金、有偿维修（或其代码）',
     # the desk's search by phone (archive/operations.py search_households)

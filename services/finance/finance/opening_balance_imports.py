@@ -4,7 +4,8 @@
 The first row names the columns, in English or Chinese: the flat, by ``household_id`` (房屋编号)
 or by its address (``building`` 楼栋, ``unit`` 单元, ``room`` 房号: read as the archive compares
 flats, ``estate_common.text.address_key``: 3栋 and 3 are one building); ``item`` 收费项目 (its
-code or its name, 物业服务费); ``period`` 月份 (2026-08, 2026/8 or 2026年8月); the money, as
+code or its name, 物业服务费); ``period`` 月份 (2026-08, 2026/8, 2026年8月, or a day of the month as spreadsheets write it, 2026/8/1:
+``estate_common.sheet_dates``); the money, as
 ``amount`` 金额 in yuan (1234.5, read exactly and rounded half-up to the cent) or ``amount_cents``;
 ``reference`` 单号 (the list's line or statement number); ``note`` 备注 (optional).
 
@@ -28,7 +29,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from estate_common import config, contracts, job_scopes, labels
+from estate_common import config, contracts, job_scopes, labels, sheet_dates
 from estate_common.errors import Conflict, DomainError, InvalidInput, field_error
 from estate_common.money import to_cents
 from estate_common.text import address_key, number_text
@@ -55,7 +56,6 @@ COLUMNS = {
 }
 ITEM_TEXT = {**{item: item for item in FEE_ITEMS},
              **{labels.code("fee", item, language).lower(): item for item in FEE_ITEMS for language in labels.LANGUAGES}}
-_PERIOD = re.compile(r"(?P<year>[0-9]{4})\s*(?:-|/|\.|年)\s*(?P<month>[0-9]{1,2})\s*月?")
 AMOUNT_REFUSED = "must be an amount in yuan, such as 210.02"
 PERIOD_REFUSED = "must be a month, such as 2026-08"
 ITEM_REFUSED = ("must be a fee item: property_service, parking, renovation_management, renovation_deposit, repair "
@@ -155,10 +155,9 @@ def _amount_cents(cells):
 
 
 def _period(text):
-    match = _PERIOD.fullmatch(unicodedata.normalize("NFKC", text or "").strip())
-    if not match or not 1 <= int(match["month"]) <= 12:
-        return None
-    return f"{match['year']}-{int(match['month']):02d}"
+    """The line's month (YYYY-MM), as the equipment register's import reads its day: one parser of
+    the takeover's dates (a day of the month, 2026/8/1, was refused: session 51's leftovers)."""
+    return sheet_dates.month(text)
 
 
 def body_of(number, cells, households):

@@ -4,7 +4,9 @@ of its shared equipment (共用设施设备) from the developer or the previous 
 The first row names the columns, in English or Chinese: ``code`` (设备编号, 编号), ``name`` (设备名称,
 名称), ``system`` (系统: water, power, heating, ventilation, elevator, fire, smart, or their Chinese
 names 给排水, 供配电, 供暖, 通风, 电梯, 消防, 智能化: ``system_code``), ``location`` (安装位置,
-位置), and optionally ``installed_on`` (安装日期, YYYY-MM-DD). Every further row is one piece, checked like
+位置), and optionally ``installed_on`` (安装日期: YYYY-MM-DD, or as a Chinese spreadsheet writes a day,
+2019/5/1, 2019-5-1, 2019年5月1日, 2019.5.1: ``estate_common.sheet_dates``, which the opening balances'
+import reads its months by). Every further row is one piece, checked like
 ``POST …/equipment`` (the ``EquipmentCreate`` contract, ``ledger.new_equipment``). The code is the
 natural key, whatever its case: a row of a piece registered with the same details is counted
 ``existing`` (the same file imported again creates nothing twice), one with other details is refused
@@ -20,7 +22,7 @@ import binascii
 import csv
 import io
 
-from estate_common import contracts, job_scopes
+from estate_common import contracts, job_scopes, sheet_dates
 from estate_common.errors import Conflict, DomainError, InvalidInput, field_error
 from estate_common.text import holds_control, invisible
 
@@ -125,13 +127,22 @@ def body_of(fields):
     body = {name: fields[name] for name in REQUIRED}
     body["system"] = system_code(body["system"])
     if fields.get("installed_on"):
-        body["installed_on"] = fields["installed_on"]
+        # the day as the API keeps it; a cell that is no day stays as written, refused by row_errors
+        body["installed_on"] = sheet_dates.day(fields["installed_on"]) or fields["installed_on"]
     return body
+
+
+# a register's days were refused unless YYYY-MM-DD (2019/5/1: session 51's leftovers); the reason
+# names the forms read, never the cell's value
+DAY_REFUSED = "must be a day, such as 2019-05-01 (2019/5/1, 2019年5月1日)"
 
 
 def row_errors(number, body):
     found = [field_error("system", SYSTEM_REFUSED) if e["field"] == "system" else e
-             for e in contracts.load().errors("openapi.yaml#/components/schemas/EquipmentCreate", body)]
+             for e in contracts.load().errors("openapi.yaml#/components/schemas/EquipmentCreate", body)
+             if e["field"] != "installed_on"]
+    if body.get("installed_on") and sheet_dates.day(body["installed_on"]) is None:
+        found.append(field_error("installed_on", DAY_REFUSED))
     found += [{"field": name, "message": "holds a control character"} for name, value in body.items()
               if holds_control(value)]
     found += [{"field": name, "message": "has no visible character"} for name, value in body.items()

@@ -55,3 +55,22 @@ def test_a_file_without_the_columns_or_lines_or_over_the_cap_is_refused():
     with pytest.raises(InvalidInput) as refused:
         list(imports.read_rows("收费项目,月份,金额\n物业服务费,2026-08,1\n".encode()))
     assert "reference" in refused.value.detail and "household_id" in refused.value.detail
+
+
+@pytest.mark.parametrize("written", ["2026/8/1", "2026-8-1", "2026年8月1日", "2026.8.1", "2026/8/31 0:00", "2026.8",
+                                     "２０２６年８月"])
+def test_a_month_written_as_a_chinese_spreadsheet_writes_it_or_as_a_day_of_it_is_its_month(written):
+    """A list that dates each line by a day of its month (2026/8/1) had every line refused as "must be
+    a month" (session 51's leftovers): a day-form date means its month (``estate_common.sheet_dates``)."""
+    row = {"building": "3", "unit": "1", "room": "1201", "item": "物业服务费", "period": written, "amount": "1",
+           "reference": "Q"}
+    body, errors = imports.body_of(7, row, FLATS)
+    assert errors == [] and body["period"] == "2026-08"
+
+
+@pytest.mark.parametrize("nonsense", ["2026/2/30", "2026/13/1", "8/1/2026", "2026-8/1", "上月"])
+def test_a_day_that_is_none_of_the_calendar_is_refused_as_its_month(nonsense):
+    row = {"building": "3", "unit": "1", "room": "1201", "item": "物业服务费", "period": nonsense, "amount": "1",
+           "reference": "Q"}
+    _, errors = imports.body_of(7, row, FLATS)
+    assert errors == [{"row": 7, "field": "period", "message": imports.PERIOD_REFUSED}]

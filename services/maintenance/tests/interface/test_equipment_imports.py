@@ -89,3 +89,26 @@ def test_a_chinese_register_names_its_systems_in_chinese(engineering):
     assert (refused["row"], refused["field"]) == (6, "system") and "给排水" in refused["message"]
     systems = {e["code"]: e["system"] for e in engineering.list_equipment({"estate_id": ESTATE})["items"]}
     assert systems == {"WP-2": "water", "EL-3": "elevator", "FH-1": "fire", "AC-1": "ventilation"}
+
+
+def test_an_installation_day_as_a_chinese_register_writes_it_is_read_and_nonsense_refused_by_row(engineering):
+    """A register typed in Excel or WPS writes its days 2019/5/1, 2019-5-1, 2019年5月1日 or 2019.5.1
+    (a date cell saved as CSV, at times with its midnight): every such row was refused as not matching
+    YYYY-MM-DD (session 51's leftovers). They are read as that day (``estate_common.sheet_dates``);
+    a day that is none (2019/2/30, 5/1/2019) is still refused by its row, field and reason."""
+    text = HEADER + ("P-1,Pump 1,water,B1,2019/5/1\n"
+                     "P-2,Pump 2,water,B1,2019-5-1\n"
+                     "P-3,Pump 3,water,B1,2019年5月1日\n"
+                     "P-4,Pump 4,water,B1,2019.5.1\n"
+                     "P-5,Pump 5,water,B1,2019/5/1 0:00\n"
+                     "P-6,Pump 6,water,B1,2019/2/30\n"
+                     "P-7,Pump 7,water,B1,5/1/2019\n")
+    job = start(engineering, text)
+    engineering.run_jobs()
+    result = engineering.get_job({"id": job["id"]})["result"]
+    assert (result["created"], result["rejected"]) == (5, 2)
+    assert result["errors"] == [
+        {"row": 7, "field": "installed_on", "message": "must be a day, such as 2019-05-01 (2019/5/1, 2019年5月1日)"},
+        {"row": 8, "field": "installed_on", "message": "must be a day, such as 2019-05-01 (2019/5/1, 2019年5月1日)"}]
+    days = {e["code"]: e["installed_on"] for e in engineering.list_equipment({"estate_id": ESTATE})["items"]}
+    assert days == {f"P-{n}": "2019-05-01" for n in range(1, 6)}
