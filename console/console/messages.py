@@ -821,6 +821,16 @@ _MESSAGES = {
                                      "dispatch, then it is assigned"),
     "wo.technician_left_count": ("离岗维修人员名下未完成的工单：{count} 张，请改派",
                                  "Open orders of technicians who left: {count}, to hand on"),
+    # 协助: a helper who left (maintenance's helper_left); the order stays its technician's
+    "wo.helper_left": ("协助人员已离岗", "Helper left"),
+    "wo.helper_left_add_another": ("协助人员 {helper} 已不是本小区在岗的维修工：请另派协助人员，或由 {technician} 独自完成",
+                                   "{helper}, its helper, is no longer an active technician here: add another helper, "
+                                   "or {technician} goes on alone"),
+    "wo.helper_left_count": ("协助人员已离岗的未完成工单：{count} 张，请另派协助人员",
+                             "Open orders whose helper left: {count}, to give another helper"),
+    "wo.helper_left_shown": ("只列出协助人员已离岗的未完成工单（账号已停用、或已不是本小区的维修工），请另派协助人员。",
+                             "Only the open orders whose helper left (account switched off, or no longer a technician "
+                             "here): give each another helper."),
     "wo.technician_left_shown": ("只列出离岗维修人员名下未完成的工单（账号已停用、或已不是本小区的维修工），请逐张改派。",
                                  "Only the open orders of technicians who left (account switched off, or no longer a "
                                  "technician here): hand each on."),
@@ -3292,7 +3302,6 @@ _MESSAGES = {
     "field.offset_minutes": ("到达时限（分钟）", "Due after (minutes)"),
     "field.on_site": ("仍在小区", "Still on site"),
     "field.promise_overdue": ("超过对业主承诺的响应期限", "Past the owner's promise"),
-    "field.technician_left": ("维修人员已离岗", "Technician left"),
     "field.recurred_after_close": ("关闭后原因又反复出现", "Cause recurred after closing"),
     "field.paid_at_gate": ("已在道闸缴费", "Paid at the gate"),
     "field.participants": ("参加人数", "Participants"),

@@ -1401,7 +1401,7 @@ def test_the_board_says_how_many_orders_are_past_their_deadline_and_lists_those(
     assert '<a href="/engineering/work-orders?overdue=true">Work orders past their deadline: 2</a>' in board
     assert "WO-2026-000051" in board and "WO-2026-000052" in board
     [counted] = [c["params"] for c in fake.calls if c["path"].endswith("/work-orders") and "status" not in c["params"]
-                 and "technician_left" not in c["params"]]  # besides the count of leavers' orders
+                 and "technician_left" not in c["params"] and "helper_left" not in c["params"]]  # besides the leavers' counts
     assert counted == {"overdue": "true", "limit": 100}
 
     calls = len(fake.calls)

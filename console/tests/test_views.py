@@ -2090,6 +2090,38 @@ def test_the_open_orders_of_a_technician_who_left_are_badged_counted_and_listed_
                for call in fake.calls if call["path"].endswith("/work-orders"))
 
 
+def test_an_open_order_whose_helper_left_is_badged_counted_and_listed_for_the_supervisor(client, fake):
+    """A leaver who was only an order's helper (协助, as 申请支援 brings one) was flagged nowhere (session
+    51's leftovers): maintenance's ``helper_left`` badges the order on the board and says on its page
+    to give it another helper; the board counts them for the desk and managers and links to them
+    (``helper_left=true``)."""
+    sign_in(client, fake, username="boss", roles=("manager",))
+    order = _order(fake, status="in_progress", technician="chen", helper="liu", technician_left=False,
+                   helper_left=True)
+    page = client.get("/engineering/work-orders/wo_5", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "liu, its helper, is no longer an active technician here" in page.split("data-helper-left>")[1]
+    assert "data-technician-left>" not in page
+
+    def orders(body, params):
+        held = params.get("helper_left") == "true" or params.get("status") == "in_progress"
+        return {"items": [order] if held else [], "next_cursor": None}
+
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", orders)
+    board = client.get("/engineering/work-orders", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    column = board.split('aria-label="维修中"')[1].split("</section>")[0]
+    assert "协助人员已离岗" in column.split("data-helper-left>")[1]
+    assert "协助人员已离岗的未完成工单：1 张" in board.split("data-helper-left-count>")[1]
+    assert "helper_left=true" in board.split("data-helper-left-count>")[1]
+    shown = client.get("/engineering/work-orders?helper_left=true",
+                       headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Only the open orders whose helper left" in shown
+    assert any(call["params"].get("helper_left") == "true" and call["params"].get("status") == "in_progress"
+               for call in fake.calls if call["path"].endswith("/work-orders"))
+    sign_in(client, fake, username="tom", roles=("technician",))
+    board = client.get("/engineering/work-orders", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "data-helper-left>" in board and "data-helper-left-count>" not in board  # the desk's and managers'
+
+
 def test_the_count_of_leavers_orders_is_the_dispatchers_a_technician_is_not_asked_to_hand_them_on(client, fake):
     """The board's count of the open orders technicians who left still hold says to hand them on
     (请改派): a technician on the estate's board was asked to, though handing another's order on is

@@ -92,6 +92,8 @@ def board():
     late = common.query(*LATE_FILTERS) if request.args.get("overdue") == "true" else {}  # the late ones only
     # the open orders of technicians who left (maintenance's technician_left), for the supervisor to hand on
     late.update({"technician_left": "true"} if request.args.get("technician_left") == "true" else {})
+    # the open orders whose helper left (maintenance's helper_left), for the supervisor to give another
+    late.update({"helper_left": "true"} if request.args.get("helper_left") == "true" else {})
     columns, more, urgent_cut = {}, [], False
     for status in BOARD_COLUMNS:
         page = g.api.get(g.api.estate(g.user.estate_id, "work-orders"), limit=BOARD_SIZE, status=status,
@@ -125,6 +127,7 @@ def board():
     overdue_count = None if late else (_late_counted(counts) if counts else _overdue_count())
     # the leavers' open orders to hand on: the desk's and managers' (a technician hands on only his own)
     left_count = None if narrowed or DISPATCHERS.isdisjoint(g.user.roles) else _left_count()
+    helper_left_count = None if narrowed or DISPATCHERS.isdisjoint(g.user.roles) else _left_count("helper_left")
     # 协助: on his own board, the open orders he helps on (they stay their technician's in the columns)
     helping = [order for order in g.api.get(g.api.estate(g.user.estate_id, "work-orders"), limit=BOARD_SIZE,
                                             helper=OWN).get("items", [])
@@ -135,6 +138,7 @@ def board():
                            this_month=common.this_month(),
                            export_filters={**filters, **({"technician": technician} if technician else {})},
                            load=load, overdue_count=overdue_count, left_count=left_count,
+                           helper_left_count=helper_left_count,
                            problem=common.take_problem())
 
 
@@ -258,11 +262,12 @@ def _overdue_count():
     return common.counted(page["items"], page)
 
 
-def _left_count():
+def _left_count(flag="technician_left"):
     """How many open orders technicians who left still hold (maintenance's ``technician_left=true``:
-    his account switched off, the role or the estate taken away), as "N" or "100+"; None when none
-    or they cannot be read. They stayed his, seen by no one; nothing hands them on by itself."""
-    page = common.optional_read("work-orders", technician_left="true", limit=OVERDUE_READ)
+    his account switched off, the role or the estate taken away), or with ``flag`` ``helper_left``
+    still name as their helper (协助), as "N" or "100+"; None when none or they cannot be read. They
+    stayed his, seen by no one; nothing hands them on by itself."""
+    page = common.optional_read("work-orders", **{flag: "true"}, limit=OVERDUE_READ)
     if not isinstance(page, dict) or not page.get("items"):
         return None
     return common.counted(page["items"], page)

@@ -169,6 +169,9 @@ MESSAGES = {
     "wo_hold.parts": ("等配件", "Waiting for parts"),
     "wo_hold.occupant": ("等住户", "Waiting for the occupant"),
     "field.helper": ("协助人员", "Helper"),  # 协助: a second technician on the order
+    # whether the order's technician or its helper left the estate's technicians (the list's flags)
+    "field.technician_left": ("维修人员已离岗", "Technician left"),
+    "field.helper_left": ("协助人员已离岗", "Helper left"),
     "field.hold_waiting_for": ("待料/等住户", "Waiting for"),
     "field.hold_expected_on": ("预计恢复日期", "Expected back on"),
     "field.hold_reason": ("暂停原因", "Hold reason"),

@@ -318,6 +318,14 @@ def technician_left_flag(order, gone):
     return bool(order.get("technician") in gone and order.get("status") not in CLOSED)
 
 
+def helper_left_flag(order, gone):
+    """``helper_left`` of an order: an open one whose helper (协助, ``add_helper``; as 申请支援 brings
+    one) was told gone from the estate's technicians. A leaver who was only an order's helper was
+    flagged nowhere (session 51's leftovers): the order stays its technician's, who goes on; the
+    supervisor gives it another helper (``add_helper`` replaces him) or none is needed."""
+    return bool(order.get("helper") and order["helper"] in gone and order.get("status") not in CLOSED)
+
+
 def _back_to_who_did_it(order, earlier, actor, left=False):
     """回访中发现的问题, 24 小时内书面通知维修人员进行整改 (seeds 004): a follow-up opens assigned to the
     technician who did the request's work (its order, completed), not in the unassigned pile where

@@ -26,6 +26,9 @@ WORK_ORDERS = [
     field("helper"), field("hold_waiting_for", "hold.waiting_for", labels="wo_hold"),
     field("hold_expected_on", "hold.expected_on"),
     field("hold_reason", "hold.reason", personal=personal_data.NUMBERS_IN_TEXT),
+    # added after: whether its technician or its helper left the estate's technicians, as the list
+    # reads them (store.flagged_order), so the supervisor's file says which orders to hand on
+    field("technician_left"), field("helper_left"),
     field("created_at"), field("updated_at"),
 ]
 

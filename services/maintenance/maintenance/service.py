@@ -71,7 +71,8 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
         order = store.get(self.db, "work_orders", payload["estate_id"], payload["id"])
         if not domain.readable(order, self.caller.roles):
             raise NotFound("no such work order in this estate")
-        gone = store.technicians_gone(self.db, payload["estate_id"], [order.get("technician")])
+        gone = store.technicians_gone(self.db, payload["estate_id"],
+                                      [name for name in (order.get("technician"), order.get("helper")) if name])
         return store.flagged_order(order, gone)
 
     @rpc_method

@@ -8,7 +8,7 @@ from estate_common.kpis import period_bounds
 
 from . import costing
 from .domain import (APPOINTMENT_ANNOUNCED, CLOSED, OVERDUE_ANNOUNCED, OWED_BY, PROMISED_BY, SOURCE_TYPES_READ, TRANSITIONS,
-                     deadline_at, technician_left_flag, technician_told_applies)
+                     deadline_at, helper_left_flag, technician_left_flag, technician_told_applies)
 from .rules import DEFAULTS, MAXIMA, MINIMA
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
@@ -142,6 +142,10 @@ def work_order_query(db, estate_id, filters, now, gone=None):
         gone = technicians_gone(db, estate_id) if gone is None else gone
         held = {"technician": {"$in": sorted(gone)}, "status": {"$nin": list(CLOSED)}}
         conditions.append(held if plain["technician_left"] == "true" else {"$nor": [held]})
+    if "helper_left" in plain:  # the open orders whose helper was told gone (domain.helper_left_flag)
+        gone = technicians_gone(db, estate_id) if gone is None else gone
+        helped = {"helper": {"$in": sorted(gone)}, "status": {"$nin": list(CLOSED)}}
+        conditions.append(helped if plain["helper_left"] == "true" else {"$nor": [helped]})
     if "completed_in" in plain:  # the month the costs report counts an order's cost in
         start, end = period_bounds(plain["completed_in"], rules_for(db, estate_id)["timezone"])
         conditions.append(completed_between(start, end))
@@ -208,11 +212,13 @@ def list_work_orders(db, estate_id, filters, now, limit, cursor):
 
 
 def flagged_order(doc, gone):
-    """A work order as the list and the read show it: ``public_order`` with ``technician_left``
-    (``domain.technician_left_flag``; ``gone``: the estate's technicians told gone)."""
+    """A work order as the list and the read show it: ``public_order`` with ``technician_left`` and
+    ``helper_left`` (``domain.technician_left_flag``, ``helper_left_flag``; ``gone``: the estate's
+    technicians told gone)."""
     if doc is None:
         return None
-    return {**public_order(doc), "technician_left": technician_left_flag(doc, gone)}
+    return {**public_order(doc), "technician_left": technician_left_flag(doc, gone),
+            "helper_left": helper_left_flag(doc, gone)}
 
 
 def public_order(doc):
@@ -235,8 +241,12 @@ def _custom_query(db, estate_id, resource, filters):
     return custom_fields.filter_query(custom_definitions(db, estate_id, resource), filters)
 def export_work_orders(db, estate_id, filters, now):
     """Every work order the list's filters select, in the list's order (an export's pass); with
-    ``updated_since``, as the list's, those changed since then in ``(updated_at, _id)`` order."""
-    return store.walk(db.work_orders, work_order_query(db, estate_id, filters, now), filters.get("updated_since"))
+    ``updated_since``, as the list's, those changed since then in ``(updated_at, _id)`` order; each
+    flagged as the list shows it (``flagged_order``'s flags: the export had no ``technician_left``)."""
+    gone = technicians_gone(db, estate_id)
+    return ({**doc, "technician_left": technician_left_flag(doc, gone), "helper_left": helper_left_flag(doc, gone)}
+            for doc in store.walk(
+        db.work_orders, work_order_query(db, estate_id, filters, now, gone), filters.get("updated_since")))
 
 
 def orders_reported_in(db, estate_id, start, end):
@@ -307,11 +317,12 @@ def tell_technician(db, estate_id, username, left, revision, at, tries=2):
 
 
 def _stamp_orders_held_by(db, estate_id, username, at):
-    """The open orders ``username`` holds in the estate, ``updated_at`` moved to ``at`` (never back):
-    their ``technician_left`` (``flagged_order``) changed with the word on him, which the list's
+    """The open orders ``username`` holds or helps on in the estate, ``updated_at`` moved to ``at``
+    (never back): their ``technician_left`` or ``helper_left`` (``flagged_order``) changed with the word on him, which the list's
     ``updated_since`` reads as a change (a mirror never saw them flagged: found by review)."""
-    db.work_orders.update_many({"estate_id": estate_id, "technician": username, "status": {"$nin": list(CLOSED)},
-                                "updated_at": {"$lt": at}}, {"$set": {"updated_at": at}})
+    db.work_orders.update_many({"estate_id": estate_id, "$or": [{"technician": username}, {"helper": username}],
+                                "status": {"$nin": list(CLOSED)}, "updated_at": {"$lt": at}},
+                               {"$set": {"updated_at": at}})
 
 
 def technician_left(db, estate_id, username):

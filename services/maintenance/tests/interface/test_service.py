@@ -1,5 +1,7 @@
 """maintenance entrypoints, run against the embedded store without a broker, on a frozen clock."""
 import base64
+import csv
+import io
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -254,6 +256,54 @@ def test_the_open_orders_of_a_technician_who_left_are_flagged_and_listed_for_the
     engineering.technician_returned({"estate_id": ESTATE, "data": {"username": "chen", "revision": 3}})
     assert orders(engineering, technician_left="true") == []
     assert engineering.get_work_order({"estate_id": ESTATE, "id": held})["technician_left"] is False
+
+
+def test_an_open_order_whose_helper_left_is_flagged_listed_and_read_again_by_a_sync(engineering):
+    """A leaver who was only an order's helper (协助: ``add_helper``, as 申请支援 brings one) was flagged
+    nowhere: the order read ``technician_left: false`` while its helper could work it no more (session
+    51's leftovers). ``helper_left: true`` while the order is open and its helper is told gone,
+    ``?helper_left=true`` lists them for the supervisor to give another helper, the orders are stamped
+    for a sync as a technician's are; the holder's own flag stays his."""
+    as_caller(engineering, staff("root", ["operator_admin"], ["*"]))
+    helped, done, plain = open_repair(engineering, "sr_1"), open_repair(engineering, "sr_2"), open_repair(engineering, "sr_3")
+    for order_id in (helped, done):
+        act(engineering, "assign_work_order", order_id, technician="chen")
+        act(engineering, "add_helper", order_id, technician="liu")
+    act(engineering, "start_work_order", done)
+    act(engineering, "complete_work_order", done, **completion())
+    act(engineering, "assign_work_order", plain, technician="liu")
+    since = later(1)
+    engineering.technician_left({"estate_id": ESTATE, "data": {"username": "liu", "revision": 2}})
+    flags = {o["id"]: (o["technician_left"], o["helper_left"]) for o in orders(engineering)}
+    assert flags == {helped: (False, True), done: (False, False), plain: (True, False)}
+    assert [o["id"] for o in orders(engineering, helper_left="true")] == [helped]
+    assert sorted(o["id"] for o in orders(engineering, helper_left="false")) == sorted([done, plain])
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": helped})["helper_left"] is True
+    assert {o["id"] for o in orders(engineering, updated_since=since)} == {helped, plain}
+    engineering.technician_returned({"estate_id": ESTATE, "data": {"username": "liu", "revision": 3}})
+    assert orders(engineering, helper_left="true") == []
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": helped})["helper_left"] is False
+
+
+def test_the_work_orders_export_says_whose_technician_or_helper_left(engineering):
+    """The export had no ``technician_left`` column (session 51's leftovers): the supervisor's list of
+    orders to hand on was on the board only. ``technician_left`` and ``helper_left`` are columns, as
+    the list reads them, before ``created_at`` and ``updated_at`` (which stays last)."""
+    as_caller(engineering, staff("root", ["operator_admin"], ["*"]))
+    held, helped = open_repair(engineering, "sr_1"), open_repair(engineering, "sr_2")
+    act(engineering, "assign_work_order", held, technician="chen")
+    act(engineering, "assign_work_order", helped, technician="wang")
+    act(engineering, "add_helper", helped, technician="chen")
+    engineering.technician_left({"estate_id": ESTATE, "data": {"username": "chen", "revision": 2}})
+    done = exported_orders(engineering, {})
+    part = engineering.read_export({"estate_id": ESTATE, "id": done["id"], "n": 0})
+    rows = list(csv.DictReader(io.StringIO(base64.b64decode(part["data_base64"]).decode("utf-8-sig"))))
+    assert {r["id"]: (r["technician_left"], r["helper_left"]) for r in rows} == {
+        held: ("True", "False"), helped: ("False", "True")}
+    header = list(rows[0])
+    assert header[-4:] == ["technician_left", "helper_left", "created_at", "updated_at"]
+    left = exported_orders(engineering, {"technician_left": "true"})
+    assert left["result"]["rows"] == 1
 
 
 def test_an_order_whose_technician_left_or_returned_is_read_again_by_a_sync(engineering):
