@@ -2462,6 +2462,13 @@ _MESSAGES = {
     "pd.requests": ("报事记录（客服）", "Service requests (customer service)"),
     "pd.visitors": ("来访登记（秩序维护）", "Visits (security)"),
     "pd.none": ("没有记录。", "Nothing held."),
+    # what the search answers at most (customer service's PHONE_REQUESTS, security's PHONE_VISITS, archive's
+    # PHONE_MATCHES): the page said neither, and 500 read as all that is held (session 51's leftovers)
+    "pd.cap": ("报事记录和来访登记各最多列出 {cap} 条，按时间从新到旧；房屋最多列出 {households} 户。",
+               "Service requests and visits: at most {cap} of each, newest first; households: at most {households}."),
+    "pd.capped": ("已列满 {cap} 条：更早的记录未列出。", "{cap} listed, the most shown: older ones are not listed."),
+    "pd.capped_households": ("已列满 {households} 户：其余房屋未列出。",
+                             "{households} listed, the most shown: the others are not listed."),
     "pd.unavailable": ("{service} 暂未应答，其保存的信息未能列出，请稍后再查。",
                        "{service} did not answer: what it holds is not shown; search again later."),
     "menu.archive_settings": ("档案规则设置", "Archive settings"),

@@ -78,3 +78,33 @@ def test_the_page_is_not_offered_to_a_role_the_gateway_refuses(client, fake):
     refused = client.post("/archive/personal-data", data={"csrf_token": csrf_of(client), "phone": PHONE},
                           headers={"Accept-Language": "en"})
     assert refused.status_code == 403  # the gateway decides, as on every page
+
+
+def test_the_results_say_each_part_lists_at_most_500_newest_first_and_a_full_part_may_hold_more(client, fake):
+    """The API answers each part newest first, at most 500 (``…/personal-data/search``), and the page
+    said neither: a caller of 600 requests read 500 as all that is held (session 51's leftovers). The
+    results say so, and a part that holds 500 says older ones were left out."""
+    sign_in(client, fake, roles=("archivist",))
+    fake.on("POST", SEARCH, FOUND)
+    for language, said in (("zh", "各最多列出 500 条，按时间从新到旧"), ("en", "at most 500 of each, newest first")):
+        page = client.post("/archive/personal-data", data={"csrf_token": csrf_of(client), "phone": PHONE},
+                           headers={"Accept-Language": language}).get_data(as_text=True)
+        assert said in page.split("data-pd-cap>")[1].split("</p>")[0], language
+        assert "data-pd-capped" not in page
+    blank = client.get("/archive/personal-data", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "data-pd-cap>" not in blank  # said where the results show
+    many = [{**REQUEST, "id": f"sr_{n}", "number": f"SR-2026-{n:06d}"} for n in range(500)]
+    fake.on("POST", SEARCH, {**FOUND, "service_requests": many})
+    page = client.post("/archive/personal-data", data={"csrf_token": csrf_of(client), "phone": PHONE},
+                       headers={"Accept-Language": "en"}).get_data(as_text=True)
+    requests_part = page.split("Service requests (customer service)")[1].split("</section>")[0]
+    assert "data-pd-capped" in requests_part and "older ones are not listed" in requests_part
+    assert page.count("data-pd-capped") == 1
+    # the households: at most 50, as archive answers them (in the order they were registered)
+    flats = [{**FOUND["households"][0], "household": {**HOUSEHOLD, "id": f"hh_{n}"}} for n in range(50)]
+    fake.on("POST", SEARCH, {**FOUND, "households": flats})
+    page = client.post("/archive/personal-data", data={"csrf_token": csrf_of(client), "phone": PHONE},
+                       headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "households: at most 50" in page.split("data-pd-cap>")[1].split("</p>")[0]
+    households_part = page.split("Households (archive)")[1].split("</section>")[0]
+    assert "data-pd-capped" in households_part and page.count("data-pd-capped") == 1

@@ -92,6 +92,13 @@ def completeness():
                            borrowed=borrowed)
 
 
+# what ``POST …/personal-data/search`` answers at most: each service's requests and visits newest
+# first (customer service's PHONE_REQUESTS, security's PHONE_VISITS), the households archive finds
+# (its PHONE_MATCHES, in the order registered); the page said neither (session 51's leftovers)
+PERSONAL_DATA_CAP = 500
+PERSONAL_DATA_HOUSEHOLDS = 50
+
+
 @bp.get("/personal-data")
 @estate_needed
 def personal_data(phone="", found=None, problem=None):
@@ -99,7 +106,8 @@ def personal_data(phone="", found=None, problem=None):
     everything his phone touched, side by side, as ``POST …/personal-data/search`` finds it: the
     households it is on, the requests it called about, the visits it registered. The box is offered
     to the roles the gateway lets search."""
-    return render_template("archive/personal_data.html", phone=phone, found=found,
+    return render_template("archive/personal_data.html", phone=phone, found=found, cap=PERSONAL_DATA_CAP,
+                           households_cap=PERSONAL_DATA_HOUSEHOLDS,
                            problem=problem or common.take_problem())
 
 
