@@ -730,7 +730,7 @@ def record_event(record):
 # received a flat, for the company's receiver, and 收费项目, a fee item, for a common area (review)
 _SUBJECT_FIELDS = {"estate_handover": {"received_by": "eho.received_by", "handed_over_by": "eho.handed_over_by",
                                        "documents_missing": "eho.documents_missing",
-                                       "failed_areas": "eho.failed_areas"},
+                                       "failed_areas": "eho.failed_areas", "keys": "eho.keys"},
                    "common_areas": {"item": "eho.area_item"}}
 
 
@@ -797,7 +797,9 @@ _SUBJECT_GROUPS = {"work_order": {"status": "wo_status", "waiting_for": "wo_hold
                    # a developer's handover's documents and common areas (开发商移交): its kinds, received
                    # or missing, pass or fail (they read owner_list, missing, fail: review)
                    "documents": {"kind": "estate_document", "status": "estate_document_status"},
-                   "common_areas": {"result": "check"}}
+                   "common_areas": {"result": "check"},
+                   # its keys received (钥匙移交) by their kind; a unit's handover's keys have none
+                   "keys": {"kind": "estate_key"}}
 
 
 def field_value(name, value, subject=None):

@@ -1564,10 +1564,10 @@ ZH = {
         '文件不是可读取的 CSV',
     'at most {0} rows a file':
         '每个文件最多 {0} 行',
-    'a handover lists the documents or the common areas handed over':
-        '移交登记须列出移交的资料或查验的共用部位、设施设备',
-    'list at least one document or common area':
-        '请至少填写一项资料或一项共用部位',
+    'a handover lists the documents, the common areas or the keys handed over':
+        '移交登记须列出移交的资料、查验的共用部位及设施设备或移交的钥匙',
+    'list at least one document, common area or key':
+        '请至少填写一项资料、一项共用部位或一项钥匙',
     'a unit is handed to its owner only after an accepted takeover (接管验收)':
         '房屋须在接管验收通过后才能交房给业主',
     'the unit has no accepted takeover':

@@ -114,3 +114,71 @@ def test_a_developers_handover_record_reads_in_the_words_of_the_handover(client,
     en = client.get("/archive/records?subject_type=estate_handover", headers={"Accept-Language": "en"})
     shown = en.get_data(as_text=True).split("<tbody>")[1].split("<form")[0]
     assert "Owners&#39; list" in shown and "Area or facility: pump room" in shown and "owner_list" not in shown
+
+
+KEYED = {**SESSION, "keys": [{"number": 1, "kind": "unit", "label": "3栋 全部房屋", "count": 240, "kept_by": "前台钥匙柜",
+                              "note": None},
+                             {"number": 2, "kind": "equipment_room", "label": "水泵房", "count": 2, "kept_by": "李工",
+                              "note": "含备用"}],
+         "keys_by_kind": {"unit": 240, "equipment_room": 2}}
+
+
+def test_the_keys_received_are_recorded_and_shown_by_kind_with_who_keeps_them(client, fake, documented_routes):
+    """The developer's handover recorded documents and areas, no keys (钥匙移交: the units', the common
+    areas', the equipment rooms'; session 51's leftovers): the form sends lines of keys (kind, which,
+    how many, who keeps them), a count that is not a whole number refused at its box; the page shows
+    each session's keys and the keys received by kind over the sessions."""
+    sign_in(client, fake, username="li", roles=("archivist",))
+    fake.on("GET", rf"{BASE}/checklist", {**CHECKLIST, "keys_by_kind": {"unit": 240, "equipment_room": 2}})
+    fake.on("GET", BASE, {"items": [KEYED], "next_cursor": None})
+    page = client.get("/archive/estate-handovers", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    received = page.split('id="keys-received"')[1].split("</section>")[0]
+    assert "房屋钥匙" in received and "240" in received and "设备房钥匙" in received
+    session = page.split('data-estate-handover="eho_1"')[1].split("</article>")[0]
+    assert "3栋 全部房屋" in session and "×240" in session and "前台钥匙柜" in session and "含备用" in session
+    assert 'name="key_kind"' in page and 'name="key_count"' in page and 'name="key_kept_by"' in page
+    fake.on("POST", BASE, (201, KEYED))
+    answer = client.post("/archive/estate-handovers", data={
+        "csrf_token": csrf_of(client), "date": "2026-12-01", "handed_over_by": "Harbour Development Co.",
+        "received_by": "李档案", "doc_kind": ["other"], "doc_title": [""], "doc_status": ["received"],
+        "doc_copies": [""], "doc_reference": [""],
+        "key_kind": ["unit", "equipment_room", "other"], "key_label": ["3栋 全部房屋", "水泵房", ""],
+        "key_count": ["240", "2", ""], "key_kept_by": ["前台钥匙柜", "李工", ""], "key_note": ["", "含备用", ""]})
+    assert answer.status_code == 302
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and c["path"] == BASE]
+    assert sent["json"] == {"date": "2026-12-01", "handed_over_by": "Harbour Development Co.", "received_by": "李档案",
+                            "keys": [{"kind": "unit", "label": "3栋 全部房屋", "count": 240, "kept_by": "前台钥匙柜"},
+                                     {"kind": "equipment_room", "label": "水泵房", "count": 2, "kept_by": "李工",
+                                      "note": "含备用"}]}
+    _only_documented(fake, documented_routes)
+    refused = client.post("/archive/estate-handovers", data={
+        "csrf_token": csrf_of(client), "date": "2026-12-01", "handed_over_by": "Harbour Development Co.",
+        "received_by": "李档案", "key_kind": ["unit"], "key_label": ["3栋"], "key_count": ["两百"],
+        "key_kept_by": ["前台"], "key_note": [""]}, headers={"Accept-Language": "zh"})
+    assert refused.status_code == 400
+    assert 'aria-invalid="true"' in refused.get_data(as_text=True).split('id="eho-key-count-0"')[1].split(">")[0]
+
+
+def test_a_session_from_before_keys_were_kept_shows_none(client, fake):
+    sign_in(client, fake, username="li", roles=("archivist",))
+    _pages(fake)  # no keys, no keys_by_kind: an older gateway's answer
+    page = client.get("/archive/estate-handovers", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "keys-received" in page and "No keys received yet" in page
+
+
+def test_a_developers_handover_record_names_its_keys_in_the_handovers_words(client, fake):
+    """A session's keys on its archive record read as the handover names them (移交钥匙, 房屋钥匙,
+    设备房钥匙), not as stored (unit, equipment_room) nor as a unit's handover's 交房钥匙."""
+    sign_in(client, fake, username="ada", roles=("archivist",))
+    data = {**{k: SESSION[k] for k in ("date", "handed_over_by", "received_by", "documents", "common_areas",
+                                       "documents_missing", "failed_areas", "note")}, "keys": KEYED["keys"]}
+    record = {"id": "rec_eho_1", "estate_id": ESTATE, "subject_id": "eho_1", "subject_type": "estate_handover",
+              "event_type": "estate_handover_recorded", "source": "archive", "occurred_at": STAMP,
+              "recorded_at": STAMP, "seq": 1, "hash": "ab" * 32, "corrected_by": [], "data": data}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/records", {"items": [record], "next_cursor": None})
+    page = client.get("/archive/records?subject_type=estate_handover", headers={"Accept-Language": "zh"})
+    shown = page.get_data(as_text=True).split("<tbody>")[1].split("<form")[0]
+    for word in ("移交钥匙", "房屋钥匙", "设备房钥匙", "前台钥匙柜", "3栋 全部房屋"):
+        assert word in shown, word
+    for code in ("交房钥匙", "equipment_room", ": unit"):
+        assert code not in shown, code

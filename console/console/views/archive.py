@@ -148,6 +148,8 @@ def missing():
 ESTATE_DOCUMENT_KINDS = ("as_built_drawings", "completion_filing", "planning_permit", "construction_permit",
                          "equipment_manual", "equipment_warranty", "owner_list", "other")
 ESTATE_DOCUMENT_ROWS, COMMON_AREA_ROWS = 8, 6
+ESTATE_KEY_KINDS = ("unit", "common_area", "equipment_room", "other")  # archive's estate_handovers.KEY_KINDS
+KEY_ROWS = 4
 
 
 @bp.get("/estate-handovers")
@@ -163,14 +165,16 @@ def estate_handovers(problem=None):
     return render_template("archive/estate_handovers.html", checklist=checklist, items=page.get("items", []),
                            next_cursor=page.get("next_cursor"), filters={}, kinds=ESTATE_DOCUMENT_KINDS,
                            document_rows=range(ESTATE_DOCUMENT_ROWS), area_rows=range(COMMON_AREA_ROWS),
+                           key_kinds=ESTATE_KEY_KINDS, key_rows=range(KEY_ROWS),
                            key=common.form_key(), form=request.form if failed else {}, failed=failed,
                            field_errors=problem.field_errors if failed else {},
                            problem=problem or common.take_problem())
 
 
 def estate_handover_body(form):
-    """The session as the API takes it: the rows with a title (a document) or an item (an area);
-    a copies' count that is not a whole number is the field's 400 (its row's index)."""
+    """The session as the API takes it: the rows with a title (a document), an item (an area) or
+    keys (a count, which keys or who keeps them); a copies' or keys' count that is not a whole number
+    is the field's 400 (its row's index)."""
     body = {name: form.get(name, "").strip() for name in ("date", "handed_over_by", "received_by")}
     if form.get("note", "").strip():
         body["note"] = form["note"].strip()
@@ -193,10 +197,28 @@ def estate_handover_body(form):
     for item, result, note in zip(form.getlist("area_item"), form.getlist("area_result"), form.getlist("area_note")):
         if item.strip():
             areas.append({"item": item.strip(), "result": result} | ({"note": note.strip()} if note.strip() else {}))
+    keys = []  # 钥匙移交: a line with a count or who keeps them (the API names what is missing)
+    for kind, label, count, kept_by, note in zip(form.getlist("key_kind"), form.getlist("key_label"),
+                                                 form.getlist("key_count"), form.getlist("key_kept_by"),
+                                                 form.getlist("key_note")):
+        if not (count.strip() or kept_by.strip() or label.strip()):
+            continue
+        number = common.whole_number(count.strip())
+        if number is None:
+            return None, f"keys[{len(keys)}].count"
+        key = {"kind": kind}
+        if label.strip():
+            key["label"] = label.strip()
+        key |= {"count": number, "kept_by": kept_by.strip()}
+        if note.strip():
+            key["note"] = note.strip()
+        keys.append(key)
     if documents:
         body["documents"] = documents
     if areas:
         body["common_areas"] = areas
+    if keys:
+        body["keys"] = keys
     return body, None
 
 

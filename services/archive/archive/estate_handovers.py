@@ -14,6 +14,11 @@ later is a later session).
   chain (subject ``estate_handover``, event ``estate_handover_recorded``, source ``archive``): the
   keepers read it directly, anyone else through an approved borrowing of its ``subject_id``
   (``estate_common.archive_access``: a kind added later is the keepers' only), and verify covers it.
+- **The keys received** (``keys``; 钥匙移交): the units' keys and the common areas' and equipment
+  rooms' (``KEY_KINDS``), each line its kind, which keys (``label``), how many and who keeps them
+  (``kept_by``: a person or the key cabinet), counted by kind on the session (``keys_by_kind``) and
+  over the sessions on the checklist. A session recorded documents and areas only, and the keys
+  the developer handed over were kept on paper (session 51's leftovers); a session may be keys alone.
 - **The checklist** (``checklist``): of the kinds every estate's takeover needs
   (``REQUIRED_DOCUMENTS``), which were received (first day, copies, sessions) and which are still
   missing: ``missing`` (listed as not delivered) or ``not_handed_over`` (never listed). Its
@@ -41,7 +46,15 @@ REQUIRED_DOCUMENTS = (
     "owner_list",            # 业主清册 (业主名册)
 )
 KINDS = REQUIRED_DOCUMENTS + ("other",)
+# the keys a developer hands over: the units' (房屋钥匙), the common areas' (公共区域: 大堂, 天台, 楼道门),
+# the equipment rooms' (设备房: 水泵房, 配电房, 电梯机房), any other
+KEY_KINDS = ("unit", "common_area", "equipment_room", "other")
 CHANGED_FIELDS = ("date", "handed_over_by", "received_by", "documents", "common_areas")
+
+
+def changed_fields(handover):
+    """The fields ``archive_changed`` names for a session: its keys too when it lists some."""
+    return CHANGED_FIELDS + (("keys",) if handover.get("keys") else ())
 
 
 def _text(value):
@@ -56,9 +69,12 @@ def new_handover(doc_id, estate_id, data, now, user):
                  for index, doc in enumerate(data.get("documents") or [])]
     areas = [{"number": index + 1, "item": area["item"].strip(), "result": area["result"],
               "note": _text(area.get("note"))} for index, area in enumerate(data.get("common_areas") or [])]
-    if not documents and not areas:
-        raise InvalidInput("a handover lists the documents or the common areas handed over",
-                           [field_error("data.documents", "list at least one document or common area")])
+    keys = [{"number": index + 1, "kind": key["kind"], "label": _text(key.get("label")), "count": key["count"],
+             "kept_by": key["kept_by"].strip(), "note": _text(key.get("note"))}
+            for index, key in enumerate(data.get("keys") or [])]
+    if not documents and not areas and not keys:
+        raise InvalidInput("a handover lists the documents, the common areas or the keys handed over",
+                           [field_error("data.documents", "list at least one document, common area or key")])
     stamp = clock.to_iso(now)
     return {
         "_id": doc_id,
@@ -68,6 +84,8 @@ def new_handover(doc_id, estate_id, data, now, user):
         "received_by": data["received_by"].strip(),
         "documents": documents,
         "common_areas": areas,
+        "keys": keys,
+        "keys_by_kind": keys_by_kind(keys),
         "documents_missing": [d["number"] for d in documents if d["status"] == "missing"],
         "failed_areas": [a["number"] for a in areas if a["result"] == "fail"],
         "note": _text(data.get("note")),
@@ -81,6 +99,8 @@ def record_of(handover, request_id):
     so a retry after a crash between the two writes links it once."""
     content = {k: handover[k] for k in ("date", "handed_over_by", "received_by", "documents", "common_areas",
                                         "documents_missing", "failed_areas", "note")}
+    if handover.get("keys"):  # added later: a session without keys is chained as before
+        content["keys"] = handover["keys"]
     return {
         "_id": f"rec_{handover['_id']}",
         "estate_id": handover["estate_id"],
@@ -96,6 +116,19 @@ def record_of(handover, request_id):
         "actor": handover["created_by"],
         "data": content,
     }
+
+
+def keys_by_kind(keys):
+    """``{kind: keys received}`` of the lines ``keys`` (the kinds with none left out), in ``KEY_KINDS``' order."""
+    counted = {}
+    for key in keys:
+        counted[key["kind"]] = counted.get(key["kind"], 0) + key["count"]
+    return {kind: counted[kind] for kind in KEY_KINDS if kind in counted}
+
+
+def view(handover):
+    """A session as the API shows it: one kept before keys were has none."""
+    return {"keys": [], "keys_by_kind": {}, **handover}
 
 
 def checklist(handovers):
@@ -118,4 +151,5 @@ def checklist(handovers):
         })
     missing = [item["kind"] for item in items if item["status"] != "received"]
     return {"items": items, "missing": missing, "received": len(items) - len(missing),
-            "required": len(REQUIRED_DOCUMENTS)}
+            "required": len(REQUIRED_DOCUMENTS),
+            "keys_by_kind": keys_by_kind([key for h in ordered for key in h.get("keys") or ()])}

@@ -596,15 +596,20 @@ def record_estate_handover(db, outbox, caller, estate_id, data):
     def build(doc_id):
         handover = estate_handovers.new_handover(doc_id, estate_id, data, clock.now(), caller.user)
         return handover, [_archive_changed(estate_handovers.SUBJECT_TYPE, handover, estate_handovers.EVENT_TYPE,
-                                           estate_handovers.CHANGED_FIELDS)]
+                                           estate_handovers.changed_fields(handover))]
 
     handover = create(db, outbox, caller, "estate_handovers", "eho", estate_id, build)
     store.chain_record(db, estate_handovers.record_of(handover, logs.current_request_id()))
-    return public(handover)
+    return estate_handovers.view(public(handover))
 
 
 def list_estate_handovers(db, estate_id, limit, cursor):
-    return store.page(db, "estate_handovers", estate_id, {}, limit, cursor)
+    page = store.page(db, "estate_handovers", estate_id, {}, limit, cursor)
+    return {**page, "items": [estate_handovers.view(item) for item in page["items"]]}
+
+
+def get_estate_handover(db, estate_id, handover_id):
+    return estate_handovers.view(public(store.get(db, "estate_handovers", estate_id, handover_id)))
 
 
 def estate_documents_checklist(db, estate_id):

@@ -165,7 +165,7 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
 
     @rpc_method
     def get_estate_handover(self, payload):
-        return public(store.get(self.db, "estate_handovers", payload["estate_id"], payload["id"]))
+        return operations.get_estate_handover(self.db, payload["estate_id"], payload["id"])
 
     @rpc_method
     def estate_documents_checklist(self, payload):

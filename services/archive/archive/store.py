@@ -539,7 +539,8 @@ def handover_requested_as(db, estate_id, requested_as):
 
 def estate_handovers(db, estate_id):
     """The estate's handover sessions from the developer (a few dozen at most), for the checklist."""
-    return list(db.estate_handovers.find({"estate_id": estate_id}, {"date": 1, "created_at": 1, "documents": 1}))
+    return list(db.estate_handovers.find({"estate_id": estate_id},
+                                         {"date": 1, "created_at": 1, "documents": 1, "keys": 1}))
 
 
 def takeovers(db, estate_id, household_id=None):

@@ -6,7 +6,7 @@ import pytest
 
 from archive.service import ArchiveService
 from estate_common import clock
-from estate_common.errors import BusinessRuleViolation, Forbidden, NotFound
+from estate_common.errors import BusinessRuleViolation, Forbidden, InvalidInput, NotFound
 from estate_common.testing import ADMIN, as_caller, staff, worker
 
 ESTATE = {"code": "HZ-05", "name": "Harbour View", "address": "5 Bay Road"}
@@ -97,3 +97,32 @@ def test_another_estates_handover_is_not_found(archive, estate):
     other = archive.create_estate({"data": {"code": "HZ-06", "name": "Other", "address": "6 Bay Road"}})
     with pytest.raises(NotFound):
         archive.get_estate_handover({"estate_id": other["id"], "id": made["id"]})
+
+
+def test_the_keys_received_are_kept_on_the_session_its_record_and_the_checklist(archive, estate):
+    """The developer hands over the units' keys and the common areas' and equipment rooms' keys
+    (钥匙移交), which a session did not record (session 51's leftovers): each line's kind, which keys,
+    how many and who keeps them, on the session, its chained record and the checklist's count by kind;
+    a session of keys alone is one, and nothing at all still a 400."""
+    keys = [{"kind": "unit", "label": "3栋 全部房屋", "count": 240, "kept_by": "前台钥匙柜"},
+            {"kind": "equipment_room", "label": "水泵房", "count": 2, "kept_by": "李工"}]
+    made = record(archive, estate, keys=keys)
+    assert [(k["number"], k["kind"], k["count"], k["kept_by"]) for k in made["keys"]] == [
+        (1, "unit", 240, "前台钥匙柜"), (2, "equipment_room", 2, "李工")]
+    assert made["keys_by_kind"] == {"unit": 240, "equipment_room": 2}
+    assert archive.get_estate_handover({"estate_id": estate["id"], "id": made["id"]}) == made
+    alone = archive.record_estate_handover({"estate_id": estate["id"], "data": {
+        "date": "2026-12-02", "handed_over_by": "Harbour Development Co.", "received_by": "li",
+        "keys": [{"kind": "common_area", "label": "天台门", "count": 4, "kept_by": "秩序维护部"}]}})
+    assert alone["documents"] == [] and alone["keys_by_kind"] == {"common_area": 4}
+    records = archive.list_records({"estate_id": estate["id"], "filters": {"subject_type": "estate_handover"}})["items"]
+    assert {r["subject_id"]: r["data"].get("keys") for r in records}[made["id"]] == made["keys"]
+    assert archive.verify_archive({"estate_id": estate["id"]})["first_mismatch"] is None
+    listed = archive.estate_documents_checklist({"estate_id": estate["id"]})
+    assert listed["keys_by_kind"] == {"unit": 240, "common_area": 4, "equipment_room": 2}
+    plain = record(archive, estate)  # no keys: none, as before
+    assert (plain["keys"], plain["keys_by_kind"]) == ([], {})
+    with pytest.raises(InvalidInput):
+        archive.record_estate_handover({"estate_id": estate["id"], "data": {
+            "date": "2026-12-02", "handed_over_by": "Harbour Development Co.", "received_by": "li",
+            "keys": [{"kind": "unit", "count": 0, "kept_by": "前台"}]}})

@@ -55,3 +55,36 @@ def test_the_checklist_names_each_required_document_received_or_still_missing():
     only_first = {e["kind"]: e for e in estate_handovers.checklist([first])["items"]}
     assert (only_first["owner_list"]["status"], only_first["owner_list"]["listed_missing_on"]) == (
         "missing", "2026-12-01")
+
+
+KEYS = [{"kind": "unit", "label": "3栋 全部房屋", "count": 240, "kept_by": "前台钥匙柜"},
+        {"kind": "equipment_room", "label": "水泵房、配电房", "count": 6, "kept_by": "李工", "note": "含备用钥匙"},
+        {"kind": "unit", "label": "5栋 1-9层", "count": 36, "kept_by": "前台钥匙柜"}]
+
+
+def test_a_handover_keeps_the_keys_received_numbered_with_who_keeps_them():
+    """The developer hands over the units' keys and the common areas' and equipment rooms' keys, and
+    a session recorded documents and areas only (session 51's leftovers): each line of keys is kept
+    numbered, its kind, which keys, how many and who keeps them, and the session counts them by kind."""
+    handover = made(keys=KEYS)
+    assert [(k["number"], k["kind"], k["label"], k["count"], k["kept_by"], k["note"]) for k in handover["keys"]] == [
+        (1, "unit", "3栋 全部房屋", 240, "前台钥匙柜", None), (2, "equipment_room", "水泵房、配电房", 6, "李工", "含备用钥匙"),
+        (3, "unit", "5栋 1-9层", 36, "前台钥匙柜", None)]
+    assert handover["keys_by_kind"] == {"unit": 276, "equipment_room": 6}
+    assert made()["keys"] == [] and made()["keys_by_kind"] == {}
+    keys_alone = made(documents=[], common_areas=[], keys=KEYS[:1])  # a session of keys alone is one
+    assert keys_alone["keys_by_kind"] == {"unit": 240}
+    assert estate_handovers.record_of(handover, "req-1")["data"]["keys"] == handover["keys"]
+
+
+def test_the_checklist_counts_the_keys_received_by_kind_over_the_sessions():
+    first = made(keys=KEYS)
+    later = estate_handovers.new_handover("eho_2", "est_1", {
+        "date": "2026-12-15", "handed_over_by": "Harbour Development Co.", "received_by": "li",
+        "keys": [{"kind": "common_area", "label": "天台门", "count": 4, "kept_by": "秩序维护部"},
+                 {"kind": "unit", "count": 12, "kept_by": "前台钥匙柜"}]}, NOW, "li")
+    assert estate_handovers.checklist([later, first])["keys_by_kind"] == {
+        "unit": 288, "common_area": 4, "equipment_room": 6}
+    assert estate_handovers.checklist([])["keys_by_kind"] == {}
+    old = {k: v for k, v in made().items() if k not in ("keys", "keys_by_kind")}  # kept before keys were
+    assert estate_handovers.checklist([old])["keys_by_kind"] == {}
