@@ -39,7 +39,7 @@ import math
 import re
 from datetime import date
 
-from . import clock, ids, logs
+from . import clock, ids, logs, sheet_dates
 from .errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 
 # which service owns the definitions and values of each resource
@@ -274,6 +274,7 @@ def value_from_text(definition, text, bounded=True):
         return BOOL_TEXT.get(text.lower())
     if kind == "date":
         text = text[:10] if len(text) > 10 and text[10] in " T" else text  # a spreadsheet's midnight
+        text = sheet_dates.day(text) or text  # 2019/5/1, 2019年5月1日: as the takeover's imports read
         return text if _is_day(text, bounded) else None
     return _fits(definition, text)
 

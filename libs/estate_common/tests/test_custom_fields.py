@@ -173,3 +173,14 @@ def test_a_filter_still_finds_a_value_stored_before_the_bounds():
     """9999-12-31 and 1e308 were taken once; a filter refused them from then on (found by review)."""
     query = cf.filter_query(FIELDS, {"custom.moved_in": "9999-12-31", "custom.floor_count": "1e308"})
     assert query == {"custom.moved_in": "9999-12-31", "custom.floor_count": 1e308}
+
+
+def test_a_date_cell_is_read_as_chinese_spreadsheets_write_it():
+    """A household register typed in Excel or WPS dates its custom day 2019/5/1 or 2019年5月1日, as
+    the takeover's equipment and arrears lists do (their shared sheet_dates): the household import
+    refused it (found by h4, session 52)."""
+    for text in ("2026/3/1", "2026-3-1", "2026年3月1日", "2026.3.1", "2026/3/1 0:00"):
+        assert cf.values_from_cells(FIELDS, {"moved_in": text}) == {"moved_in": "2026-03-01"}, text
+    with pytest.raises(InvalidInput) as error:
+        cf.check_values(FIELDS, cf.values_from_cells(FIELDS, {"moved_in": "2026/2/30"}), prefix="custom")
+    assert fields_named(error) == ["custom.moved_in"]
