@@ -7,7 +7,8 @@ from estate_common.text import spaced
 from . import complaints, repairs
 from .domain import due_at, history_entry
 
-ONLY_FOR = {name: "complaint" for name in complaints.RECORDED_FIELDS} | {"category": "repair", "emergency": "repair"}
+ONLY_FOR = {name: "complaint" for name in complaints.RECORDED_FIELDS} | {"category": "repair", "emergency": "repair",
+                                                                    "joins_work_order_id": "repair"}
 
 
 def check_fields(data):
@@ -73,6 +74,7 @@ def new_request(request_id, estate_id, data, number, created, rules, actor, earl
         "complaint": complaints.details(data, created, rules),
         **repairs.details(data, created, rules, earlier_repair_id),
         "work_order_id": None,
+        "joins_work_order_id": None,  # a call about a fault in hand: the order it joined (repairs.joined_fault)
         "technician": None,  # the technician of the order the repair waits for (repairs.technician_update)
         "started_at": None,
         "completed_at": None,

@@ -59,6 +59,8 @@ def create_request(db, outbox, caller, estate_id, data):
         store.known_household(db, estate_id, data["household_id"])
         if data.get("related_request_id"):
             store.known_request(db, estate_id, data["related_request_id"])
+        in_hand = store.order_in_hand(db, estate_id, data["joins_work_order_id"]) \
+            if data.get("joins_work_order_id") else None
         created, rules = clock.now(), store.rules_for(db, estate_id)
         earlier = None
         if data["kind"] == "repair":
@@ -66,6 +68,8 @@ def create_request(db, outbox, caller, estate_id, data):
         sequence = store.next_number(db, estate_id, domain.number_series(created, rules["timezone"]))
         request = intake.new_request(request_id, estate_id, data, domain.request_number(created, rules["timezone"], sequence),
                                      created, rules, caller.user, earlier, custom)
+        if in_hand:
+            request = repairs.joined_fault(request, in_hand)
         return request, [("service_request_created", domain.created_event_data(request))]
 
     request_id = caller.created_id("sr", estate_id)
@@ -462,7 +466,16 @@ def follow(db, outbox, event, collection, doc_id, decide):
 
 
 def work_order_created(db, outbox, event):
+    store.keep_order_in_hand(db, event["estate_id"], event["data"])
     follow(db, outbox, event, "service_requests", event["data"]["request_id"], repairs.dispatch_update)
+
+
+def _close_joined(db, outbox, event, done_at, how):
+    """The calls that joined the order (``repairs.joined_fault``) closed with it, each once."""
+    store.order_done(db, event["estate_id"], event["data"])
+    for request_id in store.joined_requests(db, event["estate_id"], event["data"]["id"]):
+        follow(db, outbox, event, "service_requests", request_id,
+               lambda request, done: repairs.joined_close_update(request, done, done_at, how))
 
 
 def work_order_assigned(db, outbox, event):
@@ -491,11 +504,13 @@ def work_order_started(db, outbox, event):
 
 
 def work_order_cancelled(db, outbox, event):
+    _close_joined(db, outbox, event, event["data"]["cancelled_at"], "cancelled")
     if event["data"]["request_id"]:  # an order from an inspection or a patrol has no request
         follow(db, outbox, event, "service_requests", event["data"]["request_id"], repairs.cancellation_update)
 
 
 def work_order_completed(db, outbox, event):
+    _close_joined(db, outbox, event, event["data"]["completed_at"], "completed")
     rules = store.rules_for(db, event["estate_id"])
     follow(db, outbox, event, "service_requests", event["data"]["request_id"],
            lambda request, done: repairs.completion_update(request, done, rules))

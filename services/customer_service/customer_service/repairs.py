@@ -321,6 +321,45 @@ def completion_update(request, completed_event, rules):
                                           completed_event["event_id"])])
 
 
+def joined_fault(request, order):
+    """A call about a fault already in hand (停水: a burst main, the incident's work order) joins
+    that order (``joins_work_order_id``, the order kept in ``in_hand_orders``): dispatched and
+    answered at its registration, the caller told the fault is known and being repaired, owing no
+    return visit of its own (``return_visit_required`` False, and the return-visit rate does not
+    count it: ``counts_as_repair``), closed when the order is done (``joined_close_update``).
+    Forty households phoning about one burst main were forty repairs, each opening its own work
+    order, its own three-day visit and its own late repair (a probe of a Saturday night, h6)."""
+    at = request["created_at"]
+    return {**request, "status": "dispatched", "work_order_id": order["_id"], "joins_work_order_id": order["_id"],
+            "answered_at": at, "return_visit_required": False,
+            "history": request["history"] + [history_entry(
+                at, request["created_by"], "dispatched", f"joined work order {order['number']}: the fault is in hand")]}
+
+
+def counts_as_repair(request):
+    """Whether a repair counts as work done for its household (the return-visit rate): a call that
+    joined a fault's order (``joined_fault``) does not; the order's own work is counted once."""
+    return request["kind"] == "repair" and not request.get("joins_work_order_id")
+
+
+def joined_close_update(request, order_event, done_at, how):
+    """The order a call joined is completed (``how`` "completed") or cancelled: the call is
+    closed with it, the order named in its outcome, once (a redelivery changes nothing). A
+    completion marks it completed too (DOMAIN.md: the request is marked with the completion time),
+    with no return visit due (the order's own work is visited, not each call about it)."""
+    order = order_event["data"]
+    if request.get("joins_work_order_id") != order["id"] or request["status"] == "closed" or _seen(request, order_event):
+        return None
+    at = clock.to_iso(clock.parse_iso(done_at))
+    outcome = f"work order {order['number']} {how}" + (f": {order['reason']}" if order.get("reason") else "")
+    changes = {"status": "closed", "closed_at": at, "outcome": outcome, "updated_at": order_event["occurred_at"],
+               "technician": None}
+    if how == "completed":
+        changes.update(completed_at=at, started_at=order.get("started_at") or request.get("started_at"))
+    return Change(changes, [history_entry(at, order_event.get("actor"), "closed", outcome, order_event["event_id"])],
+                  [("service_request_closed", closed_event_data(request, at))])
+
+
 def check_charge(request, data):
     """The visit checks the charge of the work: a confirmed charge names how the occupant confirmed
     it (422 otherwise). A visit to charged work that says nothing of the charge is still taken

@@ -56,6 +56,8 @@ INDEXES = {
         ([("estate_id", 1), ("handler.user", 1), ("created_at", 1), ("_id", 1)], {}),
         # an occupant's request to see his data (``requests_by_phone``): his phone's requests, newest first
         ([("estate_id", 1), ("_phones", 1), ("created_at", 1), ("_id", 1)], {}),
+        # the calls that joined a fault's work order (``joins_work_order_id``), closed with it
+        ([("estate_id", 1), ("joins_work_order_id", 1), ("status", 1)], {}),
     ],
     **settings.INDEXES,
     **jobs.INDEXES,
@@ -302,6 +304,35 @@ def known_request(db, estate_id, request_id):
     if find(db, "service_requests", estate_id, request_id) is None:
         raise BusinessRuleViolation("the related request is not known in this estate",
                                     [field_error("data.related_request_id", "no such service request in this estate")])
+
+
+def order_in_hand(db, estate_id, order_id):
+    """The work order of the estate a call about a fault joins (``joins_work_order_id``): one
+    maintenance announced and has not completed nor cancelled (a 422 naming the field else)."""
+    order = db.in_hand_orders.find_one({"_id": order_id, "estate_id": estate_id})
+    if order is None or order.get("done"):
+        raise BusinessRuleViolation("the work order is not one in hand in this estate", [field_error(
+            "data.joins_work_order_id", "no work order of this estate that is not completed or cancelled")])
+    return order
+
+
+def keep_order_in_hand(db, estate_id, order):
+    """maintenance's ``work_order_created``: the order kept (id, number), open unless its
+    completion or cancellation came first (each event type has its queue)."""
+    db.in_hand_orders.update_one({"_id": order["id"], "estate_id": estate_id},
+                                 {"$setOnInsert": {"done": False, "number": order["number"]}}, upsert=True)
+
+
+def order_done(db, estate_id, order):
+    """The order completed or cancelled: no call joins it any more."""
+    db.in_hand_orders.update_one({"_id": order["id"], "estate_id": estate_id},
+                                 {"$set": {"done": True, "number": order["number"]}}, upsert=True)
+
+
+def joined_requests(db, estate_id, order_id):
+    """The ids of the calls that joined ``order_id`` and are not closed."""
+    return [doc["_id"] for doc in db.service_requests.find(
+        {"estate_id": estate_id, "joins_work_order_id": order_id, "status": {"$ne": "closed"}}, {"_id": 1})]
 
 
 def by_tracking_hash(db, estate_id, digest):
@@ -651,7 +682,7 @@ def count_manager_visits(db, estate_id, start, end):
 KPI_REQUEST_FIELDS = (
     "kind", "created_at", "due_at", "replied_at", "closed_at", "completed_at", "return_visit_due_at",
     "satisfaction", "valid", "reopen_count", "complaint", "return_visits", "reopenings", "reclassifications",
-    "portal", "owner_rating")
+    "portal", "owner_rating", "joins_work_order_id")
 
 
 def kpi_requests(db, estate_id, start, end):

@@ -214,7 +214,10 @@ WORK_ORDER_KIND = "repair"
 
 
 def wants_work_order(request_event):
-    return request_event["data"]["kind"] == WORK_ORDER_KIND
+    """A repair opens its work order, unless it is a call about a fault already in hand that joined
+    that fault's order (``joins_work_order_id``: customer service closes it with that order)."""
+    data = request_event["data"]
+    return data["kind"] == WORK_ORDER_KIND and not data.get("joins_work_order_id")
 
 
 def household_corrected(order, correction, event, flats):

@@ -109,6 +109,13 @@ def test_other_kinds_open_no_order(engineering):
     assert orders(engineering) == []
 
 
+def test_a_call_that_joined_a_faults_order_opens_no_order_of_its_own(engineering):
+    """Forty households phoning about one burst main opened forty orders beside the incident's
+    (a probe of a Saturday night, h6): a repair that joined an order in hand opens none."""
+    engineering.open_from_service_request(request_created(joins_work_order_id="wo_main"))
+    assert orders(engineering) == []
+
+
 def test_orders_are_numbered_per_estate(engineering):
     engineering.open_from_service_request(request_created(request_id="sr_1"))
     engineering.open_from_service_request(request_created(request_id="sr_2"))

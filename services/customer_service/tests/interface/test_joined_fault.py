@@ -1,0 +1,101 @@
+"""Calls about a fault already in hand (停水: a burst main in the pump room, one incident's work
+order): each household's call joins that order (``joins_work_order_id``) instead of opening an order,
+a return visit and a late repair of its own (a probe of a Saturday night's burst main, h6)."""
+import pytest
+
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, InvalidInput
+from estate_common.testing import event, staff
+
+ESTATE = "est_1"
+START = clock.parse_iso("2026-11-21T14:50:00Z")  # 22:50 in Beijing, a Saturday
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    clock.freeze(START)
+
+
+def incident_order(desk, order_id="wo_main", at="2026-11-21T14:45:00.000Z"):
+    desk.on_work_order_created(event("maintenance", "work_order_created", ESTATE, {
+        "id": order_id, "number": "WO-2026-000007", "source": {"type": "incident", "id": "inc_1"},
+        "request_id": None, "household_id": None, "priority": "emergency", "status": "pending", "created_at": at}))
+
+
+def call(desk, household="hh_1", **extra):
+    return desk.create_request({"estate_id": ESTATE, "data": {
+        "kind": "repair", "household_id": household, "channel": "phone", "description": "家里停水了", **extra}})
+
+
+def order_done(desk, order_id="wo_main", at="2026-11-21T20:30:00.000Z"):
+    desk.on_work_order_completed(event("maintenance", "work_order_completed", ESTATE, {
+        "id": order_id, "number": "WO-2026-000007", "source": {"type": "incident", "id": "inc_1"},
+        "request_id": None, "household_id": None, "priority": "emergency", "reported_at": "2026-11-21T14:45:00.000Z",
+        "started_at": "2026-11-21T15:05:00.000Z", "completed_at": at, "charge_cents": 0,
+        "material_cost_cents": 120000, "labour_cost_cents": 80000, "signed_by": "eng"}))
+
+
+def shown(desk, request):
+    return desk.get_request({"estate_id": ESTATE, "id": request["id"]})
+
+
+def test_calls_about_a_fault_in_hand_join_its_order_answered_at_once_and_announce_it(desk):
+    incident_order(desk)
+    first, second = call(desk, joins_work_order_id="wo_main"), call(desk, "hh_2", joins_work_order_id="wo_main")
+    for request in (first, second):
+        assert request["status"] == "dispatched"
+        assert request["work_order_id"] == request["joins_work_order_id"] == "wo_main"
+        assert request["answered_at"] == clock.now_iso()  # told at once: the fault is known and in hand
+        assert request["return_visit_required"] is False
+        assert any("WO-2026-000007" in step["note"] for step in request["history"])
+    announced = desk.outbox.of_type("service_request_created")
+    assert [e["data"]["joins_work_order_id"] for e in announced] == ["wo_main", "wo_main"]
+    clock.freeze(clock.parse_iso("2026-11-22T16:00:00Z"))  # past the 24 h a repair is promised in
+    desk.mark_overdue()
+    assert shown(desk, first)["overdue_at"] is None
+
+
+def test_an_order_not_known_or_done_is_refused_by_name_and_only_a_repair_joins_one(desk):
+    with pytest.raises(BusinessRuleViolation) as refused:
+        call(desk, joins_work_order_id="wo_nothing")
+    assert refused.value.errors[0]["field"] == "data.joins_work_order_id"
+    incident_order(desk)
+    order_done(desk)
+    with pytest.raises(BusinessRuleViolation):
+        call(desk, joins_work_order_id="wo_main")
+    incident_order(desk, "wo_other")
+    with pytest.raises(InvalidInput):
+        desk.create_request({"estate_id": ESTATE, "data": {"kind": "consultation", "household_id": "hh_1",
+                                                           "channel": "phone", "description": "停水?",
+                                                           "joins_work_order_id": "wo_other"}})
+    assert desk.list_requests({"estate_id": ESTATE, "filters": {}})["items"] == []
+
+
+def test_the_orders_completion_closes_every_call_it_answers_with_no_return_visit_of_their_own(desk):
+    incident_order(desk)
+    joined = [call(desk, household, joins_work_order_id="wo_main") for household in ("hh_1", "hh_2")]
+    own = call(desk, "hh_1", category="water")  # another fault: its own order, its own visit
+    order_done(desk)
+    order_done(desk)  # redelivered: nothing twice
+    for request in joined:
+        done = shown(desk, request)
+        assert done["status"] == "closed"
+        assert done["completed_at"] == done["closed_at"] == "2026-11-21T20:30:00.000Z"
+        assert "WO-2026-000007" in done["outcome"]
+        assert done.get("return_visit_due_at") is None
+        assert [s["action"] for s in done["history"]].count("closed") == 1
+    assert shown(desk, own)["status"] == "open"
+    closed = desk.outbox.of_type("service_request_closed")
+    assert sorted(e["data"]["id"] for e in closed) == sorted(r["id"] for r in joined)
+    clock.freeze(clock.parse_iso("2026-11-30T02:00:00Z"))
+    rate = desk.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["return_visit_rate"]
+    assert rate["denominator"] == 0  # 40 calls are not 40 repairs owed a visit
+
+
+def test_the_orders_cancellation_closes_the_calls_that_joined_it(desk):
+    incident_order(desk)
+    joined = call(desk, joins_work_order_id="wo_main")
+    desk.on_work_order_cancelled(event("maintenance", "work_order_cancelled", ESTATE, {
+        "id": "wo_main", "number": "WO-2026-000007", "request_id": None, "household_id": None,
+        "reason": "a duplicate of WO-2026-000006", "cancelled_at": "2026-11-21T15:00:00.000Z"}))
+    assert shown(desk, joined)["status"] == "closed"
