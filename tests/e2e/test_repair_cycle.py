@@ -192,3 +192,35 @@ def test_all_estates_side_by_side_for_the_admin_and_only_theirs_for_a_manager(ap
     assert [row["estate_id"] for row in mine["estates"]] == [site["estate"]]
     assert api.get(f"/api/v1/estates/{other}/kpis?period={period}", site["manager"]).status_code == 403
     assert api.get(f"/api/v1/kpis?period={period}", site["agent"]).status_code == 403
+
+
+def test_calls_about_a_burst_main_join_the_incidents_order_and_close_with_it(api, admin, site):
+    """停水: the guard's flooding incident opens its emergency order; the households' calls join it
+    (``joins_work_order_id``) over the bus, open no order of their own, and are closed when it is
+    completed (a probe of a Saturday night's burst main, h6: forty calls were forty orders)."""
+    _, guard = new_user(api, admin, ["security"], [site["estate"]])
+    incident = ok(api.post(path(site, "incidents"), {"type": "flooding", "location": "3号楼地下泵房",
+                                                      "description": "供水主管爆裂"}, guard), 201)
+    order = eventually(lambda: ok(api.get(path(site, f"incidents/{incident['id']}"), guard))["maintenance_order"])
+    before = ok(api.get(path(site, "work-orders?limit=200"), site["manager"]))["items"]
+    calls = [eventually(lambda: (lambda a: a if a.status_code == 201 else None)(api.post(
+        path(site, "service-requests"), {"kind": "repair", "household_id": site["household"], "channel": "phone",
+                                         "description": "家里停水了", "joins_work_order_id": order["id"]},
+        site["agent"]))).json() for _ in range(2)]
+    assert {(c["status"], c["work_order_id"]) for c in calls} == {("dispatched", order["id"])}
+    step = lambda action, body: ok(api.post(path(site, f"work-orders/{order['id']}/{action}"), body,  # noqa: E731
+                                            site["technician"]))
+    step("assign", {"technician": site["technician_name"]})
+    step("start", {})
+    step("complete", {"materials": [{"name": "DN100 pipe", "qty": 1}], "charge_cents": 0, "signed_by": "duty engineer",
+                      "summary": "DN100 main replaced; buildings 3-5 back on water at 04:30"})
+    for call in calls:
+        done = eventually(lambda: (lambda r: r if r["status"] == "closed" else None)(
+            ok(api.get(path(site, f"service-requests/{call['id']}"), site["agent"]))))
+        assert order["number"] in done["outcome"] and done["completed_at"]
+    after = ok(api.get(path(site, "work-orders?limit=200"), site["manager"]))["items"]
+    assert len(after) == len(before)  # no order of their own
+    refused = api.post(path(site, "service-requests"), {
+        "kind": "repair", "household_id": site["household"], "channel": "phone", "description": "还是停水",
+        "joins_work_order_id": order["id"]}, site["agent"])
+    assert refused.status_code == 422 and "joins_work_order_id" in refused.text  # the order is done
