@@ -218,6 +218,8 @@ def test_calls_about_a_burst_main_join_the_incidents_order_and_close_with_it(api
         done = eventually(lambda: (lambda r: r if r["status"] == "closed" else None)(
             ok(api.get(path(site, f"service-requests/{call['id']}"), site["agent"]))))
         assert order["number"] in done["outcome"] and done["completed_at"]
+    listed = ok(api.get(path(site, f"service-requests?joins_work_order_id={order['id']}"), site["manager"]))["items"]
+    assert sorted(r["id"] for r in listed) == sorted(c["id"] for c in calls)  # the night's calls, by its order
     after = ok(api.get(path(site, "work-orders?limit=200"), site["manager"]))["items"]
     assert len(after) == len(before)  # no order of their own
     refused = api.post(path(site, "service-requests"), {

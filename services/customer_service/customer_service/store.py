@@ -403,10 +403,11 @@ def request_query(estate_id, filters, now, tz):
     ``handler``: the requests handed to that colleague (``handling.transfer``); ``closed``: closed
     (``true``) or in any other status (``false``: a colleague's requests still to handle);
     ``q``: a part of the request's own text (``text_search``), never logged;
+    ``joins_work_order_id``: the calls about a fault that joined that work order (``repairs.joined_fault``);
     ``domain.TECHNICIAN_FILTER`` (set by ``domain.readable_filters``, never by a caller): the
     requests whose ``_technicians`` hold the name."""
     query = {"estate_id": estate_id}
-    for name in ("kind", "status", "household_id", "channel"):
+    for name in ("kind", "status", "household_id", "channel", "joins_work_order_id"):
         if name in filters:
             query[name] = filters[name]
     if (filters.get("handler") or "").strip():  # the requests handed to a colleague (handling.transfer); blank: any

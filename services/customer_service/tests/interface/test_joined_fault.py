@@ -99,3 +99,14 @@ def test_the_orders_cancellation_closes_the_calls_that_joined_it(desk):
         "id": "wo_main", "number": "WO-2026-000007", "request_id": None, "household_id": None,
         "reason": "a duplicate of WO-2026-000006", "cancelled_at": "2026-11-21T15:00:00.000Z"}))
     assert shown(desk, joined)["status"] == "closed"
+
+
+def test_the_calls_that_joined_an_order_are_listed_by_it(desk):
+    """Monday's review of the night: the calls about the burst main, read by its order."""
+    incident_order(desk)
+    incident_order(desk, "wo_lift")
+    joined = [call(desk, household, joins_work_order_id="wo_main") for household in ("hh_1", "hh_2")]
+    call(desk, "hh_1", joins_work_order_id="wo_lift")
+    call(desk, "hh_2", category="water")
+    listed = desk.list_requests({"estate_id": ESTATE, "filters": {"joins_work_order_id": "wo_main"}})["items"]
+    assert [r["id"] for r in listed] == [r["id"] for r in joined]
