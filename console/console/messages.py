@@ -644,6 +644,10 @@ _MESSAGES = {
     "sr.repair_details": ("报修信息", "Repair details"),
     "sr.category": ("报修类别", "Category"),
     "sr.emergency": ("紧急维修", "Emergency"),
+    "sr.joins_order": ("并入正在处理的故障工单", "Joins a fault already in hand"),
+    "sr.joins_order_hint": ("同一故障（如停水）的来电并入其工单：不另开工单、不另回访，工单完成时一并关闭",
+                            "a call about the same fault (a water cut) joins its work order: no order or return "
+                            "visit of its own, closed when the order is done"),
     "sr.overdue": ("已超期", "Overdue"),
     "sr.escalated": ("已升级", "Escalated"),
     "sr.not_judged": ("结案时未判定（按无效计）", "Not judged at the close (counted as not valid)"),
@@ -1703,6 +1707,7 @@ _MESSAGES = {
     "sr.no_due": ("无答复时限（表扬无需答复）", "None: a praise owes no answer"),
     "sr.related": ("关联报事", "Follows request"),
     "field.related_number": ("关联报事编号", "Earlier request's number"),
+    "field.joins_work_order_id": ("并入的故障工单", "Fault's work order joined"),
     "sr.related_hint": ("同一事项此前登记过的报事编号（如业主对咨询答复不满而投诉），可不填；计入咨询解答准确率。",
                         "The number of an earlier request on the same matter (a complaint about a consultation's "
                         "answer), optional; consultation accuracy counts it."),

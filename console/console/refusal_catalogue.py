@@ -719,6 +719,10 @@ ZH = {
         '本小区没有该关联报事',
     'no such service request in this estate':
         '本小区没有该报事',
+    'the work order is not one in hand in this estate':
+        '该工单不是本小区正在处理的工单',
+    'no work order of this estate that is not completed or cancelled':
+        '本小区没有这张未完成、未取消的工单',
     'not found':
         '未找到',
     'this household has answered this survey already':

@@ -1,0 +1,42 @@
+"""停水 (a probe of a burst main on a Saturday night, h6): the desk registering the fortieth call
+about no water picks the fault's work order already in hand, and the call joins it
+(``joins_work_order_id``) instead of opening an order, a return visit and a late repair of its own."""
+from .conftest import ESTATE, csrf_of, sign_in
+from .test_views import COMPLAINT, HOUSEHOLD
+
+BURST = {"id": "wo_main", "number": "WO-2026-000007", "status": "in_progress", "priority": "emergency",
+         "source": {"type": "incident", "id": "inc_1"}, "description": "incident INC-2026-000001 (flooding) at 3号楼地下泵房"}
+DONE = {**BURST, "id": "wo_old", "number": "WO-2026-000003", "status": "completed"}
+
+
+def _desk(fake):
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [HOUSEHOLD], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [BURST, DONE], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests", (201, {**COMPLAINT, "kind": "repair"}))
+
+
+def test_the_repair_form_offers_the_faults_in_hand_and_sends_the_one_picked(client, fake):
+    sign_in(client, fake)
+    _desk(fake)
+    form = client.get("/desk/requests/new?building=3&unit=1&room=1202").get_data(as_text=True)
+    assert 'name="joins_work_order_id"' in form, [c["path"] for c in fake.calls]
+    assert '<option value="wo_main">WO-2026-000007' in form and "wo_old" not in form  # a done order is not offered
+    reads = [c for c in fake.calls if c["method"] == "GET" and c["path"].endswith("/work-orders")]
+    assert reads and reads[-1]["params"].get("exclude_source_type") == "service_request"
+    answer = client.post("/desk/requests", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k1", "household_id": "hh_1", "kind": "repair",
+        "channel": "phone", "description": "家里停水了", "joins_work_order_id": "wo_main"})
+    assert answer.status_code == 302
+    posted = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/service-requests")]
+    assert posted[-1]["json"]["joins_work_order_id"] == "wo_main"
+
+
+def test_a_fault_picked_for_another_kind_is_not_sent(client, fake):
+    sign_in(client, fake)
+    _desk(fake)
+    client.post("/desk/requests", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k2", "household_id": "hh_1", "kind": "consultation",
+        "channel": "phone", "description": "什么时候来水?", "joins_work_order_id": "wo_main"})
+    posted = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/service-requests")]
+    assert "joins_work_order_id" not in posted[-1]["json"]
