@@ -421,6 +421,7 @@ _HISTORY_NOTES = tuple((frozenset(entry[0].split()), re.compile(entry[1], re.DOT
     ("quote", r"version (?P<version>\d+): (?P<cents>\d+) cents", "note.quote"),
     ("consent", r"to quote version (?P<version>\d+)", "note.consent"),
     ("complete", r"signed off by the occupant", "note.occupant_signed"),
+    ("complete", r"completed where no occupant signs \(no household\)", "note.no_occupant_to_sign"),
     ("mark_emergency", r"(?P<category>[a-z_]+)", "note.emergency_category", {"category": "emergency"}),
     # a borrowing's steps (archive)
     ("requested", r"(?P<kind>view|borrow)", "note.borrow_kind", {"kind": "borrow"}),

@@ -1890,6 +1890,7 @@ _MESSAGES = {
     "note.appointment": ("预约 {at}", "for {at}"),
     "note.assigned_to": ("派给 {name}", "to {name}"),
     "note.occupant_signed": ("住户签字确认", "signed off by the occupant"),
+    "note.no_occupant_to_sign": ("公共部位完工（无住户签字）", "completed where no occupant signs (no household)"),
     "note.satisfaction": ("满意度 {score}/5", "satisfaction {score}/5"),
     "note.satisfaction_call_back": ("满意度 {score}/5，须回电", "satisfaction {score}/5; call back owed"),
     "note.called_back_contact": ("业主联系记录 {contact}", "owner contact {contact}"),

@@ -1501,6 +1501,9 @@ def test_an_order_of_no_household_is_completed_without_an_occupants_signature(en
     unsigned = {k: v for k, v in completion(materials=[], summary="bearings greased").items() if k != "signed_by"}
     done = act(engineering, "complete_work_order", order["id"], **unsigned)
     assert done["status"] == "completed" and done["signed_by"] is None
+    # its history does not say an occupant signed it (the burst main's order, signed by the duty
+    # engineer, read "signed off by the occupant": a probe of a Saturday night, h6)
+    assert done["history"][-1]["note"] == "completed where no occupant signs (no household)"
     [announced] = engineering.outbox.of_type("work_order_completed")
     assert announced["data"]["signed_by"] is None
     repair = open_repair(engineering)
@@ -1510,6 +1513,8 @@ def test_an_order_of_no_household_is_completed_without_an_occupants_signature(en
         act(engineering, "complete_work_order", repair, **unsigned)
     assert refused.value.errors[0]["field"] == "data.signed_by"
     assert engineering.get_work_order({"estate_id": ESTATE, "id": repair})["status"] == "in_progress"
+    signed = act(engineering, "complete_work_order", repair, **completion(materials=[]))
+    assert signed["history"][-1]["note"] == "signed off by the occupant"
 
 
 def test_a_plan_needs_known_equipment_and_a_real_date_to_come(engineering):
