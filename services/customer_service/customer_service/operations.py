@@ -63,7 +63,7 @@ def create_request(db, outbox, caller, estate_id, data):
             if data.get("joins_work_order_id") else None
         created, rules = clock.now(), store.rules_for(db, estate_id)
         earlier = None
-        if data["kind"] == "repair":
+        if data["kind"] == "repair" and not in_hand:  # a call about a fault in hand is no flat's own repair
             earlier = _earlier_repair(db, estate_id, data["household_id"], data, created, rules)
         sequence = store.next_number(db, estate_id, domain.number_series(created, rules["timezone"]))
         request = intake.new_request(request_id, estate_id, data, domain.request_number(created, rules["timezone"], sequence),

@@ -347,10 +347,11 @@ def similar_recent_repair(db, estate_id, household_id, category, since, until, j
     """The latest repair of the household in the same category registered from ``since`` to
     ``until``, the registration of the repair judged (``judged_id``, itself left out): a portal
     repair matched to its household later was taken for a repeat of one the desk registered after
-    it (found by review)."""
+    it (found by review). A call that joined a fault's order (``joins_work_order_id``: a building's
+    water cut) is not the flat's own repair, and nothing repeats it."""
     earlier = list(db.service_requests.find(
         {"estate_id": estate_id, "household_id": household_id, "kind": "repair", "category": category,
-         "created_at": {"$gte": since, "$lte": until}, "_id": {"$ne": judged_id}},
+         "created_at": {"$gte": since, "$lte": until}, "_id": {"$ne": judged_id}, "joins_work_order_id": None},
         {"_id": 1}).sort([("created_at", -1), ("_id", -1)]).limit(1))
     return earlier[0]["_id"] if earlier else None
 

@@ -110,3 +110,16 @@ def test_the_calls_that_joined_an_order_are_listed_by_it(desk):
     call(desk, "hh_2", category="water")
     listed = desk.list_requests({"estate_id": ESTATE, "filters": {"joins_work_order_id": "wo_main"}})["items"]
     assert [r["id"] for r in listed] == [r["id"] for r in joined]
+
+
+def test_a_call_about_a_fault_is_no_repeat_of_the_households_repairs_nor_one_a_repair_repeats(desk):
+    """A building's water cut is not the flat's own repair: a call that joined it repeats none of
+    the household's repairs, and the household's next water repair is no repeat of the call."""
+    incident_order(desk)
+    earlier = call(desk, "hh_1", category="water")
+    joined = call(desk, "hh_1", category="water", joins_work_order_id="wo_main")
+    assert joined["repeat_of"] is None
+    later = call(desk, "hh_2", category="water", joins_work_order_id="wo_main")
+    after = call(desk, "hh_2", category="water")
+    assert later["repeat_of"] is None and after["repeat_of"] is None and after["return_visit_required"] is False
+    assert earlier["repeat_of"] is None
