@@ -44,7 +44,7 @@ def correct(request, data, now, user, flats, earlier_repair_id=None):
     changes = {"household_id": household_id, "updated_at": at}
     if data.get("category") is not None:
         changes["category"] = data["category"]
-    if request["kind"] == "repair":
+    if request["kind"] == "repair" and not request.get("joins_work_order_id"):  # a fault's call repeats nothing
         changes.update(repairs.repeat_fields(earlier_repair_id, bool(request.get("emergency"))))
     before = request["household_id"]
     note = f"from {flats.get(before, before)} to {flats.get(household_id, household_id)}: {reason}"

@@ -123,3 +123,13 @@ def test_a_call_about_a_fault_is_no_repeat_of_the_households_repairs_nor_one_a_r
     after = call(desk, "hh_2", category="water")
     assert later["repeat_of"] is None and after["repeat_of"] is None and after["return_visit_required"] is False
     assert earlier["repeat_of"] is None
+
+
+def test_a_call_about_a_fault_named_at_the_wrong_flat_stays_no_repeat_when_corrected(desk):
+    incident_order(desk)
+    call(desk, "hh_2", category="water")
+    joined = call(desk, "hh_1", category="water", joins_work_order_id="wo_main")
+    corrected = desk.match_request_household({"estate_id": ESTATE, "id": joined["id"], "data": {
+        "household_id": "hh_2", "reason": "the caller lives at 1202"}})
+    assert corrected["household_id"] == "hh_2"
+    assert corrected["repeat_of"] is None and corrected["return_visit_required"] is False
