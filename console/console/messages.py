@@ -2939,6 +2939,8 @@ _MESSAGES = {
     "household.transferred": ("已过户。", "Ownership transferred."),
     "household.status_change": ("入住 / 装修 / 退房", "Move-in, renovation, move-out"),
     "household.step": ("事项", "Step"),
+    "household.renovation_by_application": ("开始装修由装修申请开工时记录（未经审核不可装修）：",
+                                            "A renovation starts when its application's works start (no review, no renovation):"),
     "household.date": ("日期", "Date"),
     "household.moving_in": ("入住人员（仅入住时，选填）", "Who moves in (move-in only, optional)"),
     "household.change": ("登记", "Record"),

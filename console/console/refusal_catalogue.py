@@ -543,6 +543,10 @@ ZH = {
         '联合验收须由两人签字，客服、工程各一人',
     'is the customer-service signer too':
         '与客服验收人是同一人',
+    "a renovation starts when the works of its approved renovation application start (no review, no renovation): file or start the household's renovation application":
+        '装修须经审核通过的装修申请开工后方可开始（未经审核不可装修）：请提交或开工该户的装修申请',
+    "is taken by the household's application":
+        '由该户的装修申请办理',
     'a move-out (退房) has no works':
         '退房不涉及施工',
     'is not for a move-out':

@@ -139,6 +139,29 @@ def test_a_refused_step_is_shown_at_its_own_form(client, fake):
     assert 'value="family" selected' in status_form  # as sent: it reset to tenant (found by review)
 
 
+def test_a_renovation_is_started_by_its_application_and_the_refusal_reads_in_chinese(client, fake):
+    """开始装修 was offered on the household's page and moved a unit to renovating with no application
+    (a probe of the steward's month): the form offers the renovation's end alone, says its start is the
+    application's works, and the gateway's 422 for a start sent anyway reads in Chinese at the form."""
+    sign_in(client, fake, roles=("steward",))
+    _household(fake)
+    page = client.get("/households/hh_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    status_form = page.split('id="status-change"')[1].split("</form>")[0]
+    assert 'value="renovation_start"' not in status_form and 'value="renovation_end"' in status_form
+    assert "装修申请开工" in status_form and "/desk/applications" in status_form
+    fake.on("POST", rf"{HH}/status-changes", problem(
+        422, "Unprocessable Entity", "a renovation starts when the works of its approved renovation application "
+        "start (no review, no renovation): file or start the household's renovation application", "business_rule",
+        [{"field": "step", "message": "is taken by the household's application"}]))
+    answer = client.post("/households/hh_1/status-changes", data={"csrf_token": csrf_of(client),
+                                                                  "step": "renovation_start", "date": "2026-11-05"},
+                         headers={"Accept-Language": "zh"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert "装修须经审核通过的装修申请开工后方可开始" in page and "由该户的装修申请办理" in page
+    assert "no review, no renovation" not in page
+
+
 def test_a_takeover_sends_its_checklist_and_documents(client, fake, documented_routes):
     sign_in(client, fake, roles=("archivist",))
     _household(fake)

@@ -34,6 +34,13 @@ TRANSITIONS = {
     "renovating": {"renovation_end": RETURN, "move_in": "occupied"},
 }
 
+# the steps only an application takes (``customer_service.household_step_requested``): a renovation
+# starts with its approved application's works (DOMAIN.md: no review, no renovation), never by the
+# steward's own step on the household, which moved a unit to renovating with no application behind
+# it (a probe of the steward's month). Its end stays the steward's too (a status corrected to
+# renovating is ended so).
+BY_APPLICATION_ONLY = frozenset({"renovation_start"})
+
 # a household's list of people is kept on its document: a bound on it (a storage limit, not a
 # rule of the trade) keeps the document small
 MAX_OCCUPANTS = 200
@@ -269,6 +276,17 @@ def change_status(household, data, now, user, person_ids, tz):
     entry = {"step": step, "date": on, "from": status, "to": target, "at": clock.to_iso(now), "by": user}
     changes["status_history"] = history + [entry]
     return changes | _version(household, now)
+
+
+def steward_step(household, data, now, user, person_ids, tz):
+    """The changes of a step taken on the household itself (``…/status-changes``): the table's, as
+    ``change_status``, except a step only an application takes (``BY_APPLICATION_ONLY``), a 422
+    naming ``data.step``."""
+    if data["step"] in BY_APPLICATION_ONLY:
+        raise BusinessRuleViolation("a renovation starts when the works of its approved renovation application start "
+                                    "(no review, no renovation): file or start the household's renovation application",
+                                    [field_error("data.step", "is taken by the household's application")])
+    return change_status(household, data, now, user, person_ids, tz)
 
 
 # the step an edit of the status (``PATCH``, a correction) is written under in the history

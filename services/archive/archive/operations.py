@@ -485,9 +485,10 @@ def transfer_owner(db, outbox, caller, estate_id, household_id, data):
 
 
 def change_household_status(db, outbox, caller, estate_id, household_id, data):
-    """A move-in, a move-out (退房) or a renovation's start or end (occupants.TRANSITIONS)."""
+    """A move-in, a move-out (退房) or a renovation's end (occupants.TRANSITIONS); its start is its
+    application's (``occupants.steward_step``)."""
     base, tz = caller.created_id("occ", estate_id), store.estate_timezone(db, estate_id)
-    stored, _ = _household_step(db, outbox, estate_id, household_id, lambda household: (occupants.change_status(
+    stored, _ = _household_step(db, outbox, estate_id, household_id, lambda household: (occupants.steward_step(
         household, data, clock.now(), caller.user, lambda index: ids.natural_id("occ", base, index), tz), None))
     return domain.household_view(public(stored))
 

@@ -56,7 +56,8 @@ def test_move_in_renovation_and_move_out_change_the_status_by_the_table(archive,
     assert "occupants" not in moved and "status_history" not in moved  # read from …/occupants
     with pytest.raises(Conflict):
         step(archive, household, "move_in", "2026-11-02")  # occupied already
-    assert step(archive, household, "renovation_start", "2026-11-05")["status"] == "renovating"
+    # the renovation is its application's (a steward's own 开始装修 is refused: below)
+    application_step(archive, household, "app_r1", "renovation_start", "2026-11-05T02:00:00Z")
     assert step(archive, household, "renovation_end", "2026-11-20")["status"] == "occupied"  # back to what it was
     with pytest.raises(BusinessRuleViolation) as refused:
         step(archive, household, "move_out", "2026-11-19")  # before the last change
@@ -717,3 +718,19 @@ def test_takeover_defects_are_followed_until_the_developer_has_rectified_them(ar
                                      "cursor": first["next_cursor"]})
     assert [e["household_id"] for e in first["items"] + rest["items"]] == [household["id"], other["id"]]
     assert rest["next_cursor"] is None
+
+
+def test_a_renovation_starts_with_its_application_not_the_stewards_own_step(archive, household):
+    """开始装修 on the household's page moved the unit to renovating with no application behind it:
+    no review, no renovation (DOMAIN.md; a probe of the steward's month). The step is a 422 naming
+    ``data.step`` and the application, the household as it was; the works of its approved application
+    start it (``household_step_requested``), and the steward's own end of it is still the table's."""
+    with pytest.raises(BusinessRuleViolation) as refused:
+        step(archive, household, "renovation_start", "2026-11-05")
+    assert refused.value.errors[0]["field"] == "data.step" and "application" in refused.value.detail
+    shown = people(archive, household)
+    assert shown["status"] == "vacant" and shown["status_history"] == []
+    assert archive.outbox.of_type("household_updated") == []
+    application_step(archive, household, "app_r1", "renovation_start", "2026-11-05T02:00:00Z")
+    assert people(archive, household)["status"] == "renovating"
+    assert step(archive, household, "renovation_end", "2026-11-20")["status"] == "vacant"

@@ -52,7 +52,9 @@ def test_every_write_of_a_household_moves_its_updated_at_and_bookkeeping_does_no
     assert moved(archive, household, lambda: archive.update_household(ref(household, data={"area_m2": 90})))
     assert moved(archive, household, lambda: archive.add_occupant(
         ref(household, data={"relation": "tenant", "name": "王五", "from": "2026-11-01"})))
-    assert moved(archive, household, lambda: step(archive, household, "renovation_start", "2026-11-20"))
+    assert moved(archive, household, lambda: archive.apply_household_step(event(  # a renovation is its application's
+        "customer_service", "household_step_requested", estate["id"], {"application_id": "app_1", "household_id":
+        household["id"], "step": "renovation_start", "at": "2026-11-20T02:00:00.000Z"}, actor="zhang")))
     desk_step = event("customer_service", "household_step_requested", estate["id"], {
         "application_id": "app_1", "household_id": household["id"], "step": "renovation_end", "at": "2026-11-22T02:00:00.000Z"}, actor="zhang")
     late = {**desk_step, "occurred_at": clock.to_iso(clock.now() - timedelta(hours=1))}

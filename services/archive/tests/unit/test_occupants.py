@@ -233,3 +233,19 @@ def test_a_vacant_unit_falls_due_its_interval_after_its_last_inspection_or_its_v
     ]
     assert due[0]["building"] == "3" and due[0]["room"] == "1201"
     assert [d["household_id"] for d in occupants.inspections_due(units, last, 60, TODAY, TZ)] == ["hh_never"]
+
+
+@pytest.mark.parametrize("status", ["vacant", "occupied"])
+def test_a_renovation_is_not_started_by_the_stewards_own_step(status):
+    """开始装修 from the household's page moved a unit to renovating with no application: no review,
+    no renovation (DOMAIN.md); the works of its approved application start it (a probe of the
+    steward's month). The refusal names the step and says where the renovation starts."""
+    with pytest.raises(BusinessRuleViolation) as refused:
+        occupants.steward_step(household(status=status), {"step": "renovation_start", "date": "2026-11-01"},
+                               NOW, "zhou", ids, TZ)
+    assert refused.value.errors[0]["field"] == "data.step"
+    assert "application" in refused.value.detail
+    # the other steps are the table's, as before
+    moved = occupants.steward_step(household(status="vacant"), {"step": "move_in", "date": "2026-11-01"},
+                                   NOW, "zhou", ids, TZ)
+    assert moved["status"] == "occupied"
