@@ -983,6 +983,7 @@ _MESSAGES = {
                  "A renovation deposit is held once its bill is paid and refunded once, after the joint acceptance."),
     "dep.application": ("申请", "Application"),
     "dep.open_application": ("查看装修申请", "The renovation application"),
+    "application.pay_fees": ("收取这些费用", "Take payment for these fees"),
     "dep.accepted": ("验收通过", "Accepted"),
     "dep.refund": ("退押金", "Refund"),
     "dep.refund_line": ("已退 {amount}（{method}，{day}）", "Refunded {amount} ({method}, {day})"),

@@ -1437,3 +1437,52 @@ def test_the_bills_say_which_are_carried_over_and_which_are_owed_from_the_handov
     sign_in(client, fake, username="acc", roles=("accountant",))
     page = client.get("/accounts/bills", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "期初欠费（QD-117）" in page and "交房当月按天计：11/30 天，自 2026-11-20 起" in page
+
+
+RENOVATION_FEES = [
+    {"id": "bill_m1", "household_id": "hh_1", "item": "renovation_management", "period": "2026-11",
+     "amount_cents": 44685, "paid_cents": 0, "status": "unpaid", "due_at": "2026-12-08T02:00:00Z"},
+    {"id": "bill_d1", "household_id": "hh_1", "item": "renovation_deposit", "period": "2026-11",
+     "amount_cents": 200000, "paid_cents": 0, "status": "unpaid", "due_at": "2026-12-08T02:00:00Z"}]
+OLDER_ARREARS = {"id": "bill_o1", "household_id": "hh_1", "item": "property_service", "period": "2026-09",
+                 "amount_cents": 21002, "paid_cents": 0, "status": "unpaid", "due_at": "2026-10-15T02:00:00Z"}
+
+
+def test_a_renovation_fee_is_paid_with_its_bills_named_not_the_oldest_arrears_first(client, fake):
+    """The money an owner brought for his renovation's fees (装修管理费, 装修押金) was taken on a form
+    that named no bill: the payment settled his older property-fee arrears first and the application
+    stayed unpaid (a probe of the steward's month). The application's fees and a bill's row open the
+    payment form with their bills ticked and their sum as the amount, and the payment names them
+    (``bill_ids``); a form opened for the household alone still ticks none (oldest first, as the API)."""
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills", {"items": [OLDER_ARREARS, *RENOVATION_FEES],
+                                                       "next_cursor": None})
+    application = {"id": "app_1", "kind": "renovation", "household_id": "hh_1", "status": "fees_requested",
+                   "description": "new kitchen", "structural_change": False, "works_from": None, "works_to": None,
+                   "charges": [{"id": f"c{n}", "item": bill["item"], "amount_cents": bill["amount_cents"],
+                                "status": "requested", "description": "fee", "bill_id": bill["id"], "paid_at": None,
+                                "billed_at": "2026-11-23T02:00:00Z", "bill_due_at": bill["due_at"]}
+                               for n, bill in enumerate(RENOVATION_FEES)],
+                   "history": []}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/applications/app_1", application)
+    sign_in(client, fake, username="mia", roles=("manager",))
+    page = client.get("/desk/applications/app_1").get_data(as_text=True)
+    link = re.search(r'href="(/accounts/payments/new\?[^"]+)"[^>]*data-pay-fees', page)
+    assert link, page[-2000:]
+    form = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    ticked = set(re.findall(r'name="bill_id" value="([^"]+)" checked', form))
+    assert ticked == {"bill_m1", "bill_d1"}
+    assert 'name="amount"' in form and 'value="2446.85"' in form  # their sum, not the arrears'
+    client.post("/accounts/payments", data={"csrf_token": csrf_of(client), "household_id": "hh_1",
+                                            "amount": "2446.85", "method": "bank", "idempotency_key": "k-fees",
+                                            "bill_id": sorted(ticked)})
+    assert sorted(_posts(fake, "/payments")[-1]["json"]["bill_ids"]) == ["bill_d1", "bill_m1"]
+    # the desk, who may not take money, is not offered it
+    sign_in(client, fake, username="zhang", roles=("agent",))
+    assert "data-pay-fees" not in client.get("/desk/applications/app_1").get_data(as_text=True)
+    # a bill's own row in the bills list opens the form with that bill ticked
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    bills = client.get("/accounts/bills").get_data(as_text=True)
+    assert "/accounts/payments/new?household_id=hh_1&amp;bill_id=bill_d1" in bills
+    plain = client.get("/accounts/payments/new?household_id=hh_1").get_data(as_text=True)
+    assert re.findall(r'name="bill_id" value="([^"]+)" checked', plain) == []

@@ -55,6 +55,12 @@ def _payment_page(household_id, problem=None):
         unpaid = g.api.get(g.api.estate(g.user.estate_id, "bills"), household_id=household_id, status="unpaid",
                            limit=200).get("items", [])
     typed = request.form if problem else {}
+    # the bills a page sent the payer here for (an application's fees, a bill's row: ``?bill_id=``),
+    # ticked, their sum the amount: the form named none, and the money for a renovation's fees settled
+    # older arrears first (a probe of the steward's month); a form for the household alone ticks none
+    asked = [] if problem else [bill for bill in unpaid if bill["id"] in set(request.args.getlist("bill_id"))]
+    ticked = set(typed.getlist("bill_id")) if typed else {bill["id"] for bill in asked}
+    amount = i18n.yuan_text(sum(bill["amount_cents"] - bill["paid_cents"] for bill in asked)) if asked else None
     # the flat the money is for, by its address and owner: the form named none, its totals and bills
     # alone, when the cashier came from a bill's row (a probe of the repair chain)
     household = common.household_or_none(household_id) if household_id else None
@@ -62,7 +68,7 @@ def _payment_page(household_id, problem=None):
                            household_id=household_id, household=household,
                            unpaid=unpaid, methods=METHODS, key=common.form_key(),
                            account=household_account(household_id),
-                           form=typed, ticked=set(typed.getlist("bill_id")) if typed else set(),
+                           form=typed, ticked=ticked, amount=amount,
                            problem=problem or common.take_problem())
 
 
