@@ -41,6 +41,11 @@ LISTS = [  # (role, page, list route, resource, the filters in the page's query)
      "shift_handovers", {"shift": "night", "from": "2026-11-23", "to": "2026-11-29"}),
     ("security", "/security/fire-inspections?result=defect", "fire-inspections", "fire_inspections",
      {"result": "defect"}),
+    # the steward's records (a probe of the steward's month)
+    ("steward", "/desk/owner-contacts?period=2026-11&kind=steward_contact", "owner-contacts", "owner_contacts",
+     {"period": "2026-11", "kind": "steward_contact"}),
+    ("steward", "/desk/vacant-inspections?period=2026-11", "vacant-inspections", "vacant_inspections",
+     {"period": "2026-11"}),
 ]
 
 

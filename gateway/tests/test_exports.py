@@ -21,7 +21,9 @@ LIST_ROUTES = {"households": "/api/v1/estates/{estate_id}/households",
                "incidents": "/api/v1/estates/{estate_id}/incidents",
                "visitors": "/api/v1/estates/{estate_id}/visitors",
                "shift_handovers": "/api/v1/estates/{estate_id}/shift-handovers",
-               "fire_inspections": "/api/v1/estates/{estate_id}/fire-inspections"}
+               "fire_inspections": "/api/v1/estates/{estate_id}/fire-inspections",
+               "owner_contacts": "/api/v1/estates/{estate_id}/owner-contacts",
+               "vacant_inspections": "/api/v1/estates/{estate_id}/vacant-inspections"}
 JOB = {"id": "job_finance_1", "estate_id": "A", "kind": "export_bills", "status": "queued",
        "progress": {"done": 0, "total": None}, "result": None, "created_at": "2026-11-23T08:00:00.000Z"}
 
@@ -99,6 +101,20 @@ def test_the_security_departments_records_are_exported_by_security_patrol(client
     body = {"resource": resource, "format": "xlsx", "language": "zh"}
     assert contract.check(client.application, start(client, guard, body), 202)["id"] == "job_security_patrol_1"
     assert rpc.only_call("security_patrol", "start_export").payload == {"estate_id": "A", "data": body}
+    accountant = accounts.user(f"acc-{resource}", ["accountant"], ["A"])
+    contract.problem(start(client, accountant, {"resource": resource, "format": "csv"}), 403, app=client.application)
+
+
+@pytest.mark.parametrize("resource, service", [("owner_contacts", "customer_service"), ("vacant_inspections", "archive")])
+def test_the_stewards_records_are_exported_by_their_services(client, rpc, contract, accounts, resource, service):
+    """A steward exports her owner contacts and vacant-unit inspections as the other lists are
+    exported, where neither could be (a probe of the steward's month); the accountant, who reads
+    neither list, may not."""
+    steward = accounts.user(f"steward-{resource}", ["steward"], ["A"])
+    rpc.answer(service, "start_export", {**JOB, "id": f"job_{service}_1", "kind": f"export_{resource}"})
+    body = {"resource": resource, "format": "xlsx", "language": "zh", "filters": {"period": "2026-11"}}
+    assert contract.check(client.application, start(client, steward, body), 202)["id"] == f"job_{service}_1"
+    assert rpc.only_call(service, "start_export").payload == {"estate_id": "A", "data": body}
     accountant = accounts.user(f"acc-{resource}", ["accountant"], ["A"])
     contract.problem(start(client, accountant, {"resource": resource, "format": "csv"}), 403, app=client.application)
 

@@ -1,6 +1,6 @@
 """Exports: "Export CSV / XLSX" on the lists of households, service requests, work orders, bills,
 payments and arrears, and the security department's patrol rounds, incidents, visitors, shift
-handovers and fire checks, with the list's filters as they are shown (``POST …/exports``); the job's
+handovers and fire checks, and the steward's owner contacts and vacant-unit inspections, with the list's filters as they are shown (``POST …/exports``); the job's
 progress page (``GET /api/v1/jobs/{id}``) and, once it is done, the file, passed on from the gateway
 as it arrives with the user's own token (``GET …/exports/{job_id}/file``): the console keeps no copy.
 
@@ -19,7 +19,9 @@ bp = Blueprint("exports", __name__, url_prefix="/exports")
 
 RESOURCES = ("households", "service_requests", "work_orders", "bills", "payments", "arrears",
              # the security department's records (a probe of the security guard's shift)
-             "patrol_rounds", "incidents", "visitors", "shift_handovers", "fire_inspections")
+             "patrol_rounds", "incidents", "visitors", "shift_handovers", "fire_inspections",
+             # the steward's owner contacts and vacant-unit inspections (a probe of the steward's month)
+             "owner_contacts", "vacant_inspections")
 FORMATS = ("csv", "xlsx")
 CHUNK_BYTES = 64 * 1024
 PASSED_HEADERS = ("Content-Type", "Content-Disposition", "Content-Length")

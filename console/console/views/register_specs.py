@@ -310,7 +310,7 @@ FRONT_DESK = (
                       # the estate's month a contact was made in (the KPI's): last month's contacts were
                       # the whole log to page through (a probe of the steward's month)
                       F("period", "reg.contacted_in", "month")),
-             roles=menu.FRONT_DESK, tabs=(("desk.owner_contacts_due", "due.title"),)),
+             roles=menu.FRONT_DESK, tabs=(("desk.owner_contacts_due", "due.title"),), export="owner_contacts"),
     # the steward's vacant-unit inspections (空置房巡查), recorded from a household's page: the estate's
     # by the month they were made in (a steward's last month's round was each household's page to open)
     Register("desk", "vacant-inspections", "menu.vacant_inspections", "vacant-inspections",
@@ -318,7 +318,8 @@ FRONT_DESK = (
               C("problems", "field.problems", "count"), C("note", "reg.notes")),
              filters=(F("household_id", "picker.household", "household"),
                       F("period", "reg.inspected_in", "month")),
-             roles=menu.FRONT_DESK, tabs=(("desk.vacant_inspections_due", "vacant_due.title"),)),
+             roles=menu.FRONT_DESK, tabs=(("desk.vacant_inspections_due", "vacant_due.title"),),
+             export="vacant_inspections"),
     Register("desk", "applications", "menu.applications", "applications",
              (C("kind", "reg.kind", "enum", "application"), HOUSEHOLD, C("description", "reg.description"),
               C("works_from", "reg.works_from"), C("works_to", "reg.works_to"), STATUS, CREATED),

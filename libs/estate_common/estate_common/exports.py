@@ -71,6 +71,8 @@ RESOURCES = {
     "visitors": "security_patrol",
     "shift_handovers": "security_patrol",
     "fire_inspections": "security_patrol",
+    "owner_contacts": "customer_service",
+    "vacant_inspections": "archive",
 }
 FORMATS = ("csv", "xlsx")
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",

@@ -38,6 +38,10 @@ EXPORT_READERS = {
     "visitors": SECURITY | FRONT_DESK,
     "shift_handovers": SECURITY,
     "fire_inspections": SECURITY,
+    # the steward's records, the front desk's lists (a probe of the steward's month): her owner contacts
+    # (业主走访/联系记录) and vacant-unit inspections (空置房巡查)
+    "owner_contacts": FRONT_DESK,
+    "vacant_inspections": FRONT_DESK,
 }
 
 JOB_SCOPES = {

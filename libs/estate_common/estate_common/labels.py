@@ -12,7 +12,7 @@ order, among the subjects the console names), ``fee`` (a fee item), ``bill_statu
 ``bill_source``, ``pricing``, ``method``, ``payment_status``, ``journal``, ``journal_kind`` (a journal
 entry's kind), ``direction`` (its money in or out), ``round`` (a patrol round's status), ``incident`` (an
 incident's type; its status is ``status``'s open or closed), ``fire`` (a fire check's result), ``shift``
-and ``post`` (a guard's); ``common.yes`` and
+and ``post`` (a guard's), ``contact_kind`` (an owner contact's); ``common.yes`` and
 ``common.no`` a yes or no. A code a group does not name yet (one added to the API later) is
 written as it is.
 
@@ -277,6 +277,19 @@ MESSAGES = {
     "field.accepted_by": ("确认人", "Accepted by"),
     "field.accepted_at": ("验收时间", "Accepted at"),
     "heading.handover_accepted_at": ("接班确认时间", "Accepted at"),
+    # -- the steward's records (owner contacts: customer_service/exports.py; vacant-unit inspections:
+    # archive/exports.py), which the console's pages name too ------------------------------------
+    "field.by": ("经办人", "By"),
+    "field.inspected_on": ("检查日期", "Inspected on"),
+    "field.inspector": ("检查人", "Inspector"),
+    "field.problems": ("问题", "Problems"),
+    "field.contacted_at": ("联系时间", "Contacted at"),
+    "contact_kind.steward_contact": ("物管员月度联系", "Steward's contact"),
+    "contact_kind.manager_visit": ("经理走访", "Manager's visit"),
+    "channel.message": ("消息", "Message"),
+    "channel.visit": ("上门", "Visit"),
+    "field.problem_count": ("问题数", "Problems found"),
+    "heading.contact_channel": ("联系方式", "Contacted by"),
     "field.acceptance_notes": ("确认备注", "Acceptance notes"),
     "field.equipment_code": ("设备编号", "Equipment code"),
     "field.result": ("结果", "Result"),

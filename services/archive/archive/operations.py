@@ -9,7 +9,7 @@ import time
 from datetime import timedelta
 from functools import partial
 
-from estate_common import calendar, clock, contracts, custom_fields, ids, jobs, logs, personal_data, phones, replica
+from estate_common import calendar, clock, contracts, custom_fields, exports, ids, jobs, logs, personal_data, phones, replica
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound, field_error
 from estate_common.kpis import before_the_estate, per_estate_month, rules_of_period
 from estate_common.store import page_computed, public
@@ -504,6 +504,14 @@ def record_vacant_inspection(db, outbox, caller, estate_id, household_id, data):
         return inspection, [("vacant_inspection_recorded", occupants.inspection_event_data(inspection))]
 
     return public(create(db, outbox, caller, "vacant_inspections", "vinsp", estate_id, build))
+
+
+def export_inspections(db, estate_id, filters):
+    """The vacant-unit inspections an export of the list's filters holds (``exports.VACANT_INSPECTIONS``),
+    walked once in the list's order, each with its unit's building, unit and room (a batch at a time)."""
+    inspections = store.walk_inspections(db, estate_id, store.inspections_query(filters or {}))
+    return exports.with_addresses(inspections, lambda doc: doc.get("household_id"),
+                                  partial(store.household_addresses, db, estate_id))
 
 
 def list_vacant_inspections(db, estate_id, filters, limit, cursor):

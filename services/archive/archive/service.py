@@ -36,10 +36,13 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
         return store.estate_timezone(self.db, estate_id)  # archive keeps the estates themselves
 
     def export_scope(self, resource, filters):
-        store.by_address(filters, "data.filters.sort")  # refused at the start, as the list refuses it
+        if resource == "households":
+            store.by_address(filters, "data.filters.sort")  # refused at the start, as the list refuses it
         return filters
 
     def export_documents(self, resource, estate_id, filters):
+        if resource == "vacant_inspections":
+            return operations.export_inspections(self.db, estate_id, filters)
         return store.export_households(self.db, estate_id, filters)
 
     # -- estates --------------------------------------------------------------------

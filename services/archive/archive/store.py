@@ -385,6 +385,17 @@ def custom_definitions(db, estate_id, resource):
     return custom_fields_store.definitions(db, estate_id, [resource])
 
 
+def walk_inspections(db, estate_id, query):
+    """Every vacant-unit inspection of ``query`` (``inspections_query``) in the list's order (an export's pass)."""
+    return store.walk(db.vacant_inspections, {"estate_id": estate_id, **query})
+
+
+def household_addresses(db, estate_id, household_ids):
+    """``{household id: {building, unit, room}}`` of the estate's households ``household_ids`` (a batch)."""
+    return {doc.pop("_id"): doc for doc in db.households.find(
+        {"estate_id": estate_id, "_id": {"$in": sorted(set(household_ids))}}, {"building": 1, "unit": 1, "room": 1})}
+
+
 def export_households(db, estate_id, filters):
     """Every household the list's filters select, in the list's order (an export's pass); with
     ``updated_since``, as the list's, those changed since then in ``(updated_at, _id)`` order; with

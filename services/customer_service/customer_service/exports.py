@@ -5,8 +5,17 @@ and the description and outcome may hold a number a resident typed: masked as th
 The contact's columns come after the others, so a reader of the columns by position keeps the ones it
 had, and ``updated_at`` (the moment of its last change, by which an export with the list's
 ``updated_since`` is ordered as the sync reads) after them. In a
-language, the kind, status, channel and category are their labels (``estate_common.labels``)."""
-from estate_common import personal_data
+language, the kind, status, channel and category are their labels (``estate_common.labels``).
+
+The owner contacts (业主走访/联系记录: the steward's monthly contacts and the manager's visits) are
+exported as their list gives them (its filters: household, kind, the local month), each household
+named by its building, unit and room too (the service's copy of it), in the last columns, as a
+bill's is; the summary may hold a number an owner gave, masked as a resident's phone is for a role
+that does not see it in full. The steward handed her manager the month's contacts copied by hand
+(a probe of the steward's month)."""
+from dataclasses import replace
+
+from estate_common import labels, personal_data
 from estate_common.exports import field
 
 TEXT = personal_data.NUMBERS_IN_TEXT
@@ -23,5 +32,13 @@ SERVICE_REQUESTS = [
     field("contact_phone", "contact.phone", personal_data.RESIDENT_PHONE), field("updated_at"),
 ]
 
-COLUMNS = {"service_requests": SERVICE_REQUESTS}
-LISTS = {"service_requests": "list_requests"}
+OWNER_CONTACTS = [
+    field("id", "_id"), field("household_id"), field("kind", labels="contact_kind"),
+    # 联系方式: the shared field.channel is a request's 受理渠道
+    replace(field("channel", labels="channel"), words=labels.words("heading.contact_channel")),
+    field("contacted_at"), field("summary", personal=TEXT), field("by"), field("request_id"), field("created_at"),
+    field("building"), field("unit"), field("room"),  # the household contacted (operations.export_documents)
+]
+
+COLUMNS = {"service_requests": SERVICE_REQUESTS, "owner_contacts": OWNER_CONTACTS}
+LISTS = {"service_requests": "list_requests", "owner_contacts": "list_owner_contacts"}

@@ -7,7 +7,7 @@ the events in the same document write, a lost race decided again.
 import logging
 from functools import partial
 
-from estate_common import calendar, clock, custom_fields, fee_prices, ids, public_codes, replica
+from estate_common import calendar, clock, custom_fields, exports, fee_prices, ids, public_codes, replica
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.kpis import (before_the_estate, owed_a_year, owed_before_the_estate, per_estate_month,
                                 rules_of_period)
@@ -614,6 +614,18 @@ def list_owner_contacts(db, estate_id, filters, limit, cursor):
         if "period" in filters else None
     return store.page(db, "owner_contacts", estate_id, store.owner_contact_query(filters, month), limit, cursor,
                       newest_first=newest_first)
+
+
+def export_owner_contacts(db, estate_id, filters):
+    """The owner contacts an export of the list's filters holds (``exports.OWNER_CONTACTS``), walked
+    once in the list's order (``newest_first`` aside: a file is read whole), each with its
+    household's building, unit and room (a batch at a time)."""
+    filters = dict(filters or {})
+    filters.pop("newest_first", None)
+    month = calendar.month_bounds(filters["period"], store.estate_timezone(db, estate_id)) \
+        if "period" in filters else None
+    contacts = store.walk_owner_contacts(db, estate_id, store.owner_contact_query(filters, month))
+    return exports.with_addresses(contacts, lambda doc: doc.get("household_id"), partial(store.flats, db, estate_id))
 
 
 def list_notices(db, estate_id, filters, limit, cursor):

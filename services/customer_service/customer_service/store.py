@@ -237,6 +237,11 @@ def owner_contact_query(filters, month):
     return {**filters, "contacted_at": {"$gte": month[0], "$lt": month[1]}}
 
 
+def walk_owner_contacts(db, estate_id, query):
+    """Every owner contact of ``query`` (``owner_contact_query``) in the list's order (an export's pass)."""
+    return store.walk(db.owner_contacts, {"estate_id": estate_id, **query})
+
+
 def application_query(filters, days):
     """The list filters of ``GET …/applications`` as a query: kind, status and household as
     stored; ``works_ended``: ``true`` the applications whose works started and whose window's

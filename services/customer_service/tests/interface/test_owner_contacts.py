@@ -270,3 +270,38 @@ def test_a_page_of_the_due_list_reads_the_flats_of_its_households_alone(desk, mo
     assert pages[1]["items"][0] | {"last_contacted_at": None} == {
         "household_id": "hh_3", "building": "4", "unit": "1", "room": "0301", "contacts": 0, "required": 1,
         "last_contacted_at": None}
+
+
+def test_the_stewards_owner_contacts_are_exported_by_month_with_their_flats(desk):
+    """业主走访/联系记录 could be listed and not exported: the steward handed her manager the month's
+    contacts copied by hand (a probe of the steward's month). The front desk exports them with the
+    list's filters (the estate's month), each with its flat, its kind and channel in the reader's
+    words; a number an owner gave in the summary is the desk's to see, and a file holding it in full
+    is refused to those who do not see residents' phones."""
+    import base64
+    import csv
+    import io
+    clock.freeze(clock.parse_iso("2026-11-02T02:00:00Z"))
+    log(desk, STEWARD, household_id="hh_1", contacted_at="2026-10-20T02:00:00Z")
+    clock.advance(timedelta(minutes=1))
+    log(desk, STEWARD, household_id="hh_2", contacted_at="2026-10-31T19:00:00Z",  # 03:00 on 1 Nov in Shanghai
+        summary="业主换了新号13700001111，电梯噪音已好")
+    as_caller(desk, STEWARD)
+    job = desk.start_export({"estate_id": ESTATE, "data": {"resource": "owner_contacts", "format": "csv",
+                                                           "language": "zh", "filters": {"period": "2026-11"}}})
+    desk.run_jobs()
+    job = desk.get_job({"id": job["id"]})
+    assert job["status"] == "succeeded" and job["result"]["rows"] == 1
+    assert job["result"]["personal_data_in_full"] == ["numbers_in_text"]
+    part = desk.read_export({"estate_id": ESTATE, "id": job["id"], "n": 0})
+    [row] = list(csv.DictReader(io.StringIO(base64.b64decode(part["data_base64"]).decode("utf-8-sig"), newline="")))
+    assert (row["楼栋"], row["单元"], row["房号"], row["类型"], row["联系方式"], row["经办人"]) == (
+        "3", "1", "1202", "物管员月度联系", "电话", "zhou")
+    assert "13700001111" in row["摘要"] and row["联系时间（Asia/Shanghai）"] == "2026-11-01 03:00:00"
+    as_caller(desk, staff("tech", ["technician"], [ESTATE]))
+    with pytest.raises(Forbidden):  # the contacts' readers only (the list's route: the front desk)
+        desk.start_export({"estate_id": ESTATE, "data": {"resource": "owner_contacts", "format": "csv"}})
+    as_caller(desk, STEWARD)
+    with pytest.raises(InvalidInput):  # the list's filters only
+        desk.start_export({"estate_id": ESTATE, "data": {"resource": "owner_contacts", "format": "csv",
+                                                         "filters": {"status": "open"}}})
