@@ -98,6 +98,7 @@ SECTIONS = (
         Entry("accounts.bills", "menu.bills", COLLECTORS),
         Entry("registers.payments", "menu.payments", FINANCE),
         Entry("accounts.arrears", "menu.arrears", COLLECTORS),
+        Entry("registers.reminders", "menu.reminders", COLLECTORS),  # the reminders sent (催缴记录)
         Entry("accounts.new_payment", "menu.take_payment", CASHIERS),
         Entry("accounts.fee_standards", "menu.fee_standards", FEE_SETTERS),
         Entry("accounts.billing_run", "menu.billing_run", FEE_SETTERS),

@@ -1486,3 +1486,29 @@ def test_a_renovation_fee_is_paid_with_its_bills_named_not_the_oldest_arrears_fi
     assert "/accounts/payments/new?household_id=hh_1&amp;bill_id=bill_d1" in bills
     plain = client.get("/accounts/payments/new?household_id=hh_1").get_data(as_text=True)
     assert re.findall(r'name="bill_id" value="([^"]+)" checked', plain) == []
+
+
+REMINDER = {"id": "rem_1", "estate_id": ESTATE, "household_id": "hh_1", "channel": "sms", "note": "业主说月底缴",
+            "overdue_cents": 21002, "bills": 1, "age_days": 9, "sent_at": "2026-12-10T02:00:00Z",
+            "sent_by": "steward1", "created_at": "2026-12-10T02:00:00Z"}
+
+
+def test_the_reminders_sent_are_listed_by_month_and_household_from_the_arrears(client, fake):
+    """催缴 was recorded and the arrears named only a household's last one: nobody could list whom the
+    steward reminded this month (a probe of the steward's month). The reminders' register lists them
+    with the flat, channel, what was overdue and who sent it, by month and household, reached from
+    the arrears page and the accounts menu."""
+    sign_in(client, fake, username="steward1", roles=("steward",))
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/arrears/reminders", {"items": [REMINDER], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/arrears", {"items": [], "next_cursor": None})
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'href="/accounts/reminders"' in home
+    assert 'href="/accounts/reminders"' in client.get("/accounts/arrears").get_data(as_text=True)
+    page = client.get("/accounts/reminders?period=2026-12&household_id=hh_1",
+                      headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    rows = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert all(text in rows for text in ("1202", "短信", "¥210.02", "steward1", "业主说月底缴"))
+    listed = [c for c in fake.calls if c["path"].endswith("/arrears/reminders")][-1]
+    assert listed["params"].get("period") == "2026-12" and listed["params"].get("household_id") == "hh_1"
+    assert "催缴记录" in page

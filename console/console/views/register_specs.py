@@ -659,6 +659,14 @@ ENGINEERING += (
 )
 
 ACCOUNTS = (
+    # the reminders sent (催缴), sent from the arrears: recorded and listed nowhere, the arrears naming
+    # a household's last one only (a probe of the steward's month)
+    Register("accounts", "reminders", "menu.reminders", "arrears/reminders",
+             (C("sent_at", "reminders.sent_at", "when"), HOUSEHOLD, C("channel", "arrears.channel", "enum", "channel"),
+              C("overdue_cents", "arrears.overdue", "money"), C("bills", "arrears.bills"),
+              C("age_days", "arrears.age"), C("sent_by", "reg.by"), C("note", "reg.notes")),
+             filters=(F("period", "reminders.sent_in", "month"), F("household_id", "picker.household", "household")),
+             roles=menu.COLLECTORS, tabs=(("accounts.arrears", "menu.arrears"),)),
     Register("accounts", "payments", "menu.payments", "payments",  # taken on accounts.new_payment
              (C("receipt_number", "receipt.number"), C("day", "payments.day"),
               C("household_id", "picker.household", "household"), C("amount_cents", "bill.amount", "money"),

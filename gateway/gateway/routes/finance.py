@@ -117,6 +117,9 @@ ROUTES = [
           filters=("as_of",)),
     Route("POST", f"{ESTATE}/arrears/reminders", "finance", "send_reminder", policy.COLLECTORS,
           status=201, body=True, idempotent=True),
+    # the reminders sent (催缴), which were recorded and listed nowhere (a probe of the steward's month)
+    Route("GET", f"{ESTATE}/arrears/reminders", "finance", "list_reminders", policy.COLLECTORS, paged=True,
+          filters=("household_id", "period", "newest_first")),
     Route("GET", f"{ESTATE}/settings/finance", "finance", "get_settings", policy.MANAGEMENT),
     Route("PUT", f"{ESTATE}/settings/finance", "finance", "update_settings", policy.MANAGEMENT, body=True),
 ]

@@ -1535,6 +1535,17 @@ def _arrears_rows(db, estate_id, as_of=None):
                                         store.last_reminders(db, estate_id, shown))
 
 
+def list_reminders(db, estate_id, filters, limit, cursor):
+    """The reminders sent (催缴), as recorded: ``household_id``'s; ``period``, those sent in that local
+    month of the estate; ``newest_first=true``, the same order backwards. They were recorded and
+    announced and listed nowhere (a probe of the steward's month)."""
+    filters = dict(filters or {})
+    newest_first = filters.pop("newest_first", None) == "true"
+    month = calendar.month_bounds(filters["period"], store.estate_timezone(db, estate_id)) \
+        if "period" in filters else None
+    return store.list_reminders(db, estate_id, filters, month, limit, cursor, newest_first)
+
+
 def send_reminder(db, outbox, caller, estate_id, data):
     def new():
         store.known_household(db, estate_id, data["household_id"])

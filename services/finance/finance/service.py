@@ -307,6 +307,11 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
         return operations.send_reminder(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
 
     @rpc_method
+    def list_reminders(self, payload):
+        return operations.list_reminders(self.db, payload["estate_id"], payload.get("filters"), payload.get("limit"),
+                                         payload.get("cursor"))
+
+    @rpc_method
     def kpis(self, payload):
         return operations.kpis(self.db, self.caller, payload["period"], payload["estate_ids"])
 

@@ -880,6 +880,20 @@ def last_reminders(db, estate_id, household_ids):
     return last
 
 
+def reminders_query(estate_id, filters, month):
+    """The reminders' list filters as a query: the household as stored; ``period`` the reminders sent
+    within ``month``, its ``[start, end)`` on the estate's calendar."""
+    query = {"estate_id": estate_id, **{k: v for k, v in filters.items() if k != "period"}}
+    if month:
+        query["sent_at"] = {"$gte": month[0], "$lt": month[1]}
+    return query
+
+
+def list_reminders(db, estate_id, filters, month, limit, cursor, newest_first=False):
+    return store.page(db.reminders, reminders_query(estate_id, filters, month), limit, cursor,
+                      newest_first=newest_first)
+
+
 def keep_expense(db, expense):
     """One tally line per work order: a redelivered event finds it there."""
     try:

@@ -1713,6 +1713,32 @@ def test_a_reminder_is_recorded_and_announced_and_needs_arrears(finance):
         finance.send_reminder({"estate_id": ESTATE, "data": {"household_id": "hh_2", "channel": "phone"}})
 
 
+def test_the_reminders_sent_are_listed_by_household_and_month(finance):
+    """催缴 was recorded and announced, and listed nowhere: the steward's manager could not see whom she
+    reminded this month, nor a household's reminders (a probe of the steward's month). ``GET
+    …/arrears/reminders`` lists them, the newest first on asking, by household and local month."""
+    approved(finance)
+    run(finance)
+    clock.freeze(clock.parse_iso("2026-12-10T02:00:00Z"))
+    acting(finance, staff("steward1", ["steward"], [ESTATE]))
+    first = finance.send_reminder({"estate_id": ESTATE, "data": {"household_id": "hh_1", "channel": "sms"}})
+    clock.freeze(clock.parse_iso("2026-12-31T17:00:00Z"))  # 1 January 01:00 in Shanghai
+    second = finance.send_reminder({"estate_id": ESTATE, "data": {"household_id": "hh_2", "channel": "phone",
+                                                                  "note": "业主说月底缴"}})
+    listed = finance.list_reminders({"estate_id": ESTATE})
+    assert [r["id"] for r in listed["items"]] == [first["id"], second["id"]] and listed["next_cursor"] is None
+    assert listed["items"][1] == second and second["sent_by"] == "steward1"
+    newest = finance.list_reminders({"estate_id": ESTATE, "filters": {"newest_first": "true"}})
+    assert [r["id"] for r in newest["items"]] == [second["id"], first["id"]]
+    assert [r["id"] for r in finance.list_reminders({"estate_id": ESTATE, "filters": {"household_id": "hh_2"}})[
+        "items"]] == [second["id"]]
+    assert [r["id"] for r in finance.list_reminders({"estate_id": ESTATE, "filters": {"period": "2026-12"}})[
+        "items"]] == [first["id"]]  # the second was sent in January on the estate's clock
+    assert [r["id"] for r in finance.list_reminders({"estate_id": ESTATE, "filters": {"period": "2027-01"}})[
+        "items"]] == [second["id"]]
+    clock.reset()
+
+
 def test_the_collection_rate_is_received_over_billed_for_the_period(finance):
     approved(finance)
     approved(finance, item="parking", unit_price_cents_per_m2=None, amount_cents=15000,
