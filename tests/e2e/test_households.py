@@ -89,6 +89,10 @@ def test_people_status_and_a_vacant_unit_inspection_that_opens_repair_requests(a
     assert moved.status_code == 201 and moved.json()["status"] == "occupied"
     assert api.post(f"{path}/status-changes", {"step": "move_in", "date": "2026-11-22"}, steward).status_code == 409
     assert api.post(f"{path}/status-changes", {"step": "move_out", "date": "2026-11-20"}, steward).status_code == 422
+    # 开始装修 is its renovation application's works, not the steward's own step (a probe of the steward's month)
+    unapplied = api.post(f"{path}/status-changes", {"step": "renovation_start", "date": "2026-11-22"}, steward)
+    assert unapplied.status_code == 422 and [e["field"] for e in unapplied.json()["errors"]] == ["step"]
+    assert api.get(path, steward).json()["status"] == "occupied"
     assert api.post(f"{path}/vacant-inspections", {"inspected_on": "2026-11-22", "problems": []},
                     steward).status_code == 409
     transfer = api.post(f"{path}/owner-transfers", {"owner": {"name": "赵六", "phone": "13600002222"},
