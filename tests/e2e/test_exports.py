@@ -114,3 +114,28 @@ def test_a_household_export_carries_the_estate_s_custom_fields_as_columns(api, s
     [row] = list(csv.DictReader(io.StringIO(downloaded.content.decode("utf-8-sig"), newline="")))
     assert row["room"] == "0801"
     assert row["custom.pets"] == "true" and row["custom.parking_slot"] == "'=B-12"  # escaped like any cell
+
+
+def test_the_stewards_owner_contacts_and_vacant_inspections_as_csv_in_chinese(api, site):
+    """The steward's month, exported through the gateway where it was copied by hand (a probe of the
+    steward's month): her owner contacts by customer service, her vacant-unit inspections by archive,
+    each row naming its flat; the accountant, who reads neither list, may not export them."""
+    now = clock.now()
+    contact = api.post(f"{site['base']}/owner-contacts", {
+        "household_id": site["household"], "kind": "steward_contact", "channel": "phone",
+        "contacted_at": clock.to_iso(now), "summary": "问了电梯噪音"}, site["agent"])
+    assert contact.status_code == 201, contact.text
+    inspection = api.post(f"{site['base']}/households/{site['household']}/vacant-inspections", {
+        "inspected_on": clock.to_iso(now)[:10], "problems": [{"description": "窗户未关", "location": "客厅"}]},
+        site["agent"])
+    assert inspection.status_code == 201, inspection.text
+    for resource, rows in (("owner_contacts", 1), ("vacant_inspections", 1)):
+        assert api.post(f"{site['base']}/exports", {"resource": resource, "format": "csv"},
+                        site["accountant"]).status_code == 403
+        job = export(api, site, site["agent"], {"resource": resource, "format": "csv", "language": "zh",
+                                                "filters": {"household_id": site["household"]}})
+        assert job["result"]["rows"] == rows, resource
+        downloaded = api.get(job["result"]["download"], site["manager"])
+        assert downloaded.status_code == 200, downloaded.text
+        listed = list(csv.DictReader(io.StringIO(downloaded.content.decode("utf-8-sig"), newline="")))
+        assert all(row["楼栋"] == "7" and row["房号"] == "1203" for row in listed), listed
