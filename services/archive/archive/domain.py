@@ -334,7 +334,8 @@ def household_event_data(household, changes=None):
     data = {k: household[k] for k in keys} | {"id": household["_id"], "created_at": household["created_at"],
                                               "occupied_from": household.get("occupied_from"),
                                               "occupied_to": household.get("occupied_to"),
-                                              "owner_ref": owner_ref(household)}
+                                              "owner_ref": owner_ref(household),
+                                              "owner_since": owner_since(household)}
     return data if changes is None else data | {"changed": changed_names(changes)}
 
 
@@ -347,6 +348,17 @@ def owner_ref(household):
     owners = occupants.current(occupants.people(household), ("owner",))
     return owners[0]["id"] if owners else None
 
+
+
+def owner_since(household):
+    """The local day the current owner's ownership began (an owner transfer's date), None for the
+    owner the household was registered with (owned from before) or with no owner: finance shows an
+    owner's statement (业主账单查询码) from it, what came before being the seller's (found by review:
+    a buyer's code showed the seller's payments and prepaid money)."""
+    if not household.get("owner") and not household.get("occupants"):
+        return None
+    owners = occupants.current(occupants.people(household), ("owner",))
+    return owners[0]["from"] if owners else None
 
 
 def record_from_event(subject_type, event, now):

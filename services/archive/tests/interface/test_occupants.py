@@ -598,6 +598,9 @@ def test_the_households_events_name_its_owner_by_an_id_that_only_a_transfer_chan
     corrected, sold = archive.outbox.of_type("household_updated")
     assert corrected["data"]["owner_ref"] == registered  # a new phone: the same owner
     assert sold["data"]["owner_ref"] not in (registered, None)
+    # the day the buyer's ownership began: finance shows the buyer's statement from it (found by review)
+    assert created["data"]["owner_since"] is None and corrected["data"]["owner_since"] is None
+    assert sold["data"]["owner_since"] == "2026-11-20"
     assert "13700009999" not in str(corrected) and "赵六" not in str(sold)
 
 

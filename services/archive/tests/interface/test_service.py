@@ -380,6 +380,7 @@ def test_a_household_edit_is_a_new_version_announced_once(archive, estate):
                                  "created_at": household["created_at"], "occupied_from": None, "occupied_to": None,
                                  # the owner as an opaque id: finance ends the owner's statement link on a transfer
                                  "owner_ref": published["data"]["owner_ref"],
+                                 "owner_since": None,  # the owner registered with it: owned from before
                                  "changed": ["area_m2", "owner", "status"]}  # names only: what the change log shows
     assert published["data"]["owner_ref"].startswith("occ_")
     again = archive.update_household({"estate_id": estate["id"], "id": household["id"], "data": {"area_m2": 91.5}})
