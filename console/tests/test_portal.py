@@ -1170,3 +1170,18 @@ def test_a_portal_page_that_fails_logs_no_code_that_opens_it(client, fake, caplo
     assert failed.status_code == 500
     assert "console error on GET /portal/account/<access_code>" in caplog.text
     assert CODE not in caplog.text and "a" * 32 not in caplog.text
+
+
+def test_a_buyers_statement_says_from_when_it_reads_and_what_the_flat_owes_from_before(client, fake):
+    """The buyer's statement shows what came after the transfer (finance/owner_access.owners_part):
+    the page says from which day, and what the flat still owes of the months before it (欠费随房),
+    so that an owed total larger than the bills listed is explained (found by review)."""
+    fake.on("GET", r"/api/v1/public/accounts/E1\.a+", {**STATEMENT, "owner_since": "2026-11-20",
+                                                       "owed_before_owner_cents": 21002})
+    html = client.get(f"/portal/account/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    since = html.split("data-owner-since>")[1].split("</p>")[0]
+    assert "2026-11-20" in since and "过户" in since
+    assert "¥210.02" in html.split("data-owed-before>")[1].split("</dd>")[0]
+    fake.on("GET", r"/api/v1/public/accounts/E1\.a+", {**STATEMENT, "owner_since": None, "owed_before_owner_cents": 0})
+    first = client.get(f"/portal/account/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "data-owner-since" not in first and "data-owed-before" not in first

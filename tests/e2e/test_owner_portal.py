@@ -144,13 +144,18 @@ def test_an_owners_statement_link_shows_the_households_money_until_the_house_is_
     assert shown["prepaid_cents"] == 10000 and shown["unpaid_cents"] == 0
     assert [p["receipt_number"] for p in shown["payments"]] == [paid["receipt_number"]]
     assert household["id"] not in str(shown) and "陈小明" not in str(shown)
+    transferred_on = time.strftime("%Y-%m-%d")
     ok(api.post(path(site, f"households/{household['id']}/owner-transfers"),
-                {"owner": {"name": "李买家", "phone": "13900009999"}, "date": time.strftime("%Y-%m-%d")},
+                {"owner": {"name": "李买家", "phone": "13900009999"}, "date": transferred_on},
                 site["agent"]), 201)
     # the household_updated event reaches finance a moment later (a 404 response is falsy: its body kept)
     gone = eventually(lambda: (lambda r: r.json() if r.status_code == 404 else None)(
         api.get(f"/api/v1/public/accounts/{code}")))
     assert gone["detail"] == "not found"
+    # the buyer's own code reads from the transfer's day (archive's owner_since, over the bus)
+    buyers = ok(issue(), 201)
+    shown = ok(api.get(f"/api/v1/public/accounts/{buyers['code']}"))
+    assert shown["owner_since"] == transferred_on and shown["from"] == transferred_on[:7]
 
 
 def test_an_unknown_address_answers_alike_and_the_desk_matches_it(api, site):

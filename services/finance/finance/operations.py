@@ -1448,7 +1448,15 @@ def owner_statement(db, access_code):
     household = access and store.find_household(db, estate_id, access["household_id"])
     if not access or not owner_access.opens(access, household):
         raise owner_access.not_found()
-    account = household_account(db, estate_id, household["_id"], {})
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    first = owner_access.owner_month(household, periods.period_of(now, rules))
+    default_first, _ = statement.months({}, now, rules)
+    # from the owner's month when it is within the last 12: the months before are the seller's
+    account = household_account(db, estate_id, household["_id"],
+                                {"from": first} if first and first > default_first else {})
+    account = owner_access.owners_part(account, household.get("owner_since"),
+                                       store.unpaid_bills(db, estate_id, household["_id"]),
+                                       store.prepaid_sources(db, estate_id, household["_id"]))
     estate = store.estate(db, estate_id)
     return owner_access.statement_view(account, estate, calendar.timezone_of(estate))
 

@@ -15,11 +15,22 @@ broker, no store.
 - **What it shows**: the address, the estate's name and phones, what is owed and prepaid now, the
   last 12 months' bills (fee item, period, amounts, status, due date) and payments (receipt
   number, amount, method, time); no household or staff id, no name, no phone, no free text.
+- **An owner's own part** (``owners_part``). The household's copy names the day its current
+  owner's ownership began (``owner_since``: archive's owner transfer date; null for the owner it
+  was registered with). A buyer's code opened the household's last 12 months, the seller's
+  payments and the seller's prepaid money with them (found by review). From ``owner_since`` on:
+  the bills of the transfer's month and after, the payments taken from its day, the prepaid money
+  of those payments only, and their totals. What the flat still owes stays whole in
+  ``unpaid_cents`` (欠费随房: a sold flat's arrears stay with the flat, and the buyer's money
+  settles them oldest first as any payment does), with the part of the months before the
+  owner's in ``owed_before_owner_cents``, as one total: no seller's bill or payment is listed.
 - **Refusals**: a code of the wrong shape, of no estate, of no household, replaced or ended, is
   one 404 "not found", saying nothing more (a guess learns nothing).
 """
 from estate_common import public_codes
 from estate_common.errors import NotFound
+
+from .payments import outstanding
 
 def not_found():
     return NotFound("not found")
@@ -42,8 +53,36 @@ def issued_view(access, access_code, household):
             "room": household.get("room"), "issued_at": access["issued_at"]}
 
 
+def owner_month(household, current):
+    """The first month the owner's statement shows (its range's ``from``), or None for the whole
+    default range: the month of the household's ``owner_since`` (a transfer dated ahead is read as
+    this month)."""
+    since = (household or {}).get("owner_since")
+    return min(since[:7], current) if since else None
+
+
+def owners_part(account, owner_since, unpaid, prepaid_sources):
+    """The account as the current owner reads it: from ``owner_since`` (a local day) on, see the
+    module's docstring; the account whole with ``owner_since`` None. ``unpaid``: the household's
+    unpaid bills; ``prepaid_sources``: its payments with money unused (each with its ``day``)."""
+    if not owner_since:
+        return account | {"owner_since": None, "owed_before_owner_cents": 0}
+    month = owner_since[:7]
+    bills = [bill for bill in account["bills"] if bill["period"] >= month]
+    payments = [payment for payment in account["payments"] if (payment.get("day") or "") >= owner_since]
+    return account | {
+        "owner_since": owner_since,
+        "bills": bills, "payments": payments,
+        "billed_cents": sum(b["amount_cents"] for b in bills if b["status"] != "cancelled"),
+        "received_cents": sum(p["amount_cents"] for p in payments if p["status"] == "posted"),
+        "prepaid_cents": sum(p.get("unapplied_cents", 0) for p in prepaid_sources
+                             if (p.get("day") or "") >= owner_since),
+        "owed_before_owner_cents": sum(outstanding(b) for b in unpaid if b["period"] < month),
+    }
+
+
 def statement_view(account, estate, timezone):
-    """The owner's statement: the account less every id, name and free text."""
+    """The owner's statement: the account (``owners_part``) less every id, name and free text."""
     bills = [{"item": bill["item"], "period": bill["period"], "amount_cents": bill["amount_cents"],
               "paid_cents": bill.get("paid_cents", 0), "status": bill["status"], "due_at": bill.get("due_at"),
               "work_order_number": (bill.get("detail") or {}).get("work_order_number")}
@@ -57,6 +96,6 @@ def statement_view(account, estate, timezone):
         "service_phone": estate.get("service_phone"), "duty_phone": estate.get("duty_phone"),
         **{name: account[name] for name in ("building", "unit", "room", "from", "to", "unpaid_cents",
                                              "overdue_cents", "prepaid_cents", "billed_cents", "received_cents",
-                                             "generated_at")},
+                                             "owner_since", "owed_before_owner_cents", "generated_at")},
         "bills": bills, "payments": payments,
     }

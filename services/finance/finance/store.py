@@ -677,7 +677,7 @@ def prepaid_sources(db, estate_id, household_id):
     """The household's payments with money not yet used, oldest first."""
     found = store.scan(db.payments, {"estate_id": estate_id, "household_id": household_id, "status": "posted",
                                      "unapplied_cents": {"$gt": 0}},
-                       ("unapplied_cents", "allocations", "posted_at", "_rev"))
+                       ("unapplied_cents", "allocations", "posted_at", "day", "_rev"))
     return sorted(found, key=lambda p: (p["posted_at"], p["_id"]))
 
 

@@ -16,10 +16,10 @@ from .test_service import CASHIER, ESTATE, OTHER, PORTAL, approved, finance, pay
 AGENT = staff("desk", ["agent"], [ESTATE])
 
 
-def owner_is(finance, household_id, owner_ref, version, estate_id=ESTATE):
+def owner_is(finance, household_id, owner_ref, version, estate_id=ESTATE, **more):
     finance.copy_household_edit(event("archive", "household_updated", estate_id, {
         "id": household_id, "estate_id": estate_id, "building": "3", "unit": "1", "room": "100",
-        "area_m2": 89.37, "status": "occupied", "version": version, "owner_ref": owner_ref}))
+        "area_m2": 89.37, "status": "occupied", "version": version, "owner_ref": owner_ref, **more}))
 
 
 def issue(finance, household_id="hh_1", caller=AGENT):
@@ -114,3 +114,61 @@ def test_a_code_is_not_issued_before_the_estates_copy_came_and_the_last_one_stil
         issue(finance)
     assert finance.db.owner_access.find_one({"household_id": "hh_1"})["secret_hash"] == \
         public_codes.secret_hash(code.partition(".")[2])
+
+
+def test_the_buyers_statement_shows_what_came_after_the_transfer_and_what_the_flat_still_owes(finance):
+    """An earlier review: the buyer's code opened the household's last 12 months, the seller's
+    payments (receipt numbers, amounts, times) and the seller's prepaid money with them. The buyer
+    reads the bills from the transfer's month and the payments from its day; what the flat still
+    owes from before is said as one total (欠费随房), without the seller's payments."""
+    from datetime import timedelta
+
+    from estate_common import clock
+    owner_is(finance, "hh_1", "occ_first", 2)
+    approved(finance)
+    run(finance, "2026-09")
+    run(finance, "2026-10")
+    clock.freeze(clock.parse_iso("2026-11-05T02:00:00Z"))
+    sellers = pay(finance, "hh_1", 21002 + 5000)  # September paid, 50 yuan prepaid: the seller's money
+    clock.freeze(clock.parse_iso("2026-11-20T02:00:00Z"))
+    owner_is(finance, "hh_1", "occ_buyer", 3, owner_since="2026-11-20")  # the house sold on the 20th
+    run(finance, "2026-11")
+    clock.advance(timedelta(days=1))
+    buyers = pay(finance, "hh_1", 3000)
+    shown = statement(finance, issue(finance)["code"])
+    assert shown["owner_since"] == "2026-11-20" and shown["from"] == "2026-11"
+    assert [b["period"] for b in shown["bills"]] == ["2026-11"]
+    assert [p["receipt_number"] for p in shown["payments"]] == [buyers["receipt_number"]]
+    assert sellers["receipt_number"] not in repr(shown)
+    # the flat's debt whole: October (less the seller's prepaid it took) and November, less the buyer's 30
+    assert shown["unpaid_cents"] == 2 * 21002 - 5000 - 3000
+    # October's, a seller's month, less the seller's prepaid and the buyer's 30 (oldest first)
+    assert shown["owed_before_owner_cents"] == 21002 - 5000 - 3000
+    assert shown["prepaid_cents"] == 0 and shown["received_cents"] == 3000
+    assert shown["billed_cents"] == 21002
+
+
+def test_the_first_owners_statement_is_the_households_whole(finance):
+    owner_is(finance, "hh_1", "occ_first", 2, owner_since=None)
+    approved(finance)
+    run(finance, "2026-10")
+    shown = statement(finance, issue(finance)["code"])
+    assert shown["owner_since"] is None and shown["owed_before_owner_cents"] == 0
+    assert [b["period"] for b in shown["bills"]] == ["2026-10"]
+
+
+def test_the_sellers_prepaid_money_is_not_the_buyers_balance(finance):
+    from estate_common import clock
+    owner_is(finance, "hh_1", "occ_first", 2)
+    approved(finance)
+    run(finance, "2026-10")
+    clock.freeze(clock.parse_iso("2026-11-05T02:00:00Z"))
+    pay(finance, "hh_1", 21002 + 50000)  # October paid, 500 yuan ahead: the seller's
+    clock.freeze(clock.parse_iso("2026-11-21T02:00:00Z"))
+    owner_is(finance, "hh_1", "occ_buyer", 3, owner_since="2026-11-20")
+    pay(finance, "hh_1", 3000)  # the buyer's, nothing to settle: prepaid
+    shown = statement(finance, issue(finance)["code"])
+    assert shown["prepaid_cents"] == 3000 and shown["unpaid_cents"] == 0 and shown["owed_before_owner_cents"] == 0
+    assert shown["bills"] == [] and shown["received_cents"] == 3000
+    as_caller(finance, CASHIER)  # the staff's account keeps the household's whole balance
+    assert finance.household_account({"estate_id": ESTATE, "id": "hh_1"})["prepaid_cents"] == 53000
