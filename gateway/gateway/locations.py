@@ -39,6 +39,8 @@ ELSEWHERE = {
         "/api/v1/estates/{estate_id}/handovers/{handover_id}", "id"),
     # an opening balance carried over is a bill of the household's month
     "/api/v1/estates/{estate_id}/opening-balances": ("/api/v1/estates/{estate_id}/bills/{bill_id}", "id"),
+    # an opening credit (期初预收) is a payment record of its own kind
+    "/api/v1/estates/{estate_id}/opening-credits": ("/api/v1/estates/{estate_id}/payments/{payment_id}", "id"),
 }
 PARAMETER = re.compile(r"\{([^{}]+)\}")
 

@@ -173,6 +173,8 @@ GATEWAY_ROUTES = {
     ("POST", "/api/v1/estates/<estate_id>/households/import"): job_scopes.starters(job_scopes.HOUSEHOLD_IMPORT),
     ("POST", "/api/v1/estates/<estate_id>/opening-balances/import"): job_scopes.starters(
         job_scopes.OPENING_BALANCE_IMPORT),
+    ("POST", "/api/v1/estates/<estate_id>/opening-credits/import"): job_scopes.starters(
+        job_scopes.OPENING_CREDIT_IMPORT),
     ("POST", "/api/v1/estates/<estate_id>/equipment/import"): job_scopes.starters(job_scopes.EQUIPMENT_IMPORT),
     # custom fields (gateway/custom_fields.py routes them by resource): the manager defines them,
     # every staff role reads them (the forms of the four resources need them)

@@ -83,6 +83,7 @@ STARTS_WORK = (
     | _named("maintenance", "create_maintenance_plan", "create_checklist", "open_inspection", "create_equipment",
              "set_budget")
     | _named("finance", "create_fee_standard", "approve_fee_standard", "start_billing_run", "record_opening_balance",
+             "record_opening_credit",
              "top_up_utility",
              "record_utility_usage", "fund_deposit", "request_fund_use")
     | _named("security_patrol", "create_patrol_route", "create_patrol_plan", "start_round", "create_fire_equipment",
@@ -125,6 +126,7 @@ CLOSES_OUT = (
 # retired estate (access.authorize reads it) and marked x-starts-work in the served OpenAPI (docs.py)
 OWN_STARTS_WORK = frozenset({("POST", "/api/v1/estates/<estate_id>/households/import"),
                              ("POST", "/api/v1/estates/<estate_id>/opening-balances/import"),
+                             ("POST", "/api/v1/estates/<estate_id>/opening-credits/import"),
                              ("POST", "/api/v1/estates/<estate_id>/equipment/import")})
 
 # the gateway's own writes of an estate that a retired estate still takes: its retirement undone, its

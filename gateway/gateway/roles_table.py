@@ -59,7 +59,7 @@ def area(method, path):
         return _SERVICE_ROWS["archive"]
     if rest.endswith("/archive/completeness/missing"):  # the archive's shortfall named (a gateway route)
         return _SERVICE_ROWS["archive"]
-    if rest.endswith("/opening-balances/import"):  # the previous company's arrears list (a gateway route)
+    if rest.endswith(("/opening-balances/import", "/opening-credits/import")):  # the previous company's lists
         return _SERVICE_ROWS["finance"]
     service = _service_of.get((method, path))
     return _SERVICE_ROWS[service]

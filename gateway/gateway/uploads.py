@@ -64,6 +64,11 @@ def register(app):
         # carried-over debts start work: a retired estate takes none (retirements.OWN_STARTS_WORK)
         return _file_import(estate_id, job_scopes.OPENING_BALANCE_IMPORT, "finance", "start_opening_balance_import")
 
+    @app.post("/api/v1/estates/<estate_id>/opening-credits/import")
+    def import_opening_credits(estate_id):
+        # the previous company's prepayments start work: a retired estate takes none (retirements.OWN_STARTS_WORK)
+        return _file_import(estate_id, job_scopes.OPENING_CREDIT_IMPORT, "finance", "start_opening_credit_import")
+
     @app.post("/api/v1/estates/<estate_id>/equipment/import")
     def import_equipment(estate_id):
         # new equipment: a retired estate takes none (retirements.OWN_STARTS_WORK)

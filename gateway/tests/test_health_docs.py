@@ -175,6 +175,7 @@ def test_openapi_json_marks_each_operation_a_retired_estate_refuses(client):
     assert len(forwarded) > 40
     assert marked == forwarded | {("POST", "/api/v1/estates/{estate_id}/households/import"),
                                   ("POST", "/api/v1/estates/{estate_id}/opening-balances/import"),
+                                  ("POST", "/api/v1/estates/{estate_id}/opening-credits/import"),
                                   ("POST", "/api/v1/estates/{estate_id}/equipment/import")}
     assert ("POST", "/api/v1/estates/{estate_id}/payments") not in marked
     assert paths["/api/v1/estates/{estate_id}/patrol-rounds"]["post"]["x-starts-work"] is True

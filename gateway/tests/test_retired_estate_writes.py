@@ -45,6 +45,10 @@ def test_a_retired_estate_carries_over_no_list_of_opening_balances(app, client, 
                           headers={**bearer(admin_token), "Content-Type": "text/csv"})
     contract.problem(refused, 409, "conflict", fields=["estate_id"], app=app)
     assert rpc.calls_to("finance", "start_opening_balance_import") == []
+    credits = client.post("/api/v1/estates/R/opening-credits/import", data="房屋编号,预收金额,单号\nhh_1,1,YS-1\n".encode(),
+                          headers={**bearer(admin_token), "Content-Type": "text/csv"})
+    contract.problem(credits, 409, "conflict", fields=["estate_id"], app=app)
+    assert rpc.calls_to("finance", "start_opening_credit_import") == []
 
 
 def test_a_retired_estate_still_takes_what_closes_out_its_past(app, client, rpc, admin_token, archive_knows):

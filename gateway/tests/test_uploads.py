@@ -104,6 +104,31 @@ def test_an_opening_balances_list_goes_to_finance_as_csv_and_only_fee_setters_se
     contract.problem(client.post(path, data=OPENING, headers={**bearer(agent_a_token), "Content-Type": "text/csv"}),
                      403, app=client.application)
     assert len(rpc.calls_to("finance", "start_opening_balance_import")) == 2
+# -- opening credits (期初预收) from the previous company's list of prepayments: CSV only, to finance --
+
+CREDITS = "楼栋,单元,房号,预收金额,单号\n3,1,101,500,YS-1\n".encode()
+CREDITS_JOB = JOB | {"id": "job_finance_2", "kind": "opening_credit_import"}
+
+
+def test_an_opening_credits_list_goes_to_finance_as_csv_and_only_fee_setters_send_one(client, rpc, contract,
+                                                                                       accounts, agent_a_token):
+    import io
+    rpc.answer("finance", "start_opening_credit_import", CREDITS_JOB)
+    accountant = accounts.user("acc-a", ["accountant"], ["A"])
+    path = "/api/v1/estates/A/opening-credits/import"
+    response = client.post(path, data=CREDITS, headers={**bearer(accountant), "Content-Type": "text/csv"})
+    assert contract.check(client.application, response, 202) == CREDITS_JOB
+    sent = rpc.only_call("finance", "start_opening_credit_import")
+    assert sent.payload == {"estate_id": "A", "data": {"format": "csv",
+                                                       "content_base64": base64.b64encode(CREDITS).decode()}}
+    form = client.post(path, headers=bearer(accountant), content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(CREDITS), "prepaid.csv", "text/csv")})
+    assert form.status_code == 202
+    contract.problem(client.post(path, data=CREDITS, headers={**bearer(agent_a_token), "Content-Type": "text/csv"}),
+                     403, app=client.application)
+    assert len(rpc.calls_to("finance", "start_opening_credit_import")) == 2
+
+
 # -- the equipment ledger's import (maintenance/equipment_imports.py) ----------------------------
 
 EQUIPMENT_CSV = "code,name,system,location\nPUMP-1,Booster pump,water,B2\n".encode()

@@ -28,6 +28,10 @@ ROUTES = [
     # what households owed the previous property company, carried over when the estate is taken on (期初欠费)
     Route("POST", f"{ESTATE}/opening-balances", "finance", "record_opening_balance", policy.FEE_SETTERS,
           status=201, body=True, idempotent=True),
+    # what owners had paid the previous property company in advance, handed over (期初预收): those who
+    # carry the opening balances over
+    Route("POST", f"{ESTATE}/opening-credits", "finance", "record_opening_credit", policy.FEE_SETTERS,
+          status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/bills/<bill_id>", "finance", "get_bill", policy.COLLECTORS, id_param="bill_id"),
     Route("POST", f"{ESTATE}/payments", "finance", "create_payment", policy.CASHIERS,
           status=201, body=True, idempotent=True),

@@ -17,6 +17,7 @@ SECURITY = MANAGEMENT | {"security"}  # the security department's lists (gateway
 BILLING_RUN = "billing_run"
 HOUSEHOLD_IMPORT = "household_import"
 OPENING_BALANCE_IMPORT = "opening_balance_import"
+OPENING_CREDIT_IMPORT = "opening_credit_import"  # 期初预收: those who carry the opening balances over
 RESTATEMENT = "restatement"
 EQUIPMENT_IMPORT = "equipment_import"
 
@@ -54,6 +55,7 @@ JOB_SCOPES = {
     # finance: who carries opening balances over one by one (policy.FEE_SETTERS) imports a list of them; the
     # result names lines and fields, never a cell's value
     OPENING_BALANCE_IMPORT: {"start": MANAGEMENT | {"accountant"}, "read": MANAGEMENT | {"accountant"}},
+    OPENING_CREDIT_IMPORT: {"start": MANAGEMENT | {"accountant"}, "read": MANAGEMENT | {"accountant"}},
     # maintenance: the equipment ledger from a CSV register, by those who register equipment (ENGINEERING)
     EQUIPMENT_IMPORT: {"start": MANAGEMENT | {"technician"}, "read": MANAGEMENT | {"technician"}},
     # archive: the operator's admin sends an estate's copies again (archive/restatements.py)

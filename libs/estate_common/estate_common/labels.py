@@ -211,6 +211,7 @@ MESSAGES = {
     "method.alipay": ("支付宝", "Alipay"),
     "method.bank": ("银行卡", "Bank card"),
     "method.transfer": ("转账", "Transfer"),
+    "method.opening_credit": ("期初预收（原物业公司收取）", "Opening credit (paid to the previous company)"),
     "payment_status.posted": ("已入账", "Posted"),
     "payment_status.pending": ("处理中", "Pending"),
     "payment_status.reversal_pending": ("冲销中", "Reversal pending"),

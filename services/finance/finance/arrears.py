@@ -82,19 +82,23 @@ def overdue_and_next_change(bills, now):
     return found, next_change
 
 
-def paid_at(bill, end, reversed_payments):
+def paid_at(bill, end, reversed_payments, received_only=False):
     """Cents paid on ``bill`` before ``end`` (an ISO instant), as the bill then recorded them: its
     allocations made before ``end`` (those a cancellation took off, kept in ``released``), and
     those a reversal took off the bill only at or after ``end``. A reversal takes its allocations
     off the bill and leaves them on its payment (``payments.reversal``), so worked out from the
     bill's allocations alone a payment reversed after the day read as never made; from payment
     times alone, a payment reversed before it still read as paid. ``reversed_payments``: the
-    estate's payments with a reversal, as ``reversal_split`` gives them."""
+    estate's payments with a reversal, as ``reversal_split`` gives them. ``received_only``: leaving
+    out the uses of opening credits (期初预收: paid to the previous company, not received here), as
+    the collection rate and the arrears recovered count money."""
     taken_back, put_back = reversed_payments
     seen, paid = set(), 0
     kept = (bill.get("allocations") or []) + (bill.get("released") or [])
     for allocation in kept + put_back.get(bill["_id"], []):
         if allocation["id"] in seen or allocation["at"] >= end or allocation["id"] in taken_back:
+            continue
+        if received_only and allocation.get("kind") == payments.CREDIT_KIND:
             continue
         seen.add(allocation["id"])
         paid += allocation["amount_cents"]
@@ -155,7 +159,8 @@ def recovered_in(bills, reversed_payments, start, end, eve):
     for bill, paid in owing_at(bills, at_start, start):
         carried += bill["amount_cents"] - paid
         owing.add(bill.get("household_id"))
-        cents = paid_at(bill, end, at_end) - paid
+        # money received in the period: an opening credit's use is no recovery (期初预收)
+        cents = paid_at(bill, end, at_end, received_only=True) - paid_at(bill, start, at_start, received_only=True)
         recovered += cents
         paying[bill.get("household_id")] = paying.get(bill.get("household_id"), 0) + cents
     return {"carried_in_as_of": eve, "carried_in_cents": carried, "carried_in_households": len(owing),
@@ -211,6 +216,13 @@ def reminder_event_data(reminder):
     return {k: reminder[k] for k in keys} | {"id": reminder["_id"]}
 
 
+def opening_credited(bill):
+    """The part of ``bill`` that opening credits paid (期初预收: paid to the previous company before
+    the takeover): neither billed for this operator to collect nor received by it, so the
+    collection rate leaves it out of both, as it leaves out an opening balance's month."""
+    return sum(a["amount_cents"] for a in bill.get("allocations") or [] if a.get("kind") == payments.CREDIT_KIND)
+
+
 def collection_rate(bills, not_billed=()):
     """The KPI over a period's bills (any items given are filtered to property service).
     ``not_billed``: the period's months begun that a billing run should have billed and has not
@@ -220,8 +232,9 @@ def collection_rate(bills, not_billed=()):
     billed = paid = 0
     for bill in bills:
         if bill["item"] == COLLECTION_RATE_ITEM:
-            billed += bill["amount_cents"]
-            paid += bill["paid_cents"]
+            credited = opening_credited(bill)
+            billed += bill["amount_cents"] - credited
+            paid += bill["paid_cents"] - credited
     shown = kpi(paid, billed, note="cents paid on the period's property-service bills / cents billed on them")
     if not_billed:
         shown["not_billed"] = sorted(not_billed)
@@ -236,7 +249,7 @@ def collection_rate_at_end(bills, reversed_payments, end):
     billed = paid = 0
     for bill in bills:
         if bill["item"] == COLLECTION_RATE_ITEM:
-            billed += bill["amount_cents"]
-            paid += paid_at(bill, end, split)
+            billed += bill["amount_cents"] - opening_credited(bill)
+            paid += paid_at(bill, end, split, received_only=True)
     return kpi(paid, billed, note="cents paid by the period's last local day on its property-service bills / "
                                   "cents billed on them")

@@ -228,7 +228,7 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
     top_up_cents = sum(m["amount_cents"] for m in topped_up)
     expected = receipts - reversals + collected - sum(e["amount_cents"] for e in refunds) + top_up_cents
     allocated = sum(a["amount_cents"] for bill in bills_touched for a in bill.get("allocations", [])
-                    if start <= a["at"] < end)
+                    if start <= a["at"] < end and a.get("kind") != "opening_credit")  # 期初预收: not received here
     paid_in_full = sum(1 for bill in bills_touched
                        if bill["status"] == "paid" and bill["settled_at"] and start <= bill["settled_at"] < end)
     numbers = sorted(p["receipt_number"] for p in payments_posted)

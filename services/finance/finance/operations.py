@@ -25,7 +25,7 @@ from estate_common.kpis import per_estate
 from estate_common.store import page_computed, public
 
 from . import (arrears, arrears_view, billing, deposits, invoices, journals, maintenance_fund, opening_balance_imports,
-               opening_balances, owner_access, payments, periods, reports, standards, statement, store, utilities)
+               opening_balances, opening_credit_imports, opening_credits, owner_access, payments, periods, reports, standards, statement, store, utilities)
 from .rules import (APPROVAL_SECONDS, BILLING_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_RETRY_SECONDS,
                     HOUSEHOLD_LOCK_SECONDS, HOUSEHOLD_LOCK_WAIT_SECONDS, JOURNAL_DAY_LOCK_WAIT_SECONDS)
 
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 BILLING_RUN = job_scopes.BILLING_RUN
 OPENING_BALANCE_IMPORT = job_scopes.OPENING_BALANCE_IMPORT
+OPENING_CREDIT_IMPORT = job_scopes.OPENING_CREDIT_IMPORT
 
 
 @contextmanager
@@ -551,6 +552,7 @@ def reverse_payment(db, outbox, caller, estate_id, payment_id, data):
     payment = store.get_payment(db, estate_id, payment_id)
     if _reversed_by_this_call(payment, caller, estate_id):
         return public(payment)
+    opening_credits.refuse_reversal(payment)
     rules, now = store.rules_for(db, estate_id), clock.now()
     with open_journal_day(db, estate_id, caller.user, periods.day_of(now, rules)), \
             household(db, outbox, estate_id, payment["household_id"]):
@@ -702,6 +704,64 @@ def import_opening_balances(db, outbox, job, progress):
 
     rows = opening_balance_imports.read_rows(opening_balance_imports.decode(job["_input"]["content_base64"]))
     return opening_balance_imports.run(rows, flats, carry, progress, expected=job["params"]["rows"])
+
+
+def record_opening_credit(db, outbox, caller, estate_id, data):
+    """What a household had paid the previous property company in advance (期初预收), handed over:
+    a payment record of its own kind, the household's prepaid money, which settles its unpaid
+    bills at once (``opening_credits``); the same household and reference again answers the first."""
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    credit, _ = credit_over(db, outbox, estate_id, data, rules, now, caller.user)
+    return public(credit)
+
+
+def credit_over(db, outbox, estate_id, data, rules, now, user, again_is_existing=False):
+    """One opening credit (``record_opening_credit``, an import's line): ``(record, made)``;
+    ``made`` False when the household's reference was credited already (another amount: a 409, or
+    with ``again_is_existing``, an import's, the record found, left as it is)."""
+    household_id = data["household_id"]
+    store.known_household(db, estate_id, household_id)
+    credit_id = opening_credits.credit_id(estate_id, household_id, data["reference"])
+    with household(db, outbox, estate_id, household_id):
+        existing = store.find_payment(db, estate_id, credit_id)
+        if existing is not None:
+            if not again_is_existing:
+                opening_credits.refuse_other_amount(existing, data)
+            return existing, False
+        sequence = store.next_number(db, estate_id, opening_credits.series(now, rules))
+        credit = opening_credits.new_credit(credit_id, estate_id, data, opening_credits.number(now, rules, sequence),
+                                            now, rules, user)
+        store.insert_payment(db, credit)
+        apply_prepaid(db, outbox, estate_id, household_id)  # its money on the household's unpaid bills
+    return store.find_payment(db, estate_id, credit_id), True
+
+
+def start_opening_credit_import(db, caller, estate_id, data):
+    """A CSV of opening credits, credited in the background (a job; ``opening_credit_imports``):
+    the file is measured now (400 over the caps, or no line)."""
+    jobs.require_may_start(opening_credit_imports.JOB_KIND, caller)
+    store.rules_for(db, estate_id)
+    content = opening_credit_imports.decode(data["content_base64"])
+    lines = opening_credit_imports.check(content)
+    job_id = jobs.created_id(caller, "finance", estate_id, opening_credit_imports.JOB_KIND)
+    job = jobs.create(db, job_id, estate_id, opening_credit_imports.JOB_KIND, {"format": "csv", "rows": lines},
+                      caller.user, input={"content_base64": data["content_base64"]})
+    return jobs.public(job)
+
+
+def import_opening_credits(db, outbox, job, progress):
+    """The job's work: each line an opening credit, once (the household and reference are the
+    natural key: the file uploaded again finds its lines credited, ``existing``)."""
+    estate_id = job["estate_id"]
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    flats = {opening_credit_imports.flat_key(h.get("building"), h.get("unit"), h.get("room")): h["_id"]
+             for h in store.household_flats(db, estate_id)}
+
+    def credit(body):
+        return credit_over(db, outbox, estate_id, body, rules, now, job["created_by"], again_is_existing=True)
+
+    rows = opening_credit_imports.read_rows(opening_credit_imports.decode(job["_input"]["content_base64"]))
+    return opening_credit_imports.run(rows, flats, credit, progress, expected=job["params"]["rows"])
 
 
 def withdraw_charge(db, outbox, event):
@@ -996,6 +1056,7 @@ def request_invoice(db, caller, estate_id, payment_id, data):
     if existing:
         return public(existing)
     payment = store.get_payment(db, estate_id, payment_id)
+    opening_credits.refuse_invoice(payment)
     rules, now = store.rules_for(db, estate_id), clock.now()
     with household_lock(db, estate_id, payment["household_id"]):
         existing = store.find_invoice(db, estate_id, invoice_id)

@@ -74,7 +74,8 @@ def owners_part(account, owner_since, unpaid, prepaid_sources):
         "owner_since": owner_since,
         "bills": bills, "payments": payments,
         "billed_cents": sum(b["amount_cents"] for b in bills if b["status"] != "cancelled"),
-        "received_cents": sum(p["amount_cents"] for p in payments if p["status"] == "posted"),
+        "received_cents": sum(p["amount_cents"] for p in payments if p["status"] == "posted"
+                              and p.get("kind") != "opening_credit"),
         "prepaid_cents": sum(p.get("unapplied_cents", 0) for p in prepaid_sources
                              if (p.get("day") or "") >= owner_since),
         "owed_before_owner_cents": sum(outstanding(b) for b in unpaid if b["period"] < month),

@@ -28,6 +28,7 @@ from . import billing, periods
 # cash → the cash journal (现金日记账); the rest → the bank journal (银行存款日记账)
 METHOD_JOURNAL = {"cash": "cash", "bank": "bank", "transfer": "bank", "wechat": "bank", "alipay": "bank"}
 RECEIPT_PREFIX = "RC"
+CREDIT_KIND = "opening_credit"  # an opening credit's record (opening_credits.py) among the payments
 
 
 def journal_of(method):
@@ -72,8 +73,11 @@ def allocate(bills, sources, at):
         available = source["unapplied_cents"]
         while available > 0 and bill is not None:
             cents = min(available, left[bill["_id"]])
-            allocations.append({"id": allocation_id(source, bill), "payment_id": source["_id"],
-                                "bill_id": bill["_id"], "amount_cents": cents, "at": at})
+            allocation = {"id": allocation_id(source, bill), "payment_id": source["_id"],
+                          "bill_id": bill["_id"], "amount_cents": cents, "at": at}
+            if source.get("kind") == CREDIT_KIND:  # money paid before the takeover: not received here
+                allocation["kind"] = CREDIT_KIND
+            allocations.append(allocation)
             available -= cents
             left[bill["_id"]] -= cents
             if left[bill["_id"]] == 0:

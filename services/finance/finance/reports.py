@@ -1,7 +1,8 @@
 """The income and expense disclosure (收支公示) of a period, and the expense tally behind it.
 
 - Income, per fee item: what the period's bills asked (``billed_cents``) and what has been
-  paid on them (``received_cents``), so owners see both the charge and its collection.
+  paid on them (``received_cents``), so owners see both the charge and its collection; what an
+  opening credit paid (期初预收, money paid to the previous company) is not received here.
 - Expenses: every operating cost of the period: the maintenance material and labour cost of
   the work orders completed in it (from ``maintenance.work_order_completed``, one tally line
   per work order, so a redelivered event does not count twice), and the other operating
@@ -24,6 +25,7 @@ from estate_common import clock, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 
 from . import periods
+from .arrears import opening_credited
 from .deposits import DEPOSIT_ITEM
 
 
@@ -100,7 +102,8 @@ def disclosure(estate_id, period, bills, expenses, now, operating=()):
             continue
         line = income.setdefault(bill["item"], {"billed_cents": 0, "received_cents": 0, "bills": 0})
         line["billed_cents"] += bill["amount_cents"]
-        line["received_cents"] += bill["paid_cents"]
+        # an opening credit's use (期初预收) was paid to the previous company: not received here
+        line["received_cents"] += bill["paid_cents"] - opening_credited(bill)
         line["bills"] += 1
     material = sum(e["material_cost_cents"] for e in expenses)
     labour = sum(e["labour_cost_cents"] for e in expenses)

@@ -24,6 +24,7 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
     indexes, retired_indexes = store.INDEXES, store.RETIRED_INDEXES
     settings_defaults, settings_minima, settings_maxima = DEFAULTS, MINIMA, MAXIMA
     job_runners = {operations.BILLING_RUN: "_run_billing", operations.OPENING_BALANCE_IMPORT: "_import_opening_balances",
+                   operations.OPENING_CREDIT_IMPORT: "_import_opening_credits",
                    **export_runners(exports.COLUMNS)}
 
     # -- exports (estate_common.exports): the columns in exports.py, the documents from the store --
@@ -95,6 +96,19 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
 
     def _import_opening_balances(self, job, progress):
         return operations.import_opening_balances(self.db, self.outbox, job, progress)
+
+    @rpc_method
+    def record_opening_credit(self, payload):
+        """What a household had paid the previous company in advance (期初预收), handed over."""
+        return operations.record_opening_credit(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                payload["data"])
+
+    @rpc_method
+    def start_opening_credit_import(self, payload):
+        return operations.start_opening_credit_import(self.db, self.caller, payload["estate_id"], payload["data"])
+
+    def _import_opening_credits(self, job, progress):
+        return operations.import_opening_credits(self.db, self.outbox, job, progress)
 
     @rpc_method
     def create_payment(self, payload):

@@ -70,7 +70,9 @@ def account(estate_id, household, first, last, unpaid, prepaid_sources, bills, p
         "overdue_cents": sum(outstanding(b) for b in unpaid if b.get("due_at") and b["due_at"] < now_iso),
         "prepaid_cents": sum(p.get("unapplied_cents", 0) for p in prepaid_sources),
         "billed_cents": sum(b["amount_cents"] for b in bills if b["status"] != "cancelled"),
-        "received_cents": sum(p["amount_cents"] for p in payments if p["status"] == "posted"),
+        # an opening credit (期初预收) is listed and in the prepaid balance, but was paid to the previous company
+        "received_cents": sum(p["amount_cents"] for p in payments if p["status"] == "posted"
+                              and p.get("kind") != "opening_credit"),
         "bills": bills,
         "payments": payments,
         "generated_at": now_iso,

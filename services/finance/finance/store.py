@@ -463,7 +463,7 @@ def bills_of_period(db, estate_id, period, item=None):
              "source.kind": NOT_CARRIED_OVER}
     if item:
         query["item"] = item
-    return store.scan(db.bills, query, ("item", "amount_cents", "paid_cents"))
+    return store.scan(db.bills, query, ("item", "amount_cents", "paid_cents", "allocations"))
 
 
 def bills_of_months(db, estate_id, periods, item):
@@ -677,7 +677,7 @@ def prepaid_sources(db, estate_id, household_id):
     """The household's payments with money not yet used, oldest first."""
     found = store.scan(db.payments, {"estate_id": estate_id, "household_id": household_id, "status": "posted",
                                      "unapplied_cents": {"$gt": 0}},
-                       ("unapplied_cents", "allocations", "posted_at", "day", "_rev"))
+                       ("unapplied_cents", "allocations", "posted_at", "day", "kind", "_rev"))
     return sorted(found, key=lambda p: (p["posted_at"], p["_id"]))
 
 
@@ -685,7 +685,7 @@ def prepaid_by_household(db, estate_id):
     """Every household's payments with money not yet used, oldest first, in one walk."""
     found = {}
     for payment in store.scan(db.payments, {"estate_id": estate_id, "status": "posted", "unapplied_cents": {"$gt": 0}},
-                              ("household_id", "unapplied_cents", "allocations", "posted_at", "_rev")):
+                              ("household_id", "unapplied_cents", "allocations", "posted_at", "kind", "_rev")):
         found.setdefault(payment["household_id"], []).append(payment)
     return {household: sorted(found_, key=lambda p: (p["posted_at"], p["_id"])) for household, found_ in found.items()}
 
@@ -757,7 +757,9 @@ def _months_of(period):
 
 
 def payments_of_period(db, estate_id, period):
-    return list(store.scan(db.payments, {"estate_id": estate_id, "day": store.days_of(period)},
+    """The receipts of a period's days; an opening credit (期初预收) is no money received here."""
+    return list(store.scan(db.payments, {"estate_id": estate_id, "day": store.days_of(period),
+                                         "kind": {"$ne": "opening_credit"}},
                            ("amount_cents", "prepaid_cents", "receipt_number", "status")))
 
 

@@ -1,0 +1,147 @@
+"""Importing opening credits (期初预收) from a CSV file, as the previous company's list of
+prepayments (移交预收清单) comes: one line a household's money paid in advance.
+
+The file is read as the opening balances' list is (``opening_balance_imports``: UTF-8 with or
+without its BOM, or GBK; the flat by ``household_id`` 房屋编号 or its address, ``building`` 楼栋,
+``unit`` 单元, ``room`` 房号; the money as ``amount`` in yuan, 金额 or 预收金额, rounded half-up to
+the cent, or ``amount_cents`` 金额（分）), with ``reference`` 单号 (the list's line or receipt
+number: with the household, the natural key) and ``note`` 备注 (optional). No fee item and no
+month: the money is the household's, not a month's.
+
+Each line is checked as ``POST …/opening-credits`` is (the ``OpeningCreditCreate`` contract, then
+``operations.credit_over``); a line refused is reported with its line number, field and reason,
+never the cell's value, and the others are written. **Re-uploading is harmless**: a household's
+reference credited already is counted ``existing`` and left as it is (listed in ``differing``
+when the line says another amount).
+
+Plain functions: no broker, no store.
+"""
+import csv
+import io
+import unicodedata
+
+from estate_common import contracts, job_scopes
+from estate_common.errors import Conflict, DomainError, field_error
+
+from .opening_balance_imports import (AMOUNT_REFUSED, MAX_REPORTED_ERRORS, PROGRESS_EVERY, _amount_cents, _text,
+                                      bad_file, check, decode, domain_errors, flat_key)
+
+__all__ = ["JOB_KIND", "check", "decode", "flat_key", "read_rows", "body_of", "run"]
+
+JOB_KIND = job_scopes.OPENING_CREDIT_IMPORT
+ADDRESS = ("building", "unit", "room")
+COLUMNS = {
+    "household_id": ("household_id", "房屋编号", "房屋id"),
+    "building": ("building", "楼栋", "楼号", "栋"),
+    "unit": ("unit", "单元"),
+    "room": ("room", "房号", "室号", "房间"),
+    "amount": ("amount", "金额", "预收金额", "预交金额", "预收款", "余额", "预收余额", "金额（元）", "金额(元)",
+               "预收金额（元）", "预收金额(元)"),
+    "amount_cents": ("amount_cents", "金额（分）", "金额(分)", "预收金额（分）", "预收金额(分)"),
+    "reference": ("reference", "单号", "凭证号", "清单号", "收据号"),
+    "note": ("note", "备注"),
+}
+REFERENCE_REFUSED = "must name the line of the previous company's list (its number)"
+
+
+def _header_map(header):
+    wanted = {alias.strip().lower(): name for name, aliases in COLUMNS.items() for alias in aliases}
+    found = {}
+    for index, name in enumerate(header):
+        field = wanted.get(unicodedata.normalize("NFKC", str(name or "")).strip().lower())
+        if field and field not in found:
+            found[field] = index
+    missing = [] if "reference" in found else ["reference"]
+    if "household_id" not in found and not all(part in found for part in ADDRESS):
+        missing.append("household_id (or building, unit and room)")
+    if "amount" not in found and "amount_cents" not in found:
+        missing.append("amount (or amount_cents)")
+    if missing:
+        raise bad_file(f"the first row must name the columns; missing: {', '.join(missing)}")
+    return found
+
+
+def read_rows(content):
+    """``(line number, {column: cell})`` of the file's lines (blank lines skipped). Call ``check`` first."""
+    reader = csv.reader(io.StringIO(_text(content)))
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise bad_file("the file is empty")
+        columns = _header_map(header)
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            yield reader.line_num, {name: (row[index].strip() if index < len(row) else "")
+                                    for name, index in columns.items()}
+    except csv.Error:
+        raise bad_file(f"the CSV cannot be read at line {reader.line_num}") from None
+
+
+def body_of(number, cells, households):
+    """``(OpeningCreditCreate body, [refusals])`` of a line; ``households``: ``flat_key`` → id."""
+    errors = []
+    household_id = cells.get("household_id") or ""
+    if not household_id:
+        household_id = households.get(flat_key(cells.get("building"), cells.get("unit"), cells.get("room")))
+        if household_id is None:
+            errors.append(field_error("household_id", "no household of this estate at this address"))
+    cents = _amount_cents(cells)
+    if cents is None:
+        errors.append(field_error("amount_cents" if cells.get("amount_cents") else "amount", AMOUNT_REFUSED))
+    if not (cells.get("reference") or "").strip():
+        errors.append(field_error("reference", REFERENCE_REFUSED))
+    body = {"household_id": household_id or "", "amount_cents": cents, "reference": cells.get("reference") or ""}
+    if cells.get("note"):
+        body["note"] = cells["note"]
+    if errors:
+        return body, [_error(number, e["field"], e["message"]) for e in errors]
+    found = contracts.load().errors("openapi.yaml#/components/schemas/OpeningCreditCreate", body)
+    return body, [_error(number, e["field"], e["message"]) for e in found]  # contracts: without the value
+
+
+def _error(number, field, message):
+    return {"row": number, "field": field, "message": message}
+
+
+def run(rows, households, credit, progress, expected=None):
+    """Credit each line with ``credit(body)``: ``(record, made)``, ``made`` False when the
+    household's reference was credited already, a ``DomainError`` when the line is refused. The
+    job's result: counts, the first refused lines with why (``errors``) and the first lines credited
+    already that say another amount (``differing``), ``MAX_REPORTED_ERRORS`` of each."""
+    created = existing = rejected = done = cents = 0
+    errors, differing = [], []
+    progress(0, expected)
+
+    def counts():
+        return {"rows": done, "created": created, "existing": existing, "rejected": rejected,
+                "credited_cents": cents, "errors": errors[:MAX_REPORTED_ERRORS],
+                "differing": differing[:MAX_REPORTED_ERRORS]}
+
+    try:
+        for number, cells in rows:
+            body, problems = body_of(number, cells, households)
+            if not problems:
+                try:
+                    record, made = credit(body)
+                except (Conflict, DomainError) as refused:
+                    problems = domain_errors(number, refused)
+            if problems:
+                rejected += 1
+                if len(errors) < MAX_REPORTED_ERRORS:
+                    errors.extend(problems)
+            elif made:
+                created += 1
+                cents += record["amount_cents"]
+            else:
+                existing += 1
+                if record["amount_cents"] != body["amount_cents"] and len(differing) < MAX_REPORTED_ERRORS:
+                    differing.append({"row": number, "fields": ["amount_cents"], "payment_id": record["_id"]})
+            done += 1
+            if done % PROGRESS_EVERY == 0:
+                progress(done, max(done, expected or 0))
+    except DomainError as stopped:
+        stopped.partial_result = counts()
+        raise
+    progress(done, done)
+    return counts()

@@ -1,0 +1,150 @@
+"""Opening credits (期初预收): what owners had paid the previous property company in advance, handed
+over when the estate is taken on. A payment record of its own kind (``kind: opening_credit``,
+numbered ``OP-…``): the household's prepaid money, which settles its bills as prepaid money does,
+but no money this operator received: no journal entry, no receipt in the month's reconciliation,
+not in the collection rate's nor the disclosure's money received (session 51's proposal)."""
+import base64
+
+import pytest
+
+from estate_common import contracts
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput
+from estate_common.testing import staff
+
+from .test_service import ACCOUNTANT, ESTATE, acting, approved, bills, finance, pay, run  # noqa: F401 (fixture)
+
+
+def credit(finance, key=None, **data):
+    acting(finance, ACCOUNTANT, key)
+    body = {"household_id": "hh_1", "amount_cents": 50000, "reference": "YS-2026-031", **data}
+    payload = {"estate_id": ESTATE, "data": body}
+    contracts.load().check_rpc_input("finance", "record_opening_credit", payload)
+    answer = finance.record_opening_credit(payload)
+    contracts.load().check_rpc_output("finance", "record_opening_credit", answer)
+    return answer
+
+
+def account(finance, household_id="hh_1"):
+    acting(finance, ACCOUNTANT)
+    payload = {"estate_id": ESTATE, "id": household_id}
+    answer = finance.household_account(payload)
+    contracts.load().check_rpc_output("finance", "household_account", answer)
+    return answer
+
+
+def test_an_opening_credit_is_the_households_prepaid_money_and_settles_its_bills(finance):
+    approved(finance)
+    run(finance, "2026-11")
+    made = credit(finance, note="预交至2027年3月")
+    assert (made["kind"], made["method"], made["journal"], made["status"]) == (
+        "opening_credit", "opening_credit", None, "posted")
+    assert made["receipt_number"] == "OP-2026-000001" and made["reference"] == "YS-2026-031"
+    [november] = bills(finance, household_id="hh_1", period="2026-11")
+    assert november["status"] == "paid"
+    shown = account(finance)
+    assert shown["prepaid_cents"] == 50000 - 21002 and shown["unpaid_cents"] == 0
+    assert [(p["receipt_number"], p.get("kind")) for p in shown["payments"]] == [("OP-2026-000001", "opening_credit")]
+    # no money in the cashier's journals: nothing of it to settle or reconcile
+    assert finance.db.journal.count_documents({"estate_id": ESTATE}) == 0
+
+
+def test_the_same_credit_again_writes_nothing_twice_and_another_amount_is_a_409(finance):
+    first = credit(finance, key="oc-1")
+    assert credit(finance, key="oc-2")["id"] == first["id"]  # the household and reference: its natural key
+    with pytest.raises(Conflict) as refused:
+        credit(finance, amount_cents=100)
+    assert refused.value.errors[0]["field"] == "data.amount_cents"
+    assert account(finance)["prepaid_cents"] == 50000
+    assert finance.db.payments.count_documents({"estate_id": ESTATE}) == 1
+
+
+def test_an_unknown_household_and_a_credit_without_reference_are_refused(finance):
+    with pytest.raises(BusinessRuleViolation) as refused:
+        credit(finance, household_id="hh_far")
+    assert refused.value.errors[0]["field"] == "data.household_id"
+    refused = contracts.load().errors("openapi.yaml#/components/schemas/OpeningCreditCreate",
+                                      {"household_id": "hh_1", "amount_cents": 100, "reference": ""})
+    assert [e["field"] for e in refused] == ["reference"]
+
+
+def test_the_reports_do_not_count_it_as_money_received(finance):
+    """The money reached the previous company, not this one: the collection rate, the disclosure's
+    income received and the month's reconciliation leave it out, while the owner's own payment
+    counts as before."""
+    approved(finance)
+    run(finance, "2026-11")
+    credit(finance, amount_cents=21002)  # hh_1's November, settled by what it paid the previous company
+    pay(finance, "hh_2", 10000)           # money this operator received
+    assert bills(finance, household_id="hh_1", period="2026-11")[0]["status"] == "paid"
+    acting(finance, ACCOUNTANT)
+    rate = finance.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert rate["collection_rate"]["numerator"] == 10000
+    assert rate["collection_rate"]["denominator"] == 28200 + 11868  # hh_1's November, settled before: not billed here
+    assert rate["collection_rate_at_period_end"]["numerator"] == 10000
+    november = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert november["income"]["received_cents"] == 10000
+    assert november["income"]["billed_cents"] == 21002 + 28200 + 11868
+    report = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert report["receipts"]["amount_cents"] == 10000 and report["receipts"]["count"] == 1
+    assert report["bills_settled"]["allocated_cents"] == 10000 and report["balanced"] is True
+    assert "OP-2026-000001" not in str(report)
+
+
+def test_an_opening_credit_is_not_reversed_nor_invoiced_here(finance):
+    made = credit(finance)
+    acting(finance, ACCOUNTANT)
+    with pytest.raises(Conflict):
+        finance.reverse_payment({"estate_id": ESTATE, "id": made["id"], "data": {"reason": "typed wrong"}})
+
+
+# -- a list of them, imported (POST …/opening-credits/import) ---------------------------------
+
+def import_file(finance, content, caller=ACCOUNTANT):
+    acting(finance, caller)
+    raw = content if isinstance(content, bytes) else content.encode("utf-8")
+    payload = {"estate_id": ESTATE, "data": {"format": "csv", "content_base64": base64.b64encode(raw).decode()}}
+    contracts.load().check_rpc_input("finance", "start_opening_credit_import", payload)
+    job = finance.start_opening_credit_import(payload)
+    contracts.load().check_rpc_output("finance", "start_opening_credit_import", job)
+    finance.run_jobs()
+    acting(finance, ACCOUNTANT)
+    return finance.get_job({"id": job["id"]})
+
+
+LIST = ("楼栋,单元,房号,预收金额,单号,备注\n"
+        "3,1,100,500.00,YS-1,至2027年3月\n"      # hh_1, by its address, in yuan
+        "3栋,1单元,101,282,YS-2,\n"              # hh_2, its address written otherwise
+        "9,9,999,100,YS-3,\n"                   # no such flat
+        "3,1,102,abc,YS-4,\n"                   # no amount
+        "3,1,102,100,,\n")                      # no reference
+
+
+def test_an_import_credits_each_line_and_reports_the_refused_ones_by_line(finance):
+    job = import_file(finance, LIST)
+    assert job["status"] == "succeeded"
+    result = job["result"]
+    assert (result["rows"], result["created"], result["existing"], result["rejected"]) == (5, 2, 0, 3)
+    assert result["credited_cents"] == 50000 + 28200
+    assert [(e["row"], e["field"]) for e in result["errors"]] == [(4, "household_id"), (5, "amount"), (6, "reference")]
+    assert account(finance)["prepaid_cents"] == 50000 and account(finance, "hh_2")["prepaid_cents"] == 28200
+    assert "abc" not in str(result) and "9,9,999" not in str(result)  # reasons, never the cells
+
+
+def test_the_same_list_uploaded_again_in_gbk_and_cents_writes_nothing_twice(finance):
+    import_file(finance, LIST)
+    again = ("房屋编号,金额（分）,单号\n" "hh_1,49900,YS-1\n" "hh_2,28200,YS-2\n" "hh_3,1000,YS-9\n").encode("gb18030")
+    result = import_file(finance, again)["result"]
+    assert (result["created"], result["existing"], result["rejected"]) == (1, 2, 0)
+    assert result["differing"] == [{"row": 2, "fields": ["amount_cents"], "payment_id": result["differing"][0]["payment_id"]}]
+    assert account(finance)["prepaid_cents"] == 50000  # left as it is
+    assert finance.db.payments.count_documents({"estate_id": ESTATE}) == 3
+    bom = "\ufeff房屋编号,预收金额,单号\nhh_3,10,YS-9\n".encode("utf-8")
+    assert import_file(finance, bom)["result"]["existing"] == 1
+
+
+def test_a_file_without_its_columns_is_refused_and_only_those_who_carry_balances_over_import(finance):
+    with pytest.raises(InvalidInput):
+        import_file(finance, "楼栋,单元,房号,预收金额,单号\n")
+    assert import_file(finance, "预收金额,单号\n1,YS-1\n")["status"] == "failed"
+    with pytest.raises(Forbidden):
+        import_file(finance, LIST, caller=staff("cash", ["cashier"], [ESTATE]))
