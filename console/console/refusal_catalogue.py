@@ -1758,6 +1758,18 @@ ZH = {
         '须为日期，例如 2019-05-01（或 2019/5/1、2019年5月1日）',
     'must be a fee item: property_service, parking, renovation_management, renovation_deposit, repair (or its name, 物业服务费)':
         '须为收费项目：物业服务费、停车费、装修管理费、装修押金、有偿维修（或其代码）',
+    # the opening credits import (finance/opening_credit_imports.py)
+    "must name the line of the previous company's list (its number)":
+        '须写明原物业公司清单的编号（单号）',
+    # opening credits (finance/opening_credits.py)
+    "the household's {0} was credited already as {1} with another amount":
+        '该户的 {0} 已记入预收（{1}），金额不同',
+    'credited already as {0}':
+        '已记入预收：{0}',
+    '{0} is an opening credit, money paid to the previous company: it is not reversed here (no journal holds it)':
+        '{0} 是期初预收，款项由原物业公司收取：不能在此冲销（本公司日记账中没有这笔钱）',
+    "{0} is an opening credit, money paid to the previous company: its invoice is the previous company's to issue":
+        '{0} 是期初预收，款项由原物业公司收取：发票应由原物业公司开具',
     # the desk's search by phone (archive/operations.py search_households)
     "only a role that reads owners' and residents' phones in full may search by one":
         '只有可查看业主和住户完整电话的角色才能按电话查找',

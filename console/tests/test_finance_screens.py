@@ -1357,6 +1357,7 @@ def test_an_accountant_carries_the_previous_companys_arrears_over_flat_by_flat(c
     item, month, amount and the list's reference, with the form's key, and listed as carried over."""
     _households(fake)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills", {"items": [OPENING], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments", {"items": [], "next_cursor": None})  # 期初预收
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/opening-balances", (201, OPENING))
     sign_in(client, fake, username="wang", roles=("cashier",))  # who may not carry one over is not offered it
     assert "data-opening-balance-form" not in client.get("/accounts/opening-balances").get_data(as_text=True)
@@ -1395,6 +1396,7 @@ def test_the_previous_companys_list_is_uploaded_whole_and_its_refused_lines_show
     import io
     _households(fake)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills", {"items": [OPENING], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments", {"items": [], "next_cursor": None})  # 期初预收
     running = {"id": "job_ob_1", "estate_id": ESTATE, "kind": "opening_balance_import", "status": "running",
                "progress": {"done": 1, "total": 3}, "result": None, "created_at": "2026-11-30T00:00:00Z"}
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/opening-balances/import", (202, {**running, "status": "queued"}))
@@ -1512,3 +1514,49 @@ def test_the_reminders_sent_are_listed_by_month_and_household_from_the_arrears(c
     listed = [c for c in fake.calls if c["path"].endswith("/arrears/reminders")][-1]
     assert listed["params"].get("period") == "2026-12" and listed["params"].get("household_id") == "hh_1"
     assert "催缴记录" in page
+
+
+CREDIT = {"id": "pay_oc_1", "estate_id": ESTATE, "household_id": "hh_1", "kind": "opening_credit",
+          "amount_cents": 50000, "method": "opening_credit", "journal": None, "reference": "YS-1",
+          "receipt_number": "OP-2026-000001", "status": "posted", "cashier": None, "day": "2026-11-30",
+          "posted_at": "2026-11-30T02:00:00.000Z", "created_at": "2026-11-30T02:00:00.000Z",
+          "updated_at": "2026-11-30T02:00:00.000Z", "allocations": [], "unapplied_cents": 28998,
+          "prepaid_cents": 50000, "prepaid_used_cents": 0, "reversal": None,
+          "receipt": {"number": "OP-2026-000001", "issued_at": "2026-11-30T02:00:00.000Z", "household_id": "hh_1",
+                      "amount_cents": 50000, "method": "opening_credit", "bills": [], "prepaid_cents": 50000}}
+
+
+def test_the_previous_companys_prepayments_are_uploaded_on_the_same_page_and_listed(client, fake):
+    """期初预收 (session 51's proposal): the previous company's list of owners' prepayments is uploaded
+    beside its arrears list, its job followed to its refused lines, and the credits handed over listed
+    with their OP- number, what is left unused and the list's reference."""
+    import io
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments", {"items": [CREDIT], "next_cursor": None})
+    done = {"id": "job_oc_1", "estate_id": ESTATE, "kind": "opening_credit_import", "status": "succeeded",
+            "progress": {"done": 2, "total": 2}, "created_at": "2026-11-30T00:00:00Z",
+            "result": {"rows": 2, "created": 1, "existing": 0, "rejected": 1, "credited_cents": 50000,
+                       "differing": [], "errors": [{"row": 3, "field": "reference",
+                                                    "message": "must name the line of the previous company's list (its number)"}]}}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/opening-credits/import", (202, {**done, "status": "queued"}))
+    fake.on("GET", r"/api/v1/jobs/job_oc_1", done)
+    sign_in(client, fake, username="wang", roles=("cashier",))
+    assert "data-opening-credit-import" not in client.get("/accounts/opening-balances").get_data(as_text=True)
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/opening-balances", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "data-opening-credit-import" in page
+    listed = page.split("data-opening-credits>")[1].split("</table>")[0]
+    assert "OP-2026-000001" in listed and "¥500.00" in listed and "¥289.98" in listed and "YS-1" in listed
+    assert [c["params"] for c in fake.calls if c["path"].endswith("/payments")][-1].get("kind") == "opening_credit"
+    content = "楼栋,单元,房号,预收金额,单号\n3,1,1202,500,YS-1\n".encode()
+    answer = client.post("/accounts/opening-credits/import", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "oci1", "file": (io.BytesIO(content), "prepaid.csv")},
+        content_type="multipart/form-data")
+    assert answer.status_code == 302 and answer.location.endswith("/accounts/opening-balances?credit_job=job_oc_1")
+    upload = [c for c in fake.calls if c["method"] == "POST"][-1]
+    assert upload["path"].endswith("/opening-credits/import") and upload["data"] == content
+    shown = client.get(answer.location, headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    rejected = shown.split("<tbody>")[1].split("</tbody>")[0]
+    assert '<td class="num">3</td>' in rejected and "<td>单号</td>" in rejected and "须写明原物业公司清单的编号" in rejected
+    assert "¥500.00" in shown.split("data-opening-credit-job")[1]

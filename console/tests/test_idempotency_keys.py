@@ -320,10 +320,14 @@ FORMS = [
     Form("/api/v1/estates/{estate_id}/opening-balances", "/accounts/opening-balances", "/accounts/opening-balances",
          data={"building": "3", "unit": "1", "room": "1202", "item": "property_service", "period": "2026-08",
                "amount": "210.02", "reference": "QD-117"},
-         reads={rf"{EST}/bills": _list(), rf"{EST}/households": _list(HOUSEHOLD)}, shown_again=True),
+         reads={rf"{EST}/bills": _list(), rf"{EST}/households": _list(HOUSEHOLD), rf"{EST}/payments": _list()},
+         shown_again=True),
     Form("/api/v1/estates/{estate_id}/opening-balances/import", "/accounts/opening-balances",
          "/accounts/opening-balances/import", data={"file": "arrears.csv"},
-         reads={rf"{EST}/bills": _list(), rf"{EST}/households": _list(HOUSEHOLD)}),
+         reads={rf"{EST}/bills": _list(), rf"{EST}/households": _list(HOUSEHOLD), rf"{EST}/payments": _list()}),
+    Form("/api/v1/estates/{estate_id}/opening-credits/import", "/accounts/opening-balances",
+         "/accounts/opening-credits/import", data={"file": "prepaid.csv"},
+         reads={rf"{EST}/bills": _list(), rf"{EST}/households": _list(HOUSEHOLD), rf"{EST}/payments": _list()}),
     Form("/api/v1/estates/{estate_id}/operating-expenses", "/accounts/disclosure?period=2026-11",
          "/accounts/operating-expenses",
          data={"period": "2026-11", "category": "cleaning", "amount": "10.00", "description": "mops"},
@@ -377,6 +381,9 @@ API_ONLY = {
     # the owner's own rating from the owner app that filed the request (channel app): the desk
     # records what an owner says on a return visit, not a rating in his name
     "/api/v1/estates/{estate_id}/service-requests/{request_id}/rating",
+    # one opening credit (期初预收) at a time: the console uploads the previous company's list whole
+    # (…/opening-credits/import, below); the single call is an integrator's
+    "/api/v1/estates/{estate_id}/opening-credits",
 }
 DOCUMENTED = _documented_with_a_key() - API_ONLY
 UNDER_ESTATE = "/api/v1/estates/{estate_id}/"

@@ -118,7 +118,7 @@ RPC_FILTERS = {
     "list_borrow_requests": {"status": "pending"},
     "list_fee_standards": {"status": "approved"},
     "list_bills": {"status": "unpaid"},
-    "list_payments": {"status": "posted"},
+    "list_payments": {"status": "posted", "kind": "opening_credit"},
     "list_journal_entries": {"kind": "payment"},
     "list_inspections": {"status": "open"},
 }

@@ -414,7 +414,12 @@ def opening_balances(problem=None):
     page = g.api.get(g.api.estate(g.user.estate_id, "bills"), source="opening_balance", limit=common.PAGE_SIZE,
                      cursor=request.args.get("cursor"))
     job = g.api.get(f"/api/v1/jobs/{request.args['job']}") if request.args.get("job") else None
+    # what owners had paid the previous company in advance (期初预收), handed over on the same page
+    credits = g.api.get(g.api.estate(g.user.estate_id, "payments"), kind="opening_credit", limit=common.PAGE_SIZE)
+    credit_job = (g.api.get(f"/api/v1/jobs/{request.args['credit_job']}") if request.args.get("credit_job")
+                  else None)
     return render_template("accounts/opening_balances.html", items=page.get("items", []), job=job,
+                           credits=credits.get("items", []), credit_job=credit_job,
                            next_cursor=page.get("next_cursor"), fee_items=ITEMS, households=common.household_labels(),
                            key=common.form_key(), form=request.form if problem else {},
                            problem=problem or common.take_problem())
@@ -457,6 +462,18 @@ def import_opening_balances():
     if refused:
         return refused
     return redirect(url_for("accounts.opening_balances", job=job["id"]))
+
+
+@bp.post("/opening-credits/import")
+@estate_needed
+def import_opening_credits():
+    """The previous company's list of owners' prepayments (期初预收) uploaded whole (a CSV:
+    ``POST …/opening-credits/import``), then followed on the opening balances' page (``?credit_job=``)."""
+    job, refused = common.uploaded_import("opening-credits/import", common.CSV_ONLY, "ob.wrong_file",
+                                          url_for("accounts.opening_balances"))
+    if refused:
+        return refused
+    return redirect(url_for("accounts.opening_balances", credit_job=job["id"]))
 
 
 REMINDER_CHANNELS = ("phone", "sms", "letter", "visit", "app", "notice")

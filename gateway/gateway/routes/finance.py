@@ -36,7 +36,7 @@ ROUTES = [
     Route("POST", f"{ESTATE}/payments", "finance", "create_payment", policy.CASHIERS,
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/payments", "finance", "list_payments", policy.FINANCE,
-          paged=True, filters=("household_id", "status", "updated_since", "transaction_id", "receipt_number")),
+          paged=True, filters=("household_id", "status", "updated_since", "transaction_id", "receipt_number", "kind")),
     Route("GET", f"{ESTATE}/payments/<payment_id>", "finance", "get_payment", policy.FINANCE,
           id_param="payment_id"),
     Route("POST", f"{ESTATE}/payments/<payment_id>/reverse", "finance", "reverse_payment", policy.CASHIERS,

@@ -23,8 +23,8 @@ import unicodedata
 from estate_common import contracts, job_scopes
 from estate_common.errors import Conflict, DomainError, field_error
 
-from .opening_balance_imports import (AMOUNT_REFUSED, MAX_REPORTED_ERRORS, PROGRESS_EVERY, _amount_cents, _text,
-                                      bad_file, check, decode, domain_errors, flat_key)
+from .opening_balance_imports import (MAX_REPORTED_ERRORS, PROGRESS_EVERY, _amount_cents, _text, bad_file, check,
+                                      decode, domain_errors, flat_key)
 
 __all__ = ["JOB_KIND", "check", "decode", "flat_key", "read_rows", "body_of", "run"]
 
@@ -41,6 +41,7 @@ COLUMNS = {
     "reference": ("reference", "单号", "凭证号", "清单号", "收据号"),
     "note": ("note", "备注"),
 }
+AMOUNT_REFUSED = "must be an amount in yuan, such as 210.02"
 REFERENCE_REFUSED = "must name the line of the previous company's list (its number)"
 
 

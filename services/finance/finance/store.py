@@ -626,7 +626,10 @@ def half_done_of_day(db, estate_id, cashier, day):
 def _payments_listed(filters):
     """The payments list's filters as a query: ``transaction_id`` exactly as posted, ``receipt_number``
     as the payer quotes it (``_receipt_quoted``), each through its index."""
-    return _receipt_quoted(_listed(filters))
+    query = _receipt_quoted(_listed(filters))
+    if query.get("kind") == "payment":  # money received here: a payment has no kind stored
+        query["kind"] = {"$ne": "opening_credit"}
+    return query
 
 
 def _receipt_quoted(query):

@@ -148,3 +148,18 @@ def test_a_file_without_its_columns_is_refused_and_only_those_who_carry_balances
     assert import_file(finance, "预收金额,单号\n1,YS-1\n")["status"] == "failed"
     with pytest.raises(Forbidden):
         import_file(finance, LIST, caller=staff("cash", ["cashier"], [ESTATE]))
+
+
+def test_the_payments_list_tells_the_credits_from_the_money_received(finance):
+    made = credit(finance)
+    paid = pay(finance, "hh_2", 700)
+
+    def listed(**filters):
+        acting(finance, ACCOUNTANT)
+        payload = {"estate_id": ESTATE, "filters": filters}
+        contracts.load().check_rpc_input("finance", "list_payments", payload)
+        return [p["id"] for p in finance.list_payments(payload)["items"]]
+
+    assert listed(kind="opening_credit") == [made["id"]]
+    assert listed(kind="payment") == [paid["id"]]
+    assert sorted(listed()) == sorted([made["id"], paid["id"]])
