@@ -167,3 +167,46 @@ def test_a_report_without_its_period_names_the_period(api, office):
         answer = api.get(f"{base}/{path}", accountant)
         assert answer.status_code == 400, (path, answer.text)
         assert answer.json()["errors"] == [{"field": "period", "message": "is required"}], (path, answer.json())
+
+
+def test_the_previous_companys_prepayments_are_handed_over_as_opening_credits_not_money_received(api, admin):
+    """期初预收 through the gateway: the previous company's list of prepayments uploaded as a CSV (GBK,
+    the flat by its address), a job with a per-line report; each credit the household's prepaid
+    money, listed as an opening credit (OP-…, no journal), and not in the month's reconciliation."""
+    estate = new_estate(api, admin, name="Taken Over")  # its own: the module's estate bills two households
+    office = {"staff": {role: new_user(api, admin, [role], [estate["id"]]) for role in ("accountant", "cashier")}}
+    base, accountant = f"/api/v1/estates/{estate['id']}", token(office, "accountant")
+    household = new_household(api, admin, estate["id"], room="309", area_m2=50, building="2")
+    period = time.strftime("%Y-%m", time.gmtime(time.time() + 8 * 3600))
+    before = api.get(f"{base}/reports/reconciliation?period={period}", accountant).json()["receipts"]
+    content = ("楼栋,单元,房号,预收金额,单号,备注\n"
+               "2,1,309,500.00,YS-1,至明年三月\n"
+               "2,1,999,1,YS-2,\n").encode("gb18030")
+
+    def imported():
+        started = api.call("POST", f"{base}/opening-credits/import", accountant, data=content,
+                           headers={"Content-Type": "text/csv"})
+        assert started.status_code == 202, started.text
+        job = eventually(lambda: (lambda j: j if j["status"] in ("succeeded", "failed") else None)(
+            api.get(f"/api/v1/jobs/{started.json()['id']}", accountant).json()))
+        return job if job["result"]["created"] + job["result"]["existing"] == 1 else None  # the flat's copy on its way
+
+    job = eventually(imported)
+    assert job["result"]["rejected"] == 1 and [(e["row"], e["field"]) for e in job["result"]["errors"]] == [
+        (3, "household_id")]
+    credits = api.get(f"{base}/payments?kind=opening_credit&household_id={household['id']}", accountant)
+    assert credits.status_code == 200, credits.text
+    [credit] = credits.json()["items"]
+    assert (credit["method"], credit["journal"], credit["amount_cents"]) == ("opening_credit", None, 50000)
+    assert credit["receipt_number"].startswith("OP-")
+    account = api.get(f"{base}/households/{household['id']}/account", accountant).json()
+    assert account["prepaid_cents"] == 50000 and account["received_cents"] == 0
+    again = api.call("POST", f"{base}/opening-credits/import", accountant, data=content,
+                     headers={"Content-Type": "text/csv"})
+    job = eventually(lambda: (lambda j: j if j["status"] in ("succeeded", "failed") else None)(
+        api.get(f"/api/v1/jobs/{again.json()['id']}", accountant).json()))
+    assert (job["result"]["created"], job["result"]["existing"]) == (0, 1)  # nothing twice
+    after = api.get(f"{base}/reports/reconciliation?period={period}", accountant).json()["receipts"]
+    assert after == before  # no money received here
+    assert api.post(f"{base}/payments/{credit['id']}/reverse", {"reason": "typo"},
+                    token(office, "cashier")).status_code == 409
