@@ -168,6 +168,8 @@ _MESSAGES = {
     "oc.import_columns": ("CSV 文件（UTF-8 或 GBK），第一行为列名：楼栋、单元、房号（或 房屋编号）、预收金额（元，或 金额（分））、单号，可另加备注（或 building, unit, room / household_id, amount / amount_cents, reference, note）。同一户同一单号只记一次，可放心重新上传。",
                           "A CSV file (UTF-8 or GBK) whose first row names the columns: building, unit, room (or household_id), amount in yuan (or amount_cents), reference, and optionally note (or 楼栋, 单元, 房号 / 房屋编号, 预收金额, 单号, 备注). A household's reference is credited once: uploading the list again is harmless."),
     "oc.credited_cents": ("记入预收金额", "Amount credited"),
+    "oc.record_note": ("这是接管时原物业公司移交的期初预收（清单 {reference}）：款项由原物业公司收取，作为该户预收款冲抵账单；不在本公司日记账中，不能冲销，发票由原物业公司开具。",
+                       "An opening credit handed over by the previous company (list {reference}): the money was received by the previous company and settles this household's bills as prepaid money; it is in none of this operator's journals, is not reversed here, and its invoice is the previous company's to issue."),
     "oc.unused": ("尚未冲抵", "Not yet used"),
     "ob.carried_over_cents": ("录入金额", "Amount carried over"),
     "ob.differing_hint": ("这些月份已录入，导入未作修改；金额与清单不一致，请核对。",

@@ -1560,3 +1560,15 @@ def test_the_previous_companys_prepayments_are_uploaded_on_the_same_page_and_lis
     rejected = shown.split("<tbody>")[1].split("</tbody>")[0]
     assert '<td class="num">3</td>' in rejected and "<td>单号</td>" in rejected and "须写明原物业公司清单的编号" in rejected
     assert "¥500.00" in shown.split("data-opening-credit-job")[1]
+
+
+def test_an_opening_credits_record_offers_neither_a_reversal_nor_an_invoice(client, fake):
+    """An opening credit (期初预收) is money the previous company received: finance refuses its
+    reversal and its invoice (409), so its record offers neither and says what it is."""
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments/pay_oc_1", CREDIT)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/invoices", {"items": [], "next_cursor": None})
+    sign_in(client, fake, username="acc", roles=("accountant", "cashier"))
+    page = client.get("/accounts/payments/pay_oc_1/receipt", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "OP-2026-000001" in page and "data-opening-credit-note" in page and "原物业公司" in page
+    assert "/accounts/payments/pay_oc_1/reverse" not in page and "/accounts/payments/pay_oc_1/invoices" not in page
