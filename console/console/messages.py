@@ -3405,6 +3405,7 @@ _MESSAGES = {
     "field.why": ("漏巡原因", "Why missed"),
     "field.access_code": ("账单查询码", "Statement link"),
     "field.owner_ref": ("业主（系统编号）", "Owner (id)"),
+    "field.owner_since": ("业主产权起始日（过户日）", "Owner since (transfer day)"),
 }
 
 OWN = frozenset(_MESSAGES)  # the console's own keys (none of labels.MESSAGES': a test holds it)
