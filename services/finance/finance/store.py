@@ -1210,9 +1210,10 @@ def estate_ids(db):
 def closed_queries(estate_id, start, end):
     """Payments posted in ``[start, end)`` (a reversal later does not unpost one: archive keeps both;
     ``closed_counts_store``: counted for archive, and listed when the archivist asks which are
-    missing), known by their receipt number (RC-…)."""
+    missing), known by their receipt number (RC-…). An opening credit (期初预收, OP-…) is no payment
+    announced to archive: counted, it read as a record the archive lacks."""
     posted = {"$in": ["posted", "reversal_pending", "reversed"]}  # not one still being posted
-    return {"payments": ("payments", {"estate_id": estate_id, "status": posted,
+    return {"payments": ("payments", {"estate_id": estate_id, "status": posted, "kind": {"$ne": "opening_credit"},
                                       "posted_at": {"$gte": start, "$lt": end}}, "receipt_number")}
 
 

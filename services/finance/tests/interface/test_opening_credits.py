@@ -163,3 +163,18 @@ def test_the_payments_list_tells_the_credits_from_the_money_received(finance):
     assert listed(kind="opening_credit") == [made["id"]]
     assert listed(kind="payment") == [paid["id"]]
     assert sorted(listed()) == sorted([made["id"], paid["id"]])
+
+
+def test_an_opening_credit_is_not_a_payment_the_archive_is_told_of(finance):
+    """finance counts the payments it posted for archive's completeness (资料归档完整率), each of
+    which archive keeps from payment_posted; an opening credit is announced by no payment_posted, so
+    counted it read as a record the archive lacks (found by h3 reviewing its own change)."""
+    from estate_common import calendar, clock
+    finance.count_closed_records(clock.now())
+    credit(finance)
+    finance.count_closed_records(clock.now())
+    month = calendar.period_of(clock.now(), "Asia/Shanghai")
+    counted = [e for e in finance.outbox.of_type("closed_records_counted")
+               if e["estate_id"] == ESTATE and e["data"]["period"] == month]
+    assert counted[-1]["data"]["counts"] == {"payments": 0}
+    assert finance.outbox.of_type("payment_posted") == []
