@@ -43,6 +43,13 @@ def phone_keys(*contacts):
     return list(dict.fromkeys(number for number in numbers if number)) or [""]
 
 
+def stored_phone_keys(request):
+    """``phone_keys`` of a stored request: its caller's, then a portal filer's (``portal.contact``),
+    as its registration wrote them; the sweep ``operations.keep_phone_keys`` gives them to a request
+    stored before they were kept."""
+    return phone_keys(request.get("contact"), (request.get("portal") or {}).get("contact"))
+
+
 def new_request(request_id, estate_id, data, number, created, rules, actor, earlier_repair_id=None, custom=None):
     stamp = clock.to_iso(created)
     return {

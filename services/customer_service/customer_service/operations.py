@@ -5,6 +5,7 @@ with the rule modules (``intake``, ``complaints``, ``handling``, ``repairs``,
 the events in the same document write, a lost race decided again.
 """
 import logging
+import time
 from functools import partial
 
 from estate_common import calendar, clock, custom_fields, exports, fee_prices, ids, public_codes, replica
@@ -215,7 +216,7 @@ def portal_create(db, outbox, caller, estate_code, data):
                                      domain.request_number(created, rules["timezone"], sequence),
                                      created, rules, portal.ACTOR, None)
         request["portal"] = portal.portal_part(data)
-        request["_phones"] = intake.phone_keys(request["contact"], request["portal"]["contact"])
+        request["_phones"] = intake.stored_phone_keys(request)
         request["_tracking_hash"] = public_codes.secret_hash(secret)  # the code itself is kept nowhere
         request["_filing_digest"] = digest  # what a retry with the same key must send again
         return request, []  # announced when the desk matches it (portal.match)
@@ -456,6 +457,32 @@ def mark_overdue(db, outbox):
     if marked:
         log.info("requests found overdue", extra={"count": marked})
     return marked
+
+
+def keep_phone_keys(db, stopping=lambda: False, batch=None):
+    """Every request stored without its callers' numbers (``_phones``: registered before they were
+    kept, or by a replica of the version before while a deploy rolls) gets them
+    (``intake.stored_phone_keys``), so the phone search (``store.requests_by_phone``) finds it
+    through its index and no longer reads it apart. Estate by estate, ``batch`` requests at a time
+    (``store.PHONE_KEYS_BATCH``), each read from the null entries of the index ``(estate_id,
+    _phones, created_at, _id)``: what is left to do is what lacks them, so a sweep stopped half-way
+    (``stopping``: the service stops; or a crash) is taken up by the next where it stopped, and an
+    estate with none left costs one empty probe (no mark needed, and an old replica's request
+    written after it is found by the next sweep). Each write gives a request its numbers only if it
+    has none (replicas sweeping at once write each once) and touches nothing else of it: no
+    revision, no ``updated_at``, no event (``_phones`` is internal). Returns how many it gave them."""
+    kept = 0
+    for estate_id in store.estate_ids(db):
+        while True:
+            if stopping():
+                return kept
+            found = store.requests_without_phones(db, estate_id, batch or store.PHONE_KEYS_BATCH)
+            written = sum(store.keep_phone_keys(db, request, intake.stored_phone_keys(request)) for request in found)
+            kept += written
+            time.sleep(0)  # the service's calls run between batches (the embedded store does no I/O)
+            if not written:  # none left (or a batch another replica wrote first: the next sweep looks again)
+                break
+    return kept
 
 
 # -- what other services tell us -------------------------------------------------------------

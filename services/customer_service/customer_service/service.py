@@ -1,17 +1,20 @@
 """customer-service entrypoints: thin. The steps of each call are in operations.py (through the
 one write path, estate_common.writes), the rules in the domain modules, storage in store.py."""
 
-from estate_common import clock, config, personal_data
+from estate_common import clock, config, personal_data, stopping
 from estate_common.nameko import (CountsClosedRecords, CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, HasCustomFields,
                                   ServiceBase, consumes, export_runners, rpc_method)
 from estate_common.errors import Forbidden
-from estate_common.nameko.timers import timer
+from estate_common.nameko.timers import graceful_timer, timer
 from estate_common.store import public
 
 from . import applications, complaints, domain, exports, front_desk, handling, operations, repairs, store, surveys
 from .rules import CHOICES, DEFAULTS, MAXIMA, MINIMA, ORDERED
 
 OVERDUE_SWEEP_SECONDS = config.env_float("OVERDUE_SWEEP_SECONDS", 60.0)
+# how often requests stored without their callers' numbers are given them (at start too):
+# operations.keep_phone_keys (seconds), as archive's households (ADDRESS_KEY_SWEEP_SECONDS)
+PHONE_KEY_SWEEP_SECONDS = config.env_float("PHONE_KEY_SWEEP_SECONDS", 600.0)
 
 
 class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustomFields, ExportsResources,
@@ -151,6 +154,13 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     def mark_overdue(self):
         """Stamps requests past their due time without an answer (listed with ?overdue=true)."""
         operations.mark_overdue(self.db, self.outbox)
+
+    @graceful_timer(interval=PHONE_KEY_SWEEP_SECONDS, eager=True)
+    def keep_phone_keys(self):
+        """``operations.keep_phone_keys``: at start (the backfill of the requests stored before
+        ``_phones`` was kept), then those an older replica wrote while a deploy rolled. A stop ends
+        it between two batches; the next start takes it up where it stopped."""
+        operations.keep_phone_keys(self.db, stopping=lambda: stopping.is_stopping(self.name))
 
     # -- what other services tell us ------------------------------------------
     @consumes("archive", "vacant_inspection_recorded")

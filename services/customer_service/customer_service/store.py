@@ -800,6 +800,26 @@ def closed_counts(db, estate_id, start, end):
 # at most this many of one phone's requests answer an occupant's request to see his data, newest first
 PHONE_REQUESTS = 500
 
+# the requests stored without their callers' numbers (``_phones``) read at a time by the sweep that
+# gives them theirs (``operations.keep_phone_keys``)
+PHONE_KEYS_BATCH = 500
+UNPHONED = {"_phones": {"$exists": False}}
+
+
+def requests_without_phones(db, estate_id, batch):
+    """Up to ``batch`` of the estate's requests stored without ``_phones``, with their contacts alone:
+    the null entries of the index ``(estate_id, _phones, created_at, _id)`` (one probe when none is
+    left: MongoDB reads ``$exists: false`` from an index's null bounds, the embedded store from its
+    null bucket)."""
+    return list(db.service_requests.find({"estate_id": estate_id, **UNPHONED},
+                                         {"estate_id": 1, "contact": 1, "portal.contact": 1}).limit(batch))
+
+
+def keep_phone_keys(db, request, numbers):
+    """``request``'s numbers (``_phones``) written unless it has them: 1 if written, 0 if not."""
+    return db.service_requests.update_one({"_id": request["_id"], "estate_id": request["estate_id"], **UNPHONED},
+                                          {"$set": {"_phones": numbers}}).modified_count
+
 
 def requests_by_phone(db, estate_id, number):
     """The estate's requests whose caller (``contact.phone``, a portal filer's ``portal.contact.phone``)
@@ -808,11 +828,12 @@ def requests_by_phone(db, estate_id, number):
     numbers, ``intake.phone_keys``), where every request naming a phone was read and each number
     dialled (a big estate's could outlast the gateway's wait: ``unavailable``). A request stored
     before requests kept their numbers has no ``_phones`` and is read apart, as before (those
-    alone: a request kept without a phone has ``[""]``)."""
+    alone, the index's null entries: a request kept without a phone has ``[""]``), until the sweep
+    ``operations.keep_phone_keys`` gives it them (at the service's start, then on its timer)."""
     newest = [("created_at", -1), ("_id", -1)]
     found = list(db.service_requests.find({"estate_id": estate_id, "_phones": number}).sort(newest)
                  .limit(PHONE_REQUESTS))
-    for request in db.service_requests.find({"estate_id": estate_id, "_phones": {"$exists": False}, "$or": [
+    for request in db.service_requests.find({"estate_id": estate_id, **UNPHONED, "$or": [
             {"contact.phone": {"$nin": [None, ""]}}, {"portal.contact.phone": {"$nin": [None, ""]}}]}):
         written = [((request.get("contact") or {}).get("phone")),
                    (((request.get("portal") or {}).get("contact") or {}).get("phone"))]

@@ -218,3 +218,58 @@ def test_the_requests_of_a_phone_are_found_through_its_index_and_those_stored_be
     assert [r["id"] for r in found["items"]] == [latest["id"], older["id"], first["id"]]
     assert all("_phones" not in r for r in found["items"])
     assert [r["_id"] for r in store.requests_by_phone(desk.db, ESTATE, "13957286446")][:1] == [latest["id"]]
+
+
+def test_requests_stored_before_their_phones_were_kept_are_given_them_by_the_sweep_once(desk):
+    """An operator who upgrades has years of requests without ``_phones`` (each read apart by the
+    phone search, every one of the estate's so stored). The sweep ``keep_phone_keys`` (at start,
+    then on its timer) gives each its callers' numbers estate by estate, a batch at a time, so the
+    search finds it through the index; run again (the timer, a second replica, a restart after a
+    crash half-way) it writes nothing."""
+    from customer_service import operations, store
+    clock.freeze(clock.parse_iso("2026-11-02T02:00:00Z"))
+    desk.copy_estate(event("archive", "estate_created", "est_2", {
+        "id": "est_2", "estate_id": "est_2", "code": "HZ-02", "name": "East Lake", "address": "1 Lake Rd",
+        "version": 1}))
+    called = desk.create_request(new(contact={"name": "欧阳探针", "phone": "139 5728 6446"}))
+    nobody = desk.create_request(new())
+    portal = desk.create_request(new(contact={"phone": "+86 136-0013-6000"}))
+    stored_before = [called["id"], nobody["id"], portal["id"]]
+    desk.db.service_requests.update_many({"estate_id": ESTATE}, {"$unset": {"_phones": ""}})
+    desk.db.service_requests.update_one({"_id": portal["id"]}, {"$set": {  # a portal filer's number apart
+        "portal": {"contact": {"phone": "13800138000"}}}})
+    before = {doc["_id"]: doc for doc in desk.db.service_requests.find({"estate_id": ESTATE})}
+
+    assert operations.keep_phone_keys(desk.db, batch=2) == 3  # two batches
+    kept = {doc["_id"]: doc for doc in desk.db.service_requests.find({"estate_id": ESTATE})}
+    assert kept[called["id"]]["_phones"] == ["13957286446"] and kept[nobody["id"]]["_phones"] == [""]
+    assert kept[portal["id"]]["_phones"] == ["13600136000", "13800138000"]
+    # nothing else of them changed: no revision, no event, no updated_at an integrator's sync reads
+    assert all({k: v for k, v in kept[i].items() if k != "_phones"} == before[i] for i in stored_before)
+    assert desk.db.service_requests.count_documents({"estate_id": ESTATE, "_phones": {"$exists": False}}) == 0
+    # found through the index, none read apart any more
+    assert [
+        r["_id"] for r in store.requests_by_phone(desk.db, ESTATE, "13800138000")] == [portal["id"]]
+    assert [r["_id"] for r in store.requests_by_phone(desk.db, ESTATE, "13600136000")] == [portal["id"]]
+    as_caller(desk, staff("li", ["archivist"], [ESTATE]))
+    assert [r["id"] for r in desk.requests_by_phone({"estate_id": ESTATE, "data": {"phone": "139 5728 6446"}})[
+        "items"]] == [called["id"]]
+
+    # run again: nothing to write, nothing written
+    assert operations.keep_phone_keys(desk.db) == 0
+    assert {doc["_id"]: doc for doc in desk.db.service_requests.find({"estate_id": ESTATE})} == kept
+
+
+def test_the_phone_sweep_stopped_half_way_takes_up_where_it_stopped(desk):
+    """A sweep stopped between two batches (the service stopping, a crash) leaves the rest without
+    ``_phones``; the next sweep gives them theirs and no request twice."""
+    from customer_service import operations
+    made = [desk.create_request(new(contact={"phone": f"1395728644{n}"}))["id"] for n in range(5)]
+    desk.db.service_requests.update_many({"estate_id": ESTATE}, {"$unset": {"_phones": ""}})
+    asked = []
+    assert operations.keep_phone_keys(desk.db, batch=2, stopping=lambda: asked.append(1) or len(asked) > 1) == 2
+    left = desk.db.service_requests.count_documents({"estate_id": ESTATE, "_phones": {"$exists": False}})
+    assert left == 3
+    assert operations.keep_phone_keys(desk.db, batch=2) == 3
+    assert sorted(doc["_phones"][0] for doc in desk.db.service_requests.find({"_id": {"$in": made}})) == [
+        f"1395728644{n}" for n in range(5)]
