@@ -16,7 +16,7 @@ import re
 import unicodedata
 from datetime import timedelta
 
-from estate_common import calendar, clock, ids, personal_data, plausible
+from estate_common import calendar, clock, ids, personal_data, phones, plausible
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
 from estate_common.roles import FINANCE
 from estate_common.wording import counted
@@ -311,7 +311,17 @@ def new_visitor(visitor_id, estate_id, data, now, actor):
     for optional in ("phone", "plate"):
         if data.get(optional):
             visitor[optional] = plate(data[optional]) if optional == "plate" else data[optional].strip()
+    visitor["_phone"] = phone_key(visitor)
     return visitor
+
+
+def phone_key(visitor):
+    """The number a visitor is found by in a request to see one's data (``POST …/personal-data/search``,
+    ``store.visitors_by_phone``): his phone as dialled (``estate_common.phones``), ``""`` for none
+    or for one masked for good (``erased``: ``139****6435`` is no number), so that a visitor stored
+    before it was kept (no ``_phone``) is told apart in the index ``(estate_id, _phone, …)``. Kept
+    as ``_phone``, internal: the number is shown as the reader's role allows, from ``phone``."""
+    return phones.dialled(visitor.get("phone")) or ""
 
 
 # -- a visitor's car: the visit's stays at the gate ------------------------------
@@ -371,6 +381,7 @@ def erased(visitor, today):
     for field in ("phone", "plate"):
         if visitor.get(field):
             changes[field] = (personal_data.mask_phone if field == "phone" else personal_data.mask_name)(visitor[field])
+    changes["_phone"] = ""  # no number kept in full, found by none (phone_key)
     for field in ("purpose", "departure_notes"):
         if visitor.get(field):
             changes[field] = personal_data.mask_numbers_in(visitor[field])

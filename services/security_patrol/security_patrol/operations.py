@@ -770,6 +770,29 @@ def erase_visitors(db, outbox, now):
     return erased
 
 
+def keep_phone_keys(db, stopping=lambda: False, batch=None):
+    """Every visitor stored without his number as dialled (``_phone``: registered before it was
+    kept, or by a replica of the version before while a deploy rolls) gets it (``gate.phone_key``:
+    ``""`` for none, or for a phone masked for good), so a request to see one's data finds him
+    through its index. Estate by estate, ``batch`` at a time (``store.PHONE_KEYS_BATCH``), read from
+    the index's null entries: what is left is what lacks it, so a sweep stopped half-way
+    (``stopping``, or a crash) is taken up by the next, and an estate with none left costs one empty
+    probe. Each write gives a visitor his number only if he has none and touches nothing else
+    (no revision, no event: ``_phone`` is internal). Returns how many it gave one."""
+    kept = 0
+    for estate_id in store.estate_ids(db):
+        while True:
+            if stopping():
+                return kept
+            found = store.visitors_without_phone(db, estate_id, batch or store.PHONE_KEYS_BATCH)
+            written = sum(store.keep_phone_key(db, visitor, gate.phone_key(visitor)) for visitor in found)
+            kept += written
+            time.sleep(0)  # the service's calls run between batches (the embedded store does no I/O)
+            if not written:  # none left (or a batch another replica wrote first: the next sweep looks again)
+                break
+    return kept
+
+
 def list_visitors(db, estate_id, filters, limit, cursor):
     """``on_site``: who is still in the estate, or who left (``store.visitors_page``); each with his
     visit's stays at the gate (``gate.shown_visitor``)."""

@@ -2,10 +2,10 @@
 one write path, estate_common.writes); the rules in patrols.py, fire.py, incidents.py (with
 emergency_plans.py), gate.py and kpis.py, their numbers in rules.py; storage in store.py."""
 
-from estate_common import clock, config, personal_data, roles
+from estate_common import clock, config, personal_data, roles, stopping
 from estate_common.nameko import (CountsClosedRecords, CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources,
                                   ServiceBase, consumes, export_runners, rpc_method)
-from estate_common.nameko.timers import timer
+from estate_common.nameko.timers import graceful_timer, timer
 from estate_common.store import public
 
 from . import exports, gate, operations, store
@@ -19,6 +19,9 @@ MISSED_ROUND_SWEEP_SECONDS = config.env_float("MISSED_ROUND_SWEEP_SECONDS", 300.
 # How often visitors past the estate's visitor_retention_days are masked for good (seconds):
 # operations.erase_visitors.
 RETENTION_SWEEP_SECONDS = config.env_float("RETENTION_SWEEP_SECONDS", 3600.0)
+# how often visitors stored without their number as dialled are given it (at start too):
+# operations.keep_phone_keys (seconds), as customer service's requests
+PHONE_KEY_SWEEP_SECONDS = config.env_float("PHONE_KEY_SWEEP_SECONDS", 600.0)
 
 
 class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, CountsClosedRecords,
@@ -210,6 +213,13 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Exp
     def keep_due_times_of_rounds_opened_before(self):
         """``operations.keep_earlier_due_unchecked``: once per estate, then a registry read."""
         return operations.keep_earlier_due_unchecked(self.db, self.outbox)
+
+    @graceful_timer(interval=PHONE_KEY_SWEEP_SECONDS, eager=True)
+    def keep_phone_keys(self):
+        """``operations.keep_phone_keys``: at start (the backfill of the visitors stored before
+        ``_phone`` was kept), then those an older replica wrote while a deploy rolled. A stop ends
+        it between two batches; the next start takes it up where it stopped."""
+        operations.keep_phone_keys(self.db, stopping=lambda: stopping.is_stopping(self.name))
 
     @timer(interval=RETENTION_SWEEP_SECONDS)
     def erase_visitors(self):

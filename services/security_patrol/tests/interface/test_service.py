@@ -2680,6 +2680,61 @@ def test_the_visits_a_phone_registered_are_found_for_the_archives_roles_only(pat
             patrol.visitors_by_phone({"estate_id": ESTATE, "data": {"phone": "13957286435"}})
 
 
+def test_the_visits_of_a_phone_are_found_through_its_index_and_those_stored_before_it_after_the_sweep(patrol):
+    """A visitor keeps his number as dialled (``_phone``, ``""``: none, or masked for good), indexed
+    with ``estate_id``: the search read every visitor with a phone and dialled each (12,000 at a big
+    estate's gate). One stored before it was kept is still found (read apart: the index's null
+    entries) and the sweep ``keep_phone_keys`` (at start, then on its timer) gives him his, once;
+    a visitor masked for good keeps no number in it and is found by none."""
+    visit = {"visiting_household_id": "hh_1201", "purpose": "visit"}
+    first = patrol.register_visitor({"estate_id": ESTATE, "data": {"name": "欧阳探针", "phone": "139 5728 6435", **visit}})
+    nobody = patrol.register_visitor({"estate_id": ESTATE, "data": {"name": "王五", **visit}})
+    clock.advance(timedelta(hours=1))
+    older = patrol.register_visitor({"estate_id": ESTATE, "data": {"name": "欧阳探针", "phone": "+86 13957286435", **visit}})
+    patrol.db.visitors.update_one({"_id": older["id"]}, {"$unset": {"_phone": ""}})  # stored before
+    clock.advance(timedelta(hours=1))
+    latest = patrol.register_visitor({"estate_id": ESTATE, "data": {"name": "欧", "phone": "139-5728-6435", **visit}})
+    stored = {doc["_id"]: doc.get("_phone") for doc in patrol.db.visitors.find({"estate_id": ESTATE})}
+    assert (stored[first["id"]], stored[nobody["id"]], stored[older["id"]]) == ("13957286435", "", None)
+    assert [index["key"] for index in patrol.db.visitors.index_information().values()].count(
+        [("estate_id", 1), ("_phone", 1), ("created_at", 1), ("_id", 1)]) == 1
+    as_caller(patrol, staff("li", ["archivist"], [ESTATE]))
+
+    def found():
+        return [v["id"] for v in patrol.visitors_by_phone({"estate_id": ESTATE, "data": {"phone": "13957286435"}})[
+            "items"]]
+
+    assert found() == [latest["id"], older["id"], first["id"]]
+    assert all("_phone" not in v for v in patrol.list_visitors({"estate_id": ESTATE})["items"])
+    before = {doc["_id"]: doc for doc in patrol.db.visitors.find({"estate_id": ESTATE})}
+    assert operations.keep_phone_keys(patrol.db) == 1
+    kept = {doc["_id"]: doc for doc in patrol.db.visitors.find({"estate_id": ESTATE})}
+    assert kept[older["id"]] == {**before[older["id"]], "_phone": "13957286435"}  # nothing else of him
+    assert patrol.db.visitors.count_documents({"estate_id": ESTATE, "_phone": {"$exists": False}}) == 0
+    assert found() == [latest["id"], older["id"], first["id"]]
+    assert operations.keep_phone_keys(patrol.db) == 0  # run again: nothing
+    assert {doc["_id"]: doc for doc in patrol.db.visitors.find({"estate_id": ESTATE})} == kept
+
+    # masked for good (visitor_retention_days after he left): no number kept, found by none
+    for visitor in (first, older, latest):
+        patrol.record_visitor_departure({"estate_id": ESTATE, "id": visitor["id"], "data": {}})
+    clock.advance(timedelta(days=91))
+    assert patrol.sweep_visitor_retention(clock.now()) >= 3
+    assert {doc.get("_phone") for doc in patrol.db.visitors.find({"estate_id": ESTATE})} == {""}
+    assert found() == []
+
+
+def test_a_visitor_masked_before_the_sweep_is_given_no_number(patrol):
+    """A visitor masked for good before ``_phone`` was kept holds ``139****6435``: the sweep gives
+    him none (``""``), which no search finds."""
+    gone = patrol.register_visitor({"estate_id": ESTATE, "data": {
+        "name": "欧阳探针", "phone": "13957286435", "visiting_household_id": "hh_1201", "purpose": "visit"}})
+    patrol.db.visitors.update_one({"_id": gone["id"]}, {"$unset": {"_phone": ""},
+                                                        "$set": {"phone": "139****6435", "erased_on": "2026-01-01"}})
+    assert operations.keep_phone_keys(patrol.db) == 1
+    assert patrol.db.visitors.find_one({"_id": gone["id"]})["_phone"] == ""
+
+
 # -- a visitor's retention (found by review) ------------------------------------------------------
 
 def test_a_visitor_on_site_is_not_masked_before_his_visit_runs_out_and_his_car_still_finds_him(patrol):
