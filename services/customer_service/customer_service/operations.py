@@ -142,6 +142,9 @@ def record_owner_contact(db, outbox, caller, estate_id, data):
 
     contact_id = caller.created_id("oc", estate_id)
     contact = _announced.create(db, outbox, "owner_contacts", estate_id, contact_id, new)
+    # on its household's copy (the current month's due list: owner_contacts_due); a retry with the
+    # key puts it on if the first try stopped before, and the sweep does (keep_contacts_on_households)
+    _keep_on_household(db, contact)
     if contact.get("request_id"):
         # the call back a low portal rating owed, recorded on the request (a retry with the key finds
         # the contact and records it, if the first try stopped between the two writes)
@@ -149,6 +152,39 @@ def record_owner_contact(db, outbox, caller, estate_id, data):
                           lambda request: domain.called_back(request, contact["contacted_at"], contact["by"],
                                                              contact_id=contact["_id"]))
     return public(contact)
+
+
+def _keep_on_household(db, contact):
+    """A steward contact put on its household's copy (``owner_contacts.kept_with``), then marked so
+    (``_on_household``; a manager's visit marked alone): 1 if marked now. Left unmarked when others
+    kept writing the copy: the sweep tries again, and the due list counts the old way meanwhile."""
+    if contact["kind"] == "steward_contact" and not store.keep_on_household(
+            db, contact["estate_id"], contact["household_id"],
+            lambda kept: owner_contacts.kept_with(kept, contact)):
+        return 0
+    return store.mark_on_household(db, contact)
+
+
+def keep_contacts_on_households(db, stopping=lambda: False, batch=None):
+    """Every owner contact not on its household's copy yet (recorded before contacts were kept there,
+    by a replica of the version before while a deploy rolls, or by a call stopped between its two
+    writes) put on it and marked (``_keep_on_household``), estate by estate, ``batch`` at a time
+    (``store.CONTACTS_BATCH``) from the null entries of ``(estate_id, _on_household)``: what is left
+    is what is unmarked, so a sweep stopped half-way (``stopping``, a crash) is taken up by the next,
+    and putting one on twice changes nothing. Until an estate has none left its current month's due
+    list is counted from its households and contacts, as before. Returns how many it marked."""
+    marked = 0
+    for estate_id in store.estate_ids(db):
+        while True:
+            if stopping():
+                return marked
+            written = sum(_keep_on_household(db, contact)
+                          for contact in store.contacts_not_on_households(db, estate_id, batch or store.CONTACTS_BATCH))
+            marked += written
+            time.sleep(0)  # the service's calls run between batches (the embedded store does no I/O)
+            if not written:
+                break
+    return marked
 
 
 # a household copy made before copies carried their registration sorts first in the due list
@@ -176,6 +212,8 @@ def owner_contacts_due(db, estate_id, filters, limit, cursor):
     per_month = rules["owner_contacts_per_month"]
     # ``building``: one building's (a steward's own; blank: every one)
     building = ((filters or {}).get("building") or "").strip()
+    if period == current and store.contacts_kept_on_households(db, estate_id):
+        return _owed_kept(db, estate_id, period, per_month, building, start, end, limit, cursor)
     owed = owner_contacts.still_owed(store.kpi_households(db, estate_id, building),
                                      store.steward_contacts(db, estate_id, start, end), per_month, period, tz, end)
     # each as ((registered, id), copy, contacts): the page's few made into items, with their flats
@@ -183,15 +221,38 @@ def owner_contacts_due(db, estate_id, filters, limit, cursor):
     ordered = sorted((((household.get("created_at") or UNREGISTERED, household["_id"]), household, contacts)
                       for household, contacts in owed), key=lambda owing: owing[0])
     page = page_computed(ordered, lambda owing: owing[0], limit, cursor)
-    shown = [h["_id"] for _, h, _ in page["items"]]
+    return _owed_answer(db, estate_id, period, per_month, end, [(h, contacts) for _, h, contacts in page["items"]],
+                        len(ordered), page["next_cursor"])
+
+
+def _owed_kept(db, estate_id, period, per_month, building, start, end, limit, cursor):
+    """The current month's due list from the contacts kept on each household's copy: a page of those
+    with fewer than ``per_month`` since the month's ``start`` (``store.owed_households``), where every
+    household and the month's contacts were read for each page (``owner_contacts_due``)."""
+    owed = owner_contacts.kept_owed_query(per_month, start, end, _month_after(period))
+    page, total = store.owed_households(db, estate_id, owed, building, limit, cursor)
+    return _owed_answer(db, estate_id, period, per_month, end, [
+        (h, owner_contacts.kept_since(h["_steward_contacts"], start)) for h in page["items"]], total, page["next_cursor"])
+
+
+def _month_after(period):
+    """``YYYY-MM`` of the month after ``period``."""
+    year, month = int(period[:4]), int(period[5:7])
+    return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+
+
+def _owed_answer(db, estate_id, period, per_month, end, owing, total, next_cursor):
+    """The due list's answer: ``owing`` (a page of ``(copy, its contacts in the month)``) each with
+    its flat and last steward contact before the month's ``end``, read for the page alone."""
+    shown = [h["_id"] for h, _ in owing]
     last, flats = store.last_contacted(db, estate_id, shown, end), store.flats(db, estate_id, shown)
     return {
-        "period": period, "required": per_month, "total": len(ordered),
+        "period": period, "required": per_month, "total": total,
         "items": [{"household_id": h["_id"], **{name: flats.get(h["_id"], {}).get(name)
                                                  for name in ("building", "unit", "room")},
                    "contacts": contacts, "required": per_month, "last_contacted_at": last.get(h["_id"])}
-                  for _, h, contacts in page["items"]],
-        "next_cursor": page["next_cursor"],
+                  for h, contacts in owing],
+        "next_cursor": next_cursor,
     }
 
 

@@ -22,6 +22,8 @@ from estate_common.errors import BusinessRuleViolation, Forbidden, field_error
 from estate_common.kpis import kpi, year_to_date
 from estate_common.wording import counted
 
+from .rules import MAXIMA
+
 MANAGERS = roles.MANAGEMENT
 
 
@@ -164,6 +166,43 @@ def owed_from(household, timezone):
     months = [calendar.period_of(clock.parse_iso(registered), timezone)] if registered else []
     months += [household["occupied_from"][:7]] if household.get("occupied_from") else []
     return max(months) if months else None
+
+
+# -- the steward contacts kept on each household's copy (the current month's due list) ----------
+
+# a household's newest steward contacts kept on its copy (``_steward_contacts``): as many as a month
+# may require (``owner_contacts_per_month``'s maximum), so the ``required``-th newest is among them
+KEPT_CONTACTS = MAXIMA["owner_contacts_per_month"]
+
+
+def kept_entry(contact):
+    """A steward contact as its household's copy keeps it: ``<contacted_at>|<id>``, which sorts by the
+    moment (``clock.to_iso``'s, compared as text with a month's bounds) and is the contact's alone,
+    so that putting it on twice changes nothing."""
+    return f"{contact['contacted_at']}|{contact['_id']}"
+
+
+def kept_with(kept, contact):
+    """``kept`` (a copy's ``_steward_contacts``, newest first) with ``contact`` among them, the newest
+    ``KEPT_CONTACTS``: the same list when it is there already (or older than all of them)."""
+    return sorted(set(kept) | {kept_entry(contact)}, reverse=True)[:KEPT_CONTACTS]
+
+
+def kept_since(kept, start):
+    """How many of the ``kept`` contacts were made at ``start`` or later (the current month's, from its
+    first instant: a contact is never logged ahead of its moment)."""
+    return sum(1 for entry in kept or () if entry.partition("|")[0] >= start)
+
+
+def kept_owed_query(required, start, end, next_month):
+    """The copies (a query's conditions) owed contacts in the current month by the kept contacts:
+    fewer than ``required`` since ``start`` (the ``required``-th newest is before it, or there are
+    not so many: ``$not`` takes a missing one, and a copy never contacted), registered before the
+    month's ``end`` (``owed_in``; one without a registration is owed), not handed over (交房) in a
+    later month (``occupied_from`` from ``next_month`` on, its first day written ``YYYY-MM``)."""
+    return {f"_steward_contacts.{required - 1}": {"$not": {"$gte": start}},
+            "created_at": {"$not": {"$gte": end}},
+            "occupied_from": {"$not": {"$gte": next_month}}}
 
 
 def manager_visits_year_to_date(visits, yearly):

@@ -15,6 +15,9 @@ OVERDUE_SWEEP_SECONDS = config.env_float("OVERDUE_SWEEP_SECONDS", 60.0)
 # how often requests stored without their callers' numbers are given them (at start too):
 # operations.keep_phone_keys (seconds), as archive's households (ADDRESS_KEY_SWEEP_SECONDS)
 PHONE_KEY_SWEEP_SECONDS = config.env_float("PHONE_KEY_SWEEP_SECONDS", 600.0)
+# how often owner contacts not on their household's copy yet are put on it (at start too):
+# operations.keep_contacts_on_households (seconds); until then the due list is counted the old way
+OWNER_CONTACTS_SWEEP_SECONDS = config.env_float("OWNER_CONTACTS_SWEEP_SECONDS", 60.0)
 
 
 class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustomFields, ExportsResources,
@@ -161,6 +164,13 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
         ``_phones`` was kept), then those an older replica wrote while a deploy rolled. A stop ends
         it between two batches; the next start takes it up where it stopped."""
         operations.keep_phone_keys(self.db, stopping=lambda: stopping.is_stopping(self.name))
+
+    @graceful_timer(interval=OWNER_CONTACTS_SWEEP_SECONDS, eager=True)
+    def keep_contacts_on_households(self):
+        """``operations.keep_contacts_on_households``: at start (the contacts recorded before they
+        were kept on the households' copies), then any an older replica or a stopped call left. A
+        stop ends it between two batches; the next start takes it up where it stopped."""
+        operations.keep_contacts_on_households(self.db, stopping=lambda: stopping.is_stopping(self.name))
 
     # -- what other services tell us ------------------------------------------
     @consumes("archive", "vacant_inspection_recorded")

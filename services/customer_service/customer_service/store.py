@@ -23,6 +23,9 @@ PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 
 INDEXES = {
     **replica.INDEXES,
+    # the copies in the lists' order: the current month's owner contacts due (``owed_households``), a
+    # page of them, and whether a copy lacks its registration (``contacts_kept_on_households``)
+    "households": [*replica.INDEXES["households"], ([("estate_id", 1), ("created_at", 1), ("_id", 1)], {})],
     **closed_counts.INDEXES,
     "service_requests": [
         (PAGED, {}),
@@ -90,6 +93,8 @@ INDEXES = {
         ([("estate_id", 1), ("household_id", 1), ("kind", 1), ("contacted_at", 1)], {}),
         # a household's, in the list's order either way (its page shows the newest)
         ([("estate_id", 1), ("household_id", 1), ("created_at", 1), ("_id", 1)], {}),
+        # the contacts not put on their household's copy yet (``contacts_not_on_households``)
+        ([("estate_id", 1), ("_on_household", 1)], {}),
     ],
     **custom_fields_store.INDEXES,
 }
@@ -583,6 +588,69 @@ def last_contacted(db, estate_id, household_ids, before):
     if missing:
         latest({"$lt": since})
     return found
+
+
+# -- the steward contacts kept on each household's copy (the current month's due list) ------------
+
+NOT_ON_HOUSEHOLD = {"_on_household": {"$exists": False}}
+CONTACTS_BATCH = 500  # contacts put on their households at a time by the sweep
+
+
+def contacts_not_on_households(db, estate_id, batch):
+    """Up to ``batch`` of the estate's contacts not put on their household's copy yet (recorded before
+    they were kept, by a replica of the version before, or by a call stopped between its two writes):
+    the null entries of the index ``(estate_id, _on_household)``."""
+    return list(db.owner_contacts.find({"estate_id": estate_id, **NOT_ON_HOUSEHOLD},
+                                       {"estate_id": 1, "household_id": 1, "kind": 1, "contacted_at": 1})
+                .limit(batch))
+
+
+def keep_on_household(db, estate_id, household_id, keep, tries=5):
+    """The household's copy's kept steward contacts (``_steward_contacts``) made ``keep(kept)``, a
+    compare-and-set on ``_steward_rev`` (two contacts of one household at once both land); True once
+    written or already so (or no copy: nothing to keep), False when others kept writing it."""
+    for _ in range(tries):
+        copy = db.households.find_one({"_id": household_id, "estate_id": estate_id},
+                                      {"_steward_contacts": 1, "_steward_rev": 1})
+        if copy is None:
+            return True
+        kept = keep(copy.get("_steward_contacts") or [])
+        if kept == copy.get("_steward_contacts"):
+            return True
+        revision = copy.get("_steward_rev")
+        if db.households.update_one(
+                {"_id": household_id, "estate_id": estate_id,
+                 "_steward_rev": revision if revision is not None else {"$exists": False}},
+                {"$set": {"_steward_contacts": kept, "_steward_rev": (revision or 0) + 1}}).modified_count:
+            return True
+    return False
+
+
+def mark_on_household(db, contact):
+    """The contact marked put on its household's copy: 1 if marked now, 0 if it was."""
+    return db.owner_contacts.update_one({"_id": contact["_id"], "estate_id": contact["estate_id"], **NOT_ON_HOUSEHOLD},
+                                        {"$set": {"_on_household": True}}).modified_count
+
+
+def contacts_kept_on_households(db, estate_id):
+    """Whether the estate's copies answer the current month's due list (``owed_households``): every
+    contact is on its household's copy, and every copy has its registration (a copy made before
+    copies carried it has no place in the lists' order): two probes of null entries."""
+    return (db.owner_contacts.count_documents({"estate_id": estate_id, **NOT_ON_HOUSEHOLD}, limit=1) == 0
+            and db.households.count_documents({"estate_id": estate_id, "created_at": None}, limit=1) == 0)
+
+
+def owed_households(db, estate_id, owed, building, limit, cursor):
+    """A page of the estate's copies ``owed`` selects (``owner_contacts.kept_owed_query``), in the
+    lists' order (``created_at``, ``_id``) with their cursors, each with its kept contacts, and how
+    many there are in all: the index ``(estate_id, created_at, _id)`` walked until the page is full,
+    and a count of the same, where every copy and the month's contacts were read for each page."""
+    query = {"estate_id": estate_id, **owed}
+    if building:
+        query["building"] = {"$in": address_spellings(building, "building")}
+    page = store.page(db.households, query, limit, cursor, shown=lambda doc: {
+        "_id": doc["_id"], "created_at": doc["created_at"], "_steward_contacts": doc.get("_steward_contacts")})
+    return page, db.households.count_documents(query)
 
 
 def applications_of(db, estate_id, household_id, kind):

@@ -305,3 +305,131 @@ def test_the_stewards_owner_contacts_are_exported_by_month_with_their_flats(desk
     with pytest.raises(InvalidInput):  # the list's filters only
         desk.start_export({"estate_id": ESTATE, "data": {"resource": "owner_contacts", "format": "csv",
                                                          "filters": {"status": "open"}}})
+
+
+# -- the current month's due list from the contacts kept on each household (a big estate) --------
+
+def registered(desk, household_id, at, version=2, building="3", room=None, **extra):
+    desk.copy_household(event("archive", "household_created", ESTATE, {
+        "id": household_id, "estate_id": ESTATE, "building": building, "unit": "1", "room": room or household_id[-1] * 4,
+        "area_m2": 70.0, "status": "occupied", "version": version, "created_at": at, "occupied_from": None, **extra}))
+
+
+def read_whole(desk, monkeypatch):
+    """Makes the due list count from the estate's households and the month's contacts (the way
+    every month was counted before the contacts were kept on the households)."""
+    from customer_service import store
+    monkeypatch.setattr(store, "contacts_kept_on_households", lambda db, estate_id: False)
+
+
+def all_pages(desk, limit, **filters):
+    items, cursor = [], None
+    while True:
+        page = due(desk, limit=limit, filters=filters, **({"cursor": cursor} if cursor else {}))
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return items, page["total"]
+
+
+def test_this_month_s_due_list_is_read_from_the_contacts_kept_on_the_households(desk, monkeypatch):
+    """The current month's list read every household of the estate and the month's contacts for
+    each page (a big estate's 10,000 and 3,000: the session 51 note); each household's copy now keeps
+    its newest steward contacts (``_steward_contacts``), written when a contact is recorded, and the
+    list is a page of the households whose ``required``-th newest contact is before the month
+    (``store.owed_households``), in the lists' order, with no read of the month's contacts. What the
+    list answers is the one counted the old way: after a contact, a household added, one handed over
+    next month, the number required changed, a building asked, page by page."""
+    from customer_service import store
+    clock.freeze(clock.parse_iso("2026-12-10T02:00:00Z"))
+    registered(desk, "hh_1", "2026-01-05T02:00:00.000Z")
+    registered(desk, "hh_2", "2026-01-06T02:00:00.000Z")
+    registered(desk, "hh_3", "2026-02-01T02:00:00.000Z", version=1, building="5")
+    registered(desk, "hh_4", "2026-03-01T02:00:00.000Z", version=1)
+    log(desk, STEWARD, household_id="hh_1", contacted_at="2026-12-01T02:00:00Z")
+    log(desk, STEWARD, household_id="hh_2", contacted_at="2026-11-30T15:00:00Z")  # 23:00 on 30 November there
+    for day in ("02", "03"):
+        log(desk, STEWARD, household_id="hh_3", contacted_at=f"2026-12-{day}T02:00:00Z")
+    log(desk, MANAGER, household_id="hh_4", kind="manager_visit", channel="visit", contacted_at="2026-12-04T02:00:00Z")
+    kept = {doc["_id"]: doc.get("_steward_contacts") for doc in desk.db.households.find({"estate_id": ESTATE})}
+    assert [entry[:24] for entry in kept["hh_3"]] == ["2026-12-03T02:00:00.000Z", "2026-12-02T02:00:00.000Z"]
+    assert kept["hh_4"] is None  # a manager's visit is no steward contact
+
+    counted, originals = [], {"kpi_households": store.kpi_households, "steward_contacts": store.steward_contacts}
+    for name, original in originals.items():
+        monkeypatch.setattr(store, name, lambda *args, original=original: counted.append(args) or original(*args))
+
+    def both(**payload):
+        kept_answer = due(desk, **payload)
+        assert counted == []  # read from the kept contacts: neither the households whole nor the contacts
+        with monkeypatch.context() as whole:
+            read_whole(desk, whole)
+            counted_answer = due(desk, **payload)
+        assert counted and kept_answer == counted_answer
+        counted.clear()
+        return kept_answer
+
+    listed = both()
+    assert (listed["total"], [(h["household_id"], h["contacts"], h["last_contacted_at"]) for h in listed["items"]]) == (
+        2, [("hh_2", 0, "2026-11-30T15:00:00.000Z"), ("hh_4", 0, None)])
+    as_caller(desk, MANAGER)
+    desk.update_settings({"estate_id": ESTATE, "data": {"owner_contacts_per_month": 2}})
+    assert [(h["household_id"], h["contacts"], h["required"]) for h in both()["items"]] == [
+        ("hh_1", 1, 2), ("hh_2", 0, 2), ("hh_4", 0, 2)]
+    registered(desk, "hh_5", "2026-12-09T02:00:00.000Z", version=1)  # a household added
+    registered(desk, "hh_4", "2026-03-01T02:00:00.000Z", version=3, occupied_from="2027-01-05")  # handed over next month
+    log(desk, STEWARD, household_id="hh_1", contacted_at="2026-12-09T02:00:00Z")
+    assert [h["household_id"] for h in both()["items"]] == ["hh_2", "hh_5"]
+    assert both(filters={"building": "5"})["total"] == 0 and both(filters={"building": "3号楼"})["total"] == 2
+    assert both(limit=1)["next_cursor"] and both(limit=1, cursor=both(limit=1)["next_cursor"])["items"][0][
+        "household_id"] == "hh_5"
+    assert all_pages(desk, 1) == ([h for h in both()["items"]], 2)
+    # a past month is counted from its contacts, as before
+    november = due(desk, filters={"period": "2026-11"})
+    assert counted and [h["household_id"] for h in november["items"]] == ["hh_1", "hh_3"]  # hh_4 handed over later
+
+
+def test_contacts_recorded_before_they_were_kept_are_put_on_their_households_by_the_sweep_once(desk, monkeypatch):
+    """An upgraded estate's contacts are on no household (nor one an older replica recorded while a
+    deploy rolled, nor one whose second write a crash prevented): while one is left, the list is
+    counted the old way; the sweep ``keep_contacts_on_households`` (at start, then on its timer) puts
+    each on its household and marks it, estate by estate, a batch at a time; run again, nothing."""
+    from customer_service import operations
+    clock.freeze(clock.parse_iso("2026-12-10T02:00:00Z"))
+    registered(desk, "hh_1", "2026-01-05T02:00:00.000Z")
+    registered(desk, "hh_2", "2026-01-06T02:00:00.000Z")
+    for number, (household, at) in enumerate((("hh_1", "2026-12-01T02:00:00Z"), ("hh_1", "2026-11-28T02:00:00Z"),
+                                              ("hh_2", "2026-11-30T15:00:00Z"))):
+        log(desk, STEWARD, key=f"k{number}", household_id=household, contacted_at=at)
+    desk.db.owner_contacts.update_many({}, {"$unset": {"_on_household": ""}})
+    desk.db.households.update_many({}, {"$unset": {"_steward_contacts": "", "_steward_rev": ""}})
+    expected = [("hh_2", 0, "2026-11-30T15:00:00.000Z")]
+    assert [(h["household_id"], h["contacts"], h["last_contacted_at"]) for h in due(desk)["items"]] == expected
+    assert operations.keep_contacts_on_households(desk.db, batch=2) == 3
+    stored = {doc["_id"]: doc for doc in desk.db.households.find({"estate_id": ESTATE})}
+    assert len(stored["hh_1"]["_steward_contacts"]) == 2 and len(stored["hh_2"]["_steward_contacts"]) == 1
+    assert desk.db.owner_contacts.count_documents({"estate_id": ESTATE, "_on_household": {"$exists": False}}) == 0
+    from customer_service import store
+    monkeypatch.setattr(store, "steward_contacts", lambda *args: pytest.fail("the month's contacts read"))
+    assert [(h["household_id"], h["contacts"], h["last_contacted_at"]) for h in due(desk)["items"]] == expected
+    assert operations.keep_contacts_on_households(desk.db) == 0
+    assert {doc["_id"]: doc for doc in desk.db.households.find({"estate_id": ESTATE})} == stored
+
+
+def test_a_contact_whose_household_was_not_written_is_counted_and_put_on_it_by_the_sweep(desk, monkeypatch):
+    """A crash between the contact's write and its household's: the contact is recorded, the list
+    counts it (the old way, while it is on no household), a retry with its key or the sweep puts it on."""
+    from customer_service import operations, store
+    clock.freeze(clock.parse_iso("2026-12-10T02:00:00Z"))
+    registered(desk, "hh_1", "2026-01-05T02:00:00.000Z")
+    registered(desk, "hh_2", "2026-01-06T02:00:00.000Z")
+    with monkeypatch.context() as crash:
+        crash.setattr(store, "keep_on_household", lambda *args, **kwargs: (_ for _ in ()).throw(RuntimeError("crash")))
+        with pytest.raises(RuntimeError):
+            log(desk, STEWARD, key="once", household_id="hh_1", contacted_at="2026-12-01T02:00:00Z")
+    assert len(desk.db.owner_contacts.find_one({"household_id": "hh_1"})["_id"]) > 0
+    assert [h["household_id"] for h in due(desk)["items"]] == ["hh_2"]
+    assert operations.keep_contacts_on_households(desk.db) == 1
+    assert [h["household_id"] for h in due(desk)["items"]] == ["hh_2"]
+    assert log(desk, STEWARD, key="once", household_id="hh_1", contacted_at="2026-12-01T02:00:00Z")  # a retry
+    assert len(desk.db.households.find_one({"_id": "hh_1"})["_steward_contacts"]) == 1
