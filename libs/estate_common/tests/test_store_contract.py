@@ -270,6 +270,9 @@ def things(db):
     ({"estate_id": "e1", "$nor": [{"kind": "a"}, {"kind": 1}]}, ["t2", "t5"]),
     ({"n": {"$not": {"$gte": 3}}}, ["t1", "t4", "t5"]),
     ({"tags": {"$not": {"$gt": "x"}}}, ["t3", "t4", "t5"]),  # no element after x (none, or no array)
+    # an array's element by its position (customer service's kept contacts: the required-th newest)
+    ({"tags.0": {"$gte": "y"}}, ["t2"]),
+    ({"tags.1": {"$not": {"$gte": "a"}}}, ["t2", "t3", "t4", "t5"]),  # no second element: not so many
     ({"kind": {"$regex": "^[ab]$"}}, ["t1", "t2", "t3"]),
     ({"kind": {"$regex": "^A", "$options": "i"}}, ["t1", "t3"]),
 ])
