@@ -198,3 +198,23 @@ def test_whether_a_household_is_owed_in_a_month_is_the_kpis_rule_however_its_reg
     expected = bool(owner_contacts.owed_months(owner_contacts.owed_from(household, "Asia/Shanghai"), [period]))
     assert owner_contacts.owed_in(household, period, "Asia/Shanghai", end) is expected
     assert owner_contacts.owed_in(household, period, "Asia/Shanghai") is expected
+
+
+def test_a_household_keeps_its_newest_contacts_once_each_and_counts_those_since_a_month_began():
+    """``kept_with``: a contact put on twice is there once; the newest ``KEPT_CONTACTS`` (a month may
+    ask 31) are kept, newest first; ``kept_since`` counts those at or after a month's first instant."""
+    def contact(n, at):
+        return {"_id": f"oc_{n}", "contacted_at": at}
+
+    kept = owner_contacts.kept_with([], contact(1, "2026-11-30T15:00:00.000Z"))
+    kept = owner_contacts.kept_with(kept, contact(2, "2026-12-01T02:00:00.000Z"))
+    assert owner_contacts.kept_with(kept, contact(2, "2026-12-01T02:00:00.000Z")) == kept == [
+        "2026-12-01T02:00:00.000Z|oc_2", "2026-11-30T15:00:00.000Z|oc_1"]
+    assert owner_contacts.kept_since(kept, "2026-11-30T16:00:00.000Z") == 1  # 1 December there
+    assert owner_contacts.kept_since(kept, "2026-11-30T15:00:00.000Z") == 2  # at the first instant: counted
+    assert owner_contacts.kept_since(None, "2026-11-30T16:00:00.000Z") == 0
+    many = []
+    for n in range(40):
+        many = owner_contacts.kept_with(many, contact(n, f"2026-12-01T02:00:{n:02d}.000Z"))
+    assert len(many) == owner_contacts.KEPT_CONTACTS == 31 and many[0].endswith("|oc_39") and many[-1].endswith("|oc_9")
+    assert owner_contacts.kept_with(many, contact(99, "2026-11-01T00:00:00.000Z")) == many  # older than all kept
