@@ -58,6 +58,16 @@ class FakeFile(FakeResponse):
                              "Content-Disposition": f"attachment; filename*=UTF-8''{filename}"})
 
 
+@functools.lru_cache(maxsize=1)
+def openapi_spec():
+    """contracts/openapi.yaml, read once for the run with libyaml's loader, as the services read it
+    (``estate_common.contracts``; test_contracts.py checks it reads the same as pure Python's): one
+    document every test reads and none writes. Read with PyYAML's pure-Python loader by each test
+    or module that wanted it, it cost some 2 s of CPU a time, 25 s of the console's suite."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load((ROOT / "contracts" / "openapi.yaml").read_text(encoding="utf-8"), Loader=loader)
+
+
 def served_openapi():
     """What the gateway serves at ``/api/v1/openapi.json`` (gateway/docs.py)."""
     from gateway.docs import served_document
@@ -69,14 +79,34 @@ def _served_openapi_bytes():
     return json.dumps(served_openapi()).encode()
 
 
+@functools.lru_cache(maxsize=1)
+def _served_openapi_decoded():
+    return json.loads(_served_openapi_bytes())
+
+
 class OpenApiAnswer(FakeResponse):
     """The gateway's document as it answers it, encoded once for the whole run: every test's
     console reads it (console/permissions.py), and encoding 1 MB of JSON per test cost more than
-    most tests."""
+    most tests. Decoded once too (``json``): decoding it again for each test's console cost 20-25 ms
+    of CPU a test, some 40 s of the console's suite. The console only reads it (permissions.py);
+    ``the_decoded_document_is_never_written`` fails the run if a test's console ever wrote to it."""
 
     def __init__(self):
         super().__init__(200, None)
         self.content = _served_openapi_bytes()
+
+    def json(self):
+        return _served_openapi_decoded()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def the_decoded_document_is_never_written():
+    """The one decoded document ``OpenApiAnswer`` hands every test's console is, at the run's end,
+    still the document the gateway serves: no test's console saw another's change to it."""
+    yield
+    if _served_openapi_decoded.cache_info().currsize:
+        assert _served_openapi_decoded() == json.loads(_served_openapi_bytes()), \
+            "a console wrote to the gateway's document it was handed (conftest.OpenApiAnswer)"
 
 
 class FakeGateway:
@@ -181,7 +211,7 @@ def sign_in(client, fake, username="alice", roles=("agent",), estates=(ESTATE,))
 @pytest.fixture(scope="session")
 def documented_routes():
     """(method, compiled path) of every operation in contracts/openapi.yaml."""
-    spec = yaml.safe_load((ROOT / "contracts" / "openapi.yaml").read_text())
+    spec = openapi_spec()
     routes = []
     for path, operations in spec["paths"].items():
         pattern = re.compile("^" + re.sub(r"\{[^}]+\}", r"[^/]+", path) + "$")

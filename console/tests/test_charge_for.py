@@ -4,12 +4,11 @@ them on the bills, the household's statement, the payment form and the receipt. 
 (``detail``, ``ChargeDetail``) are worded here; a bill without them shows its sentence as it is."""
 import jsonschema
 import pytest
-import yaml
 from flask import session
 
 from console import i18n
 
-from .conftest import ESTATE, ROOT, sign_in
+from .conftest import ESTATE, openapi_spec, sign_in
 from .test_household_account import ACCOUNT, ACCOUNT_PATH
 
 BILL = {"estate_id": ESTATE, "household_id": "hh_1", "period": "2026-11", "paid_cents": 0,
@@ -43,7 +42,7 @@ ALL = [PARKED, REPAIRED, OLD, RENOVATION, FIXED, DEPOSIT, RUN]
 
 @pytest.mark.parametrize("bill", ALL, ids=lambda b: b["id"])
 def test_the_bills_here_are_shaped_as_openapi_says(bill):
-    spec = yaml.safe_load((ROOT / "contracts" / "openapi.yaml").read_text())
+    spec = openapi_spec()
     jsonschema.Draft202012Validator({"$ref": "#/components/schemas/Bill", "components": spec["components"]}).validate(bill)
 
 

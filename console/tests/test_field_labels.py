@@ -16,14 +16,13 @@ import json
 import re
 
 import pytest
-import yaml
 from flask import g
 
 from console import i18n
 
-from .conftest import ROOT
+from .conftest import ROOT, openapi_spec
 
-SPEC = yaml.safe_load((ROOT / "contracts" / "openapi.yaml").read_text())
+SPEC = openapi_spec()
 
 # names the contract has that no page can show
 NOT_SHOWN = {

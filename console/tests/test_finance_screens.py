@@ -4,14 +4,13 @@ import re
 
 import jsonschema
 import pytest
-import yaml
 
-from .conftest import ESTATE, ROOT, csrf_of, problem, sign_in
+from .conftest import ESTATE, csrf_of, openapi_spec, problem, sign_in
 
 
 @pytest.fixture(scope="module")
 def spec():
-    return yaml.safe_load((ROOT / "contracts" / "openapi.yaml").read_text())
+    return openapi_spec()
 
 
 @pytest.fixture(autouse=True)

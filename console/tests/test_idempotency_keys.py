@@ -20,11 +20,10 @@ import re
 from dataclasses import dataclass, field
 
 import pytest
-import yaml
 
 from console.views.register_specs import REGISTERS
 
-from .conftest import ESTATE, ROOT, FakeResponse, csrf_of, problem, sign_in
+from .conftest import ESTATE, ROOT, FakeResponse, csrf_of, openapi_spec, problem, sign_in
 
 EST = f"/api/v1/estates/{ESTATE}"
 EVERY_ROLE = ("operator_admin", "manager", "agent", "steward", "technician", "security", "accountant", "cashier",
@@ -370,7 +369,7 @@ FORMS = [
 
 def _documented_with_a_key():
     """The POST paths of contracts/openapi.yaml that take the ``IdempotencyKey`` parameter."""
-    spec = yaml.safe_load((ROOT / "contracts" / "openapi.yaml").read_text())
+    spec = openapi_spec()
     wanted = "#/components/parameters/IdempotencyKey"
     return {path for path, operations in spec["paths"].items()
             if any(p.get("$ref") == wanted for p in (operations.get("post") or {}).get("parameters", []))}

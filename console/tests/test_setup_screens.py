@@ -1,7 +1,7 @@
 """Managers' settings per service and the household import, against the fake gateway."""
 import io
 
-from .conftest import ESTATE, csrf_of, problem, sign_in
+from .conftest import ESTATE, csrf_of, openapi_spec, problem, sign_in
 
 
 def _only_documented(fake, documented_routes):
@@ -296,14 +296,12 @@ def test_only_the_operator_admin_sees_the_api_keys_entry(app, fake):
 
 
 import pytest  # noqa: E402
-import yaml  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def spec_settings_names():
     """Every number the services' settings bodies take (PUT …/settings/{service} in openapi.yaml)."""
-    spec = yaml.safe_load((Path(__file__).resolve().parents[2] / "contracts" / "openapi.yaml").read_text())
+    spec = openapi_spec()
     schemas, names = spec["components"]["schemas"], set()
     for path, item in spec["paths"].items():
         if "/settings/" in path and "put" in item:
