@@ -15,6 +15,12 @@ def scrape(client):
 
 
 def sample(text, name, **labels):
+    """The value of ``name``'s sample with ``labels`` in the scrape ``text`` (0 when it has none).
+    The scrape is the whole process's registry, some thousand samples once the module's tests have
+    run after the others: Prometheus's parser reads the comment lines and ``name``'s own samples
+    only, which it parses as it would in the whole text (0.5 s of CPU a scrape before)."""
+    text = "".join(line for line in text.splitlines(keepends=True)
+                   if line.startswith("#") or line.startswith((name + "{", name + " ")))
     for family in text_string_to_metric_families(text):
         for found in family.samples:
             if found.name == name and all(found.labels.get(k) == v for k, v in labels.items()):
