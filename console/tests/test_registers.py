@@ -1088,8 +1088,9 @@ def test_an_engineering_reviews_notes_are_shown_as_the_gateway_masks_them(client
 
 
 def test_a_shift_handovers_notes_are_shown_as_the_gateway_masks_them(client, fake):
-    """A shift handover's notes and its acceptance's, masked by the gateway for the guards
-    (``numbers_in_text``), are shown on the register as answered, nothing shown in full."""
+    """A shift handover's notes and its acceptance's are shown on the register as the gateway answers
+    them (``numbers_in_guards_text``: in full to the guards, masked for a role reading phones masked),
+    nothing unmasked by the console."""
     sign_in(client, fake, roles=("security",))
     handover = {"id": "sh_1", "date": "2026-11-28", "shift": "night", "post": None, "from_guard": "qian",
                 "to_guard": "sun", "notes": "访客 138****8000 在 3 栋等业主", "handed_over_at": "2026-11-28T10:00:00Z",

@@ -21,11 +21,17 @@ it answers with; elsewhere, as in archive's records and in exports, those are ma
 Free text is not a field of one person, yet owners type their numbers into it ("漏水, 请联系
 13800138000"): ``NUMBERS_IN_TEXT`` marks a text written for or by a household (a request's
 description, reply and outcome, a work order's description, a return visit's notes, an engineering
-review's notes, a shift handover's notes). Whoever
+review's notes). Whoever
 does not see residents' phones in full gets the text with each phone or ID card number in it
 masked as a phone is (``personal_numbers`` finds them); the words stay, so the technician still
 reads what is broken. Until 2026-12 a technician read the number in full in the repair his
 order came from and in the order itself (left open by session 36's probe).
+
+``NUMBERS_IN_GUARDS_TEXT`` marks the guards' words to the guard taking over (a shift handover's
+notes and its acceptance's: "访客 13800138000 在 3 栋等业主回电"): masked as a household's text, the
+guard meant to call back read 138****8000, and the guard who wrote it his own words masked, where
+the visitor register shows security that visitor's phone in full (found by review r1). Security
+reads them in full, as a visitor's phone; every other role that reads phones masked, masked.
 """
 from . import personal_numbers, phones
 from .errors import Forbidden, InvalidInput, field_error
@@ -42,6 +48,7 @@ OCCUPANT_NAME = "occupant_name"    # who agreed to a work order's quote or signe
 VISITOR_NAME = "visitor_name"
 VISITOR_PHONE = "visitor_phone"
 NUMBERS_IN_TEXT = "numbers_in_text"  # phone and ID card numbers in free text about a household
+NUMBERS_IN_GUARDS_TEXT = "numbers_in_guards_text"  # … in the guards' words handing a shift over
 
 
 SEEN_IN_FULL_BY = {
@@ -54,6 +61,7 @@ SEEN_IN_FULL_BY = {
     VISITOR_NAME: FRONT_DESK | {"security"},
     VISITOR_PHONE: FRONT_DESK | {"security"},
     NUMBERS_IN_TEXT: FRONT_DESK | {"archivist"},  # as a resident's phone
+    NUMBERS_IN_GUARDS_TEXT: FRONT_DESK | {"archivist", "security"},  # as a visitor's phone, and the archives'
 }
 
 # A role that sees a kind in full only on its own record, and the field of the record that names
@@ -71,6 +79,7 @@ SEEN_ON_OWN_RECORD_BY = {
 
 PHONES = frozenset({OWNER_PHONE, VISITOR_PHONE, RESIDENT_PHONE})
 NUMBERS = PHONES | {RESIDENT_ID_NUMBER}  # masked like a phone: the first three and last four kept
+TEXTS = frozenset({NUMBERS_IN_TEXT, NUMBERS_IN_GUARDS_TEXT})  # free text: the numbers in it masked, the words kept
 
 
 def sees_in_full(kind, roles):
@@ -134,7 +143,7 @@ def masked(kind, value):
         return [masked(kind, item) for item in value]
     if not isinstance(value, str):
         return value
-    if kind == NUMBERS_IN_TEXT:
+    if kind in TEXTS:
         return mask_numbers_in(value)
     return mask_phone(value) if kind in NUMBERS else mask_name(value)
 

@@ -17,6 +17,8 @@ EXPECTED = {
     pd.VISITOR_NAME: {"operator_admin", "manager", "agent", "steward", "security"},
     pd.VISITOR_PHONE: {"operator_admin", "manager", "agent", "steward", "security"},
     pd.NUMBERS_IN_TEXT: {"operator_admin", "manager", "agent", "steward", "archivist"},
+    # the guards' words to the guard taking over: he reads them, as a visitor's phone (review r1)
+    pd.NUMBERS_IN_GUARDS_TEXT: {"operator_admin", "manager", "agent", "steward", "archivist", "security"},
 }
 
 

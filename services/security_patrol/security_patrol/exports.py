@@ -62,14 +62,15 @@ VISITORS = [
 
 SHIFT_HANDOVERS = [
     field("id", "_id"), field("date"), field("shift", labels="shift"), field("post", labels="post"),
-    # the guards' words (a visitor's or an owner's number in them) masked as the list masks them
-    field("from_guard"), field("to_guard"), field("notes", personal=personal_data.NUMBERS_IN_TEXT),
+    # the guards' words (a visitor's or an owner's number in them) as the list gives them: in full to
+    # the guards, masked for a role that reads phones masked (numbers_in_guards_text)
+    field("from_guard"), field("to_guard"), field("notes", personal=personal_data.NUMBERS_IN_GUARDS_TEXT),
     field("roster_id"), field("handed_over_at"),
     field("recorded_by"), field("created_at"),
     # added after: 接班确认, who accepted it and when (empty: not yet), his notes
     # its own heading (接班确认时间): the shared field.accepted_at is a renovation's acceptance (验收时间)
     field("accepted_by"), replace(field("accepted_at"), words=labels.words("heading.handover_accepted_at")),
-    field("acceptance_notes", personal=personal_data.NUMBERS_IN_TEXT),
+    field("acceptance_notes", personal=personal_data.NUMBERS_IN_GUARDS_TEXT),
 ]
 
 FIRE_INSPECTIONS = [
