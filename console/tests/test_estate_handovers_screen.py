@@ -182,3 +182,34 @@ def test_a_developers_handover_record_names_its_keys_in_the_handovers_words(clie
         assert word in shown, word
     for code in ("交房钥匙", "equipment_room", ": unit"):
         assert code not in shown, code
+
+
+def test_a_refused_line_of_keys_is_shown_on_the_row_it_was_typed_on(client, fake):
+    """The form's rows are sent without the blank ones, and a refusal named the line by its place in
+    what was sent: a bad count typed on the third row (a blank one above it) was marked on the second,
+    the blank one, and so was the gateway's 400 naming that line (found by review r1). Each refusal is
+    shown on the row it was typed on, for the keys, the documents and the areas alike."""
+    sign_in(client, fake, username="li", roles=("archivist",))
+    _pages(fake)
+    form = {"csrf_token": csrf_of(client), "date": "2026-12-01", "handed_over_by": "Harbour", "received_by": "李档案",
+            "key_kind": ["unit", "common_area", "equipment_room", "other"], "key_label": ["", "", "水泵房", ""],
+            "key_count": ["", "", "两", ""], "key_kept_by": ["", "", "李工", ""], "key_note": ["", "", "", ""]}
+
+    def marked(html, box):
+        return [n for n in range(6) if f'id="{box}-{n}"' in html
+                and 'aria-invalid="true"' in html.split(f'id="{box}-{n}"')[1].split(">")[0]]
+    refused = client.post("/archive/estate-handovers", data=form, headers={"Accept-Language": "zh"})
+    assert refused.status_code == 400 and marked(refused.get_data(as_text=True), "eho-key-count") == [2]
+    fake.on("POST", BASE, problem(400, "Invalid input", "keys[0].kept_by: the value must not be blank",
+                                  "invalid_input", [{"field": "keys[0].kept_by", "message": "must not be blank"},
+                                                    {"field": "documents[0].title", "message": "too long"},
+                                                    {"field": "common_areas[0].item", "message": "too long"}]))
+    refused = client.post("/archive/estate-handovers", data={
+        **form, "key_count": ["", "", "2", ""], "key_kept_by": ["", "", " ", ""],
+        "doc_kind": ["other", "other"], "doc_title": ["", "说明书"], "doc_status": ["received", "received"],
+        "doc_copies": ["", ""], "doc_reference": ["", ""],
+        "area_item": ["", "", "天台"], "area_result": ["pass", "pass", "pass"], "area_note": ["", "", ""]},
+        headers={"Accept-Language": "zh"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert marked(html, "eho-key-kept") == [2] and marked(html, "eho-title") == [1] and marked(html, "eho-area") == [2]

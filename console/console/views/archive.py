@@ -171,41 +171,50 @@ def estate_handovers(problem=None):
                            problem=problem or common.take_problem())
 
 
-def estate_handover_body(form):
+def estate_handover_body(form, rows=None):
     """The session as the API takes it: the rows with a title (a document), an item (an area) or
     keys (a count, which keys or who keeps them); a copies' or keys' count that is not a whole number
-    is the field's 400 (its row's index)."""
+    is the field's 400 (its row's index on the form). ``rows``, when given, gets each list's form rows
+    in the order sent (``{"keys": [2, 3]}``), by which a refusal naming a line is shown on its row
+    (``on_form_rows``): the blank rows are not sent, and a bad count typed under one was marked on the
+    blank row (found by review r1)."""
+    rows = {} if rows is None else rows
+    for name in ("documents", "common_areas", "keys"):
+        rows[name] = []
     body = {name: form.get(name, "").strip() for name in ("date", "handed_over_by", "received_by")}
     if form.get("note", "").strip():
         body["note"] = form["note"].strip()
     documents = []
-    for kind, title, status, copies, reference in zip(form.getlist("doc_kind"), form.getlist("doc_title"),
-                                                      form.getlist("doc_status"), form.getlist("doc_copies"),
-                                                      form.getlist("doc_reference")):
+    for row, (kind, title, status, copies, reference) in enumerate(zip(
+            form.getlist("doc_kind"), form.getlist("doc_title"), form.getlist("doc_status"),
+            form.getlist("doc_copies"), form.getlist("doc_reference"))):
         if not title.strip():
             continue
         document = {"kind": kind, "title": title.strip(), "status": status}
         if copies.strip():
             count = common.whole_number(copies.strip())
             if count is None:
-                return None, f"documents[{len(documents)}].copies"
+                return None, f"documents[{row}].copies"
             document["copies"] = count
         if reference.strip():
             document["reference"] = reference.strip()
         documents.append(document)
+        rows["documents"].append(row)
     areas = []
-    for item, result, note in zip(form.getlist("area_item"), form.getlist("area_result"), form.getlist("area_note")):
+    for row, (item, result, note) in enumerate(zip(form.getlist("area_item"), form.getlist("area_result"),
+                                                   form.getlist("area_note"))):
         if item.strip():
             areas.append({"item": item.strip(), "result": result} | ({"note": note.strip()} if note.strip() else {}))
+            rows["common_areas"].append(row)
     keys = []  # 钥匙移交: a line with a count or who keeps them (the API names what is missing)
-    for kind, label, count, kept_by, note in zip(form.getlist("key_kind"), form.getlist("key_label"),
-                                                 form.getlist("key_count"), form.getlist("key_kept_by"),
-                                                 form.getlist("key_note")):
+    for row, (kind, label, count, kept_by, note) in enumerate(zip(
+            form.getlist("key_kind"), form.getlist("key_label"), form.getlist("key_count"),
+            form.getlist("key_kept_by"), form.getlist("key_note"))):
         if not (count.strip() or kept_by.strip() or label.strip()):
             continue
         number = common.whole_number(count.strip())
         if number is None:
-            return None, f"keys[{len(keys)}].count"
+            return None, f"keys[{row}].count"
         key = {"kind": kind}
         if label.strip():
             key["label"] = label.strip()
@@ -213,6 +222,7 @@ def estate_handover_body(form):
         if note.strip():
             key["note"] = note.strip()
         keys.append(key)
+        rows["keys"].append(row)
     if documents:
         body["documents"] = documents
     if areas:
@@ -225,18 +235,34 @@ def estate_handover_body(form):
 @bp.post("/estate-handovers")
 @estate_needed
 def record_estate_handover():
-    form = request.form
-    body, bad = estate_handover_body(form)
+    form, rows = request.form, {}
+    body, bad = estate_handover_body(form, rows)
     if bad:
         message = i18n.translate("error.whole_number")
         return estate_handovers(ApiProblem(400, message, errors=[{"field": bad, "message": message}])), 400
     _, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, "archive/estate-handovers"), body,
                                                  idempotency_key=form.get("idempotency_key") or None),
-                              estate_handovers)
+                              lambda problem: estate_handovers(on_form_rows(problem, rows)))
     if refused:
         return refused
     common.done("eho.recorded")
     return redirect(url_for("archive.estate_handovers"))
+
+
+_LINE = re.compile(r"^(?:data\.)?(documents|common_areas|keys)\[([0-9]+)\](.*)$")
+
+
+def on_form_rows(problem, rows):
+    """``problem`` with each field naming a line sent (``keys[0].kept_by``) named by the form's row it
+    was typed on (``keys[2].kept_by``: ``rows``, ``estate_handover_body``'s), so it is shown there."""
+    def row_of(field):
+        found = _LINE.match(field or "")
+        if not found or int(found[2]) >= len(rows.get(found[1], ())):
+            return field
+        return f"{found[1]}[{rows[found[1]][int(found[2])]}]{found[3]}"
+    problem.errors = [{**error, "field": row_of(error.get("field"))} if isinstance(error, dict) else error
+                      for error in problem.errors]
+    return problem
 
 
 @bp.get("/verify")
