@@ -547,6 +547,10 @@ ZH = {
         '装修须经审核通过的装修申请开工后方可开始（未经审核不可装修）：请提交或开工该户的装修申请',
     "is taken by the household's application":
         '由该户的装修申请办理',
+    'the renovation of application {0} ends with its joint acceptance inspection: record the acceptance on the application':
+        '申请 {0} 的装修以联合验收结束：请在该装修申请上登记验收',
+    "a renovation's status is corrected by a manager or the archivist: a renovation starts with its application's works and ends with its joint acceptance":
+        '装修状态只能由经理或档案管理员更正：装修由装修申请开工开始，以联合验收结束',
     'a move-out (退房) has no works':
         '退房不涉及施工',
     'is not for a move-out':

@@ -767,3 +767,22 @@ def test_the_takeover_defects_are_listed_for_the_developer_until_rectified(clien
     asked = [c for c in fake.calls if c["path"].endswith("/takeover-defects")][-1]
     assert asked["params"]["status"] == "open"
     _only_documented(fake, documented_routes)
+
+
+def test_the_edit_offers_a_renovations_status_to_the_managers_and_the_archivist_alone(client, fake):
+    """A correction into or out of renovating is the managers' and the archivist's (archive's 403 for
+    the steward: a renovation with no application behind it, or ended with no joint acceptance; found
+    by review r2): the steward's edit offers her the statuses she may set, the archivist's all three."""
+    _household(fake)
+
+    def offered(roles, status="occupied"):
+        fake.on("GET", HH, {**HOUSEHOLD, "status": status})
+        sign_in(client, fake, roles=roles)
+        page = client.get("/households/hh_1").get_data(as_text=True)
+        edit = page.split('id="edit"')[1].split("</form>")[0]
+        return re.findall(r'<option value="(vacant|occupied|renovating)"', edit)
+
+    assert offered(("steward",)) == ["vacant", "occupied"]
+    assert offered(("steward",), "renovating") == ["renovating"]
+    assert offered(("archivist",)) == ["vacant", "occupied", "renovating"]
+    assert offered(("manager",), "renovating") == ["vacant", "occupied", "renovating"]

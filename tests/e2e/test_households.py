@@ -93,6 +93,9 @@ def test_people_status_and_a_vacant_unit_inspection_that_opens_repair_requests(a
     unapplied = api.post(f"{path}/status-changes", {"step": "renovation_start", "date": "2026-11-22"}, steward)
     assert unapplied.status_code == 422 and [e["field"] for e in unapplied.json()["errors"]] == ["step"]
     assert api.get(path, steward).json()["status"] == "occupied"
+    # nor her correction into renovating, the way around it (review r2): a manager's or the archivist's
+    assert patch(api, path, {"status": "renovating"}, steward).status_code == 403
+    assert api.get(path, steward).json()["status"] == "occupied"
     assert api.post(f"{path}/vacant-inspections", {"inspected_on": "2026-11-22", "problems": []},
                     steward).status_code == 409
     transfer = api.post(f"{path}/owner-transfers", {"owner": {"name": "赵六", "phone": "13600002222"},

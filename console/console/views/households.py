@@ -10,7 +10,7 @@ checklist and the repair requests a vacant-unit inspection opens are the API's."
 
 from flask import Blueprint, g, make_response, redirect, render_template, request, url_for
 
-from .. import i18n, permissions
+from .. import i18n, menu, permissions
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import accounts, common
@@ -23,6 +23,16 @@ ARRIVING = ("tenant", "family")
 # a renovation starts with its application's works (archive refuses the household's own step: no review,
 # no renovation), so the form offers its end alone (it offered 开始装修: a probe of the steward's month)
 STEPS = ("move_in", "move_out", "renovation_end")
+# who corrects a status into or out of renovating (archive's ``occupants.RENOVATION_CORRECTORS``: the
+# steward's correction was a renovation with no application, or ended with no joint acceptance; a
+# review, r2): the others' edit offers the statuses they may set
+RENOVATION_CORRECTORS = menu.ARCHIVES
+
+
+def _statuses_offered(status):
+    if RENOVATION_CORRECTORS & set(g.user.roles):
+        return STATUSES
+    return ("renovating",) if status == "renovating" else tuple(s for s in STATUSES if s != "renovating")
 HANDOVER_KINDS = ("takeover", "handover")
 CHECK_ROWS = 6  # blank checklist rows of a takeover / handover (blank ones are not sent)
 DOCUMENT_ROWS = 3
@@ -92,7 +102,7 @@ def detail(household_id, problem=None, failed="", issued=None):
         vacant_inspections=None if vacant is None else vacant.get("items", []),
         repairs_of_problems=_repairs_of_problems(household_id, (vacant or {}).get("items", [])),
         contacts=None if contacts is None else contacts.get("items", []),
-        statuses=STATUSES, relations=RELATIONS, arriving=ARRIVING, steps=STEPS, handover_kinds=HANDOVER_KINDS,
+        statuses=_statuses_offered(household["status"]), relations=RELATIONS, arriving=ARRIVING, steps=STEPS, handover_kinds=HANDOVER_KINDS,
         check_rows=range(CHECK_ROWS), document_rows=range(DOCUMENT_ROWS), problem_rows=range(PROBLEM_ROWS),
         key=common.form_key(), form=request.form if failed else {}, failed=failed,
         custom_definitions=common.custom_fields("household"),

@@ -21,7 +21,7 @@ Plain functions: no broker, no store.
 from datetime import date, timedelta
 
 from estate_common import calendar, clock, ids, personal_data, phones, plausible, transitions
-from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, NotFound, field_error
 from estate_common.wording import counted
 
 RESIDENTS = ("tenant", "family")  # who lives there; an owner's entry is ownership, changed by transfer
@@ -40,6 +40,20 @@ TRANSITIONS = {
 # it (a probe of the steward's month). Its end stays the steward's too (a status corrected to
 # renovating is ended so).
 BY_APPLICATION_ONLY = frozenset({"renovation_start"})
+
+# the steps that take a unit out of a renovation (its end; a move-in of a unit renovated while vacant):
+# a renovation its application's works began ends with that application's joint acceptance
+# (DOMAIN.md: works → joint acceptance inspection at the end), never by the steward's own step, which
+# took the unit out of renovating while the works went on and had the acceptance's end refused later
+# (found by review r2 of h5's change); a renovation a correction began is still the steward's to end
+LEAVES_RENOVATION = frozenset({"renovation_end", "move_in"})
+
+# who corrects a household's status into or out of a renovation (``PATCH``): the managers and the
+# archivist. A correction into renovating by the steward or the desk was a renovation with no
+# application behind it (the way around the 422 of ``BY_APPLICATION_ONLY``: no review, no
+# renovation), and one out of it skipped the joint acceptance (found by review r2 of h5's change);
+# their other corrections (vacant, occupied) stay theirs, and they take the steps
+RENOVATION_CORRECTORS = frozenset({"operator_admin", "manager", "archivist"})
 
 # a household's list of people is kept on its document: a bound on it (a storage limit, not a
 # rule of the trade) keeps the document small
@@ -286,7 +300,31 @@ def steward_step(household, data, now, user, person_ids, tz):
         raise BusinessRuleViolation("a renovation starts when the works of its approved renovation application start "
                                     "(no review, no renovation): file or start the household's renovation application",
                                     [field_error("data.step", "is taken by the household's application")])
+    application_id = renovating_by_application(household)
+    if application_id and data["step"] in LEAVES_RENOVATION:
+        raise BusinessRuleViolation(f"the renovation of application {application_id} ends with its joint acceptance "
+                                    "inspection: record the acceptance on the application",
+                                    [field_error("data.step", "is taken by the household's application")])
     return change_status(household, data, now, user, person_ids, tz)
+
+
+def renovating_by_application(household):
+    """The id of the application whose works put the household in the renovation it is in (its last
+    status change is that application's ``renovation_start``), or None: not renovating, or renovating
+    by a step or a correction of the staff's."""
+    history = household.get("status_history") or []
+    if household["status"] != "renovating" or not history or history[-1]["step"] != "renovation_start":
+        return None
+    return history[-1].get("application_id")
+
+
+def refuse_renovation_correction(household, status, roles):
+    """403 unless ``roles`` may correct the household's status into or out of a renovation
+    (``RENOVATION_CORRECTORS``) when the correction to ``status`` does so."""
+    before = household["status"]
+    if status != before and "renovating" in (before, status) and not RENOVATION_CORRECTORS & set(roles or ()):
+        raise Forbidden("a renovation's status is corrected by a manager or the archivist: a renovation starts "
+                        "with its application's works and ends with its joint acceptance")
 
 
 # the step an edit of the status (``PATCH``, a correction) is written under in the history

@@ -326,6 +326,8 @@ def update_household(db, outbox, caller, estate_id, household_id, data):
     tz = store.estate_timezone(db, estate_id) if "status" in data else "UTC"
 
     def decide(household):
+        if "status" in data:  # into or out of a renovation: the managers' and the archivist's
+            occupants.refuse_renovation_correction(household, data["status"], caller.roles)
         wanted = data if definitions is None else {
             **data, "custom": custom_fields.check_values(definitions, data["custom"], creating=False)}
         changes = domain.household_changes(household, wanted, clock.now(), caller.user, tz)

@@ -7,7 +7,7 @@ import pytest
 from archive import operations, store
 from archive.service import ArchiveService
 from estate_common import clock
-from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
 from estate_common.testing import as_caller, event, staff, worker
 
 ESTATE = {"code": "HZ-03", "name": "Maple Court", "address": "3 Lake Road"}
@@ -58,7 +58,9 @@ def test_move_in_renovation_and_move_out_change_the_status_by_the_table(archive,
         step(archive, household, "move_in", "2026-11-02")  # occupied already
     # the renovation is its application's (a steward's own 开始装修 is refused: below)
     application_step(archive, household, "app_r1", "renovation_start", "2026-11-05T02:00:00Z")
-    assert step(archive, household, "renovation_end", "2026-11-20")["status"] == "occupied"  # back to what it was
+    # and ends with its joint acceptance (a steward's own 结束装修 on it is refused: below)
+    application_step(archive, household, "app_r1", "renovation_end", "2026-11-20T02:00:00Z")
+    assert people(archive, household)["status"] == "occupied"  # back to what it was
     with pytest.raises(BusinessRuleViolation) as refused:
         step(archive, household, "move_out", "2026-11-19")  # before the last change
     assert refused.value.errors[0]["field"] == "data.date"
@@ -575,7 +577,7 @@ def test_an_edit_to_renovating_and_back_is_in_the_history_and_the_steps_follow_i
     returns to it as after a step; an edit that changes no status writes no entry."""
     _at("2026-11-10T02:00:00Z")
     step(archive, household, "move_in", "2026-11-01")
-    as_caller(archive, staff("zhou", ["steward"], [household["estate_id"]]))
+    as_caller(archive, staff("li", ["archivist"], [household["estate_id"]]))  # a renovation's correction is theirs
     archive.update_household(ref(household, data={"status": "renovating"}))
     archive.update_household(ref(household, data={"status": "renovating", "area_m2": 90}))
     assert step(archive, household, "renovation_end", "2026-11-10")["status"] == "occupied"
@@ -736,4 +738,47 @@ def test_a_renovation_starts_with_its_application_not_the_stewards_own_step(arch
     assert archive.outbox.of_type("household_updated") == []
     application_step(archive, household, "app_r1", "renovation_start", "2026-11-05T02:00:00Z")
     assert people(archive, household)["status"] == "renovating"
-    assert step(archive, household, "renovation_end", "2026-11-20")["status"] == "vacant"
+
+
+def test_an_applications_renovation_ends_with_its_joint_acceptance_not_the_stewards_own_step(archive, household):
+    """A renovation its application's works started ended by the steward's own 结束装修 (or a move-in)
+    while the works went on: the household out of renovating with no joint acceptance, and the
+    acceptance's own end refused later (found by review r2 of h5's change). The step is a 422 naming
+    ``data.step`` and the application, the household as it was; the acceptance ends it; a renovation
+    a correction began is still ended by the steward."""
+    _at("2026-11-22T02:00:00Z")
+    application_step(archive, household, "app_r1", "renovation_start", "2026-11-05T02:00:00Z")
+    before = len(archive.outbox.of_type("household_updated"))
+    for name in ("renovation_end", "move_in"):
+        with pytest.raises(BusinessRuleViolation) as refused:
+            step(archive, household, name, "2026-11-20")
+        assert refused.value.errors[0]["field"] == "data.step" and "app_r1" in refused.value.detail
+    assert people(archive, household)["status"] == "renovating"
+    assert len(archive.outbox.of_type("household_updated")) == before
+    application_step(archive, household, "app_r1", "renovation_end", "2026-11-20T02:00:00Z")
+    assert people(archive, household)["status"] == "vacant"
+    as_caller(archive, staff("li", ["archivist"], [household["estate_id"]]))
+    archive.update_household(ref(household, data={"status": "renovating"}))  # a record set right
+    assert step(archive, household, "renovation_end", "2026-11-22")["status"] == "vacant"
+
+
+@pytest.mark.parametrize("role", ["steward", "agent"])
+def test_a_renovations_status_is_corrected_by_a_manager_or_the_archivist_only(archive, household, role):
+    """``PATCH {status: renovating}`` was open to the steward as any correction: a renovation with no
+    application behind it, the way around the 422 of her own 开始装修 (no review, no renovation), and
+    one out of renovating skipped the joint acceptance (found by review r2 of h5's change). A
+    correction into or out of renovating is the managers' and the archivist's; the desk's other
+    corrections stay theirs."""
+    as_caller(archive, staff("zhou", [role], [household["estate_id"]]))
+    with pytest.raises(Forbidden):
+        archive.update_household(ref(household, data={"status": "renovating"}))
+    assert people(archive, household)["status"] == "vacant"
+    assert archive.outbox.of_type("household_updated") == []
+    assert archive.update_household(ref(household, data={"status": "occupied"}))["status"] == "occupied"
+    as_caller(archive, staff("li", ["archivist"], [household["estate_id"]]))
+    assert archive.update_household(ref(household, data={"status": "renovating"}))["status"] == "renovating"
+    as_caller(archive, staff("zhou", [role], [household["estate_id"]]))
+    with pytest.raises(Forbidden):
+        archive.update_household(ref(household, data={"status": "vacant"}))
+    as_caller(archive, staff("mia", ["manager"], [household["estate_id"]]))
+    assert archive.update_household(ref(household, data={"status": "occupied"}))["status"] == "occupied"

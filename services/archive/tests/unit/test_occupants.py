@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 import pytest
 
 from archive import domain, occupants
-from estate_common.errors import BusinessRuleViolation, Conflict
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden
 
 NOW = datetime(2026, 11, 23, 8, 30, tzinfo=timezone.utc)
 TZ = "Asia/Shanghai"
@@ -249,3 +249,38 @@ def test_a_renovation_is_not_started_by_the_stewards_own_step(status):
     moved = occupants.steward_step(household(status="vacant"), {"step": "move_in", "date": "2026-11-01"},
                                    NOW, "zhou", ids, TZ)
     assert moved["status"] == "occupied"
+
+
+@pytest.mark.parametrize("name", ["renovation_end", "move_in"])
+def test_an_applications_renovation_is_not_ended_by_the_stewards_own_step(name):
+    """结束装修 (or a move-in) by the steward took a unit out of the renovation its application's works
+    began, with no joint acceptance (found by review r2): refused naming the step and the application;
+    the acceptance's own step ends it, and a renovation a correction began is the steward's to end."""
+    started = occupants.application_step(household(status="vacant"), {"application_id": "app_r1",
+                                                                      "step": "renovation_start"},
+                                         "2026-11-01", NOW, "zhang", TZ)
+    renovating = household(status="vacant") | started
+    with pytest.raises(BusinessRuleViolation) as refused:
+        occupants.steward_step(renovating, {"step": name, "date": "2026-11-02"}, NOW, "zhou", ids, TZ)
+    assert refused.value.errors[0]["field"] == "data.step" and "app_r1" in refused.value.detail
+    ended = occupants.application_step(renovating, {"application_id": "app_r1", "step": "renovation_end"},
+                                       "2026-11-02", NOW, "zhang", TZ)
+    assert ended["status"] == "vacant"
+    corrected = household(status="vacant") | occupants.status_corrected(household(status="vacant"), "renovating",
+                                                                        NOW, "li", TZ)
+    ended_so = occupants.steward_step(corrected, {"step": name, "date": "2026-11-23"}, NOW, "zhou", ids, TZ)
+    assert ended_so["status"] == ("occupied" if name == "move_in" else "vacant")
+
+
+@pytest.mark.parametrize("before, after, roles, allowed", [
+    ("vacant", "renovating", ["steward"], False), ("occupied", "renovating", ["agent"], False),
+    ("renovating", "occupied", ["steward"], False), ("vacant", "occupied", ["steward"], True),
+    ("vacant", "renovating", ["archivist"], True), ("renovating", "vacant", ["manager"], True),
+    ("occupied", "renovating", ["operator_admin"], True), ("renovating", "renovating", ["steward"], True),
+])
+def test_a_renovations_status_is_corrected_by_the_managers_and_the_archivist(before, after, roles, allowed):
+    if allowed:
+        occupants.refuse_renovation_correction(household(status=before), after, roles)
+    else:
+        with pytest.raises(Forbidden):
+            occupants.refuse_renovation_correction(household(status=before), after, roles)
