@@ -25,7 +25,7 @@ ROUTES = [
     Route("GET", f"{ESTATE}/work-orders", "maintenance", "list_work_orders", ORDER_READERS,
           paged=True, filters=("request_id", "status", "priority", "source_type", "source_id", "equipment_id",
                                   "inspection_id", "number", "technician", "helper", "overdue", "promise_overdue",
-                                  "technician_left", "helper_left", "exclude_source_type", "completed_in", "cost_category",
+                                  "technician_left", "helper_left", "exclude_source_type", "completed_in", "cost_category", "open",
                                   "cost_system",
                                   "updated_since"),
           custom_filters=True),

@@ -146,6 +146,9 @@ def work_order_query(db, estate_id, filters, now, gone=None):
         gone = technicians_gone(db, estate_id) if gone is None else gone
         helped = {"helper": {"$in": sorted(gone)}, "status": {"$nin": list(CLOSED)}}
         conditions.append(helped if plain["helper_left"] == "true" else {"$nor": [helped]})
+    if "open" in plain:  # the orders in hand (not completed nor cancelled), or those done with: by status, an
+        # ``$in`` (the ``(estate_id, status)`` index), not a ``$nin`` MongoDB walks every order for
+        conditions.append({"status": {"$in": list(OPEN_STATUSES if plain["open"] == "true" else CLOSED)}})
     if "completed_in" in plain:  # the month the costs report counts an order's cost in
         start, end = period_bounds(plain["completed_in"], rules_for(db, estate_id)["timezone"])
         conditions.append(completed_between(start, end))
