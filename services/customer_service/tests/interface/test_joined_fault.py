@@ -133,3 +133,22 @@ def test_a_call_about_a_fault_named_at_the_wrong_flat_stays_no_repeat_when_corre
         "household_id": "hh_2", "reason": "the caller lives at 1202"}})
     assert corrected["household_id"] == "hh_2"
     assert corrected["repeat_of"] is None and corrected["return_visit_required"] is False
+
+
+def test_the_desks_week_counts_the_faults_calls_as_no_repair_completed(desk):
+    """客服周报 counted each call that joined the burst main's order as a repair completed, neither
+    visited, owed a visit nor closed without one: forty completions beside one visit, where the
+    return-visit rate it follows leaves them out (found by review r2 of h6's change)."""
+    incident_order(desk)
+    [call(desk, household, joins_work_order_id="wo_main") for household in ("hh_1", "hh_2")]
+    own = call(desk, "hh_1", category="water")
+    order_done(desk)
+    desk.on_work_order_completed(event("maintenance", "work_order_completed", ESTATE, {
+        "id": "wo_own", "number": "WO-2026-000008", "source": {"type": "service_request", "id": own["id"]},
+        "request_id": own["id"], "household_id": "hh_1", "priority": "normal",
+        "reported_at": "2026-11-21T14:55:00.000Z", "started_at": "2026-11-21T16:00:00.000Z",
+        "completed_at": "2026-11-21T17:00:00.000Z", "charge_cents": 0, "material_cost_cents": 0,
+        "labour_cost_cents": 0, "signed_by": "occupant"}))
+    clock.freeze(clock.parse_iso("2026-11-23T02:00:00Z"))
+    week = desk.desk_week_report({"estate_id": ESTATE, "filters": {"week": "2026-W47"}})["repairs_completed"]
+    assert week["completed"] == 1 and week["visit_owed"] == 1
