@@ -333,10 +333,19 @@ def keep_order_in_hand(db, estate_id, order):
                                  {"$setOnInsert": {"done": False, "number": order["number"]}}, upsert=True)
 
 
-def order_done(db, estate_id, order):
-    """The order completed or cancelled: no call joins it any more."""
+def order_done(db, estate_id, order, closing=None):
+    """The order completed or cancelled: no call joins it any more. ``closing``: how it closed
+    (its event's id, moment and actor, when and how it was done: no personal data), with which a call
+    written as it closed is closed after (``operations.close_if_order_done``)."""
     db.in_hand_orders.update_one({"_id": order["id"], "estate_id": estate_id},
-                                 {"$set": {"done": True, "number": order["number"]}}, upsert=True)
+                                 {"$set": {"done": True, "number": order["number"],
+                                           **({"closing": closing} if closing else {})}}, upsert=True)
+
+
+def order_closing(db, estate_id, order_id):
+    """How the order ``order_id`` closed (``order_done``'s ``closing``), or None while it is in hand."""
+    order = db.in_hand_orders.find_one({"_id": order_id, "estate_id": estate_id}, {"done": 1, "closing": 1})
+    return (order or {}).get("closing") if (order or {}).get("done") else None
 
 
 def joined_requests(db, estate_id, order_id):

@@ -152,3 +152,22 @@ def test_the_desks_week_counts_the_faults_calls_as_no_repair_completed(desk):
     clock.freeze(clock.parse_iso("2026-11-23T02:00:00Z"))
     week = desk.desk_week_report({"estate_id": ESTATE, "filters": {"week": "2026-W47"}})["repairs_completed"]
     assert week["completed"] == 1 and week["visit_owed"] == 1
+
+
+def test_a_call_registered_as_its_order_is_completed_is_closed_with_it(desk, monkeypatch):
+    """A call registered at the moment the order's completion was taken: the call found the order in
+    hand, the completion looked for the calls before this one was written, and the call stayed
+    dispatched for good, no return visit nor close allowed on it (found by review r2 of h6's change).
+    Either side sees the other: the call written finds the order done and is closed with it, once."""
+    from customer_service import store
+    incident_order(desk)
+    in_hand = store.order_in_hand(desk.db, ESTATE, "wo_main")  # as the registration read it
+    order_done(desk)  # the completion, before the call is written
+    monkeypatch.setattr(store, "order_in_hand", lambda db, estate_id, order_id: in_hand)
+    late = call(desk, "hh_2", joins_work_order_id="wo_main")
+    done = shown(desk, late)
+    assert done["status"] == "closed" and done["completed_at"] == "2026-11-21T20:30:00.000Z"
+    assert "WO-2026-000007 completed" in done["outcome"]
+    order_done(desk)  # redelivered: nothing twice
+    assert [s["action"] for s in shown(desk, late)["history"]].count("closed") == 1
+    assert [e["data"]["id"] for e in desk.outbox.of_type("service_request_closed")] == [late["id"]]
