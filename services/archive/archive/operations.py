@@ -379,7 +379,8 @@ def household_step_requested(db, outbox, event):
     nothing, is logged as a warning and told to the desk (``household_step_refused``, once per
     application and step: ``occupants.step_refusal``); the event is acknowledged, not
     dead-lettered (a retry would be refused the same way: the steward corrects the status with
-    ``…/status-changes``).
+    ``…/status-changes``, a renovation's a manager or the archivist with a correction, ``PATCH``:
+    ``occupants.refuse_renovation_correction``).
     A lost race is not a refusal: it raises, and the event is redelivered."""
     data, estate_id = event["data"], event["estate_id"]
     refused = {}
