@@ -15,6 +15,10 @@ def check_fields(data):
     """Fields that belong to one kind are refused on the others (400, naming the field)."""
     errors = [field_error(f"data.{name}", f"is only for a {kind}")
               for name, kind in ONLY_FOR.items() if name in data and data["kind"] != kind]
+    if data.get("joins_work_order_id") and data.get("emergency") is True:
+        # DOMAIN.md: an emergency repair always gets its return visit, and a joined call owes none;
+        # the order it joins carries the fault's priority (found by review r2, session 52)
+        errors.append(field_error("data.emergency", "is the order's, not a call's that joins it"))
     if errors:
         raise InvalidInput("fields that do not belong to this kind of request", errors)
 

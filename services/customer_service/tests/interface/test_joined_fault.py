@@ -171,3 +171,15 @@ def test_a_call_registered_as_its_order_is_completed_is_closed_with_it(desk, mon
     order_done(desk)  # redelivered: nothing twice
     assert [s["action"] for s in shown(desk, late)["history"]].count("closed") == 1
     assert [e["data"]["id"] for e in desk.outbox.of_type("service_request_closed")] == [late["id"]]
+
+
+def test_a_joined_call_cannot_be_marked_an_emergency_of_its_own(desk):
+    """DOMAIN.md: an emergency repair always gets its return visit; a joined call owes none, and
+    the order it joins carries the fault's priority. A call sent as both got a 30-minute promise of
+    its own and no visit (found by review r2, session 52): refused by name, nothing written."""
+    incident_order(desk)
+    with pytest.raises(InvalidInput) as refused:
+        call(desk, joins_work_order_id="wo_main", emergency=True)
+    assert [e["field"] for e in refused.value.errors] == ["data.emergency"]
+    assert desk.list_requests({"estate_id": ESTATE, "filters": {}})["items"] == []
+    assert call(desk, joins_work_order_id="wo_main", emergency=False)["status"] == "dispatched"
