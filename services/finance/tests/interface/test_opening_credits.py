@@ -162,7 +162,9 @@ def test_the_payments_list_tells_the_credits_from_the_money_received(finance):
 
     assert listed(kind="opening_credit") == [made["id"]]
     assert listed(kind="payment") == [paid["id"]]
-    assert sorted(listed()) == sorted([made["id"], paid["id"]])
+    # the plain list is the money received, as before credits existed: a client that knows
+    # Payment.method's values and a journal on each is not handed a record it cannot read (review r3)
+    assert listed() == [paid["id"]]
 
 
 def test_an_opening_credit_is_not_a_payment_the_archive_is_told_of(finance):
