@@ -172,3 +172,27 @@ def test_the_sellers_prepaid_money_is_not_the_buyers_balance(finance):
     assert shown["bills"] == [] and shown["received_cents"] == 3000
     as_caller(finance, CASHIER)  # the staff's account keeps the household's whole balance
     assert finance.household_account({"estate_id": ESTATE, "id": "hh_1"})["prepaid_cents"] == 53000
+
+
+def test_a_flat_sold_before_owner_since_was_announced_shows_the_buyers_part_once_restated(finance):
+    """A sale before archive's events carried owner_since: finance's copy of the household lacks it,
+    and the buyer's code read the household's whole months, the seller's payments among them, until
+    archive sends the copies again (POST …/restatements, at the copy's own version: the operator's
+    step after this release, deploy/k8s/README.md; review r3)."""
+    from estate_common import clock
+    owner_is(finance, "hh_1", "occ_first", 2)
+    approved(finance)
+    run(finance, "2026-10")
+    clock.freeze(clock.parse_iso("2026-11-05T02:00:00Z"))
+    sellers = pay(finance, "hh_1", 21002 + 5000)
+    clock.freeze(clock.parse_iso("2026-11-21T02:00:00Z"))
+    owner_is(finance, "hh_1", "occ_buyer", 3)  # the sale, announced before owner_since was
+    code = issue(finance)["code"]
+    assert sellers["receipt_number"] in repr(statement(finance, code))  # what an old copy shows
+    restated = {"id": "hh_1", "estate_id": ESTATE, "building": "3", "unit": "1", "room": "100", "area_m2": 89.37,
+                "status": "occupied", "version": 3, "owner_ref": "occ_buyer", "owner_since": "2026-11-20"}
+    finance.restate_households(event("archive", "households_restated", ESTATE,
+                                     {"households": [restated], "batch": 1, "batches": 1}))
+    shown = statement(finance, code)  # the same owner (owner_ref): the buyer's code still opens
+    assert shown["owner_since"] == "2026-11-20" and sellers["receipt_number"] not in repr(shown)
+    assert shown["prepaid_cents"] == 0 and shown["received_cents"] == 0
