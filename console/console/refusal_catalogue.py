@@ -1772,8 +1772,10 @@ ZH = {
         '该户的 {0} 已记入预收（{1}），金额不同',
     'credited already as {0}':
         '已记入预收：{0}',
-    '{0} is an opening credit, money paid to the previous company: it is not reversed here (no journal holds it)':
-        '{0} 是期初预收，款项由原物业公司收取：不能在此冲销（本公司日记账中没有这笔钱）',
+    '{0} is an opening credit, money paid to the previous company: no journal holds it; it is reversed by POST …/opening-credits/{{id}}/reverse':
+        '{0} 是期初预收，款项由原物业公司收取：本公司日记账中没有这笔钱，不作收款冲销；请在其记录页冲销此笔期初预收',
+    'no opening credit {0}':
+        '没有期初预收 {0}',
     "{0} is an opening credit, money paid to the previous company: its invoice is the previous company's to issue":
         '{0} 是期初预收，款项由原物业公司收取：发票应由原物业公司开具',
     # the desk's search by phone (archive/operations.py search_households)

@@ -1561,13 +1561,27 @@ def test_the_previous_companys_prepayments_are_uploaded_on_the_same_page_and_lis
     assert "¥500.00" in shown.split("data-opening-credit-job")[1]
 
 
-def test_an_opening_credits_record_offers_neither_a_reversal_nor_an_invoice(client, fake):
-    """An opening credit (期初预收) is money the previous company received: finance refuses its
-    reversal and its invoice (409), so its record offers neither and says what it is."""
+def test_an_opening_credits_record_offers_its_own_reversal_and_no_invoice(client, fake):
+    """An opening credit (期初预收) is money the previous company received: finance refuses the
+    payments' reversal and an invoice of it (409), so its record offers neither and says what it is;
+    a credit recorded wrong (a typo in the list) is reversed as a credit, by those who hand credits
+    over, with a reason and the box ticked (found by review r3: it could not be corrected)."""
     _households(fake)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments/pay_oc_1", CREDIT)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/invoices", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/opening-credits/pay_oc_1/reverse", (200, {**CREDIT, "status": "reversed"}))
+    sign_in(client, fake, username="wang", roles=("cashier",))
+    page = client.get("/accounts/payments/pay_oc_1/receipt", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "/accounts/opening-credits/pay_oc_1/reverse" not in page  # a cashier hands no credit over
     sign_in(client, fake, username="acc", roles=("accountant", "cashier"))
     page = client.get("/accounts/payments/pay_oc_1/receipt", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "OP-2026-000001" in page and "data-opening-credit-note" in page and "原物业公司" in page
     assert "/accounts/payments/pay_oc_1/reverse" not in page and "/accounts/payments/pay_oc_1/invoices" not in page
+    assert "/accounts/opening-credits/pay_oc_1/reverse" in page and "冲销此笔期初预收" in page
+    action = "/accounts/opening-credits/pay_oc_1/reverse"
+    unticked = client.post(action, data={"csrf_token": csrf_of(client), "reason": "清单 YS-1 应为 300 元"})
+    assert unticked.status_code == 302 and _posts(fake, "/opening-credits/pay_oc_1/reverse") == []
+    answer = client.post(action, data={"csrf_token": csrf_of(client), "reason": " 清单 YS-1 应为 300 元 ",
+                                       "idempotency_key": "ocr1", "confirm": "yes"})
+    assert answer.status_code == 302 and answer.location.endswith("/accounts/payments/pay_oc_1/receipt")
+    assert _posts(fake, "/opening-credits/pay_oc_1/reverse")[-1]["json"] == {"reason": "清单 YS-1 应为 300 元"}

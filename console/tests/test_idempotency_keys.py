@@ -264,6 +264,13 @@ FORMS = [
          "/accounts/payments/pay_1/reverse", data={"reason": "typed twice", "confirm": "yes"},
          reads={rf"{EST}/payments/pay_1": PAYMENT, rf"{EST}/households/hh_1": HOUSEHOLD},
          called=f"{EST}/payments/pay_1/reverse"),
+    # an opening credit recorded wrong (期初预收), reversed as a credit on its record (review r3)
+    Form("/api/v1/estates/{estate_id}/opening-credits/{payment_id}/reverse", "/accounts/payments/pay_oc/receipt",
+         "/accounts/opening-credits/pay_oc/reverse", data={"reason": "YS-1 is 300.00", "confirm": "yes"},
+         reads={rf"{EST}/payments/pay_oc": {**PAYMENT, "id": "pay_oc", "kind": "opening_credit",
+                                            "method": "opening_credit", "journal": None, "reference": "YS-1"},
+                rf"{EST}/households/hh_1": HOUSEHOLD},
+         called=f"{EST}/opening-credits/pay_oc/reverse"),
     Form("/api/v1/estates/{estate_id}/payments/{payment_id}/invoices", "/accounts/payments/pay_1/receipt",
          "/accounts/payments/pay_1/invoices", data={"kind": "normal", "title": "Li"},
          reads={rf"{EST}/payments/pay_1": PAYMENT, rf"{EST}/households/hh_1": HOUSEHOLD},

@@ -210,3 +210,21 @@ def test_the_previous_companys_prepayments_are_handed_over_as_opening_credits_no
     assert after == before  # no money received here
     assert api.post(f"{base}/payments/{credit['id']}/reverse", {"reason": "typo"},
                     token(office, "cashier")).status_code == 409
+    # the plain list is the money received (a client of Payment never meets a credit it cannot read)
+    plain = api.get(f"{base}/payments?household_id={household['id']}", accountant).json()["items"]
+    assert credit["id"] not in [p["id"] for p in plain]
+    # the credit is in the archive, under its household; a typo in the list is reversed as a credit, by
+    # those who hand credits over (found by review r3): no journal entry, its reversal in the archive too
+    kept = eventually(lambda: api.get(f"{base}/archive/records?subject_id={credit['id']}", admin).json()["items"])
+    assert [r["event_type"] for r in kept] == ["opening_credit_recorded"] and kept[0]["household_id"] == household["id"]
+    assert api.post(f"{base}/opening-credits/{credit['id']}/reverse", {"reason": "YS-1 is 300.00"},
+                    token(office, "cashier")).status_code == 403
+    reversed_ = api.post(f"{base}/opening-credits/{credit['id']}/reverse", {"reason": "YS-1 is 300.00"}, accountant,
+                         headers={"Idempotency-Key": f"ocr-{credit['id']}"})
+    assert reversed_.status_code == 200, reversed_.text
+    assert (reversed_.json()["status"], reversed_.json()["journal"]) == ("reversed", None)
+    assert api.get(f"{base}/households/{household['id']}/account", accountant).json()["prepaid_cents"] == 0
+    assert api.get(f"{base}/reports/reconciliation?period={period}", accountant).json()["receipts"] == before
+    kept = eventually(lambda: (lambda items: items if len(items) == 2 else None)(
+        api.get(f"{base}/archive/records?subject_id={credit['id']}", admin).json()["items"]))
+    assert sorted(r["event_type"] for r in kept) == ["opening_credit_recorded", "opening_credit_reversed"]

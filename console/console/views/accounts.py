@@ -225,6 +225,25 @@ def reverse_payment(payment_id):
                                 typed=typed)
 
 
+@bp.post("/opening-credits/<payment_id>/reverse")
+@estate_needed
+def reverse_opening_credit(payment_id):
+    """An opening credit (期初预收) recorded wrong, reversed as a credit (no journal entry): a reason
+    and the box ticked, as a payment's reversal (found by review r3: it could not be corrected)."""
+    back = url_for("accounts.receipt", payment_id=payment_id)
+    reason = request.form.get("reason", "").strip()
+    typed = common.row_form_to_keep(payment_id, "reverse")
+    if not reason:
+        message = i18n.translate("pay.reason_needed")
+        common.show_problem(ApiProblem(400, message, errors=[{"field": "reason", "message": message}]))
+        common.keep_typed(payment_id, "reverse")
+        return redirect(back)
+    if not common.confirmed():
+        return common.refuse_unconfirmed(back, typed)
+    return common.post_and_back(f"opening-credits/{payment_id}/reverse", {"reason": reason}, back, "oc.reversed",
+                                idempotency_key=request.form.get("idempotency_key") or None, typed=typed)
+
+
 CYCLES = ("monthly", "quarterly", "yearly", "per_charge")
 
 

@@ -69,6 +69,12 @@ def _opening_balance(data):
                                       i18n.money(data.get("amount_cents"))) if isinstance(part, str) and part)
 
 
+def _opening_credit(data):
+    """An opening credit handed over (期初预收): its number and amount."""
+    return " ".join(part for part in (data.get("receipt_number"), i18n.money(data.get("amount_cents")))
+                    if isinstance(part, str) and part)
+
+
 def _fund_deposit(data):
     return " ".join(part for part in (i18n.money(data.get("amount_cents")), data.get("day")) if part)
 
@@ -92,7 +98,8 @@ def _settlement(data):
 NAMED_BY_DATA = {"equipment": _equipment, "notice": lambda data: data.get("title"),
                  "shift_handover": _shift_handover, "operating_expense": _operating_expense,
                  "fund_deposit": _fund_deposit, "fund_use": _fund_use, "settlement": _settlement,
-                 "opening_balance": _opening_balance, "estate_handover": _estate_handover}
+                 "opening_balance": _opening_balance, "opening_credit": _opening_credit,
+                 "estate_handover": _estate_handover}
 
 
 def named_by_data(subject_type, data):

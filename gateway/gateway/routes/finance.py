@@ -32,6 +32,10 @@ ROUTES = [
     # carry the opening balances over
     Route("POST", f"{ESTATE}/opening-credits", "finance", "record_opening_credit", policy.FEE_SETTERS,
           status=201, body=True, idempotent=True),
+    # an opening credit recorded wrong (a typo in the previous company's list), reversed by those who hand
+    # credits over: no journal entry, its bills owed again (the cashiers' payment reversal refuses it)
+    Route("POST", f"{ESTATE}/opening-credits/<payment_id>/reverse", "finance", "reverse_opening_credit",
+          policy.FEE_SETTERS, body=True, id_param="payment_id", idempotent=True),
     Route("GET", f"{ESTATE}/bills/<bill_id>", "finance", "get_bill", policy.COLLECTORS, id_param="bill_id"),
     Route("POST", f"{ESTATE}/payments", "finance", "create_payment", policy.CASHIERS,
           status=201, body=True, idempotent=True),

@@ -41,6 +41,8 @@ RECORDED_EVENTS = {
     ("finance", "deposit_refunded"): "deposit",  # a renovation deposit paid back after the acceptance
     ("finance", "utility_balance_low"): "utility_account",  # a low-balance notice of a prepaid utility
     ("finance", "opening_balance_recorded"): "opening_balance",  # owed to the previous company, carried over (期初欠费)
+    ("finance", "opening_credit_recorded"): "opening_credit",  # paid to the previous company ahead, handed over (期初预收)
+    ("finance", "opening_credit_reversed"): "opening_credit",  # recorded wrong: kept beside the credit
     ("finance", "operating_expense_recorded"): "operating_expense",  # a cost of the disclosure's expenses
     ("finance", "operating_expense_reversed"): "operating_expense",  # kept beside the cost
     ("finance", "fund_deposit_posted"): "fund_deposit",  # money into the special maintenance fund
@@ -76,6 +78,7 @@ ARCHIVE_CHANGES = {
     ("finance", "payment_reversed"): "reversed",
     ("finance", "operating_expense_reversed"): "reversed",
     ("finance", "fund_deposit_reversed"): "reversed",
+    ("finance", "opening_credit_reversed"): "reversed",
     ("finance", "fund_use_approved"): "approved",
     ("finance", "fund_use_rejected"): "rejected",
 }

@@ -329,6 +329,14 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_opening_balance(self, event):
         self._record(event)
 
+    @consumes("finance", "opening_credit_recorded")
+    def record_opening_credit(self, event):
+        self._record(event)
+
+    @consumes("finance", "opening_credit_reversed")
+    def record_opening_credit_reversal(self, event):
+        self._record(event)
+
     @consumes("finance", "operating_expense_recorded")
     def record_operating_expense(self, event):
         self._record(event)

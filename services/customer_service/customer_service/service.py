@@ -243,6 +243,12 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     def on_payment_reversed(self, event):
         operations.payment_reversed(self.db, self.outbox, event)
 
+    @consumes("finance", "opening_credit_reversed")
+    def on_opening_credit_reversed(self, event):
+        """An opening credit reversed (期初预收 recorded wrong): the application fees it paid are owed
+        again, as on a payment's reversal (the same data)."""
+        operations.payment_reversed(self.db, self.outbox, event)
+
     # -- satisfaction surveys (满意度调查) -----------------------------------------
     @rpc_method
     def create_survey(self, payload):

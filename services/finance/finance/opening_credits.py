@@ -21,15 +21,29 @@ household's bills as prepaid money does. It never reached this operator's cash o
   ``natural_id("pay", estate, "opening_credit", household, reference)``, so the same list uploaded
   again, or a retried call, writes nothing twice; another amount under the same reference is a
   409 (an import lists it in ``differing`` and leaves it).
-- It is not reversed here (409): a reversal writes a reversing journal entry for money that was
-  never in a journal.
+- **A credit recorded wrong is reversed as a credit** (``POST …/opening-credits/{id}/reverse``,
+  those who hand credits over, a reason required; found by review r3: a typo in the previous
+  company's list could not be corrected): as a payment's reversal (``payments.reversal``, the
+  same two steps, a crash finished by the household's next lock) the bills its money settled are
+  owed again and the household's other prepaid money may settle them; but no journal entry is
+  written (its money was never in a journal), so no cashier's day needs to be open and no
+  reconciliation, settled day or month changes; announced as ``opening_credit_reversed`` (archive
+  keeps it beside the credit; customer service reopens the application fees it had paid). Its
+  reference stays taken (the natural key): the corrected line is credited under a reference of
+  its own (``YS-031/更正``). The cashiers' payment reversal refuses a credit (409), the credits'
+  reversal a payment (404). A credit whose money paid a refunded deposit is not reversed (409).
+  What it changes after its month ended or a disclosure was published: the disclosure's money
+  received never counted it, so a published disclosure stays right unless other prepaid money
+  then settles the reopened bills (that is money received, as after any reversal: publish the
+  period again); the collection rate of the bills' months counts their reopened part as billed
+  (a credit's part was left out of both sides).
 
 Plain functions: no broker, no store.
 """
 from estate_common import clock, ids, numbering
-from estate_common.errors import Conflict, field_error
+from estate_common.errors import Conflict, NotFound, field_error
 
-from . import periods
+from . import payments, periods
 
 KIND = "opening_credit"
 PREFIX = "OP"
@@ -78,15 +92,36 @@ def new_credit(credit_id_, estate_id, data, number_, now, rules, user):
     }
 
 
+def recorded_event_data(credit):
+    """``finance.opening_credit_recorded``: the credit handed over, as recorded. No personal data
+    (the reference is the previous company's list's number; the note stays on the record)."""
+    return {"id": credit["_id"], "receipt_number": credit["receipt_number"], "household_id": credit["household_id"],
+            "amount_cents": credit["amount_cents"], "reference": credit["reference"],
+            "recorded_at": credit["posted_at"]}
+
+
+def reversed_event_data(credit, bills):
+    """``finance.opening_credit_reversed``: as ``payment_reversed`` says a payment's reversal."""
+    return payments.reversed_event_data(credit, bills)
+
+
 def credited(allocations):
     """The cents of ``allocations`` that opening credits paid (money received before the takeover)."""
     return sum(a["amount_cents"] for a in allocations or [] if a.get("kind") == KIND)
 
 
 def refuse_reversal(payment):
+    """The cashiers' reversal (``POST …/payments/{id}/reverse``) writes a reversing journal entry:
+    an opening credit is reversed as one (``POST …/opening-credits/{id}/reverse``)."""
     if is_credit(payment):
         raise Conflict(f"{payment['receipt_number']} is an opening credit, money paid to the previous company: "
-                       "it is not reversed here (no journal holds it)")
+                       "no journal holds it; it is reversed by POST …/opening-credits/{id}/reverse")
+
+
+def require_credit(payment, payment_id):
+    """404 for a payment that is not an opening credit (the credits' reversal reverses no payment)."""
+    if not is_credit(payment):
+        raise NotFound(f"no opening credit {payment_id}")
 
 
 def refuse_invoice(payment):

@@ -571,6 +571,27 @@ def reverse_payment(db, outbox, caller, estate_id, payment_id, data):
     return public(payment)
 
 
+def reverse_opening_credit(db, outbox, caller, estate_id, credit_id, data):
+    """An opening credit recorded wrong, reversed (``opening_credits``): the two steps of a
+    payment's reversal under the household's lock, without the cashier's day (no journal entry:
+    its money was never received here); ``opening_credit_reversed`` in the last write."""
+    credit = store.get_payment(db, estate_id, credit_id)
+    opening_credits.require_credit(credit, credit_id)
+    if _reversed_by_this_call(credit, caller, estate_id):
+        return public(credit)
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    with household(db, outbox, estate_id, credit["household_id"]):
+        def plan(current):
+            _refuse_refunded_deposits(db, estate_id, current)
+            charges = {a["bill_id"]: billing.charge_of(store.get_bill(db, estate_id, a["bill_id"]))
+                       for a in current["allocations"]}
+            return Change(payments.reversal(current, charges, data["reason"], now, rules, caller.user))
+
+        planned = store.change_payment(db, outbox, estate_id, credit_id, plan)
+        credit = _finish_reversal(db, outbox, planned) if planned["status"] == "reversal_pending" else planned
+    return public(credit)
+
+
 def _reversed_by_this_call(payment, caller, estate_id):
     """The reversal a retry with the caller's Idempotency-Key asks for, done (a reply lost on its way
     made the retry a 409 "reversed already", found by review): answered as it is before the day's
@@ -589,7 +610,9 @@ def _reversed_by_this_call(payment, caller, estate_id):
 
 def _finish_reversal(db, outbox, payment):
     estate_id = payment["estate_id"]
-    store.insert_entry(db, journals.reversal_entry(payment))
+    credit = opening_credits.is_credit(payment)
+    if not credit:  # an opening credit's money was never in a journal (期初预收)
+        store.insert_entry(db, journals.reversal_entry(payment))
     for allocation in payment["_plan"]["allocations"]:
         store.remove_allocation(db, outbox, estate_id, allocation["bill_id"], allocation, payment["household_id"])
 
@@ -598,7 +621,8 @@ def _finish_reversal(db, outbox, payment):
     def done(current):
         if current["status"] != "reversal_pending":
             return None
-        announced = outbox.event("payment_reversed", estate_id, payments.reversed_event_data(current, bills))
+        announced = outbox.event("opening_credit_reversed", estate_id, opening_credits.reversed_event_data(current, bills)) \
+            if credit else outbox.event("payment_reversed", estate_id, payments.reversed_event_data(current, bills))
         return Change({"status": "reversed", "_plan": None}, events=[announced])
 
     payment = store.change_payment(db, outbox, estate_id, payment["_id"], done)
@@ -731,7 +755,9 @@ def credit_over(db, outbox, estate_id, data, rules, now, user, again_is_existing
         sequence = store.next_number(db, estate_id, opening_credits.series(now, rules))
         credit = opening_credits.new_credit(credit_id, estate_id, data, opening_credits.number(now, rules, sequence),
                                             now, rules, user)
-        store.insert_payment(db, credit)
+        # announced in its write (archive keeps it under the household), once however often it comes
+        announced = outbox.event("opening_credit_recorded", estate_id, opening_credits.recorded_event_data(credit))
+        store.create(db, outbox, "payments", estate_id, credit_id, lambda: (credit, [announced]))
         apply_prepaid(db, outbox, estate_id, household_id)  # its money on the household's unpaid bills
     return store.find_payment(db, estate_id, credit_id), True
 

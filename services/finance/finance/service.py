@@ -104,6 +104,12 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
                                                 payload["data"])
 
     @rpc_method
+    def reverse_opening_credit(self, payload):
+        """An opening credit recorded wrong, reversed: no journal entry, its bills owed again."""
+        return operations.reverse_opening_credit(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                                 payload["data"])
+
+    @rpc_method
     def start_opening_credit_import(self, payload):
         return operations.start_opening_credit_import(self.db, self.caller, payload["estate_id"], payload["data"])
 

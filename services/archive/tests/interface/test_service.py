@@ -900,6 +900,28 @@ def test_an_opening_balance_carried_over_is_kept_under_its_household_once(archiv
     assert record["data"]["reference"] == "QD-117" and record["data"]["amount_cents"] == 21002
 
 
+def test_an_opening_credit_and_its_reversal_are_kept_under_its_household_once(archive, estate):
+    """What an owner had paid the previous company in advance, handed over (期初预收), was announced
+    by nothing, so the archive kept no record of it, nor of its correction (found by review r3)."""
+    estate_id = estate["id"]
+    recorded = event("finance", "opening_credit_recorded", estate_id, {
+        "id": "pay_oc1", "receipt_number": "OP-2026-000001", "household_id": "hh_1", "amount_cents": 50000,
+        "reference": "YS-031", "recorded_at": "2026-11-23T02:00:00.000Z"})
+    reversed_ = event("finance", "opening_credit_reversed", estate_id, {
+        "id": "pay_oc1", "receipt_number": "OP-2026-000001", "household_id": "hh_1", "amount_cents": 50000,
+        "method": "opening_credit", "reason": "typed 500.00 for 300.00", "reversed_at": "2026-11-24T02:00:00.000Z",
+        "bills": [{"bill_id": "bill_1", "amount_cents": 21002, "item": "property_service", "period": "2026-11",
+                   "charge": None}]})
+    for delivered in (recorded, recorded, reversed_, reversed_):  # each redelivered
+        (archive.record_opening_credit if delivered is recorded else archive.record_opening_credit_reversal)(delivered)
+    records = archive.list_records({"estate_id": estate_id, "filters": {"household_id": "hh_1"}})["items"]
+    assert sorted((r["subject_type"], r["subject_id"], r["event_type"]) for r in records) == [
+        ("opening_credit", "pay_oc1", "opening_credit_recorded"), ("opening_credit", "pay_oc1", "opening_credit_reversed")]
+    log = archive.list_change_log({"estate_id": estate_id})["items"]
+    assert [(c["subject_id"], c["action"]) for c in log if c["subject_type"] == "opening_credit"] == [
+        ("pay_oc1", "opening_credit_reversed")]
+
+
 def test_a_fund_uses_request_and_its_decision_are_kept_side_by_side_and_the_decision_in_the_change_log(
         archive, estate):
     """finance announced no use of the special maintenance fund, so the archive held no record of

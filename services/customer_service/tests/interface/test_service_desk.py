@@ -603,6 +603,21 @@ def test_a_reversed_payment_reopens_the_fees_it_paid_once(desk):
     assert shown(desk, application)["status"] == "fees_paid"
 
 
+def test_a_reversed_opening_credit_reopens_the_fees_it_paid(desk):
+    """An opening credit (期初预收) settles bills as prepaid money, application fees included; reversed
+    (recorded wrong), finance announces opening_credit_reversed, not payment_reversed: the fees it
+    paid are owed again all the same (review r3)."""
+    application, charges = fees_paid(desk)
+    credit = reversed_payment(application, (charges[1], "bill_2"))
+    credit = credit | {"event_type": "opening_credit_reversed",
+                       "data": credit["data"] | {"receipt_number": "OP-2026-000001", "method": "opening_credit"}}
+    desk.on_opening_credit_reversed(credit)
+    desk.on_opening_credit_reversed(credit)  # redelivered
+    reopened = shown(desk, application)
+    assert reopened["status"] == "fees_requested"
+    assert [c["status"] for c in reopened["charges"]] == ["paid", "requested"]
+
+
 def test_a_reversal_after_the_works_started_shows_the_fee_unpaid_and_keeps_the_works(desk):
     application, charges = fees_paid(desk)
     act("start_works", desk, application)

@@ -8,7 +8,7 @@ import base64
 import pytest
 
 from estate_common import contracts
-from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
 from estate_common.testing import staff
 
 from .test_service import ACCOUNTANT, ESTATE, acting, approved, bills, finance, pay, run  # noqa: F401 (fixture)
@@ -90,11 +90,101 @@ def test_the_reports_do_not_count_it_as_money_received(finance):
     assert "OP-2026-000001" not in str(report)
 
 
-def test_an_opening_credit_is_not_reversed_nor_invoiced_here(finance):
+def test_an_opening_credit_is_announced_once_without_its_note(finance):
+    """No event announced an opening credit, so archive kept no record of the money handed over
+    (found by review r3): ``opening_credit_recorded`` in the credit's write, once however often
+    the same credit or list comes again."""
+    made = credit(finance, key="oc-1", note="业主张三 13800001111")
+    credit(finance, key="oc-2")  # the same household and reference again: nothing more announced
+    [announced] = finance.outbox.of_type("opening_credit_recorded")
+    contracts.load().check_event("finance", announced["event_type"], announced)
+    assert announced["data"] == {"id": made["id"], "receipt_number": "OP-2026-000001", "household_id": "hh_1",
+                                 "amount_cents": 50000, "reference": "YS-2026-031",
+                                 "recorded_at": made["posted_at"]}
+    assert "13800001111" not in str(announced) and "张三" not in str(announced)
+
+
+def reverse(finance, payment_id, reason="typed wrong: YS-2026-031 is 300.00", caller=ACCOUNTANT, key=None):
+    acting(finance, caller, key)
+    payload = {"estate_id": ESTATE, "id": payment_id, "data": {"reason": reason}}
+    contracts.load().check_rpc_input("finance", "reverse_opening_credit", payload)
+    answer = finance.reverse_opening_credit(payload)
+    contracts.load().check_rpc_output("finance", "reverse_opening_credit", answer)
+    return answer
+
+
+def test_a_wrong_opening_credit_is_reversed_without_a_journal_entry_and_its_bills_reopen(finance):
+    """A typo in the previous company's list could not be corrected (a reversal was a 409, found
+    by review r3): the credit is reversed as a payment is, the bills it settled owed again, but no
+    journal entry is written (its money was never in a journal), and ``opening_credit_reversed``
+    announces it (the bills it reopened) for archive."""
+    approved(finance)
+    run(finance, "2026-11")
+    made = credit(finance)  # 500.00, of which 210.02 settled November
+    reversed_ = reverse(finance, made["id"])
+    assert reversed_["status"] == "reversed" and reversed_["reversal"]["reason"].startswith("typed wrong")
+    [november] = bills(finance, household_id="hh_1", period="2026-11")
+    assert (november["status"], november["paid_cents"]) == ("unpaid", 0)
+    shown = account(finance)
+    assert (shown["prepaid_cents"], shown["unpaid_cents"]) == (0, 21002)
+    assert finance.db.journal.count_documents({"estate_id": ESTATE}) == 0
+    [announced] = finance.outbox.of_type("opening_credit_reversed")
+    contracts.load().check_event("finance", announced["event_type"], announced)
+    assert announced["data"]["id"] == made["id"] and announced["data"]["amount_cents"] == 50000
+    assert [(b["bill_id"], b["amount_cents"]) for b in announced["data"]["bills"]] == [(november["id"], 21002)]
+    assert finance.outbox.of_type("payment_reversed") == []
+    # the right amount under the same reference is refused (the reference is the natural key);
+    # the corrected line is credited under its own reference
+    with pytest.raises(Conflict):
+        reverse(finance, made["id"])
+    fixed = credit(finance, amount_cents=30000, reference="YS-2026-031/更正")
+    assert fixed["receipt_number"] == "OP-2026-000002"
+    assert bills(finance, household_id="hh_1", period="2026-11")[0]["status"] == "paid"
+    assert account(finance)["prepaid_cents"] == 30000 - 21002
+
+
+def test_an_opening_credit_reversal_leaves_the_months_reports_as_they_were(finance):
+    """Its money was never received here: reversed after its month ended and a disclosure was
+    published, the reconciliation, the disclosure's money received and the collection rate's
+    numerator stay as they were; the bill it settled is owed again, so it is billed in the rate."""
+    approved(finance)
+    run(finance, "2026-11")
+    made = credit(finance, amount_cents=21002)
+    pay(finance, "hh_2", 10000)
+    acting(finance, ACCOUNTANT)
+    before = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    reverse(finance, made["id"])
+    acting(finance, ACCOUNTANT)
+    after = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert after["income"] == before["income"]
+    report = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert report["receipts"]["amount_cents"] == 10000 and report["reversals"]["amount_cents"] == 0
+    assert report["balanced"] is True
+    rate = finance.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["collection_rate"]
+    assert (rate["numerator"], rate["denominator"]) == (10000, 21002 + 28200 + 11868)
+
+
+def test_a_credit_is_reversed_as_a_credit_and_a_payment_as_a_payment(finance):
+    """The cashiers' payment reversal writes a reversing journal entry: it still refuses a credit
+    (409, naming where a credit is reversed), and the credits' reversal refuses a payment (404)."""
+    made = credit(finance)
+    paid = pay(finance, "hh_2", 700)
+    acting(finance, ACCOUNTANT)
+    with pytest.raises(Conflict) as refused:
+        finance.reverse_payment({"estate_id": ESTATE, "id": made["id"], "data": {"reason": "typed wrong"}})
+    assert "opening-credits" in str(refused.value)
+    with pytest.raises(NotFound):
+        reverse(finance, paid["id"])
+    reverse(finance, made["id"], key="rv-1")
+    assert reverse(finance, made["id"], key="rv-1")["status"] == "reversed"  # a retry with its key
+    assert len(finance.outbox.of_type("opening_credit_reversed")) == 1
+
+
+def test_an_opening_credit_is_not_invoiced_here(finance):
     made = credit(finance)
     acting(finance, ACCOUNTANT)
     with pytest.raises(Conflict):
-        finance.reverse_payment({"estate_id": ESTATE, "id": made["id"], "data": {"reason": "typed wrong"}})
+        finance.request_invoice({"estate_id": ESTATE, "id": made["id"], "data": {"buyer_name": "张三"}})
 
 
 # -- a list of them, imported (POST …/opening-credits/import) ---------------------------------
