@@ -606,6 +606,25 @@ def test_the_households_events_name_its_owner_by_an_id_that_only_a_transfer_chan
     assert "13700009999" not in str(corrected) and "赵六" not in str(sold)
 
 
+def test_owner_since_is_the_latest_transfers_day_through_a_co_owner_a_phone_edit_and_a_second_sale(archive, household):
+    """A flat sold twice: the buyer's statement starts at the second sale, not the first; a co-owner
+    added (a spouse) or the owner's new phone moves nothing (review r3)."""
+    _at("2026-11-25T02:00:00Z")
+    desk = staff("zhou", ["steward"], [household["estate_id"]])
+    as_caller(archive, desk, idempotency_key="s1")
+    archive.transfer_owner(ref(household, data={"owner": {"name": "赵六", "phone": "13600002222"}, "date": "2026-06-10"}))
+    as_caller(archive, desk, idempotency_key="s2")
+    archive.add_occupant(ref(household, data={"relation": "owner", "name": "钱七", "from": "2026-07-01"}))
+    as_caller(archive, desk, idempotency_key="s3")
+    archive.update_household(ref(household, data={"owner": {"name": "赵六", "phone": "13600003333"}}))
+    sold, co_owner, phone = archive.outbox.of_type("household_updated")
+    assert sold["data"]["owner_since"] == co_owner["data"]["owner_since"] == phone["data"]["owner_since"] == "2026-06-10"
+    as_caller(archive, desk, idempotency_key="s4")
+    archive.transfer_owner(ref(household, data={"owner": {"name": "孙八", "phone": "13500004444"}, "date": "2026-11-20"}))
+    resold = archive.outbox.of_type("household_updated")[-1]
+    assert resold["data"]["owner_since"] == "2026-11-20" and resold["data"]["owner_ref"] != sold["data"]["owner_ref"]
+
+
 # -- a former tenant's personal data once the estate's retention has passed (PIPL 第十九条) --------
 
 GONE_PHONE, GONE_ID, RECENT_PHONE = "13957286424", "31010419880715441X", "13957286435"

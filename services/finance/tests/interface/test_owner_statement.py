@@ -196,3 +196,25 @@ def test_a_flat_sold_before_owner_since_was_announced_shows_the_buyers_part_once
     shown = statement(finance, code)  # the same owner (owner_ref): the buyer's code still opens
     assert shown["owner_since"] == "2026-11-20" and sellers["receipt_number"] not in repr(shown)
     assert shown["prepaid_cents"] == 0 and shown["received_cents"] == 0
+
+
+def test_the_transfer_day_is_the_estates_local_day(finance):
+    """A sale mid-month in an estate west of UTC: the seller's payment at 23:00 local on the eve of
+    the transfer is the seller's, though its UTC day is the transfer's; the buyer's at 01:00 local
+    on the day is the buyer's (review r3)."""
+    from estate_common import clock
+    finance.copy_estate_edit(event("archive", "estate_updated", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": "EST-1", "name": "West Lake", "address": "9 Lake Rd",
+        "version": 2, "timezone": "America/Los_Angeles"}))
+    owner_is(finance, "hh_1", "occ_first", 2)
+    approved(finance)
+    run(finance, "2026-10")
+    clock.freeze(clock.parse_iso("2026-11-20T07:00:00Z"))  # 2026-11-19 23:00 in Los Angeles
+    sellers = pay(finance, "hh_1", 21002 + 4000)
+    owner_is(finance, "hh_1", "occ_buyer", 3, owner_since="2026-11-20")
+    clock.freeze(clock.parse_iso("2026-11-20T09:00:00Z"))  # 2026-11-20 01:00 there
+    buyers = pay(finance, "hh_1", 3000)
+    shown = statement(finance, issue(finance)["code"])
+    assert [p["receipt_number"] for p in shown["payments"]] == [buyers["receipt_number"]]
+    assert sellers["receipt_number"] not in repr(shown)
+    assert shown["prepaid_cents"] == 3000 and shown["received_cents"] == 3000
