@@ -1561,6 +1561,23 @@ def test_the_previous_companys_prepayments_are_uploaded_on_the_same_page_and_lis
     assert "¥500.00" in shown.split("data-opening-credit-job")[1]
 
 
+def test_an_opening_credits_number_searched_among_the_payments_opens_the_credit(client, fake):
+    """The payments register lists the money received (GET …/payments leaves opening credits out
+    unless asked: review r3), so an OP- number quoted at the desk found nothing there: a receipt
+    number no payment has is looked for among the opening credits too, the list naming it."""
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments",
+            lambda body, params: {"items": [CREDIT] if params.get("kind") == "opening_credit" else [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/utilities/moves", {"items": [], "next_cursor": None})
+    page = client.get("/accounts/payments?receipt_number=op-2026-1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    found = page.split("data-receipt-elsewhere")[1].split("</p>")[0]
+    assert "期初预收" in found and "OP-2026-000001" in found and "¥500.00" in found
+    assert "/accounts/payments/pay_oc_1/receipt" in found
+    asked = [c for c in fake.calls if c["path"].endswith("/payments")][-1]
+    assert asked["params"].get("receipt_number") == "op-2026-1" and asked["params"].get("kind") == "opening_credit"
+
+
 def test_an_opening_credits_record_offers_its_own_reversal_and_no_invoice(client, fake):
     """An opening credit (期初预收) is money the previous company received: finance refuses the
     payments' reversal and an invoice of it (409), so its record offers neither and says what it is;

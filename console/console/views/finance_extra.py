@@ -165,11 +165,19 @@ def top_ups_of_receipt(filters, items):
     if items or not number:
         return []
     found = common.optional_read("utilities/moves", receipt_number=number, kind="top_up", limit=common.PAGE_SIZE)
-    return [{"text": i18n.translate("pay.top_up_receipt", number=move.get("receipt_number") or "",
-                                    amount=i18n.money(move.get("amount_cents"))),
-             "href": url_for("finance.utility_receipt", move_id=move["id"], household_id=move.get("household_id"),
-                             utility=move.get("utility")),
-             "link": i18n.translate("util.receipt_title")} for move in (found or {}).get("items", [])]
+    top_ups = [{"text": i18n.translate("pay.top_up_receipt", number=move.get("receipt_number") or "",
+                                       amount=i18n.money(move.get("amount_cents"))),
+                "href": url_for("finance.utility_receipt", move_id=move["id"], household_id=move.get("household_id"),
+                                utility=move.get("utility")),
+                "link": i18n.translate("util.receipt_title")} for move in (found or {}).get("items", [])]
+    # an opening credit's number (期初预收, OP-…): the payments list names the money received only (review r3)
+    if not str(number).strip().upper().startswith("OP"):
+        return top_ups
+    credits = common.optional_read("payments", receipt_number=number, kind="opening_credit", limit=common.PAGE_SIZE)
+    return top_ups + [{"text": i18n.translate("pay.opening_credit_receipt", number=credit.get("receipt_number") or "",
+                                              amount=i18n.money(credit.get("amount_cents"))),
+                       "href": url_for("accounts.receipt", payment_id=credit["id"]),
+                       "link": i18n.translate("oc.record")} for credit in (credits or {}).get("items", [])]
 
 
 RECEIPT_PAGES = 10  # pages of 200 of a household's top-ups the receipt is looked for in

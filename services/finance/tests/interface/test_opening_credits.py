@@ -251,6 +251,7 @@ def test_the_payments_list_tells_the_credits_from_the_money_received(finance):
         return [p["id"] for p in finance.list_payments(payload)["items"]]
 
     assert listed(kind="opening_credit") == [made["id"]]
+    assert listed(kind="opening_credit", receipt_number="op-2026-1") == [made["id"]]  # as quoted at the desk
     assert listed(kind="payment") == [paid["id"]]
     # the plain list is the money received, as before credits existed: a client that knows
     # Payment.method's values and a journal on each is not handed a record it cannot read (review r3)
