@@ -1778,6 +1778,7 @@ _MESSAGES = {
     "event.complaint_escalated": ("投诉升级", "Complaint escalated"),
     "event.notice_published": ("通知发布", "Notice published"),
     "event.notice_withdrawn": ("通知撤下", "Notice withdrawn"),
+    "event.notice_revised": ("通知修订", "Notice revised"),
     "event.work_order_created": ("工单创建", "Work order created"),
     "event.work_order_completed": ("工单完工", "Work order completed"),
     "event.work_order_cancelled": ("工单取消", "Work order cancelled"),

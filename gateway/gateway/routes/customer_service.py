@@ -94,6 +94,8 @@ ROUTES = [
     desk_read(f"{ESTATE}/notices/<notice_id>", "get_notice", "notice_id", roles=policy.STAFF),
     # 撤下: a notice off the portal's board at once, with its reason (the desk's list keeps it)
     desk_action(f"{ESTATE}/notices/<notice_id>/withdraw", "withdraw_notice", "notice_id"),
+    # 修订: a new restoration time, last day or text, with its reason (kept in the notice's revisions)
+    desk_action(f"{ESTATE}/notices/<notice_id>/revise", "revise_notice", "notice_id"),
     # the steward's monthly contact with each owner, the manager's visits (owner_contacts.py)
     desk_create(f"{ESTATE}/owner-contacts", "record_owner_contact"),
     desk_list(f"{ESTATE}/owner-contacts", "list_owner_contacts", ("household_id", "kind", "newest_first",

@@ -60,6 +60,7 @@ RECORDED_EVENTS = {
     ("maintenance", "equipment_record_added"): "equipment",
     ("customer_service", "notice_published"): "notice",
     ("customer_service", "notice_withdrawn"): "notice",  # taken off the board (撤下), kept beside it
+    ("customer_service", "notice_revised"): "notice",  # 修订: a new restoration time, kept beside it
     ("security_patrol", "shift_handover_recorded"): "shift_handover",
     # a move-in's or renovation's works window moved before the works (改期): who, when, why
     ("customer_service", "application_rescheduled"): "renovation_application",
@@ -73,6 +74,7 @@ ARCHIVE_CHANGES = {
     ("maintenance", "equipment_record_added"): "updated",
     ("customer_service", "notice_published"): "created",
     ("customer_service", "notice_withdrawn"): "withdrawn",
+    ("customer_service", "notice_revised"): "revised",
     ("security_patrol", "shift_handover_recorded"): "created",
     ("maintenance", "work_order_cancelled"): "cancelled",
     ("finance", "payment_reversed"): "reversed",

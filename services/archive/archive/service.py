@@ -397,6 +397,10 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_notice(self, event):
         self._record(event)
 
+    @consumes("customer_service", "notice_revised")
+    def record_notice_revision(self, event):
+        self._record(event)
+
     @consumes("customer_service", "notice_withdrawn")
     def record_notice_withdrawal(self, event):
         self._record(event)

@@ -46,17 +46,90 @@ def _base(doc_id, estate_id, now, user):
 
 # -- notices ----------------------------------------------------------------------
 
+def notice_buildings(data):
+    """The buildings a notice goes to, as archive keeps them (full-width digits read as ASCII), each
+    once, in the order written: ``buildings`` (a water cut of buildings 3 to 5 is one notice, where it
+    was three), or the one ``building`` as before; none: the whole estate. Both given is a 422."""
+    many, one = data.get("buildings"), _text(data, "building")
+    if many is not None and one:
+        raise BusinessRuleViolation("a notice names its building or its buildings, not both",
+                                    [field_error("data.buildings", "give building or buildings, not both")])
+    written = [address_part(b.strip()) for b in many] if many is not None else ([address_part(one)] if one else [])
+    return list(dict.fromkeys(written))
+
+
 def new_notice(notice_id, estate_id, data, now, user, rules):
-    """A notice to the whole estate (building None) or to one building; kept as published, with the
-    rectification plan whose measures it tells (``rectification_plan_id``, None for another), shown
-    on the portal's board through ``until``, its last day (``shown_until``, the instant after it)."""
-    building = _text(data, "building")  # as archive keeps it (full-width digits read as ASCII)
+    """A notice to the whole estate (``buildings`` empty, ``building`` None) or to the buildings it
+    names (``building``: the one, or the first of several, for who reads one); kept as published, with
+    the rectification plan whose measures it tells (``rectification_plan_id``, None for another), the
+    work order and incident of the fault it tells of (停水: ``work_order_id``, ``incident_id``), when
+    the service is expected back (``expected_restoration_at``), shown on the portal's board through
+    ``until``, its last day (``shown_until``, the instant after it); ``revisions`` (``revise_notice``)."""
+    buildings = notice_buildings(data)
+    one = _text(data, "building")  # a single building kept as written (3号楼), as before
     until = data.get("until")
+    restored = expected_restoration(data.get("expected_restoration_at"), now, rules)
     return {**_base(notice_id, estate_id, now, user), "title": data["title"].strip(), "body": data["body"].strip(),
-            "building": address_part(building) if building else building,
+            "building": address_part(one) if one else (buildings[0] if buildings else None), "buildings": buildings,
             "published_at": clock.to_iso(now), "published_by": user,
             "rectification_plan_id": data.get("rectification_plan_id"),
+            "work_order_id": data.get("work_order_id"), "incident_id": data.get("incident_id"),
+            "expected_restoration_at": restored, "revisions": [],
             "until": until, "shown_until": shown_until(until, now, rules), "withdrawn": None, "_rev": 0}
+
+
+def expected_restoration(value, now, rules, field="data.expected_restoration_at"):
+    """预计恢复时间: when the water (power, lift) is expected back, an instant to come (422 else), at
+    most ``notice_shown_max_days`` ahead; None: not said."""
+    if value is None:
+        return None
+    at = clock.parse_iso(value)
+    if at <= now:
+        raise BusinessRuleViolation("the service is expected back at a time to come",
+                                    [field_error(field, f"is not after now ({clock.to_iso(now)})")])
+    days = rules["notice_shown_max_days"]
+    plausible.ahead(at, now, days, field, f"a notice is shown for at most {counted(days, 'day')}")
+    return clock.to_iso(at)
+
+
+# what a revision may change, and what it keeps of the notice before and after
+REVISABLE = ("body", "until", "expected_restoration_at")
+
+
+def revise_notice(notice, data, now, user, rules):
+    """修订: a notice's body, last day or expected restoration changed (the water back at 06:00, not
+    02:00), with its reason, where a new time meant withdrawing the notice and publishing another; the
+    notice keeps each revision (what it said before and after, who, when, why) and announces it
+    (``notice_revised``: archive keeps it beside the notice, integrators take the new text). A withdrawn
+    notice is a 409; a revision changing nothing is a 422, unless it is the last one sent again (the
+    notice as it is, announced once)."""
+    if notice.get("withdrawn"):
+        raise Conflict("a withdrawn notice is not revised: publish a new one")
+    reason = data["reason"].strip()
+    asked = {name: (data[name].strip() if name == "body" else data[name]) for name in REVISABLE if name in data}
+    if "expected_restoration_at" in asked:
+        asked["expected_restoration_at"] = expected_restoration(asked["expected_restoration_at"], now, rules)
+    changed = {name: value for name, value in asked.items() if notice.get(name) != value}
+    if not changed:
+        last = (notice.get("revisions") or [None])[-1]
+        if last and last["reason"] == reason and asked and all(last["after"].get(n) == v for n, v in asked.items()):
+            return None  # the same revision again: the notice as it is
+        raise BusinessRuleViolation("the revision changes nothing", [field_error(
+            "data", "give a body, until or expected_restoration_at other than the notice's")])
+    at = clock.to_iso(now)
+    update = dict(changed)
+    if "until" in changed:  # its last day moved: from now on (a day to come, as when published)
+        update["shown_until"] = shown_until(changed["until"], now, rules)
+    revisions = list(notice.get("revisions") or [])
+    revisions.append({"number": len(revisions) + 1, "at": at, "by": user, "reason": reason,
+                      "before": {name: notice.get(name) for name in changed}, "after": changed})
+    revised = {**notice, **update}
+    announced = {"id": notice["_id"], "title": notice["title"], "building": notice.get("building"),
+                 "buildings": notice.get("buildings") or ([notice["building"]] if notice.get("building") else []),
+                 "body": revised["body"], "until": revised.get("until"),
+                 "expected_restoration_at": revised.get("expected_restoration_at"),
+                 "changed": sorted(changed), "reason": reason, "revision": len(revisions), "revised_at": at}
+    return Change({**update, "revisions": revisions, "updated_at": at}, [], [("notice_revised", announced)])
 
 
 def shown_until(until, now, rules):
@@ -94,13 +167,16 @@ def withdraw_notice(notice, data, now, user):
 def public_notice(notice):
     """A notice as the owner portal shows it: what a notice board shows, without who published it."""
     return {"title": notice["title"], "body": notice["body"], "building": notice.get("building"),
+            "buildings": notice.get("buildings") or ([notice["building"]] if notice.get("building") else []),
+            "expected_restoration_at": notice.get("expected_restoration_at"),
             "published_at": notice["published_at"]}
 
 
 def published_notice(notice_id, estate_id, data, now, user, rules):
     """A new notice with its ``notice_published`` (archive keeps every notice)."""
     notice = new_notice(notice_id, estate_id, data, now, user, rules)
-    keys = ("title", "body", "building", "published_at")
+    keys = ("title", "body", "building", "buildings", "published_at", "expected_restoration_at", "work_order_id",
+            "incident_id")
     return notice, [("notice_published", {k: notice[k] for k in keys} | {"id": notice["_id"]})]
 
 

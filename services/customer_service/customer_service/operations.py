@@ -43,6 +43,8 @@ def create(db, outbox, caller, collection, prefix, build, estate_id, data, with_
             store.known_household(db, estate_id, data["household_id"])
         if (data.get("building") or "").strip():  # a notice to one building
             store.known_building(db, estate_id, data["building"].strip())
+        for index, building in enumerate(data.get("buildings") or ()):  # a notice to several
+            store.known_building(db, estate_id, building.strip(), f"data.buildings[{index}]")
         more = (store.rules_for(db, estate_id),) if with_rules else ()
         return build(doc_id, estate_id, data, clock.now(), caller.user, *more)
 
@@ -740,6 +742,14 @@ def export_owner_contacts(db, estate_id, filters):
     return exports.with_addresses(contacts, lambda doc: doc.get("household_id"), partial(store.flats, db, estate_id))
 
 
+def revise_notice(db, outbox, caller, estate_id, notice_id, data):
+    """修订: a notice's body, last day or expected restoration changed, with its reason
+    (``front_desk.revise_notice``), by the estate's rules."""
+    rules = store.rules_for(db, estate_id)
+    return step_on(db, outbox, "notices", estate_id, notice_id,
+                   lambda notice: front_desk.revise_notice(notice, data, clock.now(), caller.user, rules))
+
+
 def list_notices(db, estate_id, filters, limit, cursor):
     """``building``: what that building's residents see; ``current``: on the board now or not
     (``store.notice_filters``)."""
@@ -821,6 +831,14 @@ def create_notice(db, outbox, caller, estate_id, data):
         if store.find(db, "rectification_plans", estate_id, plan_id) is None:
             raise BusinessRuleViolation("no such rectification plan in this estate", [
                 field_error("data.rectification_plan_id", "no such rectification plan in this estate")])
+    if data.get("work_order_id"):  # the fault it tells of (停水): an order of the estate, its incident's
+        order = store.known_order(db, estate_id, data["work_order_id"])
+        source = order.get("source") or {}
+        if source.get("type") == "incident":
+            if data.get("incident_id") not in (None, source["id"]):
+                raise BusinessRuleViolation("the work order is another incident's", [field_error(
+                    "data.incident_id", "is not the incident the work order was opened for")])
+            data = {**data, "incident_id": source["id"]}
     notice = create(db, outbox, caller, "notices", "nt", front_desk.published_notice, estate_id, data, with_rules=True)
     if plan_id:
         step_on(db, outbox, "rectification_plans", estate_id, plan_id,

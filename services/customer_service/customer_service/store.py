@@ -286,15 +286,18 @@ def notice_filters(filters, now):
     ``current``: ``true`` those on the board at ``now`` (no ``shown_until``, a notice with no last
     day or published before notices had one, or one still to come), ``false`` those past their last
     day or withdrawn (``front_desk.shown_until``, ``withdraw_notice``)."""
-    filters = dict(filters)
+    filters, clauses = dict(filters), []
     building = filters.pop("building", "").strip()  # blank: no building asked (it found none: a probe)
     if building:  # as typed too: a notice stored before buildings were NFKC-read (review); 3号楼 is 3
-        filters["building"] = {"$in": address_spellings(building, "building") + [None]}
+        spellings = address_spellings(building, "building")  # a notice to 3-5 is building 4's too
+        clauses.append({"$or": [{"building": {"$in": spellings + [None]}}, {"buildings": {"$in": spellings}}]})
     current = filters.pop("current", None)
     if current == "true":
-        filters["$or"] = [{"shown_until": None}, {"shown_until": {"$gt": now}}]
+        clauses.append({"$or": [{"shown_until": None}, {"shown_until": {"$gt": now}}]})
     elif current == "false":
         filters["shown_until"] = {"$lte": now}
+    if clauses:
+        filters["$and"] = clauses
     return filters
 
 
@@ -327,10 +330,22 @@ def order_in_hand(db, estate_id, order_id):
 
 
 def keep_order_in_hand(db, estate_id, order):
-    """maintenance's ``work_order_created``: the order kept (id, number), open unless its
-    completion or cancellation came first (each event type has its queue)."""
+    """maintenance's ``work_order_created``: the order kept (id, number, its source: an incident's
+    names the incident a notice about it tells of), open unless its completion or cancellation came
+    first (each event type has its queue)."""
     db.in_hand_orders.update_one({"_id": order["id"], "estate_id": estate_id},
-                                 {"$setOnInsert": {"done": False, "number": order["number"]}}, upsert=True)
+                                 {"$setOnInsert": {"done": False, "number": order["number"]},
+                                  "$set": {"source": order.get("source")}}, upsert=True)
+
+
+def known_order(db, estate_id, order_id, field="data.work_order_id"):
+    """A work order of the estate customer service was told of (``keep_order_in_hand``), in hand or
+    done: a notice tells of its fault (a 422 naming the field else, another estate's too)."""
+    order = db.in_hand_orders.find_one({"_id": order_id, "estate_id": estate_id})
+    if order is None:
+        raise BusinessRuleViolation("no such work order in this estate", [field_error(
+            field, "no work order of this estate that customer service was told of")])
+    return order
 
 
 def order_done(db, estate_id, order, closing=None):

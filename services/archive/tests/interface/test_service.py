@@ -2030,6 +2030,31 @@ def test_a_request_handed_over_and_a_notice_withdrawn_are_kept_once(archive, est
     assert (change["subject_type"], change["action"]) == ("notice", "notice_withdrawn")
 
 
+def test_a_notice_to_several_buildings_and_its_revisions_are_kept_beside_it_once(archive, estate):
+    """停水通知 (h7, a burst main's night): one notice to buildings 3 to 5 naming its fault's order,
+    revised as the restoration time moved; archive keeps the publication and each revision (once,
+    however often delivered), the revision in the change log too (who, what, when)."""
+    published = event("customer_service", "notice_published", estate["id"], {
+        "id": "ntc_2", "title": "停水通知", "body": "3-5栋停水抢修", "building": "3", "buildings": ["3", "4", "5"],
+        "published_at": "2026-11-21T15:00:00.000Z", "expected_restoration_at": "2026-11-21T18:00:00.000Z",
+        "work_order_id": "wo_main", "incident_id": "inc_1"})
+    archive.record_notice(published)
+    revised = event("customer_service", "notice_revised", estate["id"], {
+        "id": "ntc_2", "title": "停水通知", "building": "3", "buildings": ["3", "4", "5"], "body": "3-5栋停水抢修",
+        "until": None, "expected_restoration_at": "2026-11-21T22:00:00.000Z", "changed": ["expected_restoration_at"],
+        "reason": "管道更换需更长时间", "revision": 1, "revised_at": "2026-11-21T17:30:00.000Z"})
+    archive.record_notice_revision(revised)
+    archive.record_notice_revision(revised)  # redelivered
+    records = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "ntc_2"}})["items"]
+    assert sorted((r["subject_type"], r["event_type"]) for r in records) == [
+        ("notice", "notice_published"), ("notice", "notice_revised")]
+    kept = {r["event_type"]: r["data"] for r in records}
+    assert kept["notice_published"]["buildings"] == ["3", "4", "5"] and kept["notice_published"]["incident_id"] == "inc_1"
+    assert kept["notice_revised"]["expected_restoration_at"] == "2026-11-21T22:00:00.000Z"
+    changes = list(archive.db.change_log.find({"estate_id": estate["id"], "subject_id": "ntc_2"}))
+    assert sorted(c["action"] for c in changes) == ["notice_created", "notice_revised"]
+
+
 def test_a_billing_run_s_end_is_kept_once(archive, estate):
     """A billing run's end (finance.billing_run_finished, an integrator's follow-ups): its period and
     counts, who started it, kept for the keepers (subject ``billing_run``, the run's id)."""

@@ -577,7 +577,7 @@ def test_the_notice_board_shows_the_newest_notices_without_who_published_them(de
     assert board["estate_name"] == "West Lake" and board["timezone"] == "Asia/Shanghai"
     assert [n["title"] for n in board["items"]][:3] == ["Week 19", "Week 18", "Week 17"]  # newest first
     assert len(board["items"]) == 20 and board["items"][-1]["title"] == "Week 0"
-    assert all(set(n) == {"title", "body", "building", "published_at"} for n in board["items"])  # no staff
+    assert all(set(n) == {"title", "body", "building", "buildings", "expected_restoration_at", "published_at"} for n in board["items"])  # no staff
     desk.copy_household(event("archive", "household_created", ESTATE, {
         "id": "hh_9", "estate_id": ESTATE, "building": "1", "unit": "1", "room": "101", "area_m2": 80,
         "status": "occupied", "version": 1}))

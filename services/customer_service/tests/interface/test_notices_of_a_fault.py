@@ -1,0 +1,138 @@
+"""停水通知: a burst main's water cut told to the buildings it cuts, on one notice, revised as the
+restoration time moves, naming the incident and work order of the fault (h6's probe of a burst main
+on a Saturday night, continued by h7): buildings 3 to 5 took three notices, none could be updated
+(a new restoration time meant withdrawing and publishing again), none said when the water was
+expected back, nor which fault it was."""
+import pytest
+
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, Conflict, NotFound
+from estate_common.testing import as_caller, event, staff
+
+ESTATE = "est_1"
+AGENT = staff("zhang", ["agent"], [ESTATE])
+PORTAL = staff("portal", ["portal"], [ESTATE])
+START = clock.parse_iso("2026-11-21T15:00:00Z")  # 23:00 in Beijing, a Saturday
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    clock.freeze(START)
+
+
+@pytest.fixture
+def estate(desk):
+    """Buildings 3, 4 and 5 (households 1 and 2 are in 3), and the burst main's incident order."""
+    for number, building in ((3, "4"), (4, "5"), (5, "6")):
+        desk.copy_household(event("archive", "household_created", ESTATE, {
+            "id": f"hh_{number}", "estate_id": ESTATE, "building": building, "unit": "1", "room": "101",
+            "area_m2": 90.0, "status": "occupied", "version": 1}))
+    desk.on_work_order_created(event("maintenance", "work_order_created", ESTATE, {
+        "id": "wo_main", "number": "WO-2026-000007", "source": {"type": "incident", "id": "inc_1"},
+        "request_id": None, "household_id": None, "priority": "emergency", "status": "pending",
+        "created_at": "2026-11-21T14:45:00.000Z"}))
+    return desk
+
+
+def publish(desk, **data):
+    as_caller(desk, AGENT)
+    return desk.create_notice({"estate_id": ESTATE, "data": {"title": "停水通知", "body": "3-5栋停水抢修", **data}})
+
+
+def revise(desk, notice, **data):
+    as_caller(desk, AGENT)
+    return desk.revise_notice({"estate_id": ESTATE, "id": notice["id"], "data": data})
+
+
+def desks(desk, **filters):
+    as_caller(desk, AGENT)
+    return [n["id"] for n in desk.list_notices({"estate_id": ESTATE, "filters": filters})["items"]]
+
+
+def board(desk, building):
+    as_caller(desk, PORTAL)
+    return [n["title"] for n in desk.portal_notices({"estate_code": "HZ-01", "filters": {"building": building}})["items"]]
+
+
+def test_one_notice_goes_to_several_buildings_and_each_building_s_board_shows_it(estate):
+    cut = publish(estate, buildings=["3", "4号楼", "５"], expected_restoration_at="2026-11-21T20:00:00Z")
+    assert cut["buildings"] == ["3", "4号楼", "5"] and cut["building"] == "3"  # the first, for who reads one
+    assert cut["expected_restoration_at"] == "2026-11-21T20:00:00.000Z"
+    for building in ("3", "4", "5", "5栋"):
+        assert desks(estate, building=building) == [cut["id"]]
+        assert board(estate, building) == ["停水通知"]
+    assert desks(estate, building="6") == [] and board(estate, "6") == []
+    # the estate's notices are still every building's, the single building still taken
+    everyone, three = publish(estate, title="消防演练"), publish(estate, title="电梯保养", building="3")
+    assert three["buildings"] == ["3"] and everyone["buildings"] == [] and everyone["building"] is None
+    assert desks(estate, building="6") == [everyone["id"]]
+    assert desks(estate, building="4", current="true") == [cut["id"], everyone["id"]]
+    [published, *_] = estate.outbox.of_type("notice_published")
+    assert published["data"]["buildings"] == ["3", "4号楼", "5"]
+    assert published["data"]["expected_restoration_at"] == "2026-11-21T20:00:00.000Z"
+    shown = estate.portal_notices({"estate_code": "HZ-01", "filters": {"building": "4"}})["items"][-1]
+    assert shown["buildings"] == ["3", "4号楼", "5"] and shown["expected_restoration_at"] == "2026-11-21T20:00:00.000Z"
+
+
+def test_a_building_the_estate_lacks_or_building_and_buildings_both_are_refused(estate):
+    with pytest.raises(BusinessRuleViolation) as refused:
+        publish(estate, buildings=["3", "99"])
+    assert refused.value.errors[0]["field"] == "data.buildings[1]"
+    with pytest.raises(BusinessRuleViolation) as refused:
+        publish(estate, building="3", buildings=["4"])
+    assert refused.value.errors[0]["field"] == "data.buildings"
+    with pytest.raises(BusinessRuleViolation) as refused:  # the water back before it was cut
+        publish(estate, buildings=["3"], expected_restoration_at="2026-11-21T14:00:00Z")
+    assert refused.value.errors[0]["field"] == "data.expected_restoration_at"
+    assert estate.db.notices.count_documents({}) == 0
+
+
+def test_a_notice_names_the_fault_s_order_and_takes_its_incident(estate):
+    cut = publish(estate, buildings=["3", "4"], work_order_id="wo_main")
+    assert (cut["work_order_id"], cut["incident_id"]) == ("wo_main", "inc_1")
+    assert estate.outbox.of_type("notice_published")[0]["data"]["incident_id"] == "inc_1"
+    with pytest.raises(BusinessRuleViolation) as refused:  # another estate's order, or one never told of
+        publish(estate, work_order_id="wo_elsewhere")
+    assert refused.value.errors[0]["field"] == "data.work_order_id"
+    with pytest.raises(BusinessRuleViolation) as refused:
+        publish(estate, work_order_id="wo_main", incident_id="inc_2")
+    assert refused.value.errors[0]["field"] == "data.incident_id"
+    alone = publish(estate, incident_id="inc_9")  # an incident with no order: kept as named
+    assert (alone["work_order_id"], alone["incident_id"]) == (None, "inc_9")
+
+
+def test_a_notice_is_revised_with_its_reason_keeping_what_it_said_and_announced_once(estate):
+    cut = publish(estate, buildings=["3", "4", "5"], until="2026-11-22", expected_restoration_at="2026-11-21T18:00:00Z")
+    clock.freeze(clock.parse_iso("2026-11-21T17:30:00Z"))
+    later = revise(estate, cut, expected_restoration_at="2026-11-21T22:00:00Z", until="2026-11-23",
+                   reason="管道更换需更长时间")
+    assert later["expected_restoration_at"] == "2026-11-21T22:00:00.000Z" and later["until"] == "2026-11-23"
+    assert later["shown_until"] == "2026-11-23T16:00:00.000Z" and later["body"] == "3-5栋停水抢修"
+    assert later["revisions"] == [{
+        "number": 1, "at": "2026-11-21T17:30:00.000Z", "by": "zhang", "reason": "管道更换需更长时间",
+        "before": {"expected_restoration_at": "2026-11-21T18:00:00.000Z", "until": "2026-11-22"},
+        "after": {"expected_restoration_at": "2026-11-21T22:00:00.000Z", "until": "2026-11-23"}}]
+    # the same revision sent again: the notice as it is, announced once
+    assert revise(estate, cut, expected_restoration_at="2026-11-21T22:00:00Z", until="2026-11-23",
+                  reason="管道更换需更长时间") == later
+    [revised] = estate.outbox.of_type("notice_revised")
+    assert revised["data"] == {
+        "id": cut["id"], "title": "停水通知", "building": "3", "buildings": ["3", "4", "5"], "body": "3-5栋停水抢修",
+        "until": "2026-11-23", "expected_restoration_at": "2026-11-21T22:00:00.000Z",
+        "changed": ["expected_restoration_at", "until"], "reason": "管道更换需更长时间", "revision": 1,
+        "revised_at": "2026-11-21T17:30:00.000Z"}
+    body = revise(estate, cut, body="3-5栋停水抢修，4栋已恢复", reason="4栋已恢复")
+    assert [r["number"] for r in body["revisions"]] == [1, 2] and body["revisions"][1]["before"] == {
+        "body": "3-5栋停水抢修"}
+    with pytest.raises(BusinessRuleViolation):  # nothing changed, another reason
+        revise(estate, cut, body="3-5栋停水抢修，4栋已恢复", reason="again")
+    with pytest.raises(BusinessRuleViolation):  # nothing given
+        revise(estate, cut, reason="again")
+    as_caller(estate, AGENT)
+    estate.withdraw_notice({"estate_id": ESTATE, "id": cut["id"], "data": {"reason": "已恢复供水"}})
+    with pytest.raises(Conflict):
+        revise(estate, cut, body="x", reason="y")
+    with pytest.raises(NotFound):  # another estate's notice
+        as_caller(estate, staff("li", ["agent"], ["est_2"]))
+        estate.revise_notice({"estate_id": "est_2", "id": cut["id"], "data": {"body": "x", "reason": "y"}})
+    assert len(estate.outbox.of_type("notice_revised")) == 2
