@@ -1488,6 +1488,26 @@ ZH = {
         '公告最长展示 {0} 天',
     'the notice was withdrawn already':
         '该公告已撤下',
+    'a withdrawn notice is not revised: publish a new one':
+        '已撤下的公告不能修订，请重新发布一条',
+    'the revision changes nothing':
+        '本次修订没有任何改动',
+    "give a body, until or expected_restoration_at other than the notice's":
+        '请填写与原公告不同的内容、展示截止日或预计恢复时间',
+    'a notice names its building or its buildings, not both':
+        '公告只能填写一个楼栋或多个楼栋，不能同时填写',
+    'give building or buildings, not both':
+        '楼栋与多个楼栋只能填写其一',
+    'the service is expected back at a time to come':
+        '预计恢复时间须晚于现在',
+    'is not after now ({0})':
+        '不晚于现在（{0}）',
+    'the work order is another incident\'s':
+        '该工单属于另一起突发事件',
+    'is not the incident the work order was opened for':
+        '不是该工单所对应的突发事件',
+    'no work order of this estate that customer service was told of':
+        '本小区没有这张工单（或客服尚未收到其派单通知）',
     'the request is of this kind already':
         '该报事已是这一类型',
     "is the request's kind":

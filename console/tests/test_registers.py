@@ -1098,3 +1098,47 @@ def test_a_shift_handovers_notes_are_shown_as_the_gateway_masks_them(client, fak
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/shift-handovers", {"items": [handover], "next_cursor": None})
     page = client.get("/security/shift-handovers").get_data(as_text=True)
     assert "访客 138****8000 在 3 栋等业主" in page and "已回电 139****9000" in page
+
+
+NOTICE_OF_THE_MAIN = {"id": "nt_1", "estate_id": ESTATE, "title": "停水通知", "body": "3-5栋停水抢修", "building": "3",
+                      "buildings": ["3", "4", "5"], "published_at": "2026-11-21T15:00:00Z", "published_by": "zhang",
+                      "until": None, "shown_until": None, "withdrawn": None, "work_order_id": "wo_main",
+                      "incident_id": "inc_1", "expected_restoration_at": "2026-11-21T22:00:00Z",
+                      "revisions": [{"number": 1, "at": "2026-11-21T17:30:00Z", "by": "zhang", "reason": "管道更换",
+                                     "before": {"expected_restoration_at": "2026-11-21T18:00:00Z"},
+                                     "after": {"expected_restoration_at": "2026-11-21T22:00:00Z"}}],
+                      "created_at": "2026-11-21T15:00:00Z"}
+
+
+def test_a_water_cut_s_notice_goes_to_several_buildings_names_its_fault_and_is_revised(client, fake, documented_routes):
+    """停水通知 (h7, a burst main's night continued): the desk names buildings 3 to 5 on one notice,
+    picks the fault's order among those in hand, says when the water is expected back, and revises
+    the notice when that moves; the list shows the buildings, the order, the incident and the
+    expected restoration, and how often it was revised."""
+    sign_in(client, fake, roles=("agent",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/notices", {"items": [NOTICE_OF_THE_MAIN], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [
+        {"id": "wo_main", "number": "WO-2026-000007", "description": "主水管爆裂", "status": "started"},
+        {"id": "wo_done", "number": "WO-2026-000003", "description": "路灯", "status": "completed"}],
+        "next_cursor": None})
+    page = client.get("/desk/notices", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "3, 4, 5" in page and "WO-2026-000007" in page and "inc_1" in page
+    assert "预计恢复时间" in page and "/desk/notices/nt_1/revise" in page
+    assert 'value="wo_main"' in page and 'value="wo_done"' not in page  # the orders in hand to pick
+    [orders] = [c for c in fake.calls if c["method"] == "GET" and c["path"].endswith("/work-orders")]
+    assert orders["params"].get("exclude_source_type") == "service_request"
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/notices", (201, NOTICE_OF_THE_MAIN))
+    client.post("/desk/notices", data={"csrf_token": csrf_of(client), "title": "停水通知", "body": "3-5栋停水抢修",
+                                       "buildings": "3，4、5", "work_order_id": "wo_main",
+                                       "expected_restoration_at": "2026-11-22T06:00"})
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/notices")]
+    assert sent["json"]["buildings"] == ["3", "4", "5"] and sent["json"]["work_order_id"] == "wo_main"
+    assert sent["json"]["expected_restoration_at"] == "2026-11-21T22:00:00Z"  # 06:00 in Beijing
+    assert "building" not in sent["json"]
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/notices/nt_1/revise", NOTICE_OF_THE_MAIN)
+    client.post("/desk/notices/nt_1/revise", data={"csrf_token": csrf_of(client), "reason": "管道更换需更长时间",
+                                                   "expected_restoration_at": "2026-11-22T08:00", "body": ""})
+    assert fake.calls[-1]["path"].endswith("/notices/nt_1/revise")
+    assert fake.calls[-1]["json"] == {"expected_restoration_at": "2026-11-22T00:00:00Z", "reason": "管道更换需更长时间"}
+    _only_documented(fake, documented_routes)
+

@@ -733,13 +733,15 @@ class Picks(dict):
 def pick_names(source):
     """``Picks`` of ``source``'s rows (the API's largest page; empty when the API refuses)."""
     try:
-        page = g.api.get(g.api.estate(g.user.estate_id, source.path), limit=LARGEST_PAGE)
+        page = g.api.get(g.api.estate(g.user.estate_id, source.path), limit=LARGEST_PAGE, **dict(source.query))
     except ApiProblem:
         return Picks({}, complete=False)
     names = {}
     for row in page.get("items", []):
         if source.gone_when and row.get(source.gone_when):
             continue  # a retired extinguisher was offered for a check the API then refused
+        if source.gone_in and row.get(source.gone_in[0]) in source.gone_in[1]:
+            continue  # an order completed is no fault in hand
         parts = [str(row[name]) for name in source.names if row.get(name) not in (None, "")]
         name = " · ".join(parts)
         names[row["id"]] = name if len(name) <= Picks.NAME_CHARS else name[:Picks.NAME_CHARS - 1] + "…"

@@ -123,6 +123,8 @@ class Source:
     path: str
     names: tuple
     gone_when: str = ""  # a row with this field set is offered no more (a retired extinguisher)
+    query: tuple = ()  # (name, value) pairs the list is asked with (orders not opened from a flat's repair)
+    gone_in: tuple = ()  # (field, values): a row with one of these values is offered no more (an order done)
 
 
 PICK_SOURCES = {
@@ -130,6 +132,11 @@ PICK_SOURCES = {
     "equipment": Source("equipment", ("code", "name")),
     "patrol-routes": Source("patrol-routes", ("name",)),
     "check-plans": Source("archive/check-plans", ("year", "notes")),
+    # the work orders of a common area's fault in hand (an incident's, a patrol's: 停水), as the repair
+    # form offers them to join (desk._faults_in_hand): a notice about the fault names one (h7)
+    "faults-in-hand": Source("work-orders", ("number", "description"),
+                             query=(("exclude_source_type", "service_request"),),
+                             gone_in=("status", ("completed", "cancelled"))),
 }
 
 
@@ -235,16 +242,31 @@ FRONT_DESK = (
              filters=(F("year", "reg.year", "int"),), roles=menu.FRONT_DESK, detail="surveys.detail"),
     # a notice's last day on the portal's board (until), and its withdrawal (撤下): a water cut of
     # Tuesday stayed on the board for good (a probe of the front desk's week)
+    # 停水通知 (h7): one notice to several buildings, the fault's order and incident, when the water is
+    # expected back, revised (修订) as that moves, where a new time meant withdrawing and publishing again
     Register("desk", "notices", "menu.notices", "notices",
              (C("title", "reg.title"), C("body", "reg.body"), C("building", "picker.building"),
+              C("buildings", "reg.notice_buildings", "list"),
               C("published_at", "reg.published_at", "when"), C("until", "reg.notice_until"),
+              C("expected_restoration_at", "reg.expected_restoration_at", "when"),
+              C("work_order_id", "reg.notice_work_order", source="faults-in-hand"),
+              C("incident_id", "reg.notice_incident"), C("revisions", "reg.notice_revisions", "count"),
               C("shown_until", "reg.notice_shown_until", "when")),
              fields=(F("title", "reg.title", required=True), F("body", "reg.body", "textarea", True),
-                     F("building", "picker.building"), F("until", "reg.notice_until", "date")),
+                     F("buildings", "reg.notice_buildings", "lines"), F("until", "reg.notice_until", "date"),
+                     F("expected_restoration_at", "reg.expected_restoration_at", "moment"),
+                     F("work_order_id", "reg.notice_work_order", "pick", group="faults-in-hand"),
+                     F("incident_id", "reg.notice_incident")),
              filters=(F("building", "picker.building"),
                       F("current", "reg.notice_current", "choice", choices=("true", "false"), group="flag")),
-             actions=(A("withdraw", "reg.notice_withdraw", (F("reason", "reg.reason", required=True),),
-                        hidden_by="withdrawn", ended_at="shown_until"),),
+             actions=(A("revise", "reg.notice_revise", (F("expected_restoration_at", "reg.expected_restoration_at",
+                                                          "moment"),
+                                                        F("until", "reg.notice_new_until", "date"),
+                                                        F("body", "reg.notice_new_body", "textarea"),
+                                                        F("reason", "reg.reason", required=True)),
+                        hidden_by="withdrawn", ended_at="shown_until"),
+                      A("withdraw", "reg.notice_withdraw", (F("reason", "reg.reason", required=True),),
+                        hidden_by="withdrawn", ended_at="shown_until")),
              roles=menu.FRONT_DESK, hint="reg.notices_public"),
     Register("desk", "keys", "menu.keys", "keys",
              (C("label", "reg.key_label"), HOUSEHOLD, STATUS, C("notes", "reg.notes")),

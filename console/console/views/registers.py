@@ -61,7 +61,9 @@ def _value(field, form):
         moment = local.replace(tzinfo=i18n.display_zone()) if local.tzinfo is None else local
         return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     if field.kind == "lines":
-        return [part.strip() for part in raw.replace(",", "\n").splitlines() if part.strip()]
+        # the commas a Chinese keyboard types (，、) as the ASCII one: 3，4、5 is three buildings
+        return [part.strip() for part in raw.replace("，", ",").replace("、", ",").replace(",", "\n").splitlines()
+                if part.strip()]
     if field.kind == "checkpoints":
         return _checkpoints(field, raw)
     if field.kind == "phone":  # a Chinese keyboard's full-width digits as the API's pattern reads them (NFKC)
