@@ -1508,6 +1508,20 @@ ZH = {
         '不是该工单所对应的突发事件',
     'no work order of this estate that customer service was told of':
         '本小区没有这张工单（或客服尚未收到其派单通知）',
+    'no such patrol anomaly in this estate':
+        '本小区没有这条巡更异常',
+    "no anomaly of this estate's rounds":
+        '不是本小区巡更中记录的异常',
+    'the anomaly opened no work order':
+        '该巡更异常没有生成工单',
+    'opened no work order to take over':
+        '没有可沿用的工单',
+    "the anomaly's work order is done":
+        '该巡更异常的工单已结束',
+    'its work order is completed or cancelled: open the incident without it':
+        '其工单已完工或已取消：请不关联该异常另行上报事件',
+    "the anomaly's work order serves incident {0} already":
+        '该巡更异常的工单已由突发事件 {0} 沿用',
     'the request is of this kind already':
         '该报事已是这一类型',
     "is the request's kind":

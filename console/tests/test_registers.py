@@ -1142,3 +1142,28 @@ def test_a_water_cut_s_notice_goes_to_several_buildings_names_its_fault_and_is_r
     assert fake.calls[-1]["json"] == {"expected_restoration_at": "2026-11-22T00:00:00Z", "reason": "管道更换需更长时间"}
     _only_documented(fake, documented_routes)
 
+
+def test_an_incident_of_a_fault_found_on_a_round_takes_over_the_anomaly_s_order(client, fake, documented_routes):
+    """The guard's emergency anomaly at the pump room opened WO-1 and his flooding incident WO-2 (h7,
+    continuing h6's burst main): the incident form offers the anomalies of the rounds of the last
+    hours (not one that opened no order), and the one picked is sent as anomaly_id."""
+    sign_in(client, fake, roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-rounds", {"items": [{
+        "id": "pr_1", "status": "in_progress", "check_ins": [
+            {"id": "ci_1", "checkpoint": {"code": "P1", "name": "泵房"}, "at": "2026-11-21T14:40:00Z",
+             "anomaly": {"id": "anom_1", "description": "主水管爆裂", "emergency": True}},
+            {"id": "ci_2", "checkpoint": {"code": "G1", "name": "北门"}, "at": "2026-11-21T14:30:00Z", "anomaly": None},
+            {"id": "ci_3", "checkpoint": {"code": "G2", "name": "东门"}, "at": "2026-11-21T14:35:00Z",
+             "anomaly": {"id": "anom_3", "description": "门禁故障", "emergency": False,
+                         "no_work_order": "replica"}}]}], "next_cursor": None})
+    form = client.get("/security/incidents", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'value="anom_1"' in form and "泵房 · 主水管爆裂" in form and 'value="anom_3"' not in form
+    [rounds] = [c for c in fake.calls if c["method"] == "GET" and c["path"].endswith("/patrol-rounds")]
+    assert rounds["params"].get("from", "").endswith("Z")  # the rounds of the last hours
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/incidents", (201, {"id": "inc_1"}))
+    client.post("/security/incidents", data={"csrf_token": csrf_of(client), "type": "flooding", "location": "B2",
+                                             "description": "泵房进水", "anomaly_id": "anom_1"})
+    assert fake.calls[-1]["json"] == {"type": "flooding", "location": "B2", "description": "泵房进水",
+                                      "anomaly_id": "anom_1"}
+    _only_documented(fake, documented_routes)

@@ -24,6 +24,7 @@ RULES = {
     "交房钥匙": ["archive/handovers.py", "customer_service/operations.py", "customer_service/front_desk.py"],
     "left an estate's technicians": ["gateway/gateway/technician_notices.py", "maintenance/store.py"],
     "停水通知": ["customer_service/front_desk.py", "customer_service/store.py", "customer_service/operations.py"],
+    "takes over its work order": ["security_patrol/incidents.py", "security_patrol/store.py"],
     "work_order_quoted": ["maintenance/domain.py", "security_patrol/work_orders.py", "customer_service/repairs.py",
                           "archive/domain.py"],
 }

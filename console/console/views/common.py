@@ -733,11 +733,15 @@ class Picks(dict):
 def pick_names(source):
     """``Picks`` of ``source``'s rows (the API's largest page; empty when the API refuses)."""
     try:
-        page = g.api.get(g.api.estate(g.user.estate_id, source.path), limit=LARGEST_PAGE, **dict(source.query))
+        asked = dict(source.query)
+        if source.since_hours:
+            asked["from"] = (datetime.now(timezone.utc) - timedelta(hours=source.since_hours)).strftime(
+                "%Y-%m-%dT%H:%M:%SZ")
+        page = g.api.get(g.api.estate(g.user.estate_id, source.path), limit=LARGEST_PAGE, **asked)
     except ApiProblem:
         return Picks({}, complete=False)
     names = {}
-    for row in page.get("items", []):
+    for row in _pick_rows(source, page.get("items", [])):
         if source.gone_when and row.get(source.gone_when):
             continue  # a retired extinguisher was offered for a check the API then refused
         if source.gone_in and row.get(source.gone_in[0]) in source.gone_in[1]:
@@ -746,6 +750,16 @@ def pick_names(source):
         name = " · ".join(parts)
         names[row["id"]] = name if len(name) <= Picks.NAME_CHARS else name[:Picks.NAME_CHARS - 1] + "…"
     return Picks(names, complete=not page.get("next_cursor"))
+
+
+def _pick_rows(source, items):
+    """The rows a pick offers: the list's, or its rounds' anomalies that opened a work order (``expand``)."""
+    if source.expand != "anomalies":
+        return items
+    return [{"id": entry["anomaly"]["id"], "checkpoint": (entry.get("checkpoint") or {}).get("name"),
+             "description": entry["anomaly"].get("description")}
+            for row in items for entry in row.get("check_ins") or ()
+            if entry.get("anomaly") and not entry["anomaly"].get("no_work_order")]
 
 
 def deadline_state(due_at, start_at=None, now=None):

@@ -125,6 +125,8 @@ class Source:
     gone_when: str = ""  # a row with this field set is offered no more (a retired extinguisher)
     query: tuple = ()  # (name, value) pairs the list is asked with (orders not opened from a flat's repair)
     gone_in: tuple = ()  # (field, values): a row with one of these values is offered no more (an order done)
+    since_hours: int = 0  # the list asked ``from`` that many hours ago (the rounds of the night)
+    expand: str = ""  # "anomalies": a round's check-ins' anomalies are what is offered, not the rounds
 
 
 PICK_SOURCES = {
@@ -134,6 +136,9 @@ PICK_SOURCES = {
     "check-plans": Source("archive/check-plans", ("year", "notes")),
     # the work orders of a common area's fault in hand (an incident's, a patrol's: 停水), as the repair
     # form offers them to join (desk._faults_in_hand): a notice about the fault names one (h7)
+    # the anomalies of the rounds of the last hours that opened a work order: an incident of the same
+    # fault takes over its order (anomaly_id; a burst main's WO-1 and WO-2, h7)
+    "recent-anomalies": Source("patrol-rounds", ("checkpoint", "description"), since_hours=12, expand="anomalies"),
     "faults-in-hand": Source("work-orders", ("number", "description"),
                              query=(("exclude_source_type", "service_request"),),
                              gone_in=("status", ("completed", "cancelled"))),
@@ -397,7 +402,8 @@ SECURITY = (
                      F("location", "reg.location", required=True),
                      F("description", "reg.description", "textarea", True), F("major", "reg.major", "bool"),
                      # written up afterwards: when it happened places it in its month's KPI
-                     F("occurred_at", "reg.occurred_at_if_earlier", "moment")),
+                     F("occurred_at", "reg.occurred_at_if_earlier", "moment"),
+                     F("anomaly_id", "reg.incident_anomaly", "pick", group="recent-anomalies")),
              # the month's incidents written up at its end, those still open without their summary among
              # them (the month they happened in: the KPI's; a probe of the security department's month)
              filters=(F("status", "reg.status", "choice", choices=("open", "closed"), group="status"),

@@ -72,6 +72,8 @@ def new_incident(incident_id, estate_id, data, number, now, actor, plan=None, ha
         "status": "open",
         "plan": [dict(step) for step in plan["steps"]],
         "work_order": plan["work_order"],
+        # the patrol anomaly whose work order it takes over (a burst main found on a round): none asked
+        "anomaly_id": data.get("anomaly_id"),
         "pending_steps": [step["step"] for step in plan["steps"]],
         "steps": [],
         "escalations": [],
@@ -86,11 +88,37 @@ def new_incident(incident_id, estate_id, data, number, now, actor, plan=None, ha
 
 
 def opening_events(incident):
-    """Where its plan calls for one, opening asks maintenance for an emergency work order."""
-    if not incident["work_order"]:
+    """Where its plan calls for one, opening asks maintenance for an emergency work order, unless it
+    takes over the order of the anomaly it names (``anomaly_id``: maintenance was asked once, by the
+    anomaly; h7, a burst main's WO-1 and WO-2)."""
+    if not incident["work_order"] or incident.get("anomaly_id"):
         return []
     return [("emergency_repair_requested", {k: incident[k] for k in (
         "number", "type", "description", "location", "opened_at")} | {"id": incident["_id"]})]
+
+
+# the statuses of an order that serves no incident any more
+ORDER_DONE = frozenset({"completed", "cancelled"})
+
+
+def check_takeover(anomaly_id, anomaly, order, taken_by):
+    """An incident takes over the work order of ``anomaly`` (its check-in's, None when the estate has
+    no such anomaly: 422), one maintenance opens (an anomaly that opens none is a 422), not completed
+    nor cancelled (``order``: security's copy of it, None while none is known: 422), nor taken over by
+    another incident (``taken_by``: its number; 409)."""
+    field = "data.anomaly_id"
+    if anomaly is None:
+        raise BusinessRuleViolation("no such patrol anomaly in this estate",
+                                    [field_error(field, "no anomaly of this estate's rounds")])
+    if anomaly.get("no_work_order"):
+        raise BusinessRuleViolation("the anomaly opened no work order",
+                                    [field_error(field, "opened no work order to take over")])
+    if order is not None and order.get("status") in ORDER_DONE:
+        raise BusinessRuleViolation("the anomaly's work order is done",
+                                    [field_error(field, "its work order is completed or cancelled: open the "
+                                                        "incident without it")])
+    if taken_by:
+        raise Conflict(f"the anomaly's work order serves incident {taken_by} already")
 
 
 def require(incident, action):

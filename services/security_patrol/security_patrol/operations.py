@@ -155,8 +155,13 @@ def _orders_of(db, estate_id, finding_ids):
 def with_orders(db, estate_id, findings):
     """Fire checks or incidents (as the API shows them) each with the work order maintenance opened
     for it (``maintenance_order``, null while none is known)."""
-    orders = _orders_of(db, estate_id, [finding["id"] for finding in findings])
-    return [finding | {"maintenance_order": orders.get(finding["id"])} for finding in findings]
+    orders = _orders_of(db, estate_id, [_served_by(finding) for finding in findings])
+    return [finding | {"maintenance_order": orders.get(_served_by(finding))} for finding in findings]
+
+
+def _served_by(finding):
+    """The finding whose work order serves it: an incident's anomaly when it took over its order."""
+    return finding.get("anomaly_id") or finding["id"]
 
 
 def work_order_event(db, outbox, event):
@@ -480,6 +485,11 @@ def open_incident(db, outbox, caller, estate_id, data):
         stored = store.find(db, "emergency_plans", estate_id, emergency_plans.plan_id(estate_id, data["type"]))
         rules = store.rules_for(db, estate_id)
         happened = incidents.occurred_at(data, now, rules)  # refused before it is numbered
+        if data.get("anomaly_id"):  # the anomaly's order taken over: maintenance asked once (h7)
+            anomaly_id = data["anomaly_id"]
+            incidents.check_takeover(anomaly_id, store.anomaly(db, estate_id, anomaly_id),
+                                     store.orders_of_findings(db, estate_id, [anomaly_id]).get(anomaly_id),
+                                     store.incident_taking_over(db, estate_id, anomaly_id))
         tz = rules["timezone"]
         number = incidents.incident_number(now, tz, store.next_number(db, estate_id, incidents.number_series(now, tz)))
         incident = incidents.new_incident(doc_id, estate_id, data, number, now, caller.user,

@@ -422,6 +422,20 @@ def stays_of_visitors(db, estate_id, visitor_ids):
     return stays
 
 
+def anomaly(db, estate_id, anomaly_id):
+    """The anomaly ``anomaly_id`` reported on one of the estate's rounds, or None."""
+    round_ = db.patrol_rounds.find_one({"estate_id": estate_id, "check_ins.anomaly.id": anomaly_id},
+                                       {"check_ins": 1})
+    return next((entry["anomaly"] for entry in (round_ or {}).get("check_ins") or ()
+                 if (entry.get("anomaly") or {}).get("id") == anomaly_id), None)
+
+
+def incident_taking_over(db, estate_id, anomaly_id):
+    """The number of the incident that took over the anomaly's work order, or None."""
+    found = db.incidents.find_one({"estate_id": estate_id, "anomaly_id": anomaly_id}, {"number": 1})
+    return found and found["number"]
+
+
 def orders_of_findings(db, estate_id, finding_ids):
     """``{finding id: the copy of the work order maintenance opened for it}`` (``work_orders``), the
     latest where it opened more than one; a finding with none is missing."""
