@@ -1488,6 +1488,20 @@ ZH = {
         '公告最长展示 {0} 天',
     'the notice was withdrawn already':
         '该公告已撤下',
+    "only a repair joins a fault's work order":
+        '只有报修可以并入故障工单',
+    'is not a repair':
+        '不是报修',
+    "the repair joined another fault's work order already":
+        '该报修已并入另一张故障工单',
+    'its own work order was started on site at {0}: it is completed, not joined':
+        '其自身工单已于 {0} 开工：应完工，不能再并入',
+    "a repair completed, closed or with a follow-up does not join a fault's work order":
+        '已完工、已关闭或有跟进工单的报修不能并入故障工单',
+    "is the repair's own work order":
+        '是该报修自己的工单',
+    "the repair's own work order is no fault's":
+        '报修自己的工单不是故障工单',
     'a withdrawn notice is not revised: publish a new one':
         '已撤下的公告不能修订，请重新发布一条',
     'the revision changes nothing':

@@ -103,7 +103,7 @@ CLOSES_OUT = (
              "rate_request", "set_service_request_custom", "rectification_action_done", "update_settings",
              "record_owner_contact", "return_key", "release_key", "sign_off_custody_item", "return_tool",
              "record_acceptance", "withdraw_application", "transfer_request", "withdraw_notice",
-             "revise_notice")
+             "revise_notice", "join_request")
     | _named("maintenance", "assign_work_order", "appoint_work_order", "reappoint_work_order", "start_work_order",
              "quote_work_order", "consent_work_order", "complete_work_order", "request_help", "hold_work_order", "add_helper",
              "resume_work_order", "mark_emergency",

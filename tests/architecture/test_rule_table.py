@@ -25,6 +25,7 @@ RULES = {
     "left an estate's technicians": ["gateway/gateway/technician_notices.py", "maintenance/store.py"],
     "停水通知": ["customer_service/front_desk.py", "customer_service/store.py", "customer_service/operations.py"],
     "takes over its work order": ["security_patrol/incidents.py", "security_patrol/store.py"],
+    "并入故障工单": ["customer_service/repairs.py", "maintenance/domain.py", "maintenance/operations.py"],
     "work_order_quoted": ["maintenance/domain.py", "security_patrol/work_orders.py", "customer_service/repairs.py",
                           "archive/domain.py"],
 }

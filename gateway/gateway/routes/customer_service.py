@@ -50,6 +50,8 @@ ROUTES = [
     desk_action(f"{SR_ID}/reopen", "reopen_request", "request_id"),
     # 改类: registered as the wrong kind, it takes the kind it is (a repair's order opens from it)
     desk_action(f"{SR_ID}/reclassify", "reclassify_request", "request_id"),
+    # 并入故障工单: a repair registered before the fault's order existed joins it (its own cancelled)
+    desk_action(f"{SR_ID}/join", "join_request", "request_id"),
     # 转交: to a colleague of the desk the gateway finds in its accounts (the service refuses another)
     Route("POST", f"{SR_ID}/transfer", "customer_service", "transfer_request", DESK, body=True,
           id_param="request_id", facts=assignees.front_desk_fact),

@@ -38,6 +38,8 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("service_request_household_corrected", estate_id, data, actor=actor)
     if event_type == "notice_published":  # archive keeps every notice
         return outbox.event("notice_published", estate_id, data, actor=actor)
+    if event_type == "service_request_joined":  # maintenance cancels the repair's own order; integrators
+        return outbox.event("service_request_joined", estate_id, data, actor=actor)
     if event_type == "notice_revised":  # archive keeps it beside the notice; integrators take the new text
         return outbox.event("notice_revised", estate_id, data, actor=actor)
     if event_type == "notice_withdrawn":  # archive keeps it beside the notice; integrators take it down

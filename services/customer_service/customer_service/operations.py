@@ -99,6 +99,18 @@ def close_if_order_done(db, outbox, estate_id, request):
     return closed or request
 
 
+def join_request(db, outbox, caller, estate_id, request_id, data):
+    """并入故障工单: an open repair joins a fault's order in hand (``repairs.join_later``), the
+    request first (another estate's is a 404 whatever the body names), the order then (422)."""
+    domain.require_desk(caller)
+
+    def decide(request):
+        order = store.order_in_hand(db, estate_id, data["work_order_id"], "data.work_order_id")
+        return repairs.join_later(request, order, clock.now(), caller.user)
+
+    return step_on(db, outbox, "service_requests", estate_id, request_id, decide)
+
+
 def repairs_from_inspection(db, outbox, event):
     """A vacant-unit inspection's problems (archive ``vacant_inspection_recorded``): one repair
     request each, registered like the desk's (number, promise, repeat check, then maintenance's

@@ -147,6 +147,8 @@ def dispatch_update(request, work_order_event):
     known = {request.get("work_order_id")} | {f.get("work_order_id") for f in request.get("follow_ups", [])}
     if order["id"] in known or _seen(request, work_order_event):
         return None  # this order was recorded already (a redelivered event)
+    if request.get("joins_work_order_id") and order["source"]["type"] == "service_request":
+        return None  # its own, announced after the call joined a fault's order: maintenance cancels it
     at = work_order_event["occurred_at"]
     changes = {"updated_at": at}
     if order["source"]["type"] == "return_visit":
@@ -334,6 +336,42 @@ def joined_fault(request, order):
             "answered_at": at, "return_visit_required": False,
             "history": request["history"] + [history_entry(
                 at, request["created_by"], "dispatched", f"joined work order {order['number']}: the fault is in hand")]}
+
+
+def join_later(request, order, now, user):
+    """并入故障工单 after the call was registered (h7): an open repair registered before the fault's
+    order existed (the first calls about a burst main) joins that order (``order``: one in hand,
+    ``store.order_in_hand``) and is then a joined call (``joined_fault``: no return visit, closed with
+    the order). Announced (``service_request_joined``): maintenance cancels the repair's own order,
+    not started (``own_work_order_id``, None while its created event has not come). A repair whose
+    own work was started is completed, not joined (409), as one completed, closed or waiting on a
+    follow-up (409: its state); one joined to another fault already is a 409; the same join again
+    changes nothing (None)."""
+    if request.get("joins_work_order_id") == order["_id"]:
+        return None
+    if request["kind"] != "repair":
+        raise BusinessRuleViolation("only a repair joins a fault's work order",
+                                    [field_error("kind", "is not a repair")])
+    if request.get("joins_work_order_id"):
+        raise Conflict("the repair joined another fault's work order already")
+    if request.get("started_at"):
+        raise Conflict(f"its own work order was started on site at {request['started_at']}: it is completed, "
+                       "not joined")
+    if request["status"] not in ("open", "dispatched") or _open_follow_up(request):
+        raise Conflict("a repair completed, closed or with a follow-up does not join a fault's work order")
+    if request.get("work_order_id") == order["_id"]:
+        raise BusinessRuleViolation("the repair's own work order is no fault's", [field_error(
+            "data.work_order_id", "is the repair's own work order")])
+    at = clock.to_iso(now)
+    own = request.get("work_order_id")
+    changes = {"status": "dispatched", "work_order_id": order["_id"], "joins_work_order_id": order["_id"],
+               "own_work_order_id": own, "return_visit_required": False,
+               "answered_at": request.get("answered_at") or at, "updated_at": at}
+    note = f"joined work order {order['number']}: the fault is in hand" + (
+        ", its own order cancelled if not started" if own else "")
+    announced = {"id": request["_id"], "number": request["number"], "work_order_id": order["_id"],
+                 "own_work_order_id": own, "joined_at": at}
+    return Change(changes, [history_entry(at, user, "dispatched", note)], [("service_request_joined", announced)])
 
 
 def counts_as_repair(request):

@@ -286,6 +286,11 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
         return self._step(payload, "notices", front_desk.withdraw_notice)  # 撤下: off the board at once
 
     @rpc_method
+    def join_request(self, payload):  # 并入故障工单: a repair registered before the fault's order existed
+        return operations.join_request(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                       payload["data"])
+
+    @rpc_method
     def revise_notice(self, payload):  # 修订: a new restoration time, kept with the notice's history
         return operations.revise_notice(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
                                         payload["data"])

@@ -319,13 +319,13 @@ def known_request(db, estate_id, request_id):
                                     [field_error("data.related_request_id", "no such service request in this estate")])
 
 
-def order_in_hand(db, estate_id, order_id):
+def order_in_hand(db, estate_id, order_id, field="data.joins_work_order_id"):
     """The work order of the estate a call about a fault joins (``joins_work_order_id``): one
     maintenance announced and has not completed nor cancelled (a 422 naming the field else)."""
     order = db.in_hand_orders.find_one({"_id": order_id, "estate_id": estate_id})
     if order is None or order.get("done"):
         raise BusinessRuleViolation("the work order is not one in hand in this estate", [field_error(
-            "data.joins_work_order_id", "no work order of this estate that is not completed or cancelled")])
+            field, "no work order of this estate that is not completed or cancelled")])
     return order
 
 

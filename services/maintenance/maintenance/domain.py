@@ -825,6 +825,20 @@ def cancel(order, reason, now, actor):
     return _step(order, "cancel", now, actor, reason)
 
 
+def joined_cancel(order, joined_event):
+    """The repair the order was opened for joined a fault's order (``service_request_joined``, h7:
+    the first calls about a burst main): the order is cancelled, its reason naming the join, unless
+    its work has started (it is completed: left as it is) or it is done. None when nothing changes."""
+    if order.get("started_at") or order["status"] in ("completed", "cancelled"):
+        return None
+    stamp = clock.to_iso(clock.now())
+    reason = (f"the call joined work order {joined_event['data']['work_order_id']}: the fault is in hand "
+              "(并入故障工单)")
+    changes, entry = _step(order, "cancel", clock.now(), joined_event.get("actor"), reason)
+    return Change(changes, [{**entry, "event_id": joined_event["event_id"]}],
+                  [("work_order_cancelled", cancelled_event_data(order, reason, stamp))])
+
+
 def mark_emergency(order, category, now, rules, actor):
     """抢险: top priority; the response time is now the emergency one, from the same report. Once
     the work has started, the response is history: its deadline stays the one it was started

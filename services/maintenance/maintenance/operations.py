@@ -260,6 +260,8 @@ def open_from_service_request(db, outbox, event):
     estate_id = event["estate_id"]
     rules = store.rules_for(db, estate_id)
     request_id = event["data"]["id"]
+    if store.request_joined(db, estate_id, request_id):  # joined a fault's order before this came
+        return
     order_id = domain.work_order_id(estate_id, "service_request", request_id)
     correction = store.household_correction(db, estate_id, request_id)  # one that came first
     open_order(db, outbox, order_id, estate_id, clock.now(),
@@ -271,6 +273,16 @@ def open_from_service_request(db, outbox, event):
     if late and late != correction:
         _change(db, outbox, "work_orders", estate_id, order_id, lambda order: domain.household_corrected(
             order, late, None, store.household_flats(db, estate_id, [order.get("household_id"), late["household_id"]])))
+
+
+def request_joined(db, outbox, event):
+    """A repair joined a fault's order (``service_request_joined``): kept (an order its creation
+    would open later is not), and its own order cancelled unless started (``domain.joined_cancel``),
+    once however often the event comes."""
+    estate_id, data = event["estate_id"], event["data"]
+    store.keep_joined_request(db, estate_id, data["id"], data["work_order_id"])
+    order_id = domain.work_order_id(estate_id, "service_request", data["id"])
+    _announced.follow(db, outbox, "work_orders", event, order_id, domain.joined_cancel)
 
 
 def household_corrected(db, outbox, event):

@@ -191,6 +191,11 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
         """The desk named the repair's household wrongly: its orders not done go to the right one."""
         operations.household_corrected(self.db, self.outbox, event)
 
+    @consumes("customer_service", "service_request_joined")
+    def cancel_joined_request_order(self, event):
+        """A repair joined a fault's order: its own order cancelled, unless its work started."""
+        operations.request_joined(self.db, self.outbox, event)
+
     @consumes("customer_service", "follow_up_requested")
     def open_from_follow_up(self, event):
         operations.open_from_follow_up(self.db, self.outbox, event)

@@ -69,6 +69,7 @@ INDEXES = {
     "renovation_reviews": [(PAGED, {}), ([("estate_id", 1), ("status", 1)], {})],
     # the latest household correction of each repair (natural id): an order opened after it takes it
     "request_households": [([("estate_id", 1)], {})],
+    "joined_requests": [([("estate_id", 1)], {})],
     "technicians_left": [([("estate_id", 1)], {})],
     **settings.INDEXES,
     **custom_fields_store.INDEXES,
@@ -273,6 +274,24 @@ def household_flats(db, estate_id, household_ids):
     """``{household id: building-unit-room}`` from the household copies (its id while its copy
     has not come): how a history's note names a household."""
     return replica.flats(db, estate_id, household_ids)
+
+
+def keep_joined_request(db, estate_id, request_id, work_order_id):
+    """The repair joined a fault's order (customer service's ``service_request_joined``): kept, so an
+    order its creation would open after the join (each event type has its queue) is not opened."""
+    db.joined_requests.update_one({"_id": _joined_id(estate_id, request_id), "estate_id": estate_id},
+                                  {"$setOnInsert": {"request_id": request_id, "work_order_id": work_order_id}},
+                                  upsert=True)
+
+
+def request_joined(db, estate_id, request_id):
+    """Whether the repair joined a fault's order (``keep_joined_request``)."""
+    return db.joined_requests.find_one({"_id": _joined_id(estate_id, request_id), "estate_id": estate_id},
+                                       {"_id": 1}) is not None
+
+
+def _joined_id(estate_id, request_id):
+    return ids.natural_id("rqjn", estate_id, request_id)
 
 
 def household_correction(db, estate_id, request_id):
