@@ -4494,3 +4494,30 @@ def test_the_relief_s_start_page_counts_the_handovers_awaiting_his_acceptance_an
     [posted] = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/accept")]
     assert posted["json"] == {"notes": "已阅"}
     assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
+
+
+def test_a_repair_registered_before_the_fault_s_order_joins_it_from_its_page(client, fake, documented_routes):
+    """并入故障工单 (h7, continuing h6's burst main): the first calls about the burst main came before
+    the incident's order existed and got orders of their own; the repair's page offers the faults'
+    orders in hand and joins the one picked; a repair whose own work started, or joined already, is
+    not offered it."""
+    sign_in(client, fake, roles=("agent",))
+    _request(fake, kind="repair", status="dispatched", work_order_id="wo_own")
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [
+        {"id": "wo_main", "number": "WO-2026-000007", "description": "主水管爆裂", "status": "started",
+         "source": {"type": "incident", "id": "inc_1"}}], "next_cursor": None})
+    page = client.get("/desk/requests/sr_5", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'action="/desk/requests/sr_5/join"' in page and "并入故障工单" in page
+    assert '<option value="wo_main">WO-2026-000007 · 主水管爆裂</option>' in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_5/join", _request(
+        fake, kind="repair", status="dispatched", work_order_id="wo_main", joins_work_order_id="wo_main"))
+    answer = client.post("/desk/requests/sr_5/join", data={"csrf_token": csrf_of(client), "work_order_id": "wo_main"})
+    assert answer.status_code == 302 and answer.location.endswith("/desk/requests/sr_5")
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/join")]
+    assert sent["json"] == {"work_order_id": "wo_main"}
+    page = client.get("/desk/requests/sr_5").get_data(as_text=True)  # joined: not offered again
+    assert "/desk/requests/sr_5/join" not in page
+    _request(fake, kind="repair", status="dispatched", work_order_id="wo_own", started_at="2026-11-30T01:00:00Z")
+    assert "/desk/requests/sr_5/join" not in client.get("/desk/requests/sr_5").get_data(as_text=True)
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)

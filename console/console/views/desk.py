@@ -230,6 +230,11 @@ def request_detail(request_id):
         if item.get("related_request_id") else None
     # 转交: to a colleague picked from those the handover accepts (typed when the list cannot be read)
     may_transfer = item.get("status") != "closed" and permissions.may("POST", "service-requests/{request_id}/transfer")
+    # 并入故障工单: a repair registered before its fault's order existed, its own work not started (h7)
+    may_join = (item.get("kind") == "repair" and item.get("status") in ("open", "dispatched")
+                and not item.get("joins_work_order_id") and not item.get("started_at")
+                and permissions.may("POST", "service-requests/{request_id}/join"))
+    faults = [order for order in _faults_in_hand() if order["id"] != item.get("work_order_id")] if may_join else []
     return render_template("desk/request.html", item=item, raised_by=raised_by(item),
                            badge=_badge(item), verify_badge=_verify_badge(item),
                            related_number=related_number, **_work_orders(item),
@@ -245,6 +250,7 @@ def request_detail(request_id):
                                item["household_id"]: common.household_label(household)} if household else None),
                            attempt_methods=ATTEMPT_METHODS, causes=CAUSES, text_fields=ACTIONS,
                            may_transfer=may_transfer, may_reclassify=_reclassifiable(item), kinds=KINDS,
+                           may_join=may_join, faults=faults,
                            natures=NATURES,
                            colleagues=common.usernames("desk-colleagues") if may_transfer else [],
                            may_judge=item.get("kind") == "complaint"
@@ -307,6 +313,17 @@ def request_transfer(request_id):
     back = url_for("desk.request_detail", request_id=request_id)
     return common.post_and_back(f"service-requests/{request_id}/transfer", body, back, "desk.done_transfer",
                                 typed=common.row_form_to_keep(request_id, "transfer"))
+
+
+@bp.post("/requests/<request_id>/join")
+@estate_needed
+def request_join(request_id):
+    """并入故障工单: the repair joins the fault's order picked (``POST …/service-requests/{id}/join``);
+    refused (its own work started, the order done), the page again with the refusal."""
+    body = {"work_order_id": request.form.get("work_order_id", "").strip()}
+    back = url_for("desk.request_detail", request_id=request_id)
+    return common.post_and_back(f"service-requests/{request_id}/join", body, back, "desk.done_join",
+                                typed=common.row_form_to_keep(request_id, "join"))
 
 
 def _reclassifiable(item):
