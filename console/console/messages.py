@@ -1669,6 +1669,8 @@ _MESSAGES = {
     "portal.no_notices": ("暂无公告。", "No notices."),
     "portal.to_building": ("{building} 号楼", "Building {building}"),
     "portal.to_estate": ("全小区", "Whole estate"),
+    "portal.building_sep": ("、", ", "),
+    "portal.expected_restoration": ("预计恢复：", "Expected back:"),
     "portal.not_found_hint": ("链接可能不完整或有误。请重新扫描小区公告栏上的二维码，或打开报事后保存的进度链接。",
                               "The link may be incomplete or mistyped. Scan the QR code on the estate's notice "
                               "board again, or open the progress link you kept after filing."),

@@ -589,6 +589,17 @@ def test_an_owner_reads_the_estates_notices_from_the_form_and_a_buildings_from_i
     assert client.get("/portal/NOPE/notices").status_code == 404
 
 
+def test_a_water_cut_of_several_buildings_names_each_and_when_the_water_is_expected_back(client, fake):
+    """停水通知 (h7): one notice to buildings 3 to 5 named the first alone on the board, and the time
+    the water is expected back was said nowhere but in the text."""
+    fake.on("GET", r"/api/v1/public/estates/E1/notices", {**BOARD, "items": [
+        {"title": "停水通知", "body": "主水管爆裂抢修", "building": "3", "buildings": ["3", "4", "5"],
+         "expected_restoration_at": "2026-11-21T22:00:00.000Z", "published_at": "2026-11-21T15:00:00.000Z"}]})
+    html = client.get("/portal/E1/notices?building=4", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "3 号楼、4 号楼、5 号楼" in html
+    assert "预计恢复" in html and "2026-11-22 06:00" in html  # on the estate's clock
+
+
 PUBLISHED = {"estate_name": "绿城花园", "period": "2026-11", "version": 2, "published_at": "2026-12-01T02:00:00Z",
              "income": {"by_item": {"property_service": {"billed_cents": 1234567, "received_cents": 1000050,
                                                           "bills": 120},
