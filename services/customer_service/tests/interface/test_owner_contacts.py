@@ -327,6 +327,7 @@ def all_pages(desk, limit, **filters):
     while True:
         page = due(desk, limit=limit, filters=filters, **({"cursor": cursor} if cursor else {}))
         items += page["items"]
+        assert len(items) <= page["total"], "a page listed again"
         cursor = page["next_cursor"]
         if cursor is None:
             return items, page["total"]
@@ -433,3 +434,20 @@ def test_a_contact_whose_household_was_not_written_is_counted_and_put_on_it_by_t
     assert [h["household_id"] for h in due(desk)["items"]] == ["hh_2"]
     assert log(desk, STEWARD, key="once", household_id="hh_1", contacted_at="2026-12-01T02:00:00Z")  # a retry
     assert len(desk.db.households.find_one({"_id": "hh_1"})["_steward_contacts"]) == 1
+
+
+def test_a_copy_registered_in_whole_seconds_is_listed_once_page_by_page(desk, monkeypatch):
+    """A household's registration is kept as its event gave it (the contract's timestamp: ``…T02:00:00Z``
+    as well as the store's ``…T02:00:00.000Z``); the list's cursors are placed on the store's
+    milliseconds, so a page of the kept contacts' list walked through the store after such a copy
+    found it again, its cursor the same, page after page for good (found by review r4). Its pages
+    are those counted the old way (``store.page_computed`` places each key as a cursor is)."""
+    clock.freeze(clock.parse_iso("2026-12-10T02:00:00Z"))
+    registered(desk, "hh_1", "2026-01-05T02:00:00Z")
+    registered(desk, "hh_2", "2026-01-06T02:00:00.000Z")
+    registered(desk, "hh_3", "2026-02-01T02:00:00Z", building="5")
+    walked = all_pages(desk, 1)
+    with monkeypatch.context() as whole:
+        read_whole(desk, whole)
+        assert walked == all_pages(desk, 1)
+    assert [h["household_id"] for h in walked[0]] == ["hh_1", "hh_2", "hh_3"] and walked[1] == 3
