@@ -788,18 +788,23 @@ def keep_phone_keys(db, stopping=lambda: False, batch=None):
     the index's null entries: what is left is what lacks it, so a sweep stopped half-way
     (``stopping``, or a crash) is taken up by the next, and an estate with none left costs one empty
     probe. Each write gives a visitor his number only if he has none and touches nothing else
-    (no revision, no event: ``_phone`` is internal). Returns how many it gave one."""
+    (no revision, no event: ``_phone`` is internal). And a visitor masked for good keeps no number:
+    one a replica of the version before masked (its ``gate.erased`` left ``_phone`` as it was) has
+    it cleared (``""``), so that no number is kept in full past the estate's retention (found by
+    review r4). Returns how many it wrote."""
     kept = 0
     for estate_id in store.estate_ids(db):
-        while True:
-            if stopping():
-                return kept
-            found = store.visitors_without_phone(db, estate_id, batch or store.PHONE_KEYS_BATCH)
-            written = sum(store.keep_phone_key(db, visitor, gate.phone_key(visitor)) for visitor in found)
-            kept += written
-            time.sleep(0)  # the service's calls run between batches (the embedded store does no I/O)
-            if not written:  # none left (or a batch another replica wrote first: the next sweep looks again)
-                break
+        for left, write in ((store.visitors_without_phone, lambda visitor: store.keep_phone_key(
+                                 db, visitor, gate.phone_key(visitor))),
+                            (store.visitors_masked_with_phone, lambda visitor: store.clear_phone_key(db, visitor))):
+            while True:
+                if stopping():
+                    return kept
+                written = sum(write(visitor) for visitor in left(db, estate_id, batch or store.PHONE_KEYS_BATCH))
+                kept += written
+                time.sleep(0)  # the service's calls run between batches (the embedded store does no I/O)
+                if not written:  # none left (or a batch another replica wrote first: the next sweep looks again)
+                    break
     return kept
 
 

@@ -510,7 +510,10 @@ def visitors_by_phone(db, estate_id, number):
     at a big estate's gate). A visitor stored before ``_phone`` was kept is read apart (those alone,
     the index's null entries), until the sweep ``operations.keep_phone_keys`` gives him his."""
     newest = [("created_at", -1), ("_id", -1)]
-    found = list(db.visitors.find({"estate_id": estate_id, "_phone": number}).sort(newest).limit(PHONE_VISITS))
+    # one masked for good is found by none: an older replica's erasure left his number in ``_phone``
+    # until the sweep clears it (``visitors_masked_with_phone``)
+    found = list(db.visitors.find({"estate_id": estate_id, "_phone": number, **NOT_ERASED}).sort(newest)
+                 .limit(PHONE_VISITS))
     found += [visitor for visitor in db.visitors.find({"estate_id": estate_id, **UNPHONED})
               if visitor.get("phone") and phones.dialled(visitor["phone"]) == number]
     found.sort(key=lambda visitor: (visitor["created_at"], visitor["_id"]), reverse=True)
@@ -521,12 +524,31 @@ def visitors_by_phone(db, estate_id, number):
 # (``operations.keep_phone_keys``)
 PHONE_KEYS_BATCH = 500
 UNPHONED = {"_phone": {"$exists": False}}
+NOT_ERASED = {"erased_on": {"$exists": False}}
 
 
 def visitors_without_phone(db, estate_id, batch):
     """Up to ``batch`` of the estate's visitors stored without ``_phone``, with their phone alone: the
     null entries of the index ``(estate_id, _phone, created_at, _id)`` (one probe when none is left)."""
     return list(db.visitors.find({"estate_id": estate_id, **UNPHONED}, {"estate_id": 1, "phone": 1}).limit(batch))
+
+
+# masked for good (``erased_on``) and still holding a number in ``_phone``: masked by a replica of the
+# version before ``_phone`` was kept (its ``gate.erased`` left it) while a deploy rolled
+MASKED_WITH_PHONE = {"_phone": {"$gt": ""}, "erased_on": {"$exists": True}}
+
+
+def visitors_masked_with_phone(db, estate_id, batch):
+    """Up to ``batch`` of the estate's visitors masked for good whose ``_phone`` still holds a number:
+    the index ``(estate_id, _phone, created_at, _id)`` from ``""`` on (the visitors with a number,
+    those within the estate's retention), each read for his ``erased_on``."""
+    return list(db.visitors.find({"estate_id": estate_id, **MASKED_WITH_PHONE}, {"estate_id": 1}).limit(batch))
+
+
+def clear_phone_key(db, visitor):
+    """A visitor masked for good keeps no number: ``_phone`` made ``""``; 1 if cleared now, 0 if it was."""
+    return db.visitors.update_one({"_id": visitor["_id"], "estate_id": visitor["estate_id"], **MASKED_WITH_PHONE},
+                                  {"$set": {"_phone": ""}}).modified_count
 
 
 def keep_phone_key(db, visitor, number):

@@ -2735,6 +2735,26 @@ def test_a_visitor_masked_before_the_sweep_is_given_no_number(patrol):
     assert patrol.db.visitors.find_one({"_id": gone["id"]})["_phone"] == ""
 
 
+def test_a_visitor_an_older_replica_masked_keeps_no_number_and_is_found_by_none(patrol):
+    """While a deploy rolls, a replica of the version before masks visitors for good as it did
+    (``gate.erased`` without ``_phone``): one registered by the new version kept his number in full
+    in ``_phone``, found by it after he was masked, and no sweep took it (found by review r4). He
+    is found by none, and the sweep ``keep_phone_keys`` clears his number, once."""
+    gone = patrol.register_visitor({"estate_id": ESTATE, "data": {
+        "name": "欧阳探针", "phone": "13957286435", "visiting_household_id": "hh_1201", "purpose": "visit"}})
+    here = patrol.register_visitor({"estate_id": ESTATE, "data": {
+        "name": "欧阳探针", "phone": "139 5728 6435", "visiting_household_id": "hh_1201", "purpose": "visit"}})
+    patrol.db.visitors.update_one({"_id": gone["id"]}, {"$set": {  # the older replica's erasure
+        "name": "欧**", "phone": "139****6435", "erased_on": "2026-01-01"}})
+    as_caller(patrol, staff("li", ["archivist"], [ESTATE]))
+    found = patrol.visitors_by_phone({"estate_id": ESTATE, "data": {"phone": "13957286435"}})["items"]
+    assert [v["id"] for v in found] == [here["id"]]
+    assert operations.keep_phone_keys(patrol.db) == 1
+    stored = {doc["_id"]: doc["_phone"] for doc in patrol.db.visitors.find({"estate_id": ESTATE})}
+    assert (stored[gone["id"]], stored[here["id"]]) == ("", "13957286435")
+    assert operations.keep_phone_keys(patrol.db) == 0
+
+
 # -- a visitor's retention (found by review) ------------------------------------------------------
 
 def test_a_visitor_on_site_is_not_masked_before_his_visit_runs_out_and_his_car_still_finds_him(patrol):
