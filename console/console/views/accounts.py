@@ -207,9 +207,21 @@ def payment_invoices(payment_id):
 @bp.post("/payments/<payment_id>/reverse")
 @estate_needed
 def reverse_payment(payment_id):
+    return _reversed(payment_id, f"payments/{payment_id}/reverse", "pay.reversed")
+
+
+@bp.post("/opening-credits/<payment_id>/reverse")
+@estate_needed
+def reverse_opening_credit(payment_id):
+    """An opening credit (期初预收) recorded wrong, reversed as a credit (no journal entry): a reason
+    and the box ticked, as a payment's reversal (found by review r3: it could not be corrected)."""
+    return _reversed(payment_id, f"opening-credits/{payment_id}/reverse", "oc.reversed")
+
+
+def _reversed(payment_id, path, done_message):
     back = url_for("accounts.receipt", payment_id=payment_id)
-    # the API takes a reversal without a reason; the console asks for one, and for the box that
-    # says it cannot be undone (a reversal was one click: found by a probe)
+    # the API takes a payment's reversal without a reason; the console asks for one, and for the box
+    # that says it cannot be undone (a reversal was one click: found by a probe)
     reason = request.form.get("reason", "").strip()
     typed = common.row_form_to_keep(payment_id, "reverse")
     if not reason:
@@ -220,27 +232,7 @@ def reverse_payment(payment_id):
     if not common.confirmed():
         return common.refuse_unconfirmed(back, typed)
     # a refusal (a settled day) comes back with the reason typed (it came back empty: a probe)
-    return common.post_and_back(f"payments/{payment_id}/reverse", {"reason": reason} if reason else {}, back,
-                                "pay.reversed", idempotency_key=request.form.get("idempotency_key") or None,
-                                typed=typed)
-
-
-@bp.post("/opening-credits/<payment_id>/reverse")
-@estate_needed
-def reverse_opening_credit(payment_id):
-    """An opening credit (期初预收) recorded wrong, reversed as a credit (no journal entry): a reason
-    and the box ticked, as a payment's reversal (found by review r3: it could not be corrected)."""
-    back = url_for("accounts.receipt", payment_id=payment_id)
-    reason = request.form.get("reason", "").strip()
-    typed = common.row_form_to_keep(payment_id, "reverse")
-    if not reason:
-        message = i18n.translate("pay.reason_needed")
-        common.show_problem(ApiProblem(400, message, errors=[{"field": "reason", "message": message}]))
-        common.keep_typed(payment_id, "reverse")
-        return redirect(back)
-    if not common.confirmed():
-        return common.refuse_unconfirmed(back, typed)
-    return common.post_and_back(f"opening-credits/{payment_id}/reverse", {"reason": reason}, back, "oc.reversed",
+    return common.post_and_back(path, {"reason": reason}, back, done_message,
                                 idempotency_key=request.form.get("idempotency_key") or None, typed=typed)
 
 

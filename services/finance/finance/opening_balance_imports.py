@@ -98,14 +98,14 @@ def check(content):
     return lines
 
 
-def _header_map(header):
-    wanted = {alias.strip().lower(): name for name, aliases in COLUMNS.items() for alias in aliases}
+def _header_map(header, columns, required):
+    wanted = {alias.strip().lower(): name for name, aliases in columns.items() for alias in aliases}
     found = {}
     for index, name in enumerate(header):
         field = wanted.get(unicodedata.normalize("NFKC", str(name or "")).strip().lower())
         if field and field not in found:
             found[field] = index
-    missing = [name for name in ("item", "period", "reference") if name not in found]
+    missing = [name for name in required if name not in found]
     if "household_id" not in found and not all(part in found for part in ADDRESS):
         missing.append("household_id (or building, unit and room)")
     if "amount" not in found and "amount_cents" not in found:
@@ -115,24 +115,31 @@ def _header_map(header):
     return found
 
 
-def read_rows(content):
-    """``(line number, {column: cell})`` of the file's lines, one at a time (numbers as the file
-    shows them; blank lines skipped). Call ``check`` first."""
+def read_lines(content, columns, required):
+    """``(line number, {column: cell})`` of a takeover list's lines, one at a time (numbers as the
+    file shows them; blank lines skipped): ``columns`` the headings each column may have, ``required``
+    those beside the flat and the money. The arrears list's and the prepayments' (``opening_credit_imports``).
+    Call ``check`` first."""
     reader = csv.reader(io.StringIO(_text(content)))
     try:
         header = next(reader, None)
         if header is None:
             raise bad_file("the file is empty")
-        columns = _header_map(header)
+        found = _header_map(header, columns, required)
         for row in reader:
             if not any(cell.strip() for cell in row):
                 continue
             if reader.line_num - 1 > MAX_ROWS:
                 raise bad_file(f"at most {MAX_ROWS} lines in one import")
             yield reader.line_num, {name: (row[index].strip() if index < len(row) else "")
-                                    for name, index in columns.items()}
+                                    for name, index in found.items()}
     except csv.Error:
         raise bad_file(f"the CSV cannot be read at line {reader.line_num}") from None
+
+
+def read_rows(content):
+    """The arrears list's lines (``read_lines``)."""
+    return read_lines(content, COLUMNS, ("item", "period", "reference"))
 
 
 def flat_key(building, unit, room):
@@ -202,15 +209,24 @@ def run(rows, households, carry, progress, expected=None):
     """Carry each line over with ``carry(body)``: ``(bill, made)``, ``made`` False when its month
     was carried over already (the bill found), a ``DomainError`` when the line is refused (a
     month billed by a run, to come, inside a cycle, an unknown household). The job's result:
-    counts, the first refused lines with why (``errors``) and the first lines of a month carried
-    over already that say another amount (``differing``), ``MAX_REPORTED_ERRORS`` of each."""
+    ``run_lines``'s, the money as ``carried_over_cents``."""
+    return run_lines(rows, households, carry, progress, expected, body_of, "carried_over_cents", "bill_id")
+
+
+def run_lines(rows, households, write, progress, expected, body_of, cents_key, id_key):
+    """Write each line of a takeover list with ``write(body)`` (the body ``body_of`` reads):
+    ``(record, made)``, ``made`` False when the line's natural key was written already, a
+    ``DomainError`` when the line is refused. The job's result: counts, the money written
+    (``cents_key``), the first refused lines with why (``errors``) and the first lines written
+    already that say another amount (``differing``, naming the record by ``id_key``),
+    ``MAX_REPORTED_ERRORS`` of each."""
     created = existing = rejected = done = cents = 0
     errors, differing = [], []
     progress(0, expected)
 
     def counts():
         return {"rows": done, "created": created, "existing": existing, "rejected": rejected,
-                "carried_over_cents": cents, "errors": errors[:MAX_REPORTED_ERRORS],
+                cents_key: cents, "errors": errors[:MAX_REPORTED_ERRORS],
                 "differing": differing[:MAX_REPORTED_ERRORS]}
 
     try:
@@ -218,7 +234,7 @@ def run(rows, households, carry, progress, expected=None):
             body, problems = body_of(number, cells, households)
             if not problems:
                 try:
-                    bill, made = carry(body)
+                    record, made = write(body)
                 except (Conflict, DomainError) as refused:
                     problems = domain_errors(number, refused)
             if problems:
@@ -227,11 +243,11 @@ def run(rows, households, carry, progress, expected=None):
                     errors.extend(problems)
             elif made:
                 created += 1
-                cents += bill["amount_cents"]
+                cents += record["amount_cents"]
             else:
                 existing += 1
-                if bill["amount_cents"] != body["amount_cents"] and len(differing) < MAX_REPORTED_ERRORS:
-                    differing.append({"row": number, "fields": ["amount_cents"], "bill_id": bill["_id"]})
+                if record["amount_cents"] != body["amount_cents"] and len(differing) < MAX_REPORTED_ERRORS:
+                    differing.append({"row": number, "fields": ["amount_cents"], id_key: record["_id"]})
             done += 1
             if done % PROGRESS_EVERY == 0:
                 progress(done, max(done, expected or 0))

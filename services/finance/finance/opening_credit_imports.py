@@ -16,20 +16,14 @@ when the line says another amount).
 
 Plain functions: no broker, no store.
 """
-import csv
-import io
-import unicodedata
-
 from estate_common import contracts, job_scopes
-from estate_common.errors import Conflict, DomainError, field_error
+from estate_common.errors import field_error
 
-from .opening_balance_imports import (MAX_REPORTED_ERRORS, PROGRESS_EVERY, _amount_cents, _text, bad_file, check,
-                                      decode, domain_errors, flat_key)
+from .opening_balance_imports import _amount_cents, _error, check, decode, flat_key, read_lines, run_lines
 
 __all__ = ["JOB_KIND", "check", "decode", "flat_key", "read_rows", "body_of", "run"]
 
 JOB_KIND = job_scopes.OPENING_CREDIT_IMPORT
-ADDRESS = ("building", "unit", "room")
 COLUMNS = {
     "household_id": ("household_id", "房屋编号", "房屋id"),
     "building": ("building", "楼栋", "楼号", "栋"),
@@ -45,38 +39,9 @@ AMOUNT_REFUSED = "must be an amount in yuan, such as 210.02"
 REFERENCE_REFUSED = "must name the line of the previous company's list (its number)"
 
 
-def _header_map(header):
-    wanted = {alias.strip().lower(): name for name, aliases in COLUMNS.items() for alias in aliases}
-    found = {}
-    for index, name in enumerate(header):
-        field = wanted.get(unicodedata.normalize("NFKC", str(name or "")).strip().lower())
-        if field and field not in found:
-            found[field] = index
-    missing = [] if "reference" in found else ["reference"]
-    if "household_id" not in found and not all(part in found for part in ADDRESS):
-        missing.append("household_id (or building, unit and room)")
-    if "amount" not in found and "amount_cents" not in found:
-        missing.append("amount (or amount_cents)")
-    if missing:
-        raise bad_file(f"the first row must name the columns; missing: {', '.join(missing)}")
-    return found
-
-
 def read_rows(content):
-    """``(line number, {column: cell})`` of the file's lines (blank lines skipped). Call ``check`` first."""
-    reader = csv.reader(io.StringIO(_text(content)))
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise bad_file("the file is empty")
-        columns = _header_map(header)
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                continue
-            yield reader.line_num, {name: (row[index].strip() if index < len(row) else "")
-                                    for name, index in columns.items()}
-    except csv.Error:
-        raise bad_file(f"the CSV cannot be read at line {reader.line_num}") from None
+    """The prepayments list's lines (``opening_balance_imports.read_lines``). Call ``check`` first."""
+    return read_lines(content, COLUMNS, ("reference",))
 
 
 def body_of(number, cells, households):
@@ -101,48 +66,8 @@ def body_of(number, cells, households):
     return body, [_error(number, e["field"], e["message"]) for e in found]  # contracts: without the value
 
 
-def _error(number, field, message):
-    return {"row": number, "field": field, "message": message}
-
-
 def run(rows, households, credit, progress, expected=None):
     """Credit each line with ``credit(body)``: ``(record, made)``, ``made`` False when the
     household's reference was credited already, a ``DomainError`` when the line is refused. The
-    job's result: counts, the first refused lines with why (``errors``) and the first lines credited
-    already that say another amount (``differing``), ``MAX_REPORTED_ERRORS`` of each."""
-    created = existing = rejected = done = cents = 0
-    errors, differing = [], []
-    progress(0, expected)
-
-    def counts():
-        return {"rows": done, "created": created, "existing": existing, "rejected": rejected,
-                "credited_cents": cents, "errors": errors[:MAX_REPORTED_ERRORS],
-                "differing": differing[:MAX_REPORTED_ERRORS]}
-
-    try:
-        for number, cells in rows:
-            body, problems = body_of(number, cells, households)
-            if not problems:
-                try:
-                    record, made = credit(body)
-                except (Conflict, DomainError) as refused:
-                    problems = domain_errors(number, refused)
-            if problems:
-                rejected += 1
-                if len(errors) < MAX_REPORTED_ERRORS:
-                    errors.extend(problems)
-            elif made:
-                created += 1
-                cents += record["amount_cents"]
-            else:
-                existing += 1
-                if record["amount_cents"] != body["amount_cents"] and len(differing) < MAX_REPORTED_ERRORS:
-                    differing.append({"row": number, "fields": ["amount_cents"], "payment_id": record["_id"]})
-            done += 1
-            if done % PROGRESS_EVERY == 0:
-                progress(done, max(done, expected or 0))
-    except DomainError as stopped:
-        stopped.partial_result = counts()
-        raise
-    progress(done, done)
-    return counts()
+    job's result: ``opening_balance_imports.run_lines``'s, the money as ``credited_cents``."""
+    return run_lines(rows, households, credit, progress, expected, body_of, "credited_cents", "payment_id")

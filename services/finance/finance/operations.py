@@ -703,12 +703,18 @@ def carry_over(db, outbox, estate_id, data, rules, now, user, requested_as, agai
 def start_opening_balance_import(db, caller, estate_id, data):
     """A CSV of opening balances, carried over in the background (a job; see
     ``opening_balance_imports``): the file is measured now (400 over the caps, or no line)."""
-    jobs.require_may_start(opening_balance_imports.JOB_KIND, caller)
+    return _start_list_import(db, caller, estate_id, data, opening_balance_imports)
+
+
+def _start_list_import(db, caller, estate_id, data, kind):
+    """A takeover list's import job (``kind``: its module, the arrears' or the prepayments'),
+    the file measured before the job starts."""
+    jobs.require_may_start(kind.JOB_KIND, caller)
     store.rules_for(db, estate_id)
-    content = opening_balance_imports.decode(data["content_base64"])
-    lines = opening_balance_imports.check(content)
-    job_id = jobs.created_id(caller, "finance", estate_id, opening_balance_imports.JOB_KIND)
-    job = jobs.create(db, job_id, estate_id, opening_balance_imports.JOB_KIND, {"format": "csv", "rows": lines},
+    content = kind.decode(data["content_base64"])
+    lines = kind.check(content)
+    job_id = jobs.created_id(caller, "finance", estate_id, kind.JOB_KIND)
+    job = jobs.create(db, job_id, estate_id, kind.JOB_KIND, {"format": "csv", "rows": lines},
                       caller.user, input={"content_base64": data["content_base64"]})
     return jobs.public(job)
 
@@ -765,14 +771,7 @@ def credit_over(db, outbox, estate_id, data, rules, now, user, again_is_existing
 def start_opening_credit_import(db, caller, estate_id, data):
     """A CSV of opening credits, credited in the background (a job; ``opening_credit_imports``):
     the file is measured now (400 over the caps, or no line)."""
-    jobs.require_may_start(opening_credit_imports.JOB_KIND, caller)
-    store.rules_for(db, estate_id)
-    content = opening_credit_imports.decode(data["content_base64"])
-    lines = opening_credit_imports.check(content)
-    job_id = jobs.created_id(caller, "finance", estate_id, opening_credit_imports.JOB_KIND)
-    job = jobs.create(db, job_id, estate_id, opening_credit_imports.JOB_KIND, {"format": "csv", "rows": lines},
-                      caller.user, input={"content_base64": data["content_base64"]})
-    return jobs.public(job)
+    return _start_list_import(db, caller, estate_id, data, opening_credit_imports)
 
 
 def import_opening_credits(db, outbox, job, progress):
