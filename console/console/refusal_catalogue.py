@@ -1536,6 +1536,8 @@ ZH = {
         '其工单已完工或已取消：请不关联该异常另行上报事件',
     "the anomaly's work order serves incident {0} already":
         '该巡更异常的工单已由突发事件 {0} 沿用',
+    "the anomaly's work order serves another incident already":
+        '该巡更异常的工单已由另一突发事件沿用',
     'the request is of this kind already':
         '该报事已是这一类型',
     "is the request's kind":

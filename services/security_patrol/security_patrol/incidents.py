@@ -118,7 +118,13 @@ def check_takeover(anomaly_id, anomaly, order, taken_by):
                                     [field_error(field, "its work order is completed or cancelled: open the "
                                                         "incident without it")])
     if taken_by:
-        raise Conflict(f"the anomaly's work order serves incident {taken_by} already")
+        refuse_a_takeover_held(taken_by)
+
+
+def refuse_a_takeover_held(number):
+    """Another incident (``number``: None while it is being written) took over the anomaly's order: 409."""
+    raise Conflict(f"the anomaly's work order serves incident {number} already" if number else
+                   "the anomaly's work order serves another incident already")
 
 
 def require(incident, action):

@@ -494,6 +494,12 @@ def open_incident(db, outbox, caller, estate_id, data):
         number = incidents.incident_number(now, tz, store.next_number(db, estate_id, incidents.number_series(now, tz)))
         incident = incidents.new_incident(doc_id, estate_id, data, number, now, caller.user,
                                           emergency_plans.in_force(data["type"], stored), happened)
+        if incident.get("anomaly_id"):  # the anomaly's claim last, once the incident is known good: it
+            # decides between two incidents opened at once, which each read none taking it over above
+            holder = store.claim_anomaly_order(db, estate_id, incident, now)
+            if holder != doc_id:
+                holding = store.find(db, "incidents", estate_id, holder)
+                incidents.refuse_a_takeover_held(holding and holding["number"])
         return incident, incidents.opening_events(incident)
 
     return with_orders(db, estate_id, [create(db, outbox, caller, "incidents", "inc", estate_id, build)])[0]

@@ -9,7 +9,7 @@ from datetime import timedelta
 from functools import partial
 
 from estate_common import (calendar, claims_store, clock, closed_counts, closed_counts_store, common_store, export_store, jobs,
-                           phones, replica, settings, store, writes)
+                           ids, phones, replica, settings, store, writes)
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
 from . import gate, patrols, roster
@@ -46,6 +46,8 @@ INDEXES = {
     "vehicle_passes": [(PAGED, {}), ([("estate_id", 1), ("plate", 1)], {})],
     # one per plate with a valid resident pass (gate.resident_claim_id)
     "resident_plate_claims": [([("estate_id", 1)], {})],
+    # one per patrol anomaly whose work order an incident took over (incidents.takeover_claim_id)
+    "anomaly_takeover_claims": [([("estate_id", 1)], {})],
     "parking_sessions": [(PAGED, {}), ([("estate_id", 1), ("plate", 1), ("status", 1)], {}),
                          ([("estate_id", 1), ("exited_at", 1)], {}),  # the stays that ended in a month
                          ([("estate_id", 1), ("visitor_id", 1)], {})],  # a visit's stays (``stays_of_visitors``)
@@ -434,6 +436,31 @@ def incident_taking_over(db, estate_id, anomaly_id):
     """The number of the incident that took over the anomaly's work order, or None."""
     found = db.incidents.find_one({"estate_id": estate_id, "anomaly_id": anomaly_id}, {"number": 1})
     return found and found["number"]
+
+
+def claim_anomaly_order(db, estate_id, incident, now):
+    """The id of the incident that holds the anomaly's work order once the claim is over
+    (``estate_common.claims_store``): ``incident``'s when it took it (new, a retry of its own, or
+    from an open that died before its incident was written), else the incident that took it over
+    (an incident keeps it, closed or not). Two incidents opened at once on one anomaly each read
+    none taking it over (``incident_taking_over``): the claim decides (h7's note, review r5)."""
+    anomaly_id = incident["anomaly_id"]
+
+    def standing(incident_id):
+        found = db.incidents.find_one({"_id": incident_id, "estate_id": estate_id}, {"_id": 1})
+        return claims_store.STANDS if found else claims_store.UNWRITTEN
+
+    def unclaimed():  # an incident that took it over before claims were kept
+        found = db.incidents.find_one({"estate_id": estate_id, "anomaly_id": anomaly_id}, {"_id": 1})
+        return found and found["_id"]
+
+    return claims_store.claim(db.anomaly_takeover_claims, estate_id, takeover_claim_id(estate_id, anomaly_id),
+                              incident["_id"], now, standing, field="incident_id",
+                              fields={"anomaly_id": anomaly_id}, unclaimed=unclaimed)
+
+
+def takeover_claim_id(estate_id, anomaly_id):
+    return ids.natural_id("anomtake", estate_id, anomaly_id)
 
 
 def orders_of_findings(db, estate_id, finding_ids):

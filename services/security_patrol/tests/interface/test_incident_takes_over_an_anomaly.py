@@ -6,7 +6,7 @@ import pytest
 
 from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, Conflict
-from estate_common.testing import as_caller, event, staff
+from estate_common.testing import as_caller, event, side_by_side, staff
 from security_patrol.service import SecurityPatrolService
 from estate_common.testing import worker
 
@@ -86,3 +86,18 @@ def test_an_anomaly_not_of_the_estate_taken_over_already_or_whose_order_is_done_
         flooding(patrol, anomaly_id=done["id"])
     assert refused.value.errors[0]["field"] == "data.anomaly_id"
     assert patrol.db.incidents.count_documents({"anomaly_id": {"$ne": None}}) == 1
+
+
+def test_two_incidents_opened_at_once_on_one_anomaly_take_its_order_once_and_the_other_is_a_409(patrol, monkeypatch):
+    """Each open read no incident taking the anomaly over before either wrote, and both took its
+    order (h7's note, found by review r5): the anomaly's claim decides."""
+    anomaly = anomaly_at_the_pump_room(patrol)
+    order_opened(patrol, "wo_1", "patrol_anomaly", anomaly["id"])
+    twins = [worker(SecurityPatrolService, caller=GUARD, db=patrol.db) for _ in range(2)]
+    answers = side_by_side(monkeypatch, *[lambda twin=twin, where=where: twin.open_incident({
+        "estate_id": ESTATE, "data": {"type": "flooding", "description": "泵房进水", "location": where,
+                                      "anomaly_id": anomaly["id"]}}) for twin, where in zip(twins, ("B2", "B3"))])
+    [(opened, _)] = [answer for answer in answers if answer[0]]
+    [(_, refused)] = [answer for answer in answers if answer[1]]
+    assert isinstance(refused, Conflict)
+    assert [i["_id"] for i in patrol.db.incidents.find({"anomaly_id": anomaly["id"]})] == [opened["id"]]
