@@ -1737,6 +1737,8 @@ _MESSAGES = {
     "sr.related": ("关联报事", "Follows request"),
     "field.related_number": ("关联报事编号", "Earlier request's number"),
     "field.joins_work_order_id": ("并入的故障工单", "Fault's work order joined"),
+    "field.own_work_order_id": ("原工单", "Its own work order"),
+    "field.joined_at": ("并入时间", "Joined at"),
     "field.open": ("仅未完结的工单", "Open orders only"),
     "sr.related_hint": ("同一事项此前登记过的报事编号（如业主对咨询答复不满而投诉），可不填；计入咨询解答准确率。",
                         "The number of an earlier request on the same matter (a complaint about a consultation's "

@@ -20,6 +20,8 @@ RECORDED_EVENTS = {
     ("customer_service", "service_request_closed"): "service_request",
     ("customer_service", "service_request_household_corrected"): "service_request",  # the desk's mistake, mended
     ("customer_service", "service_request_transferred"): "service_request",  # handed to a colleague (转交)
+    # joined a fault's order (并入故障工单): which, who, when; its own order cancelled beside it (review r5)
+    ("customer_service", "service_request_joined"): "service_request",
     ("maintenance", "work_order_created"): "work_order",
     ("maintenance", "work_order_completed"): "work_order",
     ("maintenance", "work_order_overdue"): "work_order",  # its owed work past its deadline, announced once

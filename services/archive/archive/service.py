@@ -409,6 +409,10 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_service_request_transfer(self, event):
         self._record(event)
 
+    @consumes("customer_service", "service_request_joined")
+    def record_service_request_join(self, event):
+        self._record(event)
+
     @consumes("customer_service", "application_rescheduled")
     def record_application_rescheduled(self, event):
         self._record(event)

@@ -369,7 +369,8 @@ def join_later(request, order, now, user):
                "answered_at": request.get("answered_at") or at, "updated_at": at}
     note = f"joined work order {order['number']}: the fault is in hand" + (
         ", its own order cancelled if not started" if own else "")
-    announced = {"id": request["_id"], "number": request["number"], "work_order_id": order["_id"],
+    announced = {"id": request["_id"], "number": request["number"], "household_id": request.get("household_id"),
+                 "work_order_id": order["_id"],
                  "own_work_order_id": own, "joined_at": at}
     return Change(changes, [history_entry(at, user, "dispatched", note)], [("service_request_joined", announced)])
 

@@ -2030,6 +2030,22 @@ def test_a_request_handed_over_and_a_notice_withdrawn_are_kept_once(archive, est
     assert (change["subject_type"], change["action"]) == ("notice", "notice_withdrawn")
 
 
+def test_a_repair_joined_to_a_fault_s_order_is_kept_on_its_record_once(archive, estate):
+    """并入故障工单 (h7, a burst main's night): a repair registered before the fault's order joined
+    it, its own order cancelled (or never opened, or started); the request's record said nothing of
+    the join, who made it or which order it joined, where a hand-over (转交) is kept (found by review
+    r5): kept on the request's record, under its household, once however often delivered."""
+    joined = event("customer_service", "service_request_joined", estate["id"], {
+        "id": "sr_7", "number": "CS-2026-0007", "household_id": "hh_1", "work_order_id": "wo_main",
+        "own_work_order_id": "wo_own", "joined_at": "2026-11-21T15:10:00.000Z"}, actor="desk_wang")
+    archive.record_service_request_join(joined)
+    archive.record_service_request_join(joined)  # redelivered
+    [record] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "sr_7"}})["items"]
+    assert (record["subject_type"], record["event_type"], record["household_id"], record["data"]["work_order_id"],
+            record["data"]["own_work_order_id"]) == (
+        "service_request", "service_request_joined", "hh_1", "wo_main", "wo_own")
+
+
 def test_a_notice_to_several_buildings_and_its_revisions_are_kept_beside_it_once(archive, estate):
     """停水通知 (h7, a burst main's night): one notice to buildings 3 to 5 naming its fault's order,
     revised as the restoration time moved; archive keeps the publication and each revision (once,

@@ -45,7 +45,8 @@ def test_an_open_repair_joins_the_fault_s_order_once_announced_for_maintenance_t
     assert "WO-2026-000007" in joined["history"][-1]["note"]
     assert join(desk, early) == joined  # joined again: as it is, announced once
     [announced] = desk.outbox.of_type("service_request_joined")
-    assert announced["data"] == {"id": early["id"], "number": early["number"], "work_order_id": "wo_main",
+    assert announced["data"] == {"id": early["id"], "number": early["number"], "household_id": early["household_id"],
+                                 "work_order_id": "wo_main",
                                  "own_work_order_id": "wo_own", "joined_at": clock.now_iso()}
     # maintenance cancels its own order: the request stays the fault's
     desk.on_work_order_cancelled(event("maintenance", "work_order_cancelled", ESTATE, {
