@@ -2052,6 +2052,7 @@ _MESSAGES = {
     "action.called_back": ("已回电", "Called back"),
     "action.household_matched": ("已匹配房屋", "Household matched"),
     "action.household_corrected": ("已更正房屋", "Household corrected"),
+    "action.own_order_started": ("并入故障工单后其原工单已开工：请完工或取消", "Its own order started after it joined a fault's: complete or cancel it"),
     "action.household_correction_not_applied": ("房屋更正未生效（已开工）", "Household correction not applied (work started)"),
     "action.custom_values_set": ("自定义字段已更新", "Custom fields set"),
     "action.submitted": ("已提交", "Submitted"),

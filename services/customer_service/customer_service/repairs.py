@@ -187,6 +187,8 @@ def start_update(request, started_event):
     order = started_event["data"]
     if request["kind"] != "repair" or _seen(request, started_event) or order["source"]["type"] != "service_request":
         return None
+    if request.get("joins_work_order_id") and order["id"] != request["joins_work_order_id"]:
+        return _own_order_started_after_join(request, started_event)
     if request.get("work_order_id") not in (None, order["id"]):
         return None
     changes = {"started_at": request.get("started_at") or order["started_at"], "updated_at": started_event["occurred_at"]}
@@ -194,6 +196,22 @@ def start_update(request, started_event):
     changes["answered_at"] = min(filter(None, (request.get("answered_at"), order["started_at"])))
     return Change(changes, [history_entry(order["started_at"], started_event.get("actor"), "started",
                                           f"work order {order['number']} started on site", started_event["event_id"])])
+
+
+def _own_order_started_after_join(request, started_event):
+    """The repair joined a fault's order (``join_later``) while its own order was being started on
+    site: maintenance leaves a started order as it is (``joined_cancel``), and nothing told the desk
+    an order of the call's own was open (h7's note, review r5). Its start goes on the request's
+    history, naming it, for the desk to complete or cancel it; the request stays the fault's (its
+    answer and start are the fault's order's). None for another order (a follow-up's)."""
+    order = started_event["data"]
+    if order["source"] != {"type": "service_request", "id": request["_id"]}:
+        return None
+    note = (f"its own work order {order['number']} was started on site at {order['started_at']} though the call "
+            f"joined work order {request['joins_work_order_id']}: complete or cancel it")
+    return Change({"updated_at": started_event["occurred_at"]},
+                  [history_entry(started_event["occurred_at"], started_event.get("actor"), "own_order_started", note,
+                                 started_event["event_id"])])
 
 
 def appointment_update(request, appointed_event):

@@ -85,3 +85,27 @@ def test_a_started_repair_another_order_a_done_one_or_another_estate_s_is_refuse
     with pytest.raises(Conflict):  # joined one fault already
         join(desk, other, "wo_second")
     assert len(desk.outbox.of_type("service_request_joined")) == 1
+
+
+def test_a_repair_whose_own_order_was_started_before_the_join_was_heard_tells_the_desk(desk):
+    """The technician started the repair's own order on site before customer service heard of it,
+    and the desk joined the repair to the fault's order meanwhile: maintenance leaves a started order
+    as it is, and nothing told the desk that an order of the call's own was still open (h7's note,
+    found by review r5). Its start is now on the request's history, naming the order to complete or
+    cancel by hand; the request stays the fault's (no answer, no start taken from another order)."""
+    early = repair(desk)
+    order_created(desk, "wo_own", {"type": "service_request", "id": early["id"]}, early["id"], "WO-2026-000005")
+    order_created(desk, "wo_main", {"type": "incident", "id": "inc_1"})
+    join(desk, early)
+    started = event("maintenance", "work_order_started", ESTATE, {
+        "id": "wo_own", "number": "WO-2026-000005", "request_id": early["id"], "household_id": "hh_1",
+        "priority": "normal", "response_minutes": 10, "started_at": "2026-11-21T14:45:00.000Z",
+        "source": {"type": "service_request", "id": early["id"]}})
+    desk.on_work_order_started(started)
+    desk.on_work_order_started(started)  # redelivered: told once
+    shown = desk.get_request({"estate_id": ESTATE, "id": early["id"]})
+    told = [entry for entry in shown["history"] if "WO-2026-000005" in (entry.get("note") or "")
+            and "started" in entry["note"]]
+    assert len(told) == 1 and "joined" in told[0]["note"]
+    assert shown["status"] == "dispatched" and shown["work_order_id"] == "wo_main"
+    assert shown.get("started_at") is None  # the fault's work has not started
