@@ -273,6 +273,13 @@ def open_from_service_request(db, outbox, event):
     if late and late != correction:
         _change(db, outbox, "work_orders", estate_id, order_id, lambda order: domain.household_corrected(
             order, late, None, store.household_flats(db, estate_id, [order.get("household_id"), late["household_id"]])))
+    # a join kept while the order was being opened (its consumer keeps it, then looks for the order;
+    # this one opens the order, then looks again): either side sees the other (review r5)
+    kept = store.joined_request(db, estate_id, request_id)
+    if kept:
+        _change(db, outbox, "work_orders", estate_id, order_id, lambda order: domain.joined_cancel(order, {
+            "data": {"work_order_id": kept["work_order_id"]}, "event_id": kept.get("event_id"),
+            "actor": kept.get("actor")}), actor=kept.get("actor"))
 
 
 def request_joined(db, outbox, event):
@@ -280,7 +287,7 @@ def request_joined(db, outbox, event):
     would open later is not), and its own order cancelled unless started (``domain.joined_cancel``),
     once however often the event comes."""
     estate_id, data = event["estate_id"], event["data"]
-    store.keep_joined_request(db, estate_id, data["id"], data["work_order_id"])
+    store.keep_joined_request(db, estate_id, data["id"], data["work_order_id"], event["event_id"], event.get("actor"))
     order_id = domain.work_order_id(estate_id, "service_request", data["id"])
     _announced.follow(db, outbox, "work_orders", event, order_id, domain.joined_cancel)
 

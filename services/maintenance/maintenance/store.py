@@ -276,12 +276,19 @@ def household_flats(db, estate_id, household_ids):
     return replica.flats(db, estate_id, household_ids)
 
 
-def keep_joined_request(db, estate_id, request_id, work_order_id):
+def keep_joined_request(db, estate_id, request_id, work_order_id, event_id=None, actor=None):
     """The repair joined a fault's order (customer service's ``service_request_joined``): kept, so an
-    order its creation would open after the join (each event type has its queue) is not opened."""
+    order its creation would open after the join (each event type has its queue) is not opened, and
+    one it opened while the join was kept is cancelled then (``joined_request``; its event and who)."""
     db.joined_requests.update_one({"_id": _joined_id(estate_id, request_id), "estate_id": estate_id},
-                                  {"$setOnInsert": {"request_id": request_id, "work_order_id": work_order_id}},
+                                  {"$setOnInsert": {"request_id": request_id, "work_order_id": work_order_id,
+                                                    "event_id": event_id, "actor": actor}},
                                   upsert=True)
+
+
+def joined_request(db, estate_id, request_id):
+    """The join kept of the repair (``keep_joined_request``), or None."""
+    return db.joined_requests.find_one({"_id": _joined_id(estate_id, request_id), "estate_id": estate_id})
 
 
 def request_joined(db, estate_id, request_id):

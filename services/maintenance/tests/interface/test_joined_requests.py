@@ -66,3 +66,26 @@ def test_a_join_that_came_before_the_request_s_creation_opens_no_order(engineeri
     engineering.cancel_joined_request_order(joined("sr_3"))
     engineering.open_from_service_request(created("sr_3"))
     assert own_order(engineering, "sr_3") is None
+
+
+def test_a_join_kept_while_the_request_s_order_was_being_opened_cancels_it(engineering, monkeypatch):
+    """The join's consumer kept the join and found no order to cancel while the creation's consumer,
+    having read no join, opened it (each event type has its queue): the order stayed open, the call
+    the fault's (found by review r5). As a household correction does, the creation looks again once
+    its order is opened: either side sees the other."""
+    from maintenance import store
+    read = store.request_joined
+    calls = []
+
+    def not_yet(db, estate_id, request_id):  # the creation's first read came before the join was kept
+        calls.append(request_id)
+        return False if len(calls) == 1 else read(db, estate_id, request_id)
+    monkeypatch.setattr(store, "request_joined", not_yet)
+    engineering.cancel_joined_request_order(joined("sr_4"))  # kept; no order to cancel yet
+    engineering.open_from_service_request(created("sr_4"))
+    order = own_order(engineering, "sr_4")
+    assert order["status"] == "cancelled" and "joined work order wo_main" in order["history"][-1]["note"]
+    [cancelled] = engineering.outbox.of_type("work_order_cancelled")
+    assert cancelled["data"]["request_id"] == "sr_4"
+    engineering.cancel_joined_request_order(joined("sr_4"))  # the join redelivered: cancelled once
+    assert len(engineering.outbox.of_type("work_order_cancelled")) == 1
