@@ -1482,6 +1482,10 @@ ZH = {
         '该年没有这一周',
     'a notice is shown until today or a day to come':
         '公告展示截止日须为今天或以后',
+    'the notice would leave the board before the service is expected back':
+        '公告会在预计恢复之前撤下：展示截止日须不早于预计恢复的那天',
+    'is before the day the service is expected back':
+        '早于预计恢复的那天',
     'a notice is shown for at most {0} days':
         '公告最长展示 {0} 天',
     'a notice is shown for at most {0} day':

@@ -75,7 +75,18 @@ def new_notice(notice_id, estate_id, data, now, user, rules):
             "rectification_plan_id": data.get("rectification_plan_id"),
             "work_order_id": data.get("work_order_id"), "incident_id": data.get("incident_id"),
             "expected_restoration_at": restored, "revisions": [],
-            "until": until, "shown_until": shown_until(until, now, rules), "withdrawn": None, "_rev": 0}
+            "until": until, "shown_until": refuse_gone_before_restoration(shown_until(until, now, rules), restored),
+            "withdrawn": None, "_rev": 0}
+
+
+def refuse_gone_before_restoration(shown_until_at, restored_at):
+    """A notice of a fault stays on the board until the service is expected back: its last day
+    (``until``) is the day of the restoration or later (422 naming ``until``; a notice shown until
+    Saturday said the water was back on Sunday: found by review r5). ``shown_until_at`` as given."""
+    if shown_until_at and restored_at and clock.parse_iso(restored_at) >= clock.parse_iso(shown_until_at):
+        raise BusinessRuleViolation("the notice would leave the board before the service is expected back", [
+            field_error("data.until", "is before the day the service is expected back")])
+    return shown_until_at
 
 
 def expected_restoration(value, now, rules, field="data.expected_restoration_at"):
@@ -124,6 +135,7 @@ def revise_notice(notice, data, now, user, rules):
     revisions.append({"number": len(revisions) + 1, "at": at, "by": user, "reason": reason,
                       "before": {name: notice.get(name) for name in changed}, "after": changed})
     revised = {**notice, **update}
+    refuse_gone_before_restoration(revised.get("shown_until"), revised.get("expected_restoration_at"))
     announced = {"id": notice["_id"], "title": notice["title"], "building": notice.get("building"),
                  "buildings": notice.get("buildings") or ([notice["building"]] if notice.get("building") else []),
                  "body": revised["body"], "until": revised.get("until"),

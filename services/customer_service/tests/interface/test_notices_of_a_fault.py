@@ -136,3 +136,18 @@ def test_a_notice_is_revised_with_its_reason_keeping_what_it_said_and_announced_
         as_caller(estate, staff("li", ["agent"], ["est_2"]))
         estate.revise_notice({"estate_id": "est_2", "id": cut["id"], "data": {"body": "x", "reason": "y"}})
     assert len(estate.outbox.of_type("notice_revised")) == 2
+
+
+def test_a_notice_does_not_leave_the_board_before_the_water_is_expected_back(estate):
+    """A notice shown until Saturday (its last day, the estate's) said the water was expected back
+    on Sunday at 02:00 Beijing time: it left the owners' board before the water came back (found by
+    review r5, session 52). A 422 naming ``until``, on a publication and on a revision alike."""
+    with pytest.raises(BusinessRuleViolation) as refused:
+        publish(estate, buildings=["3"], until="2026-11-21", expected_restoration_at="2026-11-21T18:00:00Z")
+    assert [e["field"] for e in refused.value.errors] == ["data.until"]
+    cut = publish(estate, buildings=["3"], until="2026-11-22", expected_restoration_at="2026-11-21T18:00:00Z")
+    with pytest.raises(BusinessRuleViolation) as later:  # the water now expected back after its last day
+        revise(estate, cut, expected_restoration_at="2026-11-22T17:00:00Z", reason="配件未到")
+    assert [e["field"] for e in later.value.errors] == ["data.until"]
+    moved = revise(estate, cut, until="2026-11-23", expected_restoration_at="2026-11-22T17:00:00Z", reason="配件未到")
+    assert moved["until"] == "2026-11-23" and moved["expected_restoration_at"] == "2026-11-22T17:00:00.000Z"
