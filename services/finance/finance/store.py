@@ -889,10 +889,12 @@ def last_reminders(db, estate_id, household_ids):
 
 def reminders_query(estate_id, filters, month):
     """The reminders' list filters as a query: the household as stored; ``period`` the reminders sent
-    within ``month``, its ``[start, end)`` on the estate's calendar."""
+    within ``month``, its ``[start, end)`` on the estate's calendar: read on ``created_at``, the same
+    instant as ``sent_at`` (``arrears.reminder``), which the list's index ``PAGED`` holds (``sent_at``
+    had none: found by review r2)."""
     query = {"estate_id": estate_id, **{k: v for k, v in filters.items() if k != "period"}}
     if month:
-        query["sent_at"] = {"$gte": month[0], "$lt": month[1]}
+        query["created_at"] = {"$gte": month[0], "$lt": month[1]}
     return query
 
 
