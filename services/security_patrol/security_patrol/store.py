@@ -31,13 +31,17 @@ INDEXES = {
                       ([("estate_id", 1), ("guard", 1), ("created_at", 1), ("_id", 1)], {}),
                       # one round per plan slot (``patrols.slot_key``); rounds from before it have no key
                       ([("estate_id", 1), ("_slot", 1)],
-                       {"unique": True, "partialFilterExpression": {"_slot": {"$exists": True}}})],
+                       {"unique": True, "partialFilterExpression": {"_slot": {"$exists": True}}}),
+                      # the round an anomaly was reported on, for an incident taking over its order (``anomaly``)
+                      ([("estate_id", 1), ("check_ins.anomaly.id", 1)], {})],
     "fire_equipment": [(PAGED, {})],
     "fire_inspections": [(PAGED, {}), ([("estate_id", 1), ("period", 1), ("equipment_id", 1)], {})],
     "fire_check_overdues": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
     # patrol_round_missed notices, one per plan slot (patrol_gaps.notice_id)
     "missed_round_notices": [(PAGED, {})],
-    "incidents": [(PAGED, {}), ([("estate_id", 1), ("opened_at", 1)], {}), ([("estate_id", 1), ("occurred_at", 1)], {})],
+    "incidents": [(PAGED, {}), ([("estate_id", 1), ("opened_at", 1)], {}), ([("estate_id", 1), ("occurred_at", 1)], {}),
+                  # the incident that took over an anomaly's order (``incident_taking_over``)
+                  ([("estate_id", 1), ("anomaly_id", 1)], {})],
     "emergency_plans": [(PAGED, {})],
     "fire_drills": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {}),
                     ([("estate_id", 1), ("held_at", 1)], {})],  # the year's drills (``kpi_facts``)
