@@ -5,10 +5,9 @@ with the rule modules (``intake``, ``complaints``, ``handling``, ``repairs``,
 the events in the same document write, a lost race decided again.
 """
 import logging
-import time
 from functools import partial
 
-from estate_common import calendar, clock, custom_fields, exports, fee_prices, ids, public_codes, replica
+from estate_common import backfills, calendar, clock, custom_fields, exports, fee_prices, ids, public_codes, replica
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.kpis import (before_the_estate, owed_a_year, owed_before_the_estate, per_estate_month,
                                 rules_of_period)
@@ -207,18 +206,9 @@ def keep_contacts_on_households(db, stopping=lambda: False, batch=None):
     is what is unmarked, so a sweep stopped half-way (``stopping``, a crash) is taken up by the next,
     and putting one on twice changes nothing. Until an estate has none left its current month's due
     list is counted from its households and contacts, as before. Returns how many it marked."""
-    marked = 0
-    for estate_id in store.estate_ids(db):
-        while True:
-            if stopping():
-                return marked
-            written = sum(_keep_on_household(db, contact)
-                          for contact in store.contacts_not_on_households(db, estate_id, batch or store.CONTACTS_BATCH))
-            marked += written
-            time.sleep(0)  # the service's calls run between batches (the embedded store does no I/O)
-            if not written:
-                break
-    return marked
+    return backfills.until_none_left(
+        store.estate_ids(db), lambda estate_id: store.contacts_not_on_households(
+            db, estate_id, batch or store.CONTACTS_BATCH), partial(_keep_on_household, db), stopping)
 
 
 # a household copy made before copies carried their registration sorts first in the due list
@@ -574,18 +564,10 @@ def keep_phone_keys(db, stopping=lambda: False, batch=None):
     written after it is found by the next sweep). Each write gives a request its numbers only if it
     has none (replicas sweeping at once write each once) and touches nothing else of it: no
     revision, no ``updated_at``, no event (``_phones`` is internal). Returns how many it gave them."""
-    kept = 0
-    for estate_id in store.estate_ids(db):
-        while True:
-            if stopping():
-                return kept
-            found = store.requests_without_phones(db, estate_id, batch or store.PHONE_KEYS_BATCH)
-            written = sum(store.keep_phone_keys(db, request, intake.stored_phone_keys(request)) for request in found)
-            kept += written
-            time.sleep(0)  # the service's calls run between batches (the embedded store does no I/O)
-            if not written:  # none left (or a batch another replica wrote first: the next sweep looks again)
-                break
-    return kept
+    return backfills.until_none_left(
+        store.estate_ids(db), lambda estate_id: store.requests_without_phones(
+            db, estate_id, batch or store.PHONE_KEYS_BATCH),
+        lambda request: store.keep_phone_keys(db, request, intake.stored_phone_keys(request)), stopping)
 
 
 # -- what other services tell us -------------------------------------------------------------

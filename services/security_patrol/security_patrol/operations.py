@@ -9,7 +9,7 @@ import time
 from datetime import timedelta
 from functools import partial
 
-from estate_common import calendar, clock, exports, fee_prices, plausible, replica, writes
+from estate_common import backfills, calendar, clock, exports, fee_prices, plausible, replica, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 from estate_common.kpis import before_the_estate, per_estate_month, rules_of_period
 from estate_common.store import public
@@ -798,20 +798,12 @@ def keep_phone_keys(db, stopping=lambda: False, batch=None):
     one a replica of the version before masked (its ``gate.erased`` left ``_phone`` as it was) has
     it cleared (``""``), so that no number is kept in full past the estate's retention (found by
     review r4). Returns how many it wrote."""
-    kept = 0
-    for estate_id in store.estate_ids(db):
-        for left, write in ((store.visitors_without_phone, lambda visitor: store.keep_phone_key(
-                                 db, visitor, gate.phone_key(visitor))),
-                            (store.visitors_masked_with_phone, lambda visitor: store.clear_phone_key(db, visitor))):
-            while True:
-                if stopping():
-                    return kept
-                written = sum(write(visitor) for visitor in left(db, estate_id, batch or store.PHONE_KEYS_BATCH))
-                kept += written
-                time.sleep(0)  # the service's calls run between batches (the embedded store does no I/O)
-                if not written:  # none left (or a batch another replica wrote first: the next sweep looks again)
-                    break
-    return kept
+    size = batch or store.PHONE_KEYS_BATCH
+    estate_ids = store.estate_ids(db)
+    return sum(backfills.until_none_left(estate_ids, lambda estate_id: left(db, estate_id, size), write, stopping)
+               for left, write in ((store.visitors_without_phone,
+                                    lambda visitor: store.keep_phone_key(db, visitor, gate.phone_key(visitor))),
+                                   (store.visitors_masked_with_phone, partial(store.clear_phone_key, db))))
 
 
 def list_visitors(db, estate_id, filters, limit, cursor):
