@@ -438,8 +438,13 @@ def anomaly(db, estate_id, anomaly_id):
 
 def incident_taking_over(db, estate_id, anomaly_id):
     """The number of the incident that took over the anomaly's work order, or None."""
-    found = db.incidents.find_one({"estate_id": estate_id, "anomaly_id": anomaly_id}, {"number": 1})
+    found = _took_over(db, estate_id, anomaly_id)
     return found and found["number"]
+
+
+def _took_over(db, estate_id, anomaly_id):
+    """The incident (its id and number) that took over the anomaly's work order, or None."""
+    return db.incidents.find_one({"estate_id": estate_id, "anomaly_id": anomaly_id}, {"number": 1})
 
 
 def claim_anomaly_order(db, estate_id, incident, now):
@@ -455,7 +460,7 @@ def claim_anomaly_order(db, estate_id, incident, now):
         return claims_store.STANDS if found else claims_store.UNWRITTEN
 
     def unclaimed():  # an incident that took it over before claims were kept
-        found = db.incidents.find_one({"estate_id": estate_id, "anomaly_id": anomaly_id}, {"_id": 1})
+        found = _took_over(db, estate_id, anomaly_id)
         return found and found["_id"]
 
     return claims_store.claim(db.anomaly_takeover_claims, estate_id, takeover_claim_id(estate_id, anomaly_id),
