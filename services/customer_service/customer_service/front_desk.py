@@ -137,7 +137,7 @@ def revise_notice(notice, data, now, user, rules):
     revised = {**notice, **update}
     refuse_gone_before_restoration(revised.get("shown_until"), revised.get("expected_restoration_at"))
     announced = {"id": notice["_id"], "title": notice["title"], "building": notice.get("building"),
-                 "buildings": notice.get("buildings") or ([notice["building"]] if notice.get("building") else []),
+                 "buildings": buildings_of(notice),
                  "body": revised["body"], "until": revised.get("until"),
                  "expected_restoration_at": revised.get("expected_restoration_at"),
                  "changed": sorted(changed), "reason": reason, "revision": len(revisions), "revised_at": at}
@@ -170,16 +170,22 @@ def withdraw_notice(notice, data, now, user):
     ends = notice.get("shown_until")
     reason = data["reason"].strip()
     announced = {"id": notice["_id"], "title": notice["title"], "building": notice.get("building"),
-                 "reason": reason, "withdrawn_at": at}
+                 "buildings": buildings_of(notice), "reason": reason, "withdrawn_at": at}
     return Change({"withdrawn": {"at": at, "by": user, "reason": reason},
                    "shown_until": ends if ends and ends < at else at, "updated_at": at}, [],
                   [("notice_withdrawn", announced)])
 
 
+def buildings_of(notice):
+    """The buildings a notice went to (empty: the whole estate); one published before ``buildings``
+    names its one ``building``."""
+    return notice.get("buildings") or ([notice["building"]] if notice.get("building") else [])
+
+
 def public_notice(notice):
     """A notice as the owner portal shows it: what a notice board shows, without who published it."""
     return {"title": notice["title"], "body": notice["body"], "building": notice.get("building"),
-            "buildings": notice.get("buildings") or ([notice["building"]] if notice.get("building") else []),
+            "buildings": buildings_of(notice),
             "expected_restoration_at": notice.get("expected_restoration_at"),
             "published_at": notice["published_at"]}
 

@@ -2019,13 +2019,14 @@ def test_a_request_handed_over_and_a_notice_withdrawn_are_kept_once(archive, est
     assert (record["subject_type"], record["event_type"], record["household_id"], record["data"]["handler"]) == (
         "service_request", "service_request_transferred", "hh_1", "zhou")
     withdrawn = event("customer_service", "notice_withdrawn", estate["id"], {
-        "id": "ntc_1", "title": "Lift service Monday", "building": None, "reason": "it is Tuesday",
-        "withdrawn_at": "2026-11-23T08:40:00.000Z"})
+        "id": "ntc_1", "title": "Lift service Monday", "building": "3", "buildings": ["3", "4"],
+        "reason": "it is Tuesday", "withdrawn_at": "2026-11-23T08:40:00.000Z"})
     archive.record_notice_withdrawal(withdrawn)
     archive.record_notice_withdrawal(withdrawn)
     [record] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "ntc_1"}})["items"]
     assert (record["subject_type"], record["event_type"], record["data"]["reason"]) == (
         "notice", "notice_withdrawn", "it is Tuesday")
+    assert record["data"]["buildings"] == ["3", "4"]  # the buildings it left, as its publication named them
     [change] = list(archive.db.change_log.find({"estate_id": estate["id"], "subject_id": "ntc_1"}))
     assert (change["subject_type"], change["action"]) == ("notice", "notice_withdrawn")
 

@@ -130,6 +130,10 @@ def test_a_notice_is_revised_with_its_reason_keeping_what_it_said_and_announced_
         revise(estate, cut, reason="again")
     as_caller(estate, AGENT)
     estate.withdraw_notice({"estate_id": ESTATE, "id": cut["id"], "data": {"reason": "已恢复供水"}})
+    # its withdrawal names the buildings it leaves, as its publication and revisions did (an outside
+    # board of building 5 takes it down without reading the notice again)
+    [withdrawn] = estate.outbox.of_type("notice_withdrawn")
+    assert withdrawn["data"]["buildings"] == ["3", "4", "5"] and withdrawn["data"]["building"] == "3"
     with pytest.raises(Conflict):
         revise(estate, cut, body="x", reason="y")
     with pytest.raises(NotFound):  # another estate's notice

@@ -791,7 +791,7 @@ def test_a_notice_leaves_the_board_after_its_last_day_or_once_withdrawn(desk):
     # announced once (an integrator's follow-ups: a notice published was, its withdrawal not)
     [withdrawn] = desk.outbox.of_type("notice_withdrawn")
     assert withdrawn["data"] == {"id": wrong["id"], "title": "Lift service Monday", "building": None,
-                                 "reason": "it is Tuesday", "withdrawn_at": clock.now_iso()}
+                                 "buildings": [], "reason": "it is Tuesday", "withdrawn_at": clock.now_iso()}
 
     def board():
         as_caller(desk, PORTAL)
