@@ -100,10 +100,14 @@ def close_if_order_done(db, outbox, estate_id, request):
 
 def join_request(db, outbox, caller, estate_id, request_id, data):
     """并入故障工单: an open repair joins a fault's order in hand (``repairs.join_later``), the
-    request first (another estate's is a 404 whatever the body names), the order then (422)."""
+    request first (another estate's is a 404 whatever the body names), the order then (422). The
+    join the request made already, sent again, answers the request as it is whether or not its
+    order is still in hand (``repairs.joined_already``: done, the request closed with it)."""
     domain.require_desk(caller)
 
     def decide(request):
+        if repairs.joined_already(request, data["work_order_id"]):
+            return None
         order = store.order_in_hand(db, estate_id, data["work_order_id"], "data.work_order_id")
         return repairs.join_later(request, order, clock.now(), caller.user)
 

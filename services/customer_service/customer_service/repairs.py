@@ -356,6 +356,13 @@ def joined_fault(request, order):
                 at, request["created_by"], "dispatched", f"joined work order {order['number']}: the fault is in hand")]}
 
 
+def joined_already(request, order_id):
+    """Whether ``request`` joined the order ``order_id`` already: a join sent again (a retry with no
+    Idempotency-Key) answers the request as it is, even once the order is done and the request closed
+    with it, where it was a 422 (the order no longer in hand); a join to another order is still refused."""
+    return request.get("joins_work_order_id") == order_id
+
+
 def join_later(request, order, now, user):
     """并入故障工单 after the call was registered (h7): an open repair registered before the fault's
     order existed (the first calls about a burst main) joins that order (``order``: one in hand,
@@ -365,7 +372,7 @@ def join_later(request, order, now, user):
     own work was started is completed, not joined (409), as one completed, closed or waiting on a
     follow-up (409: its state); one joined to another fault already is a 409; the same join again
     changes nothing (None)."""
-    if request.get("joins_work_order_id") == order["_id"]:
+    if joined_already(request, order["_id"]):
         return None
     if request["kind"] != "repair":
         raise BusinessRuleViolation("only a repair joins a fault's work order",

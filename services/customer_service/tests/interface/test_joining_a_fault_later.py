@@ -109,3 +109,30 @@ def test_a_repair_whose_own_order_was_started_before_the_join_was_heard_tells_th
     assert len(told) == 1 and "joined" in told[0]["note"]
     assert shown["status"] == "dispatched" and shown["work_order_id"] == "wo_main"
     assert shown.get("started_at") is None  # the fault's work has not started
+
+
+def test_a_join_repeated_after_the_fault_s_order_is_done_answers_the_request_as_it_is(desk):
+    """The desk's join sent again without an Idempotency-Key (a page reloaded on Monday, a retry
+    after a timeout) once the fault's order was completed: the request as it is (closed with the
+    order), announced once, where it was a 422 (the order no longer in hand); a join to another
+    order is still refused, in hand (409: joined one fault already) or not (422)."""
+    order_created(desk, "wo_main", {"type": "incident", "id": "inc_1"})
+    early = repair(desk)
+    join(desk, early)
+    desk.on_work_order_completed(event("maintenance", "work_order_completed", ESTATE, {
+        "id": "wo_main", "number": "WO-2026-000007", "source": {"type": "incident", "id": "inc_1"},
+        "request_id": None, "household_id": None, "priority": "emergency", "reported_at": clock.now_iso(),
+        "started_at": clock.now_iso(), "completed_at": clock.now_iso(), "charge_cents": 0,
+        "material_cost_cents": 0, "labour_cost_cents": 0, "signed_by": "eng"}))
+    closed = desk.get_request({"estate_id": ESTATE, "id": early["id"]})
+    assert closed["status"] == "closed"
+    assert join(desk, early) == closed
+    assert len(desk.outbox.of_type("service_request_joined")) == 1
+    order_created(desk, "wo_second", {"type": "incident", "id": "inc_2"}, number="WO-2026-000009")
+    with pytest.raises(Conflict):
+        join(desk, early, "wo_second")
+    with pytest.raises(BusinessRuleViolation):
+        join(desk, early, "wo_nothing")
+    with pytest.raises(NotFound):  # another estate's request, whatever order it names
+        join(desk, early, estate="est_2")
+    assert len(desk.outbox.of_type("service_request_joined")) == 1
