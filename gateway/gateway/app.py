@@ -17,7 +17,7 @@ from estate_common.errors import DomainError
 from estate_common.rpc_client import RpcClient
 
 from . import (api_keys, assignees, completeness, custom_fields, docs, etags, exports, exposition, fanout, idempotency, limits, locations,
-               masking, own_routes, portal_qr, subject_access,
+               incident_overview, masking, own_routes, portal_qr, subject_access,
                problems, public, requests_in, retirements, store, technician_notices, traces, uploads, users)
 from .access import authorize
 from .known_estates import KnownEstates
@@ -82,6 +82,7 @@ def create_app(settings=None):
     completeness.register(app)  # the closed records the archive lacks, named
     custom_fields.register(app)
     subject_access.register(app)  # an occupant's request to see his data, from every service
+    incident_overview.register(app)  # the manager's view of a night's incident, from three services
     uploads.register(app)
     portal_qr.register(app)
     assignees.register(app)

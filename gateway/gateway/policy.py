@@ -168,6 +168,9 @@ GATEWAY_ROUTES = {
     # an occupant's request to see what is held about him (PIPL art. 45; subject_access.py): the
     # archives answer it (estate_common.personal_data.ANSWER_SUBJECT_REQUESTS), each service checks again
     ("POST", "/api/v1/estates/<estate_id>/personal-data/search"): personal_data.ANSWER_SUBJECT_REQUESTS,
+    # the manager's Monday view of a night's incident (incident_overview.py): its orders, their cost,
+    # the calls that joined them and its notices; each service checks the caller again
+    ("GET", "/api/v1/estates/<estate_id>/incidents/<incident_id>/overview"): MANAGEMENT,
     # then the job's kind decides (estate_common.job_scopes): a role that may not read it gets 404
     ("GET", "/api/v1/jobs/<job_id>"): STAFF,
     ("POST", "/api/v1/estates/<estate_id>/households/import"): job_scopes.starters(job_scopes.HOUSEHOLD_IMPORT),

@@ -67,7 +67,10 @@ INDEXES = {
     **export_store.INDEXES,
     "surveys": [(PAGED, {})],
     "survey_answers": [(PAGED, {}), ([("estate_id", 1), ("survey_id", 1)], {})],
-    "notices": [(PAGED, {})],
+    "notices": [(PAGED, {}),
+                # the notices naming an incident (``?incident_id=``: the manager's view of its night), in the
+                # list's order
+                ([("estate_id", 1), ("incident_id", 1), ("created_at", 1), ("_id", 1)], {})],
     "keys": [(PAGED, {})],
     "custody_items": [(PAGED, {})],
     "tool_loans": [(PAGED, {}),

@@ -155,3 +155,16 @@ def test_a_notice_does_not_leave_the_board_before_the_water_is_expected_back(est
     assert [e["field"] for e in later.value.errors] == ["data.until"]
     moved = revise(estate, cut, until="2026-11-23", expected_restoration_at="2026-11-22T17:00:00Z", reason="配件未到")
     assert moved["until"] == "2026-11-23" and moved["expected_restoration_at"] == "2026-11-22T17:00:00.000Z"
+
+
+def test_the_notices_naming_an_incident_are_listed_by_it(estate):
+    """The manager's view of the night (h1) reads the notices naming its incident: the one that named
+    it, the one that named its order (which takes its incident), withdrawn ones too; not another's."""
+    named = publish(estate, incident_id="inc_1")
+    by_order = publish(estate, work_order_id="wo_main", buildings=["3", "4"])
+    publish(estate, incident_id="inc_9")
+    publish(estate, title="消防演练")
+    as_caller(estate, AGENT)
+    estate.withdraw_notice({"estate_id": ESTATE, "id": named["id"], "data": {"reason": "重发"}})
+    assert desks(estate, incident_id="inc_1") == [named["id"], by_order["id"]]
+    assert desks(estate, incident_id="inc_2") == []

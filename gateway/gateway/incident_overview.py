@@ -1,0 +1,117 @@
+"""The manager's Monday view of a night's incident (事件总览: a burst main on a Saturday night, h1):
+``GET /api/v1/estates/<estate_id>/incidents/<incident_id>/overview``.
+
+The pieces linked (the incident names its work order, a call joined it, a notice named the
+incident) but the manager (服务中心经理) read them on four screens and added the cost up by hand.
+One answer: the incident (security), its work orders with their state and cost (material +
+labour, maintenance's), the calls that joined each (customer service: count and list), the
+notices naming the incident (customer service) and the total cost.
+
+Composed here by RPC queries, as ``subject_access`` and the KPI views are, not kept as a read copy
+fed by events: each part is its own service's current answer (an order's cost is written at its
+completion, a call joins late, a notice is revised), asked when the page is read, so nothing is
+kept twice nor falls behind; and it is read a few times on a Monday, not on every list. Two
+rounds, each in parallel (``parallel.Fanout``): the incident, its own orders and its notices; then
+the order it took over (an anomaly's, ``maintenance_order``) and each order's joined calls. A
+service that does not answer is named in ``unavailable`` and its parts are left out (the others
+are given, as the personal-data search does); the incident not found is the 404 it is.
+Management's only (``policy.GATEWAY_ROUTES``); each service checks the caller again.
+"""
+from functools import partial
+
+from flask import current_app, g, jsonify
+
+from . import masking, requests_in
+from .access import authorize_route
+from .parallel import Fanout
+
+PATH = "/api/v1/estates/<estate_id>/incidents/<incident_id>/overview"
+PAGE = 200  # a list's largest page (estate_common.store.MAX_PAGE)
+MAX_PAGES = 10  # a night's joined calls or notices beyond 2,000 are not read (``truncated``)
+# what of a work order the view shows (maintenance's WorkOrder; no description, no signature)
+ORDER_FIELDS = ("id", "number", "source", "priority", "status", "technician", "reported_at", "started_at",
+                "completed_at", "material_cost_cents", "labour_cost_cents", "charge_cents")
+CALL_FIELDS = ("id", "number", "household_id", "status", "created_at", "closed_at")
+
+
+def register(app):
+    fan = Fanout("incident-overview", 3)
+
+    @app.get(PATH)
+    def incident_overview(estate_id, incident_id):
+        caller = authorize_route(estate_id)
+        requests_in.refuse_unknown_query(where="of this view")
+        g.reads = True
+        rpc = current_app.extensions["estate_ops"].rpc
+
+        def ask(service, method, payload):
+            return partial(rpc.call, service, method, {"estate_id": estate_id, **payload},
+                           request_id=g.request_id, caller=caller)
+
+        def every(service, method, filters):
+            return partial(_every_page, ask, service, method, filters)
+
+        first, unavailable = fan.ask_services({
+            "security_patrol": ask("security_patrol", "get_incident", {"id": incident_id}),
+            "maintenance": every("maintenance", "list_work_orders",
+                                 {"source_type": "incident", "source_id": incident_id}),
+            "customer_service": every("customer_service", "list_notices", {"incident_id": incident_id}),
+        }, rpc.timeout)
+        incident = first.get("security_patrol")
+        own_orders, orders_cut = first.get("maintenance", ([], False))
+        orders = {order["id"]: order for order in own_orders}
+        notices, notices_cut = first.get("customer_service", ([], False))
+        truncated = orders_cut or notices_cut
+        taken_over = (incident or {}).get("maintenance_order")
+        second_calls = {}
+        if taken_over and taken_over["id"] not in orders and "maintenance" not in unavailable:
+            second_calls["order"] = ask("maintenance", "get_work_order", {"id": taken_over["id"]})
+        if "customer_service" not in unavailable:
+            second_calls.update({f"calls:{order_id}": every("customer_service", "list_requests",
+                                                            {"joins_work_order_id": order_id})
+                                 for order_id in [*orders, *([taken_over["id"]] if taken_over else [])]})
+        second, errors = fan.ask(second_calls, rpc.timeout)
+        for name, error in errors.items():
+            if getattr(error, "status", 500) < 500:
+                raise error
+            unavailable.append("maintenance" if name == "order" else "customer_service")
+        if "order" in second:
+            orders[second["order"]["id"]] = second["order"]
+        joined = {}
+        for name, (items, cut) in ((n, a) for n, a in second.items() if n.startswith("calls:")):
+            joined[name.split(":", 1)[1]] = items
+            truncated = truncated or cut
+        body = overview(incident, list(orders.values()), joined, notices,
+                        sorted(set(unavailable)), truncated)
+        return jsonify(masking.for_caller("GET", PATH, 200, body, caller["roles"], caller.get("user")))
+
+
+def _every_page(ask, service, method, filters):
+    """``(items, truncated)``: every page of a list, at most ``MAX_PAGES``."""
+    items, cursor = [], None
+    for _ in range(MAX_PAGES):
+        answer = ask(service, method, {"filters": filters, "limit": PAGE,
+                                       **({"cursor": cursor} if cursor else {})})()
+        items.extend(answer["items"])
+        cursor = answer.get("next_cursor")
+        if not cursor:
+            return items, False
+    return items, True
+
+
+def overview(incident, orders, joined, notices, unavailable, truncated):
+    """The view's body (``IncidentOverview``): each order with its cost (material + labour; 0 while
+    not completed) and the calls that joined it, oldest order first; the totals over them."""
+    shown = []
+    for order in sorted(orders, key=lambda o: (o.get("reported_at") or "", o["id"])):
+        calls = [{key: call.get(key) for key in CALL_FIELDS} for call in joined.get(order["id"], [])]
+        material, labour = order.get("material_cost_cents") or 0, order.get("labour_cost_cents") or 0
+        shown.append({**{key: order.get(key) for key in ORDER_FIELDS}, "material_cost_cents": material,
+                      "labour_cost_cents": labour, "cost_cents": material + labour,
+                      "joined_requests": {"count": len(calls), "items": calls}})
+    material = sum(order["material_cost_cents"] for order in shown)
+    labour = sum(order["labour_cost_cents"] for order in shown)
+    return {"incident": incident, "work_orders": shown, "notices": notices,
+            "joined_request_count": sum(order["joined_requests"]["count"] for order in shown),
+            "material_cost_cents": material, "labour_cost_cents": labour, "total_cost_cents": material + labour,
+            "unavailable": unavailable, "truncated": truncated}

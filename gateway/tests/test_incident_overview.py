@@ -1,0 +1,122 @@
+"""The manager's Monday view of a night's incident (事件总览, h1): ``GET …/incidents/{id}/overview``
+puts the incident, its work orders with their state and cost, the calls that joined them and the
+notices naming it in one answer, composed from security, maintenance and customer service."""
+import pytest
+
+from estate_common.errors import NotFound, ServiceUnavailable
+
+VIEW = "/api/v1/estates/A/incidents/inc_1/overview"
+AT = "2026-11-21T15:00:00.000Z"
+INCIDENT = {"id": "inc_1", "estate_id": "A", "number": "INC-2026-0001", "type": "flooding",
+            "description": "泵房进水", "location": "B2 pump room", "major": False, "status": "closed",
+            "plan": [], "pending_steps": [], "steps": [], "escalations": [], "summary": "主管更换",
+            "opened_at": AT, "closed_at": AT, "created_at": AT, "updated_at": AT, "anomaly_id": "anom_1",
+            "work_order": True,
+            "maintenance_order": {"id": "wo_anom", "number": "WO-2026-000007", "status": "completed",
+                                  "updated_at": AT}}
+
+
+def order(order_id, number, source, material, labour, status="completed", reported_at=AT):
+    return {"id": order_id, "estate_id": "A", "number": number, "source": source, "description": "主水管爆裂",
+            "priority": "emergency", "status": status, "technician": "wang", "reported_at": reported_at,
+            "started_at": AT, "completed_at": AT if status == "completed" else None,
+            "material_cost_cents": material, "labour_cost_cents": labour, "charge_cents": 0,
+            "signed_by": "欧阳探针", "created_at": AT, "updated_at": AT, "history": [], "deadline_at": None}
+
+
+TAKEN_OVER = order("wo_anom", "WO-2026-000007", {"type": "patrol_anomaly", "id": "anom_1"}, 128_050, 60_000)
+OWN = order("wo_inc", "WO-2026-000009", {"type": "incident", "id": "inc_1"}, 0, 0, status="in_progress",
+            reported_at="2026-11-21T16:00:00.000Z")
+NOTICE = {"id": "ntc_1", "estate_id": "A", "title": "停水通知", "body": "3-5栋停水抢修", "building": "3",
+          "buildings": ["3", "4"], "published_at": AT, "published_by": "zhang", "created_at": AT,
+          "incident_id": "inc_1", "work_order_id": "wo_anom", "expected_restoration_at": AT}
+
+
+def call(n):
+    return {"id": f"sr_{n}", "estate_id": "A", "number": f"SR-2026-00000{n}", "kind": "repair",
+            "household_id": f"hh_{n}", "channel": "phone", "description": "家里没水了 13957286446",
+            "status": "closed", "due_at": None, "created_at": AT, "updated_at": AT, "closed_at": AT, "history": []}
+
+
+def joined(record):
+    calls = {"wo_anom": [call(1), call(2)], "wo_inc": [call(3)]}
+    return {"items": calls[record.payload["filters"]["joins_work_order_id"]], "next_cursor": None}
+
+
+def auth(accounts, role):
+    token = accounts.user("night-" + role.replace("_", "-"), [role], ["A"])
+    return {"Authorization": f"Bearer {token}"}
+
+
+def answer_all(rpc):
+    rpc.answer("security_patrol", "get_incident", INCIDENT)
+    rpc.answer("maintenance", "list_work_orders", {"items": [OWN], "next_cursor": None})
+    rpc.answer("maintenance", "get_work_order", TAKEN_OVER)
+    rpc.answer("customer_service", "list_notices", {"items": [NOTICE], "next_cursor": None})
+    rpc.answer("customer_service", "list_requests", joined)
+
+
+def test_the_night_of_an_incident_is_one_view_with_its_orders_cost_calls_and_notices(client, rpc, contract,
+                                                                                    accounts):
+    answer_all(rpc)
+    night = contract.check(client.application, client.get(VIEW, headers=auth(accounts, "manager")), 200)
+    assert night["incident"]["id"] == "inc_1" and night["unavailable"] == [] and night["truncated"] is False
+    assert [(o["id"], o["status"], o["cost_cents"]) for o in night["work_orders"]] == [
+        ("wo_anom", "completed", 188_050), ("wo_inc", "in_progress", 0)]  # the taken-over order first
+    anom = night["work_orders"][0]
+    assert (anom["material_cost_cents"], anom["labour_cost_cents"]) == (128_050, 60_000)
+    assert anom["joined_requests"]["count"] == 2
+    assert [c["id"] for c in anom["joined_requests"]["items"]] == ["sr_1", "sr_2"]
+    assert "description" not in anom["joined_requests"]["items"][0]  # no caller's words nor phone
+    assert night["joined_request_count"] == 3
+    assert (night["material_cost_cents"], night["labour_cost_cents"], night["total_cost_cents"]) == (
+        128_050, 60_000, 188_050)
+    assert [n["id"] for n in night["notices"]] == ["ntc_1"]
+    # what each service was asked: its own orders, the notices naming it, the taken-over order, the calls
+    assert rpc.only_call("maintenance", "list_work_orders").payload["filters"] == {
+        "source_type": "incident", "source_id": "inc_1"}
+    assert rpc.only_call("customer_service", "list_notices").payload["filters"] == {"incident_id": "inc_1"}
+    assert rpc.only_call("maintenance", "get_work_order").payload == {"estate_id": "A", "id": "wo_anom"}
+    assert sorted(c.payload["filters"]["joins_work_order_id"]
+                  for c in rpc.calls_to("customer_service", "list_requests")) == ["wo_anom", "wo_inc"]
+
+
+@pytest.mark.parametrize("role", ["agent", "security", "technician", "accountant", "archivist"])
+def test_only_management_reads_the_night(client, rpc, contract, accounts, role):
+    answer_all(rpc)
+    contract.problem(client.get(VIEW, headers=auth(accounts, role)), 403, app=client.application)
+    assert rpc.calls_to("security_patrol", "get_incident") == []
+
+
+def test_an_incident_not_found_is_a_404(client, rpc, contract, accounts):
+    answer_all(rpc)
+    rpc.answer("security_patrol", "get_incident", NotFound("no such incident"))
+    contract.problem(client.get(VIEW, headers=auth(accounts, "manager")), 404, app=client.application)
+
+
+def test_a_service_that_does_not_answer_is_named_and_the_rest_is_given(client, rpc, contract, accounts):
+    answer_all(rpc)
+    rpc.answer("customer_service", "list_requests", ServiceUnavailable("customer_service did not answer"))
+    night = contract.check(client.application, client.get(VIEW, headers=auth(accounts, "manager")), 200)
+    assert night["unavailable"] == ["customer_service"] and night["total_cost_cents"] == 188_050
+    assert night["joined_request_count"] == 0
+    answer_all(rpc)
+    rpc.answer("maintenance", "list_work_orders", ServiceUnavailable("maintenance did not answer"))
+    night = contract.check(client.application, client.get(VIEW, headers=auth(accounts, "manager")), 200)
+    assert night["unavailable"] == ["maintenance"] and night["work_orders"] == []
+    assert len(rpc.calls_to("maintenance", "get_work_order")) == 1  # the first view's: not asked again
+
+
+def test_a_list_longer_than_a_page_is_read_to_its_end(client, rpc, accounts):
+    answer_all(rpc)
+
+    def pages(record):
+        if record.payload["filters"]["joins_work_order_id"] != "wo_anom":
+            return {"items": [], "next_cursor": None}
+        if record.payload.get("cursor"):
+            return {"items": [call(2)], "next_cursor": None}
+        return {"items": [call(1)], "next_cursor": "c1"}
+
+    rpc.answer("customer_service", "list_requests", pages)
+    night = client.get(VIEW, headers=auth(accounts, "manager")).get_json()
+    assert night["work_orders"][0]["joined_requests"]["count"] == 2 and night["truncated"] is False
