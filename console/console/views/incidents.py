@@ -20,7 +20,7 @@ def detail(item_id, problem=None, summary=""):
     manager_steps = [] if told else [titles.get(s.get("step"), s.get("step")) for s in incident.get("plan", [])
                                      if s.get("escalate_to") == "manager"]
     return render_template("security/incident.html", incident=incident, titles=titles, done=done,
-                           orders=_emergency_orders(incident, item_id),
+                           orders=_emergency_orders(incident, item_id), night=_night(item_id),
                            pending=set(incident.get("pending_steps", [])), manager_steps=manager_steps,
                            may_reclassify=permissions.may("POST", "incidents/{incident_id}/reclassify"),
                            summary=summary, problem=problem or common.take_problem())
@@ -38,6 +38,17 @@ def _emergency_orders(incident, item_id):
         return None
     page = common.optional_read("work-orders", source_type="incident", source_id=item_id)
     return None if page is None else page.get("items", [])
+
+
+def _night(item_id):
+    """The manager's view of the incident's night (事件总览, the gateway's ``…/overview``): its orders
+    with their state and cost, the calls that joined each, the notices naming it and the total cost,
+    where the manager read the orders, the desk's requests and the notices on three screens and
+    added the cost up by hand (h1). None for one who may not read it (a guard) or when it cannot be
+    read (the page shows without it)."""
+    if not permissions.may("GET", "incidents/{incident_id}/overview"):
+        return None
+    return common.optional_read(f"incidents/{item_id}/overview")
 
 
 @bp.post("/<item_id>/steps")

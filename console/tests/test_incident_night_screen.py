@@ -1,0 +1,44 @@
+"""The manager's Monday view of a night's incident on its page (事件总览, h1): its orders with their
+state and cost, the calls that joined each, the notices naming it and the total, from the gateway's
+``…/incidents/{id}/overview``; a guard's page does not ask for it."""
+from .conftest import ESTATE, sign_in
+from .test_department_screens import INCIDENT
+from .test_registers import _only_documented
+
+AT = "2026-11-21T15:00:00.000Z"
+NIGHT = {"incident": INCIDENT, "work_orders": [
+    {"id": "wo_1", "number": "WO-2026-000007", "source": {"type": "patrol_anomaly", "id": "anom_1"},
+     "priority": "emergency", "status": "completed", "technician": "wang", "reported_at": AT, "started_at": AT,
+     "completed_at": AT, "material_cost_cents": 128050, "labour_cost_cents": 60000, "cost_cents": 188050,
+     "charge_cents": 0, "joined_requests": {"count": 2, "items": [
+         {"id": "sr_1", "number": "SR-2026-000001", "household_id": "hh_1", "status": "closed", "created_at": AT,
+          "closed_at": AT},
+         {"id": "sr_2", "number": "SR-2026-000002", "household_id": "hh_2", "status": "closed", "created_at": AT,
+          "closed_at": AT}]}}],
+    "notices": [{"id": "ntc_1", "estate_id": ESTATE, "title": "停水通知", "body": "3-5栋停水抢修", "building": "3",
+                 "buildings": ["3", "4"], "published_at": AT, "published_by": "zhang", "created_at": AT,
+                 "expected_restoration_at": AT}],
+    "joined_request_count": 2, "material_cost_cents": 128050, "labour_cost_cents": 60000,
+    "total_cost_cents": 188050, "unavailable": [], "truncated": False}
+
+
+def test_the_manager_reads_the_night_on_the_incident_s_page(client, fake, documented_routes):
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1/overview", NIGHT)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", INCIDENT)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [], "next_cursor": None})
+    page = client.get("/security/incidents/in_1").get_data(as_text=True)
+    night = page.split("data-incident-night")[1].split("</section>")[0]
+    assert "WO-2026-000007" in night and "1,880.50" in night and "1,280.50" in night and "600.00" in night
+    assert 'href="/desk/requests/sr_1"' in night and "SR-2026-000002" in night
+    assert "停水通知" in night and "3, 4" in night
+    assert "当晚总览" in page and "报修并入 2 件" in night
+    _only_documented(fake, documented_routes)
+
+
+def test_a_guard_s_page_does_not_ask_for_the_night(client, fake):
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", INCIDENT)
+    page = client.get("/security/incidents/in_1").get_data(as_text=True)
+    assert "data-incident-night" not in page
+    assert not [c for c in fake.calls if c["path"].endswith("/overview")]
