@@ -32,7 +32,7 @@ def test_one_burst_main_one_order_the_early_call_joined_and_one_notice_revised(a
     guard_name, guard = new_user(api, admin, ["security"], [estate_id])
     _, manager = new_user(api, admin, ["manager"], [estate_id])
     _, agent = new_user(api, admin, ["agent"], [estate_id])
-    _, technician = new_user(api, admin, ["technician"], [estate_id])
+    technician_name, technician = new_user(api, admin, ["technician"], [estate_id])
     other_estate = new_estate(api, admin, name="Elsewhere")["id"]
     _, other_agent = new_user(api, admin, ["agent"], [other_estate])
     households = [new_household(api, manager, estate_id, room="301", building=b)["id"] for b in ("3", "4")]
@@ -131,3 +131,30 @@ def test_one_burst_main_one_order_the_early_call_joined_and_one_notice_revised(a
     # maintenance was asked for one order for the fault: none of the incident's own
     assert [o for o in api.get(f"{base}/work-orders?source_type=incident", manager).json()["items"]
             if o["source"]["id"] == incident["id"]] == []
+
+    # Monday morning (h1): the manager reads the night from the incident, in one view
+    overview = f"{base}/incidents/{incident['id']}/overview"
+    assert _problem(api.get(overview, agent), 403)
+    night = api.get(overview, manager)
+    assert night.status_code == 200, night.text
+    night = night.json()
+    assert night["incident"]["id"] == incident["id"] and night["unavailable"] == []
+    [order] = night["work_orders"]
+    assert (order["id"], order["joined_requests"]["count"]) == (fault["id"], 1)
+    assert [c["id"] for c in order["joined_requests"]["items"]] == [early["id"]]
+    assert [n["id"] for n in night["notices"]] == [notice["id"]] and night["joined_request_count"] == 1
+    # the fault's order done: its cost on the view, the early call closed with it, its join sent again as it is
+    for action, body in (("assign", {"technician": technician_name}), ("start", {}),
+                         ("complete", {"materials": [], "charge_cents": 0, "summary": "更换主水管一段"})):
+        answer = api.post(f"{base}/work-orders/{fault['id']}/{action}", body,
+                          manager if action == "assign" else technician)
+        assert answer.status_code == 200, answer.text
+    done = answer.json()
+    eventually(lambda: api.get(f"{base}/service-requests/{early['id']}", agent).json()["status"] == "closed")
+    again = api.post(join, {"work_order_id": fault["id"]}, agent)
+    assert again.status_code == 200, again.text
+    assert again.json()["status"] == "closed"
+    night = api.get(overview, manager).json()
+    [order] = night["work_orders"]
+    assert order["status"] == "completed" and order["cost_cents"] == (
+        done["material_cost_cents"] + done["labour_cost_cents"]) == night["total_cost_cents"]
