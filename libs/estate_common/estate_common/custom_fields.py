@@ -256,6 +256,9 @@ def merged(current, values):
     return {**(current or {}), **values}
 
 
+_ISO_TIME = re.compile(r"(?<=^[0-9]{4}-[0-9]{2}-[0-9]{2})T(?=[0-9]{1,2}:)")  # 2019-05-01T00:00:00
+
+
 def value_from_text(definition, text, bounded=True):
     """A spreadsheet cell or a query string's text read by the field's type (None: it does not
     fit). Choices are matched as written. ``bounded``: within the values a field takes now (a
@@ -273,8 +276,9 @@ def value_from_text(definition, text, bounded=True):
     if kind == "bool":
         return BOOL_TEXT.get(text.lower())
     if kind == "date":
-        text = text[:10] if len(text) > 10 and text[10] in " T" else text  # a spreadsheet's midnight
-        text = sheet_dates.day(text) or text  # 2019/5/1, 2019年5月1日: as the takeover's imports read
+        # 2019/5/1, 2019年5月1日, 2019/5/1 0:00:00 (a spreadsheet's midnight): as the takeover's imports
+        # read; a day followed by anything but a time (2019/12/12 garbage) is no day (found by h4)
+        text = sheet_dates.day(_ISO_TIME.sub(" ", text, count=1)) or text
         return text if _is_day(text, bounded) else None
     return _fits(definition, text)
 

@@ -184,3 +184,16 @@ def test_a_date_cell_is_read_as_chinese_spreadsheets_write_it():
     with pytest.raises(InvalidInput) as error:
         cf.check_values(FIELDS, cf.values_from_cells(FIELDS, {"moved_in": "2026/2/30"}), prefix="custom")
     assert fields_named(error) == ["custom.moved_in"]
+
+
+def test_a_date_cell_with_anything_after_its_day_is_refused_by_its_field():
+    """A cell of a day and a space took whatever followed (2019/12/12 garbage was 2019-12-12): such
+    a cell is refused as the other bad cells are, by its field; a day with the midnight a
+    spreadsheet writes is still read (found by h4, session 53)."""
+    for text in ("2019/12/12 garbage", "2019-12-12 25:00", "2019-12-12Tuesday", "2019-12-12 0:00 x"):
+        assert cf.values_from_cells(FIELDS, {"moved_in": text}) == {"moved_in": text}, text
+        with pytest.raises(InvalidInput) as error:
+            cf.check_values(FIELDS, cf.values_from_cells(FIELDS, {"moved_in": text}), prefix="custom")
+        assert fields_named(error) == ["custom.moved_in"], text
+    for text in ("2019/5/1 0:00:00", "2019-05-01 00:00", "2019-05-01T00:00:00"):
+        assert cf.values_from_cells(FIELDS, {"moved_in": text}) == {"moved_in": "2019-05-01"}, text

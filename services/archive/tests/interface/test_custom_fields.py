@@ -132,6 +132,23 @@ def test_the_household_import_reads_custom_columns_by_type(archive, estate_id):
     assert household["custom"] == {"pets": True, "floors": 2}
 
 
+def test_the_household_import_refuses_a_date_cell_with_anything_after_its_day(archive, estate_id):
+    """2019/12/12 garbage was read as 2019-12-12; it is refused by its line, field and reason, and a
+    day with a spreadsheet's midnight is still read (found by h4, session 53)."""
+    define(archive, estate_id, {"resource": "household", "key": "moved_in", "label": {"zh": "入住日期", "en": "Moved in"},
+                                "type": "date"})
+    csv = ("building,unit,room,area,owner,phone,custom.moved_in\n"
+           "1,1,101,80,王五,13800138000,2019/5/1 0:00:00\n"
+           "1,1,102,80,赵六,13800138001,2019/12/12 garbage\n").encode()
+    job = archive.start_household_import({"estate_id": estate_id, "data": {
+        "format": "csv", "content_base64": base64.b64encode(csv).decode()}})
+    result = archive._import_households(archive.db.jobs.find_one({"_id": job["id"]}), lambda done, total: None)
+    assert (result["created"], result["rejected"]) == (1, 1)
+    assert [(e["row"], e["field"]) for e in result["errors"]] == [(3, "custom.moved_in")]
+    [household] = archive.list_households({"estate_id": estate_id})["items"]
+    assert household["custom"] == {"moved_in": "2019-05-01"}
+
+
 def test_a_household_edit_sets_custom_values_and_keeps_the_others(archive, estate_id):
     define(archive, estate_id, PETS)
     define(archive, estate_id, dict(FLOORS, required=True))
