@@ -547,6 +547,14 @@ ZH = {
         '装修须经审核通过的装修申请开工后方可开始（未经审核不可装修）：请提交或开工该户的装修申请',
     "is taken by the household's application":
         '由该户的装修申请办理',
+    "a joint acceptance ends a renovation":
+        '联合验收用于结束装修',
+    "is for the end of a renovation":
+        '仅用于结束装修',
+    "the works the estate was taken over with end with their joint acceptance inspection by customer service and maintenance: record who inspected them":
+        '接管时在装修的工程须经客服与工程维修联合验收后结束：请填写验收人',
+    "is required to end the takeover's works":
+        '结束接管时的装修须填写联合验收',
     'the renovation of application {0} ends with its joint acceptance inspection: record the acceptance on the application':
         '申请 {0} 的装修以联合验收结束：请在该装修申请上登记验收',
     "a renovation's status is corrected by a manager or the archivist: a renovation starts with its application's works and ends with its joint acceptance":

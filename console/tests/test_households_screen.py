@@ -786,3 +786,32 @@ def test_the_edit_offers_a_renovations_status_to_the_managers_and_the_archivist_
     assert offered(("steward",), "renovating") == ["renovating"]
     assert offered(("archivist",)) == ["vacant", "occupied", "renovating"]
     assert offered(("manager",), "renovating") == ["vacant", "occupied", "renovating"]
+
+
+def test_works_under_way_at_the_takeover_are_shown_and_ended_with_their_joint_acceptance(client, fake):
+    """A unit the takeover's import brought renovating says so in its history (接管时在装修), and the
+    status form asks for the joint acceptance its end needs, sent as archive takes it (found by h4)."""
+    sign_in(client, fake, roles=("steward",))
+    _household(fake)
+    fake.on("GET", HH, dict(HOUSEHOLD, status="renovating"))
+    fake.on("GET", rf"{HH}/occupants", dict(PEOPLE, status="renovating", status_history=[
+        {"step": "takeover_works", "date": "2026-11-01", "from": "vacant", "to": "renovating", "at": STAMP,
+         "by": "archivist"}]))
+    page = client.get("/households/hh_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "接管时在装修" in page
+    status_form = page.split('id="status-change"')[1].split("</form>")[0]
+    assert 'name="acceptance_customer_service"' in status_form and 'name="acceptance_maintenance"' in status_form
+    fake.on("POST", rf"{HH}/status-changes", (200, dict(HOUSEHOLD, status="vacant")))
+    client.post("/households/hh_1/status-changes", data={
+        "csrf_token": csrf_of(client), "step": "renovation_end", "date": "2026-11-20",
+        "acceptance_customer_service": "李客服", "acceptance_maintenance": "王工", "acceptance_note": ""})
+    [sent] = _posts(fake, "/status-changes")
+    assert sent["json"] == {"step": "renovation_end", "date": "2026-11-20",
+                            "acceptance": {"customer_service": "李客服", "maintenance": "王工"}}
+
+
+def test_an_ordinary_households_status_form_asks_for_no_acceptance(client, fake):
+    sign_in(client, fake, roles=("steward",))
+    _household(fake)
+    page = client.get("/households/hh_1").get_data(as_text=True)
+    assert 'name="acceptance_maintenance"' not in page.split('id="status-change"')[1].split("</form>")[0]

@@ -238,6 +238,10 @@ def change_status(household_id):
     body = {"step": form.get("step", ""), "date": form.get("date", "").strip()}
     if body["step"] == "move_in" and form.get("arriving_name", "").strip():
         body["occupants"] = [_person(form, "arriving_")]
+    # the works a unit was taken over with end with a joint acceptance (archive's takeover_works)
+    inspectors = {k: form.get(f"acceptance_{k}", "").strip() for k in ("customer_service", "maintenance", "note")}
+    if inspectors["customer_service"] or inspectors["maintenance"]:
+        body["acceptance"] = {k: v for k, v in inspectors.items() if v}
     return _send(household_id, "status", lambda: g.api.post(_path(household_id, "status-changes"), body,
                                                             idempotency_key=_key(form)), "household.status_changed")
 

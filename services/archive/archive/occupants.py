@@ -48,6 +48,14 @@ BY_APPLICATION_ONLY = frozenset({"renovation_start"})
 # (found by review r2 of h5's change); a renovation a correction began is still the steward's to end
 LEAVES_RENOVATION = frozenset({"renovation_end", "move_in"})
 
+# works already under way when the estate was taken over (接管时在装修): a household the takeover's
+# import (装修中) brings renovating has no application behind it; its history's first entry says so
+# (``takeover_works``), and its end, the steward's step, carries the joint acceptance of customer
+# service and maintenance (DOMAIN.md: works → joint acceptance) as an application's would. A create
+# by staff into renovating is refused (``refuse_renovating_create``): it was a renovation with no
+# application, the way around the steward's refused 开始装修 (found by h4, session 53)
+TAKEOVER_WORKS = "takeover_works"
+
 # who corrects a household's status into or out of a renovation (``PATCH``): the managers and the
 # archivist. A correction into renovating by the steward or the desk was a renovation with no
 # application behind it (the way around the 422 of ``BY_APPLICATION_ONLY``: no review, no
@@ -292,6 +300,30 @@ def change_status(household, data, now, user, person_ids, tz):
     return changes | _version(household, now)
 
 
+def refuse_renovating_create(data):
+    """422 naming ``data.status`` for a household registered straight into renovating by the API's
+    create: a renovation starts with its application's works (``BY_APPLICATION_ONLY``); works under
+    way at a takeover come in through the import (``takeover_works``)."""
+    if data.get("status") == "renovating":
+        raise BusinessRuleViolation("a renovation starts when the works of its approved renovation application start "
+                                    "(no review, no renovation): file or start the household's renovation application",
+                                    [field_error("data.status", "is taken by the household's application")])
+
+
+def takeover_works(household, day, at, user):
+    """What a household imported renovating (a takeover's works under way) is registered with: its
+    history's first entry, step ``takeover_works`` on the local ``day`` of the import, from vacant
+    (what its end returns to: a move-in when someone lives there after)."""
+    entry = {"step": TAKEOVER_WORKS, "date": day, "from": "vacant", "to": "renovating", "at": at, "by": user}
+    return {"status_history": [entry], "renovating_from": "vacant"}
+
+
+def in_takeover_works(household):
+    """Whether the household is in the works it was taken over with (``takeover_works``)."""
+    history = household.get("status_history") or []
+    return household["status"] == "renovating" and bool(history) and history[-1]["step"] == TAKEOVER_WORKS
+
+
 def steward_step(household, data, now, user, person_ids, tz):
     """The changes of a step taken on the household itself (``…/status-changes``): the table's, as
     ``change_status``, except a step only an application takes (``BY_APPLICATION_ONLY``), a 422
@@ -305,7 +337,17 @@ def steward_step(household, data, now, user, person_ids, tz):
         raise BusinessRuleViolation(f"the renovation of application {application_id} ends with its joint acceptance "
                                     "inspection: record the acceptance on the application",
                                     [field_error("data.step", "is taken by the household's application")])
-    return change_status(household, data, now, user, person_ids, tz)
+    if data.get("acceptance") and (household["status"] != "renovating" or data["step"] not in LEAVES_RENOVATION):
+        raise BusinessRuleViolation("a joint acceptance ends a renovation",
+                                    [field_error("data.acceptance", "is for the end of a renovation")])
+    if in_takeover_works(household) and data["step"] in LEAVES_RENOVATION and not data.get("acceptance"):
+        raise BusinessRuleViolation("the works the estate was taken over with end with their joint acceptance "
+                                    "inspection by customer service and maintenance: record who inspected them",
+                                    [field_error("data.acceptance", "is required to end the takeover's works")])
+    changes = change_status(household, data, now, user, person_ids, tz)
+    if data.get("acceptance"):
+        changes["status_history"][-1]["acceptance"] = dict(data["acceptance"])
+    return changes
 
 
 def renovating_by_application(household):

@@ -162,6 +162,7 @@ def _create_household(db, outbox, household, found, actor=None, typed_id=None):
 
 def create_household(db, outbox, estate_id, data):
     store.get_estate(db, estate_id)
+    occupants.refuse_renovating_create(data)  # works under way at a takeover come by the import
     custom = custom_fields.check_values(store.custom_definitions(db, estate_id, "household"), data.get("custom"))
     household = domain.new_household(estate_id, data, clock.now(), custom)  # its _id is its building, unit, room
     created = _create_household(db, outbox, household, _taken(
@@ -302,8 +303,12 @@ def import_households(db, outbox, job, progress):
     """The job's work: each row a household, once (an import run again skips what it made);
     the rows are read as they are imported."""
     estate_id = job["estate_id"]
+    now = clock.now()
+    day = calendar.local_date(now, store.estate_timezone(db, estate_id)).isoformat()
 
     def save(household, typed_id=None):
+        if household["status"] == "renovating":  # works under way at the takeover (occupants.takeover_works)
+            household = household | occupants.takeover_works(household, day, clock.to_iso(now), job["created_by"])
         existing = []
         _create_household(db, outbox, household, found=existing.append, actor=job["created_by"], typed_id=typed_id)
         return existing[0] if existing else None
@@ -311,7 +316,7 @@ def import_households(db, outbox, job, progress):
     content = imports.decode(job["_input"]["content_base64"])
     rows = imports.read_rows(job["params"]["format"], content)
     definitions = store.custom_definitions(db, estate_id, "household")
-    return imports.run(estate_id, rows, clock.now(), save, progress, expected=job["params"]["rows"],
+    return imports.run(estate_id, rows, now, save, progress, expected=job["params"]["rows"],
                        definitions=definitions)
 
 

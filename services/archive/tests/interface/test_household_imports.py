@@ -9,7 +9,7 @@ import pytest
 from archive import imports
 from archive.service import ArchiveService
 from estate_common import job_scopes
-from estate_common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
 from estate_common.testing import ADMIN, as_caller, staff, worker
 
 HEADER = "building,unit,room,area_m2,owner_name,owner_phone\n"
@@ -400,3 +400,27 @@ def test_a_phone_or_a_status_refused_says_what_the_cell_should_hold(archive):
     assert "digits" in imports.PHONE_REFUSED and "8088" not in imports.PHONE_REFUSED
     assert all(word in imports.STATUS_REFUSED for word in ("空置", "已入住", "装修中", "vacant", "occupied", "renovating"))
     assert "出售中" not in imports.STATUS_REFUSED
+
+
+def test_a_unit_imported_renovating_carries_takeover_works_the_steward_ends_with_a_joint_acceptance(archive):
+    """A takeover's list may bring works already under way (装修中): the unit is imported renovating,
+    its history saying so (takeover_works, no application behind it), and its end is the steward's
+    step with the joint acceptance of customer service and maintenance (DOMAIN.md: works → joint
+    acceptance), where the unit stood renovating with nothing behind it and any step ended it
+    (found by h4, session 53)."""
+    start(archive, csv_bytes("1,1,403,80,王五,13912345670,装修中", header=HEADER.strip() + ",状态\n"))
+    archive.run_jobs()
+    [household] = archive.list_households({"estate_id": archive.estate_id, "filters": {}})["items"]
+    ref = {"estate_id": archive.estate_id, "id": household["id"]}
+    [entry] = archive.list_occupants(dict(ref, filters={}))["status_history"]
+    assert (entry["step"], entry["from"], entry["to"]) == ("takeover_works", "vacant", "renovating")
+    as_caller(archive, staff("zhou", ["steward"], [archive.estate_id]))
+    with pytest.raises(BusinessRuleViolation) as refused:
+        archive.change_household_status(dict(ref, data={"step": "renovation_end", "date": entry["date"]}))
+    assert [e["field"] for e in refused.value.errors] == ["data.acceptance"]
+    acceptance = {"customer_service": "李客服", "maintenance": "王工", "note": "无结构改动"}
+    ended = archive.change_household_status(dict(ref, data={"step": "renovation_end", "date": entry["date"],
+                                                            "acceptance": acceptance}))
+    assert ended["status"] == "vacant"
+    last = archive.list_occupants(dict(ref, filters={}))["status_history"][-1]
+    assert (last["step"], last["acceptance"]) == ("renovation_end", acceptance)

@@ -801,3 +801,16 @@ def test_a_renovations_status_is_corrected_by_a_manager_or_the_archivist_only(ar
         archive.update_household(ref(household, data={"status": "vacant"}))
     as_caller(archive, staff("mia", ["manager"], [household["estate_id"]]))
     assert archive.update_household(ref(household, data={"status": "occupied"}))["status"] == "occupied"
+
+
+def test_a_household_is_not_registered_straight_into_a_renovation(archive):
+    """A create of status renovating was a renovation with no application behind it, which the
+    steward's 开始装修 is refused for (no review, no renovation): a 422 naming data.status, nothing
+    registered; works under way at a takeover come in through the import (found by h4, session 53)."""
+    estate = archive.create_estate({"data": ESTATE})
+    with pytest.raises(BusinessRuleViolation) as refused:
+        archive.create_household({"estate_id": estate["id"], "data": dict(HOUSEHOLD, status="renovating")})
+    assert [e["field"] for e in refused.value.errors] == ["data.status"]
+    assert archive.list_households({"estate_id": estate["id"], "filters": {}})["items"] == []
+    assert archive.create_household({"estate_id": estate["id"], "data": dict(HOUSEHOLD, status="occupied")})[
+        "status"] == "occupied"
