@@ -1004,6 +1004,7 @@ _MESSAGES = {
     "dep.application": ("申请", "Application"),
     "dep.open_application": ("查看装修申请", "The renovation application"),
     "application.pay_fees": ("收取这些费用", "Take payment for these fees"),
+    "bill.pay_application": ("收取该申请的全部费用", "Take payment for all of its application's fees"),
     "dep.accepted": ("验收通过", "Accepted"),
     "dep.refund": ("退押金", "Refund"),
     "dep.refund_line": ("已退 {amount}（{method}，{day}）", "Refunded {amount} ({method}, {day})"),

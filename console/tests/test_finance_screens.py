@@ -1489,6 +1489,34 @@ def test_a_renovation_fee_is_paid_with_its_bills_named_not_the_oldest_arrears_fi
     assert re.findall(r'name="bill_id" value="([^"]+)" checked', plain) == []
 
 
+def test_the_cashier_collects_an_applications_fees_together_from_one_of_its_bills(client, fake):
+    """The cashier may not open a renovation application (its owner, its review's notes), so its
+    收取这些费用 reached the managers alone and the cashier's bill row ticked one bill: the management
+    fee taken, the deposit left owing. A row of a bill an application charged offers its fees together,
+    which opens the payment form with the application's unpaid bills ticked (management fee and
+    deposit, by the bills' own source: no application is read) and their sum (found by h4)."""
+    _households(fake)
+    charged = [dict(bill, source={"kind": "charge", "service": "customer_service", "charge_id": f"ch_{n}",
+                                  "subject": {"type": "renovation_application", "id": "app_1"}})
+               for n, bill in enumerate(RENOVATION_FEES)]
+    other = dict(RENOVATION_FEES[0], id="bill_m2", source={"kind": "charge", "service": "customer_service",
+                                                          "charge_id": "ch_9",
+                                                          "subject": {"type": "renovation_application",
+                                                                      "id": "app_2"}})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills", {"items": [OLDER_ARREARS, *charged, other],
+                                                       "next_cursor": None})
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    bills = client.get("/accounts/bills", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    links = set(re.findall(r'href="(/accounts/payments/new\?[^"]+)"[^>]*data-pay-application', bills))
+    assert links == {"/accounts/payments/new?household_id=hh_1&amp;application_id=app_1",
+                     "/accounts/payments/new?household_id=hh_1&amp;application_id=app_2"}
+    assert "收取该申请的全部费用" in bills
+    form = client.get("/accounts/payments/new?household_id=hh_1&application_id=app_1").get_data(as_text=True)
+    assert set(re.findall(r'name="bill_id" value="([^"]+)" checked', form)) == {"bill_m1", "bill_d1"}
+    assert 'value="2446.85"' in form
+    assert not any("/applications/" in c["path"] for c in fake.calls)  # the application itself is not read
+
+
 REMINDER = {"id": "rem_1", "estate_id": ESTATE, "household_id": "hh_1", "channel": "sms", "note": "业主说月底缴",
             "overdue_cents": 21002, "bills": 1, "age_days": 9, "sent_at": "2026-12-10T02:00:00Z",
             "sent_by": "steward1", "created_at": "2026-12-10T02:00:00Z"}

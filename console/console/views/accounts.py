@@ -24,6 +24,7 @@ def bills():
                      cursor=request.args.get("cursor"), **filters)
     return render_template("accounts/bills.html", items=page.get("items", []), next_cursor=page.get("next_cursor"),
                            filters=filters, fee_items=ITEMS, households=common.household_labels(),
+                           application_of=application_of,
                            problem=common.take_problem())
 
 
@@ -58,7 +59,11 @@ def _payment_page(household_id, problem=None):
     # the bills a page sent the payer here for (an application's fees, a bill's row: ``?bill_id=``),
     # ticked, their sum the amount: the form named none, and the money for a renovation's fees settled
     # older arrears first (a probe of the steward's month); a form for the household alone ticks none
-    asked = [] if problem else [bill for bill in unpaid if bill["id"] in set(request.args.getlist("bill_id"))]
+    # or an application's fees, from a row of one of its bills (``?application_id=``): its unpaid bills
+    # by their own source, as the cashier may not read the application (found by h4)
+    application = request.args.get("application_id", "")
+    asked = [] if problem else [bill for bill in unpaid if bill["id"] in set(request.args.getlist("bill_id"))
+                                or (application and application_of(bill) == application)]
     ticked = set(typed.getlist("bill_id")) if typed else {bill["id"] for bill in asked}
     amount = i18n.yuan_text(sum(bill["amount_cents"] - bill["paid_cents"] for bill in asked)) if asked else None
     # the flat the money is for, by its address and owner: the form named none, its totals and bills
@@ -70,6 +75,20 @@ def _payment_page(household_id, problem=None):
                            account=household_account(household_id),
                            form=typed, ticked=ticked, amount=amount,
                            problem=problem or common.take_problem())
+
+
+# the subject of a charge an application raised (customer service's renovation and move-in fees)
+APPLICATION_SUBJECT = "renovation_application"
+
+
+def application_of(bill):
+    """The application whose fee ``bill`` is (its source a charge on a ``renovation_application``),
+    or None: read from the bill itself, which the cashier reads, not from the application."""
+    source = bill.get("source") or {}
+    subject = source.get("subject") or {}
+    if source.get("kind") == "charge" and subject.get("type") == APPLICATION_SUBJECT and subject.get("id"):
+        return subject["id"]
+    return None
 
 
 def household_account(household_id):
