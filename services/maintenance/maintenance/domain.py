@@ -479,13 +479,24 @@ PROMISED_BY = "_promised_by"
 
 
 def deadline(order, tz):
-    """When the work the order owes falls due: a preventive plan's job by the end of its day
-    (``due_on`` on the estate's clock ``tz``: it has no response time); any other order's start by
-    its response deadline (``response_due_at``: the time the owner was promised, or this service's
-    repair or emergency response, from the report or the finding), as the response KPIs judge it."""
+    """When the work the order owes falls due: an order on hold (待料) its going on by the end of the
+    hold's expected day (``hold.expected_on`` on the estate's clock ``tz``: the technician is not
+    late while it waits, and a hold past its day is); a preventive plan's job by the end of its day
+    (``due_on``: it has no response time), moved by the time it was held (``held_minutes``); any
+    other order's start by its response deadline (``response_due_at``: the time the owner was
+    promised, or this service's repair or emergency response, from the report or the finding), as
+    the response KPIs judge it (a hold comes after the start: they are not touched)."""
+    if on_hold(order):
+        return clock.to_iso(calendar.day_start(calendar.next_day(order["hold"]["expected_on"]), tz))
     if order.get("due_on"):
-        return clock.to_iso(calendar.day_start(calendar.next_day(order["due_on"]), tz))
+        day_end = calendar.day_start(calendar.next_day(order["due_on"]), tz)
+        return clock.to_iso(day_end + timedelta(minutes=order.get("held_minutes") or 0))
     return order.get("response_due_at")
+
+
+def on_hold(order):
+    """Whether the order waits (待料) with its hold on it."""
+    return order["status"] == "on_hold" and bool(order.get("hold"))
 
 
 def owes_work(order):
@@ -494,7 +505,7 @@ def owes_work(order):
     ends (customer service answers the repair with it); a completed or cancelled order nothing."""
     if order["status"] in CLOSED:
         return False
-    return bool(order.get("due_on")) or not order.get("started_at")
+    return on_hold(order) or bool(order.get("due_on")) or not order.get("started_at")
 
 
 def overdue(order, now_iso, tz):
@@ -546,8 +557,10 @@ def overdue_event_data(order, deadline_passed, overdue_at):
     """``work_order_overdue``: which order, where it came from, its priority, the deadline that
     passed; no personal data (an occupant's name is on the order, never in its events)."""
     keys = ("number", "source", "request_id", "household_id", "priority")
-    return {k: order[k] for k in keys} | {"id": order["_id"], "deadline_at": deadline_passed,
-                                          "overdue_at": overdue_at}
+    data = {k: order[k] for k in keys} | {"id": order["_id"], "deadline_at": deadline_passed, "overdue_at": overdue_at}
+    if on_hold(order):  # a hold past the day it was expected to end
+        data["hold_expected_on"] = order["hold"]["expected_on"]
+    return data
 
 
 def opened_by(order):
@@ -666,7 +679,7 @@ def reappoint(order, at, reason, now, actor, within=RULES["appointment_within_da
     when = _future(at, now, within)
     return _step(order, "reappoint", now, actor, f"for {when}: {reason}", **{APPOINTMENT_ANNOUNCED: clock.to_iso(now)},
                  appointment={"at": when, "reason": reason, "set_at": clock.to_iso(now), "by": actor},
-                 **_hold_ended(order))
+                 **_hold_ended(order, now))
 
 
 def appointed_events(order, changes, rescheduled=None):
@@ -747,7 +760,7 @@ def consent(order, by, now, actor, quote_version=None):
 
 
 def request_help(order, reason, now, actor):
-    return _step(order, "request_help", now, actor, reason, technician=None, **_hold_ended(order))
+    return _step(order, "request_help", now, actor, reason, technician=None, **_hold_ended(order, now))
 
 
 # -- waiting for parts or for the occupant (待料, 等配件) ------------------------------------------
@@ -785,10 +798,12 @@ def hold(order, waiting_for, reason, expected_on, now, actor, tz="Asia/Shanghai"
         raise BusinessRuleViolation(f"a hold is expected to end within {counted(within, 'day')}",
                                     [field_error("data.expected_on", f"is after {last}")])
     reason = reason.strip()
+    # a hold past its day is announced once a hold (the overdue sweep's stamp, put aside until it ends)
     return _step(order, "hold", now, actor, f"waiting for {HOLD_SAID[waiting_for]}, expected {expected_on}: {reason}",
                  hold={"waiting_for": waiting_for, "reason": reason, "expected_on": expected_on,
                        "since": clock.to_iso(now), "by": actor, "held_from": held_from},
-                 hold_count=(order.get("hold_count") or 0) + 1)
+                 hold_count=(order.get("hold_count") or 0) + 1,
+                 **{OVERDUE_ANNOUNCED: None, ANNOUNCED_BEFORE_HOLD: order.get(OVERDUE_ANNOUNCED)})
 
 
 def resume(order, now, actor):
@@ -798,7 +813,8 @@ def resume(order, now, actor):
     held = order["hold"]
     waited = costing.minutes_between(held["since"], clock.to_iso(now))
     changes, entry = _step(order, "resume", now, actor,
-                           f"after {_waited_said(waited)} waiting for {HOLD_SAID[held['waiting_for']]}", hold=None)
+                           f"after {_waited_said(waited)} waiting for {HOLD_SAID[held['waiting_for']]}",
+                           **_hold_ended(order, now))
     changes["status"] = held["held_from"]
     return changes, entry
 
@@ -811,9 +827,19 @@ def _waited_said(minutes):
     return counted(minutes, "minute")
 
 
-def _hold_ended(order):
-    """A new appointment or help asked for ends a hold (its history entry says which)."""
-    return {"hold": None} if order.get("hold") else {}
+# the overdue sweep's stamp of the order before its hold (the hold's own lapse is announced once)
+ANNOUNCED_BEFORE_HOLD = "_overdue_announced_before_hold"
+
+
+def _hold_ended(order, now):
+    """A resumption, a new appointment or help asked for ends a hold (its history entry says which):
+    the time it waited is added to ``held_minutes`` (a plan's job's day moves by it: ``deadline``),
+    and the overdue sweep's stamp from before the hold is back."""
+    if not order.get("hold"):
+        return {}
+    waited = costing.minutes_between(order["hold"]["since"], clock.to_iso(now))
+    return {"hold": None, "held_minutes": (order.get("held_minutes") or 0) + waited,
+            OVERDUE_ANNOUNCED: order.get(ANNOUNCED_BEFORE_HOLD), ANNOUNCED_BEFORE_HOLD: None}
 
 
 def cancel(order, reason, now, actor):

@@ -1,9 +1,10 @@
 """Waiting for parts or for the occupant (待料, 等配件): a started order put on hold with its reason and
 an expected date, and resumed. The technician could only ask for help (which gave the order back to
 nobody) or make a new appointment with no day to name, and a job waiting a week for a valve read as
-his to finish (found by the technician's week). The hold stops no clock: DOMAIN.md is silent, so a
-plan's job held past its day is late and listed so, and the hold is in the history, the status, the
-counts and the month's KPI notes."""
+his to finish (found by the technician's week). On hold, an order owes going on by the end of the
+hold's expected day (its deadline, late past it, announced once a hold), and a plan's job resumed
+has its own day moved by the time held (h4, session 53); the hold is in the history, the status,
+the counts and the month's KPI notes."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -13,7 +14,8 @@ from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden
 from estate_common.testing import as_caller, staff, worker
 from maintenance.service import MaintenanceService
 
-from .test_service import ESTATE, MANAGER, TECHNICIAN, act, completion, frozen, open_repair, orders  # noqa: F401
+from .test_service import (ESTATE, MANAGER, TECHNICIAN, act, completion, copied_estate, frozen, open_repair,  # noqa: F401
+                           orders)
 
 HOLD = {"waiting_for": "parts", "reason": "a DN25 valve is on order", "expected_on": "2026-11-27"}
 
@@ -93,11 +95,7 @@ def test_a_new_appointment_or_help_ends_the_hold(engineering):
     assert helped["status"] == "needs_help" and helped["hold"] is None and helped["hold_count"] == 2
 
 
-def test_a_plan_job_held_past_its_day_is_late_and_counted_on_hold():
-    """The hold stops no clock (DOMAIN.md names none that stops): a plan's job owes its completion by
-    the end of its day, held or not, and ``overdue=true``, the counts and the board say so."""
-    clock.freeze(datetime(2026, 11, 10, 1, 0, tzinfo=timezone.utc))
-    service = worker(MaintenanceService, caller=MANAGER)
+def _plan_job(service):
     pump = service.create_equipment({"estate_id": ESTATE, "data": {
         "code": "PUMP-1", "name": "Booster pump", "system": "water", "location": "B2 pump room"}})
     service.create_maintenance_plan({"estate_id": ESTATE, "data": {
@@ -105,12 +103,50 @@ def test_a_plan_job_held_past_its_day_is_late_and_counted_on_hold():
     [job] = orders(service, source_type="maintenance_plan")
     act(service, "assign_work_order", job["id"], technician="chen")
     act(service, "start_work_order", job["id"])
+    return job
+
+
+def test_a_plan_job_on_hold_owes_the_holds_day_and_its_own_day_moves_by_the_time_held():
+    """A hold stopped no clock and set none: a plan's job waiting a week for a valve was late on its
+    day, counted against its technician, and a hold past its expected day showed nowhere (h4's task,
+    session 53). On hold, an order owes going on by the end of the hold's expected day (its
+    ``deadline_at``, what ``overdue=true`` and the counts read); resumed, the job's own day is moved
+    by the time it was held. The response KPIs are not touched: a hold comes after the start."""
+    clock.freeze(datetime(2026, 11, 10, 1, 0, tzinfo=timezone.utc))
+    service = worker(MaintenanceService, caller=MANAGER)
+    copied_estate(service)
+    job = _plan_job(service)
+    assert job["deadline_at"] == "2026-11-10T16:00:00.000Z"  # the end of its day in Shanghai
     held = act(service, "hold_work_order", job["id"], **{**HOLD, "expected_on": "2026-11-20"})
-    assert held["deadline_at"] == job["deadline_at"]  # the clock runs on
+    assert held["deadline_at"] == "2026-11-20T16:00:00.000Z"  # the end of the hold's day
     clock.freeze(datetime(2026, 11, 12, 1, 0, tzinfo=timezone.utc))
-    assert [o["id"] for o in orders(service, overdue="true")] == [job["id"]]
+    assert orders(service, overdue="true") == []  # past its own day, but waiting, within the hold
     counts = service.count_work_orders({"estate_id": ESTATE})
-    assert counts["by_status"]["on_hold"] == {"open": 1, "late": 1, "emergency": 0}
+    assert counts["by_status"]["on_hold"] == {"open": 1, "late": 0, "emergency": 0}
+    assert service.announce_overdue(clock.now()) == 0
+    clock.freeze(datetime(2026, 11, 21, 1, 0, tzinfo=timezone.utc))  # the hold's day is over
+    assert [o["id"] for o in orders(service, overdue="true")] == [job["id"]]
+    assert service.announce_overdue(clock.now()) == 1 and service.announce_overdue(clock.now()) == 0
+    [lapsed] = [e for e in service.outbox.of_type("work_order_overdue")]
+    assert (lapsed["data"]["deadline_at"], lapsed["data"]["hold_expected_on"]) == (
+        "2026-11-20T16:00:00.000Z", "2026-11-20")
+    resumed = act(service, "resume_work_order", job["id"])
+    assert resumed["held_minutes"] == 11 * 24 * 60
+    assert resumed["deadline_at"] == "2026-11-21T16:00:00.000Z"  # its day's end, 11 days held later
+    assert orders(service, overdue="true") == []
+
+
+def test_a_repair_on_hold_owes_going_on_by_the_holds_day_and_nothing_once_resumed(engineering):
+    """A started repair owes no deadline (its response was the start): held, it owes going on by the
+    end of the hold's expected day, listed late past it; resumed, nothing again (h4's task)."""
+    order_id = started(engineering)
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["deadline_at"] is None
+    held = act(engineering, "hold_work_order", order_id, **HOLD)
+    assert held["deadline_at"] == "2026-11-27T16:00:00.000Z"
+    clock.advance(timedelta(days=6))
+    assert [o["id"] for o in orders(engineering, overdue="true")] == [order_id]
+    assert act(engineering, "resume_work_order", order_id)["deadline_at"] is None
+    assert orders(engineering, overdue="true") == []
 
 
 def test_the_months_response_kpis_say_how_many_of_its_orders_were_put_on_hold(engineering):
