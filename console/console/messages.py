@@ -1660,6 +1660,7 @@ _MESSAGES = {
                                 "The service centre will call you by {at} to ask how the repair went."),
     "portal.no_charge": ("本次维修不收费。", "This repair was free of charge."),
     "portal.visit": ("维修师傅上门时间", "When the technician comes"),
+    "portal.waiting": ("维修暂停（{waiting}），预计 {on} 继续。", "The work is paused ({waiting}); it is expected to go on {on}."),
     "portal.visit_moved": ("上门时间已改约。", "The visit was moved to this time."),
     "portal.visit_moved_from": ("上门时间已改约，原定 {at}。", "The visit was moved to this time; it was {at}."),
     "portal.step_appointed": ("已约定上门时间：{at}", "Visit arranged for {at}"),

@@ -1169,6 +1169,17 @@ def test_a_completed_repair_tells_the_owner_by_when_the_return_visit_comes(clien
         assert "回访" not in client.get(f"/portal/track/{CODE}").get_data(as_text=True)
 
 
+def test_a_repair_waiting_for_parts_tells_the_owner_what_for_and_until_when(client, fake):
+    """A job put on hold (待料) read "dispatched" and nothing more (h4, session 53): the page says what
+    it waits for and the day it is expected to go on, and nothing once it goes on."""
+    waiting = {**TRACKED, "status": "dispatched", "waiting": {"waiting_for": "parts", "expected_on": "2026-11-27"}}
+    fake.on("GET", r"/api/v1/public/requests/.*", waiting)
+    html = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "等配件" in html and "2026-11-27" in html and "data-waiting" in html
+    fake.on("GET", r"/api/v1/public/requests/.*", {**waiting, "waiting": None})
+    assert "data-waiting" not in client.get(f"/portal/track/{CODE}").get_data(as_text=True)
+
+
 def test_a_portal_page_that_fails_logs_no_code_that_opens_it(client, fake, caplog):
     """The console's line of a page that failed named its path (``console error on GET …``), and a
     portal page's path is its secret: the statement code opens a household's bills, the tracking

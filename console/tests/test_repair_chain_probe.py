@@ -41,6 +41,20 @@ def test_a_request_names_the_visit_agreed_for_its_open_order(client, fake):
     assert "WO-2026-000001</a> · Completed</li>" in page
 
 
+def test_a_request_says_its_order_waits_for_parts_and_until_when(client, fake):
+    """The owner calls to ask why nobody came back: the request's page read "On hold" and not what
+    for nor until when (h4, session 53). Its order's hold says both; the request's own
+    ``work_on_hold`` does where the orders are not read."""
+    sign_in(client, fake, username="amy", roles=("agent",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", REPAIR)
+    held = {"id": "wo_1", "number": "WO-2026-000001", "status": "on_hold", "started_at": "2026-12-05T13:52:00.000Z",
+            "hold": {"waiting_for": "parts", "reason": "valve on order", "expected_on": "2026-12-09",
+                     "since": "2026-12-05T14:00:00.000Z", "by": "tom", "held_from": "in_progress"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [held], "next_cursor": None})
+    page = client.get("/desk/requests/sr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Waiting for parts · expected back 2026-12-09" in page
+
+
 def test_the_payment_form_names_the_household_the_money_is_for(client, fake):
     """A cashier sent from a bill's row (…/payments/new?household_id=) was shown the unpaid total and
     the bills, never the flat (a probe of the repair chain): its address and current owner."""

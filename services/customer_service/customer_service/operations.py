@@ -605,17 +605,26 @@ def work_order_assigned(db, outbox, event):
 
 def work_order_appointed(db, outbox, event):
     if event["data"]["request_id"]:  # an order from a plan, an inspection or a patrol has no request
-        follow(db, outbox, event, "service_requests", event["data"]["request_id"], repairs.appointment_update)
+        follow(db, outbox, event, "service_requests", event["data"]["request_id"],
+               repairs.hold_ended(repairs.appointment_update, "set_at"))
 
 
 def work_order_help_requested(db, outbox, event):
     if event["data"]["request_id"]:  # an order from a plan, an inspection or a patrol has no request
-        follow(db, outbox, event, "service_requests", event["data"]["request_id"], repairs.help_update)
+        follow(db, outbox, event, "service_requests", event["data"]["request_id"],
+               repairs.hold_ended(repairs.help_update, "at"))
 
 
 def work_order_resumed(db, outbox, event):
     if event["data"]["request_id"]:  # an order from a plan, an inspection or a patrol has no request
-        follow(db, outbox, event, "service_requests", event["data"]["request_id"], repairs.resumption_update)
+        follow(db, outbox, event, "service_requests", event["data"]["request_id"],
+               repairs.hold_ended(repairs.resumption_update, "at"))
+
+
+def work_order_held(db, outbox, event):
+    """待料: the repair says what its job waits for and until when (``repairs.hold_update``)."""
+    if event["data"]["request_id"]:  # an order from a plan, an inspection or a patrol has no request
+        follow(db, outbox, event, "service_requests", event["data"]["request_id"], repairs.hold_update)
 
 
 def work_order_started(db, outbox, event):

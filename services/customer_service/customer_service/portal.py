@@ -340,6 +340,8 @@ def tracking_view(request, timezone, estate=None):
         "appointment": repairs.appointment_shown(request),
         # the visit as last agreed, for the steps: the time agreed left them once the work was done
         "last_appointment": repairs.last_appointment_shown(request),
+        # a job on hold (待料): what it waits for, the day expected (the page said "dispatched"; h4)
+        "waiting": repairs.waiting_shown(request),
         "on_site_at": request.get("started_at") if request["kind"] == "repair" else None,
         # by when the service centre answers, while it owes it (answered_at: a reply sent, a
         # repair's technician on site): DOMAIN's time limit the owner is told, a complaint's 7 days,

@@ -249,6 +249,60 @@ def resumption_update(request, resumed_event):
     return Change({"_back_on_site_at": order["at"]})
 
 
+# -- the job waits (待料): the owner and the desk are told -------------------------------------
+# A work order put on hold (``work_order_held``: waiting for parts or for the occupant, the day it is
+# expected to go on) told nobody outside maintenance: the portal said "dispatched" and the desk read
+# nothing of it (h4, session 53). The repair keeps the hold of the order it waits for
+# (``work_on_hold``: the desk's; the portal's ``waiting`` without the order) until the job goes on
+# (resumed, a new appointment, help asked for), each event by its own time: each type has its queue,
+# so an older hold delivered after its end shows nothing (``_hold_ended_at``, internal).
+
+
+def hold_update(request, held_event):
+    """``work_order_held``: the repair's ``work_on_hold`` (``{work_order_id, waiting_for, expected_on,
+    since}``). None when it changes nothing: another order's, work done, a redelivery, or a hold as old
+    as one kept or ended already."""
+    order = held_event["data"]
+    if request["kind"] != "repair" or not allows(request, "complete") or not _awaits(request, order):
+        return None
+    since = clock.parse_iso(order["at"])
+    kept, ended = request.get("work_on_hold"), request.get("_hold_ended_at")
+    if (kept and clock.parse_iso(kept["since"]) >= since) or (ended and clock.parse_iso(ended) >= since):
+        return None
+    return Change({"work_on_hold": {"work_order_id": order["id"], "waiting_for": order["waiting_for"],
+                                    "expected_on": order["expected_on"], "since": order["at"]}})
+
+
+def hold_ended(decide, at_field):
+    """``decide`` (an update of an event that ends a hold: resumed, appointed, help requested) with
+    the hold of that order ended by the event's ``data[at_field]`` (its later end kept)."""
+    def both(request, ending_event):
+        change = decide(request, ending_event)
+        order = ending_event["data"]
+        if request["kind"] != "repair" or not order.get(at_field):
+            return change
+        at, ended = order[at_field], request.get("_hold_ended_at")
+        if ended and clock.parse_iso(ended) >= clock.parse_iso(at):
+            return change
+        kept = request.get("work_on_hold")
+        ends = {"_hold_ended_at": at}
+        if kept and kept["work_order_id"] == order["id"] and clock.parse_iso(kept["since"]) <= clock.parse_iso(at):
+            ends["work_on_hold"] = None
+        if change is None:
+            return Change(ends)
+        return Change({**change.set, **ends}, change.entries, change.events, change.push, change.unset)
+    return both
+
+
+def waiting_shown(request):
+    """What the owner portal says of a hold: what the job waits for and the day it is expected to go
+    on (no reason, no name); None when it waits for nothing."""
+    kept = request.get("work_on_hold")
+    if not kept or request["kind"] != "repair" or request["status"] != "dispatched":
+        return None
+    return {"waiting_for": kept["waiting_for"], "expected_on": kept["expected_on"]}
+
+
 def appointment_shown(request):
     """The appointment the owner is shown: the one of the work order the repair waits for, while it
     waits (``dispatched``); None otherwise, and while a follow-up's order is not known yet (the

@@ -201,6 +201,11 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
         """Handed back for help: the repair names no technician (``repairs.help_update``)."""
         operations.work_order_help_requested(self.db, self.outbox, event)
 
+    @consumes("maintenance", "work_order_held")
+    def on_work_order_held(self, event):
+        """待料: the owner portal and the desk say what the job waits for (``repairs.hold_update``)."""
+        operations.work_order_held(self.db, self.outbox, event)
+
     @consumes("maintenance", "work_order_resumed")
     def on_work_order_resumed(self, event):
         """Back on site on a new visit: the owner portal no longer awaits it (``repairs.resumption_update``)."""

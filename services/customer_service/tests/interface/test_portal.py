@@ -428,6 +428,46 @@ def test_a_new_visit_is_no_longer_awaited_once_the_technician_is_back_on_site(de
     assert "_back_on_site_at" not in stored(desk, answer)
 
 
+def held(request_id, at, expected_on="2026-11-27", order_id="wo_1", waiting_for="parts"):
+    return event("maintenance", "work_order_held", ESTATE, {
+        "id": order_id, "number": "WO-2026-000001", "source": {"type": "service_request", "id": request_id},
+        "request_id": request_id, "household_id": "hh_1", "status": "on_hold", "at": at,
+        "waiting_for": waiting_for, "expected_on": expected_on}, actor="tech-li")
+
+
+def test_the_owner_and_the_desk_are_told_the_repair_waits_for_parts_and_until_when(desk):
+    """A job put on hold (待料) told nobody outside maintenance: the portal said "dispatched" and the
+    desk, answering the owner's call, read nothing of a part on order (h4's task, session 53). The
+    request keeps the hold of the order it waits for, shown to the filer (what it waits for, the day
+    expected; no reason, no name) and to the desk, until the job goes on (resumed, a new appointment,
+    help asked for): an older hold delivered after that shows nothing."""
+    answer = filed(desk)
+    request = stored(desk, answer)
+    desk.on_work_order_created(event("maintenance", "work_order_created", ESTATE, {
+        "id": "wo_1", "number": "WO-2026-000001", "source": {"type": "service_request", "id": request["id"]},
+        "request_id": request["id"], "household_id": "hh_1", "priority": "normal", "status": "pending",
+        "created_at": clock.now_iso()}, actor="tech-li"))
+    assert tracked(desk, answer["tracking_code"])["waiting"] is None
+    desk.on_work_order_held(held(request["id"], "2026-11-23T05:00:00.000Z", order_id="wo_9"))  # not its order
+    assert tracked(desk, answer["tracking_code"])["waiting"] is None
+    hold = held(request["id"], "2026-11-23T05:00:00.000Z")
+    desk.on_work_order_held(hold)
+    desk.on_work_order_held(hold)  # redelivered
+    assert tracked(desk, answer["tracking_code"])["waiting"] == {"waiting_for": "parts", "expected_on": "2026-11-27"}
+    assert stored(desk, answer)["work_on_hold"] == {"work_order_id": "wo_1", "waiting_for": "parts",
+                                                    "expected_on": "2026-11-27", "since": "2026-11-23T05:00:00.000Z"}
+    desk.on_work_order_resumed(resumed(request["id"], "2026-11-26T05:00:00.000Z"))
+    desk.on_work_order_held(held(request["id"], "2026-11-23T04:00:00.000Z", expected_on="2026-11-25"))  # older, late
+    assert tracked(desk, answer["tracking_code"])["waiting"] is None
+    assert stored(desk, answer)["work_on_hold"] is None
+    desk.on_work_order_held(held(request["id"], "2026-11-26T06:00:00.000Z", expected_on="2026-11-30",
+                                 waiting_for="occupant"))  # held again
+    assert tracked(desk, answer["tracking_code"])["waiting"] == {"waiting_for": "occupant", "expected_on": "2026-11-30"}
+    desk.on_work_order_appointed(appointed(request["id"], "2026-11-30T06:00:00.000Z", "2026-11-26T07:00:00.000Z",
+                                           rescheduled=True))  # a new appointment ends it
+    assert tracked(desk, answer["tracking_code"])["waiting"] is None
+
+
 def test_a_completed_repair_tells_its_filer_what_the_work_was_charged_and_nothing_before(desk):
     """A repair signed off with a charge (the quote the occupant consented to on site) became a bill
     of the household, and the tracking page said 'completed' and asked for a rating: the filer, who

@@ -26,7 +26,7 @@ def test_the_status_history_follows_the_transitions_and_leaves_other_steps_out()
     assert [s["status"] for s in portal.statuses(complaint)] == ["open", "escalated"]
     view = portal.tracking_view(complaint, "Asia/Shanghai")
     assert set(view) == {"number", "kind", "status", "created_at", "updated_at", "history", "rateable",
-                         "satisfaction", "call_back", "return_visit_due_at", "reply", "appointment", "last_appointment", "on_site_at", "due_at", "work_cancelled", "charge_cents",
+                         "satisfaction", "call_back", "return_visit_due_at", "reply", "appointment", "last_appointment", "waiting", "on_site_at", "due_at", "work_cancelled", "charge_cents",
                          "timezone",
                          "service_phone", "duty_phone"}  # the centre's, null without an estate
     assert "zhang" not in str(view)
