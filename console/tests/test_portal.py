@@ -969,7 +969,8 @@ def test_a_resident_marks_a_repair_urgent_and_the_desk_sees_it_first_and_judges_
                                                        "csrf_token": csrf_of(client)})
     assert [c for c in fake.calls if c["path"].endswith("/household")][-1]["json"] == {
         "household_id": "hh_1", "emergency": True}
-    register = client.get("/desk/requests?urgency=pending", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    register = client.get("/desk/requests?urgency=pending", headers={"Accept-Language": "zh"})
+    assert register.status_code == 200 and "/desk/requests/sr_9" in register.get_data(as_text=True)
     assert [c["params"] for c in fake.calls if c["path"].endswith("/service-requests")][-1].get("urgency") == "pending"
     for call in fake.calls:
         assert any(m == call["method"] and p.match(call["path"]) for m, p in documented_routes), call["path"]

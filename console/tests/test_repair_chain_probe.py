@@ -1,11 +1,8 @@
 """What a probe of one repair's whole chain (owner portal, desk, technician, cashier, archive)
 found in the console."""
-from .conftest import ESTATE, problem, sign_in
-
-
 import re
 
-from .conftest import ESTATE, sign_in
+from .conftest import ESTATE, problem, sign_in
 
 REPAIR = {"id": "sr_1", "number": "SR-2026-000001", "kind": "repair", "household_id": None, "channel": "portal",
           "description": "leak", "status": "dispatched", "due_at": "2026-12-06T13:49:00Z", "category": "drainage",

@@ -9,7 +9,7 @@ decided again on what the winner wrote.
 import re
 from datetime import timedelta
 
-from estate_common import (calendar, clock, closed_counts, closed_counts_store, common_store, custom_fields,
+from estate_common import (calendar, clock, closed_counts, common_store, custom_fields,
                            custom_fields_store, export_store, jobs, numbering, phones, replica, settings, store, writes)
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.text import address_spellings
