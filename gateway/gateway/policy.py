@@ -14,6 +14,8 @@ STAFF = frozenset(ROLES)
 # (``users.refuse_an_estate_role_without_estates``); the operator admin's is every estate
 ESTATE_ROLES = STAFF - ADMIN
 MASTER_DATA_EDITORS = FRONT_DESK | {"archivist"}
+# meter readings at a handover or a sale: the front desk takes them, accounts price prepaid usage from them
+METER_READING_READERS = MASTER_DATA_EDITORS | FINANCE
 ENGINEERING = MANAGEMENT | {"technician"}
 # who assigns a work order (a technician to himself, a dispatcher to anyone) and lists whom to
 WORK_ORDER_ASSIGNERS = ENGINEERING | DISPATCHERS

@@ -76,7 +76,7 @@ def _named(service, *rpcs):
 
 STARTS_WORK = (
     _named("archive", "create_household", "add_occupant", "transfer_owner", "change_household_status",
-           "record_vacant_inspection", "record_handover", "record_estate_handover")
+           "record_vacant_inspection", "record_handover", "record_estate_handover", "record_meter_reading")
     | _named("customer_service", "create_request", "reopen_request", "reclassify_request", "create_rectification",
              "create_survey", "answer_survey", "create_notice", "register_key", "lend_key", "register_custody_item",
              "lend_tool", "create_application", "start_works", "reschedule_application")

@@ -50,6 +50,14 @@ ROUTES = [
           paged=True, filters=("household_id", "period")),
     Route("GET", f"{ESTATE}/vacant-inspections/<inspection_id>", "archive", "get_vacant_inspection",
           policy.FRONT_DESK, id_param="inspection_id"),
+    # meter readings at a handover or a sale (交房抄表 / 过户抄表, archive/meter_readings.py): taken by the
+    # front desk's stewards, read by them, the archive's keepers and accounts (prepaid utilities)
+    Route("POST", f"{HOUSEHOLD}/meter-readings", "archive", "record_meter_reading", policy.FRONT_DESK,
+          status=201, body=True, idempotent=True, id_param="household_id"),
+    Route("GET", f"{ESTATE}/meter-readings", "archive", "list_meter_readings", policy.METER_READING_READERS,
+          paged=True, filters=("household_id", "meter_kind", "occasion", "period")),
+    Route("GET", f"{ESTATE}/meter-readings/<reading_id>", "archive", "get_meter_reading",
+          policy.METER_READING_READERS, id_param="reading_id"),
     # the vacant units due an inspection (空置房定期巡察), for those who record them
     Route("GET", f"{ESTATE}/vacant-inspections/due", "archive", "vacant_inspections_due", policy.FRONT_DESK,
           paged=True, filters=("building",)),

@@ -73,6 +73,7 @@ RESOURCES = {
     "fire_inspections": "security_patrol",
     "owner_contacts": "customer_service",
     "vacant_inspections": "archive",
+    "meter_readings": "archive",
 }
 FORMATS = ("csv", "xlsx")
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",

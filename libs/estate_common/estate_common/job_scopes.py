@@ -43,6 +43,9 @@ EXPORT_READERS = {
     # (业主走访/联系记录) and vacant-unit inspections (空置房巡查)
     "owner_contacts": FRONT_DESK,
     "vacant_inspections": FRONT_DESK,
+    # meter readings at a handover or a sale (交房抄表 / 过户抄表): their list's roles, those who keep the
+    # flats' records and accounts, who price a prepaid usage from them
+    "meter_readings": FRONT_DESK | FINANCE | {"archivist"},
 }
 
 JOB_SCOPES = {

@@ -66,6 +66,8 @@ RECORDED_EVENTS = {
     ("security_patrol", "shift_handover_recorded"): "shift_handover",
     # a move-in's or renovation's works window moved before the works (改期): who, when, why
     ("customer_service", "application_rescheduled"): "renovation_application",
+    # a meter read at a handover (交房抄表) or a sale's transfer (过户抄表): archive's own announcement
+    ("archive", "meter_reading_recorded"): "meter_reading",
 }
 
 # Recorded events that also change an archive (DOMAIN.md "Changes to an archive are recorded when

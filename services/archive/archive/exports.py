@@ -34,5 +34,15 @@ VACANT_INSPECTIONS = [
     field("building"), field("unit"), field("room"),  # the unit inspected (operations.export_inspections)
 ]
 
-COLUMNS = {"households": HOUSEHOLDS, "vacant_inspections": VACANT_INSPECTIONS}
-LISTS = {"households": "list_households", "vacant_inspections": "list_vacant_inspections"}
+# meter readings at a handover or a sale (meter_readings.py), as their list gives them, the flat named too
+METER_READINGS = [
+    field("id", "_id"), field("household_id"), field("occasion", labels="meter_occasion"),
+    field("meter_kind", labels="meter_kind"), field("meter_number"),
+    field("reading"), field("read_on"), field("replacement"), field("previous_reading"), field("previous_read_on"),
+    field("photo_ref"), field("note", personal=personal_data.NUMBERS_IN_TEXT), field("recorded_by"),
+    field("created_at"), field("building"), field("unit"), field("room"),
+]
+
+COLUMNS = {"households": HOUSEHOLDS, "vacant_inspections": VACANT_INSPECTIONS, "meter_readings": METER_READINGS}
+LISTS = {"households": "list_households", "vacant_inspections": "list_vacant_inspections",
+         "meter_readings": "list_meter_readings"}

@@ -15,8 +15,8 @@ from estate_common.kpis import before_the_estate, per_estate_month, rules_of_per
 from estate_common.store import page_computed, public
 from estate_common.writes import Change
 
-from . import (borrowing, chain, checks, domain, estate_handovers, events, handovers, import_files, imports, occupants,
-               restatements, store)
+from . import (borrowing, chain, checks, domain, estate_handovers, events, handovers, import_files, imports,
+               meter_readings, occupants, restatements, store)
 
 log = logging.getLogger(__name__)
 
@@ -599,6 +599,35 @@ def takeover_defects(db, estate_id, filters, limit, cursor):
     # a day as the cursor's moment (its midnight, as page_computed places times), then the household
     return page_computed(entries, lambda entry: (f"{entry['found_on']}T00:00:00.000Z", entry["household_id"]),
                          limit, cursor)
+
+
+# -- meter readings at a handover or a sale (交房抄表 / 过户抄表, meter_readings.py) ----------------
+
+def record_meter_reading(db, outbox, caller, estate_id, household_id, data):
+    """A meter read at the flat's handover or transfer, once per Idempotency-Key, judged against the
+    flat's last reading of that kind of meter (``meter_readings.new_reading``), announced
+    ``meter_reading_recorded`` in its write, which archive's own consumer chains under its household
+    (``record``: once per event, as any service's)."""
+    household, rules = store.get_household(db, estate_id, household_id), store.rules_for(db, estate_id)
+
+    def build(doc_id):
+        last = meter_readings.last_of(store.meter_readings_of(db, estate_id, household_id, data["meter_kind"]))
+        reading = meter_readings.new_reading(doc_id, household, data, last, clock.now(), caller.user,
+                                             rules["timezone"], rules["recorded_within_days"])
+        return reading, [(meter_readings.EVENT_TYPE, meter_readings.event_data(reading))]
+
+    return public(create(db, outbox, caller, "meter_readings", "mr", estate_id, build))
+
+
+def list_meter_readings(db, estate_id, filters, limit, cursor):
+    return store.page(db, "meter_readings", estate_id, store.meter_readings_query(filters or {}), limit, cursor)
+
+
+def export_meter_readings(db, estate_id, filters):
+    """The meter readings an export of the list's filters holds, each with its flat's address."""
+    readings = store.walk_meter_readings(db, estate_id, store.meter_readings_query(filters or {}))
+    return exports.with_addresses(readings, lambda doc: doc.get("household_id"),
+                                  partial(store.household_addresses, db, estate_id))
 
 
 # -- the developer's handover of the estate (开发商移交, estate_handovers.py) -----------------------

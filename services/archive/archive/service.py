@@ -43,6 +43,8 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def export_documents(self, resource, estate_id, filters):
         if resource == "vacant_inspections":
             return operations.export_inspections(self.db, estate_id, filters)
+        if resource == "meter_readings":
+            return operations.export_meter_readings(self.db, estate_id, filters)
         return store.export_households(self.db, estate_id, filters)
 
     # -- estates --------------------------------------------------------------------
@@ -154,6 +156,21 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def takeover_defects(self, payload):
         return operations.takeover_defects(self.db, payload["estate_id"], payload.get("filters", {}),
                                            payload.get("limit"), payload.get("cursor"))
+
+    # -- meter readings at a handover or a sale (交房抄表 / 过户抄表, meter_readings.py) ------
+    @rpc_method
+    def record_meter_reading(self, payload):
+        return operations.record_meter_reading(self.db, self.outbox, self.caller, payload["estate_id"],
+                                               payload["id"], payload["data"])
+
+    @rpc_method
+    def list_meter_readings(self, payload):
+        return operations.list_meter_readings(self.db, payload["estate_id"], payload.get("filters", {}),
+                                              payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def get_meter_reading(self, payload):
+        return public(store.get(self.db, "meter_readings", payload["estate_id"], payload["id"]))
 
     # -- the developer's handover of the estate (开发商移交, estate_handovers.py) -------------
     @rpc_method
@@ -437,6 +454,11 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     @consumes("finance", "closed_records_counted")
     def keep_closed_payments_count(self, event):
         operations.keep_closed_report(self.db, event)
+
+    @consumes("archive", "meter_reading_recorded")
+    def record_meter_reading_taken(self, event):
+        """A meter read at a handover or a sale (its own announcement): chained under its household."""
+        self._record(event)
 
     @consumes("customer_service", "household_step_requested")
     def apply_household_step(self, event):

@@ -73,6 +73,10 @@ INDEXES = {
     # estate's inspected lately (inspected_after): the vacant units due one (operations.vacant_inspections_due)
     "vacant_inspections": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("inspected_on", 1)], {}),
                            ([("estate_id", 1), ("inspected_on", 1)], {})],
+    # meter readings at a handover or a transfer (meter_readings.py): a household's meter of a kind
+    # (its last reading, the one a new one is judged against), and the estate's of a day range
+    "meter_readings": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("meter_kind", 1), ("read_on", 1)], {}),
+                       ([("estate_id", 1), ("read_on", 1)], {})],
     # the batches of an estate's copies sent again (restatements.py): each carries its event out
     "restatements": [([("estate_id", 1)], {})],
     # an application's household step the status table refused, told to the desk once
@@ -86,7 +90,7 @@ INDEXES = {
 WHAT = {"borrow_requests": "borrow request", "check_plans": "archive check plan", "archive_checks": "archive check",
         "records": "archive record", "estates": "estate", "households": "household",
         "vacant_inspections": "vacant-unit inspection", "handovers": "takeover or handover",
-        "estate_handovers": "estate handover",
+        "estate_handovers": "estate handover", "meter_readings": "meter reading",
         "restatements": "restatement", "step_refusals": "refused household step"}
 
 
@@ -383,6 +387,28 @@ def last_inspected(db, estate_id, since, until):
 def custom_definitions(db, estate_id, resource):
     """The estate's custom-field definitions of ``resource`` (archived ones too)."""
     return custom_fields_store.definitions(db, estate_id, [resource])
+
+
+def meter_readings_of(db, estate_id, household_id, meter_kind):
+    """A household's readings of one kind of meter, through ``(estate_id, household_id, meter_kind,
+    read_on)`` (a handful a flat: its handover, its sales, a replacement)."""
+    return list(db.meter_readings.find({"estate_id": estate_id, "household_id": household_id,
+                                        "meter_kind": meter_kind}))
+
+
+def meter_readings_query(filters):
+    """The meter readings' list filters as a query: ``household_id``, ``meter_kind``, ``occasion`` as
+    they are, ``period`` (YYYY-MM) the readings whose ``read_on`` is in that local month."""
+    query = dict(filters)
+    period = query.pop("period", None)
+    if period:
+        query["read_on"] = store.days_of(period)
+    return query
+
+
+def walk_meter_readings(db, estate_id, query):
+    """Every meter reading of ``query`` (``meter_readings_query``) in the list's order (an export's pass)."""
+    return store.walk(db.meter_readings, {"estate_id": estate_id, **query})
 
 
 def walk_inspections(db, estate_id, query):
