@@ -1578,6 +1578,22 @@ ZH = {
         '业主联系须在发生后 {0} 天内登记',
     "the day is before any estate's history":
         '日期早于任何小区的历史',
+    'a meter reading is recorded within {0} days of it':
+        '抄表读数须在抄表后 {0} 天内登记',
+    'a meter reading is recorded within {0} day of it':
+        '抄表读数须在抄表后 {0} 天内登记',
+    "the flat's {0} meter is No. {1}: a new meter is recorded as a replacement":
+        '该房屋的{0}表表号为 {1}：新表须按换表登记',
+    "is not the flat's {0} meter ({1}); mark the reading as a meter replacement":
+        '不是该房屋的{0}表（{1}）；如已换表，请勾选换表',
+    'the {0} meter was last read on {1}: a reading is not dated before it':
+        '{0}表上次抄表日期为 {1}：读数日期不能早于它',
+    "is before the meter's last reading ({0})":
+        '早于该表上次抄表日期（{0}）',
+    'the {0} meter No. {1} read {2} on {3}: a meter does not go back':
+        '{0}表 {1} 于 {3} 读数为 {2}：表读数不会倒退',
+    "is lower than the meter's last reading ({0} on {1}); mark it as a meter replacement if the meter was changed":
+        '低于该表上次读数（{1} 读数 {0}）；如已换表，请勾选换表',
     'a vacant-unit inspection is recorded within {0} days of it':
         '空置房巡检须在巡检后 {0} 天内登记',
     'a vacant-unit inspection is recorded within {0} day of it':
@@ -1957,7 +1973,7 @@ FRAGMENTS = {
     "visitor": "访客", "shift handover": "交接班记录", "checklist": "检查表", "work order": "工单", "equipment": "设备",
     "maintenance plan": "维保计划", "budget": "预算", "renovation review": "装修审核", "inspection": "巡检",
     "borrow request": "借阅申请", "archive check plan": "档案检查计划", "archive check": "档案检查",
-    "archive record": "档案记录", "estate": "小区", "household": "房屋", "vacant-unit inspection": "空置房巡检",
+    "archive record": "档案记录", "estate": "小区", "household": "房屋", "vacant-unit inspection": "空置房巡检", "meter reading": "抄表读数",
     "takeover or handover": "接管验收或交房", "estate handover": "开发商移交记录", "restatement": "重发副本",
     "refused household step": "被拒绝的房屋状态变更", "custom field": "自定义字段", "document": "记录",
     "takeover (接管验收)": "接管验收", "handover (交房)": "交房",

@@ -815,3 +815,32 @@ def test_an_ordinary_households_status_form_asks_for_no_acceptance(client, fake)
     _household(fake)
     page = client.get("/households/hh_1").get_data(as_text=True)
     assert 'name="acceptance_maintenance"' not in page.split('id="status-change"')[1].split("</form>")[0]
+READING = {"id": "mr_1", "estate_id": ESTATE, "household_id": "hh_1", "occasion": "handover", "meter_kind": "water",
+           "meter_number": "W-0031", "reading": 12.5, "read_on": "2026-11-20", "replacement": False,
+           "previous_reading": None, "previous_read_on": None, "photo_ref": "IMG_0042.jpg", "note": None,
+           "recorded_by": "steward", "created_at": STAMP}
+
+
+def test_the_meter_readings_of_a_handover_or_sale_are_listed_and_recorded(client, fake, documented_routes):
+    """交房抄表 / 过户抄表: the household's page lists its meters' readings and takes one (kind, number, figure,
+    day, occasion, photo reference, a replacement marked), a meter going back shown at its figure."""
+    sign_in(client, fake, roles=("steward",))
+    _household(fake)
+    fake.on("GET", rf"{BASE}/meter-readings", {"items": [READING], "next_cursor": None})
+    page = client.get("/households/hh_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert all(word in page for word in ("水表", "W-0031", "12.5", "交房", "IMG_0042.jpg", 'id="meter-form"'))
+    fake.on("POST", rf"{HH}/meter-readings", (201, READING))
+    client.post("/households/hh_1/meter-readings", data={
+        "csrf_token": csrf_of(client), "occasion": "transfer", "meter_kind": "electricity", "meter_number": " E-7 ",
+        "reading": "125.40", "read_on": "2026-11-21", "photo_ref": "", "replacement": "on", "note": ""})
+    [sent] = _posts(fake, "/meter-readings")
+    assert sent["json"] == {"occasion": "transfer", "meter_kind": "electricity", "meter_number": "E-7",
+                            "reading": 125.4, "read_on": "2026-11-21", "replacement": True}
+    fake.on("POST", rf"{HH}/meter-readings", problem(422, "a meter does not go back", code="unprocessable", errors=[
+        {"field": "data.reading", "message": "is lower than the meter's last reading (12.5 on 2026-11-20)"}]))
+    refused = client.post("/households/hh_1/meter-readings", headers={"Accept-Language": "en"}, data={
+        "csrf_token": csrf_of(client), "occasion": "transfer", "meter_kind": "water", "meter_number": "W-0031",
+        "reading": "3", "read_on": "2026-11-21"})
+    shown = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "lower than the meter" in shown and 'value="3"' in shown
+    _only_documented(fake, documented_routes)

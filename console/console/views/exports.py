@@ -21,7 +21,9 @@ RESOURCES = ("households", "service_requests", "work_orders", "bills", "payments
              # the security department's records (a probe of the security guard's shift)
              "patrol_rounds", "incidents", "visitors", "shift_handovers", "fire_inspections",
              # the steward's owner contacts and vacant-unit inspections (a probe of the steward's month)
-             "owner_contacts", "vacant_inspections")
+             "owner_contacts", "vacant_inspections",
+             # meters read at a handover or a sale (交房抄表 / 过户抄表)
+             "meter_readings")
 FORMATS = ("csv", "xlsx")
 CHUNK_BYTES = 64 * 1024
 PASSED_HEADERS = ("Content-Type", "Content-Disposition", "Content-Length")
