@@ -18,11 +18,11 @@ to the new one: the developer's (or the seller's) use ends at that figure, the n
 - Announced ``meter_reading_recorded`` in the write (webhooks offer it); archive's own consumer
   chains it in the archive's record under its household (subject ``meter_reading``,
   ``domain.RECORDED_EVENTS``), once per event.
-- **Prepaid utilities.** Finance's prepaid water and electricity balances (``finance/utilities.py``)
-  are drawn down by a usage priced by its caller (cents, with a reading id): finance holds no
-  unit price per m³ or kWh, and there is no gas account, so a reading cannot price a usage by
-  itself. The reading's id is what a usage's ``reading_id`` names (one deduction per reading);
-  no tariff is invented here.
+- **Prepaid utilities.** Finance keeps a water or electricity reading on the household's prepaid
+  account as its meter's base (``finance/utilities.meter_change``). Its balances are drawn down by
+  a usage priced by its caller (cents, with a reading id): finance holds no unit price per m³ or
+  kWh, and there is no gas account, so a reading cannot price a usage by itself. The reading's id
+  is what a usage's ``reading_id`` names (one deduction per reading); no tariff is invented here.
 
 Plain functions: no broker, no store.
 """

@@ -1066,6 +1066,19 @@ def _finish_move(db, outbox, move):
     return store.post_move(db, estate_id, move["_id"], utilities.posting(move, utilities.applied(account, move)))
 
 
+def take_meter_reading(db, outbox, event):
+    """A water or electricity meter read at a handover or a sale (archive's ``meter_reading_recorded``):
+    the household's prepaid account keeps it as its meter's base (``utilities.meter_change``), the
+    account made at 0 when the flat has none yet; a gas meter has no prepaid account."""
+    reading, estate_id = event["data"], event["estate_id"]
+    if reading["meter_kind"] not in utilities.UTILITIES:
+        return
+    account = _utility_account(db, outbox, estate_id, reading["household_id"], reading["meter_kind"],
+                               clock.parse_iso(event["occurred_at"]))
+    store.change_utility_account(db, outbox, estate_id, account["_id"],
+                                 lambda current: utilities.meter_change(current, reading, event["occurred_at"]))
+
+
 def list_utility_accounts(db, estate_id, filters, limit=None, cursor=None):
     page = store.list_utility_accounts(db, estate_id, filters, limit, cursor)
     page["items"] = [utilities.account_view(a) for a in page["items"]]

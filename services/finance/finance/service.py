@@ -356,6 +356,11 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
     def release_renovation_deposit(self, event):
         operations.renovation_accepted(self.db, self.outbox, event)
 
+    @consumes("archive", "meter_reading_recorded")
+    def take_meter_reading(self, event):
+        """A meter read at a handover or a sale: its prepaid account's meter base (utilities.py)."""
+        operations.take_meter_reading(self.db, self.outbox, event)
+
     @consumes("maintenance", "work_order_completed")
     def tally_work_order_cost(self, event):
         operations.record_expense(self.db, event)

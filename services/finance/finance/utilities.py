@@ -23,6 +23,13 @@ desk and drawn down by metered usage.
   guarded steps (the move ``pending`` with its plan → the account → the journal entry → the
   move ``posted``), so a retry or the half-done sweep finishes it without a second effect.
 
+- **The meter's base** (交房 / 过户抄表): a water or electricity meter read at the flat's handover or a
+  sale (archive's ``meter_reading_recorded``) is kept on the household's account as ``meter``: the
+  figure the new party's use is counted from, the one the next usage is priced against (by its
+  caller: finance holds no unit price per m³ or kWh, so a reading deducts nothing by itself, and
+  gas has no prepaid account). The latest reading wins (its day, then when it was announced); a
+  redelivery or an older one arriving late changes nothing.
+
 Plain functions: no broker, no store.
 """
 from estate_common import clock, ids, money
@@ -155,5 +162,18 @@ def same_move(stored, data):
     return stored
 
 
+def meter_change(account, reading, announced_at):
+    """The account's ``meter`` from ``reading`` (a ``meter_reading_recorded``'s data announced at
+    ``announced_at``), or None when it holds this reading or a later one."""
+    current = account.get("meter")
+    if current and (current["read_on"], current.get("_announced_at", "")) >= (reading["read_on"], announced_at):
+        return None
+    meter = {name: reading[name] for name in ("meter_number", "reading", "read_on", "occasion", "replacement")}
+    return Change({"meter": {"reading_id": reading["id"], **meter, "_announced_at": announced_at}})
+
+
 def account_view(account):
-    return {key: value for key, value in account.items() if key != "recent_moves"}
+    view = {key: value for key, value in account.items() if key != "recent_moves"}
+    if view.get("meter"):
+        view["meter"] = {key: value for key, value in view["meter"].items() if not key.startswith("_")}
+    return view

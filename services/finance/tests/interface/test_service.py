@@ -3668,3 +3668,45 @@ def test_a_utility_move_and_a_fund_entry_are_read_back_by_their_ids_as_their_lis
         read = finance.get_fund_entry({"estate_id": ESTATE, "id": entry["id"]})
         assert read == {**entry, "work_order_other_approved": None}
         _read_back(finance, "get_fund_entry", "list_fund_entries", read)
+
+
+# -- a meter read at a handover or a sale (archive's meter_reading_recorded) feeds the household's prepaid
+# utility account: the figure the new party's use is counted from (``meter``), kept once however often
+# delivered and never put back by an older reading; gas has no prepaid account here. No usage is priced:
+# finance holds no unit price (utilities.py).
+
+METER_READ = {"id": "mr_1", "estate_id": ESTATE, "household_id": "hh_1", "occasion": "handover",
+              "meter_kind": "electricity", "meter_number": "E-7", "reading": 125.4, "read_on": "2026-11-20", "replacement": False,
+              "previous_reading": None, "previous_read_on": None, "photo_ref": None, "recorded_by": "zhou"}
+
+
+def meter_read(finance, **more):
+    delivered = event("archive", "meter_reading_recorded", ESTATE, {**METER_READ, **more})
+    finance.take_meter_reading(delivered)
+    return delivered
+
+
+def utility_accounts_of(finance, utility):
+    return finance.list_utility_accounts({"estate_id": ESTATE, "filters": {"household_id": "hh_1",
+                                                                            "utility": utility}})["items"]
+
+
+def test_a_handover_reading_is_the_accounts_meter_base_once_and_never_put_back(finance):
+    first = meter_read(finance)
+    finance.take_meter_reading(first)  # delivered twice
+    [account] = utility_accounts_of(finance, "electricity")
+    assert account["balance_cents"] == 0
+    assert account["meter"] == {"reading_id": "mr_1", "meter_number": "E-7", "reading": 125.4, "read_on": "2026-11-20",
+                                "occasion": "handover", "replacement": False}
+    clock.freeze(NOW.replace(hour=3))
+    meter_read(finance, id="mr_2", occasion="transfer", reading=300, read_on="2026-11-22", previous_reading=125.4,
+         previous_read_on="2026-11-20")
+    finance.take_meter_reading(first)  # the older one again, late: the base stays the sale's
+    [account] = utility_accounts_of(finance, "electricity")
+    assert (account["meter"]["reading_id"], account["meter"]["occasion"], account["meter"]["reading"]) == (
+        "mr_2", "transfer", 300)
+
+
+def test_a_gas_meter_has_no_prepaid_account(finance):
+    meter_read(finance, meter_kind="gas", meter_number="G-1")
+    assert finance.list_utility_accounts({"estate_id": ESTATE, "filters": {"household_id": "hh_1"}})["items"] == []
