@@ -1021,6 +1021,7 @@ _MESSAGES = {
     "util.balance": ("余额", "Balance"),
     "util.balance_after": ("余额", "Balance after"),
     "util.low": ("余额提醒", "Low balance"),
+    "util.meter_base": ("表底数（交房 / 过户抄表）", "Meter base (handover, sale)"),
     "util.low_flag": ("余额不足", "Low"),
     "util.updated": ("更新时间", "Updated"),
     "util.all_households": ("全部房屋", "All households"),

@@ -1630,3 +1630,17 @@ def test_an_opening_credits_record_offers_its_own_reversal_and_no_invoice(client
                                        "idempotency_key": "ocr1", "confirm": "yes"})
     assert answer.status_code == 302 and answer.location.endswith("/accounts/payments/pay_oc_1/receipt")
     assert _posts(fake, "/opening-credits/pay_oc_1/reverse")[-1]["json"] == {"reason": "清单 YS-1 应为 300 元"}
+
+
+def test_a_prepaid_balance_shows_the_meter_base_read_at_a_handover_or_sale(client, fake):
+    """交房 / 过户抄表: the figure the new party's use counts from is on the account (its ``meter``); the
+    cashier pricing the next usage reads it beside the balance, an account without one shows none."""
+    _households(fake)
+    based = {**ACCOUNT, "meter": {"reading_id": "mr_1", "meter_number": "E-7", "reading": 125.4,
+                                  "read_on": "2026-11-20", "occasion": "transfer", "replacement": False}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/utilities/accounts", {"items": [based, WATER], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/utilities/moves", {"items": [], "next_cursor": None})
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    page = client.get("/accounts/utilities", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "表底数" in page and "E-7" in page and "125.4" in page and "过户" in page and "2026-11-20" in page
+    assert page.count("data-meter-base") == 1
