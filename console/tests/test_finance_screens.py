@@ -1440,6 +1440,23 @@ def test_the_bills_say_which_are_carried_over_and_which_are_owed_from_the_handov
     assert "期初欠费（QD-117）" in page and "交房当月按天计：11/30 天，自 2026-11-20 起" in page
 
 
+def test_a_runs_bill_says_at_which_rate_area_and_months_it_was_billed(client, fake):
+    """h6's probe of a fee rise (2.50 → 2.80 from January): January's bill was dearer and no screen said why."""
+    _households(fake)
+    january = {**OPENING, "id": "bill_3", "period": "2027-01", "amount_cents": 28000,
+               "source": {"kind": "billing_run", "job_id": "j", "standard_id": "fs_2"},
+               "pricing": {"standard_name": "物业费 2.80", "basis": "area", "unit_price_cents_per_m2": 280,
+                           "amount_cents": None, "area_m2": 100, "months": 1}}
+    parking = {**january, "id": "bill_4", "item": "parking", "amount_cents": 15000,
+               "pricing": {"standard_name": "车位费", "basis": "fixed", "unit_price_cents_per_m2": None,
+                           "amount_cents": 15000, "area_m2": None, "months": 1}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills", {"items": [OPENING, january, parking], "next_cursor": None})
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/bills", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "计费：100 m² × ¥2.80/m²·月 × 1 个月（物业费 2.80）" in page
+    assert "计费：¥150.00 × 1 个月（车位费）" in page and page.count("data-pricing") == 2  # not the carried-over one
+
+
 RENOVATION_FEES = [
     {"id": "bill_m1", "household_id": "hh_1", "item": "renovation_management", "period": "2026-11",
      "amount_cents": 44685, "paid_cents": 0, "status": "unpaid", "due_at": "2026-12-08T02:00:00Z"},

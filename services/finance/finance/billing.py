@@ -18,6 +18,7 @@
 
 Plain functions: no broker, no store.
 """
+import math
 from calendar import monthrange
 from datetime import timedelta
 from decimal import Decimal
@@ -227,10 +228,26 @@ def run_bills(estate_id, pairs, job_id, due, stamp):
             "created_at": stamp,
             "settled_at": None if amounts[key] else stamp,
             "source": {"kind": "billing_run", "job_id": job_id, "standard_id": standard["_id"]},
+            "pricing": pricing(standard, household, months),
         }
         if share:  # the first month owed from its handover day
             bill["prorated"] = prorated(household, household["occupied_from"][:7], 1 - share)
         yield bill
+
+
+def pricing(standard, household, months):
+    """What a run's bill was billed at (计费依据): the standard's name, its price (per m² per month,
+    or a fixed amount per cycle), the household's area and the months the bill covers (its first
+    by the day when ``prorated`` says so), as they were at the run. Found by h6's probe of a fee
+    rise (2.50 → 2.80 from January): a bill said its amount and its standard's id only, so the
+    owner's statement could not say why January's bill was dearer than December's."""
+    by_area = standard["basis"] == "area"
+    return {"standard_name": standard.get("name") or standard["item"].replace("_", " "),
+            "basis": standard["basis"],
+            "unit_price_cents_per_m2": standard.get("unit_price_cents_per_m2") if by_area else None,
+            "amount_cents": None if by_area else standard.get("amount_cents"),
+            "area_m2": household.get("area_m2") if by_area else None,
+            "months": math.ceil(months)}
 
 
 def over_limit(bill):

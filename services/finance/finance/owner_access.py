@@ -86,7 +86,8 @@ def statement_view(account, estate, timezone):
     """The owner's statement: the account (``owners_part``) less every id, name and free text."""
     bills = [{"item": bill["item"], "period": bill["period"], "amount_cents": bill["amount_cents"],
               "paid_cents": bill.get("paid_cents", 0), "status": bill["status"], "due_at": bill.get("due_at"),
-              "work_order_number": (bill.get("detail") or {}).get("work_order_number")}
+              "work_order_number": (bill.get("detail") or {}).get("work_order_number"),
+              "pricing": bill.get("pricing")}
              for bill in account["bills"]]
     payments = [{"receipt_number": payment.get("receipt_number"), "amount_cents": payment["amount_cents"],
                  "method": payment["method"], "status": payment["status"],

@@ -55,6 +55,9 @@ def test_the_code_opens_the_households_bills_what_is_owed_and_its_payments_only(
     assert shown["unpaid_cents"] == 2 * 21002 - 10000 and shown["prepaid_cents"] == 0
     assert [(b["period"], b["item"], b["amount_cents"], b["paid_cents"], b["status"]) for b in shown["bills"]] == [
         ("2026-10", "property_service", 21002, 10000, "unpaid"), ("2026-11", "property_service", 21002, 0, "unpaid")]
+    # what each was billed at: the rate, the area, the months (h6's probe of a fee rise: a dearer January said not why)
+    assert [(b["pricing"]["basis"], b["pricing"]["unit_price_cents_per_m2"], b["pricing"]["area_m2"],
+             b["pricing"]["months"]) for b in shown["bills"]] == [("area", 235, 89.37, 1)] * 2
     assert [(p["receipt_number"], p["amount_cents"]) for p in shown["payments"]] == [(paid["receipt_number"], 10000)]
     text = repr(shown)
     assert "hh_1" not in text and "hh_2" not in text and ESTATE not in text  # no ids to try on the staff's routes

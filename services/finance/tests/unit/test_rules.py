@@ -670,3 +670,24 @@ def test_the_handover_month_is_owed_from_the_handover_day_by_the_day():
     assert (period, months) == ("2026-10", 1 + Fraction(11, 30))
     [bill] = billing.run_bills("est_1", [(home, quarterly, period, months)], "job_1", "due", "now")
     assert bill["amount_cents"] == 41000 and bill["prorated"]["days"] == 11  # December whole, 11 days of November
+
+
+def test_a_runs_bill_says_at_which_price_it_was_billed():
+    """Found by h6's probe of a fee rise (物业费调价, 2.50 → 2.80 from January): December's and
+    January's bills said 250.00 and 280.00 and nothing more (the standard's id only), so neither
+    the owner's statement nor the accountant could tell which rate, area and months a bill was
+    billed at, nor which bills a rate typed wrong had billed."""
+    rise = {"_id": "fs_2", "item": "property_service", "name": "物业费 2.80", "basis": "area",
+            "unit_price_cents_per_m2": 280, "cycle": "monthly"}
+    quarterly = dict(rise, _id="fs_3", cycle="quarterly")
+    parking = {"_id": "fs_4", "item": "parking", "name": "车位费", "basis": "fixed", "amount_cents": 15000,
+               "cycle": "monthly"}
+    flat = {"_id": "hh_flat", "area_m2": 100}
+    month, quarter, space = billing.run_bills("est_1", [(flat, rise, "2027-01", 1), (flat, quarterly, "2027-01", 3),
+                                                        (flat, parking, "2027-01", 1)], "job_1", "due", "now")
+    assert (month["amount_cents"], month["pricing"]) == (28000, {
+        "standard_name": "物业费 2.80", "basis": "area", "unit_price_cents_per_m2": 280, "amount_cents": None,
+        "area_m2": 100, "months": 1})
+    assert (quarter["amount_cents"], quarter["pricing"]["months"]) == (84000, 3)
+    assert space["pricing"] == {"standard_name": "车位费", "basis": "fixed", "unit_price_cents_per_m2": None,
+                                "amount_cents": 15000, "area_m2": None, "months": 1}
