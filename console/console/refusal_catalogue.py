@@ -1309,6 +1309,25 @@ ZH = {
         '某日日终的欠费须待该日结束后查询',
     'is today or a day to come':
         '是今天或以后的日期',
+    # a correction of an approved standard's price (更正: standards.correction_data, approval)
+    'only an approved periodic fee standard is corrected':
+        '只能更正已审批的周期性收费标准',
+    'names no approved periodic fee standard of the estate':
+        '不是本小区已审批的周期性收费标准',
+    "must be the corrected standard's ({0})":
+        '须与被更正的标准相同（{0}）',
+    "a correction covers the corrected standard's months ({0})":
+        '更正的月份须与被更正的标准相同（{0}）',
+    "a correction applies to the corrected standard's households":
+        '更正的适用房屋须与被更正的标准相同',
+    'a correction replaces the price of the same standard':
+        '更正只改同一收费标准的价格',
+    'the standard it corrects is no longer approved as it was (corrected or ended since): propose the correction again':
+        '被更正的标准已不是原来的已审批状态（已被更正或已终止），请重新提出更正',
+    'is not approved as it was':
+        '已不是原来的已审批状态',
+    'the bill kept changing while it was re-billed; run the month again':
+        '重开账单时该账单一直在变动，请重新执行该月计费',
     'the fee standard is {0} already':
         '该收费标准已是“{0:fee_status}”状态',
     'overlaps {0}: {1}':  # {0}: the standard as the page names it, {1}: why (both in REASONS)

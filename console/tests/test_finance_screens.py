@@ -127,6 +127,28 @@ def test_a_standard_shows_whom_it_applies_to_and_a_new_version_starts_from_it(cl
     assert post["headers"]["Idempotency-Key"] == "k-fs"
 
 
+def test_an_approved_standards_price_is_corrected_from_its_row(client, fake):
+    """h6's probe of a fee rise: a price typed wrong and billed could not be put right from any screen."""
+    _households(fake)
+    corrected = {**STANDARD, "id": "fs_0", "status": "corrected", "corrected_by": "fs_1"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/fee-standards", {"items": [STANDARD, PENDING, corrected],
+                                                                 "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/fee-standards", (201, PENDING))
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/fee-standards").get_data(as_text=True)
+    assert page.count("data-correct>") == 1 and "?correct=fs_1" in page  # the approved one, not the pending
+    assert "已更正" in page and "data-corrected-by" in page
+    form = client.get("/accounts/fee-standards?correct=fs_1").get_data(as_text=True)
+    assert 'name="corrects" value="fs_1"' in form and "data-correcting" in form
+    answer = client.post("/accounts/fee-standards", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-fix", "item": STANDARD["item"], "basis": "area",
+        "price": "2.80", "cycle": STANDARD["cycle"], "valid_from": STANDARD["valid_from"], "corrects": "fs_1",
+        "households": "3-1-1202"})
+    assert answer.status_code == 302
+    assert _posts(fake, "/fee-standards")[-1]["json"] == {
+        "item": STANDARD["item"], "cycle": STANDARD["cycle"], "unit_price_cents_per_m2": 280, "corrects": "fs_1"}
+
+
 def test_an_unknown_household_or_a_wrong_area_is_named_before_any_call(client, fake):
     _households(fake)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/fee-standards", {"items": [], "next_cursor": None})

@@ -269,6 +269,12 @@ def fee_standards(problem=None, refused_id=None, form=None):
         # "new version of…": the create form filled from a standard of the page, to change who it applies to
         source = next((f for f in items if f.get("id") == request.args.get("from")), None)
         form = _standard_as_form(source, households) if source else _form_as_dict(request.form)
+        # "correct the price of…" (更正): the same standard's months and households, its price to change
+        corrected = next((f for f in items if f.get("id") == request.args.get("correct")
+                          and f.get("status") == "approved"), None)
+        if corrected:
+            form = _standard_as_form(corrected, households) | {"corrects": corrected["id"],
+                                                                "valid_from": corrected["valid_from"]}
     return render_template("accounts/fee_standards.html", items=items,
                            next_cursor=page.get("next_cursor"), filters={}, fee_items=ITEMS, cycles=CYCLES,
                            statuses=HOUSEHOLD_STATUSES, key=common.form_key(), form=form,
@@ -282,7 +288,8 @@ LABEL = re.compile(r"^([^-_\s]+)-([^-_\s]+)-([^-_\s]+)$")  # building-unit-room,
 
 def _form_as_dict(form):
     values = {name: form.get(name, "") for name in ("item", "name", "basis", "price", "cycle", "valid_from",
-                                                     "min_area", "max_area", "households", "idempotency_key")}
+                                                     "min_area", "max_area", "households", "idempotency_key",
+                                                     "corrects")}
     values["statuses"] = form.getlist("statuses")
     return values
 
@@ -354,6 +361,12 @@ def create_fee_standard():
     for name in ("name", "valid_from"):
         if form.get(name, "").strip():
             body[name] = form[name].strip()
+    if form.get("corrects", "").strip():  # 更正: the months and households are the corrected standard's
+        body["corrects"] = form["corrects"].strip()
+        body.pop("valid_from", None)
+        return common.post_or_show("fee-standards", body, lambda problem: (fee_standards(problem), problem.status),
+                                   "fee.created", url_for("accounts.fee_standards"),
+                                   idempotency_key=form.get("idempotency_key") or None)
     applies, wrong = _applies_to(form)
     if wrong:
         return fee_standards(wrong), 400

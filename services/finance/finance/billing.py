@@ -300,6 +300,26 @@ def cancellation(bill, event):
             "released": list(bill["allocations"])}
 
 
+def rebill(bill, wrong):
+    """The bill that replaces ``wrong`` (a run's bill of a standard whose price was corrected, 更正)
+    at the correction's price: ``bill`` as the run made it, under an id of its own (the wrong bill
+    keeps the natural one, cancelled, so a run repeated finds both and bills nothing twice), naming
+    the bill it corrects."""
+    return {**bill, "_id": ids.natural_id("bill", bill["estate_id"], bill["household_id"], bill["item"],
+                                          bill["period"], "corrected", bill["source"]["standard_id"]),
+            "source": {**bill["source"], "corrects_bill_id": wrong["_id"]}}
+
+
+def correction_cancel(wrong, rebill_id, now_iso, actor):
+    """The changes that cancel ``wrong`` for its re-bill ``rebill_id``, its allocations ``released``
+    to go back to their payments (as a withdrawn charge's: ``cancellation``); None when cancelled."""
+    if wrong["status"] == "cancelled":
+        return None
+    return {"status": "cancelled", "cancelled_at": now_iso, "cancelled_by": actor,
+            "cancel_reason": f"re-billed at the corrected fee standard as {rebill_id}", "rebilled_as": rebill_id,
+            "paid_cents": 0, "settled_at": None, "allocations": [], "released": list(wrong.get("allocations") or [])}
+
+
 def cancelled_charge_bill(event, rules):
     """The bill of a charge withdrawn before its ``charge_raised`` arrived: cancelled from the start."""
     bill = charge_bill(event, rules)

@@ -125,6 +125,9 @@ def create_standard(db, outbox, caller, estate_id, data):
     for index, household_id in enumerate((data.get("applies_to") or {}).get("household_ids") or []):
         store.known_household(db, estate_id, household_id, f"data.applies_to.household_ids[{index}]")
 
+    if data.get("corrects"):  # 更正: the wrong one's months and households
+        data = standards.correction_data(data, store.find_standard(db, estate_id, data["corrects"]))
+
     def new():
         standard = standards.new_standard(standard_id, estate_id, data, clock.now(), store.rules_for(db, estate_id),
                                           caller.user)
@@ -223,29 +226,66 @@ def run_billing(db, outbox, job, progress):
                  *billing.joined_mid_cycle(mid_cycle, households, period, rules["timezone"], prorate)]
     progress(0, len(pairs))
     bills = billing.run_bills(estate_id, pairs, job["_id"], billing.due_at(period, now, rules), clock.to_iso(now))
-    created = already = cents = 0
+    created = already = cents = corrected = 0
     refused = []
+    # 更正: a correction's bills replace those its wrong standard billed (``_rebill``)
+    corrections = {s["_id"]: s["corrects"] for s in [*billed, *(s for s, _ in mid_cycle)] if s.get("corrects")}
     while True:
         with collector.paused():  # a batch's bills are acyclic dicts: see collector.py
             made = list(islice(bills, BILLING_BATCH))
             if not made:
                 break
-            batch = []
+            batch, correcting = [], []
             for bill in made:
                 if billing.over_limit(bill):
                     refused.append({"household_id": bill["household_id"], "item": bill["item"],
                                     "amount_cents": bill["amount_cents"]})
                 else:
-                    batch.append(bill)
+                    (correcting if bill["source"]["standard_id"] in corrections else batch).append(bill)
             created, already, cents = _write_batch(db, batch, created, already, cents)
-        progress(created + already + len(refused))
+        for bill in correcting:
+            outcome = _rebill(db, outbox, bill, corrections[bill["source"]["standard_id"]], job.get("created_by"))
+            created, already, corrected = (created + (outcome == "created"), already + (outcome == "already"),
+                                           corrected + (outcome == "corrected"))
+            cents += bill["amount_cents"] if outcome != "already" else 0
+        progress(created + already + corrected + len(refused))
     prepaid = apply_prepaid_everywhere(db, outbox, estate_id)
     result = {"period": period, "households": len(households),
               "standards": [s["_id"] for s in billed] + [s["_id"] for s, _ in mid_cycle],
-              "bills_created": created, "already_billed": already, "billed_cents": cents,
+              "bills_created": created, "already_billed": already, "billed_cents": cents, "bills_corrected": corrected,
               "bills_settled_from_prepaid": prepaid, "over_limit": refused}
     _announce_run(db, outbox, job, result)
     return result
+
+
+def _rebill(db, outbox, bill, corrected_id, actor):
+    """A correction's ``bill`` (更正): ``"created"`` where nothing billed its household and month,
+    ``"corrected"`` where the wrong standard ``corrected_id`` had billed it (that bill cancelled,
+    ``rebilled_as`` the new one, its money given back to its payments as prepaid money, which then
+    settles the new bill and the household's other bills oldest first), ``"already"`` otherwise
+    (re-billed already, or billed by something else). Under the household's lock, as every change of
+    its money; a crash after the cancel is finished by the next run (the cancelled bill names its
+    re-bill) and the household's next writer (the money given back)."""
+    wrong = store.find_bill(db, bill["estate_id"], bill["_id"])
+    if wrong is None:
+        return "created" if store.insert_bill(db, bill) else "already"
+    source = wrong.get("source") or {}
+    if source.get("kind") != "billing_run" or source.get("standard_id") != corrected_id:
+        return "already"
+    new = billing.rebill(bill, wrong)
+    if wrong["status"] == "cancelled":  # cancelled for it before a crash, or re-billed already
+        return "corrected" if wrong.get("rebilled_as") == new["_id"] and store.insert_bill(db, new) else "already"
+    with household(db, outbox, bill["estate_id"], bill["household_id"]):
+        for _ in range(3):
+            wrong = store.find_bill(db, bill["estate_id"], bill["_id"])
+            changes = billing.correction_cancel(wrong, new["_id"], clock.now_iso(), actor)
+            if changes is None:
+                return "already"
+            if store.cancel_bill(db, outbox, wrong, changes):
+                store.insert_bill(db, new)
+                _give_back(db, outbox, wrong | changes)
+                return "corrected"
+    raise Conflict("the bill kept changing while it was re-billed; run the month again")
 
 
 def _announce_run(db, outbox, job, result):

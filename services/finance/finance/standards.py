@@ -101,7 +101,39 @@ def new_standard(standard_id, estate_id, data, now, rules, actor):
         "approved_at": None,
         "approved_by": None,
         "superseded_by": None,
+        "corrects": data.get("corrects"),
     }
+
+
+def correction_data(data, corrected):
+    """``data`` of a standard proposed as the correction (更正) of ``corrected`` (``data.corrects``;
+    None when no standard of the estate has that id), with its months and households: a correction
+    replaces the wrong price of the same item, cycle, months and households, and nothing else (a
+    different month or household is a new standard, which ends the older one). 422 otherwise.
+    Found by h6's probe of a fee rise: a price typed wrong and billed could not be put right (a
+    standard of the same month was a 409, an approved one could not be withdrawn, no bill cancelled)."""
+    if corrected is None or corrected["status"] != "approved" or not _periodic(corrected):
+        raise BusinessRuleViolation("only an approved periodic fee standard is corrected", [field_error(
+            "data.corrects", "names no approved periodic fee standard of the estate")])
+    errors = []
+    for name in ("item", "cycle"):
+        if data[name] != corrected[name]:
+            errors.append(field_error(f"data.{name}", f"must be the corrected standard's ({corrected[name]})"))
+    for name in ("valid_from", "valid_to"):
+        if name in data and data[name] != corrected[name]:
+            errors.append(field_error(f"data.{name}", f"a correction covers the corrected standard's months "
+                                                      f"({corrected[name] or 'open'})"))
+    if "applies_to" in data and scope_of(data["applies_to"]) != (corrected.get("applies_to") or None):
+        errors.append(field_error("data.applies_to", "a correction applies to the corrected standard's households"))
+    if errors:
+        raise BusinessRuleViolation("a correction replaces the price of the same standard", errors)
+    return {**data, "valid_from": corrected["valid_from"], "valid_to": corrected["valid_to"],
+            "applies_to": corrected.get("applies_to")}
+
+
+def corrected_changes(standard, now):
+    """What a correction's approval writes on the standard it corrects: it bills no more."""
+    return {"status": "corrected", "corrected_by": standard["_id"], "corrected_at": clock.to_iso(now)}
 
 
 def prices_a_parking_hour(standard):
@@ -206,8 +238,16 @@ def approval(standard, approved_of_item, now, actor, last_billed=None, actor_rol
             "id", f"{standard['item']} is a one-off charge: its standard is per charge")])
     last_billed = last_billed or {}
     ended = []
+    corrects = standard.get("corrects")
+    if corrects:
+        corrected = next((other for other in approved_of_item if other["_id"] == corrects), None)
+        if corrected is None or (corrected["valid_from"], corrected["valid_to"], corrected.get("applies_to")) != (
+                standard["valid_from"], standard["valid_to"], standard.get("applies_to")):
+            raise Conflict("the standard it corrects is no longer approved as it was (corrected or ended since): "
+                           "propose the correction again", [field_error("corrects", "is not approved as it was")])
+        ended.append((corrects, corrected_changes(standard, now)))
     for other in approved_of_item:
-        if other["_id"] == standard["_id"] or _periodic(other) != _periodic(standard) \
+        if other["_id"] in (standard["_id"], corrects) or _periodic(other) != _periodic(standard) \
                 or not overlaps(standard, other) \
                 or not scopes_overlap(standard.get("applies_to"), other.get("applies_to")):
             continue
@@ -338,7 +378,8 @@ def approved_event_data(standard, ended):
     raise per-charge fees keep a copy), and the standards it ended (their new ``valid_to``)."""
     return {key: standard[key] for key in ("item", "name", "basis", "cycle", "amount_cents",
                                            "unit_price_cents_per_m2", "valid_from", "valid_to")} | {
-        "id": standard["_id"], "ended": [{"id": other_id, "valid_to": changes["valid_to"]} for other_id, changes in ended]}
+        "id": standard["_id"], "ended": [{"id": other_id, "valid_to": changes["valid_to"]} for other_id, changes in ended
+                                         if "valid_to" in changes]}  # a corrected one is not ended: replaced
 
 
 def cycle_start(standard, period):

@@ -214,6 +214,11 @@ def get_standard(db, estate_id, standard_id):
     return _named.get(db, "fee_standards", estate_id, standard_id)
 
 
+def find_standard(db, estate_id, standard_id):
+    """The estate's standard of that id, or None."""
+    return db.fee_standards.find_one({"_id": standard_id, "estate_id": estate_id})
+
+
 def list_standards(db, estate_id, filters, limit, cursor):
     """``filters``: ``item``, ``status``, and ``id`` (one standard: the gateway's check of an approval)."""
     query = {"estate_id": estate_id, **{("_id" if name == "id" else name): value for name, value in filters.items()}}
@@ -505,7 +510,7 @@ def cancel_bill(db, outbox, bill, changes):
     marked = {**changes, GIVING_BACK: True} if changes.get("released") else changes
     written = _named.write(db, outbox, "bills", bill, writes.Change(marked),
                            guard={"status": bill["status"], "paid_cents": bill["paid_cents"],
-                                  "allocations": bill["allocations"]})
+                                  "allocations": bill.get("allocations")})  # a run's bill never paid has none
     bills_changed(db, bill["estate_id"], bill["household_id"])
     return written is not None
 

@@ -1,0 +1,76 @@
+"""A fee standard approved with a wrong price and billed already is corrected (更正收费标准): the
+accountant proposes the right price naming the standard it corrects, a manager approves it, and the
+month's billing run again re-bills each bill of the wrong one at the corrected price: the wrong bill
+cancelled (its money given back to its payments as prepaid money, which settles the new bill), one
+new bill under the correction's own id, so a run repeated bills nothing twice.
+
+Found by h6's probe of a fee rise (物业费调价 2.50 → 2.80): a rise typed 2.08 and billed in January
+could not be put right: a standard from the same month was a 409 (it overlaps), an approved one could
+not be rejected (409), no bill could be cancelled, and a later standard left January's bills wrong."""
+import pytest
+
+from estate_common.errors import BusinessRuleViolation, Conflict
+from estate_common.testing import staff
+
+from .test_service import ESTATE, MANAGER, acting, approved, bill_of, bills, finance, pay, run  # noqa: F401 (fixture)
+
+ACCOUNTANT = staff("acc", ["accountant"], [ESTATE])
+
+
+def propose(finance, **data):
+    acting(finance, ACCOUNTANT)
+    return finance.create_fee_standard({"estate_id": ESTATE, "data": {
+        "item": "property_service", "cycle": "monthly", **data}})
+
+
+def approve(finance, standard_id):
+    acting(finance, MANAGER)
+    answer = finance.approve_fee_standard({"estate_id": ESTATE, "id": standard_id})
+    acting(finance, ACCOUNTANT)
+    return answer
+
+
+def test_a_wrong_rate_billed_is_rebilled_once_at_the_corrected_one(finance):
+    wrong = approved(finance, unit_price_cents_per_m2=208, valid_from="2026-11", name="物业费 2.80")  # typed 2.08
+    run(finance, "2026-11")
+    assert bill_of(finance, "hh_2")["amount_cents"] == 24960  # 120 m² × 2.08
+    pay(finance, "hh_2", 24960)  # paid in full at the wrong rate
+    fix = propose(finance, unit_price_cents_per_m2=280, corrects=wrong["id"], name="物业费 2.80 更正")
+    assert (fix["valid_from"], fix["applies_to"], fix["corrects"], fix["status"]) == (
+        "2026-11", None, wrong["id"], "pending")
+    assert approve(finance, fix["id"])["status"] == "approved"
+    listed = {s["id"]: s for s in finance.list_fee_standards({"estate_id": ESTATE, "filters": {}})["items"]}
+    assert (listed[wrong["id"]]["status"], listed[wrong["id"]]["corrected_by"]) == ("corrected", fix["id"])
+
+    result = run(finance, "2026-11")["result"]
+    assert (result["bills_corrected"], result["bills_created"]) == (3, 0)
+    nov = [b for b in bills(finance) if b["period"] == "2026-11"]
+    assert sorted((b["household_id"], b["status"], b["amount_cents"]) for b in nov) == [
+        ("hh_1", "cancelled", 18589), ("hh_1", "unpaid", 25024),
+        ("hh_2", "cancelled", 24960), ("hh_2", "unpaid", 33600),
+        ("hh_3", "cancelled", 10504), ("hh_3", "unpaid", 14140)]
+    old, new = bill_of(finance, "hh_2"), next(b for b in nov if b["household_id"] == "hh_2" and b["status"] != "cancelled")
+    assert old["rebilled_as"] == new["id"] and new["source"]["corrects_bill_id"] == old["id"]
+    assert new["source"]["standard_id"] == fix["id"] and new["pricing"]["unit_price_cents_per_m2"] == 280
+    assert old["paid_cents"] == 0 and new["paid_cents"] == 24960  # the money paid moved to the right bill
+    # the run again, and the next month: nothing twice, the wrong one bills no more
+    assert run(finance, "2026-11")["result"]["bills_corrected"] == 0
+    assert len([b for b in bills(finance) if b["period"] == "2026-11"]) == 6
+
+
+def test_a_correction_says_what_it_corrects_and_is_refused_otherwise(finance):
+    wrong = approved(finance, unit_price_cents_per_m2=208, valid_from="2026-11")
+    with pytest.raises(BusinessRuleViolation) as refused:
+        propose(finance, unit_price_cents_per_m2=280, corrects=wrong["id"], valid_from="2026-12")
+    assert refused.value.errors[0]["field"] == "data.valid_from"
+    with pytest.raises(BusinessRuleViolation) as refused:
+        propose(finance, unit_price_cents_per_m2=280, corrects="fs_nothing")
+    assert refused.value.errors[0]["field"] == "data.corrects"
+    pending = propose(finance, unit_price_cents_per_m2=300, valid_from="2027-01")
+    with pytest.raises(BusinessRuleViolation):  # only an approved standard is corrected
+        propose(finance, unit_price_cents_per_m2=280, corrects=pending["id"])
+    first = propose(finance, unit_price_cents_per_m2=280, corrects=wrong["id"])
+    second = propose(finance, unit_price_cents_per_m2=281, corrects=wrong["id"])
+    approve(finance, first["id"])
+    with pytest.raises(Conflict):  # corrected once: the second names a standard no longer approved
+        approve(finance, second["id"])
