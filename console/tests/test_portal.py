@@ -659,6 +659,30 @@ def test_the_published_disclosures_are_listed_newest_first_a_page_at_a_time_each
     assert 'href="/portal/E1/disclosures"' in form  # the form leads to it, as to the notices
 
 
+def test_the_fee_standards_published_show_the_price_in_force_and_the_rise_to_come(client, fake, documented_routes):
+    """h6's probe of a fee rise (2.50 → 2.80 from January): owners were shown the new prices nowhere."""
+    fake.on("GET", r"/api/v1/public/estates/E1/fee-standards", {
+        "estate_name": "绿城花园", "timezone": "Asia/Shanghai", "items": [
+            {"item": "parking", "name": "车位费", "basis": "fixed", "unit_price_cents_per_m2": None,
+             "amount_cents": 15000, "cycle": "monthly", "valid_from": "2027-01", "valid_to": None,
+             "applies_to_all": False, "approved_at": "2026-12-06T02:00:00.000Z"},
+            {"item": "property_service", "name": "物业费", "basis": "area", "unit_price_cents_per_m2": 250,
+             "amount_cents": None, "cycle": "monthly", "valid_from": "2025-01", "valid_to": "2026-12",
+             "applies_to_all": True, "approved_at": "2025-01-01T02:00:00.000Z"},
+            {"item": "property_service", "name": "物业费（业主大会决议）", "basis": "area", "unit_price_cents_per_m2": 280,
+             "amount_cents": None, "cycle": "monthly", "valid_from": "2027-01", "valid_to": None,
+             "applies_to_all": True, "approved_at": "2026-12-06T02:00:00.000Z"}]})
+    page = client.get("/portal/E1/fee-standards", headers={"Accept-Language": "zh-CN"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "收费标准公示" in html and "绿城花园" in html
+    assert "¥2.80 / ㎡·月" in html and "2027-01 起" in html and "2025-01 – 2026-12" in html
+    assert "¥150.00" in html and "部分房屋" in html
+    assert [c["path"] for c in public_calls(fake, documented_routes) if c["path"].endswith("/fee-standards")] == [
+        "/api/v1/public/estates/E1/fee-standards"]
+    form = client.get("/portal/E1", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert 'href="/portal/E1/fee-standards"' in form
+
+
 def test_a_disclosure_s_publication_time_is_on_the_estate_s_clock(client, fake):
     """An estate in New York: its disclosure published at 08:58 there read "公示于 21:58", Shanghai's
     clock (a probe of the repair chain). The answers' timezone, as the tracking view's; without

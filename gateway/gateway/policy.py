@@ -128,6 +128,7 @@ PUBLIC_ROUTES = frozenset({
     ("POST", "/api/v1/public/requests/<tracking_code>/rating"),
     ("GET", "/api/v1/public/estates/<estate_code>/disclosures"),  # owners: the list of those published
     ("GET", "/api/v1/public/estates/<estate_code>/disclosures/<period>"),  # owners: published figures only
+    ("GET", "/api/v1/public/estates/<estate_code>/fee-standards"),  # owners: the standards in force and to come
     ("GET", "/api/v1/public/accounts/<access_code>"),  # an owner's statement link: their household's bills
     ("GET", "/portal/<estate_code>"),  # the owner portal's page: sent on to the console's (portal_qr.py)
     ("GET", "/portal/<estate_code>/disclosures/<period>"),  # its page of a published disclosure, likewise

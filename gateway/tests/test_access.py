@@ -19,6 +19,7 @@ PUBLIC_RULES = {"/healthz", "/readyz", "/api/v1/openapi.json", "/api/docs", "/ap
                 "/api/v1/public/estates/<estate_code>/disclosures",  # owners: the list of those published
                 "/api/v1/public/estates/<estate_code>/disclosures/<period>",  # owners: a published disclosure
                 "/api/v1/public/accounts/<access_code>",  # an owner's statement link: their household's bills
+                "/api/v1/public/estates/<estate_code>/fee-standards",  # owners: the fee standards published
                 "/portal/<estate_code>",  # the owner portal's page, sent on to the console's
                 "/portal/<estate_code>/disclosures/<period>"}  # its page of a published disclosure, likewise
 PUBLIC_ENDPOINTS = {"static"}

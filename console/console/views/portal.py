@@ -358,6 +358,16 @@ def disclosures(estate_code):
         filters={"estate_code": estate_code}, first_page=cursor is None, phones=_phones_of(estate_code)))
 
 
+@bp.get("/<estate_code>/fee-standards")
+def fee_standards(estate_code):
+    """The fee standards published to owners (收费标准公示): those in force and those to come (a rise
+    approved ahead of its month), each with its price and months. Owners were shown them nowhere
+    (h6's probe of a fee rise)."""
+    return _page_of(lambda: _named(f"/api/v1/public/estates/{_code(estate_code)}/fee-standards"),
+                    lambda published: render_template("portal/fee_standards.html", published=published,
+                                                      estate_code=estate_code, phones=_phones_of(estate_code)))
+
+
 def _phones_of(estate_code):
     """The estate's phones for a page whose answer (finance's disclosures) carries none: one read of
     the estate more; none shown when it cannot be read now (the page stands without them)."""

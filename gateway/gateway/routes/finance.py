@@ -140,6 +140,9 @@ PUBLIC_ROUTES = [
           frozenset(), paged=True, public=True),
     Route("GET", f"{PUBLIC}/estates/<estate_code>/disclosures/<period>", "finance", "published_disclosure",
           frozenset(), public=True),
+    # the fee standards published to owners (收费标准公示): approved ones in force now or later (h6's probe)
+    Route("GET", f"{PUBLIC}/estates/<estate_code>/fee-standards", "finance", "published_fee_standards",
+          frozenset(), public=True),
     # an owner's statement link (业主账单查询码): their household's bills and payments (finance/owner_access.py)
     Route("GET", f"{PUBLIC}/accounts/<access_code>", "finance", "owner_statement", frozenset(), public=True),
 ]

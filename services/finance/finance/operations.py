@@ -1531,6 +1531,18 @@ def published_disclosure(db, estate_code, period):
                                   name) | {"timezone": timezone}
 
 
+def published_fee_standards(db, estate_code):
+    """The fee standards published to owners (收费标准公示, the portal): the approved ones in force
+    this month or from a later month (``standards.published``). Found by h6's probe of a fee rise:
+    an approved rise and a new parking fee were shown to owners nowhere."""
+    estate_id = store.estate_id_by_code(db, estate_code)
+    rules = store.rules_for(db, estate_id)
+    name, timezone = store.estate_heading(db, estate_id)
+    return {"estate_name": name, "timezone": timezone,
+            "items": standards.published(store.approved_standards(db, estate_id),
+                                         periods.period_of(clock.now(), rules))}
+
+
 def published_disclosures(db, estate_code, limit, cursor):
     """The owners' list of the estate's published disclosures (the portal's 公示 page): each one's
     period, version and time, the newest first, a page at a time; the estate's name above it. The

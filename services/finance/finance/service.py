@@ -312,6 +312,11 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
                                                 payload.get("cursor"))
 
     @rpc_method
+    def published_fee_standards(self, payload):
+        """The public route's fee standards (收费标准公示): approved, in force now or later, no households."""
+        return operations.published_fee_standards(self.db, payload["estate_code"])
+
+    @rpc_method
     def published_disclosure(self, payload):
         """The public read-only link (the gateway's public route): a published disclosure only, no personal data."""
         return operations.published_disclosure(self.db, payload["estate_code"], payload["period"])

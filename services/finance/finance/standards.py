@@ -373,6 +373,18 @@ def rejection(standard, reason, now, actor):
             "reject_reason": reason.strip()}
 
 
+def published(approved, period):
+    """What owners read of the ``approved`` standards (收费标准公示): those in force in ``period`` or
+    from a later month, by item and first month, without whom they apply to beyond "every household"
+    or not (a parking fee's households are not the neighbours' business)."""
+    shown = [s for s in approved if (s.get("valid_to") or "9999-12") >= period]
+    return [{"item": s["item"], "name": s.get("name") or s["item"].replace("_", " "), "basis": s["basis"],
+             "unit_price_cents_per_m2": s.get("unit_price_cents_per_m2"), "amount_cents": s.get("amount_cents"),
+             "cycle": s["cycle"], "valid_from": s["valid_from"], "valid_to": s.get("valid_to"),
+             "applies_to_all": not s.get("applies_to"), "approved_at": s.get("approved_at")}
+            for s in sorted(shown, key=lambda s: (s["item"], s["valid_from"], s["_id"]))]
+
+
 def approved_event_data(standard, ended):
     """``finance.fee_standard_approved``: the price now in force from ``valid_from`` (services that
     raise per-charge fees keep a copy), and the standards it ended (their new ``valid_to``)."""
