@@ -298,7 +298,7 @@ def _announce_run(db, outbox, job, result):
               "started_by": job.get("created_by"), **result, "over_limit": len(result["over_limit"])}
     announced = {k: record[k] for k in ("period", "households", "bills_created", "already_billed", "billed_cents",
                                         "bills_settled_from_prepaid", "over_limit", "standards", "started_by",
-                                        "finished_at")} | {"id": job["_id"]}
+                                        "finished_at", "bills_corrected")} | {"id": job["_id"]}
     store.create(db, outbox, "billing_runs", estate_id, job["_id"], lambda: (record, [
         outbox.event("billing_run_finished", estate_id, announced, actor=job.get("created_by"))]))
 

@@ -270,7 +270,7 @@ def test_the_end_of_a_billing_run_is_announced_once_with_its_period_and_counts(f
     [ended] = finance.outbox.of_type("billing_run_finished")
     assert ended["data"] == {"id": job["id"], "period": "2026-11", "households": 3, "bills_created": 3,
                              "already_billed": 0, "billed_cents": 21002 + 28200 + 11868,
-                             "bills_settled_from_prepaid": 0, "over_limit": 0,
+                             "bills_settled_from_prepaid": 0, "over_limit": 0, "bills_corrected": 0,
                              "standards": job["result"]["standards"], "started_by": job["created_by"],
                              "finished_at": ended["occurred_at"]}
     assert ended["actor"] == job["created_by"] and ended["subject"] == {"id": job["id"], "revision": 0}

@@ -44,6 +44,7 @@ def test_a_wrong_rate_billed_is_rebilled_once_at_the_corrected_one(finance):
 
     result = run(finance, "2026-11")["result"]
     assert (result["bills_corrected"], result["bills_created"]) == (3, 0)
+    assert [e["data"]["bills_corrected"] for e in finance.outbox.of_type("billing_run_finished")] == [0, 3]
     nov = [b for b in bills(finance) if b["period"] == "2026-11"]
     assert sorted((b["household_id"], b["status"], b["amount_cents"]) for b in nov) == [
         ("hh_1", "cancelled", 18589), ("hh_1", "unpaid", 25024),
