@@ -46,6 +46,9 @@ INDEXES = {
         # channel's statement reconciled, a receipt an owner quotes)
         ([("estate_id", 1), ("transaction_id", 1)], {}),
         ([("estate_id", 1), ("receipt_number", 1)], {}),
+        # the opening credits' list (kind=opening_credit), in the list's order: a bucket of the
+        # credits alone, where the list's PAGED index walked the estate's payments to find them
+        ([("estate_id", 1), ("kind", 1), ("created_at", 1), ("_id", 1)], {}),
     ],
     "journal": [
         (PAGED, {}),

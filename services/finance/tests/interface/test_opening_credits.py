@@ -271,3 +271,25 @@ def test_an_opening_credit_is_not_a_payment_the_archive_is_told_of(finance):
                if e["estate_id"] == ESTATE and e["data"]["period"] == month]
     assert counted[-1]["data"]["counts"] == {"payments": 0}
     assert finance.outbox.of_type("payment_posted") == []
+
+
+def test_the_credits_list_reads_its_own_index_not_the_estates_payments(finance):
+    """``GET …/payments?kind=opening_credit``: the credits found through ``(estate_id, kind,
+    created_at, _id)``, a bucket of the credits alone, where the estate's payments were walked
+    (the list's index is led by ``estate_id`` alone) to find the few credits among them."""
+    made = credit(finance)
+    finance.db.payments.insert_many([{"_id": f"pay_{n}", "estate_id": ESTATE, "household_id": "hh_2",
+                                      "status": "posted", "amount_cents": 100, "method": "cash",
+                                      "created_at": f"2026-11-0{1 + n % 9}T02:00:00.000Z", "updated_at": "x"}
+                                     for n in range(200)])
+    sent, collection = [], finance.db.payments
+    find = collection.find
+    try:
+        collection.find = lambda query, *args, **kwargs: (sent.append(query), find(query, *args, **kwargs))[1]
+        acting(finance, ACCOUNTANT)
+        listed = finance.list_payments({"estate_id": ESTATE, "filters": {"kind": "opening_credit"}})
+    finally:
+        del collection.find
+    assert [p["id"] for p in listed["items"]] == [made["id"]]
+    with collection._lock:
+        assert [[doc["_id"] for doc in collection._candidates(query)] for query in sent] == [[made["id"]]]
