@@ -45,6 +45,7 @@ RECORDED_EVENTS = {
     ("finance", "opening_balance_recorded"): "opening_balance",  # owed to the previous company, carried over (期初欠费)
     ("finance", "opening_credit_recorded"): "opening_credit",  # paid to the previous company ahead, handed over (期初预收)
     ("finance", "opening_credit_reversed"): "opening_credit",  # recorded wrong: kept beside the credit
+    ("finance", "seller_prepaid_held"): "seller_prepaid",  # a sale: the seller's prepaid money held apart
     ("finance", "operating_expense_recorded"): "operating_expense",  # a cost of the disclosure's expenses
     ("finance", "operating_expense_reversed"): "operating_expense",  # kept beside the cost
     ("finance", "fund_deposit_posted"): "fund_deposit",  # money into the special maintenance fund

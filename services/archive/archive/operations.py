@@ -675,6 +675,15 @@ def record(db, event):
         store.keep(db, "change_log", domain.change_from_recorded_event(subject_type, event))
 
 
+def record_once_per_subject(db, event):
+    """The event's record, unless its subject has one of this type already: an announcement sent
+    again under another event id (finance's opening credits announced on a restatement, those
+    recorded before ``opening_credit_recorded`` existed among them) is kept once, by the subject's
+    natural id."""
+    if not store.subject_has_record(db, event["estate_id"], event["data"]["id"], event["event_type"]):
+        record(db, event)
+
+
 def list_records(db, caller, estate_id, filters, limit, cursor):
     """The records the caller reads directly (estate_common.archive_access); the others only
     through a borrowing (``borrowed_records``)."""

@@ -348,6 +348,12 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
 
     @consumes("finance", "opening_credit_recorded")
     def record_opening_credit(self, event):
+        """Once per credit: finance announces again, on a restatement, credits it recorded before
+        this event existed (and so those recorded since, which the archive has)."""
+        operations.record_once_per_subject(self.db, event)
+
+    @consumes("finance", "seller_prepaid_held")
+    def record_seller_prepaid_held(self, event):
         self._record(event)
 
     @consumes("finance", "opening_credit_reversed")

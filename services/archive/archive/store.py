@@ -433,6 +433,12 @@ def export_households(db, estate_id, filters):
     return store.walk(db.households, query, filters.get("updated_since"))
 
 
+def subject_has_record(db, estate_id, subject_id, event_type):
+    """Whether a record of ``event_type`` of the subject is kept (by ``(estate_id, subject_id)``)."""
+    return db.records.find_one({"estate_id": estate_id, "subject_id": subject_id, "event_type": event_type},
+                               {"_id": 1}) is not None
+
+
 def chain_record(db, record, attempts=100):
     """Insert ``record`` as its estate's next link (``chain.link`` after the head) and return it
     as stored. Writers on several replicas may take the same seq: the unique index lets one win

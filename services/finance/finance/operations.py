@@ -25,7 +25,7 @@ from estate_common.kpis import per_estate
 from estate_common.store import page_computed, public
 
 from . import (arrears, arrears_view, billing, deposits, invoices, journals, maintenance_fund, opening_balance_imports,
-               opening_balances, opening_credit_imports, opening_credits, owner_access, payments, periods, reports, standards, statement, store, utilities)
+               opening_balances, opening_credit_imports, opening_credits, owner_access, payments, periods, reports, seller_prepaid, standards, statement, store, utilities)
 from .rules import (APPROVAL_SECONDS, BILLING_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_RETRY_SECONDS,
                     HOUSEHOLD_LOCK_SECONDS, HOUSEHOLD_LOCK_WAIT_SECONDS, JOURNAL_DAY_LOCK_WAIT_SECONDS)
 
@@ -1569,7 +1569,45 @@ def household_account(db, estate_id, household_id, filters):
         estate_id, household, first, last, store.unpaid_bills(db, estate_id, household_id),
         store.prepaid_sources(db, estate_id, household_id),
         store.household_bills_of_months(db, estate_id, household_id, first, last),
-        store.household_payments_of_days(db, estate_id, household_id, first_day, last_day), now)
+        store.household_payments_of_days(db, estate_id, household_id, first_day, last_day), now) | {
+        "seller_prepaid": [public(hold) for hold in store.sellers_prepaid_of(db, estate_id, household_id)]}
+
+
+# -- the seller's prepaid money at a sale (预收款归属卖方, seller_prepaid.py) ---------------------------
+
+def copy_household(db, outbox, data, write):
+    """archive's copy of a household written (``write``); with an owner's day (``owner_since``: the
+    household sold), the seller's prepaid money held apart once (``hold_sellers_prepaid``). Looked
+    at on every copy, not only when the day moved: a crash between the copy and the hold is
+    finished by the event's redelivery (the hold's natural id keeps it once)."""
+    write()
+    copy = store.find_household(db, data["estate_id"], data["id"]) or {}
+    if copy.get("owner_since"):
+        hold_sellers_prepaid(db, outbox, data["estate_id"], data["id"], copy["owner_since"])
+
+
+def hold_sellers_prepaid(db, outbox, estate_id, household_id, owner_since):
+    """The money still unused of the household's payments taken before ``owner_since``, held for
+    the seller (``seller_prepaid``): the hold with ``seller_prepaid_held`` in its write, then each
+    payment's part moved out of its ``unapplied_cents`` (a crash between is finished the next
+    time). None when there was nothing to hold."""
+    hold_id = seller_prepaid.hold_id(estate_id, household_id, owner_since)
+    if (found := store.find_seller_prepaid(db, estate_id, hold_id)) is not None \
+            and found["status"] != seller_prepaid.HELD:
+        return found
+    with household(db, outbox, estate_id, household_id):
+        hold = store.find_seller_prepaid(db, estate_id, hold_id)
+        if hold is None:
+            sources = seller_prepaid.sellers_sources(store.prepaid_sources(db, estate_id, household_id), owner_since)
+            if not sources:
+                return None
+            made = seller_prepaid.new_hold(hold_id, estate_id, household_id, owner_since, sources, clock.now())
+            announced = outbox.event("seller_prepaid_held", estate_id, seller_prepaid.held_event_data(made))
+            hold = store.create(db, outbox, "seller_prepaid", estate_id, hold_id, lambda: (made, [announced]))
+        if hold["status"] == seller_prepaid.HELD:
+            for part in hold["payments"]:
+                store.hold_payments_money(db, outbox, estate_id, part, hold_id)
+    return hold
 
 
 # -- an owner's statement link (业主账单查询码, owner_access.py) -------------------------------------

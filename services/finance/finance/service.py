@@ -2,7 +2,7 @@
 standards.py, billing.py, payments.py, journals.py, arrears.py and reports.py (numbers and
 decisions in rules.py), storage in store.py."""
 
-from estate_common import config
+from estate_common import config, replica
 from estate_common.nameko import (CountsClosedRecords, CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources, ServiceBase,
                                   consumes, export_runners, rpc_method)
 from estate_common.nameko.timers import graceful_timer, timer
@@ -341,6 +341,20 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
         return operations.kpis(self.db, self.caller, payload["period"], payload["estate_ids"])
 
     # -- what other services tell us ------------------------------------------------
+    @consumes("archive", "household_updated")
+    def copy_household_edit(self, event):
+        """The copy (``CopiesHouseholds``'), and a sale's day holds the seller's prepaid money."""
+        operations.copy_household(self.db, self.outbox, event["data"],
+                                  lambda: replica.apply(self.db, "household", event))
+
+    @consumes("archive", "households_restated")
+    def restate_households(self, event):
+        """The copies sent again, each as ``CopiesHouseholds``' (a sale announced before owner_since
+        was: its day now holds the seller's money left)."""
+        for household in event["data"]["households"]:
+            operations.copy_household(self.db, self.outbox, household,
+                                      lambda household=household: replica.restate(self.db, "household", household))
+
     @consumes("maintenance", "charge_raised")
     def bill_repair_charge(self, event):
         operations.take_charge(self.db, self.outbox, event)

@@ -81,6 +81,8 @@ INDEXES = {
     # an owner's statement link (owner_access.py): one per household, found by its secret's hash
     "owner_access": [([("estate_id", 1), ("secret_hash", 1)], {})],
     "bill_versions": [([("estate_id", 1)], {})],
+    # the seller's prepaid money held at a sale (seller_prepaid.py): one per household and transfer day
+    "seller_prepaid": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {})],
 }
 
 # indexes an older version made, dropped at start-up (estate_common.store.drop_retired_indexes)
@@ -93,7 +95,7 @@ NAMES = {  # collection -> what the API calls one of its documents
     "utility_accounts": "utility account", "utility_moves": "utility top-up or usage", "invoices": "invoice",
     "fund_accounts": "maintenance fund", "fund_entries": "maintenance fund entry",
     "operating_expenses": "operating expense", "disclosures": "published disclosure",
-    "billing_runs": "billing run",
+    "billing_runs": "billing run", "seller_prepaid": "seller's prepaid money held",
 }
 # reads by id, and the one write path (estate_common.writes); a bill's and a payment's updated_at is
 # the moment of each write that changes what the API shows of it (an integrator's sync: the lists'
@@ -710,6 +712,29 @@ def unpaid_by_household(db, estate_id, household_ids):
         if bill.get("household_id") in wanted:
             found.setdefault(bill["household_id"], []).append(bill)
     return found
+
+
+def sellers_prepaid_of(db, estate_id, household_id):
+    """The household's holds of a seller's prepaid money (seller_prepaid.py), oldest first."""
+    return sorted(store.scan(db.seller_prepaid, {"estate_id": estate_id, "household_id": household_id}),
+                  key=lambda hold: (hold["created_at"], hold["_id"]))
+
+
+def find_seller_prepaid(db, estate_id, hold_id):
+    return _named.find(db, "seller_prepaid", estate_id, hold_id)
+
+
+def hold_payments_money(db, outbox, estate_id, part, hold_id):
+    """Move ``part``'s cents of its payment's unused money to its ``seller_held_cents``, once (a
+    payment already held by ``hold_id`` is left)."""
+    def hold(payment):
+        if payment.get("seller_hold_id") == hold_id or payment["status"] != "posted" \
+                or payment["unapplied_cents"] < part["amount_cents"]:
+            return None
+        return writes.Change({"unapplied_cents": payment["unapplied_cents"] - part["amount_cents"],
+                              "seller_held_cents": part["amount_cents"], "seller_hold_id": hold_id})
+
+    return _named.change(db, outbox, "payments", estate_id, part["payment_id"], hold, keyed=False)
 
 
 PREPAID_IN_USE = "_prepaid_in_use"  # when money of this payment was taken for a bill, until the bill has it

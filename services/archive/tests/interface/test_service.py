@@ -922,6 +922,35 @@ def test_an_opening_credit_and_its_reversal_are_kept_under_its_household_once(ar
         ("pay_oc1", "opening_credit_reversed")]
 
 
+def test_an_opening_credit_announced_again_is_kept_once(archive, estate):
+    """Credits recorded before opening_credit_recorded existed are announced by finance once a
+    restatement comes (another event, another event_id, for the same credit): the archive keeps one
+    record of each credit, by its natural id, however often it is announced (found by h2)."""
+    estate_id = estate["id"]
+    data = {"id": "pay_oc1", "receipt_number": "OP-2026-000001", "household_id": "hh_1", "amount_cents": 50000,
+            "reference": "YS-031", "recorded_at": "2026-11-23T02:00:00.000Z"}
+    first, again = (event("finance", "opening_credit_recorded", estate_id, data) for _ in range(2))
+    assert first["event_id"] != again["event_id"]
+    archive.record_opening_credit(first)
+    archive.record_opening_credit(again)
+    records = archive.list_records({"estate_id": estate_id, "filters": {"household_id": "hh_1"}})["items"]
+    assert [(r["subject_id"], r["event_type"]) for r in records] == [("pay_oc1", "opening_credit_recorded")]
+
+
+def test_a_sellers_prepaid_money_held_at_a_sale_is_kept_under_its_household_once(archive, estate):
+    """finance holds the seller's prepaid money apart when the household is sold (seller_prepaid_held):
+    the archive keeps it under the household, once however often delivered (found by h2)."""
+    estate_id = estate["id"]
+    held = event("finance", "seller_prepaid_held", estate_id, {
+        "id": "sph_1", "household_id": "hh_1", "owner_since": "2026-11-20", "amount_cents": 50000,
+        "payments": [{"payment_id": "pay_1", "amount_cents": 50000}], "held_at": "2026-11-21T02:00:00.000Z"})
+    archive.record_seller_prepaid_held(held)
+    archive.record_seller_prepaid_held(held)
+    [record] = archive.list_records({"estate_id": estate_id, "filters": {"household_id": "hh_1"}})["items"]
+    assert (record["subject_type"], record["subject_id"], record["event_type"]) == (
+        "seller_prepaid", "sph_1", "seller_prepaid_held")
+
+
 def test_a_fund_uses_request_and_its_decision_are_kept_side_by_side_and_the_decision_in_the_change_log(
         archive, estate):
     """finance announced no use of the special maintenance fund, so the archive held no record of
