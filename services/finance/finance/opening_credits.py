@@ -46,6 +46,9 @@ from estate_common.errors import Conflict, NotFound, field_error
 from . import payments, periods
 
 KIND = "opening_credit"
+# when the credit was announced (opening_credit_recorded): absent on a credit recorded before the
+# release that announced them, which archive's restatement has announced once (``announce_again``)
+ANNOUNCED = "_announced_at"
 PREFIX = "OP"
 
 
@@ -87,6 +90,7 @@ def new_credit(credit_id_, estate_id, data, number_, now, rules, user):
         "status": "posted", "cashier": None, "_recorded_by": user, "day": periods.day_of(now, rules),
         "posted_at": stamp, "created_at": stamp, "allocations": [], "unapplied_cents": amount,
         "prepaid_cents": amount, "prepaid_used_cents": 0, "reversal": None,
+        ANNOUNCED: stamp,  # opening_credit_recorded in its own write
         "receipt": {"number": number_, "issued_at": stamp, "household_id": data["household_id"], "amount_cents": amount,
                     "method": KIND, "bills": [], "prepaid_cents": amount, "transaction_id": None},
     }

@@ -808,6 +808,16 @@ def credit_over(db, outbox, estate_id, data, rules, now, user, again_is_existing
     return store.find_payment(db, estate_id, credit_id), True
 
 
+def announce_opening_credits(db, outbox, estate_id):
+    """archive's restatement (``estate_restated``): each opening credit recorded before the release
+    that announced them (no ``opening_credits.ANNOUNCED``) announced once, as recorded, in the
+    write that marks it (archive keeps one record per credit, however often it hears of it)."""
+    now_iso = clock.now_iso()
+    for credit in store.unannounced_credits(db, estate_id):
+        announced = outbox.event("opening_credit_recorded", estate_id, opening_credits.recorded_event_data(credit))
+        store.announce_credit(db, outbox, estate_id, credit["_id"], announced, now_iso)
+
+
 def start_opening_credit_import(db, caller, estate_id, data):
     """A CSV of opening credits, credited in the background (a job; ``opening_credit_imports``):
     the file is measured now (400 over the caps, or no line)."""

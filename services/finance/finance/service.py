@@ -341,6 +341,13 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
         return operations.kpis(self.db, self.caller, payload["period"], payload["estate_ids"])
 
     # -- what other services tell us ------------------------------------------------
+    @consumes("archive", "estate_restated")
+    def restate_estate(self, event):
+        """The copy (``CopiesEstates``'), and the opening credits recorded before they were
+        announced announced once (archive keeps them)."""
+        replica.restate(self.db, "estate", event["data"])
+        operations.announce_opening_credits(self.db, self.outbox, event["estate_id"])
+
     @consumes("archive", "household_updated")
     def copy_household_edit(self, event):
         """The copy (``CopiesHouseholds``'), and a sale's day holds the seller's prepaid money."""

@@ -737,6 +737,23 @@ def hold_payments_money(db, outbox, estate_id, part, hold_id):
     return _named.change(db, outbox, "payments", estate_id, part["payment_id"], hold, keyed=False)
 
 
+def unannounced_credits(db, estate_id):
+    """The estate's opening credits never announced (recorded before ``opening_credit_recorded``
+    was), through the credits' own index (estate_id, kind, …)."""
+    return list(store.scan(db.payments, {"estate_id": estate_id, "kind": "opening_credit",
+                                         "_announced_at": {"$exists": False}}))
+
+
+def announce_credit(db, outbox, estate_id, credit_id, announced, now_iso):
+    """``announced`` (the credit's opening_credit_recorded) in the write that marks it announced, once."""
+    def announce(credit):
+        if credit.get("_announced_at"):
+            return None
+        return writes.Change({"_announced_at": now_iso}, events=[announced])
+
+    return _named.change(db, outbox, "payments", estate_id, credit_id, announce, keyed=False)
+
+
 PREPAID_IN_USE = "_prepaid_in_use"  # when money of this payment was taken for a bill, until the bill has it
 PREPAID_IN_USE_IDS = "_prepaid_in_use_ids"  # the allocations taken
 

@@ -293,3 +293,24 @@ def test_the_credits_list_reads_its_own_index_not_the_estates_payments(finance):
     assert [p["id"] for p in listed["items"]] == [made["id"]]
     with collection._lock:
         assert [[doc["_id"] for doc in collection._candidates(query)] for query in sent] == [[made["id"]]]
+
+
+def test_credits_recorded_before_they_were_announced_are_announced_once_on_a_restatement(finance):
+    """Opening credits recorded before the release that announced them (opening_credit_recorded)
+    have no archive record: archive's restatement (POST …/restatements, estate_restated) has
+    finance announce each such credit once, as recorded (archive keeps one record per credit); a
+    credit announced in its own write is not announced again (found by h2)."""
+    from estate_common.testing import event
+    old = credit(finance)
+    new = credit(finance, household_id="hh_2", reference="YS-2026-032")
+    finance.db.payments.update_one({"_id": old["id"], "estate_id": ESTATE}, {"$unset": {"_announced_at": ""}})
+    finance.outbox.published.clear()
+    restated = event("archive", "estate_restated", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": "EST-1", "name": "West Lake", "address": "9 Lake Rd", "version": 1,
+        "timezone": "Asia/Shanghai"})
+    finance.restate_estate(restated)
+    finance.restate_estate(restated)  # a second restatement, or the event redelivered
+    [announced] = finance.outbox.of_type("opening_credit_recorded")
+    assert announced["data"] == {"id": old["id"], "receipt_number": old["receipt_number"], "household_id": "hh_1",
+                                 "amount_cents": 50000, "reference": "YS-2026-031", "recorded_at": old["posted_at"]}
+    assert new["id"] != old["id"]
