@@ -1848,6 +1848,8 @@ _MESSAGES = {
     "event.opening_balance_recorded": ("期初欠费结转", "Opening balance carried over"),
     "event.opening_credit_recorded": ("期初预收移交", "Opening credit handed over"),
     "event.seller_prepaid_held": ("卖方预收款暂挂（房屋过户）", "Seller's prepaid money held at the sale"),
+    "event.seller_prepaid_refunded": ("卖方预收款已退还", "Seller's prepaid money refunded"),
+    "event.seller_prepaid_carried_over": ("卖方预收款转给买方", "Seller's prepaid money carried over to the buyer"),
     "event.opening_credit_reversed": ("期初预收冲销", "Opening credit reversed"),
     "event.operating_expense_recorded": ("运营成本登记", "Operating cost recorded"),
     "event.operating_expense_reversed": ("运营成本冲销", "Operating cost reversed"),

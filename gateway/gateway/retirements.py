@@ -110,6 +110,7 @@ CLOSES_OUT = (
              "cancel_work_order", "set_work_order_custom", "stop_maintenance_plan", "complete_inspection",
              "decide_renovation_review", "update_settings", "set_equipment_custom", "add_equipment_record")
     | _named("finance", "reject_fee_standard", "create_payment", "reverse_payment", "reverse_opening_credit", "refund_deposit",
+             "refund_seller_prepaid", "carry_over_seller_prepaid",
              "reverse_utility_top_up", "request_invoice", "void_invoice", "reverse_fund_deposit", "approve_fund_use",
              "reject_fund_use", "settle_day", "record_operating_expense", "reverse_operating_expense",
              "publish_disclosure", "send_reminder", "update_settings",

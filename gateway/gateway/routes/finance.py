@@ -57,6 +57,13 @@ ROUTES = [
           id_param="deposit_id"),
     Route("POST", f"{ESTATE}/deposits/<deposit_id>/refund", "finance", "refund_deposit", policy.CASHIERS,
           body=True, id_param="deposit_id", idempotent=True),
+    # a seller's prepaid money held at the household's sale (finance/seller_prepaid.py): refunded by
+    # the accountant (money out on his journal of the day) or a cashier; carried over to the buyer by
+    # their agreement by the accountant or a manager (no money moves)
+    Route("POST", f"{ESTATE}/seller-prepaid/<hold_id>/refund", "finance", "refund_seller_prepaid",
+          policy.FEE_SETTERS | policy.CASHIERS, body=True, id_param="hold_id", idempotent=True),
+    Route("POST", f"{ESTATE}/seller-prepaid/<hold_id>/carry-over", "finance", "carry_over_seller_prepaid",
+          policy.FEE_SETTERS, body=True, id_param="hold_id", idempotent=True),
     Route("POST", f"{ESTATE}/utilities/top-ups", "finance", "top_up_utility", policy.CASHIERS,
           status=201, body=True, idempotent=True),
     Route("POST", f"{ESTATE}/utilities/top-ups/<move_id>/reverse", "finance", "reverse_utility_top_up",

@@ -46,6 +46,8 @@ RECORDED_EVENTS = {
     ("finance", "opening_credit_recorded"): "opening_credit",  # paid to the previous company ahead, handed over (期初预收)
     ("finance", "opening_credit_reversed"): "opening_credit",  # recorded wrong: kept beside the credit
     ("finance", "seller_prepaid_held"): "seller_prepaid",  # a sale: the seller's prepaid money held apart
+    ("finance", "seller_prepaid_refunded"): "seller_prepaid",  # paid back to the seller: kept beside the hold
+    ("finance", "seller_prepaid_carried_over"): "seller_prepaid",  # the buyer's by agreement, with its reason
     ("finance", "operating_expense_recorded"): "operating_expense",  # a cost of the disclosure's expenses
     ("finance", "operating_expense_reversed"): "operating_expense",  # kept beside the cost
     ("finance", "fund_deposit_posted"): "fund_deposit",  # money into the special maintenance fund

@@ -356,6 +356,14 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_seller_prepaid_held(self, event):
         self._record(event)
 
+    @consumes("finance", "seller_prepaid_refunded")
+    def record_seller_prepaid_refunded(self, event):
+        self._record(event)
+
+    @consumes("finance", "seller_prepaid_carried_over")
+    def record_seller_prepaid_carried_over(self, event):
+        self._record(event)
+
     @consumes("finance", "opening_credit_reversed")
     def record_opening_credit_reversal(self, event):
         self._record(event)

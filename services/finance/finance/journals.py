@@ -79,6 +79,13 @@ def deposit_refund_entry(deposit):
                  refund["amount_cents"], refund["by"], refund["day"], refund["at"], None, deposit["household_id"])
 
 
+def seller_prepaid_refund_entry(hold):
+    """A seller's prepaid money paid back at a sale (退还卖方预收款): money out, its own entry."""
+    refund = hold["refund"]
+    return entry(hold["estate_id"], "seller_prepaid_refund", hold["_id"], refund["method"], "out",
+                 refund["amount_cents"], refund["by"], refund["day"], refund["at"], None, hold["household_id"])
+
+
 def utility_top_up_entry(move):
     """Money in for a prepaid water or electricity balance (水电充值), with its receipt."""
     return entry(move["estate_id"], "utility_top_up", move["_id"], move["method"], "in", move["amount_cents"],
@@ -224,9 +231,11 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
     collected_entries = collected_charges(entries)
     collected = sum(e["amount_cents"] for e in collected_entries)
     refunds = [e for e in entries if e["kind"] == "deposit_refund"]
+    sellers = [e for e in entries if e["kind"] == "seller_prepaid_refund"]  # a seller's prepaid money paid back
     topped_up = [m for m in (top_ups or []) if m["status"] == "posted"]
     top_up_cents = sum(m["amount_cents"] for m in topped_up)
-    expected = receipts - reversals + collected - sum(e["amount_cents"] for e in refunds) + top_up_cents
+    expected = receipts - reversals + collected - sum(e["amount_cents"] for e in refunds) + top_up_cents \
+        - sum(e["amount_cents"] for e in sellers)
     allocated = sum(a["amount_cents"] for bill in bills_touched for a in bill.get("allocations", [])
                     if start <= a["at"] < end and a.get("kind") != "opening_credit")  # 期初预收: not received here
     paid_in_full = sum(1 for bill in bills_touched
@@ -248,6 +257,7 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
         "collected_at_source": collected_at_source(collected_entries, collected_bills or {}),
         "deposit_refunds": {"count": len(refunds), "amount_cents": sum(e["amount_cents"] for e in refunds)},
         "utility_top_ups": {"count": len(topped_up), "amount_cents": top_up_cents},
+        "seller_prepaid_refunds": {"count": len(sellers), "amount_cents": sum(e["amount_cents"] for e in sellers)},
         "expected_net_cents": expected,
         "difference_cents": overall["net_cents"] - expected,
         "balanced": overall["net_cents"] == expected,

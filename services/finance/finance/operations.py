@@ -1620,6 +1620,74 @@ def hold_sellers_prepaid(db, outbox, estate_id, household_id, owner_since):
     return hold
 
 
+def refund_seller_prepaid(db, outbox, caller, estate_id, hold_id, data):
+    """The held money paid back to the seller (``seller_prepaid``): ``refund`` pending with its plan,
+    its journal entry (money out), the payments' held parts gone, then ``refunded`` with
+    ``seller_prepaid_refunded``. A retry (same Idempotency-Key), or any later refund call of a hold
+    whose refund a crash left pending, finishes it."""
+    refund_id = caller.created_id("spr", estate_id)
+    hold = store.find_seller_prepaid(db, estate_id, hold_id)
+    if hold is None:
+        raise NotFound("no such seller's prepaid money held in this estate")
+    if hold["status"] == seller_prepaid.HELD and not hold.get("refund"):
+        rules, now = store.rules_for(db, estate_id), clock.now()
+        day = periods.day_of(now, rules)
+        with journal_day(db, estate_id, caller.user, day):
+            closed = _settled(db, estate_id, caller.user, day)
+            with household(db, outbox, estate_id, hold["household_id"]):
+                hold = store.change_seller_prepaid(
+                    db, outbox, estate_id, hold_id,
+                    lambda current: seller_prepaid.refund_plan(current, refund_id, data, now, rules, caller.user, closed))
+                hold = _finish_seller_refund(db, outbox, hold)
+    elif hold.get("refund") is None or hold["refund"]["id"] != refund_id:
+        seller_prepaid.refuse_unless_held(hold, (hold.get("refund") or {}).get("id"))
+    return public(_finish_seller_refund(db, outbox, hold))
+
+
+def _finish_seller_refund(db, outbox, hold):
+    if hold["status"] != seller_prepaid.HELD or not hold.get("refund"):
+        return hold
+    store.insert_entry(db, journals.seller_prepaid_refund_entry(hold))
+    for part in hold["payments"]:
+        store.release_payments_held(db, outbox, hold["estate_id"], part, hold["_id"], to_prepaid=False)
+
+    def done(current):
+        if current["status"] != seller_prepaid.HELD:
+            return None
+        changes = seller_prepaid.refund_done(current)
+        announced = outbox.event("seller_prepaid_refunded", current["estate_id"],
+                                 seller_prepaid.refunded_event_data(current | changes))
+        return Change(changes, events=[announced])
+
+    return store.change_seller_prepaid(db, outbox, hold["estate_id"], hold["_id"], done)
+
+
+def carry_over_seller_prepaid(db, outbox, caller, estate_id, hold_id, data):
+    """The held money carried over to the buyer by the seller's and buyer's agreement, with its
+    reason: each payment's held part back in the household's prepaid balance, the hold
+    ``carried_over`` with ``seller_prepaid_carried_over``, the money used at once on its unpaid bills."""
+    hold = store.find_seller_prepaid(db, estate_id, hold_id)
+    if hold is None:
+        raise NotFound("no such seller's prepaid money held in this estate")
+    now = clock.now()
+    seller_prepaid.carry_over_plan(hold, data, now, caller.user)  # refused before anything moves
+    with household(db, outbox, estate_id, hold["household_id"]):
+        hold = store.find_seller_prepaid(db, estate_id, hold_id)
+        changes = seller_prepaid.carry_over_plan(hold, data, now, caller.user)
+        for part in hold["payments"]:
+            store.release_payments_held(db, outbox, estate_id, part, hold_id, to_prepaid=True)
+
+        def carried(current):
+            seller_prepaid.refuse_unless_held(current)
+            announced = outbox.event("seller_prepaid_carried_over", estate_id,
+                                     seller_prepaid.carried_over_event_data(current | changes))
+            return Change(changes, events=[announced])
+
+        hold = store.change_seller_prepaid(db, outbox, estate_id, hold_id, carried)
+        apply_prepaid(db, outbox, estate_id, hold["household_id"])  # the buyer's now: on his unpaid bills
+    return public(hold)
+
+
 # -- an owner's statement link (业主账单查询码, owner_access.py) -------------------------------------
 
 def issue_owner_access(db, caller, estate_id, household_id):

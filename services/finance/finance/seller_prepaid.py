@@ -17,6 +17,10 @@ paid ahead settled the buyer's bills after the house was sold, while it belongs 
 Plain functions: no broker, no store.
 """
 from estate_common import clock, ids
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
+from estate_common.writes import Change
+
+from . import periods
 
 HELD = "held"
 
@@ -47,3 +51,60 @@ def held_event_data(hold):
 def view(hold):
     shown = {k: v for k, v in hold.items() if not k.startswith("_")}
     return {"id": hold["_id"], **shown}
+
+
+# -- what the accountant does with it ---------------------------------------------------------
+# **Refunded** to the seller (退还卖方): ``refund`` pending with its plan (the method, the journal's
+# day, who), its own journal entry (money out, ``kind: seller_prepaid_refund``, on the refunder's
+# journal of the day, natural id per hold), each payment's held part gone, then ``refunded`` with
+# ``seller_prepaid_refunded``; a retry, or any later refund call of a hold a crash left pending,
+# finishes it. **Carried over** to the buyer by their agreement (转给买方): an explicit step with its
+# reason (who and when kept on the hold and in ``seller_prepaid_carried_over``): each payment's held
+# part back in its ``unapplied_cents``, the household's prepaid balance, used at once on its unpaid
+# bills. Either once: the other, or the same again, is a 409.
+
+REFUNDED, CARRIED_OVER = "refunded", "carried_over"
+
+
+def refuse_unless_held(hold, refund_id=None):
+    if hold["status"] != HELD or (hold.get("refund") and hold["refund"]["id"] != refund_id):
+        done = "being refunded" if hold["status"] == HELD else hold["status"].replace("_", " ")
+        raise Conflict(f"the seller's prepaid money is {done} already")
+
+
+def refund_plan(hold, refund_id, data, now, rules, actor, day_closed):
+    """The first write of a refund: ``refund`` pending with what is paid back, how and by whom."""
+    refuse_unless_held(hold)
+    day = periods.day_of(now, rules)
+    if day_closed:
+        raise BusinessRuleViolation(f"{actor}'s journal of {day} is settled and closed",
+                                    [field_error("day", "is settled: no more entries")])
+    return Change({"refund": {"id": refund_id, "status": "pending", "amount_cents": hold["amount_cents"],
+                              "method": data["method"], "note": (data.get("note") or "").strip() or None,
+                              "by": actor, "at": clock.to_iso(now), "day": day}})
+
+
+def refund_done(hold):
+    refund = {**hold["refund"], "status": REFUNDED}
+    return {"status": REFUNDED, "refund": refund}
+
+
+def carry_over_plan(hold, data, now, actor):
+    refuse_unless_held(hold)
+    reason = (data.get("reason") or "").strip()
+    if not reason:
+        raise InvalidInput("a carry-over names its reason (the seller's and the buyer's agreement)",
+                           [field_error("data.reason", "is required")])
+    return {"status": CARRIED_OVER, "carry_over": {"reason": reason, "by": actor, "at": clock.to_iso(now)}}
+
+
+def refunded_event_data(hold):
+    refund = hold["refund"]
+    return {"id": hold["_id"], "household_id": hold["household_id"], "owner_since": hold["owner_since"],
+            "amount_cents": refund["amount_cents"], "method": refund["method"], "refunded_at": refund["at"]}
+
+
+def carried_over_event_data(hold):
+    carry = hold["carry_over"]
+    return {"id": hold["_id"], "household_id": hold["household_id"], "owner_since": hold["owner_since"],
+            "amount_cents": hold["amount_cents"], "reason": carry["reason"], "carried_over_at": carry["at"]}

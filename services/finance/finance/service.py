@@ -152,6 +152,16 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
         return operations.household_account(self.db, payload["estate_id"], payload["id"], payload.get("filters") or {})
 
     @rpc_method
+    def refund_seller_prepaid(self, payload):
+        return operations.refund_seller_prepaid(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                                payload["data"])
+
+    @rpc_method
+    def carry_over_seller_prepaid(self, payload):
+        return operations.carry_over_seller_prepaid(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                    payload["id"], payload["data"])
+
+    @rpc_method
     def issue_owner_access(self, payload):
         """A household owner's statement link (业主账单查询码), shown once, replacing the last (owner_access.py)."""
         return operations.issue_owner_access(self.db, self.caller, payload["estate_id"], payload["id"])

@@ -754,6 +754,22 @@ def announce_credit(db, outbox, estate_id, credit_id, announced, now_iso):
     return _named.change(db, outbox, "payments", estate_id, credit_id, announce, keyed=False)
 
 
+def change_seller_prepaid(db, outbox, estate_id, hold_id, decide):
+    return _named.change(db, outbox, "seller_prepaid", estate_id, hold_id, decide)
+
+
+def release_payments_held(db, outbox, estate_id, part, hold_id, to_prepaid):
+    """``part``'s held cents gone from its payment, once: back in its ``unapplied_cents`` (carried
+    over to the buyer) with ``to_prepaid``, else paid out (refunded to the seller)."""
+    def release(payment):
+        if payment.get("seller_hold_id") != hold_id:
+            return None
+        back = payment["unapplied_cents"] + (payment["seller_held_cents"] if to_prepaid else 0)
+        return writes.Change({"unapplied_cents": back, "seller_held_cents": 0, "seller_hold_id": None})
+
+    return _named.change(db, outbox, "payments", estate_id, part["payment_id"], release, keyed=False)
+
+
 PREPAID_IN_USE = "_prepaid_in_use"  # when money of this payment was taken for a bill, until the bill has it
 PREPAID_IN_USE_IDS = "_prepaid_in_use_ids"  # the allocations taken
 

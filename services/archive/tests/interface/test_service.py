@@ -944,11 +944,20 @@ def test_a_sellers_prepaid_money_held_at_a_sale_is_kept_under_its_household_once
     held = event("finance", "seller_prepaid_held", estate_id, {
         "id": "sph_1", "household_id": "hh_1", "owner_since": "2026-11-20", "amount_cents": 50000,
         "payments": [{"payment_id": "pay_1", "amount_cents": 50000}], "held_at": "2026-11-21T02:00:00.000Z"})
-    archive.record_seller_prepaid_held(held)
-    archive.record_seller_prepaid_held(held)
-    [record] = archive.list_records({"estate_id": estate_id, "filters": {"household_id": "hh_1"}})["items"]
-    assert (record["subject_type"], record["subject_id"], record["event_type"]) == (
-        "seller_prepaid", "sph_1", "seller_prepaid_held")
+    refunded = event("finance", "seller_prepaid_refunded", estate_id, {
+        "id": "sph_1", "household_id": "hh_1", "owner_since": "2026-11-20", "amount_cents": 50000,
+        "method": "transfer", "refunded_at": "2026-11-22T02:00:00.000Z"})
+    for delivered in (held, held, refunded, refunded):
+        (archive.record_seller_prepaid_held if delivered is held else archive.record_seller_prepaid_refunded)(delivered)
+    records = archive.list_records({"estate_id": estate_id, "filters": {"household_id": "hh_1"}})["items"]
+    assert sorted((r["subject_type"], r["subject_id"], r["event_type"]) for r in records) == [
+        ("seller_prepaid", "sph_1", "seller_prepaid_held"), ("seller_prepaid", "sph_1", "seller_prepaid_refunded")]
+    carried = event("finance", "seller_prepaid_carried_over", estate_id, {
+        "id": "sph_2", "household_id": "hh_2", "owner_since": "2026-11-20", "amount_cents": 100,
+        "reason": "买卖合同约定", "carried_over_at": "2026-11-22T02:00:00.000Z"})
+    archive.record_seller_prepaid_carried_over(carried)
+    [record] = archive.list_records({"estate_id": estate_id, "filters": {"household_id": "hh_2"}})["items"]
+    assert record["data"]["reason"] == "买卖合同约定" and record["actor"] == carried["actor"]
 
 
 def test_a_fund_uses_request_and_its_decision_are_kept_side_by_side_and_the_decision_in_the_change_log(

@@ -57,3 +57,59 @@ def test_the_buyers_own_money_is_his_and_a_sale_without_prepaid_holds_nothing(fi
     owner_is(finance, "hh_2", "occ_buyer", 4, owner_since="2026-11-20")  # another edit
     assert account(finance, "hh_2")["prepaid_cents"] == 3000 and account(finance, "hh_2")["seller_prepaid"] == []
     assert finance.outbox.of_type("seller_prepaid_held") == []
+
+
+def refund(finance, hold_id, caller=ACCOUNTANT, key=None, **data):
+    acting(finance, caller, key)
+    payload = {"estate_id": ESTATE, "id": hold_id, "data": {"method": "transfer", **data}}
+    contracts.load().check_rpc_input("finance", "refund_seller_prepaid", payload)
+    answer = finance.refund_seller_prepaid(payload)
+    contracts.load().check_rpc_output("finance", "refund_seller_prepaid", answer)
+    return answer
+
+
+def carry_over(finance, hold_id, reason="买卖双方约定预收款随房转给买方", key=None):
+    acting(finance, ACCOUNTANT, key)
+    payload = {"estate_id": ESTATE, "id": hold_id, "data": {"reason": reason}}
+    contracts.load().check_rpc_input("finance", "carry_over_seller_prepaid", payload)
+    answer = finance.carry_over_seller_prepaid(payload)
+    contracts.load().check_rpc_output("finance", "carry_over_seller_prepaid", answer)
+    return answer
+
+
+def test_the_held_money_is_refunded_to_the_seller_once_with_its_journal_entry(finance):
+    sellers = sold_with_prepaid(finance)
+    [held] = account(finance)["seller_prepaid"]
+    done = refund(finance, held["id"], key="rf-1", note="退至卖方账户")
+    assert done["status"] == "refunded" and done["refund"]["amount_cents"] == 50000 and done["refund"]["by"] == "acc"
+    assert refund(finance, held["id"], key="rf-1")["refund"] == done["refund"]  # a retry: the same refund
+    [entry] = finance.db.journal.find({"estate_id": ESTATE, "kind": "seller_prepaid_refund"})
+    assert (entry["direction"], entry["amount_cents"], entry["cashier"], entry["ref_id"]) == ("out", 50000, "acc", held["id"])
+    payment = finance.get_payment({"estate_id": ESTATE, "id": sellers["id"]})
+    assert payment["seller_held_cents"] == 0 and payment["unapplied_cents"] == 0
+    [announced] = finance.outbox.of_type("seller_prepaid_refunded")
+    assert announced["data"]["id"] == held["id"] and announced["data"]["amount_cents"] == 50000
+    import pytest
+    from estate_common.errors import Conflict
+    with pytest.raises(Conflict):
+        carry_over(finance, held["id"])  # refunded: nothing left to carry over
+    run(finance, "2026-11")
+    assert bills(finance, household_id="hh_1", period="2026-11")[0]["status"] == "unpaid"
+
+
+def test_the_held_money_carried_over_to_the_buyer_settles_his_bills_with_its_reason_on_record(finance):
+    sold_with_prepaid(finance)
+    run(finance, "2026-11")
+    [held] = account(finance)["seller_prepaid"]
+    import pytest
+    from estate_common.errors import InvalidInput
+    with pytest.raises(InvalidInput):
+        carry_over(finance, held["id"], reason=" ")
+    done = carry_over(finance, held["id"])
+    assert done["status"] == "carried_over" and done["carry_over"]["by"] == "acc"
+    assert done["carry_over"]["reason"] == "买卖双方约定预收款随房转给买方"
+    assert bills(finance, household_id="hh_1", period="2026-11")[0]["status"] == "paid"
+    assert account(finance)["prepaid_cents"] == 50000 - 21002
+    [announced] = finance.outbox.of_type("seller_prepaid_carried_over")
+    assert announced["data"]["reason"] == done["carry_over"]["reason"]
+    assert finance.db.journal.count_documents({"estate_id": ESTATE, "kind": "seller_prepaid_refund"}) == 0
