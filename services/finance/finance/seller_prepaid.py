@@ -108,3 +108,12 @@ def carried_over_event_data(hold):
     carry = hold["carry_over"]
     return {"id": hold["_id"], "household_id": hold["household_id"], "owner_since": hold["owner_since"],
             "amount_cents": hold["amount_cents"], "reason": carry["reason"], "carried_over_at": carry["at"]}
+
+
+def refuse_reversal(payment):
+    """A payment with money held for the seller is not reversed (its refund would pay that part out
+    a second time): the hold is refunded or carried over first."""
+    if payment.get("seller_held_cents"):
+        raise Conflict(f"{payment['seller_held_cents']} cents of the payment are held for the household's seller "
+                       f"({payment['seller_hold_id']}): refund them or carry them over first",
+                       [field_error("id", "has money held for the seller")])

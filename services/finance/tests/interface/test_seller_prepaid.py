@@ -113,3 +113,21 @@ def test_the_held_money_carried_over_to_the_buyer_settles_his_bills_with_its_rea
     [announced] = finance.outbox.of_type("seller_prepaid_carried_over")
     assert announced["data"]["reason"] == done["carry_over"]["reason"]
     assert finance.db.journal.count_documents({"estate_id": ESTATE, "kind": "seller_prepaid_refund"}) == 0
+
+
+def test_a_payment_whose_money_is_held_for_the_seller_is_not_reversed_until_it_is_refunded_or_carried_over(finance):
+    """A reversal pays the payment's whole money back: with part of it held for the seller, a later
+    refund of that part would pay it out twice (found by h2)."""
+    import pytest
+    from estate_common.errors import Conflict
+    from .test_service import CASHIER
+    sellers = sold_with_prepaid(finance)
+    acting(finance, CASHIER)
+    with pytest.raises(Conflict) as refused:
+        finance.reverse_payment({"estate_id": ESTATE, "id": sellers["id"], "data": {"reason": "wrong household"}})
+    assert refused.value.errors[0]["field"] == "id"
+    [held] = account(finance)["seller_prepaid"]
+    carry_over(finance, held["id"])
+    acting(finance, CASHIER)
+    assert finance.reverse_payment({"estate_id": ESTATE, "id": sellers["id"],
+                                    "data": {"reason": "wrong household"}})["status"] == "reversed"
