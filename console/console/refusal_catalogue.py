@@ -1875,6 +1875,21 @@ ZH = {
         '没有期初预收 {0}',
     "{0} is an opening credit, money paid to the previous company: its invoice is the previous company's to issue":
         '{0} 是期初预收，款项由原物业公司收取：发票应由原物业公司开具',
+    # the seller's prepaid money held at a sale (finance/seller_prepaid.py)
+    "no such seller's prepaid money held in this estate":
+        '本小区没有这笔暂挂的卖方预收款',
+    "the seller's prepaid money is refunded already":
+        '这笔卖方预收款已退还',
+    "the seller's prepaid money is carried over to the buyer already":
+        '这笔卖方预收款已转给买方',
+    "the seller's prepaid money is being refunded":
+        '这笔卖方预收款正在退还',
+    "a carry-over names its reason (the seller's and the buyer's agreement)":
+        '转给买方须写明依据（买卖双方的约定）',
+    "{0} cents of the payment are held for the household's seller ({1}): refund them or carry them over first":
+        '此笔收款中有 {0} 分为该户卖方暂挂的预收款（{1}）：请先退还卖方或转给买方',
+    'has money held for the seller':
+        '含有为卖方暂挂的预收款',
     # the desk's search by phone (archive/operations.py search_households)
     "only a role that reads owners' and residents' phones in full may search by one":
         '只有可查看业主和住户完整电话的角色才能按电话查找',
@@ -1984,7 +1999,7 @@ FRAGMENTS = {
     "journal entry": "日记账分录", "settlement": "日结", "reminder": "催缴通知", "expense": "支出", "deposit": "押金",
     "utility account": "水电账户", "utility top-up or usage": "水电充值或扣费记录", "invoice": "发票",
     "maintenance fund": "维修资金", "maintenance fund entry": "维修资金收支记录", "operating expense": "经营支出",
-    "published disclosure": "公示", "billing run": "批量计费", "webhook": "Webhook", "delivery": "推送记录", "patrol route": "巡更路线",
+    "published disclosure": "公示", "billing run": "批量计费", "seller's prepaid money held": "暂挂的卖方预收款", "webhook": "Webhook", "delivery": "推送记录", "patrol route": "巡更路线",
     "patrol plan": "巡更计划", "patrol round": "巡更", "fire equipment": "消防设施", "fire inspection": "消防检查",
     "overdue fire check": "逾期消防检查", "missed patrol round": "漏巡",
     "incident": "突发事件", "emergency plan": "应急预案", "fire drill": "消防演练",

@@ -83,3 +83,47 @@ def test_a_range_the_api_refuses_is_shown_with_the_form(client, fake):
     answer = client.get("/accounts/households/hh_1/statement?from=2026-11&to=2026-10")
     html = answer.get_data(as_text=True)
     assert answer.status_code == 422 and "截止月份早于起始月份" in html and 'value="2026-10"' in html
+
+
+HOLD = {"id": "sph_1", "estate_id": ESTATE, "household_id": "hh_1", "owner_since": "2026-11-20",
+        "amount_cents": 50000, "payments": [{"payment_id": "pay_1", "amount_cents": 50000}], "status": "held",
+        "held_at": "2026-11-21T02:00:00Z", "created_at": "2026-11-21T02:00:00Z"}
+
+
+def test_the_sellers_prepaid_money_held_at_a_sale_is_refunded_or_carried_over_from_the_statement(
+        client, fake, documented_routes):
+    """The seller's prepaid money held apart at the sale (finance's seller_prepaid): shown on the
+    household's statement with what the accountant does with it, each asking for its box first."""
+    from .conftest import csrf_of
+    sign_in(client, fake, username="amy", roles=("accountant",))
+    _household(fake)
+    fake.on("GET", ACCOUNT_PATH, {**ACCOUNT, "seller_prepaid": [HOLD]})
+    fake.on("POST", rf"{BASE}/seller-prepaid/sph_1/carry-over",
+            {**HOLD, "status": "carried_over", "carry_over": {"reason": "买卖合同约定", "by": "amy",
+                                                             "at": "2026-11-22T02:00:00Z"}})
+    fake.on("POST", rf"{BASE}/seller-prepaid/sph_1/refund",
+            {**HOLD, "status": "refunded", "refund": {"id": "r", "status": "refunded", "amount_cents": 50000,
+                                                      "method": "transfer", "note": None, "by": "amy",
+                                                      "at": "2026-11-22T02:00:00Z", "day": "2026-11-22"}})
+    page = client.get("/accounts/households/hh_1/statement").get_data(as_text=True)
+    assert 'id="seller-prepaid"' in page and "卖方预收款" in page and "¥500.00" in page and "2026-11-20" in page
+    assert "/accounts/seller-prepaid/sph_1/refund" in page and "/accounts/seller-prepaid/sph_1/carry-over" in page
+    unticked = client.post("/accounts/seller-prepaid/sph_1/carry-over", data={
+        "csrf_token": csrf_of(client), "reason": "买卖合同约定", "household_id": "hh_1", "idempotency_key": "k1"})
+    posts = lambda: [c for c in fake.calls if c["method"] == "POST" and "/seller-prepaid/" in c["path"]]  # noqa: E731
+    assert unticked.status_code == 302 and posts() == []
+    carried = client.post("/accounts/seller-prepaid/sph_1/carry-over", data={
+        "csrf_token": csrf_of(client), "reason": "买卖合同约定", "household_id": "hh_1", "idempotency_key": "k1",
+        "confirm": "yes"})
+    assert carried.status_code == 302 and carried.location.endswith("/accounts/households/hh_1/statement")
+    [post] = posts()
+    assert post["json"] == {"reason": "买卖合同约定"} and post["headers"]["Idempotency-Key"] == "k1"
+    refunded = client.post("/accounts/seller-prepaid/sph_1/refund", data={
+        "csrf_token": csrf_of(client), "method": "transfer", "note": "", "household_id": "hh_1",
+        "idempotency_key": "k2", "confirm": "yes"})
+    assert refunded.status_code == 302
+    assert posts()[-1]["json"] == {"method": "transfer"}
+    _only_documented(fake, documented_routes)
+    fake.on("GET", ACCOUNT_PATH, {**ACCOUNT, "seller_prepaid": [{**HOLD, "status": "refunded"}]})
+    shown = client.get("/accounts/households/hh_1/statement").get_data(as_text=True)
+    assert "/accounts/seller-prepaid/sph_1/refund" not in shown and "已退还卖方" in shown

@@ -36,6 +36,15 @@ MADE = {"id": "new_1", "number": "N-1", "name": "made", "receipt_number": "R-1",
         "balance_after_cents": 0}
 
 
+SELLERS_ACCOUNT = {  # a household's account with a seller's prepaid money held at its sale (finance's seller_prepaid)
+    "estate_id": "est_1", "household_id": "hh_1", "building": "3", "unit": "1", "room": "1202", "from": "2026-11",
+    "to": "2026-11", "unpaid_cents": 0, "overdue_cents": 0, "prepaid_cents": 0, "billed_cents": 0, "received_cents": 0,
+    "generated_at": "2026-11-30T02:00:00Z", "bills": [], "payments": [],
+    "seller_prepaid": [{"id": "sph_1", "estate_id": "est_1", "household_id": "hh_1", "owner_since": "2026-11-20",
+                        "amount_cents": 50000, "payments": [], "status": "held", "held_at": "2026-11-21T02:00:00Z",
+                        "created_at": "2026-11-21T02:00:00Z"}]}
+
+
 @dataclass(frozen=True)
 class Form:
     api: str  # the documented operation's path (POST)
@@ -294,6 +303,11 @@ FORMS = [
     Form("/api/v1/estates/{estate_id}/deposits/{deposit_id}/refund", "/accounts/deposits",
          "/accounts/deposits/dep_1/refund", data={"method": "cash", "confirm": "yes"},
          reads={rf"{EST}/deposits": _list(DEPOSIT)}, called=f"{EST}/deposits/dep_1/refund", shown_again=True),
+    *[Form(f"/api/v1/estates/{{estate_id}}/seller-prepaid/{{hold_id}}/{step}", "/accounts/households/hh_1/statement",
+           f"/accounts/seller-prepaid/sph_1/{step}", data={**typed, "household_id": "hh_1", "confirm": "yes"},
+           reads={rf"{EST}/households/hh_1/account": SELLERS_ACCOUNT}, called=f"{EST}/seller-prepaid/sph_1/{step}",
+           shown_again=True)
+      for step, typed in (("refund", {"method": "transfer"}), ("carry-over", {"reason": "买卖合同约定"}))],
     Form("/api/v1/estates/{estate_id}/utilities/top-ups", "/accounts/utilities", "/accounts/utilities/top-ups",
          data={"household": "hh_1", "utility": "water", "amount": "10.00", "method": "cash"}, shown_again=True),
     Form("/api/v1/estates/{estate_id}/utilities/top-ups/{move_id}/reverse", "/accounts/utilities",

@@ -114,10 +114,11 @@ def _account_path(household_id):
 
 @bp.get("/households/<household_id>/statement")
 @estate_needed
-def statement(household_id):
+def statement(household_id, problem=None):
     """A household's statement (对账单), printable: what it owes and has prepaid now, and its bills
-    and payments of the months asked for (the last 12 by default)."""
-    months = common.query("from", "to")
+    and payments of the months asked for (the last 12 by default); a seller's prepaid money held at a
+    sale, with its refund and carry-over (``seller_prepaid``)."""
+    months = {} if problem else common.query("from", "to")
     household = common.household_or_none(household_id)
     try:
         account = g.api.get(g.api.estate(g.user.estate_id, _account_path(household_id)), **months)
@@ -127,7 +128,41 @@ def statement(household_id):
         return render_template("accounts/statement.html", account=None, household=household,
                                household_id=household_id, months=months, problem=problem), problem.status
     return render_template("accounts/statement.html", account=account, household=household,
-                           household_id=household_id, months=months, problem=common.take_problem())
+                           household_id=household_id, months=months, problem=problem or common.take_problem(),
+                           methods=METHODS, key=common.form_key())
+
+
+def _seller_prepaid_step(hold_id, step, body, notice):
+    """A seller's prepaid money refunded or carried over, once its box is ticked; back to the
+    household's statement (a refusal shown there)."""
+    form = request.form
+    household_id = form.get("household_id", "")
+    back = url_for("accounts.statement", household_id=household_id)
+    if not common.confirmed():
+        return common.refuse_unconfirmed(back)
+    path = g.api.estate(g.user.estate_id, f"seller-prepaid/{quote(hold_id, safe='')}/{step}")
+    hold, refused = common.write(lambda: g.api.post(path, body, idempotency_key=form.get("idempotency_key") or None),
+                                 lambda problem: statement(household_id, problem=problem))
+    if refused:
+        return refused
+    common.done(notice, amount=i18n.money(hold.get("amount_cents")))
+    return redirect(back)
+
+
+@bp.post("/seller-prepaid/<hold_id>/refund")
+@estate_needed
+def refund_seller_prepaid(hold_id):
+    body = {"method": request.form.get("method", "")}
+    if request.form.get("note", "").strip():
+        body["note"] = request.form["note"].strip()
+    return _seller_prepaid_step(hold_id, "refund", body, "acct.seller_refunded")
+
+
+@bp.post("/seller-prepaid/<hold_id>/carry-over")
+@estate_needed
+def carry_over_seller_prepaid(hold_id):
+    return _seller_prepaid_step(hold_id, "carry-over", {"reason": request.form.get("reason", "").strip()},
+                                "acct.seller_carried_over")
 
 
 @bp.post("/payments")

@@ -22,7 +22,7 @@ from estate_common.writes import Change
 
 from . import periods
 
-HELD = "held"
+HELD, REFUNDED, CARRIED_OVER = "held", "refunded", "carried_over"
 
 
 def hold_id(estate_id, household_id, owner_since):
@@ -45,7 +45,7 @@ def new_hold(hold_id_, estate_id, household_id, owner_since, sources, now):
 def held_event_data(hold):
     """``finance.seller_prepaid_held``: no personal data (the owners are archive's)."""
     return {"id": hold["_id"], "household_id": hold["household_id"], "owner_since": hold["owner_since"],
-            "amount_cents": hold["amount_cents"], "payments": hold["payments"], "held_at": hold["held_at"]}
+            "amount_cents": hold["amount_cents"], "payments": hold["payments"], "seller_held_at": hold["held_at"]}
 
 
 def view(hold):
@@ -63,13 +63,13 @@ def view(hold):
 # part back in its ``unapplied_cents``, the household's prepaid balance, used at once on its unpaid
 # bills. Either once: the other, or the same again, is a 409.
 
-REFUNDED, CARRIED_OVER = "refunded", "carried_over"
-
-
 def refuse_unless_held(hold, refund_id=None):
-    if hold["status"] != HELD or (hold.get("refund") and hold["refund"]["id"] != refund_id):
-        done = "being refunded" if hold["status"] == HELD else hold["status"].replace("_", " ")
-        raise Conflict(f"the seller's prepaid money is {done} already")
+    if hold["status"] == REFUNDED:
+        raise Conflict("the seller's prepaid money is refunded already")
+    if hold["status"] == CARRIED_OVER:
+        raise Conflict("the seller's prepaid money is carried over to the buyer already")
+    if hold.get("refund") and hold["refund"]["id"] != refund_id:
+        raise Conflict("the seller's prepaid money is being refunded")
 
 
 def refund_plan(hold, refund_id, data, now, rules, actor, day_closed):

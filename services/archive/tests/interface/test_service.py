@@ -943,7 +943,7 @@ def test_a_sellers_prepaid_money_held_at_a_sale_is_kept_under_its_household_once
     estate_id = estate["id"]
     held = event("finance", "seller_prepaid_held", estate_id, {
         "id": "sph_1", "household_id": "hh_1", "owner_since": "2026-11-20", "amount_cents": 50000,
-        "payments": [{"payment_id": "pay_1", "amount_cents": 50000}], "held_at": "2026-11-21T02:00:00.000Z"})
+        "payments": [{"payment_id": "pay_1", "amount_cents": 50000}], "seller_held_at": "2026-11-21T02:00:00.000Z"})
     refunded = event("finance", "seller_prepaid_refunded", estate_id, {
         "id": "sph_1", "household_id": "hh_1", "owner_since": "2026-11-20", "amount_cents": 50000,
         "method": "transfer", "refunded_at": "2026-11-22T02:00:00.000Z"})
