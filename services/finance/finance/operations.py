@@ -402,6 +402,9 @@ def finish_half_done(db, outbox, grace_seconds=HALF_DONE_GRACE_SECONDS):
     for deposit in store.pending_refunds(db, before):  # else only a later refund call or its day's settlement
         _finish_refund(db, outbox, deposit)
         finished += 1
+    for hold in store.pending_seller_refunds(db, before):  # a seller's prepaid money, the same way
+        _finish_seller_refund(db, outbox, hold)
+        finished += 1
     if finished:
         log.warning("finished %d payments, reversals, top-ups, usages, fund deposits or deposit refunds left "
                     "half-done", finished)
@@ -1418,6 +1421,8 @@ def _finish_day(db, outbox, estate_id, cashier, day):
             pass
     for deposit in half_done["deposits"]:
         _finish_refund(db, outbox, deposit)
+    for hold in half_done["seller_prepaid"]:
+        _finish_seller_refund(db, outbox, hold)
 
 
 def reconciliation_report(db, estate_id, period):

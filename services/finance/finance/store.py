@@ -82,7 +82,8 @@ INDEXES = {
     "owner_access": [([("estate_id", 1), ("secret_hash", 1)], {})],
     "bill_versions": [([("estate_id", 1)], {})],
     # the seller's prepaid money held at a sale (seller_prepaid.py): one per household and transfer day
-    "seller_prepaid": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {})],
+    "seller_prepaid": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {}),
+                       ([("estate_id", 1), ("refund.status", 1), ("refund.day", 1)], {})],  # half-done refunds
 }
 
 # indexes an older version made, dropped at start-up (estate_common.store.drop_retired_indexes)
@@ -630,6 +631,8 @@ def half_done_of_day(db, estate_id, cashier, day):
                                                     "kind": {"$in": ["top_up", "top_up_reversal"]}})),
         "deposits": list(store.scan(db.deposits, {**scope, "refund.status": "pending", "refund.by": cashier,
                                                   "refund.day": day})),
+        "seller_prepaid": list(store.scan(db.seller_prepaid, {**scope, "refund.status": "pending", "refund.by": cashier,
+                                                              "refund.day": day})),
     }
 
 
@@ -1190,6 +1193,13 @@ def pending_refunds(db, before_iso):
     """Deposit refunds a crash left half-done (``refund.status`` pending), of every estate finance
     knows, begun before ``before_iso``."""
     return _found_by_household_or_estate(db, "deposits", {"refund.status": "pending", "refund.at": {"$lt": before_iso}})
+
+
+def pending_seller_refunds(db, before_iso):
+    """Refunds of a seller's prepaid money a crash left half-done (``refund.status`` pending), of
+    every estate finance knows, begun before ``before_iso``."""
+    return _found_by_household_or_estate(db, "seller_prepaid", {"refund.status": "pending",
+                                                                "refund.at": {"$lt": before_iso}})
 
 
 def pending_fund_deposits(db, before_iso):

@@ -131,3 +131,25 @@ def test_a_payment_whose_money_is_held_for_the_seller_is_not_reversed_until_it_i
     acting(finance, CASHIER)
     assert finance.reverse_payment({"estate_id": ESTATE, "id": sellers["id"],
                                     "data": {"reason": "wrong household"}})["status"] == "reversed"
+
+
+def test_a_refund_a_crash_left_half_done_is_finished_by_the_sweep_and_by_the_days_settlement(finance, monkeypatch):
+    """As a deposit's refund: its journal entry not written (the writer died), the sweep of what is
+    half-done finishes it, and so does the refunder's settlement of the day before it counts, so that
+    the money out lands on its day (found by h2)."""
+    import pytest
+    from finance import operations
+    from .test_service import entries_not_written
+    sold_with_prepaid(finance)
+    [held] = account(finance)["seller_prepaid"]
+    real = entries_not_written(monkeypatch)
+    with pytest.raises(RuntimeError):
+        refund(finance, held["id"], key="rf-1")
+    assert account(finance)["seller_prepaid"][0]["refund"]["status"] == "pending"
+    monkeypatch.setattr(operations.store, "insert_entry", real)
+    from datetime import timedelta
+    clock.advance(timedelta(seconds=1))
+    assert operations.finish_half_done(finance.db, finance.outbox, grace_seconds=0) >= 1
+    assert account(finance)["seller_prepaid"][0]["status"] == "refunded"
+    assert finance.db.journal.count_documents({"estate_id": ESTATE, "kind": "seller_prepaid_refund"}) == 1
+    assert len(finance.outbox.of_type("seller_prepaid_refunded")) == 1
