@@ -483,6 +483,30 @@ def inspection_due_on(since, last_inspected_on, interval):
     return (date.fromisoformat(base) + timedelta(days=interval)).isoformat()
 
 
+# A vacant unit's day counted from, kept on its household (``_inspect_from``, indexed ``(estate_id,
+# _inspect_from, _id)``): the due list reads the range of those counted from a day that may be due
+# (operations.vacant_inspections_due) where it read and sorted every vacant unit. A unit that is not
+# vacant keeps NOT_VACANT, after every day; a household stored before it was kept has none (the sweep
+# gives it one: operations.keep_inspect_from).
+NOT_VACANT = "~"
+# the local days one instant has in two timezones differ by at most this many (UTC-12 to UTC+14):
+# a day kept in the estate's timezone before the estate's was changed is off by no more
+ZONES_APART_DAYS = 2
+
+
+def inspect_from(household, newest_inspected_on, tz):
+    """The day ``household``'s (archive's document) interval is counted from in ``tz``, as
+    ``inspections_due`` counts it: the later of ``vacant_since`` and its newest inspection
+    (``newest_inspected_on``, None for none) when that is of this vacancy; NOT_VACANT unless vacant.
+    A unit falls due ``interval`` days after it. Kept at each write of the household and raised by
+    each inspection (``store.raise_inspect_from``); never later than the day it stands for, so the
+    due list's range finds every unit due and ``inspections_due`` decides each exactly."""
+    if household.get("status") != "vacant":
+        return NOT_VACANT
+    since = vacant_since(household, tz)
+    return max(since, newest_inspected_on) if newest_inspected_on else since
+
+
 def inspections_due(households, last_inspected, interval, today, tz):
     """Of the vacant ``households`` (archive's documents, their status history and registration),
     those due an inspection on the local day ``today`` (ISO), the longest overdue first (then by

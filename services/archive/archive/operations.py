@@ -9,7 +9,8 @@ import time
 from datetime import timedelta
 from functools import partial
 
-from estate_common import calendar, clock, contracts, custom_fields, exports, ids, jobs, logs, personal_data, phones, replica
+from estate_common import (backfills, calendar, clock, contracts, custom_fields, exports, ids, jobs, logs, personal_data,
+                           phones, replica)
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound, field_error
 from estate_common.kpis import before_the_estate, per_estate_month, rules_of_period
 from estate_common.store import page_computed, public
@@ -36,8 +37,23 @@ def _household_change(db, outbox, estate_id, household_id, decide, **options):
         step = decide(household)
         if step is not None:
             step.set["_phones"] = occupants.phone_keys(household | step.set)
+            if INSPECT_FROM_READS & set(step.set) or "_inspect_from" not in household:
+                step.set["_inspect_from"] = _inspect_from(db, household | step.set)
         return step
     return _change(db, outbox, "households", estate_id, household_id, keeping_phones, **options)
+
+
+# what a household's day counted from for its inspections is read from (occupants.inspect_from):
+# a step that writes one of them keeps ``_inspect_from`` anew (and gives one a household lacks)
+INSPECT_FROM_READS = {"status", "status_history", "created_at"}
+
+
+def _inspect_from(db, household):
+    """``occupants.inspect_from`` of ``household`` as it is written, in its estate's timezone now,
+    from its newest inspection (one probe of ``(estate_id, household_id, inspected_on)``)."""
+    estate_id = household["estate_id"]
+    newest = store.newest_inspection(db, estate_id, household["_id"]) if household.get("status") == "vacant" else None
+    return occupants.inspect_from(household, newest, store.estate_timezone(db, estate_id))
 
 
 def _taken(message, field, note):
@@ -155,6 +171,7 @@ def _create_household(db, outbox, household, found, actor=None, typed_id=None):
             raise domain.registered_otherwise(twin, household)
         return found(stored)
 
+    household["_inspect_from"] = _inspect_from(db, household)  # the due list's range (vacant_inspections_due)
     return _create(db, outbox, "households", estate_id, household["_id"],
                    lambda: (household, [("household_created", domain.household_event_data(household))]),
                    found=there, actor=actor)
@@ -511,7 +528,11 @@ def record_vacant_inspection(db, outbox, caller, estate_id, household_id, data):
                                               rules["recorded_within_days"])
         return inspection, [("vacant_inspection_recorded", occupants.inspection_event_data(inspection))]
 
-    return public(create(db, outbox, caller, "vacant_inspections", "vinsp", estate_id, build))
+    inspection = create(db, outbox, caller, "vacant_inspections", "vinsp", estate_id, build)
+    # the unit's day counted from, raised to the inspection's when it is of this vacancy (a retry
+    # with the key raises it if the first try stopped before; the due list decides each unit exactly)
+    store.raise_inspect_from(db, estate_id, inspection["household_id"], inspection["inspected_on"])
+    return public(inspection)
 
 
 def export_inspections(db, estate_id, filters):
@@ -531,25 +552,64 @@ def vacant_inspections_due(db, estate_id, limit, cursor, filters=None):
     """The estate's vacant units due an inspection on its local day, the longest overdue first
     (``occupants.inspections_due``: ``vacant_inspection_interval_days`` after the last inspection,
     or after the unit became vacant or was registered), paged with the lists' cursors, ``total`` on
-    each page. Three reads, not one a household: its vacant units, the units inspected within the
-    interval (not due, whenever their vacancy began), and the last inspection of the others vacant
-    since before it (those alone may be due), one read of theirs (a read a thousand of them)."""
+    each page. Read from the units counted from a day that may be due (``store.due_candidates``, a
+    range of each household's kept ``_inspect_from``), each decided as before from its history and
+    inspections; while a household of the estate has no day kept yet (before the sweep,
+    ``keep_inspect_from``), from every vacant unit (``_due_counted``)."""
     rules = store.rules_for(db, estate_id)
     tz, interval = rules["timezone"], rules["vacant_inspection_interval_days"]
     today = calendar.local_date(clock.now(), tz)
     cutoff = (today - timedelta(days=interval)).isoformat()  # inspected or vacant after it: not due
     # ``building``: one building's (a steward's own; blank: every one), total theirs
-    vacant = store.vacant_households(db, estate_id, ((filters or {}).get("building") or "").strip())
-    since = {household["_id"]: occupants.vacant_since(household, tz) for household in vacant}
-    inspected = store.inspected_after(db, estate_id, cutoff)
-    maybe = [household for household in vacant
-             if since[household["_id"]] <= cutoff and household["_id"] not in inspected]
-    last = store.last_inspected(db, estate_id, {household["_id"]: since[household["_id"]] for household in maybe},
-                                cutoff)
-    due = occupants.inspections_due(maybe, last, interval, today.isoformat(), tz)
+    building = ((filters or {}).get("building") or "").strip()
+    if store.inspect_from_kept(db, estate_id):
+        # a day kept in the estate's timezone before it was changed is up to ZONES_APART_DAYS later
+        upto = (today - timedelta(days=interval - occupants.ZONES_APART_DAYS)).isoformat()
+        vacant = [household for household in store.due_candidates(db, estate_id, upto, building)
+                  if household.get("status") == "vacant"]
+        due = _due_of(db, estate_id, vacant, cutoff, interval, today, tz, inspected=None)
+    else:
+        due = _due_counted(db, estate_id, building, cutoff, interval, today, tz)
     # the cursor's time: the start of the due day, as the lists' cursors write a moment
     page = page_computed(due, lambda item: (f"{item['due_on']}T00:00:00.000Z", item["household_id"]), limit, cursor)
     return {"interval_days": interval, "as_of": today.isoformat(), "total": len(due), **page}
+
+
+def _due_counted(db, estate_id, building, cutoff, interval, today, tz):
+    """The due units (``occupants.inspections_due``) of every vacant unit of the estate: three reads,
+    not one a household: its vacant units, the units inspected within the interval (not due,
+    whenever their vacancy began), and the last inspection of the others vacant since before it."""
+    vacant = store.vacant_households(db, estate_id, building)
+    return _due_of(db, estate_id, vacant, cutoff, interval, today, tz, store.inspected_after(db, estate_id, cutoff))
+
+
+def _due_of(db, estate_id, vacant, cutoff, interval, today, tz, inspected):
+    """Of the ``vacant`` units, those due (``occupants.inspections_due``): the units vacant since
+    ``cutoff`` or before and not inspected after it (``inspected``, the ids of those inspected
+    after it; None: read with their last inspections, from their vacancy's first day on), with
+    their last inspection up to it, one read of theirs (a read a thousand of them)."""
+    since = {household["_id"]: occupants.vacant_since(household, tz) for household in vacant}
+    maybe = [household for household in vacant
+             if since[household["_id"]] <= cutoff and (inspected is None or household["_id"] not in inspected)]
+    until = cutoff if inspected is not None else occupants.NOT_VACANT
+    last = store.last_inspected(db, estate_id, {household["_id"]: since[household["_id"]] for household in maybe},
+                                until)
+    if inspected is None:  # inspected after the cutoff in this vacancy: not due
+        maybe = [household for household in maybe if last.get(household["_id"], "") <= cutoff]
+    return occupants.inspections_due(maybe, last, interval, today.isoformat(), tz)
+
+
+def keep_inspect_from(db, stopping=lambda: False, batch=None):
+    """Every household stored without its day counted from (``_inspect_from``: registered or last
+    changed before it was kept, or by a replica of the version before while a deploy rolls) given
+    it (``occupants.inspect_from``, in its estate's timezone, from its newest inspection), estate by
+    estate, ``batch`` at a time (``store.INSPECT_FROM_BATCH``) from the null entries of its index
+    (``estate_common.backfills``); each write only gives a household what it lacks. Until an estate
+    has none left its due list reads every vacant unit, as before. Returns how many it gave."""
+    return backfills.until_none_left(
+        store.estate_ids(db),
+        lambda estate_id: store.inspect_from_left(db, estate_id, batch or store.INSPECT_FROM_BATCH),
+        lambda household: store.keep_inspect_from(db, household, _inspect_from(db, household)), stopping)
 
 
 # -- takeover and handover (接管验收 / 交房, handovers.py) ------------------------------------

@@ -81,6 +81,8 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
         operations.keep_address_orders(self.db, stopping=lambda: stopping.is_stopping(self.name))
         # and the numbers each is found by (the desk's search by phone), kept the same way
         operations.keep_phone_keys(self.db, stopping=lambda: stopping.is_stopping(self.name))
+        # and the day each is counted from for its inspections (the vacant units due), from what is left
+        operations.keep_inspect_from(self.db, stopping=lambda: stopping.is_stopping(self.name))
         # and, each estate once, its borrow requests returned late before that was kept at the return
         operations.flag_late_returns(self.db, stopping=lambda: stopping.is_stopping(self.name))
 

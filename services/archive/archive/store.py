@@ -22,6 +22,7 @@ ADDRESS_UNKEYED = [("estate_id", 1), ("_address_key", 1), ("_id", 1)]
 ADDRESS_ORDERED = [("estate_id", 1), ("_address_order", 1), ("_id", 1)]
 PHONED = [("estate_id", 1), ("_phones", 1)]
 FORMER_RESIDENTS = [("estate_id", 1), ("occupants.to", 1)]
+INSPECT_FROM = [("estate_id", 1), ("_inspect_from", 1), ("_id", 1)]
 
 INDEXES = {
     "estates": [(PAGED, {})],
@@ -42,7 +43,10 @@ INDEXES = {
                    # the desk's search by phone (households_by_phone): each of its numbers as dialled
                    (PHONED, {}),
                    # the households with someone who left before the estate's retention (former_residents_due)
-                   (FORMER_RESIDENTS, {})],
+                   (FORMER_RESIDENTS, {}),
+                   # the vacant units that may be due an inspection (due_candidates), by the day each is
+                   # counted from; its null entries, the households not given one yet (inspect_from_left)
+                   (INSPECT_FROM, {})],
     "records": [(PAGED, {}), ([("estate_id", 1), ("subject_id", 1)], {}),
                 ([("estate_id", 1), ("subject_type", 1), ("occurred_at", 1)], {}),
                 ([("estate_id", 1), ("household_id", 1), ("occurred_at", 1)], {}),
@@ -341,6 +345,56 @@ def vacant_households(db, estate_id, building=None):
     if building:
         query["building"] = {"$in": address_spellings(building, "building")}
     return list(db.households.find(query, {"building": 1, "unit": 1, "room": 1, "created_at": 1, "status_history": 1}))
+
+
+UNDATED = {"_inspect_from": None}  # a household stored before its day counted from was kept
+INSPECT_FROM_BATCH = 500  # households given their day counted from at a time by the sweep
+
+
+def inspect_from_kept(db, estate_id):
+    """Whether every household of the estate has its day counted from (``_inspect_from``): one probe
+    of the null entries of ``INSPECT_FROM``, whatever the estate's size."""
+    return db.households.count_documents({"estate_id": estate_id, **UNDATED}, limit=1) == 0
+
+
+def due_candidates(db, estate_id, upto, building=None):
+    """The estate's households counted from ``upto`` (a local day) or before (``_inspect_from``,
+    ``occupants.inspect_from``), with what ``vacant_households`` reads of them and their status: one
+    range of ``INSPECT_FROM``, where the due list read every vacant unit; ``building`` as there."""
+    query = {"estate_id": estate_id, "_inspect_from": {"$lte": upto}}
+    if building:
+        query["building"] = {"$in": address_spellings(building, "building")}
+    return list(db.households.find(query, {"building": 1, "unit": 1, "room": 1, "created_at": 1,
+                                           "status_history": 1, "status": 1}))
+
+
+def newest_inspection(db, estate_id, household_id):
+    """The day of the household's newest vacant-unit inspection, None for none: one probe of
+    ``(estate_id, household_id, inspected_on)``."""
+    newest = db.vacant_inspections.find_one({"estate_id": estate_id, "household_id": household_id},
+                                            {"inspected_on": 1}, sort=[("inspected_on", -1)])
+    return newest and newest["inspected_on"]
+
+
+def raise_inspect_from(db, estate_id, household_id, day):
+    """The household's day counted from raised to ``day`` (an inspection's) when it is before it:
+    never lowered, nor given to a household without one (the sweep's), nor to one not vacant."""
+    db.households.update_one({"_id": household_id, "estate_id": estate_id, "_inspect_from": {"$lt": day}},
+                             {"$set": {"_inspect_from": day}})
+
+
+def inspect_from_left(db, estate_id, batch):
+    """Up to ``batch`` of the estate's households without their day counted from (the null entries
+    of ``INSPECT_FROM``), with what ``occupants.inspect_from`` reads."""
+    return list(db.households.find({"estate_id": estate_id, **UNDATED},
+                                   {"estate_id": 1, "created_at": 1, "status_history": 1, "status": 1})
+                .limit(batch))
+
+
+def keep_inspect_from(db, household, day):
+    """``household``'s day counted from written, unless it has one: 1 if written now."""
+    return db.households.update_one({"_id": household["_id"], "estate_id": household["estate_id"], **UNDATED},
+                                    {"$set": {"_inspect_from": day}}).modified_count
 
 
 def inspections_query(filters):

@@ -531,25 +531,58 @@ def test_an_estate_inspecting_less_often_sets_its_interval(archive, vacant_estat
             archive.update_settings({"estate_id": estate["id"], "data": {"vacant_inspection_interval_days": wrong}})
 
 
-def test_the_due_list_is_read_through_indexes_not_a_read_per_household(archive, vacant_estate, monkeypatch):
-    """At 10,000 flats: the estate's vacant units through ``(estate_id, status)``, the inspections
-    within the interval through ``(estate_id, inspected_on)``, and the last inspection of those
-    not inspected within it in one read of theirs through ``(estate_id, household_id,
-    inspected_on)``: three reads, whatever the number of units."""
-    estate, flats = vacant_estate
+def _sent_queries(archive, monkeypatch):
     sent = {"households": [], "vacant_inspections": []}
     for name, queries in sent.items():
         collection = archive.db[name]
         monkeypatch.setattr(collection, "find", lambda query, *args, _find=collection.find, _sent=queries, **kwargs: (
             _sent.append(query), _find(query, *args, **kwargs))[1])
+    return sent
+
+
+def test_the_due_list_is_read_through_indexes_not_a_read_per_household(archive, vacant_estate, monkeypatch):
+    """At 10,000 flats: the units counted from a day that may be due, one range of each household's
+    kept ``_inspect_from`` (``(estate_id, _inspect_from, _id)``, two days wider than the cutoff: a
+    day kept before the estate's timezone changed), and their inspections in one read of theirs
+    through ``(estate_id, household_id, inspected_on)``: two reads, whatever the number of units
+    (the inspected 103 and the occupied 105 are not read; every vacant unit was, and sorted)."""
+    estate, flats = vacant_estate
+    sent = _sent_queries(archive, monkeypatch)
     assert _due(archive, estate["id"])["total"] == 3
+    assert sent["households"] == [{"estate_id": estate["id"], "_inspect_from": {"$lte": "2026-10-26"}}]
+    [earlier] = sent["vacant_inspections"]
+    assert sorted(earlier["household_id"]["$in"]) == sorted(flats[room]["id"] for room in ("101", "102", "104"))
+    assert earlier["inspected_on"] == {"$gte": "2026-09-01", "$lte": "~"}
+    assert ("estate_id", "_inspect_from", "_id") in {
+        tuple(key for key, _ in index) for index, _ in store.INDEXES["households"]}
+    assert {tuple(key for key, _ in index) for index, _ in store.INDEXES["vacant_inspections"]} >= {
+        ("estate_id", "household_id", "inspected_on")}
+
+
+def test_before_the_sweep_the_due_list_reads_every_vacant_unit_and_after_it_the_range(archive, vacant_estate,
+                                                                                    monkeypatch):
+    """A household stored before its day counted from was kept has none: while one of the estate's
+    has none, the list reads its vacant units through ``(estate_id, status)``, the inspections
+    within the interval through ``(estate_id, inspected_on)`` and the last inspection of the others
+    (three reads), with the same answer; the sweep (``keep_inspect_from``, the timer's) gives each
+    its day, once, and the list reads the range again."""
+    estate, flats = vacant_estate
+    kept = _due(archive, estate["id"])
+    archive.db.households.update_many({"estate_id": estate["id"]}, {"$unset": {"_inspect_from": ""}})
+    sent = _sent_queries(archive, monkeypatch)
+    assert _due(archive, estate["id"]) == kept
     assert sent["households"] == [{"estate_id": estate["id"], "status": "vacant"}]
     recent, earlier = sent["vacant_inspections"]
     assert recent == {"estate_id": estate["id"], "inspected_on": {"$gt": "2026-10-24"}}
     assert sorted(earlier["household_id"]["$in"]) == sorted(flats[room]["id"] for room in ("101", "102", "104"))
     assert earlier["inspected_on"] == {"$gte": "2026-09-01", "$lte": "2026-10-24"}
-    assert {tuple(key for key, _ in index) for index, _ in store.INDEXES["vacant_inspections"]} >= {
-        ("estate_id", "inspected_on"), ("estate_id", "household_id", "inspected_on")}
+    monkeypatch.undo()
+    assert operations.keep_inspect_from(archive.db) == 5 and operations.keep_inspect_from(archive.db) == 0
+    assert {room: archive.db.households.find_one({"_id": flats[room]["id"]})["_inspect_from"] for room in flats} == {
+        "101": "2026-09-01", "102": "2026-10-01", "103": "2026-11-20", "104": "2026-10-15", "105": "~"}
+    sent = _sent_queries(archive, monkeypatch)
+    assert _due(archive, estate["id"]) == kept
+    assert sent["households"][0]["_inspect_from"] == {"$lte": "2026-10-26"}
 
 
 def test_a_unit_made_vacant_by_an_edit_is_due_its_interval_after_the_edit(archive, vacant_estate):

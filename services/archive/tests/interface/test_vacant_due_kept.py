@@ -1,0 +1,117 @@
+"""The vacant units due an inspection read from each household's kept day (``_inspect_from``, a range)
+answer as the old computation (every vacant unit read and decided: ``operations._due_counted``, the
+list's fallback before the sweep) on random estates: timezones from UTC-12 to UTC+14, registrations
+near local and UTC midnights at month ends, moves in and out, inspections of this vacancy and of
+earlier ones, an interval of 1 to 90 days, the estate's timezone changed after the days were kept,
+and every page of the list."""
+import random
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from archive import operations, store
+from archive.service import ArchiveService
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput
+from estate_common.testing import as_caller, staff, worker
+
+ZONES = ["Etc/GMT+12", "Pacific/Kiritimati", "Asia/Shanghai", "America/New_York", "UTC", "Pacific/Chatham",
+         "Asia/Kolkata"]
+
+
+def _at(moment):
+    clock.freeze(moment)
+
+
+def _whole(archive, estate_id, kept):
+    """Every page of the due list, read from the kept days (``kept``) or counted as before."""
+    original = store.inspect_from_kept
+    operations.store.inspect_from_kept = (lambda db, estate_id: original(db, estate_id)) if kept else (
+        lambda db, estate_id: False)
+    try:
+        pages, cursor = [], None
+        while True:
+            page = archive.vacant_inspections_due({"estate_id": estate_id, "limit": 7,
+                                                   **({"cursor": cursor} if cursor else {})})
+            pages.append(page)
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return pages
+    finally:
+        operations.store.inspect_from_kept = original
+
+
+def _seed(archive, rng, zone):
+    start = datetime(2026, 1, 31, 15, 30, tzinfo=timezone.utc)  # a UTC month end, some zones' next day
+    _at(start)
+    estate = archive.create_estate({"data": {"code": f"R-{rng.randrange(10**6)}", "name": "Random", "address": "1 Rd",
+                                             "timezone": zone}})
+    as_caller(archive, staff("zhou", ["steward"], [estate["id"]]))
+    rooms = []
+    for number in range(24):
+        # registered at a month's end near midnight, somewhere in UTC-12 to UTC+14
+        moment = start + timedelta(days=rng.choice([0, 28, 59, 89]), hours=rng.randrange(-14, 14),
+                                   minutes=rng.choice([0, 29, 59]))
+        _at(max(moment, start))
+        rooms.append(archive.create_household({"estate_id": estate["id"], "data": {
+            "building": "1", "unit": "1", "room": str(101 + number), "area_m2": 80,
+            "owner": {"name": "业主", "phone": "13900000000"}}}))
+    now = datetime(2026, 5, 1, tzinfo=timezone.utc)
+    for day in range(120):  # a day's moves and inspections, walked in order
+        moment = now + timedelta(days=day, hours=rng.randrange(24))
+        _at(moment)
+        for household in rng.sample(rooms, 3):
+            local = (moment + timedelta(hours=rng.randrange(-12, 14))).date()
+            try:
+                as_caller(archive, staff("zhou", ["steward"], [estate["id"]]), idempotency_key=f"k{rng.random()}")
+                if rng.random() < 0.5:
+                    archive.record_vacant_inspection({"estate_id": estate["id"], "id": household["id"], "data": {
+                        "inspected_on": (local - timedelta(days=rng.randrange(3))).isoformat(), "problems": []}})
+                else:
+                    archive.change_household_status({"estate_id": estate["id"], "id": household["id"], "data": {
+                        "step": rng.choice(["move_in", "move_out"]), "date": local.isoformat()}})
+            except (BusinessRuleViolation, Conflict, InvalidInput):
+                pass  # occupied already, a day after today: as a steward would be refused
+    return estate, now + timedelta(days=120)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_kept_days_answer_as_every_vacant_unit_counted(seed, monkeypatch):
+    rng = random.Random(seed)
+    archive = worker(ArchiveService)
+    zone = ZONES[seed % len(ZONES)]
+    estate, end = _seed(archive, rng, zone)
+    rules = store.rules_for
+    compared = 0
+    for change_zone in (False, True):
+        if change_zone:  # the days were kept in the zone before: the range reads two days wider
+            archive.update_estate({"estate_id": estate["id"], "data": {"timezone": rng.choice(ZONES)}})
+        for _ in range(8):
+            interval = rng.choice([1, 2, 3, 7, 28, 30, 31, 90])
+            monkeypatch.setattr(operations.store, "rules_for", lambda db, estate_id, as_of=None, _i=interval: {
+                **rules(db, estate_id, as_of), "vacant_inspection_interval_days": _i})
+            _at(end + timedelta(days=rng.randrange(-40, 60), hours=rng.randrange(24), minutes=rng.choice([0, 59])))
+            kept, counted = _whole(archive, estate["id"], True), _whole(archive, estate["id"], False)
+            assert kept == counted
+            compared += kept[0]["total"]
+    assert store.inspect_from_kept(archive.db, estate["id"])
+    assert compared > 0  # units were due in some of the asks
+
+
+def test_a_unit_kept_in_the_estates_former_timezone_is_due_in_its_new_one():
+    """Registered at 15:30 UTC on 31 January in UTC+14 (1 February there, its kept day), the estate
+    then moved to UTC-12 (31 January there): due on 2 March, 30 days on, and listed that day, though
+    its kept day is a day after the cutoff (the range reads ``ZONES_APART_DAYS`` wider)."""
+    archive = worker(ArchiveService)
+    _at(datetime(2026, 1, 31, 15, 30, tzinfo=timezone.utc))
+    estate = archive.create_estate({"data": {"code": "TZ-1", "name": "Zones", "address": "1 Rd",
+                                             "timezone": "Pacific/Kiritimati"}})
+    unit = archive.create_household({"estate_id": estate["id"], "data": {
+        "building": "1", "unit": "1", "room": "101", "area_m2": 80, "owner": {"name": "业主", "phone": "13900000000"}}})
+    assert archive.db.households.find_one({"_id": unit["id"]})["_inspect_from"] == "2026-02-01"
+    archive.update_estate({"estate_id": estate["id"], "data": {"timezone": "Etc/GMT+12"}})
+    _at(datetime(2026, 3, 2, 13, 0, tzinfo=timezone.utc))  # 2 March, 01:00 in UTC-12
+    [page] = _whole(archive, estate["id"], True)
+    assert [(i["vacant_since"], i["due_on"], i["days_overdue"]) for i in page["items"]] == [
+        ("2026-01-31", "2026-03-02", 0)]
+    assert [page] == _whole(archive, estate["id"], False)
