@@ -240,7 +240,8 @@ def owner_contacts_due(db, estate_id, filters, limit, cursor):
     per_month = rules["owner_contacts_per_month"]
     # ``building``: one building's (a steward's own; blank: every one)
     building = ((filters or {}).get("building") or "").strip()
-    if period == current and store.contacts_kept_on_households(db, estate_id):
+    if (period == current and owner_contacts.kept_answers(per_month)
+            and store.contacts_kept_on_households(db, estate_id)):
         kept = _owed_kept(db, estate_id, period, per_month, building, start, end, limit, cursor)
         if kept is not None:
             return kept

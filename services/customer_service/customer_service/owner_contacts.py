@@ -22,8 +22,6 @@ from estate_common.errors import BusinessRuleViolation, Forbidden, field_error
 from estate_common.kpis import kpi, year_to_date
 from estate_common.wording import counted
 
-from .rules import MAXIMA
-
 MANAGERS = roles.MANAGEMENT
 
 
@@ -171,8 +169,16 @@ def owed_from(household, timezone):
 # -- the steward contacts kept on each household's copy (the current month's due list) ----------
 
 # a household's newest steward contacts kept on its copy (``_steward_contacts``): as many as a month
-# may require (``owner_contacts_per_month``'s maximum), so the ``required``-th newest is among them
-KEPT_CONTACTS = MAXIMA["owner_contacts_per_month"]
+# may require now (``owner_contacts_per_month``'s maximum, 31), so the ``required``-th newest is among
+# them. The copies hold this many, whatever the maximum: a month requiring more is counted from the
+# households and its contacts (``kept_answers``), not read as owed by every copy
+KEPT_CONTACTS = 31
+
+
+def kept_answers(required):
+    """Whether the kept contacts can tell who has fewer than ``required`` this month (at most as many
+    as each copy keeps)."""
+    return required <= KEPT_CONTACTS
 
 
 def kept_entry(contact):

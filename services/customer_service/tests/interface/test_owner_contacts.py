@@ -451,3 +451,31 @@ def test_a_copy_registered_in_whole_seconds_is_listed_once_page_by_page(desk, mo
         read_whole(desk, whole)
         assert walked == all_pages(desk, 1)
     assert [h["household_id"] for h in walked[0]] == ["hh_1", "hh_2", "hh_3"] and walked[1] == 3
+
+
+def test_a_number_required_above_the_contacts_a_copy_keeps_is_counted_as_before(desk, monkeypatch):
+    """Each copy keeps its newest ``KEPT_CONTACTS`` (31) steward contacts, the most the setting allows
+    now. Were the setting's maximum raised above them (``rules.MAXIMA``), a month requiring more would
+    find no ``required``-th kept contact on any copy and list every household, those contacted enough
+    too: such a month is counted from the households and the month's contacts, as before the copies
+    kept them. hh_1 contacted 33 times this month, 33 required: not owed; hh_2 once: owed."""
+    from customer_service import owner_contacts
+    required = owner_contacts.KEPT_CONTACTS + 2
+    clock.freeze(clock.parse_iso("2026-12-28T02:00:00Z"))
+    registered(desk, "hh_1", "2026-01-05T02:00:00.000Z")
+    registered(desk, "hh_2", "2026-01-06T02:00:00.000Z")
+    for number in range(required):
+        log(desk, STEWARD, key=f"c{number}", household_id="hh_1",
+            contacted_at=f"2026-12-{15 + number % 13:02d}T{number // 13:02d}:30:00Z")
+    log(desk, STEWARD, key="once", household_id="hh_2", contacted_at="2026-12-16T02:00:00Z")
+    assert len(desk.db.households.find_one({"_id": "hh_1"})["_steward_contacts"]) == owner_contacts.KEPT_CONTACTS
+    from customer_service import store
+    rules_for = store.rules_for  # the estate's setting at the raised maximum (the contract's schema holds 31)
+    monkeypatch.setattr(store, "rules_for", lambda *args, **kwargs: {
+        **rules_for(*args, **kwargs), "owner_contacts_per_month": required})
+    listed = due(desk)
+    assert (listed["required"], listed["total"], [(h["household_id"], h["contacts"]) for h in listed["items"]]) == (
+        required, 1, [("hh_2", 1)])
+    with monkeypatch.context() as whole:
+        read_whole(desk, whole)
+        assert due(desk) == listed
