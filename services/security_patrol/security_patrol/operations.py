@@ -969,7 +969,7 @@ def missed_rounds(db, estate_id, period):
     copy = _refuse_report_period(db, estate_id, period)
     rules, start_iso, end_iso = rules_of_period(lambda estate, as_of=None: store.rules_of(db, estate, copy, as_of),
                                                 estate_id, period)
-    facts = store.patrol_facts(db, estate_id, start_iso, end_iso)
+    facts = store.missed_round_facts(db, estate_id, start_iso, end_iso)
     found = patrol_gaps.missed_rounds(facts["plans"], facts["routes"], facts["rounds"], clock.parse_iso(start_iso),
                                       clock.parse_iso(end_iso), clock.now(), rules)
     for item in found["items"]:  # the id its patrol_round_missed carries (and archive's record)

@@ -630,6 +630,20 @@ def patrol_facts(db, estate_id, start_iso, end_iso):
     }
 
 
+def missed_round_facts(db, estate_id, start_iso, end_iso):
+    """What the missed rounds of ``[start, end)`` are read from (``patrol_gaps.missed_rounds``): the
+    estate's patrol plans, its routes by id, and the rounds scheduled in it (a slot's rounds, those
+    of a plan), with the plan, slot and status it counts, through ``(estate_id, scheduled_start)``;
+    ``patrol_facts`` read every round started in it too, whole, check-ins and all."""
+    return {
+        "plans": all_of(db, "patrol_plans", estate_id),
+        "routes": {route["_id"]: route for route in all_of(db, "patrol_routes", estate_id)},
+        "rounds": list(db.patrol_rounds.find({"estate_id": estate_id,
+                                              "scheduled_start": {"$gte": start_iso, "$lt": end_iso}},
+                                             {"plan_id": 1, "scheduled_start": 1, "status": 1})),
+    }
+
+
 def week_facts(db, estate_id, days, start_iso, end_iso):
     """What the supervisor's week (``security_week``) is counted from: its patrol facts, the rounds
     with an anomaly reported in ``[start, end)``, the incidents that happened in it, the visitors who

@@ -1761,6 +1761,36 @@ def test_planned_rounds_not_walked_through_are_listed_for_the_supervisor(patrol)
     assert november[0]["over_at"] == "2026-11-24T15:10:00.000Z"
 
 
+def test_the_missed_rounds_read_the_planned_rounds_of_the_month_not_every_round_walked(patrol, monkeypatch):
+    """A round's slot is its ``scheduled_start``, in the month: the list reads the rounds scheduled in
+    it through ``(estate_id, scheduled_start)`` with what it counts (plan, slot, status), where it
+    read every round started in the month whole, check-ins and all (a big estate's 600 rounds walked
+    unplanned, 28 ms of 28 under a profile: session 53, h3); an unplanned round is in no slot."""
+    route = make_route(patrol)
+    make_plan(patrol, route)
+    walked = start(patrol, route)
+    for code in ("A1", "B2", "C3"):
+        check_in(patrol, walked, code)
+    patrol.finish_round({"estate_id": ESTATE, "id": walked["id"], "data": {}})
+    clock.freeze(clock.parse_iso("2026-11-25T14:00:00Z"))
+    left_open = start(patrol, route)
+    clock.freeze(clock.parse_iso("2026-11-25T16:00:00Z"))
+    unplanned = patrol.start_round({"estate_id": ESTATE, "data": {"route_id": route["id"], "guard": "zhao"}})
+    check_in(patrol, unplanned, "A1")
+    clock.freeze(clock.parse_iso("2026-11-26T15:10:00Z"))
+    before = patrol.missed_rounds({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    sent = []
+    monkeypatch.setattr(patrol.db.patrol_rounds, "find", lambda query, *args, _find=patrol.db.patrol_rounds.find,
+                        **kwargs: (sent.append((query, args, kwargs)), _find(query, *args, **kwargs))[1])
+    assert patrol.missed_rounds({"estate_id": ESTATE, "filters": {"period": "2026-11"}}) == before
+    assert [(item["why"], item["round_id"]) for item in before["items"]] == [
+        ("not_walked", None), ("not_finished", left_open["id"]), ("not_walked", None)]
+    [(query, args, kwargs)] = sent
+    assert query == {"estate_id": ESTATE, "scheduled_start": {"$gte": "2026-10-31T16:00:00.000Z",
+                                                              "$lt": "2026-11-30T16:00:00.000Z"}}
+    assert set((args[0] if args else kwargs["projection"])) == {"plan_id", "scheduled_start", "status"}
+
+
 def test_a_slot_over_and_not_walked_through_is_announced_once_soon_after(patrol):
     """The month's list is read when asked; the sweep tells the supervisor (and webhooks, and
     archive) the same night, once per slot: a missed round is an exception (DOMAIN.md)."""
