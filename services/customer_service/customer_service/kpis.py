@@ -171,7 +171,7 @@ def estate_kpis(period, requests, answers, households, complained_about, rules, 
         "consultation_accuracy": consultation_accuracy(requests, complained_about, start, end),
         "owner_contact_rate": owner_contacts.owner_contact_rate(
             owner_contacts.in_months(steward_contacts, rules["timezone"]),
-            {h["_id"]: owner_contacts.owed_from(h, rules["timezone"]) for h in households},
+            _owed_from(households, rules["timezone"], calendar.months_of(period)),
             rules["owner_contacts_per_month"], calendar.months_of(period),
             calendar.period_of(clock.parse_iso(now), rules["timezone"])),
         "manager_visits_year_to_date": owner_contacts.manager_visits_year_to_date(
@@ -180,6 +180,13 @@ def estate_kpis(period, requests, answers, households, complained_about, rules, 
         "survey_lines_year_to_date": survey_lines_year_to_date(surveys, rules["surveyed_service_lines"],
                                                                owed(rules["surveys_per_year"])),
     }
+
+
+def _owed_from(households, timezone, months):
+    """``{household id: its first month owed}`` of the copies, as the period's ``months`` judge it
+    (``owner_contacts.owed_from_within``: by the text of their bounds, not on the calendar)."""
+    bounds = owner_contacts.period_bounds(months, timezone)
+    return {h["_id"]: owner_contacts.owed_from_within(h, timezone, bounds) for h in households}
 
 
 def surveys_year_to_date(surveys, yearly):

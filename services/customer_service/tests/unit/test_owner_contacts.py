@@ -218,3 +218,34 @@ def test_a_household_keeps_its_newest_contacts_once_each_and_counts_those_since_
         many = owner_contacts.kept_with(many, contact(n, f"2026-12-01T02:00:{n:02d}.000Z"))
     assert len(many) == owner_contacts.KEPT_CONTACTS == 31 and many[0].endswith("|oc_39") and many[-1].endswith("|oc_9")
     assert owner_contacts.kept_with(many, contact(99, "2026-11-01T00:00:00.000Z")) == many  # older than all kept
+
+
+def test_the_kpis_month_owed_from_read_by_the_periods_bounds_is_owed_the_same_months():
+    """The contact rate asked each of a big estate's 10,000 copies its first month owed on the
+    calendar (``owed_from``: a parse and a timezone each, 108 of 500 ms of the KPIs in process:
+    session 53, h3). ``owed_from_within`` reads a registration written as the store writes its stamps
+    by the text of the period's months' bounds, any other as before; of the period's months, each
+    copy is owed the same (``owed_months``, the KPI's one rule), on random copies, zones, periods
+    (months, quarters, years), month ends and handovers."""
+    import random
+    from datetime import timedelta
+    from estate_common import calendar, clock
+    rng = random.Random(53)
+    zones = ["Asia/Shanghai", "Etc/GMT+12", "Pacific/Kiritimati", "America/New_York", "UTC"]
+    for _ in range(300):
+        zone = rng.choice(zones)
+        period = rng.choice(["2026-02", "2026-12", "2026-Q1", "2026-Q4", "2026", "2025-12"])
+        months = calendar.months_of(period)
+        bounds = owner_contacts.period_bounds(months, zone)
+        for _ in range(20):
+            moment = datetime(2025, 11, 30, tzinfo=timezone.utc) + timedelta(
+                days=rng.randrange(430), hours=rng.choice([0, 10, 11, 12, 13, 14, 15, 16, 23]),
+                minutes=rng.choice([0, 59]), milliseconds=rng.choice([0, 999]))
+            written = rng.choice([clock.to_iso(moment), moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                  moment.astimezone(timezone(timedelta(hours=8))).isoformat(), None])
+            copy = {"_id": "hh_1", "created_at": written,
+                    "occupied_from": rng.choice([None, None, f"2026-{rng.randrange(1, 13):02d}-15"])}
+            exact, read = owner_contacts.owed_from(copy, zone), owner_contacts.owed_from_within(copy, zone, bounds)
+            for judged in [months] + [[month] for month in months]:
+                assert owner_contacts.owed_months(read, judged) == owner_contacts.owed_months(exact, judged), (
+                    copy, zone, period)
