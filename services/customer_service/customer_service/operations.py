@@ -215,6 +215,24 @@ def keep_contacts_on_households(db, stopping=lambda: False, batch=None):
             db, estate_id, batch or store.CONTACTS_BATCH), partial(_keep_on_household, db), stopping)
 
 
+def keep_registrations(db, stopping=lambda: False, batch=None):
+    """Every household copy made before archive's events carried its registration (``created_at``)
+    given its estate's (the estate copy's ``created_at``), estate by estate, ``batch`` at a time
+    (``store.REGISTRATIONS_BATCH``) from the null entries of ``(estate_id, created_at, _id)``
+    (``estate_common.backfills``): no household is registered before its estate, so the copy is owed
+    contacts in each month it was (every month of the estate's, ``owner_contacts.owed_from``) and
+    sorts before every copy registered later, as it did, and the estate's current month's due list
+    is read from the kept contacts (``store.contacts_kept_on_households``) without waiting for a
+    restatement, which writes the household's own over it. A copy whose estate's registration is
+    not known either (an estate copy as old) is left without one. Returns how many it gave."""
+    def left(estate_id):
+        registered = store.estate_since(db, estate_id)
+        return [(copy, registered) for copy in store.copies_unregistered(
+            db, estate_id, batch or store.REGISTRATIONS_BATCH)] if registered else []
+    return backfills.until_none_left(store.estate_ids(db), left,
+                                     lambda pair: store.register_as_estate(db, *pair), stopping)
+
+
 # a household copy made before copies carried their registration sorts first in the due list
 # (a cursor names a time: this one is before any)
 UNREGISTERED = "0001-01-01T00:00:00Z"

@@ -171,6 +171,8 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
         were kept on the households' copies), then any an older replica or a stopped call left. A
         stop ends it between two batches; the next start takes it up where it stopped."""
         operations.keep_contacts_on_households(self.db, stopping=lambda: stopping.is_stopping(self.name))
+        # and the copies made before events carried their registration, given their estate's
+        operations.keep_registrations(self.db, stopping=lambda: stopping.is_stopping(self.name))
 
     # -- what other services tell us ------------------------------------------
     @consumes("archive", "vacant_inspection_recorded")

@@ -659,6 +659,24 @@ def mark_on_household(db, contact):
                                         {"$set": {"_on_household": True}}).modified_count
 
 
+UNREGISTERED_COPY = {"created_at": None}  # a copy made before events carried the registration
+REGISTRATIONS_BATCH = 500  # such copies given their estate's registration at a time by the sweep
+
+
+def copies_unregistered(db, estate_id, batch):
+    """Up to ``batch`` of the estate's household copies with no registration (``created_at``): the
+    null entries of ``(estate_id, created_at, _id)``."""
+    return list(db.households.find({"estate_id": estate_id, **UNREGISTERED_COPY}, {"estate_id": 1}).limit(batch))
+
+
+def register_as_estate(db, household, registered):
+    """The copy given ``registered`` (its estate's registration) as its ``created_at``, marked
+    ``_registered_from: "estate"``, unless it has one by now: 1 if written now."""
+    return db.households.update_one(
+        {"_id": household["_id"], "estate_id": household["estate_id"], **UNREGISTERED_COPY},
+        {"$set": {"created_at": registered, "_registered_from": "estate"}}).modified_count
+
+
 def contacts_kept_on_households(db, estate_id):
     """Whether the estate's copies answer the current month's due list (``owed_households``): every
     contact is on its household's copy, and every copy has its registration (a copy made before

@@ -479,3 +479,45 @@ def test_a_number_required_above_the_contacts_a_copy_keeps_is_counted_as_before(
     with monkeypatch.context() as whole:
         read_whole(desk, whole)
         assert due(desk) == listed
+
+
+def test_a_copy_made_before_copies_carried_their_registration_is_given_its_estate_s_by_the_sweep(desk, monkeypatch):
+    """A household's copy made before archive's events carried ``created_at`` has none, and kept the
+    estate's current month's due list on the slow count (every copy and the month's contacts read for
+    each page) until an operator had archive restate the estate. No household is registered before
+    its estate, so the sweep (``keep_registrations``, on the contacts' timer) gives such a copy its
+    estate's registration (``_registered_from: "estate"``): owed in each month from it, as it was
+    (owed every month: the months before the estate owe nothing), listed first as before; a copy
+    of an estate whose own registration is not known either is left as it is. A restatement then
+    writes its own; run again, the sweep writes nothing."""
+    from customer_service import operations, store
+    clock.freeze(clock.parse_iso("2026-12-10T02:00:00Z"))
+    desk.copy_estate_edit(event("archive", "estate_updated", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": "HZ-01", "name": "West Lake", "address": "9 Lake Rd", "version": 2,
+        "timezone": "Asia/Shanghai",
+        "created_at": "2026-06-10T02:00:00.000Z"}))
+    desk.copy_estate(event("archive", "estate_created", "est_2", {
+        "id": "est_2", "estate_id": "est_2", "code": "HZ-02", "name": "East Lake", "address": "1 Lake Rd",
+        "version": 1}))
+    desk.copy_household(event("archive", "household_created", "est_2", {
+        "id": "hh_9", "estate_id": "est_2", "building": "1", "unit": "1", "room": "101", "area_m2": 70.0,
+        "status": "occupied", "version": 1}))
+    registered(desk, "hh_3", "2026-07-01T02:00:00.000Z", room="3333")
+    log(desk, STEWARD, household_id="hh_3", contacted_at="2026-12-01T02:00:00Z")
+    before = due(desk)  # hh_1 and hh_2, the fixture's copies, have no registration
+    assert [h["household_id"] for h in before["items"]] == ["hh_1", "hh_2"]
+    assert not store.contacts_kept_on_households(desk.db, ESTATE)
+    assert operations.keep_registrations(desk.db) == 2
+    copies = {doc["_id"]: doc for doc in desk.db.households.find({})}
+    assert [(copies[h].get("created_at"), copies[h].get("_registered_from"))
+            for h in ("hh_1", "hh_2", "hh_3", "hh_9")] == [
+        ("2026-06-10T02:00:00.000Z", "estate"), ("2026-06-10T02:00:00.000Z", "estate"),
+        ("2026-07-01T02:00:00.000Z", None), (None, None)]
+    assert store.contacts_kept_on_households(desk.db, ESTATE)
+    monkeypatch.setattr(store, "steward_contacts", lambda *args: pytest.fail("the month's contacts read"))
+    assert due(desk) == before
+    assert operations.keep_registrations(desk.db) == 0
+    desk.restate_households(event("archive", "households_restated", ESTATE, {"households": [{
+        "id": "hh_1", "estate_id": ESTATE, "building": "3", "unit": "1", "room": "1201", "area_m2": 89.37,
+        "status": "occupied", "version": 1, "created_at": "2026-08-01T02:00:00.000Z"}], "batch": 1, "batches": 1}))
+    assert desk.db.households.find_one({"_id": "hh_1"})["created_at"] == "2026-08-01T02:00:00.000Z"
