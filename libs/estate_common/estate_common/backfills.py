@@ -2,8 +2,9 @@
 service's start and on its timer: estate by estate, a batch at a time, read from what is still left
 (an index's null entries), so that a sweep stopped half-way (the service stops, a crash) is taken up
 by the next where it stopped, replicas sweeping at once write each document once, and an estate with
-none left costs one empty read. Customer service's callers' numbers and steward contacts kept on
-their households, security's visitors' numbers. Plain functions: the store is the caller's."""
+none left costs one empty read. Customer service's callers' numbers, steward contacts kept on
+their households and copies' registrations, security's visitors' numbers, archive's households' days
+counted from for their inspections. Plain functions: the store is the caller's."""
 import time
 
 
