@@ -8,6 +8,7 @@ A path is read as the table writes it: from the repository's root, a service's p
 (``archive/handovers.py``), the shared library's (``estate_common/...``), the gateway's or the
 console's."""
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,8 @@ RULES = {
     "停水通知": ["customer_service/front_desk.py", "customer_service/store.py", "customer_service/operations.py"],
     "takes over its work order": ["security_patrol/incidents.py", "security_patrol/store.py"],
     "并入故障工单": ["customer_service/repairs.py", "maintenance/domain.py", "maintenance/operations.py"],
+    "交房抄表": ["archive/meter_readings.py"],
+    "vacant units due one": ["archive/occupants.py"],
     "work_order_quoted": ["maintenance/domain.py", "security_patrol/work_orders.py", "customer_service/repairs.py",
                           "archive/domain.py"],
 }
@@ -63,3 +66,15 @@ def test_the_rule_has_its_row_naming_where_it_lives(word):
     assert candidates, f"no row of 'Where a rule lives' names {word!r}"
     assert any(all(f"`{path}`" in where for path in RULES[word]) for where in candidates), \
         (word, RULES[word], candidates)
+
+
+def test_no_text_file_keeps_a_merge_conflict_marker():
+    """A cherry-pick's conflict resolved by hand once left ``<<<<<<< HEAD`` in the rule table, with
+    two of its rows lost around it (session 53): the markers are never committed."""
+    tracked = subprocess.run(["git", "ls-files", "*.md", "*.yaml", "*.yml", "*.json", "*.py", "*.html"],
+                             cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    assert len(tracked) > 500
+    marked = [path for path in tracked if re.search(r"^(<{7} |>{7} |={7}$)",
+                                                    (ROOT / path).read_text(encoding="utf-8", errors="replace"),
+                                                    re.M)]
+    assert marked == []
