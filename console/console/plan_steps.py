@@ -26,6 +26,15 @@ ZH = {
     "Go to the scene, assess it, calm the people involved": "赶赴现场了解情况，安抚相关人员",
     "Call the police (110) on violence or a crime": "发生暴力或违法犯罪时拨打 110 报警",
     "Restore order and clear the area": "恢复秩序并疏散围观人员",
+    "Find out what is cut: the whole estate, a building, a phase; the grid or our own": "查明停电范围（全小区、单栋或分期）及是市电还是小区内部故障",
+    "Report to the power supply company (95598) for a cut of the grid": "市电停电时向供电公司报修（95598）",
+    "Start the standby generator for fire pumps, drainage pumps and emergency lighting": "启动备用发电机，保障消防泵、排水泵和应急照明",
+    "Check every lift for trapped passengers (an entrapment is an incident of its own)": "逐部检查电梯有无困人（电梯困人另行登记事件）",
+    "Inform the households affected and when power is expected back": "通知受影响的住户及预计恢复供电时间",
+    "Cordon off the danger (a fallen tree, a loose sign or window, debris); keep people away": "围蔽危险区域（倒伏树木、松脱招牌或门窗、杂物），疏散人员",
+    "Report to the municipal or landscaping authority (or 119) what blocks a road or lies on power lines": "树木等阻断道路或压住电线时报告市政、园林部门（或 119）",
+    "Call the maintenance emergency team to clear and make safe": "通知工程部抢险队清理并排除险情",
+    "Photograph and list the damage (vehicles, buildings, greenery) for the claims": "拍照并列明损失（车辆、房屋、绿化），以备理赔",
 }
 
 

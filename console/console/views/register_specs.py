@@ -225,7 +225,8 @@ HOUSEHOLD = C("household_id", "picker.household", "household")
 PLAIN_MOVE_IN = (("kind", "structural_change"), ("move_in", False))
 SERVICE_LINES = ("power", "water", "heating", "elevator", "fire_security", "cleaning", "greening", "parking",
                  "repairs", "front_desk", "community_activities")
-INCIDENT_TYPES = ("fire_alarm", "burglary", "flooding", "elevator_entrapment", "public_disorder")
+INCIDENT_TYPES = ("fire_alarm", "burglary", "flooding", "elevator_entrapment", "public_disorder", "power_outage",
+                  "storm_damage")
 FIRE_KINDS = ("extinguisher", "hydrant", "sprinkler", "smoke_detector", "alarm_panel", "fire_door", "emergency_light",
               "exit_sign", "fire_pump", "other")
 SHIFTS = ("day", "evening", "night")

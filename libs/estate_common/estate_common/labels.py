@@ -321,6 +321,8 @@ MESSAGES = {
     "incident.flooding": ("水浸", "Flooding"),
     "incident.elevator_entrapment": ("电梯困人", "Elevator entrapment"),
     "incident.public_disorder": ("治安事件", "Public disorder"),
+    "incident.power_outage": ("停电", "Power outage"),
+    "incident.storm_damage": ("台风暴雨灾损（树木倒伏等）", "Storm damage (fallen trees…)"),
     "fire.ok": ("正常", "OK"),
     "fire.defect": ("缺陷", "Defect"),
     "shift.day": ("白班", "Day"),

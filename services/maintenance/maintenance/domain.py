@@ -18,6 +18,8 @@ NUMBER_PREFIX = "WO"
 
 # 抢险: the emergencies DOMAIN.md names.
 EMERGENCY_CATEGORIES = ("water_mains", "gas", "power", "flooding", "elevator_entrapment")
+# an incident type that names its emergency category otherwise (停电: the grid's power, h5's typhoon night)
+INCIDENT_CATEGORIES = {"power_outage": "power"}
 
 # Owners' repairs (报修): measured against the response time they were promised.
 REPAIR_SOURCES = ("service_request", "return_visit")
@@ -411,7 +413,8 @@ def from_incident(event, number, created, rules):
     its response time from the incident's opening; the category where the incident type is one."""
     incident = event["data"]
     reported_at = incident["opened_at"]
-    category = incident["type"] if incident["type"] in EMERGENCY_CATEGORIES else None
+    category = INCIDENT_CATEGORIES.get(incident["type"], incident["type"])
+    category = category if category in EMERGENCY_CATEGORIES else None
     return _new_order(
         work_order_id(event["estate_id"], "incident", incident["id"]), event["estate_id"], number,
         {"type": "incident", "id": incident["id"]}, created,

@@ -3,15 +3,17 @@ step escalates to the service-center manager or to the authorities.
 
 The sources ask the security supervisor to know "火警、盗警等各种突发事故的应急处理",
 to start the plan at once when something happens and to report to the
-departments concerned (及时上报相关部门); DOMAIN.md names the five types below.
+departments concerned (及时上报相关部门); DOMAIN.md names the first five types below;
+a typhoon night adds a power outage (停电) and storm damage (台风/暴雨: fallen trees, loose objects).
 These are the default plans; an estate sets its own plan for a type (``PUT
 …/emergency-plans/{type}``, a manager), kept in ``emergency_plans`` (one per estate and type)
 and copied into each incident it opens; incidents already open keep the plan they started with.
 
 A plan also says whether its incident needs engineering at once (``work_order``): opening
 such an incident asks maintenance for an emergency work order (抢险, ``emergency_repair_requested``).
-Flooding (the plan calls the maintenance emergency team) and an elevator entrapment (the lift
-is out of service until checked) do by default; the others do not.
+Flooding (the plan calls the maintenance emergency team), an elevator entrapment (the lift
+is out of service until checked), a power outage (停电: the generator, the pumps) and storm damage
+(台风/暴雨: a fallen tree to clear) do by default; the others do not.
 """
 from estate_common import clock, ids, roles
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
@@ -62,12 +64,30 @@ PLANS = {
         _step("call_police", "Call the police (110) on violence or a crime", AUTHORITIES),
         _step("restore_order", "Restore order and clear the area"),
     ],
+    # 停电 and 台风/暴雨 damage (a typhoon night, h5's probe: a power cut and a fallen tree had no type;
+    # the cut was written up as a flooding, the tree nowhere)
+    "power_outage": [
+        _step("check_scope", "Find out what is cut: the whole estate, a building, a phase; the grid or our own"),
+        _step("call_power_company", "Report to the power supply company (95598) for a cut of the grid", AUTHORITIES),
+        _step("notify_manager", "Report to the service-center manager", MANAGER),
+        _step("start_generator", "Start the standby generator for fire pumps, drainage pumps and emergency lighting"),
+        _step("check_lifts", "Check every lift for trapped passengers (an entrapment is an incident of its own)"),
+        _step("inform_households", "Inform the households affected and when power is expected back"),
+    ],
+    "storm_damage": [
+        _step("cordon_off", "Cordon off the danger (a fallen tree, a loose sign or window, debris); keep people away"),
+        _step("notify_manager", "Report to the service-center manager", MANAGER),
+        _step("call_authorities", "Report to the municipal or landscaping authority (or 119) what blocks a road "
+                                  "or lies on power lines", AUTHORITIES),
+        _step("call_maintenance", "Call the maintenance emergency team to clear and make safe"),
+        _step("record_damage", "Photograph and list the damage (vehicles, buildings, greenery) for the claims"),
+    ],
 }
 
 
 # incident type -> its plan opens an emergency work order
 OPENS_WORK_ORDER = {"fire_alarm": False, "burglary": False, "flooding": True, "elevator_entrapment": True,
-                    "public_disorder": False}
+                    "public_disorder": False, "power_outage": True, "storm_damage": True}
 
 
 def plan_for(incident_type):

@@ -409,6 +409,16 @@ def test_an_incident_whose_plan_calls_for_one_opens_exactly_one_emergency_order(
     assert by_source["inc_2"]["emergency_category"] is None
 
 
+def test_a_power_outage_incident_s_order_is_a_power_emergency(engineering):
+    """停电 (h5's typhoon night): the incident type power_outage is maintenance's category power, where
+    a power cut written up as a flooding counted among the floods; storm damage has no category."""
+    engineering.open_from_incident(incident_opened("inc_p", "power_outage"))
+    engineering.open_from_incident(incident_opened("inc_s", "storm_damage"))
+    by_source = {o["source"]["id"]: o for o in orders(engineering, source_type="incident")}
+    assert by_source["inc_p"]["priority"] == "emergency" and by_source["inc_p"]["emergency_category"] == "power"
+    assert by_source["inc_s"]["priority"] == "emergency" and by_source["inc_s"]["emergency_category"] is None
+
+
 def test_the_list_finds_the_orders_of_one_source_by_its_id_through_its_index(engineering):
     """``source_id``: an incident's page read up to 200 incidents' orders and picked its own out
     (found by review); the filter is one index read of that source's orders, alone or with its

@@ -187,7 +187,17 @@ def test_every_incident_type_has_a_plan_that_reaches_the_manager():
 
 def test_flooding_and_entrapments_call_for_an_emergency_work_order_by_default():
     assert {kind for kind in emergency_plans.PLANS if emergency_plans.default_plan(kind)["work_order"]} == {
-        "flooding", "elevator_entrapment"}
+        "flooding", "elevator_entrapment", "power_outage", "storm_damage"}
+
+
+def test_a_typhoon_night_s_power_cut_and_fallen_trees_have_plans_of_their_own():
+    """台风: estate C's power cut and the fallen tree at its north gate had no incident type (a 400), so
+    the guard wrote the cut up as a flooding and the tree nowhere (h5's probe of a typhoon night)."""
+    power = [s["step"] for s in emergency_plans.plan_for("power_outage")]
+    assert power[0] == "check_scope" and "start_generator" in power and "check_lifts" in power
+    storm = emergency_plans.PLANS["storm_damage"]
+    assert any(s["escalate_to"] == emergency_plans.AUTHORITIES for s in storm)
+    assert "cordon_off" in [s["step"] for s in storm]
     flood = incidents.new_incident("inc_2", "est_1", {"type": "flooding", "description": "water", "location": "B2"},
                                    "INC-2026-000002", NOW, "zhao")
     [(event_type, data)] = incidents.opening_events(flood)
