@@ -71,6 +71,7 @@ SECTIONS = (
         Entry("registers.patrol-routes", "menu.patrol_routes", SECURITY),
         Entry("registers.patrol-plans", "menu.patrol_plans", SECURITY),
         Entry("security.missed_rounds", "menu.missed_rounds", SECURITY),
+        Entry("registers.patrol-suspensions", "menu.patrol_suspensions", SECURITY),  # 停巡: a typhoon night
         Entry("registers.incidents", "menu.incidents", SECURITY),
         # the work orders its findings opened (anomalies, fire defects, incidents: the gateway answers
         # security those alone), to follow them up; the managers find the board under engineering

@@ -2211,6 +2211,7 @@ _MESSAGES = {
     "setting.recorded_within_days": ("记录可补录天数", "Records written up within (days)"),
     "setting.prorate_handover_month": ("交房当月按天计费（1 是，0 整月）", "Handover month billed by the day (1 yes, 0 whole month)"),
     "setting.roster_days_ahead": ("排班最远（天后）", "Duty roster at most (days ahead)"),
+    "setting.patrol_suspension_max_hours": ("停巡最长（小时）", "Patrol suspension at most (hours)"),
     # a shift's hours: from midnight of the shift's day; only a night's end passes 24 (32 = 08:00 next morning)
     "setting.day_shift_start_hour": ("白班开始（时，0–23）", "Day shift starts (hour, 0–23)"),
     "setting.day_shift_end_hour": ("白班结束（时，至 24）", "Day shift ends (hour, up to 24)"),
@@ -2465,6 +2466,12 @@ _MESSAGES = {
                                "write manager or authorities, or leave it out."),
     "menu.patrol_plans": ("巡逻计划", "Patrol plans"),
     "menu.missed_rounds": ("漏巡班次", "Missed rounds"),
+    "menu.patrol_suspensions": ("停巡登记", "Patrol suspensions"),
+    "reg.suspended_from": ("停巡开始", "Suspended from"),
+    "reg.suspended_to": ("停巡结束", "Suspended until"),
+    "reg.suspended_hours": ("时长（小时）", "Hours"),
+    "reg.patrol_suspensions_hint": ("台风、暴雨等恶劣天气停止室外巡逻时由经理登记：开始时间落在停巡时段内的计划巡逻班次不计入巡逻完成率，不列为漏巡，也不发漏巡通知；时段内仍巡逻的记录照常保留。",
+                                    "Recorded by a manager when a typhoon or a storm stops the outdoor rounds: a planned round starting in the window is not counted in patrol completion, not listed as missed and not announced; a round walked in it anyway stays on its record."),
     "menu.missed_handovers": ("未交接的班次", "Shifts not handed over"),
     # 周报: the supervisor's week (found by the security department's follow-ups)
     "menu.security_week": ("安保周报", "Security week"),

@@ -953,6 +953,31 @@ ZH = {
         '有检查项不合格时，检查结果应为缺陷',
     'is ok, but {0}':
         '填的是正常，但{0}',
+    # 停巡 (security_patrol/suspensions.py: a typhoon night's patrol suspension)
+    'a patrol suspension ends after it starts':
+        '停巡结束时间须晚于开始时间',
+    'is not after from':
+        '不晚于开始时间',
+    'a patrol suspension lasts at most {0} hours':
+        '停巡时长最多 {0} 小时',
+    'a patrol suspension lasts at most {0} hour':
+        '停巡时长最多 {0} 小时',
+    'is more than {0} hours after from':
+        '距开始时间超过 {0} 小时',
+    'is more than {0} hour after from':
+        '距开始时间超过 {0} 小时',
+    'a patrol suspension is recorded within {0} days of its start':
+        '停巡须在开始后 {0} 天内登记',
+    'a patrol suspension is recorded within {0} day of its start':
+        '停巡须在开始后 {0} 天内登记',
+    'a patrol suspension is declared at most {0} hours ahead':
+        '停巡最多提前 {0} 小时登记',
+    'a patrol suspension is declared at most {0} hour ahead':
+        '停巡最多提前 {0} 小时登记',
+    'is more than {0} hours ahead':
+        '超出提前 {0} 小时的期限',
+    'is more than {0} hour ahead':
+        '超出提前 {0} 小时的期限',
     'a drill is recorded once it was held':
         '消防演练须在举行后登记',
     'a drill is recorded within {0} days of being held':
@@ -2002,7 +2027,7 @@ FRAGMENTS = {
     "published disclosure": "公示", "billing run": "批量计费", "seller's prepaid money held": "暂挂的卖方预收款", "webhook": "Webhook", "delivery": "推送记录", "patrol route": "巡更路线",
     "patrol plan": "巡更计划", "patrol round": "巡更", "fire equipment": "消防设施", "fire inspection": "消防检查",
     "overdue fire check": "逾期消防检查", "missed patrol round": "漏巡",
-    "incident": "突发事件", "emergency plan": "应急预案", "fire drill": "消防演练",
+    "incident": "突发事件", "emergency plan": "应急预案", "fire drill": "消防演练", "patrol suspension": "停巡登记",
     "duty assignment": "排班", "fire-lane check": "消防通道检查", "vehicle pass": "车辆通行证", "parking session": "停车记录",
     "visitor": "访客", "shift handover": "交接班记录", "checklist": "检查表", "work order": "工单", "equipment": "设备",
     "maintenance plan": "维保计划", "budget": "预算", "renovation review": "装修审核", "inspection": "巡检",

@@ -89,7 +89,7 @@ STARTS_WORK = (
     | _named("security_patrol", "create_patrol_route", "create_patrol_plan", "start_round", "create_fire_equipment",
              "record_fire_inspection", "record_fire_drill", "record_fire_lane_check", "open_incident",
              "set_emergency_plan", "create_vehicle_pass", "record_vehicle_entry", "register_visitor", "assign_duty",
-             "record_shift_handover")
+             "record_shift_handover", "suspend_patrols")
     | _named("integrations", "create_webhook")
 )
 

@@ -536,6 +536,13 @@ SECURITY = (
               C("period", "bill.period"), C("interval_months", "reg.fire_cycle_months"),
               C("due_at", "reg.due_at", "when"), C("raised_at", "reg.raised_at", "when")),
              filters=(F("period", "bill.period", "month"),), roles=menu.SECURITY),
+    # 停巡: a typhoon night's window in which the planned rounds are not owed (a manager records it)
+    Register("security", "patrol-suspensions", "menu.patrol_suspensions", "patrol-suspensions",
+             (C("from", "reg.suspended_from", "when"), C("to", "reg.suspended_to", "when"),
+              C("hours", "reg.suspended_hours"), C("reason", "reg.reason"), C("created_by", "reg.by")),
+             fields=(F("from", "reg.suspended_from", "moment", True), F("to", "reg.suspended_to", "moment", True),
+                     F("reason", "reg.reason", "textarea", True)),
+             roles=menu.SECURITY, hint="reg.patrol_suspensions_hint"),
     Register("security", "fire-drills", "menu.fire_drills", "fire-drills",
              (C("held_at", "reg.held_at", "when"), C("scenario", "reg.scenario"), C("location", "reg.location"),
               C("participants", "reg.participants"), C("led_by", "reg.led_by"), C("notes", "reg.notes")),

@@ -41,6 +41,10 @@ ROUTES = [
     Route("GET", f"{ESTATE}/patrol-missed-rounds", SP, "missed_rounds", policy.SECURITY, filters=("period",)),
     Route("GET", f"{ESTATE}/fire-check-overdues", SP, "list_fire_check_overdues", policy.SECURITY, paged=True,
           filters=("period", "equipment_id")),
+    # 停巡: a window in which the planned rounds are not owed (a typhoon night), a manager's
+    Route("POST", f"{ESTATE}/patrol-suspensions", SP, "suspend_patrols", policy.MANAGEMENT,
+          status=201, body=True, idempotent=True),
+    Route("GET", f"{ESTATE}/patrol-suspensions", SP, "list_patrol_suspensions", policy.SECURITY, paged=True),
     # drills and fire lanes (消防演练, 消防通道)
     Route("POST", f"{ESTATE}/fire-drills", SP, "record_fire_drill", policy.SECURITY,
           status=201, body=True, idempotent=True),

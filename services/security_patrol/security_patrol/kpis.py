@@ -4,7 +4,8 @@
   checkpoint of every plan slot in the month that should be over by now (slot + expected
   minutes + tolerance); a slot nobody walked counts all its checkpoints as not checked; of
   two rounds for one slot (walked before a slot had one round, ``patrols.nearest_slot``), the
-  better counts. A round walked without a plan is not planned:
+  better counts. A slot starting in a patrol suspension (停巡, ``suspensions``: a typhoon night) is
+  not planned. A round walked without a plan is not planned:
   it counted on both sides, every checkpoint on time (it has no due time), so each extra
   walk raised the figure while planned rounds went missing (found by review).
 - ``fire_check_completion``: fire facilities checked in their cycle ÷ facilities owed a check
@@ -32,26 +33,30 @@ from datetime import timedelta
 from estate_common import calendar, clock
 from estate_common.kpis import kpi, owed_a_year, year_to_date
 
-from . import localtime, patrols
+from . import localtime, patrols, suspensions
 
 
-def counted_slots(plan, start, end, now, rules):
-    """The slots of ``plan`` in [start, end) that are over by ``now`` and not older than the plan."""
+def counted_slots(plan, start, end, now, rules, suspended=()):
+    """The slots of ``plan`` in [start, end) that are over by ``now`` and not older than the plan;
+    a slot starting in one of the ``suspended`` windows (停巡, ``suspensions``) is owed by no one."""
     created = clock.parse_iso(plan["created_at"])
+    spans = suspensions.windows(suspended)
     over_after = patrols.over_after(plan, rules)
     # from two days before: a night plan's slots may lie up to two days after its day (plan_slots)
     day, last = localtime.local_date(start, rules) - timedelta(days=2), localtime.local_date(end, rules)
     slots = []
     while day <= last:
         for slot in patrols.plan_slots(plan, day, rules):
-            if start <= slot < end and slot >= created and slot + over_after <= now:
+            if start <= slot < end and slot >= created and slot + over_after <= now \
+                    and not suspensions.within(slot, spans):
                 slots.append(slot)
         day += timedelta(days=1)
     return slots
 
 
-def patrol_completion(plans, routes, rounds, start, end, now, rules):
-    """``(checked on time, planned)`` checkpoints of the plans' slots in the window."""
+def patrol_completion(plans, routes, rounds, start, end, now, rules, suspended=()):
+    """``(checked on time, planned)`` checkpoints of the plans' slots in the window, those of the
+    ``suspended`` windows left out on both sides."""
     best = {}
     for round_ in rounds:
         if round_["plan_id"]:
@@ -60,7 +65,7 @@ def patrol_completion(plans, routes, rounds, start, end, now, rules):
     on_time = planned = 0
     for plan in plans:
         size = len(routes[plan["route_id"]]["checkpoints"])
-        for slot in counted_slots(plan, start, end, now, rules):
+        for slot in counted_slots(plan, start, end, now, rules, suspended):
             planned += size
             on_time += best.get((plan["_id"], clock.to_iso(slot)), 0)
     return on_time, planned
@@ -89,7 +94,8 @@ def fire_check_note(interval_months):
 def for_estate(facts, start, end, now, rules, since=None):
     """The KPI block of one estate from ``facts`` (see ``store.kpi_facts``); ``since``: the estate's
     registration (its copy's ``created_at``), from which its first year owes its drills."""
-    patrol = patrol_completion(facts["plans"], facts["routes"], facts["rounds"], start, end, now, rules)
+    patrol = patrol_completion(facts["plans"], facts["routes"], facts["rounds"], start, end, now, rules,
+                               facts.get("suspensions", ()))
     major = facts["major_incidents"]
     return {
         "patrol_completion": kpi(*patrol, "ratio", target=1,

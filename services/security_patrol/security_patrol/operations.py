@@ -17,7 +17,7 @@ from estate_common.writes import Change
 from estate_common.wording import counted
 
 from . import (emergency_plans, events, fire, fire_safety, gate, incidents, kpis as security_kpis, localtime, patrol_gaps,
-               patrols, roster, store)
+               patrols, roster, store, suspensions)
 from . import security_week as security_week_rules
 from . import work_orders
 from .rules import DEFAULTS
@@ -456,6 +456,15 @@ def _fell_due_under_another_cycle(db, estate_id, period, rules):
     ``period`` (as ``rules`` have it now): the rules in force then (``store.rules_for`` ``as_of``)."""
     then = store.rules_for(db, estate_id, clock.to_iso(fire.check_due_at(period, rules)))
     return then["fire_check_interval_months"] != rules["fire_check_interval_months"]
+
+
+# -- patrol suspensions (停巡) ----------------------------------------------------------------
+
+def suspend_patrols(db, outbox, caller, estate_id, data):
+    """A window in which the estate's planned rounds are not owed (``suspensions``)."""
+    rules = store.rules_for(db, estate_id)
+    return create(db, outbox, caller, "patrol_suspensions", "psusp", estate_id,
+                  lambda doc_id: suspensions.new_suspension(doc_id, estate_id, data, clock.now(), caller.user, rules))
 
 
 # -- drills and fire lanes -------------------------------------------------------------------
@@ -971,7 +980,7 @@ def missed_rounds(db, estate_id, period):
                                                 estate_id, period)
     facts = store.missed_round_facts(db, estate_id, start_iso, end_iso)
     found = patrol_gaps.missed_rounds(facts["plans"], facts["routes"], facts["rounds"], clock.parse_iso(start_iso),
-                                      clock.parse_iso(end_iso), clock.now(), rules)
+                                      clock.parse_iso(end_iso), clock.now(), rules, facts["suspensions"])
     for item in found["items"]:  # the id its patrol_round_missed carries (and archive's record)
         item["notice_id"] = patrol_gaps.notice_id(estate_id, item["plan_id"], item["scheduled_start"])
     return {"period": period, **found}
@@ -1009,7 +1018,9 @@ def raise_missed_round_notices(db, outbox, now):
         if not plans:
             continue
         rules = store.rules_for(db, estate_id)
-        slots = patrol_gaps.slots_gone_over(plans, now, rules)
+        since = patrol_gaps.plans_read_since(now)  # the earliest slot the sweep may take
+        suspended = store.suspensions_over(db, estate_id, clock.to_iso(since), clock.to_iso(now))
+        slots = patrol_gaps.slots_gone_over(plans, now, rules, suspended)
         # each slot's notice id, made once: (plan id, slot start) -> id
         ids = {(plan["_id"], clock.to_iso(slot)): patrol_gaps.notice_id(estate_id, plan["_id"], clock.to_iso(slot))
                for plan, slot in slots}

@@ -32,23 +32,23 @@ NOTICE_LOOKBACK = timedelta(days=2)
 LONGEST_OVER = timedelta(minutes=1440 + MAXIMA["patrol_late_tolerance_minutes"])
 
 
-def missed_rounds(plans, routes, rounds, start, end, now, rules):
+def missed_rounds(plans, routes, rounds, start, end, now, rules, suspended=()):
     """``{"items": [...], "more": n}``: the slots in [start, end) over by ``now`` (slot, expected
     minutes and the late tolerance) with no round, or with rounds none of which finished; oldest
-    first."""
-    slots = [(plan, slot) for plan in plans for slot in counted_slots(plan, start, end, now, rules)]
+    first. A slot of a patrol suspension (``suspended``) is not missed."""
+    slots = [(plan, slot) for plan in plans for slot in counted_slots(plan, start, end, now, rules, suspended)]
     items = missed_of(slots, routes, rounds, rules)
     return {"items": items[:MOST_LISTED], "more": max(0, len(items) - MOST_LISTED)}
 
 
-def slots_gone_over(plans, now, rules):
+def slots_gone_over(plans, now, rules, suspended=()):
     """``[(plan, slot)]``: the plans' slots over by ``now`` and not more than ``NOTICE_LOOKBACK``
-    before it (what the sweep announces, with no limit)."""
+    before it (what the sweep announces, with no limit), none of a patrol suspension (``suspended``)."""
     since = now - NOTICE_LOOKBACK
     found = []
     for plan in plans:
         over_after = patrols.over_after(plan, rules)
-        for slot in counted_slots(plan, since - over_after, now, now, rules):
+        for slot in counted_slots(plan, since - over_after, now, now, rules, suspended):
             if slot + over_after > since:
                 found.append((plan, slot))
     return found

@@ -59,6 +59,11 @@ DEFAULTS = {
     # this many days of it (estate_common.plausible, its default: two weeks, the longest
     # public holiday and some room); one of 1900 was taken and counted in a KPI. 0: the same day only.
     "recorded_within_days": plausible.RECORDED_WITHIN_DAYS,
+    # 停巡: a patrol suspension (suspensions.py: a typhoon's night, when the guards are kept indoors)
+    # lasts at most this many hours and is declared at most this long before it starts. The sources
+    # give no number: 72, a typhoon's landfall and its aftermath, and the warning's two or three
+    # days ahead; at most a week (longer is a plan to stop, not a storm).
+    "patrol_suspension_max_hours": 72,
     # 排班: a duty roster is made at most this many days ahead (estate_common.plausible, a date to
     # come; one for 2030-01-01 was taken: a probe). DOMAIN.md gives no number: two months, a
     # month's roster made in the month before.
@@ -91,7 +96,7 @@ SHIFT_HOUR_SETTINGS = {shift: (f"{shift}_shift_start_hour", f"{shift}_shift_end_
 NIGHT_HANDOVER_BEFORE_HOUR = 12
 
 MINIMA = {"fire_check_grace_days": 0, "incident_recorded_within_hours": 0, "recorded_within_days": 0,
-          "visitor_retention_days": 1,
+          "visitor_retention_days": 1, "patrol_suspension_max_hours": 1,
           # a day or evening shift may start at midnight; a night not before noon (and ends after it)
           "day_shift_start_hour": 0, "evening_shift_start_hour": 0,
           "night_shift_start_hour": NIGHT_HANDOVER_BEFORE_HOUR,
@@ -112,6 +117,7 @@ MAXIMA = {
     "visitor_retention_days": 3650,
     "recorded_within_days": plausible.RECORDED_WITHIN_DAYS_MAX,
     "roster_days_ahead": 366,  # a year: longer is no roster
+    "patrol_suspension_max_hours": 168,
     # a day or an evening shift ends by midnight; only a night crosses it, ending by the next noon
     "day_shift_start_hour": 23, "day_shift_end_hour": 24,
     "evening_shift_start_hour": 23, "evening_shift_end_hour": 24,

@@ -89,7 +89,8 @@ def report(week, facts, start, end, now, rules):
 
 def _rounds(facts, start, end, now, rules):
     first, last = clock.parse_iso(start), clock.parse_iso(end)
-    slots = [(plan, slot) for plan in facts["plans"] for slot in counted_slots(plan, first, last, now, rules)]
+    slots = [(plan, slot) for plan in facts["plans"] for slot in counted_slots(plan, first, last, now, rules,
+                                                                                      facts.get("suspensions", ()))]
     missed = Counter(item["why"] for item in patrol_gaps.missed_of(slots, facts["routes"], facts["rounds"], rules))
     started = [r for r in facts["rounds"] if start <= r["started_at"] < end]
     finished = [r for r in started if r["status"] == "finished"]

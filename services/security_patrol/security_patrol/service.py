@@ -176,6 +176,14 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Exp
                                                 payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
+    def suspend_patrols(self, payload):
+        return operations.suspend_patrols(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def list_patrol_suspensions(self, payload):
+        return self._list("patrol_suspensions", payload)
+
+    @rpc_method
     def record_fire_drill(self, payload):
         return operations.record_fire_drill(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
 

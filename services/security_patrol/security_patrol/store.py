@@ -43,6 +43,8 @@ INDEXES = {
                   # the incident that took over an anomaly's order (``incident_taking_over``)
                   ([("estate_id", 1), ("anomaly_id", 1)], {})],
     "emergency_plans": [(PAGED, {})],
+    # 停巡 windows (suspensions.py), read by their end from a window's start on (``suspensions_over``)
+    "patrol_suspensions": [(PAGED, {}), ([("estate_id", 1), ("to", 1)], {})],
     "fire_drills": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {}),
                     ([("estate_id", 1), ("held_at", 1)], {})],  # the year's drills (``kpi_facts``)
     "duty_roster": [(PAGED, {}), ([("estate_id", 1), ("date", 1), ("shift", 1)], {})],
@@ -75,7 +77,7 @@ WHAT = {
     "patrol_routes": "patrol route", "patrol_plans": "patrol plan", "patrol_rounds": "patrol round",
     "fire_equipment": "fire equipment", "fire_inspections": "fire inspection",
     "fire_check_overdues": "overdue fire check", "missed_round_notices": "missed patrol round",
-    "incidents": "incident", "emergency_plans": "emergency plan",
+    "incidents": "incident", "emergency_plans": "emergency plan", "patrol_suspensions": "patrol suspension",
     "fire_drills": "fire drill", "duty_roster": "duty assignment", "fire_lane_checks": "fire-lane check",
     "vehicle_passes": "vehicle pass", "parking_sessions": "parking session", "visitors": "visitor",
     "shift_handovers": "shift handover", "checklists": "checklist", "work_orders": "work order",
@@ -618,8 +620,9 @@ def list_fire_equipment(db, estate_id, filters, unchecked_months, month_end, lim
 # -- KPIs -----------------------------------------------------------------------
 
 def patrol_facts(db, estate_id, start_iso, end_iso):
-    """The estate's patrol plans, its routes by id and the rounds of ``[start, end)`` (scheduled
-    or started in it): what patrol completion and the missed rounds are read from."""
+    """The estate's patrol plans, its routes by id, the rounds of ``[start, end)`` (scheduled
+    or started in it) and the patrol suspensions over it: what patrol completion and the missed
+    rounds are read from."""
     return {
         "plans": all_of(db, "patrol_plans", estate_id),
         "routes": {route["_id"]: route for route in all_of(db, "patrol_routes", estate_id)},
@@ -627,21 +630,29 @@ def patrol_facts(db, estate_id, start_iso, end_iso):
             {"scheduled_start": {"$gte": start_iso, "$lt": end_iso}},
             {"started_at": {"$gte": start_iso, "$lt": end_iso}},
         ]}),
+        "suspensions": suspensions_over(db, estate_id, start_iso, end_iso),
     }
 
 
 def missed_round_facts(db, estate_id, start_iso, end_iso):
     """What the missed rounds of ``[start, end)`` are read from (``patrol_gaps.missed_rounds``): the
     estate's patrol plans, its routes by id, and the rounds scheduled in it (a slot's rounds, those
-    of a plan), with the plan, slot and status it counts, through ``(estate_id, scheduled_start)``;
-    ``patrol_facts`` read every round started in it too, whole, check-ins and all."""
+    of a plan), with the plan, slot and status it counts, through ``(estate_id, scheduled_start)``,
+    and the patrol suspensions over it; ``patrol_facts`` read every round started in it too, whole,
+    check-ins and all."""
     return {
         "plans": all_of(db, "patrol_plans", estate_id),
         "routes": {route["_id"]: route for route in all_of(db, "patrol_routes", estate_id)},
         "rounds": list(db.patrol_rounds.find({"estate_id": estate_id,
                                               "scheduled_start": {"$gte": start_iso, "$lt": end_iso}},
                                              {"plan_id": 1, "scheduled_start": 1, "status": 1})),
+        "suspensions": suspensions_over(db, estate_id, start_iso, end_iso),
     }
+
+
+def suspensions_over(db, estate_id, start_iso, end_iso):
+    """The patrol suspensions (停巡) overlapping ``[start, end)``: through (estate_id, to)."""
+    return all_of(db, "patrol_suspensions", estate_id, {"to": {"$gt": start_iso}, "from": {"$lt": end_iso}})
 
 
 def week_facts(db, estate_id, days, start_iso, end_iso):

@@ -2876,3 +2876,33 @@ def test_a_findings_order_follows_every_status_maintenance_announces_newest_revi
     assert patrol.db.work_orders.find_one({"_id": "wo_0008"})["status_revision"] == 8
     history = [e["event_type"] for e in patrol.db.work_orders.find_one({"_id": "wo_0008"})["history"]]
     assert history.count("work_order_held") == 1 and history.count("work_order_quoted") == 1
+
+
+def test_a_typhoon_night_s_patrol_suspension_leaves_its_slots_unowed(patrol):
+    """停巡 (h5's probe of a typhoon night): the manager keeps the guards indoors on the night of the
+    24th; its slot is neither planned in patrol completion, nor in the month's missed rounds, nor
+    announced, where every slot of the storm counted against the guards. The night after is owed."""
+    route = make_route(patrol)
+    make_plan(patrol, route)  # a slot at 14:00Z (22:00 in the estate) each day from the 23rd
+    walked = start(patrol, route)
+    for code in ("A1", "B2", "C3"):
+        check_in(patrol, walked, code)
+    patrol.finish_round({"estate_id": ESTATE, "id": walked["id"], "data": {}})
+    clock.freeze(clock.parse_iso("2026-11-24T10:00:00Z"))
+    as_caller(patrol, MANAGER)
+    storm = patrol.suspend_patrols({"estate_id": ESTATE, "data": {
+        "from": "2026-11-24T12:00:00.000Z", "to": "2026-11-24T22:00:00.000Z", "reason": "台风  登陆，停止室外巡逻"}})
+    assert (storm["hours"], storm["reason"], storm["created_by"]) == (10, "台风 登陆，停止室外巡逻", "wu")
+    assert [s["id"] for s in patrol.list_patrol_suspensions({"estate_id": ESTATE})["items"]] == [storm["id"]]
+    with pytest.raises(BusinessRuleViolation) as refused:
+        patrol.suspend_patrols({"estate_id": ESTATE, "data": {
+            "from": "2026-11-24T12:00:00.000Z", "to": "2026-11-28T12:00:00.000Z", "reason": "一周"}})
+    assert refused.value.errors[0]["field"] == "data.to"
+
+    assert patrol.sweep_missed_rounds(clock.parse_iso("2026-11-24T16:00:00Z")) == 0  # the storm's slot
+    assert patrol.sweep_missed_rounds(clock.parse_iso("2026-11-25T16:00:00Z")) == 1  # the night after
+    clock.freeze(clock.parse_iso("2026-11-25T16:00:00Z"))
+    missed = patrol.missed_rounds({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]
+    assert [item["scheduled_start"] for item in missed] == ["2026-11-25T14:00:00.000Z"]
+    completion = patrol.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["patrol_completion"]
+    assert (completion["numerator"], completion["denominator"]) == (3, 6)  # the 23rd's and the 25th's

@@ -1,6 +1,8 @@
 """The missed patrol rounds and their notices, without broker or store."""
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from security_patrol import kpis, patrol_gaps, patrols
 from security_patrol.rules import DEFAULTS
 
@@ -61,3 +63,47 @@ def test_one_notice_per_plan_and_slot_with_its_event():
                     "over_at": "2026-11-23T16:30:00.000Z", "checkpoints": 2, "round_id": None, "why": "not_walked",
                     "raised_at": "2026-11-23T16:31:00.000Z"}
     assert (notice["estate_id"], notice["scheduled_start"]) == ("est_1", "2026-11-23T16:00:00.000Z")
+
+
+def test_slots_in_a_patrol_suspension_are_neither_owed_nor_missed():
+    """停巡 (a typhoon night, h5's probe): the manager suspends the outdoor rounds from 20:00 to 06:00;
+    the slots starting in it are not planned in patrol completion, not in the month's missed rounds
+    and not announced, where a guard kept indoors by the storm had every slot of the night against him."""
+    from security_patrol import suspensions
+    start, end = datetime(2026, 10, 31, 16, tzinfo=UTC), datetime(2026, 11, 30, 16, tzinfo=UTC)
+    now = datetime(2026, 11, 24, 2, tzinfo=UTC)
+    storm = suspensions.new_suspension("psusp_1", "est_1", {
+        "from": "2026-11-23T12:00:00.000Z", "to": "2026-11-23T22:00:00.000Z", "reason": "台风海葵登陆，停止室外巡逻"},
+        now, "mgr", RULES)
+    assert storm["hours"] == 10 and storm["reason"] == "台风海葵登陆，停止室外巡逻"
+    every = kpis.counted_slots(HALF_HOURLY, start, end, now, RULES)
+    kept = kpis.counted_slots(HALF_HOURLY, start, end, now, RULES, [storm])
+    assert len(every) - len(kept) == 20  # ten hours of half-hourly slots
+    assert all(not suspensions.suspended(slot, [storm]) for slot in kept)
+    assert datetime(2026, 11, 23, 11, 30, tzinfo=UTC) in kept and datetime(2026, 11, 23, 22, tzinfo=UTC) in kept
+    assert kpis.patrol_completion([HALF_HOURLY], {"proute_1": ROUTE}, [], start, end, now, RULES, [storm]) == (
+        0, 2 * len(kept))
+    listed = patrol_gaps.missed_rounds([HALF_HOURLY], {"proute_1": ROUTE}, [], start, end, now, RULES, [storm])
+    assert len(listed["items"]) + listed["more"] == len(kept)
+    gone = patrol_gaps.slots_gone_over([HALF_HOURLY], now, RULES, [storm])
+    assert len(gone) == 96 - 20
+
+
+def test_a_patrol_suspension_is_bounded_and_explained():
+    from estate_common.errors import BusinessRuleViolation
+    from security_patrol import suspensions
+    now = datetime(2026, 11, 24, 2, tzinfo=UTC)
+
+    def refused(data, rules=RULES):
+        with pytest.raises(BusinessRuleViolation) as caught:
+            suspensions.new_suspension("psusp_1", "est_1", {"reason": "台风", **data}, now, "mgr", rules)
+        return caught.value.errors[0]["field"]
+
+    assert refused({"from": "2026-11-23T12:00:00.000Z", "to": "2026-11-23T12:00:00.000Z"}) == "data.to"
+    assert refused({"from": "2026-11-20T12:00:00.000Z", "to": "2026-11-23T13:00:00.000Z"}) == "data.to"  # > 72 h
+    assert refused({"from": "2026-09-01T12:00:00.000Z", "to": "2026-09-01T18:00:00.000Z"}) == "data.from"  # long ago
+    assert refused({"from": "2026-12-04T12:00:00.000Z", "to": "2026-12-04T18:00:00.000Z"}) == "data.from"  # far ahead
+    ahead = suspensions.new_suspension("psusp_2", "est_1", {"from": "2026-11-25T12:00:00.000Z",
+                                                           "to": "2026-11-26T00:00:00.000Z", "reason": "台风预警"},
+                                       now, "mgr", RULES)
+    assert ahead["from"] == "2026-11-25T12:00:00.000Z" and ahead["created_by"] == "mgr"

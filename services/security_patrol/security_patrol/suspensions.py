@@ -1,0 +1,66 @@
+"""Patrol suspensions (停巡): a window in which the estate's planned rounds are not owed.
+
+A typhoon night (h5's probe): the manager keeps the guards indoors from 20:00 to 06:00; every
+planned slot of the night went unwalked and counted against them: in patrol completion, the
+month's missed rounds and a ``patrol_round_missed`` notice each. The sources ask for patrols by
+shift and call a missed checkpoint an exception; they do not ask a guard to walk a car park under
+water. A suspension names its window and its reason; a plan slot that starts in it is not
+planned (``kpis.counted_slots``), so it is neither owed, nor missed, nor announced. A round walked
+in it anyway stays on the record as walked (its check-ins, anomalies and missed checkpoints are
+facts), and counts in no KPI.
+
+Bounds (each a setting): a window of at most ``patrol_suspension_max_hours`` (72: a typhoon's
+landfall and its aftermath), declared at most that long before it starts (a warning comes two or
+three days ahead) and recorded within ``recorded_within_days`` of its start (the morning after,
+or the Monday after a weekend's storm; a month's figures are not rewritten a season later).
+
+Plain functions: no broker, no store.
+"""
+from datetime import timedelta
+
+from estate_common import clock, plausible
+from estate_common.errors import BusinessRuleViolation, field_error
+from estate_common.wording import counted
+
+
+def new_suspension(doc_id, estate_id, data, now, actor, rules):
+    start, end = clock.parse_iso(data["from"]), clock.parse_iso(data["to"])
+    if end <= start:
+        raise BusinessRuleViolation("a patrol suspension ends after it starts",
+                                    [field_error("data.to", "is not after from")])
+    most = rules["patrol_suspension_max_hours"]
+    if end - start > timedelta(hours=most):
+        raise BusinessRuleViolation(f"a patrol suspension lasts at most {counted(most, 'hour')}",
+                                    [field_error("data.to", f"is more than {counted(most, 'hour')} after from")])
+    days = rules["recorded_within_days"]
+    plausible.recent(start, now, days, "data.from",
+                     f"a patrol suspension is recorded within {counted(days, 'day')} of its start", rules["timezone"])
+    if start > now + timedelta(hours=most):
+        raise BusinessRuleViolation(f"a patrol suspension is declared at most {counted(most, 'hour')} ahead",
+                                    [field_error("data.from", f"is more than {counted(most, 'hour')} ahead")])
+    stamp = clock.to_iso(now)
+    return {
+        "_id": doc_id,
+        "estate_id": estate_id,
+        "from": clock.to_iso(start),
+        "to": clock.to_iso(end),
+        "hours": round((end - start).total_seconds() / 3600, 2),
+        "reason": " ".join(data["reason"].split()),
+        "created_by": actor,
+        "created_at": stamp,
+    }
+
+
+def windows(suspensions):
+    """``[(start, end)]`` datetimes of stored suspensions (or of ones just made)."""
+    return [(clock.parse_iso(s["from"]), clock.parse_iso(s["to"])) for s in suspensions or ()]
+
+
+def suspended(slot, suspensions):
+    """Whether a plan slot starting at ``slot`` starts within one of ``suspensions``."""
+    return within(slot, windows(suspensions))
+
+
+def within(slot, spans):
+    """Whether ``slot`` starts within one of ``spans`` (``windows``)."""
+    return any(start <= slot < end for start, end in spans)
