@@ -1852,6 +1852,7 @@ _MESSAGES = {
     "event.incident_escalated": ("事件升级", "Incident escalated"),
     "event.incident_closed": ("事件关闭", "Incident closed"),
     "event.incident_reclassified": ("事件重大与否更正", "Incident reclassified"),
+    "event.incident_took_over_order": ("事件接管巡逻异常工单", "Incident took over a patrol anomaly's order"),
     "event.shift_handover_recorded": ("交接班记录", "Shift handover recorded"),
     "event.application_rescheduled": ("施工改期", "Works rescheduled"),
     "event.fire_check_overdue": ("消防检查逾期", "Fire check overdue"),

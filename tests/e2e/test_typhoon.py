@@ -81,3 +81,31 @@ def test_the_manager_suspends_the_night_s_rounds_and_a_guard_may_not(api, admin)
     assert again.json()["id"] == made["id"]
     listed = api.get(f"{base}/patrol-suspensions", guard)  # the guards read why their rounds were off
     assert listed.status_code == 200 and [s["id"] for s in listed.json()["items"]] == [made["id"]]
+
+
+def test_the_garage_flood_taking_over_the_guard_s_order_names_its_category(api, admin):
+    """The guard's emergency anomaly at the flooded garage opened the order; the flooding incident that
+    took it over left it an emergency of no category, so the morning's emergencies showed no flood."""
+    estate_id = new_estate(api, admin, name="Harbour Bay")["id"]
+    base = f"/api/v1/estates/{estate_id}"
+    guard_name, guard = new_user(api, admin, ["security"], [estate_id])
+    _, manager = new_user(api, admin, ["manager"], [estate_id])
+    route = api.post(f"{base}/patrol-routes", {"name": "夜巡", "checkpoints": [
+        {"code": "G1", "name": "车库入口"}]}, guard).json()
+    round_ = api.post(f"{base}/patrol-rounds", {"route_id": route["id"], "guard": guard_name}, guard).json()
+    checked = api.post(f"{base}/patrol-rounds/{round_['id']}/check-ins", {"checkpoint": "G1", "anomaly": {
+        "description": "地下车库进水，车辆被淹", "emergency": True}}, guard)
+    assert checked.status_code == 200, checked.text
+    anomaly_id = checked.json()["check_ins"][0]["anomaly"]["id"]
+    [order] = eventually(lambda: [o for o in api.get(f"{base}/work-orders?source_type=patrol_anomaly", manager)
+                                  .json()["items"] if o["source"]["id"] == anomaly_id])
+    assert order["emergency_category"] is None
+    flood = api.post(f"{base}/incidents", {"type": "flooding", "description": "地下车库进水", "location": "B1",
+                                           "anomaly_id": anomaly_id}, guard)
+    assert flood.status_code == 201, flood.text
+    named = eventually(lambda: (lambda o: o if o["emergency_category"] == "flooding" else None)(
+        api.get(f"{base}/work-orders/{order['id']}", manager).json()))
+    assert named["priority"] == "emergency"
+    month = datetime.now(timezone.utc).strftime("%Y-%m")
+    [emergency] = api.get(f"{base}/emergency-repairs?period={month}", manager).json()["items"]
+    assert (emergency["id"], emergency["emergency_category"]) == (order["id"], "flooding")

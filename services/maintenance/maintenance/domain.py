@@ -413,8 +413,7 @@ def from_incident(event, number, created, rules):
     its response time from the incident's opening; the category where the incident type is one."""
     incident = event["data"]
     reported_at = incident["opened_at"]
-    category = INCIDENT_CATEGORIES.get(incident["type"], incident["type"])
-    category = category if category in EMERGENCY_CATEGORIES else None
+    category = incident_category(incident["type"])
     return _new_order(
         work_order_id(event["estate_id"], "incident", incident["id"]), event["estate_id"], number,
         {"type": "incident", "id": incident["id"]}, created,
@@ -866,6 +865,31 @@ def joined_cancel(order, joined_event):
     changes, entry = _step(order, "cancel", clock.now(), joined_event.get("actor"), reason)
     return Change(changes, [{**entry, "event_id": joined_event["event_id"]}],
                   [("work_order_cancelled", cancelled_event_data(order, reason, stamp))])
+
+
+def incident_category(incident_type):
+    """The emergency category of an incident type (停电 is power), None for a type of none."""
+    category = INCIDENT_CATEGORIES.get(incident_type, incident_type)
+    return category if category in EMERGENCY_CATEGORIES else None
+
+
+def incident_took_over(order, event, now, rules):
+    """An incident took over the anomaly's order (``incident_took_over_order``, h7's take-over; h5's
+    typhoon night, where the garage flood's order stayed an emergency of no category): an emergency
+    incident makes the order one (as ``mark_emergency``: its response from the same report unless
+    started or an emergency already) and names its category where the order has none. None when
+    nothing changes (an order done, or nothing to name), the history entry carrying the event."""
+    data = event["data"]
+    if order["status"] in ("completed", "cancelled") or not data.get("emergency"):
+        return None
+    category = order.get("emergency_category") or incident_category(data["type"])
+    if order.get("priority") == "emergency" and category == order.get("emergency_category"):
+        return None
+    changes = {"priority": "emergency", "emergency_category": category}
+    if not order.get("started_at") and order.get("priority") != "emergency":
+        changes["response_due_at"] = response_due_at(order["reported_at"], "emergency", rules)
+    changes, entry = _step(order, "mark_emergency", now, event.get("actor"), category, **changes)
+    return Change(changes, [{**entry, "event_id": event["event_id"]}], [])
 
 
 def mark_emergency(order, category, now, rules, actor):

@@ -340,6 +340,22 @@ def open_from_fire_defect(db, outbox, event):
     _open_from(db, outbox, event, "fire_inspection", domain.from_fire_defect)
 
 
+def incident_took_over(db, outbox, event):
+    """An incident took over the anomaly's order (``domain.incident_took_over``), once per event
+    (its history's ``event_id``), through the caller's write path (the deadline of the work it owes
+    moved with its response). The anomaly's order not here yet (each event type has its queue) is
+    a 404 raised: the event is delivered again."""
+    estate_id, data = event["estate_id"], event["data"]
+    rules = store.rules_for(db, estate_id)
+
+    def decide(order):
+        if any(entry.get("event_id") == event["event_id"] for entry in order.get("history") or ()):
+            return None
+        return domain.incident_took_over(order, event, clock.now(), rules)
+
+    _order_change(db, outbox, estate_id, domain.work_order_id(estate_id, "patrol_anomaly", data["anomaly_id"]), decide)
+
+
 def open_from_incident(db, outbox, event):
     _open_from(db, outbox, event, "incident", domain.from_incident)
 

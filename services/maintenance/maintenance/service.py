@@ -208,6 +208,10 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
     def open_from_fire_defect(self, event):
         operations.open_from_fire_defect(self.db, self.outbox, event)
 
+    @consumes("security_patrol", "incident_took_over_order")
+    def incident_took_over_order(self, event):
+        operations.incident_took_over(self.db, self.outbox, event)
+
     @consumes("security_patrol", "emergency_repair_requested")
     def open_from_incident(self, event):
         operations.open_from_incident(self.db, self.outbox, event)

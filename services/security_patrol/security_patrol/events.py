@@ -27,6 +27,8 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("patrol_round_missed", estate_id, data, actor=actor)
     if event_type == "emergency_repair_requested":  # maintenance opens one emergency order per incident
         return outbox.event("emergency_repair_requested", estate_id, data, actor=actor)
+    if event_type == "incident_took_over_order":  # maintenance names the incident's emergency on the anomaly's order
+        return outbox.event("incident_took_over_order", estate_id, data, actor=actor)
     if event_type == "shift_handover_recorded":  # archive keeps the handover document
         return outbox.event("shift_handover_recorded", estate_id, data, actor=actor)
     raise ValueError(f"security patrol does not announce {event_type}")

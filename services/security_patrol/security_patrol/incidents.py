@@ -90,8 +90,15 @@ def new_incident(incident_id, estate_id, data, number, now, actor, plan=None, ha
 def opening_events(incident):
     """Where its plan calls for one, opening asks maintenance for an emergency work order, unless it
     takes over the order of the anomaly it names (``anomaly_id``: maintenance was asked once, by the
-    anomaly; h7, a burst main's WO-1 and WO-2)."""
-    if not incident["work_order"] or incident.get("anomaly_id"):
+    anomaly; h7, a burst main's WO-1 and WO-2): then maintenance is told the take-over
+    (``incident_took_over_order``), which names the incident's emergency and category on that order
+    (h5's typhoon night: the garage flood's order was an emergency of no category)."""
+    if incident.get("anomaly_id"):
+        return [("incident_took_over_order", {
+            "id": incident["_id"], "number": incident["number"], "type": incident["type"],
+            "anomaly_id": incident["anomaly_id"], "emergency": bool(incident["work_order"]),
+            "opened_at": incident["opened_at"]})]
+    if not incident["work_order"]:
         return []
     return [("emergency_repair_requested", {k: incident[k] for k in (
         "number", "type", "description", "location", "opened_at")} | {"id": incident["_id"]})]

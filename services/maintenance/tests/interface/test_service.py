@@ -2592,3 +2592,34 @@ def test_the_orders_in_hand_are_listed_apart_from_those_done(engineering):
     assert [o["id"] for o in in_hand] == [second["id"]]
     assert [o["id"] for o in orders(engineering, open="false")] == [first["id"]]
     assert len(orders(engineering, open="true")) == 2
+
+
+def incident_took_over(anomaly_id="an_1", kind="flooding", incident_id="inc_9", emergency=True):
+    return event("security_patrol", "incident_took_over_order", ESTATE, {
+        "id": incident_id, "number": "INC-2026-000009", "type": kind, "anomaly_id": anomaly_id,
+        "emergency": emergency, "opened_at": clock.to_iso(REPORTED + timedelta(minutes=5))})
+
+
+def test_an_incident_taking_over_an_anomaly_s_order_names_its_emergency_once(engineering):
+    """A typhoon night (h5's probe): the guard's emergency anomaly at the garage opened the order, the
+    flooding incident took it over, and the order stayed an emergency of no category: the morning's
+    emergencies showed the night's flood as none. The incident's category is the order's, once; an
+    anomaly's order not an emergency becomes one (its response from the same report); storm damage
+    names none; an order done is left alone."""
+    engineering.open_from_patrol_anomaly(anomaly("an_1"))
+    engineering.open_from_patrol_anomaly(anomaly("an_2", emergency=False))
+    engineering.open_from_patrol_anomaly(anomaly("an_3"))
+    engineering.incident_took_over_order(incident_took_over("an_1"))
+    engineering.incident_took_over_order(incident_took_over("an_1"))  # redelivered
+    engineering.incident_took_over_order(incident_took_over("an_2", incident_id="inc_10"))
+    engineering.incident_took_over_order(incident_took_over("an_3", "storm_damage", "inc_11"))
+    by_anomaly = {o["source"]["id"]: o for o in orders(engineering, source_type="patrol_anomaly")}
+    flood = engineering.get_work_order({"estate_id": ESTATE, "id": by_anomaly["an_1"]["id"]})
+    assert (flood["priority"], flood["emergency_category"]) == ("emergency", "flooding")
+    assert [h["action"] for h in flood["history"]].count("mark_emergency") == 1
+    quiet = by_anomaly["an_2"]
+    assert (quiet["priority"], quiet["emergency_category"]) == ("emergency", "flooding")
+    assert quiet["response_due_at"] == clock.to_iso(REPORTED + timedelta(minutes=30))
+    assert by_anomaly["an_3"]["emergency_category"] is None
+    with pytest.raises(Exception):  # the anomaly's order not here yet: the event comes again later
+        engineering.incident_took_over_order(incident_took_over("an_unknown", incident_id="inc_12"))

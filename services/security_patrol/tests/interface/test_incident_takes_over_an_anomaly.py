@@ -55,6 +55,10 @@ def test_an_incident_naming_the_anomaly_takes_over_its_order_and_asks_maintenanc
     assert {k: incident["maintenance_order"][k] for k in ("id", "number", "status")} == {
         "id": "wo_1", "number": "WO-2026-wo_1", "status": "pending"}
     assert patrol.outbox.of_type("emergency_repair_requested") == []  # maintenance not asked twice
+    # told of the take-over instead, which names the flood on the anomaly's order (h5's typhoon night)
+    [told] = patrol.outbox.of_type("incident_took_over_order")
+    assert {k: told["data"][k] for k in ("id", "type", "anomaly_id", "emergency")} == {
+        "id": incident["id"], "type": "flooding", "anomaly_id": anomaly["id"], "emergency": True}
     shown = patrol.get_incident({"estate_id": ESTATE, "id": incident["id"]})
     assert shown["maintenance_order"]["id"] == "wo_1"
     [listed] = patrol.list_incidents({"estate_id": ESTATE, "filters": {}})["items"]
