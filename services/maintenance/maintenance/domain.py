@@ -769,11 +769,11 @@ def request_help(order, reason, now, actor):
 # A started job that cannot go on until a part comes or the occupant is back is put on hold with
 # its reason and the day it is expected to go on, and resumed where it was held. The technician
 # could only ask for help (the order went back to nobody) or make a new appointment with no day to
-# name (found by the technician's week). DOMAIN.md names no clock that a hold stops: the deadline
-# stands (a plan's job held past its day is late, ``overdue=true`` lists it; a response was given
-# at the start, which a hold comes after), and the hold is told in the status, the history, the
-# counts (``on_hold``) and the response KPIs' notes. Whether a hold should stop a completion clock
-# is the product owner's decision.
+# name (found by the technician's week). On hold an order owes going on by the end of the hold's
+# expected day (``deadline``: late past it, announced once a hold), and a plan's job's own day moves
+# by the time held once it ends (``held_minutes``); a response was given at the start, which a hold
+# comes after (the response KPIs are not touched). The hold is told in the status, the history, the
+# counts (``on_hold``) and the response KPIs' notes (h4, session 53).
 
 HOLD_REASONS = ("parts", "occupant")
 HOLD_SAID = {"parts": "parts", "occupant": "the occupant"}
@@ -840,8 +840,12 @@ def _hold_ended(order, now):
     if not order.get("hold"):
         return {}
     waited = costing.minutes_between(order["hold"]["since"], clock.to_iso(now))
-    return {"hold": None, "held_minutes": (order.get("held_minutes") or 0) + waited,
-            OVERDUE_ANNOUNCED: order.get(ANNOUNCED_BEFORE_HOLD), ANNOUNCED_BEFORE_HOLD: None}
+    ended = {"hold": None, "held_minutes": (order.get("held_minutes") or 0) + waited}
+    if ANNOUNCED_BEFORE_HOLD not in order:
+        # held by an older release, which put no stamp aside and kept its own on the order: that
+        # stamp stays (read as "never told", the next sweep told the job late a second time; r4)
+        return ended
+    return {**ended, OVERDUE_ANNOUNCED: order[ANNOUNCED_BEFORE_HOLD], ANNOUNCED_BEFORE_HOLD: None}
 
 
 def cancel(order, reason, now, actor):

@@ -160,3 +160,27 @@ def test_the_months_response_kpis_say_how_many_of_its_orders_were_put_on_hold(en
     assert note.endswith("; 1 of them put on hold after its start (waiting for parts or the occupant)")
     assert shown["repair_response_timeliness"]["denominator"] == 2 and kept
     assert "on hold" not in shown["emergency_response_timeliness"]["note"]  # none of its orders was
+
+
+def test_a_plan_job_late_and_told_before_a_hold_an_older_release_made_is_not_told_late_again_once_resumed():
+    """A rolling deploy: an older release put a late job on hold and kept its overdue stamp (it had
+    no stamp put aside, ``_overdue_announced_before_hold``). Resumed on this one, the stamp stays:
+    the job's lateness was told once already; it read the missing aside as "never told", cleared the
+    stamp, and the next sweep sent a second work_order_overdue for the same job (found by review r4)."""
+    clock.freeze(datetime(2026, 11, 10, 1, 0, tzinfo=timezone.utc))
+    service = worker(MaintenanceService, caller=MANAGER)
+    copied_estate(service)
+    job = _plan_job(service)
+    clock.freeze(datetime(2026, 11, 11, 1, 0, tzinfo=timezone.utc))  # its day is over, the job not done
+    assert service.announce_overdue(clock.now()) == 1
+    told = service.db.work_orders.find_one({"_id": job["id"]})["_overdue_announced_at"]
+    act(service, "hold_work_order", job["id"], **{**HOLD, "expected_on": "2026-11-12"})
+    # as the older release left it: on hold, its stamp kept on it, none put aside
+    service.db.work_orders.update_one({"_id": job["id"]}, {"$set": {"_overdue_announced_at": told},
+                                                           "$unset": {"_overdue_announced_before_hold": ""}})
+    clock.freeze(datetime(2026, 11, 11, 5, 0, tzinfo=timezone.utc))
+    act(service, "resume_work_order", job["id"])
+    assert service.db.work_orders.find_one({"_id": job["id"]})["_overdue_announced_at"] == told
+    clock.freeze(datetime(2026, 11, 11, 6, 0, tzinfo=timezone.utc))  # still late (its day moved by 4 hours)
+    assert service.announce_overdue(clock.now()) == 0
+    assert len(service.outbox.of_type("work_order_overdue")) == 1
