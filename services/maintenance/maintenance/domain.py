@@ -833,6 +833,19 @@ def _waited_said(minutes):
 ANNOUNCED_BEFORE_HOLD = "_overdue_announced_before_hold"
 
 
+def earlier_hold_kept(order, tz):
+    """A hold an older release made (no stamp put aside, ``ANNOUNCED_BEFORE_HOLD`` missing) kept as
+    a hold is now, once (``operations.keep_earlier_holds``): the deadline of its hold's day
+    (``OWED_BY``: a started repair had none, so ``overdue=true`` never listed it past that day) and
+    the overdue sweep's stamp put aside (its lapse is announced once); the deadline as the estate's
+    clock ``tz`` says. None for an order not on hold, or held since."""
+    if not on_hold(order) or ANNOUNCED_BEFORE_HOLD in order:
+        return None
+    aside = {OVERDUE_ANNOUNCED: None, ANNOUNCED_BEFORE_HOLD: order.get(OVERDUE_ANNOUNCED)}
+    marked, unset = deadline_kept(order, {**order, **aside}, tz)
+    return Change({**aside, **marked}, unset=unset)
+
+
 def _hold_ended(order, now):
     """A resumption, a new appointment or help asked for ends a hold (its history entry says which):
     the time it waited is added to ``held_minutes`` (a plan's job's day moves by it: ``deadline``),

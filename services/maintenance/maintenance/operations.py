@@ -205,6 +205,20 @@ def keep_earlier_deadlines(db, outbox):
     return len(marked)
 
 
+def keep_earlier_holds(db, outbox):
+    """Once per estate: its orders on hold that an older release held (``domain.earlier_hold_kept``)
+    owe going on by their hold's day as a hold does now (a repair held before had no deadline kept:
+    never listed late nor announced past its day). Each through the write path, the estate marked
+    once its orders are. Returns how many orders were kept."""
+    kept = set()
+    for estate_id in store.estates_unmarked(db, store.HOLDS_KEPT):
+        tz = store.estate_timezone(db, estate_id)
+        kept |= _write_each(db, outbox, estate_id, store.held_orders(db, estate_id),
+                            lambda current, tz=tz: domain.earlier_hold_kept(current, tz))
+        store.mark_estate(db, estate_id, store.HOLDS_KEPT)
+    return len(kept)
+
+
 def announce_overdue(db, outbox, now):
     """逾期, told: each order whose owed work is past its deadline (``overdue=true`` lists it) is
     stamped once with its ``work_order_overdue`` in the same write (``domain.overdue_announced``),

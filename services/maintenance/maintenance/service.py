@@ -226,6 +226,11 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
         operations.keep_earlier_deadlines(self.db, self.outbox)
 
     @timer(interval=PLAN_SWEEP_SECONDS, eager=True)
+    def keep_deadlines_of_holds_made_before(self):
+        """``operations.keep_earlier_holds``: once per estate, then a registry read."""
+        return operations.keep_earlier_holds(self.db, self.outbox)
+
+    @timer(interval=PLAN_SWEEP_SECONDS, eager=True)
     def announce_assignments_made_before(self):
         """``operations.announce_earlier_assignments``: once per estate, then a registry read."""
         operations.announce_earlier_assignments(self.db, self.outbox, clock.now())

@@ -377,6 +377,7 @@ def orders_of_request(db, estate_id, request_id):
 # before work_order_assigned and work_order_appointed existed announced (operations.
 # announce_earlier_assignments, announce_earlier_appointments)
 ASSIGNMENTS_ANNOUNCED, APPOINTMENTS_ANNOUNCED = "_assignments_announced", "_appointments_announced"
+HOLDS_KEPT = "_holds_kept"  # the estate's holds an older release made are kept as holds are now (review r4)
 
 
 estates_unmarked, mark_estate = common_store.estates_unmarked, common_store.mark_estate
@@ -388,6 +389,11 @@ def assigned_orders(db, estate_id):
     return list(db.work_orders.find({"estate_id": estate_id, "technician": {"$nin": [None]},
                                      "request_id": {"$nin": [None]}, "_assignment_announced_at": None},
                                     {"_id": 1}))
+
+
+def held_orders(db, estate_id):
+    """The estate's orders on hold (待料), through the ``(estate_id, status)`` index: ``{_id}`` each."""
+    return list(db.work_orders.find({"estate_id": estate_id, "status": "on_hold"}, {"_id": 1}))
 
 
 def appointed_orders(db, estate_id):
@@ -427,13 +433,15 @@ def estates_to_keep_deadlines(db):
 def orders_to_mark(db, estate_id):
     """The estate's open orders whose deadline marker may be missing or of another timezone:
     those without one that are not started, and its plans' jobs (due by the end of their day on
-    the estate's clock), status by status through the ``(estate_id, status)`` index: its
+    the estate's clock) and its orders on hold (due by the end of the hold's day: review r4), status by
+    status through the ``(estate_id, status)`` index: its
     completed and cancelled orders owe nothing, and an order started (any but a plan's job) has
     given its response and owes nothing either (``domain.owes_work``): it has no marker and is
     never given one, so the sweep read each of them again for nothing (found by review)."""
     return [order for status in OPEN_STATUSES
             for order in db.work_orders.find({"estate_id": estate_id, "status": status, "$or": [
-                {OWED_BY: {"$exists": False}, "started_at": None}, {"due_on": {"$nin": [None]}}]}, {"_id": 1})]
+                {OWED_BY: {"$exists": False}, "started_at": None}, {"due_on": {"$nin": [None]}},
+                {"hold": {"$nin": [None]}}]}, {"_id": 1})]
 
 
 def newly_late_orders(db, now, estates=None):

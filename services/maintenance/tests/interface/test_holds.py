@@ -11,11 +11,11 @@ import pytest
 
 from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden
-from estate_common.testing import as_caller, staff, worker
+from estate_common.testing import as_caller, event, staff, worker
 from maintenance.service import MaintenanceService
 
-from .test_service import (ESTATE, MANAGER, TECHNICIAN, act, completion, copied_estate, frozen, open_repair,  # noqa: F401
-                           orders)
+from .test_service import (ESTATE, MANAGER, TECHNICIAN, act, completion, copied_estate, estate_copy, frozen,  # noqa: F401
+                           open_repair, orders)
 
 HOLD = {"waiting_for": "parts", "reason": "a DN25 valve is on order", "expected_on": "2026-11-27"}
 
@@ -184,3 +184,30 @@ def test_a_plan_job_late_and_told_before_a_hold_an_older_release_made_is_not_tol
     clock.freeze(datetime(2026, 11, 11, 6, 0, tzinfo=timezone.utc))  # still late (its day moved by 4 hours)
     assert service.announce_overdue(clock.now()) == 0
     assert len(service.outbox.of_type("work_order_overdue")) == 1
+
+
+def test_a_hold_an_older_release_made_owes_its_day_once_the_sweep_has_kept_it(engineering):
+    """A rolling deploy: a repair held by an older release had no deadline kept on it (a started
+    repair owed none, and the once-per-estate marking passes started orders by): it showed no
+    ``deadline_at``, ``overdue=true`` never listed it past its hold's day, and nothing announced it.
+    The once-per-estate sweep of holds keeps the hold's day on it, putting the older stamp aside as a
+    hold does (found by review r4)."""
+    copied_estate(engineering)
+    order_id = started(engineering)
+    act(engineering, "hold_work_order", order_id, **HOLD)
+    # as the older release left it: no deadline, no stamp put aside
+    engineering.db.work_orders.update_one({"_id": order_id}, {"$unset": {
+        "_owed_by": "", "_overdue_announced_before_hold": ""}})
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["deadline_at"] is None
+    assert engineering.keep_deadlines_of_holds_made_before() == 1
+    assert engineering.keep_deadlines_of_holds_made_before() == 0  # once per estate
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["deadline_at"] == "2026-11-27T16:00:00.000Z"
+    # the estate's timezone corrected: the hold's day ends on the clock it has now, as a plan's job's does
+    engineering.keep_deadlines_of_orders_made_before()
+    engineering.copy_estate_edit(event("archive", "estate_updated", ESTATE, estate_copy("Europe/London", 2)))
+    engineering.keep_deadlines_of_orders_made_before()
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["deadline_at"] == "2026-11-28T00:00:00.000Z"
+    clock.advance(timedelta(days=6))
+    assert [o["id"] for o in orders(engineering, overdue="true")] == [order_id]
+    assert engineering.announce_overdue(clock.now()) == 1
+    assert act(engineering, "resume_work_order", order_id)["deadline_at"] is None
