@@ -107,6 +107,27 @@ def test_a_repair_filed_tracked_done_and_rated_once(api, site):
     back = eventually(lambda: (lambda t: t if t["appointment"] is None else None)(
         ok(api.get(f"/api/v1/public/requests/{answer['tracking_code']}"))))
     assert back["status"] == "dispatched" and back["last_appointment"] == visit
+    # 待料: the job waits for a part; the owner reads what for and until when, the desk names it, the
+    # order owes going on by the end of that day (the estate's clock), and the resumption ends it
+    expected = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600 + 2 * 86400))
+    past = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600 - 86400))
+    refused = api.post(path(site, f"work-orders/{order['id']}/hold"),
+                       {"waiting_for": "parts", "reason": "a DN15 valve", "expected_on": past}, site["technician"])
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "expected_on", refused.text
+    not_his = api.post(path(site, f"work-orders/{order['id']}/hold"),
+                       {"waiting_for": "parts", "reason": "a DN15 valve", "expected_on": expected}, site["agent"])
+    assert not_his.status_code == 403, not_his.text
+    held = step("hold", {"waiting_for": "parts", "reason": "a DN15 valve", "expected_on": expected})
+    assert held["status"] == "on_hold" and held["hold"]["expected_on"] == expected
+    assert held["deadline_at"] == time.strftime("%Y-%m-%dT16:00:00.000Z", time.gmtime(time.time() + 8 * 3600 + 2 * 86400))
+    assert api.get(path(site, "work-orders?overdue=true"), site["manager"]).json()["items"] == []
+    waiting = eventually(lambda: (lambda t: t["waiting"])(ok(api.get(f"/api/v1/public/requests/{answer['tracking_code']}"))))
+    assert waiting == {"waiting_for": "parts", "expected_on": expected}
+    told = ok(api.get(path(site, f"service-requests/{request['id']}"), site["agent"]))["work_on_hold"]
+    assert (told["work_order_id"], told["waiting_for"], told["expected_on"]) == (order["id"], "parts", expected)
+    assert step("resume", {})["deadline_at"] is None  # started: it owes no response any more
+    eventually(lambda: ok(api.get(f"/api/v1/public/requests/{answer['tracking_code']}"))["waiting"] is None)
+    eventually(lambda: ok(api.get(path(site, f"service-requests/{request['id']}"), site["agent"]))["work_on_hold"] is None)
     step("complete", {"materials": [], "charge_cents": 0, "signed_by": "Chen"})
 
     done = eventually(lambda: (lambda t: t if t["status"] == "completed" else None)(
