@@ -2023,7 +2023,8 @@ def test_an_order_waiting_for_parts_shows_its_hold_and_is_held_and_resumed_with_
     assert 'action="/engineering/work-orders/wo_5/hold"' in page and "/wo_5/resume" not in page
     hold = {"waiting_for": "parts", "reason": "a DN25 valve is on order", "expected_on": "2026-12-03",
             "since": "2026-11-30T02:00:00Z", "by": "tech", "held_from": "in_progress"}
-    held = _order(fake, status="on_hold", started_at="2026-11-30T01:00:00Z", hold=hold)
+    held = _order(fake, status="on_hold", started_at="2026-11-30T01:00:00Z", hold=hold,
+                  deadline_at="2026-12-03T16:00:00.000Z")  # maintenance's: the end of the hold's day
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/work-orders/wo_5/hold", held)
     answer = client.post("/engineering/work-orders/wo_5/hold", data={
         "csrf_token": csrf_of(client), "waiting_for": "parts", "reason": "a DN25 valve is on order",
@@ -2046,6 +2047,26 @@ def test_an_order_waiting_for_parts_shows_its_hold_and_is_held_and_resumed_with_
     board = client.get("/engineering/work-orders", headers={"Accept-Language": "en"}).get_data(as_text=True)
     column = board.split('aria-label="On hold"')[1].split("</section>")[0]
     assert "WO-5" in column and "Waiting for parts" in column and "expected back 2026-12-03" in column
+
+
+def test_a_hold_is_past_its_day_as_maintenance_s_deadline_says_not_by_a_second_copy_of_its_rule(client, fake):
+    """The board and the order page said a hold was past its expected day by the console's own reading
+    of ``expected_on`` (a second copy of maintenance's rule, h4's note): they read maintenance's
+    ``deadline_at`` of the order on hold (the end of the hold's day on the estate's clock, which
+    ``overdue=true`` and the sweep read), so neither says late what the list does not (review r4)."""
+    sign_in(client, fake, username="tech", roles=("technician",))
+    hold = {"waiting_for": "parts", "reason": "a valve", "expected_on": "2026-12-03", "since": "2026-11-30T02:00:00Z",
+            "by": "tech", "held_from": "in_progress"}
+    for deadline_at, late in ((None, False), ("2099-01-01T16:00:00.000Z", False), ("2026-12-03T16:00:00.000Z", True)):
+        held = _order(fake, status="on_hold", started_at="2026-11-30T01:00:00Z", hold=hold, deadline_at=deadline_at)
+        page = client.get("/engineering/work-orders/wo_5", headers={"Accept-Language": "en"}).get_data(as_text=True)
+        assert ("Past its expected day" in page.split("data-hold>")[1].split("</dd>")[0]) is late, deadline_at
+        fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders",
+                lambda body, params, held=held: {"items": [held] if params.get("status") == "on_hold" else [],
+                                                 "next_cursor": None})
+        board = client.get("/engineering/work-orders", headers={"Accept-Language": "en"}).get_data(as_text=True)
+        column = board.split('aria-label="On hold"')[1].split("</section>")[0]
+        assert ("Past its expected day" in column) is late, deadline_at
 
 
 def test_a_follow_up_not_given_back_to_a_technician_who_left_says_why_on_its_page_and_the_board(client, fake):

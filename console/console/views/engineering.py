@@ -285,11 +285,11 @@ def _first_owed(order):
 
 
 def _hold_late(order):
-    """Whether an order on hold is past the day it was expected back (its hold's ``expected_on``, on
-    the console's display clock): the board and the order page say so, the hold hiding nothing."""
-    expected = (order.get("hold") or {}).get("expected_on")
-    today = datetime.now(timezone.utc).astimezone(i18n.display_zone()).date().isoformat()
-    return bool(expected) and expected < today
+    """Whether an order on hold is past the day it was expected back: the board and the order page
+    say so, the hold hiding nothing. Maintenance's ``deadline_at`` says it (on hold: the end of the
+    hold's ``expected_on`` on the estate's clock, what ``overdue=true`` and the sweep read), where the
+    console read ``expected_on`` against its own clock, a second copy of that rule (review r4)."""
+    return bool(order.get("hold")) and _badge(order) == "late"
 
 
 def _badge(order):
