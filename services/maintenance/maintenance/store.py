@@ -136,7 +136,9 @@ def work_order_query(db, estate_id, filters, now, gone=None):
     elif plain.get("overdue") == "false":
         conditions.append({"$nor": [late(now)]})
     if "promise_overdue" in plain:
-        broken = {"source.type": "service_request", OWED_BY: {"$exists": True}, "$or": [
+        # still owing its start (not started): a started repair on hold owes its hold's day, not the
+        # promise (it was counted nowhere late past that day, review r4)
+        broken = {"source.type": "service_request", OWED_BY: {"$exists": True}, "started_at": None, "$or": [
             {PROMISED_BY: {"$lt": now}}, {PROMISED_BY: None, "response_due_at": {"$lt": now}}]}
         conditions.append(broken if plain["promise_overdue"] == "true" else {"$nor": [broken]})
     if "technician_left" in plain:  # the open orders of technicians told gone (domain.technician_left_flag)

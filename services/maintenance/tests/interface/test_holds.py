@@ -211,3 +211,18 @@ def test_a_hold_an_older_release_made_owes_its_day_once_the_sweep_has_kept_it(en
     assert [o["id"] for o in orders(engineering, overdue="true")] == [order_id]
     assert engineering.announce_overdue(clock.now()) == 1
     assert act(engineering, "resume_work_order", order_id)["deadline_at"] is None
+
+
+def test_a_repair_held_past_its_day_is_late_among_maintenance_s_orders_not_a_promise_owed(engineering):
+    """``promise_overdue=true`` is an owner's repair that still owes its start (customer service lists
+    those); a started repair on hold owes going on by its hold's day, not its start, and read as one:
+    the manager's start page, which counts the others by ``overdue=true&promise_overdue=false``, counted
+    a repair held past its day nowhere, and ``promise_overdue=true`` listed held repairs not late at
+    all once their response time had gone by (found by review r4)."""
+    order_id = started(engineering)
+    act(engineering, "hold_work_order", order_id, **HOLD)
+    clock.advance(timedelta(days=2))  # the repair's response time is long gone; the hold's day is not
+    assert orders(engineering, promise_overdue="true") == []
+    clock.advance(timedelta(days=4))  # the hold's day is over
+    assert [o["id"] for o in orders(engineering, overdue="true", promise_overdue="false")] == [order_id]
+    assert orders(engineering, promise_overdue="true") == []
