@@ -8,14 +8,17 @@ from estate_common import sheet_dates
 
 @pytest.mark.parametrize("text", ["2019-05-01", "2019/5/1", "2019-5-1", "2019年5月1日", "2019.5.1", "2019年5月1号",
                                   "２０１９／５／１", " 2019 / 05 / 01 ", "2019/5/1 0:00", "2019-05-01 00:00:00",
-                                  "2019年05月01日", "2019.05.01"])
+                                  "2019年05月01日", "2019.05.01",
+                                  # a datetime cell saved with its milliseconds (pandas' and some ERPs' CSV)
+                                  "2019-05-01 00:00:00.000", "2019/5/1 0:00:00.0"])
 def test_a_day_in_the_forms_spreadsheets_write_is_read(text):
     assert sheet_dates.day(text) == "2019-05-01"
 
 
 @pytest.mark.parametrize("text", ["", "2019/2/30", "2019/13/1", "2019/5", "5/1/2019", "20190501", "2019-5-1-2",
                                   "2019年5月", "yesterday", "2019/5/1 25:00", "0000-01-01",
-                                  "2019/5/1 下午", "2019-5/1"])
+                                  "2019/5/1 下午", "2019-5/1", "2019-05-01 00:00:00.",
+                                  "2019-05-01 00:00.000", "2019-05-01 00:00:00.1234567"])
 def test_anything_else_is_no_day(text):
     assert sheet_dates.day(text) is None
 
