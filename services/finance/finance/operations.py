@@ -269,6 +269,7 @@ def _rebill(db, outbox, bill, corrected_id, actor):
     wrong = store.find_bill(db, bill["estate_id"], bill["_id"])
     if wrong is None:
         return "created" if store.insert_bill(db, bill) else "already"
+    wrong = _rebilled_last(db, wrong)
     source = wrong.get("source") or {}
     if source.get("kind") != "billing_run" or source.get("standard_id") != corrected_id:
         return "already"
@@ -277,7 +278,7 @@ def _rebill(db, outbox, bill, corrected_id, actor):
         return "corrected" if wrong.get("rebilled_as") == new["_id"] and store.insert_bill(db, new) else "already"
     with household(db, outbox, bill["estate_id"], bill["household_id"]):
         for _ in range(3):
-            wrong = store.find_bill(db, bill["estate_id"], bill["_id"])
+            wrong = store.find_bill(db, bill["estate_id"], wrong["_id"])
             changes = billing.correction_cancel(wrong, new["_id"], clock.now_iso(), actor)
             if changes is None:
                 return "already"
@@ -286,6 +287,22 @@ def _rebill(db, outbox, bill, corrected_id, actor):
                 _give_back(db, outbox, wrong | changes)
                 return "corrected"
     raise Conflict("the bill kept changing while it was re-billed; run the month again")
+
+
+def _rebilled_last(db, bill):
+    """The bill that stands for ``bill`` now: ``bill``, or the re-bill its ``rebilled_as`` names,
+    and so on (a correction corrected in turn: its bills, under ids of their own, are the ones the
+    second correction re-bills; found by review r6: the second one's run read the first wrong bill,
+    counted it billed already and left the first correction's bills at its wrong price). A re-bill
+    a crash kept from being written stops the walk at the bill that names it."""
+    seen = {bill["_id"]}
+    while bill["status"] == "cancelled" and bill.get("rebilled_as") and bill["rebilled_as"] not in seen:
+        replaced_by = store.find_bill(db, bill["estate_id"], bill["rebilled_as"])
+        if replaced_by is None:
+            break
+        seen.add(replaced_by["_id"])
+        bill = replaced_by
+    return bill
 
 
 def _announce_run(db, outbox, job, result):

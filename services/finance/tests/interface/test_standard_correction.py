@@ -75,3 +75,25 @@ def test_a_correction_says_what_it_corrects_and_is_refused_otherwise(finance):
     approve(finance, first["id"])
     with pytest.raises(Conflict):  # corrected once: the second names a standard no longer approved
         approve(finance, second["id"])
+
+
+def test_a_correction_typed_wrong_again_is_corrected_in_turn_and_its_bills_rebilled(finance):
+    """Found by review r6: the correction's bills carry an id of their own (the wrong bill keeps
+    the natural one, cancelled), so a second correction's run found the first wrong bill, billed by
+    neither, counted it already billed and left the first correction's bills at its wrong price."""
+    wrong = approved(finance, unit_price_cents_per_m2=208, valid_from="2026-11")
+    run(finance, "2026-11")
+    pay(finance, "hh_2", 24960)
+    first = propose(finance, unit_price_cents_per_m2=290, corrects=wrong["id"])  # typed 2.90 for 2.80
+    approve(finance, first["id"])
+    assert run(finance, "2026-11")["result"]["bills_corrected"] == 3
+    second = propose(finance, unit_price_cents_per_m2=280, corrects=first["id"])
+    approve(finance, second["id"])
+    result = run(finance, "2026-11")["result"]
+    assert (result["bills_corrected"], result["bills_created"]) == (3, 0)
+    live = sorted((b["household_id"], b["amount_cents"], b["source"]["standard_id"], b["paid_cents"])
+                  for b in bills(finance) if b["period"] == "2026-11" and b["status"] != "cancelled")
+    assert live == [("hh_1", 25024, second["id"], 0), ("hh_2", 33600, second["id"], 24960),
+                    ("hh_3", 14140, second["id"], 0)]
+    assert run(finance, "2026-11")["result"]["bills_corrected"] == 0  # once however often run
+    assert len([b for b in bills(finance) if b["period"] == "2026-11"]) == 9
