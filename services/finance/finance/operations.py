@@ -1863,7 +1863,8 @@ def kpis(db, caller, period, estate_ids):
     billed for property service and has not (``not_billed``; its figures unchanged), and beside it
     the rate as it stood at the period's end (``collection_rate_at_period_end``): money paid later
     does not move it, where the rate goes on counting it; a bill of the period cancelled or billed
-    after its end moves both (the same bills). Beside them the rate of the arrears carried into the
+    after its end moves both (the same bills), but a re-bill at a corrected price (更正) counts what
+    was paid by the end on the bill it replaced (``arrears.paid_on_the_fee``). Beside them the rate of the arrears carried into the
     period that it recovered (``arrears_recovery_rate``, 清欠率: ``arrears_recovered``)."""
     def one(estate_id):
         months = calendar.months_of(period)
@@ -1876,7 +1877,9 @@ def kpis(db, caller, period, estate_ids):
         end = calendar.period_bounds(period, rules["timezone"])[1]
         return {"collection_rate": arrears.collection_rate(bills, [month["period"] for month in missed]),
                 "collection_rate_at_period_end": arrears.collection_rate_at_end(
-                    bills, store.reversed_payments(db, estate_id) if bills else [], end),
+                    bills, store.reversed_payments(db, estate_id) if bills else [], end,
+                    list(store.rebilled_bills_of_months(db, estate_id, months, arrears.COLLECTION_RATE_ITEM))
+                    if any((b.get("source") or {}).get("corrects_bill_id") for b in bills) else ()),
                 "arrears_recovery_rate": arrears.recovery_rate(
                     arrears_recovered(db, estate_id, period, rules, clock.now_iso()))}
     return per_estate(caller, period, estate_ids, one)

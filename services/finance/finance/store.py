@@ -479,10 +479,19 @@ def bills_of_period(db, estate_id, period, item=None):
 
 def bills_of_months(db, estate_id, periods, item):
     """The bills of the months ``periods`` (a KPI's month, quarter or year) of one item, with their
-    allocations (what was paid when: ``arrears.paid_at``)."""
+    allocations (what was paid when: ``arrears.paid_at``) and the bill a re-bill replaced
+    (``source.corrects_bill_id``: ``arrears.paid_on_the_fee``)."""
     return store.scan(db.bills, {"estate_id": estate_id, "period": {"$in": list(periods)}, "item": item,
                                  "status": NOT_CANCELLED, "source.kind": NOT_CARRIED_OVER},
-                      ("item", "amount_cents", "paid_cents", "allocations"))
+                      ("item", "amount_cents", "paid_cents", "allocations", "source.corrects_bill_id"))
+
+
+def rebilled_bills_of_months(db, estate_id, periods, item):
+    """The bills of the months ``periods`` of one item cancelled for a re-bill at a corrected price
+    (更正, ``rebilled_as``), with what was paid on them (``arrears.paid_on_the_fee``)."""
+    return store.scan(db.bills, {"estate_id": estate_id, "period": {"$in": list(periods)}, "item": item,
+                                 "status": "cancelled", "rebilled_as": {"$exists": True}},
+                      ("item", "amount_cents", "allocations", "released", "source", "rebilled_as"))
 
 
 def bills_allocated_between(db, estate_id, start_iso, end_iso):

@@ -9,6 +9,7 @@ could not be put right: a standard from the same month was a 409 (it overlaps), 
 not be rejected (409), no bill could be cancelled, and a later standard left January's bills wrong."""
 import pytest
 
+from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, Conflict
 from estate_common.testing import staff
 
@@ -97,3 +98,38 @@ def test_a_correction_typed_wrong_again_is_corrected_in_turn_and_its_bills_rebil
                     ("hh_3", 14140, second["id"], 0)]
     assert run(finance, "2026-11")["result"]["bills_corrected"] == 0  # once however often run
     assert len([b for b in bills(finance) if b["period"] == "2026-11"]) == 9
+
+
+def test_the_money_paid_in_a_month_on_its_wrong_bill_stays_paid_by_its_end_once_rebilled(finance):
+    """Found by review r6: the wrong bill's money goes back to its payment and settles the re-bill
+    when the month is re-billed, in a later month: November's rate at its end (what was paid by its
+    last day) read 0 where 24960 had been paid on November's fee in November, and a correction
+    within the month counted no payment twice either."""
+    wrong = approved(finance, unit_price_cents_per_m2=208, valid_from="2026-11")
+    run(finance, "2026-11")
+    pay(finance, "hh_2", 24960)
+    clock.freeze(clock.parse_iso("2026-12-03T02:00:00Z"))  # corrected in December
+    fix = propose(finance, unit_price_cents_per_m2=280, corrects=wrong["id"])
+    approve(finance, fix["id"])
+    run(finance, "2026-11")
+    pay(finance, "hh_1", 25024)  # paid after November: not in its rate at its end
+    acting(finance, MANAGER)
+    block = finance.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    billed = 25024 + 33600 + 14140
+    assert (block["collection_rate"]["numerator"], block["collection_rate"]["denominator"]) == (24960 + 25024, billed)
+    at_end = block["collection_rate_at_period_end"]
+    assert (at_end["numerator"], at_end["denominator"]) == (24960, billed)
+
+
+def test_a_correction_within_the_month_counts_its_money_once_and_a_lower_price_at_most_the_bill(finance):
+    wrong = approved(finance, unit_price_cents_per_m2=380, valid_from="2026-11")  # typed 3.80 for 2.80
+    run(finance, "2026-11")
+    pay(finance, "hh_2", 45600)  # 120 m² × 3.80, in November
+    fix = propose(finance, unit_price_cents_per_m2=280, corrects=wrong["id"])
+    approve(finance, fix["id"])
+    run(finance, "2026-11")  # in November too: the money moved to the re-bill, 12000 of it prepaid
+    clock.freeze(clock.parse_iso("2026-12-03T02:00:00Z"))
+    acting(finance, MANAGER)
+    at_end = finance.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE][
+        "collection_rate_at_period_end"]
+    assert (at_end["numerator"], at_end["denominator"]) == (33600, 25024 + 33600 + 14140)
