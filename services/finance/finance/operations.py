@@ -1570,11 +1570,12 @@ def published_fee_standards(db, estate_code):
     this month or from a later month (``standards.published``). Found by h6's probe of a fee rise:
     an approved rise and a new parking fee were shown to owners nowhere."""
     estate_id = store.estate_id_by_code(db, estate_code)
-    rules = store.rules_for(db, estate_id)
-    name, timezone = store.estate_heading(db, estate_id)
-    return {"estate_name": name, "timezone": timezone,
+    estate = store.estate(db, estate_id)
+    rules = store.rules_of(db, estate_id, estate)
+    return {"estate_name": (estate or {}).get("name"), "timezone": rules["timezone"],
             "items": standards.published(store.approved_standards(db, estate_id),
-                                         periods.period_of(clock.now(), rules))}
+                                         periods.period_of(clock.now(), rules),
+                                         lambda month: replica.in_service_in(estate, month))}
 
 
 def published_disclosures(db, estate_code, limit, cursor):

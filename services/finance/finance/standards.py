@@ -373,11 +373,15 @@ def rejection(standard, reason, now, actor):
             "reject_reason": reason.strip()}
 
 
-def published(approved, period):
+def published(approved, period, in_service=lambda month: True):
     """What owners read of the ``approved`` standards (收费标准公示): those in force in ``period`` or
     from a later month, by item and first month, without whom they apply to beyond "every household"
-    or not (a parking fee's households are not the neighbours' business)."""
-    shown = [s for s in approved if (s.get("valid_to") or "9999-12") >= period]
+    or not (a parking fee's households are not the neighbours' business). ``in_service``: whether
+    the estate is served in a month (``replica.in_service_in``): a retired estate's standards bill
+    no month begun after its retirement, so none is published for them (found by review r6: they
+    were shown as in force, a rise to come too, a price nobody would charge)."""
+    shown = [s for s in approved if (s.get("valid_to") or "9999-12") >= period
+             and in_service(max(s["valid_from"], period))]
     return [{"item": s["item"], "name": s.get("name") or s["item"].replace("_", " "), "basis": s["basis"],
              "unit_price_cents_per_m2": s.get("unit_price_cents_per_m2"), "amount_cents": s.get("amount_cents"),
              "cycle": s["cycle"], "valid_from": s["valid_from"], "valid_to": s.get("valid_to"),

@@ -6,11 +6,11 @@ Found by h6's probe of a fee rise (物业费调价 2.50 → 2.80): the approved 
 fee were published to owners nowhere; the desk retyped the prices into a notice by hand."""
 import pytest
 
-from estate_common import contracts
+from estate_common import clock, contracts
 from estate_common.errors import NotFound
 from estate_common.testing import as_caller
 
-from .test_service import ACCOUNTANT, ESTATE, PORTAL, approved, finance  # noqa: F401 (fixture)
+from .test_service import ACCOUNTANT, ESTATE, PORTAL, approved, estate_retired, finance  # noqa: F401 (fixture)
 
 
 def published(finance, code="EST-1"):
@@ -46,3 +46,18 @@ def test_owners_see_the_standards_in_force_and_to_come_without_households(financ
 def test_an_unknown_code_is_not_found(finance):
     with pytest.raises(NotFound):
         published(finance, "NOPE-1")
+
+
+def test_a_retired_estate_publishes_no_standard_for_the_months_after_its_retirement(finance):
+    """Found by review r6: an estate whose contract ended kept publishing its standards to its owners
+    as in force, and a rise approved for a month after it, though no run bills a month begun after
+    its retirement: the portal told owners of a price nobody would charge them. Reinstated, they
+    show again."""
+    approved(finance, unit_price_cents_per_m2=250, valid_from="2026-01", valid_to="2026-12")
+    approved(finance, unit_price_cents_per_m2=280, valid_from="2027-01")
+    estate_retired(finance, ESTATE, "2026-12-10T04:00:00.000Z")  # in December: December still billed
+    assert [s["valid_from"] for s in published(finance)["items"]] == ["2026-01"]
+    clock.freeze(clock.parse_iso("2027-01-05T02:00:00Z"))
+    assert published(finance)["items"] == []
+    estate_retired(finance, ESTATE, None)
+    assert [s["valid_from"] for s in published(finance)["items"]] == ["2027-01"]
