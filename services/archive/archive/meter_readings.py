@@ -11,9 +11,11 @@ to the new one: the developer's (or the seller's) use ends at that figure, the n
   reading names it) and a note. Once per Idempotency-Key.
 - **A meter goes forward.** A flat has one meter of each kind; its readings are in read order
   (day, then when recorded). A reading lower than the meter's last one is refused (422 naming
-  ``data.reading``), and so is one dated before the last one's day (``data.read_on``) and one
-  naming another meter number (``data.meter_number``), unless it is marked ``replacement`` (换表:
-  the meter was changed, the new one starts from its own figure). The previous figure is kept on
+  ``data.reading``), and so is one naming another meter number (``data.meter_number``), unless it
+  is marked ``replacement`` (换表: the meter was changed, the new one starts from its own figure).
+  One dated before the last one's day is refused, a replacement too (``data.read_on``): the new
+  meter is fitted after the old one's last reading, and dated before it, it was not the meter's
+  last, so the new meter's next reading read as another meter's (found by review r7). The previous figure is kept on
   the reading (``previous_reading``) so the use between the two is read off it.
 - Announced ``meter_reading_recorded`` in the write (webhooks offer it); archive's own consumer
   chains it in the archive's record under its household (subject ``meter_reading``,
@@ -58,16 +60,16 @@ def new_reading(reading_id, household, data, last, now, user, tz, within):
                      f"a meter reading is recorded within {counted(within, 'day')} of it")
     kind, number = data["meter_kind"], data["meter_number"].strip()
     replacement = bool(data.get("replacement"))
+    if last is not None and data["read_on"] < last["read_on"]:  # a replacement too: it follows the old meter's last
+        raise BusinessRuleViolation(
+            f"the {kind} meter was last read on {last['read_on']}: a reading is not dated before it",
+            [field_error("data.read_on", f"is before the meter's last reading ({last['read_on']})")])
     if last is not None and not replacement:
         if number != last["meter_number"]:
             raise BusinessRuleViolation(
                 f"the flat's {kind} meter is No. {last['meter_number']}: a new meter is recorded as a replacement",
                 [field_error("data.meter_number", f"is not the flat's {kind} meter ({last['meter_number']}); "
                                                   "mark the reading as a meter replacement")])
-        if data["read_on"] < last["read_on"]:
-            raise BusinessRuleViolation(
-                f"the {kind} meter was last read on {last['read_on']}: a reading is not dated before it",
-                [field_error("data.read_on", f"is before the meter's last reading ({last['read_on']})")])
         if figure(data["reading"]) < figure(last["reading"]):
             raise BusinessRuleViolation(
                 f"the {kind} meter No. {number} read {last['reading']} on {last['read_on']}: a meter does not go back",

@@ -59,3 +59,15 @@ def test_the_last_reading_is_by_day_then_recording():
     first = read(WATER, reading_id="mr_1")
     later = read(WATER | {"reading": 30, "read_on": "2026-12-03"}, first, reading_id="mr_3")
     assert meter_readings.last_of([later, first]) is later and meter_readings.last_of([]) is None
+
+
+def test_a_replacement_dated_before_the_meters_last_reading_is_refused():
+    """A replacement skipped the day rule: dated before the old meter's last reading, it was not the
+    meter's last, so the new meter's next reading was refused as another meter's and finance kept the
+    old meter's figure as the base (found by review r7)."""
+    last = read(WATER | {"read_on": "2026-12-05", "reading": 500}, reading_id="mr_1")
+    with pytest.raises(BusinessRuleViolation) as refused:
+        read(WATER | {"meter_number": "W-0099", "reading": 0, "replacement": True, "read_on": "2026-12-01"}, last)
+    assert refused.value.errors[0]["field"] == "data.read_on"
+    same_day = read(WATER | {"meter_number": "W-0099", "reading": 0, "replacement": True, "read_on": "2026-12-05"}, last)
+    assert meter_readings.last_of([last, same_day]) is same_day
