@@ -1638,6 +1638,10 @@ ZH = {
         '{0}表 {1} 于 {3} 读数为 {2}：表读数不会倒退',
     "is lower than the meter's last reading ({0} on {1}); mark it as a meter replacement if the meter was changed":
         '低于该表上次读数（{1} 读数 {0}）；如已换表，请勾选换表',
+    "the flat's {0} meter was read by another meanwhile: send this reading again to have it judged against that one":
+        '该房屋的{0:meter_kind}刚由他人登记了读数：请重新提交本次读数，将以该读数为准校验',
+    'the meter was read meanwhile; send it again':
+        '该表刚有新读数，请重新提交',
     'a vacant-unit inspection is recorded within {0} days of it':
         '空置房巡检须在巡检后 {0} 天内登记',
     'a vacant-unit inspection is recorded within {0} day of it':

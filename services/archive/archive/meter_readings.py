@@ -16,7 +16,9 @@ to the new one: the developer's (or the seller's) use ends at that figure, the n
   One dated before the last one's day is refused, a replacement too (``data.read_on``): the new
   meter is fitted after the old one's last reading, and dated before it, it was not the meter's
   last, so the new meter's next reading read as another meter's (found by review r7). The previous figure is kept on
-  the reading (``previous_reading``) so the use between the two is read off it.
+  the reading (``previous_reading``) so the use between the two is read off it. Two readings of
+  one meter at once: the one that claims the place after the last (``store.claim_next_reading``)
+  lands, the other is a 409, judged against it when sent again.
 - Announced ``meter_reading_recorded`` in the write (webhooks offer it); archive's own consumer
   chains it in the archive's record under its household (subject ``meter_reading``,
   ``domain.RECORDED_EVENTS``), once per event.
@@ -31,7 +33,7 @@ Plain functions: no broker, no store.
 from decimal import Decimal
 
 from estate_common import calendar, clock, plausible
-from estate_common.errors import BusinessRuleViolation, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.wording import counted
 
 from .occupants import not_after_today
@@ -94,6 +96,14 @@ def new_reading(reading_id, household, data, last, now, user, tz, within):
         "recorded_by": user,
         "created_at": stamp,
     }
+
+
+def read_meanwhile(kind):
+    """The 409 of a reading whose meter was read by another while it was being recorded (its claim,
+    ``store.claim_next_reading``, held by that one): sent again, it is judged against that reading."""
+    return Conflict(f"the flat's {kind} meter was read by another meanwhile: send this reading again to have it "
+                    "judged against that one",
+                    [field_error("data.reading", "the meter was read meanwhile; send it again")], retry_after=1)
 
 
 EVENT_FIELDS = ("estate_id", "household_id", "occasion", "meter_kind", "meter_number", "reading", "read_on",

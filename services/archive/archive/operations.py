@@ -667,13 +667,19 @@ def record_meter_reading(db, outbox, caller, estate_id, household_id, data):
     """A meter read at the flat's handover or transfer, once per Idempotency-Key, judged against the
     flat's last reading of that kind of meter (``meter_readings.new_reading``), announced
     ``meter_reading_recorded`` in its write, which archive's own consumer chains under its household
-    (``record``: once per event, as any service's)."""
+    (``record``: once per event, as any service's). The place after that last reading is claimed
+    (``store.claim_next_reading``): of two readings of the meter at once, the second is a 409."""
     household, rules = store.get_household(db, estate_id, household_id), store.rules_for(db, estate_id)
 
     def build(doc_id):
         last = meter_readings.last_of(store.meter_readings_of(db, estate_id, household_id, data["meter_kind"]))
-        reading = meter_readings.new_reading(doc_id, household, data, last, clock.now(), caller.user,
+        now = clock.now()
+        reading = meter_readings.new_reading(doc_id, household, data, last, now, caller.user,
                                              rules["timezone"], rules["recorded_within_days"])
+        holder = store.claim_next_reading(db, estate_id, household_id, data["meter_kind"], last and last["_id"],
+                                          doc_id, now)
+        if holder != doc_id:  # another reading of this meter was recorded meanwhile: judged against it, anew
+            raise meter_readings.read_meanwhile(data["meter_kind"])
         return reading, [(meter_readings.EVENT_TYPE, meter_readings.event_data(reading))]
 
     return public(create(db, outbox, caller, "meter_readings", "mr", estate_id, build))

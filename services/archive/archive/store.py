@@ -1,7 +1,8 @@
 """archive's repository: the only module of the service that touches its database."""
 import re
 
-from estate_common import calendar, custom_fields, custom_fields_store, export_store, jobs, settings, store, writes
+from estate_common import (calendar, claims_store, custom_fields, custom_fields_store, export_store, ids, jobs, settings,
+                           store, writes)
 from estate_common.store import DuplicateKey
 from estate_common.text import address_spellings
 from estate_common.errors import BusinessRuleViolation, InvalidInput, NotFound, ServiceUnavailable, field_error
@@ -81,6 +82,8 @@ INDEXES = {
     # (its last reading, the one a new one is judged against), and the estate's of a day range
     "meter_readings": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("meter_kind", 1), ("read_on", 1)], {}),
                        ([("estate_id", 1), ("read_on", 1)], {})],
+    # the reading that follows a meter's last (claim_next_reading): of two at once, one lands
+    "meter_reading_claims": [([("estate_id", 1)], {})],
     # the batches of an estate's copies sent again (restatements.py): each carries its event out
     "restatements": [([("estate_id", 1)], {})],
     # an application's household step the status table refused, told to the desk once
@@ -448,6 +451,23 @@ def meter_readings_of(db, estate_id, household_id, meter_kind):
     read_on)`` (a handful a flat: its handover, its sales, a replacement)."""
     return list(db.meter_readings.find({"estate_id": estate_id, "household_id": household_id,
                                         "meter_kind": meter_kind}))
+
+
+def claim_next_reading(db, estate_id, household_id, meter_kind, last_id, reading_id, now):
+    """The reading that holds the place after ``last_id`` (the flat's last reading of that kind of
+    meter, None before its first) once the claim is over (``estate_common.claims_store``):
+    ``reading_id`` when it took it (new, a retry of its own with the same Idempotency-Key, or taken
+    over from a reading whose create died a minute ago without writing it), else the reading that
+    holds it. Two readings at once were each judged against the one before them both, and the meter
+    went back unrefused; the claim's insert decides which follows (found by review r7)."""
+    def standing(holder_id):
+        held = db.meter_readings.find_one({"_id": holder_id, "estate_id": estate_id}, {"_id": 1})
+        return claims_store.STANDS if held else claims_store.UNWRITTEN
+
+    claim_id = ids.natural_id("mrnext", estate_id, household_id, meter_kind, last_id or "")
+    return claims_store.claim(db.meter_reading_claims, estate_id, claim_id, reading_id, now, standing,
+                              field="reading_id", fields={"household_id": household_id, "meter_kind": meter_kind,
+                                                          "after": last_id})
 
 
 def meter_readings_query(filters):

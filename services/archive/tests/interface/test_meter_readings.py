@@ -9,8 +9,8 @@ import pytest
 
 from archive.service import ArchiveService
 from estate_common import clock
-from estate_common.errors import BusinessRuleViolation
-from estate_common.testing import as_caller, staff, worker
+from estate_common.errors import BusinessRuleViolation, Conflict
+from estate_common.testing import as_caller, side_by_side, staff, worker
 
 ESTATE = {"code": "HZ-07", "name": "Harbour View", "address": "5 Bay Road"}
 WATER = {"occasion": "handover", "meter_kind": "water", "meter_number": "W-0031", "reading": 12.5,
@@ -88,3 +88,50 @@ def test_the_readings_are_exported_with_their_flats_in_the_readers_language(arch
     [row] = list(csv.DictReader(io.StringIO(base64.b64decode(part["data_base64"]).decode("utf-8-sig"), newline="")))
     assert (row["楼栋"], row["房号"], row["表类"], row["表号"], row["读数"], row["抄表时机"]) == (
         "3", "1201", "水表", "W-0031", "12.5", "交房")
+
+
+def test_two_readings_of_one_meter_at_once_land_one_and_the_other_is_a_409(archive, estate, household, monkeypatch):
+    """Both were judged against the reading before them both: 40 and 30 landed, and the meter went
+    back from 40 to 30 unrefused (found by review r7). The next reading's claim decides."""
+    record(archive, estate, household, "k1")
+    clock.freeze(clock.parse_iso("2026-12-06T04:00:00Z"))
+    twins = [worker(ArchiveService, caller=staff("zhou", ["steward"], [estate["id"]]), db=archive.db,
+                    idempotency_key=key) for key in ("k2", "k3")]
+    answers = side_by_side(monkeypatch, *[lambda twin=twin, figure=figure: twin.record_meter_reading(
+        {"estate_id": estate["id"], "id": household["id"], "data": {**WATER, "reading": figure}})
+        for twin, figure in zip(twins, (40, 30))])
+    landed = [made for made, _ in answers if made]
+    refused = [error for _, error in answers if error]
+    assert len(landed) == 1 and len(refused) == 1 and isinstance(refused[0], Conflict)
+    assert archive.db.meter_readings.count_documents({"estate_id": estate["id"]}) == 2
+    # the loser sent again with its key is judged against the one that landed
+    clock.freeze(clock.parse_iso("2026-12-06T05:00:00Z"))
+    again = twins[1 - twins.index(next(t for t, (m, _) in zip(twins, answers) if m))]
+    figure = 30 if landed[0]["reading"] == 40 else 40
+    if figure < landed[0]["reading"]:
+        with pytest.raises(BusinessRuleViolation):
+            again.record_meter_reading({"estate_id": estate["id"], "id": household["id"],
+                                        "data": {**WATER, "reading": figure}})
+    else:
+        assert again.record_meter_reading({"estate_id": estate["id"], "id": household["id"], "data": {
+            **WATER, "reading": figure}})["previous_reading"] == landed[0]["reading"]
+
+
+def test_a_reading_whose_write_died_after_its_claim_is_finished_by_its_retry(archive, estate, household, monkeypatch):
+    record(archive, estate, household, "k1")
+    from estate_common import store as common
+    original, calls = common.insert_new, []
+
+    def dies_on_the_reading(collection, doc):
+        calls.append(collection.name)
+        if collection.name == "meter_readings":
+            raise ConnectionError("the store went away")
+        return original(collection, doc)
+    monkeypatch.setattr(common, "insert_new", dies_on_the_reading)
+    with pytest.raises(ConnectionError):
+        record(archive, estate, household, "k2", reading=40)
+    monkeypatch.setattr(common, "insert_new", original)
+    with pytest.raises(Conflict):  # another steward, while the claim is young
+        record(archive, estate, household, "k3", reading=41)
+    made = record(archive, estate, household, "k2", reading=40)  # its retry, same key: finished
+    assert made["previous_reading"] == 12.5
