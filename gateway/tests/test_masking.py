@@ -414,3 +414,22 @@ def test_the_routes_carrying_an_engineering_reviews_and_a_shift_handovers_notes_
             ("accept_shift_handover", ("acceptance_notes",))} <= guards
     assert not {rpc for rpc, _ in found} & {"list_shift_handovers", "get_shift_handover", "record_shift_handover",
                                             "accept_shift_handover"}
+
+
+def test_a_number_in_a_meter_readings_note_is_masked_for_accounts(client, rpc, accounts):
+    """A meter reading's note (交房 / 过户抄表: "新业主 13900139000 要求…") is the steward's words about a
+    household, exported masked for accounts, yet the list and the reading answered it in full to the
+    accountant and the cashier (found by review r7)."""
+    reading = {"id": "mr_1", "estate_id": "A", "household_id": "hh_1", "occasion": "transfer",
+               "meter_kind": "water", "meter_number": "W-1", "reading": 12.5, "read_on": "2026-12-01",
+               "replacement": False, "previous_reading": None, "previous_read_on": None, "photo_ref": None,
+               "note": "新业主 13900139000 要求核对", "recorded_by": "zhou", "created_at": "2026-12-01T02:00:00.000Z"}
+    rpc.answer("archive", "get_meter_reading", lambda call: dict(reading))
+    rpc.answer("archive", "list_meter_readings", lambda call: {"items": [dict(reading)], "next_cursor": None})
+    seen = {}
+    for role in ("accountant", "cashier", "steward"):
+        auth = {"Authorization": f"Bearer {token(accounts, role)}"}
+        seen[role] = (client.get(f"{ESTATE}/meter-readings/mr_1", headers=auth).get_json()["note"],
+                      client.get(f"{ESTATE}/meter-readings", headers=auth).get_json()["items"][0]["note"])
+    assert seen["accountant"] == seen["cashier"] == ("新业主 139****9000 要求核对",) * 2
+    assert seen["steward"] == ("新业主 13900139000 要求核对",) * 2
