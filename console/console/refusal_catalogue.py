@@ -1627,15 +1627,15 @@ ZH = {
     'a meter reading is recorded within {0} day of it':
         '抄表读数须在抄表后 {0} 天内登记',
     "the flat's {0} meter is No. {1}: a new meter is recorded as a replacement":
-        '该房屋的{0}表表号为 {1}：新表须按换表登记',
+        '该房屋的{0:meter_kind}表号为 {1}：新表须按换表登记',
     "is not the flat's {0} meter ({1}); mark the reading as a meter replacement":
-        '不是该房屋的{0}表（{1}）；如已换表，请勾选换表',
+        '不是该房屋的{0:meter_kind}（{1}）；如已换表，请勾选换表',
     'the {0} meter was last read on {1}: a reading is not dated before it':
-        '{0}表上次抄表日期为 {1}：读数日期不能早于它',
+        '{0:meter_kind}上次抄表日期为 {1}：读数日期不能早于它',
     "is before the meter's last reading ({0})":
         '早于该表上次抄表日期（{0}）',
     'the {0} meter No. {1} read {2} on {3}: a meter does not go back':
-        '{0}表 {1} 于 {3} 读数为 {2}：表读数不会倒退',
+        '{0:meter_kind} {1} 于 {3} 读数为 {2}：表读数不会倒退',
     "is lower than the meter's last reading ({0} on {1}); mark it as a meter replacement if the meter was changed":
         '低于该表上次读数（{1} 读数 {0}）；如已换表，请勾选换表',
     "the flat's {0} meter was read by another meanwhile: send this reading again to have it judged against that one":

@@ -310,3 +310,22 @@ def test_a_list_s_true_or_false_filter_is_named_by_its_label(app):
         assert _shown("active is true or false") == "启用须为 true 或 false"
         assert _shown("has_estates is true or false") == "已分配小区须为 true 或 false"
         assert _shown("replaced is true or false") == "已被替换须为 true 或 false"
+
+
+def test_a_meter_readings_refusal_names_its_meter_in_chinese(app):
+    """交房 / 过户抄表: the meter's kind is a code in the English (water, electricity, gas); the Chinese
+    read 该房屋的water表表号为 … and water表 W-1 … (found by review r7)."""
+    with app.test_request_context():
+        g.language = "zh"
+        shown = [_shown("the water meter No. W-1 read 12.5 on 2026-12-07: a meter does not go back"),
+                 _shown("the flat's electricity meter is No. E-1: a new meter is recorded as a replacement"),
+                 _shown("is not the flat's gas meter (G-1); mark the reading as a meter replacement"),
+                 _shown("the water meter was last read on 2026-12-05: a reading is not dated before it"),
+                 _shown("the flat's gas meter was read by another meanwhile: send this reading again to have it "
+                        "judged against that one")]
+        assert shown[0] == "水表 W-1 于 2026-12-07 读数为 12.5：表读数不会倒退"
+        assert shown[1] == "该房屋的电表表号为 E-1：新表须按换表登记"
+        assert shown[2] == "不是该房屋的燃气表（G-1）；如已换表，请勾选换表"
+        assert shown[3] == "水表上次抄表日期为 2026-12-05：读数日期不能早于它"
+        assert "燃气表" in shown[4]
+        assert not [text for text in shown if re.search("water|electricity|gas", text)]
