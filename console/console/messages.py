@@ -2260,7 +2260,7 @@ _MESSAGES = {
     "equipment_col.installed_on": ("安装日期", "Installed on"),
     "import.columns": ("第一行为列名：楼栋、单元、房号、面积、业主、电话（或 building, unit, room, area_m2, owner_name, owner_phone）。",
                        "The first row names the columns: building, unit, room, area_m2, owner_name, owner_phone (or 楼栋, 单元, 房号, 面积, 业主, 电话)."),
-    "import.status_column": ("可另加一列“状态”：空置、已入住（自住、出租）、装修中（接管时在装修，由管家经客服与工程联合验收后结束）；不填为空置。",
+    "import.status_column": ("可另加一列“状态”：空置、已入住（自住、出租）、装修中（接管时在装修，由物管员经客服与工程联合验收后结束）；不填为空置。",
                              "A status column may follow: vacant, occupied or renovating (or 空置, 已入住, 装修中: works under way at the takeover, which the steward ends with the joint acceptance of customer service and maintenance); none is vacant."),
     "import.file": ("CSV 或 XLSX 文件", "CSV or XLSX file"),
     "import.start": ("开始导入", "Start the import"),
