@@ -3,6 +3,8 @@ people, owner transfer, status changes, takeover / handover and vacant-unit insp
 front desk's owner-contacts log with its KPI on the dashboard."""
 import re
 
+import pytest
+
 from .conftest import ESTATE, csrf_of, problem, sign_in
 from .test_registers import _only_documented
 
@@ -844,3 +846,19 @@ def test_the_meter_readings_of_a_handover_or_sale_are_listed_and_recorded(client
     shown = refused.get_data(as_text=True)
     assert refused.status_code == 422 and "lower than the meter" in shown and 'value="3"' in shown
     _only_documented(fake, documented_routes)
+
+
+@pytest.mark.parametrize("typed", ["1" * 400 + ".5", "nan", "Infinity", "12,5"])
+def test_a_meter_figure_json_cannot_carry_comes_back_at_its_input_not_as_the_system_down(client, fake, typed):
+    """"1.e400" and "1111…1.5" read as an infinity, which the console could not send: the page said
+    系统暂时不可用 (503) where the figure was simply wrong (found by review r7); the form's own check
+    now, as the other forms' numbers (``common.number_typed``)."""
+    sign_in(client, fake, roles=("steward",))
+    _household(fake)
+    fake.on("GET", rf"{BASE}/meter-readings", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"{HH}/meter-readings", (201, READING))
+    refused = client.post("/households/hh_1/meter-readings", headers={"Accept-Language": "en"}, data={
+        "csrf_token": csrf_of(client), "occasion": "handover", "meter_kind": "water", "meter_number": "W-0031",
+        "reading": typed, "read_on": "2026-11-21"})
+    assert refused.status_code == 400 and "The reading must be a number" in refused.get_data(as_text=True)
+    assert _posts(fake, "/meter-readings") == []

@@ -2,6 +2,7 @@
 pages of lists, the household picker, a fresh idempotency key per form."""
 import hashlib
 import hmac
+import math
 import re
 import unicodedata
 import uuid
@@ -287,7 +288,11 @@ def number_typed(text):
         raise ValueError(text) from None
     if not number.is_finite():
         raise ValueError(text)
-    return int(number) if number == number.to_integral_value() else float(number)
+    if number == number.to_integral_value():
+        return int(number)
+    if not math.isfinite(float(number)):  # "1111…1.5" of 400 digits: a finite Decimal, an infinite float
+        raise ValueError(text)
+    return float(number)
 
 
 @dataclass(frozen=True)

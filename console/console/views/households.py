@@ -322,10 +322,11 @@ def record_meter_reading(household_id):
     last (the API's 422 naming ``reading``) comes back at this form with what was typed."""
     form = request.form
     body = {name: form.get(name, "").strip() for name in ("occasion", "meter_kind", "meter_number", "read_on")}
-    figure = form.get("reading", "").strip()
-    try:
-        body["reading"] = float(figure) if "." in figure else int(figure)
+    try:  # as the other forms' numbers: NaN and the infinities are no figure JSON carries (found by review r7)
+        body["reading"] = common.number_typed(form.get("reading"))
     except ValueError:
+        body["reading"] = None
+    if body["reading"] is None:
         return _bad(household_id, "meter", "reading", "household.reading_number")
     for name in ("photo_ref", "note"):
         if form.get(name, "").strip():
