@@ -9,7 +9,7 @@ import time
 from functools import partial
 
 from estate_common import calendar, clock, custom_fields, jobs, replica, writes
-from estate_common.errors import Conflict
+from estate_common.errors import Conflict, NotFound
 from estate_common.kpis import per_estate_month, period_bounds
 from estate_common.store import public
 from estate_common.writes import Change
@@ -345,9 +345,13 @@ def _open_from(db, outbox, event, source, build):
 
 def open_from_patrol_anomaly(db, outbox, event):
     """One order per anomaly, but for one that says why it opens none (``no_work_order``: found in
-    a retired estate, ``replica.no_work_order``, decided where it was recorded)."""
+    a retired estate, ``replica.no_work_order``, decided where it was recorded). An incident's
+    take-over of it kept before the order opened is applied then (``incident_took_over``)."""
     if not event["data"].get("no_work_order"):
         _open_from(db, outbox, event, "patrol_anomaly", domain.from_patrol_anomaly)
+        kept = store.kept_takeover(db, event["estate_id"], event["data"]["id"])
+        if kept:
+            _take_over(db, outbox, kept)
 
 
 def open_from_fire_defect(db, outbox, event):
@@ -357,8 +361,19 @@ def open_from_fire_defect(db, outbox, event):
 def incident_took_over(db, outbox, event):
     """An incident took over the anomaly's order (``domain.incident_took_over``), once per event
     (its history's ``event_id``), through the caller's write path (the deadline of the work it owes
-    moved with its response). The anomaly's order not here yet (each event type has its queue) is
-    a 404 raised: the event is delivered again."""
+    moved with its response). Kept first (``store.keep_takeover``): the anomaly's order not here yet
+    (each event type has its queue; maintenance down on a typhoon night, its queues then read
+    together) takes it when it opens (``open_from_patrol_anomaly``, which opens the order, then looks:
+    either side sees the other). It was a 404 raised to be delivered again, five times a second
+    apart, and then lay in the dead letters (review r5)."""
+    store.keep_takeover(db, event["estate_id"], event["data"]["anomaly_id"], event)
+    try:
+        _take_over(db, outbox, event)
+    except NotFound:
+        pass  # taken when the anomaly's order opens
+
+
+def _take_over(db, outbox, event):
     estate_id, data = event["estate_id"], event["data"]
     rules = store.rules_for(db, estate_id)
 

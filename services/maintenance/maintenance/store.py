@@ -70,6 +70,8 @@ INDEXES = {
     # the latest household correction of each repair (natural id): an order opened after it takes it
     "request_households": [([("estate_id", 1)], {})],
     "joined_requests": [([("estate_id", 1)], {})],
+    # an incident's take-over of a patrol anomaly's order that came before the order (natural id)
+    "incident_takeovers": [([("estate_id", 1)], {})],
     "technicians_left": [([("estate_id", 1)], {})],
     **settings.INDEXES,
     **custom_fields_store.INDEXES,
@@ -301,6 +303,25 @@ def request_joined(db, estate_id, request_id):
 
 def _joined_id(estate_id, request_id):
     return ids.natural_id("rqjn", estate_id, request_id)
+
+
+def keep_takeover(db, estate_id, anomaly_id, event):
+    """An incident took over the anomaly's order (security patrol's ``incident_took_over_order``):
+    kept, the first event of it, so that an order the anomaly opens later (each event type has its
+    queue) takes it then (``kept_takeover``). One incident takes over an anomaly's order."""
+    db.incident_takeovers.update_one(
+        {"_id": ids.natural_id("itko", estate_id, anomaly_id), "estate_id": estate_id},
+        {"$setOnInsert": {"anomaly_id": anomaly_id, "event_id": event["event_id"], "actor": event.get("actor"),
+                          "data": event["data"]}},
+        upsert=True)
+
+
+def kept_takeover(db, estate_id, anomaly_id):
+    """The take-over kept of the anomaly's order (``keep_takeover``) as the event it came in, or None."""
+    kept = db.incident_takeovers.find_one({"_id": ids.natural_id("itko", estate_id, anomaly_id),
+                                           "estate_id": estate_id})
+    return kept and {"event_id": kept["event_id"], "estate_id": estate_id, "actor": kept.get("actor"),
+                     "data": kept["data"]}
 
 
 def household_correction(db, estate_id, request_id):
