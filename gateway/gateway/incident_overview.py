@@ -12,7 +12,9 @@ fed by events: each part is its own service's current answer (an order's cost is
 completion, a call joins late, a notice is revised), asked when the page is read, so nothing is
 kept twice nor falls behind; and it is read a few times on a Monday, not on every list. Two
 rounds, each in parallel (``parallel.Fanout``): the incident, its own orders and its notices; then
-the order it took over (an anomaly's, ``maintenance_order``) and each order's joined calls. A
+the order it took over (an anomaly's, ``maintenance_order``), each order's joined calls and the
+notices naming each order (a notice naming the anomaly's order names no incident: customer service
+does not know the take-over; review r1), each notice once. A
 service that does not answer is named in ``unavailable`` and its parts are left out (the others
 are given, as the personal-data search does); the incident not found is the 404 it is.
 Management's only (``policy.GATEWAY_ROUTES``); each service checks the caller again.
@@ -67,9 +69,12 @@ def register(app):
         if taken_over and taken_over["id"] not in orders and "maintenance" not in unavailable:
             second_calls["order"] = ask("maintenance", "get_work_order", {"id": taken_over["id"]})
         if "customer_service" not in unavailable:
-            second_calls.update({f"calls:{order_id}": every("customer_service", "list_requests",
-                                                            {"joins_work_order_id": order_id})
-                                 for order_id in [*orders, *([taken_over["id"]] if taken_over else [])]})
+            for order_id in [*orders, *([taken_over["id"]] if taken_over else [])]:
+                second_calls[f"calls:{order_id}"] = every("customer_service", "list_requests",
+                                                          {"joins_work_order_id": order_id})
+                # a notice naming the anomaly's order it took over names no incident (r1)
+                second_calls[f"notices:{order_id}"] = every("customer_service", "list_notices",
+                                                            {"work_order_id": order_id})
         second, errors = fan.ask(second_calls, rpc.timeout)
         for name, error in errors.items():
             if getattr(error, "status", 500) < 500:
@@ -77,10 +82,14 @@ def register(app):
             unavailable.append("maintenance" if name == "order" else "customer_service")
         if "order" in second:
             orders[second["order"]["id"]] = second["order"]
-        joined = {}
-        for name, (items, cut) in ((n, a) for n, a in second.items() if n.startswith("calls:")):
-            joined[name.split(":", 1)[1]] = items
+        joined, named = {}, {notice["id"]: notice for notice in notices}
+        for name, (items, cut) in ((n, a) for n, a in second.items() if n.startswith(("calls:", "notices:"))):
+            if name.startswith("calls:"):
+                joined[name.split(":", 1)[1]] = items
+            else:
+                named.update((notice["id"], notice) for notice in items)
             truncated = truncated or cut
+        notices = sorted(named.values(), key=lambda n: (n.get("created_at") or "", n["id"]))
         body = overview(incident, list(orders.values()), joined, notices,
                         sorted(set(unavailable)), truncated)
         return jsonify(masking.for_caller("GET", PATH, 200, body, caller["roles"], caller.get("user")))

@@ -75,7 +75,9 @@ def test_the_night_of_an_incident_is_one_view_with_its_orders_cost_calls_and_not
     # what each service was asked: its own orders, the notices naming it, the taken-over order, the calls
     assert rpc.only_call("maintenance", "list_work_orders").payload["filters"] == {
         "source_type": "incident", "source_id": "inc_1"}
-    assert rpc.only_call("customer_service", "list_notices").payload["filters"] == {"incident_id": "inc_1"}
+    asked = rpc.calls_to("customer_service", "list_notices")  # by the incident, then by each of its orders
+    assert sorted(sorted(c.payload["filters"].items()) for c in asked) == [
+        [("incident_id", "inc_1")], [("work_order_id", "wo_anom")], [("work_order_id", "wo_inc")]]
     assert rpc.only_call("maintenance", "get_work_order").payload == {"estate_id": "A", "id": "wo_anom"}
     assert sorted(c.payload["filters"]["joins_work_order_id"]
                   for c in rpc.calls_to("customer_service", "list_requests")) == ["wo_anom", "wo_inc"]
@@ -120,3 +122,27 @@ def test_a_list_longer_than_a_page_is_read_to_its_end(client, rpc, accounts):
     rpc.answer("customer_service", "list_requests", pages)
     night = client.get(VIEW, headers=auth(accounts, "manager")).get_json()
     assert night["work_orders"][0]["joined_requests"]["count"] == 2 and night["truncated"] is False
+
+
+def test_the_notices_naming_its_orders_are_the_night_s_too(client, rpc, contract, accounts):
+    """The desk's notice of a burst main named the fault's order, the anomaly's the incident took over,
+    and not the incident (customer service does not know the take-over: it takes no incident from an
+    anomaly's order): the view read the notices by the incident alone and left it out (found by review
+    r1). It reads them by each of its orders too, each notice once, oldest first."""
+    answer_all(rpc)
+    by_order = {**NOTICE, "id": "ntc_0", "incident_id": None, "created_at": "2026-11-21T14:50:00.000Z"}
+    by_own = {**NOTICE, "id": "ntc_2", "incident_id": None, "work_order_id": "wo_inc",
+              "created_at": "2026-11-21T16:10:00.000Z"}
+
+    def notices(record):
+        filters = record.payload["filters"]
+        if filters.get("incident_id") == "inc_1":
+            return {"items": [NOTICE], "next_cursor": None}
+        named = {"wo_anom": [by_order, NOTICE], "wo_inc": [by_own]}.get(filters.get("work_order_id"), [])
+        return {"items": named, "next_cursor": None}
+
+    rpc.answer("customer_service", "list_notices", notices)
+    night = contract.check(client.application, client.get(VIEW, headers=auth(accounts, "manager")), 200)
+    assert [n["id"] for n in night["notices"]] == ["ntc_0", "ntc_1", "ntc_2"]
+    assert sorted(c.payload["filters"].get("work_order_id", "-")
+                  for c in rpc.calls_to("customer_service", "list_notices")) == ["-", "wo_anom", "wo_inc"]

@@ -70,7 +70,10 @@ INDEXES = {
     "notices": [(PAGED, {}),
                 # the notices naming an incident (``?incident_id=``: the manager's view of its night), in the
                 # list's order
-                ([("estate_id", 1), ("incident_id", 1), ("created_at", 1), ("_id", 1)], {})],
+                ([("estate_id", 1), ("incident_id", 1), ("created_at", 1), ("_id", 1)], {}),
+                # the notices naming a work order (``?work_order_id=``: the view reads them for each of the
+                # incident's orders, the anomaly's it took over too, whose notices name no incident; r1)
+                ([("estate_id", 1), ("work_order_id", 1), ("created_at", 1), ("_id", 1)], {})],
     "keys": [(PAGED, {})],
     "custody_items": [(PAGED, {})],
     "tool_loans": [(PAGED, {}),

@@ -168,3 +168,22 @@ def test_the_notices_naming_an_incident_are_listed_by_it(estate):
     estate.withdraw_notice({"estate_id": ESTATE, "id": named["id"], "data": {"reason": "重发"}})
     assert desks(estate, incident_id="inc_1") == [named["id"], by_order["id"]]
     assert desks(estate, incident_id="inc_2") == []
+
+
+def test_the_notices_naming_a_work_order_are_listed_by_it(estate):
+    """The order an incident took over is an anomaly's (a burst main found on a round): a notice
+    naming that order takes no incident of it, so the manager's view of the night (r1) also reads the
+    notices naming each of its orders (``?work_order_id=``), withdrawn ones too; not another's."""
+    estate.on_work_order_created(event("maintenance", "work_order_created", ESTATE, {
+        "id": "wo_anom", "number": "WO-2026-000008", "source": {"type": "patrol_anomaly", "id": "anom_1"},
+        "request_id": None, "household_id": None, "priority": "emergency", "status": "pending",
+        "created_at": "2026-11-21T14:40:00.000Z"}))
+    by_order = publish(estate, work_order_id="wo_anom", buildings=["4", "5"])
+    assert by_order["incident_id"] is None  # customer service does not know which incident took it over
+    other = publish(estate, work_order_id="wo_main")
+    publish(estate, title="消防演练")
+    as_caller(estate, AGENT)
+    estate.withdraw_notice({"estate_id": ESTATE, "id": by_order["id"], "data": {"reason": "重发"}})
+    assert desks(estate, work_order_id="wo_anom") == [by_order["id"]]
+    assert desks(estate, work_order_id="wo_main") == [other["id"]]
+    assert desks(estate, work_order_id="wo_nothing") == []
