@@ -1075,6 +1075,9 @@ _MESSAGES = {
     "incident.night_material": ("材料费", "Materials"),
     "incident.night_labour": ("人工费", "Labour"),
     "incident.night_cost": ("成本合计", "Cost"),
+    # what the special maintenance fund paid for the order (its approved uses), what awaits approval (r1)
+    "incident.night_fund": ("专项维修资金", "Maintenance fund"),
+    "incident.night_fund_requested": ("待批准 {amount}", "{amount} awaiting approval"),
     "incident.night_calls": ("并入的报修", "Calls joined"),
     "incident.night_joined": ("报修并入 {count} 件", "{count} calls joined"),
     "incident.night_joined.one": ("报修并入 {count} 件", "{count} call joined"),

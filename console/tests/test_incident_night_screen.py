@@ -42,3 +42,21 @@ def test_a_guard_s_page_does_not_ask_for_the_night(client, fake):
     page = client.get("/security/incidents/in_1").get_data(as_text=True)
     assert "data-incident-night" not in page
     assert not [c for c in fake.calls if c["path"].endswith("/overview")]
+
+
+def test_what_the_maintenance_fund_paid_is_on_the_night(client, fake):
+    """Each order's uses of the special maintenance fund (专项维修资金): what it paid and what awaits the
+    manager's approval, and the fund's total under the cost's (review r1)."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    order = {**NIGHT["work_orders"][0], "fund_uses": {"approved_cents": 150000, "requested_cents": 38050, "items": [
+        {"id": "mfu_1", "status": "approved", "amount_cents": 150000, "purpose": "主水管更换", "created_at": AT,
+         "decided_at": AT},
+        {"id": "mfu_2", "status": "requested", "amount_cents": 38050, "purpose": "尾款", "created_at": AT,
+         "decided_at": None}]}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1/overview",
+            {**NIGHT, "work_orders": [order], "fund_approved_cents": 150000})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", INCIDENT)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [], "next_cursor": None})
+    night = client.get("/security/incidents/in_1").get_data(as_text=True).split("data-incident-night")[1]
+    night = night.split("</section>")[0]
+    assert "专项维修资金" in night and "1,500.00" in night and "380.50" in night and "待批准" in night

@@ -5,15 +5,16 @@ The pieces linked (the incident names its work order, a call joined it, a notice
 incident) but the manager (服务中心经理) read them on four screens and added the cost up by hand.
 One answer: the incident (security), its work orders with their state and cost (material +
 labour, maintenance's), the calls that joined each (customer service: count and list), the
-notices naming the incident (customer service) and the total cost.
+notices naming the incident (customer service), what the special maintenance fund paid for each
+order (finance: its uses naming it, approved or awaiting approval; review r1) and the total cost.
 
 Composed here by RPC queries, as ``subject_access`` and the KPI views are, not kept as a read copy
 fed by events: each part is its own service's current answer (an order's cost is written at its
 completion, a call joins late, a notice is revised), asked when the page is read, so nothing is
 kept twice nor falls behind; and it is read a few times on a Monday, not on every list. Two
 rounds, each in parallel (``parallel.Fanout``): the incident, its own orders and its notices; then
-the order it took over (an anomaly's, ``maintenance_order``), each order's joined calls and the
-notices naming each order (a notice naming the anomaly's order names no incident: customer service
+the order it took over (an anomaly's, ``maintenance_order``), each order's joined calls, its fund
+uses and the notices naming each order (a notice naming the anomaly's order names no incident: customer service
 does not know the take-over; review r1), each notice once. A
 service that does not answer is named in ``unavailable`` and its parts are left out (the others
 are given, as the personal-data search does); the incident not found is the 404 it is.
@@ -34,10 +35,14 @@ MAX_PAGES = 10  # a night's joined calls or notices beyond 2,000 are not read (`
 ORDER_FIELDS = ("id", "number", "source", "priority", "status", "technician", "reported_at", "started_at",
                 "completed_at", "material_cost_cents", "labour_cost_cents", "charge_cents")
 CALL_FIELDS = ("id", "number", "household_id", "status", "created_at", "closed_at")
+# what of a use of the special maintenance fund the view shows (finance's FundEntry)
+FUND_USE_FIELDS = ("id", "status", "amount_cents", "purpose", "created_at", "decided_at")
+# the service each of the second round's parts is asked of
+SERVICE_OF = {"order": "maintenance", "calls": "customer_service", "notices": "customer_service", "fund": "finance"}
 
 
 def register(app):
-    fan = Fanout("incident-overview", 3)
+    fan = Fanout("incident-overview", 4)
 
     @app.get(PATH)
     def incident_overview(estate_id, incident_id):
@@ -68,30 +73,37 @@ def register(app):
         second_calls = {}
         if taken_over and taken_over["id"] not in orders and "maintenance" not in unavailable:
             second_calls["order"] = ask("maintenance", "get_work_order", {"id": taken_over["id"]})
+        order_ids = [*orders, *([taken_over["id"]] if taken_over else [])]
         if "customer_service" not in unavailable:
-            for order_id in [*orders, *([taken_over["id"]] if taken_over else [])]:
+            for order_id in order_ids:
                 second_calls[f"calls:{order_id}"] = every("customer_service", "list_requests",
                                                           {"joins_work_order_id": order_id})
                 # a notice naming the anomaly's order it took over names no incident (r1)
                 second_calls[f"notices:{order_id}"] = every("customer_service", "list_notices",
                                                             {"work_order_id": order_id})
+        for order_id in order_ids:  # what the special maintenance fund paid for it (r1)
+            second_calls[f"fund:{order_id}"] = every("finance", "list_fund_entries",
+                                                     {"work_order_id": order_id, "kind": "use"})
         second, errors = fan.ask(second_calls, rpc.timeout)
         for name, error in errors.items():
             if getattr(error, "status", 500) < 500:
                 raise error
-            unavailable.append("maintenance" if name == "order" else "customer_service")
+            unavailable.append(SERVICE_OF[name.split(":", 1)[0]])
         if "order" in second:
             orders[second["order"]["id"]] = second["order"]
-        joined, named = {}, {notice["id"]: notice for notice in notices}
-        for name, (items, cut) in ((n, a) for n, a in second.items() if n.startswith(("calls:", "notices:"))):
-            if name.startswith("calls:"):
-                joined[name.split(":", 1)[1]] = items
+        joined, fund, named = {}, {}, {notice["id"]: notice for notice in notices}
+        for name, (items, cut) in ((n, a) for n, a in second.items() if n != "order"):
+            part, order_id = name.split(":", 1)
+            if part == "calls":
+                joined[order_id] = items
+            elif part == "fund":
+                fund[order_id] = items
             else:
                 named.update((notice["id"], notice) for notice in items)
             truncated = truncated or cut
         notices = sorted(named.values(), key=lambda n: (n.get("created_at") or "", n["id"]))
         body = overview(incident, list(orders.values()), joined, notices,
-                        sorted(set(unavailable)), truncated)
+                        sorted(set(unavailable)), truncated, fund)
         return jsonify(masking.for_caller("GET", PATH, 200, body, caller["roles"], caller.get("user")))
 
 
@@ -108,19 +120,29 @@ def _every_page(ask, service, method, filters):
     return items, True
 
 
-def overview(incident, orders, joined, notices, unavailable, truncated):
+def overview(incident, orders, joined, notices, unavailable, truncated, fund=None):
     """The view's body (``IncidentOverview``): each order with its cost (material + labour; 0 while
-    not completed) and the calls that joined it, oldest order first; the totals over them."""
-    shown = []
+    not completed), the calls that joined it and the special maintenance fund's uses naming it
+    (approved: what the fund paid; requested: what awaits the manager's approval), oldest order
+    first; the totals over them."""
+    shown, fund = [], fund or {}
     for order in sorted(orders, key=lambda o: (o.get("reported_at") or "", o["id"])):
         calls = [{key: call.get(key) for key in CALL_FIELDS} for call in joined.get(order["id"], [])]
+        uses = [{key: use.get(key) for key in FUND_USE_FIELDS} for use in fund.get(order["id"], [])]
         material, labour = order.get("material_cost_cents") or 0, order.get("labour_cost_cents") or 0
         shown.append({**{key: order.get(key) for key in ORDER_FIELDS}, "material_cost_cents": material,
                       "labour_cost_cents": labour, "cost_cents": material + labour,
-                      "joined_requests": {"count": len(calls), "items": calls}})
+                      "joined_requests": {"count": len(calls), "items": calls},
+                      "fund_uses": {"approved_cents": _of_status(uses, "approved"),
+                                    "requested_cents": _of_status(uses, "requested"), "items": uses}})
     material = sum(order["material_cost_cents"] for order in shown)
     labour = sum(order["labour_cost_cents"] for order in shown)
     return {"incident": incident, "work_orders": shown, "notices": notices,
             "joined_request_count": sum(order["joined_requests"]["count"] for order in shown),
             "material_cost_cents": material, "labour_cost_cents": labour, "total_cost_cents": material + labour,
+            "fund_approved_cents": sum(order["fund_uses"]["approved_cents"] for order in shown),
             "unavailable": unavailable, "truncated": truncated}
+
+
+def _of_status(uses, status):
+    return sum(use["amount_cents"] for use in uses if use["status"] == status)

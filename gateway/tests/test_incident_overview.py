@@ -54,6 +54,7 @@ def answer_all(rpc):
     rpc.answer("maintenance", "get_work_order", TAKEN_OVER)
     rpc.answer("customer_service", "list_notices", {"items": [NOTICE], "next_cursor": None})
     rpc.answer("customer_service", "list_requests", joined)
+    rpc.answer("finance", "list_fund_entries", {"items": [], "next_cursor": None})
 
 
 def test_the_night_of_an_incident_is_one_view_with_its_orders_cost_calls_and_notices(client, rpc, contract,
@@ -146,3 +147,38 @@ def test_the_notices_naming_its_orders_are_the_night_s_too(client, rpc, contract
     assert [n["id"] for n in night["notices"]] == ["ntc_0", "ntc_1", "ntc_2"]
     assert sorted(c.payload["filters"].get("work_order_id", "-")
                   for c in rpc.calls_to("customer_service", "list_notices")) == ["-", "wo_anom", "wo_inc"]
+
+
+def fund_use(use_id, work_order_id, cents, status):
+    return {"id": use_id, "estate_id": "A", "kind": "use", "amount_cents": cents, "household_id": None,
+            "source": None, "method": None, "purpose": "主水管更换", "work_order_id": work_order_id,
+            "work_order_number": "WO-2026-000007", "work_order_other_approved": {"uses": 0, "amount_cents": 0},
+            "consent_ref": "业主大会2026-3", "note": None, "status": status, "requested_by": "acc",
+            "decided_by": "mia" if status != "requested" else None, "decided_at": AT if status != "requested" else None,
+            "reject_reason": None, "day": None, "balance_after_cents": None, "created_at": AT}
+
+
+def test_what_the_maintenance_fund_paid_for_its_orders_is_on_the_night(client, rpc, contract, accounts):
+    """A burst main is a repair of shared parts: the special maintenance fund (专项维修资金) pays for it
+    once the manager approves its use, and the manager's view showed the cost but not what the fund
+    paid nor what awaits his approval (found by review r1): each order's uses, and the approved total."""
+    answer_all(rpc)
+    uses = {"wo_anom": [fund_use("mfu_1", "wo_anom", 150_000, "approved"),
+                        fund_use("mfu_2", "wo_anom", 38_050, "requested")],
+            "wo_inc": [fund_use("mfu_3", "wo_inc", 9_000, "rejected")]}
+    rpc.answer("finance", "list_fund_entries",
+               lambda record: {"items": uses[record.payload["filters"]["work_order_id"]], "next_cursor": None})
+    night = contract.check(client.application, client.get(VIEW, headers=auth(accounts, "manager")), 200)
+    anom, own = night["work_orders"]
+    assert (anom["fund_uses"]["approved_cents"], anom["fund_uses"]["requested_cents"]) == (150_000, 38_050)
+    assert [(u["id"], u["status"], u["amount_cents"]) for u in anom["fund_uses"]["items"]] == [
+        ("mfu_1", "approved", 150_000), ("mfu_2", "requested", 38_050)]
+    assert (own["fund_uses"]["approved_cents"], own["fund_uses"]["requested_cents"]) == (0, 0)
+    assert night["fund_approved_cents"] == 150_000 and night["total_cost_cents"] == 188_050
+    assert sorted(c.payload["filters"]["work_order_id"] for c in rpc.calls_to("finance", "list_fund_entries")) == [
+        "wo_anom", "wo_inc"]
+    assert all(c.payload["filters"]["kind"] == "use" for c in rpc.calls_to("finance", "list_fund_entries"))
+    rpc.answer("finance", "list_fund_entries", ServiceUnavailable("finance did not answer"))
+    night = contract.check(client.application, client.get(VIEW, headers=auth(accounts, "manager")), 200)
+    assert night["unavailable"] == ["finance"] and night["fund_approved_cents"] == 0
+    assert night["total_cost_cents"] == 188_050 and night["joined_request_count"] == 3

@@ -94,7 +94,7 @@ ROUTES = [
     Route("POST", f"{ESTATE}/maintenance-fund/uses/<entry_id>/reject", "finance", "reject_fund_use",
           policy.MANAGEMENT, body=True, id_param="entry_id"),
     Route("GET", f"{ESTATE}/maintenance-fund/entries", "finance", "list_fund_entries", policy.FINANCE,
-          paged=True, filters=("kind", "status", "household_id")),
+          paged=True, filters=("kind", "status", "household_id", "work_order_id")),
     Route("GET", f"{ESTATE}/maintenance-fund/entries/<entry_id>", "finance", "get_fund_entry", policy.FINANCE,
           id_param="entry_id"),
     Route("GET", f"{ESTATE}/maintenance-fund/statement", "finance", "fund_statement", policy.FINANCE,

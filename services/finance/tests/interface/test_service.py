@@ -2561,6 +2561,24 @@ def test_a_second_use_of_a_work_order_waits_for_the_first_to_be_decided_and_show
     assert third["status"] == "requested" and third["work_order_other_approved"]["uses"] == 1
 
 
+def test_the_fund_s_uses_of_a_work_order_are_listed_by_it(finance):
+    """The manager's view of a night (事件总览) shows what the fund paid for each of the incident's
+    orders: the uses naming a work order are listed by it (``?work_order_id=``, through its index),
+    not another order's nor one naming none (review r1)."""
+    fund_in(finance, 1_000_000)
+    first = use_for_order(finance, 300000, "wo_1", "wo-use-1")
+    acting(finance, MANAGER)
+    finance.approve_fund_use({"estate_id": ESTATE, "id": first["id"], "data": {}})
+    second = use_for_order(finance, 200000, "wo_1", "wo-use-2")
+    acting(finance, ACCOUNTANT)
+    finance.request_fund_use({"estate_id": ESTATE, "data": {"amount_cents": 100, "purpose": "lift"}})
+
+    def listed(**filters):
+        return [e["id"] for e in finance.list_fund_entries({"estate_id": ESTATE, "filters": filters})["items"]]
+    assert sorted(listed(work_order_id="wo_1", kind="use")) == sorted([first["id"], second["id"]])
+    assert listed(work_order_id="wo_2") == []
+
+
 def test_the_fund_is_its_own_ledger_its_uses_approved_and_never_overdrawn(finance):
     first = fund_in(finance, 500000, key="mf-1")
     assert first["status"] == "posted" and first["balance_after_cents"] == 500000
