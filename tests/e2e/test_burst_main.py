@@ -158,3 +158,22 @@ def test_one_burst_main_one_order_the_early_call_joined_and_one_notice_revised(a
     [order] = night["work_orders"]
     assert order["status"] == "completed" and order["cost_cents"] == (
         done["material_cost_cents"] + done["labour_cost_cents"]) == night["total_cost_cents"]
+
+    # review r1: the desk's second notice names the fault's order alone (the anomaly's, the incident
+    # took it over: customer service takes no incident from it), and the owners' fund pays for the main
+    by_order = api.post(f"{base}/notices", {"title": "恢复供水通知", "body": "3、4 号楼已恢复供水",
+                                            "buildings": ["3", "4"], "work_order_id": fault["id"]}, agent)
+    assert by_order.status_code == 201 and by_order.json()["incident_id"] is None, by_order.text
+    deposit = api.post(f"{base}/maintenance-fund/deposits", {"source": "developer", "amount_cents": 500_000,
+                                                              "method": "bank"}, manager)
+    assert deposit.status_code == 201, deposit.text
+    use = api.post(f"{base}/maintenance-fund/uses", {"amount_cents": 120_000, "purpose": "主水管更换",
+                                                     "work_order_id": fault["id"]}, manager)
+    assert use.status_code == 201, use.text
+    approved = api.post(f"{base}/maintenance-fund/uses/{use.json()['id']}/approve", {"consent_ref": "业主大会决议"},
+                        admin)
+    assert approved.status_code == 200, approved.text
+    night = api.get(overview, manager).json()
+    assert [n["id"] for n in night["notices"]] == [notice["id"], by_order.json()["id"]]
+    [order] = night["work_orders"]
+    assert (order["fund_uses"]["approved_cents"], night["fund_approved_cents"]) == (120_000, 120_000)
