@@ -8,6 +8,7 @@ from estate_common.text import address_spellings
 from estate_common.errors import BusinessRuleViolation, InvalidInput, NotFound, ServiceUnavailable, field_error
 
 from . import chain, domain
+from .occupants import NOT_VACANT
 from .rules import BOUNDED_SINCE, DEFAULTS, MAXIMA, MINIMA
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
@@ -24,6 +25,7 @@ ADDRESS_ORDERED = [("estate_id", 1), ("_address_order", 1), ("_id", 1)]
 PHONED = [("estate_id", 1), ("_phones", 1)]
 FORMER_RESIDENTS = [("estate_id", 1), ("occupants.to", 1)]
 INSPECT_FROM = [("estate_id", 1), ("_inspect_from", 1), ("_id", 1)]
+VACANT_KEPT = [("estate_id", 1), ("status", 1), ("_inspect_from", 1)]
 
 INDEXES = {
     "estates": [(PAGED, {})],
@@ -47,7 +49,10 @@ INDEXES = {
                    (FORMER_RESIDENTS, {}),
                    # the vacant units that may be due an inspection (due_candidates), by the day each is
                    # counted from; its null entries, the households not given one yet (inspect_from_left)
-                   (INSPECT_FROM, {})],
+                   (INSPECT_FROM, {}),
+                   # the vacant units whose kept day says they are not (made vacant by a replica of the
+                   # version before while a deploy rolls): due_candidates and the sweep probe them
+                   (VACANT_KEPT, {})],
     "records": [(PAGED, {}), ([("estate_id", 1), ("subject_id", 1)], {}),
                 ([("estate_id", 1), ("subject_type", 1), ("occurred_at", 1)], {}),
                 ([("estate_id", 1), ("household_id", 1), ("occurred_at", 1)], {}),
@@ -351,6 +356,9 @@ def vacant_households(db, estate_id, building=None):
 
 
 UNDATED = {"_inspect_from": None}  # a household stored before its day counted from was kept
+# a household made vacant by a replica of the version before (which keeps no day) from a status
+# whose kept day was NOT_VACANT: a range of kept days would never reach it
+MISTAKEN_VACANT = {"status": "vacant", "_inspect_from": NOT_VACANT}
 INSPECT_FROM_BATCH = 500  # households given their day counted from at a time by the sweep
 
 
@@ -363,12 +371,14 @@ def inspect_from_kept(db, estate_id):
 def due_candidates(db, estate_id, upto, building=None):
     """The estate's households counted from ``upto`` (a local day) or before (``_inspect_from``,
     ``occupants.inspect_from``), with what ``vacant_households`` reads of them and their status: one
-    range of ``INSPECT_FROM``, where the due list read every vacant unit; ``building`` as there."""
-    query = {"estate_id": estate_id, "_inspect_from": {"$lte": upto}}
-    if building:
-        query["building"] = {"$in": address_spellings(building, "building")}
-    return list(db.households.find(query, {"building": 1, "unit": 1, "room": 1, "created_at": 1,
-                                           "status_history": 1, "status": 1}))
+    range of ``INSPECT_FROM``, where the due list read every vacant unit; and the vacant ones whose
+    kept day says they are not (``NOT_VACANT``: a replica of the version before made them vacant
+    while a deploy rolled, keeping no day), one probe of ``VACANT_KEPT``, none once the sweep has
+    given them theirs (``mistaken_vacant``); ``building`` as there."""
+    where = {"building": {"$in": address_spellings(building, "building")}} if building else {}
+    fields = {"building": 1, "unit": 1, "room": 1, "created_at": 1, "status_history": 1, "status": 1}
+    return (list(db.households.find({"estate_id": estate_id, "_inspect_from": {"$lte": upto}, **where}, fields))
+            + list(db.households.find({"estate_id": estate_id, **MISTAKEN_VACANT, **where}, fields)))
 
 
 def newest_inspection(db, estate_id, household_id):
@@ -388,16 +398,20 @@ def raise_inspect_from(db, estate_id, household_id, day):
 
 def inspect_from_left(db, estate_id, batch):
     """Up to ``batch`` of the estate's households without their day counted from (the null entries
-    of ``INSPECT_FROM``), with what ``occupants.inspect_from`` reads."""
-    return list(db.households.find({"estate_id": estate_id, **UNDATED},
-                                   {"estate_id": 1, "created_at": 1, "status_history": 1, "status": 1})
-                .limit(batch))
+    of ``INSPECT_FROM``), then of those vacant whose kept day says they are not (``MISTAKEN_VACANT``,
+    a probe of ``VACANT_KEPT``), with what ``occupants.inspect_from`` reads."""
+    fields = {"estate_id": 1, "created_at": 1, "status_history": 1, "status": 1}
+    undated = list(db.households.find({"estate_id": estate_id, **UNDATED}, fields).limit(batch))
+    return undated + list(db.households.find({"estate_id": estate_id, **MISTAKEN_VACANT}, fields)
+                          .limit(batch - len(undated))) if len(undated) < batch else undated
 
 
 def keep_inspect_from(db, household, day):
-    """``household``'s day counted from written, unless it has one: 1 if written now."""
-    return db.households.update_one({"_id": household["_id"], "estate_id": household["estate_id"], **UNDATED},
-                                    {"$set": {"_inspect_from": day}}).modified_count
+    """``household``'s day counted from written, unless it has one by now (or, vacant, one that
+    says it is not: ``MISTAKEN_VACANT``, unless it moved since): 1 if written now."""
+    return db.households.update_one(
+        {"_id": household["_id"], "estate_id": household["estate_id"], "$or": [UNDATED, MISTAKEN_VACANT]},
+        {"$set": {"_inspect_from": day}}).modified_count
 
 
 def inspections_query(filters):

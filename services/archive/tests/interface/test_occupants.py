@@ -545,15 +545,18 @@ def test_the_due_list_is_read_through_indexes_not_a_read_per_household(archive, 
     kept ``_inspect_from`` (``(estate_id, _inspect_from, _id)``, two days wider than the cutoff: a
     day kept before the estate's timezone changed), and their inspections in one read of theirs
     through ``(estate_id, household_id, inspected_on)``: two reads, whatever the number of units
-    (the inspected 103 and the occupied 105 are not read; every vacant unit was, and sorted)."""
+    (the inspected 103 and the occupied 105 are not read; every vacant unit was, and sorted); and
+    one probe of ``(estate_id, status, _inspect_from)`` for the vacant units an older replica made
+    vacant with a kept day that says they are not (none here)."""
     estate, flats = vacant_estate
     sent = _sent_queries(archive, monkeypatch)
     assert _due(archive, estate["id"])["total"] == 3
-    assert sent["households"] == [{"estate_id": estate["id"], "_inspect_from": {"$lte": "2026-10-26"}}]
+    assert sent["households"] == [{"estate_id": estate["id"], "_inspect_from": {"$lte": "2026-10-26"}},
+                                  {"estate_id": estate["id"], "status": "vacant", "_inspect_from": "~"}]
     [earlier] = sent["vacant_inspections"]
     assert sorted(earlier["household_id"]["$in"]) == sorted(flats[room]["id"] for room in ("101", "102", "104"))
     assert earlier["inspected_on"] == {"$gte": "2026-09-01", "$lte": "~"}
-    assert ("estate_id", "_inspect_from", "_id") in {
+    assert {("estate_id", "_inspect_from", "_id"), ("estate_id", "status", "_inspect_from")} <= {
         tuple(key for key, _ in index) for index, _ in store.INDEXES["households"]}
     assert {tuple(key for key, _ in index) for index, _ in store.INDEXES["vacant_inspections"]} >= {
         ("estate_id", "household_id", "inspected_on")}

@@ -115,3 +115,35 @@ def test_a_unit_kept_in_the_estates_former_timezone_is_due_in_its_new_one():
     assert [(i["vacant_since"], i["due_on"], i["days_overdue"]) for i in page["items"]] == [
         ("2026-01-31", "2026-03-02", 0)]
     assert [page] == _whole(archive, estate["id"], False)
+
+
+def test_a_unit_an_older_replica_made_vacant_is_due_and_given_its_day_by_the_sweep(monkeypatch):
+    """While a deploy rolls, a replica of the version before moves a tenant out of a unit whose kept
+    day says it is not vacant (``NOT_VACANT``): it writes the status and its history, not
+    ``_inspect_from``. The unit is due 30 days on, and listed, as every vacant unit counted lists it
+    (the range of kept days alone left it out for good); the sweep gives it its day, once."""
+    archive = worker(ArchiveService)
+    _at(datetime(2026, 1, 5, 2, 0, tzinfo=timezone.utc))
+    estate = archive.create_estate({"data": {"code": "OLD-1", "name": "Rolling", "address": "1 Rd",
+                                             "timezone": "Asia/Shanghai"}})
+    as_caller(archive, staff("zhou", ["steward"], [estate["id"]]))
+    unit = archive.create_household({"estate_id": estate["id"], "data": {
+        "building": "1", "unit": "1", "room": "101", "area_m2": 80, "owner": {"name": "业主", "phone": "13900000000"}}})
+    archive.change_household_status({"estate_id": estate["id"], "id": unit["id"], "data": {
+        "step": "move_in", "date": "2026-01-05"}})
+    assert archive.db.households.find_one({"_id": unit["id"]})["_inspect_from"] == "~"
+    with monkeypatch.context() as older:  # the version before keeps no day at a write
+        older.setattr(operations, "INSPECT_FROM_READS", set())
+        _at(datetime(2026, 2, 1, 2, 0, tzinfo=timezone.utc))
+        archive.change_household_status({"estate_id": estate["id"], "id": unit["id"], "data": {
+            "step": "move_out", "date": "2026-02-01"}})
+    stored = archive.db.households.find_one({"_id": unit["id"]})
+    assert (stored["status"], stored["_inspect_from"]) == ("vacant", "~")
+    _at(datetime(2026, 3, 5, 2, 0, tzinfo=timezone.utc))
+    [page] = _whole(archive, estate["id"], True)
+    assert [(i["household_id"], i["vacant_since"], i["due_on"]) for i in page["items"]] == [
+        (unit["id"], "2026-02-01", "2026-03-03")]
+    assert [page] == _whole(archive, estate["id"], False)
+    assert operations.keep_inspect_from(archive.db) == 1 and operations.keep_inspect_from(archive.db) == 0
+    assert archive.db.households.find_one({"_id": unit["id"]})["_inspect_from"] == "2026-02-01"
+    assert [page] == _whole(archive, estate["id"], True)
