@@ -147,3 +147,54 @@ def test_a_unit_an_older_replica_made_vacant_is_due_and_given_its_day_by_the_swe
     assert operations.keep_inspect_from(archive.db) == 1 and operations.keep_inspect_from(archive.db) == 0
     assert archive.db.households.find_one({"_id": unit["id"]})["_inspect_from"] == "2026-02-01"
     assert [page] == _whole(archive, estate["id"], True)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_kept_days_answer_as_every_vacant_unit_counted_while_a_deploy_rolls(seed, monkeypatch):
+    """Random moves in and out (backdated up to three days), edits of the status and inspections,
+    two in five of them by a replica of the version before (no day kept at a write, none raised by
+    an inspection), in zones from UTC-12 to UTC+14: at every tenth day, intervals of 1, 7 and 30
+    days, the kept days answer as every vacant unit counted; and after the sweep too."""
+    rng = random.Random(seed)
+    archive = worker(ArchiveService)
+    _at(datetime(2026, 1, 31, 15, 30, tzinfo=timezone.utc))
+    estate = archive.create_estate({"data": {"code": f"RD-{seed}", "name": "Rolling", "address": "1 Rd",
+                                             "timezone": ZONES[seed % len(ZONES)]}})
+    staffed = staff("zhou", ["steward", "manager"], [estate["id"]])
+    as_caller(archive, staffed)
+    rooms = [archive.create_household({"estate_id": estate["id"], "data": {
+        "building": "1", "unit": "1", "room": str(101 + number), "area_m2": 80,
+        "owner": {"name": "业主", "phone": "13900000000"}}}) for number in range(16)]
+    rules = store.rules_for
+    for day in range(120):
+        moment = datetime(2026, 2, 10, tzinfo=timezone.utc) + timedelta(days=day, hours=rng.randrange(24))
+        _at(moment)
+        for household in rng.sample(rooms, 3):
+            local = (moment + timedelta(hours=rng.randrange(-12, 14))).date()
+            with monkeypatch.context() as older:
+                if rng.random() < 0.4:  # the version before: keeps no day, raises none
+                    older.setattr(operations, "INSPECT_FROM_READS", set())
+                    older.setattr(operations.store, "raise_inspect_from", lambda *args: None)
+                as_caller(archive, staffed, idempotency_key=f"k{rng.random()}")
+                ref, kind = {"estate_id": estate["id"], "id": household["id"]}, rng.random()
+                try:
+                    if kind < 0.4:
+                        archive.record_vacant_inspection({**ref, "data": {
+                            "inspected_on": (local - timedelta(days=rng.randrange(3))).isoformat(), "problems": []}})
+                    elif kind < 0.85:
+                        archive.change_household_status({**ref, "data": {
+                            "step": rng.choice(["move_in", "move_out"]),
+                            "date": (local - timedelta(days=rng.randrange(4))).isoformat()}})
+                    else:
+                        archive.update_household({**ref, "data": {"status": rng.choice(["vacant", "occupied"])}})
+                except (BusinessRuleViolation, Conflict, InvalidInput):
+                    pass  # as a steward would be refused
+        if day % 10 == 0:
+            for interval in (1, 7, 30):
+                with monkeypatch.context() as setting:
+                    setting.setattr(operations.store, "rules_for", lambda db, estate_id, as_of=None, _i=interval: {
+                        **rules(db, estate_id, as_of), "vacant_inspection_interval_days": _i})
+                    assert _whole(archive, estate["id"], True) == _whole(archive, estate["id"], False), (day, interval)
+    operations.keep_inspect_from(archive.db)
+    assert archive.db.households.count_documents({"estate_id": estate["id"], **store.MISTAKEN_VACANT}) == 0
+    assert _whole(archive, estate["id"], True) == _whole(archive, estate["id"], False)
