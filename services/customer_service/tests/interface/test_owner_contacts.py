@@ -521,3 +521,29 @@ def test_a_copy_made_before_copies_carried_their_registration_is_given_its_estat
         "id": "hh_1", "estate_id": ESTATE, "building": "3", "unit": "1", "room": "1201", "area_m2": 89.37,
         "status": "occupied", "version": 1, "created_at": "2026-08-01T02:00:00.000Z"}], "batch": 1, "batches": 1}))
     assert desk.db.households.find_one({"_id": "hh_1"})["created_at"] == "2026-08-01T02:00:00.000Z"
+
+
+def test_the_registration_the_sweep_gives_a_copy_changes_a_period_that_began_before_the_estate(desk):
+    """A copy without a registration is owed contacts in every month; the sweep's (its estate's,
+    ``keep_registrations``) owes none before the estate was registered. A period that began before
+    it (Q2 of an estate registered on 10 June: records reach back before it) was read with April and
+    May owed by such copies, and reads without them once swept: hh_1, contacted in June alone, fell
+    short of the quarter and meets it now (0 of 2, then 1 of 2), as a restatement of the estate
+    would have made it (the README says so). A period after the registration reads the same."""
+    from customer_service import operations
+    desk.copy_estate_edit(event("archive", "estate_updated", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": "HZ-01", "name": "West Lake", "address": "9 Lake Rd", "version": 2,
+        "timezone": "Asia/Shanghai", "created_at": "2026-06-10T02:00:00.000Z"}))
+    clock.freeze(clock.parse_iso("2026-06-20T02:00:00Z"))
+    log(desk, STEWARD, household_id="hh_1", contacted_at="2026-06-15T02:00:00Z")
+    clock.freeze(clock.parse_iso("2026-07-20T02:00:00Z"))
+    log(desk, STEWARD, household_id="hh_1", contacted_at="2026-07-15T02:00:00Z")
+    clock.freeze(clock.parse_iso("2026-08-02T02:00:00Z"))
+    as_caller(desk, MANAGER)
+
+    def rate(period):
+        found = desk.kpis({"period": period, "estate_ids": [ESTATE]})["estates"][ESTATE]["owner_contact_rate"]
+        return found["numerator"], found["denominator"]
+    assert (rate("2026-Q2"), rate("2026-07")) == ((0, 2), (1, 2))
+    assert operations.keep_registrations(desk.db) == 2
+    assert (rate("2026-Q2"), rate("2026-07")) == ((1, 2), (1, 2))
