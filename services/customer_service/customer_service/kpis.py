@@ -158,6 +158,9 @@ def estate_kpis(period, requests, answers, households, complained_about, rules, 
         return owed_a_year(per_year, period[:4], since, rules["timezone"])
     now = now or clock.now_iso()
     scores = _satisfaction_scores(requests, answers, start, end)
+    # the period's months' bounds, written as the store writes stamps: the contact rate reads its
+    # contacts' months and its copies' first months owed by their text
+    bounds = owner_contacts.period_bounds(calendar.months_of(period), rules["timezone"])
     return {
         "complaint_timeliness": complaint_timeliness(requests, start, end, now),
         "complaint_satisfaction": complaint_satisfaction(requests, start, end),
@@ -170,8 +173,8 @@ def estate_kpis(period, requests, answers, households, complained_about, rules, 
         "average_satisfaction": average_satisfaction(scores),
         "consultation_accuracy": consultation_accuracy(requests, complained_about, start, end),
         "owner_contact_rate": owner_contacts.owner_contact_rate(
-            owner_contacts.in_months(steward_contacts, rules["timezone"]),
-            _owed_from(households, rules["timezone"], calendar.months_of(period)),
+            owner_contacts.in_months_within(steward_contacts, rules["timezone"], bounds),
+            _owed_from(households, rules["timezone"], bounds),
             rules["owner_contacts_per_month"], calendar.months_of(period),
             calendar.period_of(clock.parse_iso(now), rules["timezone"])),
         "manager_visits_year_to_date": owner_contacts.manager_visits_year_to_date(
@@ -182,10 +185,10 @@ def estate_kpis(period, requests, answers, households, complained_about, rules, 
     }
 
 
-def _owed_from(households, timezone, months):
-    """``{household id: its first month owed}`` of the copies, as the period's ``months`` judge it
-    (``owner_contacts.owed_from_within``: by the text of their bounds, not on the calendar)."""
-    bounds = owner_contacts.period_bounds(months, timezone)
+def _owed_from(households, timezone, bounds):
+    """``{household id: its first month owed}`` of the copies, as the period's months judge it
+    (``bounds``, ``owner_contacts.period_bounds``; ``owner_contacts.owed_from_within``: by the text
+    of their bounds, not on the calendar)."""
     return {h["_id"]: owner_contacts.owed_from_within(h, timezone, bounds) for h in households}
 
 

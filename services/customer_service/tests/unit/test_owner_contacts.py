@@ -249,3 +249,33 @@ def test_the_kpis_month_owed_from_read_by_the_periods_bounds_is_owed_the_same_mo
             for judged in [months] + [[month] for month in months]:
                 assert owner_contacts.owed_months(read, judged) == owner_contacts.owed_months(exact, judged), (
                     copy, zone, period)
+
+
+def test_the_kpis_contacts_months_read_by_the_periods_bounds_are_the_calendars():
+    """The contact rate put each of the period's steward contacts in the estate's zone to find its
+    month (``in_months``: a parse and a zone each, 3,000 a big estate's month, the contact rate's
+    top entry once the copies' months were read by text: session 53, r3). ``in_months_within``
+    reads a stamp written as the store writes them (``STAMP``, as ``record`` keeps ``contacted_at``)
+    by the text of the period's months' bounds, any other as before: the same months, on random
+    stamps of the period (and around its bounds), zones and periods."""
+    import random
+    from datetime import timedelta
+    from estate_common import calendar, clock
+    rng = random.Random(61)
+    zones = ["Asia/Shanghai", "Etc/GMT+12", "Pacific/Kiritimati", "America/New_York", "UTC", "Asia/Kolkata"]
+    for _ in range(300):
+        zone = rng.choice(zones)
+        period = rng.choice(["2026-02", "2026-03", "2026-12", "2026-Q1", "2026-Q4", "2026", "2025-12"])
+        bounds = owner_contacts.period_bounds(calendar.months_of(period), zone)
+        first, after = clock.parse_iso(bounds[0][1]), clock.parse_iso(bounds[-1][2])
+        contacts = []
+        for _ in range(20):
+            edge = rng.choice([first, after, clock.parse_iso(rng.choice(bounds)[2])])
+            moment = rng.choice([first + (after - first) * rng.random(),
+                                 edge + timedelta(milliseconds=rng.choice([-1, 0, 1]))])
+            moment = min(max(moment, first), after - timedelta(milliseconds=1))
+            written = rng.choice([clock.to_iso(moment), clock.to_iso(moment),
+                                  moment.astimezone(timezone(timedelta(hours=8))).isoformat()])
+            contacts.append((f"hh_{rng.randrange(5)}", written))
+        assert owner_contacts.in_months_within(contacts, zone, bounds) == owner_contacts.in_months(contacts, zone), (
+            zone, period)
