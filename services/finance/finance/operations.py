@@ -618,7 +618,8 @@ def reverse_payment(db, outbox, caller, estate_id, payment_id, data):
             household(db, outbox, estate_id, payment["household_id"]):
         def plan(current):
             _refuse_refunded_deposits(db, estate_id, current)
-            seller_prepaid.refuse_reversal(current)
+            seller_prepaid.refuse_reversal(current, store.sellers_prepaid_of(db, estate_id,
+                                                                             current["household_id"]))
             if current["status"] == "posted":
                 invoices.refuse_reversal(store.issued_invoices(db, estate_id, payment_id))
             charges = {a["bill_id"]: billing.charge_of(store.get_bill(db, estate_id, a["bill_id"]))
@@ -644,7 +645,8 @@ def reverse_opening_credit(db, outbox, caller, estate_id, credit_id, data):
     with household(db, outbox, estate_id, credit["household_id"]):
         def plan(current):
             _refuse_refunded_deposits(db, estate_id, current)
-            seller_prepaid.refuse_reversal(current)
+            seller_prepaid.refuse_reversal(current, store.sellers_prepaid_of(db, estate_id,
+                                                                             current["household_id"]))
             charges = {a["bill_id"]: billing.charge_of(store.get_bill(db, estate_id, a["bill_id"]))
                        for a in current["allocations"]}
             return Change(payments.reversal(current, charges, data["reason"], now, rules, caller.user))

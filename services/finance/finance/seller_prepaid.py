@@ -110,10 +110,16 @@ def carried_over_event_data(hold):
             "amount_cents": hold["amount_cents"], "reason": carry["reason"], "carried_over_at": carry["at"]}
 
 
-def refuse_reversal(payment):
+def refuse_reversal(payment, holds=()):
     """A payment with money held for the seller is not reversed (its refund would pay that part out
-    a second time): the hold is refunded or carried over first."""
+    a second time): the hold is refunded or carried over first. Nor one whose held money is being
+    or was refunded to the seller (``holds``: the household's): a reversal pays the payment's whole
+    amount back, so the part paid out to the seller went out twice (found by review r2)."""
     if payment.get("seller_held_cents"):
         raise Conflict(f"{payment['seller_held_cents']} cents of the payment are held for the household's seller "
                        f"({payment['seller_hold_id']}): refund them or carry them over first",
                        [field_error("id", "has money held for the seller")])
+    for hold in holds:
+        if hold.get("refund") and any(part["payment_id"] == payment["_id"] for part in hold["payments"]):
+            raise Conflict(f"money of the payment was refunded to the household's seller ({hold['_id']}): "
+                           "it cannot be reversed", [field_error("id", "paid a refund to the seller")])

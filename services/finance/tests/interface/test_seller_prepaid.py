@@ -153,3 +153,23 @@ def test_a_refund_a_crash_left_half_done_is_finished_by_the_sweep_and_by_the_day
     assert account(finance)["seller_prepaid"][0]["status"] == "refunded"
     assert finance.db.journal.count_documents({"estate_id": ESTATE, "kind": "seller_prepaid_refund"}) == 1
     assert len(finance.outbox.of_type("seller_prepaid_refunded")) == 1
+
+
+def test_a_payment_whose_held_money_was_refunded_to_the_seller_is_not_reversed(finance):
+    """A reversal pays the payment's whole amount back: once its held part was refunded to the seller
+    (money out, its own journal entry), a reversal paid that part out a second time (85,000 in,
+    145,000 out on a running system, the reconciliation balanced). Refused (409 naming id), as a
+    payment whose deposit was refunded is; an opening credit the same way (found by review r2)."""
+    import pytest
+    from estate_common.errors import Conflict
+    from .test_service import CASHIER
+    sellers = sold_with_prepaid(finance)
+    [held] = account(finance)["seller_prepaid"]
+    refund(finance, held["id"], key="rf-1")
+    acting(finance, CASHIER)
+    with pytest.raises(Conflict) as refused:
+        finance.reverse_payment({"estate_id": ESTATE, "id": sellers["id"], "data": {"reason": "wrong household"}})
+    assert refused.value.errors[0]["field"] == "id" and held["id"] in str(refused.value)
+    assert finance.get_payment({"estate_id": ESTATE, "id": sellers["id"]})["status"] == "posted"
+    out = [(e["kind"], e["amount_cents"]) for e in finance.db.journal.find({"estate_id": ESTATE, "direction": "out"})]
+    assert out == [("seller_prepaid_refund", 50000)]
