@@ -355,6 +355,8 @@ def household(db, outbox, estate_id, household_id):
     """The household's lock, and its payments and reversals that a crash left half-done
     finished before anything else is decided on its money."""
     with household_lock(db, estate_id, household_id):
+        for hold in store.holds_being_made(db, estate_id, household_id):  # the seller's money first
+            _finish_hold(db, outbox, hold)
         for payment in store.half_done_payments(db, estate_id, household_id):
             _finish(db, outbox, payment)
         for payment in store.payments_with_prepaid_in_use(db, estate_id, household_id):
@@ -1638,13 +1640,23 @@ def hold_sellers_prepaid(db, outbox, estate_id, household_id, owner_since):
             sources = seller_prepaid.sellers_sources(store.prepaid_sources(db, estate_id, household_id), owner_since)
             if not sources:
                 return None
-            made = seller_prepaid.new_hold(hold_id, estate_id, household_id, owner_since, sources, clock.now())
+            made = seller_prepaid.new_hold(hold_id, estate_id, household_id, owner_since, sources, clock.now()) \
+                | {store.HOLD_BEING_MADE: True}  # until its payments' parts are moved (_finish_hold)
             announced = outbox.event("seller_prepaid_held", estate_id, seller_prepaid.held_event_data(made))
             hold = store.create(db, outbox, "seller_prepaid", estate_id, hold_id, lambda: (made, [announced]))
-        if hold["status"] == seller_prepaid.HELD:
-            for part in hold["payments"]:
-                store.hold_payments_money(db, outbox, estate_id, part, hold_id)
+        _finish_hold(db, outbox, hold)
     return hold
+
+
+def _finish_hold(db, outbox, hold):
+    """Each payment's part of a hold moved out of its ``unapplied_cents``, once, then the hold's
+    mark gone (``store.HOLD_BEING_MADE``: a crash between is finished by whoever next takes
+    the household's lock, before its money is used)."""
+    if hold["status"] == seller_prepaid.HELD:
+        for part in hold["payments"]:
+            store.hold_payments_money(db, outbox, hold["estate_id"], part, hold["_id"])
+    if hold.get(store.HOLD_BEING_MADE):
+        store.hold_made(db, hold["estate_id"], hold["_id"])
 
 
 def refund_seller_prepaid(db, outbox, caller, estate_id, hold_id, data):

@@ -736,6 +736,23 @@ def find_seller_prepaid(db, estate_id, hold_id):
     return _named.find(db, "seller_prepaid", estate_id, hold_id)
 
 
+# on a seller's prepaid money's hold until each payment's part is moved out of its unapplied_cents:
+# a crash between left the seller's money to the next user of the household's money
+HOLD_BEING_MADE = "_being_made"
+
+
+def holds_being_made(db, estate_id, household_id):
+    """The household's holds whose payments' parts a crash may have left unmoved (through
+    ``(estate_id, household_id)``: a household's few holds)."""
+    return list(store.scan(db.seller_prepaid, {"estate_id": estate_id, "household_id": household_id,
+                                               HOLD_BEING_MADE: True}))
+
+
+def hold_made(db, estate_id, hold_id):
+    """Bookkeeping (the mark the API does not show): the hold's updated_at stays."""
+    db.seller_prepaid.update_one({"_id": hold_id, "estate_id": estate_id}, {"$unset": {HOLD_BEING_MADE: ""}})
+
+
 def hold_payments_money(db, outbox, estate_id, part, hold_id):
     """Move ``part``'s cents of its payment's unused money to its ``seller_held_cents``, once (a
     payment already held by ``hold_id`` is left)."""

@@ -173,3 +173,33 @@ def test_a_payment_whose_held_money_was_refunded_to_the_seller_is_not_reversed(f
     assert finance.get_payment({"estate_id": ESTATE, "id": sellers["id"]})["status"] == "posted"
     out = [(e["kind"], e["amount_cents"]) for e in finance.db.journal.find({"estate_id": ESTATE, "direction": "out"})]
     assert out == [("seller_prepaid_refund", 50000)]
+
+
+def test_a_hold_a_crash_left_half_made_is_finished_before_anything_else_uses_the_households_money(
+        finance, monkeypatch):
+    """The hold written, the process died before each payment's part was moved out of its
+    ``unapplied_cents``: a billing run, a payment or a reversal took the household's lock next and
+    spent the seller's money on the buyer's bills, the event's redelivery then held nothing (the money
+    gone) and a refund paid the seller the hold's 500 yuan again, from money the buyer had used.
+    The household's lock now finishes a half-made hold first (found by review r2)."""
+    import pytest
+    from finance import operations
+    real = operations.store.hold_payments_money
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr(operations.store, "hold_payments_money", crash)
+    with pytest.raises(RuntimeError):
+        sellers = sold_with_prepaid(finance)
+    monkeypatch.setattr(operations.store, "hold_payments_money", real)
+    [sellers] = finance.db.payments.find({"estate_id": ESTATE, "household_id": "hh_1"})
+    run(finance, "2026-11")  # the buyer's first month, the seller's money not yet moved
+    [november] = bills(finance, household_id="hh_1", period="2026-11")
+    assert november["status"] == "unpaid" and november["paid_cents"] == 0
+    payment = finance.get_payment({"estate_id": ESTATE, "id": sellers["_id"]})
+    assert (payment["unapplied_cents"], payment["seller_held_cents"]) == (0, 50000)
+    [held] = account(finance)["seller_prepaid"]
+    refund(finance, held["id"], key="rf-1")
+    assert finance.db.journal.count_documents({"estate_id": ESTATE, "kind": "seller_prepaid_refund"}) == 1
+    assert account(finance)["prepaid_cents"] == 0
