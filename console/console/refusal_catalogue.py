@@ -1919,6 +1919,10 @@ ZH = {
         '此笔收款中有 {0} 分为该户卖方暂挂的预收款（{1}）：请先退还卖方或转给买方',
     'has money held for the seller':
         '含有为卖方暂挂的预收款',
+    "money of the payment was refunded to the household's seller ({0}): it cannot be reversed":
+        '此笔收款中的款项已退还该户卖方（{0}）：不能冲销',
+    'paid a refund to the seller':
+        '其款项已退还卖方',
     # the desk's search by phone (archive/operations.py search_households)
     "only a role that reads owners' and residents' phones in full may search by one":
         '只有可查看业主和住户完整电话的角色才能按电话查找',
