@@ -203,3 +203,18 @@ def test_a_hold_a_crash_left_half_made_is_finished_before_anything_else_uses_the
     refund(finance, held["id"], key="rf-1")
     assert finance.db.journal.count_documents({"estate_id": ESTATE, "kind": "seller_prepaid_refund"}) == 1
     assert account(finance)["prepaid_cents"] == 0
+
+
+def test_a_carry_over_sent_again_with_its_key_answers_the_carry_over_it_made(finance):
+    """The reply lost on its way (the gateway's wait over, its 503), the accountant's retry with the
+    same Idempotency-Key reached finance again and was a 409 "carried over already", where the
+    refund's retry answers its refund (found by review r2)."""
+    import pytest
+    from estate_common.errors import Conflict
+    sold_with_prepaid(finance)
+    [held] = account(finance)["seller_prepaid"]
+    done = carry_over(finance, held["id"], key="co-1")
+    assert carry_over(finance, held["id"], key="co-1") == done
+    assert len(finance.outbox.of_type("seller_prepaid_carried_over")) == 1
+    with pytest.raises(Conflict):
+        carry_over(finance, held["id"], key="co-2")  # another call: carried over already
