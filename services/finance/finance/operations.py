@@ -1716,7 +1716,8 @@ def carry_over_seller_prepaid(db, outbox, caller, estate_id, hold_id, data):
         hold = store.find_seller_prepaid(db, estate_id, hold_id)
         changes = seller_prepaid.carry_over_plan(hold, data, now, caller.user)
         for part in hold["payments"]:
-            store.release_payments_held(db, outbox, estate_id, part, hold_id, to_prepaid=True)
+            store.release_payments_held(db, outbox, estate_id, part, hold_id, to_prepaid=True,
+                                        owner_since=hold["owner_since"])
 
         def carried(current):
             seller_prepaid.refuse_unless_held(current)

@@ -76,8 +76,9 @@ def owners_part(account, owner_since, unpaid, prepaid_sources):
         "billed_cents": sum(b["amount_cents"] for b in bills if b["status"] != "cancelled"),
         "received_cents": sum(p["amount_cents"] for p in payments if p["status"] == "posted"
                               and p.get("kind") != "opening_credit"),
+        # his payments' money unused, and the seller's carried over to him (seller_prepaid.py)
         "prepaid_cents": sum(p.get("unapplied_cents", 0) for p in prepaid_sources
-                             if (p.get("day") or "") >= owner_since),
+                             if (p.get("day") or "") >= owner_since or p.get("_carried_over_to") == owner_since),
         "owed_before_owner_cents": sum(outstanding(b) for b in unpaid if b["period"] < month),
     }
 

@@ -704,7 +704,7 @@ def prepaid_sources(db, estate_id, household_id):
     """The household's payments with money not yet used, oldest first."""
     found = store.scan(db.payments, {"estate_id": estate_id, "household_id": household_id, "status": "posted",
                                      "unapplied_cents": {"$gt": 0}},
-                       ("unapplied_cents", "allocations", "posted_at", "day", "kind", "_rev"))
+                       ("unapplied_cents", "allocations", "posted_at", "day", "kind", CARRIED_OVER_TO, "_rev"))
     return sorted(found, key=lambda p: (p["posted_at"], p["_id"]))
 
 
@@ -787,14 +787,21 @@ def change_seller_prepaid(db, outbox, estate_id, hold_id, decide):
     return _named.change(db, outbox, "seller_prepaid", estate_id, hold_id, decide)
 
 
-def release_payments_held(db, outbox, estate_id, part, hold_id, to_prepaid):
+# on a payment taken before a sale whose held money was carried over to the buyer: the owner_since
+# of the buyer it is now (his statement's prepaid money, owner_access.owners_part)
+CARRIED_OVER_TO = "_carried_over_to"
+
+
+def release_payments_held(db, outbox, estate_id, part, hold_id, to_prepaid, owner_since=None):
     """``part``'s held cents gone from its payment, once: back in its ``unapplied_cents`` (carried
-    over to the buyer) with ``to_prepaid``, else paid out (refunded to the seller)."""
+    over to the buyer of ``owner_since``, marked so) with ``to_prepaid``, else paid out (refunded to
+    the seller)."""
     def release(payment):
         if payment.get("seller_hold_id") != hold_id:
             return None
         back = payment["unapplied_cents"] + (payment["seller_held_cents"] if to_prepaid else 0)
-        return writes.Change({"unapplied_cents": back, "seller_held_cents": 0, "seller_hold_id": None})
+        carried = {CARRIED_OVER_TO: owner_since} if to_prepaid else {}
+        return writes.Change({"unapplied_cents": back, "seller_held_cents": 0, "seller_hold_id": None, **carried})
 
     return _named.change(db, outbox, "payments", estate_id, part["payment_id"], release, keyed=False)
 

@@ -218,3 +218,16 @@ def test_a_carry_over_sent_again_with_its_key_answers_the_carry_over_it_made(fin
     assert len(finance.outbox.of_type("seller_prepaid_carried_over")) == 1
     with pytest.raises(Conflict):
         carry_over(finance, held["id"], key="co-2")  # another call: carried over already
+
+
+def test_the_money_carried_over_is_the_buyers_prepaid_on_his_statement_as_on_the_staffs_account(finance):
+    """Carried over, the held money is back on the seller's payment (taken before owner_since): the
+    staff's account showed it as the household's prepaid money and the buyer's statement left it out
+    (it read the payments of his days only), while it settles his bills (found by review r2)."""
+    from .test_owner_statement import issue, statement
+    sold_with_prepaid(finance)
+    [held] = account(finance)["seller_prepaid"]
+    carry_over(finance, held["id"])
+    assert account(finance)["prepaid_cents"] == 50000
+    shown = statement(finance, issue(finance)["code"])
+    assert shown["prepaid_cents"] == 50000 and shown["owner_since"] == "2026-11-20"
