@@ -30,8 +30,12 @@ def hold_id(estate_id, household_id, owner_since):
 
 
 def sellers_sources(sources, owner_since):
-    """The payments with money unused taken before ``owner_since`` (a local day): the seller's."""
-    return [p for p in sources if (p.get("day") or "") < owner_since and p.get("unapplied_cents", 0) > 0]
+    """The payments with money unused taken before ``owner_since`` (a local day): the seller's. One
+    holding money for an earlier sale's seller still (``seller_hold_id``: money came back to it since,
+    a bill it paid cancelled) is left: a payment keeps one hold's part, and a second written over
+    the first left the first's cents held by nothing (found by review r2)."""
+    return [p for p in sources if (p.get("day") or "") < owner_since and p.get("unapplied_cents", 0) > 0
+            and not p.get("seller_hold_id")]
 
 
 def new_hold(hold_id_, estate_id, household_id, owner_since, sources, now):

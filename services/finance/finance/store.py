@@ -704,7 +704,8 @@ def prepaid_sources(db, estate_id, household_id):
     """The household's payments with money not yet used, oldest first."""
     found = store.scan(db.payments, {"estate_id": estate_id, "household_id": household_id, "status": "posted",
                                      "unapplied_cents": {"$gt": 0}},
-                       ("unapplied_cents", "allocations", "posted_at", "day", "kind", CARRIED_OVER_TO, "_rev"))
+                       ("unapplied_cents", "allocations", "posted_at", "day", "kind", CARRIED_OVER_TO,
+                        "seller_hold_id", "_rev"))
     return sorted(found, key=lambda p: (p["posted_at"], p["_id"]))
 
 
@@ -755,9 +756,9 @@ def hold_made(db, estate_id, hold_id):
 
 def hold_payments_money(db, outbox, estate_id, part, hold_id):
     """Move ``part``'s cents of its payment's unused money to its ``seller_held_cents``, once (a
-    payment already held by ``hold_id`` is left)."""
+    payment already held, by ``hold_id`` or another hold, is left: one hold's part per payment)."""
     def hold(payment):
-        if payment.get("seller_hold_id") == hold_id or payment["status"] != "posted" \
+        if payment.get("seller_hold_id") or payment["status"] != "posted" \
                 or payment["unapplied_cents"] < part["amount_cents"]:
             return None
         return writes.Change({"unapplied_cents": payment["unapplied_cents"] - part["amount_cents"],

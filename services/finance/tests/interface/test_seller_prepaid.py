@@ -231,3 +231,24 @@ def test_the_money_carried_over_is_the_buyers_prepaid_on_his_statement_as_on_the
     assert account(finance)["prepaid_cents"] == 50000
     shown = statement(finance, issue(finance)["code"])
     assert shown["prepaid_cents"] == 50000 and shown["owner_since"] == "2026-11-20"
+
+
+def test_a_second_sale_leaves_the_first_holds_money_on_its_payment(finance):
+    """The buyer sells on before the first hold is decided, and a bill the seller's payment had paid
+    was cancelled meanwhile (its money back on the payment, unused): the second hold took that
+    payment again and wrote its own part over the first's, so the first hold's 500 yuan were held
+    by nothing, its carry-over gave the buyer nothing and the cents were gone (found by review r2)."""
+    from finance import store
+    sellers = sold_with_prepaid(finance)
+    [october] = bills(finance, household_id="hh_1", period="2026-10")
+    [paid] = [a for a in finance.db.payments.find_one({"_id": sellers["id"]})["allocations"]
+              if a["bill_id"] == october["id"]]
+    store.release_to_payment(finance.db, finance.outbox, ESTATE, paid)  # October cancelled: 210.02 back
+    clock.freeze(clock.parse_iso("2026-12-11T02:00:00Z"))
+    owner_is(finance, "hh_1", "occ_third", 4, owner_since="2026-12-10")
+    [first] = [h for h in account(finance)["seller_prepaid"] if h["owner_since"] == "2026-11-20"]
+    carry_over(finance, first["id"])
+    payment = finance.get_payment({"estate_id": ESTATE, "id": sellers["id"]})
+    used = sum(a["amount_cents"] for a in payment["allocations"])
+    assert used + payment["unapplied_cents"] + payment["seller_held_cents"] == 21002 + 50000  # every cent
+    assert [h["owner_since"] for h in account(finance)["seller_prepaid"]] == ["2026-11-20"]
