@@ -277,14 +277,14 @@ def test_the_payments_export_has_each_payment_s_channel_number_after_the_columns
     cash = pay(finance, "hh_2", 500)
     content, _ = download(finance, export(finance, "payments"))
     header, *rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
-    assert header[-2:] == ["updated_at", "transaction_id"]
-    assert [(r[0], r[-1]) for r in rows] == [(wechat["id"], "4200001234202612050001"), (cash["id"], "")]
+    assert header[-3:-1] == ["updated_at", "transaction_id"]
+    assert [(r[0], r[-2]) for r in rows] == [(wechat["id"], "4200001234202612050001"), (cash["id"], "")]
     content, _ = download(finance, export(finance, "payments", transaction_id="4200001234202612050001"))
     assert [r["id"] for r in csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline=""))] == [wechat["id"]]
     content, _ = download(finance, export(finance, "payments", receipt_number="rc-2026-2"))
     assert [r["id"] for r in csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline=""))] == [cash["id"]]
-    assert in_language(finance, "payments", "zh")[0][-1] == "支付渠道交易号"
-    assert in_language(finance, "payments", "en")[0][-1] == "Payment channel transaction number"
+    assert in_language(finance, "payments", "zh")[0][-2] == "支付渠道交易号"
+    assert in_language(finance, "payments", "en")[0][-2] == "Payment channel transaction number"
 
 
 def test_the_arrears_as_of_a_past_day_export_as_the_list_shows_them(finance):
@@ -312,3 +312,17 @@ def test_the_arrears_as_of_a_past_day_export_as_the_list_shows_them(finance):
     assert [e["field"] for e in refused.value.errors] == ["data.filters.as_of"]
     with pytest.raises(InvalidInput):
         export(finance, "arrears", as_of="2026-02-30")
+
+
+def test_the_payments_export_shows_the_money_held_for_a_seller_after_the_columns_it_had(finance):
+    """A payment whose unused money is held for the household's seller at its sale showed 500 yuan
+    prepaid, none of it used nor unapplied: the 500 were nowhere in the accountant's file.
+    ``seller_held_cents`` comes last, after ``transaction_id`` (found by review r2)."""
+    from .test_seller_prepaid import sold_with_prepaid
+    sellers = sold_with_prepaid(finance)
+    content, _ = download(finance, export(finance, "payments"))
+    header, *rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+    assert header[-3:] == ["updated_at", "transaction_id", "seller_held_cents"]
+    [row] = [r for r in rows if r[0] == sellers["id"]]
+    assert row[header.index("unapplied_cents")] == "0" and row[-1] == "50000"
+    assert in_language(finance, "payments", "zh")[0][-1] == "为卖方暂挂（元）"
