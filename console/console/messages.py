@@ -1903,6 +1903,7 @@ _MESSAGES = {
     # a billing run's end (finance.billing_run_finished): its counts and who started it
     "field.households": ("户数", "Households"),
     "field.bills_created": ("新出账单数", "Bills created"),
+    "field.bills_corrected": ("按更正价格重出的账单数", "Bills re-billed at a corrected price"),
     "field.corrects": ("被更正的收费标准", "Standard corrected"),
     "field.already_billed": ("已出过的账单数", "Already billed"),
     "field.billed_cents": ("出账金额（元）", "Billed (yuan)"),

@@ -21,6 +21,7 @@ PUBLIC_OPERATIONS = {("/healthz", "get"), ("/readyz", "get"), ("/api/v1/openapi.
                      ("/api/v1/public/requests/{tracking_code}/rating", "post"),
                      ("/api/v1/public/estates/{estate_code}/disclosures", "get"),  # owners: the list of those published
                      ("/api/v1/public/estates/{estate_code}/disclosures/{period}", "get"),  # owners: published figures
+                     ("/api/v1/public/estates/{estate_code}/fee-standards", "get"),  # owners: 收费标准公示
                      ("/api/v1/public/accounts/{access_code}", "get"),  # an owner's statement link: their bills
                      ("/portal/{estate_code}", "get"),  # the owner portal's page, sent on to the console's
                      ("/portal/{estate_code}/disclosures/{period}", "get")}  # its page of a published disclosure
