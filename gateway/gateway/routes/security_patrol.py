@@ -45,6 +45,9 @@ ROUTES = [
     Route("POST", f"{ESTATE}/patrol-suspensions", SP, "suspend_patrols", policy.MANAGEMENT,
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/patrol-suspensions", SP, "list_patrol_suspensions", policy.SECURITY, paged=True),
+    # 撤销: kept, its window's slots owed again (a window typed wrong is withdrawn, the right one recorded)
+    Route("POST", f"{ESTATE}/patrol-suspensions/<suspension_id>/withdraw", SP, "withdraw_patrol_suspension",
+          policy.MANAGEMENT, body=True, id_param="suspension_id"),
     # drills and fire lanes (消防演练, 消防通道)
     Route("POST", f"{ESTATE}/fire-drills", SP, "record_fire_drill", policy.SECURITY,
           status=201, body=True, idempotent=True),

@@ -31,6 +31,10 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("incident_took_over_order", estate_id, data, actor=actor)
     if event_type == "shift_handover_recorded":  # archive keeps the handover document
         return outbox.event("shift_handover_recorded", estate_id, data, actor=actor)
+    if event_type == "patrol_suspended":  # archive keeps it: a window whose planned rounds are not owed (停巡)
+        return outbox.event("patrol_suspended", estate_id, data, actor=actor)
+    if event_type == "patrol_suspension_withdrawn":  # archive keeps it beside the suspension: owed again
+        return outbox.event("patrol_suspension_withdrawn", estate_id, data, actor=actor)
     raise ValueError(f"security patrol does not announce {event_type}")
 
 

@@ -5,7 +5,9 @@
   minutes + tolerance); a slot nobody walked counts all its checkpoints as not checked; of
   two rounds for one slot (walked before a slot had one round, ``patrols.nearest_slot``), the
   better counts. A slot starting in a patrol suspension (停巡, ``suspensions``: a typhoon night) is
-  not planned. A round walked without a plan is not planned:
+  not planned, and counted in ``suspended_slots`` beside the figure (an operator comparing estates
+  sees a month's rounds suspended, not a month walked well); one withdrawn is owed again. A round
+  walked without a plan is not planned:
   it counted on both sides, every checkpoint on time (it has no due time), so each extra
   walk raised the figure while planned rounds went missing (found by review).
 - ``fire_check_completion``: fire facilities checked in their cycle ÷ facilities owed a check
@@ -36,9 +38,10 @@ from estate_common.kpis import kpi, owed_a_year, year_to_date
 from . import localtime, patrols, suspensions
 
 
-def counted_slots(plan, start, end, now, rules, suspended=()):
+def counted_slots(plan, start, end, now, rules, suspended=(), left_out=None):
     """The slots of ``plan`` in [start, end) that are over by ``now`` and not older than the plan;
-    a slot starting in one of the ``suspended`` windows (停巡, ``suspensions``) is owed by no one."""
+    a slot starting in one of the ``suspended`` windows (停巡, ``suspensions``) is owed by no one
+    (and appended to ``left_out``, a list, when given)."""
     created = clock.parse_iso(plan["created_at"])
     spans = suspensions.windows(suspended)
     over_after = patrols.over_after(plan, rules)
@@ -47,16 +50,18 @@ def counted_slots(plan, start, end, now, rules, suspended=()):
     slots = []
     while day <= last:
         for slot in patrols.plan_slots(plan, day, rules):
-            if start <= slot < end and slot >= created and slot + over_after <= now \
-                    and not suspensions.within(slot, spans):
-                slots.append(slot)
+            if start <= slot < end and slot >= created and slot + over_after <= now:
+                if not suspensions.within(slot, spans):
+                    slots.append(slot)
+                elif left_out is not None:
+                    left_out.append(slot)
         day += timedelta(days=1)
     return slots
 
 
-def patrol_completion(plans, routes, rounds, start, end, now, rules, suspended=()):
+def patrol_completion(plans, routes, rounds, start, end, now, rules, suspended=(), left_out=None):
     """``(checked on time, planned)`` checkpoints of the plans' slots in the window, those of the
-    ``suspended`` windows left out on both sides."""
+    ``suspended`` windows left out on both sides (and appended to ``left_out``, a list, when given)."""
     best = {}
     for round_ in rounds:
         if round_["plan_id"]:
@@ -65,7 +70,7 @@ def patrol_completion(plans, routes, rounds, start, end, now, rules, suspended=(
     on_time = planned = 0
     for plan in plans:
         size = len(routes[plan["route_id"]]["checkpoints"])
-        for slot in counted_slots(plan, start, end, now, rules, suspended):
+        for slot in counted_slots(plan, start, end, now, rules, suspended, left_out):
             planned += size
             on_time += best.get((plan["_id"], clock.to_iso(slot)), 0)
     return on_time, planned
@@ -94,12 +99,14 @@ def fire_check_note(interval_months):
 def for_estate(facts, start, end, now, rules, since=None):
     """The KPI block of one estate from ``facts`` (see ``store.kpi_facts``); ``since``: the estate's
     registration (its copy's ``created_at``), from which its first year owes its drills."""
+    suspended = []  # the slots a patrol suspension (停巡) took out: an operator comparing estates sees them
     patrol = patrol_completion(facts["plans"], facts["routes"], facts["rounds"], start, end, now, rules,
-                               facts.get("suspensions", ()))
+                               facts.get("suspensions", ()), suspended)
     major = facts["major_incidents"]
     return {
         "patrol_completion": kpi(*patrol, "ratio", target=1,
-                                 note="checkpoints checked on time / checkpoints planned"),
+                                 note="checkpoints checked on time / checkpoints planned") | {
+            "suspended_slots": len(suspended)},
         "fire_check_completion": kpi(facts["fire_checked"], facts["fire_ledger"], "ratio", target=1,
                                      note=fire_check_note(rules["fire_check_interval_months"])),
         "major_safety_incidents": kpi(major, 1, "count", target=0,

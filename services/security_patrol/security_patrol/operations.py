@@ -461,10 +461,29 @@ def _fell_due_under_another_cycle(db, estate_id, period, rules):
 # -- patrol suspensions (停巡) ----------------------------------------------------------------
 
 def suspend_patrols(db, outbox, caller, estate_id, data):
-    """A window in which the estate's planned rounds are not owed (``suspensions``)."""
+    """A window in which the estate's planned rounds are not owed (``suspensions``), announced
+    (``patrol_suspended``: archive keeps it). A window further back than the estate's
+    ``patrol_suspension_backdate_hours`` is the operator admin's alone."""
     rules = store.rules_for(db, estate_id)
-    return create(db, outbox, caller, "patrol_suspensions", "psusp", estate_id,
-                  lambda doc_id: suspensions.new_suspension(doc_id, estate_id, data, clock.now(), caller.user, rules))
+
+    def build(doc_id):
+        suspension = suspensions.new_suspension(doc_id, estate_id, data, clock.now(), caller.user, rules, caller.roles)
+        return suspension, [("patrol_suspended", suspensions.event_data(suspension))]
+
+    return create(db, outbox, caller, "patrol_suspensions", "psusp", estate_id, build)
+
+
+def withdraw_patrol_suspension(db, outbox, caller, estate_id, suspension_id, data):
+    """撤销: the suspension kept with its withdrawal (``suspensions.withdrawal``), its window's slots
+    owed again, announced (``patrol_suspension_withdrawn``). The missed-round sweep announces those of
+    them within its reach (over in the last two days) as it would have, once each; older ones are
+    listed among the month's missed rounds, and the withdrawal's record names their window."""
+    def decide(suspension):
+        withdrawn = suspensions.withdrawal(suspension, data, clock.now(), caller.user)
+        return Change(withdrawn, events=[("patrol_suspension_withdrawn",
+                                          suspensions.event_data(suspension | withdrawn))])
+
+    return public(_change(db, outbox, "patrol_suspensions", estate_id, suspension_id, decide))
 
 
 # -- drills and fire lanes -------------------------------------------------------------------

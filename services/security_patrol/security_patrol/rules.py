@@ -64,6 +64,10 @@ DEFAULTS = {
     # give no number: 72, a typhoon's landfall and its aftermath, and the warning's two or three
     # days ahead; at most a week (longer is a plan to stop, not a storm).
     "patrol_suspension_max_hours": 72,
+    # 停巡 recorded after the fact: a window starting more than this many hours before it is
+    # recorded is the operator admin's alone (suspensions.py). The sources give no number: 24, the
+    # night before recorded in the morning; 0, none back for a manager.
+    "patrol_suspension_backdate_hours": 24,
     # 排班: a duty roster is made at most this many days ahead (estate_common.plausible, a date to
     # come; one for 2030-01-01 was taken: a probe). DOMAIN.md gives no number: two months, a
     # month's roster made in the month before.
@@ -97,6 +101,7 @@ NIGHT_HANDOVER_BEFORE_HOUR = 12
 
 MINIMA = {"fire_check_grace_days": 0, "incident_recorded_within_hours": 0, "recorded_within_days": 0,
           "visitor_retention_days": 1, "patrol_suspension_max_hours": 1,
+          "patrol_suspension_backdate_hours": 0,
           # a day or evening shift may start at midnight; a night not before noon (and ends after it)
           "day_shift_start_hour": 0, "evening_shift_start_hour": 0,
           "night_shift_start_hour": NIGHT_HANDOVER_BEFORE_HOUR,
@@ -118,6 +123,7 @@ MAXIMA = {
     "recorded_within_days": plausible.RECORDED_WITHIN_DAYS_MAX,
     "roster_days_ahead": 366,  # a year: longer is no roster
     "patrol_suspension_max_hours": 168,
+    "patrol_suspension_backdate_hours": 336,  # two weeks, as recorded_within_days' default
     # a day or an evening shift ends by midnight; only a night crosses it, ending by the next noon
     "day_shift_start_hour": 23, "day_shift_end_hour": 24,
     "evening_shift_start_hour": 23, "evening_shift_end_hour": 24,

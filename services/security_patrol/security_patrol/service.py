@@ -180,6 +180,11 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Exp
         return operations.suspend_patrols(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
 
     @rpc_method
+    def withdraw_patrol_suspension(self, payload):
+        return operations.withdraw_patrol_suspension(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                     payload["id"], payload["data"])
+
+    @rpc_method
     def list_patrol_suspensions(self, payload):
         return self._list("patrol_suspensions", payload)
 

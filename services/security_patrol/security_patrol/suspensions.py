@@ -13,17 +13,29 @@ Bounds (each a setting): a window of at most ``patrol_suspension_max_hours`` (72
 landfall and its aftermath), declared at most that long before it starts (a warning comes two or
 three days ahead) and recorded within ``recorded_within_days`` of its start (the morning after,
 or the Monday after a weekend's storm; a month's figures are not rewritten a season later).
+A window starting in the past erases rounds already owed: five 72-hour windows recorded 14 days
+back erased two weeks (review r5). So a window starting more than
+``patrol_suspension_backdate_hours`` (24: the night before, recorded in the morning) before it is
+recorded is the operator admin's alone (422 ``data.from`` to a manager): a security department takes
+its manager's word for last night, not for last week.
+
+Withdrawn (撤销, ``withdrawal``), a suspension is kept, with who withdrew it, when and why, and its
+window is suspended no more (``windows`` reads no withdrawn one): its slots are owed again. A wrong
+window is corrected by withdrawing it and recording the right one. Both are announced
+(``patrol_suspended``, ``patrol_suspension_withdrawn``, each naming the window) and archive keeps
+them: the permanent record of why a slot was not owed, or owed again.
 
 Plain functions: no broker, no store.
 """
 from datetime import timedelta
 
 from estate_common import clock, plausible
-from estate_common.errors import BusinessRuleViolation, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
+from estate_common.roles import OPERATOR_ADMIN
 from estate_common.wording import counted
 
 
-def new_suspension(doc_id, estate_id, data, now, actor, rules):
+def new_suspension(doc_id, estate_id, data, now, actor, rules, roles=()):
     start, end = clock.parse_iso(data["from"]), clock.parse_iso(data["to"])
     if end <= start:
         raise BusinessRuleViolation("a patrol suspension ends after it starts",
@@ -35,6 +47,11 @@ def new_suspension(doc_id, estate_id, data, now, actor, rules):
     days = rules["recorded_within_days"]
     plausible.recent(start, now, days, "data.from",
                      f"a patrol suspension is recorded within {counted(days, 'day')} of its start", rules["timezone"])
+    back = rules["patrol_suspension_backdate_hours"]
+    if start < now - timedelta(hours=back) and OPERATOR_ADMIN not in (roles or ()):
+        raise BusinessRuleViolation(
+            f"a patrol suspension starting more than {counted(back, 'hour')} ago is recorded by the operator admin",
+            [field_error("data.from", f"is more than {counted(back, 'hour')} ago")])
     if start > now + timedelta(hours=most):
         raise BusinessRuleViolation(f"a patrol suspension is declared at most {counted(most, 'hour')} ahead",
                                     [field_error("data.from", f"is more than {counted(most, 'hour')} ahead")])
@@ -51,9 +68,28 @@ def new_suspension(doc_id, estate_id, data, now, actor, rules):
     }
 
 
+def withdrawal(suspension, data, now, actor):
+    """撤销: the fields a withdrawal sets (409 when withdrawn already; a reason is needed, 400)."""
+    if suspension.get("withdrawn_at"):
+        raise Conflict("the patrol suspension is withdrawn already", [field_error("id", "is withdrawn")])
+    reason = " ".join((data.get("reason") or "").split())
+    if not reason:
+        raise InvalidInput("a withdrawal says why", [field_error("data.reason", "is empty")])
+    return {"withdrawn_at": clock.to_iso(now), "withdrawn_by": actor, "withdrawal_reason": reason}
+
+
+def event_data(suspension):
+    """``patrol_suspended`` / ``patrol_suspension_withdrawn``: the suspension as archive keeps it, its
+    window named (``from``, ``to``) so an auditor matches a missed-round notice raised before it."""
+    kept = ("from", "to", "hours", "reason", "created_by", "created_at",
+            "withdrawn_at", "withdrawn_by", "withdrawal_reason")
+    return {"id": suspension["_id"], **{key: suspension[key] for key in kept if key in suspension}}
+
+
 def windows(suspensions):
-    """``[(start, end)]`` datetimes of stored suspensions (or of ones just made)."""
-    return [(clock.parse_iso(s["from"]), clock.parse_iso(s["to"])) for s in suspensions or ()]
+    """``[(start, end)]`` datetimes of the stored suspensions (or of ones just made) not withdrawn."""
+    return [(clock.parse_iso(s["from"]), clock.parse_iso(s["to"])) for s in suspensions or ()
+            if not s.get("withdrawn_at")]
 
 
 def suspended(slot, suspensions):

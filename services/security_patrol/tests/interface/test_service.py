@@ -2906,3 +2906,66 @@ def test_a_typhoon_night_s_patrol_suspension_leaves_its_slots_unowed(patrol):
     assert [item["scheduled_start"] for item in missed] == ["2026-11-25T14:00:00.000Z"]
     completion = patrol.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["patrol_completion"]
     assert (completion["numerator"], completion["denominator"]) == (3, 6)  # the 23rd's and the 25th's
+
+
+def test_a_patrol_suspension_withdrawn_is_kept_announced_and_its_slots_owed_again(patrol):
+    """Review r5: a manager who typed the wrong window erased the night's slots for good. Withdrawn,
+    the suspension stays listed with who withdrew it, when and why; its slot is owed again: the
+    sweep announces it (within its two days), the month lists it, patrol completion counts it.
+    Both are announced, naming the window, for archive's permanent record."""
+    route = make_route(patrol)
+    make_plan(patrol, route)  # a slot at 14:00Z (22:00 in the estate) each day from the 23rd
+    clock.freeze(clock.parse_iso("2026-11-24T10:00:00Z"))
+    as_caller(patrol, MANAGER)
+    wrong = patrol.suspend_patrols({"estate_id": ESTATE, "data": {
+        "from": "2026-11-24T12:00:00.000Z", "to": "2026-11-24T22:00:00.000Z", "reason": "台风"}})
+    [suspended] = patrol.outbox.of_type("patrol_suspended")
+    assert (suspended["data"]["id"], suspended["data"]["from"], suspended["data"]["to"]) == (
+        wrong["id"], "2026-11-24T12:00:00.000Z", "2026-11-24T22:00:00.000Z")
+    assert patrol.sweep_missed_rounds(clock.parse_iso("2026-11-24T16:00:00Z")) == 1  # the 23rd's only
+
+    clock.freeze(clock.parse_iso("2026-11-24T17:00:00Z"))
+    withdrawn = patrol.withdraw_patrol_suspension({"estate_id": ESTATE, "id": wrong["id"],
+                                                   "data": {"reason": "时间填错"}})
+    assert (withdrawn["withdrawn_by"], withdrawn["withdrawal_reason"], withdrawn["withdrawn_at"]) == (
+        "wu", "时间填错", "2026-11-24T17:00:00.000Z")
+    [listed] = patrol.list_patrol_suspensions({"estate_id": ESTATE})["items"]
+    assert listed["id"] == wrong["id"] and listed["withdrawn_at"] and listed["from"] == wrong["from"]
+    [told] = patrol.outbox.of_type("patrol_suspension_withdrawn")
+    assert (told["data"]["from"], told["data"]["to"], told["data"]["withdrawal_reason"]) == (
+        "2026-11-24T12:00:00.000Z", "2026-11-24T22:00:00.000Z", "时间填错")
+    with pytest.raises(Conflict):
+        patrol.withdraw_patrol_suspension({"estate_id": ESTATE, "id": wrong["id"], "data": {"reason": "again"}})
+    assert len(patrol.outbox.of_type("patrol_suspension_withdrawn")) == 1
+    with pytest.raises(NotFound):
+        patrol.withdraw_patrol_suspension({"estate_id": ESTATE, "id": "psusp_nope", "data": {"reason": "x"}})
+
+    assert patrol.sweep_missed_rounds(clock.parse_iso("2026-11-24T17:00:00Z")) == 1  # the night's slot, owed
+    missed = patrol.missed_rounds({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]
+    assert "2026-11-24T14:00:00.000Z" in [item["scheduled_start"] for item in missed]
+    completion = patrol.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["patrol_completion"]
+    assert (completion["denominator"], completion["suspended_slots"]) == (6, 0)  # the 23rd's and the 24th's
+
+    # the right night, the 25th's, suspended: one slot out of the KPI and said so
+    patrol.suspend_patrols({"estate_id": ESTATE, "data": {
+        "from": "2026-11-25T12:00:00.000Z", "to": "2026-11-25T22:00:00.000Z", "reason": "台风登陆"}})
+    clock.freeze(clock.parse_iso("2026-11-26T10:00:00Z"))
+    completion = patrol.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["patrol_completion"]
+    assert (completion["denominator"], completion["suspended_slots"]) == (6, 1)  # the 23rd's and the 24th's
+
+
+def test_a_patrol_suspension_further_back_than_a_day_is_the_operator_admin_s(patrol):
+    """Review r5: five 72-hour suspensions recorded 14 days back erased two weeks of rounds."""
+    clock.freeze(clock.parse_iso("2026-11-26T10:00:00Z"))
+    as_caller(patrol, MANAGER)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        patrol.suspend_patrols({"estate_id": ESTATE, "data": {
+            "from": "2026-11-20T12:00:00.000Z", "to": "2026-11-23T12:00:00.000Z", "reason": "台风"}})
+    assert refused.value.errors[0]["field"] == "data.from"
+    assert patrol.outbox.of_type("patrol_suspended") == []
+    patrol.suspend_patrols({"estate_id": ESTATE, "data": {
+        "from": "2026-11-25T12:00:00.000Z", "to": "2026-11-25T22:00:00.000Z", "reason": "台风"}})
+    as_caller(patrol, staff("root", ["operator_admin"], [ESTATE]))
+    kept = patrol.suspend_patrols({"estate_id": ESTATE, "data": {
+        "from": "2026-11-20T12:00:00.000Z", "to": "2026-11-23T12:00:00.000Z", "reason": "台风"}})
+    assert kept["created_by"] == "root" and len(patrol.outbox.of_type("patrol_suspended")) == 2

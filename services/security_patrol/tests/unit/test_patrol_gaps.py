@@ -107,3 +107,61 @@ def test_a_patrol_suspension_is_bounded_and_explained():
                                                            "to": "2026-11-26T00:00:00.000Z", "reason": "台风预警"},
                                        now, "mgr", RULES)
     assert ahead["from"] == "2026-11-25T12:00:00.000Z" and ahead["created_by"] == "mgr"
+
+
+def test_a_past_window_is_a_manager_s_within_the_backdate_hours_and_longer_back_the_operator_admin_s():
+    """Five 72-hour suspensions recorded 14 days back erased two weeks of rounds (review r5): a
+    window starting more than ``patrol_suspension_backdate_hours`` (24) ago is the operator admin's
+    alone; the manager's is a 422 naming data.from, the night before still his."""
+    from estate_common.errors import BusinessRuleViolation
+    from security_patrol import suspensions
+    now = datetime(2026, 11, 24, 2, tzinfo=UTC)
+    last_night = {"from": "2026-11-23T12:00:00.000Z", "to": "2026-11-23T22:00:00.000Z", "reason": "台风"}
+    assert suspensions.new_suspension("psusp_1", "est_1", last_night, now, "mgr", RULES, ["manager"])["from"] == \
+        "2026-11-23T12:00:00.000Z"
+    week_ago = {"from": "2026-11-17T12:00:00.000Z", "to": "2026-11-20T12:00:00.000Z", "reason": "台风"}
+    with pytest.raises(BusinessRuleViolation) as refused:
+        suspensions.new_suspension("psusp_2", "est_1", week_ago, now, "mgr", RULES, ["manager"])
+    assert refused.value.errors[0]["field"] == "data.from" and "24 hours" in str(refused.value)
+    kept = suspensions.new_suspension("psusp_2", "est_1", week_ago, now, "root", RULES, ["operator_admin"])
+    assert kept["hours"] == 72
+    # the estate's own setting: 0, none back for a manager (from now on)
+    with pytest.raises(BusinessRuleViolation):
+        suspensions.new_suspension("psusp_3", "est_1", last_night, now, "mgr",
+                                   {**RULES, "patrol_suspension_backdate_hours": 0}, ["manager"])
+
+
+def test_a_withdrawn_suspension_is_kept_and_its_slots_are_owed_again():
+    from estate_common.errors import Conflict, InvalidInput
+    from security_patrol import suspensions
+    start, end = datetime(2026, 10, 31, 16, tzinfo=UTC), datetime(2026, 11, 30, 16, tzinfo=UTC)
+    now = datetime(2026, 11, 24, 2, tzinfo=UTC)
+    wrong = suspensions.new_suspension("psusp_1", "est_1", {
+        "from": "2026-11-23T04:00:00.000Z", "to": "2026-11-23T14:00:00.000Z", "reason": "台风"}, now, "mgr", RULES)
+    withdrawn = wrong | suspensions.withdrawal(wrong, {"reason": "  时间填错，应为 20:00–06:00 "}, now, "mgr")
+    assert (withdrawn["withdrawn_by"], withdrawn["withdrawal_reason"]) == ("mgr", "时间填错，应为 20:00–06:00")
+    assert withdrawn["from"] == wrong["from"] and withdrawn["reason"] == "台风"  # kept beside it
+    with pytest.raises(Conflict):
+        suspensions.withdrawal(withdrawn, {"reason": "again"}, now, "mgr")
+    with pytest.raises(InvalidInput):
+        suspensions.withdrawal(wrong, {"reason": "   "}, now, "mgr")
+    every = kpis.counted_slots(HALF_HOURLY, start, end, now, RULES)
+    assert kpis.counted_slots(HALF_HOURLY, start, end, now, RULES, [withdrawn]) == every
+    assert len(every) - len(kpis.counted_slots(HALF_HOURLY, start, end, now, RULES, [wrong])) == 20
+
+
+def test_patrol_completion_says_how_many_slots_a_suspension_took_out():
+    """An operator comparing estates reads 0/0 of a suspended month as "no data": the KPI names the
+    slots suspended beside it (``suspended_slots``)."""
+    from security_patrol import suspensions
+    start, end = datetime(2026, 10, 31, 16, tzinfo=UTC), datetime(2026, 11, 30, 16, tzinfo=UTC)
+    now = datetime(2026, 11, 24, 2, tzinfo=UTC)
+    storm = suspensions.new_suspension("psusp_1", "est_1", {
+        "from": "2026-11-23T12:00:00.000Z", "to": "2026-11-23T22:00:00.000Z", "reason": "台风"}, now, "mgr", RULES)
+    facts = {"plans": [HALF_HOURLY], "routes": {"proute_1": ROUTE}, "rounds": [], "suspensions": [storm],
+             "major_incidents": 0, "households": 10, "fire_checked": 0, "fire_ledger": 0, "fire_drills_this_year": 0}
+    shown = kpis.for_estate(facts, start, end, now, RULES)["patrol_completion"]
+    assert shown["suspended_slots"] == 20 and shown["denominator"] == 2 * (len(
+        kpis.counted_slots(HALF_HOURLY, start, end, now, RULES)) - 20)
+    assert kpis.for_estate(facts | {"suspensions": []}, start, end, now, RULES)["patrol_completion"][
+        "suspended_slots"] == 0
