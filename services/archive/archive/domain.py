@@ -59,6 +59,10 @@ RECORDED_EVENTS = {
     ("finance", "billing_run_finished"): "billing_run",  # a run's end: its period and counts, who started it
     ("security_patrol", "fire_check_overdue"): "fire_check",  # a facility that missed its check of the cycle
     ("security_patrol", "patrol_round_missed"): "patrol_round",  # a planned round nobody walked through
+    # 停巡: a window whose planned rounds were owed by no one, and its withdrawal (owed again), each
+    # naming the window: a missed-round notice raised before it for a slot in it is matched to it
+    ("security_patrol", "patrol_suspended"): "patrol_suspension",
+    ("security_patrol", "patrol_suspension_withdrawn"): "patrol_suspension",
     # DOMAIN.md "Archive": equipment archives, handover documents, notices, cancelled orders
     ("maintenance", "work_order_cancelled"): "work_order",
     ("maintenance", "equipment_registered"): "equipment",

@@ -414,6 +414,14 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_missed_patrol_round(self, event):
         self._record(event)
 
+    @consumes("security_patrol", "patrol_suspended")
+    def record_patrol_suspension(self, event):
+        self._record(event)
+
+    @consumes("security_patrol", "patrol_suspension_withdrawn")
+    def record_patrol_suspension_withdrawal(self, event):
+        self._record(event)
+
     @consumes("maintenance", "work_order_cancelled")
     def record_cancelled_work_order(self, event):
         self._record(event)

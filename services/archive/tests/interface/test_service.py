@@ -2148,3 +2148,31 @@ def test_an_orders_quote_consent_hold_resumption_and_help_are_kept_on_its_record
     assert {r["subject_type"] for r in records} == {"work_order"}
     [held] = [r for r in records if r["event_type"] == "work_order_held"]
     assert held["data"]["expected_on"] == "2026-11-25" and held["household_id"] == "hh_7"
+
+
+def test_a_patrol_suspension_and_its_withdrawal_are_kept_for_good_naming_the_window(archive, estate):
+    """停巡 (review r5): a missed-round notice raised for a slot a later suspension covers stays on
+    record; the suspension's record, naming its window, explains it, and its withdrawal is kept
+    beside it. The keepers read them; a guard reads none directly (archive_access: deny by default)."""
+    window = {"id": "psusp_1", "from": "2026-11-21T12:00:00.000Z", "to": "2026-11-21T22:00:00.000Z", "hours": 10,
+              "reason": "台风登陆", "created_by": "wu", "created_at": "2026-11-22T01:00:00.000Z"}
+    archive.record_missed_patrol_round(event("security_patrol", "patrol_round_missed", estate["id"], {
+        "id": "pmr_9", "plan_id": "pplan_1", "route_id": "proute_1", "route_name": "Night loop",
+        "shift": "night", "scheduled_start": "2026-11-21T14:00:00.000Z", "over_at": "2026-11-21T15:10:00.000Z",
+        "checkpoints": 3, "round_id": None, "why": "not_walked", "raised_at": "2026-11-21T15:12:00.000Z"}))
+    suspended = event("security_patrol", "patrol_suspended", estate["id"], window, actor="wu")
+    archive.record_patrol_suspension(suspended)
+    archive.record_patrol_suspension(suspended)  # delivered twice: one record
+    archive.record_patrol_suspension_withdrawal(event("security_patrol", "patrol_suspension_withdrawn", estate["id"], {
+        **window, "withdrawn_at": "2026-11-23T01:00:00.000Z", "withdrawn_by": "wu", "withdrawal_reason": "时间填错"}))
+    records = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "psusp_1"}})["items"]
+    assert sorted(r["event_type"] for r in records) == ["patrol_suspended", "patrol_suspension_withdrawn"]
+    assert {r["subject_type"] for r in records} == {"patrol_suspension"}
+    assert all((r["data"]["from"], r["data"]["to"]) == (window["from"], window["to"]) for r in records)
+    assert len(archive.list_records({"estate_id": estate["id"], "filters": {"subject_type": "patrol_round"}})["items"]) == 1
+    as_caller(archive, staff("zhao", ["security"], [estate["id"]]))
+    try:
+        seen = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "psusp_1"}})["items"]
+    except Forbidden:
+        seen = []
+    assert seen == []
