@@ -107,6 +107,9 @@ def totals(rows):
             found.setdefault(name, []).append(shown)
     summed = {}
     for name, shown in sorted(found.items()):
+        # 停巡: the slots a patrol suspension took out of patrol completion, every estate's (one
+        # suspended all month is no data, and its slots still count here)
+        suspended = [s["suspended_slots"] for s in shown if "suspended_slots" in s]
         units = {s["unit"] for s in shown}
         if len(units) != 1:
             continue
@@ -124,6 +127,8 @@ def totals(rows):
                            note="operator-wide: the estates' numerators / their denominators "
                                 "(estates with no data left out)",
                            scale=1000 if unit == "per_1000_households" else 1)
+        if suspended:
+            summed[name]["suspended_slots"] = sum(suspended)
     return summed
 
 

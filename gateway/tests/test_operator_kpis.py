@@ -188,3 +188,16 @@ def test_a_deactivation_undone_within_the_month_is_no_departure_of_it():
     # on the estate's calendar: back at 1 December 03:00 in Shanghai is after November's end
     late = _changed(mistaken, {"active": True}, "2026-11-30T19:00:00.000Z")
     assert _turnover([late], "2026-11") == (1, 0.5)
+
+
+def test_the_operator_wide_patrol_completion_counts_every_estate_s_suspended_slots():
+    """停巡: an estate whose month was suspended whole has no data, yet its slots suspended count in
+    the total's ``suspended_slots``, as the operator comparing estates is to see them."""
+    rows = [{"kpis": {"patrol_completion": {"numerator": 5, "denominator": 10, "value": 0.5, "unit": "ratio",
+                                            "suspended_slots": 2}}},
+            {"kpis": {"patrol_completion": {"numerator": 0, "denominator": 0, "value": None, "unit": "ratio",
+                                            "suspended_slots": 30}}},
+            {"kpis": {"patrol_completion": {"numerator": 3, "denominator": 3, "value": 1.0, "unit": "ratio"}}}]
+    summed = operator_kpis.totals(rows)["patrol_completion"]
+    assert (summed["numerator"], summed["denominator"], summed["suspended_slots"]) == (8, 13, 32)
+    assert "suspended_slots" not in operator_kpis.totals(rows[2:])["patrol_completion"]
