@@ -978,6 +978,17 @@ ZH = {
         '超出提前 {0} 小时的期限',
     'is more than {0} hour ahead':
         '超出提前 {0} 小时的期限',
+    # 停巡 recorded after the fact, and withdrawn (撤销): h9
+    'a patrol suspension starting more than {0} hours ago is recorded by the operator admin':
+        '开始时间早于 {0} 小时前的停巡须由运营管理员登记',
+    'a patrol suspension starting more than {0} hour ago is recorded by the operator admin':
+        '开始时间早于 {0} 小时前的停巡须由运营管理员登记',
+    'the patrol suspension is withdrawn already':
+        '该停巡已撤销',
+    'is withdrawn':
+        '已撤销',
+    'a withdrawal says why':
+        '撤销须填写原因',
     'a drill is recorded once it was held':
         '消防演练须在举行后登记',
     'a drill is recorded within {0} days of being held':

@@ -1683,3 +1683,20 @@ def test_a_prepaid_balance_shows_the_meter_base_read_at_a_handover_or_sale(clien
     page = client.get("/accounts/utilities", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "表底数" in page and "E-7" in page and "125.4" in page and "过户" in page and "2026-11-20" in page
     assert page.count("data-meter-base") == 1
+
+
+def test_the_dashboard_names_the_rounds_a_patrol_suspension_left_out_of_patrol_completion(client, fake):
+    """停巡 (review r5): an estate whose storm nights were suspended read as one that walked them;
+    its bar now says how many planned rounds were left out."""
+    sign_in(client, fake, roles=("manager",), estates=(ESTATE, "est_2"))
+    shown = {"numerator": 30, "denominator": 30, "value": 1.0, "unit": "ratio", "target": 1}
+    fake.on("GET", r"/api/v1/kpis", {"period": "2026-11", "unavailable": [], "estates": [
+        {"estate_id": ESTATE, "code": "E1", "name": "Sunny Gardens",
+         "kpis": {"patrol_completion": {**shown, "suspended_slots": 12}}},
+        {"estate_id": "est_2", "code": "E2", "name": "River Court",
+         "kpis": {"patrol_completion": {**shown, "suspended_slots": 0}}}]})
+    page = client.get("/manager/kpis?period=2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Planned rounds left out, suspended (停巡): 12" in page
+    assert "<title>River Court: 30 / 30 · target ≥ 100.0%</title>" in page  # none left out: nothing said
+    zh = client.get("/manager/kpis?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "停巡未计入的计划班次：12" in zh

@@ -1167,3 +1167,25 @@ def test_an_incident_of_a_fault_found_on_a_round_takes_over_the_anomaly_s_order(
     assert fake.calls[-1]["json"] == {"type": "flooding", "location": "B2", "description": "泵房进水",
                                       "anomaly_id": "anom_1"}
     _only_documented(fake, documented_routes)
+
+
+def test_a_patrol_suspension_is_withdrawn_from_its_register_by_the_manager_and_stays_listed(client, fake):
+    """停巡 (review r5): a window typed wrong erased the night's rounds for good. The manager
+    withdraws it from 停巡登记 with a reason; a withdrawn one stays listed, saying so, and offers no
+    withdrawal; a guard, who reads the list, is offered none."""
+    storm = {"id": "psusp_1", "estate_id": ESTATE, "from": "2026-11-24T00:00:00.000Z",
+             "to": "2026-11-24T10:00:00.000Z", "hours": 10, "reason": "台风", "created_by": "wu",
+             "created_at": "2026-11-24T01:00:00.000Z"}
+    withdrawn = {**storm, "id": "psusp_2", "withdrawn_at": "2026-11-24T02:00:00.000Z", "withdrawn_by": "wu",
+                 "withdrawal_reason": "时间填错"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-suspensions", {"items": [storm, withdrawn], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/patrol-suspensions/psusp_1/withdraw",
+            {**storm, "withdrawn_at": "2026-11-24T03:00:00.000Z", "withdrawn_by": "wu", "withdrawal_reason": "填错"})
+    sign_in(client, fake, username="wu", roles=("manager",))
+    page = client.get("/security/patrol-suspensions").get_data(as_text=True)
+    assert "/patrol-suspensions/psusp_1/withdraw" in page and "/patrol-suspensions/psusp_2/withdraw" not in page
+    assert "时间填错" in page and "撤销时间" in page
+    client.post("/security/patrol-suspensions/psusp_1/withdraw", data={"csrf_token": csrf_of(client), "reason": "填错"})
+    assert fake.calls[-1]["json"] == {"reason": "填错"}
+    sign_in(client, fake, username="zhao", roles=("security",))
+    assert "/withdraw" not in client.get("/security/patrol-suspensions").get_data(as_text=True)

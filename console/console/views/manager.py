@@ -887,7 +887,7 @@ def charts_of(rows, limit=None, operator_wide=None, period=""):
                 "y": top_of_row, "height": height,
                 "text": _shown(value, unit),
                 "hover": " · ".join(part for part in (hover, _target_text(name, kpi, unit), _note(kpi.get("note"), name),
-                                                      _not_billed(kpi)) if part),
+                                                      _not_billed(kpi), _suspended(kpi)) if part),
                 "no_data": value is None, "verdict": verdict,
                 "verdict_text": i18n.translate(f"kpi.target_{verdict}") if verdict else None,
                 "mark": i18n.translate(f"kpi.mark_{verdict}") if verdict else None,
@@ -1056,6 +1056,13 @@ def _not_billed(kpi):
     its "no data" read as a month with nothing to bill (a domain-gap audit). None when there are none."""
     months = kpi.get("not_billed")
     return i18n.translate("kpi.not_billed", months=i18n.listed(months)) if months else None
+
+
+def _suspended(kpi):
+    """停巡: the planned rounds a patrol suspension left out of patrol completion (``suspended_slots``):
+    an estate whose storm nights were suspended read as one that walked them. None when there are none."""
+    count = kpi.get("suspended_slots")
+    return i18n.translate("kpi.suspended_slots", count=count) if count else None
 
 
 def _hover(estate, kpi, name, unit):

@@ -539,9 +539,15 @@ SECURITY = (
     # 停巡: a typhoon night's window in which the planned rounds are not owed (a manager records it)
     Register("security", "patrol-suspensions", "menu.patrol_suspensions", "patrol-suspensions",
              (C("from", "reg.suspended_from", "when"), C("to", "reg.suspended_to", "when"),
-              C("hours", "reg.suspended_hours"), C("reason", "reg.reason"), C("created_by", "reg.by")),
+              C("hours", "reg.suspended_hours"), C("reason", "reg.reason"), C("created_by", "reg.by"),
+              # 撤销: kept in the list, its rounds owed again
+              C("withdrawn_at", "reg.withdrawn_at", "when"), C("withdrawn_by", "reg.withdrawn_by"),
+              C("withdrawal_reason", "reg.withdrawal_reason")),
              fields=(F("from", "reg.suspended_from", "moment", True), F("to", "reg.suspended_to", "moment", True),
                      F("reason", "reg.reason", "textarea", True)),
+             # a window typed wrong: withdrawn (the manager's; the gateway's x-roles hide it from a guard)
+             actions=(A("withdraw", "reg.withdraw_suspension", (F("reason", "reg.reason", "textarea", True),),
+                        hidden_by="withdrawn_at"),),
              roles=menu.SECURITY, hint="reg.patrol_suspensions_hint"),
     Register("security", "fire-drills", "menu.fire_drills", "fire-drills",
              (C("held_at", "reg.held_at", "when"), C("scenario", "reg.scenario"), C("location", "reg.location"),

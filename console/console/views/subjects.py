@@ -93,13 +93,19 @@ def _settlement(data):
     return " ".join(part for part in (data.get("cashier"), data.get("date")) if isinstance(part, str) and part)
 
 
+def _patrol_suspension(data):
+    """停巡: by its window, as a missed-round notice in it is matched to it (an auditor's question)."""
+    window = " – ".join(i18n.when(data.get(end)) for end in ("from", "to") if isinstance(data.get(end), str))
+    return " ".join(part for part in (window, data.get("reason")) if isinstance(part, str) and part)
+
+
 # a subject type whose records (its first one, the event that made it) name it by their data ->
 # how: the change log read ``eq_…``, ``ntc_…``, ``opex_…`` for equipment, a notice, a cost (review)
 NAMED_BY_DATA = {"equipment": _equipment, "notice": lambda data: data.get("title"),
                  "shift_handover": _shift_handover, "operating_expense": _operating_expense,
                  "fund_deposit": _fund_deposit, "fund_use": _fund_use, "settlement": _settlement,
                  "opening_balance": _opening_balance, "opening_credit": _opening_credit,
-                 "estate_handover": _estate_handover}
+                 "estate_handover": _estate_handover, "patrol_suspension": _patrol_suspension}
 
 
 def named_by_data(subject_type, data):
