@@ -109,3 +109,41 @@ def test_the_garage_flood_taking_over_the_guard_s_order_names_its_category(api, 
     month = datetime.now(timezone.utc).strftime("%Y-%m")
     [emergency] = api.get(f"{base}/emergency-repairs?period={month}", manager).json()["items"]
     assert (emergency["id"], emergency["emergency_category"]) == (order["id"], "flooding")
+
+
+def test_a_suspension_typed_wrong_is_withdrawn_kept_and_archived_and_last_week_is_not_the_manager_s(api, admin):
+    """Review r5: a window typed wrong erased the day's rounds for good, five windows recorded two weeks
+    back erased two weeks, and nothing outside security's list kept either. Through the gateway: the
+    manager withdraws it (a guard 403, twice a 409), it stays listed, and archive keeps the suspension
+    and its withdrawal, each naming the window; a window starting 30 hours back is the operator admin's."""
+    estate_id = new_estate(api, admin, name="Pearl Bay")["id"]
+    base = f"/api/v1/estates/{estate_id}"
+    _, guard = new_user(api, admin, ["security"], [estate_id])
+    _, manager = new_user(api, admin, ["manager"], [estate_id])
+
+    wrong = {"from": _at(-10), "to": _at(0), "reason": "台风"}
+    made = api.post(f"{base}/patrol-suspensions", wrong, manager)
+    assert made.status_code == 201, made.text
+    made = made.json()
+    withdraw = f"{base}/patrol-suspensions/{made['id']}/withdraw"
+    assert _problem(api.post(withdraw, {"reason": "时间填错"}, guard), 403)
+    _problem(api.post(withdraw, {"reason": "  "}, manager), 400)
+    done = api.post(withdraw, {"reason": "时间填错"}, manager)
+    assert done.status_code == 200, done.text
+    assert (done.json()["withdrawn_at"] is not None, done.json()["withdrawal_reason"]) == (True, "时间填错")
+    assert _problem(api.post(withdraw, {"reason": "again"}, manager), 409)
+    _problem(api.post(f"{base}/patrol-suspensions/psusp_nope/withdraw", {"reason": "x"}, manager), 404)
+    [listed] = api.get(f"{base}/patrol-suspensions", guard).json()["items"]
+    assert listed["id"] == made["id"] and listed["withdrawn_by"] == done.json()["withdrawn_by"]
+
+    last_week = {"from": _at(-30), "to": _at(-20), "reason": "台风"}
+    assert _problem(api.post(f"{base}/patrol-suspensions", last_week, manager), 422)["errors"][0]["field"] == "from"
+    assert api.post(f"{base}/patrol-suspensions", last_week, admin).status_code == 201
+
+    records = eventually(lambda: (lambda items: items if len(items) == 3 else None)(api.get(
+        f"{base}/archive/records?subject_type=patrol_suspension", manager).json()["items"]))
+    kept = sorted((r["subject_id"] == made["id"], r["event_type"]) for r in records)
+    assert kept == [(False, "patrol_suspended"), (True, "patrol_suspended"), (True, "patrol_suspension_withdrawn")]
+    assert all((r["data"]["from"], r["data"]["to"]) == (wrong["from"], wrong["to"])
+               for r in records if r["subject_id"] == made["id"])
+    _problem(api.get(f"{base}/archive/records?subject_type=patrol_suspension", guard), 403)
