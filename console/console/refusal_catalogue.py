@@ -989,6 +989,12 @@ ZH = {
         '已撤销',
     'a withdrawal says why':
         '撤销须填写原因',
+    'only the operator admin lets a manager record a patrol suspension further back than {0} hours':
+        '只有运营管理员可以放宽经理补登停巡的时限（现为 {0} 小时）',
+    'only the operator admin lets a manager record a patrol suspension further back than {0} hour':
+        '只有运营管理员可以放宽经理补登停巡的时限（现为 {0} 小时）',
+    'is more than {0}, as it is now':
+        '超过现行的 {0}',
     'a drill is recorded once it was held':
         '消防演练须在举行后登记',
     'a drill is recorded within {0} days of being held':

@@ -700,6 +700,13 @@ def refuse_a_daily_cap_below_the_hour(db, estate_id, overrides, finance_hour=Non
     gate.refuse_a_cap_below(cap, kept + gate.finance_hour_price(finance_hour))
 
 
+def refuse_a_backdate_raised(db, estate_id, overrides, roles):
+    """A manager's settings raising how far back he records a patrol suspension (422:
+    ``suspensions.refuse_a_backdate_raised``)."""
+    suspensions.refuse_a_backdate_raised(store.rules_for(db, estate_id)["patrol_suspension_backdate_hours"],
+                                         overrides, DEFAULTS, roles)
+
+
 def record_vehicle_exit(db, outbox, caller, estate_id, data):
     """The open session of the plate closed with its fee; a fee the household pays later is
     announced (``charge_raised``). A second exit at the same moment finds nobody inside."""

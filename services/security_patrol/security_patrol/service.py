@@ -113,6 +113,7 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Exp
 
     def refuse_settings(self, estate_id, overrides):
         operations.refuse_a_daily_cap_below_the_hour(self.db, estate_id, overrides, self.caller.parking_hour_standard)
+        operations.refuse_a_backdate_raised(self.db, estate_id, overrides, self.caller.roles)
 
     @consumes("finance", "fee_standard_approved")
     def on_fee_standard_approved(self, event):

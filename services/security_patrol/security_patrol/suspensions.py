@@ -68,6 +68,18 @@ def new_suspension(doc_id, estate_id, data, now, actor, rules, roles=()):
     }
 
 
+def refuse_a_backdate_raised(current, overrides, defaults, roles):
+    """``patrol_suspension_backdate_hours`` is the bound of a manager's own past windows: a manager
+    keeps or lowers it (a PUT of the settings carries it as it is), the operator admin raises it; a
+    manager's raise is a 422 naming it (raised to 336, the manager erased two weeks again)."""
+    name = "patrol_suspension_backdate_hours"
+    wanted = overrides.get(name, defaults[name])
+    if wanted > current and OPERATOR_ADMIN not in (roles or ()):
+        raise BusinessRuleViolation(
+            f"only the operator admin lets a manager record a patrol suspension further back than {counted(current, 'hour')}",
+            [field_error(f"data.{name}", f"is more than {current}, as it is now")])
+
+
 def withdrawal(suspension, data, now, actor):
     """撤销: the fields a withdrawal sets (409 when withdrawn already; a reason is needed, 400)."""
     if suspension.get("withdrawn_at"):

@@ -2969,3 +2969,25 @@ def test_a_patrol_suspension_further_back_than_a_day_is_the_operator_admin_s(pat
     kept = patrol.suspend_patrols({"estate_id": ESTATE, "data": {
         "from": "2026-11-20T12:00:00.000Z", "to": "2026-11-23T12:00:00.000Z", "reason": "台风"}})
     assert kept["created_by"] == "root" and len(patrol.outbox.of_type("patrol_suspended")) == 2
+
+
+def test_a_manager_may_not_raise_how_far_back_he_records_a_suspension(patrol):
+    """The 24-hour bound of a manager's past window (patrol_suspension_backdate_hours) was his own
+    setting: raised to 336, he erased two weeks again. He may keep or lower it; the operator admin
+    raises it, and the manager's later change of another setting keeps it."""
+    as_caller(patrol, MANAGER)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        patrol.update_settings({"estate_id": ESTATE, "data": {"patrol_suspension_backdate_hours": 336}})
+    assert refused.value.errors[0]["field"] == "data.patrol_suspension_backdate_hours"
+    assert patrol.update_settings({"estate_id": ESTATE, "data": {"patrol_suspension_backdate_hours": 12}})[
+        "values"]["patrol_suspension_backdate_hours"] == 12
+    as_caller(patrol, staff("root", ["operator_admin"], [ESTATE]))
+    assert patrol.update_settings({"estate_id": ESTATE, "data": {"patrol_suspension_backdate_hours": 48}})[
+        "values"]["patrol_suspension_backdate_hours"] == 48
+    as_caller(patrol, MANAGER)
+    kept = patrol.update_settings({"estate_id": ESTATE, "data": {"patrol_suspension_backdate_hours": 48,
+                                                                 "patrol_late_tolerance_minutes": 15}})
+    assert kept["values"]["patrol_suspension_backdate_hours"] == 48
+    with pytest.raises(BusinessRuleViolation):  # dropped, it would fall back to the default, 24: lower, allowed
+        patrol.update_settings({"estate_id": ESTATE, "data": {"patrol_suspension_backdate_hours": 49}})
+    assert patrol.update_settings({"estate_id": ESTATE, "data": {}})["values"]["patrol_suspension_backdate_hours"] == 24
