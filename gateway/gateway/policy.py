@@ -174,6 +174,9 @@ GATEWAY_ROUTES = {
     # the manager's Monday view of a night's incident (incident_overview.py): its orders, their cost,
     # the calls that joined them and its notices; each service checks the caller again
     ("GET", "/api/v1/estates/<estate_id>/incidents/<incident_id>/overview"): MANAGEMENT,
+    # 跨小区事件 (incidents_across.py): the incidents of every estate of the caller's, whoever lists an
+    # estate's (a guard his own estates'); security patrol checks each estate again
+    ("GET", "/api/v1/incidents"): SECURITY,
     # then the job's kind decides (estate_common.job_scopes): a role that may not read it gets 404
     ("GET", "/api/v1/jobs/<job_id>"): STAFF,
     ("POST", "/api/v1/estates/<estate_id>/households/import"): job_scopes.starters(job_scopes.HOUSEHOLD_IMPORT),

@@ -55,6 +55,10 @@ def area(method, path):
         return _SERVICE_ROWS["maintenance"]
     if rest.endswith("/guards"):  # whom a roster, a round or a handover may name (a gateway route)
         return _SERVICE_ROWS["security_patrol"]
+    if rest == "incidents":  # 跨小区事件: the incidents of the caller's estates in one list (a gateway route)
+        return _SERVICE_ROWS["security_patrol"]
+    if rest == "notices":  # one notice published in several estates, each its own (a gateway route)
+        return _SERVICE_ROWS["customer_service"]
     if rest.endswith("/incidents/{incident_id}/overview"):  # the manager's view of a night (a gateway route)
         return _SERVICE_ROWS["security_patrol"]
     if rest.endswith("/personal-data/search"):  # an occupant's request to see his data (a gateway route)

@@ -544,6 +544,38 @@ def list_incidents(db, estate_id, filters, limit, cursor):
     return found | {"items": with_orders(db, estate_id, found["items"])}
 
 
+def list_incidents_across(db, caller, estate_ids, filters, limit, cursor):
+    """跨小区事件: the incidents of several estates in one list, newest first (by when they were
+    opened), each naming its estate: ``open`` (``true``: not closed yet, ``false``: closed), ``type``
+    and ``since`` (opened at or after that instant). Each estate is read by its own query, led by
+    its ``estate_id`` (a page of each from the cursor's position on), and the pages merged: the
+    cursor is a position in the one order, so the next page is read the same way. An estate outside
+    the caller's scope is a 403 (the gateway asks for the caller's own)."""
+    for estate_id in estate_ids:
+        caller.require_estate(estate_id)
+    limit = limit or 50  # a list's default page (estate_common.store.DEFAULT_PAGE)
+    query = {}
+    if "open" in filters:
+        query["status"] = "open" if filters["open"] == "true" else "closed"
+    if "type" in filters:
+        query["type"] = filters["type"]
+    if "since" in filters:
+        query["created_at"] = {"$gte": clock.to_iso(clock.parse_iso(filters["since"]))}
+    found = []
+    for estate_id in dict.fromkeys(estate_ids):
+        found.extend(store.incidents_newest_page(db, estate_id, query, limit, cursor)["items"])
+    found.sort(key=lambda item: (item["created_at"], item["id"]), reverse=True)
+    shown, more = found[:limit], len(found) > limit
+    by_estate = {}
+    for item in shown:
+        by_estate.setdefault(item["estate_id"], []).append(item)
+    ordered = {item["id"]: item for estate_id, items in by_estate.items()
+               for item in with_orders(db, estate_id, items)}
+    last = shown[-1] if more else None
+    return {"items": [ordered[item["id"]] for item in shown],
+            "next_cursor": f"{last['created_at']}~{last['id']}" if last else None}
+
+
 def _incidents_selected(db, estate_id, filters):
     """The incidents' filters as the store reads them, and the bounds of their ``period``."""
     filters = dict(filters)

@@ -270,6 +270,12 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Exp
                                          payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
+    def list_incidents_across(self, payload):  # 跨小区事件: several estates' incidents, newest first
+        return operations.list_incidents_across(self.db, self.caller, payload["estate_ids"],
+                                                payload.get("filters") or {}, payload.get("limit"),
+                                                payload.get("cursor"))
+
+    @rpc_method
     def record_incident_step(self, payload):
         return operations.record_incident_step(self.db, self.outbox, self.caller, payload["estate_id"],
                                               payload["id"], payload["data"])

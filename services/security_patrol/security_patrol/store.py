@@ -223,6 +223,13 @@ def incidents_page(db, estate_id, filters, window, limit, cursor):
     return page(db, "incidents", estate_id, incidents_query(filters, window), limit, cursor)
 
 
+def incidents_newest_page(db, estate_id, query, limit, cursor):
+    """A page of the estate's incidents ``query`` selects, newest first (the PAGED index walked
+    backwards), after ``cursor``: one estate's part of the list across estates
+    (``operations.list_incidents_across``), whose cursor is a position in that one order."""
+    return store.page(db["incidents"], {"estate_id": estate_id, **query}, limit, cursor, newest_first=True)
+
+
 def incidents_query(filters, window):
     """The incidents by status, type, major, whom a recorded step escalated them to
     (``escalated_to``: an entry of their ``escalations``) and (``window``, a local month's bounds)

@@ -1,0 +1,80 @@
+"""跨小区事件 (a typhoon night across three estates, h5's probe): the incidents of several estates in
+one list, newest first, each naming its estate, paged by one cursor; every estate's query its own."""
+from datetime import timedelta
+
+import pytest
+
+from estate_common import clock
+from estate_common.errors import Forbidden, InvalidInput
+from estate_common.testing import as_caller, event, staff, worker
+from security_patrol.service import SecurityPatrolService
+
+ESTATES = ("est_1", "est_2", "est_3")
+OPERATOR = staff("ops", ["operator_admin"], ["*"])
+MANAGER = staff("li", ["manager"], ["est_1", "est_2"])
+T0 = clock.parse_iso("2026-11-23T13:00:00Z")
+
+
+@pytest.fixture
+def patrol():
+    clock.freeze(T0)
+    patrol = worker(SecurityPatrolService, caller=OPERATOR)
+    for number, estate_id in enumerate(ESTATES, 1):
+        patrol.copy_estate(event("archive", "estate_created", estate_id, {
+            "id": estate_id, "estate_id": estate_id, "code": f"HZ-0{number}", "name": f"Estate {number}",
+            "address": f"{number} Lake Rd", "version": 1}))
+    return patrol
+
+
+def opened(patrol, estate_id, minutes, type_="flooding"):
+    clock.freeze(T0 + timedelta(minutes=minutes))
+    return patrol.open_incident({"estate_id": estate_id, "data": {
+        "type": type_, "description": "water in the garage", "location": "B1"}})
+
+
+def across(patrol, estate_ids=ESTATES, **asked):
+    return patrol.list_incidents_across({"estate_ids": list(estate_ids), **asked})
+
+
+def test_the_incidents_of_several_estates_newest_first_paged_by_one_cursor(patrol):
+    made = [opened(patrol, estate_id, minutes) for minutes, estate_id in
+            enumerate(["est_1", "est_2", "est_3", "est_1", "est_3", "est_2", "est_2"])]
+    newest_first = [incident["id"] for incident in reversed(made)]
+    first = across(patrol, limit=3)
+    assert [i["id"] for i in first["items"]] == newest_first[:3] and first["next_cursor"]
+    assert [i["estate_id"] for i in first["items"]] == ["est_2", "est_2", "est_3"]
+    second = across(patrol, limit=3, cursor=first["next_cursor"])
+    third = across(patrol, limit=3, cursor=second["next_cursor"])
+    assert [i["id"] for i in second["items"] + third["items"]] == newest_first[3:]
+    assert third["next_cursor"] is None
+    # two estates of three: the third's left out
+    estate_of = {incident["id"]: incident["estate_id"] for incident in made}
+    assert [i["id"] for i in across(patrol, ["est_1", "est_2"], limit=50)["items"]] == [
+        i for i in newest_first if estate_of[i] != "est_3"]
+
+
+def test_open_type_and_since_select(patrol):
+    old = opened(patrol, "est_1", 0)
+    fire = opened(patrol, "est_2", 10, "fire_alarm")
+    late = opened(patrol, "est_3", 20)
+    for step in late["pending_steps"]:
+        patrol.record_incident_step({"estate_id": "est_3", "id": late["id"], "data": {"step": step}})
+    patrol.close_incident({"estate_id": "est_3", "id": late["id"], "data": {"summary": "pumped out"}})
+    assert [i["id"] for i in across(patrol, filters={"open": "true"})["items"]] == [fire["id"], old["id"]]
+    assert [i["id"] for i in across(patrol, filters={"open": "false"})["items"]] == [late["id"]]
+    assert [i["id"] for i in across(patrol, filters={"type": "flooding"})["items"]] == [late["id"], old["id"]]
+    since = clock.to_iso(T0 + timedelta(minutes=10))
+    assert [i["id"] for i in across(patrol, filters={"open": "true", "since": since})["items"]] == [fire["id"]]
+
+
+def test_an_estate_outside_the_callers_scope_is_refused(patrol):
+    opened(patrol, "est_3", 0)
+    as_caller(patrol, MANAGER)
+    assert across(patrol, ["est_1", "est_2"])["items"] == []
+    with pytest.raises(Forbidden):
+        across(patrol, ["est_1", "est_3"])
+
+
+def test_a_cursor_not_given_out_is_a_400(patrol):
+    with pytest.raises(InvalidInput):
+        across(patrol, cursor="not a cursor")
