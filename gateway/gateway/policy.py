@@ -177,6 +177,9 @@ GATEWAY_ROUTES = {
     # 跨小区事件 (incidents_across.py): the incidents of every estate of the caller's, whoever lists an
     # estate's (a guard his own estates'); security patrol checks each estate again
     ("GET", "/api/v1/incidents"): SECURITY,
+    # 防台通知 to several estates at once (notices_across.py): the operator admin, or a manager of
+    # every estate named (each checked as its estate route checks it)
+    ("POST", "/api/v1/notices"): MANAGEMENT,
     # then the job's kind decides (estate_common.job_scopes): a role that may not read it gets 404
     ("GET", "/api/v1/jobs/<job_id>"): STAFF,
     ("POST", "/api/v1/estates/<estate_id>/households/import"): job_scopes.starters(job_scopes.HOUSEHOLD_IMPORT),

@@ -1,0 +1,110 @@
+"""防台通知 to several estates (h5's typhoon night across three estates): ``POST /api/v1/notices``
+publishes one notice in each estate named as that estate's own, once per estate under one
+Idempotency-Key, and a partial failure names the estates that got it and those that did not."""
+import pytest
+
+from estate_common.errors import BusinessRuleViolation, ServiceUnavailable
+
+from .test_estate_retirement import archive_knows  # noqa: F401 (a fixture)
+
+NOTICES = "/api/v1/notices"
+AT = "2026-11-23T13:00:00.000Z"
+WARNING = {"title": "防台通知", "body": "台风今夜登陆, 请关好门窗.", "until": "2026-11-25"}
+
+
+def published(call):
+    """customer service's notice: its id from the estate and the key, as ``Caller.created_id`` makes it."""
+    estate_id, key = call.payload["estate_id"], call.context["idempotency_key"]
+    return {"id": f"nt_{estate_id}_{key}", "estate_id": estate_id, "title": call.payload["data"]["title"],
+            "body": call.payload["data"]["body"], "building": None, "buildings": [], "published_at": AT,
+            "published_by": call.caller["user"], "until": call.payload["data"].get("until"), "created_at": AT,
+            "updated_at": AT, "created_by": call.caller["user"]}
+
+
+def auth(accounts, role, estate_ids=("A", "B"), key="typhoon-1"):
+    token = accounts.user("typhoon-" + role.replace("_", "-") + "-" + "".join(estate_ids).lower(), [role], list(estate_ids))
+    return {"Authorization": f"Bearer {token}", **({"Idempotency-Key": key} if key else {})}
+
+
+def publish(client, headers, estate_ids=("A", "B"), **fields):
+    return client.post(NOTICES, json={"estate_ids": list(estate_ids), **WARNING, **fields}, headers=headers)
+
+
+def test_a_manager_of_both_publishes_it_in_each_as_its_own_and_a_retry_publishes_none_twice(
+        client, rpc, contract, accounts, archive_knows):
+    rpc.answer("customer_service", "create_notice", published)
+    headers = auth(accounts, "manager")
+    both = contract.check(client.application, publish(client, headers), 201)
+    assert [(n["estate_id"], n["id"]) for n in both["notices"]] == [("A", "nt_A_typhoon-1"), ("B", "nt_B_typhoon-1")]
+    assert both["failed"] == []
+    calls = rpc.calls_to("customer_service", "create_notice")
+    assert sorted(c.payload["estate_id"] for c in calls) == ["A", "B"]
+    assert all(c.payload["data"] == WARNING and c.context == {"idempotency_key": "typhoon-1"} for c in calls)
+    again = publish(client, headers)
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == both and len(rpc.calls_to("customer_service", "create_notice")) == 2
+
+
+def test_a_partial_failure_names_each_estate_and_the_retry_publishes_the_rest_only(
+        client, rpc, contract, accounts, archive_knows):
+    down = {"B": True}
+
+    def flaky(call):
+        if call.payload["estate_id"] == "B" and down["B"]:
+            raise ServiceUnavailable("customer_service is unavailable")
+        return published(call)
+    rpc.answer("customer_service", "create_notice", flaky)
+    headers = auth(accounts, "manager", key="typhoon-2")
+    part = contract.check(client.application, publish(client, headers), 207)
+    assert [n["estate_id"] for n in part["notices"]] == ["A"]
+    assert [(f["estate_id"], f["status"], f["code"]) for f in part["failed"]] == [("B", 503, "service_unavailable")]
+    down["B"] = False
+    rest = contract.check(client.application, publish(client, headers), 201)
+    # A's first notice answered again (the service finds it by its id from the key), B's published now
+    assert [n["id"] for n in rest["notices"]] == ["nt_A_typhoon-2", "nt_B_typhoon-2"]
+    assert [c.context["idempotency_key"] for c in rpc.calls_to("customer_service", "create_notice")] == \
+        ["typhoon-2"] * 4
+
+
+def test_none_published_is_the_first_estates_refusal(client, rpc, contract, accounts, archive_knows):
+    rpc.answer("customer_service", "create_notice", BusinessRuleViolation(
+        "a notice is shown for at most 30 days", [{"field": "data.until", "message": "too far"}]))
+    contract.problem(publish(client, auth(accounts, "manager", key="typhoon-3")), 422, app=client.application)
+
+
+def test_an_estate_outside_the_managers_scope_publishes_in_none(client, rpc, contract, accounts, archive_knows):
+    rpc.answer("customer_service", "create_notice", published)
+    contract.problem(publish(client, auth(accounts, "manager", ("A",)), ("A", "B")), 403, fields=["estate_ids[1]"],
+                     app=client.application)
+    assert rpc.calls_to("customer_service", "create_notice") == []
+
+
+def test_the_operator_admin_publishes_in_none_when_one_is_unknown_or_retired(
+        client, rpc, contract, admin_token, archive_knows):
+    rpc.answer("customer_service", "create_notice", published)
+    headers = {"Authorization": f"Bearer {admin_token}", "Idempotency-Key": "typhoon-admin"}
+    contract.problem(publish(client, headers, ("A", "nowhere")), 404, fields=["estate_ids[1]"], app=client.application)
+    contract.problem(publish(client, headers, ("A", "R")), 409, app=client.application)
+    assert rpc.calls_to("customer_service", "create_notice") == []
+    assert contract.check(client.application, publish(client, headers, ("A", "B")), 201)["failed"] == []
+
+
+@pytest.mark.parametrize("role", ["agent", "steward", "security", "accountant", "archivist"])
+def test_outside_management_a_403(client, rpc, contract, accounts, archive_knows, role):
+    contract.problem(publish(client, auth(accounts, role)), 403, app=client.application)
+    assert rpc.calls_to("customer_service", "create_notice") == []
+
+
+@pytest.mark.parametrize("fields,field", [({"estate_ids": []}, "estate_ids"), ({"estate_ids": ["A", "A"]}, "estate_ids"),
+                                          ({"title": " "}, "title"), ({"building": "3"}, "building")])
+def test_a_wrong_body_is_a_400_publishing_in_none(client, rpc, contract, accounts, archive_knows, fields, field):
+    body = {"estate_ids": ["A", "B"], **WARNING, **fields}
+    response = client.post(NOTICES, json=body, headers=auth(accounts, "manager"))
+    assert response.status_code == 400 and field in str(response.get_json())
+    assert rpc.calls_to("customer_service", "create_notice") == []
+
+
+def test_without_an_idempotency_key_a_400_publishing_in_none(client, rpc, contract, accounts, archive_knows):
+    contract.problem(publish(client, auth(accounts, "manager", key=None)), 400, fields=["Idempotency-Key"],
+                     app=client.application)
+    assert rpc.calls_to("customer_service", "create_notice") == []
