@@ -3,13 +3,26 @@ publishes one notice in each estate named as that estate's own, once per estate 
 Idempotency-Key, and a partial failure names the estates that got it and those that did not."""
 import pytest
 
-from estate_common.errors import BusinessRuleViolation, ServiceUnavailable
+from estate_common.errors import BusinessRuleViolation, NotFound, ServiceUnavailable
 
-from .test_estate_retirement import archive_knows  # noqa: F401 (a fixture)
+from .test_estate_retirement import RETIRED_AT, estate
 
 NOTICES = "/api/v1/notices"
 AT = "2026-11-23T13:00:00.000Z"
 WARNING = {"title": "防台通知", "body": "台风今夜登陆, 请关好门窗.", "until": "2026-11-25"}
+
+
+@pytest.fixture
+def archive_knows(rpc):
+    """archive's estates: A and B in service, R retired."""
+    known = {"A": estate("A"), "B": estate("B"), "R": estate("R", RETIRED_AT)}
+
+    def get_estate(call):
+        if call.payload["estate_id"] not in known:
+            raise NotFound("no such estate")
+        return known[call.payload["estate_id"]]
+    rpc.answer("archive", "get_estate", get_estate)
+    return known
 
 
 def published(call):
