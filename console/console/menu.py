@@ -132,6 +132,9 @@ SECTIONS = (
     Section("menu.management", (
         Entry("manager.dashboard", "menu.kpis", MANAGEMENT),
         Entry("manager.complaints", "menu.complaints", MANAGEMENT),
+        # a typhoon night across estates: the open incidents of every estate, one notice to several
+        Entry("across.incidents", "menu.across_incidents", MANAGEMENT),
+        Entry("across.notice_form", "menu.across_notices", MANAGEMENT),
         Entry("manager.rectifications", "menu.rectifications", MANAGEMENT),
         Entry("manager.year", "menu.year", MANAGEMENT),
         Entry("manager.staff", "menu.staff", MANAGEMENT),

@@ -125,6 +125,9 @@ DELIVERY = {"id": "dl_1", "event_type": "maintenance.work_order_created", "statu
             "created_at": "2026-11-30T00:00:00.000Z"}
 
 FORMS = [
+    # 防台通知 to several estates at once (across.py)
+    Form("/api/v1/notices", "/across/notices", "/across/notices", estates=("*",), roles=("operator_admin",),
+         data={"estate_ids": [ESTATE], "title": "防台通知", "body": "关好门窗"}, shown_again=True),
     # the operator's set-up
     Form("/api/v1/users", "/admin/users", "/admin/users", estates=("*",),
          data={"username": "ann", "password": "pw-long-enough", "roles": ["agent"], "estate_ids": [ESTATE]},
@@ -554,6 +557,7 @@ def test_a_form_refused_and_shown_again_keeps_its_key(client, fake, form):
 KEYLESS = {
     "home.choose_language": "the console's own setting: no call",
     "home.choose_estate": "the session's estate: no call",
+    "across.open_incident": "the session's estate switched to the incident's, then its page: no call",
     "auth.sign_in": "POST …/auth/token keeps no key",
     "auth.sign_out": "DELETE …/auth/token keeps no key",
     "auth.change_password": "POST …/users/me/password keeps no key",

@@ -1,0 +1,78 @@
+"""The operator's screens across estates (a typhoon night, h5's probe of three estates):
+跨小区事件, the incidents of every estate of the user's in one list, each linking to its page in its
+estate (the estate switched to, then the incident's page); and 多小区发布公告, one notice (防台通知)
+published in several estates at once, each estate's own, with what each estate answered."""
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
+
+from .. import signin
+from ..gateway_api import ApiProblem
+from ..signin import signed_in
+from . import common
+
+bp = Blueprint("across", __name__, url_prefix="/across")
+
+PAGE = 50
+TYPES = ("fire_alarm", "burglary", "flooding", "elevator_entrapment", "public_disorder")
+
+
+@bp.get("/incidents")
+@signed_in
+def incidents():
+    open_only = request.args.get("open", "true")
+    asked = {"open": open_only if open_only in ("true", "false") else None,
+             "type": request.args.get("type") if request.args.get("type") in TYPES else None,
+             "cursor": request.args.get("cursor") or None}
+    page = g.api.get("/api/v1/incidents", limit=PAGE, **{k: v for k, v in asked.items() if v})
+    return render_template("across/incidents.html", page=page, open=asked["open"] or "", type=asked["type"] or "",
+                           types=TYPES)
+
+
+@bp.post("/incidents/open")
+@signed_in
+def open_incident():
+    """The incident's page in its estate: the estate the user works in switched to it first (as the
+    estates' form switches, ``home.choose_estate``), where the estate's page of a record of another
+    estate is "not found"."""
+    estate_id, incident_id = request.form.get("estate_id", ""), request.form.get("incident_id", "")
+    if not estate_id or not incident_id:
+        return redirect(url_for("across.incidents"))
+    estate = g.api.get(g.api.estate(estate_id))
+    if session.get("estate_id") != estate["id"]:
+        if session.get("estate_id") and not g.user.switches_estate:
+            return redirect(url_for("across.incidents"))
+        session["estate_id"] = estate["id"]
+        from .manager import forget_elsewhere
+        forget_elsewhere(g.user.username)
+        signin.remember_estate(estate)
+    return redirect(url_for("incidents.detail", item_id=incident_id))
+
+
+def _estates():
+    return g.api.get("/api/v1/estates", limit=200).get("items", [])
+
+
+@bp.get("/notices")
+@signed_in
+def notice_form(problem=None, form=None, key=None):
+    """The form; refused, shown again with what was typed and the key it was sent with (a double
+    click's second sending, refused while the first is answered, sent again publishes none twice)."""
+    return render_template("across/notices.html", estates=[e for e in _estates() if not e.get("retired_at")],
+                           form=form or {}, chosen=set((form or {}).get("estate_ids", [])),
+                           key=key or common.form_key(), problem=problem)
+
+
+@bp.post("/notices")
+@signed_in
+def publish_notice():
+    form = {"estate_ids": request.form.getlist("estate_ids"), "title": request.form.get("title", "").strip(),
+            "body": request.form.get("body", "").strip(), "until": request.form.get("until", "").strip()}
+    body = {k: v for k, v in form.items() if v}
+    try:
+        result = g.api.post("/api/v1/notices", body, idempotency_key=request.form.get("idempotency_key") or None)
+    except ApiProblem as problem:
+        if problem.status >= 500:
+            raise
+        return notice_form(problem=problem, form=form, key=request.form.get("idempotency_key")), problem.status
+    names = {e["id"]: e.get("name") or e.get("code") for e in _estates()}
+    return render_template("across/published.html", result=result, names=names, form=form,
+                           key=request.form.get("idempotency_key"))

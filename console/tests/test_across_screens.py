@@ -1,0 +1,50 @@
+"""The operator's typhoon night across estates (h5's probe): 跨小区事件, the incidents of every estate
+of his in one list, each opening its page in its estate; and one notice (防台通知) published in
+several estates at once, what each estate answered shown."""
+from .conftest import ESTATE, csrf_of, sign_in
+from .test_department_screens import INCIDENT
+
+OTHER = "est_other"
+AT = "2026-11-23T13:00:00.000Z"
+ESTATES = {"items": [{"id": ESTATE, "code": "HZ-01", "name": "西湖花园"}, {"id": OTHER, "code": "HZ-02", "name": "滨江苑"}],
+           "next_cursor": None}
+
+
+def test_the_open_incidents_of_every_estate_each_opening_its_page_in_its_estate(client, fake):
+    sign_in(client, fake, username="ops", roles=("operator_admin",), estates=("*",))
+    fake.on("GET", r"/api/v1/incidents", {"items": [
+        {"estate": {"id": OTHER, "code": "HZ-02", "name": "滨江苑"}, "incident": {**INCIDENT, "estate_id": OTHER}}],
+        "next_cursor": f"{AT}~in_1"})
+    page = client.get("/across/incidents").get_data(as_text=True)
+    listed = page.split("data-across-incidents")[1].split("</table>")[0]
+    assert "滨江苑" in listed and INCIDENT["number"] in listed and f'value="{OTHER}"' in listed
+    [asked] = [c for c in fake.calls if c["path"] == "/api/v1/incidents"]
+    assert asked["params"]["open"] == "true" and asked["params"]["limit"] == 50
+    assert "cursor=" in page  # the next page
+    fake.on("GET", rf"/api/v1/estates/{OTHER}$", {"id": OTHER, "code": "HZ-02", "name": "滨江苑"})
+    opened = client.post("/across/incidents/open", data={"estate_id": OTHER, "incident_id": INCIDENT["id"],
+                                                          "csrf_token": csrf_of(client)})
+    assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/security/incidents/{INCIDENT['id']}")
+    with client.session_transaction() as session:
+        assert session["estate_id"] == OTHER
+
+
+def test_one_notice_to_several_estates_says_which_got_it_and_which_did_not(client, fake):
+    sign_in(client, fake, username="ops", roles=("operator_admin",), estates=("*",))
+    fake.on("GET", r"/api/v1/estates$", ESTATES)
+    form = client.get("/across/notices").get_data(as_text=True)
+    assert "西湖花园" in form and "滨江苑" in form and 'name="idempotency_key"' in form
+    fake.on("POST", r"/api/v1/notices", {"notices": [
+        {"id": "nt_1", "estate_id": ESTATE, "title": "防台通知", "body": "关好门窗", "building": None,
+         "published_at": AT, "published_by": "ops", "created_at": AT}],
+        "failed": [{"estate_id": OTHER, "status": 503, "code": "service_unavailable",
+                    "detail": "customer_service is unavailable", "errors": []}]}, status=207)
+    page = client.post("/across/notices", data={"csrf_token": csrf_of(client), "idempotency_key": "k-typhoon",
+                                                "estate_ids": [ESTATE, OTHER], "title": "防台通知", "body": "关好门窗",
+                                                "until": "2026-11-25"}).get_data(as_text=True)
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and c["path"] == "/api/v1/notices"]
+    assert sent["json"] == {"estate_ids": [ESTATE, OTHER], "title": "防台通知", "body": "关好门窗", "until": "2026-11-25"}
+    assert sent["headers"]["Idempotency-Key"] == "k-typhoon"
+    assert "西湖花园" in page.split("data-published")[1].split("</section>")[0]
+    failed = page.split("data-failed")[1].split("</section>")[0]
+    assert "滨江苑" in failed and 'value="k-typhoon"' in failed  # sent again under the same key
