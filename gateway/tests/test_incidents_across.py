@@ -76,7 +76,8 @@ def test_outside_security_and_management_a_403(client, rpc, contract, accounts, 
 
 
 @pytest.mark.parametrize("query,field", [("open=yes", "open"), ("estate=A", "estate"), ("limit=0", "limit"),
-                                          ("open=true&open=false", "open")])
+                                          ("open=true&open=false", "open"), ("since=yesterday", "since"),
+                                          ("type=typhoon", "type")])
 def test_a_wrong_query_is_a_400_naming_it(client, rpc, contract, accounts, query, field):
     rpc.answer("archive", "list_estates", estates("A"))
     contract.problem(client.get(f"{LIST}?{query}", headers=auth(accounts, "manager")), 400, fields=[field],
@@ -88,3 +89,21 @@ def test_security_patrol_not_answering_is_a_503(client, rpc, contract, accounts)
     rpc.answer("archive", "list_estates", estates("A"))
     rpc.answer("security_patrol", "list_incidents_across", ServiceUnavailable("security_patrol is unavailable"))
     contract.problem(client.get(LIST, headers=auth(accounts, "manager")), 503, app=client.application)
+
+
+def test_a_portfolio_past_one_calls_estates_is_asked_in_parts_and_merged_newest_first(
+        app, client, rpc, contract, admin_token, monkeypatch):
+    from gateway import incidents_across
+    monkeypatch.setattr(incidents_across, "CHUNK", 2)
+    rpc.answer("archive", "list_estates", estates("A", "B", "C"))
+    later = "2026-11-23T14:00:00.000Z"
+
+    def part(call):
+        found = {("A", "B"): [{**incident("inc_b", "B"), "created_at": later}, incident("inc_a", "A")],
+                 ("C",): [{**incident("inc_c", "C"), "created_at": "2026-11-23T13:30:00.000Z"}]}
+        return {"items": found[tuple(call.payload["estate_ids"])], "next_cursor": None}
+    rpc.answer("security_patrol", "list_incidents_across", part)
+    page = contract.check(client.application, client.get(f"{LIST}?limit=2",
+                                                         headers={"Authorization": f"Bearer {admin_token}"}), 200)
+    assert [i["incident"]["id"] for i in page["items"]] == ["inc_b", "inc_c"]
+    assert page["next_cursor"] == "2026-11-23T13:30:00.000Z~inc_c"
