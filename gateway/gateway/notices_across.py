@@ -27,7 +27,7 @@ from flask import current_app, g, jsonify, request
 from estate_common import ids
 from estate_common.errors import DomainError, InvalidInput, field_error
 
-from . import idempotency, policy, requests_in
+from . import idempotency, policy, problems, requests_in
 from .access import authorize, authorize_route
 from .own_routes import _valid
 from .parallel import Fanout
@@ -92,5 +92,6 @@ def failure(estate_id, error):
     if not isinstance(error, DomainError):
         return {"estate_id": estate_id, "status": 500, "code": "internal_error",
                 "detail": "the notice could not be published in this estate", "errors": []}
-    return {"estate_id": estate_id, "status": error.status, "code": error.code, "detail": error.detail,
-            "errors": list(error.errors)}
+    shown = problems.from_domain_error(error).get_json()  # fields as the client sent them (until, not data.until)
+    return {"estate_id": estate_id, "status": error.status, "code": error.code, "detail": shown["detail"],
+            "errors": shown.get("errors", [])}

@@ -79,6 +79,20 @@ def test_a_partial_failure_names_each_estate_and_the_retry_publishes_the_rest_on
         ["typhoon-2"] * 4
 
 
+def test_an_estates_own_rule_refusing_it_names_the_field_as_the_client_sent_it(client, rpc, contract, accounts,
+                                                                                archive_knows):
+    def too_far_in_b(call):
+        if call.payload["estate_id"] == "B":
+            raise BusinessRuleViolation("a notice is shown for at most 7 days",
+                                        [{"field": "data.until", "message": "is more than 7 days ahead"}])
+        return published(call)
+    rpc.answer("customer_service", "create_notice", too_far_in_b)
+    part = contract.check(client.application, publish(client, auth(accounts, "manager", key="typhoon-4")), 207)
+    assert part["failed"] == [{"estate_id": "B", "status": 422, "code": "business_rule",
+                               "detail": "a notice is shown for at most 7 days",
+                               "errors": [{"field": "until", "message": "is more than 7 days ahead"}]}]
+
+
 def test_none_published_is_the_first_estates_refusal(client, rpc, contract, accounts, archive_knows):
     rpc.answer("customer_service", "create_notice", BusinessRuleViolation(
         "a notice is shown for at most 30 days", [{"field": "data.until", "message": "too far"}]))
