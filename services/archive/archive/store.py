@@ -418,10 +418,16 @@ def inspections_query(filters):
     """The vacant-unit inspections' list filters as a query: ``period`` (YYYY-MM) the inspections
     whose ``inspected_on`` (the estate's local day) is in that month, through ``(estate_id,
     inspected_on)``."""
+    return _period_of_days(filters, "inspected_on")
+
+
+def _period_of_days(filters, day_field):
+    """``filters`` as a query, their ``period`` (YYYY-MM) the range of ``day_field`` (a local day,
+    YYYY-MM-DD) in that month."""
     query = dict(filters)
     period = query.pop("period", None)
     if period:
-        query["inspected_on"] = store.days_of(period)
+        query[day_field] = store.days_of(period)
     return query
 
 
@@ -487,11 +493,7 @@ def claim_next_reading(db, estate_id, household_id, meter_kind, last_id, reading
 def meter_readings_query(filters):
     """The meter readings' list filters as a query: ``household_id``, ``meter_kind``, ``occasion`` as
     they are, ``period`` (YYYY-MM) the readings whose ``read_on`` is in that local month."""
-    query = dict(filters)
-    period = query.pop("period", None)
-    if period:
-        query["read_on"] = store.days_of(period)
-    return query
+    return _period_of_days(filters, "read_on")
 
 
 def walk_meter_readings(db, estate_id, query):
