@@ -2,6 +2,7 @@
 gateway, registering requests, and waiting for what travels over the bus."""
 import time
 import uuid
+from datetime import datetime, timedelta, timezone
 
 STAFF_PASSWORD = "staff-password-long-enough"
 PHONE = "13912345678"
@@ -81,3 +82,16 @@ def catching_up_years(api, manager, estate_id):
     ``catch_up_months``, 12 by default): tests that need a fresh month for each try take old ones."""
     answer = api.call("PUT", f"/api/v1/estates/{estate_id}/settings/finance", manager, json={"catch_up_months": 120})
     assert answer.status_code == 200, answer.text
+
+
+def problem(answer, status):
+    """The problem+json body of an answer that must be ``status``."""
+    assert answer.status_code == status, answer.text
+    assert answer.headers["Content-Type"].startswith("application/problem+json"), answer.headers
+    return answer.json()
+
+
+def at(hours):
+    """An instant ``hours`` from now, as the API writes one (UTC)."""
+    moment = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=hours)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")

@@ -4,25 +4,11 @@ room opens the one order; his flooding incident takes it over (no second order);
 repair phoned in before it joins it (its own order cancelled, the join on the archive's record);
 one notice to the buildings cut, saying when the water is expected back, revised as the time moves.
 """
-from datetime import datetime, timedelta, timezone
-
 import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
-from .flows import eventually, new_estate, new_household, new_user, register
-
-
-def _problem(answer, status):
-    assert answer.status_code == status, answer.text
-    assert answer.headers["Content-Type"].startswith("application/problem+json"), answer.headers
-    return answer.json()
-
-
-def _at(hours):
-    """An instant ``hours`` from now, as the API writes one (UTC)."""
-    moment = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=hours)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+from .flows import at as _at, eventually, new_estate, new_household, new_user, register, problem as _problem
 
 
 def test_one_burst_main_one_order_the_early_call_joined_and_one_notice_revised(api, admin):

@@ -5,24 +5,13 @@ cut was a 400 and written up as a flooding; the manager suspends the night's out
 a guard may not, and a window too long or a season late is a problem+json naming its field; the
 operator publishes the typhoon notice to every estate in one call.
 """
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
-from .flows import eventually, new_estate, new_user
-
-
-def _problem(answer, status):
-    assert answer.status_code == status, answer.text
-    assert answer.headers["Content-Type"].startswith("application/problem+json"), answer.headers
-    return answer.json()
-
-
-def _at(hours):
-    moment = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=hours)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+from .flows import at as _at, eventually, new_estate, new_user, problem as _problem
 
 
 def test_a_power_cut_and_a_fallen_tree_are_incidents_with_their_emergency_orders(api, admin):
