@@ -53,6 +53,14 @@ ZH = {
         '期间须为月、季度或年：YYYY-MM、YYYY-Qn 或 YYYY',
     'must be YYYY-MM, YYYY-Qn or YYYY':
         '须为 YYYY-MM、YYYY-Qn 或 YYYY',
+    'type is not an incident type':  # the incidents across estates (跨小区事件)
+        'type 不是事件类型',
+    'is not an incident type':
+        '不是事件类型',
+    'since must be a UTC time':
+        'since 须为 UTC 时间',
+    'a notice to several estates is published with an Idempotency-Key: sent again with it, it is published in none twice':
+        '多小区公告须带 Idempotency-Key 发布：带同一个键再次提交，不会在任何小区重复发布',
     'must be a UTC time: YYYY-MM-DDThh:mm:ssZ, e.g. 2026-03-01T08:30:00Z':
         '须为 UTC 时间：YYYY-MM-DDThh:mm:ssZ，例如 2026-03-01T08:30:00Z',
     'must be a day: YYYY-MM-DD, e.g. 2026-03-01':

@@ -35,9 +35,11 @@ def register(app):
         payload = requests_in.query_payload(LIST)
         filters = payload.get("filters", {})
         requests_in.flag(filters, "open")
-        for name, schema in SCHEMAS.items():
-            if name in filters and contracts.load().errors(f"openapi.yaml#/components/schemas/{schema}", filters[name]):
-                raise InvalidInput(f"{name} is not valid", [field_error(name, f"must be a {schema}")])
+        if _wrong(filters, "type"):
+            raise InvalidInput("type is not an incident type", [field_error("type", "is not an incident type")])
+        if _wrong(filters, "since"):
+            raise InvalidInput("since must be a UTC time", [field_error(
+                "since", "must be a UTC time: YYYY-MM-DDThh:mm:ssZ, e.g. 2026-03-01T08:30:00Z")])
         g.reads = True
         estates = {estate["id"]: estate for estate in _estates_in_scope(caller)}
         if not estates:
@@ -47,6 +49,11 @@ def register(app):
                            "incident": item} for item in found["items"]],
                 "next_cursor": found["next_cursor"]}
         return jsonify(masking.for_caller("GET", PATH, 200, body, caller["roles"], caller.get("user")))
+
+
+def _wrong(filters, name):
+    return name in filters and bool(contracts.load().errors(f"openapi.yaml#/components/schemas/{SCHEMAS[name]}",
+                                                            filters[name]))
 
 
 def _asked_in_parts(caller, estate_ids, payload):
