@@ -25,7 +25,7 @@ from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, field_error
 from estate_common.kpis import kpi
 
-from . import payments
+from . import billing, payments
 
 COLLECTION_RATE_ITEM = "property_service"
 DAY_MS = 86_400_000
@@ -223,8 +223,17 @@ def opening_credited(bill):
     return sum(a["amount_cents"] for a in bill.get("allocations") or [] if a.get("kind") == payments.CREDIT_KIND)
 
 
-def collection_rate(bills, not_billed=()):
+def _in(bill, cents, months):
+    """The part of ``cents`` of ``bill`` that the period of ``months`` counts (``billing.share_in``: a
+    bill covering several months apportioned to them); all of it when no months are given."""
+    return cents if months is None else billing.share_in(bill, cents, months)
+
+
+def collection_rate(bills, not_billed=(), months=None):
     """The KPI over a period's bills (any items given are filtered to property service).
+    ``months``: the period's (a month, a quarter's, a year's); a bill covering several months (a
+    quarter's: ``billing.months_covered``) counts its cents billed and paid apportioned to them
+    (``billing.month_shares``), so its quarter and year count it whole and each month its share.
     ``not_billed``: the period's months begun that a billing run should have billed and has not
     (``billing.months_not_billed`` of the property-service standards), named beside the figures
     (``not_billed``, absent when none), which they do not change: a month nobody billed read "no
@@ -233,18 +242,20 @@ def collection_rate(bills, not_billed=()):
     for bill in bills:
         if bill["item"] == COLLECTION_RATE_ITEM:
             credited = opening_credited(bill)
-            billed += bill["amount_cents"] - credited
-            paid += bill["paid_cents"] - credited
-    shown = kpi(paid, billed, note="cents paid on the period's property-service bills / cents billed on them")
+            billed += _in(bill, bill["amount_cents"] - credited, months)
+            paid += _in(bill, bill["paid_cents"] - credited, months)
+    shown = kpi(paid, billed, note="cents paid on the period's property-service bills / cents billed on them "
+                                   "(a bill of several months, its share of each)")
     if not_billed:
         shown["not_billed"] = sorted(not_billed)
     return shown
 
 
-def collection_rate_at_end(bills, reversed_payments, end, rebilled=()):
+def collection_rate_at_end(bills, reversed_payments, end, rebilled=(), months=None):
     """The collection rate as it stood at ``end`` (the first instant after the period, ISO): the
     same bills as ``collection_rate``, and what was paid on them by then (``paid_at``: a payment
-    reversed since still paid then), so that a closed period's figure stays what it was.
+    reversed since still paid then), so that a closed period's figure stays what it was; a bill of
+    several months, its share of the period's ``months`` of each (as ``collection_rate``).
     ``rebilled``: the period's bills cancelled for a re-bill at a corrected price (更正,
     ``rebilled_as``): a re-bill counts what was paid by then on the bills it replaced, when more
     (``paid_on_the_fee``)."""
@@ -253,8 +264,8 @@ def collection_rate_at_end(bills, reversed_payments, end, rebilled=()):
     billed = paid = 0
     for bill in bills:
         if bill["item"] == COLLECTION_RATE_ITEM:
-            billed += bill["amount_cents"] - opening_credited(bill)
-            paid += paid_on_the_fee(bill, replaced, end, split)
+            billed += _in(bill, bill["amount_cents"] - opening_credited(bill), months)
+            paid += _in(bill, paid_on_the_fee(bill, replaced, end, split), months)
     return kpi(paid, billed, note="cents paid by the period's last local day on its property-service bills / "
                                   "cents billed on them")
 

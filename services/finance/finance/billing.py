@@ -250,6 +250,45 @@ def pricing(standard, household, months):
             "months": math.ceil(months)}
 
 
+def months_covered(bill):
+    """``[(month, weight)]``: the months a bill covers, from its period, and the part of each it
+    charges (a ``Fraction``: 1, or the days owed of a first month owed from a handover day,
+    ``prorated``). Its ``covers_to`` (the last month: a household billed by the quarter, 按季缴费), else
+    the months its ``pricing`` says (a quarterly or yearly standard's bill), else its period alone (a
+    charge's bill, or a run's bill made before either was kept)."""
+    months = 1
+    if bill.get("covers_to"):
+        months = periods.months_between(bill["period"], bill["covers_to"]) + 1
+    elif (bill.get("pricing") or {}).get("months"):
+        months = int(bill["pricing"]["months"])
+    prorated = bill.get("prorated")
+    first = Fraction(prorated["days"], prorated["month_days"]) if prorated else Fraction(1)
+    return [(periods.add_months(bill["period"], n), first if n == 0 else Fraction(1)) for n in range(months)]
+
+
+def month_shares(bill, cents):
+    """``{month: cents}``: ``cents`` (what a bill charged, or what was received on it) apportioned to
+    the months it covers (``months_covered``) by their weights, each month's the running total's
+    half-up rounding less the month before's, so that the months sum exactly to ``cents`` (a quarter's
+    bill of 35603 cents: 11868, 11867, 11868). The collection rate of a month counts a quarter's bill
+    in each of its months (found by h8: all of Q1 counted in January's)."""
+    covered = months_covered(bill)
+    total = sum(weight for _, weight in covered)
+    shares, running, before = {}, Fraction(0), 0
+    for month, weight in covered:
+        running += weight
+        exact = Fraction(cents) * running / total  # one division, rounded once
+        upto = to_cents(Decimal(exact.numerator) / Decimal(exact.denominator))
+        shares[month] = upto - before
+        before = upto
+    return shares
+
+
+def share_in(bill, cents, months):
+    """The part of ``cents`` (``month_shares``) that falls in ``months`` (a KPI's period)."""
+    return sum(share for month, share in month_shares(bill, cents).items() if month in months)
+
+
 def over_limit(bill):
     """A bill above the business limit (``MAX_BILL_CENTS``): a run leaves it out and names it in
     its result, where someone can see the household's area or the standard is wrong."""

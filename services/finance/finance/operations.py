@@ -1893,11 +1893,11 @@ def kpis(db, caller, period, estate_ids):
                                    arrears.COLLECTION_RATE_ITEM)
         bills = list(store.bills_of_months(db, estate_id, months, arrears.COLLECTION_RATE_ITEM))
         end = calendar.period_bounds(period, rules["timezone"])[1]
-        return {"collection_rate": arrears.collection_rate(bills, [month["period"] for month in missed]),
+        return {"collection_rate": arrears.collection_rate(bills, [month["period"] for month in missed], months),
                 "collection_rate_at_period_end": arrears.collection_rate_at_end(
                     bills, store.reversed_payments(db, estate_id) if bills else [], end,
                     list(store.rebilled_bills_of_months(db, estate_id, months, arrears.COLLECTION_RATE_ITEM))
-                    if any((b.get("source") or {}).get("corrects_bill_id") for b in bills) else ()),
+                    if any((b.get("source") or {}).get("corrects_bill_id") for b in bills) else (), months),
                 "arrears_recovery_rate": arrears.recovery_rate(
                     arrears_recovered(db, estate_id, period, rules, clock.now_iso()))}
     return per_estate(caller, period, estate_ids, one)

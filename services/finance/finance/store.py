@@ -477,13 +477,22 @@ def bills_of_period(db, estate_id, period, item=None):
     return store.scan(db.bills, query, ("item", "amount_cents", "paid_cents", "allocations"))
 
 
+# the most months one bill covers (a yearly standard's, or a household billed by the year)
+LONGEST_BILL_MONTHS = 12
+
+
 def bills_of_months(db, estate_id, periods, item):
-    """The bills of the months ``periods`` (a KPI's month, quarter or year) of one item, with their
-    allocations (what was paid when: ``arrears.paid_at``) and the bill a re-bill replaced
-    (``source.corrects_bill_id``: ``arrears.paid_on_the_fee``)."""
-    return store.scan(db.bills, {"estate_id": estate_id, "period": {"$in": list(periods)}, "item": item,
+    """The bills of one item that cover some of the months ``periods`` (a KPI's month, quarter or
+    year): billed in them, or in the months before that a quarter's or a year's bill reaches from
+    (``billing.months_covered`` says which do), with their allocations (what was paid when:
+    ``arrears.paid_at``) and the bill a re-bill replaced (``source.corrects_bill_id``:
+    ``arrears.paid_on_the_fee``). Through the bills index on estate, period, item."""
+    months = sorted(periods)
+    since = calendar.add_months(months[0], 1 - LONGEST_BILL_MONTHS)
+    return store.scan(db.bills, {"estate_id": estate_id, "period": {"$gte": since, "$lte": months[-1]}, "item": item,
                                  "status": NOT_CANCELLED, "source.kind": NOT_CARRIED_OVER},
-                      ("item", "amount_cents", "paid_cents", "allocations", "source.corrects_bill_id"))
+                      ("item", "period", "amount_cents", "paid_cents", "allocations", "pricing", "prorated",
+                       "covers_to", "source.corrects_bill_id"))
 
 
 def rebilled_bills_of_months(db, estate_id, periods, item):
