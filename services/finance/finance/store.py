@@ -486,11 +486,14 @@ def bills_of_months(db, estate_id, periods, item):
     year): billed in them, or in the months before that a quarter's or a year's bill reaches from
     (``billing.months_covered`` says which do), with their allocations (what was paid when:
     ``arrears.paid_at``) and the bill a re-bill replaced (``source.corrects_bill_id``:
-    ``arrears.paid_on_the_fee``). Through the bills index on estate, period, item."""
+    ``arrears.paid_on_the_fee``). Through the bills index on estate, period, item; of the months
+    before, only the bills of more than one month are sent (a month's KPI read a year of monthly bills)."""
     months = sorted(periods)
     since = calendar.add_months(months[0], 1 - LONGEST_BILL_MONTHS)
     return store.scan(db.bills, {"estate_id": estate_id, "period": {"$gte": since, "$lte": months[-1]}, "item": item,
-                                 "status": NOT_CANCELLED, "source.kind": NOT_CARRIED_OVER},
+                                 "status": NOT_CANCELLED, "source.kind": NOT_CARRIED_OVER,
+                                 "$or": [{"period": {"$gte": months[0]}}, {"pricing.months": {"$gt": 1}},
+                                         {"covers_to": {"$gte": months[0]}}]},
                       ("item", "period", "amount_cents", "paid_cents", "allocations", "pricing", "prorated",
                        "covers_to", "source.corrects_bill_id"))
 
