@@ -27,7 +27,7 @@ from fractions import Fraction
 from estate_common import calendar, clock, ids
 from estate_common.money import MAX_BILL_CENTS, to_cents
 
-from . import periods
+from . import billing_cycles, periods
 from .standards import CYCLE_MONTHS, applies, bills_in
 
 def _times(exact, months):
@@ -110,16 +110,52 @@ def _end_of_local_day(moment, days, rules):
     return calendar.day_end(moment, rules["timezone"], days=days + 1) - timedelta(milliseconds=1)
 
 
-def billed_pairs(standards, households, period, prorate=False):
+def billed_pairs(standards, households, period, prorate=False, cycles=None):
     """``(household, standard, bill period, months)`` for each bill a run for ``period`` makes:
     every standard whose cycle starts in ``period``, on the households it applies to
     (``standards.applies``), for its whole cycle, less the days of ``period`` before its handover
-    day (``handover_share``, when ``prorate``)."""
+    day (``handover_share``, when ``prorate``). ``cycles``: ``{(household_id, item): record}``, the
+    households' own billing cycles; one in force under a monthly standard bills it instead
+    (``own_cycle_pairs``)."""
+    cycles = cycles or {}
     for household in households:
         share = handover_share(household, period, prorate)
         for standard in standards:
-            if applies(standard, household, period):
+            if applies(standard, household, period) and not _by_own_cycle(cycles, household, standard, period):
                 yield household, standard, period, CYCLE_MONTHS[standard["cycle"]] - share
+
+
+def _by_own_cycle(cycles, household, standard, period):
+    record = cycles.get((household["_id"], standard["item"]))
+    return record is not None and billing_cycles.applies_under(standard) \
+        and billing_cycles.span(record, period) is not None
+
+
+def own_cycle_pairs(standards, households, period, cycles, covered, prorate=False):
+    """The bills a run for ``period`` makes for the households that pay a monthly standard by their own
+    cycle (按季 / 按年缴费: ``billing_cycles``): ``(household, standard, period, months, (first, last))``
+    from ``period`` to the end of what ``billing_cycles.bill_span`` gives, none where a bill covers
+    ``period`` already. ``covered``: ``{(household_id, item): months}`` its bills of other periods cover."""
+    for household in households:
+        share = handover_share(household, period, prorate)
+        for standard in standards:
+            if not _by_own_cycle(cycles, household, standard, period) or not applies(standard, household, period):
+                continue
+            key = (household["_id"], standard["item"])
+            span = billing_cycles.bill_span(cycles[key], standard, household, period, covered.get(key, set()))
+            if span is not None:
+                yield household, standard, period, periods.months_between(*span) + 1 - share, span
+
+
+def covered_months(bills, period):
+    """``{(household_id, item): {month}}``: the months ``bills`` cover (``months_covered``), but those of
+    ``period``'s own bills (a run's of that month: billed again, it finds them by their id)."""
+    covered = {}
+    for bill in bills:
+        if bill["period"] != period:
+            covered.setdefault((bill["household_id"], bill["item"]), set()).update(
+                month for month, _ in months_covered(bill))
+    return covered
 
 
 def cycles_starting(standards, months):
@@ -174,7 +210,8 @@ def joined_mid_cycle(standards, households, period, tz, prorate=False):
                 last = min(last, left) if left else last  # not past the month the household left
                 if first <= last:
                     yield (household, standard, start,
-                           periods.months_between(first, last) + 1 - handover_share(household, first, prorate))
+                           periods.months_between(first, last) + 1 - handover_share(household, first, prorate),
+                           (first, last))
 
 
 def owed_from(occupied, registered, start):
@@ -207,7 +244,7 @@ def run_bills(estate_id, pairs, job_id, due, stamp):
     payment could ever settle it (nothing is outstanding), so it stayed unpaid for good and
     counted in the arrears once due (found by review)."""
     amounts, id_makers = {}, {}
-    for household, standard, period, months in pairs:
+    for household, standard, period, months, *span in pairs:
         key = (standard["_id"], household.get("area_m2"), months)
         if key not in amounts:
             amounts[key] = amount_cents(standard, household.get("area_m2"), months)
@@ -232,6 +269,8 @@ def run_bills(estate_id, pairs, job_id, due, stamp):
         }
         if share:  # the first month owed from its handover day
             bill["prorated"] = prorated(household, household["occupied_from"][:7], 1 - share)
+        if span:  # the months it covers, where not its period's onwards (``months_covered``)
+            bill["covers_from"], bill["covers_to"] = span[0]
         yield bill
 
 
@@ -253,17 +292,18 @@ def pricing(standard, household, months):
 def months_covered(bill):
     """``[(month, weight)]``: the months a bill covers, from its period, and the part of each it
     charges (a ``Fraction``: 1, or the days owed of a first month owed from a handover day,
-    ``prorated``). Its ``covers_to`` (the last month: a household billed by the quarter, 按季缴费), else
+    ``prorated``). Its ``covers_from``..``covers_to`` (a household billed by the quarter, 按季缴费, or
+    one joined in a quarterly standard's cycle: from the month it joined), else
     the months its ``pricing`` says (a quarterly or yearly standard's bill), else its period alone (a
     charge's bill, or a run's bill made before either was kept)."""
-    months = 1
+    start, months = bill.get("covers_from") or bill["period"], 1
     if bill.get("covers_to"):
-        months = periods.months_between(bill["period"], bill["covers_to"]) + 1
+        months = periods.months_between(start, bill["covers_to"]) + 1
     elif (bill.get("pricing") or {}).get("months"):
         months = int(bill["pricing"]["months"])
     prorated = bill.get("prorated")
     first = Fraction(prorated["days"], prorated["month_days"]) if prorated else Fraction(1)
-    return [(periods.add_months(bill["period"], n), first if n == 0 else Fraction(1)) for n in range(months)]
+    return [(periods.add_months(start, n), first if n == 0 else Fraction(1)) for n in range(months)]
 
 
 def month_shares(bill, cents):

@@ -24,8 +24,9 @@ from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, Serv
 from estate_common.kpis import per_estate
 from estate_common.store import page_computed, public
 
-from . import (arrears, arrears_view, billing, deposits, invoices, journals, maintenance_fund, opening_balance_imports,
-               opening_balances, opening_credit_imports, opening_credits, owner_access, payments, periods, reports, seller_prepaid, standards, statement, store, utilities)
+from . import (arrears, arrears_view, billing, billing_cycles, deposits, invoices, journals, maintenance_fund,
+               opening_balance_imports, opening_balances, opening_credit_imports, opening_credits, owner_access,
+               payments, periods, reports, seller_prepaid, standards, statement, store, utilities)
 from .rules import (APPROVAL_SECONDS, BILLING_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_RETRY_SECONDS,
                     HOUSEHOLD_LOCK_SECONDS, HOUSEHOLD_LOCK_WAIT_SECONDS, JOURNAL_DAY_LOCK_WAIT_SECONDS)
 
@@ -222,8 +223,10 @@ def run_billing(db, outbox, job, progress):
     with collector.paused():  # one copy and one pair per household: see collector.py
         households = list(store.households_for_billing(db, estate_id))
         prorate = bool(rules["prorate_handover_month"])
-        pairs = [*billing.billed_pairs(billed, households, period, prorate),
-                 *billing.joined_mid_cycle(mid_cycle, households, period, rules["timezone"], prorate)]
+        cycles = store.billing_cycles_of(db, estate_id)
+        pairs = [*billing.billed_pairs(billed, households, period, prorate, cycles),
+                 *billing.joined_mid_cycle(mid_cycle, households, period, rules["timezone"], prorate),
+                 *_own_cycle_pairs(db, estate_id, billed, households, period, cycles, prorate)]
     progress(0, len(pairs))
     bills = billing.run_bills(estate_id, pairs, job["_id"], billing.due_at(period, now, rules), clock.to_iso(now))
     created = already = cents = corrected = 0
@@ -256,6 +259,58 @@ def run_billing(db, outbox, job, progress):
               "bills_settled_from_prepaid": prepaid, "over_limit": refused}
     _announce_run(db, outbox, job, result)
     return result
+
+
+def _own_cycle_pairs(db, estate_id, billed, households, period, cycles, prorate):
+    """The bills of a run of ``period`` for the households that pay a monthly standard by their own
+    cycle (``billing.own_cycle_pairs``), each from the month to its cycle's end or the month before one
+    its bills cover already (read here: a year before and after ``period``, the longest cycle)."""
+    monthly = [s for s in billed if billing_cycles.applies_under(s)]
+    if not cycles or not monthly:
+        return []
+    pairs = []
+    for item in sorted({s["item"] for s in monthly}):
+        holders = {household_id for household_id, of in cycles if of == item}
+        covered = billing.covered_months(store.bills_covering(
+            db, estate_id, holders, item, periods.add_months(period, -11), periods.add_months(period, 11)), period)
+        pairs += billing.own_cycle_pairs([s for s in monthly if s["item"] == item],
+                                         [h for h in households if h["_id"] in holders], period, cycles, covered,
+                                         prorate)
+    return pairs
+
+
+# -- a household's own billing cycle (缴费周期) --------------------------------------------
+
+def set_billing_cycle(db, outbox, caller, estate_id, data):
+    """``POST …/billing-cycles``: the household pays the item's monthly standard by ``data.cycle`` from
+    ``data.valid_from`` (the current month by default; ``billing_cycles``). 422 for a household of
+    another estate, an item billed per charge, or a month its bills of the item cover already."""
+    household = store.known_household(db, estate_id, data["household_id"])
+    rules = store.rules_for(db, estate_id)
+    data = {"item": "property_service", "valid_from": periods.period_of(clock.now(), rules), **data}
+    if data["item"] in standards.CHARGE_ONLY_ITEMS:
+        raise BusinessRuleViolation("a one-off charge has no billing cycle", [field_error(
+            "data.item", f"{data['item']} is billed per charge")])
+    record_id = billing_cycles.record_id(estate_id, household["_id"], data["item"])
+    covering = store.bills_covering(db, estate_id, [household["_id"]], data["item"],
+                                    periods.add_months(data["valid_from"], -11), "9999-12")
+    billed_through = max((month for bill in covering for month, _ in billing.months_covered(bill)), default=None)
+    now = clock.now()
+
+    def build():
+        changes = billing_cycles.setting(None, data, billed_through, now, caller.user)
+        return {"_id": record_id, "estate_id": estate_id, "household_id": household["_id"], "item": data["item"],
+                "created_at": clock.to_iso(now), **changes}
+
+    def change(current):
+        changes = billing_cycles.setting(current, data, billed_through, now, caller.user)
+        return writes.Change(changes) if changes else None
+
+    return billing_cycles.public_record(store.set_billing_cycle(db, outbox, estate_id, record_id, build, change))
+
+
+def list_billing_cycles(db, estate_id, filters, limit, cursor):
+    return store.list_billing_cycles(db, estate_id, filters or {}, limit, cursor, billing_cycles.public_record)
 
 
 def _rebill(db, outbox, bill, corrected_id, actor):

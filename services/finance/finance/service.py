@@ -59,6 +59,16 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
         return operations.reject_standard(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
                                           payload["data"])
 
+    # -- a household's own billing cycle (缴费周期) ---------------------------------
+    @rpc_method
+    def set_billing_cycle(self, payload):
+        return operations.set_billing_cycle(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def list_billing_cycles(self, payload):
+        return operations.list_billing_cycles(self.db, payload["estate_id"], payload.get("filters", {}),
+                                              payload.get("limit"), payload.get("cursor"))
+
     # -- billing runs (background jobs) ------------------------------------------
     @rpc_method
     def start_billing_run(self, payload):

@@ -84,6 +84,8 @@ INDEXES = {
     # the seller's prepaid money held at a sale (seller_prepaid.py): one per household and transfer day
     "seller_prepaid": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {}),
                        ([("estate_id", 1), ("refund.status", 1), ("refund.day", 1)], {})],  # half-done refunds
+    # a household's own billing cycle of an item (按季 / 按年缴费: billing_cycles.py), one per household and item
+    "billing_cycles": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {})],
 }
 
 # indexes an older version made, dropped at start-up (estate_common.store.drop_retired_indexes)
@@ -97,6 +99,7 @@ NAMES = {  # collection -> what the API calls one of its documents
     "fund_accounts": "maintenance fund", "fund_entries": "maintenance fund entry",
     "operating_expenses": "operating expense", "disclosures": "published disclosure",
     "billing_runs": "billing run", "seller_prepaid": "seller's prepaid money held",
+    "billing_cycles": "household billing cycle",
 }
 # reads by id, and the one write path (estate_common.writes); a bill's and a payment's updated_at is
 # the moment of each write that changes what the API shows of it (an integrator's sync: the lists'
@@ -243,6 +246,45 @@ def parking_standards(db, estate_id):
     return list(store.scan(db.fee_standards, {"estate_id": estate_id, "item": "parking",
                                               "status": {"$in": ["approved", "pending"]}},
                            ("status", "item", "cycle", "amount_cents", "valid_from", "valid_to")))
+
+
+# -- a household's own billing cycle (缴费周期) ------------------------------------------
+
+def billing_cycles_of(db, estate_id):
+    """``{(household_id, item): record}``: every household's own billing cycle of the estate (a run's
+    read: few, those the accountant set)."""
+    return {(r["household_id"], r["item"]): r for r in store.scan(db.billing_cycles, {"estate_id": estate_id})}
+
+
+def find_billing_cycle(db, estate_id, record_id):
+    return db.billing_cycles.find_one({"_id": record_id, "estate_id": estate_id})
+
+
+def set_billing_cycle(db, outbox, estate_id, record_id, build, change):
+    """The household's record: made by ``build()`` when it has none, else ``change(current)`` (a
+    ``writes.Change``, or None: as it is) with a revision check. The record as it is after."""
+    made = _named.create(db, outbox, "billing_cycles", estate_id, record_id, lambda: (build(), []),
+                         found=lambda stored: None)
+    if made is not None:
+        return made
+    return _named.change(db, outbox, "billing_cycles", estate_id, record_id, change)
+
+
+def list_billing_cycles(db, estate_id, filters, limit, cursor, shown):
+    """``filters``: ``household_id``, ``item``."""
+    return store.page(db.billing_cycles, {"estate_id": estate_id, **filters}, limit, cursor, shown=shown)
+
+
+def bills_covering(db, estate_id, household_ids, item, first, last):
+    """The bills (not cancelled) of ``household_ids`` of ``item`` whose period is ``first``..``last``,
+    with the months they cover (``billing.months_covered``): a run's look at what a household billed by
+    its own cycle is billed for already. By the bills index on estate, household, status."""
+    if not household_ids:
+        return []
+    return list(store.scan(db.bills, {"estate_id": estate_id, "household_id": {"$in": sorted(household_ids)},
+                                      "status": NOT_CANCELLED, "item": item,
+                                      "period": {"$gte": first, "$lte": last}},
+                           ("household_id", "item", "period", "pricing", "prorated", "covers_from", "covers_to")))
 
 
 def billed_by_run(db, estate_id, standard, period):
@@ -495,7 +537,7 @@ def bills_of_months(db, estate_id, periods, item):
                                  "$or": [{"period": {"$gte": months[0]}}, {"pricing.months": {"$gt": 1}},
                                          {"covers_to": {"$gte": months[0]}}]},
                       ("item", "period", "amount_cents", "paid_cents", "allocations", "pricing", "prorated",
-                       "covers_to", "source.corrects_bill_id"))
+                       "covers_from", "covers_to", "source.corrects_bill_id"))
 
 
 def rebilled_bills_of_months(db, estate_id, periods, item):

@@ -3,7 +3,19 @@ the quarter, 按季缴费) in the collection rate (物业服务费收缴率) of 
 received are apportioned to the months it covers (Decimal half-up on the running total, so the
 months sum exactly to the bill), where the whole quarter counted in its first month's rate:
 January's denominator held all of Q1 and February's and March's none (found by h8, F6)."""
-from .test_service import ESTATE, approved, finance, pay, run  # noqa: F401 (fixture)
+from collections import Counter
+
+import pytest
+
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation
+from estate_common.testing import staff
+from finance import billing
+
+from .test_service import (AREAS, ESTATE, acting, approved, bills, finance, household_copy, pay,  # noqa: F401 (fixture)
+                           run)
+
+ACCOUNTANT = staff("acc", ["accountant"], [ESTATE])
 
 
 def rate(finance, period, name="collection_rate"):
@@ -24,3 +36,101 @@ def test_a_quarter_s_bill_counts_in_each_of_its_months_and_whole_in_its_quarter(
     assert rate(finance, "2026-Q4") == (10000, 63006 + 84600 + 35603)  # the quarter exact
     assert rate(finance, "2026") == (10000, 63006 + 84600 + 35603)     # and the year
     assert rate(finance, "2026-09") == (0, 0)
+
+
+# -- a household's own billing cycle (按季缴费) on the estate's monthly standard ---------------------
+# Found by h8 (F5): approving a quarterly standard for one named household beside the monthly standard of
+# every household was a 409; re-issuing the monthly one naming every other household billed households
+# registered later nothing and made a rise be entered twice.
+
+def set_cycle(finance, household_id, cycle, valid_from, **data):
+    acting(finance, ACCOUNTANT)
+    return finance.set_billing_cycle({"estate_id": ESTATE, "data": {
+        "household_id": household_id, "cycle": cycle, "valid_from": valid_from, **data}})
+
+
+def at(month):
+    clock.freeze(clock.parse_iso(f"{month}-05T02:00:00Z"))
+
+
+def covered(finance, household_id):
+    """Every month the household's bills (not cancelled) of property service cover, with how often."""
+    counts = Counter()
+    for bill in bills(finance, household_id=household_id, item="property_service"):
+        if bill["status"] != "cancelled":
+            counts.update(month for month, _ in billing.months_covered(bill))
+    return counts
+
+
+def of(finance, household_id):
+    return sorted((b["period"], b.get("covers_to"), b["amount_cents"], b["pricing"]["unit_price_cents_per_m2"])
+                  for b in bills(finance, household_id=household_id) if b["status"] != "cancelled")
+
+
+def test_a_household_pays_the_estate_s_monthly_standard_by_the_quarter_and_a_rise_entered_once_reaches_it(finance):
+    approved(finance, valid_from="2026-11")                     # 2.35 a m² a month, every household
+    run(finance, "2026-11")
+    with pytest.raises(BusinessRuleViolation) as refused:      # November is billed: no cycle from it
+        set_cycle(finance, "hh_2", "quarterly", "2026-11")
+    assert refused.value.errors[0]["field"] == "data.valid_from" and "2026-12" in refused.value.errors[0]["message"]
+    shown = set_cycle(finance, "hh_2", "quarterly", "2026-12")  # 按季 from December: Dec-Feb, Mar-May, ...
+    assert (shown["household_id"], shown["item"], shown["cycle"], shown["valid_from"]) == (
+        "hh_2", "property_service", "quarterly", "2026-12")
+    assert set_cycle(finance, "hh_2", "quarterly", "2026-12")["cycles"] == shown["cycles"]  # the same again
+    at("2026-12")
+    run(finance, "2026-12")
+    # a rise from February, entered once, approved after the December quarter was billed
+    approved(finance, valid_from="2027-02", unit_price_cents_per_m2=280)
+    finance.copy_household(household_copy("hh_new", 100.0, room="909"))  # registered later: monthly, no one acts
+    for month in ("2027-01", "2027-02", "2027-03"):
+        at(month)
+        run(finance, month)
+    run(finance, "2027-01")  # again: nothing twice
+    assert of(finance, "hh_2") == [("2026-11", None, 28200, 235),
+                                   ("2026-12", "2027-02", 84600, 235),   # 120 m² × 2.35 × 3, before the rise
+                                   ("2027-03", "2027-05", 100800, 280)]  # its next quarter at the rise
+    assert [(p, a, price) for p, _, a, price in of(finance, "hh_1")] == [
+        ("2026-11", 21002, 235), ("2026-12", 21002, 235), ("2027-01", 21002, 235),
+        ("2027-02", 25024, 280), ("2027-03", 25024, 280)]               # monthly, the rise from February
+    assert [(p, a) for p, _, a, _ in of(finance, "hh_new")] == [("2027-01", 23500), ("2027-02", 28000),
+                                                                ("2027-03", 28000)]
+    for household_id in AREAS:
+        assert set(covered(finance, household_id).values()) == {1}  # no month billed twice
+    assert sorted(covered(finance, "hh_2")) == ["2026-11", "2026-12", "2027-01", "2027-02", "2027-03", "2027-04",
+                                                "2027-05"]
+    # the month's collection rate holds the household's share of its quarter (F6)
+    billed = finance.kpis({"period": "2027-01", "estate_ids": [ESTATE]})["estates"][ESTATE]["collection_rate"][
+        "denominator"]
+    assert billed == 21002 + 28200 + 11868 + 23500  # hh_2's January: a third of 84600
+
+
+def test_a_rise_approved_before_the_run_bills_the_quarter_s_months_at_each_price_once(finance):
+    approved(finance, valid_from="2026-11")
+    set_cycle(finance, "hh_2", "quarterly", "2027-01")
+    approved(finance, valid_from="2027-02", unit_price_cents_per_m2=280)  # known before January's run
+    at("2027-03")
+    for month in ("2027-02", "2027-01", "2027-03", "2027-02"):  # out of order, and again
+        run(finance, month)
+    assert of(finance, "hh_2") == [("2027-01", "2027-01", 28200, 235),   # January at 2.35
+                                   ("2027-02", "2027-03", 67200, 280)]   # the rest of Q1 at 2.80
+    assert set(covered(finance, "hh_2").values()) == {1}
+
+
+def test_a_household_back_to_monthly_and_a_yearly_one_are_billed_each_month_once(finance):
+    approved(finance, valid_from="2026-11")
+    set_cycle(finance, "hh_1", "yearly", "2027-01")
+    set_cycle(finance, "hh_3", "half_yearly", "2027-01")
+    set_cycle(finance, "hh_3", "monthly", "2027-04")  # changed its mind before April: Q1 only by the cycle
+    at("2027-05")
+    for month in ("2027-01", "2027-02", "2027-03", "2027-04", "2027-05"):
+        run(finance, month)
+    assert of(finance, "hh_1") == [("2027-01", "2027-12", 252023, 235)]  # 89.37 m² × 2.35 × 12 = 2520.234 → 252023
+    assert [(p, c) for p, c, _, _ in of(finance, "hh_3")] == [("2027-01", "2027-03"), ("2027-04", None),
+                                                              ("2027-05", None)]
+    for household_id in AREAS:
+        assert set(covered(finance, household_id).values()) == {1}
+    with pytest.raises(BusinessRuleViolation):  # a one-off charge has no cycle
+        set_cycle(finance, "hh_1", "quarterly", "2028-01", item="repair")
+    listed = finance.list_billing_cycles({"estate_id": ESTATE, "filters": {"household_id": "hh_3"}})["items"]
+    assert [(c["cycle"], c["valid_from"]) for c in listed[0]["cycles"]] == [("half_yearly", "2027-01"),
+                                                                            ("monthly", "2027-04")]

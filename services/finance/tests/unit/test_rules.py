@@ -300,15 +300,17 @@ def test_a_household_handed_over_mid_cycle_owes_the_rest_of_the_cycle_once():
     homes = [{"_id": "hh_new", "area_m2": 89.37, "occupied_from": "2026-11-05"},
              {"_id": "hh_old", "area_m2": 120.0, "occupied_from": "2025-03-01"},
              {"_id": "hh_later", "area_m2": 50.5, "occupied_from": "2026-12-20"}]
-    [(home, _, period, months)] = billing.joined_mid_cycle([(quarterly, "2026-10")], homes, "2026-11", "Asia/Shanghai")
+    [(home, _, period, months, span)] = billing.joined_mid_cycle([(quarterly, "2026-10")], homes, "2026-11", "Asia/Shanghai")
     assert (home["_id"], period, months) == ("hh_new", "2026-10", 2)  # November and December, the cycle's bill
-    [bill] = billing.run_bills("est_1", [(home, quarterly, period, months)], "job_1", "due", "now")
+    assert span == ("2026-11", "2026-12")  # the months it covers (a month's collection rate counts them)
+    [bill] = billing.run_bills("est_1", [(home, quarterly, period, months, span)], "job_1", "due", "now")
+    assert (bill["covers_from"], bill["covers_to"]) == span
     assert bill["amount_cents"] == 42004 and bill["_id"] == billing.bill_id("est_1", "hh_new", "property_service",
                                                                             "2026-10")  # 89.37 × 2.35 × 2
-    assert {h["_id"]: m for h, _, _, m in billing.joined_mid_cycle([(quarterly, "2026-10")], homes, "2026-12", "Asia/Shanghai")} == {
+    assert {h["_id"]: m for h, _, _, m, _ in billing.joined_mid_cycle([(quarterly, "2026-10")], homes, "2026-12", "Asia/Shanghai")} == {
         "hh_new": 2, "hh_later": 1}
     left = [{"_id": "hh_brief", "area_m2": 89.37, "occupied_from": "2026-11-05", "occupied_to": "2026-11-20"}]
-    assert [m for *_, m in billing.joined_mid_cycle([(quarterly, "2026-10")], left, "2026-11", "Asia/Shanghai")] == [1]  # not December
+    assert [m for _, _, _, m, _ in billing.joined_mid_cycle([(quarterly, "2026-10")], left, "2026-11", "Asia/Shanghai")] == [1]  # not December
     fixed = standard(cycle="yearly", basis="fixed", amount_cents=120000)
     assert billing.amount_cents(fixed, None, 5) == 50000 and billing.amount_cents(fixed, None) == 120000
 
@@ -337,7 +339,7 @@ def test_a_household_handed_over_in_the_cycles_first_month_after_its_run_is_bill
     before = {"_id": "hh", "area_m2": 100.0, "status": "vacant", "created_at": "2026-08-01T02:00:00.000Z"}
     assert list(billing.billed_pairs([quarterly], [before], "2026-10")) == []  # October's run: vacant
     after = before | {"status": "occupied", "occupied_from": "2026-10-15"}
-    [(_, _, period, months)] = billing.joined_mid_cycle([(quarterly, "2026-10")], [after], "2026-11",
+    [(_, _, period, months, _)] = billing.joined_mid_cycle([(quarterly, "2026-10")], [after], "2026-11",
                                                         "Asia/Shanghai", prorate=True)
     [(_, _, rerun_period, rerun_months)] = billing.billed_pairs([quarterly], [after], "2026-10", prorate=True)
     assert (period, months) == (rerun_period, rerun_months) == ("2026-10", 3 - Fraction(14, 31))  # from the 15th
@@ -351,7 +353,7 @@ def test_a_household_registered_mid_cycle_is_billed_the_cycle_whichever_run_come
     the cycle's first month run again: the bill was the first run's (found by review)."""
     quarterly = standard(cycle="quarterly", valid_from="2026-10")
     home = {"_id": "hh_new", "area_m2": 40.0, "created_at": "2026-11-30T17:00:00.000Z"}  # Dec 1st, 01:00 local
-    [(_, _, period, months)] = billing.joined_mid_cycle([(quarterly, "2026-10")], [home], "2026-12", "Asia/Shanghai")
+    [(_, _, period, months, _)] = billing.joined_mid_cycle([(quarterly, "2026-10")], [home], "2026-12", "Asia/Shanghai")
     assert (period, months) == ("2026-10", 3)
     [(_, _, start_period, start_months)] = billing.billed_pairs([quarterly], [home], "2026-10")
     assert (start_period, start_months) == (period, months)
@@ -665,7 +667,7 @@ def test_the_handover_month_is_owed_from_the_handover_day_by_the_day():
     assert bill["amount_cents"] == 11000 and bill["prorated"] == {"from": "2026-11-20", "days": 11,
                                                                  "month_days": 30}  # 100 m² × 3.00 × 11/30
     quarterly = standard(cycle="quarterly", valid_from="2026-10", unit_price_cents_per_m2=300)
-    [(_, _, period, months)] = billing.joined_mid_cycle([(quarterly, "2026-10")], [home], "2026-11",
+    [(_, _, period, months, _)] = billing.joined_mid_cycle([(quarterly, "2026-10")], [home], "2026-11",
                                                         "Asia/Shanghai", prorate=True)
     assert (period, months) == ("2026-10", 1 + Fraction(11, 30))
     [bill] = billing.run_bills("est_1", [(home, quarterly, period, months)], "job_1", "due", "now")
