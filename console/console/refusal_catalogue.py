@@ -1386,6 +1386,15 @@ ZH = {
         '与{0}重叠',
     'a price per m² needs a billing cycle (monthly, quarterly, yearly)':
         '按面积（每 m²）计价须选择计费周期（按月、按季、按年）',
+    # a household's own billing cycle (缴费周期: finance billing_cycles.setting, operations.set_billing_cycle)
+    "the household's bills cover that month already":
+        '该房屋的账单已覆盖该月',
+    "the household's {0} bills cover it through {1}: its cycle starts at {2} at the earliest":
+        '该房屋的{0:fee}账单已覆盖至 {1}：缴费周期最早从 {2} 开始',
+    'a one-off charge has no billing cycle':
+        '一次性收费没有缴费周期',
+    '{0} is billed per charge':
+        '{0:fee}按次收费',
     '{0} is billed by cycle, not per charge':
         '{0:fee}须按周期计费，不能按次',
     '{0} is a one-off charge: its standard is per charge':
@@ -2057,7 +2066,7 @@ FRAGMENTS = {
     "journal entry": "日记账分录", "settlement": "日结", "reminder": "催缴通知", "expense": "支出", "deposit": "押金",
     "utility account": "水电账户", "utility top-up or usage": "水电充值或扣费记录", "invoice": "发票",
     "maintenance fund": "维修资金", "maintenance fund entry": "维修资金收支记录", "operating expense": "经营支出",
-    "published disclosure": "公示", "billing run": "批量计费", "seller's prepaid money held": "暂挂的卖方预收款", "webhook": "Webhook", "delivery": "推送记录", "patrol route": "巡更路线",
+    "published disclosure": "公示", "billing run": "批量计费", "seller's prepaid money held": "暂挂的卖方预收款", "household billing cycle": "房屋缴费周期", "webhook": "Webhook", "delivery": "推送记录", "patrol route": "巡更路线",
     "patrol plan": "巡更计划", "patrol round": "巡更", "fire equipment": "消防设施", "fire inspection": "消防检查",
     "overdue fire check": "逾期消防检查", "missed patrol round": "漏巡",
     "incident": "突发事件", "emergency plan": "应急预案", "fire drill": "消防演练", "patrol suspension": "停巡登记",

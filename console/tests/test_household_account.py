@@ -6,7 +6,7 @@ import re
 
 from console.views.common import this_month
 
-from .conftest import ESTATE, problem, sign_in
+from .conftest import ESTATE, csrf_of, problem, sign_in
 from .test_households_screen import BASE, HOUSEHOLD, _household
 from .test_registers import _only_documented
 
@@ -127,3 +127,58 @@ def test_the_sellers_prepaid_money_held_at_a_sale_is_refunded_or_carried_over_fr
     fake.on("GET", ACCOUNT_PATH, {**ACCOUNT, "seller_prepaid": [{**HOLD, "status": "refunded"}]})
     shown = client.get("/accounts/households/hh_1/statement").get_data(as_text=True)
     assert "/accounts/seller-prepaid/sph_1/refund" not in shown and "已退还卖方" in shown
+CYCLE = {"id": "bc_1", "estate_id": ESTATE, "household_id": "hh_1", "item": "property_service", "cycle": "quarterly",
+         "valid_from": "2027-01", "created_at": "2026-12-01T02:00:00Z", "updated_at": "2026-12-01T02:00:00Z",
+         "cycles": [{"cycle": "quarterly", "valid_from": "2027-01", "set_at": "2026-12-01T02:00:00Z", "set_by": "amy"}]}
+
+
+def test_the_accountant_sets_a_household_s_billing_cycle_on_its_statement(client, fake, documented_routes):
+    """按季缴费: a household pays the estate's monthly standard by the quarter from a month, set where the
+    accountant reads its account; its quarter's bill says the months it covers (found by h8: a quarterly
+    standard for one named household was a 409 beside every household's monthly one)."""
+    sign_in(client, fake, username="amy", roles=("accountant",))
+    fake.on("GET", rf"{BASE}/households/hh_1", HOUSEHOLD)
+    quarter = {**ACCOUNT["bills"][0], "id": "bill_q", "period": "2027-01", "covers_from": "2027-01",
+               "covers_to": "2027-03", "amount_cents": 63006}
+    fake.on("GET", ACCOUNT_PATH, {**ACCOUNT, "bills": [quarter]})
+    fake.on("GET", rf"{BASE}/billing-cycles", {"items": [], "next_cursor": None})
+    page = client.get("/accounts/households/hh_1/statement").get_data(as_text=True)
+    assert 'id="billing-cycle"' in page and "按月（按本小区的收费标准，未另设）" in page and "按季" in page
+    assert "2027-01 至 2027-03" in page  # the quarter's bill, its months
+    fake.on("POST", rf"{BASE}/billing-cycles", CYCLE)
+    answer = client.post("/accounts/households/hh_1/billing-cycle",
+                         data={"cycle": "quarterly", "valid_from": "2027-01", "idempotency_key": "k-1",
+                               "csrf_token": csrf_of(client)})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/accounts/households/hh_1/statement")
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/billing-cycles")]
+    assert sent["json"] == {"household_id": "hh_1", "item": "property_service", "cycle": "quarterly",
+                            "valid_from": "2027-01"}
+    fake.on("GET", rf"{BASE}/billing-cycles", {"items": [CYCLE], "next_cursor": None})
+    page = client.get("/accounts/households/hh_1/statement").get_data(as_text=True)
+    assert "缴费周期已设置" in page and "自 2027-01 起按季" in page
+    _only_documented(fake, documented_routes)
+
+
+def test_a_cycle_over_months_billed_is_refused_on_the_statement(client, fake):
+    sign_in(client, fake, username="amy", roles=("accountant",))
+    fake.on("GET", rf"{BASE}/households/hh_1", HOUSEHOLD)
+    fake.on("GET", ACCOUNT_PATH, ACCOUNT)
+    fake.on("GET", rf"{BASE}/billing-cycles", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"{BASE}/billing-cycles", problem(
+        422, "rule refused", "the household's bills cover that month already", "rule",
+        [{"field": "data.valid_from", "message": "the household's property_service bills cover it through 2026-11: "
+                                                  "its cycle starts at 2026-12 at the earliest"}]))
+    answer = client.post("/accounts/households/hh_1/billing-cycle", data={"cycle": "quarterly", "valid_from": "2026-11",
+                                                                              "csrf_token": csrf_of(client)},
+                         follow_redirects=True)
+    html = answer.get_data(as_text=True)
+    assert "该房屋的账单已覆盖该月" in html and "缴费周期最早从 2026-12 开始" in html
+
+
+def test_a_cashier_reads_the_statement_without_the_cycle_s_form(client, fake):
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    fake.on("GET", rf"{BASE}/households/hh_1", HOUSEHOLD)
+    fake.on("GET", ACCOUNT_PATH, ACCOUNT)
+    fake.on("GET", rf"{BASE}/billing-cycles", {"items": [CYCLE], "next_cursor": None})
+    page = client.get("/accounts/households/hh_1/statement").get_data(as_text=True)
+    assert "自 2027-01 起按季" in page and "设置缴费周期" not in page

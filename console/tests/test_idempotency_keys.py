@@ -296,6 +296,15 @@ FORMS = [
          called=f"{EST}/payments/pay_1/invoices"),
     Form("/api/v1/estates/{estate_id}/fee-standards", "/accounts/fee-standards", "/accounts/fee-standards",
          data={"item": "property_fee", "basis": "area", "price": "2.50", "cycle": "monthly"}, shown_again=True),
+    # a household's own billing cycle (缴费周期), set on its statement (h8)
+    Form("/api/v1/estates/{estate_id}/billing-cycles", "/accounts/households/hh_1/statement",
+         "/accounts/households/hh_1/billing-cycle", data={"cycle": "quarterly", "valid_from": "2027-01"},
+         reads={rf"{EST}/households/hh_1/account": {
+             "estate_id": ESTATE, "household_id": "hh_1", "from": "2025-12", "to": "2026-11", "unpaid_cents": 0,
+             "overdue_cents": 0, "prepaid_cents": 0, "billed_cents": 0, "received_cents": 0,
+             "generated_at": "2026-11-30T02:00:00Z", "bills": [], "payments": []},
+             rf"{EST}/households/hh_1$": HOUSEHOLD, rf"{EST}/billing-cycles": _list()},
+         called=f"{EST}/billing-cycles"),
     Form("/api/v1/estates/{estate_id}/billing-runs", "/accounts/billing-runs", "/accounts/billing-runs",
          data={"period": "2026-11"}, shown_again=True),
     Form("/api/v1/estates/{estate_id}/arrears/reminders", "/accounts/arrears", "/accounts/arrears/reminders",

@@ -112,12 +112,16 @@ def _account_path(household_id):
     return f"households/{quote(household_id, safe='')}/account"
 
 
+HOUSEHOLD_CYCLES = ("monthly", "quarterly", "half_yearly", "yearly")
+
+
 @bp.get("/households/<household_id>/statement")
 @estate_needed
 def statement(household_id, problem=None):
     """A household's statement (对账单), printable: what it owes and has prepaid now, and its bills
     and payments of the months asked for (the last 12 by default); a seller's prepaid money held at a
-    sale, with its refund and carry-over (``seller_prepaid``)."""
+    sale, with its refund and carry-over (``seller_prepaid``); beside it, the household's own billing
+    cycle of the property service fee (缴费周期: 按季 / 按年缴费), set here by those who set fees."""
     months = {} if problem else common.query("from", "to")
     household = common.household_or_none(household_id)
     try:
@@ -126,10 +130,11 @@ def statement(household_id, problem=None):
         if problem.status not in (400, 422):  # a range typed wrong is shown with the form; the rest as any page's
             raise
         return render_template("accounts/statement.html", account=None, household=household,
-                               household_id=household_id, months=months, problem=problem), problem.status
+                               household_id=household_id, months=months, problem=problem,
+                               **_cycle_of(household_id)), problem.status
     return render_template("accounts/statement.html", account=account, household=household,
                            household_id=household_id, months=months, problem=problem or common.take_problem(),
-                           methods=METHODS, key=common.form_key())
+                           methods=METHODS, key=common.form_key(), **_cycle_of(household_id))
 
 
 def _seller_prepaid_step(hold_id, step, body, notice):
@@ -163,6 +168,29 @@ def refund_seller_prepaid(hold_id):
 def carry_over_seller_prepaid(hold_id):
     return _seller_prepaid_step(hold_id, "carry-over", {"reason": request.form.get("reason", "").strip()},
                                 "acct.seller_carried_over")
+
+
+def _cycle_of(household_id):
+    """What the statement shows of the household's billing cycle (``GET …/billing-cycles``), and its
+    form for those who set it; nothing for a role that reads neither."""
+    if not permissions.may("GET", "billing-cycles"):
+        return {"cycle": None, "cycles_shown": False}
+    page = common.optional_read("billing-cycles", household_id=household_id, item="property_service")
+    items = (page or {}).get("items") or []
+    return {"cycle": items[0] if items else None, "cycles_shown": page is not None,
+            "cycle_choices": HOUSEHOLD_CYCLES, "cycle_key": common.form_key(), "this_month": common.this_month()}
+
+
+@bp.post("/households/<household_id>/billing-cycle")
+@estate_needed
+def set_billing_cycle(household_id):
+    """The household pays the property service fee by its own cycle from a month (``POST …/billing-cycles``);
+    a refusal (a month its bills cover already) shown on the statement beside the field."""
+    form = request.form
+    body = {"household_id": household_id, "item": "property_service", "cycle": form.get("cycle", ""),
+            "valid_from": form.get("valid_from", "").strip()}
+    return common.post_and_back("billing-cycles", body, url_for("accounts.statement", household_id=household_id),
+                                "hcycle.saved", idempotency_key=form.get("idempotency_key") or None)
 
 
 @bp.post("/payments")
