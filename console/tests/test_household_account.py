@@ -166,7 +166,7 @@ def test_a_cycle_over_months_billed_is_refused_on_the_statement(client, fake):
     fake.on("GET", rf"{BASE}/billing-cycles", {"items": [], "next_cursor": None})
     fake.on("POST", rf"{BASE}/billing-cycles", problem(
         422, "rule refused", "the household's bills cover that month already", "rule",
-        [{"field": "data.valid_from", "message": "the household's property_service bills cover it through 2026-11: "
+        [{"field": "valid_from", "message": "the household's property_service bills cover it through 2026-11: "
                                                   "its cycle starts at 2026-12 at the earliest"}]))
     answer = client.post("/accounts/households/hh_1/billing-cycle", data={"cycle": "quarterly", "valid_from": "2026-11",
                                                                               "csrf_token": csrf_of(client)},
