@@ -12,7 +12,7 @@ from estate_common.errors import BusinessRuleViolation
 from estate_common.testing import staff
 from finance import billing
 
-from .test_service import (AREAS, ESTATE, acting, approved, bills, finance, household_copy, pay,  # noqa: F401 (fixture)
+from .test_service import (AREAS, ESTATE, MANAGER, acting, approved, bills, finance, household_copy, pay,  # noqa: F401 (fixture)
                            run)
 
 ACCOUNTANT = staff("acc", ["accountant"], [ESTATE])
@@ -134,3 +134,24 @@ def test_a_household_back_to_monthly_and_a_yearly_one_are_billed_each_month_once
     listed = finance.list_billing_cycles({"estate_id": ESTATE, "filters": {"household_id": "hh_3"}})["items"]
     assert [(c["cycle"], c["valid_from"]) for c in listed[0]["cycles"]] == [("half_yearly", "2027-01"),
                                                                             ("monthly", "2027-04")]
+
+
+def test_a_price_corrected_re_bills_a_quarter_once(finance):
+    """更正 (h6) and 按季: the quarter billed at a price typed wrong is re-billed once at the corrected
+    price, the wrong bill cancelled, and the quarter's other months billed by nobody."""
+    wrong = approved(finance, valid_from="2026-11", unit_price_cents_per_m2=208)  # typed 2.08 for 2.80
+    set_cycle(finance, "hh_2", "quarterly", "2026-11")
+    run(finance, "2026-11")
+    assert of(finance, "hh_2") == [("2026-11", "2027-01", 74880, 208)]  # 120 m² × 2.08 × 3
+    acting(finance, ACCOUNTANT)
+    fix = finance.create_fee_standard({"estate_id": ESTATE, "data": {
+        "item": "property_service", "cycle": "monthly", "unit_price_cents_per_m2": 280, "corrects": wrong["id"]}})
+    acting(finance, MANAGER)
+    finance.approve_fee_standard({"estate_id": ESTATE, "id": fix["id"]})
+    assert run(finance, "2026-11")["result"]["bills_corrected"] == 3
+    at("2026-12")
+    run(finance, "2026-12")
+    run(finance, "2026-11")
+    assert of(finance, "hh_2") == [("2026-11", "2027-01", 100800, 280)]  # the quarter at 2.80, once
+    assert set(covered(finance, "hh_2").values()) == {1}
+    assert [b["status"] for b in bills(finance, household_id="hh_2")].count("cancelled") == 1
