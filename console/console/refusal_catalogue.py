@@ -1391,6 +1391,8 @@ ZH = {
         '该房屋的账单已覆盖该月',
     "the household's {0} bills cover it through {1}: its cycle starts at {2} at the earliest":
         '该房屋的{0:fee}账单已覆盖至 {1}：缴费周期最早从 {2} 开始',
+    "another billing run is billing the households' own cycles; run this month again in a moment":
+        '另一次计费正在为按季、按年等缴费的房屋出账，请稍后重新执行本月计费',
     'a one-off charge has no billing cycle':
         '一次性收费没有缴费周期',
     '{0} is billed per charge':

@@ -32,6 +32,9 @@ from .rules import (APPROVAL_SECONDS, BILLING_BATCH, HALF_DONE_GRACE_SECONDS, HO
 
 log = logging.getLogger(__name__)
 
+# how long a billing run waits for another run of the estate billing its households' own cycles
+OWN_CYCLES_LOCK_WAIT_SECONDS = 20
+
 BILLING_RUN = job_scopes.BILLING_RUN
 OPENING_BALANCE_IMPORT = job_scopes.OPENING_BALANCE_IMPORT
 OPENING_CREDIT_IMPORT = job_scopes.OPENING_CREDIT_IMPORT
@@ -225,33 +228,46 @@ def run_billing(db, outbox, job, progress):
         prorate = bool(rules["prorate_handover_month"])
         cycles = store.billing_cycles_of(db, estate_id)
         pairs = [*billing.billed_pairs(billed, households, period, prorate, cycles),
-                 *billing.joined_mid_cycle(mid_cycle, households, period, rules["timezone"], prorate),
-                 *_own_cycle_pairs(db, estate_id, billed, households, period, cycles, prorate)]
+                 *billing.joined_mid_cycle(mid_cycle, households, period, rules["timezone"], prorate)]
     progress(0, len(pairs))
-    bills = billing.run_bills(estate_id, pairs, job["_id"], billing.due_at(period, now, rules), clock.to_iso(now))
-    created = already = cents = corrected = 0
+    due, stamp = billing.due_at(period, now, rules), clock.to_iso(now)
+    counts = {"created": 0, "already": 0, "cents": 0, "corrected": 0}
     refused = []
     # 更正: a correction's bills replace those its wrong standard billed (``_rebill``)
     corrections = {s["_id"]: s["corrects"] for s in [*billed, *(s for s, _ in mid_cycle)] if s.get("corrects")}
-    while True:
-        with collector.paused():  # a batch's bills are acyclic dicts: see collector.py
-            made = list(islice(bills, BILLING_BATCH))
-            if not made:
-                break
-            batch, correcting = [], []
-            for bill in made:
-                if billing.over_limit(bill):
-                    refused.append({"household_id": bill["household_id"], "item": bill["item"],
-                                    "amount_cents": bill["amount_cents"]})
-                else:
-                    (correcting if bill["source"]["standard_id"] in corrections else batch).append(bill)
-            created, already, cents = _write_batch(db, batch, created, already, cents)
-        for bill in correcting:
-            outcome = _rebill(db, outbox, bill, corrections[bill["source"]["standard_id"]], job.get("created_by"))
-            created, already, corrected = (created + (outcome == "created"), already + (outcome == "already"),
-                                           corrected + (outcome == "corrected"))
-            cents += bill["amount_cents"] if outcome != "already" else 0
-        progress(created + already + corrected + len(refused))
+
+    def write(bills, shown):
+        while True:
+            with collector.paused():  # a batch's bills are acyclic dicts: see collector.py
+                made = list(islice(bills, BILLING_BATCH))
+                if not made:
+                    break
+                batch, correcting = [], []
+                for bill in made:
+                    if billing.over_limit(bill):
+                        refused.append({"household_id": bill["household_id"], "item": bill["item"],
+                                        "amount_cents": bill["amount_cents"]})
+                    else:
+                        (correcting if bill["source"]["standard_id"] in corrections else batch).append(bill)
+                counts["created"], counts["already"], counts["cents"] = _write_batch(
+                    db, batch, counts["created"], counts["already"], counts["cents"])
+            for bill in correcting:
+                outcome = _rebill(db, outbox, bill, corrections[bill["source"]["standard_id"]], job.get("created_by"))
+                counts[outcome] += 1
+                counts["cents"] += bill["amount_cents"] if outcome != "already" else 0
+            if shown:
+                progress(counts["created"] + counts["already"] + counts["corrected"] + len(refused))
+
+    write(billing.run_bills(estate_id, pairs, job["_id"], due, stamp), True)
+    # the households paying a monthly standard by their own cycle (按季 / 按年缴费): what their bills cover
+    # read and their bills written under the estate's lock of it, so that two runs of different months at
+    # once do not each bill a month of a cycle (a few households: well within the lock's time)
+    if cycles and any(billing_cycles.applies_under(s) for s in billed):
+        with _held(db, _waited_for(lambda now_, until: store.lock_own_cycles(db, estate_id, now_, until),
+                                   OWN_CYCLES_LOCK_WAIT_SECONDS)):
+            own = _own_cycle_pairs(db, estate_id, billed, households, period, cycles, prorate)
+            write(billing.run_bills(estate_id, own, job["_id"], due, stamp), False)
+    created, already, cents, corrected = counts["created"], counts["already"], counts["cents"], counts["corrected"]
     prepaid = apply_prepaid_everywhere(db, outbox, estate_id)
     result = {"period": period, "households": len(households),
               "standards": [s["_id"] for s in billed] + [s["_id"] for s, _ in mid_cycle],

@@ -198,6 +198,13 @@ def lock_fee_item(db, estate_id, item, now_iso, expires_iso):
                  f"another {item} standard is being approved; try again in a moment")
 
 
+def lock_own_cycles(db, estate_id, now_iso, expires_iso):
+    """Take the lock of billing the households' own cycles (按季 / 按年缴费: a run reads what their
+    bills cover, then writes theirs), one run of the estate at a time (as ``lock_household``)."""
+    return _lock(db, estate_id, ids.natural_id("lock", estate_id, "billing-cycles"), now_iso, expires_iso,
+                 "another billing run is billing the households' own cycles; run this month again in a moment")
+
+
 def _lock(db, estate_id, lock_id, now_iso, expires_iso, busy):
     token = ids.new_id("tok")
     try:

@@ -9,8 +9,8 @@ import pytest
 
 from estate_common import clock
 from estate_common.errors import BusinessRuleViolation
-from estate_common.testing import staff
-from finance import billing
+from estate_common.testing import side_by_side, staff
+from finance import billing, operations
 
 from .test_service import (AREAS, ESTATE, MANAGER, acting, approved, bills, finance, household_copy, pay,  # noqa: F401 (fixture)
                            run)
@@ -155,3 +155,20 @@ def test_a_price_corrected_re_bills_a_quarter_once(finance):
     assert of(finance, "hh_2") == [("2026-11", "2027-01", 100800, 280)]  # the quarter at 2.80, once
     assert set(covered(finance, "hh_2").values()) == {1}
     assert [b["status"] for b in bills(finance, household_id="hh_2")].count("cancelled") == 1
+
+
+def test_two_runs_of_a_quarter_s_months_at_once_bill_each_month_once(finance, monkeypatch):
+    """Each run read what the household's bills cover before the other wrote (held where both have
+    read): November's billed November to January, December's December and January again. The
+    households' own cycles are billed under the estate's lock of them: the second run waits, then reads
+    the first's bill."""
+    approved(finance, valid_from="2026-11")
+    set_cycle(finance, "hh_2", "quarterly", "2026-11")
+    at("2026-12")
+    runs = [{"_id": f"job_{month}", "estate_id": ESTATE, "params": {"period": month}, "created_by": "acc"}
+            for month in ("2026-11", "2026-12")]
+    answers = side_by_side(monkeypatch, *[lambda job=job: operations.run_billing(
+        finance.db, finance.outbox, job, lambda *done: None) for job in runs], at=(billing, "own_cycle_pairs"))
+    assert [error for _, error in answers] == [None, None]
+    assert set(covered(finance, "hh_2").values()) == {1}
+    assert sorted(covered(finance, "hh_2")) == ["2026-11", "2026-12", "2027-01"]
