@@ -164,13 +164,18 @@ def cycles_starting(standards, months):
     return [(month, standard) for month in months for standard in standards if bills_in(standard, month)]
 
 
-def applying(pairs, households):
+def applying(pairs, households, cycles=None, covered=None):
     """Those ``(month, standard)`` of ``pairs`` that bill at least one of ``households`` in their
-    month (``standards.applies``), the households walked only until each pair has found one."""
+    month (``standards.applies``), the households walked only until each pair has found one. A
+    household paying by its own cycle (``cycles``, ``billed_pairs``) is billed in a month its bills
+    do not cover yet (``covered``: ``{(household_id, item): months}``) only."""
     left, found = list(pairs), set()
+    cycles, covered = cycles or {}, covered or {}
     for household in households:
         for index, (month, standard) in enumerate(left):
-            if index not in found and applies(standard, household, month):
+            if index not in found and applies(standard, household, month) and not (
+                    _by_own_cycle(cycles, household, standard, month)
+                    and month in covered.get((household["_id"], standard["item"]), ())):
                 found.add(index)
         if len(found) == len(left):
             break

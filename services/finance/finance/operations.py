@@ -1986,7 +1986,15 @@ def months_not_billed(db, estate_id, estate, months, item=None):
         store.approved_standards(db, estate_id, item), months) if not store.billed_by_run(db, estate_id, standard, month)]
     if not pairs:
         return []
-    return billing.months_not_billed(billing.applying(pairs, store.households_for_billing(db, estate_id)))
+    # a household paying by its own cycle (按季 / 按年缴费) owes no run in a month its bills cover
+    cycles, covered = store.billing_cycles_of(db, estate_id), {}
+    for item in sorted({standard["item"] for _, standard in pairs}) if cycles else ():
+        holders = {household_id for household_id, of in cycles if of == item}
+        first, last = min(month for month, _ in pairs), max(month for month, _ in pairs)
+        covered.update(billing.covered_months(store.bills_covering(
+            db, estate_id, holders, item, periods.add_months(first, -11), last), None))
+    return billing.months_not_billed(billing.applying(pairs, store.households_for_billing(db, estate_id),
+                                                      cycles, covered))
 
 
 def unbilled_months(db, estate_id, limit=None, cursor=None):

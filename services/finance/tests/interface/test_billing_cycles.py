@@ -172,3 +172,18 @@ def test_two_runs_of_a_quarter_s_months_at_once_bill_each_month_once(finance, mo
     assert [error for _, error in answers] == [None, None]
     assert set(covered(finance, "hh_2").values()) == {1}
     assert sorted(covered(finance, "hh_2")) == ["2026-11", "2026-12", "2027-01"]
+
+
+def test_a_month_every_household_s_quarter_covers_is_not_named_unbilled(finance):
+    """Runs are manual and the months a run should have billed are named (``GET …/unbilled-months``,
+    the collection rate's ``not_billed``); a month that the households' own quarters cover owes no run."""
+    approved(finance, valid_from="2026-11")
+    for household_id in AREAS:
+        set_cycle(finance, household_id, "quarterly", "2026-11")
+    at("2027-02")
+    assert [m["period"] for m in finance.list_unbilled_months({"estate_id": ESTATE})["items"]] == [
+        "2026-11", "2026-12", "2027-01", "2027-02"]  # nothing billed: each month could be a run's first
+    run(finance, "2026-11")
+    assert [m["period"] for m in finance.list_unbilled_months({"estate_id": ESTATE})["items"]] == ["2027-02"]
+    run(finance, "2027-02")
+    assert finance.list_unbilled_months({"estate_id": ESTATE})["items"] == []
