@@ -1232,3 +1232,15 @@ def test_a_buyers_statement_says_from_when_it_reads_and_what_the_flat_owes_from_
     fake.on("GET", r"/api/v1/public/accounts/E1\.a+", {**STATEMENT, "owner_since": None, "owed_before_owner_cents": 0})
     first = client.get(f"/portal/account/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert "data-owner-since" not in first and "data-owed-before" not in first
+
+
+def test_an_owner_paying_by_the_quarter_reads_the_months_of_its_bill(client, fake):
+    """按季缴费 (h8): a bill of three months says them, where the owner read one month's period beside a
+    quarter's amount."""
+    quarter = {**STATEMENT["bills"][0], "period": "2026-12", "amount_cents": 63006, "covers_from": "2026-12",
+               "covers_to": "2027-02"}
+    fake.on("GET", r"/api/v1/public/accounts/E1\.a+", {**STATEMENT, "bills": [quarter]})
+    html = client.get(f"/portal/account/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "2026-12 至 2027-02" in html and "¥630.06" in html
+    english = client.get(f"/portal/account/{CODE}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "2026-12 to 2027-02" in english

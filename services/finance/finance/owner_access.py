@@ -88,7 +88,9 @@ def statement_view(account, estate, timezone):
     bills = [{"item": bill["item"], "period": bill["period"], "amount_cents": bill["amount_cents"],
               "paid_cents": bill.get("paid_cents", 0), "status": bill["status"], "due_at": bill.get("due_at"),
               "work_order_number": (bill.get("detail") or {}).get("work_order_number"),
-              "pricing": bill.get("pricing")}
+              "pricing": bill.get("pricing"),
+              # a bill of several months (按季缴费): the months it covers
+              **{name: bill[name] for name in ("covers_from", "covers_to") if bill.get(name)}}
              for bill in account["bills"]]
     payments = [{"receipt_number": payment.get("receipt_number"), "amount_cents": payment["amount_cents"],
                  "method": payment["method"], "status": payment["status"],

@@ -187,3 +187,15 @@ def test_a_month_every_household_s_quarter_covers_is_not_named_unbilled(finance)
     assert [m["period"] for m in finance.list_unbilled_months({"estate_id": ESTATE})["items"]] == ["2027-02"]
     run(finance, "2027-02")
     assert finance.list_unbilled_months({"estate_id": ESTATE})["items"] == []
+
+
+def test_the_owner_s_statement_says_the_months_a_quarter_s_bill_covers(finance):
+    """按季缴费: the owner reading the statement link sees a 630-yuan bill of November and that it is
+    November to January (its pricing says 3 months, the statement the months themselves)."""
+    from .test_owner_statement import issue, statement
+    approved(finance, valid_from="2026-11")
+    set_cycle(finance, "hh_1", "quarterly", "2026-11")
+    run(finance, "2026-11")
+    [bill] = statement(finance, issue(finance)["code"])["bills"]
+    assert (bill["period"], bill["covers_from"], bill["covers_to"], bill["pricing"]["months"]) == (
+        "2026-11", "2026-11", "2027-01", 3)
