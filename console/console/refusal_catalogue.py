@@ -2024,6 +2024,10 @@ REASONS = {
     'propose it for the households the approved one applies to (“New version” on its row), or reject this one':
         '它适用于{0}，本标准适用于{1}：新标准只能对完全相同的房屋终止已审批的标准；请在该标准一行点“以此新建（修改适用范围）”，'
         '按它的适用房屋提出，或驳回本标准',
+    'it applies to {0}, this one to {1}: a household paying by the quarter or the year pays the approved monthly '
+    'standard by its own billing cycle (POST …/billing-cycles, 缴费周期 on its statement of account); reject this one':
+        '它适用于{0}，本标准适用于{1}：按季或按年缴费的房屋按已审批的按月标准，设置该房屋自己的缴费周期即可'
+        '（POST …/billing-cycles，在其对账单页设置“缴费周期”）；请驳回本标准',
     # the approved standard named as the page shows it (``finance.standards.approved_named``)
     'the approved {0} standard “{1}” from {2}': '已审批的{0:fee}收费标准“{1}”（{2} 起）',
     'the approved {0} standard from {1}': '已审批的{0:fee}收费标准（{1} 起）',

@@ -303,6 +303,14 @@ def _overlap_conflict(standard, other, billed_through):
     if other["valid_from"] >= standard["valid_from"]:
         return f"it covers {other['valid_from']} onwards already"
     if (other.get("applies_to") or None) != (standard.get("applies_to") or None):
+        if _a_cycle_for_some(standard, other):
+            # 按季 / 按年缴费 for a few households beside every household's monthly standard: the household's
+            # own billing cycle, at the estate's price (found by h8: this 409 sent the accountant to re-issue
+            # the monthly standard naming every other household)
+            return (f"it applies to {households_in_words(other.get('applies_to'))}, this one to "
+                    f"{households_in_words(standard.get('applies_to'))}: a household paying by the quarter or "
+                    "the year pays the approved monthly standard by its own billing cycle (POST …/billing-cycles, "
+                    "缴费周期 on its statement of account); reject this one")
         # a standard has no end of its own to set (the page offers none): a new one ends it, for all its households
         return (f"it applies to {households_in_words(other.get('applies_to'))}, this one to "
                 f"{households_in_words(standard.get('applies_to'))}: a new standard ends an approved one only for the "
@@ -325,6 +333,13 @@ def _overlap_conflict(standard, other, billed_through):
         return (f"it runs to {other['valid_to']} and this one ends at {standard['valid_to']}: from {after} nothing "
                 "would bill; approve this one without an end, or a standard of its own for the months after")
     return None
+
+
+def _a_cycle_for_some(standard, other):
+    """Whether ``standard`` bills named households of ``other``'s monthly standard by a longer cycle:
+    what a household's own billing cycle does (``billing_cycles``)."""
+    return (other["cycle"] == "monthly" and standard["cycle"] in ("quarterly", "yearly")
+            and bool((standard.get("applies_to") or {}).get("household_ids")) and not other.get("applies_to"))
 
 
 def applies(standard, household, period):

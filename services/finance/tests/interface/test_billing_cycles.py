@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from estate_common import clock
-from estate_common.errors import BusinessRuleViolation
+from estate_common.errors import BusinessRuleViolation, Conflict
 from estate_common.testing import side_by_side, staff
 from finance import billing, operations
 
@@ -199,3 +199,16 @@ def test_the_owner_s_statement_says_the_months_a_quarter_s_bill_covers(finance):
     [bill] = statement(finance, issue(finance)["code"])["bills"]
     assert (bill["period"], bill["covers_from"], bill["covers_to"], bill["pricing"]["months"]) == (
         "2026-11", "2026-11", "2027-01", 3)
+
+
+def test_a_quarterly_standard_for_one_household_beside_the_monthly_one_points_to_its_billing_cycle(finance):
+    """The 409 an accountant met proposing 按季 for one household (h8's F5) says what to do instead."""
+    approved(finance, valid_from="2026-11")
+    acting(finance, ACCOUNTANT)
+    proposed = finance.create_fee_standard({"estate_id": ESTATE, "data": {
+        "item": "property_service", "unit_price_cents_per_m2": 235, "cycle": "quarterly", "valid_from": "2027-01",
+        "applies_to": {"household_ids": ["hh_2"]}}})
+    acting(finance, MANAGER)
+    with pytest.raises(Conflict) as refused:
+        finance.approve_fee_standard({"estate_id": ESTATE, "id": proposed["id"]})
+    assert "its own billing cycle (POST …/billing-cycles" in refused.value.detail
