@@ -78,6 +78,9 @@ MESSAGES = {
     # moments: an export in a language writes them on the estate's clock, its zone after the name
     "field.created_at": ("登记时间", "Registered at"),
     "field.updated_at": ("更新时间", "Updated at"),
+    # a bill of several months (a household paying by the quarter, 按季缴费): the months it covers
+    "field.covers_from": ("覆盖起始月", "Covers from"),
+    "field.covers_to": ("覆盖截止月", "Covers to"),
     "field.updated_since": ("更新起始时间", "Updated since"),
     "field.matched": ("已确认房屋", "Matched to its flat"),
     "field.closed_at": ("结案时间", "Closed at"),

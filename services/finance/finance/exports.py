@@ -22,6 +22,8 @@ those who do not see residents' numbers in full), and so is the sentence that qu
 of its last change, by which an export with the list's ``updated_since`` is ordered as the sync reads.
 A payment's ``transaction_id`` (its channel's number, empty without one: cash) comes after it, added
 later still: the cashier reconciling the channel's statement (对账单) matches its lines by it.
+A bill's ``covers_from`` and ``covers_to`` (the months a bill of several months covers: a household
+paying by the quarter, 按季缴费) come after ``updated_at``, added later, empty on a bill of its period onwards.
 The arrears' ``as_of`` comes last of theirs, added later: the past day of an export with the list's
 ``as_of`` (the arrears as they stood at that day's end), empty for the arrears of today."""
 from estate_common import personal_data
@@ -38,6 +40,7 @@ BILLS = [
     field("detail.work_order_number"), field("detail.title", personal=personal_data.NUMBERS_IN_TEXT),
     field("detail.pricing", labels="pricing"), field("detail.area_m2"), field("detail.cents_per_m2"),
     field("updated_at"),
+    field("covers_from"), field("covers_to"),
 ]
 
 PAYMENTS = [

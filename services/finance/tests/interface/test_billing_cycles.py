@@ -3,6 +3,8 @@ the quarter, 按季缴费) in the collection rate (物业服务费收缴率) of 
 received are apportioned to the months it covers (Decimal half-up on the running total, so the
 months sum exactly to the bill), where the whole quarter counted in its first month's rate:
 January's denominator held all of Q1 and February's and March's none (found by h8, F6)."""
+import csv
+import io
 from collections import Counter
 
 import pytest
@@ -212,3 +214,14 @@ def test_a_quarterly_standard_for_one_household_beside_the_monthly_one_points_to
     with pytest.raises(Conflict) as refused:
         finance.approve_fee_standard({"estate_id": ESTATE, "id": proposed["id"]})
     assert "its own billing cycle (POST …/billing-cycles" in refused.value.detail
+
+
+def test_the_bills_export_names_the_months_a_quarter_s_bill_covers(finance):
+    from .test_exports import download, export
+    approved(finance, valid_from="2026-11")
+    set_cycle(finance, "hh_2", "quarterly", "2026-11")
+    run(finance, "2026-11")
+    content, _ = download(finance, export(finance, "bills"))
+    rows = {r["household_id"]: r for r in csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline=""))}
+    assert (rows["hh_2"]["covers_from"], rows["hh_2"]["covers_to"]) == ("2026-11", "2027-01")
+    assert (rows["hh_1"]["covers_from"], rows["hh_1"]["covers_to"]) == ("", "")
