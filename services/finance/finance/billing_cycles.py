@@ -52,8 +52,9 @@ def setting(record, data, billed_through, now, actor):
             "data.valid_from", f"the household's {data['item']} bills cover it through {billed_through}: "
                                f"its cycle starts at {periods.add_months(billed_through, 1)} at the earliest")])
     kept = [c for c in cycles if c["valid_from"] < valid_from]
-    if kept == cycles and kept and kept[-1]["cycle"] == data["cycle"]:
-        return None  # the same cycle in force from before: nothing to change
+    if kept == cycles and kept and kept[-1]["cycle"] == data["cycle"] and not periods.months_between(
+            kept[-1]["valid_from"], valid_from) % CYCLE_MONTHS[data["cycle"]]:
+        return None  # the same cycle in force from before, a cycle starting then: nothing to change
     new = {"cycle": data["cycle"], "valid_from": valid_from, "set_at": clock.to_iso(now), "set_by": actor}
     return {"cycles": [*kept, new], "cycle": data["cycle"], "valid_from": valid_from,
             "updated_by": actor}

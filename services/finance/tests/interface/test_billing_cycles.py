@@ -225,3 +225,11 @@ def test_the_bills_export_names_the_months_a_quarter_s_bill_covers(finance):
     rows = {r["household_id"]: r for r in csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline=""))}
     assert (rows["hh_2"]["covers_from"], rows["hh_2"]["covers_to"]) == ("2026-11", "2027-01")
     assert (rows["hh_1"]["covers_from"], rows["hh_1"]["covers_to"]) == ("", "")
+
+
+def test_a_quarter_moved_to_start_a_month_later_is_a_new_setting_and_the_same_again_is_none(finance):
+    set_cycle(finance, "hh_2", "quarterly", "2027-01")
+    assert len(set_cycle(finance, "hh_2", "quarterly", "2027-04")["cycles"]) == 1  # a quarter of it starts then
+    moved = set_cycle(finance, "hh_2", "quarterly", "2027-02")                     # 2-4, 5-7, ...
+    assert [(c["cycle"], c["valid_from"]) for c in moved["cycles"]] == [("quarterly", "2027-01"),
+                                                                        ("quarterly", "2027-02")]
