@@ -33,6 +33,9 @@ def _overlap_reasons():
     ending = {**new, "valid_to": "2026-12"}  # the new one ends: the old one would have left nothing after it
     yield standards._overlap_conflict(ending, old, None)  # the old one runs on
     yield standards._overlap_conflict(ending, {**old, "valid_to": "2027-06"}, None)  # it runs to a later month
+    # 按季 for named households beside every household's monthly one: their own billing cycle (h8)
+    yield standards._overlap_conflict({**new, "cycle": "quarterly", "applies_to": {"household_ids": ["hh_1"]}},
+                                      old, None)
 
 
 new_scoped = {"valid_from": "2026-11", "valid_to": None,
@@ -45,7 +48,7 @@ def test_why_a_fee_standard_cannot_end_another_reads_in_chinese():
     """"与已审批的物业服务费收费标准 fs_… 重叠：it applies to other households (applies_to): end it for
     all or none" on the fee standards page (found by a console probe)."""
     reasons = list(_overlap_reasons())
-    assert all(reasons) and len(set(reasons)) == 8
+    assert all(reasons) and len(set(reasons)) == 9
     app = create_app({"GATEWAY_URL": "http://gateway.invalid", "SECRET_KEY": "test-secret", "TESTING": True})
     with app.test_request_context():
         g.language = "zh"

@@ -338,7 +338,7 @@ def _overlap_conflict(standard, other, billed_through):
 def _a_cycle_for_some(standard, other):
     """Whether ``standard`` bills named households of ``other``'s monthly standard by a longer cycle:
     what a household's own billing cycle does (``billing_cycles``)."""
-    return (other["cycle"] == "monthly" and standard["cycle"] in ("quarterly", "yearly")
+    return (other.get("cycle") == "monthly" and standard.get("cycle") in ("quarterly", "yearly")
             and bool((standard.get("applies_to") or {}).get("household_ids")) and not other.get("applies_to"))
 
 
