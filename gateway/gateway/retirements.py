@@ -83,7 +83,7 @@ STARTS_WORK = (
     | _named("maintenance", "create_maintenance_plan", "create_checklist", "open_inspection", "create_equipment",
              "set_budget")
     | _named("finance", "create_fee_standard", "approve_fee_standard", "start_billing_run", "record_opening_balance",
-             "record_opening_credit",
+             "record_opening_credit", "set_billing_cycle",
              "top_up_utility",
              "record_utility_usage", "fund_deposit", "request_fund_use")
     | _named("security_patrol", "create_patrol_route", "create_patrol_plan", "start_round", "create_fire_equipment",
