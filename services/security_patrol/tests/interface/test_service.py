@@ -2991,3 +2991,41 @@ def test_a_manager_may_not_raise_how_far_back_he_records_a_suspension(patrol):
     with pytest.raises(BusinessRuleViolation):  # dropped, it would fall back to the default, 24: lower, allowed
         patrol.update_settings({"estate_id": ESTATE, "data": {"patrol_suspension_backdate_hours": 49}})
     assert patrol.update_settings({"estate_id": ESTATE, "data": {}})["values"]["patrol_suspension_backdate_hours"] == 24
+
+
+def test_a_suspension_withdrawn_while_the_sweep_runs_has_its_recent_slots_announced_once_and_older_ones_listed(
+        patrol, monkeypatch):
+    """Review r9 of h9's withdrawal: a sweep that read the suspension standing just before the
+    withdrawal announces nothing of its window; the next announces the slots over in its last two
+    days, once (a later sweep none again); a slot over before that is listed among the month's
+    missed rounds, not announced."""
+    route = make_route(patrol)
+    make_plan(patrol, route)  # a slot at 14:00Z each day from the 23rd
+    clock.freeze(clock.parse_iso("2026-11-23T20:00:00Z"))
+    as_caller(patrol, MANAGER)
+    storm = patrol.suspend_patrols({"estate_id": ESTATE, "data": {
+        "from": "2026-11-24T12:00:00.000Z", "to": "2026-11-26T22:00:00.000Z", "reason": "台风预警"}})
+    for day in ("24", "25", "26", "27"):
+        patrol.sweep_missed_rounds(clock.parse_iso(f"2026-11-{day}T20:00:00Z"))
+
+    def noticed():
+        return sorted(n["scheduled_start"] for n in patrol.db.missed_round_notices.find({"estate_id": ESTATE}))
+    assert noticed() == ["2026-11-23T14:00:00.000Z", "2026-11-27T14:00:00.000Z"]
+
+    clock.freeze(clock.parse_iso("2026-11-28T10:00:00Z"))
+    read = store.suspensions_over
+
+    def read_then_withdrawn(*args):
+        standing = read(*args)  # the sweep read it standing; the manager withdraws it now
+        patrol.withdraw_patrol_suspension({"estate_id": ESTATE, "id": storm["id"], "data": {"reason": "台风未至"}})
+        return standing
+    monkeypatch.setattr(store, "suspensions_over", read_then_withdrawn)
+    assert patrol.sweep_missed_rounds(clock.parse_iso("2026-11-28T10:00:00Z")) == 0
+    monkeypatch.setattr(store, "suspensions_over", read)
+    # the 26th's slot, over at 15:10Z, within two days of 10:05Z on the 28th; the 24th's and the 25th's not
+    assert patrol.sweep_missed_rounds(clock.parse_iso("2026-11-28T10:05:00Z")) == 1
+    assert patrol.sweep_missed_rounds(clock.parse_iso("2026-11-28T10:10:00Z")) == 0
+    assert noticed() == ["2026-11-23T14:00:00.000Z", "2026-11-26T14:00:00.000Z", "2026-11-27T14:00:00.000Z"]
+    assert len(patrol.outbox.of_type("patrol_round_missed")) == 3
+    missed = patrol.missed_rounds({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]
+    assert [item["scheduled_start"][8:10] for item in missed] == ["23", "24", "25", "26", "27"]
