@@ -9,9 +9,12 @@ the caller's scope is a 403, an estate that does not exist a 404, a retired one 
 published). The body is held to its contract (``NoticeAcrossEstatesCreate``) first too.
 
 Once per estate: an ``Idempotency-Key`` is required (a 400 without one). Each estate's notice is
-created with it (customer service derives the notice's id from the key and the estate,
+created under it (customer service derives the notice's id from the caller, the key and the estate,
 ``Caller.created_id``), so a retry finds each estate's first notice and publishes none twice. The
-estates are asked in parallel; the answer names each estate's outcome:
+key is passed on as this route's (``service_key``): a key's record is the route's, and the key the
+client sent to an estate's own ``…/notices`` before would find that notice (停水) and answer it as
+the warning published there. The estates are asked in parallel; the answer names each estate's
+outcome:
 
 - every estate published: 201 ``{notices, failed: []}``, kept under the key (a replay answers it);
 - some published, some not (a service down, an estate's own rule: its ``notice_shown_max_days``):
@@ -69,7 +72,7 @@ def register(app):
             data = {name: body[name] for name in NOTICE_FIELDS if name in body}
             calls = {estate_id: partial(state.rpc.call, "customer_service", "create_notice",
                                         {"estate_id": estate_id, "data": data}, request_id=g.request_id,
-                                        caller=caller, context={"idempotency_key": key})
+                                        caller=caller, context={"idempotency_key": service_key(key)})
                      for estate_id in body["estate_ids"]}
             answers, errors = fan.ask(calls, state.rpc.timeout)
         except Exception:
@@ -85,6 +88,13 @@ def register(app):
         if not notices:
             raise errors[body["estate_ids"][0]]
         return jsonify({"notices": notices, "failed": failed}), 207
+
+
+def service_key(key):
+    """The key customer service makes each estate's notice under: the client's, as this route's. A
+    client's key is printable ASCII (``idempotency.KEY_PATTERN``), so none sent to another route is
+    this one, and an estate's own ``POST …/notices`` under the same key makes its own notice."""
+    return f"POST {PATH}\n{key}"
 
 
 def failure(estate_id, error):

@@ -3,7 +3,9 @@ publishes one notice in each estate named as that estate's own, once per estate 
 Idempotency-Key, and a partial failure names the estates that got it and those that did not."""
 import pytest
 
+from estate_common import ids
 from estate_common.errors import BusinessRuleViolation, NotFound, ServiceUnavailable
+from gateway.notices_across import service_key
 
 from .test_estate_retirement import RETIRED_AT, estate
 
@@ -26,12 +28,18 @@ def archive_knows(rpc):
 
 
 def published(call):
-    """customer service's notice: its id from the estate and the key, as ``Caller.created_id`` makes it."""
+    """customer service's notice: its id from the estate, the caller and the key, as ``Caller.created_id``
+    makes it."""
     estate_id, key = call.payload["estate_id"], call.context["idempotency_key"]
-    return {"id": f"nt_{estate_id}_{key}", "estate_id": estate_id, "title": call.payload["data"]["title"],
-            "body": call.payload["data"]["body"], "building": None, "buildings": [], "published_at": AT,
+    return {"id": ids.natural_id("nt", estate_id, call.caller["user"], key), "estate_id": estate_id,
+            "title": call.payload["data"]["title"], "body": call.payload["data"]["body"], "building": None, "buildings": [], "published_at": AT,
             "published_by": call.caller["user"], "until": call.payload["data"].get("until"), "created_at": AT,
             "updated_at": AT, "created_by": call.caller["user"]}
+
+
+def made(estate_id, key, user="typhoon-manager-ab"):
+    """The id of the notice made in ``estate_id`` under the client's ``key`` on this route."""
+    return ids.natural_id("nt", estate_id, user, service_key(key))
 
 
 def auth(accounts, role, estate_ids=("A", "B"), key="typhoon-1"):
@@ -48,11 +56,12 @@ def test_a_manager_of_both_publishes_it_in_each_as_its_own_and_a_retry_publishes
     rpc.answer("customer_service", "create_notice", published)
     headers = auth(accounts, "manager")
     both = contract.check(client.application, publish(client, headers), 201)
-    assert [(n["estate_id"], n["id"]) for n in both["notices"]] == [("A", "nt_A_typhoon-1"), ("B", "nt_B_typhoon-1")]
+    assert [(n["estate_id"], n["id"]) for n in both["notices"]] == [("A", made("A", "typhoon-1")),
+                                                                        ("B", made("B", "typhoon-1"))]
     assert both["failed"] == []
     calls = rpc.calls_to("customer_service", "create_notice")
     assert sorted(c.payload["estate_id"] for c in calls) == ["A", "B"]
-    assert all(c.payload["data"] == WARNING and c.context == {"idempotency_key": "typhoon-1"} for c in calls)
+    assert all(c.payload["data"] == WARNING and c.context == {"idempotency_key": service_key("typhoon-1")} for c in calls)
     again = publish(client, headers)
     assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
     assert again.get_json() == both and len(rpc.calls_to("customer_service", "create_notice")) == 2
@@ -74,9 +83,9 @@ def test_a_partial_failure_names_each_estate_and_the_retry_publishes_the_rest_on
     down["B"] = False
     rest = contract.check(client.application, publish(client, headers), 201)
     # A's first notice answered again (the service finds it by its id from the key), B's published now
-    assert [n["id"] for n in rest["notices"]] == ["nt_A_typhoon-2", "nt_B_typhoon-2"]
+    assert [n["id"] for n in rest["notices"]] == [made("A", "typhoon-2"), made("B", "typhoon-2")]
     assert [c.context["idempotency_key"] for c in rpc.calls_to("customer_service", "create_notice")] == \
-        ["typhoon-2"] * 4
+        [service_key("typhoon-2")] * 4
 
 
 def test_an_estates_own_rule_refusing_it_names_the_field_as_the_client_sent_it(client, rpc, contract, accounts,
@@ -135,3 +144,27 @@ def test_without_an_idempotency_key_a_400_publishing_in_none(client, rpc, contra
     contract.problem(publish(client, auth(accounts, "manager", key=None)), 400, fields=["Idempotency-Key"],
                      app=client.application)
     assert rpc.calls_to("customer_service", "create_notice") == []
+
+
+def test_a_key_the_client_used_on_an_estates_own_notice_publishes_the_warning_there_still(
+        client, rpc, contract, accounts, archive_knows):
+    """The key's record is the route's (idempotency.claim): a key sent before to ``…/estates/A/notices``
+    is a new request here. customer service finds a notice by the id it derives from the key and the
+    estate (``Caller.created_id``), so the same key passed on as it is answered A's water-off notice
+    as the typhoon warning published there (201), and A's board never got the warning."""
+    made = {}
+
+    def create_notice(call):  # as Caller.created_id and store.create: the first notice under an id
+        notice = published(call)
+        return made.setdefault((call.payload["estate_id"], call.context["idempotency_key"]), notice)
+    rpc.answer("customer_service", "create_notice", create_notice)
+    headers = auth(accounts, "manager", key="reused-1")
+    own = client.post("/api/v1/estates/A/notices", json={"title": "停水通知", "body": "明天停水"}, headers=headers)
+    assert own.status_code == 201 and own.get_json()["title"] == "停水通知"
+    both = contract.check(client.application, publish(client, headers), 201)
+    assert [(n["estate_id"], n["title"]) for n in both["notices"]] == [("A", "防台通知"), ("B", "防台通知")]
+    # and the other way round: the warning's key sent to an estate's own route makes that notice
+    other = client.post("/api/v1/estates/B/notices", json={"title": "停电通知", "body": "明天停电"},
+                        headers=auth(accounts, "manager", key="reused-1"))
+    assert other.status_code == 201 and other.get_json()["title"] == "停电通知"
+
