@@ -57,7 +57,9 @@ def claim(db, user, route, key, digest):
     if record["digest"] != digest:
         raise BusinessRuleViolation("Idempotency-Key was used before with another body",
                                     [field_error("Idempotency-Key", "was used with another body")])
-    if record["state"] == "pending":
+    if record["state"] == "partial" and store.resume_idempotency_record(db, record_id):
+        return record_id, None  # the same body sent again after a part of its work was done (hold)
+    if record["state"] in ("pending", "partial"):  # partial: a twin resumed it first
         busy = Conflict("a request with this Idempotency-Key is still being processed")
         busy.retry_after = 1  # the first is answered within the RPC timeout: ask again then
         raise busy
@@ -69,8 +71,17 @@ def complete(db, record_id, status, body):
 
 
 def release(db, record_id):
-    """The call failed: the key may be used again (the service still dedupes a write that went through)."""
+    """The call failed: the key may be used again (the service still dedupes a write that went through);
+    one held (``hold``) and sent again is held again."""
     store.release_idempotency_record(db, record_id)
+
+
+def hold(db, record_id):
+    """The call did a part of its work and answered which (``notices_across``'s 207): the same body sent
+    again under the key does the rest (``claim`` answers no replay), another body is a 422 as a
+    completed key's is, where a released key took another body and answered its work beside the
+    first body's."""
+    store.hold_idempotency_record(db, record_id)
 
 
 def once(db, caller, payload, status, call, shown=lambda body: body, shown_once=()):

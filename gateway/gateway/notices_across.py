@@ -19,8 +19,10 @@ outcome:
 - every estate published: 201 ``{notices, failed: []}``, kept under the key (a replay answers it);
 - some published, some not (a service down, an estate's own rule: its ``notice_shown_max_days``):
   207 ``{notices, failed: [{estate_id, status, code, detail, errors}]}``, never a silent partial
-  write. The key's record is released: the same request sent again publishes in the estates that
-  failed and answers the others' first notices (none twice);
+  write. The key's record is held with its body's digest (``idempotency.hold``): the same request
+  sent again publishes in the estates that failed and answers the others' first notices (none
+  twice); another body under the key is a 422 (it would have answered the others' first notices
+  beside notices of the new body);
 - none published: the first estate's refusal, as that estate's route would answer it.
 """
 from functools import partial
@@ -84,9 +86,10 @@ def register(app):
             result = {"notices": notices, "failed": []}
             idempotency.complete(state.db, record_id, 201, result)
             return jsonify(result), 201
-        idempotency.release(state.db, record_id)  # sent again, the estates that failed are tried again
         if not notices:
+            idempotency.release(state.db, record_id)
             raise errors[body["estate_ids"][0]]
+        idempotency.hold(state.db, record_id)  # the same body sent again tries the estates that failed
         return jsonify({"notices": notices, "failed": failed}), 207
 
 

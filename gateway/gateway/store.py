@@ -188,8 +188,22 @@ def complete_idempotency_record(db, record_id, status, body):
 
 
 def release_idempotency_record(db, record_id):
-    """Drop the record while it is still pending (a completed one stays)."""
-    db.idempotency.delete_one({"_id": record_id, "state": "pending"})
+    """Drop the record while it is still pending (a completed one stays); one a partial answer held
+    (``hold_idempotency_record``) and sent again is held again, its body's digest kept."""
+    dropped = db.idempotency.delete_one({"_id": record_id, "state": "pending", "partial": {"$ne": True}})
+    if not dropped.deleted_count:
+        hold_idempotency_record(db, record_id)
+
+
+def hold_idempotency_record(db, record_id):
+    """A pending record whose call did part of its work (a 207): the key stays the body's."""
+    db.idempotency.update_one({"_id": record_id, "state": "pending"}, {"$set": {"state": "partial", "partial": True}})
+
+
+def resume_idempotency_record(db, record_id):
+    """The held record pending again for the same body sent again; False when a twin resumed it first."""
+    resumed = db.idempotency.update_one({"_id": record_id, "state": "partial"}, {"$set": {"state": "pending"}})
+    return resumed.modified_count == 1
 
 
 # -- failed sign-ins ----------------------------------------------------------------------

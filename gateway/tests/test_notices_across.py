@@ -168,3 +168,27 @@ def test_a_key_the_client_used_on_an_estates_own_notice_publishes_the_warning_th
                         headers=auth(accounts, "manager", key="reused-1"))
     assert other.status_code == 201 and other.get_json()["title"] == "停电通知"
 
+
+def test_after_a_partial_publication_the_key_takes_the_same_body_only(client, rpc, contract, accounts, archive_knows):
+    """A 207's resend is the same request: under its key another body (a shorter until, a title
+    corrected) is a 422, as a key used with another body is, where it was published in the estates
+    that failed and the others kept the first one's, a 201 naming two notices that differ."""
+    down = {"B": True}
+
+    def flaky(call):
+        if call.payload["estate_id"] == "B" and down["B"]:
+            raise ServiceUnavailable("customer_service is unavailable")
+        return published(call)
+    rpc.answer("customer_service", "create_notice", flaky)
+    headers = auth(accounts, "manager", key="typhoon-5")
+    contract.check(client.application, publish(client, headers), 207)
+    rpc.answer("customer_service", "create_notice", ServiceUnavailable("customer_service is unavailable"))
+    contract.problem(publish(client, headers), 503, app=client.application)  # sent again: none answered
+    rpc.answer("customer_service", "create_notice", flaky)
+    down["B"] = False
+    contract.problem(publish(client, headers, until="2026-11-24"), 422, fields=["Idempotency-Key"],
+                     app=client.application)
+    assert len(rpc.calls_to("customer_service", "create_notice")) == 4
+    rest = contract.check(client.application, publish(client, headers), 201)
+    assert [n["until"] for n in rest["notices"]] == ["2026-11-25", "2026-11-25"]
+    assert publish(client, headers).headers["Idempotent-Replayed"] == "true"
