@@ -41,7 +41,10 @@ INDEXES = {
     "missed_round_notices": [(PAGED, {})],
     "incidents": [(PAGED, {}), ([("estate_id", 1), ("opened_at", 1)], {}), ([("estate_id", 1), ("occurred_at", 1)], {}),
                   # the incident that took over an anomaly's order (``incident_taking_over``)
-                  ([("estate_id", 1), ("anomaly_id", 1)], {})],
+                  ([("estate_id", 1), ("anomaly_id", 1)], {}),
+                  # an estate's open (or closed) incidents newest first, the list across estates' page of
+                  # each (``incidents_newest_page``, 跨小区事件's open=true): not its whole history walked
+                  ([("estate_id", 1), ("status", 1), ("created_at", 1), ("_id", 1)], {})],
     "emergency_plans": [(PAGED, {})],
     # 停巡 windows (suspensions.py), read by their end from a window's start on (``suspensions_over``)
     "patrol_suspensions": [(PAGED, {}), ([("estate_id", 1), ("to", 1)], {})],
