@@ -25,6 +25,7 @@ outcome:
   beside notices of the new body);
 - none published: the first estate's refusal, as that estate's route would answer it.
 """
+import logging
 from functools import partial
 
 from flask import current_app, g, jsonify, request
@@ -36,6 +37,8 @@ from . import idempotency, policy, problems, requests_in
 from .access import authorize, authorize_route
 from .own_routes import _valid
 from .parallel import Fanout
+
+log = logging.getLogger(__name__)
 
 PATH = "/api/v1/notices"
 NOTICE_FIELDS = ("title", "body", "until", "expected_restoration_at")  # what an estate-wide warning carries
@@ -102,7 +105,8 @@ def service_key(key):
 
 def failure(estate_id, error):
     """An estate's refusal as the answer names it: its problem's status, code and words."""
-    if not isinstance(error, DomainError):
+    if not isinstance(error, DomainError):  # logged as a whole request's is (app._unexpected)
+        log.error("a notice to several estates: unexpected error in estate %s", estate_id, exc_info=error)
         return {"estate_id": estate_id, "status": 500, "code": "internal_error",
                 "detail": "the notice could not be published in this estate", "errors": []}
     shown = problems.from_domain_error(error).get_json()  # fields as the client sent them (until, not data.until)

@@ -192,3 +192,18 @@ def test_after_a_partial_publication_the_key_takes_the_same_body_only(client, rp
     rest = contract.check(client.application, publish(client, headers), 201)
     assert [n["until"] for n in rest["notices"]] == ["2026-11-25", "2026-11-25"]
     assert publish(client, headers).headers["Idempotent-Replayed"] == "true"
+
+
+def test_an_estate_failing_unexpectedly_in_a_partial_publication_is_logged(client, rpc, contract, accounts,
+                                                                            archive_knows, caplog):
+    """A 207 names it as an internal error of that estate; the error itself goes to the log, as an
+    unexpected error of a whole request does (``app._unexpected``), where it was left in no log."""
+    def broken_in_b(call):
+        if call.payload["estate_id"] == "B":
+            raise KeyError("until")
+        return published(call)
+    rpc.answer("customer_service", "create_notice", broken_in_b)
+    part = contract.check(client.application, publish(client, auth(accounts, "manager", key="typhoon-6")), 207)
+    assert [(f["estate_id"], f["status"], f["code"]) for f in part["failed"]] == [("B", 500, "internal_error")]
+    logged = [r for r in caplog.records if r.exc_info and isinstance(r.exc_info[1], KeyError)]
+    assert len(logged) == 1 and "B" in logged[0].getMessage()
