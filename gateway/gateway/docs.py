@@ -103,7 +103,7 @@ def _declare_gateway_headers(operation, located=False):
     takes an ``Idempotency-Key`` to ``Idempotent-Replayed`` (the shared responses refer to the first
     in openapi.yaml itself: a replay is never a problem), and the 201 of a create whose new resource
     has a URL to read (``located``: ``locations.table``) to ``Location``."""
-    keyed = any(parameter.get("$ref", "").endswith("/IdempotencyKey") or parameter.get("name") == "Idempotency-Key"
+    keyed = any(parameter.get("$ref", "").endswith(("/IdempotencyKey", "/IdempotencyKeyRequired")) or parameter.get("name") == "Idempotency-Key"
                 for parameter in operation.get("parameters", []))
     for status, response in operation.get("responses", {}).items():
         if "$ref" in response:

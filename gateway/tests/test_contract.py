@@ -97,7 +97,7 @@ def test_idempotent_creates_document_what_the_key_can_answer(route):
     another body is 422: openapi.yaml must declare all three where the key is taken."""
     operation = OPENAPI["paths"][template(route.path)][route.method.lower()]
     refs = [p.get("$ref") for p in operation.get("parameters", [])]
-    assert "#/components/parameters/IdempotencyKey" in refs
+    assert {"#/components/parameters/IdempotencyKey", "#/components/parameters/IdempotencyKeyRequired"} & set(refs)
     missing = {"400", "409", "422"} - set(operation["responses"])
     assert missing == set(), f"{route.method} {route.path} does not declare {sorted(missing)}"
 

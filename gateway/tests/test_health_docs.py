@@ -279,7 +279,7 @@ def test_every_answer_declares_its_request_id_and_a_keyed_write_its_replay(clien
         for method, operation in operations.items():
             if method == "parameters":
                 continue
-            takes_key = any(p.get("$ref", "").endswith("/IdempotencyKey") or p.get("name") == "Idempotency-Key"
+            takes_key = any(p.get("$ref", "").endswith(("/IdempotencyKey", "/IdempotencyKeyRequired")) or p.get("name") == "Idempotency-Key"
                             for p in operation.get("parameters", []))
             keyed += takes_key
             for status, response in operation["responses"].items():

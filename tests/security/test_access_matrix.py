@@ -243,6 +243,9 @@ class World:
         ids["drill_id"] = self.post(f"{base}/fire-drills", {"held_at": held, "scenario": "kitchen fire",
                                                             "location": "Building 5", "participants": 12,
                                                             "led_by": "Zhao"})["id"]
+        ids["suspension_id"] = self.post(f"{base}/patrol-suspensions", {  # 停巡, a manager's (the admin's here)
+            "from": held, "to": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600)),
+            "reason": "typhoon signal 8"})["id"]
         today = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600))  # estate time, as PERIOD
         ids["reading_id"] = self.post(f"{base}/households/{household}/meter-readings", {
             "occasion": "handover", "meter_kind": "water", "meter_number": "W-1", "reading": 12.5,
