@@ -3,7 +3,7 @@
 Hot paths stay on ``_id`` (natural keys); reads that walk many documents use
 ``estate_common.store.scan`` (linear on the embedded store too).
 """
-from estate_common import (calendar, closed_counts, closed_counts_store, common_store, export_store, ids, jobs,
+from estate_common import (calendar, closed_counts, closed_counts_store, export_store, ids, jobs,
                            numbering, replica, settings, store, writes)
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.store import BulkWriteFailure, DuplicateKey
