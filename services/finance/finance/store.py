@@ -548,10 +548,17 @@ def bills_of_months(db, estate_id, periods, item):
 
 
 def rebilled_bills_of_months(db, estate_id, periods, item):
-    """The bills of the months ``periods`` of one item cancelled for a re-bill at a corrected price
-    (更正, ``rebilled_as``), with what was paid on them (``arrears.paid_on_the_fee``)."""
-    return store.scan(db.bills, {"estate_id": estate_id, "period": {"$in": list(periods)}, "item": item,
-                                 "status": "cancelled", "rebilled_as": {"$exists": True}},
+    """The bills of one item cancelled for a re-bill at a corrected price (更正, ``rebilled_as``) that
+    cover some of the months ``periods``, as ``bills_of_months`` reads them (a quarter's bill of a
+    month before, the re-bill of the same month), with what was paid on them
+    (``arrears.paid_on_the_fee``). Read of the KPI's own months only, December's rate at its end
+    missed November's quarter replaced and read its December third unpaid (found by review r8)."""
+    months = sorted(periods)
+    since = calendar.add_months(months[0], 1 - LONGEST_BILL_MONTHS)
+    return store.scan(db.bills, {"estate_id": estate_id, "period": {"$gte": since, "$lte": months[-1]}, "item": item,
+                                 "status": "cancelled", "rebilled_as": {"$exists": True},
+                                 "$or": [{"period": {"$gte": months[0]}}, {"pricing.months": {"$gt": 1}},
+                                         {"covers_to": {"$gte": months[0]}}]},
                       ("item", "amount_cents", "allocations", "released", "source", "rebilled_as"))
 
 

@@ -233,3 +233,27 @@ def test_a_quarter_moved_to_start_a_month_later_is_a_new_setting_and_the_same_ag
     moved = set_cycle(finance, "hh_2", "quarterly", "2027-02")                     # 2-4, 5-7, ...
     assert [(c["cycle"], c["valid_from"]) for c in moved["cycles"]] == [("quarterly", "2027-01"),
                                                                         ("quarterly", "2027-02")]
+
+
+def test_a_quarter_paid_then_corrected_after_a_later_month_s_end_stays_paid_in_that_month_s_rate_at_its_end(finance):
+    """Found by review r8: a re-bill (更正) counts what was paid by a period's end on the bill it
+    replaced (review r6), but the bills replaced were read of the KPI's own months only: November's
+    quarter (November to January), paid in November and corrected in January, read in December's rate
+    at its end as unpaid, where its December third had been paid since November."""
+    wrong = approved(finance, valid_from="2026-11", unit_price_cents_per_m2=208)  # typed 2.08 for 2.80
+    set_cycle(finance, "hh_2", "quarterly", "2026-11")
+    run(finance, "2026-11")
+    pay(finance, "hh_2", 74880)  # the quarter paid in full, in November, at the wrong price
+    at("2027-01")                # corrected after December's end
+    acting(finance, ACCOUNTANT)
+    fix = finance.create_fee_standard({"estate_id": ESTATE, "data": {
+        "item": "property_service", "cycle": "monthly", "unit_price_cents_per_m2": 280, "corrects": wrong["id"]}})
+    acting(finance, MANAGER)
+    finance.approve_fee_standard({"estate_id": ESTATE, "id": fix["id"]})
+    run(finance, "2026-11")
+    run(finance, "2026-12")
+    acting(finance, MANAGER)
+    paid, billed = rate(finance, "2026-12", "collection_rate_at_period_end")
+    assert billed == 25024 + 33600 + 14140  # hh_2's December: a third of 100800
+    assert paid == 24960                    # a third of the 74880 paid in November on the quarter replaced
+    assert rate(finance, "2026-Q4", "collection_rate_at_period_end")[0] == 2 * 24960  # November's and December's
