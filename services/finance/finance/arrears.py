@@ -223,10 +223,11 @@ def opening_credited(bill):
     return sum(a["amount_cents"] for a in bill.get("allocations") or [] if a.get("kind") == payments.CREDIT_KIND)
 
 
-def _in(bill, cents, months):
+def _in(bill, cents, months, within=None):
     """The part of ``cents`` of ``bill`` that the period of ``months`` counts (``billing.share_in``: a
-    bill covering several months apportioned to them); all of it when no months are given."""
-    return cents if months is None else billing.share_in(bill, cents, months)
+    bill covering several months apportioned to them; ``within``: the cents billed, for cents received,
+    no month's more than its billed); all of it when no months are given."""
+    return cents if months is None else billing.share_in(bill, cents, months, within)
 
 
 def collection_rate(bills, not_billed=(), months=None):
@@ -243,7 +244,7 @@ def collection_rate(bills, not_billed=(), months=None):
         if bill["item"] == COLLECTION_RATE_ITEM:
             credited = opening_credited(bill)
             billed += _in(bill, bill["amount_cents"] - credited, months)
-            paid += _in(bill, bill["paid_cents"] - credited, months)
+            paid += _in(bill, bill["paid_cents"] - credited, months, bill["amount_cents"] - credited)
     shown = kpi(paid, billed, note="cents paid on the period's property-service bills / cents billed on them "
                                    "(a bill of several months, its share of each)")
     if not_billed:
@@ -264,8 +265,9 @@ def collection_rate_at_end(bills, reversed_payments, end, rebilled=(), months=No
     billed = paid = 0
     for bill in bills:
         if bill["item"] == COLLECTION_RATE_ITEM:
-            billed += _in(bill, bill["amount_cents"] - opening_credited(bill), months)
-            paid += _in(bill, paid_on_the_fee(bill, replaced, end, split), months)
+            due = bill["amount_cents"] - opening_credited(bill)
+            billed += _in(bill, due, months)
+            paid += _in(bill, paid_on_the_fee(bill, replaced, end, split), months, due)
     return kpi(paid, billed, note="cents paid by the period's last local day on its property-service bills / "
                                   "cents billed on them")
 

@@ -257,3 +257,18 @@ def test_a_quarter_paid_then_corrected_after_a_later_month_s_end_stays_paid_in_t
     assert billed == 25024 + 33600 + 14140  # hh_2's December: a third of 100800
     assert paid == 24960                    # a third of the 74880 paid in November on the quarter replaced
     assert rate(finance, "2026-Q4", "collection_rate_at_period_end")[0] == 2 * 24960  # November's and December's
+
+
+def test_a_quarter_paid_but_a_cent_counts_no_month_more_paid_than_billed():
+    """Found by review r8: the cents billed and the cents received were each apportioned half-up on
+    their own running total, so a quarter of 35603 cents paid but one cent (35602) counted 11868
+    received in November against 11867 billed: a month's rate above 100 % for an estate that had
+    been paid all but a cent."""
+    from finance import arrears
+    bill = {"_id": "b1", "item": "property_service", "period": "2026-10", "covers_to": "2026-12",
+            "amount_cents": 35603, "paid_cents": 35602, "allocations": []}
+    months = {month: arrears.collection_rate([bill], months=[month]) for month in ("2026-10", "2026-11", "2026-12")}
+    for shown in months.values():
+        assert shown["numerator"] <= shown["denominator"]
+    assert sum(shown["numerator"] for shown in months.values()) == 35602  # the months still sum to what was paid
+    assert [shown["denominator"] for shown in months.values()] == [11868, 11867, 11868]
