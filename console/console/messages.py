@@ -962,6 +962,7 @@ _MESSAGES = {
     "acct.seller_status.refunded": ("已退还卖方", "Refunded to the seller"),
     "acct.seller_status.carried_over": ("已转给买方", "Carried over to the buyer"),
     "acct.seller_refund": ("退还卖方", "Refund to the seller"),
+    "acct.seller_refund_choose": ("请选择（原收款方式不一）", "Choose (the payments differ or are unknown)"),
     "acct.seller_carry_over": ("转给买方", "Carry over to the buyer"),
     "acct.seller_reason": ("约定依据", "Agreement"),
     "acct.seller_refund_confirm": ("退还 {amount} 后，款项付出，不能撤回。", "Once {amount} is paid back, it cannot be undone."),

@@ -127,6 +127,44 @@ def test_the_sellers_prepaid_money_held_at_a_sale_is_refunded_or_carried_over_fr
     fake.on("GET", ACCOUNT_PATH, {**ACCOUNT, "seller_prepaid": [{**HOLD, "status": "refunded"}]})
     shown = client.get("/accounts/households/hh_1/statement").get_data(as_text=True)
     assert "/accounts/seller-prepaid/sph_1/refund" not in shown and "已退还卖方" in shown
+def _refund_select(page, hold_id):
+    return re.search(rf'<select id="m-{hold_id}" name="method"[^>]*>(.*?)</select>', page, re.S)
+
+
+def test_the_sellers_refund_defaults_to_the_method_the_held_money_was_paid_by(client, fake, documented_routes):
+    """The refund of a seller's prepaid money offers the method of the payments it came from
+    (cash back as cash, a bank payment back to the bank) where they share one, a payment older than
+    the statement's months read by itself; payments of several methods, or one that cannot be read,
+    default to none, the accountant choosing (review r2: it defaulted to cash whatever was paid)."""
+    sign_in(client, fake, username="amy", roles=("accountant",))
+    _household(fake)
+    shown = {**ACCOUNT["payments"][0], "method": "bank"}
+    older = {**shown, "id": "pay_0", "receipt_number": "RC-2025-000001", "day": "2025-06-01"}
+    fake.on("GET", rf"{BASE}/payments/pay_0", older)
+    held = {**HOLD, "payments": [{"payment_id": "pay_1", "amount_cents": 30000},
+                                 {"payment_id": "pay_0", "amount_cents": 20000}]}
+    fake.on("GET", ACCOUNT_PATH, {**ACCOUNT, "payments": [shown], "seller_prepaid": [held]})
+    page = client.get("/accounts/households/hh_1/statement").get_data(as_text=True)
+    select = _refund_select(page, "sph_1")
+    assert select and re.search(r'<option value="bank" selected>', select.group(1))
+    assert 'value="cash" selected' not in select.group(1) and 'value=""' not in select.group(1)
+    _only_documented(fake, documented_routes)
+
+    fake.on("GET", rf"{BASE}/payments/pay_0", {**older, "method": "cash"})
+    page = client.get("/accounts/households/hh_1/statement").get_data(as_text=True)
+    select = _refund_select(page, "sph_1")
+    assert select and "selected" not in select.group(1).replace('value="" selected', "")
+    assert re.search(r'<option value="" selected', select.group(1)) and "required" in select.group(0)
+
+    fake.on("GET", ACCOUNT_PATH, {**ACCOUNT, "payments": [], "seller_prepaid": [{**HOLD, "payments": [
+        {"payment_id": "pay_gone", "amount_cents": 50000}]}]})
+    fake.on("GET", rf"{BASE}/payments/pay_gone", problem(404, "not found", code="not_found"))
+    page = client.get("/accounts/households/hh_1/statement").get_data(as_text=True)
+    select = _refund_select(page, "sph_1")
+    assert select and re.search(r'<option value="" selected', select.group(1)), "unknown: no default"
+    assert 'value="cash" selected' not in select.group(1)
+
+
 CYCLE = {"id": "bc_1", "estate_id": ESTATE, "household_id": "hh_1", "item": "property_service", "cycle": "quarterly",
          "valid_from": "2027-01", "created_at": "2026-12-01T02:00:00Z", "updated_at": "2026-12-01T02:00:00Z",
          "cycles": [{"cycle": "quarterly", "valid_from": "2027-01", "set_at": "2026-12-01T02:00:00Z", "set_by": "amy"}]}

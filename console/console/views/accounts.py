@@ -134,7 +134,29 @@ def statement(household_id, problem=None):
                                **_cycle_of(household_id)), problem.status
     return render_template("accounts/statement.html", account=account, household=household,
                            household_id=household_id, months=months, problem=problem or common.take_problem(),
-                           methods=METHODS, key=common.form_key(), **_cycle_of(household_id))
+                           methods=METHODS, key=common.form_key(), refund_methods=_refund_methods(account),
+                           **_cycle_of(household_id))
+
+
+def _refund_methods(account):
+    """Each held seller's prepaid money's refund method by default: the method of the payments it
+    came from where they share one (cash back as cash, a bank payment to the bank), a payment older
+    than the statement's months read by itself; None where they differ or one cannot be read, the
+    accountant choosing (review r2: the form said cash whatever was paid)."""
+    known = {p.get("id"): p.get("method") for p in account.get("payments") or () if isinstance(p, dict)}
+    defaults = {}
+    for hold in account.get("seller_prepaid") or ():
+        if not isinstance(hold, dict) or hold.get("status") != "held":
+            continue
+        methods = set()
+        for part in hold.get("payments") or ():
+            payment_id = part.get("payment_id")
+            if payment_id not in known:
+                payment = common.optional_read(f"payments/{quote(str(payment_id), safe='')}")
+                known[payment_id] = payment.get("method") if isinstance(payment, dict) else None
+            methods.add(known[payment_id])
+        defaults[hold.get("id")] = methods.pop() if len(methods) == 1 and None not in methods else None
+    return defaults
 
 
 def _seller_prepaid_step(hold_id, step, body, notice):
