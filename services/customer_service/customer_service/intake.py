@@ -8,6 +8,7 @@ from . import complaints, repairs
 from .domain import due_at, history_entry
 
 ONLY_FOR = {name: "complaint" for name in complaints.RECORDED_FIELDS} | {"category": "repair", "emergency": "repair",
+                                                                    "emergency_category": "repair",
                                                                     "joins_work_order_id": "repair"}
 
 
@@ -19,6 +20,9 @@ def check_fields(data):
         # DOMAIN.md: an emergency repair always gets its return visit, and a joined call owes none;
         # the order it joins carries the fault's priority (found by review r2, session 52)
         errors.append(field_error("data.emergency", "is the order's, not a call's that joins it"))
+    if "emergency_category" in data and data["kind"] == "repair" and data.get("emergency") is not True:
+        # the emergency's own category (抢险类别), for maintenance's order: an emergency's only (h5's B6)
+        errors.append(field_error("data.emergency_category", "is only for an emergency repair (emergency true)"))
     if errors:
         raise InvalidInput("fields that do not belong to this kind of request", errors)
 

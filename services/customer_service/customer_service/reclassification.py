@@ -58,7 +58,7 @@ def reclassify(request, data, now, user, rules, earlier_repair_id=None):
         "description": request["description"]}, request["number"], created, rules, user, earlier_repair_id)
     due = new["due_at"]
     changes = {name: new[name] for name in ("kind", "due_at", "complaint", "category", "promised_by", "repeat_of",
-                                            "emergency", "return_visit_required")}
+                                            "emergency", "emergency_category", "return_visit_required")}
     changes.update({
         "valid": None, "replied_at": None, "updated_at": at,
         # stamped overdue as the kind it was: no longer, while the new kind's time runs

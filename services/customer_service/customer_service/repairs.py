@@ -49,12 +49,14 @@ def details(data, created, rules, earlier_repair_id):
     """The repair part of a new request (neutral values for other kinds)."""
     if data["kind"] != "repair":
         return {"category": None, "promised_by": None, "repeat_of": None, "emergency": False,
-                "return_visit_required": False}
+                "emergency_category": None, "return_visit_required": False}
     emergency = data.get("emergency") is True  # the desk's mark (抢险): maintenance opens an emergency order
     return {
         "category": category_of(data),
         "promised_by": due_at("repair", created, rules, emergency),
         "emergency": emergency,
+        # the emergency's category (家里进水: flooding), carried to maintenance's order (h5's B6)
+        "emergency_category": data.get("emergency_category") if emergency else None,
         **repeat_fields(earlier_repair_id, emergency),
     }
 

@@ -253,11 +253,16 @@ def household_corrected(order, correction, event, flats):
 
 def emergency_of(data):
     """(priority, category) from an event's data. The optional ``category`` (one of
-    EMERGENCY_CATEGORIES) or ``emergency: true`` make an emergency; events without them
-    (today's service_request_created) give a normal order that engineering can mark later."""
+    EMERGENCY_CATEGORIES) or ``emergency: true`` make an emergency; events without them give a
+    normal order that engineering can mark later. A desk's emergency repair
+    (``service_request_created``) names its category as ``emergency_category`` (its ``category``
+    is the repair's, 维修类别), where it opened an emergency of no category (h5's B6); one this
+    service does not know is none."""
     category = data.get("category") if data.get("category") in EMERGENCY_CATEGORIES else None
     if category or data.get("emergency") is True:
-        return "emergency", category
+        named = data.get("emergency_category")
+        return "emergency", category or (named if data.get("emergency") is True and named in EMERGENCY_CATEGORIES
+                                         else None)
     return "normal", None
 
 

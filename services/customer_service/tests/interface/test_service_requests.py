@@ -840,6 +840,24 @@ def test_an_emergency_registered_at_the_desk_travels_on_its_event(desk):
     assert refused.value.errors[0]["field"] == "data.emergency"
 
 
+def test_a_desk_emergency_names_its_category_for_maintenance_s_order(desk):
+    """h5's B6: the desk's emergency (家里进水) took a repair category only, and maintenance's order
+    was an emergency of no category on the month's emergencies (本月抢险)."""
+    repair = desk.create_request(new("repair", category="water", emergency=True, emergency_category="flooding"))
+    assert (repair["category"], repair["emergency_category"]) == ("water", "flooding")
+    [announced] = desk.outbox.of_type("service_request_created")
+    assert announced["data"]["emergency_category"] == "flooding" and announced["data"]["emergency"] is True
+    for wrong in (new("repair", emergency_category="power"), new("repair", emergency=False, emergency_category="power"),
+                  new("consultation", emergency_category="power")):
+        with pytest.raises(InvalidInput) as refused:
+            desk.create_request(wrong)
+        assert [e["field"] for e in refused.value.errors] == ["data.emergency_category"]
+    assert len(desk.outbox.of_type("service_request_created")) == 1
+    plain = desk.create_request(new("repair", emergency=True))
+    assert plain["emergency_category"] is None
+    assert "emergency_category" not in desk.outbox.of_type("service_request_created")[-1]["data"]
+
+
 def test_an_emergency_repair_is_promised_within_the_estate_s_emergency_minutes(desk):
     """A gas leak's owner was promised 24 hours, the ordinary repair's time (found by review)."""
     created = clock.now()

@@ -149,9 +149,33 @@ def test_a_repair_the_desk_marks_an_emergency_says_so_on_its_event_and_owes_a_re
     assert domain.created_event_data(new("repair"))["emergency"] is False
 
 
+def test_an_emergency_repair_carries_the_category_the_desk_gave_it_to_its_event():
+    """h5's B6: a desk emergency (家里进水, 停电) took a repair category only, and showed on the month's
+    emergencies (本月抢险) with none until a manager marked it again: its ``emergency_category`` is
+    kept and announced, for maintenance's order."""
+    data = {"kind": "repair", "household_id": "hh_1", "channel": "phone", "description": "家里进水",
+            "category": "water", "emergency": True, "emergency_category": "flooding"}
+    intake.check_fields(data)
+    request = intake.new_request("sr_1", "est_1", data, "SR-2026-000001", CREATED, RULES, "zhang")
+    assert request["emergency_category"] == "flooding" and request["category"] == "water"
+    event = domain.created_event_data(request)
+    assert event["emergency"] is True and event["emergency_category"] == "flooding"
+    plain = intake.new_request("sr_2", "est_1", {k: v for k, v in data.items() if k != "emergency_category"},
+                               "SR-2026-000002", CREATED, RULES, "zhang")
+    assert plain["emergency_category"] is None and "emergency_category" not in domain.created_event_data(plain)
+    assert new("complaint")["emergency_category"] is None
+
+
+@pytest.mark.parametrize("extra", [{}, {"emergency": False}])
+def test_an_emergency_category_without_the_emergency_is_refused_by_name(extra):
+    with pytest.raises(InvalidInput) as refused:
+        intake.check_fields({"kind": "repair", "emergency_category": "power", **extra})
+    assert [e["field"] for e in refused.value.errors] == ["data.emergency_category"]
+
+
 @pytest.mark.parametrize("kind, field", [("repair", "complainant"), ("consultation", "nature"),
                                          ("complaint", "category"), ("praise", "summary"),
-                                         ("complaint", "emergency")])
+                                         ("complaint", "emergency"), ("consultation", "emergency_category")])
 def test_fields_of_another_kind_are_refused_by_name(kind, field):
     with pytest.raises(InvalidInput) as refused:
         intake.check_fields({"kind": kind, field: "x"})
@@ -260,3 +284,15 @@ def test_an_unmatched_portal_filing_handed_over_is_announced_within_its_contract
     event = make_event("customer_service", event_type, "est_1", data, request_id="r1", actor="zhang")
     assert contracts.load().errors(f"events/customer_service/{event_type}.json", event) == []
     assert data["household_id"] is None and data["previous_handler"] is None
+
+
+def test_an_emergency_repair_reclassified_keeps_no_emergency_category():
+    from customer_service import reclassification
+    data = {"kind": "repair", "household_id": "hh_1", "channel": "phone", "description": "家里进水",
+            "emergency": True, "emergency_category": "flooding"}
+    request = intake.new_request("sr_1", "est_1", data, "SR-2026-000001", CREATED, RULES, "zhang")
+    change = reclassification.reclassify(request, {"kind": "consultation", "reason": "a question only"},
+                                         CREATED, "zhang", RULES)
+    assert change.set["emergency"] is False and change.set["emergency_category"] is None
+    [(_, announced)] = change.events
+    assert "emergency_category" not in announced

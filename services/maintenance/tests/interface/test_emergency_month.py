@@ -106,3 +106,14 @@ def test_security_reads_no_emergency_month(engineering):
     as_caller(engineering, GUARD)
     with pytest.raises(Forbidden):
         engineering.emergency_month({"estate_id": ESTATE})
+
+
+def test_a_desk_emergency_is_on_the_month_under_the_category_the_desk_gave_it(engineering):
+    """h5's B6: an owner's 家里进水 registered at the desk as an emergency was on the month's
+    emergencies (本月抢险) of no category until a manager marked its order again (…/mark-emergency)."""
+    engineering.open_from_service_request(event("customer_service", "service_request_created", ESTATE, {
+        "id": "sr_1", "number": "SR-2026-000001", "kind": "repair", "household_id": "hh_1", "channel": "phone",
+        "description": "家里进水", "due_at": "2026-11-23T09:10:00.000Z", "created_at": clock.to_iso(REPORTED),
+        "emergency": True, "emergency_category": "flooding"}))
+    [item] = engineering.emergency_month({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]
+    assert (item["source"], item["emergency_category"]) == ({"type": "service_request", "id": "sr_1"}, "flooding")

@@ -54,6 +54,22 @@ def test_an_order_from_a_request_keeps_its_source_and_starts_pending():
     assert order["response_due_at"] == "2026-11-24T08:59:00.000Z"  # 24 h after the report
 
 
+def test_a_desk_emergency_opens_its_order_under_the_category_the_desk_gave():
+    """h5's B6: a desk emergency (家里进水) opened an emergency order of no category, on the month's
+    emergencies (本月抢险) as none until a manager marked it again (…/mark-emergency)."""
+    flooded = request_created(due_at="2026-11-23T09:09:00.000Z")
+    flooded["data"].update(emergency=True, emergency_category="flooding")
+    order = domain.from_service_request(flooded, "WO-1", CREATED, RULES)
+    assert order["priority"] == "emergency" and order["emergency_category"] == "flooding"
+    assert order["response_due_at"] == "2026-11-23T09:09:00.000Z"  # the owner's promise, as before
+    older = request_created(due_at="2026-11-23T09:09:00.000Z")  # a customer service of before the field
+    older["data"]["emergency"] = True
+    assert domain.from_service_request(older, "WO-2", CREATED, RULES)["emergency_category"] is None
+    unknown = request_created()
+    unknown["data"].update(emergency=True, emergency_category="meteor")  # not one maintenance knows
+    assert domain.from_service_request(unknown, "WO-3", CREATED, RULES)["emergency_category"] is None
+
+
 def test_the_promised_response_time_is_the_estates_setting():
     order = domain.from_service_request(request_created(), "WO-1", CREATED, {**RULES, "repair_response_hours": 4})
     assert order["response_due_at"] == "2026-11-23T12:59:00.000Z"
