@@ -181,3 +181,34 @@ def test_system_actors_read_in_the_page_s_language(client, fake):
         page = client.get("/archive/records?subject_id=sr_1", headers={"Accept-Language": language}).get_data(as_text=True)
         actors = [re.findall(r"<td>(.*?)</td>", row, re.S)[3] for row in re.findall(r'<tr id="record-.*?</tr>', page, re.S)]
         assert actors == [portal, system, "amy"], actors
+
+
+def test_the_desk_gives_an_emergency_repair_its_emergency_category(client, fake, documented_routes):
+    """h5's B6: the desk's repair form took a repair category only, and an owner's 家里进水 registered
+    as an emergency was on the month's emergencies (本月抢险) of no category until a manager marked its
+    order again. The form offers the emergency's category (抢险类别) beside 紧急维修 and sends it with
+    the emergency only; its page shows it."""
+    from .conftest import csrf_of
+    from .test_registers import _only_documented
+    sign_in(client, fake, username="amy", roles=("agent",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [], "next_cursor": None})
+    form = client.get("/desk/requests/new").get_data(as_text=True)
+    select = re.search(r'<select id="emergency_category" name="emergency_category"[^>]*>(.*?)</select>', form, re.S)
+    assert select and '<option value="flooding"' in select.group(1) and "抢险类别" in form
+    assert 'data-shown-with="emergency"' in form
+    created = {**REPAIR, "id": "sr_9", "number": "SR-2026-000009", "household_id": "hh_1", "channel": "phone",
+               "emergency": True, "emergency_category": "flooding", "category": "water"}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests", (201, created))
+    posted = lambda: [c["json"] for c in fake.calls if c["method"] == "POST"]  # noqa: E731
+    typed = {"csrf_token": csrf_of(client), "idempotency_key": "k1", "household_id": "hh_1", "kind": "repair",
+             "channel": "phone", "description": "家里进水", "category": "water", "emergency_category": "flooding"}
+    client.post("/desk/requests", data={**typed, "emergency": "on"})
+    assert posted()[-1]["emergency"] is True and posted()[-1]["emergency_category"] == "flooding"
+    client.post("/desk/requests", data={**typed, "idempotency_key": "k2", "emergency_category": ""})
+    assert "emergency_category" not in posted()[-1] and "emergency" not in posted()[-1]
+    client.post("/desk/requests", data={**typed, "idempotency_key": "k3", "kind": "complaint", "emergency": "on"})
+    assert "emergency_category" not in posted()[-1]
+    _only_documented(fake, documented_routes)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", {**REPAIR, **created, "id": "sr_1"})
+    page = client.get("/desk/requests/sr_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Flooding" in page

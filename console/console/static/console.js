@@ -104,6 +104,19 @@
       showKind();
     }
 
+    // a part of a form that belongs to a ticked box (抢险类别 beside 紧急维修): hidden, and not sent,
+    // while the box is not ticked
+    document.querySelectorAll("[data-shown-with]").forEach(function (part) {
+      var box = document.getElementById(part.getAttribute("data-shown-with"));
+      if (!box) { return; }
+      var follow = function () {
+        part.hidden = !box.checked;
+        part.querySelectorAll("select, input").forEach(function (field) { field.disabled = !box.checked; });
+      };
+      box.addEventListener("change", follow);
+      follow();
+    });
+
     // a long list of checkboxes (a user's estates among a thousand): narrowed as one types;
     // hidden boxes keep their state and are sent with the form
     document.querySelectorAll("input[data-filter-choices]").forEach(function (box) {

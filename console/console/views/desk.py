@@ -21,6 +21,9 @@ NATURES = ("service_attitude", "repair_quality", "fees", "security", "cleaning",
            "facilities", "neighbours", "other")
 CATEGORIES = ("water", "drainage", "power", "gas", "heating", "ventilation", "elevator", "fire", "smart_systems",
               "doors_windows", "walls_roof", "other")
+# an emergency's own category (EmergencyCategory, 抢险类别): the desk's emergency repair names it, as a
+# manager's mark-emergency does (the engineering screens take it from here)
+EMERGENCY_CATEGORIES = ("water_mains", "gas", "power", "flooding", "elevator_entrapment")
 FILTERS = ("kind", "status", "from", "to", "overdue", "escalated", "return_visit_overdue", "judged", "verified",
            "household_id", "number", "urgency", "call_back", "matched", "handler", "closed", "follow_up_overdue",
            "q")  # q: the words of the request ("the water leak I called about"), the API's search of its text
@@ -57,6 +60,7 @@ def _new_request_page(search, households, key, form, problem, phone="", phone_fo
     return render_template("desk/new_request.html", search=search, households=households, kinds=KINDS,
                            faults_in_hand=_faults_in_hand(),
                            channels=CHANNELS, natures=NATURES, categories=CATEGORIES, key=key, form=form,
+                           emergency_categories=EMERGENCY_CATEGORIES,
                            problem=problem, phone=phone, phone_found=phone_found, **_flat_requests(households),
                            phone_matches={match["household"]["id"]: match for match in phone_found or ()},
                            custom_definitions=definitions if definitions is not None
@@ -109,6 +113,8 @@ def create_request():
             "channel": form.get("channel", ""), "description": form.get("description", "").strip()}
     if form.get("emergency") == "on" and body["kind"] == "repair":
         body["emergency"] = True
+        if form.get("emergency_category", "").strip():  # the emergency's own category (抢险类别, h5's B6)
+            body["emergency_category"] = form["emergency_category"].strip()
     if form.get("joins_work_order_id", "").strip() and body["kind"] == "repair":
         body["joins_work_order_id"] = form["joins_work_order_id"].strip()
     optional = ("complainant", "reference", "nature", "summary") if body["kind"] == "complaint" else \

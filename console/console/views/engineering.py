@@ -32,7 +32,7 @@ STEP_STATUSES = {
     "consent": ("quoted",),
     "complete": ("in_progress", "quoted", "consented"),
 }
-EMERGENCY_CATEGORIES = ("water_mains", "gas", "power", "flooding", "elevator_entrapment")
+EMERGENCY_CATEGORIES = desk.EMERGENCY_CATEGORIES
 # the signed-in user's own orders, as maintenance reads ``technician=me`` (the console put his
 # username there: found by the technician's week)
 OWN = "me"
