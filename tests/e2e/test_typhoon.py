@@ -11,7 +11,7 @@ import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
-from .flows import at as _at, eventually, new_estate, new_user, problem as _problem
+from .flows import at as _at, eventually, new_estate, new_household, new_user, problem as _problem
 
 
 def test_a_power_cut_and_a_fallen_tree_are_incidents_with_their_emergency_orders(api, admin):
@@ -136,3 +136,28 @@ def test_a_suspension_typed_wrong_is_withdrawn_kept_and_archived_and_last_week_i
     assert all((r["data"]["from"], r["data"]["to"]) == (wrong["from"], wrong["to"])
                for r in records if r["subject_id"] == made["id"])
     _problem(api.get(f"{base}/archive/records?subject_type=patrol_suspension", guard), 403)
+
+
+def test_a_desk_emergency_names_its_category_on_the_month_s_emergencies(api, admin):
+    """h5's B6: an owner's 家里进水 registered at the desk as an emergency took a repair category only,
+    and was on the month's emergencies (本月抢险) of no category until a manager marked its order again."""
+    estate_id = new_estate(api, admin, name="River Bend")["id"]
+    base = f"/api/v1/estates/{estate_id}"
+    _, agent = new_user(api, admin, ["agent"], [estate_id])
+    _, manager = new_user(api, admin, ["manager"], [estate_id])
+    household = new_household(api, agent, estate_id, room="0302")["id"]
+    repair = {"kind": "repair", "household_id": household, "channel": "phone", "description": "家里进水",
+              "category": "water", "emergency": True, "emergency_category": "flooding"}
+    for wrong in ({**repair, "emergency": False}, {**repair, "kind": "consultation", "emergency": None, "category": None},
+                  {**repair, "emergency_category": "meteor"}):
+        body = {k: v for k, v in wrong.items() if v is not None}
+        assert _problem(api.post(f"{base}/service-requests", body, agent), 400)["errors"][0]["field"].endswith(
+            "emergency_category")
+    made = eventually(lambda: (lambda answer: answer if answer.status_code != 422 else None)(
+        api.post(f"{base}/service-requests", repair, agent)))  # once customer service has the household
+    assert made.status_code == 201, made.text
+    assert (made.json()["emergency"], made.json()["emergency_category"]) == (True, "flooding")
+    month = datetime.now(timezone.utc).strftime("%Y-%m")
+    [order] = eventually(lambda: [o for o in api.get(f"{base}/emergency-repairs?period={month}", manager).json()["items"]
+                                  if o["source"]["id"] == made.json()["id"]] or None)
+    assert order["emergency_category"] == "flooding"
