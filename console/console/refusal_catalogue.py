@@ -681,6 +681,8 @@ ZH = {
         '紧急与否由所并入的工单决定，并入的来电不能单独标为紧急',
     'is only for an emergency repair (emergency true)':
         '仅适用于紧急维修（须勾选紧急维修）',
+    "the emergency's category is for an emergency repair":
+        '抢险类别仅适用于紧急维修',
     "the route's {0} plan from {1} starts a round at {2} already: stop it first to replace it":
         '该路线 {1} 起的{0:shift}计划已在 {2} 开始一轮巡逻：如需替换，请先停用该计划',
     'another plan of the route starts a round at {0} already: stop it first to replace it':

@@ -993,6 +993,16 @@ def test_a_resident_marks_a_repair_urgent_and_the_desk_sees_it_first_and_judges_
                                                        "csrf_token": csrf_of(client)})
     assert [c for c in fake.calls if c["path"].endswith("/household")][-1]["json"] == {
         "household_id": "hh_1", "emergency": True}
+    # the emergency's own category (抢险类别), sent with 是 only (h5's B6)
+    assert 'name="emergency_category"' in match_form and '<option value="flooding">水浸</option>' in match_form
+    client.post("/desk/requests/sr_9/household", data={"household_id": "hh_1", "emergency": "true",
+                                                       "emergency_category": "flooding", "csrf_token": csrf_of(client)})
+    assert [c for c in fake.calls if c["path"].endswith("/household")][-1]["json"] == {
+        "household_id": "hh_1", "emergency": True, "emergency_category": "flooding"}
+    client.post("/desk/requests/sr_9/household", data={"household_id": "hh_1", "emergency": "false",
+                                                       "emergency_category": "flooding", "csrf_token": csrf_of(client)})
+    assert [c for c in fake.calls if c["path"].endswith("/household")][-1]["json"] == {
+        "household_id": "hh_1", "emergency": False}
     register = client.get("/desk/requests?urgency=pending", headers={"Accept-Language": "zh"})
     assert register.status_code == 200 and "/desk/requests/sr_9" in register.get_data(as_text=True)
     assert [c["params"] for c in fake.calls if c["path"].endswith("/service-requests")][-1].get("urgency") == "pending"

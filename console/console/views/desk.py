@@ -245,6 +245,7 @@ def request_detail(request_id):
                            badge=_badge(item), verify_badge=_verify_badge(item),
                            related_number=related_number, **_work_orders(item),
                            candidates=candidates, filed_id=filed_id, categories=CATEGORIES,
+                           emergency_categories=EMERGENCY_CATEGORIES,
                            correctable=correctable, fix_search=fix_search, fix_candidates=fix_candidates,
                            visit_badge=common.deadline_state(item.get("return_visit_due_at"), item.get("completed_at"))
                            if item.get("return_visit_due_at") and item.get("status") == "completed" else None,
@@ -408,6 +409,8 @@ def match_household(request_id):
     # whether the repair is an emergency (抢险): asked when the filer marked it urgent, offered otherwise
     if request.form.get("emergency") in ("true", "false"):
         body["emergency"] = request.form["emergency"] == "true"
+    if body.get("emergency") is True and request.form.get("emergency_category", "").strip():
+        body["emergency_category"] = request.form["emergency_category"].strip()  # 抢险类别 (h5's B6)
     done = "desk.done_correct" if "reason" in request.form else "desk.done_match"
     return common.post_and_back(f"service-requests/{request_id}/household", body, back, done)
 

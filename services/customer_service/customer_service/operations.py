@@ -413,7 +413,7 @@ def match_household(db, outbox, caller, estate_id, request_id, data):
             flats = store.household_flats(db, estate_id, [request["household_id"], data["household_id"]])
             return household_correction.correct(request, data, clock.now(), caller.user, flats, earlier)
         return portal.match(request, data["household_id"], clock.now(), caller.user, earlier, data.get("category"),
-                            data.get("emergency"), store.rules_for(db, estate_id))
+                            data.get("emergency"), store.rules_for(db, estate_id), data.get("emergency_category"))
 
     return step_on(db, outbox, "service_requests", estate_id, request_id, decide)
 

@@ -133,7 +133,7 @@ def classified(request, category):
     return {**request, "category": category}
 
 
-def judged_urgency(request, emergency, now, rules, user):
+def judged_urgency(request, emergency, now, rules, user, emergency_category=None):
     """``(portal fields, request fields, history entries)`` of the desk's judgement, as it matches
     the filing, whether the repair is an emergency (抢险; ``emergency``: None when the desk says
     nothing).
@@ -146,12 +146,16 @@ def judged_urgency(request, emergency, now, rules, user):
     (``repairs.details``): due within ``emergency_response_minutes`` of the confirmation, the promise
     being made then, never later than its ordinary promise; its return visit owed (``match``), and
     maintenance opens an emergency order from the event. Declined, an ordinary repair; the mark and
-    the judgement stay (``urgent_confirmed``)."""
+    the judgement stay (``urgent_confirmed``). ``emergency_category``: the emergency's own category
+    (抢险类别) for maintenance's order, as a desk registration names it (h5's B6); with the emergency only."""
     # a mark judged already (a filing reclassified to another kind declines it: reclassification.py) asks nothing
     marked = bool(request["portal"].get("urgent")) and request["portal"].get("urgent_confirmed") is None
     if emergency is not None and request["kind"] != "repair":
         raise BusinessRuleViolation("only a repair is an emergency",
                                     [field_error("data.emergency", "is for a repair only")])
+    if emergency_category is not None and emergency is not True:
+        raise BusinessRuleViolation("the emergency's category is for an emergency repair",
+                                    [field_error("data.emergency_category", "is only for an emergency repair (emergency true)")])
     if marked and emergency is None:
         raise BusinessRuleViolation("the filer marked this repair urgent: say whether it is an emergency",
                                     [field_error("data.emergency", "is required: the filer marked the repair urgent")])
@@ -160,11 +164,12 @@ def judged_urgency(request, emergency, now, rules, user):
     if not emergency:
         return portal, {}, [history_entry(at, user, "urgency_declined")] if marked else []
     due = min(request["due_at"], domain.due_at("repair", now, rules, emergency=True))
-    return (portal, {"emergency": True, "due_at": due, "promised_by": due},
+    return (portal, {"emergency": True, "due_at": due, "promised_by": due, "emergency_category": emergency_category},
             [history_entry(at, user, "emergency_confirmed")])
 
 
-def match(request, household_id, now, user, earlier_repair_id=None, category=None, emergency=None, rules=None):
+def match(request, household_id, now, user, earlier_repair_id=None, category=None, emergency=None, rules=None,
+          emergency_category=None):
     """The desk names the household of an unmatched portal request, a repair's ``category`` maybe
     and whether it is an emergency (``judged_urgency``); its ``service_request_created`` leaves
     with this write (maintenance opens a repair's order). A repair that repeats the household's
@@ -172,7 +177,7 @@ def match(request, household_id, now, user, earlier_repair_id=None, category=Non
     if not unmatched(request):
         raise Conflict("this request has its household already")
     at = clock.to_iso(now)
-    judgement, urgency, judged = judged_urgency(request, emergency, now, rules, user)
+    judgement, urgency, judged = judged_urgency(request, emergency, now, rules, user, emergency_category)
     portal = {**request["portal"], "matched": True, **judgement}
     emergent = bool(urgency.get("emergency") or request.get("emergency"))
     repeat = repairs.repeat_fields(earlier_repair_id, emergent) if request["kind"] == "repair" else {}

@@ -693,6 +693,21 @@ def test_only_a_repair_is_marked_urgent_or_confirmed_an_emergency(desk):
     assert match(desk, plain, household_id="hh_2", emergency=True)["emergency"] is True  # the desk's own call
 
 
+def test_the_desk_names_a_portal_emergency_s_category_as_it_matches_the_filing(desk):
+    """h5's B6, the portal's side: a burst pipe confirmed an emergency as the desk matches the filing
+    names its emergency's category (抢险类别) for maintenance's order, as a desk registration does;
+    without the emergency the category is refused by name, and nothing is matched."""
+    urgent = stored(desk, filed(desk, urgent=True))
+    with pytest.raises(BusinessRuleViolation) as refused:
+        match(desk, urgent, emergency=False, emergency_category="flooding")
+    assert [e["field"] for e in refused.value.errors] == ["data.emergency_category"]
+    assert stored(desk, urgent)["household_id"] is None and desk.outbox.of_type("service_request_created") == []
+    confirmed = match(desk, urgent, emergency=True, emergency_category="flooding")
+    assert (confirmed["emergency"], confirmed["emergency_category"]) == (True, "flooding")
+    [created] = desk.outbox.of_type("service_request_created")
+    assert created["data"]["emergency_category"] == "flooding"
+
+
 def test_the_portal_filings_waiting_for_their_household_are_listed_apart_from_those_matched(desk):
     """Every portal filing waits unmatched until the desk names its household; the desk's start page
     and register could not ask for those (a phone probe): ``matched=false`` lists them, ``true`` the
