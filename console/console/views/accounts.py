@@ -143,8 +143,10 @@ def _refund_methods(account):
     came from where they share one (cash back as cash, a bank payment to the bank), a payment older
     than the statement's months read by itself; None where they differ or one cannot be read, the
     accountant choosing (review r2: the form said cash whatever was paid)."""
-    known = {p.get("id"): p.get("method") for p in account.get("payments") or () if isinstance(p, dict)}
     defaults = {}
+    if not permissions.may("POST", "seller-prepaid/{hold_id}/refund"):
+        return defaults  # no refund form: nothing read for it
+    known = {p.get("id"): p.get("method") for p in account.get("payments") or () if isinstance(p, dict)}
     for hold in account.get("seller_prepaid") or ():
         if not isinstance(hold, dict) or hold.get("status") != "held":
             continue
