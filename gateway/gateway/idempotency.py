@@ -84,6 +84,15 @@ def hold(db, record_id):
     store.hold_idempotency_record(db, record_id)
 
 
+def replayed(replay, shown=lambda body: body):
+    """The answer of a replay ``claim`` found, ``(status, body)``: its first answer (``shown`` for the
+    caller of now), said to be one (``Idempotent-Replayed``)."""
+    response = jsonify(shown(replay[1]))
+    response.status_code = replay[0]
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
 def once(db, caller, payload, status, call, shown=lambda body: body, shown_once=()):
     """Answer a write, once per ``Idempotency-Key`` when the client sent one. ``payload`` is what
     a retry must send again (its digest is kept; ``with_secrets_keyed`` for a body with a secret).
@@ -104,10 +113,7 @@ def once(db, caller, payload, status, call, shown=lambda body: body, shown_once=
     check_key(key)
     record_id, replay = claim(db, caller["user"], f"{request.method} {request.path}", key, ids.content_digest(payload))
     if replay:
-        response = jsonify(shown(replay[1]))
-        response.status_code = replay[0]
-        response.headers["Idempotent-Replayed"] = "true"
-        return response
+        return replayed(replay, shown)
     try:
         result = call({"idempotency_key": key})
     except Exception:

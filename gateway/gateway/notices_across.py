@@ -69,10 +69,7 @@ def register(app):
         record_id, replay = idempotency.claim(state.db, caller["user"], f"POST {PATH}", key,
                                               ids.content_digest(body))
         if replay:
-            response = jsonify(replay[1])
-            response.status_code = replay[0]
-            response.headers["Idempotent-Replayed"] = "true"
-            return response
+            return idempotency.replayed(replay)
         try:
             data = {name: body[name] for name in NOTICE_FIELDS if name in body}
             calls = {estate_id: partial(state.rpc.call, "customer_service", "create_notice",
