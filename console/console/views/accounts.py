@@ -61,8 +61,8 @@ def _payment_page(household_id, problem=None):
     # older arrears first (a probe of the steward's month); a form for the household alone ticks none
     # or an application's fees, from a row of one of its bills (``?application_id=``): its unpaid bills
     # by their own source, as the cashier may not read the application (found by h4)
-    application = request.args.get("application_id", "")
-    asked = [] if problem else [bill for bill in unpaid if bill["id"] in set(request.args.getlist("bill_id"))
+    application, sent_for = request.args.get("application_id", ""), set(request.args.getlist("bill_id"))
+    asked = [] if problem else [bill for bill in unpaid if bill["id"] in sent_for
                                 or (application and application_of(bill) == application)]
     ticked = set(typed.getlist("bill_id")) if typed else {bill["id"] for bill in asked}
     amount = i18n.yuan_text(sum(bill["amount_cents"] - bill["paid_cents"] for bill in asked)) if asked else None
