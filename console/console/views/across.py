@@ -4,10 +4,9 @@ estate (the estate switched to, then the incident's page); and 多小区发布�
 published in several estates at once, each estate's own, with what each estate answered."""
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 
-from .. import signin
 from ..gateway_api import ApiProblem
 from ..signin import signed_in
-from . import common
+from . import common, home
 
 bp = Blueprint("across", __name__, url_prefix="/across")
 
@@ -31,7 +30,7 @@ def incidents():
 @signed_in
 def open_incident():
     """The incident's page in its estate: the estate the user works in switched to it first (as the
-    estates' form switches, ``home.choose_estate``), where the estate's page of a record of another
+    estates' form switches, ``home.switch_to``), where the estate's page of a record of another
     estate is "not found"."""
     estate_id, incident_id = request.form.get("estate_id", ""), request.form.get("incident_id", "")
     if not estate_id or not incident_id:
@@ -40,10 +39,7 @@ def open_incident():
     if session.get("estate_id") != estate["id"]:
         if session.get("estate_id") and not g.user.switches_estate:
             return redirect(url_for("across.incidents"))
-        session["estate_id"] = estate["id"]
-        from .manager import forget_elsewhere
-        forget_elsewhere(g.user.username)
-        signin.remember_estate(estate)
+        home.switch_to(estate)
     return redirect(url_for("incidents.detail", item_id=incident_id))
 
 

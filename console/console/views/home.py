@@ -49,14 +49,21 @@ def choose_estate():
         return redirect(url_for("home.estates"))
     if session.get("estate_id") and not g.user.switches_estate:
         return redirect(url_for("home.index"))
+    before = switch_to(estate)
+    target = _safe_next(request.form.get("next"))
+    return redirect(target if before in (None, estate["id"]) else _page_in_any_estate(target))
+
+
+def switch_to(estate):
+    """The user works in ``estate`` from now (one he may switch to, the caller has checked): the
+    estate he worked in before, or None."""
     before = session.get("estate_id")
     session["estate_id"] = estate["id"]
     if before != estate["id"]:  # what he approved where he was waits no more: his other estates read again
         from .manager import forget_elsewhere
         forget_elsewhere(g.user.username)
     signin.remember_estate(estate)
-    target = _safe_next(request.form.get("next"))
-    return redirect(target if before in (None, estate["id"]) else _page_in_any_estate(target))
+    return before
 
 
 def _page_in_any_estate(target):
