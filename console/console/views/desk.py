@@ -11,6 +11,7 @@ from ..menu import MANAGEMENT
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
+from .register_specs import FAULT_DONE
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 
@@ -68,8 +69,6 @@ def _new_request_page(search, households, key, form, problem, phone="", phone_fo
 
 
 FLAT_RECENT = 10  # the flat's requests the form lists, newest first
-
-FAULT_DONE = ("completed", "cancelled")
 
 
 def _faults_in_hand():

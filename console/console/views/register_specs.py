@@ -129,6 +129,9 @@ class Source:
     expand: str = ""  # "anomalies": a round's check-ins' anomalies are what is offered, not the rounds
 
 
+FAULT_DONE = ("completed", "cancelled")  # a work order in one of these is no fault in hand to name or join
+
+
 PICK_SOURCES = {
     "fire-equipment": Source("fire-equipment", ("code", "name"), gone_when="retired_at"),
     "equipment": Source("equipment", ("code", "name")),
@@ -141,7 +144,7 @@ PICK_SOURCES = {
     "recent-anomalies": Source("patrol-rounds", ("checkpoint", "description"), since_hours=12, expand="anomalies"),
     "faults-in-hand": Source("work-orders", ("number", "description"),
                              query=(("exclude_source_type", "service_request"),),
-                             gone_in=("status", ("completed", "cancelled"))),
+                             gone_in=("status", FAULT_DONE)),
 }
 
 
