@@ -38,8 +38,7 @@ def register(app):
         if _wrong(filters, "type"):
             raise InvalidInput("type is not an incident type", [field_error("type", "is not an incident type")])
         if _wrong(filters, "since"):
-            raise InvalidInput("since must be a UTC time", [field_error(
-                "since", "must be a UTC time: YYYY-MM-DDThh:mm:ssZ, e.g. 2026-03-01T08:30:00Z")])
+            raise InvalidInput("since must be a UTC time", [field_error("since", contracts.FORMS["Timestamp"])])
         g.reads = True
         estates = {estate["id"]: estate for estate in _estates_in_scope(caller)}
         if not estates:

@@ -85,6 +85,14 @@ def test_a_wrong_query_is_a_400_naming_it(client, rpc, contract, accounts, query
     assert rpc.calls_to("security_patrol", "list_incidents_across") == []
 
 
+def test_a_since_not_a_utc_time_says_the_form_in_words(client, rpc, contract, accounts):
+    rpc.answer("archive", "list_estates", estates("A"))
+    response = client.get(f"{LIST}?since=yesterday", headers=auth(accounts, "manager"))
+    contract.problem(response, 400, fields=["since"], app=client.application)
+    assert response.get_json()["errors"] == [
+        {"field": "since", "message": "must be a UTC time: YYYY-MM-DDThh:mm:ssZ, e.g. 2026-03-01T08:30:00Z"}]
+
+
 def test_security_patrol_not_answering_is_a_503(client, rpc, contract, accounts):
     rpc.answer("archive", "list_estates", estates("A"))
     rpc.answer("security_patrol", "list_incidents_across", ServiceUnavailable("security_patrol is unavailable"))
