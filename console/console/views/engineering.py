@@ -109,7 +109,7 @@ def board():
                        if order.get("status") == status and order["id"] not in shown]
         for order in orders:
             order["_badge"] = _badge(order)
-            order["_hold_late"] = _hold_late(order)
+            order["_hold_late"] = _hold_late(order, order["_badge"])
         # emergencies first, then the soonest deadline of the work owed (a plan's order by its day: it
         # came last, however late), an appointed one's visit; an order that owes none after them
         orders.sort(key=lambda o: (o.get("priority") != "emergency", _first_owed(o)))
@@ -284,12 +284,13 @@ def _first_owed(order):
     return i18n.parse_time(visit or order.get("deadline_at")) or _NEVER
 
 
-def _hold_late(order):
+def _hold_late(order, badge):
     """Whether an order on hold is past the day it was expected back: the board and the order page
     say so, the hold hiding nothing. Maintenance's ``deadline_at`` says it (on hold: the end of the
     hold's ``expected_on`` on the estate's clock, what ``overdue=true`` and the sweep read), where the
-    console read ``expected_on`` against its own clock, a second copy of that rule (review r4)."""
-    return bool(order.get("hold")) and _badge(order) == "late"
+    console read ``expected_on`` against its own clock, a second copy of that rule (review r4). ``badge``:
+    the order's ``_badge``, which the page has drawn already."""
+    return bool(order.get("hold")) and badge == "late"
 
 
 def _badge(order):
@@ -338,7 +339,7 @@ def order_detail(order_id):
         if order.get("equipment_id") and permissions.may("GET", "equipment/{equipment_id}") else None
     follows_number = common.number_of(f"work-orders/{order['follows_work_order_id']}") \
         if order.get("follows_work_order_id") else None
-    others = _held_by_another(order)
+    others, badge = _held_by_another(order), _badge(order)
     if others:  # his hands' steps are the technician's the order is assigned to (or a manager's)
         # and its helper's, who records the work (协助)
         kept = HELPER_STEPS if order.get("helper") == g.user.username else frozenset()
@@ -389,7 +390,7 @@ def order_detail(order_id):
                            material_rows=MATERIAL_ROWS,
                            field_steps=field_steps, steps=steps,
                            custom_definitions=common.custom_fields("work_order"), form=common.custom_form(order),
-                           badge=_badge(order), held_by_another=others, hold_late=_hold_late(order),
+                           badge=badge, held_by_another=others, hold_late=_hold_late(order, badge),
                            people={"technicians": [name for name in common.usernames("technicians")
                                                    if name != order.get("technician")]}
                            if any(step.name == "add-helper" for step in field_steps) else None)
