@@ -7,11 +7,11 @@ from flask import Blueprint, g, redirect, render_template, request, session, url
 from ..gateway_api import ApiProblem
 from ..signin import signed_in
 from . import common, home
+from .register_specs import INCIDENT_TYPES as TYPES  # the incident register's own: one list of types
 
 bp = Blueprint("across", __name__, url_prefix="/across")
 
 PAGE = 50
-TYPES = ("fire_alarm", "burglary", "flooding", "elevator_entrapment", "public_disorder")
 
 
 @bp.get("/incidents")
