@@ -43,3 +43,17 @@ def test_a_fault_picked_for_another_kind_is_not_sent(client, fake):
         "channel": "phone", "description": "什么时候来水?", "joins_work_order_id": "wo_main"})
     posted = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/service-requests")]
     assert "joins_work_order_id" not in posted[-1]["json"]
+
+
+def test_the_notices_pick_of_a_fault_reads_the_orders_in_hand(client, fake):
+    """The notice register's pick of the fault's order (停水通知 naming it) reads the orders in hand, as
+    the repair form does: a page of every order, oldest first, lost the burst main's new one behind a
+    year of done ones there too (found rereading the change)."""
+    sign_in(client, fake)
+    _desk(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/notices", {"items": [], "next_cursor": None})
+    page = client.get("/desk/notices").get_data(as_text=True)
+    reads = [c for c in fake.calls if c["method"] == "GET" and c["path"].endswith("/work-orders")]
+    assert reads and reads[-1]["params"].get("open") == "true"
+    assert reads[-1]["params"].get("exclude_source_type") == "service_request"
+    assert 'value="wo_main"' in page and 'value="wo_old"' not in page

@@ -143,7 +143,7 @@ PICK_SOURCES = {
     # fault takes over its order (anomaly_id; a burst main's WO-1 and WO-2, h7)
     "recent-anomalies": Source("patrol-rounds", ("checkpoint", "description"), since_hours=12, expand="anomalies"),
     "faults-in-hand": Source("work-orders", ("number", "description"),
-                             query=(("exclude_source_type", "service_request"),),
+                             query=(("exclude_source_type", "service_request"), ("open", "true")),
                              gone_in=("status", FAULT_DONE)),
 }
 
