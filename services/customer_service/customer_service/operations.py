@@ -279,7 +279,7 @@ def _owed_kept(db, estate_id, period, per_month, building, start, end, limit, cu
     with fewer than ``per_month`` since the month's ``start`` (``store.owed_households``), where every
     household and the month's contacts were read for each page (``owner_contacts_due``); None for a
     page with a copy whose registration is not written as the store writes its stamps."""
-    owed = owner_contacts.kept_owed_query(per_month, start, end, _month_after(period))
+    owed = owner_contacts.kept_owed_query(per_month, start, end, calendar.add_months(period, 1))
     page, total = store.owed_households(db, estate_id, owed, building, limit, cursor)
     if not all(owner_contacts.STAMP.fullmatch(h["created_at"]) for h in page["items"]):
         # a registration kept as its event wrote it (``…T02:00:00Z``) is compared by the store as text,
@@ -288,12 +288,6 @@ def _owed_kept(db, estate_id, period, per_month, building, start, end, limit, cu
         return None
     return _owed_answer(db, estate_id, period, per_month, end, [
         (h, owner_contacts.kept_since(h["_steward_contacts"], start)) for h in page["items"]], total, page["next_cursor"])
-
-
-def _month_after(period):
-    """``YYYY-MM`` of the month after ``period``."""
-    year, month = int(period[:4]), int(period[5:7])
-    return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
 
 
 def _owed_answer(db, estate_id, period, per_month, end, owing, total, next_cursor):
