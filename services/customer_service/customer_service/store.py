@@ -685,7 +685,7 @@ def contacts_kept_on_households(db, estate_id):
     contact is on its household's copy, and every copy has its registration (a copy made before
     copies carried it has no place in the lists' order): two probes of null entries."""
     return (db.owner_contacts.count_documents({"estate_id": estate_id, **NOT_ON_HOUSEHOLD}, limit=1) == 0
-            and db.households.count_documents({"estate_id": estate_id, "created_at": None}, limit=1) == 0)
+            and db.households.count_documents({"estate_id": estate_id, **UNREGISTERED_COPY}, limit=1) == 0)
 
 
 def owed_households(db, estate_id, owed, building, limit, cursor):
