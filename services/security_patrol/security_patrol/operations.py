@@ -12,7 +12,7 @@ from functools import partial
 from estate_common import backfills, calendar, clock, exports, fee_prices, plausible, replica, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 from estate_common.kpis import before_the_estate, per_estate_month, rules_of_period
-from estate_common.store import public
+from estate_common.store import DEFAULT_PAGE, public
 from estate_common.writes import Change
 from estate_common.wording import counted
 
@@ -553,7 +553,7 @@ def list_incidents_across(db, caller, estate_ids, filters, limit, cursor):
     the caller's scope is a 403 (the gateway asks for the caller's own)."""
     for estate_id in estate_ids:
         caller.require_estate(estate_id)
-    limit = limit or 50  # a list's default page (estate_common.store.DEFAULT_PAGE)
+    limit = limit or DEFAULT_PAGE
     query = {}
     if "open" in filters:
         query["status"] = "open" if filters["open"] == "true" else "closed"
