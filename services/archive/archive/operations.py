@@ -50,10 +50,14 @@ INSPECT_FROM_READS = {"status", "status_history", "created_at"}
 
 def _inspect_from(db, household):
     """``occupants.inspect_from`` of ``household`` as it is written, in its estate's timezone now,
-    from its newest inspection (one probe of ``(estate_id, household_id, inspected_on)``)."""
+    from its newest inspection (one probe of ``(estate_id, household_id, inspected_on)``); a unit
+    not vacant is NOT_VACANT whatever those are, and reads neither (an import's or the sweep's
+    occupied units read the estate's document each for nothing)."""
+    if household.get("status") != "vacant":
+        return occupants.NOT_VACANT
     estate_id = household["estate_id"]
-    newest = store.newest_inspection(db, estate_id, household["_id"]) if household.get("status") == "vacant" else None
-    return occupants.inspect_from(household, newest, store.estate_timezone(db, estate_id))
+    return occupants.inspect_from(household, store.newest_inspection(db, estate_id, household["_id"]),
+                                  store.estate_timezone(db, estate_id))
 
 
 def _taken(message, field, note):
