@@ -305,9 +305,15 @@ def refuse_renovating_create(data):
     create: a renovation starts with its application's works (``BY_APPLICATION_ONLY``); works under
     way at a takeover come in through the import (``takeover_works``)."""
     if data.get("status") == "renovating":
-        raise BusinessRuleViolation("a renovation starts when the works of its approved renovation application start "
-                                    "(no review, no renovation): file or start the household's renovation application",
-                                    [field_error("data.status", "is taken by the household's application")])
+        raise _started_by_its_application("data.status")
+
+
+def _started_by_its_application(field):
+    """The 422 naming ``field`` of a renovation started otherwise than by its application's works
+    (``BY_APPLICATION_ONLY``): a create into renovating, the steward's own step."""
+    return BusinessRuleViolation("a renovation starts when the works of its approved renovation application start "
+                                 "(no review, no renovation): file or start the household's renovation application",
+                                 [field_error(field, "is taken by the household's application")])
 
 
 def takeover_works(household, day, at, user):
@@ -329,9 +335,7 @@ def steward_step(household, data, now, user, person_ids, tz):
     ``change_status``, except a step only an application takes (``BY_APPLICATION_ONLY``), a 422
     naming ``data.step``."""
     if data["step"] in BY_APPLICATION_ONLY:
-        raise BusinessRuleViolation("a renovation starts when the works of its approved renovation application start "
-                                    "(no review, no renovation): file or start the household's renovation application",
-                                    [field_error("data.step", "is taken by the household's application")])
+        raise _started_by_its_application("data.step")
     application_id = renovating_by_application(household)
     if application_id and data["step"] in LEAVES_RENOVATION:
         raise BusinessRuleViolation(f"the renovation of application {application_id} ends with its joint acceptance "
