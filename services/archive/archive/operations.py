@@ -542,8 +542,13 @@ def record_vacant_inspection(db, outbox, caller, estate_id, household_id, data):
 def export_inspections(db, estate_id, filters):
     """The vacant-unit inspections an export of the list's filters holds (``exports.VACANT_INSPECTIONS``),
     walked once in the list's order, each with its unit's building, unit and room (a batch at a time)."""
-    inspections = store.walk_inspections(db, estate_id, store.inspections_query(filters or {}))
-    return exports.with_addresses(inspections, lambda doc: doc.get("household_id"),
+    return _with_addresses(db, estate_id, store.walk_inspections(db, estate_id, store.inspections_query(filters or {})))
+
+
+def _with_addresses(db, estate_id, docs):
+    """``docs`` (an export's, each naming its ``household_id``) with their household's building, unit
+    and room, a batch at a time (``estate_common.exports.with_addresses``)."""
+    return exports.with_addresses(docs, lambda doc: doc.get("household_id"),
                                   partial(store.household_addresses, db, estate_id))
 
 
@@ -695,9 +700,8 @@ def list_meter_readings(db, estate_id, filters, limit, cursor):
 
 def export_meter_readings(db, estate_id, filters):
     """The meter readings an export of the list's filters holds, each with its flat's address."""
-    readings = store.walk_meter_readings(db, estate_id, store.meter_readings_query(filters or {}))
-    return exports.with_addresses(readings, lambda doc: doc.get("household_id"),
-                                  partial(store.household_addresses, db, estate_id))
+    return _with_addresses(db, estate_id, store.walk_meter_readings(db, estate_id,
+                                                                   store.meter_readings_query(filters or {})))
 
 
 # -- the developer's handover of the estate (开发商移交, estate_handovers.py) -----------------------
