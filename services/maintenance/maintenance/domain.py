@@ -907,10 +907,7 @@ def incident_took_over(order, event, now, rules):
     category = order.get("emergency_category") or incident_category(data["type"])
     if order.get("priority") == "emergency" and category == order.get("emergency_category"):
         return None
-    changes = {"priority": "emergency", "emergency_category": category}
-    if not order.get("started_at") and order.get("priority") != "emergency":
-        changes["response_due_at"] = response_due_at(order["reported_at"], "emergency", rules)
-    changes, entry = _step(order, "mark_emergency", now, event.get("actor"), category, **changes)
+    changes, entry = mark_emergency(order, category, now, rules, event.get("actor"))
     return Change(changes, [{**entry, "event_id": event["event_id"]}], [])
 
 
