@@ -879,14 +879,13 @@ def joined_cancel(order, joined_event):
     """The repair the order was opened for joined a fault's order (``service_request_joined``, h7:
     the first calls about a burst main): the order is cancelled, its reason naming the join, unless
     its work has started (it is completed: left as it is) or it is done. None when nothing changes."""
-    if order.get("started_at") or order["status"] in ("completed", "cancelled"):
+    if order.get("started_at") or order["status"] in CLOSED:
         return None
-    stamp = clock.to_iso(clock.now())
     reason = (f"the call joined work order {joined_event['data']['work_order_id']}: the fault is in hand "
               "(并入故障工单)")
     changes, entry = _step(order, "cancel", clock.now(), joined_event.get("actor"), reason)
     return Change(changes, [{**entry, "event_id": joined_event["event_id"]}],
-                  [("work_order_cancelled", cancelled_event_data(order, reason, stamp))])
+                  [("work_order_cancelled", cancelled_event_data(order, reason, changes["updated_at"]))])
 
 
 def incident_category(incident_type):
@@ -902,7 +901,7 @@ def incident_took_over(order, event, now, rules):
     started or an emergency already) and names its category where the order has none. None when
     nothing changes (an order done, or nothing to name), the history entry carrying the event."""
     data = event["data"]
-    if order["status"] in ("completed", "cancelled") or not data.get("emergency"):
+    if order["status"] in CLOSED or not data.get("emergency"):
         return None
     category = order.get("emergency_category") or incident_category(data["type"])
     if order.get("priority") == "emergency" and category == order.get("emergency_category"):
