@@ -378,7 +378,7 @@ def _take_over(db, outbox, event):
     rules = store.rules_for(db, estate_id)
 
     def decide(order):
-        if any(entry.get("event_id") == event["event_id"] for entry in order.get("history") or ()):
+        if writes.applied(order, event["event_id"]):
             return None
         return domain.incident_took_over(order, event, clock.now(), rules)
 
