@@ -310,7 +310,7 @@ def keep_takeover(db, estate_id, anomaly_id, event):
     kept, the first event of it, so that an order the anomaly opens later (each event type has its
     queue) takes it then (``kept_takeover``). One incident takes over an anomaly's order."""
     db.incident_takeovers.update_one(
-        {"_id": ids.natural_id("itko", estate_id, anomaly_id), "estate_id": estate_id},
+        {"_id": _takeover_id(estate_id, anomaly_id), "estate_id": estate_id},
         {"$setOnInsert": {"anomaly_id": anomaly_id, "event_id": event["event_id"], "actor": event.get("actor"),
                           "data": event["data"]}},
         upsert=True)
@@ -318,10 +318,13 @@ def keep_takeover(db, estate_id, anomaly_id, event):
 
 def kept_takeover(db, estate_id, anomaly_id):
     """The take-over kept of the anomaly's order (``keep_takeover``) as the event it came in, or None."""
-    kept = db.incident_takeovers.find_one({"_id": ids.natural_id("itko", estate_id, anomaly_id),
-                                           "estate_id": estate_id})
+    kept = db.incident_takeovers.find_one({"_id": _takeover_id(estate_id, anomaly_id), "estate_id": estate_id})
     return kept and {"event_id": kept["event_id"], "estate_id": estate_id, "actor": kept.get("actor"),
                      "data": kept["data"]}
+
+
+def _takeover_id(estate_id, anomaly_id):
+    return ids.natural_id("itko", estate_id, anomaly_id)
 
 
 def household_correction(db, estate_id, request_id):
