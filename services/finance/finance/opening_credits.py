@@ -45,7 +45,7 @@ from estate_common.errors import Conflict, NotFound, field_error
 
 from . import payments, periods
 
-KIND = "opening_credit"
+KIND = payments.CREDIT_KIND
 # when the credit was announced (opening_credit_recorded): absent on a credit recorded before the
 # release that announced them, which archive's restatement has announced once (``announce_again``)
 ANNOUNCED = "_announced_at"
@@ -107,11 +107,6 @@ def recorded_event_data(credit):
 def reversed_event_data(credit, bills):
     """``finance.opening_credit_reversed``: as ``payment_reversed`` says a payment's reversal."""
     return payments.reversed_event_data(credit, bills)
-
-
-def credited(allocations):
-    """The cents of ``allocations`` that opening credits paid (money received before the takeover)."""
-    return sum(a["amount_cents"] for a in allocations or [] if a.get("kind") == KIND)
 
 
 def refuse_reversal(payment):
