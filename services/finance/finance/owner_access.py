@@ -31,6 +31,7 @@ from estate_common import public_codes
 from estate_common.errors import NotFound
 
 from .payments import outstanding
+from .statement import billed_cents, received_cents
 
 def not_found():
     return NotFound("not found")
@@ -73,9 +74,7 @@ def owners_part(account, owner_since, unpaid, prepaid_sources):
     return account | {
         "owner_since": owner_since,
         "bills": bills, "payments": payments,
-        "billed_cents": sum(b["amount_cents"] for b in bills if b["status"] != "cancelled"),
-        "received_cents": sum(p["amount_cents"] for p in payments if p["status"] == "posted"
-                              and p.get("kind") != "opening_credit"),
+        "billed_cents": billed_cents(bills), "received_cents": received_cents(payments),
         # his payments' money unused, and the seller's carried over to him (seller_prepaid.py)
         "prepaid_cents": sum(p.get("unapplied_cents", 0) for p in prepaid_sources
                              if (p.get("day") or "") >= owner_since or p.get("_carried_over_to") == owner_since),

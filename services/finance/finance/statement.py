@@ -53,6 +53,17 @@ def days(first, last):
     return f"{first}-01", f"{last}-31"
 
 
+def billed_cents(bills):
+    """The cents billed on ``bills`` (a cancelled bill's none)."""
+    return sum(b["amount_cents"] for b in bills if b["status"] != "cancelled")
+
+
+def received_cents(payments):
+    """The cents received by ``payments`` posted: an opening credit (期初预收) is listed and in the
+    prepaid balance, but was paid to the previous company."""
+    return sum(p["amount_cents"] for p in payments if p["status"] == "posted" and p.get("kind") != "opening_credit")
+
+
 def account(estate_id, household, first, last, unpaid, prepaid_sources, bills, payments, now):
     """The household's account: its totals now, and the range's bills and payments in order."""
     now_iso = clock.to_iso(now)
@@ -69,10 +80,8 @@ def account(estate_id, household, first, last, unpaid, prepaid_sources, bills, p
         "unpaid_cents": sum(outstanding(b) for b in unpaid),
         "overdue_cents": sum(outstanding(b) for b in unpaid if b.get("due_at") and b["due_at"] < now_iso),
         "prepaid_cents": sum(p.get("unapplied_cents", 0) for p in prepaid_sources),
-        "billed_cents": sum(b["amount_cents"] for b in bills if b["status"] != "cancelled"),
-        # an opening credit (期初预收) is listed and in the prepaid balance, but was paid to the previous company
-        "received_cents": sum(p["amount_cents"] for p in payments if p["status"] == "posted"
-                              and p.get("kind") != "opening_credit"),
+        "billed_cents": billed_cents(bills),
+        "received_cents": received_cents(payments),
         "bills": bills,
         "payments": payments,
         "generated_at": now_iso,
