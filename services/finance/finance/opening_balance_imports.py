@@ -147,6 +147,12 @@ def flat_key(building, unit, room):
     return tuple(address_key(str(value or ""), part) for value, part in zip((building, unit, room), ADDRESS))
 
 
+def flats(households):
+    """``flat_key`` → household id of the estate's ``households`` (``store.household_flats``): how a
+    takeover list's line names its flat by address."""
+    return {flat_key(h.get("building"), h.get("unit"), h.get("room")): h["_id"] for h in households}
+
+
 def _amount_cents(cells):
     if cells.get("amount_cents"):
         text = number_text(unicodedata.normalize("NFKC", cells["amount_cents"]))

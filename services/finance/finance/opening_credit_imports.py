@@ -19,9 +19,9 @@ Plain functions: no broker, no store.
 from estate_common import contracts, job_scopes
 from estate_common.errors import field_error
 
-from .opening_balance_imports import _amount_cents, _error, check, decode, flat_key, read_lines, run_lines
+from .opening_balance_imports import _amount_cents, _error, check, decode, flat_key, flats, read_lines, run_lines
 
-__all__ = ["JOB_KIND", "check", "decode", "flat_key", "read_rows", "body_of", "run"]
+__all__ = ["JOB_KIND", "check", "decode", "flat_key", "flats", "read_rows", "body_of", "run"]
 
 JOB_KIND = job_scopes.OPENING_CREDIT_IMPORT
 COLUMNS = {

@@ -861,8 +861,7 @@ def import_opening_balances(db, outbox, job, progress):
     import run again, or the file uploaded again, finds its months carried over, ``existing``)."""
     estate_id = job["estate_id"]
     rules, now = store.rules_for(db, estate_id), clock.now()
-    flats = {opening_balance_imports.flat_key(h.get("building"), h.get("unit"), h.get("room")): h["_id"]
-             for h in store.household_flats(db, estate_id)}
+    flats = opening_balance_imports.flats(store.household_flats(db, estate_id))
 
     def carry(body):
         bill, made = carry_over(db, outbox, estate_id, body, rules, now, job["created_by"], job["_id"],
@@ -926,8 +925,7 @@ def import_opening_credits(db, outbox, job, progress):
     natural key: the file uploaded again finds its lines credited, ``existing``)."""
     estate_id = job["estate_id"]
     rules, now = store.rules_for(db, estate_id), clock.now()
-    flats = {opening_credit_imports.flat_key(h.get("building"), h.get("unit"), h.get("room")): h["_id"]
-             for h in store.household_flats(db, estate_id)}
+    flats = opening_credit_imports.flats(store.household_flats(db, estate_id))
 
     def credit(body):
         return credit_over(db, outbox, estate_id, body, rules, now, job["created_by"], again_is_existing=True)
