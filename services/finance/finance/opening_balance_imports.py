@@ -153,6 +153,17 @@ def flats(households):
     return {flat_key(h.get("building"), h.get("unit"), h.get("room")): h["_id"] for h in households}
 
 
+def household_of(cells, households, errors):
+    """The line's household: its ``household_id``, or the one at its address (``households``:
+    ``flat_key`` → id), or ``""`` with the refusal added to ``errors``."""
+    household_id = cells.get("household_id") or ""
+    if not household_id:
+        household_id = households.get(flat_key(cells.get("building"), cells.get("unit"), cells.get("room")))
+        if household_id is None:
+            errors.append(field_error("household_id", "no household of this estate at this address"))
+    return household_id or ""
+
+
 def _amount_cents(cells):
     if cells.get("amount_cents"):
         text = number_text(unicodedata.normalize("NFKC", cells["amount_cents"]))
@@ -177,11 +188,7 @@ def body_of(number, cells, households):
     """``(OpeningBalanceCreate body, [refusals])`` of a line; ``households``: the estate's flats,
     ``flat_key`` → household id."""
     errors = []
-    household_id = cells.get("household_id") or ""
-    if not household_id:
-        household_id = households.get(flat_key(cells.get("building"), cells.get("unit"), cells.get("room")))
-        if household_id is None:
-            errors.append(field_error("household_id", "no household of this estate at this address"))
+    household_id = household_of(cells, households, errors)
     item = ITEM_TEXT.get((cells.get("item") or "").strip().lower())
     period, cents = _period(cells.get("period")), _amount_cents(cells)
     if item is None:
@@ -191,7 +198,7 @@ def body_of(number, cells, households):
     if cents is None:
         errors.append(field_error("amount_cents" if cells.get("amount_cents") else "amount", AMOUNT_REFUSED))
     errors = [_error(number, e["field"], e["message"]) for e in errors]
-    body = {"household_id": household_id or "", "item": item, "period": period, "amount_cents": cents,
+    body = {"household_id": household_id, "item": item, "period": period, "amount_cents": cents,
             "reference": cells.get("reference") or ""}
     if cells.get("note"):
         body["note"] = cells["note"]

@@ -19,7 +19,8 @@ Plain functions: no broker, no store.
 from estate_common import contracts, job_scopes
 from estate_common.errors import field_error
 
-from .opening_balance_imports import _amount_cents, _error, check, decode, flat_key, flats, read_lines, run_lines
+from .opening_balance_imports import (_amount_cents, _error, check, decode, flat_key, flats, household_of, read_lines,
+                                      run_lines)
 
 __all__ = ["JOB_KIND", "check", "decode", "flat_key", "flats", "read_rows", "body_of", "run"]
 
@@ -47,17 +48,13 @@ def read_rows(content):
 def body_of(number, cells, households):
     """``(OpeningCreditCreate body, [refusals])`` of a line; ``households``: ``flat_key`` → id."""
     errors = []
-    household_id = cells.get("household_id") or ""
-    if not household_id:
-        household_id = households.get(flat_key(cells.get("building"), cells.get("unit"), cells.get("room")))
-        if household_id is None:
-            errors.append(field_error("household_id", "no household of this estate at this address"))
+    household_id = household_of(cells, households, errors)
     cents = _amount_cents(cells)
     if cents is None:
         errors.append(field_error("amount_cents" if cells.get("amount_cents") else "amount", AMOUNT_REFUSED))
     if not (cells.get("reference") or "").strip():
         errors.append(field_error("reference", REFERENCE_REFUSED))
-    body = {"household_id": household_id or "", "amount_cents": cents, "reference": cells.get("reference") or ""}
+    body = {"household_id": household_id, "amount_cents": cents, "reference": cells.get("reference") or ""}
     if cells.get("note"):
         body["note"] = cells["note"]
     if errors:
