@@ -286,13 +286,20 @@ def _own_cycle_pairs(db, estate_id, billed, households, period, cycles, prorate)
         return []
     pairs = []
     for item in sorted({s["item"] for s in monthly}):
-        holders = {household_id for household_id, of in cycles if of == item}
-        covered = billing.covered_months(store.bills_covering(
-            db, estate_id, holders, item, periods.add_months(period, -11), periods.add_months(period, 11)), period)
+        holders, covered = _own_cycles_covered(db, estate_id, cycles, item, periods.add_months(period, -11),
+                                               periods.add_months(period, 11), period)
         pairs += billing.own_cycle_pairs([s for s in monthly if s["item"] == item],
                                          [h for h in households if h["_id"] in holders], period, cycles, covered,
                                          prorate)
     return pairs
+
+
+def _own_cycles_covered(db, estate_id, cycles, item, first, last, period):
+    """``(holders, covered)``: the households paying ``item`` by their own cycle (``cycles``) and the
+    months their bills of the periods ``first``..``last`` cover (``billing.covered_months``: but
+    ``period``'s own bills)."""
+    holders = {household_id for household_id, of in cycles if of == item}
+    return holders, billing.covered_months(store.bills_covering(db, estate_id, holders, item, first, last), period)
 
 
 # -- a household's own billing cycle (缴费周期) --------------------------------------------
@@ -1986,11 +1993,10 @@ def months_not_billed(db, estate_id, estate, months, item=None):
         return []
     # a household paying by its own cycle (按季 / 按年缴费) owes no run in a month its bills cover
     cycles, covered = store.billing_cycles_of(db, estate_id), {}
+    first, last = min(month for month, _ in pairs), max(month for month, _ in pairs)
     for item in sorted({standard["item"] for _, standard in pairs}) if cycles else ():
-        holders = {household_id for household_id, of in cycles if of == item}
-        first, last = min(month for month, _ in pairs), max(month for month, _ in pairs)
-        covered.update(billing.covered_months(store.bills_covering(
-            db, estate_id, holders, item, periods.add_months(first, -11), last), None))
+        covered.update(_own_cycles_covered(db, estate_id, cycles, item, periods.add_months(first, -11), last,
+                                           None)[1])
     return billing.months_not_billed(billing.applying(pairs, store.households_for_billing(db, estate_id),
                                                       cycles, covered))
 
