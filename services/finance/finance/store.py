@@ -232,7 +232,7 @@ def get_standard(db, estate_id, standard_id):
 
 def find_standard(db, estate_id, standard_id):
     """The estate's standard of that id, or None."""
-    return db.fee_standards.find_one({"_id": standard_id, "estate_id": estate_id})
+    return _named.find(db, "fee_standards", estate_id, standard_id)
 
 
 def list_standards(db, estate_id, filters, limit, cursor):
@@ -261,10 +261,6 @@ def billing_cycles_of(db, estate_id):
     """``{(household_id, item): record}``: every household's own billing cycle of the estate (a run's
     read: few, those the accountant set)."""
     return {(r["household_id"], r["item"]): r for r in store.scan(db.billing_cycles, {"estate_id": estate_id})}
-
-
-def find_billing_cycle(db, estate_id, record_id):
-    return db.billing_cycles.find_one({"_id": record_id, "estate_id": estate_id})
 
 
 def set_billing_cycle(db, outbox, estate_id, record_id, build, change):
