@@ -526,6 +526,16 @@ def bills_of_period(db, estate_id, period, item=None):
 LONGEST_BILL_MONTHS = 12
 
 
+def _covering(periods):
+    """The bills' query of those that cover some of the months ``periods``: billed in them, or in the
+    months before that a bill of several months reaches from (the bills index on estate, period, item)."""
+    months = sorted(periods)
+    since = calendar.add_months(months[0], 1 - LONGEST_BILL_MONTHS)
+    return {"period": {"$gte": since, "$lte": months[-1]},
+            "$or": [{"period": {"$gte": months[0]}}, {"pricing.months": {"$gt": 1}},
+                    {"covers_to": {"$gte": months[0]}}]}
+
+
 def bills_of_months(db, estate_id, periods, item):
     """The bills of one item that cover some of the months ``periods`` (a KPI's month, quarter or
     year): billed in them, or in the months before that a quarter's or a year's bill reaches from
@@ -533,12 +543,8 @@ def bills_of_months(db, estate_id, periods, item):
     ``arrears.paid_at``) and the bill a re-bill replaced (``source.corrects_bill_id``:
     ``arrears.paid_on_the_fee``). Through the bills index on estate, period, item; of the months
     before, only the bills of more than one month are sent (a month's KPI read a year of monthly bills)."""
-    months = sorted(periods)
-    since = calendar.add_months(months[0], 1 - LONGEST_BILL_MONTHS)
-    return store.scan(db.bills, {"estate_id": estate_id, "period": {"$gte": since, "$lte": months[-1]}, "item": item,
-                                 "status": NOT_CANCELLED, "source.kind": NOT_CARRIED_OVER,
-                                 "$or": [{"period": {"$gte": months[0]}}, {"pricing.months": {"$gt": 1}},
-                                         {"covers_to": {"$gte": months[0]}}]},
+    return store.scan(db.bills, {"estate_id": estate_id, **_covering(periods), "item": item,
+                                 "status": NOT_CANCELLED, "source.kind": NOT_CARRIED_OVER},
                       ("item", "period", "amount_cents", "paid_cents", "allocations", "pricing", "prorated",
                        "covers_from", "covers_to", "source.corrects_bill_id"))
 
@@ -549,12 +555,8 @@ def rebilled_bills_of_months(db, estate_id, periods, item):
     month before, the re-bill of the same month), with what was paid on them
     (``arrears.paid_on_the_fee``). Read of the KPI's own months only, December's rate at its end
     missed November's quarter replaced and read its December third unpaid (found by review r8)."""
-    months = sorted(periods)
-    since = calendar.add_months(months[0], 1 - LONGEST_BILL_MONTHS)
-    return store.scan(db.bills, {"estate_id": estate_id, "period": {"$gte": since, "$lte": months[-1]}, "item": item,
-                                 "status": "cancelled", "rebilled_as": {"$exists": True},
-                                 "$or": [{"period": {"$gte": months[0]}}, {"pricing.months": {"$gt": 1}},
-                                         {"covers_to": {"$gte": months[0]}}]},
+    return store.scan(db.bills, {"estate_id": estate_id, **_covering(periods), "item": item,
+                                 "status": "cancelled", "rebilled_as": {"$exists": True}},
                       ("item", "amount_cents", "allocations", "released", "source", "rebilled_as"))
 
 
