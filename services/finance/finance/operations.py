@@ -696,16 +696,7 @@ def reverse_payment(db, outbox, caller, estate_id, payment_id, data):
     rules, now = store.rules_for(db, estate_id), clock.now()
     with open_journal_day(db, estate_id, caller.user, periods.day_of(now, rules)), \
             household(db, outbox, estate_id, payment["household_id"]):
-        def plan(current):
-            _refuse_refunded_deposits(db, estate_id, current)
-            seller_prepaid.refuse_reversal(current, store.sellers_prepaid_of(db, estate_id,
-                                                                             current["household_id"]))
-            if current["status"] == "posted":
-                invoices.refuse_reversal(store.issued_invoices(db, estate_id, payment_id))
-            charges = {a["bill_id"]: billing.charge_of(store.get_bill(db, estate_id, a["bill_id"]))
-                       for a in current["allocations"]}
-            return Change(payments.reversal(current, charges, data.get("reason", ""), now, rules, caller.user))
-
+        plan = _reversal_plan(db, estate_id, data.get("reason", ""), now, rules, caller.user)
         planned = store.change_payment(db, outbox, estate_id, payment_id, plan)
         # the call sent again with its key after a crash: its plan's step is found applied, and
         # ``household`` above finished the reversal it planned (a reversal_pending one is this call's)
@@ -723,17 +714,27 @@ def reverse_opening_credit(db, outbox, caller, estate_id, credit_id, data):
         return public(credit)
     rules, now = store.rules_for(db, estate_id), clock.now()
     with household(db, outbox, estate_id, credit["household_id"]):
-        def plan(current):
-            _refuse_refunded_deposits(db, estate_id, current)
-            seller_prepaid.refuse_reversal(current, store.sellers_prepaid_of(db, estate_id,
-                                                                             current["household_id"]))
-            charges = {a["bill_id"]: billing.charge_of(store.get_bill(db, estate_id, a["bill_id"]))
-                       for a in current["allocations"]}
-            return Change(payments.reversal(current, charges, data["reason"], now, rules, caller.user))
-
+        plan = _reversal_plan(db, estate_id, data["reason"], now, rules, caller.user, invoiced=False)
         planned = store.change_payment(db, outbox, estate_id, credit_id, plan)
         credit = _finish_reversal(db, outbox, planned) if planned["status"] == "reversal_pending" else planned
     return public(credit)
+
+
+def _reversal_plan(db, estate_id, reason, now, rules, user, invoiced=True):
+    """The first step of a reversal, as ``store.change_payment`` takes it: refused for a payment
+    whose money paid a refunded deposit, is held for or was refunded to the household's seller, or
+    (``invoiced``: a payment received here; an opening credit has no invoice) has an invoice issued;
+    else ``reversal_pending`` with its plan (``payments.reversal``)."""
+    def plan(current):
+        _refuse_refunded_deposits(db, estate_id, current)
+        seller_prepaid.refuse_reversal(current, store.sellers_prepaid_of(db, estate_id, current["household_id"]))
+        if invoiced and current["status"] == "posted":
+            invoices.refuse_reversal(store.issued_invoices(db, estate_id, current["_id"]))
+        charges = {a["bill_id"]: billing.charge_of(store.get_bill(db, estate_id, a["bill_id"]))
+                   for a in current["allocations"]}
+        return Change(payments.reversal(current, charges, reason, now, rules, user))
+
+    return plan
 
 
 def _reversed_by_this_call(payment, caller, estate_id):
