@@ -267,15 +267,15 @@ def collection_rate_at_end(bills, reversed_payments, end, rebilled=(), months=No
         if bill["item"] == COLLECTION_RATE_ITEM:
             due = bill["amount_cents"] - opening_credited(bill)
             billed += _in(bill, due, months)
-            paid += _in(bill, paid_on_the_fee(bill, replaced, end, split), months, due)
+            paid += _in(bill, paid_on_the_fee(bill, replaced, end, split, due), months, due)
     return kpi(paid, billed, note="cents paid by the period's last local day on its property-service bills / "
                                   "cents billed on them")
 
 
-def paid_on_the_fee(bill, replaced, end, split):
+def paid_on_the_fee(bill, replaced, end, split, due):
     """Money received on ``bill``'s fee by ``end`` (``paid_at``), or, for a re-bill at a corrected
     price (更正, ``source.corrects_bill_id``), on any bill it replaced (``replaced``, by id) when
-    more, at most the bill (less what opening credits paid). The money of the bill replaced goes
+    more, at most ``due`` (the bill less what opening credits paid). The money of the bill replaced goes
     back to its payment and settles the re-bill when it is made, so a month corrected after its end
     read as unpaid by its end where its owners had paid it (found by review r6); the larger and not
     the sum, since money moved within the month is on both."""
@@ -285,4 +285,4 @@ def paid_on_the_fee(bill, replaced, end, split):
         seen.add(corrected["_id"])
         paid = max(paid, paid_at(corrected, end, split, received_only=True))
         corrected = replaced.get((corrected.get("source") or {}).get("corrects_bill_id"))
-    return min(paid, bill["amount_cents"] - opening_credited(bill))
+    return min(paid, due)
