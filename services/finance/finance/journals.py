@@ -232,10 +232,10 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
     collected = sum(e["amount_cents"] for e in collected_entries)
     refunds = [e for e in entries if e["kind"] == "deposit_refund"]
     sellers = [e for e in entries if e["kind"] == "seller_prepaid_refund"]  # a seller's prepaid money paid back
+    seller_cents = sum(e["amount_cents"] for e in sellers)
     topped_up = [m for m in (top_ups or []) if m["status"] == "posted"]
     top_up_cents = sum(m["amount_cents"] for m in topped_up)
-    expected = receipts - reversals + collected - sum(e["amount_cents"] for e in refunds) + top_up_cents \
-        - sum(e["amount_cents"] for e in sellers)
+    expected = receipts - reversals + collected - sum(e["amount_cents"] for e in refunds) + top_up_cents - seller_cents
     allocated = sum(a["amount_cents"] for bill in bills_touched for a in bill.get("allocations", [])
                     if start <= a["at"] < end and a.get("kind") != "opening_credit")  # 期初预收: not received here
     paid_in_full = sum(1 for bill in bills_touched
@@ -257,7 +257,7 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
         "collected_at_source": collected_at_source(collected_entries, collected_bills or {}),
         "deposit_refunds": {"count": len(refunds), "amount_cents": sum(e["amount_cents"] for e in refunds)},
         "utility_top_ups": {"count": len(topped_up), "amount_cents": top_up_cents},
-        "seller_prepaid_refunds": {"count": len(sellers), "amount_cents": sum(e["amount_cents"] for e in sellers)},
+        "seller_prepaid_refunds": {"count": len(sellers), "amount_cents": seller_cents},
         "expected_net_cents": expected,
         "difference_cents": overall["net_cents"] - expected,
         "balanced": overall["net_cents"] == expected,

@@ -252,3 +252,16 @@ def test_a_second_sale_leaves_the_first_holds_money_on_its_payment(finance):
     used = sum(a["amount_cents"] for a in payment["allocations"])
     assert used + payment["unapplied_cents"] + payment["seller_held_cents"] == 21002 + 50000  # every cent
     assert [h["owner_since"] for h in account(finance)["seller_prepaid"]] == ["2026-11-20"]
+
+
+def test_a_refund_to_the_seller_is_money_out_in_the_months_reconciliation(finance):
+    """The refund's journal entry (money out) is in the month's reconciliation as the seller's
+    refunds, and the receipts less it balance the journals."""
+    sold_with_prepaid(finance)
+    [held] = account(finance)["seller_prepaid"]
+    refund(finance, held["id"], key="rf-1")
+    acting(finance, ACCOUNTANT)
+    report = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert report["seller_prepaid_refunds"] == {"count": 1, "amount_cents": 50000}
+    assert report["expected_net_cents"] == 21002 + 50000 - 50000
+    assert report["balanced"] is True
