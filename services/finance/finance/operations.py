@@ -1678,15 +1678,21 @@ def household_account(db, estate_id, household_id, filters):
     household = store.find_household(db, estate_id, household_id)
     if household is None:
         raise NotFound("no such household in this estate")
-    rules, now = store.rules_for(db, estate_id), clock.now()
+    return _account(db, estate_id, household, filters, store.unpaid_bills(db, estate_id, household_id),
+                    store.prepaid_sources(db, estate_id, household_id), store.rules_for(db, estate_id),
+                    clock.now()) | {
+        "seller_prepaid": [public(hold) for hold in store.sellers_prepaid_of(db, estate_id, household_id)]}
+
+
+def _account(db, estate_id, household, filters, unpaid, prepaid_sources, rules, now):
+    """``statement.account`` of the household's ``unpaid`` bills and ``prepaid_sources`` as read,
+    and of its bills and payments of the months ``filters`` give."""
     first, last = statement.months(filters, now, rules)
     first_day, last_day = statement.days(first, last)
     return statement.account(
-        estate_id, household, first, last, store.unpaid_bills(db, estate_id, household_id),
-        store.prepaid_sources(db, estate_id, household_id),
-        store.household_bills_of_months(db, estate_id, household_id, first, last),
-        store.household_payments_of_days(db, estate_id, household_id, first_day, last_day), now) | {
-        "seller_prepaid": [public(hold) for hold in store.sellers_prepaid_of(db, estate_id, household_id)]}
+        estate_id, household, first, last, unpaid, prepaid_sources,
+        store.household_bills_of_months(db, estate_id, household["_id"], first, last),
+        store.household_payments_of_days(db, estate_id, household["_id"], first_day, last_day), now)
 
 
 # -- the seller's prepaid money at a sale (预收款归属卖方, seller_prepaid.py) ---------------------------
@@ -1837,12 +1843,12 @@ def owner_statement(db, access_code):
     rules, now = store.rules_for(db, estate_id), clock.now()
     first = owner_access.owner_month(household, periods.period_of(now, rules))
     default_first, _ = statement.months({}, now, rules)
+    unpaid = store.unpaid_bills(db, estate_id, household["_id"])
+    prepaid = store.prepaid_sources(db, estate_id, household["_id"])
     # from the owner's month when it is within the last 12: the months before are the seller's
-    account = household_account(db, estate_id, household["_id"],
-                                {"from": first} if first and first > default_first else {})
-    account = owner_access.owners_part(account, household.get("owner_since"),
-                                       store.unpaid_bills(db, estate_id, household["_id"]),
-                                       store.prepaid_sources(db, estate_id, household["_id"]))
+    account = _account(db, estate_id, household, {"from": first} if first and first > default_first else {},
+                       unpaid, prepaid, rules, now)
+    account = owner_access.owners_part(account, household.get("owner_since"), unpaid, prepaid)
     estate = store.estate(db, estate_id)
     return owner_access.statement_view(account, estate, calendar.timezone_of(estate))
 
