@@ -11,6 +11,7 @@ from estate_common import contracts
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
 from estate_common.testing import staff
 
+from .test_household_account import account
 from .test_service import ACCOUNTANT, ESTATE, acting, approved, bills, finance, pay, run  # noqa: F401 (fixture)
 
 
@@ -21,14 +22,6 @@ def credit(finance, key=None, **data):
     contracts.load().check_rpc_input("finance", "record_opening_credit", payload)
     answer = finance.record_opening_credit(payload)
     contracts.load().check_rpc_output("finance", "record_opening_credit", answer)
-    return answer
-
-
-def account(finance, household_id="hh_1"):
-    acting(finance, ACCOUNTANT)
-    payload = {"estate_id": ESTATE, "id": household_id}
-    answer = finance.household_account(payload)
-    contracts.load().check_rpc_output("finance", "household_account", answer)
     return answer
 
 

@@ -6,16 +6,9 @@ refunds it to the seller or carries it over to the buyer by agreement."""
 from estate_common import clock, contracts
 from estate_common.testing import as_caller
 
+from .test_household_account import account
 from .test_owner_statement import owner_is
 from .test_service import ACCOUNTANT, ESTATE, acting, approved, bills, finance, pay, run  # noqa: F401 (fixture)
-
-
-def account(finance, household_id="hh_1"):
-    acting(finance, ACCOUNTANT)
-    payload = {"estate_id": ESTATE, "id": household_id}
-    answer = finance.household_account(payload)
-    contracts.load().check_rpc_output("finance", "household_account", answer)
-    return answer
 
 
 def sold_with_prepaid(finance):
