@@ -27,11 +27,12 @@ household's bills as prepaid money does. It never reached this operator's cash o
   same two steps, a crash finished by the household's next lock) the bills its money settled are
   owed again and the household's other prepaid money may settle them; but no journal entry is
   written (its money was never in a journal), so no cashier's day needs to be open and no
-  reconciliation, settled day or month changes; announced as ``opening_credit_reversed`` (archive
-  keeps it beside the credit; customer service reopens the application fees it had paid). Its
-  reference stays taken (the natural key): the corrected line is credited under a reference of
-  its own (``YS-031/更正``). The cashiers' payment reversal refuses a credit (409), the credits'
-  reversal a payment (404). A credit whose money paid a refunded deposit is not reversed (409).
+  reconciliation, settled day or month changes; announced as ``opening_credit_reversed`` (the
+  data ``payment_reversed``'s, ``payments.reversed_event_data``; archive keeps it beside the
+  credit; customer service reopens the application fees it had paid). Its reference stays taken
+  (the natural key): the corrected line is credited under a reference of its own (``YS-031/更正``).
+  The cashiers' payment reversal refuses a credit (409), the credits' reversal a payment (404).
+  A credit whose money paid a refunded deposit is not reversed (409).
   What it changes after its month ended or a disclosure was published: the disclosure's money
   received never counted it, so a published disclosure stays right unless other prepaid money
   then settles the reopened bills (that is money received, as after any reversal: publish the
@@ -102,11 +103,6 @@ def recorded_event_data(credit):
     return {"id": credit["_id"], "receipt_number": credit["receipt_number"], "household_id": credit["household_id"],
             "amount_cents": credit["amount_cents"], "reference": credit["reference"],
             "recorded_at": credit["posted_at"]}
-
-
-def reversed_event_data(credit, bills):
-    """``finance.opening_credit_reversed``: as ``payment_reversed`` says a payment's reversal."""
-    return payments.reversed_event_data(credit, bills)
 
 
 def refuse_reversal(payment):

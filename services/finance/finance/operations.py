@@ -766,8 +766,9 @@ def _finish_reversal(db, outbox, payment):
     def done(current):
         if current["status"] != "reversal_pending":
             return None
-        announced = outbox.event("opening_credit_reversed", estate_id, opening_credits.reversed_event_data(current, bills)) \
-            if credit else outbox.event("payment_reversed", estate_id, payments.reversed_event_data(current, bills))
+        data = payments.reversed_event_data(current, bills)  # an opening credit's as a payment's
+        announced = outbox.event("opening_credit_reversed", estate_id, data) if credit \
+            else outbox.event("payment_reversed", estate_id, data)
         return Change({"status": "reversed", "_plan": None}, events=[announced])
 
     payment = store.change_payment(db, outbox, estate_id, payment["_id"], done)
