@@ -4,8 +4,10 @@ the desk's caller, a portal filer) and a complaint's complainant are a resident'
 and the description and outcome may hold a number a resident typed: masked as the API masks them.
 The contact's columns come after the others, so a reader of the columns by position keeps the ones it
 had, and ``updated_at`` (the moment of its last change, by which an export with the list's
-``updated_since`` is ordered as the sync reads) after them. In a
-language, the kind, status, channel and category are their labels (``estate_common.labels``).
+``updated_since`` is ordered as the sync reads) after them; columns added since (an emergency
+repair's ``emergency_category``, as the work-order export has it) stand before ``updated_at``, which
+stays last. In a language, the kind, status, channel, category and emergency category are their
+labels (``estate_common.labels``).
 
 The owner contacts (业主走访/联系记录: the steward's monthly contacts and the manager's visits) are
 exported as their list gives them (its filters: household, kind, the local month), each household
@@ -29,7 +31,9 @@ SERVICE_REQUESTS = [
     field("complainant", "complaint.complainant", personal_data.RESIDENT_NAME),
     field("escalated", "complaint.escalated"), field("valid"), field("created_at"),
     field("contact_name", "contact.name", personal_data.RESIDENT_NAME),
-    field("contact_phone", "contact.phone", personal_data.RESIDENT_PHONE), field("updated_at"),
+    field("contact_phone", "contact.phone", personal_data.RESIDENT_PHONE),
+    # added after: an emergency repair's own category (抢险类别), as the work-order export names it
+    field("emergency_category", labels="emergency"), field("updated_at"),
 ]
 
 OWNER_CONTACTS = [
