@@ -15,14 +15,22 @@ kept twice nor falls behind; and it is read a few times on a Monday, not on ever
 rounds, each in parallel (``parallel.Fanout``): the incident, its own orders and its notices; then
 the order it took over (an anomaly's, ``maintenance_order``), each order's joined calls, its fund
 uses and the notices naming each order (a notice naming the anomaly's order names no incident: customer service
-does not know the take-over; review r1), each notice once. A
-service that does not answer is named in ``unavailable`` and its parts are left out (the others
-are given, as the personal-data search does); the incident not found is the 404 it is.
+does not know the take-over; review r1), each notice once; then the own orders of the calls
+that joined (``own_work_order_id``: a repair joined after it was registered) whose work had started:
+maintenance does not cancel those (``domain.joined_cancel``), and their cost is the night's, which
+the view left out (h4). A service that does not answer is named in ``unavailable`` and its parts
+are left out (the others are given, as the personal-data search does); so is a part an older replica
+refuses with a 400 during a rolling deploy (a filter it does not know yet: the notices'
+``incident_id`` and ``work_order_id``, the fund's ``work_order_id``), where that 400 was the whole
+view's (h4): that part alone is left out, the service's other parts still asked. The incident not
+found is the 404 it is, and a refusal of the caller (403) the view's answer.
 Management's only (``policy.GATEWAY_ROUTES``); each service checks the caller again.
 """
 from functools import partial
 
 from flask import current_app, g, jsonify
+
+from estate_common.errors import NotFound
 
 from . import masking, requests_in
 from .access import authorize_route
@@ -37,8 +45,9 @@ ORDER_FIELDS = ("id", "number", "source", "priority", "status", "technician", "r
 CALL_FIELDS = ("id", "number", "household_id", "status", "created_at", "closed_at")
 # what of a use of the special maintenance fund the view shows (finance's FundEntry)
 FUND_USE_FIELDS = ("id", "status", "amount_cents", "purpose", "created_at", "decided_at")
-# the service each of the second round's parts is asked of
-SERVICE_OF = {"order": "maintenance", "calls": "customer_service", "notices": "customer_service", "fund": "finance"}
+# the service each part is asked of (the first round's are named by their service)
+SERVICE_OF = {"order": "maintenance", "calls": "customer_service", "notices": "customer_service", "fund": "finance",
+              "security_patrol": "security_patrol", "maintenance": "maintenance", "customer_service": "customer_service"}
 
 
 def register(app):
@@ -58,12 +67,16 @@ def register(app):
         def every(service, method, filters):
             return partial(_every_page, ask, service, method, filters)
 
-        first, unavailable = fan.ask_services({
+        first, errors = fan.ask({
             "security_patrol": ask("security_patrol", "get_incident", {"id": incident_id}),
             "maintenance": every("maintenance", "list_work_orders",
                                  {"source_type": "incident", "source_id": incident_id}),
             "customer_service": every("customer_service", "list_notices", {"incident_id": incident_id}),
         }, rpc.timeout)
+        unavailable, silent = [], set()
+        _left_out(errors, unavailable, silent, lists={"maintenance", "customer_service"})
+        # maintenance's own list refused: its taken-over order is left out too, as when it is silent
+        silent |= {"maintenance"} & set(unavailable)
         incident = first.get("security_patrol")
         own_orders, orders_cut = first.get("maintenance", ([], False))
         orders = {order["id"]: order for order in own_orders}
@@ -71,10 +84,10 @@ def register(app):
         truncated = orders_cut or notices_cut
         taken_over = (incident or {}).get("maintenance_order")
         second_calls = {}
-        if taken_over and taken_over["id"] not in orders and "maintenance" not in unavailable:
+        if taken_over and taken_over["id"] not in orders and "maintenance" not in silent:
             second_calls["order"] = ask("maintenance", "get_work_order", {"id": taken_over["id"]})
         order_ids = [*orders, *([taken_over["id"]] if taken_over else [])]
-        if "customer_service" not in unavailable:
+        if "customer_service" not in silent:
             for order_id in order_ids:
                 second_calls[f"calls:{order_id}"] = every("customer_service", "list_requests",
                                                           {"joins_work_order_id": order_id})
@@ -85,10 +98,7 @@ def register(app):
             second_calls[f"fund:{order_id}"] = every("finance", "list_fund_entries",
                                                      {"work_order_id": order_id, "kind": "use"})
         second, errors = fan.ask(second_calls, rpc.timeout)
-        for name, error in errors.items():
-            if getattr(error, "status", 500) < 500:
-                raise error
-            unavailable.append(SERVICE_OF[name.split(":", 1)[0]])
+        _left_out(errors, unavailable, silent, lists={name for name in second_calls if name != "order"})
         if "order" in second:
             orders[second["order"]["id"]] = second["order"]
         joined, fund, named = {}, {}, {notice["id"]: notice for notice in notices}
@@ -101,10 +111,41 @@ def register(app):
             else:
                 named.update((notice["id"], notice) for notice in items)
             truncated = truncated or cut
+        # the joined calls' own orders whose work had started (not cancelled by the join): the night's
+        own_ids = sorted({call.get("own_work_order_id") for calls in joined.values() for call in calls}
+                         - {None} - set(orders))
+        if own_ids and "maintenance" not in silent:
+            third, errors = fan.ask({
+                **{f"order:{order_id}": ask("maintenance", "get_work_order", {"id": order_id}) for order_id in own_ids},
+                **({f"fund:{order_id}": every("finance", "list_fund_entries", {"work_order_id": order_id, "kind": "use"})
+                    for order_id in own_ids} if "finance" not in silent else {})}, rpc.timeout)
+            errors = {name: error for name, error in errors.items() if not isinstance(error, NotFound)}
+            _left_out(errors, unavailable, silent, lists={name for name in errors if name.startswith("fund:")})
+            for name, answer in third.items():
+                part, order_id = name.split(":", 1)
+                if part == "order" and answer.get("started_at"):
+                    orders[order_id] = answer
+                elif part == "fund":
+                    fund[order_id], truncated = answer[0], truncated or answer[1]
         notices = sorted(named.values(), key=lambda n: (n.get("created_at") or "", n["id"]))
         body = overview(incident, list(orders.values()), joined, notices,
                         sorted(set(unavailable)), truncated, fund)
         return jsonify(masking.for_caller("GET", PATH, 200, body, caller["roles"], caller.get("user")))
+
+
+def _left_out(errors, unavailable, silent, lists):
+    """Name in ``unavailable`` the service of each part that failed: down, silent or failing (a 5xx,
+    also added to ``silent``: its other parts are not asked), or one of the ``lists`` refused with a
+    400 (an older replica during a rolling deploy, not knowing the filter yet). Any other error (the
+    caller's 403, the incident's 404 or 400) is the view's answer, raised."""
+    for name, error in errors.items():
+        status = getattr(error, "status", 500)
+        service = SERVICE_OF[name.split(":", 1)[0]]
+        if status >= 500:
+            silent.add(service)
+        elif not (status == 400 and name in lists):
+            raise error
+        unavailable.append(service)
 
 
 def _every_page(ask, service, method, filters):

@@ -3,7 +3,7 @@ puts the incident, its work orders with their state and cost, the calls that joi
 notices naming it in one answer, composed from security, maintenance and customer service."""
 import pytest
 
-from estate_common.errors import NotFound, ServiceUnavailable
+from estate_common.errors import Forbidden, InvalidInput, NotFound, ServiceUnavailable
 
 VIEW = "/api/v1/estates/A/incidents/inc_1/overview"
 AT = "2026-11-21T15:00:00.000Z"
@@ -108,6 +108,70 @@ def test_a_service_that_does_not_answer_is_named_and_the_rest_is_given(client, r
     night = contract.check(client.application, client.get(VIEW, headers=auth(accounts, "manager")), 200)
     assert night["unavailable"] == ["maintenance"] and night["work_orders"] == []
     assert len(rpc.calls_to("maintenance", "get_work_order")) == 1  # the first view's: not asked again
+
+
+OLDER = InvalidInput("data.filters: an unknown filter", [{"field": "filters.work_order_id", "message": "is not allowed"}])
+
+
+@pytest.mark.parametrize("service, method, left_out", [
+    ("customer_service", "list_notices", "notices"), ("customer_service", "list_requests", "calls"),
+    ("finance", "list_fund_entries", "fund"), ("maintenance", "list_work_orders", "orders")])
+def test_an_older_replica_refusing_a_filter_names_its_part_unavailable_and_the_rest_is_given(
+        client, rpc, contract, accounts, service, method, left_out):
+    """A rolling deploy: an older customer service or finance refuses a filter the view asks
+    (``work_order_id``, ``joins_work_order_id``, ``incident_id``) with a 400, and the whole view was
+    that 400, where a 503 names the service and shows the rest (h4, last session's small leftovers)."""
+    answer_all(rpc)
+    rpc.answer(service, method, OLDER)
+    night = contract.check(client.application, client.get(VIEW, headers=auth(accounts, "manager")), 200)
+    assert night["unavailable"] == [service] and night["incident"]["id"] == "inc_1"
+    # maintenance's own list refused: the taken-over order is not asked of it either, as when silent
+    assert night["total_cost_cents"] == (0 if left_out == "orders" else 188_050)
+    # a refused filter leaves out its part only: the service's other parts are asked (r1's notice
+    # filters are newer than the joined calls' one)
+    assert night["joined_request_count"] == (0 if left_out in ("calls", "orders") else 3)
+    assert [n["id"] for n in night["notices"]] == ([] if left_out == "notices" else ["ntc_1"])
+
+
+def test_a_refusal_of_the_caller_is_still_the_view_s_answer(client, rpc, contract, accounts):
+    answer_all(rpc)
+    rpc.answer("customer_service", "list_requests", Forbidden("not in your estates"))
+    contract.problem(client.get(VIEW, headers=auth(accounts, "manager")), 403, app=client.application)
+    answer_all(rpc)
+    rpc.answer("security_patrol", "get_incident", InvalidInput("data.id: is invalid", [{"field": "id", "message": "x"}]))
+    contract.problem(client.get(VIEW, headers=auth(accounts, "manager")), 400, app=client.application)
+
+
+def test_a_joined_call_s_own_order_that_had_started_is_in_the_night_s_cost(client, rpc, contract, accounts):
+    """A repair joined the fault's order after its own order had started (the start not yet heard by
+    customer service): maintenance does not cancel a started order (``domain.joined_cancel``), its
+    cost is the night's, and the view left it out (h4, last session's small leftovers). One cancelled
+    before it started costs nothing and is not shown."""
+    answer_all(rpc)
+    started = order("wo_own3", "WO-2026-000011", {"type": "service_request", "id": "sr_3"}, 4_000, 2_500,
+                    reported_at="2026-11-21T14:00:00.000Z")
+    cancelled = {**order("wo_own4", "WO-2026-000012", {"type": "service_request", "id": "sr_4"}, 0, 0,
+                         status="cancelled"), "started_at": None}
+    orders = {o["id"]: o for o in (TAKEN_OVER, started, cancelled)}
+    rpc.answer("maintenance", "get_work_order", lambda record: orders[record.payload["id"]])
+    calls = {"wo_anom": [call(1), call(2), {**call(4), "own_work_order_id": "wo_own4"}],
+             "wo_inc": [{**call(3), "own_work_order_id": "wo_own3"}]}
+    rpc.answer("customer_service", "list_requests",
+               lambda record: {"items": calls[record.payload["filters"]["joins_work_order_id"]], "next_cursor": None})
+    uses = {"wo_own3": [fund_use("mfu_9", "wo_own3", 6_500, "approved")]}
+    rpc.answer("finance", "list_fund_entries",
+               lambda record: {"items": uses.get(record.payload["filters"]["work_order_id"], []), "next_cursor": None})
+    night = contract.check(client.application, client.get(VIEW, headers=auth(accounts, "manager")), 200)
+    assert [(o["id"], o["cost_cents"]) for o in night["work_orders"]] == [
+        ("wo_own3", 6_500), ("wo_anom", 188_050), ("wo_inc", 0)]  # the earliest reported first
+    assert night["total_cost_cents"] == 188_050 + 6_500 and night["joined_request_count"] == 4
+    assert night["fund_approved_cents"] == 6_500
+    assert sorted(c.payload["id"] for c in rpc.calls_to("maintenance", "get_work_order")) == [
+        "wo_anom", "wo_own3", "wo_own4"]
+    rpc.answer("maintenance", "get_work_order", lambda record: (
+        orders[record.payload["id"]] if record.payload["id"] == "wo_anom" else ServiceUnavailable("gone")))
+    night = contract.check(client.application, client.get(VIEW, headers=auth(accounts, "manager")), 200)
+    assert night["unavailable"] == ["maintenance"] and night["total_cost_cents"] == 188_050
 
 
 def test_a_list_longer_than_a_page_is_read_to_its_end(client, rpc, accounts):
