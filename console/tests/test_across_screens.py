@@ -59,3 +59,27 @@ def test_the_list_filters_by_every_incident_type_the_estates_record(client, fake
     [asked] = [c for c in fake.calls if c["path"] == "/api/v1/incidents"]
     assert asked["params"]["type"] == "power_outage"
     assert 'value="storm_damage"' in page
+
+
+def test_the_notice_across_estates_offers_every_estate_of_the_caller_page_by_page(client, fake):
+    """多小区公告 offered the first 200 estates only (``limit=200``, no next page read): an operator of
+    250 estates could not reach the last fifty (h4, last session's small leftovers). Every page is read,
+    for the form and for the names of the answer."""
+    sign_in(client, fake, username="ops", roles=("operator_admin",), estates=("*",))
+    first = [{"id": f"est_{n:03}", "code": f"HZ-{n:03}", "name": f"小区{n:03}"} for n in range(200)]
+    last = {"id": "est_last", "code": "HZ-LAST", "name": "最后一苑"}
+
+    def pages(_json, params):
+        return {"items": [last], "next_cursor": None} if params.get("cursor") == "p2" else \
+            {"items": first, "next_cursor": "p2"}
+
+    fake.on("GET", r"/api/v1/estates", pages)
+    form = client.get("/across/notices").get_data(as_text=True)
+    assert "最后一苑" in form and "小区000" in form
+    fake.on("POST", r"/api/v1/notices", {"notices": [
+        {"id": "nt_9", "estate_id": "est_last", "title": "防台通知", "body": "关好门窗", "building": None,
+         "published_at": AT, "published_by": "ops", "created_at": AT}], "failed": []})
+    page = client.post("/across/notices", data={"csrf_token": csrf_of(client), "idempotency_key": "k-last",
+                                                "estate_ids": ["est_last"], "title": "防台通知",
+                                                "body": "关好门窗"}).get_data(as_text=True)
+    assert "最后一苑" in page.split("data-published")[1].split("</section>")[0]

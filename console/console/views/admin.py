@@ -19,14 +19,11 @@ ROLES = ("operator_admin", "manager", "agent", "steward", "technician", "securit
          "archivist")
 
 
-ESTATE_PAGES = 50  # pages of 200 (10,000 estates): every estate of an operator's portfolio
-
-
 def _all_estates():
     """Every estate, page by page. A form that offers estates must offer all of them: offered the
     first 200, saving a user took away every estate after them, and no key or user could be given
     one (found by a probe at 1,000 estates)."""
-    return list(common.each_item("/api/v1/estates", ESTATE_PAGES))
+    return list(common.each_item("/api/v1/estates", common.ESTATE_PAGES))
 
 
 def _estate_choices(estates, chosen):

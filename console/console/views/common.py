@@ -22,6 +22,7 @@ from ..gateway_api import ApiProblem
 
 PAGE_SIZE = 50
 LARGEST_PAGE = 200  # the API's largest page (openapi's limit maximum): a scan of households, a pick list
+ESTATE_PAGES = 50  # pages of 200 (10,000 estates): every estate of an operator's portfolio
 HOUSEHOLD_PAGES = 10  # the picker reads at most this many pages of one building
 
 
