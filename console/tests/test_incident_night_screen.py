@@ -60,3 +60,37 @@ def test_what_the_maintenance_fund_paid_is_on_the_night(client, fake):
     night = client.get("/security/incidents/in_1").get_data(as_text=True).split("data-incident-night")[1]
     night = night.split("</section>")[0]
     assert "专项维修资金" in night and "1,500.00" in night and "380.50" in night and "待批准" in night
+
+
+def test_a_manager_s_page_reads_the_incident_s_orders_once_with_its_night(client, fake):
+    """The page read the incident's orders (``?source_id=``) and then its night, which holds them
+    again: a manager's page read maintenance twice (h4, last session's small leftovers). The orders
+    the plan opened are the night's of this incident's source; the night not read, they are read as
+    before; maintenance not answering the night, they are not read again (the page says what the plan
+    did)."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", {**INCIDENT, "work_order": True})
+    own = {**NIGHT["work_orders"][0], "id": "wo_8", "number": "WO-2026-000008", "status": "assigned",
+           "technician": "tech1", "source": {"type": "incident", "id": "in_1"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1/overview", {**NIGHT, "work_orders": [
+        NIGHT["work_orders"][0], own]})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [own], "next_cursor": None})
+    calls = len(fake.calls)
+    page = client.get("/security/incidents/in_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    shown = page.split("data-incident-orders>")[1].split("</dd>")[0]
+    assert '<a href="/engineering/work-orders/wo_8">WO-2026-000008</a> · 已派工 · tech1' in shown
+    assert "WO-2026-000007" not in shown  # the anomaly's order it took over: the night's table shows it
+    assert not [c for c in fake.calls[calls:] if c["path"].endswith("/work-orders")]
+    assert len([c for c in fake.calls[calls:] if c["path"].endswith("/overview")]) == 1
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1/overview", {
+        **NIGHT, "work_orders": [], "unavailable": ["maintenance"]})
+    calls = len(fake.calls)
+    page = client.get("/security/incidents/in_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "data-incident-orders" not in page and "data-incident-order-asked" in page
+    assert not [c for c in fake.calls[calls:] if c["path"].endswith("/work-orders")]
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1/overview", {
+        "type": "about:blank", "title": "Service Unavailable", "status": 503, "detail": "x"}, status=503)
+    calls = len(fake.calls)
+    page = client.get("/security/incidents/in_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "WO-2026-000008" in page.split("data-incident-orders>")[1].split("</dd>")[0]
+    assert len([c for c in fake.calls[calls:] if c["path"].endswith("/work-orders")]) == 1

@@ -19,23 +19,31 @@ def detail(item_id, problem=None, summary=""):
     told = any(e.get("to") == "manager" for e in incident.get("escalations", []))
     manager_steps = [] if told else [titles.get(s.get("step"), s.get("step")) for s in incident.get("plan", [])
                                      if s.get("escalate_to") == "manager"]
+    night = _night(item_id)
     return render_template("security/incident.html", incident=incident, titles=titles, done=done,
-                           orders=_emergency_orders(incident, item_id), night=_night(item_id),
+                           orders=_emergency_orders(incident, item_id, night), night=night,
                            pending=set(incident.get("pending_steps", [])), manager_steps=manager_steps,
                            may_reclassify=permissions.may("POST", "incidents/{incident_id}/reclassify"),
                            summary=summary, problem=problem or common.take_problem())
 
 
-def _emergency_orders(incident, item_id):
+def _emergency_orders(incident, item_id, night=None):
     """The emergency work orders the incident's plan opened (its ``work_order``), each to follow:
     the page said nothing of them, and the manager looked for the order on the board (a probe of
     the manager's month). None when the plan opens none, the user may not read orders, or they
     could not be read (the page then says what the plan did, not that none was made). One read
     of this incident's orders (``source_id``), where the page read the estate's first 200 incident
     orders (the oldest first) and picked its own out: a new incident's was not among them once the
-    estate had had 200 (found by review)."""
+    estate had had 200 (found by review). A manager's page has them in the incident's night
+    (``night``: its orders of this incident's source), where it read them a second time beside it
+    (h4); the night read without maintenance's part, they are not asked again."""
     if not incident.get("work_order") or not permissions.may("GET", "work-orders"):
         return None
+    if night is not None:
+        if "maintenance" in night.get("unavailable", []):
+            return None
+        source = {"type": "incident", "id": item_id}
+        return [order for order in night.get("work_orders", []) if order.get("source") == source]
     page = common.optional_read("work-orders", source_type="incident", source_id=item_id)
     return None if page is None else page.get("items", [])
 
