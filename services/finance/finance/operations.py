@@ -1713,10 +1713,13 @@ def hold_sellers_prepaid(db, outbox, estate_id, household_id, owner_since):
     """The money still unused of the household's payments taken before ``owner_since``, held for
     the seller (``seller_prepaid``): the hold with ``seller_prepaid_held`` in its write, then each
     payment's part moved out of its ``unapplied_cents`` (a crash between is finished the next
-    time). None when there was nothing to hold."""
+    time). None when there was nothing to hold. A hold decided (refunded, carried over) or made
+    (its mark, ``store.HOLD_BEING_MADE``, gone once its parts are moved) is answered as it is,
+    without the household's lock: every copy of a sold flat (an edit, a restatement) took the lock
+    and walked the hold's payments again (h4); a half-made one still has its mark, and is finished."""
     hold_id = seller_prepaid.hold_id(estate_id, household_id, owner_since)
     if (found := store.find_seller_prepaid(db, estate_id, hold_id)) is not None \
-            and found["status"] != seller_prepaid.HELD:
+            and (found["status"] != seller_prepaid.HELD or not found.get(store.HOLD_BEING_MADE)):
         return found
     with household(db, outbox, estate_id, household_id):
         hold = store.find_seller_prepaid(db, estate_id, hold_id)
@@ -1735,12 +1738,14 @@ def hold_sellers_prepaid(db, outbox, estate_id, household_id, owner_since):
 def _finish_hold(db, outbox, hold):
     """Each payment's part of a hold moved out of its ``unapplied_cents``, once, then the hold's
     mark gone (``store.HOLD_BEING_MADE``: a crash between is finished by whoever next takes
-    the household's lock, before its money is used)."""
+    the household's lock, before its money is used). A hold without the mark is made: nothing to
+    walk (the household's lock finished a half-made one before its maker's walk came to it)."""
+    if not hold.get(store.HOLD_BEING_MADE):
+        return
     if hold["status"] == seller_prepaid.HELD:
         for part in hold["payments"]:
             store.hold_payments_money(db, outbox, hold["estate_id"], part, hold["_id"])
-    if hold.get(store.HOLD_BEING_MADE):
-        store.hold_made(db, hold["estate_id"], hold["_id"])
+    store.hold_made(db, hold["estate_id"], hold["_id"])
 
 
 def refund_seller_prepaid(db, outbox, caller, estate_id, hold_id, data):

@@ -198,6 +198,45 @@ def test_a_hold_a_crash_left_half_made_is_finished_before_anything_else_uses_the
     assert account(finance)["prepaid_cents"] == 0
 
 
+def test_a_hold_made_is_not_walked_again_under_the_lock_by_each_copy_a_half_made_one_is_finished(
+        finance, monkeypatch):
+    """Every copy of a sold flat (each household edit after the sale, every restatement) took the
+    household's lock and walked the hold's payments again though the hold was made long ago (h4,
+    last session's small leftovers): a hold made (its mark gone) or decided is answered as it is,
+    without the lock; one a crash left half-made is still finished by the copy sent again."""
+    import pytest
+    from finance import operations
+    from finance import store as finance_store
+    sold_with_prepaid(finance)
+    locked, moved = [], []
+    real_lock, real_move = operations._take_household_lock, operations.store.hold_payments_money
+    monkeypatch.setattr(operations, "_take_household_lock", lambda *a: (locked.append(a[2]), real_lock(*a))[1])
+    monkeypatch.setattr(operations.store, "hold_payments_money", lambda *a: (moved.append(a[3]), real_move(*a))[1])
+    owner_is(finance, "hh_1", "occ_buyer", 4, owner_since="2026-11-20")  # an edit after the sale
+    assert locked == [] and moved == []
+    as_caller(finance, ACCOUNTANT)
+    [held] = account(finance)["seller_prepaid"]
+    refund(finance, held["id"], key="rf-made")
+    locked.clear()
+    owner_is(finance, "hh_1", "occ_buyer", 5, owner_since="2026-11-20")  # decided: as before, no lock
+    assert locked == [] and moved == []
+    # a hold a crash left half-made (its mark still on) is finished by the next copy
+    owner_is(finance, "hh_2", "occ_first", 2)
+    clock.freeze(clock.parse_iso("2026-11-22T02:00:00Z"))
+    pay(finance, "hh_2", 30000)
+    monkeypatch.setattr(operations.store, "hold_payments_money", lambda *a: (_ for _ in ()).throw(RuntimeError("died")))
+    with pytest.raises(RuntimeError):
+        owner_is(finance, "hh_2", "occ_buyer", 3, owner_since="2026-11-23")
+    [half] = finance.db.seller_prepaid.find({"estate_id": ESTATE, "household_id": "hh_2"})
+    assert half.get(finance_store.HOLD_BEING_MADE) is True
+    monkeypatch.setattr(operations.store, "hold_payments_money", lambda *a: (moved.append(a[3]), real_move(*a))[1])
+    locked.clear()
+    owner_is(finance, "hh_2", "occ_buyer", 3, owner_since="2026-11-23")  # the event's redelivery
+    assert locked == ["hh_2"] and len(moved) == 1
+    [made] = finance.db.seller_prepaid.find({"estate_id": ESTATE, "household_id": "hh_2"})
+    assert finance_store.HOLD_BEING_MADE not in made
+
+
 def test_a_carry_over_sent_again_with_its_key_answers_the_carry_over_it_made(finance):
     """The reply lost on its way (the gateway's wait over, its 503), the accountant's retry with the
     same Idempotency-Key reached finance again and was a 409 "carried over already", where the
