@@ -73,6 +73,9 @@ SECTIONS = (
         Entry("security.missed_rounds", "menu.missed_rounds", SECURITY),
         Entry("registers.patrol-suspensions", "menu.patrol_suspensions", SECURITY),  # 停巡: a typhoon night
         Entry("registers.incidents", "menu.incidents", SECURITY),
+        # the incidents of every estate of his (跨小区事件: the API's GET /api/v1/incidents reads a guard's
+        # own); managers and the operator find it under management
+        Entry("across.incidents", "menu.across_incidents", frozenset({"security"})),
         # the work orders its findings opened (anomalies, fire defects, incidents: the gateway answers
         # security those alone), to follow them up; the managers find the board under engineering
         Entry("engineering.board", "menu.security_orders", frozenset({"security"})),

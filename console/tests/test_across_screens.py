@@ -83,3 +83,30 @@ def test_the_notice_across_estates_offers_every_estate_of_the_caller_page_by_pag
                                                 "estate_ids": ["est_last"], "title": "防台通知",
                                                 "body": "关好门窗"}).get_data(as_text=True)
     assert "最后一苑" in page.split("data-published")[1].split("</section>")[0]
+
+
+def test_a_guard_has_the_incidents_across_his_estates_in_his_menu_and_reads_them(client, fake):
+    """The API lets a guard read the incidents of his estates (``GET /api/v1/incidents``: the gateway's
+    SECURITY), and the console gave only managers and the operator the entry (h4, last session's small
+    leftovers): a guard finds 跨小区事件 under security; the notice to several estates stays
+    management's (the API's POST /api/v1/notices is)."""
+    from console import menu
+    sign_in(client, fake, username="gus", roles=("security",), estates=(ESTATE, OTHER))
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'href="/across/incidents"' in home and "跨小区事件" in home
+    assert 'href="/across/notices"' not in home
+    assert [s.label for s in menu.for_roles(["security"]) if any(
+        e.endpoint == "across.incidents" for e in s.entries)] == ["menu.security"]
+    assert [s.label for s in menu.for_roles(["manager"]) if any(
+        e.endpoint == "across.incidents" for e in s.entries)] == ["menu.management"]  # once, where it was
+    fake.on("GET", r"/api/v1/incidents", {"items": [
+        {"estate": {"id": OTHER, "code": "HZ-02", "name": "滨江苑"}, "incident": {**INCIDENT, "estate_id": OTHER}}],
+        "next_cursor": None})
+    page = client.get("/across/incidents").get_data(as_text=True)
+    assert "滨江苑" in page.split("data-across-incidents")[1].split("</table>")[0]
+    fake.on("GET", rf"/api/v1/estates/{OTHER}$", {"id": OTHER, "code": "HZ-02", "name": "滨江苑"})
+    opened = client.post("/across/incidents/open", data={"estate_id": OTHER, "incident_id": INCIDENT["id"],
+                                                          "csrf_token": csrf_of(client)})
+    assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/security/incidents/{INCIDENT['id']}")
+    with client.session_transaction() as session:  # a guard of two estates switches, as the estates' form lets him
+        assert session["estate_id"] == OTHER
