@@ -49,10 +49,22 @@ ZH = {
         '查询参数无效',
     'must be one of {0}':
         '须为以下之一：{0}',
-    'period must be a month, a quarter or a year: YYYY-MM, YYYY-Qn or YYYY':
-        '期间须为月、季度或年：YYYY-MM、YYYY-Qn 或 YYYY',
+    'period must be a month, a quarter, a year or an ISO week: YYYY-MM, YYYY-Qn, YYYY or YYYY-Www':
+        '期间须为月、季度、年或 ISO 周：YYYY-MM、YYYY-Qn、YYYY 或 YYYY-Www',
     'must be YYYY-MM, YYYY-Qn or YYYY':
         '须为 YYYY-MM、YYYY-Qn 或 YYYY',
+    'must be YYYY-MM, YYYY-Qn, YYYY or YYYY-Www':
+        '须为 YYYY-MM、YYYY-Qn、YYYY 或 YYYY-Www',
+    '{0} is not a week of its year':  # {0}: the field, "period"
+        '{0} 不是该年的周',
+    '{0} is not an ISO week of {1}, which has {2} weeks':  # a KPI period's week (estate_common.calendar.week_monday)
+        '{0} 不是 {1} 年的 ISO 周：{1} 年共有 {2} 周',
+    'is a week the calendar cannot reach':
+        '是日历无法表示的周',
+    'archive completeness is counted by the month, not of a week':
+        '资料归档完整率按月统计，不按周计算',
+    "the services count what they closed by the month (their closed counts), which the archive's records are held against; read the week's month":
+        '各服务按月上报已关闭的事项（关闭计数），档案记录据此核对；请查看该周所在月份',
     'type is not an incident type':  # the incidents across estates (跨小区事件)
         'type 不是事件类型',
     'is not an incident type':

@@ -39,6 +39,7 @@ PASSED_ON = {
     "services/integrations/integrations/webhooks.py: str(refused)",  # targets.Refused's, read there
     "gateway/gateway/notices_across.py: refused.detail",  # an estate's own refusal, under its estate_ids[i]
     "gateway/gateway/incidents_across.py: contracts.FORMS['Timestamp']",  # FORMS' own words, read in contracts.py
+    "gateway/gateway/fanout.py: contracts.FORMS['KpiPeriod']",  # FORMS' own words, read in contracts.py
 }
 
 

@@ -14,12 +14,12 @@ from types import SimpleNamespace
 
 from flask import current_app, g, jsonify, request
 
-from estate_common import closed_counts
-from estate_common.errors import InvalidInput, field_error
+from estate_common import calendar, closed_counts
+from estate_common.errors import BusinessRuleViolation, InvalidInput, field_error
 
 from . import requests_in
 from .access import authorize_route
-from .fanout import PERIOD
+from .fanout import checked_period
 
 PATH = "/api/v1/estates/<estate_id>/archive/completeness/missing"
 
@@ -49,9 +49,16 @@ def register(app):
 
 
 def read_period_of(payload):
-    """The period asked (``fanout.read_period``'s rule), checked before a service is asked."""
-    period = payload.get("filters", {}).get("period", "")
-    if not PERIOD.fullmatch(period):
-        raise InvalidInput("period must be a month, a quarter or a year: YYYY-MM, YYYY-Qn or YYYY",
-                           [field_error("period", "must be YYYY-MM, YYYY-Qn or YYYY")])
+    """The period asked (``fanout.checked_period``'s rule), checked before a service is asked; an ISO
+    week a 422 saying why, as archive answers the completeness of one: the completeness is counted
+    by the month (``archive.operations.WEEK_NOT_COUNTED``)."""
+    period = checked_period(payload.get("filters", {}).get("period", ""))
+    if calendar.is_week(period):
+        raise BusinessRuleViolation("archive completeness is counted by the month, not of a week",
+                                    [field_error("period", WEEK_NOT_COUNTED)])
     return period
+
+
+# archive's words (archive/operations.py WEEK_NOT_COUNTED): the gateway imports no service's package
+WEEK_NOT_COUNTED = ("the services count what they closed by the month (their closed counts), which the "
+                    "archive's records are held against; read the week's month")

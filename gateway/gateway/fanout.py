@@ -26,7 +26,9 @@ from .kpi_cache import KpiCache
 from .parallel import Fanout
 from .access import authorize_route
 
-PERIOD = re.compile(r"(19[0-9]{2}|2[0-9]{3})(-(0[1-9]|1[0-2])|-Q[1-4])?")  # a month, quarter or year
+# a month, quarter or year, or an ISO week (a KPI period: calendar.period_window)
+PERIOD = re.compile(r"(19[0-9]{2}|2[0-9]{3})(-(0[1-9]|1[0-2])|-Q[1-4]|-W(0[1-9]|[1-4][0-9]|5[0-3]))?")
+PERIOD_WORDS = "period must be a month, a quarter, a year or an ISO week: YYYY-MM, YYYY-Qn, YYYY or YYYY-Www"
 MAX_ESTATES_PAGES = 100  # 100 pages of 200: far beyond any operator's portfolio
 
 log = logging.getLogger(__name__)
@@ -46,10 +48,17 @@ def job_services():
 
 def read_period():
     requests_in.refuse_unknown_query({"period"}, "of this report")
-    period = request.args.get("period", "")
+    return checked_period(request.args.get("period", ""))
+
+
+def checked_period(period):
+    """``period`` if it is a KPI period: a month, a quarter, a year, or an ISO week (Monday to Sunday
+    on each estate's calendar) its year has (2027-W53 is a 400 naming it: 2027 has 52 weeks), checked
+    before any service is asked."""
     if not PERIOD.fullmatch(period):
-        raise InvalidInput("period must be a month, a quarter or a year: YYYY-MM, YYYY-Qn or YYYY",
-                           [field_error("period", "must be YYYY-MM, YYYY-Qn or YYYY")])
+        raise InvalidInput(PERIOD_WORDS, [field_error("period", contracts.FORMS["KpiPeriod"])])
+    if calendar.is_week(period):
+        calendar.week_monday(period)
     return period
 
 

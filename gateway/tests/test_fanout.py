@@ -179,6 +179,51 @@ def test_a_period_must_be_a_month_a_quarter_or_a_year(client, contract, manager_
     contract.problem(response, 400, app=client.application)
 
 
+@pytest.mark.parametrize("query", ["?period=2026-W00", "?period=2026-W54", "?period=2026-w49", "?period=2026-W7",
+                                   "?period=2027-W53", "?period=2025-W53"])
+def test_a_week_must_be_an_iso_week_its_year_has(client, contract, manager_a, kpi_services, query):
+    """2026 has 53 ISO weeks, 2027 and 2025 have 52: their W53 is a 400 naming the period, before
+    any service is asked."""
+    response = client.get(f"/api/v1/estates/A/kpis{query}", headers=bearer(manager_a))
+    body = contract.problem(response, 400, app=client.application)
+    assert body["errors"][0]["field"] == "period"
+    if query.endswith("W53"):
+        assert "has 52 weeks" in body["errors"][0]["message"]
+
+
+def test_the_weeks_kpis_across_estates_are_each_estates_monday_to_sunday(client, rpc, contract, admin_token,
+                                                                          kpi_services):
+    """A typhoon probe's ``/api/v1/kpis?period=2026-W49`` (台风周) was a 400: an ISO week is a KPI
+    period, Monday 00:00 to the next Monday 00:00 on each estate's calendar. At 11:00 UTC on Sunday
+    6 December it is already Monday 7 December 01:00 at UTC+14 (the week is over there), 10:00 on
+    the Sunday at UTC+8, and 00:00 on the Sunday at UTC-11: still running for both."""
+    from datetime import datetime, timezone
+    from estate_common import clock
+    clock.freeze(datetime(2026, 12, 6, 11, 0, tzinfo=timezone.utc))
+    estates = {"A": "Pacific/Kiritimati", "B": "Asia/Shanghai", "C": "Pacific/Niue"}
+    rpc.answer("archive", "get_estate", lambda call: {
+        "id": call.payload["estate_id"], "estate_id": call.payload["estate_id"], "code": f"E{call.payload['estate_id']}",
+        "name": f"Estate {call.payload['estate_id']}", "address": "1", "created_at": "2026-01-01T00:00:00.000Z",
+        "version": 1, "timezone": estates[call.payload["estate_id"]]})
+    rpc.answer("archive", "list_estates", {"items": [
+        {"id": e, "estate_id": e, "code": f"E{e}", "name": f"Estate {e}", "address": "1",
+         "created_at": "2026-01-01T00:00:00.000Z", "version": 1, "timezone": zone} for e, zone in estates.items()],
+        "next_cursor": None})
+    for service in kpi_services:
+        rpc.answer(service, "kpis", kpi_answers({**TABLE, "customer_service": {**TABLE["customer_service"], "C": {}},
+                                                 "finance": {**TABLE["finance"], "C": {}}}))
+    body = contract.check(client.application, client.get("/api/v1/kpis?period=2026-W49", headers=bearer(admin_token)),
+                          200)
+    assert body["period"] == "2026-W49"
+    assert [(row["estate_id"], row["period_over"]) for row in body["estates"]] == [("A", True), ("B", False),
+                                                                                   ("C", False)]
+    assert rpc.only_call("finance", "kpis").payload == {"period": "2026-W49", "estate_ids": ["A", "B", "C"]}
+    assert "staff_turnover" in body["totals"]
+    one = contract.check(client.application, client.get("/api/v1/estates/B/kpis?period=2026-W53",
+                                                          headers=bearer(admin_token)), 200)
+    assert one["period"] == "2026-W53" and one["period_over"] is False
+
+
 def test_kpis_are_for_managers_of_the_estate(client, contract, manager_a, agent_a_token, kpi_services):
     contract.problem(client.get("/api/v1/estates/B/kpis?period=2026-11", headers=bearer(manager_a)), 403,
                      app=client.application)
@@ -454,6 +499,10 @@ def test_the_closed_records_the_archive_lacks_are_named_by_asking_their_service_
                   "period=2026-11&kind=payments&status=x"):
         answer = client.get(f"/api/v1/estates/A/archive/completeness/missing?{query}", headers=bearer(archivist))
         assert answer.status_code == 400, query
+    # an ISO week, a KPI period, has no completeness: the services count what they closed by the month
+    week = client.get("/api/v1/estates/A/archive/completeness/missing?period=2026-W48&kind=payments",
+                      headers=bearer(archivist))
+    assert contract.problem(week, 422, app=client.application)["errors"][0]["field"] == "period"
     agent = accounts.user("zhang", ["agent"], ["A"])
     assert client.get("/api/v1/estates/A/archive/completeness/missing?period=2026-11&kind=payments",
                       headers=bearer(agent)).status_code == 403

@@ -201,3 +201,19 @@ def test_the_operator_wide_patrol_completion_counts_every_estate_s_suspended_slo
     summed = operator_kpis.totals(rows)["patrol_completion"]
     assert (summed["numerator"], summed["denominator"], summed["suspended_slots"]) == (8, 13, 32)
     assert "suspended_slots" not in operator_kpis.totals(rows[2:])["patrol_completion"]
+
+
+def test_a_weeks_turnover_counts_who_left_in_its_monday_to_sunday_on_the_estates_calendar():
+    """An ISO week is a KPI period: 2026-W49 is 30 November to 6 December. An account deactivated at
+    2026-11-29T18:00Z left on Monday 30 November at 08:00 at UTC+14 (in the week) and on Sunday
+    29 November at 07:00 at UTC-11 (the week before)."""
+    left_then = "2026-11-29T18:00:00.000Z"
+    users = [user("2025-06-01T00:00:00.000Z", left=left_then, estates=("E",)),
+             user("2025-06-01T00:00:00.000Z", left=left_then, estates=("W",)),
+             user("2025-06-01T00:00:00.000Z", estates=("W",))]
+    east, west = {"id": "E", "timezone": "Pacific/Kiritimati"}, {"id": "W", "timezone": "Pacific/Niue"}
+    assert operator_kpis.estate_turnover(users, east, "2026-W49")["staff_turnover"]["numerator"] == 1
+    assert operator_kpis.estate_turnover(users, west, "2026-W49")["staff_turnover"]["numerator"] == 0
+    assert operator_kpis.estate_turnover(users, west, "2026-W48")["staff_turnover"]["numerator"] == 1
+    both = operator_kpis.operator_turnover(users, [east, west], "2026-W49")
+    assert (both["numerator"], both["denominator"]) == (1, 1.5)

@@ -165,11 +165,38 @@ def year_start(year, tz):
     return day_start(date(int(year), 1, 1), tz)
 
 
-# -- report periods: a month YYYY-MM, a quarter YYYY-Qn, a year YYYY -----------------------
+# -- report periods: a month YYYY-MM, a quarter YYYY-Qn, a year YYYY; a KPI's also an ISO week YYYY-Www --
+
+def is_week(period):
+    """Whether ``period`` is an ISO week ``YYYY-Www`` (a KPI period: ``period_window``)."""
+    return "-W" in period
+
+
+def week_monday(period, field="period"):
+    """The Monday of the ISO week ``YYYY-Www`` (ISO week-years: 2027-W01 starts 2027-01-04, 2026-W53
+    ends 2027-01-03, 2020-W53 ends 2021-01-03); a week its year has not (2027-W53: 2027 has 52) or
+    one the calendar cannot reach is a 400 naming ``field``, which the contracts' pattern lets
+    through. The one reading of a week: the KPIs', the desk's and the security office's weeks."""
+    try:
+        return date.fromisocalendar(int(period[:4]), int(period[6:]), 1)
+    except ValueError:
+        raise InvalidInput(f"{field} is not a week of its year",
+                           [field_error(field, f"{period} is not an ISO week of {period[:4]}, which has "
+                                               f"{weeks_in_year(int(period[:4]))} weeks")]) from None
+
+
+def weeks_in_year(year):
+    """How many ISO weeks the ISO week-year ``year`` has (52 or 53)."""
+    return date(year, 12, 28).isocalendar()[1]
+
 
 def period_months(period):
     """The first month (``YYYY-MM``) of a month, quarter (``2026-Q4``) or year (``2026``) and how
-    many months it has. The text is checked by the contracts; a wrong one is ``ValueError``."""
+    many months it has. The text is checked by the contracts; a wrong one is ``ValueError``, and so
+    is a week (``YYYY-Www``): it is no run of months, and a KPI counted by the month says so of a
+    week (``estate_common.kpis.by_the_month``) rather than read the months it touches."""
+    if is_week(period):
+        raise ValueError(f"a week is not a run of months: {period!r}")
     if "-Q" in period:
         year, quarter = (int(part) for part in period.split("-Q"))
         if not 1 <= quarter <= 4:
@@ -182,7 +209,7 @@ def period_months(period):
 
 
 def months_of(period):
-    """The months (``YYYY-MM``) of a month, quarter or year, in order."""
+    """The months (``YYYY-MM``) of a month, quarter or year, in order (a week: ``ValueError``)."""
     first, months = period_months(period)
     return [add_months(first, n) for n in range(months)]
 
@@ -190,21 +217,38 @@ def months_of(period):
 def last_month(period):
     """The last month (``YYYY-MM``) of a month, quarter or year (``months_of``), or of an ISO week
     ``YYYY-Www`` (its Sunday's: ``2016-W09``, 29 February to 6 March, ends in 2016-03); a week its
-    year has not is ``ValueError``."""
-    if "-W" in period:
-        sunday = date.fromisocalendar(int(period[:4]), int(period[6:]), 7)
+    year has not is a 400 (``week_monday``)."""
+    if is_week(period):
+        sunday = week_monday(period) + timedelta(days=6)
         return f"{sunday.year:04d}-{sunday.month:02d}"
     return months_of(period)[-1]
 
 
+def period_year(period):
+    """The calendar year (``YYYY``) a period's year-to-date figures count in: the year of its last
+    month (``last_month``). A month's, quarter's or year's own; a week's, the year of its Sunday:
+    2026-W53 (28 December 2026 to 3 January 2027) counts 2027 so far, where the ISO year's digits
+    would have counted 2026's surveys and visits with those of 1-3 January 2027 against 2026."""
+    return last_month(period)[:4]
+
+
 def period_window(period, tz):
-    """``(start, end)`` UTC datetimes of the local month, quarter or year: ``[start, end)``."""
+    """``(start, end)`` UTC datetimes of the local month, quarter, year or ISO week (Monday 00:00 to
+    the next Monday 00:00 on the estate's calendar, as a month is its local midnights): ``[start,
+    end)``. The one place a KPI period becomes its bounds."""
+    if is_week(period):
+        monday = week_monday(period)
+        try:
+            return day_start(monday, tz), day_start(monday + timedelta(days=7), tz)
+        except (ValueError, OverflowError):
+            raise InvalidInput("the period is outside the calendar",
+                               [field_error("period", "is a week the calendar cannot reach")]) from None
     first, months = period_months(period)
     return month_start(first, tz), month_start(add_months(first, months), tz)
 
 
 def period_bounds(period, tz):
-    """``[start, end)`` of the local month, quarter or year as ISO strings."""
+    """``[start, end)`` of the local month, quarter, year or ISO week as ISO strings."""
     start, end = period_window(period, tz)
     return clock.to_iso(start), clock.to_iso(end)
 

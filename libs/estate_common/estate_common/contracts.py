@@ -75,8 +75,10 @@ FORMS = {
     "DateOrTimestamp": "must be a day (YYYY-MM-DD) or a UTC time (YYYY-MM-DDThh:mm:ssZ)",
     "Period": "must be a month: YYYY-MM, e.g. 2026-03",
     "ReportPeriod": "must be YYYY-MM, YYYY-Qn or YYYY",
+    "KpiPeriod": "must be YYYY-MM, YYYY-Qn, YYYY or YYYY-Www",
 }
-COMMON_FORMS = {"Timestamp": "timestamp", "Period": "period", "ReportPeriod": "report_period"}
+COMMON_FORMS = {"Timestamp": "timestamp", "Period": "period", "ReportPeriod": "report_period",
+                "KpiPeriod": "kpi_period"}
 
 NOT_BLANK = "\\S"  # the contracts' "not blank" (``Text``, ``ShortText``...): said in words
 

@@ -1,5 +1,8 @@
 """The shape of every KPI (``contracts/common.json#/$defs/kpi``) and the months a period names
-(a month ``YYYY-MM``, a quarter ``YYYY-Qn`` or a year ``YYYY``).
+(a month ``YYYY-MM``, a quarter ``YYYY-Qn`` or a year ``YYYY``), or the ISO week ``YYYY-Www`` it is
+(Monday to Sunday on the estate's calendar: ``calendar.period_window``). A KPI counted by the month
+(a monthly obligation, or figures kept by the month) is "no data" of a week and says why
+(``by_the_month``).
 
 A KPI shows its numerator and denominator so that a manager can check it; its value is
 null ("no data") when there is nothing to divide by, never 0 or 100 %, and for a period that
@@ -139,6 +142,19 @@ def before_the_estate(block, names, since, end, timezone):
                     for name in names if name in block and not block[name]["numerator"]}
 
 
+def by_the_month(why, unit="ratio", target=None):
+    """A KPI counted by the month asked of an ISO week: "no data" (0 ÷ 0), its unit and target kept,
+    its note saying that it is counted by the month and ``why`` (the obligation is monthly, or its
+    figures are kept by the month), so a week's dashboard shows it as not a week's figure rather
+    than a part of a month's (the steward owes his contact once a month, not each week) or the
+    whole request refused for it (found by a typhoon probe asking the week's figures)."""
+    return kpi(0, 0, unit, target=target, note=f"{BY_THE_MONTH}: {why}")
+
+
+# the note's start the console reads (``views/manager.py`` ``_NOTE_PARTS``)
+BY_THE_MONTH = "counted by the month, not of a week"
+
+
 def month_bounds(period, tz):
     """``[start, end)`` of the month ``YYYY-MM`` as ISO strings (which sort as text), on the
     calendar of the IANA timezone ``tz`` (the estate's: see ``estate_common.calendar``)."""
@@ -163,8 +179,8 @@ def per_estate(caller, period, estate_ids, estate_kpis):
 
 
 def period_bounds(period, tz):
-    """``[start, end)`` of the month ``YYYY-MM``, quarter ``YYYY-Qn`` or year ``YYYY`` as ISO
-    strings, on the estate's calendar (``estate_common.calendar.period_bounds``)."""
+    """``[start, end)`` of the month ``YYYY-MM``, quarter ``YYYY-Qn``, year ``YYYY`` or ISO week
+    ``YYYY-Www`` as ISO strings, on the estate's calendar (``estate_common.calendar.period_bounds``)."""
     return calendar.period_bounds(period, tz)
 
 

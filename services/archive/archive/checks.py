@@ -184,8 +184,9 @@ OBLIGATIONS = ("archive_check_plan_on_time", "archive_checks_year_to_date")
 
 
 def year_start(period, rules):
-    """The start of the estate's local calendar year of ``period`` (for "checks this year")."""
-    return clock.to_iso(calendar.year_start(period[:4], rules["timezone"]))
+    """The start of the estate's local calendar year of ``period`` (for "checks this year"): of an ISO
+    week, its Sunday's year (``calendar.period_year``)."""
+    return clock.to_iso(calendar.year_start(calendar.period_year(period), rules["timezone"]))
 
 
 def reported_by_kind(reports):

@@ -12,7 +12,7 @@ from functools import partial
 from estate_common import (backfills, calendar, clock, contracts, custom_fields, exports, ids, jobs, logs, personal_data,
                            phones, replica)
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound, field_error
-from estate_common.kpis import before_the_estate, per_estate_month, rules_of_period
+from estate_common.kpis import before_the_estate, by_the_month, per_estate_month, rules_of_period
 from estate_common.store import page_computed, public
 from estate_common.writes import Change
 
@@ -1010,9 +1010,18 @@ def keep_closed_report(db, event):
     store.keep_closed_report(db, domain.closed_report(event))
 
 
+# why archive_completeness has no figure of an ISO week (the KPI's note, the completeness' 422)
+WEEK_NOT_COUNTED = ("the services count what they closed by the month (their closed counts), which the "
+                    "archive's records are held against; read the week's month")
+
+
 def completeness(db, estate_id, period):
     """资料归档完整率 of the estate's month, quarter or year with each kind's part
-    (``checks.completeness_by_kind``), for the archives' keepers; the same figure as the KPI's."""
+    (``checks.completeness_by_kind``), for the archives' keepers; the same figure as the KPI's. Of an
+    ISO week, a 422 saying why (``WEEK_NOT_COUNTED``), as the KPI says it "no data"."""
+    if calendar.is_week(period):
+        raise BusinessRuleViolation("archive completeness is counted by the month, not of a week",
+                                    [field_error("filters.period", WEEK_NOT_COUNTED)])
     _, start, end = rules_of_period(partial(store.rules_for, db), estate_id, period)
     present = checks.present_by_kind(store.closed_present(db, estate_id, start, end, sorted(domain.CLOSING_EVENTS)))
     reports = store.closed_reported(db, estate_id, calendar.months_of(period))
@@ -1030,16 +1039,23 @@ def closing_records_held(db, estate_id, kind, subject_ids):
 
 
 def kpis(db, caller, period, estate_ids):
+    year = int(calendar.period_year(period))  # a week's: its Sunday's year
+
     def estate_kpis(estate_id, rules, start, end):
         facts = store.kpi_facts(db, estate_id, start, end, checks.year_start(period, rules),
-                                sorted(domain.CLOSING_EVENTS), checks.plan_id(estate_id, int(period[:4])))
+                                sorted(domain.CLOSING_EVENTS), checks.plan_id(estate_id, year))
+        week = calendar.is_week(period)
         present = checks.present_by_kind(store.closed_present(db, estate_id, start, end, sorted(domain.CLOSING_EVENTS)))
-        reported = checks.reported_by_kind(store.closed_reported(db, estate_id, calendar.months_of(period)))
+        # the services count what they closed by the month (estate_common.closed_counts): none of a week
+        reported = {} if week else checks.reported_by_kind(
+            store.closed_reported(db, estate_id, calendar.months_of(period)))
         since = store.estate_since(db, estate_id)
         block = checks.kpis(facts["checks_in_period"], facts["checks_this_year"], facts["closed_records"], rules,
-                            present, reported, int(period[:4]), since) | {
+                            present, reported, year, since) | {
             "archive_check_plan_on_time": checks.plan_on_time(
-                int(period[:4]), facts["plan_made_at"], clock.parse_iso(end), clock.now(), rules, since)}
+                year, facts["plan_made_at"], clock.parse_iso(end), clock.now(), rules, since)}
+        if week:
+            block["archive_completeness"] = by_the_month(WEEK_NOT_COUNTED, target=1)
         return before_the_estate(block, checks.OBLIGATIONS, since, end, rules["timezone"])
     return per_estate_month(caller, period, estate_ids, partial(store.rules_for, db),
                             estate_kpis)

@@ -1,5 +1,8 @@
-"""The front desk's KPIs for one estate and one calendar month (on the estate's clock), each with its numerator
-and denominator so that a manager can check it; no denominator: value None ("no data").
+"""The front desk's KPIs for one estate and one calendar month (on the estate's clock; or a quarter, a year or
+an ISO week, Monday to Sunday: what is said of "the month" is of the period), each with its numerator
+and denominator so that a manager can check it; no denominator: value None ("no data"). Of a week, the
+owner contact rate, owed by the month, is "no data" saying so (``owner_contact_rate``), and the yearly
+obligations count the year of the week's Sunday so far (``calendar.period_year``).
 
 - complaint_timeliness 投诉处理及时率: complaints replied by their deadline ÷ complaints due in the month
   (a reopened complaint's every deadline, each by its own reply)
@@ -34,7 +37,7 @@ is left out of the timeliness, verification and return-visit figures until it is
 the current month showed 0 % seconds after a complaint was registered (found by review).
 """
 from estate_common import calendar, clock
-from estate_common.kpis import kpi, owed_a_year, owed_text, period_bounds, year_to_date
+from estate_common.kpis import by_the_month, kpi, owed_a_year, owed_text, period_bounds, year_to_date
 
 from . import complaint_analysis, complaints, owner_contacts, portal, reclassification, repairs
 from .rules import SATISFIED_SCORE
@@ -154,13 +157,10 @@ def estate_kpis(period, requests, answers, households, complained_about, rules, 
     the estate's registration (its copy's ``created_at``), from which its first year owes."""
     start, end = period_bounds(period, rules["timezone"])
 
-    def owed(per_year):
-        return owed_a_year(per_year, period[:4], since, rules["timezone"])
+    def owed(per_year):  # the year of the period's end: a week's Sunday's (calendar.period_year)
+        return owed_a_year(per_year, calendar.period_year(period), since, rules["timezone"])
     now = now or clock.now_iso()
     scores = _satisfaction_scores(requests, answers, start, end)
-    # the period's months' bounds, written as the store writes stamps: the contact rate reads its
-    # contacts' months and its copies' first months owed by their text
-    bounds = owner_contacts.period_bounds(calendar.months_of(period), rules["timezone"])
     return {
         "complaint_timeliness": complaint_timeliness(requests, start, end, now),
         "complaint_satisfaction": complaint_satisfaction(requests, start, end),
@@ -172,17 +172,31 @@ def estate_kpis(period, requests, answers, households, complained_about, rules, 
         "owner_satisfaction": owner_satisfaction(scores),
         "average_satisfaction": average_satisfaction(scores),
         "consultation_accuracy": consultation_accuracy(requests, complained_about, start, end),
-        "owner_contact_rate": owner_contacts.owner_contact_rate(
-            owner_contacts.in_months_within(steward_contacts, rules["timezone"], bounds),
-            _owed_from(households, rules["timezone"], bounds),
-            rules["owner_contacts_per_month"], calendar.months_of(period),
-            calendar.period_of(clock.parse_iso(now), rules["timezone"])),
+        "owner_contact_rate": owner_contact_rate(period, steward_contacts, households, rules, now),
         "manager_visits_year_to_date": owner_contacts.manager_visits_year_to_date(
             manager_visits, owed(rules["manager_visits_per_year"])),
         "surveys_year_to_date": surveys_year_to_date(len(surveys), owed(rules["surveys_per_year"])),
         "survey_lines_year_to_date": survey_lines_year_to_date(surveys, rules["surveyed_service_lines"],
                                                                owed(rules["surveys_per_year"])),
     }
+
+
+def owner_contact_rate(period, steward_contacts, households, rules, now):
+    """业主月度联系率 of the period's months (``owner_contacts.owner_contact_rate``). The steward owes
+    each owner his contact once a month (``owner_contacts_per_month`` a month): of an ISO week it is
+    "no data", saying so (``by_the_month``), where a week's share of a month's contact is no rule of
+    DOMAIN.md's and a week without one is no miss."""
+    if calendar.is_week(period):
+        return by_the_month("the steward's contact is owed each owner once a month (owner_contacts_per_month); "
+                            "read the week's month", target=1)
+    # the period's months' bounds, written as the store writes stamps: the contact rate reads its
+    # contacts' months and its copies' first months owed by their text
+    bounds = owner_contacts.period_bounds(calendar.months_of(period), rules["timezone"])
+    return owner_contacts.owner_contact_rate(
+        owner_contacts.in_months_within(steward_contacts, rules["timezone"], bounds),
+        _owed_from(households, rules["timezone"], bounds),
+        rules["owner_contacts_per_month"], calendar.months_of(period),
+        calendar.period_of(clock.parse_iso(now), rules["timezone"]))
 
 
 def _owed_from(households, timezone, bounds):

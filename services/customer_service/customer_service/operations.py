@@ -936,14 +936,15 @@ def year_obligations(db, caller, estate_id, year):
 
 def kpis(db, caller, period, estate_ids):
     def estate_kpis(estate_id, rules, start, end):
-        year_start = clock.to_iso(calendar.year_start(period[:4], rules["timezone"]))
+        year = calendar.period_year(period)  # a week's: its Sunday's year
+        year_start = clock.to_iso(calendar.year_start(year, rules["timezone"]))
         since = store.estate_since(db, estate_id)
         block = desk_kpis.estate_kpis(
             period, store.kpi_requests(db, estate_id, start, end),
             store.answers_between(db, estate_id, start, end), store.kpi_households(db, estate_id),
             store.complained_about(db, estate_id), rules, store.steward_contacts(db, estate_id, start, end),
             store.count_manager_visits(db, estate_id, year_start, end),
-            surveys=store.surveys_of_year(db, estate_id, period[:4], surveys_until(period[:4], end, rules)),
+            surveys=store.surveys_of_year(db, estate_id, year, surveys_until(year, end, rules)),
             since=since)
         return before_the_estate(block, desk_kpis.OBLIGATIONS, since, end, rules["timezone"])
     return per_estate_month(caller, period, estate_ids, partial(store.rules_for, db),

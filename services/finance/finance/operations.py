@@ -21,7 +21,7 @@ from itertools import islice
 from estate_common import calendar, clock, collector, exports, ids, job_scopes, jobs, public_codes, replica, writes
 from estate_common.writes import Change
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, ServiceUnavailable, field_error
-from estate_common.kpis import per_estate
+from estate_common.kpis import by_the_month, per_estate
 from estate_common.store import page_computed, public
 
 from . import (arrears, arrears_view, billing, billing_cycles, deposits, invoices, journals, maintenance_fund,
@@ -1547,7 +1547,7 @@ def arrears_recovered(db, estate_id, period, rules, now):
     its own (its figure up to now is the one up to when it was computed, no bill written since)."""
     period_end = calendar.period_bounds(period, rules["timezone"])[1]
     end = min(period_end, now)
-    begins = periods.period_start(calendar.months_of(period)[0], rules)
+    begins = calendar.period_window(period, rules["timezone"])[0]  # a month's, quarter's, year's or ISO week's
     start, eve = clock.to_iso(begins), periods.day_of(begins - timedelta(milliseconds=1), rules)
     if end <= start:  # not begun: nothing carried in yet ("no data")
         return arrears.recovered_in([], [], start, start, eve)
@@ -1972,11 +1972,19 @@ def kpis(db, caller, period, estate_ids):
     does not move it, where the rate goes on counting it; a bill of the period cancelled or billed
     after its end moves both (the same bills), but a re-bill at a corrected price (更正) counts what
     was paid by the end on the bill it replaced (``arrears.paid_on_the_fee``). Beside them the rate of the arrears carried into the
-    period that it recovered (``arrears_recovery_rate``, 清欠率: ``arrears_recovered``)."""
+    period that it recovered (``arrears_recovery_rate``, 清欠率: ``arrears_recovered``). Of an ISO week, the
+    recovery rate is the week's and the two collection rates, of bills of months, "no data" saying so
+    (``by_the_month``)."""
     def one(estate_id):
-        months = calendar.months_of(period)
         estate = store.estate(db, estate_id)
         rules = store.rules_of(db, estate_id, estate)
+        recovery = {"arrears_recovery_rate": arrears.recovery_rate(
+            arrears_recovered(db, estate_id, period, rules, clock.now_iso()))}
+        if calendar.is_week(period):  # bills are of months, and so are the rates of what they billed
+            return recovery | {name: by_the_month(
+                "bills are of months: a month's property-service bill has no share in a week; read the week's month")
+                for name in ("collection_rate", "collection_rate_at_period_end")}
+        months = calendar.months_of(period)
         current = periods.period_of(clock.now(), rules)
         missed = months_not_billed(db, estate_id, estate, [month for month in months if month <= current],
                                    arrears.COLLECTION_RATE_ITEM)
@@ -1986,9 +1994,7 @@ def kpis(db, caller, period, estate_ids):
                 "collection_rate_at_period_end": arrears.collection_rate_at_end(
                     bills, store.reversed_payments(db, estate_id) if bills else [], end,
                     list(store.rebilled_bills_of_months(db, estate_id, months, arrears.COLLECTION_RATE_ITEM))
-                    if any((b.get("source") or {}).get("corrects_bill_id") for b in bills) else (), months),
-                "arrears_recovery_rate": arrears.recovery_rate(
-                    arrears_recovered(db, estate_id, period, rules, clock.now_iso()))}
+                    if any((b.get("source") or {}).get("corrects_bill_id") for b in bills) else (), months)} | recovery
     return per_estate(caller, period, estate_ids, one)
 
 

@@ -10,7 +10,7 @@ from functools import partial
 
 from estate_common import calendar, clock, custom_fields, jobs, replica, writes
 from estate_common.errors import Conflict, NotFound
-from estate_common.kpis import per_estate_month, period_bounds
+from estate_common.kpis import by_the_month, per_estate_month, period_bounds
 from estate_common.store import public
 from estate_common.writes import Change
 
@@ -760,6 +760,11 @@ def kpis(db, caller, period, estate_ids):
 
     def estate_kpis(estate_id, rules, start, end):
         reported = store.orders_reported_in(db, estate_id, start, end)
+        if calendar.is_week(period):  # budgets are of months: a week has none to hold its costs to
+            return {**indicators.response_timeliness(reported, now_iso),
+                    "operating_cost_control": by_the_month(
+                        "the operating costs are held to each month's budget, and a week has none; read the "
+                        "week's month", target=1)}
         budgets = _budgets(db, estate_id, period)
         return {**indicators.response_timeliness(reported, now_iso),
                 **indicators.cost_control(cost_summary(db, estate_id, period, budgets),

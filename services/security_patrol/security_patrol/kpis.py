@@ -115,5 +115,12 @@ def for_estate(facts, start, end, now, rules, since=None):
             major, facts["households"], "per_1000_households", scale=1000,
             note="value = major incidents / households x 1000"),
         "fire_drills_year_to_date": fire_drills_year_to_date(facts["fire_drills_this_year"], owed_a_year(
-            rules["fire_drills_per_year"], calendar.local(start, rules["timezone"]).year, since, rules["timezone"])),
+            rules["fire_drills_per_year"], _year_of_end(end, rules), since, rules["timezone"])),
     }
+
+
+def _year_of_end(end, rules):
+    """The local year of the period's last instant (``end``, exclusive): its own of a month, quarter or
+    year; an ISO week's, its Sunday's (``calendar.period_year``), as the drills of the year are counted
+    from that year's start (``operations.kpis``)."""
+    return calendar.local(end - timedelta(microseconds=1), rules["timezone"]).year

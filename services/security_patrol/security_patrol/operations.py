@@ -11,7 +11,7 @@ from functools import partial
 
 from estate_common import backfills, calendar, clock, exports, fee_prices, plausible, replica, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
-from estate_common.kpis import before_the_estate, per_estate_month, rules_of_period
+from estate_common.kpis import before_the_estate, by_the_month, per_estate_month, rules_of_period
 from estate_common.store import DEFAULT_PAGE, public
 from estate_common.writes import Change
 from estate_common.wording import counted
@@ -1104,13 +1104,20 @@ def kpis(db, caller, period, estate_ids):
         # the fire checks of the months begun by now: a month to come owes none yet (2027-01 was
         # 0 of 2 checked on 2 December 2026, and a year's figure counted its months to come), by
         # the cycles those months touch (``fire.kpi_cycles``; monthly checks: month by month)
-        months = [month for month in calendar.months_of(period) if localtime.month_window(month, rules)[0] <= now]
+        # of an ISO week, none: the checks are owed by the month (fire_check_completion is "no data")
+        months = [] if calendar.is_week(period) else [
+            month for month in calendar.months_of(period) if localtime.month_window(month, rules)[0] <= now]
         cycles = fire.kpi_cycles(months, rules)
         facts = store.kpi_facts(db, estate_id, sorted({m for checked, _ in cycles for m in checked}),
-                                start_iso, end_iso, clock.to_iso(calendar.year_start(period[:4], rules["timezone"])))
+                                start_iso, end_iso,
+                                clock.to_iso(calendar.year_start(calendar.period_year(period), rules["timezone"])))
         facts |= fire.completion(facts["fire_equipment"], cycles, facts["fire_checked_by_month"])
         since = store.estate_since(db, estate_id)
-        return before_the_estate(security_kpis.for_estate(facts, start, end, now, rules, since),
-                                 security_kpis.OBLIGATIONS, since, end_iso, rules["timezone"])
+        block = security_kpis.for_estate(facts, start, end, now, rules, since)
+        if calendar.is_week(period):
+            block["fire_check_completion"] = by_the_month(
+                "every fire facility is checked once a month (fire_check_interval_months), due by the month's "
+                "end; read the week's month", target=1)
+        return before_the_estate(block, security_kpis.OBLIGATIONS, since, end_iso, rules["timezone"])
     return per_estate_month(caller, period, estate_ids, partial(store.rules_for, db), estate_kpis)
 

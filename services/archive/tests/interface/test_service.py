@@ -9,6 +9,7 @@ from archive import domain, operations, restatements, store
 from archive.service import ArchiveService
 from estate_common import calendar, clock
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
+from estate_common.kpis import BY_THE_MONTH
 from estate_common.testing import ADMIN, as_caller, event, staff, worker
 
 ESTATE = {"code": "HZ-01", "name": "West Lake Garden", "address": "9 Lake Road"}
@@ -1859,6 +1860,15 @@ def test_completeness_compares_the_closed_records_held_with_the_services_newest_
                                                "2026-11-01T07:00:00.000Z"))
     assert completeness("2026-10") == (0, 4)
     assert completeness("2026-Q4") == (5, 10) and completeness("2026") == (5, 10)
+    # an ISO week: the services count what they closed by the month, so its completeness is "no
+    # data" saying so, and the archive_completeness report of it a 422 naming why
+    week = archive.kpis({"period": "2026-W48", "estate_ids": [estate["id"]]})["estates"][estate["id"]]
+    assert completeness("2026-W48") == (0, 0) and week["archive_completeness"]["value"] is None
+    assert week["archive_completeness"]["note"].startswith(BY_THE_MONTH) and "by the month" in \
+        week["archive_completeness"]["note"]
+    with pytest.raises(BusinessRuleViolation) as refused:
+        archive.archive_completeness({"estate_id": estate["id"], "filters": {"period": "2026-W48"}})
+    assert refused.value.errors[0]["field"] == "filters.period" and "by the month" in refused.value.errors[0]["message"]
 
 
 def test_of_the_things_a_service_closed_the_archive_says_which_it_holds_a_closing_record_of(archive, estate):

@@ -547,3 +547,28 @@ def test_the_registration_the_sweep_gives_a_copy_changes_a_period_that_began_bef
     assert (rate("2026-Q2"), rate("2026-07")) == ((0, 2), (1, 2))
     assert operations.keep_registrations(desk.db) == 2
     assert (rate("2026-Q2"), rate("2026-07")) == ((1, 2), (1, 2))
+
+
+def test_a_weeks_kpis_say_the_monthly_contact_is_not_of_a_week_and_count_its_sundays_year(desk):
+    """An ISO week is a KPI period (a typhoon probe's ``2026-W49`` was a 400): the steward's contact,
+    owed once a month, is "no data" of a week saying so, and the manager's visits so far are those of
+    the year of the week's Sunday: 2026-W53 (28 December to 3 January) counts 2027's, not 2026's."""
+    from estate_common.kpis import BY_THE_MONTH
+    clock.freeze(clock.parse_iso("2026-11-23T02:00:00Z"))  # Monday of 2026-W48 in Shanghai
+    log(desk, MANAGER, kind="manager_visit", channel="visit", contacted_at="2026-11-23T01:00:00Z")
+    log(desk, STEWARD, contacted_at="2026-11-23T01:30:00Z")
+    as_caller(desk, MANAGER)
+    week = desk.kpis({"period": "2026-W48", "estate_ids": [ESTATE]})
+    assert week["period"] == "2026-W48"
+    found = week["estates"][ESTATE]
+    assert found["owner_contact_rate"]["value"] is None and found["owner_contact_rate"]["denominator"] == 0
+    assert found["owner_contact_rate"]["note"].startswith(BY_THE_MONTH) and "once a month" in \
+        found["owner_contact_rate"]["note"]
+    assert found["manager_visits_year_to_date"]["numerator"] == 1
+    clock.freeze(clock.parse_iso("2027-01-02T02:00:00Z"))
+    log(desk, MANAGER, kind="manager_visit", channel="visit", contacted_at="2027-01-01T02:00:00Z")
+    as_caller(desk, MANAGER)
+    turn = desk.kpis({"period": "2026-W53", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert turn["manager_visits_year_to_date"]["numerator"] == 1  # 2027's so far, not 2026's with it
+    assert desk.kpis({"period": "2026", "estate_ids": [ESTATE]})["estates"][ESTATE][
+        "manager_visits_year_to_date"]["numerator"] == 1

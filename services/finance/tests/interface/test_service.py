@@ -9,6 +9,7 @@ import pytest
 
 from estate_common import calendar, clock, job_scopes, jobs, replica
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
+from estate_common.kpis import BY_THE_MONTH
 from estate_common.testing import as_caller, estate_retired, event, side_by_side, staff, worker
 from finance import arrears, billing, operations, store
 from finance.rules import HOUSEHOLD_LOCK_WAIT_SECONDS
@@ -1840,6 +1841,15 @@ def test_the_arrears_carried_into_a_period_and_what_of_them_it_recovered(finance
     assert (year["numerator"], year["denominator"], year["value"]) == (0, 0, None)   # nothing carried into 2026
     assert finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-Q4"}})[
         "arrears_recovered"]["carried_in_cents"] == 0
+    # an ISO week (9 to 15 November, Monday to Sunday in Shanghai) recovers what was paid in it on the
+    # arrears as of its eve; its collection rates, of bills of months, are "no data" saying so
+    week = finance.kpis({"period": "2026-W46", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert week["arrears_recovery_rate"] == {
+        "numerator": 31002, "denominator": 59202, "value": 0.5237, "unit": "ratio",
+        "note": "cents paid in the period on the arrears carried into it / the arrears as of its eve (2026-11-08)"}
+    for name in ("collection_rate", "collection_rate_at_period_end"):
+        assert week[name]["value"] is None and week[name]["note"].startswith(BY_THE_MONTH)
+        assert "bills are of months" in week[name]["note"]
 
 
 def unbilled(finance):

@@ -8,6 +8,7 @@ import pytest
 
 from estate_common import calendar, clock, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
+from estate_common.kpis import BY_THE_MONTH
 from estate_common.testing import as_caller, estate_retired, event, side_by_side, staff, worker
 from estate_common.writes import Change
 from maintenance import costing, domain, operations, store
@@ -1744,6 +1745,15 @@ def test_kpis_show_their_numerator_and_denominator(engineering):
     assert quarter["value"] is None and quarter["note"].endswith("; no budget: 2026-10, 2026-12")
     assert engineering.kpis({"period": "2026-10", "estate_ids": [ESTATE]})["estates"][ESTATE][
         "repair_response_timeliness"]["value"] is None
+    # an ISO week (23 to 29 November, Monday to Sunday in Shanghai) counts the repairs reported in it;
+    # its cost control, held to the months' budgets, is "no data" saying so; the week before, none
+    week = engineering.kpis({"period": "2026-W48", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert week["repair_response_timeliness"] == shown["repair_response_timeliness"]
+    assert week["operating_cost_control"]["value"] is None and week["operating_cost_control"]["target"] == 1
+    assert week["operating_cost_control"]["note"].startswith(BY_THE_MONTH) and "budget" in \
+        week["operating_cost_control"]["note"]
+    assert engineering.kpis({"period": "2026-W47", "estate_ids": [ESTATE]})["estates"][ESTATE][
+        "repair_response_timeliness"]["denominator"] == 0
 
 
 def test_a_repair_still_within_its_time_is_not_counted_yet(engineering):

@@ -6,6 +6,7 @@ import pytest
 
 from estate_common import calendar, clock
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
+from estate_common.kpis import BY_THE_MONTH
 from estate_common.testing import as_caller, estate_retired, event, side_by_side, staff, worker
 from security_patrol import operations, patrols, store
 from security_patrol.service import SecurityPatrolService
@@ -1059,6 +1060,11 @@ def test_the_years_fire_drills_count_against_the_estates_number_a_year(patrol):
     with pytest.raises(InvalidInput):  # an estate may drill more often, not skip the year's drill
         patrol.update_settings({"estate_id": ESTATE, "data": {"fire_drills_per_year": 0}})
     assert drills("2027-01")["value"] is None  # a year not begun owes nothing yet
+    # an ISO week counts the drills of the year of its Sunday so far: 2026-W48's are 2026's; 2026-W53
+    # (28 December to 3 January) is 2027's, none, where the ISO year's digits counted 2026's drill
+    assert drills("2026-W48")["numerator"] == 1
+    clock.freeze(clock.parse_iso("2027-01-02T02:00:00Z"))
+    assert drills("2026-W53")["numerator"] == 0
 
 
 def test_an_estate_taken_on_during_the_year_owes_its_share_of_the_years_drills(patrol):
@@ -1920,6 +1926,19 @@ def test_kpis_of_an_estate_for_a_month(patrol):
     clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))  # December has begun: its checks are owed
     quarter = patrol.kpis({"period": "2026-Q4", "estate_ids": [ESTATE]})["estates"][ESTATE]
     assert (quarter["fire_check_completion"]["numerator"], quarter["fire_check_completion"]["denominator"]) == (1, 4)
+    # an ISO week (23 to 29 November in Shanghai): its rounds and incidents; its fire checks, owed
+    # by the month, "no data" saying so
+    week = patrol.kpis({"period": "2026-W48", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    november = patrol.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["patrol_completion"]
+    december = patrol.kpis({"period": "2026-12", "estate_ids": [ESTATE]})["estates"][ESTATE]["patrol_completion"]
+    # the plan began in it (the 23rd); November's 30th is the next week's, which runs into December
+    after = patrol.kpis({"period": "2026-W49", "estate_ids": [ESTATE]})["estates"][ESTATE]["patrol_completion"]
+    assert (week["patrol_completion"]["numerator"], week["patrol_completion"]["denominator"]) == (2, 21)
+    assert november["denominator"] == 24 and after["denominator"] == 3 + december["denominator"]
+    assert week["major_safety_incidents"]["numerator"] == 1
+    assert week["fire_check_completion"]["value"] is None and week["fire_check_completion"]["denominator"] == 0
+    assert week["fire_check_completion"]["note"].startswith(BY_THE_MONTH) and "once a month" in \
+        week["fire_check_completion"]["note"]
 
 
 def test_an_incident_written_up_the_morning_after_counts_in_the_month_it_happened(patrol):
