@@ -613,6 +613,28 @@ def test_the_kpi_dashboard_draws_svg_bars_with_numerator_and_denominator(client,
     assert call["path"] == "/api/v1/kpis" and call["params"] == {"period": "2026-11"}
 
 
+def test_the_kpi_dashboard_asks_an_iso_week_and_says_a_monthly_kpi_has_no_figure_of_it(client, fake):
+    """A typhoon probe's week across estates (台风周, ``2026-W49``) was a 400 and the form refused it:
+    an ISO week is a KPI period, asked as typed, a link away as this week; a KPI counted by the
+    month says in the page's language that the week has no figure of it."""
+    sign_in(client, fake, roles=("manager",), estates=(ESTATE, "est_2"))
+    monthly = {"numerator": 0, "denominator": 0, "value": None, "unit": "ratio", "target": 1,
+               "note": "counted by the month, not of a week: the steward's contact is owed each owner once a month "
+                       "(owner_contacts_per_month); read the week's month"}
+    fake.on("GET", r"/api/v1/kpis", {"period": "2026-W49", "unavailable": [], "estates": [
+        {"estate_id": ESTATE, "code": "E1", "name": "Sunny Gardens", "kpis": {"owner_contact_rate": monthly}},
+        {"estate_id": "est_2", "code": "E2", "name": "River Court", "kpis": {"owner_contact_rate": monthly}}]})
+    zh = client.get("/manager/kpis?period=2026-W49", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert fake.calls[-1]["path"] == "/api/v1/kpis" and fake.calls[-1]["params"] == {"period": "2026-W49"}
+    assert "· 2026-W49</h1>" in zh and "按月统计的指标，不按周计算" in zh and "ISO 周 YYYY-Www" in zh
+    assert "period=20" in zh and "本周" in zh and "-W(0[1-9]|[1-4][0-9]|5[0-3])" in zh
+    en = client.get("/manager/kpis?period=2026-W49", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "counted by the month, not of a week (no figure for the week)" in en
+    # a text of no period's form is this month, as before
+    client.get("/manager/kpis?period=2026-W99")
+    assert fake.calls[-1]["params"]["period"] != "2026-W99"
+
+
 def test_the_kpi_dashboard_says_each_kpi_s_target_and_what_is_still_owed(client, fake):
     """The charts showed figures without the target or the services' note: a 0.8 % valid-complaint
     rate (met: below 1 %) read as a 0.8 % collection rate, and the survey's lines still owed were

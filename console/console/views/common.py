@@ -479,6 +479,12 @@ def this_month(now=None):
     return (now or datetime.now(timezone.utc)).astimezone(i18n.display_zone()).strftime("%Y-%m")
 
 
+def this_week(now=None):
+    """The ISO week now (or at ``now``) on the console's display clock, YYYY-Www (a KPI period)."""
+    year, week, _ = (now or datetime.now(timezone.utc)).astimezone(i18n.display_zone()).isocalendar()
+    return f"{year:04d}-W{week:02d}"
+
+
 MONTH = re.compile(r"^(19[0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2])$")  # a period asked of a month page (YYYY-MM)
 
 

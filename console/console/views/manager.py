@@ -25,6 +25,8 @@ from .register_specs import SERVICE_LINES
 bp = Blueprint("manager", __name__, url_prefix="/manager")
 
 PERIOD = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")  # a month, a quarter or a year
+# a KPI period: also an ISO week (Monday to Sunday on the estate's calendar; the gateway checks its year has it)
+KPI_PERIOD = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4]|-W(0[1-9]|[1-4][0-9]|5[0-3]))?$")
 # in SVG units, drawn about 1:1 in a dashboard card (so the text keeps the page's size)
 BAR_WIDTH = 190
 BAR_HEIGHT = 18
@@ -94,7 +96,7 @@ KPI_ORDER = (
 @bp.get("/kpis")
 @signed_in
 def dashboard():
-    period = common.period_asked(PERIOD, common.this_month)
+    period = common.period_asked(KPI_PERIOD, common.this_month)
     # a department's keeper (the archivist, the steward, the security supervisor) reads his estate's KPIs of his own work
     # alone (the gateway's policy.OWN_KPIS): the view of every estate is the management's
     every_estate = bool(set(g.user.roles) & MANAGEMENT)
@@ -123,6 +125,7 @@ def dashboard():
     return render_template("manager/dashboard.html", period=period, scope=scope, charts=charts, q=q,
                            every_estate=every_estate,
                            show_all=show_all, limit=limit, shown_count=len(rows), count=count, as_of=as_of,
+                           this_week=common.this_week(), this_month=common.this_month(),
                            unavailable=answer.get("unavailable", []))
 
 
@@ -175,7 +178,7 @@ def year():
 def staff():
     """员工: the estate's staff accounts of a period as staff turnover counts them (held at its start
     and end, left in it), beside the turnover itself, so the figure can be checked; and the roster."""
-    period = common.period_asked(PERIOD, common.this_month)
+    period = common.period_asked(KPI_PERIOD, common.this_month)
     report = g.api.get(g.api.estate(g.user.estate_id, "reports/staff"), period=period)
     return render_template("manager/staff.html", period=period, report=report,
                            turnover=report.get("staff_turnover") or {})
@@ -1104,6 +1107,8 @@ _NOTE_PARTS = (
     (re.compile(r"\(months not over yet left out\)$"), "kpi.note.months_left_out"),
     (re.compile(r"contacted so far \(the month is not over\)$"), "kpi.note.so_far"),
     (re.compile(r"^the estate was registered on (?P<day>\S+), after this period$"), "kpi.note.before_the_estate"),
+    # a KPI counted by the month asked of an ISO week (estate_common.kpis.BY_THE_MONTH): no data, and why
+    (re.compile(r"^counted by the month, not of a week: "), "kpi.note.by_the_month"),
 )
 
 
