@@ -1580,10 +1580,6 @@ ZH = {
         '大于 {0}',
     'a plan is first due within {0} days':
         '计划的首次到期日须在 {0} 天内',
-    'week is not a week of its year':
-        '该年没有这一周',
-    'is not a week of its year':
-        '该年没有这一周',
     'a notice is shown until today or a day to come':
         '公告展示截止日须为今天或以后',
     'the notice would leave the board before the service is expected back':

@@ -21,10 +21,9 @@ Counted, by the rules the KPIs use (a plain read of the requests, no number of i
 - ``closed``: the requests closed in the week, whenever registered.
 """
 from collections import Counter
-from datetime import date, timedelta
+from datetime import timedelta
 
-from estate_common import calendar, clock
-from estate_common.errors import InvalidInput, field_error
+from estate_common import calendar
 
 from .kpis import completions
 from .repairs import counts_as_repair
@@ -32,21 +31,17 @@ from .repairs import counts_as_repair
 
 def week_days(week):
     """The Monday and the Sunday of ISO ``week`` (``YYYY-Www``); 400 naming ``week`` for a week its
-    year has not (W53 of a year of 52 weeks), which the contract's pattern lets through."""
-    try:
-        monday = date.fromisocalendar(int(week[:4]), int(week[6:]), 1)
-    except ValueError:
-        raise InvalidInput("week is not a week of its year", [field_error("week", "is not a week of its year")]) \
-            from None
+    year has not (W53 of a year of 52 weeks), which the contract's pattern lets through: the KPIs'
+    reading of a week (``calendar.week_monday``)."""
+    monday = calendar.week_monday(week, "week")
     return monday, monday + timedelta(days=6)
 
 
 def bounds(week, tz):
     """``(start, end)``: the first instant of the week's Monday and of the Monday after, on the
-    estate's calendar (UTC ISO)."""
-    monday, sunday = week_days(week)
-    return (clock.to_iso(calendar.day_start(monday, tz)),
-            clock.to_iso(calendar.day_start(sunday + timedelta(days=1), tz)))
+    estate's calendar (UTC ISO), as a KPI week's (``calendar.period_bounds``)."""
+    week_days(week)  # a week its year has not: named as this report's ``week``
+    return calendar.period_bounds(week, tz)
 
 
 def report(week, registered, completed, closed, now, start, end):

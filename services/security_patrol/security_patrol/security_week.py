@@ -25,10 +25,10 @@ month reports refuse theirs (``refuse_not_begun``; before the estate's records:
 Plain functions: no broker, no store.
 """
 from collections import Counter
-from datetime import date, timedelta
+from datetime import timedelta
 
 from estate_common import calendar, clock
-from estate_common.errors import BusinessRuleViolation, InvalidInput, field_error
+from estate_common.errors import BusinessRuleViolation, field_error
 
 from . import patrol_gaps, roster
 from .kpis import counted_slots
@@ -39,20 +39,15 @@ FIELD = "filters.week"
 def week_days(week):
     """The Monday and the Sunday of ISO ``week`` (``YYYY-Www``); 400 naming the week for one its year
     has not (W53 of a year of 52 weeks), which the contract's pattern lets through."""
-    try:
-        monday = date.fromisocalendar(int(week[:4]), int(week[6:]), 1)
-    except ValueError:
-        raise InvalidInput("week is not a week of its year", [field_error(FIELD, "is not a week of its year")]) \
-            from None
+    monday = calendar.week_monday(week, FIELD)  # the KPIs' reading of a week
     return monday, monday + timedelta(days=6)
 
 
 def bounds(week, tz):
     """``(start, end)``: the first instant of the week's Monday and of the Monday after on the estate's
-    calendar (UTC ISO)."""
-    monday, sunday = week_days(week)
-    return (clock.to_iso(calendar.day_start(monday, tz)),
-            clock.to_iso(calendar.day_start(sunday + timedelta(days=1), tz)))
+    calendar (UTC ISO), as a KPI week's (``calendar.period_bounds``)."""
+    week_days(week)  # a week its year has not: named as this report's ``filters.week``
+    return calendar.period_bounds(week, tz)
 
 
 def days(week):
