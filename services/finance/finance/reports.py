@@ -21,10 +21,10 @@
 
 Plain functions: no broker, no store.
 """
-from estate_common import clock, ids
+from estate_common import calendar, clock, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 
-from . import periods
+from . import billing, periods
 from .arrears import opening_credited
 from .deposits import DEPOSIT_ITEM
 
@@ -95,15 +95,21 @@ def counted(expense):
 def disclosure(estate_id, period, bills, expenses, now, operating=()):
     """The income and expense disclosure of a period (收支公示). A renovation deposit is not
     income: it is the household's money, held and paid back (``deposits``), so its bills are
-    left out (they made a refunded deposit look like money the estate had)."""
-    income = {}
+    left out (they made a refunded deposit look like money the estate had). A bill covering several
+    months (a quarter's, a year's, a household's own cycle's) counts its cents billed and received
+    apportioned to them, as the collection rate does (``billing.share_in``, the one apportioning:
+    each month its share, the months summing to the bill), so a quarter and a year count it whole;
+    ``bills``: those that cover some of the period's months. A quarter's bill counted whole in its
+    first month's disclosure and in none of the two after (found by h3, the fee rise's leftovers)."""
+    months, income = calendar.months_of(period), {}
     for bill in bills:
-        if bill["item"] == DEPOSIT_ITEM:
+        if bill["item"] == DEPOSIT_ITEM or not any(month in months for month, _ in billing.months_covered(bill)):
             continue
         line = income.setdefault(bill["item"], {"billed_cents": 0, "received_cents": 0, "bills": 0})
-        line["billed_cents"] += bill["amount_cents"]
+        line["billed_cents"] += billing.share_in(bill, bill["amount_cents"], months)
         # an opening credit's use (期初预收) was paid to the previous company: not received here
-        line["received_cents"] += bill["paid_cents"] - opening_credited(bill)
+        line["received_cents"] += billing.share_in(bill, bill["paid_cents"] - opening_credited(bill), months,
+                                                   bill["amount_cents"])
         line["bills"] += 1
     material = sum(e["material_cost_cents"] for e in expenses)
     labour = sum(e["labour_cost_cents"] for e in expenses)

@@ -513,13 +513,14 @@ NOT_CARRIED_OVER = {"$ne": "opening_balance"}
 NOT_CANCELLED = {"$ne": "cancelled"}  # a cancelled bill is owed by no one: no payment lands on it, no collection rate counts it
 
 
-def bills_of_period(db, estate_id, period, item=None):
-    """The bills of a month, quarter or year (``_months_of``)."""
-    query = {"estate_id": estate_id, "period": _months_of(period), "status": NOT_CANCELLED,
-             "source.kind": NOT_CARRIED_OVER}
-    if item:
-        query["item"] = item
-    return store.scan(db.bills, query, ("item", "amount_cents", "paid_cents", "allocations"))
+def bills_of_period(db, estate_id, period):
+    """The bills that cover some of the months of a month, quarter or year (``_covering``: a quarter's
+    bill of a month before reaches into it), with the months each covers (``billing.months_covered``),
+    which the disclosure apportions its cents to (``billing.share_in``)."""
+    return store.scan(db.bills, {"estate_id": estate_id, **_covering(calendar.months_of(period)),
+                                 "status": NOT_CANCELLED, "source.kind": NOT_CARRIED_OVER},
+                      ("item", "period", "amount_cents", "paid_cents", "allocations", "pricing", "prorated",
+                       "covers_from", "covers_to"))
 
 
 # the most months one bill covers (a yearly standard's, or a household billed by the year)

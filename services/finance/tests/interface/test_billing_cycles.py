@@ -272,3 +272,27 @@ def test_a_quarter_paid_but_a_cent_counts_no_month_more_paid_than_billed():
         assert shown["numerator"] <= shown["denominator"]
     assert sum(shown["numerator"] for shown in months.values()) == 35602  # the months still sum to what was paid
     assert [shown["denominator"] for shown in months.values()] == [11868, 11867, 11868]
+
+
+def test_a_quarter_s_bill_counts_in_each_of_its_months_disclosure_as_in_its_collection_rate(finance):
+    """The disclosure (收支公示) of a month counted a quarter's bill whole in its first month's income,
+    where the collection rate apportions it to the months it covers: November's and December's
+    disclosures showed no property-service income (found by h3, the fee rise's leftovers). The same
+    apportioning (``billing.share_in``): each month its share, the quarter and the year whole."""
+    approved(finance, cycle="quarterly", valid_from="2026-10")
+    run(finance, "2026-10")  # October to December: 63006, 84600 and 35603 cents
+    pay(finance, "hh_3", 10000)  # on its one bill
+    clock.freeze(clock.parse_iso("2027-01-05T02:00:00Z"))
+    shown = {}
+    for period in ("2026-10", "2026-11", "2026-12", "2026-Q4", "2026"):
+        report = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": period}})
+        line = report["income"]["by_item"]["property_service"]
+        shown[period] = (line["billed_cents"], line["received_cents"], line["bills"])
+        assert (report["income"]["billed_cents"], report["income"]["received_cents"]) == shown[period][:2]
+        assert (line["billed_cents"], line["received_cents"]) == rate(finance, period)[::-1]
+    assert shown["2026-10"] == (21002 + 28200 + 11868, 3333, 3)
+    assert shown["2026-11"] == (21002 + 28200 + 11867, 3334, 3)
+    assert shown["2026-12"] == (21002 + 28200 + 11868, 3333, 3)
+    assert shown["2026-Q4"] == shown["2026"] == (63006 + 84600 + 35603, 10000, 3)
+    assert "property_service" not in finance.disclosure_report(
+        {"estate_id": ESTATE, "filters": {"period": "2026-09"}})["income"]["by_item"]

@@ -8,7 +8,7 @@ from estate_common.errors import BusinessRuleViolation, NotFound
 from finance import reports
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
-BILLS = [{"item": "property_service", "amount_cents": 21002, "paid_cents": 21002}]
+BILLS = [{"item": "property_service", "period": "2026-10", "amount_cents": 21002, "paid_cents": 21002}]
 WORK_ORDERS = [{"material_cost_cents": 1200, "labour_cost_cents": 3000}]
 
 
@@ -26,7 +26,7 @@ def test_totals_past_one_amounts_bound_are_within_the_reports_contract():
     its contract (found by a bad-input probe). A total is a TotalCents."""
     largest = 100_000_000_000
     costs = [{"category": "cleaning", "amount_cents": largest}] * 2
-    bills = [{"item": "property_service", "amount_cents": largest, "paid_cents": largest}] * 3
+    bills = [{"item": "property_service", "period": "2026-10", "amount_cents": largest, "paid_cents": largest}] * 3
     report = reports.disclosure("est_1", "2026-10", bills, WORK_ORDERS, NOW, costs)
     assert report["expenses"]["operating_cents"] == 2 * largest
     assert contracts.load().errors("rpc/finance/disclosure_report.json#/output", report) == []

@@ -647,7 +647,8 @@ def test_work_order_costs_are_tallied_per_period_of_completion():
     assert expense["period"] == "2026-12"  # 1 Dec 01:00 local
     assert expense["_id"] == reports.expense_id("est_1", "wo_1")
     report = reports.disclosure("est_1", "2026-12",
-                                [{"item": "property_service", "amount_cents": 500, "paid_cents": 300}], [expense], NOW)
+                                [{"item": "property_service", "period": "2026-12", "amount_cents": 500, "paid_cents": 300}],
+                                [expense], NOW)
     assert report["expenses"]["total_cents"] == 4200 and report["net_received_cents"] == 300 - 4200
 
 
