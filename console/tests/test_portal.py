@@ -629,6 +629,24 @@ def test_the_published_disclosure_reads_as_a_page_in_yuan_with_items_labelled_in
     assert "Income and expenses of 2026-11" in english and "Cleaning" in english and "¥12,345.67" in english
 
 
+def test_the_published_disclosure_shows_its_prepaid_money_and_one_published_before_none(client, fake, documented_routes):
+    """预收 in the disclosure (found by h3, the fee rise's leftovers): the money received of the period,
+    what paid bills at once and what was taken in as prepaid, and the prepaid balance at its start and
+    end; a month published before it was shown has none, and its page shows none."""
+    prepaid = {"opening_cents": 500000, "received_cents": 1030050, "paid_on_bills_cents": 930050,
+               "taken_in_cents": 100000, "used_cents": 200000, "given_back_cents": 0, "paid_back_cents": 0,
+               "closing_cents": 400000}
+    fake.on("GET", r"/api/v1/public/estates/E1/disclosures/2026-11", {**PUBLISHED, "prepaid": prepaid})
+    html = client.get("/portal/E1/disclosures/2026-11", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "预收款" in html and "期初预收余额" in html and "¥5,000.00" in html and "期末预收余额" in html
+    assert "¥4,000.00" in html and "本期预收" in html and "¥1,000.00" in html and "预收退款" not in html
+    english = client.get("/portal/E1/disclosures/2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Prepaid balance at the start" in english and "of which taken in as prepaid" in english
+    fake.on("GET", r"/api/v1/public/estates/E1/disclosures/2026-11", PUBLISHED)
+    assert "预收款" not in client.get("/portal/E1/disclosures/2026-11",
+                                    headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+
+
 def test_the_published_disclosures_are_listed_newest_first_a_page_at_a_time_each_leading_to_its_month(
         client, fake, documented_routes):
     """The portal opened one month by the accounts staff's link and listed none: an owner could not

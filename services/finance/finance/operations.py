@@ -1572,14 +1572,17 @@ def arrears_recovered(db, estate_id, period, rules, now):
 
 def disclosure_report(db, estate_id, period):
     """The income and expense disclosure of a month, quarter or year (published by the month) begun."""
-    _refuse_report_period(db, estate_id, period)
-    return _disclosure(db, estate_id, period)
+    return _disclosure(db, estate_id, period, calendar.timezone_of(_refuse_report_period(db, estate_id, period)))
 
 
-def _disclosure(db, estate_id, period):
+def _disclosure(db, estate_id, period, timezone):
+    """The report, with the prepaid money (预收) of the period: its balance at the period's start and end on
+    the estate's calendar (``timezone``), and what moved it (``reports.prepaid``)."""
+    start, end = calendar.period_bounds(period, timezone)
+    prepaid = reports.prepaid(reports.prepaid_moves(*store.prepaid_history(db, estate_id, end)), start, end)
     return reports.disclosure(estate_id, period, list(store.bills_of_period(db, estate_id, period)),
                               store.expenses_of_period(db, estate_id, period), clock.now(),
-                              store.operating_expenses_of_period(db, estate_id, period))
+                              store.operating_expenses_of_period(db, estate_id, period), prepaid)
 
 
 def _refuse_report_period(db, estate_id, period, now=None):
@@ -1632,7 +1635,7 @@ def publish_disclosure(db, caller, estate_id, period):
     previous = store.find_disclosure(db, estate_id, reports.disclosure_id(estate_id, period))
     if previous is None:  # a correction of one published is published again, however old (review)
         periods.refuse_before_catch_up(period, now, rules, field="period")
-    disclosure = reports.publication(estate_id, period, _disclosure(db, estate_id, period),
+    disclosure = reports.publication(estate_id, period, _disclosure(db, estate_id, period, rules["timezone"]),
                                      periods.period_of(now, rules), now, caller.user, previous)
     if disclosure is previous:
         return public(previous)

@@ -92,7 +92,7 @@ def counted(expense):
     return not expense.get("reversal")
 
 
-def disclosure(estate_id, period, bills, expenses, now, operating=()):
+def disclosure(estate_id, period, bills, expenses, now, operating=(), prepaid_money=None):
     """The income and expense disclosure of a period (收支公示). A renovation deposit is not
     income: it is the household's money, held and paid back (``deposits``), so its bills are
     left out (they made a refunded deposit look like money the estate had). A bill covering several
@@ -118,7 +118,8 @@ def disclosure(estate_id, period, bills, expenses, now, operating=()):
         by_category[cost["category"]] = by_category.get(cost["category"], 0) + cost["amount_cents"]
     other = sum(by_category.values())
     received = sum(line["received_cents"] for line in income.values())
-    return {
+    shown = {} if prepaid_money is None else {"prepaid": prepaid_money}
+    return {**shown,
         "estate_id": estate_id,
         "period": period,
         "income": {"by_item": dict(sorted(income.items())),
@@ -130,6 +131,64 @@ def disclosure(estate_id, period, bills, expenses, now, operating=()):
         "net_received_cents": received - material - labour - other,
         "generated_at": clock.to_iso(now),
     }
+
+
+# 预收 (prepaid money received here, ``payments.py``): how each move changes the households' balance of it
+PREPAID_MOVES = {"taken_in": 1, "used": -1, "given_back": 1, "paid_back": -1}
+
+
+def prepaid_moves(paid_in, cancelled, refunds):
+    """``[(at, kind, cents)]``: every move of the prepaid money received here (预收), and each payment's
+    receipt split into what it paid on bills at once and what it left prepaid (``received``,
+    ``paid_on_bills``: no move of the balance). ``paid_in``: the estate's payments posted (a reversal
+    pending or done included; an opening credit, money paid to the previous company, is not received
+    here); ``cancelled``: the cancelled bills whose money went back to its payments (``released``, at
+    ``cancelled_at``); ``refunds``: the sellers' holds refunded (``seller_prepaid``). A payment's money
+    left unused at its receipt is taken in (``prepaid_cents``); a later use of it on a bill is used; a
+    bill it paid cancelled gives it back; a reversal pays back what it still held unused then, a seller's
+    refund what it holds."""
+    released = {}
+    for bill in cancelled:
+        for allocation in bill.get("released") or []:
+            released.setdefault(allocation["payment_id"], []).append((allocation, bill["cancelled_at"]))
+    moves = []
+    for payment in paid_in:
+        posted, own = payment["posted_at"], []
+        moves += [(posted, "received", payment["amount_cents"]),
+                  (posted, "paid_on_bills", payment["amount_cents"] - payment["prepaid_cents"])]
+        own.append((posted, "taken_in", payment["prepaid_cents"]))
+        reversed_at = (payment.get("reversal") or {}).get("at") if payment["status"] != "posted" else None
+        for allocation in payment.get("allocations") or []:
+            if allocation["at"] != posted:  # a later use of its money, not one of its receipt
+                own.append((allocation["at"], "used", allocation["amount_cents"]))
+        for allocation, cancelled_at in released.get(payment["_id"], []):
+            if allocation["at"] != posted:
+                own.append((allocation["at"], "used", allocation["amount_cents"]))
+            if reversed_at is None or cancelled_at <= reversed_at:  # a reversal refunded it whole already
+                own.append((cancelled_at, "given_back", allocation["amount_cents"]))
+        if reversed_at is not None:
+            # what its money did up to the reversal (at its moment too: a reversal comes after its receipt)
+            unused = sum(PREPAID_MOVES[kind] * cents for at, kind, cents in own if at <= reversed_at)
+            own.append((reversed_at, "paid_back", unused))
+        moves += own
+    moves += [(hold["refund"]["at"], "paid_back", hold["refund"]["amount_cents"]) for hold in refunds]
+    return moves
+
+
+def prepaid(moves, start, end):
+    """The prepaid money (预收) of the period ``[start, end)`` (ISO instants), from ``prepaid_moves``: its
+    balance at the start and the end, and what moved it in between; the money received in the period
+    is what it paid on bills at once and the prepaid money taken in."""
+    def balance(before):
+        return sum(PREPAID_MOVES[kind] * cents for at, kind, cents in moves if kind in PREPAID_MOVES and at < before)
+    within = {kind: 0 for kind in ("received", "paid_on_bills", *PREPAID_MOVES)}
+    for at, kind, cents in moves:
+        if start <= at < end:
+            within[kind] += cents
+    return {"opening_cents": balance(start), "received_cents": within["received"],
+            "paid_on_bills_cents": within["paid_on_bills"], "taken_in_cents": within["taken_in"],
+            "used_cents": within["used"], "given_back_cents": within["given_back"],
+            "paid_back_cents": within["paid_back"], "closing_cents": balance(end)}
 
 
 def disclosure_id(estate_id, period):
@@ -170,5 +229,7 @@ def published_view(disclosure, estate_name):
     report = disclosure["report"]
     return {"estate_name": estate_name, "period": disclosure["period"], "version": disclosure["version"],
             "published_at": disclosure["published_at"], "income": report["income"],
-            "expenses": report["expenses"], "net_received_cents": report["net_received_cents"]}
+            "expenses": report["expenses"], "net_received_cents": report["net_received_cents"],
+            # 预收: a period published before it was shown has none (its snapshot is as it was published)
+            **({"prepaid": report["prepaid"]} if "prepaid" in report else {})}
 

@@ -2920,6 +2920,40 @@ def test_the_disclosure_reconciliation_and_fund_statement_read_a_quarter_or_a_ye
     assert read("fund_statement", "2026-Q4")["opening_balance_cents"] == 0
 
 
+def test_the_disclosure_shows_the_prepaid_money_taken_in_used_and_carried_from_period_to_period(finance):
+    """The disclosure (收支公示) of a year left out the prepaid money received in it: no 预收 line and no
+    prepaid balance carried into the next year, so money received did not reconcile with the bills
+    paid (found by h3, the fee rise's leftovers). Now: money received in the period = paid on bills at
+    receipt + prepaid taken in, and the prepaid balance at its start, what it took in, used on bills,
+    paid back (a reversal's unused part) and its balance at its end, which the next period starts from."""
+    approved(finance)
+    run(finance, "2026-11")                                   # 21002, 28200, 11868
+    pay(finance, "hh_1", 31002)                               # 10000 prepaid
+    pay(finance, "hh_2", 40000, "transfer")                   # 11800 prepaid
+    clock.freeze(clock.parse_iso("2026-12-05T02:00:00Z"))
+    run(finance, "2026-12")                                   # the prepaid money pays hh_1's and hh_2's December
+    bounced = pay(finance, "hh_3", 50000)                     # November and December, 26264 prepaid
+    acting(finance, CASHIER)
+    finance.reverse_payment({"estate_id": ESTATE, "id": bounced["id"], "data": {"reason": "bounced"}})
+    pay(finance, "hh_3", 20000)                               # November whole, December 8132
+    clock.freeze(clock.parse_iso("2027-01-05T02:00:00Z"))
+
+    def prepaid(period):
+        report = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": period}})
+        shown = report["prepaid"]
+        assert shown["received_cents"] == shown["paid_on_bills_cents"] + shown["taken_in_cents"]
+        assert shown["opening_cents"] + shown["taken_in_cents"] + shown["given_back_cents"] - shown["used_cents"] \
+            - shown["paid_back_cents"] == shown["closing_cents"]
+        return tuple(shown[name] for name in ("opening_cents", "received_cents", "paid_on_bills_cents",
+                                              "taken_in_cents", "used_cents", "given_back_cents", "paid_back_cents",
+                                              "closing_cents"))
+    assert prepaid("2026-11") == (0, 71002, 49202, 21800, 0, 0, 0, 21800)
+    assert prepaid("2026-12") == (21800, 70000, 23736 + 20000, 26264, 21800, 0, 26264, 0)
+    assert prepaid("2026") == (0, 141002, 49202 + 43736, 48064, 21800, 0, 26264, 0)
+    assert prepaid("2026-10")[0] == prepaid("2026-10")[-1] == 0
+    assert prepaid("2027")[0] == prepaid("2026")[-1]
+
+
 def test_a_report_of_a_period_not_begun_is_refused_as_billing_it_is(finance):
     for rpc in ("disclosure_report", "reconciliation_report", "fund_statement"):
         for period in ("2999-01", "2027-01", "2027-Q1", "2027"):  # now is 2026-11-23

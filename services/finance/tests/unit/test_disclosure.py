@@ -92,3 +92,38 @@ def test_a_cost_and_its_reversal_are_announced_as_recorded():
                          "reason": "twice", "reversed_at": "2026-11-23T09:00:00.000Z"}
     for event_type, announced in (("operating_expense_recorded", recorded), ("operating_expense_reversed", reversed_)):
         contracts.load().check_event("finance", event_type, make_event("finance", event_type, "est_1", announced))
+
+
+def test_the_prepaid_money_moves_reconcile_with_a_cancelled_bill_a_reversal_and_a_sellers_refund():
+    """预收 in the disclosure (found by h3, the fee rise's leftovers): a payment's money left unused is
+    taken in, used later on a bill, given back when a bill it paid is cancelled, paid back by a
+    reversal (its unused part then) or a seller's refund; each period's end is the next one's start."""
+    nov, dec = ("2026-10-31T16:00:00.000Z", "2026-11-30T16:00:00.000Z"), ("2026-11-30T16:00:00.000Z",
+                                                                          "2026-12-31T16:00:00.000Z")
+    paid_in = [
+        {"_id": "p1", "amount_cents": 30000, "prepaid_cents": 10000, "posted_at": "2026-11-02T02:00:00.000Z",
+         "status": "posted", "reversal": None, "allocations": [
+             {"id": "a1", "payment_id": "p1", "bill_id": "b1", "amount_cents": 20000, "at": "2026-11-02T02:00:00.000Z"},
+             {"id": "a2", "payment_id": "p1", "bill_id": "b2", "amount_cents": 4000, "at": "2026-12-01T02:00:00.000Z"}]},
+        {"_id": "p2", "amount_cents": 9000, "prepaid_cents": 9000, "posted_at": "2026-11-03T02:00:00.000Z",
+         "status": "reversed", "reversal": {"at": "2026-12-02T02:00:00.000Z"}, "allocations": [
+             {"id": "a3", "payment_id": "p2", "bill_id": "b3", "amount_cents": 1000, "at": "2026-11-20T02:00:00.000Z"}]},
+    ]
+    # b1 cancelled in December: p1's 20000 back as prepaid money
+    cancelled = [{"released": [{"id": "a1", "payment_id": "p1", "bill_id": "b1", "amount_cents": 20000,
+                                "at": "2026-11-02T02:00:00.000Z"}], "cancelled_at": "2026-12-03T02:00:00.000Z"}]
+    refunds = [{"refund": {"at": "2026-12-04T02:00:00.000Z", "amount_cents": 6000}}]
+    moves = reports.prepaid_moves(paid_in, cancelled, refunds)
+    november, december = reports.prepaid(moves, *nov), reports.prepaid(moves, *dec)
+    assert november == {"opening_cents": 0, "received_cents": 39000, "paid_on_bills_cents": 20000,
+                        "taken_in_cents": 19000, "used_cents": 1000, "given_back_cents": 0, "paid_back_cents": 0,
+                        "closing_cents": 18000}
+    assert december == {"opening_cents": 18000, "received_cents": 0, "paid_on_bills_cents": 0, "taken_in_cents": 0,
+                        "used_cents": 4000, "given_back_cents": 20000, "paid_back_cents": 8000 + 6000,
+                        "closing_cents": 20000}
+    report = reports.disclosure("est_1", "2026-12", BILLS, [], NOW, (), december)
+    assert contracts.load().errors("rpc/finance/disclosure_report.json#/output", report) == []
+    published = reports.publication("est_1", "2026-12", report, "2027-01", NOW, "boss")
+    assert reports.published_view(published, "West Lake")["prepaid"] == december
+    before = dict(published, report={k: v for k, v in report.items() if k != "prepaid"})
+    assert "prepaid" not in reports.published_view(before, "West Lake")  # published before it was shown
