@@ -158,6 +158,23 @@ def covered_months(bills, period):
     return covered
 
 
+def not_covered(pairs, covered):
+    """``pairs`` (``billed_pairs``) but those whose household's item a bill of another period covers in
+    the pair's period already (``covered``: ``covered_months``), as the
+    household's own cycle is never billed for a month covered (``billing_cycles.bill_span``): a
+    quarterly standard for occupied units billed a flat October to December, it moved out in
+    November, and the monthly standard for vacant units billed November and December again (found by
+    h3, the fee rise's leftovers; DOMAIN.md: no double billing). ``(kept, left_out)``."""
+    kept, left_out = [], 0
+    for pair in pairs:
+        household, standard, period = pair[:3]
+        if period in covered.get((household["_id"], standard["item"]), ()):
+            left_out += 1
+        else:
+            kept.append(pair)
+    return kept, left_out
+
+
 def cycles_starting(standards, months):
     """``[(month, standard)]``, month by month: each approved periodic standard whose cycle starts in
     one of ``months`` (``standards.bills_in``: a run for that month bills it)."""

@@ -227,11 +227,14 @@ def run_billing(db, outbox, job, progress):
         households = list(store.households_for_billing(db, estate_id))
         prorate = bool(rules["prorate_handover_month"])
         cycles = store.billing_cycles_of(db, estate_id)
-        pairs = [*billing.billed_pairs(billed, households, period, prorate, cycles),
-                 *billing.joined_mid_cycle(mid_cycle, households, period, rules["timezone"], prorate)]
+        # a month a bill of several months covers already (a quarter's billed before a move-out) is not billed
+        # again; the rest of a cycle (joined_mid_cycle) is the cycle's own bill, its natural id billed once
+        pairs, covered = billing.not_covered(billing.billed_pairs(billed, households, period, prorate, cycles),
+                                             billing.covered_months(store.bills_reaching(db, estate_id, period), period))
+        pairs += billing.joined_mid_cycle(mid_cycle, households, period, rules["timezone"], prorate)
     progress(0, len(pairs))
     due, stamp = billing.due_at(period, now, rules), clock.to_iso(now)
-    counts = {"created": 0, "already": 0, "cents": 0, "corrected": 0}
+    counts = {"created": 0, "already": covered, "cents": 0, "corrected": 0}
     refused = []
     # 更正: a correction's bills replace those its wrong standard billed (``_rebill``)
     corrections = {s["_id"]: s["corrects"] for s in [*billed, *(s for s, _ in mid_cycle)] if s.get("corrects")}

@@ -290,6 +290,18 @@ def bills_covering(db, estate_id, household_ids, item, first, last):
                            ("household_id", "item", "period", "pricing", "prorated", "covers_from", "covers_to")))
 
 
+def bills_reaching(db, estate_id, period):
+    """The bills (not cancelled) of the months before ``period`` that may cover it: those of several
+    months (a quarterly or yearly standard's, a household's own cycle's) of the year before, with the
+    months they cover (``billing.months_covered``), which a run of ``period`` bills no household's item
+    again (``billing.not_covered``). Through the bills index on estate, period, item."""
+    return list(store.scan(db.bills, {"estate_id": estate_id, "status": NOT_CANCELLED,
+                                      "period": {"$gte": calendar.add_months(period, 1 - LONGEST_BILL_MONTHS),
+                                                 "$lt": period},
+                                      "$or": [{"pricing.months": {"$gt": 1}}, {"covers_to": {"$gte": period}}]},
+                           ("household_id", "item", "period", "pricing", "prorated", "covers_from", "covers_to")))
+
+
 def billed_by_run(db, estate_id, standard, period):
     """Whether a billing run has billed ``standard`` for ``period`` (one bill is enough; the bills
     index on estate, period, item)."""

@@ -11,7 +11,7 @@ import pytest
 
 from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, Conflict
-from estate_common.testing import side_by_side, staff
+from estate_common.testing import event, side_by_side, staff
 from finance import billing, operations
 
 from .test_service import (AREAS, ESTATE, MANAGER, acting, approved, bills, finance, household_copy, pay,  # noqa: F401 (fixture)
@@ -296,3 +296,55 @@ def test_a_quarter_s_bill_counts_in_each_of_its_months_disclosure_as_in_its_coll
     assert shown["2026-Q4"] == shown["2026"] == (63006 + 84600 + 35603, 10000, 3)
     assert "property_service" not in finance.disclosure_report(
         {"estate_id": ESTATE, "filters": {"period": "2026-09"}})["income"]["by_item"]
+
+
+def moved(finance, household_id, status, version, **more):
+    """archive's copy of the household after a move-out (退房: vacant) or a sale (``owner_since``)."""
+    finance.copy_household_edit(event("archive", "household_updated", ESTATE, {
+        "id": household_id, "estate_id": ESTATE, "building": "3", "unit": "1", "room": "100",
+        "area_m2": AREAS[household_id], "status": status, "version": version, **more}))
+
+
+def test_a_move_out_after_a_quarter_was_billed_bills_none_of_its_months_again_at_the_vacant_rate(finance):
+    """A quarterly standard for occupied units beside a monthly one for vacant units (空置房, a lower
+    rate): the flat moved out (退房) in November, after October's run had billed it October to
+    December, and November's and December's runs billed it each month again at the vacant rate: two
+    bills of November and of December (found by h3, the fee rise's leftovers). DOMAIN.md: no period is
+    billed twice; a month a bill of the item covers already is billed by no other run."""
+    approved(finance, cycle="quarterly", valid_from="2026-10", applies_to={"statuses": ["occupied"]})
+    approved(finance, unit_price_cents_per_m2=100, valid_from="2026-10", applies_to={"statuses": ["vacant"]})
+    at("2026-10")
+    run(finance, "2026-10")
+    at("2026-11")
+    moved(finance, "hh_2", "vacant", 3)
+    november = run(finance, "2026-11")["result"]
+    at("2026-12")
+    run(finance, "2026-12")
+    at("2027-01")
+    january = run(finance, "2027-01")["result"]
+    assert covered(finance, "hh_2") == Counter({"2026-10": 1, "2026-11": 1, "2026-12": 1, "2027-01": 1})
+    assert of(finance, "hh_2") == [("2026-10", None, 84600, 235), ("2027-01", None, 12000, 100)]
+    assert november["bills_created"] == 0  # hh_2's November: billed by October's quarter
+    assert january["bills_created"] == 3   # hh_2 by the month (vacant), the two others their first quarter
+
+
+def test_a_sale_inside_a_household_s_own_quarter_bills_none_of_its_months_again(finance):
+    """The brief's suspicion (h3): a sale recorded after a household's own quarter was billed, then the
+    buyer's billing cycle set, bills the months after the sale twice. It does not: the household is
+    the flat (a sale moves its ``owner_since``, not its bills), and a cycle starts after the months its
+    bills cover (422 naming the first month it may)."""
+    approved(finance, valid_from="2026-11")
+    at("2026-12")
+    set_cycle(finance, "hh_2", "quarterly", "2026-12")
+    run(finance, "2026-12")                                         # December to February
+    at("2027-01")
+    moved(finance, "hh_2", "occupied", 3, owner_ref="occ_buyer", owner_since="2027-01-10")
+    with pytest.raises(BusinessRuleViolation) as refused:
+        set_cycle(finance, "hh_2", "monthly", "2027-01")
+    assert "2027-03" in refused.value.errors[0]["message"]
+    set_cycle(finance, "hh_2", "quarterly", "2027-03")
+    for month in ("2027-01", "2027-02", "2027-03"):
+        at(month)
+        run(finance, month)
+    assert set(covered(finance, "hh_2").values()) == {1}
+    assert of(finance, "hh_2") == [("2026-12", "2027-02", 84600, 235), ("2027-03", "2027-05", 84600, 235)]
