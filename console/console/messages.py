@@ -204,6 +204,8 @@ _MESSAGES = {
     "run_result.bills_settled_from_prepaid": ("以预存款结清的账单", "Bills settled from prepaid money"),
     "run_result.bills_corrected": ("按更正后的标准重开的账单（原账单已作废）", "Bills re-billed at a corrected standard (the wrong ones cancelled)"),
     "run_result.over_limit": ("超出金额上限未开的账单", "Bills not made: over the amount limit"),
+    "run_result.households_busy": ("他人正在处理、未能按更正重开的房屋（请再次运行本月）",
+                                   "Households busy, not re-billed at the correction (run the month again)"),
     "admin.service_phone": ("服务中心电话", "Service centre phone"),
     "admin.duty_phone": ("24小时值班电话", "24-hour duty phone"),
     "admin.phones_hint": ("业主自助页面的每一页都显示这些电话，并提示紧急情况（漏水、燃气、停电、电梯困人、火情）立即致电；清空即删除。",

@@ -133,3 +133,25 @@ def test_a_correction_within_the_month_counts_its_money_once_and_a_lower_price_a
     at_end = finance.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE][
         "collection_rate_at_period_end"]
     assert (at_end["numerator"], at_end["denominator"]) == (33600, 25024 + 33600 + 14140)
+
+
+def test_a_re_run_that_meets_a_busy_household_re_bills_the_others_and_names_it(finance):
+    """A correction's run again (更正) met a household locked by another writer for over the lock's wait
+    (a second): the whole run failed there, every household after it left at the wrong price (found by
+    h3, the fee rise's leftovers). The household is tried again once the others are done; still busy, it is left
+    for the month's run again and named in the result (``households_busy``)."""
+    from finance import store
+    wrong = approved(finance, unit_price_cents_per_m2=208, valid_from="2026-11")
+    run(finance, "2026-11")
+    approve(finance, propose(finance, unit_price_cents_per_m2=280, corrects=wrong["id"])["id"])
+    now = clock.now_iso()
+    lock = store.lock_household(finance.db, ESTATE, "hh_2", now, "2099-01-01T00:00:00.000Z")  # a writer, stuck
+    job = run(finance, "2026-11")
+    assert job["status"] == "succeeded"
+    assert (job["result"]["bills_corrected"], job["result"]["households_busy"]) == (2, [
+        {"household_id": "hh_2", "bill_id": bill_of(finance, "hh_2")["id"]}])
+    assert bill_of(finance, "hh_2")["status"] == "unpaid" and bill_of(finance, "hh_1")["status"] == "cancelled"
+    store.unlock(finance.db, lock)
+    again = run(finance, "2026-11")["result"]
+    assert (again["bills_corrected"], again["households_busy"]) == (1, [])
+    assert bill_of(finance, "hh_2")["status"] == "cancelled"
