@@ -119,7 +119,7 @@ def disclosure(estate_id, period, bills, expenses, now, operating=(), prepaid_mo
     other = sum(by_category.values())
     received = sum(line["received_cents"] for line in income.values())
     shown = {} if prepaid_money is None else {"prepaid": prepaid_money}
-    return {**shown,
+    return {
         "estate_id": estate_id,
         "period": period,
         "income": {"by_item": dict(sorted(income.items())),
@@ -129,6 +129,7 @@ def disclosure(estate_id, period, bills, expenses, now, operating=(), prepaid_mo
                      "operating_by_category": dict(sorted(by_category.items())), "operating_cents": other,
                      "total_cents": material + labour + other, "work_orders": len(expenses)},
         "net_received_cents": received - material - labour - other,
+        **shown,
         "generated_at": clock.to_iso(now),
     }
 
