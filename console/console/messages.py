@@ -685,9 +685,9 @@ _MESSAGES = {
     "sr.category": ("报修类别", "Category"),
     "sr.emergency": ("紧急维修", "Emergency"),
     "sr.joins_order": ("并入正在处理的故障工单", "Joins a fault already in hand"),
-    "sr.joins_order_hint": ("同一故障（如停水）的来电并入其工单：不另开工单、不另回访，工单完成时一并关闭",
-                            "a call about the same fault (a water cut) joins its work order: no order or return "
-                            "visit of its own, closed when the order is done"),
+    "sr.joins_order_hint": ("同一故障（如停水）的来电并入其工单：不另开工单，工单完成时一并完工，每户来电仍须回访",
+                            "a call about the same fault (a water cut) joins its work order: no order of its own, "
+                            "completed when the order is done, each caller then owed a return visit"),
     "sr.overdue": ("已超期", "Overdue"),
     "sr.escalated": ("已升级", "Escalated"),
     "sr.not_judged": ("结案时未判定（按无效计）", "Not judged at the close (counted as not valid)"),
@@ -744,8 +744,8 @@ _MESSAGES = {
     "desk.done_transfer": ("已转交", "Handed over"),
     "desk.done_join": ("已并入故障工单", "Joined the fault's work order"),
     "sr.action_join": ("并入故障工单", "Join a fault's work order"),
-    "sr.join_hint": ("故障工单建立前登记的报修（如爆管最初的来电）：并入后不再单独回访，随故障工单完工关闭；其自身工单未开工的由工程部撤单。",
-                     "A repair registered before the fault's order existed (the first calls about a burst main): joined, it owes no return visit of its own and closes with the fault's order; maintenance cancels its own order if not started."),
+    "sr.join_hint": ("故障工单建立前登记的报修（如爆管最初的来电）：并入后随故障工单完工，完工后仍须回访；其自身工单未开工的由工程部撤单。",
+                     "A repair registered before the fault's order existed (the first calls about a burst main): joined, it is completed with the fault's order and owed its return visit then; maintenance cancels its own order if not started."),
     "sr.join_order": ("正在处理的故障工单", "Fault's work order in hand"),
     "desk.done_reclassify": ("已更改报事类型", "Reclassified"),
     "sr.action_reclassify": ("更改报事类型", "Change the request's kind"),

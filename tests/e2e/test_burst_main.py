@@ -129,17 +129,24 @@ def test_one_burst_main_one_order_the_early_call_joined_and_one_notice_revised(a
     assert (order["id"], order["joined_requests"]["count"]) == (fault["id"], 1)
     assert [c["id"] for c in order["joined_requests"]["items"]] == [early["id"]]
     assert [n["id"] for n in night["notices"]] == [notice["id"]] and night["joined_request_count"] == 1
-    # the fault's order done: its cost on the view, the early call closed with it, its join sent again as it is
+    # the fault's order done: its cost on the view, the early call completed with it and owed its return
+    # visit (h8), its join sent again as it is
     for action, body in (("assign", {"technician": technician_name}), ("start", {}),
                          ("complete", {"materials": [], "charge_cents": 0, "summary": "更换主水管一段"})):
         answer = api.post(f"{base}/work-orders/{fault['id']}/{action}", body,
                           manager if action == "assign" else technician)
         assert answer.status_code == 200, answer.text
     done = answer.json()
-    eventually(lambda: api.get(f"{base}/service-requests/{early['id']}", agent).json()["status"] == "closed")
+    eventually(lambda: api.get(f"{base}/service-requests/{early['id']}", agent).json()["status"] == "completed")
     again = api.post(join, {"work_order_id": fault["id"]}, agent)
     assert again.status_code == 200, again.text
-    assert again.json()["status"] == "closed"
+    assert again.json()["status"] == "completed" and again.json()["return_visit_due_at"]
+    owed = api.get(f"{base}/service-requests", agent, params={"kind": "repair", "status": "completed",
+                                                                "return_visit_overdue": "false"}).json()
+    assert early["id"] in [r["id"] for r in owed["items"]]  # the desk's list of return visits owed
+    visit = api.post(f"{base}/service-requests/{early['id']}/return-visits",
+                     {"satisfaction": 5, "notes": "水已恢复", "problem_found": False}, agent)
+    assert visit.status_code == 201, visit.text
     night = api.get(overview, manager).json()
     [order] = night["work_orders"]
     assert order["status"] == "completed" and order["cost_cents"] == (

@@ -13,7 +13,7 @@ Counted, by the rules the KPIs use (a plain read of the requests, no number of i
 - ``complaints``: the week's complaints, verified the same day (``complaint_verify_days``, as
   recorded: ``verified_late``), late, not yet; escalated to the manager;
 - ``repairs_completed``: each completion of repair work in the week (a call that joined a fault's
-  order is none: ``repairs.counts_as_repair``), a follow-up's too, each in
+  order each, owed its own visit: ``repairs.joined_order_done``), a follow-up's too, each in
   its own week as the return-visit KPI counts them (``kpis.completions``: a follow-up completed the
   week after took the first completion out of its week, found by review), with its return visit
   to that completion on time (within ``return_visit_days``), late, still owed, or closed without it
@@ -26,7 +26,6 @@ from datetime import timedelta
 from estate_common import calendar
 
 from .kpis import completions
-from .repairs import counts_as_repair
 
 
 def week_days(week):
@@ -88,10 +87,9 @@ def _visits(completed, start, end):
     the completion it followed: ``work_completed_at``); one not visited is the last completion,
     closed without its visit or owing it."""
     counts, done = Counter(), 0
-    # a call that joined a fault's order is no repair of its own: the return-visit rate leaves it out
-    # (``repairs.counts_as_repair``), and the week counted forty completions beside the order's one
-    # visit (found by review r2 of h6's change)
-    for repair in (r for r in completed if counts_as_repair(r)):
+    # a call that joined a fault's order counts as the return-visit rate counts it: each caller's
+    # completion, owed its visit (h8; review r2 of h6's change had the week and the rate leave it out)
+    for repair in (r for r in completed if r["kind"] == "repair"):
         for at in (at for at in completions(repair) if start <= at < end):
             done += 1
             visits = [v for v in repair.get("return_visits") or () if v.get("work_completed_at") == at]

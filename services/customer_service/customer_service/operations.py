@@ -83,19 +83,20 @@ def create_request(db, outbox, caller, estate_id, data):
 
 def close_if_order_done(db, outbox, estate_id, request):
     """A call that joined an order completed or cancelled while it was being registered (it found the
-    order in hand, and the order's consumer looked for its calls before this one was written): closed
-    with it now, as the consumer closes the others, once (the order's event id in its history). The
-    call stayed dispatched for good, neither visited nor closable (found by review r2 of h6's change):
-    either side sees the other."""
+    order in hand, and the order's consumer looked for its calls before this one was written):
+    completed (owing its return visit) or closed with it now, as the consumer does the others, once
+    (the order's event id in its history). The call stayed dispatched for good, neither visited nor
+    closable (found by review r2 of h6's change): either side sees the other."""
     closing = store.order_closing(db, estate_id, request["joins_work_order_id"])
     if closing is None:
         return request
     event = {"event_id": closing["event_id"], "estate_id": estate_id, "occurred_at": closing["occurred_at"],
              "actor": closing.get("actor"), "data": closing["data"]}
-    closed = _announced.follow(db, outbox, "service_requests", event, request["_id"],
-                               lambda doc, done: repairs.joined_close_update(doc, done, closing["done_at"],
-                                                                             closing["how"]))
-    return closed or request
+    rules = store.rules_for(db, estate_id)
+    done = _announced.follow(db, outbox, "service_requests", event, request["_id"],
+                             lambda doc, order: repairs.joined_order_done(doc, order, closing["done_at"],
+                                                                          closing["how"], rules))
+    return done or request
 
 
 def join_request(db, outbox, caller, estate_id, request_id, data):
@@ -599,16 +600,20 @@ def work_order_created(db, outbox, event):
     follow(db, outbox, event, "service_requests", event["data"]["request_id"], repairs.dispatch_update)
 
 
-def _close_joined(db, outbox, event, done_at, how):
-    """The calls that joined the order (``repairs.joined_fault``) closed with it, each once."""
+def _joined_done(db, outbox, event, done_at, how):
+    """The calls that joined the order (``repairs.joined_fault``) completed or closed with it, each
+    once (``repairs.joined_order_done``)."""
     data = event["data"]
     store.order_done(db, event["estate_id"], data, closing={
         "event_id": event["event_id"], "occurred_at": event["occurred_at"], "actor": event.get("actor"),
         "done_at": done_at, "how": how,
-        "data": {key: data[key] for key in ("id", "number", "reason", "started_at") if data.get(key) is not None}})
-    for request_id in store.joined_requests(db, event["estate_id"], event["data"]["id"]):
+        "data": {key: data[key] for key in ("id", "number", "reason", "started_at", "priority")
+                 if data.get(key) is not None}})
+    joined = store.joined_requests(db, event["estate_id"], event["data"]["id"])
+    rules = store.rules_for(db, event["estate_id"]) if joined else None
+    for request_id in joined:
         follow(db, outbox, event, "service_requests", request_id,
-               lambda request, done: repairs.joined_close_update(request, done, done_at, how))
+               lambda request, order: repairs.joined_order_done(request, order, done_at, how, rules))
 
 
 def work_order_assigned(db, outbox, event):
@@ -646,13 +651,13 @@ def work_order_started(db, outbox, event):
 
 
 def work_order_cancelled(db, outbox, event):
-    _close_joined(db, outbox, event, event["data"]["cancelled_at"], "cancelled")
+    _joined_done(db, outbox, event, event["data"]["cancelled_at"], "cancelled")
     if event["data"]["request_id"]:  # an order from an inspection or a patrol has no request
         follow(db, outbox, event, "service_requests", event["data"]["request_id"], repairs.cancellation_update)
 
 
 def work_order_completed(db, outbox, event):
-    _close_joined(db, outbox, event, event["data"]["completed_at"], "completed")
+    _joined_done(db, outbox, event, event["data"]["completed_at"], "completed")
     rules = store.rules_for(db, event["estate_id"])
     follow(db, outbox, event, "service_requests", event["data"]["request_id"],
            lambda request, done: repairs.completion_update(request, done, rules))

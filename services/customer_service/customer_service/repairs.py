@@ -400,11 +400,12 @@ def completion_update(request, completed_event, rules):
 def joined_fault(request, order):
     """A call about a fault already in hand (停水: a burst main, the incident's work order) joins
     that order (``joins_work_order_id``, the order kept in ``in_hand_orders``): dispatched and
-    answered at its registration, the caller told the fault is known and being repaired, owing no
-    return visit of its own (``return_visit_required`` False, and the return-visit rate does not
-    count it: ``counts_as_repair``), closed when the order is done (``joined_close_update``).
+    answered at its registration, the caller told the fault is known and being repaired, opening no
+    order, promise or late repair of its own, and completed when the order is (``joined_order_done``),
+    owing its own return visit then (DOMAIN.md: after every repair; an emergency's always).
     Forty households phoning about one burst main were forty repairs, each opening its own work
-    order, its own three-day visit and its own late repair (a probe of a Saturday night, h6)."""
+    order and its own late repair (a probe of a Saturday night, h6); and then forty closed with the
+    order, none of them visited (h8)."""
     at = request["created_at"]
     return {**request, "status": "dispatched", "work_order_id": order["_id"], "joins_work_order_id": order["_id"],
             "answered_at": at, "return_visit_required": False,
@@ -422,8 +423,8 @@ def joined_already(request, order_id):
 def join_later(request, order, now, user):
     """并入故障工单 after the call was registered (h7): an open repair registered before the fault's
     order existed (the first calls about a burst main) joins that order (``order``: one in hand,
-    ``store.order_in_hand``) and is then a joined call (``joined_fault``: no return visit, closed with
-    the order). Announced (``service_request_joined``): maintenance cancels the repair's own order,
+    ``store.order_in_hand``) and is then a joined call (``joined_fault``: completed with the order,
+    owing its return visit then). Announced (``service_request_joined``): maintenance cancels the repair's own order,
     not started (``own_work_order_id``, None while its created event has not come). A repair whose
     own work was started is completed, not joined (409), as one completed, closed or waiting on a
     follow-up (409: its state); one joined to another fault already is a 409; the same join again
@@ -456,26 +457,35 @@ def join_later(request, order, now, user):
     return Change(changes, [history_entry(at, user, "dispatched", note)], [("service_request_joined", announced)])
 
 
-def counts_as_repair(request):
-    """Whether a repair counts as work done for its household (the return-visit rate): a call that
-    joined a fault's order (``joined_fault``) does not; the order's own work is counted once."""
-    return request["kind"] == "repair" and not request.get("joins_work_order_id")
-
-
-def joined_close_update(request, order_event, done_at, how):
-    """The order a call joined is completed (``how`` "completed") or cancelled: the call is
-    closed with it, the order named in its outcome, once (a redelivery changes nothing). A
-    completion marks it completed too (DOMAIN.md: the request is marked with the completion time),
-    with no return visit due (the order's own work is visited, not each call about it)."""
+def joined_order_done(request, order_event, done_at, how, rules):
+    """The order a call joined is completed (``how`` "completed") or cancelled, once (a redelivery
+    changes nothing). Cancelled: the call is closed with it, the order named in its outcome.
+    Completed: the call is completed with it (DOMAIN.md: the request is marked with the completion
+    time) and owes its own return visit within ``return_visit_days``, as any repair: in the desk's
+    list of visits owed, the return-visit rate and the week's report; always, when the order was an
+    emergency (抢险: DOMAIN.md, an emergency repair always gets its visit). No charge of its own: the
+    fault's cost is the order's. Each caller of a burst main was closed with the order, none visited
+    (h8's brief)."""
     order = order_event["data"]
-    if request.get("joins_work_order_id") != order["id"] or request["status"] == "closed" or _seen(request, order_event):
+    if request.get("joins_work_order_id") != order["id"] or _seen(request, order_event):
         return None
     at = clock.to_iso(clock.parse_iso(done_at))
+    if how == "completed":
+        if not allows(request, "complete"):
+            return None
+        note = f"work order {order['number']} completed: the fault the call joined"
+        emergency = order.get("priority") == "emergency"
+        return Change({"status": next_status(request, "complete"), "completed_at": at,
+                       "return_visit_due_at": return_visit_due_at(clock.parse_iso(at), rules),
+                       "return_visit_required": bool(request.get("return_visit_required")) or emergency,
+                       "started_at": order.get("started_at") or request.get("started_at"), "charge_cents": 0,
+                       "updated_at": order_event["occurred_at"], "technician": None},
+                      [history_entry(at, order_event.get("actor"), "completed", note, order_event["event_id"])])
+    if not allows(request, "cancel"):
+        return None
     outcome = f"work order {order['number']} {how}" + (f": {order['reason']}" if order.get("reason") else "")
     changes = {"status": "closed", "closed_at": at, "outcome": outcome, "updated_at": order_event["occurred_at"],
                "technician": None}
-    if how == "completed":
-        changes.update(completed_at=at, started_at=order.get("started_at") or request.get("started_at"))
     return Change(changes, [history_entry(at, order_event.get("actor"), "closed", outcome, order_event["event_id"])],
                   [("service_request_closed", closed_event_data(request, at))])
 

@@ -370,9 +370,11 @@ def order_closing(db, estate_id, order_id):
 
 
 def joined_requests(db, estate_id, order_id):
-    """The ids of the calls that joined ``order_id`` and are not closed."""
+    """The ids of the calls that joined ``order_id`` and still wait for it (not completed with it,
+    visited or closed: a redelivered completion reads none of those again)."""
     return [doc["_id"] for doc in db.service_requests.find(
-        {"estate_id": estate_id, "joins_work_order_id": order_id, "status": {"$ne": "closed"}}, {"_id": 1})]
+        {"estate_id": estate_id, "joins_work_order_id": order_id, "status": {"$in": ["open", "dispatched"]}},
+        {"_id": 1})]
 
 
 def by_tracking_hash(db, estate_id, digest):

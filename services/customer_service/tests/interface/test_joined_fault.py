@@ -4,8 +4,8 @@ a return visit and a late repair of its own (a probe of a Saturday night's burst
 import pytest
 
 from estate_common import clock
-from estate_common.errors import BusinessRuleViolation, InvalidInput
-from estate_common.testing import event, staff
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput
+from estate_common.testing import as_caller, event, staff
 
 ESTATE = "est_1"
 START = clock.parse_iso("2026-11-21T14:50:00Z")  # 22:50 in Beijing, a Saturday
@@ -71,7 +71,10 @@ def test_an_order_not_known_or_done_is_refused_by_name_and_only_a_repair_joins_o
     assert desk.list_requests({"estate_id": ESTATE, "filters": {}})["items"] == []
 
 
-def test_the_orders_completion_closes_every_call_it_answers_with_no_return_visit_of_their_own(desk):
+def test_the_orders_completion_owes_every_call_it_answers_its_return_visit(desk):
+    """DOMAIN.md: a return visit after every repair, an emergency's always. Each household that
+    phoned about the burst main is visited once its water is back: the calls closed with the order
+    and only the order's own request (none, an incident's) was visited (h8's brief)."""
     incident_order(desk)
     joined = [call(desk, household, joins_work_order_id="wo_main") for household in ("hh_1", "hh_2")]
     own = call(desk, "hh_1", category="water")  # another fault: its own order, its own visit
@@ -79,17 +82,50 @@ def test_the_orders_completion_closes_every_call_it_answers_with_no_return_visit
     order_done(desk)  # redelivered: nothing twice
     for request in joined:
         done = shown(desk, request)
-        assert done["status"] == "closed"
-        assert done["completed_at"] == done["closed_at"] == "2026-11-21T20:30:00.000Z"
-        assert "WO-2026-000007" in done["outcome"]
-        assert done.get("return_visit_due_at") is None
-        assert [s["action"] for s in done["history"]].count("closed") == 1
+        assert done["status"] == "completed" and done.get("closed_at") is None
+        assert done["completed_at"] == "2026-11-21T20:30:00.000Z"
+        assert done["started_at"] == "2026-11-21T15:05:00.000Z"
+        assert done["return_visit_due_at"] == "2026-11-24T20:30:00.000Z"  # 3 days on, the estate's clock
+        assert done["return_visit_required"] is True  # the fault's order was an emergency (抢险)
+        assert done["charge_cents"] == 0  # the burst main's cost is no caller's charge
+        steps = [s for s in done["history"] if s["action"] == "completed"]
+        assert len(steps) == 1 and "WO-2026-000007" in steps[0]["note"]
     assert shown(desk, own)["status"] == "open"
-    closed = desk.outbox.of_type("service_request_closed")
-    assert sorted(e["data"]["id"] for e in closed) == sorted(r["id"] for r in joined)
+    assert desk.outbox.of_type("service_request_closed") == []  # closed after their visits, as any repair
+    owed = desk.list_requests({"estate_id": ESTATE, "filters": {
+        "kind": "repair", "status": "completed", "return_visit_overdue": "false"}})["items"]
+    assert sorted(r["id"] for r in owed) == sorted(r["id"] for r in joined)  # the desk's list of visits owed
+    clock.freeze(clock.parse_iso("2026-11-22T02:00:00Z"))
+    as_caller(desk, staff("zhang", ["agent"], [ESTATE]))
+    desk.record_return_visit({"estate_id": ESTATE, "id": joined[0]["id"], "data": {
+        "satisfaction": 5, "notes": "water back", "problem_found": False}})
     clock.freeze(clock.parse_iso("2026-11-30T02:00:00Z"))
+    overdue = desk.list_requests({"estate_id": ESTATE, "filters": {"return_visit_overdue": "true"}})["items"]
+    assert [r["id"] for r in overdue] == [joined[1]["id"]]
     rate = desk.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["return_visit_rate"]
-    assert rate["denominator"] == 0  # 40 calls are not 40 repairs owed a visit
+    assert (rate["numerator"], rate["denominator"]) == (1, 2)  # each caller's visit counts
+
+
+def test_a_joined_call_is_closed_without_its_visit_by_a_manager_only_after_the_attempts(desk):
+    """An emergency's caller always gets his visit (DOMAIN.md): the desk may not close him
+    unvisited; an order that was no emergency (a common area's) owes the visit as any repair."""
+    incident_order(desk)
+    joined = call(desk, joins_work_order_id="wo_main")
+    desk.on_work_order_created(event("maintenance", "work_order_created", ESTATE, {
+        "id": "wo_gate", "number": "WO-2026-000008", "source": {"type": "patrol_anomaly", "id": "an_1"},
+        "request_id": None, "household_id": None, "priority": "normal", "status": "pending",
+        "created_at": "2026-11-21T14:40:00.000Z"}))
+    ordinary = call(desk, "hh_2", joins_work_order_id="wo_gate")
+    order_done(desk)
+    desk.on_work_order_completed(event("maintenance", "work_order_completed", ESTATE, {
+        "id": "wo_gate", "number": "WO-2026-000008", "source": {"type": "patrol_anomaly", "id": "an_1"},
+        "request_id": None, "household_id": None, "priority": "normal", "reported_at": "2026-11-21T14:40:00.000Z",
+        "started_at": "2026-11-21T15:00:00.000Z", "completed_at": "2026-11-21T16:00:00.000Z", "charge_cents": 0,
+        "material_cost_cents": 0, "labour_cost_cents": 0, "signed_by": "eng"}))
+    assert shown(desk, ordinary)["return_visit_required"] is False
+    assert shown(desk, ordinary)["status"] == "completed" and shown(desk, ordinary)["return_visit_due_at"]
+    with pytest.raises(Conflict):
+        desk.close_request({"estate_id": ESTATE, "id": joined["id"], "data": {"no_visit_reason": "occupant_unreachable"}})
 
 
 def test_the_orders_cancellation_closes_the_calls_that_joined_it(desk):
@@ -135,10 +171,10 @@ def test_a_call_about_a_fault_named_at_the_wrong_flat_stays_no_repeat_when_corre
     assert corrected["repeat_of"] is None and corrected["return_visit_required"] is False
 
 
-def test_the_desks_week_counts_the_faults_calls_as_no_repair_completed(desk):
-    """客服周报 counted each call that joined the burst main's order as a repair completed, neither
-    visited, owed a visit nor closed without one: forty completions beside one visit, where the
-    return-visit rate it follows leaves them out (found by review r2 of h6's change)."""
+def test_the_desks_week_counts_each_faults_call_a_repair_completed_owed_its_visit(desk):
+    """客服周报 follows the return-visit rate: each call that joined the burst main's order is a
+    completion owed its visit, as the rate counts it (h8; review r2 of h6's change had left them out
+    of both while they owed no visit)."""
     incident_order(desk)
     [call(desk, household, joins_work_order_id="wo_main") for household in ("hh_1", "hh_2")]
     own = call(desk, "hh_1", category="water")
@@ -151,14 +187,15 @@ def test_the_desks_week_counts_the_faults_calls_as_no_repair_completed(desk):
         "labour_cost_cents": 0, "signed_by": "occupant"}))
     clock.freeze(clock.parse_iso("2026-11-23T02:00:00Z"))
     week = desk.desk_week_report({"estate_id": ESTATE, "filters": {"week": "2026-W47"}})["repairs_completed"]
-    assert week["completed"] == 1 and week["visit_owed"] == 1
+    assert week["completed"] == 3 and week["visit_owed"] == 3
 
 
-def test_a_call_registered_as_its_order_is_completed_is_closed_with_it(desk, monkeypatch):
+def test_a_call_registered_as_its_order_is_completed_is_completed_with_it(desk, monkeypatch):
     """A call registered at the moment the order's completion was taken: the call found the order in
     hand, the completion looked for the calls before this one was written, and the call stayed
     dispatched for good, no return visit nor close allowed on it (found by review r2 of h6's change).
-    Either side sees the other: the call written finds the order done and is closed with it, once."""
+    Either side sees the other: the call written finds the order done and is completed with it, owing
+    its return visit, once."""
     from customer_service import store
     incident_order(desk)
     in_hand = store.order_in_hand(desk.db, ESTATE, "wo_main")  # as the registration read it
@@ -166,16 +203,16 @@ def test_a_call_registered_as_its_order_is_completed_is_closed_with_it(desk, mon
     monkeypatch.setattr(store, "order_in_hand", lambda db, estate_id, order_id: in_hand)
     late = call(desk, "hh_2", joins_work_order_id="wo_main")
     done = shown(desk, late)
-    assert done["status"] == "closed" and done["completed_at"] == "2026-11-21T20:30:00.000Z"
-    assert "WO-2026-000007 completed" in done["outcome"]
+    assert done["status"] == "completed" and done["completed_at"] == "2026-11-21T20:30:00.000Z"
+    assert done["return_visit_due_at"] == "2026-11-24T20:30:00.000Z" and done["return_visit_required"] is True
     order_done(desk)  # redelivered: nothing twice
-    assert [s["action"] for s in shown(desk, late)["history"]].count("closed") == 1
-    assert [e["data"]["id"] for e in desk.outbox.of_type("service_request_closed")] == [late["id"]]
+    assert [s["action"] for s in shown(desk, late)["history"]].count("completed") == 1
+    assert desk.outbox.of_type("service_request_closed") == []
 
 
 def test_a_joined_call_cannot_be_marked_an_emergency_of_its_own(desk):
-    """DOMAIN.md: an emergency repair always gets its return visit; a joined call owes none, and
-    the order it joins carries the fault's priority. A call sent as both got a 30-minute promise of
+    """The order a call joins carries the fault's priority (the call owes its visit once the order is
+    done, ``repairs.joined_close_update``), and no promise of its own. A call sent as both got a 30-minute promise of
     its own and no visit (found by review r2, session 52): refused by name, nothing written."""
     incident_order(desk)
     with pytest.raises(InvalidInput) as refused:

@@ -2,7 +2,7 @@
 households phoning about the burst main got repairs of their own, each its order, its visit, its
 late repair; only a new call could join the incident's order. ``POST …/service-requests/{id}/join``
 joins an open repair to it later: announced (maintenance cancels the request's own order if it has
-not started), the request then a joined call (no return visit, closed with the fault's order)."""
+not started), the request then a joined call (completed with the fault's order, owing its return visit: h8)."""
 import pytest
 
 from estate_common import clock
@@ -53,14 +53,15 @@ def test_an_open_repair_joins_the_fault_s_order_once_announced_for_maintenance_t
         "id": "wo_own", "number": "WO-2026-000005", "request_id": early["id"], "household_id": "hh_1",
         "reason": "joined", "cancelled_at": clock.now_iso(), "source": {"type": "service_request", "id": early["id"]}}))
     assert desk.get_request({"estate_id": ESTATE, "id": early["id"]})["status"] == "dispatched"
-    # the fault's order completed: it closes, no visit owed
+    # the fault's order completed: the call is completed with it, owing its return visit (h8)
     desk.on_work_order_completed(event("maintenance", "work_order_completed", ESTATE, {
         "id": "wo_main", "number": "WO-2026-000007", "source": {"type": "incident", "id": "inc_1"},
         "request_id": None, "household_id": None, "priority": "emergency", "reported_at": clock.now_iso(),
         "started_at": clock.now_iso(), "completed_at": clock.now_iso(), "charge_cents": 0,
         "material_cost_cents": 0, "labour_cost_cents": 0, "signed_by": "eng"}))
-    closed = desk.get_request({"estate_id": ESTATE, "id": early["id"]})
-    assert closed["status"] == "closed" and "WO-2026-000007" in closed["outcome"]
+    done = desk.get_request({"estate_id": ESTATE, "id": early["id"]})
+    assert done["status"] == "completed" and done["return_visit_due_at"] and done["return_visit_required"] is True
+    assert "WO-2026-000007" in done["history"][-1]["note"]
 
 
 def test_a_started_repair_another_order_a_done_one_or_another_estate_s_is_refused(desk):
@@ -113,7 +114,7 @@ def test_a_repair_whose_own_order_was_started_before_the_join_was_heard_tells_th
 
 def test_a_join_repeated_after_the_fault_s_order_is_done_answers_the_request_as_it_is(desk):
     """The desk's join sent again without an Idempotency-Key (a page reloaded on Monday, a retry
-    after a timeout) once the fault's order was completed: the request as it is (closed with the
+    after a timeout) once the fault's order was completed: the request as it is (completed with the
     order), announced once, where it was a 422 (the order no longer in hand); a join to another
     order is still refused, in hand (409: joined one fault already) or not (422)."""
     order_created(desk, "wo_main", {"type": "incident", "id": "inc_1"})
@@ -124,9 +125,9 @@ def test_a_join_repeated_after_the_fault_s_order_is_done_answers_the_request_as_
         "request_id": None, "household_id": None, "priority": "emergency", "reported_at": clock.now_iso(),
         "started_at": clock.now_iso(), "completed_at": clock.now_iso(), "charge_cents": 0,
         "material_cost_cents": 0, "labour_cost_cents": 0, "signed_by": "eng"}))
-    closed = desk.get_request({"estate_id": ESTATE, "id": early["id"]})
-    assert closed["status"] == "closed"
-    assert join(desk, early) == closed
+    done = desk.get_request({"estate_id": ESTATE, "id": early["id"]})
+    assert done["status"] == "completed"
+    assert join(desk, early) == done
     assert len(desk.outbox.of_type("service_request_joined")) == 1
     order_created(desk, "wo_second", {"type": "incident", "id": "inc_2"}, number="WO-2026-000009")
     with pytest.raises(Conflict):
