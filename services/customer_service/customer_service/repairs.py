@@ -471,8 +471,8 @@ def joined_order_done(request, order_event, done_at, how, rules):
         return None
     at = clock.to_iso(clock.parse_iso(done_at))
     if how == "completed":
-        if not allows(request, "complete"):
-            return None
+        if not allows(request, "complete") or _open_follow_up(request):
+            return None  # completed with it already: visited, its follow-up's work awaited
         note = f"work order {order['number']} completed: the fault the call joined"
         emergency = order.get("priority") == "emergency"
         return Change({"status": next_status(request, "complete"), "completed_at": at,

@@ -28,11 +28,15 @@ def call(desk, household="hh_1", **extra):
 
 
 def order_done(desk, order_id="wo_main", at="2026-11-21T20:30:00.000Z"):
-    desk.on_work_order_completed(event("maintenance", "work_order_completed", ESTATE, {
+    """The fault's order completed: its event (delivered again by passing it to
+    ``desk.on_work_order_completed``)."""
+    done = event("maintenance", "work_order_completed", ESTATE, {
         "id": order_id, "number": "WO-2026-000007", "source": {"type": "incident", "id": "inc_1"},
         "request_id": None, "household_id": None, "priority": "emergency", "reported_at": "2026-11-21T14:45:00.000Z",
         "started_at": "2026-11-21T15:05:00.000Z", "completed_at": at, "charge_cents": 0,
-        "material_cost_cents": 120000, "labour_cost_cents": 80000, "signed_by": "eng"}))
+        "material_cost_cents": 120000, "labour_cost_cents": 80000, "signed_by": "eng"})
+    desk.on_work_order_completed(done)
+    return done
 
 
 def shown(desk, request):
@@ -78,8 +82,8 @@ def test_the_orders_completion_owes_every_call_it_answers_its_return_visit(desk)
     incident_order(desk)
     joined = [call(desk, household, joins_work_order_id="wo_main") for household in ("hh_1", "hh_2")]
     own = call(desk, "hh_1", category="water")  # another fault: its own order, its own visit
-    order_done(desk)
-    order_done(desk)  # redelivered: nothing twice
+    completed = order_done(desk)
+    desk.on_work_order_completed(completed)  # redelivered: nothing twice
     for request in joined:
         done = shown(desk, request)
         assert done["status"] == "completed" and done.get("closed_at") is None
@@ -199,13 +203,13 @@ def test_a_call_registered_as_its_order_is_completed_is_completed_with_it(desk, 
     from customer_service import store
     incident_order(desk)
     in_hand = store.order_in_hand(desk.db, ESTATE, "wo_main")  # as the registration read it
-    order_done(desk)  # the completion, before the call is written
+    completed = order_done(desk)  # the completion, before the call is written
     monkeypatch.setattr(store, "order_in_hand", lambda db, estate_id, order_id: in_hand)
     late = call(desk, "hh_2", joins_work_order_id="wo_main")
     done = shown(desk, late)
     assert done["status"] == "completed" and done["completed_at"] == "2026-11-21T20:30:00.000Z"
     assert done["return_visit_due_at"] == "2026-11-24T20:30:00.000Z" and done["return_visit_required"] is True
-    order_done(desk)  # redelivered: nothing twice
+    desk.on_work_order_completed(completed)  # redelivered: nothing twice
     assert [s["action"] for s in shown(desk, late)["history"]].count("completed") == 1
     assert desk.outbox.of_type("service_request_closed") == []
 
@@ -220,3 +224,25 @@ def test_a_joined_call_cannot_be_marked_an_emergency_of_its_own(desk):
     assert [e["field"] for e in refused.value.errors] == ["data.emergency"]
     assert desk.list_requests({"estate_id": ESTATE, "filters": {}})["items"] == []
     assert call(desk, joins_work_order_id="wo_main", emergency=False)["status"] == "dispatched"
+
+
+def test_a_problem_found_at_a_callers_visit_asks_maintenance_for_a_follow_up_at_his_flat(desk):
+    """The caller's water came back brown: his visit's problem is the written notice for his flat,
+    the follow-up's order then the one his request waits for (not the fault's, done)."""
+    incident_order(desk)
+    joined = call(desk, "hh_2", joins_work_order_id="wo_main")
+    completed = order_done(desk)
+    as_caller(desk, staff("zhang", ["agent"], [ESTATE]))
+    desk.record_return_visit({"estate_id": ESTATE, "id": joined["id"], "data": {
+        "satisfaction": 2, "notes": "水发黄", "problem_found": True}})
+    [notice] = desk.outbox.of_type("follow_up_requested")
+    assert notice["data"]["request_id"] == joined["id"] and notice["data"]["household_id"] == "hh_2"
+    desk.on_work_order_created(event("maintenance", "work_order_created", ESTATE, {
+        "id": "wo_fu", "number": "WO-2026-000010", "source": {"type": "return_visit", "id": notice["data"]["id"]},
+        "request_id": joined["id"], "household_id": "hh_2", "priority": "normal", "status": "pending",
+        "created_at": "2026-11-22T01:00:00.000Z"}))
+    followed = shown(desk, joined)
+    assert followed["status"] == "dispatched" and followed["follow_ups"][0]["work_order_id"] == "wo_fu"
+    desk.on_work_order_completed(completed)  # the fault's completion redelivered: his follow-up stays awaited
+    order_done(desk)  # and one sent again under a new id
+    assert shown(desk, joined)["status"] == "dispatched"
