@@ -373,6 +373,8 @@ _HISTORY_NOTES = tuple((frozenset(entry[0].split()), re.compile(entry[1], re.DOT
     ("approved", r"no structural change: no engineering review needed", "note.no_review"),
     # engineering's decision, its reviewer's words (it read "by p_technician:" on Chinese pages: a probe)
     ("approved rejected", r"by (?P<who>[^:\n]+): (?P<notes>.*)", "note.reviewed_by"),
+    # since h8 the application's step names the reviewer alone: his notes are engineering's, read at the review
+    ("approved rejected", r"by (?P<who>[^:\n]+)", "note.reviewed_by_alone"),
     ("fee_paid fee_billed", r"(?P<item>[a-z_]+) \((?P<bill>bill_\S+)\)", "note.fee_paid", {"item": "fee"}),
     ("rescheduled", r"(?P<was>\S+ – \S+) → (?P<now>\S+ – \S+): (?P<reason>.*)", "note.rescheduled"),
     ("fees_requested", r"(?P<charges>[a-z_]+ \d+ cents(?:, [a-z_]+ \d+ cents)*)", "note.fees_requested"),

@@ -2057,6 +2057,7 @@ _MESSAGES = {
     "note.verified_with_reply": ("随答复核实", "verified with the reply"),
     "note.verified_with_reply_late": ("逾期，随答复核实", "late: verified with the reply"),
     "note.reviewed_by": ("审核人 {who}：{notes}", "by {who}: {notes}"),
+    "note.reviewed_by_alone": ("审核人 {who}", "by {who}"),
     "note.emergency_category": ("{category}", "{category}"),
     "note.borrow_kind": ("{kind}", "{kind}"),
     "note.authority": ("上级部门检查，无需审批", "inspection by a higher authority: no approval needed"),

@@ -1087,6 +1087,26 @@ def test_an_engineering_reviews_notes_are_shown_as_the_gateway_masks_them(client
         assert "承重墙, 业主 13900139000 另约" in shown and "tom" in shown, language
 
 
+def test_an_applications_review_notes_are_read_at_the_engineering_review(client, fake, households):
+    """Since h8 the reviewer's notes are not on the bus, so not on the application: its review names
+    where they are (``review_id``), and the application's page reads them there, as the gateway
+    answers them; a review that cannot be read leaves the decision shown, the notes out."""
+    sign_in(client, fake, roles=("steward",))
+    review = {"decision": "rejected", "reviewer": "tom", "review_id": "rr_1", "reviewed_at": "2026-11-30T02:00:00.000Z"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/applications/ap_1",
+            {**FAILED_ACCEPTANCE, "status": "rejected", "acceptances": [], "review": review})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/renovation-reviews/rr_1",
+            {"id": "rr_1", "status": "rejected", "decision": "rejected", "notes": "承重墙不得拆除"})
+    for language, word in (("zh", "工程审核"), ("en", "Engineering review")):
+        html = client.get("/desk/applications/ap_1", headers={"Accept-Language": language}).get_data(as_text=True)
+        shown = html[html.index(f"<dt>{word}</dt>"):]
+        shown = shown[:shown.index("</dd>")]
+        assert "承重墙不得拆除" in shown and "tom" in shown, language
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/renovation-reviews/rr_1", {"title": "unavailable"}, status=503)
+    html = client.get("/desk/applications/ap_1").get_data(as_text=True)
+    assert "承重墙不得拆除" not in html and "tom" in html
+
+
 def test_a_shift_handovers_notes_are_shown_as_the_gateway_masks_them(client, fake):
     """A shift handover's notes and its acceptance's are shown on the register as the gateway answers
     them (``numbers_in_guards_text``: in full to the guards, masked for a role reading phones masked),

@@ -109,6 +109,10 @@ def test_a_renovation_deposit_is_held_and_refunded_after_the_joint_acceptance(ap
         api.get(f"{base}/deposits?application_id={application['id']}", accountant).json()["items"]))
     assert deposit["status"] == "awaiting_payment" and deposit["household_id"] == household
     assert deposit["amount_cents"] == 150000  # the approved standard's price, not customer service's setting
+    # the reviewer's notes stay with the review, the application names where to read them (h8)
+    kept = api.get(f"{base}/applications/{application['id']}", steward).json()["review"]
+    assert kept["review_id"] == review["id"] and "notes" not in kept
+    assert api.get(f"{base}/renovation-reviews/{review['id']}", steward).json()["notes"] == "ok"
     refund = f"{base}/deposits/{deposit['id']}/refund"
     assert api.post(refund, {"method": "cash"}, cashier).status_code == 409  # nothing held yet
     assert api.post(refund, {"method": "iou"}, cashier).status_code == 400

@@ -196,6 +196,24 @@ def register():
                            me=g.user.username, problem=common.take_problem())
 
 
+def _review_notes(review):
+    """The engineering review's notes (why rejected, what to watch) of an application's ``review``:
+    those it holds (reviewed before h8), else read at the review it names (``review_id``: they left
+    the bus, which every consumer and webhook subscriber reads), as the gateway answers them (masked
+    by role). None when there are none, the user may not read the review, or it cannot be read now:
+    the decision is shown without them."""
+    if not review:
+        return None
+    if review.get("notes") or not review.get("review_id"):
+        return review.get("notes") or None
+    if not permissions.may("GET", "renovation-reviews/{review_id}"):
+        return None
+    try:
+        return g.api.get(g.api.estate(g.user.estate_id, f"renovation-reviews/{review['review_id']}")).get("notes")
+    except ApiProblem:
+        return None
+
+
 @bp.get("/applications/<item_id>")
 @estate_needed
 def application_detail(item_id):
@@ -207,6 +225,7 @@ def application_detail(item_id):
     spec = BY_SLUG["applications"]
     item = g.api.get(g.api.estate(g.user.estate_id, f"applications/{item_id}"))
     return render_template("desk/application.html", item=item, spec=spec, actions=registers.offered(spec),
+                           review_notes=_review_notes(item.get("review")),
                            household=common.household_or_none(item["household_id"]), problem=common.take_problem())
 
 

@@ -302,8 +302,10 @@ def reviewed(application, review_event, household, rules):
         return None
     data, event_id, actor = review_event["data"], review_event["event_id"], review_event.get("actor")
     at = review_event["occurred_at"]
-    review = {k: data[k] for k in ("decision", "reviewer", "notes", "reviewed_at")}
-    note = f"by {data['reviewer']}: {data['notes']}"[:2000]
+    # the reviewer's notes are engineering's, read at the review (``review_id``); an event made before
+    # they left the bus still carries them, and they are left behind as well (h8)
+    review = {**{k: data[k] for k in ("decision", "reviewer", "reviewed_at")}, "review_id": data.get("review_id")}
+    note = f"by {data['reviewer']}"[:2000]
     if data["decision"] == "rejected":
         return Change({"status": next_status("under_review", "reject"), "review": review, "updated_at": at},
                       [history_entry(at, actor, "rejected", note, event_id)])

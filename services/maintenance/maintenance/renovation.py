@@ -87,5 +87,9 @@ def withdrawn(review, event):
 
 
 def reviewed_event_data(review):
-    return {"application_id": review["application_id"], "decision": review["decision"],
-            "reviewer": review["reviewer"], "notes": review["notes"], "reviewed_at": review["reviewed_at"]}
+    """``renovation_reviewed``: the decision, who and when, and the review's id. Not the reviewer's
+    notes: free text (why rejected, what to watch; a phone number typed into it) that every consumer
+    and every webhook subscriber read, where only people reading the application need them, and read
+    them here (``…/renovation-reviews/{review_id}``, the gateway masking them by role) (h8)."""
+    return {"application_id": review["application_id"], "review_id": review["_id"], "decision": review["decision"],
+            "reviewer": review["reviewer"], "reviewed_at": review["reviewed_at"]}

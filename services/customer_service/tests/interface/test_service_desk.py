@@ -330,8 +330,8 @@ def test_the_overdue_filter_narrows_the_status_asked_and_does_not_replace_it(des
 
 def reviewed(application, decision="approved"):
     return event("maintenance", "renovation_reviewed", ESTATE, {
-        "application_id": application["id"], "decision": decision, "reviewer": "Li", "notes": "ok",
-        "reviewed_at": clock.now_iso()})
+        "application_id": application["id"], "review_id": f"rr_{application['id']}", "decision": decision,
+        "reviewer": "Li", "reviewed_at": clock.now_iso()})
 
 
 def settled(application, charge, bill_id):

@@ -21,8 +21,8 @@ def apply(kind="renovation", structural_change=False, **extra):
 
 def reviewed(decision="approved"):
     return event("maintenance", "renovation_reviewed", "est_1", {
-        "application_id": "app_1", "decision": decision, "reviewer": "Li (engineering)",
-        "notes": "load-bearing wall untouched", "reviewed_at": "2026-11-24T09:00:00.000Z"})
+        "application_id": "app_1", "review_id": "rr_1", "decision": decision, "reviewer": "Li (engineering)",
+        "reviewed_at": "2026-11-24T09:00:00.000Z"})
 
 
 def settled(charge_id, bill_id="bill_1"):
@@ -165,6 +165,22 @@ def test_a_rejected_review_ends_the_application_and_a_redelivery_changes_nothing
     assert applications.reviewed(rejected, reviewed("approved"), HOUSEHOLD, DEFAULTS) is None
     with pytest.raises(Conflict):
         applications.start_works(rejected, {}, NOW, "zhang")
+
+
+def test_the_review_is_kept_by_where_to_read_its_notes_not_their_words():
+    """The reviewer's notes are engineering's (``…/renovation-reviews/{review_id}``): the event no
+    longer carries them, the application keeps the decision, who, when and the review's id (h8)."""
+    application, _ = apply()
+    rejected = step(application, applications.reviewed(application, reviewed("rejected"), HOUSEHOLD, DEFAULTS))
+    assert rejected["review"] == {"decision": "rejected", "reviewer": "Li (engineering)",
+                                  "reviewed_at": "2026-11-24T09:00:00.000Z", "review_id": "rr_1"}
+    assert rejected["history"][-1]["note"] == "by Li (engineering)"
+    # an event made before the change (its notes, no review id) is still taken, its words left behind
+    older = reviewed()
+    older["data"] = {**{k: v for k, v in older["data"].items() if k != "review_id"}, "notes": "call 13800138000"}
+    approved = step(application, applications.reviewed(application, older, HOUSEHOLD, DEFAULTS))
+    assert approved["review"]["review_id"] is None and "notes" not in approved["review"]
+    assert "13800138000" not in approved["history"][-1]["note"]
 
 
 def test_a_structural_move_in_approved_owes_no_fees_and_may_start():

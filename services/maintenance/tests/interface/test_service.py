@@ -1793,6 +1793,11 @@ def test_a_renovation_application_is_queued_once_and_decided_once(engineering):
     assert decided["status"] == "approved" and decided["reviewer"] == "chen"
     [reviewed] = engineering.outbox.of_type("renovation_reviewed")
     assert reviewed["data"]["application_id"] == "app_1" and reviewed["data"]["decision"] == "approved"
+    # the reviewer's words stay with the review (read at …/renovation-reviews/{review_id}), off the bus
+    # every consumer and webhook subscriber reads (h8)
+    assert reviewed["data"]["review_id"] == queued["id"] and "notes" not in reviewed["data"]
+    assert engineering.get_renovation_review({"estate_id": ESTATE, "id": queued["id"]})["notes"] == \
+        "load-bearing wall untouched; beam added"
     with pytest.raises(Conflict):
         engineering.decide_renovation_review({"estate_id": ESTATE, "id": queued["id"],
                                               "data": {"decision": "rejected", "notes": "no"}})
