@@ -22,7 +22,9 @@ EACH = None  # a path step into every element of an array
 
 def for_caller(method, rule, status, body, roles, user=None):
     """``body`` (an answer of ``method rule`` with ``status``) with the personal data that
-    ``user`` with ``roles`` may not see masked; changed in place and returned."""
+    ``user`` with ``roles`` may not see masked; changed in place and returned. The names a record
+    holds are masked in its free text first (``_names_in_texts``), while they are still whole."""
+    _names_in_texts(body, names_in_texts(method, rule, status), roles, user)
     for path, kind in plan(method, rule, status):
         if not personal_data.sees_in_full(kind, roles):
             # the table said no already: what is left is the record naming the caller as its own
@@ -40,6 +42,89 @@ def plan(method, rule, status):
     found = {}
     _walk(loaded.validator(ref).schema, (), found)
     return tuple(found.items())
+
+
+@functools.lru_cache(maxsize=None)
+def names_in_texts(method, rule, status):
+    """``((record, text, name, text_kind, name_kind), ...)``: each free text of the answer and each
+    name field beside it, split where they part: ``record`` the path to the object holding both (an
+    element of a list: each element its own record), ``text`` and ``name`` the rest of each path."""
+    steps = plan(method, rule, status)
+    pairs = []
+    for text_path, text_kind in steps:
+        if text_kind not in personal_data.TEXTS:
+            continue
+        for name_path, name_kind in steps:
+            if name_kind not in personal_data.NAMES:
+                continue
+            shared = 0
+            while shared < min(len(text_path), len(name_path)) - 1 and text_path[shared] == name_path[shared]:
+                shared += 1
+            pairs.append((text_path[:shared], text_path[shared:], name_path[shared:], text_kind, name_kind))
+    return tuple(pairs)
+
+
+def _names_in_texts(body, pairs, roles, user):
+    """A name a record holds, typed again into its free text ("王建国说厨房漏水" beside who called,
+    王建国), masked there as the name is masked, for whoever reads both the text's numbers and the
+    name masked (``personal_data.mask_names_in``). The numbers in free text were masked and the names
+    never were (h8). Only the record's own names, exact: a name nothing on the record holds (a
+    neighbour's, an occupant's of archive's) is not known here and stays as typed."""
+    for record_path, text_rest, name_rest, text_kind, name_kind in pairs:
+        if personal_data.sees_in_full(text_kind, roles) or personal_data.sees_in_full(name_kind, roles):
+            continue
+        owners = personal_data.owner_fields(name_kind)
+        for record, owner in _records(body, record_path, owners):
+            if not isinstance(record, dict) or personal_data.owns(name_kind, roles, user, owner):
+                continue  # the technician's own record: he reads the name in full, and so in its text
+            names = [name for name in _values(record, name_rest) if isinstance(name, str)]
+            if names:
+                _rewrite(record, text_rest, lambda text, names=names: personal_data.mask_names_in(text, names))
+
+
+def _records(value, path, owners, owner=None):
+    """``(record, owner)`` for each value at ``path`` below ``value``: ``owner`` the nearest object on
+    the way, the record included, that names a user in one of ``owners`` (as ``_mask`` finds it)."""
+    if isinstance(value, dict) and owners & value.keys():
+        owner = value
+    if not path:
+        yield value, owner
+        return
+    step, rest = path[0], path[1:]
+    if step is EACH:
+        for item in value if isinstance(value, list) else ():
+            yield from _records(item, rest, owners, owner)
+    elif isinstance(value, dict) and step in value:
+        yield from _records(value[step], rest, owners, owner)
+
+
+def _values(value, path):
+    """Every value at ``path`` below ``value`` (each element of a list at an ``EACH``)."""
+    if not path:
+        yield value
+        return
+    step, rest = path[0], path[1:]
+    if step is EACH:
+        for item in value if isinstance(value, list) else ():
+            yield from _values(item, rest)
+    elif isinstance(value, dict) and step in value:
+        yield from _values(value[step], rest)
+
+
+def _rewrite(value, path, change):
+    """Each text at ``path`` below ``value`` replaced by ``change(text)``."""
+    step, rest = path[0], path[1:]
+    if step is EACH:
+        for index, item in enumerate(value if isinstance(value, list) else ()):
+            if rest:
+                _rewrite(item, rest, change)
+            elif isinstance(item, str):
+                value[index] = change(item)
+    elif isinstance(value, dict) and step in value:
+        if rest:
+            _rewrite(value[step], rest, change)
+        elif isinstance(value[step], str):
+            value[step] = change(value[step])
 
 
 def _walk(schema, path, found, depth=0):

@@ -111,6 +111,58 @@ def test_a_number_typed_into_a_repair_is_masked_for_engineering_and_its_words_ke
     assert seen["agent"][0]["history"][0]["note"] == "told him, call 13900139000"
 
 
+def test_a_name_the_record_holds_typed_into_its_free_text_is_masked_as_the_name_is(client, rpc, accounts):
+    """A name was never masked in free text ("王建国说厨房漏水"): the numbers were, the caller's name
+    read in full in the description beside his masked name (h8). The names the record itself holds
+    (who called, the complainant, the portal's filer) are masked where its text repeats them, for
+    whoever reads the name masked; any other name (a neighbour's) is not known here and stays."""
+    request = {"id": "sr_1", "kind": "complaint", "description": "王建国说楼上李小龙家漏水, 王建国 13900139000",
+               "contact": {"name": "王建国", "phone": "13900139000"},
+               "complaint": {"complainant": "Li Lei", "nature": "noise"},
+               "history": [{"at": "2026-11-25T02:00:00Z", "by": "zhang", "action": "replied", "note": "told 王建国"}],
+               "outcome": "Li Lei 满意; 王 and 王建 stay"}
+
+    def answer(call):
+        return {**request, "contact": dict(request["contact"]), "complaint": dict(request["complaint"]),
+                "history": [dict(h) for h in request["history"]]}
+    rpc.answer("customer_service", "get_request", answer)
+    rpc.answer("customer_service", "list_requests", lambda call: {"items": [answer(call), {
+        **answer(call), "id": "sr_2", "contact": {"name": "赵六", "phone": None}}], "next_cursor": None})
+    for role in ("agent", "technician"):
+        auth = {"Authorization": f"Bearer {token(accounts, role)}"}
+        one = client.get(f"{ESTATE}/service-requests/sr_1", headers=auth).get_json()
+        first, second = client.get(f"{ESTATE}/service-requests", headers=auth).get_json()["items"]
+        if role == "agent":
+            assert one == first == answer(None)
+            continue
+        for shown in (one, first):
+            assert shown["description"] == "王**说楼上李小龙家漏水, 王** 139****9000"
+            assert shown["contact"]["name"] == "王**" and shown["history"][0]["note"] == "told 王**"
+            assert shown["outcome"] == "L* *** 满意; 王 and 王建 stay"  # a part of a name is no name
+        # each record by its own names: the second's caller is 赵六, so 王建国 stays in its words
+        assert second["description"] == "王建国说楼上李小龙家漏水, 王建国 139****9000"
+
+
+
+def test_the_technician_a_repair_names_reads_its_names_in_its_text_as_in_their_fields(client, rpc, accounts):
+    """He reads who called and who confirmed the visit in full on the repair he is assigned (the
+    request's ``technician``): so in its words too, a visit's notes among them; another technician
+    reads them masked in both."""
+    request = {"id": "sr_1", "kind": "repair", "technician": "mask-technician", "description": "王建国说漏水",
+               "contact": {"name": "王建国", "phone": None},
+               "return_visits": [{"notes": "李梅确认已修好", "occupant_confirmation": {"name": "李梅"}}]}
+    rpc.answer("customer_service", "get_request", lambda call: {
+        **request, "contact": dict(request["contact"]),
+        "return_visits": [{"notes": "李梅确认已修好", "occupant_confirmation": {"name": "李梅"}}]})
+    own = client.get(f"{ESTATE}/service-requests/sr_1",
+                     headers={"Authorization": f"Bearer {token(accounts, 'technician')}"}).get_json()
+    assert own["description"] == "王建国说漏水" and own["return_visits"][0]["notes"] == "李梅确认已修好"
+    other = client.get(f"{ESTATE}/service-requests/sr_1", headers={"Authorization": "Bearer " + accounts.user(
+        "mask-other-technician", ["technician"], ["A"])}).get_json()
+    assert other["description"] == "王**说漏水" and other["return_visits"][0]["notes"] == "李*确认已修好"
+    assert other["return_visits"][0]["occupant_confirmation"]["name"] == "李*"
+
+
 def test_the_occupant_on_a_work_order_is_shown_to_its_technician_masked_elsewhere():
     """DOMAIN.md's technician sees the occupant of his own work orders: another technician, or
     one reading a list of orders assigned to others, sees the surname only."""

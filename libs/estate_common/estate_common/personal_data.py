@@ -27,6 +27,11 @@ masked as a phone is (``personal_numbers`` finds them); the words stay, so the t
 reads what is broken. Until 2026-12 a technician read the number in full in the repair his
 order came from and in the order itself (left open by session 36's probe).
 
+A name typed into free text is not found by its shape, as a number is; the names the record itself
+holds are (who called, the complainant...): the gateway masks each where the record's free text
+repeats it, exactly, for whoever reads the name masked (``mask_names_in``; ``gateway/masking.py``
+``names_in_texts``, h8). A name no field of the record holds stays as typed.
+
 ``NUMBERS_IN_GUARDS_TEXT`` marks the guards' words to the guard taking over (a shift handover's
 notes and its acceptance's: "访客 13800138000 在 3 栋等业主回电"): masked as a household's text, the
 guard meant to call back read 138****8000, and the guard who wrote it his own words masked, where
@@ -80,6 +85,10 @@ SEEN_ON_OWN_RECORD_BY = {
 PHONES = frozenset({OWNER_PHONE, VISITOR_PHONE, RESIDENT_PHONE})
 NUMBERS = PHONES | {RESIDENT_ID_NUMBER}  # masked like a phone: the first three and last four kept
 TEXTS = frozenset({NUMBERS_IN_TEXT, NUMBERS_IN_GUARDS_TEXT})  # free text: the numbers in it masked, the words kept
+NAMES = frozenset({OWNER_NAME, RESIDENT_NAME, OCCUPANT_NAME, VISITOR_NAME})
+# the shortest name masked where free text repeats it (``mask_names_in``): one character is a
+# surname alone, or any word's character, and masking it would mask text that names nobody
+NAME_IN_TEXT_MIN_CHARS = 2
 
 
 def sees_in_full(kind, roles):
@@ -129,6 +138,16 @@ def mask_numbers_in(text):
     → ``请联系138****8000``), every other character as written."""
     for start, end in reversed(personal_numbers.find(text)):
         text = text[:start] + mask_phone(text[start:end]) + text[end:]
+    return text
+
+
+def mask_names_in(text, names):
+    """``text`` with each of ``names`` in it (as written, the longest first) masked as a name is
+    (``王建国说漏水`` → ``王**说漏水``): the names a record holds, repeated in its free text (h8).
+    A name shorter than ``NAME_IN_TEXT_MIN_CHARS`` is left alone; nothing else is guessed."""
+    for name in sorted({n.strip() for n in names if isinstance(n, str)}, key=len, reverse=True):
+        if len(name) >= NAME_IN_TEXT_MIN_CHARS and name in text:
+            text = text.replace(name, mask_name(name))
     return text
 
 
