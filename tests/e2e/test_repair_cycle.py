@@ -194,10 +194,11 @@ def test_all_estates_side_by_side_for_the_admin_and_only_theirs_for_a_manager(ap
     assert api.get(f"/api/v1/kpis?period={period}", site["agent"]).status_code == 403
 
 
-def test_calls_about_a_burst_main_join_the_incidents_order_and_close_with_it(api, admin, site):
+def test_calls_about_a_burst_main_join_the_incidents_order_and_are_visited_once_it_is_done(api, admin, site):
     """停水: the guard's flooding incident opens its emergency order; the households' calls join it
-    (``joins_work_order_id``) over the bus, open no order of their own, and are closed when it is
-    completed (a probe of a Saturday night's burst main, h6: forty calls were forty orders)."""
+    (``joins_work_order_id``) over the bus, open no order of their own (a probe of a Saturday night's
+    burst main, h6: forty calls were forty orders), and are completed with it, each owed its return
+    visit, an emergency's (h8: they were closed with it, none visited)."""
     _, guard = new_user(api, admin, ["security"], [site["estate"]])
     incident = ok(api.post(path(site, "incidents"), {"type": "flooding", "location": "3号楼地下泵房",
                                                       "description": "供水主管爆裂"}, guard), 201)
@@ -215,9 +216,13 @@ def test_calls_about_a_burst_main_join_the_incidents_order_and_close_with_it(api
     step("complete", {"materials": [{"name": "DN100 pipe", "qty": 1}], "charge_cents": 0, "signed_by": "duty engineer",
                       "summary": "DN100 main replaced; buildings 3-5 back on water at 04:30"})
     for call in calls:
-        done = eventually(lambda: (lambda r: r if r["status"] == "closed" else None)(
+        done = eventually(lambda: (lambda r: r if r["status"] == "completed" else None)(
             ok(api.get(path(site, f"service-requests/{call['id']}"), site["agent"]))))
-        assert order["number"] in done["outcome"] and done["completed_at"]
+        assert order["number"] in done["history"][-1]["note"] and done["completed_at"]
+        assert done["return_visit_due_at"] and done["return_visit_required"] is True
+    owed = ok(api.get(path(site, "service-requests?return_visit_overdue=false&status=completed&kind=repair"),
+                      site["agent"]))["items"]
+    assert {c["id"] for c in calls} <= {r["id"] for r in owed}  # on the desk's list of visits owed
     listed = ok(api.get(path(site, f"service-requests?joins_work_order_id={order['id']}"), site["manager"]))["items"]
     assert sorted(r["id"] for r in listed) == sorted(c["id"] for c in calls)  # the night's calls, by its order
     after = ok(api.get(path(site, "work-orders?limit=200"), site["manager"]))["items"]
