@@ -94,3 +94,20 @@ def test_a_manager_s_page_reads_the_incident_s_orders_once_with_its_night(client
     page = client.get("/security/incidents/in_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "WO-2026-000008" in page.split("data-incident-orders>")[1].split("</dd>")[0]
     assert len([c for c in fake.calls[calls:] if c["path"].endswith("/work-orders")]) == 1
+
+
+def test_the_night_s_orders_of_the_incident_are_shown_when_maintenance_failed_only_a_later_part(client, fake):
+    """The night names maintenance unavailable when any of its parts failed (the order the incident
+    took over, a joined call's own order), though its list of the incident's own orders was read: the
+    page then said only what the plan did, where the night held the orders (found by review r4 of h4).
+    The night without one of them, maintenance away, they are still not asked again."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", {**INCIDENT, "work_order": True})
+    own = {**NIGHT["work_orders"][0], "id": "wo_8", "number": "WO-2026-000008", "status": "assigned",
+           "technician": "tech1", "source": {"type": "incident", "id": "in_1"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1/overview", {
+        **NIGHT, "work_orders": [own], "unavailable": ["maintenance"]})
+    calls = len(fake.calls)
+    page = client.get("/security/incidents/in_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "WO-2026-000008" in page.split("data-incident-orders>")[1].split("</dd>")[0]
+    assert not [c for c in fake.calls[calls:] if c["path"].endswith("/work-orders")]

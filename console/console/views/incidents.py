@@ -36,14 +36,15 @@ def _emergency_orders(incident, item_id, night=None):
     orders (the oldest first) and picked its own out: a new incident's was not among them once the
     estate had had 200 (found by review). A manager's page has them in the incident's night
     (``night``: its orders of this incident's source), where it read them a second time beside it
-    (h4); the night read without maintenance's part, they are not asked again."""
+    (h4); the night read without maintenance's part, they are not asked again. Maintenance named
+    unavailable may have failed a later part alone (the order taken over, a joined call's own): the
+    night's orders of this incident are then shown, where the page hid them (review r4 of h4)."""
     if not incident.get("work_order") or not permissions.may("GET", "work-orders"):
         return None
     if night is not None:
-        if "maintenance" in night.get("unavailable", []):
-            return None
         source = {"type": "incident", "id": item_id}
-        return [order for order in night.get("work_orders", []) if order.get("source") == source]
+        own = [order for order in night.get("work_orders", []) if order.get("source") == source]
+        return None if not own and "maintenance" in night.get("unavailable", []) else own
     page = common.optional_read("work-orders", source_type="incident", source_id=item_id)
     return None if page is None else page.get("items", [])
 
