@@ -30,7 +30,8 @@ from functools import partial
 
 from flask import current_app, g, jsonify
 
-from estate_common.errors import NotFound
+from estate_common.errors import DomainError, NotFound
+from estate_common.rpc_client import RemoteError
 
 from . import masking, requests_in
 from .access import authorize_route
@@ -137,8 +138,12 @@ def _left_out(errors, unavailable, silent, lists):
     """Name in ``unavailable`` the service of each part that failed: down, silent or failing (a 5xx,
     also added to ``silent``: its other parts are not asked), or one of the ``lists`` refused with a
     400 (an older replica during a rolling deploy, not knowing the filter yet). Any other error (the
-    caller's 403, the incident's 404 or 400) is the view's answer, raised."""
+    caller's 403, the incident's 404 or 400) is the view's answer, raised; so is an error that is no
+    service's answer (the gateway's own fault, a reply it misread: its 500, logged), where it named a
+    service that had answered (review r4 of h4). A service's own bug (``RemoteError``) is its failing."""
     for name, error in errors.items():
+        if not isinstance(error, (DomainError, RemoteError)):
+            raise error
         status = getattr(error, "status", 500)
         service = SERVICE_OF[name.split(":", 1)[0]]
         if status >= 500:

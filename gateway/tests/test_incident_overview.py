@@ -4,6 +4,7 @@ notices naming it in one answer, composed from security, maintenance and custome
 import pytest
 
 from estate_common.errors import Forbidden, InvalidInput, NotFound, ServiceUnavailable
+from estate_common.rpc_client import RemoteError
 
 VIEW = "/api/v1/estates/A/incidents/inc_1/overview"
 AT = "2026-11-21T15:00:00.000Z"
@@ -140,6 +141,21 @@ def test_a_refusal_of_the_caller_is_still_the_view_s_answer(client, rpc, contrac
     answer_all(rpc)
     rpc.answer("security_patrol", "get_incident", InvalidInput("data.id: is invalid", [{"field": "id", "message": "x"}]))
     contract.problem(client.get(VIEW, headers=auth(accounts, "manager")), 400, app=client.application)
+
+
+@pytest.mark.parametrize("service, method", [("maintenance", "list_work_orders"),
+                                             ("customer_service", "list_notices"), ("finance", "list_fund_entries")])
+def test_a_fault_of_the_gateway_s_own_is_no_service_s_silence(client, rpc, accounts, service, method):
+    """A 400 or 5xx of a service's answer names it unavailable (h4), but an error that is no
+    service's answer (the gateway's own fault, a ``KeyError`` reading a reply) was named so too, the
+    view a 200 naming a service that answered, nothing logged: the first round raised it before
+    (``Fanout.ask_services``), the view's 500 (found by review r4 of h4)."""
+    answer_all(rpc)
+    rpc.answer(service, method, KeyError("items"))
+    assert client.get(VIEW, headers=auth(accounts, "manager")).status_code == 500
+    rpc.answer(service, method, RemoteError("TypeError", "a bug there"))  # the service's own: its failing
+    night = client.get(VIEW, headers=auth(accounts, "manager"))
+    assert night.status_code == 200 and night.get_json()["unavailable"] == [service]
 
 
 def test_a_joined_call_s_own_order_that_had_started_is_in_the_night_s_cost(client, rpc, contract, accounts):
