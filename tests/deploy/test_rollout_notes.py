@@ -30,6 +30,9 @@ ADDED = [
     ("customer_service", "notice_withdrawn", "buildings",
      {"id": "nt_1", "title": "停水", "building": "3", "buildings": ["3", "4"], "reason": "restored",
       "withdrawn_at": STAMP}),
+    ("customer_service", "notice_published", "incident_id",
+     {"id": "nt_2", "title": "停水", "body": "3-4栋停水", "building": "3", "published_at": STAMP,
+      "buildings": ["3", "4"], "expected_restoration_at": STAMP, "work_order_id": "wo_1", "incident_id": "inc_1"}),
     ("maintenance", "work_order_overdue", "hold_expected_on",
      {"id": "wo_1", "number": "WO-1", "source": {"type": "service_request", "id": "sr_1"}, "request_id": "sr_1",
       "household_id": "hh_1", "priority": "normal", "deadline_at": STAMP, "overdue_at": STAMP,
@@ -74,3 +77,12 @@ def test_the_rollout_notes_say_an_older_replica_ignores_the_field_and_dead_lette
         assert "ignore" in told, told
         assert not re.search(r"dead-letters (it|the)\b|dead-lettered there|a field an older \w+ or \w+ dead-letters",
                              told), told
+
+
+@pytest.mark.parametrize("source, event_type, field, data", ADDED, ids=[a[2] for a in ADDED])
+def test_the_event_s_contract_does_not_say_an_older_consumer_dead_letters_the_field(source, event_type, field, data):
+    """The contracts' words said it too: notice_published's description told an older archive
+    dead-letters its four new fields, pointing to the notes h4 corrected (found by review r4 of h4)."""
+    contract = json.loads((contracts.contracts_dir() / "events" / source / f"{event_type}.json").read_text(encoding="utf-8"))
+    told = " ".join(json.dumps(contract, ensure_ascii=False).split())
+    assert not re.search(r"dead-letters (it|them|the)\b|(?<!nothing is )dead-lettered", told), told
