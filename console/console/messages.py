@@ -3272,6 +3272,9 @@ _MESSAGES = {
     "settle.day_partial": ("当日流水较多，仅合计了前 {count} 笔；请在「日记账」核对其余各笔。",
                            "The day has more entries than were read: only the first {count} are summed; check the rest in Journals."),
     "settle.late": ("补结", "Settled late"),
+    "settle.counted_cash": ("实点现金（元）", "Cash counted (yuan)"),
+    "settle.cash_difference": ("长短款（负为短款）", "Drawer difference (below 0: short)"),
+    "settle.note": ("长短款说明", "Explanation of the difference"),
     "settle.late_hint": ("超过本小区的记录期限后补做的日结（由“经办人”补结）",
                          "Settled after the estate's recorded_within_days (by the one named under By)"),
     # -- a route's checkpoints ----------------------------------------------------------------------

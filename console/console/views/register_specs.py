@@ -735,9 +735,14 @@ ACCOUNTS = (
               C("by_journal", "settle.by_journal", "totals", "journal"),
               C("closed_at", "reg.closed_at", "when"), C("closed_by", "reg.by"),
               # settled past the estate's recorded_within_days, by closed_by
-              C("late", "settle.late", "flag", "settle.late")),
+              C("late", "settle.late", "flag", "settle.late"),
+              # 长短款: the drawer counted against the cash journal, and the cashier's explanation
+              C("counted_cash_cents", "settle.counted_cash", "money"),
+              C("cash_difference_cents", "settle.cash_difference", "money"), C("note", "settle.note")),
              # a settled day takes no more payments of that cashier: asked before it is closed
              fields=(F("date", "reg.day", "date", True), F("cashier", "reg.cashier", "user", True),
+                     F("counted_cash_cents", "settle.counted_cash", "money"),
+                     F("note", "settle.note", "textarea"),
                      F("confirm", "settle.confirm", "confirm", True)),
              filters=(F("date", "reg.day", "date"), F("cashier", "reg.cashier")), roles=menu.FINANCE,
              # the start page's days left unsettled open the form on their day and cashier; who settles
