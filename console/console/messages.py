@@ -1082,6 +1082,7 @@ _MESSAGES = {
     "util.balance": ("余额", "Balance"),
     "util.balance_after": ("余额", "Balance after"),
     "util.low": ("余额提醒", "Low balance"),
+    "util.low_only": ("只看余额不足（待通知业主）", "Low balances only (owners to tell)"),
     "util.meter_base": ("表底数（交房 / 过户抄表）", "Meter base (handover, sale)"),
     "util.low_flag": ("余额不足", "Low"),
     "util.updated": ("更新时间", "Updated"),

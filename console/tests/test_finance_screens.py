@@ -350,6 +350,26 @@ def test_prepaid_balances_flag_the_low_ones_and_a_top_up_opens_its_receipt(clien
     assert moves_read["params"]["household_id"] == "hh_1" and moves_read["params"]["kind"] == "top_up"
 
 
+def test_the_prepaid_balances_list_the_low_ones_alone_for_the_owners_to_be_told(client, fake):
+    """遇预存余额不足的，及时通知业主: the desk ticks 只看余额不足 and reads the low accounts alone
+    (GET …/utilities/accounts?low=true), where it read every account's badge (h5's probe); the
+    recent moves below are read without it (their list has no such filter)."""
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/utilities/accounts", {"items": [ACCOUNT], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/utilities/moves", {"items": [], "next_cursor": None})
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    page = client.get("/accounts/utilities").get_data(as_text=True)
+    assert 'name="low" value="true"' in page and "只看余额不足" in page
+    page = client.get("/accounts/utilities?low=true&utility=electricity").get_data(as_text=True)
+    assert 'name="low" value="true" checked' in page
+    accounts = [c for c in fake.calls if c["path"].endswith("/utilities/accounts")][-1]
+    moves = [c for c in fake.calls if c["path"].endswith("/utilities/moves")][-1]
+    assert accounts["params"]["low"] == "true" and accounts["params"]["utility"] == "electricity"
+    assert "low" not in moves["params"] and moves["params"]["utility"] == "electricity"
+    english = client.get("/accounts/utilities", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Low balances only" in english
+
+
 def test_a_cashier_reverses_a_posted_top_up_once_and_a_refusal_is_shown(client, fake):
     _households(fake)
     reversal = {**TOP_UP, "id": "um_9", "kind": "top_up_reversal", "balance_after_cents": 1200, "receipt": None,

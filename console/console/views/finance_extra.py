@@ -120,9 +120,12 @@ def refund_deposit(deposit_id):
 @estate_needed
 def utilities(problem=None):
     filters = common.query("household_id", "utility")
+    # the low balances alone (?low=true), the owners the desk tells; the moves' list has no such filter
+    low = {"low": "true"} if request.args.get("low") == "true" else {}
     page = g.api.get(g.api.estate(g.user.estate_id, "utilities/accounts"), limit=common.PAGE_SIZE,
-                     cursor=request.args.get("cursor"), **filters)
+                     cursor=request.args.get("cursor"), **filters, **low)
     moves = g.api.get(g.api.estate(g.user.estate_id, "utilities/moves"), limit=20, **filters).get("items", [])
+    filters = {**filters, **low}
     reversed_ids = {m.get("reverses") for m in moves if m.get("kind") == "top_up_reversal"}
     return render_template("finance/utilities.html", items=page.get("items", []), reversed_ids=reversed_ids,
                            next_cursor=page.get("next_cursor"), filters=filters, moves=moves, utilities=UTILITIES,

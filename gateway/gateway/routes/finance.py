@@ -77,7 +77,7 @@ ROUTES = [
     Route("POST", f"{ESTATE}/utilities/usages", "finance", "record_utility_usage", policy.FEE_SETTERS,
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/utilities/accounts", "finance", "list_utility_accounts", policy.FINANCE,
-          paged=True, filters=("household_id", "utility")),
+          paged=True, filters=("household_id", "utility", "low")),
     Route("GET", f"{ESTATE}/utilities/moves", "finance", "list_utility_moves", policy.FINANCE,
           paged=True, filters=("household_id", "utility", "kind", "receipt_number")),
     Route("GET", f"{ESTATE}/utilities/moves/<move_id>", "finance", "get_utility_move", policy.FINANCE,

@@ -1251,7 +1251,7 @@ def take_meter_reading(db, outbox, event):
 
 
 def list_utility_accounts(db, estate_id, filters, limit=None, cursor=None):
-    page = store.list_utility_accounts(db, estate_id, filters, limit, cursor)
+    page = store.list_utility_accounts(db, estate_id, utilities.accounts_filters(filters), limit, cursor)
     page["items"] = [utilities.account_view(a) for a in page["items"]]
     return page
 

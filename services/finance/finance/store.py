@@ -63,7 +63,9 @@ INDEXES = {
     "expenses": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
     "deposits": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {}),
                  ([("estate_id", 1), ("refund.status", 1), ("refund.day", 1)], {})],  # half-done refunds
-    "utility_accounts": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {})],
+    # the desk's list of low balances to tell their owners (?low=true)
+    "utility_accounts": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {}),
+                         ([("estate_id", 1), ("low_noticed", 1), ("created_at", 1), ("_id", 1)], {})],
     "utility_moves": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("utility", 1)], {}),
                       ([("estate_id", 1), ("status", 1), ("created_at", 1)], {}),  # the half-done sweep
                       # a top-up found by its receipt, as the payer quotes it (list_moves)

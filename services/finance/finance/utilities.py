@@ -177,3 +177,14 @@ def account_view(account):
     if view.get("meter"):
         view["meter"] = {key: value for key, value in view["meter"].items() if not key.startswith("_")}
     return view
+
+
+def accounts_filters(filters):
+    """The accounts list's filters as stored: ``low`` (``true``/``false``) reads the standing
+    low-balance notice (``low_noticed``: the balance fell to the threshold and no top-up lifted it
+    since), the desk's list of owners to tell (遇预存余额不足的，及时通知业主; found by h5's probe:
+    the desk paged every account for the badge)."""
+    stored = {key: value for key, value in filters.items() if key != "low"}
+    if "low" in filters:
+        stored["low_noticed"] = filters["low"] == "true"
+    return stored

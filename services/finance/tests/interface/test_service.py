@@ -2387,6 +2387,27 @@ def test_a_low_balance_is_noticed_once_until_a_top_up_lifts_it(finance):
     assert len(finance.outbox.of_type("utility_balance_low")) == 2
 
 
+def test_the_accounts_whose_balance_is_low_are_listed_for_the_owners_to_be_told(finance):
+    """遇预存余额不足的，及时通知业主: the desk lists the accounts whose low balance stands (noticed, no
+    top-up since) to tell their owners, where it paged every household's account for the badge
+    (found by h5's probe of the cashier's rush morning)."""
+    top_up(finance, 6000)
+    top_up(finance, 6000, household="hh_2")
+    top_up(finance, 9000, household="hh_3", utility="water")
+    use(finance, 4500, reading="e-1")                        # hh_1 1500: low
+    use(finance, 8000, household="hh_3", utility="water", reading="w-1")  # hh_3 1000: low
+    low = finance.list_utility_accounts({"estate_id": ESTATE, "filters": {"low": "true"}})["items"]
+    assert sorted((a["household_id"], a["utility"], a["balance_cents"]) for a in low) == [
+        ("hh_1", "electricity", 1500), ("hh_3", "water", 1000)]
+    assert [a["household_id"] for a in finance.list_utility_accounts(
+        {"estate_id": ESTATE, "filters": {"low": "true", "utility": "water"}})["items"]] == ["hh_3"]
+    assert [a["household_id"] for a in finance.list_utility_accounts(
+        {"estate_id": ESTATE, "filters": {"low": "false"}})["items"]] == ["hh_2"]
+    top_up(finance, 5000)                                    # hh_1 lifted
+    assert [a["household_id"] for a in finance.list_utility_accounts(
+        {"estate_id": ESTATE, "filters": {"low": "true"}})["items"]] == ["hh_3"]
+
+
 def test_a_top_up_stopped_half_way_is_finished_by_the_sweep(finance, monkeypatch):
     real = operations.store.insert_entry
 
