@@ -978,6 +978,8 @@ _MESSAGES = {
     "pay.amount_yuan": ("收款金额（元）", "Amount received (¥)"),
     "pay.method": ("收款方式", "Method"),
     "pay.note": ("备注", "Note"),
+    "pay.prepaid_for": ("预交项目（预交的钱只缴该项目的账单，含以后的）", "Prepaid for (the money pays that fee item's bills alone, later ones too)"),
+    "pay.prepaid_any": ("不限（按最早的账单先缴）", "Any bill (oldest first)"),
     "pay.transaction_hint": ("微信支付、支付宝的交易单号，银行转账的流水号，对账时按此号核对；现金不填。",
                              "The channel's number of the payment (WeChat Pay, Alipay, a bank's reference), "
                              "which the month's reconciliation matches; none for cash."),
@@ -1281,6 +1283,7 @@ _MESSAGES = {
     "receipt.reversed": ("已冲销", "Reversed"),
     "receipt.line": ("账单", "Bill"),
     "receipt.prepaid": ("预收", "Prepaid"),
+    "receipt.prepaid_for": ("（只缴{item}）", " (for {item} alone)"),
     "receipt.unapplied": ("本笔收款尚有 {amount} 未用（该户预存款，抵后续账单）", "{amount} of this payment is not used yet (the household's prepaid credit, for its next bills)"),
     "receipt.total": ("合计", "Total"),
     "receipt.print": ("打印收据", "Print the receipt"),
@@ -1844,6 +1847,7 @@ _MESSAGES = {
     "field.own_work_order_id": ("原工单", "Its own work order"),
     "field.joined_at": ("并入时间", "Joined at"),
     "field.open": ("仅未完结的工单", "Open orders only"),
+    "field.prepaid_for": ("预交项目", "Prepaid for"),
     "sr.related_hint": ("同一事项此前登记过的报事编号（如业主对咨询答复不满而投诉），可不填；计入咨询解答准确率。",
                         "The number of an earlier request on the same matter (a complaint about a consultation's "
                         "answer), optional; consultation accuracy counts it."),

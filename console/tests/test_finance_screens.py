@@ -925,6 +925,34 @@ def test_a_cashier_takes_a_channel_s_payment_with_its_transaction_number_and_cas
     assert len(_posts(fake, "/payments")) == 2  # the cash one never sent
 
 
+def test_a_payment_made_ahead_for_a_fee_item_says_so_on_its_form_and_receipt(client, fake):
+    """预交物业费: money paid ahead for the property fee went on a parking bill billed later (h5's probe).
+    The form asks what the money is for (optional: any bill, as before), sends it as prepaid_for, and the
+    receipt says the prepaid money is that item's."""
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills", {"items": [], "next_cursor": None})
+    ahead = {**PAYMENT, "prepaid_for": "property_service",
+             "receipt": {**PAYMENT["receipt"], "prepaid_cents": 56400, "prepaid_for": "property_service"}}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/payments", (201, ahead))
+    page = client.get("/accounts/payments/new?household_id=hh_1").get_data(as_text=True)
+    assert 'name="prepaid_for"' in page and "预交项目" in page and '<option value="property_service">' in page
+    typed = {"csrf_token": csrf_of(client), "household_id": "hh_1", "amount": "564", "method": "cash"}
+    answer = client.post("/accounts/payments", data={**typed, "prepaid_for": "property_service",
+                                                      "idempotency_key": "k-ahead"})
+    assert answer.status_code == 302
+    assert _posts(fake, "/payments")[-1]["json"] == {"household_id": "hh_1", "amount_cents": 56400,
+                                                      "method": "cash", "prepaid_for": "property_service"}
+    client.post("/accounts/payments", data={**typed, "prepaid_for": "", "idempotency_key": "k-any"})
+    assert "prepaid_for" not in _posts(fake, "/payments")[-1]["json"]    # not chosen: any bill, as before
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments/pay_1", ahead)
+    receipt = client.get(answer.location).get_data(as_text=True)
+    assert "data-prepaid-for" in receipt and "物业服务费" in receipt.split("data-prepaid-for")[1][:200]
+    english = client.get(answer.location, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "(for " in english and "alone)" in english and "Prepaid for (the money pays" in client.get(
+        "/accounts/payments/new?household_id=hh_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+
 def test_the_payments_taken_are_searched_by_receipt_number_and_channel_transaction_number(client, fake):
     """The cashier reconciling a line of the channel's statement, or an owner quoting his receipt,
     had every page of payments to read: the list is asked by the receipt's number (as the owner

@@ -71,7 +71,7 @@ def _payment_page(household_id, problem=None):
     household = common.household_or_none(household_id) if household_id else None
     return render_template("accounts/new_payment.html", search=search, households=households,
                            household_id=household_id, household=household,
-                           unpaid=unpaid, methods=METHODS, key=common.form_key(),
+                           unpaid=unpaid, methods=METHODS, key=common.form_key(), fee_items=ITEMS,
                            account=household_account(household_id),
                            form=typed, ticked=ticked, amount=amount,
                            problem=problem or common.take_problem())
@@ -243,6 +243,9 @@ def create_payment():
         body["bill_ids"] = bill_ids
     if form.get("note", "").strip():
         body["note"] = form["note"].strip()
+    # 预交: what the money is for, whose bills alone it pays (now and later); not chosen: any bill
+    if form.get("prepaid_for"):
+        body["prepaid_for"] = form["prepaid_for"]
     payment, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, "payments"), body,
                                                        idempotency_key=form.get("idempotency_key") or None),
                                     lambda problem: _payment_page(household_id, problem))

@@ -645,6 +645,7 @@ def post_payment(db, outbox, caller, estate_id, data):
             payments.same_transaction(existing, data)
             return public(existing)
         bills = payments.bills_to_settle(store.unpaid_bills(db, estate_id, household_id), data.get("bill_ids"))
+        payments.refuse_bills_of_another_item(data, bills)
         sequence = store.next_number(db, estate_id, payments.receipt_series(now, rules))
         payment = payments.new_payment(payment_id, estate_id, data, payments.receipt_number(now, rules, sequence),
                                        now, rules, caller.user)

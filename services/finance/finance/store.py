@@ -786,7 +786,7 @@ def prepaid_sources(db, estate_id, household_id):
     found = store.scan(db.payments, {"estate_id": estate_id, "household_id": household_id, "status": "posted",
                                      "unapplied_cents": {"$gt": 0}},
                        ("unapplied_cents", "allocations", "posted_at", "day", "kind", CARRIED_OVER_TO,
-                        "seller_hold_id", "_rev"))
+                        "seller_hold_id", "prepaid_for", "_rev"))
     return sorted(found, key=lambda p: (p["posted_at"], p["_id"]))
 
 
@@ -794,7 +794,8 @@ def prepaid_by_household(db, estate_id):
     """Every household's payments with money not yet used, oldest first, in one walk."""
     found = {}
     for payment in store.scan(db.payments, {"estate_id": estate_id, "status": "posted", "unapplied_cents": {"$gt": 0}},
-                              ("household_id", "unapplied_cents", "allocations", "posted_at", "kind", "_rev")):
+                              ("household_id", "unapplied_cents", "allocations", "posted_at", "kind", "prepaid_for",
+                               "_rev")):
         found.setdefault(payment["household_id"], []).append(payment)
     return {household: sorted(found_, key=lambda p: (p["posted_at"], p["_id"])) for household, found_ in found.items()}
 

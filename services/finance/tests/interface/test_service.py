@@ -1270,6 +1270,30 @@ def test_a_settlement_records_the_cash_counted_and_the_drawer_s_difference_with_
         "counted_cash_cents": None, "cash_difference_cents": None, "note": None}  # not counted: nothing said
 
 
+def test_money_prepaid_for_a_fee_item_pays_that_item_s_bills_alone(finance):
+    """预交物业费: an owner paying three months of his property fee ahead found it spent on a parking
+    bill billed later, his property fee then in arrears (found by h5's probe of the cashier's rush
+    morning). Money paid for a fee item (``prepaid_for``) pays that item's bills alone, now and later."""
+    approved(finance)
+    run(finance)                                             # hh_1's 2026-11 property fee: 21002
+    paid = pay(finance, "hh_1", 21002 * 3, "cash", prepaid_for="property_service")
+    assert paid["prepaid_for"] == "property_service" and paid["unapplied_cents"] == 42004
+    assert paid["receipt"]["prepaid_for"] == "property_service"
+    approved(finance, item="parking", amount_cents=30000, unit_price_cents_per_m2=None, valid_from="2026-11",
+             applies_to={"household_ids": ["hh_1"]})
+    run(finance)
+    [parking] = [b for b in bills(finance, household_id="hh_1") if b["item"] == "parking"]
+    assert parking["status"] == "unpaid" and parking["paid_cents"] == 0    # not from the property fee's money
+    with pytest.raises(BusinessRuleViolation) as refused:
+        pay(finance, "hh_1", 30000, bill_ids=[parking["id"]], prepaid_for="property_service")
+    assert refused.value.errors[0]["field"] == "data.bill_ids[0]"
+    run(finance, "2026-10")                                  # a catch-up month of the property fee
+    october = [b for b in bills(finance, household_id="hh_1") if b["period"] == "2026-10"]
+    assert [(b["item"], b["status"]) for b in october] == [("property_service", "paid")]
+    plain = pay(finance, "hh_1", 30000, "wechat")            # unmarked money pays any bill, oldest first
+    assert plain["prepaid_for"] is None and [a["bill_id"] for a in plain["allocations"]] == [parking["id"]]
+
+
 def test_a_settlement_made_while_payments_are_under_way_counts_them_or_they_are_refused(finance, monkeypatch):
     """A settlement read the day's entries while a payment's entry was still to be written: the
     payment was answered 201 on a day then closed and counted nowhere (1 to 7 of 23 payments, 5
