@@ -1240,6 +1240,18 @@ ZH = {
         '收银员 {0} 的 {1} 日记账已日结关闭',
     'is settled: no more entries':
         '已日结，不能再记账',
+    "the drawer is {0} cents short of the cash journal ({1} cents): settle it with the difference's explanation (长短款说明)":
+        '实点现金比现金日记账（{1}）短款 {0}：请填写长短款说明后日结',
+    'is required: the cash counted is {0} cents short':
+        '必填：实点现金短款 {0}',
+    "the drawer is {0} cents over the cash journal ({1} cents): settle it with the difference's explanation (长短款说明)":
+        '实点现金比现金日记账（{1}）长款 {0}：请填写长短款说明后日结',
+    'is required: the cash counted is {0} cents over':
+        '必填：实点现金长款 {0}',
+    'is a bill of {0}, not of {1}':
+        '是{0:fee}的账单，不是{1:fee}的',
+    'money paid for {0} pays its bills alone':
+        '预交{0:fee}的钱只能缴该项目的账单',
     'the payment is {0}: only a posted payment is invoiced':
         '该笔收款状态为“{0:payment_status}”：只有已入账的收款才能开具发票',
     "{0} cents of the payment's {1} cents are invoiced already":

@@ -190,12 +190,16 @@ def cash_count(data, cash_net_cents):
     if counted is None:
         return {"counted_cash_cents": None, "cash_difference_cents": None, "note": data.get("note")}
     difference = counted - cash_net_cents
-    if difference and not data.get("note"):
-        side = "short" if difference < 0 else "over"
+    if difference < 0 and not data.get("note"):
         raise BusinessRuleViolation(
-            f"the drawer is {abs(difference)} cents {side} of the cash journal ({cash_net_cents} cents): "
+            f"the drawer is {-difference} cents short of the cash journal ({cash_net_cents} cents): "
             f"settle it with the difference's explanation (长短款说明)",
-            [field_error("data.note", f"is required: the cash counted is {abs(difference)} cents {side}")])
+            [field_error("data.note", f"is required: the cash counted is {-difference} cents short")])
+    if difference > 0 and not data.get("note"):
+        raise BusinessRuleViolation(
+            f"the drawer is {difference} cents over the cash journal ({cash_net_cents} cents): "
+            f"settle it with the difference's explanation (长短款说明)",
+            [field_error("data.note", f"is required: the cash counted is {difference} cents over")])
     return {"counted_cash_cents": counted, "cash_difference_cents": difference, "note": data.get("note")}
 
 
