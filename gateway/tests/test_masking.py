@@ -485,3 +485,37 @@ def test_a_number_in_a_meter_readings_note_is_masked_for_accounts(client, rpc, a
                       client.get(f"{ESTATE}/meter-readings", headers=auth).get_json()["items"][0]["note"])
     assert seen["accountant"] == seen["cashier"] == ("新业主 139****9000 要求核对",) * 2
     assert seen["steward"] == ("新业主 13900139000 要求核对",) * 2
+
+
+def test_a_number_in_an_equipment_records_notes_is_masked_as_the_orders_summary_it_was_copied_from(
+        client, rpc, contract, accounts):
+    """A completed order's summary (处理情况) becomes the notes of its equipment's ledger record: the order
+    masked the occupant's number in it for a technician, the ledger (the piece, its records, one record,
+    the list's last record) answered it in full (found by h6, a probe of a lift's year)."""
+    said = "更换外呼按钮2个。业主李女士 13912345678 要求回电"
+    record = {"id": "eqr_1", "kind": "repair", "result": "completed (WO-2026-000007)", "notes": said,
+              "at": "2026-12-06T19:34:39.858Z", "by": "li", "work_order_id": "wo_7"}
+    piece = {"id": "eq_1", "estate_id": "A", "code": "LIFT-1A", "name": "1号楼A梯", "system": "elevator",
+             "location": "1号楼", "installed_on": None, "record_count": 1,
+             "created_at": "2026-12-06T19:33:49.863Z", "updated_at": "2026-12-06T19:34:39.858Z"}
+    rpc.answer("maintenance", "get_equipment",
+               lambda call: {**piece, "last_record": dict(record), "records": [dict(record)]})
+    rpc.answer("maintenance", "list_equipment",
+               lambda call: {"items": [{**piece, "last_record": dict(record)}], "next_cursor": None})
+    rpc.answer("maintenance", "list_equipment_records",
+               lambda call: {"items": [{**record, "equipment_id": "eq_1"}], "next_cursor": None})
+    rpc.answer("maintenance", "get_equipment_record", lambda call: {**record, "equipment_id": "eq_1"})
+    seen = {}
+    for role in ("technician", "manager"):
+        auth = {"Authorization": f"Bearer {token(accounts, role)}"}
+
+        def read(path):
+            return contract.check(client.application, client.get(f"{ESTATE}/{path}", headers=auth), 200)
+
+        one = read("equipment/eq_1")
+        seen[role] = {one["records"][0]["notes"], one["last_record"]["notes"],
+                      read("equipment")["items"][0]["last_record"]["notes"],
+                      read("equipment/eq_1/records")["items"][0]["notes"],
+                      read("equipment/eq_1/records/eqr_1")["notes"]}
+    assert seen["technician"] == {"更换外呼按钮2个。业主李女士 139****5678 要求回电"}
+    assert seen["manager"] == {said}
