@@ -156,3 +156,26 @@ def test_an_export_is_asked_in_the_users_language(client, fake, headers, cookie,
     assert answer.status_code == 302
     [sent] = [c for c in fake.calls if c["path"].endswith("/exports")]
     assert sent["json"] == {"resource": "bills", "format": "csv", "language": language}
+
+
+def test_a_pieces_page_exports_its_records_for_the_inspector(client, fake, documented_routes):
+    """电梯维修记录 for the special-equipment inspector: a lift's page exports its inspections, maintenance and
+    repairs (the estate's equipment_records filtered on it), where only the work orders had a file, without
+    the records typed by hand (found by h6, a probe of a lift's year)."""
+    sign_in(client, fake, roles=("technician",))
+    lift = {"id": "eq_1", "estate_id": ESTATE, "code": "LIFT-2A", "name": "2号楼A梯", "system": "elevator",
+            "location": "2号楼", "installed_on": None, "created_at": STAMP, "updated_at": STAMP, "custom": {}}
+    fake.on("GET", rf"{BASE}/equipment/eq_1/records", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"{BASE}/equipment/eq_1", lift)
+    html = client.get("/engineering/equipment/eq_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    form = html.split('name="resource" value="equipment_records"')[1].split("</form>")[0]
+    assert 'name="filter.equipment_id" value="eq_1"' in form and "Export CSV" in form
+    fake.on("POST", rf"{BASE}/exports", (202, job("queued")))
+    answer = client.post("/exports/", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "exp-lift", "resource": "equipment_records",
+        "format": "xlsx", "back": "/engineering/equipment/eq_1", "filter.equipment_id": "eq_1"})
+    assert answer.status_code == 302 and "/exports/job_finance_1" in answer.headers["Location"]
+    [sent] = [c for c in fake.calls if c["path"].endswith("/exports")]
+    assert sent["json"] == {"resource": "equipment_records", "format": "xlsx", "language": "zh",
+                            "filters": {"equipment_id": "eq_1"}}
+    _only_documented(fake, documented_routes)

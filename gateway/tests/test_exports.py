@@ -24,7 +24,8 @@ LIST_ROUTES = {"households": "/api/v1/estates/{estate_id}/households",
                "fire_inspections": "/api/v1/estates/{estate_id}/fire-inspections",
                "owner_contacts": "/api/v1/estates/{estate_id}/owner-contacts",
                "vacant_inspections": "/api/v1/estates/{estate_id}/vacant-inspections",
-               "meter_readings": "/api/v1/estates/{estate_id}/meter-readings"}
+               "meter_readings": "/api/v1/estates/{estate_id}/meter-readings",
+               "equipment_records": "/api/v1/estates/{estate_id}/equipment-records"}
 JOB = {"id": "job_finance_1", "estate_id": "A", "kind": "export_bills", "status": "queued",
        "progress": {"done": 0, "total": None}, "result": None, "created_at": "2026-11-23T08:00:00.000Z"}
 

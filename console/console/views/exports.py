@@ -23,7 +23,9 @@ RESOURCES = ("households", "service_requests", "work_orders", "bills", "payments
              # the steward's owner contacts and vacant-unit inspections (a probe of the steward's month)
              "owner_contacts", "vacant_inspections",
              # meters read at a handover or a sale (交房抄表 / 过户抄表)
-             "meter_readings")
+             "meter_readings",
+             # a piece's ledger records from its page (电梯维修记录 for the inspector: a probe of a lift's year)
+             "equipment_records")
 FORMATS = ("csv", "xlsx")
 CHUNK_BYTES = 64 * 1024
 PASSED_HEADERS = ("Content-Type", "Content-Disposition", "Content-Length")

@@ -74,6 +74,7 @@ RESOURCES = {
     "owner_contacts": "customer_service",
     "vacant_inspections": "archive",
     "meter_readings": "archive",
+    "equipment_records": "maintenance",
 }
 FORMATS = ("csv", "xlsx")
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",

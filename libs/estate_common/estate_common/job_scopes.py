@@ -46,6 +46,9 @@ EXPORT_READERS = {
     # meter readings at a handover or a sale (交房抄表 / 过户抄表): their list's roles, those who keep the
     # flats' records and accounts, who price a prepaid usage from them
     "meter_readings": FRONT_DESK | FINANCE | {"archivist"},
+    # the equipment ledger's records (电梯维修记录 for the inspector, a probe of a lift's year): the readers of
+    # the equipment, engineering and the front desk
+    "equipment_records": FRONT_DESK | {"technician"},
 }
 
 JOB_SCOPES = {

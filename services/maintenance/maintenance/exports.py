@@ -1,4 +1,4 @@
-"""The columns of maintenance's export (work orders), written by ``estate_common.exports``
+"""The columns of maintenance's exports (work orders; the equipment ledger's records), written by ``estate_common.exports``
 (escaping, masking, CSV/XLSX). ``signed_by`` is the occupant's name, and the description may hold
 a number a resident typed: masked as the API masks them. In a language, what opened the order, its
 status, priority and emergency category are their labels (``estate_common.labels``). ``updated_at``
@@ -32,5 +32,15 @@ WORK_ORDERS = [
     field("created_at"), field("updated_at"),
 ]
 
-COLUMNS = {"work_orders": WORK_ORDERS}
-LISTS = {"work_orders": "list_work_orders"}
+# the ledger's records (电梯维修记录 for the special-equipment inspector: a lift's inspections, maintenance and
+# repairs), each with its piece's code, name, system and location (store.export_records); the notes are a
+# completed order's summary, masked as it is
+EQUIPMENT_RECORDS = [
+    field("id", "_id"), field("equipment_id"), field("equipment_code", "equipment.code"),
+    field("equipment_name", "equipment.name"), field("equipment_system", "equipment.system", labels="system"),
+    field("location", "equipment.location"), field("kind", labels="record"), field("result"),
+    field("notes", personal=personal_data.NUMBERS_IN_TEXT), field("at"), field("by"), field("work_order_id"),
+]
+
+COLUMNS = {"work_orders": WORK_ORDERS, "equipment_records": EQUIPMENT_RECORDS}
+LISTS = {"work_orders": "list_work_orders", "equipment_records": "list_estate_equipment_records"}

@@ -10,7 +10,7 @@ from estate_common.errors import Forbidden, NotFound
 from estate_common.nameko.timers import timer
 from estate_common.store import public
 
-from . import counting, domain, equipment_imports, exports, operations, store
+from . import counting, domain, equipment_imports, exports, ledger, operations, store
 from .rules import DEFAULTS, MAXIMA, MINIMA
 
 # How often the scheduler looks for preventive-plan orders to open (seconds).
@@ -32,9 +32,13 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
     export_lists, export_columns = exports.LISTS, exports.COLUMNS
 
     def export_documents(self, resource, estate_id, filters):
+        if resource == "equipment_records":
+            return store.export_records(self.db, estate_id, filters)
         return store.export_work_orders(self.db, estate_id, filters, clock.now_iso())
 
     def export_scope(self, resource, filters):
+        if resource == "equipment_records":  # the ledger's readers read it whole
+            return filters
         scoped = domain.readable_filters(self.caller.roles, domain.own_orders(filters, self.caller.user))
         if scoped is None:
             raise Forbidden("security reads the work orders of patrols, fire checks and incidents only")
@@ -291,6 +295,11 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
         return operations.list_equipment_records(self.db, self.outbox, payload["estate_id"], payload["id"],
                                                  payload.get("filters", {}), payload.get("limit"),
                                                  payload.get("cursor"))
+
+    @rpc_method
+    def list_estate_equipment_records(self, payload):
+        return store.estate_records_page(self.db, payload["estate_id"], payload.get("filters", {}),
+                                         payload.get("limit"), payload.get("cursor"), ledger.record_listed)
 
     @rpc_method
     def add_equipment_record(self, payload):

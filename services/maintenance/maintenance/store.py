@@ -2,7 +2,7 @@
 import re
 
 from estate_common import (calendar, claims_store, closed_counts, closed_counts_store, common_store, custom_fields,
-                           custom_fields_store, export_store, ids, jobs, numbering, replica, settings, store, writes)
+                           custom_fields_store, export_store, exports, ids, jobs, numbering, replica, settings, store, writes)
 
 from estate_common.kpis import period_bounds
 
@@ -15,6 +15,7 @@ PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 COUNTED = [("estate_id", 1), ("status", 1), ("technician", 1), ("priority", 1)]
 LATE_COUNTED = [("estate_id", 1), ("status", 1), ("technician", 1), (OWED_BY, 1)]
 RECORDED = [("estate_id", 1), ("equipment_id", 1), ("at", 1), ("_id", 1)]
+LEDGER_RECORDED = [("estate_id", 1), ("at", 1), ("_id", 1)]
 
 INDEXES = {
     **replica.INDEXES,
@@ -58,7 +59,10 @@ INDEXES = {
     # each record of a piece of equipment (ledger.record_document), by when it was made: a piece's
     # records, counted (the equipment's record_count), paged in the order of their moment (a range
     # of it), and those of a kind
-    "equipment_records": [(RECORDED, {}), ([*RECORDED[:2], ("kind", 1), *RECORDED[2:]], {})],
+    "equipment_records": [(RECORDED, {}), ([*RECORDED[:2], ("kind", 1), *RECORDED[2:]], {}),
+                          # the estate's ledger across its pieces (estate_records_page, export_records: 电梯维修记录
+                          # for the inspector), of a kind too
+                          (LEDGER_RECORDED, {}), ([LEDGER_RECORDED[0], ("kind", 1), *LEDGER_RECORDED[1:]], {})],
     "maintenance_plans": [(PAGED, {}), ([("estate_id", 1), ("next_due_on", 1)], {})],
     # one per equipment, kind and interval an active plan schedules (ledger.plan_slot_id)
     "plan_slots": [([("estate_id", 1)], {})],
@@ -528,14 +532,51 @@ def records_page(db, estate_id, equipment_id, filters, limit, cursor, shown):
     backwards), of a ``kind``, made ``from``/``to`` (``calendar.filter_range``: a day is the
     estate's local day, a ``to`` day the whole day; 400 for a ``to`` before the ``from``), through
     ``RECORDED`` or its kind's index: the range walked, not every record of the piece."""
-    query = {"estate_id": estate_id, "equipment_id": equipment_id}
-    if "kind" in filters:
-        query["kind"] = filters["kind"]
+    return store.page(db.equipment_records, _records_query(db, estate_id, {**filters, "equipment_id": equipment_id}),
+                      limit, cursor, shown=shown, newest_first=filters.get("newest_first") == "true", by="at")
+
+
+def _records_query(db, estate_id, filters):
+    """The records of the estate's ledger a list's filters select: of one piece (``equipment_id``),
+    of a ``kind``, made ``from``/``to``."""
+    query = {"estate_id": estate_id}
+    for name in ("equipment_id", "kind"):
+        if name in filters:
+            query[name] = filters[name]
     made = calendar.filter_range(filters, replica.estate_timezone(db, estate_id))
     if made:
         query["at"] = made
-    return store.page(db.equipment_records, query, limit, cursor, shown=shown,
+    return query
+
+
+def estate_records_page(db, estate_id, filters, limit, cursor, shown):
+    """``GET …/equipment-records``: a page of the estate's records across its ledger (or one piece's),
+    as a piece's page reads them (``records_page``), through ``RECORDED`` for one piece and
+    ``LEDGER_RECORDED`` for the estate's."""
+    return store.page(db.equipment_records, _records_query(db, estate_id, filters), limit, cursor, shown=shown,
                       newest_first=filters.get("newest_first") == "true", by="at")
+
+
+def export_records(db, estate_id, filters):
+    """Every record the list's filters select, in the order they were made (an export's pass), each
+    with its piece's code, name, system and location, read ``exports.ADDRESS_BATCH`` records at a time."""
+    batch = []
+    for doc in db.equipment_records.find(_records_query(db, estate_id, filters), batch_size=1000).sort(
+            [("at", 1), ("_id", 1)]):
+        batch.append(doc)
+        if len(batch) == exports.ADDRESS_BATCH:
+            yield from _with_pieces(db, estate_id, batch)
+            batch = []
+    yield from _with_pieces(db, estate_id, batch)
+
+
+def _with_pieces(db, estate_id, batch):
+    pieces = {doc["_id"]: doc for doc in db.equipment.find(
+        {"estate_id": estate_id, "_id": {"$in": sorted({doc["equipment_id"] for doc in batch})}},
+        {"code": 1, "name": 1, "system": 1, "location": 1})}
+    for doc in batch:
+        piece = pieces.get(doc["equipment_id"]) or {}
+        yield {**doc, "equipment": {name: piece.get(name) for name in ("code", "name", "system", "location")}}
 
 
 def keep_earlier_records(db, documents):
