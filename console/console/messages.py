@@ -1986,6 +1986,7 @@ _MESSAGES = {
     "field.created_by": ("登记人", "Recorded by"),
     "field.withdrawn_by": ("撤销人", "Withdrawn by"),
     "field.withdrawal_reason": ("撤销原因", "Why withdrawn"),
+    "field.at": ("时间", "At"),
     "field.contact": ("报事人", "Who raised it"),  # a request's caller (contact.name and .phone read as 姓名, 电话)
     "field.buyer_tax_id": ("购买方税号", "Buyer's tax id"),
     "field.steps": ("步骤", "Steps"),
@@ -3359,7 +3360,6 @@ _MESSAGES = {
     "field.balance_after_cents": ("入账后余额（元）", "Balance after (yuan)"),
     "field.reversal_id": ("冲正记录", "Reversal"),
     "field.deposited_at": ("缴存时间", "Deposited at"),
-    "field.recorded_at": ("登记时间", "Recorded at"),
     "field.approved_at": ("批准时间", "Approved at"),
     "field.rejected_at": ("驳回时间", "Rejected at"),
     "field.basis": ("计费方式", "Basis"),

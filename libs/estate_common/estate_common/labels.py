@@ -315,7 +315,7 @@ MESSAGES = {
     # the equipment ledger's records (maintenance's equipment_records export: 电梯维修记录), as the console names them
     "field.equipment_name": ("设备名称", "Equipment name"),
     "field.equipment_system": ("设备系统", "System"),
-    "field.at": ("时间", "At"),
+    "field.recorded_at": ("登记时间", "Recorded at"),  # the console's word too
     "system.water": ("给排水", "Water"),
     "system.power": ("供配电", "Power"),
     "system.heating": ("供暖", "Heating"),

@@ -277,6 +277,9 @@ def test_a_pieces_records_are_exported_for_the_inspector_with_its_code_and_the_n
     assert {row[heading.index("设备编号")] for row in rows} == {"LIFT-2A"}
     assert {row[heading.index("设备名称")] for row in rows} == {"2号楼A梯"}
     assert [row[heading.index("类型")] for row in rows] == ["巡检", "维修"]
+    # on the estate's clock, as every moment of a file in a language (17:00 in Shanghai is 09:00 UTC)
+    assert [row[heading.index("登记时间（Asia/Shanghai）")] for row in rows] == [
+        "2026-11-23 18:05:00", "2026-11-23 18:10:00"]
     as_technician = exported(engineering, {"equipment_id": lift["id"]}, caller=TECHNICIAN)
     assert {row[as_technician[0].index("notes")] for row in as_technician[1:]} == {"业主 139****5678 报修"}
     assert len(exported(engineering, {})) == 4  # the estate's ledger: the heading and every record
