@@ -316,6 +316,7 @@ MESSAGES = {
     "field.equipment_name": ("设备名称", "Equipment name"),
     "field.equipment_system": ("设备系统", "System"),
     "field.recorded_at": ("登记时间", "Recorded at"),  # the console's word too
+    "field.materials_used": ("所用材料（更换部件）", "Materials used (parts replaced)"),
     "system.water": ("给排水", "Water"),
     "system.power": ("供配电", "Power"),
     "system.heating": ("供暖", "Heating"),

@@ -11,6 +11,13 @@ from estate_common.exports import Column, field
 
 from .domain import deadline_at
 
+
+def materials_used(materials):
+    """An order's materials as one cell: ``门机板 ×1; 外呼按钮 ×2`` (a whole quantity without its ``.0``)."""
+    def quantity(qty):
+        return str(int(qty)) if float(qty).is_integer() else str(qty)
+    return "; ".join(f"{line['name']} ×{quantity(line['qty'])}" for line in materials or ())
+
 WORK_ORDERS = [
     field("id", "_id"), field("number"), field("source_type", "source.type", labels="subject"),
     field("source_id", "source.id"),
@@ -41,6 +48,8 @@ EQUIPMENT_RECORDS = [
     field("equipment_name", "equipment.name"), field("equipment_system", "equipment.system", labels="system"),
     field("location", "equipment.location"), field("kind", labels="record"), field("result"),
     field("notes", personal=personal_data.NUMBERS_IN_TEXT), field("recorded_at", "at"), field("by"), field("work_order_id"),
+    # the parts its completed order used (门机板 ×1), which the summary copied as its notes may not name
+    Column("materials_used", lambda doc: materials_used(doc.get("materials"))),
 ]
 
 COLUMNS = {"work_orders": WORK_ORDERS, "equipment_records": EQUIPMENT_RECORDS}

@@ -571,12 +571,18 @@ def export_records(db, estate_id, filters):
 
 
 def _with_pieces(db, estate_id, batch):
+    """The batch's records each with its piece and, for a completed order's, the order's ``materials``
+    (the parts a repair used, which the record's notes, its summary, may not name): one read of each."""
     pieces = {doc["_id"]: doc for doc in db.equipment.find(
         {"estate_id": estate_id, "_id": {"$in": sorted({doc["equipment_id"] for doc in batch})}},
         {"code": 1, "name": 1, "system": 1, "location": 1})}
+    orders = {doc["_id"]: doc for doc in db.work_orders.find(
+        {"estate_id": estate_id, "_id": {"$in": sorted({doc["work_order_id"] for doc in batch if doc.get("work_order_id")})}},
+        {"materials": 1})}
     for doc in batch:
         piece = pieces.get(doc["equipment_id"]) or {}
-        yield {**doc, "equipment": {name: piece.get(name) for name in ("code", "name", "system", "location")}}
+        yield {**doc, "equipment": {name: piece.get(name) for name in ("code", "name", "system", "location")},
+               "materials": (orders.get(doc.get("work_order_id")) or {}).get("materials") or []}
 
 
 def keep_earlier_records(db, documents):

@@ -2657,3 +2657,26 @@ def test_a_take_over_arriving_before_the_anomaly_s_order_is_kept_and_named_when_
     engineering.incident_took_over_order(early)  # once more after the order: nothing twice
     again = engineering.get_work_order({"estate_id": ESTATE, "id": order["id"]})
     assert [h["action"] for h in again["history"]].count("mark_emergency") == 1
+
+
+def test_an_equipment_records_export_names_the_parts_each_repair_used(engineering):
+    """电梯维修记录 for the inspector names what was replaced (门机板, two buttons): the ledger's record of a
+    completed order kept its summary alone, the parts only on the order, so a technician who did not
+    write them in his summary left the file silent on them (found by h6, a probe of a lift's year)."""
+    made = new_equipment(engineering)
+    order_id = open_repair(engineering)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    act(engineering, "start_work_order", order_id)
+    act(engineering, "complete_work_order", order_id, **completion(equipment_id=made["id"], materials=[
+        {"name": "门机板", "qty": 1, "unit_cost_cents": 320000}, {"name": "外呼按钮", "qty": 2}]))
+    later(5)
+    engineering.add_equipment_record({"estate_id": ESTATE, "id": made["id"],
+                                      "data": {"kind": "inspection", "result": "年检合格"}})
+    as_caller(engineering, MANAGER)
+    job = engineering.start_export({"estate_id": ESTATE, "data": {
+        "resource": "equipment_records", "format": "csv", "filters": {"equipment_id": made["id"]}}})
+    engineering.run_jobs()
+    part = engineering.read_export({"estate_id": ESTATE, "id": job["id"], "n": 0})
+    lines = [line.split(",") for line in base64.b64decode(part["data_base64"]).decode("utf-8-sig").splitlines()]
+    column = lines[0].index("materials_used")
+    assert [row[column] for row in lines[1:]] == ["门机板 ×1; 外呼按钮 ×2", ""]
