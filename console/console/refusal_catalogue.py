@@ -951,6 +951,18 @@ ZH = {
         '在预案中重复出现',
     'no step escalates to the manager':
         '预案中须至少有一个上报服务中心经理的步骤',
+    "has no step '{0}': the release time is recorded by it":  # an entrapment's plan (困人解救)
+        '缺少步骤“{0}”：困人解救时间由该步骤记录',
+    "a release time is recorded with an entrapment's release step only":
+        '解救时间只能随电梯困人事件的“解救”步骤记录',
+    "is taken only with the step '{0}' of an entrapment":
+        '只能随电梯困人事件的步骤“{0}”填写',
+    'the passengers cannot have been released in the future':
+        '解救时间不能晚于现在',
+    'the passengers were released after the entrapment was reported':
+        '解救时间须在困人报警之后',
+    'is before the incident happened':
+        '早于事件发生时间',
     'the plan breaks a rule of emergency plans':
         '预案不符合应急预案的规则',
     'the plan changed since version {0} was read (now {1})':

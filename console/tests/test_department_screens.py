@@ -1766,3 +1766,35 @@ def test_a_held_order_s_record_says_what_it_waits_for_in_words(client, fake, doc
     facts = page.split('<dl class="facts">')[1].split("</dl>")[0]
     assert "<dt>等待</dt><dd>等配件</dd>" in facts and "工单待料/等住户" in page
     _only_documented(fake, documented_routes)
+
+
+ENTRAPMENT = {**INCIDENT, "type": "elevator_entrapment", "release_target_minutes": 30, "release": None,
+              "plan": [{"step": "notify_manager", "title": "Report to the manager", "escalate_to": "manager"},
+                       {"step": "release_passengers", "title": "Passengers released", "escalate_to": None}],
+              "pending_steps": ["release_passengers"], "steps": []}
+
+
+def test_an_entrapment_s_release_is_recorded_with_its_time_and_shown_against_its_target(client, fake, documented_routes):
+    """电梯困人解救 (h1): the page showed the release step's time alone; it now shows when the passengers were
+    out, the minutes from the report and the target, and the release step takes the time they were out."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", ENTRAPMENT)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/incidents/in_1/steps", (200, ENTRAPMENT))
+    page = client.get("/security/incidents/in_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "尚未解救（时限 30 分钟）" in page and 'name="released_at"' in page
+    client.post("/security/incidents/in_1/steps", data={"csrf_token": csrf_of(client), "step": "release_passengers",
+                                                         "released_at": "2026-11-30T09:20"})
+    assert fake.calls[-1]["json"] == {"step": "release_passengers", "released_at": "2026-11-30T01:20:00Z"}
+    client.post("/security/incidents/in_1/steps", data={"csrf_token": csrf_of(client), "step": "notify_manager",
+                                                         "released_at": "2026-11-30T09:20"})
+    assert fake.calls[-1]["json"] == {"step": "notify_manager"}  # the time goes with the release step only
+    late = {**ENTRAPMENT, "pending_steps": [], "release": {"released_at": "2026-11-30T01:35:00Z", "minutes": 45,
+                                                           "target_minutes": 30, "within_target": False}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", late)
+    page = client.get("/security/incidents/in_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    released = page.split("data-incident-release>")[1].split("</dd>")[0]
+    assert "45 min after the report" in released and "past the 30-minute target" in released
+    assert 'name="released_at"' not in page
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", INCIDENT)  # a flooding: no release
+    assert "data-incident-release" not in client.get("/security/incidents/in_1").get_data(as_text=True)
+    _only_documented(fake, documented_routes)

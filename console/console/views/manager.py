@@ -72,7 +72,7 @@ STRICTLY_BELOW = frozenset({"valid_complaint_rate"})
 # - any other KPI (a fire check may still come this month, a record still reach the archive): decided
 #   once the period is over. A target met is marked met once decided too.
 MISSED_TO_DATE = frozenset({"valid_complaint_rate", "operating_cost_control", "major_safety_incidents",
-                            "return_visit_rate", "patrol_completion", "archive_check_completeness",
+                            "return_visit_rate", "patrol_completion", "entrapment_release_timeliness", "archive_check_completeness",
                             "archive_check_plan_on_time"})
 YEAR_TO_DATE = frozenset({"manager_visits_year_to_date", "surveys_year_to_date", "survey_lines_year_to_date",
                           "archive_checks_year_to_date", "fire_drills_year_to_date"})
@@ -88,7 +88,7 @@ KPI_ORDER = (
     "consultation_accuracy", "return_visit_rate", "valid_complaint_rate", "archive_completeness",
     "closed_records_received", "archive_check_completeness", "archive_check_plan_on_time",
     "archive_checks_year_to_date", "patrol_completion", "fire_check_completion", "fire_drills_year_to_date",
-    "staff_turnover",
+    "entrapment_release_timeliness", "staff_turnover",
     "owner_contact_rate", "manager_visits_year_to_date", "surveys_year_to_date", "survey_lines_year_to_date",
 )
 

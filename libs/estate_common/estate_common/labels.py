@@ -258,6 +258,11 @@ MESSAGES = {
     "field.occurred_at": ("发生时间", "Occurred at"),
     "field.opened_at": ("开始时间", "Opened at"),
     "field.opened_by": ("登记人", "Recorded by"),
+    # an entrapment's release (困人解救: security_patrol's incidents)
+    "field.released_at": ("解救时间", "Passengers released at"),
+    "field.release_minutes": ("解救用时（分钟）", "Release time (minutes)"),
+    "field.release_target_minutes": ("解救时限（分钟）", "Release target (minutes)"),
+    "field.release_within_target": ("时限内解救", "Released within target"),
     "field.name": ("名称", "Name"),
     "field.phone": ("电话", "Phone"),
     "field.visiting_household_id": ("拜访住户", "Visiting household"),

@@ -124,9 +124,16 @@ def require_editor(caller):
         raise Forbidden("an estate's emergency plans are set by its manager")
 
 
-def checked_steps(steps):
-    """Step keys are unique (a step is recorded once by its key) and someone reaches the
-    manager (DOMAIN.md: an incident escalates to the manager as its plan says): 422 otherwise."""
+# a step an estate's plan of a type keeps: an entrapment's release (its passengers out) is recorded by it
+# (``incidents.RELEASE_STEP``, the release time reported against its target)
+KEPT_STEPS = {"elevator_entrapment": "release_passengers"}
+
+
+def checked_steps(steps, incident_type=None):
+    """Step keys are unique (a step is recorded once by its key), someone reaches the manager
+    (DOMAIN.md: an incident escalates to the manager as its plan says), and an entrapment's plan
+    keeps its release step (``KEPT_STEPS``: a plan without it could record no release time): 422
+    otherwise."""
     errors, seen = [], set()
     for index, step in enumerate(steps):
         if step["step"] in seen:
@@ -134,6 +141,9 @@ def checked_steps(steps):
         seen.add(step["step"])
     if not any(step.get("escalate_to") == MANAGER for step in steps):
         errors.append(field_error("data.steps", "no step escalates to the manager"))
+    kept = KEPT_STEPS.get(incident_type)
+    if kept and kept not in seen:
+        errors.append(field_error("data.steps", f"has no step '{kept}': the release time is recorded by it"))
     if errors:
         raise BusinessRuleViolation("the plan breaks a rule of emergency plans", errors)
     return [{"step": step["step"], "title": step["title"].strip(), "escalate_to": step.get("escalate_to")}
@@ -152,7 +162,7 @@ def _version_read(stored, data):
 def set_plan(estate_id, incident_type, stored, data, now, actor):
     """The estate's own plan for a type: a new document, or the fields that replace the stored one."""
     version = _version_read(stored, data) + 1
-    fields = {"steps": checked_steps(data["steps"]), "work_order": data["work_order"], "version": version,
+    fields = {"steps": checked_steps(data["steps"], incident_type), "work_order": data["work_order"], "version": version,
               "updated_at": clock.to_iso(now), "updated_by": actor}
     if stored:
         return fields

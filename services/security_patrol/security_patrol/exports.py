@@ -28,6 +28,11 @@ def _count(name):
     return Column(name, value)
 
 
+def _release(doc, name):
+    """An entrapment's release figure as the incident shows it (``release``), None while none."""
+    return (doc.get("release") or {}).get(name)
+
+
 def _escalated_to(doc):
     return sorted({entry["to"] for entry in doc.get("escalations") or ()}) or None
 
@@ -47,6 +52,11 @@ INCIDENTS = [
     field("pending_steps"), Column("escalated_to", _escalated_to), field("summary"),
     field("occurred_at"), field("opened_at"), field("opened_by"), field("closed_at"), field("created_at"),
     field("updated_at"),
+    # added after: an entrapment's release (困人解救), empty for other incidents (incidents.release)
+    Column("released_at", lambda doc: _release(doc, "released_at")),
+    Column("release_minutes", lambda doc: _release(doc, "minutes")),
+    Column("release_target_minutes", lambda doc: _release(doc, "target_minutes")),
+    Column("release_within_target", lambda doc: _release(doc, "within_target")),
 ]
 
 VISITORS = [

@@ -4,6 +4,7 @@ and an incident ends with a written summary.
 
 Plain functions: no broker, no store.
 """
+import math
 from datetime import timedelta
 
 from estate_common import clock, numbering, roles, transitions
@@ -11,6 +12,7 @@ from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, fie
 from estate_common.wording import counted
 
 from . import emergency_plans
+from .rules import DEFAULTS
 
 NUMBER_PREFIX = "INC"
 
@@ -19,6 +21,11 @@ TRANSITIONS = {
     "open": {"step": "open", "close": "closed"},
     "closed": {},
 }
+
+# 电梯困人: an entrapment's release (解救) is a recorded figure, when its passengers were out: the step
+# below, recorded with ``released_at`` (h1, the typhoon's leftovers: it was only the step's time)
+ENTRAPMENT = "elevator_entrapment"
+RELEASE_STEP = "release_passengers"
 
 # who may correct whether an incident was major (the guard's call when opening it)
 CLASSIFIERS = roles.MANAGEMENT
@@ -32,6 +39,9 @@ def incident_number(created, tz, sequence):
     """A series per year of the estate's calendar (``estate_common.numbering``)."""
     return numbering.number(NUMBER_PREFIX, created, tz, sequence)
 
+
+# 困人解救: the release target of an entrapment opened before incidents kept theirs
+DEFAULT_RELEASE_TARGET_MINUTES = DEFAULTS["entrapment_release_target_minutes"]
 
 # a device's clock a little ahead of ours: "it happened now" is not refused as the future
 CLOCK_SKEW = timedelta(minutes=2)
@@ -56,12 +66,17 @@ def occurred_at(data, now, rules):
     return clock.to_iso(min(at, now))
 
 
-def new_incident(incident_id, estate_id, data, number, now, actor, plan=None, happened=None):
+def new_incident(incident_id, estate_id, data, number, now, actor, plan=None, happened=None,
+                 release_target_minutes=None):
     """The incident with a copy of the plan it runs (the estate's, or the default); ``happened``:
-    when it happened (``occurred_at``), now when not given."""
+    when it happened (``occurred_at``), now when not given. An entrapment keeps the estate's
+    ``entrapment_release_target_minutes`` in force when it opened (``release_target_minutes``: a
+    target changed later leaves it), and its ``release``, None until its passengers are out."""
     plan = plan or emergency_plans.default_plan(data["type"])
     stamp = clock.to_iso(now)
-    return {
+    entrapment = {"release_target_minutes": release_target_minutes or DEFAULT_RELEASE_TARGET_MINUTES,
+                  "release": None} if data["type"] == ENTRAPMENT else {}
+    return entrapment | {
         "_id": incident_id,
         "estate_id": estate_id,
         "number": number,
@@ -138,9 +153,16 @@ def require(incident, action):
     return transitions.next_status(TRANSITIONS, incident["status"], action, "an incident")
 
 
-def record_step(incident, step_key, note, now, actor):
-    """``(entry, escalation or None, changes)`` for recording one plan step as done."""
+def record_step(incident, step_key, note, now, actor, released_at=None):
+    """``(entry, escalation or None, changes)`` for recording one plan step as done; an entrapment's
+    release step (``RELEASE_STEP``) records its ``release`` too, at ``released_at`` (when the passengers
+    were out, recorded afterwards; now when not given), a figure of no other step (422)."""
     require(incident, "step")
+    releases = incident["type"] == ENTRAPMENT and step_key == RELEASE_STEP
+    if released_at is not None and not releases:
+        raise BusinessRuleViolation("a release time is recorded with an entrapment's release step only",
+                                    [field_error("data.released_at",
+                                                 f"is taken only with the step '{RELEASE_STEP}' of an entrapment")])
     planned = next((s for s in incident["plan"] if s["step"] == step_key), None)
     if planned is None:
         raise BusinessRuleViolation(f"'{step_key}' is not a step of the {incident['type']} plan",
@@ -153,7 +175,67 @@ def record_step(incident, step_key, note, now, actor):
     if planned["escalate_to"]:
         escalation = {"to": planned["escalate_to"], "step": step_key, "at": stamp, "by": actor}
     changes = {"pending_steps": [k for k in incident["pending_steps"] if k != step_key], "updated_at": stamp}
+    if releases:
+        changes["release"] = release_of(incident, _released(incident, released_at, now))
     return entry, escalation, changes
+
+
+def reported_at(incident):
+    """When the incident was reported: when it happened as recorded (``occurred_at``), its opening
+    on one from before incidents carried it. An entrapment's release is counted from it."""
+    return incident.get("occurred_at", incident["opened_at"])
+
+
+def _released(incident, released_at, now):
+    """When the passengers were out: ``released_at`` (not to come, not before the report: 422), else now."""
+    if released_at is None:
+        return now
+    at = clock.parse_iso(released_at)
+    if at > now + CLOCK_SKEW:
+        raise BusinessRuleViolation("the passengers cannot have been released in the future",
+                                    [field_error("data.released_at", "is in the future")])
+    if at < clock.parse_iso(reported_at(incident)):
+        raise BusinessRuleViolation("the passengers were released after the entrapment was reported",
+                                    [field_error("data.released_at", "is before the incident happened")])
+    return min(at, now)
+
+
+def release_of(incident, at, target_minutes=None):
+    """困人解救: ``{released_at, minutes, target_minutes, within_target}``: the passengers out at ``at``,
+    whole minutes from the report (``reported_at``) rounded up (30 minutes and 20 seconds is 31, past a
+    30 minutes' target), against the incident's target (``target_minutes`` for one opened before
+    incidents kept theirs)."""
+    target = incident.get("release_target_minutes") or target_minutes or DEFAULT_RELEASE_TARGET_MINUTES
+    taken = at - clock.parse_iso(reported_at(incident))
+    return {"released_at": clock.to_iso(at), "minutes": math.ceil(taken.total_seconds() / 60),
+            "target_minutes": target, "within_target": taken <= timedelta(minutes=target)}
+
+
+def release(incident, target_minutes=None):
+    """The entrapment's release as recorded; for one whose release step was recorded before the release
+    was a figure, read from that step's time (``target_minutes``: the estate's target); None while the
+    passengers are not out, and for other incidents."""
+    if incident["type"] != ENTRAPMENT:
+        return None
+    if incident.get("release"):
+        return incident["release"]
+    step = next((s for s in incident["steps"] if s["step"] == RELEASE_STEP), None)
+    return step and release_of(incident, clock.parse_iso(step["at"]), target_minutes)
+
+
+def release_timeliness(entrapments, now, target_minutes):
+    """``(released within their target, counted)`` of the entrapments: one released counts, and one
+    not released once its target has run out (late); one within its target still waiting does not."""
+    within = counted = 0
+    for incident in entrapments:
+        released = release(incident, target_minutes)
+        if released is None:
+            target = incident.get("release_target_minutes") or target_minutes
+            if now <= clock.parse_iso(reported_at(incident)) + timedelta(minutes=target):
+                continue
+        counted += 1
+        within += bool(released and released["within_target"])
+    return within, counted
 
 
 def close(incident, summary, now):
@@ -220,4 +302,4 @@ def closed_event_data(incident):
         "steps_done": [s["step"] for s in incident["steps"]],
         "steps_not_done": list(incident["pending_steps"]),
         "escalations": [{"to": e["to"], "step": e["step"], "at": e["at"]} for e in incident["escalations"]],
-    }
+    } | ({"release": release(incident)} if incident["type"] == ENTRAPMENT else {})

@@ -22,6 +22,10 @@
   one written up the morning after counts in its night's month; a count), and
   ``major_safety_incidents_per_1000_households`` the same per 1,000 households of the
   estate registered by the period's end (household copies; ``store.kpi_facts``).
+- ``entrapment_release_timeliness`` (电梯困人解救): the elevator entrapments that happened in the period
+  whose passengers were out within their release target (``entrapment_release_target_minutes``, 30,
+  kept on each when it opened) ÷ those released or past their target (one not released yet within it is
+  waiting, not counted; ``incidents.release_timeliness``).
 - ``fire_drills_year_to_date`` (消防演练): the fire drills held in the period's local year up to its
   end ÷ the drills the year owes: ``fire_drills_per_year`` (DOMAIN.md "drills organised"), in the
   estate's first year its share from its registration (``estate_common.kpis.owed_a_year``): met once
@@ -35,7 +39,7 @@ from datetime import timedelta
 from estate_common import calendar, clock
 from estate_common.kpis import kpi, owed_a_year, year_to_date
 
-from . import localtime, patrols, suspensions
+from . import incidents, localtime, patrols, suspensions
 
 
 def counted_slots(plan, start, end, now, rules, suspended=(), left_out=None):
@@ -114,6 +118,11 @@ def for_estate(facts, start, end, now, rules, since=None):
         "major_safety_incidents_per_1000_households": kpi(
             major, facts["households"], "per_1000_households", scale=1000,
             note="value = major incidents / households x 1000"),
+        "entrapment_release_timeliness": kpi(
+            *incidents.release_timeliness(facts.get("entrapments", ()), now,
+                                          rules["entrapment_release_target_minutes"]), "ratio", target=1,
+            note="elevator entrapments whose passengers were out within the release target / entrapments "
+                 "released or past their target"),
         "fire_drills_year_to_date": fire_drills_year_to_date(facts["fire_drills_this_year"], owed_a_year(
             rules["fire_drills_per_year"], _year_of_end(end, rules), since, rules["timezone"])),
     }

@@ -521,7 +521,8 @@ def open_incident(db, outbox, caller, estate_id, data):
         tz = rules["timezone"]
         number = incidents.incident_number(now, tz, store.next_number(db, estate_id, incidents.number_series(now, tz)))
         incident = incidents.new_incident(doc_id, estate_id, data, number, now, caller.user,
-                                          emergency_plans.in_force(data["type"], stored), happened)
+                                          emergency_plans.in_force(data["type"], stored), happened,
+                                          rules["entrapment_release_target_minutes"])
         if incident.get("anomaly_id"):  # the anomaly's claim last, once the incident is known good: it
             # decides between two incidents opened at once, which each read none taking it over above
             holder = store.claim_anomaly_order(db, estate_id, incident, now)
@@ -590,7 +591,7 @@ def record_incident_step(db, outbox, caller, estate_id, incident_id, data):
     """A step of the incident's plan done; a step done late escalates, and says so."""
     def decide(incident):
         entry, escalation, changes = incidents.record_step(incident, data["step"], data.get("note"), clock.now(),
-                                                           caller.user)
+                                                           caller.user, data.get("released_at"))
         if escalation is None:
             return Change(changes, push={"steps": [entry]})
         announced = [("incident_escalated", incidents.escalated_event_data(incident, escalation))]

@@ -736,6 +736,10 @@ def kpi_facts(db, estate_id, months, start_iso, end_iso, year_start_iso):
         # KPIs count them, owner_contacts.owed_from)
         "households": db.households.count_documents(
             {"estate_id": estate_id, "$or": [{"created_at": {"$lt": end_iso}}, {"created_at": None}]}),
+        # 电梯困人 that happened in the period, for their release (kpis: entrapment_release_timeliness)
+        "entrapments": list(db.incidents.find(
+            {"estate_id": estate_id, "type": "elevator_entrapment", **happened_between(start_iso, end_iso)},
+            {"type": 1, "occurred_at": 1, "opened_at": 1, "steps": 1, "release": 1, "release_target_minutes": 1})),
         # held in the period's year by its end (the drills' (estate_id, held_at) index)
         "fire_drills_this_year": db.fire_drills.count_documents(
             {"estate_id": estate_id, "held_at": {"$gte": year_start_iso, "$lt": end_iso}}),

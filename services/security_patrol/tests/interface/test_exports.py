@@ -163,3 +163,18 @@ def test_a_number_in_a_handovers_notes_is_exported_as_the_list_shows_it(patrol):
     assert kinds["notes"] == kinds["acceptance_notes"] == personal_data.NUMBERS_IN_GUARDS_TEXT
     [row] = rows_of(patrol, export(patrol, "shift_handovers", caller=MANAGER), MANAGER)
     assert (row["notes"], row["acceptance_notes"]) == ("访客 13800138000 在 3 栋等业主", "已回电 13900139000")
+
+
+def test_an_entrapment_s_release_is_in_its_export_row(patrol):
+    """困人解救 (h1): the release, a figure of the incident, is exported with it; other incidents leave it empty."""
+    stuck = open_incident(patrol)
+    patrol.record_incident_step({"estate_id": ESTATE, "id": stuck["id"], "data": {"step": "release_passengers"}})
+    as_caller(patrol, GUARD)
+    patrol.open_incident({"estate_id": ESTATE, "data": {"type": "burglary", "description": "x", "location": "y"}})
+    rows = {row["id"]: row for row in rows_of(patrol, export(patrol, "incidents"))}
+    released = rows.pop(stuck["id"])
+    assert (released["release_minutes"], released["release_target_minutes"], released["release_within_target"]) == (
+        "0", "30", "True")
+    assert released["released_at"]
+    [burglary] = rows.values()
+    assert (burglary["released_at"], burglary["release_minutes"]) == ("", "")

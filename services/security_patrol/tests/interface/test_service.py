@@ -1959,6 +1959,42 @@ def test_an_incident_written_up_the_morning_after_counts_in_the_month_it_happene
     assert open_incident(patrol)["number"] == "INC-2026-000002"
 
 
+def test_an_entrapment_s_release_is_recorded_against_the_estate_s_target_and_reported(patrol):
+    """电梯困人解救 (h1, the typhoon's leftovers): the release was only the time of the step
+    release_passengers. Now a figure of the incident from its report, against the estate's target
+    written on it when it opened, and the month's KPI of the entrapments released in time."""
+    clock.freeze(clock.parse_iso("2026-11-20T12:00:00Z"))
+    as_caller(patrol, staff("wu", ["manager"], [ESTATE]))
+    patrol.update_settings({"estate_id": ESTATE, "data": {"entrapment_release_target_minutes": 20}})
+    as_caller(patrol, GUARD)
+    stuck = open_incident(patrol, occurred_at="2026-11-20T11:50:00Z")  # reported ten minutes before it was opened
+    assert (stuck["release_target_minutes"], stuck["release"]) == (20, None)
+    other = open_incident(patrol)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        patrol.record_incident_step({"estate_id": ESTATE, "id": stuck["id"], "data": {
+            "step": "reassure_passengers", "released_at": "2026-11-20T12:00:00Z"}})
+    assert refused.value.errors[0]["field"] == "data.released_at"
+    clock.freeze(clock.parse_iso("2026-11-20T12:30:00Z"))  # recorded at 12:30, the passengers out at 12:05
+    done = patrol.record_incident_step({"estate_id": ESTATE, "id": stuck["id"], "data": {
+        "step": "release_passengers", "released_at": "2026-11-20T12:05:00Z"}})
+    assert done["release"] == {"released_at": "2026-11-20T12:05:00.000Z", "minutes": 15, "target_minutes": 20,
+                               "within_target": True}
+    assert patrol.get_incident({"estate_id": ESTATE, "id": stuck["id"]})["release"] == done["release"]
+    # the other one, opened at 12:00, still waits at 12:30, past its 20 minutes: late
+    kpi = patrol.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["entrapment_release_timeliness"]
+    assert (kpi["numerator"], kpi["denominator"], kpi["target"]) == (1, 2, 1)
+    step(patrol, other, "release_passengers")
+    assert patrol.get_incident({"estate_id": ESTATE, "id": other["id"]})["release"]["minutes"] == 30
+    step(patrol, stuck, "notify_manager")
+    closed = patrol.close_incident({"estate_id": ESTATE, "id": stuck["id"], "data": {"summary": "released"}})
+    [announced] = patrol.outbox.of_type("incident_closed")
+    assert announced["data"]["release"] == done["release"] == closed["release"]
+    # a later target leaves the open entrapments' own
+    as_caller(patrol, staff("wu", ["manager"], [ESTATE]))
+    patrol.update_settings({"estate_id": ESTATE, "data": {"entrapment_release_target_minutes": 30}})
+    assert patrol.get_incident({"estate_id": ESTATE, "id": other["id"]})["release"]["target_minutes"] == 20
+
+
 def test_kpis_are_only_for_the_callers_estates(patrol):
     with pytest.raises(Forbidden):
         patrol.kpis({"period": "2026-11", "estate_ids": [ESTATE, "est_2"]})

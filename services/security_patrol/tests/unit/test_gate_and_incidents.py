@@ -326,3 +326,83 @@ def test_a_closed_incident_takes_no_more_steps_and_reports_what_was_not_done():
     data = incidents.closed_event_data(closed)
     assert data["steps_done"] == ["verify_alarm", "notify_manager"] and "evacuate" in data["steps_not_done"]
     assert data["major"] is True
+
+
+# -- an entrapment's release (电梯困人解救, h1: the typhoon's leftovers) --------------------------
+
+def entrapment(target=None, occurred_at="2026-11-23T08:00:00.000Z"):
+    data = {"type": "elevator_entrapment", "description": "two people in lift 2", "location": "Building 3"}
+    return incidents.new_incident("inc_3", "est_1", data, "INC-2026-000003", NOW, "zhao", happened=occurred_at,
+                                  release_target_minutes=target)
+
+
+def released(incident_, minutes_after, released_at=None):
+    entry, _, changes = incidents.record_step(incident_, "release_passengers", "out", NOW + timedelta(
+        minutes=minutes_after), "zhao", released_at)
+    incident_.update(changes)
+    incident_["steps"].append(entry)
+    return incident_
+
+
+def test_an_entrapment_keeps_its_target_and_its_release_is_a_figure_from_the_report():
+    """It was only the time of the step release_passengers: nothing said how long the passengers waited."""
+    opened = entrapment(target=20)
+    assert (opened["release_target_minutes"], opened["release"]) == (20, None)
+    assert "release" not in incident() and "release_target_minutes" not in incident()
+    # reported at 07:40 (written up at 08:00), recorded at 08:30, the passengers out at 08:05: 25 minutes
+    late = released(entrapment(target=20, occurred_at="2026-11-23T07:40:00.000Z"), 30, "2026-11-23T08:05:00Z")
+    assert late["release"] == {"released_at": "2026-11-23T08:05:00.000Z", "minutes": 25, "target_minutes": 20,
+                               "within_target": False}
+    on_time = released(entrapment(), 30)  # out as recorded: 30 minutes, the default target, met
+    assert on_time["release"] == {"released_at": "2026-11-23T08:30:00.000Z", "minutes": 30, "target_minutes": 30,
+                                  "within_target": True}
+    # 30 minutes and 20 seconds: 31 whole minutes, past the target
+    just_past = released(entrapment(), 40, "2026-11-23T08:30:20Z")["release"]
+    assert (just_past["minutes"], just_past["within_target"]) == (31, False)
+    closed = on_time | {"closed_at": "2026-11-23T09:00:00.000Z", "summary": "ok"}
+    assert incidents.closed_event_data(closed)["release"] == on_time["release"]
+    assert "release" not in incidents.closed_event_data(incident() | {"closed_at": "2026-11-23T09:00:00.000Z"})
+
+
+@pytest.mark.parametrize("at, why", [
+    ("2026-11-23T08:15:00Z", "is in the future"),           # recorded at 08:10
+    ("2026-11-23T07:59:00Z", "is before the incident happened"),
+])
+def test_a_release_to_come_or_before_the_report_is_refused(at, why):
+    with pytest.raises(BusinessRuleViolation) as refused:
+        released(entrapment(), 10, at)
+    assert refused.value.errors == [{"field": "data.released_at", "message": why}]
+
+
+def test_a_release_time_goes_with_an_entrapment_s_release_step_only():
+    for opened, step in ((entrapment(), "reassure_passengers"), (incident(), "verify_alarm")):
+        with pytest.raises(BusinessRuleViolation) as refused:
+            incidents.record_step(opened, step, None, NOW, "zhao", "2026-11-23T08:00:00Z")
+        assert refused.value.errors[0]["field"] == "data.released_at"
+    assert "release" not in incidents.record_step(entrapment(), "reassure_passengers", None, NOW, "zhao")[2]
+
+
+def test_an_entrapment_released_before_the_figure_reads_its_step_and_the_kpi_counts_the_due_ones():
+    old = entrapment()
+    del old["release"], old["release_target_minutes"]
+    old["steps"].append({"step": "release_passengers", "title": "t", "note": "", "at": "2026-11-23T08:45:00.000Z",
+                         "by": "zhao"})
+    assert incidents.release(old, 60) == {"released_at": "2026-11-23T08:45:00.000Z", "minutes": 45,
+                                          "target_minutes": 60, "within_target": True}
+    on_time, late = released(entrapment(), 20), released(entrapment(), 50)
+    waiting, overdue = entrapment(), entrapment(target=5)
+    now = NOW + timedelta(minutes=10)
+    assert incidents.release_timeliness([on_time, late, waiting, overdue], now, 30) == (1, 3)
+    assert incidents.release_timeliness([], now, 30) == (0, 0)
+
+
+def test_an_estate_s_entrapment_plan_keeps_its_release_step():
+    steps = [{"step": "notify_manager", "title": "Call the manager", "escalate_to": "manager"}]
+    with pytest.raises(BusinessRuleViolation) as refused:
+        emergency_plans.set_plan("est_1", "elevator_entrapment", None, {"steps": steps, "work_order": True}, NOW, "wu")
+    assert refused.value.errors == [{"field": "data.steps",
+                                     "message": "has no step 'release_passengers': the release time is recorded by it"}]
+    kept = steps + [{"step": "release_passengers", "title": "Out", "escalate_to": None}]
+    assert emergency_plans.set_plan("est_1", "elevator_entrapment", None, {"steps": kept, "work_order": True},
+                                    NOW, "wu")["version"] == 1
+    assert emergency_plans.set_plan("est_1", "burglary", None, {"steps": steps, "work_order": False}, NOW, "wu")
