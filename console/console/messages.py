@@ -2549,6 +2549,9 @@ _MESSAGES = {
     "menu.patrol_suspensions": ("停巡登记", "Patrol suspensions"),
     "reg.suspended_from": ("停巡开始", "Suspended from"),
     "reg.suspended_to": ("停巡结束", "Suspended until"),
+    "reg.suspended_routes": ("停巡路线", "Routes suspended"),
+    "reg.suspended_routes_pick": ("停巡路线（不选则停全部路线）", "Routes suspended (none ticked: every route)"),
+    "reg.every_route": ("全部路线", "Every route"),
     "reg.suspended_hours": ("时长（小时）", "Hours"),
     "reg.patrol_suspensions_hint": ("台风、暴雨等恶劣天气停止室外巡逻时由经理登记：开始时间落在停巡时段内的计划巡逻班次不计入巡逻完成率（另计停巡班次数），不列为漏巡，也不发漏巡通知；时段内仍巡逻的记录照常保留。开始时间早于本项目设置的时限（默认 24 小时）之前的停巡由运营管理员登记。登记错了请撤销后重新登记：撤销的停巡保留在列表和档案中，其时段内的班次重新计为应巡。",
                                     "Recorded by a manager when a typhoon or a storm stops the outdoor rounds: a planned round starting in the window is not counted in patrol completion (the rounds suspended are counted beside it), not listed as missed and not announced; a round walked in it anyway stays on its record. A window starting further back than the estate's setting (24 hours by default) is recorded by the operator admin. One recorded wrong is withdrawn and recorded again: a withdrawn suspension stays in the list and the archive, and its rounds are owed again."),
@@ -3423,6 +3426,7 @@ _MESSAGES = {
     "field.service": ("服务", "Service"),
     "field.service_requests": ("报事", "Service requests"),
     "field.steps_done": ("已完成步骤", "Steps done"),
+    "field.route_ids": ("巡逻路线", "Patrol routes"),  # a patrol suspension's (null: every route)
     # an entrapment's release in its closed incident's record (困人解救, h1)
     "field.release": ("困人解救", "Passengers released"),
     "field.minutes": ("用时（分钟）", "Minutes"),

@@ -951,6 +951,10 @@ ZH = {
         '在预案中重复出现',
     'no step escalates to the manager':
         '预案中须至少有一个上报服务中心经理的步骤',
+    'is not a patrol route of this estate':  # a patrol suspension's route_ids (h1)
+        '不是本小区的巡逻路线',
+    "a patrol suspension names the estate's patrol routes":
+        '停巡只能指定本小区的巡逻路线',
     "has no step '{0}': the release time is recorded by it":  # an entrapment's plan (困人解救)
         '缺少步骤“{0}”：困人解救时间由该步骤记录',
     "a release time is recorded with an entrapment's release step only":

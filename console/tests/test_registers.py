@@ -1189,6 +1189,30 @@ def test_an_incident_of_a_fault_found_on_a_round_takes_over_the_anomaly_s_order(
     _only_documented(fake, documented_routes)
 
 
+def test_a_patrol_suspension_names_the_routes_it_suspends_or_every_route(client, fake, documented_routes):
+    """h1, the typhoon's leftovers: a 停巡 covered every route. The form offers the estate's routes to
+    tick (none ticked: every route, as before), and the list names a suspension's routes or says all."""
+    outdoor = {"id": "proute_1", "estate_id": ESTATE, "name": "室外夜巡"}
+    lobby = {"id": "proute_2", "estate_id": ESTATE, "name": "大堂"}
+    some = {"id": "psusp_1", "estate_id": ESTATE, "from": "2026-11-24T00:00:00.000Z", "to": "2026-11-24T10:00:00.000Z",
+            "route_ids": ["proute_1"], "hours": 10, "reason": "台风", "created_by": "wu",
+            "created_at": "2026-11-24T01:00:00.000Z"}
+    every = {**some, "id": "psusp_2", "route_ids": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-routes", {"items": [outdoor, lobby], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/patrol-suspensions", {"items": [some, every], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/patrol-suspensions", (201, some))
+    sign_in(client, fake, username="wu", roles=("manager",))
+    page = client.get("/security/patrol-suspensions").get_data(as_text=True)
+    assert 'name="route_ids" value="proute_1"' in page and 'name="route_ids" value="proute_2"' in page
+    assert "<td>室外夜巡</td>" in page and "<td>全部路线</td>" in page  # the list's rows, by the routes' names
+    form = {"csrf_token": csrf_of(client), "from": "2026-11-24T08:00", "to": "2026-11-24T18:00", "reason": "台风"}
+    client.post("/security/patrol-suspensions", data={**form, "route_ids": ["proute_1"]})
+    assert fake.calls[-1]["json"]["route_ids"] == ["proute_1"]
+    client.post("/security/patrol-suspensions", data=form)
+    assert "route_ids" not in fake.calls[-1]["json"]  # none ticked: every route
+    _only_documented(fake, documented_routes)
+
+
 def test_a_patrol_suspension_is_withdrawn_from_its_register_by_the_manager_and_stays_listed(client, fake):
     """停巡 (review r5): a window typed wrong erased the night's rounds for good. The manager
     withdraws it from 停巡登记 with a reason; a withdrawn one stays listed, saying so, and offers no

@@ -16,6 +16,7 @@ class Field:
     name: str
     label: str
     kind: str = "text"  # text, textarea, int, bool, choice, household, pick, moment, date, month, lines, money, checkpoints,
+    # picks (several rows of a pick's source, each ticked: none ticked sends none),
     # user (a username, the signed-in user's by default),
     # confirm (a box an irreversible step asks to be ticked, its label saying what it does; never sent)
     # phone (a phone's keypad; typed full-width, sent as ASCII: the API's pattern refused １３９…)
@@ -542,11 +543,14 @@ SECURITY = (
     # 停巡: a typhoon night's window in which the planned rounds are not owed (a manager records it)
     Register("security", "patrol-suspensions", "menu.patrol_suspensions", "patrol-suspensions",
              (C("from", "reg.suspended_from", "when"), C("to", "reg.suspended_to", "when"),
+              # the routes it suspends (h1), every route where it names none
+              C("route_ids", "reg.suspended_routes", "list", source="patrol-routes", blank="reg.every_route"),
               C("hours", "reg.suspended_hours"), C("reason", "reg.reason"), C("created_by", "reg.by"),
               # 撤销: kept in the list, its rounds owed again
               C("withdrawn_at", "reg.withdrawn_at", "when"), C("withdrawn_by", "reg.withdrawn_by"),
               C("withdrawal_reason", "reg.withdrawal_reason")),
              fields=(F("from", "reg.suspended_from", "moment", True), F("to", "reg.suspended_to", "moment", True),
+                     F("route_ids", "reg.suspended_routes_pick", "picks", group="patrol-routes"),
                      F("reason", "reg.reason", "textarea", True)),
              # a window typed wrong: withdrawn (the manager's; the gateway's x-roles hide it from a guard)
              actions=(A("withdraw", "reg.withdraw_suspension", (F("reason", "reg.reason", "textarea", True),),

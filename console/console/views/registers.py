@@ -38,7 +38,7 @@ def _value(field, form):
         return None
     if field.kind == "bool":
         return form.get(field.name) == "on" if field.required or form.get(field.name) == "on" else None
-    if field.kind == "multi":
+    if field.kind in ("multi", "picks"):
         return [value for value in form.getlist(field.name) if value] or None
     raw = form.get(field.name, "").strip()
     if raw == "":
@@ -129,7 +129,8 @@ def _options(spec):
 def _picks(spec):
     """``{source: common.Picks}`` for the register's pick fields (form, filters, row actions) and
     the columns a source names."""
-    sources = {f.group for f in _fields(spec) if f.kind == "pick"} | {c.source for c in spec.columns if c.source}
+    sources = {f.group for f in _fields(spec) if f.kind in ("pick", "picks")} | {c.source for c in spec.columns
+                                                                                if c.source}
     return {source: common.pick_names(PICK_SOURCES[source]) for source in sorted(sources)}
 
 

@@ -44,7 +44,7 @@ from . import incidents, localtime, patrols, suspensions
 
 def counted_slots(plan, start, end, now, rules, suspended=(), left_out=None):
     """The slots of ``plan`` in [start, end) that are over by ``now`` and not older than the plan;
-    a slot starting in one of the ``suspended`` windows (停巡, ``suspensions``) is owed by no one
+    a slot starting in one of the ``suspended`` windows covering its route (停巡, ``suspensions``) is owed by no one
     (and appended to ``left_out``, a list, when given)."""
     created = clock.parse_iso(plan["created_at"])
     spans = suspensions.windows(suspended)
@@ -55,7 +55,7 @@ def counted_slots(plan, start, end, now, rules, suspended=(), left_out=None):
     while day <= last:
         for slot in patrols.plan_slots(plan, day, rules):
             if start <= slot < end and slot >= created and slot + over_after <= now:
-                if not suspensions.within(slot, spans):
+                if not suspensions.within(slot, spans, plan["route_id"]):
                     slots.append(slot)
                 elif left_out is not None:
                     left_out.append(slot)

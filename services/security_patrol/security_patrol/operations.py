@@ -467,7 +467,9 @@ def suspend_patrols(db, outbox, caller, estate_id, data):
     rules = store.rules_for(db, estate_id)
 
     def build(doc_id):
-        suspension = suspensions.new_suspension(doc_id, estate_id, data, clock.now(), caller.user, rules, caller.roles)
+        routes = store.routes_by_id(db, estate_id, data["route_ids"]) if data.get("route_ids") else None
+        suspension = suspensions.new_suspension(doc_id, estate_id, data, clock.now(), caller.user, rules, caller.roles,
+                                                routes)
         return suspension, [("patrol_suspended", suspensions.event_data(suspension))]
 
     return create(db, outbox, caller, "patrol_suspensions", "psusp", estate_id, build)

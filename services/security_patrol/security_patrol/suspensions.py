@@ -1,5 +1,9 @@
 """Patrol suspensions (停巡): a window in which the estate's planned rounds are not owed.
 
+A suspension covers every route of the estate, or the routes it names (``route_ids``, h1: the
+typhoon's leftovers: the outdoor routes are suspended, the lobby's round under a roof is still
+walked); a plan's slot is not owed when a suspension covering its route holds it (``within``).
+
 A typhoon night (h5's probe): the manager keeps the guards indoors from 20:00 to 06:00; every
 planned slot of the night went unwalked and counted against them: in patrol completion, the
 month's missed rounds and a ``patrol_round_missed`` notice each. The sources ask for patrols by
@@ -35,7 +39,8 @@ from estate_common.roles import OPERATOR_ADMIN
 from estate_common.wording import counted
 
 
-def new_suspension(doc_id, estate_id, data, now, actor, rules, roles=()):
+def new_suspension(doc_id, estate_id, data, now, actor, rules, roles=(), routes=None):
+    """``routes``: the estate's patrol routes among ``data["route_ids"]`` (by id), when it names some."""
     start, end = clock.parse_iso(data["from"]), clock.parse_iso(data["to"])
     if end <= start:
         raise BusinessRuleViolation("a patrol suspension ends after it starts",
@@ -55,17 +60,32 @@ def new_suspension(doc_id, estate_id, data, now, actor, rules, roles=()):
     if start > now + timedelta(hours=most):
         raise BusinessRuleViolation(f"a patrol suspension is declared at most {counted(most, 'hour')} ahead",
                                     [field_error("data.from", f"is more than {counted(most, 'hour')} ahead")])
+    route_ids = chosen_routes(data.get("route_ids"), routes or {})
     stamp = clock.to_iso(now)
     return {
         "_id": doc_id,
         "estate_id": estate_id,
         "from": clock.to_iso(start),
         "to": clock.to_iso(end),
+        "route_ids": route_ids,
         "hours": round((end - start).total_seconds() / 3600, 2),
         "reason": " ".join(data["reason"].split()),
         "created_by": actor,
         "created_at": stamp,
     }
+
+
+def chosen_routes(route_ids, routes):
+    """The routes a suspension covers: ``route_ids`` as given, each a route of the estate (``routes``,
+    by id: 422 naming ``data.route_ids[i]`` else); None (absent) for every route, as before routes
+    could be chosen (h1, the typhoon's leftovers: the garage's round under water, the lobby's walked)."""
+    if route_ids is None:
+        return None
+    errors = [field_error(f"data.route_ids[{index}]", "is not a patrol route of this estate")
+              for index, route_id in enumerate(route_ids) if route_id not in routes]
+    if errors:
+        raise BusinessRuleViolation("a patrol suspension names the estate's patrol routes", errors)
+    return list(dict.fromkeys(route_ids))
 
 
 def refuse_a_backdate_raised(current, overrides, defaults, roles):
@@ -93,22 +113,27 @@ def withdrawal(suspension, data, now, actor):
 def event_data(suspension):
     """``patrol_suspended`` / ``patrol_suspension_withdrawn``: the suspension as archive keeps it, its
     window named (``from``, ``to``) so an auditor matches a missed-round notice raised before it."""
-    kept = ("from", "to", "hours", "reason", "created_by", "created_at",
+    kept = ("from", "to", "route_ids", "hours", "reason", "created_by", "created_at",
             "withdrawn_at", "withdrawn_by", "withdrawal_reason")
     return {"id": suspension["_id"], **{key: suspension[key] for key in kept if key in suspension}}
 
 
 def windows(suspensions):
-    """``[(start, end)]`` datetimes of the stored suspensions (or of ones just made) not withdrawn."""
-    return [(clock.parse_iso(s["from"]), clock.parse_iso(s["to"])) for s in suspensions or ()
-            if not s.get("withdrawn_at")]
+    """``[(start, end, routes)]`` of the stored suspensions (or of ones just made) not withdrawn: the
+    window's datetimes and the ids of the routes it covers, None for every route (``route_ids`` absent
+    or null: one recorded before routes could be chosen covers them all)."""
+    return [(clock.parse_iso(s["from"]), clock.parse_iso(s["to"]),
+             None if s.get("route_ids") is None else frozenset(s["route_ids"]))
+            for s in suspensions or () if not s.get("withdrawn_at")]
 
 
-def suspended(slot, suspensions):
-    """Whether a plan slot starting at ``slot`` starts within one of ``suspensions``."""
-    return within(slot, windows(suspensions))
+def suspended(slot, suspensions, route_id=None):
+    """Whether a slot of a plan of ``route_id`` starting at ``slot`` starts within one of ``suspensions``
+    covering its route."""
+    return within(slot, windows(suspensions), route_id)
 
 
-def within(slot, spans):
-    """Whether ``slot`` starts within one of ``spans`` (``windows``)."""
-    return any(start <= slot < end for start, end in spans)
+def within(slot, spans, route_id=None):
+    """Whether ``slot`` (of a plan of ``route_id``) starts within one of ``spans`` (``windows``) that
+    covers its route."""
+    return any(start <= slot < end and (routes is None or route_id in routes) for start, end, routes in spans)

@@ -2963,6 +2963,48 @@ def test_a_typhoon_night_s_patrol_suspension_leaves_its_slots_unowed(patrol):
     assert (completion["numerator"], completion["denominator"]) == (3, 6)  # the 23rd's and the 25th's
 
 
+def test_a_suspension_of_the_outdoor_route_leaves_the_lobby_s_rounds_owed(patrol):
+    """h1, the typhoon's leftovers: a 停巡 covered every route, so the lobby's round under a roof was
+    unowed with the car park's. One naming its routes takes out their slots alone: the KPI, the month's
+    missed rounds and the sweep owe the other route's; withdrawn, its own are owed again; a route of
+    another estate (or none) is a 422 naming it, and nothing is written."""
+    outdoor = make_route(patrol)
+    lobby = patrol.create_patrol_route({"estate_id": ESTATE, "data": {"name": "Lobby", "checkpoints": [
+        {"code": "L1", "name": "Lobby"}]}})
+    make_plan(patrol, outdoor)  # a slot at 14:00Z (22:00 in the estate) each day from the 23rd
+    make_plan(patrol, lobby)
+    clock.freeze(clock.parse_iso("2026-11-24T10:00:00Z"))
+    as_caller(patrol, MANAGER)
+    night = {"from": "2026-11-24T12:00:00.000Z", "to": "2026-11-24T22:00:00.000Z", "reason": "台风，停止室外巡逻"}
+    with pytest.raises(BusinessRuleViolation) as refused:
+        patrol.suspend_patrols({"estate_id": ESTATE, "data": {**night, "route_ids": [outdoor["id"], "proute_nope"]}})
+    assert refused.value.errors == [{"field": "data.route_ids[1]", "message": "is not a patrol route of this estate"}]
+    assert patrol.list_patrol_suspensions({"estate_id": ESTATE})["items"] == []
+    storm = patrol.suspend_patrols({"estate_id": ESTATE, "data": {**night, "route_ids": [outdoor["id"]]}})
+    assert storm["route_ids"] == [outdoor["id"]]
+    [announced] = patrol.outbox.of_type("patrol_suspended")
+    assert announced["data"]["route_ids"] == [outdoor["id"]]
+
+    assert patrol.sweep_missed_rounds(clock.parse_iso("2026-11-24T16:00:00Z")) == 3  # the 23rd's two, the lobby's 24th
+    clock.freeze(clock.parse_iso("2026-11-24T16:00:00Z"))
+    missed = patrol.missed_rounds({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]
+    assert sorted((item["route_id"], item["scheduled_start"]) for item in missed) == sorted([
+        (outdoor["id"], "2026-11-23T14:00:00.000Z"), (lobby["id"], "2026-11-23T14:00:00.000Z"),
+        (lobby["id"], "2026-11-24T14:00:00.000Z")])
+    completion = patrol.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["patrol_completion"]
+    assert (completion["denominator"], completion["suspended_slots"]) == (3 + 1 + 1, 1)
+
+    patrol.withdraw_patrol_suspension({"estate_id": ESTATE, "id": storm["id"], "data": {"reason": "只停车库"}})
+    [told] = patrol.outbox.of_type("patrol_suspension_withdrawn")
+    assert told["data"]["route_ids"] == [outdoor["id"]]
+    completion = patrol.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["patrol_completion"]
+    assert (completion["denominator"], completion["suspended_slots"]) == (3 + 1 + 3 + 1, 0)
+    every = patrol.suspend_patrols({"estate_id": ESTATE, "data": night})  # none named: every route, as before
+    assert every["route_ids"] is None
+    completion = patrol.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["patrol_completion"]
+    assert (completion["denominator"], completion["suspended_slots"]) == (3 + 1, 2)
+
+
 def test_a_patrol_suspension_withdrawn_is_kept_announced_and_its_slots_owed_again(patrol):
     """Review r5: a manager who typed the wrong window erased the night's slots for good. Withdrawn,
     the suspension stays listed with who withdrew it, when and why; its slot is owed again: the

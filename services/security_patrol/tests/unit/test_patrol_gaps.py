@@ -165,3 +165,41 @@ def test_patrol_completion_says_how_many_slots_a_suspension_took_out():
         kpis.counted_slots(HALF_HOURLY, start, end, now, RULES)) - 20)
     assert kpis.for_estate(facts | {"suspensions": []}, start, end, now, RULES)["patrol_completion"][
         "suspended_slots"] == 0
+
+
+def test_a_suspension_of_chosen_routes_leaves_the_others_owed():
+    """h1, the typhoon's leftovers: a 停巡 covered every route of the estate, so the lobby's round under
+    a roof went unowed with the car park's under water. One naming its routes (``route_ids``) takes out
+    their slots alone; one naming none covers every route, as before; withdrawn, its slots are owed again."""
+    from estate_common.errors import BusinessRuleViolation
+    from security_patrol import suspensions
+    lobby = patrols.new_route("proute_2", "est_1", {"name": "Lobby", "checkpoints": [{"code": "L", "name": "l"}]},
+                              datetime(2026, 10, 1, tzinfo=UTC), "chen")
+    indoors = HALF_HOURLY | {"_id": "pplan_2", "route_id": "proute_2"}
+    routes = {"proute_1": ROUTE, "proute_2": lobby}
+    start, end = datetime(2026, 10, 31, 16, tzinfo=UTC), datetime(2026, 11, 30, 16, tzinfo=UTC)
+    now = datetime(2026, 11, 24, 2, tzinfo=UTC)
+    window = {"from": "2026-11-23T12:00:00.000Z", "to": "2026-11-23T22:00:00.000Z", "reason": "台风"}
+    outdoor = suspensions.new_suspension("psusp_1", "est_1", {**window, "route_ids": ["proute_1", "proute_1"]}, now,
+                                         "mgr", RULES, routes={"proute_1": ROUTE})
+    assert outdoor["route_ids"] == ["proute_1"]
+    assert suspensions.event_data(outdoor)["route_ids"] == ["proute_1"]
+    every = suspensions.new_suspension("psusp_2", "est_1", window, now, "mgr", RULES)
+    assert every["route_ids"] is None
+    owed = len(kpis.counted_slots(HALF_HOURLY, start, end, now, RULES))
+    assert len(kpis.counted_slots(HALF_HOURLY, start, end, now, RULES, [outdoor])) == owed - 20
+    assert len(kpis.counted_slots(indoors, start, end, now, RULES, [outdoor])) == owed  # the lobby still owed
+    assert len(kpis.counted_slots(indoors, start, end, now, RULES, [every])) == owed - 20
+    left_out = []
+    assert kpis.patrol_completion([HALF_HOURLY, indoors], routes, [], start, end, now, RULES, [outdoor], left_out) == (
+        0, 2 * (owed - 20) + owed)
+    assert len(left_out) == 20
+    listed = patrol_gaps.missed_rounds([HALF_HOURLY, indoors], routes, [], start, end, now, RULES, [outdoor])
+    assert len(listed["items"]) + listed["more"] == 2 * owed - 20
+    assert len(patrol_gaps.slots_gone_over([HALF_HOURLY, indoors], now, RULES, [outdoor])) == 2 * 96 - 20
+    withdrawn = outdoor | {"withdrawn_at": "2026-11-24T01:00:00.000Z"}
+    assert len(kpis.counted_slots(HALF_HOURLY, start, end, now, RULES, [withdrawn])) == owed
+    with pytest.raises(BusinessRuleViolation) as refused:
+        suspensions.new_suspension("psusp_3", "est_1", {**window, "route_ids": ["proute_1", "proute_9"]}, now, "mgr",
+                                   RULES, routes={"proute_1": ROUTE})
+    assert refused.value.errors == [{"field": "data.route_ids[1]", "message": "is not a patrol route of this estate"}]
