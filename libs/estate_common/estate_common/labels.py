@@ -214,7 +214,9 @@ MESSAGES = {
     "method.wechat": ("微信", "WeChat Pay"),
     "method.alipay": ("支付宝", "Alipay"),
     "method.bank": ("银行卡", "Bank card"),
-    "method.transfer": ("转账", "Transfer"),
+    # a bank transfer (银行转账, 对公转账): one name for it, ``transfer``, a fund deposit's too (h1: one
+    # asked for a bank_transfer that this is); its label says so, "转账" read as any transfer
+    "method.transfer": ("银行转账", "Bank transfer"),
     "method.opening_credit": ("期初预收（原物业公司收取）", "Opening credit (paid to the previous company)"),
     "payment_status.posted": ("已入账", "Posted"),
     "payment_status.pending": ("处理中", "Pending"),

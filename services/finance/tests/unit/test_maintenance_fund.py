@@ -157,3 +157,18 @@ def test_a_uses_request_and_decision_are_announced_as_decided():
     for event_type, data in (("fund_use_requested", requested), ("fund_use_approved", approved_),
                              ("fund_use_rejected", rejected)):
         contracts.load().check_event("finance", event_type, make_event("finance", event_type, "est_1", data))
+
+
+def test_a_bank_transfer_into_the_fund_is_a_transfer_one_name_for_one_thing():
+    """h1, the typhoon's leftovers, asked for a deposit's ``bank_transfer``: a bank transfer is ``transfer``
+    (银行转账) for payments and deposits alike, to the bank journal; a second name would split one method
+    in two across the journals' and the fund's lists."""
+    from estate_common import contracts, labels
+    from finance import payments
+    methods = contracts.load().openapi["components"]["schemas"]["PaymentMethod"]["enum"]
+    assert set(methods) == set(payments.METHOD_JOURNAL) and "bank_transfer" not in methods
+    assert payments.journal_of("transfer") == "bank"
+    made = fund.deposit("d", "est_1", {"source": "developer", "amount_cents": 1, "method": "transfer"}, NOW, RULES,
+                        "acc")
+    assert made["method"] == "transfer"
+    assert labels.text("method.transfer", "zh") == "银行转账" and labels.text("method.transfer", "en") == "Bank transfer"
