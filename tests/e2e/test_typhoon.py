@@ -5,7 +5,7 @@ cut was a 400 and written up as a flooding; the manager suspends the night's out
 a guard may not, and a window too long or a season late is a problem+json naming its field; the
 operator publishes the typhoon notice to every estate in one call.
 """
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -161,3 +161,63 @@ def test_a_desk_emergency_names_its_category_on_the_month_s_emergencies(api, adm
     [order] = eventually(lambda: [o for o in api.get(f"{base}/emergency-repairs?period={month}", manager).json()["items"]
                                   if o["source"]["id"] == made.json()["id"]] or None)
     assert order["emergency_category"] == "flooding"
+
+
+def clock_text(moment):
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def test_an_entrapment_s_release_is_a_figure_against_the_estate_s_target_and_archived(api, admin):
+    """h1, the typhoon's leftovers: the night's entrapment was released at the time of its step and no
+    more. Through the gateway: the estate's target, the release recorded afterwards with when the
+    passengers were out, the minutes from the report on the incident, the KPI and archive's record."""
+    estate_id = new_estate(api, admin, name="Lift Court")["id"]
+    base = f"/api/v1/estates/{estate_id}"
+    _, guard = new_user(api, admin, ["security"], [estate_id])
+    _, manager = new_user(api, admin, ["manager"], [estate_id])
+    assert api.call("PUT", f"{base}/settings/security-patrol", manager,
+                    json={"entrapment_release_target_minutes": 20}).status_code == 200
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    reported, out = (clock_text(now - timedelta(minutes=minutes)) for minutes in (30, 15))
+    stuck = api.post(f"{base}/incidents", {"type": "elevator_entrapment", "description": "2号梯困2人",
+                                           "location": "3栋", "occurred_at": reported}, guard)
+    assert stuck.status_code == 201, stuck.text
+    stuck = stuck.json()
+    assert (stuck["release_target_minutes"], stuck["release"]) == (20, None)
+    steps = f"{base}/incidents/{stuck['id']}/steps"
+    assert _problem(api.post(steps, {"step": "reassure_passengers", "released_at": _at(0)}, guard),
+                    422)["errors"][0]["field"] == "released_at"
+    released = api.post(steps, {"step": "release_passengers", "released_at": out}, guard)
+    assert released.status_code == 200, released.text
+    assert released.json()["release"] == {"released_at": out, "minutes": 15, "target_minutes": 20,
+                                          "within_target": True}
+    assert api.post(steps, {"step": "notify_manager"}, guard).status_code == 200
+    assert api.post(f"{base}/incidents/{stuck['id']}/close", {"summary": "解救完毕"}, guard).status_code == 200
+    month = datetime.now(timezone.utc).strftime("%Y-%m")
+    kpi = api.get(f"{base}/kpis?period={month}", manager).json()
+    assert "entrapment_release_timeliness" in str(kpi)
+    [record] = eventually(lambda: [r for r in api.get(f"{base}/archive/records?subject_id={stuck['id']}", manager)
+                                   .json()["items"] if r["event_type"] == "incident_closed"])
+    assert record["data"]["release"]["minutes"] == 15
+
+
+def test_the_night_s_suspension_of_the_outdoor_route_names_it(api, admin):
+    """h1, the typhoon's leftovers: a 停巡 covered every route; one names the routes it suspends."""
+    estate_id = new_estate(api, admin, name="Garden Gate")["id"]
+    base = f"/api/v1/estates/{estate_id}"
+    _, guard = new_user(api, admin, ["security"], [estate_id])
+    _, manager = new_user(api, admin, ["manager"], [estate_id])
+    outdoor = api.post(f"{base}/patrol-routes", {"name": "室外", "checkpoints": [{"code": "G1", "name": "车库"}]},
+                       guard).json()
+    night = {"from": _at(-1), "to": _at(8), "reason": "台风，停止室外巡逻"}
+    assert _problem(api.post(f"{base}/patrol-suspensions", {**night, "route_ids": ["proute_nope"]}, manager),
+                    422)["errors"][0]["field"] == "route_ids[0]"
+    _problem(api.post(f"{base}/patrol-suspensions", {**night, "route_ids": []}, manager), 400)
+    made = api.post(f"{base}/patrol-suspensions", {**night, "route_ids": [outdoor["id"]]}, manager)
+    assert made.status_code == 201, made.text
+    assert made.json()["route_ids"] == [outdoor["id"]]
+    every = api.post(f"{base}/patrol-suspensions", night, manager).json()
+    assert every["route_ids"] is None
+    records = eventually(lambda: (lambda items: items if len(items) == 2 else None)(api.get(
+        f"{base}/archive/records?subject_type=patrol_suspension", manager).json()["items"]))
+    assert sorted(str(r["data"]["route_ids"]) for r in records) == sorted([str([outdoor["id"]]), "None"])
