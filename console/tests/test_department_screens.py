@@ -960,7 +960,8 @@ def test_the_months_emergencies_with_their_response_and_summary(client, fake, do
         "totals": {"reported": 2, "on_time": 1, "late": 1, "waiting": 0, "cancelled": 0, "completed": 1, "open": 1},
         "items": [EMERGENCY, late]})
     page = client.get("/engineering/emergencies?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
-    assert fake.calls[-1]["params"] == {"period": "2026-11"}
+    [asked] = [c for c in fake.calls if c["path"].endswith("/emergency-repairs")]
+    assert asked["params"] == {"period": "2026-11"}
     assert 'aria-label="本月抢险"' in page
     first = page.split('href="/engineering/work-orders/wo_1"', 1)[1].split("</tr>", 1)[0]
     assert "按时" in first and "main valve closed, pipe clamped" in first and "10" in first
@@ -968,6 +969,41 @@ def test_the_months_emergencies_with_their_response_and_summary(client, fake, do
     assert "超时" in second and "待总结" in second
     english = client.get("/engineering/emergencies", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Emergency repairs" in english and "Summary owed" in english
+    _only_documented(fake, documented_routes)
+
+
+def test_the_months_emergencies_show_an_entrapment_s_release_to_whom_reads_incidents(client, fake, documented_routes):
+    """电梯困人解救 (h1, the typhoon's leftovers): 本月抢险 showed the lift's order and its response, not when
+    the passengers were out. Beside each order serving a month's entrapment (its own, or the anomaly's it
+    took over): the minutes from the report against the target, or still owed; a technician, who reads no
+    incidents, sees the page without it."""
+    stuck = {**EMERGENCY, "id": "wo_3", "number": "WO-2026-000003", "source": {"type": "incident", "id": "inc_1"},
+             "emergency_category": "elevator_entrapment"}
+    taken = {**EMERGENCY, "id": "wo_4", "number": "WO-2026-000004", "source": {"type": "patrol_anomaly", "id": "an_9"}}
+    month = {"estate_id": ESTATE, "period": "2026-11", "as_of": "2026-11-23T11:00:00Z",
+             "totals": {"reported": 3, "on_time": 3, "late": 0, "waiting": 0, "cancelled": 0, "completed": 3, "open": 0},
+             "items": [EMERGENCY, stuck, taken]}
+    released = {**INCIDENT, "id": "inc_1", "type": "elevator_entrapment", "release_target_minutes": 30,
+                "release": {"released_at": "2026-11-23T09:45:00Z", "minutes": 45, "target_minutes": 30,
+                            "within_target": False}}
+    waiting = {**INCIDENT, "id": "inc_2", "type": "elevator_entrapment", "anomaly_id": "an_9",
+               "release_target_minutes": 20, "release": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/emergency-repairs", month)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents", {"items": [released, waiting], "next_cursor": None})
+    sign_in(client, fake, username="mia", roles=("manager",))
+    page = client.get("/engineering/emergencies?period=2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    [asked] = [c for c in fake.calls if c["path"].endswith("/incidents")]
+    assert asked["params"] == {"type": "elevator_entrapment", "period": "2026-11", "limit": 200}
+    row = page.split('href="/engineering/work-orders/wo_3"', 1)[1].split("</tr>", 1)[0]
+    assert "45 min after the report" in row and "past the 30-minute target" in row
+    assert 'href="/security/incidents/inc_1"' in row
+    row = page.split('href="/engineering/work-orders/wo_4"', 1)[1].split("</tr>", 1)[0]
+    assert "not released yet (20-minute target)" in row
+    row = page.split('href="/engineering/work-orders/wo_1"', 1)[1].split("</tr>", 1)[0]
+    assert "<td data-release>—</td>" in row
+    sign_in(client, fake, username="chen", roles=("technician",))
+    page = client.get("/engineering/emergencies?period=2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "WO-2026-000003" in page and "data-release" not in page and "Passengers released" not in page
     _only_documented(fake, documented_routes)
 
 

@@ -568,7 +568,30 @@ def emergencies():
     incident summary, the open ones owing it."""
     period = request.args.get("period", "").strip()
     month = g.api.get(g.api.estate(g.user.estate_id, "emergency-repairs"), period=period or None)
-    return render_template("engineering/emergencies.html", month=month, period=period or month.get("period", ""))
+    return render_template("engineering/emergencies.html", month=month, period=period or month.get("period", ""),
+                           releases=_entrapment_releases(month))
+
+
+def _entrapment_releases(month):
+    """电梯困人解救 (h1, the typhoon's leftovers): the month's emergencies showed an entrapment's order
+    and its response, not when the passengers were out. ``{order id: incident}`` of the orders that
+    serve an elevator entrapment of the month (its own order, source ``incident``, or the anomaly's it
+    took over), each incident with its ``release`` (security's record, read as the incident page reads
+    it); None for one who may not read incidents (a technician) or when they cannot be read: the page
+    shows without the column."""
+    orders = [o for o in month.get("items", []) if (o.get("source") or {}).get("type") in ("incident", "patrol_anomaly")]
+    if not orders or not month.get("period") or not permissions.may("GET", "incidents"):
+        return None
+    page = common.optional_read("incidents", type="elevator_entrapment", period=month["period"],
+                                limit=common.LARGEST_PAGE)
+    if page is None:
+        return None
+    by_source = {}
+    for incident in page.get("items", []):
+        by_source[incident["id"]] = incident
+        if incident.get("anomaly_id"):
+            by_source[incident["anomaly_id"]] = incident
+    return {o["id"]: by_source[o["source"]["id"]] for o in orders if o["source"].get("id") in by_source}
 
 
 @bp.get("/preventive")
