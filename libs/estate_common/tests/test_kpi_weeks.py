@@ -59,3 +59,37 @@ def test_a_kpi_counted_by_the_month_is_no_data_of_a_week_and_says_why():
     shown = by_the_month("the steward's contact is owed once a month", target=1)
     assert shown["value"] is None and (shown["numerator"], shown["denominator"]) == (0, 0)
     assert shown["target"] == 1 and shown["note"].startswith(BY_THE_MONTH + ": ")
+
+
+class _Caller:
+    def require_estate(self, estate_id):
+        pass
+
+
+def test_a_weeks_year_to_date_owes_nothing_while_its_sundays_year_has_not_begun():
+    """2026-W53 (28 December 2026 to 3 January 2027) counts 2027 so far. Asked on 29 December the
+    week has begun, 2027 has not: its obligations owe nothing yet, as a year to come's KPIs and
+    GET …/reports/year-obligations answer it (``not_begun``), where the week showed 0 of 2 surveys
+    of 2027 owed, and added them to the operator-wide totals (found by review r2 of h2). The
+    week's own figures stay; from 1 January, 2027 so far."""
+    from estate_common import clock
+    from estate_common.kpis import kpi, owed_a_year, per_estate_month, year_to_date
+
+    def block(estate_id, rules, start, end):
+        return {"surveys_year_to_date": year_to_date(0, owed_a_year(2, calendar.period_year("2026-W53"), None,
+                                                                    rules["timezone"]), "surveys"),
+                "major_safety_incidents": kpi(1, 1, "count")}
+
+    def asked():
+        return per_estate_month(_Caller(), "2026-W53", ["e1"], lambda e, as_of=None: {"timezone": "Asia/Shanghai"},
+                                block)["estates"]["e1"]
+    try:
+        clock.freeze(clock.parse_iso("2026-12-29T02:00:00Z"))
+        early = asked()
+        assert (early["surveys_year_to_date"]["numerator"], early["surveys_year_to_date"]["denominator"]) == (0, 0)
+        assert early["surveys_year_to_date"]["value"] is None and early["surveys_year_to_date"]["yearly"]["owed"] == 0
+        assert early["major_safety_incidents"]["numerator"] == 1
+        clock.freeze(clock.parse_iso("2026-12-31T16:00:00Z"))  # 1 January 2027 00:00 in Shanghai
+        assert asked()["surveys_year_to_date"]["denominator"] == 2
+    finally:
+        clock.reset()
