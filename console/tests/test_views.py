@@ -635,6 +635,24 @@ def test_the_kpi_dashboard_asks_an_iso_week_and_says_a_monthly_kpi_has_no_figure
     assert fake.calls[-1]["params"]["period"] != "2026-W99"
 
 
+def test_a_weeks_year_to_date_obligation_is_missed_once_the_week_over_ends_its_year(client, fake):
+    """A year's obligation is decided missed once its year is over; a week's counts the year of its
+    Sunday, so a week over whose Sunday is 31 December (2023-W52) ends that year: a survey owed and
+    not made is missed there, as of December or Q4, where a week was never marked (found by review r2
+    of h2). 2026-W52 (its Sunday the 27th) and 2026-W53 (into 2027) leave the year running."""
+    sign_in(client, fake, roles=("manager",), estates=(ESTATE, "est_2"))
+    owed = {"numerator": 0, "denominator": 1, "value": 0.0, "unit": "ratio", "target": 1}
+
+    def marked(period):
+        fake.on("GET", rf"/api/v1/estates/{ESTATE}/kpis", {"period": period, "unavailable": [], "period_over": True,
+                                                           "kpis": {"surveys_year_to_date": owed}})
+        html = client.get(f"/manager/kpis?period={period}&scope=estate",
+                          headers={"Accept-Language": "en"}).get_data(as_text=True)
+        return "target missed" in re.search(r"<li>([^<]*)</li>", html.split('<figure class="card chart">')[1]).group(1)
+    assert marked("2023-W52") and marked("2026-12")
+    assert not marked("2026-W52") and not marked("2026-W53")
+
+
 def test_the_kpi_dashboard_says_each_kpi_s_target_and_what_is_still_owed(client, fake):
     """The charts showed figures without the target or the services' note: a 0.8 % valid-complaint
     rate (met: below 1 %) read as a 0.8 % collection rate, and the survey's lines still owed were

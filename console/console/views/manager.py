@@ -9,7 +9,7 @@ import time
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask import Blueprint, current_app, g, render_template, request, url_for
@@ -983,13 +983,25 @@ def _verdict(name, kpi, over, period, to_date=True):
     if name in YEAR_TO_DATE:
         if not missed:
             return "met" if to_date or over else None
-        year_over = over and (len(period) == 4 or period.endswith(("-12", "-Q4")))
+        year_over = over and (len(period) == 4 or period.endswith(("-12", "-Q4")) or _week_ends_its_year(period))
         return "missed" if year_over else None
     if over:
         return "missed" if missed else "met"
     if to_date and missed and name in MISSED_TO_DATE and (name in LOWER_IS_BETTER or target >= 1):
         return "missed"
     return None
+
+
+def _week_ends_its_year(period):
+    """Whether ``period`` is an ISO week whose Sunday is 31 December (2023-W52): its year-to-date
+    KPIs count the year of its Sunday (the services' ``calendar.period_year``), over with the week."""
+    if "-W" not in period:
+        return False
+    try:
+        sunday = date.fromisocalendar(int(period[:4]), int(period[6:]), 7)
+    except ValueError:  # a week its year has not, which the gateway refuses
+        return False
+    return (sunday.month, sunday.day) == (12, 31)
 
 
 def _misses(name, kpi):
