@@ -1020,6 +1020,7 @@ def completeness(db, estate_id, period):
     (``checks.completeness_by_kind``), for the archives' keepers; the same figure as the KPI's. Of an
     ISO week, a 422 saying why (``WEEK_NOT_COUNTED``), as the KPI says it "no data"."""
     if calendar.is_week(period):
+        calendar.week_monday(period, "filters.period")  # a week its year has not: a 400 naming it
         raise BusinessRuleViolation("archive completeness is counted by the month, not of a week",
                                     [field_error("filters.period", WEEK_NOT_COUNTED)])
     _, start, end = rules_of_period(partial(store.rules_for, db), estate_id, period)
