@@ -1380,7 +1380,7 @@ def _leaf_shape(value, kept):
 def _plan_shape(query, kept):
     """``query`` with each value replaced by what the choice of an index reads of it
     (``_leaf_shape``; an ``$exists`` operand by whether it is ``True`` and whether it asks for a
-    missing field, ``_absent``): two queries of one shape
+    missing field, ``_absent``; an ``$elemMatch``'s by its own shape): two queries of one shape
     choose the same index of one index set, whatever their other values. ``kept``: the fields the
     collection's partial filters name. None for a query the planner would refuse (kept uncached)."""
     out = []
@@ -1400,9 +1400,20 @@ def _plan_shape(query, kept):
         elif type(condition) is dict and condition and all(type(name) is str and name.startswith("$")
                                                            for name in condition):
             keep = key in kept
-            out.append((key, "$", tuple((name, (operand is True, _absent(operand)) if name == "$exists"
-                                         else _leaf_shape(operand, keep))
-                                        for name, operand in condition.items())))
+            operators = []
+            for name, operand in condition.items():
+                if name == "$exists":
+                    operators.append((name, (operand is True, _absent(operand))))
+                elif name == "$elemMatch" and type(operand) is dict:
+                    # the element's fields: a range on one is read through its own index (_elem_bounds),
+                    # and two ranges on two fields of one array chose the first one's index
+                    inner = _plan_shape(operand, ())
+                    if inner is None:
+                        return None
+                    operators.append((name, inner))
+                else:
+                    operators.append((name, _leaf_shape(operand, keep)))
+            out.append((key, "$", tuple(operators)))
         else:
             out.append((key, _leaf_shape(condition, key in kept)))
     return tuple(out)

@@ -125,3 +125,21 @@ def test_the_kept_choice_is_the_choice_planning_anew_makes():
                 anew = collection._choose_index(query, fixed)
             assert kept == anew, query
     assert 1 < len(collection._plans) <= PLAN_SHAPES
+
+
+def test_two_elem_matches_of_one_array_on_other_fields_are_planned_apart():
+    """A range inside an ``$elemMatch`` is read through the index of its element's field: the fields
+    inside it are the shape's, or the second field's query took the first one's index and walked its
+    bucket (customer service's KPIs ask a repair's return visits by ``work_completed_at``, then by
+    ``visited_at``)."""
+    things = embedded_store.EmbeddedClient()["plans"]["visited"]
+    things.insert_many([{"_id": f"t{n}", "estate_id": "e1", "visits": [
+        {"done": f"2026-{n % 12 + 1:02d}", "seen": f"2027-{n % 12 + 1:02d}"}]} for n in range(600)])
+    things.create_index([("estate_id", 1), ("visits.done", 1)])
+    things.create_index([("estate_id", 1), ("visits.seen", 1)])
+    done = {"estate_id": "e1", "visits": {"$elemMatch": {"done": {"$gte": "2026-03", "$lt": "2026-04"}}}}
+    seen = {"estate_id": "e1", "visits": {"$elemMatch": {"seen": {"$gte": "2027-03", "$lt": "2027-04"}}}}
+    expected = {f"t{n}" for n in range(600) if n % 12 == 2}
+    for query in (done, seen):
+        assert candidates(things, query) == expected
+        assert things._best_index(query, equalities(query))[0].fields[1] == f"visits.{next(iter(query['visits']['$elemMatch']))}"
