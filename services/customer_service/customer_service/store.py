@@ -55,6 +55,14 @@ INDEXES = {
         ([("estate_id", 1), ("closed_at", 1)], {}),
         # the closes a complaint's reopenings ended (复诉), counted for archive (closed_counts)
         ([("estate_id", 1), ("reopenings.ended.closed_at", 1)], {}),
+        # the KPIs' month of requests (``kpi_reads``): a complaint's deadline, a repair's return visits, an
+        # owner's rating, the deadlines a complaint's reopenings ended (the reopened ones alone)
+        ([("estate_id", 1), ("kind", 1), ("due_at", 1)], {}),
+        ([("estate_id", 1), ("kind", 1), ("return_visits.visited_at", 1)], {}),
+        ([("estate_id", 1), ("portal.rating.rated_at", 1)], {}),
+        ([("estate_id", 1), ("owner_rating.rated_at", 1)], {}),
+        ([("estate_id", 1), ("reopenings.ended.due_at", 1)],
+         {"partialFilterExpression": {"reopenings.ended.due_at": {"$exists": True}}}),
         # the requests handed to a colleague (``?handler=``, handling.transfer), in the list's order
         ([("estate_id", 1), ("handler.user", 1), ("created_at", 1), ("_id", 1)], {}),
         # an occupant's request to see his data (``requests_by_phone``): his phone's requests, newest first
@@ -810,17 +818,41 @@ KPI_REQUEST_FIELDS = (
     "portal", "owner_rating", "joins_work_order_id")
 
 
+def kpi_reads(within):
+    """The queries of ``kpi_requests``, past the estate: each a range of one date of interest (``within``)
+    through an index led by ``estate_id``, of the kind whose KPI counts that date (``kpis``): a complaint's
+    deadlines, those its reopenings ended (``complaints.rounds``) among them, and its close; a repair's
+    completions (a follow-up's earlier one on the visit that found the problem) and return visits; any
+    request's registration (a consultation reclassified since is one), close and owner's rating. A range
+    inside an array is asked of one element (``$elemMatch``), so that the index bounds it; the KPIs test
+    each element's date themselves. A complaint's earlier rounds are read through a partial index of the
+    reopened ones (a date in an array inside another's element bounds no index on the embedded store)."""
+    return (
+        {"created_at": within},
+        {"kind": "complaint", "due_at": within},
+        {"reopenings.ended.due_at": within},
+        {"closed_at": within},
+        {"kind": "repair", "completed_at": within},
+        {"kind": "repair", "return_visits": {"$elemMatch": {"work_completed_at": within}}},
+        {"kind": "repair", "return_visits": {"$elemMatch": {"visited_at": within}}},
+        {"portal.rating.rated_at": within},
+        {"owner_rating.rated_at": within},
+    )
+
+
 def kpi_requests(db, estate_id, start, end):
-    """The estate's requests with any date of interest within [start, end), each with the fields the
-    KPIs read (``KPI_REQUEST_FIELDS``): a big estate's month of 6,000 requests copied whole, their
-    histories and descriptions, was most of its KPIs' time (1.4 s of 2.8 under a profile)."""
+    """The estate's requests with a date the KPIs count within [start, end), each with the fields the
+    KPIs read (``KPI_REQUEST_FIELDS``), each once: a big estate's month of 6,000 requests copied whole,
+    their histories and descriptions, was most of its KPIs' time (1.4 s of 2.8 under a profile). Read by
+    ``kpi_reads``' ranges, each through its estate-led index: one ``$or`` of the nine dates matched every
+    request of the estate against each (217 ms of a big estate's KPIs, the session 53 note)."""
     within = {"$gte": start, "$lt": end}
-    return list(db.service_requests.find({"estate_id": estate_id, "$or": [
-        {"created_at": within}, {"due_at": within}, {"completed_at": within}, {"closed_at": within},
-        {"return_visits.visited_at": within}, {"return_visits.work_completed_at": within},
-        {"portal.rating.rated_at": within}, {"owner_rating.rated_at": within},
-        {"reopenings.ended.due_at": within}]},  # a reopened complaint's earlier deadline (complaints.rounds)
-        dict.fromkeys(KPI_REQUEST_FIELDS, 1)))
+    fields = dict.fromkeys(KPI_REQUEST_FIELDS, 1)
+    found = {}
+    for query in kpi_reads(within):
+        for request in db.service_requests.find({"estate_id": estate_id, **query}, fields):
+            found.setdefault(request["_id"], request)
+    return list(found.values())
 
 
 def complaints_between(db, estate_id, start, end):
