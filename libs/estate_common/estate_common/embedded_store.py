@@ -1439,6 +1439,16 @@ class _Index:
         # {prefix size: {bucket key: [element entry] in order, or None}}: element_bucket
         self.elements = {}
         self.presence_fields = _presence_fields(options, self.fields)
+        # the first parts of the fields its entries read: its own and its partial filter's (the sort
+        # fields of its ordered buckets are added as they come: ``reads``)
+        self.roots = {field.split(".", 1)[0] for field in _filter_fields(partial, set(self.fields))}
+
+    def reads(self, changed):
+        """Whether a document's entries here may differ once the fields whose first parts are
+        ``changed`` change: its fields, its partial filter's, and its ordered buckets' sort fields."""
+        if not self.roots.isdisjoint(changed):
+            return True
+        return any(field.split(".", 1)[0] in changed for _, spec in self.ordered for field, _ in spec)
 
     def holds_all_matches(self, query, fixed):
         """Whether this partial or sparse index holds every document ``query`` can match: the
@@ -2286,9 +2296,13 @@ class EmbeddedCollection:
         duplicate = self._check_unique(new, replacing=key)
         if duplicate is not None:
             raise _duplicate_key_error(duplicate)
+        # the first parts of the fields the write changed: an update keeps the others as they were
+        # (``_Writer`` copies what it writes to), and the indexes reading none of them keep their entries
+        changed = {root for root in old.keys() | new.keys() if old.get(root, _MISSING) is not new.get(root, _MISSING)}
         for index in self._indexes.values():
-            index.discard(old)
-            index.add(new)
+            if index.reads(changed):
+                index.discard(old)
+                index.add(new)
         self._docs[key] = new
 
     def _delete_locked(self, doc):
