@@ -617,8 +617,21 @@ def keep_inspect_from(db, stopping=lambda: False, batch=None):
     has none left its due list reads every vacant unit, as before. Returns how many it gave."""
     return backfills.until_none_left(
         store.estate_ids(db),
-        lambda estate_id: store.inspect_from_left(db, estate_id, batch or store.INSPECT_FROM_BATCH),
-        lambda household: store.keep_inspect_from(db, household, _inspect_from(db, household)), stopping)
+        lambda estate_id: _inspect_from_batch(db, estate_id, batch or store.INSPECT_FROM_BATCH),
+        lambda dated: store.keep_inspect_from(db, *dated), stopping)
+
+
+def _inspect_from_batch(db, estate_id, batch):
+    """``(household, its day counted from)`` of a batch the sweep gives theirs (``_inspect_from`` of
+    each): the estate's timezone and the vacant units' newest inspections read once for the batch,
+    where each vacant unit read both (a batch of 500 held archive's event loop 130 ms at 10,000
+    households: h7)."""
+    households = store.inspect_from_left(db, estate_id, batch)
+    vacant = [h["_id"] for h in households if h.get("status") == "vacant"]
+    if not vacant:
+        return [(h, occupants.NOT_VACANT) for h in households]
+    newest, tz = store.newest_inspections(db, estate_id, vacant), store.estate_timezone(db, estate_id)
+    return [(h, occupants.inspect_from(h, newest.get(h["_id"]), tz)) for h in households]
 
 
 # -- takeover and handover (接管验收 / 交房, handovers.py) ------------------------------------

@@ -359,7 +359,9 @@ UNDATED = {"_inspect_from": None}  # a household stored before its day counted f
 # a household made vacant by a replica of the version before (which keeps no day) from a status
 # whose kept day was NOT_VACANT: a range of kept days would never reach it
 MISTAKEN_VACANT = {"status": "vacant", "_inspect_from": NOT_VACANT}
-INSPECT_FROM_BATCH = 500  # households given their day counted from at a time by the sweep
+# households given their day counted from at a time by the sweep, the service's calls served between
+# two (500 held archive's event loop 130 ms at 10,000 households: h7)
+INSPECT_FROM_BATCH = 100
 
 
 def inspect_from_kept(db, estate_id):
@@ -387,6 +389,19 @@ def newest_inspection(db, estate_id, household_id):
     newest = db.vacant_inspections.find_one({"estate_id": estate_id, "household_id": household_id},
                                             {"inspected_on": 1}, sort=[("inspected_on", -1)])
     return newest and newest["inspected_on"]
+
+
+def newest_inspections(db, estate_id, household_ids):
+    """``{household id: the day of its newest vacant-unit inspection}`` of those of ``household_ids``
+    that have one (``newest_inspection`` of each): one read of ``(estate_id, household_id,
+    inspected_on)``, a bucket per household."""
+    newest = {}
+    for inspection in db.vacant_inspections.find({"estate_id": estate_id, "household_id": {"$in": household_ids}},
+                                                 {"household_id": 1, "inspected_on": 1}):
+        day, household_id = inspection["inspected_on"], inspection["household_id"]
+        if day > newest.get(household_id, ""):
+            newest[household_id] = day
+    return newest
 
 
 def raise_inspect_from(db, estate_id, household_id, day):
