@@ -978,32 +978,19 @@ def _elem_bounds(query, field):
     return max(lows), min(highs)
 
 
-def _settled_range(query, field, plain):
-    """The top-level key of ``query`` whose condition the entries read within its bounds meet, each
-    of them, so that it is not tested again (as an equality the bucket fixed): a range of text on
-    ``field``, read from a bucket in its order (``plain``, ``_within``: no array there, every entry's
-    value a plain one), or an ``$elemMatch`` of that range alone on the element's field, read from
-    the bucket's element entries (``_elements_within``). A month's ranges of customer service's KPIs
-    read some 6,000 requests each at a big estate and tested each again. Nothing with an ``$and``
-    (its members may bound the field too) or another operand (only text: what ``_range_test`` and
-    the entries' order compare alike)."""
-    if "$and" in query:
-        return ()
-    if plain:
-        key, condition = field, query.get(field)
-        if "." in field:
-            return ()
-    else:
-        key, _, inner = field.rpartition(".")
-        matched = query.get(key)
-        if type(matched) is not dict or list(matched) != ["$elemMatch"] or type(matched["$elemMatch"]) is not dict \
-                or list(matched["$elemMatch"]) != [inner] or "." in key:
-            return ()
-        condition = matched["$elemMatch"][inner]
-    if type(condition) is not dict or not condition or not all(
+def _settled_range(query, field):
+    """The top-level ``field`` when the entries read within its bounds from a bucket in its order
+    (``_within``: every entry's value a plain one, no array there) meet its condition each, so that
+    it is not tested again, as an equality the bucket fixed is not: a range of text alone. A month's
+    ranges of customer service's KPIs read some 6,000 requests each at a big estate and tested each
+    again. Nothing with an ``$and`` (its members may bound the field too), a path, or another operand
+    (only text: what ``_range_test`` and the entries' order compare alike). Not an ``$elemMatch``
+    read from element entries: a field holding one document, not an array, has entries and no match."""
+    condition = query.get(field)
+    if "$and" in query or "." in field or type(condition) is not dict or not condition or not all(
             name in _RANGES and type(operand) is str for name, operand in condition.items()):
         return ()
-    return (key,)
+    return (field,)
 
 
 def _next_bounds(index, size, query):
@@ -1820,8 +1807,8 @@ class EmbeddedCollection:
         if settled is not None:
             settled.update(field for field in best.fields[:best_size]  # the very string the bucket is for
                            if "." not in field and type(query.get(field)) is str and query[field] == fixed[field])
-            if within is not None:
-                settled.update(_settled_range(query, best.fields[best_size], ranged))
+            if ranged:
+                settled.update(_settled_range(query, best.fields[best_size]))
         if not ordered:
             docs = self._docs
             return (docs[doc_id] for doc_id in ids)

@@ -1,9 +1,9 @@
-"""A range of text read within its bounds from a bucket kept in its field's order (or from the
-bucket's element entries, for an ``$elemMatch`` of that range alone) is not tested again on each
-document it reads, as an equality the bucket fixed is not (``_settled_range``): customer service's
-KPIs read a big estate's month of requests through nine such ranges (h7). The answers are the walk's
-whatever the field holds: text, numbers, null, nothing, an array, a document; and a range on another
-type, beside an ``$and``, or through a path, is tested as before."""
+"""A range of text read within its bounds from a bucket kept in its field's order is not tested again
+on each document it reads, as an equality the bucket fixed is not (``_settled_range``): customer
+service's KPIs read a big estate's month of requests through nine such ranges (h7). The answers are
+the walk's whatever the field holds: text, numbers, null, nothing, an array, a document; and a range
+on another type, beside an ``$and``, through a path or in an ``$elemMatch`` (a field holding one
+document has element entries and no match), is tested as before."""
 import random
 
 import pytest
@@ -67,7 +67,7 @@ def test_the_range_is_not_tested_again_where_its_entries_were_read_in_order():
     elem, settled = QUERIES[5], set()
     with things._lock:
         things._candidates(elem, settled)
-    assert settled == {"estate_id", "kind", "visits"}
+    assert settled == {"estate_id", "kind"}
     for query in (QUERIES[3], QUERIES[4], QUERIES[7]):
         settled = set()
         with things._lock:
