@@ -234,8 +234,8 @@ def keep_registrations(db, stopping=lambda: False, batch=None):
                                      lambda pair: store.register_as_estate(db, *pair), stopping)
 
 
-# a household copy made before copies carried their registration sorts first in the due list
-# (a cursor names a time: this one is before any)
+# a household copy made before copies carried their registration, of an estate whose registration is
+# not known either, sorts first in the due list (a cursor names a time: this one is before any)
 UNREGISTERED = "0001-01-01T00:00:00Z"
 
 
@@ -267,8 +267,11 @@ def owner_contacts_due(db, estate_id, filters, limit, cursor):
     owed = owner_contacts.still_owed(store.kpi_households(db, estate_id, building),
                                      store.steward_contacts(db, estate_id, start, end), per_month, period, tz, end)
     # each as ((registered, id), copy, contacts): the page's few made into items, with their flats
-    # and last contacts, not the estate's
-    ordered = sorted((((household.get("created_at") or UNREGISTERED, household["_id"]), household, contacts)
+    # and last contacts, not the estate's. A copy without its registration is placed at its estate's,
+    # where the sweep puts it (keep_registrations): placed first, a copy a page showed before the sweep
+    # moved behind that page's cursor and the next page showed it again (h7)
+    unregistered = store.estate_since(db, estate_id) or UNREGISTERED
+    ordered = sorted((((household.get("created_at") or unregistered, household["_id"]), household, contacts)
                       for household, contacts in owed), key=lambda owing: owing[0])
     page = page_computed(ordered, lambda owing: owing[0], limit, cursor)
     return _owed_answer(db, estate_id, period, per_month, end, [(h, contacts) for _, h, contacts in page["items"]],

@@ -572,3 +572,27 @@ def test_a_weeks_kpis_say_the_monthly_contact_is_not_of_a_week_and_count_its_sun
     assert turn["manager_visits_year_to_date"]["numerator"] == 1  # 2027's so far, not 2026's with it
     assert desk.kpis({"period": "2026", "estate_ids": [ESTATE]})["estates"][ESTATE][
         "manager_visits_year_to_date"]["numerator"] == 1
+
+
+@pytest.mark.parametrize("limit", [1, 2])
+def test_a_due_list_read_while_the_registrations_sweep_runs_shows_each_copy_once(desk, limit):
+    """A copy without its registration is placed in the due list where the sweep (``keep_registrations``)
+    will place it, at its estate's registration: listed first, at ``0001-01-01``, a copy shown on a page
+    read before the sweep moved behind that page's cursor once the sweep gave it its estate's, and the
+    next page showed it again (h7). Pages read before, during and after the sweep show each copy once."""
+    from customer_service import operations
+    clock.freeze(clock.parse_iso("2026-12-10T02:00:00Z"))
+    desk.copy_estate_edit(event("archive", "estate_updated", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": "HZ-01", "name": "West Lake", "address": "9 Lake Rd", "version": 2,
+        "timezone": "Asia/Shanghai", "created_at": "2026-06-10T02:00:00.000Z"}))
+    registered(desk, "hh_3", "2026-07-01T02:00:00.000Z", room="3333")
+    registered(desk, "hh_0", "2026-06-10T02:00:00.000Z", room="3330")  # registered with the estate
+    first = due(desk, limit=limit)  # hh_1 and hh_2, the fixture's copies, have no registration
+    operations.keep_registrations(desk.db, batch=1)
+    shown, cursor = [h["household_id"] for h in first["items"]], first["next_cursor"]
+    while cursor:
+        page = due(desk, limit=limit, cursor=cursor)
+        shown += [h["household_id"] for h in page["items"]]
+        cursor = page["next_cursor"]
+    assert sorted(shown) == ["hh_0", "hh_1", "hh_2", "hh_3"]
+    assert shown == [h["household_id"] for h in all_pages(desk, limit)[0]]  # in the order of a list read after it
