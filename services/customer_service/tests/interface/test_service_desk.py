@@ -1156,7 +1156,9 @@ def test_the_kpis_read_the_months_requests_through_estate_led_ranges_and_count_a
     assert {r["_id"] for r in read} <= {r["_id"] for r in old}  # no request outside the month's dates
     assert all("history" not in r and "description" not in r for r in read)
     assert 1 < len(sent) <= 10 and all("$or" not in query for query in sent)
-    for query in sent:  # each through an index led by estate_id, bounded by its date's range
+    *ranges, by_id = sent  # the requests found, read by their ids with the KPIs' fields (once each)
+    assert list(by_id) == ["estate_id", "_id"] and len(by_id["_id"]["$in"]) == len(read)
+    for query in ranges:  # each through an index led by estate_id, bounded by its date's range
         fixed = embedded_store.equalities(query, absent=True)
         index, size = collection._best_index(query, fixed)
         assert index is not None and index.fields[0] == "estate_id" and query["estate_id"] == ESTATE
