@@ -26,6 +26,7 @@ from datetime import timedelta
 from estate_common import calendar
 
 from .kpis import completions
+from .repairs import counts_as_repair
 
 
 def week_days(week):
@@ -88,8 +89,9 @@ def _visits(completed, start, end):
     closed without its visit or owing it."""
     counts, done = Counter(), 0
     # a call that joined a fault's order counts as the return-visit rate counts it: each caller's
-    # completion, owed its visit (h8; review r2 of h6's change had the week and the rate leave it out)
-    for repair in (r for r in completed if r["kind"] == "repair"):
+    # completion, owed its visit (h8; review r2 of h6's change had the week and the rate leave it out);
+    # one closed with the order before h8 owed none, as the rate reads it (review r8 of h8)
+    for repair in (r for r in completed if counts_as_repair(r)):
         for at in (at for at in completions(repair) if start <= at < end):
             done += 1
             visits = [v for v in repair.get("return_visits") or () if v.get("work_completed_at") == at]

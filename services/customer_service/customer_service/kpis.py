@@ -95,7 +95,7 @@ def return_visit_rate(requests, start, end, target, rules, now):
             return r["return_visit_due_at"]
         return repairs.return_visit_due_at(clock.parse_iso(at), rules)
 
-    done = [(r, at) for r in _of(requests, "repair")
+    done = [(r, at) for r in _of(requests, "repair") if repairs.counts_as_repair(r)
             for at in sorted(completions(r)) if _within(at, start, end)
             and (visits(r, at) or visit_due(r, at) <= now)]
     visited = [at for r, at in done if any(v["on_time"] for v in visits(r, at))]

@@ -457,6 +457,18 @@ def join_later(request, order, now, user):
     return Change(changes, [history_entry(at, user, "dispatched", note)], [("service_request_joined", announced)])
 
 
+def counts_as_repair(request):
+    """Whether a repair's completions count in the return-visit rate and the desk's week: every
+    repair's, a call that joined a fault's order included (``joined_order_done``), but a call a release
+    before h8 closed with its order's completion (marked completed, closed at once, no visit owed then
+    and none to be made now: no ``return_visit_due_at``, which ``joined_order_done`` always sets): read
+    again, its month and week turned it into a visit missed, where they had left it out (found by
+    review r8 of h8). Reads the fields the KPIs and the week read (``store.KPI_REQUEST_FIELDS``,
+    ``store.DESK_WEEK_FIELDS``), not the history."""
+    return request["kind"] == "repair" and not (
+        request.get("joins_work_order_id") and request.get("completed_at") and not request.get("return_visit_due_at"))
+
+
 def joined_order_done(request, order_event, done_at, how, rules):
     """The order a call joined is completed (``how`` "completed") or cancelled, once (a redelivery
     changes nothing). Cancelled: the call is closed with it, the order named in its outcome.

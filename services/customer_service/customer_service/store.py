@@ -864,7 +864,7 @@ def complaints_between(db, estate_id, start, end):
 # what the desk's week counts of a request (``desk_week.report``): its kind, channel, answer, complaint
 # record and, of a repair, its completions and return visits; not its history or description
 DESK_WEEK_FIELDS = ("kind", "channel", "due_at", "answered_at", "complaint", "status", "completed_at",
-                    "return_visits", "closed_without_visit", "joins_work_order_id")
+                    "return_visits", "closed_without_visit", "joins_work_order_id", "return_visit_due_at")
 
 
 def desk_week(db, estate_id, start, end):

@@ -246,3 +246,28 @@ def test_a_problem_found_at_a_callers_visit_asks_maintenance_for_a_follow_up_at_
     desk.on_work_order_completed(completed)  # the fault's completion redelivered: his follow-up stays awaited
     order_done(desk)  # and one sent again under a new id
     assert shown(desk, joined)["status"] == "dispatched"
+
+
+def test_a_call_closed_with_its_order_before_h8_stays_out_of_the_rate_and_the_week(desk):
+    """A call a release before h8 closed with the fault's order (closed at its completion, no visit
+    owed then, none to be made now: it is closed) was left out of the return-visit rate and the
+    desk's week when they were read: read again, its month and its week do not turn it into a visit
+    missed, nor count it a completion of the week in none of the week's columns (found by review r8
+    of h8)."""
+    incident_order(desk)
+    old, new = (call(desk, household, joins_work_order_id="wo_main") for household in ("hh_1", "hh_2"))
+    # as the release before h8 closed it (``joined_close_update``): closed, marked completed, no
+    # completion step of its own
+    at = "2026-11-21T20:30:00.000Z"
+    desk.db.service_requests.update_one({"_id": old["id"]}, {
+        "$set": {"status": "closed", "closed_at": at, "completed_at": at, "started_at": "2026-11-21T15:05:00.000Z",
+                 "outcome": "work order WO-2026-000007 completed"},
+        "$push": {"history": {"at": at, "by": "eng", "action": "closed", "note": "work order WO-2026-000007 completed",
+                              "event_id": "ev_before_h8"}}})
+    order_done(desk)
+    assert shown(desk, old)["status"] == "closed" and shown(desk, new)["status"] == "completed"
+    clock.freeze(clock.parse_iso("2026-11-30T02:00:00Z"))
+    rate = desk.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["return_visit_rate"]
+    assert (rate["numerator"], rate["denominator"]) == (0, 1)  # the new call's visit missed; the old one none
+    week = desk.desk_week_report({"estate_id": ESTATE, "filters": {"week": "2026-W47"}})["repairs_completed"]
+    assert week["completed"] == 1 and week["visit_owed"] == 1
