@@ -302,9 +302,11 @@ def reviewed(application, review_event, household, rules):
         return None
     data, event_id, actor = review_event["data"], review_event["event_id"], review_event.get("actor")
     at = review_event["occurred_at"]
-    # the reviewer's notes are engineering's, read at the review (``review_id``); an event made before
-    # they left the bus still carries them, and they are left behind as well (h8)
-    review = {**{k: data[k] for k in ("decision", "reviewer", "reviewed_at")}, "review_id": data.get("review_id")}
+    # the reviewer's notes are engineering's, read at the review (``review_id``) (h8); an event an older
+    # maintenance made (in flight as customer service is rolled first) names no review and still carries
+    # them: kept, as on an application reviewed before, or the page shows no reason (review r8 of h8)
+    review = {**{k: data[k] for k in ("decision", "reviewer", "reviewed_at")}, "review_id": data.get("review_id"),
+              **({"notes": data["notes"]} if data.get("notes") and not data.get("review_id") else {})}
     note = f"by {data['reviewer']}"[:2000]
     if data["decision"] == "rejected":
         return Change({"status": next_status("under_review", "reject"), "review": review, "updated_at": at},
