@@ -38,6 +38,9 @@ guard meant to call back read 138****8000, and the guard who wrote it his own wo
 the visitor register shows security that visitor's phone in full (found by review r1). Security
 reads them in full, as a visitor's phone; every other role that reads phones masked, masked.
 """
+import functools
+import re
+
 from . import personal_numbers, phones
 from .errors import Forbidden, InvalidInput, field_error
 from .roles import FRONT_DESK, MANAGEMENT
@@ -142,13 +145,26 @@ def mask_numbers_in(text):
 
 
 def mask_names_in(text, names):
-    """``text`` with each of ``names`` in it (as written, the longest first) masked as a name is
-    (``王建国说漏水`` → ``王**说漏水``): the names a record holds, repeated in its free text (h8).
-    A name shorter than ``NAME_IN_TEXT_MIN_CHARS`` is left alone; nothing else is guessed."""
+    """``text`` with each of ``names`` in it (the longest first) masked as a name is (``王建国说漏水``
+    → ``王**说漏水``): the names a record holds, repeated in its free text (h8). A name shorter than
+    ``NAME_IN_TEXT_MIN_CHARS`` is left alone; nothing else is guessed. A name's end in Latin letters
+    is matched as a word's, in any case (``_name_pattern``): Li, a caller's two letters, masked the
+    Lift in every word of the text (``L*ft``), and ``li lei`` stayed in full (review r8 of h8)."""
     for name in sorted({n.strip() for n in names if isinstance(n, str)}, key=len, reverse=True):
-        if len(name) >= NAME_IN_TEXT_MIN_CHARS and name in text:
-            text = text.replace(name, mask_name(name))
+        if len(name) >= NAME_IN_TEXT_MIN_CHARS:
+            text = _name_pattern(name).sub(lambda found: mask_name(found.group()), text)
     return text
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_pattern(name):
+    """``name`` as written, any case; an end of it in Latin letters not inside a longer word (Chinese
+    has no word boundary to find: a name in Chinese characters is masked wherever it is written)."""
+    return re.compile((r"(?<![A-Za-z])" if _LATIN.match(name[0]) else "") + re.escape(name)
+                      + (r"(?![A-Za-z])" if _LATIN.match(name[-1]) else ""), re.IGNORECASE)
+
+
+_LATIN = re.compile(r"[A-Za-z]")
 
 
 def masked(kind, value):

@@ -76,3 +76,16 @@ def test_a_technician_sees_who_called_about_the_repair_his_open_order_is_for_onl
 ])
 def test_masks_keep_only_what_tells_people_apart(kind, value, masked):
     assert pd.masked(kind, value) == masked
+
+
+def test_a_name_in_latin_letters_is_masked_as_a_word_not_inside_other_words():
+    """A name the record holds, typed again into its text (h8), is masked where it stands as a word:
+    a caller named Li (李, two letters) masked the lift in every repair about it (``L*ft``), and a
+    name written in another case stayed in full (found by review r8 of h8)."""
+    assert pd.mask_names_in("Li says the Lift is broken; LIGHT out", ["Li"]) == "L* says the Lift is broken; LIGHT out"
+    assert pd.mask_names_in("li lei called: Li Lei's tap, Li Leia's door", ["Li Lei"]) == \
+        "l* *** called: L* ***'s tap, Li Leia's door"
+    assert pd.mask_names_in("Wang Jianguo13900139000", ["Wang Jianguo"]) == "W*** *******13900139000"
+    # Chinese has no word boundary to find: a name is masked wherever it is written, the safer side
+    assert pd.mask_names_in("王建国说漏水，王建国家", ["王建国"]) == "王**说漏水，王**家"
+    assert pd.mask_names_in("Li说漏水", ["Li"]) == "L*说漏水"
