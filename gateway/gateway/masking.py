@@ -69,17 +69,42 @@ def _names_in_texts(body, pairs, roles, user):
     王建国), masked there as the name is masked, for whoever reads both the text's numbers and the
     name masked (``personal_data.mask_names_in``). The numbers in free text were masked and the names
     never were (h8). Only the record's own names, exact: a name nothing on the record holds (a
-    neighbour's, an occupant's of archive's) is not known here and stays as typed."""
-    for record_path, text_rest, name_rest, text_kind, name_kind in pairs:
-        if personal_data.sees_in_full(text_kind, roles) or personal_data.sees_in_full(name_kind, roles):
+    neighbour's, an occupant's of archive's) is not known here and stays as typed.
+
+    Each text is masked once with all the names of its record that apply (``_by_record``), the
+    longest first: masked one field at a time, a shorter name inside a longer one (李明 of 李明月)
+    masked first left 李*月, and every record was walked again for each pair of a text and a name
+    (a page of requests took four times as long to mask; review r8 of h8)."""
+    for record_path, texts in _by_record(pairs):
+        applying = [(text_rest, name_rest, name_kind) for text_rest, name_rest, text_kind, name_kind in texts
+                    if not personal_data.sees_in_full(text_kind, roles)
+                    and not personal_data.sees_in_full(name_kind, roles)]
+        if not applying:
             continue
-        owners = personal_data.owner_fields(name_kind)
+        owners = frozenset().union(*(personal_data.owner_fields(kind) for _, _, kind in applying))
         for record, owner in _records(body, record_path, owners):
-            if not isinstance(record, dict) or personal_data.owns(name_kind, roles, user, owner):
-                continue  # the technician's own record: he reads the name in full, and so in its text
-            names = [name for name in _values(record, name_rest) if isinstance(name, str)]
-            if names:
-                _rewrite(record, text_rest, lambda text, names=names: personal_data.mask_names_in(text, names))
+            if not isinstance(record, dict):
+                continue
+            found, names_of = {}, {}
+            for text_rest, name_rest, name_kind in applying:
+                if personal_data.owns(name_kind, roles, user, owner):
+                    continue  # the technician's own record: he reads the name in full, and so in its text
+                if name_rest not in found:
+                    found[name_rest] = [name for name in _values(record, name_rest) if isinstance(name, str)]
+                names_of.setdefault(text_rest, set()).update(found[name_rest])
+            for text_rest, names in names_of.items():
+                if names:
+                    _rewrite(record, text_rest, lambda text, names=names: personal_data.mask_names_in(text, names))
+
+
+@functools.lru_cache(maxsize=None)
+def _by_record(pairs):
+    """``names_in_texts``'s pairs by the record that holds both: ``((record, ((text, name, text_kind,
+    name_kind), ...)), ...)``."""
+    grouped = {}
+    for record_path, text_rest, name_rest, text_kind, name_kind in pairs:
+        grouped.setdefault(record_path, []).append((text_rest, name_rest, text_kind, name_kind))
+    return tuple((record_path, tuple(texts)) for record_path, texts in grouped.items())
 
 
 def _records(value, path, owners, owner=None):

@@ -144,6 +144,21 @@ def test_a_name_the_record_holds_typed_into_its_free_text_is_masked_as_the_name_
 
 
 
+def test_a_name_inside_another_name_of_the_record_leaves_nothing_of_the_longer_one(client, rpc, accounts):
+    """Who called (李明) and the complainant (李明月) of one record: the text naming 李明月 is masked as
+    李明月 is, 李**, whichever field comes first, where the shorter name masked first left 李*月, the
+    longer name's last character in full (found by review r8 of h8)."""
+    auth = {"Authorization": f"Bearer {token(accounts, 'technician')}"}
+    for caller, complainant in (("李明", "李明月"), ("李明月", "李明")):
+        request = {"id": "sr_1", "kind": "complaint", "description": "李明月投诉楼上噪音，李明代为来电",
+                   "contact": {"name": caller, "phone": None},
+                   "complaint": {"complainant": complainant, "nature": "noise"}}
+        rpc.answer("customer_service", "get_request", lambda call, request=request: {
+            **request, "contact": dict(request["contact"]), "complaint": dict(request["complaint"])})
+        shown = client.get(f"{ESTATE}/service-requests/sr_1", headers=auth).get_json()
+        assert shown["description"] == "李**投诉楼上噪音，李*代为来电", (caller, complainant)
+
+
 def test_the_technician_a_repair_names_reads_its_names_in_its_text_as_in_their_fields(client, rpc, accounts):
     """He reads who called and who confirmed the visit in full on the repair he is assigned (the
     request's ``technician``): so in its words too, a visit's notes among them; another technician
