@@ -580,6 +580,9 @@ def follow_up_event_data(request, visit, follow_up):
         "description": description[:2000],
         "reason": follow_up["reason"],
         "notice_due_at": follow_up["notice_due_at"],
+        # a fault's caller: the work his visit followed is the fault's order, its technician's to mend
+        # (maintenance has no order of the request's; review r8 of h8)
+        **({"joins_work_order_id": request["joins_work_order_id"]} if request.get("joins_work_order_id") else {}),
     }
 
 

@@ -325,7 +325,9 @@ def household_corrected(db, outbox, event):
 def open_from_follow_up(db, outbox, event):
     estate_id, follow_up = event["estate_id"], event["data"]
     rules = store.rules_for(db, estate_id)
-    earlier = store.find(db, "work_orders", estate_id,
+    # the work the visit followed: the request's own order, or the fault's order a call joined (its
+    # own, if any, was cancelled at the join): the fault's technician did the work (review r8 of h8)
+    earlier = store.find(db, "work_orders", estate_id, follow_up.get("joins_work_order_id") or
                          domain.work_order_id(estate_id, "service_request", follow_up["request_id"]))
     # the technician who did the work, unless his account was switched off (the gateway told us so)
     left = bool(earlier and earlier.get("technician")) and store.technician_left(db, estate_id, earlier["technician"])

@@ -237,6 +237,7 @@ def test_a_problem_found_at_a_callers_visit_asks_maintenance_for_a_follow_up_at_
         "satisfaction": 2, "notes": "水发黄", "problem_found": True}})
     [notice] = desk.outbox.of_type("follow_up_requested")
     assert notice["data"]["request_id"] == joined["id"] and notice["data"]["household_id"] == "hh_2"
+    assert notice["data"]["joins_work_order_id"] == "wo_main"  # its technician did the work (review r8 of h8)
     desk.on_work_order_created(event("maintenance", "work_order_created", ESTATE, {
         "id": "wo_fu", "number": "WO-2026-000010", "source": {"type": "return_visit", "id": notice["data"]["id"]},
         "request_id": joined["id"], "household_id": "hh_2", "priority": "normal", "status": "pending",

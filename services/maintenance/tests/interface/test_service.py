@@ -178,6 +178,24 @@ def test_a_return_visits_problem_goes_back_to_the_technician_who_did_the_work(en
     assert waiting["status"] == "pending" and waiting["technician"] is None
 
 
+def test_a_problem_found_at_a_fault_callers_visit_goes_back_to_who_did_the_faults_work(engineering):
+    """A call that joined a fault's order (a burst main's) is visited since h8; the work the visit
+    followed is the fault's order, the request has none of its own here. Its follow-up opened
+    unassigned, where the technician who mended the main was told nothing of the brown water (found
+    by review r8 of h8): the event names the order joined (``joins_work_order_id``)."""
+    engineering.open_from_patrol_anomaly(anomaly())
+    [main] = orders(engineering, source_type="patrol_anomaly")
+    act(engineering, "assign_work_order", main["id"], technician="chen")
+    act(engineering, "start_work_order", main["id"])
+    act(engineering, "complete_work_order", main["id"], **completion(signed_by="duty engineer", summary="main replaced"))
+    joined = follow_up("fu_7", request_id="sr_7")
+    joined["data"]["joins_work_order_id"] = main["id"]
+    engineering.open_from_follow_up(joined)
+    [back] = orders(engineering, request_id="sr_7")
+    assert back["status"] == "assigned" and back["technician"] == "chen"
+    assert back["follows_work_order_id"] == main["id"] and back["source"]["type"] == "return_visit"
+
+
 def test_a_follow_up_of_a_technician_who_left_opens_unassigned_saying_why(engineering):
     """A follow-up went back to the technician who did the work even when his account had been
     switched off: assigned to a leaver, it sat where no one worked it (found by the technician's
