@@ -36,6 +36,10 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
             return store.export_records(self.db, estate_id, filters)
         return store.export_work_orders(self.db, estate_id, filters, clock.now_iso())
 
+    def check_export_filters(self, resource, estate_id, filters):
+        if resource == "equipment_records":  # a to before the from: the list's 400, not a job failing later
+            store.records_query(self.db, estate_id, filters)
+
     def export_scope(self, resource, filters):
         if resource == "equipment_records":  # the ledger's readers read it whole
             return filters

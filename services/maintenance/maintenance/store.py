@@ -532,13 +532,14 @@ def records_page(db, estate_id, equipment_id, filters, limit, cursor, shown):
     backwards), of a ``kind``, made ``from``/``to`` (``calendar.filter_range``: a day is the
     estate's local day, a ``to`` day the whole day; 400 for a ``to`` before the ``from``), through
     ``RECORDED`` or its kind's index: the range walked, not every record of the piece."""
-    return store.page(db.equipment_records, _records_query(db, estate_id, {**filters, "equipment_id": equipment_id}),
+    return store.page(db.equipment_records, records_query(db, estate_id, {**filters, "equipment_id": equipment_id}),
                       limit, cursor, shown=shown, newest_first=filters.get("newest_first") == "true", by="at")
 
 
-def _records_query(db, estate_id, filters):
+def records_query(db, estate_id, filters):
     """The records of the estate's ledger a list's filters select: of one piece (``equipment_id``),
-    of a ``kind``, made ``from``/``to``."""
+    of a ``kind``, made ``from``/``to`` (a ``to`` before the ``from`` a 400: an export's is refused
+    by it before its job is made, ``service.check_export_filters``)."""
     query = {"estate_id": estate_id}
     for name in ("equipment_id", "kind"):
         if name in filters:
@@ -553,7 +554,7 @@ def estate_records_page(db, estate_id, filters, limit, cursor, shown):
     """``GET …/equipment-records``: a page of the estate's records across its ledger (or one piece's),
     as a piece's page reads them (``records_page``), through ``RECORDED`` for one piece and
     ``LEDGER_RECORDED`` for the estate's."""
-    return store.page(db.equipment_records, _records_query(db, estate_id, filters), limit, cursor, shown=shown,
+    return store.page(db.equipment_records, records_query(db, estate_id, filters), limit, cursor, shown=shown,
                       newest_first=filters.get("newest_first") == "true", by="at")
 
 
@@ -561,7 +562,7 @@ def export_records(db, estate_id, filters):
     """Every record the list's filters select, in the order they were made (an export's pass), each
     with its piece's code, name, system and location, read ``exports.ADDRESS_BATCH`` records at a time."""
     batch = []
-    for doc in db.equipment_records.find(_records_query(db, estate_id, filters), batch_size=1000).sort(
+    for doc in db.equipment_records.find(records_query(db, estate_id, filters), batch_size=1000).sort(
             [("at", 1), ("_id", 1)]):
         batch.append(doc)
         if len(batch) == exports.ADDRESS_BATCH:
