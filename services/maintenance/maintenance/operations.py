@@ -616,6 +616,27 @@ def list_equipment_records(db, outbox, estate_id, equipment_id, filters, limit, 
     return store.records_page(db, estate_id, equipment_id, filters, limit, cursor, ledger.record_listed)
 
 
+def list_estate_equipment_records(db, outbox, estate_id, filters, limit, cursor):
+    """``GET …/equipment-records``: a page of the estate's records (``store.estate_records_page``),
+    one piece's (``equipment_id``) moved from an earlier version's array first, as its own page
+    moves them (``moved_asked``)."""
+    moved_asked(db, outbox, estate_id, filters)
+    return store.estate_records_page(db, estate_id, filters, limit, cursor, ledger.record_listed)
+
+
+def moved_asked(db, outbox, estate_id, filters):
+    """The piece a list or an export of the estate's records is filtered on (``equipment_id``) with
+    the records an earlier version kept in its array moved to their collection (``_moved``), where
+    they were read without them until the piece was touched (found by review r6 of h6); a piece of
+    no estate's, nothing (the list's empty page)."""
+    if "equipment_id" not in filters:
+        return
+    try:
+        _moved(db, outbox, store.get(db, "equipment", estate_id, filters["equipment_id"]))
+    except NotFound:
+        pass
+
+
 def add_record(db, outbox, estate_id, equipment_id, record):
     """Add a record once, in its own document with its ``equipment_record_added`` (one insert: the
     record and its event never part ways): a record id already there (a retry) is neither added

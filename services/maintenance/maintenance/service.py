@@ -10,7 +10,7 @@ from estate_common.errors import Forbidden, NotFound
 from estate_common.nameko.timers import timer
 from estate_common.store import public
 
-from . import counting, domain, equipment_imports, exports, ledger, operations, store
+from . import counting, domain, equipment_imports, exports, operations, store
 from .rules import DEFAULTS, MAXIMA, MINIMA
 
 # How often the scheduler looks for preventive-plan orders to open (seconds).
@@ -33,6 +33,7 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
 
     def export_documents(self, resource, estate_id, filters):
         if resource == "equipment_records":
+            operations.moved_asked(self.db, self.outbox, estate_id, filters)
             return store.export_records(self.db, estate_id, filters)
         return store.export_work_orders(self.db, estate_id, filters, clock.now_iso())
 
@@ -302,8 +303,9 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
 
     @rpc_method
     def list_estate_equipment_records(self, payload):
-        return store.estate_records_page(self.db, payload["estate_id"], payload.get("filters", {}),
-                                         payload.get("limit"), payload.get("cursor"), ledger.record_listed)
+        return operations.list_estate_equipment_records(self.db, self.outbox, payload["estate_id"],
+                                                        payload.get("filters", {}), payload.get("limit"),
+                                                        payload.get("cursor"))
 
     @rpc_method
     def add_equipment_record(self, payload):

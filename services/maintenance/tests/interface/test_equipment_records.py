@@ -314,3 +314,20 @@ def test_an_export_of_records_to_a_day_before_its_from_is_refused_before_a_job_i
             "resource": "equipment_records", "format": "csv", "filters": {"from": "2026-12-31", "to": "2026-01-01"}}})
     assert [e["field"] for e in refused.value.errors] == ["data.filters.to"]
     assert engineering.db.jobs.count_documents({}) == 0
+
+
+def test_a_pieces_records_an_earlier_version_kept_are_in_the_estates_list_and_export_of_it(engineering):
+    """The estate's list filtered on one piece, and its export (电梯维修记录 from the API), read the
+    records' collection alone: a piece not yet touched since an earlier version kept its records in
+    its array (a rolling upgrade, before the sweep) was listed and exported without them, where its
+    own page moves them first (found by review r6 of h6)."""
+    equipment_id, _ = legacy_pump(engineering)
+    page = engineering.list_estate_equipment_records({"estate_id": ESTATE, "filters": {"equipment_id": equipment_id}})
+    assert [item["result"] for item in page["items"]] == ["old0", "old1", "old2"]
+    late = ledger.new_record("eqr_late", "repair", "late", "", clock.now(), "li")
+    engineering.db.equipment.update_one({"_id": equipment_id, "estate_id": ESTATE}, {"$push": {"records": late}})
+    lines = exported(engineering, {"equipment_id": equipment_id})
+    assert [row[lines[0].index("result")] for row in lines[1:]] == ["old0", "old1", "old2", "late"]
+    # a piece of no estate's: an empty page, as before
+    assert engineering.list_estate_equipment_records({"estate_id": ESTATE, "filters": {"equipment_id": "eq_nope"}})[
+        "items"] == []
