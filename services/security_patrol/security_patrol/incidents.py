@@ -206,6 +206,7 @@ def release_of(incident, at, target_minutes=None):
     30 minutes' target), against the incident's target (``target_minutes`` for one opened before
     incidents kept theirs)."""
     target = incident.get("release_target_minutes") or target_minutes or DEFAULT_RELEASE_TARGET_MINUTES
+    at = clock.parse_iso(clock.to_iso(at))  # the moment as kept (milliseconds), its minutes read from it
     taken = at - clock.parse_iso(reported_at(incident))
     return {"released_at": clock.to_iso(at), "minutes": math.ceil(taken.total_seconds() / 60),
             "target_minutes": target, "within_target": taken <= timedelta(minutes=target)}

@@ -406,3 +406,15 @@ def test_an_estate_s_entrapment_plan_keeps_its_release_step():
     assert emergency_plans.set_plan("est_1", "elevator_entrapment", None, {"steps": kept, "work_order": True},
                                     NOW, "wu")["version"] == 1
     assert emergency_plans.set_plan("est_1", "burglary", None, {"steps": steps, "work_order": False}, NOW, "wu")
+
+
+def test_an_entrapment_s_release_is_judged_on_the_moment_it_keeps():
+    """Review r1 of h1: the minutes were counted from the moment to the microsecond (a released_at the API
+    takes with six decimals, or now) and the moment kept to the millisecond, so a release kept as exactly
+    30 minutes after the report read 31 minutes, past a 30 minutes' target, to anyone reading its time."""
+    typed = released(entrapment(), 40, "2026-11-23T08:30:00.000400Z")["release"]
+    assert typed == {"released_at": "2026-11-23T08:30:00.000Z", "minutes": 30, "target_minutes": 30,
+                     "within_target": True}
+    entry, _, changes = incidents.record_step(entrapment(), "release_passengers", None,
+                                             NOW + timedelta(minutes=30, microseconds=400), "zhao")
+    assert changes["release"] == typed and entry["at"] == typed["released_at"]
