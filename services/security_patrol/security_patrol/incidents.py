@@ -153,10 +153,11 @@ def require(incident, action):
     return transitions.next_status(TRANSITIONS, incident["status"], action, "an incident")
 
 
-def record_step(incident, step_key, note, now, actor, released_at=None):
+def record_step(incident, step_key, note, now, actor, released_at=None, target_minutes=None):
     """``(entry, escalation or None, changes)`` for recording one plan step as done; an entrapment's
     release step (``RELEASE_STEP``) records its ``release`` too, at ``released_at`` (when the passengers
-    were out, recorded afterwards; now when not given), a figure of no other step (422)."""
+    were out, recorded afterwards; now when not given), a figure of no other step (422);
+    ``target_minutes``: the estate's target, for an entrapment opened before they kept their own."""
     require(incident, "step")
     releases = incident["type"] == ENTRAPMENT and step_key == RELEASE_STEP
     if released_at is not None and not releases:
@@ -176,7 +177,7 @@ def record_step(incident, step_key, note, now, actor, released_at=None):
         escalation = {"to": planned["escalate_to"], "step": step_key, "at": stamp, "by": actor}
     changes = {"pending_steps": [k for k in incident["pending_steps"] if k != step_key], "updated_at": stamp}
     if releases:
-        changes["release"] = release_of(incident, _released(incident, released_at, now))
+        changes["release"] = release_of(incident, _released(incident, released_at, now), target_minutes)
     return entry, escalation, changes
 
 
@@ -289,7 +290,7 @@ def escalated_event_data(incident, escalation):
             "escalated_at": escalation["at"]}
 
 
-def closed_event_data(incident):
+def closed_event_data(incident, target_minutes=None):
     return {
         "id": incident["_id"],
         "number": incident["number"],
@@ -303,4 +304,4 @@ def closed_event_data(incident):
         "steps_done": [s["step"] for s in incident["steps"]],
         "steps_not_done": list(incident["pending_steps"]),
         "escalations": [{"to": e["to"], "step": e["step"], "at": e["at"]} for e in incident["escalations"]],
-    } | ({"release": release(incident)} if incident["type"] == ENTRAPMENT else {})
+    } | ({"release": release(incident, target_minutes)} if incident["type"] == ENTRAPMENT else {})

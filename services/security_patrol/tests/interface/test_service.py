@@ -1995,6 +1995,26 @@ def test_an_entrapment_s_release_is_recorded_against_the_estate_s_target_and_rep
     assert patrol.get_incident({"estate_id": ESTATE, "id": other["id"]})["release"]["target_minutes"] == 20
 
 
+def test_an_entrapment_opened_before_targets_were_kept_is_released_against_the_estate_s(patrol):
+    """Review r1 of h1: an entrapment opened before the release was a figure keeps no target of its own;
+    its release recorded since, and its incident_closed, took the default 30 minutes where the KPI and
+    the README read the estate's target (here 20) for it."""
+    clock.freeze(clock.parse_iso("2026-11-20T12:00:00Z"))
+    as_caller(patrol, staff("wu", ["manager"], [ESTATE]))
+    patrol.update_settings({"estate_id": ESTATE, "data": {"entrapment_release_target_minutes": 20}})
+    as_caller(patrol, GUARD)
+    old = open_incident(patrol)
+    patrol.db.incidents.update_one({"_id": old["id"]}, {"$unset": {"release_target_minutes": "", "release": ""}})
+    clock.freeze(clock.parse_iso("2026-11-20T12:25:00Z"))
+    done = step(patrol, old, "release_passengers")
+    assert (done["release"]["minutes"], done["release"]["target_minutes"], done["release"]["within_target"]) == (
+        25, 20, False)
+    step(patrol, old, "notify_manager")
+    patrol.close_incident({"estate_id": ESTATE, "id": old["id"], "data": {"summary": "released"}})
+    [announced] = patrol.outbox.of_type("incident_closed")
+    assert announced["data"]["release"] == done["release"]
+
+
 def test_kpis_are_only_for_the_callers_estates(patrol):
     with pytest.raises(Forbidden):
         patrol.kpis({"period": "2026-11", "estate_ids": [ESTATE, "est_2"]})
