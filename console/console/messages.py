@@ -2796,6 +2796,8 @@ _MESSAGES = {
     "incident.release_in_time": ("在 {target} 分钟时限内", "within the {target}-minute target"),
     "incident.release_late": ("超过 {target} 分钟时限", "past the {target}-minute target"),
     "incident.release_owed": ("尚未解救（时限 {target} 分钟）", "not released yet ({target}-minute target)"),
+    # one closed with no release recorded (review r1 of h1: it read "not released yet")
+    "incident.release_none": ("已结束，未记录解救（时限 {target} 分钟）", "closed with no release recorded ({target}-minute target)"),
     "incident.released_at": ("解救时间（乘客脱困时；事后补录时填写，默认为现在，仅“解救”步骤）",
                              "Passengers out at (the release step only; if earlier; default: now)"),
     "incident.close": ("结束事件", "Close the incident"),

@@ -1834,3 +1834,28 @@ def test_an_entrapment_s_release_is_recorded_with_its_time_and_shown_against_its
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", INCIDENT)  # a flooding: no release
     assert "data-incident-release" not in client.get("/security/incidents/in_1").get_data(as_text=True)
     _only_documented(fake, documented_routes)
+
+
+def test_an_entrapment_closed_without_its_release_is_not_said_to_wait_for_it(client, fake, documented_routes):
+    """Review r1 of h1: an entrapment closed with no release recorded read 尚未解救 (not released yet) on its
+    page and on 本月抢险, as if its passengers were still shut in; it is closed with none recorded, which
+    the KPI counts past its target."""
+    closed = {**ENTRAPMENT, "status": "closed", "summary": "误报", "closed_at": "2026-11-30T02:00:00Z",
+              "pending_steps": ["release_passengers"]}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", closed)
+    sign_in(client, fake, username="mia", roles=("manager",))
+    for lang, said, not_said in (("zh", "已结束，未记录解救（时限 30 分钟）", "尚未解救"),
+                                 ("en", "closed with no release recorded (30-minute target)", "not released yet")):
+        page = client.get("/security/incidents/in_1", headers={"Accept-Language": lang}).get_data(as_text=True)
+        shown = page.split("data-incident-release>")[1].split("</dd>")[0]
+        assert said in shown and not_said not in shown
+    order = {**EMERGENCY, "id": "wo_3", "number": "WO-2026-000003", "source": {"type": "incident", "id": "in_1"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/emergency-repairs", {
+        "estate_id": ESTATE, "period": "2026-11", "as_of": "2026-11-30T11:00:00Z",
+        "totals": {"reported": 1, "on_time": 1, "late": 0, "waiting": 0, "cancelled": 0, "completed": 1, "open": 0},
+        "items": [order]})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents", {"items": [closed], "next_cursor": None})
+    page = client.get("/engineering/emergencies?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    row = page.split('href="/engineering/work-orders/wo_3"', 1)[1].split("</tr>", 1)[0]
+    assert "已结束，未记录解救（时限 30 分钟）" in row and "尚未解救" not in row
+    _only_documented(fake, documented_routes)
