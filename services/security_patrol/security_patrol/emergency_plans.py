@@ -104,10 +104,15 @@ def plan_id(estate_id, incident_type):
 
 
 def in_force(incident_type, stored):
-    """The plan incidents of this type open with: the estate's own, else the default."""
+    """The plan incidents of this type open with: the estate's own, else the default. An estate's
+    plan stored before it had to keep a step (``KEPT_STEPS``) takes the default's (review r1 of h1: an
+    entrapment plan of before could record no release, each entrapment past its target for good)."""
     if stored:
-        return {"type": incident_type, "steps": [dict(step) for step in stored["steps"]],
-                "work_order": stored["work_order"]}
+        steps = [dict(step) for step in stored["steps"]]
+        kept = KEPT_STEPS.get(incident_type)
+        if kept and kept not in {step["step"] for step in steps}:
+            steps += [step for step in plan_for(incident_type) if step["step"] == kept]
+        return {"type": incident_type, "steps": steps, "work_order": stored["work_order"]}
     return default_plan(incident_type)
 
 

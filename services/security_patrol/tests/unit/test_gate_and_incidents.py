@@ -418,3 +418,20 @@ def test_an_entrapment_s_release_is_judged_on_the_moment_it_keeps():
     entry, _, changes = incidents.record_step(entrapment(), "release_passengers", None,
                                              NOW + timedelta(minutes=30, microseconds=400), "zhao")
     assert changes["release"] == typed and entry["at"] == typed["released_at"]
+
+
+def test_an_entrapment_plan_stored_before_the_release_step_was_kept_still_records_a_release():
+    """Review r1 of h1: an estate's entrapment plan set before plans had to keep release_passengers has no
+    such step, so its entrapments could record no release (422 on the step) and each counted past its
+    target in the KPI for good. The plan in force takes the default's release step, as the API shows it."""
+    stored = {"steps": [{"step": "notify_manager", "title": "Call the manager", "escalate_to": "manager"}],
+              "work_order": True, "version": 1, "updated_at": "2026-10-01T00:00:00.000Z", "updated_by": "wu"}
+    plan = emergency_plans.in_force("elevator_entrapment", stored)
+    assert [s["step"] for s in plan["steps"]] == ["notify_manager", "release_passengers"]
+    assert [s["step"] for s in emergency_plans.shown("est_1", "elevator_entrapment", stored)["steps"]] == [
+        "notify_manager", "release_passengers"]
+    assert emergency_plans.in_force("burglary", stored)["steps"] == stored["steps"]
+    data = {"type": "elevator_entrapment", "description": "two people in lift 2", "location": "Building 3"}
+    opened = incidents.new_incident("inc_4", "est_1", data, "INC-2026-000004", NOW, "zhao", plan,
+                                    happened="2026-11-23T08:00:00.000Z", release_target_minutes=30)
+    assert released(opened, 10)["release"]["minutes"] == 10
