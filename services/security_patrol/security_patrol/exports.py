@@ -55,7 +55,8 @@ INCIDENTS = [
     # added after: an entrapment's release (困人解救), empty for other incidents (incidents.release)
     Column("released_at", lambda doc: _release(doc, "released_at")),
     Column("release_minutes", lambda doc: _release(doc, "minutes")),
-    Column("release_target_minutes", lambda doc: _release(doc, "target_minutes")),
+    # the target an entrapment keeps from its opening, on a row with no release too (review r1 of h1)
+    Column("release_target_minutes", lambda doc: _release(doc, "target_minutes") or doc.get("release_target_minutes")),
     Column("release_within_target", lambda doc: _release(doc, "within_target")),
 ]
 

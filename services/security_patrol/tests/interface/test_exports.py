@@ -178,3 +178,12 @@ def test_an_entrapment_s_release_is_in_its_export_row(patrol):
     assert released["released_at"]
     [burglary] = rows.values()
     assert (burglary["released_at"], burglary["release_minutes"]) == ("", "")
+
+
+def test_an_entrapment_not_released_is_exported_with_its_target(patrol):
+    """Review r1 of h1: the row of an entrapment with no release (still shut in, or closed without one)
+    left its target empty with the release's figures, though the incident keeps it from its opening."""
+    stuck = open_incident(patrol)
+    [row] = rows_of(patrol, export(patrol, "incidents"))
+    assert row["id"] == stuck["id"]
+    assert (row["released_at"], row["release_minutes"], row["release_target_minutes"]) == ("", "", "30")
