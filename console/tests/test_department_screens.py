@@ -1859,3 +1859,30 @@ def test_an_entrapment_closed_without_its_release_is_not_said_to_wait_for_it(cli
     row = page.split('href="/engineering/work-orders/wo_3"', 1)[1].split("</tr>", 1)[0]
     assert "已结束，未记录解救（时限 30 分钟）" in row and "尚未解救" not in row
     _only_documented(fake, documented_routes)
+
+
+def test_a_month_s_entrapment_order_of_an_entrapment_of_the_month_before_shows_its_release(client, fake,
+                                                                                          documented_routes):
+    """Review r1 of h1: an entrapment reported at 23:50 on 30 November and opened at 00:10 on 1 December has
+    its order in December's 本月抢险 (reported when the incident opened) and is itself November's (when it
+    happened), so the month's entrapments did not hold it and its row read — as a flood's does."""
+    order = {**EMERGENCY, "id": "wo_5", "number": "WO-2026-000005", "source": {"type": "incident", "id": "inc_7"},
+             "emergency_category": "elevator_entrapment"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/emergency-repairs", {
+        "estate_id": ESTATE, "period": "2026-12", "as_of": "2026-12-02T11:00:00Z",
+        "totals": {"reported": 2, "on_time": 2, "late": 0, "waiting": 0, "cancelled": 0, "completed": 2, "open": 0},
+        "items": [EMERGENCY, order]})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents", {"items": [], "next_cursor": None})
+    before = {**INCIDENT, "id": "inc_7", "type": "elevator_entrapment", "release_target_minutes": 30,
+              "occurred_at": "2026-11-30T15:50:00Z", "opened_at": "2026-11-30T16:10:00Z",
+              "release": {"released_at": "2026-11-30T16:15:00Z", "minutes": 25, "target_minutes": 30,
+                          "within_target": True}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/inc_7", before)
+    sign_in(client, fake, username="mia", roles=("manager",))
+    page = client.get("/engineering/emergencies?period=2026-12", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    row = page.split('href="/engineering/work-orders/wo_5"', 1)[1].split("</tr>", 1)[0]
+    assert "报警后 25 分钟" in row and "在 30 分钟时限内" in row
+    row = page.split('href="/engineering/work-orders/wo_1"', 1)[1].split("</tr>", 1)[0]
+    assert "<td data-release>—</td>" in row
+    assert not [c for c in fake.calls if c["path"].endswith("/incidents/an_1")]  # no read of a non-entrapment's
+    _only_documented(fake, documented_routes)

@@ -591,6 +591,16 @@ def _entrapment_releases(month):
         by_source[incident["id"]] = incident
         if incident.get("anomaly_id"):
             by_source[incident["anomaly_id"]] = incident
+    # an entrapment's own order reported in this month (when the incident opened) of an entrapment that
+    # happened in the month before (23:50 on its last day, opened after midnight or written up the morning
+    # after): read by itself, where its row read — (review r1 of h1)
+    for order in orders:
+        source = order["source"]
+        if (source["type"] == "incident" and source.get("id") not in by_source
+                and order.get("emergency_category") == "elevator_entrapment"):
+            incident = common.optional_read(f"incidents/{source['id']}")
+            if incident and incident.get("type") == "elevator_entrapment":
+                by_source[source["id"]] = incident
     return {o["id"]: by_source[o["source"]["id"]] for o in orders if o["source"].get("id") in by_source}
 
 
