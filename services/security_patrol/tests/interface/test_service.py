@@ -3025,6 +3025,25 @@ def test_a_suspension_of_the_outdoor_route_leaves_the_lobby_s_rounds_owed(patrol
     assert (completion["denominator"], completion["suspended_slots"]) == (3 + 1, 2)
 
 
+def test_a_suspension_sent_with_route_ids_null_covers_every_route_as_one_read_back_says(patrol):
+    """A suspension reads ``route_ids: null`` for every route; a client sending one back as read (a
+    copy of last night's for tonight) was a 400 where it meant every route (found by review r1 of h1)."""
+    outdoor = make_route(patrol)
+    make_plan(patrol, outdoor)
+    clock.freeze(clock.parse_iso("2026-11-24T10:00:00Z"))
+    as_caller(patrol, MANAGER)
+    read = patrol.suspend_patrols({"estate_id": ESTATE, "data": {
+        "from": "2026-11-24T12:00:00.000Z", "to": "2026-11-24T22:00:00.000Z", "reason": "台风，停止巡逻"}})
+    assert read["route_ids"] is None
+    again = patrol.suspend_patrols({"estate_id": ESTATE, "data": {
+        "from": "2026-11-25T12:00:00.000Z", "to": "2026-11-25T22:00:00.000Z", "reason": read["reason"],
+        "route_ids": read["route_ids"]}})
+    assert again["route_ids"] is None
+    clock.freeze(clock.parse_iso("2026-11-26T00:00:00Z"))
+    completion = patrol.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["patrol_completion"]
+    assert completion["suspended_slots"] == 2  # the 24th's slot and the 25th's, of the one route
+
+
 def test_a_patrol_suspension_withdrawn_is_kept_announced_and_its_slots_owed_again(patrol):
     """Review r5: a manager who typed the wrong window erased the night's slots for good. Withdrawn,
     the suspension stays listed with who withdrew it, when and why; its slot is owed again: the
