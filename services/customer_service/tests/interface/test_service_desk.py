@@ -1165,3 +1165,48 @@ def test_the_kpis_read_the_months_requests_through_estate_led_ranges_and_count_a
         assert (embedded_store._next_bounds(index, size, query) is not None
                 or (size < len(index.fields) and embedded_store._elem_bounds(query, index.fields[size]) is not None)
                 or index.partial is not None), (query, index.fields)
+
+
+@pytest.mark.parametrize("timezone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])  # UTC+14, UTC-11
+@pytest.mark.parametrize("period", ["2026-11", "2026-12", "2026-Q4", "2026-W49", "2026"])
+def test_the_kpis_ranges_count_as_the_or_did_at_the_periods_edges_in_far_timezones(desk, timezone, period):
+    """The ranges of ``store.kpi_requests`` count every KPI as the ``$or`` did of a month, a quarter, an
+    ISO week and a year in the estates furthest from UTC, on requests whose dates (a registration, a
+    deadline, a close, a completion, a return visit and the completion it visited, a reopened complaint's
+    earlier deadline, an owner's rating on the portal or from an app) fall on the period's first
+    millisecond, its last or the next period's first, and complaints reclassified to repairs since with
+    their deadlines kept (review r7 of h7)."""
+    import random
+    from customer_service import domain, kpis as desk_kpis, store
+    clock.freeze(clock.parse_iso("2026-12-31T12:00:00Z"))
+    rules = dict(store.rules_for(desk.db, ESTATE), timezone=timezone)
+    start, end = desk_kpis.period_bounds(period, timezone)
+    edges = []
+    for bound in (start, end):
+        before = clock.parse_iso(bound) - timedelta(milliseconds=1)
+        edges += [bound, before.strftime("%Y-%m-%dT%H:%M:%S.") + f"{before.microsecond // 1000:03d}Z"]
+    pick = random.Random(period + timezone)
+    requests = _varied_requests(count=700, seed=3)
+    for request in requests:
+        for field in ("created_at", "due_at", "closed_at", "completed_at"):
+            if request.get(field) and pick.random() < 0.4:
+                request[field] = pick.choice(edges)
+        for visit in request.get("return_visits", []):
+            visit["visited_at"] = pick.choice(edges) if pick.random() < 0.5 else visit["visited_at"]
+            visit["work_completed_at"] = pick.choice(edges) if pick.random() < 0.5 else visit["work_completed_at"]
+        for reopening in request.get("reopenings", []):
+            if pick.random() < 0.5:
+                reopening["ended"]["due_at"] = pick.choice(edges)
+        rating = domain.rating_of(request)
+        if rating and pick.random() < 0.5:
+            rating["rated_at"] = pick.choice(edges)
+        if request["kind"] == "complaint" and pick.random() < 0.1:
+            request["kind"] = "repair"  # reclassified since: its deadline no complaint's any more
+    desk.db.service_requests.insert_many(requests)
+    households, complained = store.kpi_households(desk.db, ESTATE), store.complained_about(desk.db, ESTATE)
+
+    def counted(found):
+        return desk_kpis.estate_kpis(period, found, [], households, complained, rules)
+    read = store.kpi_requests(desk.db, ESTATE, start, end)
+    assert counted(read) == counted(_requests_of_any_date(desk.db, ESTATE, start, end))
+    assert len({r["_id"] for r in read}) == len(read)
