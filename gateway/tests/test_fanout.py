@@ -76,6 +76,15 @@ def test_all_estates_side_by_side_for_the_admin(client, rpc, contract, admin_tok
     assert rpc.only_call("finance", "kpis").payload["estate_ids"] == ["A", "B"]
 
 
+def answer_estates(rpc, estates):
+    """Archive answers for ``estates`` (id: timezone): each estate read alone and the list of them."""
+    def estate(estate_id):
+        return {"id": estate_id, "estate_id": estate_id, "code": f"E{estate_id}", "name": f"Estate {estate_id}",
+                "address": "1", "created_at": "2026-01-01T00:00:00.000Z", "version": 1, "timezone": estates[estate_id]}
+    rpc.answer("archive", "get_estate", lambda call: estate(call.payload["estate_id"]))
+    rpc.answer("archive", "list_estates", {"items": [estate(e) for e in estates], "next_cursor": None})
+
+
 def test_each_estate_s_figures_say_whether_its_period_is_over_on_its_calendar(client, rpc, contract, admin_token,
                                                                                kpi_services):
     """A client marks a KPI that misses its target once the miss is decided: a period over can no
@@ -86,14 +95,7 @@ def test_each_estate_s_figures_say_whether_its_period_is_over_on_its_calendar(cl
     from estate_common import clock
     clock.freeze(datetime(2026, 12, 1, 0, 0, tzinfo=timezone.utc))
     estates = {"A": "Asia/Shanghai", "B": "America/Los_Angeles"}
-    rpc.answer("archive", "get_estate", lambda call: {
-        "id": call.payload["estate_id"], "estate_id": call.payload["estate_id"], "code": f"E{call.payload['estate_id']}",
-        "name": f"Estate {call.payload['estate_id']}", "address": "1", "created_at": "2026-01-01T00:00:00.000Z",
-        "version": 1, "timezone": estates[call.payload["estate_id"]]})
-    rpc.answer("archive", "list_estates", {"items": [
-        {"id": e, "estate_id": e, "code": f"E{e}", "name": f"Estate {e}", "address": "1",
-         "created_at": "2026-01-01T00:00:00.000Z", "version": 1, "timezone": zone} for e, zone in estates.items()],
-        "next_cursor": None})
+    answer_estates(rpc, estates)
     for service in kpi_services:
         rpc.answer(service, "kpis", kpi_answers(TABLE))
     over = {}
@@ -201,14 +203,7 @@ def test_the_weeks_kpis_across_estates_are_each_estates_monday_to_sunday(client,
     from estate_common import clock
     clock.freeze(datetime(2026, 12, 6, 11, 0, tzinfo=timezone.utc))
     estates = {"A": "Pacific/Kiritimati", "B": "Asia/Shanghai", "C": "Pacific/Niue"}
-    rpc.answer("archive", "get_estate", lambda call: {
-        "id": call.payload["estate_id"], "estate_id": call.payload["estate_id"], "code": f"E{call.payload['estate_id']}",
-        "name": f"Estate {call.payload['estate_id']}", "address": "1", "created_at": "2026-01-01T00:00:00.000Z",
-        "version": 1, "timezone": estates[call.payload["estate_id"]]})
-    rpc.answer("archive", "list_estates", {"items": [
-        {"id": e, "estate_id": e, "code": f"E{e}", "name": f"Estate {e}", "address": "1",
-         "created_at": "2026-01-01T00:00:00.000Z", "version": 1, "timezone": zone} for e, zone in estates.items()],
-        "next_cursor": None})
+    answer_estates(rpc, estates)
     for service in kpi_services:
         rpc.answer(service, "kpis", kpi_answers({**TABLE, "customer_service": {**TABLE["customer_service"], "C": {}},
                                                  "finance": {**TABLE["finance"], "C": {}}}))
