@@ -147,7 +147,7 @@ def prepaid_moves(paid_in, cancelled, refunds):
     ``cancelled_at``); ``refunds``: the sellers' holds refunded (``seller_prepaid``). A payment's money
     left unused at its receipt is taken in (``prepaid_cents``); a later use of it on a bill is used; a
     bill it paid cancelled gives it back; a reversal pays back what it still held unused then, a seller's
-    refund what it holds."""
+    refund what it holds of the payments received here (``payments``: the hold's parts)."""
     released = {}
     for bill in cancelled:
         for allocation in bill.get("released") or []:
@@ -172,7 +172,12 @@ def prepaid_moves(paid_in, cancelled, refunds):
             unused = sum(PREPAID_MOVES[kind] * cents for at, kind, cents in own if at <= reversed_at)
             own.append((reversed_at, "paid_back", unused))
         moves += own
-    moves += [(hold["refund"]["at"], "paid_back", hold["refund"]["amount_cents"]) for hold in refunds]
+    # a hold's parts of the payments received here: one of an opening credit's money was never taken in
+    # (a refund counting its hold whole read the balance below zero, found by review r3 of h3)
+    received_here = {payment["_id"] for payment in paid_in}
+    moves += [(hold["refund"]["at"], "paid_back",
+               sum(part["amount_cents"] for part in hold["payments"] if part["payment_id"] in received_here))
+              for hold in refunds]
     return moves
 
 

@@ -965,7 +965,7 @@ def prepaid_history(db, estate_id, end_iso):
     cancelled = store.scan(db.bills, {"estate_id": estate_id, "status": "cancelled", "released.0": {"$exists": True},
                                       "cancelled_at": {"$lt": end_iso}}, ("released", "cancelled_at"))
     refunds = store.scan(db.seller_prepaid, {"estate_id": estate_id, "status": "refunded",
-                                             "refund.at": {"$lt": end_iso}}, ("refund",))
+                                             "refund.at": {"$lt": end_iso}}, ("refund", "payments"))
     return list(paid_in), list(cancelled), list(refunds)
 
 

@@ -297,3 +297,26 @@ def test_a_refund_to_the_seller_is_money_out_in_the_months_reconciliation(financ
     assert report["seller_prepaid_refunds"] == {"count": 1, "amount_cents": 50000}
     assert report["expected_net_cents"] == 21002 + 50000 - 50000
     assert report["balanced"] is True
+
+
+def test_a_refund_to_the_seller_pays_back_in_the_disclosure_only_the_money_received_here(finance):
+    """The disclosure's prepaid money (预收) leaves opening credits out (money the previous company
+    received): a seller's refund counted its hold whole, opening credit too, as paid back, so the
+    prepaid balance at the month's end read below zero (found by review r3 of h3)."""
+    from .test_opening_credits import credit
+    owner_is(finance, "hh_1", "occ_first", 2)
+    approved(finance)
+    run(finance, "2026-10")
+    clock.freeze(clock.parse_iso("2026-11-05T02:00:00Z"))
+    credit(finance, amount_cents=30000)                       # October's 21002 paid, 8998 left
+    pay(finance, "hh_1", 50000)                               # received here, all prepaid
+    clock.freeze(clock.parse_iso("2026-11-21T02:00:00Z"))
+    owner_is(finance, "hh_1", "occ_buyer", 3, owner_since="2026-11-20")
+    [held] = account(finance)["seller_prepaid"]
+    assert held["amount_cents"] == 8998 + 50000
+    refund(finance, held["id"], key="rf-1")
+    acting(finance, ACCOUNTANT)
+    clock.freeze(clock.parse_iso("2026-12-02T02:00:00Z"))
+    shown = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["prepaid"]
+    assert (shown["opening_cents"], shown["taken_in_cents"], shown["used_cents"], shown["paid_back_cents"],
+            shown["closing_cents"]) == (0, 50000, 0, 50000, 0)

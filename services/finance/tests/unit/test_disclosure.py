@@ -112,7 +112,8 @@ def test_the_prepaid_money_moves_reconcile_with_a_cancelled_bill_a_reversal_and_
     # b1 cancelled in December: p1's 20000 back as prepaid money
     cancelled = [{"released": [{"id": "a1", "payment_id": "p1", "bill_id": "b1", "amount_cents": 20000,
                                 "at": "2026-11-02T02:00:00.000Z"}], "cancelled_at": "2026-12-03T02:00:00.000Z"}]
-    refunds = [{"refund": {"at": "2026-12-04T02:00:00.000Z", "amount_cents": 6000}}]
+    refunds = [{"refund": {"at": "2026-12-04T02:00:00.000Z", "amount_cents": 6000},
+                "payments": [{"payment_id": "p1", "amount_cents": 6000}]}]
     moves = reports.prepaid_moves(paid_in, cancelled, refunds)
     november, december = reports.prepaid(moves, *nov), reports.prepaid(moves, *dec)
     assert november == {"opening_cents": 0, "received_cents": 39000, "paid_on_bills_cents": 20000,
