@@ -335,6 +335,8 @@ def month_shares(bill, cents):
     bill of 35603 cents: 11868, 11867, 11868). The collection rate of a month counts a quarter's bill
     in each of its months (found by h8: all of Q1 counted in January's)."""
     covered = months_covered(bill)
+    if len(covered) == 1:  # a month's bill, most of them: its whole (a year's disclosure read 120,000 so)
+        return {covered[0][0]: cents}
     total = sum(weight for _, weight in covered)
     shares, running, before = {}, Fraction(0), 0
     for month, weight in covered:
