@@ -956,14 +956,16 @@ def payments_of_period(db, estate_id, period):
 def prepaid_history(db, estate_id, end_iso):
     """What the prepaid money received here (预收) did before ``end_iso`` (``reports.prepaid_moves``): the
     payments posted before it (not opening credits: money paid to the previous company), the bills
-    cancelled before it whose money went back to its payments, the sellers' holds refunded. From the
+    cancelled whose money went back to its payments (one used before it), the sellers' holds refunded. From the
     estate's first payment: the balance at a period's start is every move before it."""
     paid_in = store.scan(db.payments, {"estate_id": estate_id, "kind": {"$ne": "opening_credit"},
                                        "status": {"$in": ["posted", "reversal_pending", "reversed"]},
                                        "posted_at": {"$lt": end_iso}},
                          ("amount_cents", "prepaid_cents", "posted_at", "status", "reversal", "allocations"))
-    cancelled = store.scan(db.bills, {"estate_id": estate_id, "status": "cancelled", "released.0": {"$exists": True},
-                                      "cancelled_at": {"$lt": end_iso}}, ("released", "cancelled_at"))
+    # a bill cancelled after ``end_iso`` too, when money of it was used before: its allocation left its payment
+    # for its ``released`` (a month's money used read unused once a later month re-billed it, found by review r3)
+    cancelled = store.scan(db.bills, {"estate_id": estate_id, "status": "cancelled", "released.at": {"$lt": end_iso}},
+                           ("released", "cancelled_at"))
     refunds = store.scan(db.seller_prepaid, {"estate_id": estate_id, "status": "refunded",
                                              "refund.at": {"$lt": end_iso}}, ("refund", "payments"))
     return list(paid_in), list(cancelled), list(refunds)

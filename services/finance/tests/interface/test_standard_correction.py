@@ -155,3 +155,26 @@ def test_a_re_run_that_meets_a_busy_household_re_bills_the_others_and_names_it(f
     again = run(finance, "2026-11")["result"]
     assert (again["bills_corrected"], again["households_busy"]) == (1, [])
     assert bill_of(finance, "hh_2")["status"] == "cancelled"
+
+
+def test_a_month_s_prepaid_money_used_stays_used_once_its_bill_is_re_billed_in_a_later_month(finance):
+    """The disclosure's prepaid money (预收) of a month whose prepaid money paid a bill that a later
+    month's correction re-billed: the bill's allocation leaves its payment for the cancelled bill's
+    ``released``, which the month's history did not read (cancelled after its end), so the month read
+    the money never used and its end no longer the next month's start (found by review r3 of h3)."""
+    wrong = approved(finance, unit_price_cents_per_m2=208, valid_from="2026-11")
+    pay(finance, "hh_2", 40000)                                        # 11-23: no bill yet, all prepaid
+    clock.freeze(clock.parse_iso("2026-11-24T02:00:00Z"))
+    run(finance, "2026-11")                                            # 24960 of it used on November
+    clock.freeze(clock.parse_iso("2026-12-03T02:00:00Z"))
+    approve(finance, propose(finance, unit_price_cents_per_m2=280, corrects=wrong["id"])["id"])
+    run(finance, "2026-11")                                            # re-billed: 24960 back, 33600 used
+    clock.freeze(clock.parse_iso("2027-01-05T02:00:00Z"))
+
+    def prepaid(period):
+        shown = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": period}})["prepaid"]
+        return tuple(shown[name] for name in ("opening_cents", "taken_in_cents", "used_cents", "given_back_cents",
+                                              "closing_cents"))
+    assert prepaid("2026-11") == (0, 40000, 24960, 0, 40000 - 24960)
+    assert prepaid("2026-12") == (40000 - 24960, 0, 33600, 24960, 40000 - 33600)
+    assert prepaid("2026-Q4") == (0, 40000, 24960 + 33600, 24960, 40000 - 33600)
