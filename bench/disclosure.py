@@ -1,9 +1,9 @@
 """The disclosure (收支公示) of a month and of a year on the big estate (``bench/big_estate.py``'s seed:
-10,000 households, 120,000 bills) with a year of payments (one a bill, 1 yuan over it: prepaid money),
+10,000 households, 120,000 bills) with a year of payments (one a bill, one in ten 1 yuan over it: prepaid money),
 in process on the embedded store: ``python bench/disclosure.py [households]``. Prints, p50 of 3 calls,
 the report (``operations._disclosure``) and its two walks: the bills of the period
-(``store.bills_of_period``) and the prepaid money's history (``store.prepaid_history``, every payment
-of the estate before the period's end). Figures: docs/benchmark-history.md.
+(``store.bills_of_period``) and the prepaid money's history (``store.prepaid_history``: the payments of
+the period, those written since it began and those with money unused). Figures: docs/benchmark-history.md.
 """
 import statistics
 import sys
@@ -24,7 +24,7 @@ def seconds(operation, calls=3):
 
 
 def main(count):
-    from estate_common import clock
+    from estate_common import calendar, clock
     from estate_common.embedded_store import EmbeddedClient
     from finance import operations, periods, store
 
@@ -34,10 +34,11 @@ def main(count):
     payments = []
     for number, bill in enumerate(db.bills.find({"estate_id": estate_id}, {"household_id": 1, "amount_cents": 1,
                                                                           "created_at": 1})):
-        at, payment_id = bill["created_at"], f"pay_bench_{number}"
+        at, payment_id, ahead = bill["created_at"], f"pay_bench_{number}", 100 if number % 10 == 0 else 0
         payments.append({"_id": payment_id, "estate_id": estate_id, "household_id": bill["household_id"],
-                         "amount_cents": bill["amount_cents"] + 100, "status": "posted", "posted_at": at,
-                         "created_at": at, "day": at[:10], "prepaid_cents": 100, "unapplied_cents": 100,
+                         "amount_cents": bill["amount_cents"] + ahead, "status": "posted", "posted_at": at,
+                         "created_at": at, "updated_at": at, "day": at[:10], "prepaid_cents": ahead,
+                         "unapplied_cents": ahead,
                          "reversal": None, "allocations": [{"id": f"{payment_id}.{bill['_id']}", "payment_id": payment_id,
                                                             "bill_id": bill["_id"], "amount_cents": bill["amount_cents"],
                                                             "at": at}]})
@@ -51,7 +52,8 @@ def main(count):
     for period in (month, month[:4]):
         report = seconds(lambda: operations._disclosure(db, estate_id, period, "Asia/Shanghai"))
         bills = seconds(lambda: list(store.bills_of_period(db, estate_id, period)))
-        history = seconds(lambda: store.prepaid_history(db, estate_id, "9999"))
+        start, end = calendar.period_bounds(period, "Asia/Shanghai")
+        history = seconds(lambda: store.prepaid_history(db, estate_id, start, end))
         print(f"  disclosure of {period:<7} p50 {report:5.2f} s (the bills of the period {bills:4.2f} s, "
               f"the prepaid money's history {history:4.2f} s)")
 

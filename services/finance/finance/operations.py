@@ -1597,7 +1597,7 @@ def _disclosure(db, estate_id, period, timezone):
     """The report, with the prepaid money (预收) of the period: its balance at the period's start and end on
     the estate's calendar (``timezone``), and what moved it (``reports.prepaid``)."""
     start, end = calendar.period_bounds(period, timezone)
-    prepaid = reports.prepaid(reports.prepaid_moves(*store.prepaid_history(db, estate_id, end)), start, end)
+    prepaid = reports.prepaid(reports.prepaid_moves(*store.prepaid_history(db, estate_id, start, end)), start, end)
     return reports.disclosure(estate_id, period, list(store.bills_of_period(db, estate_id, period)),
                               store.expenses_of_period(db, estate_id, period), clock.now(),
                               store.operating_expenses_of_period(db, estate_id, period), prepaid)

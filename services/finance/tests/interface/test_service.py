@@ -3027,6 +3027,28 @@ def test_the_disclosure_shows_the_prepaid_money_taken_in_used_and_carried_from_p
     assert prepaid("2027")[0] == prepaid("2026")[-1]
 
 
+def test_the_disclosure_s_prepaid_money_reads_the_payments_of_its_period_not_every_payment_before(finance):
+    """The prepaid money (预收) of a period read every payment of the estate before its end: a big
+    estate's year of payments took seconds each disclosure (found by review r3 of h3). A payment whose
+    money was all used before the period and that nothing wrote since moves nothing in it nor before
+    it, and is left unread; its figures are the same."""
+    from finance import store
+    approved(finance)
+    run(finance, "2026-11")                                   # 21002, 28200, 11868
+    paid_at_once = pay(finance, "hh_1", 21002)                # nothing prepaid, nothing written since
+    ahead = pay(finance, "hh_2", 40000)                       # 11800 prepaid
+    clock.freeze(clock.parse_iso("2026-12-05T02:00:00Z"))
+    run(finance, "2026-12")                                   # hh_2's 11800 used on December
+    clock.freeze(clock.parse_iso("2027-01-05T02:00:00Z"))
+    read = store.prepaid_history(finance.db, ESTATE, "2026-11-30T16:00:00.000Z", "2026-12-31T16:00:00.000Z")
+    assert [payment["_id"] for payment in read[0]] == [ahead["id"]] and paid_at_once["id"]
+    shown = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-12"}})["prepaid"]
+    assert (shown["opening_cents"], shown["used_cents"], shown["closing_cents"]) == (11800, 11800, 0)
+    shown = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["prepaid"]
+    assert (shown["received_cents"], shown["paid_on_bills_cents"], shown["taken_in_cents"], shown["closing_cents"]) \
+        == (61002, 21002 + 28200, 11800, 11800)
+
+
 def test_a_report_of_a_period_not_begun_is_refused_as_billing_it_is(finance):
     for rpc in ("disclosure_report", "reconciliation_report", "fund_statement"):
         for period in ("2999-01", "2027-01", "2027-Q1", "2027"):  # now is 2026-11-23
