@@ -85,10 +85,14 @@ def refuse_bills_of_another_item(data, bills):
 def allocate(bills, sources, at):
     """Spend ``sources`` (payments with ``unapplied_cents``, in the order they are to be used)
     on ``bills`` (in the order they are to be settled), each source on the bills it ``pays``.
-    Returns the allocations."""
+    Money paid for a fee item (``prepaid_for``) is spent first, in that order, then the money for
+    any bill: older money for any bill went on the property fee the money paid ahead for it could
+    pay alone, and a parking bill was left owed while that money lay unused (found by review r5 of
+    h5). Returns the allocations."""
     allocations = []
     left = {bill["_id"]: outstanding(bill) for bill in bills}
-    for source in sources:
+    bound = [source for source in sources if source.get("prepaid_for")]
+    for source in bound + [source for source in sources if not source.get("prepaid_for")]:
         available = source["unapplied_cents"]
         for bill in bills:
             if available <= 0:

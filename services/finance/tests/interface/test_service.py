@@ -11,7 +11,7 @@ from estate_common import calendar, clock, job_scopes, jobs, replica
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
 from estate_common.kpis import BY_THE_MONTH
 from estate_common.testing import as_caller, estate_retired, event, side_by_side, staff, worker
-from finance import arrears, billing, journals, operations, store
+from finance import arrears, billing, journals, operations, payments, store
 from finance.rules import HOUSEHOLD_LOCK_WAIT_SECONDS
 from finance.service import FinanceService
 
@@ -1292,6 +1292,33 @@ def test_money_prepaid_for_a_fee_item_pays_that_item_s_bills_alone(finance):
     assert [(b["item"], b["status"]) for b in october] == [("property_service", "paid")]
     plain = pay(finance, "hh_1", 30000, "wechat")            # unmarked money pays any bill, oldest first
     assert plain["prepaid_for"] is None and [a["bill_id"] for a in plain["allocations"]] == [parking["id"]]
+
+
+def test_a_run_settles_every_bill_the_money_paid_ahead_and_the_money_for_any_bill_can_pay(finance):
+    """Owners' 300 yuan for any bill and their property fee paid ahead: the run's property fee took
+    the money for any bill, and the parking bill billed with it was left owed while the property
+    fee's money lay unused (found by review r5 of h5). Each household's two bills, whichever of the
+    two is settled first."""
+    approved(finance, valid_from="2026-11")
+    approved(finance, item="parking", amount_cents=30000, unit_price_cents_per_m2=None, valid_from="2026-11",
+             applies_to={"household_ids": sorted(AREAS)})
+    paid = {}
+    for household_id in AREAS:
+        anything = pay(finance, household_id, 30000, "wechat")
+        ahead = pay(finance, household_id, 100000, "cash", prepaid_for="property_service")
+        assert (anything["unapplied_cents"], ahead["unapplied_cents"]) == (30000, 100000)  # nothing billed yet
+        paid[household_id] = anything
+    run(finance)
+    firsts = set()
+    for household_id, anything in paid.items():
+        own = bills(finance, household_id=household_id)
+        firsts.add(payments.bills_to_settle(
+            [{**b, "_id": b["id"], "paid_cents": 0} for b in own])[0]["item"])
+        assert sorted((b["item"], b["amount_cents"] - b["paid_cents"]) for b in own) == [
+            ("parking", 0), ("property_service", 0)]
+        acting(finance, CASHIER)
+        assert finance.get_payment({"estate_id": ESTATE, "id": anything["id"]})["unapplied_cents"] == 0
+    assert firsts == {"parking", "property_service"}  # both orders were met
 
 
 def test_a_settlement_made_while_payments_are_under_way_counts_them_or_they_are_refused(finance, monkeypatch):

@@ -694,3 +694,23 @@ def test_a_runs_bill_says_at_which_price_it_was_billed():
     assert (quarter["amount_cents"], quarter["pricing"]["months"]) == (84000, 3)
     assert space["pricing"] == {"standard_name": "车位费", "basis": "fixed", "unit_price_cents_per_m2": None,
                                 "amount_cents": 15000, "area_m2": None, "months": 1}
+
+
+def test_money_prepaid_for_an_item_is_used_before_money_for_any_bill_so_none_is_left_idle():
+    """Older money for any bill went first on the property fee, which the money paid ahead for it
+    could pay alone: the parking bill was left owed while the property fee's money lay unused,
+    the arrears h5's 预交 was to end (found by review r5 of h5). Money bound to an item is spent
+    first on that item's bills; the money for any bill then pays what is left, oldest first."""
+    property_fee = dict(bill("b_prop", "2026-11-30T15:59:59.999Z", 21002, period="2026-11"), item="property_service")
+    parking = dict(bill("b_park", "2026-11-30T15:59:59.999Z", 30000, period="2026-11"), item="parking")
+    for bills_in_order in ([property_fee, parking], [parking, property_fee]):
+        plan = payments.allocate(bills_in_order, [source("pay_any", 30000, rev=1),
+                                                  dict(source("pay_prop", 21002, rev=1), prepaid_for="property_service")],
+                                 "t")
+        assert sorted((a["payment_id"], a["bill_id"], a["amount_cents"]) for a in plan) == [
+            ("pay_any", "b_park", 30000), ("pay_prop", "b_prop", 21002)]
+    # a new payment for the property fee, older money for any bill: the new money pays the property
+    # fee, and the older money stays for the bills only it can pay
+    plan = payments.allocate([property_fee], [source("pay_old", 21002, rev=2),
+                                              dict(source("pay_new", 21002), prepaid_for="property_service")], "t")
+    assert [(a["payment_id"], a["amount_cents"]) for a in plan] == [("pay_new", 21002)]
