@@ -1238,6 +1238,32 @@ def test_a_payment_reversal_is_one_word_and_the_reconciliation_says_why_allocate
     assert "data-allocation-gap" not in same
 
 
+def test_the_reconciliation_shows_the_month_s_drawer_differences_in_both_languages(client, fake):
+    """长短款 at the month close: the reconciliation lists each day settled with a drawer's difference
+    and the shorts and overs totalled, named in Chinese and English, not as the API's field names
+    (found by review r5 of h5)."""
+    report = {"estate_id": ESTATE, "period": "2026-11", "journals": {}, "by_method": {}, "journal_net_cents": 40000,
+              "receipts": {"count": 1, "amount_cents": 40000, "applied_to_bills_cents": 40000, "prepaid_cents": 0,
+                           "first_number": "R-1", "last_number": "R-1"},
+              "reversals": {"count": 0, "amount_cents": 0}, "collected_at_source_cents": 0,
+              "expected_net_cents": 40000, "difference_cents": 0, "balanced": True,
+              "bills_settled": {"allocated_cents": 40000, "bills_paid_in_full": 1}, "unsettled_days": [],
+              "cash_differences": {"short_cents": 1000, "over_cents": 0, "net_cents": -1000, "days": [
+                  {"cashier": "wang", "date": "2026-11-23", "counted_cash_cents": 20002,
+                   "cash_difference_cents": -1000, "note": "找零多找10元"}]},
+              "generated_at": "2026-12-01T00:00:00Z"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/reconciliation", report)
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    zh = re.sub(r">\s+<", "><", client.get("/accounts/reports?period=2026-11&report=reconciliation",
+                                          headers={"Accept-Language": "zh"}).get_data(as_text=True))
+    assert "<dt>长短款</dt>" in zh and "<dt>短款合计</dt><dd>¥10.00</dd>" in zh
+    assert "<dt>实点现金</dt><dd>¥200.02</dd>" in zh and "找零多找10元" in zh
+    assert "cash_differences" not in zh and "short_cents" not in zh and "counted_cash_cents" not in zh
+    en = re.sub(r">\s+<", "><", client.get("/accounts/reports?period=2026-11&report=reconciliation",
+                                          headers={"Accept-Language": "en"}).get_data(as_text=True))
+    assert "<dt>Drawer differences</dt>" in en and "<dt>Short, in all</dt><dd>¥10.00</dd>" in en
+
+
 def test_the_reconciliation_sets_the_gate_s_parking_cash_against_security_s_month(client, fake):
     """The gate's parking cash had no month total the accountant could set against the journal's
     (a probe of the accountant's month close). The reconciliation says the money collected at

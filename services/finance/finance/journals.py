@@ -203,6 +203,20 @@ def cash_count(data, cash_net_cents):
     return {"counted_cash_cents": counted, "cash_difference_cents": difference, "note": data.get("note")}
 
 
+def cash_differences(settlements):
+    """The drawers' differences (长短款) of a period's ``settlements``, for its reconciliation: each
+    day settled with one (its count, difference and explanation, by day then cashier) and the
+    shorts and overs totalled apart, where the month close said "balanced" and named none of them
+    (found by review r5 of h5). The journals, and so the balance, are not changed by them."""
+    days = sorted(({name: s.get(name) for name in ("cashier", "date", "counted_cash_cents", "cash_difference_cents",
+                                                     "note")}
+                   for s in settlements if s.get("cash_difference_cents")),
+                  key=lambda day: (day["date"], day["cashier"]))
+    short = -sum(day["cash_difference_cents"] for day in days if day["cash_difference_cents"] < 0)
+    over = sum(day["cash_difference_cents"] for day in days if day["cash_difference_cents"] > 0)
+    return {"short_cents": short, "over_cents": over, "net_cents": over - short, "days": days}
+
+
 def settlement(estate_id, data, entries, now, actor, late=False):
     """The day's totals, closing it; ``late``: settled past ``recorded_within_days`` (who did it is
     ``closed_by``, when ``closed_at``); the drawer's count and difference, ``cash_count``."""

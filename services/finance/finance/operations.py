@@ -1555,7 +1555,8 @@ def reconciliation_report(db, estate_id, period):
         store.bills_allocated_between(db, estate_id, start, end), start, end,
         store.settled_pairs_of_period(db, estate_id, period), now,
         store.top_ups_of_period(db, estate_id, period), collected) | {
-        "arrears_recovered": arrears_recovered(db, estate_id, period, rules, clock.to_iso(now))}
+        "arrears_recovered": arrears_recovered(db, estate_id, period, rules, clock.to_iso(now)),
+        "cash_differences": journals.cash_differences(store.drawer_differences_of_period(db, estate_id, period))}
 
 
 def arrears_recovered(db, estate_id, period, rules, now):

@@ -1074,6 +1074,13 @@ def settled_pairs_of_period(db, estate_id, period):
         db.settlements, {"estate_id": estate_id, "date": store.days_of(period)}, ("cashier", "date"))}
 
 
+def drawer_differences_of_period(db, estate_id, period):
+    """The period's settlements that kept a drawer's difference (长短款, ``journals.cash_differences``)."""
+    return list(store.scan(db.settlements, {"estate_id": estate_id, "date": store.days_of(period),
+                                            "cash_difference_cents": {"$nin": [0, None]}},
+                           ("cashier", "date", "counted_cash_cents", "cash_difference_cents", "note")))
+
+
 def insert_settlement(db, outbox, settlement, events):
     """The settlement with its ``events`` (a late one's announcement: the one write path), then its
     day marked settled (``journal_days``; a crash between the two is found by the days left

@@ -1532,6 +1532,40 @@ def test_the_monthly_reconciliation_balances_journals_against_receipts(finance):
     assert empty["journal_net_cents"] == 0 and empty["balanced"] is True
 
 
+def test_the_reconciliation_lists_the_month_s_drawer_differences_with_their_explanations(finance):
+    """长短款 at the month close: the settlements kept each drawer's difference, but the month's
+    reconciliation, where the accountant closes the month (日清月结), said "balanced" and named none
+    of them, the month's shorts and overs read settlement by settlement (found by review r5 of h5).
+    It lists each day settled with a difference and totals the shorts and the overs apart; the
+    journals, and so the balance, are not changed by them."""
+    approved(finance)
+    run(finance)
+    pay(finance, "hh_1", 21002, "cash")
+    pay(finance, "hh_3", 11868, "cash", cashier=OTHER_CASHIER)
+    pay(finance, "hh_2", 28200, "wechat", cashier=staff("liu", ["cashier"], [ESTATE]))
+    acting(finance, CASHIER)
+    finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "wang",
+                                                      "counted_cash_cents": 20002, "note": "找零多找10元"}})
+    acting(finance, OTHER_CASHIER)
+    finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "zhao",
+                                                      "counted_cash_cents": 11918, "note": "多收5角未退"}})
+    acting(finance, staff("liu", ["cashier"], [ESTATE]))
+    finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "liu",
+                                                      "counted_cash_cents": 0}})  # no cash taken: even
+    report = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert report["balanced"] is True and report["journal_net_cents"] == 21002 + 11868 + 28200
+    assert report["cash_differences"] == {
+        "short_cents": 1000, "over_cents": 50, "net_cents": -950,
+        "days": [{"cashier": "wang", "date": "2026-11-23", "counted_cash_cents": 20002,
+                  "cash_difference_cents": -1000, "note": "找零多找10元"},
+                 {"cashier": "zhao", "date": "2026-11-23", "counted_cash_cents": 11918,
+                  "cash_difference_cents": 50, "note": "多收5角未退"}]}
+    quarter = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-Q4"}})
+    assert quarter["cash_differences"] == report["cash_differences"]
+    empty = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-10"}})
+    assert empty["cash_differences"] == {"short_cents": 0, "over_cents": 0, "net_cents": 0, "days": []}
+
+
 def test_the_reconciliation_says_the_money_collected_at_sources_by_fee_item_and_by_who_collected_it(finance):
     """The gate's parking cash had no month total the accountant could set against security's own
     (its stays collected at the gate): the reconciliation said one ``collected_at_source_cents`` for
