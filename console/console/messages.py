@@ -950,6 +950,8 @@ _MESSAGES = {
     "acct.unpaid": ("未缴合计", "Unpaid in total"),
     "acct.overdue": ("其中已逾期", "of which overdue"),
     "acct.prepaid": ("预收余额（未用）", "Prepaid balance (unused)"),
+    # the part of it paid ahead for one fee item (预交), which pays that item's bills alone (review r5 of h5)
+    "acct.prepaid_for": ("其中 {cents} 只缴{item}", "of which {cents} for {item} alone"),
     "acct.range": ("{first} 至 {last}", "{first} to {last}"),
     "acct.billed": ("本期应收", "Billed in the range"),
     "acct.received": ("本期实收", "Received in the range"),

@@ -220,3 +220,24 @@ def test_a_cashier_reads_the_statement_without_the_cycle_s_form(client, fake):
     fake.on("GET", rf"{BASE}/billing-cycles", {"items": [CYCLE], "next_cursor": None})
     page = client.get("/accounts/households/hh_1/statement").get_data(as_text=True)
     assert "自 2027-01 起按季" in page and "设置缴费周期" not in page
+
+
+def test_the_prepaid_balance_says_the_part_paid_ahead_for_one_fee_item(client, fake):
+    """The account said ¥295.00 prepaid beside a parking bill owed, and the desk could not tell the
+    owner why his money did not pay it: it was paid ahead for the property fee (预交), which it pays
+    alone (found by review r5 of h5). The part bound to an item is said beside the balance, on the
+    household's page, the payment form and the statement, in both languages."""
+    bound = {**ACCOUNT, "prepaid_for_cents": {"property_service": 29500}}
+    sign_in(client, fake, username="amy", roles=("accountant",))
+    _household(fake)
+    fake.on("GET", rf"{BASE}/households/hh_1", HOUSEHOLD)
+    fake.on("GET", rf"{BASE}/bills", {"items": [], "next_cursor": None})
+    fake.on("GET", ACCOUNT_PATH, bound)
+    for path in ("/households/hh_1", "/accounts/households/hh_1/statement"):
+        page = client.get(path, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+        said = page.split("data-prepaid-for>")[1].split("<")[0]
+        assert "¥295.00" in said and "只缴物业服务费" in said, path
+    english = client.get("/accounts/households/hh_1/statement", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "for Property service alone" in english.split("data-prepaid-for>")[1].split("<")[0]
+    fake.on("GET", ACCOUNT_PATH, {**ACCOUNT, "prepaid_for_cents": {}})
+    assert "data-prepaid-for" not in client.get("/accounts/households/hh_1/statement").get_data(as_text=True)

@@ -1162,6 +1162,16 @@ def test_an_owners_statement_link_shows_the_households_bills_and_what_is_owed_in
     assert "Your household&#39;s bills" in english and "Property service" in english
 
 
+def test_an_owners_statement_says_the_part_of_his_prepaid_money_paid_ahead_for_one_fee_item(client, fake):
+    """An owner read ¥420.04 prepaid beside a bill owed, not that it was paid ahead for his property
+    fee, which it pays alone (预交; found by review r5 of h5)."""
+    fake.on("GET", r"/api/v1/public/accounts/E1\.a+",
+            {**STATEMENT, "prepaid_cents": 42004, "prepaid_for_cents": {"property_service": 42004}})
+    html = client.get(f"/portal/account/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    said = html.split("data-prepaid-for>")[1].split("<")[0]
+    assert "¥420.04" in said and "只缴物业服务费" in said
+
+
 def test_a_statement_link_replaced_or_ended_says_so_and_whom_to_ask(client, fake):
     fake.on("GET", r"/api/v1/public/accounts/.*", problem(404, "Not found", "not found", "not_found"))
     page = client.get(f"/portal/account/{CODE}", headers={"Accept-Language": "zh-CN"})

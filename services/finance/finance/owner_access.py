@@ -31,7 +31,7 @@ from estate_common import public_codes
 from estate_common.errors import NotFound
 
 from .payments import outstanding
-from .statement import billed_cents, received_cents
+from .statement import billed_cents, prepaid_for_cents, received_cents
 
 def not_found():
     return NotFound("not found")
@@ -71,13 +71,16 @@ def owners_part(account, owner_since, unpaid, prepaid_sources):
     month = owner_since[:7]
     bills = [bill for bill in account["bills"] if bill["period"] >= month]
     payments = [payment for payment in account["payments"] if (payment.get("day") or "") >= owner_since]
+    # his payments' money unused, and the seller's carried over to him (seller_prepaid.py)
+    his = [p for p in prepaid_sources
+           if (p.get("day") or "") >= owner_since or p.get("_carried_over_to") == owner_since]
     return account | {
         "owner_since": owner_since,
         "bills": bills, "payments": payments,
         "billed_cents": billed_cents(bills), "received_cents": received_cents(payments),
         # his payments' money unused, and the seller's carried over to him (seller_prepaid.py)
-        "prepaid_cents": sum(p.get("unapplied_cents", 0) for p in prepaid_sources
-                             if (p.get("day") or "") >= owner_since or p.get("_carried_over_to") == owner_since),
+        "prepaid_cents": sum(p.get("unapplied_cents", 0) for p in his),
+        "prepaid_for_cents": prepaid_for_cents(his),
         "owed_before_owner_cents": sum(outstanding(b) for b in unpaid if b["period"] < month),
     }
 
@@ -99,7 +102,8 @@ def statement_view(account, estate, timezone):
         "estate_name": estate.get("name"), "timezone": timezone,
         "service_phone": estate.get("service_phone"), "duty_phone": estate.get("duty_phone"),
         **{name: account[name] for name in ("building", "unit", "room", "from", "to", "unpaid_cents",
-                                             "overdue_cents", "prepaid_cents", "billed_cents", "received_cents",
-                                             "owner_since", "owed_before_owner_cents", "generated_at")},
+                                             "overdue_cents", "prepaid_cents", "prepaid_for_cents", "billed_cents",
+                                             "received_cents", "owner_since", "owed_before_owner_cents",
+                                             "generated_at")},
         "bills": bills, "payments": payments,
     }

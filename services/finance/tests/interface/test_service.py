@@ -1321,6 +1321,26 @@ def test_a_run_settles_every_bill_the_money_paid_ahead_and_the_money_for_any_bil
     assert firsts == {"parking", "property_service"}  # both orders were met
 
 
+def test_the_account_says_which_of_the_prepaid_balance_is_for_one_fee_item_alone(finance):
+    """The account said 420 yuan prepaid beside a parking bill of 300 owed, and the desk could not
+    tell the owner why his money did not pay it: it was paid ahead for the property fee (预交), which
+    it pays alone (found by review r5 of h5). ``prepaid_for_cents``: the part of ``prepaid_cents``
+    bound to each item."""
+    approved(finance)
+    run(finance)
+    pay(finance, "hh_1", 21002 * 3, "cash", prepaid_for="property_service")
+    pay(finance, "hh_1", 500, "wechat")
+    approved(finance, item="parking", amount_cents=30000, unit_price_cents_per_m2=None, valid_from="2026-11",
+             applies_to={"household_ids": ["hh_1"]})
+    run(finance)
+    acting(finance, CASHIER)
+    account = finance.household_account({"estate_id": ESTATE, "id": "hh_1"})
+    assert (account["unpaid_cents"], account["prepaid_cents"]) == (30000 - 500, 42004)
+    assert account["prepaid_for_cents"] == {"property_service": 42004}
+    plain = finance.household_account({"estate_id": ESTATE, "id": "hh_2"})
+    assert plain["prepaid_for_cents"] == {}
+
+
 def test_a_settlement_made_while_payments_are_under_way_counts_them_or_they_are_refused(finance, monkeypatch):
     """A settlement read the day's entries while a payment's entry was still to be written: the
     payment was answered 201 on a day then closed and counted nowhere (1 to 7 of 23 payments, 5
