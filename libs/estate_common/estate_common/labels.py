@@ -107,6 +107,7 @@ MESSAGES = {
     "field.unapplied_cents": ("未抵账单（元，转预存）", "Unapplied (yuan, prepaid)"),
     "field.prepaid_used_cents": ("使用预存（元）", "Prepaid used (yuan)"),
     "field.seller_held_cents": ("为卖方暂挂（元）", "Held for the seller (yuan)"),
+    "field.prepaid_for": ("预交项目", "Prepaid for"),
     "field.reversal_reason": ("冲销原因", "Why reversed"),
     "field.oldest_due_at": ("最早到期时间", "Oldest due at"),
     "field.last_reminder_at": ("最近催缴时间", "Last reminder at"),

@@ -54,6 +54,9 @@ PAYMENTS = [
     # money of the payment held for the household's seller at its sale (seller_prepaid.py): last,
     # after the columns a reader by position knew (found by review r2)
     field("seller_held_cents"),
+    # the fee item a payment's money was paid ahead for (预交, ``prepaid_for``), which it pays alone: last,
+    # after the columns a reader by position knew (found by review r5 of h5)
+    field("prepaid_for", labels="fee"),
 ]
 
 ARREARS = [
