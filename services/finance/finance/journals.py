@@ -182,13 +182,17 @@ def totals(entries):
 
 def cash_count(data, cash_net_cents):
     """长短款: the cash counted in the drawer (``data["counted_cash_cents"]``) against the day's cash
-    journal net, kept on the settlement with the cashier's explanation (``data["note"]``), which a
-    difference requires: the seeds' cashier settles the cash daily, and a drawer short or over is
+    journal net (0 when the day paid out more than it took), kept on the settlement with the
+    cashier's explanation (``data["note"]``), which a difference requires: the seeds' cashier settles the cash daily, and a drawer short or over is
     explained in writing, never posted into the journals (found by h5's probe: a drawer 10 yuan
     short had nowhere to be recorded). Nothing counted: nothing said."""
     counted = data.get("counted_cash_cents")
     if counted is None:
         return {"counted_cash_cents": None, "cash_difference_cents": None, "note": data.get("note")}
+    # a drawer holds nothing less than nothing: a day that paid out more cash than it took (an earlier
+    # day's payment refunded, a deposit) paid the rest from outside its takings (备用金), and an empty
+    # drawer read as over by it, no count could match (found by review r5 of h5)
+    cash_net_cents = max(cash_net_cents, 0)
     difference = counted - cash_net_cents
     if difference < 0 and not data.get("note"):
         raise BusinessRuleViolation(
