@@ -1852,7 +1852,6 @@ _MESSAGES = {
     "field.own_work_order_id": ("原工单", "Its own work order"),
     "field.joined_at": ("并入时间", "Joined at"),
     "field.open": ("仅未完结的工单", "Open orders only"),
-    "field.prepaid_for": ("预交项目", "Prepaid for"),
     "field.counted_cash_cents": ("实点现金", "Cash counted"),
     "field.low": ("只看余额不足", "Low balances only"),
     "sr.related_hint": ("同一事项此前登记过的报事编号（如业主对咨询答复不满而投诉），可不填；计入咨询解答准确率。",
