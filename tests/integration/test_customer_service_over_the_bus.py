@@ -77,7 +77,7 @@ def test_a_renovation_is_reviewed_billed_and_paid_over_the_bus(system, rpc, even
         "description": "move a partition wall"}})
     dispatch = event_dispatcher(rabbit_config)
     dispatch("maintenance", "renovation_reviewed", event("maintenance", "renovation_reviewed", estate_id, {
-        "application_id": application["id"], "decision": "approved", "reviewer": "Li", "notes": "not load-bearing",
+        "application_id": application["id"], "decision": "approved", "reviewer": "Li", "review_id": "rvw_1",
         "reviewed_at": application["created_at"]}))
     charges = eventually(lambda: (lambda c: c if len(c) == 2 else None)(
         [e["data"] for e in HEARD if e["event_type"] == "charge_raised"]))
