@@ -50,17 +50,24 @@ ROUTES = [
     # 协助: a second technician on the order, looked up as an assignment's (maintenance's domain.add_helper)
     _step("add-helper", "add_helper", facts=assignees.technician_fact),
     _step("mark-emergency", "mark_emergency"),
+    # the piece an open order is about (a breakdown's lift): who dispatches it or works it (domain.check_hands)
+    _step("equipment", "set_work_order_equipment", policy.WORK_ORDER_ASSIGNERS),
     _step("cancel", "cancel_work_order", policy.MANAGEMENT),
     _step("custom", "set_work_order_custom"),  # custom values: orders come from events with none
 
     Route("POST", f"{ESTATE}/equipment", "maintenance", "create_equipment", policy.ENGINEERING,
           status=201, body=True, idempotent=True),
-    Route("GET", f"{ESTATE}/equipment", "maintenance", "list_equipment", READERS, paged=True, filters=("system",),
+    Route("GET", f"{ESTATE}/equipment", "maintenance", "list_equipment", READERS, paged=True, filters=("system", "out_of_service"),
           custom_filters=True),
     # records=none: its details without the ledger, which its records' pages read
     Route("GET", f"{ESTATE}/equipment/<equipment_id>", "maintenance", "get_equipment", READERS,
           id_param="equipment_id", filters=("records",)),
     Route("POST", f"{ESTATE}/equipment/<equipment_id>/custom", "maintenance", "set_equipment_custom",
+          policy.ENGINEERING, body=True, id_param="equipment_id"),
+    # 停运: a piece out of service (by hand or for an open order) and back
+    Route("POST", f"{ESTATE}/equipment/<equipment_id>/out-of-service", "maintenance", "take_equipment_out_of_service",
+          policy.ENGINEERING, body=True, id_param="equipment_id"),
+    Route("POST", f"{ESTATE}/equipment/<equipment_id>/back-in-service", "maintenance", "return_equipment_to_service",
           policy.ENGINEERING, body=True, id_param="equipment_id"),
     Route("POST", f"{ESTATE}/equipment/<equipment_id>/records", "maintenance", "add_equipment_record",
           policy.ENGINEERING, status=201, body=True, id_param="equipment_id", idempotent=True),

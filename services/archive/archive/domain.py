@@ -67,6 +67,9 @@ RECORDED_EVENTS = {
     ("maintenance", "work_order_cancelled"): "work_order",
     ("maintenance", "equipment_registered"): "equipment",
     ("maintenance", "equipment_record_added"): "equipment",
+    # 停运: a piece out of service (since when, why, the order it waits on) and back, on its archive
+    ("maintenance", "equipment_out_of_service"): "equipment",
+    ("maintenance", "equipment_back_in_service"): "equipment",
     ("customer_service", "notice_published"): "notice",
     ("customer_service", "notice_withdrawn"): "notice",  # taken off the board (撤下), kept beside it
     ("customer_service", "notice_revised"): "notice",  # 修订: a new restoration time, kept beside it
@@ -83,6 +86,8 @@ RECORDED_EVENTS = {
 ARCHIVE_CHANGES = {
     ("maintenance", "equipment_registered"): "created",
     ("maintenance", "equipment_record_added"): "updated",
+    ("maintenance", "equipment_out_of_service"): "out_of_service",
+    ("maintenance", "equipment_back_in_service"): "back_in_service",
     ("customer_service", "notice_published"): "created",
     ("customer_service", "notice_withdrawn"): "withdrawn",
     ("customer_service", "notice_revised"): "revised",

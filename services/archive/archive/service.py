@@ -434,6 +434,14 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_equipment_record(self, event):
         self._record(event)
 
+    @consumes("maintenance", "equipment_out_of_service")
+    def record_equipment_out_of_service(self, event):
+        self._record(event)
+
+    @consumes("maintenance", "equipment_back_in_service")
+    def record_equipment_back_in_service(self, event):
+        self._record(event)
+
     @consumes("customer_service", "notice_published")
     def record_notice(self, event):
         self._record(event)

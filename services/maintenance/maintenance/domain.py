@@ -69,24 +69,30 @@ def readable(order, caller_roles):
 # a job that cannot be finished gets a new appointment (reappoint) or help (request_help,
 # then a new assignment).
 TRANSITIONS = {
-    "pending": {"assign": "assigned", "mark_emergency": "pending", "cancel": "cancelled"},
+    "pending": {"assign": "assigned", "mark_emergency": "pending", "set_equipment": "pending", "cancel": "cancelled"},
     "assigned": {"add_helper": "assigned", "assign": "assigned", "appoint": "appointed", "start": "in_progress",
-                 "request_help": "needs_help", "mark_emergency": "assigned", "cancel": "cancelled"},
+                 "request_help": "needs_help", "mark_emergency": "assigned", "set_equipment": "assigned",
+                 "cancel": "cancelled"},
     # handed to another technician, the appointment agreed with the occupant stands: he keeps it
     "appointed": {"add_helper": "appointed", "assign": "appointed", "reappoint": "appointed", "start": "in_progress",
-                  "request_help": "needs_help", "mark_emergency": "appointed", "cancel": "cancelled"},
+                  "request_help": "needs_help", "mark_emergency": "appointed", "set_equipment": "appointed",
+                  "cancel": "cancelled"},
     "in_progress": {"add_helper": "in_progress", "quote": "quoted", "complete": "completed", "reappoint": "appointed",
-                    "request_help": "needs_help", "mark_emergency": "in_progress", "hold": "on_hold"},
+                    "request_help": "needs_help", "mark_emergency": "in_progress", "set_equipment": "in_progress",
+                    "hold": "on_hold"},
     "quoted": {"add_helper": "quoted", "quote": "quoted", "consent": "consented", "complete": "completed",
-               "reappoint": "appointed", "request_help": "needs_help", "mark_emergency": "quoted", "hold": "on_hold"},
+               "reappoint": "appointed", "request_help": "needs_help", "mark_emergency": "quoted",
+               "set_equipment": "quoted", "hold": "on_hold"},
     "consented": {"add_helper": "consented", "quote": "quoted", "complete": "completed", "reappoint": "appointed",
-                  "request_help": "needs_help", "mark_emergency": "consented", "hold": "on_hold"},
+                  "request_help": "needs_help", "mark_emergency": "consented", "set_equipment": "consented",
+                  "hold": "on_hold"},
     # 待料 / 等住户: a started job waiting for parts or for the occupant, resumed where it was held
     # (``resume`` goes back to the hold's ``held_from``: in_progress, quoted or consented, which this
     # table cannot say), given a new appointment or handed back for help
     "on_hold": {"add_helper": "on_hold", "resume": "in_progress", "reappoint": "appointed",
-                "request_help": "needs_help", "mark_emergency": "on_hold"},
-    "needs_help": {"assign": "assigned", "mark_emergency": "needs_help", "cancel": "cancelled"},
+                "request_help": "needs_help", "mark_emergency": "on_hold", "set_equipment": "on_hold"},
+    "needs_help": {"assign": "assigned", "mark_emergency": "needs_help", "set_equipment": "needs_help",
+                   "cancel": "cancelled"},
     "completed": {},
     "cancelled": {},
 }
@@ -128,6 +134,12 @@ def check_hands(order, action, caller_roles, user, technician=None):
                             "assigns it to another")
         if holder and holder != user:
             raise Forbidden("the order is assigned to another technician")
+    elif action == "set_equipment":
+        # the piece an order is about: the desk that dispatches it, its technician or his helper, any
+        # technician while no one holds it (the one at the stalled lift before it is dispatched)
+        if not (roles.DISPATCHERS & set(caller_roles)) and holder and user not in (holder, order.get("helper")):
+            raise Forbidden("the order's equipment is named by the desk that dispatches it or the technician "
+                            "working it (or a manager)")
     elif action in ASSIGNEE_STEPS and holder != user and not (action in HELPER_STEPS and order.get("helper") == user):
         raise Forbidden("only the technician the order is assigned to (or a manager) takes this step")
 
@@ -921,6 +933,26 @@ def mark_emergency(order, category, now, rules, actor):
     if not order.get("started_at") and order.get("priority") != "emergency":
         changes["response_due_at"] = response_due_at(order["reported_at"], "emergency", rules)
     return _step(order, "mark_emergency", now, actor, category, **changes)
+
+
+# the jobs whose equipment is their source's: a plan's, an inspection's (its checklist's piece)
+EQUIPMENT_OF_SOURCE = frozenset({"maintenance_plan", "inspection"})
+
+
+def set_equipment(order, equipment, now, actor):
+    """设备: the piece an open order is about (the lift of a breakdown call), named or changed before
+    its completion, where the completion alone could name it and "which lift is this order's" had
+    no answer while the lift stood (found by h6, a probe of a lift's year). ``equipment``: the piece
+    (found in the estate). The same piece again is no step; a plan's or an inspection's job is of
+    its source's piece (422)."""
+    changes, entry = _step(order, "set_equipment", now, actor, f"equipment {equipment['code']}",
+                           equipment_id=equipment["_id"])
+    if order.get("equipment_id") == equipment["_id"]:
+        return changes, None
+    if order.get("equipment_id") and (order.get("source") or {}).get("type") in EQUIPMENT_OF_SOURCE:
+        raise BusinessRuleViolation("a plan's or an inspection's job is of its own equipment",
+                                    [field_error("data.equipment_id", "differs from the equipment its job is of")])
+    return changes, entry
 
 
 def consented_charge_limit(order):

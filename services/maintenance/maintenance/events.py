@@ -41,6 +41,10 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("equipment_registered", estate_id, data, actor=actor)
     if event_type == "equipment_record_added":  # archive keeps it on the equipment archive
         return outbox.event("equipment_record_added", estate_id, data, actor=actor)
+    if event_type == "equipment_out_of_service":  # 停运: archive keeps it on the equipment archive; webhooks
+        return outbox.event("equipment_out_of_service", estate_id, data, actor=actor)
+    if event_type == "equipment_back_in_service":  # archive keeps it on the equipment archive; webhooks
+        return outbox.event("equipment_back_in_service", estate_id, data, actor=actor)
     raise ValueError(f"maintenance does not announce {event_type}")
 
 

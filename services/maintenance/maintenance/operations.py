@@ -9,7 +9,7 @@ import time
 from functools import partial
 
 from estate_common import calendar, clock, custom_fields, jobs, replica, writes
-from estate_common.errors import Conflict, NotFound
+from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.kpis import by_the_month, per_estate_month, period_bounds
 from estate_common.store import public
 from estate_common.writes import Change
@@ -84,6 +84,46 @@ def mark_emergency(db, outbox, caller, estate_id, order_id, category):
                 rules=store.rules_for(db, estate_id))
 
 
+def set_work_order_equipment(db, outbox, caller, estate_id, order_id, equipment_id):
+    """``POST …/work-orders/{id}/equipment``: the piece an open order is about (``domain.set_equipment``),
+    one of the estate's (422 naming ``data.equipment_id`` else)."""
+    equipment = store.referenced(db, "equipment", estate_id, equipment_id, "data.equipment_id")
+    return step(db, outbox, caller, estate_id, order_id, domain.set_equipment, equipment)
+
+
+def take_equipment_out_of_service(db, outbox, caller, estate_id, equipment_id, data):
+    """停运 (``ledger.out_of_service``): by hand with its reason, or for an open work order of the
+    estate that names this piece (422 naming ``data.work_order_id`` else), which puts it back in
+    service when it is completed."""
+    order = None
+    if data.get("work_order_id"):
+        order = store.referenced(db, "work_orders", estate_id, data["work_order_id"], "data.work_order_id")
+        if order["status"] in ("completed", "cancelled"):
+            raise BusinessRuleViolation("only an open work order keeps a piece out of service",
+                                        [field_error("data.work_order_id", f"is {order['status']}")])
+        if order.get("equipment_id") != equipment_id:
+            raise BusinessRuleViolation("the work order is about other equipment, or names none yet",
+                                        [field_error("data.work_order_id", "does not name this equipment")])
+    store.get(db, "equipment", estate_id, equipment_id)  # 404 before anything else
+    return _shown(db, outbox, _change(db, outbox, "equipment", estate_id, equipment_id, lambda equipment: (
+        ledger.out_of_service(equipment, data["reason"], clock.now(), caller.user, order))))
+
+
+def return_equipment_to_service(db, outbox, caller, estate_id, equipment_id, data):
+    """Back in service by hand, with what was checked (``ledger.back_in_service``)."""
+    return _shown(db, outbox, _change(db, outbox, "equipment", estate_id, equipment_id, lambda equipment: (
+        ledger.back_in_service(equipment, data.get("note"), clock.now(), caller.user))))
+
+
+def _back_in_service_with(db, outbox, order):
+    """The piece an order kept out of service, back in service by its completion (once: a retry
+    finds it back)."""
+    if order["equipment_id"] and store.find(db, "equipment", order["estate_id"], order["equipment_id"]):
+        _change(db, outbox, "equipment", order["estate_id"], order["equipment_id"], lambda equipment: (
+            ledger.back_in_service(equipment, None, clock.now(), order["technician"] or order["history"][-1]["by"],
+                                   order)), keyed=False)
+
+
 def complete_work_order(db, outbox, caller, estate_id, order_id, data):
     """Completed with its events (``work_order_completed``, and ``charge_raised`` when the
     household pays); the equipment it names gets the job on its record, once."""
@@ -133,6 +173,7 @@ def _signed_off_by_this_call(order, caller, estate_id):
 def _record_on_ledger(db, outbox, estate_id, order):
     if order["equipment_id"]:
         add_record(db, outbox, estate_id, order["equipment_id"], ledger.record_from_order(order))
+        _back_in_service_with(db, outbox, order)
 
 
 def announce_earlier_assignments(db, outbox, now):

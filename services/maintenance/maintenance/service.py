@@ -174,6 +174,21 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
                                          payload["data"]["category"])
 
     @rpc_method
+    def set_work_order_equipment(self, payload):
+        return operations.set_work_order_equipment(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                   payload["id"], payload["data"]["equipment_id"])
+
+    @rpc_method
+    def take_equipment_out_of_service(self, payload):
+        return operations.take_equipment_out_of_service(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                        payload["id"], payload["data"])
+
+    @rpc_method
+    def return_equipment_to_service(self, payload):
+        return operations.return_equipment_to_service(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                      payload["id"], payload["data"])
+
+    @rpc_method
     def set_work_order_custom(self, payload):
         return operations.set_custom(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
                                      payload["data"]["custom"])

@@ -512,7 +512,12 @@ def equipment_systems(db, estate_id, equipment_ids):
 
 
 def list_equipment(db, estate_id, filters, limit, cursor):
+    """``out_of_service=true``: the pieces out of service now (停运), ``false`` those in service."""
+    filters = dict(filters)
+    down = filters.pop("out_of_service", None)
     query = {**custom_fields.plain_filters(filters), **_custom_query(db, estate_id, "equipment", filters)}
+    if down is not None:
+        query["out_of_service.since"] = {"$exists": down == "true"}
     return store.page(db.equipment, {"estate_id": estate_id, **query}, limit, cursor)
 
 

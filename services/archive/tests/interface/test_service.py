@@ -1772,6 +1772,10 @@ def test_an_agent_reads_request_records_directly_and_a_payment_only_through_an_a
 
 # -- equipment archives, handover documents, notices, reversals and cancelled orders ---------
 
+OUT_OF_SERVICE = {"since": "2026-11-21T09:00:00.000Z", "reason": "困人后停运待检", "work_order_id": "wo_7",
+                  "work_order_number": "WO-2026-000007", "by": "chen"}
+
+
 def archive_events(estate_id):
     """One event of each kind DOMAIN.md's "Archive" adds, shaped by their contracts."""
     return [
@@ -1781,6 +1785,13 @@ def archive_events(estate_id):
         ("record_equipment_record", event("maintenance", "equipment_record_added", estate_id, {
             "id": "eq_1", "code": "PUMP-1", "record": {"id": "eqr_1", "kind": "inspection", "result": "normal",
                                                        "at": "2026-11-21T08:00:00.000Z", "work_order_id": None}})),
+        ("record_equipment_out_of_service", event("maintenance", "equipment_out_of_service", estate_id, {
+            "id": "eq_1", "code": "PUMP-1", "name": "Booster pump", "system": "water", "location": "B2",
+            "out_of_service": OUT_OF_SERVICE})),
+        ("record_equipment_back_in_service", event("maintenance", "equipment_back_in_service", estate_id, {
+            "id": "eq_1", "code": "PUMP-1", "name": "Booster pump", "system": "water", "location": "B2",
+            "out_of_service": OUT_OF_SERVICE, "back": {"at": "2026-11-21T12:00:00.000Z", "by": "chen", "note": None,
+                                                       "work_order_id": "wo_7", "work_order_number": "WO-2026-000007"}})),
         ("record_notice", event("customer_service", "notice_published", estate_id, {
             "id": "nt_1", "title": "Water cut", "body": "Friday 9-12", "building": "3",
             "published_at": "2026-11-21T08:00:00.000Z"})),
@@ -1803,18 +1814,20 @@ def test_equipment_notices_handovers_reversals_and_cancelled_orders_are_recorded
     records = archive.list_records({"estate_id": estate["id"]})["items"]
     assert sorted((r["subject_type"], r["event_type"]) for r in records) == sorted([
         ("equipment", "equipment_registered"), ("equipment", "equipment_record_added"),
+        ("equipment", "equipment_out_of_service"), ("equipment", "equipment_back_in_service"),
         ("notice", "notice_published"), ("shift_handover", "shift_handover_recorded"),
         ("work_order", "work_order_cancelled"), ("payment", "payment_reversed")])
-    assert archive.verify_archive({"estate_id": estate["id"]})["checked"] == 6
+    assert archive.verify_archive({"estate_id": estate["id"]})["checked"] == 8
     log = archive.list_change_log({"estate_id": estate["id"]})["items"]
     assert sorted((c["subject_id"], c["action"]) for c in log if c["subject_type"] != "estate") == sorted([
-        ("eq_1", "equipment_created"), ("eq_1", "equipment_updated"), ("nt_1", "notice_created"),
+        ("eq_1", "equipment_created"), ("eq_1", "equipment_updated"), ("eq_1", "equipment_out_of_service"),
+        ("eq_1", "equipment_back_in_service"), ("nt_1", "notice_created"),
         ("handover_1", "shift_handover_created"), ("wo_5", "work_order_cancelled"), ("pay_9", "payment_reversed")])
     assert all(c["actor"] == "tester" for c in log if c["subject_type"] != "estate")
 
 
 def test_a_correction_is_logged_in_the_change_log(archive, estate):
-    handler, published = archive_events(estate["id"])[2]
+    handler, published = archive_events(estate["id"])[4]
     getattr(archive, handler)(published)
     [record] = archive.list_records({"estate_id": estate["id"]})["items"]
     as_role(archive, "li", "archivist", estate)

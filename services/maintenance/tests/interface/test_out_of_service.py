@@ -1,0 +1,118 @@
+"""A lift out of service (停运): an open work order names its equipment before its completion, a piece is
+taken out of service (for an order or by hand, with why) and back (the order completed, or by hand),
+the estate's pieces out of service are listed, and each change is announced. The breakdown's order had
+no equipment until completed and the ledger no state: "which lifts are down now" had no answer (found
+by h6, a probe of a lift's year)."""
+from datetime import timedelta
+
+import pytest
+
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden
+from estate_common.testing import as_caller, staff, worker
+from maintenance.service import MaintenanceService
+
+from .test_service import AGENT, ESTATE, MANAGER, TECHNICIAN, act, completion, frozen, open_repair  # noqa: F401
+
+LIFT = {"code": "LIFT-3", "name": "3号楼客梯", "system": "elevator", "location": "Building 3"}
+PUMP = {"code": "PUMP-1", "name": "Booster pump", "system": "water", "location": "B2 pump room"}
+LIU = staff("liu", ["technician"], [ESTATE])
+
+
+@pytest.fixture
+def engineering():
+    service = worker(MaintenanceService, caller=TECHNICIAN)
+    service.lift = service.create_equipment({"estate_id": ESTATE, "data": LIFT})
+    service.pump = service.create_equipment({"estate_id": ESTATE, "data": PUMP})
+    return service
+
+
+def down(service, equipment_id, **data):
+    return service.take_equipment_out_of_service({"estate_id": ESTATE, "id": equipment_id, "data": data})
+
+
+def back(service, equipment_id, **data):
+    return service.return_equipment_to_service({"estate_id": ESTATE, "id": equipment_id, "data": data})
+
+
+def out_now(service):
+    return service.list_equipment({"estate_id": ESTATE, "filters": {"out_of_service": "true"}})["items"]
+
+
+def announced(service, event_type):
+    return [e["data"] for e in service.outbox.of_type(event_type)]
+
+
+def test_an_open_order_names_its_equipment_by_the_desk_or_its_technician_not_another(engineering):
+    order_id = open_repair(engineering)
+    as_caller(engineering, AGENT)  # the desk that dispatches it names the lift at once
+    named = act(engineering, "set_work_order_equipment", order_id, equipment_id=engineering.lift["id"])
+    assert named["equipment_id"] == engineering.lift["id"] and named["status"] == "pending"
+    assert (named["history"][-1]["action"], named["history"][-1]["note"]) == ("set_equipment", "equipment LIFT-3")
+    again = act(engineering, "set_work_order_equipment", order_id, equipment_id=engineering.lift["id"])
+    assert again["history"] == named["history"]  # the same again: no step
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    as_caller(engineering, LIU)
+    with pytest.raises(Forbidden):  # not his order
+        act(engineering, "set_work_order_equipment", order_id, equipment_id=engineering.pump["id"])
+    as_caller(engineering, TECHNICIAN)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        act(engineering, "set_work_order_equipment", order_id, equipment_id="eq_nowhere")
+    assert refused.value.errors[0]["field"] == "data.equipment_id"
+    changed = act(engineering, "set_work_order_equipment", order_id, equipment_id=engineering.pump["id"])
+    assert changed["equipment_id"] == engineering.pump["id"]
+    act(engineering, "start_work_order", order_id)
+    done = act(engineering, "complete_work_order", order_id, **completion())
+    assert done["equipment_id"] == engineering.pump["id"]
+    shown = engineering.get_equipment({"estate_id": ESTATE, "id": engineering.pump["id"]})
+    assert [r["work_order_id"] for r in shown["records"]] == [order_id]  # on the piece it named
+    with pytest.raises(Conflict):  # completed: its equipment is history
+        act(engineering, "set_work_order_equipment", order_id, equipment_id=engineering.lift["id"])
+
+
+def test_a_lift_out_of_service_for_its_order_is_listed_and_back_in_service_when_the_order_completes(engineering):
+    order_id = open_repair(engineering)
+    with pytest.raises(BusinessRuleViolation) as refused:  # the order names no lift yet
+        down(engineering, engineering.lift["id"], reason="困人后停运待检", work_order_id=order_id)
+    assert refused.value.errors[0]["field"] == "data.work_order_id"
+    act(engineering, "set_work_order_equipment", order_id, equipment_id=engineering.lift["id"])
+    taken = down(engineering, engineering.lift["id"], reason=" 困人后停运待检 ", work_order_id=order_id)
+    spell = taken["out_of_service"]
+    assert spell == {"since": clock.to_iso(clock.now()), "reason": "困人后停运待检", "work_order_id": order_id,
+                     "work_order_number": spell["work_order_number"], "by": "chen"}
+    assert spell["work_order_number"].startswith("WO-")
+    assert down(engineering, engineering.lift["id"], reason="困人后停运待检", work_order_id=order_id) == taken  # again
+    with pytest.raises(Conflict):  # out of service already, for another reason
+        down(engineering, engineering.lift["id"], reason="年检")
+    assert [(p["code"], p["out_of_service"]["reason"]) for p in out_now(engineering)] == [("LIFT-3", "困人后停运待检")]
+    [event] = announced(engineering, "equipment_out_of_service")
+    assert (event["code"], event["out_of_service"]["work_order_id"]) == ("LIFT-3", order_id)
+    clock.advance(timedelta(hours=3))
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    act(engineering, "start_work_order", order_id)
+    act(engineering, "complete_work_order", order_id, **completion())
+    lift = engineering.get_equipment({"estate_id": ESTATE, "id": engineering.lift["id"]})
+    assert lift["out_of_service"] is None
+    assert (lift["last_back_in_service"]["work_order_id"], lift["last_back_in_service"]["by"]) == (order_id, "chen")
+    assert out_now(engineering) == []
+    [event] = announced(engineering, "equipment_back_in_service")
+    assert event["out_of_service"]["since"] == spell["since"] and event["back"]["work_order_id"] == order_id
+
+
+def test_a_piece_out_of_service_by_hand_stays_out_past_another_order_until_put_back_by_hand(engineering):
+    taken = down(engineering, engineering.pump["id"], reason="轴承异响, 待厂家")
+    assert taken["out_of_service"]["work_order_id"] is None
+    order_id = open_repair(engineering)
+    act(engineering, "set_work_order_equipment", order_id, equipment_id=engineering.pump["id"])
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    act(engineering, "start_work_order", order_id)
+    act(engineering, "complete_work_order", order_id, **completion())
+    assert [p["code"] for p in out_now(engineering)] == ["PUMP-1"]  # not that order's to end
+    in_service = engineering.list_equipment({"estate_id": ESTATE, "filters": {"out_of_service": "false"}})["items"]
+    assert [p["code"] for p in in_service] == ["LIFT-3"]
+    returned = back(engineering, engineering.pump["id"], note="厂家更换轴承, 试运行正常")
+    assert returned["out_of_service"] is None and returned["last_back_in_service"]["note"] == "厂家更换轴承, 试运行正常"
+    with pytest.raises(Conflict):  # in service already
+        back(engineering, engineering.pump["id"])
+    with pytest.raises(BusinessRuleViolation):  # a completed order keeps nothing out of service
+        down(engineering, engineering.pump["id"], reason="again", work_order_id=order_id)
