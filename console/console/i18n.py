@@ -425,6 +425,7 @@ _HISTORY_NOTES = tuple((frozenset(entry[0].split()), re.compile(entry[1], re.DOT
     ("complete", r"signed off by the occupant", "note.occupant_signed"),
     ("complete", r"completed where no occupant signs \(no household\)", "note.no_occupant_to_sign"),
     ("mark_emergency", r"(?P<category>[a-z_]+)", "note.emergency_category", {"category": "emergency"}),
+    ("set_equipment", r"equipment (?P<code>.+)", "note.set_equipment"),
     # a borrowing's steps (archive)
     ("requested", r"(?P<kind>view|borrow)", "note.borrow_kind", {"kind": "borrow"}),
     ("approved", r"inspection by a higher authority: no approval needed", "note.authority"),

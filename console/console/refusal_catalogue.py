@@ -888,6 +888,27 @@ ZH = {
         '该工单关联的是其他设备',
     "differs from the order's equipment":
         '与工单关联的设备不一致',
+    # 停运 and the equipment an open order names (h10, a lift out of service)
+    "the order's equipment is named by the desk that dispatches it or the technician working it (or a manager)":
+        '工单涉及的设备由派单的客服、该工单的维修工（或协助人员）或经理登记',
+    "a plan's or an inspection's job is of its own equipment":
+        '保养计划或巡检生成的工单只针对其本身的设备',
+    'differs from the equipment its job is of':
+        '与该工单本身的设备不一致',
+    'the equipment is out of service already, since {0}: put it back in service first':
+        '该设备自 {0} 起已停运，请先恢复运行',
+    'is out of service':
+        '已停运',
+    'is in service':
+        '正在运行',
+    'the equipment is in service':
+        '该设备正在运行，无须恢复',
+    'only an open work order keeps a piece out of service':
+        '只有未完成的工单才能使设备保持停运',
+    'the work order is about other equipment, or names none yet':
+        '该工单涉及的是其他设备，或尚未登记设备',
+    'does not name this equipment':
+        '未登记为本设备的工单',
     'a technician takes an order for himself, or hands on his own; the desk or a manager assigns it to another':
         '维修工只能给自己接单或转出自己的工单，派给他人须由客服或服务中心经理操作',
     'only a charge is collected on site':

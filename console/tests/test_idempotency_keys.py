@@ -262,8 +262,18 @@ FORMS = [
           ("resume", {**ORDER, "status": "on_hold"}, {}, {}),
           ("add-helper", {**ORDER, "status": "in_progress"}, {"technician": "ann"}, {}),
           ("mark-emergency", ORDER, {"category": "gas"}, {}),
+          ("equipment", ORDER, {"equipment_id": "eq_1"}, {rf"{EST}/equipment": _list(PUMP)}),
           ("cancel", {**ORDER, "status": "pending", "technician": None}, {"reason": "filed twice"}, {}),
           ("custom", ORDER, {"custom.pets": "cat"}, CUSTOM))),
+    # 停运 and back, from the equipment's page (h10, a lift out of service)
+    Form("/api/v1/estates/{estate_id}/equipment/{equipment_id}/out-of-service", "/engineering/equipment/eq_1",
+         "/engineering/equipment/eq_1/service/out-of-service", data={"reason": "bearing noise"},
+         reads={rf"{EST}/equipment/eq_1": PUMP}, called=f"{EST}/equipment/eq_1/out-of-service"),
+    Form("/api/v1/estates/{estate_id}/equipment/{equipment_id}/back-in-service", "/engineering/equipment/eq_1",
+         "/engineering/equipment/eq_1/service/back-in-service", data={"note": "checked"},
+         reads={rf"{EST}/equipment/eq_1": {**PUMP, "out_of_service": {
+             "since": "2026-11-30T00:00:00Z", "reason": "bearing noise", "work_order_id": None,
+             "work_order_number": None, "by": "tom"}}}, called=f"{EST}/equipment/eq_1/back-in-service"),
     Form("/api/v1/estates/{estate_id}/equipment/{equipment_id}/custom", "/engineering/equipment/eq_1",
          "/engineering/equipment/eq_1/custom", data={"custom.pets": "cat"},
          reads={rf"{EST}/equipment/eq_1": PUMP, **CUSTOM}, called=f"{EST}/equipment/eq_1/custom"),

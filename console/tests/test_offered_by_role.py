@@ -25,12 +25,13 @@ def steps_on(page):
 def test_a_work_order_offers_each_role_the_steps_the_gateway_lets_it_send(client, fake):
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", {**ORDER, "status": "quoted"})
     sign_in(client, fake, username="amy", roles=("agent",))
-    assert steps_on(client.get("/engineering/work-orders/wo_1").get_data(as_text=True)) == {"consent"}
+    # the desk that dispatches it names its equipment too (h10, a lift out of service)
+    assert steps_on(client.get("/engineering/work-orders/wo_1").get_data(as_text=True)) == {"consent", "equipment"}
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", ORDER)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/technicians", {"items": [{"username": "tom"}, {"username": "ann"}]})
     sign_in(client, fake, username="amy", roles=("agent",))
     page = client.get("/engineering/work-orders/wo_1").get_data(as_text=True)
-    assert steps_on(page) == {"assign"}  # the desk dispatches (派单), to a technician it picks; no more
+    assert steps_on(page) == {"assign", "equipment"}  # the desk dispatches (派单), to a technician it picks
     assert ">ann<" in page or 'value="ann"' in page
     sign_in(client, fake, username="sue", roles=("steward",))
     assert steps_on(client.get("/engineering/work-orders/wo_1").get_data(as_text=True)) == set()
@@ -45,12 +46,14 @@ def test_a_work_order_offers_each_role_the_steps_the_gateway_lets_it_send(client
 def test_a_work_order_offers_the_steps_its_status_allows(client, fake):
     """A pending order was offered start, quote, consent and complete: each a 409 (found by review)."""
     sign_in(client, fake, username="boss", roles=("manager",))
-    expected = {"pending": {"assign", "mark-emergency", "cancel"},
-                "in_progress": {"quote", "complete", "reappoint", "request-help", "mark-emergency", "hold", "add-helper"},
+    # each open order names its equipment (h10, a lift out of service)
+    expected = {"pending": {"assign", "mark-emergency", "cancel", "equipment"},
+                "in_progress": {"quote", "complete", "reappoint", "request-help", "mark-emergency", "hold", "add-helper",
+                                "equipment"},
                 "quoted": {"quote", "consent", "complete", "reappoint", "request-help", "mark-emergency", "hold",
-                           "add-helper"},
+                           "add-helper", "equipment"},
                 # 待料: resumed, given a new appointment or handed back for help; not completed while held
-                "on_hold": {"resume", "reappoint", "request-help", "mark-emergency", "add-helper"},
+                "on_hold": {"resume", "reappoint", "request-help", "mark-emergency", "add-helper", "equipment"},
                 "completed": set()}
     for status, steps in expected.items():
         fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", {**ORDER, "status": status})
@@ -387,13 +390,13 @@ def test_the_gateway_s_document_is_read_again_only_when_it_changed(client, fake)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", {**ORDER, "status": "quoted"})
     sign_in(client, fake, username="amy", roles=("agent",))
     client.application.extensions.pop("console_openapi", None)
-    assert steps_on(client.get("/engineering/work-orders/wo_1").get_data(as_text=True)) == {"consent"}
+    assert steps_on(client.get("/engineering/work-orders/wo_1").get_data(as_text=True)) == {"consent", "equipment"}
     first = [c for c in fake.calls if c["path"] == permissions.DOCUMENT][-1]
     assert "If-None-Match" not in first["headers"]
 
     fake.on("GET", permissions.DOCUMENT, lambda body, params: FakeResponse(304, None))
     client.application.extensions["console_openapi"]["at"] -= permissions.REFRESH_SECONDS + 1
-    assert steps_on(client.get("/engineering/work-orders/wo_1").get_data(as_text=True)) == {"consent"}
+    assert steps_on(client.get("/engineering/work-orders/wo_1").get_data(as_text=True)) == {"consent", "equipment"}
     again = [c for c in fake.calls if c["path"] == permissions.DOCUMENT][-1]
     assert again is not first and again["headers"]["If-None-Match"] == '"v1"'
 

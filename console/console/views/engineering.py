@@ -68,7 +68,13 @@ FIELD_STEPS = (
                                        "emergency"),),
               ("pending", "assigned", "appointed", "in_progress", "quoted", "consented", "on_hold", "needs_help")),
     FieldStep("cancel", (REASON,), ("pending", "assigned", "appointed", "needs_help")),
+    # the piece an open order is about (a breakdown's lift), named before its completion: the desk, its
+    # technician or helper (maintenance's domain.set_equipment; h10, a lift out of service)
+    FieldStep("equipment", (Field("equipment_id", "wo.equipment", "pick", True, group="equipment"),),
+              ("pending", "assigned", "appointed", "in_progress", "quoted", "consented", "on_hold", "needs_help")),
 )
+# the orders whose piece is their source's (maintenance's domain.EQUIPMENT_OF_SOURCE): not changed
+EQUIPMENT_OF_SOURCE = ("maintenance_plan", "inspection")
 FIELD_STEPS_BY_NAME = {step.name: step for step in FIELD_STEPS}
 
 
@@ -138,8 +144,25 @@ def board():
                            this_month=common.this_month(),
                            export_filters={**filters, **({"technician": technician} if technician else {})},
                            load=load, overdue_count=overdue_count, left_count=left_count,
-                           helper_left_count=helper_left_count,
+                           helper_left_count=helper_left_count, down=None if narrowed else _out_of_service(),
                            problem=common.take_problem())
+
+
+DOWN_SHOWN = 50  # the pieces out of service the board lists (a page of the ledger's filter)
+
+
+def _out_of_service():
+    """停运: the estate's pieces out of service now, the longest down first, with since when, why and
+    the order each waits on (``GET …/equipment?out_of_service=true``), for who reads the ledger; None
+    when it cannot be read. "Which lifts are down now" had no answer (h10, a lift out of service)."""
+    if not permissions.may("GET", "equipment"):
+        return None
+    page = common.optional_read("equipment", out_of_service="true", limit=DOWN_SHOWN)
+    if page is None:
+        return None
+    pieces = [piece for piece in page.get("items", []) if piece.get("out_of_service")]
+    pieces.sort(key=lambda piece: piece["out_of_service"]["since"])
+    return {"pieces": pieces, "more": bool(page.get("next_cursor"))}
 
 
 # The orders completed in a month (the estate's local month, as the costs report counts them), of a
@@ -340,6 +363,8 @@ def order_detail(order_id):
     follows_number = common.number_of(f"work-orders/{order['follows_work_order_id']}") \
         if order.get("follows_work_order_id") else None
     others, badge = _held_by_another(order), _badge(order)
+    if not _may_name_equipment(order, others):
+        field_steps = [step for step in field_steps if step.name != "equipment"]
     if others:  # his hands' steps are the technician's the order is assigned to (or a manager's)
         # and its helper's, who records the work (协助)
         kept = HELPER_STEPS if order.get("helper") == g.user.username else frozenset()
@@ -371,8 +396,14 @@ def order_detail(order_id):
     # a plan's or an inspection's order is of its equipment already
     equipment_picks = common.pick_names(PICK_SOURCES["equipment"]) \
         if "complete" in steps and not order.get("equipment_id") and permissions.may("GET", "equipment") else {}
+    # the pieces to name it by (its equipment step), the same read as the sign-off's when both are offered
+    picks = {"equipment": equipment_picks or common.pick_names(PICK_SOURCES["equipment"])} \
+        if any(step.name == "equipment" for step in field_steps) else None
     return render_template("engineering/order.html", order=order, problem=common.take_problem(), key=common.form_key(),
-                           technicians=technicians, equipment_picks=equipment_picks,
+                           technicians=technicians, equipment_picks=equipment_picks, picks=picks,
+                           may_take_out=bool(equipment) and not equipment.get("out_of_service")
+                           and order.get("status") not in ("completed", "cancelled")
+                           and permissions.may("POST", "equipment/{equipment_id}/out-of-service"),
                            hand_back=_handed_back_first(order),
                            # the one choice the user himself: he takes the order on (an unassigned one, or
                            # one he asked help for back), which the form says
@@ -403,6 +434,17 @@ ASSIGNEE_STEPS = frozenset({"appoint", "reappoint", "start", "quote", "complete"
                             "add-helper"})
 # the steps the order's helper takes too, recording the work (maintenance's domain.HELPER_STEPS)
 HELPER_STEPS = frozenset({"start", "quote", "hold", "resume", "complete"})
+
+
+def _may_name_equipment(order, others):
+    """Whether the page offers the order's equipment step: to who may read the ledger's pieces, the
+    desk that dispatches it, its technician or helper (maintenance's ``check_hands``), not on a plan's
+    or an inspection's job, whose piece is its source's."""
+    if (order.get("source") or {}).get("type") in EQUIPMENT_OF_SOURCE and order.get("equipment_id"):
+        return False
+    if not permissions.may("GET", "equipment"):
+        return False
+    return not others or order.get("helper") == g.user.username or bool(DISPATCHERS & set(g.user.roles))
 
 
 def _handed_back_first(order):
@@ -439,6 +481,29 @@ def equipment_detail(item_id):
                            records=page.get("items", []), next_cursor=page.get("next_cursor"),
                            custom_definitions=common.custom_fields("equipment"), form=common.custom_form(equipment),
                            key=common.form_key(), problem=common.take_problem())
+
+
+# 停运: a piece out of service (by hand, or for the open order that names it) and back in service
+SERVICE_STEPS = ("out-of-service", "back-in-service")
+
+
+@bp.post("/equipment/<item_id>/service/<service_step>")
+@estate_needed
+def equipment_service(item_id, service_step):
+    """The equipment page's (and an order's) 停运 and 恢复运行 forms: back to the page they were sent
+    from (an order's when they name it)."""
+    order_id = request.form.get("work_order_id", "").strip()
+    back = url_for("engineering.order_detail", order_id=order_id) if order_id and request.form.get("from") == "order" \
+        else url_for("engineering.equipment_detail", item_id=item_id)
+    if service_step not in SERVICE_STEPS:
+        return redirect(back)
+    if service_step == "out-of-service":
+        body = {"reason": request.form.get("reason", "").strip(), **({"work_order_id": order_id} if order_id else {})}
+    else:
+        note = request.form.get("note", "").strip()
+        body = {"note": note} if note else {}
+    return common.post_and_back(f"equipment/{item_id}/{service_step}", body, back, f"eq.done_{service_step}",
+                                idempotency_key=request.form.get("idempotency_key") or None)
 
 
 @bp.post("/work-orders/<order_id>/<step>")

@@ -1,0 +1,92 @@
+"""停运 on the console (h10, a lift out of service): the board lists the pieces out of service now with
+since when, why and the order each waits on; the equipment page shows its state and takes it out of
+service by hand or puts it back; a breakdown's open order names its lift before its completion and takes
+it out of service for itself. "Which lifts are down now" had no answer (h6, a probe of a lift's year)."""
+from .conftest import ESTATE, csrf_of, sign_in
+from .test_registers import _only_documented
+
+SPELL = {"since": "2026-12-05T02:10:00Z", "reason": "困人后停运待检", "work_order_id": "wo_lift",
+         "work_order_number": "WO-2026-000051", "by": "chen"}
+LIFT = {"id": "eq_lift", "estate_id": ESTATE, "code": "LIFT-3", "name": "3号楼客梯", "system": "elevator",
+        "location": "3号楼", "installed_on": None, "record_count": 0, "last_record": None, "custom": {},
+        "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-12-05T02:10:00Z", "out_of_service": SPELL}
+PUMP = {**LIFT, "id": "eq_pump", "code": "PUMP-1", "name": "Booster pump", "system": "water", "out_of_service": None}
+BREAKDOWN = {"id": "wo_lift", "estate_id": ESTATE, "number": "WO-2026-000051", "status": "assigned",
+             "technician": "chen", "source": {"type": "service_request", "id": "sr_9"}, "request_id": None,
+             "household_id": None, "description": "3号楼电梯困人", "priority": "emergency", "equipment_id": None,
+             "reported_at": "2026-12-05T02:00:00Z", "created_at": "2026-12-05T02:00:00Z",
+             "updated_at": "2026-12-05T02:00:00Z", "history": [], "custom": {}}
+
+
+def _ledger(fake):
+    def equipment(_, params):
+        pieces = [LIFT] if params.get("out_of_service") == "true" else [LIFT, PUMP]
+        return {"items": pieces, "next_cursor": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment", equipment)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment/eq_lift", LIFT)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment/eq_pump", PUMP)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment/[^/]+/records", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [], "next_cursor": None})
+
+
+def test_the_board_lists_the_pieces_out_of_service_now_with_since_when_why_and_the_order(client, fake,
+                                                                                          documented_routes):
+    sign_in(client, fake, username="chen", roles=("technician",))
+    _ledger(fake)
+    board = client.get("/engineering/work-orders", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "停运设备(1)" in board and "LIFT-3" in board and "困人后停运待检" in board
+    assert 'href="/engineering/work-orders/wo_lift">WO-2026-000051' in board and "PUMP-1" not in board
+    asked = [c["params"] for c in fake.calls if c["path"].endswith("/equipment")]
+    assert asked and asked[-1].get("out_of_service") == "true"
+    _only_documented(fake, documented_routes)
+
+
+def test_the_equipment_page_shows_it_out_of_service_and_puts_it_back_or_takes_it_out(client, fake, documented_routes):
+    sign_in(client, fake, username="chen", roles=("technician",))
+    _ledger(fake)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/equipment/eq_lift/back-in-service", {**LIFT, "out_of_service": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/equipment/eq_pump/out-of-service", PUMP)
+    page = client.get("/engineering/equipment/eq_lift", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "data-out-of-service" in page and "困人后停运待检" in page and "WO-2026-000051" in page
+    assert "data-back-in-service" in page and "data-take-out" not in page
+    back = client.post("/engineering/equipment/eq_lift/service/back-in-service",
+                       data={"csrf_token": csrf_of(client), "idempotency_key": "k1", "note": " 维保单位检查正常 "})
+    assert back.status_code == 302 and back.headers["Location"].endswith("/engineering/equipment/eq_lift")
+    assert fake.calls[-1]["json"] == {"note": "维保单位检查正常"}
+    pump = client.get("/engineering/equipment/eq_pump", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "data-take-out" in pump and "data-in-service" in pump
+    client.post("/engineering/equipment/eq_pump/service/out-of-service",
+                data={"csrf_token": csrf_of(client), "idempotency_key": "k2", "reason": "轴承异响"})
+    assert fake.calls[-1]["json"] == {"reason": "轴承异响"}  # by hand: no order
+    _only_documented(fake, documented_routes)
+
+
+def test_an_open_order_names_its_lift_and_takes_it_out_of_service_for_itself(client, fake, documented_routes):
+    sign_in(client, fake, username="chen", roles=("technician",))
+    _ledger(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_lift", BREAKDOWN)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/work-orders/wo_lift/equipment", {**BREAKDOWN, "equipment_id": "eq_pump"})
+    page = client.get("/engineering/work-orders/wo_lift", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'action="/engineering/work-orders/wo_lift/equipment"' in page
+    assert '<option value="eq_lift" >LIFT-3 · 3号楼客梯</option>' in page
+    named = client.post("/engineering/work-orders/wo_lift/equipment",
+                        data={"csrf_token": csrf_of(client), "idempotency_key": "k3", "equipment_id": "eq_pump"})
+    assert named.status_code == 302 and fake.calls[-1]["json"] == {"equipment_id": "eq_pump"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_lift", {**BREAKDOWN, "equipment_id": "eq_pump"})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/equipment/eq_pump/out-of-service", PUMP)
+    page = client.get("/engineering/work-orders/wo_lift", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "data-take-out" in page and 'name="work_order_id" value="wo_lift"' in page
+    taken = client.post("/engineering/equipment/eq_pump/service/out-of-service", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k4", "reason": "困人后停运待检", "work_order_id": "wo_lift",
+        "from": "order"})
+    assert taken.headers["Location"].endswith("/engineering/work-orders/wo_lift")
+    assert fake.calls[-1]["json"] == {"reason": "困人后停运待检", "work_order_id": "wo_lift"}
+    _only_documented(fake, documented_routes)
+
+
+def test_a_colleague_s_order_offers_him_no_equipment_step(client, fake):
+    sign_in(client, fake, username="liu", roles=("technician",))
+    _ledger(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_lift", BREAKDOWN)
+    page = client.get("/engineering/work-orders/wo_lift", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'action="/engineering/work-orders/wo_lift/equipment"' not in page
