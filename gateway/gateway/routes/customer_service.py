@@ -92,7 +92,8 @@ ROUTES = [
           id_param="survey_id"),
     # -- notices and the front-desk registers --------------------------------------
     desk_create(f"{ESTATE}/notices", "create_notice"),
-    desk_list(f"{ESTATE}/notices", "list_notices", ("building", "current", "incident_id", "work_order_id"), roles=policy.STAFF),
+    desk_list(f"{ESTATE}/notices", "list_notices", ("building", "current", "incident_id", "work_order_id",
+                                                            "fault_done"), roles=policy.STAFF),
     desk_read(f"{ESTATE}/notices/<notice_id>", "get_notice", "notice_id", roles=policy.STAFF),
     # 撤下: a notice off the portal's board at once, with its reason (the desk's list keeps it)
     desk_action(f"{ESTATE}/notices/<notice_id>/withdraw", "withdraw_notice", "notice_id"),

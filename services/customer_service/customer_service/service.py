@@ -441,7 +441,7 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     # -- one record of a list, by its id: an integrator reads back what it created ----------------
     @rpc_method
     def get_notice(self, payload):
-        return self._get(payload, "notices")
+        return operations.get_notice(self.db, payload["estate_id"], payload["id"])
 
     @rpc_method
     def get_owner_contact(self, payload):

@@ -371,6 +371,26 @@ def order_done(db, estate_id, order, closing=None):
                                            **({"closing": closing} if closing else {})}}, upsert=True)
 
 
+def orders_done(db, estate_id, order_ids):
+    """``{order id: {number, how, at}}`` of those of ``order_ids`` maintenance completed or cancelled
+    (``order_done``; ``how`` and ``at`` None for one closed before its closing was kept), one read."""
+    wanted = sorted({order_id for order_id in order_ids if order_id})
+    if not wanted:
+        return {}
+    found = db.in_hand_orders.find({"estate_id": estate_id, "_id": {"$in": wanted}, "done": True},
+                                   {"number": 1, "closing": 1})
+    return {doc["_id"]: {"number": doc.get("number"), "how": (doc.get("closing") or {}).get("how"),
+                         "at": (doc.get("closing") or {}).get("done_at")} for doc in found}
+
+
+def naming_done_orders(db, estate_id, query):
+    """``query`` (``notice_filters``') narrowed to the notices naming a work order done
+    (``orders_done``): the orders of the notices it finds read once, then those done among them."""
+    named = [doc.get("work_order_id") for doc in db.notices.find(
+        {"estate_id": estate_id, **query, "work_order_id": {"$ne": None}}, {"work_order_id": 1})]
+    return {"$and": [query, {"work_order_id": {"$in": sorted(orders_done(db, estate_id, named))}}]}
+
+
 def order_closing(db, estate_id, order_id):
     """How the order ``order_id`` closed (``order_done``'s ``closing``), or None while it is in hand."""
     order = db.in_hand_orders.find_one({"_id": order_id, "estate_id": estate_id}, {"done": 1, "closing": 1})
