@@ -1146,7 +1146,8 @@ def test_a_water_cut_s_notice_goes_to_several_buildings_names_its_fault_and_is_r
     assert "预计恢复时间" in page and "/desk/notices/nt_1/revise" in page
     assert 'value="wo_main"' in page and 'value="wo_done"' not in page  # the orders in hand to pick
     [orders] = [c for c in fake.calls if c["method"] == "GET" and c["path"].endswith("/work-orders")]
-    assert orders["params"].get("exclude_source_type") == "service_request"
+    # every order in hand but a plan's job: a resident's call's names a lift's 电梯停运 notice (h10)
+    assert orders["params"].get("exclude_source_type") == "maintenance_plan"
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/notices", (201, NOTICE_OF_THE_MAIN))
     client.post("/desk/notices", data={"csrf_token": csrf_of(client), "title": "停水通知", "body": "3-5栋停水抢修",
                                        "buildings": "3，4、5", "work_order_id": "wo_main",
