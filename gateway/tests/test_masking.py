@@ -534,3 +534,37 @@ def test_a_number_in_an_equipment_records_notes_is_masked_as_the_orders_summary_
                       read("equipment/eq_1/records/eqr_1")["notes"]}
     assert seen["technician"] == {"更换外呼按钮2个。业主李女士 139****5678 要求回电"}
     assert seen["manager"] == {said}
+
+
+def test_a_number_in_a_pieces_out_of_service_reason_and_back_in_service_note_is_masked_as_an_orders_summary(
+        client, rpc, contract, accounts):
+    """停运: the reason a lift was taken out of service ("3栋困人, 住户 13912345678 报修") and the note it came
+    back with are the staff's words, as an order's summary is, yet the piece, the list of those down and the
+    steps' answers gave a phone typed in them in full to a technician (found by review r10 of h10)."""
+    said = "3栋困人, 住户 13912345678 报修"
+    spell = {"since": "2026-12-06T19:33:49.863Z", "reason": said, "work_order_id": "wo_7",
+             "work_order_number": "WO-2026-000007", "by": "li"}
+    back = {"at": "2026-12-06T20:33:49.863Z", "by": "li", "note": "回访 13912345678 正常", "work_order_id": None,
+            "work_order_number": None}
+    piece = {"id": "eq_1", "estate_id": "A", "code": "LIFT-1A", "name": "1号楼A梯", "system": "elevator",
+             "location": "1号楼", "installed_on": None, "record_count": 0, "last_record": None,
+             "out_of_service": spell, "last_back_in_service": back,
+             "created_at": "2026-12-06T19:33:49.863Z", "updated_at": "2026-12-06T19:34:39.858Z"}
+    rpc.answer("maintenance", "get_equipment", lambda call: {**piece, "records": []})
+    rpc.answer("maintenance", "list_equipment", lambda call: {"items": [dict(piece)], "next_cursor": None})
+    rpc.answer("maintenance", "take_equipment_out_of_service", lambda call: dict(piece))
+    rpc.answer("maintenance", "return_equipment_to_service", lambda call: dict(piece))
+    seen = {}
+    for role in ("technician", "manager"):
+        auth = {"Authorization": f"Bearer {token(accounts, role)}"}
+        shown = [contract.check(client.application, client.get(f"{ESTATE}/equipment/eq_1", headers=auth), 200),
+                 contract.check(client.application, client.get(f"{ESTATE}/equipment?out_of_service=true",
+                                                               headers=auth), 200)["items"][0],
+                 contract.check(client.application, client.post(f"{ESTATE}/equipment/eq_1/out-of-service",
+                                                                json={"reason": said}, headers=auth), 200),
+                 contract.check(client.application, client.post(f"{ESTATE}/equipment/eq_1/back-in-service",
+                                                                json={}, headers=auth), 200)]
+        seen[role] = ({one["out_of_service"]["reason"] for one in shown},
+                      {one["last_back_in_service"]["note"] for one in shown})
+    assert seen["technician"] == ({"3栋困人, 住户 139****5678 报修"}, {"回访 139****5678 正常"})
+    assert seen["manager"] == ({said}, {"回访 13912345678 正常"})
