@@ -175,33 +175,40 @@ def in_list(equipment):
 
 # -- in and out of service (停运) ------------------------------------------------------
 
-def out_of_service(equipment, reason, now, actor, order=None):
+def out_of_service(equipment, reason, now, actor, order=None, until_checked=False):
     """停运: a piece taken out of service, since now, with why, and the open work order it waits on
     (``order``: of the estate, open, naming this piece, checked by the caller) or none (by hand):
     "which lifts are down now" had no answer, and an entrapment plan's step "the lift out of
     service until checked" recorded nothing (found by h6, a probe of a lift's year). A piece out of
-    service already is a 409 naming since when, unless it is the same again (no change)."""
+    service already is a 409 naming since when, unless it is the same again (no change).
+    ``until_checked``: the order's completion leaves it out, put back by hand with what was checked
+    (a lift after an entrapment, 检验合格方可使用: the order's sign-off put it back at once, found by
+    review r10 of h10); one taken out by hand is always until checked."""
     reason = reason.strip()
     order_id = order["_id"] if order else None
+    until_checked = bool(until_checked) or order is None
     standing = equipment.get("out_of_service")
     if standing:
-        if (standing["reason"], standing["work_order_id"]) == (reason, order_id):
+        if (standing["reason"], standing["work_order_id"], standing.get("until_checked", order_id is None)) == (
+                reason, order_id, until_checked):
             return None
         raise Conflict(f"the equipment is out of service already, since {standing['since']}: "
                        "put it back in service first", [field_error("id", "is out of service")])
     stamp = clock.to_iso(now)
     state = {"since": stamp, "reason": reason, "work_order_id": order_id,
-             "work_order_number": order["number"] if order else None, "by": actor}
+             "work_order_number": order["number"] if order else None, "by": actor, "until_checked": until_checked}
     return Change({"out_of_service": state, "updated_at": stamp},
                   events=[("equipment_out_of_service", service_event_data(equipment, state))])
 
 
 def back_in_service(equipment, note, now, actor, order=None):
     """Back in service: by hand (``note``, what was checked), or by the completion of the work order
-    it was taken out for (``order``: a completion of another order leaves it out, None is returned).
-    One in service already is a 409 by hand, nothing by an order."""
+    it was taken out for (``order``: a completion of another order, or of its own when it was taken
+    out ``until_checked``, leaves it out, None is returned). One in service already is a 409 by hand,
+    nothing by an order."""
     standing = equipment.get("out_of_service")
-    if order is not None and (not standing or standing["work_order_id"] != order["_id"]):
+    if order is not None and (not standing or standing["work_order_id"] != order["_id"]
+                              or standing.get("until_checked")):
         return None
     if not standing:
         raise Conflict("the equipment is in service", [field_error("id", "is in service")])

@@ -106,7 +106,8 @@ def take_equipment_out_of_service(db, outbox, caller, estate_id, equipment_id, d
                                         [field_error("data.work_order_id", "does not name this equipment")])
     store.get(db, "equipment", estate_id, equipment_id)  # 404 before anything else
     return _shown(db, outbox, _change(db, outbox, "equipment", estate_id, equipment_id, lambda equipment: (
-        ledger.out_of_service(equipment, data["reason"], clock.now(), caller.user, order))))
+        ledger.out_of_service(equipment, data["reason"], clock.now(), caller.user, order,
+                              data.get("until_checked", False)))))
 
 
 def return_equipment_to_service(db, outbox, caller, estate_id, equipment_id, data):
@@ -116,10 +117,11 @@ def return_equipment_to_service(db, outbox, caller, estate_id, equipment_id, dat
 
 
 def _back_in_service_with(db, outbox, order):
-    """The piece an order kept out of service, back in service by its completion (once: a retry
-    finds it back)."""
-    if order["equipment_id"] and store.find(db, "equipment", order["estate_id"], order["equipment_id"]):
-        _change(db, outbox, "equipment", order["estate_id"], order["equipment_id"], lambda equipment: (
+    """Each piece an order kept out of service, back in service by its completion (once: a retry
+    finds it back), those it named before it named another too: the one it names now alone was put
+    back, a lift taken out for it first stayed out for good (found by review r10 of h10)."""
+    for equipment_id in store.equipment_out_for(db, order["estate_id"], order["_id"]):
+        _change(db, outbox, "equipment", order["estate_id"], equipment_id, lambda equipment: (
             ledger.back_in_service(equipment, None, clock.now(), order["technician"] or order["history"][-1]["by"],
                                    order)), keyed=False)
 
@@ -173,7 +175,7 @@ def _signed_off_by_this_call(order, caller, estate_id):
 def _record_on_ledger(db, outbox, estate_id, order):
     if order["equipment_id"]:
         add_record(db, outbox, estate_id, order["equipment_id"], ledger.record_from_order(order))
-        _back_in_service_with(db, outbox, order)
+    _back_in_service_with(db, outbox, order)
 
 
 def announce_earlier_assignments(db, outbox, now):

@@ -511,6 +511,12 @@ def equipment_systems(db, estate_id, equipment_ids):
                                                                    {"system": 1})}
 
 
+def equipment_out_for(db, estate_id, order_id):
+    """The ids of the estate's pieces out of service for the work order ``order_id``, oldest id first."""
+    return sorted(doc["_id"] for doc in db.equipment.find(
+        {"estate_id": estate_id, "out_of_service.work_order_id": order_id}, {"_id": 1}))
+
+
 def list_equipment(db, estate_id, filters, limit, cursor):
     """``out_of_service=true``: the pieces out of service now (停运), ``false`` those in service."""
     filters = dict(filters)
