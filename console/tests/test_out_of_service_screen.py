@@ -90,3 +90,27 @@ def test_a_colleague_s_order_offers_him_no_equipment_step(client, fake):
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_lift", BREAKDOWN)
     page = client.get("/engineering/work-orders/wo_lift", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'action="/engineering/work-orders/wo_lift/equipment"' not in page
+
+
+def test_an_order_takes_its_lift_out_until_checked_and_the_equipment_page_says_it_comes_back_by_hand(
+        client, fake, documented_routes):
+    """A lift after an entrapment is checked before anyone rides it (检验合格方可使用): the order's form
+    offers 待检验合格后人工恢复 (until_checked), and the equipment page of a lift out until checked said it
+    came back with the order's completion (found by review r10 of h10)."""
+    sign_in(client, fake, username="chen", roles=("technician",))
+    _ledger(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_lift", {**BREAKDOWN, "equipment_id": "eq_pump"})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/equipment/eq_pump/out-of-service", PUMP)
+    page = client.get("/engineering/work-orders/wo_lift", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'name="until_checked"' in page and "检验合格后人工恢复运行" in page
+    client.post("/engineering/equipment/eq_pump/service/out-of-service", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k5", "reason": "困人后停运待检", "work_order_id": "wo_lift",
+        "from": "order", "until_checked": "1"})
+    assert fake.calls[-1]["json"] == {"reason": "困人后停运待检", "work_order_id": "wo_lift", "until_checked": True}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment/eq_lift", {**LIFT, "out_of_service": {**SPELL, "until_checked": True}})
+    for language, said, not_said in (("zh", "工单完成后仍停运,检验合格后人工恢复运行", "该工单完成后自动恢复运行"),
+                                     ("en", "stays out after the order is completed until put back by hand",
+                                      "back in service when the order is completed")):
+        shown = client.get("/engineering/equipment/eq_lift", headers={"Accept-Language": language}).get_data(as_text=True)
+        assert said in shown and not_said not in shown and "WO-2026-000051" in shown
+    _only_documented(fake, documented_routes)

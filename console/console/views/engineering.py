@@ -498,7 +498,8 @@ def equipment_service(item_id, service_step):
     if service_step not in SERVICE_STEPS:
         return redirect(back)
     if service_step == "out-of-service":
-        body = {"reason": request.form.get("reason", "").strip(), **({"work_order_id": order_id} if order_id else {})}
+        body = {"reason": request.form.get("reason", "").strip(), **({"work_order_id": order_id} if order_id else {}),
+                **({"until_checked": True} if order_id and request.form.get("until_checked") else {})}
     else:
         note = request.form.get("note", "").strip()
         body = {"note": note} if note else {}
