@@ -789,12 +789,13 @@ def revise_notice(db, outbox, caller, estate_id, notice_id, data):
 def list_notices(db, estate_id, filters, limit, cursor):
     """``building``: what that building's residents see; ``current``: on the board now or not
     (``store.notice_filters``); ``fault_done=true``: those naming a work order done (with
-    ``current=true``, the desk's notices to revise or withdraw, ``notice_fault_done``)."""
+    ``current=true``, the desk's notices to revise or withdraw, ``notice_fault_done``); ``false``:
+    those naming an order still in hand (it was ignored: found by review r10 of h10)."""
     filters = dict(filters or {})
     fault_done = filters.pop("fault_done", None)
     query = store.notice_filters(filters, clock.now_iso())
-    if fault_done == "true":
-        query = store.naming_done_orders(db, estate_id, query)
+    if fault_done in ("true", "false"):
+        query = store.naming_done_orders(db, estate_id, query, done=fault_done == "true")
     page = store.page(db, "notices", estate_id, query, limit, cursor)
     return {**page, "items": notices_with_faults(db, estate_id, page["items"])}
 

@@ -383,12 +383,16 @@ def orders_done(db, estate_id, order_ids):
                          "at": (doc.get("closing") or {}).get("done_at")} for doc in found}
 
 
-def naming_done_orders(db, estate_id, query):
+def naming_done_orders(db, estate_id, query, done=True):
     """``query`` (``notice_filters``') narrowed to the notices naming a work order done
-    (``orders_done``): the orders of the notices it finds read once, then those done among them."""
+    (``orders_done``): the orders of the notices it finds read once, then those done among them;
+    ``done=False``: those naming one still in hand."""
     named = [doc.get("work_order_id") for doc in db.notices.find(
         {"estate_id": estate_id, **query, "work_order_id": {"$ne": None}}, {"work_order_id": 1})]
-    return {"$and": [query, {"work_order_id": {"$in": sorted(orders_done(db, estate_id, named))}}]}
+    finished = sorted(orders_done(db, estate_id, named))
+    if done:
+        return {"$and": [query, {"work_order_id": {"$in": finished}}]}
+    return {"$and": [query, {"work_order_id": {"$ne": None}}, {"work_order_id": {"$nin": finished}}]}
 
 
 def order_closing(db, estate_id, order_id):

@@ -39,6 +39,8 @@ def test_a_notice_shows_its_fault_done_and_the_desk_lists_those_to_revise_or_wit
     assert shown["fault_done"] == {"number": "WO-2026-000007", "how": "completed", "at": "2026-11-21T16:30:00.000Z"}
     assert shown["withdrawn"] is None  # not withdrawn by itself: the lift back is the desk's to say
     assert desks(estate, current="true", fault_done="true") == [lift["id"]]
+    # false: those naming an order still in hand, where it was ignored and listed the done one too (review r10 of h10)
+    assert desks(estate, current="true", fault_done="false") == [other["id"]]
     listed = {n["id"]: n.get("fault_done") for n in estate.list_notices({"estate_id": ESTATE})["items"]}
     assert listed[other["id"]] is None and listed[lift["id"]]["number"] == "WO-2026-000007"
     assert "电梯停运" in board(estate, "3")  # still on the owners' board until the desk acts
