@@ -1878,6 +1878,7 @@ _MESSAGES = {
     "field.joined_at": ("并入时间", "Joined at"),
     "field.open": ("仅未完结的工单", "Open orders only"),
     "field.counted_cash_cents": ("实点现金", "Cash counted"),
+    "field.closes_day": ("交班结账", "Shift handover"),
     "field.low": ("只看余额不足", "Low balances only"),
     "sr.related_hint": ("同一事项此前登记过的报事编号（如业主对咨询答复不满而投诉），可不填；计入咨询解答准确率。",
                         "The number of an earlier request on the same matter (a complaint about a consultation's "
@@ -3289,7 +3290,9 @@ _MESSAGES = {
     "oc.reverse_confirm": ("冲销后，此笔期初预收（{number}，{amount}）作废，它冲抵的账单重新欠费，不能撤回；其单号不能再用。",
                            "Once reversed, this opening credit ({number}, {amount}) is void and the bills it settled are owed again; this cannot be undone, and its reference cannot be used again."),
     "pay.reason_needed": ("请填写冲销原因。", "Give the reason for the reversal."),
-    "settle.confirm": ("日结后，该收银员当日不能再收款。", "Once settled, that cashier can take no more payments that day."),
+    "settle.confirm": ("日结后，该收银员当日不能再收款（勾选交班结账则只结本班，当日仍可收款）。",
+                       "Once settled, that cashier can take no more payments that day (a shift handover settles "
+                       "the shift alone: the day stays open)."),
     "patrol.finish_confirm_missed": ("{count} 个巡更点未打卡，将记为漏巡；结束后本轮不能再打卡。",
                                      "{count} checkpoints not checked in will be recorded missed; after finishing, no more check-ins."),
     "patrol.finish_confirm_missed.one": ("{count} 个巡更点未打卡，将记为漏巡；结束后本轮不能再打卡。",
@@ -3332,6 +3335,10 @@ _MESSAGES = {
     "settle.counted_cash": ("实点现金（元）", "Cash counted (yuan)"),
     "settle.cash_difference": ("长短款（负为短款）", "Drawer difference (below 0: short)"),
     "settle.note": ("长短款说明", "Explanation of the difference"),
+    "settle.shift_only": ("交班结账（只结本班，当日不关闭，之后仍可收款）",
+                          "Shift handover (settles this shift only: the day stays open for payments)"),
+    "settle.shift": ("班次", "Shift"),
+    "settle.closes_day": ("关闭当日", "Closed the day"),
     "settle.late_hint": ("超过本小区的记录期限后补做的日结（由“经办人”补结）",
                          "Settled after the estate's recorded_within_days (by the one named under By)"),
     # -- a route's checkpoints ----------------------------------------------------------------------

@@ -1285,6 +1285,12 @@ ZH = {
         '实点现金比现金日记账（{1}）长款 {0}：请填写长短款说明后日结',
     'is required: the cash counted is {0} cents over':
         '必填：实点现金长款 {0}',
+    "a day that is over is closed by its settlement, not a shift's":
+        '已过去的日子只能日结，不能交班结账',
+    "a shift's settlement is of today only":
+        '交班结账只能结当天',
+    "{0}'s shift {1} of {2} is settled already":
+        '收银员 {0} 在 {2} 的第 {1} 班已交班结账',
     'is a bill of {0}, not of {1}':
         '是{0:fee}的账单，不是{1:fee}的',
     'money paid for {0} pays its bills alone':

@@ -1161,6 +1161,32 @@ def test_the_settlement_form_takes_the_cash_counted_and_the_register_shows_the_d
                             "note": "找零多找10元"}
 
 
+def test_the_settlement_form_settles_a_shift_and_leaves_the_day_open(client, fake):
+    """交班: a cashier who settled at noon took no payment in the afternoon (h5's probe). The form's box
+    交班结账 sends closes_day false (left unticked, nothing: the day's settlement as before), and the
+    register shows each settlement's shift and whether it closed the day."""
+    zero = {"in_cents": 0, "out_cents": 0, "net_cents": 0, "entries": 0}
+    shift = {"id": "stl_1", "estate_id": ESTATE, "date": "2026-12-06", "cashier": "carol",
+             "by_method": {"cash": {**zero, "in_cents": 42004, "net_cents": 42004, "entries": 2}},
+             "by_journal": {"cash": {**zero, "in_cents": 42004, "net_cents": 42004, "entries": 2}},
+             "in_cents": 42004, "out_cents": 0, "net_cents": 42004, "entries": 2,
+             "closed_at": "2026-12-06T04:00:00Z", "closed_by": "carol", "late": False,
+             "counted_cash_cents": None, "cash_difference_cents": None, "note": None,
+             "closes_day": False, "shift": 1, "since": None, "created_at": "2026-12-06T04:00:00Z"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/journals", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/journals/settlements", {"items": [shift], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/journals/settlements", (201, shift))
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    page = client.get("/accounts/settlements").get_data(as_text=True)
+    assert 'name="closes_day"' in page and "交班结账" in page and "班次" in page and "关闭当日" in page
+    for ticked, sent in (({"closes_day": "on"}, {"closes_day": False}), ({}, {})):
+        answer = client.post("/accounts/settlements", data={
+            "csrf_token": csrf_of(client), "idempotency_key": f"k-stl-{bool(ticked)}", "date": "2026-12-06",
+            "cashier": "carol", "confirm": "yes", **ticked})
+        assert answer.status_code == 302, answer.get_data(as_text=True)[-3000:]
+        assert _posts(fake, "/journals/settlements")[-1]["json"] == {"date": "2026-12-06", "cashier": "carol", **sent}
+
+
 def test_the_settlement_form_sums_the_day_it_would_close_before_it_is_confirmed(client, fake):
     """日清: a cashier settling his day ticked the confirmation without a figure of what it closed
     (a probe of the accounts' month end). The form opened on a day and cashier (the filter, or

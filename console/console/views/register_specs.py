@@ -19,6 +19,7 @@ class Field:
     # picks (several rows of a pick's source, each ticked: none ticked sends none),
     # user (a username, the signed-in user's by default),
     # confirm (a box an irreversible step asks to be ticked, its label saying what it does; never sent)
+    # off (a box that, ticked, sends false for an API field whose default is true: 交班's closes_day)
     # phone (a phone's keypad; typed full-width, sent as ASCII: the API's pattern refused １３９…)
     # code (a receipt's or a payment channel's number; typed full-width or in groups, sent as ASCII
     # without blanks: common.code_typed)
@@ -751,9 +752,13 @@ ACCOUNTS = (
               C("late", "settle.late", "flag", "settle.late"),
               # 长短款: the drawer counted against the cash journal, and the cashier's explanation
               C("counted_cash_cents", "settle.counted_cash", "money"),
-              C("cash_difference_cents", "settle.cash_difference", "money"), C("note", "settle.note")),
-             # a settled day takes no more payments of that cashier: asked before it is closed
+              C("cash_difference_cents", "settle.cash_difference", "money"), C("note", "settle.note"),
+              # 交班: a shift's settlement, its place in the day, and whether it closed the day
+              C("shift", "settle.shift"), C("closes_day", "settle.closes_day", "bool")),
+             # a settled day takes no more payments of that cashier: asked before it is closed; a
+             # shift's settlement (交班, the box ticked: closes_day false) leaves the day open
              fields=(F("date", "reg.day", "date", True), F("cashier", "reg.cashier", "user", True),
+                     F("closes_day", "settle.shift_only", "off"),
                      F("counted_cash_cents", "settle.counted_cash", "money"),
                      F("note", "settle.note", "textarea"),
                      F("confirm", "settle.confirm", "confirm", True)),

@@ -36,6 +36,8 @@ def _value(field, form):
         if not common.confirmed(form):
             raise BadInput(field.name, "confirm.needed")
         return None
+    if field.kind == "off":  # ticked: the API's default (true) turned off; left: not sent
+        return False if form.get(field.name) == "on" else None
     if field.kind == "bool":
         return form.get(field.name) == "on" if field.required or form.get(field.name) == "on" else None
     if field.kind in ("multi", "picks"):

@@ -5,7 +5,9 @@ reconciliation (月末对账).
   the cash journal, bank/transfer/wechat/alipay to the bank journal. An entry is never
   edited; a correction is a reversing entry (``direction: out``).
 - A cashier's day (local date) is closed by a settlement with the totals of the day's
-  entries; no entry of that cashier is accepted for a closed day afterwards.
+  entries; no entry of that cashier is accepted for a closed day afterwards. A shift's settlement
+  (交班, ``closes_day: false``, of today) covers the entries since the previous settlement of the
+  day and leaves it open; the day's settlement then covers what came after the last shift.
 - The reconciliation of a period sets the journals' totals against the receipts issued,
   the reversals and the money collected at sources, and shows what settled bills and what
   went to or came from prepaid balances.
@@ -115,6 +117,43 @@ def settlement_id(estate_id, cashier, day):
     return ids.natural_id("stl", estate_id, cashier, day)
 
 
+def shift_settlement_id(estate_id, cashier, day, shift):
+    """A shift's settlement (交班): the ``shift``-th settlement of the cashier's day, which stays open."""
+    return ids.natural_id("stl", estate_id, cashier, day, "shift", shift)
+
+
+def closes_day(data):
+    """Whether the settlement ``data`` asks for closes the day: the call as it always was (left out), or
+    a shift's (``closes_day: false``) that leaves the day open for the cashier's next shift (found by
+    h5's probe: a cashier who settled at noon, or at a handover, took no payment in the afternoon)."""
+    return data.get("closes_day", True) is not False
+
+
+def refuse_a_shift_of_a_day_over(data, today):
+    """A shift is of today: a day over takes no more entries, and is closed by its settlement."""
+    if not closes_day(data) and data["date"] < today:
+        raise BusinessRuleViolation("a day that is over is closed by its settlement, not a shift's",
+                                    [field_error("data.closes_day", "a shift's settlement is of today only")])
+
+
+def uncovered(entries, shifts):
+    """The day's ``entries`` no shift's settlement of it (``shifts``) covers: what the next one covers."""
+    covered = {entry_id for shift in shifts for entry_id in shift.get("_entry_ids", ())}
+    return [entry for entry in entries if entry["_id"] not in covered]
+
+
+def covered_days(entries, shifts):
+    """The ``(cashier, day)`` of ``entries`` whose every entry a shift's settlement (``shifts``) covers:
+    nothing of them is left unsettled, though no settlement closed the day (the month's reconciliation
+    counts them settled, as the days left unsettled leave them out)."""
+    covered = {entry_id for shift in shifts for entry_id in shift.get("_entry_ids", ())}
+    days = {}
+    for entry in entries:
+        key = (entry["cashier"], entry["day"])
+        days[key] = days.get(key, True) and entry["_id"] in covered
+    return {key for key, all_covered in days.items() if all_covered}
+
+
 def check_settlement(data, today, caller_user, caller_roles, within):
     """Whether ``caller_user`` may settle the day ``data`` names, and whether it is a late one.
 
@@ -221,14 +260,22 @@ def cash_differences(settlements):
     return {"short_cents": short, "over_cents": over, "net_cents": over - short, "days": days}
 
 
-def settlement(estate_id, data, entries, now, actor, late=False):
-    """The day's totals, closing it; ``late``: settled past ``recorded_within_days`` (who did it is
-    ``closed_by``, when ``closed_at``); the drawer's count and difference, ``cash_count``."""
+def settlement(estate_id, data, entries, now, actor, late=False, shifts=()):
+    """The totals of ``entries``, the day's entries no earlier settlement of it covers (``shifts``, the
+    day's shifts' settlements in order: ``uncovered``), closing the day unless it is a shift's
+    (``closes_day``: its entries' ids kept, ``_entry_ids``, for the next one to leave out); ``late``:
+    settled past ``recorded_within_days`` (who did it is ``closed_by``, when ``closed_at``); the
+    drawer's count and difference against these entries' cash, ``cash_count``."""
     by_method, by_journal, overall = totals(entries)
     counted = cash_count(data, by_journal["cash"]["net_cents"])
     stamp = clock.to_iso(now)
+    closes, shift = closes_day(data), len(shifts) + 1
+    own = {"closes_day": closes, "shift": shift, "since": shifts[-1]["closed_at"] if shifts else None}
+    if not closes:
+        own["_entry_ids"] = [entry["_id"] for entry in entries]
     return {
-        "_id": settlement_id(estate_id, data["cashier"], data["date"]),
+        "_id": (settlement_id(estate_id, data["cashier"], data["date"]) if closes
+                else shift_settlement_id(estate_id, data["cashier"], data["date"], shift)),
         "estate_id": estate_id,
         "date": data["date"],
         "cashier": data["cashier"],
@@ -242,6 +289,7 @@ def settlement(estate_id, data, entries, now, actor, late=False):
         "closed_by": actor,
         "late": late,
         **counted,
+        **own,
         "created_at": stamp,
     }
 

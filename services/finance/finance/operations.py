@@ -1479,12 +1479,15 @@ def record_expense(db, event):
 # -- journals and settlements -------------------------------------------------------------------
 
 def settle_day(db, outbox, caller, estate_id, data):
-    """A cashier's day closed with its totals; one past ``recorded_within_days`` only when it has
+    """A cashier's day closed with its totals, or a shift's settlement of today (交班, ``closes_day:
+    false``) leaving it open, each covering the day's entries since the previous one
+    (``journals.uncovered``); one past ``recorded_within_days`` only when it has
     entries (a late settlement, marked ``late``: ``journals.check_settlement``), announced in the
     settlement's insert (``day_settled_late``)."""
     rules, now = store.rules_for(db, estate_id), clock.now()
     today, within = periods.day_of(now, rules), rules["recorded_within_days"]
     late = journals.check_settlement(data, today, caller.user, caller.roles, within)
+    journals.refuse_a_shift_of_a_day_over(data, today)
     with journal_day(db, estate_id, data["cashier"], data["date"]):  # no entry of the day is under way
         _finish_day(db, outbox, estate_id, data["cashier"], data["date"])
         entries = store.entries_of_day(db, estate_id, data["cashier"], data["date"])
@@ -1492,7 +1495,14 @@ def settle_day(db, outbox, caller, estate_id, data):
             journals.refuse_an_empty_late_day(data, entries, today, within)
         if not entries and data["cashier"] != caller.user and not store.has_entries(db, estate_id, data["cashier"]):
             raise journals.unknown_cashier()
-        settlement = journals.settlement(estate_id, data, entries, now, caller.user, late=late)
+        shifts = store.shifts_of_day(db, estate_id, data["cashier"], data["date"])
+        if not journals.closes_day(data):
+            if shifts and writes.sent_again(shifts[-1]):  # this call's own shift, its answer lost
+                return public(shifts[-1])
+            if _settled(db, estate_id, data["cashier"], data["date"]):
+                raise Conflict(f"{data['cashier']}'s day {data['date']} is settled already")
+        settlement = journals.settlement(estate_id, data, journals.uncovered(entries, shifts), now, caller.user,
+                                         late=late, shifts=shifts)
         events = [outbox.event("day_settled_late", estate_id, journals.late_settlement_data(settlement))] if late else []
         settlement = store.insert_settlement(db, outbox, settlement, events)
     return public(settlement)
@@ -1503,7 +1513,9 @@ def unsettled_days(db, estate_id, filters, limit=None, cursor=None):
     no settlement, the oldest first, each with its totals and whether its settlement would be late
     (``journals.unsettled_day``). Read from the days marked as entries are written
     (``store.journal_days_ready``); a day whose settlement a crash kept from marking it is marked
-    now, and one marked with no entry (a crash before its entry) is left out."""
+    now, and one marked with no entry (a crash before its entry) is left out, as is one whose shifts'
+    settlements (交班) covered every entry (``journals.uncovered``); a day with shifts is listed with
+    the totals of what they left."""
     rules, now = store.rules_for(db, estate_id), clock.now()
     today, within = periods.day_of(now, rules), rules["recorded_within_days"]
     store.journal_days_ready(db, estate_id)
@@ -1516,8 +1528,9 @@ def unsettled_days(db, estate_id, filters, limit=None, cursor=None):
     page = page_computed(ordered, lambda day: (f"{day['day']}T00:00:00.000Z", day["_id"]), limit, cursor)
     items = []
     for day in page["items"]:
-        entries = store.entries_of_day(db, estate_id, day["cashier"], day["day"])
-        if entries:
+        entries = journals.uncovered(store.entries_of_day(db, estate_id, day["cashier"], day["day"]),
+                                     store.shifts_of_day(db, estate_id, day["cashier"], day["day"]))
+        if entries:  # a day whose shifts' settlements covered every entry has nothing left open
             items.append(journals.unsettled_day(day["cashier"], day["day"], entries, today, within))
     return {"items": items, "next_cursor": page["next_cursor"]}
 
@@ -1553,7 +1566,8 @@ def reconciliation_report(db, estate_id, period):
     return journals.reconciliation(
         estate_id, period, entries, store.payments_of_period(db, estate_id, period),
         store.bills_allocated_between(db, estate_id, start, end), start, end,
-        store.settled_pairs_of_period(db, estate_id, period), now,
+        store.settled_pairs_of_period(db, estate_id, period)
+        | journals.covered_days(entries, store.shifts_of_period(db, estate_id, period)), now,
         store.top_ups_of_period(db, estate_id, period), collected) | {
         "arrears_recovered": arrears_recovered(db, estate_id, period, rules, clock.to_iso(now)),
         "cash_differences": journals.cash_differences(store.drawer_differences_of_period(db, estate_id, period))}

@@ -29,7 +29,10 @@ Decisions (DOMAIN.md leaves them open):
 - **Daily settlement (日结).** A cashier's day (local date) is closed by a settlement with
   the totals of that cashier's journal entries; afterwards payments and reversals by that
   cashier on that day are refused. Money collected at a source (a gate) is never refused:
-  its entry goes to the first day of that cashier that is not closed.
+  its entry goes to the first day of that cashier that is not closed. A shift's settlement (交班,
+  ``closes_day: false``, of today) covers the entries since the previous settlement of the day with
+  its own drawer count and leaves the day open; the day's settlement covers what came after the
+  last shift (a cashier who settled at noon took no payment in the afternoon: h5's probe).
 - **Days left unsettled (日清月结).** A cashier's past day (before the estate's today) with
   journal entries and no settlement is listed as soon as the day is over
   (``GET …/journals/unsettled-days``, the oldest first, with the totals its settlement would

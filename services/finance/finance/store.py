@@ -1019,7 +1019,7 @@ def journal_days_ready(db, estate_id):
     flag = ids.natural_id("jdb", estate_id)
     if db.journal_days.find_one({"_id": flag, "estate_id": estate_id}, {"_id": 1}) is not None:
         return
-    settled = {(s["cashier"], s["date"]) for s in store.scan(db.settlements, {"estate_id": estate_id},
+    settled = {(s["cashier"], s["date"]) for s in store.scan(db.settlements, {"estate_id": estate_id, **CLOSES_DAY},
                                                              ("cashier", "date"))}
     days = {(e["cashier"], e["day"]) for e in store.scan(db.journal, {"estate_id": estate_id}, ("cashier", "day"))}
     for cashier, day in sorted(days):
@@ -1065,13 +1065,30 @@ def is_settled(db, estate_id, settlement_id):
     return db.settlements.count_documents({"_id": settlement_id, "estate_id": estate_id}, limit=1) > 0
 
 
+# the settlements that closed their day: a shift's (交班, closes_day false) leaves it open; one made
+# before shifts were recorded has no closes_day and closed its day
+CLOSES_DAY = {"closes_day": {"$ne": False}}
+
+
 def settled_days(db, estate_id, cashier):
-    return {s["date"] for s in store.scan(db.settlements, {"estate_id": estate_id, "cashier": cashier}, ("date",))}
+    return {s["date"] for s in store.scan(db.settlements, {"estate_id": estate_id, "cashier": cashier, **CLOSES_DAY},
+                                          ("date",))}
 
 
 def settled_pairs_of_period(db, estate_id, period):
     return {(s["cashier"], s["date"]) for s in store.scan(
-        db.settlements, {"estate_id": estate_id, "date": store.days_of(period)}, ("cashier", "date"))}
+        db.settlements, {"estate_id": estate_id, "date": store.days_of(period), **CLOSES_DAY}, ("cashier", "date"))}
+
+
+def shifts_of_period(db, estate_id, period):
+    """The shifts' settlements (closes_day false) of the period's days."""
+    return list(store.scan(db.settlements, {"estate_id": estate_id, "date": store.days_of(period), "closes_day": False}))
+
+
+def shifts_of_day(db, estate_id, cashier, day):
+    """The shifts' settlements of the cashier's day (closes_day false), in their order."""
+    found = store.scan(db.settlements, {"estate_id": estate_id, "date": day, "cashier": cashier, "closes_day": False})
+    return sorted(found, key=lambda s: s["shift"])
 
 
 def drawer_differences_of_period(db, estate_id, period):
@@ -1090,11 +1107,14 @@ def insert_settlement(db, outbox, settlement, events):
     def settled_already(stored):
         if writes.sent_again(stored):
             return stored
+        if stored.get("closes_day") is False:  # two shifts' settlements at once: the other came first
+            raise Conflict(f"{stored['cashier']}'s shift {stored['shift']} of {stored['date']} is settled already")
         raise Conflict(f"{stored['cashier']}'s day {stored['date']} is settled already")
 
     written = _named.create(db, outbox, "settlements", settlement["estate_id"], settlement["_id"],
                             lambda: (settlement, events), found=settled_already)
-    mark_journal_day(db, written["estate_id"], written["cashier"], written["date"], settled=True)
+    if written.get("closes_day") is not False:  # a shift's leaves its day open
+        mark_journal_day(db, written["estate_id"], written["cashier"], written["date"], settled=True)
     return written
 
 

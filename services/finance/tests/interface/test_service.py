@@ -1364,6 +1364,92 @@ def test_the_account_says_which_of_the_prepaid_balance_is_for_one_fee_item_alone
     assert account["prepaid_for_cents"] == {"property_service": 42004}
     plain = finance.household_account({"estate_id": ESTATE, "id": "hh_2"})
     assert plain["prepaid_for_cents"] == {}
+def test_a_shift_s_settlement_leaves_the_day_open_and_the_day_s_close_covers_what_came_after(finance):
+    """交班: a cashier who settled at noon took no payment in the afternoon (422, "journal of <day> is
+    settled and closed"; found by h5's probe of the cashier's rush morning). A settlement of a shift
+    (closes_day: false) covers the entries since the previous one with its own drawer count; the day
+    closes at the settlement sent as today (closes_day left out), which covers what came after the last
+    shift; the month's reconciliation still balances and names the day settled only once it is closed."""
+    approved(finance)
+    run(finance)
+    pay(finance, "hh_1", 21002, "cash")
+    pay(finance, "hh_2", 28200, "wechat")
+    acting(finance, CASHIER)
+    day = {"date": "2026-11-23", "cashier": "wang"}
+    with pytest.raises(BusinessRuleViolation) as refused:  # a shift's drawer short needs its note too
+        finance.settle_day({"estate_id": ESTATE, "data": {**day, "closes_day": False, "counted_cash_cents": 20000}})
+    assert refused.value.errors[0]["field"] == "data.note"
+    noon = finance.settle_day({"estate_id": ESTATE, "data": {**day, "closes_day": False, "counted_cash_cents": 21002}})
+    assert noon["closes_day"] is False and noon["shift"] == 1 and noon["since"] is None
+    assert noon["entries"] == 2 and noon["net_cents"] == 21002 + 28200 and noon["cash_difference_cents"] == 0
+    assert "_entry_ids" not in noon and noon["id"] != journals.settlement_id(ESTATE, "wang", "2026-11-23")
+    clock.advance(timedelta(hours=3))
+    assert pay(finance, "hh_3", 700, "cash")["day"] == "2026-11-23"  # the afternoon's payment is taken
+    acting(finance, CASHIER)
+    late_shift = finance.settle_day({"estate_id": ESTATE, "data": {**day, "closes_day": False}})
+    assert late_shift["shift"] == 2 and late_shift["since"] == noon["closed_at"] and late_shift["entries"] == 1
+    assert late_shift["by_journal"]["cash"]["net_cents"] == 700
+    pay(finance, "hh_3", 300, "cash")
+    acting(finance, CASHIER)
+    closed = finance.settle_day({"estate_id": ESTATE, "data": {**day, "counted_cash_cents": 300}})
+    assert closed["id"] == journals.settlement_id(ESTATE, "wang", "2026-11-23")  # the day's settlement, as today
+    assert closed["closes_day"] is True and closed["shift"] == 3 and closed["since"] == late_shift["closed_at"]
+    assert closed["entries"] == 1 and closed["net_cents"] == 300 and closed["cash_difference_cents"] == 0
+    with pytest.raises(BusinessRuleViolation):
+        pay(finance, "hh_3", 100)                      # the day is closed now
+    acting(finance, CASHIER)
+    with pytest.raises(Conflict):
+        finance.settle_day({"estate_id": ESTATE, "data": {**day, "closes_day": False}})
+    listed = finance.list_settlements({"estate_id": ESTATE, "filters": {"date": "2026-11-23"}})["items"]
+    assert sum(s["net_cents"] for s in listed) == 21002 + 28200 + 700 + 300  # each entry in one settlement
+    clock.advance(timedelta(days=1))
+    report = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert report["balanced"] and report["unsettled_days"] == []
+    assert finance.list_unsettled_days({"estate_id": ESTATE, "filters": {}})["items"] == []
+
+
+def test_a_day_over_is_unsettled_while_an_entry_no_shift_covered_is_left_and_a_shift_is_of_today_alone(finance):
+    """A day over with entries no shift's settlement covered is still among the days left unsettled
+    (its totals those of the entries no shift covered) and in the reconciliation's unsettled days; one
+    whose shifts covered every entry has nothing left open; a shift of a day over is a 422 (its day is
+    closed by its settlement)."""
+    approved(finance)
+    run(finance)
+    pay(finance, "hh_1", 21002, "cash")
+    acting(finance, CASHIER)
+    finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "wang", "closes_day": False}})
+    pay(finance, "hh_2", 500, "cash")
+    clock.advance(timedelta(days=1))
+    left = finance.list_unsettled_days({"estate_id": ESTATE, "filters": {}})["items"]
+    assert [(d["date"], d["entries"], d["net_cents"]) for d in left] == [("2026-11-23", 1, 500)]
+    report = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert report["unsettled_days"] == [{"cashier": "wang", "date": "2026-11-23"}]
+    acting(finance, CASHIER)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "wang", "closes_day": False}})
+    assert refused.value.errors[0]["field"] == "data.closes_day"
+    closed = finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "wang"}})
+    assert closed["entries"] == 1 and closed["net_cents"] == 500 and closed["shift"] == 2
+    pay(finance, "hh_2", 800, "cash")                 # 11-24: its one shift covers all of it
+    acting(finance, CASHIER)
+    finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-24", "cashier": "wang", "closes_day": False}})
+    clock.advance(timedelta(days=1))
+    assert finance.list_unsettled_days({"estate_id": ESTATE, "filters": {}})["items"] == []
+    report = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert report["unsettled_days"] == [] and report["balanced"]
+
+
+def test_a_shift_s_settlement_sent_again_with_its_key_answers_the_first(finance):
+    approved(finance)
+    run(finance)
+    pay(finance, "hh_1", 21002, "cash")
+    acting(finance, CASHIER, key="shift-noon")
+    day = {"date": "2026-11-23", "cashier": "wang", "closes_day": False}
+    first = finance.settle_day({"estate_id": ESTATE, "data": day})
+    acting(finance, CASHIER, key="shift-noon")
+    again = finance.settle_day({"estate_id": ESTATE, "data": day})
+    assert again["id"] == first["id"] and again["shift"] == 1
+    assert len(finance.list_settlements({"estate_id": ESTATE, "filters": {}})["items"]) == 1
 
 
 def test_a_settlement_made_while_payments_are_under_way_counts_them_or_they_are_refused(finance, monkeypatch):
