@@ -113,7 +113,7 @@ CLOSES_OUT = (
              "set_work_order_equipment", "take_equipment_out_of_service", "return_equipment_to_service")
     | _named("finance", "reject_fee_standard", "create_payment", "reverse_payment", "reverse_opening_credit", "refund_deposit",
              "refund_seller_prepaid", "carry_over_seller_prepaid",
-             "reverse_utility_top_up", "request_invoice", "void_invoice", "reverse_fund_deposit", "approve_fund_use",
+             "reverse_utility_top_up", "record_utility_owner_notice", "request_invoice", "void_invoice", "reverse_fund_deposit", "approve_fund_use",
              "reject_fund_use", "settle_day", "record_operating_expense", "reverse_operating_expense",
              "publish_disclosure", "send_reminder", "update_settings",
              "issue_owner_access")  # a retired estate's owners still read what they owe (collecting it)

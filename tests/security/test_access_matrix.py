@@ -216,6 +216,7 @@ class World:
                                                            "method": "cash"})["id"]
         ids["move_id"] = self.post(f"{base}/utilities/top-ups", {"household_id": household, "utility": "water",
                                                                   "amount_cents": 1000, "method": "cash"})["id"]
+        ids["account_id"] = self._first(f"{base}/utilities/accounts")  # the top-up's account
         ids["request_id"] = self._register(base, household)
         ids["resource"], ids["key"] = "household", "matrix_note"  # a custom field of B's households
         self.post(f"{base}/custom-fields", {"resource": "household", "key": "matrix_note", "type": "text",

@@ -1252,9 +1252,21 @@ def take_meter_reading(db, outbox, event):
 
 
 def list_utility_accounts(db, estate_id, filters, limit=None, cursor=None):
+    """The accounts, each saying whether and when its owner was told of its low balance standing
+    (``utilities.owner_told``, from the latest records of the page's accounts)."""
     page = store.list_utility_accounts(db, estate_id, utilities.accounts_filters(filters), limit, cursor)
-    page["items"] = [utilities.account_view(a) for a in page["items"]]
+    told = store.latest_owner_notices(db, estate_id, [a["id"] for a in page["items"] if a.get("low_noticed")])
+    page["items"] = [utilities.account_view(a) | {"owner_told": utilities.owner_told(
+        {**a, "_id": a["id"]}, told.get(a["id"]))} for a in page["items"]]
     return page
+
+
+def record_utility_owner_notice(db, outbox, caller, estate_id, account_id, data):
+    """The owner of a low prepaid balance told, on record (``utilities.owner_notice``); sent again
+    with its key, the first record."""
+    notice_id = caller.created_id("uon", estate_id)
+    return public(store.create_owner_notice(db, outbox, estate_id, notice_id, lambda: utilities.owner_notice(
+        notice_id, store.get_utility_account(db, estate_id, account_id), data, clock.now(), caller.user)))
 
 
 # -- invoices (发票) ------------------------------------------------------------------------------

@@ -212,6 +212,16 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
                                                 payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
+    def record_utility_owner_notice(self, payload):
+        return operations.record_utility_owner_notice(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                      payload["id"], payload["data"])
+
+    @rpc_method
+    def list_utility_owner_notices(self, payload):
+        return store.list_owner_notices(self.db, payload["estate_id"], payload.get("filters", {}),
+                                        payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
     def reverse_utility_top_up(self, payload):
         return operations.reverse_top_up(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
                                          payload["data"])

@@ -66,6 +66,8 @@ INDEXES = {
     # the desk's list of low balances to tell their owners (?low=true)
     "utility_accounts": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {}),
                          ([("estate_id", 1), ("low_noticed", 1), ("created_at", 1), ("_id", 1)], {})],
+    "utility_owner_notices": [(PAGED, {}), ([("estate_id", 1), ("account_id", 1)], {}),
+                              ([("estate_id", 1), ("household_id", 1)], {})],
     "utility_moves": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1), ("utility", 1)], {}),
                       ([("estate_id", 1), ("status", 1), ("created_at", 1)], {}),  # the half-done sweep
                       # a top-up found by its receipt, as the payer quotes it (list_moves)
@@ -97,7 +99,8 @@ RETIRED_INDEXES = {"payments": ["estate_id_1__prepaid_in_use_1"]}  # now partial
 NAMES = {  # collection -> what the API calls one of its documents
     "fee_standards": "fee standard", "bills": "bill", "payments": "payment", "journal": "journal entry",
     "settlements": "settlement", "reminders": "reminder", "expenses": "expense", "deposits": "deposit",
-    "utility_accounts": "utility account", "utility_moves": "utility top-up or usage", "invoices": "invoice",
+    "utility_accounts": "utility account", "utility_moves": "utility top-up or usage",
+    "utility_owner_notices": "record of an owner told", "invoices": "invoice",
     "fund_accounts": "maintenance fund", "fund_entries": "maintenance fund entry",
     "operating_expenses": "operating expense", "disclosures": "published disclosure",
     "billing_runs": "billing run", "seller_prepaid": "seller's prepaid money held",
@@ -1210,6 +1213,26 @@ def change_utility_account(db, outbox, estate_id, account_id, decide):
 
 def list_utility_accounts(db, estate_id, filters, limit, cursor):
     return store.page(db.utility_accounts, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def create_owner_notice(db, outbox, estate_id, notice_id, build):
+    """The record that an owner was told of a low balance: once per call (its id from the key)."""
+    return _named.create(db, outbox, "utility_owner_notices", estate_id, notice_id, build)
+
+
+def list_owner_notices(db, estate_id, filters, limit, cursor):
+    return store.page(db.utility_owner_notices, {"estate_id": estate_id, **filters}, limit, cursor, newest_first=True)
+
+
+def latest_owner_notices(db, estate_id, account_ids):
+    """``{account_id: notice}``: the latest record of each of ``account_ids``' owners told."""
+    latest = {}
+    for notice in store.scan(db.utility_owner_notices, {"estate_id": estate_id, "account_id": {"$in": list(account_ids)}},
+                             ("account_id", "how", "told_at", "told_by")):
+        kept = latest.get(notice["account_id"])
+        if kept is None or (notice["told_at"], notice["_id"]) > (kept["told_at"], kept["_id"]):
+            latest[notice["account_id"]] = notice
+    return latest
 
 
 def find_move(db, estate_id, move_id):

@@ -12,7 +12,10 @@ desk and drawn down by metered usage.
   refused (422) and changes nothing.
 - **Low balance** (余额不足提醒): when a usage leaves the balance below
   ``utility_low_balance_cents`` (a per-estate setting), ``utility_balance_low`` is announced
-  in the same write, once until a top-up lifts the balance to the threshold again.
+  in the same write, once until a top-up lifts the balance to the threshold again; the account says
+  since when (``low_since``). That event goes to archive and webhooks: the owner told is recorded by
+  the desk (``owner_notice``: how, when, by whom, a note; 书面记录), and the accounts list says whether
+  and when the owner was told of the low balance standing (``owner_told``).
 - A **top-up reversal** (冲正) takes a posted top-up back (a mistyped amount, money handed back):
   its own move, the balance down by the top-up's amount (refused, 422, when the balance has been
   drawn below it, past the allowed overdraft), and a ``reversal`` journal entry out. A posted
@@ -130,17 +133,18 @@ def account_change(account, move, rules, low_event):
             [field_error("data.amount_cents", "is more than the balance allows; top up first")])
     threshold = rules["utility_low_balance_cents"]
     low_noticed = account["low_noticed"]
+    low_since = account.get("low_since")
     events = []
     if balance >= threshold:
-        low_noticed = False
+        low_noticed, low_since = False, None
     elif move["kind"] in ("usage", REVERSAL) and not low_noticed:
-        low_noticed = True
+        low_noticed, low_since = True, move["at"]  # the owners told of it are told from here (owner_told)
         events.append(low_event({"id": account["_id"], "household_id": account["household_id"],
                                  "utility": account["utility"], "balance_cents": balance,
                                  "threshold_cents": threshold, "at": move["at"]}))
     recent = (account["recent_moves"] + [{"id": move["_id"], "balance_after_cents": balance}])[-RECENT_MOVES:]
-    return Change({"balance_cents": balance, "low_noticed": low_noticed, "recent_moves": recent,
-                   "updated_at": move["at"]}, events=events)
+    return Change({"balance_cents": balance, "low_noticed": low_noticed, "low_since": low_since,
+                   "recent_moves": recent, "updated_at": move["at"]}, events=events)
 
 
 def posting(move, balance_after):
@@ -170,6 +174,42 @@ def meter_change(account, reading, announced_at):
         return None
     meter = {name: reading[name] for name in ("meter_number", "reading", "read_on", "occasion", "replacement")}
     return Change({"meter": {"reading_id": reading["id"], **meter, "_announced_at": announced_at}})
+
+
+OWNER_TOLD_HOW = ("phone", "visit", "notice", "app")  # openapi's OwnerToldHow
+
+
+def owner_notice(notice_id, account, data, now, actor):
+    """The written record that ``account``'s owner was told of its low balance (遇预存余额不足的，及时
+    通知业主并做好书面记录): how, when (``told_at``, now when left out), by ``actor``, a note. Only of a
+    low balance standing (``low_noticed``: 422 on ``id`` else), told neither in the future nor before
+    it began (``low_since``; 422 on ``data.told_at``). ``utility_balance_low`` went to archive and
+    webhooks alone, and ``low_noticed`` read as the owner told with no owner app (h5's probe)."""
+    if not account.get("low_noticed"):
+        raise BusinessRuleViolation(f"the {account['utility']} balance is not low: there is nothing to tell its owner",
+                                    [field_error("id", "has no low balance standing")])
+    stamp = clock.to_iso(now)
+    told_at = data.get("told_at") or stamp
+    if told_at > stamp:
+        raise BusinessRuleViolation("the owner cannot have been told in the future",
+                                    [field_error("data.told_at", "is in the future")])
+    if account.get("low_since") and told_at < account["low_since"]:
+        raise BusinessRuleViolation(f"the balance fell low at {account['low_since']}: an owner told before was told "
+                                    f"of another time", [field_error("data.told_at", "is before the balance fell low")])
+    return {"_id": notice_id, "estate_id": account["estate_id"], "account_id": account["_id"],
+            "household_id": account["household_id"], "utility": account["utility"], "how": data["how"],
+            "told_at": told_at, "told_by": actor, "note": (data.get("note") or "").strip() or None,
+            "balance_cents": account["balance_cents"], "low_since": account.get("low_since"), "created_at": stamp}
+
+
+def owner_told(account, notice):
+    """The account's ``owner_told``: ``notice`` (its latest record) when it is of the low balance
+    standing (told at or after ``low_since``; any, for an account low before that was recorded), else None."""
+    if not account.get("low_noticed") or notice is None:
+        return None
+    if account.get("low_since") and notice["told_at"] < account["low_since"]:
+        return None
+    return {"id": notice["_id"], "how": notice["how"], "at": notice["told_at"], "by": notice["told_by"]}
 
 
 def account_view(account):

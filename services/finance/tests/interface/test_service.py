@@ -20,6 +20,7 @@ OTHER = "est_2"
 NOW = clock.parse_iso("2026-11-23T02:00:00Z")  # 10:00 in the estate (UTC+8)
 ACCOUNTANT = staff("acc", ["accountant"], [ESTATE])
 MANAGER = staff("boss", ["manager"], [ESTATE])
+AGENT = staff("li", ["agent"], [ESTATE])  # the front desk (客服), who tells owners
 CASHIER = staff("wang", ["cashier"], [ESTATE])
 PORTAL = staff("portal", [], [])  # the gateway's signed caller on its public routes
 OTHER_CASHIER = staff("zhao", ["cashier"], [ESTATE])
@@ -2622,6 +2623,52 @@ def test_the_accounts_whose_balance_is_low_are_listed_for_the_owners_to_be_told(
     top_up(finance, 5000)                                    # hh_1 lifted
     assert [a["household_id"] for a in finance.list_utility_accounts(
         {"estate_id": ESTATE, "filters": {"low": "true"}})["items"]] == ["hh_3"]
+
+
+def test_the_owner_told_of_a_low_balance_is_recorded_and_the_low_list_says_whether_and_when(finance):
+    """遇预存余额不足的，及时通知业主并做好书面记录: utility_balance_low went to archive and webhooks only
+    and low_noticed read as "a notice went out" with no owner app (h5's probe). The desk records that
+    the owner was told (how, when, by whom, a note); the accounts say whether and when the owner was
+    told of the low balance standing, and a top-up that lifts it clears that for the next one."""
+    top_up(finance, 6000)
+    top_up(finance, 6000, household="hh_2")
+    top_up(finance, 9000, household="hh_3", utility="water")
+    use(finance, 4500, reading="e-1")                        # hh_1 1500: low
+    use(finance, 8000, household="hh_3", utility="water", reading="w-1")  # hh_3 low
+    low = {a["household_id"]: a for a in finance.list_utility_accounts(
+        {"estate_id": ESTATE, "filters": {"low": "true"}})["items"]}
+    assert low["hh_1"]["owner_told"] is None and low["hh_1"]["low_since"]
+    acting(finance, AGENT, key="told-hh1")
+    told = finance.record_utility_owner_notice({"estate_id": ESTATE, "id": low["hh_1"]["id"], "data": {
+        "how": "phone", "note": "业主说周末来充值"}})
+    assert (told["how"], told["told_by"], told["household_id"], told["utility"], told["balance_cents"]) == (
+        "phone", "li", "hh_1", "electricity", 1500)
+    acting(finance, AGENT, key="told-hh1")                   # sent again with its key: the first
+    assert finance.record_utility_owner_notice({"estate_id": ESTATE, "id": low["hh_1"]["id"], "data": {
+        "how": "phone", "note": "业主说周末来充值"}})["id"] == told["id"]
+    listed = {a["household_id"]: a for a in finance.list_utility_accounts(
+        {"estate_id": ESTATE, "filters": {"low": "true"}})["items"]}
+    assert listed["hh_1"]["owner_told"] == {"id": told["id"], "how": "phone", "at": told["told_at"], "by": "li"}
+    assert listed["hh_3"]["owner_told"] is None
+    notices = finance.list_utility_owner_notices({"estate_id": ESTATE, "filters": {"household_id": "hh_1"}})["items"]
+    assert [n["id"] for n in notices] == [told["id"]]
+    [not_low] = finance.list_utility_accounts({"estate_id": ESTATE, "filters": {"low": "false"}})["items"]
+    acting(finance, AGENT)
+    with pytest.raises(BusinessRuleViolation) as refused:    # hh_2's balance is not low: nothing to tell
+        finance.record_utility_owner_notice({"estate_id": ESTATE, "id": not_low["id"], "data": {"how": "visit"}})
+    assert refused.value.errors[0]["field"] == "id"
+    acting(finance, AGENT)
+    with pytest.raises(BusinessRuleViolation) as refused:    # told before the balance fell low: another time
+        finance.record_utility_owner_notice({"estate_id": ESTATE, "id": low["hh_3"]["id"], "data": {
+            "how": "notice", "told_at": "2026-01-01T00:00:00Z"}})
+    assert refused.value.errors[0]["field"] == "data.told_at"
+    clock.advance(timedelta(hours=2))
+    top_up(finance, 5000)                                    # hh_1 lifted: its owner's notice is of the past
+    use(finance, 5000, reading="e-2")                        # low again
+    again = {a["household_id"]: a for a in finance.list_utility_accounts(
+        {"estate_id": ESTATE, "filters": {"low": "true"}})["items"]}
+    assert again["hh_1"]["owner_told"] is None
+    assert len(finance.list_utility_owner_notices({"estate_id": ESTATE, "filters": {}})["items"]) == 1  # kept
 
 
 def test_a_top_up_stopped_half_way_is_finished_by_the_sweep(finance, monkeypatch):
