@@ -112,7 +112,8 @@ SECTIONS = (
         Entry("registers.journals", "menu.journals", FINANCE),
         Entry("accounts.reports", "menu.reports", FINANCE),
         Entry("finance.deposits", "menu.deposits", FINANCE),
-        Entry("finance.utilities", "menu.utilities", FINANCE),
+        # the desk and the stewards tell the owners of low balances (遇预存余额不足的，及时通知业主)
+        Entry("finance.utilities", "menu.utilities", COLLECTORS),
         Entry("finance.invoices", "menu.invoices", FINANCE),
         Entry("finance.fund", "menu.maintenance_fund", FINANCE),
         Entry("finance.disclosure", "menu.disclosure", FINANCE),

@@ -1291,6 +1291,16 @@ ZH = {
         '交班结账只能结当天',
     "{0}'s shift {1} of {2} is settled already":
         '收银员 {0} 在 {2} 的第 {1} 班已交班结账',
+    'the {0} balance is not low: there is nothing to tell its owner':
+        '{0:utility}余额并未不足，无需通知业主',
+    'has no low balance standing':
+        '当前没有余额不足',
+    'the owner cannot have been told in the future':
+        '通知业主的时间不能晚于现在',
+    'the balance fell low at {0}: an owner told before was told of another time':
+        '余额于 {0} 才不足，此前的通知不属于这次',
+    'is before the balance fell low':
+        '早于余额不足的时间',
     'is a bill of {0}, not of {1}':
         '是{0:fee}的账单，不是{1:fee}的',
     'money paid for {0} pays its bills alone':
@@ -2137,7 +2147,7 @@ FRAGMENTS = {
     "custody item": "代管物品", "tool loan": "工具借用", "application": "申请", "rectification plan": "整改计划",
     "owner contact": "业主走访记录", "fee standard": "收费标准", "bill": "账单", "payment": "收款",
     "journal entry": "日记账分录", "settlement": "日结", "reminder": "催缴通知", "expense": "支出", "deposit": "押金",
-    "utility account": "水电账户", "utility top-up or usage": "水电充值或扣费记录", "invoice": "发票",
+    "utility account": "水电账户", "record of an owner told": "通知业主记录", "utility top-up or usage": "水电充值或扣费记录", "invoice": "发票",
     "maintenance fund": "维修资金", "maintenance fund entry": "维修资金收支记录", "operating expense": "经营支出",
     "published disclosure": "公示", "billing run": "批量计费", "seller's prepaid money held": "暂挂的卖方预收款", "household billing cycle": "房屋缴费周期", "webhook": "Webhook", "delivery": "推送记录", "patrol route": "巡更路线",
     "patrol plan": "巡更计划", "patrol round": "巡更", "fire equipment": "消防设施", "fire inspection": "消防检查",

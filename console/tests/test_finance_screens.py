@@ -370,6 +370,31 @@ def test_the_prepaid_balances_list_the_low_ones_alone_for_the_owners_to_be_told(
     assert "Low balances only" in english
 
 
+def test_the_desk_records_the_owner_told_of_a_low_balance_and_the_page_says_whether_and_when(client, fake):
+    """遇预存余额不足的，及时通知业主并做好书面记录: utility_balance_low went to archive and webhooks alone,
+    and 余额不足 read as the owner told (h5's probe). The page says for each low balance whether and when
+    the owner was told, and the desk (who reads no moves) records it: how and a note."""
+    _households(fake)
+    told = {**ACCOUNT, "low_since": "2026-11-28T00:00:00Z",
+            "owner_told": {"id": "uon_1", "how": "phone", "at": "2026-11-29T02:00:00Z", "by": "amy"}}
+    untold = {**ACCOUNT, "id": "ua_3", "household_id": "hh_2", "low_since": "2026-11-28T00:00:00Z", "owner_told": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/utilities/accounts", {"items": [told, untold], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/utilities/accounts/ua_3/owner-notices", (201, {"id": "uon_2"}))
+    sign_in(client, fake, username="amy", roles=("agent",))
+    page = client.get("/accounts/utilities?low=true").get_data(as_text=True)
+    assert page.count("data-owner-told") == 1 and page.count("data-owner-not-told") == 1
+    assert "电话通知（amy）" in page and "尚未通知业主" in page and "/utilities/accounts/ua_3/owner-notices" in page
+    assert not [c for c in fake.calls if c["path"].endswith("/utilities/moves")]  # not the desk's to read
+    assert "/utilities/top-ups" not in page
+    answer = client.post("/accounts/utilities/accounts/ua_3/owner-notices", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-told", "how": "visit", "note": "业主说周末来充值"})
+    assert answer.status_code == 302 and "low=true" in answer.location
+    post = _posts(fake, "/owner-notices")[-1]
+    assert post["json"] == {"how": "visit", "note": "业主说周末来充值"} and post["headers"]["Idempotency-Key"] == "k-told"
+    english = client.get("/accounts/utilities?low=true", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Owner not told yet" in english and "by phone (amy)" in english
+
+
 def test_a_cashier_reverses_a_posted_top_up_once_and_a_refusal_is_shown(client, fake):
     _households(fake)
     reversal = {**TOP_UP, "id": "um_9", "kind": "top_up_reversal", "balance_after_cents": 1200, "receipt": None,
@@ -846,7 +871,9 @@ def test_the_new_finance_screens_are_in_the_menu_of_finance_roles_only(client, f
         shown = {e.endpoint for s in menu.for_roles(roles) for e in s.entries}
         assert finance <= shown, roles
     shown = {e.endpoint for s in menu.for_roles(("agent", "technician")) for e in s.entries}
-    assert not finance & shown
+    # the desk tells the owners of low prepaid balances (遇预存余额不足的，及时通知业主), on 水电预付费
+    assert finance & shown == {"finance.utilities"}
+    assert not finance & {e.endpoint for s in menu.for_roles(("technician",)) for e in s.entries}
     sign_in(client, fake, username="carol", roles=("cashier",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/deposits", {"items": [], "next_cursor": None})

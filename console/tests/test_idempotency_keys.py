@@ -75,6 +75,8 @@ PAYMENT = {"id": "pay_1", "household_id": "hh_1", "amount_cents": 1000, "method"
            "receipt_number": "R-1", "day": "2026-11-30", "cashier": "cathy", "receipt": {"bills": []}}
 TOP_UP = {"id": "mv_1", "household_id": "hh_1", "utility": "water", "kind": "top_up", "status": "posted",
           "amount_cents": 1000, "balance_after_cents": 1000, "at": "2026-11-30T00:00:00Z", "receipt_number": "R-2"}
+LOW_ACCOUNT = {"id": "ua_1", "household_id": "hh_1", "utility": "water", "balance_cents": 100, "low_noticed": True,
+               "low_since": "2026-11-30T00:00:00Z", "owner_told": None, "updated_at": "2026-11-30T00:00:00Z"}
 DEPOSIT = {"id": "dep_1", "household_id": "hh_1", "application_id": "app_1", "amount_cents": 100000,
            "paid_cents": 100000, "status": "refundable", "accepted_at": "2026-11-30T00:00:00Z"}
 ROUND = {"id": "rd_1", "route_id": "rt_1", "guard": "sam", "status": "open", "started_at": "2026-11-30T00:00:00Z",
@@ -336,6 +338,11 @@ FORMS = [
     Form("/api/v1/estates/{estate_id}/utilities/top-ups/{move_id}/reverse", "/accounts/utilities",
          "/accounts/utilities/top-ups/mv_1/reverse", data={"reason": "wrong flat", "confirm": "yes"},
          reads={rf"{EST}/utilities/moves": _list(TOP_UP)}, called=f"{EST}/utilities/top-ups/mv_1/reverse",
+         shown_again=True),
+    # the owner of a low balance told, on record (遇预存余额不足的，及时通知业主并做好书面记录)
+    Form("/api/v1/estates/{estate_id}/utilities/accounts/{account_id}/owner-notices", "/accounts/utilities?low=true",
+         "/accounts/utilities/accounts/ua_1/owner-notices", data={"how": "phone", "note": "周末充值"},
+         reads={rf"{EST}/utilities/accounts": _list(LOW_ACCOUNT)}, called=f"{EST}/utilities/accounts/ua_1/owner-notices",
          shown_again=True),
     Form("/api/v1/estates/{estate_id}/utilities/usages", "/accounts/utilities", "/accounts/utilities/usages",
          data={"household": "hh_1", "utility": "water", "amount": "1.00"}, shown_again=True),

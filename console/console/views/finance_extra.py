@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 
-from .. import i18n
+from .. import i18n, permissions
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
@@ -18,6 +18,7 @@ from .accounts import METHODS
 
 bp = Blueprint("finance", __name__, url_prefix="/accounts")
 
+OWNER_TOLD_HOW = ("phone", "visit", "notice", "app")  # openapi's OwnerToldHow
 UTILITIES = ("water", "electricity")
 FUND_SOURCES = ("owner", "developer", "interest")
 FUND_STATUSES = ("requested", "approved", "rejected", "posted", "pending")
@@ -124,13 +125,34 @@ def utilities(problem=None):
     low = {"low": "true"} if request.args.get("low") == "true" else {}
     page = g.api.get(g.api.estate(g.user.estate_id, "utilities/accounts"), limit=common.PAGE_SIZE,
                      cursor=request.args.get("cursor"), **filters, **low)
-    moves = g.api.get(g.api.estate(g.user.estate_id, "utilities/moves"), limit=20, **filters).get("items", [])
+    # the desk and the stewards, who tell the owners of low balances, read no moves (the finance staff's)
+    moves = g.api.get(g.api.estate(g.user.estate_id, "utilities/moves"), limit=20, **filters).get("items", []) \
+        if permissions.may("GET", "utilities/moves") else []
     filters = {**filters, **low}
     reversed_ids = {m.get("reverses") for m in moves if m.get("kind") == "top_up_reversal"}
     return render_template("finance/utilities.html", items=page.get("items", []), reversed_ids=reversed_ids,
                            next_cursor=page.get("next_cursor"), filters=filters, moves=moves, utilities=UTILITIES,
+                           owner_told_how=OWNER_TOLD_HOW,
                            methods=METHODS, households=common.household_labels(), key=common.form_key(),
                            usage_key=common.form_key(), form=request.form, problem=problem or common.take_problem())
+
+
+@bp.post("/utilities/accounts/<account_id>/owner-notices")
+@estate_needed
+def owner_told(account_id):
+    """遇预存余额不足的，及时通知业主并做好书面记录: the owner of a low balance told, on record (how, a
+    note; now), where utility_balance_low went to archive and webhooks alone (h5's probe)."""
+    form = request.form
+    body = {"how": form.get("how", "")}
+    if form.get("note", "").strip():
+        body["note"] = form["note"].strip()
+    path = f"utilities/accounts/{quote(account_id, safe='')}/owner-notices"
+    _, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, path), body,
+                                                 idempotency_key=_key(form)), utilities)
+    if refused:
+        return refused
+    common.done("util.owner_told_done")
+    return redirect(url_for("finance.utilities", low="true"))
 
 
 @bp.post("/utilities/top-ups")
