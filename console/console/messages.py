@@ -1114,6 +1114,12 @@ _MESSAGES = {
     "util.low_only": ("只看余额不足（待通知业主）", "Low balances only (owners to tell)"),
     "util.meter_base": ("表底数（交房 / 过户抄表）", "Meter base (handover, sale)"),
     "util.low_flag": ("余额不足", "Low"),
+    "pay.same_payment": ("你今天已为该户收过一笔相同金额、相同方式的款（{number}，{at}）：是否重复录入？",
+                         "You took the same amount by the same method for this household today ({number}, {at}): "
+                         "entered twice?"),
+    "pay.same_payment_confirm": ("确认这是另一笔新收款（不是 {number} 的重复录入），再收一笔",
+                                 "This is another payment, not {number} entered again: take it"),
+    "field.same_payment_confirmed": ("重复收款确认", "Same payment confirmed"),
     "util.owner_told": ("通知业主", "Owner told"),
     "util.owner_told_at": ("已于 {at} {how}通知（{by}）", "Told {at} by {how} ({by})"),
     "util.owner_not_told": ("尚未通知业主", "Owner not told yet"),

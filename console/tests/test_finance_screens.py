@@ -980,6 +980,39 @@ def test_a_payment_made_ahead_for_a_fee_item_says_so_on_its_form_and_receipt(cli
         "/accounts/payments/new?household_id=hh_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
 
 
+def test_the_same_payment_taken_again_today_is_asked_before_it_is_posted(client, fake):
+    """A cash payment entered twice in a rush, two forms and two keys, became prepaid money with no
+    warning (h5's probe). The form reads the household's payments posted today: the same amount and
+    method by this cashier is asked about (409, the form as typed, its key kept), posted only once the
+    cashier ticks that it is another payment; another amount, or another cashier's, is posted at once."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills", {"items": [], "next_cursor": None})
+    first = {**PAYMENT, "method": "cash", "day": today, "posted_at": f"{today}T01:00:00Z"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments", {"items": [first], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/payments", (201, PAYMENT))
+    typed = {"csrf_token": csrf_of(client), "household_id": "hh_1", "amount": "270", "method": "cash",
+             "idempotency_key": "k-again"}
+    asked = client.post("/accounts/payments", data=typed)
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 409 and "data-same-payment" in html and "RC-2026-000001" in html
+    assert 'value="k-again"' in html and not _posts(fake, "/payments")  # nothing posted, the key kept
+    read = [c for c in fake.calls if c["path"].endswith("/payments") and c["method"] == "GET"][-1]
+    assert read["params"]["household_id"] == "hh_1" and read["params"]["status"] == "posted"
+    answer = client.post("/accounts/payments", data={**typed, "same_payment_confirmed": "yes"})
+    assert answer.status_code == 302 and _posts(fake, "/payments")[-1]["headers"]["Idempotency-Key"] == "k-again"
+    assert client.post("/accounts/payments", data={**typed, "amount": "271", "idempotency_key": "k-other"}
+                       ).status_code == 302                               # another amount: posted at once
+    english = client.post("/accounts/payments", data={**typed, "idempotency_key": "k-en"},
+                          headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "entered twice?" in english and "This is another payment, not RC-2026-000001 entered again" in english
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments", {"items": [{**first, "cashier": "dave"}], "next_cursor": None})
+    assert client.post("/accounts/payments", data={**typed, "idempotency_key": "k-dave"}).status_code == 302
+
+
 def test_the_payments_taken_are_searched_by_receipt_number_and_channel_transaction_number(client, fake):
     """The cashier reconciling a line of the channel's statement, or an owner quoting his receipt,
     had every page of payments to read: the list is asked by the receipt's number (as the owner

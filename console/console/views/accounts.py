@@ -1,6 +1,7 @@
 """Accounts: bills and arrears with filters, taking a payment, the printable receipt (and its invoices), the
 billing run, fee standards with whom they apply to. More finance screens: finance_extra.py."""
 import re
+from datetime import datetime, time as dtime, timezone
 from urllib.parse import quote
 
 from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
@@ -46,7 +47,7 @@ def new_payment():
     return _payment_page(request.args.get("household_id", ""))
 
 
-def _payment_page(household_id, problem=None):
+def _payment_page(household_id, problem=None, same=None):
     """The take-payment form; after a refusal, with what was typed (``request.form``) and the
     problem beside its field (a redirect lost the method, the note and the ticked bills)."""
     search = common.query("building", "unit", "room")
@@ -73,7 +74,7 @@ def _payment_page(household_id, problem=None):
                            household_id=household_id, household=household,
                            unpaid=unpaid, methods=METHODS, key=common.form_key(), fee_items=ITEMS,
                            account=household_account(household_id),
-                           form=typed, ticked=ticked, amount=amount,
+                           form=typed, ticked=ticked, amount=amount, same=same,
                            problem=problem or common.take_problem())
 
 
@@ -246,6 +247,14 @@ def create_payment():
     # 预交: what the money is for, whose bills alone it pays (now and later); not chosen: any bill
     if form.get("prepaid_for"):
         body["prepaid_for"] = form["prepaid_for"]
+    # the same money entered twice in a rush (two forms, two keys) became prepaid money unnoticed (h5's
+    # probe): asked before it is posted again, the form as typed, its key kept (confirmed: posted once)
+    earlier = None if form.get("same_payment_confirmed") == "yes" else same_payment_today(body)
+    if earlier:
+        message = i18n.translate("pay.same_payment", number=earlier.get("receipt_number") or "",
+                                 at=i18n.when(earlier.get("posted_at")))
+        refused = ApiProblem(409, message, errors=[{"field": "same_payment_confirmed", "message": message}])
+        return _payment_page(household_id, refused, same=earlier), 409
     payment, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, "payments"), body,
                                                        idempotency_key=form.get("idempotency_key") or None),
                                     lambda problem: _payment_page(household_id, problem))
@@ -253,6 +262,26 @@ def create_payment():
         return refused
     common.done("pay.taken", number=payment.get("receipt_number", ""))
     return redirect(url_for("accounts.receipt", payment_id=payment["id"]))
+
+
+SAME_PAYMENT_READ = 200  # the household's payments posted today read for the same one (one page)
+
+
+def same_payment_today(body):
+    """The household's payment posted today (the estate's day) by this cashier with the same amount and
+    method, the latest, or None: the console asks before posting it again. The API takes each key's
+    payment as sent (an integrator's, an owner app's: two identical payments may be two), so the
+    question is the console's, before the call; a list that cannot be read asks nothing."""
+    zone = i18n.display_zone()
+    start = datetime.combine(datetime.now(zone).date(), dtime(), zone)
+    found = common.optional_read("payments", household_id=body["household_id"], status="posted",
+                                 updated_since=start.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                 limit=SAME_PAYMENT_READ)
+    today = start.date().isoformat()
+    same = [p for p in (found or {}).get("items", [])
+            if p.get("amount_cents") == body["amount_cents"] and p.get("method") == body["method"]
+            and p.get("cashier") == g.user.username and p.get("day") == today]
+    return max(same, key=lambda p: p.get("posted_at") or "", default=None)
 
 
 @bp.get("/payments/<item_id>")
