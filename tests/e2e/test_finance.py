@@ -92,15 +92,24 @@ def test_fee_standard_billing_run_bills_payment_and_receipt(api, office):
 
     cashier_name = office["staff"]["cashier"][0]
     today = payment["day"]
+    # 交班: a shift's settlement leaves the day open for the afternoon's payment (found by h9)
+    shift = api.post(f"{base}/journals/settlements", {"date": today, "cashier": cashier_name, "closes_day": False},
+                     cashier)
+    assert shift.status_code == 201, shift.text
+    assert (shift.json()["net_cents"], shift.json()["entries"], shift.json()["closes_day"]) == (25000, 3, False)
+    afternoon = api.post(f"{base}/payments", {"household_id": second["id"], "amount_cents": 100, "method": "cash"},
+                         cashier)
+    assert afternoon.status_code == 201, afternoon.text
     settled = api.post(f"{base}/journals/settlements", {"date": today, "cashier": cashier_name}, cashier)
     assert settled.status_code == 201, settled.text
-    assert settled.json()["net_cents"] == 25000 and settled.json()["entries"] == 3
+    assert (settled.json()["net_cents"], settled.json()["entries"], settled.json()["shift"]) == (100, 1, 2)
     late = api.post(f"{base}/payments", {"household_id": second["id"], "amount_cents": 100, "method": "cash"}, cashier)
     assert late.status_code == 422
     report = api.get(f"{base}/reports/reconciliation?period={period}", accountant).json()
-    assert report["balanced"] is True and report["journal_net_cents"] == 25000
+    assert report["balanced"] is True and report["journal_net_cents"] == 25100
     disclosure = api.get(f"{base}/reports/disclosure?period={period}", accountant).json()
-    assert disclosure["income"]["by_item"]["property_service"] == {"billed_cents": 49202, "received_cents": 21002,
+    # the afternoon's 1 yuan paid on the second's bill (found by h9)
+    assert disclosure["income"]["by_item"]["property_service"] == {"billed_cents": 49202, "received_cents": 21102,
                                                                    "bills": 2}
 
     arrears = api.get(f"{base}/arrears", accountant)
@@ -110,7 +119,7 @@ def test_fee_standard_billing_run_bills_payment_and_receipt(api, office):
 
     kpis = api.get(f"{base}/kpis?period={period}", manager).json()
     rate = kpis["kpis"]["collection_rate"]
-    assert (rate["numerator"], rate["denominator"]) == (21002, 49202)
+    assert (rate["numerator"], rate["denominator"]) == (21102, 49202)
 
 
 def bills_of(api, base, token, household_id):
