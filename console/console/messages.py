@@ -2953,6 +2953,7 @@ _MESSAGES = {
     "report.short_cents": ("短款合计", "Short, in all"),
     "report.over_cents": ("长款合计", "Over, in all"),
     "report.days": ("明细", "Days"),
+    "report.shift": ("班次", "Shift"),  # a day's shift's settlement (交班; found by review r9 of h9)
     "report.counted_cash_cents": ("实点现金", "Cash counted"),
     "report.cash_difference_cents": ("长短款（负为短款）", "Difference (below 0: short)"),
     "report.note": ("长短款说明", "Explanation"),

@@ -1335,7 +1335,7 @@ def test_the_reconciliation_shows_the_month_s_drawer_differences_in_both_languag
               "expected_net_cents": 40000, "difference_cents": 0, "balanced": True,
               "bills_settled": {"allocated_cents": 40000, "bills_paid_in_full": 1}, "unsettled_days": [],
               "cash_differences": {"short_cents": 1000, "over_cents": 0, "net_cents": -1000, "days": [
-                  {"cashier": "wang", "date": "2026-11-23", "counted_cash_cents": 20002,
+                  {"cashier": "wang", "date": "2026-11-23", "shift": 2, "counted_cash_cents": 20002,
                    "cash_difference_cents": -1000, "note": "找零多找10元"}]},
               "generated_at": "2026-12-01T00:00:00Z"}
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/reconciliation", report)
@@ -1344,6 +1344,7 @@ def test_the_reconciliation_shows_the_month_s_drawer_differences_in_both_languag
                                           headers={"Accept-Language": "zh"}).get_data(as_text=True))
     assert "<dt>长短款</dt>" in zh and "<dt>短款合计</dt><dd>¥10.00</dd>" in zh
     assert "<dt>实点现金</dt><dd>¥200.02</dd>" in zh and "找零多找10元" in zh
+    assert "<dt>班次</dt><dd>2</dd>" in zh  # the shift (交班) whose drawer it was (found by review r9 of h9)
     assert "cash_differences" not in zh and "short_cents" not in zh and "counted_cash_cents" not in zh
     en = re.sub(r">\s+<", "><", client.get("/accounts/reports?period=2026-11&report=reconciliation",
                                           headers={"Accept-Language": "en"}).get_data(as_text=True))

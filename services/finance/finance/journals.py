@@ -251,10 +251,13 @@ def cash_differences(settlements):
     day settled with one (its count, difference and explanation, by day then cashier) and the
     shorts and overs totalled apart, where the month close said "balanced" and named none of them
     (found by review r5 of h5). The journals, and so the balance, are not changed by them."""
+    # each settlement's ``shift`` (交班: a day's shifts each count their own drawer; 1 for a day settled
+    # at once or before shifts were recorded), where a day's two shifts read as two rows alike (found by
+    # review r9 of h9)
     days = sorted(({name: s.get(name) for name in ("cashier", "date", "counted_cash_cents", "cash_difference_cents",
-                                                     "note")}
+                                                     "note")} | {"shift": s.get("shift") or 1}
                    for s in settlements if s.get("cash_difference_cents")),
-                  key=lambda day: (day["date"], day["cashier"]))
+                  key=lambda day: (day["date"], day["cashier"], day["shift"]))
     short = -sum(day["cash_difference_cents"] for day in days if day["cash_difference_cents"] < 0)
     over = sum(day["cash_difference_cents"] for day in days if day["cash_difference_cents"] > 0)
     return {"short_cents": short, "over_cents": over, "net_cents": over - short, "days": days}

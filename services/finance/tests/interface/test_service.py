@@ -1688,14 +1688,39 @@ def test_the_reconciliation_lists_the_month_s_drawer_differences_with_their_expl
     assert report["balanced"] is True and report["journal_net_cents"] == 21002 + 11868 + 28200
     assert report["cash_differences"] == {
         "short_cents": 1000, "over_cents": 50, "net_cents": -950,
-        "days": [{"cashier": "wang", "date": "2026-11-23", "counted_cash_cents": 20002,
+        "days": [{"cashier": "wang", "date": "2026-11-23", "shift": 1, "counted_cash_cents": 20002,
                   "cash_difference_cents": -1000, "note": "找零多找10元"},
-                 {"cashier": "zhao", "date": "2026-11-23", "counted_cash_cents": 11918,
+                 {"cashier": "zhao", "date": "2026-11-23", "shift": 1, "counted_cash_cents": 11918,
                   "cash_difference_cents": 50, "note": "多收5角未退"}]}
     quarter = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-Q4"}})
     assert quarter["cash_differences"] == report["cash_differences"]
     empty = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-10"}})
     assert empty["cash_differences"] == {"short_cents": 0, "over_cents": 0, "net_cents": 0, "days": []}
+
+
+def test_the_reconciliation_names_each_shift_s_drawer_difference_apart(finance):
+    """Two shifts of one cashier's day (交班), each short and explained: the month's drawer differences
+    listed two rows of the same cashier and day that no field told apart, where each shift counts its
+    own drawer (found by review r9 of h9). Each row says its settlement's ``shift`` (1 for a day settled
+    at once), in the order the day's shifts came."""
+    approved(finance)
+    run(finance)
+    pay(finance, "hh_1", 21002, "cash")
+    acting(finance, CASHIER)
+    day = {"date": "2026-11-23", "cashier": "wang"}
+    finance.settle_day({"estate_id": ESTATE, "data": {**day, "closes_day": False, "counted_cash_cents": 20002,
+                                                      "note": "早班少10元"}})
+    clock.advance(timedelta(hours=3))
+    pay(finance, "hh_2", 500, "cash")
+    acting(finance, CASHIER)
+    finance.settle_day({"estate_id": ESTATE, "data": {**day, "counted_cash_cents": 400, "note": "晚班少1元"}})
+    report = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert report["cash_differences"] == {
+        "short_cents": 1100, "over_cents": 0, "net_cents": -1100,
+        "days": [{"cashier": "wang", "date": "2026-11-23", "shift": 1, "counted_cash_cents": 20002,
+                  "cash_difference_cents": -1000, "note": "早班少10元"},
+                 {"cashier": "wang", "date": "2026-11-23", "shift": 2, "counted_cash_cents": 400,
+                  "cash_difference_cents": -100, "note": "晚班少1元"}]}
 
 
 def test_the_reconciliation_says_the_money_collected_at_sources_by_fee_item_and_by_who_collected_it(finance):
