@@ -1509,8 +1509,11 @@ def settle_day(db, outbox, caller, estate_id, data):
             raise journals.unknown_cashier()
         shifts = store.shifts_of_day(db, estate_id, data["cashier"], data["date"])
         if not journals.closes_day(data):
-            if shifts and writes.sent_again(shifts[-1]):  # this call's own shift, its answer lost
-                return public(shifts[-1])
+            # this call's own shift, its answer lost: any of the day's, not only the last (a later shift
+            # settled meanwhile, the call sent again made a shift of its own; found by review r9 of h9)
+            own = next((shift for shift in shifts if writes.sent_again(shift)), None)
+            if own is not None:
+                return public(own)
             if _settled(db, estate_id, data["cashier"], data["date"]):
                 raise Conflict(f"{data['cashier']}'s day {data['date']} is settled already")
         settlement = journals.settlement(estate_id, data, journals.uncovered(entries, shifts), now, caller.user,

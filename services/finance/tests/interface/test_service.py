@@ -1453,6 +1453,32 @@ def test_a_shift_s_settlement_sent_again_with_its_key_answers_the_first(finance)
     assert len(finance.list_settlements({"estate_id": ESTATE, "filters": {}})["items"]) == 1
 
 
+def test_a_shift_s_settlement_sent_again_after_a_later_one_answers_the_first(finance):
+    """The noon shift's answer lost, the afternoon's settled, then the noon call sent again with its
+    key: it made a third shift of the entries since (or a 409 once the day closed), where it is the
+    noon shift's call and answers it (found by review r9 of h9)."""
+    approved(finance)
+    run(finance)
+    pay(finance, "hh_1", 21002, "cash")
+    day = {"date": "2026-11-23", "cashier": "wang", "closes_day": False}
+    acting(finance, CASHIER, key="shift-noon")
+    noon = finance.settle_day({"estate_id": ESTATE, "data": day})
+    pay(finance, "hh_2", 500, "cash")
+    acting(finance, CASHIER, key="shift-evening")
+    evening = finance.settle_day({"estate_id": ESTATE, "data": day})
+    pay(finance, "hh_3", 300, "cash")
+    acting(finance, CASHIER, key="shift-noon")
+    again = finance.settle_day({"estate_id": ESTATE, "data": day})
+    assert (again["id"], again["shift"], again["entries"]) == (noon["id"], 1, 1)
+    acting(finance, CASHIER)
+    closed = finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "wang"}})
+    assert closed["shift"] == 3 and closed["entries"] == 1 and closed["net_cents"] == 300
+    acting(finance, CASHIER, key="shift-evening")
+    assert finance.settle_day({"estate_id": ESTATE, "data": day})["id"] == evening["id"]
+    listed = finance.list_settlements({"estate_id": ESTATE, "filters": {"date": "2026-11-23"}})["items"]
+    assert len(listed) == 3 and sum(s["net_cents"] for s in listed) == 21002 + 500 + 300
+
+
 def test_a_settlement_made_while_payments_are_under_way_counts_them_or_they_are_refused(finance, monkeypatch):
     """A settlement read the day's entries while a payment's entry was still to be written: the
     payment was answered 201 on a day then closed and counted nowhere (1 to 7 of 23 payments, 5
