@@ -2722,6 +2722,33 @@ def test_the_owner_told_of_a_low_balance_is_recorded_and_the_low_list_says_wheth
     assert len(finance.list_utility_owner_notices({"estate_id": ESTATE, "filters": {}})["items"]) == 1  # kept
 
 
+def test_the_owner_told_at_a_moment_written_without_its_fraction_is_read_as_that_moment(finance):
+    """A told_at is a Timestamp with 0 to 6 digits of a second: compared as text with the clock's and
+    low_since's (milliseconds), the very moment the balance fell low, written whole, read "in the
+    future" (Z after ".") and half a second before it read after it (found by review r9 of h9). It is
+    read as the moment it names, and kept as the clock writes one."""
+    top_up(finance, 6000)
+    clock.advance(timedelta(milliseconds=400))
+    use(finance, 4500, reading="e-1")
+    [low] = finance.list_utility_accounts({"estate_id": ESTATE, "filters": {"low": "true"}})["items"]
+    whole = low["low_since"].split(".")[0] + "Z"               # its second, without the 400 ms
+    assert low["low_since"].endswith(".400Z")
+    acting(finance, AGENT)
+    with pytest.raises(BusinessRuleViolation) as refused:    # 0.4 s before the balance fell low
+        finance.record_utility_owner_notice({"estate_id": ESTATE, "id": low["id"], "data": {
+            "how": "phone", "told_at": whole}})
+    assert refused.value.errors[0]["field"] == "data.told_at"
+    acting(finance, AGENT)
+    told = finance.record_utility_owner_notice({"estate_id": ESTATE, "id": low["id"], "data": {
+        "how": "phone", "told_at": low["low_since"].replace("Z", "000Z")}})  # its moment, in µs
+    assert told["told_at"] == low["low_since"]
+    clock.advance(timedelta(seconds=5))
+    now = clock.now_iso()
+    acting(finance, AGENT)
+    assert finance.record_utility_owner_notice({"estate_id": ESTATE, "id": low["id"], "data": {
+        "how": "visit", "told_at": now.split(".")[0] + "Z"}})["told_at"] <= now    # this second, written whole
+
+
 def test_a_top_up_stopped_half_way_is_finished_by_the_sweep(finance, monkeypatch):
     real = operations.store.insert_entry
 
