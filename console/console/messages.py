@@ -3347,6 +3347,11 @@ _MESSAGES = {
     # confirmed (views/day_totals.py; a probe of the accounts' month end)
     "settle.day_totals": ("{cashier} {day} 当日流水合计（日结将按此结账）",
                           "What {cashier}'s day {day} comes to (the settlement closes it so)"),
+    # 交班: the day's shifts settled already, left out of the sum (found by review r9 of h9)
+    "settle.after_shifts": ("已交班 {count} 次（净额 {net}），以下只合计其后的流水",
+                            "Summed after {count} shift settlements of the day (net {net}): only what came after"),
+    "settle.after_shifts.one": ("已交班 {count} 次（净额 {net}），以下只合计其后的流水",
+                                "Summed after {count} shift settlement of the day (net {net}): only what came after"),
     "settle.day_total": ("合计", "Total"),
     "settle.count": ("笔数", "Entries"),
     "settle.day_empty": ("{cashier} {day} 尚无流水。", "{cashier}'s day {day} has no entries yet."),

@@ -1281,6 +1281,34 @@ def test_the_settlement_form_sums_the_day_it_would_close_before_it_is_confirmed(
     assert not [c for c in fake.calls[calls:] if c["path"].endswith("/journals")]
 
 
+def test_the_settlement_form_sums_what_came_after_the_day_s_shifts(client, fake):
+    """交班: after the noon shift's settlement the form still summed the whole day, "the settlement
+    closes it so", and the afternoon's cashier counted his drawer against the morning's cash too,
+    where the next settlement covers only what no shift covered (found by review r9 of h9). The sum
+    is the day's entries less the shifts' settlements (each entry is in one), saying how many shifts
+    settled what."""
+    bank = {**JOURNAL_ENTRY, "id": "jrn_3", "journal": "bank", "method": "wechat", "amount_cents": 15000}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/journals", {"items": [JOURNAL_ENTRY, bank], "next_cursor": None})
+    zero = {"in_cents": 0, "out_cents": 0, "net_cents": 0, "entries": 0}
+    noon = {"id": "stl_1", "estate_id": ESTATE, "date": "2026-12-06", "cashier": "carol",
+            "by_method": {"cash": {**zero, "in_cents": 42004, "net_cents": 42004, "entries": 1}},
+            "by_journal": {"cash": {**zero, "in_cents": 42004, "net_cents": 42004, "entries": 1}},
+            "in_cents": 42004, "out_cents": 0, "net_cents": 42004, "entries": 1,
+            "closed_at": "2026-12-06T04:00:00Z", "closed_by": "carol", "late": False,
+            "counted_cash_cents": 42004, "cash_difference_cents": 0, "note": None,
+            "closes_day": False, "shift": 1, "since": None, "created_at": "2026-12-06T04:00:00Z"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/journals/settlements", {"items": [noon], "next_cursor": None})
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    page = client.get("/accounts/settlements?date=2026-12-06&cashier=carol").get_data(as_text=True)
+    totals = page.split("data-day-totals")[1].split("</table>")[0]
+    assert "1 笔" in totals and 'data-method="cash"' not in totals  # the morning's cash settled at noon
+    assert "¥150.00" in totals.split("<tr data-total>")[1]
+    assert "已交班 1 次" in totals
+    english = client.get("/accounts/settlements?date=2026-12-06&cashier=carol",
+                         headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "after 1 shift" in english
+
+
 def test_an_open_ended_fee_standard_reads_from_its_first_month(client, fake):
     """A standard with no end read "2026-10" under 有效期, the same as one of a single month (a probe
     of the accounts' month end): it reads "2026-10 起" / "from 2026-10", one with an end its range."""
