@@ -1011,6 +1011,7 @@ def mark_journal_day(db, estate_id, cashier, day, settled=False):
         update["$set"] = {"settled": True}
     else:
         update["$setOnInsert"]["settled"] = False
+        update["$set"] = {"covered": False}  # an entry written to it: no longer all covered by its shifts
     db.journal_days.update_one({"_id": _journal_day_id(estate_id, cashier, day), "estate_id": estate_id},
                                update, upsert=True)
 
@@ -1035,10 +1036,24 @@ def journal_days_ready(db, estate_id):
 
 def open_journal_days(db, estate_id, before, cashier=None):
     """The marked days before ``before`` not marked settled (of ``cashier`` when given)."""
-    query = {"estate_id": estate_id, "settled": False, "day": {"$lt": before}}
+    query = {"estate_id": estate_id, "settled": False, "day": {"$lt": before}, "covered": {"$ne": True}}
     if cashier:
         query["cashier"] = cashier
     return list(store.scan(db.journal_days, query, ("cashier", "day")))
+
+
+def shift_days(db, estate_id, days):
+    """The ``(cashier, date)`` among ``days`` (dates) with a shift's settlement (closes_day false)."""
+    return {(s["cashier"], s["date"]) for s in store.scan(
+        db.settlements, {"estate_id": estate_id, "date": {"$in": sorted(days)}, "closes_day": False},
+        ("cashier", "date"))}
+
+
+def mark_journal_day_covered(db, estate_id, cashier, day):
+    """The cashier's day over whose shifts' settlements (交班) covered every entry: put aside from the
+    days left unsettled until an entry is written to it (``mark_journal_day``)."""
+    db.journal_days.update_one({"_id": _journal_day_id(estate_id, cashier, day), "estate_id": estate_id},
+                               {"$set": {"covered": True}})
 
 
 def settled_among(db, estate_id, settlement_ids):

@@ -1440,6 +1440,34 @@ def test_a_day_over_is_unsettled_while_an_entry_no_shift_covered_is_left_and_a_s
     assert report["unsettled_days"] == [] and report["balanced"]
 
 
+def test_the_days_left_unsettled_are_found_past_days_whose_shifts_covered_them(finance):
+    """A cashier whose days ended with a shift's settlement (交班) left them marked open: the list read
+    its page of days before leaving out those the shifts covered, so a first page (the start page's
+    five) of such days was empty, a day really left unsettled behind it on a later page, and each was
+    read again on every ask (found by review r9 of h9). A day over whose shifts covered every entry is
+    put aside once, and an entry written to it after (money collected at a source) lists it again."""
+    approved(finance)
+    run(finance)
+    for household_id in ("hh_1", "hh_2"):                  # 11-23 and 11-24: each ended with a shift
+        day = pay(finance, household_id, 500, "cash")["day"]
+        acting(finance, CASHIER)
+        finance.settle_day({"estate_id": ESTATE, "data": {"date": day, "cashier": "wang", "closes_day": False}})
+        clock.advance(timedelta(days=1))
+    pay(finance, "hh_3", 700, "cash")                       # 11-25: left unsettled
+    clock.advance(timedelta(days=1))
+    acting(finance, CASHIER)
+    first = finance.list_unsettled_days({"estate_id": ESTATE, "filters": {}, "limit": 2})
+    assert [(d["date"], d["net_cents"]) for d in first["items"]] == [("2026-11-25", 700)]
+    assert first["next_cursor"] is None
+    covered = operations.store.open_journal_days(finance.db, ESTATE, "2026-11-30")
+    assert [d["day"] for d in covered] == ["2026-11-25"]      # the covered days are read no more
+    finance.db.journal.insert_one({**finance.db.journal.find_one({"estate_id": ESTATE, "day": "2026-11-23"}),
+                                   "_id": "jrn_late_collected"})
+    operations.store.mark_journal_day(finance.db, ESTATE, "wang", "2026-11-23")
+    later = finance.list_unsettled_days({"estate_id": ESTATE, "filters": {}})
+    assert [(d["date"], d["entries"]) for d in later["items"]] == [("2026-11-23", 1), ("2026-11-25", 1)]
+
+
 def test_a_shift_s_settlement_sent_again_with_its_key_answers_the_first(finance):
     approved(finance)
     run(finance)
