@@ -1468,6 +1468,38 @@ def test_the_days_left_unsettled_are_found_past_days_whose_shifts_covered_them(f
     assert [(d["date"], d["entries"]) for d in later["items"]] == [("2026-11-23", 1), ("2026-11-25", 1)]
 
 
+def test_a_shift_is_of_the_estate_s_day_around_its_midnight_far_from_utc(finance):
+    """Kiritimati (UTC+14): 23:59 there is 09:59 UTC the same date. A shift settled at 23:59 is of that
+    day; two minutes later, past its midnight, the day is over: a shift of it is a 422, its payment
+    goes to the new day, the day over is left unsettled until its close covers what came after the
+    shift (review r9 of h9)."""
+    finance.copy_estate_edit(event("archive", "estate_updated", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": ESTATE.upper().replace("_", "-"), "name": "Line Islands",
+        "address": "1 Reef Rd", "timezone": "Pacific/Kiritimati", "version": 2}))
+    approved(finance)
+    run(finance)
+    clock.freeze(clock.parse_iso("2026-11-23T09:58:00Z"))      # 23:58 on 11-23 there
+    assert pay(finance, "hh_1", 21002, "cash")["day"] == "2026-11-23"
+    clock.advance(timedelta(minutes=1))
+    acting(finance, CASHIER)
+    shift = finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "wang",
+                                                              "closes_day": False}})
+    assert shift["entries"] == 1
+    assert pay(finance, "hh_2", 500, "cash")["day"] == "2026-11-23"  # 23:59: the day is open still
+    clock.advance(timedelta(minutes=2))                           # 00:01 on 11-24 there, 10:01 UTC 11-23
+    acting(finance, CASHIER)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "wang", "closes_day": False}})
+    assert refused.value.errors[0]["field"] == "data.closes_day"
+    assert pay(finance, "hh_3", 700, "cash")["day"] == "2026-11-24"
+    acting(finance, CASHIER)
+    left = finance.list_unsettled_days({"estate_id": ESTATE, "filters": {}})["items"]
+    assert [(d["date"], d["entries"], d["net_cents"]) for d in left] == [("2026-11-23", 1, 500)]
+    closed = finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "wang"}})
+    assert (closed["shift"], closed["entries"], closed["net_cents"]) == (2, 1, 500)
+    assert finance.list_unsettled_days({"estate_id": ESTATE, "filters": {}})["items"] == []
+
+
 def test_a_shift_s_settlement_sent_again_with_its_key_answers_the_first(finance):
     approved(finance)
     run(finance)
