@@ -899,6 +899,10 @@ ZH = {
         '该设备自 {0} 起已停运，请先恢复运行',
     'is out of service':
         '已停运',
+    'the equipment is out of service for the open work order {0} since {1}: it is handed to another order once that one is completed or cancelled':
+        '该设备自 {1} 起为未完成的工单 {0} 停运，该工单完成或取消后才能转给其他工单',
+    'is out of service for {0}':
+        '正为 {0} 停运',
     'is in service':
         '正在运行',
     'the equipment is in service':

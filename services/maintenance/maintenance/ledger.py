@@ -175,15 +175,19 @@ def in_list(equipment):
 
 # -- in and out of service (停运) ------------------------------------------------------
 
-def out_of_service(equipment, reason, now, actor, order=None, until_checked=False):
+def out_of_service(equipment, reason, now, actor, order=None, until_checked=False, standing_order=None):
     """停运: a piece taken out of service, since now, with why, and the open work order it waits on
     (``order``: of the estate, open, naming this piece, checked by the caller) or none (by hand):
     "which lifts are down now" had no answer, and an entrapment plan's step "the lift out of
-    service until checked" recorded nothing (found by h6, a probe of a lift's year). A piece out of
-    service already is a 409 naming since when, unless it is the same again (no change).
+    service until checked" recorded nothing (found by h6, a probe of a lift's year).
     ``until_checked``: the order's completion leaves it out, put back by hand with what was checked
     (a lift after an entrapment, 检验合格方可使用: the order's sign-off put it back at once, found by
-    review r10 of h10); one taken out by hand is always until checked."""
+    review r10 of h10); one taken out by hand is always until checked.
+
+    A piece out of service already is the same again (no change), or handed to ``order``
+    (``handed_over``) when it waits on no open order: out by hand, or for an order completed or
+    cancelled (``standing_order``: the order it is out for, as stored, None when by hand). Else a 409
+    naming the open order it waits on, or since when."""
     reason = reason.strip()
     order_id = order["_id"] if order else None
     until_checked = bool(until_checked) or order is None
@@ -192,6 +196,15 @@ def out_of_service(equipment, reason, now, actor, order=None, until_checked=Fals
         if (standing["reason"], standing["work_order_id"], standing.get("until_checked", order_id is None)) == (
                 reason, order_id, until_checked):
             return None
+        if order is not None and standing["work_order_id"] != order_id and waits_on_no_open_order(
+                standing, standing_order):
+            return handed_over(equipment, standing, reason, order, until_checked, now, actor)
+        if standing["work_order_id"] and standing["work_order_id"] != order_id and not waits_on_no_open_order(
+                standing, standing_order):
+            raise Conflict(f"the equipment is out of service for the open work order "
+                           f"{standing['work_order_number']} since {standing['since']}: it is handed to another "
+                           "order once that one is completed or cancelled",
+                           [field_error("id", f"is out of service for {standing['work_order_number']}")])
         raise Conflict(f"the equipment is out of service already, since {standing['since']}: "
                        "put it back in service first", [field_error("id", "is out of service")])
     stamp = clock.to_iso(now)
@@ -199,6 +212,35 @@ def out_of_service(equipment, reason, now, actor, order=None, until_checked=Fals
              "work_order_number": order["number"] if order else None, "by": actor, "until_checked": until_checked}
     return Change({"out_of_service": state, "updated_at": stamp},
                   events=[("equipment_out_of_service", service_event_data(equipment, state))])
+
+
+# the statuses of a work order that keeps no piece out of service any more
+ORDER_DONE = frozenset({"completed", "cancelled"})
+
+
+def waits_on_no_open_order(standing, standing_order):
+    """Whether a piece's spell out of service (``standing``) waits on no open work order: taken out by
+    hand, or for an order completed (until checked) or cancelled, or one the ledger no longer has."""
+    return not standing["work_order_id"] or standing_order is None or standing_order["status"] in ORDER_DONE
+
+
+def handed_over(equipment, standing, reason, order, until_checked, now, actor):
+    """A piece out of service by hand, or for an order done, handed to the open ``order`` naming it:
+    one spell, its start (``since``) kept, its order, reason and ``until_checked`` the new order's,
+    announced ``equipment_out_of_service`` with ``handed_over_from`` (the order it was out for, None
+    when by hand, its reason, ``until_checked``, who took it out, and when it was handed over), so
+    the archive's record says the spell changed order. The desk put it back by hand first, which
+    recorded and announced a "back in service" that never was (found by h12, a lift kept out after
+    an entrapment)."""
+    stamp = clock.to_iso(now)
+    state = {"since": standing["since"], "reason": reason, "work_order_id": order["_id"],
+             "work_order_number": order["number"], "by": actor, "until_checked": until_checked}
+    before = {"work_order_id": standing["work_order_id"], "work_order_number": standing.get("work_order_number"),
+              "reason": standing["reason"], "until_checked": standing.get("until_checked", True),
+              "by": standing["by"], "at": stamp}
+    return Change({"out_of_service": state, "updated_at": stamp},
+                  events=[("equipment_out_of_service",
+                           service_event_data(equipment, state) | {"handed_over_from": before})])
 
 
 def back_in_service(equipment, note, now, actor, order=None):

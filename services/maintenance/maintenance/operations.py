@@ -94,7 +94,8 @@ def set_work_order_equipment(db, outbox, caller, estate_id, order_id, equipment_
 def take_equipment_out_of_service(db, outbox, caller, estate_id, equipment_id, data):
     """停运 (``ledger.out_of_service``): by hand with its reason, or for an open work order of the
     estate that names this piece (422 naming ``data.work_order_id`` else), which puts it back in
-    service when it is completed."""
+    service when it is completed; a piece out already by hand or for an order done is handed to it
+    (the order it is out for read in the decision: a write that meets another decides again)."""
     order = None
     if data.get("work_order_id"):
         order = store.referenced(db, "work_orders", estate_id, data["work_order_id"], "data.work_order_id")
@@ -107,7 +108,14 @@ def take_equipment_out_of_service(db, outbox, caller, estate_id, equipment_id, d
     store.get(db, "equipment", estate_id, equipment_id)  # 404 before anything else
     return _shown(db, outbox, _change(db, outbox, "equipment", estate_id, equipment_id, lambda equipment: (
         ledger.out_of_service(equipment, data["reason"], clock.now(), caller.user, order,
-                              data.get("until_checked", False)))))
+                              data.get("until_checked", False), _standing_order(db, estate_id, equipment)))))
+
+
+def _standing_order(db, estate_id, equipment):
+    """The work order a piece is out of service for, as stored (None when out by hand or in service):
+    a piece waiting on no open order is handed to another (``ledger.handed_over``)."""
+    standing = equipment.get("out_of_service") or {}
+    return standing.get("work_order_id") and store.find(db, "work_orders", estate_id, standing["work_order_id"])
 
 
 def return_equipment_to_service(db, outbox, caller, estate_id, equipment_id, data):

@@ -162,3 +162,68 @@ def test_every_piece_out_for_an_order_comes_back_with_its_completion_not_only_th
     as_caller(engineering, MANAGER)
     act(engineering, "cancel_work_order", cancelled, reason="并入另一工单")
     assert [p["code"] for p in out_now(engineering)] == ["LIFT-3"]
+
+
+def test_a_piece_out_for_an_order_done_or_by_hand_is_handed_to_an_open_order_keeping_its_start(engineering):
+    """The entrapment's lift, out until checked after its breakdown's order was signed off, is checked by
+    an order of its own; a piece taken out by hand is repaired by an order; a piece out for an order
+    cancelled waits on another: each was a 409, so the desk put it back by hand first, which recorded and
+    sent webhooks a "back in service" that never was (found by h12, a lift kept out after an entrapment).
+    Handed to the open order naming it: one spell, its start kept, its order changed, announced with the
+    order it was out for. A piece out for another OPEN order stays a 409 naming that order."""
+    breakdown = open_repair(engineering)
+    act(engineering, "set_work_order_equipment", breakdown, equipment_id=engineering.lift["id"])
+    taken = down(engineering, engineering.lift["id"], reason="困人后停运待检", work_order_id=breakdown,
+                 until_checked=True)
+    since = taken["out_of_service"]["since"]
+    act(engineering, "assign_work_order", breakdown, technician="chen")
+    act(engineering, "start_work_order", breakdown)
+    act(engineering, "complete_work_order", breakdown, **completion())
+    clock.advance(timedelta(hours=5))
+    check = open_repair(engineering, request_id="sr_check")
+    act(engineering, "set_work_order_equipment", check, equipment_id=engineering.lift["id"])
+    handed = down(engineering, engineering.lift["id"], reason="维保单位检验", work_order_id=check)
+    spell = handed["out_of_service"]
+    assert (spell["since"], spell["work_order_id"], spell["reason"], spell["until_checked"]) == (
+        since, check, "维保单位检验", False)
+    assert down(engineering, engineering.lift["id"], reason="维保单位检验", work_order_id=check) == handed  # again
+    assert announced(engineering, "equipment_back_in_service") == []  # no false "back in service"
+    first, second = announced(engineering, "equipment_out_of_service")
+    assert "handed_over_from" not in first
+    assert second["out_of_service"]["since"] == since
+    assert second["handed_over_from"] == {
+        "work_order_id": breakdown, "work_order_number": taken["out_of_service"]["work_order_number"],
+        "reason": "困人后停运待检", "until_checked": True, "by": "chen",
+        "at": clock.to_iso(clock.now())}
+    # another open order naming the lift: 409 naming the one it is out for
+    other = open_repair(engineering, request_id="sr_other")
+    act(engineering, "set_work_order_equipment", other, equipment_id=engineering.lift["id"])
+    with pytest.raises(Conflict) as refused:
+        down(engineering, engineering.lift["id"], reason="另一故障", work_order_id=other)
+    assert spell["work_order_number"] in refused.value.detail
+    act(engineering, "assign_work_order", check, technician="chen")
+    act(engineering, "start_work_order", check)
+    act(engineering, "complete_work_order", check, **completion())
+    assert out_now(engineering) == []  # its check done: back with the order it was handed to
+    [back_event] = announced(engineering, "equipment_back_in_service")
+    assert (back_event["out_of_service"]["since"], back_event["back"]["work_order_id"]) == (since, check)
+    # a piece out by hand, then an order for its repair
+    by_hand = down(engineering, engineering.pump["id"], reason="轴承异响, 待厂家")
+    repair = open_repair(engineering, request_id="sr_pump")
+    act(engineering, "set_work_order_equipment", repair, equipment_id=engineering.pump["id"])
+    handed = down(engineering, engineering.pump["id"], reason="更换轴承", work_order_id=repair)
+    assert (handed["out_of_service"]["since"], handed["out_of_service"]["work_order_id"]) == (
+        by_hand["out_of_service"]["since"], repair)
+    assert announced(engineering, "equipment_out_of_service")[-1]["handed_over_from"]["work_order_id"] is None
+    # a piece out for an order cancelled, handed to the one it was merged into
+    as_caller(engineering, MANAGER)
+    act(engineering, "cancel_work_order", other, reason="并入另一工单")
+    merged = open_repair(engineering, request_id="sr_merged")
+    act(engineering, "set_work_order_equipment", merged, equipment_id=engineering.pump["id"])
+    with pytest.raises(Conflict) as refused:  # the pump's repair is open
+        down(engineering, engineering.pump["id"], reason="并单", work_order_id=merged)
+    assert handed["out_of_service"]["work_order_number"] in refused.value.detail
+    act(engineering, "cancel_work_order", repair, reason="并入另一工单")
+    moved = down(engineering, engineering.pump["id"], reason="并单", work_order_id=merged)
+    assert (moved["out_of_service"]["since"], moved["out_of_service"]["work_order_id"]) == (
+        by_hand["out_of_service"]["since"], merged)
