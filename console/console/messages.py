@@ -2188,6 +2188,7 @@ _MESSAGES = {
     "field.quote_version": ("报价版本", "Quote version"),
     "field.reason": ("原因", "Reason"),
     "field.until_checked": ("检验合格后人工恢复", "Until checked"),
+    "field.handed_over_from": ("此前停运所为", "Handed over from"),  # a spell handed to another order (h12)
     "field.hold_id": ("暂挂的卖方预收款", "Seller's prepaid money held"),
     "field.waiting_for": ("等待", "Waiting for"),
     "field.expected_on": ("预计恢复日期", "Expected back on"),
@@ -2854,6 +2855,10 @@ _MESSAGES = {
     "incident.release_none": ("已结束，未记录解救（时限 {target} 分钟）", "closed with no release recorded ({target}-minute target)"),
     "incident.released_at": ("解救时间（乘客脱困时；事后补录时填写，默认为现在，仅“解救”步骤）",
                              "Passengers out at (the release step only; if earlier; default: now)"),
+    # an entrapment's lift (h12): its emergency order takes it out of service until checked
+    "incident.lift": ("被困电梯", "Lift"),
+    "incident.lift_out_until_checked": ("抢险工单使其停运，检验合格后人工恢复运行",
+                                        "out of service for its emergency order until checked, put back by hand"),
     "incident.close": ("结束事件", "Close the incident"),
     "incident.step_recorded": ("步骤已记录。", "Step recorded."),
     "incident.closed": ("事件已结束。", "Incident closed."),

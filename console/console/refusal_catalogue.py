@@ -903,6 +903,14 @@ ZH = {
         '该设备自 {1} 起为未完成的工单 {0} 停运，该工单完成或取消后才能转给其他工单',
     'is out of service for {0}':
         '正为 {0} 停运',
+    'an elevator entrapment that opens its own emergency work order names its lift':
+        '只有自行生成抢险工单的电梯困人事件才能登记被困电梯',
+    'is named by an elevator entrapment opening its own order only':
+        '仅电梯困人事件（自行生成抢险工单）可登记设备',
+    'no such equipment in this estate':
+        '本小区没有该设备',
+    'is not a piece of equipment of this estate':
+        '不是本小区的设备',
     'is in service':
         '正在运行',
     'the equipment is in service':

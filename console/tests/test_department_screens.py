@@ -37,6 +37,21 @@ def test_an_incident_shows_its_plan_with_what_is_done_and_records_the_pending_st
     _only_documented(fake, documented_routes)
 
 
+def test_an_entrapment_names_its_lift_out_of_service_until_checked(client, fake):
+    """The entrapment names its lift (h12, a lift kept out after an entrapment): its page says which, and
+    that its emergency order keeps it out of service until checked, in Chinese and English."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    stuck = {**INCIDENT, "type": "elevator_entrapment", "equipment": {"id": "eq_lift3", "code": "LIFT-3"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", stuck)
+    page = client.get("/security/incidents/in_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    lift = page.split("data-incident-lift>")[1].split("</dd>")[0]
+    assert "LIFT-3" in lift and "检验合格后人工恢复运行" in lift and "被困电梯" in page
+    page = client.get("/security/incidents/in_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "until checked" in page.split("data-incident-lift>")[1].split("</dd>")[0]
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", INCIDENT)  # none named: nothing said
+    assert "data-incident-lift" not in client.get("/security/incidents/in_1").get_data(as_text=True)
+
+
 def test_a_closed_incidents_steps_left_undone_read_not_done_not_pending(client, fake):
     """Closed, its plan still read 报警 — 待办 beside the summary: a step nobody will do any more
     (the closed event's steps_not_done), shown as work to do (a probe of the security department's day)."""

@@ -41,6 +41,25 @@ def work_order_fact(db, estate_id, body, caller):
     return {"work_order": FOUND, "work_order_id": order["id"], "work_order_number": order.get("number")}
 
 
+def equipment_fact(db, estate_id, body, caller):
+    """An incident naming a piece of equipment (an elevator entrapment's lift, ``equipment_id``):
+    whether maintenance has it in ``estate_id``, asked as the caller (a guard, who reads no page of the
+    ledger: the call checks the estate alone): ``{"equipment": not_found}``, or ``found`` with its
+    ``equipment_id`` and ``equipment_code``. Security keeps no copy of the ledger (h12, a lift kept out
+    after an entrapment). None for a body without one, or one the contract refuses (the service's 400
+    follows). Maintenance not answering is the call's 503."""
+    named = body.get("equipment_id") if isinstance(body, dict) else None
+    if named is None or not contracts.load().accepts(ID, named):
+        return {}
+    try:
+        piece = current_app.extensions["estate_ops"].rpc.call(
+            "maintenance", "get_equipment", {"estate_id": estate_id, "id": named}, request_id=g.request_id,
+            caller=caller)
+    except NotFound:
+        return {"equipment": NOT_FOUND}
+    return {"equipment": FOUND, "equipment_id": piece["id"], "equipment_code": piece.get("code")}
+
+
 # -- the daily cap on parking a parking hour's fee standard may not exceed --------------------
 # Which standard prices a started hour of parking is finance's rule alone
 # (``standards.prices_a_parking_hour``): the gateway reads the cap for any parking standard, and

@@ -888,3 +888,35 @@ def test_the_archivist_reads_the_archive_s_settings_and_changes_none(client, acc
     contract.problem(client.get("/api/v1/estates/A/settings/finance", headers=bearer(archivist)), 403, "forbidden")
     contract.problem(client.get("/api/v1/estates/B/settings/archive", headers=bearer(archivist)), 403, "forbidden")
     assert rpc.calls_to("archive", "update_settings") == [] and rpc.calls_to("finance", "get_settings") == []
+
+
+# -- an entrapment's lift, maintenance's piece of equipment (references.py) -------------------
+
+@pytest.mark.parametrize("maintenance_answers, found", [
+    ({"id": "eq_lift3", "code": "LIFT-3", "name": "3号楼客梯"},
+     {"equipment": "found", "equipment_id": "eq_lift3", "equipment_code": "LIFT-3"}),
+    (NotFound("no such equipment"), {"equipment": "not_found"})])
+def test_the_gateway_tells_security_whether_an_incident_names_equipment_of_the_estate(
+        client, accounts, rpc, maintenance_answers, found):
+    """An elevator entrapment names its lift (h12, a lift kept out after an entrapment): security keeps
+    no copy of the equipment ledger, so the gateway asks maintenance, as the caller (a guard, who may
+    not read the ledger's pages), in the estate of the call, and security refuses what was not found."""
+    rpc.answer("maintenance", "get_equipment", maintenance_answers)
+    rpc.answer("security_patrol", "open_incident", lambda call: {"id": "inc_1"})
+    guard = accounts.user("guard-a", ["security"], ["A"])
+    answer = client.post("/api/v1/estates/A/incidents", headers=bearer(guard), json={
+        "type": "elevator_entrapment", "description": "two people in lift 3", "location": "Building 3",
+        "equipment_id": "eq_lift3"})
+    assert answer.status_code == 201, answer.get_json()
+    asked = rpc.only_call("maintenance", "get_equipment")
+    assert asked.payload == {"estate_id": "A", "id": "eq_lift3"} and asked.caller["user"] == "guard-a"
+    assert rpc.only_call("security_patrol", "open_incident").context == found
+
+
+def test_an_incident_naming_no_equipment_asks_maintenance_nothing(client, accounts, rpc):
+    rpc.answer("security_patrol", "open_incident", lambda call: {"id": "inc_1"})
+    guard = accounts.user("guard-a", ["security"], ["A"])
+    client.post("/api/v1/estates/A/incidents", headers=bearer(guard), json={
+        "type": "elevator_entrapment", "description": "two people in lift 3", "location": "Building 3"})
+    assert rpc.calls_to("maintenance", "get_equipment") == []
+    assert rpc.only_call("security_patrol", "open_incident").context is None

@@ -425,13 +425,15 @@ def from_fire_defect(event, number, created, rules):
         fire_equipment={"id": defect["equipment_id"], "code": defect["equipment_code"]})
 
 
-def from_incident(event, number, created, rules):
+def from_incident(event, number, created, rules, equipment=None):
     """抢险 from an incident whose emergency plan calls for engineering: an emergency order,
-    its response time from the incident's opening; the category where the incident type is one."""
+    its response time from the incident's opening; the category where the incident type is one.
+    ``equipment``: the piece the incident names (an entrapment's lift), found in the estate: the
+    order names it (h12, a lift kept out after an entrapment)."""
     incident = event["data"]
     reported_at = incident["opened_at"]
     category = incident_category(incident["type"])
-    return _new_order(
+    order = _new_order(
         work_order_id(event["estate_id"], "incident", incident["id"]), event["estate_id"], number,
         {"type": "incident", "id": incident["id"]}, created,
         request_id=None, household_id=None,
@@ -439,7 +441,11 @@ def from_incident(event, number, created, rules):
                     f"{incident['description']}"[:2000],
         priority="emergency", category=category, reported_at=reported_at,
         response_due=response_due_at(reported_at, "emergency", rules),
-        actor=event.get("actor"), note=f"from incident {incident['number']}", event_id=event["event_id"])
+        actor=event.get("actor"), note=f"from incident {incident['number']}" + (
+            f", equipment {equipment['code']}" if equipment else ""), event_id=event["event_id"])
+    if equipment:
+        order["equipment_id"] = equipment["_id"]
+    return order
 
 
 PLAN_KIND_LABELS = {"daily_inspection": "daily inspection", "periodic_maintenance": "periodic maintenance"}

@@ -214,6 +214,11 @@ def out_of_service(equipment, reason, now, actor, order=None, until_checked=Fals
                   events=[("equipment_out_of_service", service_event_data(equipment, state))])
 
 
+def entrapment_reason(incident_number):
+    """Why an entrapment's lift is out of service (the plan's step "lift out of service until checked")."""
+    return f"elevator entrapment, incident {incident_number}: out of service until checked"
+
+
 # the statuses of a work order that keeps no piece out of service any more
 ORDER_DONE = frozenset({"completed", "cancelled"})
 

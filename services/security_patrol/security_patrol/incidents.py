@@ -66,12 +66,34 @@ def occurred_at(data, now, rules):
     return clock.to_iso(min(at, now))
 
 
+def named_equipment(data, plan, found, ref):
+    """The lift an elevator entrapment names (``data.equipment_id``, maintenance's piece): ``{id, code}``,
+    None when none is named. Its emergency order names it and takes it out of service until checked, the
+    plan's step "lift out of service until checked", which recorded nothing (found by h12, a lift kept out
+    after an entrapment). ``found``/``ref``: what the gateway found of it in the estate (security keeps no
+    copy of the ledger; ``not_found``: 422; None: nobody looked, maintenance opens the order alone on a
+    piece it has not). An entrapment whose plan (``plan``) opens no order, one taking over an anomaly's
+    order, or another type names none (422)."""
+    equipment_id = data.get("equipment_id")
+    if not equipment_id:
+        return None
+    field = "data.equipment_id"
+    if data["type"] != ENTRAPMENT or not plan["work_order"] or data.get("anomaly_id"):
+        raise BusinessRuleViolation("an elevator entrapment that opens its own emergency work order names its lift",
+                                    [field_error(field, "is named by an elevator entrapment opening its own order only")])
+    if found == "not_found":
+        raise BusinessRuleViolation("no such equipment in this estate",
+                                    [field_error(field, "is not a piece of equipment of this estate")])
+    return {"id": ref.get("equipment_id") or equipment_id, "code": ref.get("equipment_code")}
+
+
 def new_incident(incident_id, estate_id, data, number, now, actor, plan=None, happened=None,
-                 release_target_minutes=None):
+                 release_target_minutes=None, equipment=None):
     """The incident with a copy of the plan it runs (the estate's, or the default); ``happened``:
     when it happened (``occurred_at``), now when not given. An entrapment keeps the estate's
     ``entrapment_release_target_minutes`` in force when it opened (``release_target_minutes``: a
-    target changed later leaves it), and its ``release``, None until its passengers are out."""
+    target changed later leaves it), and its ``release``, None until its passengers are out.
+    ``equipment``: the lift it names (``named_equipment``), None for none."""
     plan = plan or emergency_plans.default_plan(data["type"])
     stamp = clock.to_iso(now)
     entrapment = {"release_target_minutes": release_target_minutes or DEFAULT_RELEASE_TARGET_MINUTES,
@@ -89,6 +111,7 @@ def new_incident(incident_id, estate_id, data, number, now, actor, plan=None, ha
         "work_order": plan["work_order"],
         # the patrol anomaly whose work order it takes over (a burst main found on a round): none asked
         "anomaly_id": data.get("anomaly_id"),
+        "equipment": equipment,  # an entrapment's lift (named_equipment)
         "pending_steps": [step["step"] for step in plan["steps"]],
         "steps": [],
         "escalations": [],
@@ -115,8 +138,10 @@ def opening_events(incident):
             "opened_at": incident["opened_at"]})]
     if not incident["work_order"]:
         return []
+    lift = incident.get("equipment")  # maintenance takes it out of service until checked for the order
     return [("emergency_repair_requested", {k: incident[k] for k in (
-        "number", "type", "description", "location", "opened_at")} | {"id": incident["_id"]})]
+        "number", "type", "description", "location", "opened_at")} | {"id": incident["_id"]} | (
+        {"equipment_id": lift["id"]} if lift else {}))]
 
 
 # the statuses of an order that serves no incident any more

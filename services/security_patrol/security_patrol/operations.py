@@ -520,11 +520,12 @@ def open_incident(db, outbox, caller, estate_id, data):
             incidents.check_takeover(anomaly_id, store.anomaly(db, estate_id, anomaly_id),
                                      store.orders_of_findings(db, estate_id, [anomaly_id]).get(anomaly_id),
                                      store.incident_taking_over(db, estate_id, anomaly_id))
+        plan = emergency_plans.in_force(data["type"], stored)
+        lift = incidents.named_equipment(data, plan, caller.equipment, caller.equipment_ref)  # refused unnumbered
         tz = rules["timezone"]
         number = incidents.incident_number(now, tz, store.next_number(db, estate_id, incidents.number_series(now, tz)))
-        incident = incidents.new_incident(doc_id, estate_id, data, number, now, caller.user,
-                                          emergency_plans.in_force(data["type"], stored), happened,
-                                          rules["entrapment_release_target_minutes"])
+        incident = incidents.new_incident(doc_id, estate_id, data, number, now, caller.user, plan, happened,
+                                          rules["entrapment_release_target_minutes"], lift)
         if incident.get("anomaly_id"):  # the anomaly's claim last, once the incident is known good: it
             # decides between two incidents opened at once, which each read none taking it over above
             holder = store.claim_anomaly_order(db, estate_id, incident, now)

@@ -3165,3 +3165,30 @@ def test_a_suspension_withdrawn_while_the_sweep_runs_has_its_recent_slots_announ
     assert len(patrol.outbox.of_type("patrol_round_missed")) == 3
     missed = patrol.missed_rounds({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]
     assert [item["scheduled_start"][8:10] for item in missed] == ["23", "24", "25", "26", "27"]
+
+
+def test_an_entrapment_names_its_lift_as_maintenance_knows_it_and_asks_for_it_out_of_service(patrol):
+    """The entrapment plan's step "lift out of service until checked" recorded nothing: the incident could
+    not name its lift (found by h12, a lift kept out after an entrapment). It names maintenance's piece,
+    as the gateway found it (``caller.equipment``), and asks maintenance for its order on that lift; a
+    piece maintenance has not, another incident type, or an anomaly's order taken over, a 422."""
+    as_caller(patrol, GUARD)
+    patrol.caller.equipment, patrol.caller.equipment_ref = "found", {"equipment_id": "eq_lift3",
+                                                                    "equipment_code": "LIFT-3"}
+    stuck = open_incident(patrol, equipment_id="eq_lift3")
+    assert stuck["equipment"] == {"id": "eq_lift3", "code": "LIFT-3"}
+    assert patrol.get_incident({"estate_id": ESTATE, "id": stuck["id"]})["equipment"] == stuck["equipment"]
+    [asked] = patrol.outbox.of_type("emergency_repair_requested")
+    assert asked["data"]["equipment_id"] == "eq_lift3"
+    for refused in ({"type": "burglary"}, {"type": "flooding"}):
+        with pytest.raises(BusinessRuleViolation) as wrong:
+            open_incident(patrol, equipment_id="eq_lift3", **refused)
+        assert wrong.value.errors[0]["field"] == "data.equipment_id"
+    patrol.caller.equipment, patrol.caller.equipment_ref = "not_found", {}
+    with pytest.raises(BusinessRuleViolation) as unknown:
+        open_incident(patrol, equipment_id="eq_elsewhere")
+    assert unknown.value.errors[0]["field"] == "data.equipment_id"
+    as_caller(patrol, GUARD)
+    plain = open_incident(patrol)
+    assert plain["equipment"] is None
+    assert "equipment_id" not in patrol.outbox.of_type("emergency_repair_requested")[-1]["data"]
