@@ -87,6 +87,14 @@ def bill_ids(estate_id, item, period):
     return ids.natural_ids("bill", (estate_id,), (item, period))
 
 
+def piece_bill_id(estate_id, household_id, item, period, covers_from):
+    """A run's bill of ``period`` that covers from a later month (``covers_from``: the rest of a cycle
+    after months other bills cover), under an id of its own: the natural id of the period is that of a
+    bill of the month's own (the vacant month's bill of another standard: found by review r3 of h3, the
+    rest of the quarter, taking it, counted billed already and left unbilled)."""
+    return ids.natural_id("bill", estate_id, household_id, item, period, "from", covers_from)
+
+
 def charge_bill_id(estate_id, service, charge_id):
     return ids.natural_id("bill", estate_id, "charge", service, charge_id)
 
@@ -158,21 +166,74 @@ def covered_months(bills, period):
     return covered
 
 
-def not_covered(pairs, covered):
-    """``pairs`` (``billed_pairs``) but those whose household's item a bill of another period covers in
-    the pair's period already (``covered``: ``covered_months``), as the
-    household's own cycle is never billed for a month covered (``billing_cycles.bill_span``): a
-    quarterly standard for occupied units billed a flat October to December, it moved out in
-    November, and the monthly standard for vacant units billed November and December again (found by
-    h3, the fee rise's leftovers; DOMAIN.md: no double billing). ``(kept, left_out)``."""
-    kept, left_out = [], 0
+def coverage(bills):
+    """``{(household_id, item): [(month, period, standard_id)]}``: the months ``bills`` (live ones) cover
+    (``months_covered``), each with its bill's period and standard (None for a charge's), which
+    ``uncovered`` reads."""
+    found = {}
+    for bill in bills:
+        source = bill.get("source") or {}
+        if source.get("kind") == "opening_balance":  # the previous company's bill of its period: its whole cycle
+            found.setdefault((bill["household_id"], bill["item"]), []).append((CARRIED, bill["period"], None))
+            continue
+        found.setdefault((bill["household_id"], bill["item"]), []).extend(
+            (month, bill["period"], source.get("standard_id")) for month, _ in months_covered(bill))
+    return found
+
+
+PIECE = "piece"  # ``uncovered``'s mark of a pair cut to the months no bill covers
+CARRIED = "carried"  # ``coverage``'s month of an opening balance (期初欠费): it covers its period's cycle whole
+
+
+def uncovered(pairs, covered, corrects=None, prorate=False):
+    """The one rule of which months of an item a household's bill may cover (DOMAIN.md: one bill per
+    household, item and period, no double billing; a month owed is billed): no two live bills of an item
+    share a month, and a run bills the months of its cycle no bill covers yet, and only those, whichever
+    order the months are run in (an opening balance, 期初欠费, of the pair's period covers its cycle whole,
+    as a quarter's was carried over as its first month's). ``pairs`` (``billed_pairs``, ``joined_mid_cycle``)
+    cut to those months
+    (``covered``: ``coverage``), each run of consecutive ones a bill of its own (``(household, standard,
+    period, months, (first, last), PIECE)``: ``run_bills`` gives one from a later month than its period an
+    id of its own, ``piece_bill_id``); a pair none of whose months is covered as it was (the cycle's own
+    bill, under its period's id: two runs at once write it once). A quarterly
+    standard's bill of October, its run made after November was billed by the month, covers October and
+    December (found by review r3 of h3: November billed twice, as only the bills before it were read);
+    the rest of a quarter whose October was billed vacant is November and December (found by review r3:
+    none was billed). A bill of the pair's own period a correction (更正) replaces covers nothing here:
+    the run re-bills it (``corrects``: ``{standard_id: the standard it corrects}``).
+    ``(kept, left_out)``: the pairs left out had every month covered (billed already)."""
+    kept, left_out, corrects = [], 0, corrects or {}
     for pair in pairs:
-        household, standard, period = pair[:3]
-        if period in covered.get((household["_id"], standard["item"]), ()):
+        household, standard, period, months, *span = pair
+        first, last = span[0] if span else (period, periods.add_months(period, CYCLE_MONTHS[standard["cycle"]] - 1))
+        wrong = corrects.get(standard["_id"])
+        taken = {month for month, of, standard_id in covered.get((household["_id"], standard["item"]), ())
+                 if not (wrong and of == period and standard_id == wrong)}
+        runs = [] if (CARRIED, period, None) in covered.get((household["_id"], standard["item"]), ()) \
+            else spans_between(first, last, taken)
+        if not runs:
             left_out += 1
-        else:
+        elif runs == [(first, last)]:
             kept.append(pair)
+        else:
+            kept.extend((household, standard, period,
+                         periods.months_between(*run) + 1 - handover_share(household, run[0], prorate), run, PIECE)
+                        for run in runs)
     return kept, left_out
+
+
+def spans_between(first, last, taken):
+    """``[(from, to)]``: the runs of consecutive months of ``first``..``last`` not in ``taken``."""
+    runs, month = [], first
+    while month <= last:
+        if month in taken:
+            month = periods.add_months(month, 1)
+            continue
+        start = month
+        while month <= last and month not in taken:
+            month = periods.add_months(month, 1)
+        runs.append((start, periods.add_months(month, -1)))
+    return runs
 
 
 def cycles_starting(standards, months):
@@ -293,6 +354,8 @@ def run_bills(estate_id, pairs, job_id, due, stamp):
             bill["prorated"] = prorated(household, household["occupied_from"][:7], 1 - share)
         if span:  # the months it covers, where not its period's onwards (``months_covered``)
             bill["covers_from"], bill["covers_to"] = span[0]
+            if span[1:] == [PIECE] and span[0][0] > period:  # cut from a later month (``uncovered``): its own id
+                bill["_id"] = piece_bill_id(estate_id, household["_id"], standard["item"], period, span[0][0])
         yield bill
 
 
@@ -427,8 +490,9 @@ def rebill(bill, wrong):
     at the correction's price: ``bill`` as the run made it, under an id of its own (the wrong bill
     keeps the natural one, cancelled, so a run repeated finds both and bills nothing twice), naming
     the bill it corrects."""
+    piece = (bill["covers_from"],) if bill.get("covers_from", bill["period"]) > bill["period"] else ()
     return {**bill, "_id": ids.natural_id("bill", bill["estate_id"], bill["household_id"], bill["item"],
-                                          bill["period"], "corrected", bill["source"]["standard_id"]),
+                                          bill["period"], "corrected", bill["source"]["standard_id"], *piece),
             "source": {**bill["source"], "corrects_bill_id": wrong["_id"]}}
 
 

@@ -292,19 +292,19 @@ def bills_covering(db, estate_id, household_ids, item, first, last):
     return list(store.scan(db.bills, {"estate_id": estate_id, "household_id": {"$in": sorted(household_ids)},
                                       "status": NOT_CANCELLED, "item": item,
                                       "period": {"$gte": first, "$lte": last}},
-                           ("household_id", "item", "period", "pricing", "prorated", "covers_from", "covers_to")))
+                           ("household_id", "item", "period", "pricing", "prorated", "covers_from", "covers_to",
+                            "source.standard_id", "source.kind")))
 
 
-def bills_reaching(db, estate_id, period):
-    """The bills (not cancelled) of the months before ``period`` that may cover it: those of several
-    months (a quarterly or yearly standard's, a household's own cycle's) of the year before, with the
-    months they cover (``billing.months_covered``), which a run of ``period`` bills no household's item
-    again (``billing.not_covered``). Through the bills index on estate, period, item."""
-    return list(store.scan(db.bills, {"estate_id": estate_id, "status": NOT_CANCELLED,
-                                      "period": {"$gte": calendar.add_months(period, 1 - LONGEST_BILL_MONTHS),
-                                                 "$lt": period},
-                                      "$or": [{"pricing.months": {"$gt": 1}}, {"covers_to": {"$gte": period}}]},
-                           ("household_id", "item", "period", "pricing", "prorated", "covers_from", "covers_to")))
+def bills_covering_months(db, estate_id, first, last):
+    """The bills (not cancelled) that cover some month of ``first``..``last`` (``_covering``: of those
+    months, or a bill of several months of the year before reaching into them), with the months they cover
+    (``billing.months_covered``) and their standard, which a run bills no household's item again
+    (``billing.uncovered``). Through the bills index on estate, period, item."""
+    months = [calendar.add_months(first, n) for n in range(calendar.months_between(first, last) + 1)]
+    return list(store.scan(db.bills, {"estate_id": estate_id, "status": NOT_CANCELLED, **_covering(months)},
+                           ("household_id", "item", "period", "pricing", "prorated", "covers_from", "covers_to",
+                            "source.standard_id", "source.kind")))
 
 
 def billed_by_run(db, estate_id, standard, period):

@@ -348,3 +348,90 @@ def test_a_sale_inside_a_household_s_own_quarter_bills_none_of_its_months_again(
         run(finance, month)
     assert set(covered(finance, "hh_2").values()) == {1}
     assert of(finance, "hh_2") == [("2026-12", "2027-02", 84600, 235), ("2027-03", "2027-05", 84600, 235)]
+
+
+def pieces(finance, household_id):
+    """The household's live bills: (period, covers_from, covers_to, cents, price per m²)."""
+    return {(b["period"], b.get("covers_from"), b.get("covers_to"), b["amount_cents"],
+             b["pricing"]["unit_price_cents_per_m2"]) for b in bills(finance, household_id=household_id)
+            if b["status"] != "cancelled"}
+
+
+# -- review r3 of h3 (a bill of several months beside another standard's bills of its months) --
+
+def test_a_quarter_run_late_after_a_month_it_covers_was_billed_bills_that_month_twice(finance):
+    approved(finance, cycle="quarterly", valid_from="2026-10", applies_to={"statuses": ["occupied"]})
+    approved(finance, unit_price_cents_per_m2=100, valid_from="2026-10", applies_to={"statuses": ["vacant"]})
+    at("2026-11")
+    moved(finance, "hh_2", "vacant", 3)
+    run(finance, "2026-11")                      # hh_2 vacant: November by the month
+    moved(finance, "hh_2", "occupied", 4)
+    run(finance, "2026-10")                      # October's run, late: October to December
+    assert set(covered(finance, "hh_2").values()) == {1}
+    # the months of its quarter no bill covered: October and December, each a bill at the quarter's price
+    assert pieces(finance, "hh_2") == {("2026-10", "2026-10", "2026-10", 28200, 235),
+                                       ("2026-10", "2026-12", "2026-12", 28200, 235),
+                                       ("2026-11", None, None, 12000, 100)}
+    again = run(finance, "2026-10", key="again")  # idempotent: the same bills, none made
+    assert again["result"]["bills_created"] == 0 and len(pieces(finance, "hh_2")) == 3
+
+
+def test_a_flat_handed_over_in_a_quarter_whose_first_month_was_billed_vacant_owes_the_rest_of_it(finance):
+    approved(finance, cycle="quarterly", valid_from="2026-10", applies_to={"statuses": ["occupied"]})
+    approved(finance, unit_price_cents_per_m2=100, valid_from="2026-10", applies_to={"statuses": ["vacant"]})
+    at("2026-10")
+    moved(finance, "hh_2", "vacant", 3)
+    run(finance, "2026-10")                      # hh_2 vacant: October by the month
+    moved(finance, "hh_2", "occupied", 4, occupied_from="2026-10-20")
+    at("2026-11")
+    assert [m["period"] for m in finance.list_unbilled_months({"estate_id": ESTATE})["items"]] == ["2026-11"]
+    for month in ("2026-11", "2026-12"):
+        at(month)
+        run(finance, month)
+    assert covered(finance, "hh_2") == Counter({"2026-10": 1, "2026-11": 1, "2026-12": 1})
+    # October vacant by the month, November and December the quarter's rest at its price, under an id of its own
+    assert pieces(finance, "hh_2") == {("2026-10", None, None, 12000, 100),
+                                       ("2026-10", "2026-11", "2026-12", 56400, 235)}
+    assert finance.list_unbilled_months({"estate_id": ESTATE})["items"] == []
+
+
+def test_a_correction_of_a_quarter_billed_in_pieces_re_bills_each_piece_once(finance):
+    """The quarter's pieces around a month billed by the month (review r3 of h3) are the run's own bills:
+    a correction (更正) of the quarterly standard re-bills each at its price, the month between untouched."""
+    from .test_standard_correction import approve, propose
+    wrong = approved(finance, cycle="quarterly", valid_from="2026-10", unit_price_cents_per_m2=208,
+                     applies_to={"statuses": ["occupied"]})
+    approved(finance, unit_price_cents_per_m2=100, valid_from="2026-10", applies_to={"statuses": ["vacant"]})
+    at("2026-11")
+    moved(finance, "hh_2", "vacant", 3)
+    run(finance, "2026-11")
+    moved(finance, "hh_2", "occupied", 4)
+    run(finance, "2026-10")
+    fix = propose(finance, cycle="quarterly", unit_price_cents_per_m2=235, corrects=wrong["id"],
+                  valid_from="2026-10", applies_to={"statuses": ["occupied"]})
+    approve(finance, fix["id"])
+    for _ in range(2):  # the correction's run, and again: nothing twice
+        run(finance, "2026-10")
+        assert set(covered(finance, "hh_2").values()) == {1}
+        assert pieces(finance, "hh_2") == {("2026-10", "2026-10", "2026-10", 28200, 235),
+                                           ("2026-10", "2026-12", "2026-12", 28200, 235),
+                                           ("2026-11", None, None, 12000, 100)}
+
+
+def test_a_quarter_run_late_after_its_last_month_was_billed_by_the_month_bills_the_months_before_it(finance):
+    """A third order (review r3 of h3's): December billed vacant first, then October's quarter, late: October
+    and November at the quarter's price, December once; November's run and October's again bill nothing."""
+    approved(finance, cycle="quarterly", valid_from="2026-10", applies_to={"statuses": ["occupied"]})
+    approved(finance, unit_price_cents_per_m2=100, valid_from="2026-10", applies_to={"statuses": ["vacant"]})
+    at("2026-12")
+    moved(finance, "hh_2", "vacant", 3)
+    run(finance, "2026-12")
+    moved(finance, "hh_2", "occupied", 4)
+    run(finance, "2026-10")
+    run(finance, "2026-11")
+    run(finance, "2026-10", key="again")
+    assert covered(finance, "hh_2") == Counter({"2026-10": 1, "2026-11": 1, "2026-12": 1})
+    assert pieces(finance, "hh_2") == {("2026-10", "2026-10", "2026-11", 56400, 235),
+                                       ("2026-12", None, None, 12000, 100)}
+    assert finance.list_unbilled_months({"estate_id": ESTATE})["items"] == []
+    assert rate(finance, "2026-Q4")[1] == sum(rate(finance, month)[1] for month in ("2026-10", "2026-11", "2026-12"))
