@@ -233,9 +233,14 @@ def run_billing(db, outbox, job, progress):
         corrects = {s["_id"]: s["corrects"] for s in [*billed, *(s for s, _ in mid_cycle)] if s.get("corrects")}
         pairs = [*billing.billed_pairs(billed, households, period, prorate, cycles),
                  *billing.joined_mid_cycle(mid_cycle, households, period, rules["timezone"], prorate)]
-        pairs, covered = billing.uncovered(pairs, billing.coverage(
-            store.bills_covering_months(db, estate_id, *_months_of(pairs))) if pairs else {}, corrects, prorate)
-    progress(0, len(pairs))
+        # an item with a standard of several months in force (a quarter's, a year's) is billed under the estate's
+        # lock of the billing of months (as the households' own cycles are): two runs of different months at once
+        # (October's quarter made late, November's by the month) each read what the other wrote
+        spanning = {s["item"] for s, start in starts if start is not None and standards.CYCLE_MONTHS[s["cycle"]] > 1}
+        held = [pair for pair in pairs if pair[1]["item"] in spanning]
+        pairs, covered = _uncovered(db, estate_id, [pair for pair in pairs if pair[1]["item"] not in spanning],
+                                    corrects, prorate)
+    progress(0, len(pairs) + len(held))
     due, stamp = billing.due_at(period, now, rules), clock.to_iso(now)
     counts = {"created": 0, "already": covered, "cents": 0, "corrected": 0}
     refused = []
@@ -274,11 +279,17 @@ def run_billing(db, outbox, job, progress):
     # the households paying a monthly standard by their own cycle (按季 / 按年缴费): what their bills cover
     # read and their bills written under the estate's lock of it, so that two runs of different months at
     # once do not each bill a month of a cycle (a few households: well within the lock's time)
-    if cycles and any(billing_cycles.applies_under(s) for s in billed):
+    own_cycles = cycles and any(billing_cycles.applies_under(s) for s in billed)
+    if held or own_cycles:
         with _held(db, _waited_for(lambda now_, until: store.lock_own_cycles(db, estate_id, now_, until),
                                    OWN_CYCLES_LOCK_WAIT_SECONDS)):
-            own = _own_cycle_pairs(db, estate_id, billed, households, period, cycles, prorate)
-            write(billing.run_bills(estate_id, own, job["_id"], due, stamp), False)
+            with collector.paused():
+                held, left_out = _uncovered(db, estate_id, held, corrects, prorate)
+            counts["already"] += left_out
+            write(billing.run_bills(estate_id, held, job["_id"], due, stamp), True)
+            if own_cycles:
+                own = _own_cycle_pairs(db, estate_id, billed, households, period, cycles, prorate)
+                write(billing.run_bills(estate_id, own, job["_id"], due, stamp), False)
     # a household busy at its turn is tried once more; still busy, the month's run again re-bills it (named here),
     # where the run failed whole and left every household after it at the wrong price (found by h3)
     busy = [bill for bill in busy if not rebilled(bill)]
@@ -294,6 +305,15 @@ def run_billing(db, outbox, job, progress):
               "households_busy": [{"household_id": bill["household_id"], "bill_id": bill["_id"]} for bill in busy]}
     _announce_run(db, outbox, job, result)
     return result
+
+
+def _uncovered(db, estate_id, pairs, corrects, prorate):
+    """``billing.uncovered`` of ``pairs``, read what every bill of their months covers
+    (``store.bills_covering_months``): ``(pairs cut to the months no bill covers, how many were left out)``."""
+    if not pairs:
+        return [], 0
+    return billing.uncovered(pairs, billing.coverage(store.bills_covering_months(db, estate_id, *_months_of(pairs))),
+                             corrects, prorate)
 
 
 def _months_of(pairs):

@@ -435,3 +435,29 @@ def test_a_quarter_run_late_after_its_last_month_was_billed_by_the_month_bills_t
                                        ("2026-12", None, None, 12000, 100)}
     assert finance.list_unbilled_months({"estate_id": ESTATE})["items"] == []
     assert rate(finance, "2026-Q4")[1] == sum(rate(finance, month)[1] for month in ("2026-10", "2026-11", "2026-12"))
+
+
+def test_a_late_quarter_run_and_a_month_s_run_at_once_bill_the_month_once(finance, monkeypatch):
+    """Review r3 of h3's first order, the two runs at once: November's read the flat vacant, it was let
+    (occupied) and October's read it so, each holding what the bills cover, read, before the other wrote
+    (November billed twice, October's quarter whole, before the lock). An item with a quarterly standard in
+    force is billed under the estate's lock of the billing of months: October's waits, then reads November's
+    bill and bills October and December."""
+    from finance import store
+    approved(finance, cycle="quarterly", valid_from="2026-10", applies_to={"statuses": ["occupied"]})
+    approved(finance, unit_price_cents_per_m2=100, valid_from="2026-10", applies_to={"statuses": ["vacant"]})
+    at("2026-11")
+    moved(finance, "hh_2", "vacant", 3)
+    read = store.households_for_billing
+
+    def then_let(db, estate_id):  # the flat let between the two runs' reads of it
+        found = list(read(db, estate_id))
+        db.households.update_one({"_id": "hh_2"}, {"$set": {"status": "occupied"}})
+        return found
+    monkeypatch.setattr(store, "households_for_billing", then_let)
+    runs = [{"_id": f"job_{month}", "estate_id": ESTATE, "params": {"period": month}, "created_by": "acc"}
+            for month in ("2026-11", "2026-10")]
+    answers = side_by_side(monkeypatch, *[lambda job=job: operations.run_billing(
+        finance.db, finance.outbox, job, lambda *done: None) for job in runs], at=(billing, "uncovered"))
+    assert [error for _, error in answers] == [None, None]
+    assert covered(finance, "hh_2") == Counter({"2026-10": 1, "2026-11": 1, "2026-12": 1})
