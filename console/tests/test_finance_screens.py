@@ -1013,6 +1013,28 @@ def test_the_same_payment_taken_again_today_is_asked_before_it_is_posted(client,
     assert client.post("/accounts/payments", data={**typed, "idempotency_key": "k-dave"}).status_code == 302
 
 
+def test_a_payment_form_sent_again_with_its_key_is_the_first_payment_not_asked_about(client, fake):
+    """A payment's form gone back to with the browser's Back and sent again as it was (its key) is the
+    payment already taken, which the API answers again: the same-payment question stopped it on the form
+    (the browser's back-then-send scenario, found by the merged suite) where it leads to the receipt."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/payments", (201, PAYMENT))
+    typed = {"csrf_token": csrf_of(client), "household_id": "hh_1", "amount": "270", "method": "cash",
+             "idempotency_key": "k-back"}
+    assert client.post("/accounts/payments", data=typed).status_code == 302
+    posted = {**PAYMENT, "method": "cash", "day": today, "posted_at": f"{today}T01:00:00Z"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments", {"items": [posted], "next_cursor": None})
+    again = client.post("/accounts/payments", data=typed)  # Back, then Send: the same key
+    assert again.status_code == 302 and _posts(fake, "/payments")[-1]["headers"]["Idempotency-Key"] == "k-back"
+    assert client.post("/accounts/payments", data={**typed, "idempotency_key": "k-new"}).status_code == 409
+
+
 def test_the_payments_taken_are_searched_by_receipt_number_and_channel_transaction_number(client, fake):
     """The cashier reconciling a line of the channel's statement, or an owner quoting his receipt,
     had every page of payments to read: the list is asked by the receipt's number (as the owner

@@ -4,7 +4,7 @@ import re
 from datetime import datetime, time as dtime, timezone
 from urllib.parse import quote
 
-from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, g, jsonify, redirect, render_template, request, session, url_for
 
 from .. import i18n, permissions
 from ..gateway_api import ApiProblem
@@ -249,22 +249,30 @@ def create_payment():
         body["prepaid_for"] = form["prepaid_for"]
     # the same money entered twice in a rush (two forms, two keys) became prepaid money unnoticed (h5's
     # probe): asked before it is posted again, the form as typed, its key kept (confirmed: posted once)
-    earlier = None if form.get("same_payment_confirmed") == "yes" else same_payment_today(body)
+    # a form sent again with a key this session posted (the browser's Back, then Send) is that payment,
+    # which the API answers again: not a second one to ask about
+    key = form.get("idempotency_key") or None
+    asked = form.get("same_payment_confirmed") != "yes" and key not in session.get(PAYMENT_KEYS, [])
+    earlier = same_payment_today(body) if asked else None
     if earlier:
         message = i18n.translate("pay.same_payment", number=earlier.get("receipt_number") or "",
                                  at=i18n.when(earlier.get("posted_at")))
         refused = ApiProblem(409, message, errors=[{"field": "same_payment_confirmed", "message": message}])
         return _payment_page(household_id, refused, same=earlier), 409
     payment, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, "payments"), body,
-                                                       idempotency_key=form.get("idempotency_key") or None),
+                                                       idempotency_key=key),
                                     lambda problem: _payment_page(household_id, problem))
     if refused:
         return refused
+    if key:
+        session[PAYMENT_KEYS] = ([k for k in session.get(PAYMENT_KEYS, []) if k != key] + [key])[-PAYMENT_KEYS_KEPT:]
     common.done("pay.taken", number=payment.get("receipt_number", ""))
     return redirect(url_for("accounts.receipt", payment_id=payment["id"]))
 
 
 SAME_PAYMENT_READ = 200  # the household's payments posted today read for the same one (one page)
+PAYMENT_KEYS = "payment_keys"  # the keys of the payments this session posted, the latest last
+PAYMENT_KEYS_KEPT = 20
 
 
 def same_payment_today(body):
