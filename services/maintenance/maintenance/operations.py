@@ -87,6 +87,7 @@ def mark_emergency(db, outbox, caller, estate_id, order_id, category):
 def set_work_order_equipment(db, outbox, caller, estate_id, order_id, equipment_id):
     """``POST …/work-orders/{id}/equipment``: the piece an open order is about (``domain.set_equipment``),
     one of the estate's (422 naming ``data.equipment_id`` else)."""
+    store.get(db, "work_orders", estate_id, order_id)  # the path's order first: another estate's is a 404
     equipment = store.referenced(db, "equipment", estate_id, equipment_id, "data.equipment_id")
     return step(db, outbox, caller, estate_id, order_id, domain.set_equipment, equipment)
 
@@ -96,6 +97,7 @@ def take_equipment_out_of_service(db, outbox, caller, estate_id, equipment_id, d
     estate that names this piece (422 naming ``data.work_order_id`` else), which puts it back in
     service when it is completed; a piece out already by hand or for an order done is handed to it
     (the order it is out for read in the decision: a write that meets another decides again)."""
+    store.get(db, "equipment", estate_id, equipment_id)  # the path's piece first: another estate's is a 404
     order = None
     if data.get("work_order_id"):
         order = store.referenced(db, "work_orders", estate_id, data["work_order_id"], "data.work_order_id")
@@ -105,7 +107,6 @@ def take_equipment_out_of_service(db, outbox, caller, estate_id, equipment_id, d
         if order.get("equipment_id") != equipment_id:
             raise BusinessRuleViolation("the work order is about other equipment, or names none yet",
                                         [field_error("data.work_order_id", "does not name this equipment")])
-    store.get(db, "equipment", estate_id, equipment_id)  # 404 before anything else
     return _shown(db, outbox, _change(db, outbox, "equipment", estate_id, equipment_id, lambda equipment: (
         ledger.out_of_service(equipment, data["reason"], clock.now(), caller.user, order,
                               data.get("until_checked", False), _standing_order(db, estate_id, equipment)))))

@@ -271,3 +271,16 @@ def test_an_entrapments_lift_out_by_hand_is_handed_to_its_order_and_an_unknown_l
     engineering.open_from_incident(entrapment("inc_other", equipment_id="eq_nowhere"))  # the order all the same
     [order] = engineering.list_work_orders({"estate_id": ESTATE, "filters": {"source_id": "inc_other"}})["items"]
     assert order["equipment_id"] is None and order["priority"] == "emergency"
+
+
+def test_another_estates_piece_or_order_on_this_estates_path_is_not_found_before_the_body_is_read(engineering):
+    """The path's piece (or order) is looked for first: another estate's id on this estate's path is a
+    404, as on every route, where the body's order (or piece) was checked first and its 422 said that
+    the body named nothing of this estate (found by the merged suite's access matrix)."""
+    from estate_common.errors import NotFound
+    as_caller(engineering, MANAGER)
+    with pytest.raises(NotFound):
+        down(engineering, "eq_of_another_estate", reason="困人", work_order_id="wo_of_another_estate")
+    with pytest.raises(NotFound):
+        engineering.set_work_order_equipment({"estate_id": ESTATE, "id": "wo_of_another_estate",
+                                              "data": {"equipment_id": "eq_of_another_estate"}})
