@@ -116,7 +116,8 @@ CLOSES_OUT = (
              "reverse_utility_top_up", "record_utility_owner_notice", "request_invoice", "void_invoice", "reverse_fund_deposit", "approve_fund_use",
              "reject_fund_use", "settle_day", "record_operating_expense", "reverse_operating_expense",
              "publish_disclosure", "send_reminder", "update_settings",
-             "issue_owner_access")  # a retired estate's owners still read what they owe (collecting it)
+             "issue_owner_access",  # a retired estate's owners still read what they owe (collecting it)
+             "confirm_bank_match", "explain_bank_line")  # 银行对账: its last months' bank reconciled
     | _named("security_patrol", "stop_patrol_plan", "check_in", "finish_round", "retire_fire_equipment",
              "clear_fire_lane", "record_incident_step", "reclassify_incident", "close_incident", "revoke_vehicle_pass",
              "record_vehicle_exit", "record_visitor_departure", "cancel_duty", "accept_shift_handover",
@@ -144,6 +145,8 @@ OWN_CLOSES_OUT = frozenset({
     ("POST", "/api/v1/estates/<estate_id>/exports"),
     # a read (an occupant's request to see his data, subject_access.py): answered for a retired estate too
     ("POST", "/api/v1/estates/<estate_id>/personal-data/search"),
+    # 银行对账: the bank's statement of its last months uploaded to reconcile them (uploads.py)
+    ("POST", "/api/v1/estates/<estate_id>/bank-statements/import"),
 })
 
 

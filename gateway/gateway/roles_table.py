@@ -65,7 +65,8 @@ def area(method, path):
         return _SERVICE_ROWS["archive"]
     if rest.endswith("/archive/completeness/missing"):  # the archive's shortfall named (a gateway route)
         return _SERVICE_ROWS["archive"]
-    if rest.endswith(("/opening-balances/import", "/opening-credits/import")):  # the previous company's lists
+    if rest.endswith(("/opening-balances/import", "/opening-credits/import", "/bank-statements/import")):
+        # the previous company's lists, the bank's statement (银行对账)
         return _SERVICE_ROWS["finance"]
     service = _service_of.get((method, path))
     return _SERVICE_ROWS[service]

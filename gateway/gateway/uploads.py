@@ -69,13 +69,27 @@ def register(app):
         # the previous company's prepayments start work: a retired estate takes none (retirements.OWN_STARTS_WORK)
         return _file_import(estate_id, job_scopes.OPENING_CREDIT_IMPORT, "finance", "start_opening_credit_import")
 
+    @app.post("/api/v1/estates/<estate_id>/bank-statements/import")
+    def import_bank_statement(estate_id):
+        # 银行对账: the month's statement (?period=YYYY-MM) replaces its lines; a retired estate's last months too
+        return _file_import(estate_id, job_scopes.BANK_STATEMENT_IMPORT, "finance", "start_bank_statement_import",
+                            data=_statement_month)
+
     @app.post("/api/v1/estates/<estate_id>/equipment/import")
     def import_equipment(estate_id):
         # new equipment: a retired estate takes none (retirements.OWN_STARTS_WORK)
         return _file_import(estate_id, job_scopes.EQUIPMENT_IMPORT, "maintenance", "start_equipment_import")
 
 
-def _file_import(estate_id, kind, service, method, formats=("csv",)):
+def _statement_month():
+    """The bank statement's month (``?period=``), read once the caller is authorized."""
+    period = request.args.get("period", "")
+    if not period:
+        raise InvalidInput("name the statement's month", [field_error("period", "is required (YYYY-MM)")])
+    return {"period": period}
+
+
+def _file_import(estate_id, kind, service, method, formats=("csv",), data=None):
     """A list imported from a file of ``formats`` (a CSV alone by default: another is a 415) by those
     who start ``kind``'s jobs: the file to ``service``'s ``method``, which answers its job; once per
     Idempotency-Key."""
@@ -84,7 +98,7 @@ def _file_import(estate_id, kind, service, method, formats=("csv",)):
     if not content:
         raise InvalidInput("the file is empty", [field_error("(file)", "is empty")])
     payload = {"estate_id": estate_id,
-               "data": {"format": file_format, "content_base64": base64.b64encode(content).decode()}}
+               "data": {"format": file_format, **(data() if data else {}), "content_base64": base64.b64encode(content).decode()}}
     state = current_app.extensions["estate_ops"]
 
     def call(context):

@@ -126,6 +126,15 @@ ROUTES = [
           filters=("period",)),
     Route("GET", f"{ESTATE}/reports/disclosure", "finance", "disclosure_report", policy.FINANCE,
           filters=("period",)),
+    # 银行对账: the month's bank statement (POST …/bank-statements/import, gateway/uploads.py) matched to the
+    # bank journal, read and worked by who uploads it, the accountant and management (job_scopes), where the
+    # accountant could only search payments by transaction_id (found by h14, the bank's statement matched)
+    Route("GET", f"{ESTATE}/reports/bank-reconciliation", "finance", "bank_reconciliation",
+          job_scopes.readers(job_scopes.BANK_STATEMENT_IMPORT), filters=("period",)),
+    Route("POST", f"{ESTATE}/bank-statements/lines/<line_id>/confirm", "finance", "confirm_bank_match",
+          job_scopes.readers(job_scopes.BANK_STATEMENT_IMPORT), body=True, id_param="line_id"),
+    Route("POST", f"{ESTATE}/bank-statements/lines/<line_id>/explain", "finance", "explain_bank_line",
+          job_scopes.readers(job_scopes.BANK_STATEMENT_IMPORT), body=True, id_param="line_id"),
     Route("POST", f"{ESTATE}/operating-expenses", "finance", "record_operating_expense", policy.FEE_SETTERS,
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/operating-expenses", "finance", "list_operating_expenses", policy.FINANCE,

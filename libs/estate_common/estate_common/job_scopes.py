@@ -20,6 +20,7 @@ OPENING_BALANCE_IMPORT = "opening_balance_import"
 OPENING_CREDIT_IMPORT = "opening_credit_import"  # 期初预收: those who carry the opening balances over
 RESTATEMENT = "restatement"
 EQUIPMENT_IMPORT = "equipment_import"
+BANK_STATEMENT_IMPORT = "bank_statement_import"  # 银行对账: the estate account's statement, matched by the accountant
 
 
 # Exports (estate_common.exports): whoever may read a resource's list may export it and read
@@ -62,6 +63,8 @@ JOB_SCOPES = {
     # result names lines and fields, never a cell's value
     OPENING_BALANCE_IMPORT: {"start": MANAGEMENT | {"accountant"}, "read": MANAGEMENT | {"accountant"}},
     OPENING_CREDIT_IMPORT: {"start": MANAGEMENT | {"accountant"}, "read": MANAGEMENT | {"accountant"}},
+    # finance: the accountant's bank statement matching (银行对账); the result names lines and fields only
+    BANK_STATEMENT_IMPORT: {"start": MANAGEMENT | {"accountant"}, "read": MANAGEMENT | {"accountant"}},
     # maintenance: the equipment ledger from a CSV register, by those who register equipment (ENGINEERING)
     EQUIPMENT_IMPORT: {"start": MANAGEMENT | {"technician"}, "read": MANAGEMENT | {"technician"}},
     # archive: the operator's admin sends an estate's copies again (archive/restatements.py)

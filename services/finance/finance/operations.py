@@ -24,7 +24,7 @@ from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, Serv
 from estate_common.kpis import by_the_month, per_estate
 from estate_common.store import page_computed, public
 
-from . import (arrears, arrears_view, billing, billing_cycles, deposits, invoices, journals, maintenance_fund,
+from . import (arrears, arrears_view, bank_statements, billing, billing_cycles, deposits, invoices, journals, maintenance_fund,
                opening_balance_imports, opening_balances, opening_credit_imports, opening_credits, owner_access,
                payments, periods, reports, seller_prepaid, standards, statement, store, utilities)
 from .rules import (APPROVAL_SECONDS, BILLING_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_RETRY_SECONDS,
@@ -38,6 +38,7 @@ OWN_CYCLES_LOCK_WAIT_SECONDS = 20
 BILLING_RUN = job_scopes.BILLING_RUN
 OPENING_BALANCE_IMPORT = job_scopes.OPENING_BALANCE_IMPORT
 OPENING_CREDIT_IMPORT = job_scopes.OPENING_CREDIT_IMPORT
+BANK_STATEMENT_IMPORT = job_scopes.BANK_STATEMENT_IMPORT
 
 
 @contextmanager
@@ -1630,7 +1631,91 @@ def reconciliation_report(db, estate_id, period):
         | journals.covered_days(entries, store.shifts_of_period(db, estate_id, period)), now,
         store.top_ups_of_period(db, estate_id, period), collected) | {
         "arrears_recovered": arrears_recovered(db, estate_id, period, rules, clock.to_iso(now)),
-        "cash_differences": journals.cash_differences(store.drawer_differences_of_period(db, estate_id, period))}
+        "cash_differences": journals.cash_differences(store.drawer_differences_of_period(db, estate_id, period)),
+        "bank_statement": _bank_statement_summary(db, estate_id, period, rules, entries)}
+
+
+# -- the bank statement matched (银行对账: bank_statements.py) --------------------------------------
+
+def start_bank_statement_import(db, caller, estate_id, data):
+    """The estate account's statement of a month, read and put in place of the month's lines by a
+    job (as the takeover lists are): the file measured now (400 over the caps, or no line)."""
+    jobs.require_may_start(BANK_STATEMENT_IMPORT, caller)
+    rules = store.rules_for(db, estate_id)
+    periods.refuse_before_catch_up(data["period"], clock.now(), rules)
+    content = bank_statements.decode(data["content_base64"])
+    lines = bank_statements.check(content)
+    job_id = jobs.created_id(caller, "finance", estate_id, BANK_STATEMENT_IMPORT)
+    job = jobs.create(db, job_id, estate_id, BANK_STATEMENT_IMPORT,
+                      {"format": "csv", "rows": lines, "period": data["period"]},
+                      caller.user, input={"content_base64": data["content_base64"]})
+    return jobs.public(job)
+
+
+def import_bank_statement(db, job, progress):
+    """The job's work: the file's lines replace the month's statement (natural ids: the same file
+    again writes nothing twice), what the accountant confirmed or explained of a line kept while it
+    reads the same (``bank_statements.merge_upload``). Its result counts lines and refusals, never a cell."""
+    estate_id, period = job["estate_id"], job["params"]["period"]
+    first, last = f"{period}-01", f"{period}-31"  # a day of the month: sheet_dates reads only real days
+    content = bank_statements.decode(job["_input"]["content_base64"])
+    lines, errors = bank_statements.read_statement(content, estate_id, period, first, last)
+    merged = bank_statements.merge_upload(store.statement_lines(db, estate_id, period), lines)
+    removed = store.replace_statement(db, estate_id, period, merged)
+    progress(len(lines) + len({e["row"] for e in errors}))
+    return {"rows": job["params"]["rows"], "lines": len(merged), "removed": removed,
+            "kept": sum(1 for line in merged if line.get("confirmed_entry") or line.get("explained")),
+            "rejected": len({e["row"] for e in errors}), "errors": errors[:100]}
+
+
+def _bank_matching(db, estate_id, period, rules, entries=None):
+    """``(lines, report)``: the month's statement matched to its bank journal's entries."""
+    entries = [e for e in (entries if entries is not None else store.entries_of_period(db, estate_id, period))
+               if e["journal"] == "bank"]
+    references = store.transaction_ids(db, estate_id, {e["ref_id"] for e in entries if e["kind"] in ("payment", "reversal")})
+    entries = [{**e, "reference": references.get(e["ref_id"])} for e in entries]
+    lines = store.statement_lines(db, estate_id, period)
+    return lines, bank_statements.match(lines, entries, rules["bank_match_window_days"])
+
+
+def _bank_statement_summary(db, estate_id, period, rules, entries):
+    if len(calendar.months_of(period)) != 1:  # a quarter's or year's: its months' statements are matched each
+        return None
+    lines, report = _bank_matching(db, estate_id, period, rules, entries)
+    return bank_statements.summary(lines, report)
+
+
+def bank_reconciliation(db, caller, estate_id, period):
+    """The month's statement lines matched, left unmatched and explained, and its bank entries left (GET)."""
+    bank_statements.require_reader(caller.roles)
+    rules = store.rules_for(db, estate_id)
+    _lines, report = _bank_matching(db, estate_id, period, rules)
+    return bank_statements.public_report(estate_id, period, rules["bank_match_window_days"], report, caller.roles,
+                                         clock.to_iso(clock.now()))
+
+
+def confirm_bank_match(db, caller, estate_id, line_id, data):
+    """A suggested match (or another entry of the line's money) confirmed by the accountant."""
+    bank_statements.require_reader(caller.roles)
+    line = store.get_statement_line(db, estate_id, line_id)
+    entries = {e["_id"]: e for e in store.entries_of_period(db, estate_id, line["period"]) if e["journal"] == "bank"}
+    entry = entries.get(data["entry_id"])
+    if entry is None:
+        raise NotFound(f"no bank journal entry {data['entry_id']} of {line['period']}",
+                       [field_error("data.entry_id", "names no bank journal entry of the statement's month")])
+    fields = bank_statements.confirmation(line, entry, store.statement_lines(db, estate_id, line["period"]),
+                                          caller.user, clock.to_iso(clock.now()))
+    line = store.set_statement_line(db, estate_id, line_id, fields)
+    return bank_statements.public_statement_line(line, caller.roles)
+
+
+def explain_bank_line(db, caller, estate_id, line_id, data):
+    """A line with no entry explained (bank interest, a fee, money not the estate's), with its note."""
+    bank_statements.require_reader(caller.roles)
+    line = store.get_statement_line(db, estate_id, line_id)
+    fields = bank_statements.explanation(line, data, caller.user, clock.to_iso(clock.now()))
+    line = store.set_statement_line(db, estate_id, line_id, fields)
+    return bank_statements.public_statement_line(line, caller.roles)
 
 
 def arrears_recovered(db, estate_id, period, rules, now):

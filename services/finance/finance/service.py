@@ -25,6 +25,7 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
     settings_defaults, settings_minima, settings_maxima = DEFAULTS, MINIMA, MAXIMA
     job_runners = {operations.BILLING_RUN: "_run_billing", operations.OPENING_BALANCE_IMPORT: "_import_opening_balances",
                    operations.OPENING_CREDIT_IMPORT: "_import_opening_credits",
+                   operations.BANK_STATEMENT_IMPORT: "_import_bank_statement",
                    **export_runners(exports.COLUMNS)}
 
     # -- exports (estate_common.exports): the columns in exports.py, the documents from the store --
@@ -302,6 +303,26 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
     def list_unsettled_days(self, payload):
         return operations.unsettled_days(self.db, payload["estate_id"], payload.get("filters", {}),
                                          payload.get("limit"), payload.get("cursor"))
+
+    # -- the bank statement matched (银行对账) ------------------------------------------------
+    @rpc_method
+    def start_bank_statement_import(self, payload):
+        return operations.start_bank_statement_import(self.db, self.caller, payload["estate_id"], payload["data"])
+
+    def _import_bank_statement(self, job, progress):
+        return operations.import_bank_statement(self.db, job, progress)
+
+    @rpc_method
+    def bank_reconciliation(self, payload):
+        return operations.bank_reconciliation(self.db, self.caller, payload["estate_id"], payload["filters"]["period"])
+
+    @rpc_method
+    def confirm_bank_match(self, payload):
+        return operations.confirm_bank_match(self.db, self.caller, payload["estate_id"], payload["id"], payload["data"])
+
+    @rpc_method
+    def explain_bank_line(self, payload):
+        return operations.explain_bank_line(self.db, self.caller, payload["estate_id"], payload["id"], payload["data"])
 
     @rpc_method
     def reconciliation_report(self, payload):

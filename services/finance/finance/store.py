@@ -90,6 +90,8 @@ INDEXES = {
                        ([("estate_id", 1), ("refund.status", 1), ("refund.day", 1)], {})],  # half-done refunds
     # a household's own billing cycle of an item (按季 / 按年缴费: billing_cycles.py), one per household and item
     "billing_cycles": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {})],
+    # the estate account's bank statement lines of a month (银行对账: bank_statements.py), one per line's natural id
+    "bank_statement_lines": [([("estate_id", 1), ("period", 1)], {})],
 }
 
 # indexes an older version made, dropped at start-up (estate_common.store.drop_retired_indexes)
@@ -104,7 +106,7 @@ NAMES = {  # collection -> what the API calls one of its documents
     "fund_accounts": "maintenance fund", "fund_entries": "maintenance fund entry",
     "operating_expenses": "operating expense", "disclosures": "published disclosure",
     "billing_runs": "billing run", "seller_prepaid": "seller's prepaid money held",
-    "billing_cycles": "household billing cycle",
+    "billing_cycles": "household billing cycle", "bank_statement_lines": "bank statement line",
 }
 # reads by id, and the one write path (estate_common.writes); a bill's and a payment's updated_at is
 # the moment of each write that changes what the API shows of it (an integrator's sync: the lists'
@@ -1520,3 +1522,38 @@ def get_listed(db, collection, estate_id, doc_id):
     """One record of a list (fee standards, operating expenses, settlements: each answered by its
     list as ``public`` of the stored document), by its id in the estate, or 404."""
     return _named.get(db, collection, estate_id, doc_id)
+
+
+# -- the bank statement matched (银行对账: bank_statements.py) ---------------------------------------
+
+def statement_lines(db, estate_id, period):
+    """The statement's lines of ``period``, in the file's order."""
+    return sorted(store.scan(db.bank_statement_lines, {"estate_id": estate_id, "period": period}),
+                  key=lambda line: (line["line"], line["_id"]))
+
+
+def replace_statement(db, estate_id, period, lines):
+    """The month's statement as an upload leaves it: its lines gone from the file deleted, the
+    others written whole (their natural ids: never a line twice). How many were deleted."""
+    gone = db.bank_statement_lines.delete_many({"estate_id": estate_id, "period": period,
+                                                "_id": {"$nin": [line["_id"] for line in lines]}}).deleted_count
+    for line in lines:
+        db.bank_statement_lines.replace_one({"_id": line["_id"], "estate_id": estate_id},
+                                            {**line, "estate_id": estate_id, "period": period}, upsert=True)
+    return gone
+
+
+def get_statement_line(db, estate_id, line_id):
+    return _named.get(db, "bank_statement_lines", estate_id, line_id)
+
+
+def set_statement_line(db, estate_id, line_id, fields):
+    db.bank_statement_lines.update_one({"_id": line_id, "estate_id": estate_id}, {"$set": fields})
+    return get_statement_line(db, estate_id, line_id)
+
+
+def transaction_ids(db, estate_id, payment_ids):
+    """``{payment_id: transaction_id}`` of the payments that have one (their channel's number)."""
+    return {p["_id"]: p["transaction_id"] for p in store.scan(
+        db.payments, {"estate_id": estate_id, "_id": {"$in": list(payment_ids)}}, ("transaction_id",))
+        if p.get("transaction_id")}

@@ -1,0 +1,325 @@
+"""The accountant's bank statement matching (银行对账): the estate's bank account statement of a
+month set against the bank journal's entries of it (``journals``: payments by transfer, WeChat,
+Alipay or bank card, their reversals, deposit and seller refunds).
+
+A statement is a CSV as banks export it (UTF-8 with or without its BOM, or GBK:
+``opening_balance_imports``'s reader): one line a movement, its ``date`` 交易日期, ``amount`` 金额 in
+yuan (read exactly, half-up to the cent) or ``amount_cents``, ``direction`` 收支 (in/out; 收入/支出;
+贷/借 as the account holder's statement says them), the bank's ``reference`` 流水号 (optional) and the
+``counterparty`` 对方户名 (personal data: shown in full to the accountant and the manager alone,
+never logged, never in a refusal). A line refused is reported with its line number, field and
+reason, never the cell's value; the others are read.
+
+**Each line's id is natural**: the statement (estate, month), then the bank's reference and
+direction, or without a reference its day, direction, amount and how many such lines came before
+it in the file. The same file uploaded again, or a corrected one, **replaces** the statement's
+lines (``merge_upload``): never a line twice; what the accountant confirmed or explained of a line
+kept while the line reads the same.
+
+**Matching** (``match``), each entry matched once, each line once:
+1. a match the accountant confirmed (``confirmed_entry``);
+2. the bank's reference equal to the entry's channel transaction id or receipt number, the same
+   direction and amount;
+3. the same direction and amount, the entry's day within ``bank_match_window_days`` (a per-estate
+   setting, default 3) of the line's either way (a transfer posted on the owner's word and at the
+   bank the next day), the nearest day first.
+Matches 2 and 3 are suggestions until confirmed. A line the accountant explained (bank interest,
+a fee, money not ours) is set apart with its note.
+
+Plain functions: no broker, no store.
+"""
+import csv
+import io
+import re
+import unicodedata
+from collections import Counter
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from estate_common import ids, job_scopes, personal_data, sheet_dates
+from estate_common.errors import BusinessRuleViolation, Forbidden, field_error
+from estate_common.money import to_cents
+from estate_common.text import number_text
+
+from . import opening_balance_imports
+from .opening_balance_imports import MAX_ROWS, _text, bad_file, decode
+
+__all__ = ["JOB_KIND", "check", "decode", "read_statement", "match", "merge_upload", "refuse_confirmation",
+           "public_line", "public_report", "require_reader", "explanation", "confirmation"]
+
+JOB_KIND = job_scopes.BANK_STATEMENT_IMPORT
+READERS = job_scopes.readers(JOB_KIND)  # who uploads a statement reads and matches it: the accountant, management
+
+COLUMNS = {
+    "date": ("date", "日期", "交易日期", "记账日期", "入账日期", "交易时间"),
+    "amount": ("amount", "金额", "交易金额", "发生额", "金额（元）", "金额(元)"),
+    "amount_cents": ("amount_cents", "金额（分）", "金额(分)"),
+    "direction": ("direction", "方向", "收支", "收支方向", "借贷", "借贷方向", "借贷标志"),
+    "reference": ("reference", "流水号", "交易流水号", "银行流水号", "参考号", "交易参考号"),
+    "counterparty": ("counterparty", "对方户名", "对方名称", "对方账户名", "对方账户名称"),
+}
+REQUIRED = ("date", "direction")
+DIRECTIONS = {"in": "in", "收入": "in", "收": "in", "贷": "in", "贷方": "in", "credit": "in", "cr": "in",
+              "out": "out", "支出": "out", "支": "out", "借": "out", "借方": "out", "debit": "out", "dr": "out"}
+SEES_COUNTERPARTY = frozenset({"accountant", "manager", "operator_admin"})
+DATE_REFUSED = "must be a day of the statement's month, such as 2026-11-03"
+AMOUNT_REFUSED = "must be an amount in yuan above zero, such as 210.02"
+DIRECTION_REFUSED = "must be in or out (收入/支出, 贷/借)"
+REFERENCE_TWICE = "names a reference an earlier line of the file has"
+OTHER_MONEY = "the entry is of other money than the statement's line (its direction or amount)"
+CONFIRMED_ELSEWHERE = "the entry is confirmed as another line's already"
+
+
+def _error(number, field, message):
+    return {"row": number, "field": field, "message": message}
+
+
+def _header(header):
+    wanted = {alias.lower(): name for name, aliases in COLUMNS.items() for alias in aliases}
+    found = {}
+    for index, name in enumerate(header):
+        field = wanted.get(unicodedata.normalize("NFKC", str(name or "")).strip().lower())
+        if field and field not in found:
+            found[field] = index
+    missing = [name for name in REQUIRED if name not in found]
+    if "amount" not in found and "amount_cents" not in found:
+        missing.append("amount (or amount_cents)")
+    if missing:
+        raise bad_file(f"the first row must name the columns; missing: {', '.join(missing)}")
+    return found
+
+
+def check(content):
+    """Refuse a file over the caps, or without its columns, before the job reads it (400); the
+    lines with text it has (the progress' estimate)."""
+    lines = opening_balance_imports.check(content)
+    reader = csv.reader(io.StringIO(_text(content)))
+    try:
+        _header(next(reader, None) or [])
+    except csv.Error:
+        raise bad_file(f"the CSV cannot be read at line {reader.line_num}") from None
+    return lines
+
+
+def _cents(cells):
+    if cells.get("amount_cents"):
+        text = number_text(unicodedata.normalize("NFKC", cells["amount_cents"]))
+        return int(text) if re.fullmatch(r"[0-9]+", text or "") and int(text) > 0 else None
+    text = unicodedata.normalize("NFKC", cells.get("amount") or "").replace("¥", "").replace("元", "").strip()
+    try:
+        yuan = Decimal(number_text(text))
+        cents = to_cents(yuan * 100) if yuan.is_finite() else 0
+    except InvalidOperation:
+        return None
+    return cents if cents > 0 else None
+
+
+def line_id(estate_id, period, *key):
+    return ids.natural_id("bsl", estate_id, period, *key)
+
+
+def read_statement(content, estate_id, period, first_day, last_day):
+    """``([line], [refusal])`` of a statement of ``period`` (its days ``first_day``..``last_day``,
+    ISO). Call ``check`` first."""
+    reader = csv.reader(io.StringIO(_text(content)))
+    lines, errors, references, alike = [], [], set(), Counter()
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise bad_file("the file is empty")
+        found = _header(header)
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            if reader.line_num - 1 > MAX_ROWS:
+                raise bad_file(f"at most {MAX_ROWS} lines in one import")
+            number = reader.line_num
+            cells = {name: (row[i].strip() if i < len(row) else "") for name, i in found.items()}
+            day = sheet_dates.day(cells.get("date"))
+            cents = _cents(cells)
+            direction = DIRECTIONS.get(unicodedata.normalize("NFKC", cells.get("direction") or "").strip().lower())
+            reference = unicodedata.normalize("NFKC", cells.get("reference") or "").strip()
+            refused = []
+            if day is None or not first_day <= day <= last_day:
+                refused.append(("date", DATE_REFUSED))
+            if cents is None:
+                refused.append(("amount_cents" if cells.get("amount_cents") else "amount", AMOUNT_REFUSED))
+            if direction is None:
+                refused.append(("direction", DIRECTION_REFUSED))
+            if not refused and reference and (reference.lower(), direction) in references:
+                refused.append(("reference", REFERENCE_TWICE))
+            if refused:
+                errors.extend(_error(number, field, message) for field, message in refused)
+                continue
+            if reference:
+                references.add((reference.lower(), direction))
+                key = ("ref", reference.lower(), direction)
+            else:
+                alike[(day, direction, cents)] += 1
+                key = ("day", day, direction, cents, alike[(day, direction, cents)])
+            lines.append({"_id": line_id(estate_id, period, *key), "line": number, "date": day,
+                          "amount_cents": cents, "direction": direction, "reference": reference,
+                          "counterparty": cells.get("counterparty") or ""})
+    except csv.Error:
+        raise bad_file(f"the CSV cannot be read at line {reader.line_num}") from None
+    return lines, errors
+
+
+def _same_money(line, entry):
+    return line["direction"] == entry["direction"] and line["amount_cents"] == entry["amount_cents"]
+
+
+def _days_apart(line, entry):
+    return abs((date.fromisoformat(line["date"]) - date.fromisoformat(entry["day"])).days)
+
+
+def _sum(rows):
+    return {"count": len(rows),
+            "in_cents": sum(r["amount_cents"] for r in rows if r["direction"] == "in"),
+            "out_cents": sum(r["amount_cents"] for r in rows if r["direction"] == "out")}
+
+
+def match(lines, entries, window_days):
+    """The statement's ``lines`` set against the bank journal's ``entries`` of the month (each with
+    ``reference``: its payment's channel transaction id, if any): matched (``how``: confirmed,
+    reference, amount_date; ``confirmed``), lines with no entry (money at the bank not posted),
+    entries with no line (posted, not at the bank yet or never), lines explained, with totals."""
+    by_id = {e["_id"]: e for e in entries}
+    used, matched, explained, open_lines = set(), [], [], []
+    for line in lines:
+        entry = by_id.get(line.get("confirmed_entry"))
+        if entry is not None and entry["_id"] not in used and _same_money(line, entry):
+            used.add(entry["_id"])
+            matched.append({"line": line, "entry": entry, "how": "confirmed", "confirmed": True})
+        elif line.get("explained"):
+            explained.append(line)
+        else:
+            open_lines.append(line)
+    left = []
+    for line in open_lines:
+        reference = line["reference"].lower()
+        entry = next((e for e in entries if reference and e["_id"] not in used and _same_money(line, e)
+                      and reference in {str(e.get("reference") or "").lower(), str(e.get("receipt_number") or "").lower()}),
+                     None)
+        if entry is None:
+            left.append(line)
+            continue
+        used.add(entry["_id"])
+        matched.append({"line": line, "entry": entry, "how": "reference", "confirmed": False})
+    unmatched = []
+    for line in sorted(left, key=lambda l: (l["date"], l["_id"])):
+        near = [e for e in entries if e["_id"] not in used and _same_money(line, e)
+                and _days_apart(line, e) <= window_days]
+        if not near:
+            unmatched.append(line)
+            continue
+        entry = min(near, key=lambda e: (_days_apart(line, e), e["day"], e["_id"]))
+        used.add(entry["_id"])
+        matched.append({"line": line, "entry": entry, "how": "amount_date", "confirmed": False})
+    order = {line["_id"]: index for index, line in enumerate(lines)}
+    matched.sort(key=lambda m: order[m["line"]["_id"]])
+    unmatched.sort(key=lambda l: order[l["_id"]])
+    entries_left = [e for e in entries if e["_id"] not in used]
+    matched_lines = [m["line"] for m in matched]
+    return {
+        "matched": matched,
+        "lines_unmatched": unmatched,
+        "entries_unmatched": entries_left,
+        "explained": explained,
+        "totals": {"statement": _sum(lines),
+                   "matched": {"count": len(matched), "confirmed": sum(1 for m in matched if m["confirmed"]),
+                               **{k: v for k, v in _sum(matched_lines).items() if k != "count"}},
+                   "lines_unmatched": _sum(unmatched), "entries_unmatched": _sum(entries_left),
+                   "explained": _sum(explained)},
+    }
+
+
+def refuse_confirmation(line, entry, lines):
+    """A match the accountant confirms: the entry of the line's money, not another line's confirmed."""
+    if not _same_money(line, entry):
+        raise BusinessRuleViolation(OTHER_MONEY, [field_error("entry_id", OTHER_MONEY)])
+    if any(other["_id"] != line["_id"] and other.get("confirmed_entry") == entry["_id"] for other in lines):
+        raise BusinessRuleViolation(CONFIRMED_ELSEWHERE, [field_error("entry_id", CONFIRMED_ELSEWHERE)])
+
+
+MONEY = ("date", "amount_cents", "direction", "reference")
+KEPT = ("confirmed_entry", "confirmed_by", "confirmed_at", "explained")
+
+
+def merge_upload(old, new):
+    """The statement's lines after an upload: the new file's alone (a line gone from a corrected
+    file is gone), each keeping what the accountant confirmed or explained of the old line of its
+    id while it reads the same (its day, direction, amount, reference)."""
+    before = {line["_id"]: line for line in old}
+    merged = []
+    for line in new:
+        previous = before.get(line["_id"])
+        kept = dict(line)
+        if previous is not None and all(previous.get(k) == line.get(k) for k in MONEY):
+            kept.update({k: previous[k] for k in KEPT if previous.get(k)})
+        merged.append(kept)
+    return merged
+
+
+def public_line(line, roles):
+    """A line as its reader sees it: the counterparty masked but for the accountant and the manager."""
+    shown = {k: v for k, v in line.items() if k not in ("estate_id", "period")}
+    if not SEES_COUNTERPARTY & set(roles):
+        shown["counterparty"] = personal_data.mask_name(line.get("counterparty") or "")
+    return shown
+
+
+def require_reader(roles):
+    if not READERS & set(roles):
+        raise Forbidden("the bank statement matching is the accountant's and the manager's")
+
+
+def confirmation(line, entry, lines, user, now_iso):
+    """The fields a confirmed match sets on its line (``refuse_confirmation`` first)."""
+    refuse_confirmation(line, entry, lines)
+    return {"confirmed_entry": entry["_id"], "confirmed_by": user, "confirmed_at": now_iso, "explained": None}
+
+
+def explanation(line, data, user, now_iso):
+    """A line the accountant explained (bank interest, a fee, money not the estate's), its note kept;
+    a line confirmed as an entry's is not explained too."""
+    if line.get("confirmed_entry"):
+        raise BusinessRuleViolation("the line is matched to an entry: it needs no explanation",
+                                    [field_error("id", "is matched to an entry")])
+    return {"explained": {"note": data["note"].strip(), "by": user, "at": now_iso}}
+
+
+ENTRY_FIELDS = ("kind", "ref_id", "method", "direction", "amount_cents", "day", "cashier", "receipt_number",
+                "household_id", "reference")
+
+
+def public_entry(entry):
+    return {"id": entry["_id"], **{k: entry.get(k) for k in ENTRY_FIELDS}}
+
+
+def public_statement_line(line, roles):
+    shown = public_line(line, roles)
+    shown["id"] = shown.pop("_id")
+    for field in ("confirmed_entry", "confirmed_by", "confirmed_at", "explained"):
+        shown.setdefault(field, None)
+    return shown
+
+
+def public_report(estate_id, period, window_days, report, roles, now_iso):
+    """The matching as the API answers it (``bank_reconciliation``)."""
+    return {
+        "estate_id": estate_id, "period": period, "window_days": window_days,
+        "matched": [{"line": public_statement_line(m["line"], roles), "entry": public_entry(m["entry"]),
+                     "how": m["how"], "confirmed": m["confirmed"]} for m in report["matched"]],
+        "lines_unmatched": [public_statement_line(line, roles) for line in report["lines_unmatched"]],
+        "entries_unmatched": [public_entry(entry) for entry in report["entries_unmatched"]],
+        "explained": [public_statement_line(line, roles) for line in report["explained"]],
+        "totals": report["totals"],
+        "generated_at": now_iso,
+    }
+
+
+def summary(lines, report):
+    """What the month's reconciliation says of its bank statement (``bank_statement``): pointing to it."""
+    return {"uploaded": bool(lines), "lines": len(lines), "lines_unmatched": len(report["lines_unmatched"]),
+            "entries_unmatched": len(report["entries_unmatched"])}

@@ -1,0 +1,131 @@
+"""The accountant's bank statement matching (银行对账): the estate account's statement of a month
+uploaded (a job, as the household import), its lines matched to the bank journal's entries of the
+month, what is left on either side listed, a suggested match confirmed or a line explained, and the
+statement uploaded again replacing its lines, never adding them twice (a probe of a cashier's rush
+morning: a transfer posted on the owner's word and at the bank the next day left the month unmatched)."""
+import base64
+
+import pytest
+
+from estate_common import contracts
+from estate_common.errors import BusinessRuleViolation, Forbidden, InvalidInput
+
+from .test_service import ACCOUNTANT, CASHIER, ESTATE, MANAGER, acting, finance, pay  # noqa: F401 (fixture)
+
+STATEMENT = ("交易日期,交易金额,收支,流水号,对方户名\n"
+             "2026-11-23,100.00,收入,4200009,张三丰\n"     # the wechat payment, by its transaction id
+             "2026-11-25,282.00,贷,,李四\n"                # the transfer, two days after it was posted
+             "2026-11-24,42.00,收入,,王五\n"               # money at the bank nobody posted
+             "2026-11-24,0.35,收入,,银行\n")               # the bank's interest
+
+
+def upload(finance, content, period="2026-11", caller=ACCOUNTANT):
+    acting(finance, caller)
+    raw = content if isinstance(content, bytes) else content.encode("utf-8")
+    payload = {"estate_id": ESTATE, "data": {"format": "csv", "period": period,
+                                             "content_base64": base64.b64encode(raw).decode()}}
+    contracts.load().check_rpc_input("finance", "start_bank_statement_import", payload)
+    job = finance.start_bank_statement_import(payload)
+    contracts.load().check_rpc_output("finance", "start_bank_statement_import", job)
+    finance.run_jobs()
+    acting(finance, ACCOUNTANT)
+    return finance.get_job({"id": job["id"]})
+
+
+def report(finance, caller=ACCOUNTANT, period="2026-11"):
+    acting(finance, caller)
+    payload = {"estate_id": ESTATE, "filters": {"period": period}}
+    contracts.load().check_rpc_input("finance", "bank_reconciliation", payload)
+    answer = finance.bank_reconciliation(payload)
+    contracts.load().check_rpc_output("finance", "bank_reconciliation", answer)
+    return answer
+
+
+def posted(finance):
+    wechat = pay(finance, "hh_1", 10000, "wechat", transaction_id="4200009")
+    transfer = pay(finance, "hh_2", 28200, "transfer")   # on the owner's word, 23 Nov
+    cash = pay(finance, "hh_3", 5000, "cash")           # the cash journal: not the bank's
+    card = pay(finance, "hh_3", 7700, "bank")           # posted, not at the bank yet
+    return wechat, transfer, cash, card
+
+
+def test_a_statement_is_matched_by_reference_then_amount_and_date_and_what_is_left_listed(finance):
+    wechat, transfer, _cash, card = posted(finance)
+    job = upload(finance, STATEMENT)
+    assert job["status"] == "succeeded"
+    assert (job["result"]["rows"], job["result"]["lines"], job["result"]["rejected"]) == (4, 4, 0)
+    shown = report(finance)
+    pairs = {m["line"]["amount_cents"]: (m["entry"]["ref_id"], m["how"], m["confirmed"]) for m in shown["matched"]}
+    assert pairs == {10000: (wechat["id"], "reference", False), 28200: (transfer["id"], "amount_date", False)}
+    assert [line["amount_cents"] for line in shown["lines_unmatched"]] == [4200, 35]
+    assert [e["ref_id"] for e in shown["entries_unmatched"]] == [card["id"]]  # the cash payment is not the bank's
+    assert shown["totals"]["lines_unmatched"] == {"count": 2, "in_cents": 4235, "out_cents": 0}
+    assert shown["totals"]["entries_unmatched"] == {"count": 1, "in_cents": 7700, "out_cents": 0}
+    assert shown["window_days"] == 3
+    assert shown["matched"][0]["line"]["counterparty"] == "张三丰"  # the accountant reads it in full
+
+
+def test_the_accountant_confirms_a_match_and_explains_a_line_and_an_upload_again_keeps_them(finance):
+    _wechat, transfer, _cash, _card = posted(finance)
+    upload(finance, STATEMENT)
+    shown = report(finance)
+    suggested = next(m for m in shown["matched"] if m["how"] == "amount_date")
+    interest = next(line for line in shown["lines_unmatched"] if line["amount_cents"] == 35)
+    acting(finance, ACCOUNTANT)
+    payload = {"estate_id": ESTATE, "id": suggested["line"]["id"], "data": {"entry_id": suggested["entry"]["id"]}}
+    contracts.load().check_rpc_input("finance", "confirm_bank_match", payload)
+    confirmed = finance.confirm_bank_match(payload)
+    contracts.load().check_rpc_output("finance", "confirm_bank_match", confirmed)
+    assert confirmed["confirmed_entry"] == suggested["entry"]["id"] and confirmed["confirmed_by"] == "acc"
+    payload = {"estate_id": ESTATE, "id": interest["id"], "data": {"note": "11月存款利息"}}
+    contracts.load().check_rpc_input("finance", "explain_bank_line", payload)
+    explained = finance.explain_bank_line(payload)
+    contracts.load().check_rpc_output("finance", "explain_bank_line", explained)
+    assert explained["explained"]["note"] == "11月存款利息"
+
+    upload(finance, STATEMENT)  # the same file again
+    again = report(finance)
+    assert finance.db.bank_statement_lines.count_documents({"estate_id": ESTATE}) == 4  # never twice
+    assert {m["line"]["amount_cents"]: m["how"] for m in again["matched"]} == {10000: "reference", 28200: "confirmed"}
+    assert [line["amount_cents"] for line in again["explained"]] == [35]
+
+    corrected = STATEMENT.replace("2026-11-24,42.00,收入,,王五\n", "")
+    result = upload(finance, corrected)["result"]
+    assert (result["lines"], result["removed"]) == (3, 1)
+    assert finance.db.bank_statement_lines.count_documents({"estate_id": ESTATE}) == 3
+    assert report(finance)["lines_unmatched"] == []
+
+
+def test_a_match_of_other_money_is_refused_and_only_the_accountant_and_manager_read_it(finance):
+    wechat, transfer, _cash, card = posted(finance)
+    upload(finance, STATEMENT)
+    shown = report(finance)
+    line = next(line for line in shown["lines_unmatched"] if line["amount_cents"] == 4200)
+    card_entry = shown["entries_unmatched"][0]
+    acting(finance, ACCOUNTANT)
+    with pytest.raises(BusinessRuleViolation):
+        finance.confirm_bank_match({"estate_id": ESTATE, "id": line["id"], "data": {"entry_id": card_entry["id"]}})
+    assert report(finance, MANAGER)["totals"]["statement"]["count"] == 4
+    with pytest.raises(Forbidden):
+        report(finance, CASHIER)
+    with pytest.raises(Forbidden):
+        upload(finance, STATEMENT, caller=CASHIER)
+
+
+def test_a_statement_of_a_line_outside_its_month_reports_it_and_a_file_without_columns_is_refused(finance):
+    result = upload(finance, "date,amount,direction\n2026-10-31,5,in\n2026-11-02,5,in\n")["result"]
+    assert (result["lines"], result["rejected"]) == (1, 1)
+    assert [(e["row"], e["field"]) for e in result["errors"]] == [(2, "date")]
+    with pytest.raises(InvalidInput):
+        upload(finance, "date,amount\n2026-11-02,5\n")
+
+
+def test_the_months_reconciliation_points_to_the_bank_matching(finance):
+    posted(finance)
+    acting(finance, ACCOUNTANT)
+    before = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert before["bank_statement"] == {"uploaded": False, "lines": 0, "lines_unmatched": 0, "entries_unmatched": 3}
+    upload(finance, STATEMENT)
+    acting(finance, ACCOUNTANT)
+    after = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert after["bank_statement"] == {"uploaded": True, "lines": 4, "lines_unmatched": 2, "entries_unmatched": 1}

@@ -1,0 +1,124 @@
+"""The accountant's bank statement matching (银行对账): a statement's lines read as banks export them,
+matched to the bank journal's entries by reference first, then by amount within a date window,
+each entry matched once; what is left on either side listed with totals."""
+import pytest
+
+from estate_common.errors import BusinessRuleViolation, InvalidInput
+from finance import bank_statements as bs
+
+PERIOD = ("2026-11-01", "2026-11-30")
+
+
+def read(text, encoding="utf-8"):
+    content = text.encode(encoding)
+    bs.check(content)
+    return bs.read_statement(content, "est_1", "2026-11", *PERIOD)
+
+
+def entry(_id, day, cents, direction="in", reference=None, receipt=None, method="transfer", kind="payment"):
+    return {"_id": _id, "day": day, "amount_cents": cents, "direction": direction, "reference": reference,
+            "receipt_number": receipt, "method": method, "kind": kind, "journal": "bank"}
+
+
+def test_a_statement_in_chinese_as_a_bank_exports_it_is_read():
+    lines, errors = read("\ufeff交易日期,交易金额,收支,流水号,对方户名\n2026/11/3,\"1,234.505\",贷,TX-1,张三\n"
+                         "2026-11-04,80,支出,,李四\n")
+    assert errors == []
+    first, second = lines
+    assert (first["date"], first["amount_cents"], first["direction"], first["reference"], first["counterparty"]) == \
+        ("2026-11-03", 123451, "in", "TX-1", "张三")  # yuan, half-up to the cent; 贷 is money in
+    assert (second["direction"], second["reference"], second["line"]) == ("out", "", 3)
+    assert first["_id"] != second["_id"]
+
+
+def test_a_line_refused_is_reported_without_its_value_and_the_others_read():
+    lines, errors = read("date,amount,direction,reference,counterparty\n2026-10-31,10,in,A,王五13812345678\n"
+                         "2026-11-02,abc,in,B,x\n2026-11-02,5,sideways,C,x\n2026-11-02,5,in,D,x\n")
+    assert [line["reference"] for line in lines] == ["D"]
+    assert [(e["row"], e["field"]) for e in errors] == [(2, "date"), (3, "amount"), (4, "direction")]
+    assert "13812345678" not in repr(errors) and "abc" not in repr(errors)
+
+
+def test_a_reference_twice_in_one_statement_is_refused_and_identical_lines_without_one_kept_apart():
+    lines, errors = read("date,amount,direction,reference\n2026-11-02,5,in,A\n2026-11-02,5,in,A\n"
+                         "2026-11-03,7,in,\n2026-11-03,7,in,\n")
+    assert [(e["row"], e["field"]) for e in errors] == [(3, "reference")]
+    assert len(lines) == 3 and len({line["_id"] for line in lines}) == 3
+
+
+def test_the_same_file_read_again_gives_the_same_line_ids():
+    text = "date,amount,direction,reference\n2026-11-02,5,in,A\n2026-11-03,7,in,\n"
+    assert [line["_id"] for line in read(text)[0]] == [line["_id"] for line in read(text)[0]]
+
+
+def test_a_file_without_the_columns_is_refused():
+    with pytest.raises(InvalidInput):
+        read("date,amount\n2026-11-02,5\n")
+
+
+def line(_id, date, cents, direction="in", reference="", **kw):
+    return {"_id": _id, "date": date, "amount_cents": cents, "direction": direction, "reference": reference,
+            "counterparty": "", **kw}
+
+
+def test_a_reference_matches_first_then_amount_within_the_window_each_entry_once():
+    lines = [line("l1", "2026-11-05", 500, reference="WX-9"), line("l2", "2026-11-06", 500),
+             line("l3", "2026-11-20", 500), line("l4", "2026-11-07", 900)]
+    entries = [entry("e1", "2026-11-01", 500), entry("e2", "2026-11-05", 500, reference="WX-9"),
+               entry("e3", "2026-11-05", 500), entry("e4", "2026-11-07", 900, direction="out")]
+    report = bs.match(lines, entries, window_days=3)
+    pairs = {m["line"]["_id"]: (m["entry"]["_id"], m["how"]) for m in report["matched"]}
+    # the reference takes e2 though l2's date is as close; l2 then takes the nearest unmatched day (e3, not e1)
+    assert pairs == {"l1": ("e2", "reference"), "l2": ("e3", "amount_date")}
+    assert [l["_id"] for l in report["lines_unmatched"]] == ["l3", "l4"]  # l3 outside the window; l4 the wrong way
+    assert [e["_id"] for e in report["entries_unmatched"]] == ["e1", "e4"]
+    totals = report["totals"]
+    assert totals["lines_unmatched"] == {"count": 2, "in_cents": 1400, "out_cents": 0}
+    assert totals["entries_unmatched"] == {"count": 2, "in_cents": 500, "out_cents": 900}
+    assert totals["matched"] == {"count": 2, "confirmed": 0, "in_cents": 1000, "out_cents": 0}
+    assert totals["statement"] == {"count": 4, "in_cents": 2400, "out_cents": 0}
+
+
+def test_a_transfer_arriving_the_next_day_is_matched_and_the_window_is_the_estates():
+    lines = [line("l1", "2026-11-02", 300)]
+    entries = [entry("e1", "2026-10-31", 300)]  # posted on the owner's word two days before
+    assert bs.match(lines, entries, window_days=3)["matched"][0]["entry"]["_id"] == "e1"
+    assert bs.match(lines, entries, window_days=1)["matched"] == []
+
+
+def test_a_confirmed_match_holds_and_an_explained_line_is_set_apart():
+    lines = [line("l1", "2026-11-02", 300, confirmed_entry="e2"), line("l2", "2026-11-02", 300),
+             line("l3", "2026-11-09", 42, explained={"note": "bank interest 利息", "by": "acc"})]
+    entries = [entry("e1", "2026-11-02", 300), entry("e2", "2026-11-03", 300)]
+    report = bs.match(lines, entries, window_days=3)
+    pairs = {m["line"]["_id"]: (m["entry"]["_id"], m["how"], m["confirmed"]) for m in report["matched"]}
+    assert pairs == {"l1": ("e2", "confirmed", True), "l2": ("e1", "amount_date", False)}
+    assert [l["_id"] for l in report["explained"]] == ["l3"] and report["lines_unmatched"] == []
+    assert report["totals"]["explained"] == {"count": 1, "in_cents": 42, "out_cents": 0}
+
+
+def test_a_match_is_confirmed_only_of_the_same_money_and_an_entry_not_confirmed_elsewhere():
+    lines = [line("l1", "2026-11-02", 300), line("l2", "2026-11-02", 300, confirmed_entry="e2")]
+    entries = [entry("e1", "2026-11-02", 300), entry("e2", "2026-11-02", 300), entry("e3", "2026-11-02", 301)]
+    assert bs.refuse_confirmation(lines[0], entries[0], lines) is None
+    with pytest.raises(BusinessRuleViolation):
+        bs.refuse_confirmation(lines[0], entries[2], lines)  # another amount
+    with pytest.raises(BusinessRuleViolation):
+        bs.refuse_confirmation(lines[0], entries[1], lines)  # l2's already
+
+
+def test_a_statement_uploaded_again_replaces_its_lines_keeping_what_the_accountant_did_of_unchanged_lines():
+    old = [line("l1", "2026-11-02", 300, confirmed_entry="e1"), line("l2", "2026-11-03", 50, explained={"note": "n"}),
+           line("l3", "2026-11-04", 70, confirmed_entry="e3")]
+    new = [line("l1", "2026-11-02", 300), line("l2", "2026-11-03", 55), line("l4", "2026-11-05", 9)]
+    merged = bs.merge_upload(old, new)
+    assert [l["_id"] for l in merged] == ["l1", "l2", "l4"]  # l3 gone with the corrected file, none twice
+    assert merged[0].get("confirmed_entry") == "e1"
+    assert not merged[1].get("explained")  # its amount corrected: what was explained of it no longer holds
+
+
+def test_the_counterparty_is_masked_but_for_the_accountant_and_the_manager():
+    shown = line("l1", "2026-11-02", 300, counterparty="张三丰")
+    assert bs.public_line(shown, {"accountant"})["counterparty"] == "张三丰"
+    assert bs.public_line(shown, {"manager"})["counterparty"] == "张三丰"
+    assert bs.public_line(shown, {"cashier"})["counterparty"] != "张三丰"
