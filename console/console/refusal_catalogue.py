@@ -1450,6 +1450,25 @@ ZH = {
         '尚未开始',
     'arrears as of a day are read once the day is over':
         '某日日终的欠费须待该日结束后查询',
+    # 银行对账 (finance/bank_statements.py, gateway/uploads.py; found by h14, the bank's statement matched)
+    "name the statement's month":
+        '请指定对账单所属月份',
+    'is required (YYYY-MM)':
+        '必填（YYYY-MM）',
+    "the entry is of other money than the statement's line (its direction or amount)":
+        '该分录与对账单行的款项不符（收支方向或金额不同）',
+    "the entry is confirmed as another line's already":
+        '该分录已确认对应另一对账单行',
+    "the bank statement matching is the accountant's and the manager's":
+        '银行对账仅限会计和经理操作',
+    'the line is matched to an entry: it needs no explanation':
+        '该行已对应分录，无需说明',
+    'is matched to an entry':
+        '已对应分录',
+    'no bank journal entry {0} of {1}':
+        '{1} 没有银行日记账分录 {0}',
+    "names no bank journal entry of the statement's month":
+        '不是对账单所属月份的银行日记账分录',
     'is today or a day to come':
         '是今天或以后的日期',
     # a correction of an approved standard's price (更正: standards.correction_data, approval)
@@ -2159,7 +2178,7 @@ FRAGMENTS = {
     "custody item": "代管物品", "tool loan": "工具借用", "application": "申请", "rectification plan": "整改计划",
     "owner contact": "业主走访记录", "fee standard": "收费标准", "bill": "账单", "payment": "收款",
     "journal entry": "日记账分录", "settlement": "日结", "reminder": "催缴通知", "expense": "支出", "deposit": "押金",
-    "utility account": "水电账户", "record of an owner told": "通知业主记录", "utility top-up or usage": "水电充值或扣费记录", "invoice": "发票",
+    "utility account": "水电账户", "record of an owner told": "通知业主记录", "bank statement line": "银行对账单行", "utility top-up or usage": "水电充值或扣费记录", "invoice": "发票",
     "maintenance fund": "维修资金", "maintenance fund entry": "维修资金收支记录", "operating expense": "经营支出",
     "published disclosure": "公示", "billing run": "批量计费", "seller's prepaid money held": "暂挂的卖方预收款", "household billing cycle": "房屋缴费周期", "webhook": "Webhook", "delivery": "推送记录", "patrol route": "巡更路线",
     "patrol plan": "巡更计划", "patrol round": "巡更", "fire equipment": "消防设施", "fire inspection": "消防检查",

@@ -1939,3 +1939,27 @@ def test_the_dashboard_names_the_rounds_a_patrol_suspension_left_out_of_patrol_c
     assert "<title>River Court: 30 / 30 · target ≥ 100.0%</title>" in page  # none left out: nothing said
     zh = client.get("/manager/kpis?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "停巡未计入的计划班次：12" in zh
+
+
+def test_the_reconciliation_says_how_far_the_bank_statement_matching_went_in_both_languages(client, fake):
+    """银行对账: the month's reconciliation points to the bank statement's matching (uploaded, its lines,
+    the money at the bank not posted, the entries not at the bank), named in Chinese and English, not
+    as the API's field names (found by h14, the bank's statement matched)."""
+    report = {"estate_id": ESTATE, "period": "2026-11", "journals": {}, "by_method": {}, "journal_net_cents": 0,
+              "receipts": {"count": 0, "amount_cents": 0, "applied_to_bills_cents": 0, "prepaid_cents": 0,
+                           "first_number": None, "last_number": None},
+              "reversals": {"count": 0, "amount_cents": 0}, "collected_at_source_cents": 0,
+              "expected_net_cents": 0, "difference_cents": 0, "balanced": True,
+              "bills_settled": {"allocated_cents": 0, "bills_paid_in_full": 0}, "unsettled_days": [],
+              "bank_statement": {"uploaded": True, "lines": 4, "lines_unmatched": 2, "entries_unmatched": 1},
+              "generated_at": "2026-12-01T00:00:00Z"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/reconciliation", report)
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    zh = re.sub(r">\s+<", "><", client.get("/accounts/reports?period=2026-11&report=reconciliation",
+                                          headers={"Accept-Language": "zh"}).get_data(as_text=True))
+    assert "<dt>银行对账</dt>" in zh and "<dt>银行已到账、未入账</dt><dd>2</dd>" in zh
+    assert "<dt>已入账、银行未到账</dt><dd>1</dd>" in zh
+    assert "bank_statement" not in zh and "lines_unmatched" not in zh and "entries_unmatched" not in zh
+    en = re.sub(r">\s+<", "><", client.get("/accounts/reports?period=2026-11&report=reconciliation",
+                                          headers={"Accept-Language": "en"}).get_data(as_text=True))
+    assert "<dt>Bank statement matching</dt>" in en and "<dt>At the bank, not posted</dt><dd>2</dd>" in en
