@@ -129,3 +129,15 @@ def test_the_months_reconciliation_points_to_the_bank_matching(finance):
     acting(finance, ACCOUNTANT)
     after = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
     assert after["bank_statement"] == {"uploaded": True, "lines": 4, "lines_unmatched": 2, "entries_unmatched": 1}
+
+
+def test_a_quarters_reconciliation_names_no_statement_and_a_reversed_transfer_matches_its_line_out(finance):
+    _wechat, transfer, _cash, _card = posted(finance)
+    acting(finance, ACCOUNTANT)
+    assert finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-Q4"}})["bank_statement"] is None
+    acting(finance, ACCOUNTANT)
+    finance.reverse_payment({"estate_id": ESTATE, "id": transfer["id"], "data": {"reason": "the owner's word, no money"}})
+    upload(finance, "date,amount,direction\n2026-11-23,282,in\n2026-11-24,282,out\n")
+    shown = report(finance)
+    assert sorted((m["entry"]["kind"], m["line"]["direction"]) for m in shown["matched"]) == [
+        ("payment", "in"), ("reversal", "out")]
