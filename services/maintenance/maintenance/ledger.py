@@ -193,9 +193,9 @@ def out_of_service(equipment, reason, now, actor, order=None, until_checked=Fals
     until_checked = bool(until_checked) or order is None
     standing = equipment.get("out_of_service")
     if standing:
-        if (standing["reason"], standing["work_order_id"], standing.get("until_checked", order_id is None)) == (
-                reason, order_id, until_checked):
-            return None
+        if (standing["reason"], standing["work_order_id"]) == (reason, order_id) and (
+                standing.get("until_checked", order_id is None) or not until_checked):
+            return None  # the same again (a spell handed over until checked stays so: r12 of h12)
         if order is not None and standing["work_order_id"] != order_id and waits_on_no_open_order(
                 standing, standing_order):
             return handed_over(equipment, standing, reason, order, until_checked, now, actor)
@@ -231,13 +231,17 @@ def waits_on_no_open_order(standing, standing_order):
 
 def handed_over(equipment, standing, reason, order, until_checked, now, actor):
     """A piece out of service by hand, or for an order done, handed to the open ``order`` naming it:
-    one spell, its start (``since``) kept, its order, reason and ``until_checked`` the new order's,
+    one spell, its start (``since``) kept, its order and reason the new order's, until checked when
+    either is (a spell until checked stays so: r12 of h12),
     announced ``equipment_out_of_service`` with ``handed_over_from`` (the order it was out for, None
     when by hand, its reason, ``until_checked``, who took it out, and when it was handed over), so
     the archive's record says the spell changed order. The desk put it back by hand first, which
     recorded and announced a "back in service" that never was (found by h12, a lift kept out after
     an entrapment)."""
     stamp = clock.to_iso(now)
+    # a spell until checked (by hand, or a lift after an entrapment) stays so: the order it is handed to
+    # does not put it back unchecked; back by hand with what was checked (found by review r12 of h12)
+    until_checked = until_checked or standing.get("until_checked", not standing["work_order_id"])
     state = {"since": standing["since"], "reason": reason, "work_order_id": order["_id"],
              "work_order_number": order["number"], "by": actor, "until_checked": until_checked}
     before = {"work_order_id": standing["work_order_id"], "work_order_number": standing.get("work_order_number"),

@@ -185,7 +185,7 @@ def test_a_piece_out_for_an_order_done_or_by_hand_is_handed_to_an_open_order_kee
     handed = down(engineering, engineering.lift["id"], reason="维保单位检验", work_order_id=check)
     spell = handed["out_of_service"]
     assert (spell["since"], spell["work_order_id"], spell["reason"], spell["until_checked"]) == (
-        since, check, "维保单位检验", False)
+        since, check, "维保单位检验", True)  # until checked still (review r12 of h12)
     assert down(engineering, engineering.lift["id"], reason="维保单位检验", work_order_id=check) == handed  # again
     assert announced(engineering, "equipment_back_in_service") == []  # no false "back in service"
     first, second = announced(engineering, "equipment_out_of_service")
@@ -204,9 +204,10 @@ def test_a_piece_out_for_an_order_done_or_by_hand_is_handed_to_an_open_order_kee
     act(engineering, "assign_work_order", check, technician="chen")
     act(engineering, "start_work_order", check)
     act(engineering, "complete_work_order", check, **completion())
-    assert out_now(engineering) == []  # its check done: back with the order it was handed to
+    assert [p["code"] for p in out_now(engineering)] == ["LIFT-3"]  # until checked: back by hand (r12 of h12)
+    back(engineering, engineering.lift["id"], note="维保单位检验合格")
     [back_event] = announced(engineering, "equipment_back_in_service")
-    assert (back_event["out_of_service"]["since"], back_event["back"]["work_order_id"]) == (since, check)
+    assert (back_event["out_of_service"]["since"], back_event["out_of_service"]["work_order_id"]) == (since, check)
     # a piece out by hand, then an order for its repair
     by_hand = down(engineering, engineering.pump["id"], reason="轴承异响, 待厂家")
     repair = open_repair(engineering, request_id="sr_pump")
@@ -284,3 +285,33 @@ def test_another_estates_piece_or_order_on_this_estates_path_is_not_found_before
     with pytest.raises(NotFound):
         engineering.set_work_order_equipment({"estate_id": ESTATE, "id": "wo_of_another_estate",
                                               "data": {"equipment_id": "eq_of_another_estate"}})
+
+
+def test_a_piece_out_until_checked_handed_to_another_order_stays_out_until_checked(engineering):
+    """A lift out until checked after an entrapment (检验合格方可使用), or a pump out by hand, handed to any
+    open order naming it took that order's until_checked, false unless asked: the order's sign-off (a bulb
+    changed in the car) put the lift back in service, no check recorded, where r10 keeps it out until put
+    back by hand with what was checked (found by review r12 of h12). The spell stays until checked."""
+    breakdown = open_repair(engineering)
+    act(engineering, "set_work_order_equipment", breakdown, equipment_id=engineering.lift["id"])
+    down(engineering, engineering.lift["id"], reason="困人后停运待检", work_order_id=breakdown, until_checked=True)
+    for order_id in (breakdown,):
+        act(engineering, "assign_work_order", order_id, technician="chen")
+        act(engineering, "start_work_order", order_id)
+        act(engineering, "complete_work_order", order_id, **completion())
+    bulb = open_repair(engineering, request_id="sr_bulb")
+    act(engineering, "set_work_order_equipment", bulb, equipment_id=engineering.lift["id"])
+    handed = down(engineering, engineering.lift["id"], reason="轿厢灯更换", work_order_id=bulb)
+    assert (handed["out_of_service"]["work_order_id"], handed["out_of_service"]["until_checked"]) == (bulb, True)
+    by_hand = down(engineering, engineering.pump["id"], reason="轴承异响, 待厂家")
+    repair = open_repair(engineering, request_id="sr_pump")
+    act(engineering, "set_work_order_equipment", repair, equipment_id=engineering.pump["id"])
+    assert down(engineering, engineering.pump["id"], reason="更换轴承", work_order_id=repair)[
+        "out_of_service"]["until_checked"] is True and by_hand["out_of_service"]["until_checked"] is True
+    for order_id in (bulb, repair):
+        act(engineering, "assign_work_order", order_id, technician="chen")
+        act(engineering, "start_work_order", order_id)
+        act(engineering, "complete_work_order", order_id, **completion())
+    assert sorted(p["code"] for p in out_now(engineering)) == ["LIFT-3", "PUMP-1"]  # not back unchecked
+    assert announced(engineering, "equipment_back_in_service") == []
+    assert back(engineering, engineering.lift["id"], note="检验合格")["out_of_service"] is None
