@@ -47,13 +47,15 @@ def equipment_fact(db, estate_id, body, caller):
     ledger: the call checks the estate alone): ``{"equipment": not_found}``, or ``found`` with its
     ``equipment_id`` and ``equipment_code``. Security keeps no copy of the ledger (h12, a lift kept out
     after an entrapment). None for a body without one, or one the contract refuses (the service's 400
-    follows). Maintenance not answering is the call's 503."""
+    follows). Maintenance not answering is the call's 503. Its details alone (``records: none``): a
+    lift's years of records were read on an emergency's call (found by review r12 of h12)."""
     named = body.get("equipment_id") if isinstance(body, dict) else None
     if named is None or not contracts.load().accepts(ID, named):
         return {}
     try:
         piece = current_app.extensions["estate_ops"].rpc.call(
-            "maintenance", "get_equipment", {"estate_id": estate_id, "id": named}, request_id=g.request_id,
+            "maintenance", "get_equipment", {"estate_id": estate_id, "id": named, "filters": {"records": "none"}},
+            request_id=g.request_id,
             caller=caller)
     except NotFound:
         return {"equipment": NOT_FOUND}
