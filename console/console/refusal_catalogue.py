@@ -911,6 +911,10 @@ ZH = {
         '本小区没有该设备',
     'is not a piece of equipment of this estate':
         '不是本小区的设备',
+    'an elevator entrapment names a lift':
+        '电梯困人事件只能登记电梯',
+    'is not a lift (an elevator of the equipment ledger)':
+        '不是电梯（设备台账中的电梯系统）',
     'is in service':
         '正在运行',
     'the equipment is in service':

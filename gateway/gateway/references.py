@@ -59,7 +59,9 @@ def equipment_fact(db, estate_id, body, caller):
             caller=caller)
     except NotFound:
         return {"equipment": NOT_FOUND}
-    return {"equipment": FOUND, "equipment_id": piece["id"], "equipment_code": piece.get("code")}
+    # its system too: an entrapment naming a piece that is no lift is refused (found by review r12 of h12)
+    return {"equipment": FOUND, "equipment_id": piece["id"], "equipment_code": piece.get("code"),
+            "equipment_system": piece.get("system")}
 
 
 # -- the daily cap on parking a parking hour's fee standard may not exceed --------------------

@@ -893,8 +893,8 @@ def test_the_archivist_reads_the_archive_s_settings_and_changes_none(client, acc
 # -- an entrapment's lift, maintenance's piece of equipment (references.py) -------------------
 
 @pytest.mark.parametrize("maintenance_answers, found", [
-    ({"id": "eq_lift3", "code": "LIFT-3", "name": "3号楼客梯"},
-     {"equipment": "found", "equipment_id": "eq_lift3", "equipment_code": "LIFT-3"}),
+    ({"id": "eq_lift3", "code": "LIFT-3", "name": "3号楼客梯", "system": "elevator"},
+     {"equipment": "found", "equipment_id": "eq_lift3", "equipment_code": "LIFT-3", "equipment_system": "elevator"}),
     (NotFound("no such equipment"), {"equipment": "not_found"})])
 def test_the_gateway_tells_security_whether_an_incident_names_equipment_of_the_estate(
         client, accounts, rpc, maintenance_answers, found):

@@ -239,6 +239,11 @@ def test_an_entrapment_naming_its_lift_takes_it_out_of_service_until_checked(api
     unknown = api.post(f"{base}/incidents", {"type": "elevator_entrapment", "description": "2号梯困2人",
                                              "location": "3栋", "equipment_id": "eq_nowhere"}, guard)
     assert _problem(unknown, 422)["errors"][0]["field"] == "equipment_id"
+    pump = api.post(f"{base}/equipment", {"code": "PUMP-1", "name": "生活水泵", "system": "water",
+                                          "location": "B2"}, manager).json()
+    no_lift = api.post(f"{base}/incidents", {"type": "elevator_entrapment", "description": "2号梯困2人",
+                                             "location": "3栋", "equipment_id": pump["id"]}, guard)
+    assert _problem(no_lift, 422)["errors"][0]["field"] == "equipment_id"  # no lift (review r12 of h12)
     stuck = api.post(f"{base}/incidents", {"type": "elevator_entrapment", "description": "2号梯困2人",
                                            "location": "3栋", "equipment_id": lift["id"]}, guard)
     assert stuck.status_code == 201, stuck.text

@@ -25,6 +25,7 @@ TRANSITIONS = {
 # 电梯困人: an entrapment's release (解救) is a recorded figure, when its passengers were out: the step
 # below, recorded with ``released_at`` (h1, the typhoon's leftovers: it was only the step's time)
 ENTRAPMENT = "elevator_entrapment"
+LIFTS = "elevator"  # the equipment ledger's system of the lifts an entrapment names (maintenance's)
 RELEASE_STEP = "release_passengers"
 
 # who may correct whether an incident was major (the guard's call when opening it)
@@ -84,6 +85,9 @@ def named_equipment(data, plan, found, ref):
     if found == "not_found":
         raise BusinessRuleViolation("no such equipment in this estate",
                                     [field_error(field, "is not a piece of equipment of this estate")])
+    if ref.get("equipment_system") not in (None, LIFTS):  # the pump taken out, the lift left running (r12)
+        raise BusinessRuleViolation("an elevator entrapment names a lift",
+                                    [field_error(field, "is not a lift (an elevator of the equipment ledger)")])
     return {"id": ref.get("equipment_id") or equipment_id, "code": ref.get("equipment_code")}
 
 

@@ -33,7 +33,7 @@ class Caller:
         self.work_order = None  # whether the work order a body names is one of the estate's (gateway/references.py)
         self.work_order_ref = {}  # then its ``work_order_id`` and ``work_order_number``, when found
         self.equipment = None  # whether the equipment a body names is one of the estate's (gateway/references.py)
-        self.equipment_ref = {}  # then its ``equipment_id`` and ``equipment_code``, when found
+        self.equipment_ref = {}  # then its ``equipment_id``, ``equipment_code`` and ``equipment_system``, when found
         # security patrol's daily cap on parking in the estate, when the gateway read it for a parking
         # hour's fee standard (gateway/references.py): finance keeps no copy of that setting
         self.parking_daily_cap_cents = None
@@ -117,7 +117,7 @@ class CallerContext(DependencyProvider):
         caller.work_order_ref = {key: context[key] for key in ("work_order_id", "work_order_number")
                                  if isinstance(context.get(key), str)}
         caller.equipment = context.get("equipment")
-        caller.equipment_ref = {key: context[key] for key in ("equipment_id", "equipment_code")
+        caller.equipment_ref = {key: context[key] for key in ("equipment_id", "equipment_code", "equipment_system")
                                 if isinstance(context.get(key), str)}
         cap = context.get("parking_daily_cap_cents")
         caller.parking_daily_cap_cents = cap if isinstance(cap, int) and not isinstance(cap, bool) else None

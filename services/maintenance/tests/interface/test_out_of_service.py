@@ -315,3 +315,11 @@ def test_a_piece_out_until_checked_handed_to_another_order_stays_out_until_check
     assert sorted(p["code"] for p in out_now(engineering)) == ["LIFT-3", "PUMP-1"]  # not back unchecked
     assert announced(engineering, "equipment_back_in_service") == []
     assert back(engineering, engineering.lift["id"], note="检验合格")["out_of_service"] is None
+
+
+def test_an_entrapment_naming_a_piece_that_is_no_lift_opens_its_order_alone(engineering):
+    """An entrapment's event naming the estate's pump (a gateway that did not say the piece's system) took
+    the pump out of service until checked (found by review r12 of h12): the order opens without it."""
+    engineering.open_from_incident(entrapment("inc_pump", equipment_id=engineering.pump["id"]))
+    [order] = engineering.list_work_orders({"estate_id": ESTATE, "filters": {"source_id": "inc_pump"}})["items"]
+    assert order["equipment_id"] is None and out_now(engineering) == []

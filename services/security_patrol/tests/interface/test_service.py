@@ -3192,3 +3192,18 @@ def test_an_entrapment_names_its_lift_as_maintenance_knows_it_and_asks_for_it_ou
     plain = open_incident(patrol)
     assert plain["equipment"] is None
     assert "equipment_id" not in patrol.outbox.of_type("emergency_repair_requested")[-1]["data"]
+
+
+def test_an_entrapment_naming_a_piece_that_is_no_lift_is_refused(patrol):
+    """An entrapment could name the estate's water pump (any piece maintenance has): its emergency order
+    took the pump out of service until checked, the lift left running (found by review r12 of h12). The
+    gateway says the piece's system; a piece of another system than the lifts' is a 422."""
+    as_caller(patrol, GUARD)
+    patrol.caller.equipment, patrol.caller.equipment_ref = "found", {
+        "equipment_id": "eq_pump1", "equipment_code": "PUMP-1", "equipment_system": "water"}
+    with pytest.raises(BusinessRuleViolation) as pump:
+        open_incident(patrol, equipment_id="eq_pump1")
+    assert pump.value.errors[0]["field"] == "data.equipment_id"
+    assert patrol.outbox.of_type("emergency_repair_requested") == []
+    patrol.caller.equipment_ref = {"equipment_id": "eq_lift3", "equipment_code": "LIFT-3", "equipment_system": "elevator"}
+    assert open_incident(patrol, equipment_id="eq_lift3")["equipment"] == {"id": "eq_lift3", "code": "LIFT-3"}
