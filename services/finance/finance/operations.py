@@ -1660,12 +1660,24 @@ def import_bank_statement(db, job, progress):
     first, last = f"{period}-01", f"{period}-31"  # a day of the month: sheet_dates reads only real days
     content = bank_statements.decode(job["_input"]["content_base64"])
     lines, errors = bank_statements.read_statement(content, estate_id, period, first, last)
-    merged = bank_statements.merge_upload(store.statement_lines(db, estate_id, period), lines)
-    removed = store.replace_statement(db, estate_id, period, merged)
+    with bank_statement_lock(db, estate_id, period):
+        merged = bank_statements.merge_upload(store.statement_lines(db, estate_id, period), lines)
+        removed = store.replace_statement(db, estate_id, period, merged)
     progress(len(lines) + len({e["row"] for e in errors}))
     return {"rows": job["params"]["rows"], "lines": len(merged), "removed": removed,
             "kept": sum(1 for line in merged if line.get("confirmed_entry") or line.get("explained")),
             "rejected": len({e["row"] for e in errors}), "errors": errors[:100]}
+
+
+@contextmanager
+def bank_statement_lock(db, estate_id, period):
+    """The month's statement held while its lines are read and written (an upload, a confirmation,
+    an explanation): two accountants confirming one entry for two lines at once each read the lines
+    before the other wrote and the entry was confirmed twice; an upload read before a confirmation
+    was written put the line back without it (found by review r14 of h14)."""
+    with _held(db, _waited_for(lambda now, until: store.lock_bank_statement(db, estate_id, period, now, until),
+                               HOUSEHOLD_LOCK_WAIT_SECONDS)):
+        yield
 
 
 def _bank_matching(db, estate_id, period, rules, entries=None):
@@ -1688,6 +1700,7 @@ def _bank_statement_summary(db, estate_id, period, rules, entries):
 def bank_reconciliation(db, caller, estate_id, period):
     """The month's statement lines matched, left unmatched and explained, and its bank entries left (GET)."""
     bank_statements.require_reader(caller.roles)
+    _refuse_report_period(db, estate_id, period)
     rules = store.rules_for(db, estate_id)
     _lines, report = _bank_matching(db, estate_id, period, rules)
     return bank_statements.public_report(estate_id, period, rules["bank_match_window_days"], report, caller.roles,
@@ -1697,24 +1710,28 @@ def bank_reconciliation(db, caller, estate_id, period):
 def confirm_bank_match(db, caller, estate_id, line_id, data):
     """A suggested match (or another entry of the line's money) confirmed by the accountant."""
     bank_statements.require_reader(caller.roles)
-    line = store.get_statement_line(db, estate_id, line_id)
-    entries = {e["_id"]: e for e in store.entries_of_period(db, estate_id, line["period"]) if e["journal"] == "bank"}
-    entry = entries.get(data["entry_id"])
-    if entry is None:
-        raise NotFound(f"no bank journal entry {data['entry_id']} of {line['period']}",
-                       [field_error("data.entry_id", "names no bank journal entry of the statement's month")])
-    fields = bank_statements.confirmation(line, entry, store.statement_lines(db, estate_id, line["period"]),
-                                          caller.user, clock.to_iso(clock.now()))
-    line = store.set_statement_line(db, estate_id, line_id, fields)
+    period = store.get_statement_line(db, estate_id, line_id)["period"]
+    with bank_statement_lock(db, estate_id, period):
+        line = store.get_statement_line(db, estate_id, line_id)  # read again under the lock
+        entries = {e["_id"]: e for e in store.entries_of_period(db, estate_id, period) if e["journal"] == "bank"}
+        entry = entries.get(data["entry_id"])
+        if entry is None:
+            raise NotFound(f"no bank journal entry {data['entry_id']} of {period}",
+                           [field_error("data.entry_id", "names no bank journal entry of the statement's month")])
+        fields = bank_statements.confirmation(line, entry, store.statement_lines(db, estate_id, period),
+                                              caller.user, clock.to_iso(clock.now()))
+        line = store.set_statement_line(db, estate_id, line_id, fields)
     return bank_statements.public_statement_line(line, caller.roles)
 
 
 def explain_bank_line(db, caller, estate_id, line_id, data):
     """A line with no entry explained (bank interest, a fee, money not the estate's), with its note."""
     bank_statements.require_reader(caller.roles)
-    line = store.get_statement_line(db, estate_id, line_id)
-    fields = bank_statements.explanation(line, data, caller.user, clock.to_iso(clock.now()))
-    line = store.set_statement_line(db, estate_id, line_id, fields)
+    period = store.get_statement_line(db, estate_id, line_id)["period"]
+    with bank_statement_lock(db, estate_id, period):
+        line = store.get_statement_line(db, estate_id, line_id)  # read again under the lock
+        fields = bank_statements.explanation(line, data, caller.user, clock.to_iso(clock.now()))
+        line = store.set_statement_line(db, estate_id, line_id, fields)
     return bank_statements.public_statement_line(line, caller.roles)
 
 

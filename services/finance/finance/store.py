@@ -212,6 +212,13 @@ def lock_own_cycles(db, estate_id, now_iso, expires_iso):
                  "another billing run is billing the households' own cycles; run this month again in a moment")
 
 
+def lock_bank_statement(db, estate_id, period, now_iso, expires_iso):
+    """Take the lock of the month's bank statement (as ``lock_household``): an upload replacing its
+    lines, a match confirmed, a line explained, one at a time (each reads the lines, then writes)."""
+    return _lock(db, estate_id, ids.natural_id("lock", estate_id, "bank-statement", period), now_iso, expires_iso,
+                 "the month's bank statement is being changed by another call; try again in a moment")
+
+
 def _lock(db, estate_id, lock_id, now_iso, expires_iso, busy):
     token = ids.new_id("tok")
     try:

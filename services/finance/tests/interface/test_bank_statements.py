@@ -141,3 +141,60 @@ def test_a_quarters_reconciliation_names_no_statement_and_a_reversed_transfer_ma
     shown = report(finance)
     assert sorted((m["entry"]["kind"], m["line"]["direction"]) for m in shown["matched"]) == [
         ("payment", "in"), ("reversal", "out")]
+
+
+def test_two_accountants_confirming_one_entry_at_once_confirm_it_once(finance, monkeypatch):
+    """Two lines of the same money, each confirmed as the one transfer's by an accountant at once:
+    the second's read came before the first's write, and the entry was confirmed twice (found by
+    review r14 of h14)."""
+    from estate_common.errors import Conflict
+    from finance import bank_statements, operations
+    _wechat, transfer, _cash, _card = posted(finance)
+    upload(finance, STATEMENT + "2026-11-26,282.00,收入,,赵六\n")
+    lines = [line for line in finance.db.bank_statement_lines.find({"estate_id": ESTATE}) if line["amount_cents"] == 28200]
+    entry = next(m for m in report(finance)["matched"] if m["line"]["amount_cents"] == 28200)["entry"]["id"]
+    monkeypatch.setattr(operations, "HOUSEHOLD_LOCK_WAIT_SECONDS", 0)
+    real, raced = bank_statements.confirmation, []
+
+    def the_other_confirms_meanwhile(line, entry_, all_lines, user, now_iso):
+        fields = real(line, entry_, all_lines, user, now_iso)  # this one read and checked: the other goes now
+        if not raced:
+            raced.append(True)
+            try:
+                finance.confirm_bank_match({"estate_id": ESTATE, "id": lines[1]["_id"], "data": {"entry_id": entry}})
+            except Conflict:
+                raced.append("held")
+        return fields
+    monkeypatch.setattr(bank_statements, "confirmation", the_other_confirms_meanwhile)
+    acting(finance, ACCOUNTANT)
+    finance.confirm_bank_match({"estate_id": ESTATE, "id": lines[0]["_id"], "data": {"entry_id": entry}})
+    confirmed = finance.db.bank_statement_lines.count_documents({"estate_id": ESTATE, "confirmed_entry": entry})
+    assert confirmed == 1 and raced == [True, "held"]
+
+
+def test_an_upload_while_a_match_is_confirmed_waits_for_it(finance, monkeypatch):
+    """A statement uploaded again while a match was being confirmed: the job read the lines before
+    the confirmation was written and put them back without it (found by review r14 of h14)."""
+    from estate_common.errors import Conflict
+    from finance import operations, store
+    posted(finance)
+    upload(finance, STATEMENT)
+    monkeypatch.setattr(operations, "HOUSEHOLD_LOCK_WAIT_SECONDS", 0)
+    lock = store.lock_bank_statement(finance.db, ESTATE, "2026-11", "2026-11-23T02:00:00Z", "2999-01-01T00:00:00Z")
+    try:
+        job = upload(finance, STATEMENT)
+        assert job["status"] != "succeeded", job  # it waited for the lock and gave up: no lines put back
+        line = finance.db.bank_statement_lines.find_one({"estate_id": ESTATE, "amount_cents": 28200})
+        acting(finance, ACCOUNTANT)
+        with pytest.raises(Conflict):
+            finance.confirm_bank_match({"estate_id": ESTATE, "id": line["_id"], "data": {"entry_id": "x"}})
+    finally:
+        store.unlock(finance.db, lock)
+
+
+@pytest.mark.parametrize("period", ["2026-12", "1900-01"])
+def test_the_bank_matching_of_a_month_not_begun_or_before_the_records_is_refused(finance, period):
+    """As every period report: 422, where a month not begun or of 1900 answered an empty matching
+    (found by review r14 of h14)."""
+    with pytest.raises(BusinessRuleViolation):
+        report(finance, period=period)
