@@ -30,19 +30,15 @@ Plain functions: no broker, no store.
 """
 import csv
 import io
-import re
 import unicodedata
 from collections import Counter
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from estate_common import ids, job_scopes, personal_data, sheet_dates
 from estate_common.errors import BusinessRuleViolation, Forbidden, field_error
-from estate_common.money import to_cents
-from estate_common.text import number_text
 
 from . import opening_balance_imports
-from .opening_balance_imports import MAX_ROWS, _text, bad_file, decode
+from .opening_balance_imports import MAX_ROWS, _amount_cents, _text, bad_file, decode
 
 __all__ = ["JOB_KIND", "check", "decode", "read_statement", "match", "merge_upload", "refuse_confirmation",
            "public_line", "public_report", "require_reader", "explanation", "confirmation"]
@@ -101,19 +97,6 @@ def check(content):
     return lines
 
 
-def _cents(cells):
-    if cells.get("amount_cents"):
-        text = number_text(unicodedata.normalize("NFKC", cells["amount_cents"]))
-        return int(text) if re.fullmatch(r"[0-9]+", text or "") and int(text) > 0 else None
-    text = unicodedata.normalize("NFKC", cells.get("amount") or "").replace("¥", "").replace("元", "").strip()
-    try:
-        yuan = Decimal(number_text(text))
-        cents = to_cents(yuan * 100) if yuan.is_finite() else 0
-    except InvalidOperation:
-        return None
-    return cents if cents > 0 else None
-
-
 def line_id(estate_id, period, *key):
     return ids.natural_id("bsl", estate_id, period, *key)
 
@@ -136,7 +119,7 @@ def read_statement(content, estate_id, period, first_day, last_day):
             number = reader.line_num
             cells = {name: (row[i].strip() if i < len(row) else "") for name, i in found.items()}
             day = sheet_dates.day(cells.get("date"))
-            cents = _cents(cells)
+            cents = _amount_cents(cells)  # the imports' one reading of an amount
             direction = DIRECTIONS.get(unicodedata.normalize("NFKC", cells.get("direction") or "").strip().lower())
             reference = unicodedata.normalize("NFKC", cells.get("reference") or "").strip()
             refused = []
