@@ -1535,6 +1535,8 @@ ZH = {
         '该房屋另有一笔收款正在入账，请稍后再试',
     'this transaction is being posted; try again in a moment':
         '这笔交易正在入账，请稍后再试',
+    "the month's bank statement is being changed by another call; try again in a moment":
+        '本月银行对账单正在被另一操作修改，请稍后再试',
     "the estate's record has not reached finance yet: try again in a moment":
         '该小区的资料尚未同步到财务，请稍后再试',
     'the password was changed meanwhile by another request: this one was not set':

@@ -255,6 +255,9 @@ class World:
         # world made today cannot have (no payment is back-dated, no sale is dated ahead): B's path is
         # still refused to A's staff (403), and A's path with this id answers 404 as with any of B's
         ids["hold_id"] = "sph_" + uuid.uuid4().hex[:12]
+        # a line of B's bank statement (银行对账) comes of an uploaded file, read back through the month's
+        # matching: as the hold's, B's path is refused to A's staff (403), A's path with it answers 404
+        ids["line_id"] = "bsl_" + uuid.uuid4().hex[:12]
         # a cashier of B settles his own day (日清), empty: the admin's would close the admin's day
         cashier, token = self.new_user(["cashier"], [b])
         settled = send(self.api, "POST", f"{base}/journals/settlements", token, {"date": today, "cashier": cashier},
