@@ -38,7 +38,7 @@ from estate_common import ids, job_scopes, personal_data, sheet_dates
 from estate_common.errors import BusinessRuleViolation, Forbidden, field_error
 
 from . import opening_balance_imports
-from .opening_balance_imports import MAX_ROWS, _amount_cents, _text, bad_file, decode
+from .opening_balance_imports import MAX_ROWS, _amount_cents, _header_map, _text, bad_file, decode
 
 __all__ = ["JOB_KIND", "check", "decode", "read_statement", "match", "merge_upload", "refuse_confirmation",
            "public_line", "public_report", "require_reader", "explanation", "confirmation"]
@@ -71,18 +71,7 @@ def _error(number, field, message):
 
 
 def _header(header):
-    wanted = {alias.lower(): name for name, aliases in COLUMNS.items() for alias in aliases}
-    found = {}
-    for index, name in enumerate(header):
-        field = wanted.get(unicodedata.normalize("NFKC", str(name or "")).strip().lower())
-        if field and field not in found:
-            found[field] = index
-    missing = [name for name in REQUIRED if name not in found]
-    if "amount" not in found and "amount_cents" not in found:
-        missing.append("amount (or amount_cents)")
-    if missing:
-        raise bad_file(f"the first row must name the columns; missing: {', '.join(missing)}")
-    return found
+    return _header_map(header, COLUMNS, REQUIRED, by_flat=False)
 
 
 def check(content):

@@ -98,7 +98,10 @@ def check(content):
     return lines
 
 
-def _header_map(header, columns, required):
+def _header_map(header, columns, required, by_flat=True):
+    """``{column: index}`` of a list's first row (its headings as ``columns`` names them), refused (400)
+    naming those missing: ``required``, an amount (yuan or cents) and, ``by_flat``, the household (its
+    id, or building, unit and room). A takeover list's and a bank statement's (``bank_statements``)."""
     wanted = {alias.strip().lower(): name for name, aliases in columns.items() for alias in aliases}
     found = {}
     for index, name in enumerate(header):
@@ -106,7 +109,7 @@ def _header_map(header, columns, required):
         if field and field not in found:
             found[field] = index
     missing = [name for name in required if name not in found]
-    if "household_id" not in found and not all(part in found for part in ADDRESS):
+    if by_flat and "household_id" not in found and not all(part in found for part in ADDRESS):
         missing.append("household_id (or building, unit and room)")
     if "amount" not in found and "amount_cents" not in found:
         missing.append("amount (or amount_cents)")
