@@ -4,27 +4,26 @@ Idempotency-Key, and a partial failure names the estates that got it and those t
 import pytest
 
 from estate_common import ids
-from estate_common.errors import BusinessRuleViolation, NotFound, ServiceUnavailable
+from estate_common.errors import BusinessRuleViolation, ServiceUnavailable
 from gateway.notices_across import service_key
 
-from .test_estate_retirement import RETIRED_AT, estate
+from .test_estate_retirement import archive_knows  # noqa: F401 (archive's estates A, B and R retired)
 
 NOTICES = "/api/v1/notices"
 AT = "2026-11-23T13:00:00.000Z"
 WARNING = {"title": "防台通知", "body": "台风今夜登陆, 请关好门窗.", "until": "2026-11-25"}
 
 
-@pytest.fixture
-def archive_knows(rpc):
-    """archive's estates: A and B in service, R retired."""
-    known = {"A": estate("A"), "B": estate("B"), "R": estate("R", RETIRED_AT)}
+def b_down(rpc):
+    """customer service publishing in every estate but B while ``down["B"]``: (``down``, its answer)."""
+    down = {"B": True}
 
-    def get_estate(call):
-        if call.payload["estate_id"] not in known:
-            raise NotFound("no such estate")
-        return known[call.payload["estate_id"]]
-    rpc.answer("archive", "get_estate", get_estate)
-    return known
+    def flaky(call):
+        if call.payload["estate_id"] == "B" and down["B"]:
+            raise ServiceUnavailable("customer_service is unavailable")
+        return published(call)
+    rpc.answer("customer_service", "create_notice", flaky)
+    return down, flaky
 
 
 def published(call):
@@ -69,13 +68,7 @@ def test_a_manager_of_both_publishes_it_in_each_as_its_own_and_a_retry_publishes
 
 def test_a_partial_failure_names_each_estate_and_the_retry_publishes_the_rest_only(
         client, rpc, contract, accounts, archive_knows):
-    down = {"B": True}
-
-    def flaky(call):
-        if call.payload["estate_id"] == "B" and down["B"]:
-            raise ServiceUnavailable("customer_service is unavailable")
-        return published(call)
-    rpc.answer("customer_service", "create_notice", flaky)
+    down, flaky = b_down(rpc)
     headers = auth(accounts, "manager", key="typhoon-2")
     part = contract.check(client.application, publish(client, headers), 207)
     assert [n["estate_id"] for n in part["notices"]] == ["A"]
@@ -173,13 +166,7 @@ def test_after_a_partial_publication_the_key_takes_the_same_body_only(client, rp
     """A 207's resend is the same request: under its key another body (a shorter until, a title
     corrected) is a 422, as a key used with another body is, where it was published in the estates
     that failed and the others kept the first one's, a 201 naming two notices that differ."""
-    down = {"B": True}
-
-    def flaky(call):
-        if call.payload["estate_id"] == "B" and down["B"]:
-            raise ServiceUnavailable("customer_service is unavailable")
-        return published(call)
-    rpc.answer("customer_service", "create_notice", flaky)
+    down, flaky = b_down(rpc)
     headers = auth(accounts, "manager", key="typhoon-5")
     contract.check(client.application, publish(client, headers), 207)
     rpc.answer("customer_service", "create_notice", ServiceUnavailable("customer_service is unavailable"))
