@@ -28,7 +28,9 @@ def for_caller(method, rule, status, body, roles, user=None):
     for path, kind in plan(method, rule, status):
         if not personal_data.sees_in_full(kind, roles):
             # the table said no already: what is left is the record naming the caller as its own
-            _mask(body, path, kind, lambda record, kind=kind: personal_data.owns(kind, roles, user, record))
+            _change(body, path, lambda item, record, kind=kind: (
+                item if personal_data.owns(kind, roles, user, record) else personal_data.masked(kind, item)),
+                personal_data.owner_fields(kind))
     return body
 
 
@@ -90,11 +92,13 @@ def _names_in_texts(body, pairs, roles, user):
                 if personal_data.owns(name_kind, roles, user, owner):
                     continue  # the technician's own record: he reads the name in full, and so in its text
                 if name_rest not in found:
-                    found[name_rest] = [name for name in _values(record, name_rest) if isinstance(name, str)]
+                    found[name_rest] = [name for name, _ in _records(record, name_rest, frozenset())
+                                        if isinstance(name, str)]
                 names_of.setdefault(text_rest, set()).update(found[name_rest])
             for text_rest, names in names_of.items():
                 if names:
-                    _rewrite(record, text_rest, lambda text, names=names: personal_data.mask_names_in(text, names))
+                    _change(record, text_rest, lambda text, _, names=names: (
+                        personal_data.mask_names_in(text, names) if isinstance(text, str) else text))
 
 
 @functools.lru_cache(maxsize=None)
@@ -123,35 +127,6 @@ def _records(value, path, owners, owner=None):
         yield from _records(value[step], rest, owners, owner)
 
 
-def _values(value, path):
-    """Every value at ``path`` below ``value`` (each element of a list at an ``EACH``)."""
-    if not path:
-        yield value
-        return
-    step, rest = path[0], path[1:]
-    if step is EACH:
-        for item in value if isinstance(value, list) else ():
-            yield from _values(item, rest)
-    elif isinstance(value, dict) and step in value:
-        yield from _values(value[step], rest)
-
-
-def _rewrite(value, path, change):
-    """Each text at ``path`` below ``value`` replaced by ``change(text)``."""
-    step, rest = path[0], path[1:]
-    if step is EACH:
-        for index, item in enumerate(value if isinstance(value, list) else ()):
-            if rest:
-                _rewrite(item, rest, change)
-            elif isinstance(item, str):
-                value[index] = change(item)
-    elif isinstance(value, dict) and step in value:
-        if rest:
-            _rewrite(value[step], rest, change)
-        elif isinstance(value[step], str):
-            value[step] = change(value[step])
-
-
 def _walk(schema, path, found, depth=0):
     if not isinstance(schema, dict) or depth > 40:
         return
@@ -166,22 +141,23 @@ def _walk(schema, path, found, depth=0):
             _walk(sub, path, found, depth + 1)
 
 
-def _mask(value, path, kind, spared, record=None):
-    """Mask ``kind`` at ``path`` below ``value`` unless ``spared(record)``, where ``record`` is the
-    nearest object on the way that names its user (``personal_data.owner_fields``): a work
-    order, for the occupant in its ``consent`` and its ``signed_by``."""
-    if isinstance(value, dict) and personal_data.owner_fields(kind) & value.keys():
+def _change(value, path, change, owners=frozenset(), record=None):
+    """Each value at ``path`` below ``value`` replaced by ``change(value, record)``, ``record`` the
+    nearest object on the way that names its user in one of ``owners`` (``personal_data.owner_fields``:
+    a work order, for the occupant in its ``consent`` and its ``signed_by``). The masking of a field
+    and of the names in a free text (``_names_in_texts``) walk a path by it alike."""
+    if isinstance(value, dict) and owners & value.keys():
         record = value
     step, rest = path[0], path[1:]
     if step is EACH:
         if isinstance(value, list):
             for index, item in enumerate(value):
                 if rest:
-                    _mask(item, rest, kind, spared, record)
-                elif not spared(record):
-                    value[index] = personal_data.masked(kind, item)
+                    _change(item, rest, change, owners, record)
+                else:
+                    value[index] = change(item, record)
     elif isinstance(value, dict) and step in value:
         if rest:
-            _mask(value[step], rest, kind, spared, record)
-        elif not spared(record):
-            value[step] = personal_data.masked(kind, value[step])
+            _change(value[step], rest, change, owners, record)
+        else:
+            value[step] = change(value[step], record)
