@@ -292,6 +292,11 @@ def list_billing_cycles(db, estate_id, filters, limit, cursor, shown):
     return store.page(db.billing_cycles, {"estate_id": estate_id, **filters}, limit, cursor, shown=shown)
 
 
+# what a bill's months covered are read from (``billing.months_covered``, ``billing.coverage``)
+COVERAGE_FIELDS = ("household_id", "item", "period", "pricing", "prorated", "covers_from", "covers_to",
+                   "source.standard_id", "source.kind")
+
+
 def bills_covering(db, estate_id, household_ids, item, first, last):
     """The bills (not cancelled) of ``household_ids`` of ``item`` whose period is ``first``..``last``,
     with the months they cover (``billing.months_covered``): a run's look at what a household billed by
@@ -301,8 +306,7 @@ def bills_covering(db, estate_id, household_ids, item, first, last):
     return list(store.scan(db.bills, {"estate_id": estate_id, "household_id": {"$in": sorted(household_ids)},
                                       "status": NOT_CANCELLED, "item": item,
                                       "period": {"$gte": first, "$lte": last}},
-                           ("household_id", "item", "period", "pricing", "prorated", "covers_from", "covers_to",
-                            "source.standard_id", "source.kind")))
+                           COVERAGE_FIELDS))
 
 
 def bills_covering_months(db, estate_id, first, last):
@@ -312,8 +316,7 @@ def bills_covering_months(db, estate_id, first, last):
     (``billing.uncovered``). Through the bills index on estate, period, item."""
     months = [calendar.add_months(first, n) for n in range(calendar.months_between(first, last) + 1)]
     return list(store.scan(db.bills, {"estate_id": estate_id, "status": NOT_CANCELLED, **_covering(months)},
-                           ("household_id", "item", "period", "pricing", "prorated", "covers_from", "covers_to",
-                            "source.standard_id", "source.kind")))
+                           COVERAGE_FIELDS))
 
 
 def billed_by_run(db, estate_id, standard, period):
