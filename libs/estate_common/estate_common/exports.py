@@ -194,21 +194,29 @@ def full_kinds(columns, roles):
 
 
 def row(columns, doc, full, written=None):
-    """The cells of ``doc``: personal data masked unless its kind is in ``full``; the kinds
+    """The cells of ``doc``: personal data masked unless its kind is in ``full``, a name the row holds
+    masked too where its free text repeats it (``personal_data.name_masked_in_text``); the kinds
     actually written in full (a value its mask changes: not an empty cell, nor a description
     without a number) are added to ``written``."""
-    values = []
-    for column in columns:
-        value = column.value(doc)
+    values = [column.value(doc) for column in columns]
+    names = [(value, column.personal) for column, value in zip(columns, values)
+             if column.personal in personal_data.NAMES]
+    cells = []
+    for column, value in zip(columns, values):
         if column.personal:
             if column.personal not in full:
+                if column.personal in personal_data.TEXTS and isinstance(value, str):
+                    # a name the row holds, typed again into its text, masked as the API masks it there
+                    value = personal_data.mask_names_in(value, [
+                        name for name, kind in names
+                        if personal_data.name_masked_in_text(column.personal, kind, full.__contains__)])
                 value = personal_data.masked(column.personal, value)
             elif (written is not None and column.personal not in written  # once known, not searched again
                   and personal_data.masked(column.personal, value) != value):
                 written.add(column.personal)  # a value its mask changes: not an empty cell, nor a text
                                               # with no number in it
-        values.append(cell(value))
-    return values
+        cells.append(cell(value))
+    return cells
 
 
 def may_download(full, roles):

@@ -28,9 +28,10 @@ reads what is broken. Until 2026-12 a technician read the number in full in the 
 order came from and in the order itself (left open by session 36's probe).
 
 A name typed into free text is not found by its shape, as a number is; the names the record itself
-holds are (who called, the complainant...): the gateway masks each where the record's free text
-repeats it, exactly, for whoever reads the name masked (``mask_names_in``; ``gateway/masking.py``
-``names_in_texts``, h8). A name no field of the record holds stays as typed.
+holds are (who called, the complainant...): each is masked where the record's free text
+repeats it, exactly, for whoever reads the name masked (``mask_names_in``, ``name_masked_in_text``:
+the gateway's ``names_in_texts``, h8, the exports and archive's records). A name no field of the
+record holds stays as typed.
 
 ``NUMBERS_IN_GUARDS_TEXT`` marks the guards' words to the guard taking over (a shift handover's
 notes and its acceptance's: "访客 13800138000 在 3 栋等业主回电"): masked as a household's text, the
@@ -154,6 +155,16 @@ def mask_names_in(text, names):
         if len(name) >= NAME_IN_TEXT_MIN_CHARS:
             text = _name_pattern(name).sub(lambda found: mask_name(found.group()), text)
     return text
+
+
+def name_masked_in_text(text_kind, name_kind, sees):
+    """Whether a name of ``name_kind`` the record holds is masked where its free text of ``text_kind``
+    repeats it, for a reader who sees in full the kinds ``sees`` (a predicate) says: for whoever reads
+    both the name and the text's numbers masked (h8). The one rule of it: the gateway's answers
+    (``masking._names_in_texts``), the exports (``exports.row``) and archive's records
+    (``domain.masked_record``) read it here, where the exports and the records wrote the name in full
+    in a text beside its masked field (the last session's note)."""
+    return not sees(text_kind) and not sees(name_kind)
 
 
 @functools.lru_cache(maxsize=4096)

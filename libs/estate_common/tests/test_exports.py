@@ -226,6 +226,28 @@ def test_a_description_counts_as_written_in_full_only_where_a_number_was_kept():
     assert exports.full_kinds(columns, ["technician"]) == [] and exports.full_kinds(columns, ["agent"]) == [text]
 
 
+def test_a_name_the_row_holds_is_masked_where_its_free_text_repeats_it_as_the_api_masks_it():
+    """The gateway masks a name a record holds where its free text repeats it, for whoever reads both
+    the name and the text's numbers masked (h8); an export of the same records wrote the name in
+    full in the description beside its masked column (the last session's note)."""
+    text, name = personal_data.NUMBERS_IN_TEXT, personal_data.RESIDENT_NAME
+    columns = [field("id", "_id"), field("description", personal=text), field("contact_name", "contact.name", name)]
+    doc = {"_id": "sr_1", "description": "王建国说厨房漏水, 请联系13800138000", "contact": {"name": "王建国"}}
+    assert exports.row(columns, doc, exports.full_kinds(columns, ["technician"])) == \
+        ["sr_1", "王**说厨房漏水, 请联系138****8000", "王**"]
+    assert exports.row(columns, doc, exports.full_kinds(columns, ["agent"])) == \
+        ["sr_1", "王建国说厨房漏水, 请联系13800138000", "王建国"]
+    # who reads the name in full reads it in its text too (the numbers masked as before)
+    owner = [field("id", "_id"), field("note", personal=text), field("owner_name", "owner.name", personal_data.OWNER_NAME)]
+    cashier = exports.full_kinds(owner, ["cashier"])
+    assert exports.row(owner, {"_id": "hh_1", "note": "张三 13800138000", "owner": {"name": "张三"}}, cashier) == \
+        ["hh_1", "张三 138****8000", "张三"]
+    # a name in a guard's words is masked as in a household's text; a name no column holds stays
+    guards = [field("notes", personal=personal_data.NUMBERS_IN_GUARDS_TEXT),
+              field("name", personal=personal_data.VISITOR_NAME)]
+    assert exports.row(guards, {"notes": "李四 等业主 张三", "name": "李四"}, []) == ["李* 等业主 张三", "李*"]
+
+
 # -- in the reader's language -------------------------------------------------------------------
 
 LABELLED = [field("id", "_id"), field("status", labels="household_status"), field("owner_phone", "owner.phone",

@@ -556,6 +556,9 @@ def masked_record(record, personal, roles):
     not see those (it may name the person the correction is about: found by review)."""
     hidden = {name: kind for name, kind in personal.items()
               if name in (record.get("data") or {}) and not personal_data.sees_in_full(kind, roles)}
+    names = [record["data"][name] for name, kind in hidden.items() if kind in personal_data.NAMES
+             and personal_data.name_masked_in_text(personal_data.NUMBERS_IN_TEXT, kind,
+                                                   lambda kind: personal_data.sees_in_full(kind, roles))]
     if record.get("event_type") == CORRECTION and record.get("reason") \
             and not personal_data.sees_in_full(personal_data.RESIDENT_NAME, roles):
         record = record | {"reason": personal_data.masked(personal_data.RESIDENT_NAME, record["reason"])}
@@ -566,21 +569,24 @@ def masked_record(record, personal, roles):
         # the words of a record (a request's description, an incident's summary, a reason) hold the
         # phones and ID numbers owners typed into them, which the API masks for these roles
         # (numbers_in_text): a borrowing showed them in full (found by a personal-data probe)
-        record = record | {"data": _numbers_masked(record["data"])}
+        # and a name the record holds (an occupant's who signed) where its words repeat it, as the
+        # gateway and the exports mask it (personal_data.name_masked_in_text; the last session's note)
+        record = record | {"data": _numbers_masked(record["data"], names=names)}
     return record
 
 
-def _numbers_masked(value, key=""):
-    """``value`` with each phone and ID number in its text masked as a phone is; ids, numbers and
-    times as they are (a hex id may hold eleven digits in a row), as webhooks redact them."""
+def _numbers_masked(value, key="", names=()):
+    """``value`` with each phone and ID number in its text masked as a phone is, and each of ``names``
+    as a name is; ids, numbers and times as they are (a hex id may hold eleven digits in a row), as
+    webhooks redact them."""
     if key in ("id", "number") or key.endswith(("_id", "_ids", "_at", "_number")):
         return value
     if isinstance(value, str):
-        return personal_data.mask_numbers_in(value)
+        return personal_data.mask_numbers_in(personal_data.mask_names_in(value, names))
     if isinstance(value, dict):
-        return {name: _numbers_masked(item, name) for name, item in value.items()}
+        return {name: _numbers_masked(item, name, names) for name, item in value.items()}
     if isinstance(value, list):
-        return [_numbers_masked(item, key) for item in value]
+        return [_numbers_masked(item, key, names) for item in value]
     return value
 
 

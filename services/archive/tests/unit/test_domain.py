@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 import pytest
 
 from archive import domain
+from estate_common import personal_data
 from estate_common.errors import Conflict, InvalidInput
 from estate_common.testing import event
 
@@ -189,3 +190,18 @@ def test_a_household_edit_event_carries_the_whole_copy_without_personal_data():
     data = domain.household_event_data(edited)
     assert data["area_m2"] == 91.5 and data["version"] == 2 and data["status"] == "vacant"
     assert "owner" not in data and "王五" not in str(data)
+
+
+def test_a_name_the_record_holds_is_masked_where_its_words_repeat_it_as_the_api_masks_it():
+    """A borrowed record's occupant name was masked in its field and read in full where the record's
+    words typed it again (a correction's note), where the gateway and the exports mask it there for
+    whoever reads both masked (``personal_data.name_masked_in_text``; the last session's note)."""
+    record = {"event_type": "record_corrected", "reason": "her full name",
+              "data": {"signed_by": "陈美丽", "note": "陈美丽代签, 电话13800138000", "work_order_id": "wo_9"}}
+    personal = {"signed_by": personal_data.OCCUPANT_NAME}
+    shown = domain.masked_record(record, personal, ["security"])["data"]
+    assert shown == {"signed_by": "陈**", "note": "陈**代签, 电话138****8000", "work_order_id": "wo_9"}
+    assert domain.masked_record(record, personal, ["archivist"])["data"] == record["data"]
+    # a name the record does not hold stays as typed
+    other = record | {"data": {"signed_by": "陈美丽", "note": "王五代签"}}
+    assert domain.masked_record(other, personal, ["security"])["data"]["note"] == "王五代签"
