@@ -413,8 +413,10 @@ def withdrawal(application, data, now, user):
         else next_status(application["status"], "withdraw")
     at = clock.to_iso(now)
     charges = [dict(c, status="withdrawn") for c in application["charges"]]
+    # the reason is the desk's words (a phone, a name in them): kept here, read by role, not carried to
+    # maintenance and every webhook subscriber (h6, as renovation_reviewed's notes)
     events = [("application_withdrawn", review_event_data(application) | {
-        "reason": reason, "review_pending": application["status"] == "under_review"})]
+        "review_pending": application["status"] == "under_review"})]
     events += [("charge_withdrawn", charge_withdrawn_data(application, c, reason)) for c in application["charges"]]
     return Change({"status": status, "charges": charges, "withdrawal": {"at": at, "by": user, "reason": reason},
                    "updated_at": at},

@@ -75,15 +75,21 @@ def withdrawn_before_request(event, created):
     return {**review, **change.set, "history": change.entries}
 
 
+WITHDRAWN_NOTE = "the application was withdrawn (its reason is read on the application)"
+
+
 def withdrawn(review, event):
     """Customer service withdrew the application: a pending review is closed (a Change); one
-    decided already is left as it is (None), its decision reached a withdrawn application."""
+    decided already is left as it is (None), its decision reached a withdrawn application. The
+    desk's reason is not copied here: its words (a phone, a name) stay on the application, read there
+    by role; the event no longer carries them, and an older customer service's that does is not
+    copied either (h6)."""
     if review["status"] != "pending":
         return None
-    at, data = event["occurred_at"], event["data"]
+    at = event["occurred_at"]
     return Change({"status": "withdrawn", "updated_at": at},
                   [{"at": at, "by": event.get("actor"), "action": "withdrawn",
-                    "note": f"the application was withdrawn: {data['reason']}"[:2000], "event_id": event["event_id"]}])
+                    "note": WITHDRAWN_NOTE, "event_id": event["event_id"]}])
 
 
 def reviewed_event_data(review):

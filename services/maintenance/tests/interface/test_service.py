@@ -1835,8 +1835,7 @@ def test_a_rejection_gives_its_reason(engineering):
 def application_withdrawn(application_id="app_1"):
     return event("customer_service", "application_withdrawn", ESTATE, {
         "id": application_id, "household_id": "hh_1", "kind": "renovation", "structural_change": True,
-        "description": "remove the wall between kitchen and living room", "reason": "the owner gave it up",
-        "review_pending": True})
+        "description": "remove the wall between kitchen and living room", "review_pending": True})
 
 
 @pytest.mark.parametrize("withdrawal_first", [False, True], ids=["request-first", "withdrawal-first"])
