@@ -339,6 +339,28 @@ def test_a_number_in_an_opening_balances_note_is_masked_for_the_cashier(client, 
     assert seen["manager"] == ("业主 13900139000 拒缴",) * 2
 
 
+def test_a_number_in_a_bills_cancel_reason_is_masked_for_the_cashier_as_the_withdrawal_it_came_from(
+        client, rpc, accounts):
+    """A fee withdrawn with its application is cancelled with the desk's reason (charge_withdrawn's,
+    kept on the bill as its cancel_reason): marked numbers_in_text on the application, answered in
+    full to cashiers and accountants on the bill (h6, what goes on the bus)."""
+    bill = {"id": "bill_1", "estate_id": "A", "household_id": "hh_1", "item": "renovation_deposit",
+            "period": None, "amount_cents": 200000, "paid_cents": 0, "status": "cancelled",
+            "due_at": "2026-12-31T15:59:59.999Z", "created_at": "2026-11-23T02:00:00Z", "settled_at": None,
+            "cancelled_at": "2026-11-24T02:00:00Z", "cancel_reason": "业主 13900139000 不装修了",
+            "allocations": [], "source": {"kind": "charge", "service": "customer_service", "charge_id": "chg_1",
+                                          "subject": {"type": "renovation_application", "id": "app_1"}}}
+    rpc.answer("finance", "get_bill", lambda call: dict(bill))
+    rpc.answer("finance", "list_bills", lambda call: {"items": [dict(bill)], "next_cursor": None})
+    seen = {}
+    for role in ("cashier", "accountant", "manager"):
+        auth = {"Authorization": f"Bearer {token(accounts, role)}"}
+        seen[role] = (client.get(f"{ESTATE}/bills/bill_1", headers=auth).get_json()["cancel_reason"],
+                      client.get(f"{ESTATE}/bills", headers=auth).get_json()["items"][0]["cancel_reason"])
+    assert seen["cashier"] == seen["accountant"] == ("业主 139****9000 不装修了",) * 2
+    assert seen["manager"] == ("业主 13900139000 不装修了",) * 2
+
+
 def test_a_number_in_a_holds_an_appointments_or_a_help_requests_reason_is_masked_as_other_free_text(
         client, rpc, accounts):
     """A hold's reason (待料), an appointment's reason and a request for help are free text staff type,

@@ -34,7 +34,7 @@ BILLS = [
     field("paid_cents"), field("status", labels="bill_status"), field("due_at"), field("settled_at"),
     field("description", personal=personal_data.NUMBERS_IN_TEXT),
     field("source", "source.kind", labels="bill_source"), field("created_at"), field("cancelled_at"),
-    field("cancel_reason"),
+    field("cancel_reason", personal=personal_data.NUMBERS_IN_TEXT),  # a withdrawal's: the desk's words (h6)
     field("building"), field("unit"), field("room"),
     field("detail.kind", labels="fee"), field("detail.entered_at"), field("detail.exited_at"), field("detail.minutes"),
     field("detail.work_order_number"), field("detail.title", personal=personal_data.NUMBERS_IN_TEXT),

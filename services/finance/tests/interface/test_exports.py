@@ -133,6 +133,21 @@ def test_bills_and_payments_name_the_households_address_in_columns_added_at_the_
     assert [(r[1], r[17], r[18], r[19]) for r in cells] == [("hh_2", "3", "1", "101")]
 
 
+def test_a_number_in_a_withdrawn_fees_cancel_reason_is_masked_for_accounts_as_in_the_api(finance):
+    """A fee withdrawn with its application keeps the desk's reason as its bill's cancel_reason: free
+    text about the household (numbers_in_text, as on the application and the bill's answer), written
+    in full into the accountant's file (h6)."""
+    from .test_service import deposit_charge, deposit_withdrawn
+
+    finance.bill_renovation_charge(deposit_charge())
+    withdrawal = deposit_withdrawn()
+    withdrawal["data"]["reason"] = "业主 13900139000 不装修了"
+    finance.cancel_renovation_charge(withdrawal)
+    content, _ = download(finance, export(finance, "bills"))
+    header, *rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+    assert [dict(zip(header, r))["cancel_reason"] for r in rows] == ["业主 139****9000 不装修了"]
+
+
 DETAIL_COLUMNS = ["detail.kind", "detail.entered_at", "detail.exited_at", "detail.minutes",
                   "detail.work_order_number", "detail.title", "detail.pricing", "detail.area_m2", "detail.cents_per_m2"]
 
