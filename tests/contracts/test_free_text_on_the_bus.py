@@ -1,0 +1,121 @@
+"""Free text on the bus: every event field staff or residents type words into, with why it is carried.
+
+Every consumer and every webhook subscriber (integrations offers every public event type) reads an
+event's data, where free text may hold an occupant's phone or name. A field is carried only where a
+consumer needs the words, and is then masked where they are read (the API's ``x-personal-data`` marks,
+archive's ``domain.masked_record`` for a borrower, a webhook body's redaction of numbers:
+``integrations.webhooks.body_of``); otherwise it stays with its record, read there by role
+(``renovation_reviewed``'s notes, h8; ``application_withdrawn``'s reason, h6). A field added to an
+event's data with such a name fails here until its decision is written below (the last session's note).
+"""
+import json
+import pathlib
+import re
+
+EVENTS = pathlib.Path(__file__).resolve().parents[2] / "contracts" / "events"
+
+FREE_TEXT = re.compile(r"(description|notes?|summary|reason|content|comments?|remarks|message|text|title|"
+                       r"outcome|reply|purpose|body)$")
+
+ARCHIVE = "archive keeps it as the record's words (masked for a borrower who reads numbers masked)"
+PUBLIC = "a notice to every resident: public words, archive keeps them, an outside board shows them"
+COMPOSED = "composed by the service from the record (its fee, its order's number and title: masked by finance)"
+
+# "<source>/<event_type>:<path>" -> why it is carried
+DECISIONS = {
+    "archive/household_step_refused:reason": "composed by archive's status table (occupied, ...): no one's words",
+    "archive/vacant_inspection_recorded:problems.[].description":
+        "customer service opens each problem as a repair, its description masked by role (numbers_in_text)",
+    "customer_service/application_rescheduled:reason": ARCHIVE,
+    "customer_service/application_withdrawn:description":
+        "maintenance makes the review from it when the withdrawal comes first (the review's description, "
+        "numbers_in_text)",
+    "customer_service/charge_raised:description": COMPOSED,
+    "customer_service/charge_withdrawn:description": COMPOSED,
+    "customer_service/charge_withdrawn:reason":
+        "finance writes it as the bill's cancel_reason, the accountant's answer to why a fee went "
+        "(numbers_in_text, h6)",
+    "customer_service/follow_up_requested:description":
+        "maintenance opens the follow-up's order with it (numbers_in_text)",
+    "customer_service/notice_published:title": PUBLIC,
+    "customer_service/notice_published:body": PUBLIC,
+    "customer_service/notice_revised:title": PUBLIC,
+    "customer_service/notice_revised:body": PUBLIC,
+    "customer_service/notice_revised:reason": ARCHIVE,
+    "customer_service/notice_withdrawn:title": PUBLIC,
+    "customer_service/notice_withdrawn:reason": ARCHIVE,
+    "customer_service/renovation_review_requested:description":
+        "maintenance's engineering review reads it (numbers_in_text)",
+    "customer_service/service_request_created:description":
+        "maintenance opens the repair's order with it for its technician (numbers_in_text)",
+    "customer_service/service_request_household_corrected:reason": ARCHIVE,
+    "finance/fund_deposit_reversed:reason": ARCHIVE,
+    "finance/fund_use_rejected:reason": ARCHIVE,
+    "finance/opening_credit_reversed:reason": ARCHIVE,
+    "finance/operating_expense_recorded:description": ARCHIVE,
+    "finance/operating_expense_reversed:reason": ARCHIVE,
+    "finance/payment_reversed:reason": ARCHIVE,
+    "finance/seller_prepaid_carried_over:reason": ARCHIVE,
+    "maintenance/charge_raised:description": COMPOSED,
+    "maintenance/equipment_back_in_service:out_of_service.reason": ARCHIVE,
+    "maintenance/equipment_back_in_service:back.note": ARCHIVE,
+    "maintenance/equipment_out_of_service:out_of_service.reason": ARCHIVE,
+    "maintenance/equipment_out_of_service:handed_over_from.reason": ARCHIVE,
+    "maintenance/work_order_cancelled:reason":
+        "customer service writes it into the request's outcome, the caller's answer (numbers_in_text)",
+    "security_patrol/anomaly_reported:description":
+        "maintenance opens the finding's order with it (numbers_in_text)",
+    "security_patrol/charge_raised:description": COMPOSED,
+    "security_patrol/emergency_repair_requested:description":
+        "maintenance opens the emergency order with it (numbers_in_text)",
+    "security_patrol/fire_defect_reported:notes":
+        "maintenance writes it into the defect's order for its technician (numbers_in_text)",
+    "security_patrol/incident_closed:summary": ARCHIVE + ", the incident's permanent record",
+    "security_patrol/incident_reclassified:reason": ARCHIVE,
+    "security_patrol/patrol_suspended:reason": ARCHIVE,
+    "security_patrol/patrol_suspension_withdrawn:reason": ARCHIVE,
+    "security_patrol/patrol_suspension_withdrawn:withdrawal_reason": ARCHIVE,
+}
+
+# what left the bus: a contract naming one of these again fails (read at the record instead)
+LEFT = {"maintenance/renovation_reviewed:notes", "customer_service/application_withdrawn:reason"}
+
+
+def _is_text(schema):
+    kinds = schema.get("type")
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    return "string" in kinds and not {"enum", "const", "pattern", "format"} & schema.keys()
+
+
+def _texts(schema, path=()):
+    if not isinstance(schema, dict):
+        return
+    for name, sub in (schema.get("properties") or {}).items():
+        if isinstance(sub, dict):
+            if FREE_TEXT.search(name) and _is_text(sub):
+                yield ".".join(path + (name,))
+            yield from _texts(sub, path + (name,))
+    if isinstance(schema.get("items"), dict):
+        yield from _texts(schema["items"], path + ("[]",))
+    for combinator in ("allOf", "anyOf", "oneOf"):
+        for sub in schema.get(combinator) or ():
+            yield from _texts(sub, path)
+
+
+def carried():
+    found = set()
+    for path in sorted(EVENTS.glob("*/*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))["properties"]["data"]
+        found |= {f"{path.parent.name}/{path.stem}:{text}" for text in _texts(data)}
+    return found
+
+
+def test_every_free_text_an_event_carries_has_its_decision_written():
+    found = carried()
+    assert sorted(found - DECISIONS.keys()) == [], "free text on the bus with no decision: write why it is carried"
+    assert sorted(DECISIONS.keys() - found) == [], "a decision for a field no event carries any more"
+
+
+def test_the_free_text_taken_off_the_bus_stays_off():
+    assert carried() & LEFT == set()
+    assert LEFT & DECISIONS.keys() == set()
