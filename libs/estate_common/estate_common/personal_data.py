@@ -172,7 +172,11 @@ def _name_pattern(name):
     """``name`` as written, any case; an end of it in Latin letters not inside a longer word, an end
     in digits not inside a longer number (a phone the text's mask finds after: 8000 masked in
     13900138000 left 13900138***, review r8 of h8). Chinese has no word boundary to find: a name in
-    Chinese characters is masked wherever it is written."""
+    Chinese characters is masked wherever it is written. 王刚 in 王刚才说 is the caller (王刚 才说) or
+    his surname before 刚才 (王 刚才说), 李明 in 李明天来 李明 or 明天: the characters read both ways, and
+    only a segmenter's dictionary and a guess would part them (a name is seldom in its dictionary), so
+    a wrong guess would leave the name in full where the rule now hides one character of a word; the
+    masking keeps to the safer side (h6, the last session's note)."""
     def edge(char, look):
         for kind in (r"[A-Za-z]", r"[0-9]"):
             if re.fullmatch(kind, char):
