@@ -556,9 +556,12 @@ def masked_record(record, personal, roles):
     not see those (it may name the person the correction is about: found by review)."""
     hidden = {name: kind for name, kind in personal.items()
               if name in (record.get("data") or {}) and not personal_data.sees_in_full(kind, roles)}
-    names = [record["data"][name] for name, kind in hidden.items() if kind in personal_data.NAMES
-             and personal_data.name_masked_in_text(personal_data.NUMBERS_IN_TEXT, kind,
-                                                   lambda kind: personal_data.sees_in_full(kind, roles))]
+    def sees(kind):
+        return personal_data.sees_in_full(kind, roles)
+
+    names = [record["data"][name] for name, kind in hidden.items()
+             if kind in personal_data.NAMES
+             and personal_data.name_masked_in_text(personal_data.NUMBERS_IN_TEXT, kind, sees)]
     if record.get("event_type") == CORRECTION and record.get("reason") \
             and not personal_data.sees_in_full(personal_data.RESIDENT_NAME, roles):
         record = record | {"reason": personal_data.masked(personal_data.RESIDENT_NAME, record["reason"])}
