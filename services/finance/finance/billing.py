@@ -139,19 +139,18 @@ def _by_own_cycle(cycles, household, standard, period):
         and billing_cycles.span(record, period) is not None
 
 
-def own_cycle_pairs(standards, households, period, cycles, covered, prorate=False):
-    """The bills a run for ``period`` makes for the households that pay a monthly standard by their own
+def own_cycle_pairs(standards, households, period, cycles, prorate=False):
+    """The bills a run for ``period`` may make for the households that pay a monthly standard by their own
     cycle (按季 / 按年缴费: ``billing_cycles``): ``(household, standard, period, months, (first, last))``
-    from ``period`` to the end of what ``billing_cycles.bill_span`` gives, none where a bill covers
-    ``period`` already. ``covered``: ``{(household_id, item): months}`` its bills of other periods cover."""
+    from ``period`` to the end of what ``billing_cycles.bill_span`` gives, which ``uncovered`` cuts to the
+    months no bill of the item covers yet, as it does every other run's pairs (one rule)."""
     for household in households:
         share = handover_share(household, period, prorate)
         for standard in standards:
             if not _by_own_cycle(cycles, household, standard, period) or not applies(standard, household, period):
                 continue
-            key = (household["_id"], standard["item"])
-            span = billing_cycles.bill_span(cycles[key], standard, household, period, covered.get(key, set()))
-            if span is not None:
+            span = billing_cycles.bill_span(cycles[(household["_id"], standard["item"])], standard, household, period)
+            if span[0] <= span[1]:
                 yield household, standard, period, periods.months_between(*span) + 1 - share, span
 
 
@@ -200,20 +199,25 @@ def uncovered(pairs, covered, corrects=None, prorate=False):
     December (found by review r3 of h3: November billed twice, as only the bills before it were read);
     the rest of a quarter whose October was billed vacant is November and December (found by review r3:
     none was billed). A bill of the pair's own period a correction (更正) replaces covers nothing here:
-    the run re-bills it (``corrects``: ``{standard_id: the standard it corrects}``).
+    the run re-bills it (``corrects``: ``{standard_id: the standard it corrects}``), for at least the months it
+    covered (a household's own quarter billed to January, its move-out in December recorded since: found by
+    h8, the re-bill stopped at December and January went with the wrong bill). The households paying by
+    their own cycle (``own_cycle_pairs``) are cut here too, where a rule of their own looked forward only.
     ``(kept, left_out)``: the pairs left out had every month covered (billed already)."""
     kept, left_out, corrects = [], 0, corrects or {}
     for pair in pairs:
         household, standard, period, months, *span = pair
         first, last = span[0] if span else (period, periods.add_months(period, CYCLE_MONTHS[standard["cycle"]] - 1))
-        wrong = corrects.get(standard["_id"])
-        taken = {month for month, of, standard_id in covered.get((household["_id"], standard["item"]), ())
-                 if not (wrong and of == period and standard_id == wrong)}
-        runs = [] if (CARRIED, period, None) in covered.get((household["_id"], standard["item"]), ()) \
-            else spans_between(first, last, taken)
+        wrong, entries = corrects.get(standard["_id"]), covered.get((household["_id"], standard["item"]), ())
+        redone = {month for month, of, standard_id in entries if wrong and of == period and standard_id == wrong}
+        taken = {month for month, of, standard_id in entries if month not in redone}
+        whole = (first, last)
+        if redone:  # a correction re-bills the months its wrong bills covered, whatever has changed since
+            first, last = min(first, *redone), max(last, *redone)
+        runs = [] if (CARRIED, period, None) in entries else spans_between(first, last, taken)
         if not runs:
             left_out += 1
-        elif runs == [(first, last)]:
+        elif runs == [whole]:
             kept.append(pair)
         else:
             kept.extend((household, standard, period,

@@ -15,8 +15,8 @@ re-issued naming every other household, billed newly registered households nothi
 be entered twice):
 
 - a cycle applies under a ``monthly`` standard; a quarterly or yearly standard bills by its own;
-- a run of a month bills a household of a cycle when no bill of the item covers that month yet:
-  from it to its cycle's end, or to the month before one already covered, the standard's last month
+- a run of a month bills a household of a cycle the months from it to its cycle's end that no bill of
+  the item covers yet (``billing.uncovered``, every run's one rule), up to the standard's last month
   (a rise from a later month: that month's run bills the rest of the cycle at the new price) or the
   month it leaves; a bill of the cycle made before a rise was approved stays at its price (billed,
   perhaps paid), and the household's next cycle is billed at the new one. A month is covered by one
@@ -86,13 +86,13 @@ def span(record, month):
     return first, last
 
 
-def bill_span(record, standard, household, month, covered):
+def bill_span(record, standard, household, month):
     """``(month, last)``: the months a run of ``month`` bills ``household`` under ``standard`` (a
-    monthly one) by its own cycle, ``covered`` being the months its other bills of the item cover;
-    None when a bill covers ``month`` already. Its cycle's end, or earlier: the month before one
-    covered, the standard's last month, the month the household left."""
+    monthly one) by its own cycle, before ``billing.uncovered`` cuts them to those no bill of the item
+    covers yet; None when it pays by the month. Its cycle's end, or earlier: the standard's last
+    month, the month the household left."""
     own = span(record, month)
-    if own is None or month in covered:
+    if own is None:
         return None
     last = own[1]
     if standard.get("valid_to"):
@@ -100,10 +100,6 @@ def bill_span(record, standard, household, month, covered):
     left = (household.get("occupied_to") or "")[:7]
     if left:
         last = min(last, left)
-    for covered_month in sorted(covered):
-        if month < covered_month <= last:
-            last = periods.add_months(covered_month, -1)
-            break
     return month, last
 
 

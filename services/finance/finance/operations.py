@@ -239,8 +239,8 @@ def run_billing(db, outbox, job, progress):
         # (October's quarter made late, November's by the month) each read what the other wrote
         spanning = {s["item"] for s, start in starts if start is not None and standards.CYCLE_MONTHS[s["cycle"]] > 1}
         held = [pair for pair in pairs if pair[1]["item"] in spanning]
-        pairs, covered = _uncovered(db, estate_id, [pair for pair in pairs if pair[1]["item"] not in spanning],
-                                    corrects, prorate)
+        [(pairs, covered)] = _uncovered(db, estate_id, [[pair for pair in pairs if pair[1]["item"] not in spanning]],
+                                        corrects, prorate)
     progress(0, len(pairs) + len(held))
     due, stamp = billing.due_at(period, now, rules), clock.to_iso(now)
     counts = {"created": 0, "already": covered, "cents": 0, "corrected": 0}
@@ -280,17 +280,15 @@ def run_billing(db, outbox, job, progress):
     # the households paying a monthly standard by their own cycle (按季 / 按年缴费): what their bills cover
     # read and their bills written under the estate's lock of it, so that two runs of different months at
     # once do not each bill a month of a cycle (a few households: well within the lock's time)
-    own_cycles = cycles and any(billing_cycles.applies_under(s) for s in billed)
-    if held or own_cycles:
+    own = _own_cycle_pairs(billed, households, period, cycles, prorate)
+    if held or own:
         with _held(db, _waited_for(lambda now_, until: store.lock_own_cycles(db, estate_id, now_, until),
                                    OWN_CYCLES_LOCK_WAIT_SECONDS)):
             with collector.paused():
-                held, left_out = _uncovered(db, estate_id, held, corrects, prorate)
-            counts["already"] += left_out
+                (held, left_out), (own, own_left_out) = _uncovered(db, estate_id, [held, own], corrects, prorate)
+            counts["already"] += left_out + own_left_out
             write(billing.run_bills(estate_id, held, job["_id"], due, stamp), True)
-            if own_cycles:
-                own = _own_cycle_pairs(db, estate_id, billed, households, period, cycles, prorate)
-                write(billing.run_bills(estate_id, own, job["_id"], due, stamp), False)
+            write(billing.run_bills(estate_id, own, job["_id"], due, stamp), False)
     # a household busy at its turn is tried once more; still busy, the month's run again re-bills it (named here),
     # where the run failed whole and left every household after it at the wrong price (found by h3)
     busy = [bill for bill in busy if not rebilled(bill)]
@@ -308,13 +306,15 @@ def run_billing(db, outbox, job, progress):
     return result
 
 
-def _uncovered(db, estate_id, pairs, corrects, prorate):
-    """``billing.uncovered`` of ``pairs``, read what every bill of their months covers
-    (``store.bills_covering_months``): ``(pairs cut to the months no bill covers, how many were left out)``."""
-    if not pairs:
-        return [], 0
-    return billing.uncovered(pairs, billing.coverage(store.bills_covering_months(db, estate_id, *_months_of(pairs))),
-                             corrects, prorate)
+def _uncovered(db, estate_id, groups, corrects, prorate):
+    """``billing.uncovered`` of each list of pairs of ``groups``, read once what every bill of their months
+    covers (``store.bills_covering_months``): ``[(pairs cut to the months no bill covers, how many were
+    left out)]``, a group's own."""
+    every = [pair for pairs in groups for pair in pairs]
+    if not every:
+        return [([], 0) for _ in groups]
+    covered = billing.coverage(store.bills_covering_months(db, estate_id, *_months_of(every)))
+    return [billing.uncovered(pairs, covered, corrects, prorate) if pairs else ([], 0) for pairs in groups]
 
 
 def _months_of(pairs):
@@ -324,21 +324,16 @@ def _months_of(pairs):
     return min(first for first, _ in spans), max(last for _, last in spans)
 
 
-def _own_cycle_pairs(db, estate_id, billed, households, period, cycles, prorate):
-    """The bills of a run of ``period`` for the households that pay a monthly standard by their own
-    cycle (``billing.own_cycle_pairs``), each from the month to its cycle's end or the month before one
-    its bills cover already (read here: a year before and after ``period``, the longest cycle)."""
+def _own_cycle_pairs(billed, households, period, cycles, prorate):
+    """The bills a run of ``period`` may make for the households that pay a monthly standard by their own
+    cycle (``billing.own_cycle_pairs``: from the month to its cycle's end), before ``billing.uncovered``
+    cuts them to the months no bill covers (found by h8: a rule of their own, forward-looking only)."""
     monthly = [s for s in billed if billing_cycles.applies_under(s)]
     if not cycles or not monthly:
         return []
-    pairs = []
-    for item in sorted({s["item"] for s in monthly}):
-        holders, covered = _own_cycles_covered(db, estate_id, cycles, item, periods.add_months(period, -11),
-                                               periods.add_months(period, 11), period)
-        pairs += billing.own_cycle_pairs([s for s in monthly if s["item"] == item],
-                                         [h for h in households if h["_id"] in holders], period, cycles, covered,
-                                         prorate)
-    return pairs
+    holders = {household_id for household_id, _ in cycles}
+    return list(billing.own_cycle_pairs(monthly, [h for h in households if h["_id"] in holders], period, cycles,
+                                        prorate))
 
 
 def _own_cycles_covered(db, estate_id, cycles, item, first, last, period):

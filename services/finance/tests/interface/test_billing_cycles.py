@@ -461,3 +461,25 @@ def test_a_late_quarter_run_and_a_month_s_run_at_once_bill_the_month_once(financ
         finance.db, finance.outbox, job, lambda *done: None) for job in runs], at=(billing, "uncovered"))
     assert [error for _, error in answers] == [None, None]
     assert covered(finance, "hh_2") == Counter({"2026-10": 1, "2026-11": 1, "2026-12": 1})
+
+
+def test_a_quarter_corrected_after_the_household_left_is_re_billed_for_the_months_it_was_billed(finance):
+    """Found by h8 (the households' own cycles under ``billing.uncovered``): a household paying by the quarter
+    billed November to January at a price typed wrong, its move-out (December) recorded, then the correction's
+    run: the re-bill covered November and December only and cancelled the wrong quarter, January dropped
+    without a word (a correction replaces the price of the same months, as a quarterly standard's does); the
+    households' own cycles had a coverage rule of their own, forward-looking from the run's month."""
+    wrong = approved(finance, valid_from="2026-11", unit_price_cents_per_m2=208)
+    set_cycle(finance, "hh_2", "quarterly", "2026-11")
+    at("2026-11")
+    run(finance, "2026-11")
+    moved(finance, "hh_2", "occupied", 3, occupied_to="2026-12-15")
+    acting(finance, ACCOUNTANT)
+    fix = finance.create_fee_standard({"estate_id": ESTATE, "data": {
+        "item": "property_service", "cycle": "monthly", "unit_price_cents_per_m2": 280, "corrects": wrong["id"]}})
+    acting(finance, MANAGER)
+    finance.approve_fee_standard({"estate_id": ESTATE, "id": fix["id"]})
+    for _ in range(2):  # the correction's run, and again
+        run(finance, "2026-11")
+        assert of(finance, "hh_2") == [("2026-11", "2027-01", 100800, 280)]  # 120 m² × 2.80 × 3, the same months
+    assert covered(finance, "hh_2") == Counter({"2026-11": 1, "2026-12": 1, "2027-01": 1})
