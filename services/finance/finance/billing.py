@@ -329,8 +329,11 @@ def run_bills(estate_id, pairs, job_id, due, stamp):
     Households of the same floor area cost the same: each amount is computed once per run.
     A bill that rounds to 0 cents (a tiny area at a low price) is settled as it is made: no
     payment could ever settle it (nothing is outstanding), so it stayed unpaid for good and
-    counted in the arrears once due (found by review)."""
-    amounts, id_makers = {}, {}
+    counted in the arrears once due (found by review). ``due(month)``: when a bill whose first month is
+    ``month`` falls due (``due_at``): a bill of several months is paid ahead, due with the first month it
+    covers, its period's or, for one from a later month (``covers_from``), that month's (found by h8: a
+    quarter's December, billed in November, was overdue in November)."""
+    amounts, id_makers, dues = {}, {}, {}
     for household, standard, period, months, *span in pairs:
         key = (standard["_id"], household.get("area_m2"), months)
         if key not in amounts:
@@ -348,7 +351,7 @@ def run_bills(estate_id, pairs, job_id, due, stamp):
             "amount_cents": amounts[key],
             "paid_cents": 0,
             "status": "unpaid" if amounts[key] else "paid",
-            "due_at": due,
+            "due_at": None,
             "created_at": stamp,
             "settled_at": None if amounts[key] else stamp,
             "source": {"kind": "billing_run", "job_id": job_id, "standard_id": standard["_id"]},
@@ -360,6 +363,10 @@ def run_bills(estate_id, pairs, job_id, due, stamp):
             bill["covers_from"], bill["covers_to"] = span[0]
             if span[1:] == [PIECE] and span[0][0] > period:  # cut from a later month (``uncovered``): its own id
                 bill["_id"] = piece_bill_id(estate_id, household["_id"], standard["item"], period, span[0][0])
+        first = span[0][0] if span else period
+        if first not in dues:
+            dues[first] = due(first)
+        bill["due_at"] = dues[first]
         yield bill
 
 

@@ -242,7 +242,10 @@ def run_billing(db, outbox, job, progress):
         [(pairs, covered)] = _uncovered(db, estate_id, [[pair for pair in pairs if pair[1]["item"] not in spanning]],
                                         corrects, prorate)
     progress(0, len(pairs) + len(held))
-    due, stamp = billing.due_at(period, now, rules), clock.to_iso(now)
+    stamp = clock.to_iso(now)
+
+    def due(month):  # a bill's first month's due date (``billing.run_bills``)
+        return billing.due_at(month, now, rules)
     counts = {"created": 0, "already": covered, "cents": 0, "corrected": 0}
     refused = []
     corrections = corrects  # 更正: a correction's bills replace those its wrong standard billed (``_rebill``)

@@ -483,3 +483,25 @@ def test_a_quarter_corrected_after_the_household_left_is_re_billed_for_the_month
         run(finance, "2026-11")
         assert of(finance, "hh_2") == [("2026-11", "2027-01", 100800, 280)]  # 120 m² × 2.80 × 3, the same months
     assert covered(finance, "hh_2") == Counter({"2026-11": 1, "2026-12": 1, "2027-01": 1})
+
+
+def test_a_piece_of_a_quarter_from_a_later_month_falls_due_with_that_month(finance):
+    """Found by h8 (when a quarter's bill falls due): a quarter's bill is paid ahead, due with its first month
+    (预交: DOMAIN.md and the seeds say nothing more), but a piece of it from a later month (``billing.uncovered``:
+    December, November billed vacant) was due with the quarter's first month or, issued after it, a few days
+    after the run: December's fee overdue, in the arrears and its late fees, on 8 November. A bill is due
+    with the first month it covers."""
+    approved(finance, cycle="quarterly", valid_from="2026-10", applies_to={"statuses": ["occupied"]})
+    approved(finance, unit_price_cents_per_m2=100, valid_from="2026-10", applies_to={"statuses": ["vacant"]})
+    at("2026-11")
+    moved(finance, "hh_2", "vacant", 3)
+    run(finance, "2026-11")
+    moved(finance, "hh_2", "occupied", 4)
+    run(finance, "2026-10")
+    due = {b.get("covers_from") or b["period"]: b["due_at"] for b in bills(finance, household_id="hh_2")}
+    assert due["2026-12"] == "2026-12-31T15:59:59.999Z"   # the end of December, Shanghai time
+    assert due["2026-11"] == "2026-11-30T15:59:59.999Z"   # November's own bill
+    assert due["2026-10"] < due["2026-11"]                 # October's, issued late: a few days' grace
+    clock.freeze(clock.parse_iso("2026-12-10T02:00:00Z"))  # October's and November's overdue, December's not
+    owed = {a["household_id"]: a["overdue_cents"] for a in finance.list_arrears({"estate_id": ESTATE})["items"]}
+    assert owed["hh_2"] == 28200 + 12000
