@@ -278,20 +278,20 @@ def months_not_billed(pairs):
             for _, shown in sorted(months.items())]
 
 
-def joined_mid_cycle(standards, households, period, tz, prorate=False):
+def joined_mid_cycle(standards, households, period, tz, prorate=False, registered=None):
     """The bills a run for ``period`` makes in the middle of a quarterly or yearly cycle
     (``standards``: each with the ``cycle_start`` of ``period``; ``tz``: the estate's timezone,
     whose months a registration falls in): a household that joined the estate since the cycle
     began was not billed at its start; it owes the rest of the cycle from the month it joined
     (``owed_from``; to the month it left, if it has left already). The bill is the cycle's own
     (its period is the cycle's first month), so a later run in the cycle, or a household billed
-    at the start, makes none twice."""
+    at the start, makes none twice. ``registered``: ``registered_months`` of ``households``, read once for
+    many months (else read here)."""
+    registered = registered if registered is not None else registered_months(households, tz)
     for household in households:
         occupied, left = (household.get("occupied_from") or "")[:7], (household.get("occupied_to") or "")[:7]
-        registered = calendar.period_of(clock.parse_iso(household["created_at"]), tz) \
-            if household.get("created_at") else ""
         for standard, start in standards:
-            first = owed_from(occupied, registered, start)
+            first = owed_from(occupied, registered[household["_id"]], start)
             if first and applies(standard, household, period):
                 last = periods.add_months(start, CYCLE_MONTHS[standard["cycle"]] - 1)
                 last = min(last, left) if left else last  # not past the month the household left
@@ -299,6 +299,20 @@ def joined_mid_cycle(standards, households, period, tz, prorate=False):
                     yield (household, standard, start,
                            periods.months_between(first, last) + 1 - handover_share(household, first, prorate),
                            (first, last))
+
+
+def registered_months(households, tz):
+    """``{household_id: the month of the estate (``tz``) it was registered in}``, "" with no record of it."""
+    return {household["_id"]: calendar.period_of(clock.parse_iso(household["created_at"]), tz)
+            if household.get("created_at") else "" for household in households}
+
+
+def joined_since(households, since, registered):
+    """Those of ``households`` that may owe the rest of a cycle begun in ``since`` or later
+    (``owed_from``: handed over or registered then or later); the others owe none of any such cycle.
+    ``registered``: ``registered_months``."""
+    return [household for household in households
+            if owed_from((household.get("occupied_from") or "")[:7], registered[household["_id"]], since)]
 
 
 def owed_from(occupied, registered, start):

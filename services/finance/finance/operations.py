@@ -260,8 +260,10 @@ def run_billing(db, outbox, job, progress):
         counts["cents"] += bill["amount_cents"] if outcome != "already" else 0
         return True
 
-    def write(bills, shown):
+    def write(bills, shown, lock=None):
         while True:
+            if lock is not None:  # the estate's lock of the billing of months, held however long the writes take
+                store.renew_lock(db, lock, clock.to_iso(clock.now() + timedelta(seconds=HOUSEHOLD_LOCK_SECONDS)))
             with collector.paused():  # a batch's bills are acyclic dicts: see collector.py
                 made = list(islice(bills, BILLING_BATCH))
                 if not made:
@@ -282,16 +284,18 @@ def run_billing(db, outbox, job, progress):
     write(billing.run_bills(estate_id, pairs, job["_id"], due, stamp), True)
     # the households paying a monthly standard by their own cycle (按季 / 按年缴费): what their bills cover
     # read and their bills written under the estate's lock of it, so that two runs of different months at
-    # once do not each bill a month of a cycle (a few households: well within the lock's time)
+    # once do not each bill a month of a cycle; renewed batch by batch (a big estate's quarter may write for longer
+    # than the lock's 30 s, and a second run took it over: found by h8)
     own = _own_cycle_pairs(billed, households, period, cycles, prorate)
     if held or own:
-        with _held(db, _waited_for(lambda now_, until: store.lock_own_cycles(db, estate_id, now_, until),
-                                   OWN_CYCLES_LOCK_WAIT_SECONDS)):
+        lock = _waited_for(lambda now_, until: store.lock_own_cycles(db, estate_id, now_, until),
+                           OWN_CYCLES_LOCK_WAIT_SECONDS)
+        with _held(db, lock):
             with collector.paused():
                 (held, left_out), (own, own_left_out) = _uncovered(db, estate_id, [held, own], corrects, prorate)
             counts["already"] += left_out + own_left_out
-            write(billing.run_bills(estate_id, held, job["_id"], due, stamp), True)
-            write(billing.run_bills(estate_id, own, job["_id"], due, stamp), False)
+            write(billing.run_bills(estate_id, held, job["_id"], due, stamp), True, lock)
+            write(billing.run_bills(estate_id, own, job["_id"], due, stamp), False, lock)
     # a household busy at its turn is tried once more; still busy, the month's run again re-bills it (named here),
     # where the run failed whole and left every household after it at the wrong price (found by h3)
     busy = [bill for bill in busy if not rebilled(bill)]
@@ -2227,17 +2231,20 @@ def _rest_of_cycles_unbilled(db, estate_id, estate, approved, months):
     cycle whose run would bill some household the rest of it (``billing.joined_mid_cycle``, cut to the
     months no bill covers: ``billing.uncovered``). Only the few households handed over or registered in
     a cycle are read for their bills."""
-    found, households = [], None
-    for month in months:
-        mid = [(s, start) for s in approved for start in [standards.cycle_start(s, month)]
-               if start not in (None, month)]
-        if not mid:
-            continue
-        if households is None:
-            households = list(store.households_for_billing(db, estate_id))
-        rules = store.rules_of(db, estate_id, estate)
+    mids = [(month, [(s, start) for s in approved for start in [standards.cycle_start(s, month)]
+                     if start not in (None, month)]) for month in months]
+    mids = [(month, mid) for month, mid in mids if mid]
+    if not mids:
+        return []
+    # each household's registration read once, and the month by month walk of those alone that joined since
+    # the earliest of these cycles began (found by h8: every household, each mid-cycle month)
+    rules, found = store.rules_of(db, estate_id, estate), []
+    households = list(store.households_for_billing(db, estate_id))
+    registered = billing.registered_months(households, rules["timezone"])
+    households = billing.joined_since(households, min(start for _, mid in mids for _, start in mid), registered)
+    for month, mid in mids:
         owing = list(billing.joined_mid_cycle(mid, households, month, rules["timezone"],
-                                              bool(rules["prorate_handover_month"])))
+                                              bool(rules["prorate_handover_month"]), registered))
         if not owing:
             continue
         holders = {pair[0]["_id"] for pair in owing}

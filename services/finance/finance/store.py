@@ -232,6 +232,15 @@ def _lock(db, estate_id, lock_id, now_iso, expires_iso, busy):
     raise Conflict(busy, retry_after=1)
 
 
+def renew_lock(db, lock, expires_iso):
+    """Keep a lock taken by ``_lock`` for longer (a billing run's writes under the estate's lock of the
+    billing of months, batch by batch); Conflict when it is no longer ours (expired and taken over)."""
+    lock_id, token, estate_id = lock
+    if not db.locks.update_one({"_id": lock_id, "estate_id": estate_id, "token": token},
+                               {"$set": {"expires_at": expires_iso}}).matched_count:
+        raise Conflict("the billing run lost its lock to another run; run this month again", retry_after=1)
+
+
 def unlock(db, lock):
     """Give back a lock taken by ``lock_household`` or ``lock_journal_day`` (if it is still ours)."""
     lock_id, token, estate_id = lock

@@ -6,6 +6,7 @@ January's denominator held all of Q1 and February's and March's none (found by h
 import csv
 import io
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 
@@ -505,3 +506,64 @@ def test_a_piece_of_a_quarter_from_a_later_month_falls_due_with_that_month(finan
     clock.freeze(clock.parse_iso("2026-12-10T02:00:00Z"))  # October's and November's overdue, December's not
     owed = {a["household_id"]: a["overdue_cents"] for a in finance.list_arrears({"estate_id": ESTATE})["items"]}
     assert owed["hh_2"] == 28200 + 12000
+
+
+def test_the_unbilled_months_check_reads_each_household_s_registration_once_and_walks_the_joined_alone(
+        finance, monkeypatch):
+    """Found by h8 (a big estate's quarter, ``bench/billing_cycles.py``): ``GET …/unbilled-months`` walked every
+    household for each mid-cycle month of the catch-up window and read its registration's month each time
+    (``billing.joined_mid_cycle``: 280,000 readings, 2.5 s of 3.3 at 40,000 households). A household that joined
+    before the earliest cycle the months are in owes no rest of one: each is read once, and those alone that
+    joined since are walked month by month; the months named are the same."""
+    from estate_common import calendar
+    approved(finance, cycle="quarterly", valid_from="2026-01")
+    finance.db.households.update_many({"estate_id": ESTATE}, {"$set": {"created_at": "2025-06-01T00:00:00.000Z"}})
+    joined = household_copy("hh_new", 100.0, room="909")
+    joined["data"]["created_at"] = "2026-10-20T02:00:00.000Z"  # registered in Q4
+    finance.copy_household(joined)
+    at("2026-11")
+    run(finance, "2026-10")
+    named = finance.list_unbilled_months({"estate_id": ESTATE})["items"]
+    assert "2026-11" not in [m["period"] for m in named]  # October's run billed the quarter of each
+    readings, walked, walk = Counter(), [], billing.joined_mid_cycle
+    read = calendar.period_of
+
+    def period_of(moment, tz):
+        readings[moment] += 1
+        return read(moment, tz)
+
+    def joined(standards, households, *rest, **named):
+        households = list(households)
+        walked.append(len(households))
+        return walk(standards, households, *rest, **named)
+    monkeypatch.setattr(calendar, "period_of", period_of)
+    monkeypatch.setattr(billing, "joined_mid_cycle", joined)
+    assert finance.list_unbilled_months({"estate_id": ESTATE})["items"] == named
+    assert walked and max(walked) == 1  # hh_new alone, month by month
+    assert readings[clock.parse_iso("2025-06-01T00:00:00.000Z")] == 3  # the others' registrations, once each
+
+
+def test_a_quarter_s_run_that_outlasts_the_lock_s_time_keeps_the_lock(finance, monkeypatch):
+    """Found by h8 (a big estate's quarter): an item with a quarterly standard is billed under the estate's lock of
+    the billing of months, taken for 30 s (``HOUSEHOLD_LOCK_SECONDS``) and never renewed: a run writing longer (a
+    very large estate's quarter, a slow store) left it expired, and a second run of another month took it over and
+    read the bills before the first had written them all. The lock is renewed batch by batch."""
+    from finance import store
+    approved(finance, cycle="quarterly", valid_from="2026-10")
+    at("2026-11")
+    monkeypatch.setattr(operations, "BILLING_BATCH", 1)
+    write, taken = operations._write_batch, []
+
+    def slow(*args):  # each batch 20 s: the third starts 40 s after the lock was taken
+        done = write(*args)
+        clock.freeze(clock.now() + timedelta(seconds=20))
+        try:
+            now = clock.now()
+            taken.append(store.lock_own_cycles(finance.db, ESTATE, clock.to_iso(now),
+                                               clock.to_iso(now + timedelta(seconds=30))))
+        except Conflict:
+            taken.append(None)
+        return done
+    monkeypatch.setattr(operations, "_write_batch", slow)
+    assert run(finance, "2026-10")["result"]["bills_created"] == 3
+    assert taken == [None, None, None]  # held throughout
