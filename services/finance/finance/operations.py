@@ -1925,9 +1925,14 @@ def hold_sellers_prepaid(db, outbox, estate_id, household_id, owner_since):
         hold = store.find_seller_prepaid(db, estate_id, hold_id)
         if hold is None:
             sources = seller_prepaid.sellers_sources(store.prepaid_sources(db, estate_id, household_id), owner_since)
-            if not sources:
+            rules = store.rules_for(db, estate_id)
+            taken_back = seller_prepaid.spent_on_buyers_bills(
+                *store.sellers_spending(db, estate_id, household_id, owner_since), owner_since,
+                lambda at: periods.day_of(clock.parse_iso(at), rules))
+            if not sources and not taken_back:
                 return None
-            made = seller_prepaid.new_hold(hold_id, estate_id, household_id, owner_since, sources, clock.now()) \
+            made = seller_prepaid.new_hold(hold_id, estate_id, household_id, owner_since, sources, clock.now(),
+                                           taken_back) \
                 | {store.HOLD_BEING_MADE: True}  # until its payments' parts are moved (_finish_hold)
             announced = outbox.event("seller_prepaid_held", estate_id, seller_prepaid.held_event_data(made))
             hold = store.create(db, outbox, "seller_prepaid", estate_id, hold_id, lambda: (made, [announced]))
@@ -1943,6 +1948,11 @@ def _finish_hold(db, outbox, hold):
     if not hold.get(store.HOLD_BEING_MADE):
         return
     if hold["status"] == seller_prepaid.HELD:
+        # the seller's money on the buyer's bills back on its payments first (each step once, by the allocation)
+        for taken in hold.get(seller_prepaid.TAKEN_BACK) or []:
+            store.remove_allocation(db, outbox, hold["estate_id"], taken["bill_id"], taken["allocation"],
+                                    hold["household_id"])
+            store.release_to_payment(db, outbox, hold["estate_id"], taken["allocation"])
         for part in hold["payments"]:
             store.hold_payments_money(db, outbox, hold["estate_id"], part, hold["_id"])
     store.hold_made(db, hold["estate_id"], hold["_id"])

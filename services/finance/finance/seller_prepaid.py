@@ -10,7 +10,9 @@ paid ahead settled the buyer's bills after the house was sold, while it belongs 
   ``owner_since`` (its natural id), listing each payment and the cents moved from its
   ``unapplied_cents`` to its ``seller_held_cents``. Held money settles no bill (the prepaid
   balance, ``prepaid_sources``, reads ``unapplied_cents`` only) and is not in the buyer's statement.
-  Announced as ``seller_prepaid_held``; the same announcement again holds nothing twice.
+  Announced as ``seller_prepaid_held``; the same announcement again holds nothing twice. A sale that
+  reaches finance after the day finds the seller's money spent on the buyer's bills since (a run between):
+  it is taken back off them and held with the rest (``spent_on_buyers_bills``, ``taken_back``).
 - **What the accountant does next** (the hold's ``status`` moves from ``held``): the money is
   refunded to the seller, or carried over to the buyer by their agreement.
 
@@ -23,6 +25,7 @@ from estate_common.writes import Change
 from . import periods
 
 HELD, REFUNDED, CARRIED_OVER = "held", "refunded", "carried_over"
+TAKEN_BACK = "_taken_back"  # on a hold: the allocations its making takes off the buyer's bills (``new_hold``)
 
 
 def hold_id(estate_id, household_id, owner_since):
@@ -38,18 +41,44 @@ def sellers_sources(sources, owner_since):
             and not p.get("seller_hold_id")]
 
 
-def new_hold(hold_id_, estate_id, household_id, owner_since, sources, now):
-    parts = [{"payment_id": p["_id"], "amount_cents": p["unapplied_cents"]} for p in sources]
+def spent_on_buyers_bills(bills, sellers, owner_since, day_of):
+    """``[{bill_id, amount_cents, allocation}]``: the money the seller's payments (``sellers``: ``{payment_id:
+    payment}``, posted before ``owner_since`` and holding nothing for an earlier sale) put on the buyer's
+    ``bills`` (of the sale's month on, as the owner's statement reads them: ``owner_access.owners_part``)
+    from the sale's day on (``day_of``: an allocation's moment as the estate's day), before the sale reached
+    finance: had it arrived on its day, that money would have been held and paid none of them (found by h8:
+    November's run of the 23rd used it on November's bill, the sale of the 20th arriving on the 25th, and the
+    seller's money paid the buyer's fee). What his money paid before the sale's day stays paid."""
+    month = owner_since[:7]
+    return [{"bill_id": bill["_id"], "amount_cents": allocation["amount_cents"], "allocation": allocation}
+            for bill in sorted(bills, key=lambda b: (b["period"], b["_id"])) if bill["period"] >= month
+            for allocation in bill.get("allocations") or []
+            if allocation.get("payment_id") in sellers and day_of(allocation["at"]) >= owner_since]
+
+
+def new_hold(hold_id_, estate_id, household_id, owner_since, sources, now, taken_back=()):
+    """The hold of ``sources``' unused money and of the money ``taken_back`` from the buyer's bills
+    (``spent_on_buyers_bills``), one part per payment."""
+    cents = {p["_id"]: p["unapplied_cents"] for p in sources}
+    for taken in taken_back:
+        payment_id = taken["allocation"]["payment_id"]
+        cents[payment_id] = cents.get(payment_id, 0) + taken["amount_cents"]
+    parts = [{"payment_id": payment_id, "amount_cents": amount} for payment_id, amount in cents.items()]
     stamp = clock.to_iso(now)
-    return {"_id": hold_id_, "estate_id": estate_id, "household_id": household_id, "owner_since": owner_since,
+    hold = {"_id": hold_id_, "estate_id": estate_id, "household_id": household_id, "owner_since": owner_since,
             "amount_cents": sum(part["amount_cents"] for part in parts), "payments": parts, "status": HELD,
             "held_at": stamp, "created_at": stamp}
+    if taken_back:  # shown: the bills and cents; kept (``_finish_hold``): the allocations taken off them
+        hold["taken_back"] = [{"bill_id": t["bill_id"], "amount_cents": t["amount_cents"]} for t in taken_back]
+        hold[TAKEN_BACK] = [{"bill_id": t["bill_id"], "allocation": t["allocation"]} for t in taken_back]
+    return hold
 
 
 def held_event_data(hold):
     """``finance.seller_prepaid_held``: no personal data (the owners are archive's)."""
     return {"id": hold["_id"], "household_id": hold["household_id"], "owner_since": hold["owner_since"],
-            "amount_cents": hold["amount_cents"], "payments": hold["payments"], "seller_held_at": hold["held_at"]}
+            "amount_cents": hold["amount_cents"], "payments": hold["payments"], "seller_held_at": hold["held_at"],
+            **({"taken_back": hold["taken_back"]} if hold.get("taken_back") else {})}
 
 
 def view(hold):

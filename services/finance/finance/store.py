@@ -860,6 +860,22 @@ def hold_made(db, estate_id, hold_id):
     db.seller_prepaid.update_one({"_id": hold_id, "estate_id": estate_id}, {"$unset": {HOLD_BEING_MADE: ""}})
 
 
+def sellers_spending(db, estate_id, household_id, owner_since):
+    """``(bills, sellers)``: the household's bills (not cancelled) of ``owner_since``'s month on with money on
+    them, and of the payments that put it there, those posted before ``owner_since`` holding nothing for an
+    earlier sale (``seller_prepaid.spent_on_buyers_bills``). By the bills index on estate, household, status."""
+    bills = [bill for bill in store.scan(db.bills, {"estate_id": estate_id, "household_id": household_id,
+                                                     "status": NOT_CANCELLED, "period": {"$gte": owner_since[:7]}},
+                                         ("period", "allocations")) if bill.get("allocations")]
+    paid_by = sorted({a["payment_id"] for bill in bills for a in bill["allocations"] if a.get("payment_id")})
+    if not paid_by:
+        return bills, {}
+    sellers = {p["_id"]: p for p in store.scan(db.payments, {"estate_id": estate_id, "_id": {"$in": paid_by}},
+                                                ("day", "status", "seller_hold_id"))
+               if p["status"] == "posted" and (p.get("day") or "") < owner_since and not p.get("seller_hold_id")}
+    return bills, sellers
+
+
 def hold_payments_money(db, outbox, estate_id, part, hold_id):
     """Move ``part``'s cents of its payment's unused money to its ``seller_held_cents``, once (a
     payment already held, by ``hold_id`` or another hold, is left: one hold's part per payment)."""

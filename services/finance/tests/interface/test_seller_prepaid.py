@@ -320,3 +320,66 @@ def test_a_refund_to_the_seller_pays_back_in_the_disclosure_only_the_money_recei
     shown = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["prepaid"]
     assert (shown["opening_cents"], shown["taken_in_cents"], shown["used_cents"], shown["paid_back_cents"],
             shown["closing_cents"]) == (0, 50000, 0, 50000, 0)
+
+
+def test_the_sellers_money_spent_on_the_buyers_bills_before_the_sale_reached_finance_is_held_too(finance):
+    """Found by h8: the sale of the 20th reached finance on the 25th, after November's run of the 23rd had used
+    the seller's prepaid money on November's bill, the buyer's (a bill of the sale's month on: the owner's
+    statement's); the hold was what was left (28998 of 50000), the seller's 21002 paying the buyer's fee. The
+    money the seller's payments put on the buyer's bills from the sale's day on goes back to them and is held
+    (``taken_back`` on the hold), the bill owed by the buyer again, as when the sale arrives on its day; the
+    bill the seller's money paid before the sale's day stays paid."""
+    owner_is(finance, "hh_1", "occ_first", 2)
+    approved(finance)
+    run(finance, "2026-10")
+    clock.freeze(clock.parse_iso("2026-11-05T02:00:00Z"))
+    sellers = pay(finance, "hh_1", 21002 + 50000)          # October, and 500 yuan ahead
+    clock.freeze(clock.parse_iso("2026-11-23T02:00:00Z"))
+    run(finance, "2026-11")                                  # the seller's money pays November: the sale unknown
+    [november] = bills(finance, household_id="hh_1", period="2026-11")
+    assert november["status"] == "paid"
+    clock.freeze(clock.parse_iso("2026-11-25T02:00:00Z"))
+    owner_is(finance, "hh_1", "occ_buyer", 3, owner_since="2026-11-20")   # the sale of the 20th, late
+    as_caller(finance, ACCOUNTANT)
+    shown = account(finance)
+    [held] = shown["seller_prepaid"]
+    assert (held["amount_cents"], held["status"]) == (50000, "held")
+    assert held["payments"] == [{"payment_id": sellers["id"], "amount_cents": 50000}]
+    assert [(t["bill_id"], t["amount_cents"]) for t in held["taken_back"]] == [(november["id"], 21002)]
+    [november] = bills(finance, household_id="hh_1", period="2026-11")
+    [october] = bills(finance, household_id="hh_1", period="2026-10")
+    assert (november["status"], november["paid_cents"], october["status"]) == ("unpaid", 0, "paid")
+    assert shown["prepaid_cents"] == 0 and shown["unpaid_cents"] == 21002  # the buyer's November
+    owner_is(finance, "hh_1", "occ_buyer", 4, owner_since="2026-11-20")   # again: nothing twice
+    as_caller(finance, ACCOUNTANT)
+    assert [h["amount_cents"] for h in account(finance)["seller_prepaid"]] == [50000]
+    assert bills(finance, household_id="hh_1", period="2026-11")[0]["paid_cents"] == 0
+
+
+def test_money_taken_back_from_the_buyers_bill_a_crash_left_half_way_is_held_once(finance, monkeypatch):
+    """The late sale's hold written, the allocation taken off November's bill, the process died before the money
+    was back on the seller's payment: the household's next writer (here the event's redelivery) finishes it, the
+    money neither lost nor held twice."""
+    import pytest
+    from finance import operations
+    owner_is(finance, "hh_1", "occ_first", 2)
+    approved(finance)
+    clock.freeze(clock.parse_iso("2026-11-05T02:00:00Z"))
+    sellers = pay(finance, "hh_1", 50000)
+    clock.freeze(clock.parse_iso("2026-11-23T02:00:00Z"))
+    run(finance, "2026-11")
+    real = operations.store.release_to_payment
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the process died")
+    monkeypatch.setattr(operations.store, "release_to_payment", crash)
+    with pytest.raises(RuntimeError):
+        owner_is(finance, "hh_1", "occ_buyer", 3, owner_since="2026-11-20")
+    monkeypatch.setattr(operations.store, "release_to_payment", real)
+    owner_is(finance, "hh_1", "occ_buyer", 3, owner_since="2026-11-20")  # redelivered
+    as_caller(finance, ACCOUNTANT)
+    payment = finance.get_payment({"estate_id": ESTATE, "id": sellers["id"]})
+    assert (payment["unapplied_cents"], payment["seller_held_cents"]) == (0, 50000)
+    [november] = bills(finance, household_id="hh_1", period="2026-11")
+    assert (november["status"], november["paid_cents"]) == ("unpaid", 0)
+    assert [h["amount_cents"] for h in account(finance)["seller_prepaid"]] == [50000]
