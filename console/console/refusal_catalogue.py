@@ -1509,6 +1509,8 @@ ZH = {
         '该房屋的{0:fee}账单已覆盖至 {1}：缴费周期最早从 {2} 开始',
     "another billing run is billing the households' own cycles; run this month again in a moment":
         '另一次计费正在为按季、按年等缴费的房屋出账，请稍后重新执行本月计费',
+    "the billing run lost its lock to another run; run this month again":
+        '本次计费的锁已被另一次计费取得，请重新执行本月计费',
     'a one-off charge has no billing cycle':
         '一次性收费没有缴费周期',
     '{0} is billed per charge':

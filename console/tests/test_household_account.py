@@ -241,3 +241,14 @@ def test_the_prepaid_balance_says_the_part_paid_ahead_for_one_fee_item(client, f
     assert "for Property service alone" in english.split("data-prepaid-for>")[1].split("<")[0]
     fake.on("GET", ACCOUNT_PATH, {**ACCOUNT, "prepaid_for_cents": {}})
     assert "data-prepaid-for" not in client.get("/accounts/households/hh_1/statement").get_data(as_text=True)
+
+
+def test_the_sellers_money_taken_back_from_the_buyers_bills_is_said_beside_the_hold(client, fake, documented_routes):
+    """A sale that reached finance after a run had spent the seller's prepaid money on the buyer's bill (h8): the
+    hold says how much of it was taken back from those bills, the buyer owing them again."""
+    sign_in(client, fake, username="amy", roles=("accountant",))
+    _household(fake)
+    fake.on("GET", ACCOUNT_PATH, {**ACCOUNT, "seller_prepaid": [
+        {**HOLD, "taken_back": [{"bill_id": "bill_11", "amount_cents": 21002}]}]})
+    page = client.get("/accounts/households/hh_1/statement").get_data(as_text=True)
+    assert "其中从买方账单退回 ¥210.02" in page and "¥500.00" in page
