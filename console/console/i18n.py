@@ -503,6 +503,11 @@ def check_notes(text):
 # vacant-unit inspection's problem reads as its request does (the order does not carry the
 # request's channel; a typed description in that English form would read the same in Chinese).
 _DESCRIPTIONS["service_request"] = _DESCRIPTIONS["vacant_inspection"]
+# a defect an owner found at the handover (交房验房) opens a repair of channel inspection too
+# (customer_service.intake.handover_repair): tried when the vacant-unit inspection's form does not match
+_HANDOVER_DEFECT = (re.compile(r"handover (?P<date>\d{4}-\d{2}-\d{2}), defect (?P<number>\d+) \((?P<item>.*?)\)"
+                               r"(?:: (?P<note>.*))?", re.DOTALL), "described.handover_defect")
+_ALSO = {"vacant_inspection": _HANDOVER_DEFECT, "service_request": _HANDOVER_DEFECT}
 _DESCRIPTIONS["inspection_at_equipment"] = (
     re.compile(r"(?P<checklist>.+?) at equipment (?P<equipment>\S+): (?P<failure>.*)", re.DOTALL), "described.inspection")
 
@@ -516,6 +521,9 @@ def described(item):
         "vacant_inspection" if item.get("channel") == "inspection" else None)
     form = _DESCRIPTIONS.get(source)
     found = form and language() == "zh" and form[0].fullmatch(text)
+    if not found and source in _ALSO and language() == "zh":
+        form = _ALSO[source]
+        found = form[0].fullmatch(text)
     if not found:
         return text
     parts = {name: value or "" for name, value in found.groupdict().items()}
@@ -528,6 +536,8 @@ def described(item):
         parts["where"] = translate("described.equipment", code=parts["equipment"]) if parts["equipment"] else parts["location"]
     if parts.get("notes"):  # a fire check's (its failed items too) or a return visit's, after its colon
         parts["notes"] = "：" + (check_notes(parts["notes"]) if source == "fire_inspection" else parts["notes"])
+    if form[1] == "described.handover_defect" and parts["note"]:
+        parts["note"] = "：" + parts["note"]
     if form[1] == "described.vacant_problem" and parts["location"]:
         parts["location"] = f"（{parts['location']}）"
     return translate(form[1], **parts)

@@ -1998,6 +1998,7 @@ _MESSAGES = {
     "event.household_created": ("房屋建档", "Household registered"),
     "event.household_updated": ("房屋资料变更", "Household changed"),
     "event.vacant_inspection_recorded": ("空置房巡检记录", "Vacant inspection recorded"),
+    "event.handover_defects_found": ("交房验房问题报修", "Handover defects reported for repair"),
     "event.estate_created": ("小区建档", "Estate registered"),
     "event.estate_updated": ("小区资料变更", "Estate changed"),
     # the fields records hold most often (others show by their name)
@@ -2158,6 +2159,8 @@ _MESSAGES = {
     "described.return_visit": ("{number} 回访发现问题{notes}", "Problem found on the return visit of {number}{notes}"),
     "described.vacant_problem": ("空置房巡检 {date}，问题 {number}{location}：{description}",
                                  "vacant-unit inspection {date}, problem {number}{location}: {description}"),
+    "described.handover_defect": ("交房验房 {date}，问题 {number}（{item}）{note}",
+                                  "handover {date}, defect {number} ({item}){note}"),
     # what maintenance writes on an equipment's ledger (i18n.record_result, i18n.record_notes)
     "record_text.completed": ("完工（{number}）", "completed ({number})"),
     "record_text.findings": ("发现 {count} 项问题", "{count} findings"),

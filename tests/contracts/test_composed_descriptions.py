@@ -87,6 +87,19 @@ def vacant_problem_order():
     return domain.from_service_request(created, "WO-6", CREATED, RULES)
 
 
+def handover_defect(note):
+    return intake.handover_repair({"handover_id": "ho_1", "household_id": "hh_1", "date": "2026-11-21"},
+                                  {"number": 2, "item": "窗户(卧室)", "note": note})
+
+
+def handover_defect_order():
+    """The work order maintenance opens for the repair request of a defect found at the handover."""
+    request = intake.new_request("sr_1", "est_1", handover_defect("玻璃裂"), "SR-2026-000001", CREATED,
+                                 {**DESK_DEFAULTS, "timezone": "Asia/Shanghai"}, "zhang")
+    created = event("customer_service", "service_request_created", "est_1", desk_domain.created_event_data(request))
+    return domain.from_service_request(created, "WO-9", CREATED, RULES)
+
+
 def checked_fire_defect():
     """A fire check recorded with a checklist whose items failed: security-patrol adds each failed
     item to the notes, and maintenance's order carries them."""
@@ -110,10 +123,12 @@ def checked_fire_defect():
     lambda: return_visit_follow_up("厨房仍漏水"), lambda: return_visit_follow_up(None),
     lambda: vacant_problem("卧室") | {"channel": "inspection"},
     lambda: vacant_problem(None) | {"channel": "inspection"}, vacant_problem_order,
+    lambda: handover_defect("玻璃裂，卧室"), lambda: handover_defect(None), handover_defect_order,
 ], ids=["fire defect with notes", "fire defect with failed checklist items", "fire defect", "incident", "patrol anomaly", "daily inspection",
         "periodic maintenance", "inspection reading, equipment", "inspection reading above, place",
         "inspection check, place", "return visit's problem with notes", "return visit's problem",
-        "vacant problem with place", "vacant problem", "vacant problem's work order"])
+        "vacant problem with place", "vacant problem", "vacant problem's work order",
+        "handover defect with note", "handover defect", "handover defect's work order"])
 def test_a_composed_description_reads_in_chinese(composed):
     item = composed()
     app = create_app({"GATEWAY_URL": "http://gateway.invalid", "SECRET_KEY": "test-secret", "TESTING": True})

@@ -25,6 +25,8 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("household_step_refused", estate_id, data, actor=actor)
     if event_type == "handover_keys_left":  # the desk takes the unit's keys into custody (托管钥匙)
         return outbox.event("handover_keys_left", estate_id, data, actor=actor)
+    if event_type == "handover_defects_found":  # the desk opens a repair per defect the owner found (验房)
+        return outbox.event("handover_defects_found", estate_id, data, actor=actor)
     if event_type == "meter_reading_recorded":  # a meter read at a handover or a sale (webhooks offer it)
         return outbox.event("meter_reading_recorded", estate_id, data, actor=actor)
     if event_type == "archive_changed":  # archive's own change log

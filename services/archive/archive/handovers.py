@@ -10,6 +10,9 @@ handover documents).
 - A unit is taken over once: a takeover after an accepted one is a 409. A unit is handed to its
   owner only after an accepted takeover (422 otherwise) and not before that takeover's day
   (422), and once: a handover after an accepted one is a 409.
+- **The owner's defects (验房)**: a handover recorded with failed items announces them
+  (``defects_found``: ``handover_defects_found``); customer service opens one repair request per
+  defect. The unit is handed over by a later handover whose items all pass.
 - **Once, atomically**: an accepted takeover or handover is stored under a natural ``_id``
   (``accepted_id``: the household and the kind), so of two accepts decided at the same time
   only one is inserted; the other finds it and is the same 409 (``second_accept``). The id the
@@ -99,6 +102,19 @@ def keys_left(handover):
         return None
     return ("handover_keys_left", {"handover_id": handover["_id"], "household_id": handover["household_id"],
                                    "date": handover["date"], "count": keys["count"], "label": keys["label"]})
+
+
+def defects_found(handover):
+    """``handover_defects_found`` of a handover (交房) recorded with failed items: the defects the
+    owner found inspecting the unit (验房), each a repair request at customer service (one per item,
+    once), or None. A takeover's failed items are the developer's rectification
+    (``takeover_defects``), not the estate's repairs. The owner who received it is not named."""
+    if handover["kind"] != "handover" or not handover["failed_items"]:
+        return None
+    defects = [{"number": item["number"], "item": item["item"], "note": item["note"]}
+               for item in handover["items"] if item["result"] == "fail"]
+    return ("handover_defects_found", {"handover_id": handover["_id"], "household_id": handover["household_id"],
+                                       "date": handover["date"], "defects": defects})
 
 
 def accepted_id(household_id, kind):

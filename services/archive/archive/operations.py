@@ -652,7 +652,8 @@ def record_handover(db, outbox, caller, estate_id, household_id, data):
         built = handovers.new_handover(requested_as, household, data, clock.now(), caller.user, accepted)
         changed = _archive_changed(handovers.SUBJECT_TYPE, built, f"{built['kind']}_recorded",
                                    handovers.CHANGED_FIELDS)
-        announced = [changed] + [e for e in [handovers.keys_left(built)] if e]  # 交房钥匙 left with the desk
+        # 交房钥匙 left with the desk; the defects the owner found (验房) to repair
+        announced = [changed] + [e for e in [handovers.keys_left(built), handovers.defects_found(built)] if e]
         handover = _create(db, outbox, "handovers", estate_id, built["_id"], lambda: (built, announced),
                            found=handovers.second_accept(requested_as))
 

@@ -102,6 +102,8 @@ def new_request(request_id, estate_id, data, number, created, rules, actor, earl
         "history": [history_entry(stamp, actor, "registered", f"via {data['channel']}")],
         # a vacant-unit inspection's repair: the inspection and its problem (``inspection_repair``)
         **({"vacant_inspection": data["vacant_inspection"]} if data.get("vacant_inspection") else {}),
+        # a defect an owner found at the handover: the handover and its item (``handover_repair``)
+        **({"handover_defect": data["handover_defect"]} if data.get("handover_defect") else {}),
         "_rev": 0,
     }
 
@@ -116,3 +118,13 @@ def inspection_repair(inspection, problem):
             "vacant_inspection": {"id": inspection["id"], "problem": problem["number"]},
             "description": f"vacant-unit inspection {inspection['inspected_on']}, problem {problem['number']}"
                            f"{where}: {problem['description']}"}
+
+
+def handover_repair(found, defect):
+    """The repair request a defect an owner found at the handover (交房验房, recorded in archive)
+    becomes: channel ``inspection``, the item and its note as its description, and the handover's
+    id and the item's number (``handover_defect``): a reader of the handover finds the repair."""
+    note = f": {defect['note']}" if defect.get("note") else ""
+    return {"kind": "repair", "household_id": found["household_id"], "channel": "inspection",
+            "handover_defect": {"id": found["handover_id"], "item": defect["number"]},
+            "description": f"handover {found['date']}, defect {defect['number']} ({defect['item']}){note}"[:2000]}

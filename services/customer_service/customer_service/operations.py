@@ -133,6 +133,21 @@ def repairs_from_inspection(db, outbox, event):
                           actor=inspection["inspector"])
 
 
+def repairs_from_handover(db, outbox, event):
+    """The defects an owner found inspecting the unit at its handover (交房验房, archive
+    ``handover_defects_found``): one repair request each, registered like the desk's (number,
+    promise, then maintenance's work order), none a repeat of another. Its id follows from the
+    handover and the item's number, so a redelivered event opens none twice (``writes.create`` by
+    natural id); announced as the one who recorded the handover."""
+    found, estate_id = event["data"], event["estate_id"]
+    for defect in found["defects"]:
+        data = intake.handover_repair(found, defect)
+        request_id = ids.natural_id("sr", estate_id, found["handover_id"], defect["number"])
+        _announced.create(db, outbox, "service_requests", estate_id, request_id,
+                          _registered(db, estate_id, request_id, data, event.get("actor"), repeats=False),
+                          actor=event.get("actor"))
+
+
 def handover_keys_left(db, outbox, event):
     """The keys handed over with a unit that its owner left with the front desk (archive
     ``handover_keys_left``): one key in custody (托管钥匙), held for the household as the desk's

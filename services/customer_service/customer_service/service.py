@@ -225,6 +225,11 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     def on_renovation_reviewed(self, event):
         operations.renovation_reviewed(self.db, self.outbox, event)
 
+    @consumes("archive", "handover_defects_found")
+    def on_handover_defects_found(self, event):
+        """The defects an owner found at the handover (交房验房): a repair request each, once."""
+        operations.repairs_from_handover(self.db, self.outbox, event)
+
     @consumes("archive", "handover_keys_left")
     def on_handover_keys_left(self, event):
         """The keys an owner left with the desk at the handover (交房钥匙) held in custody, once."""
