@@ -12,7 +12,10 @@ handover documents).
   (422), and once: a handover after an accepted one is a 409.
 - **The owner's defects (验房)**: a handover recorded with failed items announces them
   (``defects_found``: ``handover_defects_found``); customer service opens one repair request per
-  defect. The unit is handed over by a later handover whose items all pass.
+  defect. The unit is handed over by a later handover whose items all pass, or by this one when
+  the owner takes it with its defects listed (``defects_accepted``: 收房, the defects the
+  developer's to put right): then it is accepted as one whose items all passed (its keys, its
+  day: the owner pays from it), ``defects_accepted`` true. A takeover cannot be (422).
 - **Once, atomically**: an accepted takeover or handover is stored under a natural ``_id``
   (``accepted_id``: the household and the kind), so of two accepts decided at the same time
   only one is inserted; the other finds it and is the same 409 (``second_accept``). The id the
@@ -49,6 +52,10 @@ def new_handover(doc_id, household, data, now, user, accepted):
         if data["date"] < takeover["date"]:
             raise BusinessRuleViolation(f"the handover cannot be before the takeover ({takeover['date']})",
                                         [field_error("data.date", "is before the unit's takeover")])
+    taken = data.get("defects_accepted") is True  # the owner takes the unit, defects listed (收房, 验房问题)
+    if taken and kind != "handover":
+        raise BusinessRuleViolation("only an owner takes a unit with its defects listed, at its handover (交房)",
+                                    [field_error("data.defects_accepted", "only a handover is taken with defects")])
     keys = handover_keys(kind, data.get("keys"))
     items = [{"number": index + 1, "item": item["item"].strip(), "result": item["result"],
               "note": (item.get("note") or "").strip() or None}
@@ -56,9 +63,10 @@ def new_handover(doc_id, household, data, now, user, accepted):
     documents = [{"title": doc["title"].strip(), "reference": (doc.get("reference") or "").strip() or None,
                   "copies": doc.get("copies", 1)} for doc in data.get("documents") or []]
     failed = [item["number"] for item in items if item["result"] == "fail"]
+    handed = not failed or taken
     stamp = clock.to_iso(now)
     return {
-        "_id": doc_id if failed else accepted_id(household["_id"], kind),
+        "_id": accepted_id(household["_id"], kind) if handed else doc_id,
         "_requested_as": doc_id,
         "estate_id": household["estate_id"],
         "household_id": household["_id"],
@@ -66,8 +74,9 @@ def new_handover(doc_id, household, data, now, user, accepted):
         "date": data["date"],
         "items": items,
         "documents": documents,
-        "outcome": "defects_found" if failed else "accepted",
+        "outcome": "accepted" if handed else "defects_found",
         "failed_items": failed,
+        "defects_accepted": bool(failed) and taken,
         "counterpart": (data.get("counterpart") or "").strip() or None,
         "received_by": (data.get("received_by") or "").strip() or None,
         "keys": keys,

@@ -416,6 +416,32 @@ def test_an_accepted_handover_dates_the_household_for_billing_once(archive, hous
     assert (shown["occupied_from"], shown["version"], given["date"]) == ("2026-06-15", 2, "2026-06-15")
 
 
+def test_an_owner_who_takes_the_unit_with_defects_listed_is_handed_it_and_billed_from_that_day(archive, household):
+    """收房 with a defects list (验房问题, the developer's to put right): at a handover weekend most
+    buyers take their keys and sign for the flat with a few defects listed. A handover with any
+    failed item was defects_found: no keys (handover_keys_left waited), no occupied_from (billing
+    waited for a second inspection where everything passed) (found by h3). defects_accepted says the
+    owner took it: accepted, once, its keys and its day as an accepted one's, its defects announced
+    for repair; refused on a takeover (the developer's rectification comes first)."""
+    passed = [dict(item, result="pass") for item in CHECKLIST]
+    with pytest.raises(BusinessRuleViolation) as refused:
+        handover(archive, household, "takeover", "2026-05-01", defects_accepted=True)
+    assert refused.value.errors[0]["field"] == "data.defects_accepted"
+    handover(archive, household, "takeover", "2026-05-01", items=passed)
+    given = handover(archive, household, "handover", "2026-06-15", received_by="李四", key="h1", defects_accepted=True,
+                     keys={"count": 2, "kept_by": "front_desk"})
+    assert (given["outcome"], given["failed_items"], given["defects_accepted"]) == ("accepted", [2], True)
+    [update] = archive.outbox.of_type("household_updated")
+    assert update["data"]["occupied_from"] == "2026-06-15"
+    [left] = archive.outbox.of_type("handover_keys_left")
+    [defects] = archive.outbox.of_type("handover_defects_found")
+    assert left["data"]["handover_id"] == defects["data"]["handover_id"] == given["id"]
+    with pytest.raises(Conflict):  # handed over once
+        handover(archive, household, "handover", "2026-06-16", items=passed, received_by="李四")
+    shown = archive.get_handover({"estate_id": household["estate_id"], "id": given["id"]})
+    assert shown["defects_accepted"] is True
+
+
 def test_a_handover_dated_after_today_is_refused(archive, household):
     """交房 dated 2099 set occupied_from ahead and billing passed the unit by (found by review)."""
     from estate_common import clock
