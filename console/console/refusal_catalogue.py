@@ -1850,6 +1850,10 @@ ZH = {
         '钥匙在交房时随房屋交给业主，接管验收不登记交房钥匙',
     'only a handover gives keys to the owner':
         '只有交房时登记交给业主的钥匙',
+    'only an owner takes a unit with its defects listed, at its handover (交房)':
+        '只有交房时业主可以带问题收房，接管验收的问题须由开发商整改后再验收',
+    'only a handover is taken with defects':
+        '只有交房可以带问题收房',
     'the file is not UTF-8 text (save it as CSV UTF-8)':
         '文件不是 UTF-8 文本（请另存为 CSV UTF-8）',
     'the file is not readable CSV':

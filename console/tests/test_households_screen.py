@@ -215,6 +215,29 @@ def test_a_handover_sends_where_the_units_keys_went_and_the_page_shows_it(client
     _only_documented(fake, documented_routes)
 
 
+def test_a_handover_the_owner_takes_with_its_defects_listed_is_sent_so_and_shown(client, fake, documented_routes):
+    """收房 with 验房问题: the form had no way to say the owner took the flat with its defects listed
+    (defects_accepted), and the page did not say a handover accepted with failed items was one
+    (found by h3)."""
+    sign_in(client, fake, roles=("archivist",))
+    _household(fake)
+    given = dict(HANDOVER, id="ho_3", kind="handover", outcome="accepted", failed_items=[1], received_by="陈小明",
+                 defects_accepted=True, items=[{"number": 1, "item": "windows", "result": "fail", "note": "裂缝"}])
+    fake.on("GET", rf"{BASE}/handovers", {"items": [given], "next_cursor": None})
+    fake.on("POST", rf"{HH}/handovers", (201, given))
+    for taken in ("on", None):
+        client.post("/households/hh_1/handovers", data={
+            "csrf_token": csrf_of(client), "kind": "handover", "date": "2026-11-20", "who": "陈小明",
+            "check_item": ["windows"], "check_result": ["fail"], "check_note": ["裂缝"],
+            "keys_count": "", "keys_kept_by": "owner", "keys_label": "",
+            **({"defects_accepted": taken} if taken else {})})
+    first, second = _posts(fake, "/handovers")
+    assert first["json"]["defects_accepted"] is True and "defects_accepted" not in second["json"]
+    page = client.get("/households/hh_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "业主已收房，问题待整改" in page and 'name="defects_accepted"' in page
+    _only_documented(fake, documented_routes)
+
+
 def test_a_vacant_unit_inspection_sends_its_problems(client, fake, documented_routes):
     sign_in(client, fake, roles=("steward",))
     _household(fake)

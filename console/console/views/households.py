@@ -292,6 +292,8 @@ def record_handover(household_id):
         body["keys"] = {"count": count, "kept_by": form.get("keys_kept_by", "")}
         if form.get("keys_label", "").strip():
             body["keys"]["label"] = form["keys_label"].strip()
+    if form.get("defects_accepted"):  # 收房: the owner takes the unit with its defects listed
+        body["defects_accepted"] = True
     return _send(household_id, "handover",
                  lambda: g.api.post(_path(household_id, "handovers"), body, idempotency_key=_key(form)),
                  "household.handover_recorded")
