@@ -238,6 +238,25 @@ def test_a_handover_the_owner_takes_with_its_defects_listed_is_sent_so_and_shown
     _only_documented(fake, documented_routes)
 
 
+def test_a_handover_checklist_of_fifteen_defects_fits_the_form(client, fake, documented_routes):
+    """A buyer finds 5-15 defects at a handover weekend (验房): the form offered 6 checklist rows, so
+    a flat's list was cut or spread over several records (found by h3)."""
+    sign_in(client, fake, roles=("archivist",))
+    _household(fake)
+    fake.on("GET", rf"{BASE}/handovers", {"items": [], "next_cursor": None})
+    page = client.get("/households/hh_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert page.count('name="check_item"') >= 20
+    given = dict(HANDOVER, id="ho_4", kind="handover", outcome="defects_found", failed_items=list(range(1, 16)))
+    fake.on("POST", rf"{HH}/handovers", (201, given))
+    client.post("/households/hh_1/handovers", data={
+        "csrf_token": csrf_of(client), "kind": "handover", "date": "2026-11-20", "who": "陈小明",
+        "check_item": [f"问题{n}" for n in range(1, 16)], "check_result": ["fail"] * 15, "check_note": [""] * 15,
+        "keys_count": "", "keys_kept_by": "owner", "keys_label": ""})
+    [sent] = _posts(fake, "/handovers")
+    assert len(sent["json"]["items"]) == 15
+    _only_documented(fake, documented_routes)
+
+
 def test_a_vacant_unit_inspection_sends_its_problems(client, fake, documented_routes):
     sign_in(client, fake, roles=("steward",))
     _household(fake)

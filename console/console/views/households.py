@@ -37,7 +37,7 @@ HANDOVER_KINDS = ("takeover", "handover")
 # meter readings at a handover or a sale (交房抄表 / 过户抄表): archive's meter_readings.METER_KINDS, OCCASIONS
 METER_KINDS = ("water", "electricity", "gas")
 METER_OCCASIONS = ("handover", "transfer")
-CHECK_ROWS = 6  # blank checklist rows of a takeover / handover (blank ones are not sent)
+CHECK_ROWS = 20  # blank checklist rows of a takeover / handover (blank ones are not sent): a buyer lists 5-15 defects (验房)
 DOCUMENT_ROWS = 3
 PROBLEM_ROWS = 3
 # the household's latest owner contacts on its page (the steward's monthly ones, the manager's
