@@ -1457,6 +1457,9 @@ ZH = {
     # 银行对账 (finance/bank_statements.py, gateway/uploads.py; found by h14, the bank's statement matched)
     "name the statement's month":
         '请指定对账单所属月份',
+    # a statement of a month to come, refused before it is queued (bank_statements.refuse_not_begun; h4)
+    "a bank statement of a month that has not begun is not taken: the current month is {0}":
+        '尚未开始的月份的银行对账单不予受理：当前月份为 {0}',
     'is required (YYYY-MM)':
         '必填（YYYY-MM）',
     "the entry is of other money than the statement's line (its direction or amount)":

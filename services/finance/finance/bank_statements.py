@@ -23,7 +23,11 @@ kept while the line reads the same.
 3. the same direction and amount, the entry's day within ``bank_match_window_days`` (a per-estate
    setting, default 3) of the line's either way (a transfer posted on the owner's word and at the
    bank the next day), the nearest day first.
-Matches 2 and 3 are suggestions until confirmed. A line the accountant explained (bank interest,
+Matches 2 and 3 are suggestions until confirmed. A line whose reference names an entry of other money
+(its amount or direction: a transfer of 450.00 posted as 500.00) is matched neither by it nor by its
+amount to another entry: it is listed with no entry, naming that one (``reference_entry``), for the
+accountant to look into; it was left unmatched, said no more, or matched by its amount to another
+payment of its days as if equal (found by h4, the last session's note). A line the accountant explained (bank interest,
 a fee, money not ours) is set apart with its note.
 
 Plain functions: no broker, no store.
@@ -86,6 +90,15 @@ def check(content):
     return lines
 
 
+def refuse_not_begun(period, current):
+    """A statement of a month to come (a month typed wrong) is refused before it is queued, as its
+    matching is (every period report's check): it was taken and its lines kept for a matching that is
+    a 422 (found by h4, the last session's note)."""
+    if period > current:
+        raise BusinessRuleViolation(f"a bank statement of a month that has not begun is not taken: the current month is "
+                                    f"{current}", [field_error("data.period", "has not begun")])
+
+
 def line_id(estate_id, period, *key):
     return ids.natural_id("bsl", estate_id, period, *key)
 
@@ -141,6 +154,15 @@ def _same_money(line, entry):
     return line["direction"] == entry["direction"] and line["amount_cents"] == entry["amount_cents"]
 
 
+def _named_by_reference(line, entries):
+    """The entries the line's bank reference names: a payment's channel transaction id or receipt number."""
+    reference = line["reference"].lower()
+    if not reference:
+        return []
+    return [e for e in entries
+            if reference in {str(e.get("reference") or "").lower(), str(e.get("receipt_number") or "").lower()}]
+
+
 def _days_apart(line, entry):
     return abs((date.fromisoformat(line["date"]) - date.fromisoformat(entry["day"])).days)
 
@@ -167,18 +189,19 @@ def match(lines, entries, window_days):
             explained.append(line)
         else:
             open_lines.append(line)
-    left = []
+    left, unmatched = [], []
     for line in open_lines:
-        reference = line["reference"].lower()
-        entry = next((e for e in entries if reference and e["_id"] not in used and _same_money(line, e)
-                      and reference in {str(e.get("reference") or "").lower(), str(e.get("receipt_number") or "").lower()}),
-                     None)
-        if entry is None:
-            left.append(line)
+        named = _named_by_reference(line, entries)
+        entry = next((e for e in named if e["_id"] not in used and _same_money(line, e)), None)
+        if entry is not None:
+            used.add(entry["_id"])
+            matched.append({"line": line, "entry": entry, "how": "reference", "confirmed": False})
             continue
-        used.add(entry["_id"])
-        matched.append({"line": line, "entry": entry, "how": "reference", "confirmed": False})
-    unmatched = []
+        other = next((e for e in named if not _same_money(line, e)), None)
+        if other is not None:  # its reference names one of ours, of other money: the accountant's to look into
+            unmatched.append({**line, "reference_entry": other})
+            continue
+        left.append(line)
     for line in sorted(left, key=lambda l: (l["date"], l["_id"])):
         near = [e for e in entries if e["_id"] not in used and _same_money(line, e)
                 and _days_apart(line, e) <= window_days]
@@ -201,7 +224,9 @@ def match(lines, entries, window_days):
         "totals": {"statement": _sum(lines),
                    "matched": {"count": len(matched), "confirmed": sum(1 for m in matched if m["confirmed"]),
                                **{k: v for k, v in _sum(matched_lines).items() if k != "count"}},
-                   "lines_unmatched": _sum(unmatched), "entries_unmatched": _sum(entries_left),
+                   "lines_unmatched": {**_sum(unmatched),
+                                       "reference_differs": sum(1 for l in unmatched if l.get("reference_entry"))},
+                   "entries_unmatched": _sum(entries_left),
                    "explained": _sum(explained)},
     }
 
@@ -277,13 +302,22 @@ def public_statement_line(line, roles):
     return shown
 
 
+def _public_unmatched(line, roles):
+    """A line with no entry, naming the entry its reference names when that one is of other money."""
+    named = line.get("reference_entry")
+    shown = public_statement_line({k: v for k, v in line.items() if k != "reference_entry"}, roles)
+    if named is not None:
+        shown["reference_entry"] = public_entry(named)
+    return shown
+
+
 def public_report(estate_id, period, window_days, report, roles, now_iso):
     """The matching as the API answers it (``bank_reconciliation``)."""
     return {
         "estate_id": estate_id, "period": period, "window_days": window_days,
         "matched": [{"line": public_statement_line(m["line"], roles), "entry": public_entry(m["entry"]),
                      "how": m["how"], "confirmed": m["confirmed"]} for m in report["matched"]],
-        "lines_unmatched": [public_statement_line(line, roles) for line in report["lines_unmatched"]],
+        "lines_unmatched": [_public_unmatched(line, roles) for line in report["lines_unmatched"]],
         "entries_unmatched": [public_entry(entry) for entry in report["entries_unmatched"]],
         "explained": [public_statement_line(line, roles) for line in report["explained"]],
         "totals": report["totals"],

@@ -1643,8 +1643,9 @@ def start_bank_statement_import(db, caller, estate_id, data):
     """The estate account's statement of a month, read and put in place of the month's lines by a
     job (as the takeover lists are): the file measured now (400 over the caps, or no line)."""
     jobs.require_may_start(BANK_STATEMENT_IMPORT, caller)
-    rules = store.rules_for(db, estate_id)
-    periods.refuse_before_catch_up(data["period"], clock.now(), rules)
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    periods.refuse_before_catch_up(data["period"], now, rules)
+    bank_statements.refuse_not_begun(data["period"], periods.period_of(now, rules))
     content = bank_statements.decode(data["content_base64"])
     lines = bank_statements.check(content)
     job_id = jobs.created_id(caller, "finance", estate_id, BANK_STATEMENT_IMPORT)
