@@ -141,7 +141,8 @@ PREPAID_MOVES = {"taken_in": 1, "used": -1, "given_back": 1, "paid_back": -1}
 def prepaid_moves(paid_in, cancelled, refunds):
     """``[(at, kind, cents)]``: every move of the prepaid money received here (预收), and each payment's
     receipt split into what it paid on bills at once and what it left prepaid (``received``,
-    ``paid_on_bills``: no move of the balance). ``paid_in``: the estate's payments posted (a reversal
+    ``paid_on_bills``: no move of the balance; a reversed payment's part on bills is neither, as the
+    income table, reading the bills its reversal reopened, leaves it out). ``paid_in``: the estate's payments posted (a reversal
     pending or done included; an opening credit, money paid to the previous company, is not received
     here); ``cancelled``: the cancelled bills whose money went back to its payments (``released``, at
     ``cancelled_at``); ``refunds``: the sellers' holds refunded (``seller_prepaid``). A payment's money
@@ -155,10 +156,13 @@ def prepaid_moves(paid_in, cancelled, refunds):
     moves = []
     for payment in paid_in:
         posted, own = payment["posted_at"], []
-        moves += [(posted, "received", payment["amount_cents"]),
-                  (posted, "paid_on_bills", payment["amount_cents"] - payment["prepaid_cents"])]
-        own.append((posted, "taken_in", payment["prepaid_cents"]))
         reversed_at = (payment.get("reversal") or {}).get("at") if payment["status"] != "posted" else None
+        # a reversed payment's part on bills at its receipt is received in neither block: its reversal
+        # reopened the bills, which the income table reads (it was received and paid on bills here, the
+        # two disagreeing by it: found by h4, the last session's note); its part left prepaid was taken in
+        on_bills = payment["amount_cents"] - payment["prepaid_cents"] if reversed_at is None else 0
+        moves += [(posted, "received", on_bills + payment["prepaid_cents"]), (posted, "paid_on_bills", on_bills)]
+        own.append((posted, "taken_in", payment["prepaid_cents"]))
         for allocation in payment.get("allocations") or []:
             if allocation["at"] != posted:  # a later use of its money, not one of its receipt
                 own.append((allocation["at"], "used", allocation["amount_cents"]))

@@ -3398,10 +3398,30 @@ def test_the_disclosure_shows_the_prepaid_money_taken_in_used_and_carried_from_p
                                               "taken_in_cents", "used_cents", "given_back_cents", "paid_back_cents",
                                               "closing_cents"))
     assert prepaid("2026-11") == (0, 71002, 49202, 21800, 0, 0, 0, 21800)
-    assert prepaid("2026-12") == (21800, 70000, 23736 + 20000, 26264, 21800, 0, 26264, 0)
-    assert prepaid("2026") == (0, 141002, 49202 + 43736, 48064, 21800, 0, 26264, 0)
+    # the bounced payment's 23736 on bills is received in neither block: its reversal reopened them (h4)
+    assert prepaid("2026-12") == (21800, 70000 - 23736, 20000, 26264, 21800, 0, 26264, 0)
+    assert prepaid("2026") == (0, 141002 - 23736, 49202 + 20000, 48064, 21800, 0, 26264, 0)
     assert prepaid("2026-10")[0] == prepaid("2026-10")[-1] == 0
     assert prepaid("2027")[0] == prepaid("2026")[-1]
+
+
+def test_a_reversed_payment_s_part_on_bills_is_received_in_neither_the_income_nor_the_prepaid_block(finance):
+    """The disclosure's 预收 block counted as received, and paid on bills, the part of a reversed
+    payment that went on bills, which the income table above it leaves out (the reversal reopened the
+    bills): the two disagreed by it (found by h4, the last session's note). Its part left prepaid was
+    taken in and paid back, as before."""
+    approved(finance)
+    run(finance, "2026-11")                                   # 21002, 28200, 11868
+    bounced = pay(finance, "hh_3", 20000)                     # November's 11868 and 8132 prepaid
+    acting(finance, CASHIER)
+    finance.reverse_payment({"estate_id": ESTATE, "id": bounced["id"], "data": {"reason": "bounced"}})
+    pay(finance, "hh_3", 11868)                               # November again
+    report = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    shown = report["prepaid"]
+    assert report["income"]["received_cents"] == shown["paid_on_bills_cents"] == 11868
+    assert (shown["received_cents"], shown["taken_in_cents"], shown["paid_back_cents"], shown["closing_cents"]) \
+        == (11868 + 8132, 8132, 8132, 0)
+    assert shown["received_cents"] == shown["paid_on_bills_cents"] + shown["taken_in_cents"]
 
 
 def test_the_disclosure_s_prepaid_money_reads_the_payments_of_its_period_not_every_payment_before(finance):
