@@ -21,7 +21,7 @@ from itertools import islice
 from estate_common import calendar, clock, collector, exports, ids, job_scopes, jobs, public_codes, replica, writes
 from estate_common.writes import Change
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, ServiceUnavailable, field_error
-from estate_common.kpis import by_the_month, per_estate
+from estate_common.kpis import begun, by_the_month, not_begun, per_estate
 from estate_common.store import page_computed, public
 
 from . import (arrears, arrears_view, bank_statements, billing, billing_cycles, deposits, invoices, journals, maintenance_fund,
@@ -2185,10 +2185,16 @@ def kpis(db, caller, period, estate_ids):
     was paid by the end on the bill it replaced (``arrears.paid_on_the_fee``). Beside them the rate of the arrears carried into the
     period that it recovered (``arrears_recovery_rate``, 清欠率: ``arrears_recovered``). Of an ISO week, the
     recovery rate is the week's and the two collection rates, of bills of months, "no data" saying so
-    (``by_the_month``)."""
+    (``by_the_month``). A period not begun on the estate's calendar is "no data" (``kpis.not_begun``), as
+    every service's KPIs are: a bill covering a month to come (a quarter's) read as that month's rate
+    (found by h4, the last session's note)."""
     def one(estate_id):
         estate = store.estate(db, estate_id)
         rules = store.rules_of(db, estate_id, estate)
+        block = rates(estate_id, estate, rules)
+        return block if begun(calendar.period_bounds(period, rules["timezone"])[0]) else not_begun(block)
+
+    def rates(estate_id, estate, rules):
         recovery = {"arrears_recovery_rate": arrears.recovery_rate(
             arrears_recovered(db, estate_id, period, rules, clock.now_iso()))}
         if calendar.is_week(period):  # bills are of months, and so are the rates of what they billed

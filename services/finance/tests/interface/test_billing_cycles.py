@@ -30,6 +30,7 @@ def test_a_quarter_s_bill_counts_in_each_of_its_months_and_whole_in_its_quarter(
     approved(finance, cycle="quarterly", valid_from="2026-10")
     run(finance, "2026-10")  # October to December: 63006, 84600 and 35603 cents
     pay(finance, "hh_3", 10000)  # on its one bill
+    clock.freeze(clock.parse_iso("2027-01-05T02:00:00Z"))  # December over: a month not begun is "no data" (h4)
     billed = {"2026-10": 21002 + 28200 + 11868, "2026-11": 21002 + 28200 + 11867, "2026-12": 21002 + 28200 + 11868}
     paid = {"2026-10": 3333, "2026-11": 3334, "2026-12": 3333}
     for month in billed:
@@ -569,3 +570,20 @@ def test_a_quarter_s_run_that_outlasts_the_lock_s_time_keeps_the_lock(finance, m
     monkeypatch.setattr(operations, "_write_batch", slow)
     assert run(finance, "2026-10")["result"]["bills_created"] == 3
     assert taken == [None, None, None]  # held throughout
+
+
+def test_a_month_quarter_year_or_week_not_begun_is_no_data_though_a_bill_covers_it(finance):
+    """Finance's KPIs of a period not begun on the estate's calendar are "no data", as customer
+    service's are (``estate_common.kpis.not_begun``): December's share of a quarter billed in October
+    read as December's collection rate on 23 November, 2027's and a week to come's likewise (found by
+    h4, the last session's note)."""
+    approved(finance, cycle="quarterly", valid_from="2026-10")
+    run(finance, "2026-10")
+    pay(finance, "hh_3", 10000)
+    for period in ("2026-12", "2027", "2027-Q1", "2026-W50"):
+        block = finance.kpis({"period": period, "estate_ids": [ESTATE]})["estates"][ESTATE]
+        for name in ("collection_rate", "collection_rate_at_period_end", "arrears_recovery_rate"):
+            assert (block[name]["numerator"], block[name]["denominator"], block[name]["value"]) == (0, 0, None), \
+                (period, name, block[name])
+    assert rate(finance, "2026-11") == (3334, 21002 + 28200 + 11867)  # the month running counts
+    assert rate(finance, "2026-Q4")[1] == 63006 + 84600 + 35603  # a quarter begun counts its months
