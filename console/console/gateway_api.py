@@ -177,8 +177,10 @@ class Gateway:
     def delete(self, path):
         return self.call("DELETE", path)
 
-    def upload(self, path, content, content_type, idempotency_key=None):
-        return self.call("POST", path, data=content, content_type=content_type, idempotency_key=idempotency_key)
+    def upload(self, path, content, content_type, idempotency_key=None, **params):
+        """A file sent as it is; ``params`` its query (a bank statement's month, ``?period=``)."""
+        return self.call("POST", path, data=content, content_type=content_type, idempotency_key=idempotency_key,
+                         params=params)
 
     def estate(self, estate_id, rest=""):
         """The path of an estate-scoped resource: ``/api/v1/estates/{id}/{rest}``."""

@@ -111,6 +111,8 @@ SECTIONS = (
         Entry("registers.settlements", "menu.settlements", FINANCE),
         Entry("registers.journals", "menu.journals", FINANCE),
         Entry("accounts.reports", "menu.reports", FINANCE),
+        # 银行对账: the month's bank statement uploaded and matched, the accountant's (and management's) as the API's
+        Entry("finance.bank_statements", "menu.bank_statements", FEE_SETTERS),
         Entry("finance.deposits", "menu.deposits", FINANCE),
         # the desk and the stewards tell the owners of low balances (遇预存余额不足的，及时通知业主)
         Entry("finance.utilities", "menu.utilities", COLLECTORS),

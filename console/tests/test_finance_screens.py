@@ -1,5 +1,6 @@
 """The finance screens that came with the finance API: fee standards' applicability, deposits, prepaid
 utilities, invoices, the special maintenance fund, operating expenses and the published disclosure."""
+import io
 import re
 
 import jsonschema
@@ -1963,3 +1964,130 @@ def test_the_reconciliation_says_how_far_the_bank_statement_matching_went_in_bot
     en = re.sub(r">\s+<", "><", client.get("/accounts/reports?period=2026-11&report=reconciliation",
                                           headers={"Accept-Language": "en"}).get_data(as_text=True))
     assert "<dt>Bank statement matching</dt>" in en and "<dt>At the bank, not posted</dt><dd>2</dd>" in en
+
+
+# -- 银行对账: the accountant's page of the month's bank statement matched (h4) -----------------------
+
+BANK_LINE = {"id": "bsl_1", "line": 2, "date": "2026-11-03", "amount_cents": 21002, "direction": "in",
+             "reference": "B20261103001", "counterparty": "Li Lei", "confirmed_entry": None, "confirmed_by": None,
+             "confirmed_at": None, "explained": None}
+BANK_ENTRY = {"id": "jrn_1", "kind": "payment", "ref_id": "pay_1", "method": "transfer", "direction": "in",
+              "amount_cents": 21002, "day": "2026-11-02", "cashier": "cathy", "receipt_number": "RC-2026-000001",
+              "household_id": "hh_1", "reference": None}
+LEFT_LINE = {**BANK_LINE, "id": "bsl_2", "line": 3, "date": "2026-11-20", "amount_cents": 50000,
+             "reference": "B20261120007", "counterparty": "Wang Fang"}
+INTEREST = {**BANK_LINE, "id": "bsl_3", "line": 4, "date": "2026-11-21", "amount_cents": 35, "reference": "",
+            "counterparty": "", "explained": {"note": "11月存款利息", "by": "acc", "at": "2026-11-30T01:00:00Z"}}
+LEFT_ENTRY = {**BANK_ENTRY, "id": "jrn_2", "ref_id": "pay_2", "amount_cents": 50000, "day": "2026-11-19",
+              "receipt_number": "RC-2026-000002"}
+OTHER_ENTRY = {**BANK_ENTRY, "id": "jrn_3", "ref_id": "pay_3", "amount_cents": 12000, "day": "2026-11-25",
+               "receipt_number": "RC-2026-000003"}
+
+
+def _totals(count, in_cents):
+    return {"count": count, "in_cents": in_cents, "out_cents": 0}
+
+
+BANK_REPORT = {"estate_id": ESTATE, "period": "2026-11", "window_days": 3,
+               "matched": [{"line": BANK_LINE, "entry": BANK_ENTRY, "how": "amount_date", "confirmed": False}],
+               "lines_unmatched": [LEFT_LINE], "entries_unmatched": [LEFT_ENTRY, OTHER_ENTRY], "explained": [INTEREST],
+               "totals": {"statement": _totals(3, 71037), "matched": {**_totals(1, 21002), "confirmed": 0},
+                          "lines_unmatched": _totals(1, 50000), "entries_unmatched": _totals(2, 62000),
+                          "explained": _totals(1, 35)},
+               "generated_at": "2026-11-30T02:00:00Z"}
+
+
+def test_the_bank_statement_page_shows_the_months_matching_and_offers_what_the_accountant_does(client, fake):
+    """The month's statement set against the bank journal: the suggested match to confirm, a line at
+    the bank with no entry offered the entries of its money alone (not another amount's) or an
+    explanation, the entries not at the bank, the lines explained, in Chinese; the upload names its
+    month (it was the API's alone: the session 54 note)."""
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/bank-reconciliation", BANK_REPORT)
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/bank-statements?period=2026-11").get_data(as_text=True)
+    assert [c for c in fake.calls if c["path"].endswith("/bank-reconciliation")][-1]["params"] == {"period": "2026-11"}
+    for said in ("银行对账", "已匹配", "银行已到账、未入账", "已入账、银行未到账", "已说明", "待确认", "金额相同、日期相近",
+                 "11月存款利息", "RC-2026-000001", "3-1-1202", "¥210.02", "¥500.00", "Wang Fang", "上传 2026-11 对账单"):
+        assert said in page, said
+    matched = page.split('id="bank-bsl_1"')[1].split("</tr>")[0]
+    assert '/accounts/bank-statements/lines/bsl_1/confirm' in matched and 'value="jrn_1"' in matched
+    left = page.split('id="bank-bsl_2"')[1].split("</tr>")[0]
+    assert 'value="jrn_2"' in left and 'value="jrn_3"' not in left  # an entry of its money alone
+    assert "/accounts/bank-statements/lines/bsl_2/explain" in left
+    assert 'action="/accounts/bank-statements/import"' in page
+
+
+def test_a_line_whose_reference_names_a_payment_of_other_money_says_so_on_its_row(client, fake):
+    """The bank's reference names a payment posted at another amount: its row says which and for how
+    much, and the totals count it (found by h4, the last session's note)."""
+    _households(fake)
+    flagged = {**LEFT_LINE, "amount_cents": 45000, "reference_entry": {**LEFT_ENTRY, "reference": "B20261120007"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/bank-reconciliation",
+            {**BANK_REPORT, "lines_unmatched": [flagged],
+             "totals": {**BANK_REPORT["totals"], "lines_unmatched": {**_totals(1, 45000), "reference_differs": 1}}})
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/bank-statements?period=2026-11").get_data(as_text=True)
+    row = page.split('id="bank-bsl_2"')[1].split("</tr>")[0]
+    assert "data-reference-differs" in row and "RC-2026-000002" in row and "¥500.00" in row and "不符" in row
+    assert "其中 1 笔流水号对应的金额不符" in page
+
+
+def test_a_line_is_confirmed_and_another_explained_from_its_row_and_a_refusal_comes_back_to_the_month(client, fake):
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/bank-reconciliation", BANK_REPORT)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/bank-statements/lines/bsl_1/confirm",
+            {**BANK_LINE, "confirmed_entry": "jrn_1", "confirmed_by": "acc", "confirmed_at": "2026-11-30T03:00:00Z"})
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    token = csrf_of(client)
+    answer = client.post("/accounts/bank-statements/lines/bsl_1/confirm",
+                         data={"csrf_token": token, "entry_id": "jrn_1", "period": "2026-11", "idempotency_key": "k1"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/accounts/bank-statements?period=2026-11")
+    sent = [c for c in fake.calls if c["path"].endswith("/bsl_1/confirm")][-1]
+    assert sent["json"] == {"entry_id": "jrn_1"} and sent["headers"]["Idempotency-Key"] == "k1"
+    assert "已确认匹配" in client.get(answer.headers["Location"]).get_data(as_text=True)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/bank-statements/lines/bsl_2/explain", problem(
+        422, "Business rule violated", detail="the line is matched to an entry: it needs no explanation", code="business_rule",
+        errors=[{"field": "id", "message": "is matched to an entry"}]))
+    answer = client.post("/accounts/bank-statements/lines/bsl_2/explain",
+                         data={"csrf_token": token, "note": "利息", "period": "2026-11", "idempotency_key": "k2"})
+    assert answer.status_code == 302 and "period=2026-11" in answer.headers["Location"]
+    shown = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "该行已对应分录，无需说明" in shown
+
+
+def test_the_statement_is_uploaded_with_its_month_and_followed_to_its_refused_lines(client, fake):
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/bank-reconciliation", BANK_REPORT)
+    job = {"id": "job_b1", "estate_id": ESTATE, "kind": "bank_statement_import", "status": "succeeded",
+           "progress": {"done": 3, "total": 3}, "error": None, "created_at": "2026-11-30T00:00:00Z",
+           "result": {"rows": 3, "lines": 2, "removed": 0, "kept": 1, "rejected": 1,
+                      "errors": [{"row": 4, "field": "direction", "message": "must be in or out (收入/支出, 贷/借)"}]}}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/bank-statements/import", (202, job))
+    fake.on("GET", r"/api/v1/jobs/job_b1", job)
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    token = csrf_of(client)
+    answer = client.post("/accounts/bank-statements/import", content_type="multipart/form-data",
+                         data={"csrf_token": token, "period": "2026-11", "idempotency_key": "k3",
+                               "file": (io.BytesIO("交易日期,交易金额,收支\n2026-11-03,210.02,收入\n".encode()), "nov.csv")})
+    assert answer.status_code == 302 and "job=job_b1" in answer.headers["Location"]
+    sent = [c for c in fake.calls if c["path"].endswith("/bank-statements/import")][-1]
+    assert sent["params"] == {"period": "2026-11"} and sent["headers"]["Content-Type"] == "text/csv"
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "收支" in page and "本月对账单行数" in page and "保留确认或说明的行" in page
+
+
+def test_the_bank_statement_page_is_the_accountant_s_and_management_s_menu_not_the_cashier_s(client, fake):
+    from console import menu
+    for roles in (("accountant",), ("manager",), ("operator_admin",)):
+        assert "finance.bank_statements" in {e.endpoint for s in menu.for_roles(roles) for e in s.entries}, roles
+    for roles in (("cashier",), ("agent",), ("steward",)):
+        assert "finance.bank_statements" not in {e.endpoint for s in menu.for_roles(roles) for e in s.entries}, roles
+
+
+@pytest.mark.parametrize("example", [BANK_REPORT, {**BANK_REPORT, "lines_unmatched": [
+    {**LEFT_LINE, "reference_entry": LEFT_ENTRY}], "totals": {**BANK_REPORT["totals"], "lines_unmatched": {
+        **_totals(1, 50000), "reference_differs": 1}}}])
+def test_the_bank_answers_are_shaped_as_openapi_says(spec, example):
+    jsonschema.Draft202012Validator({"$ref": "#/components/schemas/BankReconciliation",
+                                     "components": spec["components"]}).validate(example)

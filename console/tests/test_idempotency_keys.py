@@ -46,6 +46,23 @@ SELLERS_ACCOUNT = {  # a household's account with a seller's prepaid money held 
                         "created_at": "2026-11-21T02:00:00Z"}]}
 
 
+# 银行对账: a suggested match (bsl_1, to confirm) and a line at the bank with no entry (bsl_2, to explain)
+BANK_LINE = {"id": "bsl_1", "line": 2, "date": "2026-11-03", "amount_cents": 21002, "direction": "in",
+             "reference": "B1", "counterparty": "Li Lei", "confirmed_entry": None, "confirmed_by": None,
+             "confirmed_at": None, "explained": None}
+BANK_ENTRY = {"id": "jrn_1", "kind": "payment", "ref_id": "pay_1", "method": "transfer", "direction": "in",
+              "amount_cents": 21002, "day": "2026-11-02", "cashier": "cathy", "receipt_number": "R-1",
+              "household_id": "hh_1", "reference": None}
+_NONE = {"count": 0, "in_cents": 0, "out_cents": 0}
+BANK_REPORT = {"estate_id": "est_1", "period": "2026-11", "window_days": 3,
+               "matched": [{"line": BANK_LINE, "entry": BANK_ENTRY, "how": "amount_date", "confirmed": False}],
+               "lines_unmatched": [{**BANK_LINE, "id": "bsl_2", "line": 3, "reference": "B2", "amount_cents": 35}],
+               "entries_unmatched": [], "explained": [],
+               "totals": {"statement": _NONE, "matched": {**_NONE, "confirmed": 0}, "lines_unmatched": _NONE,
+                          "entries_unmatched": _NONE, "explained": _NONE},
+               "generated_at": "2026-11-30T00:00:00Z"}
+
+
 @dataclass(frozen=True)
 class Form:
     api: str  # the documented operation's path (POST)
@@ -384,6 +401,19 @@ FORMS = [
     Form("/api/v1/estates/{estate_id}/opening-credits/import", "/accounts/opening-balances",
          "/accounts/opening-credits/import", data={"file": "prepaid.csv"},
          reads={rf"{EST}/bills": _list(), rf"{EST}/households": _list(HOUSEHOLD), rf"{EST}/payments": _list()}),
+    # 银行对账: the month's statement uploaded, a line's match confirmed, a line explained (h4)
+    Form("/api/v1/estates/{estate_id}/bank-statements/import", "/accounts/bank-statements?period=2026-11",
+         "/accounts/bank-statements/import", data={"file": "statement.csv", "period": "2026-11"},
+         reads={rf"{EST}/reports/bank-reconciliation": BANK_REPORT, rf"{EST}/households": _list(HOUSEHOLD)},
+         called=f"{EST}/bank-statements/import", roles=("operator_admin", "manager", "accountant")),
+    Form("/api/v1/estates/{estate_id}/bank-statements/lines/{line_id}/confirm", "/accounts/bank-statements?period=2026-11",
+         "/accounts/bank-statements/lines/bsl_1/confirm", data={"entry_id": "jrn_1", "period": "2026-11"},
+         reads={rf"{EST}/reports/bank-reconciliation": BANK_REPORT, rf"{EST}/households": _list(HOUSEHOLD)},
+         called=f"{EST}/bank-statements/lines/bsl_1/confirm", roles=("operator_admin", "manager", "accountant")),
+    Form("/api/v1/estates/{estate_id}/bank-statements/lines/{line_id}/explain", "/accounts/bank-statements?period=2026-11",
+         "/accounts/bank-statements/lines/bsl_2/explain", data={"note": "利息", "period": "2026-11"},
+         reads={rf"{EST}/reports/bank-reconciliation": BANK_REPORT, rf"{EST}/households": _list(HOUSEHOLD)},
+         called=f"{EST}/bank-statements/lines/bsl_2/explain", roles=("operator_admin", "manager", "accountant")),
     Form("/api/v1/estates/{estate_id}/operating-expenses", "/accounts/disclosure?period=2026-11",
          "/accounts/operating-expenses",
          data={"period": "2026-11", "category": "cleaning", "amount": "10.00", "description": "mops"},
@@ -443,11 +473,6 @@ API_ONLY = {
     # one opening credit (期初预收) at a time: the console uploads the previous company's list whole
     # (…/opening-credits/import, below); the single call is an integrator's
     "/api/v1/estates/{estate_id}/opening-credits",
-    # the bank statement's matching (银行对账, h14) has no console page yet: its upload, a match
-    # confirmed and a line explained are the accountant's through the API (the session 54 note)
-    "/api/v1/estates/{estate_id}/bank-statements/import",
-    "/api/v1/estates/{estate_id}/bank-statements/lines/{line_id}/confirm",
-    "/api/v1/estates/{estate_id}/bank-statements/lines/{line_id}/explain",
 }
 DOCUMENTED = _documented_with_a_key() - API_ONLY
 UNDER_ESTATE = "/api/v1/estates/{estate_id}/"

@@ -384,6 +384,38 @@ def household_import(browser, settings):
     screenshot(page, settings, "household-import")
 
 
+def bank_statement(browser, settings):
+    """银行对账, in Chinese: the accountant finds the page in his menu, uploads the month's statement
+    (a transfer the cashier posted, by its bank reference, and the bank's interest), follows the job
+    to its lines, confirms the match the reference suggests and explains the interest."""
+    page, errors = open_page(browser, locale="zh-CN")
+    sign_in(page, settings, settings["accountant"], settings["staff_password"])
+    page.get_by_role("navigation").get_by_role("link", name="银行对账", exact=True).click()
+    expect(page.get_by_role("heading", name="银行对账", exact=True)).to_be_visible()
+    content = ("交易日期,交易金额,收支,流水号,对方户名\n"
+               f"{settings['bank_day']},{settings['bank_amount']},收入,{settings['bank_reference']},李雷\n"
+               f"{settings['bank_day']},0.35,收入,,\n").encode()
+    page.get_by_label("CSV 文件").set_input_files({"name": "statement.csv", "mimeType": "text/csv", "buffer": content})
+    page.get_by_role("button", name=f"上传 {settings['period']} 对账单").click()
+    # console.js polls the job and shows the page again once it is done, the lines matched
+    expect(page.locator("[data-bank-statement-job] [data-job-status]")).to_have_text("已完成", timeout=60_000)
+    matched = page.locator("[data-bank-matched] tr", has_text=settings["bank_reference"])
+    expect(matched, "the transfer is not matched by its reference").to_have_count(1, timeout=30_000)
+    assert "流水号一致" in matched.inner_text() and "待确认" in matched.inner_text(), matched.inner_text()
+    matched.get_by_role("button", name="确认匹配").click()
+    expect(page.locator(".notice", has_text="已确认匹配")).to_be_visible()
+    expect(page.locator("[data-bank-matched] tr", has_text=settings["bank_reference"])).to_contain_text("已确认")
+    interest = page.locator("[data-bank-lines-unmatched] tr", has_text="¥0.35")
+    expect(interest, "the interest is not listed at the bank, not posted").to_have_count(1)
+    interest.get_by_label("说明").fill("本月存款利息")
+    interest.get_by_role("button", name="记录说明").click()
+    expect(page.locator(".notice", has_text="已记录说明")).to_be_visible()
+    expect(page.locator("[data-bank-explained]")).to_contain_text("本月存款利息")
+    expect(page.locator("[data-bank-lines-unmatched] tr", has_text="¥0.35")).to_have_count(0)
+    assert not errors, f"the page logged errors: {errors}"
+    screenshot(page, settings, "bank-statement")
+
+
 def owner_portal(browser, settings):
     """An owner on a phone, no account: opens the estate's portal page, files a repair and lands on
     its tracking page (number, kind, status); the link opens again later; the desk sees it."""
@@ -1178,7 +1210,7 @@ def tables_on_a_phone(browser, settings):
     assert not errors, f"browser console errors (CSP?): {errors}"
 
 
-SCENARIOS = {"keyboard_and_screen_reader": keyboard_and_screen_reader, "borrowing": borrowing, "archive_correction": archive_correction, "regional_manager": regional_manager, "emergency_plan": emergency_plan, "patrol_setup": patrol_setup, "complaint_analysis": complaint_analysis, "security_registers": security_registers, "fire_checks": fire_checks, "household_import": household_import, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
+SCENARIOS = {"keyboard_and_screen_reader": keyboard_and_screen_reader, "borrowing": borrowing, "archive_correction": archive_correction, "regional_manager": regional_manager, "emergency_plan": emergency_plan, "patrol_setup": patrol_setup, "complaint_analysis": complaint_analysis, "security_registers": security_registers, "fire_checks": fire_checks, "household_import": household_import, "bank_statement": bank_statement, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
              "complaint_in_register": complaint_in_register, "sign_in_out_and_language": sign_in_out_and_language,
              "accounts_day": accounts_day, "owner_portal": owner_portal, "owner_reads_reply": owner_reads_reply,
              "owner_follows_visit": owner_follows_visit,

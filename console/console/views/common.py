@@ -338,11 +338,11 @@ def act(call, back, reached=None):
 CSV_ONLY = {".csv": "text/csv"}
 
 
-def uploaded_import(path, formats, wrong_file, back):
-    """The form's ``file`` sent to an import of the estate (``POST …/<path>``, answering its job),
-    its type by its name's suffix (``formats``: ``{suffix: content type}``); another file is refused
-    at the box with the message ``wrong_file`` names, and a refusal of the gateway shown, on
-    ``back``: ``(job, None)`` or ``(None, redirect)``."""
+def uploaded_import(path, formats, wrong_file, back, **params):
+    """The form's ``file`` sent to an import of the estate (``POST …/<path>``, answering its job;
+    ``params`` its query, a bank statement's month), its type by its name's suffix (``formats``:
+    ``{suffix: content type}``); another file is refused at the box with the message ``wrong_file``
+    names, and a refusal of the gateway shown, on ``back``: ``(job, None)`` or ``(None, redirect)``."""
     upload = request.files.get("file")
     name = (upload.filename or "").lower() if upload else ""
     content_type = next((kind for suffix, kind in formats.items() if name.endswith(suffix)), None)
@@ -351,7 +351,7 @@ def uploaded_import(path, formats, wrong_file, back):
         show_problem(ApiProblem(400, message, errors=[{"field": "file", "message": message}]))
         return None, redirect(back)
     return act(lambda: g.api.upload(g.api.estate(g.user.estate_id, path), upload.read(), content_type,
-                                    idempotency_key=request.form.get("idempotency_key") or None), back)
+                                    idempotency_key=request.form.get("idempotency_key") or None, **params), back)
 
 
 def _shown_on_the_page(problem):

@@ -6,6 +6,7 @@ the income and expense disclosure (the report, its publication, the public link 
 Like every screen, a client of the public API only: the gateway decides who may do what; a refusal
 (problem+json) is shown on the same page with its errors next to their fields."""
 import re
+from datetime import date
 from urllib.parse import quote
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
@@ -472,3 +473,78 @@ def _public_link(period):
         return None
     base = (current_app.config.get("PUBLIC_GATEWAY_URL") or current_app.config["GATEWAY_URL"]).rstrip("/")
     return f"{base}/portal/{quote(code, safe='')}/disclosures/{quote(period, safe='')}"
+
+
+# -- the bank's statement matched (银行对账) ----------------------------------------------------------
+
+@bp.get("/bank-statements")
+@estate_needed
+def bank_statements():
+    """The accountant's bank statement matching of a month (银行对账): the estate account's statement
+    uploaded (a CSV, ``POST …/bank-statements/import?period=``, followed here by ``?job=``), then its
+    lines set against the month's bank journal (``GET …/reports/bank-reconciliation``): the matches
+    suggested, confirmed from their row; a line with no entry confirmed as an entry of its money or
+    explained (bank interest, a fee); the entries with no line. It was the API's alone (the session
+    54 note): the accountant had no page to upload or confirm on."""
+    period = common.period_asked(PERIOD, common.this_month)
+    job = g.api.get(f"/api/v1/jobs/{request.args['job']}") if request.args.get("job") else None
+
+    def page(report=None, problem=None):
+        return render_template("finance/bank_statements.html", period=period, report=report, job=job,
+                               candidates=_candidates(report) if report else {}, key=common.form_key(),
+                               households=common.household_labels() if report else {},
+                               problem=problem or common.take_problem())
+
+    # a month the API refuses (one not begun, one before the estate's records): said above the form
+    report, refused = common.write(
+        lambda: g.api.get(g.api.estate(g.user.estate_id, "reports/bank-reconciliation"), period=period),
+        lambda problem: page(problem=problem))
+    return refused or page(report)
+
+
+def _candidates(report):
+    """Each unmatched line's entries of its money (its direction and amount) left unmatched, the
+    nearest day first: what its confirmation offers (another entry is the API's 422)."""
+    def apart(line, entry):
+        return abs((date.fromisoformat(line["date"]) - date.fromisoformat(entry["day"])).days)
+    return {line["id"]: sorted((e for e in report.get("entries_unmatched", [])
+                                if e["direction"] == line["direction"] and e["amount_cents"] == line["amount_cents"]),
+                               key=lambda e: (apart(line, e), e["day"], e["id"]))
+            for line in report.get("lines_unmatched", [])}
+
+
+def _statement_page():
+    return url_for("finance.bank_statements", period=request.form.get("period", "").strip() or None)
+
+
+@bp.post("/bank-statements/import")
+@estate_needed
+def import_bank_statement():
+    """The month's statement uploaded whole (a CSV the bank exports), then followed on the page
+    (``?job=``): uploaded again, the same file or a corrected one replaces the month's lines."""
+    period = request.form.get("period", "").strip()
+    job, refused = common.uploaded_import("bank-statements/import", common.CSV_ONLY, "ob.wrong_file",
+                                          _statement_page(), period=period)
+    if refused:
+        return refused
+    return redirect(url_for("finance.bank_statements", period=period, job=job["id"]))
+
+
+@bp.post("/bank-statements/lines/<line_id>/confirm")
+@estate_needed
+def confirm_bank_match(line_id):
+    """A suggested match confirmed, or a line with no entry confirmed as an entry of its money."""
+    form = request.form
+    return common.post_and_back(f"bank-statements/lines/{quote(line_id, safe='')}/confirm",
+                                {"entry_id": form.get("entry_id", "").strip()}, _statement_page(), "bank.confirmed",
+                                idempotency_key=_key(form))
+
+
+@bp.post("/bank-statements/lines/<line_id>/explain")
+@estate_needed
+def explain_bank_line(line_id):
+    """A line no entry of the journal is: bank interest, a fee, money not the estate's, with its note."""
+    form = request.form
+    return common.post_and_back(f"bank-statements/lines/{quote(line_id, safe='')}/explain",
+                                {"note": form.get("note", "").strip()}, _statement_page(), "bank.explained_now",
+                                idempotency_key=_key(form), typed=common.row_form_to_keep(line_id, "explain"))
