@@ -1301,6 +1301,11 @@ ZH = {
         '实点现金比现金日记账（{1}）长款 {0}：请填写长短款说明后日结',
     'is required: the cash counted is {0} cents over':
         '必填：实点现金长款 {0}',
+    # the drawer's float counted with its cash (备用金: journals.cash_count; found by h4)
+    "the drawer is {0} cents short of the cash journal with its float ({1} cents): settle it with the difference's explanation (长短款说明)":
+        '实点现金比现金日记账加备用金（{1}）短款 {0}：请填写长短款说明后日结',
+    "the drawer is {0} cents over the cash journal with its float ({1} cents): settle it with the difference's explanation (长短款说明)":
+        '实点现金比现金日记账加备用金（{1}）长款 {0}：请填写长短款说明后日结',
     "a day that is over is closed by its settlement, not a shift's":
         '已过去的日子只能日结，不能交班结账',
     "a shift's settlement is of today only":

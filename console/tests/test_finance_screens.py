@@ -1244,6 +1244,33 @@ def test_the_settlement_form_takes_the_cash_counted_and_the_register_shows_the_d
                             "note": "找零多找10元"}
 
 
+def test_the_settlement_form_takes_the_drawer_s_float_and_the_register_shows_what_was_expected(client, fake):
+    """备用金: the cashier counts the whole drawer, its float with the cash; the form takes the float
+    (yuan; empty, the estate's setting), sent as float_cents, and the register shows the float and
+    the cash expected beside the count (found by h4, the last session's note)."""
+    zero = {"in_cents": 0, "out_cents": 0, "net_cents": 0, "entries": 0}
+    settled = {"id": "stl_2", "estate_id": ESTATE, "date": "2026-12-06", "cashier": "carol",
+               "by_method": {"cash": {**zero, "in_cents": 42004, "net_cents": 42004, "entries": 2}},
+               "by_journal": {"cash": {**zero, "in_cents": 42004, "net_cents": 42004, "entries": 2}},
+               "in_cents": 42004, "out_cents": 0, "net_cents": 42004, "entries": 2,
+               "closed_at": "2026-12-06T10:00:00Z", "closed_by": "carol", "late": False,
+               "counted_cash_cents": 92004, "float_cents": 50000, "expected_cash_cents": 92004,
+               "cash_difference_cents": 0, "note": None, "created_at": "2026-12-06T10:00:00Z"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/journals", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/journals/settlements", {"items": [settled], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/journals/settlements", (201, settled))
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    page = client.get("/accounts/settlements").get_data(as_text=True)
+    assert 'name="float_cents"' in page and "备用金" in page and "应有现金" in page
+    assert "¥500.00" in page and "¥920.04" in page
+    answer = client.post("/accounts/settlements", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-stl-2", "date": "2026-12-06", "cashier": "carol",
+        "counted_cash_cents": "920.04", "float_cents": "500", "confirm": "yes"})
+    assert answer.status_code == 302, answer.get_data(as_text=True)[-3000:]
+    assert _posts(fake, "/journals/settlements")[-1]["json"] == {
+        "date": "2026-12-06", "cashier": "carol", "counted_cash_cents": 92004, "float_cents": 50000}
+
+
 def test_the_settlement_form_settles_a_shift_and_leaves_the_day_open(client, fake):
     """交班: a cashier who settled at noon took no payment in the afternoon (h5's probe). The form's box
     交班结账 sends closes_day false (left unticked, nothing: the day's settlement as before), and the

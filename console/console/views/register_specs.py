@@ -752,6 +752,8 @@ ACCOUNTS = (
               C("late", "settle.late", "flag", "settle.late"),
               # 长短款: the drawer counted against the cash journal, and the cashier's explanation
               C("counted_cash_cents", "settle.counted_cash", "money"),
+              # 备用金: the float counted with the cash, and what the drawer was expected to hold
+              C("float_cents", "settle.float", "money"), C("expected_cash_cents", "settle.expected_cash", "money"),
               C("cash_difference_cents", "settle.cash_difference", "money"), C("note", "settle.note"),
               # 交班: a shift's settlement, its place in the day, and whether it closed the day
               C("shift", "settle.shift"), C("closes_day", "settle.closes_day", "bool")),
@@ -760,6 +762,8 @@ ACCOUNTS = (
              fields=(F("date", "reg.day", "date", True), F("cashier", "reg.cashier", "user", True),
                      F("closes_day", "settle.shift_only", "off"),
                      F("counted_cash_cents", "settle.counted_cash", "money"),
+                     # 备用金: the float in the drawer counted; left empty, the estate's setting
+                     F("float_cents", "settle.float_typed", "money"),
                      F("note", "settle.note", "textarea"),
                      F("confirm", "settle.confirm", "confirm", True)),
              filters=(F("date", "reg.day", "date"), F("cashier", "reg.cashier")), roles=menu.FINANCE,

@@ -219,31 +219,45 @@ def totals(entries):
     return by_method, by_journal, overall
 
 
-def cash_count(data, cash_net_cents):
-    """长短款: the cash counted in the drawer (``data["counted_cash_cents"]``) against the day's cash
-    journal net (0 when the day paid out more than it took), kept on the settlement with the
-    cashier's explanation (``data["note"]``), which a difference requires: the seeds' cashier settles the cash daily, and a drawer short or over is
+def cash_count(data, cash_net_cents, float_cents=0):
+    """长短款: the cash counted in the drawer (``data["counted_cash_cents"]``) against what it should
+    hold, its float (备用金: ``data["float_cents"]``, else the estate's ``float_cents``) and the day's
+    cash journal net, kept on the settlement with the cashier's explanation (``data["note"]``), which a
+    difference requires: the seeds' cashier settles the cash daily, and a drawer short or over is
     explained in writing, never posted into the journals (found by h5's probe: a drawer 10 yuan
     short had nowhere to be recorded). Nothing counted: nothing said."""
     counted = data.get("counted_cash_cents")
     if counted is None:
         return {"counted_cash_cents": None, "cash_difference_cents": None, "note": data.get("note")}
+    float_cents = data["float_cents"] if data.get("float_cents") is not None else float_cents
     # a drawer holds nothing less than nothing: a day that paid out more cash than it took (an earlier
-    # day's payment refunded, a deposit) paid the rest from outside its takings (备用金), and an empty
-    # drawer read as over by it, no count could match (found by review r5 of h5)
-    cash_net_cents = max(cash_net_cents, 0)
-    difference = counted - cash_net_cents
+    # day's payment refunded, a deposit) paid the rest from its float, then from outside it, and an
+    # empty drawer read as over by it, no count could match (found by review r5 of h5); the float counted
+    # with the cash, where a drawer opened with its change read over by it each day (found by h4)
+    expected = max(float_cents + cash_net_cents, 0)
+    difference = counted - expected
     if difference < 0 and not data.get("note"):
+        if not float_cents:
+            raise BusinessRuleViolation(
+                f"the drawer is {-difference} cents short of the cash journal ({expected} cents): "
+                f"settle it with the difference's explanation (长短款说明)",
+                [field_error("data.note", f"is required: the cash counted is {-difference} cents short")])
         raise BusinessRuleViolation(
-            f"the drawer is {-difference} cents short of the cash journal ({cash_net_cents} cents): "
+            f"the drawer is {-difference} cents short of the cash journal with its float ({expected} cents): "
             f"settle it with the difference's explanation (长短款说明)",
             [field_error("data.note", f"is required: the cash counted is {-difference} cents short")])
     if difference > 0 and not data.get("note"):
+        if not float_cents:
+            raise BusinessRuleViolation(
+                f"the drawer is {difference} cents over the cash journal ({expected} cents): "
+                f"settle it with the difference's explanation (长短款说明)",
+                [field_error("data.note", f"is required: the cash counted is {difference} cents over")])
         raise BusinessRuleViolation(
-            f"the drawer is {difference} cents over the cash journal ({cash_net_cents} cents): "
+            f"the drawer is {difference} cents over the cash journal with its float ({expected} cents): "
             f"settle it with the difference's explanation (长短款说明)",
             [field_error("data.note", f"is required: the cash counted is {difference} cents over")])
-    return {"counted_cash_cents": counted, "cash_difference_cents": difference, "note": data.get("note")}
+    return {"counted_cash_cents": counted, "float_cents": float_cents, "expected_cash_cents": expected,
+            "cash_difference_cents": difference, "note": data.get("note")}
 
 
 def cash_differences(settlements):
@@ -263,14 +277,15 @@ def cash_differences(settlements):
     return {"short_cents": short, "over_cents": over, "net_cents": over - short, "days": days}
 
 
-def settlement(estate_id, data, entries, now, actor, late=False, shifts=()):
+def settlement(estate_id, data, entries, now, actor, late=False, shifts=(), float_cents=0):
     """The totals of ``entries``, the day's entries no earlier settlement of it covers (``shifts``, the
     day's shifts' settlements in order: ``uncovered``), closing the day unless it is a shift's
     (``closes_day``: its entries' ids kept, ``_entry_ids``, for the next one to leave out); ``late``:
     settled past ``recorded_within_days`` (who did it is ``closed_by``, when ``closed_at``); the
-    drawer's count and difference against these entries' cash, ``cash_count``."""
+    drawer's count and difference against these entries' cash and its float (the estate's
+    ``float_cents`` unless the settlement names one), ``cash_count``."""
     by_method, by_journal, overall = totals(entries)
-    counted = cash_count(data, by_journal["cash"]["net_cents"])
+    counted = cash_count(data, by_journal["cash"]["net_cents"], float_cents)
     stamp = clock.to_iso(now)
     closes, shift = closes_day(data), len(shifts) + 1
     own = {"closes_day": closes, "shift": shift, "since": shifts[-1]["closed_at"] if shifts else None}

@@ -1549,7 +1549,7 @@ def settle_day(db, outbox, caller, estate_id, data):
             if _settled(db, estate_id, data["cashier"], data["date"]):
                 raise Conflict(f"{data['cashier']}'s day {data['date']} is settled already")
         settlement = journals.settlement(estate_id, data, journals.uncovered(entries, shifts), now, caller.user,
-                                         late=late, shifts=shifts)
+                                         late=late, shifts=shifts, float_cents=rules["cash_float_cents"])
         events = [outbox.event("day_settled_late", estate_id, journals.late_settlement_data(settlement))] if late else []
         settlement = store.insert_settlement(db, outbox, settlement, events)
     return public(settlement)

@@ -95,12 +95,17 @@ DEFAULTS = {
     # posted this many days before or after it (a transfer posted on the owner's word, at the bank the
     # next day or after a weekend); 0: the same day only. Not in DOMAIN.md: chosen as a weekend and a day.
     "bank_match_window_days": 3,
+    # 备用金: the float a cashier's drawer opens with (change), counted with the day's cash at a
+    # settlement (``journals.cash_count``: the drawer expected to hold it and the day's cash), unless
+    # the settlement names its own (``float_cents``). Not in DOMAIN.md; 0, as before it was counted.
+    "cash_float_cents": 0,
 }
 
 # settings whose lowest value is not 1 (estate_common.settings); bill_due_days 0 is the default
 # (the end of the billing month), so an estate may set it back
 MINIMA = {"utility_overdraft_cents": 0, "utility_low_balance_cents": 0, "bill_due_days": 0,
-          "recorded_within_days": 0, "prorate_handover_month": 0, "bank_match_window_days": 0}
+          "recorded_within_days": 0, "prorate_handover_month": 0, "bank_match_window_days": 0,
+          "cash_float_cents": 0}
 # the highest value an estate may set: a due date beyond the calendar's end failed every billing
 # run (and every charge's delivery) of the estate; catch_up_months reaches no further back than an
 # estate's records may begin before its registration (replica.RECORDS_REACH_MONTHS: every service's
@@ -108,7 +113,7 @@ MINIMA = {"utility_overdraft_cents": 0, "utility_low_balance_cents": 0, "bill_du
 MAXIMA = {"bill_due_days": 365, "late_bill_grace_days": 365, "charge_due_days": 365,
           "utility_low_balance_cents": 100_000_000, "utility_overdraft_cents": 100_000_000,
           "catch_up_months": replica.RECORDS_REACH_MONTHS, "recorded_within_days": plausible.RECORDED_WITHIN_DAYS_MAX,
-          "prorate_handover_month": 1, "bank_match_window_days": 31}
+          "prorate_handover_month": 1, "bank_match_window_days": 31, "cash_float_cents": 10_000_000}
 
 # How long a household's money is held by one writer (payment, reversal, prepaid use) before
 # another may take it over (a writer that died).
