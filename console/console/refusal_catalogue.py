@@ -781,6 +781,11 @@ ZH = {
         '部分评分所针对的服务项目不在本次调查中',
     'is not a service line of this survey':
         '不是本次调查的服务项目',
+    # 撤诉 (complaints.withdraw)
+    'only a complaint is withdrawn by its complainant':
+        '只有投诉可由投诉人撤诉',
+    'a withdrawn complaint is not reopened: register a new complaint':
+        '业主已撤诉的投诉不能复诉：请登记为新投诉',
     # 复诉's time limit (complaints.refuse_reopening_too_late)
     'a complaint is reopened within {0} days of its close or reply: register a new complaint':
         '投诉须在结案或答复后 {0} 天内复诉：请登记为新投诉',

@@ -4583,3 +4583,30 @@ def test_a_repair_registered_before_the_fault_s_order_joins_it_from_its_page(cli
     assert "/desk/requests/sr_5/join" not in client.get("/desk/requests/sr_5").get_data(as_text=True)
     for call in fake.calls:
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
+def test_a_complaint_the_owner_withdraws_is_closed_from_its_page_with_his_reason(client, fake, documented_routes):
+    """撤诉 (a probe of a complaint's month, h2): an open complaint the owner gave up could not be
+    closed unreplied; the page offers 撤诉 with the owner's reason on a complaint not closed, and
+    the manager's analysis counts it."""
+    sign_in(client, fake, roles=("agent",))
+    complaint = {"complainant": None, "reference": None, "nature": "neighbours", "summary": "leak from 1302",
+                 "verify_due_at": "2026-11-30T16:00:00Z", "verified_at": None, "verified_by": None,
+                 "finding": None, "verified_late": False, "escalated": False, "escalated_at": None,
+                 "escalated_by": None, "escalation_reason": None, "cause": None}
+    item = _request(fake, kind="complaint", status="open", complaint=complaint)
+    page = client.get("/desk/requests/sr_5", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'action="/desk/requests/sr_5/withdraw"' in page and "撤诉：业主撤回投诉" in page and "业主撤诉的原因" in page
+    withdrawn = dict(item, status="closed", closed_at="2026-11-30T03:00:00Z", outcome="the pipe is fixed",
+                     withdrawn={"at": "2026-11-30T03:00:00Z", "by": "desk", "reason": "the pipe is fixed"})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_5/withdraw", withdrawn)
+    answer = client.post("/desk/requests/sr_5/withdraw", data={"csrf_token": csrf_of(client),
+                                                              "text": " the pipe is fixed "})
+    assert answer.status_code == 302
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/withdraw")]
+    assert sent["json"] == {"reason": "the pipe is fixed"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_5", withdrawn)
+    page = client.get("/desk/requests/sr_5", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'action="/desk/requests/sr_5/withdraw"' not in page
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)

@@ -99,7 +99,7 @@ CLOSES_OUT = (
            "withdraw_borrow_request", "create_check_plan", "move_check_plan_date", "record_archive_check",
            "update_settings")
     | _named("customer_service", "verify_request", "escalate_request", "reply_request", "close_request",
-             "judge_request", "record_return_visit_attempt", "record_return_visit", "match_request_household",
+             "withdraw_request", "judge_request", "record_return_visit_attempt", "record_return_visit", "match_request_household",
              "rate_request", "set_service_request_custom", "rectification_action_done", "update_settings",
              "record_owner_contact", "return_key", "release_key", "sign_off_custody_item", "return_tool",
              "record_acceptance", "withdraw_application", "transfer_request", "withdraw_notice",

@@ -29,7 +29,8 @@ FILTERS = ("kind", "status", "from", "to", "overdue", "escalated", "return_visit
            "household_id", "number", "urgency", "call_back", "matched", "handler", "closed", "follow_up_overdue",
            "q")  # q: the words of the request ("the water leak I called about"), the API's search of its text
 # action -> (the body field the form fills, required)
-ACTIONS = {"verify": "finding", "escalate": "reason", "reply": "message", "close": "outcome", "reopen": "reason"}
+ACTIONS = {"verify": "finding", "escalate": "reason", "reply": "message", "close": "outcome", "reopen": "reason",
+           "withdraw": "reason"}  # withdraw: 撤诉, the owner gives his complaint up
 ATTEMPT_METHODS = ("phone", "visit", "message")
 # what a verification found caused the complaint (the quarterly analysis groups by it)
 CAUSES = ("staff_conduct", "service_standard", "process", "contractor", "facility_defect", "owner_misunderstanding",
@@ -489,8 +490,8 @@ def _actions_shown(item):
 # the desk closes it after its return visit (``visited``), or, still ``completed``, without the
 # visit once the occupant could not be reached (``_closable_unvisited``).
 _STEPS = {
-    "complaint": {"open": ("verify", "escalate"), "verified": ("escalate", "reply"),
-                  "escalated": ("verify", "reply"), "replied": ("escalate", "reopen", "close"),
+    "complaint": {"open": ("verify", "escalate", "withdraw"), "verified": ("escalate", "reply", "withdraw"),
+                  "escalated": ("verify", "reply", "withdraw"), "replied": ("escalate", "reopen", "close", "withdraw"),
                   "closed": ("reopen",)},  # 复诉: the owner not satisfied with the reply or the result
     "repair": {"visited": ("close",), "completed": ("close",)},
     "consultation": {"open": ("reply", "close"), "replied": ("reopen", "close")},  # reopen: not settled
@@ -498,7 +499,7 @@ _STEPS = {
     "praise": {"open": ("reply", "close"), "replied": ("close",)},
 }
 # customer-service's rule: an escalated complaint is answered and closed by management
-_MANAGER_ONLY_WHEN_ESCALATED = ("reply", "close")
+_MANAGER_ONLY_WHEN_ESCALATED = ("reply", "close", "withdraw")
 
 
 def _actions_of(item):

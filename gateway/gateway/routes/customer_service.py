@@ -48,6 +48,8 @@ ROUTES = [
     desk_action(f"{SR_ID}/judge", "judge_request", "request_id", roles=policy.COMPLAINT_ANALYSTS),
     desk_action(f"{SR_ID}/return-visit-attempts", "record_return_visit_attempt", "request_id"),
     desk_action(f"{SR_ID}/reopen", "reopen_request", "request_id"),
+    # 撤诉: the owner gives his complaint up before its close
+    desk_action(f"{SR_ID}/withdraw", "withdraw_request", "request_id"),
     # 改类: registered as the wrong kind, it takes the kind it is (a repair's order opens from it)
     desk_action(f"{SR_ID}/reclassify", "reclassify_request", "request_id"),
     # 并入故障工单: a repair registered before the fault's order existed joins it (its own cancelled)

@@ -17,6 +17,8 @@ belongs to the period it was registered in. Counted:
   names the buildings its complaints came from and the complaints themselves (id and number), so
   a leak complained of three times in one building reads as such and its plan can name where and
   which: the analysis said neither (a probe of the manager's quarter);
+- ``withdrawn``: those the owner withdrew (撤诉, ``complaints.withdraw``); in timeliness, one withdrawn
+  before a reply was due and with none given owes none (``withdrawn``);
 - ``reopened``: those reopened (复诉) at least once, the owner not satisfied with the reply or the
   result (``complaints.reopen``): each still one complaint of its period, its timeliness late when
   any of its replies was;
@@ -43,10 +45,14 @@ UNRECORDED = "unrecorded"
 
 def timeliness(complaint):
     """``open`` while its reply is owed (a reopened complaint's new one too), ``late`` when a reply of
-    any of its rounds came after its deadline (``complaints.rounds``), else ``on_time``."""
+    any of its rounds came after its deadline (``complaints.rounds``), else ``on_time``; ``withdrawn``
+    when the owner withdrew it before any reply was due (撤诉: no deadline left to count), and
+    ``late`` when he withdrew it past its deadline unreplied."""
     rounds = reply_rounds(complaint)
+    if not rounds:
+        return "withdrawn"
     if not rounds[-1][1]:
-        return "open"
+        return "late" if complaint.get("withdrawn") else "open"
     return "late" if any(replied > deadline for deadline, replied in rounds) else "on_time"
 
 
@@ -101,11 +107,13 @@ def report(period, complaints, rules, now, plans=(), buildings=None):
         "by_building": dict(Counter(building_of(c, buildings) for c in complaints)),
         "timeliness": {
             "on_time": timely["on_time"], "late": timely["late"], "open": timely["open"],
-            "open_overdue": sum(1 for c in complaints if not c.get("replied_at") and c["due_at"] < now),
+            "open_overdue": sum(1 for c in complaints if timeliness(c) == "open" and c["due_at"] < now),
+            "withdrawn": timely["withdrawn"],
         },
         "valid": sum(1 for c in complaints if c.get("valid")),
         "not_judged": closed_not_judged(complaints),
         "escalated": sum(1 for c in complaints if (c["complaint"] or {}).get("escalated")),
+        "withdrawn": sum(1 for c in complaints if c.get("withdrawn")),
         "reopened": sum(1 for c in complaints if times_reopened(c)),
         "repeat_complainants": {
             "threshold": threshold,
@@ -125,8 +133,9 @@ def results(period, closed):
     for request in closed:
         shown = public(request)
         record = request["complaint"] or {}
-        closer = next((h["by"] for h in reversed(request["history"]) if h["action"] == "closed"), None)
+        closer = next((h["by"] for h in reversed(request["history"]) if h["action"] in ("closed", "withdrawn")), None)
         items.append({**{name: shown.get(name) for name in RESULT_FIELDS}, "nature": record.get("nature"),
                       "cause": record.get("cause"), "finding": record.get("finding"), "closed_by": closer,
-                      "reopen_count": times_reopened(request)})  # 复诉: closed again after a reopening
+                      "reopen_count": times_reopened(request),
+                      "withdrawn": bool(request.get("withdrawn"))})  # 复诉: closed again after a reopening
     return {"period": period, "items": items}

@@ -8,7 +8,7 @@ from estate_common import calendar, clock
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
 from estate_common.wording import counted
 
-from .domain import MANAGER_ROLES, Change, due_at, history_entry, next_status
+from .domain import MANAGER_ROLES, Change, closed_event_data, due_at, history_entry, next_status
 
 # Filled from the create body; the record "in full": complainant, channel (on the request),
 # reference (the letter/fax/call record's number), nature, summary, and later the outcome.
@@ -122,6 +122,8 @@ def reopen(request, data, now, caller, rules):
     (``rounds``), the satisfaction is the owner's at its last close, and the valid-complaint rate
     still counts it once, in the month it was registered: a reopening is no new complaint.
     Announced as ``complaint_reopened`` (no reason: it may name people)."""
+    if request.get("withdrawn"):
+        raise Conflict("a withdrawn complaint is not reopened: register a new complaint")
     status = next_status(request, "reopen_escalated" if (request.get("complaint") or {}).get("escalated") else "reopen")
     refuse_reopening_too_late(request, now, rules)
     at = clock.to_iso(now)
@@ -139,6 +141,32 @@ def reopen(request, data, now, caller, rules):
                    "closed_at": None, "outcome": None, "satisfaction": None, "updated_at": at},
                   [history_entry(at, caller.user, "reopened", reason)],
                   [("complaint_reopened", announced)])
+
+
+def withdraw(request, data, now, caller):
+    """撤诉: the owner gives his complaint up (the neighbour fixed the pipe, the matter settled between
+    them) before it is closed. A complaint closed only once replied, so the desk invented a reply
+    to close it, and a complaint withdrawn before its deadline counted as one owing its reply in
+    the timeliness KPI and the analysis (a probe of a complaint's month, h2). Closed now with the
+    owner's reason (``withdrawn {at, by, reason}``, the outcome unless it was replied to already),
+    archived as every closed request (``service_request_closed``). Its reply is owed no more: a
+    round withdrawn before its deadline without a reply is no deadline (``rounds``); one withdrawn
+    past it was late and stays so. An escalated complaint is the manager's to close (``require_handler``);
+    a withdrawn complaint is not reopened (409): the matter raised again is a new complaint. Its
+    judgement (``valid``) stays the manager's to give."""
+    if request["kind"] != "complaint":
+        raise BusinessRuleViolation("only a complaint is withdrawn by its complainant",
+                                    [field_error("kind", "is not a complaint")])
+    status = next_status(request, "withdraw")
+    require_handler(request, caller)
+    at = clock.to_iso(now)
+    reason = data["reason"].strip()
+    changes = {"status": status, "closed_at": at, "withdrawn": {"at": at, "by": caller.user, "reason": reason},
+               "outcome": request.get("reply") or reason, "updated_at": at}
+    if request.get("answered_at") is None:
+        changes["answered_at"] = at  # nothing owed: not overdue, as a closed request is not
+    return Change(changes, [history_entry(at, caller.user, "withdrawn", reason)],
+                  [("service_request_closed", closed_event_data(request, at) | {"withdrawn": True})])
 
 
 def refuse_reopening_too_late(request, now, rules):
@@ -169,6 +197,11 @@ def times_reopened(request):
 
 def rounds(request):
     """``(deadline, reply)`` of each round of a complaint, oldest first: those its reopenings ended
-    (``reopenings[].ended``) and the current one (``due_at``, ``replied_at``)."""
+    (``reopenings[].ended``) and the current one (``due_at``, ``replied_at``), unless the owner
+    withdrew it before its deadline with no reply given (``withdraw``)."""
     ended = [(r["ended"]["due_at"], r["ended"]["replied_at"]) for r in request.get("reopenings") or ()]
-    return [*ended, (request["due_at"], request.get("replied_at"))]
+    current = (request["due_at"], request.get("replied_at"))
+    withdrawn = request.get("withdrawn")
+    if withdrawn and not current[1] and withdrawn["at"] <= current[0]:
+        return ended  # withdrawn before its deadline (撤诉, ``withdraw``): no reply owed
+    return [*ended, current]

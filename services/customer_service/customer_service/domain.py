@@ -23,12 +23,14 @@ MANAGER_ROLES = roles.MANAGEMENT
 # kind -> status -> {action: next status}. An action not listed is refused (409).
 TRANSITIONS = {
     "complaint": {
-        "open": {"verify": "verified", "escalate": "escalated"},
-        "verified": {"escalate": "escalated", "reply": "replied"},
-        "escalated": {"verify": "escalated", "reply": "replied"},
+        # withdraw: 撤诉, the owner gives his complaint up before its close (complaints.withdraw)
+        "open": {"verify": "verified", "escalate": "escalated", "withdraw": "closed"},
+        "verified": {"escalate": "escalated", "reply": "replied", "withdraw": "closed"},
+        "escalated": {"verify": "escalated", "reply": "replied", "withdraw": "closed"},
         # 复诉: the owner not satisfied with the reply or the result (complaints.reopen): verified
         # already, it owes a new reply; an escalated one stays the manager's
-        "replied": {"escalate": "escalated", "close": "closed", "reopen": "verified", "reopen_escalated": "escalated"},
+        "replied": {"escalate": "escalated", "close": "closed", "reopen": "verified", "reopen_escalated": "escalated",
+                    "withdraw": "closed"},
         "closed": {"reopen": "verified", "reopen_escalated": "escalated"},
     },
     "repair": {

@@ -107,6 +107,10 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
         return self._act_by_rules(payload, handling.reopen)  # owed a new answer by the estate's deadline
 
     @rpc_method
+    def withdraw_request(self, payload):
+        return self._act(payload, complaints.withdraw)  # 撤诉: the owner gives his complaint up
+
+    @rpc_method
     def transfer_request(self, payload):
         return self._act(payload, handling.transfer)  # 转交: to a colleague the gateway found (assignee)
 

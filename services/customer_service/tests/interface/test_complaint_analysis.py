@@ -46,7 +46,7 @@ def test_a_quarter_counts_categories_causes_timeliness_and_repeat_complainants(d
     assert q4["complaints"] == 3
     assert q4["by_category"] == {"noise": 2, "parking": 1}
     assert q4["by_cause"] == {"contractor": 1, "unrecorded": 2}
-    assert q4["timeliness"] == {"on_time": 1, "late": 1, "open": 1, "open_overdue": 1}
+    assert q4["timeliness"] == {"on_time": 1, "late": 1, "open": 1, "open_overdue": 1, "withdrawn": 0}
     assert q4["valid"] == 1 and q4["escalated"] == 0
     assert q4["repeat_complainants"] == {"threshold": 2, "households": [{"household_id": "hh_1", "complaints": 2}]}
     year = report(desk, "2026")
@@ -135,7 +135,7 @@ def test_the_result_of_a_complaint_the_desk_closed_itself_is_reported_to_the_man
                         "created_at": handled["created_at"], "closed_at": "2026-11-02T02:00:00.000Z",
                         "closed_by": "zhang", "nature": "noise", "cause": "contractor",
                         "finding": "drilling confirmed", "outcome": "works limited to 8:00-18:00", "valid": True,
-                        "satisfaction": 5, "reopen_count": 0}
+                        "satisfaction": 5, "reopen_count": 0, "withdrawn": False}
     assert results(desk, "2026-10")["items"] == []
     as_caller(desk, AGENT)
     with pytest.raises(Forbidden):
@@ -382,11 +382,11 @@ def test_the_reports_count_a_reopened_complaint_once_and_each_reply_by_its_own_d
     assert kpis(desk, "2026-12")["complaint_timeliness"]["denominator"] == 1
     analysed = report(desk, "2026-11")
     assert analysed["complaints"] == 1 and analysed["reopened"] == 1 and analysed["valid"] == 1
-    assert analysed["timeliness"] == {"on_time": 0, "late": 0, "open": 1, "open_overdue": 1}
+    assert analysed["timeliness"] == {"on_time": 0, "late": 0, "open": 1, "open_overdue": 1, "withdrawn": 0}
     as_caller(desk, AGENT)
     act(desk, "reply", closed, message="replaced the contractor")  # late
     act(desk, "close", closed, satisfaction=2)
-    assert report(desk, "2026-11")["timeliness"] == {"on_time": 0, "late": 1, "open": 0, "open_overdue": 0}
+    assert report(desk, "2026-11")["timeliness"] == {"on_time": 0, "late": 1, "open": 0, "open_overdue": 0, "withdrawn": 0}
     december = kpis(desk, "2026-12")
     assert december["complaint_timeliness"]["denominator"] == 1 and december["complaint_timeliness"]["numerator"] == 0
     assert december["complaint_satisfaction"]["numerator"] == 0 and december["complaint_satisfaction"]["denominator"] == 1
@@ -490,3 +490,35 @@ def test_a_complaint_s_reopening_window_is_counted_in_the_estate_s_days_and_its_
     with pytest.raises(BusinessRuleViolation) as refused:
         act(desk, "reopen", second, reason="came back on the 31st day")
     assert refused.value.errors[0]["message"] == "the complaint ended on 2026-11-02, more than 30 days ago"
+
+
+def test_a_complaint_the_owner_withdraws_owes_no_reply_and_the_reports_say_it_was_withdrawn(desk):
+    """撤诉 (a probe of a complaint's month, h2): the owner of 1201 withdraws his leak complaint the day
+    after (the neighbour fixed the pipe). It could not be closed unreplied (409), so it sat open,
+    overdue after 7 days, missed in the timeliness KPI and "open" in the analysis; now it is closed
+    with his reason, owes nothing, and the analysis counts it withdrawn."""
+    clock.freeze(clock.parse_iso("2026-11-02T02:00:00Z"))
+    leak = complaint(desk, "hh_1", "neighbours")
+    replied = complaint(desk, "hh_2", "service_attitude")
+    act(desk, "reply", replied, message="the guard apologised", valid=True)
+    clock.advance(timedelta(days=1))
+    as_caller(desk, AGENT)
+    with pytest.raises(InvalidInput):  # the owner's reason is required
+        act(desk, "withdraw", leak)
+    withdrawn = act(desk, "withdraw", leak, reason=" the neighbour fixed the pipe ")
+    assert withdrawn["status"] == "closed" and withdrawn["outcome"] == "the neighbour fixed the pipe"
+    assert withdrawn["withdrawn"]["reason"] == "the neighbour fixed the pipe" and withdrawn["withdrawn"]["by"] == "zhang"
+    assert withdrawn["history"][-1]["action"] == "withdrawn"
+    act(desk, "withdraw", replied, reason="satisfied")  # replied first: its reply stays its outcome
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))  # both deadlines passed
+    assert desk.list_requests({"estate_id": ESTATE, "filters": {"overdue": "true"}})["items"] == []
+    november = kpis(desk, "2026-11")
+    assert (november["complaint_timeliness"]["numerator"], november["complaint_timeliness"]["denominator"]) == (1, 1)
+    analysed = report(desk, "2026-11")
+    assert analysed["complaints"] == 2 and analysed["withdrawn"] == 2
+    assert analysed["timeliness"] == {"on_time": 1, "late": 0, "open": 0, "open_overdue": 0, "withdrawn": 1}
+    as_caller(desk, MANAGER)
+    results = desk.complaint_results({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]
+    assert [(r["number"], r["withdrawn"], r["outcome"], r["closed_by"]) for r in results] == [
+        (leak["number"], True, "the neighbour fixed the pipe", "zhang"),
+        (replied["number"], True, "the guard apologised", "zhang")]

@@ -6,7 +6,7 @@ import pytest
 
 from customer_service import complaints, handling, intake
 from customer_service.rules import DEFAULTS
-from estate_common.errors import Conflict, Forbidden
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden
 from estate_common.nameko.caller import Caller
 from estate_common.testing import staff
 
@@ -140,3 +140,53 @@ def test_the_desk_replies_to_and_closes_a_complaint_it_did_not_escalate():
     closed = handling.close(dict(verified, **replied.set), {"valid": False, "satisfaction": 2},
                             at("2026-11-24T10:00:00Z"), AGENT)
     assert closed.set["valid"] is False and closed.set["satisfaction"] == 2 and closed.set["outcome"] == "fixed"
+
+
+# -- 撤诉: the owner withdraws his complaint (a probe of a complaint's month, h2) ------------------
+
+def test_an_open_complaint_the_owner_withdraws_is_closed_with_his_reason_and_owes_no_reply():
+    """The owner came back the next day: the neighbour had fixed the pipe. A complaint closed only
+    once replied, so the desk had to invent a reply, and a withdrawn complaint counted as one owing
+    its reply in the timeliness KPI and the analysis (a probe of a complaint's month)."""
+    change = complaints.withdraw(complaint(), {"reason": " neighbour fixed the pipe "}, at("2026-11-24T02:00:00Z"),
+                                 AGENT)
+    assert change.set["status"] == "closed" and change.set["closed_at"] == "2026-11-24T02:00:00.000Z"
+    assert change.set["withdrawn"] == {"at": "2026-11-24T02:00:00.000Z", "by": "zhang",
+                                       "reason": "neighbour fixed the pipe"}
+    assert change.set["answered_at"] == "2026-11-24T02:00:00.000Z"  # not overdue any more
+    assert [e["action"] for e in change.entries] == ["withdrawn"]
+    [(kind, announced)] = change.events
+    assert kind == "service_request_closed" and announced["withdrawn"] is True  # integrators tell it apart
+    assert "reason" not in announced  # the owner's words stay on the request
+    withdrawn = dict(complaint(), **change.set)
+    assert complaints.rounds(withdrawn) == []  # its reply is owed no more: no deadline to count
+    with pytest.raises(Conflict):  # once closed, it is withdrawn no more
+        complaints.withdraw(withdrawn, {"reason": "again"}, at("2026-11-24T03:00:00Z"), AGENT)
+    with pytest.raises(Conflict):  # the matter raised again is a new complaint, not a 复诉
+        complaints.reopen(withdrawn, {"reason": "leaking again"}, at("2026-11-25T03:00:00Z"), AGENT, RULES)
+
+
+def test_a_complaint_withdrawn_past_its_reply_deadline_stays_late():
+    due = complaint()["due_at"]
+    change = complaints.withdraw(complaint(), {"reason": "gave up"}, at("2026-12-05T02:00:00Z"), AGENT)
+    assert complaints.rounds(dict(complaint(), **change.set)) == [(due, None)]
+
+
+def test_a_replied_complaint_withdrawn_keeps_its_reply_round():
+    replied = dict(complaint(), status="replied", replied_at="2026-11-24T02:00:00.000Z",
+                   answered_at="2026-11-24T02:00:00.000Z")
+    change = complaints.withdraw(replied, {"reason": "satisfied after all"}, at("2026-11-25T02:00:00Z"), AGENT)
+    assert "answered_at" not in change.set
+    assert complaints.rounds(dict(replied, **change.set)) == [(replied["due_at"], "2026-11-24T02:00:00.000Z")]
+
+
+def test_an_escalated_complaint_is_withdrawn_by_a_manager_and_only_a_complaint_is_withdrawn():
+    escalated = dict(complaint(), **complaints.escalate(complaint(), {"reason": "major"},
+                                                        at("2026-11-23T09:00:00Z"), AGENT).set)
+    with pytest.raises(Forbidden):
+        complaints.withdraw(escalated, {"reason": "withdrawn"}, at("2026-11-24T09:00:00Z"), AGENT)
+    assert complaints.withdraw(escalated, {"reason": "withdrawn"}, at("2026-11-24T09:00:00Z"),
+                               MANAGER).set["status"] == "closed"
+    consultation = dict(complaint(), kind="consultation", complaint=None)
+    with pytest.raises(BusinessRuleViolation):
+        complaints.withdraw(consultation, {"reason": "x"}, at("2026-11-24T09:00:00Z"), AGENT)
