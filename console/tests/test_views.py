@@ -4610,3 +4610,32 @@ def test_a_complaint_the_owner_withdraws_is_closed_from_its_page_with_his_reason
     assert 'action="/desk/requests/sr_5/withdraw"' not in page
     for call in fake.calls:
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
+def test_a_verification_names_the_department_and_the_analysis_counts_by_it(client, fake, documented_routes):
+    """责任部门 (a probe of a complaint's quarter, h2): the guard's manner is the security department's;
+    the verification form names it and the manager's analysis counts complaints by department."""
+    sign_in(client, fake)
+    _desk_routes(fake)
+    page = client.get("/desk/requests/sr_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'name="department"' in page and "责任部门" in page and ">秩序维护部</option>" in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1/verify", COMPLAINT)
+    client.post("/desk/requests/sr_1/verify", data={"csrf_token": csrf_of(client), "text": "rude at the gate",
+                                                    "cause": "staff_conduct", "department": "security"})
+    assert fake.calls[-1]["json"] == {"finding": "rude at the gate", "cause": "staff_conduct", "department": "security"}
+    client.post("/desk/requests/sr_1/verify", data={"csrf_token": csrf_of(client), "text": "x", "department": "kitchen"})
+    assert fake.calls[-1]["json"] == {"finding": "x"}  # not one of the departments: not sent
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/complaints", {
+        "period": "2026-Q4", "complaints": 3, "by_category": {"service_attitude": 3}, "by_cause": {"staff_conduct": 3},
+        "by_department": {"security": 2, "unrecorded": 1}, "withdrawn": 1,
+        "timeliness": {"on_time": 1, "late": 0, "open": 1, "open_overdue": 0, "withdrawn": 1},
+        "valid": 1, "not_judged": 0, "escalated": 0, "reopened": 0,
+        "repeat_complainants": {"threshold": 2, "households": []}})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/complaint-results", {"period": "2026-Q4", "items": []})
+    page = client.get("/manager/complaints?period=2026-Q4", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "按责任部门" in page and "<td>秩序维护部</td><td class=\"num\">2</td>" in page
+    assert "<dt>业主撤诉</dt><dd>1</dd>" in page and "答复前撤诉（不计期限） 1" in page
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)

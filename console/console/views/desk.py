@@ -33,6 +33,8 @@ ACTIONS = {"verify": "finding", "escalate": "reason", "reply": "message", "close
            "withdraw": "reason"}  # withdraw: 撤诉, the owner gives his complaint up
 ATTEMPT_METHODS = ("phone", "visit", "message")
 # what a verification found caused the complaint (the quarterly analysis groups by it)
+# the department the complaint was about (责任部门: the quarterly analysis groups by it too)
+DEPARTMENTS = ("customer_service", "engineering", "security", "environment", "finance", "administration", "other")
 CAUSES = ("staff_conduct", "service_standard", "process", "contractor", "facility_defect", "owner_misunderstanding",
           "third_party", "other")
 
@@ -274,7 +276,7 @@ def request_detail(request_id):
                            household=household, problem=common.take_problem(), actions=_actions_shown(item),
                            history=common.households_shown(item.get("history") or [], {
                                item["household_id"]: common.household_label(household)} if household else None),
-                           attempt_methods=ATTEMPT_METHODS, causes=CAUSES, text_fields=ACTIONS,
+                           attempt_methods=ATTEMPT_METHODS, causes=CAUSES, departments=DEPARTMENTS, text_fields=ACTIONS,
                            may_transfer=may_transfer, may_reclassify=_reclassifiable(item), kinds=KINDS,
                            may_join=may_join, faults=faults,
                            natures=NATURES,
@@ -397,6 +399,8 @@ def request_action(request_id, action):
         body["satisfaction"] = satisfaction
     if action == "verify" and form.get("cause") in CAUSES:
         body["cause"] = form["cause"]
+    if action == "verify" and form.get("department") in DEPARTMENTS:
+        body["department"] = form["department"]
     if action == "close" and form.get("no_visit_reason") == "occupant_unreachable":
         body["no_visit_reason"] = "occupant_unreachable"
     back = url_for("desk.request_detail", request_id=request_id)

@@ -37,11 +37,14 @@ def details(data, created, rules):
         "escalated_by": None,
         "escalation_reason": None,
         "cause": None,
+        "department": None,
     }
 
 
 def verify(request, data, now, caller):
-    """调查核实: the finding of the investigation, due the same day; later is recorded as late."""
+    """调查核实: the finding of the investigation, due the same day; later is recorded as late. It may
+    name the cause found and the department the complaint is about (``department``, 责任部门: the
+    guard's manner is the security department's), which the quarterly analysis counts by."""
     status = next_status(request, "verify")
     complaint = request["complaint"]
     if complaint["verified_at"]:
@@ -49,7 +52,7 @@ def verify(request, data, now, caller):
     at = clock.to_iso(now)
     late = at >= complaint["verify_due_at"]  # the due moment is the first of the next day
     verified = {**complaint, "verified_at": at, "verified_by": caller.user, "finding": data["finding"].strip(),
-                "verified_late": late, "cause": data.get("cause")}
+                "verified_late": late, "cause": data.get("cause"), "department": data.get("department")}
     note = ("late: " if late else "") + verified["finding"]
     return Change({"status": status, "complaint": verified, "updated_at": at},
                   [history_entry(at, caller.user, "verified", note)])

@@ -135,7 +135,7 @@ def test_the_result_of_a_complaint_the_desk_closed_itself_is_reported_to_the_man
                         "created_at": handled["created_at"], "closed_at": "2026-11-02T02:00:00.000Z",
                         "closed_by": "zhang", "nature": "noise", "cause": "contractor",
                         "finding": "drilling confirmed", "outcome": "works limited to 8:00-18:00", "valid": True,
-                        "satisfaction": 5, "reopen_count": 0, "withdrawn": False}
+                        "satisfaction": 5, "reopen_count": 0, "withdrawn": False, "department": None}
     assert results(desk, "2026-10")["items"] == []
     as_caller(desk, AGENT)
     with pytest.raises(Forbidden):
@@ -522,3 +522,25 @@ def test_a_complaint_the_owner_withdraws_owes_no_reply_and_the_reports_say_it_wa
     assert [(r["number"], r["withdrawn"], r["outcome"], r["closed_by"]) for r in results] == [
         (leak["number"], True, "the neighbour fixed the pipe", "zhang"),
         (replied["number"], True, "the guard apologised", "zhang")]
+
+
+def test_a_quarter_counts_its_complaints_by_the_department_they_were_about(desk):
+    """By department (责任部门, a probe of a complaint's quarter, h2): the guard's manner is the security
+    department's, the leak's repair engineering's; unrecorded until a verification names one."""
+    clock.freeze(clock.parse_iso("2026-10-05T02:00:00Z"))
+    guard, leak, again, unnamed = (complaint(desk, "hh_1", nature) for nature in
+                                   ("service_attitude", "repair_quality", "repair_quality", "noise"))
+    act(desk, "verify", guard, finding="rude at the gate", cause="staff_conduct", department="security")
+    act(desk, "verify", leak, finding="pipe not sealed", cause="service_standard", department="engineering")
+    act(desk, "verify", again, finding="same pipe", department="engineering")
+    act(desk, "verify", unnamed, finding="drilling")
+    with pytest.raises(InvalidInput):
+        act(desk, "verify", complaint(desk, "hh_2", "noise"), finding="f", department="kitchen")
+    analysed = report(desk, "2026-Q4")
+    assert analysed["by_department"] == {"security": 1, "engineering": 2, "unrecorded": 2}
+    as_caller(desk, AGENT)
+    act(desk, "reply", guard, message="the guard apologised", valid=True)
+    act(desk, "close", guard)
+    as_caller(desk, MANAGER)
+    [result] = desk.complaint_results({"estate_id": ESTATE, "filters": {"period": "2026-Q4"}})["items"]
+    assert result["department"] == "security"

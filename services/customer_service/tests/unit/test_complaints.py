@@ -190,3 +190,15 @@ def test_an_escalated_complaint_is_withdrawn_by_a_manager_and_only_a_complaint_i
     consultation = dict(complaint(), kind="consultation", complaint=None)
     with pytest.raises(BusinessRuleViolation):
         complaints.withdraw(consultation, {"reason": "x"}, at("2026-11-24T09:00:00Z"), AGENT)
+
+
+def test_the_verification_names_the_department_the_complaint_is_about():
+    """The quarterly analysis is by cause and by department (the seeds: 客服部, 工程管理部, 秩序维护部,
+    财务部…): a complaint about a guard's manner is the security department's, and nothing recorded
+    which department a complaint was about (a probe of a complaint's quarter, h2)."""
+    assert complaint()["complaint"]["department"] is None
+    verified = complaints.verify(complaint(), {"finding": "the guard was rude", "cause": "staff_conduct",
+                                               "department": "security"}, at("2026-11-23T09:00:00Z"), AGENT)
+    assert verified.set["complaint"]["department"] == "security"
+    assert complaints.verify(complaint(), {"finding": "f"}, at("2026-11-23T09:00:00Z"),
+                             AGENT).set["complaint"]["department"] is None
