@@ -1282,3 +1282,15 @@ def test_an_owner_paying_by_the_quarter_reads_the_months_of_its_bill(client, fak
     assert "2026-12 至 2027-02" in html and "¥630.06" in html
     english = client.get(f"/portal/account/{CODE}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "2026-12 to 2027-02" in english
+
+
+def test_a_complaint_its_owner_withdrew_says_so_and_asks_no_rating(client, fake):
+    """撤诉 (h2): the page read "closed" as an answered complaint does."""
+    withdrawn = {**TRACKED, "kind": "complaint", "status": "closed", "rateable": False, "withdrawn": True,
+                 "history": [{"at": "2026-11-23T02:00:00.000Z", "status": "open"},
+                             {"at": "2026-11-24T02:00:00.000Z", "status": "closed"}]}
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", withdrawn)
+    zh = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "您已撤回这件投诉" in zh and 'name="satisfaction"' not in zh
+    fake.on("GET", r"/api/v1/public/requests/E1\.a+", {**withdrawn, "withdrawn": False})
+    assert "撤回" not in client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)

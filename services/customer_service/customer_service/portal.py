@@ -194,9 +194,12 @@ def match(request, household_id, now, user, earlier_repair_id=None, category=Non
 # -- the filer's rating ---------------------------------------------------------------------------
 
 def done(request):
-    """The work is done: a repair completed (since), another kind answered."""
+    """The work is done: a repair completed (since), another kind answered; a complaint its owner
+    withdrew (撤诉) only if it was replied to: the withdrawal is no answer to rate."""
     if request["kind"] == "repair":
         return request.get("completed_at") is not None
+    if request.get("withdrawn") and not request.get("replied_at"):
+        return False
     return request.get("answered_at") is not None
 
 
@@ -361,6 +364,8 @@ def tracking_view(request, timezone, estate=None):
         # reason: the staff's note
         "work_cancelled": request["kind"] == "repair" and request["status"] == "closed"
         and request.get("completed_at") is None,
+        # a complaint its owner withdrew (撤诉): "closed" read as answered (h2). Not the reason
+        "withdrawn": bool(request.get("withdrawn")),
         # what the work was charged once it is done (the quote the occupant consented to on site;
         # 0: free), billed to the household: the page said "completed" and the filer, who has no
         # account, learnt the cost from the bill if ever (an owner's probe). An amount, no name;

@@ -26,7 +26,7 @@ def test_the_status_history_follows_the_transitions_and_leaves_other_steps_out()
     assert [s["status"] for s in portal.statuses(complaint)] == ["open", "escalated"]
     view = portal.tracking_view(complaint, "Asia/Shanghai")
     assert set(view) == {"number", "kind", "status", "created_at", "updated_at", "history", "rateable",
-                         "satisfaction", "call_back", "return_visit_due_at", "reply", "appointment", "last_appointment", "waiting", "on_site_at", "due_at", "work_cancelled", "charge_cents",
+                         "satisfaction", "call_back", "return_visit_due_at", "reply", "appointment", "last_appointment", "waiting", "on_site_at", "due_at", "work_cancelled", "withdrawn", "charge_cents",
                          "timezone",
                          "service_phone", "duty_phone"}  # the centre's, null without an estate
     assert "zhang" not in str(view)
@@ -135,3 +135,16 @@ def test_a_repair_completed_before_its_charge_was_kept_says_no_charge_not_free()
     free = {**before, "charge_cents": 0}
     assert portal.tracking_view(free, "UTC")["charge_cents"] == 0
     assert portal.tracking_view({**before, "charge_cents": 12000}, "UTC")["charge_cents"] == 12000
+
+
+def test_a_complaint_its_owner_withdrew_says_so_on_the_portal_and_asks_no_rating_unless_it_was_replied_to():
+    """撤诉 (h2): the page read "closed" as a complaint answered does, and asked the owner to rate an
+    answer he never had (the withdrawal stands for the answer in ``answered_at``)."""
+    withdrawn = request(kind="complaint", status="closed", answered_at="2026-11-23T05:00:00.000Z",
+                        closed_at="2026-11-23T05:00:00.000Z", reply=None,
+                        withdrawn={"at": "2026-11-23T05:00:00.000Z", "by": "zhang", "reason": "fixed"})
+    view = portal.tracking_view(withdrawn, "UTC")
+    assert view["withdrawn"] is True and view["rateable"] is False and "fixed" not in str(view)
+    replied = {**withdrawn, "replied_at": "2026-11-23T04:00:00.000Z", "reply": "the pipe is sealed"}
+    assert portal.tracking_view(replied, "UTC")["rateable"] is True
+    assert portal.tracking_view(request(kind="complaint", status="closed"), "UTC")["withdrawn"] is False
