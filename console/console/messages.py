@@ -1823,7 +1823,7 @@ _MESSAGES = {
     "portal.step_appointed": ("已约定上门时间：{at}", "Visit arranged for {at}"),
     "portal.step_rescheduled": ("上门时间改为：{at}", "Visit moved to {at}"),
     "portal.step_on_site": ("维修师傅已上门", "The technician came"),
-    "portal.withdrawn": ("您已撤回这件投诉，服务中心已结案。如问题再次出现，请再提交一件投诉或联系服务中心。",
+    "portal.withdrawn": ("你已撤回这件投诉，服务中心已结案。如问题再次出现，请再提交一件投诉或联系服务中心。",
                          "You withdrew this complaint and the service centre has closed it. If the problem comes back, file a new complaint or call the service centre."),
     "portal.work_cancelled": ("这次报修已取消，维修师傅不会上门。如仍需维修，请再报一件事或联系服务中心。",
                               "This repair was cancelled: no technician will come. If the work is still needed, file it again or contact the service centre."),

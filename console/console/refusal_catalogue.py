@@ -781,6 +781,13 @@ ZH = {
         '部分评分所针对的服务项目不在本次调查中',
     'is not a service line of this survey':
         '不是本次调查的服务项目',
+    # the cause and department a reply records (complaints.found_later)
+    'only a complaint has a cause and a department found':
+        '只有投诉才记录投诉原因和责任部门',
+    'what the verification found stands':
+        '核实时已记录的内容不能更改',
+    'was recorded with the verification':
+        '核实时已记录',
     # 撤诉 (complaints.withdraw)
     'only a complaint is withdrawn by its complainant':
         '只有投诉可由投诉人撤诉',

@@ -1291,6 +1291,6 @@ def test_a_complaint_its_owner_withdrew_says_so_and_asks_no_rating(client, fake)
                              {"at": "2026-11-24T02:00:00.000Z", "status": "closed"}]}
     fake.on("GET", r"/api/v1/public/requests/E1\.a+", withdrawn)
     zh = client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
-    assert "您已撤回这件投诉" in zh and 'name="satisfaction"' not in zh
+    assert "你已撤回这件投诉" in zh and 'name="satisfaction"' not in zh
     fake.on("GET", r"/api/v1/public/requests/E1\.a+", {**withdrawn, "withdrawn": False})
     assert "撤回" not in client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)

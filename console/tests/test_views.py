@@ -4639,3 +4639,20 @@ def test_a_verification_names_the_department_and_the_analysis_counts_by_it(clien
     assert "<dt>业主撤诉</dt><dd>1</dd>" in page and "答复前撤诉（不计期限） 1" in page
     for call in fake.calls:
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
+def test_a_complaint_s_reply_records_the_cause_and_department_its_verification_left_out(client, fake):
+    """Verified without a department (or by its reply), a complaint read "unrecorded" in the analysis
+    for good (h2): the reply form offers what is not recorded yet, and only that."""
+    sign_in(client, fake)
+    _desk_routes(fake)
+    verified = {**COMPLAINT, "status": "verified", "complaint": {
+        **COMPLAINT["complaint"], "verified_at": "2020-01-01T01:00:00Z", "finding": "rude", "cause": "staff_conduct"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", verified)
+    page = client.get("/desk/requests/sr_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    reply_form = page.split('action="/desk/requests/sr_1/reply"')[1].split("</form>")[0]
+    assert 'name="department"' in reply_form and 'name="cause"' not in reply_form
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1/reply", verified)
+    client.post("/desk/requests/sr_1/reply", data={"csrf_token": csrf_of(client), "text": "apologised",
+                                                   "department": "security"})
+    assert fake.calls[-1]["json"] == {"message": "apologised", "department": "security"}

@@ -397,9 +397,11 @@ def request_action(request_id, action):
     satisfaction = common.whole_number(form.get("satisfaction"))
     if action == "close" and satisfaction is not None:
         body["satisfaction"] = satisfaction
-    if action == "verify" and form.get("cause") in CAUSES:
+    # what the investigation found: with the verification, or with a complaint's reply that records
+    # what its verification left out (a complaint verified by its reply has neither)
+    if action in ("verify", "reply") and form.get("cause") in CAUSES:
         body["cause"] = form["cause"]
-    if action == "verify" and form.get("department") in DEPARTMENTS:
+    if action in ("verify", "reply") and form.get("department") in DEPARTMENTS:
         body["department"] = form["department"]
     if action == "close" and form.get("no_visit_reason") == "occupant_unreachable":
         body["no_visit_reason"] = "occupant_unreachable"

@@ -5,7 +5,7 @@ The reply and the close are in ``handling``; this module holds what only complai
 """
 
 from estate_common import calendar, clock
-from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, field_error
 from estate_common.wording import counted
 
 from .domain import MANAGER_ROLES, Change, closed_event_data, due_at, history_entry, next_status
@@ -81,6 +81,30 @@ def require_handler(request, caller):
     complaint = request.get("complaint") or {}
     if complaint.get("escalated") and not set(caller.roles) & MANAGER_ROLES:
         raise Forbidden("an escalated complaint is answered and closed by a manager")
+
+
+# what the investigation found, recorded with the verification, or later with a reply (``found_later``)
+FOUND_FIELDS = ("cause", "department")
+
+
+def found_later(request, data):
+    """The complaint record with the ``cause`` and ``department`` a reply gives that its verification
+    left out (a complaint verified by its reply has neither), or None when it gives none new: they
+    read "unrecorded" in the quarterly analysis for good (a probe of a complaint's quarter, h2). One
+    the verification recorded stands (422 for another value)."""
+    given = {name: data[name] for name in FOUND_FIELDS if data.get(name) is not None}
+    if not given:
+        return None
+    if request["kind"] != "complaint":
+        raise InvalidInput("only a complaint has a cause and a department found",
+                           [field_error(f"data.{name}", "is only for complaints") for name in given])
+    record = request["complaint"]
+    recorded = [name for name, value in given.items() if record.get(name) not in (None, value)]
+    if recorded:
+        raise BusinessRuleViolation("what the verification found stands", [
+            field_error(f"data.{name}", "was recorded with the verification") for name in recorded])
+    new = {name: value for name, value in given.items() if record.get(name) is None}
+    return {**record, **new} if new else None
 
 
 def unverified(request):

@@ -56,7 +56,8 @@ def judge(request, data, now, caller):
 
 def reply(request, data, now, caller):
     """The reply to the owner; a complaint not verified yet is verified by it
-    (``complaints.verified_with_the_reply``)."""
+    (``complaints.verified_with_the_reply``), and it records the cause and department found that the
+    verification left out (``complaints.found_later``)."""
     complaints.require_handler(request, caller)
     message = data["message"].strip()
     verification = []
@@ -66,8 +67,9 @@ def reply(request, data, now, caller):
     status = next_status(request, "reply")
     at = clock.to_iso(now)
     changes = {"status": status, "reply": message, "updated_at": at, **_validity(request, data, caller)}
-    if verification:
-        changes["complaint"] = request["complaint"]
+    found = complaints.found_later(request, data)
+    if verification or found:
+        changes["complaint"] = found or request["complaint"]
     if request.get("replied_at") is None:
         changes["replied_at"] = at  # the first reply is what the deadline measures
     if request.get("answered_at") is None:

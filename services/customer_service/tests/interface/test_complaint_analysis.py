@@ -544,3 +544,11 @@ def test_a_quarter_counts_its_complaints_by_the_department_they_were_about(desk)
     as_caller(desk, MANAGER)
     [result] = desk.complaint_results({"estate_id": ESTATE, "filters": {"period": "2026-Q4"}})["items"]
     assert result["department"] == "security"
+
+
+def test_a_complaint_verified_by_its_reply_is_counted_by_the_cause_and_department_the_reply_gives(desk):
+    clock.freeze(clock.parse_iso("2026-10-05T02:00:00Z"))
+    guard = complaint(desk, "hh_1", "service_attitude")
+    act(desk, "reply", guard, message="the guard apologised", cause="staff_conduct", department="security")
+    analysed = report(desk, "2026-Q4")
+    assert analysed["by_department"] == {"security": 1} and analysed["by_cause"] == {"staff_conduct": 1}

@@ -6,7 +6,7 @@ import pytest
 
 from customer_service import complaints, handling, intake
 from customer_service.rules import DEFAULTS
-from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput
 from estate_common.nameko.caller import Caller
 from estate_common.testing import staff
 
@@ -202,3 +202,23 @@ def test_the_verification_names_the_department_the_complaint_is_about():
     assert verified.set["complaint"]["department"] == "security"
     assert complaints.verify(complaint(), {"finding": "f"}, at("2026-11-23T09:00:00Z"),
                              AGENT).set["complaint"]["department"] is None
+
+
+def test_a_reply_records_the_cause_and_department_the_verification_left_out():
+    """A complaint verified by its reply (or verified without a cause or department) read "unrecorded"
+    in the quarterly analysis for good: nothing recorded them later (a probe of a complaint's quarter, h2)."""
+    replied = handling.reply(complaint(), {"message": "the guard apologised", "cause": "staff_conduct",
+                                           "department": "security"}, at("2026-11-23T09:00:00Z"), AGENT)
+    assert replied.set["complaint"]["cause"] == "staff_conduct" and replied.set["complaint"]["department"] == "security"
+    assert replied.set["complaint"]["verified_at"] == "2026-11-23T09:00:00.000Z"
+    verified = dict(complaint(), **complaints.verify(complaint(), {"finding": "rude", "cause": "staff_conduct"},
+                                                     at("2026-11-23T09:00:00Z"), AGENT).set)
+    later = handling.reply(verified, {"message": "m", "department": "security"}, at("2026-11-23T10:00:00Z"), AGENT)
+    assert later.set["complaint"]["department"] == "security" and later.set["complaint"]["cause"] == "staff_conduct"
+    with pytest.raises(BusinessRuleViolation):  # what the verification recorded stands
+        handling.reply(verified, {"message": "m", "cause": "process"}, at("2026-11-23T10:00:00Z"), AGENT)
+    assert "complaint" not in handling.reply(verified, {"message": "m", "cause": "staff_conduct"},
+                                             at("2026-11-23T10:00:00Z"), AGENT).set
+    consultation = dict(complaint(), kind="consultation", complaint=None)
+    with pytest.raises(InvalidInput):
+        handling.reply(consultation, {"message": "m", "cause": "process"}, at("2026-11-23T10:00:00Z"), AGENT)
