@@ -197,9 +197,11 @@ def fan_out(db, outbox, event):
     (its id derives from the event and the subscription), so a redelivered event adds none."""
     qualified = webhooks.qualified(event["source"], event["event_type"])
     now = clock.now_iso()
-    personal = frozenset(contracts.load().personal_fields(event["source"], event["event_type"]))
+    book = contracts.load()
+    personal = frozenset(book.personal_fields(event["source"], event["event_type"]))
+    known = book.data_fields(event["source"], event["event_type"]) or None  # what the served contract says
     for webhook in store.subscribers(db, event["estate_id"], webhooks.subscribed_as(qualified)):
-        doc = webhooks.new_delivery(event, webhook, now, personal)
+        doc = webhooks.new_delivery(event, webhook, now, personal, known)
         store.create(db, outbox, "deliveries", event["estate_id"], doc["_id"], lambda doc=doc: doc)
 
 

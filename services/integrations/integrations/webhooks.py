@@ -7,8 +7,9 @@
   ``webhook_secret_overlap_hours``, so that the receiver can switch without refusing a delivery.
 - A delivery is one event for one subscription; its id derives from the event id and the
   subscription id, so an event that arrives twice is delivered once. Its body is the event's
-  envelope as published on the bus, minus the trace context and any field its contract marks
-  ``x-personal-data`` (``estate_common.contracts``' ``personal_fields``).
+  envelope as published on the bus, minus the trace context, any field its contract marks
+  ``x-personal-data`` (``estate_common.contracts``' ``personal_fields``) and any its contract does
+  not know (one taken off the bus, an older producer's event still carrying it).
 - An attempt that does not get a 2xx is retried with exponential backoff and jitter until
   ``webhook_retry_hours`` after the delivery's first attempt, then the delivery is ``failed``.
   A subscription whose attempts have failed without one success since ``failing_since`` for
@@ -253,15 +254,20 @@ def delivery_id(event_id, webhook_id):
     return ids.natural_id("dlv", event_id, webhook_id)
 
 
-def body_of(event, personal=frozenset()):
+def body_of(event, personal=frozenset(), known=None):
     """The bytes sent: the envelope as published, minus ``traceparent`` (our tracing) and the
     ``personal`` fields of its data, with every phone and ID number typed into its free text
     redacted as the log lines redact them (a portal filer's "call me at 139…" left verbatim:
     found by review), as canonical JSON, fixed when the delivery is made so that every attempt
-    sends the same."""
+    sends the same. With ``known`` (the data's fields its contract knows), a field it does not is
+    left out too: one its contract took off the bus, still carried by an event an older producer
+    made during the rollout or replayed from its dead letters (application_withdrawn's reason,
+    the desk's words: sent to every subscriber, where the served contract says no such field;
+    review r6 of h6)."""
     envelope = {k: v for k, v in event.items() if k != "traceparent"}
     if isinstance(envelope.get("data"), dict):
-        envelope["data"] = _redacted({k: v for k, v in envelope["data"].items() if k not in personal})
+        envelope["data"] = _redacted({k: v for k, v in envelope["data"].items()
+                                      if k not in personal and (known is None or k in known)})
     return json.dumps(envelope, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -288,11 +294,11 @@ def _redacted(value, key=""):
     return value
 
 
-def new_delivery(event, webhook, now_iso, personal=frozenset()):
+def new_delivery(event, webhook, now_iso, personal=frozenset(), known=None):
     return {
         "_id": delivery_id(event["event_id"], webhook["_id"]), "estate_id": event["estate_id"],
         "webhook_id": webhook["_id"], "event_id": event["event_id"],
-        "event_type": qualified(event["source"], event["event_type"]), "body": body_of(event, personal),
+        "event_type": qualified(event["source"], event["event_type"]), "body": body_of(event, personal, known),
         "status": "pending", "attempts": 0, "last_status_code": None, "last_error": None,
         "next_attempt_at": now_iso, "window_started_at": None, "created_at": now_iso,
         "delivered_at": None, "failed_at": None, "recent_attempts": [],

@@ -375,6 +375,25 @@ def test_a_delivery_is_posted_signed_and_recorded(svc, receiver):
     assert run_due(svc) == 0 and len(rx.received) == 1
 
 
+def test_an_older_customer_services_withdrawal_goes_out_without_the_reason_its_contract_took_off(svc, receiver):
+    """application_withdrawn's reason (the desk's words: a name, a phone) left the bus (h6), and the
+    served webhook contract says the body has none; an event an older customer service made during
+    the rollout, or one replayed from its dead letters, still carries it, and its body sent the desk's
+    words to every subscriber, the name in full, and broke the served schema's additionalProperties
+    (found by review r6 of h6). What the contract does not know is not sent."""
+    rx = receiver(204)
+    subscribe(svc, rx.url, ["customer_service.application_withdrawn"])
+    newer = event("customer_service", "application_withdrawn", ESTATE, {
+        "id": "app_1", "household_id": "hh_1", "kind": "renovation", "structural_change": False,
+        "description": "new kitchen", "review_pending": True})
+    older = newer | {"data": newer["data"] | {"reason": "王建国说不装了, 电话13800138000"}}
+    svc.on_customer_service__application_withdrawn(older)
+    assert run_due(svc) == 1
+    [(_, body)] = rx.received
+    sent = json.loads(body)
+    assert sent["data"] == newer["data"] and "王建国" not in body.decode()
+
+
 def test_a_rotated_secret_signs_beside_the_new_one_for_its_overlap_then_stops(svc, receiver):
     rx = receiver(204)
     hook = subscribe(svc, rx.url)
