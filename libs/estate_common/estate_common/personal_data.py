@@ -161,8 +161,8 @@ def name_masked_in_text(text_kind, name_kind, sees):
     """Whether a name of ``name_kind`` the record holds is masked where its free text of ``text_kind``
     repeats it, for a reader who sees in full the kinds ``sees`` (a predicate) says: for whoever reads
     both the name and the text's numbers masked (h8). The one rule of it: the gateway's answers
-    (``masking._names_in_texts``), the exports (``exports.row``) and archive's records
-    (``domain.masked_record``) read it here, where the exports and the records wrote the name in full
+    (``masking._names_in_texts``), the exports (``exports.row``), archive's records
+    (``domain.masked_record``) and a webhook's body (``integrations.webhooks.body_of``) read it here, where the exports and the records wrote the name in full
     in a text beside its masked field (the last session's note)."""
     return not sees(text_kind) and not sees(name_kind)
 

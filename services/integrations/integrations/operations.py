@@ -198,7 +198,7 @@ def fan_out(db, outbox, event):
     qualified = webhooks.qualified(event["source"], event["event_type"])
     now = clock.now_iso()
     book = contracts.load()
-    personal = frozenset(book.personal_fields(event["source"], event["event_type"]))
+    personal = book.personal_fields(event["source"], event["event_type"])  # {field: kind}
     known = book.data_fields(event["source"], event["event_type"]) or None  # what the served contract says
     for webhook in store.subscribers(db, event["estate_id"], webhooks.subscribed_as(qualified)):
         doc = webhooks.new_delivery(event, webhook, now, personal, known)

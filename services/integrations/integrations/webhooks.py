@@ -20,7 +20,7 @@ import math
 import random
 from datetime import timedelta
 
-from estate_common import clock, ids, logs
+from estate_common import clock, ids, logs, personal_data
 from estate_common.errors import Conflict, InvalidInput, field_error
 from estate_common.writes import Change
 
@@ -263,11 +263,15 @@ def body_of(event, personal=frozenset(), known=None):
     left out too: one its contract took off the bus, still carried by an event an older producer
     made during the rollout or replayed from its dead letters (application_withdrawn's reason,
     the desk's words: sent to every subscriber, where the served contract says no such field;
-    review r6 of h6)."""
+    review r6 of h6). ``personal`` as ``{field: kind}`` (``personal_fields``): a name left out is
+    masked as a name where the data's free text repeats it (``personal_data.name_masked_in_text``: a
+    subscriber reads both the name and the numbers masked; h6's note, review r6 of h6)."""
     envelope = {k: v for k, v in event.items() if k != "traceparent"}
     if isinstance(envelope.get("data"), dict):
-        envelope["data"] = _redacted({k: v for k, v in envelope["data"].items()
-                                      if k not in personal and (known is None or k in known)})
+        data = envelope["data"]
+        envelope["data"] = _redacted({k: v for k, v in data.items()
+                                      if k not in personal and (known is None or k in known)},
+                                     names=_names_left_out(data, personal))
     return json.dumps(envelope, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -280,17 +284,27 @@ def request_id_of(delivery):
     return envelope.get("request_id") if isinstance(envelope, dict) else None
 
 
-def _redacted(value, key=""):
-    """``value`` with phone and ID numbers redacted from its text; ids, numbers and times as
-    they are (a hex id may hold eleven digits in a row)."""
+def _names_left_out(data, personal):
+    """The names among the ``personal`` fields (``{field: kind}``) of ``data``: left out of the body,
+    and masked where its words repeat them, as a subscriber reads every field of theirs masked
+    (seeing no kind in full)."""
+    kinds = personal if isinstance(personal, dict) else {}
+    return [data[field] for field, kind in kinds.items()
+            if field in data and kind in personal_data.NAMES
+            and personal_data.name_masked_in_text(personal_data.NUMBERS_IN_TEXT, kind, lambda _kind: False)]
+
+
+def _redacted(value, key="", names=()):
+    """``value`` with phone and ID numbers redacted from its text, and each of ``names`` masked as a
+    name; ids, numbers and times as they are (a hex id may hold eleven digits in a row)."""
     if key == "id" or key == "number" or key.endswith(("_id", "_ids", "_at", "_number")):
         return value
     if isinstance(value, str):
-        return logs.scrub(value)
+        return logs.scrub(personal_data.mask_names_in(value, names) if names else value)
     if isinstance(value, dict):
-        return {k: _redacted(v, k) for k, v in value.items()}
+        return {k: _redacted(v, k, names) for k, v in value.items()}
     if isinstance(value, list):
-        return [_redacted(v, key) for v in value]
+        return [_redacted(v, key, names) for v in value]
     return value
 
 

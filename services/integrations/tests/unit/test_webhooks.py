@@ -299,6 +299,17 @@ def test_fields_marked_as_personal_data_are_left_out_of_the_body():
     assert sent["data"] == {"id": "wo_1"} and "张三" not in webhooks.body_of(event, personal)
 
 
+def test_a_name_left_out_of_the_body_is_masked_where_the_events_free_text_repeats_it():
+    """A subscriber reads no personal field and the numbers in the words redacted; a name the event
+    holds, left out, went out in full where its free text typed it again, where the API, the exports
+    and archive's records mask it there for whoever reads the name masked (h6's note, review r6 of
+    h6: personal_data.name_masked_in_text). The body masks it there as a name."""
+    personal = {"signed_by": "occupant_name"}
+    event = dict(EVENT, data={"id": "wo_1", "signed_by": "陈美丽", "note": "陈美丽代签, 电话13800138000"})
+    sent = json.loads(webhooks.body_of(event, personal))["data"]
+    assert sent == {"id": "wo_1", "note": "陈**代签, 电话[redacted]"}
+
+
 def test_phone_and_id_numbers_typed_into_free_text_are_redacted_and_ids_kept():
     """Found by review: a portal filer's "call me at 13944445555, ID 110101199003071234" went out
     verbatim in service_request_created, though the log lines redact it."""
