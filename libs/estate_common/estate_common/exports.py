@@ -208,8 +208,9 @@ def row(columns, doc, full, written=None):
                 if column.personal in personal_data.TEXTS and isinstance(value, str):
                     # a name the row holds, typed again into its text, masked as the API masks it there
                     value = personal_data.mask_names_in(value, [
-                        name for name, kind in names
-                        if personal_data.name_masked_in_text(column.personal, kind, full.__contains__)])
+                        found for name, kind in names
+                        if personal_data.name_masked_in_text(column.personal, kind, full.__contains__)
+                        for found in personal_data.names_in(name)])
                 value = personal_data.masked(column.personal, value)
             elif (written is not None and column.personal not in written  # once known, not searched again
                   and personal_data.masked(column.personal, value) != value):

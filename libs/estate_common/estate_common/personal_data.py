@@ -157,6 +157,20 @@ def mask_names_in(text, names):
     return text
 
 
+def names_in(value):
+    """The names a name field's ``value`` holds, to mask where free text repeats them: its text, or
+    the texts down through an object or a list (an archive correction may write a whole person as one
+    field, ``{"name", "phone"}``, whose name a note typed again was read there in full: review r6 of
+    h6), less a phone or ID number among them, which the text's own mask finds as a number."""
+    if isinstance(value, str):
+        return [] if personal_numbers.holds(value) else [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return [name for item in value for name in names_in(item)]
+    return []
+
+
 def name_masked_in_text(text_kind, name_kind, sees):
     """Whether a name of ``name_kind`` the record holds is masked where its free text of ``text_kind``
     repeats it, for a reader who sees in full the kinds ``sees`` (a predicate) says: for whoever reads

@@ -559,9 +559,10 @@ def masked_record(record, personal, roles):
     def sees(kind):
         return personal_data.sees_in_full(kind, roles)
 
-    names = [record["data"][name] for name, kind in hidden.items()
+    names = [found for name, kind in hidden.items()
              if kind in personal_data.NAMES
-             and personal_data.name_masked_in_text(personal_data.NUMBERS_IN_TEXT, kind, sees)]
+             and personal_data.name_masked_in_text(personal_data.NUMBERS_IN_TEXT, kind, sees)
+             for found in personal_data.names_in(record["data"][name])]
     if record.get("event_type") == CORRECTION and record.get("reason") \
             and not personal_data.sees_in_full(personal_data.RESIDENT_NAME, roles):
         record = record | {"reason": personal_data.masked(personal_data.RESIDENT_NAME, record["reason"])}

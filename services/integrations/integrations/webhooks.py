@@ -289,9 +289,10 @@ def _names_left_out(data, personal):
     and masked where its words repeat them, as a subscriber reads every field of theirs masked
     (seeing no kind in full)."""
     kinds = personal if isinstance(personal, dict) else {}
-    return [data[field] for field, kind in kinds.items()
+    return [name for field, kind in kinds.items()
             if field in data and kind in personal_data.NAMES
-            and personal_data.name_masked_in_text(personal_data.NUMBERS_IN_TEXT, kind, lambda _kind: False)]
+            and personal_data.name_masked_in_text(personal_data.NUMBERS_IN_TEXT, kind, lambda _kind: False)
+            for name in personal_data.names_in(data[field])]
 
 
 def _redacted(value, key="", names=()):

@@ -205,3 +205,16 @@ def test_a_name_the_record_holds_is_masked_where_its_words_repeat_it_as_the_api_
     # a name the record does not hold stays as typed
     other = record | {"data": {"signed_by": "陈美丽", "note": "王五代签"}}
     assert domain.masked_record(other, personal, ["security"])["data"]["note"] == "王五代签"
+
+
+def test_a_whole_person_a_correction_writes_as_one_field_is_masked_where_its_words_repeat_the_name():
+    """A correction may write a whole person as one field (``{"name", "phone"}``), masked through and
+    through in the field; its name typed again into the record's words was read in full there, where a
+    name written as the field's text alone is masked (found by review r6 of h6)."""
+    record = {"event_type": "record_corrected", "reason": "the signer",
+              "data": {"signed_by": {"name": "陈美丽", "phone": "13800138000"}, "note": "陈美丽代签 13800138000"}}
+    personal = {"signed_by": personal_data.OCCUPANT_NAME}
+    shown = domain.masked_record(record, personal, ["security"])["data"]
+    assert shown["note"] == "陈**代签 138****8000"  # the phone in the words as a phone is masked there
+    assert shown["signed_by"]["name"] == "陈**"
+    assert domain.masked_record(record, personal, ["archivist"])["data"] == record["data"]
