@@ -190,6 +190,26 @@ def test_a_withdrawn_renovation_closes_its_review_and_cancels_its_bills_and_depo
     assert shown["unapplied_cents"] == management["amount_cents"]
 
 
+def test_an_older_customer_services_withdrawal_with_its_reason_closes_the_review_without_copying_it(
+        system, rpc, eventually, amqp_uri):
+    """During the rollout (h6) an older customer service still announces a withdrawal with the desk's
+    reason, a field the contract took off: the new maintenance reads it as a tolerant reader, closes the
+    review (not a dead letter) and writes no word of the reason into its history (review r6 of h6)."""
+    estate_id, household_id = estate_with_household(rpc, eventually, "BJ-WO")
+    application = file_application(rpc, eventually, estate_id, household_id, "renovation", "new kitchen")
+    reviews = {"estate_id": estate_id}
+    [review] = eventually(lambda: rpc("maintenance", "list_renovation_reviews", reviews)["items"])
+    older = event("customer_service", "application_withdrawn", estate_id, {
+        "id": application["id"], "household_id": household_id, "kind": "renovation", "structural_change": False,
+        "description": "new kitchen", "review_pending": True})
+    older["data"]["reason"] = "王建国说不装了, 电话13800138000"  # as the release before sent it
+    event_dispatcher(amqp_uri)("customer_service", "application_withdrawn", older)
+    closed = eventually(lambda: (lambda r: r if r["status"] == "withdrawn" else None)(
+        rpc("maintenance", "get_renovation_review", {"estate_id": estate_id, "id": review["id"]})))
+    assert closed["history"][-1]["action"] == "withdrawn" and closed["history"][-1]["event_id"] == older["event_id"]
+    assert "王建国" not in str(closed) and "13800138000" not in str(closed)
+
+
 def test_a_move_in_archive_refuses_shows_on_the_desks_application(system, rpc, eventually):
     """The second move-in of a household: the desk approves it at once, archive's status table
     refuses it (occupied already), and the application shows the refusal over the bus."""
