@@ -3523,6 +3523,7 @@ _MESSAGES = {
     "event.bill_settled": ("账单结清", "Bill settled"),
     "event.charge_raised": ("产生收费", "Charge raised"),
     "event.checklist_created": ("巡检表创建", "Checklist created"),
+    "event.checklist_updated": ("巡检表修改", "Checklist edited"),
     "event.closed_records_counted": ("结案记录统计", "Closed records counted"),
     "event.emergency_repair_requested": ("紧急报修", "Emergency repair requested"),
     "event.fee_standard_approved": ("收费标准批准", "Fee standard approved"),

@@ -80,7 +80,7 @@ STARTS_WORK = (
     | _named("customer_service", "create_request", "reopen_request", "reclassify_request", "create_rectification",
              "create_survey", "answer_survey", "create_notice", "register_key", "lend_key", "register_custody_item",
              "lend_tool", "create_application", "start_works", "reschedule_application")
-    | _named("maintenance", "create_maintenance_plan", "create_checklist", "open_inspection", "create_equipment",
+    | _named("maintenance", "create_maintenance_plan", "create_checklist", "update_checklist", "open_inspection", "create_equipment",
              "set_budget")
     | _named("finance", "create_fee_standard", "approve_fee_standard", "start_billing_run", "record_opening_balance",
              "record_opening_credit", "set_billing_cycle",

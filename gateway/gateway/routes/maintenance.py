@@ -94,6 +94,9 @@ ROUTES = [
     Route("GET", f"{ESTATE}/checklists", "maintenance", "list_checklists", READERS, paged=True, filters=("target",)),
     Route("GET", f"{ESTATE}/checklists/<checklist_id>", "maintenance", "get_checklist", READERS,
           id_param="checklist_id"),
+    # edited by the manager until it is used (an operator's 防汛防台 checklist made the estate's own)
+    Route("PATCH", f"{ESTATE}/checklists/<checklist_id>", "maintenance", "update_checklist", policy.MANAGEMENT,
+          body=True, id_param="checklist_id"),
     Route("POST", f"{ESTATE}/inspections", "maintenance", "open_inspection", policy.ENGINEERING,
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/inspections", "maintenance", "list_inspections", READERS, paged=True,

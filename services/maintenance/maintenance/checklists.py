@@ -14,6 +14,7 @@ fire checks (``estate_common.checklist_results``). Plain functions: no broker, n
 from estate_common import clock, ids
 from estate_common.checklist_results import checked_results, failed, failure_text
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+from estate_common.writes import Change
 
 ITEM_FIELDS = ("code", "label", "kind", "min", "max", "unit")
 
@@ -47,6 +48,25 @@ def new_checklist(checklist_id, estate_id, data, now, actor):
     stamp = clock.to_iso(now)
     return {"_id": checklist_id, "estate_id": estate_id, "name": data["name"].strip(), "target": data["target"],
             "items": items, "created_at": stamp, "updated_at": stamp, "created_by": actor}
+
+
+def edited(checklist, data, used, now, actor):
+    """A checklist's ``name`` and/or ``items`` changed (an operator's 防汛防台 checklist made the
+    estate's own before its staff tick it): held to a new checklist's rules (``new_checklist``), the
+    target kept. ``used``: why it may not change any more (an inspection opened with it, a plan that
+    schedules it), else None: a 409 then, as an inspection keeps the items it was opened with and a
+    plan opens its inspections with the checklist's. A ``Change`` with ``checklist_updated``."""
+    if used:
+        raise Conflict(f"the checklist is in use ({used}): it is no longer edited", [field_error("id", f"is used by {used}")])
+    merged = {"name": data.get("name", checklist["name"]), "target": checklist["target"],
+              "items": data.get("items", checklist["items"])}
+    fresh = new_checklist(checklist["_id"], checklist["estate_id"], merged, now, actor)
+    changes = {"name": fresh["name"], "items": fresh["items"], "updated_at": fresh["updated_at"], "updated_by": actor}
+    return Change(changes, events=[("checklist_updated", updated_event_data({**checklist, **changes}))])
+
+
+def updated_event_data(checklist):
+    return {**created_event_data(checklist), "updated_at": checklist["updated_at"]}
 
 
 def created_event_data(checklist):

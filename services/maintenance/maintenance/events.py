@@ -31,6 +31,8 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("charge_raised", estate_id, data, actor=actor)
     if event_type == "checklist_created":  # security patrol keeps a copy for the monthly fire checks
         return outbox.event("checklist_created", estate_id, data, actor=actor)
+    if event_type == "checklist_updated":  # edited before its first use: security patrol's copy follows
+        return outbox.event("checklist_updated", estate_id, data, actor=actor)
     if event_type == "renovation_reviewed":  # customer service moves the application on
         return outbox.event("renovation_reviewed", estate_id, data, actor=actor)
     if event_type == "work_order_overdue":  # archive keeps it on the order's record; for integrators (webhooks)

@@ -580,6 +580,14 @@ def create_checklist(db, outbox, caller, estate_id, data):
     return public(_create(db, outbox, "checklists", estate_id, checklist_id, new))
 
 
+def update_checklist(db, outbox, caller, estate_id, checklist_id, data):
+    """A checklist edited until an inspection is opened with it or a plan schedules it
+    (``checklists.edited``), announced (security_patrol's copy follows)."""
+    used = store.checklist_use(db, estate_id, checklist_id)
+    return public(_change(db, outbox, "checklists", estate_id, checklist_id,
+                          lambda checklist: checklists.edited(checklist, data, used, clock.now(), caller.user)))
+
+
 def open_inspection(db, outbox, caller, estate_id, data):
     """An open inspection of a piece of equipment or a location with a checklist (once per
     Idempotency-Key)."""

@@ -361,6 +361,11 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
         return operations.create_checklist(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
 
     @rpc_method
+    def update_checklist(self, payload):
+        return operations.update_checklist(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                           payload["data"])
+
+    @rpc_method
     def list_checklists(self, payload):
         return store.list_checklists(self.db, payload["estate_id"], payload.get("filters", {}),
                                      payload.get("limit"), payload.get("cursor"))

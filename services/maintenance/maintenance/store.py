@@ -63,7 +63,8 @@ INDEXES = {
                           # the estate's ledger across its pieces (estate_records_page, export_records: 电梯维修记录
                           # for the inspector), of a kind too
                           (LEDGER_RECORDED, {}), ([LEDGER_RECORDED[0], ("kind", 1), *LEDGER_RECORDED[1:]], {})],
-    "maintenance_plans": [(PAGED, {}), ([("estate_id", 1), ("next_due_on", 1)], {})],
+    "maintenance_plans": [(PAGED, {}), ([("estate_id", 1), ("next_due_on", 1)], {}),
+                          ([("estate_id", 1), ("checklist_id", 1)], {})],  # a checklist in use is not edited
     # one per equipment, kind and interval an active plan schedules (ledger.plan_slot_id)
     "plan_slots": [([("estate_id", 1)], {})],
     "budgets": [([("estate_id", 1), ("period", 1)], {})],
@@ -698,6 +699,15 @@ def plans_due(db, estate_id, until):
 
 def list_checklists(db, estate_id, filters, limit, cursor):
     return store.page(db.checklists, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def checklist_use(db, estate_id, checklist_id):
+    """What uses a checklist (an inspection opened with it, a plan scheduling it), in words, or None."""
+    if db.inspections.find_one({"estate_id": estate_id, "checklist_id": checklist_id}, {"_id": 1}):
+        return "an inspection"
+    if db.maintenance_plans.find_one({"estate_id": estate_id, "checklist_id": checklist_id}, {"_id": 1}):
+        return "a maintenance plan"
+    return None
 
 
 def list_inspections(db, estate_id, filters, limit, cursor):

@@ -67,10 +67,21 @@ def new_equipment(estate_id, data, now, actor):
 
 
 def checklist_copy(event):
+    """Engineering's checklist as its ``checklist_created`` or ``checklist_updated`` tells it."""
     checklist = event["data"]
     return {"_id": checklist["id"], "estate_id": event["estate_id"], "name": checklist["name"],
             "target": checklist["target"], "items": checklist["items"], "created_at": checklist["created_at"],
-            "copied_at": clock.now_iso()}
+            "updated_at": checklist.get("updated_at") or checklist["created_at"], "copied_at": clock.now_iso()}
+
+
+def checklist_edited(copy, event):
+    """The copy as a ``checklist_updated`` leaves it: its name and items, when the edit is later than
+    what the copy holds (None: an older edit delivered late changes nothing)."""
+    edit = event["data"]
+    if edit["updated_at"] <= (copy.get("updated_at") or copy["created_at"]):
+        return None
+    return Change({"name": edit["name"], "items": edit["items"], "updated_at": edit["updated_at"],
+                   "copied_at": clock.now_iso()})
 
 
 def checklist_of(data, checklist):

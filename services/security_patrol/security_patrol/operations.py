@@ -423,6 +423,16 @@ def copy_checklist(db, outbox, event):
                  lambda: fire.checklist_copy(event))
 
 
+def copy_edited_checklist(db, outbox, event):
+    """An edit of the checklist (before its first use there): the copy takes its name and items, the
+    later ``updated_at`` winning; the edit delivered before the checklist makes the copy (its
+    ``checklist_created`` then finds it)."""
+    copy = store.create(db, outbox, "checklists", event["estate_id"], event["data"]["id"],
+                        lambda: fire.checklist_copy(event))
+    store.change(db, outbox, "checklists", event["estate_id"], copy["_id"],
+                 lambda kept: fire.checklist_edited(kept, event), keyed=False)
+
+
 def raise_overdue_fire_checks(db, outbox, now):
     """Every facility of every estate not checked in a cycle past its deadline gets its
     ``fire_check_overdue`` notice, once (natural ``_id``): the latest such cycle and those

@@ -171,6 +171,11 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Exp
         """A copy of engineering's checklist, so that a fire check may be recorded with it."""
         operations.copy_checklist(self.db, self.outbox, event)
 
+    @consumes("maintenance", "checklist_updated")
+    def copy_edited_checklist(self, event):
+        """Engineering's checklist edited before its first use: the copy follows."""
+        operations.copy_edited_checklist(self.db, self.outbox, event)
+
     @rpc_method
     def list_fire_inspections(self, payload):
         return operations.list_fire_inspections(self.db, payload["estate_id"], payload.get("filters", {}),

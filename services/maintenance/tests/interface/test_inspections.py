@@ -198,3 +198,60 @@ def test_a_checklist_is_announced_once_for_the_fire_checks(engineering):
     announced = [e for e in engineering.outbox.published if e["event_type"] == "checklist_created"]
     assert [e["data"]["id"] for e in announced] == [engineering.checklist["id"]]
     assert [i["code"] for i in announced[0]["data"]["items"]] == ["P1", "P2", "P3"]
+
+
+# -- a checklist edited before it is used (h7: the operator's 防汛防台 checklist, each estate's own to
+# change before its staff tick it) ------------------------------------------------------------------
+
+def edit(service, checklist_id, data):
+    return service.update_checklist({"estate_id": ESTATE, "id": checklist_id, "data": data})
+
+
+def test_a_checklist_is_edited_until_it_is_used_and_the_edit_is_announced(engineering):
+    as_caller(engineering, MANAGER)
+    checklist_id = engineering.checklist["id"]
+    items = [{"code": "P1", "label": "Outlet pressure", "kind": "reading", "min": 0.25, "max": 0.6, "unit": "MPa"},
+             {"code": "P4", "label": "Sandbags at the pump room door", "kind": "pass_fail"}]
+    edited = edit(engineering, checklist_id, {"name": " Pump room before the typhoon ", "items": items})
+    assert edited["name"] == "Pump room before the typhoon" and [i["code"] for i in edited["items"]] == ["P1", "P4"]
+    assert edited["items"][0]["min"] == 0.25 and edited["items"][1] == {
+        "code": "P4", "label": "Sandbags at the pump room door", "kind": "pass_fail", "min": None, "max": None,
+        "unit": None}
+    assert edited["target"] == "equipment" and edited["updated_by"] == "wu"
+    [announced] = [e for e in engineering.outbox.published if e["event_type"] == "checklist_updated"]
+    assert announced["data"]["id"] == checklist_id and [i["code"] for i in announced["data"]["items"]] == ["P1", "P4"]
+    assert announced["data"]["updated_at"] == edited["updated_at"]
+    renamed = edit(engineering, checklist_id, {"name": "Pump room, typhoon"})  # the items stay
+    assert [i["code"] for i in renamed["items"]] == ["P1", "P4"]
+    as_caller(engineering, TECHNICIAN)
+    inspection = open_on_pump(engineering)
+    assert [i["code"] for i in inspection["items"]] == ["P1", "P4"]
+    as_caller(engineering, MANAGER)
+    with pytest.raises(Conflict) as refused:
+        edit(engineering, checklist_id, {"name": "Too late"})
+    assert refused.value.errors[0]["field"] == "id" and "inspection" in refused.value.errors[0]["message"]
+    assert engineering.get_checklist({"estate_id": ESTATE, "id": checklist_id})["name"] == "Pump room, typhoon"
+
+
+def test_a_checklist_a_plan_schedules_is_not_edited(engineering):
+    as_caller(engineering, MANAGER)
+    engineering.create_maintenance_plan({"estate_id": ESTATE, "data": {
+        "equipment_id": engineering.pump["id"], "kind": "periodic_maintenance", "every_days": 30,
+        "next_due_on": "2026-12-23", "checklist_id": engineering.checklist["id"]}})
+    with pytest.raises(Conflict) as refused:
+        edit(engineering, engineering.checklist["id"], {"name": "Other"})
+    assert "plan" in refused.value.errors[0]["message"]
+
+
+@pytest.mark.parametrize("items,field", [
+    ([{"code": "A", "label": "a", "kind": "pass_fail"}, {"code": "A", "label": "b", "kind": "pass_fail"}],
+     "data.items[1].code"),
+    ([{"code": "A", "label": "a", "kind": "reading", "min": 3, "max": 1}], "data.items[0].min"),
+])
+def test_an_edit_is_held_to_a_new_checklist_s_rules_and_writes_nothing(engineering, items, field):
+    as_caller(engineering, MANAGER)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        edit(engineering, engineering.checklist["id"], {"items": items})
+    assert refused.value.errors[0]["field"] == field
+    shown = engineering.get_checklist({"estate_id": ESTATE, "id": engineering.checklist["id"]})
+    assert [i["code"] for i in shown["items"]] == ["P1", "P2", "P3"]

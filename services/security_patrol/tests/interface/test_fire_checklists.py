@@ -77,3 +77,22 @@ def test_a_location_checklist_is_not_for_a_fire_facility(patrol):
     with pytest.raises(BusinessRuleViolation):
         check(patrol, register(patrol, "FH-4", kind="hydrant"), "ok",
               [{"code": "PRESS", "reading": 0.3}, {"code": "HOSE", "passed": True}], checklist_id="ckl_roof")
+
+
+def test_the_copy_follows_an_edit_and_a_late_or_earlier_event_changes_nothing(patrol):
+    """h7: a checklist edited before it is used (maintenance.checklist_updated): the copy takes its name
+    and items; the edit delivered before the checklist makes the copy, the older event arriving late
+    changes nothing."""
+    edited = {**CHECKLIST, "name": "Hydrant before the typhoon", "updated_at": "2026-11-21T00:00:00.000Z",
+              "items": [CHECKLIST["items"][1]]}
+    patrol.copy_edited_checklist(event("maintenance", "checklist_updated", ESTATE, edited))
+    copied(patrol)  # the creation, delivered after the edit
+    [copy] = list(patrol.db.checklists.find({"estate_id": ESTATE}))
+    assert copy["name"] == "Hydrant before the typhoon" and [i["code"] for i in copy["items"]] == ["HOSE"]
+    older = {**edited, "name": "older", "updated_at": "2026-11-20T12:00:00.000Z"}
+    patrol.copy_edited_checklist(event("maintenance", "checklist_updated", ESTATE, older))
+    assert patrol.db.checklists.find_one({"_id": "ckl_fire"})["name"] == "Hydrant before the typhoon"
+    newer = {**edited, "name": "newer", "updated_at": "2026-11-22T00:00:00.000Z", "items": CHECKLIST["items"]}
+    patrol.copy_edited_checklist(event("maintenance", "checklist_updated", ESTATE, newer))
+    copy = patrol.db.checklists.find_one({"_id": "ckl_fire"})
+    assert copy["name"] == "newer" and [i["code"] for i in copy["items"]] == ["PRESS", "HOSE"]
