@@ -180,6 +180,8 @@ GATEWAY_ROUTES = {
     # 防台通知 to several estates at once (notices_across.py): the operator admin, or a manager of
     # every estate named (each checked as its estate route checks it)
     ("POST", "/api/v1/notices"): MANAGEMENT,
+    # 防汛防台准备检查表 to several estates at once (checklists_across.py): who writes an estate's checklist
+    ("POST", "/api/v1/checklists"): MANAGEMENT,
     # then the job's kind decides (estate_common.job_scopes): a role that may not read it gets 404
     ("GET", "/api/v1/jobs/<job_id>"): STAFF,
     ("POST", "/api/v1/estates/<estate_id>/households/import"): job_scopes.starters(job_scopes.HOUSEHOLD_IMPORT),

@@ -59,6 +59,8 @@ def area(method, path):
         return _SERVICE_ROWS["security_patrol"]
     if rest == "notices":  # one notice published in several estates, each its own (a gateway route)
         return _SERVICE_ROWS["customer_service"]
+    if rest == "checklists":  # one checklist written in several estates, each its own (a gateway route)
+        return _SERVICE_ROWS["maintenance"]
     if rest.endswith("/incidents/{incident_id}/overview"):  # the manager's view of a night (a gateway route)
         return _SERVICE_ROWS["security_patrol"]
     if rest.endswith("/personal-data/search"):  # an occupant's request to see his data (a gateway route)
