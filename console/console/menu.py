@@ -141,6 +141,8 @@ SECTIONS = (
         # a typhoon night across estates: the open incidents of every estate, one notice to several
         Entry("across.incidents", "menu.across_incidents", MANAGEMENT),
         Entry("across.notice_form", "menu.across_notices", MANAGEMENT),
+        # the operator's preparation checklist (防汛防台) written in several estates, each its own
+        Entry("across.checklist_form", "menu.across_checklists", MANAGEMENT),
         Entry("manager.rectifications", "menu.rectifications", MANAGEMENT),
         Entry("manager.year", "menu.year", MANAGEMENT),
         Entry("manager.staff", "menu.staff", MANAGEMENT),

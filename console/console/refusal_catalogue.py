@@ -71,8 +71,8 @@ ZH = {
         '不是事件类型',
     'since must be a UTC time':
         'since 须为 UTC 时间',
-    'a notice to several estates is published with an Idempotency-Key: sent again with it, it is published in none twice':
-        '多小区公告须带 Idempotency-Key 发布：带同一个键再次提交，不会在任何小区重复发布',
+    'a write to several estates is sent with an Idempotency-Key: sent again with it, it is made in none twice':
+        '发布到多个小区须带 Idempotency-Key：带同一个键再次提交，不会在任何小区重复发布或建立',
     'must be a UTC time: YYYY-MM-DDThh:mm:ssZ, e.g. 2026-03-01T08:30:00Z':
         '须为 UTC 时间：YYYY-MM-DDThh:mm:ssZ，例如 2026-03-01T08:30:00Z',
     'must be a day: YYYY-MM-DD, e.g. 2026-03-01':
@@ -803,6 +803,14 @@ ZH = {
     'the complaint ended on {0}, more than {1} day ago':
         '该投诉已于 {0} 结束，超过 {1} 天',
     # -- maintenance -----------------------------------------------------------------
+    'the checklist is in use: an inspection was opened with it':
+        '巡检表已在使用：已用它开始过巡检，不能再修改',
+    'is used by an inspection':
+        '已被巡检使用',
+    'the checklist is in use: a maintenance plan schedules it':
+        '巡检表已在使用：有保养计划按它安排巡检，不能再修改',
+    'is used by a maintenance plan':
+        '已被保养计划使用',
     'this inspection is completed with other results':
         '该巡检已按其他结果完成',
     "differ from the completed inspection's":

@@ -177,7 +177,7 @@ def test_the_desk_s_caller_fields_are_tied_to_their_errors_and_keep_their_hint(c
 
 
 # a list's error shown above its rows, which belongs to none of their inputs
-UNTIED_BY_DESIGN = {("engineering/checklists.html", "items"), ("engineering/inspection.html", "results")}
+UNTIED_BY_DESIGN = {("engineering/_checklist_items.html", "items"), ("engineering/inspection.html", "results")}
 
 
 def test_every_field_error_a_template_shows_by_name_is_tied_to_an_input():

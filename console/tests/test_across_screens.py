@@ -1,7 +1,7 @@
 """The operator's typhoon night across estates (h5's probe): 跨小区事件, the incidents of every estate
 of his in one list, each opening its page in its estate; and one notice (防台通知) published in
 several estates at once, what each estate answered shown."""
-from .conftest import ESTATE, csrf_of, sign_in
+from .conftest import ESTATE, csrf_of, problem, sign_in
 from .test_department_screens import INCIDENT
 
 OTHER = "est_other"
@@ -110,3 +110,47 @@ def test_a_guard_has_the_incidents_across_his_estates_in_his_menu_and_reads_them
     assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/security/incidents/{INCIDENT['id']}")
     with client.session_transaction() as session:  # a guard of two estates switches, as the estates' form lets him
         assert session["estate_id"] == OTHER
+
+
+def test_one_preparation_checklist_to_several_estates_says_which_got_it_and_sends_the_rest_again(client, fake):
+    """h7: 防汛防台准备检查表, the operator's checklist written in each estate chosen (POST /api/v1/checklists)."""
+    sign_in(client, fake, username="ops", roles=("operator_admin",), estates=("*",))
+    fake.on("GET", r"/api/v1/estates$", ESTATES)
+    form = client.get("/across/checklists").get_data(as_text=True)
+    assert "多小区检查表" in form and "西湖花园" in form and 'name="item_code"' in form and 'name="idempotency_key"' in form
+    made = {"id": "ckl_1", "estate_id": ESTATE, "name": "防汛防台准备", "target": "location", "items": [
+        {"code": "D1", "label": "排水沟已清理", "kind": "pass_fail", "min": None, "max": None, "unit": None}],
+        "created_at": AT, "updated_at": AT, "created_by": "ops"}
+    fake.on("POST", r"/api/v1/checklists", {"checklists": [made], "failed": [
+        {"estate_id": OTHER, "status": 503, "code": "service_unavailable", "detail": "maintenance is unavailable",
+         "errors": []}]}, status=207)
+    data = {"csrf_token": csrf_of(client), "idempotency_key": "k-prep", "estate_ids": [ESTATE, OTHER],
+            "name": "防汛防台准备", "target": "location", "item_code": ["D1", "D2", ""],
+            "item_label": ["排水沟已清理", "沙袋", ""], "item_kind": ["pass_fail", "reading", "pass_fail"],
+            "item_min": ["", "50", ""], "item_max": ["", "", ""], "item_unit": ["", "袋", ""]}
+    page = client.post("/across/checklists", data=data).get_data(as_text=True)
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and c["path"] == "/api/v1/checklists"]
+    assert sent["json"] == {"estate_ids": [ESTATE, OTHER], "name": "防汛防台准备", "target": "location", "items": [
+        {"code": "D1", "label": "排水沟已清理", "kind": "pass_fail"},
+        {"code": "D2", "label": "沙袋", "kind": "reading", "min": 50, "unit": "袋"}]}
+    assert sent["headers"]["Idempotency-Key"] == "k-prep"
+    assert "西湖花园" in page.split("data-published")[1].split("</section>")[0]
+    failed = page.split("data-failed")[1].split("</section>")[0]
+    assert "滨江苑" in failed and 'value="k-prep"' in failed and 'value="沙袋"' in failed  # the same body again
+    again = client.post("/across/checklists", data=data)
+    assert again.status_code == 200
+    resent = [c for c in fake.calls if c["method"] == "POST" and c["path"] == "/api/v1/checklists"]
+    assert len(resent) == 2 and resent[1]["json"] == sent["json"]
+
+
+def test_a_refused_preparation_checklist_is_shown_again_with_what_was_typed(client, fake):
+    sign_in(client, fake, username="ops", roles=("operator_admin",), estates=("*",))
+    fake.on("GET", r"/api/v1/estates$", ESTATES)
+    fake.on("POST", r"/api/v1/checklists", problem(403, "this estate is outside your scope", "", "forbidden",
+                                                    [{"field": "estate_ids[0]", "message": "outside"}]))
+    answer = client.post("/across/checklists", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-prep-2", "estate_ids": [ESTATE], "name": "防汛防台准备",
+        "target": "location", "item_code": ["D1"], "item_label": ["排水沟已清理"], "item_kind": ["pass_fail"],
+        "item_min": [""], "item_max": [""], "item_unit": [""]})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 403 and 'value="排水沟已清理"' in page and 'value="k-prep-2"' in page

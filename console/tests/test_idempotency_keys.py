@@ -147,6 +147,10 @@ FORMS = [
     # 防台通知 to several estates at once (across.py)
     Form("/api/v1/notices", "/across/notices", "/across/notices", estates=("*",), roles=("operator_admin",),
          data={"estate_ids": [ESTATE], "title": "防台通知", "body": "关好门窗"}, shown_again=True),
+    # 防汛防台准备检查表 to several estates at once (across.py)
+    Form("/api/v1/checklists", "/across/checklists", "/across/checklists", estates=("*",), roles=("operator_admin",),
+         data={"estate_ids": [ESTATE], "name": "防汛防台准备", "target": "location", "item_code": "D1",
+               "item_label": "排水沟已清理", "item_kind": "pass_fail"}, shown_again=True),
     # the operator's set-up
     Form("/api/v1/users", "/admin/users", "/admin/users", estates=("*",),
          data={"username": "ann", "password": "pw-long-enough", "roles": ["agent"], "estate_ids": [ESTATE]},
@@ -632,6 +636,7 @@ KEYLESS = {
     "admin.reinstate_estate": "POST …/estates/{id}/reinstate keeps no key: an estate in service is answered as it is",
     "admin.save_settings": "PUT …/settings/{service}",
     "households.edit": "PATCH …/households/{id}",
+    "inspections.update_checklist": "PATCH …/checklists/{id}",
     "engineering.set_budget": "PUT …/budgets/{period}",
     "emergency_plans.set_plan": "PUT …/emergency-plans/{type}",
     "webhooks.set_active": "PATCH …/webhooks/{id}",

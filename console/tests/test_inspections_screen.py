@@ -176,3 +176,39 @@ def test_a_completed_inspection_says_when_it_was_inspected_not_a_work_orders_com
     assert "<dt>巡检完成时间</dt><dd>2026-11-30 16:00 · tech</dd>" in zh and "完工时间" not in zh
     en = client.get("/engineering/inspections/insp_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "<dt>Inspected</dt><dd>30 Nov 2026 16:00 · tech</dd>" in en
+
+
+def test_a_manager_edits_a_checklist_before_it_is_used_and_a_refusal_keeps_what_was_typed(client, fake,
+                                                                                        documented_routes):
+    """h7: an operator's 防汛防台 checklist made the estate's own (PATCH …/checklists/{id}, until used)."""
+    sign_in(client, fake, roles=("manager",))
+    fake.on("GET", rf"{BASE}/checklists$", {"items": [CHECKLIST], "next_cursor": None})
+    listed = client.get("/engineering/checklists").get_data(as_text=True)
+    assert "/engineering/checklists/cl_1/edit" in listed and "修改" in listed
+    fake.on("GET", rf"{BASE}/checklists/cl_1$", CHECKLIST)
+    form = client.get("/engineering/checklists/cl_1/edit").get_data(as_text=True)
+    assert 'value="Pump weekly"' in form and 'value="Outlet pressure"' in form and 'value="0.3"' in form
+    edited = dict(CHECKLIST, name="Pump before the typhoon", items=ITEMS[:1])
+    fake.on("PATCH", rf"{BASE}/checklists/cl_1$", edited)
+    answer = client.post("/engineering/checklists/cl_1/edit", data={
+        "csrf_token": csrf_of(client), "name": "Pump before the typhoon", "item_code": ["noise", ""],
+        "item_label": ["No unusual noise", ""], "item_kind": ["pass_fail", "pass_fail"],
+        "item_min": ["", ""], "item_max": ["", ""], "item_unit": ["", ""]})
+    assert answer.status_code == 302
+    [sent] = [c for c in fake.calls if c["method"] == "PATCH"]
+    assert sent["json"] == {"name": "Pump before the typhoon",
+                            "items": [{"code": "noise", "label": "No unusual noise", "kind": "pass_fail"}]}
+    assert "巡检表“Pump before the typhoon”已修改。" in client.get("/engineering/checklists").get_data(as_text=True)
+    fake.on("PATCH", rf"{BASE}/checklists/cl_1$", problem(409, "the checklist is in use (an inspection)", "",
+                                                          "conflict", [{"field": "id", "message": "is used"}]))
+    refused = client.post("/engineering/checklists/cl_1/edit", data={
+        "csrf_token": csrf_of(client), "name": "Too late", "item_code": ["noise"], "item_label": ["Noise"],
+        "item_kind": ["pass_fail"], "item_min": [""], "item_max": [""], "item_unit": [""]})
+    assert refused.status_code == 409 and 'value="Too late"' in refused.get_data(as_text=True)
+    _only_documented(fake, documented_routes)
+
+
+def test_the_edit_is_not_offered_outside_management(client, fake):
+    sign_in(client, fake, roles=("technician",))
+    fake.on("GET", rf"{BASE}/checklists$", {"items": [CHECKLIST], "next_cursor": None})
+    assert "/engineering/checklists/cl_1/edit" not in client.get("/engineering/checklists").get_data(as_text=True)

@@ -37,7 +37,7 @@ PASSED_ON = {
     "gateway/gateway/exports.py: '; '.join((f\"{e['field']}: {e['message']}\" for e in errors[:5]))",
     "gateway/gateway/own_routes.py: '; '.join((f\"{e['field']}: {e['message']}\" for e in errors[:5]))",
     "services/integrations/integrations/webhooks.py: str(refused)",  # targets.Refused's, read there
-    "gateway/gateway/notices_across.py: refused.detail",  # an estate's own refusal, under its estate_ids[i]
+    "gateway/gateway/across_estates.py: refused.detail",  # an estate's own refusal, under its estate_ids[i]
     "gateway/gateway/incidents_across.py: contracts.FORMS['Timestamp']",  # FORMS' own words, read in contracts.py
     "gateway/gateway/fanout.py: contracts.FORMS['KpiPeriod']",  # FORMS' own words, read in contracts.py
 }

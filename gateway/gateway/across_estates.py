@@ -49,8 +49,8 @@ def register(app, path, *, contract, service, rpc, fields, answers, what):
         body = _valid(contract, requests_in.json_body())
         key = request.headers.get("Idempotency-Key")
         if key is None:
-            raise InvalidInput(f"{what} to several estates is written with an Idempotency-Key: sent again "
-                               "with it, it is written in none twice",
+            raise InvalidInput("a write to several estates is sent with an Idempotency-Key: sent again "
+                               "with it, it is made in none twice",
                                [field_error("Idempotency-Key", "is required")])
         idempotency.check_key(key)
         for index, estate_id in enumerate(body["estate_ids"]):  # every estate checked before any is written
@@ -102,7 +102,7 @@ def failure(estate_id, error, what="the record"):
     if not isinstance(error, DomainError):  # logged as a whole request's is (app._unexpected)
         log.error("%s to several estates: unexpected error in estate %s", what, estate_id, exc_info=error)
         return {"estate_id": estate_id, "status": 500, "code": "internal_error",
-                "detail": f"{what} could not be written in this estate", "errors": []}
+                "detail": "it could not be written in this estate", "errors": []}
     shown = problems.from_domain_error(error).get_json()  # fields as the client sent them (until, not data.until)
     return {"estate_id": estate_id, "status": error.status, "code": error.code, "detail": shown["detail"],
             "errors": shown.get("errors", [])}

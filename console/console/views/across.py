@@ -1,12 +1,15 @@
 """The operator's screens across estates (a typhoon night, h5's probe of three estates):
 跨小区事件, the incidents of every estate of the user's in one list, each linking to its page in its
-estate (the estate switched to, then the incident's page); and 多小区发布公告, one notice (防台通知)
-published in several estates at once, each estate's own, with what each estate answered."""
+estate (the estate switched to, then the incident's page); 多小区发布公告, one notice (防台通知)
+published in several estates at once, each estate's own, with what each estate answered; and 多小区检查表
+(h7), the operator's preparation checklist (防汛防台准备) written in several estates at once, each estate's
+own checklist, which its manager edits until it is used and its staff tick (engineering's inspections)."""
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 
 from ..gateway_api import ApiProblem
 from ..signin import signed_in
 from . import common, home
+from .inspections import ITEM_KINDS, ITEM_ROWS, TARGETS, _checklist_body
 from .register_specs import INCIDENT_TYPES as TYPES  # the incident register's own: one list of types
 
 bp = Blueprint("across", __name__, url_prefix="/across")
@@ -74,3 +77,32 @@ def publish_notice():
     names = {e["id"]: e.get("name") or e.get("code") for e in _estates()}
     return render_template("across/published.html", result=result, names=names, form=form,
                            key=request.form.get("idempotency_key"))
+
+
+@bp.get("/checklists")
+@signed_in
+def checklist_form(problem=None, form=None, key=None):
+    """The operator's checklist (the template: its name, target and items) and the estates to write it
+    in; refused, shown again with what was typed and the key it was sent with."""
+    form = form if form is not None else request.form
+    return render_template("across/checklists.html", estates=[e for e in _estates() if not e.get("retired_at")],
+                           form=form, chosen=set(form.getlist("estate_ids")), targets=TARGETS, kinds=ITEM_KINDS,
+                           rows=range(max(ITEM_ROWS, len(form.getlist("item_code")))),
+                           key=key or common.form_key(), problem=problem)
+
+
+@bp.post("/checklists")
+@signed_in
+def write_checklist():
+    """``POST /api/v1/checklists``: what each estate answered; the estates that failed are sent the
+    same body again under the same key (none written twice)."""
+    form, key = request.form, request.form.get("idempotency_key") or None
+    try:
+        body = {"estate_ids": form.getlist("estate_ids"), **_checklist_body(form)}
+        result = g.api.post("/api/v1/checklists", body, idempotency_key=key)
+    except ApiProblem as problem:
+        if problem.status >= 500:
+            raise
+        return checklist_form(problem=problem, form=form, key=key), problem.status
+    names = {e["id"]: e.get("name") or e.get("code") for e in _estates()}
+    return render_template("across/checklists_written.html", result=result, names=names, form=form, key=key)

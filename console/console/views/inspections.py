@@ -7,6 +7,7 @@ the findings and the work orders they open are the API's (``POST …/inspections
 the console shows them, and the orders it opened (``GET …/work-orders?inspection_id=``)."""
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 
 from .. import i18n
 from ..gateway_api import ApiProblem
@@ -89,6 +90,41 @@ def create_checklist():
     except ApiProblem as problem:
         return checklists(_refused(problem)), problem.status
     common.done("checklist.created", name=created.get("name", ""))
+    return redirect(url_for("inspections.checklists"))
+
+
+def _as_typed(checklist):
+    """A checklist's name and items as the form types them (the edit's first showing)."""
+    typed = MultiDict({"name": checklist.get("name", "")})
+    for item in checklist.get("items", []):
+        for name in ("code", "label", "kind", "min", "max", "unit"):
+            value = item.get(name)
+            typed.add(f"item_{name}", "" if value is None else str(value))
+    return typed
+
+
+@bp.get("/checklists/<checklist_id>/edit")
+@estate_needed
+def edit_checklist(checklist_id, problem=None, form=None):
+    """A checklist's name and items changed before it is used (an operator's 防汛防台 checklist made the
+    estate's own): the API refuses one in use (409), shown here with what was typed."""
+    checklist = g.api.get(_path(f"checklists/{checklist_id}"))
+    typed = form if form is not None else _as_typed(checklist)
+    return render_template("engineering/checklist_edit.html", checklist=checklist, form=typed, kinds=ITEM_KINDS,
+                           rows=range(max(ITEM_ROWS, len(typed.getlist("item_code")) + 2)), problem=problem)
+
+
+@bp.post("/checklists/<checklist_id>/edit")
+@estate_needed
+def update_checklist(checklist_id):
+    form = request.form
+    try:
+        body = _checklist_body(form)
+        del body["target"]  # kept: the API changes the name and the items
+        edited = g.api.patch(_path(f"checklists/{checklist_id}"), body)
+    except ApiProblem as problem:
+        return edit_checklist(checklist_id, _refused(problem), form), problem.status
+    common.done("checklist.edited", name=edited.get("name", ""))
     return redirect(url_for("inspections.checklists"))
 
 

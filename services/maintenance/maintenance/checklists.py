@@ -53,11 +53,15 @@ def new_checklist(checklist_id, estate_id, data, now, actor):
 def edited(checklist, data, used, now, actor):
     """A checklist's ``name`` and/or ``items`` changed (an operator's 防汛防台 checklist made the
     estate's own before its staff tick it): held to a new checklist's rules (``new_checklist``), the
-    target kept. ``used``: why it may not change any more (an inspection opened with it, a plan that
-    schedules it), else None: a 409 then, as an inspection keeps the items it was opened with and a
+    target kept. ``used``: why it may not change any more (``inspection``: one was opened with it,
+    ``plan``: a plan schedules it), else None: a 409 then, as an inspection keeps the items it was opened with and a
     plan opens its inspections with the checklist's. A ``Change`` with ``checklist_updated``."""
-    if used:
-        raise Conflict(f"the checklist is in use ({used}): it is no longer edited", [field_error("id", f"is used by {used}")])
+    if used == "inspection":
+        raise Conflict("the checklist is in use: an inspection was opened with it",
+                       [field_error("id", "is used by an inspection")])
+    if used == "plan":
+        raise Conflict("the checklist is in use: a maintenance plan schedules it",
+                       [field_error("id", "is used by a maintenance plan")])
     merged = {"name": data.get("name", checklist["name"]), "target": checklist["target"],
               "items": data.get("items", checklist["items"])}
     fresh = new_checklist(checklist["_id"], checklist["estate_id"], merged, now, actor)

@@ -702,11 +702,11 @@ def list_checklists(db, estate_id, filters, limit, cursor):
 
 
 def checklist_use(db, estate_id, checklist_id):
-    """What uses a checklist (an inspection opened with it, a plan scheduling it), in words, or None."""
+    """What uses a checklist: ``inspection`` (one opened with it), ``plan`` (a plan scheduling it), or None."""
     if db.inspections.find_one({"estate_id": estate_id, "checklist_id": checklist_id}, {"_id": 1}):
-        return "an inspection"
+        return "inspection"
     if db.maintenance_plans.find_one({"estate_id": estate_id, "checklist_id": checklist_id}, {"_id": 1}):
-        return "a maintenance plan"
+        return "plan"
     return None
 
 
