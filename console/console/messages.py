@@ -3146,6 +3146,8 @@ _MESSAGES = {
     "emergencies.total.cancelled": ("按时取消", "Cancelled in time"),
     "emergencies.total.completed": ("已完成", "Completed"),
     "emergencies.total.open": ("未完成", "Open"),
+    "emergencies.total.released": ("困人已解救", "Entrapments released"),
+    "emergencies.total.released_within_target": ("时限内解救", "Released within target"),
     "response.on_time": ("按时", "In time"),
     "response.late": ("超时", "Late"),
     "response.waiting": ("待响应", "Awaiting"),

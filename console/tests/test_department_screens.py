@@ -1022,6 +1022,27 @@ def test_the_months_emergencies_show_an_entrapment_s_release_to_whom_reads_incid
     _only_documented(fake, documented_routes)
 
 
+def test_the_months_emergencies_show_the_release_maintenance_carries_to_a_technician_too(client, fake,
+                                                                                      documented_routes):
+    """h7: the month's line carries the entrapment's release (maintenance keeps it from security's
+    entrapment_released), so a technician, who reads no incidents, sees it, and the totals count it."""
+    release = {"released_at": "2026-11-23T09:25:00Z", "minutes": 25, "target_minutes": 30, "within_target": True}
+    stuck = {**EMERGENCY, "id": "wo_3", "number": "WO-2026-000003", "source": {"type": "incident", "id": "inc_1"},
+             "emergency_category": "elevator_entrapment", "release": release}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/emergency-repairs", {
+        "estate_id": ESTATE, "period": "2026-11", "as_of": "2026-11-23T11:00:00Z",
+        "totals": {"reported": 2, "on_time": 2, "late": 0, "waiting": 0, "cancelled": 0, "completed": 2, "open": 0,
+                   "released": 1, "released_within_target": 1},
+        "items": [{**EMERGENCY, "release": None}, stuck]})
+    sign_in(client, fake, username="chen", roles=("technician",))
+    page = client.get("/engineering/emergencies?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    row = page.split('href="/engineering/work-orders/wo_3"', 1)[1].split("</tr>", 1)[0]
+    assert "报警后 25 分钟" in row and "在 30 分钟时限内" in row and "/security/incidents/" not in row
+    assert "困人已解救" in page and "时限内解救" in page
+    assert not [c for c in fake.calls if c["path"].endswith("/incidents")]
+    _only_documented(fake, documented_routes)
+
+
 BORROWED = {"id": "br_2", "subject_type": "household", "subject_id": "hh_1", "record_id": None, "kind": "view",
             "purpose": "insurance claim", "authority_inspection": False, "authority": None, "status": "approved",
             "requested_by": "bob", "requested_at": "2026-11-30T01:00:00Z", "decided_by": "mia",

@@ -643,8 +643,10 @@ def _entrapment_releases(month):
     and its response, not when the passengers were out. ``{order id: incident}`` of the orders that
     serve an elevator entrapment of the month (its own order, source ``incident``, or the anomaly's it
     took over), each incident with its ``release`` (security's record, read as the incident page reads
-    it); None for one who may not read incidents (a technician) or when they cannot be read: the page
-    shows without the column."""
+    it); None for one who may not read incidents (a technician) or when they cannot be read. The month's
+    line carries the release itself since h7 (``release``, maintenance's copy): shown to everyone, this
+    read adds the link to the incident and an entrapment still owed, and the release of a maintenance
+    that does not carry it yet."""
     orders = [o for o in month.get("items", []) if (o.get("source") or {}).get("type") in ("incident", "patrol_anomaly")]
     if not orders or not month.get("period") or not permissions.may("GET", "incidents"):
         return None

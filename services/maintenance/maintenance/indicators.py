@@ -86,18 +86,25 @@ EMERGENCY_SHOWN = ("number", "source", "emergency_category", "status", "technici
                    "response_due_at", "started_at", "response_minutes", "completed_at", "summary")
 
 
-def emergency_month(period, reported_orders, now_iso):
+def emergency_month(period, reported_orders, now_iso, releases=None):
     """The emergencies (抢险) reported in the month, by their report then number, each with its response
-    judged as the KPI judges it (``response_of``) and its incident summary (事后总结, owed by every
-    open one: an emergency is completed only with it), and counted: reported, on time, late, waiting,
-    cancelled in time, completed, open (neither completed nor cancelled)."""
+    judged as the KPI judges it (``response_of``), its incident summary (事后总结, owed by every
+    open one: an emergency is completed only with it) and an entrapment's release (困人解救, as its
+    incident judged it: ``releases``, by order id; null while not told, and for other emergencies), and
+    counted: reported, on time, late, waiting, cancelled in time, completed, open (neither completed
+    nor cancelled), released and released within target."""
+    releases = releases or {}
     emergencies = sorted((order for order in reported_orders if order["priority"] == "emergency"),
                          key=lambda order: (order["reported_at"], order["number"]))
     items = [{"id": order["_id"], **{key: order.get(key) for key in EMERGENCY_SHOWN},
-              "response": response_of(order, now_iso)} for order in emergencies]
+              "response": response_of(order, now_iso), "release": releases.get(order["_id"])}
+             for order in emergencies]
     judged = [item["response"] for item in items]
     totals = {"reported": len(items),
               **{state: judged.count(state) for state in ("on_time", "late", "waiting", "cancelled")},
               "completed": sum(item["status"] == "completed" for item in items),
-              "open": sum(item["status"] not in ("completed", "cancelled") for item in items)}
+              "open": sum(item["status"] not in ("completed", "cancelled") for item in items),
+              "released": sum(item["release"] is not None for item in items),
+              "released_within_target": sum(bool(item["release"] and item["release"]["within_target"])
+                                            for item in items)}
     return {"period": period, "as_of": now_iso, "totals": totals, "items": items}

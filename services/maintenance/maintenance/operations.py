@@ -866,8 +866,21 @@ def emergency_month(db, estate_id, filters):
     copy, now = store.estate(db, estate_id), clock.now()  # one instant: the month asked of it and its as_of
     period = _month_asked(copy, filters, now, happened=True)
     start, end = period_bounds(period, calendar.timezone_of(copy))
-    return {"estate_id": estate_id, **indicators.emergency_month(
-        period, store.orders_reported_in(db, estate_id, start, end), clock.to_iso(now))}
+    orders = store.orders_reported_in(db, estate_id, start, end)
+    releases = store.releases_of(db, estate_id, [o["_id"] for o in orders if o["priority"] == "emergency"])
+    return {"estate_id": estate_id, **indicators.emergency_month(period, orders, clock.to_iso(now), releases)}
+
+
+def keep_entrapment_release(db, event):
+    """An entrapment's passengers out (security patrol's ``entrapment_released``, or the release its
+    ``incident_closed`` carries): kept by the incident's order, the round's it took over when it names
+    the anomaly (``store.keep_release``); an incident of another type, or closed unreleased, keeps none."""
+    estate_id, data = event["estate_id"], event["data"]
+    if not data.get("release"):
+        return
+    source = ("patrol_anomaly", data["anomaly_id"]) if data.get("anomaly_id") else ("incident", data["id"])
+    store.keep_release(db, estate_id, domain.work_order_id(estate_id, *source), data["id"], data["release"],
+                       event["event_id"])
 
 
 def get_costs(db, estate_id, filters):

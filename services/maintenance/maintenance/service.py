@@ -236,6 +236,16 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
     def incident_took_over_order(self, event):
         operations.incident_took_over(self.db, self.outbox, event)
 
+    @consumes("security_patrol", "entrapment_released")
+    def keep_entrapment_release(self, event):
+        """困人解救: the release on its order's line of the month's emergencies."""
+        operations.keep_entrapment_release(self.db, event)
+
+    @consumes("security_patrol", "incident_closed")
+    def keep_closed_incident_release(self, event):
+        """An entrapment's release its closing carries (one released before the release was told)."""
+        operations.keep_entrapment_release(self.db, event)
+
     @consumes("security_patrol", "emergency_repair_requested")
     def open_from_incident(self, event):
         operations.open_from_incident(self.db, self.outbox, event)

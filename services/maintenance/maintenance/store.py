@@ -77,6 +77,8 @@ INDEXES = {
     "joined_requests": [([("estate_id", 1)], {})],
     # an incident's take-over of a patrol anomaly's order that came before the order (natural id)
     "incident_takeovers": [([("estate_id", 1)], {})],
+    # an entrapment's release (困人解救) by the order of its incident (natural id): 本月抢险 shows it
+    "entrapment_releases": [([("estate_id", 1), ("work_order_id", 1)], {})],
     "technicians_left": [([("estate_id", 1)], {})],
     **settings.INDEXES,
     **custom_fields_store.INDEXES,
@@ -330,6 +332,23 @@ def kept_takeover(db, estate_id, anomaly_id):
 
 def _takeover_id(estate_id, anomaly_id):
     return ids.natural_id("itko", estate_id, anomaly_id)
+
+
+def keep_release(db, estate_id, work_order_id, incident_id, release, event_id):
+    """An entrapment's release kept by its order (the incident's own, or the round's it took over),
+    the first told of it: a redelivery, or the closing telling it again, changes nothing. Kept apart
+    from the order, which may not be here yet (each event type has its queue)."""
+    db.entrapment_releases.update_one(
+        {"_id": ids.natural_id("erel", estate_id, work_order_id), "estate_id": estate_id},
+        {"$setOnInsert": {"work_order_id": work_order_id, "incident_id": incident_id, "release": release,
+                          "event_id": event_id}},
+        upsert=True)
+
+
+def releases_of(db, estate_id, work_order_ids):
+    """``{order id: release}`` of the orders whose entrapment's passengers are out."""
+    return {kept["work_order_id"]: kept["release"] for kept in db.entrapment_releases.find(
+        {"estate_id": estate_id, "work_order_id": {"$in": list(work_order_ids)}})}
 
 
 def household_correction(db, estate_id, request_id):

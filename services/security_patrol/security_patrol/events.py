@@ -11,6 +11,8 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("anomaly_reported", estate_id, data, actor=actor)
     if event_type == "patrol_round_finished":  # archive keeps the round
         return outbox.event("patrol_round_finished", estate_id, data, actor=actor)
+    if event_type == "entrapment_released":  # 困人解救: maintenance's month of emergencies shows it; webhooks
+        return outbox.event("entrapment_released", estate_id, data, actor=actor)
     if event_type == "incident_escalated":  # archive keeps the escalation
         return outbox.event("incident_escalated", estate_id, data, actor=actor)
     if event_type == "incident_reclassified":  # archive keeps the manager's correction of "major"

@@ -319,6 +319,12 @@ def escalated_event_data(incident, escalation):
             "escalated_at": escalation["at"]}
 
 
+def released_event_data(incident, release):
+    """An entrapment's passengers out: its release, and the round's anomaly whose order it took over."""
+    return {"id": incident["_id"], "number": incident["number"], "anomaly_id": incident.get("anomaly_id"),
+            "release": release}
+
+
 def closed_event_data(incident, target_minutes=None):
     return {
         "id": incident["_id"],

@@ -606,9 +606,11 @@ def record_incident_step(db, outbox, caller, estate_id, incident_id, data):
         entry, escalation, changes = incidents.record_step(incident, data["step"], data.get("note"), clock.now(),
                                                            caller.user, data.get("released_at"),
                                                            _release_target(db, estate_id, incident))
+        announced = [("entrapment_released", incidents.released_event_data(incident, changes["release"]))] \
+            if changes.get("release") else []  # 困人解救: maintenance's month of emergencies shows it (h7)
         if escalation is None:
-            return Change(changes, push={"steps": [entry]})
-        announced = [("incident_escalated", incidents.escalated_event_data(incident, escalation))]
+            return Change(changes, events=announced, push={"steps": [entry]})
+        announced.append(("incident_escalated", incidents.escalated_event_data(incident, escalation)))
         return Change(changes, events=announced, push={"steps": [entry], "escalations": [escalation]})
 
     return with_orders(db, estate_id, [public(_change(db, outbox, "incidents", estate_id, incident_id, decide))])[0]

@@ -69,7 +69,7 @@ def test_the_months_emergencies_with_their_response_judged_and_their_summary(eng
     shown = engineering.emergency_month({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
     assert (shown["period"], shown["as_of"]) == ("2026-11", clock.now_iso())
     assert shown["totals"] == {"reported": 5, "on_time": 1, "late": 2, "waiting": 1, "cancelled": 1,
-                               "completed": 1, "open": 3}
+                               "completed": 1, "open": 3, "released": 0, "released_within_target": 0}
     by_id = {item["id"]: item for item in shown["items"]}
     # by their report, then their number
     assert [item["id"] for item in shown["items"]] == [on_time, late, never_started, cancelled, waiting]
@@ -117,3 +117,58 @@ def test_a_desk_emergency_is_on_the_month_under_the_category_the_desk_gave_it(en
         "emergency": True, "emergency_category": "flooding"}))
     [item] = engineering.emergency_month({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]
     assert (item["source"], item["emergency_category"]) == ({"type": "service_request", "id": "sr_1"}, "flooding")
+
+
+RELEASE = {"released_at": "2026-11-23T09:25:00.000Z", "minutes": 25, "target_minutes": 30, "within_target": True}
+
+
+def entrapment(service, incident_id="inc_lift"):
+    service.open_from_incident(event("security_patrol", "emergency_repair_requested", ESTATE, {
+        "id": incident_id, "number": "INC-2026-000007", "type": "elevator_entrapment",
+        "description": "two people in lift 3", "location": "Building 3", "opened_at": clock.to_iso(REPORTED)}))
+
+
+def closed(incident_id, incident_type, release):
+    return event("security_patrol", "incident_closed", ESTATE, {
+        "id": incident_id, "number": "INC-2026-000008", "type": incident_type, "major": False,
+        "location": "Building 3", "opened_at": clock.to_iso(REPORTED), "closed_at": "2026-11-23T10:00:00.000Z",
+        "summary": "released", "steps_done": [], "steps_not_done": [], "escalations": [],
+        **({"release": release} if incident_type == "elevator_entrapment" else {})})
+
+
+def test_an_entrapment_shows_its_release_as_the_incident_does(engineering):
+    """h7: 本月抢险 carried no entrapment release figure (minutes, within target) where the incident did:
+    the release announced (security_patrol.entrapment_released) is on its order's line, and counted; an
+    entrapment not released yet, and every other emergency, show none."""
+    entrapment(engineering)
+    entrapment(engineering, "inc_waiting")
+    flood = anomaly(engineering, "an_1")
+    released = event("security_patrol", "entrapment_released", ESTATE, {
+        "id": "inc_lift", "number": "INC-2026-000007", "anomaly_id": None, "release": RELEASE})
+    engineering.keep_entrapment_release(released)
+    engineering.keep_entrapment_release(released)  # a redelivery: kept once
+    late = {**RELEASE, "released_at": "2026-11-23T09:40:00.000Z", "minutes": 40, "within_target": False}
+    at(50)
+    shown = engineering.emergency_month({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    by_source = {item["source"]["id"]: item for item in shown["items"]}
+    assert by_source["inc_lift"]["release"] == RELEASE
+    assert by_source["inc_waiting"]["release"] is None and by_source["an_1"]["release"] is None
+    assert (shown["totals"]["released"], shown["totals"]["released_within_target"]) == (1, 1)
+    # the release told again by the incident's closing (incident_closed carries it) changes nothing; one
+    # whose release only the closing tells (released before the event existed) is kept from it
+    engineering.keep_closed_incident_release(closed("inc_lift", "elevator_entrapment", late))
+    engineering.keep_closed_incident_release(closed("inc_waiting", "elevator_entrapment", late))
+    engineering.keep_closed_incident_release(closed("inc_other", "fire_alarm", None))
+    shown = engineering.emergency_month({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    by_source = {item["source"]["id"]: item for item in shown["items"]}
+    assert by_source["inc_waiting"]["release"] == late and by_source["inc_lift"]["release"] == RELEASE
+    assert (shown["totals"]["released"], shown["totals"]["released_within_target"]) == (2, 1)
+    assert flood in {item["id"] for item in shown["items"]}
+
+
+def test_an_entrapment_that_took_over_a_rounds_order_shows_its_release_on_that_order(engineering):
+    order_id = anomaly(engineering, "an_lift")
+    engineering.keep_entrapment_release(event("security_patrol", "entrapment_released", ESTATE, {
+        "id": "inc_2", "number": "INC-2026-000010", "anomaly_id": "an_lift", "release": RELEASE}))
+    [item] = engineering.emergency_month({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]
+    assert item["id"] == order_id and item["release"] == RELEASE

@@ -1980,6 +1980,9 @@ def test_an_entrapment_s_release_is_recorded_against_the_estate_s_target_and_rep
     assert done["release"] == {"released_at": "2026-11-20T12:05:00.000Z", "minutes": 15, "target_minutes": 20,
                                "within_target": True}
     assert patrol.get_incident({"estate_id": ESTATE, "id": stuck["id"]})["release"] == done["release"]
+    # told maintenance, whose month of emergencies shows it on the incident's order (h7)
+    [told] = patrol.outbox.of_type("entrapment_released")
+    assert told["data"] == {"id": stuck["id"], "number": stuck["number"], "anomaly_id": None, "release": done["release"]}
     # the other one, opened at 12:00, still waits at 12:30, past its 20 minutes: late
     kpi = patrol.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["entrapment_release_timeliness"]
     assert (kpi["numerator"], kpi["denominator"], kpi["target"]) == (1, 2, 1)
