@@ -1512,6 +1512,8 @@ _MESSAGES = {
     "kpi.note.plan_due": ("{year} 年档案检查计划尚未制订：截止 {day}", "the {year} archive check plan is not made yet: due by {day}"),
     "kpi.note.plan_late": ("{year} 年档案检查计划于 {made} 制订，晚于截止日 {day}",
                            "the {year} archive check plan, made {made}, after its deadline {day}"),
+    "kpi.note.week_share": ("本周目标按当月目标折算（当月 {month_days} 天中的 {days} 天）",
+                            "the week's share of the month's target ({days} of the month's {month_days} days)"),
     "kpi.note.by_the_month": ("按月统计的指标，不按周计算（本周无数据）：请查看该周所在月份",
                               "counted by the month, not of a week (no figure for the week): read the week's month"),
     "kpi.period_hint": ("月 YYYY-MM、季 YYYY-Qn、年 YYYY 或 ISO 周 YYYY-Www（周一至周日，按小区所在时区）",

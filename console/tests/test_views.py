@@ -4656,3 +4656,42 @@ def test_a_complaint_s_reply_records_the_cause_and_department_its_verification_l
     client.post("/desk/requests/sr_1/reply", data={"csrf_token": csrf_of(client), "text": "apologised",
                                                    "department": "security"})
     assert fake.calls[-1]["json"] == {"message": "apologised", "department": "security"}
+
+
+def test_this_week_and_this_month_are_the_estates_own_where_the_console_s_clock_is_another(client, fake, monkeypatch):
+    """h7: the dashboard's "this week" was the week on the console's display clock: at 10:00 on Monday
+    30 November in Shanghai (the console's CONSOLE_TIMEZONE) an operator of Los Angeles estates, where it
+    is still Sunday 29 November, was offered 2026-W49, a week none of his estates had begun, for the week
+    they were in. The estates' own clock: the estate's on its page, on the view of every estate the one
+    the estates shown share (the console's when they differ)."""
+    from datetime import datetime, timezone
+    from console.views import common
+    monkeypatch.setattr(common, "_now", lambda: datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc))
+    monkeypatch.setitem(client.application.config, "DISPLAY_TIMEZONE", "Asia/Shanghai")
+    sign_in(client, fake, username="ops", roles=("operator_admin",), estates=("*",))
+    los_angeles = {"items": [{"id": ESTATE, "code": "E1", "name": "Sunny Gardens", "timezone": "America/Los_Angeles"},
+                             {"id": "est_2", "code": "E2", "name": "River Court", "timezone": "America/Los_Angeles"}],
+                   "next_cursor": None}
+    fake.on("GET", r"/api/v1/estates", los_angeles)
+    fake.on("GET", r"/api/v1/kpis", {"period": "2026-11", "unavailable": [], "estates": []})
+    page = client.get("/manager/kpis").get_data(as_text=True)
+    assert "period=2026-W48" in page and "period=2026-11" in page and "period=2026-W49" not in page
+    assert fake.calls[-1]["path"] == "/api/v1/kpis"
+    # estates on two clocks: the console's
+    fake.on("GET", r"/api/v1/estates", {"items": [los_angeles["items"][0], {
+        "id": "est_2", "code": "E2", "name": "River Court", "timezone": "Asia/Shanghai"}], "next_cursor": None})
+    assert "period=2026-W49" in client.get("/manager/kpis").get_data(as_text=True)
+
+
+def test_a_weeks_valid_complaint_rate_says_its_target_is_its_share_of_the_months(client, fake):
+    """h7: a week's valid-complaint rate is judged against 7 of its month's days of the month's target:
+    the chart says the target (< 0.2%) and why, in Chinese too."""
+    sign_in(client, fake, roles=("manager",))
+    rate = {"numerator": 2, "denominator": 1000, "value": 0.002, "unit": "ratio", "target": 0.01 * 7 / 30,
+            "note": "target: below the week's share of the month's target, 7 of the month's 30 days"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/kpis", {"period": "2026-W48", "unavailable": [],
+                                                       "kpis": {"valid_complaint_rate": rate}})
+    zh = client.get("/manager/kpis?period=2026-W48&scope=estate", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "本周目标按当月目标折算（当月 30 天中的 7 天）" in zh and "0.2%" in zh
+    en = client.get("/manager/kpis?period=2026-W48&scope=estate", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "the week&#39;s share of the month&#39;s target (7 of the month&#39;s 30 days)" in en

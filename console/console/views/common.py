@@ -474,15 +474,31 @@ def done(message_key, **values):
         flash(i18n.translate("form.replayed"))
 
 
-def this_month(now=None):
-    """The month now (or at ``now``) on the console's display clock, YYYY-MM."""
-    return (now or datetime.now(timezone.utc)).astimezone(i18n.display_zone()).strftime("%Y-%m")
+def _now():
+    return datetime.now(timezone.utc)
 
 
-def this_week(now=None):
-    """The ISO week now (or at ``now``) on the console's display clock, YYYY-Www (a KPI period)."""
-    year, week, _ = (now or datetime.now(timezone.utc)).astimezone(i18n.display_zone()).isocalendar()
+def this_month(now=None, zone=None):
+    """The month now (or at ``now``) on the clock of ``zone`` (a tzinfo), else the display clock (the
+    chosen estate's, else the console's), YYYY-MM."""
+    return (now or _now()).astimezone(zone or i18n.display_zone()).strftime("%Y-%m")
+
+
+def this_week(now=None, zone=None):
+    """The ISO week now (or at ``now``) on the clock of ``zone``, else the display clock, YYYY-Www (a
+    KPI period)."""
+    year, week, _ = (now or _now()).astimezone(zone or i18n.display_zone()).isocalendar()
     return f"{year:04d}-W{week:02d}"
+
+
+DEFAULT_ESTATE_TIMEZONE = "Asia/Shanghai"  # an estate's when it names none (archive's default, API.md)
+
+
+def estates_zone(estates):
+    """The clock the estates shown share (a tzinfo), else None: the view of every estate's "this week"
+    and "this month" are theirs, where they were the console's display clock's (h7)."""
+    zones = {estate.get("timezone") or DEFAULT_ESTATE_TIMEZONE for estate in estates if not estate.get("retired_at")}
+    return i18n.display_zone(zones.pop()) if len(zones) == 1 else None
 
 
 MONTH = re.compile(r"^(19[0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2])$")  # a period asked of a month page (YYYY-MM)

@@ -104,6 +104,9 @@ def dashboard():
     q = request.args.get("q", "").strip()[:100]
     show_all = request.args.get("all") == "1"
     operator_wide, count, as_of = None, 1, None
+    zone = None  # "this week" and "this month": the estate's own clock (the display clock), or the estates'
+    if not (scope == "estate" and g.user.estate_id):
+        zone = common.estates_zone(common.each_item("/api/v1/estates", common.ESTATE_PAGES))
     if scope == "estate" and g.user.estate_id:
         answer = g.api.get(g.api.estate(g.user.estate_id, "kpis"), period=period)
         rows = [{"name": common.session_estate_name(), "kpis": answer.get("kpis", {}),
@@ -125,7 +128,7 @@ def dashboard():
     return render_template("manager/dashboard.html", period=period, scope=scope, charts=charts, q=q,
                            every_estate=every_estate,
                            show_all=show_all, limit=limit, shown_count=len(rows), count=count, as_of=as_of,
-                           this_week=common.this_week(), this_month=common.this_month(),
+                           this_week=common.this_week(zone=zone), this_month=common.this_month(zone=zone),
                            unavailable=answer.get("unavailable", []))
 
 
@@ -1121,6 +1124,9 @@ _NOTE_PARTS = (
     (re.compile(r"^the estate was registered on (?P<day>\S+), after this period$"), "kpi.note.before_the_estate"),
     # a KPI counted by the month asked of an ISO week (estate_common.kpis.BY_THE_MONTH): no data, and why
     (re.compile(r"^counted by the month, not of a week: "), "kpi.note.by_the_month"),
+    # a week's valid-complaint rate: judged against its share of the month's target (h7)
+    (re.compile(r"the week's share of the month's target, (?P<days>\d+) of the month's (?P<month_days>\d+) days"),
+     "kpi.note.week_share"),
 )
 
 

@@ -224,6 +224,18 @@ def last_month(period):
     return months_of(period)[-1]
 
 
+def week_share_of_month(period):
+    """``(7, days)``: an ISO week's days and those of its month, the month of its Thursday (ISO 8601's
+    rule for a week's year, kept for its month: the month holding four or more of its days). A
+    month's target of a count that grows with the days (the valid-complaint rate's) judges a week
+    by its share of it; None for any other period."""
+    if not is_week(period):
+        return None
+    thursday = week_monday(period) + timedelta(days=3)
+    following = date(thursday.year + thursday.month // 12, thursday.month % 12 + 1, 1)
+    return 7, (following - thursday.replace(day=1)).days
+
+
 def period_year(period):
     """The calendar year (``YYYY``) a period's year-to-date figures count in: the year of its last
     month (``last_month``). A month's, quarter's or year's own; a week's, the year of its Sunday:

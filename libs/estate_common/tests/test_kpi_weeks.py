@@ -93,3 +93,13 @@ def test_a_weeks_year_to_date_owes_nothing_while_its_sundays_year_has_not_begun(
         assert asked()["surveys_year_to_date"]["denominator"] == 2
     finally:
         clock.reset()
+
+
+@pytest.mark.parametrize("period, share", [("2026-W48", (7, 30)), ("2026-W44", (7, 31)), ("2026-W53", (7, 31)),
+                                           ("2026-W09", (7, 28)), ("2026-11", None), ("2026-Q4", None)])
+def test_a_weeks_share_of_its_month_is_of_the_month_of_its_thursday(period, share):
+    """h7: the valid-complaint rate's month target judges a week by 7 of its month's days, the month of
+    its Thursday (2026-W53, 28 December to 3 January: December's; 2026-W09, 23 February to 1 March:
+    February's 28)."""
+    from estate_common import calendar
+    assert calendar.week_share_of_month(period) == share

@@ -596,3 +596,20 @@ def test_a_due_list_read_while_the_registrations_sweep_runs_shows_each_copy_once
         cursor = page["next_cursor"]
     assert sorted(shown) == ["hh_0", "hh_1", "hh_2", "hh_3"]
     assert shown == [h["household_id"] for h in all_pages(desk, limit)[0]]  # in the order of a list read after it
+
+
+def test_a_weeks_valid_complaint_rate_is_judged_against_its_share_of_the_months_target(desk):
+    """h7: the valid-complaint rate (complaints judged valid ÷ households, below 1 % a month: the setting
+    valid_complaint_rate_target_percent, of the KPI month) of a week was judged against the whole month's
+    1 %, so a week using up the month's allowance on its own read as met. A week's target is its share of
+    its month's, 7 of the month's days (the month of the week's Thursday, ISO 8601's rule for a week's
+    year), and the note says so; a month's is the setting itself."""
+    clock.freeze(clock.parse_iso("2026-11-30T02:00:00Z"))
+    as_caller(desk, MANAGER)
+    november = desk.kpis({"period": "2026-W48", "estate_ids": [ESTATE]})["estates"][ESTATE]["valid_complaint_rate"]
+    assert november["target"] == pytest.approx(0.01 * 7 / 30)
+    assert "7 of the month's 30 days" in november["note"] and november["note"].startswith("target: below")
+    october = desk.kpis({"period": "2026-W44", "estate_ids": [ESTATE]})["estates"][ESTATE]["valid_complaint_rate"]
+    assert october["target"] == pytest.approx(0.01 * 7 / 31)  # 26 October to 1 November: October's Thursday
+    month = desk.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["valid_complaint_rate"]
+    assert month["target"] == 0.01 and "days" not in month["note"]
