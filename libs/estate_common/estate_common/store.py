@@ -184,6 +184,33 @@ CURSOR_PATTERN = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9
 AFTER_EVERY_ID = "~"
 
 
+def _after(query, position, by, after):
+    """``query`` past ``position`` (``(moment, _id)``) in ``(by, _id)`` order (``after``: ``$gt``
+    ascending, ``$lt`` descending)."""
+    moment, doc_id = position
+    return {"$and": [query, {"$or": [{by: {after: moment}}, {by: moment, "_id": {after: doc_id}}]}]}
+
+
+def walk_newest(collection, query, cursor=None, first=1, most=DEFAULT_PAGE, shown=public):
+    """``query``'s documents newest first (``(created_at, _id)`` backwards, ``page``'s order with
+    ``newest_first``) after ``cursor``, read lazily as they are taken: ``first`` at once, then twice
+    as many each time up to ``most``, each read from the last one's position. A merge of several such
+    walks (a list across estates: security patrol's incidents) reads each as far as its page reaches
+    into it, where a page of each was read for every page. A cursor not given out is a 400 at once."""
+    return _walk_newest(collection, query, decode_cursor(cursor) if cursor else None, first, most, shown)
+
+
+def _walk_newest(collection, query, position, size, most, shown):
+    while True:
+        asked = _after(query, position, "created_at", "$lt") if position else query
+        docs = list(collection.find(asked).sort([("created_at", -1), ("_id", -1)]).limit(size))
+        for doc in docs:
+            yield shown(doc)
+        if len(docs) < size:
+            return
+        position, size = (docs[-1]["created_at"], docs[-1]["_id"]), min(size * 2, most)
+
+
 def encode_cursor(doc, by="created_at"):
     return f"{doc[by]}~{doc['_id']}"
 
@@ -289,11 +316,7 @@ def page(collection, query, limit=None, cursor=None, shown=public, newest_first=
     if updated_since is not None:
         query, by = changed_since(query, updated_since), "updated_at"
     if cursor:
-        moment, doc_id = decode_cursor(cursor)
-        query = {"$and": [query, {"$or": [
-            {by: {after: moment}},
-            {by: moment, "_id": {after: doc_id}},
-        ]}]}
+        query = _after(query, decode_cursor(cursor), by, after)
     docs = list(collection.find(query).sort([(by, order), ("_id", order)]).limit(limit + 1))
     more = len(docs) > limit
     docs = docs[:limit]

@@ -43,7 +43,7 @@ INDEXES = {
                   # the incident that took over an anomaly's order (``incident_taking_over``)
                   ([("estate_id", 1), ("anomaly_id", 1)], {}),
                   # an estate's open (or closed) incidents newest first, the list across estates' page of
-                  # each (``incidents_newest_page``, 跨小区事件's open=true): not its whole history walked
+                  # each (``incidents_newest``, 跨小区事件's open=true): not its whole history walked
                   ([("estate_id", 1), ("status", 1), ("created_at", 1), ("_id", 1)], {})],
     "emergency_plans": [(PAGED, {})],
     # 停巡 windows (suspensions.py), read by their end from a window's start on (``suspensions_over``)
@@ -226,11 +226,13 @@ def incidents_page(db, estate_id, filters, window, limit, cursor):
     return page(db, "incidents", estate_id, incidents_query(filters, window), limit, cursor)
 
 
-def incidents_newest_page(db, estate_id, query, limit, cursor):
-    """A page of the estate's incidents ``query`` selects, newest first (the PAGED index walked
-    backwards), after ``cursor``: one estate's part of the list across estates
-    (``operations.list_incidents_across``), whose cursor is a position in that one order."""
-    return store.page(db["incidents"], {"estate_id": estate_id, **query}, limit, cursor, newest_first=True)
+def incidents_newest(db, estate_id, query, cursor, most):
+    """The estate's incidents ``query`` selects, newest first after ``cursor``, read lazily as they
+    are taken (``store.walk_newest``: one, then more, at most ``most`` at a time): one estate's part of
+    the list across estates (``operations.list_incidents_across``), which merges every estate's and
+    stops at its page, so an estate is read as far as the page reaches into it, where each was read a
+    whole page (``limit`` + 1) for every page (h7)."""
+    return store.walk_newest(db["incidents"], {"estate_id": estate_id, **query}, cursor, most=most)
 
 
 def incidents_query(filters, window):

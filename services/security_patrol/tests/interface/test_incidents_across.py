@@ -106,3 +106,57 @@ def test_the_open_incidents_are_read_from_their_status_bucket_never_an_estates_c
     finally:
         collection._candidates = candidates
     assert read and not {doc["_id"] for doc in read} & set(closed)
+
+
+def test_a_page_across_many_estates_reads_what_the_page_needs_not_a_page_of_each(patrol):
+    """h7: ``open=false`` across a large portfolio (the closed history of every estate) read a whole page
+    (``limit`` + 1) of each estate for each page: 40 estates, a page of 10, 440 incidents read for 10
+    shown. Each estate is read from the cursor's position on a few at a time, as the merge newest first
+    needs them (its newest first, then more of an estate only when its turn comes), so a page reads about
+    one incident of each estate and the page itself; paged through, every incident is shown once, in
+    order."""
+    many = [f"est_m{n:02d}" for n in range(40)]
+    closed = []
+    for minutes in range(160):
+        estate_id = many[(minutes * 7) % len(many)]
+        incident = opened(patrol, estate_id, minutes, "fire_alarm")
+        for step in incident["pending_steps"]:
+            patrol.record_incident_step({"estate_id": estate_id, "id": incident["id"], "data": {"step": step}})
+        patrol.close_incident({"estate_id": estate_id, "id": incident["id"], "data": {"summary": "false alarm"}})
+        closed.append(incident["id"])
+    collection, read = patrol.db.incidents, []
+    find = collection.find
+
+    def counted(*args, **kwargs):
+        cursor = find(*args, **kwargs)
+        real_next = cursor.__next__
+
+        class Counting:
+            def __getattr__(self, name):
+                got = getattr(cursor, name)
+                return (lambda *a, **k: (got(*a, **k), self)[1]) if name in ("sort", "limit", "skip", "batch_size") \
+                    else got
+
+            def __iter__(self):
+                return self
+
+            def __next__(self):
+                doc = real_next()
+                read.append(doc["_id"])
+                return doc
+        return Counting()
+    collection.find = counted
+    try:
+        shown, cursor, pages = [], None, 0
+        while True:
+            read.clear()
+            page = across(patrol, many, filters={"open": "false"}, limit=10, **({"cursor": cursor} if cursor else {}))
+            assert len(read) <= 2 * len(many) + 10, len(read)  # was 40 x 11 = 440
+            shown += [i["id"] for i in page["items"]]
+            pages += 1
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+    finally:
+        collection.find = find
+    assert shown == list(reversed(closed)) and pages == 16
