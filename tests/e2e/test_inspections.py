@@ -93,3 +93,35 @@ def test_a_fire_check_with_a_checklist_whose_item_fails_is_a_defect_with_one_wor
                                                     site["technician"]).json()["items"]
                                  if o["source"]["id"] == check.json()["id"]])
     assert len(orders) == 1 and "below 0.14 MPa" in orders[0]["description"]
+
+
+def test_the_operators_preparation_checklist_is_each_estates_own_to_edit_until_it_is_ticked(api, admin, site):
+    """h7: 防汛防台准备 written once in two estates (POST /api/v1/checklists, each estate's own, sent again
+    under its key none twice); an estate's manager edits it before use, its technician ticks it at a
+    location (a failed item opens its order), and then it is no longer edited (409)."""
+    other = new_estate(api, admin, name="Willow Bank")["id"]
+    body = {"estate_ids": [site["estate"], other], "name": "防汛防台准备", "target": "location", "items": [
+        {"code": "D1", "label": "地下车库排水沟已清理", "kind": "pass_fail"},
+        {"code": "D2", "label": "沙袋", "kind": "reading", "min": 50, "unit": "袋"}]}
+    headers = {"Idempotency-Key": "typhoon-prep-1"}
+    written = api.post("/api/v1/checklists", body, admin, headers=headers)
+    assert written.status_code == 201, written.text
+    again = api.post("/api/v1/checklists", body, admin, headers=headers)
+    assert again.status_code == 201 and again.json() == written.json()
+    mine = {c["estate_id"]: c for c in written.json()["checklists"]}
+    assert set(mine) == {site["estate"], other} and mine[other]["id"] != mine[site["estate"]]["id"]
+    base = f"/api/v1/estates/{site['estate']}"
+    checklist = mine[site["estate"]]["id"]
+    edited = api.call("PATCH", f"{base}/checklists/{checklist}", site["manager"], json={"items": [
+        *body["items"], {"code": "D3", "label": "屋面排水口无堵塞", "kind": "pass_fail"}]})
+    assert edited.status_code == 200, edited.text
+    assert [i["code"] for i in edited.json()["items"]] == ["D1", "D2", "D3"]
+    inspection = api.post(f"{base}/inspections", {"checklist_id": checklist, "location": "地下车库"}, site["technician"])
+    assert inspection.status_code == 201, inspection.text
+    done = api.post(f"{base}/inspections/{inspection.json()['id']}/complete", {"results": [
+        {"code": "D1", "passed": False, "note": "B2 排水沟堵塞"}, {"code": "D2", "reading": 80},
+        {"code": "D3", "passed": True}]}, site["technician"])
+    assert done.status_code == 200 and [f["code"] for f in done.json()["findings"]] == ["D1"]
+    late = api.call("PATCH", f"{base}/checklists/{checklist}", site["manager"], json={"name": "太迟了"})
+    assert late.status_code == 409
+    assert api.get(f"/api/v1/estates/{other}/checklists/{mine[other]['id']}", admin).json()["name"] == "防汛防台准备"

@@ -199,6 +199,11 @@ def test_an_entrapment_s_release_is_a_figure_against_the_estate_s_target_and_arc
     [record] = eventually(lambda: [r for r in api.get(f"{base}/archive/records?subject_id={stuck['id']}", manager)
                                    .json()["items"] if r["event_type"] == "incident_closed"])
     assert record["data"]["release"]["minutes"] == 15
+    # h7: the month's emergencies (本月抢险) carry it on the incident's order, read by a technician too
+    _, technician = new_user(api, admin, ["technician"], [estate_id])
+    [line] = eventually(lambda: [i for i in api.get(f"{base}/emergency-repairs", technician).json()["items"]
+                                 if i["source"] == {"type": "incident", "id": stuck["id"]} and i.get("release")])
+    assert line["release"] == released.json()["release"]
 
 
 def test_the_night_s_suspension_of_the_outdoor_route_names_it(api, admin):
