@@ -2004,6 +2004,7 @@ _MESSAGES = {
     "event.anomaly_reported": ("巡逻异常", "Anomaly reported"),
     "event.incident_escalated": ("事件升级", "Incident escalated"),
     "event.incident_closed": ("事件关闭", "Incident closed"),
+    "event.entrapment_released": ("困人已解救", "Entrapment released"),
     "event.incident_reclassified": ("事件重大与否更正", "Incident reclassified"),
     "event.incident_took_over_order": ("事件接管巡逻异常工单", "Incident took over a patrol anomaly's order"),
     "event.shift_handover_recorded": ("交接班记录", "Shift handover recorded"),
