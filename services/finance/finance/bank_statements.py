@@ -27,7 +27,9 @@ Matches 2 and 3 are suggestions until confirmed. A line whose reference names an
 (its amount or direction: a transfer of 450.00 posted as 500.00) is matched neither by it nor by its
 amount to another entry: it is listed with no entry, naming that one (``reference_entry``), for the
 accountant to look into; it was left unmatched, said no more, or matched by its amount to another
-payment of its days as if equal (found by h4, the last session's note). A line the accountant explained (bank interest,
+payment of its days as if equal (found by h4, the last session's note). A payment reversed in the
+month (with its reversal) is money undone, not such an entry: the line is matched by its amount, to
+the payment posted again in its place (found by review r4 of h4). A line the accountant explained (bank interest,
 a fee, money not ours) is set apart with its note.
 
 Plain functions: no broker, no store.
@@ -190,6 +192,11 @@ def match(lines, entries, window_days):
         else:
             open_lines.append(line)
     left, unmatched = [], []
+    # a payment reversed in the month, with its reversal (both ``ref_id`` the payment's): money undone,
+    # never the "other money" a line's reference names (a transfer posted wrong, reversed and posted
+    # again without its reference read as posted wrong still, not matched to its correction: found by
+    # review r4 of h4)
+    undone = {e.get("ref_id") for e in entries if e.get("kind") == "reversal" and e.get("ref_id")}
     for line in open_lines:
         named = _named_by_reference(line, entries)
         entry = next((e for e in named if e["_id"] not in used and _same_money(line, e)), None)
@@ -197,7 +204,7 @@ def match(lines, entries, window_days):
             used.add(entry["_id"])
             matched.append({"line": line, "entry": entry, "how": "reference", "confirmed": False})
             continue
-        other = next((e for e in named if not _same_money(line, e)), None)
+        other = next((e for e in named if not _same_money(line, e) and e.get("ref_id") not in undone), None)
         if other is not None:  # its reference names one of ours, of other money: the accountant's to look into
             unmatched.append({**line, "reference_entry": other})
             continue

@@ -227,3 +227,21 @@ def test_a_line_whose_reference_names_a_payment_of_other_money_is_listed_naming_
     assert line["reference_entry"]["ref_id"] == posted_wrong["id"] and line["reference_entry"]["amount_cents"] == 50000
     assert sorted(e["ref_id"] for e in shown["entries_unmatched"]) == sorted([posted_wrong["id"], other["id"]])
     assert shown["totals"]["lines_unmatched"]["reference_differs"] == 1
+
+
+def test_a_line_whose_reference_names_a_payment_reversed_and_posted_again_is_matched_to_the_correction(finance):
+    """The cashier posted the owner's transfer BK77 as 500.00, reversed it (posted wrong) and posted it
+    again as 450.00 without its reference: the line of 450.00 BK77 was flagged as naming a payment of
+    other money, the reversed one, and not matched by its amount to the correction, as if nothing had
+    been corrected (found by review r4 of h4). A payment reversed in the month, with its reversal, is
+    money undone: the line is matched by its amount as before, the pair left to net each other."""
+    posted_wrong = pay(finance, "hh_1", 50000, "transfer", transaction_id="BK77")
+    acting(finance, CASHIER)
+    finance.reverse_payment({"estate_id": ESTATE, "id": posted_wrong["id"], "data": {"reason": "posted as 500.00"}})
+    corrected = pay(finance, "hh_1", 45000, "transfer")
+    upload(finance, "交易日期,交易金额,收支,流水号\n2026-11-23,450.00,贷,BK77\n")
+    shown = report(finance)
+    assert [(m["entry"]["ref_id"], m["how"]) for m in shown["matched"]] == [(corrected["id"], "amount_date")]
+    assert shown["lines_unmatched"] == [] and shown["totals"]["lines_unmatched"]["reference_differs"] == 0
+    assert sorted((e["kind"], e["amount_cents"]) for e in shown["entries_unmatched"]) == \
+        [("payment", 50000), ("reversal", 50000)]  # the pair, netting each other
