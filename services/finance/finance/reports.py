@@ -147,8 +147,9 @@ def prepaid_moves(paid_in, cancelled, refunds):
     here); ``cancelled``: the cancelled bills whose money went back to its payments (``released``, at
     ``cancelled_at``); ``refunds``: the sellers' holds refunded (``seller_prepaid``). A payment's money
     left unused at its receipt is taken in (``prepaid_cents``); a later use of it on a bill is used; a
-    bill it paid cancelled gives it back; a reversal pays back what it still held unused then, a seller's
-    refund what it holds of the payments received here (``payments``: the hold's parts)."""
+    bill it paid cancelled gives it back; a reversed payment's is taken in and paid back whole at its
+    reversal, its uses none (the reversal reopened every bill it paid); a seller's refund pays back
+    what it holds of the payments received here (``payments``: the hold's parts)."""
     released = {}
     for bill in cancelled:
         for allocation in bill.get("released") or []:
@@ -163,18 +164,19 @@ def prepaid_moves(paid_in, cancelled, refunds):
         on_bills = payment["amount_cents"] - payment["prepaid_cents"] if reversed_at is None else 0
         moves += [(posted, "received", on_bills + payment["prepaid_cents"]), (posted, "paid_on_bills", on_bills)]
         own.append((posted, "taken_in", payment["prepaid_cents"]))
+        if reversed_at is not None:
+            # so is what its prepaid part paid on bills later (the reversal reopened them too), and what a bill
+            # cancelled gave back of it: taken in, paid back whole at the reversal, where its later uses were
+            # counted used on bills the income table leaves out (found by review r4 of h4)
+            moves += own + [(reversed_at, "paid_back", payment["prepaid_cents"])]
+            continue
         for allocation in payment.get("allocations") or []:
             if allocation["at"] != posted:  # a later use of its money, not one of its receipt
                 own.append((allocation["at"], "used", allocation["amount_cents"]))
         for allocation, cancelled_at in released.get(payment["_id"], []):
             if allocation["at"] != posted:
                 own.append((allocation["at"], "used", allocation["amount_cents"]))
-            if reversed_at is None or cancelled_at <= reversed_at:  # a reversal refunded it whole already
-                own.append((cancelled_at, "given_back", allocation["amount_cents"]))
-        if reversed_at is not None:
-            # what its money did up to the reversal (at its moment too: a reversal comes after its receipt)
-            unused = sum(PREPAID_MOVES[kind] * cents for at, kind, cents in own if at <= reversed_at)
-            own.append((reversed_at, "paid_back", unused))
+            own.append((cancelled_at, "given_back", allocation["amount_cents"]))
         moves += own
     # a hold's parts of the payments received here: one of an opening credit's money was never taken in
     # (a refund counting its hold whole read the balance below zero, found by review r3 of h3)

@@ -3461,6 +3461,31 @@ def test_a_reversed_payment_s_part_on_bills_is_received_in_neither_the_income_no
     assert shown["received_cents"] == shown["paid_on_bills_cents"] + shown["taken_in_cents"]
 
 
+def test_a_reversed_payment_s_prepaid_money_used_later_is_used_on_bills_in_neither_block(finance):
+    """A payment's prepaid part used on a later month's bill, then the payment reversed (bounced): the
+    reversal reopened that bill too, which the income table leaves out, while the 预收 block counted it
+    used on bills, the year's money on bills (paid at receipt and used) above the income table's by
+    it (found by review r4 of h4). A reversed payment's money took nothing off the balance: taken in,
+    paid back whole at its reversal."""
+    approved(finance)
+    run(finance, "2026-11")                                   # hh_3: 11868 a month
+    bounced = pay(finance, "hh_3", 20000)                     # November's 11868 and 8132 prepaid
+    clock.freeze(clock.parse_iso("2026-12-05T02:00:00Z"))
+    run(finance, "2026-12")                                   # the 8132 used on December's bill
+    acting(finance, CASHIER)
+    finance.reverse_payment({"estate_id": ESTATE, "id": bounced["id"], "data": {"reason": "bounced"}})
+    pay(finance, "hh_3", 2 * 11868)                           # November and December again
+    clock.freeze(clock.parse_iso("2027-01-05T02:00:00Z"))
+    report = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026"}})
+    shown = report["prepaid"]
+    assert report["income"]["received_cents"] == 2 * 11868
+    assert shown["paid_on_bills_cents"] + shown["used_cents"] - shown["given_back_cents"] \
+        == report["income"]["received_cents"]
+    assert (shown["taken_in_cents"], shown["used_cents"], shown["paid_back_cents"], shown["closing_cents"]) \
+        == (8132, 0, 8132, 0)
+    assert shown["received_cents"] == shown["paid_on_bills_cents"] + shown["taken_in_cents"]
+
+
 def test_the_disclosure_s_prepaid_money_reads_the_payments_of_its_period_not_every_payment_before(finance):
     """The prepaid money (预收) of a period read every payment of the estate before its end: a big
     estate's year of payments took seconds each disclosure (found by review r3 of h3). A payment whose
