@@ -3061,6 +3061,9 @@ _MESSAGES = {
     "report.days": ("明细", "Days"),
     "report.shift": ("班次", "Shift"),  # a day's shift's settlement (交班; found by review r9 of h9)
     "report.counted_cash_cents": ("实点现金", "Cash counted"),
+    # 备用金: the float a drawer was counted with, and the cash it was expected to hold (review r4 of h4)
+    "report.float_cents": ("备用金", "Float"),
+    "report.expected_cash_cents": ("应有现金（备用金加现金净收）", "Cash expected (float and cash net)"),
     "report.cash_difference_cents": ("长短款（负为短款）", "Difference (below 0: short)"),
     "report.note": ("长短款说明", "Explanation"),
     # 银行对账: how far the month's bank statement matching went (found by h14, the bank's statement matched)

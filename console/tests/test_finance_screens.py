@@ -1414,6 +1414,7 @@ def test_the_reconciliation_shows_the_month_s_drawer_differences_in_both_languag
               "bills_settled": {"allocated_cents": 40000, "bills_paid_in_full": 1}, "unsettled_days": [],
               "cash_differences": {"short_cents": 1000, "over_cents": 0, "net_cents": -1000, "days": [
                   {"cashier": "wang", "date": "2026-11-23", "shift": 2, "counted_cash_cents": 20002,
+                   "float_cents": 30000, "expected_cash_cents": 50002,
                    "cash_difference_cents": -1000, "note": "找零多找10元"}]},
               "generated_at": "2026-12-01T00:00:00Z"}
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/reconciliation", report)
@@ -1423,7 +1424,10 @@ def test_the_reconciliation_shows_the_month_s_drawer_differences_in_both_languag
     assert "<dt>长短款</dt>" in zh and "<dt>短款合计</dt><dd>¥10.00</dd>" in zh
     assert "<dt>实点现金</dt><dd>¥200.02</dd>" in zh and "找零多找10元" in zh
     assert "<dt>班次</dt><dd>2</dd>" in zh  # the shift (交班) whose drawer it was (found by review r9 of h9)
+    # the float it was counted with, and the cash expected (备用金; found by review r4 of h4)
+    assert "<dt>备用金</dt><dd>¥300.00</dd>" in zh and "<dt>应有现金（备用金加现金净收）</dt><dd>¥500.02</dd>" in zh
     assert "cash_differences" not in zh and "short_cents" not in zh and "counted_cash_cents" not in zh
+    assert "float_cents" not in zh and "expected_cash_cents" not in zh
     en = re.sub(r">\s+<", "><", client.get("/accounts/reports?period=2026-11&report=reconciliation",
                                           headers={"Accept-Language": "en"}).get_data(as_text=True))
     assert "<dt>Drawer differences</dt>" in en and "<dt>Short, in all</dt><dd>¥10.00</dd>" in en

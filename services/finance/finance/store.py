@@ -1150,7 +1150,8 @@ def drawer_differences_of_period(db, estate_id, period):
     """The period's settlements that kept a drawer's difference (长短款, ``journals.cash_differences``)."""
     return list(store.scan(db.settlements, {"estate_id": estate_id, "date": store.days_of(period),
                                             "cash_difference_cents": {"$nin": [0, None]}},
-                           ("cashier", "date", "shift", "counted_cash_cents", "cash_difference_cents", "note")))
+                           ("cashier", "date", "shift", "counted_cash_cents", "float_cents", "expected_cash_cents",
+                            "cash_difference_cents", "note")))
 
 
 def insert_settlement(db, outbox, settlement, events):
