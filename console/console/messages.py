@@ -2383,7 +2383,7 @@ _MESSAGES = {
     "setting.recorded_within_days": ("记录可补录天数", "Records written up within (days)"),
     "setting.prorate_handover_month": ("交房当月按天计费（1 是，0 整月）", "Handover month billed by the day (1 yes, 0 whole month)"),
     "setting.bank_match_window_days": ("银行对账日期容差（天）", "Bank matching window (days)"),
-    "setting.cash_float_cents": ("收银备用金", "Cashier's drawer float"),
+    "setting.cash_float_cents": ("收银备用金（元）", "Cashier's drawer float (¥)"),
     "setting.roster_days_ahead": ("排班最远（天后）", "Duty roster at most (days ahead)"),
     "setting.patrol_suspension_max_hours": ("停巡最长（小时）", "Patrol suspension at most (hours)"),
     "setting.patrol_suspension_backdate_hours": ("经理补登停巡最早（小时前，更早由运营管理员登记）",
