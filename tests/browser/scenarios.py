@@ -393,8 +393,11 @@ def bank_statement(browser, settings):
     page.get_by_role("navigation").get_by_role("link", name="银行对账", exact=True).click()
     expect(page.get_by_role("heading", name="银行对账", exact=True)).to_be_visible()
     content = ("交易日期,交易金额,收支,流水号,对方户名\n"
-               f"{settings['bank_day']},{settings['bank_amount']},收入,{settings['bank_reference']},李雷\n"
-               f"{settings['bank_day']},0.35,收入,,\n").encode()
+               f"{settings['bank_day']},{settings['bank_amount']},贷,{settings['bank_reference']},李雷\n"
+               f"{settings['bank_day']},0.35,收入,,\n"
+               # a transfer the cashier posted at other money (review r4 of h4): flagged, naming the payment
+               + (f"{settings['bank_day']},{settings['differs_amount']},贷,{settings['differs_reference']},韩梅梅\n"
+                  if settings.get("differs_reference") else "")).encode("gbk")
     page.get_by_label("CSV 文件").set_input_files({"name": "statement.csv", "mimeType": "text/csv", "buffer": content})
     page.get_by_role("button", name=f"上传 {settings['period']} 对账单").click()
     # console.js polls the job and shows the page again once it is done, the lines matched
@@ -412,6 +415,18 @@ def bank_statement(browser, settings):
     expect(page.locator(".notice", has_text="已记录说明")).to_be_visible()
     expect(page.locator("[data-bank-explained]")).to_contain_text("本月存款利息")
     expect(page.locator("[data-bank-lines-unmatched] tr", has_text="¥0.35")).to_have_count(0)
+    if settings.get("differs_reference"):
+        differs = page.locator("[data-bank-lines-unmatched] tr", has_text=settings["differs_reference"])
+        expect(differs.locator("[data-reference-differs]")).to_contain_text("与银行金额或收支不符")
+    # the same file uploaded again (review r4 of h4): its lines replaced, never twice, the match confirmed
+    # and the interest explained kept
+    page.get_by_label("CSV 文件").set_input_files({"name": "statement.csv", "mimeType": "text/csv", "buffer": content})
+    page.get_by_role("button", name=f"上传 {settings['period']} 对账单").click()
+    expect(page.locator("[data-bank-statement-job] [data-job-status]")).to_have_text("已完成", timeout=60_000)
+    expect(page.locator("[data-bank-matched] tr", has_text=settings["bank_reference"])).to_contain_text("已确认",
+                                                                                                          timeout=30_000)
+    expect(page.locator("[data-bank-explained]")).to_contain_text("本月存款利息")
+    expect(page.locator("[data-bank-matched] tr", has_text=settings["bank_reference"])).to_have_count(1)
     assert not errors, f"the page logged errors: {errors}"
     screenshot(page, settings, "bank-statement")
 

@@ -108,7 +108,9 @@ def test_the_admin_imports_households_and_sees_the_rejected_row(settings):
 
 def test_the_accountant_matches_the_month_s_bank_statement_in_chinese(api, settings):
     """银行对账 on its page (it was the API's alone): a transfer posted with its bank reference is
-    matched by it and confirmed, the bank's interest explained."""
+    matched by it and confirmed, the bank's interest explained; a GBK file with 贷, a transfer posted at
+    other money flagged with the payment its reference names, the same file uploaded again keeping
+    what was confirmed and explained (review r4 of h4)."""
     accountant = "acc-" + uuid.uuid4().hex[:6]
     api.post("/api/v1/users", {"username": accountant, "password": STAFF_PASSWORD, "roles": ["accountant"],
                                "estate_ids": [settings["estate_id"]]})
@@ -116,8 +118,13 @@ def test_the_accountant_matches_the_month_s_bank_statement_in_chinese(api, setti
     api.post(f"/api/v1/estates/{settings['estate_id']}/payments",
              {"household_id": settings["household_id"], "amount_cents": 12345, "method": "transfer",
               "transaction_id": reference}, retry_422=True)
+    differs = "BK" + uuid.uuid4().hex[:10].upper()  # posted at 500.00, at the bank 450.00 (review r4 of h4)
+    api.post(f"/api/v1/estates/{settings['estate_id']}/payments",
+             {"household_id": settings["household_id"], "amount_cents": 50000, "method": "transfer",
+              "transaction_id": differs}, retry_422=True)
     run_scenario("bank_statement", {**settings, "accountant": accountant, "bank_reference": reference,
-                                    "bank_amount": "123.45", "bank_day": estate_now().strftime("%Y-%m-%d")})
+                                    "bank_amount": "123.45", "bank_day": estate_now().strftime("%Y-%m-%d"),
+                                    "differs_reference": differs, "differs_amount": "450.00"})
 
 
 def test_an_owner_files_a_repair_on_the_portal_and_follows_it(settings):
