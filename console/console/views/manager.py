@@ -2,6 +2,8 @@
 
 The bars are SVG drawn here (no chart library): each KPI's value as a bar, and its
 numerator and denominator in the bar's <title>, which browsers show on hover."""
+import csv
+import io
 import operator
 import re
 import threading
@@ -12,6 +14,7 @@ from concurrent.futures import wait as wait_for
 from datetime import date, datetime
 from decimal import Decimal
 
+from estate_common.text import formula_safe
 from flask import Blueprint, current_app, g, render_template, request, url_for
 
 from .. import i18n, permissions
@@ -97,39 +100,95 @@ KPI_ORDER = (
 @signed_in
 def dashboard():
     period = common.period_asked(KPI_PERIOD, common.this_month)
+    every_estate, scope, q, answer, rows, operator_wide, count = _kpi_rows(period)
+    show_all = request.args.get("all") == "1"
+    # "this week" and "this month": the estate's own clock (the display clock), or the estates'
+    zone = common.estates_zone(common.each_item("/api/v1/estates", common.ESTATE_PAGES)) if scope == "all" else None
+    limit = None if show_all or len(rows) <= CHART_ESTATES else CHART_ESTATES
+    charts = charts_of(rows, limit, operator_wide, period)
+    return render_template("manager/dashboard.html", period=period, scope=scope, charts=charts, q=q,
+                           every_estate=every_estate,
+                           show_all=show_all, limit=limit, shown_count=len(rows), count=count,
+                           as_of=answer.get("as_of") if scope == "all" else None,
+                           this_week=common.this_week(zone=zone), this_month=common.this_month(zone=zone),
+                           unavailable=answer.get("unavailable", []))
+
+
+def _kpi_rows(period):
+    """The dashboard's figures of ``period``, as its charts and its table (``kpi_table``) read them:
+    ``(every_estate, scope, q, answer, rows, operator_wide, count)``, each row an estate's
+    ``{name, code, kpis, over}``, the operator-wide total's a row of its own (None for one estate)."""
     # a department's keeper (the archivist, the steward, the security supervisor) reads his estate's KPIs of his own work
     # alone (the gateway's policy.OWN_KPIS): the view of every estate is the management's
     every_estate = bool(set(g.user.roles) & MANAGEMENT)
     scope = request.args.get("scope", "all") if every_estate else "estate"
     q = request.args.get("q", "").strip()[:100]
-    show_all = request.args.get("all") == "1"
-    operator_wide, count, as_of = None, 1, None
-    zone = None  # "this week" and "this month": the estate's own clock (the display clock), or the estates'
-    if not (scope == "estate" and g.user.estate_id):
-        zone = common.estates_zone(common.each_item("/api/v1/estates", common.ESTATE_PAGES))
+    operator_wide, count = None, 1
     if scope == "estate" and g.user.estate_id:
         answer = g.api.get(g.api.estate(g.user.estate_id, "kpis"), period=period)
-        rows = [{"name": common.session_estate_name(), "kpis": answer.get("kpis", {}),
+        rows = [{"name": common.session_estate_name(), "code": "", "kpis": answer.get("kpis", {}),
                  "over": answer.get("period_over") is True}]
     else:
         scope = "all"
         answer = g.api.get("/api/v1/kpis", period=period)
         estates = answer.get("estates", [])
-        rows = [{"name": row.get("name") or row.get("code"), "kpis": row.get("kpis", {}),
+        rows = [{"name": row.get("name") or row.get("code"), "code": row.get("code") or "", "kpis": row.get("kpis", {}),
                  "over": row.get("period_over") is True} for row in estates if _found(row, q)]
-        count, as_of = len(estates), answer.get("as_of")
+        count = len(estates)
         if answer.get("totals") and count > 1:  # the operator-wide rate, next to the estates
             # it leaves out the estates with no data yet (a budget set later adds one's costs): decided
             # once the period is over for every estate alone
-            operator_wide = {"name": i18n.translate("kpi.operator_wide"), "kpis": answer["totals"],
+            operator_wide = {"name": i18n.translate("kpi.operator_wide"), "code": "", "kpis": answer["totals"],
                              "over": all(row.get("period_over") is True for row in estates), "to_date": False}
-    limit = None if show_all or len(rows) <= CHART_ESTATES else CHART_ESTATES
-    charts = charts_of(rows, limit, operator_wide, period)
-    return render_template("manager/dashboard.html", period=period, scope=scope, charts=charts, q=q,
-                           every_estate=every_estate,
-                           show_all=show_all, limit=limit, shown_count=len(rows), count=count, as_of=as_of,
-                           this_week=common.this_week(zone=zone), this_month=common.this_month(zone=zone),
-                           unavailable=answer.get("unavailable", []))
+    return every_estate, scope, q, answer, rows, operator_wide, count
+
+
+@bp.get("/kpis.csv")
+@signed_in
+def kpi_table():
+    """指标表格: the dashboard's figures of a period as a CSV to take away (a year-end report, 年终总结):
+    a line per estate and KPI, every estate of the scope and search (not the charts' weakest 12) and
+    the operator-wide total last, each with its numerator, denominator (money in yuan), value, the
+    value as the chart shows it, its target, its verdict where decided and what its note says is owed,
+    in the page's language. The charts were the only place of them, 30 estates' year read bar by bar
+    (found by h9, a year-end across 30 estates)."""
+    period = request.args.get("period", "").strip()
+    if not KPI_PERIOD.match(period):
+        return i18n.translate("kpi.period_hint"), 400, {"Content-Type": "text/plain; charset=utf-8"}
+    _, scope, _, _, rows, operator_wide, _ = _kpi_rows(period)
+    text = io.StringIO()
+    text.write("\ufeff")  # Excel reads it as UTF-8
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow([i18n.translate(f"kpi_table.{column}") for column in KPI_TABLE_COLUMNS])
+    for row in rows + ([operator_wide] if operator_wide else []):
+        for name in sorted(row["kpis"], key=_in_order):
+            kpi = row["kpis"][name] or {}
+            unit = kpi.get("unit", "ratio")
+            verdict = _verdict(name, kpi, row.get("over", False), period, row.get("to_date", True))
+            writer.writerow([formula_safe(cell) for cell in (
+                period, row["code"], row["name"], _title(name), name,
+                _table_number(kpi.get("numerator"), name), _table_number(kpi.get("denominator"), name),
+                "" if kpi.get("value") is None else str(kpi["value"]), _shown(kpi.get("value"), unit),
+                " ".join(_target_bound(name, kpi, unit) or ()),
+                i18n.translate(f"kpi.target_{verdict}") if verdict else "",
+                _note(kpi.get("note"), name) or "")])
+    return text.getvalue(), 200, {"Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
+                                  "Content-Disposition": f'attachment; filename="kpis-{period}.csv"'}
+
+
+# the table's columns (kpi_table.<column> their headings)
+KPI_TABLE_COLUMNS = ("period", "estate_code", "estate", "kpi", "kpi_code", "numerator", "denominator", "value",
+                     "shown", "target", "verdict", "note")
+
+
+def _table_number(value, name):
+    """A numerator or denominator in the table: money KPIs' cents as yuan with two decimals (exact:
+    a Decimal), a count as its digits; none as an empty cell."""
+    if value is None:
+        return ""
+    if name in MONEY_KPIS:
+        return str((Decimal(int(value)) / 100).quantize(Decimal("0.01")))
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _found(row, q):
@@ -1040,13 +1099,19 @@ def _target(name, rows, unit):
 
 
 def _target_text(name, kpi, unit):
+    bound = _target_bound(name, kpi, unit)
+    return bound and i18n.translate("kpi.target", how=bound[0], target=bound[1])
+
+
+def _target_bound(name, kpi, unit):
+    """The KPI's target as ``(how, target)``: ("≥", "100.0%"), ("=", "0") for at most none; None without one."""
     target = kpi.get("target")
     if target is None:
         return None
     how = _bound(name)
     if how == "≤" and not target:  # at most none: none
         how = "="
-    return i18n.translate("kpi.target", target=_shown(target, unit) if target else "0", how=how)
+    return how, _shown(target, unit) if target else "0"
 
 
 def _common_note(name, rows):

@@ -57,6 +57,7 @@ from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
 from . import clock, custom_fields, labels, personal_data, retention
+from .text import FORMULA_STARTS, formula_safe
 
 # resource -> the service that owns it and produces its rows
 RESOURCES = {
@@ -81,7 +82,6 @@ CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",
                  "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 CHUNK_BYTES = 256 * 1024  # one stored document and one RPC answer (base64: ~342 KiB) each
 BOM = "\ufeff"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PROGRESS_EVERY = 1000  # rows between progress reports (each also yields to other green threads)
 
 
@@ -161,12 +161,11 @@ def custom_columns(keys, words=None):
 
 
 def escape(value):
-    """A CSV cell value safe from formula injection: text starting with ``= + - @``, a tab or a
-    carriage return gets a leading ``'``; numbers, booleans and None as they are. CSV only: an
-    XLSX string cell is never run (``write_xlsx``), where the ``'`` would be part of the text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """A CSV cell value safe from formula injection (``text.formula_safe``: text starting with
+    ``= + - @``, a tab or a carriage return gets a leading ``'``; numbers, booleans and None as they
+    are). CSV only: an XLSX string cell is never run (``write_xlsx``), where the ``'`` would be part
+    of the text."""
+    return formula_safe(value)
 
 
 def unescaped(value):

@@ -125,3 +125,17 @@ def invisible(text):
         return False
     categories = {unicodedata.category(character) for character in text}
     return "Cf" in categories and categories <= {"Cf", "Zs", "Zl", "Zp", "Cc"}
+
+
+# what a spreadsheet runs as a formula when a CSV cell of text starts with it
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(value):
+    """A CSV cell's text safe from formula injection: text starting with ``= + - @``, a tab or a
+    carriage return gets a leading ``'``, so a spreadsheet shows it as text instead of running it;
+    numbers, booleans and None as they are. The one rule of the services' exports
+    (``exports.escape``) and the console's tables it writes itself (the KPIs')."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
