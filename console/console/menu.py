@@ -138,6 +138,8 @@ SECTIONS = (
     Section("menu.management", (
         Entry("manager.dashboard", "menu.kpis", MANAGEMENT),
         Entry("manager.complaints", "menu.complaints", MANAGEMENT),
+        # the year-end across estates: each estate's complaint analysis of a period side by side (h9)
+        Entry("across.complaints", "menu.across_complaints", MANAGEMENT),
         # a typhoon night across estates: the open incidents of every estate, one notice to several
         Entry("across.incidents", "menu.across_incidents", MANAGEMENT),
         Entry("across.notice_form", "menu.across_notices", MANAGEMENT),

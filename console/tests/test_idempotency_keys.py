@@ -618,6 +618,7 @@ KEYLESS = {
     "home.choose_language": "the console's own setting: no call",
     "home.choose_estate": "the session's estate: no call",
     "across.open_incident": "the session's estate switched to the incident's, then its page: no call",
+    "across.open_complaints": "the session's estate switched to the estate's, then its complaint analysis: no call",
     "auth.sign_in": "POST …/auth/token keeps no key",
     "auth.sign_out": "DELETE …/auth/token keeps no key",
     "auth.change_password": "POST …/users/me/password keeps no key",

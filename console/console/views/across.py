@@ -1,14 +1,19 @@
 """The operator's screens across estates (a typhoon night, h5's probe of three estates):
 跨小区事件, the incidents of every estate of the user's in one list, each linking to its page in its
 estate (the estate switched to, then the incident's page); 多小区发布公告, one notice (防台通知)
-published in several estates at once, each estate's own, with what each estate answered; and 多小区检查表
+published in several estates at once, each estate's own, with what each estate answered; 多小区检查表
 (h7), the operator's preparation checklist (防汛防台准备) written in several estates at once, each estate's
-own checklist, which its manager edits until it is used and its staff tick (engineering's inspections)."""
+own checklist, which its manager edits until it is used and its staff tick (engineering's inspections).
+And the year-end's 跨小区投诉分析 (h9's probe of 30 estates): each estate's complaint analysis of a period
+side by side, its recurring causes and whether a plan answers them, a line opening its own."""
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
+
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 
 from ..gateway_api import ApiProblem
 from ..signin import signed_in
-from . import common, home
+from . import common, home, manager
 from .inspections import ITEM_KINDS, ITEM_ROWS, TARGETS, _checklist_body
 from .register_specs import INCIDENT_TYPES as TYPES  # the incident register's own: one list of types
 
@@ -106,3 +111,72 @@ def write_checklist():
         return checklist_form(problem=problem, form=form, key=key), problem.status
     names = {e["id"]: e.get("name") or e.get("code") for e in _estates()}
     return render_template("across/checklists_written.html", result=result, names=names, form=form, key=key)
+
+
+# 跨小区投诉分析: a page of the caller's estates (the estates' list's order, this many a page), each
+# estate's analysis (GET …/reports/complaints) read at once by at most ``ANALYSIS_READERS`` for every
+# page of this process, a page waiting ``ANALYSIS_WAIT_SECONDS`` at most (an estate not read by then
+# is said to be so, not shown as none)
+ANALYSIS_ESTATES = 20
+ANALYSIS_READERS = 8
+ANALYSIS_WAIT_SECONDS = 10.0
+_ANALYSIS_READERS = ThreadPoolExecutor(max_workers=ANALYSIS_READERS, thread_name_prefix="console-across")
+
+
+@bp.get("/complaints")
+@signed_in
+def complaints():
+    """The complaint analysis of a quarter, a year or a month of every estate of the caller's, a page
+    of estates at a time: complaints, valid, replies on time, late and not yet, the causes found and
+    each recurring cause with its plans or none, and the page's total; where the operator's year-end
+    review read each estate's analysis in turn, switching estate for each (found by h9)."""
+    period = common.period_asked(manager.PERIOD, manager.this_quarter)
+    page = g.api.get("/api/v1/estates", limit=ANALYSIS_ESTATES, cursor=request.args.get("cursor") or None)
+    estates = page.get("items", [])
+    api = g.api
+    futures = {estate["id"]: _ANALYSIS_READERS.submit(api.get, api.estate(estate["id"], "reports/complaints"),
+                                                      period=period)
+               for estate in estates}
+    done, late = wait_for(futures.values(), timeout=ANALYSIS_WAIT_SECONDS)
+    for future in late:
+        future.cancel()
+    rows, total = [], {"complaints": 0, "valid": 0, "on_time": 0, "late": 0, "open": 0, "read": 0}
+    for estate in estates:
+        future, report, problem = futures[estate["id"]], None, None
+        try:
+            report = future.result() if future in done else None
+        except ApiProblem as refused:
+            if refused.status == 401:
+                raise
+            problem = refused
+        if isinstance(report, dict):
+            timeliness = report.get("timeliness") or {}
+            for key, value in (("complaints", report.get("complaints")), ("valid", report.get("valid")),
+                               ("on_time", timeliness.get("on_time")), ("late", timeliness.get("late")),
+                               ("open", timeliness.get("open"))):
+                total[key] += value or 0
+            total["read"] += 1
+        else:
+            report = None
+        rows.append({"estate": estate, "report": report,
+                     "problem": problem.detail if problem is not None and problem.status < 500 else None})
+    return render_template("across/complaints.html", period=period, rows=rows, total=total,
+                           next_cursor=page.get("next_cursor"))
+
+
+@bp.post("/complaints/open")
+@signed_in
+def open_complaints():
+    """An estate's own complaint analysis of the period, the estate the user works in switched to it first."""
+    estate_id = request.form.get("estate_id", "")
+    period = request.form.get("period", "")
+    period = period if manager.PERIOD.match(period) else None
+    if not estate_id:
+        return redirect(url_for("across.complaints"))
+    estate = g.api.get(g.api.estate(estate_id))
+    if session.get("estate_id") != estate["id"]:
+        if session.get("estate_id") and not g.user.switches_estate:
+            return redirect(url_for("across.complaints", period=period))
+        home.switch_to(estate)
+    return redirect(url_for("manager.complaints", period=period))
+
