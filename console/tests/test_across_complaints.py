@@ -56,3 +56,14 @@ def test_the_page_is_in_the_management_menu_and_a_period_of_no_form_is_this_quar
     page = client.get("/across/complaints?period=2026-13").get_data(as_text=True)
     assert 'href="/across/complaints"' in page
     assert 'name="period" value="2026-Q' in page
+
+
+def test_an_estate_whose_period_has_not_begun_says_so_in_chinese(client, fake):
+    sign_in(client, fake, username="ops", roles=("operator_admin",), estates=("*",))
+    fake.on("GET", r"/api/v1/estates$", {"items": ESTATES["items"][:1], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/complaints",
+            {"status": 422, "code": "business_rule", "title": "Business rule violated",
+             "detail": "a period that has not begun has nothing to report: the current month is 2026-12"}, status=422)
+    page = client.get("/across/complaints?period=2027").get_data(as_text=True)
+    row = page.split("data-across-complaints")[1].split("</table>")[0]
+    assert "has not begun" not in row and "2026-12" in row

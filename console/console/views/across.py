@@ -11,6 +11,7 @@ from concurrent.futures import wait as wait_for
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 
+from .. import i18n
 from ..gateway_api import ApiProblem
 from ..signin import signed_in
 from . import common, home, manager
@@ -159,7 +160,9 @@ def complaints():
         else:
             report = None
         rows.append({"estate": estate, "report": report,
-                     "problem": problem.detail if problem is not None and problem.status < 500 else None})
+                     # a refusal (a period not begun, before the estate's records) in the page's language
+                     "problem": i18n.refusal_text(problem.detail) if problem is not None and problem.status < 500
+                     else None})
     return render_template("across/complaints.html", period=period, rows=rows, total=total,
                            next_cursor=page.get("next_cursor"))
 
