@@ -3,8 +3,9 @@ import re
 
 import pytest
 
-from estate_common.text import (address_key, address_part, address_reading, address_spellings, number_text, spaced,
-                                typed_code)
+from estate_common import exports
+from estate_common.text import (address_key, address_part, address_reading, address_spellings, formula_safe,
+                                number_text, spaced, typed_code)
 
 
 @pytest.mark.parametrize("typed, kept", [
@@ -88,3 +89,10 @@ def test_a_code_the_contract_admits_is_kept_as_its_ascii_twin_in_upper_case():
     assert [typed_code(code) for code in typed[:4]] == ["E1", "A-2", "FE-1_A", "FE-1"]
     for code in ("Ｅ １", "－Ｅ１", "①", "Ｅ" * 33, "E1 "):  # refused as they are typed
         assert book.errors("openapi.yaml#/components/schemas/TypedCode", code), code
+
+
+def test_a_csv_cell_that_a_spreadsheet_would_run_is_kept_text_one_rule_for_the_exports_and_the_console():
+    for value in ("=HYPERLINK(\"http://x\")", "+86 138", "-1+2", "@SUM(A1)", "\tx", "\rx"):
+        assert formula_safe(value) == "'" + value == exports.escape(value)
+    for value in ("年终小区1", "YE01", 12, -12.5, None, True, ""):
+        assert formula_safe(value) == value == exports.escape(value)
