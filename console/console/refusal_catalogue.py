@@ -1710,6 +1710,10 @@ ZH = {
         '日常巡检至少每 {0} 天一次',
     'is more than {0}':
         '大于 {0}',
+    "the certificate's day is before any estate's history":
+        '合格证有效期早于任何小区的历史',
+    'a certificate is valid at most {0} days ahead':
+        '合格证有效期最多为今后 {0} 天内',
     'a plan is first due within {0} days':
         '计划的首次到期日须在 {0} 天内',
     'a notice is shown until today or a day to come':

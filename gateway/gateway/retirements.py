@@ -108,7 +108,8 @@ CLOSES_OUT = (
              "quote_work_order", "consent_work_order", "complete_work_order", "request_help", "hold_work_order", "add_helper",
              "resume_work_order", "mark_emergency",
              "cancel_work_order", "set_work_order_custom", "stop_maintenance_plan", "complete_inspection",
-             "decide_renovation_review", "update_settings", "set_equipment_custom", "add_equipment_record",
+             "decide_renovation_review", "update_settings", "set_equipment_custom", "set_equipment_certificate",
+             "add_equipment_record",
              # the piece an open order is about, and 停运 and back: the ledger's state as its records are
              "set_work_order_equipment", "take_equipment_out_of_service", "return_equipment_to_service")
     | _named("finance", "reject_fee_standard", "create_payment", "reverse_payment", "reverse_opening_credit", "refund_deposit",

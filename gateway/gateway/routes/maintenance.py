@@ -57,12 +57,16 @@ ROUTES = [
 
     Route("POST", f"{ESTATE}/equipment", "maintenance", "create_equipment", policy.ENGINEERING,
           status=201, body=True, idempotent=True),
-    Route("GET", f"{ESTATE}/equipment", "maintenance", "list_equipment", READERS, paged=True, filters=("system", "out_of_service"),
-          custom_filters=True),
+    # certificate_due=true: the annual inspection certificates (年检合格证) due within the estate's warning days
+    Route("GET", f"{ESTATE}/equipment", "maintenance", "list_equipment", READERS, paged=True,
+          filters=("system", "out_of_service", "certificate_expires_before", "certificate_due"), custom_filters=True),
     # records=none: its details without the ledger, which its records' pages read
     Route("GET", f"{ESTATE}/equipment/<equipment_id>", "maintenance", "get_equipment", READERS,
           id_param="equipment_id", filters=("records",)),
     Route("POST", f"{ESTATE}/equipment/<equipment_id>/custom", "maintenance", "set_equipment_custom",
+          policy.ENGINEERING, body=True, id_param="equipment_id"),
+    # 年检合格证: this year's inspection certificate over the last one's
+    Route("POST", f"{ESTATE}/equipment/<equipment_id>/certificate", "maintenance", "set_equipment_certificate",
           policy.ENGINEERING, body=True, id_param="equipment_id"),
     # 停运: a piece out of service (by hand or for an open order) and back
     Route("POST", f"{ESTATE}/equipment/<equipment_id>/out-of-service", "maintenance", "take_equipment_out_of_service",

@@ -25,6 +25,10 @@ DAILY_INSPECTION_MAX_DAYS = 7
 # a plan's first due date is within a year (a yearly service), or within its cycle and the days
 # its orders open ahead for a longer cycle (estate_common.plausible: one due in 2999 was taken)
 PLAN_START_WITHIN_DAYS = 366
+# 年检合格证: a lift's certificate is valid a year; one valid until 2099 is a typing slip. Three years
+# ahead at most (a piece another inspection regime checks less often), as a plan's first due date is
+# bounded (estate_common.plausible)
+CERTIFICATE_VALID_WITHIN_DAYS = 3 * 366
 
 
 def equipment_code_key(code):
@@ -63,11 +67,45 @@ def new_equipment(estate_id, data, now, actor, custom=None, tz=None):
         "record_count": 0,
         "last_record": None,
         "out_of_service": None,
+        "certificate": checked_certificate(data.get("certificate"), now, tz, "data.certificate"),
         "custom": dict(custom or {}),
         "created_at": stamp,
         "updated_at": stamp,
         "created_by": actor,
     }
+
+
+def checked_certificate(certificate, now, tz, where="data"):
+    """年检合格证 (number, valid until, inspected by) as the ledger keeps it, or None (not known: a piece
+    registered without one is neither valid nor expired). Its ``valid_until`` is a day of the estate's
+    calendar, at most ``CERTIFICATE_VALID_WITHIN_DAYS`` ahead of today (422), not before any estate's
+    history; one already expired is taken (a register of an old estate's lifts says what it says)."""
+    if not certificate:
+        return None
+    field = f"{where}.valid_until"
+    valid_until = calendar.checked_day_text(certificate["valid_until"], field)
+    plausible.historical(valid_until, field, "the certificate's day is before any estate's history")
+    if tz:
+        plausible.ahead(valid_until, calendar.day_of(now, tz), CERTIFICATE_VALID_WITHIN_DAYS, field,
+                        f"a certificate is valid at most {CERTIFICATE_VALID_WITHIN_DAYS} days ahead")
+    return {"number": certificate["number"].strip(), "valid_until": valid_until,
+            "inspected_by": certificate["inspected_by"].strip()}
+
+
+def set_certificate(equipment, certificate, now, tz):
+    """``POST …/equipment/{id}/certificate``: the certificate of this year's inspection over the last
+    one's; the same again changes nothing."""
+    kept = checked_certificate(certificate, now, tz)
+    if equipment.get("certificate") == kept:
+        return None
+    return Change({"certificate": kept, "updated_at": clock.to_iso(now)})
+
+
+def certificate_due_before(now, rules):
+    """The first day a certificate of the due list is valid no more: today in the estate's timezone
+    plus its ``certificate_warn_days``, so that one valid until then (or before) is due."""
+    today = calendar.local_date(now, rules["timezone"])
+    return (today + timedelta(days=rules["certificate_warn_days"] + 1)).isoformat()
 
 
 def set_custom(equipment, values, now):
@@ -307,6 +345,7 @@ def new_plan(plan_id, estate_id, data, now, actor, rules):
         "last_work_order_id": None,
         "checklist_id": data.get("checklist_id"),
         "last_inspection_id": None,
+        "name": data["name"].strip() if data.get("name") else None,
         "created_at": stamp,
         "updated_at": stamp,
         "created_by": actor,

@@ -684,6 +684,13 @@ def set_equipment_custom(db, outbox, estate_id, equipment_id, values):
         ledger.set_custom(equipment, custom_fields.check_values(definitions, values, creating=False), clock.now()))))
 
 
+def set_equipment_certificate(db, outbox, estate_id, equipment_id, data):
+    """年检合格证 renewed (``ledger.set_certificate``): 404 for another estate's piece."""
+    tz = store.rules_for(db, estate_id)["timezone"]
+    return _shown(db, outbox, store.change(db, outbox, "equipment", estate_id, equipment_id, lambda equipment: (
+        ledger.set_certificate(equipment, data, clock.now(), tz))))
+
+
 def get_equipment(db, outbox, estate_id, equipment_id, filters=None):
     """``records=none``: the piece without its records (its ``record_count`` and ``last_record``
     say enough for a page that reads them through ``GET …/equipment/{id}/records``)."""
@@ -702,6 +709,13 @@ def _shown(db, outbox, equipment):
 
 
 def list_equipment(db, estate_id, filters, limit, cursor):
+    """``certificate_due=true``: the due list, the certificates expiring before the estate's today and
+    its ``certificate_warn_days`` (``ledger.certificate_due_before``), with a ``certificate_expires_before``
+    the earlier of the two."""
+    filters = dict(filters)
+    if filters.pop("certificate_due", None) == "true":
+        due = ledger.certificate_due_before(clock.now(), store.rules_for(db, estate_id))
+        filters["certificate_expires_before"] = min(due, filters.get("certificate_expires_before", due))
     page = store.list_equipment(db, estate_id, filters, limit, cursor)
     return {**page, "items": [ledger.in_list(item) for item in page["items"]]}
 

@@ -35,6 +35,9 @@ DEFAULTS = {
     # budget stays correctable a year; ahead a year: the next year's budget is made in the autumn.
     "budget_months_back": 12,
     "budget_months_ahead": 12,
+    # 年检合格证: a piece's annual inspection certificate is due (GET …/equipment?certificate_due=true)
+    # this many days before it expires. Not in DOMAIN.md: chosen, a month, time to book the inspector.
+    "certificate_warn_days": 30,
 }
 
 # The highest value an estate may set (``estate_common.settings``): a deadline a year or more away
@@ -48,6 +51,7 @@ MAXIMA = {
     "completion_labour_max_minutes": 100_000,  # the most the contract's labour_minutes carries
     "budget_months_back": 120,  # finance's catch_up_months at most: ten years
     "budget_months_ahead": 36,
+    "certificate_warn_days": 365,
 }
 
 # The lowest value an estate may set (1 unless named): a cap under an hour refuses ordinary jobs;

@@ -311,6 +311,11 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
                                                payload["data"]["custom"])
 
     @rpc_method
+    def set_equipment_certificate(self, payload):
+        return operations.set_equipment_certificate(self.db, self.outbox, payload["estate_id"], payload["id"],
+                                                    payload["data"])
+
+    @rpc_method
     def list_equipment(self, payload):
         return operations.list_equipment(self.db, payload["estate_id"], payload.get("filters", {}),
                                          payload.get("limit"), payload.get("cursor"))

@@ -55,7 +55,9 @@ INDEXES = {
         (COUNTED, {}),
         (LATE_COUNTED, {"partialFilterExpression": {OWED_BY: {"$exists": True}}}),
     ],
-    "equipment": [(PAGED, {}), ([("estate_id", 1), ("system", 1)], {})],
+    "equipment": [(PAGED, {}), ([("estate_id", 1), ("system", 1)], {}),
+                  # the certificates expiring before a day (年检合格证: list_equipment's certificate_expires_before)
+                  ([("estate_id", 1), ("certificate.valid_until", 1)], {})],
     # each record of a piece of equipment (ledger.record_document), by when it was made: a piece's
     # records, counted (the equipment's record_count), paged in the order of their moment (a range
     # of it), and those of a kind
@@ -538,12 +540,17 @@ def equipment_out_for(db, estate_id, order_id):
 
 
 def list_equipment(db, estate_id, filters, limit, cursor):
-    """``out_of_service=true``: the pieces out of service now (停运), ``false`` those in service."""
+    """``out_of_service=true``: the pieces out of service now (停运), ``false`` those in service;
+    ``certificate_expires_before``: those whose certificate is valid until a day before it (a piece with
+    none known is left out: not expired)."""
     filters = dict(filters)
     down = filters.pop("out_of_service", None)
+    expiring = filters.pop("certificate_expires_before", None)
     query = {**custom_fields.plain_filters(filters), **_custom_query(db, estate_id, "equipment", filters)}
     if down is not None:
         query["out_of_service.since"] = {"$exists": down == "true"}
+    if expiring is not None:
+        query["certificate.valid_until"] = {"$lt": expiring}
     return store.page(db.equipment, {"estate_id": estate_id, **query}, limit, cursor)
 
 
