@@ -114,3 +114,16 @@ def test_an_order_takes_its_lift_out_until_checked_and_the_equipment_page_says_i
         shown = client.get("/engineering/equipment/eq_lift", headers={"Accept-Language": language}).get_data(as_text=True)
         assert said in shown and not_said not in shown and "WO-2026-000051" in shown
     _only_documented(fake, documented_routes)
+
+
+def test_the_equipment_page_says_its_inspection_certificate_or_that_none_is_known(client, fake):
+    """年检合格证 on the piece's page: its number, valid until, who inspected it; 未知 without one (h5)."""
+    sign_in(client, fake, username="chen", roles=("technician",))
+    _ledger(fake)
+    certified = {**LIFT, "certificate": {"number": "TSX-2026-0815", "valid_until": "2026-12-10",
+                                         "inspected_by": "市特检院"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment/eq_lift", certified)
+    lift = client.get("/engineering/equipment/eq_lift").get_data(as_text=True)
+    assert "年检合格证" in lift and "TSX-2026-0815" in lift and "有效期至 2026-12-10" in lift and "市特检院" in lift
+    pump = client.get("/engineering/equipment/eq_pump").get_data(as_text=True)
+    assert "data-certificate>未知" in pump

@@ -1234,3 +1234,25 @@ def test_a_patrol_suspension_is_withdrawn_from_its_register_by_the_manager_and_s
     assert fake.calls[-1]["json"] == {"reason": "填错"}
     sign_in(client, fake, username="zhao", roles=("security",))
     assert "/withdraw" not in client.get("/security/patrol-suspensions").get_data(as_text=True)
+
+
+def test_the_ledger_shows_a_lifts_certificate_lists_those_due_and_records_this_years(client, fake, documented_routes):
+    """年检合格证: a lift's certificate on its row (valid until, its number; 未知 without one), the due list
+    as a filter, and this year's certificate recorded from the row (found by h5, a probe of a lift's year)."""
+    sign_in(client, fake, roles=("technician",))
+    lift = {"id": "eq_2", "code": "LIFT-1", "name": "1号楼客梯", "system": "elevator", "location": "1号楼",
+            "installed_on": None, "record_count": 0,
+            "certificate": {"number": "TSX-2026-0815", "valid_until": "2026-12-10", "inspected_by": "市特检院"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment", {"items": [lift, {**PUMP, "certificate": None}],
+                                                            "next_cursor": None})
+    page = client.get("/engineering/equipment?certificate_due=true").get_data(as_text=True)
+    assert "年检合格证" in page and "2026-12-10" in page and "TSX-2026-0815" in page and "未知" in page
+    asked = [c for c in fake.calls if c["method"] == "GET" and c["path"].endswith("/equipment")][-1]
+    assert asked["params"].get("certificate_due") == "true"
+    assert 'action="/engineering/equipment/eq_2/certificate?certificate_due=true"' in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/equipment/eq_2/certificate", (200, lift))
+    client.post("/engineering/equipment/eq_2/certificate", data={
+        "csrf_token": csrf_of(client), "number": "TSX-2026-1120", "valid_until": "2027-11-19", "inspected_by": "市特检院"})
+    [sent] = _estate_posts(fake)
+    assert sent["json"] == {"number": "TSX-2026-1120", "valid_until": "2027-11-19", "inspected_by": "市特检院"}
+    _only_documented(fake, documented_routes)

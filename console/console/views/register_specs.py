@@ -52,6 +52,7 @@ class Column:
     name: str
     label: str
     kind: str = "text"  # text, when, money, enum, household, bool, list, count, link, check_notes, stays (a visit's),
+    # certificate (a piece's annual inspection certificate: valid until and its number, 未知 without one),
     # order (a finding's maintenance_order: its number and status),
     # flag (a warning badge, labelled ``group`` with its ``group``_hint as the tooltip, where the row's value is true),
     # totals ({key: {in_cents, out_cents, net_cents, entries}}, each key labelled from ``group``),
@@ -672,26 +673,37 @@ ARCHIVE = (
 )
 
 PLAN_FIELDS = (F("kind", "reg.kind", "choice", True, ("daily_inspection", "periodic_maintenance"), "plan"),
-               F("every_days", "reg.every_days", "int", True), F("next_due_on", "reg.next_due_on", "date", True))
+               F("every_days", "reg.every_days", "int", True), F("next_due_on", "reg.next_due_on", "date", True),
+               F("name", "reg.plan_name"))
+# 年检合格证: this year's inspection certificate, recorded from the piece's row (POST …/equipment/{id}/certificate)
+CERTIFICATE_FIELDS = (F("number", "reg.certificate_number", required=True),
+                      F("valid_until", "reg.certificate_valid_until", "date", True),
+                      F("inspected_by", "reg.certificate_inspected_by", required=True))
 
 ENGINEERING = (
     Register("engineering", "equipment", "menu.equipment", "equipment",
              (C("code", "reg.code"), C("name", "admin.name"), C("system", "reg.system", "enum", "system"),
               C("location", "reg.location"), C("installed_on", "reg.installed_on"),
+              # its annual inspection certificate: valid until, its number (未知 without one: not expired)
+              C("certificate", "field.certificate", "certificate"),
               C("record_count", "reg.record_count")),
              fields=(F("code", "reg.code", required=True), F("name", "admin.name", required=True),
                      F("system", "reg.system", "choice", True, SYSTEMS, "system"),
                      F("location", "reg.location", required=True), F("installed_on", "reg.installed_on", "date")),
-             filters=(F("system", "reg.system", "choice", choices=SYSTEMS, group="system"),),
+             filters=(F("system", "reg.system", "choice", choices=SYSTEMS, group="system"),
+                      # the due list: expired or expiring within the estate's certificate_warn_days
+                      F("certificate_due", "field.certificate_due", "choice", choices=("true",), group="flag"),
+                      F("certificate_expires_before", "field.certificate_expires_before", "date")),
              actions=(A("records", "reg.add_record", (
                  F("kind", "reg.kind", "choice", True, ("inspection", "maintenance", "repair"), "record"),
                  F("result", "reg.result", required=True), NOTE)),
-                 A("plan", "reg.add_plan", PLAN_FIELDS, into="maintenance-plans", id_field="equipment_id")),
+                 A("plan", "reg.add_plan", PLAN_FIELDS, into="maintenance-plans", id_field="equipment_id"),
+                 A("certificate", "reg.set_certificate", CERTIFICATE_FIELDS)),
              roles=menu.ENGINEERING, custom="equipment", custom_edit=True,
              detail="engineering.equipment_detail"),
     Register("engineering", "maintenance-plans", "menu.maintenance_plans", "maintenance-plans",
              (C("equipment_id", "reg.equipment", "link", "engineering.equipment_detail", source="equipment"),
-              C("kind", "reg.kind", "enum", "plan"),
+              C("name", "reg.plan_name"), C("kind", "reg.kind", "enum", "plan"),
               C("every_days", "reg.every_days"), C("next_due_on", "reg.next_due_on"),
               C("active", "reg.active", "bool")),
              fields=(F("equipment_id", "reg.equipment", "pick", True, group="equipment"), *PLAN_FIELDS),
