@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import current_app, g, request, session
 from markupsafe import Markup
 
+from estate_common import labels
+
 from . import plan_steps, refusals
 from .messages import CATALOGUES
 
@@ -596,11 +598,7 @@ def _read_form(forms, text):
     return None
 
 
-_RECORD_RESULTS = _forms(
-    (r"completed \((?P<number>\S+)\)", "record_text.completed"),
-    (r"(?P<count>\d+) finding\(s\)", "record_text.findings"),
-    (r"passed", "record_text.passed"),
-)
+_RECORD_RESULTS = _forms(*labels.RECORD_RESULTS)  # read as a file in a language reads them (h5)
 _RECORD_CHECKLIST = re.compile(r"checklist (?P<name>.+)", re.DOTALL)
 # the orders whose completion reaches an equipment's ledger with their composed description (the
 # record does not carry the order's source): a plan's, and an inspection's failed item at a piece

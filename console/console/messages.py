@@ -2223,11 +2223,6 @@ _MESSAGES = {
     "described.handover_defect": ("交房验房 {date}，问题 {number}（{item}）{note}",
                                   "handover {date}, defect {number} ({item}){note}"),
     # what maintenance writes on an equipment's ledger (i18n.record_result, i18n.record_notes)
-    "record_text.completed": ("完工（{number}）", "completed ({number})"),
-    "record_text.findings": ("发现 {count} 项问题", "{count} findings"),
-    "record_text.findings.one": ("发现 {count} 项问题", "{count} finding"),
-    "record_text.passed": ("合格", "passed"),
-    "record_text.checklist": ("检查表 {name}", "checklist {name}"),
     "note.resumed": ("恢复维修", "resumed"),
     "note.fees_requested": ("应缴费用：{charges}", "fees due: {charges}"),
     "follow_reason.repeated_repair": ("重复报修", "repeated repair"),

@@ -37,7 +37,8 @@ and see the personal data the file holds in full.
   yes or no as such, an amount (``x_cents``) in yuan with two decimals (a ``Decimal``, never a
   float: the cents stay exact) under a heading naming the yuan, and a moment (``x_at``) on the
   estate's clock, ``2026-11-23 17:05:00`` in a CSV (a date and time cell in an XLSX), its heading
-  naming the timezone. Masking is the same: a masked value is masked text in any language. A
+  naming the timezone. A text the service composed (a ledger record's ``completed (WO-…)``:
+  ``Column.said``) is in that language too. Masking is the same: a masked value is masked text in any language. A
   front desk in Shanghai opened the CSV in Excel and read ``occupied``, ``amount_cents`` 21002 and
   times eight hours off (the brief of the change). The CSV keeps its byte order mark, which Excel
   needs to read it as UTF-8 rather than the system's code page (GBK on a Chinese Windows).
@@ -135,6 +136,9 @@ class Column:
     personal: Optional[str] = None
     labels: Optional[str] = None
     words: Optional[dict] = None
+    # a text the service composed (``labels.RECORD_RESULTS``): ``(value, language) ->`` its words in a
+    # file in that language (``labels.said``); a file with no language writes it as composed
+    said: Optional[Callable] = None
 
 
 def field(name, path=None, personal=None, labels=None):
@@ -362,6 +366,8 @@ def in_language(column, language, timezone):
         timezone = timezone or "UTC"
         zone_named = f"（{timezone}）" if language == "zh" else f" ({timezone})"
         return Shown(heading + zone_named, "yyyy-mm-dd hh:mm:ss", _on_clock(timezone))
+    if column.said:
+        return Shown(heading, None, lambda value: column.said(value, language))
     return Shown(heading, None, lambda value: labels.code(column.labels, value, language))
 
 

@@ -19,6 +19,8 @@ written as it is.
 The standard library only: the console's image installs estate_common without its dependencies
 (console/Dockerfile)."""
 
+import re
+
 LANGUAGES = ("zh", "en")
 
 MESSAGES = {
@@ -335,6 +337,13 @@ MESSAGES = {
     "record.inspection": ("巡检", "Inspection"),
     "record.maintenance": ("保养", "Maintenance"),
     "record.repair": ("维修", "Repair"),
+    # what maintenance writes on an equipment's ledger (RECORD_RESULTS): the console's pages and a file in a
+    # language read it in theirs (``said``)
+    "record_text.completed": ("完工（{number}）", "completed ({number})"),
+    "record_text.findings": ("发现 {count} 项问题", "{count} findings"),
+    "record_text.findings.one": ("发现 {count} 项问题", "{count} finding"),
+    "record_text.passed": ("合格", "passed"),
+    "record_text.checklist": ("检查表 {name}", "checklist {name}"),
     "field.result": ("结果", "Result"),
     "field.checklist_id": ("巡检表", "Checklist"),
     "field.failed_items": ("不合格项数", "Items failed"),
@@ -375,6 +384,33 @@ def code(group, value, language):
     if value is None or value == "":
         return value
     return (text(f"{group}.{value}", language) or value) if group else value
+
+
+# What maintenance composes as an equipment record's ``result`` (``ledger.record_from_order``,
+# ``checklists.equipment_record``), each with the key of its words: the console's pages
+# (``console.i18n.record_result``) and a file in a language (maintenance's exports) read them so, the
+# words composed by the services' own code in tests/contracts/test_composed_descriptions.py.
+RECORD_RESULTS = (
+    (r"completed \((?P<number>\S+)\)", "record_text.completed"),
+    (r"(?P<count>\d+) finding\(s\)", "record_text.findings"),
+    (r"passed", "record_text.passed"),
+)
+
+
+def said(forms, value, language):
+    """``value``, a text a service composed by one of ``forms`` (``(pattern, key)`` pairs, as
+    ``RECORD_RESULTS``), in ``language``: the key's words with the parts the pattern read (a ``count``
+    of 1 by the key's ``.one`` words where it has them); any other value (a result typed by hand) as
+    it is."""
+    if not isinstance(value, str):
+        return value
+    for pattern, key in forms:
+        found = re.fullmatch(pattern, value, re.DOTALL)
+        if found:
+            parts = found.groupdict()
+            words = (parts.get("count") == "1" and text(f"{key}.one", language)) or text(key, language)
+            return words.format(**parts) if words else value
+    return value
 
 
 def field(name, language):

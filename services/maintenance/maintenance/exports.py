@@ -6,7 +6,7 @@ comes last (added after the others): the moment of its last change, by which an 
 list's ``updated_since`` is ordered as the sync reads. The helper and the hold (what it waits for, the
 day it is expected to go on, its reason, a number in it masked as in the description) came later and
 stand before ``created_at``, so that ``updated_at`` stays last."""
-from estate_common import personal_data
+from estate_common import labels, personal_data
 from estate_common.exports import Column, field
 
 from .domain import deadline_at
@@ -46,7 +46,9 @@ WORK_ORDERS = [
 EQUIPMENT_RECORDS = [
     field("id", "_id"), field("equipment_id"), field("equipment_code", "equipment.code"),
     field("equipment_name", "equipment.name"), field("equipment_system", "equipment.system", labels="system"),
-    field("location", "equipment.location"), field("kind", labels="record"), field("result"),
+    field("location", "equipment.location"), field("kind", labels="record"),
+    # "completed (WO-…)", "passed", "2 finding(s)" in the file's language (a Chinese file kept the English: h5)
+    Column("result", field("result").value, said=lambda value, language: labels.said(labels.RECORD_RESULTS, value, language)),
     field("notes", personal=personal_data.NUMBERS_IN_TEXT), field("recorded_at", "at"), field("by"), field("work_order_id"),
     # the parts its completed order used (门机板 ×1), which the summary copied as its notes may not name
     Column("materials_used", lambda doc: materials_used(doc.get("materials"))),

@@ -9,7 +9,7 @@ import pytest
 from estate_common import clock
 from estate_common.errors import InvalidInput, NotFound
 from estate_common.testing import as_caller, staff, worker
-from maintenance import ledger, operations
+from maintenance import checklists, ledger, operations
 from maintenance.service import MaintenanceService
 
 ESTATE = "est_1"
@@ -331,3 +331,28 @@ def test_a_pieces_records_an_earlier_version_kept_are_in_the_estates_list_and_ex
     # a piece of no estate's: an empty page, as before
     assert engineering.list_estate_equipment_records({"estate_id": ESTATE, "filters": {"equipment_id": "eq_nope"}})[
         "items"] == []
+
+
+def test_what_maintenance_writes_on_a_record_is_in_the_files_language(engineering):
+    """A completed order's record says "completed (WO-…)", an inspection's "passed" or "2 finding(s)": the
+    console read them in Chinese, the file in Chinese kept them in English (found by h5, a probe of a lift's
+    year). A result typed by hand, and a file with no language, are as written; the notes are as written
+    too (an inspection's "checklist …" is read in Chinese on the console alone: a cell is read without
+    its record's kind)."""
+    pump = engineering.pump["id"]
+    order = {"_id": "wo_9", "number": "WO-2026-000009", "summary": "换了密封圈", "description": "漏水",
+             "completed_at": clock.now_iso(), "technician": "chen", "history": []}
+    operations.add_record(engineering.db, engineering.outbox, ESTATE, pump, ledger.record_from_order(order))
+    for findings in ([], [{"code": "P1"}, {"code": "P2"}]):
+        clock.advance(timedelta(minutes=1))
+        inspection = {"_id": f"insp_{len(findings)}", "findings": findings, "checklist_name": "水泵周检",
+                      "completed_at": clock.now_iso(), "completed_by": "chen"}
+        operations.add_record(engineering.db, engineering.outbox, ESTATE, pump, checklists.equipment_record(inspection))
+    record(engineering, result="更换轴承")
+    zh = exported(engineering, {"equipment_id": pump}, language="zh")
+    assert [(row[zh[0].index("结果")], row[zh[0].index("备注")]) for row in zh[1:]] == [
+        ("完工（WO-2026-000009）", "换了密封圈"), ("合格", "checklist 水泵周检"), ("发现 2 项问题", "checklist 水泵周检"),
+        ("更换轴承", "inspection 更换轴承")]
+    plain = exported(engineering, {"equipment_id": pump})
+    assert [row[plain[0].index("result")] for row in plain[1:]] == [
+        "completed (WO-2026-000009)", "passed", "2 finding(s)", "更换轴承"]
