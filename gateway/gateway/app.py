@@ -181,13 +181,16 @@ def _forwarding_view(route):
         if route.body:
             payload["data"] = requests_in.json_body()
         payload.update(requests_in.query_payload(route))
-        facts = route.facts(state().db, payload.get("estate_id"), payload.get("data"), caller) if route.facts else {}
 
         def shown(body):  # personal data masked by role (masking.py), a replay too
             return masking.for_caller(route.method, route.path, route.status, body, caller["roles"],
                                       caller.get("user"))
 
         def call(context=None):
+            # the route's checks with other services (an entrapment's lift, maintenance's) are the call's,
+            # after its Idempotency-Key: a replay answers the key's stored answer, where a retry of an
+            # incident got a 503 while maintenance was down (found by h5); a check refused releases the key
+            facts = route.facts(state().db, payload.get("estate_id"), payload.get("data"), caller) if route.facts else {}
             return shown(state().rpc.call(route.service, route.rpc, payload, request_id=g.request_id,
                                           caller=caller, context={**facts, **(context or {})} or None))
 

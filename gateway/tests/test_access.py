@@ -916,6 +916,29 @@ def test_the_gateway_tells_security_whether_an_incident_names_equipment_of_the_e
     assert rpc.only_call("security_patrol", "open_incident").context == found
 
 
+def test_an_incident_sent_again_with_its_key_is_answered_while_maintenance_is_down(client, accounts, rpc):
+    """The retried call of an entrapment (its answer lost) with the same Idempotency-Key: the key's
+    stored answer, where the lift's check with maintenance came first and a maintenance down made the
+    replay a 503 (found by h5, a probe of a lift's year)."""
+    rpc.answer("maintenance", "get_equipment", {"id": "eq_lift3", "code": "LIFT-3", "system": "elevator"})
+    rpc.answer("security_patrol", "open_incident", lambda call: {"id": "inc_1", "number": "INC-1"})
+    guard = accounts.user("guard-k", ["security"], ["A"])
+    body = {"type": "elevator_entrapment", "description": "two people in lift 3", "location": "Building 3",
+            "equipment_id": "eq_lift3"}
+    headers = {**bearer(guard), "Idempotency-Key": "entrapment-1"}
+    first = client.post("/api/v1/estates/A/incidents", headers=headers, json=body)
+    assert first.status_code == 201, first.get_json()
+    rpc.answer("maintenance", "get_equipment", ServiceUnavailable("maintenance did not answer"))
+    again = client.post("/api/v1/estates/A/incidents", headers=headers, json=body)
+    assert again.status_code == 201, again.get_json()
+    assert again.headers["Idempotent-Replayed"] == "true" and again.get_json()["id"] == "inc_1"
+    assert len(rpc.calls_to("maintenance", "get_equipment")) == 1  # the replay asked it nothing
+    # a new call (another key) still needs the check: maintenance down is its 503
+    other = client.post("/api/v1/estates/A/incidents", headers={**bearer(guard), "Idempotency-Key": "entrapment-2"},
+                        json=body)
+    assert other.status_code == 503
+
+
 def test_an_incident_naming_no_equipment_asks_maintenance_nothing(client, accounts, rpc):
     rpc.answer("security_patrol", "open_incident", lambda call: {"id": "inc_1"})
     guard = accounts.user("guard-a", ["security"], ["A"])
