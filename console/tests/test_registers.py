@@ -1256,3 +1256,21 @@ def test_the_ledger_shows_a_lifts_certificate_lists_those_due_and_records_this_y
     [sent] = _estate_posts(fake)
     assert sent["json"] == {"number": "TSX-2026-1120", "valid_until": "2027-11-19", "inspected_by": "市特检院"}
     _only_documented(fake, documented_routes)
+
+
+def test_a_guard_names_an_entrapments_lift_from_the_estates_lifts(client, fake, documented_routes):
+    """The incident form offers the estate's lifts by code and location (GET …/lifts: a guard reads no
+    ledger), and the one picked is sent as equipment_id: the guard had no way to name it (found by h5)."""
+    sign_in(client, fake, roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/lifts", {"items": [
+        {"id": "eq_lift3", "code": "LIFT-3", "location": "3号楼"}], "next_cursor": None})
+    form = client.get("/security/incidents", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'value="eq_lift3"' in form and "LIFT-3 · 3号楼" in form and "被困电梯" in form
+    assert not [c for c in fake.calls if c["path"].endswith("/equipment")]  # no ledger read
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/incidents", (201, {"id": "inc_1"}))
+    client.post("/security/incidents", data={"csrf_token": csrf_of(client), "type": "elevator_entrapment",
+                                             "location": "3号楼", "description": "两人被困", "equipment_id": "eq_lift3"})
+    assert fake.calls[-1]["json"] == {"type": "elevator_entrapment", "location": "3号楼", "description": "两人被困",
+                                      "equipment_id": "eq_lift3"}
+    _only_documented(fake, documented_routes)

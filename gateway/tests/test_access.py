@@ -939,6 +939,20 @@ def test_an_incident_sent_again_with_its_key_is_answered_while_maintenance_is_do
     assert other.status_code == 503
 
 
+def test_a_guard_lists_the_lifts_by_code_and_location_but_reads_no_ledger(client, accounts, rpc, contract):
+    """The incident form's lift picker (h5): a guard names an entrapment's lift from the estate's lifts
+    (id, code, location alone) and still reads no ledger; the archivist and the accounts read neither."""
+    lifts = {"items": [{"id": "eq_lift3", "code": "LIFT-3", "location": "Building 3"}], "next_cursor": None}
+    rpc.answer("maintenance", "list_lifts", lifts)
+    guard = accounts.user("guard-l", ["security"], ["A"])
+    answer = client.get("/api/v1/estates/A/lifts", headers=bearer(guard))
+    assert contract.check(client.application, answer, 200) == lifts
+    assert rpc.only_call("maintenance", "list_lifts").payload == {"estate_id": "A"}
+    contract.problem(client.get("/api/v1/estates/A/equipment", headers=bearer(guard)), 403, app=client.application)
+    cashier = accounts.user("cashier-l", ["cashier"], ["A"])
+    contract.problem(client.get("/api/v1/estates/A/lifts", headers=bearer(cashier)), 403, app=client.application)
+
+
 def test_an_incident_naming_no_equipment_asks_maintenance_nothing(client, accounts, rpc):
     rpc.answer("security_patrol", "open_incident", lambda call: {"id": "inc_1"})
     guard = accounts.user("guard-a", ["security"], ["A"])

@@ -136,6 +136,8 @@ FAULT_DONE = ("completed", "cancelled")  # a work order in one of these is no fa
 
 
 PICK_SOURCES = {
+    # an entrapment's lift, by its code and location (GET …/lifts: a guard reads no ledger; h5)
+    "lifts": Source("lifts", ("code", "location")),
     "fire-equipment": Source("fire-equipment", ("code", "name"), gone_when="retired_at"),
     "equipment": Source("equipment", ("code", "name")),
     "patrol-routes": Source("patrol-routes", ("name",)),
@@ -419,7 +421,10 @@ SECURITY = (
                      F("description", "reg.description", "textarea", True), F("major", "reg.major", "bool"),
                      # written up afterwards: when it happened places it in its month's KPI
                      F("occurred_at", "reg.occurred_at_if_earlier", "moment"),
-                     F("anomaly_id", "reg.incident_anomaly", "pick", group="recent-anomalies")),
+                     F("anomaly_id", "reg.incident_anomaly", "pick", group="recent-anomalies"),
+                     # an elevator entrapment's lift: maintenance's emergency order names it and keeps it
+                     # out of service until checked (h12); a guard picks it from the estate's lifts (h5)
+                     F("equipment_id", "incident.lift", "pick", group="lifts")),
              # the month's incidents written up at its end, those still open without their summary among
              # them (the month they happened in: the KPI's; a probe of the security department's month)
              filters=(F("status", "reg.status", "choice", choices=("open", "closed"), group="status"),

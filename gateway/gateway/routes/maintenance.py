@@ -60,6 +60,8 @@ ROUTES = [
     # certificate_due=true: the annual inspection certificates (年检合格证) due within the estate's warning days
     Route("GET", f"{ESTATE}/equipment", "maintenance", "list_equipment", READERS, paged=True,
           filters=("system", "out_of_service", "certificate_expires_before", "certificate_due"), custom_filters=True),
+    # the lifts by code and location alone: the incident form's picker, for security, who reads no ledger (h5)
+    Route("GET", f"{ESTATE}/lifts", "maintenance", "list_lifts", ORDER_READERS, paged=True),
     # records=none: its details without the ledger, which its records' pages read
     Route("GET", f"{ESTATE}/equipment/<equipment_id>", "maintenance", "get_equipment", READERS,
           id_param="equipment_id", filters=("records",)),

@@ -316,6 +316,10 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
                                                     payload["data"])
 
     @rpc_method
+    def list_lifts(self, payload):
+        return store.list_lifts(self.db, payload["estate_id"], payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
     def list_equipment(self, payload):
         return operations.list_equipment(self.db, payload["estate_id"], payload.get("filters", {}),
                                          payload.get("limit"), payload.get("cursor"))

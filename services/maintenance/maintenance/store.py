@@ -554,6 +554,18 @@ def list_equipment(db, estate_id, filters, limit, cursor):
     return store.page(db.equipment, {"estate_id": estate_id, **query}, limit, cursor)
 
 
+# what a lift shows to who reads no ledger (a guard's incident form): no records, no state, no custom values
+LIFT_FIELDS = ("code", "location")
+
+
+def list_lifts(db, estate_id, limit, cursor):
+    """``GET …/lifts``: the estate's lifts (system ``elevator``) with their id, code and location
+    alone (``LIFT_FIELDS``), through ``(estate_id, system)``: the incident form's picker, for a
+    guard who reads no ledger."""
+    return store.page(db.equipment, {"estate_id": estate_id, "system": "elevator"}, limit, cursor,
+                      shown=lambda piece: {"id": piece["_id"], **{name: piece.get(name) for name in LIFT_FIELDS}})
+
+
 def count_records(db, estate_id, equipment_id):
     """How many records the piece has: the size of its bucket of ``RECORDED``."""
     return db.equipment_records.count_documents({"estate_id": estate_id, "equipment_id": equipment_id})

@@ -323,3 +323,12 @@ def test_an_entrapment_naming_a_piece_that_is_no_lift_opens_its_order_alone(engi
     engineering.open_from_incident(entrapment("inc_pump", equipment_id=engineering.pump["id"]))
     [order] = engineering.list_work_orders({"estate_id": ESTATE, "filters": {"source_id": "inc_pump"}})["items"]
     assert order["equipment_id"] is None and out_now(engineering) == []
+
+
+def test_the_estates_lifts_are_listed_by_their_code_and_location_alone(engineering):
+    """The incident form's lift picker: a guard reads no ledger, so the estate's lifts are listed with
+    their id, code and location alone, no other system's pieces (found by h5, a probe of a lift's year)."""
+    as_caller(engineering, staff("zhao", ["security"], [ESTATE]))
+    page = engineering.list_lifts({"estate_id": ESTATE})
+    assert page == {"items": [{"id": engineering.lift["id"], "code": "LIFT-3", "location": "Building 3"}],
+                    "next_cursor": None}
