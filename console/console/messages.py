@@ -2984,8 +2984,18 @@ _MESSAGES = {
                              "Passengers out at (the release step only; if earlier; default: now)"),
     # an entrapment's lift (h12): its emergency order takes it out of service until checked
     "incident.lift": ("被困电梯", "Lift"),
-    "incident.lift_out_until_checked": ("抢险工单使其停运，检验合格后人工恢复运行",
+    "incident.lift_out_until_checked": ("抢险工单使其停运待检，检验合格后人工恢复运行",
                                         "out of service for its emergency order until checked, put back by hand"),
+    # what a guard (no ledger) is told: what the plan asked, and where maintenance may have left it (h5)
+    "incident.lift_out_asked": ("已请维修部停运待检（若该梯已因其他未完成工单停运，则随该工单）",
+                                "maintenance asked to keep it out of service until checked (one out for another "
+                                "open order stays with that order)"),
+    "incident.lift_out_for_other_order": ("停运中，随其他未完成工单 {number}（该工单完工后恢复运行，未另行检验）",
+                                          "out of service for another open order, {number} (back in service with "
+                                          "its completion, not checked apart)"),
+    "incident.lift_out_by_hand": ("人工停运待检，检验合格后人工恢复运行",
+                                  "taken out of service by hand until checked, put back by hand"),
+    "incident.lift_in_service": ("运行中（已恢复运行）", "in service (back in service)"),
     "incident.close": ("结束事件", "Close the incident"),
     "incident.step_recorded": ("步骤已记录。", "Step recorded."),
     "incident.closed": ("事件已结束。", "Incident closed."),

@@ -39,17 +39,48 @@ def test_an_incident_shows_its_plan_with_what_is_done_and_records_the_pending_st
 
 def test_an_entrapment_names_its_lift_out_of_service_until_checked(client, fake):
     """The entrapment names its lift (h12, a lift kept out after an entrapment): its page says which, and
-    that its emergency order keeps it out of service until checked, in Chinese and English."""
+    to a guard, who reads no ledger, what was asked: out of service until checked, unless maintenance
+    left it on another open order (it said "until checked" whatever maintenance did: h5), in Chinese and
+    English."""
     sign_in(client, fake, username="gus", roles=("security",))
     stuck = {**INCIDENT, "type": "elevator_entrapment", "equipment": {"id": "eq_lift3", "code": "LIFT-3"}}
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", stuck)
     page = client.get("/security/incidents/in_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     lift = page.split("data-incident-lift>")[1].split("</dd>")[0]
-    assert "LIFT-3" in lift and "检验合格后人工恢复运行" in lift and "被困电梯" in page
+    assert "LIFT-3" in lift and "停运待检" in lift and "其他未完成工单" in lift and "被困电梯" in page
+    assert not [c for c in fake.calls if "/equipment/" in c["path"]]  # a guard reads no ledger
     page = client.get("/security/incidents/in_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "until checked" in page.split("data-incident-lift>")[1].split("</dd>")[0]
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", INCIDENT)  # none named: nothing said
     assert "data-incident-lift" not in client.get("/security/incidents/in_1").get_data(as_text=True)
+
+
+def test_the_incident_page_says_where_maintenance_left_its_lift_to_who_reads_the_ledger(client, fake):
+    """A manager reads the lift's state: out until checked for this incident's order, left on another
+    open order (maintenance does not take a lift from an order in hand), or back in service; the page
+    said "until checked" whatever maintenance did (found by h5, a probe of a lift's year)."""
+    sign_in(client, fake, username="wu", roles=("manager",))
+    stuck = {**INCIDENT, "type": "elevator_entrapment", "equipment": {"id": "eq_lift3", "code": "LIFT-3"},
+             "work_order": True, "maintenance_order": {"id": "wo_in", "number": "WO-9", "status": "pending"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", stuck)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1/overview", (503, {"status": 503}))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [], "next_cursor": None})
+    spell = {"since": "2026-11-30T00:50:00Z", "reason": "困人", "work_order_id": "wo_in", "work_order_number": "WO-9",
+             "by": "maintenance", "until_checked": True}
+    lift = {"id": "eq_lift3", "code": "LIFT-3", "name": "3号楼客梯", "system": "elevator", "location": "3号楼"}
+
+    def said(piece):
+        fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment/eq_lift3", piece)
+        page = client.get("/security/incidents/in_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+        return page.split("data-incident-lift>")[1].split("</dd>")[0]
+
+    assert "停运待检" in said({**lift, "out_of_service": spell})
+    other = said({**lift, "out_of_service": {**spell, "work_order_id": "wo_7", "work_order_number": "WO-7",
+                                             "until_checked": False}})
+    assert "WO-7" in other and "停运待检" not in other
+    assert "运行中" in said({**lift, "out_of_service": None})
+    asked = [c for c in fake.calls if c["path"].endswith("/equipment/eq_lift3")]
+    assert asked and asked[-1]["params"] == {"records": "none"}
 
 
 def test_a_closed_incidents_steps_left_undone_read_not_done_not_pending(client, fake):

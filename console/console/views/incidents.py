@@ -28,10 +28,35 @@ def detail(item_id, problem=None, summary=""):
                                      if s.get("escalate_to") == "manager"]
     night = _night(item_id)
     return render_template("security/incident.html", incident=incident, titles=titles, done=done,
+                           lift=_lift_state(incident),
                            orders=_emergency_orders(incident, item_id, night), night=night,
                            pending=set(incident.get("pending_steps", [])), manager_steps=manager_steps,
                            may_reclassify=permissions.may("POST", "incidents/{incident_id}/reclassify"),
                            summary=summary, problem=problem or common.take_problem())
+
+
+def _lift_state(incident):
+    """Where maintenance left an entrapment's lift, for who reads the ledger (``GET …/equipment/{id}``,
+    its details alone): ``(message key, values)``. Out until checked for the incident's order (or any
+    order until checked), out for another open order (maintenance takes no lift from an order in hand:
+    it logs it), out by hand, or in service. None for a guard, who reads no ledger (the page says what
+    was asked), or when it cannot be read now: the page said "until checked" whatever maintenance did
+    (found by h5, a probe of a lift's year)."""
+    named = incident.get("equipment") or {}
+    if not named.get("id") or not permissions.may("GET", "equipment/{equipment_id}"):
+        return None
+    piece = common.optional_read(f"equipment/{named['id']}", records="none")
+    if piece is None:
+        return None
+    spell = piece.get("out_of_service")
+    if not spell:
+        return "incident.lift_in_service", {}
+    own = (incident.get("maintenance_order") or {}).get("id")
+    if spell.get("work_order_id") and spell["work_order_id"] != own and not spell.get("until_checked"):
+        return "incident.lift_out_for_other_order", {"number": spell.get("work_order_number") or ""}
+    if not spell.get("work_order_id"):
+        return "incident.lift_out_by_hand", {}
+    return "incident.lift_out_until_checked", {}
 
 
 def _emergency_orders(incident, item_id, night=None):
