@@ -122,6 +122,9 @@ SECTIONS = (
     )),
     Section("menu.archive", (
         Entry("archive.records", "menu.records", ARCHIVES),
+        # the equipment archives (DOMAIN.md "Archive"): the ledger and its records, read only (h5); the
+        # managers find it under engineering
+        Entry("registers.equipment", "menu.equipment_archive", frozenset({"archivist"})),
         Entry("registers.borrow-requests", "menu.borrow_requests", STAFF),
         Entry("registers.check-plans", "menu.check_plans", ARCHIVES),
         Entry("registers.checks", "menu.checks", ARCHIVES),

@@ -2940,6 +2940,7 @@ _MESSAGES = {
     "reg.checks_of": ("检查记录", "Its checks"),
     "reg.record_archive_check": ("记录一次检查", "Record a check"),
     "reg.add_plan": ("新增保养计划", "Add a preventive plan"),
+    "menu.equipment_archive": ("设备档案（设备台账）", "Equipment archives (the ledger)"),
     "reg.plan_name": ("计划名称", "Plan name"),
     "reg.set_certificate": ("登记年检合格证", "Record the inspection certificate"),
     "reg.certificate_number": ("合格证编号", "Certificate number"),

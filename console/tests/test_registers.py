@@ -1274,3 +1274,17 @@ def test_a_guard_names_an_entrapments_lift_from_the_estates_lifts(client, fake, 
     assert fake.calls[-1]["json"] == {"type": "elevator_entrapment", "location": "3号楼", "description": "两人被困",
                                       "equipment_id": "eq_lift3"}
     _only_documented(fake, documented_routes)
+
+
+def test_the_archivist_reads_the_equipment_ledger_from_his_menu_without_its_forms(client, fake, documented_routes):
+    """The archive keeps the equipment archives (DOMAIN.md): the archivist reads the ledger (设备台账) from
+    the archive's menu, offered no form of engineering's (found by h5, a probe of a lift's year)."""
+    sign_in(client, fake, roles=("archivist",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment", {"items": [PUMP], "next_cursor": None})
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'href="/engineering/equipment"' in home and "设备档案" in home
+    page = client.get("/engineering/equipment", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "PUMP-1" in page
+    posted = re.findall(r'<form[^>]*method="post"[^>]*action="([^"]*)"', page)
+    assert not [action for action in posted if action.startswith("/engineering/")]  # no create, record, plan
+    _only_documented(fake, documented_routes)

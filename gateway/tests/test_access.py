@@ -953,6 +953,29 @@ def test_a_guard_lists_the_lifts_by_code_and_location_but_reads_no_ledger(client
     contract.problem(client.get("/api/v1/estates/A/lifts", headers=bearer(cashier)), 403, app=client.application)
 
 
+def test_the_archivist_reads_the_equipment_ledger_and_its_records_but_writes_nothing(client, accounts, rpc, contract):
+    """DOMAIN.md "Archive": the archive keeps the equipment archives, and the archivist hands the lift's
+    records (电梯维修记录) to the inspector: he read none of them (found by h5, a probe of a lift's year).
+    He reads the ledger, its records and their export; registering, records, plans and 停运 stay engineering's."""
+    archivist = accounts.user("archivist-eq", ["archivist"], ["A"])
+    piece = {"id": "eq_1", "estate_id": "A", "code": "LIFT-1", "name": "1号梯", "system": "elevator",
+             "location": "1号楼", "installed_on": None, "created_at": "2026-01-01T00:00:00Z",
+             "updated_at": "2026-01-01T00:00:00Z"}
+    rpc.answer("maintenance", "list_equipment", {"items": [piece], "next_cursor": None})
+    rpc.answer("maintenance", "get_equipment", piece)
+    rpc.answer("maintenance", "list_equipment_records", {"items": [], "next_cursor": None})
+    rpc.answer("maintenance", "list_estate_equipment_records", {"items": [], "next_cursor": None})
+    for path in ("equipment", "equipment/eq_1", "equipment/eq_1/records", "equipment-records"):
+        answer = client.get(f"/api/v1/estates/A/{path}", headers=bearer(archivist))
+        contract.check(client.application, answer, 200)
+    for path, body in (("equipment", {"code": "P-1", "name": "泵", "system": "water", "location": "B2"}),
+                       ("equipment/eq_1/records", {"kind": "repair", "result": "换件"}),
+                       ("equipment/eq_1/out-of-service", {"reason": "检修"})):
+        contract.problem(client.post(f"/api/v1/estates/A/{path}", headers=bearer(archivist), json=body), 403,
+                         app=client.application)
+    assert "archivist" in policy.job_scopes.EXPORT_READERS["equipment_records"]
+
+
 def test_an_incident_naming_no_equipment_asks_maintenance_nothing(client, accounts, rpc):
     rpc.answer("security_patrol", "open_incident", lambda call: {"id": "inc_1"})
     guard = accounts.user("guard-a", ["security"], ["A"])

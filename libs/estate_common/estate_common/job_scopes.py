@@ -48,8 +48,8 @@ EXPORT_READERS = {
     # flats' records and accounts, who price a prepaid usage from them
     "meter_readings": FRONT_DESK | FINANCE | {"archivist"},
     # the equipment ledger's records (电梯维修记录 for the inspector, a probe of a lift's year): the readers of
-    # the equipment, engineering and the front desk
-    "equipment_records": FRONT_DESK | {"technician"},
+    # the equipment, engineering, the front desk and the archivist, who keeps the equipment archives (h5)
+    "equipment_records": FRONT_DESK | {"technician", "archivist"},
 }
 
 JOB_SCOPES = {
