@@ -679,6 +679,8 @@ def test_the_change_log_names_equipment_notices_handovers_costs_and_the_fund_as_
          "actor": "ada", "at": "2026-12-05T08:00:00Z", "fields": ["id"],
          **({"household_id": "hh_1"} if subject_id == "handover_1" else {})}
         for n, (kind, subject_id) in enumerate(entries)], "next_cursor": None})
+    # the archivist reads the equipment ledger (the equipment archives, h5): the piece itself, once a page
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment/eq_1", firsts["eq_1"])
     rows = client.get("/archive/change-log", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     rows = rows.split("<tbody>")[1]
     for named in ("<td>EL-01 1号楼客梯</td>", "<td>停水通知</td>", "<td>2026-12-04 夜班 zhang → li</td>",
@@ -689,7 +691,8 @@ def test_the_change_log_names_equipment_notices_handovers_costs_and_the_fund_as_
     for subject_id in ("eq_1", "ntc_1", "sh_1", "handover_1", "handover_0", "opex_1", "fdep_1", "fuse_1"):
         assert f">{subject_id}<" not in rows, subject_id
     records = [c for c in fake.calls if c["path"].endswith("/archive/records")]
-    assert len(records) == 7 and all(c["params"].get("limit") in (1, "1") for c in records)  # each once a page
+    assert len(records) == 6 and all(c["params"].get("limit") in (1, "1") for c in records)  # each once a page
+    assert len([c for c in fake.calls if c["path"].endswith("/equipment/eq_1")]) == 1
     handovers = [c["params"].get("household_id") for c in fake.calls if c["path"].endswith("/handovers")]
     assert sorted(handovers, key=str) == [None, "hh_1"]  # the household's, and the estate's list: once each
     # the manager reads the equipment itself (its name as it is now)
