@@ -2942,6 +2942,7 @@ _MESSAGES = {
     "reg.add_plan": ("新增保养计划", "Add a preventive plan"),
     "menu.equipment_archive": ("设备档案（设备台账）", "Equipment archives (the ledger)"),
     "reg.plan_name": ("计划名称", "Plan name"),
+    "wo.contractor": ("维保单位（外委时填写）", "Contractor (when outsourced)"),
     "reg.set_certificate": ("登记年检合格证", "Record the inspection certificate"),
     "reg.certificate_number": ("合格证编号", "Certificate number"),
     "reg.certificate_valid_until": ("有效期至", "Valid until"),

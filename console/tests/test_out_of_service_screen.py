@@ -127,3 +127,33 @@ def test_the_equipment_page_says_its_inspection_certificate_or_that_none_is_know
     assert "年检合格证" in lift and "TSX-2026-0815" in lift and "有效期至 2026-12-10" in lift and "市特检院" in lift
     pump = client.get("/engineering/equipment/eq_pump").get_data(as_text=True)
     assert "data-certificate>未知" in pump
+
+
+def test_a_contractors_job_names_the_contractor_and_who_signed_on_the_order_and_the_ledger(client, fake,
+                                                                                           documented_routes):
+    """维保单位 (h5, a probe of a lift's year): a plan's order done by the lift's contractor is completed
+    naming it and who signed its sheet; a record typed on the ledger names them too, and the piece's
+    page shows both."""
+    sign_in(client, fake, username="chen", roles=("technician",))
+    _ledger(fake)
+    job = {**BREAKDOWN, "status": "in_progress", "source": {"type": "maintenance_plan", "id": "mp_1"},
+           "equipment_id": "eq_lift", "priority": "normal", "household_id": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_lift", job)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/work-orders/wo_lift/complete", {**job, "status": "completed"})
+    page = client.get("/engineering/work-orders/wo_lift").get_data(as_text=True)
+    assert 'name="contractor"' in page and "维保单位" in page
+    client.post("/engineering/work-orders/wo_lift/complete", data={
+        "csrf_token": csrf_of(client), "charge": "0", "signed_by": "王工", "contractor": " 迅达电梯维保 "})
+    assert fake.calls[-1]["json"] == {"materials": [], "charge_cents": 0, "signed_by": "王工", "contractor": "迅达电梯维保"}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/equipment/eq_lift/records", (201, {"id": "eqr_1"}))
+    client.post("/engineering/equipment/eq_lift/records", data={
+        "csrf_token": csrf_of(client), "kind": "maintenance", "result": "半月保养", "contractor": "迅达电梯维保",
+        "signed_by": "王工"})
+    assert fake.calls[-1]["json"] == {"kind": "maintenance", "result": "半月保养", "contractor": "迅达电梯维保",
+                                      "signed_by": "王工"}
+    record = {"id": "eqr_1", "kind": "maintenance", "result": "半月保养", "notes": "", "at": "2026-12-05T02:00:00Z",
+              "by": "chen", "work_order_id": None, "contractor": "迅达电梯维保", "signed_by": "王工"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment/[^/]+/records", {"items": [record], "next_cursor": None})
+    shown = client.get("/engineering/equipment/eq_lift").get_data(as_text=True)
+    assert "迅达电梯维保" in shown and "王工" in shown and "维保单位" in shown
+    _only_documented(fake, documented_routes)

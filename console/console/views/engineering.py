@@ -594,6 +594,8 @@ def _body(step, form):
     body = {"materials": materials, "charge_cents": charge}
     if form.get("signed_by", "").strip():  # an order of no household has none (maintenance asks a household's)
         body["signed_by"] = form["signed_by"].strip()
+    if form.get("contractor", "").strip():  # 维保单位: the outside contractor that did it (h5)
+        body["contractor"] = form["contractor"].strip()
     if form.get("collected_on_site"):  # taken at the door (a charge's alone: maintenance refuses one of none)
         body["collected_on_site"] = True
     labour = form.get("labour_minutes", "").strip()

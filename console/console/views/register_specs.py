@@ -701,7 +701,9 @@ ENGINEERING = (
                       F("certificate_expires_before", "field.certificate_expires_before", "date")),
              actions=(A("records", "reg.add_record", (
                  F("kind", "reg.kind", "choice", True, ("inspection", "maintenance", "repair"), "record"),
-                 F("result", "reg.result", required=True), NOTE)),
+                 F("result", "reg.result", required=True), NOTE,
+                 # 维保单位 and who signed for it (签字): a lift's contractor has no account (h5)
+                 F("contractor", "wo.contractor"), F("signed_by", "field.signed_by"))),
                  A("plan", "reg.add_plan", PLAN_FIELDS, into="maintenance-plans", id_field="equipment_id"),
                  A("certificate", "reg.set_certificate", CERTIFICATE_FIELDS)),
              roles=menu.ENGINEERING, custom="equipment", custom_edit=True,

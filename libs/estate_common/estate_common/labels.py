@@ -58,6 +58,7 @@ MESSAGES = {
     "field.contact_phone": ("联系电话", "Contact phone"),
     "field.technician": ("维修人员", "Technician"),
     "field.signed_by": ("签字人", "Signed by"),
+    "field.contractor": ("维保单位", "Contractor"),
     "field.cashier": ("收银员", "Cashier"),
     "field.item": ("收费项目", "Item"),
     "field.period": ("期间", "Period"),

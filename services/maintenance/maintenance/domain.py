@@ -1023,6 +1023,9 @@ def complete(order, data, now, rules, actor):
         collected_on_site=collected,
         summary=summary or None,
         equipment_id=order.get("equipment_id") or equipment_id,
+        # 维保单位: the outside contractor that did the job (its technicians have no account), on the
+        # ledger's record with who signed (ledger.record_from_order; found by h5)
+        contractor=(data.get("contractor") or "").strip() or None,
     )
     return changes, entry
 

@@ -52,6 +52,8 @@ EQUIPMENT_RECORDS = [
     field("notes", personal=personal_data.NUMBERS_IN_TEXT), field("recorded_at", "at"), field("by"), field("work_order_id"),
     # the parts its completed order used (门机板 ×1), which the summary copied as its notes may not name
     Column("materials_used", lambda doc: materials_used(doc.get("materials"))),
+    # added after: the outside contractor (维保单位) that did it and who signed for it (签字; h5)
+    field("contractor"), field("signed_by"),
 ]
 
 COLUMNS = {"work_orders": WORK_ORDERS, "equipment_records": EQUIPMENT_RECORDS}

@@ -130,13 +130,20 @@ def registered_event_data(equipment):
 
 def record_added_event_data(equipment, record):
     """``equipment_record_added``: a record on the equipment archive (its notes stay in the ledger)."""
-    kept = {k: record[k] for k in ("id", "kind", "result", "at", "work_order_id")}
+    kept = {k: record.get(k) for k in ("id", "kind", "result", "at", "work_order_id", "contractor", "signed_by")}
     return {"id": equipment["_id"], "code": equipment["code"], "record": kept}
 
 
-def new_record(record_id, kind, result, notes, now, actor, work_order_id=None):
+def new_record(record_id, kind, result, notes, now, actor, work_order_id=None, contractor=None, signed_by=None):
+    """``contractor``: the outside maintenance contractor (维保单位) that did it, ``signed_by`` who signed
+    for it (签字): its technicians have no account, and the ledger kept no signer (found by h5)."""
     return {"id": record_id, "kind": kind, "result": result, "notes": notes, "at": clock.to_iso(now),
-            "by": actor, "work_order_id": work_order_id}
+            "by": actor, "work_order_id": work_order_id, "contractor": _named(contractor),
+            "signed_by": _named(signed_by)}
+
+
+def _named(text):
+    return text.strip() if text and text.strip() else None
 
 
 def equipment_record_kind(order):
@@ -147,15 +154,19 @@ def equipment_record_kind(order):
 
 
 def record_from_order(order):
-    """A completed work order on the equipment's record."""
+    """A completed work order on the equipment's record, with the contractor that did it and who signed
+    for it: an order of no household's ``signed_by`` (who accepted the work); a household's occupant is
+    not copied (the order masks his name by role; the ledger is read by the archivist and exported)."""
     notes = order.get("summary") or order["description"]
     return {"id": ids.natural_id("eqr", order["_id"]), "kind": equipment_record_kind(order),
             "result": f"completed ({order['number']})", "notes": notes[:2000], "at": order["completed_at"],
-            "by": order["technician"] or order["history"][-1]["by"], "work_order_id": order["_id"]}
+            "by": order["technician"] or order["history"][-1]["by"], "work_order_id": order["_id"],
+            "contractor": order.get("contractor"),
+            "signed_by": None if order.get("household_id") else order.get("signed_by")}
 
 
 # a record as the API shows it (``EquipmentRecord``)
-RECORD_FIELDS = ("id", "kind", "result", "notes", "at", "by", "work_order_id")
+RECORD_FIELDS = ("id", "kind", "result", "notes", "at", "by", "work_order_id", "contractor", "signed_by")
 # what the equipment keeps of its records for a list (``records_kept``), and an earlier version's
 # array of every record, moved to their collection when the equipment is next touched
 SUMMARY, EARLIER_RECORDS = ("record_count", "last_record"), "records"
@@ -165,7 +176,7 @@ def record_document(estate_id, equipment_id, record):
     """A record as its collection keeps it: under the record's id (a retry finds it there), with its
     estate and equipment."""
     return {"_id": record["id"], "estate_id": estate_id, "equipment_id": equipment_id,
-            **{name: record[name] for name in RECORD_FIELDS if name != "id"}}
+            **{name: record.get(name) for name in RECORD_FIELDS if name != "id"}}
 
 
 def record_of(document):

@@ -804,7 +804,8 @@ def move_earlier_records(db, outbox):
 def add_equipment_record(db, outbox, caller, estate_id, equipment_id, data):
     now = clock.now()
     record = ledger.new_record(caller.created_id("eqr", estate_id), data["kind"], data["result"],
-                               data.get("notes", ""), now, caller.user)
+                               data.get("notes", ""), now, caller.user, contractor=data.get("contractor"),
+                               signed_by=data.get("signed_by"))
     return ledger.record_listed(add_record(db, outbox, estate_id, equipment_id, record))
 
 

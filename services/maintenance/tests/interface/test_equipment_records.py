@@ -71,7 +71,8 @@ def test_each_record_is_a_document_of_its_own_and_the_equipment_keeps_its_count_
     assert sorted(doc["result"] for doc in kept) == ["r0", "r1", "r2"]
     shown = engineering.get_equipment({"estate_id": ESTATE, "id": engineering.pump["id"]})
     assert [r["result"] for r in shown["records"]] == ["r0", "r1", "r2"]  # every record, as documented
-    assert set(shown["records"][0]) == {"id", "kind", "result", "notes", "at", "by", "work_order_id"}
+    assert set(shown["records"][0]) == {"id", "kind", "result", "notes", "at", "by", "work_order_id",
+                                           "contractor", "signed_by"}
     [item] = engineering.list_equipment({"estate_id": ESTATE})["items"]
     assert (item["record_count"], item["last_record"]["result"]) == (3, "r2") and "records" not in item
 
