@@ -1802,6 +1802,7 @@ _MESSAGES = {
     "role.accountant": ("会计", "Accountant"),
     "role.cashier": ("收费员", "Cashier"),
     "role.archivist": ("档案员", "Archivist"),
+    "role.maintenance_supervisor": ("工程维修主管", "Maintenance supervisor"),
     # -- the owner portal (no account) ------------------------------------------------
     "portal.title": ("业主自助报事", "Owner service portal"),
     "portal.file": ("报修 · 投诉 · 咨询 · 建议 · 表扬", "Repair, complaint, question, suggestion or praise"),

@@ -4695,3 +4695,24 @@ def test_a_weeks_valid_complaint_rate_says_its_target_is_its_share_of_the_months
     assert "本周目标按当月目标折算（当月 30 天中的 7 天）" in zh and "0.2%" in zh
     en = client.get("/manager/kpis?period=2026-W48&scope=estate", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "the week&#39;s share of the month&#39;s target (7 of the month&#39;s 30 days)" in en
+
+
+def test_the_maintenance_supervisor_picks_a_colleague_for_an_order_as_a_dispatcher_does(client, fake):
+    """工程维修主管 (h5): held with technician, he dispatches his team's orders: the order's page offers him
+    the estate's technicians, where a plain technician takes one for himself alone."""
+    order = {"id": "wo_7", "number": "WO-7", "description": "leak", "priority": "normal", "status": "pending",
+             "reported_at": "2026-11-30T00:00:00Z", "history": [], "technician": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_7", order)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/technicians", {"items": [{"username": "chen"}, {"username": "wu"}]})
+    sign_in(client, fake, username="lao", roles=("technician", "maintenance_supervisor"))
+    page = client.get("/engineering/work-orders/wo_7").get_data(as_text=True)
+    assert '<option value="chen">chen</option>' in page and '<option value="wu">wu</option>' in page
+    sign_in(client, fake, username="chen", roles=("technician",))
+    page = client.get("/engineering/work-orders/wo_7").get_data(as_text=True)
+    assert '<option value="wu">wu</option>' not in page
+    # wu's order, started: his supervisor hands it back for dispatch and adds him a helper, not its sign-off
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_7", {**order, "status": "in_progress", "technician": "wu"})
+    sign_in(client, fake, username="lao", roles=("technician", "maintenance_supervisor"))
+    page = client.get("/engineering/work-orders/wo_7").get_data(as_text=True)
+    assert "/work-orders/wo_7/request-help" in page and "/work-orders/wo_7/add-helper" in page
+    assert "/work-orders/wo_7/complete" not in page

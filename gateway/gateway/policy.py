@@ -6,7 +6,9 @@ from estate_common import archive_access, job_scopes, personal_data
 from estate_common.roles import DISPATCHERS, FINANCE, FRONT_DESK, MANAGEMENT
 
 ROLES = ("operator_admin", "manager", "agent", "steward", "technician",
-         "security", "accountant", "cashier", "archivist")
+         "security", "accountant", "cashier", "archivist",
+         # 工程维修主管: held with technician, he dispatches his team's orders (estate_common.roles; h5)
+         "maintenance_supervisor")
 
 ADMIN = frozenset({"operator_admin"})
 STAFF = frozenset(ROLES)

@@ -976,6 +976,27 @@ def test_the_archivist_reads_the_equipment_ledger_and_its_records_but_writes_not
     assert "archivist" in policy.job_scopes.EXPORT_READERS["equipment_records"]
 
 
+def test_the_maintenance_supervisor_dispatches_to_a_technician_he_lists(client, accounts, rpc, contract):
+    """工程维修主管 (h5): an account holding technician and maintenance_supervisor lists the estate's
+    technicians and assigns an order to one, as the desk dispatches; maintenance decides the rest by his
+    roles (domain.check_hands). A technician alone is still sent to maintenance, which refuses another's."""
+    accounts.user("tech-s", ["technician"], ["A"])
+    supervisor = accounts.user("lao-s", ["technician", "maintenance_supervisor"], ["A"])
+    rpc.answer("maintenance", "assign_work_order", {"id": "wo_1"})
+    answer = client.post("/api/v1/estates/A/work-orders/wo_1/assign", headers=bearer(supervisor),
+                         json={"technician": "tech-s"})
+    assert answer.status_code == 200, answer.get_json()
+    call = rpc.only_call("maintenance", "assign_work_order")
+    assert call.context == {"assignee": "technician"}
+    assert set(call.caller["roles"]) == {"technician", "maintenance_supervisor"}
+    listed = client.get("/api/v1/estates/A/technicians", headers=bearer(supervisor))
+    assert "tech-s" in [t["username"] for t in contract.check(client.application, listed, 200)["items"]]
+    made = client.post("/api/v1/users", headers=bearer(accounts.admin), json={
+        "username": "lao-new", "password": "a-long-enough-password-1", "roles": ["technician", "maintenance_supervisor"],
+        "estate_ids": ["A"]})
+    assert made.status_code == 201, made.get_json()
+
+
 def test_an_incident_naming_no_equipment_asks_maintenance_nothing(client, accounts, rpc):
     rpc.answer("security_patrol", "open_incident", lambda call: {"id": "inc_1"})
     guard = accounts.user("guard-a", ["security"], ["A"])

@@ -154,7 +154,8 @@ def test_openapi_json_names_the_roles_the_gateway_lets_call_each_operation(clien
     for (method, path), roles in table.items():
         assert paths[path][method.lower()]["x-roles"] == sorted(roles), (method, path)
     assert paths["/api/v1/estates/{estate_id}/work-orders/{work_order_id}/assign"]["post"]["x-roles"] == [
-        "agent", "manager", "operator_admin", "technician"]  # the desk dispatches; the steward does not
+        "agent", "maintenance_supervisor", "manager", "operator_admin", "technician"]  # the desk and the
+    # maintenance supervisor dispatch (h5); the steward does not
     assert paths["/api/v1/estates/{estate_id}/work-orders/{work_order_id}/start"]["post"]["x-roles"] == [
         "manager", "operator_admin", "technician"]
     assert "x-roles" not in paths["/api/v1/auth/token"]["post"]  # public: anyone

@@ -16,7 +16,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 HOUSEHOLD_STATUSES = ("vacant", "occupied", "renovating")
 ROLES = ("operator_admin", "manager", "agent", "steward", "technician", "security", "accountant", "cashier",
-         "archivist")
+         "archivist", "maintenance_supervisor")
 
 
 def _all_estates():

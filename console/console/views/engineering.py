@@ -7,7 +7,8 @@ from flask import Blueprint, g, redirect, render_template, request, session, url
 from .. import i18n, permissions
 from ..menu import MANAGEMENT
 
-DISPATCHERS = MANAGEMENT | {"agent"}  # who assigns an order to any technician (the gateway's roles.DISPATCHERS)
+# who assigns an order to any technician (the gateway's roles.DISPATCHERS): the maintenance supervisor too (h5)
+DISPATCHERS = MANAGEMENT | {"agent", "maintenance_supervisor"}
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
 from . import common
@@ -368,6 +369,8 @@ def order_detail(order_id):
     if others:  # his hands' steps are the technician's the order is assigned to (or a manager's)
         # and its helper's, who records the work (协助)
         kept = HELPER_STEPS if order.get("helper") == g.user.username else frozenset()
+        if "maintenance_supervisor" in g.user.roles:  # he hands on his team's orders (domain.SUPERVISOR_STEPS)
+            kept = kept | SUPERVISOR_STEPS
         field_steps = [step for step in field_steps if step.name not in ASSIGNEE_STEPS - kept]
         steps = [step for step in steps if step not in ASSIGNEE_STEPS - kept]
     technicians, hand_over = [], False
@@ -434,6 +437,9 @@ ASSIGNEE_STEPS = frozenset({"appoint", "reappoint", "start", "quote", "complete"
                             "add-helper"})
 # the steps the order's helper takes too, recording the work (maintenance's domain.HELPER_STEPS)
 HELPER_STEPS = frozenset({"start", "quote", "hold", "resume", "complete"})
+# what the maintenance supervisor takes on a colleague's order: back for dispatch, a helper added
+# (maintenance's domain.SUPERVISOR_STEPS; h5)
+SUPERVISOR_STEPS = frozenset({"request-help", "add-helper"})
 
 
 def _may_name_equipment(order, others):

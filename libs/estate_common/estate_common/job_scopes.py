@@ -27,7 +27,8 @@ BANK_STATEMENT_IMPORT = "bank_statement_import"  # 银行对账: the estate acco
 # the export (its job and its file); the same roles as the list route, which
 # gateway/tests/test_export_scopes.py checks against the route table.
 EXPORT_READERS = {
-    "households": FRONT_DESK | {"technician", "security", "accountant", "cashier", "archivist"},
+    "households": FRONT_DESK | {"technician", "security", "accountant", "cashier", "archivist",
+                                "maintenance_supervisor"},
     "service_requests": FRONT_DESK | {"technician"},
     "work_orders": FRONT_DESK | {"technician", "security"},  # security: its findings' orders (maintenance narrows)
     "bills": FINANCE | {"agent", "steward"},

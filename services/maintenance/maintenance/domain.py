@@ -111,12 +111,16 @@ def next_status(order, action):
 # assigned to him:
 # another's order is not his to appoint, quote, complete or hand back, and its occupant is not
 # his to see (personal_data.SEEN_ON_OWN_RECORD_BY). Consent (the desk may take it), an emergency
-# (anyone who sees one) and custom values are anyone's.
+# (anyone who sees one) and custom values are anyone's. The maintenance supervisor dispatches as the desk
+# does and hands on his team's orders (``SUPERVISOR_STEPS``: back for dispatch, a helper added: the
+# technician who left, h5); their work stays theirs.
 ASSIGNEE_STEPS = frozenset({"appoint", "reappoint", "start", "quote", "complete", "request_help", "hold", "resume",
                             "add_helper"})
 # 协助: the helper recorded on the order (``add_helper``) records the work on it as its technician does;
 # appointing, handing it on or back and adding another are its technician's
 HELPER_STEPS = frozenset({"start", "quote", "hold", "resume", "complete"})
+# what the maintenance supervisor does on any order of his team's besides dispatching it
+SUPERVISOR_STEPS = frozenset({"request_help", "add_helper"})
 
 
 def check_hands(order, action, caller_roles, user, technician=None):
@@ -140,6 +144,8 @@ def check_hands(order, action, caller_roles, user, technician=None):
         if not (roles.DISPATCHERS & set(caller_roles)) and holder and user not in (holder, order.get("helper")):
             raise Forbidden("the order's equipment is named by the desk that dispatches it or the technician "
                             "working it (or a manager)")
+    elif action in SUPERVISOR_STEPS and roles.MAINTENANCE_SUPERVISOR in caller_roles:
+        return
     elif action in ASSIGNEE_STEPS and holder != user and not (action in HELPER_STEPS and order.get("helper") == user):
         raise Forbidden("only the technician the order is assigned to (or a manager) takes this step")
 
