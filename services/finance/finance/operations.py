@@ -1956,6 +1956,11 @@ def _finish_hold(db, outbox, hold):
             store.release_to_payment(db, outbox, hold["estate_id"], taken["allocation"])
         for part in hold["payments"]:
             store.hold_payments_money(db, outbox, hold["estate_id"], part, hold["_id"])
+        if hold.get(seller_prepaid.TAKEN_BACK):
+            # the bills owed again settled by the household's money that is not the seller's (the buyer's paid
+            # ahead since the sale), as the run would have had the sale arrived on its day: the buyer was in the
+            # arrears with money on account (found by review r8 of h8)
+            apply_prepaid(db, outbox, hold["estate_id"], hold["household_id"])
     store.hold_made(db, hold["estate_id"], hold["_id"])
 
 

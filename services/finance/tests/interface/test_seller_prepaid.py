@@ -383,3 +383,29 @@ def test_money_taken_back_from_the_buyers_bill_a_crash_left_half_way_is_held_onc
     [november] = bills(finance, household_id="hh_1", period="2026-11")
     assert (november["status"], november["paid_cents"]) == ("unpaid", 0)
     assert [h["amount_cents"] for h in account(finance)["seller_prepaid"]] == [50000]
+
+
+def test_the_buyers_own_prepaid_money_settles_the_bill_the_sellers_money_is_taken_back_from(finance):
+    """Found by review r8 of h8: the seller's money taken back off the buyer's November, the bill owed again,
+    but the buyer's own money paid ahead after the sale (his prepaid balance) left unused beside it: the
+    household in the arrears with money of its owner's on account. Had the sale arrived on its day, the run
+    would have settled November with the buyer's money; it does so as the money is taken back."""
+    owner_is(finance, "hh_1", "occ_first", 2)
+    approved(finance)
+    clock.freeze(clock.parse_iso("2026-11-05T02:00:00Z"))
+    sellers = pay(finance, "hh_1", 50000)                    # the seller's, ahead
+    clock.freeze(clock.parse_iso("2026-11-21T02:00:00Z"))
+    buyers = pay(finance, "hh_1", 30000)                     # the buyer's, the day after the sale, ahead
+    clock.freeze(clock.parse_iso("2026-11-23T02:00:00Z"))
+    run(finance, "2026-11")                                  # the seller's money, the older, pays November
+    clock.freeze(clock.parse_iso("2026-11-25T02:00:00Z"))
+    owner_is(finance, "hh_1", "occ_buyer", 3, owner_since="2026-11-20")   # the sale of the 20th, late
+    as_caller(finance, ACCOUNTANT)
+    [november] = bills(finance, household_id="hh_1", period="2026-11")
+    assert (november["status"], november["paid_cents"]) == ("paid", 21002)
+    assert [a["payment_id"] for a in november["allocations"]] == [buyers["id"]]
+    shown = account(finance)
+    assert [h["amount_cents"] for h in shown["seller_prepaid"]] == [50000]
+    assert shown["prepaid_cents"] == 30000 - 21002 and shown["unpaid_cents"] == 0
+    payment = finance.get_payment({"estate_id": ESTATE, "id": sellers["id"]})
+    assert (payment["unapplied_cents"], payment["seller_held_cents"]) == (0, 50000)
