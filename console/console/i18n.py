@@ -380,6 +380,11 @@ _HISTORY_NOTES = tuple((frozenset(entry[0].split()), re.compile(entry[1], re.DOT
     ("fee_paid fee_billed", r"(?P<item>[a-z_]+) \((?P<bill>bill_\S+)\)", "note.fee_paid", {"item": "fee"}),
     ("rescheduled", r"(?P<was>\S+ – \S+) → (?P<now>\S+ – \S+): (?P<reason>.*)", "note.rescheduled"),
     ("fees_requested", r"(?P<charges>[a-z_]+ \d+ cents(?:, [a-z_]+ \d+ cents)*)", "note.fees_requested"),
+    # an application's fees owed again: a payment reversed, or the seller's money taken back at a sale (review r8)
+    ("fees_reopened", r"payment (?P<number>\S+) reversed: (?P<fees>[a-z_]+ \(bill_\S+\)(?:, [a-z_]+ \(bill_\S+\))*)",
+     "note.fees_reopened_reversal"),
+    ("fees_reopened", r"the seller's prepaid money taken back at the sale of (?P<day>\d{4}-\d{2}-\d{2}): "
+                      r"(?P<fees>[a-z_]+ \(bill_\S+\)(?:, [a-z_]+ \(bill_\S+\))*)", "note.fees_reopened_sale"),
     # archive's refusal of the household step, its sentence as a refusal (a probe read it in English)
     ("household_step_refused", r"(?P<step>[a-z_]+): (?P<refusal>.*)", "note.step_refused", {"step": "step"}),
     ("accepted acceptance_failed",
@@ -458,6 +463,8 @@ def history_note(note, action):
             if "charges" in parts:
                 parts["charges"] = listed(f"{label('fee', item)} {money(int(cents))}"
                                           for item, cents in _CHARGE.findall(parts["charges"]))
+            if "fees" in parts:  # "item (bill_…)": the fees' names (a bill's internal id is nothing to quote)
+                parts["fees"] = listed(label("fee", item) for item in re.findall(r"([a-z_]+) \(bill_", parts["fees"]))
             if "cents" in parts:
                 parts["cents"] = f"{parts['cents']} cents"
             text = translate(key, **parts)

@@ -2226,6 +2226,9 @@ _MESSAGES = {
     # what maintenance writes on an equipment's ledger (i18n.record_result, i18n.record_notes)
     "note.resumed": ("恢复维修", "resumed"),
     "note.fees_requested": ("应缴费用：{charges}", "fees due: {charges}"),
+    "note.fees_reopened_reversal": ("收据 {number} 已冲正，重新待缴：{fees}", "receipt {number} reversed, due again: {fees}"),
+    "note.fees_reopened_sale": ("房屋 {day} 过户，卖方预收款已从买方账单退回，重新待缴：{fees}",
+                                "the seller's prepaid money taken back at the sale of {day}, due again: {fees}"),
     "follow_reason.repeated_repair": ("重复报修", "repeated repair"),
     "follow_reason.return_visit_problem": ("回访发现问题", "a problem found on the return visit"),
     # an import's rejected rows, by the columns the file names (the rows named area_m2, owner.phone: found by review)

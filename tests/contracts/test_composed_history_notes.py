@@ -176,6 +176,17 @@ def application_entries():
             **linked, "due_at": "2026-12-08T08:30:00.000Z", "issued_at": "2026-11-23T08:30:00.000Z"})))
         renovation = step(renovation, applications.settled(renovation, event("finance", "bill_settled", "est_1", {
             **linked, "settled_at": "2026-11-23T09:30:00.000Z"})))
+    # its fees owed again: a payment reversed, the seller's money taken back at a sale (found by review r8 of h8)
+    paid = [{"bill_id": c["bill_id"], "amount_cents": c["amount_cents"], "charge": {
+        "service": "customer_service", "id": c["id"], "subject": {"type": applications.SUBJECT_TYPE, "id": "app_1"}}}
+        for c in renovation["charges"]]
+    reopened = step(renovation, applications.fees_reopened(renovation, event("finance", "payment_reversed", "est_1", {
+        "id": "pay_1", "receipt_number": "RC-2026-000001", "household_id": "hh_1", "amount_cents": 1000,
+        "method": "cash", "reason": "退票", "reversed_at": "2026-11-23T09:40:00.000Z", "bills": paid})))
+    reopened = step(reopened, applications.fees_reopened(renovation, event("finance", "seller_prepaid_held", "est_1", {
+        "id": "sph_1", "household_id": "hh_1", "owner_since": "2026-11-20", "amount_cents": 1000, "payments": [],
+        "seller_held_at": "2026-11-25T02:00:00.000Z", "taken_back": paid}), paid))
+    renovation = {**renovation, "history": reopened["history"]}
     renovation = step(renovation, applications.reschedule(renovation, {
         "works_from": "2026-12-20", "works_to": "2027-02-10", "reason": "业主的施工队推迟进场"}, "2026-11-23",
         {**DESK_DEFAULTS, "timezone": "Asia/Shanghai"}, NOW, "zhang"))

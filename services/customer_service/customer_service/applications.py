@@ -373,26 +373,32 @@ def settled(application, settled_event):
 
 
 def reopened_applications(reversed_data):
-    """The applications whose fees a reversed payment had paid (``payment_reversed``'s bills)."""
-    return sorted({bill["charge"]["subject"]["id"] for bill in reversed_data["bills"] if is_ours(bill["charge"])})
+    """The applications whose fees a reversed payment had paid (``payment_reversed``'s bills; a seller's money
+    taken back at a sale, ``seller_prepaid_held``'s ``taken_back``: ``{"bills": …}``)."""
+    return sorted({bill["charge"]["subject"]["id"] for bill in reversed_data["bills"] if is_ours(bill.get("charge"))})
 
 
-def fees_reopened(application, reversed_event):
+def fees_reopened(application, reversed_event, bills=None):
     """Finance reversed a payment that settled some of this application's fees: they are owed
     again (the charge is ``requested``; finance's bill is unpaid again and settles anew with
     ``bill_settled``). A fees_paid application is back to fees_requested; one whose works have
     started keeps its status (the works are not stopped by a bounced payment: the desk follows
-    it up), its fee is shown unpaid. None when nothing changes (a redelivery)."""
-    reopened = {bill["charge"]["id"]: bill["bill_id"] for bill in reversed_event["data"]["bills"]
-                if is_ours(bill["charge"]) and bill["charge"]["subject"]["id"] == application["_id"]}
+    it up), its fee is shown unpaid. None when nothing changes (a redelivery). ``bills``: those
+    reopened, when not the event's ``bills`` (a sale's hold of the seller's money: its
+    ``taken_back``, the seller's money taken back off the buyer's bills)."""
+    data = reversed_event["data"]
+    reopened = {bill["charge"]["id"]: bill["bill_id"] for bill in (data["bills"] if bills is None else bills)
+                if is_ours(bill.get("charge")) and bill["charge"]["subject"]["id"] == application["_id"]}
     hit = [c for c in application["charges"] if c["id"] in reopened and c["status"] == "paid"]
     if not hit:
         return None
-    data, event_id = reversed_event["data"], reversed_event["event_id"]
+    event_id = reversed_event["event_id"]
     at, actor = reversed_event["occurred_at"], reversed_event.get("actor")
     charges = [dict(c, status="requested", paid_at=None) if c in hit else c for c in application["charges"]]
     changes = {"charges": charges, "updated_at": at}
-    note = f"payment {data['receipt_number']} reversed: " + ", ".join(f"{c['item']} ({c['bill_id']})" for c in hit)
+    why = f"payment {data['receipt_number']} reversed: " if bills is None else \
+        f"the seller's prepaid money taken back at the sale of {data['owner_since']}: "
+    note = why + ", ".join(f"{c['item']} ({c['bill_id']})" for c in hit)
     entries = [history_entry(at, actor, "fees_reopened", note[:2000], event_id)]
     if application["status"] == "fees_paid":
         changes["status"] = next_status("fees_paid", "reopen_fees")

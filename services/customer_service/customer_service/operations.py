@@ -721,6 +721,16 @@ def payment_reversed(db, outbox, event):
         follow(db, outbox, event, "applications", application_id, applications.fees_reopened)
 
 
+def sellers_money_taken_back(db, outbox, event):
+    """finance's hold of a seller's prepaid money at a sale (``seller_prepaid_held``): the bills the seller's
+    money had paid before the sale reached finance are owed again (``taken_back``, absent from an older
+    finance's and when none), the application fees among them as a reversed payment's (``fees_reopened``)."""
+    taken_back = {"bills": event["data"].get("taken_back") or []}
+    for application_id in applications.reopened_applications(taken_back):
+        follow(db, outbox, event, "applications", application_id,
+               lambda application, held: applications.fees_reopened(application, held, taken_back["bills"]))
+
+
 # -- surveys, lists, KPIs ---------------------------------------------------------------------
 
 def answer_survey(db, caller, estate_id, survey_id, data):

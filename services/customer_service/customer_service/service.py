@@ -259,6 +259,12 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     def on_payment_reversed(self, event):
         operations.payment_reversed(self.db, self.outbox, event)
 
+    @consumes("finance", "seller_prepaid_held")
+    def on_sellers_prepaid_held(self, event):
+        """A sale reached finance after the seller's money paid some of the buyer's bills: finance took it back
+        off them (``taken_back``), each owed again; the application fees among them are (as on a reversal)."""
+        operations.sellers_money_taken_back(self.db, self.outbox, event)
+
     @consumes("finance", "opening_credit_reversed")
     def on_opening_credit_reversed(self, event):
         """An opening credit reversed (期初预收 recorded wrong): the application fees it paid are owed

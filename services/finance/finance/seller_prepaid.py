@@ -22,7 +22,7 @@ from estate_common import clock, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 from estate_common.writes import Change
 
-from . import periods
+from . import billing, periods
 
 HELD, REFUNDED, CARRIED_OVER = "held", "refunded", "carried_over"
 TAKEN_BACK = "_taken_back"  # on a hold: the allocations its making takes off the buyer's bills (``new_hold``)
@@ -50,7 +50,8 @@ def spent_on_buyers_bills(bills, sellers, owner_since, day_of):
     November's run of the 23rd used it on November's bill, the sale of the 20th arriving on the 25th, and the
     seller's money paid the buyer's fee). What his money paid before the sale's day stays paid."""
     month = owner_since[:7]
-    return [{"bill_id": bill["_id"], "amount_cents": allocation["amount_cents"], "allocation": allocation}
+    return [{"bill_id": bill["_id"], "amount_cents": allocation["amount_cents"], "allocation": allocation,
+             "charge": billing.charge_of(bill)}
             for bill in sorted(bills, key=lambda b: (b["period"], b["_id"])) if bill["period"] >= month
             for allocation in bill.get("allocations") or []
             if allocation.get("payment_id") in sellers and day_of(allocation["at"]) >= owner_since]
@@ -70,15 +71,21 @@ def new_hold(hold_id_, estate_id, household_id, owner_since, sources, now, taken
             "held_at": stamp, "created_at": stamp}
     if taken_back:  # shown: the bills and cents; kept (``_finish_hold``): the allocations taken off them
         hold["taken_back"] = [{"bill_id": t["bill_id"], "amount_cents": t["amount_cents"]} for t in taken_back]
-        hold[TAKEN_BACK] = [{"bill_id": t["bill_id"], "allocation": t["allocation"]} for t in taken_back]
+        hold[TAKEN_BACK] = [{"bill_id": t["bill_id"], "allocation": t["allocation"], "charge": t.get("charge")}
+                            for t in taken_back]
     return hold
 
 
 def held_event_data(hold):
-    """``finance.seller_prepaid_held``: no personal data (the owners are archive's)."""
+    """``finance.seller_prepaid_held``: no personal data (the owners are archive's). ``taken_back``: each bill
+    with the charge it came from (``billing.charge_of``, None for a periodic bill), as ``payment_reversed``'s
+    bills, so that customer service reopens an application's fee the seller's money had paid (found by review
+    r8 of h8: the fee owed again in finance, paid at the desk)."""
+    taken_back = [{"bill_id": t["bill_id"], "amount_cents": t["allocation"]["amount_cents"], "charge": t.get("charge")}
+                  for t in hold.get(TAKEN_BACK) or []]
     return {"id": hold["_id"], "household_id": hold["household_id"], "owner_since": hold["owner_since"],
             "amount_cents": hold["amount_cents"], "payments": hold["payments"], "seller_held_at": hold["held_at"],
-            **({"taken_back": hold["taken_back"]} if hold.get("taken_back") else {})}
+            **({"taken_back": taken_back} if taken_back else {})}
 
 
 def view(hold):

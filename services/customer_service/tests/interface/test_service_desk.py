@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from estate_common import clock
+from estate_common import clock, contracts
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
 from estate_common.testing import as_caller, event, staff
 
@@ -1210,3 +1210,30 @@ def test_the_kpis_ranges_count_as_the_or_did_at_the_periods_edges_in_far_timezon
     read = store.kpi_requests(desk.db, ESTATE, start, end)
     assert counted(read) == counted(_requests_of_any_date(desk.db, ESTATE, start, end))
     assert len({r["_id"] for r in read}) == len(read)
+
+
+def test_a_fee_the_sellers_money_had_paid_taken_back_at_a_sale_is_owed_again(desk):
+    """Found by review r8 of h8: the buyer's fee settled by the seller's money paid ahead, before the sale reached
+    finance; finance took that money back off the bill (the seller's, held for him) and announced it in
+    ``seller_prepaid_held``'s ``taken_back``, which customer service did not read: the application stayed
+    fees_paid, its fee owed in finance. The fee is owed again, once; a hold naming no fee of ours changes nothing."""
+    application, charges = fees_paid(desk)
+    held = event("finance", "seller_prepaid_held", ESTATE, {
+        "id": "sph_1", "household_id": "hh_1", "owner_since": "2026-11-20", "amount_cents": 50000 + charges[1]["amount_cents"],
+        "payments": [{"payment_id": "pay_1", "amount_cents": 50000 + charges[1]["amount_cents"]}],
+        "seller_held_at": clock.now_iso(),
+        "taken_back": [{"bill_id": "bill_0", "amount_cents": 100, "charge": None},
+                       {"bill_id": "bill_2", "amount_cents": charges[1]["amount_cents"], "charge": {
+                           "service": "customer_service", "id": charges[1]["id"],
+                           "subject": {"type": "renovation_application", "id": application["id"]}}}]})
+    contracts.load().check_event("finance", "seller_prepaid_held", held)
+    desk.on_sellers_prepaid_held(held)
+    desk.on_sellers_prepaid_held(held)  # redelivered
+    reopened = shown(desk, application)
+    assert reopened["status"] == "fees_requested"
+    assert [c["status"] for c in reopened["charges"]] == ["paid", "requested"]
+    assert [h["action"] for h in reopened["history"]].count("fees_reopened") == 1
+    desk.on_sellers_prepaid_held(event("finance", "seller_prepaid_held", ESTATE, {   # an older finance's: no bills
+        "id": "sph_2", "household_id": "hh_1", "owner_since": "2026-11-21", "amount_cents": 1, "payments": [],
+        "seller_held_at": clock.now_iso()}))
+    assert shown(desk, application)["charges"] == reopened["charges"]

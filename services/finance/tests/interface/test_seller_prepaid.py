@@ -409,3 +409,30 @@ def test_the_buyers_own_prepaid_money_settles_the_bill_the_sellers_money_is_take
     assert shown["prepaid_cents"] == 30000 - 21002 and shown["unpaid_cents"] == 0
     payment = finance.get_payment({"estate_id": ESTATE, "id": sellers["id"]})
     assert (payment["unapplied_cents"], payment["seller_held_cents"]) == (0, 50000)
+
+
+def test_a_fee_of_the_buyers_application_the_sellers_money_had_paid_is_announced_owed_again(finance):
+    """Found by review r8 of h8: the buyer's renovation fee raised on the 22nd was settled by the seller's money
+    (``bill_settled``: customer service has the application's fee paid); the sale of the 20th reaching finance on
+    the 25th took that money back off the bill, owed again, and said so to nobody who reads fees: the application
+    stayed paid. The hold's announcement names each bill's charge (``taken_back[].charge``, as a reversal's
+    ``bills`` do), for customer service to reopen the fee."""
+    from .test_service import charge
+    owner_is(finance, "hh_1", "occ_first", 2)
+    clock.freeze(clock.parse_iso("2026-11-05T02:00:00Z"))
+    pay(finance, "hh_1", 50000)                              # the seller's, ahead
+    clock.freeze(clock.parse_iso("2026-11-22T02:00:00Z"))
+    raised = charge("customer_service", charge_id="chg_9", item="renovation_management", cents=30000)
+    raised["data"]["subject"] = {"type": "renovation_application", "id": "app_9"}
+    finance.bill_renovation_charge(raised)                   # the buyer's application's fee
+    [fee] = bills(finance, household_id="hh_1")
+    assert fee["status"] == "paid"                           # by the seller's money: the sale unknown
+    clock.freeze(clock.parse_iso("2026-11-25T02:00:00Z"))
+    owner_is(finance, "hh_1", "occ_buyer", 3, owner_since="2026-11-20")
+    [announced] = finance.outbox.of_type("seller_prepaid_held")
+    contracts.load().check_event("finance", "seller_prepaid_held", announced)
+    assert announced["data"]["taken_back"] == [{"bill_id": fee["id"], "amount_cents": 30000, "charge": {
+        "service": "customer_service", "id": "chg_9", "subject": {"type": "renovation_application", "id": "app_9"}}}]
+    as_caller(finance, ACCOUNTANT)
+    assert bills(finance, household_id="hh_1")[0]["status"] == "unpaid"
+    assert account(finance)["seller_prepaid"][0]["taken_back"] == [{"bill_id": fee["id"], "amount_cents": 30000}]
