@@ -260,10 +260,20 @@ def run_billing(db, outbox, job, progress):
         counts["cents"] += bill["amount_cents"] if outcome != "already" else 0
         return True
 
+    renewed = [None]  # when the estate's lock was last renewed (``keep``)
+
+    def keep(lock, every=None):
+        """The estate's lock of the billing of months renewed (``store.renew_lock``), at most every ``every``
+        (a batch's re-bills: one renewal a few seconds, not one write more per re-bill)."""
+        now_ = clock.now()
+        if lock is None or (every is not None and renewed[0] is not None and now_ - renewed[0] < every):
+            return
+        store.renew_lock(db, lock, clock.to_iso(now_ + timedelta(seconds=HOUSEHOLD_LOCK_SECONDS)))
+        renewed[0] = now_
+
     def write(bills, shown, lock=None):
         while True:
-            if lock is not None:  # the estate's lock of the billing of months, held however long the writes take
-                store.renew_lock(db, lock, clock.to_iso(clock.now() + timedelta(seconds=HOUSEHOLD_LOCK_SECONDS)))
+            keep(lock)  # the estate's lock of the billing of months, held however long the writes take
             with collector.paused():  # a batch's bills are acyclic dicts: see collector.py
                 made = list(islice(bills, BILLING_BATCH))
                 if not made:
@@ -277,7 +287,10 @@ def run_billing(db, outbox, job, progress):
                         (correcting if bill["source"]["standard_id"] in corrections else batch).append(bill)
                 counts["created"], counts["already"], counts["cents"] = _write_batch(
                     db, batch, counts["created"], counts["already"], counts["cents"])
-            busy.extend(bill for bill in correcting if not rebilled(bill))
+            for bill in correcting:  # one by one, each under its household's lock (a second's wait when busy):
+                if not rebilled(bill):  # a batch of them outlasted the estate's lock (found by review r8 of h8)
+                    busy.append(bill)
+                keep(lock, timedelta(seconds=HOUSEHOLD_LOCK_SECONDS / 6))
             if shown:
                 progress(counts["created"] + counts["already"] + counts["corrected"] + len(refused))
 

@@ -587,3 +587,35 @@ def test_a_month_quarter_year_or_week_not_begun_is_no_data_though_a_bill_covers_
                 (period, name, block[name])
     assert rate(finance, "2026-11") == (3334, 21002 + 28200 + 11867)  # the month running counts
     assert rate(finance, "2026-Q4")[1] == 63006 + 84600 + 35603  # a quarter begun counts its months
+
+
+def test_a_quarter_s_correction_whose_re_bills_outlast_the_lock_s_time_in_one_batch_keeps_the_lock(
+        finance, monkeypatch):
+    """Found by review r8 of h8 (the lock renewed batch by batch): a batch of a correction's run (更正) re-bills
+    its households one by one, each under the household's lock (a second's wait when a payment holds it) with its
+    cancel, its re-bill and the money given back; a slow store or a few busy households made one batch of 1,000
+    outlast the lock's 30 s, and a second run of another month took it over mid-batch, reading bills the first
+    had not written. The lock is renewed within the batch as the re-bills go."""
+    from finance import store
+    from .test_standard_correction import approve, propose
+    wrong = approved(finance, cycle="quarterly", valid_from="2026-10", unit_price_cents_per_m2=208)
+    at("2026-10")
+    run(finance, "2026-10")
+    fix = propose(finance, cycle="quarterly", unit_price_cents_per_m2=235, corrects=wrong["id"], valid_from="2026-10")
+    approve(finance, fix["id"])
+    rebill, taken = operations._rebill, []
+
+    def slow(*args):  # each re-bill 20 s (a slow store, a busy household): the second ends 40 s in, one batch
+        done = rebill(*args)
+        clock.freeze(clock.now() + timedelta(seconds=20))
+        try:
+            now = clock.now()
+            taken.append(store.lock_own_cycles(finance.db, ESTATE, clock.to_iso(now),
+                                               clock.to_iso(now + timedelta(seconds=30))))
+        except Conflict:
+            taken.append(None)
+        return done
+    monkeypatch.setattr(operations, "_rebill", slow)
+    job = run(finance, "2026-10")
+    assert taken == [None, None, None]  # held throughout
+    assert job["status"] == "succeeded" and job["result"]["bills_corrected"] == 3
