@@ -585,6 +585,7 @@ def fees_paid(desk):
     desk.on_bill_settled(settled(application, charges[0], "bill_1"))
     desk.on_bill_settled(settled(application, charges[1], "bill_2"))
     assert shown(desk, application)["status"] == "fees_paid"
+    clock.freeze(clock.now() + timedelta(minutes=1))  # what reopens them comes later (a fee settled since stays paid)
     return application, charges
 
 
@@ -1237,3 +1238,27 @@ def test_a_fee_the_sellers_money_had_paid_taken_back_at_a_sale_is_owed_again(des
         "id": "sph_2", "household_id": "hh_1", "owner_since": "2026-11-21", "amount_cents": 1, "payments": [],
         "seller_held_at": clock.now_iso()}))
     assert shown(desk, application)["charges"] == reopened["charges"]
+
+
+def test_a_fee_settled_again_read_before_what_reopened_it_stays_paid(desk):
+    """Found by review r8 of h8: finance takes the seller's money back off the buyer's fee (``seller_prepaid_held``)
+    and the buyer's own money paid ahead settles it again in the same step (``bill_settled``), or a reversed
+    payment's bill is settled again by the household's prepaid money; the two events come by queues of their own,
+    and the settlement read first (the fee paid already: nothing) then the reopening left the fee owed at the desk,
+    paid in finance. A fee settled at or after the moment it was reopened stays paid."""
+    application, charges = fees_paid(desk)
+    clock.freeze(clock.now() + timedelta(days=3))
+    again = settled(application, charges[1], "bill_2")  # the buyer's money, as the seller's is taken back
+    desk.on_bill_settled(again)
+    desk.on_sellers_prepaid_held(event("finance", "seller_prepaid_held", ESTATE, {
+        "id": "sph_1", "household_id": "hh_1", "owner_since": "2026-11-20", "amount_cents": 100,
+        "payments": [{"payment_id": "pay_1", "amount_cents": 100}], "seller_held_at": again["data"]["settled_at"],
+        "taken_back": [{"bill_id": "bill_2", "amount_cents": charges[1]["amount_cents"], "charge": {
+            "service": "customer_service", "id": charges[1]["id"],
+            "subject": {"type": "renovation_application", "id": application["id"]}}}]}))
+    reversal = reversed_payment(application, (charges[1], "bill_2"))
+    reversal["data"]["reversed_at"] = again["data"]["settled_at"]
+    desk.on_payment_reversed(reversal)
+    kept = shown(desk, application)
+    assert kept["status"] == "fees_paid" and [c["status"] for c in kept["charges"]] == ["paid", "paid"]
+    assert [h["action"] for h in kept["history"]].count("fees_reopened") == 0
