@@ -28,6 +28,9 @@ DECISIONS = {
         "customer service opens each defect as a repair, the note in its description, masked by role (numbers_in_text)",
     "archive/vacant_inspection_recorded:problems.[].description":
         "customer service opens each problem as a repair, its description masked by role (numbers_in_text)",
+    "archive/handover_defects_found:defects.[].note":
+        "customer service opens each defect as a repair, the note in its description masked by role "
+        "(numbers_in_text; found by review r3 of h3)",
     "customer_service/application_rescheduled:reason": ARCHIVE,
     "customer_service/application_withdrawn:description":
         "maintenance makes the review from it when the withdrawal comes first (the review's description, "
