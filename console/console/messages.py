@@ -1514,6 +1514,11 @@ _MESSAGES = {
                           "first year: registered on {day}, {owed} owed pro rata for the months of the year "
                           "from then ({months} of 12; {per_year} a year)"),
     "kpi.note.lines_owed": ("尚未调查：{lines}", "still owed: {lines}"),
+    "kpi.note.handover_defects": ("另有 {count} 件交房验房问题的报修（开发商保修）单列，不计入本项",
+                                  "{count} repairs of handover defects (developer's warranty) counted apart, not here"),
+    "kpi.note.handover_defect_completions": (
+        "另有 {count} 次交房验房问题的维修完工（开发商保修）单列，不计入本项",
+        "{count} completions of handover defects' repairs (developer's warranty) counted apart, not here"),
     "kpi.note.not_judged": ("{count} 件已关闭的投诉未判定是否有效", "{count} closed complaints not judged valid or not"),
     "kpi.note.not_judged.one": ("{count} 件已关闭的投诉未判定是否有效", "{count} closed complaint not judged valid or not"),
     "kpi.note.plan_missing": ("{year} 年档案检查计划未制订：应于 {day} 前制订", "no {year} archive check plan: it was due by {day}"),
@@ -1561,6 +1566,10 @@ _MESSAGES = {
     "kpi.return_visit_rate": ("回访率", "Return-visit rate"),
     "kpi.repair_response_timeliness": ("维修响应及时率", "Repairs responded to in time"),
     "kpi.emergency_response_timeliness": ("紧急维修响应及时率", "Emergencies responded to in time"),
+    "kpi.handover_defect_response_timeliness": ("交房问题报修响应及时率（开发商保修）",
+                                                "Handover defects responded to in time (developer's warranty)"),
+    "kpi.handover_defect_return_visit_rate": ("交房问题回访率（开发商保修）",
+                                              "Return-visit rate of handover defects (developer's warranty)"),
     "kpi.patrol_completion": ("巡更完成率", "Patrol completion"),
     "kpi.fire_check_completion": ("消防检查完成率", "Fire checks completed"),
     "kpi.major_safety_incidents": ("重大安全事故", "Major safety incidents"),
@@ -1622,6 +1631,14 @@ _MESSAGES = {
     "kpi.def.repair_response_timeliness": ("在承诺时限内开工的报修 ÷ 本期报修（未超时又未开工的暂不计入）",
                                            "repairs started within the promised response time ÷ repairs reported in "
                                            "the period (one within its time and not started is not counted yet)"),
+    "kpi.def.handover_defect_response_timeliness": (
+        "交房验房发现问题的报修（开发商保修）在承诺时限内开工的 ÷ 本期此类报修（未超时又未开工的暂不计入；不计入维修响应及时率）",
+        "repairs of defects owners found at their handover (developer's warranty) started within the promised "
+        "response time ÷ those reported in the period (not in the repair response timeliness)"),
+    "kpi.def.handover_defect_return_visit_rate": (
+        "交房验房发现问题的维修（开发商保修）完工后在回访时限内回访的 ÷ 本期此类完工（不计入回访率）",
+        "repairs of defects owners found at their handover (developer's warranty) completed in the period with a "
+        "return visit within its time ÷ those completed (not in the return-visit rate)"),
     "kpi.def.emergency_response_timeliness": ("在抢险响应时限内开工的紧急工单 ÷ 本期紧急工单（未超时又未开工的暂不计入）",
                                               "emergency orders started within the emergency response time ÷ "
                                               "emergencies reported in the period (one within its time and not "
@@ -3669,6 +3686,8 @@ _MESSAGES = {
     "field.rescheduled_at": ("改期时间", "Rescheduled at"),
     "field.previous": ("改期前", "Before"),
     "field.request_number": ("报事编号", "Request number"),
+    # a repair of a defect an owner found at the handover (开发商保修): its handover and checklist item
+    "field.handover_defect": ("交房验房问题（开发商保修）", "Handover defect (developer's warranty)"),
     "field.requested_at": ("申请时间", "Requested at"),
     "field.requested_by": ("申请人", "Requested by"),
     "field.returned_at": ("归还时间", "Returned at"),

@@ -4716,3 +4716,32 @@ def test_the_maintenance_supervisor_picks_a_colleague_for_an_order_as_a_dispatch
     page = client.get("/engineering/work-orders/wo_7").get_data(as_text=True)
     assert "/work-orders/wo_7/request-help" in page and "/work-orders/wo_7/add-helper" in page
     assert "/work-orders/wo_7/complete" not in page
+
+
+def test_the_developers_warranty_repairs_of_a_handover_read_apart_on_the_dashboard_in_chinese(client, fake):
+    """开发商保修: the repairs of the defects owners found at a handover weekend are counted apart
+    from the desk's response timeliness and return-visit rate; the dashboard names them in Chinese and
+    says what the desk's figures left out (found by review r3 of h3)."""
+    sign_in(client, fake, roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/kpis", {"period": "2026-11", "unavailable": [], "kpis": {
+        "repair_response_timeliness": {"numerator": 9, "denominator": 10, "value": 0.9, "unit": "ratio",
+                                       "note": "repairs started within the promised response time / repairs "
+                                               "reported (those still within their time and not started are not "
+                                               "counted yet); 1900 repair(s) of defects found at handovers (开发商保修) "
+                                               "not counted here: handover_defect_response_timeliness"},
+        "handover_defect_response_timeliness": {"numerator": 500, "denominator": 1900, "value": 0.2632,
+                                                "unit": "ratio", "note": "repairs of the defects ..."},
+        "return_visit_rate": {"numerator": 4, "denominator": 4, "value": 1.0, "unit": "ratio", "target": 1.0,
+                              "note": "120 completion(s) of repairs of defects found at handovers (开发商保修) not "
+                                      "counted here: handover_defect_return_visit_rate"},
+        "handover_defect_return_visit_rate": {"numerator": 60, "denominator": 120, "value": 0.5, "unit": "ratio",
+                                              "target": 1.0}}})
+    zh = client.get("/manager/kpis?period=2026-11&scope=estate", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "交房问题报修响应及时率（开发商保修）" in zh and "交房问题回访率（开发商保修）" in zh
+    assert '<p class="muted kpi-note">另有 1,900 件交房验房问题的报修（开发商保修）单列，不计入本项</p>' in zh
+    assert '<p class="muted kpi-note">另有 120 次交房验房问题的维修完工（开发商保修）单列，不计入本项</p>' in zh
+    titles = [zh.index(title) for title in ("维修响应及时率", "回访率", "交房问题报修响应及时率", "交房问题回访率")]
+    assert titles == sorted(titles)
+    en = client.get("/manager/kpis?period=2026-11&scope=estate", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Handover defects responded to in time (developer&#39;s warranty)" in en
+    assert "1,900 repairs of handover defects (developer&#39;s warranty) counted apart, not here" in en

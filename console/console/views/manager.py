@@ -75,7 +75,7 @@ STRICTLY_BELOW = frozenset({"valid_complaint_rate"})
 # - any other KPI (a fire check may still come this month, a record still reach the archive): decided
 #   once the period is over. A target met is marked met once decided too.
 MISSED_TO_DATE = frozenset({"valid_complaint_rate", "operating_cost_control", "major_safety_incidents",
-                            "return_visit_rate", "patrol_completion", "entrapment_release_timeliness", "archive_check_completeness",
+                            "return_visit_rate", "handover_defect_return_visit_rate", "patrol_completion", "entrapment_release_timeliness", "archive_check_completeness",
                             "archive_check_plan_on_time"})
 YEAR_TO_DATE = frozenset({"manager_visits_year_to_date", "surveys_year_to_date", "survey_lines_year_to_date",
                           "archive_checks_year_to_date", "fire_drills_year_to_date"})
@@ -88,7 +88,9 @@ KPI_ORDER = (
     "arrears_recovery_rate", "major_safety_incidents",
     "major_safety_incidents_per_1000_households", "operating_cost_control", "complaint_timeliness",
     "complaint_verification", "complaint_satisfaction", "repair_response_timeliness", "emergency_response_timeliness",
-    "consultation_accuracy", "return_visit_rate", "valid_complaint_rate", "archive_completeness",
+    "consultation_accuracy", "return_visit_rate", "valid_complaint_rate",
+    # the developer's warranty repairs of a handover weekend (开发商保修), reported apart from the desk's
+    "handover_defect_response_timeliness", "handover_defect_return_visit_rate", "archive_completeness",
     "closed_records_received", "archive_check_completeness", "archive_check_plan_on_time",
     "archive_checks_year_to_date", "patrol_completion", "fire_check_completion", "fire_drills_year_to_date",
     "entrapment_release_timeliness", "staff_turnover",
@@ -1176,6 +1178,10 @@ _NOTE_PARTS = (
                 r"estate's registration on (?P<day>\d{4}-\d{2}-\d{2})"), "kpi.note.pro_rata"),
     (re.compile(r"still owed: (?P<lines>[a-z_, ]+)$"), "kpi.note.lines_owed"),
     (re.compile(r"(?P<count>\d+) closed complaint\(s\) not judged valid or not"), "kpi.note.not_judged"),
+    # the developer's warranty repairs of a handover (开发商保修) counted apart from the desk's
+    (re.compile(r"(?P<count>\d+) repair\(s\) of defects found at handovers"), "kpi.note.handover_defects"),
+    (re.compile(r"(?P<count>\d+) completion\(s\) of repairs of defects found at handovers"),
+     "kpi.note.handover_defect_completions"),
     (re.compile(r"^no (?P<year>\d{4}) archive check plan: it was due by (?P<day>\S+)$"), "kpi.note.plan_missing"),
     (re.compile(r"^the (?P<year>\d{4}) archive check plan is not made yet: due by (?P<day>\S+)$"), "kpi.note.plan_due"),
     (re.compile(r"^the (?P<year>\d{4}) archive check plan, made (?P<made>[^,]+), after its deadline (?P<day>\S+)$"),

@@ -218,7 +218,9 @@ def created_event_data(request):
     keys = ("number", "kind", "household_id", "channel", "description", "due_at", "created_at")
     return {k: request[k] for k in keys} | {"id": request["_id"], "emergency": bool(request.get("emergency"))} | (
         {"joins_work_order_id": request["joins_work_order_id"]} if request.get("joins_work_order_id") else {}) | (
-        {"emergency_category": request["emergency_category"]} if request.get("emergency_category") else {})
+        {"emergency_category": request["emergency_category"]} if request.get("emergency_category") else {}) | (
+        # the developer's warranty work (开发商保修): maintenance reports its response apart
+        {"handover_defect": request["handover_defect"]} if request.get("handover_defect") else {})
 
 
 def closed_event_data(request, closed_at):

@@ -839,7 +839,7 @@ def count_manager_visits(db, estate_id, start, end):
 KPI_REQUEST_FIELDS = (
     "kind", "created_at", "due_at", "replied_at", "closed_at", "completed_at", "return_visit_due_at",
     "satisfaction", "valid", "reopen_count", "complaint", "return_visits", "reopenings", "reclassifications",
-    "portal", "owner_rating", "joins_work_order_id", "withdrawn")
+    "portal", "owner_rating", "joins_work_order_id", "withdrawn", "handover_defect")
 
 
 def kpi_reads(within):

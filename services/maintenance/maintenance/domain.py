@@ -24,6 +24,13 @@ INCIDENT_CATEGORIES = {"power_outage": "power"}
 # Owners' repairs (报修): measured against the response time they were promised.
 REPAIR_SOURCES = ("service_request", "return_visit")
 
+
+def is_handover_defect(order):
+    """Whether the order repairs a defect an owner found at the handover (交房验房, the developer's
+    warranty work, 开发商保修): its request named ``handover_defect`` (a follow-up of such a repair
+    names it as its order did). Its response is reported apart from the desk's (``indicators``)."""
+    return bool(order.get("handover_defect"))
+
 # The orders the security department's own findings open (DOMAIN.md: an anomaly found on patrol is
 # "passed to the right department (e.g. a maintenance work order)"; a fire check's defect; an
 # incident's emergency repair). The guards and their supervisor follow these: the list was a 403 to
@@ -304,7 +311,8 @@ def from_service_request(event, number, created, rules, correction=None):
         response_due=response_due_at(reported_at, priority, rules, promised),
         actor=event.get("actor"), note=f"from service request {request['number']}", event_id=event["event_id"],
         **{PROMISED_BY: request.get("due_at")},
-        **({"_household_corrected_at": correction["corrected_at"]} if correction else {}))
+        **({"_household_corrected_at": correction["corrected_at"]} if correction else {}),
+        **({"handover_defect": request["handover_defect"]} if request.get("handover_defect") else {}))
 
 
 def from_follow_up(event, number, created, rules, earlier=None, left=False):
@@ -322,7 +330,9 @@ def from_follow_up(event, number, created, rules, earlier=None, left=False):
         actor=event.get("actor"), note=f"follow-up ({follow_up['reason']}) of service request "
                                        f"{request_number or follow_up['request_id']}",
         event_id=event["event_id"], notice_due_at=follow_up["notice_due_at"],
-        follows_work_order_id=earlier and earlier["_id"])
+        follows_work_order_id=earlier and earlier["_id"],
+        # the follow-up of a defect found at the handover is the developer's warranty work too
+        **({"handover_defect": earlier["handover_defect"]} if (earlier or {}).get("handover_defect") else {}))
     return _back_to_who_did_it(order, earlier, event.get("actor"), left)
 
 

@@ -4,6 +4,10 @@ and ``value`` is None ("no data") when the denominator is 0.
 - ``repair_response_timeliness`` (报修响应及时率): repairs started within their promised response
   time ÷ repairs reported in the month. A repair still inside its response time and not yet
   started is not counted yet (it is neither on time nor late).
+  The developer's warranty repairs (开发商保修: an owner's defects found at the handover, orders
+  naming ``handover_defect``; a handover weekend opens thousands) are not the desk's: left out of
+  it, said in its note, and reported apart as ``handover_defect_response_timeliness``
+  (交房问题报修响应及时率), the same judgement (found by review r3 of h3).
 - ``emergency_response_timeliness`` (抢险响应): the same for emergency orders, against the
   emergency response time.
 - ``operating_cost_control`` (运营成本控制率): material + labour cost of the orders completed in
@@ -55,13 +59,22 @@ def _held_said(orders):
 
 def response_timeliness(reported_orders, now_iso):
     """``reported_orders``: the estate's orders reported in the month."""
-    repairs = [o for o in reported_orders if o["source"]["type"] in domain.REPAIR_SOURCES]
+    all_repairs = [o for o in reported_orders if o["source"]["type"] in domain.REPAIR_SOURCES]
+    warranty = [o for o in all_repairs if domain.is_handover_defect(o)]  # 开发商保修, reported apart
+    repairs = [o for o in all_repairs if not domain.is_handover_defect(o)]
     emergencies = [o for o in reported_orders if o["priority"] == "emergency"]
+    apart = (f"; {len(warranty)} repair(s) of defects found at handovers (开发商保修) not counted here: "
+             "handover_defect_response_timeliness") if warranty else ""
     return {
         "repair_response_timeliness": kpi(
             *_timeliness(repairs, now_iso),
             note="repairs started within the promised response time / repairs reported (those still "
-                 "within their time and not started are not counted yet)" + _held_said(repairs)),
+                 "within their time and not started are not counted yet)" + _held_said(repairs) + apart),
+        "handover_defect_response_timeliness": kpi(
+            *_timeliness(warranty, now_iso),
+            note="repairs of the defects owners found at their handover (开发商保修) started within the promised "
+                 "response time / those reported (those still within their time and not started are not "
+                 "counted yet)" + _held_said(warranty)),
         "emergency_response_timeliness": kpi(
             *_timeliness(emergencies, now_iso),
             note="emergency orders started within the emergency response time / emergencies reported"

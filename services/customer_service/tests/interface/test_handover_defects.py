@@ -32,6 +32,8 @@ def test_each_defect_becomes_one_repair_request_naming_its_handover_and_item(des
     assert all("vacant_inspection" not in r for r in requests)
     created = desk.outbox.of_type("service_request_created")
     assert len(created) == 2 and [c["actor"] for c in created] == ["zhou", "zhou"]
+    # maintenance reports their response apart (开发商保修, found by review r3 of h3)
+    assert sorted(c["data"]["handover_defect"]["item"] for c in created) == [2, 5]
     # the faults of one flat's handover are each its own: none repeats another
     assert [(r["repeat_of"], r["return_visit_required"]) for r in requests] == [(None, False), (None, False)]
 

@@ -226,6 +226,26 @@ def test_the_return_visit_rate_counts_visits_within_three_days_of_the_completion
     assert found["valid_complaint_rate"]["value"] is None  # no households: no data
 
 
+def test_the_developers_warranty_repairs_from_a_handover_are_reported_apart_from_the_return_visit_rate():
+    """开发商保修: a handover weekend's 2,000 defects (repairs naming handover_defect) completed by the
+    developer's contractors made the desk's 回访率 theirs (found by review r3 of h3): they count apart,
+    handover_defect_return_visit_rate, the same judgement, the desk's rate saying how many it left out."""
+    done = "2026-11-10T00:00:00.000Z"
+    defect = {"handover_defect": {"id": "ho_1", "item": 2}}
+    requests = [repair(done, [visit("2026-11-11T00:00:00.000Z", done, True)]),
+                repair(done, []) | defect, repair(done, []) | defect,
+                repair(done, [visit("2026-11-12T00:00:00.000Z", done, True)]) | defect]
+    found = kpis.estate_kpis("2026-11", requests, [], copies(0), set(), RULES, now="2026-11-30T00:00:00.000Z")
+    desk, apart = found["return_visit_rate"], found["handover_defect_return_visit_rate"]
+    assert (desk["numerator"], desk["denominator"], desk["value"], desk["target"]) == (1, 1, 1.0, 1.0)
+    assert "3" in desk["note"] and "handover" in desk["note"]
+    assert (apart["numerator"], apart["denominator"], apart["target"]) == (1, 3, 1.0)
+    # the owner's word on the visit is his satisfaction all the same
+    assert found["owner_satisfaction"]["denominator"] == 2
+    none = kpis.estate_kpis("2026-11", requests[:1], [], copies(0), set(), RULES, now="2026-11-30T00:00:00.000Z")
+    assert "note" not in none["return_visit_rate"] and none["handover_defect_return_visit_rate"]["value"] is None
+
+
 def test_a_follow_up_completed_the_month_after_leaves_the_first_completion_in_its_month():
     """Found by review: the follow-up's completion replaced completed_at, so November's repair,
     visited on time on the 29th, left November's figure (0/0) for December's."""

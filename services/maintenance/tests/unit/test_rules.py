@@ -368,3 +368,38 @@ def test_an_orders_response_is_judged_once_for_the_kpi_and_the_months_emergencie
     assert indicators.response_of({**cancelled, "history": [{"action": "cancel", "at": "2026-11-23T09:45:00.000Z"}]},
                                   now) == "late"
     assert indicators.response_of({"response_due_at": None, "status": "pending"}, now) is None
+
+
+def test_the_developers_warranty_repairs_from_a_handover_are_reported_apart_from_the_desks_timeliness():
+    """开发商保修: the defects owners found at a new building's handover weekend (2,000 in two days,
+    each a repair naming handover_defect) were repairs reported like the desk's, and the estate's
+    报修响应及时率 read the developer's contractors' backlog (found by review r3 of h3). They count
+    apart (handover_defect_response_timeliness); the desk's figure is of the other repairs; an
+    emergency counts as an emergency whatever its source."""
+    now = "2026-11-10T00:00:00.000Z"
+    defect = {"id": "ho_1", "item": 2}
+    orders = [order(started="2026-11-02T07:00:00.000Z"),  # the desk's, on time
+              order() | {"handover_defect": defect},      # a defect not started, overdue
+              order(started="2026-11-02T07:00:00.000Z") | {"handover_defect": defect},
+              order() | {"handover_defect": defect},
+              order(priority="emergency") | {"handover_defect": defect}]  # a flat flooding: an emergency
+    shown = indicators.response_timeliness(orders, now)
+    desk, apart = shown["repair_response_timeliness"], shown["handover_defect_response_timeliness"]
+    assert (desk["numerator"], desk["denominator"]) == (1, 1)
+    assert (apart["numerator"], apart["denominator"]) == (1, 4)
+    assert "handover" in desk["note"] and "4" in desk["note"]
+    emergencies = shown["emergency_response_timeliness"]
+    assert (emergencies["numerator"], emergencies["denominator"]) == (0, 1)
+
+
+def test_a_repair_from_a_handover_defect_keeps_it_on_its_order():
+    from estate_common import clock
+    from maintenance import domain
+    at = clock.parse_iso("2026-11-21T02:00:00.000Z")
+    created = event("customer_service", "service_request_created", "est_1", {
+        "id": "sr_1", "number": "SR-1", "kind": "repair", "household_id": "hh_1", "channel": "inspection",
+        "description": "handover 2026-11-21, defect 2 (windows)", "due_at": None,
+        "created_at": "2026-11-21T02:00:00.000Z", "emergency": False, "handover_defect": {"id": "ho_1", "item": 2}})
+    assert domain.from_service_request(created, "WO-1", at, RULES)["handover_defect"] == {"id": "ho_1", "item": 2}
+    created["data"].pop("handover_defect")
+    assert "handover_defect" not in domain.from_service_request(created, "WO-2", at, RULES)
