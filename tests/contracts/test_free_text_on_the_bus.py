@@ -24,8 +24,6 @@ COMPOSED = "composed by the service from the record (its fee, its order's number
 # "<source>/<event_type>:<path>" -> why it is carried
 DECISIONS = {
     "archive/household_step_refused:reason": "composed by archive's status table (occupied, ...): no one's words",
-    "archive/handover_defects_found:defects.[].note":
-        "customer service opens each defect as a repair, the note in its description, masked by role (numbers_in_text)",
     "archive/vacant_inspection_recorded:problems.[].description":
         "customer service opens each problem as a repair, its description masked by role (numbers_in_text)",
     "archive/handover_defects_found:defects.[].note":
