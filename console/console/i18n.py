@@ -349,6 +349,11 @@ _HISTORY_NOTES = tuple((frozenset(entry[0].split()), re.compile(entry[1], re.DOT
                         entry[3] if len(entry) > 3 else {}) for entry in (
     # a service request's steps (customer_service)
     ("registered", r"via (?P<channel>[a-z_]+)", "note.via", {"channel": "channel"}),
+    # a handover's defect a re-inspection (复查) found again while its repair is open (intake.found_again)
+    ("found_again", r"handover (?P<date>\d{4}-\d{2}-\d{2}), defect (?P<number>\d+) \((?P<item>.*?)\): (?P<note>.*)",
+     "note.found_again_noted"),
+    ("found_again", r"handover (?P<date>\d{4}-\d{2}-\d{2}), defect (?P<number>\d+) \((?P<item>.*)\)",
+     "note.found_again"),
     ("dispatched", r"follow-up work order (?P<number>\S+)", "note.follow_up_order"),
     ("dispatched", r"work order (?P<number>\S+)", "note.order"),
     ("started", r"work order (?P<number>\S+) started on site", "note.order_started"),

@@ -2018,6 +2018,7 @@ _MESSAGES = {
     "job.succeeded": ("已完成", "Done"),
     "job.failed": ("失败", "Failed"),
     "action.registered": ("登记", "Registered"),
+    "action.found_again": ("复查再次发现", "Found again on re-inspection"),
     "action.requested": ("已申请", "Requested"),
     # archive's records: what each event recorded is (they showed as event names: found by review)
     "event.service_request_created": ("服务请求登记", "Service request registered"),
@@ -2163,6 +2164,9 @@ _MESSAGES = {
     "field.version": ("版本", "Version"),
     "field.custom": ("自定义字段", "Custom fields"),
     # history notes (i18n.history_note): the services write them in English
+    "note.found_again_noted": ("交房验房 {date}，问题 {number}（{item}）：{note}",
+                               "handover {date}, defect {number} ({item}): {note}"),
+    "note.found_again": ("交房验房 {date}，问题 {number}（{item}）", "handover {date}, defect {number} ({item})"),
     "note.via": ("受理渠道：{channel}", "via {channel}"),
     "note.from_request": ("来自报事 {number}", "from service request {number}"),
     "note.correction_not_applied": ("更正为 {after}，但已在 {before} 开工", "{after}: the work had started at {before}"),

@@ -215,10 +215,18 @@ def household_correction_entries():
     return desk.entries + moved.entries + kept.entries
 
 
+def found_again_entries():
+    """A handover's defect found again by a re-inspection (复查) while its repair is open: the open
+    repair's history says so, with the new inspection's words or none (found by review r3 of h3)."""
+    found = {"handover_id": "ho_2", "household_id": "hh_1", "date": "2026-11-28"}
+    return [intake.found_again({"history": []}, found, {"number": 3, "item": "窗户(卧室)", "note": note}, "ev_1",
+                               NOW, "zhou").entries[0] for note in ("玻璃仍裂", None)]
+
+
 @pytest.mark.parametrize("composed", [desk_entries, engineering_entries, archive_entries, application_entries,
-                                      household_correction_entries],
+                                      household_correction_entries, found_again_entries],
                          ids=["a request's steps", "a work order's steps", "a borrowing's steps",
-                              "an application's steps", "a household's correction"])
+                              "an application's steps", "a household's correction", "a defect found again"])
 def test_a_composed_history_note_reads_in_chinese(composed):
     entries = [entry for entry in composed() if entry["note"]]
     app = create_app({"GATEWAY_URL": "http://gateway.invalid", "SECRET_KEY": "test-secret", "TESTING": True})

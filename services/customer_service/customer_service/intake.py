@@ -5,7 +5,7 @@ from estate_common.errors import InvalidInput, field_error
 from estate_common.text import spaced
 
 from . import complaints, repairs
-from .domain import due_at, history_entry
+from .domain import Change, due_at, history_entry
 
 ONLY_FOR = {name: "complaint" for name in complaints.RECORDED_FIELDS} | {"category": "repair", "emergency": "repair",
                                                                     "emergency_category": "repair",
@@ -104,6 +104,8 @@ def new_request(request_id, estate_id, data, number, created, rules, actor, earl
         **({"vacant_inspection": data["vacant_inspection"]} if data.get("vacant_inspection") else {}),
         # a defect an owner found at the handover: the handover and its item (``handover_repair``)
         **({"handover_defect": data["handover_defect"]} if data.get("handover_defect") else {}),
+        # the item's words as a re-inspection's are matched (``defect_key``): one open repair a defect
+        **({"_handover_item": data["_handover_item"]} if data.get("_handover_item") else {}),
         "_rev": 0,
     }
 
@@ -127,4 +129,26 @@ def handover_repair(found, defect):
     note = f": {defect['note']}" if defect.get("note") else ""
     return {"kind": "repair", "household_id": found["household_id"], "channel": "inspection",
             "handover_defect": {"id": found["handover_id"], "item": defect["number"]},
+            "_handover_item": defect_key(defect["item"]),
             "description": f"handover {found['date']}, defect {defect['number']} ({defect['item']}){note}"[:2000]}
+
+
+# a repair of a handover's defect is open (its work not done) in these: a re-inspection finding the
+# item again adds to it (``found_again``) rather than opening a second repair
+OPEN_REPAIR = ("open", "dispatched", "follow_up")
+
+
+def defect_key(item):
+    """A checklist item's words as two inspections of a unit are matched: spaces collapsed, case
+    folded (" Windows" at the re-inspection is the handover's "windows")."""
+    return " ".join(item.split()).casefold()
+
+
+def found_again(request, found, defect, event_id, now, actor):
+    """验房复查: a later handover (re-inspection) found again the defect this open repair is of: its
+    history says so (``found_again``, the new inspection's words), once per event and row; no second
+    repair, no second work order (found by review r3 of h3)."""
+    note = handover_repair(found, defect)["description"]
+    if any(entry.get("event_id") == event_id and entry.get("note") == note for entry in request.get("history", [])):
+        return None
+    return Change({}, [history_entry(clock.to_iso(now), actor, "found_again", note, event_id)])

@@ -138,11 +138,22 @@ def repairs_from_handover(db, outbox, event):
     ``handover_defects_found``): one repair request each, registered like the desk's (number,
     promise, then maintenance's work order), none a repeat of another. Its id follows from the
     handover and the item's number, so a redelivered event opens none twice (``writes.create`` by
-    natural id); announced as the one who recorded the handover."""
+    natural id); announced as the one who recorded the handover. A defect a later handover
+    (re-inspection, 复查) finds again while its repair from an earlier one is open (unit and item,
+    ``intake.defect_key``) opens none: the open one's history says it was found again
+    (``intake.found_again``; found by review r3 of h3)."""
     found, estate_id = event["data"], event["estate_id"]
     for defect in found["defects"]:
         data = intake.handover_repair(found, defect)
         request_id = ids.natural_id("sr", estate_id, found["handover_id"], defect["number"])
+        earlier = store.open_handover_repair(db, estate_id, found["household_id"], data["_handover_item"],
+                                             found["handover_id"], intake.OPEN_REPAIR)
+        if earlier is not None:
+            _announced.change(db, outbox, "service_requests", estate_id, earlier["_id"],
+                              lambda request, defect=defect: intake.found_again(
+                                  request, found, defect, event["event_id"], clock.now(), event.get("actor")),
+                              actor=event.get("actor"), keyed=False)
+            continue
         _announced.create(db, outbox, "service_requests", estate_id, request_id,
                           _registered(db, estate_id, request_id, data, event.get("actor"), repeats=False),
                           actor=event.get("actor"))

@@ -1023,3 +1023,12 @@ def requests_by_phone(db, estate_id, number):
             found.append(request)
     found.sort(key=lambda request: (request["created_at"], request["_id"]), reverse=True)
     return found[:PHONE_REQUESTS]
+
+
+def open_handover_repair(db, estate_id, household_id, item_key, handover_id, statuses):
+    """The unit's repair of a defect found at another handover, of the same item (``item_key``:
+    ``intake.defect_key``) and still open (``statuses``), or None: a re-inspection's (复查) defect
+    found again. Through the index ``(estate_id, household_id, kind)``."""
+    return db.service_requests.find_one({"estate_id": estate_id, "household_id": household_id, "kind": "repair",
+                                         "_handover_item": item_key, "handover_defect.id": {"$ne": handover_id},
+                                         "status": {"$in": list(statuses)}}, sort=[("created_at", 1)])

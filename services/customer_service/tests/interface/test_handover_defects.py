@@ -48,3 +48,34 @@ def test_a_second_inspection_of_the_handover_opens_its_own_and_a_desk_request_na
     assert sorted(r["handover_defect"]["id"] for r in found["items"]) == ["ho_1", "ho_2"]
     [phoned] = desk.list_requests({"estate_id": ESTATE, "filters": {"channel": "phone"}})["items"]
     assert "handover_defect" not in phoned
+
+
+def test_a_re_inspection_finding_an_item_again_opens_no_second_repair_while_the_first_is_open(desk):
+    """验房复查: the re-inspection of a flat whose windows were listed at its handover found them
+    again, and a second repair was opened beside the first, still open: two orders, one fault
+    (found by review r3 of h3). A defect is one repair by unit and item while one is open (the item's
+    words, whatever its number or case on the new checklist): the open one is told it was found
+    again (its history); two rows of one handover are two defects; once the first is completed, a
+    defect found again is a new repair."""
+    desk.on_handover_defects_found(defects_found(DEFECTS))
+    again = defects_found([{"number": 3, "item": "Windows", "note": "still cracked"},
+                           {"number": 4, "item": "kitchen tap", "note": None}], handover_id="ho_2")
+    desk.on_handover_defects_found(again)
+    desk.on_handover_defects_found(again)  # redelivered
+    requests = desk.list_requests({"estate_id": ESTATE, "filters": {"household_id": "hh_1"}})["items"]
+    assert sorted((r["handover_defect"]["id"], r["handover_defect"]["item"]) for r in requests) == [
+        ("ho_1", 2), ("ho_1", 5), ("ho_2", 4)]
+    [windows] = [r for r in requests if r["handover_defect"] == {"id": "ho_1", "item": 2}]
+    shown = desk.get_request({"estate_id": ESTATE, "id": windows["id"]})
+    [noted] = [entry for entry in shown["history"] if entry["action"] == "found_again"]
+    assert noted["note"] == "handover 2026-11-21, defect 3 (Windows): still cracked" and noted["by"] == "zhou"
+    assert len(desk.outbox.of_type("service_request_created")) == 3
+    # two rows of one checklist naming the same item are two defects
+    desk.on_handover_defects_found(defects_found([{"number": 1, "item": "socket", "note": "bedroom"},
+                                                  {"number": 2, "item": "socket", "note": "kitchen"}], "ho_3"))
+    assert len(desk.list_requests({"estate_id": ESTATE, "filters": {"household_id": "hh_1"}})["items"]) == 5
+    # the windows repaired (completed), then found failing again: a new repair
+    desk.db.service_requests.update_one({"_id": windows["id"]}, {"$set": {"status": "completed"}})
+    desk.on_handover_defects_found(defects_found([{"number": 2, "item": "windows", "note": None}], "ho_4"))
+    requests = desk.list_requests({"estate_id": ESTATE, "filters": {"household_id": "hh_1"}})["items"]
+    assert ("ho_4", 2) in {(r["handover_defect"]["id"], r["handover_defect"]["item"]) for r in requests}
