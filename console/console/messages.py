@@ -3086,6 +3086,9 @@ _MESSAGES = {
     "arrears.channel": ("方式", "Channel"),
     "arrears.reminded_now": ("催缴已记录。", "Reminder recorded."),
     "channel.sms": ("短信", "SMS"),
+    # what opened a request of channel inspection, on its page (desk/request.html)
+    "channel.handover_defect": ("交房验房", "Handover inspection"),
+    "channel.vacant_inspection": ("空置房巡检", "Vacant-unit inspection"),
     "channel.notice": ("公告", "Notice"),
     "report.kind": ("报表", "Report"),
     "report.reconciliation": ("对账报表", "Reconciliation"),

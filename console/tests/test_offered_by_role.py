@@ -262,7 +262,8 @@ def test_a_typed_note_is_not_read_as_a_composed_one_and_the_richer_forms_read_to
         assert note("late: 物业未及时清运", "verified") == "逾期核实：物业未及时清运"
         assert note("gas", "mark_emergency") == i18n.label("emergency", "gas") == "燃气泄漏"
         assert note("view", "requested") == i18n.label("borrow", "view")
-        assert note("via inspection", "registered") == "受理渠道：空置房巡检"  # a vacant-unit inspection's request
+        # a vacant-unit inspection's request or a handover defect's (found by review r3 of h3)
+        assert note("via inspection", "registered") == "受理渠道：巡检 / 验房"
         assert note("inspection by a higher authority: no approval needed", "approved") == "上级部门检查，无需审批"
         g.language = "en"
         assert note("satisfaction 2/5; problem found; charge disputed", "return_visit") == (

@@ -4745,3 +4745,22 @@ def test_the_developers_warranty_repairs_of_a_handover_read_apart_on_the_dashboa
     en = client.get("/manager/kpis?period=2026-11&scope=estate", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Handover defects responded to in time (developer&#39;s warranty)" in en
     assert "1,900 repairs of handover defects (developer&#39;s warranty) counted apart, not here" in en
+
+
+def test_a_repair_from_a_handover_defect_says_its_channel_was_the_handover_not_a_vacant_unit(client, fake):
+    """A repair of a defect an owner found at the handover (交房验房, channel inspection) read
+    渠道 空置房巡检 and 受理渠道：空置房巡检 in its history: the desk took the new owner's defects for a
+    steward's round of an empty flat (found by review r3 of h3, in Chromium). The channel reads as
+    what opened it; the history's words fit both."""
+    sign_in(client, fake, roles=("agent",))
+    registered = [{"at": "2026-11-30T00:00:00Z", "by": "zhou", "action": "registered", "note": "via inspection"}]
+    _request(fake, kind="repair", channel="inspection", status="open", history=registered,
+             description="handover 2026-11-21, defect 2 (windows)", handover_defect={"id": "ho_1", "item": 2})
+    page = client.get("/desk/requests/sr_5", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "<dd>交房验房</dd>" in page and "空置房巡检" not in page
+    assert "受理渠道：巡检 / 验房" in page
+    _request(fake, kind="repair", channel="inspection", status="open", vacant_inspection={"id": "vi_1", "problem": 1})
+    page = client.get("/desk/requests/sr_5", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "<dd>空置房巡检</dd>" in page
+    en = client.get("/desk/requests/sr_5", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "<dd>Vacant-unit inspection</dd>" in en

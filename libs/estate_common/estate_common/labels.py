@@ -141,7 +141,9 @@ MESSAGES = {
     "channel.fax": ("传真", "Fax"),
     "channel.app": ("App", "App"),
     "channel.portal": ("业主门户", "Owner portal"),
-    "channel.inspection": ("空置房巡检", "Vacant-unit inspection"),
+    # a steward's round of a vacant unit (空置房巡检) or the owner's at the handover (交房验房): the
+    # request's page says which (found by review r3 of h3)
+    "channel.inspection": ("巡检 / 验房", "Inspection (vacant unit or handover)"),
     "status.open": ("待处理", "Open"),
     "status.verified": ("已核实", "Verified"),
     "status.escalated": ("已升级", "Escalated"),
