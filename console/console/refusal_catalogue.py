@@ -1886,6 +1886,14 @@ ZH = {
         '只有交房时业主可以带问题收房，接管验收的问题须由开发商整改后再验收',
     'only a handover is taken with defects':
         '只有交房可以带问题收房',
+    'only a handover to its owners names the co-owners who received it':
+        '只有交房时登记共同收房的业主（共有产权人）',
+    'only a handover names co-owners':
+        '只有交房时登记共同收房业主',
+    'the co-owners are named beside the owner who received the unit (received_by)':
+        '请先填写接收业主，再填写共同收房业主',
+    'needs received_by':
+        '须同时填写接收业主',
     'the file is not UTF-8 text (save it as CSV UTF-8)':
         '文件不是 UTF-8 文本（请另存为 CSV UTF-8）',
     'the file is not readable CSV':

@@ -1,5 +1,7 @@
 """Personal data masked by role on the way out of the gateway (gateway/masking.py, the table in
 estate_common/personal_data.py), for every route whose answer the contract marks."""
+import json
+
 import pytest
 
 from estate_common import personal_data
@@ -590,3 +592,15 @@ def test_a_number_in_a_pieces_out_of_service_reason_and_back_in_service_note_is_
                       {one["last_back_in_service"]["note"] for one in shown})
     assert seen["technician"] == ({"3栋困人, 住户 139****5678 报修"}, {"回访 139****5678 正常"})
     assert seen["manager"] == ({said}, {"回访 13912345678 正常"})
+
+
+def test_the_co_owners_who_received_a_unit_are_masked_as_the_owner_who_received_it():
+    """共有产权: also_received_by names owners as received_by does (found by review r3 of h3)."""
+    for rpc in ("get_handover", "list_handovers"):
+        rule = next(r.path for r in ROUTES if r.rpc == rpc)
+        handover = {"id": "ho_1", "received_by": "李四", "also_received_by": ["王芳", "李小明"]}
+        body = {"items": [handover], "next_cursor": None} if rpc == "list_handovers" else handover
+        for roles, shown in ((["security"], ("李*", ["王*", "李**"])), (["archivist"], ("李四", ["王芳", "李小明"]))):
+            masked = masking.for_caller("GET", rule, 200, json.loads(json.dumps(body)), roles, "zhao")
+            one = masked["items"][0] if rpc == "list_handovers" else masked
+            assert (one["received_by"], one["also_received_by"]) == shown, (rpc, roles)

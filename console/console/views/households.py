@@ -8,6 +8,8 @@ Each form posts to its documented route; a refusal re-renders the page with the 
 errors next to that form's inputs and what was typed. Which step is allowed, the outcome of a
 checklist and the repair requests a vacant-unit inspection opens are the API's."""
 
+import re
+
 from flask import Blueprint, g, make_response, redirect, render_template, request, url_for
 
 from .. import i18n, menu, permissions
@@ -261,6 +263,10 @@ def record_handover(household_id):
     who = "counterpart" if body["kind"] == "takeover" else "received_by"
     if form.get("who", "").strip():
         body[who] = form["who"].strip()
+    # 共有产权: the co-owners who received the unit with him, typed separated by 、 , ， ; or ；
+    others = [name.strip() for name in re.split(r"[、,，;；]", form.get("also_who", "")) if name.strip()]
+    if others:
+        body["also_received_by"] = others
     items = []
     for text, result, note in zip(form.getlist("check_item"), form.getlist("check_result"),
                                   form.getlist("check_note")):

@@ -57,6 +57,8 @@ def new_handover(doc_id, household, data, now, user, accepted):
         raise BusinessRuleViolation("only an owner takes a unit with its defects listed, at its handover (交房)",
                                     [field_error("data.defects_accepted", "only a handover is taken with defects")])
     keys = handover_keys(kind, data.get("keys"))
+    received_by = (data.get("received_by") or "").strip() or None
+    also = co_receivers(kind, received_by, data.get("also_received_by"))
     items = [{"number": index + 1, "item": item["item"].strip(), "result": item["result"],
               "note": (item.get("note") or "").strip() or None}
              for index, item in enumerate(data["items"])]
@@ -78,7 +80,8 @@ def new_handover(doc_id, household, data, now, user, accepted):
         "failed_items": failed,
         "defects_accepted": bool(failed) and taken,
         "counterpart": (data.get("counterpart") or "").strip() or None,
-        "received_by": (data.get("received_by") or "").strip() or None,
+        "received_by": received_by,
+        **({"also_received_by": also} if kind == "handover" else {}),
         "keys": keys,
         "created_at": stamp,
         "created_by": user,
@@ -111,6 +114,26 @@ def keys_left(handover):
         return None
     return ("handover_keys_left", {"handover_id": handover["_id"], "household_id": handover["household_id"],
                                    "date": handover["date"], "count": keys["count"], "label": keys["label"]})
+
+
+def co_receivers(kind, received_by, names):
+    """共有产权: the co-owners who received a unit beside ``received_by`` (``also_received_by``),
+    each trimmed, a name once and never ``received_by`` again; [] when none. Only a handover names
+    them, and only beside ``received_by`` (422): a flat bought by a couple was received by one name
+    (found by h3, a new building's handover weekend; review r3)."""
+    if names is None:
+        return []
+    if kind != "handover":
+        raise BusinessRuleViolation("only a handover to its owners names the co-owners who received it",
+                                    [field_error("data.also_received_by", "only a handover names co-owners")])
+    if names and received_by is None:
+        raise BusinessRuleViolation("the co-owners are named beside the owner who received the unit (received_by)",
+                                    [field_error("data.also_received_by", "needs received_by")])
+    kept = []
+    for name in (name.strip() for name in names):
+        if name and name != received_by and name not in kept:
+            kept.append(name)
+    return kept
 
 
 def defects_found(handover):

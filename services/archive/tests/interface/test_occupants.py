@@ -900,3 +900,26 @@ def test_a_household_is_not_registered_straight_into_a_renovation(archive):
     assert archive.list_households({"estate_id": estate["id"], "filters": {}})["items"] == []
     assert archive.create_household({"estate_id": estate["id"], "data": dict(HOUSEHOLD, status="occupied")})[
         "status"] == "occupied"
+
+
+def test_a_unit_bought_by_co_owners_is_received_by_each_of_them(archive, household):
+    """共有产权: a flat bought by a couple is received by both, and the handover named one
+    (found by h3, a new building's handover weekend; review r3). received_by names one as before,
+    also_received_by the others: each trimmed, the same name once, never received_by again; only
+    with received_by and only on a handover (422 naming data.also_received_by); a handover
+    recorded before it has none."""
+    passed = [dict(item, result="pass") for item in CHECKLIST]
+    with pytest.raises(BusinessRuleViolation) as refused:
+        handover(archive, household, "takeover", "2026-05-01", items=passed, also_received_by=["王芳"])
+    assert refused.value.errors[0]["field"] == "data.also_received_by"
+    handover(archive, household, "takeover", "2026-05-01", items=passed)
+    with pytest.raises(BusinessRuleViolation) as refused:  # the others beside no one
+        handover(archive, household, "handover", "2026-06-15", items=passed, also_received_by=["王芳"])
+    assert refused.value.errors[0]["field"] == "data.also_received_by"
+    given = handover(archive, household, "handover", "2026-06-15", items=passed, received_by="李四",
+                     also_received_by=[" 王芳 ", "王芳", "李四", "李小明"])
+    assert (given["received_by"], given["also_received_by"]) == ("李四", ["王芳", "李小明"])
+    shown = archive.get_handover({"estate_id": household["estate_id"], "id": given["id"]})
+    assert shown["also_received_by"] == ["王芳", "李小明"]
+    # the owners' names stay in the handover: nothing the bus carries names them
+    assert "王芳" not in str(archive.outbox.of_type("household_updated") + archive.outbox.of_type("archive_changed"))
