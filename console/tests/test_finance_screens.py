@@ -2122,3 +2122,19 @@ def test_the_bank_statement_page_is_the_accountant_s_and_management_s_menu_not_t
 def test_the_bank_answers_are_shaped_as_openapi_says(spec, example):
     jsonschema.Draft202012Validator({"$ref": "#/components/schemas/BankReconciliation",
                                      "components": spec["components"]}).validate(example)
+
+
+def test_the_statement_page_says_both_layouts_it_reads_and_names_a_refused_debit_or_credit_line(client, fake):
+    # most Chinese banks export separate 借方金额 / 贷方金额 columns under an account block (found by review r4)
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/bank-reconciliation", BANK_REPORT)
+    job = {"id": "job_b2", "estate_id": ESTATE, "kind": "bank_statement_import", "status": "succeeded",
+           "progress": {"done": 2, "total": 2}, "error": None, "created_at": "2026-11-30T00:00:00Z",
+           "result": {"rows": 2, "lines": 1, "removed": 0, "kept": 0, "rejected": 1,
+                      "errors": [{"row": 7, "field": "credit", "message": "must be an amount in yuan above zero, such as 210.02"}]}}
+    fake.on("GET", r"/api/v1/jobs/job_b2", job)
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/bank-statements?period=2026-11&job=job_b2").get_data(as_text=True)
+    assert "借方金额 / 贷方金额" in page and "每行只填其中一列" in page and "账号、户名、起止日期" in page
+    assert "收支（收入/支出，或 贷/借）" in page  # the amount-and-direction layout still read
+    assert "<td>贷方金额</td>" in page  # the refused line's column by its label

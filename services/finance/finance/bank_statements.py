@@ -3,12 +3,19 @@ month set against the bank journal's entries of it (``journals``: payments by tr
 Alipay or bank card, their reversals, deposit and seller refunds).
 
 A statement is a CSV as banks export it (UTF-8 with or without its BOM, or GBK:
-``opening_balance_imports``'s reader): one line a movement, its ``date`` 交易日期, ``amount`` 金额 in
-yuan (read exactly, half-up to the cent) or ``amount_cents``, ``direction`` 收支 (in/out; 收入/支出;
-贷/借 as the account holder's statement says them), the bank's ``reference`` 流水号 (optional) and the
-``counterparty`` 对方户名 (personal data: shown in full to the accountant and the manager alone,
-never logged, never in a refusal). A line refused is reported with its line number, field and
-reason, never the cell's value; the others are read.
+``opening_balance_imports``'s reader): one line a movement, its ``date`` 交易日期, its money in one of
+two layouts, the bank's ``reference`` 流水号 (optional) and the ``counterparty`` 对方户名 (personal
+data: shown in full to the accountant and the manager alone, never logged, never in a refusal):
+- an ``amount`` 金额 in yuan (read exactly, half-up to the cent) or ``amount_cents`` with its
+  ``direction`` 收支 (in/out; 收入/支出; 贷/借 as the account holder's statement says them);
+- or, as most Chinese banks export it (ICBC, CCB, ABC, BOC), separate ``debit`` 借方金额 (money out)
+  and ``credit`` 贷方金额 (money in) columns, one filled a line (the other empty, a dash or 0.00):
+  both or neither filled is the line refused with its reason (found by review r4, where such a
+  statement was refused whole for want of a direction column).
+The headings row may follow the account's header block (账号, 户名, 起止日期: the first
+``HEADER_ROWS`` lines are searched for it); line numbers are the file's. Other columns (摘要, 余额,
+对方账号) are not read: the counterparty's account number is not kept. A line refused is reported
+with its line number, field and reason, never the cell's value; the others are read.
 
 **Each line's id is natural**: the statement (estate, month), then the bank's reference and
 direction, or without a reference its day, direction, amount and how many such lines came before
@@ -36,12 +43,15 @@ Plain functions: no broker, no store.
 """
 import csv
 import io
+import re
 import unicodedata
 from collections import Counter
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from estate_common import ids, job_scopes, personal_data, sheet_dates
-from estate_common.errors import BusinessRuleViolation, Forbidden, field_error
+from estate_common.text import number_text
+from estate_common.errors import BusinessRuleViolation, Forbidden, InvalidInput, field_error
 
 from . import opening_balance_imports
 from .opening_balance_imports import MAX_ROWS, _amount_cents, _header_map, _text, bad_file, decode
@@ -57,16 +67,27 @@ COLUMNS = {
     "amount": ("amount", "金额", "交易金额", "发生额", "金额（元）", "金额(元)"),
     "amount_cents": ("amount_cents", "金额（分）", "金额(分)"),
     "direction": ("direction", "方向", "收支", "收支方向", "借贷", "借贷方向", "借贷标志"),
-    "reference": ("reference", "流水号", "交易流水号", "银行流水号", "参考号", "交易参考号"),
-    "counterparty": ("counterparty", "对方户名", "对方名称", "对方账户名", "对方账户名称"),
+    "reference": ("reference", "流水号", "交易流水号", "银行流水号", "参考号", "交易参考号",
+                  "账户明细编号-交易流水号"),
+    "counterparty": ("counterparty", "对方户名", "对方名称", "对方账户名", "对方账户名称", "对方单位名称"),
 }
 REQUIRED = ("date", "direction")
+# the debit/credit layout (借方/贷方): a heading read also without its bracketed note, 借方发生额（支取）
+SIDES = {
+    "debit": ("debit", "借方金额", "借方发生额", "借方", "支出金额", "支取金额", "付款金额", "转出金额"),
+    "credit": ("credit", "贷方金额", "贷方发生额", "贷方", "收入金额", "存入金额", "收款金额", "转入金额"),
+}
+SIDE_DIRECTIONS = {"debit": "out", "credit": "in"}
+HEADER_ROWS = 20  # the account's header block above the headings row, as banks write it, at most
+UNFILLED = frozenset({"", "-", "--", "—", "——"})
 DIRECTIONS = {"in": "in", "收入": "in", "收": "in", "贷": "in", "贷方": "in", "credit": "in", "cr": "in",
               "out": "out", "支出": "out", "支": "out", "借": "out", "借方": "out", "debit": "out", "dr": "out"}
 SEES_COUNTERPARTY = frozenset({"accountant", "manager", "operator_admin"})
 DATE_REFUSED = "must be a day of the statement's month, such as 2026-11-03"
 AMOUNT_REFUSED = "must be an amount in yuan above zero, such as 210.02"
 DIRECTION_REFUSED = "must be in or out (收入/支出, 贷/借)"
+BOTH_SIDES = "has an amount in both its debit (借方) and credit (贷方) columns: one a line"
+NEITHER_SIDE = "has an amount in neither its debit (借方) nor its credit (贷方) column"
 REFERENCE_TWICE = "names a reference an earlier line of the file has"
 OTHER_MONEY = "the entry is of other money than the statement's line (its direction or amount)"
 CONFIRMED_ELSEWHERE = "the entry is confirmed as another line's already"
@@ -76,8 +97,46 @@ def _error(number, field, message):
     return {"row": number, "field": field, "message": message}
 
 
+def _heading(name):
+    plain = unicodedata.normalize("NFKC", str(name or "")).strip().lower()
+    return plain, re.sub(r"\s*\([^()]*\)$", "", plain)
+
+
 def _header(header):
+    """``{column: index}`` of the headings row: the debit/credit layout when it names both its
+    columns and the day (the direction column then unread), else the amount-and-direction one
+    (``_header_map``: 400 naming what is missing)."""
+    sides = {alias.lower(): name for name, aliases in SIDES.items() for alias in aliases}
+    wanted = {alias.strip().lower(): name for name, aliases in COLUMNS.items() for alias in aliases
+              if name not in ("amount", "amount_cents", "direction")}
+    found = {}
+    for index, name in enumerate(header):
+        plain, bare = _heading(name)
+        field = sides.get(plain) or sides.get(bare) or wanted.get(plain) or wanted.get(bare)
+        if field and field not in found:
+            found[field] = index
+    if all(name in found for name in ("date", "debit", "credit")):
+        return found
     return _header_map(header, COLUMNS, REQUIRED, by_flat=False)
+
+
+def _headings_row(reader):
+    """The headings row's ``{column: index}``: the first of the first ``HEADER_ROWS`` lines that names
+    the columns (the lines above it the account's header block); else the first line's refusal."""
+    first = None
+    for _ in range(HEADER_ROWS):
+        row = next(reader, None)
+        if row is None:
+            break
+        if not any(cell.strip() for cell in row):
+            continue
+        try:
+            return _header(row)
+        except InvalidInput as refused:
+            first = first or refused
+    if first is None:
+        raise bad_file("the file is empty")
+    raise first
 
 
 def check(content):
@@ -86,10 +145,52 @@ def check(content):
     lines = opening_balance_imports.check(content)
     reader = csv.reader(io.StringIO(_text(content)))
     try:
-        _header(next(reader, None) or [])
+        _headings_row(reader)
     except csv.Error:
         raise bad_file(f"the CSV cannot be read at line {reader.line_num}") from None
     return lines
+
+
+def _day(text):
+    """The line's day: a spreadsheet's forms (``sheet_dates``), or the compact 20261103 some banks write."""
+    plain = unicodedata.normalize("NFKC", text or "").strip()
+    compact = re.fullmatch(r"([0-9]{4})([0-9]{2})([0-9]{2})(\s.*)?", plain)
+    if compact:
+        plain = f"{compact[1]}-{compact[2]}-{compact[3]}{compact[4] or ''}"
+    return sheet_dates.day(plain)
+
+
+def _filled(cell):
+    """Whether a debit or credit cell holds money: not empty, a dash, or zero (0.00, as some banks fill
+    the other column)."""
+    plain = unicodedata.normalize("NFKC", cell or "").replace("¥", "").replace("元", "").strip()
+    if plain in UNFILLED:
+        return False
+    try:
+        return Decimal(number_text(plain)) != 0
+    except (InvalidOperation, TypeError):
+        return True  # not a number: read, and refused as an amount
+
+
+def _money(cells):
+    """``(cents, direction, [(field, refusal)])`` of a line, in either layout."""
+    if "debit" not in cells:
+        cents = _amount_cents(cells)  # the imports' one reading of an amount
+        direction = DIRECTIONS.get(unicodedata.normalize("NFKC", cells.get("direction") or "").strip().lower())
+        refused = []
+        if cents is None:
+            refused.append(("amount_cents" if cells.get("amount_cents") else "amount", AMOUNT_REFUSED))
+        if direction is None:
+            refused.append(("direction", DIRECTION_REFUSED))
+        return cents, direction, refused
+    filled = [side for side in ("debit", "credit") if _filled(cells.get(side))]
+    if len(filled) != 1:
+        return None, None, [("amount", BOTH_SIDES if filled else NEITHER_SIDE)]
+    side = filled[0]
+    cents = _amount_cents({"amount": cells[side]})
+    if cents is None:
+        return None, None, [(side, AMOUNT_REFUSED)]
+    return cents, SIDE_DIRECTIONS[side], []
 
 
 def refuse_not_begun(period, current):
@@ -111,10 +212,7 @@ def read_statement(content, estate_id, period, first_day, last_day):
     reader = csv.reader(io.StringIO(_text(content)))
     lines, errors, references, alike = [], [], set(), Counter()
     try:
-        header = next(reader, None)
-        if header is None:
-            raise bad_file("the file is empty")
-        found = _header(header)
+        found = _headings_row(reader)
         for row in reader:
             if not any(cell.strip() for cell in row):
                 continue
@@ -122,17 +220,13 @@ def read_statement(content, estate_id, period, first_day, last_day):
                 raise bad_file(f"at most {MAX_ROWS} lines in one import")
             number = reader.line_num
             cells = {name: (row[i].strip() if i < len(row) else "") for name, i in found.items()}
-            day = sheet_dates.day(cells.get("date"))
-            cents = _amount_cents(cells)  # the imports' one reading of an amount
-            direction = DIRECTIONS.get(unicodedata.normalize("NFKC", cells.get("direction") or "").strip().lower())
+            day = _day(cells.get("date"))
+            cents, direction, money_refused = _money(cells)
             reference = unicodedata.normalize("NFKC", cells.get("reference") or "").strip()
             refused = []
             if day is None or not first_day <= day <= last_day:
                 refused.append(("date", DATE_REFUSED))
-            if cents is None:
-                refused.append(("amount_cents" if cells.get("amount_cents") else "amount", AMOUNT_REFUSED))
-            if direction is None:
-                refused.append(("direction", DIRECTION_REFUSED))
+            refused.extend(money_refused)
             if not refused and reference and (reference.lower(), direction) in references:
                 refused.append(("reference", REFERENCE_TWICE))
             if refused:

@@ -145,3 +145,52 @@ def test_a_line_whose_reference_names_an_entry_of_other_money_is_flagged_not_mat
     assert shown["lines_unmatched"][0]["reference_entry"]["amount_cents"] == 50000
     # a line whose reference names nothing of ours, or an entry of its own money, has none
     assert "reference_entry" not in bs.match([line("l9", "2026-11-05", 10, reference="NONE")], [], 3)["lines_unmatched"][0]
+
+
+# -- the layout most Chinese banks export: separate 借方金额 / 贷方金额 columns, an account header block above
+# the headings row, GBK text (found by review r4) -------------------------------------------------------------
+
+ICBC = ("中国工商银行账户明细\n"
+        "账号：,6222020200112233445,户名：,某某物业服务有限公司\n"
+        "起止日期：,2026-11-01,至,2026-11-30\n"
+        "\n"
+        "交易日期,摘要,对方户名,对方账号,借方发生额,贷方发生额,余额,交易流水号\n"
+        "2026-11-03,转账,张三,6217000011112222,,\"1,234.50\",\"51,234.50\",ICBC0001\n"
+        "2026-11-04,手续费,,,5.00,,\"51,229.50\",ICBC0002\n"
+        "2026-11-05,转账,李四,6217000033334444,,300.00,\"51,529.50\",\n")
+
+
+def test_an_icbc_export_with_debit_and_credit_columns_and_an_account_block_in_gbk_is_read():
+    lines, errors = read(ICBC, "gbk")
+    assert errors == []
+    assert [(l["line"], l["date"], l["direction"], l["amount_cents"], l["reference"], l["counterparty"]) for l in lines] \
+        == [(6, "2026-11-03", "in", 123450, "ICBC0001", "张三"), (7, "2026-11-04", "out", 500, "ICBC0002", ""),
+            (8, "2026-11-05", "in", 30000, "", "李四")]  # 贷方 is money in, 借方 out; line numbers as the file's
+    assert "6217000011112222" not in repr(lines)  # the counterparty's account number is not kept
+
+
+def test_a_ccb_and_an_abc_export_are_read_with_their_own_headings():
+    ccb = ("账户名称,某某物业\n账号,4400123456789\n"
+           "交易时间,借方发生额（支取）,贷方发生额（收入）,余额,对方户名,摘要,账户明细编号-交易流水号\n"
+           "2026/11/06,0.00,88.00,100.00,王五,物业费,CCB-9\n"
+           "2026/11/07,12.00,0.00,88.00,,短信费,CCB-10\n")  # the other column 0.00, as CCB fills it
+    lines, errors = read(ccb, "gbk")
+    assert errors == []
+    assert [(l["direction"], l["amount_cents"], l["line"]) for l in lines] == [("in", 8800, 4), ("out", 1200, 5)]
+    abc = "交易日期,支出金额,收入金额,账户余额,对方户名,交易流水号\n20261108,,66.60,1.00,赵六,ABC1\n"
+    lines, errors = read(abc)
+    assert errors == [] and (lines[0]["direction"], lines[0]["amount_cents"]) == ("in", 6660)
+
+
+def test_a_line_with_both_or_neither_of_its_debit_and_credit_filled_is_refused_with_its_reason():
+    lines, errors = read("交易日期,借方金额,贷方金额,交易流水号\n2026-11-03,5.00,6.00,A\n2026-11-03,,,B\n"
+                         "2026-11-03,,-,C\n2026-11-03,abc,,D\n2026-11-03,,7.00,E\n")
+    assert [l["reference"] for l in lines] == ["E"]
+    assert [(e["row"], e["field"], e["message"]) for e in errors] == [
+        (2, "amount", bs.BOTH_SIDES), (3, "amount", bs.NEITHER_SIDE), (4, "amount", bs.NEITHER_SIDE),
+        (5, "debit", bs.AMOUNT_REFUSED)]
+
+
+def test_a_file_whose_headings_row_is_not_within_its_first_lines_is_refused():
+    with pytest.raises(InvalidInput):
+        read("账号：,123\n户名：,某某\n交易日期,借方金额,余额\n2026-11-03,5,6\n")  # no 贷方 column, no direction
