@@ -1489,6 +1489,11 @@ ZH = {
         '必填（YYYY-MM）',
     "the entry is of other money than the statement's line (its direction or amount)":
         '该分录与对账单行的款项不符（收支方向或金额不同）',
+    # a line confirmed as another entry, confirmed again without saying it replaces that (found by review r4)
+    "the line is confirmed as another entry already: confirm it again saying it replaces that":
+        '该行已确认为另一笔分录：如需改为此分录，请确认替换原确认',
+    "must be true to replace the line's earlier confirmation":
+        '替换该行原有的确认时须勾选替换',
     "the entry is confirmed as another line's already":
         '该分录已确认对应另一对账单行',
     "the bank statement matching is the accountant's and the manager's":

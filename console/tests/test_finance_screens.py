@@ -2138,3 +2138,30 @@ def test_the_statement_page_says_both_layouts_it_reads_and_names_a_refused_debit
     assert "借方金额 / 贷方金额" in page and "每行只填其中一列" in page and "账号、户名、起止日期" in page
     assert "收支（收入/支出，或 贷/借）" in page  # the amount-and-direction layout still read
     assert "<td>贷方金额</td>" in page  # the refused line's column by its label
+
+
+def test_a_line_confirmed_meanwhile_as_another_entry_is_replaced_only_once_the_accountant_says_so(client, fake):
+    # a second tab confirmed the line as another entry of its money: the API's 409, the page asks (found by review r4)
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/bank-reconciliation", BANK_REPORT)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/bank-statements/lines/bsl_1/confirm", problem(
+        409, "Conflict", detail="the line is confirmed as another entry already: confirm it again saying it replaces that",
+        errors=[{"field": "data.replaces", "message": "must be true to replace the line's earlier confirmation"}]))
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    token = csrf_of(client)
+    answer = client.post("/accounts/bank-statements/lines/bsl_1/confirm",
+                         data={"csrf_token": token, "entry_id": "jrn_1", "period": "2026-11", "idempotency_key": "k1"})
+    assert answer.status_code == 302
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "该行已确认为另一笔分录" in page and "data-bank-replace" in page
+    ask = page.split("data-bank-replace")[1].split("</form>")[0]
+    assert 'name="replaces" value="yes"' in ask and 'value="jrn_1"' in ask and "替换原确认" in ask
+    assert "data-bank-replace" not in client.get(answer.headers["Location"]).get_data(as_text=True)  # asked once
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/bank-statements/lines/bsl_1/confirm",
+            {**BANK_LINE, "confirmed_entry": "jrn_1", "confirmed_by": "acc", "confirmed_at": "2026-11-30T03:00:00Z"})
+    answer = client.post("/accounts/bank-statements/lines/bsl_1/confirm",
+                         data={"csrf_token": token, "entry_id": "jrn_1", "period": "2026-11", "replaces": "yes",
+                               "idempotency_key": "k1-r-bsl_1"})
+    sent = [c for c in fake.calls if c["path"].endswith("/bsl_1/confirm")]
+    assert sent[0]["json"] == {"entry_id": "jrn_1"} and sent[-1]["json"] == {"entry_id": "jrn_1", "replaces": True}
+    assert answer.status_code == 302 and "已确认匹配" in client.get(answer.headers["Location"]).get_data(as_text=True)

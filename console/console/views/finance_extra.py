@@ -493,8 +493,9 @@ def bank_statements():
         return render_template("finance/bank_statements.html", period=period, report=report, job=job,
                                candidates=_candidates(report) if report else {}, key=common.form_key(),
                                households=common.household_labels() if report else {},
-                               problem=problem or common.take_problem())
+                               replacing=replacing, problem=problem or common.take_problem())
 
+    replacing = session.pop("bank_replace", None)  # a confirmation the API refused as replacing another
     # a month the API refuses (one not begun, one before the estate's records): said above the form
     report, refused = common.write(
         lambda: g.api.get(g.api.estate(g.user.estate_id, "reports/bank-reconciliation"), period=period),
@@ -535,9 +536,26 @@ def import_bank_statement():
 def confirm_bank_match(line_id):
     """A suggested match confirmed, or a line with no entry confirmed as an entry of its money."""
     form = request.form
-    return common.post_and_back(f"bank-statements/lines/{quote(line_id, safe='')}/confirm",
-                                {"entry_id": form.get("entry_id", "").strip()}, _statement_page(), "bank.confirmed",
-                                idempotency_key=_key(form))
+    body = {"entry_id": form.get("entry_id", "").strip()}
+    if form.get("replaces") == "yes":  # asked on the page after the API's 409 (below)
+        body["replaces"] = True
+
+    def confirm():
+        try:
+            return g.api.post(g.api.estate(g.user.estate_id, f"bank-statements/lines/{quote(line_id, safe='')}/confirm"),
+                              body, idempotency_key=_key(form))
+        except ApiProblem as problem:
+            # the line confirmed as another entry meanwhile (another tab, another accountant): the
+            # page asks whether this one replaces it, never overwriting unasked (found by review r4)
+            if problem.status == 409 and any(e.get("field") == "data.replaces" for e in problem.errors or []):
+                session["bank_replace"] = {"line_id": line_id, "entry_id": body["entry_id"]}
+            raise
+
+    _answer, refused = common.act(confirm, _statement_page())
+    if refused:
+        return refused
+    common.done("bank.confirmed")
+    return redirect(_statement_page())
 
 
 @bp.post("/bank-statements/lines/<line_id>/explain")

@@ -51,12 +51,13 @@ from decimal import Decimal, InvalidOperation
 
 from estate_common import ids, job_scopes, personal_data, sheet_dates
 from estate_common.text import number_text
-from estate_common.errors import BusinessRuleViolation, Forbidden, InvalidInput, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, field_error
 
 from . import opening_balance_imports
 from .opening_balance_imports import MAX_ROWS, _amount_cents, _header_map, _text, bad_file, decode
 
 __all__ = ["JOB_KIND", "check", "decode", "read_statement", "match", "merge_upload", "refuse_confirmation",
+           "refuse_replacing",
            "public_line", "public_report", "require_reader", "explanation", "confirmation"]
 
 JOB_KIND = job_scopes.BANK_STATEMENT_IMPORT
@@ -91,6 +92,8 @@ NEITHER_SIDE = "has an amount in neither its debit (借方) nor its credit (贷�
 REFERENCE_TWICE = "names a reference an earlier line of the file has"
 OTHER_MONEY = "the entry is of other money than the statement's line (its direction or amount)"
 CONFIRMED_ELSEWHERE = "the entry is confirmed as another line's already"
+CONFIRMED_OTHERWISE = "the line is confirmed as another entry already: confirm it again saying it replaces that"
+REPLACES_NEEDED = "must be true to replace the line's earlier confirmation"
 
 
 def _error(number, field, message):
@@ -370,6 +373,15 @@ def public_line(line, roles):
 def require_reader(roles):
     if not READERS & set(roles):
         raise Forbidden("the bank statement matching is the accountant's and the manager's")
+
+
+def refuse_replacing(line, entry, replaces):
+    """A line confirmed as one entry is confirmed as another only when the request says it replaces
+    that confirmation (409): a second tab's, or a second accountant's, confirmation silently took
+    the place of the first (found by review r4). The same entry again is no change."""
+    earlier = line.get("confirmed_entry")
+    if earlier and earlier != entry["_id"] and not replaces:
+        raise Conflict(CONFIRMED_OTHERWISE, [field_error("data.replaces", REPLACES_NEEDED)])
 
 
 def confirmation(line, entry, lines, user, now_iso):

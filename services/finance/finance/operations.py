@@ -1724,7 +1724,8 @@ def bank_reconciliation(db, caller, estate_id, period):
 
 
 def confirm_bank_match(db, caller, estate_id, line_id, data):
-    """A suggested match (or another entry of the line's money) confirmed by the accountant."""
+    """A suggested match (or another entry of the line's money) confirmed by the accountant; a line
+    confirmed as another entry already only with ``replaces`` (409, ``bank_statements.refuse_replacing``)."""
     bank_statements.require_reader(caller.roles)
     period = store.get_statement_line(db, estate_id, line_id)["period"]
     with bank_statement_lock(db, estate_id, period):
@@ -1734,6 +1735,7 @@ def confirm_bank_match(db, caller, estate_id, line_id, data):
         if entry is None:
             raise NotFound(f"no bank journal entry {data['entry_id']} of {period}",
                            [field_error("data.entry_id", "names no bank journal entry of the statement's month")])
+        bank_statements.refuse_replacing(line, entry, data.get("replaces"))
         fields = bank_statements.confirmation(line, entry, store.statement_lines(db, estate_id, period),
                                               caller.user, clock.to_iso(clock.now()))
         line = store.set_statement_line(db, estate_id, line_id, fields)

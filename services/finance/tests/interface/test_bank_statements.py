@@ -8,7 +8,7 @@ import base64
 import pytest
 
 from estate_common import contracts
-from estate_common.errors import BusinessRuleViolation, Forbidden, InvalidInput
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput
 
 from .test_service import ACCOUNTANT, CASHIER, ESTATE, MANAGER, acting, finance, pay  # noqa: F401 (fixture)
 
@@ -245,3 +245,27 @@ def test_a_line_whose_reference_names_a_payment_reversed_and_posted_again_is_mat
     assert shown["lines_unmatched"] == [] and shown["totals"]["lines_unmatched"]["reference_differs"] == 0
     assert sorted((e["kind"], e["amount_cents"]) for e in shown["entries_unmatched"]) == \
         [("payment", 50000), ("reversal", 50000)]  # the pair, netting each other
+
+
+def test_a_line_confirmed_as_one_entry_is_confirmed_as_another_only_when_the_request_replaces_it(finance):
+    """Two tabs: one accountant confirms the 282.00 line as one transfer, another (a page read before)
+    as the other transfer of 282.00: it silently overwrote the first (found by review r4)."""
+    _wechat, first, _cash, _card = posted(finance)
+    second = pay(finance, "hh_1", 28200, "transfer")
+    upload(finance, STATEMENT)
+    shown = report(finance)
+    line = next(m["line"] for m in shown["matched"] if m["line"]["amount_cents"] == 28200)
+    entry_of = {e["ref_id"]: e["id"] for e in [m["entry"] for m in shown["matched"]] + shown["entries_unmatched"]}
+    acting(finance, ACCOUNTANT)
+    finance.confirm_bank_match({"estate_id": ESTATE, "id": line["id"], "data": {"entry_id": entry_of[first["id"]]}})
+    again = finance.confirm_bank_match({"estate_id": ESTATE, "id": line["id"],
+                                        "data": {"entry_id": entry_of[first["id"]]}})  # the same: nothing to ask
+    assert again["confirmed_entry"] == entry_of[first["id"]]
+    with pytest.raises(Conflict) as refused:
+        finance.confirm_bank_match({"estate_id": ESTATE, "id": line["id"], "data": {"entry_id": entry_of[second["id"]]}})
+    assert refused.value.errors[0]["field"] == "data.replaces"
+    assert finance.db.bank_statement_lines.find_one({"_id": line["id"]})["confirmed_entry"] == entry_of[first["id"]]
+    payload = {"estate_id": ESTATE, "id": line["id"], "data": {"entry_id": entry_of[second["id"]], "replaces": True}}
+    contracts.load().check_rpc_input("finance", "confirm_bank_match", payload)
+    replaced = finance.confirm_bank_match(payload)
+    assert replaced["confirmed_entry"] == entry_of[second["id"]]
