@@ -14,7 +14,7 @@ import logging
 import random
 import time
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import partial
 from itertools import islice
 
@@ -1562,10 +1562,22 @@ def settle_day(db, outbox, caller, estate_id, data):
             if _settled(db, estate_id, data["cashier"], data["date"]):
                 raise Conflict(f"{data['cashier']}'s day {data['date']} is settled already")
         settlement = journals.settlement(estate_id, data, journals.uncovered(entries, shifts), now, caller.user,
-                                         late=late, shifts=shifts, float_cents=rules["cash_float_cents"])
+                                         late=late, shifts=shifts,
+                                         float_cents=drawer_float(db, estate_id, data["date"], rules, now))
         events = [outbox.event("day_settled_late", estate_id, journals.late_settlement_data(settlement))] if late else []
         settlement = store.insert_settlement(db, outbox, settlement, events)
     return public(settlement)
+
+
+def drawer_float(db, estate_id, day, rules, now):
+    """The float (备用金) a cashier's ``day`` is counted with: the estate's ``cash_float_cents`` in force
+    at the day's end (the settings' history), today's for a day not over. A day settled the next day
+    (日结 late), the float changed that morning, was counted with the new one, read short or over by
+    the change and an explanation asked for money nobody lost (found by review r4)."""
+    end = calendar.day_start(date.fromisoformat(day) + timedelta(days=1), rules["timezone"])
+    if end > now:
+        return rules["cash_float_cents"]
+    return store.rules_as_of(db, estate_id, clock.to_iso(end))["cash_float_cents"]
 
 
 def unsettled_days(db, estate_id, filters, limit=None, cursor=None):

@@ -120,6 +120,13 @@ def rules_for(db, estate_id):
     return rules_of(db, estate_id, estate(db, estate_id))
 
 
+def rules_as_of(db, estate_id, as_of):
+    """``rules_for`` with the estate's settings in force at ``as_of`` (ISO: ``settings``' history):
+    a past day's float counted at its late settlement (``operations.drawer_float``)."""
+    numbers = settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA, minima=MINIMA, as_of=as_of)
+    return numbers | {"timezone": calendar.timezone_of(estate(db, estate_id))}
+
+
 def rules_of(db, estate_id, copy):
     """``rules_for`` from the estate's ``copy`` the caller read (None before it came), for one
     that reads more of it (its ``retired_at``: ``operations.months_not_billed``)."""

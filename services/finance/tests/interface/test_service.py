@@ -1333,6 +1333,32 @@ def test_the_drawer_s_float_is_counted_with_its_cash_by_the_estate_s_setting_or_
     assert journals.cash_count({"counted_cash_cents": 0}, -21002)["cash_difference_cents"] == 0  # as before
 
 
+def test_a_day_settled_the_next_day_counts_the_float_in_force_when_its_drawer_was_in_use(finance):
+    """日结 done the next day, the float changed this morning: yesterday's drawer held yesterday's
+    300.00, counted against today's 500.00 it read 200.00 short, an explanation asked for money
+    nobody lost (found by review r4). The float is the one in force at the day's end (a change during
+    the day is that day's, as the float first set at noon is)."""
+    approved(finance)
+    run(finance)
+    acting(finance, MANAGER)
+    finance.update_settings({"estate_id": ESTATE, "data": {"cash_float_cents": 30000}})
+    clock.freeze(NOW + timedelta(hours=1))
+    pay(finance, "hh_1", 21002, "cash")  # 2026-11-23, the drawer opened with 300.00
+    clock.freeze(NOW + timedelta(days=1))
+    acting(finance, MANAGER)
+    finance.update_settings({"estate_id": ESTATE, "data": {"cash_float_cents": 50000}})  # from today on
+    acting(finance, CASHIER)
+    settled = finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "wang",
+                                                                "counted_cash_cents": 51002}})
+    assert (settled["float_cents"], settled["expected_cash_cents"], settled["cash_difference_cents"]) == \
+        (30000, 51002, 0)
+    pay(finance, "hh_2", 28200, "cash")  # today's drawer opened with the new float
+    acting(finance, CASHIER)
+    today = finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-24", "cashier": "wang",
+                                                              "counted_cash_cents": 78200}})
+    assert (today["float_cents"], today["cash_difference_cents"]) == (50000, 0)
+
+
 def test_the_month_s_drawer_differences_say_the_float_each_was_counted_with(finance):
     """The month's reconciliation listed a drawer counted at 572.00, 10.00 short, beside a cash journal
     of 282.00: the float it was counted with (300.00), and so the cash expected, said nowhere, its
