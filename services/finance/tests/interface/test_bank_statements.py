@@ -269,3 +269,22 @@ def test_a_line_confirmed_as_one_entry_is_confirmed_as_another_only_when_the_req
     contracts.load().check_rpc_input("finance", "confirm_bank_match", payload)
     replaced = finance.confirm_bank_match(payload)
     assert replaced["confirmed_entry"] == entry_of[second["id"]]
+
+
+def test_an_icbc_export_in_gbk_with_its_account_block_and_debit_credit_columns_is_uploaded_and_matched(finance):
+    """The bank's own export, as the accountant downloads it (found by review r4)."""
+    wechat, transfer, _cash, _card = posted(finance)
+    export = ("账号：,6222020200112233445\n户名：,某某物业服务有限公司\n\n"
+              "交易日期,摘要,对方户名,对方账号,借方发生额,贷方发生额,余额,交易流水号\n"
+              "2026-11-23,微信收款,张三丰,,,100.00,100.00,4200009\n"
+              "2026-11-25,转账,李四,6217000011112222,,282.00,382.00,\n"
+              "2026-11-26,手续费,,,5.00,,377.00,\n"
+              "2026-11-26,冲正,,,1.00,1.00,377.00,\n").encode("gbk")
+    job = upload(finance, export)
+    assert job["status"] == "succeeded"
+    assert (job["result"]["lines"], job["result"]["rejected"]) == (3, 1)
+    assert [(e["row"], e["field"]) for e in job["result"]["errors"]] == [(8, "amount")]  # the file's line
+    shown = report(finance)
+    pairs = {m["line"]["amount_cents"]: (m["entry"]["ref_id"], m["how"]) for m in shown["matched"]}
+    assert pairs == {10000: (wechat["id"], "reference"), 28200: (transfer["id"], "amount_date")}
+    assert [(l["direction"], l["amount_cents"]) for l in shown["lines_unmatched"]] == [("out", 500)]
