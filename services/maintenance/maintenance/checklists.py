@@ -50,12 +50,25 @@ def new_checklist(checklist_id, estate_id, data, now, actor):
             "items": items, "created_at": stamp, "updated_at": stamp, "created_by": actor}
 
 
+# on a checklist: what first used it (``inspection``, ``plan``: ``store.checklist_use``'s), set in its write path by
+# the use itself, so an edit decided before the use is decided again after it (review r7 of h7)
+USED_BY = "_used_by"
+
+
+def used(checklist, what):
+    """The checklist marked used by ``what`` (a ``Change``), or None when it is marked already."""
+    return None if checklist.get(USED_BY) else Change({USED_BY: what})
+
+
 def edited(checklist, data, used, now, actor):
     """A checklist's ``name`` and/or ``items`` changed (an operator's 防汛防台 checklist made the
     estate's own before its staff tick it): held to a new checklist's rules (``new_checklist``), the
     target kept. ``used``: why it may not change any more (``inspection``: one was opened with it,
     ``plan``: a plan schedules it), else None: a 409 then, as an inspection keeps the items it was opened with and a
-    plan opens its inspections with the checklist's. A ``Change`` with ``checklist_updated``."""
+    plan opens its inspections with the checklist's; or the checklist's own mark of its first use,
+    ``USED_BY``, read in the write path, where a use between the look and the write went unseen). A
+    ``Change`` with ``checklist_updated``."""
+    used = used or checklist.get(USED_BY)
     if used == "inspection":
         raise Conflict("the checklist is in use: an inspection was opened with it",
                        [field_error("id", "is used by an inspection")])

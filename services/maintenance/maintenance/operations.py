@@ -522,6 +522,7 @@ def open_plan_inspections(db, outbox, plan, equipment, dates, now):
     checklist = store.find(db, "checklists", estate_id, plan["checklist_id"])
     if checklist is None:
         return 0
+    checklist = _checklist_used(db, outbox, checklist, "plan")
     for due_on in dates:
         inspection_id = checklists.plan_inspection_id(estate_id, plan["_id"], due_on)
         store.create(db, outbox, "inspections", estate_id, inspection_id,
@@ -553,6 +554,8 @@ def create_maintenance_plan(db, outbox, caller, estate_id, data):
 
     plan_id = caller.created_id("plan", estate_id)
     plan = store.create(db, outbox, "maintenance_plans", estate_id, plan_id, new)
+    if plan.get("checklist_id") and (checklist := store.find(db, "checklists", estate_id, plan["checklist_id"])):
+        _checklist_used(db, outbox, checklist, "plan")  # an edit decided meanwhile decided again
     open_plan_orders(db, outbox, plan, now, ledger.horizon(now, rules), rules["timezone"])
     return public(store.find(db, "maintenance_plans", estate_id, plan_id))
 
@@ -580,6 +583,13 @@ def create_checklist(db, outbox, caller, estate_id, data):
     return public(_create(db, outbox, "checklists", estate_id, checklist_id, new))
 
 
+def _checklist_used(db, outbox, checklist, what):
+    """The checklist marked used (``checklists.USED_BY``) through its write path and read as marked:
+    an edit decided before is decided again and refused, one written before is what the use takes."""
+    return _change(db, outbox, "checklists", checklist["estate_id"], checklist["_id"],
+                   lambda current: checklists.used(current, what), keyed=False)
+
+
 def update_checklist(db, outbox, caller, estate_id, checklist_id, data):
     """A checklist edited until an inspection is opened with it or a plan schedules it
     (``checklists.edited``), announced (security_patrol's copy follows)."""
@@ -593,6 +603,7 @@ def open_inspection(db, outbox, caller, estate_id, data):
     Idempotency-Key)."""
     checklist = store.referenced(db, "checklists", estate_id, data["checklist_id"], "data.checklist_id")
     equipment_id, location = checklists.target_of(checklist, data)
+    checklist = _checklist_used(db, outbox, checklist, "inspection")  # its items as no edit changes them now
     equipment = equipment_id and store.referenced(db, "equipment", estate_id, equipment_id, "data.equipment_id")
     inspection_id = caller.created_id("insp", estate_id)
     return public(store.create(db, outbox, "inspections", estate_id, inspection_id, lambda: checklists.new_inspection(

@@ -255,3 +255,51 @@ def test_an_edit_is_held_to_a_new_checklist_s_rules_and_writes_nothing(engineeri
     assert refused.value.errors[0]["field"] == field
     shown = engineering.get_checklist({"estate_id": ESTATE, "id": engineering.checklist["id"]})
     assert [i["code"] for i in shown["items"]] == ["P1", "P2", "P3"]
+
+
+# -- an edit racing the checklist's first use (review r7 of h7) --------------------------------------
+
+def test_an_inspection_opened_while_an_edit_is_decided_refuses_the_edit(engineering, monkeypatch):
+    """review r7 of h7: the edit looked for an inspection using the checklist, then wrote the items; an
+    inspection opened between the two (a technician opening it as the manager saves) was opened with
+    the items the checklist no longer has, and the checklist was edited after its first use. The
+    inspection marks the checklist in its write path, so the edit's write is decided again: a 409."""
+    looked = store.checklist_use
+
+    def inspection_opened_meanwhile(db, estate_id, checklist_id):
+        found = looked(db, estate_id, checklist_id)
+        as_caller(engineering, TECHNICIAN)
+        open_on_pump(engineering)
+        as_caller(engineering, MANAGER)
+        return found
+
+    monkeypatch.setattr(store, "checklist_use", inspection_opened_meanwhile)
+    as_caller(engineering, MANAGER)
+    with pytest.raises(Conflict) as refused:
+        edit(engineering, engineering.checklist["id"], {"items": [
+            {"code": "P9", "label": "Sandbags at the pump room door", "kind": "pass_fail"}]})
+    assert refused.value.errors[0]["field"] == "id" and "inspection" in refused.value.errors[0]["message"]
+    shown = engineering.get_checklist({"estate_id": ESTATE, "id": engineering.checklist["id"]})
+    assert [i["code"] for i in shown["items"]] == ["P1", "P2", "P3"]
+    assert not [e for e in engineering.outbox.published if e["event_type"] == "checklist_updated"]
+    assert "_used_by" not in shown and shown["updated_at"] == engineering.checklist["updated_at"]
+
+
+def test_an_edit_saved_while_an_inspection_opens_gives_it_the_edited_items(engineering, monkeypatch):
+    """review r7 of h7: the inspection read the checklist, an edit was saved, and the inspection was
+    opened with the items of before the edit: the inspection takes the items of the checklist as its
+    mark leaves it."""
+    read = store.referenced
+    edited_items = [{"code": "P9", "label": "Sandbags at the pump room door", "kind": "pass_fail"}]
+
+    def edited_meanwhile(db, collection, estate_id, doc_id, field):
+        found = read(db, collection, estate_id, doc_id, field)
+        if collection == "checklists":
+            as_caller(engineering, MANAGER)
+            edit(engineering, doc_id, {"items": edited_items})
+            as_caller(engineering, TECHNICIAN)
+        return found
+
+    monkeypatch.setattr(store, "referenced", edited_meanwhile)
+    inspection = open_on_pump(engineering)
+    assert [i["code"] for i in inspection["items"]] == ["P9"]
