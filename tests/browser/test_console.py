@@ -203,6 +203,11 @@ def test_a_failed_reading_in_an_inspection_opens_a_work_order(api, settings):
     run_scenario("inspection_with_finding", {**settings, "checklist_name": name})
 
 
+def test_the_operator_writes_a_checklist_in_two_estates_and_one_makes_it_its_own(settings):
+    """review r7 of h7: 多小区检查表 and 修改 in Debian's Chromium, as their siblings are."""
+    run_scenario("operator_checklist_across", {**settings, "checklist_name": "防汛防台准备 " + uuid.uuid4().hex[:4]})
+
+
 def test_a_technician_corrects_a_pump_s_custom_value_in_the_ledger(api, settings):
     api.post(f"/api/v1/estates/{settings['estate_id']}/custom-fields", {
         "resource": "equipment", "key": "brand", "label": {"zh": "品牌", "en": "Brand"}, "type": "text"})
