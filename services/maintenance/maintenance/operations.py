@@ -900,11 +900,14 @@ def emergency_month(db, estate_id, filters):
 def keep_entrapment_release(db, event):
     """An entrapment's passengers out (security patrol's ``entrapment_released``, or the release its
     ``incident_closed`` carries): kept by the incident's order, the round's it took over when it names
-    the anomaly (``store.keep_release``); an incident of another type, or closed unreleased, keeps none."""
+    the anomaly (``store.keep_release``; the closing names none: the take-over kept here does, where its
+    release was kept by the incident's own order, which such an incident never has: review r7 of h7);
+    an incident of another type, or closed unreleased, keeps none."""
     estate_id, data = event["estate_id"], event["data"]
     if not data.get("release"):
         return
-    source = ("patrol_anomaly", data["anomaly_id"]) if data.get("anomaly_id") else ("incident", data["id"])
+    anomaly_id = data.get("anomaly_id") if "anomaly_id" in data else store.anomaly_taken_over_by(db, estate_id, data["id"])
+    source = ("patrol_anomaly", anomaly_id) if anomaly_id else ("incident", data["id"])
     store.keep_release(db, estate_id, domain.work_order_id(estate_id, *source), data["id"], data["release"],
                        event["event_id"])
 

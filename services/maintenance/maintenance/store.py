@@ -78,7 +78,8 @@ INDEXES = {
     "request_households": [([("estate_id", 1)], {})],
     "joined_requests": [([("estate_id", 1)], {})],
     # an incident's take-over of a patrol anomaly's order that came before the order (natural id)
-    "incident_takeovers": [([("estate_id", 1)], {})],
+    "incident_takeovers": [([("estate_id", 1)], {}),
+                           ([("estate_id", 1), ("data.id", 1)], {})],  # by its incident (anomaly_taken_over_by)
     # an entrapment's release (困人解救) by the order of its incident (natural id): 本月抢险 shows it
     "entrapment_releases": [([("estate_id", 1), ("work_order_id", 1)], {})],
     "technicians_left": [([("estate_id", 1)], {})],
@@ -334,6 +335,12 @@ def kept_takeover(db, estate_id, anomaly_id):
 
 def _takeover_id(estate_id, anomaly_id):
     return ids.natural_id("itko", estate_id, anomaly_id)
+
+
+def anomaly_taken_over_by(db, estate_id, incident_id):
+    """The anomaly whose order the incident took over (its take-over kept, ``keep_takeover``), or None."""
+    kept = db.incident_takeovers.find_one({"estate_id": estate_id, "data.id": incident_id}, {"anomaly_id": 1})
+    return kept and kept["anomaly_id"]
 
 
 def keep_release(db, estate_id, work_order_id, incident_id, release, event_id):

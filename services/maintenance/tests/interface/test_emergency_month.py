@@ -172,3 +172,19 @@ def test_an_entrapment_that_took_over_a_rounds_order_shows_its_release_on_that_o
         "id": "inc_2", "number": "INC-2026-000010", "anomaly_id": "an_lift", "release": RELEASE}))
     [item] = engineering.emergency_month({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]
     assert item["id"] == order_id and item["release"] == RELEASE
+
+
+def test_an_entrapment_released_before_it_was_told_that_took_over_a_rounds_order_shows_it_on_that_order(engineering):
+    """review r7 of h7: an entrapment released before entrapment_released existed is told of by its
+    closing alone, which names no anomaly: its release was kept by the incident's own order, which an
+    incident taking over a round's order never has, and the round's order on 本月抢险 showed none. The
+    take-over maintenance keeps names the order."""
+    order_id = anomaly(engineering, "an_lift", emergency=False)
+    engineering.incident_took_over_order(event("security_patrol", "incident_took_over_order", ESTATE, {
+        "id": "inc_2", "number": "INC-2026-000010", "type": "elevator_entrapment", "anomaly_id": "an_lift",
+        "emergency": True, "opened_at": clock.to_iso(REPORTED)}))
+    engineering.keep_closed_incident_release(closed("inc_2", "elevator_entrapment", RELEASE))
+    [item] = engineering.emergency_month({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]
+    assert item["id"] == order_id and item["release"] == RELEASE
+    assert engineering.emergency_month({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["totals"][
+        "released"] == 1
