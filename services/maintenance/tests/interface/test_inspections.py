@@ -303,3 +303,19 @@ def test_an_edit_saved_while_an_inspection_opens_gives_it_the_edited_items(engin
     monkeypatch.setattr(store, "referenced", edited_meanwhile)
     inspection = open_on_pump(engineering)
     assert [i["code"] for i in inspection["items"]] == ["P9"]
+
+
+def test_each_edit_is_announced_later_than_the_one_before_whatever_the_clock_says(engineering):
+    """review r7 of h7: security patrol's copy takes an edit only when its updated_at is later than the
+    copy's; two edits in one millisecond, or the second on a replica whose clock is behind, announced
+    the same or an earlier updated_at, and the copy kept the first edit for good. Each edit's updated_at
+    is after the one before it."""
+    as_caller(engineering, MANAGER)
+    checklist_id = engineering.checklist["id"]
+    first = edit(engineering, checklist_id, {"name": "Pump room, typhoon"})
+    second = edit(engineering, checklist_id, {"name": "Pump room, typhoon II"})  # the same frozen instant
+    clock.freeze(NOW - timedelta(seconds=2))  # a replica two seconds behind
+    third = edit(engineering, checklist_id, {"name": "Pump room, typhoon III"})
+    stamps = [e["data"]["updated_at"] for e in engineering.outbox.published if e["event_type"] == "checklist_updated"]
+    assert stamps == [first["updated_at"], second["updated_at"], third["updated_at"]]
+    assert stamps == sorted(set(stamps)) and stamps[0] > engineering.checklist["updated_at"]
