@@ -4764,3 +4764,21 @@ def test_a_repair_from_a_handover_defect_says_its_channel_was_the_handover_not_a
     assert "<dd>空置房巡检</dd>" in page
     en = client.get("/desk/requests/sr_5", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "<dd>Vacant-unit inspection</dd>" in en
+
+
+def test_a_weeks_share_of_the_valid_complaint_target_is_said_as_precisely_as_its_figure_is_judged(client, fake):
+    """review r7 of h7: a November week's target, 1 % × 7 ÷ 30 (0.2333 %), was said "< 0.2%" beside a rate
+    of 0.2% judged met: the chart said a figure met a target it did not seem to. A target one decimal
+    rounds is said to two (< 0.23%); the month's 1 % stays < 1.0%."""
+    sign_in(client, fake, roles=("manager",))
+    rate = {"numerator": 2, "denominator": 1000, "value": 0.002, "unit": "ratio", "target": 0.01 * 7 / 30,
+            "note": "target: below the week's share of the month's target, 7 of the month's 30 days"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/kpis", {"period": "2026-W48", "unavailable": [],
+                                                       "kpis": {"valid_complaint_rate": rate}})
+    en = client.get("/manager/kpis?period=2026-W48&scope=estate", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "&lt; 0.23%" in en and "&lt; 0.2%" not in en
+    month = {**rate, "target": 0.01, "note": "target: below"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/kpis", {"period": "2026-11", "unavailable": [],
+                                                       "kpis": {"valid_complaint_rate": month}})
+    en = client.get("/manager/kpis?period=2026-11&scope=estate", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "&lt; 1.0%" in en

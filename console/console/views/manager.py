@@ -1113,7 +1113,16 @@ def _target_bound(name, kpi, unit):
     how = _bound(name)
     if how == "≤" and not target:  # at most none: none
         how = "="
-    return how, _shown(target, unit) if target else "0"
+    return how, _target_shown(target, unit) if target else "0"
+
+
+def _target_shown(target, unit):
+    """A target as a figure is shown (``_shown``: one decimal of a percentage), to two decimals where
+    one rounds it: a week's share of the valid-complaint rate's 1 % (7 ÷ 30 of it, 0.2333 %) read
+    "< 0.2%" beside a rate of 0.2% judged met (review r7 of h7)."""
+    if unit == "ratio" and round(target * 100, 1) != round(target * 100, 6):
+        return f"{target * 100:.2f}%"
+    return _shown(target, unit)
 
 
 def _common_note(name, rows):
