@@ -4782,3 +4782,26 @@ def test_a_weeks_share_of_the_valid_complaint_target_is_said_as_precisely_as_its
                                                        "kpis": {"valid_complaint_rate": month}})
     en = client.get("/manager/kpis?period=2026-11&scope=estate", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "&lt; 1.0%" in en
+
+
+def test_the_dashboard_asked_no_period_reads_the_estates_month_and_shows_without_the_estates_list(
+        client, fake, monkeypatch):
+    """review r7 of h7: the links to this week and this month became the estates' clock, but the
+    dashboard asked with no period still read the console's month: at 10:00 on 1 December in Shanghai an
+    operator of Los Angeles estates (still 30 November there) was shown December, a month none had begun.
+    And the estates' list read for their clock, when it cannot be read (archive down: a 503), took the
+    dashboard down with it: the console's clock is used then."""
+    from datetime import datetime, timezone
+    from console.views import common
+    monkeypatch.setattr(common, "_now", lambda: datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc))
+    monkeypatch.setitem(client.application.config, "DISPLAY_TIMEZONE", "Asia/Shanghai")
+    sign_in(client, fake, username="ops", roles=("operator_admin",), estates=("*",))
+    fake.on("GET", r"/api/v1/estates", {"items": [
+        {"id": ESTATE, "code": "E1", "name": "Sunny Gardens", "timezone": "America/Los_Angeles"}], "next_cursor": None})
+    fake.on("GET", r"/api/v1/kpis", lambda body, params: {"period": params["period"], "unavailable": [], "estates": []})
+    assert client.get("/manager/kpis").status_code == 200
+    assert fake.calls[-1]["path"] == "/api/v1/kpis" and fake.calls[-1]["params"]["period"] == "2026-11"
+    fake.on("GET", r"/api/v1/estates", {"type": "about:blank", "title": "Service Unavailable", "status": 503,
+                                        "detail": "archive is unavailable"}, status=503)
+    page = client.get("/manager/kpis")
+    assert page.status_code == 200 and fake.calls[-1]["params"]["period"] == "2026-12"

@@ -101,11 +101,12 @@ KPI_ORDER = (
 @bp.get("/kpis")
 @signed_in
 def dashboard():
-    period = common.period_asked(KPI_PERIOD, common.this_month)
+    # "this week" and "this month", and the month asked with none: the estate's own clock (the display
+    # clock), or the estates' (review r7 of h7)
+    zone = _estates_zone() if _scope()[1] == "all" else None
+    period = common.period_asked(KPI_PERIOD, lambda: common.this_month(zone=zone))
     every_estate, scope, q, answer, rows, operator_wide, count = _kpi_rows(period)
     show_all = request.args.get("all") == "1"
-    # "this week" and "this month": the estate's own clock (the display clock), or the estates'
-    zone = common.estates_zone(common.each_item("/api/v1/estates", common.ESTATE_PAGES)) if scope == "all" else None
     limit = None if show_all or len(rows) <= CHART_ESTATES else CHART_ESTATES
     charts = charts_of(rows, limit, operator_wide, period)
     return render_template("manager/dashboard.html", period=period, scope=scope, charts=charts, q=q,
@@ -120,18 +121,14 @@ def _kpi_rows(period):
     """The dashboard's figures of ``period``, as its charts and its table (``kpi_table``) read them:
     ``(every_estate, scope, q, answer, rows, operator_wide, count)``, each row an estate's
     ``{name, code, kpis, over}``, the operator-wide total's a row of its own (None for one estate)."""
-    # a department's keeper (the archivist, the steward, the security supervisor) reads his estate's KPIs of his own work
-    # alone (the gateway's policy.OWN_KPIS): the view of every estate is the management's
-    every_estate = bool(set(g.user.roles) & MANAGEMENT)
-    scope = request.args.get("scope", "all") if every_estate else "estate"
+    every_estate, scope = _scope()
     q = request.args.get("q", "").strip()[:100]
     operator_wide, count = None, 1
-    if scope == "estate" and g.user.estate_id:
+    if scope == "estate":
         answer = g.api.get(g.api.estate(g.user.estate_id, "kpis"), period=period)
         rows = [{"name": common.session_estate_name(), "code": "", "kpis": answer.get("kpis", {}),
                  "over": answer.get("period_over") is True}]
     else:
-        scope = "all"
         answer = g.api.get("/api/v1/kpis", period=period)
         estates = answer.get("estates", [])
         rows = [{"name": row.get("name") or row.get("code"), "code": row.get("code") or "", "kpis": row.get("kpis", {}),
@@ -143,6 +140,16 @@ def _kpi_rows(period):
             operator_wide = {"name": i18n.translate("kpi.operator_wide"), "code": "", "kpis": answer["totals"],
                              "over": all(row.get("period_over") is True for row in estates), "to_date": False}
     return every_estate, scope, q, answer, rows, operator_wide, count
+
+
+def _scope():
+    """``(every_estate, scope)``: whether the caller reads every estate's KPIs (the management), and
+    the view asked, "estate" (the session's estate) or "all" (every estate of his)."""
+    # a department's keeper (the archivist, the steward, the security supervisor) reads his estate's KPIs of his own work
+    # alone (the gateway's policy.OWN_KPIS): the view of every estate is the management's
+    every_estate = bool(set(g.user.roles) & MANAGEMENT)
+    scope = request.args.get("scope", "all") if every_estate else "estate"
+    return every_estate, "estate" if scope == "estate" and g.user.estate_id else "all"
 
 
 @bp.get("/kpis.csv")
@@ -191,6 +198,17 @@ def _table_number(value, name):
     if name in MONEY_KPIS:
         return str((Decimal(int(value)) / 100).quantize(Decimal("0.01")))
     return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _estates_zone():
+    """The clock the caller's estates share (``common.estates_zone``); None (the display clock) when
+    their list cannot be read, where a 503 of it took the dashboard down (review r7 of h7)."""
+    try:
+        return common.estates_zone(common.each_item("/api/v1/estates", common.ESTATE_PAGES))
+    except ApiProblem as problem:
+        if problem.status < 500:
+            raise
+        return None
 
 
 def _found(row, q):
