@@ -1,6 +1,8 @@
 """The operator's typhoon night across estates (h5's probe): 跨小区事件, the incidents of every estate
 of his in one list, each opening its page in its estate; and one notice (防台通知) published in
 several estates at once, what each estate answered shown."""
+import pytest
+
 from .conftest import ESTATE, csrf_of, problem, sign_in
 from .test_department_screens import INCIDENT
 
@@ -154,3 +156,23 @@ def test_a_refused_preparation_checklist_is_shown_again_with_what_was_typed(clie
         "item_min": [""], "item_max": [""], "item_unit": [""]})
     page = answer.get_data(as_text=True)
     assert answer.status_code == 403 and 'value="排水沟已清理"' in page and 'value="k-prep-2"' in page
+
+
+@pytest.mark.parametrize("path,answers,form", [
+    ("/api/v1/checklists", "checklists", {"name": "防汛防台准备", "target": "location", "item_code": ["D1"],
+                                          "item_label": ["排水沟已清理"], "item_kind": ["pass_fail"]}),
+    ("/api/v1/notices", "notices", {"title": "台风预警", "body": "请收好阳台物品"}),
+])
+def test_an_estate_not_written_in_says_why_in_chinese(client, fake, path, answers, form):
+    """review r7 of h7: the 207's estates not written in said the service's English ("maintenance is not
+    running") on the Chinese page, where every other refusal reads the refusal catalogue's Chinese."""
+    sign_in(client, fake, username="ops", roles=("operator_admin",), estates=("*",))
+    fake.on("GET", r"/api/v1/estates$", ESTATES)
+    fake.on("POST", path, {answers: [], "failed": [
+        {"estate_id": OTHER, "status": 503, "code": "service_unavailable", "detail": "maintenance is not running",
+         "errors": []}]}, status=207)
+    page = "/across/checklists" if answers == "checklists" else "/across/notices"
+    sent = client.post(page, data={"csrf_token": csrf_of(client), "idempotency_key": "k-zh", "estate_ids": [OTHER],
+                                   **form}, headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    failed = sent.split("data-failed")[1].split("</section>")[0]
+    assert "is not running" not in failed and "未运行" in failed, failed
