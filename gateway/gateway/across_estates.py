@@ -18,7 +18,9 @@ estates are asked in parallel; the answer names each estate's outcome:
 - some written, some not (a service down, an estate's own rule): 207 ``{<answers>, failed: [{estate_id,
   status, code, detail, errors}]}``, never a silent partial write. The key's record is held with its
   body's digest (``idempotency.hold``): the same request sent again writes in the estates that failed
-  and answers the others' first records (none twice); another body under the key is a 422;
+  and answers the others' first records (none twice), an estate written in answered its record though
+  retired since (``idempotency.hold``'s ``done``: the rest could not be finished under the key, review r7
+  of h7); another body under the key is a 422;
 - none written: the first estate's refusal, as that estate's route would answer it.
 """
 import logging
@@ -53,13 +55,16 @@ def register(app, path, *, contract, service, rpc, fields, answers, what):
                                "with it, it is made in none twice",
                                [field_error("Idempotency-Key", "is required")])
         idempotency.check_key(key)
+        state = current_app.extensions["estate_ops"]
+        # an estate the same body was written in under the key (its 207) is answered its record again,
+        # retired since or not: the rest could not be finished under the key (review r7 of h7)
+        written_before = idempotency.done_before(state.db, caller["user"], f"POST {path}", key, ids.content_digest(body))
         for index, estate_id in enumerate(body["estate_ids"]):  # every estate checked before any is written
             try:
-                authorize(policy.GATEWAY_ROUTES[("POST", path)], estate_id, starts_work=True)
+                authorize(policy.GATEWAY_ROUTES[("POST", path)], estate_id, starts_work=estate_id not in written_before)
             except DomainError as refused:
                 refused.errors = [field_error(f"estate_ids[{index}]", refused.detail)]
                 raise
-        state = current_app.extensions["estate_ops"]
         g.keyed = True  # a 503 advises sending it again with the key (problems.py)
         record_id, replay = idempotency.claim(state.db, caller["user"], f"POST {path}", key,
                                               ids.content_digest(body))
@@ -84,7 +89,7 @@ def register(app, path, *, contract, service, rpc, fields, answers, what):
         if not records:
             idempotency.release(state.db, record_id)
             raise errors[body["estate_ids"][0]]
-        idempotency.hold(state.db, record_id)  # the same body sent again tries the estates that failed
+        idempotency.hold(state.db, record_id, done)  # the same body sent again tries the estates that failed
         return jsonify({answers: records, "failed": failed}), 207
 
     app.add_url_rule(path, f"{answers}_across_estates", write_across_estates, methods=["POST"])

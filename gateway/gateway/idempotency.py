@@ -76,12 +76,20 @@ def release(db, record_id):
     store.release_idempotency_record(db, record_id)
 
 
-def hold(db, record_id):
+def hold(db, record_id, done=()):
     """The call did a part of its work and answered which (``notices_across``'s 207): the same body sent
     again under the key does the rest (``claim`` answers no replay), another body is a 422 as a
     completed key's is, where a released key took another body and answered its work beside the
-    first body's."""
-    store.hold_idempotency_record(db, record_id)
+    first body's. ``done``: the parts done (the estates written in, ``done_before``)."""
+    store.hold_idempotency_record(db, record_id, done)
+
+
+def done_before(db, user, route, key, digest):
+    """The parts an earlier answer of the same body under the key did (``hold``'s ``done``), else none."""
+    record = store.find_idempotency_record(db, ids.natural_id("idem", user, route, key))
+    if record is None or record.get("digest") != digest:
+        return frozenset()
+    return frozenset(record.get("done") or ())
 
 
 def replayed(replay, shown=lambda body: body):

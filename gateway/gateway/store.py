@@ -195,9 +195,11 @@ def release_idempotency_record(db, record_id):
         hold_idempotency_record(db, record_id)
 
 
-def hold_idempotency_record(db, record_id):
-    """A pending record whose call did part of its work (a 207): the key stays the body's."""
-    db.idempotency.update_one({"_id": record_id, "state": "pending"}, {"$set": {"state": "partial", "partial": True}})
+def hold_idempotency_record(db, record_id, done=()):
+    """A pending record whose call did part of its work (a 207): the key stays the body's; ``done``, what
+    it did (the estates written in), kept beside what an earlier part did."""
+    db.idempotency.update_one({"_id": record_id, "state": "pending"},
+                              {"$set": {"state": "partial", "partial": True}, "$addToSet": {"done": {"$each": list(done)}}})
 
 
 def resume_idempotency_record(db, record_id):

@@ -107,3 +107,32 @@ def test_a_wrong_body_or_no_key_is_a_400_writing_in_none(client, rpc, contract, 
     contract.problem(send(client, auth(accounts, "manager", key=None)), 400, fields=["Idempotency-Key"],
                      app=client.application)
     assert rpc.calls_to("maintenance", "create_checklist") == []
+
+
+def test_the_rest_is_written_after_a_207_though_an_estate_written_in_was_retired_since(
+        client, rpc, contract, admin_token, archive_knows):
+    """review r7 of h7: a 207 (B down), then A, which has the checklist, retired: the same body sent
+    again under the key was a 409 on A, another body under the key a 422, and a new key would write
+    in A... again: B could not be finished. An estate the key wrote in is answered its record
+    (maintenance finds it, writing nothing) whatever happened to it since; one retired not written in
+    stays refused."""
+    from .test_estate_retirement import RETIRED_AT, estate
+    down = {"B": True}
+
+    def flaky(call):
+        if call.payload["estate_id"] == "B" and down["B"]:
+            raise ServiceUnavailable("maintenance is unavailable")
+        return written(call)
+    rpc.answer("maintenance", "create_checklist", flaky)
+    headers = {"Authorization": f"Bearer {admin_token}", "Idempotency-Key": "prep-retired"}
+    part = contract.check(client.application, send(client, headers), 207)
+    assert [c["estate_id"] for c in part["checklists"]] == ["A"]
+    archive_knows["A"] = estate("A", RETIRED_AT)
+    client.application.extensions["estate_ops"].estates._until.clear()
+    down["B"] = False
+    rest = contract.check(client.application, send(client, headers), 201)
+    assert [c["estate_id"] for c in rest["checklists"]] == ["A", "B"] and rest["failed"] == []
+    # a retired estate the key did not write in is refused as before
+    archive_knows["B"] = estate("B", RETIRED_AT)
+    client.application.extensions["estate_ops"].estates._until.clear()
+    contract.problem(send(client, {**headers, "Idempotency-Key": "prep-new"}), 409, app=client.application)
