@@ -2396,6 +2396,17 @@ _MESSAGES = {
     "setting_maintenance.emergency_response_minutes": ("抢险工单响应时限（分钟；按抢险登记的报修沿用客服的设置）",
                                                        "Emergency orders' response (minutes; a repair filed as an "
                                                        "emergency keeps the desk's)"),
+    # 开发商保修: a handover's defects are due within a rectification period, not the desk's day
+    # (found by review r3 of h3); both services keep it, as the response times above
+    "setting.handover_defect_response_days": ("交房验房问题整改时限（天，开发商保修）",
+                                              "Handover defects' rectification period (days, developer's warranty)"),
+    "setting_customer_service.handover_defect_response_days": (
+        "交房验房问题整改时限（天，开发商保修，承诺业主，其工单沿用）",
+        "Handover defects' rectification period promised to the owner (days, developer's warranty; "
+        "its order keeps it)"),
+    "setting_maintenance.handover_defect_response_days": (
+        "交房验房问题工单整改时限（天：没有报事承诺时限的，如回访跟进）",
+        "Handover defects' orders no request promised a time (days: follow-ups)"),
     "setting.consultation_answer_hours": ("咨询答复时限（小时）", "Consultation answer (hours)"),
     "setting.suggestion_answer_days": ("建议答复时限（天）", "Suggestion answer (days)"),
     "setting.return_visit_days": ("回访时限（天）", "Return visit (days)"),

@@ -92,6 +92,26 @@ def test_a_response_time_both_services_keep_says_on_each_tab_which_it_is(client,
     assert "计划工单提前开单（天）" in works
 
 
+def test_the_handover_defects_response_days_read_in_chinese_on_each_tab(client, fake):
+    """开发商保修: the setting that gives a handover's defects their rectification period
+    (handover_defect_response_days, found by review r3 of h3) reads in Chinese on both tabs, the
+    desk's saying it is the owner's promise, maintenance's the orders with none."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    values = {"handover_defect_response_days": 30}
+    for service in ("customer-service", "maintenance"):
+        fake.on("GET", rf"/api/v1/estates/{ESTATE}/settings/{service}", {
+            "estate_id": ESTATE, "values": values, "overrides": {}, "defaults": values, "updated_at": None,
+            "updated_by": None})
+    desk = client.get("/admin/settings?service=customer-service", headers={"Accept-Language": "zh"}).get_data(
+        as_text=True)
+    works = client.get("/admin/settings?service=maintenance", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert '<label for="s-handover_defect_response_days">交房验房问题整改时限（天，开发商保修，承诺业主，其工单沿用）</label>' in desk
+    assert '<label for="s-handover_defect_response_days">交房验房问题工单整改时限（天：没有报事承诺时限的，如回访跟进）</label>' in works
+    english = client.get("/admin/settings?service=customer-service", headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
+    assert "rectification period promised to the owner" in english
+
+
 def test_a_list_valued_setting_is_ticked_from_its_choices(client, fake, documented_routes):
     """The service lines an estate surveys each year: boxes from the API's ``choices``; none
     ticked sends nothing, and the estate takes the default."""

@@ -53,7 +53,7 @@ def details(data, created, rules, earlier_repair_id):
     emergency = data.get("emergency") is True  # the desk's mark (抢险): maintenance opens an emergency order
     return {
         "category": category_of(data),
-        "promised_by": due_at("repair", created, rules, emergency),
+        "promised_by": due_at("repair", created, rules, emergency, bool(data.get("handover_defect"))),
         "emergency": emergency,
         # the emergency's category (家里进水: flooding), carried to maintenance's order (h5's B6)
         "emergency_category": data.get("emergency_category") if emergency else None,
