@@ -1,6 +1,6 @@
 """Printable QR codes of the owner portal: ``GET /api/v1/estates/{id}/portal-qr?building=``;
 and ``GET /portal/{estate code}``, the page's address as API.md gives it, sent on to the page
-(``GET /portal/{estate code}/disclosures/{period}`` too: a month's published disclosure).
+(``GET /portal/{estate code}/disclosures/{period}`` too: a month's, quarter's or year's published disclosure).
 
 The code holds ``PORTAL_BASE_URL/portal/<estate code>`` (and ``?building=`` for one building's
 notice board): the owner portal's page, served by the web console (``console/``), whose public
@@ -29,7 +29,7 @@ def portal_url(base_url, estate_code, building=None):
 
 
 ESTATE_CODE = "openapi.yaml#/components/schemas/EstateCode"
-PERIOD = "openapi.yaml#/components/schemas/Period"
+PERIOD = "openapi.yaml#/components/schemas/ReportPeriod"  # a month, quarter or year published (h11)
 
 
 def svg(url, title):
@@ -78,7 +78,7 @@ def register(app):
 
     @app.get("/portal/<estate_code>/disclosures/<period>")
     def portal_disclosure_page(estate_code, period):
-        """The owners' link to a month's published disclosure (the console's disclosure page gives
+        """The owners' link to a month's, quarter's or year's published disclosure (the console's disclosure page gives
         it on the public gateway's address): sent on to the portal's readable page of it. The link
         led to the public route's JSON, escaped Chinese and cents (a probe of month-end accounts)."""
         requests_in.refuse_unknown_query(set())

@@ -291,8 +291,25 @@ def test_the_owners_disclosure_link_on_the_gateway_sends_them_to_the_portals_rea
     assert answer.status_code == 302 and rpc.calls == []
     assert answer.headers["Location"] == portal_qr.portal_url(app.config["PORTAL_BASE_URL"], "HZ-01") \
         + "/disclosures/2026-11"
-    for path in ("/portal/HZ-01/disclosures/2026-13", "/portal/-x/disclosures/2026-11"):
+    for path in ("/portal/HZ-01/disclosures/2026-13", "/portal/-x/disclosures/2026-11",
+                 "/portal/HZ-01/disclosures/2026-Q5", "/portal/HZ-01/disclosures/2026-W49"):
         contract.problem(client.get(path), 404, "not_found")
+    for period in ("2026-Q3", "2026"):  # a quarter's and a year's published disclosure (年度公示, h11)
+        answer = client.get(f"/portal/HZ-01/disclosures/{period}")
+        assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/disclosures/{period}")
+
+
+def test_a_quarters_and_a_years_disclosure_are_published_and_read_by_owners(client, app, rpc, contract):
+    """Publishing a year or a quarter answered 400 at the gateway (only a month's period passed):
+    owners expect the year's disclosure (年度公示) and often a quarter's (found by h9, h11)."""
+    shown = {"estate_name": "West Lake", "period": "2026", "version": 1, "published_at": "2027-01-05T02:00:00.000Z",
+             "income": {"by_item": {}, "billed_cents": 0, "received_cents": 0},
+             "expenses": {"maintenance_material_cents": 0, "maintenance_labour_cents": 0, "operating_by_category": {},
+                          "operating_cents": 0, "total_cents": 0, "work_orders": 0},
+             "net_received_cents": 0, "timezone": "Asia/Shanghai"}
+    rpc.answer("finance", "published_disclosure", shown)
+    assert contract.check(app, client.get("/api/v1/public/estates/hz-01/disclosures/2026"), 200) == shown
+    assert rpc.calls[-1].payload == {"estate_code": "hz-01", "period": "2026"}
 
 
 @pytest.mark.parametrize("path", ["/portal/-x", "/portal/" + "A" * 40])

@@ -1796,7 +1796,7 @@ def arrears_recovered(db, estate_id, period, rules, now):
 
 
 def disclosure_report(db, estate_id, period):
-    """The income and expense disclosure of a month, quarter or year (published by the month) begun."""
+    """The income and expense disclosure of a month, quarter or year begun (each published once ended)."""
     return _disclosure(db, estate_id, period, calendar.timezone_of(_refuse_report_period(db, estate_id, period)))
 
 
@@ -1859,7 +1859,9 @@ def publish_disclosure(db, caller, estate_id, period):
     rules, now = store.rules_for(db, estate_id), clock.now()
     previous = store.find_disclosure(db, estate_id, reports.disclosure_id(estate_id, period))
     if previous is None:  # a correction of one published is published again, however old (review)
-        periods.refuse_before_catch_up(period, now, rules, field="period")
+        # a quarter or year by its last month: the year ended is published in the spring after it,
+        # when its January is past catch_up_months (h11)
+        periods.refuse_before_catch_up(calendar.months_of(period)[-1], now, rules, field="period")
     disclosure = reports.publication(estate_id, period, _disclosure(db, estate_id, period, rules["timezone"]),
                                      periods.period_of(now, rules), now, caller.user, previous)
     if disclosure is previous:

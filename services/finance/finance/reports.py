@@ -14,7 +14,8 @@
   by publishing the period again (the next version). Both are announced
   (``operating_expense_recorded``, ``operating_expense_reversed``, in the write that makes them)
   and archive keeps them, the reversal beside the cost.
-- Publishing (公示): a manager publishes a period once it has ended (422 before): a snapshot
+- Publishing (公示): a manager publishes a month, quarter or year once its last month has ended
+  (422 before): a snapshot
   of the report, numbered ``version`` (a correction is published again as the next version).
   Owners read the published snapshot through a public read-only link per estate and period
   (``published_view``: no household, no person, no staff name), never the live report.
@@ -208,9 +209,11 @@ def disclosure_id(estate_id, period):
 
 
 def publication(estate_id, period, report, current_period, now, actor, previous=None):
-    """The published snapshot of a period's report (only once the period has ended); the
-    version published already when its figures are the same (``same_figures``)."""
-    if period >= current_period:
+    """The published snapshot of a month's, quarter's or year's report (only once the period has
+    ended: its last month before ``current_period``; compared as text, "2026" was before December's
+    "2026-12" and a year ran as ended through its December, found by h11); the version published
+    already when its figures are the same (``same_figures``)."""
+    if calendar.months_of(period)[-1] >= current_period:
         raise BusinessRuleViolation("a period is published once it has ended",
                                     [field_error("period", "has not ended")])
     if previous and same_figures(previous["report"], report):

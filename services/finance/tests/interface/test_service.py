@@ -3420,6 +3420,36 @@ def test_the_disclosure_counts_every_operating_cost_and_owners_see_only_what_was
     assert [d["period"] for d in finance.list_disclosures({"estate_id": ESTATE})["items"]] == ["2026-10"]
 
 
+def test_a_quarter_is_published_once_its_last_month_has_ended_and_owners_read_it(finance):
+    """Only a month could be published (the year's and a quarter's answered 400: h9's year-end
+    probe). A quarter or year is published once its last month has ended on the estate's calendar,
+    versioned as a month is, and owners read and list it."""
+    approved(finance)
+    run(finance, "2026-09")
+    run(finance, "2026-10")
+    pay(finance, "hh_1", 21002)
+    acting(finance, MANAGER)
+    for period in ("2026-Q4", "2026"):  # now is November 2026
+        with pytest.raises(BusinessRuleViolation) as refused:
+            finance.publish_disclosure({"estate_id": ESTATE, "id": period})
+        assert refused.value.errors == [{"field": "period", "message": "has not ended"}]
+    quarter = finance.publish_disclosure({"estate_id": ESTATE, "id": "2026-Q3"})
+    assert (quarter["period"], quarter["version"]) == ("2026-Q3", 1)
+    assert quarter["report"]["income"]["billed_cents"] == finance.disclosure_report(
+        {"estate_id": ESTATE, "filters": {"period": "2026-09"}})["income"]["billed_cents"] > 0
+    assert finance.publish_disclosure({"estate_id": ESTATE, "id": "2026-Q3"}) == quarter  # nothing changed
+    as_caller(finance, PORTAL)
+    shown = finance.published_disclosure({"estate_code": "EST-1", "period": "2026-Q3"})
+    assert shown["period"] == "2026-Q3" and shown["income"] == quarter["report"]["income"]
+    listed = finance.published_disclosures({"estate_code": "EST-1"})
+    assert [d["period"] for d in listed["items"]] == ["2026-Q3"]
+    acting(finance, MANAGER)
+    assert [d["period"] for d in finance.list_disclosures({"estate_id": ESTATE, "filters": {"period": "2026-Q3"}})[
+        "items"]] == ["2026-Q3"]
+    clock.advance(timedelta(days=60))  # January 2027 on the estate's calendar: the year has ended
+    assert finance.publish_disclosure({"estate_id": ESTATE, "id": "2026"})["period"] == "2026"
+
+
 def test_the_disclosure_reconciliation_and_fund_statement_read_a_quarter_or_a_year_as_their_months(finance):
     approved(finance)
     run(finance, "2026-10")

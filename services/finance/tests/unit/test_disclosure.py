@@ -52,6 +52,22 @@ def test_a_period_is_published_once_it_has_ended_as_the_next_version():
     assert (first["version"], again["version"], again["_id"]) == (1, 2, first["_id"])
 
 
+def test_a_year_or_a_quarter_is_published_once_its_last_month_has_ended():
+    """Only a month could be published: owners expect the year's (年度) and a quarter's disclosure
+    (found by h9's year-end probe). Ended is its last month's end: compared as text, "2026" was
+    before December's "2026-12" and passed as ended while December ran; "2026-Q4" as "2026-10"."""
+    report = reports.disclosure("est_1", "2026", BILLS, WORK_ORDERS, NOW)
+    for period, current in (("2026", "2026-12"), ("2026", "2026-06"), ("2026-Q4", "2026-12"), ("2026-Q3", "2026-09")):
+        with pytest.raises(BusinessRuleViolation):
+            reports.publication("est_1", period, report, current, NOW, "boss")
+    year = reports.publication("est_1", "2026", report, "2027-01", NOW, "boss")
+    quarter = reports.publication("est_1", "2026-Q3", report, "2026-10", NOW, "boss")
+    assert (year["period"], year["version"], quarter["period"]) == ("2026", 1, "2026-Q3")
+    assert len({year["_id"], quarter["_id"], reports.disclosure_id("est_1", "2026-12")}) == 3
+    assert contracts.load().errors("rpc/finance/publish_disclosure.json#/output",
+                                   {**{k: v for k, v in year.items() if k != "_id"}, "id": year["_id"]}) == []
+
+
 def test_owners_see_the_figures_and_no_names():
     with pytest.raises(NotFound):
         reports.published_view(None, "West Lake")
