@@ -1321,10 +1321,16 @@ _MESSAGES = {
     "disc.version": ("第 {version} 版", "Version {version}"),
     "disc.public_link": ("业主查看链接（无需登录）", "The owners' link (no account needed)"),
     "disc.not_published": ("本月尚未公示。", "This month is not published yet."),
-    "disc.publish_hint": ("公示的是当前报表的快照；月份结束后才能公示。登记有误的支出在下方“冲销”后，再次公示即更正（新版本）。",
-                          "Publishing keeps a snapshot of the report as it is now; only an ended month. An expense "
-                          "recorded wrong is reversed below, then the month published again as a new version."),
-    "disc.after_month": ("月份结束后方可公示。", "A month is published once it is over."),
+    "disc.publish_hint": ("公示的是当前报表的快照；月份、季度或年度结束后才能公示。登记有误的支出在其月份“冲销”后，再次公示即更正（新版本）。",
+                          "Publishing keeps a snapshot of the report as it is now; only an ended month, quarter or "
+                          "year. An expense recorded wrong is reversed on its month's page, then the period published "
+                          "again as a new version."),
+    "disc.after_month": ("月份、季度或年度结束后方可公示（年度公示自次年 1 月 1 日起）。",
+                         "A month, quarter or year is published once it is over (the year's from 1 January after it)."),
+    "disc.not_published_period": ("本期尚未公示。", "This period is not published yet."),
+    "disc.costs_by_month": ("支出按月登记与冲销：请在各月份的公示页查看；本季度、本年度的支出合计见上表。",
+                            "Costs are recorded and reversed by the month: see each month's page; the quarter's or "
+                            "year's totals are in the table above."),
     "disc.publish": ("公示", "Publish"),
     "disc.publish_again": ("重新公示（更正）", "Publish again (a correction)"),
     "disc.published": ("已公示（第 {version} 版）", "Published (version {version})"),

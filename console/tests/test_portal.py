@@ -629,6 +629,20 @@ def test_the_published_disclosure_reads_as_a_page_in_yuan_with_items_labelled_in
     assert "Income and expenses of 2026-11" in english and "Cleaning" in english and "¥12,345.67" in english
 
 
+def test_a_years_and_a_quarters_published_disclosure_read_as_a_months_does(client, fake, documented_routes):
+    """The year's disclosure (年度公示) and a quarter's are published to owners (h9's year-end probe, h11):
+    the portal's page and list read them from the public routes as a month's."""
+    fake.on("GET", r"/api/v1/public/estates/E1/disclosures/2026$", {**PUBLISHED, "period": "2026"})
+    html = client.get("/portal/E1/disclosures/2026", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "2026 收支公示" in html and "¥12,345.67" in html
+    assert public_calls(fake, documented_routes)[0]["path"] == "/api/v1/public/estates/E1/disclosures/2026"
+    fake.on("GET", r"/api/v1/public/estates/E1/disclosures$", {"estate_name": "绿城花园", "next_cursor": None, "items": [
+        {"period": "2026", "version": 1, "published_at": "2027-01-05T02:00:00Z"},
+        {"period": "2026-Q4", "version": 1, "published_at": "2027-01-04T02:00:00Z"}]})
+    listed = client.get("/portal/E1/disclosures").get_data(as_text=True)
+    assert 'href="/portal/E1/disclosures/2026"' in listed and 'href="/portal/E1/disclosures/2026-Q4"' in listed
+
+
 def test_the_published_disclosure_shows_its_prepaid_money_and_one_published_before_none(client, fake, documented_routes):
     """预收 in the disclosure (found by h3, the fee rise's leftovers): the money received of the period,
     what paid bills at once and what was taken in as prepaid, and the prepaid balance at its start and

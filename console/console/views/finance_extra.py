@@ -27,6 +27,7 @@ OPERATING_CATEGORIES = ("staff", "cleaning", "greening", "security", "common_uti
                         "administration", "other")
 LABEL = re.compile(r"^([^-_\s]+)-([^-_\s]+)-([^-_\s]+)$")  # building-unit-room
 PERIOD = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+REPORT_PERIOD = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")  # a month, quarter or year (the disclosure's)
 
 
 # -- shared by the forms of this module ------------------------------------------------------------
@@ -398,16 +399,21 @@ def fund_statement():
 @bp.get("/disclosure")
 @estate_needed
 def disclosure(problem=None):
+    """A month's, quarter's or year's disclosure (年度公示, h11), published once it is over; the costs
+    are recorded and listed by the month (the list takes a month), so a quarter's or year's page
+    lists none and says so."""
     period = request.args.get("period", "").strip() or (request.form.get("period", "").strip())
     expenses, report, published = [], None, []
-    if PERIOD.match(period):
-        expenses = g.api.get(g.api.estate(g.user.estate_id, "operating-expenses"), period=period,
-                             limit=200).get("items", [])
+    if REPORT_PERIOD.match(period):
+        if PERIOD.match(period):
+            expenses = g.api.get(g.api.estate(g.user.estate_id, "operating-expenses"), period=period,
+                                 limit=200).get("items", [])
         report = g.api.get(g.api.estate(g.user.estate_id, "reports/disclosure"), period=period)
         published = g.api.get(g.api.estate(g.user.estate_id, "disclosures"), period=period,
                               limit=common.PAGE_SIZE).get("items", [])
     return render_template("finance/disclosure.html", period=period, expenses=expenses, report=report,
-                           published=published, period_over=PERIOD.match(period) and common.period_over(period),
+                           published=published, a_month=bool(PERIOD.match(period)),
+                           period_over=REPORT_PERIOD.match(period) and common.period_over(period),
                            categories=OPERATING_CATEGORIES, key=common.form_key(),
                            form=request.form, public_link=_public_link(period) if published else None,
                            problem=problem or common.take_problem())
