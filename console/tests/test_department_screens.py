@@ -746,6 +746,20 @@ def test_reports_are_printable_and_arrears_get_reminders(client, fake, documente
     assert "<dt>期初欠费</dt>\n    <dd>¥592.02</dd>" in zh and "2026-10-31" in zh
     for name in ("arrears_recovered", "carried_in", "recovered_"):
         assert name not in zh, name
+    # the arrears a period over carries out (结转下期欠费), the next one's carried in: a year's closing
+    # arrears were in none of its reports (h9's year-end probe, h11); a period running has none yet
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/reconciliation", {
+        "estate_id": ESTATE, "period": "2026", "arrears_carried_out": {
+            "carried_out_as_of": "2026-12-31", "carried_out_cents": 61070, "carried_out_households": 2}})
+    zh = client.get("/accounts/reports?period=2026&report=reconciliation",
+                    headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "<dt>结转下期欠费（期末欠费）</dt>" in zh and "<dt>期末欠费</dt>\n    <dd>¥610.70</dd>" in zh
+    assert "<dt>期末欠费户数</dt>\n    <dd>2</dd>" in zh and "2026-12-31" in zh and "carried_out" not in zh
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/reconciliation", {
+        "estate_id": ESTATE, "period": "2026-12", "arrears_carried_out": None})
+    zh = client.get("/accounts/reports?period=2026-12&report=reconciliation",
+                    headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "<dt>结转下期欠费（期末欠费）</dt>\n    <dd>—</dd>" in zh
     # the disclosure's operating costs: each category by its name, its amount in yuan ("cleaning
     # 80000" on a Chinese page: a probe of the manager's month)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/disclosure", {

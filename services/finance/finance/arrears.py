@@ -167,6 +167,17 @@ def recovered_in(bills, reversed_payments, start, end, eve):
             "recovered_cents": recovered, "recovered_households": sum(1 for cents in paying.values() if cents > 0)}
 
 
+def carried_out(bills, reversed_payments, end, last_day):
+    """The arrears a period over carries out (结转下期欠费): those as of its last local day
+    (``last_day``), every item, as ``GET …/arrears?as_of=`` of that day lists them, which are the
+    next period's carried in (``recovered_in`` from ``end``, the arrears-recovery rate's denominator
+    of the period after it). ``bills``: those that may have owed at ``end`` (``store.bills_owing_at``).
+    The year's were in none of its own reports (found by h9's year-end probe, h11)."""
+    carried = recovered_in(bills, reversed_payments, end, end, last_day)
+    return {"carried_out_as_of": last_day, "carried_out_cents": carried["carried_in_cents"],
+            "carried_out_households": carried["carried_in_households"]}
+
+
 def recovery_rate(recovered):
     """The KPI of ``recovered_in``: cents recovered ÷ cents carried in ("no data" when nothing was
     carried in: 往年欠费回收率 of a year, of a month or quarter its earlier months' too)."""

@@ -1658,6 +1658,7 @@ def reconciliation_report(db, estate_id, period):
         | journals.covered_days(entries, store.shifts_of_period(db, estate_id, period)), now,
         store.top_ups_of_period(db, estate_id, period), collected) | {
         "arrears_recovered": arrears_recovered(db, estate_id, period, rules, clock.to_iso(now)),
+        "arrears_carried_out": arrears_carried_out(db, estate_id, period, rules, clock.to_iso(now)),
         "cash_differences": journals.cash_differences(store.drawer_differences_of_period(db, estate_id, period)),
         "bank_statement": _bank_statement_summary(db, estate_id, period, rules, entries)}
 
@@ -1793,6 +1794,22 @@ def arrears_recovered(db, estate_id, period, rules, now):
     # good while no other bill was written; a clock read after the version missed one stamped in
     # the same millisecond (found by review)
     return arrears_view.kept(db, estate_id, ("recovered", period, "running", start), lambda: compute(period_end))
+
+
+def arrears_carried_out(db, estate_id, period, rules, now):
+    """The arrears ``period`` carries out, as of its last local day (``arrears.carried_out``): the next
+    period's carried in, read the same way; None while it runs (not known before its end). Kept while
+    no bill is written, as what it recovered is."""
+    end = calendar.period_bounds(period, rules["timezone"])[1]
+    if end > now:
+        return None
+    last_day = periods.day_of(clock.parse_iso(end) - timedelta(milliseconds=1), rules)
+
+    def compute():
+        reversed_ones = store.reversed_payments(db, estate_id)
+        return arrears.carried_out(store.bills_owing_at(db, estate_id, end, reversed_ones), reversed_ones, end,
+                                   last_day)
+    return arrears_view.kept(db, estate_id, ("carried_out", period, end), compute)
 
 
 def disclosure_report(db, estate_id, period):

@@ -2234,6 +2234,47 @@ def collection_rate(finance, period="2026-11"):
     return finance.kpis({"period": period, "estate_ids": [ESTATE]})["estates"][ESTATE]["collection_rate"]
 
 
+def test_the_arrears_a_period_carries_out_are_in_its_reconciliation_as_the_next_ones_carried_in(finance):
+    """The arrears carried into the next year were in none of the year's own reports: the
+    reconciliation showed those carried in only, ``arrears?as_of=`` of its last day answered only
+    once the next day began, and across estates the figure was only the denominator of the next
+    year's arrears-recovery rate (h9's year-end probe). A period over says what it carried out, as
+    of its last local day: the next period's carried in, every item, as the arrears' rule counts
+    them; a period running none yet (null)."""
+    approved(finance)
+    clock.freeze(clock.parse_iso("2026-10-05T02:00:00Z"))
+    run(finance, period="2026-10")                 # October's bills, due by the end of October
+    pay(finance, "hh_3", 1868)                     # part paid in October
+    acting(finance, ACCOUNTANT)
+    running = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-10"}})
+    assert running["arrears_carried_out"] is None  # October runs: what it carries out is not known yet
+    clock.freeze(clock.parse_iso("2026-11-10T02:00:00Z"))
+    pay(finance, "hh_1", 21002)                    # paid in November: carried out of October still
+    acting(finance, ACCOUNTANT)
+    for period in ("2026-10", "2026-Q4"):
+        report = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": period}})
+        if period == "2026-10":
+            november = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+            assert report["arrears_carried_out"] == {
+                "carried_out_as_of": "2026-10-31", "carried_out_cents": november["arrears_recovered"]["carried_in_cents"],
+                "carried_out_households": november["arrears_recovered"]["carried_in_households"]}
+            out = report["arrears_carried_out"]
+            assert out["carried_out_cents"] > 0 and out["carried_out_households"] == 3
+            carried = finance.list_arrears({"estate_id": ESTATE, "filters": {"as_of": "2026-10-31"}})["items"]
+            assert sum(a["overdue_cents"] for a in carried) == out["carried_out_cents"]
+        else:
+            assert report["arrears_carried_out"] is None  # the quarter runs
+    clock.freeze(clock.parse_iso("2027-01-02T02:00:00Z"))
+    acting(finance, ACCOUNTANT)
+    year = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026"}})
+    rate = finance.kpis({"period": "2027-01", "estate_ids": [ESTATE]})["estates"][ESTATE]["arrears_recovery_rate"]
+    out = year["arrears_carried_out"]
+    assert out["carried_out_as_of"] == "2026-12-31"
+    at_year_end = finance.list_arrears({"estate_id": ESTATE, "filters": {"as_of": "2026-12-31"}})["items"]
+    assert out["carried_out_cents"] == rate["denominator"] == sum(a["overdue_cents"] for a in at_year_end)
+    assert out["carried_out_households"] == 2  # hh_1 paid off in November
+
+
 def test_the_arrears_carried_into_a_period_and_what_of_them_it_recovered(finance):
     """清欠: an accountant's month close and year end say how much of the arrears of earlier periods
     was collected in the period, and the KPIs its rate (往年欠费回收率 for a year); nothing said it.
