@@ -54,6 +54,29 @@ class KpiCache:
         every one of ``services``, the services that did not answer (some or all of the estates),
         and when the oldest figures shown were computed. ``ask(service, estate_ids)`` makes one
         call (the service's ``kpis``); a 4xx a call of this request raises is raised."""
+        merged, computed, errors, own = self._gather(ask, services, period, estate_ids, call_timeout)
+        for name, error in errors.items():
+            if name in own and (not isinstance(error, DomainError) or error.status < 500):
+                raise error  # this request's own refusal; another page's is that page's
+        for (service, part), error in sorted(errors.items()):
+            log.warning("KPIs of %d estates left out: %s (%s)", len(part), service, error)
+        return merged, sorted({service for service, _ in errors}), min(computed, default=clock.now_iso())
+
+    def collect_each(self, ask, service, period, estate_ids, call_timeout):
+        """``(answers, errors, as_of)`` of one service's per-estate figures (a cache made with one
+        estate a call: 跨小区投诉分析, ``complaints_across``): ``{estate_id: figures}`` of the estates
+        answered, ``{estate_id: the error}`` of the others (a refusal of the estate's own, or its
+        service not answering: the caller says which), and when the oldest figures were computed."""
+        merged, computed, errors, _ = self._gather(ask, [service], period, estate_ids, call_timeout)
+        refused = {estate_id: error for (_, part), error in errors.items() for estate_id in part
+                   if estate_id in merged}
+        return ({estate_id: figures for estate_id, figures in merged.items() if estate_id not in refused},
+                refused, min(computed, default=clock.now_iso()))
+
+    def _gather(self, ask, services, period, estate_ids, call_timeout):
+        """``(merged, computed, errors, own)``: the figures of ``estate_ids`` kept or asked now, when
+        each was computed, ``{(service, part): error}`` of the calls that failed and which calls this
+        request made."""
         deadline = time.monotonic() + call_timeout + REPLY_MARGIN_SECONDS
         merged = {estate_id: {} for estate_id in estate_ids}
         computed, futures, own = [], {}, set()
@@ -76,17 +99,12 @@ class KpiCache:
                     futures[(service, part)] = self._ask_locked(service, period, part, ask)
                     own.add((service, part))
         answers, errors = wait(futures, deadline, call_timeout, cancel=False)
-        for name, error in errors.items():
-            if name in own and (not isinstance(error, DomainError) or error.status < 500):
-                raise error  # this request's own refusal; another page's is that page's
-        for (service, part), error in sorted(errors.items()):
-            log.warning("KPIs of %d estates left out: %s (%s)", len(part), service, error)
         for (_, _part), (at, figures) in sorted(answers.items()):
             for estate_id, kpis in figures.items():
                 if estate_id in merged:  # another page's call holds estates this caller may not see
                     merged[estate_id].update(kpis)
             computed.append(at)
-        return merged, sorted({service for service, _ in errors}), min(computed, default=clock.now_iso())
+        return merged, computed, errors, own
 
     def clear(self):
         """Forget every kept figure (the calls under way finish as they will)."""

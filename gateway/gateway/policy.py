@@ -179,6 +179,9 @@ GATEWAY_ROUTES = {
     # 跨小区事件 (incidents_across.py): the incidents of every estate of the caller's, whoever lists an
     # estate's (a guard his own estates'); security patrol checks each estate again
     ("GET", "/api/v1/incidents"): SECURITY,
+    # 跨小区投诉分析 (complaints_across.py): each estate's complaint analysis, whoever reads an estate's;
+    # customer service checks each estate again
+    ("GET", "/api/v1/reports/complaints"): COMPLAINT_ANALYSTS,
     # 防台通知 to several estates at once (notices_across.py): the operator admin, or a manager of
     # every estate named (each checked as its estate route checks it)
     ("POST", "/api/v1/notices"): MANAGEMENT,

@@ -231,6 +231,7 @@ def rpc(app):
     fake = FakeRpc()
     app.extensions["estate_ops"].rpc = fake
     app.extensions["kpi_cache"].clear()  # figures kept from another test's services
+    app.extensions["complaints_cache"].clear()  # and analyses (跨小区投诉分析)
     return fake
 
 
