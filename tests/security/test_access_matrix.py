@@ -363,6 +363,9 @@ def test_a_user_of_estate_a_lists_only_estate_a(world, api):
     assert [e["id"] for e in estates] == [world.a]
     kpis = api.get(f"/api/v1/kpis?period={PERIOD}", world.nosy).json()
     assert [row["estate_id"] for row in kpis["estates"]] == [world.a]
+    year = PERIOD[:4]  # 跨小区投诉分析: the estates of the caller's, as the KPI view's
+    complaints = api.get(f"/api/v1/reports/complaints?period={year}", world.nosy).json()
+    assert [row["estate"]["id"] for row in complaints["estates"]] == [world.a]
 
 
 # -- forged and revoked credentials on the running system -----------------------------------
