@@ -52,10 +52,22 @@ def river_court_waits(fake):
             if params.get("status") == "open" and params.get("major") == "true" else page_of({"id": "inc_9"}))
     fake.on("GET", r"/api/v1/estates/est_3/archive/borrow-requests", page_of({"id": "br_1", "requested_by": "mia"}))
     fake.on("GET", r"/api/v1/estates/est_3", OTHERS[1])
+    # the year's obligations: all done (a test of what the year owes says otherwise)
+    fake.on("GET", r"/api/v1/estates/est_\d+/reports/year-obligations", year_of())
+
+
+def year_of(security=1, visits_done=2):
+    """``…/reports/year-obligations``: the lines surveyed (security as asked) and the manager's visits made."""
+    return lambda body, params: {
+        "year": params.get("year"), "service_lines": [
+            {"line": "customer_service", "owed": 1, "surveyed": 1}, {"line": "security", "owed": 1, "surveyed": security}],
+        "manager_visits": {"owed": 2, "done": visits_done}}
 
 
 def test_a_manager_of_several_estates_finds_what_waits_for_him_in_the_others(client, fake, river_court_waits,
                                                                              documented_routes):
+    # est_2 owes this year a survey of one line and one of his visits (h13)
+    fake.on("GET", r"/api/v1/estates/est_2/reports/year-obligations", year_of(security=0, visits_done=1))
     sign_in(client, fake, username="mia", roles=("manager",), estates=(ESTATE, "est_2", "est_3"))
     home = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     elsewhere = elsewhere_of(home)
@@ -77,6 +89,15 @@ def test_a_manager_of_several_estates_finds_what_waits_for_him_in_the_others(cli
             {"kind": "complaint", "status": "escalated"}, {"status": "open", "major": "true"})}
     assert len(reads) == 10
     assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
+    # and what the year still owes there (survey lines, his own visits), one read an estate (h13)
+    year = time.strftime("%Y", time.gmtime(time.time() + 8 * 3600))
+    assert f"Service lines not surveyed yet in {year}: 1</button>" in river
+    assert f"visits to owners still owed in {year}: 1</button>" in river
+    assert '<button type="submit" name="next" value="/manager/year"' in river
+    owed = [c for c in fake.calls if c["path"].endswith("/reports/year-obligations")
+            and not c["path"].startswith(f"/api/v1/estates/{ESTATE}/")]  # the chosen estate's own to-do reads its own
+    assert sorted((c["path"].split("/")[4], tuple(c["params"].items())) for c in owed) == [
+        ("est_2", (("year", year),)), ("est_3", (("year", year),))]
     zh = elsewhere_of(client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True))
     assert "其他小区待你处理的事项" in zh and "待审批的收费标准：1 项</button>" in zh
 
@@ -131,6 +152,7 @@ def test_a_manager_of_many_estates_reads_the_first_twenty_others_and_is_told_of_
     fake.on("GET", r"/api/v1/estates", estates_of(HERE, *many))
     fake.on("GET", r"/api/v1/estates/est_\d+/(fee-standards|maintenance-fund/entries|archive/borrow-requests|"
                    r"service-requests|incidents)", page_of())
+    fake.on("GET", r"/api/v1/estates/est_\d+/reports/year-obligations", year_of())
     fake.on("GET", r"/api/v1/estates/est_7/service-requests",
             lambda body, params: page_of(*({"id": f"sr_{n}"} for n in range(100)), more="c2")
             if params.get("status") == "escalated" else page_of())

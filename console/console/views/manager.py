@@ -565,12 +565,23 @@ def _year_obligations(query):
     return kept[query["year"]]
 
 
+def _lines_owed(found, query):
+    """The service lines the year's obligations (``found``) still owe a survey."""
+    return [line for line in found.get("service_lines") or () if line.get("surveyed", 0) < line.get("owed", 0)]
+
+
+def _visits_owed(found, query):
+    """The manager's visits the year's obligations (``found``) still owe, one item each."""
+    visits = found.get("manager_visits") or {}
+    return [query] * max(int(visits.get("owed") or 0) - int(visits.get("done") or 0), 0)
+
+
 def _survey_lines_owed(path, query):
     """The service lines the year still owes a survey, as a to-do's items."""
     found = _year_obligations(query)
     if found is None:
         return None
-    owed = [line for line in found.get("service_lines") or () if line.get("surveyed", 0) < line.get("owed", 0)]
+    owed = _lines_owed(found, query)
     return {"items": owed, "next_cursor": None, "total": len(owed)}
 
 
@@ -579,9 +590,8 @@ def _manager_visits_owed(path, query):
     found = _year_obligations(query)
     if found is None:
         return None
-    visits = found.get("manager_visits") or {}
-    short = max(int(visits.get("owed") or 0) - int(visits.get("done") or 0), 0)
-    return {"items": [query] * short, "next_cursor": None, "total": short}
+    owed = _visits_owed(found, query)
+    return {"items": owed, "next_cursor": None, "total": len(owed)}
 
 
 # how a to-do list is read where it is not a page with a limit: by its key, else its path (``_first_page``
@@ -726,9 +736,15 @@ def _lists_todo(lists):
 # standards, fund uses, archive borrowings and viewings), the complaints escalated to him and the
 # major incidents not closed; the chosen estate's own lists say the rest.
 ELSEWHERE_LISTS = tuple(row for row in TODO_LISTS if row[0] in (
-    "todo.fee_standards", "todo.fund_uses", "todo.borrowings", "todo.escalated", "todo.major_incidents_open"))
-# What it costs, bounded: the estates' list (one read), then five reads an estate of the first this
-# many others in the list's order (100 reads for a manager of 21 or more; the rest are named as a
+    "todo.fee_standards", "todo.fund_uses", "todo.borrowings", "todo.escalated", "todo.major_incidents_open",
+    "todo.survey_lines_owed", "todo.manager_visits_owed"))
+# And what the year still owes there (the survey lines, his own visits): the chosen estate's start
+# page said it, the others' nothing until he switched to each (h13, the year-end across estates).
+# Read from the estate's year's obligations, one read an estate for both lines (not a page: no limit).
+ELSEWHERE_REPORTS = {"todo.survey_lines_owed": _lines_owed, "todo.manager_visits_owed": _visits_owed}
+# What it costs, bounded: the estates' list (one read), then six reads an estate (five lists and the
+# year's obligations) of the first this many others in the list's order (120 reads for a manager of 21
+# or more; the rest are named as a
 # number, to choose from the estates' list), run at most ``ELSEWHERE_READERS`` at once for every page
 # of this process, a page waiting ``ELSEWHERE_WAIT_SECONDS`` at most (an estate not read by then is
 # said to be so); kept for the user ``ELSEWHERE_KEEP_SECONDS`` and read again after a switch of
@@ -819,9 +835,12 @@ def _start_reads(user, page=None):
     more = f"{max(left, 0)}+" if page.get("next_cursor") else (str(left) if left > 0 else "")
     lists = [row for row in ELSEWHERE_LISTS if permissions.may("GET", row[1])]
     api = g.api
-    futures = {(estate["id"], key): _READERS.submit(api.get, api.estate(estate["id"], path), limit=TODO_LIMIT,
-                                                    **query)
-               for estate in read for key, path, query, *_ in lists}
+    asked = {}  # one read a path and query: the year's obligations answer two lines
+    for key, path, query, *_ in lists:
+        asked.setdefault((path, tuple(sorted(_read_now(query).items()))), key in ELSEWHERE_REPORTS)
+    futures = {(estate["id"], path, query): _READERS.submit(api.get, api.estate(estate["id"], path),
+                                                            **({} if report else {"limit": TODO_LIMIT}), **dict(query))
+               for estate in read for (path, query), report in asked.items()}
     return read, lists, futures, more
 
 
@@ -837,8 +856,9 @@ def _counts_of(read, lists, futures, more):
     estates, unread = [], 0
     for estate in read:
         lines, failed = [], False
-        for key, _, _, proposer, *_ in lists:
-            future = futures[(estate["id"], key)]
+        for key, path, query, proposer, *_ in lists:
+            query = _read_now(query)
+            future = futures[(estate["id"], path, tuple(sorted(query.items())))]
             try:
                 page = future.result() if future in done else None
             except ApiProblem as problem:
@@ -848,9 +868,12 @@ def _counts_of(read, lists, futures, more):
             if not isinstance(page, dict):
                 failed = True
                 continue
-            items = _awaiting(page, proposer)
+            if key in ELSEWHERE_REPORTS:  # a report's, whole: it goes on nowhere
+                items, goes_on = ELSEWHERE_REPORTS[key](page, query), False
+            else:
+                items, goes_on = _awaiting(page, proposer), bool(page.get("next_cursor"))
             if items:
-                lines.append((key, len(items), bool(page.get("next_cursor"))))
+                lines.append((key, len(items), goes_on))
         unread += failed
         if lines:
             estates.append({"id": estate["id"], "name": estate.get("name") or estate.get("code"), "lines": lines})
@@ -872,7 +895,8 @@ def _shown_elsewhere(found):
     list."""
     shown = {row[0]: url_for(row[4], **row[5]) for row in ELSEWHERE_LISTS}
     return {"estates": [{"id": estate["id"], "name": estate["name"],
-                         "lines": [{"text": i18n.translate(key, count=common.count_said(number, goes_on)),
+                         "lines": [{"text": i18n.translate(key, count=common.count_said(number, goes_on),
+                                                           year=common.this_month()[:4]),
                                     "next": shown[key]} for key, number, goes_on in estate["lines"]],
                          "waiting": common.count_said(sum(number for _, number, _ in estate["lines"]),
                                                       any(goes_on for *_, goes_on in estate["lines"]))}
