@@ -20,6 +20,10 @@ of those estates are left out, as a service that answers nothing. The view's ``a
 its oldest figures were computed. One estate's own page (``/estates/{id}/kpis``) is always asked
 afresh.
 
+跨小区投诉分析 (``complaints_across``) keeps each estate's complaint analysis in a cache of its own
+the same way, one estate a call (``collect_each``: an estate's refusal or silence is that estate's,
+for its line to say, not the page's).
+
 Per gateway process (its threads share it); nothing of it is kept elsewhere.
 """
 import logging
