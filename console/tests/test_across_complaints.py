@@ -27,7 +27,8 @@ def across(*rows, next_cursor=None):
         "unavailable": [e["id"] for e, report, refused in rows if report is None and refused is None]}
 
 
-def test_every_estates_year_of_complaints_side_by_side_with_its_recurring_causes_and_plans(client, fake):
+def test_every_estates_year_of_complaints_side_by_side_with_its_recurring_causes_and_plans(client, fake,
+                                                                                          documented_routes):
     sign_in(client, fake, username="ops", roles=("operator_admin",), estates=("*",))
     first_, second_, third_ = ESTATES["items"]
     fake.on("GET", r"/api/v1/reports/complaints$", across(
@@ -51,6 +52,7 @@ def test_every_estates_year_of_complaints_side_by_side_with_its_recurring_causes
     asked = [c for c in fake.calls if c["path"].endswith("/reports/complaints")]
     assert [(c["path"], c["params"]["period"], int(c["params"]["limit"])) for c in asked] == [
         ("/api/v1/reports/complaints", "2026", 20)]
+    assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
     assert "cursor=YE03" in page  # the next estates
     # a line opens the estate's own analysis of the period, the estate switched to
     fake.on("GET", rf"/api/v1/estates/{OTHER}$", {"id": OTHER, "code": "YE02", "name": "年终小区2"})
