@@ -36,6 +36,8 @@ WORK_ORDERS = [
     # added after: whether its technician or its helper left the estate's technicians, as the list
     # reads them (store.flagged_order), so the supervisor's file says which orders to hand on
     field("technician_left"), field("helper_left"),
+    # added after: the outside contractor (维保单位) its completion named, as the ledger's file says it
+    field("contractor"),
     field("created_at"), field("updated_at"),
 ]
 

@@ -66,3 +66,28 @@ def test_the_ledgers_file_names_the_contractor_and_who_signed():
     lines = exported(service, {"equipment_id": lift["id"]}, language="zh")
     assert [(row[lines[0].index("维保单位")], row[lines[0].index("签字人")]) for row in lines[1:]] == [
         ("迅达电梯维保", "王工")]
+
+
+def test_the_work_orders_file_names_the_contractor():
+    """The work orders' export had no contractor column (h5's leftovers): the order names its 维保单位 at
+    the completion, the ledger's file said it, the orders' file did not. ``contractor`` is a column
+    before ``created_at`` and ``updated_at`` (which stays last), 维保单位 in a Chinese file (found by
+    review r5 of h5)."""
+    import base64
+    import csv
+    import io
+
+    from .test_service import exported_orders
+
+    service = worker(MaintenanceService, caller=TECHNICIAN)
+    lift = service.create_equipment({"estate_id": ESTATE, "data": LIFT})
+    new_plan(service, lift["id"], kind="periodic_maintenance", every_days=15)
+    order_id = plan_orders(service)[0]["id"]
+    act(service, "assign_work_order", order_id, technician="chen")
+    act(service, "start_work_order", order_id)
+    act(service, "complete_work_order", order_id, materials=[], charge_cents=0, contractor="迅达电梯维保")
+    job = exported_orders(service, {})
+    part = service.read_export({"estate_id": ESTATE, "id": job["id"], "n": 0})
+    rows = list(csv.DictReader(io.StringIO(base64.b64decode(part["data_base64"]).decode("utf-8-sig"))))
+    assert {r["id"]: r["contractor"] for r in rows} == {order_id: "迅达电梯维保"}
+    assert list(rows[0])[-3:] == ["contractor", "created_at", "updated_at"]

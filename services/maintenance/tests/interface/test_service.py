@@ -327,7 +327,7 @@ def test_the_work_orders_export_says_whose_technician_or_helper_left(engineering
     assert {r["id"]: (r["technician_left"], r["helper_left"]) for r in rows} == {
         held: ("True", "False"), helped: ("False", "True")}
     header = list(rows[0])
-    assert header[-4:] == ["technician_left", "helper_left", "created_at", "updated_at"]
+    assert header[-5:] == ["technician_left", "helper_left", "contractor", "created_at", "updated_at"]
     left = exported_orders(engineering, {"technician_left": "true"})
     assert left["result"]["rows"] == 1
 
