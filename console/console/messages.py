@@ -2046,6 +2046,7 @@ _MESSAGES = {
     "event.work_order_appointed.rescheduled": ("工单改约", "Appointment moved"),
     "event.equipment_registered": ("设备建档", "Equipment registered"),
     "event.equipment_record_added": ("设备履历记录", "Equipment record added"),
+    "event.equipment_certificate_due": ("年检合格证到期提醒", "Inspection certificate due"),
     "event.patrol_round_finished": ("巡逻完成", "Patrol round finished"),
     "event.patrol_round_missed": ("巡逻漏巡", "Patrol round missed"),
     "event.patrol_suspended": ("停巡登记", "Patrol rounds suspended"),

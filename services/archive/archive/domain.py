@@ -70,6 +70,8 @@ RECORDED_EVENTS = {
     # 停运: a piece out of service (since when, why, the order it waits on) and back, on its archive
     ("maintenance", "equipment_out_of_service"): "equipment",
     ("maintenance", "equipment_back_in_service"): "equipment",
+    # 年检合格证 coming due (expired or within the warning days), told once a certificate: on its archive
+    ("maintenance", "equipment_certificate_due"): "equipment",
     ("customer_service", "notice_published"): "notice",
     ("customer_service", "notice_withdrawn"): "notice",  # taken off the board (撤下), kept beside it
     ("customer_service", "notice_revised"): "notice",  # 修订: a new restoration time, kept beside it

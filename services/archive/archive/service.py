@@ -442,6 +442,11 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_equipment_back_in_service(self, event):
         self._record(event)
 
+    @consumes("maintenance", "equipment_certificate_due")
+    def record_equipment_certificate_due(self, event):
+        """年检合格证 coming due (maintenance's timer, once a certificate): kept on the equipment archive."""
+        self._record(event)
+
     @consumes("customer_service", "notice_published")
     def record_notice(self, event):
         self._record(event)

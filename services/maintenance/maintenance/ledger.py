@@ -94,11 +94,39 @@ def checked_certificate(certificate, now, tz, where="data"):
 
 def set_certificate(equipment, certificate, now, tz):
     """``POST …/equipment/{id}/certificate``: the certificate of this year's inspection over the last
-    one's; the same again changes nothing."""
+    one's; the same again changes nothing. A certificate valid until another day is announced again
+    when it comes due in its turn (its ``CERTIFICATE_DUE_ANNOUNCED`` stamp taken off); one corrected
+    with the same day (a number mistyped) is not announced twice."""
     kept = checked_certificate(certificate, now, tz)
     if equipment.get("certificate") == kept:
         return None
-    return Change({"certificate": kept, "updated_at": clock.to_iso(now)})
+    changes = {"certificate": kept, "updated_at": clock.to_iso(now)}
+    if (equipment.get("certificate") or {}).get("valid_until") != (kept or {}).get("valid_until"):
+        changes[CERTIFICATE_DUE_ANNOUNCED] = None
+    return Change(changes)
+
+
+# The stamp the certificate sweep writes once a piece's certificate coming due is announced
+# (``equipment_certificate_due``), in the same write as the event; internal (the API shows no ``_``
+# field), taken off by a certificate valid until another day (``set_certificate``)
+CERTIFICATE_DUE_ANNOUNCED = "_certificate_due_at"
+
+
+def certificate_due_announced(equipment, now, rules):
+    """The certificate sweep's step: the stamp with ``equipment_certificate_due`` for a piece whose
+    certificate is due on the estate's calendar (expired, or valid until within its
+    ``certificate_warn_days``: what ``certificate_due=true`` lists). None when it has none, is not due
+    (yet), or was announced already: a sweep run again, or another replica's, announces it once."""
+    certificate = equipment.get("certificate")
+    if (not certificate or equipment.get(CERTIFICATE_DUE_ANNOUNCED)
+            or certificate["valid_until"] >= certificate_due_before(now, rules)):
+        return None
+    stamp = clock.to_iso(now)
+    today = calendar.local_date(now, rules["timezone"]).isoformat()
+    data = {"id": equipment["_id"], "code": equipment["code"], "name": equipment["name"],
+            "system": equipment["system"], "location": equipment["location"], "certificate": certificate,
+            "expired": certificate["valid_until"] < today, "due_at": stamp}
+    return Change({CERTIFICATE_DUE_ANNOUNCED: stamp}, events=[("equipment_certificate_due", data)])
 
 
 def certificate_due_before(now, rules):

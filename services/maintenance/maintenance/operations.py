@@ -297,6 +297,34 @@ def announce_overdue(db, outbox, now):
     return announced
 
 
+def announce_certificates_due(db, outbox, now):
+    """年检合格证 coming due, told: each piece whose certificate is due on its estate's calendar
+    (``ledger.certificate_due_before``: expired, or within the estate's ``certificate_warn_days``) is
+    stamped once with its ``equipment_certificate_due`` in the same write
+    (``ledger.certificate_due_announced``), as the overdue sweep does its orders; a certificate renewed
+    for another day is announced in its turn. The estates in service only. Returns how many."""
+    announced = 0
+    for estate_id in replica.estates_in_service(db):
+        rules = store.rules_for(db, estate_id)
+        before = ledger.certificate_due_before(now, rules)
+        for found in store.certificates_coming_due(db, estate_id, before):
+            decided = []
+
+            def decide(equipment):
+                decided.append(ledger.certificate_due_announced(equipment, now, rules))
+                return decided[-1]
+
+            try:
+                _change(db, outbox, "equipment", estate_id, found["_id"], decide)
+            except Conflict:
+                continue  # written meanwhile: the next sweep announces it if it is still due
+            announced += decided[-1] is not None
+            time.sleep(0)
+    if announced:
+        log.info("equipment certificates found due", extra={"count": announced})
+    return announced
+
+
 # -- where work orders come from: one order per source -------------------------------------
 
 def open_order(db, outbox, order_id, estate_id, created, build, tz):

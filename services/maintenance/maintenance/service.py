@@ -284,6 +284,16 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
         """``operations.announce_overdue``: each late order's ``work_order_overdue``, once."""
         self.announce_overdue(clock.now())
 
+    @timer(interval=PLAN_SWEEP_SECONDS, eager=True)
+    def announce_certificates_coming_due(self):
+        """``operations.announce_certificates_due``: each certificate coming due's
+        ``equipment_certificate_due``, once (a day's matter: the plan sweep's interval)."""
+        self.announce_certificates_due(clock.now())
+
+    def announce_certificates_due(self, now):
+        """The certificate sweep's work, callable with any ``now``: how many pieces were announced."""
+        return operations.announce_certificates_due(self.db, self.outbox, now)
+
     def announce_overdue(self, now):
         """The overdue sweep's work, callable with any ``now``: how many orders were announced."""
         return operations.announce_overdue(self.db, self.outbox, now)

@@ -546,6 +546,14 @@ def equipment_out_for(db, estate_id, order_id):
         {"estate_id": estate_id, "out_of_service.work_order_id": order_id}, {"_id": 1}))
 
 
+def certificates_coming_due(db, estate_id, before):
+    """The estate's pieces whose certificate is valid until a day before ``before`` and not announced
+    yet (``ledger.CERTIFICATE_DUE_ANNOUNCED``), through the ``(estate_id, certificate.valid_until)``
+    index: ``{_id}`` each; the sweep stamps and announces each (``operations.announce_certificates_due``)."""
+    return store.scan(db.equipment, {"estate_id": estate_id, "certificate.valid_until": {"$lt": before},
+                                     "_certificate_due_at": None}, ())
+
+
 def list_equipment(db, estate_id, filters, limit, cursor):
     """``out_of_service=true``: the pieces out of service now (停运), ``false`` those in service;
     ``certificate_expires_before``: those whose certificate is valid until a day before it (a piece with

@@ -780,6 +780,26 @@ def test_a_late_work_order_is_kept_on_the_orders_record_once(archive, estate):
     assert len(found) == 2  # found by the number people know the order by
 
 
+def test_a_certificate_coming_due_is_kept_on_the_equipment_archive_once(archive, estate):
+    """maintenance's sweep announces a lift's 年检合格证 coming due (``equipment_certificate_due``, once a
+    certificate): kept on the piece's archive beside its registration, once however often it is
+    delivered, not a change of the archive (found by review r5 of h5)."""
+    piece = {"id": "eq_7", "code": "LIFT-1", "name": "1号楼客梯", "system": "elevator", "location": "Building 1"}
+    archive.record_equipment(event("maintenance", "equipment_registered", estate["id"], {
+        **piece, "installed_on": "2019-06-01", "created_at": "2026-11-20T08:00:00.000Z"}))
+    due = event("maintenance", "equipment_certificate_due", estate["id"], {
+        **piece, "certificate": {"number": "TSX-2026-0815", "valid_until": "2026-12-10", "inspected_by": "市特检院"},
+        "expired": False, "due_at": "2026-11-10T00:00:00.000Z"})
+    archive.record_equipment_certificate_due(due)
+    archive.record_equipment_certificate_due(due)  # redelivered
+    records = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "eq_7"}})["items"]
+    assert sorted(r["event_type"] for r in records) == ["equipment_certificate_due", "equipment_registered"]
+    [kept] = [r for r in records if r["event_type"] == "equipment_certificate_due"]
+    assert kept["subject_type"] == "equipment" and kept["data"]["certificate"]["valid_until"] == "2026-12-10"
+    log = archive.list_change_log({"estate_id": estate["id"]})["items"]
+    assert [c["action"] for c in log if c["subject_id"] == "eq_7"] == ["equipment_created"]
+
+
 def test_an_orders_assignment_and_appointments_are_kept_on_its_record_once_each(archive, estate):
     """maintenance announces who an order is assigned to (``work_order_assigned``) and each time
     agreed with the occupant, a new one too (``work_order_appointed``, ``rescheduled``): archive

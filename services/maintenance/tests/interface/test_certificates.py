@@ -3,13 +3,18 @@ inspected it, on the ledger when the piece is registered and renewed each year; 
 certificate expires before a day, and those due (expired, or expiring within the estate's warning
 days, 30 by default). A piece registered without one is not known, not expired. Plans have a name.
 The validity was a custom date with no warning and no filter (found by h5, a probe of a lift's year)."""
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
+from estate_common import clock
 from estate_common.errors import BusinessRuleViolation
 from estate_common.testing import as_caller, worker
 from maintenance.service import MaintenanceService
 
-from .test_service import ESTATE, MANAGER, TECHNICIAN, frozen  # noqa: F401  (today: 2026-11-23)
+from estate_common.testing import event
+
+from .test_service import ESTATE, MANAGER, TECHNICIAN, copied_estate, estate_copy, frozen  # noqa: F401  (today: 2026-11-23)
 
 LIFT = {"code": "LIFT-1", "name": "1号楼客梯", "system": "elevator", "location": "Building 1",
         "certificate": {"number": "TSX-2026-0815", "valid_until": "2026-12-10", "inspected_by": "市特检院"}}
@@ -72,3 +77,47 @@ def test_a_plan_has_a_name(ledger):
         "equipment_id": ledger.lifts[1]["id"], "kind": "periodic_maintenance", "every_days": 15,
         "next_due_on": "2026-11-30"}})
     assert unnamed["name"] is None
+
+
+def announced(service):
+    return [e["data"] for e in service.outbox.of_type("equipment_certificate_due")]
+
+
+def test_a_certificate_coming_due_is_announced_once_and_again_for_the_next_one(ledger):
+    """年检合格证 coming due, told (h5's leftovers: the due list was read, nothing said it): the sweep
+    announces each piece whose certificate is due on the estate's calendar (expired, or within its
+    ``certificate_warn_days``) once, ``equipment_certificate_due`` in the write that stamps it; run again
+    it says nothing; a piece with none known is not announced; a certificate renewed is announced again
+    when it comes due in its turn (found by review r5 of h5)."""
+    first, later, old = ledger.lifts
+    copied_estate(ledger)
+    ledger.announce_certificates_coming_due()  # the timer's sweep, on the clock's now
+    [due] = announced(ledger)
+    assert due == {"id": first["id"], "code": "LIFT-1", "name": "1号楼客梯", "system": "elevator",
+                   "location": "Building 1", "certificate": LIFT["certificate"], "expired": False,
+                   "due_at": clock.to_iso(clock.now())}
+    assert ledger.announce_certificates_due(clock.now()) == 0  # once
+    assert "_certificate_due_at" not in ledger.get_equipment({"estate_id": ESTATE, "id": first["id"]})
+    ledger.set_equipment_certificate({"estate_id": ESTATE, "id": first["id"], "data": {
+        "number": "TSX-2026-1201", "valid_until": "2027-12-01", "inspected_by": "市特检院"}})
+    assert ledger.announce_certificates_due(clock.now()) == 0  # renewed early: due no more
+    later_day = clock.now() + timedelta(days=100)  # 2027-03-03: LIFT-2's expired two days ago
+    assert ledger.announce_certificates_due(later_day) == 1
+    assert [(d["code"], d["expired"]) for d in announced(ledger)] == [("LIFT-1", False), ("LIFT-2", True)]
+    assert ledger.announce_certificates_due(later_day + timedelta(days=300)) == 1  # the renewed one, in its turn
+    assert [d["certificate"]["number"] for d in announced(ledger)][-1] == "TSX-2026-1201"
+    assert old["id"] not in {d["id"] for d in announced(ledger)}
+
+
+def test_the_certificate_sweep_reads_the_estates_calendar_and_warning_days(ledger):
+    """Due on the estate's calendar: LIFT-1 (valid until 2026-12-10) is due 30 days ahead from
+    2026-11-10 at Kiritimati (UTC+14), which began at 10:00 UTC the day before; with 10 warning days,
+    not yet."""
+    ledger.copy_estate(event("archive", "estate_created", ESTATE, estate_copy("Pacific/Kiritimati", 1)))
+    as_caller(ledger, MANAGER)
+    ledger.update_settings({"estate_id": ESTATE, "data": {"certificate_warn_days": 10}})
+    assert ledger.announce_certificates_due(clock.now()) == 0
+    ledger.update_settings({"estate_id": ESTATE, "data": {"certificate_warn_days": 30}})
+    eve = datetime(2026, 11, 9, 9, 59, tzinfo=timezone.utc)  # 2026-11-09 23:59 at Kiritimati
+    assert ledger.announce_certificates_due(eve) == 0
+    assert ledger.announce_certificates_due(eve + timedelta(minutes=1)) == 1
