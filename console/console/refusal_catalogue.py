@@ -232,6 +232,10 @@ ZH = {
         '运营管理员可查看所有小区：无需指定小区',
     'must be empty for an operator admin':
         '运营管理员不指定小区',
+    'a maintenance supervisor is held with technician: give both':
+        '工程维修主管须同时是维修工：请同时勾选两个角色',
+    'must hold technician with maintenance_supervisor':
+        '工程维修主管须同时持有维修工角色',
     'an estate role works in an estate: give at least one':
         '小区岗位的账号须在小区工作：请至少指定一个小区',
     'must name at least one estate for an estate role':

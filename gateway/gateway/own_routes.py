@@ -325,6 +325,8 @@ def _create_key_once(caller, body):
     """Idempotency-Key as on every create; the key is shown once (``idempotency.once``): a replay
     answers the key's record, and a client that lost the first answer revokes that key and makes
     another."""
+    users.refuse_a_supervisor_without_technician(body["roles"])
+
     def create(context):
         record, key = api_keys.create(_state().db, caller["user"], body["name"], body["roles"], body["estate_ids"],
                                       body.get("replaces"), body.get("calls_per_minute", api_keys.UNSET))

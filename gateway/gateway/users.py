@@ -14,6 +14,7 @@ effect within that many seconds. API keys (``api_keys``) are checked the same wa
 import re
 
 from estate_common import calendar, clock, contracts
+from estate_common import roles as roles_module
 from estate_common.errors import (BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized,
                                   field_error)
 
@@ -83,8 +84,19 @@ def refuse_an_estate_role_without_estates(roles, estate_ids):
                                     [field_error("estate_ids", "must name at least one estate for an estate role")])
 
 
+def refuse_a_supervisor_without_technician(roles):
+    """422 for maintenance_supervisor (工程维修主管) without technician: he is a technician who
+    dispatches (``estate_common.roles``), and one of the supervisor alone was taken, assigned any
+    order and reached no list of orders nor a technician's step (found by review r5 of h5). The same
+    for an API key's roles."""
+    if roles_module.MAINTENANCE_SUPERVISOR in roles and "technician" not in roles:
+        raise BusinessRuleViolation("a maintenance supervisor is held with technician: give both",
+                                    [field_error("roles", "must hold technician with maintenance_supervisor")])
+
+
 def create(db, username, password, roles, estate_ids):
     refuse_estates_of_an_operator_admin(roles, estate_ids)
+    refuse_a_supervisor_without_technician(roles)
     refuse_an_estate_role_without_estates(roles, estate_ids)
     if username == PORTAL_CALLER:
         raise Conflict("this username is reserved",
@@ -294,6 +306,8 @@ def _changed(db, actor, user, changes):
     edited = (roles, estate_ids) != (user["roles"], user["estate_ids"])
     if edited:  # an admin stored with estates before the rule is still edited, deactivated
         refuse_estates_of_an_operator_admin(roles, estate_ids)
+    if "roles" in changes and changes["roles"] != user["roles"]:
+        refuse_a_supervisor_without_technician(roles)
     if changes.get("active", user["active"]) and (edited or not user["active"]):
         # active from now on, with what it holds changed or made active again: an estate role's last
         # estate is not taken away (offboarding, a deactivation that clears them, is); an account

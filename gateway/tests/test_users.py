@@ -594,3 +594,22 @@ def test_accounts_switched_off_before_maintenance_was_told_are_told_by_the_relay
     assert _told_at(rpc, agent) == []
     technician_notices.relay(db, rpc)
     assert _told_at(rpc, gone) == [("technician_left", "A", 0)]
+
+
+def test_a_maintenance_supervisor_is_held_with_technician(app, client, contract, admin_token, unique):
+    """工程维修主管 is a technician who dispatches (h5: "held with technician"), but an account of
+    maintenance_supervisor alone was taken: it assigned any order, yet reached no list of orders nor
+    the technician's own steps, a dispatcher who could not see his board (found by review r5 of h5).
+    Alone it is a 422 naming roles, on a create, a change of roles and an API key."""
+    username = unique("lao")
+    refused = post_user(client, admin_token, new_user(username, ["maintenance_supervisor"], ["A"]))
+    contract.problem(refused, 422, "business_rule", fields=["roles"], app=app)
+    assert app.extensions["estate_ops"].db.users.find_one({"_id": username}) is None
+    made = post_user(client, admin_token, new_user(username, ["technician", "maintenance_supervisor"], ["A"]))
+    assert made.status_code == 201, made.get_json()
+    dropped = client.patch(f"/api/v1/users/{username}", json={"roles": ["maintenance_supervisor"]},
+                           headers=bearer(admin_token))
+    contract.problem(dropped, 422, "business_rule", fields=["roles"], app=app)
+    key = client.post("/api/v1/api-keys", json={"name": "dispatch", "roles": ["maintenance_supervisor"],
+                                                "estate_ids": ["A"]}, headers=bearer(admin_token))
+    contract.problem(key, 422, "business_rule", fields=["roles"], app=app)
