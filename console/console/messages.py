@@ -528,13 +528,7 @@ _MESSAGES = {
     "cause.other": ("其他", "Other"),
     # not verified yet, or verified without a cause (the verify form's "—"): both are unrecorded,
     # and "not verified yet" miscounted the second (a probe of the manager's work)
-    "department.customer_service": ("客服部", "Customer service"),
-    "department.engineering": ("工程管理部", "Engineering"),
-    "department.security": ("秩序维护部", "Security"),
-    "department.environment": ("环境部（保洁、绿化）", "Environment (cleaning, greening)"),
-    "department.finance": ("财务部", "Finance"),
-    "department.administration": ("综合部", "Administration"),
-    "department.other": ("其他", "Other"),
+    # department.<code>: estate_common.labels' (the requests export names them)
     "department.unrecorded": ("未记录责任部门（未核实或核实时未填）", "No department recorded (not verified, or verified without one)"),
     "complaints.by_department": ("按责任部门", "By department"),
     "cause.unrecorded": ("未记录原因（未核实或核实时未填）", "No cause recorded (not verified, or verified without one)"),
@@ -3778,7 +3772,6 @@ _MESSAGES = {
     "field.borrower": ("借用人", "Borrower"),
     "field.buyer_name": ("发票抬头", "Buyer's name"),
     "field.cause": ("投诉原因", "Cause"),
-    "field.department": ("责任部门", "Department concerned"),
     "field.causes": ("投诉原因", "Causes"),
     "field.check_id": ("通道检查", "Lane check"),
     "field.checked_at": ("检查时间", "Checked at"),

@@ -35,6 +35,9 @@ MESSAGES = {
     "field.category": ("类别", "Category"),
     "field.priority": ("优先级", "Priority"),
     "field.emergency": ("抢险", "Emergency"),
+    "field.department": ("责任部门", "Department concerned"),
+    # a complaint's 撤诉 (the console's field.withdrawn_at is a notice's 撤下时间)
+    "field.complaint_withdrawn_at": ("撤诉时间", "Withdrawn by the owner at"),
     "field.valid": ("是否有效", "Valid"),
     "field.escalated": ("已升级", "Escalated"),
     "field.description": ("内容", "Description"),
@@ -189,6 +192,14 @@ MESSAGES = {
     "wo_status.cancelled": ("已取消", "Cancelled"),
     "priority.normal": ("普通", "Normal"),
     "priority.emergency": ("紧急", "Emergency"),
+    # a complaint's department (责任部门), as the console names it
+    "department.customer_service": ("客服部", "Customer service"),
+    "department.engineering": ("工程管理部", "Engineering"),
+    "department.security": ("秩序维护部", "Security"),
+    "department.environment": ("环境部（保洁、绿化）", "Environment (cleaning, greening)"),
+    "department.finance": ("财务部", "Finance"),
+    "department.administration": ("综合部", "Administration"),
+    "department.other": ("其他", "Other"),
     "emergency.water_mains": ("供水主管破裂", "Water main"),
     "emergency.gas": ("燃气泄漏", "Gas leak"),
     "emergency.power": ("停电", "Power failure"),
@@ -323,6 +334,7 @@ MESSAGES = {
     "meter_occasion.handover": ("交房", "Handover"),
     "meter_occasion.transfer": ("过户", "Transfer (sale)"),
     "heading.contact_channel": ("联系方式", "Contacted by"),
+
     "field.acceptance_notes": ("确认备注", "Acceptance notes"),
     "field.equipment_code": ("设备编号", "Equipment code"),
     # the equipment ledger's records (maintenance's equipment_records export: 电梯维修记录), as the console names them

@@ -33,7 +33,11 @@ SERVICE_REQUESTS = [
     field("contact_name", "contact.name", personal_data.RESIDENT_NAME),
     field("contact_phone", "contact.phone", personal_data.RESIDENT_PHONE),
     # added after: an emergency repair's own category (抢险类别), as the work-order export names it
-    field("emergency_category", labels="emergency"), field("updated_at"),
+    field("emergency_category", labels="emergency"),
+    # a complaint's department (责任部门) and its withdrawal (撤诉), not the owner's reason: the export
+    # read a withdrawn complaint as one closed with an answer (found by review r2 of h2)
+    field("department", "complaint.department", labels="department"), field("complaint_withdrawn_at", "withdrawn.at"),
+    field("updated_at"),
 ]
 
 OWNER_CONTACTS = [

@@ -552,3 +552,29 @@ def test_a_complaint_verified_by_its_reply_is_counted_by_the_cause_and_departmen
     act(desk, "reply", guard, message="the guard apologised", cause="staff_conduct", department="security")
     analysed = report(desk, "2026-Q4")
     assert analysed["by_department"] == {"security": 1} and analysed["by_cause"] == {"staff_conduct": 1}
+
+
+def test_the_requests_export_names_a_complaint_s_department_and_its_withdrawal(desk):
+    """The export (CSV/XLSX) had neither the department a complaint was about nor its withdrawal (撤诉):
+    a withdrawn complaint read as one closed with an answer, and the department was left to the
+    analysis alone (found by review r2 of h2). The owner's reason is its outcome, as exported already."""
+    import base64
+    import csv
+    import io
+    clock.freeze(clock.parse_iso("2026-10-05T02:00:00Z"))
+    guard = complaint(desk, "hh_1", "service_attitude")
+    act(desk, "verify", guard, finding="rude at the gate", department="security")
+    as_caller(desk, AGENT)
+    act(desk, "withdraw", guard, reason="the guard apologised to me himself")
+    for language, department, withdrawn in ((None, "security", ("complaint_withdrawn_at", "2026-10-05T02:00:00.000Z")),
+                                            ("zh", "秩序维护部", ("撤诉时间（Asia/Shanghai）", "2026-10-05 10:00:00"))):
+        job = desk.start_export({"estate_id": ESTATE, "data": {"resource": "service_requests", "format": "csv",
+                                                               **({"language": language} if language else {})}})
+        desk.run_jobs()
+        data = desk.read_export({"estate_id": ESTATE, "id": job["id"], "n": 0})["data_base64"]
+        text = base64.b64decode(data).decode("utf-8-sig")
+        heading, row = list(csv.reader(io.StringIO(text)))
+        cells = dict(zip(heading, row))
+        assert cells["department" if not language else "责任部门"] == department
+        assert cells[withdrawn[0]] == withdrawn[1]
+        assert heading[-1].startswith("updated_at" if not language else "更新时间")  # stays last

@@ -403,14 +403,14 @@ def test_the_export_names_who_raised_each_request_in_full_for_the_desk_masked_fo
     job = desk.start_export({"estate_id": ESTATE, "data": {"resource": "service_requests", "format": "csv"}})
     desk.run_jobs()
     heading, row = _export_text(desk, job).lstrip("\ufeff").splitlines()
-    assert heading.split(",")[-4:-2] == ["contact_name", "contact_phone"]  # after the others: they stay put
-    assert row.split(",")[-4:-2] == ["王五", "13912345678"]
+    assert heading.split(",")[-6:-4] == ["contact_name", "contact_phone"]  # after the others: they stay put
+    assert row.split(",")[-6:-4] == ["王五", "13912345678"]
     in_full = desk.get_job({"id": job["id"]})["result"]["personal_data_in_full"]
     assert {"resident_name", "resident_phone"} <= set(in_full)
     as_caller(desk, TECHNICIAN)
     job = desk.start_export({"estate_id": ESTATE, "data": {"resource": "service_requests", "format": "csv"}})
     desk.run_jobs()
-    assert _export_text(desk, job).splitlines()[1].split(",")[-4:-2] == ["王*", "139****5678"]
+    assert _export_text(desk, job).splitlines()[1].split(",")[-6:-4] == ["王*", "139****5678"]
 
 
 def test_an_export_with_updated_since_has_what_the_sync_would_read_in_its_order(desk):
@@ -428,7 +428,8 @@ def test_an_export_with_updated_since_has_what_the_sync_would_read_in_its_order(
                                                            "filters": {"updated_since": since}}})
     desk.run_jobs()
     heading, *rows = [line.split(",") for line in _export_text(desk, job).lstrip("\ufeff").splitlines()]
-    assert heading[-4:] == ["contact_name", "contact_phone", "emergency_category", "updated_at"]
+    assert heading[-6:] == ["contact_name", "contact_phone", "emergency_category", "department", "complaint_withdrawn_at",
+                           "updated_at"]
     assert [r[0] for r in rows] == [third["id"], first["id"]] and untouched["id"] not in _export_text(desk, job)
     assert since <= rows[0][-1] < rows[1][-1] == shown(desk, first)["updated_at"]
     clock.advance(timedelta(seconds=1))
@@ -870,8 +871,8 @@ def test_the_requests_export_names_an_emergency_s_category_as_the_orders_export_
     job = desk.start_export({"estate_id": ESTATE, "data": data})
     desk.run_jobs()
     header, *rows = [line.split(",") for line in _export_text(desk, job).lstrip("\ufeff").splitlines()]
-    assert header[-2] == heading and header[-1] != heading
-    assert {row[0]: row[-2] for row in rows} == {flooded["id"]: flooding, plain["id"]: ""}
+    assert header[-4] == heading and header[-1] != heading  # a complaint's department and withdrawal after it
+    assert {row[0]: row[-4] for row in rows} == {flooded["id"]: flooding, plain["id"]: ""}
 
 
 def test_an_emergency_repair_is_promised_within_the_estate_s_emergency_minutes(desk):
