@@ -4805,3 +4805,33 @@ def test_the_dashboard_asked_no_period_reads_the_estates_month_and_shows_without
                                         "detail": "archive is unavailable"}, status=503)
     page = client.get("/manager/kpis")
     assert page.status_code == 200 and fake.calls[-1]["params"]["period"] == "2026-12"
+
+
+def test_the_complaint_results_name_their_department_and_are_narrowed_to_one(client, fake, documented_routes):
+    """The results table had no 责任部门 column, though the results name it (h2), and could not be
+    narrowed to one department's (found by review r2 of h2)."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/complaints", {
+        "period": "2026-Q4", "complaints": 1, "by_category": {"service_attitude": 1}, "by_cause": {"staff_conduct": 1},
+        "by_department": {"security": 1}, "withdrawn": 0,
+        "timeliness": {"on_time": 1, "late": 0, "open": 0, "open_overdue": 0, "withdrawn": 0},
+        "valid": 1, "not_judged": 0, "escalated": 0, "reopened": 0,
+        "repeat_complainants": {"threshold": 2, "households": []}})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/complaint-results", {"period": "2026-Q4", "items": [
+        {"id": "sr_9", "number": "SR-2026-000009", "household_id": "hh_1", "created_at": "2026-10-02T00:00:00Z",
+         "closed_at": "2026-10-05T00:00:00Z", "closed_by": "desk", "nature": "service_attitude",
+         "cause": "staff_conduct", "department": "security", "finding": "rude at the gate", "outcome": "apologised",
+         "valid": True, "satisfaction": 4, "withdrawn": False, "reopen_count": 0}]})
+    page = client.get("/manager/complaints?period=2026-Q4&department=security",
+                      headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "<th>责任部门</th>" in page and "<td>秩序维护部</td><td>rude at the gate</td>" in page
+    assert '<option value="security" selected>秩序维护部</option>' in page
+    [results] = [c for c in fake.calls if c["path"].endswith("/reports/complaint-results")]
+    [analysis] = [c for c in fake.calls if c["path"].endswith("/reports/complaints")]
+    assert results["params"] == {"period": "2026-Q4", "department": "security"}
+    assert analysis["params"] == {"period": "2026-Q4"}  # the analysis is of every department
+    client.get("/manager/complaints?period=2026-Q4&department=kitchen")  # not one: not sent
+    assert "department" not in [c for c in fake.calls if c["path"].endswith("/reports/complaint-results")][-1]["params"]
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)

@@ -3,7 +3,7 @@
 Every route names the roles it admits; a route that names none admits none.
 """
 from estate_common import archive_access, job_scopes, personal_data
-from estate_common.roles import DISPATCHERS, FINANCE, FRONT_DESK, MANAGEMENT
+from estate_common.roles import COMPLAINT_DEPARTMENT_OF_ROLE, DISPATCHERS, FINANCE, FRONT_DESK, MANAGEMENT
 
 ROLES = ("operator_admin", "manager", "agent", "steward", "technician",
          "security", "accountant", "cashier", "archivist",
@@ -106,6 +106,9 @@ INCIDENT_CLASSIFIERS = MANAGEMENT  # the guard's call whether an incident is maj
 # the complaint analysis and its rectification plans (issue 14): the manager's (DOMAIN.md: the
 # manager handles major complaints and sees the KPIs; the desk registers, the manager analyses).
 COMPLAINT_ANALYSTS = MANAGEMENT
+# the complaint results: the manager's, and a department's own reader's of those about it (the security
+# supervisor, security's: estate_common.roles.COMPLAINT_DEPARTMENT_OF_ROLE; the service narrows them)
+COMPLAINT_RESULT_READERS = COMPLAINT_ANALYSTS | frozenset(COMPLAINT_DEPARTMENT_OF_ROLE)
 RECTIFICATION_PLANNERS = MANAGEMENT
 
 # an estate's custom fields (issue 13): the manager's, as its settings are

@@ -604,3 +604,26 @@ def test_the_co_owners_who_received_a_unit_are_masked_as_the_owner_who_received_
             masked = masking.for_caller("GET", rule, 200, json.loads(json.dumps(body)), roles, "zhao")
             one = masked["items"][0] if rpc == "list_handovers" else masked
             assert (one["received_by"], one["also_received_by"]) == shown, (rpc, roles)
+
+
+def test_the_security_supervisor_reads_the_complaint_results_about_security_a_number_in_them_masked(
+        client, rpc, contract, accounts):
+    """The complaint results were the manager's only, and their finding and outcome unmarked: read by
+    the security supervisor now (those about security, the service narrows them), a phone typed into
+    them is masked as in a request's outcome (found by review r2 of h2)."""
+    result = {"id": "sr_1", "number": "SR-2026-000001", "household_id": "hh_1", "created_at": "2026-10-05T02:00:00.000Z",
+              "closed_at": "2026-10-06T02:00:00.000Z", "closed_by": "zhang", "nature": "service_attitude",
+              "cause": None, "department": "security", "finding": "rude at the gate, call 13912345678",
+              "outcome": "the guard apologised; owner 13912345678", "valid": True, "satisfaction": 4,
+              "withdrawn": False, "reopen_count": 0}
+    rpc.answer("customer_service", "complaint_results",
+               lambda call: {"period": "2026-Q4", "items": [dict(result)]})
+    seen = {}
+    for role in ("manager", "security"):
+        auth = {"Authorization": f"Bearer {token(accounts, role)}"}
+        response = client.get(f"{ESTATE}/reports/complaint-results?period=2026-Q4&department=security", headers=auth)
+        seen[role] = contract.check(client.application, response, 200)["items"][0]
+        assert rpc.calls[-1].payload["filters"] == {"period": "2026-Q4", "department": "security"}
+    assert seen["manager"]["outcome"] == result["outcome"] and seen["manager"]["finding"] == result["finding"]
+    assert seen["security"]["outcome"] == "the guard apologised; owner 139****5678"
+    assert seen["security"]["finding"] == "rude at the gate, call 139****5678"

@@ -22,7 +22,7 @@ from ..gateway_api import ApiProblem
 from ..menu import ARCHIVES, ENGINEERING, FRONT_DESK, MANAGEMENT, STAFF
 from ..messages import CATALOGUES
 from ..signin import estate_needed, signed_in
-from . import common
+from . import common, desk
 from .register_specs import SERVICE_LINES
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
@@ -237,10 +237,15 @@ def complaints():
     period = common.period_asked(PERIOD, this_quarter)
     estate = g.api.estate(g.user.estate_id)
     report = g.api.get(f"{estate}/reports/complaints", period=period)
-    results = g.api.get(f"{estate}/reports/complaint-results", period=period)
+    # the results of one department's (责任部门) or every one's: the analysis counts them all (found by review r2 of h2)
+    department = request.args.get("department", "").strip()
+    department = department if department in (*desk.DEPARTMENTS, "unrecorded") else None
+    results = g.api.get(f"{estate}/reports/complaint-results", period=period,
+                        **({"department": department} if department else {}))
     first, last = common.period_days(period)  # the unjudged of the period the analysis counted
     return render_template("manager/complaints.html", period=period, report=report, results=results.get("items", []),
-                           households=common.household_labels(), first_day=first, last_day=last)
+                           households=common.household_labels(), first_day=first, last_day=last,
+                           departments=(*desk.DEPARTMENTS, "unrecorded"), department=department)
 
 
 @bp.get("/year")

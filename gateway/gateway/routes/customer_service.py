@@ -66,7 +66,7 @@ ROUTES = [
     Route("GET", f"{ESTATE}/reports/complaints", "customer_service", "complaint_report", policy.COMPLAINT_ANALYSTS,
           filters=("period",)),
     Route("GET", f"{ESTATE}/reports/complaint-results", "customer_service", "complaint_results",
-          policy.COMPLAINT_ANALYSTS, filters=("period",)),
+          policy.COMPLAINT_RESULT_READERS, filters=("period", "department")),
     # 客服周报: the desk's own week (its supervisor's weekly meeting), an ISO week on the estate's calendar
     Route("GET", f"{ESTATE}/reports/desk-week", "customer_service", "desk_week_report", DESK, filters=("week",)),
     # the year's satisfaction surveys per service line and the manager's visits, owed and made: the

@@ -39,10 +39,13 @@ complaint is not on it: the manager answered and closed it.
 """
 from collections import Counter
 
+from estate_common.errors import Forbidden
+from estate_common.roles import COMPLAINT_DEPARTMENT_OF_ROLE
 from estate_common.store import public
 
 from .complaints import rounds as reply_rounds
 from .complaints import times_reopened
+from .domain import MANAGER_ROLES
 
 UNRECORDED = "unrecorded"
 
@@ -129,6 +132,24 @@ def report(period, complaints, rules, now, plans=(), buildings=None):
 
 
 RESULT_FIELDS = ("id", "number", "household_id", "created_at", "closed_at", "outcome", "valid", "satisfaction")
+
+
+def department_read_by(roles, asked):
+    """The department whose complaint results ``roles`` read when ``asked`` for one (None: any):
+    management any it asks; a department's own reader (the security supervisor,
+    ``roles.COMPLAINT_DEPARTMENT_OF_ROLE``) his own, asked or not, and another is a 403; anyone else
+    none (403). The results named the department (h2) and no department's head could read those about
+    his staff (found by review r2 of h2)."""
+    if set(roles) & MANAGER_ROLES:
+        return asked
+    own = {COMPLAINT_DEPARTMENT_OF_ROLE[role] for role in roles if role in COMPLAINT_DEPARTMENT_OF_ROLE}
+    if not own:
+        raise Forbidden("only a manager or the operator admin may do this")
+    if asked is None and len(own) == 1:
+        return next(iter(own))
+    if asked not in own:
+        raise Forbidden("the complaints about another department are the manager's to read")
+    return asked
 
 
 def results(period, closed):

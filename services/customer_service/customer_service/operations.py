@@ -872,12 +872,17 @@ def desk_week_report(db, caller, estate_id, week):
     return desk_week.report(week, *store.desk_week(db, estate_id, start, end), clock.now_iso(), start, end)
 
 
-def complaint_results(db, caller, estate_id, period):
-    domain.require_manager(caller)
+def complaint_results(db, caller, estate_id, period, department=None):
+    """The manager's, of every department or one (``department``; ``unrecorded`` those named none);
+    a department's own reader's (``roles.COMPLAINT_DEPARTMENT_OF_ROLE``), of his department only."""
+    department = complaint_analysis.department_read_by(caller.roles, department)
     copy = store.estate(db, estate_id)  # its calendar and its registration, read once
     replica.refuse_report_period(copy, period, clock.now())
     start, end = calendar.period_bounds(period, calendar.timezone_of(copy))
-    return complaint_analysis.results(period, store.unescalated_complaints_closed_between(db, estate_id, start, end))
+    closed = store.unescalated_complaints_closed_between(db, estate_id, start, end)
+    if department is not None:
+        closed = [c for c in closed if ((c["complaint"] or {}).get("department") or complaint_analysis.UNRECORDED) == department]
+    return complaint_analysis.results(period, closed)
 
 
 def _recurred(db, estate_id, plans, rules):

@@ -422,7 +422,8 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
 
     @rpc_method
     def complaint_results(self, payload):
-        return operations.complaint_results(self.db, self.caller, payload["estate_id"], payload["filters"]["period"])
+        return operations.complaint_results(self.db, self.caller, payload["estate_id"], payload["filters"]["period"],
+                                            payload["filters"].get("department"))
 
     @rpc_method
     def year_obligations(self, payload):

@@ -578,3 +578,35 @@ def test_the_requests_export_names_a_complaint_s_department_and_its_withdrawal(d
         assert cells["department" if not language else "责任部门"] == department
         assert cells[withdrawn[0]] == withdrawn[1]
         assert heading[-1].startswith("updated_at" if not language else "更新时间")  # stays last
+
+
+def test_the_complaint_results_are_filtered_by_department_and_the_security_supervisor_reads_his_own(desk):
+    """The results named the department (h2) and the list could not be narrowed to one; the security
+    supervisor (the security role, who reads his department's KPIs) could read no complaint about his
+    guards. He reads those about security, and no other department's (found by review r2 of h2)."""
+    clock.freeze(clock.parse_iso("2026-10-05T02:00:00Z"))
+    guard, leak, unnamed = (complaint(desk, "hh_1", nature) for nature in ("service_attitude", "repair_quality", "noise"))
+    act(desk, "verify", guard, finding="rude at the gate", department="security")
+    act(desk, "verify", leak, finding="pipe not sealed", department="engineering")
+    for each in (guard, leak, unnamed):
+        as_caller(desk, AGENT)
+        act(desk, "reply", each, message="answered")
+        act(desk, "close", each)
+
+    def results(caller, **filters):
+        as_caller(desk, caller)
+        return [r["number"] for r in desk.complaint_results(
+            {"estate_id": ESTATE, "filters": {"period": "2026-Q4", **filters}})["items"]]
+
+    assert results(MANAGER) == [guard["number"], leak["number"], unnamed["number"]]
+    assert results(MANAGER, department="engineering") == [leak["number"]]
+    assert results(MANAGER, department="unrecorded") == [unnamed["number"]]
+    supervisor = staff("zhao", ["security"], [ESTATE])
+    assert results(supervisor) == [guard["number"]]
+    assert results(supervisor, department="security") == [guard["number"]]
+    with pytest.raises(Forbidden):
+        results(supervisor, department="engineering")
+    with pytest.raises(Forbidden):
+        results(AGENT)
+    with pytest.raises(Forbidden):
+        results(staff("li", ["technician"], [ESTATE]))
