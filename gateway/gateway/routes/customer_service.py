@@ -36,7 +36,7 @@ ROUTES = [
     # -- service requests ------------------------------------------------------
     desk_create(SR, "create_request"),
     desk_list(SR, "list_requests", ("kind", "status", "household_id", "channel", "from", "to", "overdue",
-                                    "return_visit_overdue", "follow_up_overdue", "escalated", "judged", "verified", "number",
+                                    "return_visit_overdue", "follow_up_overdue", "escalated", "judged", "verified", "department", "number",
                                     "urgency", "matched", "call_back", "handler", "closed", "updated_since", "q",
                                     "joins_work_order_id"), roles=READERS,
               custom_filters=True),

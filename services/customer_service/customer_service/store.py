@@ -520,6 +520,10 @@ def request_query(estate_id, filters, now, tz):
                           else {"complaint.escalated": {"$ne": True}})
     if "judged" in filters:
         conditions.append({"kind": "complaint", "valid": {"$ne": None} if filters["judged"] == "true" else None})
+    if "department" in filters:  # 责任部门 (complaints.verify, found_later); unrecorded: none named (r2 of h2)
+        query.setdefault("kind", "complaint")
+        named = filters["department"]
+        conditions.append({"kind": "complaint", "complaint.department": None if named == "unrecorded" else named})
     if "verified" in filters:  # kind too, top level: the index led by estate_id, kind serves it
         query.setdefault("kind", "complaint")
         conditions.append({"kind": "complaint",

@@ -610,3 +610,21 @@ def test_the_complaint_results_are_filtered_by_department_and_the_security_super
         results(AGENT)
     with pytest.raises(Forbidden):
         results(staff("li", ["technician"], [ESTATE]))
+
+
+def test_the_register_lists_the_complaints_about_one_department(desk):
+    """The register (GET …/service-requests) had no department filter: the desk could not list the
+    complaints about the security department the analysis counted (found by review r2 of h2)."""
+    clock.freeze(clock.parse_iso("2026-10-05T02:00:00Z"))
+    guard, leak, unnamed = (complaint(desk, "hh_1", nature) for nature in ("service_attitude", "repair_quality", "noise"))
+    act(desk, "verify", guard, finding="rude at the gate", department="security")
+    act(desk, "verify", leak, finding="pipe not sealed", department="engineering")
+    as_caller(desk, AGENT)
+    desk.create_request({"estate_id": ESTATE, "data": {"kind": "consultation", "household_id": "hh_1",
+                                                       "channel": "phone", "description": "when is the water back"}})
+
+    def listed(department):
+        return [r["id"] for r in desk.list_requests({"estate_id": ESTATE, "filters": {"department": department}})["items"]]
+    assert listed("security") == [guard["id"]]
+    assert listed("engineering") == [leak["id"]]
+    assert listed("unrecorded") == [unnamed["id"]]  # complaints only, not the consultation
