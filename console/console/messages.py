@@ -701,6 +701,9 @@ _MESSAGES = {
     "sr.register": ("登记", "Register"),
     "sr.complaint_details": ("投诉信息", "Complaint details"),
     "sr.complainant": ("投诉人", "Complainant"),
+    "sr.staff_named": ("被投诉员工（选填）", "Staff member complained about (optional)"),
+    "sr.staff_named_shown": ("被投诉员工", "Staff member complained about"),
+    "sr.other_household": ("纠纷对方房屋", "The other household (neighbour dispute)"),
     # who raised the request (its contact): not always the household's owner
     "sr.raised_by": ("报事人", "Raised by"),
     "sr.raised_by_not_recorded": ("未记录", "not recorded"),
@@ -2270,6 +2273,8 @@ _MESSAGES = {
     "import_col.reference": ("单号", "Reference"),
     "import_col.note": ("备注", "Note"),
     "field.finding": ("核实情况", "Finding"),
+    "field.staff_named": ("被投诉员工", "Staff member complained about"),
+    "field.other_household_id": ("纠纷对方房屋", "The other household (neighbour dispute)"),
     "field.entry_id": ("记录", "Entry"),
     "field.expense_id": ("支出记录", "Expense"),
     "field.consent_ref": ("业主同意依据", "Owners' consent"),

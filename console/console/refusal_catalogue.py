@@ -788,6 +788,17 @@ ZH = {
     # the cause and department a reply records (complaints.found_later)
     'only a complaint has a cause and a department found':
         '只有投诉才记录投诉原因和责任部门',
+    # whom a complaint is about, the complaints about one department (found by review r2 of h2)
+    "the complaints about another department are the manager's to read":
+        '其他部门的投诉结果由经理查阅',
+    'the other household is named by a neighbour dispute':
+        '只有邻里纠纷投诉才填写纠纷对方房屋',
+    'is for a complaint of nature neighbours':
+        '仅限性质为邻里纠纷的投诉',
+    'a neighbour dispute is with another household':
+        '邻里纠纷的对方须为另一户',
+    "is the complainant's own household":
+        '是投诉人自己的房屋',
     'what the verification found stands':
         '核实时已记录的内容不能更改',
     'was recorded with the verification':

@@ -4835,3 +4835,23 @@ def test_the_complaint_results_name_their_department_and_are_narrowed_to_one(cli
     assert "department" not in [c for c in fake.calls if c["path"].endswith("/reports/complaint-results")][-1]["params"]
     for call in fake.calls:
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
+def test_a_complaint_names_the_staff_member_it_is_about_on_the_desk_form(client, fake):
+    """The staff member a complaint is about (被投诉员工, staff_named: found by review r2 of h2) is asked
+    on the desk's form (a complaint's only) and shown on its page, as the gateway masks it."""
+    sign_in(client, fake)
+    _desk_routes(fake)
+    form = client.get("/desk/requests/new?building=3&unit=1&room=12").get_data(as_text=True)
+    assert '<label for="staff_named">被投诉员工（选填）</label>' in form
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', form).group(1)
+    client.post("/desk/requests", data={
+        "csrf_token": csrf_of(client), "idempotency_key": key, "household_id": "hh_1", "kind": "complaint",
+        "channel": "phone", "description": "rude at the gate", "staff_named": " 王保安 ", "nature": "service_attitude"})
+    post = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/service-requests")][-1]
+    assert post["json"]["staff_named"] == "王保安"
+    client.post("/desk/requests", data={
+        "csrf_token": csrf_of(client), "idempotency_key": key + "1", "household_id": "hh_1", "kind": "consultation",
+        "channel": "phone", "description": "when", "staff_named": "王保安"})
+    post = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/service-requests")][-1]
+    assert "staff_named" not in post["json"]

@@ -627,3 +627,17 @@ def test_the_security_supervisor_reads_the_complaint_results_about_security_a_nu
     assert seen["manager"]["outcome"] == result["outcome"] and seen["manager"]["finding"] == result["finding"]
     assert seen["security"]["outcome"] == "the guard apologised; owner 139****5678"
     assert seen["security"]["finding"] == "rude at the gate, call 139****5678"
+
+
+def test_the_staff_member_a_complaint_names_is_masked_as_its_complainant(client, rpc, accounts):
+    """A complaint names the staff member it is about (staff_named, found by review r2 of h2): a
+    person's name, shown to the desk, masked for a technician or a guard as the complainant is."""
+    request = {"id": "sr_1", "kind": "complaint", "complaint": {"complainant": "Li Lei", "staff_named": "王保安",
+                                                                "other_household_id": "hh_2"}}
+    rpc.answer("customer_service", "get_request", lambda call: {**request, "complaint": dict(request["complaint"])})
+    seen = {role: client.get(f"{ESTATE}/service-requests/sr_1",
+                             headers={"Authorization": f"Bearer {token(accounts, role)}"}).get_json()
+            for role in ("agent", "technician")}
+    assert seen["agent"]["complaint"]["staff_named"] == "王保安"
+    assert seen["technician"]["complaint"]["staff_named"] == "王**"
+    assert seen["technician"]["complaint"]["other_household_id"] == "hh_2"

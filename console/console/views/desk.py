@@ -119,7 +119,8 @@ def create_request():
             body["emergency_category"] = form["emergency_category"].strip()
     if form.get("joins_work_order_id", "").strip() and body["kind"] == "repair":
         body["joins_work_order_id"] = form["joins_work_order_id"].strip()
-    optional = ("complainant", "reference", "nature", "summary") if body["kind"] == "complaint" else \
+    # staff_named: the staff member it is about (被投诉员工, found by review r2 of h2)
+    optional = ("complainant", "reference", "nature", "summary", "staff_named") if body["kind"] == "complaint" else \
         ("category",) if body["kind"] == "repair" else ()
     body.update({name: form[name].strip() for name in optional if form.get(name, "").strip()})
     contact = _caller(form)

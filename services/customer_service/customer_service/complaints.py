@@ -6,6 +6,7 @@ The reply and the close are in ``handling``; this module holds what only complai
 
 from estate_common import calendar, clock
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, field_error
+from estate_common.text import spaced
 from estate_common.wording import counted
 
 from .domain import MANAGER_ROLES, Change, closed_event_data, due_at, history_entry, next_status
@@ -13,6 +14,25 @@ from .domain import MANAGER_ROLES, Change, closed_event_data, due_at, history_en
 # Filled from the create body; the record "in full": complainant, channel (on the request),
 # reference (the letter/fax/call record's number), nature, summary, and later the outcome.
 RECORDED_FIELDS = ("complainant", "reference", "nature", "summary")
+# whom it is about (found by review r2 of h2): the staff member it names (``staff_named``, a person's
+# name: masked by role as the complainant is, never in an event or a log) and, a neighbour dispute's,
+# the other household (``other_household_id``, one of the estate's, not the complainant's)
+ABOUT_FIELDS = ("staff_named", "other_household_id")
+NEIGHBOUR_DISPUTE = "neighbours"
+
+
+def check_about(data, household_id):
+    """The other household a complaint names is a neighbour dispute's (nature ``neighbours``), and
+    not the complainant's own (422); that it is the estate's the caller checks (``known_household``)."""
+    other = data.get("other_household_id")
+    if other is None:
+        return
+    if data.get("nature") != NEIGHBOUR_DISPUTE:
+        raise BusinessRuleViolation("the other household is named by a neighbour dispute", [
+            field_error("data.other_household_id", "is for a complaint of nature neighbours")])
+    if other == household_id:
+        raise BusinessRuleViolation("a neighbour dispute is with another household", [
+            field_error("data.other_household_id", "is the complainant's own household")])
 
 
 def verify_due_at(created, rules):
@@ -38,6 +58,8 @@ def details(data, created, rules):
         "escalation_reason": None,
         "cause": None,
         "department": None,
+        "staff_named": spaced(data.get("staff_named")) or None,
+        "other_household_id": data.get("other_household_id"),
     }
 
 

@@ -7,7 +7,7 @@ from estate_common.text import spaced
 from . import complaints, repairs
 from .domain import Change, due_at, history_entry
 
-ONLY_FOR = {name: "complaint" for name in complaints.RECORDED_FIELDS} | {"category": "repair", "emergency": "repair",
+ONLY_FOR = {name: "complaint" for name in (*complaints.RECORDED_FIELDS, *complaints.ABOUT_FIELDS)} | {"category": "repair", "emergency": "repair",
                                                                     "emergency_category": "repair",
                                                                     "joins_work_order_id": "repair"}
 

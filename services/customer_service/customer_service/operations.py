@@ -13,7 +13,7 @@ from estate_common.kpis import (before_the_estate, owed_a_year, owed_before_the_
                                 rules_of_period)
 from estate_common.store import DuplicateKey, page_computed, public
 
-from . import (applications, complaint_analysis, desk_week, domain, events, front_desk,
+from . import (applications, complaint_analysis, complaints, desk_week, domain, events, front_desk,
                household_correction, intake, owner_contacts, portal, reclassification, rectifications, repairs, store,
                surveys)
 from . import kpis as desk_kpis
@@ -59,6 +59,9 @@ def create_request(db, outbox, caller, estate_id, data):
         custom = custom_fields.check_values(store.custom_definitions(db, estate_id, "service_request"),
                                             data.get("custom"))
         store.known_household(db, estate_id, data["household_id"])
+        if data.get("other_household_id"):  # a neighbour dispute's other household (found by review r2 of h2)
+            complaints.check_about(data, data["household_id"])
+            store.known_household(db, estate_id, data["other_household_id"], "data.other_household_id")
         if data.get("related_request_id"):
             store.known_request(db, estate_id, data["related_request_id"])
         in_hand = store.order_in_hand(db, estate_id, data["joins_work_order_id"]) \

@@ -628,3 +628,31 @@ def test_the_register_lists_the_complaints_about_one_department(desk):
     assert listed("security") == [guard["id"]]
     assert listed("engineering") == [leak["id"]]
     assert listed("unrecorded") == [unnamed["id"]]  # complaints only, not the consultation
+
+
+def test_a_complaint_names_the_staff_member_and_the_other_household_it_is_about(desk):
+    """A complaint about the guard at the east gate, or about the neighbour upstairs, could name neither
+    but in its free text (found by review r2 of h2): the staff member's name (``staff_named``, a
+    person's name: masked by role as the complainant is, never in an event) and, for a neighbour
+    dispute, the other household (``other_household_id``: one of the estate's, not the complainant's)."""
+    clock.freeze(clock.parse_iso("2026-10-05T02:00:00Z"))
+    as_caller(desk, AGENT)
+    base = {"kind": "complaint", "household_id": "hh_1", "channel": "phone", "description": "d"}
+
+    def create(**data):
+        return desk.create_request({"estate_id": ESTATE, "data": {**base, **data}})
+    guard = create(nature="service_attitude", staff_named=" 王  保安 ")
+    assert guard["complaint"]["staff_named"] == "王 保安" and guard["complaint"]["other_household_id"] is None
+    neighbour = create(nature="neighbours", other_household_id="hh_2")
+    assert neighbour["complaint"]["other_household_id"] == "hh_2" and neighbour["complaint"]["staff_named"] is None
+    created = desk.outbox.of_type("service_request_created")
+    assert "王" not in str(created) and "hh_2" not in str(created)
+    with pytest.raises(BusinessRuleViolation) as unknown:  # not a household of this estate
+        create(nature="neighbours", other_household_id="hh_elsewhere")
+    assert unknown.value.errors[0]["field"] == "data.other_household_id"
+    with pytest.raises(BusinessRuleViolation):  # his own household is no neighbour
+        create(nature="neighbours", other_household_id="hh_1")
+    with pytest.raises(BusinessRuleViolation):  # a neighbour dispute's only
+        create(nature="noise", other_household_id="hh_2")
+    with pytest.raises(InvalidInput):  # a complaint's only
+        desk.create_request({"estate_id": ESTATE, "data": {**base, "kind": "consultation", "staff_named": "王"}})
