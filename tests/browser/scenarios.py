@@ -63,6 +63,7 @@ def complaint_in_register(browser, settings):
     description = "Drilling after 22:00 " + uuid.uuid4().hex[:6]
     page.get_by_label("Description").fill(description)
     page.get_by_label("Complainant").fill("Mr Li")
+    page.get_by_label("Staff member complained about (optional)").fill("Guard Wang")  # whom (found by review r2 of h2)
     page.get_by_label("Nature").select_option("noise")
     assert page.get_by_label("Category").is_hidden(), "the repair's fields show for a complaint"
     page.get_by_role("button", name="Register", exact=True).click()
@@ -70,6 +71,7 @@ def complaint_in_register(browser, settings):
     assert "Registered" in page.locator(".notice").inner_text()
     assert page.locator(".badge").count() == 2, "the reply deadline and the same-day verification have badges"
     number = re.search(r"Complaint (\S+)", page.locator("h1").inner_text()).group(1)
+    assert "Guard Wang" in page.locator("dl.facts").first.inner_text()
     screenshot(page, settings, "complaint")
 
     page.get_by_role("navigation").get_by_role("link", name="Request register").click()
@@ -79,6 +81,13 @@ def complaint_in_register(browser, settings):
     expect(row, f"{number} is not in the register").to_have_count(1)  # retried while the page loads
     assert description in row.inner_text() and "3-1-1202" in row.inner_text()
     screenshot(page, settings, "register")
+
+    # the manager's results of one department (责任部门): the filter and the column (found by review r2 of h2)
+    page.goto(settings["console"] + "/manager/complaints")
+    page.get_by_label("Department concerned").select_option("security")
+    page.get_by_role("button", name="Filter").click()
+    assert "department=security" in page.url
+    expect(page.get_by_role("columnheader", name="Department concerned")).to_have_count(1)
     assert not errors, f"browser console errors (CSP?): {errors}"
 
 
