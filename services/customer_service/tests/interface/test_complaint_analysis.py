@@ -656,3 +656,32 @@ def test_a_complaint_names_the_staff_member_and_the_other_household_it_is_about(
         create(nature="noise", other_household_id="hh_2")
     with pytest.raises(InvalidInput):  # a complaint's only
         desk.create_request({"estate_id": ESTATE, "data": {**base, "kind": "consultation", "staff_named": "王"}})
+
+
+def test_a_reopened_complaint_withdrawn_at_its_new_deadline_in_kiritimati_counts_its_first_round_only(desk):
+    """Held in review r2 of h2: in UTC+14, a complaint replied on time, reopened (复诉), then withdrawn at
+    the very moment of its new deadline owes no second reply (a reply at that moment would be on time);
+    the KPI and the analysis count its first round, and a withdrawal a millisecond later is late."""
+    from estate_common.testing import event
+    desk.copy_estate_edit(event("archive", "estate_updated", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": "HZ-01", "name": "West Lake", "address": "9 Lake Rd",
+        "timezone": "Pacific/Kiritimati", "version": 2}))
+    clock.freeze(clock.parse_iso("2026-11-02T02:00:00Z"))
+    first, second = complaint(desk, "hh_1", "noise"), complaint(desk, "hh_2", "noise")
+    for each in (first, second):
+        as_caller(desk, AGENT)
+        act(desk, "reply", each, message="quiet hours posted")
+    clock.advance(timedelta(days=1))
+    reopened = [act(desk, "reopen", each, reason="drilling again") for each in (first, second)]
+    clock.freeze(clock.parse_iso(reopened[0]["due_at"]))
+    act(desk, "withdraw", first, reason="settled with the neighbour")
+    clock.advance(timedelta(milliseconds=1))
+    act(desk, "withdraw", second, reason="gave up")
+    with pytest.raises(Exception):
+        act(desk, "reopen", first, reason="again")
+    clock.freeze(clock.parse_iso("2026-12-20T02:00:00Z"))
+    november = kpis(desk, "2026-11")["complaint_timeliness"]
+    assert (november["numerator"], november["denominator"]) == (2, 3)  # both first rounds, the late one's second
+    analysed = report(desk, "2026-11")
+    assert analysed["timeliness"]["on_time"] == 1 and analysed["timeliness"]["late"] == 1
+    assert analysed["withdrawn"] == 2 and analysed["reopened"] == 2
