@@ -237,6 +237,8 @@ FORMS = [
           ("reply", {**COMPLAINT, "status": "verified"}, {"text": "fixed"}, {}),
           ("close", {**REPAIR_DONE, "kind": "consultation", "status": "open"}, {"text": "told", "confirm": "yes"}, {}),
           ("reopen", {**REPAIR_DONE, "kind": "consultation", "status": "replied"}, {"text": "not settled"}, {}),
+          # 撤诉 (h2's form; found by review r2 of h2)
+          ("withdraw", {**COMPLAINT, "status": "verified"}, {"text": "settled with the neighbour"}, {}),
           ("transfer", {**REPAIR_DONE, "kind": "consultation", "status": "open"}, {"handler": "zhou", "note": "x"}, {}),
           ("join", {**REPAIR_DONE, "status": "dispatched"}, {"work_order_id": "wo_main"},
            {rf"{EST}/work-orders": {"items": [{"id": "wo_main", "number": "WO-7", "status": "started"}],
