@@ -233,7 +233,6 @@ FORMS = [
       for path, item, data, reads in (
           ("verify", COMPLAINT, {"text": "the lift was loud", "cause": "facility_defect"}, {}),
           ("escalate", COMPLAINT, {"text": "third time"}, {}),
-          ("withdraw", COMPLAINT, {"reason": "settled with the neighbour"}, {}),
           ("reply", {**COMPLAINT, "status": "verified"}, {"text": "fixed"}, {}),
           ("close", {**REPAIR_DONE, "kind": "consultation", "status": "open"}, {"text": "told", "confirm": "yes"}, {}),
           ("reopen", {**REPAIR_DONE, "kind": "consultation", "status": "replied"}, {"text": "not settled"}, {}),
