@@ -4448,3 +4448,92 @@ def test_a_handover_reading_is_the_accounts_meter_base_once_and_never_put_back(f
 def test_a_gas_meter_has_no_prepaid_account(finance):
     meter_read(finance, meter_kind="gas", meter_number="G-1")
     assert finance.list_utility_accounts({"estate_id": ESTATE, "filters": {"household_id": "hh_1"}})["items"] == []
+
+
+def far_estate(finance, timezone):
+    finance.copy_estate_edit(event("archive", "estate_updated", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": "EST-1", "name": "West Lake", "address": "9 Lake Rd",
+        "timezone": timezone, "version": 2}))
+
+
+@pytest.mark.parametrize("timezone, before, after", [
+    ("Pacific/Pago_Pago", "2026-10-01T10:59:00Z", "2026-10-01T11:00:00Z"),    # UTC-11: 30 September runs till 11:00Z
+    ("Pacific/Kiritimati", "2026-09-30T09:59:00Z", "2026-09-30T10:00:00Z")])  # UTC+14: 1 October from 10:00Z
+def test_a_quarter_is_published_once_its_last_day_is_over_on_the_estate_s_calendar_in_a_far_timezone(
+        finance, timezone, before, after):
+    """Review r11 of h11: a quarter's end is the estate's local midnight after its last day, not UTC's."""
+    far_estate(finance, timezone)
+    acting(finance, MANAGER)
+    clock.freeze(clock.parse_iso(before))
+    with pytest.raises(BusinessRuleViolation) as refused:
+        finance.publish_disclosure({"estate_id": ESTATE, "id": "2026-Q3"})
+    assert refused.value.errors == [{"field": "period", "message": "has not ended"}]
+    clock.freeze(clock.parse_iso(after))
+    assert finance.publish_disclosure({"estate_id": ESTATE, "id": "2026-Q3"})["version"] == 1
+
+
+def test_a_years_disclosure_published_in_the_spring_after_it_and_a_month_of_it_republished_keep_their_versions(
+        finance):
+    """Review r11 of h11: the year is first published in April (its January past catch_up_months' 12
+    would still be within; its December is the one checked), and a month of it published again as a
+    correction leaves the year's version and snapshot as they were until the year is published again."""
+    approved(finance)
+    run(finance, "2026-10")
+    acting(finance, MANAGER)
+    clock.freeze(clock.parse_iso("2027-04-10T02:00:00Z"))
+    acting(finance, MANAGER)
+    october = finance.publish_disclosure({"estate_id": ESTATE, "id": "2026-10"})
+    year = finance.publish_disclosure({"estate_id": ESTATE, "id": "2026"})
+    assert (october["version"], year["version"]) == (1, 1)
+    pay(finance, "hh_1", 21002)  # received in April 2027 on an October 2026 bill: the income received moves
+    acting(finance, MANAGER)
+    assert finance.publish_disclosure({"estate_id": ESTATE, "id": "2026-10"})["version"] == 2
+    as_caller(finance, PORTAL)
+    assert finance.published_disclosure({"estate_code": "EST-1", "period": "2026"})["version"] == 1
+    acting(finance, MANAGER)
+    again = finance.publish_disclosure({"estate_id": ESTATE, "id": "2026"})
+    assert again["version"] == 2 and again["report"]["income"] != year["report"]["income"]
+    periods = {(d["period"], d["version"]) for d in finance.list_disclosures({"estate_id": ESTATE})["items"]}
+    assert periods == {("2026-10", 2), ("2026", 2)}
+
+
+@pytest.mark.parametrize("timezone", ["Pacific/Pago_Pago", "Pacific/Kiritimati", "Asia/Shanghai"])
+def test_what_a_period_carries_out_is_the_arrears_of_its_last_local_day_with_a_payment_at_23_59(finance, timezone):
+    """Review r11 of h11: a payment at 23:59 on the period's last local day counts in what it carries
+    out as in ``arrears?as_of=`` of that day and the next period's carried in; a reversal of it made
+    after the period (and a payment posted then) leaves what it carried out as it was, kept or not."""
+    far_estate(finance, timezone)
+    approved(finance)
+    from zoneinfo import ZoneInfo
+    from datetime import datetime, timezone as tz
+    at = lambda *parts: datetime(*parts, tzinfo=ZoneInfo(timezone)).astimezone(tz.utc)  # noqa: E731
+    clock.freeze(at(2026, 10, 5, 10, 0))
+    run(finance, period="2026-10")
+    due = {bill["due_at"] for bill in finance.db.bills.find({"estate_id": ESTATE})}
+    clock.freeze(at(2026, 10, 31, 23, 59))
+    late = pay(finance, "hh_2", 5000)      # at 23:59 local on the last day: paid by then
+    clock.freeze(at(2026, 11, 1, 0, 1))
+    pay(finance, "hh_3", 3000)             # at 00:01 the next day: not paid by then
+    clock.freeze(at(2026, 11, 20, 10, 0))
+    acting(finance, ACCOUNTANT)
+
+    def figures():
+        acting(finance, ACCOUNTANT)
+        out = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-10"}})[
+            "arrears_carried_out"]
+        carried_in = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})[
+            "arrears_recovered"]
+        listed = finance.list_arrears({"estate_id": ESTATE, "filters": {"as_of": "2026-10-31"}})["items"]
+        return out, carried_in, listed
+    out, carried_in, listed = figures()
+    assert due and out["carried_out_as_of"] == "2026-10-31"
+    assert out["carried_out_cents"] == carried_in["carried_in_cents"] == sum(a["overdue_cents"] for a in listed)
+    assert out["carried_out_households"] == carried_in["carried_in_households"] == len(listed)
+    owed = {a["household_id"]: a["overdue_cents"] for a in listed}
+    amounts = {b["household_id"]: b["amount_cents"] for b in finance.db.bills.find({"estate_id": ESTATE})}
+    assert owed.get("hh_2", 0) == amounts["hh_2"] - 5000 and owed["hh_3"] == amounts["hh_3"]  # due within October
+    acting(finance, CASHIER)
+    finance.reverse_payment({"estate_id": ESTATE, "id": late["id"], "data": {"reason": "typed wrong"}})
+    pay(finance, "hh_1", 1000)
+    after_out, after_in, after_listed = figures()
+    assert (after_out, after_in["carried_in_cents"], after_listed) == (out, carried_in["carried_in_cents"], listed)
