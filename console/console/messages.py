@@ -1923,6 +1923,8 @@ _MESSAGES = {
     "portal.phone_invalid": ("请填写能联系到你的电话号码：数字，可带空格、短横线或开头的 +。",
                              "Give a phone number you can be reached on: digits, with spaces, dashes or a leading + if you like."),
     "portal.disclosure_of": ("{period} 收支公示", "Income and expenses of {period}"),
+    "portal.disclosure_of_year": ("{year} 年度收支公示", "Income and expenses of the year {year}"),
+    "portal.disclosure_of_quarter": ("{year} 年第 {quarter} 季度收支公示", "Income and expenses of {year} Q{quarter}"),
     "portal.fee_standards": ("收费标准公示", "Fee standards"),
     "portal.per_month": ("月", "month"),
     "portal.some_households": ("部分房屋", "Some households"),

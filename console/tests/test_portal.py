@@ -634,13 +634,17 @@ def test_a_years_and_a_quarters_published_disclosure_read_as_a_months_does(clien
     the portal's page and list read them from the public routes as a month's."""
     fake.on("GET", r"/api/v1/public/estates/E1/disclosures/2026$", {**PUBLISHED, "period": "2026"})
     html = client.get("/portal/E1/disclosures/2026", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
-    assert "2026 收支公示" in html and "¥12,345.67" in html
+    assert "2026 年度收支公示" in html and "¥12,345.67" in html  # an owner reads the year's words (review r11)
     assert public_calls(fake, documented_routes)[0]["path"] == "/api/v1/public/estates/E1/disclosures/2026"
     fake.on("GET", r"/api/v1/public/estates/E1/disclosures$", {"estate_name": "绿城花园", "next_cursor": None, "items": [
         {"period": "2026", "version": 1, "published_at": "2027-01-05T02:00:00Z"},
         {"period": "2026-Q4", "version": 1, "published_at": "2027-01-04T02:00:00Z"}]})
     listed = client.get("/portal/E1/disclosures").get_data(as_text=True)
     assert 'href="/portal/E1/disclosures/2026"' in listed and 'href="/portal/E1/disclosures/2026-Q4"' in listed
+    # an owner reads 年度 and 第 4 季度, not the API's "2026-Q4" (review r11 of h11)
+    assert "2026 年度收支公示" in listed and "2026 年第 4 季度收支公示" in listed and ">2026-Q4 收支公示" not in listed
+    english = client.get("/portal/E1/disclosures", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Income and expenses of the year 2026" in english and "Income and expenses of 2026 Q4" in english
 
 
 def test_the_published_disclosure_shows_its_prepaid_money_and_one_published_before_none(client, fake, documented_routes):

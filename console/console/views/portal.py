@@ -45,7 +45,18 @@ DONE = ("completed", "visited", "replied", "closed")
 
 @bp.context_processor
 def _helpers():
-    return {"retry_minutes": _retry_minutes, "progress": progress, "owner_status": owner_status, "tel": tel}
+    return {"retry_minutes": _retry_minutes, "progress": progress, "owner_status": owner_status, "tel": tel,
+            "disclosure_of": disclosure_of}
+
+
+def disclosure_of(period):
+    """A published disclosure's title in the owner's words: a year's 年度, a quarter's 第 n 季度, where
+    the page and the list said the API's "2026-Q4 收支公示" (review r11 of h11); a month as before."""
+    if len(period) == 4:
+        return i18n.translate("portal.disclosure_of_year", year=period)
+    if period[5:6] == "Q":
+        return i18n.translate("portal.disclosure_of_quarter", year=period[:4], quarter=period[6:])
+    return i18n.translate("portal.disclosure_of", period=period)
 
 
 # the estate's service-centre phone and 24-hour duty phone (archive's master data), which every
