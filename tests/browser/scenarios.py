@@ -893,6 +893,19 @@ def owner_reads_disclosure(browser, settings):
     listed.first.get_by_role("link").click()
     expect(page.locator("h1")).to_contain_text(f"{settings['published_period']} 收支公示")
     assert not errors, f"the page logged errors: {errors}"
+    if settings.get("published_quarter"):  # a quarter's, in the owners' words (review r11 of h11)
+        year, quarter = settings["published_quarter"]
+        title = f"{year} 年第 {quarter} 季度收支公示"
+        page, errors = open_page(browser, width=390, height=844, is_mobile=True, has_touch=True, locale="zh-CN")
+        page.goto(settings["console"] + f"/portal/{settings['estate_code']}/disclosures")
+        page.get_by_role("link", name=title).click()
+        expect(page.locator("h1")).to_contain_text(title)
+        main = page.locator("main").inner_text()
+        assert "收支结余" in main and f"{year}-Q{quarter}" not in main, main
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the quarter's page is {width} px wide on a 390 px phone"
+        screenshot(page, settings, "portal-disclosure-quarter")
+        assert not errors, f"the page logged errors: {errors}"
 
 
 def unsent_report(browser, settings):
