@@ -4474,8 +4474,8 @@ def test_a_quarter_is_published_once_its_last_day_is_over_on_the_estate_s_calend
 
 def test_a_years_disclosure_published_in_the_spring_after_it_and_a_month_of_it_republished_keep_their_versions(
         finance):
-    """Review r11 of h11: the year is first published in April (its January past catch_up_months' 12
-    would still be within; its December is the one checked), and a month of it published again as a
+    """Review r11 of h11: the year is first published in April after it (its January, 15 months back,
+    is past catch_up_months' 12 and would be refused; its December is the one checked), and a month of it published again as a
     correction leaves the year's version and snapshot as they were until the year is published again."""
     approved(finance)
     run(finance, "2026-10")
