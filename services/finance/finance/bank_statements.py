@@ -11,7 +11,8 @@ data: shown in full to the accountant and the manager alone, never logged, never
 - or, as most Chinese banks export it (ICBC, CCB, ABC, BOC), separate ``debit`` 借方金额 (money out)
   and ``credit`` 贷方金额 (money in) columns, one filled a line (the other empty, a dash or 0.00):
   both or neither filled is the line refused with its reason (found by review r4, where such a
-  statement was refused whole for want of a direction column).
+  statement was refused whole for want of a direction column). A negative amount in either is a reversal
+  (冲正) the other way; the table's sums under it (合计, Total) are skipped (found by review r10).
 The headings row may follow the account's header block (账号, 户名, 起止日期: the first
 ``HEADER_ROWS`` lines are searched for it); line numbers are the file's. Other columns (摘要, 余额,
 对方账号) are not read: the counterparty's account number is not kept. A line refused is reported
@@ -64,23 +65,33 @@ JOB_KIND = job_scopes.BANK_STATEMENT_IMPORT
 READERS = job_scopes.readers(JOB_KIND)  # who uploads a statement reads and matches it: the accountant, management
 
 COLUMNS = {
-    "date": ("date", "日期", "交易日期", "记账日期", "入账日期", "交易时间"),
+    "date": ("date", "日期", "交易日期", "记账日期", "入账日期", "交易时间", "交易日",
+             "transaction date", "trans. date", "txn date", "booking date", "posting date", "post date"),
     "amount": ("amount", "金额", "交易金额", "发生额", "金额（元）", "金额(元)"),
     "amount_cents": ("amount_cents", "金额（分）", "金额(分)"),
-    "direction": ("direction", "方向", "收支", "收支方向", "借贷", "借贷方向", "借贷标志"),
+    "direction": ("direction", "方向", "收支", "收支方向", "借贷", "借贷方向", "借贷标志", "借贷标记", "借/贷",
+                  "收/支"),
     "reference": ("reference", "流水号", "交易流水号", "银行流水号", "参考号", "交易参考号",
-                  "账户明细编号-交易流水号"),
-    "counterparty": ("counterparty", "对方户名", "对方名称", "对方账户名", "对方账户名称", "对方单位名称"),
+                  "账户明细编号-交易流水号", "reference no.", "reference no", "reference number", "ref no.",
+                  "transaction reference", "bank reference"),
+    "counterparty": ("counterparty", "对方户名", "对方名称", "对方账户名", "对方账户名称", "对方单位名称",
+                     "收/付方名称", "counterparty name", "payer/payee", "payee/payer"),
 }
 REQUIRED = ("date", "direction")
 # the debit/credit layout (借方/贷方): a heading read also without its bracketed note, 借方发生额（支取）
 SIDES = {
-    "debit": ("debit", "借方金额", "借方发生额", "借方", "支出金额", "支取金额", "付款金额", "转出金额"),
-    "credit": ("credit", "贷方金额", "贷方发生额", "贷方", "收入金额", "存入金额", "收款金额", "转入金额"),
+    "debit": ("debit", "借方金额", "借方发生额", "借方", "支出金额", "支取金额", "付款金额", "转出金额",
+              "debit amount", "withdrawal", "withdrawals", "withdrawal amount"),  # a foreign bank's (found by review r10)
+    "credit": ("credit", "贷方金额", "贷方发生额", "贷方", "收入金额", "存入金额", "收款金额", "转入金额",
+               "credit amount", "deposit", "deposits", "deposit amount"),
 }
 SIDE_DIRECTIONS = {"debit": "out", "credit": "in"}
 HEADER_ROWS = 20  # the account's header block above the headings row, as banks write it, at most
 UNFILLED = frozenset({"", "-", "--", "—", "——"})
+# the table's sums a bank writes under it (合计, 本页合计：3笔, Total): no movement, skipped as a blank line is
+# (found by review r10 of h10: refused twice, as a line with no day and with both columns filled)
+TOTAL_ROW = re.compile(r"(本页|本期|本月|本日|全部)?(合计|总计|小计|共计)|(grand\s*|sub\s*)?total\b", re.IGNORECASE)
+OTHER_WAY = {"in": "out", "out": "in"}
 DIRECTIONS = {"in": "in", "收入": "in", "收": "in", "贷": "in", "贷方": "in", "credit": "in", "cr": "in",
               "out": "out", "支出": "out", "支": "out", "借": "out", "借方": "out", "debit": "out", "dr": "out"}
 SEES_COUNTERPARTY = frozenset({"accountant", "manager", "operator_admin"})
@@ -190,10 +201,23 @@ def _money(cells):
     if len(filled) != 1:
         return None, None, [("amount", BOTH_SIDES if filled else NEITHER_SIDE)]
     side = filled[0]
-    cents = _amount_cents({"amount": cells[side]})
+    direction = SIDE_DIRECTIONS[side]
+    plain = unicodedata.normalize("NFKC", cells[side]).replace("¥", "").replace("元", "").strip()
+    if plain.startswith("-"):  # a reversal (冲正, written red): the money of its column going the other way
+        plain, direction = plain[1:].strip(), OTHER_WAY[direction]  # (found by review r10 of h10)
+    cents = _amount_cents({"amount": plain})
     if cents is None:
         return None, None, [(side, AMOUNT_REFUSED)]
-    return cents, SIDE_DIRECTIONS[side], []
+    return cents, direction, []
+
+
+def _total_row(row, found):
+    """Whether a row is the table's sums (合计, Total): its day's cell no day and its first filled cell
+    saying so."""
+    if _day(row[found["date"]] if found["date"] < len(row) else "") is not None:
+        return False
+    first = next((cell for cell in row if cell.strip()), "")
+    return TOTAL_ROW.match(unicodedata.normalize("NFKC", first).strip()) is not None
 
 
 def refuse_not_begun(period, current):
@@ -217,7 +241,7 @@ def read_statement(content, estate_id, period, first_day, last_day):
     try:
         found = _headings_row(reader)
         for row in reader:
-            if not any(cell.strip() for cell in row):
+            if not any(cell.strip() for cell in row) or _total_row(row, found):
                 continue
             if reader.line_num - 1 > MAX_ROWS:
                 raise bad_file(f"at most {MAX_ROWS} lines in one import")

@@ -194,3 +194,48 @@ def test_a_line_with_both_or_neither_of_its_debit_and_credit_filled_is_refused_w
 def test_a_file_whose_headings_row_is_not_within_its_first_lines_is_refused():
     with pytest.raises(InvalidInput):
         read("账号：,123\n户名：,某某\n交易日期,借方金额,余额\n2026-11-03,5,6\n")  # no 贷方 column, no direction
+
+
+# -- exports as the accountant gets them (found by review r10 of h10) ------------------------------------------
+
+def test_a_total_row_at_the_bottom_of_a_bank_s_export_is_skipped_not_refused():
+    """ICBC and CCB close the table with 合计 (本页合计, Total): its sums were refused as a line with no day
+    and both columns filled, two refusals for a row that is no movement."""
+    lines, errors = read(ICBC + "合计,,,,5.00,\"1,534.50\",,\n本页合计：3笔,,,,5.00,\"1,534.50\",,\n", "gbk")
+    assert errors == [] and len(lines) == 3
+    lines, errors = read("Date,Debit,Credit\n2026-11-03,,1.00\nTotal,0.00,1.00\n")
+    assert errors == [] and len(lines) == 1
+    # a line with no day that is no total is still refused
+    lines, errors = read("交易日期,借方金额,贷方金额\n2026-11-03,,1.00\n转账合计说明,,2.00\n")
+    assert [(e["row"], e["field"]) for e in errors] == [(3, "date")]
+
+
+def test_a_gb18030_file_with_its_byte_order_mark_is_read():
+    """A GB18030 file starts with its own BOM (84 31 95 33): its first heading read \\ufeff交易日期 and the
+    whole file was refused for want of a day column."""
+    content = b"\x84\x31\x95\x33" + "交易日期,借方金额,贷方金额,对方户名\n2026-11-03,,\"¥1,234.50\",张三\n".encode("gb18030")
+    bs.check(content)
+    lines, errors = bs.read_statement(content, "est_1", "2026-11", *PERIOD)
+    assert errors == [] and (lines[0]["amount_cents"], lines[0]["direction"], lines[0]["counterparty"]) == \
+        (123450, "in", "张三")
+
+
+def test_a_foreign_bank_s_export_with_english_headings_is_read():
+    lines, errors = read("Transaction Date,Value Date,Description,Debit Amount,Credit Amount,Balance,"
+                         "Reference No.,Counterparty Name\n"
+                         "2026-11-03,2026-11-03,TRANSFER,,\"1,000.00\",\"1,000.00\",HSBC1,ZHANG SAN\n"
+                         "2026-11-04,2026-11-04,CHARGES,12.50,,987.50,HSBC2,\n")
+    assert errors == []
+    assert [(l["direction"], l["amount_cents"], l["reference"], l["counterparty"]) for l in lines] == \
+        [("in", 100000, "HSBC1", "ZHANG SAN"), ("out", 1250, "HSBC2", "")]
+    lines, errors = read("Date,Description,Withdrawal,Deposit,Balance\n2026-11-05,x,,88.00,1\n")
+    assert errors == [] and (lines[0]["direction"], lines[0]["amount_cents"]) == ("in", 8800)
+
+
+def test_a_negative_amount_in_a_debit_or_credit_column_is_a_reversal_the_other_way():
+    """A 冲正 is written red, a negative amount in the column of what it reverses: a credit of -300.00 is
+    the 300.00 taken back out (refused as "above zero", the month's reversal left with no line)."""
+    lines, errors = read("交易日期,摘要,借方金额,贷方金额,交易流水号\n2026-11-03,冲正,,-300.00,R1\n"
+                         "2026-11-04,手续费冲正,-5.00,,R2\n2026-11-05,转账,,\"-¥1,200.00\",R3\n")
+    assert errors == []
+    assert [(l["direction"], l["amount_cents"]) for l in lines] == [("out", 30000), ("in", 500), ("out", 120000)]
