@@ -1507,8 +1507,11 @@ ZH = {
     # a line confirmed as another entry, confirmed again without saying it replaces that (found by review r4)
     "the line is confirmed as another entry already: confirm it again saying it replaces that":
         '该行已确认为另一笔分录：如需改为此分录，请确认替换原确认',
-    "must be true to replace the line's earlier confirmation":
-        '替换该行原有的确认时须勾选替换',
+    "must be true to replace the line's earlier confirmation or explanation":
+        '替换该行原有的确认或说明时须勾选替换',
+    # a line explained confirmed as an entry without saying it replaces the note (found by review r10 of h10)
+    "the line is explained already: confirm it as an entry saying it replaces the explanation":
+        '该行已有说明：如需改为确认为此分录，请确认替换原说明',
     "the entry is confirmed as another line's already":
         '该分录已确认对应另一对账单行',
     "the bank statement matching is the accountant's and the manager's":

@@ -104,7 +104,8 @@ REFERENCE_TWICE = "names a reference an earlier line of the file has"
 OTHER_MONEY = "the entry is of other money than the statement's line (its direction or amount)"
 CONFIRMED_ELSEWHERE = "the entry is confirmed as another line's already"
 CONFIRMED_OTHERWISE = "the line is confirmed as another entry already: confirm it again saying it replaces that"
-REPLACES_NEEDED = "must be true to replace the line's earlier confirmation"
+REPLACES_NEEDED = "must be true to replace the line's earlier confirmation or explanation"
+EXPLAINED_ALREADY = "the line is explained already: confirm it as an entry saying it replaces the explanation"
 
 
 def _error(number, field, message):
@@ -400,12 +401,17 @@ def require_reader(roles):
 
 
 def refuse_replacing(line, entry, replaces):
-    """A line confirmed as one entry is confirmed as another only when the request says it replaces
-    that confirmation (409): a second tab's, or a second accountant's, confirmation silently took
-    the place of the first (found by review r4). The same entry again is no change."""
+    """A line confirmed as one entry, or explained, is confirmed as an entry only when the request says
+    it replaces that confirmation or explanation (409): a second tab's, or a second accountant's,
+    confirmation silently took the place of the first (found by review r4). The same entry again is no
+    change."""
     earlier = line.get("confirmed_entry")
     if earlier and earlier != entry["_id"] and not replaces:
         raise Conflict(CONFIRMED_OTHERWISE, [field_error("data.replaces", REPLACES_NEEDED)])
+    # a line explained (money not the estate's, a fee) confirmed as an entry drops its note: asked too,
+    # where another accountant's explanation was silently dropped (found by review r10 of h10)
+    if not earlier and line.get("explained") and not replaces:
+        raise Conflict(EXPLAINED_ALREADY, [field_error("data.replaces", REPLACES_NEEDED)])
 
 
 def confirmation(line, entry, lines, user, now_iso):

@@ -288,3 +288,26 @@ def test_an_icbc_export_in_gbk_with_its_account_block_and_debit_credit_columns_i
     pairs = {m["line"]["amount_cents"]: (m["entry"]["ref_id"], m["how"]) for m in shown["matched"]}
     assert pairs == {10000: (wechat["id"], "reference"), 28200: (transfer["id"], "amount_date")}
     assert [(l["direction"], l["amount_cents"]) for l in shown["lines_unmatched"]] == [("out", 500)]
+
+
+def test_a_line_explained_is_confirmed_as_an_entry_only_when_the_request_replaces_the_explanation(finance):
+    """One accountant explains the 42.00 line (王五's money, not the estate's), another (a page read
+    before) confirms it as a transfer of 42.00 posted since: the explanation was silently dropped
+    (found by review r10 of h10; the same guard as a confirmation replaced)."""
+    posted(finance)
+    transfer = pay(finance, "hh_2", 4200, "transfer")
+    upload(finance, STATEMENT)
+    shown = report(finance)
+    line = next(m["line"] for m in shown["matched"] if m["line"]["amount_cents"] == 4200)
+    entry_id = next(m["entry"]["id"] for m in shown["matched"] if m["entry"]["ref_id"] == transfer["id"])
+    acting(finance, ACCOUNTANT)
+    finance.explain_bank_line({"estate_id": ESTATE, "id": line["id"], "data": {"note": "王五转错账户，已退回"}})
+    with pytest.raises(Conflict) as refused:
+        finance.confirm_bank_match({"estate_id": ESTATE, "id": line["id"], "data": {"entry_id": entry_id}})
+    assert refused.value.errors[0]["field"] == "data.replaces"
+    assert "explained" in str(refused.value)
+    kept = finance.db.bank_statement_lines.find_one({"_id": line["id"]})
+    assert kept["explained"]["note"] == "王五转错账户，已退回" and not kept.get("confirmed_entry")
+    replaced = finance.confirm_bank_match({"estate_id": ESTATE, "id": line["id"],
+                                           "data": {"entry_id": entry_id, "replaces": True}})
+    assert replaced["confirmed_entry"] == entry_id and replaced["explained"] is None
