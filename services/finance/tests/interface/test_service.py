@@ -1359,6 +1359,35 @@ def test_a_day_settled_the_next_day_counts_the_float_in_force_when_its_drawer_wa
     assert (today["float_cents"], today["cash_difference_cents"]) == (50000, 0)
 
 
+def test_the_float_changed_at_half_past_eleven_at_night_is_that_day_s_and_after_midnight_the_next_s(finance):
+    """The estate's day ends at midnight in its timezone (UTC+8), not UTC's: the float raised at 23:30
+    on the 23rd (15:30 UTC) counts for the 23rd's drawer, as the settings page says a change applies
+    from its day; raised at 00:30 on the 24th (16:30 UTC the 23rd), the 23rd keeps its 300.00 (review
+    r10 of h10: held)."""
+    approved(finance)
+    run(finance)
+    acting(finance, MANAGER)
+    finance.update_settings({"estate_id": ESTATE, "data": {"cash_float_cents": 30000}})
+    clock.freeze(NOW + timedelta(hours=1))
+    pay(finance, "hh_1", 21002, "cash")  # 2026-11-23, 11:00 local
+    clock.freeze(clock.parse_iso("2026-11-23T16:30:00Z"))  # 00:30 on the 24th in the estate
+    acting(finance, MANAGER)
+    finance.update_settings({"estate_id": ESTATE, "data": {"cash_float_cents": 50000}})
+    clock.freeze(clock.parse_iso("2026-11-24T02:00:00Z"))
+    acting(finance, CASHIER)
+    settled = finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "wang",
+                                                                "counted_cash_cents": 51002}})
+    assert (settled["float_cents"], settled["cash_difference_cents"]) == (30000, 0)
+    pay(finance, "hh_2", 28200, "cash")  # 2026-11-24, 10:00 local
+    clock.freeze(clock.parse_iso("2026-11-24T15:30:00Z"))  # 23:30 on the 24th in the estate
+    acting(finance, MANAGER)
+    finance.update_settings({"estate_id": ESTATE, "data": {"cash_float_cents": 40000}})
+    clock.freeze(clock.parse_iso("2026-11-25T02:00:00Z"))
+    acting(finance, CASHIER)
+    late = finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-24", "cashier": "wang",
+                                                             "counted_cash_cents": 68200}})
+    assert (late["float_cents"], late["cash_difference_cents"]) == (40000, 0)  # the change of 23:30 is its day's
+
 def test_the_month_s_drawer_differences_say_the_float_each_was_counted_with(finance):
     """The month's reconciliation listed a drawer counted at 572.00, 10.00 short, beside a cash journal
     of 282.00: the float it was counted with (300.00), and so the cash expected, said nowhere, its
