@@ -516,3 +516,19 @@ def test_the_form_offers_only_the_keys_no_key_replaces_yet_whatever_page_they_ar
     chinese = client.get("/admin/api-keys", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "已由 owner app 2027 替换" in chinese
     _only_documented(fake, documented_routes)
+
+
+def test_the_cashier_s_float_setting_says_a_change_applies_from_its_day_in_chinese(client, fake):
+    """A manager raising the float at 23:30 for tomorrow changed today's drawer's (its day's settlement,
+    late or not, counts the float in force at the day's end): the page said nothing of it (found by
+    review r10 of h10)."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    settings = {"estate_id": ESTATE, "values": {"cash_float_cents": 30000}, "overrides": {"cash_float_cents": 30000},
+                "defaults": {"cash_float_cents": 0}, "updated_at": "2026-11-30T00:00:00Z", "updated_by": "mia"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/settings/finance", settings)
+    page = client.get("/admin/settings?service=finance").get_data(as_text=True)
+    assert "收银备用金（元）" in page
+    assert "修改当天起生效" in page and "次日" in page  # the day of the change is counted with the new float
+    page = client.get("/admin/settings?service=finance", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "from the day it is changed" in page
+    assert "setting_hint." not in page  # a setting without a hint shows none
