@@ -311,3 +311,36 @@ def test_a_line_explained_is_confirmed_as_an_entry_only_when_the_request_replace
     replaced = finance.confirm_bank_match({"estate_id": ESTATE, "id": line["id"],
                                            "data": {"entry_id": entry_id, "replaces": True}})
     assert replaced["confirmed_entry"] == entry_id and replaced["explained"] is None
+
+
+def test_two_accountants_confirming_one_line_as_two_entries_at_once_one_wins_the_other_is_asked(finance):
+    """Both pages read the 282.00 line unconfirmed; both confirm it at once, each as another transfer of
+    282.00, neither saying replaces: under the statement's lock the second reads the first's confirmation
+    and is a 409 (on data.replaces, or the lock's try again), never a silent overwrite (review r10 of
+    h10: held)."""
+    import threading
+    _wechat, first, _cash, _card = posted(finance)
+    second = pay(finance, "hh_1", 28200, "transfer")
+    upload(finance, STATEMENT)
+    shown = report(finance)
+    line = next(m["line"] for m in shown["matched"] if m["line"]["amount_cents"] == 28200)
+    entry_of = {e["ref_id"]: e["id"] for e in [m["entry"] for m in shown["matched"]] + shown["entries_unmatched"]}
+    acting(finance, ACCOUNTANT)
+    start, answers = threading.Barrier(2), {}
+
+    def confirm(payment):
+        start.wait()
+        try:
+            answers[payment] = finance.confirm_bank_match(
+                {"estate_id": ESTATE, "id": line["id"], "data": {"entry_id": entry_of[payment]}})
+        except Conflict as refused:
+            answers[payment] = refused
+
+    threads = [threading.Thread(target=confirm, args=(p["id"],)) for p in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    won = [p for p, a in answers.items() if isinstance(a, dict)]
+    assert len(answers) == 2 and len(won) == 1
+    assert finance.db.bank_statement_lines.find_one({"_id": line["id"]})["confirmed_entry"] == entry_of[won[0]]
