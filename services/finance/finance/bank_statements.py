@@ -8,6 +8,8 @@ two layouts, the bank's ``reference`` 流水号 (optional) and the ``counterpart
 data: shown in full to the accountant and the manager alone, never logged, never in a refusal):
 - an ``amount`` 金额 in yuan (read exactly, half-up to the cent) or ``amount_cents`` with its
   ``direction`` 收支 (in/out; 收入/支出; 贷/借 as the account holder's statement says them);
+- or one signed ``amount`` and no direction column (招商银行, 中国银行: minus is money out; a heading
+  that looks like a direction the reader does not know keeps the file refused; found by review r10);
 - or, as most Chinese banks export it (ICBC, CCB, ABC, BOC), separate ``debit`` 借方金额 (money out)
   and ``credit`` 贷方金额 (money in) columns, one filled a line (the other empty, a dash or 0.00):
   both or neither filled is the line refused with its reason (found by review r4, where such a
@@ -92,6 +94,7 @@ UNFILLED = frozenset({"", "-", "--", "—", "——"})
 # (found by review r10 of h10: refused twice, as a line with no day and with both columns filled)
 TOTAL_ROW = re.compile(r"(本页|本期|本月|本日|全部)?(合计|总计|小计|共计)|(grand\s*|sub\s*)?total\b", re.IGNORECASE)
 OTHER_WAY = {"in": "out", "out": "in"}
+DIRECTION_LIKE = re.compile(r"借|贷|收支|收/付|收付|方向|direction|dr/cr|d/c", re.IGNORECASE)
 DIRECTIONS = {"in": "in", "收入": "in", "收": "in", "贷": "in", "贷方": "in", "credit": "in", "cr": "in",
               "out": "out", "支出": "out", "支": "out", "借": "out", "借方": "out", "debit": "out", "dr": "out"}
 SEES_COUNTERPARTY = frozenset({"accountant", "manager", "operator_admin"})
@@ -132,6 +135,10 @@ def _header(header):
             found[field] = index
     if all(name in found for name in ("date", "debit", "credit")):
         return found
+    # one signed amount and no direction column (招商银行, 中国银行: money out with its minus sign), unless
+    # a heading looks like a direction the reader does not know (found by review r10 of h10)
+    if not any(DIRECTION_LIKE.search(_heading(name)[0]) for name in header):
+        return _header_map(header, COLUMNS, ("date",), by_flat=False)
     return _header_map(header, COLUMNS, REQUIRED, by_flat=False)
 
 
@@ -160,10 +167,31 @@ def check(content):
     lines = opening_balance_imports.check(content)
     reader = csv.reader(io.StringIO(_text(content)))
     try:
-        _headings_row(reader)
+        found = _headings_row(reader)
+        if _signed(found):
+            _refuse_unsigned(found, any(_minus(row, found) for row in reader))
     except csv.Error:
         raise bad_file(f"the CSV cannot be read at line {reader.line_num}") from None
     return lines
+
+
+def _signed(found):
+    """Whether the headings are the one signed amount's layout (no direction, no debit/credit column)."""
+    return "direction" not in found and "debit" not in found
+
+
+def _minus(row, found):
+    index = found.get("amount_cents", found.get("amount"))
+    cell = row[index] if index is not None and index < len(row) else ""
+    return unicodedata.normalize("NFKC", cell).replace("¥", "").strip().startswith("-")
+
+
+def _refuse_unsigned(found, any_minus):
+    """A file of one amount and no direction with no amount signed is no signed export (a list of
+    amounts whose direction is not said: every line read as money in): refused as before (400)."""
+    if not any_minus:
+        raise bad_file("the first row must name the columns; missing: direction "
+                       "(or one amount signed, minus for money out)")
 
 
 def _day(text):
@@ -189,6 +217,12 @@ def _filled(cell):
 
 def _money(cells):
     """``(cents, direction, [(field, refusal)])`` of a line, in either layout."""
+    if "debit" not in cells and "direction" not in cells:  # one signed amount: minus is money out
+        key = "amount_cents" if cells.get("amount_cents") else "amount"
+        plain = unicodedata.normalize("NFKC", cells.get(key) or "").replace("¥", "").replace("元", "").strip()
+        direction = "out" if plain.startswith("-") else "in"
+        cents = _amount_cents({key: plain[1:].strip() if plain[:1] in "-+" else plain})
+        return cents, direction if cents else None, [] if cents else [(key, AMOUNT_REFUSED)]
     if "debit" not in cells:
         cents = _amount_cents(cells)  # the imports' one reading of an amount
         direction = DIRECTIONS.get(unicodedata.normalize("NFKC", cells.get("direction") or "").strip().lower())
@@ -239,6 +273,7 @@ def read_statement(content, estate_id, period, first_day, last_day):
     ISO). Call ``check`` first."""
     reader = csv.reader(io.StringIO(_text(content)))
     lines, errors, references, alike = [], [], set(), Counter()
+    any_minus = False
     try:
         found = _headings_row(reader)
         for row in reader:
@@ -247,6 +282,7 @@ def read_statement(content, estate_id, period, first_day, last_day):
             if reader.line_num - 1 > MAX_ROWS:
                 raise bad_file(f"at most {MAX_ROWS} lines in one import")
             number = reader.line_num
+            any_minus = any_minus or _minus(row, found)
             cells = {name: (row[i].strip() if i < len(row) else "") for name, i in found.items()}
             day = _day(cells.get("date"))
             cents, direction, money_refused = _money(cells)
@@ -271,6 +307,8 @@ def read_statement(content, estate_id, period, first_day, last_day):
                           "counterparty": cells.get("counterparty") or ""})
     except csv.Error:
         raise bad_file(f"the CSV cannot be read at line {reader.line_num}") from None
+    if _signed(found):
+        _refuse_unsigned(found, any_minus)
     return lines, errors
 
 

@@ -239,3 +239,22 @@ def test_a_negative_amount_in_a_debit_or_credit_column_is_a_reversal_the_other_w
                          "2026-11-04,手续费冲正,-5.00,,R2\n2026-11-05,转账,,\"-¥1,200.00\",R3\n")
     assert errors == []
     assert [(l["direction"], l["amount_cents"]) for l in lines] == [("out", 30000), ("in", 500), ("out", 120000)]
+
+
+def test_a_signed_amount_without_a_direction_column_is_read_by_its_sign():
+    """招商银行's and 中国银行's own exports write one 交易金额, money out with its minus sign, and no 收支
+    column: the file was refused whole for want of a direction (found by review r10 of h10)."""
+    lines, errors = read("交易日,交易金额,联机余额,交易摘要\n2026-11-03,\"-1,000.00\",5.00,转账\n"
+                         "2026-11-04,\"¥2,000.50\",5.00,转账\n2026-11-05,+3.00,1,利息\n2026-11-06,0.00,1,x\n")
+    assert [(l["direction"], l["amount_cents"]) for l in lines] == [("out", 100000), ("in", 200050), ("in", 300)]
+    assert [(e["row"], e["field"]) for e in errors] == [(5, "amount")]
+    # a direction column the reader does not know is no signed layout: the file is refused as before
+    with pytest.raises(InvalidInput):
+        read("交易日期,交易金额,借贷方向标识\n2026-11-03,5.00,借\n")
+
+
+def test_a_file_of_one_amount_and_no_direction_none_of_it_signed_is_refused_as_before():
+    """Every line of it would be read as money in: no signed export, its direction not said."""
+    with pytest.raises(InvalidInput) as refused:
+        read("交易日期,交易金额\n2026-11-03,5.00\n2026-11-04,\"1,000.00\"\n")
+    assert "direction" in str(refused.value)
