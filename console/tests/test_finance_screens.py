@@ -2170,7 +2170,7 @@ def test_a_line_confirmed_meanwhile_as_another_entry_is_replaced_only_once_the_a
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/bank-reconciliation", BANK_REPORT)
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/bank-statements/lines/bsl_1/confirm", problem(
         409, "Conflict", detail="the line is confirmed as another entry already: confirm it again saying it replaces that",
-        errors=[{"field": "data.replaces", "message": "must be true to replace the line's earlier confirmation or explanation"}]))
+        errors=[{"field": "replaces", "message": "must be true to replace the line's earlier confirmation or explanation"}]))
     sign_in(client, fake, username="acc", roles=("accountant",))
     token = csrf_of(client)
     answer = client.post("/accounts/bank-statements/lines/bsl_1/confirm",

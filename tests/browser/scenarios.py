@@ -440,6 +440,42 @@ def bank_statement(browser, settings):
     screenshot(page, settings, "bank-statement")
 
 
+def bank_replace(browser, settings):
+    """银行对账 in two tabs (review r10 of h10): both read a line unmatched; one explains it, the other
+    (its page read before) confirms it as the transfer of its money. The page asks in Chinese before the
+    explanation is replaced, and replaces it only when told."""
+    first, errors = open_page(browser, locale="zh-CN")
+    sign_in(first, settings, settings["accountant"], settings["staff_password"])
+    first.goto(settings["console"] + "/accounts/bank-statements?period=" + settings["period"])
+    content = ("交易日期,借方金额,贷方金额,交易流水号\n"
+               f"{settings['bank_day']},,{settings['bank_amount']},{settings['bank_reference']}\n"
+               "合计,0.00," + settings["bank_amount"] + ",\n").encode("gb18030")
+    first.get_by_label("CSV 文件").set_input_files({"name": "statement.csv", "mimeType": "text/csv", "buffer": content})
+    first.get_by_role("button", name=f"上传 {settings['period']} 对账单").click()
+    expect(first.locator("[data-bank-statement-job] [data-job-status]")).to_have_text("已完成", timeout=60_000)
+    row = first.locator("[data-bank-lines-unmatched] tr", has_text=settings["bank_reference"])
+    expect(row, "the line is not listed unmatched").to_have_count(1, timeout=30_000)
+    second, second_errors = open_page(browser, locale="zh-CN")
+    sign_in(second, settings, settings["accountant"], settings["staff_password"])
+    second.goto(settings["console"] + "/accounts/bank-statements?period=" + settings["period"])
+    stale = second.locator("[data-bank-lines-unmatched] tr", has_text=settings["bank_reference"])
+    expect(stale).to_have_count(1)
+    row.get_by_label("说明").fill("对方转错账户，已退回")
+    row.get_by_role("button", name="记录说明").click()
+    expect(first.locator("[data-bank-explained]")).to_contain_text("对方转错账户，已退回")
+    stale.get_by_role("button", name="确认匹配").click()
+    ask = second.locator("[data-bank-replace]")
+    expect(ask, "the page did not ask before replacing").to_be_visible()
+    expect(ask).to_contain_text("已有说明")
+    expect(second.locator("[data-bank-explained]")).to_contain_text("对方转错账户，已退回")  # nothing replaced yet
+    ask.get_by_role("button", name="改为确认为所选分录（替换原确认或说明）").click()
+    expect(second.locator(".notice", has_text="已确认匹配")).to_be_visible()
+    expect(second.locator("[data-bank-matched] tr", has_text=settings["bank_reference"])).to_contain_text("已确认")
+    expect(second.locator("[data-bank-explained]")).not_to_contain_text("对方转错账户")
+    assert not errors and not second_errors, f"the pages logged errors: {errors} {second_errors}"
+    screenshot(second, settings, "bank-replace")
+
+
 def owner_portal(browser, settings):
     """An owner on a phone, no account: opens the estate's portal page, files a repair and lands on
     its tracking page (number, kind, status); the link opens again later; the desk sees it."""
@@ -1291,6 +1327,7 @@ def operator_checklist_across(browser, settings):
 
 
 SCENARIOS = {"operator_checklist_across": operator_checklist_across, "keyboard_and_screen_reader": keyboard_and_screen_reader, "borrowing": borrowing, "archive_correction": archive_correction, "regional_manager": regional_manager, "emergency_plan": emergency_plan, "patrol_setup": patrol_setup, "complaint_analysis": complaint_analysis, "security_registers": security_registers, "fire_checks": fire_checks, "household_import": household_import, "bank_statement": bank_statement, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
+SCENARIOS = {"keyboard_and_screen_reader": keyboard_and_screen_reader, "borrowing": borrowing, "archive_correction": archive_correction, "regional_manager": regional_manager, "emergency_plan": emergency_plan, "patrol_setup": patrol_setup, "complaint_analysis": complaint_analysis, "security_registers": security_registers, "fire_checks": fire_checks, "household_import": household_import, "bank_statement": bank_statement, "bank_replace": bank_replace, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
              "complaint_in_register": complaint_in_register, "sign_in_out_and_language": sign_in_out_and_language,
              "accounts_day": accounts_day, "owner_portal": owner_portal, "owner_reads_reply": owner_reads_reply,
              "owner_follows_visit": owner_follows_visit,

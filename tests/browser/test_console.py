@@ -3,6 +3,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import requests
 
 from .conftest import ADMIN_PASSWORD, ARTIFACTS, run_scenario
 
@@ -125,6 +126,29 @@ def test_the_accountant_matches_the_month_s_bank_statement_in_chinese(api, setti
     run_scenario("bank_statement", {**settings, "accountant": accountant, "bank_reference": reference,
                                     "bank_amount": "123.45", "bank_day": estate_now().strftime("%Y-%m-%d"),
                                     "differs_reference": differs, "differs_amount": "450.00"})
+
+
+def test_two_accountants_one_explaining_a_line_the_other_confirming_it_are_asked_before_replacing(api, settings):
+    """The replace flow in Debian chromium (review r10 of h10): a GB18030 export with 借方/贷方 columns and a
+    合计 row, the line outside the match window (0 days) so that both tabs list it unmatched."""
+    accountant = "acc-" + uuid.uuid4().hex[:6]
+    api.post("/api/v1/users", {"username": accountant, "password": STAFF_PASSWORD, "roles": ["accountant"],
+                               "estate_ids": [settings["estate_id"]]})
+    path = f"/api/v1/estates/{settings['estate_id']}/settings/finance"
+    before = api.get(path)["overrides"]
+    window = requests.put(api.base_url + path, json={**before, "bank_match_window_days": 0}, timeout=30,
+                          headers={"Authorization": f"Bearer {api.token}"})
+    assert window.status_code == 200, window.text
+    try:
+        api.post(f"/api/v1/estates/{settings['estate_id']}/payments",
+                 {"household_id": settings["household_id"], "amount_cents": 6600, "method": "transfer"}, retry_422=True)
+        today = estate_now().date()
+        day = today - timedelta(days=1) if today.day > 1 else today + timedelta(days=1)  # another day of the month
+        run_scenario("bank_replace", {**settings, "accountant": accountant, "bank_amount": "66.00",
+                                      "bank_reference": "RP" + uuid.uuid4().hex[:10].upper(),
+                                      "bank_day": day.strftime("%Y-%m-%d")})
+    finally:
+        requests.put(api.base_url + path, json=before, timeout=30, headers={"Authorization": f"Bearer {api.token}"})
 
 
 def test_an_owner_files_a_repair_on_the_portal_and_follows_it(settings):

@@ -553,7 +553,9 @@ def confirm_bank_match(line_id):
         except ApiProblem as problem:
             # the line confirmed as another entry meanwhile (another tab, another accountant): the
             # page asks whether this one replaces it, never overwriting unasked (found by review r4)
-            if problem.status == 409 and any(e.get("field") == "data.replaces" for e in problem.errors or []):
+            # the gateway names the body's field as the client sent it, ``replaces`` (the service's
+            # data.replaces): the page never asked in the running system (found by review r10 of h10)
+            if problem.status == 409 and any(e.get("field") == "replaces" for e in problem.errors or []):
                 session["bank_replace"] = {"line_id": line_id, "entry_id": body["entry_id"]}
             raise
 
