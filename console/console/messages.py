@@ -3589,7 +3589,7 @@ _MESSAGES = {
     "settle.counted_cash": ("实点现金（元）", "Cash counted (yuan)"),
     "settle.cash_difference": ("长短款（负为短款）", "Drawer difference (below 0: short)"),
     "settle.float": ("备用金", "Float"),
-    "settle.float_typed": ("备用金（元，不填按本小区设置）", "Float (yuan; empty: the estate's setting)"),
+    "settle.float_typed": ("备用金（元，不填按该日生效的本小区设置）", "Float (yuan; empty: the estate's setting in force that day)"),
     "settle.expected_cash": ("应有现金（备用金加现金净收）", "Cash expected (float and cash net)"),
     "settle.note": ("长短款说明", "Explanation of the difference"),
     "settle.shift_only": ("交班结账（只结本班，当日不关闭，之后仍可收款）",
