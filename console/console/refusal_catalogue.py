@@ -2086,6 +2086,9 @@ ZH = {
         '工作簿中有部分解压后膨胀超过 {0} 倍',
     'the first row must name the columns; missing: {0}':
         '第一行须为列名；缺少：{0}',
+    # a bank statement of one amount, no direction column and no amount signed (found by review r10 of h10)
+    'the first row must name the columns; missing: direction (or one amount signed, minus for money out)':
+        '第一行须为列名；缺少：收支列（或带正负号的金额，负数为支出）',
     # the opening balances import (finance/opening_balance_imports.py)
     'the file part is not a .csv file':
         '上传的文件不是 .csv 文件',
