@@ -391,6 +391,7 @@ _MESSAGES = {
     "across.not_read": ("未能读取该小区的投诉分析，请稍后再试", "This estate's analysis could not be read; try again later"),
     "across.page_total": ("合计（本页小区）", "Total, the estates of this page"),
     "across.read_of": ("已读取 {read} / {count} 个小区", "{read} of {count} estates read"),
+    "across.read_of.one": ("已读取 {read} / {count} 个小区", "{read} of {count} estate read"),
     "menu.across_notices": ("多小区公告", "Notice to several estates"),
     "menu.across_checklists": ("多小区检查表", "Checklist to several estates"),
     "across.checklist_hint": ("如防汛防台准备检查表：每个小区各建一张本小区的巡检表，小区经理可在使用前修改，员工按位置巡检逐项勾选；再次提交不会重复建立。",
@@ -1522,6 +1523,11 @@ _MESSAGES = {
     "kpi.note.handover_defect_completions": (
         "另有 {count} 次交房验房问题的维修完工（开发商保修）单列，不计入本项",
         "{count} completions of handover defects' repairs (developer's warranty) counted apart, not here"),
+    "kpi.note.handover_defects.one": ("另有 {count} 件交房验房问题的报修（开发商保修）单列，不计入本项",
+                                      "{count} repair of a handover defect (developer's warranty) counted apart, not here"),
+    "kpi.note.handover_defect_completions.one": (
+        "另有 {count} 次交房验房问题的维修完工（开发商保修）单列，不计入本项",
+        "{count} completion of a handover defect's repair (developer's warranty) counted apart, not here"),
     "kpi.note.not_judged": ("{count} 件已关闭的投诉未判定是否有效", "{count} closed complaints not judged valid or not"),
     "kpi.note.not_judged.one": ("{count} 件已关闭的投诉未判定是否有效", "{count} closed complaint not judged valid or not"),
     "kpi.note.plan_missing": ("{year} 年档案检查计划未制订：应于 {day} 前制订", "no {year} archive check plan: it was due by {day}"),
