@@ -70,20 +70,21 @@ def raw_insert(count, indexed=False):
     return elapsed
 
 
-def billing_estate(count):
-    """A finance worker on a fresh database with ``count`` household copies and an approved standard."""
+def billing_estate(count, rows=None, cycle="monthly", label="finance"):
+    """A finance worker on a fresh database with ``count`` household copies (``rows``: those, when
+    given) and an approved property-service standard of ``cycle``."""
     from estate_common.testing import worker
     from finance import store as finance_store
     from finance.service import FinanceService
 
-    db = fresh_db("finance")
+    db = fresh_db(label)
     store.ensure_indexes(db, FinanceService.indexes)
-    db.households.insert_many(households(count))
+    db.households.insert_many(rows if rows is not None else households(count))
     # the embedded store builds an index's map at its first query: a running service has built it
     next(iter(finance_store.households_for_billing(db, ESTATE)))
     finance = worker(FinanceService, caller=ADMIN, db=db)
     standard = finance.create_fee_standard({"estate_id": ESTATE, "data": {
-        "item": "property_service", "unit_price_cents_per_m2": 235, "cycle": "monthly", "valid_from": "2026-01"}})
+        "item": "property_service", "unit_price_cents_per_m2": 235, "cycle": cycle, "valid_from": "2026-01"}})
     finance.approve_fee_standard({"estate_id": ESTATE, "id": standard["id"]})
     return finance
 

@@ -18,10 +18,10 @@ import json
 import sys
 import time
 
-from estate_common import clock, store
+from estate_common import clock
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from billing import ADMIN, ESTATE, drop, fresh_db  # noqa: E402  (bench/ on the path)
+from billing import ESTATE, billing_estate, drop  # noqa: E402  (bench/ on the path)
 from store_ops import store_kind  # noqa: E402
 
 
@@ -40,19 +40,7 @@ def households(count):
 
 
 def estate(count):
-    from estate_common.testing import worker
-    from finance import store as finance_store
-    from finance.service import FinanceService
-
-    db = fresh_db("cycles")
-    store.ensure_indexes(db, FinanceService.indexes)
-    db.households.insert_many(households(count))
-    next(iter(finance_store.households_for_billing(db, ESTATE)))
-    finance = worker(FinanceService, caller=ADMIN, db=db)
-    standard = finance.create_fee_standard({"estate_id": ESTATE, "data": {
-        "item": "property_service", "unit_price_cents_per_m2": 235, "cycle": "quarterly", "valid_from": "2026-01"}})
-    finance.approve_fee_standard({"estate_id": ESTATE, "id": standard["id"]})
-    return finance
+    return billing_estate(count, rows=households(count), cycle="quarterly", label="cycles")
 
 
 def timed(what):
