@@ -155,6 +155,12 @@ ZH = {
         '超出自定义字段筛选条件的数量上限',
     'limit must be a whole number from 1 to 200':
         'limit 须为 1 至 200 的整数',
+    'period must be a month, a quarter or a year: YYYY-MM, YYYY-Qn or YYYY':
+        '期间须为月、季度或年：YYYY-MM、YYYY-Qn 或 YYYY',
+    'limit must be a whole number from 1 to {0}: each estate is asked':
+        'limit 须为 1 至 {0} 的整数：每个小区都要读取一次',
+    'must be a whole number from 1 to {0}':
+        '须为 1 至 {0} 的整数',
     'must be a whole number from 1 to 200':
         '须为 1 至 200 的整数',
     'cursor is empty: leave it out for the first page':

@@ -40,6 +40,7 @@ PASSED_ON = {
     "gateway/gateway/across_estates.py: refused.detail",  # an estate's own refusal, under its estate_ids[i]
     "gateway/gateway/incidents_across.py: contracts.FORMS['Timestamp']",  # FORMS' own words, read in contracts.py
     "gateway/gateway/fanout.py: contracts.FORMS['KpiPeriod']",  # FORMS' own words, read in contracts.py
+    "gateway/gateway/complaints_across.py: contracts.FORMS['ReportPeriod']",  # FORMS' own words, as above
 }
 
 
