@@ -57,7 +57,7 @@ from estate_common.text import number_text
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, field_error
 
 from . import opening_balance_imports
-from .opening_balance_imports import MAX_ROWS, _amount_cents, _header_map, _text, bad_file, decode
+from .opening_balance_imports import MAX_ROWS, _amount_cents, _header_map, _money_text, _text, bad_file, decode
 
 __all__ = ["JOB_KIND", "check", "decode", "read_statement", "match", "merge_upload", "refuse_confirmation",
            "refuse_replacing",
@@ -206,7 +206,7 @@ def _day(text):
 def _filled(cell):
     """Whether a debit or credit cell holds money: not empty, a dash, or zero (0.00, as some banks fill
     the other column)."""
-    plain = unicodedata.normalize("NFKC", cell or "").replace("¥", "").replace("元", "").strip()
+    plain = _money_text(cell)
     if plain in UNFILLED:
         return False
     try:
@@ -219,7 +219,7 @@ def _money(cells):
     """``(cents, direction, [(field, refusal)])`` of a line, in either layout."""
     if "debit" not in cells and "direction" not in cells:  # one signed amount: minus is money out
         key = "amount_cents" if cells.get("amount_cents") else "amount"
-        plain = unicodedata.normalize("NFKC", cells.get(key) or "").replace("¥", "").replace("元", "").strip()
+        plain = _money_text(cells.get(key))
         direction = "out" if plain.startswith("-") else "in"
         cents = _amount_cents({key: plain[1:].strip() if plain[:1] in "-+" else plain})
         return cents, direction if cents else None, [] if cents else [(key, AMOUNT_REFUSED)]
@@ -237,7 +237,7 @@ def _money(cells):
         return None, None, [("amount", BOTH_SIDES if filled else NEITHER_SIDE)]
     side = filled[0]
     direction = SIDE_DIRECTIONS[side]
-    plain = unicodedata.normalize("NFKC", cells[side]).replace("¥", "").replace("元", "").strip()
+    plain = _money_text(cells[side])
     if plain.startswith("-"):  # a reversal (冲正, written red): the money of its column going the other way
         plain, direction = plain[1:].strip(), OTHER_WAY[direction]  # (found by review r10 of h10)
     cents = _amount_cents({"amount": plain})

@@ -169,11 +169,16 @@ def household_of(cells, households, errors):
     return household_id or ""
 
 
+def _money_text(cell):
+    """A money cell's plain text: NFKC, without its ¥ or 元 (the bank statements' reader's too)."""
+    return unicodedata.normalize("NFKC", cell or "").replace("¥", "").replace("元", "").strip()
+
+
 def _amount_cents(cells):
     if cells.get("amount_cents"):
         text = number_text(unicodedata.normalize("NFKC", cells["amount_cents"]))
         return int(text) if re.fullmatch(r"[0-9]+", text or "") and int(text) > 0 else None
-    text = unicodedata.normalize("NFKC", cells.get("amount") or "").replace("¥", "").replace("元", "").strip()
+    text = _money_text(cells.get("amount"))
     try:
         yuan = Decimal(number_text(text))
         # more digits than a Decimal rounds to the cent (1e30) raised here: the job failed unexpectedly
