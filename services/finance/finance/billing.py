@@ -154,14 +154,12 @@ def own_cycle_pairs(standards, households, period, cycles, prorate=False):
                 yield household, standard, period, periods.months_between(*span) + 1 - share, span
 
 
-def covered_months(bills, period):
-    """``{(household_id, item): {month}}``: the months ``bills`` cover (``months_covered``), but those of
-    ``period``'s own bills (a run's of that month: billed again, it finds them by their id)."""
+def covered_months(bills):
+    """``{(household_id, item): {month}}``: the months ``bills`` cover (``months_covered``)."""
     covered = {}
     for bill in bills:
-        if bill["period"] != period:
-            covered.setdefault((bill["household_id"], bill["item"]), set()).update(
-                month for month, _ in months_covered(bill))
+        covered.setdefault((bill["household_id"], bill["item"]), set()).update(
+            month for month, _ in months_covered(bill))
     return covered
 
 

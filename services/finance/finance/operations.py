@@ -356,12 +356,11 @@ def _own_cycle_pairs(billed, households, period, cycles, prorate):
                                         prorate))
 
 
-def _own_cycles_covered(db, estate_id, cycles, item, first, last, period):
-    """``(holders, covered)``: the households paying ``item`` by their own cycle (``cycles``) and the
-    months their bills of the periods ``first``..``last`` cover (``billing.covered_months``: but
-    ``period``'s own bills)."""
+def _own_cycles_covered(db, estate_id, cycles, item, first, last):
+    """The months the bills of the periods ``first``..``last`` of the households paying ``item`` by their
+    own cycle (``cycles``) cover (``billing.covered_months``)."""
     holders = {household_id for household_id, of in cycles if of == item}
-    return holders, billing.covered_months(store.bills_covering(db, estate_id, holders, item, first, last), period)
+    return billing.covered_months(store.bills_covering(db, estate_id, holders, item, first, last))
 
 
 # -- a household's own billing cycle (缴费周期) --------------------------------------------
@@ -2288,8 +2287,7 @@ def months_not_billed(db, estate_id, estate, months, item=None):
     cycles, covered = store.billing_cycles_of(db, estate_id), {}
     first, last = min(month for month, _ in pairs), max(month for month, _ in pairs)
     for item in sorted({standard["item"] for _, standard in pairs}) if cycles else ():
-        covered.update(_own_cycles_covered(db, estate_id, cycles, item, periods.add_months(first, -11), last,
-                                           None)[1])
+        covered.update(_own_cycles_covered(db, estate_id, cycles, item, periods.add_months(first, -11), last))
     return billing.months_not_billed([*billing.applying(pairs, store.households_for_billing(db, estate_id),
                                                         cycles, covered), *missed])
 
