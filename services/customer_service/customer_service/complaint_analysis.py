@@ -69,6 +69,12 @@ def closed_not_judged(complaints):
     return sum(1 for c in complaints if c.get("closed_at") and c.get("valid") is None)
 
 
+def recorded(complaint, name):
+    """What the complaint's record says of ``name`` (its ``nature``, ``cause``, ``department``),
+    ``unrecorded`` when it says nothing: the analysis' rows, and the department a reader asks for."""
+    return (complaint["complaint"] or {}).get(name) or UNRECORDED
+
+
 def building_of(complaint, buildings):
     """The building of the complaint's household (``buildings``: ``{household id: building}``),
     ``unrecorded`` when it names none or its copy has not come."""
@@ -109,9 +115,9 @@ def report(period, complaints, rules, now, plans=(), buildings=None):
     return {
         "period": period,
         "complaints": len(complaints),
-        "by_category": dict(Counter((c["complaint"] or {}).get("nature") or UNRECORDED for c in complaints)),
-        "by_cause": dict(Counter((c["complaint"] or {}).get("cause") or UNRECORDED for c in complaints)),
-        "by_department": dict(Counter((c["complaint"] or {}).get("department") or UNRECORDED for c in complaints)),
+        "by_category": dict(Counter(recorded(c, "nature") for c in complaints)),
+        "by_cause": dict(Counter(recorded(c, "cause") for c in complaints)),
+        "by_department": dict(Counter(recorded(c, "department") for c in complaints)),
         "by_building": dict(Counter(building_of(c, buildings) for c in complaints)),
         "timeliness": {
             "on_time": timely["on_time"], "late": timely["late"], "open": timely["open"],

@@ -884,7 +884,7 @@ def complaint_results(db, caller, estate_id, period, department=None):
     start, end = calendar.period_bounds(period, calendar.timezone_of(copy))
     closed = store.unescalated_complaints_closed_between(db, estate_id, start, end)
     if department is not None:
-        closed = [c for c in closed if ((c["complaint"] or {}).get("department") or complaint_analysis.UNRECORDED) == department]
+        closed = [c for c in closed if complaint_analysis.recorded(c, "department") == department]
     return complaint_analysis.results(period, closed)
 
 
