@@ -108,7 +108,8 @@ def report(period, complaints, rules, now, plans=(), buildings=None):
     ``plans``: its rectification plans naming a cause, open or of the period; ``buildings``: the
     building of each of their households (store.household_buildings)."""
     buildings = buildings or {}
-    timely = Counter(timeliness(c) for c in complaints)
+    judged = [timeliness(c) for c in complaints]
+    timely = Counter(judged)
     by_household = Counter(c["household_id"] for c in complaints if c.get("household_id"))
     threshold = rules["repeat_complainant_complaints"]
     repeat = sorted(((h, n) for h, n in by_household.items() if n >= threshold), key=lambda hn: (-hn[1], hn[0]))
@@ -121,7 +122,7 @@ def report(period, complaints, rules, now, plans=(), buildings=None):
         "by_building": dict(Counter(building_of(c, buildings) for c in complaints)),
         "timeliness": {
             "on_time": timely["on_time"], "late": timely["late"], "open": timely["open"],
-            "open_overdue": sum(1 for c in complaints if timeliness(c) == "open" and c["due_at"] < now),
+            "open_overdue": sum(1 for c, judgement in zip(complaints, judged) if judgement == "open" and c["due_at"] < now),
             "withdrawn": timely["withdrawn"],
         },
         "valid": sum(1 for c in complaints if c.get("valid")),
