@@ -62,19 +62,19 @@ def used(checklist, what):
     return None if checklist.get(USED_BY) else Change({USED_BY: what})
 
 
-def edited(checklist, data, used, now, actor):
+def edited(checklist, data, in_use, now, actor):
     """A checklist's ``name`` and/or ``items`` changed (an operator's 防汛防台 checklist made the
     estate's own before its staff tick it): held to a new checklist's rules (``new_checklist``), the
-    target kept. ``used``: why it may not change any more (``inspection``: one was opened with it,
-    ``plan``: a plan schedules it), else None: a 409 then, as an inspection keeps the items it was opened with and a
-    plan opens its inspections with the checklist's; or the checklist's own mark of its first use,
-    ``USED_BY``, read in the write path, where a use between the look and the write went unseen). A
-    ``Change`` with ``checklist_updated``."""
-    used = used or checklist.get(USED_BY)
-    if used == "inspection":
+    target kept. ``in_use``: why it may not change any more (``inspection``: one was opened with it,
+    ``plan``: a plan schedules it; ``store.checklist_use``), else None; or the checklist's own mark of
+    its first use, ``USED_BY``, read in the write path, where a use between the look and the write
+    went unseen: a 409 then, as an inspection keeps the items it was opened with and a plan opens its
+    inspections with the checklist's. A ``Change`` with ``checklist_updated``."""
+    in_use = in_use or checklist.get(USED_BY)
+    if in_use == "inspection":
         raise Conflict("the checklist is in use: an inspection was opened with it",
                        [field_error("id", "is used by an inspection")])
-    if used == "plan":
+    if in_use == "plan":
         raise Conflict("the checklist is in use: a maintenance plan schedules it",
                        [field_error("id", "is used by a maintenance plan")])
     merged = {"name": data.get("name", checklist["name"]), "target": checklist["target"],
