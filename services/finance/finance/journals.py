@@ -221,7 +221,7 @@ def totals(entries):
 
 def cash_count(data, cash_net_cents, float_cents=0):
     """长短款: the cash counted in the drawer (``data["counted_cash_cents"]``) against what it should
-    hold, its float (备用金: ``data["float_cents"]``, else the estate's ``float_cents``) and the day's
+    hold, its float (备用金: ``data["float_cents"]``, else the estate's ``cash_float_cents``) and the day's
     cash journal net, kept on the settlement with the cashier's explanation (``data["note"]``), which a
     difference requires: the seeds' cashier settles the cash daily, and a drawer short or over is
     explained in writing, never posted into the journals (found by h5's probe: a drawer 10 yuan
@@ -287,7 +287,8 @@ def settlement(estate_id, data, entries, now, actor, late=False, shifts=(), floa
     (``closes_day``: its entries' ids kept, ``_entry_ids``, for the next one to leave out); ``late``:
     settled past ``recorded_within_days`` (who did it is ``closed_by``, when ``closed_at``); the
     drawer's count and difference against these entries' cash and its float (the estate's
-    ``float_cents`` unless the settlement names one), ``cash_count``."""
+    ``cash_float_cents`` in force that day, ``operations.drawer_float``, unless the settlement names one),
+    ``cash_count``."""
     by_method, by_journal, overall = totals(entries)
     counted = cash_count(data, by_journal["cash"]["net_cents"], float_cents)
     stamp = clock.to_iso(now)
