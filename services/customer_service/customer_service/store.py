@@ -16,6 +16,7 @@ from estate_common.text import address_spellings
 
 from . import surveys
 from .applications import BEFORE_WORKS
+from .complaint_analysis import UNRECORDED
 from .domain import TECHNICIAN_FILTER
 from .rules import BOUNDED_SINCE, CHOICES, DEFAULTS, MAXIMA, MINIMA
 
@@ -523,7 +524,7 @@ def request_query(estate_id, filters, now, tz):
     if "department" in filters:  # 责任部门 (complaints.verify, found_later); unrecorded: none named (r2 of h2)
         query.setdefault("kind", "complaint")
         named = filters["department"]
-        conditions.append({"kind": "complaint", "complaint.department": None if named == "unrecorded" else named})
+        conditions.append({"kind": "complaint", "complaint.department": None if named == UNRECORDED else named})
     if "verified" in filters:  # kind too, top level: the index led by estate_id, kind serves it
         query.setdefault("kind", "complaint")
         conditions.append({"kind": "complaint",
