@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from flask import current_app, flash, g, redirect, request, session
 from werkzeug.datastructures import MultiDict
 
+from estate_common import calendar
 from estate_common.text import address_key
 
 from .. import i18n, permissions
@@ -491,13 +492,11 @@ def this_week(now=None, zone=None):
     return f"{year:04d}-W{week:02d}"
 
 
-DEFAULT_ESTATE_TIMEZONE = "Asia/Shanghai"  # an estate's when it names none (archive's default, API.md)
-
-
 def estates_zone(estates):
     """The clock the estates shown share (a tzinfo), else None: the view of every estate's "this week"
-    and "this month" are theirs, where they were the console's display clock's (h7)."""
-    zones = {estate.get("timezone") or DEFAULT_ESTATE_TIMEZONE for estate in estates if not estate.get("retired_at")}
+    and "this month" are theirs, where they were the console's display clock's (h7). An estate that
+    names none is on archive's default (``calendar.timezone_of``)."""
+    zones = {calendar.timezone_of(estate) for estate in estates if not estate.get("retired_at")}
     return i18n.display_zone(zones.pop()) if len(zones) == 1 else None
 
 
