@@ -239,13 +239,17 @@ def complaints():
     report = g.api.get(f"{estate}/reports/complaints", period=period)
     # the results of one department's (责任部门) or every one's: the analysis counts them all (found by review r2 of h2)
     department = request.args.get("department", "").strip()
-    department = department if department in (*desk.DEPARTMENTS, "unrecorded") else None
+    department = department if department in RESULT_DEPARTMENTS else None
     results = g.api.get(f"{estate}/reports/complaint-results", period=period,
                         **({"department": department} if department else {}))
     first, last = common.period_days(period)  # the unjudged of the period the analysis counted
     return render_template("manager/complaints.html", period=period, report=report, results=results.get("items", []),
                            households=common.household_labels(), first_day=first, last_day=last,
-                           departments=(*desk.DEPARTMENTS, "unrecorded"), department=department)
+                           departments=RESULT_DEPARTMENTS, department=department)
+
+
+# the results' departments offered and accepted: the desk's (责任部门), and none recorded yet
+RESULT_DEPARTMENTS = (*desk.DEPARTMENTS, "unrecorded")
 
 
 @bp.get("/year")
