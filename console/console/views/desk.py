@@ -33,10 +33,10 @@ ACTIONS = {"verify": "finding", "escalate": "reason", "reply": "message", "close
            "withdraw": "reason"}  # withdraw: 撤诉, the owner gives his complaint up
 ATTEMPT_METHODS = ("phone", "visit", "message")
 # what a verification found caused the complaint (the quarterly analysis groups by it)
-# the department the complaint was about (责任部门: the quarterly analysis groups by it too)
-DEPARTMENTS = ("customer_service", "engineering", "security", "environment", "finance", "administration", "other")
 CAUSES = ("staff_conduct", "service_standard", "process", "contractor", "facility_defect", "owner_misunderstanding",
           "third_party", "other")
+# the department the complaint was about (责任部门: the quarterly analysis groups by it too)
+DEPARTMENTS = ("customer_service", "engineering", "security", "environment", "finance", "administration", "other")
 
 
 @bp.get("/requests/new")
