@@ -77,10 +77,11 @@ def release(db, record_id):
 
 
 def hold(db, record_id, done=()):
-    """The call did a part of its work and answered which (``notices_across``'s 207): the same body sent
-    again under the key does the rest (``claim`` answers no replay), another body is a 422 as a
-    completed key's is, where a released key took another body and answered its work beside the
-    first body's. ``done``: the parts done (the estates written in, ``done_before``)."""
+    """The call did a part of its work and answered which (``across_estates``' 207: a notice or a
+    checklist written in some of its estates): the same body sent again under the key does the rest
+    (``claim`` answers no replay), another body is a 422 as a completed key's is, where a released key
+    took another body and answered its work beside the first body's. ``done``: the parts done (the
+    estates written in, ``done_before``)."""
     store.hold_idempotency_record(db, record_id, done)
 
 
