@@ -176,3 +176,15 @@ def test_an_estate_not_written_in_says_why_in_chinese(client, fake, path, answer
                                    **form}, headers={"Accept-Language": "zh"}).get_data(as_text=True)
     failed = sent.split("data-failed")[1].split("</section>")[0]
     assert "is not running" not in failed and "未运行" in failed, failed
+
+
+def test_a_guard_of_one_estate_opening_another_estates_incident_stays_where_he_works(client, fake):
+    """The line's switch is the estates' form's: one who works in a single estate is not moved to another
+    (and is sent back to the list), where one of several is (above)."""
+    sign_in(client, fake, username="guard", roles=("security",), estates=(ESTATE,))
+    fake.on("GET", rf"/api/v1/estates/{OTHER}$", {"id": OTHER, "code": "HZ-02", "name": "滨江苑"})
+    opened = client.post("/across/incidents/open", data={"estate_id": OTHER, "incident_id": INCIDENT["id"],
+                                                          "csrf_token": csrf_of(client)})
+    assert opened.status_code == 302 and opened.headers["Location"].endswith("/across/incidents")
+    with client.session_transaction() as session:
+        assert session["estate_id"] == ESTATE

@@ -39,14 +39,20 @@ def open_incident():
     estates' form switches, ``home.switch_to``), where the estate's page of a record of another
     estate is "not found"."""
     estate_id, incident_id = request.form.get("estate_id", ""), request.form.get("incident_id", "")
-    if not estate_id or not incident_id:
+    if not estate_id or not incident_id or not _switched_to(estate_id):
         return redirect(url_for("across.incidents"))
+    return redirect(url_for("incidents.detail", item_id=incident_id))
+
+
+def _switched_to(estate_id):
+    """Whether the user works in ``estate_id`` now: switched to it (``home.switch_to``) unless he is
+    there already, or False where he works in one estate he may not switch from."""
     estate = g.api.get(g.api.estate(estate_id))
     if session.get("estate_id") != estate["id"]:
         if session.get("estate_id") and not g.user.switches_estate:
-            return redirect(url_for("across.incidents"))
+            return False
         home.switch_to(estate)
-    return redirect(url_for("incidents.detail", item_id=incident_id))
+    return True
 
 
 def _estates():
@@ -156,10 +162,7 @@ def open_complaints():
     period = period if manager.PERIOD.match(period) else None
     if not estate_id:
         return redirect(url_for("across.complaints"))
-    estate = g.api.get(g.api.estate(estate_id))
-    if session.get("estate_id") != estate["id"]:
-        if session.get("estate_id") and not g.user.switches_estate:
-            return redirect(url_for("across.complaints", period=period))
-        home.switch_to(estate)
+    if not _switched_to(estate_id):
+        return redirect(url_for("across.complaints", period=period))
     return redirect(url_for("manager.complaints", period=period))
 
