@@ -298,3 +298,18 @@ def test_the_estates_page_reads_the_estates_list_once(client, fake, river_court_
     calls = len(fake.calls)
     client.get("/estates?q=River")
     assert [c["params"].get("q") for c in fake.calls[calls:] if c["path"] == "/api/v1/estates"] == ["River"]
+
+
+def test_the_year_turning_while_the_other_estates_are_read_counts_what_was_read(client, fake, river_court_waits,
+                                                                                monkeypatch):
+    """The year asked of the other estates' obligations is read once: the start page counted the reads by
+    the year read again after them, and one turning meanwhile (a page at midnight of 31 December)
+    found no read of it: a 500 of the start page (found rereading the change)."""
+    fake.on("GET", r"/api/v1/estates/est_2/reports/year-obligations", year_of(security=0, visits_done=1))
+    sign_in(client, fake, username="mia", roles=("manager",), estates=(ESTATE, "est_2", "est_3"))
+    ticks = iter(range(1000))
+    monkeypatch.setattr(manager.common, "this_month", lambda *a, **k: f"{2026 + next(ticks)}-12")  # a year a read
+    answer = client.get("/", headers={"Accept-Language": "en"})
+    assert answer.status_code == 200
+    river = elsewhere_of(answer.get_data(as_text=True)).split("River Court")[1]
+    assert "Service lines not surveyed yet in " in river and "visits to owners still owed in " in river

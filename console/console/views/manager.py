@@ -830,8 +830,9 @@ class Elsewhere:
 
 
 def _start_reads(user, page=None):
-    """``(estates read, lists, {(estate id, key): future}, more)``, or None when the estates' list
-    cannot be read (the page shows without them); ``page``: its first page, read already."""
+    """``(estates read, lists, {(estate id, path, query): future}, more)``, each list's query read now,
+    or None when the estates' list cannot be read (the page shows without them); ``page``: its first
+    page, read already."""
     if page is None:
         try:
             page = g.api.get("/api/v1/estates", limit=common.LARGEST_PAGE)
@@ -842,11 +843,14 @@ def _start_reads(user, page=None):
     others = [estate for estate in page.get("items", []) if estate.get("id") != user.estate_id]
     read, left = others[:ELSEWHERE_ESTATES], len(others) - ELSEWHERE_ESTATES
     more = f"{max(left, 0)}+" if page.get("next_cursor") else (str(left) if left > 0 else "")
-    lists = [row for row in ELSEWHERE_LISTS if permissions.may("GET", row[1])]
+    # each list's query read now, once: the counts find their reads by it (read again, a year turned
+    # meanwhile found none)
+    lists = [(key, path, _read_now(query), *rest) for key, path, query, *rest in ELSEWHERE_LISTS
+             if permissions.may("GET", path)]
     api = g.api
     asked = {}  # one read a path and query: the year's obligations answer two lines
     for key, path, query, *_ in lists:
-        asked.setdefault((path, tuple(sorted(_read_now(query).items()))), key in ELSEWHERE_REPORTS)
+        asked.setdefault((path, tuple(sorted(query.items()))), key in ELSEWHERE_REPORTS)
     futures = {(estate["id"], path, query): _READERS.submit(api.get, api.estate(estate["id"], path),
                                                             **({} if report else {"limit": TODO_LIMIT}), **dict(query))
                for estate in read for (path, query), report in asked.items()}
@@ -865,8 +869,7 @@ def _counts_of(read, lists, futures, more):
     estates, unread = [], 0
     for estate in read:
         lines, failed = [], False
-        for key, path, query, proposer, *_ in lists:
-            query = _read_now(query)
+        for key, path, query, proposer, *_ in lists:  # each query as it was read (_start_reads)
             future = futures[(estate["id"], path, tuple(sorted(query.items())))]
             try:
                 page = future.result() if future in done else None
