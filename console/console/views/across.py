@@ -61,6 +61,12 @@ def _estates():
     return list(common.each_item("/api/v1/estates", common.ESTATE_PAGES))
 
 
+def _estate_names():
+    """``{estate id: its name, else its code}`` of every estate of the caller's: what an answer across
+    estates names each estate by."""
+    return {e["id"]: e.get("name") or e.get("code") for e in _estates()}
+
+
 @bp.get("/notices")
 @signed_in
 def notice_form(problem=None, form=None, key=None):
@@ -83,7 +89,7 @@ def publish_notice():
         if problem.status >= 500:
             raise
         return notice_form(problem=problem, form=form, key=request.form.get("idempotency_key")), problem.status
-    names = {e["id"]: e.get("name") or e.get("code") for e in _estates()}
+    names = _estate_names()
     return render_template("across/published.html", result=result, names=names, form=form,
                            key=request.form.get("idempotency_key"))
 
@@ -113,7 +119,7 @@ def write_checklist():
         if problem.status >= 500:
             raise
         return checklist_form(problem=problem, form=form, key=key), problem.status
-    names = {e["id"]: e.get("name") or e.get("code") for e in _estates()}
+    names = _estate_names()
     return render_template("across/checklists_written.html", result=result, names=names, form=form, key=key)
 
 
