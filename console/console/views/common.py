@@ -805,21 +805,13 @@ def deadline_state(due_at, start_at=None, now=None):
     return "soon" if (due - now).total_seconds() <= window / 4 else "ok"
 
 
-def last_month(period):
-    """The last month (YYYY-MM) of a month, quarter (YYYY-Qn) or year (YYYY)."""
-    if len(period) == 4:
-        return f"{period}-12"
-    if period[5:].startswith("Q"):
-        return f"{period[:4]}-{3 * int(period[6]):02d}"
-    return period
-
-
 def period_over(period, now=None):
     """Whether the month, quarter or year ``period`` has ended on the chosen estate's clock
-    (``this_month``): its last month before this one. A disclosure is published once it is over
-    (the API's 422 met the form offered for the current month: a probe); as text "2026" sorts
-    before "2026-12" and a year read as over through its December (h11)."""
-    return last_month(period) < this_month(now)
+    (``this_month``): its last month (``calendar.last_month``, the services' rule) before this one. A
+    disclosure is published once it is over (the API's 422 met the form offered for the current
+    month: a probe); as text "2026" sorts before "2026-12" and a year read as over through its
+    December (h11)."""
+    return calendar.last_month(period) < this_month(now)
 
 
 def session_estate_name():
