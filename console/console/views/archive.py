@@ -15,7 +15,7 @@ from .register_specs import BY_SLUG
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 
 BORROW_REGISTER = BY_SLUG["borrow-requests"]
-PERIOD = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")  # a month, a quarter or a year
+PERIOD = common.REPORT_PERIOD  # a month, a quarter or a year
 
 
 @bp.get("/records")

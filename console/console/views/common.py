@@ -501,6 +501,8 @@ def estates_zone(estates):
 
 
 MONTH = re.compile(r"^(19[0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2])$")  # a period asked of a month page (YYYY-MM)
+# a report's period: a month, a quarter or a year (YYYY-MM, YYYY-Qn, YYYY: openapi's ReportPeriod)
+REPORT_PERIOD = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")
 
 
 def period_asked(pattern, default):

@@ -27,7 +27,7 @@ OPERATING_CATEGORIES = ("staff", "cleaning", "greening", "security", "common_uti
                         "administration", "other")
 LABEL = re.compile(r"^([^-_\s]+)-([^-_\s]+)-([^-_\s]+)$")  # building-unit-room
 PERIOD = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
-REPORT_PERIOD = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")  # a month, quarter or year (the disclosure's)
+REPORT_PERIOD = common.REPORT_PERIOD  # a month, quarter or year (the disclosure's)
 
 
 # -- shared by the forms of this module ------------------------------------------------------------

@@ -27,7 +27,7 @@ from .register_specs import SERVICE_LINES
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
 
-PERIOD = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")  # a month, a quarter or a year
+PERIOD = common.REPORT_PERIOD  # a month, a quarter or a year
 # a KPI period: also an ISO week (Monday to Sunday on the estate's calendar; the gateway checks its year has it)
 KPI_PERIOD = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4]|-W(0[1-9]|[1-4][0-9]|5[0-3]))?$")
 # in SVG units, drawn about 1:1 in a dashboard card (so the text keeps the page's size)
