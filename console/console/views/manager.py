@@ -164,7 +164,7 @@ def kpi_table():
     period = request.args.get("period", "").strip()
     if not KPI_PERIOD.match(period):
         return i18n.translate("kpi.period_hint"), 400, {"Content-Type": "text/plain; charset=utf-8"}
-    _, scope, _, _, rows, operator_wide, _ = _kpi_rows(period)
+    *_, rows, operator_wide, _ = _kpi_rows(period)
     text = io.StringIO()
     text.write("\ufeff")  # Excel reads it as UTF-8
     writer = csv.writer(text, lineterminator="\r\n")
