@@ -338,6 +338,10 @@ def note_text(note):
     return _NOTE_CENTS.sub(lambda found: money(int(found.group(1))), shown)
 
 
+# a defect an owner found at the handover (交房验房) as customer service names it (intake.handover_repair,
+# intake.found_again): a re-inspection's history note and the repair's description read it
+_HANDOVER_DEFECT_NAMED = r"handover (?P<date>\d{4}-\d{2}-\d{2}), defect (?P<number>\d+) \((?P<item>.*?)\)"
+
 # a history step's note as the services write it (in English, with codes), read for the page's
 # language: "via walk_in", "to chen", "version 1: 3500 cents" on Chinese pages (found by review).
 # Each form is tried only on the steps (``action``) that write it, so a note someone typed (a
@@ -350,10 +354,8 @@ _HISTORY_NOTES = tuple((frozenset(entry[0].split()), re.compile(entry[1], re.DOT
     # a service request's steps (customer_service)
     ("registered", r"via (?P<channel>[a-z_]+)", "note.via", {"channel": "channel"}),
     # a handover's defect a re-inspection (复查) found again while its repair is open (intake.found_again)
-    ("found_again", r"handover (?P<date>\d{4}-\d{2}-\d{2}), defect (?P<number>\d+) \((?P<item>.*?)\): (?P<note>.*)",
-     "note.found_again_noted"),
-    ("found_again", r"handover (?P<date>\d{4}-\d{2}-\d{2}), defect (?P<number>\d+) \((?P<item>.*)\)",
-     "note.found_again"),
+    ("found_again", _HANDOVER_DEFECT_NAMED + r": (?P<note>.*)", "note.found_again_noted"),
+    ("found_again", _HANDOVER_DEFECT_NAMED, "note.found_again"),
     ("dispatched", r"follow-up work order (?P<number>\S+)", "note.follow_up_order"),
     ("dispatched", r"work order (?P<number>\S+)", "note.order"),
     ("started", r"work order (?P<number>\S+) started on site", "note.order_started"),
@@ -519,8 +521,7 @@ def check_notes(text):
 _DESCRIPTIONS["service_request"] = _DESCRIPTIONS["vacant_inspection"]
 # a defect an owner found at the handover (交房验房) opens a repair of channel inspection too
 # (customer_service.intake.handover_repair): tried when the vacant-unit inspection's form does not match
-_HANDOVER_DEFECT = (re.compile(r"handover (?P<date>\d{4}-\d{2}-\d{2}), defect (?P<number>\d+) \((?P<item>.*?)\)"
-                               r"(?:: (?P<note>.*))?", re.DOTALL), "described.handover_defect")
+_HANDOVER_DEFECT = (re.compile(_HANDOVER_DEFECT_NAMED + r"(?:: (?P<note>.*))?", re.DOTALL), "described.handover_defect")
 _ALSO = {"vacant_inspection": _HANDOVER_DEFECT, "service_request": _HANDOVER_DEFECT}
 _DESCRIPTIONS["inspection_at_equipment"] = (
     re.compile(r"(?P<checklist>.+?) at equipment (?P<equipment>\S+): (?P<failure>.*)", re.DOTALL), "described.inspection")
