@@ -63,10 +63,10 @@ def register(app):
                                                     request_id=request_id, caller=caller)
                                 for estate_id in part}}
         reports, errors, as_of = cache.collect_each(ask, SERVICE, period, [e["id"] for e in estates], rpc.timeout)
-        unavailable = [e["id"] for e in estates if e["id"] in errors and not _refusal(errors[e["id"]])]
+        refusals = {estate_id: error for estate_id, error in errors.items() if _refusal(error)}
+        unavailable = [e["id"] for e in estates if e["id"] in errors and e["id"] not in refusals]
         rows = [{"estate": {key: e[key] for key in ("id", "code", "name")}, "report": reports.get(e["id"]),
-                 "refused": _refused(e["id"], errors[e["id"]]) if e["id"] in errors and _refusal(errors[e["id"]])
-                 else None}
+                 "refused": _refused(e["id"], refusals[e["id"]]) if e["id"] in refusals else None}
                 for e in estates]
         return jsonify({"period": period, "estates": rows, "unavailable": unavailable,
                         "next_cursor": page["next_cursor"], "as_of": as_of})
