@@ -4677,9 +4677,12 @@ def test_this_week_and_this_month_are_the_estates_own_where_the_console_s_clock_
     page = client.get("/manager/kpis").get_data(as_text=True)
     assert "period=2026-W48" in page and "period=2026-11" in page and "period=2026-W49" not in page
     assert fake.calls[-1]["path"] == "/api/v1/kpis"
-    # estates on two clocks: the console's
+    # estates on two clocks: the console's (once the clock read is read again: signin.ESTATES_ZONE)
     fake.on("GET", r"/api/v1/estates", {"items": [los_angeles["items"][0], {
         "id": "est_2", "code": "E2", "name": "River Court", "timezone": "Asia/Shanghai"}], "next_cursor": None})
+    from console import signin
+    with client.session_transaction() as kept:
+        kept.pop(signin.ESTATES_ZONE)
     assert "period=2026-W49" in client.get("/manager/kpis").get_data(as_text=True)
 
 
@@ -4803,6 +4806,9 @@ def test_the_dashboard_asked_no_period_reads_the_estates_month_and_shows_without
     assert fake.calls[-1]["path"] == "/api/v1/kpis" and fake.calls[-1]["params"]["period"] == "2026-11"
     fake.on("GET", r"/api/v1/estates", {"type": "about:blank", "title": "Service Unavailable", "status": 503,
                                         "detail": "archive is unavailable"}, status=503)
+    from console import signin
+    with client.session_transaction() as kept:  # the clock read (kept ESTATE_READ_SECONDS) is read again
+        kept.pop(signin.ESTATES_ZONE)
     page = client.get("/manager/kpis")
     assert page.status_code == 200 and fake.calls[-1]["params"]["period"] == "2026-12"
 
@@ -4855,3 +4861,51 @@ def test_a_complaint_names_the_staff_member_it_is_about_on_the_desk_form(client,
         "channel": "phone", "description": "when", "staff_named": "王保安"})
     post = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/service-requests")][-1]
     assert "staff_named" not in post["json"]
+
+
+def test_the_dashboard_of_a_thousand_estates_reads_their_clock_once_in_its_lifetime_not_on_every_load(
+        client, fake, monkeypatch):
+    """h6: the view of every estate read the caller's estates' list on every load to know their clock,
+    5 pages of 200 at 1,000 estates (ESTATE_PAGES: up to 50) before its KPIs. The clock they share is
+    kept in the session ``signin.ESTATE_READ_SECONDS``, as the chosen estate's is: a timezone changed
+    meanwhile is followed once that has passed, and at once by the admin who changed it here."""
+    import time
+    from datetime import datetime, timezone
+    from console import signin
+    from console.views import common
+    monkeypatch.setattr(common, "_now", lambda: datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc))
+    monkeypatch.setitem(client.application.config, "DISPLAY_TIMEZONE", "Asia/Shanghai")
+    zone = {"name": "America/Los_Angeles"}
+    estates = [{"id": f"est_{n:04d}", "code": f"E{n:04d}", "name": f"Estate {n:04d}"} for n in range(1000)]
+
+    def pages(body, params):
+        start, limit = int(params.get("cursor") or 0), int(params["limit"])
+        more = start + limit < len(estates)
+        return {"items": [dict(e, timezone=e.get("timezone", zone["name"])) for e in estates[start:start + limit]],
+                "next_cursor": str(start + limit) if more else None}
+    sign_in(client, fake, username="ops", roles=("operator_admin",), estates=("*",))
+    fake.on("GET", r"/api/v1/estates", pages)
+    fake.on("GET", r"/api/v1/kpis", lambda body, params: {"period": params["period"], "unavailable": [], "estates": []})
+
+    def load():
+        before = len(fake.calls)
+        assert client.get("/manager/kpis").status_code == 200
+        made = fake.calls[before:]
+        return len([c for c in made if c["path"] == "/api/v1/estates"]), made[-1]["params"]["period"]
+    assert load() == (5, "2026-11")  # Los Angeles: still 30 November
+    assert load() == (0, "2026-11")  # kept: the KPIs alone
+    zone["name"] = "Asia/Shanghai"  # changed through the API meanwhile
+    assert load() == (0, "2026-11")
+    with client.session_transaction() as kept:
+        kept[signin.ESTATES_ZONE] = {**kept[signin.ESTATES_ZONE], "read_at": time.time() - signin.ESTATE_READ_SECONDS - 1}
+    assert load() == (5, "2026-12")  # the lifetime over: read again, December in Shanghai
+    # the admin who changes a timezone here reads the new clock on the next load
+    fake.on("PATCH", r"/api/v1/estates/est_0001", {**estates[1], "timezone": "America/Los_Angeles"})
+    zone["name"] = "America/Los_Angeles"
+    client.post("/admin/estates/est_0001/edit", data={"csrf_token": csrf_of(client), "timezone": "America/Los_Angeles"})
+    assert load() == (5, "2026-11")
+    # estates on different clocks: the console's, kept as well
+    estates[0]["timezone"] = "Europe/London"
+    with client.session_transaction() as kept:
+        kept[signin.ESTATES_ZONE] = {**kept[signin.ESTATES_ZONE], "read_at": time.time() - signin.ESTATE_READ_SECONDS - 1}
+    assert load() == (5, "2026-12") and load() == (0, "2026-12")

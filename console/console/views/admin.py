@@ -97,6 +97,7 @@ def edit_estate(estate_id):
         common.keep_typed(estate_id, "edit")
         return refused
     common.done("admin.estate_saved", name=saved.get("name", ""))
+    signin.forget_estates_zone()  # its timezone may be another: the dashboard's clock read again
     return redirect(back)
 
 
@@ -130,7 +131,9 @@ def reinstate_estate(estate_id):
 
 def _chosen_estate_read(estate):
     """The estate retired or reinstated is the one chosen: its pages say so at once (its notice,
-    its forms), not after ``signin.ESTATE_READ_SECONDS``."""
+    its forms), not after ``signin.ESTATE_READ_SECONDS``; the estates' shared clock is read again
+    either way."""
+    signin.forget_estates_zone()  # the estates in service are others: their shared clock read again
     if estate.get("id") and estate["id"] == g.user.estate_id:
         signin.remember_estate(estate)
 

@@ -492,12 +492,12 @@ def this_week(now=None, zone=None):
     return f"{year:04d}-W{week:02d}"
 
 
-def estates_zone(estates):
-    """The clock the estates shown share (a tzinfo), else None: the view of every estate's "this week"
-    and "this month" are theirs, where they were the console's display clock's (h7). An estate that
-    names none is on archive's default (``calendar.timezone_of``)."""
+def shared_timezone(estates):
+    """The IANA name of the timezone the estates in service share, else None: the view of every
+    estate's "this week" and "this month" are theirs, where they were the console's display clock's
+    (h7). An estate that names none is on archive's default (``calendar.timezone_of``)."""
     zones = {calendar.timezone_of(estate) for estate in estates if not estate.get("retired_at")}
-    return i18n.display_zone(zones.pop()) if len(zones) == 1 else None
+    return zones.pop() if len(zones) == 1 else None
 
 
 MONTH = re.compile(r"^(19[0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2])$")  # a period asked of a month page (YYYY-MM)

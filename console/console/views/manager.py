@@ -15,9 +15,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from estate_common.text import formula_safe
-from flask import Blueprint, current_app, g, render_template, request, url_for
+from flask import Blueprint, current_app, g, render_template, request, session, url_for
 
-from .. import i18n, permissions
+from .. import i18n, permissions, signin
 from ..gateway_api import ApiProblem
 from ..menu import ARCHIVES, ENGINEERING, FRONT_DESK, MANAGEMENT, STAFF
 from ..messages import CATALOGUES
@@ -201,14 +201,22 @@ def _table_number(value, name):
 
 
 def _estates_zone():
-    """The clock the caller's estates share (``common.estates_zone``); None (the display clock) when
-    their list cannot be read, where a 503 of it took the dashboard down (review r7 of h7)."""
+    """The clock the caller's estates share (``common.shared_timezone``); None (the display clock) when
+    they share none, or when their list cannot be read, where a 503 of it took the dashboard down
+    (review r7 of h7). Read once in ``signin.ESTATE_READ_SECONDS`` (``signin.ESTATES_ZONE``): their list
+    was read on every load, 5 pages before the KPIs at 1,000 estates (found by h6); a list that could
+    not be read is not kept (the next load asks again)."""
+    kept = session.get(signin.ESTATES_ZONE)
+    if kept and time.time() - kept.get("read_at", 0) < signin.ESTATE_READ_SECONDS:
+        return i18n.display_zone(kept["zone"]) if kept.get("zone") else None
     try:
-        return common.estates_zone(common.each_item("/api/v1/estates", common.ESTATE_PAGES))
+        name = common.shared_timezone(common.each_item("/api/v1/estates", common.ESTATE_PAGES))
     except ApiProblem as problem:
         if problem.status < 500:
             raise
         return None
+    session[signin.ESTATES_ZONE] = {"zone": name or "", "read_at": time.time()}
+    return i18n.display_zone(name) if name else None
 
 
 def _found(row, q):
