@@ -16,7 +16,7 @@ from estate_common import config, logs, secrets_policy, topology
 from estate_common.errors import DomainError
 from estate_common.rpc_client import RpcClient
 
-from . import (api_keys, assignees, checklists_across, completeness, complaints_across, custom_fields, docs, etags, exports, exposition, fanout, idempotency, limits, locations,
+from . import (api_keys, arrears_across, assignees, checklists_across, completeness, complaints_across, custom_fields, docs, etags, exports, exposition, fanout, idempotency, limits, locations,
                incident_overview, incidents_across, masking, notices_across, own_routes, portal_qr, subject_access,
                problems, public, requests_in, retirements, store, technician_notices, traces, uploads, users)
 from .access import authorize
@@ -85,6 +85,7 @@ def create_app(settings=None):
     incident_overview.register(app)  # the manager's view of a night's incident, from three services
     incidents_across.register(app)  # 跨小区事件: the open incidents of the caller's estates, newest first
     complaints_across.register(app)  # 跨小区投诉分析: a page of the caller's estates' complaint analyses
+    arrears_across.register(app)  # 结转下期欠费 across estates: each estate's and their total
     notices_across.register(app)  # 防台通知: one notice published in several estates, each its own
     checklists_across.register(app)  # 防汛防台准备检查表: one checklist written in several estates, each its own
     uploads.register(app)

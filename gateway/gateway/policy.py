@@ -185,6 +185,9 @@ GATEWAY_ROUTES = {
     # 跨小区投诉分析 (complaints_across.py): each estate's complaint analysis, whoever reads an estate's;
     # customer service checks each estate again
     ("GET", "/api/v1/reports/complaints"): COMPLAINT_ANALYSTS,
+    # 结转下期欠费 across estates (arrears_across.py): who reads an estate's reconciliation; finance
+    # checks each estate again
+    ("GET", "/api/v1/reports/arrears-carried-out"): FINANCE,
     # 防台通知 to several estates at once (notices_across.py): the operator admin, or a manager of
     # every estate named (each checked as its estate route checks it)
     ("POST", "/api/v1/notices"): MANAGEMENT,

@@ -57,6 +57,8 @@ def area(method, path):
         return _SERVICE_ROWS["security_patrol"]
     if rest == "incidents":  # 跨小区事件: the incidents of the caller's estates in one list (a gateway route)
         return _SERVICE_ROWS["security_patrol"]
+    if rest == "reports/arrears-carried-out":  # 结转下期欠费 across estates (a gateway route)
+        return _SERVICE_ROWS["finance"]
     if rest == "reports/complaints":  # 跨小区投诉分析: the caller's estates' complaint analyses (a gateway route)
         return _SERVICE_ROWS["customer_service"]
     if rest == "notices":  # one notice published in several estates, each its own (a gateway route)

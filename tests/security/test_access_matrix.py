@@ -378,6 +378,8 @@ def test_a_user_of_estate_a_lists_only_estate_a(world, api):
     year = PERIOD[:4]  # 跨小区投诉分析: the estates of the caller's, as the KPI view's
     complaints = api.get(f"/api/v1/reports/complaints?period={year}", world.nosy).json()
     assert [row["estate"]["id"] for row in complaints["estates"]] == [world.a]
+    carried = api.get(f"/api/v1/reports/arrears-carried-out?period={year}", world.nosy).json()
+    assert [row["estate"]["id"] for row in carried["estates"]] == [world.a]
 
 
 # -- forged and revoked credentials on the running system -----------------------------------

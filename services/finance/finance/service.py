@@ -329,6 +329,10 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
         return operations.reconciliation_report(self.db, payload["estate_id"], payload["filters"]["period"])
 
     @rpc_method
+    def arrears_carried_out(self, payload):
+        return operations.arrears_carried_out_across(self.db, self.caller, payload["period"], payload["estate_ids"])
+
+    @rpc_method
     def disclosure_report(self, payload):
         return operations.disclosure_report(self.db, payload["estate_id"], payload["filters"]["period"])
 

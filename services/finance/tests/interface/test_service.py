@@ -2304,6 +2304,34 @@ def test_the_arrears_a_period_carries_out_are_in_its_reconciliation_as_the_next_
     assert out["carried_out_households"] == 2  # hh_1 paid off in November
 
 
+def test_the_arrears_each_estate_carries_out_are_read_across_estates_in_one_call(finance):
+    """h6: 结转下期欠费 was an estate's reconciliation's alone; the operator's finance across estates
+    (the gateway's ``GET /api/v1/reports/arrears-carried-out``) asks them of many estates in one call,
+    each as its reconciliation says it, and an estate's own refusal of the period as that estate's."""
+    approved(finance)
+    clock.freeze(clock.parse_iso("2026-10-05T02:00:00Z"))
+    run(finance, period="2026-10")
+    pay(finance, "hh_3", 1868)
+    clock.freeze(clock.parse_iso("2026-11-10T02:00:00Z"))
+    both = staff("boss", ["manager"], [ESTATE, OTHER])
+    acting(finance, both)
+    one = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-10"}})["arrears_carried_out"]
+    answer = finance.arrears_carried_out({"period": "2026-10", "estate_ids": [ESTATE, OTHER]})
+    assert one["carried_out_cents"] > 0
+    assert answer == {"period": "2026-10", "estates": {
+        ESTATE: {"arrears_carried_out": one},
+        OTHER: {"arrears_carried_out": {"carried_out_as_of": "2026-10-31", "carried_out_cents": 0,
+                                        "carried_out_households": 0}}}}
+    running = finance.arrears_carried_out({"period": "2026-Q4", "estate_ids": [ESTATE]})
+    assert running["estates"] == {ESTATE: {"arrears_carried_out": None}}  # the quarter runs: not known yet
+    ahead = finance.arrears_carried_out({"period": "2027", "estate_ids": [ESTATE, OTHER]})["estates"]
+    assert ahead[ESTATE]["refused"]["status"] == 422 and ahead[ESTATE]["refused"]["code"] == "business_rule"
+    assert "arrears_carried_out" not in ahead[OTHER]
+    acting(finance, ACCOUNTANT)  # of ESTATE alone
+    with pytest.raises(Forbidden):
+        finance.arrears_carried_out({"period": "2026-10", "estate_ids": [ESTATE, OTHER]})
+
+
 def test_the_arrears_carried_into_a_period_and_what_of_them_it_recovered(finance):
     """清欠: an accountant's month close and year end say how much of the arrears of earlier periods
     was collected in the period, and the KPIs its rate (往年欠费回收率 for a year); nothing said it.
