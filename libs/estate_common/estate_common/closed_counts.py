@@ -3,8 +3,9 @@
 DOMAIN.md: archive completeness = closed records present in the archive ÷ closed records
 reported by the services. Each service counts, in its own store, what it closed in the estate's
 current and previous local month (the previous one too: a record closed at the month's end is
-counted once the month is over) and keeps the count in ``closed_counts`` (one document per
-estate and month). A count that changed is announced, ``<service>.closed_records_counted``
+counted once the month is over), and any month since its first count of the estate that has
+none (it was down over a month's turn: ``periods_to_report``), and keeps the count in
+``closed_counts`` (one document per estate and month). A count that changed is announced, ``<service>.closed_records_counted``
 ``{period, counts: {kind: n}, counted_at}``, from that document's outbox (the one write path),
 so it reaches archive as surely as the closing events themselves, and archive never calls a
 service (an RPC from inside a service has no timeout). Archive keeps the newest count per
@@ -15,7 +16,7 @@ those of ``KINDS``. The count's query also lists what was closed (``closed_count
 service's ``list_closed``), so the gateway can name the records archive lacks.
 """
 from . import calendar, config
-from .closed_counts_store import COLLECTION, EVENT, INDEXES, report  # noqa: F401 (the services' indexes)
+from .closed_counts_store import COLLECTION, EVENT, INDEXES, counted_periods, report  # noqa: F401 (the services' indexes)
 
 # how often each service counts what it closed (seconds)
 REPORT_SECONDS = config.env_float("CLOSED_COUNT_SECONDS", 300.0)
@@ -33,20 +34,33 @@ SUBJECT_TYPES = {"service_requests": "service_request", "work_orders": "work_ord
                  "incidents": "incident", "payments": "payment"}
 
 
-def periods_to_report(now, tz):
-    """The estate's previous and current local month (``YYYY-MM``)."""
+# how far back a month not counted is counted at the next round (months)
+RECOUNT_MONTHS = 24
+
+
+def periods_to_report(now, tz, counted=()):
+    """The estate's previous and current local month (``YYYY-MM``), after them the months since its
+    first count (``counted``: the months this service has counted of it) that have none, ``RECOUNT_MONTHS``
+    back at most: a service down over a month's turn never counted the month before, and archive's
+    year read it as a month with nothing closed (found by h6). An estate not counted yet: the two."""
     current = calendar.period_of(now, tz)
-    return [calendar.add_months(current, -1), current]
+    previous = calendar.add_months(current, -1)
+    month, gaps = max(min(counted, default=previous), calendar.add_months(current, -RECOUNT_MONTHS)), []
+    while month < previous:
+        if month not in counted:
+            gaps.append(month)
+        month = calendar.add_months(month, 1)
+    return gaps + [previous, current]
 
 
 def report_estates(db, outbox, announcer, estate_ids, timezone_of, count, now):
-    """Every estate's previous and current month: ``count(estate_id, start, end)`` → ``{kind: n}``
-    over ``[start, end)`` (ISO strings); ``announcer(estate_id)`` → the service's announce.
-    How many counts were announced."""
+    """Every estate's previous and current month and the months it lacks a count of
+    (``periods_to_report``): ``count(estate_id, start, end)`` → ``{kind: n}`` over ``[start, end)``
+    (ISO strings); ``announcer(estate_id)`` → the service's announce. How many counts were announced."""
     announced = 0
     for estate_id in estate_ids:
         tz = timezone_of(estate_id)
-        for period in periods_to_report(now, tz):
+        for period in periods_to_report(now, tz, counted_periods(db, estate_id)):
             start, end = calendar.month_bounds(period, tz)
             if report(db, outbox, announcer(estate_id), estate_id, period, count(estate_id, start, end), now):
                 announced += 1

@@ -36,6 +36,12 @@ def report(db, outbox, announce, estate_id, period, counts, now):
     return data if changed else None
 
 
+def counted_periods(db, estate_id):
+    """The months this service has counted of the estate (its ``closed_counts`` documents), through
+    the ``(estate_id, period)`` index."""
+    return {doc["period"] for doc in db[COLLECTION].find({"estate_id": estate_id}, {"period": 1})}
+
+
 # -- what a service closed: the count and the things themselves, from one query ----------------
 # A service's store answers ``closed_queries(estate_id, start, end)`` → ``{kind: (collection, query,
 # number field)}``: the count (``counted``) and the list of what it closed (``closed_page``) read the

@@ -52,3 +52,31 @@ def test_every_estate_is_visited_with_its_own_months(db):
     assert announced == 4
     assert seen[0] == ("est_1", "2026-09-30T16:00:00.000Z", "2026-10-31T16:00:00.000Z")
     assert {e["estate_id"] for e in outbox.of_type("closed_records_counted")} == {"est_1", "est_2"}
+
+
+def test_a_month_not_counted_since_the_first_count_is_counted_at_the_next_round(db):
+    """h6: a service counts the current and the previous month; one down over a month's turn never
+    counted the month before, and archive's year read it as nothing closed. The months between the
+    estate's first count and the previous month that have none are counted too (``RECOUNT_MONTHS``
+    back at most); an estate never counted yet starts with the two months, as before."""
+    outbox = RecordingOutbox("finance")
+    announce = announce_with(outbox)
+    seen = []
+
+    def count(estate_id, start, end):
+        seen.append(start)
+        return {"payments": 1}
+
+    def round_at(now):
+        seen.clear()
+        return closed_counts.report_estates(db, outbox, lambda estate_id: announce, ["est_1"], lambda estate_id: "UTC",
+                                            count, now)
+    assert round_at(datetime(2026, 7, 10, tzinfo=timezone.utc)) == 2  # June and July: the first round
+    assert round_at(datetime(2026, 11, 23, tzinfo=timezone.utc)) == 4  # down since: August to November
+    assert seen == ["2026-08-01T00:00:00.000Z", "2026-09-01T00:00:00.000Z", "2026-10-01T00:00:00.000Z",
+                    "2026-11-01T00:00:00.000Z"]
+    assert round_at(datetime(2026, 11, 24, tzinfo=timezone.utc)) == 0 and len(seen) == 2  # whole: the two months
+    assert closed_counts.periods_to_report(datetime(2026, 11, 23, tzinfo=timezone.utc), "UTC", {"2023-01"}) == [
+        closed_counts_month for closed_counts_month in
+        [f"2024-{m:02d}" for m in range(11, 13)] + [f"2025-{m:02d}" for m in range(1, 13)] +
+        [f"2026-{m:02d}" for m in range(1, 12)]]  # RECOUNT_MONTHS (24) back at most
