@@ -146,6 +146,7 @@ def _template_helpers():
         "money": i18n.money,
         "capitals": i18n.yuan_in_capitals,
         "number": i18n.number_text,
+        "listed": i18n.listed,  # "2026-10, 2026-11" / "2026-10、2026-11"
         "area": i18n.area,
         "building_name": i18n.building,
         "flat": i18n.flat,

@@ -1569,6 +1569,7 @@ _MESSAGES = {
     "kpi.collection_rate_at_period_end": ("期末收缴率", "Collection rate at the period's end"),
     "kpi.arrears_recovery_rate": ("清欠率（往年欠费回收率）", "Arrears recovered (of those carried in)"),
     "kpi.not_billed": ("应计费而未计费的月份：{months}", "Months not billed though a fee standard applies: {months}"),
+    "kpi.not_counted": ("服务未统计的月份：{months}", "Months their services have not counted: {months}"),
     "kpi.suspended_slots": ("停巡未计入的计划班次：{count}", "Planned rounds left out, suspended (停巡): {count}"),
     "kpi.complaint_timeliness": ("投诉处理及时率", "Complaints answered in time"),
     "kpi.valid_complaint_rate": ("有效投诉率", "Valid complaint rate"),

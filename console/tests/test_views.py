@@ -4909,3 +4909,31 @@ def test_the_dashboard_of_a_thousand_estates_reads_their_clock_once_in_its_lifet
     with client.session_transaction() as kept:
         kept[signin.ESTATES_ZONE] = {**kept[signin.ESTATES_ZONE], "read_at": time.time() - signin.ESTATE_READ_SECONDS - 1}
     assert load() == (5, "2026-12") and load() == (0, "2026-12")
+
+
+def test_a_year_whose_months_a_service_never_counted_says_which_and_is_not_marked_met(client, fake):
+    """h6: the year's archive completeness read 100 % with a month no service had counted; archive now
+    names such months (``not_counted``) and counts the figure over the months counted. The dashboard's bar
+    names them and marks no target met on a figure that lacks months; the archivist's page names them,
+    for the year and for each kind."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    whole = {"numerator": 4, "denominator": 4, "value": 1.0, "unit": "ratio", "target": 1}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/kpis", {"period": "2025", "unavailable": [], "period_over": True,
+                                                       "kpis": {"archive_completeness": {
+                                                           **whole, "not_counted": ["2025-02", "2025-03"]}}})
+    en = client.get("/manager/kpis?period=2025&scope=estate", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Months their services have not counted: 2025-02, 2025-03" in en
+    assert "verdict met" not in en  # a figure that lacks months decides no target met
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/kpis", {"period": "2025", "unavailable": [], "period_over": True,
+                                                       "kpis": {"archive_completeness": whole}})
+    counted = client.get("/manager/kpis?period=2025&scope=estate", headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
+    assert "not counted" not in counted and "verdict met" in counted
+    sign_in(client, fake, username="ann", roles=("archivist",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/archive/completeness", {
+        "estate_id": ESTATE, "period": "2025", "completeness": {**whole, "not_counted": ["2025-02"]},
+        "kinds": [{"kind": "service_requests", "subject_type": "service_request", "source": "customer_service",
+                   "reported": 4, "held": 4, "missing": 0, "counted_at": "2025-12-05T07:00:00.000Z",
+                   "not_counted": ["2025-02"]}]})
+    zh = client.get("/archive/completeness?period=2025", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert zh.count("服务未统计的月份：2025-02") == 2  # the year's, and the kind's

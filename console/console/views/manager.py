@@ -1016,7 +1016,8 @@ def charts_of(rows, limit=None, operator_wide=None, period=""):
                 "y": top_of_row, "height": height,
                 "text": _shown(value, unit),
                 "hover": " · ".join(part for part in (hover, _target_text(name, kpi, unit), _note(kpi.get("note"), name),
-                                                      _not_billed(kpi), _suspended(kpi)) if part),
+                                                      _not_billed(kpi), _not_counted(kpi), _suspended(kpi))
+                                  if part),
                 "no_data": value is None, "verdict": verdict,
                 "verdict_text": i18n.translate(f"kpi.target_{verdict}") if verdict else None,
                 "mark": i18n.translate(f"kpi.mark_{verdict}") if verdict else None,
@@ -1106,6 +1107,8 @@ def _verdict(name, kpi, over, period, to_date=True):
     if target is None or kpi.get("value") is None or numerator is None or not denominator:
         return None
     missed = _misses(name, kpi)
+    if not missed and kpi.get("not_counted"):  # a figure that lacks months decides no target met (h6)
+        return None
     if name in YEAR_TO_DATE:
         if not missed:
             return "met" if to_date or over else None
@@ -1212,6 +1215,14 @@ def _not_billed(kpi):
     its "no data" read as a month with nothing to bill (a domain-gap audit). None when there are none."""
     months = kpi.get("not_billed")
     return i18n.translate("kpi.not_billed", months=i18n.listed(months)) if months else None
+
+
+def _not_counted(kpi):
+    """The months of the period a service has not counted what it closed of (archive completeness'
+    ``not_counted``): the figure is of the months counted, and a year read 100 % with one never
+    counted (found by h6). None when there are none."""
+    months = kpi.get("not_counted")
+    return i18n.translate("kpi.not_counted", months=i18n.listed(months)) if months else None
 
 
 def _suspended(kpi):

@@ -213,13 +213,35 @@ def closing_events(kind):
 CLOSED_SUBJECTS = closed_counts.SUBJECT_TYPES
 
 
-def completeness_by_kind(present, reports):
+def months_not_counted(reports, months):
+    """``{kind: [month]}``: of ``months`` (the period's begun since the estate's registration:
+    ``operations.months_due``), those no count of its service's names the kind in. Its service counts
+    the current and the previous month only (``estate_common.closed_counts``): one down over a month's
+    turn never counted the month before (found by h6)."""
+    counted = {(report["period"], kind) for report in reports for kind in report["counts"]}
+    return {kind: [month for month in months if (month, kind) not in counted] for kind in closed_counts.KINDS}
+
+
+def held_in_counted_months(present, present_by_month, not_counted):
+    """The closing records held per kind (``present``, over the whole period) less those of the months
+    its service did not count (``present_by_month``: ``{month: {kind: held}}``): a kind's records of a
+    month nobody counted made up, under its count's cap, for the records missing of a month counted
+    (a year read 100 % with September's request missing, October's held and uncounted: h6)."""
+    return {kind: held - sum(present_by_month[month].get(kind, 0) for month in not_counted.get(kind, ()))
+            for kind, held in present.items()}
+
+
+def completeness_by_kind(present, reports, not_counted=None, present_in_period=None):
     """资料归档完整率 kind by kind, in ``closed_counts.KINDS``' order: what its service counted over the
     period's months (``reported``; None while it has counted none: the kind is outside the KPI),
-    the closing records the archive holds (``held``), how many of the count it lacks (``missing``:
-    never below 0, a record closed after the last count is no shortfall; None with no count) and
-    when the newest count of it was made. The KPI read 5 / 6 and nothing said which kind was short
-    (a probe of the archives' month)."""
+    the closing records the archive holds (``held``: of the months counted, ``present``, those the
+    count is held against; of the whole period, ``present_in_period``, while the kind has no count to
+    be held against), how many of the count it lacks (``missing``: never below 0, a record closed
+    after the last count is no shortfall; None with no count), when the newest count of it was made
+    and the months of the period its service has not counted (``not_counted``:
+    ``months_not_counted``). The KPI read 5 / 6 and nothing said which kind was short (a probe of the
+    archives' month)."""
+    not_counted, present_in_period = not_counted or {}, present_in_period or present
     reported, counted_at = {}, {}
     for report in reports:
         for kind, count in report["counts"].items():
@@ -227,22 +249,27 @@ def completeness_by_kind(present, reports):
             counted_at[kind] = max(counted_at.get(kind) or "", report["counted_at"])
     rows = []
     for kind, (source, _) in closed_counts.KINDS.items():
-        count, held = reported.get(kind), present.get(kind, 0)
+        count = reported.get(kind)
+        held = (present_in_period if count is None else present).get(kind, 0)
         rows.append({"kind": kind, "subject_type": CLOSED_SUBJECTS[kind], "source": source, "reported": count,
                      "held": held, "missing": None if count is None else max(count - held, 0),
-                     "counted_at": counted_at.get(kind)})
+                     "counted_at": counted_at.get(kind), "not_counted": list(not_counted.get(kind, []))})
     return rows
 
 
-def completeness(present, reported):
+def completeness(present, reported, not_counted=None):
     """资料归档完整率 as DOMAIN.md defines it: closed records present in the archive ÷ closed records
     the services reported. Per kind, what is present counts up to what was reported (a record
     closed after the service's last count cannot make up for one missing of another kind); a
-    kind no service has reported yet is not in the denominator."""
+    kind no service has reported yet is not in the denominator. ``present`` is of the months
+    counted (``held_in_counted_months``); the months of the period a service has not counted
+    (``months_not_counted``) are named, ``not_counted``, where a year with a month never counted
+    read as whole (h6): the figure is of the months counted, and says which are not."""
     numerator = sum(min(present.get(kind, 0), count) for kind, count in reported.items())
+    months = sorted({month for months in (not_counted or {}).values() for month in months})
     return kpi(numerator, sum(reported.values()), "ratio", target=1, note=(
         "closed requests, orders, rounds, incidents and payments present in the archive / closed "
-        "as the services counted them for the period"))
+        "as the services counted them for the period")) | ({"not_counted": months} if months else {})
 
 
 def checked_days(checked_ats, timezone):
@@ -257,7 +284,7 @@ def days_checked(checked_ats, timezone):
 
 
 def kpis(checks_in_period, checks_this_year, closed_records, rules, present=None, reported=None, year=None,
-         since=None):
+         since=None, not_counted=None):
     """Archive KPIs of one estate: completeness (present ÷ reported by the services), beside it the
     completeness the period's manual checks found, the days checked so far this year
     (``checks_this_year``: their ``checked_at``) against the checks the period's ``year`` owes
@@ -266,7 +293,7 @@ def kpis(checks_in_period, checks_this_year, closed_records, rules, present=None
     checked = sum(c["records_checked"] for c in checks_in_period)
     complete = sum(c["records_complete"] for c in checks_in_period)
     return {
-        "archive_completeness": completeness(present or {}, reported or {}),
+        "archive_completeness": completeness(present or {}, reported or {}, not_counted),
         "archive_check_completeness": kpi(complete, checked, "ratio", target=1, note=(
             "records found complete / records checked by the period's manual archive checks")),
         "archive_checks_year_to_date": year_to_date(days_checked(checks_this_year, rules["timezone"]),

@@ -1037,12 +1037,36 @@ def completeness(db, estate_id, period):
         calendar.week_monday(period, "filters.period")  # a week its year has not: a 400 naming it
         raise BusinessRuleViolation("archive completeness is counted by the month, not of a week",
                                     [field_error("filters.period", WEEK_NOT_COUNTED)])
-    _, start, end = rules_of_period(partial(store.rules_for, db), estate_id, period)
-    present = checks.present_by_kind(store.closed_present(db, estate_id, start, end, sorted(domain.CLOSING_EVENTS)))
-    reports = store.closed_reported(db, estate_id, calendar.months_of(period))
+    rules, start, end = rules_of_period(partial(store.rules_for, db), estate_id, period)
+    present, reports, not_counted, in_period = _held_and_counted(db, estate_id, period, rules, start, end,
+                                                                 store.estate_since(db, estate_id))
     return {"estate_id": estate_id, "period": period,
-            "completeness": checks.completeness(present, checks.reported_by_kind(reports)),
-            "kinds": checks.completeness_by_kind(present, reports)}
+            "completeness": checks.completeness(present, checks.reported_by_kind(reports), not_counted),
+            "kinds": checks.completeness_by_kind(present, reports, not_counted, in_period)}
+
+
+def _held_and_counted(db, estate_id, period, rules, start, end, since):
+    """``(held, reports, not_counted, held_in_period)`` of a month, quarter or year: the closing records
+    held per kind in the months its service counted (``checks.held_in_counted_months``), the services'
+    counts of its months, the months due that a service did not count (``checks.months_not_counted``)
+    and the records held over the whole period. The records of a month not counted are read only
+    when there is one."""
+    events = sorted(domain.CLOSING_EVENTS)
+    present = checks.present_by_kind(store.closed_present(db, estate_id, start, end, events))
+    reports = store.closed_reported(db, estate_id, calendar.months_of(period))
+    not_counted = checks.months_not_counted(reports, months_due(period, rules["timezone"], since, clock.now()))
+    by_month = {month: checks.present_by_kind(store.closed_present(db, estate_id, *calendar.month_bounds(
+        month, rules["timezone"]), events)) for month in sorted({m for ms in not_counted.values() for m in ms})}
+    return checks.held_in_counted_months(present, by_month, not_counted), reports, not_counted, present
+
+
+def months_due(period, timezone, since, now):
+    """The months of ``period`` a service's count is due of: begun on the estate's calendar, and not
+    before the month of its registration (``since``; None: every one), when its services began
+    counting it (a new estate mid-year owes no count of January)."""
+    current = calendar.period_of(now, timezone)
+    first = calendar.period_of(clock.parse_iso(since), timezone) if since else ""
+    return [month for month in calendar.months_of(period) if first <= month <= current]
 
 
 def closing_records_held(db, estate_id, kind, subject_ids):
@@ -1060,13 +1084,12 @@ def kpis(db, caller, period, estate_ids):
         facts = store.kpi_facts(db, estate_id, start, end, checks.year_start(period, rules),
                                 sorted(domain.CLOSING_EVENTS), checks.plan_id(estate_id, year))
         week = calendar.is_week(period)
-        present = checks.present_by_kind(store.closed_present(db, estate_id, start, end, sorted(domain.CLOSING_EVENTS)))
-        # the services count what they closed by the month (estate_common.closed_counts): none of a week
-        reported = {} if week else checks.reported_by_kind(
-            store.closed_reported(db, estate_id, calendar.months_of(period)))
         since = store.estate_since(db, estate_id)
+        # the services count what they closed by the month (estate_common.closed_counts): none of a week
+        present, reports, not_counted, _ = ({}, [], {}, {}) if week else _held_and_counted(
+            db, estate_id, period, rules, start, end, since)
         block = checks.kpis(facts["checks_in_period"], facts["checks_this_year"], facts["closed_records"], rules,
-                            present, reported, year, since) | {
+                            present, checks.reported_by_kind(reports), year, since, not_counted) | {
             "archive_check_plan_on_time": checks.plan_on_time(
                 year, facts["plan_made_at"], clock.parse_iso(end), clock.now(), rules, since)}
         if week:

@@ -1910,6 +1910,79 @@ def test_completeness_compares_the_closed_records_held_with_the_services_newest_
                                        "message": "2027-W53 is not an ISO week of 2027, which has 52 weeks"}
 
 
+# each service's count handler and the kinds it counts (estate_common.closed_counts.KINDS)
+COUNTERS = {"customer_service": ("keep_closed_requests_count", ("service_requests",)),
+            "maintenance": ("keep_closed_orders_count", ("work_orders",)),
+            "security_patrol": ("keep_closed_rounds_and_incidents_count", ("patrol_rounds", "incidents")),
+            "finance": ("keep_closed_payments_count", ("payments",))}
+
+
+def count_months(archive, estate_id, months, but=(), **counts):
+    """Every service's count of each of ``months`` (0 of a kind unless ``counts`` says), but those of
+    ``but`` (``(service, month)``: never counted)."""
+    for month in months:
+        for source, (handler, kinds) in COUNTERS.items():
+            if (source, month) not in but:
+                getattr(archive, handler)(counted(source, estate_id, month, {k: counts.get(k, {}).get(month, 0)
+                                                                             for k in kinds},
+                                                  f"{month}-28T07:00:00.000Z"))
+
+
+def test_a_month_no_service_counted_is_named_not_read_as_complete(archive, estate):
+    """h6: the year's completeness summed the months' counts and what the archive held over the whole
+    year, each kind capped at its count. A month a service never counted (it was down over a month's
+    turn: it counts the current and the previous month only) added its records held and nothing to
+    the count: September's request missing from the archive was made up by October's held, uncounted,
+    and the year read 2 / 2, 100 %. The months counted are held against what they hold alone, and the
+    months begun since the estate's registration that a service did not count are named (``not_counted``)."""
+    estate_id = estate["id"]
+    for closed_at, request_id in (("2026-09-10T08:00:00.000Z", "sr_1"), ("2026-10-10T08:00:00.000Z", "sr_2")):
+        clock.freeze(clock.parse_iso(closed_at))  # announced as it closed
+        archive.record_closed_service_request(event("customer_service", "service_request_closed", estate_id, {
+            "id": request_id, "number": f"SR-2026-00000{request_id[-1]}", "kind": "repair", "household_id": "hh_1",
+            "created_at": closed_at, "closed_at": closed_at}))
+    clock.freeze(clock.parse_iso("2026-11-23T08:00:00Z"))
+    months = [f"2026-{m:02d}" for m in range(1, 12)]
+    count_months(archive, estate_id, months, but={("customer_service", "2026-10")},
+                 service_requests={"2026-09": 2})  # one of September's two never reached the archive
+    as_role(archive, MANAGER, "manager", estate)
+
+    def block(period):
+        return archive.kpis({"period": period, "estate_ids": [estate_id]})["estates"][estate_id]["archive_completeness"]
+    year = block("2026")
+    assert (year["numerator"], year["denominator"]) == (1, 2) and year["value"] == 0.5  # not 2 / 2
+    assert year["not_counted"] == ["2026-10"]
+    assert block("2026-09")["value"] == 0.5 and "not_counted" not in block("2026-09")
+    october = block("2026-10")
+    assert (october["numerator"], october["denominator"], october["not_counted"]) == (0, 0, ["2026-10"])
+    report = archive.archive_completeness({"estate_id": estate_id, "filters": {"period": "2026"}})
+    assert report["completeness"] == year
+    kinds = {k["kind"]: k for k in report["kinds"]}
+    assert (kinds["service_requests"]["reported"], kinds["service_requests"]["held"],
+            kinds["service_requests"]["missing"], kinds["service_requests"]["not_counted"]) == (2, 1, 1, ["2026-10"])
+    assert kinds["payments"]["not_counted"] == []
+    # counted at last (the service back up, or a recount): the year's figure is whole again
+    archive.keep_closed_requests_count(counted("customer_service", estate_id, "2026-10", {"service_requests": 1},
+                                               "2026-11-23T07:00:00.000Z"))
+    year = block("2026")
+    assert (year["numerator"], year["denominator"]) == (2, 3) and "not_counted" not in year
+
+
+def test_the_months_before_an_estate_was_registered_are_not_named_uncounted(archive):
+    """A new estate mid-year: its services count it from its registration's month; the months before
+    it are no month a service failed to count. A month begun since and not counted is named."""
+    clock.freeze(clock.parse_iso("2026-06-15T02:00:00Z"))
+    estate = archive.create_estate({"data": {**ESTATE, "code": "HZ-06"}})
+    clock.freeze(clock.parse_iso("2026-11-23T08:00:00Z"))
+    count_months(archive, estate["id"], ["2026-06", "2026-07", "2026-08", "2026-09", "2026-11"])
+    as_role(archive, MANAGER, "manager", estate)
+    year = archive.kpis({"period": "2026", "estate_ids": [estate["id"]]})["estates"][estate["id"]]["archive_completeness"]
+    assert year["not_counted"] == ["2026-10"]  # not January to May
+    count_months(archive, estate["id"], ["2026-10"])
+    year = archive.kpis({"period": "2026", "estate_ids": [estate["id"]]})["estates"][estate["id"]]["archive_completeness"]
+    assert "not_counted" not in year and year["denominator"] == 0 and year["value"] is None
+
+
 def test_of_the_things_a_service_closed_the_archive_says_which_it_holds_a_closing_record_of(archive, estate):
     """The completeness counted a kind's shortfall and nobody could name it (a probe of the archives'
     work): the gateway asks the service what it closed, then archive which of those it holds, by the
@@ -1956,7 +2029,7 @@ def test_the_completeness_says_for_each_kind_what_its_service_counted_what_the_a
     kinds = {k["kind"]: k for k in answer["kinds"]}
     assert kinds["service_requests"] == {"kind": "service_requests", "subject_type": "service_request",
                                          "source": "customer_service", "reported": 2, "held": 1, "missing": 1,
-                                         "counted_at": "2026-11-23T07:00:00.000Z"}
+                                         "counted_at": "2026-11-23T07:00:00.000Z", "not_counted": []}
     assert (kinds["payments"]["subject_type"], kinds["payments"]["missing"]) == ("payment", 0)
     assert kinds["work_orders"]["reported"] is None and kinds["work_orders"]["counted_at"] is None
     assert (answer["completeness"]["numerator"], answer["completeness"]["denominator"]) == (2, 3)
