@@ -143,6 +143,8 @@ SECTIONS = (
         Entry("manager.complaints", "menu.complaints", MANAGEMENT),
         # the year-end across estates: each estate's complaint analysis of a period side by side (h9)
         Entry("across.complaints", "menu.across_complaints", MANAGEMENT),
+        # 结转下期欠费 across estates: each estate's arrears a period carried out, and their total (h6)
+        Entry("across.arrears", "menu.across_arrears", MANAGEMENT),
         # a typhoon night across estates: the open incidents of every estate, one notice to several
         Entry("across.incidents", "menu.across_incidents", MANAGEMENT),
         Entry("across.notice_form", "menu.across_notices", MANAGEMENT),

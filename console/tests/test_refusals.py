@@ -41,6 +41,7 @@ PASSED_ON = {
     "gateway/gateway/incidents_across.py: contracts.FORMS['Timestamp']",  # FORMS' own words, read in contracts.py
     "gateway/gateway/fanout.py: contracts.FORMS['KpiPeriod']",  # FORMS' own words, read in contracts.py
     "gateway/gateway/complaints_across.py: contracts.FORMS['ReportPeriod']",  # FORMS' own words, as above
+    "gateway/gateway/arrears_across.py: contracts.FORMS['ReportPeriod']",  # FORMS' own words, as above
 }
 
 
