@@ -2189,3 +2189,25 @@ def test_a_line_confirmed_meanwhile_as_another_entry_is_replaced_only_once_the_a
     sent = [c for c in fake.calls if c["path"].endswith("/bsl_1/confirm")]
     assert sent[0]["json"] == {"entry_id": "jrn_1"} and sent[-1]["json"] == {"entry_id": "jrn_1", "replaces": True}
     assert answer.status_code == 302 and "已确认匹配" in client.get(answer.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_line_s_counterparty_account_and_its_earlier_notes_are_shown_and_it_may_be_explained_again(client, fake):
+    """对方账号 is kept on the line, shown under the counterparty; a line explained twice shows its latest note
+    and the earlier ones with who wrote them and when, and offers to explain it again (session 55's
+    leftovers, found by h4)."""
+    _households(fake)
+    notes = [{"note": "11月存款利息", "by": "acc", "at": "2026-11-30T01:00:00Z"},
+             {"note": "手续费退回", "by": "boss", "at": "2026-12-02T01:00:00Z"}]
+    twice = {**INTEREST, "explained": notes[-1], "explanations": notes}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/bank-reconciliation",
+            {**BANK_REPORT, "lines_unmatched": [{**LEFT_LINE, "counterparty_account": "6217000011112222"}],
+             "explained": [twice]})
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/bank-statements?period=2026-11").get_data(as_text=True)
+    left = page.split('id="bank-bsl_2"')[1].split("</tr>")[0]
+    assert "6217000011112222" in left and "data-counterparty-account" in left
+    row = page.split('id="bank-bsl_3"')[1].split("</tr>")[0]
+    latest, earlier = row.split("data-bank-earlier-notes")
+    assert "手续费退回" in latest and "boss" in latest and "11月存款利息" not in latest
+    assert "11月存款利息" in earlier and "acc" in earlier and "更早的说明" in earlier
+    assert "/accounts/bank-statements/lines/bsl_3/explain" in row and "重新说明" in row

@@ -10,7 +10,7 @@ STATEMENT = "交易日期,交易金额,收支,流水号,对方户名\n2026-11-23
 JOB = {"id": "job_finance_9", "estate_id": "A", "kind": "bank_statement_import", "status": "queued",
        "progress": {"done": 0, "total": None}, "result": None, "created_at": "2026-11-23T08:00:00.000Z"}
 LINE = {"id": "bsl_1", "line": 2, "date": "2026-11-23", "amount_cents": 10000, "direction": "in",
-        "reference": "4200009", "counterparty": "张三丰", "confirmed_entry": None, "confirmed_by": None,
+        "reference": "4200009", "counterparty": "张三丰", "counterparty_account": "6217000011112222", "confirmed_entry": None, "confirmed_by": None,
         "confirmed_at": None, "explained": None}
 ENTRY = {"id": "jrn_1", "kind": "payment", "ref_id": "pay_1", "method": "wechat", "direction": "in",
          "amount_cents": 10000, "day": "2026-11-23", "cashier": "wang", "receipt_number": "RC-2026-000001",
@@ -50,6 +50,7 @@ def test_the_matching_is_read_confirmed_and_explained_by_the_accountant(client, 
     shown = contract.check(client.application, client.get("/api/v1/estates/A/reports/bank-reconciliation?period=2026-11",
                                                           headers=bearer(accountant)), 200)
     assert shown["matched"][0]["line"]["counterparty"] == "张三丰"  # the accountant sees owners' names
+    assert shown["matched"][0]["line"]["counterparty_account"] == "6217000011112222"  # and the account in full
     assert rpc.only_call("finance", "bank_reconciliation").payload["filters"] == {"period": "2026-11"}
     rpc.answer("finance", "confirm_bank_match", {**LINE, "confirmed_entry": "jrn_1", "confirmed_by": "acc-a",
                                                   "confirmed_at": "2026-11-23T08:00:00.000Z"})

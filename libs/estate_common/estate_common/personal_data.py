@@ -58,6 +58,7 @@ VISITOR_NAME = "visitor_name"
 VISITOR_PHONE = "visitor_phone"
 NUMBERS_IN_TEXT = "numbers_in_text"  # phone and ID card numbers in free text about a household
 NUMBERS_IN_GUARDS_TEXT = "numbers_in_guards_text"  # … in the guards' words handing a shift over
+BANK_ACCOUNT = "bank_account"  # a bank statement line's counterparty's account number (对方账号: finance)
 
 
 SEEN_IN_FULL_BY = {
@@ -71,6 +72,7 @@ SEEN_IN_FULL_BY = {
     VISITOR_PHONE: FRONT_DESK | {"security"},
     NUMBERS_IN_TEXT: FRONT_DESK | {"archivist"},  # as a resident's phone
     NUMBERS_IN_GUARDS_TEXT: FRONT_DESK | {"archivist", "security"},  # as a visitor's phone, and the archives'
+    BANK_ACCOUNT: MANAGEMENT | {"accountant"},  # who matches the bank statement (session 55's leftovers, h4)
 }
 
 # A role that sees a kind in full only on its own record, and the field of the record that names
@@ -135,6 +137,14 @@ def mask_name(name):
     if len(text) <= 1:
         return "*" * len(text)
     return text[0] + "".join(" " if c.isspace() else "*" for c in text[1:])
+
+
+def mask_account(account):
+    """``6217000011112222`` → ``************2222``: its last four, as a bank prints a card on a receipt."""
+    text = account.strip()
+    if len(text) <= 4:
+        return "*" * len(text)
+    return "*" * (len(text) - 4) + text[-4:]
 
 
 def mask_numbers_in(text):
@@ -212,6 +222,8 @@ def masked(kind, value):
         return value
     if kind in TEXTS:
         return mask_numbers_in(value)
+    if kind == BANK_ACCOUNT:
+        return mask_account(value)
     return mask_phone(value) if kind in NUMBERS else mask_name(value)
 
 

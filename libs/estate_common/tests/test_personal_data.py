@@ -19,6 +19,8 @@ EXPECTED = {
     pd.NUMBERS_IN_TEXT: {"operator_admin", "manager", "agent", "steward", "archivist"},
     # the guards' words to the guard taking over: he reads them, as a visitor's phone (review r1)
     pd.NUMBERS_IN_GUARDS_TEXT: {"operator_admin", "manager", "agent", "steward", "archivist", "security"},
+    # a bank statement line's counterparty's account (对方账号): who matches the statement (session 55's leftovers, h4)
+    pd.BANK_ACCOUNT: {"operator_admin", "manager", "accountant"},
 }
 
 
@@ -102,3 +104,8 @@ def test_a_name_of_digits_is_not_masked_inside_a_number_the_text_masks_after():
     text = pd.mask_names_in("call 13900138000 or room 8000", ["8000"])
     assert text == "call 13900138000 or room 8***"
     assert pd.mask_numbers_in(text) == "call 139****8000 or room 8***"
+
+
+def test_a_bank_account_is_masked_to_its_last_four():
+    assert pd.masked(pd.BANK_ACCOUNT, "6217000011112222") == "************2222"
+    assert pd.mask_account("1234") == "****" and pd.masked(pd.BANK_ACCOUNT, None) is None

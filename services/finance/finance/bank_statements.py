@@ -16,9 +16,13 @@ data: shown in full to the accountant and the manager alone, never logged, never
   statement was refused whole for want of a direction column). A negative amount in either is a reversal
   (冲正) the other way; the table's sums under it (合计, Total) are skipped (found by review r10).
 The headings row may follow the account's header block (账号, 户名, 起止日期: the first
-``HEADER_ROWS`` lines are searched for it); line numbers are the file's. Other columns (摘要, 余额,
-对方账号) are not read: the counterparty's account number is not kept. A line refused is reported
-with its line number, field and reason, never the cell's value; the others are read.
+``HEADER_ROWS`` lines are searched for it); line numbers are the file's. The counterparty's account
+(对方账号: ``counterparty_account``, personal data as its name) is kept; where the bank names both sides
+of a transfer (付款人名称 / 收款人名称 and their 账号) the counterparty is the payer of money in and the
+payee of money out. A negative may be written ``123.45-`` or ``(123.45)``; the rows under the table
+(合计, 累计, 共 N 笔, 打印时间, 以下空白, a ruled row) are skipped (session 55's leftovers, found by h4).
+Other columns (摘要, 余额) are not read. A line refused is reported with its line number, field and
+reason, never the cell's value; the others are read.
 
 **Each line's id is natural**: the statement (estate, month), then the bank's reference and
 direction, or without a reference its day, direction, amount and how many such lines came before
@@ -78,7 +82,21 @@ COLUMNS = {
                   "transaction reference", "bank reference"),
     "counterparty": ("counterparty", "对方户名", "对方名称", "对方账户名", "对方账户名称", "对方单位名称",
                      "收/付方名称", "counterparty name", "payer/payee", "payee/payer"),
+    "counterparty_account": ("counterparty_account", "对方账号", "对方帐号", "对方账户", "对方帐户", "对方账户号",
+                             "对方卡号", "收/付方账号", "counterparty account", "counterparty account no.",
+                             "counterparty account number"),
+    # both sides of a transfer named (中国银行 and others), the estate one of them: the counterparty is the
+    # payer of money in, the payee of money out (``_counterparty``; session 55's leftovers, found by h4)
+    "payer": ("付款人名称", "付款人户名", "付款人", "付款方名称", "付款方户名", "付款单位", "付款人账户名称",
+              "payer", "payer name"),
+    "payer_account": ("付款人账号", "付款人帐号", "付款方账号", "付款人账户", "付款账号", "payer account",
+                      "payer account no."),
+    "payee": ("收款人名称", "收款人户名", "收款人", "收款方名称", "收款方户名", "收款单位", "收款人账户名称",
+              "payee", "payee name"),
+    "payee_account": ("收款人账号", "收款人帐号", "收款方账号", "收款人账户", "收款账号", "payee account",
+                      "payee account no."),
 }
+PAYING_SIDE = {"in": "payer", "out": "payee"}  # who the estate's money came from, or went to
 REQUIRED = ("date", "direction")
 # the debit/credit layout (借方/贷方): a heading read also without its bracketed note, 借方发生额（支取）
 SIDES = {
@@ -90,9 +108,15 @@ SIDES = {
 SIDE_DIRECTIONS = {"debit": "out", "credit": "in"}
 HEADER_ROWS = 20  # the account's header block above the headings row, as banks write it, at most
 UNFILLED = frozenset({"", "-", "--", "—", "——"})
-# the table's sums a bank writes under it (合计, 本页合计：3笔, Total): no movement, skipped as a blank line is
-# (found by review r10 of h10: refused twice, as a line with no day and with both columns filled)
-TOTAL_ROW = re.compile(r"(本页|本期|本月|本日|全部)?(合计|总计|小计|共计)|(grand\s*|sub\s*)?total\b", re.IGNORECASE)
+# the rows a bank writes under the table: its sums (合计, 本页合计：3笔, Total; found by review r10 of h10:
+# refused twice, as a line with no day and with both columns filled), the running total (累计, 本年累计), the
+# count of lines (共 3 笔), when it was printed (打印时间) and 以下空白 (session 55's leftovers, found by h4):
+# no movement, skipped as a blank line is
+FOOTER_ROW = re.compile(r"(本页|本期|本月|本日|本年|全部)?(合计|总计|小计|共计|累计)|共\s*[0-9]+\s*笔|"
+                        r"打印(时间|日期|人|柜员)|以下空白|(grand\s*|sub\s*)?total\b", re.IGNORECASE)
+# a ruled line between the table and its footer (------, ======, ******), as blank as an empty row
+RULED = re.compile(r"[\s\-—_=*~·.…]*")
+DECORATION = re.compile(r"^[\s\-—_=*~·.…]+")
 OTHER_WAY = {"in": "out", "out": "in"}
 DIRECTION_LIKE = re.compile(r"借|贷|收支|收/付|收付|方向|direction|dr/cr|d/c", re.IGNORECASE)
 DIRECTIONS = {"in": "in", "收入": "in", "收": "in", "贷": "in", "贷方": "in", "credit": "in", "cr": "in",
@@ -183,7 +207,21 @@ def _signed(found):
 def _minus(row, found):
     index = found.get("amount_cents", found.get("amount"))
     cell = row[index] if index is not None and index < len(row) else ""
-    return unicodedata.normalize("NFKC", cell).replace("¥", "").strip().startswith("-")
+    return _signed_text(cell).startswith("-")
+
+
+def _signed_text(cell):
+    """A money cell's plain text (``_money_text``), a negative written the accountant's way with its minus
+    first: ``123.45-`` and ``(123.45)``, ``（123.45）`` are ``-123.45`` (each was refused as no amount:
+    session 55's leftovers, found by h4)."""
+    plain = _money_text(cell)  # NFKC: the full-width brackets are ( )
+    bracketed = re.fullmatch(r"\((.*[0-9].*)\)", plain)
+    if bracketed:
+        return "-" + bracketed[1].strip()
+    trailing = re.fullmatch(r"(.*[0-9.])\s*-", plain)
+    if trailing and not trailing[1].startswith("-"):
+        return "-" + trailing[1].strip()
+    return plain
 
 
 def _refuse_unsigned(found, any_minus):
@@ -206,7 +244,7 @@ def _day(text):
 def _filled(cell):
     """Whether a debit or credit cell holds money: not empty, a dash, or zero (0.00, as some banks fill
     the other column)."""
-    plain = _money_text(cell)
+    plain = _signed_text(cell)
     if plain in UNFILLED:
         return False
     try:
@@ -219,12 +257,13 @@ def _money(cells):
     """``(cents, direction, [(field, refusal)])`` of a line, in either layout."""
     if "debit" not in cells and "direction" not in cells:  # one signed amount: minus is money out
         key = "amount_cents" if cells.get("amount_cents") else "amount"
-        plain = _money_text(cells.get(key))
+        plain = _signed_text(cells.get(key))
         direction = "out" if plain.startswith("-") else "in"
         cents = _amount_cents({key: plain[1:].strip() if plain[:1] in "-+" else plain})
         return cents, direction if cents else None, [] if cents else [(key, AMOUNT_REFUSED)]
     if "debit" not in cells:
-        cents = _amount_cents(cells)  # the imports' one reading of an amount
+        key = "amount_cents" if cells.get("amount_cents") else "amount"
+        cents = _amount_cents({key: _signed_text(cells.get(key))})  # the imports' one reading of an amount
         direction = DIRECTIONS.get(unicodedata.normalize("NFKC", cells.get("direction") or "").strip().lower())
         refused = []
         if cents is None:
@@ -237,7 +276,7 @@ def _money(cells):
         return None, None, [("amount", BOTH_SIDES if filled else NEITHER_SIDE)]
     side = filled[0]
     direction = SIDE_DIRECTIONS[side]
-    plain = _money_text(cells[side])
+    plain = _signed_text(cells[side])
     if plain.startswith("-"):  # a reversal (冲正, written red): the money of its column going the other way
         plain, direction = plain[1:].strip(), OTHER_WAY[direction]  # (found by review r10 of h10)
     cents = _amount_cents({"amount": plain})
@@ -246,13 +285,27 @@ def _money(cells):
     return cents, direction, []
 
 
-def _total_row(row, found):
-    """Whether a row is the table's sums (合计, Total): its day's cell no day and its first filled cell
-    saying so."""
-    if _day(row[found["date"]] if found["date"] < len(row) else "") is not None:
+def _footer_row(row, found):
+    """Whether a row is no movement: blank or ruled (------), or one of the rows under the table (its
+    sums, 累计, 共 3 笔, 打印时间, 以下空白: ``FOOTER_ROW``) by its first filled cell, with no day in its day's
+    cell or no money in its money's (打印时间 with the day printed in the day's column)."""
+    filled = [unicodedata.normalize("NFKC", cell).strip() for cell in row if cell.strip()]
+    if all(RULED.fullmatch(cell) for cell in filled):
+        return True
+    if not FOOTER_ROW.match(DECORATION.sub("", filled[0])):
         return False
-    first = next((cell for cell in row if cell.strip()), "")
-    return TOTAL_ROW.match(unicodedata.normalize("NFKC", first).strip()) is not None
+    cells = {name: (row[i] if i < len(row) else "") for name, i in found.items()}
+    return _day(cells["date"]) is None or not any(
+        _filled(cells.get(name)) for name in ("amount", "amount_cents", "debit", "credit"))
+
+
+def _counterparty(cells, direction):
+    """``(name, account)`` of who the money came from or went to: 对方户名 / 对方账号, or the payer of money in
+    and the payee of money out where both sides are named (付款人名称 / 收款人名称)."""
+    side = PAYING_SIDE[direction]
+    name = cells.get("counterparty") or cells.get(side) or ""
+    account = cells.get("counterparty_account") or cells.get(f"{side}_account") or ""
+    return name, re.sub(r"\s+", "", unicodedata.normalize("NFKC", account))
 
 
 def refuse_not_begun(period, current):
@@ -277,7 +330,7 @@ def read_statement(content, estate_id, period, first_day, last_day):
     try:
         found = _headings_row(reader)
         for row in reader:
-            if not any(cell.strip() for cell in row) or _total_row(row, found):
+            if _footer_row(row, found):
                 continue
             if reader.line_num - 1 > MAX_ROWS:
                 raise bad_file(f"at most {MAX_ROWS} lines in one import")
@@ -302,9 +355,10 @@ def read_statement(content, estate_id, period, first_day, last_day):
             else:
                 alike[(day, direction, cents)] += 1
                 key = ("day", day, direction, cents, alike[(day, direction, cents)])
+            counterparty, account = _counterparty(cells, direction)
             lines.append({"_id": line_id(estate_id, period, *key), "line": number, "date": day,
                           "amount_cents": cents, "direction": direction, "reference": reference,
-                          "counterparty": cells.get("counterparty") or ""})
+                          "counterparty": counterparty, "counterparty_account": account})
     except csv.Error:
         raise bad_file(f"the CSV cannot be read at line {reader.line_num}") from None
     if _signed(found):
@@ -407,7 +461,7 @@ def refuse_confirmation(line, entry, lines):
 
 
 MONEY = ("date", "amount_cents", "direction", "reference")
-KEPT = ("confirmed_entry", "confirmed_by", "confirmed_at", "explained")
+KEPT = ("confirmed_entry", "confirmed_by", "confirmed_at", "explained", "explanations")
 
 
 def merge_upload(old, new):
@@ -430,6 +484,7 @@ def public_line(line, roles):
     shown = {k: v for k, v in line.items() if k not in ("estate_id", "period")}
     if not SEES_COUNTERPARTY & set(roles):
         shown["counterparty"] = personal_data.mask_name(line.get("counterparty") or "")
+        shown["counterparty_account"] = personal_data.mask_account(line.get("counterparty_account") or "")
     return shown
 
 
@@ -460,11 +515,22 @@ def confirmation(line, entry, lines, user, now_iso):
 
 def explanation(line, data, user, now_iso):
     """A line the accountant explained (bank interest, a fee, money not the estate's), its note kept;
-    a line confirmed as an entry's is not explained too."""
+    a line confirmed as an entry's is not explained too. Explained again, the latest note is its
+    explanation and every note is kept, oldest first (``explanations``: who, when, what), where the
+    second took the first's place, who wrote it and when lost (session 55's leftovers, found by h4)."""
     if line.get("confirmed_entry"):
         raise BusinessRuleViolation("the line is matched to an entry: it needs no explanation",
                                     [field_error("id", "is matched to an entry")])
-    return {"explained": {"note": data["note"].strip(), "by": user, "at": now_iso}}
+    note = {"note": data["note"].strip(), "by": user, "at": now_iso}
+    return {"explained": note, "explanations": [*_explanations(line), note]}
+
+
+def _explanations(line):
+    """Every note the line was explained with, oldest first: a line explained before they were kept has
+    its one note."""
+    if "explanations" in line:
+        return list(line["explanations"] or [])
+    return [line["explained"]] if line.get("explained") else []
 
 
 ENTRY_FIELDS = ("kind", "ref_id", "method", "direction", "amount_cents", "day", "cashier", "receipt_number",
@@ -478,6 +544,8 @@ def public_entry(entry):
 def public_statement_line(line, roles):
     shown = public_line(line, roles)
     shown["id"] = shown.pop("_id")
+    shown.setdefault("counterparty_account", "")  # a line read before it was kept
+    shown["explanations"] = _explanations(line)
     for field in ("confirmed_entry", "confirmed_by", "confirmed_at", "explained"):
         shown.setdefault(field, None)
     return shown

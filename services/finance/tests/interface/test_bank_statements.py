@@ -344,3 +344,26 @@ def test_two_accountants_confirming_one_line_as_two_entries_at_once_one_wins_the
     won = [p for p, a in answers.items() if isinstance(a, dict)]
     assert len(answers) == 2 and len(won) == 1
     assert finance.db.bank_statement_lines.find_one({"_id": line["id"]})["confirmed_entry"] == entry_of[won[0]]
+
+
+def test_a_line_explained_again_keeps_its_earlier_notes_and_shows_the_latest(finance):
+    """The accountant explains the 0.35 line as interest; the manager, a week on, as a fee refunded: the
+    second note silently took the first's place, who wrote it and when lost (session 55's leftovers,
+    found by h4). The latest is the line's explanation; every note is kept, oldest first, through an
+    upload again and a confirmation that replaces it."""
+    posted(finance)
+    upload(finance, STATEMENT)
+    line = next(l for l in report(finance)["lines_unmatched"] if l["amount_cents"] == 35)
+    acting(finance, ACCOUNTANT)
+    first = finance.explain_bank_line({"estate_id": ESTATE, "id": line["id"], "data": {"note": "11月存款利息"}})
+    assert [n["note"] for n in first["explanations"]] == ["11月存款利息"]
+    acting(finance, MANAGER)
+    payload = {"estate_id": ESTATE, "id": line["id"], "data": {"note": "手续费退回"}}
+    second = finance.explain_bank_line(payload)
+    contracts.load().check_rpc_output("finance", "explain_bank_line", second)
+    assert (second["explained"]["note"], second["explained"]["by"]) == ("手续费退回", MANAGER["user"])
+    assert [(n["note"], n["by"]) for n in second["explanations"]] == [("11月存款利息", "acc"), ("手续费退回", MANAGER["user"])]
+    upload(finance, STATEMENT)  # the same file again: the notes kept with the line
+    shown = report(finance)
+    assert [n["note"] for n in shown["explained"][0]["explanations"]] == ["11月存款利息", "手续费退回"]
+    assert shown["explained"][0]["explained"]["note"] == "手续费退回"

@@ -166,7 +166,8 @@ def test_an_icbc_export_with_debit_and_credit_columns_and_an_account_block_in_gb
     assert [(l["line"], l["date"], l["direction"], l["amount_cents"], l["reference"], l["counterparty"]) for l in lines] \
         == [(6, "2026-11-03", "in", 123450, "ICBC0001", "张三"), (7, "2026-11-04", "out", 500, "ICBC0002", ""),
             (8, "2026-11-05", "in", 30000, "", "李四")]  # 贷方 is money in, 借方 out; line numbers as the file's
-    assert "6217000011112222" not in repr(lines)  # the counterparty's account number is not kept
+    # the counterparty's account number (对方账号) kept on the line, for the accountant to tell two 张三 apart
+    assert [l["counterparty_account"] for l in lines] == ["6217000011112222", "", "6217000033334444"]
 
 
 def test_a_ccb_and_an_abc_export_are_read_with_their_own_headings():
@@ -258,3 +259,88 @@ def test_a_file_of_one_amount_and_no_direction_none_of_it_signed_is_refused_as_b
     with pytest.raises(InvalidInput) as refused:
         read("交易日期,交易金额\n2026-11-03,5.00\n2026-11-04,\"1,000.00\"\n")
     assert "direction" in str(refused.value)
+
+
+# -- exports as a Chinese bank writes them: the payer and the payee named, negatives written the accountant's
+# way, the footer under the table (session 55's leftovers, found by h4) -------------------------------------
+
+def test_the_payer_or_the_payee_is_the_counterparty_by_the_line_s_direction():
+    """中国银行 and others name both sides of a transfer, 付款人 and 收款人, the estate being one of them: the
+    counterparty is the payer of money in and the payee of money out. It was read as no counterparty."""
+    boc = ("交易日期,付款人名称,付款人账号,收款人名称,收款人账号,借方金额,贷方金额,交易流水号\n"
+           "2026-11-03,张三,6217000011112222,某某物业服务有限公司,4400123456789,,300.00,B1\n"
+           "2026-11-04,某某物业服务有限公司,4400123456789,王五保洁公司,6228480012345678,120.00,,B2\n")
+    lines, errors = read(boc, "gbk")
+    assert errors == []
+    assert [(l["direction"], l["counterparty"], l["counterparty_account"]) for l in lines] == \
+        [("in", "张三", "6217000011112222"), ("out", "王五保洁公司", "6228480012345678")]
+    # 对方户名 / 对方账号 where the bank writes them
+    lines, errors = read("交易日期,对方户名,对方账号,交易金额,收支\n2026-11-05,李四,6217 0000 5555 6666,8.00,收入\n")
+    assert errors == [] and (lines[0]["counterparty"], lines[0]["counterparty_account"]) == \
+        ("李四", "6217000055556666")
+
+
+def test_the_counterparty_s_account_is_masked_to_its_last_four_but_for_the_accountant_and_the_manager():
+    shown = line("l1", "2026-11-02", 300, counterparty="张三丰", counterparty_account="6217000011112222")
+    assert bs.public_line(shown, {"accountant"})["counterparty_account"] == "6217000011112222"
+    assert bs.public_line(shown, {"cashier"})["counterparty_account"] == "************2222"
+    assert bs.public_statement_line(line("l2", "2026-11-02", 300), {"accountant"})["counterparty_account"] == ""
+
+
+def test_an_amount_with_its_minus_after_it_or_in_brackets_is_negative():
+    """Some banks and every accountant's spreadsheet write money out as 123.45- or (123.45), （123.45） in
+    full-width brackets: each was refused as no amount, and a signed export of them refused whole."""
+    lines, errors = read("交易日期,交易金额,交易摘要\n2026-11-03,\"1,000.00-\",转账\n2026-11-04,(12.50),费\n"
+                         "2026-11-05,（3.00）,费\n2026-11-06,¥8.00,利息\n")
+    assert errors == []
+    assert [(l["direction"], l["amount_cents"]) for l in lines] == \
+        [("out", 100000), ("out", 1250), ("out", 300), ("in", 800)]
+    # in a debit or credit column, a reversal the other way, as the minus sign before it is
+    lines, errors = read("交易日期,借方金额,贷方金额,交易流水号\n2026-11-03,,(300.00),R1\n2026-11-04,5.00-,,R2\n")
+    assert errors == [] and [(l["direction"], l["amount_cents"]) for l in lines] == [("out", 30000), ("in", 500)]
+    # with a direction column, a negative amount is refused as before, whichever way it is written
+    lines, errors = read("交易日期,交易金额,收支\n2026-11-03,(5.00),收入\n2026-11-04,5.00-,收入\n")
+    assert lines == [] and [(e["row"], e["field"]) for e in errors] == [(2, "amount"), (3, "amount")]
+
+
+def test_the_rows_under_the_table_are_skipped_never_read_as_lines_or_refused():
+    """Below the movements a bank writes its page's sums, the running total, the count of lines, when it
+    was printed, a ruled line and 以下空白: each was refused as a line (no day, no amount)."""
+    footer = ("本页合计,,,,5.00,\"1,534.50\",,\n"
+              "累计,,,,5.00,\"1,534.50\",,\n"
+              "本年累计：,,,,5.00,\"9,534.50\",,\n"
+              "共 3 笔,,,,,,,\n"
+              "共3笔,收入3笔,,,,,,\n"
+              "------,------,------,,,,,\n"
+              ",,,,,,,\n"
+              "***以下空白***,,,,,,,\n"
+              "打印时间：2026-12-01 10:23:11,,,,,,,\n"
+              "打印时间,2026-12-01 10:23,,,,,,\n"
+              "以下空白\n")
+    lines, errors = read(ICBC + footer, "gbk")
+    assert errors == [] and len(lines) == 3
+    # the print time's day in the day's own column: a row with no money is no movement either
+    lines, errors = read("户名,交易日期,借方金额,贷方金额\n,2026-11-03,,1.00\n打印时间：,2026-11-30 10:00,,\n")
+    assert errors == [] and len(lines) == 1
+    # a line of the month with money is read whatever its first cell says
+    lines, errors = read("摘要,交易日期,借方金额,贷方金额\n累计利息,2026-11-21,,1.00\n")
+    assert errors == [] and len(lines) == 1
+
+
+def test_a_line_explained_again_keeps_every_note_the_latest_its_explanation():
+    """A second note took the first's place, who wrote it and when lost (session 55's leftovers, h4)."""
+    first = line("l1", "2026-11-02", 35)
+    first.update(bs.explanation(first, {"note": " 利息 "}, "acc", "2026-11-30T01:00:00Z"))
+    second = {**first, **bs.explanation(first, {"note": "手续费退回"}, "boss", "2026-12-02T01:00:00Z")}
+    assert second["explained"] == {"note": "手续费退回", "by": "boss", "at": "2026-12-02T01:00:00Z"}
+    assert second["explanations"] == [{"note": "利息", "by": "acc", "at": "2026-11-30T01:00:00Z"},
+                                      second["explained"]]
+    # a line explained before the notes were kept shows its one note as its history
+    legacy = line("l2", "2026-11-02", 35, explained={"note": "n", "by": "acc", "at": "2026-11-30T01:00:00Z"})
+    assert bs.public_statement_line(legacy, {"accountant"})["explanations"] == [legacy["explained"]]
+    assert bs.explanation(legacy, {"note": "m"}, "boss", "2026-12-02T01:00:00Z")["explanations"][0]["note"] == "n"
+    # kept through an upload again, and through a confirmation that replaces the note
+    merged = bs.merge_upload([second], [line("l1", "2026-11-02", 35)])
+    assert merged[0]["explanations"] == second["explanations"]
+    confirmed = bs.confirmation(second, {"_id": "e1", "direction": "in", "amount_cents": 35}, [second], "acc", "t")
+    assert "explanations" not in confirmed and confirmed["explained"] is None
