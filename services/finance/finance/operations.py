@@ -1778,7 +1778,7 @@ def arrears_recovered(db, estate_id, period, rules, now):
         return arrears.recovered_in([], [], start, start, eve)
 
     def compute(up_to=end):
-        reversed_ones = store.reversed_payments(db, estate_id)
+        reversed_ones = store.taken_off_bills(db, estate_id)
         return arrears.recovered_in(store.bills_owing_at(db, estate_id, start, reversed_ones), reversed_ones, start,
                                     up_to, eve)
     if period_end <= now:  # a period over: kept while no bill is written (its KPIs and its report)
@@ -1805,7 +1805,7 @@ def arrears_carried_out(db, estate_id, period, rules, now):
     last_day = periods.day_of(clock.parse_iso(end) - timedelta(milliseconds=1), rules)
 
     def compute():
-        reversed_ones = store.reversed_payments(db, estate_id)
+        reversed_ones = store.taken_off_bills(db, estate_id)
         return arrears.carried_out(store.bills_owing_at(db, estate_id, end, reversed_ones), reversed_ones, end,
                                    last_day)
     return arrears_view.kept(db, estate_id, ("carried_out", period, end), compute)
@@ -2170,7 +2170,7 @@ def arrears_as_of(db, estate_id, day, now):
     day, end = _arrears_day(db, estate_id, day, now)
 
     def compute():
-        reversed_ones = store.reversed_payments(db, estate_id)
+        reversed_ones = store.taken_off_bills(db, estate_id)
         owed = arrears.owed_at(store.bills_owing_at(db, estate_id, end, reversed_ones), reversed_ones, end)
         return [entry | {"as_of": day} for entry in arrears.longest_overdue_first(owed.values())]
     return arrears_view.as_of(db, estate_id, day, end, compute)  # kept for its pages while no bill is written
@@ -2283,7 +2283,7 @@ def kpis(db, caller, period, estate_ids):
         end = calendar.period_bounds(period, rules["timezone"])[1]
         return {"collection_rate": arrears.collection_rate(bills, [month["period"] for month in missed], months),
                 "collection_rate_at_period_end": arrears.collection_rate_at_end(
-                    bills, store.reversed_payments(db, estate_id) if bills else [], end,
+                    bills, store.taken_off_bills(db, estate_id) if bills else [], end,
                     list(store.rebilled_bills_of_months(db, estate_id, months, arrears.COLLECTION_RATE_ITEM))
                     if any((b.get("source") or {}).get("corrects_bill_id") for b in bills) else (), months)} | recovery
     return per_estate(caller, period, estate_ids, one)

@@ -9,6 +9,7 @@ from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.store import BulkWriteFailure, DuplicateKey
 
 from .rules import DEFAULTS, MAXIMA, MINIMA
+from .seller_prepaid import TAKEN_BACK
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 DUPLICATE_KEY = 11000
@@ -544,6 +545,25 @@ def reversed_payments(db, estate_id):
     status read by its index (``$in`` walked every payment of the estate on the embedded store)."""
     return [payment for status in ("reversed", "reversal_pending") for payment in store.scan(
         db.payments, {"estate_id": estate_id, "status": status}, ("allocations", "reversal"))]
+
+
+def seller_take_backs(db, estate_id):
+    """The money a seller's payments had put on the buyer's bills, taken back off them by a sale that
+    reached finance late (``seller_prepaid.spent_on_buyers_bills``: the hold's ``_taken_back``), shaped as
+    ``reversed_payments``' are: ``{"reversal": {"at": held_at}, "allocations": [allocation with its bill_id]}``,
+    so that a figure at a past moment reads that money as a reversal's (``arrears.reversal_split``): paid then
+    when taken back after it. A closed month's ``collection_rate_at_period_end`` fell when November's bill the
+    seller's money paid had it taken back in December (session 55's leftovers, found by h4)."""
+    return [{"_id": hold["_id"], "reversal": {"at": hold["held_at"]},
+             "allocations": [{**taken["allocation"], "bill_id": taken["bill_id"]} for taken in hold[TAKEN_BACK]]}
+            for hold in store.scan(db.seller_prepaid, {"estate_id": estate_id, TAKEN_BACK: {"$exists": True}},
+                                   ("held_at", TAKEN_BACK)) if hold.get(TAKEN_BACK)]
+
+
+def taken_off_bills(db, estate_id):
+    """Every payment's money taken off the bills it had paid, with the moment: the payments reversed and the
+    seller's money taken back at a late sale (``reversed_payments``, ``seller_take_backs``)."""
+    return reversed_payments(db, estate_id) + seller_take_backs(db, estate_id)
 
 
 def overdue_bills(db, estate_id, now_iso, household_id=None):
