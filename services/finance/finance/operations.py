@@ -27,7 +27,7 @@ from estate_common.store import page_computed, public
 from . import (arrears, arrears_view, bank_statements, billing, billing_cycles, deposits, invoices, journals, maintenance_fund,
                opening_balance_imports, opening_balances, opening_credit_imports, opening_credits, owner_access,
                payments, periods, reports, seller_prepaid, standards, statement, store, utilities)
-from .rules import (APPROVAL_SECONDS, BILLING_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_RETRY_SECONDS,
+from .rules import (APPROVAL_SECONDS, BILLING_BATCH, LOCKED_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_RETRY_SECONDS,
                     HOUSEHOLD_LOCK_SECONDS, HOUSEHOLD_LOCK_WAIT_SECONDS, JOURNAL_DAY_LOCK_WAIT_SECONDS)
 
 log = logging.getLogger(__name__)
@@ -272,10 +272,12 @@ def run_billing(db, outbox, job, progress):
         renewed[0] = now_
 
     def write(bills, shown, lock=None):
+        size = BILLING_BATCH if lock is None else min(LOCKED_BATCH, BILLING_BATCH)
         while True:
             keep(lock)  # the estate's lock of the billing of months, held however long the writes take
+            started = clock.now()
             with collector.paused():  # a batch's bills are acyclic dicts: see collector.py
-                made = list(islice(bills, BILLING_BATCH))
+                made = list(islice(bills, size))
                 if not made:
                     break
                 batch, correcting = [], []
@@ -287,6 +289,8 @@ def run_billing(db, outbox, job, progress):
                         (correcting if bill["source"]["standard_id"] in corrections else batch).append(bill)
                 counts["created"], counts["already"], counts["cents"] = _write_batch(
                     db, batch, counts["created"], counts["already"], counts["cents"])
+            if lock is not None:
+                size = next_locked_batch(size, (clock.now() - started).total_seconds())
             for bill in correcting:  # one by one, each under its household's lock (a second's wait when busy):
                 if not rebilled(bill):  # a batch of them outlasted the estate's lock (found by review r8 of h8)
                     busy.append(bill)
@@ -457,6 +461,18 @@ def _announce_run(db, outbox, job, result):
                                         "finished_at", "bills_corrected")} | {"id": job["_id"]}
     store.create(db, outbox, "billing_runs", estate_id, job["_id"], lambda: (record, [
         outbox.event("billing_run_finished", estate_id, announced, actor=job.get("created_by"))]))
+
+
+def next_locked_batch(size, seconds):
+    """The next batch's size under the estate's lock of the billing of months, after a batch of ``size``
+    took ``seconds``: what a third of the lock's time holds at that pace, at least one, at most twice
+    ``size`` and ``BILLING_BATCH`` (``rules.LOCKED_BATCH``). A mitigation, not a fence: one write stalled past
+    the lock's time (a store failing over) still loses it, and the run then fails at its next renewal."""
+    budget = HOUSEHOLD_LOCK_SECONDS / 3
+    grown = min(size * 2, BILLING_BATCH)
+    if seconds <= 0:
+        return grown
+    return max(1, min(grown, int(size * budget / seconds)))
 
 
 def _write_batch(db, batch, created, already, cents):

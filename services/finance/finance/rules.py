@@ -140,6 +140,11 @@ APPROVAL_SECONDS = 60
 
 # The bills of a billing run are written in batches of this many documents.
 BILLING_BATCH = 1000
+# Under the estate's lock of the billing of months (``HOUSEHOLD_LOCK_SECONDS``, renewed before each batch) a run
+# writes this many first, then batches sized to a third of the lock's time by how long the last one took, at most
+# twice the last and ``BILLING_BATCH`` (``operations.next_locked_batch``): one insert of 1,000 bills on a slow store
+# outlasted the lock before its next renewal, and another run took it over (session 55's leftovers, found by h4).
+LOCKED_BATCH = 100
 
 # Absurd amounts are refused by the contracts (400); the business limit of one bill (422),
 # 1,000,000 yuan, is estate_common.money.MAX_BILL_CENTS: the sources of charges keep it too.

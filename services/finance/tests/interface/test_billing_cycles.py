@@ -619,3 +619,25 @@ def test_a_quarter_s_correction_whose_re_bills_outlast_the_lock_s_time_in_one_ba
     job = run(finance, "2026-10")
     assert taken == [None, None, None]  # held throughout
     assert job["status"] == "succeeded" and job["result"]["bills_corrected"] == 3
+
+
+@pytest.mark.parametrize("seconds_a_bill, sizes", [(0, [1, 2]), (20, [1, 1, 1])])
+def test_the_writes_under_the_billing_lock_are_sized_to_a_third_of_its_time(finance, monkeypatch, seconds_a_bill,
+                                                                           sizes):
+    """Session 55's leftovers (h4): the estate's lock of the billing of months was renewed batch by batch, but one
+    insert of 1,000 bills taking longer than the lock's 30 s (a slow store) still lost it before the next renewal,
+    and a second run of another month took it over while the first wrote. Under the lock a run writes a small
+    batch first (``LOCKED_BATCH``), then batches sized by the time the last one took to a third of the lock's time
+    (at most twice the last, at most ``BILLING_BATCH``), the lock renewed before each."""
+    approved(finance, cycle="quarterly", valid_from="2026-10")
+    at("2026-11")
+    monkeypatch.setattr(operations, "LOCKED_BATCH", 1)
+    write, written = operations._write_batch, []
+
+    def timed(db, batch, *rest):
+        written.append(len(batch))
+        clock.freeze(clock.now() + timedelta(seconds=seconds_a_bill * len(batch)))
+        return write(db, batch, *rest)
+    monkeypatch.setattr(operations, "_write_batch", timed)
+    assert run(finance, "2026-10")["result"]["bills_created"] == 3
+    assert [size for size in written if size] == sizes
