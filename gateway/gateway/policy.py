@@ -201,6 +201,8 @@ GATEWAY_ROUTES = {
     ("POST", "/api/v1/estates/<estate_id>/opening-credits/import"): job_scopes.starters(
         job_scopes.OPENING_CREDIT_IMPORT),
     ("POST", "/api/v1/estates/<estate_id>/equipment/import"): job_scopes.starters(job_scopes.EQUIPMENT_IMPORT),
+    # 批量交房 from a spreadsheet: who records a handover (job_scopes.HANDOVER_BATCH)
+    ("POST", "/api/v1/estates/<estate_id>/handovers/import"): job_scopes.starters(job_scopes.HANDOVER_BATCH),
     ("POST", "/api/v1/estates/<estate_id>/bank-statements/import"): job_scopes.starters(
         job_scopes.BANK_STATEMENT_IMPORT),
     # custom fields (gateway/custom_fields.py routes them by resource): the manager defines them,

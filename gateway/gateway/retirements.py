@@ -76,7 +76,8 @@ def _named(service, *rpcs):
 
 STARTS_WORK = (
     _named("archive", "create_household", "add_occupant", "transfer_owner", "change_household_status",
-           "record_vacant_inspection", "record_handover", "record_estate_handover", "record_meter_reading")
+           "record_vacant_inspection", "record_handover", "start_handover_batch", "record_estate_handover",
+           "record_meter_reading")
     | _named("customer_service", "create_request", "reopen_request", "reclassify_request", "create_rectification",
              "create_survey", "answer_survey", "create_notice", "register_key", "lend_key", "register_custody_item",
              "lend_tool", "create_application", "start_works", "reschedule_application")
@@ -133,7 +134,8 @@ CLOSES_OUT = (
 OWN_STARTS_WORK = frozenset({("POST", "/api/v1/estates/<estate_id>/households/import"),
                              ("POST", "/api/v1/estates/<estate_id>/opening-balances/import"),
                              ("POST", "/api/v1/estates/<estate_id>/opening-credits/import"),
-                             ("POST", "/api/v1/estates/<estate_id>/equipment/import")})
+                             ("POST", "/api/v1/estates/<estate_id>/equipment/import"),
+                             ("POST", "/api/v1/estates/<estate_id>/handovers/import")})
 
 # the gateway's own writes of an estate that a retired estate still takes: its retirement undone, its
 # custom fields (settings, as the services' own settings), an export (a read of its records). Every

@@ -42,7 +42,9 @@ def area(method, path):
         return CUSTOM_FIELDS
     if rest.endswith("/account"):  # a household's account (对账单): its bills and payments, finance's
         return _SERVICE_ROWS["finance"]
-    if rest == "estates" or rest.startswith(("estates/{estate_id}/households", "estates/{estate_id}/restatements")) \
+    if rest == "estates" or rest.startswith(("estates/{estate_id}/households", "estates/{estate_id}/restatements",
+                                             "estates/{estate_id}/handover-batches",
+                                             "estates/{estate_id}/handovers/import")) \
             or rest in ("estates/{estate_id}", "estates/{estate_id}/retire", "estates/{estate_id}/reinstate"):
         return ROWS[2]
     if rest.endswith("/portal-qr"):  # the owner portal's QR codes: the front desk's (a gateway route)

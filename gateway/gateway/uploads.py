@@ -1,4 +1,5 @@
-"""Routes that take a file instead of JSON: the household import (CSV or XLSX), the opening
+"""Routes that take a file instead of JSON: the household import (CSV or XLSX), a handover weekend's
+batch (CSV or XLSX: archive's ``handover_batches``), the opening
 balances import (CSV: finance's ``opening_balance_imports``) and the equipment ledger's import (CSV:
 maintenance's ``equipment_imports``).
 
@@ -57,6 +58,12 @@ def register(app):
     def import_households(estate_id):
         # new households: a retired estate takes none (retirements.OWN_STARTS_WORK, which authorize reads)
         return _file_import(estate_id, job_scopes.HOUSEHOLD_IMPORT, "archive", "start_household_import",
+                            formats=("csv", "xlsx"))
+
+    @app.post("/api/v1/estates/<estate_id>/handovers/import")
+    def import_handovers(estate_id):
+        # 批量交房: a handover weekend's flats from a spreadsheet, each the single handover (archive's job)
+        return _file_import(estate_id, job_scopes.HANDOVER_BATCH, "archive", "start_handover_import",
                             formats=("csv", "xlsx"))
 
     @app.post("/api/v1/estates/<estate_id>/opening-balances/import")

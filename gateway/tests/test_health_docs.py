@@ -177,7 +177,8 @@ def test_openapi_json_marks_each_operation_a_retired_estate_refuses(client):
     assert marked == forwarded | {("POST", "/api/v1/estates/{estate_id}/households/import"),
                                   ("POST", "/api/v1/estates/{estate_id}/opening-balances/import"),
                                   ("POST", "/api/v1/estates/{estate_id}/opening-credits/import"),
-                                  ("POST", "/api/v1/estates/{estate_id}/equipment/import")}
+                                  ("POST", "/api/v1/estates/{estate_id}/equipment/import"),
+                                  ("POST", "/api/v1/estates/{estate_id}/handovers/import")}
     assert ("POST", "/api/v1/estates/{estate_id}/payments") not in marked
     assert paths["/api/v1/estates/{estate_id}/patrol-rounds"]["post"]["x-starts-work"] is True
 

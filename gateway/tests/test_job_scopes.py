@@ -29,6 +29,10 @@ JOBS = {
     job_scopes.EQUIPMENT_IMPORT: {"id": "job_maintenance_65a3", "service": "maintenance", "params": {"rows": 2},
                                   "result": {"rows": 2, "created": 1, "existing": 0, "rejected": 1,
                                              "errors": [{"row": 3, "field": "system", "message": "x"}]}},
+    job_scopes.HANDOVER_BATCH: {"id": "job_archive_65a4", "service": "archive", "params": {"source": "list", "rows": 2},
+                                "result": {"rows": 2, "handed_over": 1, "defects_found": 0, "rejected": 1,
+                                           "errors": [{"row": 2, "field": "room", "code": "unknown_flat",
+                                                       "reason": "房屋未登记：请核对楼栋、单元、房号"}]}},
     job_scopes.RESTATEMENT: {"id": "job_archive_65a2", "service": "archive", "params": {},
                              "result": {"estate_id": "A", "households": 3, "batches": 1}},
     # exports: one kind per resource, of the service that owns it

@@ -158,3 +158,34 @@ def test_an_equipment_workbook_or_a_role_that_registers_no_equipment_is_refused(
     agent = client.post(path, data=EQUIPMENT_CSV, headers={**bearer(agent_a_token), "Content-Type": "text/csv"})
     contract.problem(agent, 403, app=client.application)
     assert rpc.calls_to("maintenance", "start_equipment_import") == []
+
+
+# -- a handover weekend's batch from a spreadsheet (批量交房: archive/handover_batches.py) ----------
+
+HANDOVER_CSV = "楼栋,单元,房号,交房日期,收房人\n3,1,1201,2026-11-21,张三\n".encode()
+HANDOVER_JOB = dict(JOB, kind="handover_batch")
+
+
+def test_a_handover_weekends_sheet_goes_to_archive_from_who_records_a_handover(client, rpc, contract, accounts):
+    """The desk, the stewards and the archivist record a handover one by one; the same roles send the
+    weekend's sheet (CSV or XLSX, as the household import's), a technician or a cashier no more."""
+    import io
+    steward = accounts.user("zhou", ["steward"], ["A"])
+    rpc.answer("archive", "start_handover_import", HANDOVER_JOB)
+    response = client.post("/api/v1/estates/A/handovers/import", headers=bearer(steward),
+                           data={"file": (io.BytesIO(HANDOVER_CSV), "weekend.csv", "text/csv")},
+                           content_type="multipart/form-data")
+    assert contract.check(client.application, response, 202) == HANDOVER_JOB
+    sent = rpc.only_call("archive", "start_handover_import")
+    assert sent.payload == {"estate_id": "A", "data": {"format": "csv",
+                                                       "content_base64": base64.b64encode(HANDOVER_CSV).decode()}}
+    workbook = client.post("/api/v1/estates/A/handovers/import", data=b"PK\x03\x04",
+                           headers={**bearer(steward), "Content-Type": XLSX})
+    assert workbook.status_code == 202
+    assert rpc.calls_to("archive", "start_handover_import")[-1].payload["data"]["format"] == "xlsx"
+    for role in ("technician", "cashier"):
+        other = accounts.user(f"{role}-a", [role], ["A"])
+        refused = client.post("/api/v1/estates/A/handovers/import", data=HANDOVER_CSV,
+                              headers={**bearer(other), "Content-Type": "text/csv"})
+        contract.problem(refused, 403, app=client.application)
+    assert len(rpc.calls_to("archive", "start_handover_import")) == 2

@@ -64,6 +64,9 @@ ROUTES = [
     # takeover and handover (接管验收 / 交房): the checklist and its documents, kept in archive
     Route("POST", f"{HOUSEHOLD}/handovers", "archive", "record_handover", policy.MASTER_DATA_EDITORS,
           status=201, body=True, idempotent=True, id_param="household_id"),
+    # a handover weekend's list (集中交付, 批量交房): a job of the single handovers, by who records one
+    Route("POST", f"{ESTATE}/handover-batches", "archive", "start_handover_batch",
+          job_scopes.starters(job_scopes.HANDOVER_BATCH), status=202, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/handovers", "archive", "list_handovers", policy.MASTER_DATA_EDITORS,
           paged=True, filters=("household_id", "kind", "outcome")),
     Route("GET", f"{ESTATE}/handovers/<handover_id>", "archive", "get_handover", policy.MASTER_DATA_EDITORS,

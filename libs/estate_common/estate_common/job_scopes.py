@@ -21,6 +21,7 @@ OPENING_CREDIT_IMPORT = "opening_credit_import"  # 期初预收: those who carry
 RESTATEMENT = "restatement"
 EQUIPMENT_IMPORT = "equipment_import"
 BANK_STATEMENT_IMPORT = "bank_statement_import"  # 银行对账: the estate account's statement, matched by the accountant
+HANDOVER_BATCH = "handover_batch"  # 批量交房: a handover weekend's flats handed to their owners (archive/handover_batches.py)
 
 
 # Exports (estate_common.exports): whoever may read a resource's list may export it and read
@@ -68,6 +69,10 @@ JOB_SCOPES = {
     BANK_STATEMENT_IMPORT: {"start": MANAGEMENT | {"accountant"}, "read": MANAGEMENT | {"accountant"}},
     # maintenance: the equipment ledger from a CSV register, by those who register equipment (ENGINEERING)
     EQUIPMENT_IMPORT: {"start": MANAGEMENT | {"technician"}, "read": MANAGEMENT | {"technician"}},
+    # archive: a handover weekend's batch (批量交房), by who records a handover one by one (the handover route's
+    # policy.MASTER_DATA_EDITORS: the front desk, the stewards, the archivist, management); the result names
+    # rows, fields and reasons, never a value
+    HANDOVER_BATCH: {"start": FRONT_DESK | {"archivist"}, "read": FRONT_DESK | {"archivist"}},
     # archive: the operator's admin sends an estate's copies again (archive/restatements.py)
     RESTATEMENT: {"start": {"operator_admin"}, "read": {"operator_admin"}},
     # exports: one kind per resource, started and read by the readers of the resource's list

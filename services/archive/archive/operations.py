@@ -16,8 +16,8 @@ from estate_common.kpis import before_the_estate, by_the_month, per_estate_month
 from estate_common.store import page_computed, public
 from estate_common.writes import Change
 
-from . import (borrowing, chain, checks, domain, estate_handovers, events, handovers, import_files, imports,
-               meter_readings, occupants, restatements, store)
+from . import (borrowing, chain, checks, domain, estate_handovers, events, handover_batches, handovers, import_files,
+               imports, meter_readings, occupants, restatements, store)
 
 log = logging.getLogger(__name__)
 
@@ -643,19 +643,26 @@ def record_handover(db, outbox, caller, estate_id, household_id, data):
     accepted handover (交房) then dates the household's ``occupied_from`` (``household_updated``);
     a retry after a crash in between finds the handover and does that step."""
     household = store.get_household(db, estate_id, household_id)
-    requested_as = caller.created_id("handover", estate_id)
+    return public(_handover(db, outbox, household, caller.created_id("handover", estate_id), data, caller.user))
+
+
+def _handover(db, outbox, household, requested_as, data, user, actor=None):
+    """The one path of a takeover or handover, by a call (``record_handover``) or a batch's job
+    (``handover_batch``): recorded once under ``requested_as`` (found again on a retry), then the
+    household's occupancy."""
+    estate_id = household["estate_id"]
     handover = store.handover_requested_as(db, estate_id, requested_as)
     if handover is None:
         # 交房 dated 2099 set occupied_from ahead, and billing passed the unit by (found by review)
         occupants.historical_day(data["date"], clock.now(), store.rules_for(db, estate_id)["timezone"], "data.date")
-        accepted = store.accepted_handovers(db, estate_id, household_id)
-        built = handovers.new_handover(requested_as, household, data, clock.now(), caller.user, accepted)
+        accepted = store.accepted_handovers(db, estate_id, household["_id"])
+        built = handovers.new_handover(requested_as, household, data, clock.now(), user, accepted)
         changed = _archive_changed(handovers.SUBJECT_TYPE, built, f"{built['kind']}_recorded",
                                    handovers.CHANGED_FIELDS)
         # 交房钥匙 left with the desk; the defects the owner found (验房) to repair
         announced = [changed] + [e for e in [handovers.keys_left(built), handovers.defects_found(built)] if e]
         handover = _create(db, outbox, "handovers", estate_id, built["_id"], lambda: (built, announced),
-                           found=handovers.second_accept(requested_as))
+                           found=handovers.second_accept(requested_as), actor=actor)
 
     def decide(stored):
         changes = handovers.occupancy(stored, handover, clock.now())
@@ -663,8 +670,59 @@ def record_handover(db, outbox, caller, estate_id, household_id, data):
             return None
         return Change(changes, events=[("household_updated", domain.household_event_data(stored | changes, changes))])
 
-    _household_change(db, outbox, estate_id, handover["household_id"], decide)
-    return public(handover)
+    _household_change(db, outbox, estate_id, handover["household_id"], decide, actor=actor)
+    return handover
+
+
+def start_handover_batch(db, caller, estate_id, data):
+    """A handover weekend's list (批量交房, ``handover_batches``) recorded by a job; a retry with the
+    caller's Idempotency-Key answers the same job."""
+    jobs.require_may_start(handover_batches.JOB_KIND, caller)
+    store.get_estate(db, estate_id)
+    entries = data["handovers"]
+    job = jobs.create(db, jobs.created_id(caller, "archive", estate_id, handover_batches.JOB_KIND), estate_id,
+                      handover_batches.JOB_KIND, {"source": "list", "rows": len(entries), "date": data.get("date")},
+                      caller.user, input={"handovers": entries})
+    return jobs.public(job)
+
+
+def start_handover_import(db, caller, estate_id, data):
+    """A handover weekend's spreadsheet (CSV or XLSX: 楼栋, 单元, 房号, 交房日期, 收房人, 钥匙数, 钥匙保管,
+    验房问题, 带问题收房) recorded by the same job; measured now as the household import's file is
+    (``import_files.check``), read by the job."""
+    jobs.require_may_start(handover_batches.JOB_KIND, caller)
+    store.get_estate(db, estate_id)
+    rows = import_files.check(data["format"], imports.decode(data["content_base64"]))
+    if rows is not None and rows > handover_batches.MAX_ROWS:
+        raise import_files.bad_file(f"at most {handover_batches.MAX_ROWS} handovers in one batch")
+    job = jobs.create(db, jobs.created_id(caller, "archive", estate_id, handover_batches.JOB_KIND), estate_id,
+                      handover_batches.JOB_KIND, {"source": "file", "format": data["format"], "rows": rows},
+                      caller.user, input={"content_base64": data["content_base64"]})
+    return jobs.public(job)
+
+
+def record_handover_batch(db, outbox, job, progress):
+    """The job's work: each row the single handover (``_handover``) under the job's and the
+    household's id (``handover_batches.item_id``), so a job run again records nothing twice."""
+    estate_id, params, given = job["estate_id"], job["params"], job["_input"]
+    if params["source"] == "file":
+        entries = handover_batches.read_rows(params["format"], imports.decode(given["content_base64"]))
+    else:
+        entries = enumerate(given["handovers"], start=1)
+
+    def find(entry):
+        if entry.get("household_id"):
+            return store.find_household(db, estate_id, entry["household_id"])
+        return store.household_at(db, estate_id, domain.address_key(
+            {"estate_id": estate_id, **handover_batches.address_of(entry)}))
+
+    def record(household, data):
+        recorded = _handover(db, outbox, household, handover_batches.item_id(job["_id"], household["_id"]), data,
+                             job["created_by"], actor=job["created_by"])
+        return recorded["outcome"]
+
+    return handover_batches.run(entries, find, record, progress, default_date=params.get("date"),
+                                expected=params.get("rows"))
 
 
 def list_handovers(db, estate_id, filters, limit, cursor):

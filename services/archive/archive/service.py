@@ -8,7 +8,7 @@ from estate_common.nameko import (EstateSettings, ExportsResources, HasCustomFie
 from estate_common.nameko.timers import graceful_timer
 from estate_common.store import public
 
-from . import domain, exports, imports, operations, restatements, store
+from . import domain, exports, handover_batches, imports, operations, restatements, store
 from .rules import DEFAULTS, MAXIMA, MINIMA
 
 # How often households registered without an address key (before keys were kept, or by a replica
@@ -26,6 +26,7 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     # the archivist reads the numbers the archive's rules are judged by (a manager changes them)
     settings_readers = roles.MANAGEMENT | {"archivist"}
     job_runners = {imports.JOB_KIND: "_import_households", restatements.JOB_KIND: "_restate_copies",
+                   handover_batches.JOB_KIND: "_record_handover_batch",
                    **export_runners(exports.COLUMNS)}
     retired_collections = ("import_files",)  # uploaded owner lists kept forever; now on their job until it ends
 
@@ -150,6 +151,16 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
                                           payload["data"])
 
     @rpc_method
+    def start_handover_batch(self, payload):
+        """A handover weekend's list (批量交房, handover_batches.py): a job."""
+        return operations.start_handover_batch(self.db, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def start_handover_import(self, payload):
+        """A handover weekend's spreadsheet (批量交房): the same job, from a CSV or XLSX."""
+        return operations.start_handover_import(self.db, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
     def list_handovers(self, payload):
         return operations.list_handovers(self.db, payload["estate_id"], payload.get("filters", {}),
                                          payload.get("limit"), payload.get("cursor"))
@@ -236,6 +247,9 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
 
     def _import_households(self, job, progress):
         return operations.import_households(self.db, self.outbox, job, progress)
+
+    def _record_handover_batch(self, job, progress):
+        return operations.record_handover_batch(self.db, self.outbox, job, progress)
 
     def _restate_copies(self, job, progress):
         return operations.restate_copies(self.db, self.outbox, job, progress)
