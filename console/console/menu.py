@@ -158,6 +158,8 @@ SECTIONS = (
         Entry("admin.estates", "menu.estates", ADMIN),
         Entry("admin.households", "menu.households", MASTER_DATA_EDITORS),
         Entry("admin.import_form", "menu.import", MASTER_DATA_EDITORS),
+        # a handover weekend (集中交付): the flats handed to their owners from one sheet, by who records a handover
+        Entry("households.handover_batch_form", "menu.handover_batch", MASTER_DATA_EDITORS),
         # the quality defects found on taking units over, until the developer has rectified them (质量缺陷整改)
         Entry("households.takeover_defects", "menu.takeover_defects", MASTER_DATA_EDITORS),
         Entry("admin.settings", "menu.settings", MANAGEMENT),

@@ -2092,6 +2092,11 @@ ZH = {
         '工作簿中有部分解压后膨胀超过 {0} 倍',
     'the first row must name the columns; missing: {0}':
         '第一行须为列名；缺少：{0}',
+    # a handover weekend's sheet (批量交房: archive's handover_batches)
+    'the first row must name the columns (楼栋, 单元, 房号, 交房日期); missing: {0}':
+        '第一行须为列名（楼栋、单元、房号、交房日期）；缺少：{0}',
+    'at most {0} handovers in one batch':
+        '一批最多交房 {0} 户',
     # a bank statement of one amount, no direction column and no amount signed (found by review r10 of h10)
     'the first row must name the columns; missing: direction (or one amount signed, minus for money out)':
         '第一行须为列名；缺少：收支列（或带正负号的金额，负数为支出）',

@@ -166,6 +166,9 @@ FORMS = [
                "owner_phone": "13800000000"}, shown_again=True),
     Form("/api/v1/estates/{estate_id}/households/import", "/admin/households/import", "/admin/households/import",
          data={"file": "households.csv"}),
+    # a handover weekend's sheet (批量交房), as the household import; the list (…/handover-batches) is API_ONLY
+    Form("/api/v1/estates/{estate_id}/handovers/import", "/households/handover-batch", "/households/handover-batch",
+         data={"file": "weekend.csv"}),
     # the equipment ledger from a CSV register (设备台账导入), as the household import
     Form("/api/v1/estates/{estate_id}/equipment/import", "/engineering/equipment/import",
          "/engineering/equipment/import", data={"file": "ledger.csv"}),
@@ -479,6 +482,9 @@ API_ONLY = {
     # one opening credit (期初预收) at a time: the console uploads the previous company's list whole
     # (…/opening-credits/import, below); the single call is an integrator's
     "/api/v1/estates/{estate_id}/opening-credits",
+    # a handover weekend as a JSON list (批量交房): an integrator's (the developer's sales system); the console
+    # uploads the weekend's sheet (…/handovers/import, above), one job of the same kind
+    "/api/v1/estates/{estate_id}/handover-batches",
 }
 DOCUMENTED = _documented_with_a_key() - API_ONLY
 UNDER_ESTATE = "/api/v1/estates/{estate_id}/"

@@ -393,6 +393,31 @@ def household_import(browser, settings):
     screenshot(page, settings, "household-import")
 
 
+def handover_batch(browser, settings):
+    """A steward's handover weekend (集中交付): the sheet of two flats uploaded on 批量交房, the job's
+    progress bar runs, then the flat handed over is counted and the flat not taken over is listed as
+    rejected with its reason."""
+    page, errors = open_page(browser, width=375, height=800)
+    sign_in(page, settings, "admin", settings["admin_password"])
+    pick_estate(page, settings)
+    page.get_by_role("navigation").get_by_role("link", name="Handover batch").click()
+    building = settings["batch_building"]
+    content = ("楼栋,单元,房号,交房日期,收房人,钥匙数,钥匙保管,验房问题,带问题收房\n"
+               f"{building},1,101,{settings['batch_day']},Wang Fang,2,前台,客厅墙面裂缝,是\n"
+               f"{building},1,102,{settings['batch_day']},Zhao Lei,2,业主,,\n").encode()
+    page.get_by_label("Handover list (CSV or XLSX)").set_input_files(
+        {"name": "weekend.csv", "mimeType": "text/csv", "buffer": content})
+    page.get_by_role("button", name="Start the handovers").click()
+    expect(page.locator("progress#job-progress")).to_be_visible()
+    expect(page.get_by_role("heading", name="Rejected rows")).to_be_visible(timeout=60_000)
+    rejected = page.locator("table").last.inner_text()
+    assert "3" in rejected and "no accepted takeover" in rejected, f"the row not taken over is not listed: {rejected}"
+    facts = page.locator("dl.facts").inner_text()
+    assert re.search(r"Handed over\s+1", facts) and re.search(r"Rejected\s+1", facts), facts
+    assert not errors, f"the page logged errors: {errors}"
+    screenshot(page, settings, "handover-batch")
+
+
 def bank_statement(browser, settings):
     """银行对账, in Chinese: the accountant finds the page in his menu, uploads the month's statement
     (a transfer the cashier posted, by its bank reference, and the bank's interest), follows the job
@@ -1326,7 +1351,7 @@ def operator_checklist_across(browser, settings):
     assert not errors, f"the page logged errors: {errors}"
 
 
-SCENARIOS = {"operator_checklist_across": operator_checklist_across, "keyboard_and_screen_reader": keyboard_and_screen_reader, "borrowing": borrowing, "archive_correction": archive_correction, "regional_manager": regional_manager, "emergency_plan": emergency_plan, "patrol_setup": patrol_setup, "complaint_analysis": complaint_analysis, "security_registers": security_registers, "fire_checks": fire_checks, "household_import": household_import, "bank_statement": bank_statement, "bank_replace": bank_replace, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
+SCENARIOS = {"handover_batch": handover_batch, "operator_checklist_across": operator_checklist_across, "keyboard_and_screen_reader": keyboard_and_screen_reader, "borrowing": borrowing, "archive_correction": archive_correction, "regional_manager": regional_manager, "emergency_plan": emergency_plan, "patrol_setup": patrol_setup, "complaint_analysis": complaint_analysis, "security_registers": security_registers, "fire_checks": fire_checks, "household_import": household_import, "bank_statement": bank_statement, "bank_replace": bank_replace, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
              "complaint_in_register": complaint_in_register, "sign_in_out_and_language": sign_in_out_and_language,
              "accounts_day": accounts_day, "owner_portal": owner_portal, "owner_reads_reply": owner_reads_reply,
              "owner_follows_visit": owner_follows_visit,

@@ -107,6 +107,19 @@ def test_the_admin_imports_households_and_sees_the_rejected_row(settings):
     run_scenario("household_import", settings)
 
 
+def test_a_steward_s_handover_weekend_sheet_hands_the_flat_taken_over_and_rejects_the_other(api, settings):
+    base = f"/api/v1/estates/{settings['estate_id']}"
+    building = "H" + uuid.uuid4().hex[:4].upper()
+    day = estate_now().strftime("%Y-%m-%d")
+    for room in ("101", "102"):
+        household = api.post(f"{base}/households", {"building": building, "unit": "1", "room": room, "area_m2": 89.5,
+                                                    "owner": {"name": "Li Lei", "phone": "13800000000"}})
+        if room == "101":  # 102 is not taken over
+            api.post(f"{base}/households/{household['id']}/handovers",
+                     {"kind": "takeover", "date": day, "items": [{"item": "承接查验", "result": "pass"}]})
+    run_scenario("handover_batch", {**settings, "batch_building": building, "batch_day": day})
+
+
 def test_the_accountant_matches_the_month_s_bank_statement_in_chinese(api, settings):
     """银行对账 on its page (it was the API's alone): a transfer posted with its bank reference is
     matched by it and confirmed, the bank's interest explained; a GBK file with 贷, a transfer posted at

@@ -74,6 +74,39 @@ def takeover_defects():
                            households=common.household_labels(), problem=common.take_problem())
 
 
+# -- a handover weekend's batch (集中交付, 批量交房: archive's handover_batches) -------------------------
+HANDOVER_BATCH_FORMATS = {".csv": "text/csv",
+                          ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+@bp.get("/handover-batch")
+@estate_needed
+def handover_batch_form():
+    """The weekend's sheet uploaded (楼栋, 单元, 房号, 交房日期, 收房人, 钥匙, 验房问题): each row the single
+    handover, in one job (240 flats were 240 forms of the household page: found by h3)."""
+    return render_template("households/handover_batch.html", job=None, key=common.form_key(),
+                           problem=common.take_problem())
+
+
+@bp.post("/handover-batch")
+@estate_needed
+def start_handover_batch():
+    job, refused = common.uploaded_import("handovers/import", HANDOVER_BATCH_FORMATS, "handover_batch.wrong_file",
+                                          url_for("households.handover_batch_form"))
+    if refused:
+        return refused
+    return redirect(url_for("households.handover_batch_progress", job_id=job["id"]))
+
+
+@bp.get("/handover-batch/<job_id>")
+@estate_needed
+def handover_batch_progress(job_id):
+    """The batch's progress, then its flats handed over, recorded with defects and rejected (each row's
+    reason: the API's Chinese, or its code's words on an English page)."""
+    job = g.api.get(f"/api/v1/jobs/{job_id}")
+    return render_template("households/handover_batch.html", job=job, key=common.form_key(), problem=None)
+
+
 def _path(household_id, rest=""):
     return g.api.estate(g.user.estate_id, f"households/{household_id}" + (f"/{rest}" if rest else ""))
 
