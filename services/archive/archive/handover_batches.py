@@ -167,7 +167,7 @@ def handover_data(row, entry, default_date=None):
     items = ([{"item": d["item"], "result": "fail", **({"note": d["note"]} if d.get("note") else {})}
               for d in defects] or [{"item": INSPECTED, "result": "pass"}])
     data = {"kind": "handover", "date": day, "items": items}
-    for name in ("received_by", "also_received_by", "keys", "documents"):
+    for name in ("received_by", "also_received_by", "keys"):
         if entry.get(name):
             data[name] = entry[name]
     if entry.get("defects_accepted") and defects:
