@@ -710,11 +710,17 @@ def record_handover_batch(db, outbox, job, progress):
     else:
         entries = enumerate(given["handovers"], start=1)
 
+    unkeyed = store.has_unkeyed_households(db, estate_id)
+
     def find(entry):
+        """The household at the entry's flat, as the household import finds one (3栋 is 3: its address
+        key, or for one not keyed yet its spellings)."""
         if entry.get("household_id"):
             return store.find_household(db, estate_id, entry["household_id"])
-        return store.household_at(db, estate_id, domain.address_key(
-            {"estate_id": estate_id, **handover_batches.address_of(entry)}))
+        address = handover_batches.address_of(entry)
+        flat = {"_id": domain.household_id(estate_id, *address.values()), "estate_id": estate_id, **address}
+        found = store.household_at(db, estate_id, domain.address_key(flat))
+        return found if found is not None or not unkeyed else store.household_spelled(db, estate_id, flat)
 
     def record(household, data):
         recorded = _handover(db, outbox, household, handover_batches.item_id(job["_id"], household["_id"]), data,

@@ -197,3 +197,13 @@ def test_who_records_a_handover_runs_a_batch_and_reads_it(archive):
         archive.get_job({"id": job["id"]})
     as_caller(archive, staff("zhou", ["steward"], [archive.estate_id]))
     assert archive.get_job({"id": job["id"]})["kind"] == "handover_batch"
+
+
+def test_a_flat_registered_before_address_keys_were_kept_is_found_by_its_spellings(archive):
+    """A household not keyed yet (before its sweep, or an old replica's) is found as the household
+    import finds one: 3栋 is the building 3."""
+    archive.db.households.update_one({"_id": archive.flats["1201"]}, {"$unset": {"_address_key": ""}})
+    job = start(archive, [{**flat("1201"), "building": "3栋", "date": "2026-11-21"}])
+    archive.run_jobs()
+    result = archive.get_job({"id": job["id"]})["result"]
+    assert (result["handed_over"], result["errors"]) == (1, [])
