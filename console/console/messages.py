@@ -715,6 +715,9 @@ _MESSAGES = {
     "sr.staff_named": ("被投诉员工（选填）", "Staff member complained about (optional)"),
     "sr.staff_named_shown": ("被投诉员工", "Staff member complained about"),
     "sr.other_household": ("纠纷对方房屋", "The other household (neighbour dispute)"),
+    "sr.other_household_hint": ("性质为“邻里”的投诉选填：本小区的另一户，不是投诉人自己的房屋",
+                                "A neighbour dispute's only (nature: neighbours), optional: another household "
+                                "of the estate, not the complainant's own"),
     # who raised the request (its contact): not always the household's owner
     "sr.raised_by": ("报事人", "Raised by"),
     "sr.raised_by_not_recorded": ("未记录", "not recorded"),

@@ -4937,3 +4937,50 @@ def test_a_year_whose_months_a_service_never_counted_says_which_and_is_not_marke
                    "not_counted": ["2025-02"]}]})
     zh = client.get("/archive/completeness?period=2025", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert zh.count("服务未统计的月份：2025-02") == 2  # the year's, and the kind's
+
+
+def test_a_neighbour_dispute_picks_the_other_household_on_the_desk_form(client, fake):
+    """A neighbour dispute's other household (纠纷对方房屋, ``other_household_id``: the API took it, the
+    console had no way to name it, h5 of session 55) is picked on the desk's form as the registers pick
+    a household: from the estate's households (not the complainant's own, the one the search found), or
+    its address typed where the estate has more than one list holds; a complaint's only."""
+    sign_in(client, fake)
+    _desk_routes(fake)
+    neighbour = {**HOUSEHOLD, "id": "hh_2", "room": "1302"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", lambda body, params: {
+        "items": [HOUSEHOLD] if params.get("room") or params.get("building") else [HOUSEHOLD, neighbour],
+        "next_cursor": None})
+    form = client.get("/desk/requests/new?building=3&unit=1&room=1202",
+                      headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert '<label for="other_household_id">纠纷对方房屋</label>' in form
+    picker = re.search(r'<select id="other_household_id" name="other_household_id"[^>]*>(.*?)</select>', form, re.S)
+    assert picker and 'value="hh_2"' in picker.group(1) and "3-1-1302" in picker.group(1)
+    assert 'value="hh_1"' not in picker.group(1)  # the complainant's own household is no neighbour of his
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', form).group(1)
+    client.post("/desk/requests", data={
+        "csrf_token": csrf_of(client), "idempotency_key": key, "household_id": "hh_1", "kind": "complaint",
+        "channel": "phone", "description": "drilling at night", "nature": "neighbours", "other_household_id": "hh_2"})
+    post = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/service-requests")][-1]
+    assert post["json"]["other_household_id"] == "hh_2"
+    client.post("/desk/requests", data={  # another kind sends none
+        "csrf_token": csrf_of(client), "idempotency_key": key + "1", "household_id": "hh_1", "kind": "repair",
+        "channel": "phone", "description": "leak", "other_household_id": "hh_2"})
+    post = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/service-requests")][-1]
+    assert "other_household_id" not in post["json"]
+    # an estate of more households than one list holds: the address typed, read as the registers read it
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", lambda body, params: {
+        "items": [neighbour] if params.get("room") == "1302" else [HOUSEHOLD] if params.get("building") else
+        [HOUSEHOLD, neighbour], "next_cursor": None if params.get("building") else "more"})
+    form = client.get("/desk/requests/new?building=3&unit=1&room=1202").get_data(as_text=True)
+    assert re.search(r'<input id="other_household_id" name="other_household_id" list="other_household_id-list"', form)
+    client.post("/desk/requests", data={
+        "csrf_token": csrf_of(client), "idempotency_key": key + "2", "household_id": "hh_1", "kind": "complaint",
+        "channel": "phone", "description": "drilling", "nature": "neighbours", "other_household_id": "３-1-1302"})
+    post = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/service-requests")][-1]
+    assert post["json"]["other_household_id"] == "hh_2"
+    # its page names the flat, not the id
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households/hh_2", neighbour)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", {
+        **COMPLAINT, "complaint": {**COMPLAINT["complaint"], "nature": "neighbours", "other_household_id": "hh_2"}})
+    page = client.get("/desk/requests/sr_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert re.search(r'<dt>纠纷对方房屋</dt><dd><a href="[^"]*hh_2">3-1-1302</a>', page)

@@ -64,7 +64,7 @@ def _new_request_page(search, households, key, form, problem, phone="", phone_fo
     return render_template("desk/new_request.html", search=search, households=households, kinds=KINDS,
                            faults_in_hand=_faults_in_hand(),
                            channels=CHANNELS, natures=NATURES, categories=CATEGORIES, key=key, form=form,
-                           emergency_categories=EMERGENCY_CATEGORIES,
+                           emergency_categories=EMERGENCY_CATEGORIES, neighbours=_neighbours(households, form),
                            problem=problem, phone=phone, phone_found=phone_found, **_flat_requests(households),
                            phone_matches={match["household"]["id"]: match for match in phone_found or ()},
                            custom_definitions=definitions if definitions is not None
@@ -72,6 +72,18 @@ def _new_request_page(search, households, key, form, problem, phone="", phone_fo
 
 
 FLAT_RECENT = 10  # the flat's requests the form lists, newest first
+
+
+def _neighbours(households, form):
+    """What a neighbour dispute's other household (纠纷对方房屋, ``other_household_id``) is picked from,
+    as the registers pick a household (``common.household_labels``: a list to choose from, or the
+    address typed where the estate has more households than one list holds): the estate's households
+    but the complainant's own (the one the search found, or the form names), which the API refuses.
+    The API took it and the console could not name it (h5 of session 55)."""
+    labels = common.household_labels()
+    own = {form.get("household_id")} | ({households[0]["id"]} if len(households) == 1 else set())
+    return common.HouseholdLabels({key: name for key, name in labels.items() if key not in own},
+                                  complete=getattr(labels, "complete", True))
 
 
 def _faults_in_hand():
@@ -123,6 +135,9 @@ def create_request():
     optional = ("complainant", "reference", "nature", "summary", "staff_named") if body["kind"] == "complaint" else \
         ("category",) if body["kind"] == "repair" else ()
     body.update({name: form[name].strip() for name in optional if form.get(name, "").strip()})
+    if body["kind"] == "complaint" and form.get("other_household_id", "").strip():
+        # a neighbour dispute's other household: picked from the list, or its address typed (10-1-0103)
+        body["other_household_id"] = common.household_typed(form["other_household_id"])
     contact = _caller(form)
     if contact:
         body["contact"] = contact
@@ -266,6 +281,9 @@ def request_detail(request_id):
     return render_template("desk/request.html", item=item, raised_by=raised_by(item),
                            badge=_badge(item), verify_badge=_verify_badge(item),
                            related_number=related_number, **_work_orders(item),
+                           # a neighbour dispute's other household as its flat (3-1-1302), not its id
+                           other_household=common.household_label(common.household_or_none(other))
+                           if (other := (item.get("complaint") or {}).get("other_household_id")) else None,
                            candidates=candidates, filed_id=filed_id, categories=CATEGORIES,
                            emergency_categories=EMERGENCY_CATEGORIES,
                            correctable=correctable, fix_search=fix_search, fix_candidates=fix_candidates,
