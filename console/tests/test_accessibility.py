@@ -135,7 +135,8 @@ def test_a_hand_made_form_ties_its_errors_a_group_of_choices_and_two_errors_of_o
 
 @pytest.mark.parametrize("field, control", [
     ("kind", "kind"), ("channel", "channel"), ("complainant", "complainant"), ("reference", "reference"),
-    ("nature", "nature"), ("summary", "summary"), ("category", "category")])
+    ("nature", "nature"), ("summary", "summary"), ("category", "category"),
+    ("other_household_id", "other_household_id")])
 def test_the_new_request_form_ties_every_field_s_error_to_its_input(client, fake, field, control):
     """The new-request form showed the household's, the description's and the related number's
     errors beside their fields only: a refused kind, channel or complaint detail was in the summary
