@@ -91,6 +91,8 @@ SECTIONS = (
         Entry("registers.shift-handovers", "menu.shift_handovers", SECURITY),
         Entry("security.missed_handovers", "menu.missed_handovers", SECURITY),  # the month's shifts with none
         Entry("security.week", "menu.security_week", SECURITY),  # 周报: the supervisor's week, one read
+        # the complaints about security the desk closed (the managers read every department's under management)
+        Entry("security.complaints", "menu.security_complaints", frozenset({"security"})),
         Entry("registers.duty-roster", "menu.duty_roster", SECURITY),
         Entry("registers.visitors", "menu.visitors", frozenset({"security"})),  # the desk's too, above
         # the numbers the department is judged by, read only (a manager sets them under set-up)

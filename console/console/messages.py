@@ -2863,6 +2863,11 @@ _MESSAGES = {
     "menu.vehicle_passes": ("车辆通行证", "Vehicle passes"),
     "menu.gate": ("道闸与停车", "Gate and parking"),
     "menu.gate_totals": ("道闸月度汇总", "The gate's month"),
+    # the complaints about security the desk closed, the supervisor's (h5 of session 55)
+    "menu.security_complaints": ("本部门投诉", "Complaints about security"),
+    "security_complaints.help": ("前台已结案、未升级的投诉中，核实为秩序维护部责任的（按结案时间）；业主电话等号码按您的权限遮盖。",
+                                 "The complaints the desk closed without escalating them that were found to be "
+                                 "about security (by closing time); phone numbers masked as your role reads them."),
     "gate_totals.help": ("该月出场车辆的停车费合计：道闸现收（按放行的值班人员，即财务日记账中的收款人）与记入所访住户账单的部分；在场车辆出场后计入出场月份。",
                          "The parking stays that ended in the month and their fees: taken at the gate (by the guard who let the car out, "
                          "the cashier of that cash in finance's journal) or billed to the household visited; a car still inside counts "

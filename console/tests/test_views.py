@@ -4984,3 +4984,31 @@ def test_a_neighbour_dispute_picks_the_other_household_on_the_desk_form(client, 
         **COMPLAINT, "complaint": {**COMPLAINT["complaint"], "nature": "neighbours", "other_household_id": "hh_2"}})
     page = client.get("/desk/requests/sr_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert re.search(r'<dt>纠纷对方房屋</dt><dd><a href="[^"]*hh_2">3-1-1302</a>', page)
+
+
+def test_the_security_supervisor_reads_his_estate_s_complaints_about_security(client, fake, documented_routes):
+    """投诉（秩序维护）: the security supervisor reads the complaints about security through the API
+    (``…/reports/complaint-results``, security's only) and had no page of them (h5 of session 55). A
+    page of a month, a quarter or a year (this quarter unless asked), in the security menu and so on
+    his start page, the results as the gateway answers them to him (a phone in the finding or the
+    outcome masked); the request's own page is the desk's, which he does not read: no link to it."""
+    sign_in(client, fake, username="wang", roles=("security",))
+    _desk_routes(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/complaint-results", {"period": "2026-Q4", "items": [
+        {"id": "sr_9", "number": "SR-2026-000009", "household_id": "hh_1", "created_at": "2026-11-02T01:00:00Z",
+         "closed_at": "2026-11-05T01:00:00Z", "closed_by": "alice", "nature": "security", "cause": "staff_conduct",
+         "department": "security", "finding": "guard rude, owner 138****5678 called twice",
+         "outcome": "apologised", "valid": True, "satisfaction": 4, "withdrawn": False, "reopen_count": 1}]})
+    home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert '<a href="/security/complaints"' in home.split("秩序维护")[1] and "本部门投诉" in home
+    page = client.get("/security/complaints?period=2026-Q4", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    [asked] = [c for c in fake.calls if c["path"].endswith("/reports/complaint-results")]
+    assert asked["params"] == {"period": "2026-Q4", "department": "security"}
+    main = page.split("<main")[1]
+    assert "SR-2026-000009" in main and "3-1-1202" in main and "138****5678" in main and "apologised" in main
+    assert "/desk/requests/sr_9" not in main  # the desk's page, not his
+    assert "<th>核实情况</th>" in main
+    client.get("/security/complaints")  # this quarter by default, security's still
+    asked = [c for c in fake.calls if c["path"].endswith("/reports/complaint-results")][-1]
+    assert asked["params"]["department"] == "security" and re.fullmatch(r"\d{4}-Q[1-4]", asked["params"]["period"])
+    assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
