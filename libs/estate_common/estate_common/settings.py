@@ -9,7 +9,10 @@ names with whole values between their minimum (1 unless ``MINIMA`` says
 otherwise) and their maximum (``MAXIMA``, where given) are accepted; a number named
 in ``ALLOWED`` is one of the values listed there as well (a cycle of months that divides
 the year, for example). A setting named in ``CHOICES`` is a list instead: one or more of
-its choices, each once (an estate's own service lines, for example).
+its choices, each once (an estate's own service lines, for example). A setting named in ``FOLLOWS``
+(a service's ``rules.FOLLOWS``: ``{setting: the setting it follows}``) that the estate did not set
+takes the value the setting it follows has in the estate (its own default when neither is set): one
+number split in several keeps an estate's value of the one for each of them it did not set apart.
 """
 from . import common_store
 from .errors import BusinessRuleViolation, InvalidInput, field_error
@@ -17,9 +20,20 @@ from .errors import BusinessRuleViolation, InvalidInput, field_error
 INDEXES = {"settings": [([("estate_id", 1)], {})]}
 
 
-def effective(defaults, overrides, maxima=None, minima=None, choices=None, allowed=None, unbounded=()):
-    """The defaults with the overrides that apply (``_applying``)."""
-    return _copied({**defaults, **_applying(defaults, overrides, maxima, minima, choices, allowed, unbounded)})
+def effective(defaults, overrides, maxima=None, minima=None, choices=None, allowed=None, unbounded=(), follows=None):
+    """The defaults with the overrides that apply (``_applying``), a setting that ``follows`` another
+    and is not set taking that one's value (``_followed``)."""
+    applying = _applying(defaults, overrides, maxima, minima, choices, allowed, unbounded)
+    return _copied(_followed({**defaults, **applying}, applying, follows))
+
+
+def _followed(values, applying, follows):
+    """``values`` with each setting of ``follows`` (``{setting: the one it follows}``) that
+    ``applying`` does not set taking the value of the one it follows, whether set or its default:
+    the recurring-cause threshold of a month, a quarter and a year (customer service's) each the
+    estate's single threshold as it set it before they were apart (h5 of session 55)."""
+    return {**values, **{name: values[leader] for name, leader in (follows or {}).items()
+                         if name in values and name not in applying and leader in values}}
 
 
 def _copied(values):
@@ -103,7 +117,7 @@ def _stored(db, estate_id):
 
 
 def for_estate(db, defaults, estate_id, maxima=None, minima=None, choices=None, as_of=None, allowed=None,
-               bounded_since=None):
+               bounded_since=None, follows=None):
     """The numbers that apply in the estate: its overrides (within their bounds) over the defaults;
     with ``as_of`` (ISO), the overrides in force then, from the settings' history.
     ``bounded_since``: ``{setting: ISO}``, when a bound DOMAIN.md sets took effect. A moment before
@@ -112,7 +126,7 @@ def for_estate(db, defaults, estate_id, maxima=None, minima=None, choices=None, 
     with events and webhooks, and rewrote last year's targets (found by review)."""
     unbounded = {name for name, since in (bounded_since or {}).items() if as_of is not None and as_of < since}
     return effective(defaults, _in_force(_stored(db, estate_id), as_of), maxima, minima, choices, allowed,
-                     unbounded)
+                     unbounded, follows)
 
 
 def _in_force(stored, as_of):
@@ -131,12 +145,14 @@ def _in_force(stored, as_of):
     return made[-1]["values"] if made else {}
 
 
-def view(db, defaults, estate_id, maxima=None, minima=None, choices=None, allowed=None):
-    """What applies, the overrides and the defaults; ``choices`` of the list-valued settings, where
-    the service has any, so that a client can offer them."""
+def view(db, defaults, estate_id, maxima=None, minima=None, choices=None, allowed=None, follows=None):
+    """What applies (a setting that ``follows`` another and is not set, that one's value), the
+    overrides and the defaults; ``choices`` of the list-valued settings, where the service has any,
+    so that a client can offer them."""
     stored = _stored(db, estate_id)
     overrides = _applying(defaults, stored.get("values"), maxima, minima, choices, allowed)
-    shown = {"estate_id": estate_id, "values": _copied({**defaults, **overrides}), "overrides": overrides,
+    shown = {"estate_id": estate_id, "values": _copied(_followed({**defaults, **overrides}, overrides, follows)),
+             "overrides": overrides,
              "defaults": _copied(defaults), "updated_at": stored.get("updated_at"),
              "updated_by": stored.get("updated_by")}
     if choices:

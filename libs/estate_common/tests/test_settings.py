@@ -19,6 +19,20 @@ def test_effective_merges_known_overrides_only():
     assert DEFAULTS["repair_due_hours"] == 24  # the defaults are not changed
 
 
+def test_a_setting_that_follows_another_takes_its_value_unless_set_itself():
+    """One number split in several (customer service's recurring-cause threshold, one a kind of
+    period: h5 of session 55): a part the estate did not set takes the value of the one it follows,
+    set or default, so an estate that set the single number keeps it."""
+    defaults = {"threshold": 3, "threshold_year": 3}
+    follows = {"threshold_year": "threshold"}
+    assert settings.effective(defaults, {}, follows=follows) == {"threshold": 3, "threshold_year": 3}
+    assert settings.effective(defaults, {"threshold": 5}, follows=follows) == {"threshold": 5, "threshold_year": 5}
+    assert settings.effective(defaults, {"threshold": 5, "threshold_year": 9}, follows=follows)["threshold_year"] == 9
+    assert settings.effective(defaults, {"threshold_year": 9}, follows=follows) == {"threshold": 3, "threshold_year": 9}
+    # one out of its bounds gives way as any does: to the value it follows
+    assert settings.effective(defaults, {"threshold": 5, "threshold_year": 0}, follows=follows)["threshold_year"] == 5
+
+
 def test_check_overrides_accepts_whole_positive_numbers():
     assert settings.check_overrides(DEFAULTS, {"repair_due_hours": 1, "max_open": 500}) is None
     assert settings.check_overrides(DEFAULTS, {}) is None

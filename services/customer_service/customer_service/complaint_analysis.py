@@ -46,6 +46,7 @@ from estate_common.store import public
 from .complaints import rounds as reply_rounds
 from .complaints import times_reopened
 from .domain import MANAGER_ROLES
+from .rules import recurring_cause_threshold
 
 UNRECORDED = "unrecorded"
 
@@ -134,7 +135,8 @@ def report(period, complaints, rules, now, plans=(), buildings=None):
             "threshold": threshold,
             "households": [{"household_id": h, "complaints": n} for h, n in repeat],
         },
-        "recurring_causes": recurring_causes(complaints, plans, rules["recurring_cause_complaints"], buildings),
+        # the threshold of the period's kind (a month's, a quarter's, a year's: h5 of session 55)
+        "recurring_causes": recurring_causes(complaints, plans, recurring_cause_threshold(rules, period), buildings),
     }
 
 

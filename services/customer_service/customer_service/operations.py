@@ -898,7 +898,7 @@ def _recurred(db, estate_id, plans, rules):
         return {}
     causes = sorted({cause for p in plans if starts[p["_id"]] for cause in p["causes"]})
     complaints = store.complaints_of_causes_since(db, estate_id, causes, min(known))
-    return {p["_id"]: rectifications.recurred_after_close(p, complaints, rules["recurring_cause_complaints"], tz)
+    return {p["_id"]: rectifications.recurred_after_close(p, complaints, rules["recurring_cause_complaints_quarter"], tz)
             for p in plans if starts[p["_id"]]}
 
 

@@ -64,6 +64,14 @@ DEFAULTS = {
     # 投诉分析: "recurring causes get a rectification plan" (DOMAIN.md): a cause found behind at
     # least this many complaints of the analysed period is recurring (chosen: 3).
     "recurring_cause_complaints": 3,
+    # ... one for each kind of period analysed (h5 of session 55: three complaints of one cause in a
+    # month are a pattern, three in a year may not be): a month's, a quarter's (also whether a closed
+    # plan's cause recurred, quarter by quarter) and a year's. Each follows the one above (FOLLOWS):
+    # not set, it is the estate's recurring_cause_complaints (3 unless the estate set it), so an
+    # estate that set the single threshold keeps it for every kind it does not set apart (chosen: 3).
+    "recurring_cause_complaints_month": 3,
+    "recurring_cause_complaints_quarter": 3,
+    "recurring_cause_complaints_year": 3,
     # 业主联系: the steward contacts each owner once a month (DOMAIN.md; seeds 003:
     # 保持每月与业主有效联系一次): contacts a month that count a household as contacted.
     "owner_contacts_per_month": 1,
@@ -131,6 +139,9 @@ MAXIMA = {
     "valid_complaint_rate_target_percent": 1,  # "< 1 %" (DOMAIN.md): the rate is to stay below it, so lower, not higher
     "repeat_complainant_complaints": 50,
     "recurring_cause_complaints": 1000,
+    "recurring_cause_complaints_month": 1000,
+    "recurring_cause_complaints_quarter": 1000,
+    "recurring_cause_complaints_year": 1000,
     "owner_contacts_per_month": 31,
     "return_visit_attempts_before_close": 20,
     "return_visit_attempt_gap_minutes": 1440,
@@ -152,6 +163,19 @@ MINIMA = {"return_visit_rate_target_percent": 100, "recorded_within_days": 0}
 # (lower, upper): the first may not be more than the second, as they apply (a complaint verified
 # after its reply is due; the bounds keep it now, the verification being the same day)
 ORDERED = (("complaint_verify_days", "complaint_reply_days"),)
+
+# A setting the estate did not set takes the value of the one it follows (estate_common.settings):
+# the recurring-cause threshold of each kind of period, the single one as the estate set it
+RECURRING_CAUSE_PERIOD_KINDS = ("month", "quarter", "year")
+FOLLOWS = {f"recurring_cause_complaints_{kind}": "recurring_cause_complaints" for kind in RECURRING_CAUSE_PERIOD_KINDS}
+
+
+def recurring_cause_threshold(rules, period):
+    """The estate's recurring-cause threshold (``rules``: its numbers) for ``period`` (YYYY-MM,
+    YYYY-Qn or YYYY): its kind's."""
+    kind = "quarter" if "-Q" in period else "month" if "-" in period else "year"
+    return rules[f"recurring_cause_complaints_{kind}"]
+
 
 # A satisfied answer scores at least this (4–5 of 5). A definition shared by every estate, so
 # that the owner-satisfaction KPIs of different estates can be compared side by side.

@@ -9,7 +9,7 @@ from estate_common.nameko.timers import graceful_timer, timer
 from estate_common.store import public
 
 from . import applications, complaints, domain, exports, front_desk, handling, operations, repairs, store, surveys
-from .rules import CHOICES, DEFAULTS, MAXIMA, MINIMA, ORDERED
+from .rules import CHOICES, DEFAULTS, FOLLOWS, MAXIMA, MINIMA, ORDERED
 
 OVERDUE_SWEEP_SECONDS = config.env_float("OVERDUE_SWEEP_SECONDS", 60.0)
 # how often requests stored without their callers' numbers are given them (at start too):
@@ -26,7 +26,7 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     closed_store = store  # what it closed, counted for archive (CountsClosedRecords)
     indexes, retired_indexes = store.INDEXES, store.RETIRED_INDEXES
     settings_defaults, settings_minima, settings_maxima = DEFAULTS, MINIMA, MAXIMA
-    settings_ordered, settings_choices = ORDERED, CHOICES
+    settings_ordered, settings_choices, settings_follows = ORDERED, CHOICES, FOLLOWS
     job_runners = export_runners(exports.COLUMNS)
 
     # -- exports (estate_common.exports): the columns in exports.py, the documents from the store --

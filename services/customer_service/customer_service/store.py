@@ -18,7 +18,7 @@ from . import surveys
 from .applications import BEFORE_WORKS
 from .complaint_analysis import UNRECORDED
 from .domain import TECHNICIAN_FILTER
-from .rules import BOUNDED_SINCE, CHOICES, DEFAULTS, MAXIMA, MINIMA
+from .rules import BOUNDED_SINCE, CHOICES, DEFAULTS, FOLLOWS, MAXIMA, MINIMA
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 
@@ -128,7 +128,7 @@ def rules_for(db, estate_id, as_of=None):
     """The estate's numbers (its settings over DEFAULTS) and its ``timezone``, the estate's
     calendar: master data from archive (the read copy), not a setting of this service."""
     numbers = settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA, minima=MINIMA, choices=CHOICES,
-                                   as_of=as_of, bounded_since=BOUNDED_SINCE)
+                                   as_of=as_of, bounded_since=BOUNDED_SINCE, follows=FOLLOWS)
     return numbers | {"timezone": estate_timezone(db, estate_id)}
 
 

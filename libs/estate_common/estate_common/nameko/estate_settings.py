@@ -21,6 +21,7 @@ class EstateSettings:
     # (lower, upper, settings.STRICTLY): nor equal it
     settings_choices = {}  # list-valued settings and what each may hold (rules.CHOICES)
     settings_allowed = {}  # numbers that take only some values between their bounds, and those (rules.ALLOWED)
+    settings_follows = {}  # a setting not set takes the value of the one it follows (rules.FOLLOWS)
     settings_readers = MANAGER_ROLES  # who reads them (the gateway's policy table says the same); changes: managers
 
     def refuse_settings(self, estate_id, overrides):
@@ -38,7 +39,7 @@ class EstateSettings:
         elif not set(self.caller.roles) & self.settings_readers:
             raise Forbidden("your role does not see this service's settings")
         return settings.view(self.db, self.settings_defaults, payload["estate_id"], self.settings_maxima,
-                             self.settings_minima, self.settings_choices, self.settings_allowed)
+                             self.settings_minima, self.settings_choices, self.settings_allowed, self.settings_follows)
 
     @rpc_method
     def update_settings(self, payload):
@@ -49,4 +50,4 @@ class EstateSettings:
         self.refuse_settings(estate_id, overrides)
         settings.replace(self.db, estate_id, overrides, clock.now_iso(), self.caller.user)
         return settings.view(self.db, self.settings_defaults, estate_id, self.settings_maxima, self.settings_minima,
-                             self.settings_choices, self.settings_allowed)
+                             self.settings_choices, self.settings_allowed, self.settings_follows)

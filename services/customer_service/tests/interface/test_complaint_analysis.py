@@ -685,3 +685,41 @@ def test_a_reopened_complaint_withdrawn_at_its_new_deadline_in_kiritimati_counts
     analysed = report(desk, "2026-11")
     assert analysed["timeliness"]["on_time"] == 1 and analysed["timeliness"]["late"] == 1
     assert analysed["withdrawn"] == 2 and analysed["reopened"] == 2
+
+
+def test_the_recurring_cause_threshold_is_the_estate_s_per_period_kind_and_follows_the_single_setting(desk):
+    """投诉分析: "recurring causes get a rectification plan" (DOMAIN.md) was one threshold for a month,
+    a quarter and a year (three in a month is a pattern, three in a year may not be: h5 of session 55).
+    Each kind has its own setting (``recurring_cause_complaints_month``, ``_quarter``, ``_year``), whose
+    default is the single ``recurring_cause_complaints`` as the estate set it (3 unless it did): an
+    estate that set the single setting keeps its threshold for every kind it did not set apart."""
+    clock.freeze(clock.parse_iso("2026-11-02T02:00:00Z"))
+    for household in ("hh_1", "hh_2"):
+        act(desk, "verify", complaint(desk, household, "noise"), finding="confirmed", cause="contractor")
+
+    def threshold(period):
+        return report(desk, period)["recurring_causes"]["threshold"]
+
+    def recurring(period):
+        return [c["cause"] for c in report(desk, period)["recurring_causes"]["causes"]]
+
+    assert [threshold(p) for p in ("2026-11", "2026-Q4", "2026")] == [3, 3, 3]
+    as_caller(desk, MANAGER)
+    view = desk.get_settings({"estate_id": ESTATE})
+    assert {k: view["defaults"][k] for k in ("recurring_cause_complaints_month", "recurring_cause_complaints_quarter",
+                                             "recurring_cause_complaints_year")} == {
+        "recurring_cause_complaints_month": 3, "recurring_cause_complaints_quarter": 3,
+        "recurring_cause_complaints_year": 3}
+    desk.update_settings({"estate_id": ESTATE, "data": {"recurring_cause_complaints": 2}})  # as set before: all kinds
+    assert [threshold(p) for p in ("2026-11", "2026-Q4", "2026")] == [2, 2, 2]
+    assert recurring("2026-11") == ["contractor"]
+    view = desk.get_settings({"estate_id": ESTATE})
+    assert view["values"]["recurring_cause_complaints_year"] == 2  # what applies, as the report reads it
+    desk.update_settings({"estate_id": ESTATE, "data": {"recurring_cause_complaints": 2,
+                                                         "recurring_cause_complaints_year": 12}})
+    assert [threshold(p) for p in ("2026-11", "2026-Q4", "2026")] == [2, 2, 12]
+    assert recurring("2026") == [] and recurring("2026-Q4") == ["contractor"]
+    desk.update_settings({"estate_id": ESTATE, "data": {"recurring_cause_complaints_month": 1}})
+    assert [threshold(p) for p in ("2026-11", "2026-Q4", "2026")] == [1, 3, 3]
+    with pytest.raises(InvalidInput):
+        desk.update_settings({"estate_id": ESTATE, "data": {"recurring_cause_complaints_quarter": 0}})
