@@ -2869,7 +2869,7 @@ _MESSAGES = {
     "menu.gate_totals": ("道闸月度汇总", "The gate's month"),
     # the complaints about security the desk closed, the supervisor's (h5 of session 55)
     "menu.security_complaints": ("本部门投诉", "Complaints about security"),
-    "security_complaints.help": ("前台已结案、未升级的投诉中，核实为秩序维护部责任的（按结案时间）；业主电话等号码按您的权限遮盖。",
+    "security_complaints.help": ("前台已结案、未升级的投诉中，核实为秩序维护部责任的（按结案时间）；业主电话等号码按你的权限遮盖。",
                                  "The complaints the desk closed without escalating them that were found to be "
                                  "about security (by closing time); phone numbers masked as your role reads them."),
     "gate_totals.help": ("该月出场车辆的停车费合计：道闸现收（按放行的值班人员，即财务日记账中的收款人）与记入所访住户账单的部分；在场车辆出场后计入出场月份。",
@@ -3068,6 +3068,11 @@ _MESSAGES = {
     "reg.certificate_valid_until": ("有效期至", "Valid until"),
     "reg.certificate_inspected_by": ("检验机构", "Inspected by"),
     "reg.certificate_unknown": ("未知", "Not known"),
+    # a lift with no certificate registered: on the due list until its certificate is recorded (h5 of session 55)
+    "reg.certificate_unregistered": ("未登记合格证", "No certificate registered"),
+    "reg.certificate_unregistered_hint": ("电梯须有年检合格证：请按纸质合格证登记编号、有效期和检验机构",
+                                          "A lift runs on its inspection certificate: record its number, "
+                                          "valid-until day and inspector from the paper"),
     "reg.every_days": ("周期（天）", "Every (days)"),
     "reg.next_due_on": ("下次到期", "Next due"),
     "reg.active": ("启用", "Active"),

@@ -1743,6 +1743,10 @@ ZH = {
         '合格证有效期早于任何小区的历史',
     'a certificate is valid at most {0} days ahead':
         '合格证有效期最多为今后 {0} 天内',
+    "a renewed certificate is valid until the current one's day or later":  # h5 of session 55
+        '换发的合格证有效期不得早于现有合格证的有效期',
+    "is before the current certificate's valid_until ({0}): correct that certificate by its own number":
+        '早于现有合格证的有效期（{0}）：如需更正现有合格证，请使用其原编号',
     'a plan is first due within {0} days':
         '计划的首次到期日须在 {0} 天内',
     'a notice is shown until today or a day to come':

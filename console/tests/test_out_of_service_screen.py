@@ -127,6 +127,10 @@ def test_the_equipment_page_says_its_inspection_certificate_or_that_none_is_know
     assert "年检合格证" in lift and "TSX-2026-0815" in lift and "有效期至 2026-12-10" in lift and "市特检院" in lift
     pump = client.get("/engineering/equipment/eq_pump").get_data(as_text=True)
     assert "data-certificate>未知" in pump
+    # a lift with none registered (its expiry was a custom date before certificates: h5 of session 55)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment/eq_lift", {**LIFT, "certificate": None})
+    lift = client.get("/engineering/equipment/eq_lift").get_data(as_text=True)
+    assert "data-certificate-unregistered>未登记合格证" in lift
 
 
 def test_a_contractors_job_names_the_contractor_and_who_signed_on_the_order_and_the_ledger(client, fake,

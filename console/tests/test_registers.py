@@ -1258,6 +1258,24 @@ def test_the_ledger_shows_a_lifts_certificate_lists_those_due_and_records_this_y
     _only_documented(fake, documented_routes)
 
 
+def test_a_lift_with_no_certificate_registered_says_so_on_the_ledger(client, fake):
+    """未登记合格证 (h5 of session 55): a lift with no certificate registered (one of the ledger before
+    certificates, its expiry a custom date) is on the due list, and its row says none is registered,
+    where other equipment without one reads 未知 (none asked of it)."""
+    sign_in(client, fake, roles=("technician",))
+    old_lift = {"id": "eq_3", "code": "LIFT-3", "name": "3号楼客梯", "system": "elevator", "location": "3号楼",
+                "installed_on": None, "record_count": 0, "certificate": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment", {"items": [old_lift, {**PUMP, "certificate": None}],
+                                                            "next_cursor": None})
+    page = client.get("/engineering/equipment?certificate_due=true", headers={"Accept-Language": "zh"}).get_data(
+        as_text=True)
+    rows = {row.split("</td>")[0]: row for row in page.split("<tr")[1:]}
+    [lift_row] = [row for row in rows.values() if "LIFT-3" in row]
+    [pump_row] = [row for row in rows.values() if "PUMP-1" in row]
+    assert 'class="badge badge-late" data-certificate-unregistered' in lift_row and "未登记合格证" in lift_row
+    assert "未知" in pump_row and "未登记合格证" not in pump_row
+
+
 def test_a_guard_names_an_entrapments_lift_from_the_estates_lifts(client, fake, documented_routes):
     """The incident form offers the estate's lifts by code and location (GET …/lifts: a guard reads no
     ledger), and the one picked is sent as equipment_id: the guard had no way to name it (found by h5)."""

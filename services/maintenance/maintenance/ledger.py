@@ -29,6 +29,10 @@ PLAN_START_WITHIN_DAYS = 366
 # ahead at most (a piece another inspection regime checks less often), as a plan's first due date is
 # bounded (estate_common.plausible)
 CERTIFICATE_VALID_WITHIN_DAYS = 3 * 366
+# the systems whose pieces run on a certificate (特种设备: a lift may not run without one): one with none
+# registered (a lift of the ledger before certificates, its expiry a custom date of the estate's own) is on
+# the due list as 未登记合格证 (h5 of session 55), to have its certificate recorded from the paper
+CERTIFIED_SYSTEMS = ("elevator",)
 
 
 def equipment_code_key(code):
@@ -98,12 +102,28 @@ def set_certificate(equipment, certificate, now, tz):
     when it comes due in its turn (its ``CERTIFICATE_DUE_ANNOUNCED`` stamp taken off); one corrected
     with the same day (a number mistyped) is not announced twice."""
     kept = checked_certificate(certificate, now, tz)
-    if equipment.get("certificate") == kept:
+    current = equipment.get("certificate")
+    if current == kept:
         return None
+    refuse_going_back(current, kept)
     changes = {"certificate": kept, "updated_at": clock.to_iso(now)}
     if (equipment.get("certificate") or {}).get("valid_until") != (kept or {}).get("valid_until"):
         changes[CERTIFICATE_DUE_ANNOUNCED] = None
     return Change(changes)
+
+
+def refuse_going_back(current, kept):
+    """A renewal (a certificate of another number) valid until a day before the current certificate's
+    is refused (422 naming ``data.valid_until``): a year's inspection does not end an earlier one's
+    validity, and the typing slip read the lift as expired or due, which the sweep told (h5 of session
+    55). The current certificate's own number names a correction of it (its day mistyped), which may
+    be earlier; one corrected with the same day (its number mistyped) is not earlier; a piece with none
+    takes any."""
+    if not current or kept["valid_until"] >= current["valid_until"] or kept["number"] == current["number"]:
+        return
+    raise BusinessRuleViolation("a renewed certificate is valid until the current one's day or later", [field_error(
+        "data.valid_until", f"is before the current certificate's valid_until ({current['valid_until']}): "
+                            "correct that certificate by its own number")])
 
 
 # The stamp the certificate sweep writes once a piece's certificate coming due is announced

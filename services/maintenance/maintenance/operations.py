@@ -750,12 +750,14 @@ def _shown(db, outbox, equipment):
 def list_equipment(db, estate_id, filters, limit, cursor):
     """``certificate_due=true``: the due list, the certificates expiring before the estate's today and
     its ``certificate_warn_days`` (``ledger.certificate_due_before``), with a ``certificate_expires_before``
-    the earlier of the two."""
-    filters = dict(filters)
+    the earlier of the two; and the lifts with none registered (未登记合格证, ``ledger.CERTIFIED_SYSTEMS``:
+    one registered before certificates existed kept its expiry as a custom date: h5 of session 55)."""
+    filters, unregistered = dict(filters), None
     if filters.pop("certificate_due", None) == "true":
         due = ledger.certificate_due_before(clock.now(), store.rules_for(db, estate_id))
         filters["certificate_expires_before"] = min(due, filters.get("certificate_expires_before", due))
-    page = store.list_equipment(db, estate_id, filters, limit, cursor)
+        unregistered = ledger.CERTIFIED_SYSTEMS
+    page = store.list_equipment(db, estate_id, filters, limit, cursor, unregistered)
     return {**page, "items": [ledger.in_list(item) for item in page["items"]]}
 
 

@@ -554,17 +554,21 @@ def certificates_coming_due(db, estate_id, before):
                                      "_certificate_due_at": None}, ())
 
 
-def list_equipment(db, estate_id, filters, limit, cursor):
+def list_equipment(db, estate_id, filters, limit, cursor, unregistered=None):
     """``out_of_service=true``: the pieces out of service now (停运), ``false`` those in service;
     ``certificate_expires_before``: those whose certificate is valid until a day before it (a piece with
-    none known is left out: not expired)."""
+    none known is left out: not expired), and with ``unregistered`` (systems) the pieces of those
+    systems with no certificate as well (the due list's 未登记合格证)."""
     filters = dict(filters)
     down = filters.pop("out_of_service", None)
     expiring = filters.pop("certificate_expires_before", None)
     query = {**custom_fields.plain_filters(filters), **_custom_query(db, estate_id, "equipment", filters)}
     if down is not None:
         query["out_of_service.since"] = {"$exists": down == "true"}
-    if expiring is not None:
+    if expiring is not None and unregistered:
+        query["$or"] = [{"certificate.valid_until": {"$lt": expiring}},
+                        {"system": {"$in": list(unregistered)}, "certificate": None}]
+    elif expiring is not None:
         query["certificate.valid_until"] = {"$lt": expiring}
     return store.page(db.equipment, {"estate_id": estate_id, **query}, limit, cursor)
 

@@ -49,12 +49,55 @@ def test_the_pieces_whose_certificate_expires_before_a_day_leave_out_those_not_k
 
 
 def test_the_due_list_is_of_the_estates_warning_days(ledger):
-    assert codes(ledger, certificate_due="true") == ["LIFT-1"]  # 17 days left, warned 30 ahead
+    # 17 days left, warned 30 ahead; LIFT-3, a lift with none registered, is on it too (未登记合格证, below)
+    assert sorted(codes(ledger, certificate_due="true")) == ["LIFT-1", "LIFT-3"]
     as_caller(ledger, MANAGER)
     ledger.update_settings({"estate_id": ESTATE, "data": {"certificate_warn_days": 10}})
-    assert codes(ledger, certificate_due="true") == []
+    assert codes(ledger, certificate_due="true") == ["LIFT-3"]
     ledger.update_settings({"estate_id": ESTATE, "data": {"certificate_warn_days": 120}})
-    assert sorted(codes(ledger, certificate_due="true")) == ["LIFT-1", "LIFT-2"]
+    assert sorted(codes(ledger, certificate_due="true")) == ["LIFT-1", "LIFT-2", "LIFT-3"]
+
+
+def test_a_lift_with_no_certificate_registered_is_on_the_due_list(ledger):
+    """未登记合格证 (h5 of session 55): a lift registered before certificates existed kept its expiry as a
+    custom date, which no one can read as a certificate (no number, no inspector, an estate's own
+    field); it showed ``certificate: null``, on no list, and a lift may not run without one. The due
+    list (``certificate_due=true``) names the lifts (system ``elevator``) with none registered, to
+    record theirs from the paper; other equipment without one is not asked for it, and the list of
+    certificates expiring before a day still leaves them out (nothing known expires)."""
+    ledger.create_equipment({"estate_id": ESTATE, "data": {"code": "PUMP-1", "name": "生活水泵", "system": "water",
+                                                           "location": "B1"}})
+    as_caller(ledger, MANAGER)
+    ledger.update_settings({"estate_id": ESTATE, "data": {"certificate_warn_days": 10}})
+    assert codes(ledger, certificate_due="true") == ["LIFT-3"]
+    assert codes(ledger, certificate_due="true", certificate_expires_before="2027-06-01") == ["LIFT-3"]  # the earlier day
+    assert "LIFT-3" not in codes(ledger, certificate_expires_before="2099-01-01")
+    as_caller(ledger, TECHNICIAN)
+    ledger.set_equipment_certificate({"estate_id": ESTATE, "id": ledger.lifts[2]["id"], "data": {
+        "number": "TSX-2026-1120", "valid_until": "2027-11-19", "inspected_by": "市特检院"}})
+    assert codes(ledger, certificate_due="true") == []  # registered: off the list until it comes due
+
+
+def test_a_renewal_valid_until_before_the_current_certificate_is_refused_but_its_own_correction(ledger):
+    """A certificate renewed with a ``valid_until`` before the current one's went back in time: the
+    lift read as expired (or due) on a typing slip, and the sweep told it (h5 of session 55). A renewal
+    (another number) may not end before the certificate it replaces (422 naming ``data.valid_until``);
+    the same certificate (its number) corrected is a correction of its day, which may be earlier;
+    a piece with none takes any."""
+    first = ledger.lifts[0]  # TSX-2026-0815, valid until 2026-12-10
+    with pytest.raises(BusinessRuleViolation) as refused:
+        ledger.set_equipment_certificate({"estate_id": ESTATE, "id": first["id"], "data": {
+            "number": "TSX-2026-1120", "valid_until": "2026-12-01", "inspected_by": "市特检院"}})
+    assert refused.value.errors[0]["field"] == "data.valid_until"
+    assert "2026-12-10" in refused.value.errors[0]["message"]
+    shown = ledger.get_equipment({"estate_id": ESTATE, "id": first["id"], "filters": {"records": "none"}})
+    assert shown["certificate"] == LIFT["certificate"]
+    corrected = ledger.set_equipment_certificate({"estate_id": ESTATE, "id": first["id"], "data": {
+        "number": " TSX-2026-0815 ", "valid_until": "2026-12-08", "inspected_by": "市特检院"}})
+    assert corrected["certificate"]["valid_until"] == "2026-12-08"  # its own day corrected
+    same_day = ledger.set_equipment_certificate({"estate_id": ESTATE, "id": first["id"], "data": {
+        "number": "TSX-2026-1120", "valid_until": "2026-12-08", "inspected_by": "市特检院"}})
+    assert same_day["certificate"]["number"] == "TSX-2026-1120"  # the number corrected, the same day
 
 
 def test_a_certificate_is_renewed_after_the_yearly_inspection(ledger):
