@@ -421,6 +421,9 @@ _HISTORY_NOTES = tuple((frozenset(entry[0].split()), re.compile(entry[1], re.DOT
     ("reclassified", r"from (?P<before>[a-z]+) to (?P<after>[a-z]+): (?P<reason>.*)", "note.reclassified",
      {"before": "kind", "after": "kind"}),
     ("urgency_declined", r"not a repair", "note.not_a_repair"),
+    # a repair of no category classified by the equipment its order was done on (h5 of session 55)
+    ("categorised", r"(?P<category>[a-z_]+): the equipment of work order (?P<number>\S+)", "note.categorised",
+     {"category": "category"}),
     ("household_correction_not_applied", r"(?P<after>.+): the work had started at (?P<before>.+)",
      "note.correction_not_applied"),
     # a household corrected, by the desk (with its reason) or on a work order: the flats as the

@@ -2340,6 +2340,8 @@ _MESSAGES = {
     "action.overdue": ("已超时", "Overdue"),
     "action.emergency_confirmed": ("已确认为紧急维修", "Confirmed an emergency"),
     "action.reclassified": ("更改类型", "Reclassified"),
+    "action.categorised": ("按设备归类", "Categorised by its equipment"),
+    "note.categorised": ("{category}：工单 {number} 维修的设备", "{category}: the equipment of work order {number}"),
     "note.reclassified": ("由{before}改为{after}：{reason}", "From {before} to {after}: {reason}"),
     "note.not_a_repair": ("并非报修", "Not a repair"),
     "action.urgency_declined": ("未确认为紧急维修", "Not an emergency"),

@@ -21,6 +21,9 @@ from estate_common.wording import counted
 from .domain import Change, allows, called_back, closed_event_data, due_at, history_entry, next_status
 
 DEFAULT_CATEGORY = "other"
+# the repair category (RepairCategory) of a ledger piece's system (EquipmentSystem): a repair of no
+# category takes its order's equipment's (h5 of session 55); the systems named alike are themselves
+CATEGORY_OF_SYSTEM = {"smart": "smart_systems"}
 
 
 def category_of(data):
@@ -393,8 +396,25 @@ def completion_update(request, completed_event, rules):
     elif not request.get("work_order_id"):
         changes["work_order_id"] = order["id"]
     note = f"work order {order['number']} signed off" + (" (emergency)" if order["priority"] == "emergency" else "")
-    return Change(changes, [history_entry(changes["completed_at"], completed_event.get("actor"), "completed", note,
-                                          completed_event["event_id"])])
+    entries = [history_entry(changes["completed_at"], completed_event.get("actor"), "completed", note,
+                             completed_event["event_id"])]
+    category = category_of_equipment(request, order)
+    if category:
+        changes["category"] = category
+        entries.append(history_entry(changes["completed_at"], completed_event.get("actor"), "categorised",
+                                     f"{category}: the equipment of work order {order['number']}"))
+    return Change(changes, entries)
+
+
+def category_of_equipment(request, order):
+    """The category a repair registered with none (``other``) takes from the equipment its order was
+    done on (the completion's ``equipment_system``: a lift's repair is ``elevator``), or None: the
+    desk's own category stays, and an order of no equipment (or an event of before) says none. A lift
+    repair stayed ``other`` though its order named the lift (h5 of session 55)."""
+    system = order.get("equipment_system")
+    if not system or request.get("category") != DEFAULT_CATEGORY:
+        return None
+    return CATEGORY_OF_SYSTEM.get(system, system)
 
 
 def joined_fault(request, order):

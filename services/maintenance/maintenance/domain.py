@@ -1052,8 +1052,11 @@ def complete(order, data, now, rules, actor):
     return changes, entry
 
 
-def completed_event_data(order):
+def completed_event_data(order, equipment=None):
+    """``equipment``: the ledger's piece the order was done on, whose system the event says
+    (``equipment_system``: customer service classifies a repair of no category by it, h5 of session 55)."""
     return {
+        "equipment_system": (equipment or {}).get("system"),
         "id": order["_id"], "number": order["number"], "source": order["source"],
         "request_id": order["request_id"], "household_id": order["household_id"],
         "priority": order["priority"], "reported_at": order["reported_at"], "started_at": order["started_at"],

@@ -143,10 +143,10 @@ def complete_work_order(db, outbox, caller, estate_id, order_id, data):
     def decide(order):
         changes, entry = domain.complete(order, data, clock.now(), rules, caller.user)
         domain.check_hands(order, "complete", caller.roles, caller.user)
-        if changes["equipment_id"]:
-            store.referenced(db, "equipment", estate_id, changes["equipment_id"], "data.equipment_id")
+        equipment = store.referenced(db, "equipment", estate_id, changes["equipment_id"], "data.equipment_id") \
+            if changes["equipment_id"] else None
         done = {**order, **changes}
-        announced = [("work_order_completed", domain.completed_event_data(done))]
+        announced = [("work_order_completed", domain.completed_event_data(done, equipment))]
         if domain.raises_charge(done):
             charge = domain.charge_event_data(done)
             # taken at the door, the cash is the technician's, booked by finance in the journal of

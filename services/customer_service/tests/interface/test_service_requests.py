@@ -1404,3 +1404,36 @@ def test_the_desk_s_week_counts_a_repair_closed_without_its_visit_from_the_field
     week = desk.desk_week_report({"estate_id": ESTATE, "filters": {"week": "2026-W48"}})
     assert week["repairs_completed"] == {"completed": 1, "visited_on_time": 0, "visited_late": 0, "visit_owed": 0,
                                          "closed_without_visit": 1}
+
+
+def test_a_repair_of_no_category_takes_the_kind_of_the_equipment_its_order_was_done_on(desk):
+    """A lift repair registered without a category (the portal asks none, a busy desk gives none) stayed
+    ``other`` though its work order named the lift (``POST …/work-orders/{id}/equipment``, or the
+    completion's ``equipment_id``): the month's repairs by category, the repeats and the exports read it
+    unclassified (h5 of session 55). The completion tells the system of the order's equipment
+    (``equipment_system``); a repair of ``other`` takes its category (elevator; smart is smart_systems),
+    said in its history; one the desk classified keeps its own; an event of before says none."""
+    lift_repair = desk.create_request(new("repair", description="电梯异响"))
+    assert lift_repair["category"] == "other"
+    done = completed(lift_repair)
+    done["data"]["equipment_system"] = "elevator"
+    desk.on_work_order_completed(done)
+    shown_now = shown(desk, lift_repair)
+    assert shown_now["category"] == "elevator"
+    assert [(h["action"], h["note"]) for h in shown_now["history"] if h["action"] == "categorised"] == [
+        ("categorised", "elevator: the equipment of work order WO-2026-000001")]
+    desk.on_work_order_completed(done)  # redelivered: once
+    assert [h["action"] for h in shown(desk, lift_repair)["history"]].count("categorised") == 1
+    classified = desk.create_request(new("repair", household="hh_2", category="power", description="跳闸"))
+    done = completed(classified, order_id="wo_2")
+    done["data"]["equipment_system"] = "elevator"
+    desk.on_work_order_completed(done)
+    assert shown(desk, classified)["category"] == "power"  # the desk's own stays
+    smart = desk.create_request(new("repair", household="hh_2", description="门禁坏了"))
+    done = completed(smart, order_id="wo_3")
+    done["data"]["equipment_system"] = "smart"
+    desk.on_work_order_completed(done)
+    assert shown(desk, smart)["category"] == "smart_systems"
+    before = desk.create_request(new("repair", household="hh_2", description="异响"))
+    desk.on_work_order_completed(completed(before, order_id="wo_4"))  # no equipment said: stays
+    assert shown(desk, before)["category"] == "other"

@@ -2697,3 +2697,20 @@ def test_an_equipment_records_export_names_the_parts_each_repair_used(engineerin
     lines = [line.split(",") for line in base64.b64decode(part["data_base64"]).decode("utf-8-sig").splitlines()]
     column = lines[0].index("materials_used")
     assert [row[column] for row in lines[1:]] == ["门机板 ×1; 外呼按钮 ×2", ""]
+
+
+def test_a_completion_says_the_system_of_the_equipment_the_order_was_done_on(engineering):
+    """A lift repair registered without a category stayed ``other`` though its order named the lift (h5
+    of session 55): the completion says the system of the piece it was done on (``equipment_system``,
+    named on the order before or at the completion; null for none), by which customer service classifies
+    a repair of no category."""
+    as_caller(engineering, MANAGER)
+    lift = new_equipment(engineering, code="LIFT-1", name="Lift 1", system="elevator", location="Block 1")
+    named_before = open_repair(engineering, "sr_1")
+    act(engineering, "set_work_order_equipment", named_before, equipment_id=lift["id"])
+    finish(engineering, named_before)
+    finish(engineering, open_repair(engineering, "sr_2"), equipment_id=lift["id"])
+    finish(engineering, open_repair(engineering, "sr_3"))
+    said = {e["data"]["request_id"]: e["data"]["equipment_system"]
+            for e in engineering.outbox.of_type("work_order_completed")}
+    assert said == {"sr_1": "elevator", "sr_2": "elevator", "sr_3": None}
