@@ -737,9 +737,11 @@ class HouseholdLabels(dict):
         return dict.get(self, household_id) or default
 
 
-def household_labels():
+def household_labels(**asked):
+    """id -> flat of the estate's first page of households (``asked``: the list's own parameters, a
+    picker's ``sort="address"``), ``complete`` when it is every one; empty where they cannot be read."""
     try:
-        page = g.api.get(g.api.estate(g.user.estate_id, "households"), limit=LARGEST_PAGE)
+        page = g.api.get(g.api.estate(g.user.estate_id, "households"), limit=LARGEST_PAGE, **asked)
     except ApiProblem:
         return {}
     return HouseholdLabels({h["id"]: household_label(h) for h in page.get("items", [])},

@@ -80,7 +80,7 @@ def _neighbours(households, form):
     address typed where the estate has more households than one list holds): the estate's households
     but the complainant's own (the one the search found, or the form names), which the API refuses.
     The API took it and the console could not name it (h5 of session 55)."""
-    labels = common.household_labels()
+    labels = common.household_labels(sort="address")  # 3-1-201 before 3-1-1001, as the search's
     own = {form.get("household_id")} | ({households[0]["id"]} if len(households) == 1 else set())
     return common.HouseholdLabels({key: name for key, name in labels.items() if key not in own},
                                   complete=getattr(labels, "complete", True))
