@@ -44,9 +44,18 @@ def post_fork(server, worker):
 
 def post_worker_init(worker):
     """The app is loaded: what the worker holds leaves the cyclic collector's full collections
-    (estate_common.collector: why)."""
+    (estate_common.collector: why); its request log lines and metrics are written after each
+    answer (gateway.after_answer, run by ``post_request``)."""
     from estate_common import collector
+    from gateway import after_answer
+    after_answer.enable(worker.wsgi)
     collector.freeze_start_up()
+
+
+def post_request(worker, req, environ, resp):
+    """The answer has been written (or its write failed): the request's log line and metrics."""
+    from gateway import after_answer
+    after_answer.run(environ)
 
 
 def child_exit(server, worker):

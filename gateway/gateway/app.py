@@ -8,7 +8,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from flask import Flask, current_app, g, jsonify, request
+from flask import Flask, current_app, g, request
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -16,7 +16,7 @@ from estate_common import config, logs, secrets_policy, topology
 from estate_common.errors import DomainError
 from estate_common.rpc_client import RpcClient
 
-from . import (api_keys, arrears_across, assignees, checklists_across, completeness, complaints_across, custom_fields, docs, etags, exports, exposition, fanout, idempotency, limits, locations,
+from . import (after_answer, api_keys, arrears_across, assignees, checklists_across, completeness, complaints_across, custom_fields, docs, etags, exports, exposition, fanout, idempotency, limits, locations,
                incident_overview, incidents_across, masking, notices_across, own_routes, portal_qr, subject_access,
                problems, public, requests_in, retirements, store, technician_notices, traces, uploads, users)
 from .access import authorize
@@ -152,9 +152,16 @@ def _finish(response):
     limits.advertised(response)
     response = etags.tagged(response)
     duration = round((time.monotonic() - g.get("started", time.monotonic())) * 1000, 1)
-    log.info("request", extra={"method": request.method, "path": public.logged_path(),
-                               "status": response.status_code, "duration_ms": duration})
-    exposition.count(response, duration / 1000)
+    # the line's fields and the metrics' labels are the request's, read now; they are written once
+    # the answer has been sent (after_answer: under gunicorn; at once elsewhere)
+    line = {"method": request.method, "path": public.logged_path(), "status": response.status_code,
+            "duration_ms": duration, "request_id": g.get("request_id")}
+    counted = exposition.counting(response, duration / 1000)
+
+    def written():
+        log.info("request", extra=line)
+        counted()
+    after_answer.later(written)
     return response
 
 
@@ -198,7 +205,7 @@ def _forwarding_view(route):
 
         if route.idempotent:
             return idempotency.once(state().db, caller, payload, route.status, call, shown, route.shown_once)
-        return jsonify(call()), route.status
+        return locations.answer(call()), route.status
 
     view.__name__ = f"{route.service}__{route.rpc}"
     return view

@@ -45,17 +45,32 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 def count(response, seconds):
     """Count one answered request (the app's after-request hook)."""
+    counting(response, seconds)()
+
+
+def counting(response, seconds):
+    """What ``count`` adds for ``response``, its labels read now (the request's), to be added when
+    called: the app's after-request hook adds them once the answer has been sent
+    (``after_answer``), when the request is gone."""
     rule = request.url_rule
     route = rule.rule if rule is not None else "unmatched"
     if route == "/metrics":
-        return  # the scraper's own calls would only add noise
+        return _nothing  # the scraper's own calls would only add noise
     status = response.status_code
     method = request.method if request.method in METHODS else "other"
-    metrics.HTTP_REQUESTS.labels(route, method, str(status)).inc()
-    metrics.HTTP_DURATION.labels(route, method).observe(seconds)
-    if response.headers.get("Idempotent-Replayed") == "true":
-        metrics.IDEMPOTENCY_REPLAYS.labels(route).inc()
-    if status == 429:
-        metrics.RATE_LIMITED.labels(route).inc()
-    if route == TOKEN_ROUTE and status == 401:
-        metrics.LOGIN_FAILURES.inc()
+    replayed = response.headers.get("Idempotent-Replayed") == "true"
+
+    def add():
+        metrics.HTTP_REQUESTS.labels(route, method, str(status)).inc()
+        metrics.HTTP_DURATION.labels(route, method).observe(seconds)
+        if replayed:
+            metrics.IDEMPOTENCY_REPLAYS.labels(route).inc()
+        if status == 429:
+            metrics.RATE_LIMITED.labels(route).inc()
+        if route == TOKEN_ROUTE and status == 401:
+            metrics.LOGIN_FAILURES.inc()
+    return add
+
+
+def _nothing():
+    pass

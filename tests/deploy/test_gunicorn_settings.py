@@ -3,8 +3,10 @@ does not know, so a misspelt setting would pass unseen) and open no control sock
 opens one for ``gunicornc`` under $HOME/.gunicorn, shared by every gunicorn of a user on a machine,
 and logged an ERROR at each start in the image (HOME=/nonexistent on a read-only root)."""
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from flask import Flask, request
 from gunicorn.config import Config
 
 from estate_common.testing import load_file
@@ -60,5 +62,22 @@ def test_a_worker_freezes_its_start_up_heap_once_its_app_is_loaded(component, mo
 
     frozen = []
     monkeypatch.setattr(collector, "freeze_start_up", lambda: frozen.append(True))
-    applied(component).post_worker_init(object())
+    applied(component).post_worker_init(SimpleNamespace(wsgi=Flask("loaded")))
     assert frozen == [True]
+
+
+def test_the_gateway_writes_a_requests_log_line_and_metrics_after_its_answer_under_gunicorn(monkeypatch):
+    """gateway.after_answer: turned on once the app is loaded, run by post_request (gunicorn calls
+    it once the answer is written) with the request's environ."""
+    from gateway import after_answer
+
+    config, app, ran = applied("gateway"), Flask("loaded"), []
+    monkeypatch.setattr("estate_common.collector.freeze_start_up", lambda: None)
+    config.post_worker_init(SimpleNamespace(wsgi=app))
+    assert app.config[after_answer.ENABLED] is True
+    with app.test_request_context("/"):
+        after_answer.later(lambda: ran.append(True))
+        environ = request.environ
+    assert ran == []
+    config.post_request(SimpleNamespace(), None, environ, None)
+    assert ran == [True]
