@@ -14,12 +14,12 @@ import hashlib
 import hmac
 import re
 
-from flask import g, jsonify, request
+from flask import g, request
 
 from estate_common import clock, ids, retention
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 
-from . import store
+from . import locations, store
 
 MAX_KEY_LENGTH = 128
 # printable ASCII, no space at either end: the contract's IdempotencyKey pattern (a Latin-1 'é'
@@ -96,7 +96,7 @@ def done_before(db, user, route, key, digest):
 def replayed(replay, shown=lambda body: body):
     """The answer of a replay ``claim`` found, ``(status, body)``: its first answer (``shown`` for the
     caller of now), said to be one (``Idempotent-Replayed``)."""
-    response = jsonify(shown(replay[1]))
+    response = locations.answer(shown(replay[1]))
     response.status_code = replay[0]
     response.headers["Idempotent-Replayed"] = "true"
     return response
@@ -118,7 +118,7 @@ def once(db, caller, payload, status, call, shown=lambda body: body, shown_once=
     # create's record by its id, a step's mark in its document (estate_common.writes.keyed_call)
     g.keyed = bool(key)
     if key is None:
-        return jsonify(call(None)), status
+        return locations.answer(call(None)), status
     check_key(key)
     record_id, replay = claim(db, caller["user"], f"{request.method} {request.path}", key, ids.content_digest(payload))
     if replay:
@@ -130,4 +130,4 @@ def once(db, caller, payload, status, call, shown=lambda body: body, shown_once=
         raise
     complete(db, record_id, status,
              {name: value for name, value in result.items() if name not in shown_once} if shown_once else result)
-    return jsonify(result), status
+    return locations.answer(result), status

@@ -15,7 +15,7 @@ import functools
 import re
 from urllib.parse import quote
 
-from flask import request
+from flask import jsonify, request
 
 from estate_common import contracts
 
@@ -70,13 +70,25 @@ def _table():
     return table(contracts.load().openapi["paths"])
 
 
+def answer(body):
+    """``jsonify(body)``, remembering ``body``: ``located`` reads its id from it instead of decoding
+    the JSON just encoded (a create's answer, about 1 kB, was decoded again for it)."""
+    response = jsonify(body)
+    response.answered = body
+    return response
+
+
 def located(response):
     """``response`` with its ``Location`` when it is a 201 of a create whose resource has a URL."""
     if response.status_code != 201 or request.url_rule is None or not response.is_json:
         return response
     item = _table().get(openapi_path(request.url_rule.rule))
-    body = response.get_json(silent=True)
-    if item is None or not isinstance(body, dict) or not isinstance(body.get(item[1]), str):
+    if item is None:
+        return response
+    body = getattr(response, "answered", None)
+    if body is None:  # an answer made elsewhere (jsonify, a view's own)
+        body = response.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get(item[1]), str):
         return response
     template, field = item
     values = {**(request.view_args or {}), PARAMETER.findall(template)[-1]: body[field]}

@@ -408,3 +408,19 @@ def test_a_new_resource_s_location_escapes_its_id(app, client, rpc, admin_token,
     rpc.answer("customer_service", "create_request", {"id": "sr a/b?c", "number": "A-1"})
     answer = client.post(REQUESTS, json=SR_BODY, headers={"Authorization": f"Bearer {admin_token}"})
     assert answer.status_code == 201 and answer.headers["Location"] == f"{REQUESTS}/sr%20a%2Fb%3Fc"
+
+
+def test_a_creates_location_is_read_from_its_answer_without_decoding_it_again(client, rpc, admin_token, monkeypatch):
+    """``locations.located`` took the new resource's id by decoding the JSON the view had just
+    encoded (a create's 1 kB answer, every create): it reads the answer the view gave, keyed or not,
+    first answer or replay."""
+    from flask import Response
+
+    def decoded(*args, **kwargs):
+        raise AssertionError("the answer was decoded again")
+    monkeypatch.setattr(Response, "get_json", decoded)
+    rpc.answer("customer_service", "create_request", {"id": "sr_9", "number": "A-9"})
+    for headers in ({}, {"Idempotency-Key": "located-once-1"}, {"Idempotency-Key": "located-once-1"}):
+        answer = client.post(REQUESTS, json=SR_BODY, headers={"Authorization": f"Bearer {admin_token}", **headers})
+        assert answer.status_code == 201 and answer.headers["Location"] == f"{REQUESTS}/sr_9"
+    assert answer.headers["Idempotent-Replayed"] == "true"
