@@ -24,14 +24,37 @@ def for_caller(method, rule, status, body, roles, user=None):
     """``body`` (an answer of ``method rule`` with ``status``) with the personal data that
     ``user`` with ``roles`` may not see masked; changed in place and returned. The names a record
     holds are masked in its free text first (``_names_in_texts``), while they are still whole."""
-    _names_in_texts(body, names_in_texts(method, rule, status), roles, user)
-    for path, kind in plan(method, rule, status):
-        if not personal_data.sees_in_full(kind, roles):
-            # the table said no already: what is left is the record naming the caller as its own
-            _change(body, path, lambda item, record, kind=kind: (
-                item if personal_data.owns(kind, roles, user, record) else personal_data.masked(kind, item)),
-                personal_data.owner_fields(kind))
+    texts, hidden = for_roles(method, rule, status, tuple(roles or ()))
+    _names_in_texts(body, texts, roles, user)
+    for path, kind in hidden:
+        # the table said no already: what is left is the record naming the caller as its own
+        _change(body, path, lambda item, record, kind=kind: (
+            item if personal_data.owns(kind, roles, user, record) else personal_data.masked(kind, item)),
+            personal_data.owner_fields(kind))
     return body
+
+
+@functools.lru_cache(maxsize=4096)
+def for_roles(method, rule, status, roles):
+    """What the table (``personal_data``) decides for a route's answer and a caller's ``roles`` (a
+    tuple), whatever the answer holds: ``(texts, hidden)``. ``texts``: ``((record, applying, owners),
+    ...)``, each record's pairs of a free text and a name whose name is masked in the text
+    (``personal_data.name_masked_in_text``) and the fields that may name the record's owner;
+    ``hidden``: ``((path, kind), ...)``, the plan's fields the roles do not see in full. Decided once
+    per route and roles: every answer asked the table again for each pair of a text and a name and
+    each field (some 110 questions a create's answer)."""
+    def sees(kind):
+        return personal_data.sees_in_full(kind, roles)
+
+    texts = []
+    for record_path, pairs in _by_record(names_in_texts(method, rule, status)):
+        applying = tuple((text_rest, name_rest, name_kind) for text_rest, name_rest, text_kind, name_kind in pairs
+                         if personal_data.name_masked_in_text(text_kind, name_kind, sees))
+        if applying:
+            owners = frozenset().union(*(personal_data.owner_fields(kind) for _, _, kind in applying))
+            texts.append((record_path, applying, owners))
+    hidden = tuple((path, kind) for path, kind in plan(method, rule, status) if not sees(kind))
+    return tuple(texts), hidden
 
 
 @functools.lru_cache(maxsize=None)
@@ -66,26 +89,19 @@ def names_in_texts(method, rule, status):
     return tuple(pairs)
 
 
-def _names_in_texts(body, pairs, roles, user):
+def _names_in_texts(body, texts, roles, user):
     """A name a record holds, typed again into its free text ("王建国说厨房漏水" beside who called,
     王建国), masked there as the name is masked, for whoever reads both the text's numbers and the
     name masked (``personal_data.mask_names_in``). The numbers in free text were masked and the names
     never were (h8). Only the record's own names, exact: a name nothing on the record holds (a
-    neighbour's, an occupant's of archive's) is not known here and stays as typed.
+    neighbour's, an occupant's of archive's) is not known here and stays as typed. ``texts``: the
+    records' pairs of a text and a name that apply to the caller's roles (``for_roles``).
 
     Each text is masked once with all the names of its record that apply (``_by_record``), the
     longest first: masked one field at a time, a shorter name inside a longer one (李明 of 李明月)
     masked first left 李*月, and every record was walked again for each pair of a text and a name
     (a page of requests took four times as long to mask; review r8 of h8)."""
-    def sees(kind):
-        return personal_data.sees_in_full(kind, roles)
-
-    for record_path, texts in _by_record(pairs):
-        applying = [(text_rest, name_rest, name_kind) for text_rest, name_rest, text_kind, name_kind in texts
-                    if personal_data.name_masked_in_text(text_kind, name_kind, sees)]
-        if not applying:
-            continue
-        owners = frozenset().union(*(personal_data.owner_fields(kind) for _, _, kind in applying))
+    for record_path, applying, owners in texts:
         for record, owner in _records(body, record_path, owners):
             if not isinstance(record, dict):
                 continue

@@ -641,3 +641,25 @@ def test_the_staff_member_a_complaint_names_is_masked_as_its_complainant(client,
     assert seen["agent"]["complaint"]["staff_named"] == "王保安"
     assert seen["technician"]["complaint"]["staff_named"] == "王**"
     assert seen["technician"]["complaint"]["other_household_id"] == "hh_2"
+
+
+def test_what_the_table_decides_for_a_route_and_roles_is_decided_once_and_as_the_table_says():
+    """``masking.for_roles`` keeps, per route and roles, the fields hidden and the names masked in
+    free text: every answer asked the table again (some 110 questions a create). Each route's
+    decision for each role alone and for two together is the table's own, and one caller's kept
+    decision is never another's (the cache is keyed by the roles)."""
+    def sees(roles):
+        return lambda kind: personal_data.sees_in_full(kind, roles)
+
+    for route in ROUTES:
+        for roles in [(role,) for role in ALL_ROLES] + [("agent", "manager"), ("technician", "steward")]:
+            for _ in range(2):  # decided, then kept
+                texts, hidden = masking.for_roles(route.method, route.path, route.status, roles)
+                assert hidden == tuple((path, kind) for path, kind in masking.plan(route.method, route.path, route.status)
+                                       if not personal_data.sees_in_full(kind, roles))
+                expected = {(record, text, name, name_kind)
+                            for record, text, name, text_kind, name_kind in masking.names_in_texts(
+                                route.method, route.path, route.status)
+                            if personal_data.name_masked_in_text(text_kind, name_kind, sees(roles))}
+                assert {(record, text, name, name_kind)
+                        for record, applying, _ in texts for text, name, name_kind in applying} == expected
