@@ -139,27 +139,32 @@ def _code(http_error):
 # -- every request ------------------------------------------------------------
 
 def _begin():
-    g.request_id = requests_in.request_id()
-    g.started = time.monotonic()
-    logs.set_request_id(g.request_id)
-    requests_in.take_body(public.body_cap(current_app.view_functions.get(request.endpoint)),
-                          current_app.config["BODY_TIMEOUT"])
+    # the request and g looked up once each (werkzeug's LocalProxy: a lookup on every attribute)
+    ctx, current = g._get_current_object(), request._get_current_object()
+    ctx.request_id = requests_in.request_id()
+    ctx.started = time.monotonic()
+    logs.set_request_id(ctx.request_id)
+    app = current_app._get_current_object()
+    requests_in.take_body(public.body_cap(app.view_functions.get(current.endpoint)), app.config["BODY_TIMEOUT"])
 
 
 def _finish(response):
-    response.headers["X-Request-ID"] = g.get("request_id", "")
+    ctx, current = g._get_current_object(), request._get_current_object()
+    request_id = ctx.get("request_id")
+    response.headers["X-Request-ID"] = request_id or ""
     locations.located(response)
     limits.advertised(response)
     response = etags.tagged(response)
-    duration = round((time.monotonic() - g.get("started", time.monotonic())) * 1000, 1)
+    duration = round((time.monotonic() - ctx.get("started", time.monotonic())) * 1000, 1)
     # the line's fields and the metrics' labels are the request's, read now; they are written once
     # the answer has been sent (after_answer: under gunicorn; at once elsewhere)
-    line = {"method": request.method, "path": public.logged_path(), "status": response.status_code,
-            "duration_ms": duration, "request_id": g.get("request_id")}
+    method, status, rule, view_args, path = (current.method, response.status_code, current.url_rule,
+                                             current.view_args, current.path)
     counted = exposition.counting(response, duration / 1000)
 
     def written():
-        log.info("request", extra=line)
+        log.info("request", extra={"method": method, "path": public.logged_path_of(rule, view_args, path),
+                                   "status": status, "duration_ms": duration, "request_id": request_id})
         counted()
     after_answer.later(written)
     return response

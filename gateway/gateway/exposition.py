@@ -52,12 +52,13 @@ def counting(response, seconds):
     """What ``count`` adds for ``response``, its labels read now (the request's), to be added when
     called: the app's after-request hook adds them once the answer has been sent
     (``after_answer``), when the request is gone."""
-    rule = request.url_rule
+    current = request._get_current_object()  # one lookup (werkzeug's LocalProxy)
+    rule = current.url_rule
     route = rule.rule if rule is not None else "unmatched"
     if route == "/metrics":
         return _nothing  # the scraper's own calls would only add noise
     status = response.status_code
-    method = request.method if request.method in METHODS else "other"
+    method = current.method if current.method in METHODS else "other"
     replayed = response.headers.get("Idempotent-Replayed") == "true"
 
     def add():

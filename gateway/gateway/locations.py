@@ -80,9 +80,12 @@ def answer(body):
 
 def located(response):
     """``response`` with its ``Location`` when it is a 201 of a create whose resource has a URL."""
-    if response.status_code != 201 or request.url_rule is None or not response.is_json:
+    if response.status_code != 201:
         return response
-    item = _table().get(openapi_path(request.url_rule.rule))
+    current = request._get_current_object()  # one lookup (werkzeug's LocalProxy)
+    if current.url_rule is None or not response.is_json:
+        return response
+    item = _table().get(openapi_path(current.url_rule.rule))
     if item is None:
         return response
     body = getattr(response, "answered", None)
@@ -91,6 +94,6 @@ def located(response):
     if not isinstance(body, dict) or not isinstance(body.get(item[1]), str):
         return response
     template, field = item
-    values = {**(request.view_args or {}), PARAMETER.findall(template)[-1]: body[field]}
+    values = {**(current.view_args or {}), PARAMETER.findall(template)[-1]: body[field]}
     response.headers["Location"] = PARAMETER.sub(lambda name: quote(str(values[name.group(1)]), safe=""), template)
     return response
