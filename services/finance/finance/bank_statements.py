@@ -21,6 +21,8 @@ The headings row may follow the account's header block (账号, 户名, 起止�
 of a transfer (付款人名称 / 收款人名称 and their 账号) the counterparty is the payer of money in and the
 payee of money out. A negative may be written ``123.45-`` or ``(123.45)``; the rows under the table
 (合计, 累计, 共 N 笔, 打印时间, 以下空白, a ruled row) are skipped (session 55's leftovers, found by h4).
+A heading is read also without a bracketed note after it (中国银行's 交易日期[ Transaction Date ]), and
+招商银行's 收/付方帐号 (帐) is the counterparty's account (review r4 of h4).
 Other columns (摘要, 余额) are not read. A line refused is reported with its line number, field and
 reason, never the cell's value; the others are read.
 
@@ -81,9 +83,10 @@ COLUMNS = {
                   "账户明细编号-交易流水号", "reference no.", "reference no", "reference number", "ref no.",
                   "transaction reference", "bank reference"),
     "counterparty": ("counterparty", "对方户名", "对方名称", "对方账户名", "对方账户名称", "对方单位名称",
-                     "收/付方名称", "counterparty name", "payer/payee", "payee/payer"),
+                     "收/付方名称", "收付方名称", "counterparty name", "payer/payee", "payee/payer"),
     "counterparty_account": ("counterparty_account", "对方账号", "对方帐号", "对方账户", "对方帐户", "对方账户号",
-                             "对方卡号", "收/付方账号", "counterparty account", "counterparty account no.",
+                             "对方卡号", "对方卡号/账号", "收/付方账号", "收/付方帐号", "收付方账号", "收付方帐号",
+                             "counterparty account", "counterparty account no.",
                              "counterparty account number"),
     # both sides of a transfer named (中国银行 and others), the estate one of them: the counterparty is the
     # payer of money in, the payee of money out (``_counterparty``; session 55's leftovers, found by h4)
@@ -139,9 +142,25 @@ def _error(number, field, message):
     return {"row": number, "field": field, "message": message}
 
 
+# a heading's note after it, in brackets: 借方发生额（支取）, and 中国银行's English, 交易日期[ Transaction Date ]
+# (review r4 of h4: its every heading so written, the whole file was refused as naming no day nor amount)
+HEADING_NOTE = re.compile(r"\s*(\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】)$")
+
+
 def _heading(name):
+    """``(plain, bare)``: the heading in NFKC, lower case, and without its bracketed note (``HEADING_NOTE``)."""
     plain = unicodedata.normalize("NFKC", str(name or "")).strip().lower()
-    return plain, re.sub(r"\s*\([^()]*\)$", "", plain)
+    return plain, HEADING_NOTE.sub("", plain)
+
+
+def _known(header, wanted):
+    """Each heading as ``wanted`` names it: as written, else without its bracketed note (for ``_header_map``,
+    which reads a heading as written)."""
+    names = []
+    for name in header:
+        plain, bare = _heading(name)
+        names.append(plain if plain in wanted or bare not in wanted else bare)
+    return names
 
 
 def _header(header):
@@ -161,9 +180,10 @@ def _header(header):
         return found
     # one signed amount and no direction column (招商银行, 中国银行: money out with its minus sign), unless
     # a heading looks like a direction the reader does not know (found by review r10 of h10)
+    known = _known(header, {alias.strip().lower() for aliases in COLUMNS.values() for alias in aliases})
     if not any(DIRECTION_LIKE.search(_heading(name)[0]) for name in header):
-        return _header_map(header, COLUMNS, ("date",), by_flat=False)
-    return _header_map(header, COLUMNS, REQUIRED, by_flat=False)
+        return _header_map(known, COLUMNS, ("date",), by_flat=False)
+    return _header_map(known, COLUMNS, REQUIRED, by_flat=False)
 
 
 def _headings_row(reader):

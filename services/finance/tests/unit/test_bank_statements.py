@@ -344,3 +344,41 @@ def test_a_line_explained_again_keeps_every_note_the_latest_its_explanation():
     assert merged[0]["explanations"] == second["explanations"]
     confirmed = bs.confirmation(second, {"_id": "e1", "direction": "in", "amount_cents": 35}, [second], "acc", "t")
     assert "explanations" not in confirmed and confirmed["explained"] is None
+
+
+# -- the exports of 中国银行 and 招商银行 as they are written (review r4 of h4) ---------------------------------------
+
+BOC = ("交易类型[ Transaction Type ],业务类型[ Business type ],付款人开户行号[ Payer account bank ],"
+       "付款人开户行名[ Payer account bank name ],付款人账号[ Debit Account No. ],付款人名称[ Payer's Name ],"
+       "收款人开户行行号[ Beneficiary account bank ],收款人开户行名[ Beneficiary account bank name ],"
+       "收款人账号[ Payee's Account Number ],收款人名称[ Payee's Name ],交易日期[ Transaction Date ],"
+       "交易时间[ Transaction time ],交易货币[ Trade Currency ],交易金额[ Trade Amount ],"
+       "交易后余额[ After-transaction balance ],交易流水号[ Transaction reference number ],摘要[ Reference ],"
+       "交易附言[ Remark ]\n"
+       "来账,转账,104100,中国银行某支行,6217000011112222,张三,104100,中国银行某支行,4400123456789,某某物业服务有限公司,"
+       "20261103,10:12:00,CNY,300.00,\"1,300.00\",BOC0001,物业费,2026年11月物业费\n"
+       "往账,转账,104100,中国银行某支行,4400123456789,某某物业服务有限公司,103100,农业银行某支行,6228480012345678,"
+       "王五保洁公司,20261104,09:00:00,CNY,-120.00,\"1,180.00\",BOC0002,保洁费,11月保洁\n")
+
+
+def test_a_boc_export_with_its_bilingual_headings_is_read_the_payer_or_payee_its_counterparty():
+    """中国银行 writes each heading in both languages, 交易日期[ Transaction Date ]: the whole file was refused as
+    naming neither its day nor its amount, though its payer and payee were read for it (h4's 中国银行)."""
+    lines, errors = read(BOC, "gbk")
+    assert errors == []
+    assert [(l["date"], l["direction"], l["amount_cents"], l["reference"], l["counterparty"], l["counterparty_account"])
+            for l in lines] == [("2026-11-03", "in", 30000, "BOC0001", "张三", "6217000011112222"),
+                                ("2026-11-04", "out", 12000, "BOC0002", "王五保洁公司", "6228480012345678")]
+    # a debit/credit export whose headings carry such a note, in full-width brackets too
+    lines, errors = read("交易日期【Date】,借方金额[ Debit ],贷方金额[ Credit ],对方户名[ Name ]\n2026-11-05,,8.00,李四\n")
+    assert errors == [] and [(l["direction"], l["amount_cents"], l["counterparty"]) for l in lines] == [("in", 800, "李四")]
+
+
+def test_a_cmb_export_s_counterparty_account_written_with_帐_is_kept():
+    """招商银行 heads the counterparty's account 收/付方帐号 (帐, not 账): its account was read as none."""
+    cmb = ("交易日,交易时间,起息日,交易类型,借方金额,贷方金额,余额,摘要,流水号,流程实例号,业务名称,用途,业务参考号,"
+           "业务摘要,其它摘要,收/付方分行名,收/付方名称,收/付方帐号,收/付方开户行行号,收/付方开户行名\n"
+           "20261103,10:00:00,20261103,转账,,300.00,\"1,300.00\",物业费,C0001,,,,,,,深圳,张三,6217000011112222,308584,招商银行\n")
+    lines, errors = read(cmb, "gbk")
+    assert errors == []
+    assert [(l["counterparty"], l["counterparty_account"]) for l in lines] == [("张三", "6217000011112222")]
