@@ -321,8 +321,12 @@ def _footer_row(row, found):
 
 def _counterparty(cells, direction):
     """``(name, account)`` of who the money came from or went to: 对方户名 / 对方账号, or the payer of money in
-    and the payee of money out where both sides are named (付款人名称 / 收款人名称)."""
-    side = PAYING_SIDE[direction]
+    and the payee of money out where both sides are named (付款人名称 / 收款人名称). A reversal in a debit or
+    credit column (冲正, its money the other way) is written with its transfer's own payer and payee: the
+    counterparty is its column's, where the estate itself was read as the payee of a credit reversed
+    (review r4 of h4)."""
+    sides = [name for name in ("debit", "credit") if name in cells and _filled(cells[name])]
+    side = PAYING_SIDE[SIDE_DIRECTIONS[sides[0]] if len(sides) == 1 else direction]
     name = cells.get("counterparty") or cells.get(side) or ""
     account = cells.get("counterparty_account") or cells.get(f"{side}_account") or ""
     return name, re.sub(r"\s+", "", unicodedata.normalize("NFKC", account))

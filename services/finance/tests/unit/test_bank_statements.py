@@ -382,3 +382,17 @@ def test_a_cmb_export_s_counterparty_account_written_with_帐_is_kept():
     lines, errors = read(cmb, "gbk")
     assert errors == []
     assert [(l["counterparty"], l["counterparty_account"]) for l in lines] == [("张三", "6217000011112222")]
+
+
+def test_a_reversal_in_a_debit_or_credit_column_keeps_the_counterparty_of_its_column():
+    """A transfer in reversed (冲正, -300.00 in the credit column) is written with the transfer's own payer and
+    payee: its money goes out, but the counterparty is still the payer, 张三. It was read as the payee of money
+    out, the estate itself, its own account shown as the counterparty's (review r4 of h4)."""
+    lines, errors = read("交易日期,付款人名称,付款人账号,收款人名称,收款人账号,借方金额,贷方金额,交易流水号\n"
+                         "2026-11-03,张三,6217000011112222,某某物业服务有限公司,4400123456789,,300.00,B1\n"
+                         "2026-11-05,张三,6217000011112222,某某物业服务有限公司,4400123456789,,-300.00,B1R\n"
+                         "2026-11-06,某某物业服务有限公司,4400123456789,王五保洁公司,6228480012345678,(120.00),,B2R\n")
+    assert errors == []
+    assert [(l["direction"], l["counterparty"], l["counterparty_account"]) for l in lines] == [
+        ("in", "张三", "6217000011112222"), ("out", "张三", "6217000011112222"),
+        ("in", "王五保洁公司", "6228480012345678")]
