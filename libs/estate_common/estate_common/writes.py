@@ -181,6 +181,14 @@ def sent_again(doc):
     return call is not None and doc is not None and call.wrote_id(doc["_id"]) in (doc.get(STEPS) or ())
 
 
+def call_marks(doc):
+    """The marks ``doc`` keeps after a write of the keyed call under way made outside ``change`` (a raw
+    ``$set`` under a store lock: finance's bank statement lines), with the call's own (``sent_again``);
+    None without a keyed call (nothing to mark)."""
+    call = _CALL.get()
+    return _marks(doc, call.wrote_id(doc["_id"])) if call is not None else None
+
+
 def _marks(doc, *marks):
     """The document's marks with ``marks`` added (each once), the last ``STEPS_KEPT``."""
     kept = list(doc.get(STEPS) or [])

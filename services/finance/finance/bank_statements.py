@@ -505,7 +505,7 @@ def merge_upload(old, new):
 
 def public_line(line, roles):
     """A line as its reader sees it: the counterparty masked but for the accountant and the manager."""
-    shown = {k: v for k, v in line.items() if k not in ("estate_id", "period")}
+    shown = {k: v for k, v in line.items() if k not in ("estate_id", "period") and (k == "_id" or k[:1] != "_")}
     if not SEES_COUNTERPARTY & set(roles):
         shown["counterparty"] = personal_data.mask_name(line.get("counterparty") or "")
         shown["counterparty_account"] = personal_data.mask_account(line.get("counterparty_account") or "")

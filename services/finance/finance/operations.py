@@ -1776,8 +1776,11 @@ def explain_bank_line(db, caller, estate_id, line_id, data):
     period = store.get_statement_line(db, estate_id, line_id)["period"]
     with bank_statement_lock(db, estate_id, period):
         line = store.get_statement_line(db, estate_id, line_id)  # read again under the lock
+        if writes.sent_again(line):  # this keyed call's note, its answer lost: as it is, not kept twice (review r4)
+            return bank_statements.public_statement_line(line, caller.roles)
         fields = bank_statements.explanation(line, data, caller.user, clock.to_iso(clock.now()))
-        line = store.set_statement_line(db, estate_id, line_id, fields)
+        marks = writes.call_marks(line)
+        line = store.set_statement_line(db, estate_id, line_id, fields | ({writes.STEPS: marks} if marks else {}))
     return bank_statements.public_statement_line(line, caller.roles)
 
 

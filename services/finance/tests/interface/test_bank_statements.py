@@ -367,3 +367,21 @@ def test_a_line_explained_again_keeps_its_earlier_notes_and_shows_the_latest(fin
     shown = report(finance)
     assert [n["note"] for n in shown["explained"][0]["explanations"]] == ["11月存款利息", "手续费退回"]
     assert shown["explained"][0]["explained"]["note"] == "手续费退回"
+
+
+def test_an_explanation_sent_again_with_its_key_is_not_kept_twice(finance):
+    """Review r4 of h4: a note is now appended to the line's ``explanations``, and the explanation was written
+    outside the keyed calls' write path: the same call sent again with its Idempotency-Key (its first answer
+    lost, the gateway's 503) kept the note twice, where before it only wrote it again. Answered as it is; a
+    call with another key is another note."""
+    posted(finance)
+    upload(finance, STATEMENT)
+    line = next(l for l in report(finance)["lines_unmatched"] if l["amount_cents"] == 35)
+    payload = {"estate_id": ESTATE, "id": line["id"], "data": {"note": "11月存款利息"}}
+    acting(finance, ACCOUNTANT, key="k-note-1")
+    first = finance.explain_bank_line(payload)
+    again = finance.explain_bank_line(payload)
+    assert again == first and [n["note"] for n in again["explanations"]] == ["11月存款利息"]
+    contracts.load().check_rpc_output("finance", "explain_bank_line", again)
+    acting(finance, ACCOUNTANT, key="k-note-2")
+    assert [n["note"] for n in finance.explain_bank_line(payload)["explanations"]] == ["11月存款利息"] * 2
