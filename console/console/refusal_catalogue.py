@@ -1137,6 +1137,10 @@ ZH = {
         '没有住户通行证的车辆须在道闸处缴纳停车费',
     '{0} cents are due at the gate':
         '须在道闸处缴纳 {0}',
+    'a payment method is given for a fee paid at the gate':
+        '缴费方式只用于在道闸处缴纳的停车费',
+    'is only for a fee paid at the gate':
+        '仅在道闸处缴费时填写',
     "the daily cap on parking may not be less than a started hour at finance's approved parking fee standard":
         '停车费日封顶不能低于已批准收费标准的每小时停车费',
     'is less than the {0} cents a started hour costs from {1}':

@@ -68,9 +68,10 @@ def reversal_entry(payment):
                  payment["receipt_number"], payment["household_id"])
 
 
-def collected_entry(bill, cashier, day):
-    """A charge paid at its source (e.g. cash at the gate): cash in, no debt left."""
-    return entry(bill["estate_id"], "collected_charge", bill["_id"], "cash", "in", bill["amount_cents"],
+def collected_entry(bill, cashier, day, method="cash"):
+    """A charge paid at its source (e.g. cash at the gate): money in, no debt left, in the journal of
+    how it was paid (cash; 扫码 or a card at the gate: the bank journal, not the guard's drawer)."""
+    return entry(bill["estate_id"], "collected_charge", bill["_id"], method, "in", bill["amount_cents"],
                  cashier, day, bill["settled_at"], None, bill["household_id"])
 
 

@@ -870,7 +870,8 @@ def _refuse_refunded_deposits(db, estate_id, payment):
 
 def take_charge(db, outbox, event):
     """One bill per charge, however often it is delivered, announced (``charge_billed``) with its
-    write; money collected at the source is booked as paid with a cash journal entry."""
+    write; money collected at the source is booked as paid with an entry in the journal of how it was
+    paid (``collected_method``: cash when the charge does not say; 扫码 at the gate is the bank's)."""
     rules = store.rules_for(db, event["estate_id"])
     bill = billing.charge_bill(event, rules)
     events = [outbox.event("charge_billed", bill["estate_id"], billing.billed_event_data(bill))]
@@ -880,7 +881,8 @@ def take_charge(db, outbox, event):
     inserted = store.create_bill(db, outbox, bill, events) is not None  # announced with its write
     if bill["status"] == "paid":
         _book_collected(db, bill, event.get("actor") or event["source"],
-                        periods.day_of(clock.parse_iso(event["occurred_at"]), rules))
+                        periods.day_of(clock.parse_iso(event["occurred_at"]), rules),
+                        event["data"].get("collected_method") or "cash")
     if deposits.application_of(bill):
         _deposit_charged(db, outbox, bill)  # once, also on a redelivery
     if not inserted:
@@ -1089,14 +1091,15 @@ def _give_back(db, outbox, bill):
     apply_prepaid(db, outbox, bill["estate_id"], bill["household_id"])
 
 
-def _book_collected(db, bill, cashier, day):
+def _book_collected(db, bill, cashier, day, method="cash"):
     """Money collected at a source is never refused: on the cashier's first day from ``day`` that
-    is still open, decided under that day's lock (a settlement under way closes it first)."""
+    is still open, decided under that day's lock (a settlement under way closes it first), in the
+    journal of ``method`` (cash in the drawer, the others at the bank)."""
     while True:
         day = journals.first_open_day(day, store.settled_days(db, bill["estate_id"], cashier))
         with journal_day(db, bill["estate_id"], cashier, day):
             if not _settled(db, bill["estate_id"], cashier, day):
-                store.insert_entry(db, journals.collected_entry(bill, cashier, day))  # once, also on a redelivery
+                store.insert_entry(db, journals.collected_entry(bill, cashier, day, method))  # once, also on a redelivery
                 return
 
 

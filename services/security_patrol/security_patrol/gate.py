@@ -166,6 +166,7 @@ def new_session(estate_id, plate_text, entry_number, vehicle_pass, now, actor):
         "duration_minutes": None,
         "fee_cents": None,
         "collected": None,
+        "payment_method": None,  # how a fee collected at the gate was paid (``close_session``)
         "created_at": stamp,
         "updated_at": stamp,
     }
@@ -234,27 +235,43 @@ def parking_fee(minutes, rules):
     return days * cap + min(cap, started_hours * rate)
 
 
-def close_session(session, paid_at_gate, now, actor, rules):
-    """The changes that close a session at exit, with its fee."""
+def close_session(session, paid_at_gate, now, actor, rules, payment_method=None):
+    """The changes that close a session at exit, with its fee and, taken at the gate, how it was
+    paid (``payment_method``: cash when not said; 扫码 WeChat or Alipay, or a card: finance's bank
+    journal, where every fee at the gate went into the guard's cash and his settlement came out
+    short by each QR payment, a probe of the gate's evening). A method for a fee not paid at the
+    gate is a 422: the guard chose how it was paid and forgot to say it was."""
     if session["status"] != "open":
         raise Conflict("this parking session is closed already")
+    if payment_method and not paid_at_gate:
+        raise BusinessRuleViolation("a payment method is given for a fee paid at the gate",
+                                    [field_error("data.payment_method", "is only for a fee paid at the gate")])
     minutes = minutes_between(clock.parse_iso(session["entered_at"]), now)
     fee = 0 if session["pass_kind"] == "resident" else parking_fee(minutes, rules)
     if fee and not paid_at_gate and not session["household_id"]:
         raise BusinessRuleViolation("a vehicle without a household's pass pays its fee at the gate",
                                     [field_error("data.paid_at_gate", f"{fee} cents are due at the gate")])
     stamp = clock.to_iso(now)
+    collected = bool(paid_at_gate) if fee else None
     return {"status": "closed", "exited_at": stamp, "exited_by": actor, "duration_minutes": minutes,
-            "fee_cents": fee, "collected": bool(paid_at_gate) if fee else None, "updated_at": stamp}
+            "fee_cents": fee, "collected": collected,
+            "payment_method": (payment_method or "cash") if collected else None, "updated_at": stamp}
+
+
+def paid_by(session):
+    """How a stay's fee collected at the gate was paid: one closed before the gate said it, cash."""
+    return session.get("payment_method") or "cash"
 
 
 def month_totals(sessions):
     """A month of stays that ended (closed): the fees collected at the gate (count and cents), by the
-    guard who let the car out (the cashier of that cash in finance's journal), those billed to the
+    guard who let the car out (the cashier of that cash in finance's journal) and by how they were
+    paid (cash against the cash journal, 扫码 and cards against the bank journal), those billed to the
     household visited, and the free stays. The accountant sets the collected ones against the
     journal's parking cash of the month (finance's reconciliation, ``collected_at_source``), where
     there was no total of them to set (a probe of the accountant's month close)."""
     collected, by_guard, billed = {"count": 0, "amount_cents": 0}, {}, {"count": 0, "amount_cents": 0}
+    by_method = {}
     closed = free = 0
     for session in sessions:
         closed += 1
@@ -262,13 +279,14 @@ def month_totals(sessions):
         if not fee:
             free += 1
             continue
-        lines = (collected, by_guard.setdefault(session.get("exited_by") or "", {"count": 0, "amount_cents": 0})) \
+        lines = (collected, by_guard.setdefault(session.get("exited_by") or "", {"count": 0, "amount_cents": 0}),
+                 by_method.setdefault(paid_by(session), {"count": 0, "amount_cents": 0})) \
             if session.get("collected") else (billed,)
         for line in lines:
             line["count"] += 1
             line["amount_cents"] += fee
     return {"closed": closed, "collected": collected, "collected_by_guard": dict(sorted(by_guard.items())),
-            "billed": billed, "free": free}
+            "collected_by_method": dict(sorted(by_method.items())), "billed": billed, "free": free}
 
 
 def charge_event_data(session, tz):
@@ -289,6 +307,7 @@ def charge_event_data(session, tz):
         "household_id": session["household_id"],
         "subject": {"type": "parking_session", "id": session["_id"]},
         "collected": session["collected"],
+        **({"collected_method": paid_by(session)} if session["collected"] else {}),
     }
 
 

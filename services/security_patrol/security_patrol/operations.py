@@ -786,7 +786,8 @@ def record_vehicle_exit(db, outbox, caller, estate_id, data):
     def decide(session):
         if session["status"] != "open":
             raise Conflict(NOT_INSIDE)
-        changes = gate.close_session(session, data.get("paid_at_gate", False), now, caller.user, rules)
+        changes = gate.close_session(session, data.get("paid_at_gate", False), now, caller.user, rules,
+                                     data.get("payment_method"))
         closed = session | changes
         announced = [("charge_raised", gate.charge_event_data(closed, rules["timezone"]))] if closed["fee_cents"] else []
         return Change(changes, events=announced)

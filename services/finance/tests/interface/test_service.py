@@ -736,6 +736,27 @@ def test_a_charge_collected_at_the_gate_is_paid_with_a_cash_entry_once(finance):
     assert issued["data"]["bill_id"] == paid["id"] and issued["data"]["household_id"] is None
 
 
+def test_a_fee_paid_at_the_gate_by_qr_code_goes_to_the_bank_journal_not_the_guards_cash(finance):
+    """扫码 at the gate is money at the bank: every fee collected at the gate was booked in the
+    guard's cash journal, so his settlement came out short by each QR payment and the bank journal
+    missed them (a probe of the gate's evening). The charge says how it was paid
+    (``collected_method``); one raised before it said is cash, as it was."""
+    scanned = charge("security_patrol", "pk_qr", item="parking", cents=600, household=None, collected=True,
+                     actor="guard1")
+    scanned["data"]["collected_method"] = "wechat"
+    finance.bill_parking_charge(scanned)
+    finance.bill_parking_charge(scanned)
+    finance.bill_parking_charge(charge("security_patrol", "pk_cash", item="parking", cents=500, household=None,
+                                       collected=True, actor="guard1"))
+    entries = finance.list_journal_entries({"estate_id": ESTATE, "filters": {}})["items"]
+    assert sorted((e["journal"], e["method"], e["amount_cents"]) for e in entries) == [
+        ("bank", "wechat", 600), ("cash", "cash", 500)]
+    acting(finance, MANAGER)
+    settled = finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "guard1",
+                                                                "counted_cash_cents": 500}})
+    assert settled["cash_difference_cents"] == 0 and settled["by_journal"]["bank"]["in_cents"] == 600
+
+
 def test_money_collected_after_the_guards_day_was_closed_goes_to_the_next_day(finance):
     clock.freeze(NOW - timedelta(days=1))
     finance.bill_parking_charge(charge("security_patrol", item="parking", cents=300, household=None, collected=True,
