@@ -2461,6 +2461,7 @@ _MESSAGES = {
     "setting.patrol_late_tolerance_minutes": ("巡更迟到容差（分钟）", "Patrol lateness tolerance (minutes)"),
     "setting.parking_free_minutes": ("免费停车（分钟）", "Free parking (minutes)"),
     "setting.parking_cents_per_started_hour": ("停车费（元/小时）", "Parking (¥ per started hour)"),
+    "setting.parking_spaces": ("临停及访客车位数（0：不计）", "Spaces for cars without a resident pass (0: not counted)"),
     "setting.parking_daily_cap_cents": ("停车费日封顶（元）", "Parking daily cap (¥)"),
     "setting.entrapment_release_target_minutes": ("电梯困人解救时限（分钟）", "Elevator entrapment release target (minutes)"),
     "setting.incident_recorded_within_hours": ("突发事件可补录时限（小时）", "Incidents recorded afterwards within (hours)"),

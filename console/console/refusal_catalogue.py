@@ -1137,6 +1137,12 @@ ZH = {
         '没有住户通行证的车辆须在道闸处缴纳停车费',
     '{0} cents are due at the gate':
         '须在道闸处缴纳 {0}',
+    "the car park is full: {0} spaces for cars without a resident's pass, none left":
+        '车位已满：无住户通行证车辆的 {0} 个车位已全部占用',
+    "the car park is full: {0} space for cars without a resident's pass, none left":
+        '车位已满：无住户通行证车辆的 {0} 个车位已全部占用',
+    'has no space left in the car park':
+        '停车场已无空余车位',
     'a payment method is given for a fee paid at the gate':
         '缴费方式只用于在道闸处缴纳的停车费',
     'is only for a fee paid at the gate':

@@ -172,6 +172,23 @@ def new_session(estate_id, plate_text, entry_number, vehicle_pass, now, actor):
     }
 
 
+def counts_for_spaces(vehicle_pass):
+    """Whether a car entering with ``vehicle_pass`` (None: none) takes one of the car park's
+    ``parking_spaces``: any car but a resident's with his valid pass, who parks in his own space."""
+    return not (vehicle_pass and vehicle_pass["kind"] == "resident")
+
+
+def refuse_when_full(spaces, taken):
+    """车位已满: 409 naming ``data.plate`` when the estate counts its ``spaces`` for cars without a
+    resident's pass (0: none counted) and ``taken`` of them are taken by cars inside. The gate let
+    every car in with no place to park it (a probe of the gate's evening). Two cars at the two
+    gates at once may both read one space left: the car park is then one over, which the guard
+    sees at the next car."""
+    if spaces and taken >= spaces:
+        raise Conflict(f"the car park is full: {counted(spaces, 'space')} for cars without a resident's pass, "
+                       "none left", [field_error("data.plate", "has no space left in the car park")])
+
+
 def minutes_between(start, end):
     """Whole minutes, a started minute counting as one."""
     seconds = max(0, int((end - start).total_seconds()))

@@ -707,7 +707,8 @@ def revoke_vehicle_pass(db, outbox, caller, estate_id, pass_id, data):
 
 
 def record_vehicle_entry(db, outbox, caller, estate_id, data):
-    """A stay opened; a visitor of the plate on site makes it his visit's (``_link_visit``)."""
+    """A stay opened; a visitor of the plate on site makes it his visit's (``_link_visit``). A car
+    without a resident's pass finds a space or is refused (``gate.refuse_when_full``)."""
     plate = gate.plate(data["plate"])
     inside = store.open_session(db, estate_id, plate)
     if inside is not None and writes.sent_again(inside):
@@ -716,6 +717,9 @@ def record_vehicle_entry(db, outbox, caller, estate_id, data):
         raise Conflict("this vehicle is inside already (no exit since its last entry)")
     now = clock.now()
     vehicle_pass = gate.best_pass(store.passes_of(db, estate_id, plate), now)
+    if gate.counts_for_spaces(vehicle_pass):
+        spaces = store.rules_for(db, estate_id)["parking_spaces"]
+        gate.refuse_when_full(spaces, spaces and store.spaces_taken(db, estate_id))
     session = gate.new_session(estate_id, plate, store.entries_of(db, estate_id, plate) + 1, vehicle_pass, now,
                                caller.user)
     store.insert_unique(db, "parking_sessions", session, "this vehicle entered just now", "data.plate")

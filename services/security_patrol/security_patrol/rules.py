@@ -24,6 +24,11 @@ DEFAULTS = {
     "parking_cents_per_started_hour": 500,
     # 停车费: at most this much per started 24 hours.
     "parking_daily_cap_cents": 3000,
+    # 车位已满: the spaces of the car park for cars without a resident's pass (临停, visitors' cars);
+    # with them all taken by cars inside, the gate refuses the next such car (gate.refuse_when_full).
+    # DOMAIN.md and the seeds give no number, and it is each estate's own car park: 0, the default,
+    # counts none (the gate lets every car in, as before).
+    "parking_spaces": 0,
     # 消防: every fire facility is checked once a cycle of this many months (DOMAIN.md "checked
     # monthly": 1, also its maximum: no cycle is shorter than a month, and an estate may not make
     # it longer). fire.py reads cycles aligned to the estate's calendar year (3: Jan-Mar, ...),
@@ -104,7 +109,7 @@ SHIFT_HOUR_SETTINGS = {shift: (f"{shift}_shift_start_hour", f"{shift}_shift_end_
 # (``MINIMA``, ``MAXIMA``).
 NIGHT_HANDOVER_BEFORE_HOUR = 12
 
-MINIMA = {"fire_check_grace_days": 0, "incident_recorded_within_hours": 0, "recorded_within_days": 0,
+MINIMA = {"fire_check_grace_days": 0, "parking_spaces": 0, "incident_recorded_within_hours": 0, "recorded_within_days": 0,
           "visitor_retention_days": 1, "patrol_suspension_max_hours": 1,
           "patrol_suspension_backdate_hours": 0,
           # a day or evening shift may start at midnight; a night not before noon (and ends after it)
@@ -124,6 +129,7 @@ MAXIMA = {
     "parking_free_minutes": 1440,
     "parking_cents_per_started_hour": 100_000,
     "parking_daily_cap_cents": 1_000_000,
+    "parking_spaces": 100_000,
     "visitor_pass_max_days": 90,  # a quarter: longer is a resident's pass
     "visitor_retention_days": 3650,
     "recorded_within_days": plausible.RECORDED_WITHIN_DAYS_MAX,

@@ -59,7 +59,8 @@ INDEXES = {
     "anomaly_takeover_claims": [([("estate_id", 1)], {})],
     "parking_sessions": [(PAGED, {}), ([("estate_id", 1), ("plate", 1), ("status", 1)], {}),
                          ([("estate_id", 1), ("exited_at", 1)], {}),  # the stays that ended in a month
-                         ([("estate_id", 1), ("visitor_id", 1)], {})],  # a visit's stays (``stays_of_visitors``)
+                         ([("estate_id", 1), ("visitor_id", 1)], {}),  # a visit's stays (``stays_of_visitors``)
+                         ([("estate_id", 1), ("status", 1), ("pass_kind", 1)], {})],  # ``spaces_taken``
     # the gate's night check: who has not left (``visitors_page``), in the list's order
     "visitors": [(PAGED, {}), ([("estate_id", 1), ("departed_at", 1), ("created_at", 1), ("_id", 1)], {}),
                  # the visitor on site of a plate entering (``visitor_on_site_with``)
@@ -497,6 +498,13 @@ def orders_of_findings(db, estate_id, finding_ids):
             [("created_at", 1), ("_id", 1)]):
         found[copy["source_id"]] = copy
     return found
+
+
+def spaces_taken(db, estate_id):
+    """The cars inside without a resident's pass (``gate.counts_for_spaces``): the car park's spaces
+    they take, by the ``(estate_id, status, pass_kind)`` index."""
+    return db.parking_sessions.count_documents({"estate_id": estate_id, "status": "open",
+                                                "pass_kind": {"$ne": "resident"}})
 
 
 def entries_of(db, estate_id, plate):

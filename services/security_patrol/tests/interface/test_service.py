@@ -1477,6 +1477,29 @@ def test_a_fee_paid_at_the_gate_by_qr_code_says_how_it_was_paid(patrol):
                                              "wechat": {"count": 1, "amount_cents": 1000}}
 
 
+def test_a_full_car_park_refuses_a_car_without_a_residents_pass(patrol):
+    """The car park full on a busy evening: the gate let every car in, with no place to park it (a
+    probe of the gate's evening). An estate counting its spaces for cars without a resident's pass
+    (``parking_spaces``; 0, the default, counts none) refuses the next such car once they are all
+    taken (409 naming the plate and the spaces); a resident with his pass comes in to his own space,
+    and a car leaving frees one."""
+    patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "沪R10000", "kind": "resident",
+                                                              "household_id": "hh_1201"}})
+    for plate in ("浙F00001", "浙F00002", "浙F00003"):
+        enter(patrol, plate)  # none counted yet: as before
+    as_caller(patrol, MANAGER)
+    patrol.update_settings({"estate_id": ESTATE, "data": {"parking_spaces": 3}})
+    as_caller(patrol, GUARD)
+    with pytest.raises(Conflict) as refused:
+        enter(patrol, "浙F00004")
+    assert refused.value.detail == "the car park is full: 3 spaces for cars without a resident's pass, none left"
+    assert [e["field"] for e in refused.value.errors] == ["data.plate"]
+    assert not patrol.list_parking_sessions({"estate_id": ESTATE, "filters": {"plate": "浙F00004"}})["items"]
+    assert enter(patrol, "沪R10000")["pass_kind"] == "resident"
+    leave(patrol, "浙F00001", paid_at_gate=True)
+    assert enter(patrol, "浙F00004")["status"] == "open"
+
+
 def test_a_visitor_pass_bills_the_household_and_entries_and_exits_must_alternate(patrol):
     patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "苏E55555", "kind": "visitor",
                                                               "household_id": "hh_1202",
