@@ -1202,8 +1202,10 @@ ZH = {
         '车牌除空格、点和连字符外至少须有 2 个字母或数字',
     'has fewer than 2 letters or digits':
         '字母或数字少于 2 个',
-    'this vehicle is inside already (no exit since its last entry)':
-        '该车辆已在场内（上次入场后未出场）',
+    'this vehicle is inside already, since {0} (entered by {1}): record its exit first':
+        '该车辆已在场内：{0} 由 {1} 登记入场，尚未出场，请先登记出场',
+    'is inside already':
+        '已在场内',
     'a shift is handed over once it has begun':
         '班次开始后才能交接',
     "its {0} shift has not begun: it begins at {1} on the estate's clock":

@@ -189,6 +189,16 @@ def refuse_when_full(spaces, taken):
                        "none left", [field_error("data.plate", "has no space left in the car park")])
 
 
+def refuse_a_car_inside(inside, tz):
+    """409 on ``data.plate``: the plate's stay ``inside`` is open, named by when it began on the
+    estate's clock (``tz``) and who let the car in. "Inside already" alone left the guard at the
+    barrier unable to tell a missed exit from a plate typed twice (a probe of the gate's evening)."""
+    entered = calendar.local(clock.parse_iso(inside["entered_at"]), tz)
+    raise Conflict(f"this vehicle is inside already, since {entered:%Y-%m-%d %H:%M} (entered by "
+                   f"{inside.get('entered_by') or 'the gate'}): record its exit first",
+                   [field_error("data.plate", "is inside already")])
+
+
 def minutes_between(start, end):
     """Whole minutes, a started minute counting as one."""
     seconds = max(0, int((end - start).total_seconds()))

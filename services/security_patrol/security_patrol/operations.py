@@ -714,7 +714,7 @@ def record_vehicle_entry(db, outbox, caller, estate_id, data):
     if inside is not None and writes.sent_again(inside):
         return public(inside)  # this entry, sent again with its Idempotency-Key (its answer lost)
     if inside is not None:
-        raise Conflict("this vehicle is inside already (no exit since its last entry)")
+        gate.refuse_a_car_inside(inside, store.rules_for(db, estate_id)["timezone"])
     now = clock.now()
     vehicle_pass = gate.best_pass(store.passes_of(db, estate_id, plate), now)
     if gate.counts_for_spaces(vehicle_pass):

@@ -1500,6 +1500,20 @@ def test_a_full_car_park_refuses_a_car_without_a_residents_pass(patrol):
     assert enter(patrol, "浙F00004")["status"] == "open"
 
 
+def test_a_car_entering_again_without_an_exit_is_told_since_when_and_by_whom_it_is_inside(patrol):
+    """A car entering twice, its exit never recorded: the 409 said "inside already" and nothing
+    more, and the guard at the barrier could not tell a missed exit from a plate typed twice (a
+    probe of the gate's evening). It names when the car came in on the estate's clock and who let
+    it in, on ``data.plate``."""
+    enter(patrol, "浙A 12345")
+    clock.advance(timedelta(hours=2))
+    with pytest.raises(Conflict) as refused:
+        enter(patrol, "浙a12345")
+    assert refused.value.detail == ("this vehicle is inside already, since 2026-11-23 21:55 (entered by zhao): "
+                                    "record its exit first")
+    assert [e["field"] for e in refused.value.errors] == ["data.plate"]
+
+
 def test_a_visitor_pass_bills_the_household_and_entries_and_exits_must_alternate(patrol):
     patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "苏E55555", "kind": "visitor",
                                                               "household_id": "hh_1202",
