@@ -298,6 +298,26 @@ def test_a_fee_paid_at_the_gate_by_qr_code_is_sent_and_said_as_such(client, fake
     _only_documented(fake, documented_routes)
 
 
+def test_an_entry_on_a_monthly_pass_that_ran_out_tells_the_guard(client, fake):
+    """A resident's 月卡 that ended last week let the car in as any car, and its driver learnt it
+    at the barrier going out (a probe of the gate's evening): the entry's notice says the pass
+    ended, and when, so the guard tells him on the way in; an ordinary entry says it entered."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/parking-sessions", {"items": [], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/vehicle-entries", (201, {
+        "id": "ps_1", "plate": "沪M12345", "status": "open", "pass_id": None, "pass_kind": None,
+        "ended_pass": {"id": "vpass_1", "valid_until": "2026-11-30T16:00:00.000Z"}}))
+    answer = client.post("/security/parking-sessions/forms/0", data={"csrf_token": csrf_of(client),
+                                                                     "plate": "沪M12345"})
+    page = client.get(answer.location).get_data(as_text=True)
+    assert "沪M12345 已入场：该车住户通行证（月卡）已于 2026-12-01 00:00 到期，出场时按临时车辆收费" in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/vehicle-entries", (201, {
+        "id": "ps_2", "plate": "浙K00001", "status": "open", "pass_id": None, "pass_kind": None, "ended_pass": None}))
+    answer = client.post("/security/parking-sessions/forms/0", data={"csrf_token": csrf_of(client),
+                                                                     "plate": "浙K00001"})
+    assert "浙K00001 已入场" in client.get(answer.location).get_data(as_text=True)
+
+
 def test_a_borrow_request_is_approved_by_the_manager_not_the_archivist(client, fake, documented_routes):
     borrow = {"id": "br_1", "subject_type": "household", "subject_id": "hh_1", "kind": "borrow", "purpose": "audit",
               "requested_by": "bob", "status": "pending", "due_back": None, "overdue": False}

@@ -190,6 +190,18 @@ class Form:
     new_each_time: bool = False
 
 
+def _entered(session):
+    """A vehicle's entry as the gate is told it: on a resident's pass that ended (月卡 run out,
+    ``ended_pass``), when it ended and that the car pays as any car going out. The entry said
+    已完成, and the driver learnt it at the barrier going out (a probe of the gate's evening)."""
+    if not session.get("plate"):
+        return "reg.done", {}
+    ended = session.get("ended_pass")
+    if ended:
+        return "gate.entered_pass_ended", {"plate": session["plate"], "until": i18n.when(ended.get("valid_until"))}
+    return "gate.entered", {"plate": session["plate"]}
+
+
 def _exited(session):
     """A vehicle's exit as the gate is told it: how long it stayed and its fee, collected there or
     billed to the household whose pass it came in on. It said 已完成 only, and a guard who ticked
@@ -502,7 +514,7 @@ SECURITY = (
                       F("plate", "reg.plate"), F("period", "reg.exited_in", "month"),
                       F("collected", "reg.fee_paid", "choice", choices=("true", "false"), group="fee_collected")),
              forms=(Form("vehicle-entries", "reg.vehicle_entry", (F("plate", "reg.plate", required=True),),
-                         new_each_time=True),
+                         said=_entered, new_each_time=True),
                     # how a fee paid at the gate was paid: 扫码 is the bank's money, not the guard's
                     # drawer (nothing chosen: cash; a probe of the gate's evening)
                     Form("vehicle-exits", "reg.vehicle_exit", (F("plate", "reg.plate", required=True),

@@ -140,6 +140,18 @@ def best_pass(passes, moment):
     return max(valid, key=lambda p: (p["kind"] == "resident", p["created_at"], p["_id"]))
 
 
+def ended_resident_pass(passes, moment):
+    """The plate's resident pass that ended last (run out or revoked), for a car entering with no
+    valid pass: ``{id, valid_until}``, or None. A monthly pass (月卡) that ended last week let the
+    car in as any car off the street, and its driver learnt it at the barrier going out (a probe
+    of the gate's evening)."""
+    ended = [p for p in passes if p["kind"] == "resident" and not is_valid(p, moment)]
+    if not ended:
+        return None
+    last = max(ended, key=lambda p: (p["valid_until"], p["_id"]))
+    return {"id": last["_id"], "valid_until": last["valid_until"]}
+
+
 # -- parking sessions ---------------------------------------------------------
 
 def session_id(estate_id, plate_text, entry_number):
@@ -147,7 +159,9 @@ def session_id(estate_id, plate_text, entry_number):
     return ids.natural_id("ps", estate_id, plate_text, entry_number)
 
 
-def new_session(estate_id, plate_text, entry_number, vehicle_pass, now, actor):
+def new_session(estate_id, plate_text, entry_number, vehicle_pass, now, actor, ended_pass=None):
+    """The stay opened at an entry, with the pass it came in on and, coming in on none, the plate's
+    resident pass that ended (``ended_resident_pass``)."""
     stamp = clock.to_iso(now)
     return {
         "_id": session_id(estate_id, plate_text, entry_number),
@@ -158,6 +172,7 @@ def new_session(estate_id, plate_text, entry_number, vehicle_pass, now, actor):
         "pass_id": vehicle_pass["_id"] if vehicle_pass else None,
         "pass_kind": vehicle_pass["kind"] if vehicle_pass else None,
         "household_id": vehicle_pass.get("household_id") if vehicle_pass else None,
+        "ended_pass": None if vehicle_pass else ended_pass,
         "visitor_id": None,  # the visit it is the car of (``visit_of_stay``), linked after the entry's write
         "entered_at": stamp,
         "entered_by": actor,

@@ -716,12 +716,13 @@ def record_vehicle_entry(db, outbox, caller, estate_id, data):
     if inside is not None:
         gate.refuse_a_car_inside(inside, store.rules_for(db, estate_id)["timezone"])
     now = clock.now()
-    vehicle_pass = gate.best_pass(store.passes_of(db, estate_id, plate), now)
+    passes = store.passes_of(db, estate_id, plate)
+    vehicle_pass = gate.best_pass(passes, now)
     if gate.counts_for_spaces(vehicle_pass):
         spaces = store.rules_for(db, estate_id)["parking_spaces"]
         gate.refuse_when_full(spaces, spaces and store.spaces_taken(db, estate_id))
     session = gate.new_session(estate_id, plate, store.entries_of(db, estate_id, plate) + 1, vehicle_pass, now,
-                               caller.user)
+                               caller.user, gate.ended_resident_pass(passes, now))
     store.insert_unique(db, "parking_sessions", session, "this vehicle entered just now", "data.plate")
     # read after the write: a visitor registered at the same moment reads this stay after his own
     visitor = store.visitor_on_site_with(db, estate_id, plate, gate.visits_from(now, store.rules_for(db, estate_id)))

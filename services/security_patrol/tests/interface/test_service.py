@@ -1514,6 +1514,23 @@ def test_a_car_entering_again_without_an_exit_is_told_since_when_and_by_whom_it_
     assert [e["field"] for e in refused.value.errors] == ["data.plate"]
 
 
+def test_a_car_whose_monthly_pass_ran_out_is_told_at_the_entry(patrol):
+    """A resident's monthly pass (月卡) that ended last week: the car came in as any car off the
+    street, and the driver learnt it at the barrier going out, asked to pay (a probe of the gate's
+    evening). The entry says the plate's resident pass that ended (``ended_pass``: its id and
+    end), so the guard tells him on the way in; a car with a valid pass, or none ever, has none."""
+    made = patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {
+        "plate": "沪M12345", "kind": "resident", "household_id": "hh_1201", "valid_until": "2026-11-24T00:00:00Z"}})
+    assert enter(patrol, "沪M12345")["ended_pass"] is None
+    clock.advance(timedelta(hours=1))
+    leave(patrol, "沪M12345")
+    clock.advance(timedelta(days=7))
+    entered = enter(patrol, "沪M 12345")
+    assert entered["pass_id"] is None
+    assert entered["ended_pass"] == {"id": made["id"], "valid_until": "2026-11-24T00:00:00.000Z"}
+    assert enter(patrol, "浙K00001")["ended_pass"] is None
+
+
 def test_a_visitor_pass_bills_the_household_and_entries_and_exits_must_alternate(patrol):
     patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "苏E55555", "kind": "visitor",
                                                               "household_id": "hh_1202",
