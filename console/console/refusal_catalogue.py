@@ -1200,6 +1200,10 @@ ZH = {
         '他人同时设定了该预案，请重新读取',
     'a plate has at least 2 letters or digits besides spaces, dots and hyphens':
         '车牌除空格、点和连字符外至少须有 2 个字母或数字',
+    'a plate holds letters and digits only, besides spaces, dots and hyphens':
+        '车牌只能包含字母和数字（空格、点和连字符会被忽略）',
+    'holds a sign other than a letter or digit':
+        '含有字母和数字以外的符号',
     'has fewer than 2 letters or digits':
         '字母或数字少于 2 个',
     'this vehicle is inside already, since {0} (entered by {1}): record its exit first':

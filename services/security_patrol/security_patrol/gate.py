@@ -34,14 +34,19 @@ def plate_key(text):
 
 
 def plate(text, field="data.plate"):
-    """A plate written (a pass, an entry, an exit, a visitor's car), as ``plate_key`` keeps it,
-    holding at least 2 letters or digits (any script's): "..." was kept as an empty plate, and
+    """A plate written (a pass, an entry, a visitor's car), as ``plate_key`` keeps it, holding
+    letters and digits only (any script's), at least 2 of them: "..." was kept as an empty plate, and
     every such vehicle then shared one parking session, and "🚗🚗" or "##" opened sessions and
     passes (found by probes). A 422: the contract's pattern cannot say "letters" in every script."""
     kept = plate_key(text)
     if sum(1 for character in kept if character.isalnum()) < 2:
         raise BusinessRuleViolation("a plate has at least 2 letters or digits besides spaces, dots and hyphens",
                                     [field_error(field, "has fewer than 2 letters or digits")])
+    if not kept.isalnum():
+        # 浙C3000😀 or 沪A#12345 opened a stay, and the car typed again without the stray sign was
+        # "not inside" at the exit (h7's probe of the gate's evening)
+        raise BusinessRuleViolation("a plate holds letters and digits only, besides spaces, dots and hyphens",
+                                    [field_error(field, "holds a sign other than a letter or digit")])
     return kept
 
 

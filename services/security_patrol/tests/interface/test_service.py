@@ -1319,6 +1319,21 @@ def test_a_plate_of_noise_alone_is_refused_and_nothing_is_written(patrol):
     assert leave(patrol, "##", paid_at_gate=True)["id"] == opened["id"]
 
 
+def test_a_plate_with_a_sign_in_it_is_refused_and_the_same_car_is_one_plate(patrol):
+    """浙C3000😀 or 沪A#12345 opened a stay (two letters or digits were all a plate needed), and the
+    car typed again at the exit without the stray sign was "not inside" (a probe of the gate's
+    evening): a plate written holds letters and digits only, besides the spaces, dots and hyphens
+    read away (a 422 naming it); lowercase, spaces and full-width forms stay the same plate."""
+    for typed in ("浙C3000😀", "沪A#12345", "沪A12345!"):
+        with pytest.raises(BusinessRuleViolation) as refused:
+            enter(patrol, typed)
+        assert [e["field"] for e in refused.value.errors] == ["data.plate"]
+    assert patrol.db.parking_sessions.count_documents({}) == 0
+    assert enter(patrol, "沪a·12 345")["plate"] == "沪A12345"
+    clock.advance(timedelta(minutes=5))
+    assert leave(patrol, "沪Ａ-１２３４５")["plate"] == "沪A12345"
+
+
 def test_a_resident_with_a_pass_parks_without_a_charge(patrol):
     patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "沪A 12345", "kind": "resident",
                                                               "household_id": "hh_1201"}})
