@@ -704,6 +704,21 @@ def borrowing(browser, settings):
     assert not errors, f"the page logged errors: {errors}"
 
 
+def gate_pass_ended(browser, settings):
+    """A resident's monthly pass (月卡) ran out: the guard enters the car in Chinese and is told the pass
+    ended, and that the car pays as any car going out (it said 已完成, and the driver learnt it at
+    the barrier going out: h7's probe of the gate's evening)."""
+    page, errors = open_page(browser, locale="zh-CN")
+    sign_in(page, settings, settings["guard"], settings["staff_password"])
+    page.goto(settings["console"] + "/security/parking-sessions")
+    entry = page.locator("form.card", has_text="车辆入场")
+    entry.locator('input[name="plate"]').fill(settings["ended_plate"].lower())
+    entry.get_by_role("button", name="车辆入场").click()
+    said = page.locator(".notice").first.inner_text()
+    assert settings["ended_plate"] in said and "月卡" in said and "到期" in said and "按临时车辆收费" in said, said
+    assert not errors, errors
+
+
 def security_registers(browser, settings):
     """A guard records the month's fire drill, a blocked fire lane and its clearing, and puts a
     colleague on tonight's gate, then cancels that (a mistake): each list shows what was done."""
@@ -1351,7 +1366,7 @@ def operator_checklist_across(browser, settings):
     assert not errors, f"the page logged errors: {errors}"
 
 
-SCENARIOS = {"handover_batch": handover_batch, "operator_checklist_across": operator_checklist_across, "keyboard_and_screen_reader": keyboard_and_screen_reader, "borrowing": borrowing, "archive_correction": archive_correction, "regional_manager": regional_manager, "emergency_plan": emergency_plan, "patrol_setup": patrol_setup, "complaint_analysis": complaint_analysis, "security_registers": security_registers, "fire_checks": fire_checks, "household_import": household_import, "bank_statement": bank_statement, "bank_replace": bank_replace, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
+SCENARIOS = {"gate_pass_ended": gate_pass_ended, "handover_batch": handover_batch, "operator_checklist_across": operator_checklist_across, "keyboard_and_screen_reader": keyboard_and_screen_reader, "borrowing": borrowing, "archive_correction": archive_correction, "regional_manager": regional_manager, "emergency_plan": emergency_plan, "patrol_setup": patrol_setup, "complaint_analysis": complaint_analysis, "security_registers": security_registers, "fire_checks": fire_checks, "household_import": household_import, "bank_statement": bank_statement, "bank_replace": bank_replace, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
              "complaint_in_register": complaint_in_register, "sign_in_out_and_language": sign_in_out_and_language,
              "accounts_day": accounts_day, "owner_portal": owner_portal, "owner_reads_reply": owner_reads_reply,
              "owner_follows_visit": owner_follows_visit,

@@ -1,4 +1,5 @@
 """The web console in a real browser (Debian's Chromium) against the real system, console included."""
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -277,6 +278,16 @@ def test_a_guard_records_a_drill_a_blocked_lane_and_a_duty_assignment(api, setti
                                "estate_ids": [settings["estate_id"]]})
     run_scenario("security_registers", {**settings, "colleague": colleague, "today": local_now.strftime("%Y-%m-%d"),
                                         "drill_at": (local_now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")})
+
+
+def test_a_guard_entering_a_car_whose_monthly_pass_ran_out_is_told_so(api, settings):
+    plate = "沪M" + str(uuid.uuid4().int)[:5]
+    ends = datetime.now(timezone.utc) + timedelta(seconds=2)
+    api.post(f"/api/v1/estates/{settings['estate_id']}/vehicle-passes", {
+        "plate": plate, "kind": "resident", "household_id": settings["household_id"],
+        "valid_until": ends.strftime("%Y-%m-%dT%H:%M:%SZ")})
+    time.sleep(3)  # the pass has ended
+    run_scenario("gate_pass_ended", {**settings, "ended_plate": plate})
 
 
 def test_a_report_sent_after_the_session_ended_is_shown_again_to_copy(api, settings):
