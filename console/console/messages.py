@@ -2474,6 +2474,8 @@ _MESSAGES = {
     # when a float change counts (finance's operations.drawer_float: the one in force at the day's end; found by review r10 of h10)
     "setting_hint.cash_float_cents": ("修改当天起生效：当天（含深夜修改）各收银员的日结按新备用金核对现金，补做的日结亦同；只想从次日起生效，请在次日开始收款前修改。",
                                       "Applies from the day it is changed: that day's drawers (a change late at night too) are counted with the new float at their settlement, a late one as well; to apply it from tomorrow, change it tomorrow before the first payment."),
+    "setting.fund_use_consent_parts": ("维修资金使用表决通过比例（分子）", "Fund use: owners' share needed (numerator)"),
+    "setting.fund_use_consent_of": ("维修资金使用表决通过比例（分母）", "Fund use: owners' share needed (denominator)"),
     "setting.roster_days_ahead": ("排班最远（天后）", "Duty roster at most (days ahead)"),
     "setting.patrol_suspension_max_hours": ("停巡最长（小时）", "Patrol suspension at most (hours)"),
     "setting.patrol_suspension_backdate_hours": ("经理补登停巡最早（小时前，更早由运营管理员登记）",

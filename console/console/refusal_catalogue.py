@@ -1445,6 +1445,34 @@ ZH = {
         '业主缴存须指明房屋',
     'is required when source is owner':
         '来源为业主时必填',
+    "an emergency use names the emergency's work order":
+        '应急使用须填写抢修工单',
+    'is required for an emergency use':
+        '应急使用时必填',
+    'no flat with a floor area is known where the use is shared: nobody shares it':
+        '分摊范围内没有登记了建筑面积的房屋：无人分摊该项使用',
+    'names no flat of this estate':
+        '未包含本小区的任何房屋',
+    '{0} of the {1} flats sharing the use hold less than their share in the fund: {2}':
+        '分摊该项使用的 {1} 户中有 {0} 户分户账余额不足以承担其分摊额：{2}',
+    'the flats sharing it do not hold their shares: they top up (续交) first':
+        '分摊房屋的分户账余额不足，须先续交',
+    "a use shared by the owners of a building is approved with their decision's figures (业主大会)":
+        '由楼内业主分摊的使用，须填写业主大会表决的面积与人数方可批准',
+    'is required for a shared use that is not an emergency':
+        '非应急的分摊使用必填',
+    'the decision counts {0} m² voting of the {1} m² sharing the use':
+        '表决面积 {0} m² 超过分摊房屋总面积 {1} m²',
+    'is more than the flats sharing the use have':
+        '超过分摊房屋的总面积',
+    'the decision counts {0} owners voting of the {1} sharing the use':
+        '表决人数 {0} 人超过分摊业主总数 {1} 人',
+    'is more than the owners sharing the use':
+        '超过分摊业主总数',
+    'the owners sharing the use decided it with {0} of {1} m² and {2} of {3} owners: it needs {4}/{5} of both':
+        '同意的面积为 {0} / {1} m²、人数为 {2} / {3} 人：面积和人数均须达到 {4}/{5}',
+    'is short of the share of area and owners the use needs':
+        '同意的面积或人数未达到规定比例',
     'the use names a work order this estate does not have':
         '使用申请填写的工单不属于本小区',
     'is not a work order of this estate':

@@ -109,6 +109,9 @@ ROUTES = [
           paged=True, filters=("kind", "status", "household_id", "work_order_id")),
     Route("GET", f"{ESTATE}/maintenance-fund/entries/<entry_id>", "finance", "get_fund_entry", policy.FINANCE,
           id_param="entry_id"),
+    # a flat's own account in the fund (分户账): its deposits and its shares of the uses it shares
+    Route("GET", f"{ESTATE}/maintenance-fund/households/<household_id>", "finance", "fund_household_account",
+          policy.FINANCE, id_param="household_id"),
     Route("GET", f"{ESTATE}/maintenance-fund/statement", "finance", "fund_statement", policy.FINANCE,
           filters=("period",)),
     Route("GET", f"{ESTATE}/journals", "finance", "list_journal_entries", policy.FINANCE,

@@ -24,7 +24,7 @@ from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from estate_common import calendar, clock, ids
+from estate_common import calendar, clock, ids, money
 from estate_common.money import MAX_BILL_CENTS, to_cents
 
 from . import billing_cycles, periods
@@ -423,15 +423,7 @@ def month_shares(bill, cents):
     covered = months_covered(bill)
     if len(covered) == 1:  # a month's bill, most of them: its whole (a year's disclosure read 120,000 so)
         return {covered[0][0]: cents}
-    total = sum(weight for _, weight in covered)
-    shares, running, before = {}, Fraction(0), 0
-    for month, weight in covered:
-        running += weight
-        exact = Fraction(cents) * running / total  # one division, rounded once
-        upto = to_cents(Decimal(exact.numerator) / Decimal(exact.denominator))
-        shares[month] = upto - before
-        before = upto
-    return shares
+    return dict(zip((month for month, _ in covered), money.apportioned(cents, [weight for _, weight in covered])))
 
 
 def share_in(bill, cents, months, within=None):

@@ -23,6 +23,21 @@ kept in a ledger of its own, apart from the estate's operating money.
   announced in the write that makes it (``fund_use_requested``, ``fund_use_approved`` — in the
   write that marks it approved, so an approval finished by approving again is announced once —
   and ``fund_use_rejected``); archive keeps them on the use's record.
+- **Shared by the flats of a building** (分摊, 《住宅专项维修资金管理办法》 art. 22-24): a use may
+  name who shares the part it repairs (``shared_by``: a building, or some of its units; the lift
+  probe found building 5's owners paying for building 3's lifts out of one pool). Approved, it is
+  apportioned to those flats by floor area (``apportionment``: each flat's share to the cent, the
+  half-up rounding of the running total, ``money.apportioned``, so the shares sum to the use exactly)
+  and borne by each flat's own fund account (分户账: its owner deposits, less their reversals, less
+  its shares of uses approved before; ``household_balance``): refused (422, naming the flats) when
+  a flat holds less than its share. The account is the flat's, not the owner's: sold, the flat
+  keeps it (the buyer's from then on). Interest and the developer's money stay in the estate's pool.
+- **The owners' decision** (业主大会, 双三分之二): a shared use is approved with the figures of the
+  owners' vote (``owners_decision``: the floor area and the owners for it, and against), checked
+  against the flats sharing it: at least ``fund_use_consent_parts`` / ``fund_use_consent_of``
+  (2/3) of their area and of their owners (one owner a flat) for it; more votes than flats or area
+  is a typo (422). An **emergency use** (应急使用: a lift that traps people, ``emergency``, naming its
+  work order) is approved without them, the owners told afterwards.
 - **Statement** (对账单) of a month: the opening balance, the month's deposits, deposit reversals
   and approved uses line by line, the closing balance (the estate's local calendar: a deposit counts on
   the day it was posted, a use on the day it was approved).
@@ -31,6 +46,8 @@ kept in a ledger of its own, apart from the estate's operating money.
 
 Plain functions: no broker, no store.
 """
+from decimal import Decimal
+
 from estate_common import clock, ids, money, roles
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.writes import Change
@@ -56,6 +73,7 @@ def _entry(entry_id, estate_id, kind, data, now, rules, actor):
             "household_id": data.get("household_id"), "source": data.get("source"), "method": data.get("method"),
             "purpose": (data.get("purpose") or "").strip() or None, "work_order_id": data.get("work_order_id"),
             "work_order_number": data.get("work_order_number"),
+            **(_sharing(data) if kind == "use" else {}),
             "consent_ref": None, "note": (data.get("note") or "").strip() or None,
             "status": "pending" if kind == "deposit" else "requested", "requested_by": actor,
             "decided_by": None, "decided_at": None, "reject_reason": None,
@@ -111,9 +129,14 @@ def reversed_event_data(reversal):
 _USE_ANNOUNCED = ("amount_cents", "purpose", "work_order_id", "work_order_number")
 
 
+def _sharing_announced(use):
+    return {"shared_by": use.get("shared_by"), "emergency": bool(use.get("emergency"))}
+
+
 def use_requested_event_data(use):
     """``finance.fund_use_requested``: a use as requested (who asked: the event's actor)."""
-    return {"id": use["_id"], **{key: use.get(key) for key in _USE_ANNOUNCED}, "requested_at": use["created_at"]}
+    return {"id": use["_id"], **{key: use.get(key) for key in _USE_ANNOUNCED}, **_sharing_announced(use),
+            "requested_at": use["created_at"]}
 
 
 def use_decided_event_data(use):
@@ -121,9 +144,10 @@ def use_decided_event_data(use):
     or ``fund_use_rejected`` (with why), by the status ``use`` was decided to; who asked is in it
     (four eyes: who decided is the event's actor)."""
     decided = {"id": use["_id"], **{key: use.get(key) for key in _USE_ANNOUNCED},
-               "requested_by": use["requested_by"]}
+               "requested_by": use["requested_by"], **_sharing_announced(use)}
     if use["status"] == "approved":
         return decided | {"consent_ref": use["consent_ref"], "day": use["day"],
+                          "owners_decision": use.get("owners_decision"), "apportionment": use.get("apportionment"),
                           "balance_after_cents": use["balance_after_cents"], "approved_at": use["decided_at"]}
     return decided | {"reason": use["reject_reason"], "rejected_at": use["decided_at"]}
 
@@ -142,6 +166,125 @@ def with_work_order(data, found):
     if not data.get("work_order_id") or not found.get("work_order_id"):
         return data
     return data | {"work_order_id": found["work_order_id"], "work_order_number": found.get("work_order_number")}
+
+
+def _sharing(data):
+    """A use's ``shared_by`` (the building and units whose flats share it; None: the estate's pool)
+    and ``emergency``, as kept."""
+    shared = data.get("shared_by")
+    if shared:
+        units = sorted({str(unit).strip() for unit in shared.get("units") or []}) or None
+        shared = {"building": str(shared["building"]).strip(), "units": units}
+    if data.get("emergency") and not data.get("work_order_id"):
+        raise BusinessRuleViolation("an emergency use names the emergency's work order",
+                                    [field_error("data.work_order_id", "is required for an emergency use")])
+    return {"shared_by": shared or None, "emergency": bool(data.get("emergency")), "owners_decision": None,
+            "apportionment": None}
+
+
+def address(flat):
+    return f"{flat.get('building')}-{flat.get('unit')}-{flat.get('room')}"
+
+
+def sharing_flats(flats):
+    """The flats sharing a use in the order their shares are worked out (building, unit, room)."""
+    return sorted(flats, key=lambda f: (str(f.get("building")), str(f.get("unit")), str(f.get("room")), f["_id"]))
+
+
+def _area(flat):
+    return Decimal(str(flat.get("area_m2") or 0))
+
+
+def _refuse_nobody_sharing(flats):
+    if not flats or sum(_area(flat) for flat in flats) <= 0:
+        raise BusinessRuleViolation("no flat with a floor area is known where the use is shared: nobody shares it",
+                                    [field_error("shared_by", "names no flat of this estate")])
+
+
+def apportionment(use, flats, balances):
+    """``use`` (shared) apportioned to ``flats`` (finance's copies of the flats sharing it) by floor
+    area, each line with what the flat's fund account (``balances``) holds after it; refused (422)
+    when a flat holds less than its share (naming the first three by address), or nobody shares it."""
+    _refuse_nobody_sharing(flats)
+    flats = sharing_flats(flats)
+    shares = money.apportioned(use["amount_cents"], [_area(flat) for flat in flats])
+    lines = [{"household_id": flat["_id"], "building": flat.get("building"), "unit": flat.get("unit"),
+              "room": flat.get("room"), "area_m2": float(_area(flat)), "amount_cents": share,
+              "balance_after_cents": balances.get(flat["_id"], 0) - share} for flat, share in zip(flats, shares)]
+    short = [line for line in lines if line["balance_after_cents"] < 0]
+    if short:
+        named = ", ".join(address(line) for line in short[:3]) + (", …" if len(short) > 3 else "")
+        raise BusinessRuleViolation(
+            f"{len(short)} of the {len(lines)} flats sharing the use hold less than their share in the fund: {named}",
+            [field_error("id", "the flats sharing it do not hold their shares: they top up (续交) first")])
+    return lines
+
+
+def owners_decision(use, decision, flats, rules):
+    """The owners' decision behind a shared use (``decision``: its figures as the approval gives
+    them) with the totals of the flats sharing it, or None for an emergency use approved without
+    one; refused (422) when missing, short of ``fund_use_consent_parts`` / ``fund_use_consent_of``
+    of the area or of the owners, or counting more than there are."""
+    if not decision and use.get("emergency"):
+        return None
+    if not decision:
+        raise BusinessRuleViolation(
+            "a use shared by the owners of a building is approved with their decision's figures (业主大会)",
+            [field_error("data.owners_decision", "is required for a shared use that is not an emergency")])
+    _refuse_nobody_sharing(flats)
+    area_total, owners_total = sum(_area(flat) for flat in flats), len(flats)
+    area_for, area_against = (Decimal(str(decision.get(key) or 0)) for key in ("area_for_m2", "area_against_m2"))
+    owners_for, owners_against = (int(decision.get(key) or 0) for key in ("owners_for", "owners_against"))
+    if area_for + area_against > area_total:
+        raise BusinessRuleViolation(f"the decision counts {area_for + area_against} m² voting of the {area_total} m² "
+                                    f"sharing the use", [field_error("data.owners_decision.area_for_m2",
+                                                                     "is more than the flats sharing the use have")])
+    if owners_for + owners_against > owners_total:
+        raise BusinessRuleViolation(f"the decision counts {owners_for + owners_against} owners voting of the "
+                                    f"{owners_total} sharing the use", [field_error(
+                                        "data.owners_decision.owners_for", "is more than the owners sharing the use")])
+    parts, of = rules["fund_use_consent_parts"], rules["fund_use_consent_of"]
+    parts = min(parts, of)
+    if area_for * of < area_total * parts or owners_for * of < owners_total * parts:
+        raise BusinessRuleViolation(
+            f"the owners sharing the use decided it with {area_for} of {area_total} m² and {owners_for} of "
+            f"{owners_total} owners: it needs {parts}/{of} of both",
+            [field_error("data.owners_decision", "is short of the share of area and owners the use needs")])
+    return {"area_for_m2": float(area_for), "area_against_m2": float(area_against),
+            "area_total_m2": float(area_total), "owners_for": owners_for, "owners_against": owners_against,
+            "owners_total": owners_total}
+
+
+def household_balance(entries, household_id):
+    """What a flat's own fund account (分户账) holds: its owner deposits posted, less their reversals
+    posted, less its shares of the uses approved (``entries``: those naming it, either way)."""
+    held = 0
+    for entry in entries:
+        if entry["kind"] == "deposit" and entry["status"] == "posted" and entry.get("household_id") == household_id:
+            held += entry["amount_cents"]
+        elif entry["kind"] == REVERSAL and entry["status"] == "posted" and entry.get("household_id") == household_id:
+            held -= entry["amount_cents"]
+        elif entry["kind"] == "use" and entry["status"] == "approved":
+            held -= sum(line["amount_cents"] for line in entry.get("apportionment") or []
+                        if line["household_id"] == household_id)
+    return held
+
+
+def household_account(estate_id, household_id, entries):
+    """A flat's own account (分户账) from ``entries`` (those naming it: ``household_balance``)."""
+    def posted(kind):
+        return sum(e["amount_cents"] for e in entries if e["kind"] == kind and e["status"] == "posted"
+                   and e.get("household_id") == household_id)
+    shares = [{"use_id": e["_id"], "day": e.get("day"), "purpose": e.get("purpose"),
+               "work_order_number": e.get("work_order_number"), "emergency": bool(e.get("emergency")),
+               "amount_cents": sum(line["amount_cents"] for line in e["apportionment"]
+                                   if line["household_id"] == household_id)}
+              for e in entries if e["kind"] == "use" and e["status"] == "approved" and e.get("apportionment")]
+    deposits, reversals = posted("deposit"), posted(REVERSAL)
+    shared = sum(share["amount_cents"] for share in shares)
+    return {"estate_id": estate_id, "household_id": household_id, "deposits_cents": deposits,
+            "reversals_cents": reversals, "shares_cents": shared, "balance_cents": deposits - reversals - shared,
+            "shares": [share for share in shares if share["amount_cents"]]}
 
 
 def use(entry_id, estate_id, data, now, rules, actor, others=()):

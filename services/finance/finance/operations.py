@@ -1503,6 +1503,8 @@ def decide_fund_use(db, outbox, caller, estate_id, entry_id, decision, data):
     rules, now = store.rules_for(db, estate_id), clock.now()
     fields = maintenance_fund.decision(entry, decision, data, now, rules, caller.user, caller.roles)
     account = _fund_account(db, outbox, estate_id)
+    if decision == "approve" and entry.get("shared_by"):
+        fields |= _shared(db, estate_id, entry, data, rules)
     if decision == "approve":
         # marked before the money goes: a rejection that read the fund before then is refused, not
         # written over an approval that took the money (the fund held less than its entries said)
@@ -1530,6 +1532,27 @@ def decide_fund_use(db, outbox, caller, estate_id, entry_id, decision, data):
     if decided["status"] != fields["status"]:
         raise Conflict(f"the use was {decided['status']} meanwhile")
     return public(_with_work_order_approved(db, estate_id, [decided])[0])
+
+
+def _shared(db, estate_id, use, data, rules):
+    """A shared use's owners' decision (checked against the flats sharing it) and its apportionment
+    to them by floor area, each flat's share within what its own account holds (422 before
+    anything is taken otherwise)."""
+    shared = use["shared_by"]
+    flats = store.flats_sharing(db, estate_id, shared["building"], shared.get("units"))
+    decided = maintenance_fund.owners_decision(use, data.get("owners_decision"), flats, rules)
+    entries = store.fund_entries_of_households(db, estate_id, [flat["_id"] for flat in flats])
+    entries = [e for e in entries if e["_id"] != use["_id"]]
+    balances = {flat["_id"]: maintenance_fund.household_balance(entries, flat["_id"]) for flat in flats}
+    return {"owners_decision": decided, "apportionment": maintenance_fund.apportionment(use, flats, balances)}
+
+
+def fund_household_account(db, estate_id, household_id):
+    """A flat's own account in the fund (分户账, ``maintenance_fund.household_account``)."""
+    if store.find_household(db, estate_id, household_id) is None:
+        raise NotFound("no such household in this estate")
+    entries = store.fund_entries_of_households(db, estate_id, [household_id])
+    return maintenance_fund.household_account(estate_id, household_id, entries)
 
 
 def _fund_use_decided(outbox, use):

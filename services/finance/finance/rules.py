@@ -99,6 +99,11 @@ DEFAULTS = {
     # settlement (``journals.cash_count``: the drawer expected to hold it and the day's cash), unless
     # the settlement names its own (``float_cents``). Not in DOMAIN.md; 0, as before it was counted.
     "cash_float_cents": 0,
+    # 专项维修资金 (maintenance_fund.owners_decision): a use shared by the owners of a building is decided by
+    # at least parts/of of their floor area and of their number (《住宅专项维修资金管理办法》 art. 22:
+    # 双三分之二, 2/3); an estate whose local rules differ sets its own. Not in DOMAIN.md.
+    "fund_use_consent_parts": 2,
+    "fund_use_consent_of": 3,
 }
 
 # settings whose lowest value is not 1 (estate_common.settings); bill_due_days 0 is the default
@@ -113,7 +118,8 @@ MINIMA = {"utility_overdraft_cents": 0, "utility_low_balance_cents": 0, "bill_du
 MAXIMA = {"bill_due_days": 365, "late_bill_grace_days": 365, "charge_due_days": 365,
           "utility_low_balance_cents": 100_000_000, "utility_overdraft_cents": 100_000_000,
           "catch_up_months": replica.RECORDS_REACH_MONTHS, "recorded_within_days": plausible.RECORDED_WITHIN_DAYS_MAX,
-          "prorate_handover_month": 1, "bank_match_window_days": 31, "cash_float_cents": 10_000_000}
+          "prorate_handover_month": 1, "bank_match_window_days": 31, "cash_float_cents": 10_000_000,
+          "fund_use_consent_parts": 100, "fund_use_consent_of": 100}
 
 # How long a household's money is held by one writer (payment, reversal, prepaid use) before
 # another may take it over (a writer that died).

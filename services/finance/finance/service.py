@@ -281,6 +281,11 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
                                             payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
+    def fund_household_account(self, payload):
+        """A flat's own account in the fund (分户账)."""
+        return operations.fund_household_account(self.db, payload["estate_id"], payload["id"])
+
+    @rpc_method
     def fund_statement(self, payload):
         return operations.fund_statement(self.db, payload["estate_id"], payload["filters"]["period"])
 

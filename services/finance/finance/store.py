@@ -77,6 +77,8 @@ INDEXES = {
     "fund_accounts": [([("estate_id", 1)], {})],
     "fund_entries": [(PAGED, {}), ([("estate_id", 1), ("day", 1)], {}),
                      ([("estate_id", 1), ("work_order_id", 1)], {}),  # a work order's uses
+                     ([("estate_id", 1), ("household_id", 1)], {}),  # a flat's deposits (its 分户账)
+                     ([("estate_id", 1), ("apportionment.household_id", 1)], {}),  # a flat's shares of uses
                      ([("estate_id", 1), ("status", 1), ("created_at", 1)], {})],  # the half-done sweep
     "operating_expenses": [(PAGED, {}), ([("estate_id", 1), ("period", 1), ("category", 1)], {})],
     "disclosures": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
@@ -1459,6 +1461,23 @@ def fund_uses_of_work_orders(db, estate_id, work_order_ids):
                                             "kind": "use"}):
         uses[use["work_order_id"]].append(use)
     return uses
+
+
+def flats_sharing(db, estate_id, building, units=None):
+    """finance's copies of the flats of ``building`` (of ``units`` only, when named) with their
+    address and floor area: those sharing a use of the fund."""
+    query = {"estate_id": estate_id, "building": building, **({"unit": {"$in": list(units)}} if units else {})}
+    return list(store.scan(db.households, query, ("building", "unit", "room", "area_m2")))
+
+
+def fund_entries_of_households(db, estate_id, household_ids):
+    """The fund's entries naming any of ``household_ids``: their deposits and reversals, and the
+    approved uses they share (``apportionment``), each once, in the order they were made."""
+    wanted = list(dict.fromkeys(household_ids))
+    found = {e["_id"]: e for e in store.scan(db.fund_entries, {"estate_id": estate_id, "household_id": {"$in": wanted}})}
+    found.update((e["_id"], e) for e in store.scan(
+        db.fund_entries, {"estate_id": estate_id, "apportionment.household_id": {"$in": wanted}, "status": "approved"}))
+    return sorted(found.values(), key=lambda e: (e["created_at"], e["_id"]))
 
 
 def fund_entries_before_and_of_period(db, estate_id, period):

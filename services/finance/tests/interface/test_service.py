@@ -3451,7 +3451,7 @@ def test_a_fund_uses_request_approval_and_rejection_are_announced_once_in_the_wr
     [requested] = finance.outbox.of_type("fund_use_requested")
     assert requested["data"] == {"id": use_["id"], "amount_cents": 30000, "purpose": "lift rope",
                                  "work_order_id": "wo_7", "work_order_number": "WO-2026-000007",
-                                 "requested_at": use_["created_at"]}
+                                 "shared_by": None, "emergency": False, "requested_at": use_["created_at"]}
     assert requested["actor"] == "acc" and finance.db.fund_entries.find_one({"_id": use_["id"]}).get("_outbox") == []
 
     real = operations.store.set_fund_entry
@@ -3473,7 +3473,9 @@ def test_a_fund_uses_request_approval_and_rejection_are_announced_once_in_the_wr
     assert approved_["data"] == {"id": use_["id"], "amount_cents": 30000, "purpose": "lift rope",
                                  "work_order_id": "wo_7", "work_order_number": "WO-2026-000007",
                                  "requested_by": "acc", "consent_ref": "vote 2026-11", "day": "2026-11-23",
-                                 "balance_after_cents": 70000, "approved_at": done["decided_at"]}
+                                 "shared_by": None, "emergency": False, "owners_decision": None,
+                                 "apportionment": None, "balance_after_cents": 70000,
+                                 "approved_at": done["decided_at"]}
     assert approved_["actor"] == "boss"
 
     asked = fund_use(finance, 5000)
@@ -3484,6 +3486,7 @@ def test_a_fund_uses_request_approval_and_rejection_are_announced_once_in_the_wr
     [rejected] = finance.outbox.of_type("fund_use_rejected")
     assert rejected["data"] == {"id": asked["id"], "amount_cents": 5000, "purpose": "replace the lift's traction rope",
                                 "work_order_id": None, "work_order_number": None, "requested_by": "acc",
+                                "shared_by": None, "emergency": False,
                                 "reason": "no consent", "rejected_at": clock.now_iso()}
     assert rejected["actor"] == "boss" and len(finance.outbox.of_type("fund_use_requested")) == 2
 

@@ -142,17 +142,20 @@ def test_a_uses_request_and_decision_are_announced_as_decided():
                                      "work_order_number": "WO-2026-000001"}, NOW, RULES, "acc")
     requested = fund.use_requested_event_data(asked)
     assert requested == {"id": "u1", "amount_cents": 400, "purpose": "lift rope", "work_order_id": "wo_1",
-                         "work_order_number": "WO-2026-000001", "requested_at": "2026-11-30T17:00:00.000Z"}
+                         "work_order_number": "WO-2026-000001", "shared_by": None, "emergency": False,
+                         "requested_at": "2026-11-30T17:00:00.000Z"}
     approval = fund.decision(asked, "approve", {"consent_ref": " vote "}, NOW, RULES, "boss") | {
         "balance_after_cents": 600}
     approved_ = fund.use_decided_event_data(asked | approval)
     assert approved_ == {"id": "u1", "amount_cents": 400, "purpose": "lift rope", "work_order_id": "wo_1",
                          "work_order_number": "WO-2026-000001", "requested_by": "acc", "consent_ref": "vote",
+                         "shared_by": None, "emergency": False, "owners_decision": None, "apportionment": None,
                          "day": "2026-12-01", "balance_after_cents": 600, "approved_at": "2026-11-30T17:00:00.000Z"}
     rejected = fund.use_decided_event_data(asked | fund.decision(asked, "reject", {"reason": " no vote "}, NOW,
                                                                  RULES, "boss"))
     assert rejected == {"id": "u1", "amount_cents": 400, "purpose": "lift rope", "work_order_id": "wo_1",
                         "work_order_number": "WO-2026-000001", "requested_by": "acc", "reason": "no vote",
+                        "shared_by": None, "emergency": False,
                         "rejected_at": "2026-11-30T17:00:00.000Z"}
     for event_type, data in (("fund_use_requested", requested), ("fund_use_approved", approved_),
                              ("fund_use_rejected", rejected)):
@@ -172,3 +175,70 @@ def test_a_bank_transfer_into_the_fund_is_a_transfer_one_name_for_one_thing():
                         "acc")
     assert made["method"] == "transfer"
     assert labels.text("method.transfer", "zh") == "银行转账" and labels.text("method.transfer", "en") == "Bank transfer"
+
+
+# -- a use shared by the flats of a building, by floor area (管理办法 art. 22-24) ----------------------
+
+AREAS_3 = [89.37, 102.15, 120.6, 76.4, 89.37, 143.22, 98.0, 65.55, 110.1, 89.37, 132.8, 70.03]
+
+
+def flats(areas=AREAS_3, building="3"):
+    return [{"_id": f"hh_{n:02}", "building": building, "unit": "1" if n < 6 else "2", "room": f"{n % 6 + 1}01",
+             "area_m2": area} for n, area in enumerate(areas)]
+
+
+def shared_use(cents=19000000, emergency=False, **data):
+    return fund.use("u", "est_1", {"amount_cents": cents, "purpose": "replace building 3's two lifts",
+                                   "shared_by": {"building": "3"}, "work_order_id": "wo_1",
+                                   "emergency": emergency, **data}, NOW, RULES, "acc")
+
+
+def test_a_shared_use_is_apportioned_by_floor_area_to_the_cent_and_sums_to_the_spend_exactly():
+    """The lift probe: what each flat bears was nowhere; rounded each on its own, shares of 100
+    cents over three equal flats (33.33 each) sum to 99."""
+    balances = {flat["_id"]: 10_000_000 for flat in flats()}
+    lines = fund.apportionment(shared_use(), flats(), balances)
+    assert sum(line["amount_cents"] for line in lines) == 19000000
+    total = sum(AREAS_3)
+    for line, area in zip(lines, AREAS_3):
+        assert abs(line["amount_cents"] - 19000000 * area / total) < 1
+        assert line["balance_after_cents"] == 10_000_000 - line["amount_cents"]
+    three = fund.apportionment(shared_use(cents=100), flats([50.0, 50.0, 50.0]), {f"hh_0{n}": 100 for n in range(3)})
+    assert sorted(line["amount_cents"] for line in three) == [33, 33, 34]
+
+
+def test_a_shared_use_beyond_what_a_sharing_flat_holds_is_refused_naming_it():
+    """Building 5's owners paid for building 3's lift: one pool of the estate (the lift probe)."""
+    balances = {flat["_id"]: 1_500_000 for flat in flats()}
+    with pytest.raises(BusinessRuleViolation) as refused:
+        fund.apportionment(shared_use(), flats(), balances)
+    assert "3-1-601" in refused.value.detail and refused.value.errors[0]["field"] == "id"
+    with pytest.raises(BusinessRuleViolation):  # nobody shares it
+        fund.apportionment(shared_use(), [], {})
+
+
+def test_the_owners_decision_is_two_thirds_of_the_area_and_of_the_owners_sharing_the_use():
+    """A use was approved with no consent at all (the lift probe): consent_ref is free text."""
+    total = sum(AREAS_3)  # 1186.96 m², 12 owners
+    two_thirds_area = round(total * 2 / 3 + 0.01, 2)
+    decided = fund.owners_decision(shared_use(), {"area_for_m2": two_thirds_area, "owners_for": 8,
+                                                  "area_against_m2": 100.0, "owners_against": 1}, flats(), RULES)
+    assert decided == {"area_for_m2": two_thirds_area, "area_against_m2": 100.0, "area_total_m2": round(total, 2),
+                       "owners_for": 8, "owners_against": 1, "owners_total": 12}
+    for short in ({"area_for_m2": two_thirds_area, "owners_for": 7},  # 7 of 12 owners
+                  {"area_for_m2": round(total * 2 / 3 - 0.01, 2), "owners_for": 12},  # the area short
+                  {"area_for_m2": total, "owners_for": 12, "owners_against": 1},  # more voters than owners
+                  None):  # no decision
+        with pytest.raises(BusinessRuleViolation):
+            fund.owners_decision(shared_use(), short, flats(), RULES)
+    assert fund.owners_decision(shared_use(), {"area_for_m2": 100.0, "owners_for": 1}, flats(),
+                                RULES | {"fund_use_consent_parts": 1, "fund_use_consent_of": 12}) is not None
+
+
+def test_an_emergency_use_names_its_work_order_and_needs_no_vote_first():
+    """应急使用: a lift that traps people is repaired before the owners can meet; the owners are told after."""
+    assert fund.owners_decision(shared_use(emergency=True), None, flats(), RULES) is None
+    with pytest.raises(BusinessRuleViolation):
+        shared_use(emergency=True, work_order_id=None)
+    assert shared_use(emergency=True)["emergency"] is True
+    assert shared_use()["shared_by"] == {"building": "3", "units": None}

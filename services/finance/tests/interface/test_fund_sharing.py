@@ -1,0 +1,142 @@
+"""The special maintenance fund spent on building 3's two lifts (h8's probe): each flat's own
+account (分户账) by its deposits, a use shared by the flats of a building apportioned to them by
+floor area and borne by their accounts, the owners' decision behind it (双三分之二), an emergency
+use without one, and a flat sold between two stages of the contractor's payments."""
+import pytest
+
+from estate_common import clock, contracts
+from estate_common.errors import BusinessRuleViolation
+from estate_common.testing import as_caller, event, staff, worker
+from finance.service import FinanceService
+
+ESTATE = "est_1"
+NOW = clock.parse_iso("2026-11-23T02:00:00Z")
+ACCOUNTANT = staff("acc", ["accountant"], [ESTATE])
+MANAGER = staff("boss", ["manager"], [ESTATE])
+# building 3: six flats in two units; building 5: two flats
+FLATS = {"hh_31": ("3", "1", "101", 89.37), "hh_32": ("3", "1", "201", 102.15), "hh_33": ("3", "1", "301", 120.6),
+         "hh_34": ("3", "2", "101", 76.4), "hh_35": ("3", "2", "201", 143.22), "hh_36": ("3", "2", "301", 65.55),
+         "hh_51": ("5", "1", "101", 100.0), "hh_52": ("5", "1", "201", 100.0)}
+AREA_3 = 597.29
+
+
+def flat(household_id, version=1, **more):
+    building, unit, room, area = FLATS[household_id]
+    return event("archive", "household_created" if version == 1 else "household_updated", ESTATE, {
+        "id": household_id, "estate_id": ESTATE, "building": building, "unit": unit, "room": room, "area_m2": area,
+        "status": "occupied", "version": version, **more})
+
+
+@pytest.fixture
+def finance():
+    clock.freeze(NOW)
+    finance = worker(FinanceService, caller=ACCOUNTANT)
+    finance.copy_estate(event("archive", "estate_created", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": "EST-1", "name": "West Lake", "address": "9 Lake Rd", "version": 1}))
+    for household_id in FLATS:
+        finance.copy_household(flat(household_id))
+        deposit(finance, household_id, round(FLATS[household_id][3] * 15000))  # 150 yuan a m²
+    return finance
+
+
+def deposit(finance, household_id, cents):
+    as_caller(finance, ACCOUNTANT)
+    return finance.fund_deposit({"estate_id": ESTATE, "data": {"source": "owner", "household_id": household_id,
+                                                               "amount_cents": cents, "method": "transfer"}})
+
+
+def request(finance, cents, **data):
+    as_caller(finance, ACCOUNTANT)
+    payload = {"estate_id": ESTATE, "data": {"amount_cents": cents, "purpose": "replace building 3's two lifts",
+                                             "shared_by": {"building": "3"}, **data}}
+    payload["data"] = {name: value for name, value in payload["data"].items() if value is not None}
+    contracts.load().check_rpc_input("finance", "request_fund_use", payload)
+    return finance.request_fund_use(payload)
+
+
+def approve(finance, use_id, **data):
+    as_caller(finance, MANAGER)
+    payload = {"estate_id": ESTATE, "id": use_id, "data": data}
+    contracts.load().check_rpc_input("finance", "approve_fund_use", payload)
+    answer = finance.approve_fund_use(payload)
+    contracts.load().check_rpc_output("finance", "approve_fund_use", answer)
+    return answer
+
+
+VOTE = {"area_for_m2": 450.0, "owners_for": 5, "area_against_m2": 65.55, "owners_against": 1}
+
+
+def account(finance, household_id):
+    payload = {"estate_id": ESTATE, "id": household_id}
+    contracts.load().check_rpc_input("finance", "fund_household_account", payload)
+    answer = finance.fund_household_account(payload)
+    contracts.load().check_rpc_output("finance", "fund_household_account", answer)
+    return answer
+
+
+def test_building_3_s_lift_is_not_paid_with_building_5_s_money(finance):
+    """The estate's pool held 11,959,350 cents and paid 9,000,000 for building 3's lifts, whose six
+    flats hold 8,959,350: building 5's owners paid 40,650 of it (h8's probe)."""
+    use = request(finance, 9000000)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        approve(finance, use["id"], owners_decision=VOTE)
+    assert "of the 6 flats sharing the use hold less than their share" in refused.value.detail
+    [pool] = list(finance.db.fund_accounts.find({}))
+    assert pool["balance_cents"] == 11959350  # nothing taken
+    assert account(finance, "hh_51")["balance_cents"] == 1500000
+
+
+def test_a_shared_use_is_apportioned_to_the_flats_by_area_and_each_flats_account_bears_its_share(finance):
+    advance = request(finance, 2700000, work_order_id=None)  # 30 % of 9,000,000
+    assert advance["shared_by"] == {"building": "3", "units": None} and advance["apportionment"] is None
+    with pytest.raises(BusinessRuleViolation):  # no owners' decision
+        approve(finance, advance["id"])
+    with pytest.raises(BusinessRuleViolation):  # 4 of 6 owners, but 382.89 m² of 597.29 is short of 2/3
+        approve(finance, advance["id"], owners_decision={"area_for_m2": 382.89, "owners_for": 4})
+    approved = approve(finance, advance["id"], owners_decision=VOTE, consent_ref="2026年第2次业主大会决议")
+    lines = approved["apportionment"]
+    assert [line["household_id"] for line in lines] == ["hh_31", "hh_32", "hh_33", "hh_34", "hh_35", "hh_36"]
+    assert sum(line["amount_cents"] for line in lines) == 2700000
+    for line in lines:
+        exact = 2700000 * FLATS[line["household_id"]][3] / AREA_3
+        assert abs(line["amount_cents"] - exact) < 1
+        assert account(finance, line["household_id"])["balance_cents"] == line["balance_after_cents"] == \
+            round(FLATS[line["household_id"]][3] * 15000) - line["amount_cents"]
+    assert approved["owners_decision"] == {"area_for_m2": 450.0, "area_against_m2": 65.55, "area_total_m2": AREA_3,
+                                           "owners_for": 5, "owners_against": 1, "owners_total": 6}
+    assert account(finance, "hh_51")["balance_cents"] == 1500000  # building 5 untouched
+    [announced] = finance.outbox.of_type("fund_use_approved")
+    assert announced["data"]["apportionment"] == lines and announced["data"]["owners_decision"]["owners_for"] == 5
+    shares = account(finance, "hh_35")["shares"]
+    assert [(s["use_id"], s["amount_cents"]) for s in shares] == [(advance["id"], lines[4]["amount_cents"])]
+
+
+def test_a_flat_sold_between_two_payments_keeps_its_account_and_bears_the_next_share(finance):
+    """The fund goes with the flat: the buyer's from the day he owns it."""
+    first = approve(finance, request(finance, 2700000)["id"], owners_decision=VOTE)
+    before = account(finance, "hh_33")["balance_cents"]
+    finance.copy_household_edit(flat("hh_33", version=2, owner_ref="occ_buyer", owner_since="2026-11-22"))
+    assert account(finance, "hh_33")["balance_cents"] == before
+    second = approve(finance, request(finance, 5400000)["id"], owners_decision=VOTE)
+    [share] = [line for line in second["apportionment"] if line["household_id"] == "hh_33"]
+    assert share["balance_after_cents"] == before - share["amount_cents"]
+    assert account(finance, "hh_33")["balance_cents"] == share["balance_after_cents"]
+    assert first["apportionment"][2]["household_id"] == "hh_33"
+
+
+def test_an_emergency_use_for_an_entrapment_is_approved_without_a_vote_and_still_apportioned(finance):
+    """应急使用: the lift trapped two people; its repair is paid before the owners can meet."""
+    with pytest.raises(BusinessRuleViolation):  # an emergency names its work order
+        request(finance, 856789, emergency=True)
+    use = request(finance, 856789, emergency=True, work_order_id="wo_9", shared_by={"building": "3", "units": ["2"]})
+    approved = approve(finance, use["id"])
+    assert approved["emergency"] is True and approved["owners_decision"] is None
+    assert [line["household_id"] for line in approved["apportionment"]] == ["hh_34", "hh_35", "hh_36"]
+    assert sum(line["amount_cents"] for line in approved["apportionment"]) == 856789
+
+
+def test_a_use_naming_no_flats_is_the_estates_pool_as_before(finance):
+    use = request(finance, 100000, shared_by=None)
+    approved = approve(finance, use["id"], consent_ref="vote")
+    assert approved["apportionment"] is None and approved["shared_by"] is None
+    assert account(finance, "hh_31")["balance_cents"] == round(89.37 * 15000)
