@@ -599,6 +599,42 @@ def test_the_fund_takes_deposits_and_requested_uses_that_a_manager_decides(clien
     assert "输入有误" in page and "should be non-empty" not in page and "does not match" not in page, page[-3000:]
 
 
+def test_a_use_shared_by_a_buildings_flats_is_requested_approved_with_the_owners_vote_and_shows_each_share(
+        client, fake):
+    """h8's lift probe: the console asked for no building, no vote and no emergency, and showed no flat's share."""
+    _households(fake)
+    shared = {**USE, "id": "fe_3", "purpose": "replace building 3's lifts", "shared_by": {"building": "3", "units": None},
+              "emergency": False, "owners_decision": None, "apportionment": None}
+    done = {**shared, "status": "approved", "day": "2026-11-30", "balance_after_cents": 380000,
+            "owners_decision": {"area_for_m2": 450.0, "area_against_m2": 65.55, "area_total_m2": 597.29,
+                                "owners_for": 5, "owners_against": 1, "owners_total": 6},
+            "apportionment": [{"household_id": "hh_1", "building": "3", "unit": "1", "room": "1202", "area_m2": 89.37,
+                               "amount_cents": 17957, "balance_after_cents": 1322593}]}
+    urgent = {**USE, "id": "fe_4", "emergency": True, "shared_by": {"building": "3", "units": ["2"]}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/maintenance-fund/entries",
+            {"items": [shared, done, urgent], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/maintenance-fund/uses", (201, shared))
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    client.post("/accounts/maintenance-fund/uses", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-lift", "amount": "1200", "purpose": "lift",
+        "work_order_id": "WO-2026-7", "shared_building": " 3 ", "shared_units": "1, 2", "emergency": "1"})
+    assert _posts(fake, "/maintenance-fund/uses")[-1]["json"] == {
+        "amount_cents": 120000, "purpose": "lift", "work_order_id": "WO-2026-7",
+        "shared_by": {"building": "3", "units": ["1", "2"]}, "emergency": True}
+    sign_in(client, fake, username="mia", roles=("manager",))
+    page = client.get("/accounts/maintenance-fund", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'name="area_for"' in page and 'name="owners_for"' in page
+    assert "Building 3" in page and "Emergency use" in page and "5 of 6 owners" in page
+    assert "3-1-1202" in page and "¥179.57" in page and "¥13,225.93" in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/maintenance-fund/uses/fe_3/approve", done)
+    client.post("/accounts/maintenance-fund/uses/fe_3/approve", data={
+        "csrf_token": csrf_of(client), "consent_ref": "业主大会 2026-2", "area_for": "450", "owners_for": "5",
+        "area_against": "65.55", "owners_against": "1"})
+    assert _posts(fake, "/uses/fe_3/approve")[-1]["json"] == {
+        "consent_ref": "业主大会 2026-2", "owners_decision": {"area_for_m2": 450.0, "owners_for": 5,
+                                                          "area_against_m2": 65.55, "owners_against": 1}}
+
+
 def test_a_use_shows_the_manager_what_the_fund_paid_for_its_work_order_already(client, fake):
     """The approval row gave no hint of the earlier uses of the same work order (a probe)."""
     _households(fake)

@@ -7,6 +7,7 @@ Like every screen, a client of the public API only: the gateway decides who may 
 (problem+json) is shown on the same page with its errors next to their fields."""
 import re
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from urllib.parse import quote
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
@@ -349,6 +350,11 @@ def fund_use():
     for name in ("work_order_id", "note"):
         if form.get(name, "").strip():
             body[name] = form[name].strip()
+    if form.get("shared_building", "").strip():  # the flats sharing it (分摊): a building, or some of its units
+        units = [unit for unit in re.split(r"[\s,，、]+", form.get("shared_units", "")) if unit]
+        body["shared_by"] = {"building": form["shared_building"].strip(), **({"units": units} if units else {})}
+    if form.get("emergency"):  # 应急使用
+        body["emergency"] = True
     _, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, "maintenance-fund/uses"), body,
                                            idempotency_key=_key(form)), fund)
     if refused:
@@ -357,12 +363,40 @@ def fund_use():
     return redirect(url_for("finance.fund", status="requested"))
 
 
+# the owners' vote on a shared use (业主大会): the form's field, the API's name, whole owners or area in m²
+_VOTE = (("area_for", "area_for_m2", False), ("owners_for", "owners_for", True),
+         ("area_against", "area_against_m2", False), ("owners_against", "owners_against", True))
+
+
+def _owners_decision(form):
+    """``(the owners' decision's figures, None)`` as typed on the approval (None when none is typed),
+    or ``(None, the problem)`` naming a figure that cannot be read."""
+    vote = {}
+    for field, name, whole in _VOTE:
+        typed = form.get(field, "").strip()
+        if not typed:
+            continue
+        try:
+            value = Decimal(typed.replace(",", ""))
+        except InvalidOperation:
+            value = None
+        if value is None or not value.is_finite() or value < 0 or (whole and value != value.to_integral_value()):
+            return None, _field_problem(field, i18n.translate("error.whole_number" if whole else "error.number"))
+        vote[name] = int(value) if whole else float(value.quantize(Decimal("0.01")))
+    return vote or None, None
+
+
 @bp.post("/maintenance-fund/uses/<entry_id>/<decision>")
 @estate_needed
 def decide_fund_use(entry_id, decision):
     form = request.form
     if decision == "approve":
         body = {"consent_ref": form["consent_ref"].strip()} if form.get("consent_ref", "").strip() else {}
+        vote, wrong = _owners_decision(form)
+        if wrong:
+            return fund(wrong, refused_id=entry_id), 400
+        if vote:
+            body["owners_decision"] = vote
     elif decision == "reject":
         body = {"reason": form.get("reason", "").strip()}
     else:
