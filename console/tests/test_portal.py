@@ -1312,3 +1312,26 @@ def test_a_complaint_its_owner_withdrew_says_so_and_asks_no_rating(client, fake)
     assert "你已撤回这件投诉" in zh and 'name="satisfaction"' not in zh
     fake.on("GET", r"/api/v1/public/requests/E1\.a+", {**withdrawn, "withdrawn": False})
     assert "撤回" not in client.get(f"/portal/track/{CODE}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+
+
+def test_the_published_disclosure_shows_the_maintenance_funds_month_its_uses_their_vote_and_who_shared_them(
+        client, fake, documented_routes):
+    """管理办法 art. 30: the owners are told the fund's deposits, uses, apportionment and balance; the
+    disclosure carried nothing of the fund (h8's lift probe). A month published before shows none."""
+    fund = {"opening_balance_cents": 0, "deposits_cents": 11959350, "reversals_cents": 0, "uses_cents": 3556789,
+            "closing_balance_cents": 8402561, "uses": [
+                {"day": "2026-11-23", "purpose": "3号楼电梯更换预付款", "work_order_number": "WO-2026-000001",
+                 "amount_cents": 2700000, "emergency": False, "building": "3", "units": None, "flats": 6,
+                 "owners_decision": {"area_for_m2": 450.0, "area_against_m2": 65.55, "area_total_m2": 597.29,
+                                     "owners_for": 5, "owners_against": 1, "owners_total": 6}},
+                {"day": "2026-11-23", "purpose": "电梯困人抢修", "work_order_number": "WO-2026-000002",
+                 "amount_cents": 856789, "emergency": True, "building": "3", "units": ["2"], "flats": 3,
+                 "owners_decision": None}]}
+    fake.on("GET", r"/api/v1/public/estates/E1/disclosures/2026-11", {**PUBLISHED, "maintenance_fund": fund})
+    html = client.get("/portal/E1/disclosures/2026-11", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "专项维修资金" in html and "¥119,593.50" in html and "¥84,025.61" in html
+    assert "3号楼电梯更换预付款" in html and "¥27,000.00" in html and "6 户" in html and "同意 5/6 户" in html
+    assert "应急使用" in html and "¥8,567.89" in html
+    fake.on("GET", r"/api/v1/public/estates/E1/disclosures/2026-11", PUBLISHED)
+    html = client.get("/portal/E1/disclosures/2026-11", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "专项维修资金" not in html

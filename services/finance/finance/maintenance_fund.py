@@ -399,3 +399,18 @@ def statement(estate_id, period, before, during, now):
             "deposits_cents": deposits, "reversals_cents": reversals, "uses_cents": uses,
             "closing_balance_cents": opening + deposits - reversals - uses,
             "lines": lines, "generated_at": clock.to_iso(now)}
+
+
+def disclosed(statement_, during):
+    """The fund's part of the owners' disclosure of a period (管理办法 art. 30: deposits, uses,
+    apportionment, balance; the disclosure carried nothing of the fund, h8's probe): the
+    statement's totals and each use approved in the period with what it was for, who shared it
+    (the building, its units, how many flats) and the owners' vote; no household or staff name."""
+    uses = sorted((e for e in during if e["kind"] == "use" and in_balance(e)), key=lambda e: (e["day"], moved_at(e), e["_id"]))
+    return {key: statement_[key] for key in ("opening_balance_cents", "deposits_cents", "reversals_cents", "uses_cents",
+                                              "closing_balance_cents")} | {
+        "uses": [{"day": e["day"], "purpose": e.get("purpose"), "work_order_number": e.get("work_order_number"),
+                  "amount_cents": e["amount_cents"], "emergency": bool(e.get("emergency")),
+                  "building": (e.get("shared_by") or {}).get("building"), "units": (e.get("shared_by") or {}).get("units"),
+                  "flats": len(e["apportionment"]) if e.get("apportionment") else None,
+                  "owners_decision": e.get("owners_decision")} for e in uses]}

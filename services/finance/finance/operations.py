@@ -1887,12 +1887,16 @@ def disclosure_report(db, estate_id, period):
 
 def _disclosure(db, estate_id, period, timezone):
     """The report, with the prepaid money (预收) of the period: its balance at the period's start and end on
-    the estate's calendar (``timezone``), and what moved it (``reports.prepaid``)."""
+    the estate's calendar (``timezone``), and what moved it (``reports.prepaid``); and the special
+    maintenance fund's period (``maintenance_fund.disclosed``), a ledger of its own beside it."""
     start, end = calendar.period_bounds(period, timezone)
     prepaid = reports.prepaid(reports.prepaid_moves(*store.prepaid_history(db, estate_id, start, end)), start, end)
+    before, during = store.fund_entries_before_and_of_period(db, estate_id, period)
+    fund = maintenance_fund.disclosed(maintenance_fund.statement(estate_id, period, before, during, clock.now()), during)
     return reports.disclosure(estate_id, period, list(store.bills_of_period(db, estate_id, period)),
                               store.expenses_of_period(db, estate_id, period), clock.now(),
-                              store.operating_expenses_of_period(db, estate_id, period), prepaid)
+                              store.operating_expenses_of_period(db, estate_id, period), prepaid) | {
+        "maintenance_fund": fund}
 
 
 def _refuse_report_period(db, estate_id, period, now=None):

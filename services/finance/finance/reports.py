@@ -246,5 +246,7 @@ def published_view(disclosure, estate_name):
             "published_at": disclosure["published_at"], "income": report["income"],
             "expenses": report["expenses"], "net_received_cents": report["net_received_cents"],
             # 预收: a period published before it was shown has none (its snapshot is as it was published)
-            **({"prepaid": report["prepaid"]} if "prepaid" in report else {})}
+            **({"prepaid": report["prepaid"]} if "prepaid" in report else {}),
+            # the fund's part (专项维修资金): a period published before it was shown has none
+            **({"maintenance_fund": report["maintenance_fund"]} if "maintenance_fund" in report else {})}
 

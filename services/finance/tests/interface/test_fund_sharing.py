@@ -140,3 +140,27 @@ def test_a_use_naming_no_flats_is_the_estates_pool_as_before(finance):
     approved = approve(finance, use["id"], consent_ref="vote")
     assert approved["apportionment"] is None and approved["shared_by"] is None
     assert account(finance, "hh_31")["balance_cents"] == round(89.37 * 15000)
+
+
+def test_the_owners_read_the_funds_month_its_uses_their_vote_and_who_shared_them_in_the_disclosure(finance):
+    """管理办法 art. 30: the fund's deposits, uses, apportionment and balance told to the owners; the
+    monthly disclosure carried nothing of the fund (h8's probe)."""
+    approve(finance, request(finance, 2700000, work_order_id="wo_1", work_order_number=None)["id"],
+            owners_decision=VOTE)
+    urgent = request(finance, 856789, emergency=True, work_order_id="wo_9", shared_by={"building": "3", "units": ["2"]})
+    approve(finance, urgent["id"])
+    report = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    contracts.load().check_rpc_output("finance", "disclosure_report", report)
+    fund = report["maintenance_fund"]
+    assert (fund["opening_balance_cents"], fund["deposits_cents"], fund["uses_cents"], fund["closing_balance_cents"]) \
+        == (0, 11959350, 3556789, 11959350 - 3556789)
+    assert [(u["amount_cents"], u["building"], u["units"], u["flats"], u["emergency"]) for u in fund["uses"]] == [
+        (2700000, "3", None, 6, False), (856789, "3", ["2"], 3, True)]
+    assert fund["uses"][0]["owners_decision"]["owners_for"] == 5 and fund["uses"][1]["owners_decision"] is None
+    assert "hh_3" not in str(fund)  # no household on the owners' page
+    clock.freeze(clock.parse_iso("2026-12-02T02:00:00Z"))
+    as_caller(finance, MANAGER)
+    finance.publish_disclosure({"estate_id": ESTATE, "id": "2026-11"})
+    shown = finance.published_disclosure({"estate_code": "EST-1", "period": "2026-11"})
+    contracts.load().check_rpc_output("finance", "published_disclosure", shown)
+    assert shown["maintenance_fund"] == fund
