@@ -1423,6 +1423,8 @@ ZH = {
         '不是缴存记录',
     'the deposit is {0}: only a posted one is reversed':
         '该笔缴存状态为“{0:fund_status}”：只有已入账的缴存才能冲正',
+    "the flat's account holds {0} cents: taking back the deposit's {1} cents would leave it below zero (its shares of uses approved since took it)":
+        '该户分户账余额为 {0}：冲正这笔缴存的 {1} 将使分户账低于零（此后批准的使用已分摊扣除）',
     "the fund holds {0} cents: taking back the deposit's {1} cents would leave it below zero (what uses approved since took is spent)":
         '维修资金余额为 {0}：冲正这笔缴存的 {1} 将使余额低于零（此后批准使用的款项已支出）',
     'its money has been used; it can no longer be reversed':

@@ -270,6 +270,21 @@ def household_balance(entries, household_id):
     return held
 
 
+def refuse_reversal_of_shared_money(deposit, entries):
+    """A flat's deposit is not reversed when the flat's own account (``entries``: those naming it)
+    no longer holds it: its shares of uses approved took it (422). The pool still held it, so the
+    reversal was taken and the flat's account went below zero (h8)."""
+    household_id = deposit.get("household_id")
+    if not household_id:
+        return
+    held = household_balance(entries, household_id)
+    if held < deposit["amount_cents"]:
+        raise BusinessRuleViolation(
+            f"the flat's account holds {held} cents: taking back the deposit's {deposit['amount_cents']} cents "
+            f"would leave it below zero (its shares of uses approved since took it)",
+            [field_error("id", "its money has been used; it can no longer be reversed")])
+
+
 def household_account(estate_id, household_id, entries):
     """A flat's own account (分户账) from ``entries`` (those naming it: ``household_balance``)."""
     def posted(kind):

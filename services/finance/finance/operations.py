@@ -1433,6 +1433,9 @@ def reverse_fund_deposit(db, outbox, caller, estate_id, entry_id, data):
         return public(_finish_fund_deposit(db, outbox, existing))
     rules, now = store.rules_for(db, estate_id), clock.now()
     reversal = maintenance_fund.deposit_reversal(deposit, data, now, rules, caller.user)
+    if deposit.get("household_id"):  # nor below zero on the flat's own account (分户账)
+        maintenance_fund.refuse_reversal_of_shared_money(
+            deposit, store.fund_entries_of_households(db, estate_id, [deposit["household_id"]]))
     account = store.fund_account(db, estate_id, maintenance_fund.account_id(estate_id))
     maintenance_fund.account_change(account or maintenance_fund.new_account(estate_id, now), reversal, now)
     if existing is not None:  # refused before (the balance then): asked again, decided again

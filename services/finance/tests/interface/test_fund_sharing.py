@@ -164,3 +164,18 @@ def test_the_owners_read_the_funds_month_its_uses_their_vote_and_who_shared_them
     shown = finance.published_disclosure({"estate_code": "EST-1", "period": "2026-11"})
     contracts.load().check_rpc_output("finance", "published_disclosure", shown)
     assert shown["maintenance_fund"] == fund
+
+
+def test_a_flats_deposit_whose_money_its_shares_took_is_not_reversed(finance):
+    """The pool still held it, so the reversal was taken, and the flat's own account went below zero."""
+    [deposit_] = [e for e in finance.list_fund_entries({"estate_id": ESTATE, "filters": {"household_id": "hh_35"}})[
+        "items"] if e["kind"] == "deposit"]
+    approve(finance, request(finance, 2700000)["id"], owners_decision=VOTE)
+    as_caller(finance, ACCOUNTANT)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        finance.reverse_fund_deposit({"estate_id": ESTATE, "id": deposit_["id"], "data": {"reason": "typed wrong"}})
+    assert refused.value.errors[0]["field"] == "id"
+    assert account(finance, "hh_35")["balance_cents"] >= 0
+    other = deposit(finance, "hh_35", 5000)  # money its shares did not take is still reversed
+    finance.reverse_fund_deposit({"estate_id": ESTATE, "id": other["id"], "data": {"reason": "typed wrong"}})
+    assert account(finance, "hh_35")["reversals_cents"] == 5000
