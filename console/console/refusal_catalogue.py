@@ -1437,6 +1437,8 @@ ZH = {
         '工单 {0} 已有一笔维修资金使用申请待批准：{1}，金额 {2}，{3} 由 {4} 提交；请先批准或驳回该申请',
     'has a use of the fund awaiting approval':
         '已有待批准的维修资金使用申请',
+    'another use of the fund shared by this building is being approved; try again in a moment':
+        '同一楼栋分摊的另一项维修资金使用正在批准，请稍后再试',
     'another use of the fund for this work order is being requested; try again in a moment':
         '此工单的另一笔维修资金使用申请正在提交，请稍后再试',
     'another {0} standard is being approved; try again in a moment':

@@ -1507,22 +1507,15 @@ def decide_fund_use(db, outbox, caller, estate_id, entry_id, decision, data):
     fields = maintenance_fund.decision(entry, decision, data, now, rules, caller.user, caller.roles)
     account = _fund_account(db, outbox, estate_id)
     if decision == "approve" and entry.get("shared_by"):
-        fields |= _shared(db, estate_id, entry, data, rules)
-    if decision == "approve":
-        # marked before the money goes: a rejection that read the fund before then is refused, not
-        # written over an approval that took the money (the fund held less than its entries said)
-        mark = f"{clock.to_iso(now)} {ids.new_id('appr')}"
-        if not store.begin_fund_approval(db, estate_id, entry_id, mark):
-            raise Conflict(f"the use was {store.get_fund_entry(db, estate_id, entry_id)['status']} meanwhile")
-        try:
-            account = store.change_fund_account(db, outbox, estate_id, account["_id"],
-                                                lambda current: maintenance_fund.account_change(current, entry, now))
-        except (BusinessRuleViolation, Conflict):  # nothing taken
-            store.end_fund_approval(db, estate_id, entry_id, mark)
-            raise
-        fields["balance_after_cents"] = maintenance_fund.taken(account, entry_id)
-        decided = store.set_fund_entry(db, outbox, estate_id, entry_id, "requested", fields,
-                                       [_fund_use_decided(outbox, entry | fields)])
+        # one building's shared uses approved one at a time: two at once each read the flats'
+        # accounts before the other took its shares, and both were approved (h8)
+        building = entry["shared_by"]["building"]
+        with _held(db, _waited_for(lambda now_, until: store.lock_shared_uses(db, estate_id, building, now_, until),
+                                   HOUSEHOLD_LOCK_WAIT_SECONDS)):
+            fields |= _shared(db, estate_id, entry, data, rules)
+            decided = _approve(db, outbox, estate_id, entry, fields, account, now)
+    elif decision == "approve":
+        decided = _approve(db, outbox, estate_id, entry, fields, account, now)
     elif maintenance_fund.taken(account, entry_id) is not None:
         raise Conflict("the use's approval is half-done (its money is taken): approve it again to finish it")
     else:
@@ -1535,6 +1528,25 @@ def decide_fund_use(db, outbox, caller, estate_id, entry_id, decision, data):
     if decided["status"] != fields["status"]:
         raise Conflict(f"the use was {decided['status']} meanwhile")
     return public(_with_work_order_approved(db, estate_id, [decided])[0])
+
+
+def _approve(db, outbox, estate_id, entry, fields, account, now):
+    """The use approved: marked before the money goes (a rejection that read the fund before then is
+    refused, not written over an approval that took the money: the fund held less than its entries
+    said), the balance down, the use written approved with its event; the use as it is then."""
+    entry_id = entry["_id"]
+    mark = f"{clock.to_iso(now)} {ids.new_id('appr')}"
+    if not store.begin_fund_approval(db, estate_id, entry_id, mark):
+        raise Conflict(f"the use was {store.get_fund_entry(db, estate_id, entry_id)['status']} meanwhile")
+    try:
+        account = store.change_fund_account(db, outbox, estate_id, account["_id"],
+                                            lambda current: maintenance_fund.account_change(current, entry, now))
+    except (BusinessRuleViolation, Conflict):  # nothing taken
+        store.end_fund_approval(db, estate_id, entry_id, mark)
+        raise
+    fields["balance_after_cents"] = maintenance_fund.taken(account, entry_id)
+    return store.set_fund_entry(db, outbox, estate_id, entry_id, "requested", fields,
+                                [_fund_use_decided(outbox, entry | fields)])
 
 
 def _shared(db, estate_id, use, data, rules):

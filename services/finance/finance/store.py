@@ -209,6 +209,13 @@ def lock_work_order_uses(db, estate_id, work_order_id, now_iso, expires_iso):
                  "another use of the fund for this work order is being requested; try again in a moment")
 
 
+def lock_shared_uses(db, estate_id, building, now_iso, expires_iso):
+    """Take the lock of the approvals of the fund's uses shared by ``building``'s flats (as
+    ``lock_household``): one at a time, each reading the flats' accounts the one before left."""
+    return _lock(db, estate_id, ids.natural_id("lock", estate_id, "fund-shared", building), now_iso, expires_iso,
+                 "another use of the fund shared by this building is being approved; try again in a moment")
+
+
 def lock_fee_item(db, estate_id, item, now_iso, expires_iso):
     """Take the lock of the approvals of ``item``'s standards (as ``lock_household``): one at a time."""
     return _lock(db, estate_id, ids.natural_id("lock", estate_id, "fee-standards", item), now_iso, expires_iso,

@@ -179,3 +179,30 @@ def test_a_flats_deposit_whose_money_its_shares_took_is_not_reversed(finance):
     other = deposit(finance, "hh_35", 5000)  # money its shares did not take is still reversed
     finance.reverse_fund_deposit({"estate_id": ESTATE, "id": other["id"], "data": {"reason": "typed wrong"}})
     assert account(finance, "hh_35")["reversals_cents"] == 5000
+
+
+def test_two_shared_uses_of_one_building_approved_at_once_do_not_both_take_the_flats_money(finance, monkeypatch):
+    """Each approval read the flats' accounts before the other took its shares: both were approved,
+    and the flats' accounts went below zero. One building's shared uses are approved one at a time."""
+    from finance import operations
+    first, second = request(finance, 5000000, work_order_id=None), request(finance, 5000000, work_order_id=None)
+    monkeypatch.setattr(operations, "HOUSEHOLD_LOCK_WAIT_SECONDS", 0)
+    real, meanwhile = operations.store.fund_entries_of_households, []
+
+    def read_then_the_other_approves(db, estate_id, household_ids):
+        read = real(db, estate_id, household_ids)
+        if not meanwhile:
+            meanwhile.append("asked")
+            try:
+                meanwhile.append(approve(finance, second["id"], owners_decision=VOTE)["status"])
+            except Exception as refused:  # noqa: BLE001 -- what the other approval met
+                meanwhile.append(type(refused).__name__)
+        return read
+
+    monkeypatch.setattr(operations.store, "fund_entries_of_households", read_then_the_other_approves)
+    assert approve(finance, first["id"], owners_decision=VOTE)["status"] == "approved"
+    assert meanwhile == ["asked", "Conflict"]
+    monkeypatch.setattr(operations.store, "fund_entries_of_households", real)
+    with pytest.raises(BusinessRuleViolation):  # after it, the flats hold less than their shares
+        approve(finance, second["id"], owners_decision=VOTE)
+    assert all(account(finance, h)["balance_cents"] >= 0 for h in FLATS)
