@@ -635,6 +635,25 @@ def test_a_use_shared_by_a_buildings_flats_is_requested_approved_with_the_owners
                                                           "area_against_m2": 65.55, "owners_against": 1}}
 
 
+def test_a_flats_own_fund_account_is_read_by_its_address_on_the_fund_page(client, fake):
+    """分户账: what a flat paid in and what its shares took (a buyer asks what came with the flat; h8)."""
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/maintenance-fund/entries", {"items": [FUND_DEPOSIT], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/maintenance-fund/households/hh_1", {
+        "estate_id": ESTATE, "household_id": "hh_1", "deposits_cents": 1340550, "reversals_cents": 0,
+        "shares_cents": 429171, "balance_cents": 911379, "shares": [
+            {"use_id": "fe_3", "day": "2026-11-30", "purpose": "replace building 3's lifts",
+             "work_order_number": "WO-2026-000001", "emergency": False, "amount_cents": 429171}]})
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/maintenance-fund?household=3-1-1202", headers={"Accept-Language": "en"}
+                      ).get_data(as_text=True)
+    assert "¥13,405.50" in page and "¥4,291.71" in page and "¥9,113.79" in page and "replace building 3" in page
+    listed = [c for c in fake.calls if c["path"].endswith("/maintenance-fund/entries")][-1]
+    assert listed["params"].get("household_id") == "hh_1", listed
+    page = client.get("/accounts/maintenance-fund").get_data(as_text=True)
+    assert "/maintenance-fund/households/" not in str([c["path"] for c in fake.calls][-3:])
+
+
 def test_a_use_shows_the_manager_what_the_fund_paid_for_its_work_order_already(client, fake):
     """The approval row gave no hint of the earlier uses of the same work order (a probe)."""
     _households(fake)

@@ -298,10 +298,20 @@ def void_invoice(invoice_id):
 @bp.get("/maintenance-fund")
 @estate_needed
 def fund(problem=None, refused_id=None):
-    filters = common.query("kind", "status", "household_id")
+    filters, account = common.query("kind", "status", "household_id"), None
+    if request.args.get("household", "").strip():  # a flat by its address: its entries and its own account (分户账)
+        household_id, wrong = household_id_of(request.args["household"])
+        problem = problem or wrong
+        if household_id and not wrong:
+            filters["household_id"] = household_id
+    if filters.get("household_id"):
+        account = g.api.get(g.api.estate(g.user.estate_id,
+                                         f"maintenance-fund/households/{quote(filters['household_id'], safe='')}"))
     page = g.api.get(g.api.estate(g.user.estate_id, "maintenance-fund/entries"), limit=common.PAGE_SIZE,
                      cursor=request.args.get("cursor"), **filters)
+    filters = filters | common.query("household")
     return render_template("finance/fund.html", items=page.get("items", []), next_cursor=page.get("next_cursor"),
+                           account=account,
                            filters=filters, sources=FUND_SOURCES, statuses=FUND_STATUSES, methods=METHODS,
                            households=common.household_labels(), key=common.form_key(), use_key=common.form_key(),
                            form=request.form, refused_id=refused_id, problem=problem or common.take_problem())
