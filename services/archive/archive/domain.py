@@ -131,6 +131,8 @@ def new_estate(data, now):
         # the service centre's numbers (``ESTATE_PHONES``), kept only when given: an estate made
         # without them is stored and announced as before
         **{name: spaced(data[name]) for name in ESTATE_PHONES if data.get(name) is not None},
+        # its developer (开发建设单位), a company's name, kept only when given (``ESTATE_DEVELOPER``)
+        **({ESTATE_DEVELOPER: data[ESTATE_DEVELOPER].strip()} if data.get(ESTATE_DEVELOPER) else {}),
         "version": 1,
         "created_at": stamp,
         "updated_at": stamp,
@@ -149,9 +151,15 @@ def estate_view(estate):
 # writes a phone (the contract's EstatePhone), and never logged (no payload is).
 ESTATE_PHONES = ("service_phone", "duty_phone")
 
+# The estate's developer (开发建设单位): the company that pays the property service fee of the units
+# taken over (接管验收) and not yet handed over to their buyers (交房), 《物业服务收费管理办法》第十六条
+# (finance ``payers``: its bills name it). A company's name, no personal data: announced to the
+# copies; null removes it (the developer's bills then name no one).
+ESTATE_DEVELOPER = "developer_name"
+
 # What an estate's edit may change; the code is its identity (its _id), so it stays. A phone set to
 # null is removed (kept as null, so that the copies, written field by field, remove it too).
-ESTATE_EDITABLE = ("name", "address", "timezone") + ESTATE_PHONES
+ESTATE_EDITABLE = ("name", "address", "timezone") + ESTATE_PHONES + (ESTATE_DEVELOPER,)
 
 
 def estate_changes(estate, data, now):
@@ -341,6 +349,8 @@ def estate_event_data(estate, changes=None):
     data = {k: estate[k] for k in keys} | {"id": estate["_id"], "timezone": calendar.timezone_of(estate)}
     # the centre's phones once one was given (null once removed): an estate without them as before
     data |= {k: estate[k] for k in ESTATE_PHONES if k in estate}
+    # its developer once named (null once removed): an estate without one as before
+    data |= {ESTATE_DEVELOPER: estate[ESTATE_DEVELOPER]} if ESTATE_DEVELOPER in estate else {}
     # once retired (null once reinstated): an estate never retired is announced as before
     data |= {"retired_at": estate["retired_at"]} if "retired_at" in estate else {}
     return data if changes is None else data | {"changed": changed_names(changes)}
@@ -359,6 +369,9 @@ def household_event_data(household, changes=None):
                                               "occupied_to": household.get("occupied_to"),
                                               "owner_ref": owner_ref(household),
                                               "owner_since": owner_since(household)}
+    # the accepted takeover's day (接管验收, handovers.occupancy): finance bills the developer from it
+    # until the handover; a household never taken over is announced as before
+    data |= {"taken_over_on": household["taken_over_on"]} if household.get("taken_over_on") else {}
     return data if changes is None else data | {"changed": changed_names(changes)}
 
 

@@ -25,6 +25,9 @@ handover documents).
   (finance bills from that month). ``occupied_to`` stays null: a move-out (退房) ends the
   residents' stay, not the owner's property fee (a standard that bills occupied units only
   says so by its statuses); DOMAIN.md names nothing that ends it.
+- **The takeover (接管验收) is when the developer starts paying**: the accepted takeover's day becomes
+  the household's ``taken_over_on`` (``occupancy``), announced as ``occupied_from`` is; finance bills
+  the developer from it to the day before the handover (finance ``payers``).
 
 Plain functions: no broker, no store.
 """
@@ -167,13 +170,18 @@ def second_accept(requested_as):
 
 def occupancy(household, handover, now):
     """The household's changes of an accepted handover (交房): ``occupied_from`` its day (the month
-    the owner's fees start), a new version. None for anything else or when it is there already."""
-    if handover["kind"] != "handover" or handover["outcome"] != "accepted":
+    the owner's fees start), a new version; of an accepted takeover (接管验收): ``taken_over_on`` its
+    day (the unit in the management's care: finance bills the developer from it until the handover,
+    《物业服务收费管理办法》第十六条, finance ``payers``). None for anything else or when it is there
+    already. A handover refused by its owner (defects found, not taken) is no handover: the unit
+    stays the developer's."""
+    if handover["outcome"] != "accepted":
         return None
-    if household.get("occupied_from") == handover["date"]:
+    field = "occupied_from" if handover["kind"] == "handover" else "taken_over_on"
+    if household.get(field) == handover["date"]:
         return None
-    return {"occupied_from": handover["date"], "occupied_to": None, "version": household["version"] + 1,
-            "updated_at": clock.to_iso(now)}
+    changes = {field: handover["date"], "version": household["version"] + 1, "updated_at": clock.to_iso(now)}
+    return changes | ({"occupied_to": None} if field == "occupied_from" else {})
 
 
 def takeover_defects(takeovers, today):

@@ -404,16 +404,17 @@ def test_of_two_accepts_decided_at_once_the_second_loses(archive, household, mon
 def test_an_accepted_handover_dates_the_household_for_billing_once(archive, household):
     passed = [dict(item, result="pass") for item in CHECKLIST]
     handover(archive, household, "takeover", "2026-05-01", items=passed)
-    assert archive.outbox.of_type("household_updated") == []
+    [taken] = archive.outbox.of_type("household_updated")  # the developer's from then (finance ``payers``)
+    assert (taken["data"]["taken_over_on"], taken["data"]["version"]) == ("2026-05-01", 2)
     handover(archive, household, "handover", "2026-06-10", key="h0")  # defects found: not handed over
-    assert archive.outbox.of_type("household_updated") == []
+    assert len(archive.outbox.of_type("household_updated")) == 1
     given = handover(archive, household, "handover", "2026-06-15", items=passed, key="h1")
     handover(archive, household, "handover", "2026-06-15", items=passed, key="h1")  # a retry
-    [update] = archive.outbox.of_type("household_updated")
+    [_, update] = archive.outbox.of_type("household_updated")
     assert (update["data"]["occupied_from"], update["data"]["occupied_to"], update["data"]["version"]) == (
-        "2026-06-15", None, 2)
+        "2026-06-15", None, 3)
     shown = archive.get_household(ref(household))
-    assert (shown["occupied_from"], shown["version"], given["date"]) == ("2026-06-15", 2, "2026-06-15")
+    assert (shown["occupied_from"], shown["version"], given["date"]) == ("2026-06-15", 3, "2026-06-15")
 
 
 def test_an_owner_who_takes_the_unit_with_defects_listed_is_handed_it_and_billed_from_that_day(archive, household):
@@ -431,7 +432,7 @@ def test_an_owner_who_takes_the_unit_with_defects_listed_is_handed_it_and_billed
     given = handover(archive, household, "handover", "2026-06-15", received_by="李四", key="h1", defects_accepted=True,
                      keys={"count": 2, "kept_by": "front_desk"})
     assert (given["outcome"], given["failed_items"], given["defects_accepted"]) == ("accepted", [2], True)
-    [update] = archive.outbox.of_type("household_updated")
+    [_, update] = archive.outbox.of_type("household_updated")  # the takeover's (taken_over_on), then this
     assert update["data"]["occupied_from"] == "2026-06-15"
     [left] = archive.outbox.of_type("handover_keys_left")
     [defects] = archive.outbox.of_type("handover_defects_found")
@@ -451,7 +452,8 @@ def test_a_handover_dated_after_today_is_refused(archive, household):
     with pytest.raises(BusinessRuleViolation) as refused:
         handover(archive, household, "handover", "2099-06-02", items=passed, key="h9")
     assert refused.value.errors[0]["field"] == "data.date"
-    assert archive.outbox.of_type("household_updated") == []
+    # the takeover's day alone (taken_over_on): no occupied_from
+    assert [u["data"].get("occupied_from") for u in archive.outbox.of_type("household_updated")] == [None]
 
 
 
@@ -923,3 +925,38 @@ def test_a_unit_bought_by_co_owners_is_received_by_each_of_them(archive, househo
     assert shown["also_received_by"] == ["王芳", "李小明"]
     # the owners' names stay in the handover: nothing the bus carries names them
     assert "王芳" not in str(archive.outbox.of_type("household_updated") + archive.outbox.of_type("archive_changed"))
+
+
+def test_an_accepted_takeover_dates_the_developers_bills_and_a_refused_handover_changes_nothing(archive, household):
+    """《物业服务收费管理办法》第十六条: the developer (开发建设单位) pays for a unit taken over (接管验收) and
+    not yet handed over (交房). archive announces the accepted takeover's day (``taken_over_on``), from
+    which finance bills the developer; a handover the owner refused (defects found, not taken) announces
+    nothing, the unit stays the developer's; the accepted handover's day then ends it (``occupied_from``)."""
+    passed = [dict(item, result="pass") for item in CHECKLIST]
+    handover(archive, household, "takeover", "2026-11-01")  # defects found: not taken over
+    assert archive.outbox.of_type("household_updated") == []
+    handover(archive, household, "takeover", "2026-11-05", items=passed)
+    [taken] = archive.outbox.of_type("household_updated")
+    assert (taken["data"]["taken_over_on"], taken["data"]["occupied_from"]) == ("2026-11-05", None)
+    assert taken["data"]["changed"] == ["taken_over_on"]
+    handover(archive, household, "handover", "2026-11-10")  # 拒收: the owner found defects and did not take it
+    assert len(archive.outbox.of_type("household_updated")) == 1
+    handover(archive, household, "handover", "2026-11-20", items=passed)
+    handed = archive.outbox.of_type("household_updated")[-1]["data"]
+    assert (handed["taken_over_on"], handed["occupied_from"]) == ("2026-11-05", "2026-11-20")
+
+
+def test_an_estate_names_its_developer_kept_edited_cleared_and_announced(archive):
+    """The developer (开发建设单位), a company's name, is the payer of the units taken over and not
+    yet handed over (finance's developer bills name it)."""
+    estate = archive.create_estate({"data": dict(ESTATE, code="HZ-09", developer_name=" 某某置业有限公司 ")})
+    assert estate["developer_name"] == "某某置业有限公司"
+    assert archive.outbox.of_type("estate_created")[-1]["data"]["developer_name"] == "某某置业有限公司"
+    plain = archive.create_estate({"data": dict(ESTATE, code="HZ-10")})
+    assert "developer_name" not in plain and "developer_name" not in archive.outbox.of_type("estate_created")[-1]["data"]
+    edited = archive.update_estate({"estate_id": plain["id"], "data": {"developer_name": "湖畔地产"}})
+    assert (edited["developer_name"], edited["version"]) == ("湖畔地产", 2)
+    assert archive.outbox.of_type("estate_updated")[-1]["data"]["changed"] == ["developer_name"]
+    cleared = archive.update_estate({"estate_id": plain["id"], "data": {"developer_name": None}})
+    assert cleared["developer_name"] is None
+    assert archive.outbox.of_type("estate_updated")[-1]["data"]["developer_name"] is None

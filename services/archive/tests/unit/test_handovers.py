@@ -48,11 +48,17 @@ def test_an_accepted_one_has_one_id_per_household_and_kind_and_a_second_request_
         handovers.second_accept("handover_2")(accepted)
 
 
-def test_only_an_accepted_handover_dates_the_households_billing():
+def test_only_an_accepted_handover_or_takeover_dates_the_households_billing():
     household = {"_id": "hh_1", "version": 3}
     given = made("handover", date="2026-06-15", items=ITEMS[:1], accepted={"takeover": {"date": "2026-05-01"}})
     assert handovers.occupancy(household, given, NOW) == {"occupied_from": "2026-06-15", "occupied_to": None,
                                                           "version": 4, "updated_at": "2026-11-23T08:30:00.000Z"}
     assert handovers.occupancy(household | {"occupied_from": "2026-06-15"}, given, NOW) is None
-    assert handovers.occupancy(household, made("takeover", items=ITEMS[:1]), NOW) is None
+    # an accepted takeover (接管验收) dates the developer's bills (finance ``payers``): ``taken_over_on``
+    assert handovers.occupancy(household, made("takeover", items=ITEMS[:1]), NOW) == {
+        "taken_over_on": "2026-11-10", "version": 4, "updated_at": "2026-11-23T08:30:00.000Z"}
+    assert handovers.occupancy(household | {"taken_over_on": "2026-11-10"}, made("takeover", items=ITEMS[:1]),
+                               NOW) is None
+    assert handovers.occupancy(household, made("takeover"), NOW) is None  # defects found: not taken over
+    # a handover refused (defects found, not taken): no handover, the unit stays the developer's
     assert handovers.occupancy(household, made("handover", accepted={"takeover": {"date": "2026-05-01"}}), NOW) is None
