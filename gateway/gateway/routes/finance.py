@@ -30,7 +30,7 @@ ROUTES = [
     Route("GET", f"{ESTATE}/billing-runs/<run_id>", "finance", "get_billing_run",
           job_scopes.readers(job_scopes.BILLING_RUN), id_param="run_id"),
     Route("GET", f"{ESTATE}/bills", "finance", "list_bills", policy.COLLECTORS,
-          paged=True, filters=("household_id", "status", "period", "item", "source", "updated_since")),
+          paged=True, filters=("household_id", "status", "period", "item", "source", "payer", "updated_since")),
     # what households owed the previous property company, carried over when the estate is taken on (期初欠费)
     Route("POST", f"{ESTATE}/opening-balances", "finance", "record_opening_balance", policy.FEE_SETTERS,
           status=201, body=True, idempotent=True),

@@ -72,6 +72,8 @@ def overdue_and_next_change(bills, now):
             entry["oldest_due_at"] = due
         entry["overdue_cents"] += payments.outstanding(bill)
         entry["bills"] += 1
+        if bill.get("payer") == "developer":  # the developer's part (开发建设单位, ``payers``), its own to remind
+            entry["developer_overdue_cents"] = entry.get("developer_overdue_cents", 0) + payments.outstanding(bill)
     ages = {}  # bills of a period share their due moment: one date computation each
     for entry in found.values():
         due = entry["oldest_due_at"]

@@ -27,7 +27,7 @@ from fractions import Fraction
 from estate_common import calendar, clock, ids, money
 from estate_common.money import MAX_BILL_CENTS, to_cents
 
-from . import billing_cycles, periods
+from . import billing_cycles, payers, periods
 from .standards import CYCLE_MONTHS, applies, bills_in
 
 def _times(exact, months):
@@ -61,7 +61,9 @@ def handover_share(household, month, prorate):
     owes the whole month (handed over on the 1st, in another month, with no day recorded, or
     ``prorate`` off: the estate's setting ``prorate_handover_month``). The owner pays from the day
     the unit is handed over, by the day (不足一月按实际天数计), as the source documents' handover
-    makes him the payer from then: a flat handed over on 20 November owed all of November."""
+    makes him the payer from then: a flat handed over on 20 November owed all of November. The
+    developer's part of a month taken over or handed over is split by this one rule too
+    (``payers.developer_share``)."""
     occupied = household.get("occupied_from") or ""
     if not prorate or len(occupied) < 10 or occupied[:7] != month:
         return Fraction(0)
@@ -118,19 +120,35 @@ def _end_of_local_day(moment, days, rules):
     return calendar.day_end(moment, rules["timezone"], days=days + 1) - timedelta(milliseconds=1)
 
 
-def billed_pairs(standards, households, period, prorate=False, cycles=None):
+def billed_pairs(standards, households, period, prorate=False, cycles=None, developer_name=None):
     """``(household, standard, bill period, months)`` for each bill a run for ``period`` makes:
     every standard whose cycle starts in ``period``, on the households it applies to
     (``standards.applies``), for its whole cycle, less the days of ``period`` before its handover
     day (``handover_share``, when ``prorate``). ``cycles``: ``{(household_id, item): record}``, the
     households' own billing cycles; one in force under a monthly standard bills it instead
-    (``own_cycle_pairs``)."""
+    (``own_cycle_pairs``). A unit taken over and not handed over for the whole cycle or a part of it
+    is the developer's for those days (``payers``): a pair of its own, its household the developer's
+    view (``payers.developer_view``, named ``developer_name``), its months ``payers.developer_months``."""
     cycles = cycles or {}
     for household in households:
         share = handover_share(household, period, prorate)
         for standard in standards:
             if applies(standard, household, period) and not _by_own_cycle(cycles, household, standard, period):
                 yield household, standard, period, CYCLE_MONTHS[standard["cycle"]] - share
+        if payers.taken_over(household):
+            yield from developer_pairs(standards, household, period, prorate, developer_name)
+
+
+def developer_pairs(standards, household, period, prorate, developer_name=None, with_none=False):
+    """The developer's pairs of ``household`` for the standards whose cycle starts in ``period``: its
+    months of the cycle (``payers.developer_months``), those it owes any (``with_none``: every one, a
+    run's look at the bills it billed the developer before a handover, ``payers.restated``)."""
+    view = payers.developer_view(household, developer_name, prorate)
+    for standard in standards:
+        last = periods.add_months(period, CYCLE_MONTHS[standard["cycle"]] - 1)
+        months = payers.developer_months(household, period, last, prorate)
+        if (months or with_none) and applies(standard, view, period):
+            yield view, standard, period, months
 
 
 def _by_own_cycle(cycles, household, standard, period):
@@ -158,7 +176,7 @@ def covered_months(bills):
     """``{(household_id, item): {month}}``: the months ``bills`` cover (``months_covered``)."""
     covered = {}
     for bill in bills:
-        covered.setdefault((bill["household_id"], bill["item"]), set()).update(
+        covered.setdefault(payers.coverage_key(bill["household_id"], bill["item"], payers.payer_of(bill)), set()).update(
             month for month, _ in months_covered(bill))
     return covered
 
@@ -170,10 +188,11 @@ def coverage(bills):
     found = {}
     for bill in bills:
         source = bill.get("source") or {}
+        key = payers.coverage_key(bill["household_id"], bill["item"], payers.payer_of(bill))  # each payer's apart
         if source.get("kind") == "opening_balance":  # the previous company's bill of its period: its whole cycle
-            found.setdefault((bill["household_id"], bill["item"]), []).append((CARRIED, bill["period"], None))
+            found.setdefault(key, []).append((CARRIED, bill["period"], None))
             continue
-        found.setdefault((bill["household_id"], bill["item"]), []).extend(
+        found.setdefault(key, []).extend(
             (month, bill["period"], source.get("standard_id")) for month, _ in months_covered(bill))
     return found
 
@@ -206,7 +225,8 @@ def uncovered(pairs, covered, corrects=None, prorate=False):
     for pair in pairs:
         household, standard, period, months, *span = pair
         first, last = span[0] if span else (period, periods.add_months(period, CYCLE_MONTHS[standard["cycle"]] - 1))
-        wrong, entries = corrects.get(standard["_id"]), covered.get((household["_id"], standard["item"]), ())
+        wrong, entries = corrects.get(standard["_id"]), covered.get(
+            payers.coverage_key(household["_id"], standard["item"], payers.payer_of(household)), ())
         redone = {month for month, of, standard_id in entries if wrong and of == period and standard_id == wrong}
         taken = {month for month, of, standard_id in entries if month not in redone}
         whole = (first, last)
@@ -369,12 +389,19 @@ def run_bills(estate_id, pairs, job_id, due, stamp):
             "source": {"kind": "billing_run", "job_id": job_id, "standard_id": standard["_id"]},
             "pricing": pricing(standard, household, months),
         }
-        if share:  # the first month owed from its handover day
+        if payers.payer_of(household) == payers.DEVELOPER:  # the developer's days (``payers``)
+            last = span[0][1] if span else periods.add_months(period, CYCLE_MONTHS[standard["cycle"]] - 1)
+            bill.update(_id=payers.developer_bill_id(estate_id, household["_id"], standard["item"], period),
+                        payer=payers.DEVELOPER, payer_name=household.get("payer_name"),
+                        owed=payers.owed(household, span[0][0] if span else period, last))
+        elif share:  # the first month owed from its handover day
             bill["prorated"] = prorated(household, household["occupied_from"][:7], 1 - share)
         if span:  # the months it covers, where not its period's onwards (``months_covered``)
             bill["covers_from"], bill["covers_to"] = span[0]
             if span[1:] == [PIECE] and span[0][0] > period:  # cut from a later month (``uncovered``): its own id
-                bill["_id"] = piece_bill_id(estate_id, household["_id"], standard["item"], period, span[0][0])
+                bill["_id"] = piece_bill_id(estate_id, household["_id"], standard["item"], period, span[0][0]) \
+                    if payers.payer_of(household) == payers.OWNER else payers.developer_bill_id(
+                        estate_id, household["_id"], standard["item"], period, "from", span[0][0])
         first = span[0][0] if span else period
         if first not in dues:
             dues[first] = due(first)

@@ -26,7 +26,7 @@ from estate_common.store import page_computed, public
 
 from . import (arrears, arrears_view, bank_statements, billing, billing_cycles, deposits, invoices, journals, maintenance_fund,
                opening_balance_imports, opening_balances, opening_credit_imports, opening_credits, owner_access,
-               payments, periods, reports, seller_prepaid, standards, statement, store, utilities)
+               payers, payments, periods, reports, seller_prepaid, standards, statement, store, utilities)
 from .rules import (APPROVAL_SECONDS, BILLING_BATCH, LOCKED_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_RETRY_SECONDS,
                     HOUSEHOLD_LOCK_SECONDS, HOUSEHOLD_LOCK_WAIT_SECONDS, JOURNAL_DAY_LOCK_WAIT_SECONDS)
 
@@ -232,12 +232,18 @@ def run_billing(db, outbox, job, progress):
         # (a quarter's billed before a move-out) and after it (a month billed by the month before a late run):
         # read, every bill that covers a month its pairs could (``store.bills_covering_months``)
         corrects = {s["_id"]: s["corrects"] for s in [*billed, *(s for s, _ in mid_cycle)] if s.get("corrects")}
-        pairs = [*billing.billed_pairs(billed, households, period, prorate, cycles),
+        developer = (store.estate(db, estate_id) or {}).get("developer_name")  # 开发建设单位 (``payers``)
+        pairs = [*billing.billed_pairs(billed, households, period, prorate, cycles, developer),
                  *billing.joined_mid_cycle(mid_cycle, households, period, rules["timezone"], prorate)]
         # an item with a standard of several months in force (a quarter's, a year's) is billed under the estate's
         # lock of the billing of months (as the households' own cycles are): two runs of different months at once
         # (October's quarter made late, November's by the month) each read what the other wrote
         spanning = {s["item"] for s, start in starts if start is not None and standards.CYCLE_MONTHS[s["cycle"]] > 1}
+    # the developer's bills of the period whose days a handover recorded since has changed: cancelled and
+    # re-billed (``payers.restated``), before what the period's bills cover is read
+    restated = _restate_developer_bills(db, outbox, estate_id, billed, households, period, prorate, developer,
+                                        job, lambda month: billing.due_at(month, now, rules), clock.to_iso(now))
+    with collector.paused():
         held = [pair for pair in pairs if pair[1]["item"] in spanning]
         [(pairs, covered)] = _uncovered(db, estate_id, [[pair for pair in pairs if pair[1]["item"] not in spanning]],
                                         corrects, prorate)
@@ -246,7 +252,7 @@ def run_billing(db, outbox, job, progress):
 
     def due(month):  # a bill's first month's due date (``billing.run_bills``)
         return billing.due_at(month, now, rules)
-    counts = {"created": 0, "already": covered, "cents": 0, "corrected": 0}
+    counts = {"created": 0, "already": covered, "cents": 0, "corrected": restated}
     refused = []
     corrections = corrects  # 更正: a correction's bills replace those its wrong standard billed (``_rebill``)
     busy = []  # the re-bills of households another writer held past the lock's wait: tried again at the end
@@ -328,6 +334,50 @@ def run_billing(db, outbox, job, progress):
               "households_busy": [{"household_id": bill["household_id"], "bill_id": bill["_id"]} for bill in busy]}
     _announce_run(db, outbox, job, result)
     return result
+
+
+def _restate_developer_bills(db, outbox, estate_id, billed, households, period, prorate, developer, job, due, stamp):
+    """The developer's live bills of ``period`` (of the standards whose cycle starts in it) that no longer
+    cover what it owes (``payers.restated``: the unit handed over, 交房, after the month was billed): each
+    cancelled under its household's lock, its money given back to its payments (the developer's, which
+    pay its re-bill), and the days it owes billed under an id of their own naming it (``payers.restatement``;
+    none when it owes none of the period). A posted bill is never edited. How many were re-billed."""
+    standing = {bill["_id"]: bill for bill in store.developer_bills_of(db, estate_id, period)}
+    if not standing:
+        return 0
+    taken = [flat for flat in households if payers.taken_over(flat)]
+    expected = {}
+    for flat in taken:
+        pairs = list(billing.developer_pairs(billed, flat, period, prorate, developer, with_none=True))
+        for bill in billing.run_bills(estate_id, [pair for pair in pairs if pair[3]], job["_id"], due, stamp):
+            expected[bill["_id"]] = bill
+        for view, standard, _, months in pairs:
+            if not months:  # owes none of the period now: its bill (if any) cancelled with no re-bill
+                expected.setdefault(payers.developer_bill_id(estate_id, view["_id"], standard["item"], period),
+                                    {"owed": None})
+    count = 0
+    for bill in standing.values():
+        natural = payers.developer_bill_id(estate_id, bill["household_id"], bill["item"], period)
+        wanted = expected.get(natural)
+        if wanted is None or (bill.get("source") or {}).get("kind") != "billing_run" \
+                or not payers.restated(bill, wanted):
+            continue
+        new = payers.restatement(wanted, bill) if wanted.get("owed") else None
+        if new is not None and store.find_bill(db, estate_id, new["_id"]) is not None:
+            continue  # re-billed so already
+        household_id = bill["household_id"]
+        handover = next((flat.get("occupied_from") for flat in taken if flat["_id"] == household_id), None)
+        with household(db, outbox, estate_id, household_id):
+            current = store.find_bill(db, estate_id, bill["_id"])
+            changes = payers.restatement_cancel(current, new and new["_id"], clock.now_iso(), job.get("created_by"),
+                                                handover)
+            if changes is None or not store.cancel_bill(db, outbox, current, changes):
+                continue
+            if new is not None:
+                store.insert_bill(db, new)
+            _give_back(db, outbox, current | changes)
+        count += 1
+    return count
 
 
 def _uncovered(db, estate_id, groups, corrects, prorate):
@@ -706,9 +756,12 @@ def post_payment(db, outbox, caller, estate_id, data):
             return public(existing)
         bills = payments.bills_to_settle(store.unpaid_bills(db, estate_id, household_id), data.get("bill_ids"))
         payments.refuse_bills_of_another_item(data, bills)
+        payer = payers.payer_of_payment(bills, data.get("bill_ids"))  # naming the developer's bills: its money
         sequence = store.next_number(db, estate_id, payments.receipt_series(now, rules))
         payment = payments.new_payment(payment_id, estate_id, data, payments.receipt_number(now, rules, sequence),
                                        now, rules, caller.user)
+        if payer == payers.DEVELOPER:
+            payment["payer"] = payers.DEVELOPER
         sources = store.prepaid_sources(db, estate_id, household_id) + [payment]
         payment = payments.planned(payment, payments.allocate(bills, sources, payment["posted_at"]),
                                    {bill["_id"]: bill for bill in bills})
@@ -2024,10 +2077,13 @@ def _account(db, estate_id, household, filters, unpaid, prepaid_sources, rules, 
     and of its bills and payments of the months ``filters`` give."""
     first, last = statement.months(filters, now, rules)
     first_day, last_day = statement.days(first, last)
+    # the owner's bills and money only: the developer's (开发建设单位, ``payers``) are its own, on no
+    # household's statement nor the owner's portal
     return statement.account(
-        estate_id, household, first, last, unpaid, prepaid_sources,
-        store.household_bills_of_months(db, estate_id, household["_id"], first, last),
-        store.household_payments_of_days(db, estate_id, household["_id"], first_day, last_day), now)
+        estate_id, household, first, last, payers.owners_only(unpaid), payers.owners_only(prepaid_sources),
+        payers.owners_only(store.household_bills_of_months(db, estate_id, household["_id"], first, last)),
+        payers.owners_only(store.household_payments_of_days(db, estate_id, household["_id"], first_day, last_day)),
+        now)
 
 
 # -- the seller's prepaid money at a sale (预收款归属卖方, seller_prepaid.py) ---------------------------
@@ -2198,8 +2254,8 @@ def owner_statement(db, access_code):
     rules, now = store.rules_for(db, estate_id), clock.now()
     first = owner_access.owner_month(household, periods.period_of(now, rules))
     default_first, _ = statement.months({}, now, rules)
-    unpaid = store.unpaid_bills(db, estate_id, household["_id"])
-    prepaid = store.prepaid_sources(db, estate_id, household["_id"])
+    unpaid = payers.owners_only(store.unpaid_bills(db, estate_id, household["_id"]))  # never the developer's
+    prepaid = payers.owners_only(store.prepaid_sources(db, estate_id, household["_id"]))
     # from the owner's month when it is within the last 12: the months before are the seller's
     account = _account(db, estate_id, household, {"from": first} if first and first > default_first else {},
                        unpaid, prepaid, rules, now)

@@ -23,7 +23,7 @@ Plain functions: no broker, no store.
 from estate_common import clock, ids, numbering
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
-from . import billing, periods
+from . import billing, payers, periods
 
 # cash → the cash journal (现金日记账); the rest → the bank journal (银行存款日记账)
 METHOD_JOURNAL = {"cash": "cash", "bank": "bank", "transfer": "bank", "wechat": "bank", "alipay": "bank"}
@@ -65,7 +65,11 @@ def bills_to_settle(unpaid, bill_ids=None):
 def pays(source, bill):
     """Whether ``source``'s money may go on ``bill``: money paid for a fee item (``prepaid_for``,
     预交物业费) pays that item's bills alone, where an owner's three months of property fee paid
-    ahead went on a parking bill billed later (found by h5's probe); other money pays any bill."""
+    ahead went on a parking bill billed later (found by h5's probe); other money pays any bill of its
+    payer: the owner's money never the developer's bills (开发建设单位, ``payers``), nor the developer's
+    money the owner's."""
+    if payers.payer_of(source) != payers.payer_of(bill):
+        return False
     return not source.get("prepaid_for") or source["prepaid_for"] == bill["item"]
 
 

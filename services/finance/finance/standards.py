@@ -344,7 +344,8 @@ def _a_cycle_for_some(standard, other):
 
 def applies(standard, household, period):
     """Whether a periodic ``standard`` bills ``household`` (a read copy: ``_id``, and when
-    archive sends them ``status``, ``area_m2``, ``occupied_from``, ``occupied_to``) for ``period``.
+    archive sends them ``status``, ``area_m2``, ``occupied_from``, ``occupied_to``, ``taken_over_on``)
+    for ``period``, to its owner (the developer's part: ``billing.developer_pairs``).
     An absent field does not exclude the household; a price per m² needs an area."""
     area = household.get("area_m2")
     if standard["basis"] == "area" and area is None:
@@ -352,6 +353,8 @@ def applies(standard, household, period):
     occupied_from, occupied_to = household.get("occupied_from"), household.get("occupied_to")
     if (occupied_from and occupied_from[:7] > period) or (occupied_to and occupied_to[:7] < period):
         return False
+    if household.get("taken_over_on") and not occupied_from:  # taken over, not handed over: the developer's
+        return False  # (``payers``: 《物业服务收费管理办法》第十六条), its owner billed from the handover
     scope = standard.get("applies_to") or {}
     if scope.get("household_ids") and household["_id"] not in scope["household_ids"]:
         return False

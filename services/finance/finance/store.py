@@ -158,7 +158,7 @@ def find_household(db, estate_id, household_id):
 
 # what a billing run reads of a household copy (``standards.applies``); archive's events may
 # not carry all of them yet: an absent field does not exclude the household
-BILLING_FIELDS = ("area_m2", "status", "occupied_from", "occupied_to", "created_at")
+BILLING_FIELDS = ("area_m2", "status", "occupied_from", "occupied_to", "created_at", "taken_over_on")
 
 
 def households_for_billing(db, estate_id):
@@ -320,7 +320,7 @@ def list_billing_cycles(db, estate_id, filters, limit, cursor, shown):
 
 # what a bill's months covered are read from (``billing.months_covered``, ``billing.coverage``)
 COVERAGE_FIELDS = ("household_id", "item", "period", "pricing", "prorated", "covers_from", "covers_to",
-                   "source.standard_id", "source.kind")
+                   "source.standard_id", "source.kind", "payer")
 
 
 def bills_covering(db, estate_id, household_ids, item, first, last):
@@ -333,6 +333,13 @@ def bills_covering(db, estate_id, household_ids, item, first, last):
                                       "status": NOT_CANCELLED, "item": item,
                                       "period": {"$gte": first, "$lte": last}},
                            COVERAGE_FIELDS))
+
+
+def developer_bills_of(db, estate_id, period):
+    """The developer's live bills of ``period`` (开发建设单位, ``payers``): those a handover recorded since
+    may restate. Through the bills index on estate, period, item."""
+    return list(store.scan(db.bills, {"estate_id": estate_id, "period": period, "status": NOT_CANCELLED,
+                                      "payer": "developer"}))
 
 
 def bills_covering_months(db, estate_id, first, last):
@@ -454,9 +461,11 @@ def get_bill(db, estate_id, bill_id):
 def _listed(filters):
     """A list's filters as a query, ``updated_since`` apart (``store.page``'s); ``source`` is the
     kind of the bill's source (billing_run, charge, opening_balance)."""
-    query = {name: value for name, value in filters.items() if name not in ("updated_since", "source")}
+    query = {name: value for name, value in filters.items() if name not in ("updated_since", "source", "payer")}
     if filters.get("source"):
         query["source.kind"] = filters["source"]
+    if filters.get("payer"):  # the developer's bills carry ``payer``; the owner's none (``payers.payer_of``)
+        query["payer"] = "developer" if filters["payer"] == "developer" else {"$ne": "developer"}
     return query
 
 
@@ -514,7 +523,7 @@ def bills_state(db, estate_id):
 def unpaid_bills_of_estate(db, estate_id):
     """Every unpaid bill of the estate, with what the arrears need (one walk)."""
     return store.scan(db.bills, {"estate_id": estate_id, "status": "unpaid"},
-                      ("household_id", "amount_cents", "paid_cents", "status", "due_at"))
+                      ("household_id", "amount_cents", "paid_cents", "status", "due_at", "payer"))
 
 
 OWED_AT_FIELDS = ("household_id", "amount_cents", "status", "due_at", "created_at", "cancelled_at", "allocations",
@@ -846,7 +855,7 @@ def prepaid_sources(db, estate_id, household_id):
     found = store.scan(db.payments, {"estate_id": estate_id, "household_id": household_id, "status": "posted",
                                      "unapplied_cents": {"$gt": 0}},
                        ("unapplied_cents", "allocations", "posted_at", "day", "kind", CARRIED_OVER_TO,
-                        "seller_hold_id", "prepaid_for", "_rev"))
+                        "seller_hold_id", "prepaid_for", "payer", "_rev"))
     return sorted(found, key=lambda p: (p["posted_at"], p["_id"]))
 
 
@@ -855,7 +864,7 @@ def prepaid_by_household(db, estate_id):
     found = {}
     for payment in store.scan(db.payments, {"estate_id": estate_id, "status": "posted", "unapplied_cents": {"$gt": 0}},
                               ("household_id", "unapplied_cents", "allocations", "posted_at", "kind", "prepaid_for",
-                               "_rev")):
+                               "payer", "_rev")):
         found.setdefault(payment["household_id"], []).append(payment)
     return {household: sorted(found_, key=lambda p: (p["posted_at"], p["_id"])) for household, found_ in found.items()}
 

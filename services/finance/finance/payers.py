@@ -1,0 +1,172 @@
+"""Who pays a flat's property service fee (缴费义务人): its owner, or the developer (开发建设单位).
+
+《物业服务收费管理办法》第十六条: "纳入物业管理范围的已竣工但尚未出售，或者因开发建设单位原因未按时交给
+物业买受人的物业，物业服务费用或者物业服务资金由开发建设单位全额交纳。"
+
+- **Taken over** (a decision): a unit is in the management's care from its accepted takeover
+  (接管验收: archive's ``taken_over_on``, the accepted takeover's day, on the household copy). A
+  household with no takeover recorded (an estate taken over whole, its units imported) is billed
+  as before: to its owner, from its handover if one is recorded.
+- **The developer pays** from the takeover day to the day before the handover (交房: ``occupied_from``),
+  whether the flat is unsold, sold and not yet handed over, or refused at its handover (a handover
+  with defects the owner did not take: no ``occupied_from``): it is the developer's until handed over.
+  The owner pays from the handover day (``standards.applies``: a flat taken over and not handed over
+  bills its owner nothing).
+- **The month split** at a takeover or a handover day is the one rule of the handover month
+  (``billing.handover_share``: the days from the day, inclusive, of the month's days on the estate's
+  calendar, or the whole month to its newcomer when ``prorate_handover_month`` is 0): the developer's
+  part of a month and the owner's sum to the month, nothing billed twice, nothing lost.
+- **Its bills** are the household's bills of the item and period under an id of their own
+  (``developer_bill_id``), marked ``payer: developer`` with the estate's developer's name
+  (``payer_name``, the estate's ``developer_name``: a company's name, no personal data) and the days
+  they cover (``owed``). A run keeps what each payer's bills cover apart (``coverage_key``).
+- **A handover recorded after the month was billed**: the developer's bill no longer covers what it
+  owes (``restated``); the month's run cancels it (its money back to its payments, as a correction's:
+  ``billing.correction_cancel``) and bills the days it owes (``restatement``, naming the bill it
+  corrects), never editing it; the owner's part is billed by the same run.
+- **Money**: the owner's money never pays the developer's bills, nor the developer's the owner's
+  (``payments.pays``); a payment naming the developer's bills is the developer's (``payer_of_payment``).
+- The owner's statement and portal show the owner's bills and money only (``owners_only``).
+
+Plain functions: no broker, no store.
+"""
+from calendar import monthrange
+from datetime import date, timedelta
+from fractions import Fraction
+
+from estate_common import ids
+from estate_common.errors import BusinessRuleViolation, field_error
+
+from . import periods
+
+DEVELOPER = "developer"
+OWNER = "owner"
+PAYERS = (OWNER, DEVELOPER)
+
+
+def payer_of(doc):
+    """``developer`` or ``owner``: the payer a bill, a payment or a billing pair's household names."""
+    return DEVELOPER if doc.get("payer") == DEVELOPER else OWNER
+
+
+def taken_over(household):
+    """Whether the household's unit has an accepted takeover (接管验收) with its day."""
+    return len(household.get("taken_over_on") or "") >= 10
+
+
+def with_owner(household):
+    """Whether the owner is billed at all: a flat taken over and not handed over is the developer's."""
+    return not taken_over(household) or bool(household.get("occupied_from"))
+
+
+def _position(day, month, prorate):
+    """The part of ``month`` before the local ``day`` (0 for a day of an earlier month, 1 for one of a
+    later month; in the month, the handover month's one rule: ``billing.handover_share``)."""
+    from .billing import handover_share
+    if not day or day[:7] < month:
+        return Fraction(0)
+    if day[:7] > month:
+        return Fraction(1)
+    return handover_share({"occupied_from": day}, month, prorate)
+
+
+def developer_share(household, month, prorate):
+    """The part of ``month`` the developer owes for ``household``: from its takeover day to the day
+    before its handover day, by the handover month's rule; 0 with no takeover recorded."""
+    if not taken_over(household):
+        return Fraction(0)
+    handover = household.get("occupied_from")
+    end = _position(handover, month, prorate) if handover else Fraction(1)
+    return max(end - _position(household["taken_over_on"], month, prorate), Fraction(0))
+
+
+def developer_months(household, first, last, prorate):
+    """The developer's months of ``first``..``last`` (a cycle), summed."""
+    return sum((developer_share(household, periods.add_months(first, n), prorate)
+                for n in range(periods.months_between(first, last) + 1)), Fraction(0))
+
+
+def developer_view(household, name, prorate):
+    """The household as the developer's pairs bill it: its scope (area, status) as it is, no dates
+    of its own (``standards.applies`` bills it any month: the months are ``developer_months``'s), the
+    payer and the developer's name, and its takeover and handover days (``owed``)."""
+    return {**household, "occupied_from": None, "occupied_to": None, "taken_over_on": None,
+            "payer": DEVELOPER, "payer_name": name,
+            "_developer": {"from": household.get("taken_over_on"), "until": household.get("occupied_from"),
+                           "prorate": bool(prorate)}}
+
+
+def owed(view, first, last):
+    """``{from, to}``: the local days of the months ``first``..``last`` the developer owes (the
+    first and last; a month's part by ``developer_share``'s rule)."""
+    days = view["_developer"]
+    start, handover, prorate = days["from"], days["until"], days["prorate"]
+    if start[:7] >= first:
+        begin = start[:10] if prorate else f"{start[:7]}-01"
+    else:
+        begin = f"{first}-01"
+    end = _last_day(last)
+    if handover and handover[:7] <= last:
+        if prorate and len(handover) >= 10:
+            end = (date.fromisoformat(handover[:10]) - timedelta(days=1)).isoformat()
+        else:
+            end = _last_day(periods.add_months(handover[:7], -1))
+    return {"from": begin, "to": end}
+
+
+def _last_day(month):
+    return f"{month}-{monthrange(int(month[:4]), int(month[5:7]))[1]:02d}"
+
+
+def developer_bill_id(estate_id, household_id, item, period, *piece):
+    """The developer's bill of a household's item and period (beside the owner's of the same month)."""
+    return ids.natural_id("bill", estate_id, household_id, item, period, DEVELOPER, *piece)
+
+
+def coverage_key(household_id, item, payer=OWNER):
+    """What a run keeps a payer's bills apart by (``billing.coverage``, ``billing.uncovered``): the
+    developer's part of a month and the owner's are each billed once."""
+    return (household_id, item) if payer != DEVELOPER else (household_id, item, DEVELOPER)
+
+
+def restated(billed, expected):
+    """Whether the developer's live ``billed`` bill no longer covers what the run would bill now
+    (``expected``, its pair's bill): a handover (or a takeover) recorded since changed its days."""
+    return billed.get("owed") != expected.get("owed")
+
+
+def restatement(expected, wrong):
+    """The bill that replaces the developer's ``wrong`` one: ``expected`` under an id of its own (the
+    days it covers name it), naming the bill it corrects."""
+    return {**expected, "_id": ids.natural_id("bill", expected["estate_id"], expected["household_id"],
+                                              expected["item"], expected["period"], DEVELOPER, "owed",
+                                              expected["owed"]["from"], expected["owed"]["to"]),
+            "source": {**expected["source"], "corrects_bill_id": wrong["_id"]}}
+
+
+def restatement_cancel(wrong, new_id, now_iso, actor, handover):
+    """The changes that cancel the developer's ``wrong`` bill for its re-bill ``new_id`` (None: it owes
+    none of the period now), its allocations ``released`` to go back to their payments."""
+    if wrong["status"] == "cancelled":
+        return None
+    reason = (f"the handover (交房) on {handover} changed the days the developer owes: re-billed as {new_id}"
+              if new_id else f"the handover (交房) on {handover}: the developer owes none of {wrong['period']}")
+    return {"status": "cancelled", "cancelled_at": now_iso, "cancelled_by": actor, "cancel_reason": reason,
+            "rebilled_as": new_id, "paid_cents": 0, "settled_at": None, "allocations": [],
+            "released": list(wrong.get("allocations") or [])}
+
+
+def payer_of_payment(bills, bill_ids):
+    """The payer of a payment naming ``bill_ids`` (of ``bills``): the developer when it names the
+    developer's bills (all of them: 422 for a mix, as one receipt has one payer), else the owner."""
+    named = [bill for bill in bills if bill["_id"] in set(bill_ids or ())]
+    kinds = {payer_of(bill) for bill in named}
+    if len(kinds) > 1:
+        raise BusinessRuleViolation("a payment pays the developer's bills or the owner's, not both",
+                                    [field_error("data.bill_ids", "names the developer's and the owner's bills")])
+    return kinds.pop() if kinds else OWNER
+
+
+def owners_only(docs):
+    """The owner's bills or payments of ``docs`` (a household's statement, the owner portal)."""
+    return [doc for doc in docs if payer_of(doc) == OWNER]

@@ -1,0 +1,120 @@
+"""The developer (开发建设单位) pays for the units taken over (接管验收) and not yet handed over (交房):
+《物业服务收费管理办法》第十六条. Before, the days between a unit's takeover and its handover were
+billed to nobody, and a flat refused at its handover was billed in full to its buyer (session 55's
+note, r3's proposal: a developer payer per estate, the month split at the handover day)."""
+from estate_common.testing import event
+
+from finance import payers
+
+from .test_service import (ACCOUNTANT, ESTATE, acting, approved, bill_of, bills, finance, pay,  # noqa: F401 (fixture)
+                           run)
+
+DEVELOPER = "某某置业有限公司"
+
+
+def named_developer(finance):
+    finance.copy_estate_edit(event("archive", "estate_updated", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": "EST-1", "name": "West Lake", "address": "9 Lake Rd", "version": 2, "timezone": "Asia/Shanghai",
+        "developer_name": DEVELOPER, "changed": ["developer_name"]}))
+
+
+def dated(finance, household_id, version, **days):
+    area = {"hh_1": 89.37, "hh_2": 120.0, "hh_3": 50.5}[household_id]
+    finance.copy_household_edit(event("archive", "household_updated", ESTATE, {
+        "id": household_id, "estate_id": ESTATE, "building": "3", "unit": "1", "room": "100", "area_m2": area,
+        "status": "vacant", "version": version, "occupied_from": None, "occupied_to": None, **days}))
+
+
+def developers(finance, **filters):
+    return bills(finance, payer="developer", **filters)
+
+
+def test_the_developer_is_billed_from_the_takeover_day_and_the_owner_not_until_the_handover(finance):
+    named_developer(finance)
+    dated(finance, "hh_1", 2, taken_over_on="2026-10-11")  # taken over; sold or not, not handed over
+    approved(finance, valid_from="2026-01")
+    run(finance, "2026-10")
+    [october] = developers(finance, period="2026-10")
+    # 89.37 m² × 2.35 × 21/31 (the 11th..31st, the handover month's rule) = 14227.44 → 14227
+    assert (october["household_id"], october["amount_cents"]) == ("hh_1", 14227)
+    assert (october["payer"], october["payer_name"], october["owed"]) == (
+        "developer", DEVELOPER, {"from": "2026-10-11", "to": "2026-10-31"})
+    assert "hh_1" not in {b["household_id"] for b in bills(finance, period="2026-10", payer="owner")}
+    run(finance, "2026-11")
+    [november] = developers(finance, period="2026-11")
+    assert november["amount_cents"] == 21002  # the whole month, as the owner's would be
+    assert {b["household_id"] for b in bills(finance, period="2026-11", payer="owner")} == {"hh_2", "hh_3"}
+    assert run(finance, "2026-11")["result"]["bills_created"] == 0  # a run again bills nothing twice
+
+
+def test_a_flat_refused_at_its_handover_stays_the_developers(finance):
+    """A handover with defects the owner did not take (验房, 拒收) is no handover: archive dates no
+    ``occupied_from``; the flat is the developer's ("因开发建设单位原因未按时交给")."""
+    dated(finance, "hh_2", 2, taken_over_on="2026-09-01")  # refused on 5 November: nothing more is announced
+    approved(finance, valid_from="2026-01")
+    run(finance, "2026-11")
+    [developer] = developers(finance, period="2026-11")
+    assert (developer["household_id"], developer["amount_cents"], developer["payer_name"]) == ("hh_2", 28200, None)
+    assert "hh_2" not in {b["household_id"] for b in bills(finance, period="2026-11", payer="owner")}
+
+
+def test_a_handover_recorded_after_the_month_was_billed_restates_the_developers_bill(finance):
+    """November billed to the developer whole and paid by it; the handover of the 20th recorded
+    since: the month's run again cancels the developer's bill (never edited), bills it the 1st..19th
+    and the owner the 20th..30th, the developer's money goes back to its payment and pays its re-bill,
+    and what is left is the developer's, never the owner's."""
+    named_developer(finance)
+    dated(finance, "hh_1", 2, taken_over_on="2026-09-01")
+    approved(finance, valid_from="2026-01")
+    run(finance, "2026-11")
+    [whole] = developers(finance, period="2026-11")
+    paid = pay(finance, "hh_1", 21002, method="transfer", bill_ids=[whole["id"]])  # the accounts desk
+    assert paid["payer"] == "developer" and paid["unapplied_cents"] == 0
+    dated(finance, "hh_1", 3, taken_over_on="2026-09-01", occupied_from="2026-11-20")  # 交房, recorded late
+    result = run(finance, "2026-11")["result"]
+    assert result["bills_corrected"] == 1
+    acting(finance, ACCOUNTANT)
+    cancelled = finance.get_bill({"estate_id": ESTATE, "id": whole["id"]})
+    assert cancelled["status"] == "cancelled" and cancelled["amount_cents"] == 21002  # its amount as posted
+    [restated] = developers(finance, period="2026-11", status="paid")
+    assert cancelled["rebilled_as"] == restated["id"]
+    assert (restated["amount_cents"], restated["owed"]) == (13301, {"from": "2026-11-01", "to": "2026-11-19"})
+    owner = bill_of(finance, "hh_1")
+    assert "payer" not in owner or owner["payer"] == "owner"
+    assert (owner["amount_cents"], owner["status"]) == (7701, "unpaid")  # the developer's money is not the owner's
+    assert owner["prorated"] == {"from": "2026-11-20", "days": 11, "month_days": 30}
+    assert restated["amount_cents"] + owner["amount_cents"] == 21002  # the month once, split at the handover day
+    again = run(finance, "2026-11")["result"]
+    assert (again["bills_created"], again["bills_corrected"]) == (0, 0)
+    # the household's statement is the owner's: not the developer's bills nor its money
+    account = finance.household_account({"estate_id": ESTATE, "id": "hh_1"})
+    assert {b["amount_cents"] for b in account["bills"]} == {7701}
+    assert account["prepaid_cents"] == 0 and account["unpaid_cents"] == 7701
+
+
+def test_the_owners_money_does_not_pay_the_developers_bills_and_they_count_in_the_collection_rate(finance):
+    dated(finance, "hh_1", 2, taken_over_on="2026-09-01")
+    approved(finance, valid_from="2026-01")
+    run(finance, "2026-11")
+    owners = pay(finance, "hh_1", 5000)  # money at the desk for the flat, naming no bill
+    assert owners["unapplied_cents"] == 5000 and "payer" not in owners
+    [developer] = developers(finance, period="2026-11")
+    assert developer["status"] == "unpaid"
+    rate = finance.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["collection_rate"]
+    assert rate["denominator"] == 21002 + 28200 + 11868  # the developer's bill is a bill of the period
+    pay(finance, "hh_1", 21002, method="transfer", bill_ids=[developer["id"]])
+    rate = finance.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["collection_rate"]
+    assert rate["numerator"] == 21002
+    assert payers.payer_of(developers(finance, period="2026-11")[0]) == "developer"
+
+
+def test_the_developers_overdue_bills_are_in_the_arrears_as_its_own_part(finance):
+    from estate_common import clock
+    dated(finance, "hh_1", 2, taken_over_on="2026-09-01")
+    approved(finance, valid_from="2026-01")
+    run(finance, "2026-11")
+    clock.freeze(clock.parse_iso("2026-12-05T02:00:00Z"))
+    acting(finance, ACCOUNTANT)
+    lines = {line["household_id"]: line for line in finance.list_arrears({"estate_id": ESTATE})["items"]}
+    assert (lines["hh_1"]["overdue_cents"], lines["hh_1"]["developer_overdue_cents"]) == (21002, 21002)
+    assert "developer_overdue_cents" not in lines["hh_2"]
