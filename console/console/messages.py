@@ -208,6 +208,9 @@ _MESSAGES = {
                                    "Households busy, not re-billed at the correction (run the month again)"),
     "admin.service_phone": ("服务中心电话", "Service centre phone"),
     "admin.duty_phone": ("24小时值班电话", "24-hour duty phone"),
+    "admin.developer_name": ("开发建设单位", "Developer"),
+    "admin.developer_hint": ("已接管验收、尚未交房的房屋，物业服务费由开发建设单位全额交纳（《物业服务收费管理办法》第十六条）：其账单写此名称；清空即删除。",
+                             "The developer pays the property service fee of the units taken over and not yet handed over (Property Service Fee Measures, art. 16): its bills name it; emptied, it is removed."),
     "admin.phones_hint": ("业主自助页面的每一页都显示这些电话，并提示紧急情况（漏水、燃气、停电、电梯困人、火情）立即致电；清空即删除。",
                           "Shown on every page of the owner portal, which tells residents to phone them in an "
                           "emergency (water, gas, power, a lift entrapment, fire); empty a field to remove it."),
@@ -996,6 +999,8 @@ _MESSAGES = {
     "bill.amount": ("金额", "Amount"),
     "bill.paid": ("已缴", "Paid"),
     "bill.due": ("到期", "Due"),
+    "bill.payer": ("缴费人", "Payer"),
+    "bill.owed": ("开发建设单位承担 {first} 至 {last}", "The developer's from {first} to {last}"),
     # what a charge's bill is for, from its parts (the bill's detail, ChargeDetail): the service's
     # sentence ("parking 2h05m from …", "repair WO-…: …") is English, and is shown only for a bill
     # that has no parts (i18n.charge_for)
@@ -2222,6 +2227,7 @@ _MESSAGES = {
     "field.urgency": ("紧急标记", "Urgent mark"),
     "field.service_phone": ("服务中心电话", "Service centre phone"),
     "field.duty_phone": ("24小时值班电话", "24-hour duty phone"),
+    "field.developer_name": ("开发建设单位", "Developer"),
     "field.version": ("版本", "Version"),
     "field.custom": ("自定义字段", "Custom fields"),
     # history notes (i18n.history_note): the services write them in English

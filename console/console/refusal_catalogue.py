@@ -1521,6 +1521,10 @@ ZH = {
         '不是该房屋的未缴账单',
     'a named bill cannot be paid':
         '所选账单不能缴费',
+    "a payment pays the developer's bills or the owner's, not both":
+        '一笔收款只能缴开发建设单位的账单或业主的账单，不能混缴',
+    "names the developer's and the owner's bills":
+        '同时选了开发建设单位的账单和业主的账单',
     'a period is published once it has ended':
         '期间结束后才能公示',
     'has not ended':

@@ -2266,3 +2266,21 @@ def test_a_line_s_counterparty_account_and_its_earlier_notes_are_shown_and_it_ma
     assert "手续费退回" in latest and "boss" in latest and "11月存款利息" not in latest
     assert "11月存款利息" in earlier and "acc" in earlier and "更早的说明" in earlier
     assert "/accounts/bank-statements/lines/bsl_3/explain" in row and "重新说明" in row
+
+
+def test_the_bills_say_who_pays_each_and_list_the_developers_alone(client, fake):
+    """开发建设单位交纳 (《物业服务收费管理办法》第十六条): a unit taken over and not handed over is billed to
+    the developer; the bills page names each bill's payer, the developer's name and days, and filters by it."""
+    _households(fake)
+    developers = {**OPENING, "id": "bill_dev", "period": "2026-11", "amount_cents": 13301,
+                  "source": {"kind": "billing_run", "job_id": "j", "standard_id": "fs_1"},
+                  "payer": "developer", "payer_name": "某某置业有限公司",
+                  "owed": {"from": "2026-11-01", "to": "2026-11-19"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills", {"items": [OPENING, developers], "next_cursor": None})
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/bills?payer=developer", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    [listed] = [call for call in fake.calls if call["path"].endswith(f"/{ESTATE}/bills")]
+    assert listed["params"].get("payer") == "developer"
+    assert 'data-payer="developer"' in page and "某某置业有限公司" in page
+    assert "开发建设单位承担 2026-11-01 至 2026-11-19" in page and 'data-payer="owner"' in page
+    assert '<option value="developer" selected>开发建设单位</option>' in page

@@ -1132,7 +1132,6 @@ def test_the_archivist_s_home_page_lists_the_borrowings_to_chase(client, fake, d
     assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
 
 
-
 def test_a_borrower_s_home_page_reminds_him_of_his_borrowings_past_their_due_back(client, fake, documented_routes):
     """Anyone on the staff borrows a file with the manager's approval, and nothing reminded him once
     it was past its due back: the archivist's and the manager's start pages named the estate's (a
@@ -3115,7 +3114,6 @@ def test_a_value_too_short_is_not_called_empty(client):
         assert i18n.error_text("events", "the value has non-unique elements") == "Holds the same value twice."
 
 
-
 def test_a_record_s_values_read_in_yuan_and_on_the_estate_s_clock(client):
     """Archive records showed ``due_at 2026-12-03T04:34:37.506Z`` and ``amount_cents 425000``
     (found by review)."""
@@ -5012,3 +5010,22 @@ def test_the_security_supervisor_reads_his_estate_s_complaints_about_security(cl
     asked = [c for c in fake.calls if c["path"].endswith("/reports/complaint-results")][-1]
     assert asked["params"]["department"] == "security" and re.fullmatch(r"\d{4}-Q[1-4]", asked["params"]["period"])
     assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
+
+
+def test_the_operator_names_an_estates_developer_when_making_it_and_after(client, fake):
+    """开发建设单位: the payer of the units taken over and not yet handed over (finance's developer bills
+    name it). Emptied, it is removed (null); a form without the field sends none."""
+    sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
+    lakeside = {"id": "est_9", "code": "SH-01", "name": "Lakeside", "address": "1 Lake Rd", "timezone": "Asia/Shanghai",
+                "developer_name": "某某置业有限公司"}
+    fake.on("GET", r"/api/v1/estates", {"items": [lakeside], "next_cursor": None})
+    page = client.get("/admin/estates", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "开发建设单位" in page and 'value="某某置业有限公司"' in page
+    fake.on("POST", r"/api/v1/estates", (201, lakeside))
+    client.post("/admin/estates", data={"csrf_token": csrf_of(client), "code": "SH-01", "name": "Lakeside",
+                                        "address": "1 Lake Rd", "developer_name": " 某某置业有限公司 "})
+    assert fake.calls[-1]["json"]["developer_name"] == "某某置业有限公司"
+    fake.on("PATCH", r"/api/v1/estates/est_9", lakeside)
+    client.post("/admin/estates/est_9/edit", data={"csrf_token": csrf_of(client), "name": "Lakeside",
+                                                   "developer_name": ""})
+    assert fake.calls[-1]["json"] == {"name": "Lakeside", "developer_name": None}

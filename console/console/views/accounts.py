@@ -20,7 +20,7 @@ METHODS = ("cash", "wechat", "alipay", "bank", "transfer")
 @bp.get("/bills")
 @estate_needed
 def bills():
-    filters = common.query("status", "period", "item", "household_id")
+    filters = common.query("status", "period", "item", "household_id", "payer")
     page = g.api.get(g.api.estate(g.user.estate_id, "bills"), limit=common.PAGE_SIZE,
                      cursor=request.args.get("cursor"), **filters)
     return render_template("accounts/bills.html", items=page.get("items", []), next_cursor=page.get("next_cursor"),

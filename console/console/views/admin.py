@@ -77,6 +77,8 @@ def create_estate():
     if form.get("timezone", "").strip():  # the estate's periods, deadlines and KPI months: its own clock
         body["timezone"] = form["timezone"].strip()
     body.update({name: form[name].strip() for name in ESTATE_PHONES if form.get(name, "").strip()})
+    if form.get("developer_name", "").strip():  # 开发建设单位: the payer of the units not yet handed over
+        body["developer_name"] = form["developer_name"].strip()
     return _create(lambda problem: estates(problem),
                    lambda: g.api.post("/api/v1/estates", body, idempotency_key=form.get("idempotency_key") or None),
                    "admin.estate_created", url_for("admin.estates"), fields=("name",))
@@ -91,6 +93,8 @@ def edit_estate(estate_id):
     body = {name: form[name].strip() for name in ("name", "address", "timezone") if form.get(name, "").strip()}
     # a phone emptied is removed (null); a form without the field leaves it as it is
     body.update({name: form[name].strip() or None for name in ESTATE_PHONES if name in form})
+    if "developer_name" in form:  # the developer (开发建设单位) emptied is removed (null), as a phone
+        body["developer_name"] = form["developer_name"].strip() or None
     back = url_for("admin.estates")
     saved, refused = common.act(lambda: g.api.patch(f"/api/v1/estates/{estate_id}", body), back)
     if refused:

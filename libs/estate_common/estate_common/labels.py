@@ -9,7 +9,7 @@ by the group its column names (``exports.Column.labels``): ``household_status``,
 service request's), ``status`` (a service request's), ``channel``, ``category``, ``emergency`` (an
 emergency work order's category), ``wo_status``, ``priority``, ``subject`` (what opened a work
 order, among the subjects the console names), ``fee`` (a fee item), ``bill_status``,
-``bill_source``, ``pricing``, ``method``, ``payment_status``, ``journal``, ``journal_kind`` (a journal
+``bill_source``, ``bill_payer``, ``pricing``, ``method``, ``payment_status``, ``journal``, ``journal_kind`` (a journal
 entry's kind), ``direction`` (its money in or out), ``round`` (a patrol round's status), ``incident`` (an
 incident's type; its status is ``status``'s open or closed), ``fire`` (a fire check's result), ``shift``
 and ``post`` (a guard's), ``contact_kind`` (an owner contact's); ``common.yes`` and
@@ -114,6 +114,8 @@ MESSAGES = {
     "field.prepaid_used_cents": ("使用预存（元）", "Prepaid used (yuan)"),
     "field.seller_held_cents": ("为卖方暂挂（元）", "Held for the seller (yuan)"),
     "field.prepaid_for": ("预交项目", "Prepaid for"),
+    "field.payer": ("缴费人", "Payer"),  # a bill's: the developer (开发建设单位) or, empty, the owner
+    "field.payer_name": ("开发建设单位名称", "Developer"),
     "field.reversal_reason": ("冲销原因", "Why reversed"),
     "field.oldest_due_at": ("最早到期时间", "Oldest due at"),
     "field.last_reminder_at": ("最近催缴时间", "Last reminder at"),
@@ -225,6 +227,9 @@ MESSAGES = {
     "bill_source.billing_run": ("批量计费", "Billing run"),
     "bill_source.charge": ("业务收费", "Charge"),  # raised by another service: parking, a repair, a renovation
     "bill_source.opening_balance": ("期初欠费", "Opening balance"),  # owed to the previous property company
+    # who pays a bill (Bill.payer): the owner, or the developer for a unit not yet handed over (第十六条)
+    "bill_payer.owner": ("业主", "Owner"),
+    "bill_payer.developer": ("开发建设单位", "Developer"),
     "pricing.per_m2": ("按面积", "By floor area"),
     "pricing.fixed": ("固定金额", "Fixed amount"),
     "method.cash": ("现金", "Cash"),

@@ -277,6 +277,9 @@ def applying(pairs, households, cycles=None, covered=None):
                     _by_own_cycle(cycles, household, standard, month)
                     and month in covered.get((household["_id"], standard["item"]), ())):
                 found.add(index)
+            elif index not in found and payers.developer_share(household, month, True) and applies(
+                    standard, payers.developer_view(household, None, True), month):  # the developer's month
+                found.add(index)
         if len(found) == len(left):
             break
     return [pair for index, pair in enumerate(left) if index in found]

@@ -23,7 +23,9 @@ of its last change, by which an export with the list's ``updated_since`` is orde
 A payment's ``transaction_id`` (its channel's number, empty without one: cash) comes after it, added
 later still: the cashier reconciling the channel's statement (对账单) matches its lines by it.
 A bill's ``covers_from`` and ``covers_to`` (the months a bill of several months covers: a household
-paying by the quarter, 按季缴费) come after ``updated_at``, added later, empty on a bill of its period onwards.
+paying by the quarter, 按季缴费) come after ``updated_at``, added later, empty on a bill of its period onwards;
+then its ``payer`` and ``payer_name``, added later still: ``developer`` and the developer's name on a
+bill of a unit taken over and not yet handed over (开发建设单位, ``payers``), empty on the owner's.
 The arrears' ``as_of`` comes last of theirs, added later: the past day of an export with the list's
 ``as_of`` (the arrears as they stood at that day's end), empty for the arrears of today."""
 from estate_common import personal_data
@@ -41,6 +43,7 @@ BILLS = [
     field("detail.pricing", labels="pricing"), field("detail.area_m2"), field("detail.cents_per_m2"),
     field("updated_at"),
     field("covers_from"), field("covers_to"),
+    field("payer", labels="bill_payer"), field("payer_name"),  # the developer's bills (开发建设单位): added later
 ]
 
 PAYMENTS = [

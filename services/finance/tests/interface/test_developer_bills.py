@@ -118,3 +118,12 @@ def test_the_developers_overdue_bills_are_in_the_arrears_as_its_own_part(finance
     lines = {line["household_id"]: line for line in finance.list_arrears({"estate_id": ESTATE})["items"]}
     assert (lines["hh_1"]["overdue_cents"], lines["hh_1"]["developer_overdue_cents"]) == (21002, 21002)
     assert "developer_overdue_cents" not in lines["hh_2"]
+
+
+def test_the_disclosures_income_counts_the_developers_bills(finance):
+    dated(finance, "hh_1", 2, taken_over_on="2026-09-01")
+    approved(finance, valid_from="2026-01")
+    run(finance, "2026-10")
+    [october] = developers(finance, period="2026-10")
+    report = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-10"}})
+    assert report["income"]["by_item"]["property_service"]["billed_cents"] == october["amount_cents"] + 28200 + 11868

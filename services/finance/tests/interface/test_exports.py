@@ -172,7 +172,8 @@ def test_a_charges_parts_are_columns_after_the_address_and_the_sentence_stays(fi
     content, _ = download(finance, export(finance, "bills"))
     header, *rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
     assert header[9] == "description" and header[14:] == ["building", "unit", "room", *DETAIL_COLUMNS,
-                                                                       "updated_at", "covers_from", "covers_to"]
+                                                                       "updated_at", "covers_from", "covers_to",
+                                                                       "payer", "payer_name"]
     by_item = {r[2]: dict(zip(header, r)) for r in rows}
     assert by_item["parking"]["description"] == "parking 2h05m from 2026-11-23 09:00"
     assert [by_item["parking"][c] for c in DETAIL_COLUMNS] == [

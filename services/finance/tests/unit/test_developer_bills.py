@@ -133,3 +133,11 @@ def test_owners_money_never_pays_the_developers_bill_and_the_reverse():
         payers.payer_of_payment([developer_bill, owner_bill], ["b_dev", "b_own"])
     assert mixed.value.errors[0]["field"] == "data.bill_ids"
     assert payers.owners_only([developer_bill, owner_bill]) == [owner_bill]
+
+
+def test_a_month_whose_only_flats_are_the_developers_is_still_a_month_to_bill():
+    """``billing.applying`` (the months a run should have billed, ``GET …/unbilled-months``): a new
+    building all taken over and none handed over still owes its month."""
+    taken = flat(taken_over_on="2026-10-11")
+    assert billing.applying([("2026-11", standard())], [taken]) == [("2026-11", standard())]
+    assert billing.applying([("2026-09", standard())], [taken]) == []  # before its takeover: nobody's
