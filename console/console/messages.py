@@ -2213,6 +2213,7 @@ _MESSAGES = {
     # master data's fields, as the change log and the records name them
     "field.owner": ("业主", "Owner"),
     "field.occupied_from": ("入住日期", "Occupied from"),
+    "field.taken_over_on": ("接管验收日期", "Taken over on"),
     "field.occupied_to": ("迁出日期", "Occupied to"),
     "field.estate_id": ("小区（系统编号）", "Estate id"),
     "field.code": ("编码", "Code"),
