@@ -51,10 +51,19 @@ def test_a_weekends_sheet_hands_each_flat_over_as_the_single_handover_once(api, 
                 if r["household_id"] == flats["102"]]
 
     assert eventually(lambda: len(repairs()) == 2)
-    assert eventually(lambda: billed_in(api, base, staff["accountant"], flats["101"], "2020-11") == [], interval=0.3)
-    assert [b["amount_cents"] for b in billed_in(api, base, staff["accountant"], flats["101"], "2020-12")] == [10968]
+    def owners(flat, period):  # the owner's bills (the developer's, 开发建设单位, until the handover: ``payer``)
+        return [b["amount_cents"] for b in billed_in(api, base, staff["accountant"], flats[flat], period)
+                if b.get("payer") != "developer"]
+
+    def developers(flat, period):
+        bills = api.get(f"{base}/bills?household_id={flats[flat]}&payer=developer&limit=200", staff["accountant"])
+        return [b["amount_cents"] for b in bills.json()["items"] if b["period"] == period and b["status"] != "cancelled"]
+
+    assert eventually(lambda: owners("101", "2020-11") == [], interval=0.3)
+    assert developers("101", "2020-11") == [19333]  # from the takeover of 2 November: 29/30 of 200.00
+    assert owners("101", "2020-12") == [10968] and developers("101", "2020-12") == [9032]  # split at the 15th
     # the owner who took his flat with its defects listed pays from the same day (带问题收房)
-    assert [b["amount_cents"] for b in billed_in(api, base, staff["accountant"], flats["102"], "2020-12")] == [10968]
+    assert owners("102", "2020-12") == [10968]
 
     # the same flats in another batch: none handed over twice, nothing made again
     other = api.call("POST", f"{base}/handovers/import", staff["steward"], data=sheet,
