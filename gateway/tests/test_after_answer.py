@@ -119,3 +119,92 @@ def test_a_deferred_call_that_fails_is_logged_and_the_next_still_runs(lines):
     after_answer.run(environ)
     assert ran == [True]
     assert any(line["message"] == "after the answer" and "boom" in line.get("error", "") for line in lines.lines)
+
+
+def served(app, method, path, **kwargs):
+    """The answer of ``method path`` and the WSGI environ the server gave it (review r1)."""
+    environs, wsgi_app = [], app.wsgi_app
+    app.wsgi_app = lambda environ, start_response: environs.append(environ) or wsgi_app(environ, start_response)
+    try:
+        answer = app.test_client().open(path, method=method, **kwargs)
+    finally:
+        app.wsgi_app = wsgi_app
+    (environ,) = environs
+    return answer, environ
+
+
+def sample(route, method, status):
+    return REGISTRY.get_sample_value("estate_gateway_http_requests_total",
+                                     {"route": route, "method": method, "status": str(status)}) or 0
+
+
+def test_under_gunicorn_a_request_that_fails_a_not_modified_and_a_head_are_each_written_once(lines):
+    """A view that raises (500), a 304 to If-None-Match, a HEAD: each answer carries its request
+    id at once, and its line (its own status and id) and count come once, after the answer (review r1)."""
+    app = build_app()
+    conf = gunicorn_conf()
+    conf.post_worker_init(type("Worker", (), {"wsgi": app})())
+    token = Accounts(app).admin
+    headers = bearer(token)
+    rpc = app.extensions["estate_ops"].rpc
+    path = "/api/v1/estates/est_after_3"
+    estate = {"id": "est_after_3", "estate_id": "est_after_3", "code": "C-3", "name": "Estate 3",
+              "address": "somewhere", "created_at": "2026-12-01T00:00:00.000Z", "version": 1}
+    rpc.answer("archive", "get_estate", estate)  # the same bytes at each read: its ETag too
+    fine, environ = served(app, "GET", path, headers={**headers, "X-Request-ID": "fine-1"})
+    assert fine.status_code == 200 and fine.headers.get("ETag")
+    conf.post_request(None, None, environ, None)
+    rpc.answer("archive", "get_estate", RuntimeError("boom"))
+    calls = [("GET", {"X-Request-ID": "fails-1"}, 500)]
+    for method, extra, status in calls:
+        before = sample(ROUTE, method, status)
+        answer, environ = served(app, method, path, headers={**headers, **extra})
+        assert answer.status_code == status and answer.headers["X-Request-ID"] == extra["X-Request-ID"]
+        assert [line for line in lines.requests() if line["request_id"] == extra["X-Request-ID"]] == []
+        assert sample(ROUTE, method, status) == before
+        conf.post_request(None, None, environ, None)
+        conf.post_request(None, None, environ, None)  # gunicorn calls it once; twice still writes once
+        (line,) = [line for line in lines.requests() if line["request_id"] == extra["X-Request-ID"]]
+        assert line["status"] == status and line["method"] == method and line["path"] == path
+        assert sample(ROUTE, method, status) == before + 1
+    rpc.answer("archive", "get_estate", estate)
+    for method, extra, status in (("GET", {"X-Request-ID": "unchanged-1", "If-None-Match": fine.headers["ETag"]}, 304),
+                                  ("HEAD", {"X-Request-ID": "head-1"}, 200)):
+        before = sample(ROUTE, method, status)
+        answer, environ = served(app, method, path, headers={**headers, **extra})
+        assert answer.status_code == status and answer.headers["X-Request-ID"] == extra["X-Request-ID"]
+        assert sample(ROUTE, method, status) == before
+        conf.post_request(None, None, environ, None)
+        (line,) = [line for line in lines.requests() if line["request_id"] == extra["X-Request-ID"]]
+        assert line["status"] == status and line["method"] == method
+        assert sample(ROUTE, method, status) == before + 1
+
+
+def test_under_gunicorn_a_streamed_answer_is_written_once_whether_or_not_its_body_was_read(lines):
+    """A download's answer streams after the app's hooks; its line waits for gunicorn's
+    post_request, which runs once the body is written or its write failed (review r1)."""
+    from flask import Response
+
+    app = build_app()
+    app.add_url_rule("/api/v1/estates/<estate_id>/streamed-r1", "streamed_r1",
+                     lambda estate_id: Response((f"{n}\n" for n in range(1000)), mimetype="text/csv"))
+    app.view_functions["streamed_r1"].public = True
+    conf = gunicorn_conf()
+    conf.post_worker_init(type("Worker", (), {"wsgi": app})())
+    for request_id, read in (("streamed-read", True), ("streamed-cut", False)):
+        environs, wsgi_app = [], app.wsgi_app
+        app.wsgi_app = lambda environ, start_response: environs.append(environ) or wsgi_app(environ, start_response)
+        try:
+            answer = app.test_client().get("/api/v1/estates/A/streamed-r1", headers={"X-Request-ID": request_id},
+                                           buffered=False)
+            if read:
+                assert answer.get_data().count(b"\n") == 1000
+            answer.close()
+        finally:
+            app.wsgi_app = wsgi_app
+        assert answer.headers["X-Request-ID"] == request_id
+        (environ,) = environs
+        assert [line for line in lines.lines if line.get("request_id") == request_id and line["message"] == "request"] == []
+        conf.post_request(None, None, environ, None)
+        (line,) = [line for line in lines.lines if line.get("request_id") == request_id and line["message"] == "request"]
+        assert line["status"] == 200
