@@ -663,3 +663,31 @@ def test_what_the_table_decides_for_a_route_and_roles_is_decided_once_and_as_the
                             if personal_data.name_masked_in_text(text_kind, name_kind, sees(roles))}
                 assert {(record, text, name, name_kind)
                         for record, applying, _ in texts for text, name, name_kind in applying} == expected
+
+
+def test_callers_of_the_same_roles_masked_at_once_on_threads_each_get_their_own_record_s_answer():
+    """gunicorn's threads (gthread) mask answers side by side from the decisions kept per route and
+    roles (``for_roles``): the technician a repair names reads who called in full, his colleague of
+    the same roles reading it at the same moment masked, however the threads interleave, from a
+    cold cache and a warm one (review r1)."""
+    import threading
+
+    rule = next(r.path for r in ROUTES if r.rpc == "get_request")
+    masked_caller = {"name": "王*", "phone": "139****5678"}
+    masking.for_roles.cache_clear()
+    start, wrong = threading.Barrier(8), []
+
+    def mask(worker):
+        start.wait()
+        for turn in range(200):
+            user = ("li", "zhao")[(worker + turn) % 2]
+            body = masking.for_caller("GET", rule, 200, assigned_repair("li"), ["technician"], user)
+            if body["contact"] != (CALLER if user == "li" else masked_caller):
+                wrong.append((worker, turn, user, body["contact"]))
+
+    threads = [threading.Thread(target=mask, args=(worker,)) for worker in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == []
