@@ -23,7 +23,7 @@ from flask import current_app, g, jsonify
 from estate_common import clock, contracts, replica
 from estate_common.errors import InvalidInput, field_error
 
-from . import requests_in
+from . import kpi_cache, requests_in
 from .access import authorize_route
 from .fanout import _estates_in_scope
 from .kpi_cache import KpiCache
@@ -51,7 +51,7 @@ def register(app):
 
         def ask(_service, part):
             return rpc.call(SERVICE, RPC, {"period": period, "estate_ids": part}, request_id=request_id,
-                            caller=caller)
+                            caller=caller, timeout=kpi_cache.call_timeout(rpc.timeout))
         answers, _, as_of = cache.collect(ask, [SERVICE], period, [e["id"] for e in estates], rpc.timeout) \
             if estates else ({}, [], clock.now_iso())
         rows = [line(e, answers.get(e["id"]) or {}) for e in estates]

@@ -21,7 +21,7 @@ from flask import current_app, g, jsonify, request
 from estate_common import calendar, clock, contracts, job_scopes, replica
 from estate_common.errors import InvalidInput, NotFound, field_error
 
-from . import operator_kpis, policy, requests_in, store
+from . import kpi_cache, operator_kpis, policy, requests_in, store
 from .kpi_cache import KpiCache
 from .parallel import Fanout
 from .access import authorize_route
@@ -97,7 +97,7 @@ def collect_all_kpis(cache, caller, period, estate_ids):
 
     def ask(service, part):
         return rpc.call(service, "kpis", {"period": period, "estate_ids": part}, request_id=g.request_id,
-                        caller=caller)
+                        caller=caller, timeout=kpi_cache.call_timeout(rpc.timeout))  # kept if later than the page
     return cache.collect(ask, kpi_services(), period, estate_ids, rpc.timeout)
 
 
