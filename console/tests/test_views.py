@@ -5029,3 +5029,26 @@ def test_the_operator_names_an_estates_developer_when_making_it_and_after(client
     client.post("/admin/estates/est_9/edit", data={"csrf_token": csrf_of(client), "name": "Lakeside",
                                                    "developer_name": ""})
     assert fake.calls[-1]["json"] == {"name": "Lakeside", "developer_name": None}
+
+
+def test_the_operator_wide_completeness_names_the_months_an_estate_did_not_count_and_is_not_marked_met(
+        client, fake):
+    """r6: the gateway's total of archive completeness now names every month some estate's services
+    did not count (``not_counted``), where it read 100 % and its bar was marked met; the total bar says
+    so and marks nothing, as an estate's does."""
+    sign_in(client, fake, roles=("manager",), estates=(ESTATE, "est_2"))
+    whole = {"numerator": 4, "denominator": 4, "value": 1.0, "unit": "ratio", "target": 1}
+    answer = {"period": "2026", "unavailable": [], "as_of": "2027-01-05T00:00:00Z", "estates": [
+        {"estate_id": ESTATE, "code": "E1", "name": "Sunny Gardens", "period_over": True,
+         "kpis": {"archive_completeness": {**whole, "not_counted": ["2026-10"]}}},
+        {"estate_id": "est_2", "code": "E2", "name": "River Court", "period_over": True,
+         "kpis": {"archive_completeness": {**whole, "numerator": 0, "denominator": 0, "value": None}}}],
+        "totals": {"archive_completeness": whole}}
+    fake.on("GET", r"/api/v1/kpis", answer)
+    said = "Months their services have not counted: 2026-10"
+    before = client.get("/manager/kpis?period=2026", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "verdict met" in before  # the total, as the gateway summed it before: 100 %, met
+    fake.on("GET", r"/api/v1/kpis", {**answer, "totals": {"archive_completeness": {**whole, "not_counted": ["2026-10"]}}})
+    page = client.get("/manager/kpis?period=2026", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert page.count(said) == 2 * before.count(said)  # the total's bar names the month as the estate's does
+    assert "verdict met" not in page

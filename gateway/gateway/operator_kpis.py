@@ -110,6 +110,10 @@ def totals(rows):
         # 停巡: the slots a patrol suspension took out of patrol completion, every estate's (one
         # suspended all month is no data, and its slots still count here)
         suspended = [s["suspended_slots"] for s in shown if "suspended_slots" in s]
+        # 资料归档完整率: the months some estate's services did not count (its figure is of the months
+        # counted), every estate's, one with no data too: the total read 100 % and the console marked
+        # it met with October never counted in one of them (found by r6)
+        not_counted = sorted({month for s in shown for month in s.get("not_counted", ())})
         units = {s["unit"] for s in shown}
         if len(units) != 1:
             continue
@@ -129,6 +133,8 @@ def totals(rows):
                            scale=1000 if unit == "per_1000_households" else 1)
         if suspended:
             summed[name]["suspended_slots"] = sum(suspended)
+        if not_counted:
+            summed[name]["not_counted"] = not_counted
     return summed
 
 

@@ -217,3 +217,19 @@ def test_a_weeks_turnover_counts_who_left_in_its_monday_to_sunday_on_the_estates
     assert operator_kpis.estate_turnover(users, west, "2026-W48")["staff_turnover"]["numerator"] == 1
     both = operator_kpis.operator_turnover(users, [east, west], "2026-W49")
     assert (both["numerator"], both["denominator"]) == (1, 1.5)
+
+
+def test_the_operator_wide_archive_completeness_names_the_months_an_estate_s_services_did_not_count():
+    """h6's ``not_counted`` (the months of the period a service did not count, the figure of the months
+    counted) was left out of the total: 1,000 estates' completeness read 100 % operator-wide, and the
+    console marked it met, with October never counted in one of them (found by r6). The total names
+    every month some estate lacks, once, in order."""
+    def completeness(numerator, denominator, **more):
+        return {"kpis": {"archive_completeness": {"numerator": numerator, "denominator": denominator,
+                                                  "value": numerator / denominator if denominator else None,
+                                                  "unit": "ratio", "target": 1, **more}}}
+    rows = [completeness(2, 2, not_counted=["2026-10"]), completeness(5, 5),
+            completeness(0, 0, not_counted=["2026-03", "2026-10"])]
+    summed = operator_kpis.totals(rows)["archive_completeness"]
+    assert (summed["numerator"], summed["denominator"], summed["not_counted"]) == (7, 7, ["2026-03", "2026-10"])
+    assert "not_counted" not in operator_kpis.totals(rows[1:2])["archive_completeness"]
