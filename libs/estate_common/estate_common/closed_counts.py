@@ -15,7 +15,7 @@ A timer in each service (``CLOSED_COUNT_SECONDS``, 300 s) does the counting; the
 those of ``KINDS``. The count's query also lists what was closed (``closed_counts_store``, the
 service's ``list_closed``), so the gateway can name the records archive lacks.
 """
-from . import calendar, config
+from . import calendar, clock, config
 from .closed_counts_store import COLLECTION, EVENT, INDEXES, counted_periods, report  # noqa: F401 (the services' indexes)
 
 # how often each service counts what it closed (seconds)
@@ -38,14 +38,21 @@ SUBJECT_TYPES = {"service_requests": "service_request", "work_orders": "work_ord
 RECOUNT_MONTHS = 24
 
 
-def periods_to_report(now, tz, counted=()):
+def periods_to_report(now, tz, counted=(), registered=None):
     """The estate's previous and current local month (``YYYY-MM``), after them the months since its
-    first count (``counted``: the months this service has counted of it) that have none, ``RECOUNT_MONTHS``
-    back at most: a service down over a month's turn never counted the month before, and archive's
-    year read it as a month with nothing closed (found by h6). An estate not counted yet: the two."""
+    first count (``counted``: the months this service has counted of it) or its registration's month
+    (``registered``: its ``created_at``, on its calendar), whichever is earlier, that have none,
+    ``RECOUNT_MONTHS`` back at most: a service down over a month's turn never counted the month before,
+    and archive's year read it as a month with nothing closed (found by h6); one down from the estate's
+    registration to a month's turn first counted the months after it, and the registration's month,
+    which archive's completeness owes from (``months_due``), stayed not counted for good (found by r6).
+    An estate not counted yet and registered this month or last (or not known to be): the two."""
     current = calendar.period_of(now, tz)
     previous = calendar.add_months(current, -1)
-    month, gaps = max(min(counted, default=previous), calendar.add_months(current, -RECOUNT_MONTHS)), []
+    first = min(counted, default=previous)
+    if registered:
+        first = min(first, calendar.period_of(clock.parse_iso(registered), tz))
+    month, gaps = max(first, calendar.add_months(current, -RECOUNT_MONTHS)), []
     while month < previous:
         if month not in counted:
             gaps.append(month)
@@ -53,14 +60,16 @@ def periods_to_report(now, tz, counted=()):
     return gaps + [previous, current]
 
 
-def report_estates(db, outbox, announcer, estate_ids, timezone_of, count, now):
+def report_estates(db, outbox, announcer, estate_ids, timezone_of, count, now, registered_of=None):
     """Every estate's previous and current month and the months it lacks a count of
     (``periods_to_report``): ``count(estate_id, start, end)`` → ``{kind: n}`` over ``[start, end)``
-    (ISO strings); ``announcer(estate_id)`` → the service's announce. How many counts were announced."""
+    (ISO strings); ``announcer(estate_id)`` → the service's announce; ``registered_of(estate_id)`` →
+    its ``created_at`` (its copy's; None unknown). How many counts were announced."""
     announced = 0
     for estate_id in estate_ids:
         tz = timezone_of(estate_id)
-        for period in periods_to_report(now, tz, counted_periods(db, estate_id)):
+        registered = registered_of(estate_id) if registered_of else None
+        for period in periods_to_report(now, tz, counted_periods(db, estate_id), registered):
             start, end = calendar.month_bounds(period, tz)
             if report(db, outbox, announcer(estate_id), estate_id, period, count(estate_id, start, end), now):
                 announced += 1

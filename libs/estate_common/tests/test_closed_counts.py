@@ -80,3 +80,28 @@ def test_a_month_not_counted_since_the_first_count_is_counted_at_the_next_round(
         closed_counts_month for closed_counts_month in
         [f"2024-{m:02d}" for m in range(11, 13)] + [f"2025-{m:02d}" for m in range(1, 13)] +
         [f"2026-{m:02d}" for m in range(1, 12)]]  # RECOUNT_MONTHS (24) back at most
+
+
+def test_a_service_down_over_the_estate_s_first_month_turn_counts_its_registration_s_month(db):
+    """r6: the months recounted began at the service's first count of the estate. One down from the
+    estate's registration, 30 October, to 2 December first counted November and December: October,
+    the registration's month, was never counted, and archive named it not counted for good
+    (``months_due`` begins at the registration). The months since the registration's, on the estate's
+    calendar, that have none are counted too (``RECOUNT_MONTHS`` back at most); at UTC+14 the
+    registration at 10:30 UTC on 31 December is in January."""
+    assert closed_counts.periods_to_report(datetime(2026, 12, 2, tzinfo=timezone.utc), "UTC",
+                                           registered="2026-10-30T09:00:00.000Z") == ["2026-10", "2026-11", "2026-12"]
+    assert closed_counts.periods_to_report(datetime(2027, 2, 3, tzinfo=timezone.utc), "Pacific/Kiritimati",
+                                           registered="2026-12-31T10:30:00.000Z") == ["2027-01", "2027-02"]
+    assert closed_counts.periods_to_report(datetime(2026, 12, 2, tzinfo=timezone.utc), "UTC", {"2026-11"},
+                                           registered="2020-01-01T00:00:00.000Z")[0] == "2024-12"  # 24 back at most
+    outbox = RecordingOutbox("finance")
+    seen = []
+
+    def count(estate_id, start, end):
+        seen.append(start)
+        return {"payments": 0}
+    assert closed_counts.report_estates(db, outbox, lambda estate_id: announce_with(outbox), ["est_1"],
+                                        lambda estate_id: "UTC", count, datetime(2026, 12, 2, tzinfo=timezone.utc),
+                                        registered_of=lambda estate_id: "2026-10-30T09:00:00.000Z") == 3
+    assert seen[0] == "2026-10-01T00:00:00.000Z"

@@ -9,7 +9,7 @@ list ``list_closed`` answers (the gateway's ``GET …/archive/completeness/missi
 archive holds a record of (most stores count their query's documents; customer service counts a
 reopened complaint's every close).
 """
-from .. import calendar, clock, closed_counts, closed_counts_store
+from .. import calendar, clock, closed_counts, closed_counts_store, replica
 from ..errors import InvalidInput, field_error
 from .entrypoints import rpc_method
 from .timers import timer
@@ -28,7 +28,8 @@ class CountsClosedRecords:
         return closed_counts.report_estates(
             db, outbox, lambda estate_id: lambda event_type, data: outbox.event(event_type, estate_id, data),
             store.estate_ids(db), lambda estate_id: store.rules_for(db, estate_id)["timezone"],
-            lambda estate_id, start, end: store.closed_counts(db, estate_id, start, end), now)
+            lambda estate_id, start, end: store.closed_counts(db, estate_id, start, end), now,
+            registered_of=lambda estate_id: (replica.get(db, "estate", estate_id, estate_id) or {}).get("created_at"))
 
     @rpc_method
     def list_closed(self, payload):
