@@ -113,6 +113,9 @@ SECTIONS = (
         Entry("registers.settlements", "menu.settlements", FINANCE),
         Entry("registers.journals", "menu.journals", FINANCE),
         Entry("accounts.reports", "menu.reports", FINANCE),
+        # 结转下期欠费 across estates: the API's is whoever reads an estate's reconciliation (r6); the
+        # management's entry is under management
+        Entry("across.arrears", "menu.across_arrears", FINANCE - MANAGEMENT),
         # 银行对账: the month's bank statement uploaded and matched, the accountant's (and management's) as the API's
         Entry("finance.bank_statements", "menu.bank_statements", FEE_SETTERS),
         Entry("finance.deposits", "menu.deposits", FINANCE),

@@ -49,3 +49,21 @@ def test_a_period_still_running_in_an_estate_says_so(client, fake):
     page = client.get("/across/arrears?period=2026-12", headers={"Accept-Language": "en"}).get_data(as_text=True)
     row = page.split("data-across-arrears")[1].split("</table>")[0].split("<tr")[2]
     assert "not over yet" in row
+
+
+def test_the_accountant_and_the_cashier_find_the_page_under_finance(client, fake):
+    """The API lets who reads an estate's reconciliation read the arrears carried out across his estates
+    (the gateway's FINANCE: the accountant and the cashier too), and the console gave only managers and
+    the operator the entry (found by r6, as a guard's 跨小区事件 before it): the finance roles find
+    跨小区结转欠费 under accounts (财务), beside the reports; management's stays where it was."""
+    from console import menu
+    for role in ("accountant", "cashier"):
+        sign_in(client, fake, username=role, roles=(role,), estates=(ESTATE, OTHER, THIRD))
+        home = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+        assert 'href="/across/arrears"' in home and "跨小区结转欠费" in home, role
+        assert [s.label for s in menu.for_roles([role]) if any(
+            e.endpoint == "across.arrears" for e in s.entries)] == ["menu.accounts"]
+    assert [s.label for s in menu.for_roles(["manager"]) if any(
+        e.endpoint == "across.arrears" for e in s.entries)] == ["menu.management"]  # once, where it was
+    sign_in(client, fake, username="agnes", roles=("agent",))
+    assert 'href="/across/arrears"' not in client.get("/").get_data(as_text=True)
