@@ -2458,6 +2458,35 @@ def test_a_request_registered_as_the_wrong_kind_is_reclassified_from_its_page(cl
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
 
 
+def test_a_request_reclassified_as_a_complaint_names_whom_it_is_about(client, fake, documented_routes):
+    """A consultation that was a complaint about the guard, or a neighbour dispute, turned into the
+    complaint it is (改类) could name neither (h5 of session 55 left it; found by review r5): the form
+    sends ``staff_named`` and the other household, its address typed as the registration's past one
+    list, with a complaint only."""
+    sign_in(client, fake, roles=("agent",))
+    item = _request(fake, status="open", answered_at=None)
+    page = client.get("/desk/requests/sr_5", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    form = page.split('id="reclassify"')[1].split("</form>")[0]
+    assert 'name="staff_named"' in form and 'name="other_household_id"' in form and "纠纷对方房屋" in form
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", lambda body, params: {"items": [
+        {"id": "hh_2", "building": "3", "unit": "1", "room": "1302"}] if params.get("room") == "1302" else [],
+        "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_5/reclassify", dict(item, kind="complaint"))
+    client.post("/desk/requests/sr_5/reclassify", data={
+        "csrf_token": csrf_of(client), "kind": "complaint", "nature": "neighbours", "staff_named": " 王保安 ",
+        "other_household_id": "３-1-1302", "reason": "he complains about upstairs"})
+    sent = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/reclassify")][-1]
+    assert sent["json"] == {"kind": "complaint", "nature": "neighbours", "staff_named": "王保安",
+                            "other_household_id": "hh_2", "reason": "he complains about upstairs"}
+    client.post("/desk/requests/sr_5/reclassify", data={  # a suggestion's: whom a complaint is about is not sent
+        "csrf_token": csrf_of(client), "kind": "suggestion", "staff_named": "王保安", "other_household_id": "3-1-1302",
+        "reason": "a wish"})
+    sent = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/reclassify")][-1]
+    assert sent["json"] == {"kind": "suggestion", "reason": "a wish"}
+    for call in fake.calls:
+        assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
+
+
 def test_the_desk_s_week_shows_its_figures_and_leads_to_the_weeks_around(client, fake, documented_routes):
     """客服周报 (a probe of the front desk's week): the week asked, its figures, the weeks before and after."""
     sign_in(client, fake, roles=("agent",))

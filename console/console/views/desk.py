@@ -382,8 +382,9 @@ def _reclassifiable(item):
                 and permissions.may("POST", "service-requests/{request_id}/reclassify"))
 
 
-# the fields of the new kind a reclassification sends, as the registration form does
-RECLASSIFY_FIELDS = {"complaint": ("complainant", "nature"), "repair": ("category",)}
+# the fields of the new kind a reclassification sends, as the registration form does (whom a complaint
+# is about too, and a neighbour dispute's other household below: found by review r5)
+RECLASSIFY_FIELDS = {"complaint": ("complainant", "nature", "staff_named"), "repair": ("category",)}
 
 
 @bp.post("/requests/<request_id>/reclassify")
@@ -396,6 +397,9 @@ def request_reclassify(request_id):
     kind = form.get("kind", "").strip()
     body = {"kind": kind, "reason": form.get("reason", "").strip()}
     body.update({name: form[name].strip() for name in RECLASSIFY_FIELDS.get(kind, ()) if form.get(name, "").strip()})
+    if kind == "complaint" and form.get("other_household_id", "").strip():
+        # a neighbour dispute's other household, its address typed (3-1-1302) as the registration's past one list
+        body["other_household_id"] = common.household_typed(form["other_household_id"])
     back = url_for("desk.request_detail", request_id=request_id)
     return common.post_and_back(f"service-requests/{request_id}/reclassify", body, back, "desk.done_reclassify",
                                 typed=common.row_form_to_keep(request_id, "reclassify"))

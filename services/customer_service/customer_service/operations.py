@@ -454,6 +454,8 @@ def reclassify_request(db, outbox, caller, estate_id, request_id, data):
 
     def decide(request):  # the request first: another estate's id is a 404, whatever the body names
         reclassification.check(request, data)
+        if data.get("other_household_id"):  # a neighbour dispute's other household, as create_request's
+            store.known_household(db, estate_id, data["other_household_id"], "data.other_household_id")
         earlier = None
         if data["kind"] == "repair" and request.get("household_id"):
             earlier = _earlier_repair(db, estate_id, request["household_id"], data,

@@ -25,8 +25,10 @@ from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from . import complaints, intake
 from .domain import Change, created_event_data, history_entry
 
-# the fields of the new kind's record a reclassification takes, as a registration does (intake.ONLY_FOR)
-KIND_FIELDS = (*complaints.RECORDED_FIELDS, "category")
+# the fields of the new kind's record a reclassification takes, as a registration does (intake.ONLY_FOR):
+# a complaint's whom it is about too (staff_named, a neighbour dispute's other_household_id), which a
+# complaint turned from another kind could not name (h5 of session 55 left it; found by review r5)
+KIND_FIELDS = (*complaints.RECORDED_FIELDS, *complaints.ABOUT_FIELDS, "category")
 
 
 def check(request, data):
@@ -45,6 +47,7 @@ def check(request, data):
     if request["kind"] == "repair" and request.get("household_id") is not None:
         raise Conflict("this repair went to maintenance as it was registered: its work order is cancelled there "
                        "(the request closes with it) and the request registered anew")
+    complaints.check_about(data, request.get("household_id"))  # the estate's the caller checks, as a registration's
 
 
 def reclassify(request, data, now, user, rules, earlier_repair_id=None):

@@ -1289,6 +1289,37 @@ def test_a_consultation_reclassified_as_a_complaint_owes_the_complaint_s_verific
         reclassify(desk, complaint, kind="consultation", reason="a question after all")
 
 
+def test_a_request_reclassified_as_a_complaint_names_the_staff_member_and_the_other_household(desk):
+    """A consultation that was a neighbour dispute, or a complaint about the guard, turned into the
+    complaint it is (改类) could name neither whom it was about: the registration takes ``staff_named`` and
+    a neighbour dispute's ``other_household_id`` and the reclassification did not (h5 of session 55 left
+    it; found by review r5). The registration's rules: the other household the estate's, not the
+    complainant's own, a neighbour dispute's only; a complaint's fields only; nothing on the bus."""
+    dispute = desk.create_request(new("consultation"))
+    with pytest.raises(BusinessRuleViolation) as refused:  # not a household of this estate
+        reclassify(desk, dispute, kind="complaint", reason="a dispute", nature="neighbours",
+                   other_household_id="hh_elsewhere")
+    assert refused.value.errors[0]["field"] == "data.other_household_id"
+    with pytest.raises(BusinessRuleViolation) as refused:  # his own household is no neighbour
+        reclassify(desk, dispute, kind="complaint", reason="a dispute", nature="neighbours", other_household_id="hh_1")
+    assert refused.value.errors[0]["field"] == "data.other_household_id"
+    with pytest.raises(BusinessRuleViolation) as refused:  # a neighbour dispute's only
+        reclassify(desk, dispute, kind="complaint", reason="a dispute", nature="noise", other_household_id="hh_2")
+    assert refused.value.errors[0]["field"] == "data.other_household_id"
+    with pytest.raises(InvalidInput) as refused:  # a complaint's only
+        reclassify(desk, dispute, kind="suggestion", reason="a wish", staff_named="王")
+    assert refused.value.errors[0]["field"] == "data.staff_named"
+    complaint = reclassify(desk, dispute, kind="complaint", reason="the owner complains about upstairs",
+                           nature="neighbours", other_household_id="hh_2")
+    assert complaint["complaint"]["other_household_id"] == "hh_2" and complaint["complaint"]["staff_named"] is None
+    guard = reclassify(desk, desk.create_request(new("suggestion", household="hh_2")), kind="complaint",
+                       reason="about the guard", nature="service_attitude", staff_named=" 王  保安 ")
+    assert guard["complaint"]["staff_named"] == "王 保安"
+    announced = desk.outbox.of_type("service_request_created")
+    assert "王" not in str(announced)
+    assert "hh_2" not in str([e for e in announced if e["data"]["id"] == dispute["id"]])
+
+
 def test_a_request_is_reclassified_only_while_open_before_its_work_and_with_a_reason(desk):
     consultation = desk.create_request(new("consultation"))
     with pytest.raises(BusinessRuleViolation) as refused:
