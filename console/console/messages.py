@@ -2437,6 +2437,8 @@ _MESSAGES = {
     "settings.blank_is_default": ("留空则使用默认值。", "Leave a field blank to use the default."),
     "settings.updated": ("{by} 于 {at} 修改", "changed {at} by {by}"),
     "settings.default": ("默认", "default"),
+    # a setting that follows another (the API's ``follows``): blank takes that one's value (review r5)
+    "settings.follows": ("留空则与“{setting}”相同", "blank: as “{setting}”"),
     "settings.applies": ("当前生效", "in force"),
     "settings.allowed": ("可设：{values}", "allowed: {values}"),
     "settings.none_is_default": ("都不勾选则使用默认值", "Tick none to use the default"),

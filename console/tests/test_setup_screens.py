@@ -10,6 +10,30 @@ def _only_documented(fake, documented_routes):
             f"undocumented route {call['method']} {call['path']}"
 
 
+def test_a_setting_that_follows_another_shows_that_one_s_value_through_its_blank(client, fake, documented_routes):
+    """The recurring-cause threshold of a year follows the single one while not set apart (h5 of session 55):
+    its blank field showed its own default, 3, where the estate's single threshold, 5, applied (found by
+    review r5). It shows the value it takes and says which setting it follows; left blank, it is not sent."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    settings = {"estate_id": ESTATE, "values": {"recurring_cause_complaints": 5, "recurring_cause_complaints_year": 5},
+                "overrides": {"recurring_cause_complaints": 5},
+                "defaults": {"recurring_cause_complaints": 3, "recurring_cause_complaints_year": 3},
+                "follows": {"recurring_cause_complaints_year": "recurring_cause_complaints"},
+                "updated_at": "2026-11-30T00:00:00Z", "updated_by": "mia"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/settings/customer-service", settings)
+    fake.on("PUT", rf"/api/v1/estates/{ESTATE}/settings/customer-service", settings)
+    page = client.get("/admin/settings?service=customer-service", headers={"Accept-Language": "zh"}).get_data(
+        as_text=True)
+    year = page.split('id="s-recurring_cause_complaints_year"')[1].split("</div>")[0]
+    assert 'value=""' in year and 'placeholder="5"' in year and "留空则与“反复出现的投诉原因" in year
+    single = page.split('id="s-recurring_cause_complaints"')[1].split("</div>")[0]
+    assert 'value="5"' in single and 'placeholder="3"' in single
+    client.post("/admin/settings/customer-service", data={
+        "csrf_token": csrf_of(client), "recurring_cause_complaints": "5", "recurring_cause_complaints_year": ""})
+    assert fake.calls[-1]["json"] == {"recurring_cause_complaints": 5}  # the year's still follows
+    _only_documented(fake, documented_routes)
+
+
 def test_a_manager_sets_a_services_numbers_and_sees_refusals_next_to_their_fields(client, fake, documented_routes):
     sign_in(client, fake, username="mia", roles=("manager",))
     settings = {"estate_id": ESTATE, "values": {"complaint_reply_days": 5, "return_visit_days": 3},

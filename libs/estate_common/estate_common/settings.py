@@ -148,7 +148,9 @@ def _in_force(stored, as_of):
 def view(db, defaults, estate_id, maxima=None, minima=None, choices=None, allowed=None, follows=None):
     """What applies (a setting that ``follows`` another and is not set, that one's value), the
     overrides and the defaults; ``choices`` of the list-valued settings, where the service has any,
-    so that a client can offer them."""
+    so that a client can offer them; ``follows`` (``{setting: the one it follows}``), where the service
+    has any, so that a client can say what a blank one takes: its default was shown where the value it
+    followed applied, and a page that sent what applied as an override ended the following (review r5)."""
     stored = _stored(db, estate_id)
     overrides = _applying(defaults, stored.get("values"), maxima, minima, choices, allowed)
     shown = {"estate_id": estate_id, "values": _copied(_followed({**defaults, **overrides}, overrides, follows)),
@@ -157,6 +159,8 @@ def view(db, defaults, estate_id, maxima=None, minima=None, choices=None, allowe
              "updated_by": stored.get("updated_by")}
     if choices:
         shown["choices"] = {name: list(allowed) for name, allowed in choices.items()}
+    if follows:
+        shown["follows"] = dict(follows)
     return shown
 
 

@@ -33,6 +33,24 @@ def test_a_setting_that_follows_another_takes_its_value_unless_set_itself():
     assert settings.effective(defaults, {"threshold": 5, "threshold_year": 0}, follows=follows)["threshold_year"] == 5
 
 
+def test_the_view_says_which_setting_follows_which_so_a_client_shows_what_a_blank_one_takes():
+    """The settings' view gave a following setting's own default (3) where the estate's value of the one it
+    follows applied (5), and nothing said it followed: a client showing "blank: 3", or sending what
+    applies back as an override, ended the following for good (found by review r5)."""
+    db = EmbeddedClient(tz_aware=True).db
+    defaults, follows = {"threshold": 3, "threshold_year": 3}, {"threshold_year": "threshold"}
+    assert "follows" not in settings.view(db, defaults, "est_1")  # a service with none says none
+    settings.replace(db, "est_1", {"threshold": 5}, "2026-11-23T08:00:00.000Z", "wang")
+    shown = settings.view(db, defaults, "est_1", follows=follows)
+    assert shown["follows"] == {"threshold_year": "threshold"}
+    assert shown["values"] == {"threshold": 5, "threshold_year": 5} and shown["overrides"] == {"threshold": 5}
+    # the settings' history: a late read of before the change takes the value then, the following too
+    settings.replace(db, "est_1", {"threshold": 7}, "2026-12-01T08:00:00.000Z", "li")
+    assert settings.for_estate(db, defaults, "est_1", as_of="2026-11-30T00:00:00.000Z", follows=follows) == {
+        "threshold": 5, "threshold_year": 5}
+    assert settings.for_estate(db, defaults, "est_1", as_of="2026-11-01T00:00:00.000Z", follows=follows) == defaults
+
+
 def test_check_overrides_accepts_whole_positive_numbers():
     assert settings.check_overrides(DEFAULTS, {"repair_due_hours": 1, "max_open": 500}) is None
     assert settings.check_overrides(DEFAULTS, {}) is None
