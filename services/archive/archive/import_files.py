@@ -187,7 +187,12 @@ def _xlsx_rows(content):
     try:
         if not book.worksheets:
             raise bad_file("the workbook has no sheet")
-        rows = book.worksheets[0].iter_rows(values_only=True)
+        sheet = book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        merges = iter(_merged_down(content, getattr(sheet, "_worksheet_path", None)))
+        merge = next(merges, None)
+        down = {}  # column -> (the merge's last row, its first cell's value), while the rows below read it
+        number = 0
         read = False
         while True:
             try:
@@ -199,6 +204,53 @@ def _xlsx_rows(content):
             except Exception:  # a malformed sheet, or expat refusing an entity bomb (billion laughs)
                 raise bad_file("the workbook's first sheet cannot be read") from None
             read = True
-            yield ["" if value is None else value for value in row]
+            number += 1
+            cells = ["" if value is None else value for value in row]
+            for column, (last, value) in list(down.items()):
+                if number > last:
+                    del down[column]
+                elif column <= len(cells):
+                    cells[column - 1] = value
+            while merge is not None and merge[0] <= number:
+                first, last, column = merge
+                if first == number and last > first:
+                    down[column] = (last, cells[column - 1] if column <= len(cells) else "")
+                merge = next(merges, None)
+            yield cells
     finally:
         book.close()
+
+
+MAX_MERGED = 20_000  # a building's 楼栋 merged down its flats: a few hundred in a workbook
+_MERGED = re.compile(r"([A-Z]{1,3})([0-9]+):[A-Z]{1,3}([0-9]+)")
+
+
+def _merged_down(content, sheet_path):
+    """``(first row, last row, column)`` of the first sheet's merged cells (``<mergeCell
+    ref="A2:A40"/>``, after its rows), by their first row: each row of a merge reads the value of its
+    first cell in the merge's first column (楼栋 merged down a building's flats is that building on
+    each), never across (a merge over two columns is one answer, the first column's). openpyxl's
+    streaming reader does not read them: the sheet is read once more, streamed, its rows dropped as
+    parsed; at most ``MAX_MERGED``, and one a column at a time as the rows are read (merges do not
+    overlap), so a file of merges costs what its rows do."""
+    if not sheet_path:
+        return []
+    from xml.etree.ElementTree import ParseError, iterparse
+
+    from openpyxl.utils import column_index_from_string
+    found = []
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive, archive.open(sheet_path.lstrip("/")) as stream:
+            for _, element in iterparse(stream):
+                tag = element.tag.rsplit("}", 1)[-1]
+                if tag == "mergeCell":
+                    ref = _MERGED.fullmatch(element.get("ref") or "")
+                    if ref:
+                        found.append((int(ref[2]), int(ref[3]), column_index_from_string(ref[1])))
+                        if len(found) >= MAX_MERGED:
+                            break
+                if tag in ("row", "mergeCell"):
+                    element.clear()
+    except (ParseError, KeyError, zipfile.BadZipFile, OSError, ValueError):
+        return []  # the rows' reading says what is wrong with the sheet
+    return sorted(found)

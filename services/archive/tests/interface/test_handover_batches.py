@@ -207,3 +207,29 @@ def test_a_flat_registered_before_address_keys_were_kept_is_found_by_its_spellin
     archive.run_jobs()
     result = archive.get_job({"id": job["id"]})["result"]
     assert (result["handed_over"], result["errors"]) == (1, [])
+
+
+def test_a_weekends_workbook_with_its_building_and_unit_merged_down_hands_over_every_flat(archive):
+    """The developer's 集中交付 sheet merges 楼栋 and 单元 down a building's rows; its day is a date
+    cell (review r3: every flat but the first of a merge was 房屋未登记)."""
+    import io
+    from datetime import datetime
+
+    import openpyxl
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in (["楼栋", "单元", "房号", "交房日期", "收房人", "钥匙数", "钥匙保管"],
+                [3, 1, 1201, datetime(2026, 11, 21), "张三", 3, "前台"],
+                [None, None, 1202, datetime(2026, 11, 21), "李四", 2, "业主"],
+                [None, None, 1205, datetime(2026, 11, 21), "赵六", 2, "业主"]):
+        sheet.append(row)
+    sheet.merge_cells("A2:A4")
+    sheet.merge_cells("B2:B4")
+    out = io.BytesIO()
+    book.save(out)
+    as_caller(archive, staff("desk", ["steward"], [archive.estate_id]))
+    job = archive.start_handover_import({"estate_id": archive.estate_id, "data": {
+        "format": "xlsx", "content_base64": base64.b64encode(out.getvalue()).decode()}})
+    archive.run_jobs()
+    result = archive.get_job({"id": job["id"]})["result"]
+    assert (result["handed_over"], result["errors"]) == (3, [])
