@@ -119,6 +119,25 @@ def _declared_rows(archive, sheet):
 
 # -- in the job: one row at a time -------------------------------------------------------
 
+HEADER_WITHIN = 5  # a sheet printed for people has a title, at times a note or a blank line, above its column names
+
+
+def header(stream, columns_of):
+    """``(columns_of(row), its row number)`` of the first of a file's first ``HEADER_WITHIN`` rows
+    that names the columns (``columns_of`` raises the refusal of a row that does not): a title above
+    them (锦绣花园业主清单, 3号楼集中交付登记表) is passed over. None naming them: the first row's refusal."""
+    refused = None
+    for number, row in enumerate(stream, start=1):
+        if not blank(row):
+            try:
+                return columns_of(row), number
+            except InvalidInput as error:
+                refused = refused or error
+        if number >= HEADER_WITHIN:
+            break
+    raise refused or bad_file("the file is empty")
+
+
 def blank(row):
     """A row with nothing in any cell: not counted, not imported."""
     return not any(str(cell).strip() for cell in row)

@@ -71,11 +71,8 @@ def read_rows(file_format, content):
     if file_format not in FORMATS:
         raise import_files.bad_file(f"format must be one of {', '.join(FORMATS)}")
     stream = import_files.rows(file_format, content)
-    header = next(stream, None)
-    if header is None:
-        raise import_files.bad_file("the file is empty")
-    columns = _header_map(header)
-    for number, row in enumerate(stream, start=2):
+    columns, header = import_files.header(stream, _header_map)
+    for number, row in enumerate(stream, start=header + 1):
         if not import_files.blank(row):
             yield number, {field: (exports.unescaped(row[index]) if index < len(row) else "")
                            for field, index in columns.items()}

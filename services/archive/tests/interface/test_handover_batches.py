@@ -233,3 +233,15 @@ def test_a_weekends_workbook_with_its_building_and_unit_merged_down_hands_over_e
     archive.run_jobs()
     result = archive.get_job({"id": job["id"]})["result"]
     assert (result["handed_over"], result["errors"]) == (3, [])
+
+
+def test_a_weekends_sheet_headed_by_its_title_is_read_from_its_column_names(archive):
+    """3号楼集中交付登记表 above the column names (review r3: the job failed, 第一行须为列名)."""
+    content = ("3号楼集中交付登记表,,,,\n楼栋,单元,房号,交房日期,收房人\n3,1,1201,2026/11/21,张三\n"
+               "3,1,1299,2026/11/21,李四\n").encode("utf-8")
+    as_caller(archive, staff("desk", ["steward"], [archive.estate_id]))
+    job = archive.start_handover_import({"estate_id": archive.estate_id, "data": {
+        "format": "csv", "content_base64": base64.b64encode(content).decode()}})
+    archive.run_jobs()
+    result = archive.get_job({"id": job["id"]})["result"]
+    assert (result["handed_over"], [(e["row"], e["code"]) for e in result["errors"]]) == (1, [(4, "unknown_flat")])

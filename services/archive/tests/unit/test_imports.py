@@ -143,3 +143,15 @@ def test_a_row_of_a_flat_registered_under_another_spelling_is_refused_naming_it_
     says = f"names the flat registered as 3-2-301 (household {first})"
     assert result["errors"] == [{"row": 3, "field": "building", "message": says},
                                 {"row": 6, "field": "building", "message": says}]
+
+
+def test_a_title_above_the_column_names_is_passed_over_and_the_rows_keep_their_numbers():
+    """An owner list or a handover weekend's sheet printed for people is headed by a title (and a
+    blank line) above its column names (review r3: the job failed, 第一行须为列名)."""
+    content = xlsx_bytes([["锦绣花园业主清单"], [], ["building", "unit", "room", "area_m2", "owner_name", "owner_phone"],
+                          ["5", "1", "1801", 89.37, "Chen", "13912345678"]])
+    [(number, fields)] = list(imports.read_rows("xlsx", content))
+    assert number == 4 and fields["room"] == "1801"
+    with pytest.raises(InvalidInput) as refused:  # none of the first rows names them: the first row's refusal
+        list(imports.read_rows("csv", "标题\n说明\nbuilding,unit\n1,2\n".encode()))
+    assert "missing: building, unit, room, area_m2" in refused.value.detail
