@@ -2575,8 +2575,8 @@ _MESSAGES = {
     "import.job": ("导入进度", "Import progress"),
     # a handover weekend's batch (批量交房: archive's handover_batches; the reasons by their code, REASONS there)
     "menu.handover_batch": ("批量交房", "Handover batch"),
-    "handover_batch.columns": ("CSV 或 XLSX 文件，第一行为列名：楼栋、单元、房号、交房日期（必填），可另加 收房人、钥匙数、钥匙保管（业主 或 前台）、验房问题（多个用；或换行分隔）、带问题收房（是 / 否）。日期写 2026-11-21、2026/11/21 或 2026年11月21日。每行即一次交房：钥匙交前台的进入托管钥匙，验房问题逐条生成报修，房屋自交房日起计费。同一批次重复执行不会重复交房。",
-                               "A CSV or XLSX file whose first row names the columns: 楼栋, 单元, 房号, 交房日期 (required), and optionally 收房人, 钥匙数, 钥匙保管 (业主 or 前台), 验房问题 (several separated by ； or a new line), 带问题收房 (是 / 否); or building, unit, room, date, received_by, key_count, keys_kept_by, defects, defects_accepted. Each row is one handover: keys left with the desk go into custody, each defect opens a repair, the flat is billed from its handover day. A batch run again hands nothing over twice."),
+    "handover_batch.columns": ("CSV 或 XLSX 文件，第一行为列名：楼栋、单元、房号、交房日期（必填），可另加 收房人（夫妻共同收房写“张三、李四”）、共有产权人、钥匙数、钥匙保管（业主 或 前台）、验房问题（多个用；或换行分隔）、带问题收房（是 / 否）。日期写 2026-11-21、2026/11/21 或 2026年11月21日。每行即一次交房：钥匙交前台的进入托管钥匙，验房问题逐条生成报修，房屋自交房日起计费。同一批次重复执行不会重复交房。",
+                               "A CSV or XLSX file whose first row names the columns: 楼栋, 单元, 房号, 交房日期 (required), and optionally 收房人 (a couple: 张三、李四), 共有产权人 (co-owners), 钥匙数, 钥匙保管 (业主 or 前台), 验房问题 (several separated by ； or a new line), 带问题收房 (是 / 否); or building, unit, room, date, received_by, key_count, keys_kept_by, defects, defects_accepted. Each row is one handover: keys left with the desk go into custody, each defect opens a repair, the flat is billed from its handover day. A batch run again hands nothing over twice."),
     "handover_batch.file": ("交房清单（CSV 或 XLSX）", "Handover list (CSV or XLSX)"),
     "handover_batch.start": ("开始批量交房", "Start the handovers"),
     "handover_batch.wrong_file": ("请选择 .csv 或 .xlsx 文件。", "Choose a .csv or .xlsx file."),

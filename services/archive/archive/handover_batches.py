@@ -8,7 +8,8 @@ the household import's reader, ``import_files``), recorded by a background job (
 
 - **A row** names its flat (楼栋, 单元, 房号 as the household list reads them, or the household's
   id), the day (交房日期: as spreadsheets write it, 2026-11-21, 2026/11/21, 2026年11月21日), who
-  received it (收房人), the keys (钥匙数, 钥匙保管: 业主 / 前台) and the defects the owner found
+  received it (收房人; the co-owners of a flat bought by a couple, 共有产权人, or 张三、李四 in 收房人:
+  the single handover's ``also_received_by``), the keys (钥匙数, 钥匙保管: 业主 / 前台) and the defects the owner found
   (验房问题, several split by ；, ; or a new line) and whether the owner took the flat with them
   listed (带问题收房: 是 / 否).
 - **Each row is the single handover** (``operations.record_handover``, kind ``handover``): the
@@ -27,6 +28,7 @@ the household import's reader, ``import_files``), recorded by a background job (
 Plain functions: no broker, no store.
 """
 import re
+import unicodedata
 
 from estate_common import contracts, exports, ids, job_scopes, sheet_dates
 from estate_common.errors import BusinessRuleViolation, Conflict, DomainError, InvalidInput
@@ -48,6 +50,7 @@ COLUMNS = {
     "room": ("room", "房号", "室号", "房间"),
     "date": ("date", "交房日期", "日期", "收房日期"),
     "received_by": ("received_by", "收房人", "业主", "业主姓名"),
+    "also_received_by": ("also_received_by", "共有产权人", "共同收房人", "共有人"),
     "key_count": ("key_count", "keys", "钥匙数", "钥匙数量", "钥匙"),
     "keys_kept_by": ("keys_kept_by", "kept_by", "钥匙保管", "钥匙保管人"),
     "defects": ("defects", "验房问题", "问题", "缺陷"),
@@ -59,6 +62,8 @@ KEPT_BY = {"业主": "owner", "owner": "owner", "前台": "front_desk", "客服�
 YES = {"是", "y", "yes", "true", "1", "√", "收房"}
 NO = {"否", "n", "no", "false", "0", ""}
 _DEFECT_SPLIT = re.compile(r"[；;\n]+")
+_NAMES_SPLIT = re.compile(r"[、，,；;/\n]+")  # 张三、李四: a flat bought by a couple (共有产权)
+_KEY_COUNT = re.compile(r"([0-9]+)(?:\.0+)?\s*(?:把|条|枚|套)?")  # 3, a workbook's 3.0, the desk's 3把
 
 # the reasons a row is rejected (code -> Chinese), the one place they are written
 REASONS = {
@@ -127,11 +132,18 @@ def entry_of_cells(cells):
     typed for ``handover_data`` to reject by its field."""
     entry = {part: cells.get(part, "") for part in ("building", "unit", "room")}
     entry["date"] = cells.get("date", "")
-    if cells.get("received_by"):
-        entry["received_by"] = cells["received_by"]
+    # the single handover's received_by and also_received_by: the first name who received it, the
+    # others (a 共有产权人 column, or 张三、李四 in 收房人) its co-owners
+    names = [n.strip() for n in _NAMES_SPLIT.split(cells.get("received_by", "")) if n.strip()]
+    also = [n.strip() for n in _NAMES_SPLIT.split(cells.get("also_received_by", "")) if n.strip()]
+    if names:
+        entry["received_by"] = names[0]
+    if names[1:] + also:
+        entry["also_received_by"] = names[1:] + also
     count, kept_by = cells.get("key_count", ""), cells.get("keys_kept_by", "")
+    counted = _KEY_COUNT.fullmatch(unicodedata.normalize("NFKC", count))
     if count or kept_by:
-        entry["keys"] = {"count": int(count) if count.isdigit() else count,
+        entry["keys"] = {"count": int(counted.group(1)) if counted else count,
                          "kept_by": KEPT_BY.get(kept_by.lower(), kept_by or "owner")}
     defects = [d.strip() for d in _DEFECT_SPLIT.split(cells.get("defects", "")) if d.strip()]
     if defects:

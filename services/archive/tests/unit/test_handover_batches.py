@@ -66,3 +66,25 @@ def test_a_file_without_the_flats_or_the_day_is_refused_whole():
     with pytest.raises(InvalidInput) as refused:
         list(hb.read_rows("csv", content))
     assert "date" in refused.value.detail
+
+
+def test_a_flat_bought_by_a_couple_names_its_co_owners_as_the_single_handover_does():
+    """共有产权: the single handover names the co-owners beside who received it (also_received_by);
+    the sheet wrote both in 收房人 as one name (review r3)."""
+    entry = hb.entry_of_cells({"building": "3", "unit": "1", "room": "1201", "date": "2026-11-21",
+                               "received_by": "张三、李四"})
+    assert (entry["received_by"], entry["also_received_by"]) == ("张三", ["李四"])
+    entry = hb.entry_of_cells({"building": "3", "unit": "1", "room": "1201", "date": "2026-11-21",
+                               "received_by": "张三", "also_received_by": "李四，王五"})
+    data, problem = hb.handover_data(2, entry)
+    assert problem is None and (data["received_by"], data["also_received_by"]) == ("张三", ["李四", "王五"])
+    content = "楼栋,单元,房号,交房日期,收房人,共有产权人\n3,1,1201,2026-11-21,张三,李四\n".encode()
+    [(_, read)] = list(hb.read_rows("csv", content))
+    assert read["also_received_by"] == ["李四"]
+
+
+@pytest.mark.parametrize("typed, count", [("3", 3), ("3.0", 3), ("3把", 3), ("３", 3)])
+def test_a_key_count_as_a_workbook_or_the_desk_writes_it(typed, count):
+    entry = hb.entry_of_cells({"building": "3", "unit": "1", "room": "1201", "date": "2026-11-21",
+                               "key_count": typed, "keys_kept_by": "前台"})
+    assert entry["keys"] == {"count": count, "kept_by": "front_desk"}
