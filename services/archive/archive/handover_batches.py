@@ -127,6 +127,18 @@ def read_rows(file_format, content):
             yield number, entry_of_cells(cells)
 
 
+def check_rows(file_format, content):
+    """Refuse a file of more than ``MAX_ROWS`` handovers before any is handed over, counted by reading
+    it: for a workbook that declares no ``<dimension>``, which the start (``import_files.check``)
+    cannot count and the reading caps at the household import's 20,000 only."""
+    if sum(1 for _ in read_rows(file_format, content)) > MAX_ROWS:
+        raise too_many()
+
+
+def too_many():
+    return import_files.bad_file(f"at most {MAX_ROWS} handovers in one batch")
+
+
 def entry_of_cells(cells):
     """A spreadsheet row as a batch's entry (``HandoverBatchEntry``), what is not readable kept as
     typed for ``handover_data`` to reject by its field."""

@@ -694,7 +694,7 @@ def start_handover_import(db, caller, estate_id, data):
     store.get_estate(db, estate_id)
     rows = import_files.check(data["format"], imports.decode(data["content_base64"]))
     if rows is not None and rows > handover_batches.MAX_ROWS:
-        raise import_files.bad_file(f"at most {handover_batches.MAX_ROWS} handovers in one batch")
+        raise handover_batches.too_many()
     job = jobs.create(db, jobs.created_id(caller, "archive", estate_id, handover_batches.JOB_KIND), estate_id,
                       handover_batches.JOB_KIND, {"source": "file", "format": data["format"], "rows": rows},
                       caller.user, input={"content_base64": data["content_base64"]})
@@ -706,7 +706,10 @@ def record_handover_batch(db, outbox, job, progress):
     household's id (``handover_batches.item_id``), so a job run again records nothing twice."""
     estate_id, params, given = job["estate_id"], job["params"], job["_input"]
     if params["source"] == "file":
-        entries = handover_batches.read_rows(params["format"], imports.decode(given["content_base64"]))
+        content = imports.decode(given["content_base64"])
+        if params.get("rows") is None:  # a workbook without <dimension>: counted before a flat is handed over
+            handover_batches.check_rows(params["format"], content)
+        entries = handover_batches.read_rows(params["format"], content)
     else:
         entries = enumerate(given["handovers"], start=1)
 

@@ -245,3 +245,35 @@ def test_a_weekends_sheet_headed_by_its_title_is_read_from_its_column_names(arch
     archive.run_jobs()
     result = archive.get_job({"id": job["id"]})["result"]
     assert (result["handed_over"], [(e["row"], e["code"]) for e in result["errors"]]) == (1, [(4, "unknown_flat")])
+
+
+def test_a_workbook_declaring_no_dimension_is_held_to_the_batchs_cap_before_any_flat_is_handed_over(
+        archive, monkeypatch):
+    """The start counts a workbook's rows by its <dimension>; one without it (some tools write none)
+    was read to the household import's 20,000 and handed over past the batch's 2,000 (review r3)."""
+    import io
+    import re
+    import zipfile
+
+    import openpyxl
+    monkeypatch.setattr(handover_batches, "MAX_ROWS", 2)
+    book = openpyxl.Workbook()
+    for row in (["楼栋", "单元", "房号", "交房日期"], [3, 1, 1201, "2026-11-21"], [3, 1, 1202, "2026-11-21"],
+                [3, 1, 1205, "2026-11-21"]):
+        book.active.append(row)
+    saved, out = io.BytesIO(), io.BytesIO()
+    book.save(saved)
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for part in source.infolist():
+            data = source.read(part)
+            if part.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb"<dimension[^>]*/>", b"", data)
+            target.writestr(part, data)
+    as_caller(archive, staff("desk", ["steward"], [archive.estate_id]))
+    job = archive.start_handover_import({"estate_id": archive.estate_id, "data": {
+        "format": "xlsx", "content_base64": base64.b64encode(out.getvalue()).decode()}})
+    assert job["params"]["rows"] is None
+    archive.run_jobs()
+    failed = archive.get_job({"id": job["id"]})
+    assert failed["status"] == "failed" and "at most 2 handovers in one batch" in failed["error"]
+    assert archive.db.handovers.count_documents({"kind": "handover", "date": "2026-11-21"}) == 0
