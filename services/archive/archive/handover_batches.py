@@ -18,7 +18,8 @@ the household import's reader, ``import_files``), recorded by a background job (
   the single handover's.
 - **Once** (``item_id``): each row's handover is recorded under an id of the job and the household,
   so a job run again (its worker died, the service was redeployed) finds what it recorded and records
-  nothing twice; the job itself is once per Idempotency-Key (``jobs.created_id``). A flat named twice
+  nothing twice; the job itself is once per Idempotency-Key (``jobs.created_id``). A race the store
+  lost on a row (a 409 with ``retry_after``) is that row tried again under its id, never its rejection. A flat named twice
   in one batch: the second row is rejected.
 - **A row that cannot be handed over is rejected** with its row number, the field and a reason in
   Chinese (``reason``; ``code`` for a program): an unknown flat, one handed over already, one not
@@ -40,6 +41,7 @@ JOB_KIND = job_scopes.HANDOVER_BATCH
 FORMATS = import_files.FORMATS
 MAX_ROWS = 2000  # a weekend's building or two; a JSON batch's cap (openapi HandoverBatchCreate)
 MAX_REPORTED_ERRORS = 500
+RACE_ATTEMPTS = 3  # a row tried again when the store lost a race (a 409 with retry_after), not refused
 PROGRESS_EVERY = 10
 
 INSPECTED = "交房验房"  # the checklist's one item when the owner found nothing
@@ -227,6 +229,22 @@ def _field_name(field):
             "documents": "资料", "date": "交房日期", "defects_accepted": "带问题收房"}.get(head, field)
 
 
+def _recorded(record, household, data):
+    """``record``'s outcome, tried again while the store loses a race (a 409 with ``retry_after``: the
+    household kept changing between the handover and its day, which a caller of the single handover
+    retries under its key): the row's id finds what it recorded and dates the household. Still
+    losing, the race is the job's failure (run again, it records nothing twice), never the row's
+    "handed over already"."""
+    for attempt in range(1, RACE_ATTEMPTS + 1):
+        try:
+            return record(household, data)
+        except Conflict as error:
+            if not error.retry_after:  # a refusal (handed over already), not a race
+                raise
+            if attempt == RACE_ATTEMPTS:
+                raise DomainError(error.detail) from error
+
+
 def run(entries, find, record, progress, default_date=None, expected=None):
     """Hand over each entry's flat: ``entries`` ``(row, entry)``; ``find(entry)`` the household at
     its flat or None; ``record(household, data)`` the single handover (its outcome), raising its
@@ -252,7 +270,7 @@ def run(entries, find, record, progress, default_date=None, expected=None):
         if problem is None:
             seen[household["_id"]] = row
             try:
-                outcome = record(household, data)
+                outcome = _recorded(record, household, data)
             except (BusinessRuleViolation, Conflict, InvalidInput) as error:
                 problem = refusal(row, error)
             except DomainError:

@@ -277,3 +277,28 @@ def test_a_workbook_declaring_no_dimension_is_held_to_the_batchs_cap_before_any_
     failed = archive.get_job({"id": job["id"]})
     assert failed["status"] == "failed" and "at most 2 handovers in one batch" in failed["error"]
     assert archive.db.handovers.count_documents({"kind": "handover", "date": "2026-11-21"}) == 0
+
+
+def test_a_row_whose_household_was_being_changed_at_that_moment_is_handed_over_not_called_handed_over(
+        archive, monkeypatch):
+    """The handover is recorded, then its day dated on the household; a race lost there (the
+    household kept changing: a 409 with retry_after, which a caller of the single handover retries
+    under its key) was the row's 该房屋已于  交房 though nobody had handed it over, and its billing day
+    never set (review r3). The row is tried again under its id: recorded once, dated once."""
+    from archive import operations
+    real, lost = operations._household_change, []
+
+    def racing(db, outbox, estate_id, household_id, decide, **options):
+        if not lost:
+            lost.append(household_id)
+            from estate_common.errors import Conflict
+            raise Conflict("it kept changing while it was being written: read it again and retry", retry_after=1)
+        return real(db, outbox, estate_id, household_id, decide, **options)
+    monkeypatch.setattr(operations, "_household_change", racing)
+    job = start(archive, [flat("1201", date="2026-11-21", keys={"count": 2, "kept_by": "front_desk"})])
+    archive.run_jobs()
+    result = archive.get_job({"id": job["id"]})["result"]
+    assert (result["handed_over"], result["errors"]) == (1, [])
+    shown = archive.get_household({"estate_id": archive.estate_id, "id": archive.flats["1201"]})
+    assert shown["occupied_from"] == "2026-11-21"
+    assert len(events(archive, "handover_keys_left")) == 1

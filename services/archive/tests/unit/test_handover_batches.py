@@ -2,7 +2,7 @@
 import pytest
 
 from archive import handover_batches as hb
-from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, DomainError, InvalidInput, field_error
 
 
 def test_a_sheets_row_reads_its_keys_defects_and_whether_the_owner_took_the_flat():
@@ -88,3 +88,21 @@ def test_a_key_count_as_a_workbook_or_the_desk_writes_it(typed, count):
     entry = hb.entry_of_cells({"building": "3", "unit": "1", "room": "1201", "date": "2026-11-21",
                                "key_count": typed, "keys_kept_by": "前台"})
     assert entry["keys"] == {"count": count, "kept_by": "front_desk"}
+
+
+def test_a_race_lost_every_time_fails_the_job_and_a_refusal_rejects_the_row():
+    calls = []
+
+    def racing(household, data):
+        calls.append(household["_id"])
+        raise Conflict("it kept changing while it was being written: read it again and retry", retry_after=1)
+
+    def refused(household, data):
+        raise Conflict("the unit's handover (交房) was accepted on 2026-11-10",
+                       [field_error("data.kind", "handover accepted already")])
+    entry = {"building": "3", "unit": "1", "room": "1201", "date": "2026-11-21"}
+    with pytest.raises(DomainError) as failed:
+        hb.run([(1, entry)], lambda e: {"_id": "hh_1"}, racing, lambda *a: None)
+    assert not isinstance(failed.value, Conflict) and calls == ["hh_1"] * hb.RACE_ATTEMPTS
+    result = hb.run([(1, entry)], lambda e: {"_id": "hh_1"}, refused, lambda *a: None)
+    assert [e["code"] for e in result["errors"]] == ["handed_over"]
