@@ -693,7 +693,8 @@ def start_handover_import(db, caller, estate_id, data):
     jobs.require_may_start(handover_batches.JOB_KIND, caller)
     store.get_estate(db, estate_id)
     rows = import_files.check(data["format"], imports.decode(data["content_base64"]))
-    if rows is not None and rows > handover_batches.MAX_ROWS:
+    # counted with the lines above the column names (a title: import_files.header); the job counts again
+    if rows is not None and rows > handover_batches.MAX_ROWS + import_files.HEADER_WITHIN - 1:
         raise handover_batches.too_many()
     job = jobs.create(db, jobs.created_id(caller, "archive", estate_id, handover_batches.JOB_KIND), estate_id,
                       handover_batches.JOB_KIND, {"source": "file", "format": data["format"], "rows": rows},
@@ -707,7 +708,8 @@ def record_handover_batch(db, outbox, job, progress):
     estate_id, params, given = job["estate_id"], job["params"], job["_input"]
     if params["source"] == "file":
         content = imports.decode(given["content_base64"])
-        if params.get("rows") is None:  # a workbook without <dimension>: counted before a flat is handed over
+        # a workbook without <dimension>, or a file near the cap with a title: counted before a flat is handed over
+        if params.get("rows") is None or params["rows"] > handover_batches.MAX_ROWS:
             handover_batches.check_rows(params["format"], content)
         entries = handover_batches.read_rows(params["format"], content)
     else:

@@ -302,3 +302,19 @@ def test_a_row_whose_household_was_being_changed_at_that_moment_is_handed_over_n
     shown = archive.get_household({"estate_id": archive.estate_id, "id": archive.flats["1201"]})
     assert shown["occupied_from"] == "2026-11-21"
     assert len(events(archive, "handover_keys_left")) == 1
+
+
+def test_a_full_batch_headed_by_a_title_is_taken_and_one_row_more_is_not(archive, monkeypatch):
+    monkeypatch.setattr(handover_batches, "MAX_ROWS", 2)
+    as_caller(archive, staff("desk", ["steward"], [archive.estate_id]))
+    jobs_of = []
+    for rooms in (("1201", "1202"), ("1201", "1202", "1205")):
+        content = ("3号楼集中交付登记表\n楼栋,单元,房号,交房日期\n"
+                   + "".join(f"3,1,{room},2026-11-21\n" for room in rooms)).encode()
+        jobs_of.append(archive.start_handover_import({"estate_id": archive.estate_id, "data": {
+            "format": "csv", "content_base64": base64.b64encode(content).decode()}}))
+        archive.run_jobs()
+    full, over = (archive.get_job({"id": job["id"]}) for job in jobs_of)
+    assert (full["status"], full["result"]["handed_over"]) == ("succeeded", 2)
+    assert over["status"] == "failed" and "at most 2 handovers" in over["error"]
+    assert archive.db.handovers.count_documents({"household_id": archive.flats["1205"], "kind": "handover"}) == 0
