@@ -24,12 +24,17 @@ from estate_common.wording import counted
 from .localtime import MINUTES_A_DAY
 from .roster import guard_key
 
-_PLATE_NOISE = re.compile(r"[\s·.\-]")
+# the separators a plate is typed with, read away: spaces (and the invisible ones of a copied list:
+# zero-width, BOM), the dots (· ・ • ‧ ∙ ⋅, and 。 a Chinese input method types for ".") and the dashes
+# and minus; ｡ ･ and full-width forms are these once NFKC has read them (review r7 of h7: 沪A・12345 and
+# 沪A。12345 were refused once a plate held letters and digits only)
+_PLATE_NOISE = re.compile("[\\s\u00b7.\u30fb\u2022\u2027\u2219\u22c5\u3002\\-\u2010-\u2015\u2212"
+                          "\u200b-\u200d\u2060\ufeff]")
 
 
 def plate_key(text):
-    """沪A·12345, "沪a 12345", 沪A-12345 and 沪Ａ１２３４５ (typed full-width) are one plate: what
-    a plate is kept and looked up as (a list's filter takes any text: one of no plate finds none)."""
+    """沪A·12345, "沪a 12345", 沪A-12345, 沪A。12345 and 沪Ａ１２３４５ (typed full-width) are one plate:
+    what a plate is kept and looked up as (a list's filter takes any text: one of no plate finds none)."""
     return _PLATE_NOISE.sub("", unicodedata.normalize("NFKC", text)).upper()
 
 

@@ -17,6 +17,27 @@ def test_plates_are_one_however_they_are_typed(given):
     assert gate.plate(given) == "沪A12345"
 
 
+@pytest.mark.parametrize("given, kept", [
+    ("粤Z·1234港", "粤Z1234港"), ("粤Z 1234澳", "粤Z1234澳"),  # 港澳 plates crossing into Guangdong
+    ("使012345", "使012345"), ("京A·1234使", "京A1234使"), ("京A·12345领", "京A12345领"),  # embassies, consulates
+    ("沪A·D12345", "沪AD12345"), ("沪A·12345F", "沪A12345F"),  # new-energy, 8 characters
+    ("沪A·1234学", "沪A1234学"), ("贵A·1234警", "贵A1234警"), ("沪A·1234挂", "沪A1234挂"),  # coach, police, trailer
+    ("WJ京·12345", "WJ京12345"), ("粤B·1234试", "粤B1234试"), ("沪A·1234超", "沪A1234超")])
+def test_a_legal_plate_of_any_kind_is_kept(given, kept):
+    """Letters and digits only (h7) holds for every plate China issues: its characters are letters."""
+    assert gate.plate(given) == kept
+
+
+@pytest.mark.parametrize("given", ["沪A・12345", "沪A•12345", "沪A‧12345", "沪A∙12345", "沪A⋅12345",
+                                   "沪A。12345", "沪A｡12345", "沪A–12345", "沪A—12345", "沪A‐12345",
+                                   "沪A−12345", "沪A\u200b12345", "沪A\ufeff12345", "沪A\u00a012345"])
+def test_a_plate_typed_with_another_dot_dash_or_an_invisible_space_is_the_same_plate(given):
+    """A legal plate typed with the dot a Chinese input method or a copied list gives (。 for ".",
+    ・ or • for ·, a dash for -, a zero-width space) was refused once a plate held letters and
+    digits only, the reader taking only ·, . and - away (review r7 of h7): they are read away too."""
+    assert gate.plate(given) == "沪A12345" and gate.plate_key(given) == "沪A12345"
+
+
 def test_a_list_filter_finds_a_plate_however_typed_and_refuses_none():
     assert gate.plate_key("沪a·12345") == "沪A12345" and gate.plate_key("##") == "##"
 
