@@ -3272,9 +3272,16 @@ _MESSAGES = {
     "report.collected_at_source": ("源头代收明细", "Collected at source, in detail"),
     "report.by_cashier": ("按收款人", "By who collected it"),
     # security's stays collected at the gate against the journal's parking cash (a probe of the month close)
-    "report.gate_parking": ("门岗停车费现金：保安记录本月出场收费 {gate_count} 笔 {gate}，日记账记入 {journal_count} 笔 {journal}",
-                            "The gate's parking cash: security's stays collected at the gate this month "
+    # cash and 扫码 together: the QR fees are the bank journal's (h7), each way said apart below (review r7)
+    "report.gate_parking": ("门岗停车费：保安记录本月出场收费 {gate_count} 笔 {gate}，日记账记入 {journal_count} 笔 {journal}",
+                            "The gate's parking fees: security's stays collected at the gate this month "
                             "{gate_count}, {gate}; the journal's {journal_count}, {journal}"),
+    "report.gate_parking_method": ("；{method}：保安记录 {gate_count} 笔 {gate}，日记账 {journal_count} 笔 {journal}",
+                                   "; {method}: security's {gate_count}, {gate}; the journal's {journal_count}, {journal}"),
+    "report.gate_parking_methods_differ": ("，支付方式不一致，请核对（扫码、刷卡收取的记入银行存款日记账，不在门岗现金中）。",
+                                           "; how they were paid differs: check them (QR codes and cards go to "
+                                           "the bank journal, not the gate's cash)."),
+    "report.by_item_method": ("按收费项目及支付方式", "By item and method"),
     "report.gate_parking_same": ("，两者一致。", "; they agree."),
     "report.gate_parking_differs": ("，相差 {gap}，请核对（已日结的当天收取的停车费记入该门岗人员下一个未日结日，可能落在下月）。",
                                     "; they differ by {gap}: check them (a fee taken on a guard's day already "

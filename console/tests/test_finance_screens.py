@@ -1554,6 +1554,47 @@ def test_the_reconciliation_sets_the_gate_s_parking_cash_against_security_s_mont
     assert "data-gate-parking" not in down and "data-print" in down  # the report shows without it
 
 
+def test_the_reconciliation_sets_the_gate_s_fees_against_the_journal_by_how_they_were_paid(client, fake):
+    """扫码 at the gate is the bank journal's (h7): the reconciliation's line called security's month
+    and the journal's parking "门岗停车费现金" with QR money in both. It says 门岗停车费, and each
+    way of paying the gate's and the journal's apart (security's ``collected_by_method``, the
+    journal's ``by_item_method`` parking), so a QR fee booked as cash shows (review r7)."""
+    report = {"estate_id": ESTATE, "period": "2026-11", "journals": {}, "by_method": {}, "journal_net_cents": 1900,
+              "receipts": {"count": 0, "amount_cents": 0, "applied_to_bills_cents": 0, "prepaid_cents": 0,
+                           "first_number": None, "last_number": None},
+              "reversals": {"count": 0, "amount_cents": 0}, "collected_at_source_cents": 1900,
+              "collected_at_source": {"by_item": {"parking": {"count": 3, "amount_cents": 1900}},
+                                      "by_cashier": {"guard1": {"count": 3, "amount_cents": 1900}},
+                                      "by_item_method": {"parking": {"cash": {"count": 3, "amount_cents": 1900}}}},
+              "expected_net_cents": 1900, "difference_cents": 0, "balanced": True,
+              "bills_settled": {"allocated_cents": 1900, "bills_paid_in_full": 3}, "unsettled_days": [],
+              "generated_at": "2026-12-01T00:00:00Z"}
+    gate = {"estate_id": ESTATE, "period": "2026-11", "closed": 3, "collected": {"count": 3, "amount_cents": 1900},
+            "collected_by_guard": {"guard1": {"count": 3, "amount_cents": 1900}},
+            "collected_by_method": {"cash": {"count": 2, "amount_cents": 1300}, "wechat": {"count": 1, "amount_cents": 600}},
+            "billed": {"count": 0, "amount_cents": 0}, "free": 0}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/reconciliation", report)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/parking-sessions/totals", gate)
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    zh = client.get("/accounts/reports?period=2026-11&report=reconciliation",
+                    headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    line = zh.split("data-gate-parking")[1].split("</p>")[0]
+    assert "门岗停车费现金" not in line and "门岗停车费" in line
+    assert "现金：保安记录 2 笔 ¥13.00，日记账 3 笔 ¥19.00" in line
+    assert "微信：保安记录 1 笔 ¥6.00，日记账 0 笔 ¥0.00" in line and "支付方式不一致，请核对" in line
+    assert "按收费项目及支付方式" in zh
+    en = client.get("/accounts/reports?period=2026-11&report=reconciliation",
+                    headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "WeChat Pay: security&#39;s 1, ¥6.00; the journal&#39;s 0, ¥0.00" in en.split("data-gate-parking")[1]
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/reconciliation", {**report, "collected_at_source": {
+        **report["collected_at_source"], "by_item_method": {"parking": {"cash": {"count": 2, "amount_cents": 1300},
+                                                                        "wechat": {"count": 1, "amount_cents": 600}}}}})
+    same = client.get("/accounts/reports?period=2026-11&report=reconciliation",
+                      headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    line = same.split("data-gate-parking")[1].split("</p>")[0]
+    assert "请核对" not in line and "一致" in line
+
+
 def test_the_bills_and_payments_lists_total_the_rows_they_show(client, fake):
     """An accountant filtering a month's unpaid bills or a household's payments added the amounts
     up by hand (a probe of the accounts' month end): each list sums the rows it shows under them,

@@ -696,6 +696,21 @@ def gate_parking(report):
     counted = common.optional_read("parking-sessions/totals", period=report["period"])
     if not counted:
         return None
-    booked = ((report.get("collected_at_source") or {}).get("by_item") or {}).get("parking") or {}
+    source = report.get("collected_at_source") or {}
+    booked = (source.get("by_item") or {}).get("parking") or {}
     gate, journal = counted["collected"], {"count": booked.get("count", 0), "amount_cents": booked.get("amount_cents", 0)}
-    return {"gate": gate, "journal": journal, "difference_cents": gate["amount_cents"] - journal["amount_cents"]}
+    return {"gate": gate, "journal": journal, "difference_cents": gate["amount_cents"] - journal["amount_cents"],
+            "methods": _gate_methods(counted.get("collected_by_method"),
+                                     (source.get("by_item_method") or {}).get("parking"))}
+
+
+def _gate_methods(gate, journal):
+    """The gate's fees and the journal's parking by how they were paid (扫码 is the bank journal's,
+    h7): ``[(method, gate's, journal's, agree)]``, none when either side does not say it (a gateway
+    or a finance before it) or both took cash alone. A QR fee booked as cash made the two totals
+    agree with the cash and the bank journals each wrong (review r7)."""
+    if gate is None or journal is None or set(gate) | set(journal) <= {"cash"}:
+        return []
+    nothing = {"count": 0, "amount_cents": 0}
+    return [(method, gate.get(method, nothing), journal.get(method, nothing),
+             gate.get(method, nothing) == journal.get(method, nothing)) for method in sorted(set(gate) | set(journal))]

@@ -393,16 +393,20 @@ def collected_at_source(entries, bills):
     (the entry's cashier: the guard who let a car out, the desk), each its entries' count and cents:
     the gate's parking cash was one total with the desk's fees, nothing the accountant could set
     against security's month of stays collected at the gate (a probe of the accountant's month
-    close). ``bills``: ``{bill_id: bill}``; an entry whose bill is not found is counted under
-    ``unknown``."""
-    by_item, by_cashier = {}, {}
+    close). And each item by how it was paid (``by_item_method``: cash, or 扫码 and cards at the gate,
+    the bank journal's), its parking set against security's ``collected_by_method``: by item and by
+    guard it was the gate's cash and QR money together (review r7 of h7). ``bills``: ``{bill_id:
+    bill}``; an entry whose bill is not found is counted under ``unknown``."""
+    by_item, by_cashier, by_item_method = {}, {}, {}
     for entry in entries:
         item = (bills.get(entry["ref_id"]) or {}).get("item", "unknown")
-        for groups, name in ((by_item, item), (by_cashier, entry["cashier"])):
+        methods = by_item_method.setdefault(item, {})
+        for groups, name in ((by_item, item), (by_cashier, entry["cashier"]), (methods, entry["method"])):
             line = groups.setdefault(name, {"count": 0, "amount_cents": 0})
             line["count"] += 1
             line["amount_cents"] += entry["amount_cents"]
-    return {"by_item": dict(sorted(by_item.items())), "by_cashier": dict(sorted(by_cashier.items()))}
+    return {"by_item": dict(sorted(by_item.items())), "by_cashier": dict(sorted(by_cashier.items())),
+            "by_item_method": {item: dict(sorted(methods.items())) for item, methods in sorted(by_item_method.items())}}
 
 
 def unsettled_day(cashier, day, entries, today, within):

@@ -1965,9 +1965,34 @@ def test_the_reconciliation_says_the_money_collected_at_sources_by_fee_item_and_
         "by_item": {"parking": {"count": 3, "amount_cents": 1900},
                     "renovation_management": {"count": 1, "amount_cents": 5000}},
         "by_cashier": {"desk": {"count": 1, "amount_cents": 5000}, "guard1": {"count": 2, "amount_cents": 1600},
-                       "guard2": {"count": 1, "amount_cents": 300}}}
+                       "guard2": {"count": 1, "amount_cents": 300}},
+        "by_item_method": {"parking": {"cash": {"count": 3, "amount_cents": 1900}},
+                           "renovation_management": {"cash": {"count": 1, "amount_cents": 5000}}}}
     empty = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-10"}})
-    assert empty["collected_at_source"] == {"by_item": {}, "by_cashier": {}}
+    assert empty["collected_at_source"] == {"by_item": {}, "by_cashier": {}, "by_item_method": {}}
+
+
+def test_the_gate_s_qr_fees_are_out_of_the_guard_s_shift_drawer_and_said_apart_at_the_month_close(finance):
+    """扫码 at the gate goes to the bank journal (h7): the guard's shift settlement (交班) counts his
+    drawer against his cash alone, and the reconciliation's money collected at sources says how it
+    was paid (``by_item_method``), its parking set against security's ``collected_by_method``:
+    by item and by guard it was cash and QR together, the gate's "cash" in the console (review r7)."""
+    for number, (cents, method) in enumerate(((600, "wechat"), (1000, None), (300, "alipay"), (800, "cash"))):
+        raised = charge("security_patrol", f"ch_g{number}", item="parking", cents=cents, household=None,
+                        collected=True, actor="guard1")
+        if method:
+            raised["data"]["collected_method"] = method
+        finance.bill_parking_charge(raised)
+        finance.bill_parking_charge(raised)  # redelivered: booked once
+    acting(finance, MANAGER)
+    shift = finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "guard1",
+                                                              "closes_day": False, "counted_cash_cents": 1800}})
+    assert shift["cash_difference_cents"] == 0 and shift["by_journal"]["bank"]["in_cents"] == 900
+    report = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert report["collected_at_source_cents"] == 2700 and report["balanced"]
+    assert report["collected_at_source"]["by_item_method"] == {"parking": {
+        "alipay": {"count": 1, "amount_cents": 300}, "cash": {"count": 2, "amount_cents": 1800},
+        "wechat": {"count": 1, "amount_cents": 600}}}
 
 
 # -- arrears, reminders, KPIs, disclosure --------------------------------------------------------
