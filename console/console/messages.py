@@ -2941,6 +2941,9 @@ _MESSAGES = {
     "gate_totals.free": ("免费", "Free"),
     "gate_totals.by_guard": ("道闸现收（按值班人员）", "Taken at the gate, by guard"),
     "gate_totals.guard": ("值班人员", "Guard"),
+    "gate_totals.by_method": ("道闸收取（按缴费方式：现金交门岗现金，扫码、刷卡记入银行存款日记账）",
+                              "Taken at the gate, by how it was paid (cash is the gate's cash; QR codes and cards "
+                              "go to the bank journal)"),
     "gate_totals.none_collected": ("该月道闸未收取停车费。", "No fee was taken at the gate this month."),
     "menu.shift_handovers": ("交接班", "Shift handovers"),
     "menu.borrow_requests": ("借阅申请", "Borrow requests"),

@@ -4291,6 +4291,30 @@ def test_the_security_supervisor_reads_the_month_s_gate_totals(client, fake, doc
     assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
 
 
+def test_the_gate_totals_say_the_fees_taken_by_how_they_were_paid(client, fake):
+    """扫码 at the gate is the bank journal's, not the guard's cash (h7): the API totals the month by
+    method (``collected_by_method``), but the supervisor's page, who answers for the gate's cash,
+    said the fees taken by guard alone, QR money in each guard's sum (review r7). It says them by
+    method too; a gateway before it (no ``collected_by_method``) shows the page without that table."""
+    sign_in(client, fake, username="wang", roles=("security",))
+    totals = {"estate_id": ESTATE, "period": "2026-11", "closed": 4, "free": 0,
+              "collected": {"count": 4, "amount_cents": 6000},
+              "collected_by_guard": {"gday": {"count": 4, "amount_cents": 6000}},
+              "collected_by_method": {"cash": {"count": 1, "amount_cents": 1500},
+                                      "wechat": {"count": 3, "amount_cents": 4500}},
+              "billed": {"count": 0, "amount_cents": 0}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/parking-sessions/totals", totals)
+    main = client.get("/security/gate-totals?period=2026-11", headers={"Accept-Language": "zh"}).get_data(
+        as_text=True).split("<main")[1]
+    by_method = main.split("data-gate-by-method")[1].split("</table>")[0]
+    assert re.search(r"现金</t[hd]><td>1</td><td>¥15.00</td>", re.sub(r">\s+<", "><", by_method))
+    assert re.search(r"微信</t[hd]><td>3</td><td>¥45.00</td>", re.sub(r">\s+<", "><", by_method))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/parking-sessions/totals",
+            {k: v for k, v in totals.items() if k != "collected_by_method"})
+    older = client.get("/security/gate-totals?period=2026-11").get_data(as_text=True)
+    assert "data-gate-by-method" not in older and "gday" in older
+
+
 def test_the_security_department_follows_the_work_orders_of_its_findings_and_who_is_still_on_site(
         client, fake, documented_routes):
     """An anomaly found on a round, a fire check's defect and an incident each open a work order, and
