@@ -1515,6 +1515,36 @@ def test_a_full_car_park_refuses_a_car_without_a_residents_pass(patrol):
     assert enter(patrol, "浙F00004")["status"] == "open"
 
 
+def test_the_spaces_count_a_visitor_pass_car_come_down_below_the_cars_inside_and_are_the_estate_s_own(patrol):
+    """Review r7 of h7's car park: a car on a visitor's pass takes a space and frees it leaving (its
+    fee billed to the household); spaces lowered below the cars inside refuse every such car until
+    enough have left; another estate's cars inside take none of this estate's spaces."""
+    patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "苏E55555", "kind": "visitor",
+                                                              "household_id": "hh_1202",
+                                                              "valid_until": "2026-11-24T00:00:00Z"}})
+    assert enter(patrol, "苏E55555")["pass_kind"] == "visitor"
+    for plate in ("浙F00001", "浙F00002"):
+        enter(patrol, plate)
+    as_caller(patrol, staff("qian", ["security"], ["est_2"]))
+    for plate in ("皖A00001", "皖A00002", "皖A00003"):
+        patrol.record_vehicle_entry({"estate_id": "est_2", "data": {"plate": plate}})
+    as_caller(patrol, MANAGER)
+    patrol.update_settings({"estate_id": ESTATE, "data": {"parking_spaces": 2}})  # 3 such cars inside
+    as_caller(patrol, GUARD)
+    for leaving in (None, "浙F00001"):
+        if leaving:
+            clock.advance(timedelta(minutes=5))
+            leave(patrol, leaving)
+        with pytest.raises(Conflict) as refused:
+            enter(patrol, "浙F00004")
+        assert refused.value.detail == "the car park is full: 2 spaces for cars without a resident's pass, none left"
+    clock.advance(timedelta(minutes=5))
+    assert leave(patrol, "苏E55555")["household_id"] == "hh_1202"  # the visitor's car frees its space
+    assert enter(patrol, "浙F00004")["status"] == "open"
+    with pytest.raises(Conflict):
+        enter(patrol, "浙F00005")
+
+
 def test_a_car_entering_again_without_an_exit_is_told_since_when_and_by_whom_it_is_inside(patrol):
     """A car entering twice, its exit never recorded: the 409 said "inside already" and nothing
     more, and the guard at the barrier could not tell a missed exit from a plate typed twice (a
