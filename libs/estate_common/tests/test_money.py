@@ -1,7 +1,10 @@
 """Money to whole cents, half up; shares to a number of places, half up."""
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from estate_common import money
 from estate_common.errors import BusinessRuleViolation
@@ -38,3 +41,29 @@ def test_one_bill_holds_what_the_contract_says_a_quote_may_become():
     money.refuse_above_one_bill(money.MAX_BILL_CENTS, "data.amount_cents", "a quote")
     with pytest.raises(BusinessRuleViolation):
         money.refuse_above_one_bill(money.MAX_BILL_CENTS + 1, "data.amount_cents", "a quote")
+
+AREAS = st.decimals(min_value=0, max_value=Decimal("9999.99"), places=2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(cents=st.integers(min_value=0, max_value=100_000_000_000), areas=st.lists(AREAS, min_size=1, max_size=60))
+def test_apportioned_shares_sum_to_the_spend_each_within_a_cent_of_its_exact_share(cents, areas):
+    """A use of the fund over the flats sharing it by floor area (0 m² among them, or one flat
+    alone): the shares sum to the use exactly, none below zero, each within a cent of its exact
+    share, a flat of 0 m² none (r8)."""
+    if sum(areas) == 0:
+        with pytest.raises(ValueError):
+            money.apportioned(cents, areas)
+        return
+    shares = money.apportioned(cents, areas)
+    assert len(shares) == len(areas) and sum(shares) == cents
+    total = sum(Fraction(str(area)) for area in areas)
+    for share, area in zip(shares, areas):
+        assert share >= 0 and abs(share - Fraction(cents) * Fraction(str(area)) / total) < 1
+        if area == 0:
+            assert share == 0
+
+
+def test_apportioned_to_one_flat_is_the_whole():
+    assert money.apportioned(856789, [Decimal("76.40")]) == [856789]
+    assert money.apportioned(35603, [1, 1, 1]) == [11868, 11867, 11868]

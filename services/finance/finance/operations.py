@@ -1484,6 +1484,17 @@ def reverse_fund_deposit(db, outbox, caller, estate_id, entry_id, data):
     existing = store.find_fund_entry(db, estate_id, maintenance_fund.reversal_id(estate_id, entry_id))
     if existing is not None and existing["status"] != "refused":
         return public(_finish_fund_deposit(db, outbox, existing))
+    household = store.find_household(db, estate_id, deposit["household_id"]) if deposit.get("household_id") else None
+    building = str((household or {}).get("building") or "").strip()
+    if not building:
+        return _reverse_fund_deposit(db, outbox, caller, estate_id, deposit, existing, data)
+    # under the lock of its building's shared approvals: one that read the flat's account before
+    # the deposit was taken back took its share of money no longer there (r8)
+    with _held(db, _shared_uses_lock(db, estate_id, building)):
+        return _reverse_fund_deposit(db, outbox, caller, estate_id, deposit, existing, data)
+
+
+def _reverse_fund_deposit(db, outbox, caller, estate_id, deposit, existing, data):
     rules, now = store.rules_for(db, estate_id), clock.now()
     reversal = maintenance_fund.deposit_reversal(deposit, data, now, rules, caller.user)
     if deposit.get("household_id"):  # nor below zero on the flat's own account (分户账)
@@ -1563,8 +1574,7 @@ def decide_fund_use(db, outbox, caller, estate_id, entry_id, decision, data):
         # one building's shared uses approved one at a time: two at once each read the flats'
         # accounts before the other took its shares, and both were approved (h8)
         building = entry["shared_by"]["building"]
-        with _held(db, _waited_for(lambda now_, until: store.lock_shared_uses(db, estate_id, building, now_, until),
-                                   HOUSEHOLD_LOCK_WAIT_SECONDS)):
+        with _held(db, _shared_uses_lock(db, estate_id, building)):
             fields |= _shared(db, estate_id, entry, data, rules)
             decided = _approve(db, outbox, estate_id, entry, fields, account, now)
     elif decision == "approve":
@@ -1581,6 +1591,13 @@ def decide_fund_use(db, outbox, caller, estate_id, entry_id, decision, data):
     if decided["status"] != fields["status"]:
         raise Conflict(f"the use was {decided['status']} meanwhile")
     return public(_with_work_order_approved(db, estate_id, [decided])[0])
+
+
+def _shared_uses_lock(db, estate_id, building):
+    """The lock of ``building``'s shared uses' approvals (and its flats' deposits' reversals), waited
+    for a moment as a household's (``_take_household_lock``)."""
+    return _waited_for(lambda now, until: store.lock_shared_uses(db, estate_id, building, now, until),
+                       HOUSEHOLD_LOCK_WAIT_SECONDS)
 
 
 def _approve(db, outbox, estate_id, entry, fields, account, now):

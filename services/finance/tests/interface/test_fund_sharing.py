@@ -206,3 +206,49 @@ def test_two_shared_uses_of_one_building_approved_at_once_do_not_both_take_the_f
     with pytest.raises(BusinessRuleViolation):  # after it, the flats hold less than their shares
         approve(finance, second["id"], owners_decision=VOTE)
     assert all(account(finance, h)["balance_cents"] >= 0 for h in FLATS)
+
+
+def test_a_deposit_reversed_while_a_shared_use_is_approved_does_not_leave_the_flat_below_zero(finance, monkeypatch):
+    """The reversal read the flat's account before the approval took its share, the approval read
+    it before the reversal took the deposit: both went through, the flat's account below zero
+    (r8). A flat's deposit is reversed under its building's lock of shared approvals."""
+    from finance import operations
+    [deposit_] = [e for e in finance.list_fund_entries({"estate_id": ESTATE, "filters": {"household_id": "hh_35"}})[
+        "items"] if e["kind"] == "deposit"]
+    use = request(finance, 2700000)
+    monkeypatch.setattr(operations, "HOUSEHOLD_LOCK_WAIT_SECONDS", 0)
+    real, meanwhile = operations.store.fund_entries_of_households, []
+
+    def read_then_the_use_is_approved(db, estate_id, household_ids):
+        read = real(db, estate_id, household_ids)
+        if not meanwhile:
+            meanwhile.append("asked")
+            try:
+                meanwhile.append(approve(finance, use["id"], owners_decision=VOTE)["status"])
+            except Exception as refused:  # noqa: BLE001 -- what the approval met
+                meanwhile.append(type(refused).__name__)
+            as_caller(finance, ACCOUNTANT)
+        return read
+
+    monkeypatch.setattr(operations.store, "fund_entries_of_households", read_then_the_use_is_approved)
+    as_caller(finance, ACCOUNTANT)
+    finance.reverse_fund_deposit({"estate_id": ESTATE, "id": deposit_["id"], "data": {"reason": "typed wrong"}})
+    assert meanwhile == ["asked", "Conflict"]
+    monkeypatch.setattr(operations.store, "fund_entries_of_households", real)
+    assert account(finance, "hh_35")["balance_cents"] == 0
+    with pytest.raises(BusinessRuleViolation):  # the flat holds nothing now: its share is not there
+        approve(finance, use["id"], owners_decision=VOTE)
+    assert all(account(finance, h)["balance_cents"] >= 0 for h in FLATS)
+
+
+def test_two_thirds_is_reached_by_exactly_two_thirds_of_the_owners_and_of_the_area(finance):
+    """《住宅专项维修资金管理办法》: 三分之二以上 counts the number itself (8 of 12 owners, 4 of 6)."""
+    use = request(finance, 600000)
+    with pytest.raises(BusinessRuleViolation):  # 3 of 6 owners
+        approve(finance, use["id"], owners_decision={"area_for_m2": AREA_3, "owners_for": 3})
+    with pytest.raises(BusinessRuleViolation):  # a hundredth of a m² short of 2/3 of 597.29 (398.1933…)
+        approve(finance, use["id"], owners_decision={"area_for_m2": 398.19, "owners_for": 6})
+    with pytest.raises(BusinessRuleViolation):  # more owners voting than flats share it
+        approve(finance, use["id"], owners_decision={"area_for_m2": AREA_3, "owners_for": 7})
+    approved = approve(finance, use["id"], owners_decision={"area_for_m2": 398.2, "owners_for": 4})
+    assert approved["owners_decision"]["owners_for"] == 4 and approved["owners_decision"]["owners_total"] == 6
