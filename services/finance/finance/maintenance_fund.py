@@ -48,7 +48,7 @@ Plain functions: no broker, no store.
 """
 from decimal import Decimal
 
-from estate_common import clock, ids, money, roles
+from estate_common import clock, ids, money, personal_data, roles
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.writes import Change
 
@@ -195,17 +195,20 @@ def _area(flat):
     return Decimal(str(flat.get("area_m2") or 0))
 
 
-def _refuse_nobody_sharing(flats):
+def refuse_nobody_sharing(flats, field="shared_by"):
+    """Refused (422) when none of ``flats`` (those a use's ``shared_by`` names) has a floor area:
+    nobody would share it; at its request already (an estate whose households name no building,
+    or another name for it, r8), and at its approval."""
     if not flats or sum(_area(flat) for flat in flats) <= 0:
         raise BusinessRuleViolation("no flat with a floor area is known where the use is shared: nobody shares it",
-                                    [field_error("shared_by", "names no flat of this estate")])
+                                    [field_error(field, "names no flat of this estate")])
 
 
 def apportionment(use, flats, balances):
     """``use`` (shared) apportioned to ``flats`` (finance's copies of the flats sharing it) by floor
     area, each line with what the flat's fund account (``balances``) holds after it; refused (422)
     when a flat holds less than its share (naming the first three by address), or nobody shares it."""
-    _refuse_nobody_sharing(flats)
+    refuse_nobody_sharing(flats)
     flats = sharing_flats(flats)
     shares = money.apportioned(use["amount_cents"], [_area(flat) for flat in flats])
     lines = [{"household_id": flat["_id"], "building": flat.get("building"), "unit": flat.get("unit"),
@@ -231,7 +234,7 @@ def owners_decision(use, decision, flats, rules):
         raise BusinessRuleViolation(
             "a use shared by the owners of a building is approved with their decision's figures (业主大会)",
             [field_error("data.owners_decision", "is required for a shared use that is not an emergency")])
-    _refuse_nobody_sharing(flats)
+    refuse_nobody_sharing(flats)
     area_total, owners_total = sum(_area(flat) for flat in flats), len(flats)
     area_for, area_against = (Decimal(str(decision.get(key) or 0)) for key in ("area_for_m2", "area_against_m2"))
     owners_for, owners_against = (int(decision.get(key) or 0) for key in ("owners_for", "owners_against"))
@@ -424,8 +427,14 @@ def disclosed(statement_, during):
     uses = sorted((e for e in during if e["kind"] == "use" and in_balance(e)), key=lambda e: (e["day"], moved_at(e), e["_id"]))
     return {key: statement_[key] for key in ("opening_balance_cents", "deposits_cents", "reversals_cents", "uses_cents",
                                               "closing_balance_cents")} | {
-        "uses": [{"day": e["day"], "purpose": e.get("purpose"), "work_order_number": e.get("work_order_number"),
+        "uses": [{"day": e["day"], "purpose": _public(e.get("purpose")), "work_order_number": e.get("work_order_number"),
                   "amount_cents": e["amount_cents"], "emergency": bool(e.get("emergency")),
                   "building": (e.get("shared_by") or {}).get("building"), "units": (e.get("shared_by") or {}).get("units"),
                   "flats": len(e["apportionment"]) if e.get("apportionment") else None,
                   "owners_decision": e.get("owners_decision")} for e in uses]}
+
+
+def _public(text):
+    """A use's words as the owners' public page shows them: a phone or ID card number in them
+    masked (a purpose typed with the owner's mobile showed it to anyone with the estate's code, r8)."""
+    return personal_data.mask_numbers_in(text) if text else text

@@ -252,3 +252,26 @@ def test_two_thirds_is_reached_by_exactly_two_thirds_of_the_owners_and_of_the_ar
         approve(finance, use["id"], owners_decision={"area_for_m2": AREA_3, "owners_for": 7})
     approved = approve(finance, use["id"], owners_decision={"area_for_m2": 398.2, "owners_for": 4})
     assert approved["owners_decision"]["owners_for"] == 4 and approved["owners_decision"]["owners_total"] == 6
+
+
+def test_a_phone_number_in_a_uses_purpose_is_masked_on_the_owners_disclosure(finance):
+    """The owners' page is public by the estate's code: a purpose typed with the owner's mobile in
+    it showed it to anyone (r8)."""
+    use = request(finance, 100000, shared_by=None, purpose="3-1-101 屋面漏水，联系业主13800138000")
+    approve(finance, use["id"], consent_ref="vote")
+    report = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    [shown] = report["maintenance_fund"]["uses"]
+    assert "13800138000" not in str(report) and shown["purpose"] == "3-1-101 屋面漏水，联系业主138****8000"
+
+
+def test_a_use_shared_by_a_building_no_flat_is_known_in_is_refused_when_requested(finance):
+    """An estate whose households name no building (or another name for it): the use was requested,
+    and only its approval found nobody to share it (r8)."""
+    with pytest.raises(BusinessRuleViolation) as refused:
+        request(finance, 100000, shared_by={"building": "9"})
+    assert refused.value.errors[0]["field"] == "data.shared_by"
+    with pytest.raises(BusinessRuleViolation):  # a unit building 3 does not have
+        request(finance, 100000, shared_by={"building": "3", "units": ["7"]})
+    assert not finance.outbox.of_type("fund_use_requested")
+    assert request(finance, 100000, shared_by={"building": " 3 ", "units": ["2"]})["shared_by"] == {
+        "building": "3", "units": ["2"]}
