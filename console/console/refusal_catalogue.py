@@ -1437,6 +1437,10 @@ ZH = {
         '工单 {0} 已有一笔维修资金使用申请待批准：{1}，金额 {2}，{3} 由 {4} 提交；请先批准或驳回该申请',
     'has a use of the fund awaiting approval':
         '已有待批准的维修资金使用申请',
+    'the approval of use {0} shared by this building took its money and did not finish: approve it again to finish it first':
+        '同一楼栋分摊的使用 {0} 批准时已扣款但未完成：请先再次批准以完成该笔使用',
+    'waits for a use of the same flats whose approval did not finish':
+        '须等待分摊同一批房屋、批准未完成的那笔使用',
     'another use of the fund shared by this building is being approved; try again in a moment':
         '同一楼栋分摊的另一项维修资金使用正在批准，请稍后再试',
     'another use of the fund for this work order is being requested; try again in a moment':

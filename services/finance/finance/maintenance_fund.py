@@ -258,6 +258,18 @@ def owners_decision(use, decision, flats, rules):
             "owners_total": owners_total}
 
 
+def refuse_while_half_done(account, marked, but=None):
+    """Refused (409) while a use sharing the flats' money (``marked``: those of the building with
+    an approval marked on them) took its money from the pool (``account``) and was not written
+    approved: the flats' accounts still hold its shares, which the next use or a deposit's
+    reversal would take, and finishing it would then be refused, its rejection too (stuck, r8)."""
+    for use in marked:
+        if use["_id"] != but and account is not None and taken(account, use["_id"]) is not None:
+            raise Conflict(f"the approval of use {use['_id']} shared by this building took its money and did not "
+                           f"finish: approve it again to finish it first",
+                           [field_error("id", "waits for a use of the same flats whose approval did not finish")])
+
+
 def household_balance(entries, household_id):
     """What a flat's own fund account (分户账) holds: its owner deposits posted, less their reversals
     posted, less its shares of the uses approved (``entries``: those naming it, either way)."""

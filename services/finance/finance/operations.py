@@ -1491,10 +1491,17 @@ def reverse_fund_deposit(db, outbox, caller, estate_id, entry_id, data):
     # under the lock of its building's shared approvals: one that read the flat's account before
     # the deposit was taken back took its share of money no longer there (r8)
     with _held(db, _shared_uses_lock(db, estate_id, building)):
-        return _reverse_fund_deposit(db, outbox, caller, estate_id, deposit, existing, data)
+        return _reverse_fund_deposit(db, outbox, caller, estate_id, deposit, existing, data, building)
 
 
-def _reverse_fund_deposit(db, outbox, caller, estate_id, deposit, existing, data):
+def _refuse_while_half_done(db, estate_id, building, but=None):
+    maintenance_fund.refuse_while_half_done(store.fund_account(db, estate_id, maintenance_fund.account_id(estate_id)),
+                                            store.half_done_shared_uses(db, estate_id, building), but)
+
+
+def _reverse_fund_deposit(db, outbox, caller, estate_id, deposit, existing, data, building=None):
+    if building:  # a use of its building half-approved holds its share of the flat's money
+        _refuse_while_half_done(db, estate_id, building)
     rules, now = store.rules_for(db, estate_id), clock.now()
     reversal = maintenance_fund.deposit_reversal(deposit, data, now, rules, caller.user)
     if deposit.get("household_id"):  # nor below zero on the flat's own account (分户账)
@@ -1627,6 +1634,7 @@ def _shared(db, estate_id, use, data, rules):
     to them by floor area, each flat's share within what its own account holds (422 before
     anything is taken otherwise)."""
     shared = use["shared_by"]
+    _refuse_while_half_done(db, estate_id, shared["building"], use["_id"])
     flats = store.flats_sharing(db, estate_id, shared["building"], shared.get("units"))
     decided = maintenance_fund.owners_decision(use, data.get("owners_decision"), flats, rules)
     entries = store.fund_entries_of_households(db, estate_id, [flat["_id"] for flat in flats])

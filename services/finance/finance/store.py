@@ -1486,6 +1486,13 @@ def flats_sharing(db, estate_id, building, units=None):
     return list(store.scan(db.households, query, ("building", "unit", "room", "area_m2")))
 
 
+def half_done_shared_uses(db, estate_id, building):
+    """The uses shared by ``building``'s flats still requested with an approval marked on them
+    (``APPROVING``: under way, or one that died, perhaps after the pool gave their money)."""
+    return list(store.scan(db.fund_entries, {"estate_id": estate_id, "kind": "use", "status": "requested",
+                                             "shared_by.building": building, APPROVING: {"$exists": True, "$ne": []}}))
+
+
 def fund_entries_of_households(db, estate_id, household_ids):
     """The fund's entries naming any of ``household_ids``: their deposits and reversals, and the
     approved uses they share (``apportionment``), each once, in the order they were made."""

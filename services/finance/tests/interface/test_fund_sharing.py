@@ -5,7 +5,7 @@ use without one, and a flat sold between two stages of the contractor's payments
 import pytest
 
 from estate_common import clock, contracts
-from estate_common.errors import BusinessRuleViolation
+from estate_common.errors import BusinessRuleViolation, Conflict
 from estate_common.testing import as_caller, event, staff, worker
 from finance.service import FinanceService
 
@@ -275,3 +275,51 @@ def test_a_use_shared_by_a_building_no_flat_is_known_in_is_refused_when_requeste
     assert not finance.outbox.of_type("fund_use_requested")
     assert request(finance, 100000, shared_by={"building": " 3 ", "units": ["2"]})["shared_by"] == {
         "building": "3", "units": ["2"]}
+
+
+def test_a_flats_area_corrected_between_two_stages_counts_in_the_next_share_only(finance):
+    """The first stage keeps the area it was shared by (its apportionment as approved); the next is
+    shared by the area as it is then, and the flat's account is what both took (r8)."""
+    first = approve(finance, request(finance, 2700000)["id"], owners_decision=VOTE)
+    finance.copy_household_edit(flat("hh_33", version=2, area_m2=60.3))  # 120.6 m² typed for 60.3
+    second = approve(finance, request(finance, 2700000)["id"], owners_decision={**VOTE, "area_for_m2": 400.0})
+    [before] = [line for line in first["apportionment"] if line["household_id"] == "hh_33"]
+    [after] = [line for line in second["apportionment"] if line["household_id"] == "hh_33"]
+    assert before["area_m2"] == 120.6 and after["area_m2"] == 60.3
+    assert abs(after["amount_cents"] - 2700000 * 60.3 / (AREA_3 - 60.3)) < 1
+    assert sum(line["amount_cents"] for line in second["apportionment"]) == 2700000
+    assert second["owners_decision"]["area_total_m2"] == round(AREA_3 - 60.3, 2)
+    assert account(finance, "hh_33")["balance_cents"] == round(120.6 * 15000) - before["amount_cents"] - \
+        after["amount_cents"]
+    assert finance.get_fund_entry({"estate_id": ESTATE, "id": first["id"]})["apportionment"] == first["apportionment"]
+
+
+def test_a_shared_use_whose_approval_died_after_taking_its_money_is_finished_before_the_next(finance, monkeypatch):
+    """An approval that took the use's money from the pool and died before writing it approved left
+    the flats' accounts holding its shares: the next use of the building, or a flat's deposit's
+    reversal, took them, and approving the first again to finish it was refused (422: the flats
+    short), while rejecting it is refused (its money taken): stuck (r8). The building's next use and
+    its flats' reversals wait for it (409 naming it)."""
+    from finance import operations
+    first, second = request(finance, 5000000, work_order_id=None), request(finance, 4000000, work_order_id=None)
+    real = operations.store.set_fund_entry
+
+    def dies(*args, **kwargs):
+        raise RuntimeError("the service stopped")
+
+    monkeypatch.setattr(operations.store, "set_fund_entry", dies)
+    with pytest.raises(RuntimeError):
+        approve(finance, first["id"], owners_decision=VOTE)
+    monkeypatch.setattr(operations.store, "set_fund_entry", real)
+    with pytest.raises(Conflict) as refused:
+        approve(finance, second["id"], owners_decision=VOTE)
+    assert first["id"] in refused.value.detail
+    [deposit_] = [e for e in finance.list_fund_entries({"estate_id": ESTATE, "filters": {"household_id": "hh_35"}})[
+        "items"] if e["kind"] == "deposit"]
+    as_caller(finance, ACCOUNTANT)
+    with pytest.raises(Conflict):
+        finance.reverse_fund_deposit({"estate_id": ESTATE, "id": deposit_["id"], "data": {"reason": "typed wrong"}})
+    assert approve(finance, first["id"], owners_decision=VOTE)["status"] == "approved"  # finished
+    with pytest.raises(BusinessRuleViolation):  # the flats' 8,959,350 less the first's 5,000,000 is short of it
+        approve(finance, second["id"], owners_decision=VOTE)
+    assert all(account(finance, h)["balance_cents"] >= 0 for h in FLATS)
