@@ -323,3 +323,18 @@ def test_a_shared_use_whose_approval_died_after_taking_its_money_is_finished_bef
     with pytest.raises(BusinessRuleViolation):  # the flats' 8,959,350 less the first's 5,000,000 is short of it
         approve(finance, second["id"], owners_decision=VOTE)
     assert all(account(finance, h)["balance_cents"] >= 0 for h in FLATS)
+
+
+def test_a_month_published_before_the_fund_was_disclosed_published_again_is_a_new_version_with_it(finance):
+    """Its income and expenses the same, the fund's part added: a new version (owners read what was
+    added), and publishing it again after that answers that version (r8)."""
+    approve(finance, request(finance, 2700000)["id"], owners_decision=VOTE)
+    clock.freeze(clock.parse_iso("2026-12-02T02:00:00Z"))
+    as_caller(finance, MANAGER)
+    first = finance.publish_disclosure({"estate_id": ESTATE, "id": "2026-11"})
+    finance.db.disclosures.update_one({"_id": first["id"]}, {"$unset": {"report.maintenance_fund": ""}})  # as before h8
+    again = finance.publish_disclosure({"estate_id": ESTATE, "id": "2026-11"})
+    assert (first["version"], again["version"]) == (1, 2)
+    assert again["report"]["income"] == first["report"]["income"] and again["report"]["maintenance_fund"]["uses_cents"] \
+        == 2700000
+    assert finance.publish_disclosure({"estate_id": ESTATE, "id": "2026-11"})["version"] == 2
