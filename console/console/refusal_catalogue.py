@@ -1459,6 +1459,10 @@ ZH = {
         '应急使用时必填',
     'no flat with a floor area is known where the use is shared: nobody shares it':
         '分摊范围内没有登记了建筑面积的房屋：无人分摊该项使用',
+    'building {0} has no flat in unit {1}':
+        '{0} 栋 {1} 单元没有房屋',
+    'names a unit of the building that has no flat':
+        '所填单元在该楼栋没有房屋',
     'names no flat of this estate':
         '未包含本小区的任何房屋',
     '{0} of the {1} flats sharing the use hold less than their share in the fund: {2}':

@@ -204,6 +204,16 @@ def refuse_nobody_sharing(flats, field="shared_by"):
                                     [field_error(field, "names no flat of this estate")])
 
 
+def refuse_unknown_units(shared, flats, field="data.shared_by.units"):
+    """Refused (422) when a unit ``shared`` names has no flat among ``flats`` (those of its building
+    and units): a unit typed wrong ("02" for "2") was left out, and the other units' flats bore
+    the whole use (r8)."""
+    unknown = sorted(set(shared.get("units") or ()) - {str(flat.get("unit")) for flat in flats})
+    if unknown:
+        raise BusinessRuleViolation(f"building {shared['building']} has no flat in unit {', '.join(unknown)}",
+                                    [field_error(field, "names a unit of the building that has no flat")])
+
+
 def apportionment(use, flats, balances):
     """``use`` (shared) apportioned to ``flats`` (finance's copies of the flats sharing it) by floor
     area, each line with what the flat's fund account (``balances``) holds after it; refused (422)

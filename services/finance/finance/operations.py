@@ -1546,9 +1546,10 @@ def _new_use(db, outbox, caller, estate_id, entry_id, data, others=()):
     def new():
         use = maintenance_fund.use(entry_id, estate_id, data, clock.now(), store.rules_for(db, estate_id),
                                    caller.user, others)
-        if use["shared_by"]:  # someone shares it: refused now, not at its approval
-            maintenance_fund.refuse_nobody_sharing(store.flats_sharing(
-                db, estate_id, use["shared_by"]["building"], use["shared_by"]["units"]), "data.shared_by")
+        if use["shared_by"]:  # someone shares it, in each unit it names: refused now, not at its approval
+            flats = store.flats_sharing(db, estate_id, use["shared_by"]["building"], use["shared_by"]["units"])
+            maintenance_fund.refuse_nobody_sharing(flats, "data.shared_by")
+            maintenance_fund.refuse_unknown_units(use["shared_by"], flats)
         return use, [outbox.event("fund_use_requested", estate_id, maintenance_fund.use_requested_event_data(use))]
 
     return store.create(db, outbox, "fund_entries", estate_id, entry_id, new)

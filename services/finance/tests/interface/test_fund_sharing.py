@@ -272,6 +272,9 @@ def test_a_use_shared_by_a_building_no_flat_is_known_in_is_refused_when_requeste
     assert refused.value.errors[0]["field"] == "data.shared_by"
     with pytest.raises(BusinessRuleViolation):  # a unit building 3 does not have
         request(finance, 100000, shared_by={"building": "3", "units": ["7"]})
+    with pytest.raises(BusinessRuleViolation) as refused:  # unit 2 typed "02": unit 1's flats bore it all
+        request(finance, 100000, shared_by={"building": "3", "units": ["1", "02"]})
+    assert refused.value.errors[0]["field"] == "data.shared_by.units" and "02" in refused.value.detail
     assert not finance.outbox.of_type("fund_use_requested")
     assert request(finance, 100000, shared_by={"building": " 3 ", "units": ["2"]})["shared_by"] == {
         "building": "3", "units": ["2"]}
