@@ -191,9 +191,14 @@ def coverage(bills):
         key = payers.coverage_key(bill["household_id"], bill["item"], payers.payer_of(bill))  # each payer's apart
         if source.get("kind") == "opening_balance":  # the previous company's bill of its period: its whole cycle
             found.setdefault(key, []).append((CARRIED, bill["period"], None))
+            found.setdefault(payers.coverage_key(bill["household_id"], bill["item"], payers.DEVELOPER), []).append(
+                (CARRIED, bill["period"], None))  # the household's, billed: not the developer's again
             continue
         found.setdefault(key, []).extend(
             (month, bill["period"], source.get("standard_id")) for month, _ in months_covered(bill))
+        if payers.payer_of(bill) == payers.OWNER:  # a month the owner's bill covers whole is not the developer's
+            found.setdefault(payers.coverage_key(bill["household_id"], bill["item"], payers.DEVELOPER), []).extend(
+                (month, payers.OWNER, None) for month, weight in months_covered(bill) if weight == 1)
     return found
 
 
@@ -370,9 +375,14 @@ def run_bills(estate_id, pairs, job_id, due, stamp):
     quarter's December, billed in November, was overdue in November)."""
     amounts, id_makers, dues = {}, {}, {}
     for household, standard, period, months, *span in pairs:
-        key = (standard["_id"], household.get("area_m2"), months)
-        if key not in amounts:
-            amounts[key] = amount_cents(standard, household.get("area_m2"), months)
+        rest = 0
+        if payers.payer_of(household) == payers.DEVELOPER:  # the owner's part after it (``payers.owner_rest``)
+            rest = payers.owner_rest(household, span[0][0] if span else period, span[0][1] if span else
+                                     periods.add_months(period, CYCLE_MONTHS[standard["cycle"]] - 1))
+        key = (standard["_id"], household.get("area_m2"), months, rest)
+        if key not in amounts:  # the developer's: what the cycle costs from its takeover less the owner's part
+            amounts[key] = amount_cents(standard, household.get("area_m2"), months + rest) - (
+                amount_cents(standard, household.get("area_m2"), rest) if rest else 0)
         series = (standard["item"], period)
         if series not in id_makers:
             id_makers[series] = bill_ids(estate_id, *series)

@@ -15,7 +15,12 @@
 - **The month split** at a takeover or a handover day is the one rule of the handover month
   (``billing.handover_share``: the days from the day, inclusive, of the month's days on the estate's
   calendar, or the whole month to its newcomer when ``prorate_handover_month`` is 0): the developer's
-  part of a month and the owner's sum to the month, nothing billed twice, nothing lost.
+  part of a month and the owner's sum to the month, nothing billed twice, nothing lost; in cents too:
+  the owner's bill is rounded as any bill, the developer's is what its months cost with the owner's
+  after them less the owner's (``owner_rest``), so a split month's two bills sum to the whole month's.
+- **A takeover recorded after the owner was billed**: the owner's bills stand (not cancelled here);
+  a month one of them covers whole is not billed to the developer (``billing.coverage``), so no day
+  is billed to both.
 - **Its bills** are the household's bills of the item and period under an id of their own
   (``developer_bill_id``), marked ``payer: developer`` with the estate's developer's name
   (``payer_name``, the estate's ``developer_name``: a company's name, no personal data) and the days
@@ -83,6 +88,21 @@ def developer_share(household, month, prorate):
 def developer_months(household, first, last, prorate):
     """The developer's months of ``first``..``last`` (a cycle), summed."""
     return sum((developer_share(household, periods.add_months(first, n), prorate)
+                for n in range(periods.months_between(first, last) + 1)), Fraction(0))
+
+
+def owner_rest(view, first, last):
+    """The owner's months of ``first``..``last`` after the developer's (a ``developer_view``'s): from its
+    handover day, by the handover month's rule; 0 when not handed over by ``last``. The developer's bill
+    is what the months from its takeover cost less what the owner's bill of them costs, each rounded
+    half-up once (``billing.run_bills``), so the two parts of a split month sum to its whole to the cent
+    (a part rounded on its own, 5000.5 + 5000.5 cents, billed 10002 of a month of 10001: found by review
+    r2 of h2)."""
+    days = view.get("_developer") or {}
+    handover = days.get("until")
+    if not handover:
+        return Fraction(0)
+    return sum((1 - _position(handover, periods.add_months(first, n), days.get("prorate"))
                 for n in range(periods.months_between(first, last) + 1)), Fraction(0))
 
 
