@@ -2339,3 +2339,27 @@ def test_the_fund_page_of_a_flat_finance_has_no_copy_of_lists_its_entries_and_sa
     answer = client.get("/accounts/maintenance-fund?household_id=hh_gone", headers={"Accept-Language": "en"})
     page = answer.get_data(as_text=True)
     assert answer.status_code == 200 and "data-flat-account" not in page and "no such household" in page
+
+
+def test_a_receipt_of_the_developers_money_names_the_developer_not_the_owner(client, fake):
+    """Review r2 of h2: a payment naming the developer's bills (开发建设单位, payer developer) printed the
+    household's owner beside the flat, as if the owner had paid the developer's debt; it names the developer
+    (its bills' payer_name) and says the payer is the developer; the owner's receipt names the owner as before."""
+    _households(fake)
+    billed = {**OPENING, "id": "bill_dev", "period": "2026-11", "amount_cents": 13301, "paid_cents": 13301,
+              "status": "paid", "source": {"kind": "billing_run", "job_id": "j", "standard_id": "fs_1"},
+              "payer": "developer", "payer_name": "某某置业有限公司", "owed": {"from": "2026-11-01", "to": "2026-11-19"}}
+    developers = {**PAYMENT, "id": "pay_dev", "payer": "developer", "amount_cents": 13301, "method": "transfer",
+                  "receipt": {**PAYMENT["receipt"], "amount_cents": 13301, "prepaid_cents": 0,
+                              "bills": [{"bill_id": "bill_dev", "amount_cents": 13301}]}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments/pay_dev", developers)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/bills/bill_dev", billed)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/payments/pay_1", PAYMENT)
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    page = client.get("/accounts/payments/pay_dev/receipt", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    owner = HOUSEHOLD["owner"]["name"]
+    assert owner not in page
+    assert 'data-receipt-payer="developer"' in page and "开发建设单位" in page and "某某置业有限公司" in page
+    assert 'name="buyer_name" required maxlength="100" value="某某置业有限公司"' in page  # its invoice's buyer too
+    owners = client.get("/accounts/payments/pay_1/receipt", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert owner in owners and "data-receipt-payer" not in owners
