@@ -221,12 +221,14 @@ def reminder(estate_id, reminder_id, data, overdue, now, actor):
         "sent_at": stamp,
         "sent_by": actor,
         "created_at": stamp,
+        **({"payer": "developer"} if data.get("payer") == "developer" else {}),  # the developer's (开发建设单位)
     }
 
 
 def reminder_event_data(reminder):
     keys = ("household_id", "channel", "overdue_cents", "bills", "age_days", "sent_at")
-    return {k: reminder[k] for k in keys} | {"id": reminder["_id"]}
+    return {k: reminder[k] for k in keys} | {"id": reminder["_id"]} | (
+        {"payer": reminder["payer"]} if reminder.get("payer") else {})
 
 
 def opening_credited(bill):

@@ -2390,8 +2390,12 @@ def send_reminder(db, outbox, caller, estate_id, data):
     def new():
         store.known_household(db, estate_id, data["household_id"])
         now = clock.now()
+        # a reminder is its payer's (``payers``): the owner's bills alone, or the developer's (开发建设单位) when it
+        # names it; the owner is never reminded of the developer's debt (found by review r2 of h2)
+        payer = data.get("payer") or payers.OWNER
         overdue = arrears.overdue_by_household(
-            store.overdue_bills(db, estate_id, clock.to_iso(now), data["household_id"]), now).get(data["household_id"])
+            [bill for bill in store.overdue_bills(db, estate_id, clock.to_iso(now), data["household_id"])
+             if payers.payer_of(bill) == payer], now).get(data["household_id"])
         reminder = arrears.reminder(estate_id, reminder_id, data, overdue, now, caller.user)
         return reminder, [outbox.event("reminder_sent", estate_id, arrears.reminder_event_data(reminder))]
 

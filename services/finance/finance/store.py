@@ -588,7 +588,7 @@ def overdue_bills(db, estate_id, now_iso, household_id=None):
     query = {"estate_id": estate_id, "status": "unpaid", "due_at": {"$lt": now_iso}}
     if household_id:
         query["household_id"] = household_id
-    return store.scan(db.bills, query, ("household_id", "amount_cents", "paid_cents", "status", "due_at"))
+    return store.scan(db.bills, query, ("household_id", "amount_cents", "paid_cents", "status", "due_at", "payer"))
 
 
 # an opening balance (期初欠费) was billed by the previous company: not this operator's billing of its month

@@ -127,3 +127,34 @@ def test_the_disclosures_income_counts_the_developers_bills(finance):
     [october] = developers(finance, period="2026-10")
     report = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-10"}})
     assert report["income"]["by_item"]["property_service"]["billed_cents"] == october["amount_cents"] + 28200 + 11868
+
+
+def test_a_reminder_is_the_owners_or_the_developers_never_the_developers_debt_to_the_owner(finance):
+    """Review r2 of h2: a reminder (催缴) of a household counted every overdue bill, the developer's too, so the
+    owner was reminded by phone of the developer's debt (开发建设单位). A reminder is its payer's: the owner's
+    by default (his bills alone), ``payer: developer`` the developer's; a payer with nothing overdue is a 422."""
+    import pytest
+    from estate_common import clock
+    from estate_common.errors import BusinessRuleViolation
+    from .test_service import staff
+    named_developer(finance)
+    dated(finance, "hh_1", 2, taken_over_on="2026-09-01")
+    approved(finance, valid_from="2026-01")
+    run(finance, "2026-11")
+    clock.freeze(clock.parse_iso("2026-12-05T02:00:00Z"))
+    acting(finance, staff("steward1", ["steward"], [ESTATE]), "rem-owner")
+    with pytest.raises(BusinessRuleViolation):  # the owner of hh_1 owes nothing: the month is the developer's
+        finance.send_reminder({"estate_id": ESTATE, "data": {"household_id": "hh_1", "channel": "phone"}})
+    acting(finance, staff("steward1", ["steward"], [ESTATE]), "rem-dev")
+    reminder = finance.send_reminder({"estate_id": ESTATE, "data": {"household_id": "hh_1", "channel": "letter",
+                                                                     "payer": "developer"}})
+    assert (reminder["overdue_cents"], reminder["bills"], reminder["payer"]) == (21002, 1, "developer")
+    [sent] = finance.outbox.of_type("reminder_sent")
+    assert sent["data"]["payer"] == "developer"
+    acting(finance, staff("steward1", ["steward"], [ESTATE]), "rem-hh2")
+    owners = finance.send_reminder({"estate_id": ESTATE, "data": {"household_id": "hh_2", "channel": "sms"}})
+    assert owners["overdue_cents"] == 28200 and "payer" not in owners
+    with pytest.raises(BusinessRuleViolation):
+        acting(finance, staff("steward1", ["steward"], [ESTATE]), "rem-hh2-dev")
+        finance.send_reminder({"estate_id": ESTATE, "data": {"household_id": "hh_2", "channel": "sms",
+                                                             "payer": "developer"}})
