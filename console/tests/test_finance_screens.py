@@ -2363,3 +2363,29 @@ def test_a_receipt_of_the_developers_money_names_the_developer_not_the_owner(cli
     assert 'name="buyer_name" required maxlength="100" value="某某置业有限公司"' in page  # its invoice's buyer too
     owners = client.get("/accounts/payments/pay_1/receipt", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert owner in owners and "data-receipt-payer" not in owners
+
+
+def test_an_arrears_line_with_the_developers_part_reminds_its_payer(client, fake):
+    """Review r2 of h2: a reminder is its payer's (ReminderCreate.payer). A line whose overdue money is partly
+    the developer's (开发建设单位, developer_overdue_cents) shows that part and asks whose bills to remind of,
+    the developer's chosen when all of it is; a line of the owner's alone sends no payer, as before."""
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/arrears", {"items": [
+        {"household_id": "hh_1", "building": "3", "unit": "1", "room": "1202", "overdue_cents": 21002,
+         "developer_overdue_cents": 21002, "bills": 1, "oldest_due_at": "2026-11-30T15:59:59.999Z", "age_days": 5},
+        {"household_id": "hh_2", "building": "3", "unit": "1", "room": "1203", "overdue_cents": 28200,
+         "bills": 1, "oldest_due_at": "2026-11-30T15:59:59.999Z", "age_days": 5}], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/arrears/reminders", (201, {"id": "rem_1"}))
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/arrears", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    first, second = page.split('name="household_id" value="hh_1"')[1], page.split('name="household_id" value="hh_2"')[1]
+    assert 'name="payer"' in first.split("</form>")[0] and 'name="payer"' not in second.split("</form>")[0]
+    assert '<option value="developer" selected>开发建设单位</option>' in first.split("</form>")[0]
+    assert "data-developer-overdue" in page and "¥210.02" in page
+    client.post("/accounts/arrears/reminders", data={"csrf_token": csrf_of(client), "household_id": "hh_1",
+                                                     "channel": "letter", "payer": "developer", "idempotency_key": "k1"})
+    assert _posts(fake, "/arrears/reminders")[-1]["json"] == {"household_id": "hh_1", "channel": "letter",
+                                                               "payer": "developer"}
+    client.post("/accounts/arrears/reminders", data={"csrf_token": csrf_of(client), "household_id": "hh_2",
+                                                     "channel": "sms", "idempotency_key": "k2"})
+    assert _posts(fake, "/arrears/reminders")[-1]["json"] == {"household_id": "hh_2", "channel": "sms"}
