@@ -22,7 +22,7 @@ from estate_common import clock, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 from estate_common.writes import Change
 
-from . import billing, periods
+from . import billing, payers, periods
 
 HELD, REFUNDED, CARRIED_OVER = "held", "refunded", "carried_over"
 TAKEN_BACK = "_taken_back"  # on a hold: the allocations its making takes off the buyer's bills (``new_hold``)
@@ -36,9 +36,10 @@ def sellers_sources(sources, owner_since):
     """The payments with money unused taken before ``owner_since`` (a local day): the seller's. One
     holding money for an earlier sale's seller still (``seller_hold_id``: money came back to it since,
     a bill it paid cancelled) is left: a payment keeps one hold's part, and a second written over
-    the first left the first's cents held by nothing (found by review r2)."""
+    the first left the first's cents held by nothing (found by review r2). The developer's money (开发建设单位,
+    ``payers``: a payment naming its bills) is not the seller's: never held for him (found by review r2 of h2)."""
     return [p for p in sources if (p.get("day") or "") < owner_since and p.get("unapplied_cents", 0) > 0
-            and not p.get("seller_hold_id")]
+            and not p.get("seller_hold_id") and payers.payer_of(p) == payers.OWNER]  # the developer's is its own
 
 
 def spent_on_buyers_bills(bills, sellers, owner_since, day_of):
@@ -52,7 +53,8 @@ def spent_on_buyers_bills(bills, sellers, owner_since, day_of):
     month = owner_since[:7]
     return [{"bill_id": bill["_id"], "amount_cents": allocation["amount_cents"], "allocation": allocation,
              "charge": billing.charge_of(bill)}
-            for bill in sorted(bills, key=lambda b: (b["period"], b["_id"])) if bill["period"] >= month
+            for bill in sorted(bills, key=lambda b: (b["period"], b["_id"]))
+            if bill["period"] >= month and payers.payer_of(bill) == payers.OWNER  # the developer's: its own money
             for allocation in bill.get("allocations") or []
             if allocation.get("payment_id") in sellers and day_of(allocation["at"]) >= owner_since]
 

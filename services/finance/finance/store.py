@@ -911,7 +911,7 @@ def sellers_spending(db, estate_id, household_id, owner_since):
     earlier sale (``seller_prepaid.spent_on_buyers_bills``). By the bills index on estate, household, status."""
     bills = [bill for bill in store.scan(db.bills, {"estate_id": estate_id, "household_id": household_id,
                                                      "status": NOT_CANCELLED, "period": {"$gte": owner_since[:7]}},
-                                         ("period", "allocations", "source")) if bill.get("allocations")]
+                                         ("period", "allocations", "source", "payer")) if bill.get("allocations")]
     paid_by = sorted({a["payment_id"] for bill in bills for a in bill["allocations"] if a.get("payment_id")})
     if not paid_by:
         return bills, {}

@@ -105,3 +105,17 @@ def test_an_owners_bill_of_the_handover_month_from_its_day_leaves_the_developer_
               if payers.payer_of(bill) == "owner"]
     kept, _ = billing.uncovered(pairs, billing.coverage(owners), prorate=True)
     assert [payers.payer_of(pair[0]) for pair in kept] == ["developer"]
+
+
+def test_the_developers_money_is_not_the_sellers_at_a_sale():
+    """A flat sold while the developer's money (开发建设单位, a payment naming its bills: ``payer: developer``)
+    has some unused: that money is the developer's, not the seller's to be held and refunded to him; nor is
+    what it paid on the developer's bills since the sale's day taken back as the seller's (review r2 of h2)."""
+    from finance import seller_prepaid
+    owners = {"_id": "pay_owner", "day": "2026-11-10", "unapplied_cents": 500}
+    developers = {"_id": "pay_dev", "day": "2026-11-10", "unapplied_cents": 700, "payer": "developer"}
+    assert seller_prepaid.sellers_sources([owners, developers], "2026-11-20") == [owners]
+    paid = {"_id": "b_dev", "period": "2026-11", "payer": "developer",
+            "allocations": [{"payment_id": "pay_dev", "amount_cents": 300, "at": "2026-11-21T02:00:00Z"}]}
+    taken = seller_prepaid.spent_on_buyers_bills([paid], {"pay_dev": developers}, "2026-11-20", lambda at: at[:10])
+    assert taken == []
