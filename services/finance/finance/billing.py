@@ -243,9 +243,9 @@ def uncovered(pairs, covered, corrects=None, prorate=False):
         elif runs == [whole]:
             kept.append(pair)
         else:
-            kept.extend((household, standard, period,
-                         periods.months_between(*run) + 1 - handover_share(household, run[0], prorate), run, PIECE)
-                        for run in runs)
+            kept.extend((household, standard, period, payers.view_months(household, *run) if payers.payer_of(
+                household) == payers.DEVELOPER else periods.months_between(*run) + 1 - handover_share(
+                    household, run[0], prorate), run, PIECE) for run in runs)
     return kept, left_out
 
 
@@ -304,7 +304,7 @@ def months_not_billed(pairs):
             for _, shown in sorted(months.items())]
 
 
-def joined_mid_cycle(standards, households, period, tz, prorate=False, registered=None):
+def joined_mid_cycle(standards, households, period, tz, prorate=False, registered=None, developer_name=None):
     """The bills a run for ``period`` makes in the middle of a quarterly or yearly cycle
     (``standards``: each with the ``cycle_start`` of ``period``; ``tz``: the estate's timezone,
     whose months a registration falls in): a household that joined the estate since the cycle
@@ -325,6 +325,23 @@ def joined_mid_cycle(standards, households, period, tz, prorate=False, registere
                     yield (household, standard, start,
                            periods.months_between(first, last) + 1 - handover_share(household, first, prorate),
                            (first, last))
+        if payers.taken_over(household):  # the developer's rest of the cycle from its takeover (``payers``): a unit
+            yield from _developer_mid_cycle(standards, household, period, prorate, developer_name)  # mid-cycle
+
+
+def _developer_mid_cycle(standards, household, period, prorate, developer_name=None):
+    """The developer's pairs of a cycle begun before ``period`` (``joined_mid_cycle``'s ``standards``) for a unit
+    taken over (接管验收) in it: from its takeover's month (the cycle's first if before) to the cycle's last, its
+    months ``payers.developer_months``; ``uncovered`` cuts them to what no bill covers (the cycle's first run's,
+    the owner's). A unit taken over mid-cycle was billed to nobody (h2's note, found by review r2)."""
+    view = payers.developer_view(household, developer_name, prorate)
+    for standard, start in standards:
+        last = periods.add_months(start, CYCLE_MONTHS[standard["cycle"]] - 1)
+        first = max(start, household["taken_over_on"][:7])
+        if first <= last and applies(standard, view, period):
+            months = payers.developer_months(household, first, last, prorate)
+            if months:
+                yield view, standard, start, months, (first, last)
 
 
 def registered_months(households, tz):

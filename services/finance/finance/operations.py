@@ -234,7 +234,8 @@ def run_billing(db, outbox, job, progress):
         corrects = {s["_id"]: s["corrects"] for s in [*billed, *(s for s, _ in mid_cycle)] if s.get("corrects")}
         developer = (store.estate(db, estate_id) or {}).get("developer_name")  # 开发建设单位 (``payers``)
         pairs = [*billing.billed_pairs(billed, households, period, prorate, cycles, developer),
-                 *billing.joined_mid_cycle(mid_cycle, households, period, rules["timezone"], prorate)]
+                 *billing.joined_mid_cycle(mid_cycle, households, period, rules["timezone"], prorate,
+                                           developer_name=developer)]
         # an item with a standard of several months in force (a quarter's, a year's) is billed under the estate's
         # lock of the billing of months (as the households' own cycles are): two runs of different months at once
         # (October's quarter made late, November's by the month) each read what the other wrote

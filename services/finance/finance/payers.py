@@ -18,6 +18,9 @@
   part of a month and the owner's sum to the month, nothing billed twice, nothing lost; in cents too:
   the owner's bill is rounded as any bill, the developer's is what its months cost with the owner's
   after them less the owner's (``owner_rest``), so a split month's two bills sum to the whole month's.
+- **A unit taken over in a quarter's or a year's middle** (a new building's flats registered and taken
+  over then): the run of a month in the cycle bills the developer the rest of it from its takeover
+  (``billing.joined_mid_cycle``), cut to what no bill covers; before, no run billed anyone for it.
 - **A takeover recorded after the owner was billed**: the owner's bills stand (not cancelled here);
   a month one of them covers whole is not billed to the developer (``billing.coverage``), so no day
   is billed to both.
@@ -104,6 +107,14 @@ def owner_rest(view, first, last):
         return Fraction(0)
     return sum((1 - _position(handover, periods.add_months(first, n), days.get("prorate"))
                 for n in range(periods.months_between(first, last) + 1)), Fraction(0))
+
+
+def view_months(view, first, last):
+    """``developer_months`` of a ``developer_view`` (its days kept under ``_developer``): a run's piece of the
+    developer's cycle (``billing.uncovered``) by its days, not whole months."""
+    days = view["_developer"]
+    return developer_months({"taken_over_on": days["from"], "occupied_from": days["until"]}, first, last,
+                            days["prorate"])
 
 
 def developer_view(household, name, prorate):

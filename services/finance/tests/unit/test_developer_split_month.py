@@ -119,3 +119,25 @@ def test_the_developers_money_is_not_the_sellers_at_a_sale():
             "allocations": [{"payment_id": "pay_dev", "amount_cents": 300, "at": "2026-11-21T02:00:00Z"}]}
     taken = seller_prepaid.spent_on_buyers_bills([paid], {"pay_dev": developers}, "2026-11-20", lambda at: at[:10])
     assert taken == []
+
+
+def test_a_flat_registered_and_taken_over_mid_quarter_bills_the_developer_the_rest_of_it():
+    """h2 left a quarterly standard's cycle unbilled for a unit taken over in its middle: a new building's
+    flats registered on 5 November and taken over on the 10th owed the developer 10 November..31 December,
+    and no run billed anyone (the owner owes nothing before the handover; the developer's pairs were the
+    cycle's first run's only). The run of November bills the developer the rest of the cycle (review r2)."""
+    fee = standard("quarterly")
+    flat = {"_id": "hh_new", "area_m2": 100.0, "status": "vacant", "created_at": "2026-11-05T02:00:00Z",
+            "taken_over_on": "2026-11-10"}
+    pairs = list(billing.joined_mid_cycle([(fee, "2026-10")], [flat], "2026-11", "Asia/Shanghai", True,
+                                          developer_name="某某置业有限公司"))
+    kept, _ = billing.uncovered(pairs, {}, prorate=True)
+    [bill] = billing.run_bills("est_1", kept, "job_1", DUE, "now")
+    assert payers.payer_of(bill) == "developer" and bill["period"] == "2026-10"
+    assert bill["payer_name"] == "某某置业有限公司"
+    assert bill["owed"] == {"from": "2026-11-10", "to": "2026-12-31"}
+    assert bill["amount_cents"] == 30000 + 21000  # December whole, November's 10th..30th (21 of 30 days)
+    assert (bill["covers_from"], bill["covers_to"]) == ("2026-11", "2026-12")
+    made = [{**bill, "status": "unpaid"}]
+    again = list(billing.joined_mid_cycle([(fee, "2026-10")], [flat], "2026-12", "Asia/Shanghai", True))
+    assert billing.uncovered(again, billing.coverage(made), prorate=True) == ([], 1)  # December's run: none again
