@@ -49,7 +49,6 @@ from . import periods
 
 DEVELOPER = "developer"
 OWNER = "owner"
-PAYERS = (OWNER, DEVELOPER)
 
 
 def payer_of(doc):
@@ -63,7 +62,8 @@ def taken_over(household):
 
 
 def with_owner(household):
-    """Whether the owner is billed at all: a flat taken over and not handed over is the developer's."""
+    """Whether the owner is billed at all: a flat taken over and not handed over is the developer's
+    (``standards.applies`` reads it)."""
     return not taken_over(household) or bool(household.get("occupied_from"))
 
 

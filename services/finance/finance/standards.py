@@ -40,7 +40,7 @@ from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
 from estate_common.roles import MANAGEMENT, require_another_approver
 
-from . import periods
+from . import payers, periods
 
 CYCLE_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
 PER_CHARGE = "per_charge"
@@ -353,8 +353,8 @@ def applies(standard, household, period):
     occupied_from, occupied_to = household.get("occupied_from"), household.get("occupied_to")
     if (occupied_from and occupied_from[:7] > period) or (occupied_to and occupied_to[:7] < period):
         return False
-    if household.get("taken_over_on") and not occupied_from:  # taken over, not handed over: the developer's
-        return False  # (``payers``: 《物业服务收费管理办法》第十六条), its owner billed from the handover
+    if not payers.with_owner(household):  # taken over, not handed over: the developer's (``payers``:
+        return False  # 《物业服务收费管理办法》第十六条), its owner billed from the handover
     scope = standard.get("applies_to") or {}
     if scope.get("household_ids") and household["_id"] not in scope["household_ids"]:
         return False
