@@ -25,7 +25,7 @@ from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, field_error
 from estate_common.kpis import kpi
 
-from . import billing, payments
+from . import billing, payers, payments
 
 COLLECTION_RATE_ITEM = "property_service"
 DAY_MS = 86_400_000
@@ -72,7 +72,7 @@ def overdue_and_next_change(bills, now):
             entry["oldest_due_at"] = due
         entry["overdue_cents"] += payments.outstanding(bill)
         entry["bills"] += 1
-        if bill.get("payer") == "developer":  # the developer's part (开发建设单位, ``payers``), its own to remind
+        if payers.payer_of(bill) == payers.DEVELOPER:  # the developer's part (开发建设单位, ``payers``), its own to remind
             entry["developer_overdue_cents"] = entry.get("developer_overdue_cents", 0) + payments.outstanding(bill)
     ages = {}  # bills of a period share their due moment: one date computation each
     for entry in found.values():
@@ -221,7 +221,7 @@ def reminder(estate_id, reminder_id, data, overdue, now, actor):
         "sent_at": stamp,
         "sent_by": actor,
         "created_at": stamp,
-        **({"payer": "developer"} if data.get("payer") == "developer" else {}),  # the developer's (开发建设单位)
+        **({"payer": payers.DEVELOPER} if payers.payer_of(data) == payers.DEVELOPER else {}),  # the developer's (开发建设单位)
     }
 
 

@@ -2393,7 +2393,7 @@ def send_reminder(db, outbox, caller, estate_id, data):
         now = clock.now()
         # a reminder is its payer's (``payers``): the owner's bills alone, or the developer's (开发建设单位) when it
         # names it; the owner is never reminded of the developer's debt (found by review r2 of h2)
-        payer = data.get("payer") or payers.OWNER
+        payer = payers.payer_of(data)
         overdue = arrears.overdue_by_household(
             [bill for bill in store.overdue_bills(db, estate_id, clock.to_iso(now), data["household_id"])
              if payers.payer_of(bill) == payer], now).get(data["household_id"])
