@@ -218,7 +218,8 @@ def run_billing(db, outbox, job, progress):
     registered since it began: ``billing.joined_mid_cycle``), written in unordered batches; a bill that exists is
     counted as already billed. Safe to repeat."""
     estate_id, period = job["estate_id"], job["params"]["period"]
-    rules = store.rules_for(db, estate_id)
+    estate = store.estate(db, estate_id)  # read once: its calendar and its developer (开发建设单位, ``payers``)
+    rules = store.rules_of(db, estate_id, estate)
     now = clock.now()
     store.finish_ends(db, estate_id)  # a standard superseded before a crash ends before it bills
     starts = [(s, standards.cycle_start(s, period)) for s in store.approved_standards(db, estate_id)]
@@ -232,7 +233,7 @@ def run_billing(db, outbox, job, progress):
         # (a quarter's billed before a move-out) and after it (a month billed by the month before a late run):
         # read, every bill that covers a month its pairs could (``store.bills_covering_months``)
         corrects = {s["_id"]: s["corrects"] for s in [*billed, *(s for s, _ in mid_cycle)] if s.get("corrects")}
-        developer = (store.estate(db, estate_id) or {}).get("developer_name")  # 开发建设单位 (``payers``)
+        developer = (estate or {}).get("developer_name")
         pairs = [*billing.billed_pairs(billed, households, period, prorate, cycles, developer),
                  *billing.joined_mid_cycle(mid_cycle, households, period, rules["timezone"], prorate,
                                            developer_name=developer)]
