@@ -33,7 +33,8 @@
   ``billing.correction_cancel``) and bills the days it owes (``restatement``, naming the bill it
   corrects), never editing it; the owner's part is billed by the same run.
 - **Money**: the owner's money never pays the developer's bills, nor the developer's the owner's
-  (``payments.pays``); a payment naming the developer's bills is the developer's (``payer_of_payment``).
+  (``payments.pays``); a payment naming the developer's bills is the developer's (``payer_of_payment``),
+  and at a sale never the seller's prepaid money (``seller_prepaid.sellers_sources``).
 - The owner's statement and portal show the owner's bills and money only (``owners_only``).
 
 Plain functions: no broker, no store.
