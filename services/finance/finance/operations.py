@@ -1502,14 +1502,14 @@ def _refuse_while_half_done(db, estate_id, building, but=None):
 
 
 def _reverse_fund_deposit(db, outbox, caller, estate_id, deposit, existing, data, building=None):
+    account = store.fund_account(db, estate_id, maintenance_fund.account_id(estate_id))  # read once, for both
     if building:  # a use of its building half-approved holds its share of the flat's money
-        _refuse_while_half_done(db, estate_id, building)
+        maintenance_fund.refuse_while_half_done(account, store.half_done_shared_uses(db, estate_id, building))
     rules, now = store.rules_for(db, estate_id), clock.now()
     reversal = maintenance_fund.deposit_reversal(deposit, data, now, rules, caller.user)
     if deposit.get("household_id"):  # nor below zero on the flat's own account (分户账)
         maintenance_fund.refuse_reversal_of_shared_money(
             deposit, store.fund_entries_of_households(db, estate_id, [deposit["household_id"]]))
-    account = store.fund_account(db, estate_id, maintenance_fund.account_id(estate_id))
     maintenance_fund.account_change(account or maintenance_fund.new_account(estate_id, now), reversal, now)
     if existing is not None:  # refused before (the balance then): asked again, decided again
         fields = {name: value for name, value in reversal.items() if name != "_id"}
