@@ -307,11 +307,12 @@ def close_session(session, paid_at_gate, now, actor, rules, payment_method=None)
     collected = bool(paid_at_gate) if fee else None
     return {"status": "closed", "exited_at": stamp, "exited_by": actor, "duration_minutes": minutes,
             "fee_cents": fee, "collected": collected,
-            "payment_method": (payment_method or "cash") if collected else None, "updated_at": stamp}
+            "payment_method": paid_by({"payment_method": payment_method}) if collected else None, "updated_at": stamp}
 
 
 def paid_by(session):
-    """How a stay's fee collected at the gate was paid: one closed before the gate said it, cash."""
+    """How a stay's fee collected at the gate was paid: one closed before the gate said it, or whose
+    guard did not say it (``close_session``), cash."""
     return session.get("payment_method") or "cash"
 
 
