@@ -321,8 +321,9 @@ def month_totals(sessions):
     guard who let the car out (the cashier of that cash in finance's journal) and by how they were
     paid (cash against the cash journal, 扫码 and cards against the bank journal), those billed to the
     household visited, and the free stays. The accountant sets the collected ones against the
-    journal's parking cash of the month (finance's reconciliation, ``collected_at_source``), where
-    there was no total of them to set (a probe of the accountant's month close)."""
+    journal's parking of the month, way by way (finance's reconciliation, ``collected_at_source``'s
+    ``by_item_method``: review r7), where there was no total of them to set (a probe of the
+    accountant's month close)."""
     collected, by_guard, billed = {"count": 0, "amount_cents": 0}, {}, {"count": 0, "amount_cents": 0}
     by_method = {}
     closed = free = 0
