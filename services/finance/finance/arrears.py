@@ -91,7 +91,8 @@ def paid_at(bill, end, reversed_payments, received_only=False):
     off the bill and leaves them on its payment (``payments.reversal``), so worked out from the
     bill's allocations alone a payment reversed after the day read as never made; from payment
     times alone, a payment reversed before it still read as paid. ``reversed_payments``: the
-    estate's payments with a reversal, as ``reversal_split`` gives them. ``received_only``: leaving
+    estate's payments with a reversal and the seller's money taken back at a late sale, shaped as
+    they are (``store.taken_off_bills``), as ``reversal_split`` gives them. ``received_only``: leaving
     out the uses of opening credits (期初预收: paid to the previous company, not received here), as
     the collection rate and the arrears recovered count money."""
     taken_back, put_back = reversed_payments
@@ -108,7 +109,8 @@ def paid_at(bill, end, reversed_payments, received_only=False):
 
 
 def reversal_split(reversed_payments, end):
-    """``(taken_back, put_back)`` of payments with a reversal (``payment["reversal"]["at"]``): the
+    """``(taken_back, put_back)`` of payments with a reversal (``payment["reversal"]["at"]``; a seller's
+    money taken back off the buyer's bills reads as one, ``store.seller_take_backs``): the
     allocation ids of those reversed before ``end`` (not paid then, should one still be on a bill:
     a reversal half done), and ``{bill_id: [allocation]}`` of those reversed at or after it (paid
     then, though off the bill now)."""
