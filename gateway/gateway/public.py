@@ -63,16 +63,12 @@ _LOGGED_PART = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*_[0-9a-f]{24}|[a-z0-9][
 _RULE_PART = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
 
 
-def logged_path():
-    """The request's path for the log: its route, with each path part that passes
-    ``_LOGGED_PART`` and is not a secret (a tracking code opens a request's tracking view) and
-    the others as ``<name>``. An unmatched path keeps its parts that passes, the others ``*``."""
-    return logged_path_of(request.url_rule, request.view_args, request.path)
-
-
 def logged_path_of(rule, view_args, path):
-    """``logged_path`` of a request matched to ``rule`` (None: none) with ``view_args`` at ``path``:
-    read from the request before its answer, made into the log's path after it (app._finish)."""
+    """The path for the log of a request matched to ``rule`` (None: none) with ``view_args`` at
+    ``path``: its route, with each path part that passes ``_LOGGED_PART`` and is not a secret (a
+    tracking code opens a request's tracking view) and the others as ``<name>``. An unmatched path
+    keeps its parts that pass, the others ``*``. Read from the request before its answer, made into
+    the log's path after it (``app._finish``)."""
     args = view_args or {}
     if rule is None:
         return "/".join(part if not part or _LOGGED_PART.fullmatch(part) else "*" for part in path.split("/"))
