@@ -43,14 +43,9 @@ def _scrape():
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
-def count(response, seconds):
-    """Count one answered request (the app's after-request hook)."""
-    counting(response, seconds)()
-
-
 def counting(response, seconds):
-    """What ``count`` adds for ``response``, its labels read now (the request's), to be added when
-    called: the app's after-request hook adds them once the answer has been sent
+    """The counts of one answered request (``response``), its labels read now (the request's), to be
+    added when called: the app's after-request hook adds them once the answer has been sent
     (``after_answer``), when the request is gone."""
     current = request._get_current_object()  # one lookup (werkzeug's LocalProxy)
     rule = current.url_rule
