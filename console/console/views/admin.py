@@ -512,8 +512,6 @@ def save_settings(service):
 
 
 # -- household import ------------------------------------------------------------------------------
-IMPORT_FORMATS = {".csv": "text/csv",
-                  ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 @bp.get("/households/import")
@@ -525,7 +523,7 @@ def import_form():
 @bp.post("/households/import")
 @estate_needed
 def start_import():
-    job, refused = common.uploaded_import("households/import", IMPORT_FORMATS, "import.wrong_file",
+    job, refused = common.uploaded_import("households/import", common.CSV_OR_XLSX, "import.wrong_file",
                                           url_for("admin.import_form"))
     if refused:
         return refused

@@ -337,6 +337,8 @@ def act(call, back, reached=None):
 
 
 CSV_ONLY = {".csv": "text/csv"}
+# the households' owner list and a handover weekend's sheet: archive reads both with one reader
+CSV_OR_XLSX = {**CSV_ONLY, ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def uploaded_import(path, formats, wrong_file, back, **params):

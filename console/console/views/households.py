@@ -75,10 +75,6 @@ def takeover_defects():
 
 
 # -- a handover weekend's batch (集中交付, 批量交房: archive's handover_batches) -------------------------
-HANDOVER_BATCH_FORMATS = {".csv": "text/csv",
-                          ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-
-
 @bp.get("/handover-batch")
 @estate_needed
 def handover_batch_form():
@@ -91,7 +87,7 @@ def handover_batch_form():
 @bp.post("/handover-batch")
 @estate_needed
 def start_handover_batch():
-    job, refused = common.uploaded_import("handovers/import", HANDOVER_BATCH_FORMATS, "handover_batch.wrong_file",
+    job, refused = common.uploaded_import("handovers/import", common.CSV_OR_XLSX, "handover_batch.wrong_file",
                                           url_for("households.handover_batch_form"))
     if refused:
         return refused
