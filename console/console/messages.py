@@ -2508,6 +2508,7 @@ _MESSAGES = {
     "setting.budget_months_back": ("预算最早可设（月前）", "Budgets set at most (months back)"),
     "setting.budget_months_ahead": ("预算最远可设（月后）", "Budgets set at most (months ahead)"),
     "setting.certificate_warn_days": ("年检合格证到期提前提醒（天）", "Inspection certificate due (days ahead)"),
+    "setting.start_recorded_within_hours": ("到场时间补录时限（小时）", "Arrival recorded afterwards within (hours)"),
     "setting.bill_due_days": ("账单到期（天，0=月底）", "Bill due (days, 0 = month end)"),
     "setting.late_bill_grace_days": ("补开账单宽限（天）", "Late bill grace (days)"),
     "setting.catch_up_months": ("可补录的月数（账单、运营成本、公示）", "Months that may be caught up (billing, costs, disclosure)"),

@@ -107,7 +107,10 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
 
     @rpc_method
     def start_work_order(self, payload):
-        return self._step(payload, domain.start, announce=domain.started_events)
+        arrived = payload["data"].get("started_at")  # 到场时间补录: recorded afterwards (domain.start)
+        within = store.rules_for(self.db, payload["estate_id"])["start_recorded_within_hours"] if arrived else None
+        return self._step(payload, domain.start, **({"arrived_at": arrived, "within_hours": within} if arrived else {}),
+                          announce=domain.started_events)
 
     @rpc_method
     def quote_work_order(self, payload):

@@ -19,7 +19,7 @@ def test_every_numbered_rule_has_a_whole_positive_default():
     assert set(DEFAULTS) == {"repair_response_hours", "emergency_response_minutes", "labour_rate_cents_per_hour",
                              "plan_open_days_ahead", "appointment_within_days", "completion_labour_max_minutes",
                              "budget_months_back", "budget_months_ahead", "certificate_warn_days",
-                             "handover_defect_response_days"}
+                             "handover_defect_response_days", "start_recorded_within_hours"}
     assert DEFAULTS["repair_response_hours"] == 24  # mirrors customer_service
     assert all(isinstance(v, int) and v > 0 for v in DEFAULTS.values())
 
