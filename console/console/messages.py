@@ -899,6 +899,7 @@ _MESSAGES = {
     "wo.hand_over": ("转单给同事", "Hand over to a colleague"),
     "wo.mine_completed": ("我本月完成的工单", "The orders I completed this month"),
     "wo.start": ("开始维修", "Start"),
+    "wo.started_at": ("到场时间（事后补录时填写，默认为现在）", "Arrived (if earlier; default: now)"),
     "wo.quote": ("报价", "Quote"),
     "wo.item": ("项目", "Item"),
     "wo.amount_yuan": ("金额（元）", "Amount (¥)"),

@@ -5,7 +5,7 @@ settlement and payments, an archivist a household's status change, each one a 40
 review)."""
 import re
 
-from .conftest import ESTATE, sign_in
+from .conftest import ESTATE, csrf_of, sign_in
 
 ORDER = {"id": "wo_1", "number": "WO-1", "description": "leak", "priority": "normal", "status": "assigned",
          "reported_at": "2026-11-30T00:00:00Z", "history": [], "technician": "tom", "quote": None, "consent": None}
@@ -411,3 +411,20 @@ def test_asking_for_help_says_the_order_goes_back_to_the_unassigned(client, fake
     sign_in(client, fake, username="tom", roles=("technician",))
     page = client.get("/engineering/work-orders/wo_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "request-help" in steps_on(page) and "退回待派工" in page
+
+
+def test_a_start_takes_when_the_technician_got_there_typed_on_the_display_clock(client, fake):
+    """到场时间补录 (h7's typhoon night): the technician who pumped the flooded garage for two hours taps
+    his start afterwards; the form takes when he got there (the API's started_at, default now), typed on
+    the display clock, and sends none when left blank."""
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", ORDER)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1/start", (200, {**ORDER, "status": "in_progress"}))
+    sign_in(client, fake, username="tom", roles=("technician",))
+    page = client.get("/engineering/work-orders/wo_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    form = page.split('action="/engineering/work-orders/wo_1/start"')[1].split("</form>")[0]
+    assert 'name="started_at"' in form and 'type="datetime-local"' in form and "到场时间" in form
+    client.post("/engineering/work-orders/wo_1/start", data={"csrf_token": csrf_of(client),
+                                                             "started_at": "2026-11-30T21:20"})
+    assert fake.calls[-1]["json"] == {"started_at": "2026-11-30T13:20:00Z"}
+    client.post("/engineering/work-orders/wo_1/start", data={"csrf_token": csrf_of(client), "started_at": ""})
+    assert fake.calls[-1]["json"] == {}
