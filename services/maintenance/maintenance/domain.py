@@ -940,15 +940,22 @@ def cancel(order, reason, now, actor):
     return _step(order, "cancel", now, actor, reason)
 
 
-def joined_cancel(order, joined_event):
+def joined_cancel(order, joined_event, fault_started_at=None):
     """The repair the order was opened for joined a fault's order (``service_request_joined``, h7:
     the first calls about a burst main): the order is cancelled, its reason naming the join, unless
-    its work has started (it is completed: left as it is) or it is done. None when nothing changes."""
+    its work has started (it is completed: left as it is) or it is done. None when nothing changes.
+    ``_joined_fault`` keeps the fault's order and when it had started as the join was told
+    (``fault_started_at``): a call joined after its own response time to a fault whose technician was
+    on site by then is no missed response (``indicators.response_of``), where a typhoon night's
+    entrapment call, joined after the rush to the incident's order started in ten minutes, read as a
+    late emergency (h7's probe)."""
     if order.get("started_at") or order["status"] in CLOSED:
         return None
     reason = (f"the call joined work order {joined_event['data']['work_order_id']}: the fault is in hand "
               "(并入故障工单)")
-    changes, entry = _step(order, "cancel", clock.now(), joined_event.get("actor"), reason)
+    changes, entry = _step(order, "cancel", clock.now(), joined_event.get("actor"), reason,
+                           _joined_fault={"work_order_id": joined_event["data"]["work_order_id"],
+                                          "started_at": fault_started_at})
     return Change(changes, [{**entry, "event_id": joined_event["event_id"]}],
                   [("work_order_cancelled", cancelled_event_data(order, reason, changes["updated_at"]))])
 

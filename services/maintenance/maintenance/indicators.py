@@ -31,12 +31,16 @@ def response_of(order, now_iso):
     started, still inside its time: not counted yet), ``cancelled`` (cancelled in time: a duplicate,
     the owner withdrew; not counted), None (no response time). A cancelled order (never started:
     ``domain.cancel``) cancelled after its response time had run out missed that response: left out,
-    cancelling a late order erased the miss from the KPI (found by a domain probe)."""
+    cancelling a late order erased the miss from the KPI (found by a domain probe). One cancelled
+    because its call joined a fault's order (``domain.joined_cancel``) whose work had started by its own
+    response time is not counted either, however late the join: the call was answered by the fault's
+    order, judged on its own (h7's typhoon night: the entrapment's call joined after the rush)."""
     due = order.get("response_due_at")
     if due is None:
         return None
     if order["status"] == "cancelled":
-        return "late" if _cancelled_at(order) > due else "cancelled"
+        answered = (order.get("_joined_fault") or {}).get("started_at")
+        return "late" if _cancelled_at(order) > due and not (answered and answered <= due) else "cancelled"
     started = order.get("started_at")
     if started is None:
         return "waiting" if due > now_iso else "late"

@@ -383,7 +383,9 @@ def request_joined(db, outbox, event):
     estate_id, data = event["estate_id"], event["data"]
     store.keep_joined_request(db, estate_id, data["id"], data["work_order_id"], event["event_id"], event.get("actor"))
     order_id = domain.work_order_id(estate_id, "service_request", data["id"])
-    _announced.follow(db, outbox, "work_orders", event, order_id, domain.joined_cancel)
+    fault = store.find(db, "work_orders", estate_id, data["work_order_id"])  # its start, for the KPI (h7)
+    _announced.follow(db, outbox, "work_orders", event, order_id, lambda order, joined: domain.joined_cancel(
+        order, joined, fault_started_at=(fault or {}).get("started_at")))
 
 
 def household_corrected(db, outbox, event):

@@ -89,3 +89,40 @@ def test_a_join_kept_while_the_request_s_order_was_being_opened_cancels_it(engin
     assert cancelled["data"]["request_id"] == "sr_4"
     engineering.cancel_joined_request_order(joined("sr_4"))  # the join redelivered: cancelled once
     assert len(engineering.outbox.of_type("work_order_cancelled")) == 1
+
+
+def test_an_emergency_call_joined_late_to_the_fault_answered_in_time_is_no_missed_emergency(engineering):
+    """A typhoon night (h7's probe): the desk filed the trapped lift's call as an emergency at 22:30 and the
+    guard's entrapment incident opened its order a minute later, started by 22:40; the desk joined the call
+    to it at 23:20, after the rush. The call's own order, cancelled by the join after its 30 minutes, read
+    as a late emergency on the month's emergencies and their KPI, where the fault it was about had its
+    technician on site in ten. The join keeps whether the fault's order had started by the call's own
+    response time: then the cancelled order is not counted (cancelled in time: a duplicate), else late."""
+    as_caller(engineering, staff("root", ["operator_admin"], ["*"]))
+    lift_call = {**created("sr_lift")["data"], "description": "电梯困人", "emergency": True,
+                 "emergency_category": "elevator_entrapment"}
+    engineering.open_from_service_request(event("customer_service", "service_request_created", ESTATE, lift_call))
+    engineering.open_from_incident(event("security_patrol", "emergency_repair_requested", ESTATE, {
+        "id": "inc_lift", "number": "INC-2026-000001", "type": "elevator_entrapment", "description": "3栋1号梯困1人",
+        "location": "3栋", "opened_at": clock.to_iso(REPORTED + timedelta(minutes=1))}))
+    fault = domain.work_order_id(ESTATE, "incident", "inc_lift")
+    engineering.assign_work_order({"estate_id": ESTATE, "id": fault, "data": {"technician": "chen"}})
+    as_caller(engineering, TECHNICIAN)
+    clock.freeze(REPORTED + timedelta(minutes=10))
+    engineering.start_work_order({"estate_id": ESTATE, "id": fault, "data": {}})
+    # a second call's fault whose order nobody had started when the call joined it
+    engineering.open_from_service_request(created("sr_slow") | {"data": {**created("sr_slow")["data"],
+                                                                          "emergency": True}})
+    clock.freeze(REPORTED + timedelta(minutes=50))
+    own = own_order(engineering, "sr_lift")
+    assert own["priority"] == "emergency" and own["response_due_at"] == clock.to_iso(REPORTED + timedelta(minutes=30))
+    engineering.cancel_joined_request_order({**joined("sr_lift", own["_id"]), "data": {
+        **joined("sr_lift", own["_id"])["data"], "work_order_id": fault}})
+    slow = own_order(engineering, "sr_slow")
+    engineering.cancel_joined_request_order(joined("sr_slow", slow["_id"]))  # wo_main: not started, not here
+    month = engineering.emergency_month({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    by_id = {item["id"]: item["response"] for item in month["items"]}
+    assert by_id == {fault: "on_time", own["_id"]: "cancelled", slow["_id"]: "late"}
+    kpi = engineering.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert (kpi["emergency_response_timeliness"]["numerator"],
+            kpi["emergency_response_timeliness"]["denominator"]) == (1, 2)
