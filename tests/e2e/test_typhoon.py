@@ -258,3 +258,33 @@ def test_an_entrapment_naming_its_lift_takes_it_out_of_service_until_checked(api
     assert spell["until_checked"] is True and stuck.json()["number"] in spell["reason"]
     order = api.get(f"{base}/work-orders/{spell['work_order_id']}", manager).json()
     assert (order["equipment_id"], order["source"]["id"]) == (lift["id"], stuck.json()["id"])
+
+
+def test_the_technician_records_when_he_got_to_the_flooded_garage_afterwards(api, admin):
+    """h7's typhoon night: the technician pumped the garage before his hands were free to tap his start,
+    which then made the response the time he tapped it. Through the gateway: the start takes when he got
+    there (started_at), the response judged from it; one to come is a 422 naming it, one not a time a 400;
+    the order's history keeps when it was recorded; the estate's window is a setting of maintenance."""
+    estate_id = new_estate(api, admin, name="Typhoon Garden")["id"]
+    base = f"/api/v1/estates/{estate_id}"
+    _, guard = new_user(api, admin, ["security"], [estate_id])
+    technician_name, technician = new_user(api, admin, ["technician"], [estate_id])
+    _, manager = new_user(api, admin, ["manager"], [estate_id])
+    flood = api.post(f"{base}/incidents", {"type": "flooding", "description": "地下车库进水", "location": "B1"}, guard)
+    assert flood.status_code == 201, flood.text
+    [order] = eventually(lambda: [o for o in api.get(f"{base}/work-orders?source_type=incident", manager)
+                                  .json()["items"] if o["source"]["id"] == flood.json()["id"]])
+    assert api.post(f"{base}/work-orders/{order['id']}/assign", {"technician": technician_name},
+                    manager).status_code == 200
+    start = f"{base}/work-orders/{order['id']}/start"
+    assert _problem(api.post(start, {"started_at": _at(1)}, technician), 422)["errors"][0]["field"].endswith(
+        "started_at")
+    _problem(api.post(start, {"started_at": "ten past nine"}, technician), 400)
+    arrived = order["reported_at"]  # on site the moment it was reported: the response is 0 minutes
+    started = api.post(start, {"started_at": arrived}, technician)
+    assert started.status_code == 200, started.text
+    started = started.json()
+    assert (started["started_at"], started["response_minutes"]) == (arrived, 0)
+    assert started["history"][-1]["at"] > arrived and arrived in started["history"][-1]["note"]
+    settings = api.get(f"{base}/settings/maintenance", manager).json()
+    assert settings["values"]["start_recorded_within_hours"] == 12
