@@ -176,18 +176,23 @@ def _costed(orders, actual_total, budget_cents):
             "of_budget": kpis.ratio(material + labour, budget_cents)}
 
 
-def cost_summary(period, completed_orders, budget, systems=None):
+def cost_summary(period, completed_orders, budget, systems=None, fund_paid=None):
     """Actual material + labour cost of the orders completed in the month, against its budget, with
     the same cost by category (``COST_CATEGORIES``, every one, in that order) and by the system of
     the equipment each job was done on (``systems``: ``{equipment id: its system}``; a fire check's
     defect the fire system's, ``cost_system``; the systems with a completed job, then ``None`` for the
-    jobs on no equipment)."""
-    systems = systems or {}
+    jobs on no equipment). ``fund_paid``: ``{order id: cents}`` the special maintenance fund's approved
+    uses paid for the orders; ``fund_paid_cents`` is the part of their costs it paid (an order's at most
+    its cost), which the operating cost control leaves out (``indicators.cost_control``, h7)."""
+    systems, fund_paid = systems or {}, fund_paid or {}
     material = sum(order.get("material_cost_cents", 0) for order in completed_orders)
     labour = sum(order.get("labour_cost_cents", 0) for order in completed_orders)
     actual = material + labour
+    by_fund = sum(min(fund_paid.get(order.get("_id"), 0),
+                      order.get("material_cost_cents", 0) + order.get("labour_cost_cents", 0))
+                  for order in completed_orders)
     budget_cents = budget["amount_cents"] if budget else None
-    ratio = kpis.ratio(actual, budget_cents)
+    ratio = kpis.ratio(actual - by_fund, budget_cents)  # the fund's share is not the budget's
     # each order into its category and its system in one pass (every category listed, in order)
     by_category, by_system = {category: [] for category in COST_CATEGORIES}, {}
     for order in completed_orders:
@@ -197,12 +202,13 @@ def cost_summary(period, completed_orders, budget, systems=None):
         "period": period,
         "budget_cents": budget_cents,
         "actual_cents": actual,
+        "fund_paid_cents": by_fund,
         "material_cost_cents": material,
         "labour_cost_cents": labour,
         "charged_cents": sum(order.get("charge_cents", 0) for order in completed_orders),
         "completed_orders": len(completed_orders),
         "ratio": ratio,
-        "remaining_cents": None if budget_cents is None else budget_cents - actual,
+        "remaining_cents": None if budget_cents is None else budget_cents - (actual - by_fund),
         "by_category": [{"category": category, **_costed(orders, actual, budget_cents)}
                         for category, orders in by_category.items()],
         "by_system": [{"system": system, **_costed(by_system[system], actual, budget_cents)}

@@ -92,9 +92,13 @@ def cost_control(summary, unbudgeted=()):
     probe of the manager's month)."""
     note = ("material + labour cost of orders completed in the period / its months' budgets; "
             "a month without a budget: no data")
+    fund_paid = summary.get("fund_paid_cents", 0)
+    if fund_paid:  # the owners' fund paid it, not the company's budget (h7's typhoon night: the garage pump)
+        note += f"; {fund_paid} cents of costs paid from the special maintenance fund (专项维修资金) not counted"
     if unbudgeted:
         note += f"; no budget: {', '.join(unbudgeted)}"
-    return {"operating_cost_control": kpi(summary["actual_cents"], summary["budget_cents"] or 0, target=1, note=note)}
+    return {"operating_cost_control": kpi(summary["actual_cents"] - fund_paid, summary["budget_cents"] or 0,
+                                          target=1, note=note)}
 
 
 # -- a month's emergencies (GET …/emergency-repairs) ---------------------------------------------

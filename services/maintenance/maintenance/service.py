@@ -227,6 +227,11 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
     def open_from_follow_up(self, event):
         operations.open_from_follow_up(self.db, self.outbox, event)
 
+    @consumes("finance", "fund_use_approved")
+    def keep_fund_use(self, event):
+        """A use of the special maintenance fund approved for an order: its cost is no operating cost."""
+        operations.fund_use_approved(self.db, event)
+
     @consumes("security_patrol", "anomaly_reported")
     def open_from_patrol_anomaly(self, event):
         operations.open_from_patrol_anomaly(self.db, self.outbox, event)

@@ -82,6 +82,7 @@ INDEXES = {
                            ([("estate_id", 1), ("data.id", 1)], {})],  # by its incident (anomaly_taken_over_by)
     # an entrapment's release (困人解救) by the order of its incident (natural id): 本月抢险 shows it
     "entrapment_releases": [([("estate_id", 1), ("work_order_id", 1)], {})],
+    "fund_uses": [([("estate_id", 1), ("work_order_id", 1)], {})],
     "technicians_left": [([("estate_id", 1)], {})],
     **settings.INDEXES,
     **custom_fields_store.INDEXES,
@@ -352,6 +353,24 @@ def keep_release(db, estate_id, work_order_id, incident_id, release, event_id):
         {"$setOnInsert": {"work_order_id": work_order_id, "incident_id": incident_id, "release": release,
                           "event_id": event_id}},
         upsert=True)
+
+
+def keep_fund_use(db, estate_id, use_id, work_order_id, amount_cents):
+    """A use of the special maintenance fund approved for the order (finance's ``fund_use_approved``),
+    kept once however often it is told, apart from the order (h7: the costs it paid are no operating
+    cost)."""
+    db.fund_uses.update_one(
+        {"_id": ids.natural_id("mfuse", estate_id, use_id), "estate_id": estate_id},
+        {"$setOnInsert": {"use_id": use_id, "work_order_id": work_order_id, "amount_cents": amount_cents}},
+        upsert=True)
+
+
+def fund_paid_of(db, estate_id, work_order_ids):
+    """``{order id: cents the fund's approved uses paid for it}`` of the orders it paid for."""
+    paid = {}
+    for kept in db.fund_uses.find({"estate_id": estate_id, "work_order_id": {"$in": list(work_order_ids)}}):
+        paid[kept["work_order_id"]] = paid.get(kept["work_order_id"], 0) + kept["amount_cents"]
+    return paid
 
 
 def releases_of(db, estate_id, work_order_ids):
