@@ -282,8 +282,9 @@ def applying(pairs, households, cycles=None, covered=None):
                     _by_own_cycle(cycles, household, standard, month)
                     and month in covered.get((household["_id"], standard["item"]), ())):
                 found.add(index)
-            elif index not in found and payers.developer_share(household, month, True) and applies(
-                    standard, payers.developer_view(household, None, True), month):  # the developer's month
+            elif index not in found and payers.developer_months(  # the developer's days of the cycle (a quarter's
+                    household, month, periods.add_months(month, CYCLE_MONTHS[standard["cycle"]] - 1), True) \
+                    and applies(standard, payers.developer_view(household, None, True), month):  # first month's too)
                 found.add(index)
         if len(found) == len(left):
             break
@@ -352,10 +353,12 @@ def registered_months(households, tz):
 
 def joined_since(households, since, registered):
     """Those of ``households`` that may owe the rest of a cycle begun in ``since`` or later
-    (``owed_from``: handed over or registered then or later); the others owe none of any such cycle.
-    ``registered``: ``registered_months``."""
+    (``owed_from``: handed over or registered then or later; or taken over then or later, the developer's
+    rest of it: ``_developer_mid_cycle``, which ``GET …/unbilled-months`` did not name, found by h2); the
+    others owe none of any such cycle. ``registered``: ``registered_months``."""
     return [household for household in households
-            if owed_from((household.get("occupied_from") or "")[:7], registered[household["_id"]], since)]
+            if owed_from((household.get("occupied_from") or "")[:7], registered[household["_id"]], since)
+            or (payers.taken_over(household) and household["taken_over_on"][:7] >= since)]
 
 
 def owed_from(occupied, registered, start):

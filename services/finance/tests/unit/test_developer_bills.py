@@ -141,3 +141,13 @@ def test_a_month_whose_only_flats_are_the_developers_is_still_a_month_to_bill():
     taken = flat(taken_over_on="2026-10-11")
     assert billing.applying([("2026-11", standard())], [taken]) == [("2026-11", standard())]
     assert billing.applying([("2026-09", standard())], [taken]) == []  # before its takeover: nobody's
+
+
+def test_a_quarter_whose_only_flats_are_taken_over_in_its_middle_is_still_a_quarter_to_bill():
+    """The quarter's first month's run bills the developer the rest of it from a takeover in its second
+    month (``billing.developer_pairs``), so that month is still one to bill: ``applying`` read the
+    developer's share of the first month alone, none (found by h2, the developer's leftovers)."""
+    taken = flat(taken_over_on="2026-11-10")
+    quarter = standard("quarterly")
+    assert billing.applying([("2026-10", quarter)], [taken]) == [("2026-10", quarter)]
+    assert billing.applying([("2026-07", quarter)], [taken]) == []  # a quarter ended before it: nobody's
