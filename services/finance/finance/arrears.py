@@ -142,9 +142,11 @@ def owed_at(bills, reversed_payments, end):
     """``overdue_by_household`` at ``end`` (the first instant after the day asked) of the bills
     that stood then (``owing_at``), with what was paid on them by then (``paid_at``). A bill billed
     later for an earlier month is not in it: the day's arrears stay what they were, as a year's
-    carried-forward figure must."""
+    carried-forward figure must. The developer's part (``developer_overdue_cents``) as today's list reads
+    it, of the bills as they stood then (found by h2: absent from a past day's list)."""
     then = [{"household_id": bill.get("household_id"), "due_at": bill["due_at"], "status": "unpaid",
-             "amount_cents": bill["amount_cents"], "paid_cents": paid}  # each bill as it stood then
+             "amount_cents": bill["amount_cents"], "paid_cents": paid,  # each bill as it stood then
+             **({"payer": payers.DEVELOPER} if payers.payer_of(bill) == payers.DEVELOPER else {})}  # its payer's part
             for bill, paid in owing_at(bills, reversal_split(reversed_payments, end), end)]
     return overdue_by_household(then, clock.parse_iso(end))
 

@@ -527,7 +527,7 @@ def unpaid_bills_of_estate(db, estate_id):
 
 
 OWED_AT_FIELDS = ("household_id", "amount_cents", "status", "due_at", "created_at", "cancelled_at", "allocations",
-                  "released")
+                  "released", "payer")
 
 
 def bills_owing_at(db, estate_id, end_iso, reversed_ones):

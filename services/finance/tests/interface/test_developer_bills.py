@@ -120,6 +120,31 @@ def test_the_developers_overdue_bills_are_in_the_arrears_as_its_own_part(finance
     assert "developer_overdue_cents" not in lines["hh_2"]
 
 
+def test_the_arrears_of_a_past_day_name_the_developers_part_as_it_stood_then(finance):
+    """``developer_overdue_cents`` was on today's arrears only: the list as of a past day (the accountant's
+    month close, the developer's debt at the year end) left it out, so the developer's overdue part of a
+    line could not be told from the owner's then (found by h2, the developer's leftovers)."""
+    from estate_common import clock
+    dated(finance, "hh_1", 2, taken_over_on="2026-09-01")
+    approved(finance, valid_from="2026-01")
+    run(finance, "2026-10")
+    run(finance, "2026-11")
+    [october] = developers(finance, period="2026-10")
+    pay(finance, "hh_1", 5000, method="transfer", bill_ids=[october["id"]])  # the developer pays part of October
+    clock.freeze(clock.parse_iso("2026-12-10T02:00:00Z"))
+    acting(finance, ACCOUNTANT)
+    [november] = developers(finance, period="2026-11")
+    pay(finance, "hh_1", 21002, method="transfer", bill_ids=[november["id"]])  # November paid after the 9th (October due on the 8th)
+    acting(finance, ACCOUNTANT)
+    lines = {line["household_id"]: line for line in finance.list_arrears({
+        "estate_id": ESTATE, "filters": {"as_of": "2026-12-09"}})["items"]}
+    owed = october["amount_cents"] - 5000 + 21002
+    assert (lines["hh_1"]["overdue_cents"], lines["hh_1"]["developer_overdue_cents"]) == (owed, owed)
+    assert "developer_overdue_cents" not in lines["hh_2"]
+    today = {line["household_id"]: line for line in finance.list_arrears({"estate_id": ESTATE})["items"]}
+    assert today["hh_1"]["developer_overdue_cents"] == october["amount_cents"] - 5000  # November paid since
+
+
 def test_the_disclosures_income_counts_the_developers_bills(finance):
     dated(finance, "hh_1", 2, taken_over_on="2026-09-01")
     approved(finance, valid_from="2026-01")
