@@ -427,6 +427,10 @@ def run_bills(estate_id, pairs, job_id, due, stamp):
             bill.update(_id=payers.developer_bill_id(estate_id, household["_id"], standard["item"], period),
                         payer=payers.DEVELOPER, payer_name=household.get("payer_name"),
                         owed=payers.owed(household, span[0][0] if span else period, last))
+            owed_months = (bill["owed"]["from"][:7], bill["owed"]["to"][:7])
+            if not span and owed_months != (period, last):  # a cycle owed from a takeover in it (or to a handover):
+                bill["covers_from"], bill["covers_to"] = owed_months  # the months it covers, not its pricing's
+                # from its period (Oct..Nov for a takeover of 10 November: December billed again, found by h2)
         elif share:  # the first month owed from its handover day
             bill["prorated"] = prorated(household, household["occupied_from"][:7], 1 - share)
         if span:  # the months it covers, where not its period's onwards (``months_covered``)

@@ -245,6 +245,10 @@ def run_billing(db, outbox, job, progress):
     # re-billed (``payers.restated``), before what the period's bills cover is read
     restated = _restate_developer_bills(db, outbox, estate_id, billed, households, period, prorate, developer,
                                         job, lambda month: billing.due_at(month, now, rules), clock.to_iso(now))
+    # the owner's bills of the period of a flat whose takeover was recorded since, not handed over: the
+    # developer's days (``payers``), the owner's bill cancelled and the developer billed (found by h2)
+    restated += _restate_owner_bills(db, outbox, estate_id, billed, households, period, prorate, developer,
+                                     job, lambda month: billing.due_at(month, now, rules), clock.to_iso(now))
     with collector.paused():
         held = [pair for pair in pairs if pair[1]["item"] in spanning]
         [(pairs, covered)] = _uncovered(db, estate_id, [[pair for pair in pairs if pair[1]["item"] not in spanning]],
@@ -379,6 +383,55 @@ def _restate_developer_bills(db, outbox, estate_id, billed, households, period, 
                 store.insert_bill(db, new)
             _give_back(db, outbox, current | changes)
         count += 1
+    return count
+
+
+def _restate_owner_bills(db, outbox, estate_id, billed, households, period, prorate, developer, job, due, stamp):
+    """The owner's live run bills of ``period`` (of the standards whose cycle starts in it) of a unit taken over
+    and not handed over (``payers.with_owner``: its takeover, 接管验收, recorded after the month was billed to
+    its owner): the developer owes those days (《物业服务收费管理办法》第十六条, ``payers``), its owner none.
+    Each cancelled under its household's lock (``payers.owner_restatement_cancel``: ``rebilled_as`` the
+    developer's bill, its money given back to the owner's payments as his prepaid credit, paid or not, as
+    ``_restate_developer_bills`` gives a developer's back), and the developer billed what a run would bill it
+    with that bill gone (``billing.uncovered``: its bill names the owner's, ``source.corrects_bill_id``). A
+    posted bill is never edited. A crash after the cancel: the next run bills the developer (the owner's bill
+    covers nothing once cancelled) and the household's next writer gives the money back. How many were
+    re-billed."""
+    theirs = {flat["_id"]: flat for flat in households if not payers.with_owner(flat)}
+    by_id = {standard["_id"]: standard for standard in billed}
+    if not theirs or not by_id:
+        return 0
+    wrong = [bill for bill in store.owner_bills_of(db, estate_id, period, list(theirs))
+             if (bill.get("source") or {}).get("kind") == "billing_run"
+             and bill["source"].get("standard_id") in by_id]
+    count = 0
+    for household_id in sorted({bill["household_id"] for bill in wrong}):
+        flat, mine = theirs[household_id], [bill for bill in wrong if bill["household_id"] == household_id]
+        pairs = list(billing.developer_pairs(list({bill["source"]["standard_id"]: by_id[bill["source"]["standard_id"]]
+                                                   for bill in mine}.values()), flat, period, prorate, developer))
+        new = []
+        if pairs:
+            first, last = _months_of(pairs)
+            gone = {bill["_id"] for bill in mine}
+            covering = [bill for item in sorted({pair[1]["item"] for pair in pairs})
+                        for bill in store.bills_covering(db, estate_id, [household_id], item,
+                                                         periods.add_months(first, -11), last)
+                        if bill["_id"] not in gone]
+            kept, _ = billing.uncovered(pairs, billing.coverage(covering), prorate=prorate)
+            new = list(billing.run_bills(estate_id, kept, job["_id"], due, stamp))
+        with household(db, outbox, estate_id, household_id):
+            for bill in mine:
+                theirs_now = [made for made in new if made["item"] == bill["item"]]
+                current = store.find_bill(db, estate_id, bill["_id"])
+                changes = payers.owner_restatement_cancel(
+                    current, theirs_now[0]["_id"] if theirs_now else None, clock.now_iso(), job.get("created_by"),
+                    flat["taken_over_on"][:10])
+                if changes is None or not store.cancel_bill(db, outbox, current, changes):
+                    continue
+                for made in theirs_now:
+                    store.insert_bill(db, {**made, "source": {**made["source"], "corrects_bill_id": bill["_id"]}})
+                _give_back(db, outbox, current | changes)
+                count += 1
     return count
 
 

@@ -21,9 +21,15 @@
 - **A unit taken over in a quarter's or a year's middle** (a new building's flats registered and taken
   over then): the run of a month in the cycle bills the developer the rest of it from its takeover
   (``billing.joined_mid_cycle``), cut to what no bill covers; before, no run billed anyone for it.
-- **A takeover recorded after the owner was billed**: the owner's bills stand (not cancelled here);
-  a month one of them covers whole is not billed to the developer (``billing.coverage``), so no day
-  is billed to both.
+- **A takeover recorded after the owner was billed**, the flat not handed over: the developer owes those
+  days (the developer pays until the handover), the owner none. The month's run again cancels the owner's
+  bill of it (``owner_restatement_cancel``: never edited, ``rebilled_as`` the developer's, its money back to
+  the owner's payments as his prepaid credit, paid or not, as a developer's bill restated gives its money
+  back) and bills the developer what a run would with that bill gone (``operations._restate_owner_bills``;
+  its bill names the owner's, ``source.corrects_bill_id``). Found by h2: the owner's bill stood, the
+  developer was billed none of it. A flat handed over since (``occupied_from``): the owner's bill stands,
+  and a month it covers whole is not billed to the developer (``billing.coverage``): no day billed to both
+  (its days before the handover not moved: not decided, the owner's bill may be paid and receipted).
 - **Its bills** are the household's bills of the item and period under an id of their own
   (``developer_bill_id``), marked ``payer: developer`` with the estate's developer's name
   (``payer_name``, the estate's ``developer_name``: a company's name, no personal data) and the days
@@ -183,6 +189,21 @@ def restatement_cancel(wrong, new_id, now_iso, actor, handover):
         return None
     reason = (f"the handover (交房) on {handover} changed the days the developer owes: re-billed as {new_id}"
               if new_id else f"the handover (交房) on {handover}: the developer owes none of {wrong['period']}")
+    return {"status": "cancelled", "cancelled_at": now_iso, "cancelled_by": actor, "cancel_reason": reason,
+            "rebilled_as": new_id, "paid_cents": 0, "settled_at": None, "allocations": [],
+            "released": list(wrong.get("allocations") or [])}
+
+
+def owner_restatement_cancel(wrong, new_id, now_iso, actor, takeover):
+    """The changes that cancel the owner's ``wrong`` bill of days the developer owes (a takeover, 接管验收, on
+    ``takeover`` recorded after the month was billed to the owner, not handed over since): ``rebilled_as`` the
+    developer's bill ``new_id`` (None: the developer owes none of it either), its allocations ``released`` to go
+    back to the owner's payments, as his prepaid credit (``restatement_cancel``'s way). None when cancelled."""
+    if wrong["status"] == "cancelled":
+        return None
+    reason = (f"the takeover (接管验收) on {takeover}: the developer owes these days until the handover, "
+              f"billed as {new_id}" if new_id else
+              f"the takeover (接管验收) on {takeover}: its owner owes none of {wrong['period']} before the handover")
     return {"status": "cancelled", "cancelled_at": now_iso, "cancelled_by": actor, "cancel_reason": reason,
             "rebilled_as": new_id, "paid_cents": 0, "settled_at": None, "allocations": [],
             "released": list(wrong.get("allocations") or [])}

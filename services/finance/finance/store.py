@@ -342,6 +342,15 @@ def developer_bills_of(db, estate_id, period):
                                       "payer": "developer"}))
 
 
+def owner_bills_of(db, estate_id, period, household_ids):
+    """The owner's live bills of ``period`` of ``household_ids`` (not the developer's, ``payers``): those a
+    takeover recorded since may move to the developer. Through the bills index on estate, period, item."""
+    if not household_ids:
+        return []
+    return list(store.scan(db.bills, {"estate_id": estate_id, "period": period, "status": NOT_CANCELLED,
+                                      "payer": {"$ne": "developer"}, "household_id": {"$in": sorted(household_ids)}}))
+
+
 def bills_covering_months(db, estate_id, first, last):
     """The bills (not cancelled) that cover some month of ``first``..``last`` (``_covering``: of those
     months, or a bill of several months of the year before reaching into them), with the months they cover

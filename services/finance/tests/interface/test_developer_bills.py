@@ -209,3 +209,79 @@ def test_a_unit_taken_over_mid_quarter_whose_developer_months_no_run_billed_is_a
     assert (rest["owed"], rest["covers_from"], rest["covers_to"]) == (
         {"from": "2026-11-10", "to": "2026-12-31"}, "2026-11", "2026-12")
     assert finance.list_unbilled_months({"estate_id": ESTATE})["items"] == []
+
+
+def test_a_takeover_recorded_after_the_owner_was_billed_moves_the_month_to_the_developer(finance):
+    """November billed to hh_1's owner whole (no takeover recorded then) and paid by him; its takeover of
+    1 September recorded since, no handover: the developer owes November (第十六条: the developer pays until the
+    handover), so the month's run again cancels the owner's bill (never edited: ``rebilled_as`` the developer's,
+    its money back to the owner's payment as his prepaid credit, as a developer's bill restated gives its money
+    back) and bills the developer; the owner's bill stood and the developer was billed none (found by h2)."""
+    named_developer(finance)
+    approved(finance, valid_from="2026-01")
+    run(finance, "2026-11")
+    owners = bill_of(finance, "hh_1")
+    paid = pay(finance, "hh_1", 21002, bill_ids=[owners["id"]])
+    assert paid["unapplied_cents"] == 0
+    dated(finance, "hh_1", 2, taken_over_on="2026-09-01")  # 接管验收, recorded late; not handed over
+    result = run(finance, "2026-11")["result"]
+    assert result["bills_corrected"] == 1
+    acting(finance, ACCOUNTANT)
+    cancelled = bill_of(finance, "hh_1")
+    [developer] = developers(finance, period="2026-11")
+    assert (cancelled["status"], cancelled["amount_cents"], cancelled["rebilled_as"]) == (
+        "cancelled", 21002, developer["id"])
+    assert (developer["amount_cents"], developer["status"], developer["owed"], developer["payer_name"]) == (
+        21002, "unpaid", {"from": "2026-11-01", "to": "2026-11-30"}, DEVELOPER)
+    assert developer["source"]["corrects_bill_id"] == cancelled["id"]
+    back = finance.get_payment({"estate_id": ESTATE, "id": paid["id"]})
+    assert back["unapplied_cents"] == 21002  # the owner's money, his credit: never the developer's
+    account = finance.household_account({"estate_id": ESTATE, "id": "hh_1"})
+    assert account["prepaid_cents"] == 21002 and account["unpaid_cents"] == 0
+    again = run(finance, "2026-11")["result"]
+    assert (again["bills_created"], again["bills_corrected"]) == (0, 0)
+    assert [b["id"] for b in developers(finance)] == [developer["id"]]
+
+
+def test_a_takeover_recorded_late_moves_the_owners_quarter_to_the_developer_from_its_day(finance):
+    """A quarter billed to the owner in October; a takeover of 10 November recorded since, no handover: the
+    October run again cancels the owner's quarter and bills the developer 10 November..31 December, as a run
+    would have billed it had the takeover been known (October is nobody's: the unit was not in the
+    management's care); the other flats' quarters stand."""
+    approved(finance, cycle="quarterly", valid_from="2026-10")
+    run(finance, "2026-10")
+    quarter = bill_of(finance, "hh_1", "2026-10")
+    dated(finance, "hh_1", 2, taken_over_on="2026-11-10")
+    assert run(finance, "2026-10")["result"]["bills_corrected"] == 1
+    acting(finance, ACCOUNTANT)
+    assert bill_of(finance, "hh_1", "2026-10")["status"] == "cancelled"
+    [developer] = developers(finance)
+    assert (developer["owed"], developer["period"], developer["source"]["corrects_bill_id"]) == (
+        {"from": "2026-11-10", "to": "2026-12-31"}, "2026-10", quarter["id"])
+    assert developer["amount_cents"] == 35703  # 89.37 m² × 2.35 × (21/30 of November + December), half-up once
+    assert {b["household_id"] for b in bills(finance, payer="owner", status="unpaid")} == {"hh_2", "hh_3"}
+
+
+def test_an_owners_bill_of_a_flat_handed_over_before_the_month_stays_his(finance):
+    """A flat taken over and handed over (交房) before the month: the owner's bill is his, a takeover recorded
+    since changes nothing of it."""
+    approved(finance, valid_from="2026-01")
+    run(finance, "2026-11")
+    dated(finance, "hh_1", 2, taken_over_on="2026-09-01", occupied_from="2026-10-01")
+    assert run(finance, "2026-11")["result"]["bills_corrected"] == 0
+    acting(finance, ACCOUNTANT)
+    assert bill_of(finance, "hh_1")["status"] == "unpaid" and developers(finance) == []
+
+
+def test_a_developers_quarter_from_a_takeover_in_its_middle_is_billed_once_by_the_runs_after(finance):
+    """A quarter's developer bill from a takeover of 10 November, made by October's run, covers November and
+    December: it said its months (``pricing.months``, 2) from its period, October and November, and
+    November's run billed the developer December again (found by h2, the developer's leftovers)."""
+    approved(finance, cycle="quarterly", valid_from="2026-10")
+    dated(finance, "hh_1", 2, taken_over_on="2026-11-10")
+    run(finance, "2026-10")
+    [quarter] = developers(finance)
+    assert (quarter["owed"], quarter["covers_from"], quarter["covers_to"]) == (
+        {"from": "2026-11-10", "to": "2026-12-31"}, "2026-11", "2026-12")
+    assert run(finance, "2026-11")["result"]["bills_created"] == 0
+    assert [b["id"] for b in developers(finance)] == [quarter["id"]]
