@@ -263,8 +263,10 @@ def value_from_text(definition, text, bounded=True):
     """A spreadsheet cell or a query string's text read by the field's type (None: it does not
     fit). Choices are matched as written. ``bounded``: within the values a field takes now (a
     filter is not: it still finds a value stored before the bounds, found by review)."""
-    text = str(text).strip()
     kind = definition["type"]
+    if kind == "date" and not isinstance(text, str):  # a workbook's cell typed as a date, or a number: an Excel
+        text = sheet_dates.cell_day(text) or text     # date serial (46347 was refused: found by h2)
+    text = str(text).strip()
     if kind == "number":
         try:
             number = float(text.replace(",", ""))

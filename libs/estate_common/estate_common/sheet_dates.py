@@ -10,10 +10,18 @@ else (the import refuses the cell by its line, field and reason). A day must be 
 (2019/2/30 is none); a day's separators are one kind throughout (2019-5/1 is none); the year comes
 first, four digits (5/1/2019 is ambiguous, none). Full-width characters read as their ASCII forms
 (NFKC). Plain functions.
+
+``cell_day`` reads a workbook's cell as it comes (openpyxl's value): a cell typed as a date is its day, a
+number is an Excel date serial in the 1900 date system (a 交房日期 typed into a General cell, or a date
+pasted as a value, is 46347: 2026-11-21; it was refused as no day, found by h2), text is ``day``'s. A
+workbook of the 1904 date system (old Mac Excel) has its date-typed cells read right by openpyxl; a bare
+number of one is read in the 1900 system, four years and a day early, which the imports' day checks (not
+ahead of today, not before the takeover) mostly catch.
 """
+import math
 import re
 import unicodedata
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 
 # a date cell's time: 0:00, 00:00:00, or with its fraction of a second as some exports write it
 _TIME = r"(?:\s+(?P<hour>[0-9]{1,2}):(?P<minute>[0-9]{2})(?::(?P<second>[0-9]{2})(?:\.[0-9]{1,6})?)?)?"
@@ -62,3 +70,34 @@ def month(text):
             return f"{found['year']}-{int(found['month']):02d}"
     found = _date(plain)
     return f"{found.year:04d}-{found.month:02d}" if found else None
+
+
+# Excel's 1900 date system: serial 1 is 1900-01-01, and 60 is 29 February 1900, a day that never was (Lotus
+# 1-2-3's leap year, kept by Excel): from 61 on, the serial counts from 1899-12-30
+_EPOCH, _EPOCH_BEFORE_MARCH_1900, _FICTITIOUS_29_FEBRUARY, _LAST = date(1899, 12, 30), date(1899, 12, 31), 60, 2958465
+
+
+def serial_day(number):
+    """The YYYY-MM-DD of an Excel date serial (1900 date system; a fraction, the time of day, dropped), or
+    None for a number that is no day's (below 1, 60, past 9999-12-31, not finite)."""
+    if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
+        return None
+    whole = math.floor(number)
+    if whole < 1 or whole == _FICTITIOUS_29_FEBRUARY or whole > _LAST:
+        return None
+    return ((_EPOCH if whole > _FICTITIOUS_29_FEBRUARY else _EPOCH_BEFORE_MARCH_1900) + timedelta(days=whole)).isoformat()
+
+
+def cell_day(value):
+    """The YYYY-MM-DD of a workbook's cell as read (openpyxl's value): a date or a datetime (a cell typed as a
+    date), its day; a number, an Excel date serial (``serial_day``); text, ``day``'s forms (a serial written as
+    text, "46347", is no day: a CSV's cells are text and a number there is not a date); None otherwise."""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (int, float)):
+        return serial_day(value)
+    if isinstance(value, str):
+        return day(value)
+    return None

@@ -124,9 +124,17 @@ def read_rows(file_format, content):
     columns, header = import_files.header(stream, _header_map)
     for number, row in enumerate(stream, start=header + 1):
         if not import_files.blank(row):
-            cells = {field: str(exports.unescaped(row[index]) if index < len(row) else "").strip()
-                     for field, index in columns.items()}
+            cells = {field: _cell(field, row[index] if index < len(row) else "") for field, index in columns.items()}
             yield number, entry_of_cells(cells)
+
+
+def _cell(field, value):
+    """A cell as the text ``entry_of_cells`` reads; 交房日期 of a workbook, a cell typed as a date or a number
+    (an Excel date serial, 46347: refused as 交房日期无法识别, found by h2), as its day (``sheet_dates.cell_day``)."""
+    value = exports.unescaped(value)
+    if field == "date" and not isinstance(value, str):
+        return sheet_dates.cell_day(value) or str(value).strip()
+    return str(value).strip()
 
 
 def check_rows(file_format, content):

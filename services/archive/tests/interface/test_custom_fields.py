@@ -149,6 +149,33 @@ def test_the_household_import_refuses_a_date_cell_with_anything_after_its_day(ar
     assert household["custom"] == {"moved_in": "2019-05-01"}
 
 
+def test_the_household_import_reads_a_workbooks_date_serial_and_date_cell_as_their_day(archive, estate_id):
+    """A custom date column of an owner list in XLSX holding the day's serial (a General cell: 46347 for
+    2026-11-21, Excel's 1900 date system) was refused, as the handover batch's 交房日期 was (found by h2);
+    a cell typed as a date is its day."""
+    import io
+    from datetime import datetime
+
+    import openpyxl
+    define(archive, estate_id, {"resource": "household", "key": "moved_in", "label": {"zh": "入住日期", "en": "Moved in"},
+                                "type": "date"})
+    book = openpyxl.Workbook()
+    for row in (["building", "unit", "room", "area", "owner", "phone", "custom.moved_in"],
+                [1, 1, 101, 80, "王五", "13800138000", 46347],
+                [1, 1, 102, 80, "赵六", "13800138001", datetime(2019, 5, 1)],
+                [1, 1, 103, 80, "孙七", "13800138002", 60]):  # 29 February 1900: no day
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    job = archive.start_household_import({"estate_id": estate_id, "data": {
+        "format": "xlsx", "content_base64": base64.b64encode(out.getvalue()).decode()}})
+    result = archive._import_households(archive.db.jobs.find_one({"_id": job["id"]}), lambda done, total: None)
+    assert (result["created"], result["rejected"]) == (2, 1)
+    assert [(e["row"], e["field"]) for e in result["errors"]] == [(4, "custom.moved_in")]
+    found = {h["room"]: h["custom"] for h in archive.list_households({"estate_id": estate_id})["items"]}
+    assert found == {"101": {"moved_in": "2026-11-21"}, "102": {"moved_in": "2019-05-01"}}
+
+
 def test_a_household_edit_sets_custom_values_and_keeps_the_others(archive, estate_id):
     define(archive, estate_id, PETS)
     define(archive, estate_id, dict(FLOORS, required=True))
