@@ -20,7 +20,8 @@ The headings row may follow the account's header block (账号, 户名, 起止�
 (对方账号: ``counterparty_account``, personal data as its name) is kept; where the bank names both sides
 of a transfer (付款人名称 / 收款人名称 and their 账号) the counterparty is the payer of money in and the
 payee of money out. A negative may be written ``123.45-`` or ``(123.45)``; the rows under the table
-(合计, 累计, 共 N 笔, 打印时间, 以下空白, a ruled row) are skipped (session 55's leftovers, found by h4).
+(合计, 累计, 共 N 笔, 打印时间, 以下空白, a ruled row) are skipped (session 55's leftovers, found by h4);
+a sums row dated beside both columns' sums, 本月合计 on the month's last day, too (found by h2).
 A heading is read also without a bracketed note after it (中国银行's 交易日期[ Transaction Date ]), and
 招商银行's 收/付方帐号 (帐) is the counterparty's account (review r4 of h4).
 Other columns (摘要, 余额) are not read. A line refused is reported with its line number, field and
@@ -308,7 +309,9 @@ def _money(cells):
 def _footer_row(row, found):
     """Whether a row is no movement: blank or ruled (------), or one of the rows under the table (its
     sums, 累计, 共 3 笔, 打印时间, 以下空白: ``FOOTER_ROW``) by its first filled cell, with no day in its day's
-    cell or no money in its money's (打印时间 with the day printed in the day's column)."""
+    cell or no money in its money's (打印时间 with the day printed in the day's column), or both its debit and
+    its credit filled (本月合计 dated the month's last day beside the two columns' sums: no line has both, and
+    it was refused as one, found by h2)."""
     filled = [unicodedata.normalize("NFKC", cell).strip() for cell in row if cell.strip()]
     if all(RULED.fullmatch(cell) for cell in filled):
         return True
@@ -316,7 +319,8 @@ def _footer_row(row, found):
         return False
     cells = {name: (row[i] if i < len(row) else "") for name, i in found.items()}
     return _day(cells["date"]) is None or not any(
-        _filled(cells.get(name)) for name in ("amount", "amount_cents", "debit", "credit"))
+        _filled(cells.get(name)) for name in ("amount", "amount_cents", "debit", "credit")) or all(
+        _filled(cells.get(name)) for name in ("debit", "credit"))
 
 
 def _counterparty(cells, direction):

@@ -327,6 +327,19 @@ def test_the_rows_under_the_table_are_skipped_never_read_as_lines_or_refused():
     assert errors == [] and len(lines) == 1
 
 
+def test_a_months_total_row_dated_with_both_columns_filled_is_skipped_not_refused():
+    """本月合计 dated the month's last day in the day's column, the debit and credit sums beside it: a row of the
+    table's sums, refused as a line with both columns filled (found by h2, the bank statement's leftovers); a
+    line of the month with one column filled is still read whatever its first cell says."""
+    lines, errors = read("摘要,交易日期,借方金额,贷方金额\n转账,2026-11-03,,1.00\n手续费,2026-11-04,5.00,\n"
+                         "本月合计,2026-11-30,5.00,1.00\n")
+    assert errors == [] and [(l["direction"], l["amount_cents"]) for l in lines] == [("in", 100), ("out", 500)]
+    lines, errors = read("摘要,交易日期,借方金额,贷方金额\n本月合计,2026-11-30,,1.00\n")  # one column: a line
+    assert errors == [] and len(lines) == 1
+    lines, errors = read("摘要,交易日期,借方金额,贷方金额\n转账,2026-11-30,5.00,1.00\n")  # no total: refused
+    assert [e["row"] for e in errors] == [2] and lines == []
+
+
 def test_a_line_explained_again_keeps_every_note_the_latest_its_explanation():
     """A second note took the first's place, who wrote it and when lost (session 55's leftovers, h4)."""
     first = line("l1", "2026-11-02", 35)
