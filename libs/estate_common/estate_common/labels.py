@@ -120,6 +120,7 @@ MESSAGES = {
     "field.oldest_due_at": ("最早到期时间", "Oldest due at"),
     "field.last_reminder_at": ("最近催缴时间", "Last reminder at"),
     "field.as_of": ("截至日期", "As of"),  # the arrears of a past day (GET …/arrears?as_of=, its export)
+    "field.developer_overdue_cents": ("其中开发建设单位欠费（元）", "Of it the developer's (yuan)"),
     # a charge's parts (a bill's ``detail``, ChargeDetail)
     "field.detail.kind": ("明细：收费项目", "Detail: item"),
     "field.detail.entered_at": ("明细：入场时间", "Detail: entered at"),

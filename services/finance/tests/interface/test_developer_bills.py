@@ -143,6 +143,14 @@ def test_the_arrears_of_a_past_day_name_the_developers_part_as_it_stood_then(fin
     assert "developer_overdue_cents" not in lines["hh_2"]
     today = {line["household_id"]: line for line in finance.list_arrears({"estate_id": ESTATE})["items"]}
     assert today["hh_1"]["developer_overdue_cents"] == october["amount_cents"] - 5000  # November paid since
+    # the export of the list names that part too, in a column added last (empty for the owner's lines)
+    import csv
+    import io
+    from .test_exports import download, export
+    content, _ = download(finance, export(finance, "arrears", as_of="2026-12-09"))
+    rows = {r["household_id"]: r for r in csv.DictReader(io.StringIO(content.decode("utf-8-sig")))}
+    assert (rows["hh_1"]["developer_overdue_cents"], rows["hh_2"]["developer_overdue_cents"]) == (str(owed), "")
+    assert list(rows["hh_1"])[-1] == "developer_overdue_cents"
 
 
 def test_the_disclosures_income_counts_the_developers_bills(finance):

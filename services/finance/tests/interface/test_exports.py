@@ -207,12 +207,12 @@ PAYMENT_HEADINGS = {None: ["amount_cents", "method", "journal", "status"],
                     "zh": ["金额（元）", "支付方式", "日记账", "状态"],
                     "en": ["Amount (yuan)", "Method", "Journal", "Status"]}
 ARREARS_HEADINGS = {None: ["household_id", "building", "unit", "room", "overdue_cents", "bills", "oldest_due_at",
-                           "age_days", "last_reminder_at", "as_of"],
+                           "age_days", "last_reminder_at", "as_of", "developer_overdue_cents"],
                     "zh": ["房屋（系统编号）", "楼栋", "单元", "房号", "欠费（元）", "账单", "最早到期时间（Asia/Shanghai）",
-                           "账龄（天）", "最近催缴时间（Asia/Shanghai）", "截至日期"],
+                           "账龄（天）", "最近催缴时间（Asia/Shanghai）", "截至日期", "其中开发建设单位欠费（元）"],
                     "en": ["Household id", "Building", "Unit", "Room", "Overdue (yuan)", "Bills",
                            "Oldest due at (Asia/Shanghai)", "Age (days)", "Last reminder at (Asia/Shanghai)",
-                           "As of"]}
+                           "As of", "Of it the developer's (yuan)"]}
 LABELS = {None: ("property_service", "unpaid", "paid", "billing_run", "cash", "cash", "posted"),
           "zh": ("物业服务费", "未缴清", "已缴清", "批量计费", "现金", "现金日记账（应交现金）", "已入账"),
           "en": ("Property service", "Unpaid", "Paid", "Billing run", "Cash", "Cash journal (cash to hand over)",
