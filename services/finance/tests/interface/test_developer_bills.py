@@ -293,3 +293,17 @@ def test_a_developers_quarter_from_a_takeover_in_its_middle_is_billed_once_by_th
         {"from": "2026-11-10", "to": "2026-12-31"}, "2026-11", "2026-12")
     assert run(finance, "2026-11")["result"]["bills_created"] == 0
     assert [b["id"] for b in developers(finance)] == [quarter["id"]]
+
+
+def test_an_owners_bill_of_a_month_before_a_takeover_recorded_since_is_cancelled_and_billed_to_nobody(finance):
+    """A flat billed to its owner for October, its takeover (接管验收) of 5 November recorded since, not handed
+    over: October was before the management's care and the owner owes nothing before the handover, so the
+    month's run again cancels his bill and bills nobody (``rebilled_as`` null), as a run would have."""
+    approved(finance, valid_from="2026-01")
+    run(finance, "2026-10")
+    dated(finance, "hh_1", 2, taken_over_on="2026-11-05")
+    assert run(finance, "2026-10")["result"]["bills_corrected"] == 1
+    acting(finance, ACCOUNTANT)
+    cancelled = bill_of(finance, "hh_1", "2026-10")
+    assert (cancelled["status"], cancelled["rebilled_as"]) == ("cancelled", None)
+    assert "owes none of 2026-10" in cancelled["cancel_reason"] and developers(finance) == []
