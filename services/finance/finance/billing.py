@@ -469,8 +469,12 @@ def months_covered(bill):
     the months its ``pricing`` says (a quarterly or yearly standard's bill), else its period alone (a
     charge's bill, or a run's bill made before either was kept)."""
     start, months = bill.get("covers_from") or bill["period"], 1
+    owed = bill.get("owed") if payers.payer_of(bill) == payers.DEVELOPER and not bill.get("covers_to") else None
     if bill.get("covers_to"):
         months = periods.months_between(start, bill["covers_to"]) + 1
+    elif owed and owed.get("from") and owed.get("to"):  # a developer's bill made before it said its months (h2):
+        start = owed["from"][:7]                         # the months of its days, not its pricing's from its period
+        months = periods.months_between(start, owed["to"][:7]) + 1
     elif (bill.get("pricing") or {}).get("months"):
         months = int(bill["pricing"]["months"])
     prorated = bill.get("prorated")

@@ -320,7 +320,7 @@ def list_billing_cycles(db, estate_id, filters, limit, cursor, shown):
 
 # what a bill's months covered are read from (``billing.months_covered``, ``billing.coverage``)
 COVERAGE_FIELDS = ("household_id", "item", "period", "pricing", "prorated", "covers_from", "covers_to",
-                   "source.standard_id", "source.kind", "payer")
+                   "source.standard_id", "source.kind", "payer", "owed")  # a developer's days: its months (h2)
 
 
 def bills_covering(db, estate_id, household_ids, item, first, last):
@@ -612,7 +612,7 @@ def bills_of_period(db, estate_id, period):
     return store.scan(db.bills, {"estate_id": estate_id, **_covering(calendar.months_of(period)),
                                  "status": NOT_CANCELLED, "source.kind": NOT_CARRIED_OVER},
                       ("item", "period", "amount_cents", "paid_cents", "allocations", "pricing", "prorated",
-                       "covers_from", "covers_to"))
+                       "covers_from", "covers_to", "payer", "owed"))
 
 
 # the most months one bill covers (a yearly standard's, or a household billed by the year)
@@ -639,7 +639,7 @@ def bills_of_months(db, estate_id, periods, item):
     return store.scan(db.bills, {"estate_id": estate_id, **_covering(periods), "item": item,
                                  "status": NOT_CANCELLED, "source.kind": NOT_CARRIED_OVER},
                       ("item", "period", "amount_cents", "paid_cents", "allocations", "pricing", "prorated",
-                       "covers_from", "covers_to", "source.corrects_bill_id"))
+                       "covers_from", "covers_to", "source.corrects_bill_id", "payer", "owed"))
 
 
 def rebilled_bills_of_months(db, estate_id, periods, item):

@@ -151,3 +151,17 @@ def test_a_quarter_whose_only_flats_are_taken_over_in_its_middle_is_still_a_quar
     quarter = standard("quarterly")
     assert billing.applying([("2026-10", quarter)], [taken]) == [("2026-10", quarter)]
     assert billing.applying([("2026-07", quarter)], [taken]) == []  # a quarter ended before it: nobody's
+
+
+def test_a_developers_bill_made_before_it_said_its_months_covers_the_days_it_owes():
+    """A quarter's developer bill from a takeover of 10 November, made before bills said ``covers_from`` for it
+    (h2's fix), covers November and December by its ``owed`` days, not two months from its period (October and
+    November: a run of the quarter billed December again)."""
+    old = {"_id": "b_dev", "household_id": "hh_1", "item": "property_service", "period": "2026-10",
+           "payer": "developer", "owed": {"from": "2026-11-10", "to": "2026-12-31"},
+           "pricing": {"months": 2}, "source": {"kind": "billing_run", "standard_id": "fs_1"}}
+    assert [month for month, _ in billing.months_covered(old)] == ["2026-11", "2026-12"]
+    flat_ = flat(taken_over_on="2026-11-10", created_at="2025-01-01T00:00:00Z")
+    pairs = list(billing.joined_mid_cycle([(standard("quarterly"), "2026-10")], [flat_], "2026-11", "Asia/Shanghai",
+                                          True))
+    assert billing.uncovered(pairs, billing.coverage([{**old, "status": "unpaid"}]), prorate=True) == ([], 1)
