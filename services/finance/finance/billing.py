@@ -618,6 +618,66 @@ def charge_of(bill):
     return {"service": source["service"], "id": source["charge_id"], "subject": source["subject"]}
 
 
+# -- the estate's fenced lock of the billing of months (``store.lock_own_cycles``, ``store.claim_coverage``) --
+
+def coverage_id(estate_id, household_id, item, payer=payers.OWNER):
+    """The natural id of the coverage document of a household's item (each payer's apart, as ``coverage``
+    keeps them): the months its bills written under the fenced lock cover, their ids, and the highest
+    fence that wrote it."""
+    return ids.natural_id("coverage", estate_id, *payers.coverage_key(household_id, item, payer))
+
+
+def coverage_id_of(estate_id, bill):
+    return coverage_id(estate_id, bill["household_id"], bill["item"], payers.payer_of(bill))
+
+
+def coverage_documents(estate_id, bills, live):
+    """The coverage documents of ``bills`` (a run's, one or more of each household's item), made on their
+    first claim: each month that ``live`` (the households' bills of those items, not cancelled: those written
+    before the fence, or beside it) covers, with its bill's id; no fence yet (0), no claim."""
+    docs = {}
+    for bill in bills:
+        key = coverage_id_of(estate_id, bill)
+        docs.setdefault(key, {"_id": key, "estate_id": estate_id, "household_id": bill["household_id"],
+                              "item": bill["item"], "payer": payers.payer_of(bill), "fence": 0, "months": {},
+                              "claims": {}})
+    for bill in live:
+        doc = docs.get(coverage_id_of(estate_id, bill))
+        if doc is not None:
+            doc["months"].update({month: bill["_id"] for month, _ in months_covered(bill)})
+    return docs
+
+
+def claim(doc, bills, states, fence):
+    """What a run holding the lock's ``fence`` claims of the coverage document ``doc`` for ``bills`` (its
+    bills of that household's item): None when a later grant of the lock has written it (the run lost the
+    lock), else ``(claimed, taken, expected, months, claims, done)``: the bills claimed, those one of whose
+    months a live bill covers already (written by another run since this one read the bills: billed
+    already, none of their months claimed), what ``store.claim_coverage`` expects of the months and gives
+    them, the claims' bodies, and the claims of bills written since (dropped). ``states``: ``{bill_id:
+    (status, rebilled_as)}`` of the bills ``doc`` names, those of its claims written first; a month is free
+    when its bill does not exist or was cancelled without a re-bill (a correction's, 更正, covers it)."""
+    if doc["fence"] > fence:
+        return None
+    claimed, taken, expected, months, claims = [], [], {}, {}, {}
+    for bill in bills:
+        wanted = [month for month, _ in months_covered(bill)]
+        found = {month: doc["months"].get(month) for month in wanted}
+        if any(month in months or (was is not None and _live(states.get(was))) for month, was in found.items()):
+            taken.append(bill)
+            continue
+        claimed.append(bill)
+        expected.update(found)
+        months.update({month: bill["_id"] for month in wanted})
+        claims[bill["_id"]] = bill
+    done = [bill_id for bill_id in doc.get("claims", {}) if bill_id in states]
+    return claimed, taken, expected, months, claims, done
+
+
+def _live(state):
+    return state is not None and (state[0] != "cancelled" or bool(state[1]))
+
+
 def oldest_first(bills):
     """By the period billed, then the due date: a catch-up bill of October is due after the run
     that made it (its issue date plus the grace), later than December's bill, and a payment

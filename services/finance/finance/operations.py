@@ -300,7 +300,7 @@ def run_billing(db, outbox, job, progress):
                     else:
                         (correcting if bill["source"]["standard_id"] in corrections else batch).append(bill)
                 counts["created"], counts["already"], counts["cents"] = _write_batch(
-                    db, batch, counts["created"], counts["already"], counts["cents"])
+                    db, batch, counts["created"], counts["already"], counts["cents"], lock)
             if lock is not None:
                 size = next_locked_batch(size, (clock.now() - started).total_seconds())
             for bill in correcting:  # one by one, each under its household's lock (a second's wait when busy):
@@ -571,8 +571,9 @@ def _announce_run(db, outbox, job, result):
 def next_locked_batch(size, seconds):
     """The next batch's size under the estate's lock of the billing of months, after a batch of ``size``
     took ``seconds``: what a third of the lock's time holds at that pace, at least one, at most twice
-    ``size`` and ``BILLING_BATCH`` (``rules.LOCKED_BATCH``). A mitigation, not a fence: one write stalled past
-    the lock's time (a store failing over) still loses it, and the run then fails at its next renewal."""
+    ``size`` and ``BILLING_BATCH`` (``rules.LOCKED_BATCH``): the lock renewed often enough that a live run keeps it.
+    A write stalled past the lock's time (a store failing over) still loses it; the fence (``_claimed``) then
+    refuses its writes after the next run's."""
     budget = HOUSEHOLD_LOCK_SECONDS / 3
     grown = min(size * 2, BILLING_BATCH)
     if seconds <= 0:
@@ -580,10 +581,83 @@ def next_locked_batch(size, seconds):
     return max(1, min(grown, int(size * budget / seconds)))
 
 
-def _write_batch(db, batch, created, already, cents):
+def _write_batch(db, batch, created, already, cents, lock=None):
+    """A batch of a run's bills written (a bill whose id exists counted billed already); under the estate's
+    fenced lock of the billing of months (``lock``, ``store.lock_own_cycles``), each claimed first
+    (``_claimed``): those whose months a bill covers already are counted billed, and a run that lost the
+    lock fails (409's sentence) before writing any bill of its batch that it had not claimed."""
+    if lock is not None and batch:
+        batch, taken, finished = _claimed(db, batch, lock[3])
+        already += len(taken)
+        created += len(finished)
+        cents += sum(bill["amount_cents"] for bill in finished)
     inserted, duplicates, failed = store.insert_bills(db, batch)
     cents += sum(bill["amount_cents"] for index, bill in enumerate(batch) if index not in failed)
     return created + inserted, already + duplicates, cents
+
+
+def _claimed(db, batch, fence):
+    """The fence of the estate's lock of the billing of months (``store.lock_own_cycles``): each household's
+    item of ``batch`` claimed in its coverage document (``store.claim_coverage``: one write each, checked
+    against the fence and the months as found), made on its first claim from the household's bills
+    (``billing.coverage_documents``). The claims a run left unwritten (it died or stalled between its claim
+    and its insert) are written first, from their bodies in the document: the claimed months are billed by
+    them, as that run would have. ``(bills claimed, bills whose months a bill covers already, bills of
+    claims left that this call wrote)``. A later grant's fence on a document is a Conflict (the run lost
+    the lock), raised once the bills it claimed so far are written (theirs, claimed: no bill twice, no month
+    claimed without its bill)."""
+    estate_id = batch[0]["estate_id"]
+    pending = {}
+    for bill in batch:
+        pending.setdefault(billing.coverage_id_of(estate_id, bill), []).append(bill)
+    claimed, taken, finished = [], [], []
+    for _ in range(3):  # a document changed between its read and its claim (a stalled run's claim) read again
+        docs = store.coverage_of(db, estate_id, pending)
+        missing = [bill for key, bills in pending.items() if key not in docs for bill in bills]
+        if missing:
+            made = billing.coverage_documents(estate_id, missing, store.bills_of_coverage(
+                db, estate_id, {bill["household_id"] for bill in missing}, {bill["item"] for bill in missing}))
+            there = store.start_coverage(db, list(made.values()))
+            docs.update({key: doc for key, doc in made.items() if key not in there})
+            docs.update(store.coverage_of(db, estate_id, there))
+        if any(doc["fence"] > fence for doc in docs.values()):  # a later grant wrote one: the lock was lost
+            store.insert_bills(db, claimed)
+            raise Conflict(store.LOST_LOCK, retry_after=1)
+        named = {bill_id for key, doc in docs.items() for bill_id in [*doc.get("claims", {}), *(
+            doc["months"].get(month) for bill in pending[key] for month in _bill_months(bill))] if bill_id}
+        states = store.bill_states(db, estate_id, named)
+        left = [body for doc in docs.values() for bill_id, body in doc.get("claims", {}).items()
+                if bill_id not in states]
+        if left:  # claimed by a run that did not write them: written now, from the claims
+            _, _, failed = store.insert_bills(db, left)
+            finished.extend(body for index, body in enumerate(left) if index not in failed)
+            states.update({body["_id"]: (body["status"], None) for body in left})
+        again = {}
+        for key, bills in pending.items():
+            decided = billing.claim(docs[key], bills, states, fence)
+            if decided is None:
+                store.insert_bills(db, claimed)
+                raise Conflict(store.LOST_LOCK, retry_after=1)
+            mine, covered, expected, months, claims, done = decided
+            if claims and not store.claim_coverage(db, estate_id, key, fence, expected, months, claims, done):
+                again[key] = bills
+                continue
+            claimed.extend(mine)
+            taken.extend(covered)
+        pending = again
+        if not pending:
+            break
+    else:
+        store.insert_bills(db, claimed)
+        raise Conflict("the months of the bills kept changing while the run claimed them; run this month again",
+                       retry_after=1)
+    for bill in taken:
+        log.warning("billing run: bill %s not written, a month it covers billed meanwhile", bill["_id"])
+    return claimed, taken, finished
+
+
+def _bill_months(bill):
+    return [month for month, _ in billing.months_covered(bill)]
 
 
 def stamp_unstamped(db):

@@ -149,7 +149,8 @@ BILLING_BATCH = 1000
 # Under the estate's lock of the billing of months (``HOUSEHOLD_LOCK_SECONDS``, renewed before each batch) a run
 # writes this many first, then batches sized to a third of the lock's time by how long the last one took, at most
 # twice the last and ``BILLING_BATCH`` (``operations.next_locked_batch``): one insert of 1,000 bills on a slow store
-# outlasted the lock before its next renewal, and another run took it over (session 55's leftovers, found by h4).
+# outlasted the lock before its next renewal, and another run took it over (session 55's leftovers, found by h4). A
+# stall past the lock's time still loses it; its fence then refuses the run's later writes (``operations._claimed``).
 LOCKED_BATCH = 100
 
 # Absurd amounts are refused by the contracts (400); the business limit of one bill (422),

@@ -3,10 +3,11 @@
 Hot paths stay on ``_id`` (natural keys); reads that walk many documents use
 ``estate_common.store.scan`` (linear on the embedded store too).
 """
-from estate_common import (calendar, closed_counts, closed_counts_store, export_store, ids, jobs,
+from estate_common import (calendar, clock, closed_counts, closed_counts_store, export_store, ids, jobs,
                            numbering, replica, settings, store, writes)
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.store import BulkWriteFailure, DuplicateKey
+from pymongo import ReturnDocument
 
 from .rules import DEFAULTS, MAXIMA, MINIMA
 from .seller_prepaid import TAKEN_BACK
@@ -85,6 +86,9 @@ INDEXES = {
     # one per billing run ended, by its job's id: written once with its billing_run_finished
     "billing_runs": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
     "locks": [([("estate_id", 1)], {})],
+    # the months a household's item is billed for, by the bills written under the estate's fenced lock of the
+    # billing of months (``claim_coverage``): one per household, item and payer, by its natural id
+    "billing_coverage": [([("estate_id", 1)], {})],
     # an owner's statement link (owner_access.py): one per household, found by its secret's hash
     "owner_access": [([("estate_id", 1), ("secret_hash", 1)], {})],
     "bill_versions": [([("estate_id", 1)], {})],
@@ -223,10 +227,28 @@ def lock_fee_item(db, estate_id, item, now_iso, expires_iso):
 
 
 def lock_own_cycles(db, estate_id, now_iso, expires_iso):
-    """Take the lock of billing the households' own cycles (按季 / 按年缴费: a run reads what their
-    bills cover, then writes theirs), one run of the estate at a time (as ``lock_household``)."""
-    return _lock(db, estate_id, ids.natural_id("lock", estate_id, "billing-cycles"), now_iso, expires_iso,
-                 "another billing run is billing the households' own cycles; run this month again in a moment")
+    """Take the estate's lock of the billing of months (the households' own cycles, 按季 / 按年缴费, and the
+    items with a standard of several months: a run reads what their bills cover, then writes theirs), one
+    run of the estate at a time (as ``lock_household``), with its fence: ``(_id, token, estate_id, fence)``,
+    the fence a number above every earlier grant's of the lock (its document is never deleted: ``unlock``
+    expires it; one made anew, none before or one an older version deleted, starts at the grant's moment
+    in milliseconds, above any count reached). Each write under the lock is checked against it
+    (``claim_coverage``), so a run that lost the lock while stalled writes nothing after the next run's."""
+    lock_id = ids.natural_id("lock", estate_id, "billing-cycles")
+    token = ids.new_id("tok")
+    taken = db.locks.find_one_and_update({"_id": lock_id, "estate_id": estate_id, "expires_at": {"$lt": now_iso}},
+                                         {"$set": {"token": token, "expires_at": expires_iso}, "$inc": {"fence": 1}},
+                                         return_document=ReturnDocument.AFTER)
+    if taken is not None:
+        return lock_id, token, estate_id, taken["fence"]
+    fence = int(clock.parse_iso(now_iso).timestamp() * 1000)
+    try:
+        db.locks.insert_one({"_id": lock_id, "estate_id": estate_id, "token": token, "expires_at": expires_iso,
+                             "fence": fence})
+    except DuplicateKey:
+        raise Conflict("another billing run is billing the households' own cycles; run this month again in a moment",
+                       retry_after=1) from None
+    return lock_id, token, estate_id, fence
 
 
 def lock_bank_statement(db, estate_id, period, now_iso, expires_iso):
@@ -249,18 +271,25 @@ def _lock(db, estate_id, lock_id, now_iso, expires_iso, busy):
     raise Conflict(busy, retry_after=1)
 
 
+LOST_LOCK = "the billing run lost its lock to another run; run this month again"
+
+
 def renew_lock(db, lock, expires_iso):
     """Keep a lock taken by ``_lock`` for longer (a billing run's writes under the estate's lock of the
     billing of months, batch by batch); Conflict when it is no longer ours (expired and taken over)."""
-    lock_id, token, estate_id = lock
+    lock_id, token, estate_id = lock[:3]
     if not db.locks.update_one({"_id": lock_id, "estate_id": estate_id, "token": token},
                                {"$set": {"expires_at": expires_iso}}).matched_count:
-        raise Conflict("the billing run lost its lock to another run; run this month again", retry_after=1)
+        raise Conflict(LOST_LOCK, retry_after=1)
 
 
 def unlock(db, lock):
-    """Give back a lock taken by ``lock_household`` or ``lock_journal_day`` (if it is still ours)."""
-    lock_id, token, estate_id = lock
+    """Give back a lock taken by ``lock_household`` or ``lock_journal_day`` (if it is still ours); a fenced
+    one (``lock_own_cycles``) expired, not deleted: its document keeps the fence counting up."""
+    lock_id, token, estate_id = lock[:3]
+    if len(lock) > 3:
+        db.locks.update_one({"_id": lock_id, "estate_id": estate_id, "token": token}, {"$set": {"expires_at": ""}})
+        return
     db.locks.delete_one({"_id": lock_id, "estate_id": estate_id, "token": token})
 
 
@@ -443,6 +472,63 @@ def insert_bills(db, bills):
         return len(bills) - len(errors), len(errors), {e["index"] for e in errors}
     finally:
         bills_changed(db, bills[0]["estate_id"], None)
+
+
+# -- the estate's fenced lock of the billing of months: a bill's months claimed before it is written -----
+
+def coverage_of(db, estate_id, coverage_ids):
+    """``{_id: document}`` of the coverage documents (``billing.coverage_id``) among ``coverage_ids``."""
+    return {doc["_id"]: doc for doc in db.billing_coverage.find({"_id": {"$in": sorted(coverage_ids)},
+                                                                "estate_id": estate_id})}
+
+
+def bills_of_coverage(db, estate_id, household_ids, items):
+    """The bills (not cancelled) of ``household_ids`` of ``items``, every period, with the months they cover
+    (``COVERAGE_FIELDS``): a coverage document's first months (``start_coverage``). By the bills index on
+    estate, household, status."""
+    return list(store.scan(db.bills, {"estate_id": estate_id, "household_id": {"$in": sorted(household_ids)},
+                                      "status": NOT_CANCELLED, "item": {"$in": sorted(items)}}, COVERAGE_FIELDS))
+
+
+def start_coverage(db, docs):
+    """Insert coverage documents, unordered; one there already (made meanwhile) is kept as it is.
+    The ids of those not inserted."""
+    if not docs:
+        return set()
+    try:
+        db.billing_coverage.insert_many(docs, ordered=False)
+        return set()
+    except BulkWriteFailure as error:
+        errors = error.details.get("writeErrors", [])
+        if any(e.get("code") != DUPLICATE_KEY for e in errors):
+            raise
+        return {docs[e["index"]]["_id"] for e in errors}
+
+
+def bill_states(db, estate_id, bill_ids):
+    """``{bill_id: (status, rebilled_as)}`` of those of ``bill_ids`` that exist."""
+    if not bill_ids:
+        return {}
+    return {bill["_id"]: (bill["status"], bill.get("rebilled_as")) for bill in db.bills.find(
+        {"_id": {"$in": sorted(bill_ids)}, "estate_id": estate_id}, {"status": 1, "rebilled_as": 1})}
+
+
+def claim_coverage(db, estate_id, coverage_id, fence, expected, months, claims, done):
+    """The one write that fences the bills written under the estate's lock of the billing of months: the
+    coverage document ``coverage_id`` given ``months`` (``{month: the id of the bill that covers it}``) and
+    the bills' bodies (``claims``, ``{bill_id: bill}``: a run that dies or stalls before writing them
+    leaves them for the next run to write), only while the highest fence it has seen is at most ``fence``
+    (no later grant of the lock has written it) and each of those months is as the run found it
+    (``expected``: ``{month: the bill id it found there, or None for none}``). The claims of ``done``
+    (bills written since) are dropped. Whether it was written."""
+    query = {"_id": coverage_id, "estate_id": estate_id, "fence": {"$lte": fence},
+             **{f"months.{month}": ({"$exists": False} if was is None else was) for month, was in expected.items()}}
+    update = {"$set": {"fence": fence, **{f"months.{month}": bill_id for month, bill_id in months.items()},
+                       **{f"claims.{bill_id}": bill for bill_id, bill in claims.items()}}}
+    dropped = {f"claims.{bill_id}": "" for bill_id in done if bill_id not in claims}
+    if dropped:
+        update["$unset"] = dropped
+    return db.billing_coverage.update_one(query, update).matched_count == 1
 
 
 def insert_bill(db, bill):

@@ -641,3 +641,132 @@ def test_the_writes_under_the_billing_lock_are_sized_to_a_third_of_its_time(fina
     monkeypatch.setattr(operations, "_write_batch", timed)
     assert run(finance, "2026-10")["result"]["bills_created"] == 3
     assert [size for size in written if size] == sizes
+
+
+# -- the estate's lock of the billing of months, fenced (session's leftovers, h4) ---------------------------------
+
+def own_quarters(finance):
+    """Every household paying the estate's monthly standard by its quarter from November: a run of November bills
+    November to January, one of December December and January (each under the estate's lock of the billing of
+    months, where two runs of different months write bills of different ids for the same months)."""
+    approved(finance, valid_from="2026-11")
+    for household_id in AREAS:
+        set_cycle(finance, household_id, "quarterly", "2026-11")
+    at("2026-12")
+
+
+def billing_job(month):
+    return {"_id": f"job_{month}", "estate_id": ESTATE, "params": {"period": month}, "created_by": "acc"}
+
+
+def run_job(finance, month):
+    return operations.run_billing(finance.db, finance.outbox, billing_job(month), lambda *done: None)
+
+
+def claimed_without_bill(finance):
+    """The months a coverage document gives a bill that does not exist (a claim left half done)."""
+    return [(doc["household_id"], month) for doc in finance.db.billing_coverage.find({})
+            for month, bill_id in doc["months"].items() if finance.db.bills.find_one({"_id": bill_id}) is None]
+
+
+def test_a_run_stalled_past_its_lock_writes_nothing_after_the_run_that_took_it_over(finance, monkeypatch):
+    """The leftovers of sessions 55 and 56 (h4): the estate's lock of the billing of months was renewed before each
+    batch, but a run stalled inside one (a store failing over) past the lock's 30 s lost it to a second run, which
+    read the bills and wrote its own; the first then woke and wrote its batch, and the months both covered were
+    billed twice (December and January: November's run's bills and December's have ids of their own). The lock's
+    grant now carries a fence, and each bill's months are claimed against it before the bill is written: the
+    stalled run's writes are refused, it fails (run the month again), and no month is billed twice or claimed
+    without its bill."""
+    own_quarters(finance)
+    write, stalled = operations._write_batch, []
+
+    def stall(db, batch, *rest):
+        if batch and not stalled:  # November's run, its first batch under the lock: stalled 31 s, December's runs
+            stalled.append(True)
+            clock.freeze(clock.now() + timedelta(seconds=31))
+            assert run_job(finance, "2026-12")["bills_created"] == len(AREAS)
+        return write(db, batch, *rest)
+    monkeypatch.setattr(operations, "_write_batch", stall)
+    with pytest.raises(Conflict, match="lost its lock"):
+        run_job(finance, "2026-11")
+    assert stalled
+    for household_id in AREAS:
+        assert covered(finance, household_id) == Counter({"2026-12": 1, "2027-01": 1}), household_id
+    assert claimed_without_bill(finance) == []
+    assert run_job(finance, "2026-11")["bills_created"] == len(AREAS)  # run again: November alone, once
+    for household_id in AREAS:
+        assert covered(finance, household_id) == Counter({"2026-11": 1, "2026-12": 1, "2027-01": 1}), household_id
+
+
+def test_a_claim_left_without_its_bill_by_a_run_that_died_is_written_by_the_next_run(finance, monkeypatch):
+    """A run that dies between its claims of a batch's months and the batch's insert leaves the months claimed and
+    unbilled: the next run under the lock (another month's) writes those bills from their claims, the months
+    billed once, by the bills the first run made, and bills none of them again."""
+    from finance import store
+    own_quarters(finance)
+    insert, died = store.insert_bills, []
+
+    def die(db, bills):
+        if bills and not died:
+            died.append(True)
+            raise RuntimeError("the worker died")
+        return insert(db, bills)
+    monkeypatch.setattr(store, "insert_bills", die)
+    with pytest.raises(RuntimeError):
+        run_job(finance, "2026-11")
+    assert finance.db.bills.count_documents({}) == 0 and len(claimed_without_bill(finance)) == 3 * len(AREAS)
+    result = run_job(finance, "2026-12")
+    assert (result["bills_created"], result["already_billed"]) == (len(AREAS), len(AREAS))  # November's, finished
+    for household_id in AREAS:
+        assert covered(finance, household_id) == Counter({"2026-11": 1, "2026-12": 1, "2027-01": 1}), household_id
+        assert [b["source"]["job_id"] for b in bills(finance, household_id=household_id)] == ["job_2026-11"]
+    assert claimed_without_bill(finance) == []
+
+
+def test_each_grant_of_the_billing_lock_carries_a_higher_fence(finance):
+    """Given back (expired, its document kept) or taken over once expired, the lock's next grant has a higher
+    fence; the first starts at the grant's moment in milliseconds (above any count an older document reached)."""
+    from finance import store
+    now = clock.now()
+
+    def take(seconds=0):
+        moment = now + timedelta(seconds=seconds)
+        return store.lock_own_cycles(finance.db, ESTATE, clock.to_iso(moment),
+                                     clock.to_iso(moment + timedelta(seconds=30)))
+    first = take()
+    assert first[3] == int(now.timestamp() * 1000)
+    with pytest.raises(Conflict):
+        take(10)
+    second = take(31)  # expired: taken over
+    store.unlock(finance.db, first)  # the first's give-back after it lost the lock changes nothing
+    with pytest.raises(Conflict):
+        take(32)
+    store.unlock(finance.db, second)
+    third = take(33)
+    assert first[3] < second[3] < third[3]
+
+
+def test_a_run_stalled_between_its_claim_and_its_bill_has_its_bill_written_by_the_next_run(finance, monkeypatch):
+    """Stalled after its claim of a household's months and before the bill's insert, a run's lock is taken over:
+    the next run writes the claimed bill (its months are the stalled run's) and bills the others; the stalled
+    run's insert then finds its bill written, and its next batch is refused (it lost the lock)."""
+    from finance import store
+    own_quarters(finance)
+    monkeypatch.setattr(operations, "LOCKED_BATCH", 1)
+    monkeypatch.setattr(operations, "BILLING_BATCH", 1)
+    insert, stalled = store.insert_bills, []
+
+    def stall(db, bills):
+        if bills and not stalled:  # November's first bill, claimed: stalled 31 s while December's runs
+            stalled.append(bills[0]["household_id"])
+            clock.freeze(clock.now() + timedelta(seconds=31))
+            result = run_job(finance, "2026-12")
+            assert (result["bills_created"], result["already_billed"]) == (len(AREAS), 1)
+        return insert(db, bills)
+    monkeypatch.setattr(store, "insert_bills", stall)
+    with pytest.raises(Conflict, match="lost its lock"):
+        run_job(finance, "2026-11")
+    for household_id in AREAS:
+        months = ["2026-11", "2026-12", "2027-01"] if household_id == stalled[0] else ["2026-12", "2027-01"]
+        assert covered(finance, household_id) == Counter(months), household_id
+    assert claimed_without_bill(finance) == []
