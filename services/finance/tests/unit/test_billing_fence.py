@@ -1,0 +1,40 @@
+"""The fence of the estate's lock of the billing of months (``billing.claim``): what a run holding a grant's fence
+claims of a household's item's coverage document, the months as it finds them."""
+from finance import billing
+
+
+def quarter(bill_id, first="2026-11", last="2027-01", **extra):
+    return {"_id": bill_id, "household_id": "hh_1", "item": "property_service", "period": first,
+            "covers_from": first, "covers_to": last, **extra}
+
+
+def doc(fence=5, months=None, claims=None):
+    return {"_id": "coverage_1", "fence": fence, "months": months or {}, "claims": claims or {}}
+
+
+def test_a_document_a_later_grant_wrote_is_refused():
+    assert billing.claim(doc(fence=6), [quarter("bill_a")], {}, 5) is None
+
+
+def test_the_months_are_claimed_as_found():
+    claimed, taken, expected, months, claims, done = billing.claim(
+        doc(months={"2026-10": "bill_old"}), [quarter("bill_a")], {"bill_old": ("unpaid", None)}, 5)
+    assert (claimed, taken) == ([quarter("bill_a")], [])
+    assert expected == {"2026-11": None, "2026-12": None, "2027-01": None}
+    assert months == {"2026-11": "bill_a", "2026-12": "bill_a", "2027-01": "bill_a"} and list(claims) == ["bill_a"]
+
+
+def test_a_month_a_live_bill_or_a_re_billed_one_covers_is_taken_and_a_cancelled_or_unwritten_one_is_free():
+    found = {"2026-11": "bill_live", "2026-12": "bill_cancelled", "2027-01": "bill_never"}
+    states = {"bill_live": ("unpaid", None), "bill_cancelled": ("cancelled", None),
+              "bill_rebilled": ("cancelled", "bill_new")}
+    assert billing.claim(doc(months=found), [quarter("bill_a")], states, 5)[1] == [quarter("bill_a")]
+    later = quarter("bill_b", "2026-12", "2027-01")
+    claimed, taken, expected, *_ = billing.claim(doc(months=found), [later], states, 5)
+    assert (claimed, taken, expected) == ([later], [], {"2026-12": "bill_cancelled", "2027-01": "bill_never"})
+    assert billing.claim(doc(months={"2026-12": "bill_rebilled"}), [later], states, 5)[1] == [later]
+
+
+def test_the_claims_whose_bills_are_written_are_dropped():
+    *_, done = billing.claim(doc(claims={"bill_old": {}}), [quarter("bill_a")], {"bill_old": ("unpaid", None)}, 5)
+    assert done == ["bill_old"]
