@@ -623,6 +623,28 @@ def test_update_operators(db):
     assert db.things.update_one({"_id": "t1"}, {"$pull": {"list": 99}}).modified_count == 0
 
 
+def test_a_conditional_update_on_a_map_s_keys_writes_only_while_each_key_is_as_found(db):
+    """finance's fence of the billing lock (``store.claim_coverage``): a document's map of months written only
+    while its fence is at most the writer's and each month is as the writer found it (missing, or a value);
+    set and unset by dotted paths into the map, keys with a hyphen."""
+    db.coverage.insert_one({"_id": "c1", "fence": 3, "months": {"2026-10": "b0"}, "claims": {"b0": {"_id": "b0"}}})
+    claim = {"$set": {"fence": 5, "months.2026-11": "b1", "months.2026-10": "b1", "claims.b1": {"_id": "b1", "n": 1}},
+             "$unset": {"claims.b0": ""}}
+    found = {"months.2026-11": {"$exists": False}, "months.2026-10": "b0"}
+    assert db.coverage.update_one({"_id": "c1", "fence": {"$lte": 4}, **found}, claim).matched_count == 1
+    assert db.coverage.find_one({"_id": "c1"}) == {"_id": "c1", "fence": 5, "months": {
+        "2026-10": "b1", "2026-11": "b1"}, "claims": {"b1": {"_id": "b1", "n": 1}}}
+    assert db.coverage.update_one({"_id": "c1", "fence": {"$lte": 4}}, {"$set": {"fence": 4}}).matched_count == 0
+    assert db.coverage.update_one({"_id": "c1", "fence": {"$lte": 6}, **found}, claim).matched_count == 0
+    # a lock's grant: taken over once expired, its fence counting up; none while held
+    db.locks.insert_one({"_id": "l1", "expires_at": "2026-01-01T00:00:30Z", "fence": 7})
+    grant = {"$set": {"token": "t2", "expires_at": "2026-01-01T00:01:30Z"}, "$inc": {"fence": 1}}
+    assert db.locks.find_one_and_update({"_id": "l1", "expires_at": {"$lt": "2026-01-01T00:00:10Z"}}, grant,
+                                        return_document=ReturnDocument.AFTER) is None
+    assert db.locks.find_one_and_update({"_id": "l1", "expires_at": {"$lt": "2026-01-01T00:01:00Z"}}, grant,
+                                        return_document=ReturnDocument.AFTER)["fence"] == 8
+
+
 def test_update_many_and_its_counts(db):
     some(db, [{"_id": f"t{i}", "estate_id": "e1", "n": i} for i in range(5)])
     answer = db.things.update_many({"n": {"$gte": 2}}, {"$set": {"big": True}})
