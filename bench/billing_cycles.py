@@ -11,7 +11,9 @@ the clock at 2026-11-23. Timed, on the embedded store unless MONGO_URI is set:
 1. the unbilled-months check before any run (12 months back: 8 mid-cycle months);
 2. October's run (the quarter's first month: N bills of three months, under the lock);
 3. November's run (mid-cycle: the rest of the quarter for those registered or handed over in it);
-4. the unbilled-months check again.
+4. the unbilled-months check again;
+5. January's run, the clock at 2027-01-05 (the next quarter: N bills, each household's item claimed again in the
+   coverage document its October bill made, under the lock's fence: a run's steady state).
 """
 import gc
 import json
@@ -71,6 +73,8 @@ def measure(count):
         row["november_run_s"], row["november_bills"] = timed(lambda: run(finance, "2026-11"))
         row["unbilled_after_s"], months = timed(unbilled)
         row["unbilled_months_after"] = len(months)
+        clock.freeze(clock.parse_iso("2027-01-05T02:00:00Z"))
+        row["january_run_s"], row["january_bills"] = timed(lambda: run(finance, "2027-01"))
         return row
     finally:
         clock.reset()
