@@ -651,27 +651,29 @@ def coverage_documents(estate_id, bills, live):
 def claim(doc, bills, states, fence):
     """What a run holding the lock's ``fence`` claims of the coverage document ``doc`` for ``bills`` (its
     bills of that household's item): None when a later grant of the lock has written it (the run lost the
-    lock), else ``(claimed, taken, expected, months, claims, done)``: the bills claimed, those one of whose
-    months a live bill covers already (written by another run since this one read the bills: billed
-    already, none of their months claimed), what ``store.claim_coverage`` expects of the months and gives
-    them, the claims' bodies, and the claims of bills written since (dropped). ``states``: ``{bill_id:
+    lock), else ``(claimed, taken, left, expected, months, claims, done)``: the bills claimed; those every
+    month of which a live bill covers already (written by another run since this one read the bills: billed
+    already); those some of whose months one covers and some not (``left``: none of their months claimed,
+    the rest billed by the month's run again, which reads the bills anew); what ``store.claim_coverage``
+    expects of the months and gives them, the claims' bodies, and the claims of bills written since (dropped). ``states``: ``{bill_id:
     (status, rebilled_as)}`` of the bills ``doc`` names, those of its claims written first; a month is free
     when its bill does not exist or was cancelled without a re-bill (a correction's, 更正, covers it)."""
     if doc["fence"] > fence:
         return None
-    claimed, taken, expected, months, claims = [], [], {}, {}, {}
+    claimed, taken, left, expected, months, claims = [], [], [], {}, {}, {}
     for bill in bills:
         wanted = [month for month, _ in months_covered(bill)]
         found = {month: doc["months"].get(month) for month in wanted}
-        if any(month in months or (was is not None and _live(states.get(was))) for month, was in found.items()):
-            taken.append(bill)
+        covered = [month in months or (was is not None and _live(states.get(was))) for month, was in found.items()]
+        if any(covered):
+            (taken if all(covered) else left).append(bill)
             continue
         claimed.append(bill)
         expected.update(found)
         months.update({month: bill["_id"] for month in wanted})
         claims[bill["_id"]] = bill
     done = [bill_id for bill_id in doc.get("claims", {}) if bill_id in states]
-    return claimed, taken, expected, months, claims, done
+    return claimed, taken, left, expected, months, claims, done
 
 
 def _live(state):

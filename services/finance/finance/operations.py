@@ -262,6 +262,9 @@ def run_billing(db, outbox, job, progress):
     refused = []
     corrections = corrects  # 更正: a correction's bills replace those its wrong standard billed (``_rebill``)
     busy = []  # the re-bills of households another writer held past the lock's wait: tried again at the end
+    # the bills under the estate's lock some of whose months another run's bill covers, written since this run read
+    # the bills (a claim it found unwritten: ``_claimed``): none written, the rest billed by the month's run again
+    left = []
 
     def rebilled(bill):
         try:
@@ -300,7 +303,7 @@ def run_billing(db, outbox, job, progress):
                     else:
                         (correcting if bill["source"]["standard_id"] in corrections else batch).append(bill)
                 counts["created"], counts["already"], counts["cents"] = _write_batch(
-                    db, batch, counts["created"], counts["already"], counts["cents"], lock)
+                    db, batch, counts["created"], counts["already"], counts["cents"], lock, left)
             if lock is not None:
                 size = next_locked_batch(size, (clock.now() - started).total_seconds())
             for bill in correcting:  # one by one, each under its household's lock (a second's wait when busy):
@@ -337,7 +340,8 @@ def run_billing(db, outbox, job, progress):
               "standards": [s["_id"] for s in billed] + [s["_id"] for s, _ in mid_cycle],
               "bills_created": created, "already_billed": already, "billed_cents": cents, "bills_corrected": corrected,
               "bills_settled_from_prepaid": prepaid, "over_limit": refused,
-              "households_busy": [{"household_id": bill["household_id"], "bill_id": bill["_id"]} for bill in busy]}
+              "households_busy": [{"household_id": bill["household_id"], "bill_id": bill["_id"]}
+                                  for bill in busy + left]}
     _announce_run(db, outbox, job, result)
     return result
 
@@ -581,14 +585,16 @@ def next_locked_batch(size, seconds):
     return max(1, min(grown, int(size * budget / seconds)))
 
 
-def _write_batch(db, batch, created, already, cents, lock=None):
+def _write_batch(db, batch, created, already, cents, lock=None, left=None):
     """A batch of a run's bills written (a bill whose id exists counted billed already); under the estate's
     fenced lock of the billing of months (``lock``, ``store.lock_own_cycles``), each claimed first
-    (``_claimed``): those whose months a bill covers already are counted billed, and a run that lost the
-    lock fails (409's sentence) before writing any bill of its batch that it had not claimed."""
+    (``_claimed``): those whose months a bill covers already are counted billed, those some of whose months
+    one covers added to ``left`` (for the month's run again), and a run that lost the lock fails (409's
+    sentence) before writing any bill of its batch that it had not claimed."""
     if lock is not None and batch:
-        batch, taken, finished = _claimed(db, batch, lock[3])
+        batch, taken, partly, finished = _claimed(db, batch, lock[3])
         already += len(taken)
+        left.extend(partly)
         created += len(finished)
         cents += sum(bill["amount_cents"] for bill in finished)
     inserted, duplicates, failed = store.insert_bills(db, batch)
@@ -603,14 +609,14 @@ def _claimed(db, batch, fence):
     (``billing.coverage_documents``). The claims a run left unwritten (it died or stalled between its claim
     and its insert) are written first, from their bodies in the document: the claimed months are billed by
     them, as that run would have. ``(bills claimed, bills whose months a bill covers already, bills of
-    claims left that this call wrote)``. A later grant's fence on a document is a Conflict (the run lost
+    claims left that this call wrote)``, and between the first two those some of whose months a bill covers. A later grant's fence on a document is a Conflict (the run lost
     the lock), raised once the bills it claimed so far are written (theirs, claimed: no bill twice, no month
     claimed without its bill)."""
     estate_id = batch[0]["estate_id"]
     pending = {}
     for bill in batch:
         pending.setdefault(billing.coverage_id_of(estate_id, bill), []).append(bill)
-    claimed, taken, finished = [], [], []
+    claimed, taken, partly, finished = [], [], [], []
     for _ in range(3):  # a document changed between its read and its claim (a stalled run's claim) read again
         docs = store.coverage_of(db, estate_id, pending)
         missing = [bill for key, bills in pending.items() if key not in docs for bill in bills]
@@ -638,12 +644,13 @@ def _claimed(db, batch, fence):
             if decided is None:
                 store.insert_bills(db, claimed)
                 raise Conflict(store.LOST_LOCK, retry_after=1)
-            mine, covered, expected, months, claims, done = decided
+            mine, covered, some, expected, months, claims, done = decided
             if claims and not store.claim_coverage(db, estate_id, key, fence, expected, months, claims, done):
                 again[key] = bills
                 continue
             claimed.extend(mine)
             taken.extend(covered)
+            partly.extend(some)
         pending = again
         if not pending:
             break
@@ -651,9 +658,9 @@ def _claimed(db, batch, fence):
         store.insert_bills(db, claimed)
         raise Conflict("the months of the bills kept changing while the run claimed them; run this month again",
                        retry_after=1)
-    for bill in taken:
+    for bill in taken + partly:
         log.warning("billing run: bill %s not written, a month it covers billed meanwhile", bill["_id"])
-    return claimed, taken, finished
+    return claimed, taken, partly, finished
 
 
 def _bill_months(bill):

@@ -770,3 +770,35 @@ def test_a_run_stalled_between_its_claim_and_its_bill_has_its_bill_written_by_th
         months = ["2026-11", "2026-12", "2027-01"] if household_id == stalled[0] else ["2026-12", "2027-01"]
         assert covered(finance, household_id) == Counter(months), household_id
     assert claimed_without_bill(finance) == []
+
+
+def test_a_run_whose_bill_a_stalled_run_s_claim_covers_in_part_names_the_household_for_the_month_s_run_again(
+        finance, monkeypatch):
+    """December's run, stalled after its claim of a household's December and January, loses the lock to
+    November's, which writes December's claimed bill and finds its own (November to January) covered in part: it
+    writes none of it (no month twice) and names the household in ``households_busy``; November's run again bills
+    its November alone."""
+    from finance import store
+    own_quarters(finance)
+    monkeypatch.setattr(operations, "LOCKED_BATCH", 1)
+    monkeypatch.setattr(operations, "BILLING_BATCH", 1)
+    insert, stalled, answers = store.insert_bills, [], []
+
+    def stall(db, bills):
+        if bills and not stalled:  # December's first bill, claimed: stalled 31 s while November's runs
+            stalled.append(bills[0]["household_id"])
+            clock.freeze(clock.now() + timedelta(seconds=31))
+            answers.append(run_job(finance, "2026-11"))
+        return insert(db, bills)
+    monkeypatch.setattr(store, "insert_bills", stall)
+    with pytest.raises(Conflict, match="lost its lock"):
+        run_job(finance, "2026-12")
+    [household_id] = stalled
+    assert [busy["household_id"] for busy in answers[0]["households_busy"]] == [household_id]
+    assert covered(finance, household_id) == Counter({"2026-12": 1, "2027-01": 1})
+    rerun = operations.run_billing(finance.db, finance.outbox, {**billing_job("2026-11"), "_id": "job_again"},
+                                   lambda *done: None)
+    assert rerun["households_busy"] == []
+    for other in AREAS:
+        assert covered(finance, other) == Counter({"2026-11": 1, "2026-12": 1, "2027-01": 1}), other
+    assert claimed_without_bill(finance) == []

@@ -17,9 +17,9 @@ def test_a_document_a_later_grant_wrote_is_refused():
 
 
 def test_the_months_are_claimed_as_found():
-    claimed, taken, expected, months, claims, done = billing.claim(
+    claimed, taken, left, expected, months, claims, done = billing.claim(
         doc(months={"2026-10": "bill_old"}), [quarter("bill_a")], {"bill_old": ("unpaid", None)}, 5)
-    assert (claimed, taken) == ([quarter("bill_a")], [])
+    assert (claimed, taken, left) == ([quarter("bill_a")], [], [])
     assert expected == {"2026-11": None, "2026-12": None, "2027-01": None}
     assert months == {"2026-11": "bill_a", "2026-12": "bill_a", "2027-01": "bill_a"} and list(claims) == ["bill_a"]
 
@@ -28,11 +28,12 @@ def test_a_month_a_live_bill_or_a_re_billed_one_covers_is_taken_and_a_cancelled_
     found = {"2026-11": "bill_live", "2026-12": "bill_cancelled", "2027-01": "bill_never"}
     states = {"bill_live": ("unpaid", None), "bill_cancelled": ("cancelled", None),
               "bill_rebilled": ("cancelled", "bill_new")}
-    assert billing.claim(doc(months=found), [quarter("bill_a")], states, 5)[1] == [quarter("bill_a")]
+    assert billing.claim(doc(months=found), [quarter("bill_a")], states, 5)[2] == [quarter("bill_a")]  # partly: left
     later = quarter("bill_b", "2026-12", "2027-01")
-    claimed, taken, expected, *_ = billing.claim(doc(months=found), [later], states, 5)
-    assert (claimed, taken, expected) == ([later], [], {"2026-12": "bill_cancelled", "2027-01": "bill_never"})
-    assert billing.claim(doc(months={"2026-12": "bill_rebilled"}), [later], states, 5)[1] == [later]
+    claimed, taken, left, expected, *_ = billing.claim(doc(months=found), [later], states, 5)
+    assert (claimed, taken, left, expected) == ([later], [], [], {"2026-12": "bill_cancelled", "2027-01": "bill_never"})
+    whole = {"2026-12": "bill_rebilled", "2027-01": "bill_live"}
+    assert billing.claim(doc(months=whole), [later], states, 5)[1] == [later]  # every month covered: billed
 
 
 def test_the_claims_whose_bills_are_written_are_dropped():
