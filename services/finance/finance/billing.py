@@ -676,6 +676,15 @@ def claim(doc, bills, states, fence):
     return claimed, taken, left, expected, months, claims, done
 
 
+def first_claim(doc, bills, fence):
+    """``doc``, a coverage document made now (``coverage_documents``), with ``bills`` claimed in it (``claim``: every
+    month it holds is a live bill's), to be written by its insert, no update after it: ``(doc, claimed, taken,
+    left)``."""
+    states = {bill_id: ("live", None) for bill_id in doc["months"].values()}
+    claimed, taken, left, _, months, claims, _ = claim(doc, bills, states, fence)
+    return {**doc, "fence": fence, "months": {**doc["months"], **months}, "claims": claims}, claimed, taken, left
+
+
 def _live(state):
     return state is not None and (state[0] != "cancelled" or bool(state[1]))
 

@@ -605,8 +605,8 @@ def _write_batch(db, batch, created, already, cents, lock=None, left=None):
 def _claimed(db, batch, fence):
     """The fence of the estate's lock of the billing of months (``store.lock_own_cycles``): each household's
     item of ``batch`` claimed in its coverage document (``store.claim_coverage``: one write each, checked
-    against the fence and the months as found), made on its first claim from the household's bills
-    (``billing.coverage_documents``). The claims a run left unwritten (it died or stalled between its claim
+    against the fence and the months as found), made on its first claim from the household's bills with that
+    claim in it (``billing.coverage_documents``, ``billing.first_claim``: one insert of the batch's new ones). The claims a run left unwritten (it died or stalled between its claim
     and its insert) are written first, from their bodies in the document: the claimed months are billed by
     them, as that run would have. ``(bills claimed, bills whose months a bill covers already, bills of
     claims left that this call wrote)``, and between the first two those some of whose months a bill covers. A later grant's fence on a document is a Conflict (the run lost
@@ -620,12 +620,20 @@ def _claimed(db, batch, fence):
     for _ in range(3):  # a document changed between its read and its claim (a stalled run's claim) read again
         docs = store.coverage_of(db, estate_id, pending)
         missing = [bill for key, bills in pending.items() if key not in docs for bill in bills]
-        if missing:
+        if missing:  # made with their claims in them: one insert of the batch's new documents, no update
             made = billing.coverage_documents(estate_id, missing, store.bills_of_coverage(
                 db, estate_id, {bill["household_id"] for bill in missing}, {bill["item"] for bill in missing}))
-            there = store.start_coverage(db, list(made.values()))
-            docs.update({key: doc for key, doc in made.items() if key not in there})
+            first = {key: billing.first_claim(doc, pending[key], fence) for key, doc in made.items()}
+            there = store.start_coverage(db, [doc for doc, *_ in first.values()])  # made meanwhile: claimed below
+            for key, (_, mine, covered, some) in first.items():
+                if key not in there:
+                    claimed.extend(mine)
+                    taken.extend(covered)
+                    partly.extend(some)
+                    del pending[key]
             docs.update(store.coverage_of(db, estate_id, there))
+            if not pending:
+                break
         if any(doc["fence"] > fence for doc in docs.values()):  # a later grant wrote one: the lock was lost
             store.insert_bills(db, claimed)
             raise Conflict(store.LOST_LOCK, retry_after=1)

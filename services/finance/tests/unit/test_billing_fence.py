@@ -39,3 +39,12 @@ def test_a_month_a_live_bill_or_a_re_billed_one_covers_is_taken_and_a_cancelled_
 def test_the_claims_whose_bills_are_written_are_dropped():
     *_, done = billing.claim(doc(claims={"bill_old": {}}), [quarter("bill_a")], {"bill_old": ("unpaid", None)}, 5)
     assert done == ["bill_old"]
+
+
+def test_a_new_document_is_made_with_its_first_claim_in_it():
+    made = doc(fence=0, months={"2026-11": "bill_old"})
+    later = quarter("bill_b", "2026-12", "2027-01")
+    written, claimed, taken, left = billing.first_claim(made, [quarter("bill_a"), later], 5)
+    assert (claimed, taken, left) == ([later], [], [quarter("bill_a")])  # November is the old bill's
+    assert written["fence"] == 5 and written["claims"] == {"bill_b": later}
+    assert written["months"] == {"2026-11": "bill_old", "2026-12": "bill_b", "2027-01": "bill_b"}
