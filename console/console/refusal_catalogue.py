@@ -1455,6 +1455,12 @@ ZH = {
         '来源为业主时必填',
     "an emergency use names the emergency's work order":
         '应急使用须填写抢修工单',
+    'an emergency use (应急使用) is one of an emergency work order (抢险): this one is not; the owners decide its use':
+        '应急使用须对应紧急（抢险）工单：该工单不是紧急工单，须经业主表决后使用',
+    "an emergency use (应急使用) is one of an emergency work order (抢险): its work order's priority is not known; the owners decide its use":
+        '应急使用须对应紧急（抢险）工单：无法确认该工单为紧急工单，须经业主表决后使用',
+    'is for a use of an emergency work order (priority emergency)':
+        '仅用于紧急（抢险）工单的维修资金使用',
     'is required for an emergency use':
         '应急使用时必填',
     'no flat with a floor area is known where the use is shared: nobody shares it':

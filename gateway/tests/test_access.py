@@ -687,8 +687,12 @@ def _use_of_the_fund(client, accounts, rpc, work_order_id):
 
 
 @pytest.mark.parametrize("maintenance_answers, found", [
-    ({"id": "wo_1", "number": "WO-2026-000007"},
-     {"work_order": "found", "work_order_id": "wo_1", "work_order_number": "WO-2026-000007"}),
+    ({"id": "wo_1", "number": "WO-2026-000007", "priority": "normal"},
+     {"work_order": "found", "work_order_id": "wo_1", "work_order_number": "WO-2026-000007",
+      "work_order_priority": "normal"}),
+    ({"id": "wo_1", "number": "WO-2026-000007", "priority": "emergency"},  # an emergency use's, finance checks
+     {"work_order": "found", "work_order_id": "wo_1", "work_order_number": "WO-2026-000007",
+      "work_order_priority": "emergency"}),
     (NotFound("no such work order"), {"work_order": "not_found"})])
 def test_the_gateway_tells_finance_whether_a_fund_use_names_a_work_order_of_the_estate(
         client, accounts, rpc, maintenance_answers, found):
@@ -703,8 +707,9 @@ def test_the_gateway_tells_finance_whether_a_fund_use_names_a_work_order_of_the_
 
 
 @pytest.mark.parametrize("listed, found", [
-    ([{"id": "wo_7", "number": "WO-2026-000007"}],
-     {"work_order": "found", "work_order_id": "wo_7", "work_order_number": "WO-2026-000007"}),
+    ([{"id": "wo_7", "number": "WO-2026-000007", "priority": "emergency"}],
+     {"work_order": "found", "work_order_id": "wo_7", "work_order_number": "WO-2026-000007",
+      "work_order_priority": "emergency"}),
     ([], {"work_order": "not_found"})])
 def test_a_fund_use_may_name_its_work_order_by_the_number_an_accountant_has(client, accounts, rpc, listed, found):
     """An accountant may not read work orders, so could not find the internal id the use asked for;

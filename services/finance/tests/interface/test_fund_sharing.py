@@ -45,8 +45,14 @@ def deposit(finance, household_id, cents):
                                                                "amount_cents": cents, "method": "transfer"}})
 
 
-def request(finance, cents, **data):
+def request(finance, cents, priority="emergency", **data):
+    """A use requested by the accountant; one naming a work order as the gateway found it: ``priority``
+    is maintenance's (``caller.work_order_ref``; None: nobody looked)."""
     as_caller(finance, ACCOUNTANT)
+    if data.get("work_order_id"):
+        finance.caller.work_order = "found"
+        finance.caller.work_order_ref = {"work_order_id": data["work_order_id"]} | (
+            {"work_order_priority": priority} if priority else {})
     payload = {"estate_id": ESTATE, "data": {"amount_cents": cents, "purpose": "replace building 3's two lifts",
                                              "shared_by": {"building": "3"}, **data}}
     payload["data"] = {name: value for name, value in payload["data"].items() if value is not None}
@@ -133,6 +139,21 @@ def test_an_emergency_use_for_an_entrapment_is_approved_without_a_vote_and_still
     assert approved["emergency"] is True and approved["owners_decision"] is None
     assert [line["household_id"] for line in approved["apportionment"]] == ["hh_34", "hh_35", "hh_36"]
     assert sum(line["amount_cents"] for line in approved["apportionment"]) == 856789
+
+
+@pytest.mark.parametrize("priority", ["normal", None])
+def test_an_emergency_use_is_one_of_an_emergency_work_order_alone(finance, priority):
+    """Anyone who may request a use could mark it ``emergency`` and have it approved without the
+    owners' vote, its work order a routine one: maintenance's priority decides (the gateway reads
+    the order when it checks it is the estate's; none read, as a call past the gateway, is no
+    emergency either)."""
+    with pytest.raises(BusinessRuleViolation) as refused:
+        request(finance, 856789, priority=priority, emergency=True, work_order_id="wo_8",
+                shared_by={"building": "3", "units": ["2"]})
+    assert refused.value.errors[0]["field"] == "data.emergency" and "emergency work order" in refused.value.detail
+    assert finance.db.fund_entries.count_documents({"kind": "use"}) == 0
+    plain = request(finance, 856789, priority=priority, work_order_id="wo_8", shared_by={"building": "3"})
+    assert plain["emergency"] is False  # not marked: the owners decide it as any other
 
 
 def test_a_use_naming_no_flats_is_the_estates_pool_as_before(finance):
