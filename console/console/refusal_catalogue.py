@@ -1443,6 +1443,8 @@ ZH = {
         '须等待分摊同一批房屋、批准未完成的那笔使用',
     'another use of the fund shared by this building is being approved; try again in a moment':
         '同一楼栋分摊的另一项维修资金使用正在批准，请稍后再试',
+    'a deposit of a flat of this building is being reversed; try again in a moment':
+        '本楼栋一户的维修资金缴存正在冲正，请稍后再试',
     'another use of the fund for this work order is being requested; try again in a moment':
         '此工单的另一笔维修资金使用申请正在提交，请稍后再试',
     'another {0} standard is being approved; try again in a moment':

@@ -1634,7 +1634,7 @@ def reverse_fund_deposit(db, outbox, caller, estate_id, entry_id, data):
         return _reverse_fund_deposit(db, outbox, caller, estate_id, deposit, existing, data)
     # under the lock of its building's shared approvals: one that read the flat's account before
     # the deposit was taken back took its share of money no longer there (r8)
-    with _held(db, _shared_uses_lock(db, estate_id, building)):
+    with _held(db, _shared_uses_lock(db, estate_id, building, "reversal")):
         return _reverse_fund_deposit(db, outbox, caller, estate_id, deposit, existing, data, building)
 
 
@@ -1750,10 +1750,10 @@ def decide_fund_use(db, outbox, caller, estate_id, entry_id, decision, data):
     return public(_with_work_order_approved(db, estate_id, [decided])[0])
 
 
-def _shared_uses_lock(db, estate_id, building):
-    """The lock of ``building``'s shared uses' approvals (and its flats' deposits' reversals), waited
-    for a moment as a household's (``_take_household_lock``)."""
-    return _waited_for(lambda now, until: store.lock_shared_uses(db, estate_id, building, now, until),
+def _shared_uses_lock(db, estate_id, building, held_for="approval"):
+    """The lock of ``building``'s shared uses' approvals (and its flats' deposits' reversals:
+    ``held_for``), waited for a moment as a household's (``_take_household_lock``)."""
+    return _waited_for(lambda now, until: store.lock_shared_uses(db, estate_id, building, now, until, held_for),
                        HOUSEHOLD_LOCK_WAIT_SECONDS)
 
 

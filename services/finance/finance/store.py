@@ -213,11 +213,24 @@ def lock_work_order_uses(db, estate_id, work_order_id, now_iso, expires_iso):
                  "another use of the fund for this work order is being requested; try again in a moment")
 
 
-def lock_shared_uses(db, estate_id, building, now_iso, expires_iso):
-    """Take the lock of the approvals of the fund's uses shared by ``building``'s flats (as
-    ``lock_household``): one at a time, each reading the flats' accounts the one before left."""
-    return _lock(db, estate_id, ids.natural_id("lock", estate_id, "fund-shared", building), now_iso, expires_iso,
-                 "another use of the fund shared by this building is being approved; try again in a moment")
+SHARED_USES_BUSY = {
+    "approval": "another use of the fund shared by this building is being approved; try again in a moment",
+    "reversal": "a deposit of a flat of this building is being reversed; try again in a moment",
+}
+
+
+def lock_shared_uses(db, estate_id, building, now_iso, expires_iso, held_for="approval"):
+    """Take the lock of the approvals of the fund's uses shared by ``building``'s flats, and of its
+    flats' deposits' reversals (``held_for``: which takes it; as ``lock_household``): one at a time,
+    each reading the flats' accounts the one before left. Refused, it says which holds it (a
+    manager was told an approval was under way while a reversal held it: found by review)."""
+    lock_id = ids.natural_id("lock", estate_id, "fund-shared", building)
+    try:
+        return _lock(db, estate_id, lock_id, now_iso, expires_iso, SHARED_USES_BUSY[held_for], held_for)
+    except Conflict:
+        holder = (db.locks.find_one({"_id": lock_id, "estate_id": estate_id}) or {}).get("held_for")
+        raise Conflict(SHARED_USES_BUSY[holder if holder in SHARED_USES_BUSY else "approval"],
+                       retry_after=1) from None
 
 
 def lock_fee_item(db, estate_id, item, now_iso, expires_iso):
@@ -258,14 +271,18 @@ def lock_bank_statement(db, estate_id, period, now_iso, expires_iso):
                  "the month's bank statement is being changed by another call; try again in a moment")
 
 
-def _lock(db, estate_id, lock_id, now_iso, expires_iso, busy):
+def _lock(db, estate_id, lock_id, now_iso, expires_iso, busy, held_for=None):
+    """``busy``: the refusal's message; ``held_for``: what takes the lock, kept on it (what holds it
+    then says so: ``lock_shared_uses``)."""
     token = ids.new_id("tok")
+    held = {"held_for": held_for} if held_for else {}
     try:
-        db.locks.insert_one({"_id": lock_id, "estate_id": estate_id, "token": token, "expires_at": expires_iso})
+        db.locks.insert_one({"_id": lock_id, "estate_id": estate_id, "token": token, "expires_at": expires_iso,
+                             **held})
         return lock_id, token, estate_id
     except DuplicateKey:
         taken = db.locks.update_one({"_id": lock_id, "estate_id": estate_id, "expires_at": {"$lt": now_iso}},
-                                    {"$set": {"token": token, "expires_at": expires_iso}})
+                                    {"$set": {"token": token, "expires_at": expires_iso, **held}})
         if taken.modified_count:
             return lock_id, token, estate_id
     raise Conflict(busy, retry_after=1)

@@ -248,13 +248,17 @@ def test_a_deposit_reversed_while_a_shared_use_is_approved_does_not_leave_the_fl
                 meanwhile.append(approve(finance, use["id"], owners_decision=VOTE)["status"])
             except Exception as refused:  # noqa: BLE001 -- what the approval met
                 meanwhile.append(type(refused).__name__)
+                meanwhile.append(getattr(refused, "detail", ""))
             as_caller(finance, ACCOUNTANT)
         return read
 
     monkeypatch.setattr(operations.store, "fund_entries_of_households", read_then_the_use_is_approved)
     as_caller(finance, ACCOUNTANT)
     finance.reverse_fund_deposit({"estate_id": ESTATE, "id": deposit_["id"], "data": {"reason": "typed wrong"}})
-    assert meanwhile == ["asked", "Conflict"]
+    assert meanwhile[:2] == ["asked", "Conflict"]
+    # the lock's message says what holds it: a deposit's reversal, not "another use being approved"
+    # (the manager was told to wait for an approval nobody was making: found by review)
+    assert "reversed" in meanwhile[2] and "approved" not in meanwhile[2], meanwhile[2]
     monkeypatch.setattr(operations.store, "fund_entries_of_households", real)
     assert account(finance, "hh_35")["balance_cents"] == 0
     with pytest.raises(BusinessRuleViolation):  # the flat holds nothing now: its share is not there
