@@ -15,7 +15,8 @@ first, by id, of several): the estates of one operator may lie in different time
 Totals (``GET /api/v1/kpis``): beside each estate's row, every KPI operator-wide: the sum of the
 estates' numerators over the sum of their denominators (so each estate weighs by its size, and
 the numerator and denominator are shown), a count KPI as the sum of its counts. A KPI whose
-estates disagree on the unit is left out.
+estates disagree on the unit is left out. The months an estate's figure names as left out
+(``not_counted``, ``not_billed``) are named in the total, every estate's (one with no data too).
 
 Plain functions: no Flask, no store.
 """
@@ -26,6 +27,9 @@ from estate_common.kpis import begun, kpi
 
 from . import memberships
 
+# the months of the period an estate's figure leaves out (archive_completeness: not counted by a
+# service; collection_rate: not billed by a run), named in the total, every estate's, once each
+MONTHS_NAMED = ("not_counted", "not_billed")
 TURNOVER_NOTE = "staff accounts deactivated in the period / average staff accounts (at its start and end)"
 
 
@@ -112,8 +116,9 @@ def totals(rows):
         suspended = [s["suspended_slots"] for s in shown if "suspended_slots" in s]
         # 资料归档完整率: the months some estate's services did not count (its figure is of the months
         # counted), every estate's, one with no data too: the total read 100 % and the console marked
-        # it met with October never counted in one of them (found by r6)
-        not_counted = sorted({month for s in shown for month in s.get("not_counted", ())})
+        # it met with October never counted in one of them (found by r6); 收缴率 likewise, the months
+        # some estate did not bill (an estate that billed nothing is no data, left out of the sums, h5)
+        months = {key: sorted({month for s in shown for month in s.get(key, ())}) for key in MONTHS_NAMED}
         units = {s["unit"] for s in shown}
         if len(units) != 1:
             continue
@@ -133,8 +138,7 @@ def totals(rows):
                            scale=1000 if unit == "per_1000_households" else 1)
         if suspended:
             summed[name]["suspended_slots"] = sum(suspended)
-        if not_counted:
-            summed[name]["not_counted"] = not_counted
+        summed[name] |= {key: named for key, named in months.items() if named}
     return summed
 
 

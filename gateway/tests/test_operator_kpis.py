@@ -233,3 +233,18 @@ def test_the_operator_wide_archive_completeness_names_the_months_an_estate_s_ser
     summed = operator_kpis.totals(rows)["archive_completeness"]
     assert (summed["numerator"], summed["denominator"], summed["not_counted"]) == (7, 7, ["2026-03", "2026-10"])
     assert "not_counted" not in operator_kpis.totals(rows[1:2])["archive_completeness"]
+
+
+def test_the_operator_wide_collection_rate_names_the_months_an_estate_did_not_bill():
+    """finance's ``not_billed`` (the months a billing run should have billed and has not, the figures
+    the bills' own) was left out of the total as ``not_counted`` was: an estate that billed nothing
+    all month is no data, left out of the sums, and the operator-wide rate read 96 % with nothing
+    saying a month went unbilled (found by h5). The total names every such month, once, in order."""
+    def rate(numerator, denominator, **more):
+        return {"kpis": {"collection_rate": {"numerator": numerator, "denominator": denominator,
+                                             "value": numerator / denominator if denominator else None,
+                                             "unit": "ratio", **more}}}
+    rows = [rate(96, 100), rate(0, 0, not_billed=["2026-11"]), rate(10, 20, not_billed=["2026-10", "2026-11"])]
+    summed = operator_kpis.totals(rows)["collection_rate"]
+    assert (summed["numerator"], summed["denominator"], summed["not_billed"]) == (106, 120, ["2026-10", "2026-11"])
+    assert "not_billed" not in operator_kpis.totals(rows[:1])["collection_rate"]
