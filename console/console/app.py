@@ -142,6 +142,7 @@ def _template_helpers():
     user = signin.current_user()
     return {
         "t": i18n.translate,
+        "period_pattern": common.period_pattern,
         "label": i18n.label,
         "money": i18n.money,
         "capitals": i18n.yuan_in_capitals,

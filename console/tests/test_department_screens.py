@@ -3,6 +3,8 @@ import re
 
 import pytest
 
+from console.views import common
+
 from .conftest import ESTATE, csrf_of, problem, sign_in
 from .test_registers import _only_documented
 
@@ -846,7 +848,7 @@ def test_the_reports_and_the_fund_statement_read_a_quarter_or_a_year(client, fak
     page = client.get("/accounts/reports?period=2026&report=disclosure", headers={"Accept-Language": "en"})
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and fake.calls[-1]["params"]["period"] == "2026"
-    assert 'pattern="[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?"' in text and "quarter 2026-Q4 or year 2026" in text
+    assert f'pattern="{common.PERIOD_FORMS["report"]}"' in text and "quarter 2026-Q4 or year 2026" in text
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/maintenance-fund/statement", {
         "estate_id": ESTATE, "period": "2026-Q4", "opening_balance_cents": 0, "deposits_cents": 0, "uses_cents": 0,
         "closing_balance_cents": 0, "lines": [], "generated_at": "2027-01-05T02:00:00Z"})

@@ -6,6 +6,8 @@ import re
 import jsonschema
 import pytest
 
+from console.views import common
+
 from .conftest import ESTATE, csrf_of, openapi_spec, problem, sign_in
 
 
@@ -874,7 +876,6 @@ def test_a_month_not_over_on_the_estate_s_clock_is_not_offered_for_publishing(cl
     """The API refuses a month that has not ended (422), and the form was offered for the current
     one (a probe): the page says when it can be published instead."""
     from datetime import datetime, timezone
-    from console.views import common
     now = datetime.now(timezone.utc)
     this_month = f"{now.year:04d}-{now.month:02d}"
     disclosure_answers(fake)
@@ -925,7 +926,6 @@ def test_a_quarter_and_a_year_are_shown_and_published_once_their_last_month_is_o
     year is over once its last month is, not as text ("2026" sorts before December's "2026-12");
     its costs are recorded by the month, so no month's list is asked with it (the API takes a month)."""
     from datetime import datetime, timezone
-    from console.views import common
     disclosure_answers(fake)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/disclosure", {**REPORT, "period": "2026-Q3"})
     sign_in(client, fake, username="mia", roles=("manager",))
@@ -933,7 +933,7 @@ def test_a_quarter_and_a_year_are_shown_and_published_once_their_last_month_is_o
     assert "/accounts/disclosure/2026-Q3/publish" in page and "¥9,000.00" in page and "本期尚未公示" in page
     assert not [c for c in fake.calls if c["path"].endswith("/operating-expenses")]
     assert [c for c in fake.calls if c["path"].endswith("/reports/disclosure")][-1]["params"] == {"period": "2026-Q3"}
-    assert 'pattern="[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?"' in page
+    assert f'pattern="{common.PERIOD_FORMS["report"]}"' in page
     december, january = (datetime(2026, 12, 6, 0, 0, tzinfo=timezone.utc), datetime(2027, 1, 1, 4, 0, tzinfo=timezone.utc))
     with client.application.test_request_context():
         from flask import session

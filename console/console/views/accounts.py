@@ -693,7 +693,7 @@ def gate_parking(report):
     close). None when security's totals cannot be read (the report shows without them)."""
     if not permissions.may("GET", "parking-sessions/totals"):  # a cashier reads the report, not security's
         return None
-    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}", report["period"]):  # the gate totals a month; a quarter or year, not
+    if not common.MONTH.match(report["period"]):  # the gate totals a month; a quarter or year, not
         return None
     counted = common.optional_read("parking-sessions/totals", period=report["period"])
     if not counted:

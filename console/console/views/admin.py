@@ -3,7 +3,6 @@
 What a new installation needs first: after ``make run`` the admin creates an estate,
 its households and the staff's accounts here, then everyone works in their own menu."""
 
-import re
 
 from flask import Blueprint, g, make_response, redirect, render_template, request, url_for
 
@@ -215,7 +214,7 @@ def create_household():
                    "admin.household_created", url_for("admin.households"), fields=("building", "unit", "room"))
 
 
-_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")  # the leavers' month (``deactivated_in``) as the box takes it
+_MONTH = common.MONTH  # the leavers' month (``deactivated_in``) as the box takes it
 
 
 @bp.get("/users")

@@ -502,9 +502,27 @@ def shared_timezone(estates):
     return zones.pop() if len(zones) == 1 else None
 
 
-MONTH = re.compile(r"^(19[0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2])$")  # a period asked of a month page (YYYY-MM)
-# a report's period: a month, a quarter or a year (YYYY-MM, YYYY-Qn, YYYY: openapi's ReportPeriod)
-REPORT_PERIOD = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")
+# A period's forms as the API takes them, its years 1900-2999 (openapi's Period, ReportPeriod,
+# KpiPeriod, IsoWeek and ObligationYear, which tests/test_periods.py holds these to): one rule for the
+# pages' checks (below) and every period box's ``pattern`` (``period_pattern``). The console took 1899
+# (any four digits) and showed the API's 400 (found by h5).
+_YEAR = "(19[0-9]{2}|2[0-9]{3})"
+_WEEK = "-W(0[1-9]|[1-4][0-9]|5[0-3])"
+PERIOD_FORMS = {
+    "month": f"{_YEAR}-(0[1-9]|1[0-2])",  # YYYY-MM
+    "report": f"{_YEAR}(-(0[1-9]|1[0-2])|-Q[1-4])?",  # a month, a quarter or a year: YYYY-MM, YYYY-Qn, YYYY
+    "kpi": f"{_YEAR}(-(0[1-9]|1[0-2])|-Q[1-4]|{_WEEK})?",  # a report's period or an ISO week
+    "week": f"{_YEAR}{_WEEK}",  # YYYY-Www
+    "year": _YEAR,  # YYYY
+}
+MONTH, REPORT_PERIOD, KPI_PERIOD, WEEK, YEAR = (re.compile(f"^{PERIOD_FORMS[form]}$")
+                                                 for form in ("month", "report", "kpi", "week", "year"))
+
+
+def period_pattern(form):
+    """A period box's ``pattern`` (the templates' ``period_pattern('month')``): the API's form, as the
+    page checks it (``PERIOD_FORMS``)."""
+    return PERIOD_FORMS[form]
 
 
 def period_asked(pattern, default):

@@ -1,7 +1,6 @@
 """Front desk: register a request, the register with filters, a request's detail and handling; the
 owners still to contact this month."""
 import base64
-import re
 from datetime import date, datetime, timedelta, timezone
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
@@ -626,7 +625,7 @@ def record_call_back(request_id):
                                 idempotency_key=form.get("idempotency_key") or None)
 
 
-WEEK = re.compile(r"^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$")
+WEEK = common.WEEK
 
 
 @bp.get("/week")

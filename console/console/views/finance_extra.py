@@ -27,7 +27,7 @@ FUND_STATUSES = ("requested", "approved", "rejected", "posted", "pending")
 OPERATING_CATEGORIES = ("staff", "cleaning", "greening", "security", "common_utilities", "repairs", "insurance",
                         "administration", "other")
 LABEL = re.compile(r"^([^-_\s]+)-([^-_\s]+)-([^-_\s]+)$")  # building-unit-room
-PERIOD = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+PERIOD = common.MONTH
 REPORT_PERIOD = common.REPORT_PERIOD  # a month, quarter or year (the disclosure's)
 
 

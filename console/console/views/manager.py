@@ -29,7 +29,7 @@ bp = Blueprint("manager", __name__, url_prefix="/manager")
 
 PERIOD = common.REPORT_PERIOD  # a month, a quarter or a year
 # a KPI period: also an ISO week (Monday to Sunday on the estate's calendar; the gateway checks its year has it)
-KPI_PERIOD = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4]|-W(0[1-9]|[1-4][0-9]|5[0-3]))?$")
+KPI_PERIOD = common.KPI_PERIOD  # a report's period or an ISO week
 # in SVG units, drawn about 1:1 in a dashboard card (so the text keeps the page's size)
 BAR_WIDTH = 190
 BAR_HEIGHT = 18
@@ -267,7 +267,7 @@ def year():
     that asked it, those still owed marked) and of the manager's visits to owners (owed, made: when, to
     which household, by whom), a year asked or this one."""
     asked = request.args.get("year", "").strip()
-    chosen = asked if re.fullmatch(r"(19[0-9]{2}|2[0-9]{3})", asked) else common.this_month()[:4]
+    chosen = asked if common.YEAR.match(asked) else common.this_month()[:4]
     found = g.api.get(g.api.estate(g.user.estate_id, "reports/year-obligations"), year=chosen)
     return render_template("manager/year.html", year=chosen, found=found, households=common.household_labels())
 

@@ -1,7 +1,6 @@
 """Security: patrol rounds, a round on a phone (checkpoints in order, check-in, anomaly), finishing it;
 the month's planned rounds not walked through."""
 
-import re
 from datetime import date, datetime, timedelta, timezone
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -106,7 +105,7 @@ def complaints():
                            households=common.household_labels())
 
 
-WEEK = re.compile(r"^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$")
+WEEK = common.WEEK
 
 
 @bp.get("/week")
