@@ -2,6 +2,7 @@
 on a user's or an API key's form, a save that keeps every estate of a user, scopes shown short,
 the estates page searched, and the header naming the signed-in user on another user's page."""
 import re
+from datetime import datetime, timedelta, timezone
 
 from .conftest import csrf_of, sign_in
 
@@ -122,3 +123,15 @@ def test_the_dashboard_of_many_estates_shows_each_kpis_weakest_and_finds_any(cli
     assert bars(found, "Collection rate") == ["Estate 0250", "Total, every estate in scope"]
     every = client.get("/manager/kpis?period=2026-11&all=1", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert len(bars(every, "Collection rate")) == 301
+
+
+def test_the_dashboard_says_how_old_the_figures_it_shows_are(client, fake):
+    """The gateway shows kept figures past their minute while it fetches them again (up to
+    KPI_STALE_SECONDS, h5): the page says how old they are, not only when they were computed."""
+    sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
+    computed = datetime.now(timezone.utc) - timedelta(minutes=7, seconds=10)
+    fake.on("GET", r"/api/v1/kpis", kpi_table(3) | {"as_of": computed.strftime("%Y-%m-%dT%H:%M:%S.000Z")})
+    en = client.get("/manager/kpis?period=2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "(7 min ago)" in en and "shown while fresh ones are fetched" in en
+    zh = client.get("/manager/kpis?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "（7 分钟前）" in zh

@@ -93,10 +93,10 @@ def collect_kpis(fan, caller, period, estate_ids, shown=None):
 def collect_all_kpis(cache, caller, period, estate_ids):
     """``collect_kpis`` of many estates, through the view's cache (``kpi_cache``): ``(merged,
     unavailable, as_of)``."""
-    rpc = _state().rpc
+    rpc, request_id = _state().rpc, g.request_id  # read now: a background refresh may outlive the request
 
     def ask(service, part):
-        return rpc.call(service, "kpis", {"period": period, "estate_ids": part}, request_id=g.request_id,
+        return rpc.call(service, "kpis", {"period": period, "estate_ids": part}, request_id=request_id,
                         caller=caller, timeout=kpi_cache.call_timeout(rpc.timeout))  # kept if later than the page
     return cache.collect(ask, kpi_services(), period, estate_ids, rpc.timeout)
 

@@ -9,6 +9,11 @@ list was a 503; found by a probe). So, per service and period:
 - an estate's figures are kept ``KPI_CACHE_SECONDS`` (60; 0 keeps none) and shown to any caller
   whose scope holds the estate: they do not depend on who asks (the route's role check and the
   caller's scope decide which estates are shown);
+- past that, up to ``KPI_STALE_SECONDS`` (600) old, they are still shown at once while one call in
+  the background fetches them again for the next page (stale-while-revalidate): once the figures
+  passed their minute, the next load waited the full RPC timeout with the slow services shown
+  unavailable (found by review). The answer's ``as_of`` says how old they are; older than the
+  bound, they are never shown: the page waits for new ones as for figures never kept;
 - the estates not kept are asked in calls of ``KPI_ESTATES_PER_CALL`` (100) estates, each within
   the RPC timeout, all at once (the service's workers and replicas share them);
 - an estate whose call is under way (another page's, whatever its scope) is waited for, not
@@ -47,6 +52,8 @@ log = logging.getLogger(__name__)
 
 KEEP_SECONDS = config.env_float("KPI_CACHE_SECONDS", 60.0)
 CALL_SECONDS = config.env_float("KPI_CALL_SECONDS", 30.0)  # a call's own wait, past the page's
+# kept figures past KEEP_SECONDS are shown while fetched again, up to this old (never less than KEEP_SECONDS)
+STALE_SECONDS = config.env_float("KPI_STALE_SECONDS", 600.0)
 ESTATES_PER_CALL = max(1, config.env_int("KPI_ESTATES_PER_CALL", 100))
 MOST_KEPT = 100_000  # figures kept at most (one an estate, service and period): past it the stale go first
 
@@ -59,9 +66,10 @@ def call_timeout(page_timeout):
 
 
 class KpiCache:
-    def __init__(self, fan, keep_seconds=KEEP_SECONDS, per_call=ESTATES_PER_CALL):
+    def __init__(self, fan, keep_seconds=KEEP_SECONDS, per_call=ESTATES_PER_CALL, stale_seconds=STALE_SECONDS):
         self._fan = fan
         self._keep = keep_seconds
+        self._stale = max(stale_seconds, keep_seconds)
         self._per_call = per_call
         self._kept = {}  # (service, period, estate_id) -> (monotonic when asked, as ISO, figures)
         self._under_way = {}  # (service, period, estate_id) -> (the call's estate ids, its future)
@@ -102,13 +110,15 @@ class KpiCache:
         computed, futures, own = [], {}, set()
         for service in services:
             with self._lock:  # what is kept, what is under way and the new calls: one view
-                missing = []
+                missing, refresh = [], []
                 for estate_id in estate_ids:
                     key = (service, period, estate_id)
-                    kept = self._fresh(key)
-                    if kept is not None:
+                    kept, fresh = self._usable(key)
+                    if kept is not None:  # fresh, or stale within the bound: shown, not waited for
                         merged[estate_id].update(kept[2])
                         computed.append(kept[1])
+                        if not fresh and key not in self._under_way:
+                            refresh.append(estate_id)  # fetched again once, for the next page
                     elif key in self._under_way:  # another page's call (of any scope) asks it now
                         part, future = self._under_way[key]
                         futures[(service, part)] = future
@@ -118,6 +128,10 @@ class KpiCache:
                     part = tuple(missing[first:first + self._per_call])
                     futures[(service, part)] = self._ask_locked(service, period, part, ask)
                     own.add((service, part))
+                for first in range(0, len(refresh), self._per_call):  # not waited for: the next page's
+                    part = tuple(refresh[first:first + self._per_call])
+                    self._ask_locked(service, period, part, ask).add_done_callback(
+                        lambda done, service=service, part=part: self._log_refresh(service, part, done))
         answers, errors = wait(futures, deadline, call_timeout, cancel=False)
         for (_, _part), (at, figures) in sorted(answers.items()):
             for estate_id, kpis in figures.items():
@@ -131,11 +145,20 @@ class KpiCache:
         with self._lock:
             self._kept.clear()
 
-    def _fresh(self, key):
+    def _usable(self, key):
+        """``(kept, fresh)``: what is kept of ``key`` if it may be shown (younger than the bound,
+        ``_stale``; else None), and whether it is fresh (younger than ``_keep``: not fetched again)."""
         kept = self._kept.get(key)
-        if kept is None or time.monotonic() - kept[0] >= self._keep:
-            return None
-        return kept
+        age = None if kept is None else time.monotonic() - kept[0]
+        if age is None or age >= self._stale or self._keep <= 0:
+            return None, False
+        return kept, age < self._keep
+
+    @staticmethod
+    def _log_refresh(service, part, done):
+        """A background refresh's failure: logged (its page showed the kept figures; the next asks again)."""
+        if not done.cancelled() and done.exception() is not None:
+            log.warning("KPIs of %d estates not refreshed: %s (%s)", len(part), service, done.exception())
 
     def _ask_locked(self, service, period, part, ask):
         """A new call for ``part``, named under way for each of its estates until it ends."""
@@ -166,7 +189,7 @@ class KpiCache:
 
     def _drop_stale(self):
         now = time.monotonic()
-        for key in [key for key, (at, _, _) in self._kept.items() if now - at >= self._keep]:
+        for key in [key for key, (at, _, _) in self._kept.items() if now - at >= self._stale]:
             del self._kept[key]
         if len(self._kept) > MOST_KEPT:
             self._kept.clear()

@@ -593,3 +593,76 @@ def test_a_part_slower_than_the_rpc_timeout_is_kept_for_the_next_page(client, rp
                            200)
     assert again["unavailable"] == [] and again["estates"][149]["kpis"]["finance_kpi"] == kpi(1, 2)
     assert len(calls) == 2 * len(kpi_services)  # kept: not asked again
+
+
+def slow_kpis(rpc, services, calls, slow):
+    """Every service's ``kpis``, one KPI an estate valued by how many calls came before; a call
+    sleeps ``slow["seconds"]`` and, past its caller's wait, is a ServiceUnavailable (a slow service)."""
+    def answer(call):
+        calls.append((call.service, tuple(call.payload["estate_ids"])))
+        waits = rpc.timeout if call.timeout is None else call.timeout
+        time.sleep(min(waits, slow["seconds"]))
+        if waits < slow["seconds"]:
+            raise ServiceUnavailable(f"{call.service} did not answer within {waits:g} s")
+        return {"period": call.payload["period"],
+                "estates": {e: {f"{call.service}_kpi": kpi(len(calls), 100)} for e in call.payload["estate_ids"]}}
+    for service in services:
+        rpc.answer(service, "kpis", answer)
+
+
+def test_kept_figures_past_their_minute_are_shown_while_one_call_fetches_them_again(
+        client, rpc, contract, admin_token, kpi_services, monkeypatch):
+    """Once the kept figures passed their 60 s, the next load waited the full RPC timeout and showed
+    the slow services unavailable (found by review): figures past ``KPI_CACHE_SECONDS`` and under
+    ``KPI_STALE_SECONDS`` are shown at once, their age in ``as_of``, while one call in the background
+    fetches them again for the next page."""
+    from gateway import kpi_cache
+    monkeypatch.setattr(rpc, "timeout", 0.3)
+    monkeypatch.setattr(kpi_cache, "CALL_SECONDS", 5.0)
+    cache = client.application.extensions["kpi_cache"]
+    monkeypatch.setattr(cache, "_keep", 0.2)
+    monkeypatch.setattr(cache, "_stale", 30.0)
+    many_estates(rpc, 150)
+    calls, slow = [], {"seconds": 0.0}
+    slow_kpis(rpc, kpi_services, calls, slow)
+    first = contract.check(client.application, client.get("/api/v1/kpis?period=2026-11", headers=bearer(admin_token)),
+                           200)
+    assert first["unavailable"] == [] and len(calls) == 2 * len(kpi_services)
+    time.sleep(0.3)  # past the figures' minute
+    slow["seconds"] = 1.0  # and the services slower than the page's wait
+    started = time.monotonic()
+    second = contract.check(client.application,
+                            client.get("/api/v1/kpis?period=2026-11", headers=bearer(admin_token)), 200)
+    assert time.monotonic() - started < 0.25  # the kept figures at once, no wait for the services
+    assert second["unavailable"] == [] and second["estates"] == first["estates"]
+    assert second["as_of"] == first["as_of"]  # their age: when they were computed
+    third = client.get("/api/v1/kpis?period=2026-11", headers=bearer(admin_token)).get_json()
+    assert third["as_of"] == first["as_of"] and third["unavailable"] == []
+    time.sleep(1.3)  # the one refresh has answered meanwhile
+    assert len(calls) == 4 * len(kpi_services)  # one refresh of each part, not one a page
+    slow["seconds"] = 0.0
+    fresh = client.get("/api/v1/kpis?period=2026-11", headers=bearer(admin_token)).get_json()
+    assert fresh["as_of"] > first["as_of"] and len(calls) == 4 * len(kpi_services)  # the refreshed, kept
+    assert fresh["estates"][0]["kpis"] != first["estates"][0]["kpis"]
+
+
+def test_kept_figures_older_than_the_bound_are_never_shown(client, rpc, contract, admin_token, kpi_services,
+                                                          monkeypatch):
+    """Stale figures have a bound (``KPI_STALE_SECONDS``): past it, the page waits for new ones as
+    before, and a service too slow is named unavailable rather than shown with figures that old."""
+    from gateway import kpi_cache
+    monkeypatch.setattr(rpc, "timeout", 0.3)
+    monkeypatch.setattr(kpi_cache, "CALL_SECONDS", 5.0)
+    cache = client.application.extensions["kpi_cache"]
+    monkeypatch.setattr(cache, "_keep", 0.1)
+    monkeypatch.setattr(cache, "_stale", 0.2)
+    many_estates(rpc, 50)
+    calls, slow = [], {"seconds": 0.0}
+    slow_kpis(rpc, kpi_services, calls, slow)
+    client.get("/api/v1/kpis?period=2026-11", headers=bearer(admin_token))
+    time.sleep(0.3)  # past the bound
+    slow["seconds"] = 1.0
+    late = contract.check(client.application, client.get("/api/v1/kpis?period=2026-11", headers=bearer(admin_token)),
+                          200)
+    assert late["unavailable"] == sorted(kpi_services)
+    assert all("finance_kpi" not in row["kpis"] for row in late["estates"])

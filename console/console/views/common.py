@@ -481,6 +481,13 @@ def _now():
     return datetime.now(timezone.utc)
 
 
+def minutes_since(moment, now=None):
+    """Whole minutes from ``moment`` (an API timestamp) to now, or None without one: the figures the
+    gateway kept, shown while it fetches them again, say how old they are (h5)."""
+    at = i18n.parse_time(moment) if moment else None
+    return None if at is None else max(0, int(((now or _now()) - at).total_seconds() // 60))
+
+
 def this_month(now=None, zone=None):
     """The month now (or at ``now``) on the clock of ``zone`` (a tzinfo), else the display clock (the
     chosen estate's, else the console's), YYYY-MM."""

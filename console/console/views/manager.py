@@ -113,6 +113,7 @@ def dashboard():
                            every_estate=every_estate,
                            show_all=show_all, limit=limit, shown_count=len(rows), count=count,
                            as_of=answer.get("as_of") if scope == "all" else None,
+                           as_of_minutes=common.minutes_since(answer.get("as_of")),
                            this_week=common.this_week(zone=zone), this_month=common.this_month(zone=zone),
                            unavailable=answer.get("unavailable", []))
 
