@@ -1296,6 +1296,10 @@ _MESSAGES = {
     "fund.what": ("说明", "Details"),
     "fund.balance_after": ("余额", "Balance after"),
     "fund.consent_ref": ("业主表决依据", "Owners' consent"),
+    "fund.public_purpose": ("公示用途", "Purpose as the owners' page shows it"),
+    "fund.public_purpose_hint": ("业主公示页按此显示用途，请勿写入任何人的姓名（电话、身份证号会自动隐藏）",
+                                 "the owners' public page shows the use's purpose in these words: write no one's name "
+                                 "(phone and ID numbers are masked)"),
     "fund.reject_reason": ("驳回原因", "Reason"),
     "fund.approve": ("批准", "Approve"),
     "fund.reject": ("驳回", "Reject"),
@@ -2344,6 +2348,7 @@ _MESSAGES = {
     "field.entry_id": ("记录", "Entry"),
     "field.expense_id": ("支出记录", "Expense"),
     "field.consent_ref": ("业主同意依据", "Owners' consent"),
+    "field.public_purpose": ("公示用途", "Purpose for the owners' page"),
     "field.shared_by": ("分摊范围", "Shared by"),
     "field.units": ("单元", "Units"),
     "field.owners_decision": ("业主大会表决", "Owners' vote"),

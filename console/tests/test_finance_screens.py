@@ -637,6 +637,25 @@ def test_a_use_shared_by_a_buildings_flats_is_requested_approved_with_the_owners
                                                           "area_against_m2": 65.55, "owners_against": 1}}
 
 
+def test_the_approving_manager_words_a_uses_purpose_for_the_owners_public_page(client, fake):
+    """A name typed into a use's purpose showed on the owners' public page (finance holds no names to
+    mask it by): the approval form offers the words the page shows (公示用途), the purpose as requested
+    to start from, and the entry shows them once approved (found by h5)."""
+    _households(fake)
+    named = {**USE, "id": "fe_5", "purpose": "王建国家门口的电梯"}
+    shown = {**named, "status": "approved", "day": "2026-11-30", "balance_after_cents": 380000,
+             "public_purpose": "3号楼电梯更换"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/maintenance-fund/entries", {"items": [named, shown], "next_cursor": None})
+    sign_in(client, fake, username="mia", roles=("manager",))
+    page = client.get("/accounts/maintenance-fund", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert re.search(r'name="public_purpose"[^>]*value="王建国家门口的电梯"', page), page
+    assert "公示用途" in page and "3号楼电梯更换" in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/maintenance-fund/uses/fe_5/approve", shown)
+    client.post("/accounts/maintenance-fund/uses/fe_5/approve", data={
+        "csrf_token": csrf_of(client), "consent_ref": "vote", "public_purpose": " 3号楼电梯更换 "})
+    assert _posts(fake, "/uses/fe_5/approve")[-1]["json"] == {"consent_ref": "vote", "public_purpose": "3号楼电梯更换"}
+
+
 def test_a_flats_own_fund_account_is_read_by_its_address_on_the_fund_page(client, fake):
     """分户账: what a flat paid in and what its shares took (a buyer asks what came with the flat; h8)."""
     _households(fake)

@@ -406,7 +406,9 @@ def _owners_decision(form):
 def decide_fund_use(entry_id, decision):
     form = request.form
     if decision == "approve":
-        body = {"consent_ref": form["consent_ref"].strip()} if form.get("consent_ref", "").strip() else {}
+        # the words the owners' public page shows, as the manager approves them (no names: finance
+        # holds none to mask a name typed into the purpose by)
+        body = {name: form[name].strip() for name in ("consent_ref", "public_purpose") if form.get(name, "").strip()}
         vote, wrong = _owners_decision(form)
         if wrong:
             return fund(wrong, refused_id=entry_id), 400

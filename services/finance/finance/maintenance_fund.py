@@ -418,7 +418,8 @@ def decision(entry, decision_, data, now, rules, actor, actor_roles=()):
     fields = {"decided_by": actor, "decided_at": clock.to_iso(now)}
     if decision_ == "approve":
         return fields | {"status": "approved", "day": periods.day_of(now, rules),
-                         "consent_ref": (data.get("consent_ref") or "").strip() or None}
+                         "consent_ref": (data.get("consent_ref") or "").strip() or None,
+                         "public_purpose": (data.get("public_purpose") or "").strip() or None}
     return fields | {"status": "rejected", "reject_reason": data["reason"].strip()}
 
 
@@ -464,12 +465,14 @@ def statement(estate_id, period, before, during, now):
 def disclosed(statement_, during):
     """The fund's part of the owners' disclosure of a period (管理办法 art. 30: deposits, uses,
     apportionment, balance; the disclosure carried nothing of the fund, h8's probe): the
-    statement's totals and each use approved in the period with what it was for, who shared it
-    (the building, its units, how many flats) and the owners' vote; no household or staff name."""
+    statement's totals and each use approved in the period with what it was for (as the approving
+    manager worded it for the owners, ``public_purpose``, else as requested: ``_public``), who shared
+    it (the building, its units, how many flats) and the owners' vote; no household or staff name."""
     uses = sorted((e for e in during if e["kind"] == "use" and in_balance(e)), key=lambda e: (e["day"], moved_at(e), e["_id"]))
     return {key: statement_[key] for key in ("opening_balance_cents", "deposits_cents", "reversals_cents", "uses_cents",
                                               "closing_balance_cents")} | {
-        "uses": [{"day": e["day"], "purpose": _public(e.get("purpose")), "work_order_number": e.get("work_order_number"),
+        "uses": [{"day": e["day"], "purpose": _public(e.get("public_purpose") or e.get("purpose")),
+                  "work_order_number": e.get("work_order_number"),
                   "amount_cents": e["amount_cents"], "emergency": bool(e.get("emergency")),
                   "building": (e.get("shared_by") or {}).get("building"), "units": (e.get("shared_by") or {}).get("units"),
                   "flats": len(e["apportionment"]) if e.get("apportionment") else None,
@@ -478,5 +481,8 @@ def disclosed(statement_, during):
 
 def _public(text):
     """A use's words as the owners' public page shows them: a phone or ID card number in them
-    masked (a purpose typed with the owner's mobile showed it to anyone with the estate's code, r8)."""
+    masked (a purpose typed with the owner's mobile showed it to anyone with the estate's code, r8).
+    A name is not found so: finance holds no owners' names, and a name is any characters. The words
+    are the approving manager's ``public_purpose`` (公示用途) when given, written for the page, else
+    the purpose as requested (``disclosed``)."""
     return personal_data.mask_numbers_in(text) if text else text
