@@ -909,6 +909,19 @@ ZH = {
         '该工单已开始维修，不能转单，只能申请支援',
     'started at {0}':
         '已于 {0} 开始维修',
+    # a technician's arrival recorded afterwards (到场时间补录: maintenance domain.start, h7)
+    'the order was started already: only its first arrival is recorded afterwards':
+        '该工单已开始：只能补录首次到场时间',
+    'an arrival is recorded once it happened':
+        '到场时间不能晚于现在',
+    'a technician arrives after the report':
+        '到场时间须在报修之后',
+    'is before the report at {0}':
+        '早于报修时间 {0}',
+    'an arrival is recorded within {0} hours':
+        '到场时间须在 {0} 小时内补录',
+    'an arrival is recorded within {0} hour':
+        '到场时间须在 {0} 小时内补录',
     "only a household's own repair is charged":
         '只有住户自家的维修才收费',
     'the order has no household to bill':
@@ -1636,6 +1649,8 @@ ZH = {
         '另一次计费正在为按季、按年等缴费的房屋出账，请稍后重新执行本月计费',
     "the billing run lost its lock to another run; run this month again":
         '本次计费的锁已被另一次计费取得，请重新执行本月计费',
+    "the months of the bills kept changing while the run claimed them; run this month again":
+        '计费期间账单所覆盖的月份不断变化，请重新执行本月计费',
     'a one-off charge has no billing cycle':
         '一次性收费没有缴费周期',
     '{0} is billed per charge':
