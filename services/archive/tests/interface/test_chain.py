@@ -105,6 +105,28 @@ def test_a_writer_that_stopped_before_moving_the_head_leaves_no_gap(archive, est
     assert _verify(archive, estate) == {"checked": 4, "first_mismatch": None, "unchained": 0}
 
 
+def test_a_record_after_a_head_that_is_current_reads_no_record_to_find_its_place(archive, estate, monkeypatch):
+    """The head is trusted as read for the first link: only a writer that stopped before moving it
+    leaves a record past it, whose seq then fails the insert, and the next attempt walks past it
+    (the test above). Probing the records for seq + 1 first cost every event a read (a round trip
+    on MongoDB) that finds nothing (issue 15's write path, archive's consumer)."""
+    _record(archive, estate, 2)
+    collection_type, reads = type(archive.db.records), []
+    real_find_one = collection_type.find_one
+
+    def counted(self, *args, **kwargs):
+        if self.name == "records":
+            reads.append(args or kwargs)
+        return real_find_one(self, *args, **kwargs)
+
+    monkeypatch.setattr(collection_type, "find_one", counted)
+    _record(archive, estate, 1, start=2)
+    monkeypatch.undo()
+    assert reads == []
+    assert sorted(r["seq"] for r in archive.db.records.find({"estate_id": estate})) == [1, 2, 3]
+    assert _verify(archive, estate) == {"checked": 3, "first_mismatch": None, "unchained": 0}
+
+
 def test_a_chain_begun_before_heads_were_kept_goes_on_from_its_last_record(archive, estate):
     _record(archive, estate, 3)
     archive.db.chain_heads.delete_one({"_id": estate})
