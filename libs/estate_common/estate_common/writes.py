@@ -268,16 +268,20 @@ def follow(collection, event, doc_id, decide, outbox, *, attempts=ATTEMPTS, anno
     raise Conflict("the document kept changing while an event was applied; it will be redelivered")
 
 
-def create(collection, estate_id, doc_id, build, outbox, *, announce=None, found=None, stamp=None):
+def create(collection, estate_id, doc_id, build, outbox, *, announce=None, found=None, stamp=None, fresh=False):
     """Insert the document ``doc_id`` once, with its events.
 
     ``build()`` runs only when the document is not there yet; it returns the document, or
     ``(document, [(event_type, data)])``. A retry (the document is found, or a concurrent twin
     won the insert) announces nothing and answers ``found(stored document)``: by default the
     stored document; ``found`` raises to refuse a second document with the same natural id
-    (a code that is taken), or answers None to tell the caller nothing was inserted."""
+    (a code that is taken), or answers None to tell the caller nothing was inserted.
+
+    ``fresh``: ``doc_id`` was just made (``Caller.creates_new_id``: an ObjectId no document has),
+    so it is not looked up first, a read that found nothing on every such create (issue 15's
+    write path); a twin would still fail the insert and be answered as above."""
     answer = found or (lambda stored: stored)
-    existing = store.find_in_estate(collection, estate_id, doc_id)
+    existing = None if fresh else store.find_in_estate(collection, estate_id, doc_id)
     if existing is not None:
         return answer(existing)
     built = build()
@@ -343,11 +347,14 @@ class Named(store.Collections):
         return follow(self.collection(db, collection), event, doc_id, decide, outbox,
                       announce=self._announce(outbox, event["estate_id"], announce), stamp=self.stamped.get(collection))
 
-    def create(self, db, outbox, collection, estate_id, doc_id, build, found=None, announce=None, actor=None):
+    def create(self, db, outbox, collection, estate_id, doc_id, build, found=None, announce=None, actor=None,
+               fresh=False):
         """Insert once by natural id, with its events; a retry answers ``found(stored)`` (by
-        default the stored document). ``actor``: who, for the announcer, when no caller is."""
+        default the stored document). ``actor``: who, for the announcer, when no caller is;
+        ``fresh``: see ``create``."""
         return create(self.collection(db, collection), estate_id, doc_id, build, outbox, found=found,
-                      announce=self._announce(outbox, estate_id, announce, actor), stamp=self.stamped.get(collection))
+                      announce=self._announce(outbox, estate_id, announce, actor), stamp=self.stamped.get(collection),
+                      fresh=fresh)
 
     def write(self, db, outbox, collection, doc, step, guard=None):
         """One attempt of ``step`` on ``doc`` as read: the document as written, or None (it moved

@@ -78,7 +78,8 @@ def create_request(db, outbox, caller, estate_id, data):
         return request, [("service_request_created", domain.created_event_data(request))]
 
     request_id = caller.created_id("sr", estate_id)
-    request = _announced.create(db, outbox, "service_requests", estate_id, request_id, new)
+    request = _announced.create(db, outbox, "service_requests", estate_id, request_id, new,
+                                fresh=caller.creates_new_id)
     if request.get("joins_work_order_id") and request["status"] != "closed":
         request = close_if_order_done(db, outbox, estate_id, request)
     return public(request)

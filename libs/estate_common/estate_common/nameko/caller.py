@@ -58,6 +58,12 @@ class Caller:
                                   *([self.target] if self.target else []))
         return ids.new_id(prefix)
 
+    @property
+    def creates_new_id(self):
+        """Whether ``created_id`` makes a new id (no Idempotency-Key: an ObjectId no document has),
+        which a create need not look up before its insert (``writes.create``'s ``fresh``)."""
+        return not self.idempotency_key
+
     def acts_for(self, user):
         """Whether ``user`` (a record's actor) is this caller, or a key this caller's key was made
         to replace (``replaces``): a rotated owner app's key rates what the app filed under the

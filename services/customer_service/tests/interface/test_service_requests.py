@@ -1468,3 +1468,25 @@ def test_a_repair_of_no_category_takes_the_kind_of_the_equipment_its_order_was_d
     before = desk.create_request(new("repair", household="hh_2", description="异响"))
     desk.on_work_order_completed(completed(before, order_id="wo_4"))  # no equipment said: stays
     assert shown(desk, before)["category"] == "other"
+
+
+def test_a_request_without_a_key_is_created_without_looking_for_one_stored_under_its_new_id(desk, monkeypatch):
+    """Without an Idempotency-Key the request's id is new (``Caller.created_id``: an ObjectId no
+    document has): looking it up before the insert found nothing on every create (issue 15's write
+    path). With a key the id is the key's, and a retry finds the first request by it."""
+    collection_type, reads = type(desk.db.service_requests), []
+    real_find_one = collection_type.find_one
+
+    def counted(self, query=None, *args, **kwargs):
+        if self.name == "service_requests" and isinstance(query, dict) and "_id" in query:
+            reads.append(query)
+        return real_find_one(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(collection_type, "find_one", counted)
+    created = desk.create_request(new("consultation"))
+    assert reads == [] and shown(desk, created)["number"] == created["number"]
+    as_caller(desk, AGENT, idempotency_key="call-1")
+    first = desk.create_request(new("consultation"))
+    again = desk.create_request(new("consultation"))
+    assert again == first and again["id"] != created["id"]
+    assert desk.db.service_requests.count_documents({"estate_id": ESTATE}) == 2
