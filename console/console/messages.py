@@ -2943,6 +2943,12 @@ _MESSAGES = {
                          "The parking stays that ended in the month and their fees: taken at the gate (by the guard who let the car out, "
                          "the cashier of that cash in finance's journal) or billed to the household visited; a car still inside counts "
                          "in the month it leaves."),
+    "gate_totals.without_fee": ("免费关闭的停车（漏记出场）", "Stays closed without fee (missed exits)"),
+    "gate_totals.closed_at": ("关闭时间", "Closed at"),
+    "gate_totals.closed_by": ("关闭人", "Closed by"),
+    "gate.close_without_fee": ("免费关闭", "Close without fee"),
+    "gate.close_reason": ("原因（如 漏记出场、车辆已离场）", "Why (a missed exit, the car gone)"),
+    "gate.closed_without_fee": ("免费关闭", "Closed without fee"),
     "gate_totals.stays": ("车次", "Stays"),
     "gate_totals.amount": ("金额", "Amount"),
     "gate_totals.closed": ("已出场", "Ended"),
@@ -4028,6 +4034,7 @@ _MESSAGES = {
     "field.payment_method": ("缴费方式", "How it was paid"),
     "field.participants": ("参加人数", "Participants"),
     "field.pass_id": ("车辆通行证", "Vehicle pass"),
+    "field.session_id": ("停车记录", "Parking stay"),
     "field.passed": ("合格", "Passed"),
     "field.password": ("密码", "Password"),
     "field.payment_id": ("收款", "Payment"),

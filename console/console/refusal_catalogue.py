@@ -1156,6 +1156,10 @@ ZH = {
         '车位已满：无住户通行证车辆的 {0} 个车位已全部占用',
     'has no space left in the car park':
         '停车场已无空余车位',
+    "a parking stay is closed without its fee by the estate's manager":
+        '停车记录须由本小区经理免费关闭',
+    'a parking stay is closed without its fee for a reason':
+        '免费关闭停车记录须说明原因',
     'a payment method is given for a fee paid at the gate':
         '缴费方式只用于在道闸处缴纳的停车费',
     'is only for a fee paid at the gate':

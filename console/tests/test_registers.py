@@ -1306,3 +1306,34 @@ def test_the_archivist_reads_the_equipment_ledger_from_his_menu_without_its_form
     posted = re.findall(r'<form[^>]*method="post"[^>]*action="([^"]*)"', page)
     assert not [action for action in posted if action.startswith("/engineering/")]  # no create, record, plan
     _only_documented(fake, documented_routes)
+
+
+def test_a_missed_exit_is_closed_without_fee_by_the_manager_from_the_gate_s_register(client, fake, households,
+                                                                                    documented_routes):
+    """A car gone unseen held its space for good: the stay closed at an exit with its fee alone (the
+    gate's leftovers, found by h3). The manager has 免费关闭 on an open stay, with the reason asked;
+    a guard has no such button, and a closed one says why, who and when."""
+    stays = {"items": [
+        {"id": "ps_open", "estate_id": ESTATE, "plate": "浙F00001", "status": "open", "pass_kind": None,
+         "entered_at": "2026-11-20T13:00:00.000Z", "exited_at": None},
+        {"id": "ps_gone", "estate_id": ESTATE, "plate": "浙F00002", "status": "closed", "pass_kind": None,
+         "entered_at": "2026-11-19T13:00:00.000Z", "exited_at": "2026-11-23T02:00:00.000Z", "exited_by": "wu",
+         "fee_cents": None, "collected": None,
+         "closed_without_fee": {"reason": "车辆已离场", "by": "wu", "at": "2026-11-23T02:00:00.000Z"}}],
+        "next_cursor": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/parking-sessions", stays)
+    sign_in(client, fake, roles=("security",))
+    page = client.get("/security/parking-sessions", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "close-without-fee" not in page and "车辆已离场" in page
+    sign_in(client, fake, username="wu", roles=("manager",))
+    page = client.get("/security/parking-sessions", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    offered = set(re.findall(r'action="/security/parking-sessions/(ps_[a-z]+)/close-without-fee"', page))
+    assert offered == {"ps_open"} and "免费关闭" in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/parking-sessions/ps_open/close-without-fee",
+            stays["items"][1] | {"id": "ps_open"})
+    client.post("/security/parking-sessions/ps_open/close-without-fee",
+                data={"csrf_token": csrf_of(client), "reason": "漏记出场"})
+    posted = [c for c in fake.calls if c["method"] == "POST"]
+    assert posted[-1]["path"].endswith("/parking-sessions/ps_open/close-without-fee")
+    assert posted[-1]["json"] == {"reason": "漏记出场"}
+    assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)

@@ -5105,3 +5105,22 @@ def test_the_operator_wide_completeness_names_the_months_an_estate_did_not_count
     page = client.get("/manager/kpis?period=2026", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert page.count(said) == 2 * before.count(said)  # the total's bar names the month as the estate's does
     assert "verdict met" not in page
+
+
+def test_the_gate_totals_name_the_stays_closed_without_fee(client, fake):
+    """A missed exit closed by the manager without its fee (found by h3): the supervisor's month
+    names each, its plate, when, who and why; a month with none shows no such table."""
+    sign_in(client, fake, username="wang", roles=("security",))
+    totals = {"estate_id": ESTATE, "period": "2026-11", "closed": 1, "free": 0,
+              "collected": {"count": 0, "amount_cents": 0}, "collected_by_guard": {},
+              "billed": {"count": 0, "amount_cents": 0},
+              "closed_without_fee": [{"id": "ps_1", "plate": "浙F00001", "entered_at": "2026-11-20T13:00:00.000Z",
+                                      "closed_at": "2026-11-23T02:00:00.000Z", "by": "wu", "reason": "漏记出场"}]}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/parking-sessions/totals", totals)
+    main = client.get("/security/gate-totals?period=2026-11", headers={"Accept-Language": "zh"}).get_data(
+        as_text=True).split("<main")[1]
+    table = main.split("data-gate-without-fee")[1].split("</table>")[0]
+    assert "浙F00001" in table and "漏记出场" in table and "wu" in table and "免费关闭" in main
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/parking-sessions/totals", totals | {"closed_without_fee": []})
+    main = client.get("/security/gate-totals?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "data-gate-without-fee" not in main

@@ -101,6 +101,8 @@ SECURITY_SETTINGS_READERS = SECURITY
 ARCHIVE_SETTINGS_READERS = ARCHIVES
 # a month's parking at the gate totalled: the accountant sets its cash against finance's journal
 PARKING_TOTALS_READERS = SECURITY | {"accountant"}
+# a stay whose exit was missed closed without its fee: the manager's (security's gate.CLOSERS_WITHOUT_FEE)
+PARKING_CLOSERS_WITHOUT_FEE = MANAGEMENT
 INCIDENT_CLASSIFIERS = MANAGEMENT  # the guard's call whether an incident is major, corrected
 
 # the complaint analysis and its rectification plans (issue 14): the manager's (DOMAIN.md: the

@@ -122,7 +122,8 @@ CLOSES_OUT = (
              "confirm_bank_match", "explain_bank_line")  # 银行对账: its last months' bank reconciled
     | _named("security_patrol", "stop_patrol_plan", "check_in", "finish_round", "retire_fire_equipment",
              "clear_fire_lane", "record_incident_step", "reclassify_incident", "close_incident", "revoke_vehicle_pass",
-             "record_vehicle_exit", "record_visitor_departure", "cancel_duty", "accept_shift_handover",
+             "record_vehicle_exit", "close_parking_session", "record_visitor_departure", "cancel_duty",
+             "accept_shift_handover",
              "withdraw_patrol_suspension", "update_settings")
     | _named("integrations", "update_webhook", "delete_webhook", "rotate_webhook_secret", "redeliver", "redeliver_failed",
              "update_settings")

@@ -224,6 +224,8 @@ class World:
                                          self._sample("POST", "/api/v1/estates/{estate_id}/duty-roster", swaps))["id"]
         ids["handover_id"] = self.post(f"{base}/shift-handovers",
                                        self._sample("POST", "/api/v1/estates/{estate_id}/shift-handovers", swaps))["id"]
+        # a car inside: its stay, which a manager closes without its fee (a missed exit)
+        ids["session_id"] = self.post(f"{base}/vehicle-entries", {"plate": "浙B" + uuid.uuid4().hex[:5].upper()})["id"]
         ids["payment_id"] = self.post(f"{base}/payments", {"household_id": household, "amount_cents": 100,
                                                            "method": "cash"})["id"]
         ids["move_id"] = self.post(f"{base}/utilities/top-ups", {"household_id": household, "utility": "water",

@@ -56,7 +56,8 @@ class Column:
     # order (a finding's maintenance_order: its number and status),
     # flag (a warning badge, labelled ``group`` with its ``group``_hint as the tooltip, where the row's value is true),
     # totals ({key: {in_cents, out_cents, net_cents, entries}}, each key labelled from ``group``),
-    # subject (a subject id: a household's by its building-unit-room), action (a change's, in words)
+    # subject (a subject id: a household's by its building-unit-room), action (a change's, in words),
+    # closing (a stay closed without its fee: why, who and when)
     group: str = ""  # label group of an enum's or a list's values; a link's endpoint (takes item_id)
     source: str = ""  # PICK_SOURCES: the value is that register's row id, shown by its name
     blank: str = ""  # a message key said where the value is null and that means something (a walk-in car's pass kind)
@@ -507,7 +508,9 @@ SECURITY = (
               C("collected", "reg.fee_paid", "enum", "fee_collected"),
               C("payment_method", "pay.method", "enum", "method"),  # 现金, or 扫码 (the bank's)
               # a visit's car: the visitor's row lists the stay (found by the security department's follow-ups)
-              C("visitor_id", "reg.visit", "flag", "reg.visitor_car")),
+              C("visitor_id", "reg.visit", "flag", "reg.visitor_car"),
+              # a missed exit closed by the manager without its fee: why, who, when (found by h3)
+              C("closed_without_fee", "gate.closed_without_fee", "closing")),
              # the month's stays and how each fee went to finance, for the month's gate cash handed over
              # (a probe of the security department's month)
              filters=(F("status", "reg.status", "choice", choices=("open", "closed"), group="parking_status"),
@@ -522,6 +525,10 @@ SECURITY = (
                                                                F("payment_method", "pay.method", "choice",
                                                                  enum="GatePaymentMethod", group="method")),
                          said=_exited, new_each_time=True)),
+             # 漏记出场: a car gone unseen held its space for good; the manager closes its stay, no fee
+             # (the button shows to the route's roles alone: permissions.may)
+             actions=(A("close-without-fee", "gate.close_without_fee",
+                        (F("reason", "gate.close_reason", "textarea", True),), ("open",)),),
              roles=menu.SECURITY, tabs=(("security.gate_totals", "menu.gate_totals"),)),
     Register("security", "shift-handovers", "menu.shift_handovers", "shift-handovers",
              (C("date", "reg.date"), C("shift", "reg.shift", "enum", "shift"), C("post", "reg.post", "enum", "post"),

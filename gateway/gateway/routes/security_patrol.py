@@ -88,6 +88,10 @@ ROUTES = [
           body=True, idempotent=True),
     Route("GET", f"{ESTATE}/parking-sessions", SP, "list_parking_sessions", policy.SECURITY, paged=True,
           filters=("status", "plate", "period", "collected", "visitor_id")),
+    # a stay whose exit was missed (漏记出场), closed by the manager without its fee: the guard who
+    # missed it would waive his own fee (gate.closing_without_fee)
+    Route("POST", f"{ESTATE}/parking-sessions/<session_id>/close-without-fee", SP, "close_parking_session",
+          policy.PARKING_CLOSERS_WITHOUT_FEE, body=True, id_param="session_id", idempotent=True),
     # a month's parking totalled: the accountant sets its gate cash against finance's journal
     Route("GET", f"{ESTATE}/parking-sessions/totals", SP, "parking_totals", policy.PARKING_TOTALS_READERS,
           filters=("period",)),

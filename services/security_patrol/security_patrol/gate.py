@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from estate_common import calendar, clock, ids, personal_data, phones, plausible
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
-from estate_common.roles import FINANCE
+from estate_common.roles import FINANCE, MANAGEMENT
 from estate_common.wording import counted
 
 from .localtime import MINUTES_A_DAY
@@ -310,6 +310,40 @@ def close_session(session, paid_at_gate, now, actor, rules, payment_method=None)
             "payment_method": paid_by({"payment_method": payment_method}) if collected else None, "updated_at": stamp}
 
 
+# who closes a stay without its fee: the estate's manager (the security role is the supervisor, the
+# team lead and the guard alike, and the guard who missed the exit would waive his own fee)
+CLOSERS_WITHOUT_FEE = MANAGEMENT
+
+
+def closing_without_fee(session, reason, now, actor, roles):
+    """The changes that close a stay whose exit nobody recorded (漏记出场, 车辆已离场): no fee, no
+    charge, its space freed, ``closed_without_fee`` saying why, who and when (``exited_at`` and
+    ``exited_by`` are the closing's: when the car left nobody knows). The stay closed only at an
+    exit with its fee paid at the gate, and a car gone unseen held its space for good (the gate's
+    leftovers, found by h3). 403 for anyone but a manager, 409 for a closed stay, 422 without a
+    reason."""
+    if not set(roles) & CLOSERS_WITHOUT_FEE:
+        raise Forbidden("a parking stay is closed without its fee by the estate's manager")
+    if session["status"] != "open":
+        raise Conflict("this parking session is closed already")
+    reason = (reason or "").strip()
+    if not reason:
+        raise BusinessRuleViolation("a parking stay is closed without its fee for a reason",
+                                    [field_error("data.reason", "is required")])
+    stamp = clock.to_iso(now)
+    return {"status": "closed", "exited_at": stamp, "exited_by": actor,
+            "duration_minutes": minutes_between(clock.parse_iso(session["entered_at"]), now),
+            "fee_cents": None, "collected": None, "payment_method": None,
+            "closed_without_fee": {"reason": reason, "by": actor, "at": stamp}, "updated_at": stamp}
+
+
+def without_fee_line(session):
+    """A stay closed without its fee as the month's totals name it, for the supervisor to read why."""
+    closing = session["closed_without_fee"]
+    return {"id": session["_id"], "plate": session["plate"], "entered_at": session["entered_at"],
+            "closed_at": closing["at"], "by": closing["by"], "reason": closing["reason"]}
+
+
 def paid_by(session):
     """How a stay's fee collected at the gate was paid: one closed before the gate said it, or whose
     guard did not say it (``close_session``), cash."""
@@ -320,15 +354,19 @@ def month_totals(sessions):
     """A month of stays that ended (closed): the fees collected at the gate (count and cents), by the
     guard who let the car out (the cashier of that cash in finance's journal) and by how they were
     paid (cash against the cash journal, 扫码 and cards against the bank journal), those billed to the
-    household visited, and the free stays. The accountant sets the collected ones against the
+    household visited, the free stays, and those a manager closed without their fee (``closing_without_fee``,
+    named with why). The accountant sets the collected ones against the
     journal's parking of the month, way by way (finance's reconciliation, ``collected_at_source``'s
     ``by_item_method``: review r7), where there was no total of them to set (a probe of the
     accountant's month close)."""
     collected, by_guard, billed = {"count": 0, "amount_cents": 0}, {}, {"count": 0, "amount_cents": 0}
-    by_method = {}
+    by_method, without_fee = {}, []
     closed = free = 0
     for session in sessions:
         closed += 1
+        if session.get("closed_without_fee"):
+            without_fee.append(without_fee_line(session))
+            continue
         fee = session.get("fee_cents") or 0
         if not fee:
             free += 1
@@ -340,7 +378,8 @@ def month_totals(sessions):
             line["count"] += 1
             line["amount_cents"] += fee
     return {"closed": closed, "collected": collected, "collected_by_guard": dict(sorted(by_guard.items())),
-            "collected_by_method": dict(sorted(by_method.items())), "billed": billed, "free": free}
+            "collected_by_method": dict(sorted(by_method.items())), "billed": billed, "free": free,
+            "closed_without_fee": sorted(without_fee, key=lambda line: (line["closed_at"], line["id"]))}
 
 
 def charge_event_data(session, tz):

@@ -800,6 +800,13 @@ def record_vehicle_exit(db, outbox, caller, estate_id, data):
     return public(_change(db, outbox, "parking_sessions", estate_id, session["_id"], decide))
 
 
+def close_parking_session(db, outbox, caller, estate_id, session_id, data):
+    """A stay whose exit was missed, closed by a manager without its fee (``gate.closing_without_fee``):
+    no charge is raised, and its space is free."""
+    return public(_change(db, outbox, "parking_sessions", estate_id, session_id, lambda session: Change(
+        gate.closing_without_fee(session, data.get("reason"), clock.now(), caller.user, caller.roles))))
+
+
 def list_parking_sessions(db, estate_id, filters, limit, cursor):
     """The stays by status and plate (as ``gate.plate_key`` keeps it), by ``period``: the local
     month they ended in (``exited_at``: the month their fee was charged to finance), and by

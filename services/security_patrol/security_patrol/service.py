@@ -327,6 +327,11 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Exp
         return operations.record_vehicle_exit(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
 
     @rpc_method
+    def close_parking_session(self, payload):
+        return operations.close_parking_session(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                                payload["data"])
+
+    @rpc_method
     def list_parking_sessions(self, payload):
         return operations.list_parking_sessions(self.db, payload["estate_id"], payload.get("filters", {}),
                                                 payload.get("limit"), payload.get("cursor"))

@@ -3336,3 +3336,51 @@ def test_an_entrapment_naming_a_piece_that_is_no_lift_is_refused(patrol):
     assert patrol.outbox.of_type("emergency_repair_requested") == []
     patrol.caller.equipment_ref = {"equipment_id": "eq_lift3", "equipment_code": "LIFT-3", "equipment_system": "elevator"}
     assert open_incident(patrol, equipment_id="eq_lift3")["equipment"] == {"id": "eq_lift3", "code": "LIFT-3"}
+
+
+def close_without_fee(patrol, session_id, reason="漏记出场"):
+    return patrol.close_parking_session({"estate_id": ESTATE, "id": session_id, "data": {"reason": reason}})
+
+
+def test_a_missed_exit_is_closed_without_fee_by_the_manager_and_frees_its_space(patrol):
+    """A car whose exit nobody recorded held its space for good: its stay closed only at an exit with a
+    fee paid at the gate (the gate's leftovers, found by h3). The manager closes it without fee, with
+    his reason, who and when kept on the stay: no charge raised, the space freed, the month's totals
+    count it apart from the free stays and name it. A guard may not (403); a closed stay is a 409."""
+    stay = enter(patrol, "浙F00001")
+    as_caller(patrol, MANAGER)
+    patrol.update_settings({"estate_id": ESTATE, "data": {"parking_spaces": 1}})
+    as_caller(patrol, GUARD)
+    with pytest.raises(Conflict):
+        enter(patrol, "浙F00002")
+    clock.advance(timedelta(days=2))
+    with pytest.raises(Forbidden):
+        close_without_fee(patrol, stay["id"])
+    as_caller(patrol, MANAGER)
+    closed = close_without_fee(patrol, stay["id"], "  车辆已离场  ")
+    assert closed["status"] == "closed" and closed["fee_cents"] is None and closed["collected"] is None
+    assert closed["closed_without_fee"] == {"reason": "车辆已离场", "by": "wu", "at": clock.to_iso(clock.now())}
+    assert (closed["exited_at"], closed["exited_by"]) == (clock.to_iso(clock.now()), "wu")
+    assert not patrol.outbox.of_type("charge_raised")
+    with pytest.raises(Conflict):
+        close_without_fee(patrol, stay["id"])
+    as_caller(patrol, GUARD)
+    assert enter(patrol, "浙F00002")["status"] == "open"  # the space is free
+    with pytest.raises(Conflict):
+        leave(patrol, "浙F00001")  # nobody inside under that plate any more
+    [listed] = patrol.list_parking_sessions({"estate_id": ESTATE, "filters": {"plate": "浙F00001"}})["items"]
+    assert listed["closed_without_fee"]["reason"] == "车辆已离场"
+    totals = patrol.parking_totals({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert (totals["closed"], totals["free"]) == (1, 0)
+    assert totals["closed_without_fee"] == [{"id": stay["id"], "plate": "浙F00001", "entered_at": stay["entered_at"],
+                                             "closed_at": closed["exited_at"], "by": "wu", "reason": "车辆已离场"}]
+
+
+def test_a_stay_is_closed_without_fee_for_a_reason(patrol):
+    stay = enter(patrol, "浙F00001")
+    as_caller(patrol, MANAGER)
+    with pytest.raises((BusinessRuleViolation, InvalidInput)):
+        close_without_fee(patrol, stay["id"], "   ")
+    with pytest.raises(NotFound):
+        close_without_fee(patrol, "ps_nothing")
+    assert patrol.list_parking_sessions({"estate_id": ESTATE, "filters": {}})["items"][0]["status"] == "open"
