@@ -3172,6 +3172,9 @@ _MESSAGES = {
                                  "{plate} left after {minutes} min: {fee}, paid at the gate by {method}"),
     "gate.exited_billed": ("{plate} 已出场，停车 {minutes} 分钟，停车费 {fee}（记入所访住户账单）",
                            "{plate} left after {minutes} min: {fee}, billed to the household"),
+    "gate.exited_overstay": ("{plate} 已出场，停车 {minutes} 分钟：通行证时段内 {fee} 记入所访住户账单，通行证到期后的 {over_minutes} 分钟 {over}（道闸收取：{method}）",
+                             "{plate} left after {minutes} min: {fee} billed to the household within the pass, "
+                             "{over} for the {over_minutes} min after it paid at the gate by {method}"),
     "gate.exited_free": ("{plate} 已出场，停车 {minutes} 分钟，免费", "{plate} left after {minutes} min: free"),
     "incident.not_done": ("未执行", "not done"),  # a step of a closed incident: nobody will do it now
     "incident.escalate_to": ("上报", "Escalate to"),

@@ -1146,6 +1146,8 @@ ZH = {
         '仅在通道不畅通时填写',
     'this parking session is closed already':
         '本次停车已结束',
+    "a visitor's car past its pass's end pays for the time after it at the gate":
+        '访客车辆超过通行证有效期的停车时段须在道闸处缴费',
     "a vehicle without a household's pass pays its fee at the gate":
         '没有住户通行证的车辆须在道闸处缴纳停车费',
     '{0} cents are due at the gate':

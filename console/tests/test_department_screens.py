@@ -262,6 +262,12 @@ def test_the_gate_list_names_a_walk_in_car_and_how_each_stay_s_fee_was_paid(clie
      "浙H88888 已出场，停车 155 分钟，停车费 ¥5.00（记入所访住户账单）",
      "浙H88888 left after 155 min: ¥5.00, billed to the household"),
     ({"fee_cents": 0, "collected": None}, "浙H88888 已出场，停车 155 分钟，免费", "浙H88888 left after 155 min: free"),
+    # a visitor's car past its pass's end: the host pays the pass's time, the car the rest at the gate (h3)
+    ({"fee_cents": 500, "collected": False, "household_id": "hh_1",
+      "overstay": {"from": "2026-11-30T01:00:00Z", "minutes": 95, "fee_cents": 1000, "payment_method": "cash"}},
+     "浙H88888 已出场，停车 155 分钟：通行证时段内 ¥5.00 记入所访住户账单，通行证到期后的 95 分钟 ¥10.00（道闸收取：现金）",
+     "浙H88888 left after 155 min: ¥5.00 billed to the household within the pass, ¥10.00 for the 95 min after it "
+     "paid at the gate by Cash"),
 ])
 def test_a_vehicles_exit_says_what_it_stayed_and_what_it_pays(client, fake, closed, zh, en):
     """The exit said 已完成 only: a guard who ticked 已在道闸缴费 before he knew the amount, or let a

@@ -209,6 +209,13 @@ def _exited(session):
     已在道闸缴费 before he knew the amount was never told it (a probe of the gate's night)."""
     if not session.get("plate"):
         return "reg.done", {}
+    overstay = session.get("overstay") or {}
+    if overstay.get("fee_cents"):
+        # a visitor's car past its pass's end: the host billed the pass's time, the car the rest here (h3)
+        return "gate.exited_overstay", {
+            "plate": session["plate"], "minutes": session.get("duration_minutes"),
+            "fee": i18n.money(session.get("fee_cents")), "over": i18n.money(overstay["fee_cents"]),
+            "over_minutes": overstay.get("minutes"), "method": i18n.label("method", overstay.get("payment_method"))}
     how = ("gate.exited_free" if not session.get("fee_cents") else
            "gate.exited_collected" if session.get("collected") else "gate.exited_billed")
     if how == "gate.exited_collected" and session.get("payment_method") not in (None, "cash"):

@@ -182,6 +182,11 @@ def new_session(estate_id, plate_text, entry_number, vehicle_pass, now, actor, e
         "pass_id": vehicle_pass["_id"] if vehicle_pass else None,
         "pass_kind": vehicle_pass["kind"] if vehicle_pass else None,
         "household_id": vehicle_pass.get("household_id") if vehicle_pass else None,
+        # the end of the visitor's pass it came in on, as it was then: the household visited pays the
+        # stay up to it, the car the rest at the gate (``close_session``); a revocation later does not move it
+        "pass_valid_until": vehicle_pass.get("valid_until") if vehicle_pass and vehicle_pass["kind"] == "visitor"
+        else None,
+        "overstay": None,  # the part of the stay past that end (``close_session``)
         "ended_pass": None if vehicle_pass else ended_pass,
         "visitor_id": None,  # the visit it is the car of (``visit_of_stay``), linked after the entry's write
         "entered_at": stamp,
@@ -298,7 +303,11 @@ def close_session(session, paid_at_gate, now, actor, rules, payment_method=None)
     if payment_method and not paid_at_gate:
         raise BusinessRuleViolation("a payment method is given for a fee paid at the gate",
                                     [field_error("data.payment_method", "is only for a fee paid at the gate")])
-    minutes = minutes_between(clock.parse_iso(session["entered_at"]), now)
+    entered = clock.parse_iso(session["entered_at"])
+    minutes = minutes_between(entered, now)
+    until = pass_ended_inside(session, now)
+    if until is not None:
+        return _close_overstayed(session, entered, until, minutes, paid_at_gate, now, actor, rules, payment_method)
     fee = 0 if session["pass_kind"] == "resident" else parking_fee(minutes, rules)
     if fee and not paid_at_gate and not session["household_id"]:
         raise BusinessRuleViolation("a vehicle without a household's pass pays its fee at the gate",
@@ -344,6 +353,47 @@ def without_fee_line(session):
             "closed_at": closing["at"], "by": closing["by"], "reason": closing["reason"]}
 
 
+def pass_ended_inside(session, now):
+    """The end of the visitor's pass a stay came in on when it passed before ``now`` (the car stayed
+    on past it), else None: a stay on a resident's pass, on a visitor's still valid, or opened
+    before stays kept their pass's end (``pass_valid_until`` absent: billed whole, as then)."""
+    until = session.get("pass_valid_until")
+    if session["pass_kind"] != "visitor" or not until or clock.parse_iso(until) >= now:
+        return None
+    return clock.parse_iso(until)
+
+
+def _close_overstayed(session, entered, until, minutes, paid_at_gate, now, actor, rules, payment_method):
+    """A visitor's car that stayed past its pass's end: the household visited is billed the pass's
+    window, priced as a stay of its own (``fee_cents``, ``collected`` false), and the car pays the
+    time after it at the gate as a temporary car, priced from the pass's end with its free minutes
+    (``overstay``: from, minutes, fee_cents, payment_method; a charge of its own). The whole stay
+    went to the host, however long the car stayed on (the gate's leftovers, found by h3). Not paid at
+    the gate, an overstay with a fee is a 422 naming what is due there."""
+    fee = parking_fee(minutes_between(entered, until), rules)
+    over_minutes = minutes_between(until, now)
+    over_fee = parking_fee(over_minutes, rules)
+    if over_fee and not paid_at_gate:
+        raise BusinessRuleViolation("a visitor's car past its pass's end pays for the time after it at the gate",
+                                    [field_error("data.paid_at_gate", f"{over_fee} cents are due at the gate")])
+    stamp = clock.to_iso(now)
+    overstay = {"from": clock.to_iso(until), "minutes": over_minutes, "fee_cents": over_fee,
+                "payment_method": paid_by({"payment_method": payment_method}) if over_fee else None}
+    return {"status": "closed", "exited_at": stamp, "exited_by": actor, "duration_minutes": minutes,
+            "fee_cents": fee, "collected": False if fee else None, "payment_method": None,
+            "overstay": overstay, "updated_at": stamp}
+
+
+def fee_parts(session):
+    """A closed stay's fees as they went to finance, each ``(cents, collected, method)``: its own
+    fee, and the overstay past a visitor's pass the car paid at the gate (``_close_overstayed``)."""
+    parts = [(session.get("fee_cents") or 0, session.get("collected"), paid_by(session))]
+    overstay = session.get("overstay")
+    if overstay and overstay["fee_cents"]:
+        parts.append((overstay["fee_cents"], True, overstay["payment_method"]))
+    return parts
+
+
 def paid_by(session):
     """How a stay's fee collected at the gate was paid: one closed before the gate said it, or whose
     guard did not say it (``close_session``), cash."""
@@ -367,16 +417,15 @@ def month_totals(sessions):
         if session.get("closed_without_fee"):
             without_fee.append(without_fee_line(session))
             continue
-        fee = session.get("fee_cents") or 0
-        if not fee:
+        parts = [part for part in fee_parts(session) if part[0]]
+        if not parts:
             free += 1
-            continue
-        lines = (collected, by_guard.setdefault(session.get("exited_by") or "", {"count": 0, "amount_cents": 0}),
-                 by_method.setdefault(paid_by(session), {"count": 0, "amount_cents": 0})) \
-            if session.get("collected") else (billed,)
-        for line in lines:
-            line["count"] += 1
-            line["amount_cents"] += fee
+        for fee, was_collected, method in parts:  # a visitor's overstay: billed and collected, each counted
+            lines = (collected, by_guard.setdefault(session.get("exited_by") or "", {"count": 0, "amount_cents": 0}),
+                     by_method.setdefault(method, {"count": 0, "amount_cents": 0})) if was_collected else (billed,)
+            for line in lines:
+                line["count"] += 1
+                line["amount_cents"] += fee
     return {"closed": closed, "collected": collected, "collected_by_guard": dict(sorted(by_guard.items())),
             "collected_by_method": dict(sorted(by_method.items())), "billed": billed, "free": free,
             "closed_without_fee": sorted(without_fee, key=lambda line: (line["closed_at"], line["id"]))}
@@ -402,6 +451,35 @@ def charge_event_data(session, tz):
         "collected": session["collected"],
         **({"collected_method": paid_by(session)} if session["collected"] else {}),
     }
+
+
+def overstay_charge_event_data(session, tz):
+    """The charge of a visitor's car's time past its pass's end (``_close_overstayed``), collected at
+    the gate as a temporary car's: its own id (the stay's, ``.overstay``), no household, its detail
+    the overstay's (from the pass's end to the exit)."""
+    overstay = session["overstay"]
+    hours, minutes = divmod(overstay["minutes"], 60)
+    since = calendar.local(clock.parse_iso(overstay["from"]), tz)
+    return {
+        "id": f"{session['_id']}.overstay",
+        "item": "parking",
+        "amount_cents": overstay["fee_cents"],
+        "description": f"parking {hours}h{minutes:02d}m from {since:%Y-%m-%d %H:%M}, past the visitor pass's end",
+        "detail": {"kind": "parking", "entered_at": overstay["from"], "exited_at": session["exited_at"],
+                   "minutes": overstay["minutes"]},
+        "household_id": None,
+        "subject": {"type": "parking_session", "id": session["_id"]},
+        "collected": True,
+        "collected_method": overstay["payment_method"],
+    }
+
+
+def charges_of(session, tz):
+    """The charges a closed stay raises: its fee (billed or collected), and a visitor's overstay."""
+    charges = [charge_event_data(session, tz)] if session["fee_cents"] else []
+    if (session.get("overstay") or {}).get("fee_cents"):
+        charges.append(overstay_charge_event_data(session, tz))
+    return charges
 
 
 # -- visitors and shifts ------------------------------------------------------

@@ -794,7 +794,7 @@ def record_vehicle_exit(db, outbox, caller, estate_id, data):
         changes = gate.close_session(session, data.get("paid_at_gate", False), now, caller.user, rules,
                                      data.get("payment_method"))
         closed = session | changes
-        announced = [("charge_raised", gate.charge_event_data(closed, rules["timezone"]))] if closed["fee_cents"] else []
+        announced = [("charge_raised", charge) for charge in gate.charges_of(closed, rules["timezone"])]
         return Change(changes, events=announced)
 
     return public(_change(db, outbox, "parking_sessions", estate_id, session["_id"], decide))

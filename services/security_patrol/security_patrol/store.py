@@ -152,7 +152,7 @@ def household_addresses(db, estate_id, household_ids):
 def sessions_ended_between(db, estate_id, start, end):
     """The parking stays that ended in ``[start, end)`` (a month's totals), by their exit's index."""
     return store.scan(db.parking_sessions, {"estate_id": estate_id, "exited_at": {"$gte": start, "$lt": end}},
-                      ("fee_cents", "collected", "exited_by", "payment_method", "closed_without_fee", "plate",
+                      ("fee_cents", "collected", "exited_by", "payment_method", "closed_without_fee", "overstay", "plate",
                        "entered_at"))
 
 

@@ -736,6 +736,24 @@ def test_a_charge_collected_at_the_gate_is_paid_with_a_cash_entry_once(finance):
     assert issued["data"]["bill_id"] == paid["id"] and issued["data"]["household_id"] is None
 
 
+def test_a_visitor_s_overstay_is_a_bill_of_its_own_paid_at_the_gate_beside_the_host_s(finance):
+    """A visitor's car past its pass's end (security's ``gate._close_overstayed``, found by h3): the
+    host is billed the pass's window under the stay's id, the car's time after it is a charge of its
+    own (the stay's id with ``.overstay``), collected at the gate: two bills, the host's unpaid, the
+    car's paid into the guard's journal by the way he said."""
+    host = charge("security_patrol", "ps_abc", item="parking", cents=1000)
+    car = charge("security_patrol", "ps_abc.overstay", item="parking", cents=1500, household=None, collected=True,
+                 actor="guard1")
+    car["data"]["collected_method"] = "wechat"
+    for raised in (host, car, car):
+        finance.bill_parking_charge(raised)
+    by_charge = {bill["source"]["charge_id"]: bill for bill in bills(finance)}
+    assert (by_charge["ps_abc"]["household_id"], by_charge["ps_abc"]["status"]) == ("hh_1", "unpaid")
+    assert (by_charge["ps_abc.overstay"]["household_id"], by_charge["ps_abc.overstay"]["status"]) == (None, "paid")
+    entries = finance.list_journal_entries({"estate_id": ESTATE, "filters": {}})["items"]
+    assert [(e["journal"], e["method"], e["amount_cents"]) for e in entries] == [("bank", "wechat", 1500)]
+
+
 def test_a_fee_paid_at_the_gate_by_qr_code_goes_to_the_bank_journal_not_the_guards_cash(finance):
     """扫码 at the gate is money at the bank: every fee collected at the gate was booked in the
     guard's cash journal, so his settlement came out short by each QR payment and the bank journal

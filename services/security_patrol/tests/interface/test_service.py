@@ -2386,7 +2386,8 @@ def test_parking_stays_are_listed_by_the_month_they_ended_and_how_their_fee_went
         clock.advance(timedelta(minutes=1))
     clock.freeze(clock.parse_iso("2026-11-30T15:30:00Z"))  # 23:30 on 30 November in the estate
     november = leave(patrol, "浙B11111", paid_at_gate=True)
-    billed = leave(patrol, "苏E55555")
+    # past its pass's end: the household billed the pass's window, the car its overstay at the gate (h3)
+    billed = leave(patrol, "苏E55555", paid_at_gate=True)
     clock.freeze(clock.parse_iso("2026-11-30T16:30:00Z"))  # 00:30 on 1 December
     december = leave(patrol, "沪C33333", paid_at_gate=True)
     inside = enter(patrol, "浙B11111")
@@ -3384,3 +3385,57 @@ def test_a_stay_is_closed_without_fee_for_a_reason(patrol):
     with pytest.raises(NotFound):
         close_without_fee(patrol, "ps_nothing")
     assert patrol.list_parking_sessions({"estate_id": ESTATE, "filters": {}})["items"][0]["status"] == "open"
+
+
+def test_a_visitor_s_car_overstaying_its_pass_bills_the_household_its_window_and_pays_the_rest_at_the_gate(patrol):
+    """A visitor's pass has the household visited pay the car's parking within the pass's window
+    (``gate.new_pass``); a car that stayed past its end billed the whole stay to the host (the gate's
+    leftovers, found by h3). The host's charge is the pass's window, priced as a stay of its own; the
+    time after it the car pays at the gate as a temporary car (priced from the pass's end, its free
+    minutes too), a charge of its own collected there, and the month's totals count each part where
+    it went. Left without paying at the gate, the exit is a 422 naming what is due there."""
+    patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "苏E55555", "kind": "visitor",
+                                                              "household_id": "hh_1202",
+                                                              "valid_until": "2026-11-23T15:55:00Z"}})  # 2 hours
+    stay = enter(patrol, "苏E55555")
+    assert stay["pass_valid_until"] == "2026-11-23T15:55:00.000Z"
+    clock.freeze(clock.parse_iso("2026-11-23T18:40:00Z"))  # 2h45m past the pass's end
+    with pytest.raises(BusinessRuleViolation) as refused:
+        leave(patrol, "苏E55555")
+    assert [e["message"] for e in refused.value.errors] == ["1500 cents are due at the gate"]
+    left = leave(patrol, "苏E55555", paid_at_gate=True, payment_method="wechat")
+    assert (left["fee_cents"], left["collected"], left["household_id"]) == (1000, False, "hh_1202")
+    assert left["overstay"] == {"from": "2026-11-23T15:55:00.000Z", "minutes": 165, "fee_cents": 1500,
+                                "payment_method": "wechat"}
+    charges = {c["data"]["id"]: c["data"] for c in patrol.outbox.of_type("charge_raised")}
+    host, car = charges[left["id"]], charges[f"{left['id']}.overstay"]
+    assert (host["household_id"], host["amount_cents"], host["collected"]) == ("hh_1202", 1000, False)
+    assert (car["household_id"], car["amount_cents"], car["collected"], car["collected_method"]) == \
+        (None, 1500, True, "wechat")
+    assert car["detail"] == {"kind": "parking", "entered_at": "2026-11-23T15:55:00.000Z",
+                             "exited_at": left["exited_at"], "minutes": 165}
+    totals = patrol.parking_totals({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert totals["billed"] == {"count": 1, "amount_cents": 1000}
+    assert totals["collected"] == {"count": 1, "amount_cents": 1500}
+    assert totals["collected_by_method"] == {"wechat": {"count": 1, "amount_cents": 1500}}
+    assert totals["collected_by_guard"] == {"zhao": {"count": 1, "amount_cents": 1500}}
+
+
+def test_a_visitor_s_car_leaving_within_its_pass_or_just_after_it_costs_the_car_nothing(patrol):
+    """Within the pass, the household visited pays the stay as before; a car out within the free
+    minutes after the pass's end pays nothing at the gate, and needs not say it paid there."""
+    patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "苏E55555", "kind": "visitor",
+                                                              "household_id": "hh_1202",
+                                                              "valid_until": "2026-11-23T15:55:00Z"}})
+    enter(patrol, "苏E55555")
+    clock.freeze(clock.parse_iso("2026-11-23T16:10:00Z"))  # 15 minutes past its end
+    left = leave(patrol, "苏E55555")
+    assert (left["fee_cents"], left["collected"]) == (1000, False)
+    assert left["overstay"] == {"from": "2026-11-23T15:55:00.000Z", "minutes": 15, "fee_cents": 0,
+                                "payment_method": None}
+    [charge] = patrol.outbox.of_type("charge_raised")
+    assert (charge["data"]["household_id"], charge["data"]["amount_cents"]) == ("hh_1202", 1000)
+    enter(patrol, "苏E55555")  # the pass has run out: a car like any other
+    clock.advance(timedelta(hours=1))
+    again = leave(patrol, "苏E55555", paid_at_gate=True)
+    assert again["overstay"] is None and again["collected"] is True
