@@ -1158,6 +1158,10 @@ ZH = {
         '车位已满：无住户通行证车辆的 {0} 个车位已全部占用',
     'has no space left in the car park':
         '停车场已无空余车位',
+    "the gate's takings are handed over from the gate's post":
+        '道闸收费只能由门岗交接',
+    "is not the gate's post":
+        '不是门岗',
     "a parking stay is closed without its fee by the estate's manager":
         '停车记录须由本小区经理免费关闭',
     'a parking stay is closed without its fee for a reason':

@@ -1337,3 +1337,30 @@ def test_a_missed_exit_is_closed_without_fee_by_the_manager_from_the_gate_s_regi
     assert posted[-1]["path"].endswith("/parking-sessions/ps_open/close-without-fee")
     assert posted[-1]["json"] == {"reason": "漏记出场"}
     assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)
+
+
+def test_the_gate_guard_hands_over_his_takings_and_the_log_says_the_differences(client, fake, documented_routes):
+    """At 22:00 the gate guard handed his cash to the relief with nothing written, unable to settle it
+    himself (the gate's leftovers, found by h3): the handover's form asks the cash counted and the cars
+    inside, and the log shows them against the gate's record with the differences."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/guards", {"items": [{"username": "gus"}, {"username": "qian"}]})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/shift-handovers", {"items": [
+        {"id": "sh_1", "estate_id": ESTATE, "shift": "evening", "post": "gate", "from_guard": "gus", "to_guard": "qian",
+         "notes": "", "date": "2026-11-23", "handed_over_at": "2026-11-23T14:00:00.000Z",
+         "created_at": "2026-11-23T14:00:00.000Z",
+         "takings": {"since": "2026-11-23T06:00:00.000Z", "cash_counted_cents": 900, "cash_recorded_cents": 1000,
+                     "cash_difference_cents": -100, "cars_counted": 2, "cars_inside": 2, "cars_difference": 0}}],
+        "next_cursor": None})
+    page = client.get("/security/shift-handovers", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'name="cash_counted_cents"' in page and 'name="cars_counted"' in page
+    takings = page.split("data-takings")[1].split("</td>")[0]
+    assert "¥9.00" in takings and "¥10.00" in takings and "差额 ¥-1.00" in takings.replace("-¥", "¥-")
+    assert "差额 0" not in takings  # the cars agree: no difference said
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/shift-handovers", (201, {"id": "sh_2"}))
+    client.post("/security/shift-handovers", data={
+        "csrf_token": csrf_of(client), "shift": "evening", "post": "gate", "from_guard": "gus", "to_guard": "qian",
+        "notes": "barrier 2 sticks", "cash_counted_cents": "9.00", "cars_counted": "2"})
+    posted = [c for c in fake.calls if c["method"] == "POST"][-1]["json"]
+    assert (posted["cash_counted_cents"], posted["cars_counted"]) == (900, 2)
+    _only_documented(fake, documented_routes)

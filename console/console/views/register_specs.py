@@ -57,7 +57,8 @@ class Column:
     # flag (a warning badge, labelled ``group`` with its ``group``_hint as the tooltip, where the row's value is true),
     # totals ({key: {in_cents, out_cents, net_cents, entries}}, each key labelled from ``group``),
     # subject (a subject id: a household's by its building-unit-room), action (a change's, in words),
-    # closing (a stay closed without its fee: why, who and when)
+    # closing (a stay closed without its fee: why, who and when), takings (a handover's gate cash and cars,
+    # counted against the gate's record)
     group: str = ""  # label group of an enum's or a list's values; a link's endpoint (takes item_id)
     source: str = ""  # PICK_SOURCES: the value is that register's row id, shown by its name
     blank: str = ""  # a message key said where the value is null and that means something (a walk-in car's pass kind)
@@ -543,14 +544,19 @@ SECURITY = (
               C("handed_over_at", "reg.handed_over_at", "when"),
               # 接班确认: who accepted it and when (found by the security department's follow-ups)
               C("accepted_by", "reg.accepted_by"), C("accepted_at", "reg.accepted_at", "when"),
-              C("acceptance_notes", "reg.acceptance_notes")),
+              C("acceptance_notes", "reg.acceptance_notes"),
+              # the gate's takings handed to the relief, counted against the gate's record (found by h3)
+              C("takings", "handover.takings", "takings")),
              # the shift's day: left empty, the shift being handed over now; a late one names its day
              # (the console had no date, so yesterday's was filed as today's: a probe)
              fields=(F("date", "reg.date", "date"), F("shift", "reg.shift", "choice", True, SHIFTS, "shift"),
                      F("post", "reg.post", "choice", False, POSTS, "post"),
                      F("from_guard", "reg.from_guard", required=True, people="guards"),
                      F("to_guard", "reg.to_guard", required=True, people="guards"),
-                     F("notes", "reg.notes", "textarea", True)),
+                     F("notes", "reg.notes", "textarea", True),
+                     # the gate's guard at 22:00: the cash he hands over and the cars inside (h3)
+                     F("cash_counted_cents", "handover.cash_counted", "money"),
+                     F("cars_counted", "handover.cars_counted", "int")),
              # the month's log, or one night's (the shift's day): it had the shift alone (a probe of the
              # security department's month)
              filters=(F("shift", "reg.shift", "choice", choices=SHIFTS, group="shift"), F("date", "reg.date", "date"),

@@ -978,10 +978,23 @@ def record_shift_handover(db, outbox, caller, estate_id, data):
 
     def build():
         handover = gate.new_handover(doc_id, estate_id, data, now, caller.user) | {"date": day, "roster_id": roster_id}
+        handed = _takings(db, estate_id, data, day, now, rules)
+        if handed is not None:
+            handover["takings"] = handed
         return handover, [("shift_handover_recorded", gate.handover_event_data(handover))]
 
     # a twin sent at the same moment may win the write: found says which it is
     return public(_create(db, outbox, "shift_handovers", estate_id, doc_id, build, found=found))
+
+
+def _takings(db, estate_id, data, day, now, rules):
+    """The gate's takings handed over with the shift (``gate.takings``): what the outgoing guard let
+    out since his shift of ``day`` began, and the cars inside now."""
+    if data.get("cash_counted_cents") is None and data.get("cars_counted") is None:
+        return None
+    since = roster.shift_begins_at(day, data["shift"], rules)
+    stays = store.let_out_by(db, estate_id, data["from_guard"].strip(), clock.to_iso(since), clock.to_iso(now))
+    return gate.takings(data, since, stays, store.cars_inside(db, estate_id))
 
 
 def accept_shift_handover(db, outbox, caller, estate_id, handover_id, data):

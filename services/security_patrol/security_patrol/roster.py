@@ -112,6 +112,11 @@ def shift_begins(day_text, shift, rules):
     return datetime.combine(date.fromisoformat(day_text), time(shift_hours(shift, rules)[0]))
 
 
+def shift_begins_at(day_text, shift, rules):
+    """The UTC moment the ``shift`` of the day ``day_text`` begins at the earliest (``shift_hours``)."""
+    return localtime.at_local(date.fromisoformat(day_text), f"{shift_hours(shift, rules)[0]:02d}:00", rules)
+
+
 def shift_ends_at(day_text, shift, rules):
     """The UTC moment the ``shift`` of the day ``day_text`` ends at the latest (``shift_hours``: a
     night's end past 24 is the next morning's)."""

@@ -501,6 +501,18 @@ def orders_of_findings(db, estate_id, finding_ids):
     return found
 
 
+def cars_inside(db, estate_id):
+    """Every car inside (the stays open, a resident's too), for a gate guard's handover."""
+    return db.parking_sessions.count_documents({"estate_id": estate_id, "status": "open"})
+
+
+def let_out_by(db, estate_id, guard, start, end):
+    """The stays ``guard`` closed at the gate in ``[start, end)``, with their fees (a handover's takings)."""
+    return store.scan(db.parking_sessions, {"estate_id": estate_id, "exited_at": {"$gte": start, "$lt": end},
+                                            "exited_by": guard},
+                      ("fee_cents", "collected", "payment_method", "overstay"))
+
+
 def spaces_taken(db, estate_id):
     """The cars inside without a resident's pass (``gate.counts_for_spaces``): the car park's spaces
     they take, by the ``(estate_id, status, pass_kind)`` index."""

@@ -3439,3 +3439,39 @@ def test_a_visitor_s_car_leaving_within_its_pass_or_just_after_it_costs_the_car_
     clock.advance(timedelta(hours=1))
     again = leave(patrol, "苏E55555", paid_at_gate=True)
     assert again["overstay"] is None and again["collected"] is True
+
+
+def test_the_gate_guard_hands_his_takings_over_with_the_cars_inside_and_the_differences_are_kept(patrol):
+    """At the 22:00 handover the gate guard could not settle his takings (a day's settlement is the
+    manager's): the cash went to the relief with nothing written (the gate's leftovers, found by h3).
+    The handover says the cash he counted and the cars he counted inside; it keeps beside them what
+    the gate recorded (the fees he took in cash in his shift, a visitor's overstay too, not 扫码; the
+    stays open) and the differences. The relief accepts it as any handover; the manager still
+    settles the day. Takings are the gate's post's: another post's is a 422."""
+    clock.freeze(clock.parse_iso("2026-11-23T09:00:00Z"))  # 17:00: the evening shift (14:00-24:00) is on
+    as_caller(patrol, staff("zhao", ["security"], [ESTATE]))
+    for plate in ("浙B11111", "浙B22222", "浙B33333", "浙B44444"):
+        enter(patrol, plate)
+    clock.advance(timedelta(hours=2))
+    leave(patrol, "浙B11111", paid_at_gate=True)  # 1000 cash
+    leave(patrol, "浙B22222", paid_at_gate=True, payment_method="wechat")  # not in his drawer
+    as_caller(patrol, staff("qian", ["security"], [ESTATE]))
+    leave(patrol, "浙B33333", paid_at_gate=True)  # another guard's cash
+    as_caller(patrol, GUARD)
+    clock.freeze(clock.parse_iso("2026-11-23T14:00:00Z"))  # 22:00
+    handover = patrol.record_shift_handover({"estate_id": ESTATE, "data": {
+        "shift": "evening", "post": "gate", "from_guard": "zhao", "to_guard": "qian", "notes": "barrier 2 sticks",
+        "cash_counted_cents": 900, "cars_counted": 2}})
+    assert handover["takings"] == {"since": "2026-11-23T06:00:00.000Z", "cash_counted_cents": 900,
+                                   "cash_recorded_cents": 1000, "cash_difference_cents": -100,
+                                   "cars_counted": 2, "cars_inside": 1, "cars_difference": 1}
+    [listed] = patrol.list_shift_handovers({"estate_id": ESTATE, "filters": {"shift": "evening"}})["items"]
+    assert listed["takings"]["cash_difference_cents"] == -100
+    with pytest.raises(BusinessRuleViolation) as refused:
+        patrol.record_shift_handover({"estate_id": ESTATE, "data": {
+            "shift": "evening", "post": "patrol", "from_guard": "sun", "to_guard": "qian", "notes": "",
+            "cash_counted_cents": 0}})
+    assert [e["field"] for e in refused.value.errors] == ["data.post"]
+    plain = patrol.record_shift_handover({"estate_id": ESTATE, "data": {
+        "shift": "evening", "post": "patrol", "from_guard": "sun", "to_guard": "qian", "notes": ""}})
+    assert plain.get("takings") is None
