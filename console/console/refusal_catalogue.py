@@ -1166,8 +1166,8 @@ ZH = {
         '停车记录须由本小区经理免费关闭',
     'a parking stay is closed without its fee for a reason':
         '免费关闭停车记录须说明原因',
-    'a payment method is given for a fee paid at the gate':
-        '缴费方式只用于在道闸处缴纳的停车费',
+    'a payment method is given only with a fee paid at the gate':
+        '只有在道闸处缴纳停车费时才填写缴费方式',
     'is only for a fee paid at the gate':
         '仅在道闸处缴费时填写',
     "the daily cap on parking may not be less than a started hour at finance's approved parking fee standard":

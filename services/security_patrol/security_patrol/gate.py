@@ -301,7 +301,7 @@ def close_session(session, paid_at_gate, now, actor, rules, payment_method=None)
     if session["status"] != "open":
         raise Conflict("this parking session is closed already")
     if payment_method and not paid_at_gate:
-        raise BusinessRuleViolation("a payment method is given for a fee paid at the gate",
+        raise BusinessRuleViolation("a payment method is given only with a fee paid at the gate",
                                     [field_error("data.payment_method", "is only for a fee paid at the gate")])
     entered = clock.parse_iso(session["entered_at"])
     minutes = minutes_between(entered, now)
