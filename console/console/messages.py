@@ -2948,6 +2948,7 @@ _MESSAGES = {
     "gate_totals.without_fee": ("免费关闭的停车（漏记出场）", "Stays closed without fee (missed exits)"),
     "gate_totals.closed_at": ("关闭时间", "Closed at"),
     "gate_totals.closed_by": ("关闭人", "Closed by"),
+    "gate_totals.reason": ("原因", "Why"),
     "handover.takings": ("道闸收费交接", "Gate takings"),
     "handover.cash_counted": ("实点现金", "Cash counted"),
     "handover.cars_counted": ("场内车辆（清点）", "Cars counted inside"),

@@ -290,6 +290,15 @@ def test_a_guard_entering_a_car_whose_monthly_pass_ran_out_is_told_so(api, setti
     run_scenario("gate_pass_ended", {**settings, "ended_plate": plate})
 
 
+def test_the_manager_closes_a_missed_exit_without_its_fee(api, settings):
+    manager = f"manager-{uuid.uuid4().hex[:6]}"
+    api.post("/api/v1/users", {"username": manager, "password": STAFF_PASSWORD, "roles": ["manager"],
+                               "estate_ids": [settings["estate_id"]]})
+    plate = "浙F" + str(uuid.uuid4().int)[:5]
+    api.post(f"/api/v1/estates/{settings['estate_id']}/vehicle-entries", {"plate": plate}, retry_422=True)
+    run_scenario("gate_missed_exit", {**settings, "manager": manager, "missed_plate": plate})
+
+
 def test_a_report_sent_after_the_session_ended_is_shown_again_to_copy(api, settings):
     night_guard = f"night-{uuid.uuid4().hex[:6]}"
     api.post("/api/v1/users", {"username": night_guard, "password": STAFF_PASSWORD, "roles": ["security"],
