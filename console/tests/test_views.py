@@ -5124,3 +5124,23 @@ def test_the_gate_totals_name_the_stays_closed_without_fee(client, fake):
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/parking-sessions/totals", totals | {"closed_without_fee": []})
     main = client.get("/security/gate-totals?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "data-gate-without-fee" not in main
+
+
+def test_the_supervisor_s_week_says_the_gate_s_week(client, fake):
+    """The gate was missing from 周报 (found by h3): the cars let in and out, the fees by way of
+    payment and those billed, the stays closed without fee and the takings handed over with a
+    difference; a gateway before it (no ``gate``) shows the page without that section."""
+    sign_in(client, fake, roles=("security",))
+    gate = {"entries": 41, "exits": 39, "free": 30, "inside": 5, "collected": {"count": 8, "amount_cents": 12000},
+            "collected_by_method": {"cash": {"count": 5, "amount_cents": 7500},
+                                    "wechat": {"count": 3, "amount_cents": 4500}},
+            "billed": {"count": 1, "amount_cents": 1500}, "closed_without_fee": 1, "takings_handed_over": 7,
+            "takings_with_a_difference": 2}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/security-week", SECURITY_WEEK | {"gate": gate})
+    page = client.get("/security/week?week=2026-W48", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    section = re.sub(r">\s+<", "><", page.split("data-week-gate")[1].split("</section>")[0])
+    assert "道闸：入场 41 车次" in section and "<dd>39</dd>" in section and "¥75.00" in section
+    assert "微信" in section and "¥45.00" in section and "2 次有差额" in section
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/security-week", SECURITY_WEEK)
+    page = client.get("/security/week?week=2026-W48", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "data-week-gate" not in page

@@ -21,6 +21,12 @@ month reports refuse theirs (``refuse_not_begun``; before the estate's records:
   checks, obstructed;
 - ``handovers``: those of the week's shifts, and the rostered shifts over with none
   (``roster.missed_handovers``).
+- ``gate``: the cars let in in the week (``entries``), the stays ended in it (``exits``), counted as
+  the month's totals count theirs (``gate.month_totals``: free, the fees taken at the gate and by
+  way of payment, billed to the households visited, closed without fee by the manager), the cars
+  inside now, and the week's handovers with the gate's takings, those whose cash or cars counted
+  differ from the gate's record (``gate.takings``). The supervisor read the gate's week from its
+  stays page by page (the gate's leftovers, found by h3).
 
 Plain functions: no broker, no store.
 """
@@ -30,7 +36,7 @@ from datetime import timedelta
 from estate_common import calendar, clock
 from estate_common.errors import BusinessRuleViolation, field_error
 
-from . import patrol_gaps, roster
+from . import gate, patrol_gaps, roster
 from .kpis import counted_slots
 
 FIELD = "filters.week"
@@ -79,7 +85,19 @@ def report(week, facts, start, end, now, rules):
             "visitors": _visitors(facts["visitors"]),
             "fire": _fire(facts),
             "handovers": {"recorded": len(facts["week_handovers"]),
-                          "missed": roster.missed_handovers(facts["roster"], facts["handovers"], now, rules)}}
+                          "missed": roster.missed_handovers(facts["roster"], facts["handovers"], now, rules)},
+            "gate": _gate(facts)}
+
+
+def _gate(facts):
+    ended = gate.month_totals(facts["stays_ended"])
+    takings = [h["takings"] for h in facts["week_handovers"] if h.get("takings")]
+    return {"entries": facts["stays_entered"], "exits": ended["closed"], "free": ended["free"],
+            "inside": facts["cars_inside"], "collected": ended["collected"],
+            "collected_by_method": ended["collected_by_method"], "billed": ended["billed"],
+            "closed_without_fee": len(ended["closed_without_fee"]), "takings_handed_over": len(takings),
+            "takings_with_a_difference": sum(1 for t in takings
+                                             if t.get("cash_difference_cents") or t.get("cars_difference"))}
 
 
 def _rounds(facts, start, end, now, rules):

@@ -712,6 +712,10 @@ def week_facts(db, estate_id, days, start_iso, end_iso):
         "handovers": handovers,
         "week_handovers": [h for h in handovers if h.get("date") in days or (
             "date" not in h and start_iso <= h["handed_over_at"] < end_iso)],
+        # the gate's week: cars let in, stays ended (as a month's totals read them), cars inside now
+        "stays_entered": db.parking_sessions.count_documents({"estate_id": estate_id, "entered_at": window}),
+        "stays_ended": list(sessions_ended_between(db, estate_id, start_iso, end_iso)),
+        "cars_inside": cars_inside(db, estate_id),
     }
 
 

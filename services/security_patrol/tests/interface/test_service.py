@@ -3479,3 +3479,31 @@ def test_the_gate_guard_hands_his_takings_over_with_the_cars_inside_and_the_diff
     plain = patrol.record_shift_handover({"estate_id": ESTATE, "data": {
         "shift": "evening", "post": "patrol", "from_guard": "sun", "to_guard": "qian", "notes": ""}})
     assert plain.get("takings") is None
+
+
+def test_the_supervisor_s_week_has_the_gate_s_entries_exits_fees_and_takings_differences(patrol):
+    """周报 counted rounds, incidents, visitors, fire and handovers, not the gate: the supervisor read
+    its week from the stays page by page (the gate's leftovers, found by h3). ``gate``: the cars let in
+    in the week, the stays ended in it (free, fees taken at the gate by way of payment, billed to the
+    households visited, closed without fee by the manager), and the handovers whose takings differ."""
+    clock.freeze(clock.parse_iso("2026-11-23T09:00:00Z"))  # Monday 17:00 in the estate (week 2026-W48)
+    for plate in ("浙B11111", "浙B22222", "浙B33333", "浙B44444"):
+        enter(patrol, plate)
+    clock.advance(timedelta(hours=2))
+    leave(patrol, "浙B11111", paid_at_gate=True)
+    leave(patrol, "浙B22222", paid_at_gate=True, payment_method="alipay")
+    as_caller(patrol, MANAGER)
+    stay = patrol.list_parking_sessions({"estate_id": ESTATE, "filters": {"plate": "浙B33333"}})["items"][0]
+    close_without_fee(patrol, stay["id"])
+    as_caller(patrol, GUARD)
+    clock.freeze(clock.parse_iso("2026-11-23T14:00:00Z"))
+    patrol.record_shift_handover({"estate_id": ESTATE, "data": {
+        "shift": "evening", "post": "gate", "from_guard": "zhao", "to_guard": "qian", "notes": "",
+        "cash_counted_cents": 900, "cars_counted": 1}})
+    found = week_report(patrol, "2026-W48")
+    assert found["gate"] == {"entries": 4, "exits": 3, "free": 0, "inside": 1,
+                             "collected": {"count": 2, "amount_cents": 2000},
+                             "collected_by_method": {"alipay": {"count": 1, "amount_cents": 1000},
+                                                     "cash": {"count": 1, "amount_cents": 1000}},
+                             "billed": {"count": 0, "amount_cents": 0}, "closed_without_fee": 1,
+                             "takings_handed_over": 1, "takings_with_a_difference": 1}
