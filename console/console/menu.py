@@ -39,6 +39,7 @@ SECTIONS = (
         Entry("registers.notices", "menu.notices", FRONT_DESK),
         Entry("registers.keys", "menu.keys", FRONT_DESK),
         Entry("registers.custody-items", "menu.custody_items", FRONT_DESK),
+        Entry("registers.goods-release-passes", "menu.goods_release_passes", FRONT_DESK),
         Entry("registers.tool-loans", "menu.tool_loans", FRONT_DESK),
         Entry("registers.visitors", "menu.visitors", FRONT_DESK),
         Entry("registers.applications", "menu.applications", FRONT_DESK),
@@ -87,6 +88,7 @@ SECTIONS = (
         Entry("registers.fire-lane-checks", "menu.fire_lanes", SECURITY),
         Entry("registers.vehicle-passes", "menu.vehicle_passes", SECURITY | FRONT_DESK),  # residents' cars too
         Entry("registers.parking-sessions", "menu.gate", SECURITY),
+        Entry("registers.gate-goods-passes", "menu.gate_goods_passes", SECURITY),  # 物品放行: the pass, once
         Entry("security.gate_totals", "menu.gate_totals", SECURITY),  # the month's parking at the gate totalled
         Entry("registers.shift-handovers", "menu.shift_handovers", SECURITY),
         Entry("security.missed_handovers", "menu.missed_handovers", SECURITY),  # the month's shifts with none

@@ -1363,4 +1363,40 @@ def test_the_gate_guard_hands_over_his_takings_and_the_log_says_the_differences(
         "notes": "barrier 2 sticks", "cash_counted_cents": "9.00", "cars_counted": "2"})
     posted = [c for c in fake.calls if c["method"] == "POST"][-1]["json"]
     assert (posted["cash_counted_cents"], posted["cars_counted"]) == (900, 2)
+
+
+GOODS_PASS = {"id": "gp_1", "number": "GP-2026-000001", "household_id": "hh_1", "carrier_name": "Li Ming",
+              "carrier_relation": "tenant", "items": [{"name": "sofa", "qty": 1}, {"name": "boxes", "qty": 12}],
+              "plate": "沪A12345", "valid_on": "2026-12-12", "status": "issued"}
+
+
+def test_the_desk_issues_a_goods_release_pass_and_the_gate_lets_the_goods_out_on_it(client, fake, households,
+                                                                                      documented_routes):
+    """物品放行条 (h8's probe of a tenant's move-out: there was none): the desk's form sends the items
+    one a line, the owner's consent as one object; the guard finds the pass by its number and uses it."""
+    sign_in(client, fake, roles=("agent",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/goods-release-passes", {"items": [GOODS_PASS], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/goods-release-passes", (201, GOODS_PASS))
+    page = client.get("/desk/goods-release-passes", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "GP-2026-000001" in page and "sofa ×1, boxes ×12" in page and "Tenant" in page
+    assert "/desk/goods-release-passes/gp_1/cancel" in page
+    answer = client.post("/desk/goods-release-passes", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k1", "household_id": "hh_1", "carrier_name": "Li Ming",
+        "carrier_relation": "tenant", "items": "sofa, 1\n纸箱 ×12\n\n台灯", "plate": "沪A 12345",
+        "valid_on": "2026-12-12", "owner_consent.by": "Wang Fang", "owner_consent.how": "letter",
+        "owner_consent.reference": "委托书 2026-12-01", "fees_exception_reason": "", "notes": ""})
+    assert answer.status_code == 302
+    assert fake.calls[-1]["json"] == {
+        "household_id": "hh_1", "carrier_name": "Li Ming", "carrier_relation": "tenant",
+        "items": [{"name": "sofa", "qty": 1}, {"name": "纸箱", "qty": 12}, {"name": "台灯", "qty": 1}],
+        "plate": "沪A 12345", "valid_on": "2026-12-12",
+        "owner_consent": {"by": "Wang Fang", "how": "letter", "reference": "委托书 2026-12-01"}}
+    sign_in(client, fake, username="gus", roles=("security",))
+    assert 'href="/security/gate-goods-passes"' in client.get("/").get_data(as_text=True)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/goods-release-passes/gp_1/use", {**GOODS_PASS, "status": "used"})
+    page = client.get("/security/gate-goods-passes?number=GP-2026-000001").get_data(as_text=True)
+    assert "/security/gate-goods-passes/gp_1/use" in page and "/cancel" not in page
+    client.post("/security/gate-goods-passes/gp_1/use", data={"csrf_token": csrf_of(client), "plate": "沪A12345",
+                                                               "gate": "north", "notes": ""})
+    assert fake.calls[-1]["json"] == {"plate": "沪A12345", "gate": "north"}
     _only_documented(fake, documented_routes)

@@ -32,6 +32,8 @@ ARCHIVES = MANAGEMENT | {"archivist"}
 PHONE_SEARCHERS = frozenset(role for role in ROLES if all(
     personal_data.sees_in_full(kind, [role]) for kind in (personal_data.OWNER_PHONE, personal_data.RESIDENT_PHONE)))
 SECURITY = MANAGEMENT | {"security"}
+# goods release passes (物品放行条): the desk issues them, the guard at the gate reads and uses them
+GOODS_PASS_READERS = FRONT_DESK | SECURITY
 
 ALL_ESTATES = "*"
 

@@ -66,6 +66,27 @@ def equipment_fact(db, estate_id, body, caller):
             "equipment_system": piece.get("system")}
 
 
+def household_fees_fact(db, estate_id, body, caller):
+    """A goods release pass's household (``household_id``): its overdue and unpaid money as finance
+    answers it (``household_account``), asked as the gateway for the desk (an agent reads no
+    accounts; the pass keeps the two sums alone): ``{"household_fees": {overdue_cents, unpaid_cents}}``;
+    zero for a household finance has no copy of yet (nothing billed). Customer service keeps no copy
+    of bills. Finance not answering is the call's 503."""
+    named = body.get("household_id") if isinstance(body, dict) else None
+    if named is None or not contracts.load().accepts(ID, named):
+        return {}
+    try:
+        account = current_app.extensions["estate_ops"].rpc.call(
+            "finance", "household_account", {"estate_id": estate_id, "id": named}, request_id=g.request_id,
+            caller=caller)
+    except NotFound:
+        return {"household_fees": {"overdue_cents": 0, "unpaid_cents": 0}}
+    fees = {key: account.get(key) for key in ("overdue_cents", "unpaid_cents")} if isinstance(account, dict) else {}
+    if not all(isinstance(value, int) for value in fees.values()) or not fees:
+        return {}  # an answer without the sums is no answer: the service keeps the pass's fees as not asked
+    return {"household_fees": fees}
+
+
 # -- the daily cap on parking a parking hour's fee standard may not exceed --------------------
 # Which standard prices a started hour of parking is finance's rule alone
 # (``standards.prices_a_parking_hour``): the gateway reads the cap for any parking standard, and

@@ -100,7 +100,9 @@ def _send(client, route, token, estate="A"):
 # what a route's facts (references.py) ask before the call, for the sample bodies: whether the
 # standard being approved is a pending one pricing a parking hour (then the cap: not here)
 FACTS_ASKED = {("finance", "approve_fee_standard"): [("finance", "list_fee_standards")],
-               ("security_patrol", "update_settings"): [("finance", "highest_parking_hour_price")]}
+               ("security_patrol", "update_settings"): [("finance", "highest_parking_hour_price")],
+               # a goods release pass's flat: its fees past due (h8)
+               ("customer_service", "issue_goods_release_pass"): [("finance", "household_account")]}
 
 
 @pytest.mark.parametrize("role", policy.ROLES)

@@ -276,6 +276,10 @@ POSTS = ("gate", "patrol", "monitoring_room")
 LANE_STATUSES = ("clear", "obstructed", "cleared")
 SYSTEMS = ("water", "power", "heating", "ventilation", "elevator", "fire", "smart")
 NOTE = F("notes", "reg.notes", "textarea")
+GOODS_PASS_COLUMNS = (C("number", "reg.pass_number"), HOUSEHOLD, C("carrier_name", "reg.carrier_name"),
+                      C("carrier_relation", "reg.carrier_relation", "enum", "carrier"),
+                      C("items", "reg.goods_items", "goods"), C("plate", "reg.plate"), C("valid_on", "reg.valid_on"),
+                      STATUS)
 
 FRONT_DESK = (
     Register("desk", "surveys", "menu.surveys", "surveys",
@@ -334,6 +338,25 @@ FRONT_DESK = (
                      F("deposited_by", "reg.deposited_by", required=True), F("for_whom", "reg.for_whom")),
              filters=(F("status", "reg.status", "choice", choices=("held", "collected"), group="status"),),
              actions=(A("sign-off", "reg.sign_off", (F("by", "reg.collected_by", required=True),), ("held",)),),
+             roles=menu.FRONT_DESK),
+    # 物品放行条 (h8): the desk issues a pass for a flat's goods (the owner's consent for anyone else
+    # carrying them; finance's fees past due refuse it unless a manager says why), the gate uses it
+    Register("desk", "goods-release-passes", "menu.goods_release_passes", "goods-release-passes",
+             GOODS_PASS_COLUMNS,
+             fields=(F("household_id", "picker.household", "household", True),
+                     F("carrier_name", "reg.carrier_name", required=True),
+                     F("carrier_relation", "reg.carrier_relation", "choice", True,
+                       ("tenant", "owner", "family", "mover", "other"), "carrier"),
+                     F("items", "reg.goods_items", "goods", True), F("plate", "reg.plate"),
+                     F("valid_on", "reg.valid_on", "date"),
+                     F("owner_consent.by", "reg.consent_by"),
+                     F("owner_consent.how", "reg.consent_how", "choice", choices=("letter", "in_person", "phone", "app"),
+                       group="consent"),
+                     F("owner_consent.reference", "reg.consent_reference"),
+                     F("fees_exception_reason", "reg.fees_exception_reason", "textarea"), NOTE),
+             filters=(F("status", "reg.status", "choice", choices=("issued", "used", "cancelled"), group="status"),
+                      F("household_id", "picker.household", "household"), F("number", "reg.pass_number")),
+             actions=(A("cancel", "reg.cancel_pass", (F("reason", "reg.reason", "textarea", True),), ("issued",)),),
              roles=menu.FRONT_DESK),
     Register("desk", "tool-loans", "menu.tool_loans", "tool-loans",
              (C("tool", "reg.tool"), C("borrower", "reg.borrower"), HOUSEHOLD, STATUS,
@@ -505,6 +528,15 @@ SECURITY = (
              actions=(A("revoke", "reg.revoke_pass", (F("reason", "reg.revoke_reason", "textarea", True),), (None,),
                         "revoked_at", ended_at="valid_until"),),
              roles=menu.SECURITY | menu.FRONT_DESK),
+    # the gate's side of a goods release pass: found by the number printed on it, let out once in
+    # the van it names (the service checks the day, the plate and that it was not used)
+    Register("security", "gate-goods-passes", "menu.gate_goods_passes", "goods-release-passes",
+             GOODS_PASS_COLUMNS,
+             filters=(F("number", "reg.pass_number"), F("valid_on", "reg.valid_on", "date"),
+                      F("status", "reg.status", "choice", choices=("issued", "used", "cancelled"), group="status")),
+             actions=(A("use", "reg.let_goods_out", (F("plate", "reg.plate"), F("gate", "reg.gate"), NOTE),
+                        ("issued",)),),
+             roles=menu.SECURITY),
     Register("security", "parking-sessions", "menu.gate", "parking-sessions",
              # a car with no pass came in off the street (its kind null: the cell was blank); a closed
              # stay's fee collected at the gate or billed to the household visited, null when free

@@ -68,6 +68,8 @@ def _value(field, form):
                 if part.strip()]
     if field.kind == "checkpoints":
         return _checkpoints(field, raw)
+    if field.kind == "goods":
+        return _goods(field, raw)
     if field.kind == "phone":  # a Chinese keyboard's full-width digits as the API's pattern reads them (NFKC)
         return common.address_typed(raw)
     if field.kind == "household":
@@ -107,12 +109,34 @@ def _checkpoints(field, raw):
     return checkpoints or None
 
 
+def _goods(field, raw):
+    """A goods release pass's items, one a line: ``name, count`` (the count 1 when left out; 沙发，2
+    and 纸箱 ×12 read alike); a count that is no whole number is named by its line."""
+    goods = []
+    for line in (line.strip() for line in raw.splitlines()):
+        if not line:
+            continue
+        text = unicodedata.normalize("NFKC", line).replace("，", ",").replace("×", ",").replace("、", ",")
+        name, _, count = text.rpartition(",") if "," in text else (text, "", "1")
+        qty = common.whole_number(count.strip() or "1")
+        if not name.strip() or qty is None or qty < 1:
+            raise BadInput(field.name, "error.goods_line", line=line)
+        goods.append({"name": name.strip(), "qty": qty})
+    return goods or None
+
+
 def body_of(fields, form):
+    """The body a form sends; a field named ``a.b`` goes into the object ``a`` (a goods release
+    pass's owner_consent.by)."""
     body = {}
     for field in fields:
         value = _value(field, form)
         if value is not None:
-            body[field.name] = value
+            outer, _, inner = field.name.partition(".")
+            if inner:
+                body.setdefault(outer, {})[inner] = value
+            else:
+                body[field.name] = value
     return body
 
 

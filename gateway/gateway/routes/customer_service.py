@@ -4,7 +4,7 @@ move-in and renovation applications, and the estate's customer-service settings.
 Desk actions are the front desk's (agent, steward, manager, operator admin): a technician
 reads requests but does not handle them. The service checks again where it matters (an
 escalated complaint is a manager's; settings are a manager's)."""
-from .. import assignees, policy
+from .. import assignees, policy, references
 from . import ESTATE, PUBLIC, Route
 
 SR = f"{ESTATE}/service-requests"
@@ -119,6 +119,16 @@ ROUTES = [
     desk_list(f"{ESTATE}/custody-items", "list_custody_items", ("status", "household_id")),
     desk_read(f"{ESTATE}/custody-items/<item_id>", "get_custody_item", "item_id"),
     desk_action(f"{ESTATE}/custody-items/<item_id>/sign-off", "sign_off_custody_item", "item_id"),
+    # 物品放行条: the desk issues (the flat's fees read at finance), the gate lets the goods out once
+    Route("POST", f"{ESTATE}/goods-release-passes", "customer_service", "issue_goods_release_pass", DESK,
+          status=201, body=True, idempotent=True, facts=references.household_fees_fact),
+    desk_list(f"{ESTATE}/goods-release-passes", "list_goods_release_passes",
+              ("status", "household_id", "number", "valid_on"), roles=policy.GOODS_PASS_READERS),
+    desk_read(f"{ESTATE}/goods-release-passes/<pass_id>", "get_goods_release_pass", "pass_id",
+              roles=policy.GOODS_PASS_READERS),
+    desk_action(f"{ESTATE}/goods-release-passes/<pass_id>/use", "use_goods_release_pass", "pass_id",
+                roles=policy.SECURITY),
+    desk_action(f"{ESTATE}/goods-release-passes/<pass_id>/cancel", "cancel_goods_release_pass", "pass_id"),
     desk_create(f"{ESTATE}/tool-loans", "lend_tool"),
     desk_list(f"{ESTATE}/tool-loans", "list_tool_loans", ("status", "household_id", "overdue")),
     desk_read(f"{ESTATE}/tool-loans/<loan_id>", "get_tool_loan", "loan_id"),

@@ -7,14 +7,15 @@ the events in the same document write, a lost race decided again.
 import logging
 from functools import partial
 
-from estate_common import backfills, calendar, clock, custom_fields, exports, fee_prices, ids, public_codes, replica
+from estate_common import (backfills, calendar, clock, custom_fields, exports, fee_prices, ids, numbering,
+                           public_codes, replica)
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.kpis import (before_the_estate, owed_a_year, owed_before_the_estate, per_estate_month,
                                 rules_of_period)
 from estate_common.store import DuplicateKey, page_computed, public
 
 from . import (applications, complaint_analysis, complaints, desk_week, domain, events, front_desk,
-               household_correction, intake, owner_contacts, portal, reclassification, rectifications, repairs, store,
+               goods_passes, household_correction, intake, owner_contacts, portal, reclassification, rectifications, repairs, store,
                surveys)
 from . import kpis as desk_kpis
 
@@ -766,6 +767,49 @@ def answer_survey(db, caller, estate_id, survey_id, data):
 def survey_results(db, estate_id, survey_id):
     survey = store.get(db, "surveys", estate_id, survey_id)
     return surveys.results(survey, store.answers_of(db, estate_id, survey["_id"]))
+
+
+# -- goods release passes (物品放行条, goods_passes.py) ----------------------------------------
+
+def issue_goods_pass(db, outbox, caller, estate_id, data):
+    """A goods release pass for a household the desk knows, numbered per estate (GP-2026-000001);
+    one naming a move-out application names one of the household's. The flat's fees are what the
+    gateway found at finance (``caller.household_fees``)."""
+    domain.require_desk(caller)
+    pass_id = caller.created_id("gp", estate_id)
+
+    def new():
+        store.known_household(db, estate_id, data["household_id"])
+        if data.get("application_id"):
+            found = store.find(db, "applications", estate_id, data["application_id"])
+            if found is None or found["household_id"] != data["household_id"] or found["kind"] != "move_out":
+                raise BusinessRuleViolation("the application is not a move-out of this household", [
+                    field_error("data.application_id", "no move-out application of the household")])
+        now, rules = clock.now(), store.rules_for(db, estate_id)
+        goods_passes.valid_on(data, now, rules)  # refused before a number is drawn
+        number = goods_passes.number_of(now, rules["timezone"], store.next_number(
+            db, estate_id, goods_passes.series_of(now, rules["timezone"])))
+        return goods_passes.new_pass(pass_id, estate_id, data, number, now, caller.user, rules, caller.roles,
+                                     caller.household_fees)
+
+    return public(store.create(db, outbox, "goods_release_passes", estate_id, pass_id, new))
+
+
+def list_goods_passes(db, estate_id, filters, limit, cursor):
+    """``number`` as printed or typed (gp-2026-42), the gate's search; ``status``, ``household_id``,
+    ``valid_on`` as kept."""
+    filters = dict(filters or {})
+    if "number" in filters:
+        filters["number"] = numbering.canonical(filters["number"])
+    return store.page(db, "goods_release_passes", estate_id, filters, limit, cursor)
+
+
+def use_goods_pass(db, outbox, caller, estate_id, pass_id, data):
+    """The gate lets the goods out on the pass (``goods_passes.use``), the estate's day its own."""
+    rules = store.rules_for(db, estate_id)
+    return step_on(db, outbox, "goods_release_passes", estate_id, pass_id,
+                   lambda goods_pass: goods_passes.use(goods_pass, data or {}, clock.now(), caller.user, caller.roles,
+                                                     rules))
 
 
 def page(db, collection, estate_id, filters, limit, cursor):

@@ -100,6 +100,9 @@ DEFAULTS = {
     # 便民工具: a tool is lent for at most this many days (its due_back_at; one due back in 2999
     # was taken). DOMAIN.md gives none: chosen, a week, as archive's borrowing (borrow_due_days).
     "tool_loan_max_days": 7,
+    # 物品放行条: a goods release pass is good for one local day, issued at most this many days ahead
+    # (a Saturday's move-out issued on the Monday before). DOMAIN.md gives none: chosen, a week.
+    "goods_pass_valid_days": 7,
     # 公告: a notice is shown on the owner portal's board through its last day (until), at most this
     # many days ahead (estate_common.plausible). DOMAIN.md gives none: chosen, a year (a notice of the
     # year's fee standards); a notice with no last day stays until it is withdrawn.
@@ -150,6 +153,7 @@ MAXIMA = {
     "renovation_start_within_days": 365,
     "renovation_works_max_days": 365,  # a year of works is a building site, not a flat's renovation
     "tool_loan_max_days": 90,
+    "goods_pass_valid_days": 30,
     "notice_shown_max_days": 1095,
     "recorded_within_days": plausible.RECORDED_WITHIN_DAYS_MAX,
     "rating_call_back_max_score": 4,  # SATISFIED_SCORE - 1: a satisfied owner (4-5) is not called back

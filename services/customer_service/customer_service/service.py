@@ -8,7 +8,8 @@ from estate_common.errors import Forbidden
 from estate_common.nameko.timers import graceful_timer, timer
 from estate_common.store import public
 
-from . import applications, complaints, domain, exports, front_desk, handling, operations, repairs, store, surveys
+from . import (applications, complaints, domain, exports, front_desk, goods_passes, handling, operations, repairs, store,
+               surveys)
 from .rules import CHOICES, DEFAULTS, FOLLOWS, MAXIMA, MINIMA, ORDERED
 
 OVERDUE_SWEEP_SECONDS = config.env_float("OVERDUE_SWEEP_SECONDS", 60.0)
@@ -364,6 +365,29 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     @rpc_method
     def sign_off_custody_item(self, payload):
         return self._step(payload, "custody_items", front_desk.sign_off_custody_item)
+
+    # -- goods release passes (物品放行条): the desk issues, the gate lets the goods out once --------
+    @rpc_method
+    def issue_goods_release_pass(self, payload):
+        return operations.issue_goods_pass(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def list_goods_release_passes(self, payload):
+        return operations.list_goods_passes(self.db, payload["estate_id"], payload.get("filters"),
+                                            payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def get_goods_release_pass(self, payload):
+        return self._get(payload, "goods_release_passes")
+
+    @rpc_method
+    def use_goods_release_pass(self, payload):
+        return operations.use_goods_pass(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                         payload.get("data"))
+
+    @rpc_method
+    def cancel_goods_release_pass(self, payload):
+        return self._step(payload, "goods_release_passes", goods_passes.cancel)
 
     @rpc_method
     def lend_tool(self, payload):

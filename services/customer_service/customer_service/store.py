@@ -85,6 +85,9 @@ INDEXES = {
                 ([("estate_id", 1), ("work_order_id", 1), ("created_at", 1), ("_id", 1)], {})],
     "keys": [(PAGED, {})],
     "custody_items": [(PAGED, {})],
+    # goods release passes (物品放行条): the gate finds one by the number printed on it, once each
+    "goods_release_passes": [(PAGED, {}), ([("estate_id", 1), ("number", 1)], {"unique": True}),
+                             ([("estate_id", 1), ("household_id", 1), ("created_at", 1), ("_id", 1)], {})],
     "tool_loans": [(PAGED, {}),
                    # the loans out past their due-back time (``tool_loan_query``'s ``overdue``)
                    ([("estate_id", 1), ("status", 1), ("due_back_at", 1)], {})],
@@ -116,7 +119,7 @@ INDEXES = {
 
 NAMES = {  # collection -> what the API calls one of its documents
     "service_requests": "service request", "surveys": "survey", "notices": "notice", "keys": "key",
-    "custody_items": "custody item", "tool_loans": "tool loan",
+    "custody_items": "custody item", "tool_loans": "tool loan", "goods_release_passes": "goods release pass",
     "applications": "application", "rectification_plans": "rectification plan",
     "owner_contacts": "owner contact",
 }

@@ -40,6 +40,9 @@ class Caller:
         # finance's highest price of a started hour of parking (an approved or pending standard), when
         # the gateway read it for a change of security patrol's settings: the cap may not come below it
         self.parking_hour_standard = None
+        # finance's overdue and unpaid money on the household a goods release pass names, when the
+        # gateway read it (gateway/references.py): customer service keeps no copy of bills
+        self.household_fees = None
         # the caller reads ``{result, replayed}`` where a call may find its first write (the portal's
         # filing); a caller from before that reads the result alone (a rolling deploy mixes them)
         self.replay_flag = False
@@ -129,11 +132,23 @@ class CallerContext(DependencyProvider):
         cap = context.get("parking_daily_cap_cents")
         caller.parking_daily_cap_cents = cap if isinstance(cap, int) and not isinstance(cap, bool) else None
         caller.parking_hour_standard = parking_hour_standard(context.get("parking_hour_standard"))
+        caller.household_fees = household_fees(context.get("household_fees"))
         caller.replay_flag = context.get("replay_flag") is True
         payload = worker_ctx.args[0] if worker_ctx.args else None
         if isinstance(payload, dict) and isinstance(payload.get("id"), str):
             caller.target = payload["id"]
         return caller
+
+
+def household_fees(fact):
+    """``{overdue_cents, unpaid_cents}`` as finance answered it (``household_account``), or None for
+    anything else."""
+    if not isinstance(fact, dict):
+        return None
+    if not all(isinstance(fact.get(key), int) and not isinstance(fact.get(key), bool)
+               for key in ("overdue_cents", "unpaid_cents")):
+        return None
+    return {"overdue_cents": fact["overdue_cents"], "unpaid_cents": fact["unpaid_cents"]}
 
 
 def parking_hour_standard(fact):
