@@ -38,7 +38,7 @@ def _statuses_offered(status):
 HANDOVER_KINDS = ("takeover", "handover")
 # meter readings at a handover or a sale (交房抄表 / 过户抄表): archive's meter_readings.METER_KINDS, OCCASIONS
 METER_KINDS = ("water", "electricity", "gas")
-METER_OCCASIONS = ("handover", "transfer")
+METER_OCCASIONS = ("handover", "transfer", "move_out")
 CHECK_ROWS = 20  # blank checklist rows of a takeover / handover (blank ones are not sent): a buyer lists 5-15 defects (验房)
 DOCUMENT_ROWS = 3
 PROBLEM_ROWS = 3

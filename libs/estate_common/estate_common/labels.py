@@ -339,6 +339,7 @@ MESSAGES = {
     "meter_kind.gas": ("燃气表", "Gas"),
     "meter_occasion.handover": ("交房", "Handover"),
     "meter_occasion.transfer": ("过户", "Transfer (sale)"),
+    "meter_occasion.move_out": ("退租/退房", "Move-out"),
     "heading.contact_channel": ("联系方式", "Contacted by"),
 
     "field.acceptance_notes": ("确认备注", "Acceptance notes"),

@@ -1,4 +1,5 @@
-"""Meter readings at a flat's handover (交房抄表) and at a sale's transfer (过户抄表), kept in the archive.
+"""Meter readings at a flat's handover (交房抄表), at a sale's transfer (过户抄表) and at a tenant's
+move-out (退租抄表), kept in the archive.
 
 The steward reads the flat's water, electricity and gas meters when the unit is handed to its
 owner (入住交房) and when it is sold (the owner transfer), so the previous party's use is not charged
@@ -6,8 +7,8 @@ to the new one: the developer's (or the seller's) use ends at that figure, the n
 
 - A reading: the meter's kind (``water``, ``electricity``, ``gas``), its number (表号, as on its
   plate), the figure read, the local day it was read (not after the estate's today, at most the
-  estate's ``recorded_within_days`` ago, as any steward's record), the occasion (``handover`` 交房
-  or ``transfer`` 过户), a photo's reference (optional: the photo is kept where photos are, the
+  estate's ``recorded_within_days`` ago, as any steward's record), the occasion (``handover`` 交房,
+  ``transfer`` 过户 or ``move_out`` 退租: a tenant's final figures), a photo's reference (optional: the photo is kept where photos are, the
   reading names it) and a note. Once per Idempotency-Key.
 - **A meter goes forward.** A flat has one meter of each kind; its readings are in read order
   (day, then when recorded). A reading lower than the meter's last one is refused (422 naming
@@ -41,7 +42,8 @@ from .occupants import not_after_today
 SUBJECT_TYPE = "meter_reading"
 EVENT_TYPE = "meter_reading_recorded"
 METER_KINDS = ("water", "electricity", "gas")
-OCCASIONS = ("handover", "transfer")
+# move_out (退租抄表): a tenant leaving, whose use the owner settles from the final figures (h8)
+OCCASIONS = ("handover", "transfer", "move_out")
 
 
 def figure(value):

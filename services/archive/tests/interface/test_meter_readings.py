@@ -135,3 +135,18 @@ def test_a_reading_whose_write_died_after_its_claim_is_finished_by_its_retry(arc
         record(archive, estate, household, "k3", reading=41)
     made = record(archive, estate, household, "k2", reading=40)  # its retry, same key: finished
     assert made["previous_reading"] == 12.5
+
+
+def test_a_tenant_s_move_out_has_its_own_final_reading(archive, estate, household):
+    """退租抄表 (h8's probe of a tenant moving out): the final water and electricity figures of a
+    tenant leaving were readable only as a handover's or a sale's, neither of which it is; the
+    owner settles the tenant's use from them."""
+    first = record(archive, estate, household, "k1")
+    clock.freeze(clock.parse_iso("2026-12-06T04:00:00Z"))
+    final = record(archive, estate, household, "k2", occasion="move_out", reading=31.25, read_on="2026-12-05")
+    assert (final["occasion"], final["previous_reading"]) == ("move_out", 12.5)
+    assert [r["id"] for r in archive.list_meter_readings({"estate_id": estate["id"], "filters": {
+        "occasion": "move_out"}})["items"]] == [final["id"]]
+    assert [e["data"]["occasion"] for e in archive.outbox.of_type("meter_reading_recorded")] == [
+        "handover", "move_out"]
+    assert first["occasion"] == "handover"
