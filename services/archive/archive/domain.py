@@ -78,6 +78,8 @@ RECORDED_EVENTS = {
     ("security_patrol", "shift_handover_recorded"): "shift_handover",
     # a move-in's or renovation's works window moved before the works (改期): who, when, why
     ("customer_service", "application_rescheduled"): "renovation_application",
+    # 物品放行: the goods that left a flat on a pass, when, at which gate (h8)
+    ("customer_service", "goods_release_pass_used"): "goods_release_pass",
     # a meter read at a handover (交房抄表) or a sale's transfer (过户抄表): archive's own announcement
     ("archive", "meter_reading_recorded"): "meter_reading",
 }

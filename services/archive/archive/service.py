@@ -473,6 +473,10 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_notice_withdrawal(self, event):
         self._record(event)
 
+    @consumes("customer_service", "goods_release_pass_used")
+    def record_goods_release_pass(self, event):
+        self._record(event)
+
     @consumes("customer_service", "service_request_transferred")
     def record_service_request_transfer(self, event):
         self._record(event)

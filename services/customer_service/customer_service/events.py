@@ -46,4 +46,6 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("notice_withdrawn", estate_id, data, actor=actor)
     if event_type == "service_request_transferred":  # for integrators (webhooks): who holds the request now
         return outbox.event("service_request_transferred", estate_id, data, actor=actor)
+    if event_type == "goods_release_pass_used":  # 物品放行: archive keeps the goods that left the flat
+        return outbox.event("goods_release_pass_used", estate_id, data, actor=actor)
     raise ValueError(f"customer service does not announce {event_type}")

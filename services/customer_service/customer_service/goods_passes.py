@@ -15,7 +15,8 @@ is (the desk's ``cancel``, with the reason). Each pass has its per-estate number
 printed on the paper pass the guard is shown and found by it.
 
 Names (the carrier, the consenting owner) are personal data: stored for the desk and the gate,
-never logged."""
+never logged nor announced. A pass used is announced (``goods_release_pass_used``): archive keeps it
+under the household."""
 from datetime import timedelta
 
 from estate_common import calendar, clock, numbering, transitions
@@ -155,7 +156,17 @@ def use(goods_pass, data, now, user, roles, rules):
     at = clock.to_iso(now)
     used = {"at": at, "by": user, "gate": _text(data, "gate"), "notes": _text(data, "notes")}
     return Change({"status": status, "used": used, "updated_at": at},
-                  [history_entry(at, user, "used", used["gate"])])
+                  [history_entry(at, user, "used", used["gate"])],
+                  [("goods_release_pass_used", used_announced(goods_pass, used))])
+
+
+def used_announced(goods_pass, used):
+    """``goods_release_pass_used``: the goods that left, when and at which gate (archive keeps it under
+    the household); no names (the carrier's, the owner's) and no plate: those stay with the desk."""
+    return {"id": goods_pass["_id"], "number": goods_pass["number"], "household_id": goods_pass["household_id"],
+            "application_id": goods_pass.get("application_id"), "carrier_relation": goods_pass["carrier_relation"],
+            "items": goods_pass["items"], "vehicle": goods_pass.get("plate") is not None,
+            "valid_on": goods_pass["valid_on"], "used_at": used["at"], "gate": used["gate"]}
 
 
 def cancel(goods_pass, data, now, user):

@@ -2298,3 +2298,17 @@ def test_a_patrol_suspension_and_its_withdrawal_are_kept_for_good_naming_the_win
     except Forbidden:
         seen = []
     assert seen == []
+
+
+def test_a_goods_release_pass_used_at_the_gate_is_kept_once_under_its_household(archive, estate):
+    """物品放行条 (h8): the goods that left a flat on a pass, when, at which gate, are the archive's
+    (who let a tenant's van out is asked months later); kept under the household, no names in it."""
+    used = event("customer_service", "goods_release_pass_used", estate["id"], {
+        "id": "gp_1", "number": "GP-2026-000001", "household_id": "hh_1", "application_id": None,
+        "carrier_relation": "tenant", "items": [{"name": "sofa", "qty": 1}], "vehicle": True,
+        "valid_on": "2026-11-28", "used_at": "2026-11-28T01:00:00.000Z", "gate": "north"}, actor="guard_zhao")
+    archive.record_goods_release_pass(used)
+    archive.record_goods_release_pass(used)  # redelivered
+    [record] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "gp_1"}})["items"]
+    assert (record["subject_type"], record["event_type"], record["household_id"], record["data"]["gate"]) == (
+        "goods_release_pass", "goods_release_pass_used", "hh_1", "north")

@@ -118,3 +118,15 @@ def test_a_pass_names_a_move_out_of_its_own_household_or_none(desk):
     assert refused.value.errors[0]["field"] == "data.application_id"
     with pytest.raises(BusinessRuleViolation):
         issue(desk, household_id="hh_elsewhere")
+
+
+def test_the_goods_let_out_are_announced_without_names(desk):
+    """archive keeps the goods that left (h8): the carrier's name, the owner's and the plate stay
+    with the desk and the gate."""
+    used = use(desk, issue(desk), plate="沪A12345", gate="north")
+    [announced] = desk.outbox.of_type("goods_release_pass_used")
+    assert announced["data"] == {"id": used["id"], "number": used["number"], "household_id": "hh_1",
+                                 "application_id": None, "carrier_relation": "tenant",
+                                 "items": [{"name": "sofa", "qty": 1}, {"name": "boxes", "qty": 12}],
+                                 "vehicle": True, "valid_on": "2026-11-23", "used_at": used["used"]["at"],
+                                 "gate": "north"}
