@@ -13,7 +13,7 @@ def test_a_tenant_s_van_leaves_once_on_the_desk_s_pass_after_the_flat_s_fees_are
     estate = new_estate(api, admin, name="Osmanthus Court")["id"]
     base = f"/api/v1/estates/{estate}"
     staff = {role: new_user(api, admin, [role], [estate])[1]
-             for role in ("agent", "security", "accountant", "cashier", "manager", "archivist")}
+             for role in ("agent", "security", "accountant", "cashier", "manager", "archivist", "steward")}
     flat = new_household(api, staff["archivist"], estate, building="3", room="1101", area_m2=100)["id"]
     standard = api.post(f"{base}/fee-standards", {"item": "property_service", "unit_price_cents_per_m2": 250,
                                                   "cycle": "monthly", "valid_from": "2019-01"}, staff["accountant"])
@@ -23,7 +23,11 @@ def test_a_tenant_s_van_leaves_once_on_the_desk_s_pass_after_the_flat_s_fees_are
     catching_up_years(api, staff["manager"], estate)
     assert [b["amount_cents"] for b in billed_in(api, base, staff["accountant"], flat, "2025-01")] == [25000]
 
-    body = {"household_id": flat, "carrier_name": "Li Ming", "carrier_relation": "tenant",
+    moving_out = api.post(f"{base}/applications", {"kind": "move_out", "household_id": flat, "structural_change": False,
+                                                   "description": "the tenant leaves on Saturday"}, staff["agent"])
+    assert moving_out.status_code == 201, moving_out.text
+    body = {"household_id": flat, "application_id": moving_out.json()["id"], "carrier_name": "Li Ming",
+            "carrier_relation": "tenant",
             "items": [{"name": "sofa", "qty": 1}, {"name": "boxes", "qty": 12}], "plate": "沪A 12345",
             "owner_consent": {"by": "Wang Fang", "how": "letter", "reference": "委托书 2026-12-01"}}
     refused = problem(api.post(f"{base}/goods-release-passes", body, staff["agent"]), 422)
@@ -49,3 +53,14 @@ def test_a_tenant_s_van_leaves_once_on_the_desk_s_pass_after_the_flat_s_fees_are
     assert used.status_code == 200, used.text
     assert used.json()["status"] == "used" and used.json()["used"]["gate"] == "north"
     assert problem(api.post(use, {"plate": "沪A12345"}, staff["security"]), 409)
+
+    # the goods that left are the archive's (no names in the record); the tenant's final figures too
+    record = eventually(lambda: api.get(f"{base}/archive/records?subject_id={issued['id']}",
+                                        staff["archivist"]).json()["items"] or None)
+    assert [(r["event_type"], r["household_id"], r["data"]["gate"]) for r in record] == [
+        ("goods_release_pass_used", flat, "north")]
+    assert "Li Ming" not in str(record) and "Wang Fang" not in str(record)
+    final = api.post(f"/api/v1/estates/{estate}/households/{flat}/meter-readings", {
+        "occasion": "move_out", "meter_kind": "water", "meter_number": "W-1101", "reading": 321.5,
+        "read_on": issued["valid_on"]}, staff["steward"])
+    assert final.status_code == 201 and final.json()["occasion"] == "move_out", final.text
