@@ -32,6 +32,13 @@ belongs to the period it was registered in. Counted:
   owners filing on the portal were one "household null" that complained twice, a 500 once
   such a count tied with a real household's).
 
+A period that is over is judged by the thresholds in force when it ended (the repeat complainants',
+the recurring causes'): the estate's settings keep their history (``estate_common.settings``: each
+change with when it took effect) and ``estate_common.kpis.rules_of_period`` reads them as of the
+period's end, as the KPIs do; a period under way by today's. Chosen over a snapshot taken when the
+period closes: the history is already written with every change, and nothing has to run at a
+period's close for the figures to be right (today's reshaped past quarters: found by h6).
+
 The result of a complaint the desk handled itself (never escalated) is reported to the manager
 (DOMAIN.md: "result reported back to the owner and the manager") by ``results``: the manager's
 list of those closed in a period (``GET …/reports/complaint-results?period=``). An escalated

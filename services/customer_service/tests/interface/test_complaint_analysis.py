@@ -723,3 +723,23 @@ def test_the_recurring_cause_threshold_is_the_estate_s_per_period_kind_and_follo
     assert [threshold(p) for p in ("2026-11", "2026-Q4", "2026")] == [1, 3, 3]
     with pytest.raises(InvalidInput):
         desk.update_settings({"estate_id": ESTATE, "data": {"recurring_cause_complaints_quarter": 0}})
+
+
+def test_a_closed_period_is_analysed_with_the_thresholds_in_force_when_it_ended(desk):
+    """A past quarter's recurring causes and repeat complainants are judged by the settings in force
+    at its end (the settings' history, ``estate_common.kpis.rules_of_period``), as its KPIs are: the
+    analysis read today's, so a threshold raised in Q1 emptied Q4's recurring causes and its plans
+    answered nothing any more (found by h6)."""
+    clock.freeze(clock.parse_iso("2026-11-02T02:00:00Z"))
+    for _ in range(3):
+        act(desk, "verify", complaint(desk, "hh_1", "noise"), finding="confirmed", cause="contractor")
+    clock.freeze(clock.parse_iso("2027-01-05T02:00:00Z"))  # Q4 is over: the estate raises its thresholds
+    as_caller(desk, MANAGER)
+    desk.update_settings({"estate_id": ESTATE, "data": {"recurring_cause_complaints": 5,
+                                                        "repeat_complainant_complaints": 4}})
+    q4 = report(desk, "2026-Q4")
+    assert q4["recurring_causes"]["threshold"] == 3
+    assert [c["cause"] for c in q4["recurring_causes"]["causes"]] == ["contractor"]
+    assert q4["repeat_complainants"] == {"threshold": 2, "households": [{"household_id": "hh_1", "complaints": 3}]}
+    # the quarter under way reads today's
+    assert report(desk, "2027-Q1")["recurring_causes"]["threshold"] == 5
