@@ -161,3 +161,29 @@ def test_a_contractors_job_names_the_contractor_and_who_signed_on_the_order_and_
     shown = client.get("/engineering/equipment/eq_lift").get_data(as_text=True)
     assert "迅达电梯维保" in shown and "王工" in shown and "维保单位" in shown
     _only_documented(fake, documented_routes)
+
+
+def test_the_equipment_page_shows_a_retired_piece_and_the_engineering_manager_retires_one(client, fake,
+                                                                                         documented_routes):
+    """报废 / 停用 (h6): a lift taken out for good stayed 未登记合格证 on the due list; the page shows the
+    retirement (kind, day, why, by whom) and offers the engineering manager the form, a technician none."""
+    retired = {**LIFT, "out_of_service": None,
+               "retired": {"kind": "scrapped", "on": "2026-12-01", "reason": "老旧报废", "by": "wu",
+                           "at": "2026-12-05T02:10:00Z"}}
+    sign_in(client, fake, username="chen", roles=("technician",))
+    _ledger(fake)
+    assert "data-retire-form" not in client.get("/engineering/equipment/eq_pump").get_data(as_text=True)
+    sign_in(client, fake, username="gao", roles=("technician", "maintenance_supervisor"))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/equipment/eq_lift", retired)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/equipment/eq_pump/retire", PUMP)
+    page = client.get("/engineering/equipment/eq_lift", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "data-retired" in page and "报废" in page and "2026-12-01" in page and "老旧报废" in page
+    assert "data-retire-form" not in page and "data-take-out" not in page  # retired: nothing more to do on it
+    pump = client.get("/engineering/equipment/eq_pump", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "data-retire-form" in pump and "停用" in pump
+    sent = client.post("/engineering/equipment/eq_pump/service/retire", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k3", "kind": "decommissioned", "on": "2026-12-06",
+        "reason": " 改造停用 "})
+    assert sent.status_code == 302 and sent.headers["Location"].endswith("/engineering/equipment/eq_pump")
+    assert fake.calls[-1]["json"] == {"kind": "decommissioned", "on": "2026-12-06", "reason": "改造停用"}
+    _only_documented(fake, documented_routes)

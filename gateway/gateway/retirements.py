@@ -113,7 +113,8 @@ CLOSES_OUT = (
              "decide_renovation_review", "update_settings", "set_equipment_custom", "set_equipment_certificate",
              "add_equipment_record",
              # the piece an open order is about, and 停运 and back: the ledger's state as its records are
-             "set_work_order_equipment", "take_equipment_out_of_service", "return_equipment_to_service")
+             "set_work_order_equipment", "take_equipment_out_of_service", "return_equipment_to_service",
+             "retire_equipment")
     | _named("finance", "reject_fee_standard", "create_payment", "reverse_payment", "reverse_opening_credit", "refund_deposit",
              "refund_seller_prepaid", "carry_over_seller_prepaid",
              "reverse_utility_top_up", "record_utility_owner_notice", "request_invoice", "void_invoice", "reverse_fund_deposit", "approve_fund_use",

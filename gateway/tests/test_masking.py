@@ -594,6 +594,26 @@ def test_a_number_in_a_pieces_out_of_service_reason_and_back_in_service_note_is_
     assert seen["manager"] == ({said}, {"回访 13912345678 正常"})
 
 
+def test_a_number_in_a_retired_pieces_reason_is_masked_as_an_out_of_service_reason(client, rpc, contract, accounts):
+    """报废 / 停用 (h6): the reason a piece was retired is the staff's words, as the reason it was taken out of
+    service is: a phone typed in it is masked for who does not see residents' phones."""
+    said = "业主 13912345678 投诉噪音, 报废"
+    piece = {"id": "eq_1", "estate_id": "A", "code": "LIFT-1A", "name": "1号楼A梯", "system": "elevator",
+             "location": "1号楼", "installed_on": None, "record_count": 0, "last_record": None,
+             "retired": {"kind": "scrapped", "on": "2026-12-06", "reason": said, "by": "wu",
+                         "at": "2026-12-06T19:33:49.863Z"},
+             "created_at": "2026-12-06T19:33:49.863Z", "updated_at": "2026-12-06T19:34:39.858Z"}
+    rpc.answer("maintenance", "get_equipment", lambda call: {**piece, "records": []})
+    rpc.answer("maintenance", "retire_equipment", lambda call: {**piece, "records": []})
+    auth = {"Authorization": f"Bearer {token(accounts, 'technician')}"}
+    shown = contract.check(client.application, client.get(f"{ESTATE}/equipment/eq_1", headers=auth), 200)
+    assert shown["retired"]["reason"] == "业主 139****5678 投诉噪音, 报废"
+    auth = {"Authorization": f"Bearer {token(accounts, 'manager')}"}
+    retired = contract.check(client.application, client.post(f"{ESTATE}/equipment/eq_1/retire", json={
+        "kind": "scrapped", "on": "2026-12-06", "reason": said}, headers=auth), 200)
+    assert retired["retired"]["reason"] == said
+
+
 def test_the_co_owners_who_received_a_unit_are_masked_as_the_owner_who_received_it():
     """共有产权: also_received_by names owners as received_by does (found by review r3 of h3)."""
     for rpc in ("get_handover", "list_handovers"):

@@ -493,15 +493,16 @@ def equipment_detail(item_id):
                            key=common.form_key(), problem=common.take_problem())
 
 
-# 停运: a piece out of service (by hand, or for the open order that names it) and back in service
-SERVICE_STEPS = ("out-of-service", "back-in-service")
+# 停运: a piece out of service (by hand, or for the open order that names it) and back in service; 报废 /
+# 停用: retired for good from a day (h6)
+SERVICE_STEPS = ("out-of-service", "back-in-service", "retire")
 
 
 @bp.post("/equipment/<item_id>/service/<service_step>")
 @estate_needed
 def equipment_service(item_id, service_step):
-    """The equipment page's (and an order's) 停运 and 恢复运行 forms: back to the page they were sent
-    from (an order's when they name it)."""
+    """The equipment page's (and an order's) 停运 and 恢复运行 forms, and the page's 报废/停用: back to the
+    page they were sent from (an order's when they name it)."""
     order_id = request.form.get("work_order_id", "").strip()
     back = url_for("engineering.order_detail", order_id=order_id) if order_id and request.form.get("from") == "order" \
         else url_for("engineering.equipment_detail", item_id=item_id)
@@ -510,6 +511,8 @@ def equipment_service(item_id, service_step):
     if service_step == "out-of-service":
         body = {"reason": request.form.get("reason", "").strip(), **({"work_order_id": order_id} if order_id else {}),
                 **({"until_checked": True} if order_id and request.form.get("until_checked") else {})}
+    elif service_step == "retire":
+        body = {name: request.form.get(name, "").strip() for name in ("kind", "on", "reason")}
     else:
         note = request.form.get("note", "").strip()
         body = {"note": note} if note else {}

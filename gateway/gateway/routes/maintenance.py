@@ -62,7 +62,7 @@ ROUTES = [
           status=201, body=True, idempotent=True),
     # certificate_due=true: the annual inspection certificates (年检合格证) due within the estate's warning days
     Route("GET", f"{ESTATE}/equipment", "maintenance", "list_equipment", LEDGER_READERS, paged=True,
-          filters=("system", "out_of_service", "certificate_expires_before", "certificate_due"), custom_filters=True),
+          filters=("system", "out_of_service", "retired", "certificate_expires_before", "certificate_due"), custom_filters=True),
     # the lifts by code and location alone: the incident form's picker, for security, who reads no ledger (h5)
     Route("GET", f"{ESTATE}/lifts", "maintenance", "list_lifts", ORDER_READERS, paged=True),
     # records=none: its details without the ledger, which its records' pages read
@@ -78,6 +78,9 @@ ROUTES = [
           policy.ENGINEERING, body=True, id_param="equipment_id"),
     Route("POST", f"{ESTATE}/equipment/<equipment_id>/back-in-service", "maintenance", "return_equipment_to_service",
           policy.ENGINEERING, body=True, id_param="equipment_id"),
+    # 报废 / 停用: a piece retired for good from a day, by the engineering manager (maintenance's ledger.retired)
+    Route("POST", f"{ESTATE}/equipment/<equipment_id>/retire", "maintenance", "retire_equipment",
+          policy.EQUIPMENT_RETIRERS, body=True, id_param="equipment_id"),
     Route("POST", f"{ESTATE}/equipment/<equipment_id>/records", "maintenance", "add_equipment_record",
           policy.ENGINEERING, status=201, body=True, id_param="equipment_id", idempotent=True),
     # a page of its records: a long ledger's way through, for the readers of the equipment

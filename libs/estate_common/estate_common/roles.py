@@ -22,6 +22,10 @@ MAINTENANCE_SUPERVISOR = "maintenance_supervisor"
 # management; a technician takes one for himself only
 DISPATCHERS = MANAGEMENT | {"agent", MAINTENANCE_SUPERVISOR}
 
+# who retires a piece of equipment for good (报废 / 停用): the engineering manager, the maintenance
+# supervisor, with management; a technician takes a piece out of service (停运), not out of the ledger's use
+EQUIPMENT_RETIRERS = MANAGEMENT | {MAINTENANCE_SUPERVISOR}
+
 # accounts (财务): the accountant and the cashier, with management
 FINANCE = MANAGEMENT | {"accountant", "cashier"}
 

@@ -70,6 +70,8 @@ RECORDED_EVENTS = {
     # 停运: a piece out of service (since when, why, the order it waits on) and back, on its archive
     ("maintenance", "equipment_out_of_service"): "equipment",
     ("maintenance", "equipment_back_in_service"): "equipment",
+    # 报废 / 停用: a piece retired for good (its day, why, by whom), on its archive
+    ("maintenance", "equipment_retired"): "equipment",
     # 年检合格证 coming due (expired or within the warning days), told once a certificate: on its archive
     ("maintenance", "equipment_certificate_due"): "equipment",
     ("customer_service", "notice_published"): "notice",
@@ -92,6 +94,7 @@ ARCHIVE_CHANGES = {
     ("maintenance", "equipment_record_added"): "updated",
     ("maintenance", "equipment_out_of_service"): "out_of_service",
     ("maintenance", "equipment_back_in_service"): "back_in_service",
+    ("maintenance", "equipment_retired"): "retired",
     ("customer_service", "notice_published"): "created",
     ("customer_service", "notice_withdrawn"): "withdrawn",
     ("customer_service", "notice_revised"): "revised",

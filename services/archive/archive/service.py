@@ -456,6 +456,10 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_equipment_back_in_service(self, event):
         self._record(event)
 
+    @consumes("maintenance", "equipment_retired")
+    def record_equipment_retired(self, event):
+        self._record(event)
+
     @consumes("maintenance", "equipment_certificate_due")
     def record_equipment_certificate_due(self, event):
         """年检合格证 coming due (maintenance's timer, once a certificate): kept on the equipment archive."""

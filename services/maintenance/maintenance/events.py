@@ -47,6 +47,8 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("equipment_out_of_service", estate_id, data, actor=actor)
     if event_type == "equipment_back_in_service":  # archive keeps it on the equipment archive; webhooks
         return outbox.event("equipment_back_in_service", estate_id, data, actor=actor)
+    if event_type == "equipment_retired":  # 报废 / 停用: archive keeps it on the equipment archive; webhooks
+        return outbox.event("equipment_retired", estate_id, data, actor=actor)
     if event_type == "equipment_certificate_due":  # 年检合格证 coming due, once: archive keeps it; webhooks
         return outbox.event("equipment_certificate_due", estate_id, data, actor=actor)
     raise ValueError(f"maintenance does not announce {event_type}")

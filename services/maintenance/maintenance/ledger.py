@@ -9,7 +9,8 @@ no broker, no store.
 from datetime import date, timedelta
 
 from estate_common import calendar, clock, custom_fields, ids, plausible
-from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
+from estate_common.roles import EQUIPMENT_RETIRERS
 from estate_common.writes import Change
 from estate_common.wording import counted
 
@@ -71,6 +72,7 @@ def new_equipment(estate_id, data, now, actor, custom=None, tz=None):
         "record_count": 0,
         "last_record": None,
         "out_of_service": None,
+        "retired": None,
         "certificate": checked_certificate(data.get("certificate"), now, tz, "data.certificate"),
         "custom": dict(custom or {}),
         "created_at": stamp,
@@ -136,13 +138,13 @@ def certificate_due_announced(equipment, now, rules):
     """The certificate sweep's step: the stamp with ``equipment_certificate_due`` for a piece whose
     certificate is due on the estate's calendar (expired, or valid until within its
     ``certificate_warn_days``: what ``certificate_due=true`` lists). None when it has none, is not due
-    (yet), or was announced already: a sweep run again, or another replica's, announces it once."""
+    (yet), is retired (``retired_on``), or was announced already: a sweep run again, or another replica's, announces it once."""
     certificate = equipment.get("certificate")
-    if (not certificate or equipment.get(CERTIFICATE_DUE_ANNOUNCED)
+    today = calendar.local_date(now, rules["timezone"]).isoformat()
+    if (not certificate or equipment.get(CERTIFICATE_DUE_ANNOUNCED) or retired_on(equipment, today)
             or certificate["valid_until"] >= certificate_due_before(now, rules)):
         return None
     stamp = clock.to_iso(now)
-    today = calendar.local_date(now, rules["timezone"]).isoformat()
     data = {"id": equipment["_id"], "code": equipment["code"], "name": equipment["name"],
             "system": equipment["system"], "location": equipment["location"], "certificate": certificate,
             "expired": certificate["valid_until"] < today, "due_at": stamp}
@@ -369,11 +371,68 @@ def back_in_service(equipment, note, now, actor, order=None):
                   events=[("equipment_back_in_service", data)])
 
 
-def service_event_data(equipment, state):
+def service_event_data(equipment, state, name="out_of_service"):
     """``equipment_out_of_service`` / ``equipment_back_in_service``: the piece and its spell out of
-    service, as archive records it on the equipment's archive."""
+    service (``state``), as archive records it on the equipment's archive; ``equipment_retired``: the
+    piece and its retirement (``name`` ``retired``)."""
     return {"id": equipment["_id"], "code": equipment["code"], "name": equipment["name"],
-            "system": equipment["system"], "location": equipment["location"], "out_of_service": state}
+            "system": equipment["system"], "location": equipment["location"], name: state}
+
+
+# -- retired for good (报废 / 停用) ----------------------------------------------------------
+
+# 报废: scrapped (taken down, replaced); 停用: decommissioned (kept in place, not used again)
+RETIREMENT_KINDS = ("scrapped", "decommissioned")
+# a retirement is recorded on its day, after it (the paper came late) or ahead of it, within a year (a
+# lift to be replaced next spring): one in 2099 is a typing slip (estate_common.plausible)
+RETIRE_WITHIN_DAYS = 366
+
+
+def retired(equipment, data, now, actor, roles, tz):
+    """``POST …/equipment/{id}/retire``: the piece retired for good from the day ``data.on`` of the
+    estate's calendar (``kind``: ``RETIREMENT_KINDS``, with its ``reason``), by the engineering manager
+    (``roles.EQUIPMENT_RETIRERS``, 403 else); announced ``equipment_retired``. From that day it is on
+    no due list, the certificate sweep tells nothing of it, no inspection opens on it and its plans
+    open nothing (``retired_on``); it stays in the ledger with its records. A day before its
+    installation, or beyond ``RETIRE_WITHIN_DAYS``, is a 422; a piece retired already a 409. A lift
+    taken out for good stayed 未登记合格证 on the due list for ever (found by h6)."""
+    if not set(roles) & EQUIPMENT_RETIRERS:
+        raise Forbidden("a piece is retired by the engineering manager (the maintenance supervisor or management)")
+    standing = equipment.get("retired")
+    if standing:
+        raise Conflict(f"the equipment is retired already ({standing['kind']} on {standing['on']})",
+                       [field_error("id", "is retired")])
+    on = calendar.checked_day_text(data["on"], "data.on")
+    plausible.historical(on, "data.on", "the retirement day is before any estate's history")
+    plausible.ahead(on, calendar.day_of(now, tz), RETIRE_WITHIN_DAYS, "data.on",
+                    f"a retirement is recorded at most {RETIRE_WITHIN_DAYS} days ahead")
+    if equipment.get("installed_on") and on < equipment["installed_on"]:
+        raise BusinessRuleViolation("a piece is retired after it was installed", [field_error(
+            "data.on", f"is before its installation ({equipment['installed_on']})")])
+    stamp = clock.to_iso(now)
+    state = {"kind": data["kind"], "on": on, "reason": data["reason"].strip(), "by": actor, "at": stamp}
+    return Change({"retired": state, "updated_at": stamp},
+                  events=[("equipment_retired", service_event_data(equipment, state, "retired"))])
+
+
+def retired_on(equipment, day):
+    """Whether the piece is retired on ``day`` (a day of the estate's calendar): from its ``on``."""
+    state = equipment.get("retired")
+    return bool(state) and state["on"] <= day
+
+
+def refuse_retired(equipment, day, field):
+    """422 naming ``field`` when the piece is retired on ``day``: nothing more is done on it."""
+    if retired_on(equipment, day):
+        state = equipment["retired"]
+        raise BusinessRuleViolation("the equipment is retired: nothing more is done on it", [field_error(
+            field, f"is retired ({state['kind']}) since {state['on']}")])
+
+
+def before_retirement(equipment, days):
+    """``days`` (a plan's due dates) before the piece's retirement day: all of them when it has none."""
+    state = equipment.get("retired")
+    return [day for day in days if not state or day < state["on"]]
 
 
 # -- plans ------------------------------------------------------------------------
@@ -527,7 +586,9 @@ def plans_month(period, plans, equipment, jobs, now_iso, tz):
         opened.setdefault(plan_id, set()).add(due_on)
     totals, rows = dict.fromkeys(("due", *JOB_STATES), 0), []
     for plan in plans:
-        days = sorted(opened.get(plan["_id"], set()) | set(dates_within(plan, first, last)))
+        piece = equipment.get(plan["equipment_id"]) or {"_id": plan["equipment_id"]}
+        # a retired piece's dates to come stop at its retirement day (``before_retirement``)
+        days = sorted(opened.get(plan["_id"], set()) | set(before_retirement(piece, dates_within(plan, first, last))))
         if not days:
             continue
         counts, listed = dict.fromkeys(("due", *JOB_STATES), 0), []
@@ -540,7 +601,6 @@ def plans_month(period, plans, equipment, jobs, now_iso, tz):
                 listed.append({"due_on": due_on, "state": state, "type": job and job["type"],
                                "id": job and job["id"], "number": job and job["number"],
                                "status": job and job["status"]})
-        piece = equipment.get(plan["equipment_id"]) or {"_id": plan["equipment_id"]}
         rows.append({"plan_id": plan["_id"], "kind": plan["kind"], "every_days": plan["every_days"],
                      "active": bool(plan.get("active")), "checklist_id": plan.get("checklist_id"),
                      "equipment": {"id": piece["_id"], "code": piece.get("code"), "name": piece.get("name"),

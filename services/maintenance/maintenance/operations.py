@@ -112,6 +112,13 @@ def take_equipment_out_of_service(db, outbox, caller, estate_id, equipment_id, d
                               data.get("until_checked", False), _standing_order(db, estate_id, equipment)))))
 
 
+def retire_equipment(db, outbox, caller, estate_id, equipment_id, data):
+    """报废 / 停用 (``ledger.retired``): the piece retired for good from a day of the estate's calendar."""
+    tz = store.estate_timezone(db, estate_id)
+    return _shown(db, outbox, _change(db, outbox, "equipment", estate_id, equipment_id, lambda equipment: (
+        ledger.retired(equipment, data, clock.now(), caller.user, caller.roles, tz))))
+
+
 def _standing_order(db, estate_id, equipment):
     """The work order a piece is out of service for, as stored (None when out by hand or in service):
     a piece waiting on no open order is handed to another (``ledger.handed_over``)."""
@@ -307,7 +314,7 @@ def announce_certificates_due(db, outbox, now):
     for estate_id in replica.estates_in_service(db):
         rules = store.rules_for(db, estate_id)
         before = ledger.certificate_due_before(now, rules)
-        for found in store.certificates_coming_due(db, estate_id, before):
+        for found in store.certificates_coming_due(db, estate_id, before, calendar.day_of(now, rules["timezone"])):
             decided = []
 
             def decide(equipment):
@@ -529,8 +536,9 @@ def open_plan_orders(db, outbox, plan, now, until, tz):
     moved on past them: another scheduler that moved it first wins, and nothing opens twice."""
     equipment = store.find(db, "equipment", plan["estate_id"], plan["equipment_id"])
     dates = ledger.due_dates(plan, until)
-    if equipment is None or not dates:
-        return 0
+    if equipment is None or not ledger.before_retirement(equipment, dates):
+        return 0  # nothing due, or a retired piece's (from its day: ``ledger.retired``)
+    dates = ledger.before_retirement(equipment, dates)
     if plan.get("checklist_id"):
         return open_plan_inspections(db, outbox, plan, equipment, dates, now)
     for due_on in dates:
@@ -635,6 +643,9 @@ def open_inspection(db, outbox, caller, estate_id, data):
     equipment_id, location = checklists.target_of(checklist, data)
     checklist = _checklist_used(db, outbox, checklist, "inspection")  # its items as no edit changes them now
     equipment = equipment_id and store.referenced(db, "equipment", estate_id, equipment_id, "data.equipment_id")
+    if equipment:  # a piece retired by the estate's today is inspected no more (ledger.retired)
+        ledger.refuse_retired(equipment, calendar.day_of(clock.now(), store.estate_timezone(db, estate_id)),
+                              "data.equipment_id")
     inspection_id = caller.created_id("insp", estate_id)
     return public(store.create(db, outbox, "inspections", estate_id, inspection_id, lambda: checklists.new_inspection(
         inspection_id, estate_id, checklist, equipment, location, clock.now(), caller.user)))
@@ -753,13 +764,16 @@ def list_equipment(db, estate_id, filters, limit, cursor):
     """``certificate_due=true``: the due list, the certificates expiring before the estate's today and
     its ``certificate_warn_days`` (``ledger.certificate_due_before``), with a ``certificate_expires_before``
     the earlier of the two; and the lifts with none registered (未登记合格证, ``ledger.CERTIFIED_SYSTEMS``:
-    one registered before certificates existed kept its expiry as a custom date: h5 of session 55)."""
-    filters, unregistered = dict(filters), None
+    one registered before certificates existed kept its expiry as a custom date: h5 of session 55); a
+    piece retired by the estate's today is on it no more (``ledger.retired``)."""
+    filters, unregistered, in_use = dict(filters), None, None
     if filters.pop("certificate_due", None) == "true":
-        due = ledger.certificate_due_before(clock.now(), store.rules_for(db, estate_id))
+        now, rules = clock.now(), store.rules_for(db, estate_id)
+        due = ledger.certificate_due_before(now, rules)
         filters["certificate_expires_before"] = min(due, filters.get("certificate_expires_before", due))
         unregistered = ledger.CERTIFIED_SYSTEMS
-    page = store.list_equipment(db, estate_id, filters, limit, cursor, unregistered)
+        in_use = calendar.day_of(now, rules["timezone"])  # a piece retired by today is due nothing (h6)
+    page = store.list_equipment(db, estate_id, filters, limit, cursor, unregistered, in_use)
     return {**page, "items": [ledger.in_list(item) for item in page["items"]]}
 
 

@@ -187,6 +187,11 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
                                                         payload["id"], payload["data"])
 
     @rpc_method
+    def retire_equipment(self, payload):
+        return operations.retire_equipment(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                           payload["data"])
+
+    @rpc_method
     def return_equipment_to_service(self, payload):
         return operations.return_equipment_to_service(self.db, self.outbox, self.caller, payload["estate_id"],
                                                       payload["id"], payload["data"])

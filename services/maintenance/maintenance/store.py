@@ -565,30 +565,47 @@ def equipment_out_for(db, estate_id, order_id):
         {"estate_id": estate_id, "out_of_service.work_order_id": order_id}, {"_id": 1}))
 
 
-def certificates_coming_due(db, estate_id, before):
+def certificates_coming_due(db, estate_id, before, today):
     """The estate's pieces whose certificate is valid until a day before ``before`` and not announced
-    yet (``ledger.CERTIFICATE_DUE_ANNOUNCED``), through the ``(estate_id, certificate.valid_until)``
-    index: ``{_id}`` each; the sweep stamps and announces each (``operations.announce_certificates_due``)."""
+    yet (``ledger.CERTIFICATE_DUE_ANNOUNCED``), in use on ``today`` (not retired: ``in_use_on``), through
+    the ``(estate_id, certificate.valid_until)`` index: ``{_id}`` each; the sweep stamps and announces
+    each (``operations.announce_certificates_due``)."""
     return store.scan(db.equipment, {"estate_id": estate_id, "certificate.valid_until": {"$lt": before},
-                                     "_certificate_due_at": None}, ())
+                                     "_certificate_due_at": None, **in_use_on(today)}, ())
 
 
-def list_equipment(db, estate_id, filters, limit, cursor, unregistered=None):
+def in_use_on(today):
+    """The query of the pieces not retired on ``today`` (none, or retired from a later day:
+    ``ledger.retired_on``)."""
+    return {"$or": [{"retired": None}, {"retired.on": {"$gt": today}}]}
+
+
+def list_equipment(db, estate_id, filters, limit, cursor, unregistered=None, in_use=None):
     """``out_of_service=true``: the pieces out of service now (停运), ``false`` those in service;
+    ``retired=true``: those retired for good (报废 / 停用, from whatever day), ``false`` those never retired;
     ``certificate_expires_before``: those whose certificate is valid until a day before it (a piece with
     none known is left out: not expired), and with ``unregistered`` (systems) the pieces of those
-    systems with no certificate as well (the due list's 未登记合格证)."""
+    systems with no certificate as well (the due list's 未登记合格证); ``in_use``: a day, the pieces not
+    retired on it alone (the due list's: ``in_use_on``)."""
     filters = dict(filters)
     down = filters.pop("out_of_service", None)
+    retired = filters.pop("retired", None)
     expiring = filters.pop("certificate_expires_before", None)
     query = {**custom_fields.plain_filters(filters), **_custom_query(db, estate_id, "equipment", filters)}
+    both = []  # each ``$or`` of the query, all of them met
     if down is not None:
         query["out_of_service.since"] = {"$exists": down == "true"}
+    if retired is not None:
+        query["retired"] = {"$ne": None} if retired == "true" else None
     if expiring is not None and unregistered:
-        query["$or"] = [{"certificate.valid_until": {"$lt": expiring}},
-                        {"system": {"$in": list(unregistered)}, "certificate": None}]
+        both.append({"$or": [{"certificate.valid_until": {"$lt": expiring}},
+                             {"system": {"$in": list(unregistered)}, "certificate": None}]})
     elif expiring is not None:
         query["certificate.valid_until"] = {"$lt": expiring}
+    if in_use is not None:
+        both.append(in_use_on(in_use))
+    if both:
+        query["$and"] = both
     return store.page(db.equipment, {"estate_id": estate_id, **query}, limit, cursor)
 
 
@@ -727,7 +744,7 @@ def equipment_of(db, estate_id, equipment_ids):
     """``{id: piece}`` of the estate's equipment among ``equipment_ids``, without their records."""
     return {doc["_id"]: doc for doc in db.equipment.find(
         {"estate_id": estate_id, "_id": {"$in": sorted(i for i in equipment_ids if i)}},
-        {"code": 1, "name": 1, "system": 1})}
+        {"code": 1, "name": 1, "system": 1, "retired": 1})}
 
 
 def claim_plan_slot(db, estate_id, slot_id, plan, now):

@@ -1824,6 +1824,10 @@ def archive_events(estate_id):
         ("record_payment_reversal", event("finance", "payment_reversed", estate_id, {
             "id": "pay_9", "receipt_number": "RC-2026-000009", "household_id": "hh_1", "amount_cents": 26811,
             "method": "wechat", "reason": "bounced", "reversed_at": "2026-11-22T02:00:00.000Z", "bills": []})),
+        ("record_equipment_retired", event("maintenance", "equipment_retired", estate_id, {
+            "id": "eq_1", "code": "PUMP-1", "name": "Booster pump", "system": "water", "location": "B2",
+            "retired": {"kind": "scrapped", "on": "2026-11-22", "reason": "老旧报废", "by": "wu",
+                        "at": "2026-11-22T03:00:00.000Z"}})),
     ]
 
 
@@ -1836,13 +1840,14 @@ def test_equipment_notices_handovers_reversals_and_cancelled_orders_are_recorded
         ("equipment", "equipment_registered"), ("equipment", "equipment_record_added"),
         ("equipment", "equipment_out_of_service"), ("equipment", "equipment_back_in_service"),
         ("notice", "notice_published"), ("shift_handover", "shift_handover_recorded"),
-        ("work_order", "work_order_cancelled"), ("payment", "payment_reversed")])
-    assert archive.verify_archive({"estate_id": estate["id"]})["checked"] == 8
+        ("work_order", "work_order_cancelled"), ("payment", "payment_reversed"), ("equipment", "equipment_retired")])
+    assert archive.verify_archive({"estate_id": estate["id"]})["checked"] == 9
     log = archive.list_change_log({"estate_id": estate["id"]})["items"]
     assert sorted((c["subject_id"], c["action"]) for c in log if c["subject_type"] != "estate") == sorted([
         ("eq_1", "equipment_created"), ("eq_1", "equipment_updated"), ("eq_1", "equipment_out_of_service"),
         ("eq_1", "equipment_back_in_service"), ("nt_1", "notice_created"),
-        ("handover_1", "shift_handover_created"), ("wo_5", "work_order_cancelled"), ("pay_9", "payment_reversed")])
+        ("handover_1", "shift_handover_created"), ("wo_5", "work_order_cancelled"), ("pay_9", "payment_reversed"),
+        ("eq_1", "equipment_retired")])
     assert all(c["actor"] == "tester" for c in log if c["subject_type"] != "estate")
 
 

@@ -1,0 +1,97 @@
+"""A piece retired for good (报废 scrapped / 停用 decommissioned), on a day, with why, by the engineering
+manager (management or the maintenance supervisor): from that day it is on no due list, the sweep tells
+nothing of its certificate, no inspection opens on it and its plans open nothing; it stays in the ledger
+with its records and its retirement. A lift taken out for good stayed 未登记合格证 on the due list for ever
+(found by h6)."""
+import pytest
+
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden
+from estate_common.testing import as_caller, staff, worker
+from maintenance.service import MaintenanceService
+
+from .test_service import ESTATE, MANAGER, TECHNICIAN, copied_estate, frozen  # noqa: F401  (today: 2026-11-23)
+
+SUPERVISOR = staff("gao", ["technician", "maintenance_supervisor"], [ESTATE])
+OLD_LIFT = {"code": "LIFT-9", "name": "9号楼货梯", "system": "elevator", "location": "Building 9"}
+LIFT = {"code": "LIFT-1", "name": "1号楼客梯", "system": "elevator", "location": "Building 1",
+        "certificate": {"number": "TSX-2026-0815", "valid_until": "2026-12-10", "inspected_by": "市特检院"}}
+CHECKLIST = {"name": "Lift monthly", "target": "equipment", "items": [
+    {"code": "L1", "label": "Doors close", "kind": "pass_fail"}]}
+
+
+@pytest.fixture
+def ledger():
+    service = worker(MaintenanceService, caller=MANAGER)
+    copied_estate(service)
+    service.old, service.lift = (service.create_equipment({"estate_id": ESTATE, "data": data})
+                                 for data in (OLD_LIFT, LIFT))
+    service.checklist = service.create_checklist({"estate_id": ESTATE, "data": CHECKLIST})
+    return service
+
+
+def retire(service, piece, **data):
+    return service.retire_equipment({"estate_id": ESTATE, "id": piece["id"], "data": data})
+
+
+def codes(service, **filters):
+    return sorted(p["code"] for p in service.list_equipment({"estate_id": ESTATE, "filters": filters})["items"])
+
+
+def test_a_retired_lift_leaves_the_due_list_and_stays_in_the_ledger(ledger):
+    assert codes(ledger, certificate_due="true") == ["LIFT-1", "LIFT-9"]
+    retired = retire(ledger, ledger.old, kind="scrapped", on="2026-11-20", reason=" 老旧报废，已拆除 ")
+    assert retired["retired"] == {"kind": "scrapped", "on": "2026-11-20", "reason": "老旧报废，已拆除",
+                                  "by": "wu", "at": clock.now_iso()}
+    assert codes(ledger, certificate_due="true") == ["LIFT-1"]
+    assert codes(ledger) == ["LIFT-1", "LIFT-9"]  # the ledger keeps it
+    assert codes(ledger, retired="true") == ["LIFT-9"] and codes(ledger, retired="false") == ["LIFT-1"]
+    [event] = [e["data"] for e in ledger.outbox.of_type("equipment_retired")]
+    assert (event["code"], event["retired"]["kind"], event["retired"]["on"]) == ("LIFT-9", "scrapped", "2026-11-20")
+    with pytest.raises(Conflict):  # once
+        retire(ledger, ledger.old, kind="decommissioned", on="2026-11-21", reason="again")
+
+
+def test_a_piece_retired_on_a_day_to_come_is_due_until_then(ledger):
+    retire(ledger, ledger.lift, kind="decommissioned", on="2026-12-01", reason="停用，改造")
+    assert codes(ledger, certificate_due="true") == ["LIFT-1", "LIFT-9"]
+    assert ledger.announce_certificates_due(clock.now()) == 1  # LIFT-1 still in use until 1 December
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))
+    assert codes(ledger, certificate_due="true") == ["LIFT-9"]
+
+
+def test_the_sweep_tells_nothing_of_a_retired_piece_s_certificate(ledger):
+    retire(ledger, ledger.lift, kind="scrapped", on="2026-11-23", reason="报废")
+    assert ledger.announce_certificates_due(clock.now()) == 0
+    assert ledger.outbox.of_type("equipment_certificate_due") == []
+
+
+def test_no_inspection_opens_on_a_retired_piece_and_its_plans_open_nothing_from_its_day(ledger):
+    plan = ledger.create_maintenance_plan({"estate_id": ESTATE, "data": {
+        "equipment_id": ledger.lift["id"], "kind": "daily_inspection", "every_days": 1,
+        "next_due_on": "2026-11-28", "checklist_id": ledger.checklist["id"]}})
+    retire(ledger, ledger.lift, kind="decommissioned", on="2026-11-30", reason="停用")
+    clock.freeze(clock.parse_iso("2026-11-28T02:00:00Z"))
+    ledger.schedule_plans(clock.now())
+    due = sorted(i["due_on"] for i in ledger.list_inspections({"estate_id": ESTATE, "filters": {
+        "equipment_id": ledger.lift["id"]}})["items"])
+    assert due == ["2026-11-28", "2026-11-29"]  # not the 30th on
+    month = ledger.preventive_month({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    [row] = [r for r in month["plans"] if r["plan_id"] == plan["id"]]
+    assert row["counts"]["due"] == 2
+    clock.freeze(clock.parse_iso("2026-11-30T02:00:00Z"))
+    with pytest.raises(BusinessRuleViolation) as refused:
+        ledger.open_inspection({"estate_id": ESTATE, "data": {
+            "checklist_id": ledger.checklist["id"], "equipment_id": ledger.lift["id"]}})
+    assert refused.value.errors[0]["field"] == "data.equipment_id"
+
+
+def test_only_the_engineering_manager_retires_a_piece_on_a_day_of_its_life(ledger):
+    as_caller(ledger, TECHNICIAN)
+    with pytest.raises(Forbidden):
+        retire(ledger, ledger.old, kind="scrapped", on="2026-11-20", reason="报废")
+    as_caller(ledger, SUPERVISOR)
+    with pytest.raises(BusinessRuleViolation) as refused:  # a typing slip
+        retire(ledger, ledger.old, kind="scrapped", on="2099-01-01", reason="报废")
+    assert refused.value.errors[0]["field"] == "data.on"
+    assert retire(ledger, ledger.old, kind="scrapped", on="2026-11-20", reason="报废")["retired"]["by"] == "gao"
