@@ -60,15 +60,17 @@ def periods_to_report(now, tz, counted=(), registered=None):
     return gaps + [previous, current]
 
 
-def report_estates(db, outbox, announcer, estate_ids, timezone_of, count, now, registered_of=None):
+def report_estates(db, outbox, announcer, estate_ids, estate_of, count, now):
     """Every estate's previous and current month and the months it lacks a count of
     (``periods_to_report``): ``count(estate_id, start, end)`` → ``{kind: n}`` over ``[start, end)``
-    (ISO strings); ``announcer(estate_id)`` → the service's announce; ``registered_of(estate_id)`` →
-    its ``created_at`` (its copy's; None unknown). How many counts were announced."""
+    (ISO strings); ``announcer(estate_id)`` → the service's announce; ``estate_of(estate_id)`` → its
+    copy (None before it came), read once a round for its calendar and its registration (``created_at``):
+    its calendar through the settings and its registration apart were two reads of it (h6). How many
+    counts were announced."""
     announced = 0
     for estate_id in estate_ids:
-        tz = timezone_of(estate_id)
-        registered = registered_of(estate_id) if registered_of else None
+        copy = estate_of(estate_id) or {}
+        tz, registered = calendar.timezone_of(copy), copy.get("created_at")
         for period in periods_to_report(now, tz, counted_periods(db, estate_id), registered):
             start, end = calendar.month_bounds(period, tz)
             if report(db, outbox, announcer(estate_id), estate_id, period, count(estate_id, start, end), now):

@@ -48,7 +48,7 @@ def test_every_estate_is_visited_with_its_own_months(db):
     now = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
     announced = closed_counts.report_estates(db, outbox, lambda estate_id: (
         lambda event_type, data: outbox.event(event_type, estate_id, data)), ["est_1", "est_2"],
-        lambda estate_id: "Asia/Shanghai", count, now)
+        lambda estate_id: {"timezone": "Asia/Shanghai"}, count, now)
     assert announced == 4
     assert seen[0] == ("est_1", "2026-09-30T16:00:00.000Z", "2026-10-31T16:00:00.000Z")
     assert {e["estate_id"] for e in outbox.of_type("closed_records_counted")} == {"est_1", "est_2"}
@@ -69,8 +69,8 @@ def test_a_month_not_counted_since_the_first_count_is_counted_at_the_next_round(
 
     def round_at(now):
         seen.clear()
-        return closed_counts.report_estates(db, outbox, lambda estate_id: announce, ["est_1"], lambda estate_id: "UTC",
-                                            count, now)
+        return closed_counts.report_estates(db, outbox, lambda estate_id: announce, ["est_1"],
+                                            lambda estate_id: {"timezone": "UTC"}, count, now)
     assert round_at(datetime(2026, 7, 10, tzinfo=timezone.utc)) == 2  # June and July: the first round
     assert round_at(datetime(2026, 11, 23, tzinfo=timezone.utc)) == 4  # down since: August to November
     assert seen == ["2026-08-01T00:00:00.000Z", "2026-09-01T00:00:00.000Z", "2026-10-01T00:00:00.000Z",
@@ -102,6 +102,6 @@ def test_a_service_down_over_the_estate_s_first_month_turn_counts_its_registrati
         seen.append(start)
         return {"payments": 0}
     assert closed_counts.report_estates(db, outbox, lambda estate_id: announce_with(outbox), ["est_1"],
-                                        lambda estate_id: "UTC", count, datetime(2026, 12, 2, tzinfo=timezone.utc),
-                                        registered_of=lambda estate_id: "2026-10-30T09:00:00.000Z") == 3
+                                        lambda estate_id: {"timezone": "UTC", "created_at": "2026-10-30T09:00:00.000Z"},
+                                        count, datetime(2026, 12, 2, tzinfo=timezone.utc)) == 3
     assert seen[0] == "2026-10-01T00:00:00.000Z"

@@ -2,7 +2,8 @@
 archive's completeness (``estate_common.closed_counts``).
 
 A service mixes in ``CountsClosedRecords`` and names its store module (``closed_store``), which
-answers ``estate_ids(db)``, ``rules_for(db, estate_id)`` (the estate's ``timezone``) and
+answers ``estate_ids(db)``, ``rules_for(db, estate_id)`` (the estate's ``timezone``, for ``list_closed``;
+the timer reads the estate's copy itself, once a round) and
 ``closed_queries(estate_id, start, end)`` → ``{kind: (collection, query, number field)}``: the
 list ``list_closed`` answers (the gateway's ``GET …/archive/completeness/missing``), and
 ``closed_counts(db, estate_id, start, end)`` → ``{kind: n}``: the count announced, the closes
@@ -27,9 +28,8 @@ class CountsClosedRecords:
         store, db, outbox = self.closed_store, self.db, self.outbox
         return closed_counts.report_estates(
             db, outbox, lambda estate_id: lambda event_type, data: outbox.event(event_type, estate_id, data),
-            store.estate_ids(db), lambda estate_id: store.rules_for(db, estate_id)["timezone"],
-            lambda estate_id, start, end: store.closed_counts(db, estate_id, start, end), now,
-            registered_of=lambda estate_id: (replica.get(db, "estate", estate_id, estate_id) or {}).get("created_at"))
+            store.estate_ids(db), lambda estate_id: replica.get(db, "estate", estate_id, estate_id),
+            lambda estate_id, start, end: store.closed_counts(db, estate_id, start, end), now)
 
     @rpc_method
     def list_closed(self, payload):

@@ -1936,6 +1936,20 @@ def test_completed_and_cancelled_orders_are_counted_for_archive(engineering):
     assert [item["id"] for item in listed] == [order_id] and listed[0]["number"].startswith("WO-")
 
 
+def test_the_closed_counts_timer_reads_each_estate_s_copy_once_a_round(engineering, monkeypatch):
+    """The timer read the estate's copy twice a round, once for its calendar (through the settings'
+    ``rules_for``, which read the settings too) and once for its registration: one read of the copy
+    gives both (``estate_common.nameko.closed_counts``; the same mixin in the four services that count:
+    found rereading the change, h6)."""
+    from estate_common import replica
+    engineering.copy_estate(event("archive", "estate_created", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": "HZ-01", "name": "West Lake", "address": "9 Lake Rd", "version": 1}))
+    reads, read = [], replica.get
+    monkeypatch.setattr(replica, "get", lambda db, kind, *rest: reads.append(kind) or read(db, kind, *rest))
+    engineering.count_closed_records(clock.now())
+    assert reads.count("estate") == 1
+
+
 def test_a_cancelled_order_edited_later_stays_counted_in_the_month_it_was_cancelled(engineering):
     """Found by review: counted by updated_at, a custom value set a month later moved the closed
     order into that month, where archive (which keeps it in its cancellation month) had no record."""
