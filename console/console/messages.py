@@ -4137,6 +4137,8 @@ _MESSAGES = {
     "field.url": ("推送地址", "URL"),
     "field.user_id": ("用户", "User"),
     "field.valid_until": ("有效期至", "Valid until"),
+    "field.on": ("日期", "Day"),  # a retirement's day (报废/停用, h6)
+    "field.to_equipment_id": ("移至设备", "Moved to equipment"),  # a certificate moved to its own piece (h6)
     "field.visitor_id": ("访客", "Visitor"),
     # the path parameters of the item reads (an integrator reads back what it created)
     "field.contact_id": ("业主联系记录", "Owner contact"),

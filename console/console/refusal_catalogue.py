@@ -1840,6 +1840,31 @@ ZH = {
         '换发的合格证有效期不得早于现有合格证的有效期',
     "is before the current certificate's valid_until ({0}): correct that certificate by its own number":
         '早于现有合格证的有效期（{0}）：如需更正现有合格证，请使用其原编号',
+    # a piece retired for good (报废 / 停用, h6) and a certificate moved to its own piece (h6)
+    'a certificate is moved to another piece':
+        '合格证只能移至另一台设备',
+    'is the piece it is on':
+        '即合格证当前所在的设备',
+    'the equipment has no certificate to move':
+        '该设备没有可移走的合格证',
+    'has no certificate':
+        '没有合格证',
+    'a piece is retired by the engineering manager (the maintenance supervisor or management)':
+        '设备报废/停用须由工程主管（工程维修主管或管理层）登记',
+    'the equipment is retired already ({0} on {1})':
+        '该设备已报废/停用（{0}，{1}）',
+    "the retirement day is before any estate's history":
+        '报废/停用日期早于任何小区的历史',
+    'a retirement is recorded at most {0} days ahead':
+        '报废/停用日期最多为今后 {0} 天内',
+    'a piece is retired after it was installed':
+        '设备须在安装之后报废/停用',
+    'is before its installation ({0})':
+        '早于安装日期（{0}）',
+    'is retired ({0}) since {1}':
+        '自 {1} 起已报废/停用（{0}）',
+    'the equipment is retired: nothing more is done on it':
+        '该设备已报废/停用，不再对其开展任何工作',
     'a plan is first due within {0} days':
         '计划的首次到期日须在 {0} 天内',
     'a notice is shown until today or a day to come':

@@ -111,6 +111,7 @@ CLOSES_OUT = (
              "resume_work_order", "mark_emergency",
              "cancel_work_order", "set_work_order_custom", "stop_maintenance_plan", "complete_inspection",
              "decide_renovation_review", "update_settings", "set_equipment_custom", "set_equipment_certificate",
+             "move_equipment_certificate",
              "add_equipment_record",
              # the piece an open order is about, and 停运 and back: the ledger's state as its records are
              "set_work_order_equipment", "take_equipment_out_of_service", "return_equipment_to_service",

@@ -36,6 +36,7 @@ SAMPLE_BODIES = {
     "set_work_order_equipment": {"equipment_id": "eq_1"},
     "take_equipment_out_of_service": {"reason": "困人后停运待检", "work_order_id": "wo_1"},
     "retire_equipment": {"kind": "scrapped", "on": "2026-11-20", "reason": "老旧报废"},
+    "move_equipment_certificate": {"to_equipment_id": "eq_2"},
     "return_equipment_to_service": {"note": "维保单位检查正常"},
     "cancel_work_order": {"reason": "registered twice"},
     "create_equipment": {"code": "PUMP-1", "name": "Booster pump", "system": "water", "location": "B2 pump room"},

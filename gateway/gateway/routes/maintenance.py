@@ -73,6 +73,9 @@ ROUTES = [
     # 年检合格证: this year's inspection certificate over the last one's
     Route("POST", f"{ESTATE}/equipment/<equipment_id>/certificate", "maintenance", "set_equipment_certificate",
           policy.ENGINEERING, body=True, id_param="equipment_id"),
+    # one recorded on the wrong piece, moved to its own (that piece has it, this one none: h6)
+    Route("POST", f"{ESTATE}/equipment/<equipment_id>/certificate/move", "maintenance", "move_equipment_certificate",
+          policy.ENGINEERING, body=True, id_param="equipment_id"),
     # 停运: a piece out of service (by hand or for an open order) and back
     Route("POST", f"{ESTATE}/equipment/<equipment_id>/out-of-service", "maintenance", "take_equipment_out_of_service",
           policy.ENGINEERING, body=True, id_param="equipment_id"),

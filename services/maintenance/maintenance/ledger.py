@@ -114,6 +114,29 @@ def set_certificate(equipment, certificate, now, tz):
     return Change(changes)
 
 
+def certificate_to_move(equipment, to_equipment_id):
+    """``POST …/equipment/{id}/certificate/move``: the certificate of ``equipment`` (recorded on the wrong
+    piece) to be moved to ``to_equipment_id``; 409 when it has none (moved already: a retry), 422 naming
+    ``data.to_equipment_id`` when that is the piece itself. Recorded on the right piece, the certificate
+    stayed on the wrong one, whose own (another number, an earlier day) was then refused as going back
+    (``refuse_going_back``): the correction took two steps, and its second could not be made (found by h6)."""
+    if to_equipment_id == equipment["_id"]:
+        raise BusinessRuleViolation("a certificate is moved to another piece",
+                                    [field_error("data.to_equipment_id", "is the piece it is on")])
+    if not equipment.get("certificate"):
+        raise Conflict("the equipment has no certificate to move", [field_error("id", "has no certificate")])
+    return equipment["certificate"]
+
+
+def certificate_moved_off(equipment, certificate, now):
+    """The piece a certificate was moved off: none known any more (a lift is on the due list as
+    未登记合格证 until its own is recorded, which nothing then refuses as going back); nothing when it holds
+    another by now (recorded meanwhile) or none (a retry of the move)."""
+    if equipment.get("certificate") != certificate:
+        return None
+    return Change({"certificate": None, CERTIFICATE_DUE_ANNOUNCED: None, "updated_at": clock.to_iso(now)})
+
+
 def refuse_going_back(current, kept):
     """A renewal (a certificate of another number) valid until a day before the current certificate's
     is refused (422 naming ``data.valid_until``): a year's inspection does not end an earlier one's

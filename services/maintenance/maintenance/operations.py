@@ -743,6 +743,23 @@ def set_equipment_certificate(db, outbox, estate_id, equipment_id, data):
         ledger.set_certificate(equipment, data, clock.now(), tz))))
 
 
+def move_equipment_certificate(db, outbox, estate_id, equipment_id, data):
+    """A certificate recorded on the wrong piece moved to ``data.to_equipment_id`` (one of the estate's,
+    422 else), in two writes: onto that piece as a certificate is recorded there (``ledger.set_certificate``:
+    one valid until before its own later certificate of another number is a 422), then off this one
+    (``ledger.certificate_moved_off``), which a crash between them leaves to a retry: the certificate on
+    both, the move again finds it there and takes it off. The piece it was moved to is answered."""
+    now, tz = clock.now(), store.rules_for(db, estate_id)["timezone"]
+    certificate = ledger.certificate_to_move(store.get(db, "equipment", estate_id, equipment_id),
+                                             data["to_equipment_id"])
+    store.referenced(db, "equipment", estate_id, data["to_equipment_id"], "data.to_equipment_id")
+    moved = store.change(db, outbox, "equipment", estate_id, data["to_equipment_id"], lambda equipment: (
+        ledger.set_certificate(equipment, certificate, now, tz)))
+    store.change(db, outbox, "equipment", estate_id, equipment_id, lambda equipment: (
+        ledger.certificate_moved_off(equipment, certificate, now)))
+    return _shown(db, outbox, moved)
+
+
 def get_equipment(db, outbox, estate_id, equipment_id, filters=None):
     """``records=none``: the piece without its records (its ``record_count`` and ``last_record``
     say enough for a page that reads them through ``GET …/equipment/{id}/records``)."""

@@ -339,6 +339,11 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
                                                     payload["data"])
 
     @rpc_method
+    def move_equipment_certificate(self, payload):
+        return operations.move_equipment_certificate(self.db, self.outbox, payload["estate_id"], payload["id"],
+                                                     payload["data"])
+
+    @rpc_method
     def list_lifts(self, payload):
         return store.list_lifts(self.db, payload["estate_id"], payload.get("limit"), payload.get("cursor"))
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from estate_common import clock
-from estate_common.errors import BusinessRuleViolation
+from estate_common.errors import BusinessRuleViolation, Conflict
 from estate_common.testing import as_caller, worker
 from maintenance.service import MaintenanceService
 
@@ -164,3 +164,41 @@ def test_the_certificate_sweep_reads_the_estates_calendar_and_warning_days(ledge
     eve = datetime(2026, 11, 9, 9, 59, tzinfo=timezone.utc)  # 2026-11-09 23:59 at Kiritimati
     assert ledger.announce_certificates_due(eve) == 0
     assert ledger.announce_certificates_due(eve + timedelta(minutes=1)) == 1
+
+
+def move(service, from_piece, to_piece):
+    return service.move_equipment_certificate({"estate_id": ESTATE, "id": from_piece["id"],
+                                               "data": {"to_equipment_id": to_piece["id"]}})
+
+
+def test_a_certificate_recorded_on_the_wrong_lift_is_moved_to_its_own(ledger):
+    """A certificate recorded on the wrong lift took two steps to correct, and the second could not be
+    made: recorded on the right lift, it stayed on the wrong one, whose own certificate (another number,
+    an earlier day) was refused as going back (found by h6). Moved in one step: the right lift has it,
+    the wrong one none (a lift then on the due list as 未登记合格证, its own recorded from the paper)."""
+    first, later, old = ledger.lifts  # LATER's certificate was meant for LIFT-3
+    moved = move(ledger, later, old)
+    assert moved["id"] == old["id"] and moved["certificate"] == LATER["certificate"]
+    wrong = ledger.get_equipment({"estate_id": ESTATE, "id": later["id"], "filters": {"records": "none"}})
+    assert wrong["certificate"] is None
+    assert "LIFT-2" in codes(ledger, certificate_due="true")  # a lift with none registered
+    with pytest.raises(Conflict):  # the wrong lift has none to move any more (a retry of the move)
+        move(ledger, later, old)
+    own = ledger.set_equipment_certificate({"estate_id": ESTATE, "id": later["id"], "data": {
+        "number": "TSX-2026-0700", "valid_until": "2027-01-15", "inspected_by": "市特检院"}})
+    assert own["certificate"]["number"] == "TSX-2026-0700"  # its own, earlier: nothing to go back from
+
+
+def test_a_certificate_is_moved_to_another_piece_of_the_estate_that_holds_no_later_one(ledger):
+    first, later, old = ledger.lifts
+    with pytest.raises(BusinessRuleViolation) as refused:  # itself
+        move(ledger, first, first)
+    assert refused.value.errors[0]["field"] == "data.to_equipment_id"
+    with pytest.raises(BusinessRuleViolation) as refused:  # no piece of the estate
+        ledger.move_equipment_certificate({"estate_id": ESTATE, "id": first["id"],
+                                           "data": {"to_equipment_id": "eq_nowhere"}})
+    assert refused.value.errors[0]["field"] == "data.to_equipment_id"
+    with pytest.raises(BusinessRuleViolation):  # LIFT-2 holds a later certificate of another number
+        move(ledger, first, later)
+    shown = ledger.get_equipment({"estate_id": ESTATE, "id": first["id"], "filters": {"records": "none"}})
+    assert shown["certificate"] == LIFT["certificate"]  # nothing moved
