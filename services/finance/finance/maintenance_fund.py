@@ -215,13 +215,15 @@ def _area(flat):
     return Decimal(str(flat.get("area_m2") or 0))
 
 
-def refuse_nobody_sharing(flats, field="shared_by"):
-    """Refused (422) when none of ``flats`` (those a use's ``shared_by`` names) has a floor area:
-    nobody would share it; at its request already (an estate whose households name no building,
-    or another name for it, r8), and at its approval."""
+def refuse_nobody_sharing(flats):
+    """Refused (422 naming ``data.shared_by``, what the use was requested with) when none of ``flats``
+    (those a use's ``shared_by`` names) has a floor area: nobody would share it; at its request already
+    (an estate whose households name no building, or another name for it, r8), and at its approval,
+    once, before its owners' decision and its apportionment are worked out (which take flats that share
+    it): it ran in both, named ``shared_by`` there (found rereading the change, h6)."""
     if not flats or sum(_area(flat) for flat in flats) <= 0:
         raise BusinessRuleViolation("no flat with a floor area is known where the use is shared: nobody shares it",
-                                    [field_error(field, "names no flat of this estate")])
+                                    [field_error("data.shared_by", "names no flat of this estate")])
 
 
 def refuse_unknown_units(shared, flats, field="data.shared_by.units"):
@@ -235,10 +237,10 @@ def refuse_unknown_units(shared, flats, field="data.shared_by.units"):
 
 
 def apportionment(use, flats, balances):
-    """``use`` (shared) apportioned to ``flats`` (finance's copies of the flats sharing it) by floor
-    area, each line with what the flat's fund account (``balances``) holds after it; refused (422)
-    when a flat holds less than its share (naming the first three by address), or nobody shares it."""
-    refuse_nobody_sharing(flats)
+    """``use`` (shared) apportioned to ``flats`` (finance's copies of the flats sharing it, some with a
+    floor area: ``refuse_nobody_sharing``) by floor area, each line with what the flat's fund account
+    (``balances``) holds after it; refused (422) when a flat holds less than its share (naming the first
+    three by address)."""
     flats = sharing_flats(flats)
     shares = money.apportioned(use["amount_cents"], [_area(flat) for flat in flats])
     lines = [{"household_id": flat["_id"], "building": flat.get("building"), "unit": flat.get("unit"),
@@ -255,16 +257,16 @@ def apportionment(use, flats, balances):
 
 def owners_decision(use, decision, flats, rules):
     """The owners' decision behind a shared use (``decision``: its figures as the approval gives
-    them) with the totals of the flats sharing it, or None for an emergency use approved without
-    one; refused (422) when missing, short of ``fund_use_consent_parts`` / ``fund_use_consent_of``
-    of the area or of the owners, or counting more than there are."""
+    them) with the totals of the flats sharing it (some with a floor area: ``refuse_nobody_sharing``),
+    or None for an emergency use approved without one; refused (422) when missing, short of
+    ``fund_use_consent_parts`` / ``fund_use_consent_of`` of the area or of the owners, or counting more
+    than there are."""
     if not decision and use.get("emergency"):
         return None
     if not decision:
         raise BusinessRuleViolation(
             "a use shared by the owners of a building is approved with their decision's figures (业主大会)",
             [field_error("data.owners_decision", "is required for a shared use that is not an emergency")])
-    refuse_nobody_sharing(flats)
     area_total, owners_total = sum(_area(flat) for flat in flats), len(flats)
     area_for, area_against = (Decimal(str(decision.get(key) or 0)) for key in ("area_for_m2", "area_against_m2"))
     owners_for, owners_against = (int(decision.get(key) or 0) for key in ("owners_for", "owners_against"))

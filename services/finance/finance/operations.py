@@ -1694,7 +1694,7 @@ def _new_use(db, outbox, caller, estate_id, entry_id, data, others=()):
                                    caller.user, others)
         if use["shared_by"]:  # someone shares it, in each unit it names: refused now, not at its approval
             flats = store.flats_sharing(db, estate_id, use["shared_by"]["building"], use["shared_by"]["units"])
-            maintenance_fund.refuse_nobody_sharing(flats, "data.shared_by")
+            maintenance_fund.refuse_nobody_sharing(flats)
             maintenance_fund.refuse_unknown_units(use["shared_by"], flats)
         return use, [outbox.event("fund_use_requested", estate_id, maintenance_fund.use_requested_event_data(use))]
 
@@ -1783,6 +1783,7 @@ def _shared(db, estate_id, use, data, rules):
     shared = use["shared_by"]
     _refuse_while_half_done(db, estate_id, shared["building"], use["_id"])
     flats = store.flats_sharing(db, estate_id, shared["building"], shared.get("units"))
+    maintenance_fund.refuse_nobody_sharing(flats)  # once, before the decision and the shares are worked out
     decided = maintenance_fund.owners_decision(use, data.get("owners_decision"), flats, rules)
     entries = store.fund_entries_of_households(db, estate_id, [flat["_id"] for flat in flats])
     entries = [e for e in entries if e["_id"] != use["_id"]]

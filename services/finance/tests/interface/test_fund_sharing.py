@@ -322,6 +322,23 @@ def test_a_use_shared_by_a_building_no_flat_is_known_in_is_refused_when_requeste
         "building": "3", "units": ["2"]}
 
 
+def test_a_use_nobody_shares_any_more_at_its_approval_is_refused_once_by_the_name_of_its_request(finance,
+                                                                                                  monkeypatch):
+    """Building 5's flats renumbered into building 6 between the request and the approval: nobody shares
+    the use. The approval asked twice (the owners' decision, then the apportionment) and named
+    ``shared_by`` where the request names ``data.shared_by``: once, by the one name (found rereading the
+    change, h6)."""
+    from finance import maintenance_fund
+    use = request(finance, 100000, shared_by={"building": "5"})
+    for household_id in ("hh_51", "hh_52"):
+        finance.copy_household_edit(flat(household_id, version=2, building="6"))
+    asked, refuse = [], maintenance_fund.refuse_nobody_sharing
+    monkeypatch.setattr(maintenance_fund, "refuse_nobody_sharing", lambda *args: asked.append(1) or refuse(*args))
+    with pytest.raises(BusinessRuleViolation) as refused:
+        approve(finance, use["id"], owners_decision={"area_for_m2": 150.0, "owners_for": 2})
+    assert refused.value.errors[0]["field"] == "data.shared_by" and len(asked) == 1
+
+
 def test_a_flats_area_corrected_between_two_stages_counts_in_the_next_share_only(finance):
     """The first stage keeps the area it was shared by (its apportionment as approved); the next is
     shared by the area as it is then, and the flat's account is what both took (r8)."""

@@ -213,8 +213,10 @@ def test_a_shared_use_beyond_what_a_sharing_flat_holds_is_refused_naming_it():
     with pytest.raises(BusinessRuleViolation) as refused:
         fund.apportionment(shared_use(), flats(), balances)
     assert "3-1-601" in refused.value.detail and refused.value.errors[0]["field"] == "id"
-    with pytest.raises(BusinessRuleViolation):  # nobody shares it
-        fund.apportionment(shared_use(), [], {})
+    for nobody in ([], flats([0.0, 0.0])):  # nobody shares it: refused before any share is worked out
+        with pytest.raises(BusinessRuleViolation) as refused:
+            fund.refuse_nobody_sharing(nobody)
+        assert refused.value.errors[0]["field"] == "data.shared_by"
 
 
 def test_the_owners_decision_is_two_thirds_of_the_area_and_of_the_owners_sharing_the_use():
