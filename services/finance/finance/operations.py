@@ -15,7 +15,7 @@ import random
 import time
 from contextlib import contextmanager
 from datetime import date, timedelta
-from functools import partial
+from functools import cache, partial
 from itertools import islice
 
 from estate_common import calendar, clock, collector, exports, ids, job_scopes, jobs, public_codes, replica, writes
@@ -2054,11 +2054,14 @@ def explain_bank_line(db, caller, estate_id, line_id, data):
     return bank_statements.public_statement_line(line, caller.roles)
 
 
-def arrears_recovered(db, estate_id, period, rules, now):
+def arrears_recovered(db, estate_id, period, rules, now, taken_off=None):
     """清欠 of ``period`` up to its end, or to ``now`` (ISO) while it runs: the arrears carried into it
     (as of its eve) and what was paid on them within it (``arrears.recovered_in``). Kept while no bill
     is written (``arrears_view.kept``): a period over under its own end, a running one under a key of
-    its own (its figure up to now is the one up to when it was computed, no bill written since)."""
+    its own (its figure up to now is the one up to when it was computed, no bill written since).
+    ``taken_off``: the reader of the estate's bills taken off (``store.taken_off_bills``) when the caller
+    reads them too, once (the KPI view)."""
+    taken_off = taken_off or partial(store.taken_off_bills, db, estate_id)
     period_end = calendar.period_bounds(period, rules["timezone"])[1]
     end = min(period_end, now)
     begins = calendar.period_window(period, rules["timezone"])[0]  # a month's, quarter's, year's or ISO week's
@@ -2067,7 +2070,7 @@ def arrears_recovered(db, estate_id, period, rules, now):
         return arrears.recovered_in([], [], start, start, eve)
 
     def compute(up_to=end):
-        reversed_ones = store.taken_off_bills(db, estate_id)
+        reversed_ones = taken_off()
         return arrears.recovered_in(store.bills_owing_at(db, estate_id, start, reversed_ones), reversed_ones, start,
                                     up_to, eve)
     if period_end <= now:  # a period over: kept while no bill is written (its KPIs and its report)
@@ -2569,8 +2572,11 @@ def kpis(db, caller, period, estate_ids):
         return block if begun(calendar.period_bounds(period, rules["timezone"])[0]) else not_begun(block)
 
     def rates(estate_id, estate, rules):
+        # the bills taken off, read once when the recovery's figure (kept, or computed) or the rate at the
+        # period's end asks for them: each read them (found rereading the change, h6)
+        taken_off = cache(partial(store.taken_off_bills, db, estate_id))
         recovery = {"arrears_recovery_rate": arrears.recovery_rate(
-            arrears_recovered(db, estate_id, period, rules, clock.now_iso()))}
+            arrears_recovered(db, estate_id, period, rules, clock.now_iso(), taken_off))}
         if calendar.is_week(period):  # bills are of months, and so are the rates of what they billed
             return recovery | {name: by_the_month(
                 "bills are of months: a month's property-service bill has no share in a week; read the week's month")
@@ -2583,7 +2589,7 @@ def kpis(db, caller, period, estate_ids):
         end = calendar.period_bounds(period, rules["timezone"])[1]
         return {"collection_rate": arrears.collection_rate(bills, [month["period"] for month in missed], months),
                 "collection_rate_at_period_end": arrears.collection_rate_at_end(
-                    bills, store.taken_off_bills(db, estate_id) if bills else [], end,
+                    bills, taken_off() if bills else [], end,
                     list(store.rebilled_bills_of_months(db, estate_id, months, arrears.COLLECTION_RATE_ITEM))
                     if any((b.get("source") or {}).get("corrects_bill_id") for b in bills) else (), months)} | recovery
     return per_estate(caller, period, estate_ids, one)

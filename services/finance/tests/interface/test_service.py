@@ -2302,6 +2302,20 @@ def test_the_collection_rate_is_received_over_billed_for_the_period(finance):
         finance.kpis({"period": "2026-11", "estate_ids": [ESTATE, OTHER]})
 
 
+def test_the_kpi_view_reads_the_bills_taken_off_once_an_estate(finance, monkeypatch):
+    """The recovery rate's arrears and the collection rate at the period's end each read the estate's bills
+    taken off by a reversal or a cancellation (``store.taken_off_bills``): one read serves both (found
+    rereading the change, h6)."""
+    approved(finance)
+    run(finance)
+    pay(finance, "hh_1", 21002)
+    reads, read = [], store.taken_off_bills
+    monkeypatch.setattr(store, "taken_off_bills", lambda db, estate_id: reads.append(estate_id) or read(db, estate_id))
+    rate = finance.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert rate["collection_rate_at_period_end"]["numerator"] == 21002
+    assert reads == [ESTATE]
+
+
 def test_the_collection_rate_at_the_period_s_end_counts_what_was_paid_by_its_last_day(finance):
     approved(finance)
     run(finance)                                           # November: 21002 + 28200 + 11868
