@@ -17,6 +17,8 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from estate_common import bill_payers
+
 from . import field_errors, i18n, menu, permissions, security, signin, unsent
 from .gateway_api import ApiProblem
 from .session_cookies import PiecedCookieSessionInterface
@@ -143,6 +145,9 @@ def _template_helpers():
     return {
         "t": i18n.translate,
         "period_pattern": common.period_pattern,
+        # a bill's payers as the API spells them (estate_common.bill_payers): the developer's bills apart
+        "DEVELOPER": bill_payers.DEVELOPER,
+        "OWNER": bill_payers.OWNER,
         "label": i18n.label,
         "money": i18n.money,
         "capitals": i18n.yuan_in_capitals,

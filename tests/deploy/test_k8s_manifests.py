@@ -648,8 +648,9 @@ def test_console_dockerfile_is_non_root_and_runs_the_console():
     # 3号楼-2单元-1201室 as the API does) and the words of the API's fields and codes, which exports
     # in a language write too (estate_common.labels), and the cyclic collector's freeze of a worker's
     # start-up heap (estate_common.collector), an estate's calendar (its zone and a period's months:
-    # estate_common.calendar) and who dispatches an order (estate_common.roles) alone: a client of the
-    # public API, whose image installs estate_common without its dependencies
+    # estate_common.calendar), who dispatches an order (estate_common.roles) and a bill's payers as the API
+    # spells them (estate_common.bill_payers) alone: a client of the public API, whose image installs
+    # estate_common without its dependencies
     # the console's code and its gunicorn settings, which the image's CMD loads in every worker (the
     # collector's freeze, post_worker_init: unseen here while only the package was read)
     sources = [*(REPO / "console" / "console").rglob("*.py"), REPO / "console" / "gunicorn.conf.py"]
@@ -657,8 +658,9 @@ def test_console_dockerfile_is_non_root_and_runs_the_console():
                 for node in ast.walk(ast.parse(source.read_text()))
                 for name in _modules_named(node)}
     shared = {name for name in imported if name.startswith("estate_common")}
-    assert shared == {"estate_common.calendar", "estate_common.collector", "estate_common.http_worker",
-                      "estate_common.labels", "estate_common.personal_numbers", "estate_common.roles",
+    assert shared == {"estate_common.bill_payers", "estate_common.calendar", "estate_common.collector",
+                      "estate_common.http_worker", "estate_common.labels", "estate_common.personal_numbers",
+                      "estate_common.roles",
                       "estate_common.text"}
     # and each of them, followed through the shared library, imports nothing the console's image
     # lacks: the standard library and the console's own pins (requirements/console.in) only

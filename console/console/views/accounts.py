@@ -6,6 +6,8 @@ from urllib.parse import quote
 
 from flask import Blueprint, g, jsonify, redirect, render_template, request, session, url_for
 
+from estate_common.bill_payers import DEVELOPER
+
 from .. import i18n, permissions
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
@@ -657,8 +659,8 @@ def send_reminder():
     body = {"household_id": form.get("household_id", ""), "channel": form.get("channel", "")}
     if form.get("note", "").strip():
         body["note"] = form["note"].strip()
-    if form.get("payer") == "developer":  # the developer's overdue bills (开发建设单位); none named: the owner's
-        body["payer"] = "developer"
+    if form.get("payer") == DEVELOPER:  # the developer's overdue bills (开发建设单位); none named: the owner's
+        body["payer"] = DEVELOPER
     # sent again (a reload, a double click), the key records one reminder: two read as two calls
     # made to the household, on its arrears record and in the archive
     return common.post_and_back("arrears/reminders", body, back, "arrears.reminded_now",

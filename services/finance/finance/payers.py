@@ -49,13 +49,13 @@ from calendar import monthrange
 from datetime import date, timedelta
 from fractions import Fraction
 
-from estate_common import ids
+from estate_common import bill_payers, ids
 from estate_common.errors import BusinessRuleViolation, field_error
 
 from . import periods
 
-DEVELOPER = "developer"
-OWNER = "owner"
+# the payers' one spelling, the console's too (estate_common.bill_payers)
+DEVELOPER, OWNER = bill_payers.DEVELOPER, bill_payers.OWNER
 
 
 def payer_of(doc):

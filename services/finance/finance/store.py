@@ -5,6 +5,7 @@ Hot paths stay on ``_id`` (natural keys); reads that walk many documents use
 """
 from estate_common import (calendar, clock, closed_counts, closed_counts_store, export_store, ids, jobs,
                            numbering, replica, settings, store, writes)
+from estate_common.bill_payers import DEVELOPER
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.store import BulkWriteFailure, DuplicateKey
 from pymongo import ReturnDocument
@@ -385,7 +386,7 @@ def developer_bills_of(db, estate_id, period):
     """The developer's live bills of ``period`` (开发建设单位, ``payers``): those a handover recorded since
     may restate. Through the bills index on estate, period, item."""
     return list(store.scan(db.bills, {"estate_id": estate_id, "period": period, "status": NOT_CANCELLED,
-                                      "payer": "developer"}))
+                                      "payer": DEVELOPER}))
 
 
 def owner_bills_of(db, estate_id, period, household_ids):
@@ -394,7 +395,7 @@ def owner_bills_of(db, estate_id, period, household_ids):
     if not household_ids:
         return []
     return list(store.scan(db.bills, {"estate_id": estate_id, "period": period, "status": NOT_CANCELLED,
-                                      "payer": {"$ne": "developer"}, "household_id": {"$in": sorted(household_ids)}}))
+                                      "payer": {"$ne": DEVELOPER}, "household_id": {"$in": sorted(household_ids)}}))
 
 
 def bills_covering_months(db, estate_id, first, last):
@@ -577,7 +578,7 @@ def _listed(filters):
     if filters.get("source"):
         query["source.kind"] = filters["source"]
     if filters.get("payer"):  # the developer's bills carry ``payer``; the owner's none (``payers.payer_of``)
-        query["payer"] = "developer" if filters["payer"] == "developer" else {"$ne": "developer"}
+        query["payer"] = DEVELOPER if filters["payer"] == DEVELOPER else {"$ne": DEVELOPER}
     return query
 
 

@@ -165,3 +165,13 @@ def test_a_developers_bill_made_before_it_said_its_months_covers_the_days_it_owe
     pairs = list(billing.joined_mid_cycle([(standard("quarterly"), "2026-10")], [flat_], "2026-11", "Asia/Shanghai",
                                           True))
     assert billing.uncovered(pairs, billing.coverage([{**old, "status": "unpaid"}]), prorate=True) == ([], 1)
+
+
+def test_finance_s_store_filters_the_developer_s_bills_by_the_one_spelling():
+    """``payer`` is spelled once (``estate_common.bill_payers``, finance's ``payers``): the store's list of
+    bills and its developer's bills wrote the literal (found by h6)."""
+    import pathlib
+    import re
+    from finance import store
+    source = pathlib.Path(store.__file__).read_text(encoding="utf-8")
+    assert not re.search(r"""['"]developer['"]""", source)
