@@ -441,6 +441,10 @@ _HISTORY_NOTES = tuple((frozenset(entry[0].split()), re.compile(entry[1], re.DOT
     ("consent", r"to quote version (?P<version>\d+)", "note.consent"),
     ("complete", r"signed off by the occupant", "note.occupant_signed"),
     ("complete", r"completed where no occupant signs \(no household\)", "note.no_occupant_to_sign"),
+    # an inspection's completion (maintenance's checklists.complete): its findings counted, "N finding(s)"
+    # before h6's rereading
+    ("complete", r"(?P<count>\d+) finding(?:s|\(s\))?", "note.inspection_findings"),
+    ("complete", r"all items passed", "note.inspection_passed"),
     ("mark_emergency", r"(?P<category>[a-z_]+)", "note.emergency_category", {"category": "emergency"}),
     ("set_equipment", r"equipment (?P<code>.+)", "note.set_equipment"),
     # a borrowing's steps (archive)

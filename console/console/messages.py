@@ -3583,6 +3583,12 @@ _MESSAGES = {
     "inspection.note": ("备注", "Note"),
     "inspection.results": ("巡检结果", "Results"),
     "inspection.result": ("结果", "Result"),
+    # an inspection's history: its completion, with how many findings (h6)
+    "inspection.history": ("巡检记录", "History"),
+    "insp_action.complete": ("巡检完成", "Inspected"),
+    "note.inspection_findings": ("发现 {count} 项问题", "{count} findings"),
+    "note.inspection_findings.one": ("发现 {count} 项问题", "{count} finding"),
+    "note.inspection_passed": ("全部合格", "all items passed"),
     "inspection.findings": ("发现问题", "Findings"),
     "inspection.work_order": ("生成的工单", "Work order opened"),
     "inspection.all_passed": ("全部合格，未生成工单。", "Every item passed: no work order opened."),

@@ -178,6 +178,23 @@ def test_a_completed_inspection_says_when_it_was_inspected_not_a_work_orders_com
     assert "<dt>Inspected</dt><dd>30 Nov 2026 16:00 · tech</dd>" in en
 
 
+def test_a_completed_inspection_shows_its_history_in_the_page_s_language(client, fake):
+    """An inspection's history (its completion: "1 finding", or "all items passed") was on no page, and
+    read "1 finding(s)" in English where it was read (found rereading the change, h6)."""
+    sign_in(client, fake, roles=("technician",))
+    history = [{"at": STAMP, "by": "tech", "action": "complete", "note": "1 finding", "event_id": None}]
+    fake.on("GET", rf"{BASE}/inspections/insp_1", dict(DONE, history=history))
+    fake.on("GET", rf"{BASE}/work-orders", {"items": [ORDER], "next_cursor": None})
+    zh = client.get("/engineering/inspections/insp_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "发现 1 项问题" in zh and "1 finding" not in zh
+    en = client.get("/engineering/inspections/insp_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "1 finding" in en
+    passed = [dict(history[0], note="all items passed")]
+    fake.on("GET", rf"{BASE}/inspections/insp_1", dict(DONE, findings=[], history=passed))
+    assert "全部合格" in client.get("/engineering/inspections/insp_1",
+                                  headers={"Accept-Language": "zh"}).get_data(as_text=True)
+
+
 def test_a_manager_edits_a_checklist_before_it_is_used_and_a_refusal_keeps_what_was_typed(client, fake,
                                                                                         documented_routes):
     """h7: an operator's 防汛防台 checklist made the estate's own (PATCH …/checklists/{id}, until used)."""

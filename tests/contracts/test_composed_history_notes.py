@@ -23,7 +23,7 @@ from estate_common.nameko.caller import Caller
 from estate_common.errors import Conflict
 from estate_common.testing import event, staff
 from finance import billing
-from maintenance import domain
+from maintenance import checklists, domain
 from maintenance.rules import DEFAULTS as ENGINEERING_DEFAULTS
 
 NOW = datetime(2026, 11, 23, 8, 30, tzinfo=timezone.utc)
@@ -223,10 +223,21 @@ def found_again_entries():
                                NOW, "zhou").entries[0] for note in ("玻璃仍裂", None)]
 
 
+def inspection_entries():
+    """An inspection's completion: one finding, two, none (found rereading the change, h6: "1 finding(s)")."""
+    items = [{"code": "P1", "label": "出口压力", "kind": "reading", "min": 0.3, "max": 0.6, "unit": "MPa"},
+             {"code": "P2", "label": "无渗漏", "kind": "pass_fail", "min": None, "max": None, "unit": None}]
+    inspection = {"_id": "insp_1", "estate_id": "est_1", "status": "open", "items": items, "results": None}
+    return [checklists.complete(inspection, {"results": [{"code": "P1", "reading": reading},
+                                                         {"code": "P2", "passed": passed}]}, NOW, "chen")[1]
+            for reading, passed in ((0.9, True), (0.9, False), (0.4, True))]
+
+
 @pytest.mark.parametrize("composed", [desk_entries, engineering_entries, archive_entries, application_entries,
-                                      household_correction_entries, found_again_entries],
+                                      household_correction_entries, found_again_entries, inspection_entries],
                          ids=["a request's steps", "a work order's steps", "a borrowing's steps",
-                              "an application's steps", "a household's correction", "a defect found again"])
+                              "an application's steps", "a household's correction", "a defect found again",
+                              "an inspection's completion"])
 def test_a_composed_history_note_reads_in_chinese(composed):
     entries = [entry for entry in composed() if entry["note"]]
     app = create_app({"GATEWAY_URL": "http://gateway.invalid", "SECRET_KEY": "test-secret", "TESTING": True})

@@ -17,6 +17,7 @@ from estate_common import clock, ids
 from estate_common.checklist_results import checked_results, failed, failure_text
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.writes import Change
+from estate_common.wording import counted
 
 ITEM_FIELDS = ("code", "label", "kind", "min", "max", "unit")
 
@@ -168,7 +169,9 @@ def complete(inspection, data, now, actor):
     found = findings(inspection, results)
     changes = {"status": "completed", "results": results, "findings": found, "completed_at": stamp,
                "completed_by": actor, "updated_at": stamp}
-    note = f"{len(found)} finding(s)" if found else "all items passed"
+    # "1 finding", "2 findings" (the count of its ``findings``): "1 finding(s)" was read in the history, in
+    # English on every page (found rereading the change, h6; the console says it in the page's language)
+    note = counted(len(found), "finding") if found else "all items passed"
     return changes, {"at": stamp, "by": actor, "action": "complete", "note": note, "event_id": None}
 
 

@@ -63,6 +63,17 @@ def test_a_replay_is_nothing_to_do_and_other_results_a_conflict():
         checklists.complete(done, {"results": [{"code": "L", "passed": False}]}, NOW, "chen")
 
 
+def test_a_completion_s_history_says_how_many_findings_in_words():
+    """An inspection's history read "1 finding(s)" (found rereading the change, h6): "1 finding", "2 findings",
+    the count its ``findings`` hold, which the console shows in the page's language."""
+    doc = inspection(READING, CHECK)
+    _, one = checklists.complete(doc, {"results": [{"code": "T", "reading": 15}, {"code": "L", "passed": False}]},
+                                 NOW, "chen")
+    _, two = checklists.complete(doc, {"results": [{"code": "T", "reading": 25}, {"code": "L", "passed": False}]},
+                                 NOW, "chen")
+    assert (one["note"], two["note"]) == ("1 finding", "2 findings")
+
+
 def test_a_finding_describes_the_reading_and_its_limits():
     doc = inspection(READING)
     finding = checklists.findings(doc, [{"code": "T", "reading": 25, "passed": None, "note": "fan off"}])[0]
