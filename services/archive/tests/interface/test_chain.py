@@ -1,4 +1,8 @@
 """The hash chain of the permanent record through archive's entrypoints (embedded store, no broker)."""
+import itertools
+import threading
+import time
+
 import pytest
 
 from archive import chain, store
@@ -125,6 +129,76 @@ def test_a_record_after_a_head_that_is_current_reads_no_record_to_find_its_place
     assert reads == []
     assert sorted(r["seq"] for r in archive.db.records.find({"estate_id": estate})) == [1, 2, 3]
     assert _verify(archive, estate) == {"checked": 3, "first_mismatch": None, "unchained": 0}
+
+
+def test_an_event_redelivered_after_its_writer_stopped_before_moving_the_head_is_recorded_once(
+        archive, estate, monkeypatch):
+    """The redelivered event's first link (the head as read) meets its own record on both ``_id``
+    and seq: the stored record is the answer, and the next event walks past the lagging head."""
+    _record(archive, estate, 2)
+    monkeypatch.setattr(store, "_advance_head", lambda db, linked: None)  # stops after its record
+    stopped = _payment(estate, 2)
+    archive.record_payment(stopped)
+    monkeypatch.undo()
+    first = archive.db.records.find_one({"estate_id": estate, "seq": 3})
+    archive.record_payment(stopped)  # the broker hands the event over again
+    assert archive.db.records.count_documents({"estate_id": estate}) == 3
+    assert archive.db.records.find_one({"estate_id": estate, "seq": 3}) == first
+    _record(archive, estate, 1, start=3)
+    assert sorted(r["seq"] for r in archive.db.records.find({"estate_id": estate})) == [1, 2, 3, 4]
+    assert archive.db.chain_heads.find_one({"_id": estate})["seq"] == 4
+    assert _verify(archive, estate) == {"checked": 4, "first_mismatch": None, "unchained": 0}
+
+
+def test_writers_on_green_threads_some_stopped_before_moving_the_head_and_redelivered_form_one_chain(
+        archive, estate, monkeypatch):
+    """Concurrency on one estate as a consumer's workers meet it on MongoDB: writers on green
+    threads, each store call a wait (a round trip) so that they interleave between the head's read,
+    the insert and the head's move; every fifth writer stops after its record (the head is not
+    moved) and every event is delivered twice. One record per event, seqs 1..n with no gap or
+    fork, and verify passes."""
+    threads, per_thread, moves = 4, 10, itertools.count(1)
+    real_advance = store._advance_head
+
+    def advance_unless_stopped(db, linked):
+        time.sleep(0.0002)
+        if next(moves) % 5:
+            real_advance(db, linked)
+
+    def after_a_wait(real):
+        def call(self, *args, **kwargs):
+            time.sleep(0.0002)
+            return real(self, *args, **kwargs)
+        return call
+
+    monkeypatch.setattr(store, "_advance_head", advance_unless_stopped)
+    collection_type = type(archive.db.records)
+    for name in ("insert_one", "find_one"):
+        monkeypatch.setattr(collection_type, name, after_a_wait(getattr(collection_type, name)))
+    failures = []
+
+    def write(t):
+        writer = worker(ArchiveService, db=archive.db)
+        try:
+            for n in range(t * 100, t * 100 + per_thread):
+                delivered = _payment(estate, n)
+                writer.record_payment(delivered)
+                writer.record_payment(delivered)  # redelivered
+        except Exception as exc:  # pragma: no cover - shown by the assertion below
+            failures.append(exc)
+
+    running = [threading.Thread(target=write, args=(t,)) for t in range(threads)]
+    for thread in running:
+        thread.start()
+    for thread in running:
+        thread.join()
+    monkeypatch.undo()
+    assert failures == []
+    records = list(archive.db.records.find({"estate_id": estate}))
+    count = threads * per_thread
+    assert sorted(r["seq"] for r in records) == list(range(1, count + 1))
+    assert len({r["data"]["id"] for r in records}) == count
+    assert _verify(archive, estate) == {"checked": count, "first_mismatch": None, "unchained": 0}
 
 
 def test_a_chain_begun_before_heads_were_kept_goes_on_from_its_last_record(archive, estate):
