@@ -56,15 +56,17 @@ class Caller:
         gateway's record of the key is per route) makes that payment's invoice, not find the
         first one's. ``kind``: what tells apart two routes that create under one ``prefix``
         (``jobs.created_id``)."""
-        if self.idempotency_key:
-            return ids.natural_id(prefix, estate_id, self.user, self.idempotency_key, *kind,
-                                  *([self.target] if self.target else []))
-        return ids.new_id(prefix)
+        if self.creates_new_id:
+            return ids.new_id(prefix)
+        return ids.natural_id(prefix, estate_id, self.user, self.idempotency_key, *kind,
+                              *([self.target] if self.target else []))
 
     @property
     def creates_new_id(self):
         """Whether ``created_id`` makes a new id (no Idempotency-Key: an ObjectId no document has),
-        which a create need not look up before its insert (``writes.create``'s ``fresh``)."""
+        which a create need not look up before its insert (``writes.create``'s ``fresh``). The one
+        test of it ``created_id`` takes too: a keyless id made any other way (one a retry could
+        find) must not be taken for a fresh one."""
         return not self.idempotency_key
 
     def acts_for(self, user):
