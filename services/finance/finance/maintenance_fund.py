@@ -141,13 +141,15 @@ def use_requested_event_data(use):
 
 
 def use_decided_event_data(use):
-    """``finance.fund_use_approved`` (with the owners' consent, the day and the balance it left)
-    or ``fund_use_rejected`` (with why), by the status ``use`` was decided to; who asked is in it
-    (four eyes: who decided is the event's actor)."""
+    """``finance.fund_use_approved`` (with the owners' consent, the purpose as worded for the owners'
+    page, the day and the balance it left) or ``fund_use_rejected`` (with why), by the status ``use``
+    was decided to; who asked is in it (four eyes: who decided is the event's actor)."""
     decided = {"id": use["_id"], **{key: use.get(key) for key in _USE_ANNOUNCED},
                "requested_by": use["requested_by"], **_sharing_announced(use)}
     if use["status"] == "approved":
-        return decided | {"consent_ref": use["consent_ref"], "day": use["day"],
+        # the words the owners' page shows (``public_purpose``) are the approver's: archive keeps them
+        return decided | {"consent_ref": use["consent_ref"], "public_purpose": use.get("public_purpose"),
+                          "day": use["day"],
                           "owners_decision": use.get("owners_decision"), "apportionment": use.get("apportionment"),
                           "balance_after_cents": use["balance_after_cents"], "approved_at": use["decided_at"]}
     return decided | {"reason": use["reject_reason"], "rejected_at": use["decided_at"]}

@@ -400,3 +400,18 @@ def test_a_month_published_before_the_fund_was_disclosed_published_again_is_a_ne
     assert again["report"]["income"] == first["report"]["income"] and again["report"]["maintenance_fund"]["uses_cents"] \
         == 2700000
     assert finance.publish_disclosure({"estate_id": ESTATE, "id": "2026-11"})["version"] == 2
+
+
+def test_the_approval_announced_carries_the_purpose_worded_for_the_owners(finance):
+    """The approving manager's ``public_purpose`` (公示用途) is part of the decision, and archive keeps
+    the decision from ``fund_use_approved``: the event left it out, so the archived approval did not
+    say what the owners were shown, only the purpose as requested, a name in it (found by r5
+    reviewing h5). It carries it (null when the manager gave none), within the event's contract."""
+    worded = request(finance, 2700000, purpose="王建国家门口的电梯")
+    approve(finance, worded["id"], owners_decision=VOTE, public_purpose=" 3号楼电梯更换 ")
+    plain = request(finance, 100000, purpose="楼道灯", shared_by=None)
+    approve(finance, plain["id"], consent_ref="vote")
+    announced = finance.outbox.of_type("fund_use_approved")
+    assert [e["data"].get("public_purpose", "absent") for e in announced] == ["3号楼电梯更换", None]
+    for one in announced:
+        contracts.load().check_event("finance", "fund_use_approved", one)

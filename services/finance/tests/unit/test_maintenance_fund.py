@@ -149,7 +149,7 @@ def test_a_uses_request_and_decision_are_announced_as_decided():
     approved_ = fund.use_decided_event_data(asked | approval)
     assert approved_ == {"id": "u1", "amount_cents": 400, "purpose": "lift rope", "work_order_id": "wo_1",
                          "work_order_number": "WO-2026-000001", "requested_by": "acc", "consent_ref": "vote",
-                         "shared_by": None, "emergency": False, "owners_decision": None, "apportionment": None,
+                         "public_purpose": None, "shared_by": None, "emergency": False, "owners_decision": None, "apportionment": None,
                          "day": "2026-12-01", "balance_after_cents": 600, "approved_at": "2026-11-30T17:00:00.000Z"}
     rejected = fund.use_decided_event_data(asked | fund.decision(asked, "reject", {"reason": " no vote "}, NOW,
                                                                  RULES, "boss"))
