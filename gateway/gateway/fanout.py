@@ -120,7 +120,8 @@ def _estates_in_scope(caller):
 
 def register(app):
     fan = Fanout("kpis", len(kpi_services()))
-    cache = app.extensions["kpi_cache"] = KpiCache(Fanout("kpi-parts", 2 * len(kpi_services())))
+    cache = app.extensions["kpi_cache"] = KpiCache(Fanout("kpi-parts", 2 * len(kpi_services())),
+                                                    stale_seconds=kpi_cache.STALE_SECONDS)
 
     def estate_period_and_staff(estate_id):
         """The caller, the period asked, the estate and its staff: what an estate's KPIs and its

@@ -9,7 +9,7 @@ list was a 503; found by a probe). So, per service and period:
 - an estate's figures are kept ``KPI_CACHE_SECONDS`` (60; 0 keeps none) and shown to any caller
   whose scope holds the estate: they do not depend on who asks (the route's role check and the
   caller's scope decide which estates are shown);
-- past that, up to ``KPI_STALE_SECONDS`` (600) old, they are still shown at once while one call in
+- past that, up to ``KPI_STALE_SECONDS`` (600) old, the KPI view's are still shown at once while one call in
   the background fetches them again for the next page (stale-while-revalidate): once the figures
   passed their minute, the next load waited the full RPC timeout with the slow services shown
   unavailable (found by review). The answer's ``as_of`` says how old they are; older than the
@@ -66,10 +66,14 @@ def call_timeout(page_timeout):
 
 
 class KpiCache:
-    def __init__(self, fan, keep_seconds=KEEP_SECONDS, per_call=ESTATES_PER_CALL, stale_seconds=STALE_SECONDS):
+    def __init__(self, fan, keep_seconds=KEEP_SECONDS, per_call=ESTATES_PER_CALL, stale_seconds=0.0):
+        """``stale_seconds``: how old kept figures may be shown while fetched again (the KPI view's
+        ``STALE_SECONDS``, whose page says their age); 0, the default, none past ``keep_seconds``:
+        the arrears and complaints across estates show no age, and their contract says
+        KPI_CACHE_SECONDS (they took the KPI view's ten minutes: found by r5 reviewing h5)."""
         self._fan = fan
         self._keep = keep_seconds
-        self._stale = max(stale_seconds, keep_seconds)
+        self._stale = stale_seconds  # the bound is never below ``_keep`` (``_usable``)
         self._per_call = per_call
         self._kept = {}  # (service, period, estate_id) -> (monotonic when asked, as ISO, figures)
         self._under_way = {}  # (service, period, estate_id) -> (the call's estate ids, its future)
@@ -150,7 +154,7 @@ class KpiCache:
         ``_stale``; else None), and whether it is fresh (younger than ``_keep``: not fetched again)."""
         kept = self._kept.get(key)
         age = None if kept is None else time.monotonic() - kept[0]
-        if age is None or age >= self._stale or self._keep <= 0:
+        if age is None or age >= max(self._stale, self._keep) or self._keep <= 0:
             return None, False
         return kept, age < self._keep
 
@@ -189,7 +193,8 @@ class KpiCache:
 
     def _drop_stale(self):
         now = time.monotonic()
-        for key in [key for key, (at, _, _) in self._kept.items() if now - at >= self._stale]:
+        bound = max(self._stale, self._keep)
+        for key in [key for key, (at, _, _) in self._kept.items() if now - at >= bound]:
             del self._kept[key]
         if len(self._kept) > MOST_KEPT:
             self._kept.clear()
