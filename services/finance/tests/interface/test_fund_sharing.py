@@ -415,3 +415,17 @@ def test_the_approval_announced_carries_the_purpose_worded_for_the_owners(financ
     assert [e["data"].get("public_purpose", "absent") for e in announced] == ["3号楼电梯更换", None]
     for one in announced:
         contracts.load().check_event("finance", "fund_use_approved", one)
+
+
+def test_a_long_purpose_is_approved_with_the_words_the_approval_form_starts_from(finance):
+    """The console's approval form offers the purpose as requested as the words for the owners' page
+    (``public_purpose``): a purpose takes 2,000 characters (a contractor's quote copied in) and
+    public_purpose took 500, so such a use was refused its approval on a field the manager never
+    typed in (found by r5 reviewing h5). The words for the page take what the purpose takes."""
+    quoted = "3号楼1单元、2单元电梯曳引机及钢丝绳更换，含拆旧、运输、安装、调试与检测。" * 30
+    assert 500 < len(quoted) <= 2000
+    use = request(finance, 2700000, purpose=quoted)
+    approved = approve(finance, use["id"], owners_decision=VOTE, public_purpose=quoted)
+    assert approved["public_purpose"] == quoted
+    [announced] = finance.outbox.of_type("fund_use_approved")
+    contracts.load().check_event("finance", "fund_use_approved", announced)
