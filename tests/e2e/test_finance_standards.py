@@ -350,3 +350,37 @@ def test_a_work_orders_second_fund_use_waits_and_a_deposit_typed_wrong_is_revers
     statement = api.get(f"{base}/maintenance-fund/statement?period={office['period']}", accountant).json()
     assert statement["reversals_cents"] == 1_000_000 and statement["lines"][-1]["kind"] == "deposit_reversal"
     assert statement["closing_balance_cents"] == balance - 1_000_000
+
+
+def test_an_emergency_use_of_the_fund_is_one_of_an_emergency_work_order(api, office):
+    """An emergency use (应急使用) is approved without the owners' vote: the gateway reads the order's
+    priority from maintenance and passes it to finance in the call's context (h5). Through the whole
+    system: a routine repair's order is refused as an emergency use, an emergency repair's is taken,
+    and a use approved with its words for the owners' page is published in them (review r5 of h5)."""
+    base, accountant, manager = office["base"], token(office, "accountant"), token(office, "manager")
+    estate_id, household = office["estate"]["id"], office["households"][2]["id"]
+    desk = new_user(api, office["admin"], ["agent"], [estate_id])[1]
+    routine = register(api, desk, estate_id, household, description="corridor lamp out").json()
+    urgent = eventually(lambda: (lambda answer: answer if answer.status_code == 201 else None)(api.post(
+        f"{base}/service-requests", {"kind": "repair", "household_id": household, "channel": "phone",
+                                     "description": "water pouring from the ceiling", "emergency": True}, desk))).json()
+    [normal] = eventually(lambda: api.get(f"{base}/work-orders?request_id={routine['id']}", manager).json()["items"])
+    [emergency] = eventually(lambda: api.get(f"{base}/work-orders?request_id={urgent['id']}", manager).json()["items"])
+    assert (normal["priority"], emergency["priority"]) == ("normal", "emergency")
+    api.post(f"{base}/maintenance-fund/deposits", {"source": "developer", "amount_cents": 200_000, "method": "bank"},
+             accountant, headers={"Idempotency-Key": "dev-emergency-" + emergency["id"]})
+
+    def use(order, **more):
+        return api.post(f"{base}/maintenance-fund/uses", {"amount_cents": 1000, "purpose": "王建国家的天花板 13812348000",
+                                                          "work_order_id": order["number"], "emergency": True,
+                                                          **more}, accountant)
+    refused = use(normal)
+    assert refused.status_code == 422 and [e["field"] for e in refused.json()["errors"]] == ["emergency"], refused.text
+    taken = use(emergency)
+    assert taken.status_code == 201 and taken.json()["emergency"] is True, taken.text
+    approved = api.post(f"{base}/maintenance-fund/uses/{taken.json()['id']}/approve",
+                        {"consent_ref": "told after", "public_purpose": "<b>7号楼</b>顶板渗水抢修 13812348000"}, manager)
+    assert approved.status_code == 200 and approved.json()["public_purpose"].startswith("<b>7号楼</b>"), approved.text
+    report = api.get(f"{base}/reports/disclosure?period={office['period']}", accountant).json()
+    purposes = [u["purpose"] for u in report["maintenance_fund"]["uses"]]
+    assert "<b>7号楼</b>顶板渗水抢修 138****8000" in purposes and not any("王建国" in p for p in purposes)
