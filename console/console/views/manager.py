@@ -1108,7 +1108,9 @@ def _verdict(name, kpi, over, period, to_date=True):
     if target is None or kpi.get("value") is None or numerator is None or not denominator:
         return None
     missed = _misses(name, kpi)
-    if not missed and kpi.get("not_counted"):  # a figure that lacks months decides no target met (h6)
+    # a figure that lacks months decides no target met: archive completeness's not counted (h6), the
+    # collection rate's not billed (the months billed alone: found by r5 reviewing h5)
+    if not missed and (kpi.get("not_counted") or kpi.get("not_billed")):
         return None
     if name in YEAR_TO_DATE:
         if not missed:
