@@ -656,15 +656,19 @@ def claim(doc, bills, states, fence):
     already); those some of whose months one covers and some not (``left``: none of their months claimed,
     the rest billed by the month's run again, which reads the bills anew); what ``store.claim_coverage``
     expects of the months and gives them, the claims' bodies, and the claims of bills written since (dropped). ``states``: ``{bill_id:
-    (status, rebilled_as)}`` of the bills ``doc`` names, those of its claims written first; a month is free
-    when its bill does not exist or was cancelled without a re-bill (a correction's, 更正, covers it)."""
+    the months the bill standing for it covers}`` of the bills ``doc`` names that exist, those of its claims written
+    first (``operations._standing``): a month is free when its bill does not exist, was cancelled without a re-bill,
+    or was re-billed as one that does not cover it in this document's household, item and payer (the owner's
+    quarter moved to the developer by a takeover recorded late, ``payers.owner_restatement_cancel``); a
+    correction's re-bill (更正) covers the wrong bill's months."""
     if doc["fence"] > fence:
         return None
     claimed, taken, left, expected, months, claims = [], [], [], {}, {}, {}
     for bill in bills:
         wanted = [month for month, _ in months_covered(bill)]
         found = {month: doc["months"].get(month) for month in wanted}
-        covered = [month in months or (was is not None and _live(states.get(was))) for month, was in found.items()]
+        covered = [month in months or (was is not None and month in states.get(was, ()))
+                   for month, was in found.items()]
         if any(covered):
             (taken if all(covered) else left).append(bill)
             continue
@@ -680,13 +684,11 @@ def first_claim(doc, bills, fence):
     """``doc``, a coverage document made now (``coverage_documents``), with ``bills`` claimed in it (``claim``: every
     month it holds is a live bill's), to be written by its insert, no update after it: ``(doc, claimed, taken,
     left)``."""
-    states = {bill_id: ("live", None) for bill_id in doc["months"].values()}
+    states = {}
+    for month, bill_id in doc["months"].items():
+        states.setdefault(bill_id, set()).add(month)
     claimed, taken, left, _, months, claims, _ = claim(doc, bills, states, fence)
     return {**doc, "fence": fence, "months": {**doc["months"], **months}, "claims": claims}, claimed, taken, left
-
-
-def _live(state):
-    return state is not None and (state[0] != "cancelled" or bool(state[1]))
 
 
 def oldest_first(bills):

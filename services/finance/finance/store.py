@@ -523,12 +523,21 @@ def start_coverage(db, docs):
         return {docs[e["index"]]["_id"] for e in errors}
 
 
+def bills_written(db, estate_id, bill_ids):
+    """Those of ``bill_ids`` that exist (a coverage document's claims: written or left)."""
+    if not bill_ids:
+        return set()
+    return {bill["_id"] for bill in db.bills.find({"_id": {"$in": sorted(bill_ids)}, "estate_id": estate_id},
+                                                  {"_id": 1})}
+
+
 def bill_states(db, estate_id, bill_ids):
-    """``{bill_id: (status, rebilled_as)}`` of those of ``bill_ids`` that exist."""
+    """``{bill_id: bill}`` of those of ``bill_ids`` that exist: their status, ``rebilled_as`` and what their months
+    are read from (``COVERAGE_FIELDS``)."""
     if not bill_ids:
         return {}
-    return {bill["_id"]: (bill["status"], bill.get("rebilled_as")) for bill in db.bills.find(
-        {"_id": {"$in": sorted(bill_ids)}, "estate_id": estate_id}, {"status": 1, "rebilled_as": 1})}
+    return {bill["_id"]: bill for bill in db.bills.find({"_id": {"$in": sorted(bill_ids)}, "estate_id": estate_id},
+                                                        ["status", "rebilled_as", *COVERAGE_FIELDS])}
 
 
 def claim_coverage(db, estate_id, coverage_id, fence, expected, months, claims, done):

@@ -2,6 +2,8 @@
 《物业服务收费管理办法》第十六条. Before, the days between a unit's takeover and its handover were
 billed to nobody, and a flat refused at its handover was billed in full to its buyer (session 55's
 note, r3's proposal: a developer payer per estate, the month split at the handover day)."""
+from datetime import timedelta
+
 from estate_common.testing import event
 
 from finance import payers
@@ -307,3 +309,28 @@ def test_an_owners_bill_of_a_month_before_a_takeover_recorded_since_is_cancelled
     cancelled = bill_of(finance, "hh_1", "2026-10")
     assert (cancelled["status"], cancelled["rebilled_as"]) == ("cancelled", None)
     assert "owes none of 2026-10" in cancelled["cancel_reason"] and developers(finance) == []
+
+
+def test_an_owners_month_moved_to_the_developer_is_free_in_his_coverage_for_a_bill_of_his_again(finance):
+    """The owner's quarter (October..December, its months claimed in his coverage document under the estate's
+    fenced lock of the billing of months) moved to the developer by a takeover of 10 November recorded late:
+    cancelled, ``rebilled_as`` the developer's bill, whose months are the developer's (``payers.coverage_key``).
+    The owner's December billed to him again once he owes it (a handover on 1 December) was refused by the
+    fence as billed already, for good: a bill cancelled with a re-bill was read as covering every month it had,
+    whatever its re-bill covers (found by r4 reviewing h4). A correction's re-bill (更正: the same months, the
+    same payer) still covers them."""
+    from estate_common import clock
+    from finance import operations, store
+    approved(finance, cycle="quarterly", valid_from="2026-10")
+    clock.freeze(clock.parse_iso("2026-11-20T02:00:00Z"))
+    run(finance, "2026-10")
+    quarter = finance.db.bills.find_one({"household_id": "hh_1"})
+    dated(finance, "hh_1", 2, taken_over_on="2026-11-10")
+    assert run(finance, "2026-10")["result"]["bills_corrected"] == 1
+    assert finance.db.bills.find_one({"_id": quarter["_id"]})["rebilled_as"]
+    december = {**quarter, "_id": "bill_owner_december", "covers_from": "2026-12", "covers_to": "2026-12",
+                "pricing": {**quarter["pricing"], "months": 1}}
+    now = clock.now()
+    lock = store.lock_own_cycles(finance.db, ESTATE, clock.to_iso(now), clock.to_iso(now + timedelta(seconds=30)))
+    claimed, taken, partly, _ = operations._claimed(finance.db, [december], lock[3])
+    assert ([b["_id"] for b in claimed], taken, partly) == (["bill_owner_december"], [], [])

@@ -18,26 +18,30 @@ def test_a_document_a_later_grant_wrote_is_refused():
 
 def test_the_months_are_claimed_as_found():
     claimed, taken, left, expected, months, claims, done = billing.claim(
-        doc(months={"2026-10": "bill_old"}), [quarter("bill_a")], {"bill_old": ("unpaid", None)}, 5)
+        doc(months={"2026-10": "bill_old"}), [quarter("bill_a")], {"bill_old": {"2026-10"}}, 5)
     assert (claimed, taken, left) == ([quarter("bill_a")], [], [])
     assert expected == {"2026-11": None, "2026-12": None, "2027-01": None}
     assert months == {"2026-11": "bill_a", "2026-12": "bill_a", "2027-01": "bill_a"} and list(claims) == ["bill_a"]
 
 
 def test_a_month_a_live_bill_or_a_re_billed_one_covers_is_taken_and_a_cancelled_or_unwritten_one_is_free():
+    # ``states``: the months the bill standing for each covers (``operations._standing``): a cancelled one's none,
+    # a correction's re-bill's its wrong bill's, the developer's re-bill of an owner's bill none of the owner's
     found = {"2026-11": "bill_live", "2026-12": "bill_cancelled", "2027-01": "bill_never"}
-    states = {"bill_live": ("unpaid", None), "bill_cancelled": ("cancelled", None),
-              "bill_rebilled": ("cancelled", "bill_new")}
+    states = {"bill_live": {"2026-11", "2026-12", "2027-01"}, "bill_cancelled": set(),
+              "bill_rebilled": {"2026-12", "2027-01"}, "bill_moved": set()}
     assert billing.claim(doc(months=found), [quarter("bill_a")], states, 5)[2] == [quarter("bill_a")]  # partly: left
     later = quarter("bill_b", "2026-12", "2027-01")
     claimed, taken, left, expected, *_ = billing.claim(doc(months=found), [later], states, 5)
     assert (claimed, taken, left, expected) == ([later], [], [], {"2026-12": "bill_cancelled", "2027-01": "bill_never"})
     whole = {"2026-12": "bill_rebilled", "2027-01": "bill_live"}
     assert billing.claim(doc(months=whole), [later], states, 5)[1] == [later]  # every month covered: billed
+    moved = {"2026-12": "bill_moved", "2027-01": "bill_moved"}
+    assert billing.claim(doc(months=moved), [later], states, 5)[0] == [later]  # its re-bill another payer's: free
 
 
 def test_the_claims_whose_bills_are_written_are_dropped():
-    *_, done = billing.claim(doc(claims={"bill_old": {}}), [quarter("bill_a")], {"bill_old": ("unpaid", None)}, 5)
+    *_, done = billing.claim(doc(claims={"bill_old": {}}), [quarter("bill_a")], {"bill_old": {"2026-10"}}, 5)
     assert done == ["bill_old"]
 
 
