@@ -302,6 +302,10 @@ def run_billing(db, outbox, job, progress):
                                         "amount_cents": bill["amount_cents"]})
                     else:
                         (correcting if bill["source"]["standard_id"] in corrections else batch).append(bill)
+                if lock is not None and correcting:  # a correction's bill of months nobody billed re-bills
+                    there = store.bill_states(db, estate_id, {bill["_id"] for bill in correcting})  # nothing: a
+                    batch += [bill for bill in correcting if bill["_id"] not in there]  # run's bill, claimed (r4)
+                    correcting = [bill for bill in correcting if bill["_id"] in there]
                 counts["created"], counts["already"], counts["cents"] = _write_batch(
                     db, batch, counts["created"], counts["already"], counts["cents"], lock, left)
             if lock is not None:
