@@ -272,6 +272,13 @@ def orders_reported_in(db, estate_id, start, end):
     return list(db.work_orders.find({"estate_id": estate_id, "reported_at": {"$gte": start, "$lt": end}}))
 
 
+def starts_of(db, estate_id, work_order_ids):
+    """``{order id: its first start}`` of those of the orders that have started."""
+    return {doc["_id"]: doc["started_at"] for doc in db.work_orders.find(
+        {"estate_id": estate_id, "_id": {"$in": sorted(work_order_ids)}, "started_at": {"$ne": None}},
+        {"started_at": 1})}
+
+
 def orders_completed_in(db, estate_id, start, end):
     return list(db.work_orders.find({"estate_id": estate_id, **completed_between(start, end)}))
 

@@ -126,3 +126,33 @@ def test_an_emergency_call_joined_late_to_the_fault_answered_in_time_is_no_misse
     kpi = engineering.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]
     assert (kpi["emergency_response_timeliness"]["numerator"],
             kpi["emergency_response_timeliness"]["denominator"]) == (1, 2)
+
+
+def test_a_call_joined_before_the_fault_s_arrival_was_recorded_afterwards_is_no_missed_emergency(engineering):
+    """The two halves of a typhoon night together (review r7 of h7): the desk joined the trapped lift's
+    call (an emergency, due in 30 minutes) to the incident's order after the rush, and the technician,
+    whose hands were on the lift until then, recorded his arrival ten minutes after the report only
+    after the join (到场时间补录). The join had kept the fault as not started, and the call's cancelled
+    order read as a late emergency, where the fault's technician was on site in ten minutes."""
+    as_caller(engineering, staff("root", ["operator_admin"], ["*"]))
+    lift_call = {**created("sr_lift")["data"], "description": "电梯困人", "emergency": True,
+                 "emergency_category": "elevator_entrapment"}
+    engineering.open_from_service_request(event("customer_service", "service_request_created", ESTATE, lift_call))
+    engineering.open_from_incident(event("security_patrol", "emergency_repair_requested", ESTATE, {
+        "id": "inc_lift", "number": "INC-2026-000001", "type": "elevator_entrapment", "description": "3栋1号梯困1人",
+        "location": "3栋", "opened_at": clock.to_iso(REPORTED + timedelta(minutes=1))}))
+    fault = domain.work_order_id(ESTATE, "incident", "inc_lift")
+    engineering.assign_work_order({"estate_id": ESTATE, "id": fault, "data": {"technician": "chen"}})
+    clock.freeze(REPORTED + timedelta(minutes=50))
+    own = own_order(engineering, "sr_lift")
+    engineering.cancel_joined_request_order({**joined("sr_lift", own["_id"]), "data": {
+        **joined("sr_lift", own["_id"])["data"], "work_order_id": fault}})  # the fault not started yet
+    as_caller(engineering, TECHNICIAN)
+    clock.freeze(REPORTED + timedelta(minutes=70))
+    engineering.start_work_order({"estate_id": ESTATE, "id": fault, "data": {
+        "started_at": clock.to_iso(REPORTED + timedelta(minutes=10))}})
+    month = engineering.emergency_month({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert {item["id"]: item["response"] for item in month["items"]} == {fault: "on_time", own["_id"]: "cancelled"}
+    kpi = engineering.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert (kpi["emergency_response_timeliness"]["numerator"],
+            kpi["emergency_response_timeliness"]["denominator"]) == (1, 1)
