@@ -764,12 +764,12 @@ def start(order, now, actor, arrived_at=None, within_hours=RULES["start_recorded
     not before the report, at most ``within_hours`` back (a shift's; a week-old miss is not rewritten
     on the KPI), on a first start only (a resumption rewrites no response); the history entry keeps
     when it was recorded, its note when he arrived."""
+    next_status(order, "start")  # the state's say (409) comes before the time's (422), a started order's too
     if order.get("started_at"):
         if arrived_at is not None:
             raise BusinessRuleViolation("the order was started already: only its first arrival is recorded afterwards",
                                         [field_error("data.started_at", f"started at {order['started_at']}")])
         return _step(order, "start", now, actor, "resumed")
-    next_status(order, "start")  # the state's say (409) comes before the time's (422)
     started = clock.to_iso(now)
     note = None
     if arrived_at is not None:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from estate_common import clock
-from estate_common.errors import BusinessRuleViolation
+from estate_common.errors import BusinessRuleViolation, Conflict
 from estate_common.testing import as_caller, event, staff, worker
 from maintenance.service import MaintenanceService
 
@@ -98,3 +98,16 @@ def test_a_start_without_it_is_now_and_a_resumption_takes_none(engineering):
     assert refused_field(lambda: start(engineering, order_id, started_at=at(REPORTED + timedelta(hours=20)))) \
         == "data.started_at"
     assert start(engineering, order_id)["response_minutes"] == 5  # the first arrival's, kept
+
+
+def test_an_arrival_sent_to_an_order_at_work_or_done_is_refused_by_its_state(engineering):
+    """The state's say (409) before the time's (422), as every step (review r7 of h7): an arrival sent to
+    an order at work already, or completed, was told "started already" (422 naming started_at), where the
+    same start without it is a 409 and the console's second click reads the 409 as started."""
+    order_id = flood(engineering)
+    clock.freeze(REPORTED + timedelta(minutes=30))
+    start(engineering, order_id, started_at=at(REPORTED + timedelta(minutes=10)))
+    with pytest.raises(Conflict):
+        start(engineering, order_id)
+    with pytest.raises(Conflict):
+        start(engineering, order_id, started_at=at(REPORTED + timedelta(minutes=12)))
