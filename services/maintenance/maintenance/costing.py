@@ -164,16 +164,26 @@ def system_query(system, equipment_ids):
     return {"$or": [{"equipment_id": {"$in": sorted(equipment_ids)}}, {**on_none, "source.type": {"$in": sources}}]}
 
 
-def _costed(orders, actual_total, budget_cents):
+def _fund_share(order, fund_paid):
+    """What the special maintenance fund paid of the order's cost (``fund_paid``: ``{order id: cents}``
+    its approved uses paid for it): at most its cost."""
+    cost = order.get("material_cost_cents", 0) + order.get("labour_cost_cents", 0)
+    return min(fund_paid.get(order.get("_id"), 0), cost)
+
+
+def _costed(orders, actual_total, budget_cents, fund_paid):
     """The cost of some of the month's completed orders: their count, material, labour, what they
     cost in all, what households were charged, their ``share`` of the month's cost and the part of
-    the month's budget they took (``of_budget``); each None when there is nothing to divide by."""
+    the month's budget they took (``of_budget``: their cost less what the fund paid of it, as the
+    month's ``ratio``, where a row the fund paid read 185 % of the budget beside a month of 0.18 %:
+    review r7 of h7); each None when there is nothing to divide by."""
     material = sum(order.get("material_cost_cents", 0) for order in orders)
     labour = sum(order.get("labour_cost_cents", 0) for order in orders)
+    by_fund = sum(_fund_share(order, fund_paid) for order in orders)
     return {"completed_orders": len(orders), "material_cost_cents": material, "labour_cost_cents": labour,
             "actual_cents": material + labour, "charged_cents": sum(order.get("charge_cents", 0) for order in orders),
             "share": kpis.ratio(material + labour, actual_total),
-            "of_budget": kpis.ratio(material + labour, budget_cents)}
+            "of_budget": kpis.ratio(material + labour - by_fund, budget_cents)}
 
 
 def cost_summary(period, completed_orders, budget, systems=None, fund_paid=None):
@@ -188,9 +198,7 @@ def cost_summary(period, completed_orders, budget, systems=None, fund_paid=None)
     material = sum(order.get("material_cost_cents", 0) for order in completed_orders)
     labour = sum(order.get("labour_cost_cents", 0) for order in completed_orders)
     actual = material + labour
-    by_fund = sum(min(fund_paid.get(order.get("_id"), 0),
-                      order.get("material_cost_cents", 0) + order.get("labour_cost_cents", 0))
-                  for order in completed_orders)
+    by_fund = sum(_fund_share(order, fund_paid) for order in completed_orders)
     budget_cents = budget["amount_cents"] if budget else None
     ratio = kpis.ratio(actual - by_fund, budget_cents)  # the fund's share is not the budget's
     # each order into its category and its system in one pass (every category listed, in order)
@@ -209,8 +217,8 @@ def cost_summary(period, completed_orders, budget, systems=None, fund_paid=None)
         "completed_orders": len(completed_orders),
         "ratio": ratio,
         "remaining_cents": None if budget_cents is None else budget_cents - (actual - by_fund),
-        "by_category": [{"category": category, **_costed(orders, actual, budget_cents)}
+        "by_category": [{"category": category, **_costed(orders, actual, budget_cents, fund_paid)}
                         for category, orders in by_category.items()],
-        "by_system": [{"system": system, **_costed(by_system[system], actual, budget_cents)}
+        "by_system": [{"system": system, **_costed(by_system[system], actual, budget_cents, fund_paid)}
                       for system in sorted(by_system, key=lambda system: (system is None, system or ""))],
     }

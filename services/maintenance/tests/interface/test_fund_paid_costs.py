@@ -49,3 +49,20 @@ def test_the_fund_s_share_of_a_job_is_no_operating_cost(engineering):
     engineering.keep_fund_use(approved("mfu_2", pump, 500_000))
     engineering.keep_fund_use({**approved("mfu_3", None, 900_000)})
     assert cost_control(engineering)["numerator"] == 1800
+
+
+def test_a_category_s_part_of_the_budget_leaves_out_what_the_fund_paid(engineering):
+    """The costs' rows by category and by system said the part of the month's budget each took
+    (of_budget, 占预算) from the whole cost (review r7 of h7): the pump's row read 185 % of the budget
+    while the month's ratio, the fund's share left out, read 0.18 %. A row's part is its cost less what
+    the fund paid of it, the rows' parts summing to the month's ratio; its share of the month's cost
+    stays the whole cost's."""
+    as_caller(engineering, MANAGER)
+    engineering.set_budget({"estate_id": ESTATE, "id": "2026-11", "data": {"amount_cents": 1_000_000}})
+    pump = finish(engineering, open_repair(engineering, "sr_pump"), labour_minutes=0, materials=[
+        {"name": "排水泵", "qty": 1, "unit_cost_cents": 1_850_000}])["id"]
+    engineering.keep_fund_use(approved("mfu_1", pump, 1_500_000))  # the fund paid ¥15,000 of ¥18,500
+    costs = engineering.get_costs({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    [repairs] = [row for row in costs["by_category"] if row["actual_cents"]]
+    assert (repairs["actual_cents"], repairs["share"], repairs["of_budget"]) == (1_850_000, 1.0, 0.35)
+    assert costs["ratio"] == 0.35 and [row["of_budget"] for row in costs["by_system"]] == [0.35]
