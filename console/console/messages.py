@@ -3450,6 +3450,7 @@ _MESSAGES = {
     "costs.no_budget": ("未设预算", "no budget set"),
     "costs.actual": ("实际成本", "Actual cost"),
     "costs.remaining": ("剩余", "Remaining"),
+    "costs.fund_paid": ("其中专项维修资金支付（不计入预算）", "Of which paid by the maintenance fund (not on the budget)"),
     "costs.materials": ("材料", "Materials"),
     "costs.labour": ("人工", "Labour"),
     "costs.charged": ("向业主收取", "Charged to owners"),

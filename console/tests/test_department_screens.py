@@ -2022,3 +2022,22 @@ def test_a_month_s_entrapment_order_of_an_entrapment_of_the_month_before_shows_i
     assert "<td data-release>—</td>" in row
     assert not [c for c in fake.calls if c["path"].endswith("/incidents/an_1")]  # no read of a non-entrapment's
     _only_documented(fake, documented_routes)
+
+
+def test_the_costs_page_says_what_the_maintenance_fund_paid(client, fake):
+    """A month whose garage pump the special maintenance fund paid (h7's typhoon night): the answer leaves
+    it out of the ratio and the remaining budget and says it (fund_paid_cents), and the page showed an
+    actual cost of ¥18,518 above a budget of ¥10,000 with ¥9,982 remaining and 0.2 % used, without a word
+    of the fund (review r7 of h7). It names what the fund paid; a month it paid nothing, no line."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    costs = {"estate_id": ESTATE, "period": "2026-11", "budget_cents": 1000000, "actual_cents": 1851800,
+             "fund_paid_cents": 1850000, "material_cost_cents": 1851800, "labour_cost_cents": 0, "charged_cents": 0,
+             "completed_orders": 2, "ratio": 0.0018, "remaining_cents": 998200}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/costs", costs)
+    page = client.get("/engineering/costs?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "专项维修资金支付" in page and "¥18,500.00" in page
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/costs", {**costs, "fund_paid_cents": 0})
+    page = client.get("/engineering/costs?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "专项维修资金支付" not in page
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/costs", {k: v for k, v in costs.items() if k != "fund_paid_cents"})
+    assert client.get("/engineering/costs?period=2026-11").status_code == 200  # a gateway of before it
