@@ -1773,6 +1773,7 @@ _MESSAGES = {
     "kpi.def.survey_lines_year_to_date": ("今年已按规定次数调查的服务项目 ÷ 须调查的服务项目",
                                           "service lines surveyed as often as set this year so far ÷ lines the estate "
                                           "surveys"),
+    "kpi.note.fund_paid": ("专项维修资金支付的 {cents} 未计入", "{cents} the maintenance fund paid not counted"),
     "kpi.note.no_budget": ("未设预算的月份：{months}", "months without a budget: {months}"),
     "kpi.note.months_left_out": ("未结束的月份（含本月）暂不计入", "months not over yet (this one too) left out"),
     "kpi.note.so_far": ("本月尚未结束：已联系的户数按截至目前计", "the month is not over: the households contacted so far"),

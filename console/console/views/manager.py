@@ -1272,6 +1272,9 @@ _NOTE_PARTS = (
     (re.compile(r"^the (?P<year>\d{4}) archive check plan, made (?P<made>[^,]+), after its deadline (?P<day>\S+)$"),
      "kpi.note.plan_late"),
     (re.compile(r"^the (?P<year>\d{4}) archive check plan, made (?P<made>[^,]+)$"), "kpi.note.plan_made"),
+    # the cost the special maintenance fund paid, out of the operating cost control (maintenance's
+    # indicators.cost_control, h7; the dashboard dropped it: review r7 of h7)
+    (re.compile(r"(?P<cents>\d+) cents of costs paid from the special maintenance fund"), "kpi.note.fund_paid"),
     (_NO_BUDGET, "kpi.note.no_budget"),
     # the owner contact rate: a period's months not over are left out, or, while none is over, the
     # month so far (owner_contacts.owner_contact_rate)
@@ -1300,6 +1303,8 @@ def _note(note, name=None):
             values = found.groupdict()
             if "months" in values:
                 values["months"] = i18n.listed(month.strip() for month in values["months"].split(","))
+            if "cents" in values:
+                values["cents"] = i18n.money(int(values["cents"]))
             if "lines" in values:
                 values["lines"] = i18n.listed(i18n.label("line", line.strip()) for line in values["lines"].split(","))
             parts.append(i18n.translate(key, **values))
