@@ -5,7 +5,7 @@ settlement and payments, an archivist a household's status change, each one a 40
 review)."""
 import re
 
-from .conftest import ESTATE, csrf_of, sign_in
+from .conftest import ESTATE, csrf_of, problem, sign_in
 
 ORDER = {"id": "wo_1", "number": "WO-1", "description": "leak", "priority": "normal", "status": "assigned",
          "reported_at": "2026-11-30T00:00:00Z", "history": [], "technician": "tom", "quote": None, "consent": None}
@@ -428,3 +428,22 @@ def test_a_start_takes_when_the_technician_got_there_typed_on_the_display_clock(
     assert fake.calls[-1]["json"] == {"started_at": "2026-11-30T13:20:00Z"}
     client.post("/engineering/work-orders/wo_1/start", data={"csrf_token": csrf_of(client), "started_at": ""})
     assert fake.calls[-1]["json"] == {}
+
+
+def test_an_arrival_refused_or_typed_wrong_is_told_at_its_input_with_what_was_typed(client, fake):
+    """到场时间补录 refused (review r7 of h7): the API's 422 naming started_at (a time to come, before the
+    report, too long ago) and a time the page cannot read came back above the page alone, the input
+    neither marked nor told, as the technician's assignment input is."""
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1", ORDER)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/work-orders/wo_1/start", problem(
+        422, "an arrival is recorded within 12 hours", code="business_rule_violation",
+        errors=[{"field": "started_at", "message": "is more than 12 hours ago"}]))
+    sign_in(client, fake, username="tom", roles=("technician",))
+    for typed in ("2026-11-29T08:00", "21:20 yesterday"):
+        answer = client.post("/engineering/work-orders/wo_1/start", data={
+            "csrf_token": csrf_of(client), "started_at": typed}, headers={"Accept-Language": "zh"})
+        page = client.get(answer.headers["Location"], headers={"Accept-Language": "zh"}).get_data(as_text=True)
+        form = page.split('action="/engineering/work-orders/wo_1/start"')[1].split("</form>")[0]
+        field = re.search(r'<input id="started_at-wo_1"[^>]*>', form).group(0)
+        assert 'aria-invalid="true"' in field and f'value="{typed}"' in field
+        assert 'class="field-error"' in form

@@ -529,20 +529,13 @@ def order_step(order_id, step):
     # a refused step comes back as typed: a refused sign-off lost its materials, costs and
     # signature (found by review)
     typed = common.row_form_to_keep(order_id, step)
-    if step in FIELD_STEPS_BY_NAME:
-        try:
-            body = registers.body_of(FIELD_STEPS_BY_NAME[step].fields, request.form)
-        except registers.BadInput as bad:
-            common.show_problem(ApiProblem(400, bad.message, errors=[{"field": bad.field, "message": bad.message}]))
-            session["typed"] = typed
-            return redirect(back)
-    else:
-        try:
-            body = _body(step, request.form)
-        except registers.BadInput as bad:  # a start's arrival typed wrong
-            common.show_problem(ApiProblem(400, bad.message, errors=[{"field": bad.field, "message": bad.message}]))
-            session["typed"] = typed
-            return redirect(back)
+    try:  # a field typed wrong (a start's arrival among them) is told at its input
+        body = registers.body_of(FIELD_STEPS_BY_NAME[step].fields, request.form) if step in FIELD_STEPS_BY_NAME \
+            else _body(step, request.form)
+    except registers.BadInput as bad:
+        common.show_problem(ApiProblem(400, bad.message, errors=[{"field": bad.field, "message": bad.message}]))
+        session["typed"] = typed
+        return redirect(back)
     if body is None:
         common.show_problem(common.ApiProblem(400, i18n.translate("error.amount")))
         session["typed"] = typed
