@@ -437,6 +437,8 @@ _HISTORY_NOTES = tuple((frozenset(entry[0].split()), re.compile(entry[1], re.DOT
     ("appoint", r"for (?P<at>\S+)", "note.appointment"),
     ("reappoint", r"for (?P<at>\S+): (?P<reason>.*)", "note.appointment_because"),
     ("start", r"resumed", "note.resumed"),
+    # 到场时间补录: the first start's arrival recorded afterwards (maintenance's domain.start, h7)
+    ("start", r"arrived at (?P<at>\S+), recorded afterwards", "note.arrived_afterwards"),
     ("quote", r"version (?P<version>\d+): (?P<cents>\d+) cents", "note.quote"),
     ("consent", r"to quote version (?P<version>\d+)", "note.consent"),
     ("complete", r"signed off by the occupant", "note.occupant_signed"),

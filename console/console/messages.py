@@ -2336,6 +2336,7 @@ _MESSAGES = {
                                   "handover {date}, defect {number} ({item}){note}"),
     # what maintenance writes on an equipment's ledger (i18n.record_result, i18n.record_notes)
     "note.resumed": ("恢复维修", "resumed"),
+    "note.arrived_afterwards": ("事后补录：{at} 到场", "arrived at {at}, recorded afterwards"),
     "note.fees_requested": ("应缴费用：{charges}", "fees due: {charges}"),
     "note.fees_reopened_reversal": ("收据 {number} 已冲正，重新待缴：{fees}", "receipt {number} reversed, due again: {fees}"),
     "note.fees_reopened_sale": ("房屋 {day} 过户，卖方预收款已从买方账单退回，重新待缴：{fees}",

@@ -447,3 +447,19 @@ def test_an_arrival_refused_or_typed_wrong_is_told_at_its_input_with_what_was_ty
         field = re.search(r'<input id="started_at-wo_1"[^>]*>', form).group(0)
         assert 'aria-invalid="true"' in field and f'value="{typed}"' in field
         assert 'class="field-error"' in form
+
+
+def test_an_arrival_recorded_afterwards_reads_in_the_page_s_language(client):
+    """到场时间补录 (h7): the start's history note "arrived at …, recorded afterwards" read in English on a
+    Chinese page (review r7 of h7); its time on the display clock, as every note's."""
+    from flask import g
+
+    from console import i18n
+    with client.application.test_request_context():
+        g.language = "zh"
+        arrived = "2026-11-23T13:20:00.000Z"
+        assert i18n.history_note(f"arrived at {arrived}, recorded afterwards", "start") == (
+            f"事后补录：{i18n.when(arrived)} 到场")
+        g.language = "en"
+        assert i18n.history_note(f"arrived at {arrived}, recorded afterwards", "start") == (
+            f"arrived at {i18n.when(arrived)}, recorded afterwards")
