@@ -33,7 +33,7 @@ AGENT = Caller(staff("zhang", ["agent"], ["est_1"]))
 ENGLISH = re.compile(r"\b(via|from|service|request|work|order|signed|off|cancelled|satisfaction|problem|found|"
                      r"charge|disputed|checked|without|return|visit|occupant|unreachable|attempts?|reached|"
                      r"written|notice|maintenance|due|late|for|to|quote|version|cents|resumed|follow-up|"
-                     r"inspection|authority|approval|needed|by|of|[a-z]+_[a-z_]+)\b")
+                     r"inspection|authority|approval|needed|by|of|arrived|recorded|afterwards|[a-z]+_[a-z_]+)\b")
 
 
 def at(minutes):
@@ -96,7 +96,8 @@ def engineering_entries():
     entries = list(order["history"])
     for make in (lambda o: domain.assign(o, "陈师傅", None, at(1), "mia"),
                  lambda o: domain.appoint(o, "2026-11-24T02:00:00.000Z", at(2), "chen"),
-                 lambda o: domain.start(o, at(3), "chen"),
+                 # 到场时间补录: his arrival recorded afterwards (h7; review r7 of h7)
+                 lambda o: domain.start(o, at(3), "chen", arrived_at="2026-11-23T08:32:30.000Z"),
                  lambda o: domain.reappoint(o, "2026-11-25T02:00:00.000Z", "缺配件", at(4), "chen"),
                  lambda o: domain.start(o, at(5), "chen"),
                  lambda o: domain.quote(o, 5000, [{"name": "阀门", "amount_cents": 5000}], at(6), "chen"),
