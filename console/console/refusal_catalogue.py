@@ -1253,6 +1253,43 @@ ZH = {
         '另一轮巡逻同时占用了这一轮次，请重新开始',
     'the visitor left already, at {0}':
         '该访客已于 {0} 离开',
+    # goods release passes (物品放行条: customer_service goods_passes.py, operations.issue_goods_pass; h8)
+    'a pass is for today or a day to come':
+        '放行条只能开具今天或以后的日期',
+    'a pass is issued at most {0} days ahead':
+        '放行条最多提前 {0} 天开具',
+    'a pass is issued at most {0} day ahead':
+        '放行条最多提前 {0} 天开具',
+    "goods carried out by anyone but the owner need the owner's consent":
+        '非业主本人搬出物品，须有业主同意',
+    'is required unless the owner carries them':
+        '非业主本人搬出时必填',
+    'only a manager lets goods leave a flat with fees unpaid':
+        '房屋有未缴费用时，只有经理可以批准放行',
+    'the flat owes {0} cents ({1} cents past due): settle them before the goods leave, or a manager issues the pass with fees_exception_reason':
+        '该房屋欠费 {0}（其中逾期 {1}）：请先结清费用再放行，或由经理填写特批原因后开具放行条',
+    'owes fees unpaid':
+        '有未缴费用',
+    'the guard at the gate lets the goods out on a pass':
+        '放行须由门岗保安凭放行条办理',
+    'the pass was used at {0} by {1}: a pass lets goods out once':
+        '该放行条已于 {0} 由 {1} 放行使用，每张放行条只能使用一次',
+    'the pass was cancelled at {0}: the goods do not leave on it':
+        '该放行条已于 {0} 作废，不能凭此放行',
+    'the pass is good for {0} only, not today ({1})':
+        '该放行条仅限 {0} 当天有效，今天是 {1}',
+    'is not good today':
+        '今天不在有效期内',
+    "the van's plate is not the pass's: the goods do not leave on it":
+        '车牌与放行条所载不符，不予放行',
+    'is not the plate the pass names':
+        '不是放行条所载车牌',
+    'is required: the pass names a vehicle':
+        '必填：放行条载明了车辆',
+    'the application is not a move-out of this household':
+        '该申请不是本房屋的搬出申请',
+    'no move-out application of the household':
+        '不是本房屋的搬出申请',
     'the pass is no longer valid: nothing to revoke':
         '该通行证已失效，无需注销',
     "archive refused this application's household step: withdraw it":
@@ -2403,16 +2440,17 @@ FRAGMENTS = {
     "takeover or handover": "接管验收或交房", "estate handover": "开发商移交记录", "restatement": "重发副本",
     "refused household step": "被拒绝的房屋状态变更", "custom field": "自定义字段", "document": "记录",
     "takeover (接管验收)": "接管验收", "handover (交房)": "交房",
+    "goods release pass": "物品放行条",
     # what a state machine refuses for (``transitions.next_status``'s subject)
     "a complaint": "投诉", "a repair": "报修", "a consultation": "咨询", "a praise": "表扬", "a suggestion": "建议",
     "a key": "钥匙", "a custody item": "代管物品", "a tool loan": "工具借用", "an application": "申请",
     "a fire-lane check": "消防通道检查", "a round": "巡更", "an incident": "突发事件", "a work order": "工单",
-    "a borrow request": "借阅申请", "a household": "房屋",
+    "a borrow request": "借阅申请", "a household": "房屋", "a goods release pass": "物品放行条",
     # a state as that refusal writes it (its underscores as spaces)
     "accepted": "已验收", "appointed": "已预约", "approved": "已批准", "assigned": "已派工", "cancelled": "已取消",
     "clear": "畅通", "cleared": "已清理", "closed": "已关闭", "collected": "已领取", "completed": "已完成",
     "consented": "已同意报价", "dispatched": "已转工程部", "escalated": "已升级", "fees paid": "已缴费",
-    "fees requested": "待缴费", "finished": "已结束", "follow up": "跟进中", "held": "已收存", "in custody": "代管中",
+    "fees requested": "待缴费", "finished": "已结束", "follow up": "跟进中", "held": "已收存", "in custody": "代管中", "issued": "已开具",
     "in progress": "处理中", "lent": "已借出", "needs help": "需支援", "on hold": "挂起待料", "obstructed": "有占用", "occupied": "已入住",
     "open": "待处理", "out": "已借出", "pending": "待处理", "quoted": "已报价", "rejected": "已驳回",
     "released": "已发放", "renovating": "装修中", "replied": "已答复", "returned": "已归还", "under review": "审核中",

@@ -98,7 +98,7 @@ def fees(found, data, roles):
     if found["unpaid_cents"] > 0:
         if not reason:
             raise BusinessRuleViolation(
-                f"the flat owes {found['unpaid_cents']} cents ({found['overdue_cents']} past due): settle them "
+                f"the flat owes {found['unpaid_cents']} cents ({found['overdue_cents']} cents past due): settle them "
                 "before the goods leave, or a manager issues the pass with fees_exception_reason",
                 [field_error("data.household_id", "owes fees unpaid")])
         kept["exception_reason"] = reason
