@@ -14,9 +14,10 @@ first, four digits (5/1/2019 is ambiguous, none). Full-width characters read as 
 ``cell_day`` reads a workbook's cell as it comes (openpyxl's value): a cell typed as a date is its day, a
 number is an Excel date serial in the 1900 date system (a 交房日期 typed into a General cell, or a date
 pasted as a value, is 46347: 2026-11-21; it was refused as no day, found by h2), text is ``day``'s. A
-workbook of the 1904 date system (old Mac Excel) has its date-typed cells read right by openpyxl; a bare
-number of one is read in the 1900 system, four years and a day early, which the imports' day checks (not
-ahead of today, not before the takeover) mostly catch.
+workbook of the 1904 date system (old Mac Excel, workbook.xml's ``date1904``) has its date-typed cells read
+right by openpyxl, and its numbers marked by its reader (``in_1904_system``) are serials counted from
+1 January 1904: read in the 1900 system, they were four years and a day early, a custom date column's taken
+as such (found by r2 reviewing h2).
 """
 import math
 import re
@@ -77,12 +78,37 @@ def month(text):
 _EPOCH, _EPOCH_BEFORE_MARCH_1900, _FICTITIOUS_29_FEBRUARY, _LAST = date(1899, 12, 30), date(1899, 12, 31), 60, 2958465
 
 
+# the 1904 date system's: serial 0 is 1904-01-01, no day left out
+_EPOCH_1904, _LAST_1904 = date(1904, 1, 1), 2957003
+
+
+class _Int1904(int):
+    """A whole number of a workbook of the 1904 date system (``in_1904_system``): an int as any other."""
+    date1904 = True
+
+
+class _Float1904(float):
+    """A number with a fraction of a workbook of the 1904 date system: a float as any other."""
+    date1904 = True
+
+
+def in_1904_system(value):
+    """``value`` (a cell of a workbook whose workbook.xml says ``date1904``), a number marked so that
+    ``serial_day`` counts it from 1 January 1904; anything else as it is."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    return _Int1904(value) if isinstance(value, int) else _Float1904(value)
+
+
 def serial_day(number):
-    """The YYYY-MM-DD of an Excel date serial (1900 date system; a fraction, the time of day, dropped), or
-    None for a number that is no day's (below 1, 60, past 9999-12-31, not finite)."""
+    """The YYYY-MM-DD of an Excel date serial (1900 date system, or 1904's for a number ``in_1904_system``
+    marks; a fraction, the time of day, dropped), or None for a number that is no day's (below 1, 60, past
+    9999-12-31, not finite; of the 1904 system, below 0)."""
     if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
         return None
     whole = math.floor(number)
+    if getattr(number, "date1904", False):
+        return (_EPOCH_1904 + timedelta(days=whole)).isoformat() if 0 <= whole <= _LAST_1904 else None
     if whole < 1 or whole == _FICTITIOUS_29_FEBRUARY or whole > _LAST:
         return None
     return ((_EPOCH if whole > _FICTITIOUS_29_FEBRUARY else _EPOCH_BEFORE_MARCH_1900) + timedelta(days=whole)).isoformat()

@@ -62,3 +62,24 @@ def test_a_cell_typed_as_a_date_is_its_day_and_text_is_read_as_day_reads_it():
 @pytest.mark.parametrize("value", [0, 60, -1, 2958466, True, False, float("nan"), float("inf"), None, 1e300])
 def test_a_number_that_is_no_serial_of_a_day_is_none(value):
     assert sheet_dates.cell_day(value) is None
+
+
+@pytest.mark.parametrize("value, day", [
+    (44885, "2026-11-21"), (44885.6, "2026-11-21"), (0, "1904-01-01"), (59, "1904-02-29"), (60, "1904-03-01"),
+    (2957003, "9999-12-31")])
+def test_a_serial_of_a_workbook_in_the_1904_date_system_is_its_day_in_it(value, day):
+    """A workbook saved by old Mac Excel counts its days from 1 January 1904 (workbook.xml's date1904): its 交房日期
+    typed into a General cell, 44885, was read in the 1900 system as 2022-11-20, four years and a day early,
+    and taken (found by r2 reviewing h2). The reader marks such a workbook's numbers (``in_1904_system``)."""
+    assert sheet_dates.cell_day(sheet_dates.in_1904_system(value)) == day
+
+
+@pytest.mark.parametrize("value", [-1, 2957004, float("nan"), True])
+def test_a_number_of_a_1904_workbook_that_is_no_serial_of_a_day_is_none(value):
+    assert sheet_dates.cell_day(sheet_dates.in_1904_system(value)) is None
+
+
+def test_a_1904_workbooks_number_reads_as_the_number_it_is_elsewhere():
+    """Its room numbers and areas are read as text as before: 1201 is "1201", 89.5 is "89.5"."""
+    assert (str(sheet_dates.in_1904_system(1201)), str(sheet_dates.in_1904_system(89.5))) == ("1201", "89.5")
+    assert sheet_dates.in_1904_system(1201) == 1201 and sheet_dates.in_1904_system("3号楼") == "3号楼"

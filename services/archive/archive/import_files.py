@@ -26,7 +26,7 @@ import io
 import re
 import zipfile
 
-from estate_common import config
+from estate_common import config, sheet_dates
 from estate_common.errors import InvalidInput, field_error
 
 MAX_BYTES = config.env_int("IMPORT_MAX_BYTES", 16 * 1024 * 1024)
@@ -199,6 +199,7 @@ def _another_sheet_has_rows(book):
 
 def _xlsx_rows(content):
     import openpyxl  # only imports need it
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
     try:
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
@@ -208,6 +209,9 @@ def _xlsx_rows(content):
             raise bad_file("the workbook has no sheet")
         sheet = book.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
+        # old Mac Excel's workbooks count their date serials from 1904 (workbook.xml's date1904): their numbers
+        # marked so (``sheet_dates.in_1904_system``), a 交房日期 serial was read four years early (r2 reviewing h2)
+        date1904 = book.epoch == CALENDAR_MAC_1904
         merges = iter(_merged_down(content, getattr(sheet, "_worksheet_path", None)))
         merge = next(merges, None)
         down = {}  # column -> (the merge's last row, its first cell's value), while the rows below read it
@@ -224,7 +228,8 @@ def _xlsx_rows(content):
                 raise bad_file("the workbook's first sheet cannot be read") from None
             read = True
             number += 1
-            cells = ["" if value is None else value for value in row]
+            cells = ["" if value is None else sheet_dates.in_1904_system(value) if date1904 else value
+                     for value in row]
             for column, (last, value) in list(down.items()):
                 if number > last:
                     del down[column]

@@ -267,6 +267,33 @@ def test_a_weekends_workbook_dating_its_flats_by_excel_serials_and_date_cells_ha
             "occupied_from"] == "2026-11-21"
 
 
+def test_a_weekends_workbook_of_the_1904_date_system_dates_its_flats_by_its_own_serials(archive):
+    """A workbook saved by old Mac Excel (workbook.xml's date1904) counts its serials from 1 January 1904: its
+    交房日期 44885 in a General cell is 2026-11-21, read in the 1900 system as 2022-11-20, four years and a day
+    early (found by r2 reviewing h2); a cell typed as a date is read right by openpyxl, as before."""
+    import io
+    from datetime import datetime
+
+    import openpyxl
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+    book = openpyxl.Workbook()
+    book.epoch = CALENDAR_MAC_1904
+    for row in (["楼栋", "单元", "房号", "交房日期", "收房人"], [3, 1, 1201, 44885, "张三"],
+                [3, 1, 1202, datetime(2026, 11, 21), "李四"]):
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    as_caller(archive, staff("desk", ["steward"], [archive.estate_id]))
+    job = archive.start_handover_import({"estate_id": archive.estate_id, "data": {
+        "format": "xlsx", "content_base64": base64.b64encode(out.getvalue()).decode()}})
+    archive.run_jobs()
+    result = archive.get_job({"id": job["id"]})["result"]
+    assert (result["handed_over"], result["errors"]) == (2, [])
+    for room in ("1201", "1202"):
+        assert archive.get_household({"estate_id": archive.estate_id, "id": archive.flats[room]})[
+            "occupied_from"] == "2026-11-21"
+
+
 def test_a_weekends_sheet_headed_by_its_title_is_read_from_its_column_names(archive):
     """3号楼集中交付登记表 above the column names (review r3: the job failed, 第一行须为列名)."""
     content = ("3号楼集中交付登记表,,,,\n楼栋,单元,房号,交房日期,收房人\n3,1,1201,2026/11/21,张三\n"
