@@ -83,3 +83,23 @@ def test_a_1904_workbooks_number_reads_as_the_number_it_is_elsewhere():
     """Its room numbers and areas are read as text as before: 1201 is "1201", 89.5 is "89.5"."""
     assert (str(sheet_dates.in_1904_system(1201)), str(sheet_dates.in_1904_system(89.5))) == ("1201", "89.5")
     assert sheet_dates.in_1904_system(1201) == 1201 and sheet_dates.in_1904_system("3号楼") == "3号楼"
+
+
+def test_a_serial_is_the_day_openpyxl_reads_a_date_cell_of_it_as_in_either_date_system():
+    """A property: whatever the serial, with or without its time of day, ``cell_day`` of the bare number is the
+    day openpyxl gives a cell of it typed as a date, in the 1900 system and in the 1904 one (r2 reviewing h2)."""
+    from hypothesis import given, settings, strategies as st
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.integers(min_value=1, max_value=2958465).filter(lambda n: n != 60), st.sampled_from([0, 0.25, 0.5, 0.999]))
+    def in_1900(whole, fraction):
+        assert sheet_dates.cell_day(whole + fraction) == from_excel(whole + fraction, CALENDAR_WINDOWS_1900).date().isoformat()
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.integers(min_value=1, max_value=2957003), st.sampled_from([0, 0.5]))  # below 1 openpyxl reads a time
+    def in_1904(whole, fraction):
+        assert sheet_dates.cell_day(sheet_dates.in_1904_system(whole + fraction)) == from_excel(
+            whole + fraction, CALENDAR_MAC_1904).date().isoformat()
+    in_1900()
+    in_1904()
