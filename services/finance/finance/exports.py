@@ -26,8 +26,10 @@ A bill's ``covers_from`` and ``covers_to`` (the months a bill of several months 
 paying by the quarter, 按季缴费) come after ``updated_at``, added later, empty on a bill of its period onwards;
 then its ``payer`` and ``payer_name``, added later still: ``developer`` and the developer's name on a
 bill of a unit taken over and not yet handed over (开发建设单位, ``payers``), empty on the owner's.
-The arrears' ``as_of`` comes last of theirs, added later: the past day of an export with the list's
-``as_of`` (the arrears as they stood at that day's end), empty for the arrears of today."""
+The arrears' ``as_of`` comes after their other columns, added later: the past day of an export with the list's
+``as_of`` (the arrears as they stood at that day's end), empty for the arrears of today; then, added later
+still, ``developer_overdue_cents``: the part of a line's overdue money on the developer's bills, empty on a
+line with none."""
 from estate_common import personal_data
 from estate_common.exports import field
 
