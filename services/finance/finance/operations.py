@@ -249,6 +249,12 @@ def run_billing(db, outbox, job, progress):
     # developer's days (``payers``), the owner's bill cancelled and the developer billed (found by h2)
     restated += _restate_owner_bills(db, outbox, estate_id, billed, households, period, prorate, developer,
                                      job, lambda month: billing.due_at(month, now, rules), clock.to_iso(now))
+    # the owner's bills moved to the developer (``_restate_owner_bills``) of the flats handed over since: the owner's
+    # days from the handover billed under an id of their own (``payers.owner_bill_id``), where the cancelled bill
+    # held his month's id and they were counted billed already (found by r2 reviewing h2)
+    handovers = {flat["_id"]: flat["occupied_from"] for flat in households
+                 if payers.taken_over(flat) and flat.get("occupied_from")}
+    moved = store.moved_owner_bill_ids(db, estate_id, list(handovers))
     with collector.paused():
         held = [pair for pair in pairs if pair[1]["item"] in spanning]
         [(pairs, covered)] = _uncovered(db, estate_id, [[pair for pair in pairs if pair[1]["item"] not in spanning]],
@@ -287,6 +293,9 @@ def run_billing(db, outbox, job, progress):
         renewed[0] = now_
 
     def write(bills, shown, lock=None):
+        if moved:
+            bills = ({**bill, "_id": payers.owner_bill_id(bill, moved, handovers.get(bill["household_id"]))}
+                     if payers.payer_of(bill) == payers.OWNER else bill for bill in bills)
         size = BILLING_BATCH if lock is None else min(LOCKED_BATCH, BILLING_BATCH)
         while True:
             keep(lock)  # the estate's lock of the billing of months, held however long the writes take

@@ -27,7 +27,9 @@
   the owner's payments as his prepaid credit, paid or not, as a developer's bill restated gives its money
   back) and bills the developer what a run would with that bill gone (``operations._restate_owner_bills``;
   its bill names the owner's, ``source.corrects_bill_id``). Found by h2: the owner's bill stood, the
-  developer was billed none of it. A flat handed over since (``occupied_from``): the owner's bill stands,
+  developer was billed none of it. A handover recorded after that move: the owner's days from it are
+  billed under an id of their own (``owner_bill_id``; the cancelled bill, ``MOVED_TO_DEVELOPER``, held the
+  month's id and they were billed to nobody: found by r2 reviewing h2). A flat handed over since (``occupied_from``): the owner's bill stands,
   and a month it covers whole is not billed to the developer (``billing.coverage``): no day billed to both
   (its days before the handover not moved: not decided, the owner's bill may be paid and receipted).
 - **Its bills** are the household's bills of the item and period under an id of their own
@@ -194,6 +196,22 @@ def restatement_cancel(wrong, new_id, now_iso, actor, handover):
             "released": list(wrong.get("allocations") or [])}
 
 
+# on an owner's bill cancelled for the developer's days (``owner_restatement_cancel``): its id, the run's natural one
+# for the owner's month, is no longer his to be billed by (``owner_bill_id``)
+MOVED_TO_DEVELOPER = "_moved_to_developer"
+
+
+def owner_bill_id(bill, moved, handover):
+    """The id of the owner's run ``bill``: its own, or, where the owner's bill of that id was moved to the
+    developer (``moved``: those ids, ``MOVED_TO_DEVELOPER``), an id of its own from the ``handover`` since.
+    The cancelled bill held the id, and the owner's days from a handover recorded after the move were counted
+    billed already and billed to nobody (found by r2 reviewing h2)."""
+    if bill["_id"] not in moved:
+        return bill["_id"]
+    return ids.natural_id("bill", bill["estate_id"], bill["household_id"], bill["item"], bill["period"], OWNER,
+                          "from", handover)
+
+
 def owner_restatement_cancel(wrong, new_id, now_iso, actor, takeover):
     """The changes that cancel the owner's ``wrong`` bill of days the developer owes (a takeover, 接管验收, on
     ``takeover`` recorded after the month was billed to the owner, not handed over since): ``rebilled_as`` the
@@ -206,7 +224,7 @@ def owner_restatement_cancel(wrong, new_id, now_iso, actor, takeover):
               f"the takeover (接管验收) on {takeover}: its owner owes none of {wrong['period']} before the handover")
     return {"status": "cancelled", "cancelled_at": now_iso, "cancelled_by": actor, "cancel_reason": reason,
             "rebilled_as": new_id, "paid_cents": 0, "settled_at": None, "allocations": [],
-            "released": list(wrong.get("allocations") or [])}
+            "released": list(wrong.get("allocations") or []), MOVED_TO_DEVELOPER: True}
 
 
 def payer_of_payment(bills, bill_ids):

@@ -10,6 +10,7 @@ from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.store import BulkWriteFailure, DuplicateKey
 from pymongo import ReturnDocument
 
+from .payers import MOVED_TO_DEVELOPER
 from .rules import DEFAULTS, MAXIMA, MINIMA
 from .seller_prepaid import TAKEN_BACK
 
@@ -396,6 +397,16 @@ def owner_bills_of(db, estate_id, period, household_ids):
         return []
     return list(store.scan(db.bills, {"estate_id": estate_id, "period": period, "status": NOT_CANCELLED,
                                       "payer": {"$ne": DEVELOPER}, "household_id": {"$in": sorted(household_ids)}}))
+
+
+def moved_owner_bill_ids(db, estate_id, household_ids):
+    """The ids of the owner's bills of ``household_ids`` cancelled for the developer's days
+    (``MOVED_TO_DEVELOPER``), whose ids a later owner's bill does not take (``payers.owner_bill_id``)."""
+    if not household_ids:
+        return set()
+    return {bill["_id"] for bill in store.scan(db.bills, {
+        "estate_id": estate_id, "household_id": {"$in": sorted(household_ids)}, "status": "cancelled",
+        "payer": {"$ne": "developer"}, MOVED_TO_DEVELOPER: True}, ("_id",))}
 
 
 def bills_covering_months(db, estate_id, first, last):

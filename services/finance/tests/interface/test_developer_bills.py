@@ -334,3 +334,28 @@ def test_an_owners_month_moved_to_the_developer_is_free_in_his_coverage_for_a_bi
     lock = store.lock_own_cycles(finance.db, ESTATE, clock.to_iso(now), clock.to_iso(now + timedelta(seconds=30)))
     claimed, taken, partly, _ = operations._claimed(finance.db, [december], lock[3])
     assert ([b["_id"] for b in claimed], taken, partly) == (["bill_owner_december"], [], [])
+
+
+def test_an_owners_month_moved_to_the_developer_then_handed_over_bills_the_owner_from_the_handover(finance):
+    """November billed to hh_1's owner whole; its takeover of 1 September recorded since, the month's run again
+    moved November to the developer (the owner's bill cancelled); then its handover of the 20th: the developer's
+    bill is restated to the 1st..19th and the owner owes the 20th..30th. The owner's bill of the month was counted
+    billed already (its id held by his cancelled bill) and nobody was billed 7701 cents of November (found by r2
+    reviewing h2)."""
+    named_developer(finance)
+    approved(finance, valid_from="2026-01")
+    run(finance, "2026-11")
+    first = bill_of(finance, "hh_1")
+    dated(finance, "hh_1", 2, taken_over_on="2026-09-01")
+    assert run(finance, "2026-11")["result"]["bills_corrected"] == 1
+    dated(finance, "hh_1", 3, taken_over_on="2026-09-01", occupied_from="2026-11-20")
+    result = run(finance, "2026-11")["result"]
+    assert (result["bills_corrected"], result["bills_created"]) == (1, 1)
+    acting(finance, ACCOUNTANT)
+    [developer] = developers(finance, period="2026-11", status="unpaid")
+    [owner] = [b for b in bills(finance, household_id="hh_1", payer="owner") if b["status"] != "cancelled"]
+    assert developer["owed"] == {"from": "2026-11-01", "to": "2026-11-19"}
+    assert owner["id"] != first["id"] and owner["prorated"]["from"] == "2026-11-20"
+    assert developer["amount_cents"] + owner["amount_cents"] == 21002  # the month, split once
+    again = run(finance, "2026-11")["result"]
+    assert (again["bills_created"], again["bills_corrected"]) == (0, 0)
