@@ -29,9 +29,12 @@
   its bill names the owner's, ``source.corrects_bill_id``). Found by h2: the owner's bill stood, the
   developer was billed none of it. A handover recorded after that move: the owner's days from it are
   billed under an id of their own (``owner_bill_id``; the cancelled bill, ``MOVED_TO_DEVELOPER``, held the
-  month's id and they were billed to nobody: found by r2 reviewing h2). A flat handed over since (``occupied_from``): the owner's bill stands,
-  and a month it covers whole is not billed to the developer (``billing.coverage``): no day billed to both
-  (its days before the handover not moved: not decided, the owner's bill may be paid and receipted).
+  month's id and they were billed to nobody: found by r2 reviewing h2). **A takeover and a handover both
+  recorded after the owner was billed** (archive's records entered late): his bills of the months before the
+  handover, and of its month whole, charge days he never owed (``owner_overbilled``): they are moved the same
+  way, the developer billed its days and the owner his from the handover under an id of their own (the split
+  month's two bills summing to it); they stood, and the developer was billed none of those months (h2 had
+  left them, found by r2 reviewing h2). A bill of the months from the handover on is the owner's: it stands.
 - **Its bills** are the household's bills of the item and period under an id of their own
   (``developer_bill_id``), marked ``payer: developer`` with the estate's developer's name
   (``payer_name``, the estate's ``developer_name``: a company's name, no personal data) and the days
@@ -95,6 +98,22 @@ def developer_share(household, month, prorate):
     handover = household.get("occupied_from")
     end = _position(handover, month, prorate) if handover else Fraction(1)
     return max(end - _position(household["taken_over_on"], month, prorate), Fraction(0))
+
+
+def owner_share(household, month, prorate):
+    """The part of ``month`` the owner owes for ``household``: all of it with no takeover recorded (billed as
+    before), else from its handover day by the handover month's rule (none before it, none when not handed over)."""
+    if not taken_over(household):
+        return Fraction(1)
+    handover = household.get("occupied_from")
+    return 1 - _position(handover, month, prorate) if handover else Fraction(0)
+
+
+def owner_overbilled(household, covered, prorate):
+    """Whether the owner's bill covering ``covered`` (``billing.months_covered``: ``[(month, part)]``) charges
+    some month beyond the part he owes (``owner_share``): days of a unit taken over before its handover, the
+    developer's (or before its takeover, nobody's), recorded after he was billed."""
+    return any(part > owner_share(household, month, prorate) for month, part in covered)
 
 
 def developer_months(household, first, last, prorate):

@@ -359,3 +359,34 @@ def test_an_owners_month_moved_to_the_developer_then_handed_over_bills_the_owner
     assert developer["amount_cents"] + owner["amount_cents"] == 21002  # the month, split once
     again = run(finance, "2026-11")["result"]
     assert (again["bills_created"], again["bills_corrected"]) == (0, 0)
+
+
+def test_a_takeover_and_a_handover_recorded_after_the_owner_was_billed_move_the_days_before_it(finance):
+    """October and November billed to hh_1's owner whole and paid by him; its takeover of 1 September and its
+    handover of 20 November recorded since (archive's records entered late): the developer owes October and
+    the 1st..19th of November, the owner the 20th..30th. The owner's bills stood whole and the developer was
+    billed nothing, as the flat was handed over now (found by r2 reviewing h2): the months' runs again cancel
+    them, bill the developer its days and the owner his from the handover, the split month's two bills summing
+    to it; his money goes back to him and pays his bill of the 20th..30th, the rest his credit."""
+    named_developer(finance)
+    approved(finance, valid_from="2026-01")
+    run(finance, "2026-10")
+    run(finance, "2026-11")
+    paid = pay(finance, "hh_1", 42004)
+    assert paid["unapplied_cents"] == 0
+    dated(finance, "hh_1", 2, taken_over_on="2026-09-01", occupied_from="2026-11-20")
+    assert run(finance, "2026-10")["result"]["bills_corrected"] == 1
+    result = run(finance, "2026-11")["result"]
+    assert (result["bills_corrected"], result["bills_created"]) == (1, 1)
+    acting(finance, ACCOUNTANT)
+    assert {b["period"]: b["status"] for b in bills(finance, household_id="hh_1", payer="owner")
+            if b["id"] in (bill_of(finance, "hh_1", "2026-10")["id"], bill_of(finance, "hh_1")["id"])} == {
+        "2026-10": "cancelled", "2026-11": "cancelled"}
+    october, november = developers(finance, period="2026-10"), developers(finance, period="2026-11")
+    assert [(b["amount_cents"], b["owed"]) for b in october + november] == [
+        (21002, {"from": "2026-10-01", "to": "2026-10-31"}), (13301, {"from": "2026-11-01", "to": "2026-11-19"})]
+    [owners] = [b for b in bills(finance, household_id="hh_1", payer="owner") if b["status"] != "cancelled"]
+    assert (owners["period"], owners["amount_cents"], owners["status"]) == ("2026-11", 21002 - 13301, "paid")
+    assert finance.get_payment({"estate_id": ESTATE, "id": paid["id"]})["unapplied_cents"] == 42004 - 7701
+    again = [run(finance, month)["result"] for month in ("2026-10", "2026-11")]
+    assert [(r["bills_created"], r["bills_corrected"]) for r in again] == [(0, 0), (0, 0)]

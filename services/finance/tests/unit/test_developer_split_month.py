@@ -3,6 +3,7 @@ the rounding of each part (review r2 of h2, with h8's ``money.apportioned``): th
 month sum to the whole month to the cent, whatever the area, the price and the day; and a month an
 owner's bill covers whole is not billed to the developer again when a takeover is recorded since."""
 from calendar import monthrange
+from datetime import date
 from decimal import Decimal
 
 from hypothesis import given, settings, strategies as st
@@ -141,3 +142,28 @@ def test_a_flat_registered_and_taken_over_mid_quarter_bills_the_developer_the_re
     made = [{**bill, "status": "unpaid"}]
     again = list(billing.joined_mid_cycle([(fee, "2026-10")], [flat], "2026-12", "Asia/Shanghai", True))
     assert billing.uncovered(again, billing.coverage(made), prorate=True) == ([], 1)  # December's run: none again
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dates(min_value=date(2024, 1, 1), max_value=date(2027, 12, 31)),
+       st.integers(min_value=0, max_value=400), st.integers(min_value=-3, max_value=14), st.booleans())
+def test_an_owners_bill_made_as_a_run_makes_it_is_never_read_as_charging_the_developers_days(taken, days, offset, prorate):
+    """A property (r2 reviewing h2): whatever the takeover, the handover and the month, the owner's bill a run makes
+    (``billed_pairs``) is not ``owner_overbilled`` (a run again leaves it), and a whole month billed before either
+    was recorded is, exactly when the owner owes less than all of it; the developer's part and the owner's of a
+    month never sum to more than it."""
+    from datetime import timedelta
+    handover = (taken + timedelta(days=days)).isoformat()
+    flat = {"_id": "hh_1", "area_m2": 80.0, "status": "occupied", "taken_over_on": taken.isoformat(),
+            "occupied_from": handover}
+    year, month = int(handover[:4]), int(handover[5:7]) + offset
+    year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+    period = f"{year:04d}-{month:02d}"
+    for bill in billing.run_bills("est_1", list(billing.billed_pairs([standard()], [flat], period, prorate)),
+                                  "job_1", DUE, "now"):
+        if payers.payer_of(bill) == payers.OWNER:
+            assert not payers.owner_overbilled(flat, billing.months_covered(bill), prorate)
+    whole = {"_id": "b", "household_id": "hh_1", "item": "property_service", "period": period}
+    owes = payers.owner_share(flat, period, prorate)
+    assert payers.owner_overbilled(flat, billing.months_covered(whole), prorate) == (owes < 1)
+    assert payers.developer_share(flat, period, prorate) + owes <= 1
