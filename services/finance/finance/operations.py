@@ -250,7 +250,7 @@ def run_billing(db, outbox, job, progress):
     restated += _restate_owner_bills(db, outbox, estate_id, billed, households, period, prorate, developer,
                                      job, lambda month: billing.due_at(month, now, rules), clock.to_iso(now))
     # the owner's bills moved to the developer (``_restate_owner_bills``) of the flats handed over since: the owner's
-    # days from the handover billed under an id of their own (``payers.owner_bill_id``), where the cancelled bill
+    # days from the handover billed under an id of their own (``payers.owner_rebill``), where the cancelled bill
     # held his month's id and they were counted billed already (found by r2 reviewing h2)
     handovers = {flat["_id"]: flat["occupied_from"] for flat in households
                  if payers.taken_over(flat) and flat.get("occupied_from")}
@@ -294,7 +294,7 @@ def run_billing(db, outbox, job, progress):
 
     def write(bills, shown, lock=None):
         if moved:
-            bills = ({**bill, "_id": payers.owner_bill_id(bill, moved, handovers.get(bill["household_id"]))}
+            bills = (payers.owner_rebill(bill, moved, handovers.get(bill["household_id"]))
                      if payers.payer_of(bill) == payers.OWNER else bill for bill in bills)
         size = BILLING_BATCH if lock is None else min(LOCKED_BATCH, BILLING_BATCH)
         while True:

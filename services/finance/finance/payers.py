@@ -28,7 +28,7 @@
   back) and bills the developer what a run would with that bill gone (``operations._restate_owner_bills``;
   its bill names the owner's, ``source.corrects_bill_id``). Found by h2: the owner's bill stood, the
   developer was billed none of it. A handover recorded after that move: the owner's days from it are
-  billed under an id of their own (``owner_bill_id``; the cancelled bill, ``MOVED_TO_DEVELOPER``, held the
+  billed under an id of their own (``owner_rebill``; the cancelled bill, ``MOVED_TO_DEVELOPER``, held the
   month's id and they were billed to nobody: found by r2 reviewing h2). **A takeover and a handover both
   recorded after the owner was billed** (archive's records entered late): his bills of the months before the
   handover, and of its month whole, charge days he never owed (``owner_overbilled``): they are moved the same
@@ -216,19 +216,22 @@ def restatement_cancel(wrong, new_id, now_iso, actor, handover):
 
 
 # on an owner's bill cancelled for the developer's days (``owner_restatement_cancel``): its id, the run's natural one
-# for the owner's month, is no longer his to be billed by (``owner_bill_id``)
+# for the owner's month, is no longer his to be billed by (``owner_rebill``)
 MOVED_TO_DEVELOPER = "_moved_to_developer"
 
 
-def owner_bill_id(bill, moved, handover):
-    """The id of the owner's run ``bill``: its own, or, where the owner's bill of that id was moved to the
-    developer (``moved``: those ids, ``MOVED_TO_DEVELOPER``), an id of its own from the ``handover`` since.
-    The cancelled bill held the id, and the owner's days from a handover recorded after the move were counted
-    billed already and billed to nobody (found by r2 reviewing h2)."""
+def owner_rebill(bill, moved, handover):
+    """The owner's run ``bill`` as written: as it is, or, where the owner's bill of its id was moved to the
+    developer (``moved``: those ids, ``MOVED_TO_DEVELOPER``), under an id of its own from the ``handover``
+    since, naming the bill it replaces (``source.corrects_bill_id``: a closed month's rate at its end counts
+    what he had paid on it by then, as a correction's re-bill does). The cancelled bill held the id, and the
+    owner's days from a handover recorded after the move were counted billed already and billed to nobody
+    (found by r2 reviewing h2)."""
     if bill["_id"] not in moved:
-        return bill["_id"]
-    return ids.natural_id("bill", bill["estate_id"], bill["household_id"], bill["item"], bill["period"], OWNER,
-                          "from", handover)
+        return bill
+    return {**bill, "_id": ids.natural_id("bill", bill["estate_id"], bill["household_id"], bill["item"],
+                                          bill["period"], OWNER, "from", handover),
+            "source": {**bill["source"], "corrects_bill_id": bill["_id"]}}
 
 
 def owner_restatement_cancel(wrong, new_id, now_iso, actor, takeover):

@@ -401,7 +401,7 @@ def owner_bills_of(db, estate_id, period, household_ids):
 
 def moved_owner_bill_ids(db, estate_id, household_ids):
     """The ids of the owner's bills of ``household_ids`` cancelled for the developer's days
-    (``MOVED_TO_DEVELOPER``), whose ids a later owner's bill does not take (``payers.owner_bill_id``)."""
+    (``MOVED_TO_DEVELOPER``), whose ids a later owner's bill does not take (``payers.owner_rebill``)."""
     if not household_ids:
         return set()
     return {bill["_id"] for bill in store.scan(db.bills, {

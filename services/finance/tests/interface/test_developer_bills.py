@@ -390,3 +390,27 @@ def test_a_takeover_and_a_handover_recorded_after_the_owner_was_billed_move_the_
     assert finance.get_payment({"estate_id": ESTATE, "id": paid["id"]})["unapplied_cents"] == 42004 - 7701
     again = [run(finance, month)["result"] for month in ("2026-10", "2026-11")]
     assert [(r["bills_created"], r["bills_corrected"]) for r in again] == [(0, 0), (0, 0)]
+
+
+def test_a_closed_months_rate_at_its_end_counts_the_owners_money_on_both_parts_of_his_month_moved(finance):
+    """November paid by hh_1's owner on the 23rd; in December its takeover (1 September) and handover (20 November)
+    recorded and November run again: his bill cancelled, the developer billed the 1st..19th and he the 20th..30th,
+    his money back paying his. November's rate at its end read the developer's part paid by the money he had paid
+    then (``source.corrects_bill_id``) and his own part unpaid: 13301 of 21002 where the month was paid whole by
+    its end; his bill names the one it replaces too (found by r2 reviewing h2)."""
+    from estate_common import clock
+    approved(finance, valid_from="2026-01")
+    run(finance, "2026-11")
+    pay(finance, "hh_1", 21002, bill_ids=[bill_of(finance, "hh_1")["id"]])
+
+    def at_end(name="collection_rate_at_period_end"):
+        shown = finance.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE][name]
+        return shown["numerator"], shown["denominator"]
+    before = at_end()
+    clock.freeze(clock.parse_iso("2026-12-10T02:00:00Z"))
+    dated(finance, "hh_1", 2, taken_over_on="2026-09-01", occupied_from="2026-11-20")
+    run(finance, "2026-11")
+    acting(finance, ACCOUNTANT)
+    assert at_end() == before
+    [owners] = [b for b in bills(finance, household_id="hh_1", payer="owner") if b["status"] != "cancelled"]
+    assert owners["source"]["corrects_bill_id"] == bill_of(finance, "hh_1")["id"]  # his month's, cancelled
