@@ -429,3 +429,25 @@ def test_a_quarter_run_again_bills_the_developer_nothing_of_its_months_after_the
     assert [(b["owed"], b["amount_cents"]) for b in developers(finance)] == [
         ({"from": "2026-10-01", "to": "2026-11-19"}, 34303)]
 
+
+def test_an_owners_quarter_moved_to_the_developer_then_handed_over_bills_the_owner_from_the_handover(finance):
+    """The quarter's bill of hh_1's owner moved to the developer (a takeover of 10 November recorded late), then
+    its handover of 5 December: the owner owes the 5th..31st. The estate's lock of the billing of months read
+    his cancelled bill, which names the developer's as its re-bill, as still covering his months (``claim``), and
+    December's run billed him nothing (found by r2 reviewing h2)."""
+    from estate_common import clock
+    approved(finance, cycle="quarterly", valid_from="2026-10")
+    clock.freeze(clock.parse_iso("2026-10-05T02:00:00Z"))
+    run(finance, "2026-10")
+    clock.freeze(clock.parse_iso("2026-12-10T02:00:00Z"))
+    dated(finance, "hh_1", 2, taken_over_on="2026-11-10")
+    assert run(finance, "2026-10")["result"]["bills_corrected"] == 1
+    dated(finance, "hh_1", 3, taken_over_on="2026-11-10", occupied_from="2026-12-05")
+    assert run(finance, "2026-12")["result"]["bills_created"] == 1
+    assert run(finance, "2026-10")["result"]["bills_corrected"] == 1  # the developer's restated to the 4th
+    acting(finance, ACCOUNTANT)
+    [owners] = [b for b in bills(finance, household_id="hh_1", payer="owner") if b["status"] != "cancelled"]
+    [developer] = developers(finance, status="unpaid")
+    assert (owners["covers_from"], owners["covers_to"], owners["prorated"]["from"]) == ("2026-12", "2026-12", "2026-12-05")
+    assert developer["owed"] == {"from": "2026-11-10", "to": "2026-12-04"}
+    assert owners["amount_cents"] + developer["amount_cents"] == 35703  # 10 November..31 December, split once
