@@ -406,7 +406,7 @@ def moved_owner_bill_ids(db, estate_id, household_ids):
         return set()
     return {bill["_id"] for bill in store.scan(db.bills, {
         "estate_id": estate_id, "household_id": {"$in": sorted(household_ids)}, "status": "cancelled",
-        "payer": {"$ne": "developer"}, MOVED_TO_DEVELOPER: True}, ("_id",))}
+        "payer": {"$ne": DEVELOPER}, MOVED_TO_DEVELOPER: True}, ("_id",))}
 
 
 def bills_covering_months(db, estate_id, first, last):
