@@ -3532,7 +3532,7 @@ def test_a_fund_uses_request_approval_and_rejection_are_announced_once_in_the_wr
                                  "requested_by": "acc", "consent_ref": "vote 2026-11", "day": "2026-11-23",
                                  "shared_by": None, "emergency": False, "owners_decision": None,
                                  "apportionment": None, "balance_after_cents": 70000,
-                                 "approved_at": done["decided_at"]}
+                                 "approved_at": done["decided_at"], "public_purpose": None}
     assert approved_["actor"] == "boss"
 
     asked = fund_use(finance, 5000)
