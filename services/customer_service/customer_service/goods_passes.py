@@ -105,17 +105,19 @@ def fees(found, data, roles):
     return kept
 
 
-def new_pass(pass_id, estate_id, data, number, now, user, rules, roles, found_fees):
-    """A pass issued."""
+def new_pass(pass_id, estate_id, data, draw_number, now, user, rules, roles, found_fees):
+    """A pass issued; ``draw_number()`` gives its number once every check passed: a pass refused
+    (fees, consent, plate, day) drew one all the same, a gap in the paper passes' numbers (review r8)."""
     at = clock.to_iso(now)
     items = [{"name": item["name"].strip(), "qty": item["qty"]} for item in data["items"]]
+    checked = {"plate": plate(data["plate"]) if _text(data, "plate") else None,
+               "valid_on": valid_on(data, now, rules), "owner_consent": consent(data),
+               "fees": fees(found_fees, data, roles)}
     goods_pass = {
-        "_id": pass_id, "estate_id": estate_id, "number": number, "household_id": data["household_id"],
+        "_id": pass_id, "estate_id": estate_id, "number": draw_number(), "household_id": data["household_id"],
         "application_id": data.get("application_id"),
         "carrier_name": data["carrier_name"].strip(), "carrier_relation": data["carrier_relation"],
-        "items": items, "plate": plate(data["plate"]) if _text(data, "plate") else None,
-        "valid_on": valid_on(data, now, rules), "owner_consent": consent(data),
-        "fees": fees(found_fees, data, roles), "notes": _text(data, "notes"),
+        "items": items, **checked, "notes": _text(data, "notes"),
         "status": "issued", "issued_at": at, "issued_by": user, "used": None, "cancelled": None,
         "history": [history_entry(at, user, "issued")],
         "created_at": at, "updated_at": at, "created_by": user, "_rev": 0}

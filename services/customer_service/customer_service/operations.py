@@ -786,10 +786,11 @@ def issue_goods_pass(db, outbox, caller, estate_id, data):
                 raise BusinessRuleViolation("the application is not a move-out of this household", [
                     field_error("data.application_id", "no move-out application of the household")])
         now, rules = clock.now(), store.rules_for(db, estate_id)
-        goods_passes.valid_on(data, now, rules)  # refused before a number is drawn
-        number = goods_passes.number_of(now, rules["timezone"], store.next_number(
-            db, estate_id, goods_passes.series_of(now, rules["timezone"])))
-        return goods_passes.new_pass(pass_id, estate_id, data, number, now, caller.user, rules, caller.roles,
+
+        def draw_number():  # once the pass passed its checks: a refused one leaves no gap
+            return goods_passes.number_of(now, rules["timezone"], store.next_number(
+                db, estate_id, goods_passes.series_of(now, rules["timezone"])))
+        return goods_passes.new_pass(pass_id, estate_id, data, draw_number, now, caller.user, rules, caller.roles,
                                      caller.household_fees)
 
     return public(store.create(db, outbox, "goods_release_passes", estate_id, pass_id, new))

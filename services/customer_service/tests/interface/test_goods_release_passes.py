@@ -130,3 +130,18 @@ def test_the_goods_let_out_are_announced_without_names(desk):
                                  "items": [{"name": "sofa", "qty": 1}, {"name": "boxes", "qty": 12}],
                                  "vehicle": True, "valid_on": "2026-11-23", "used_at": used["used"]["at"],
                                  "gate": "north"}
+
+
+def test_a_pass_refused_draws_no_number(desk):
+    """The paper passes' numbers run without a gap, the guard's check that none is missing: a pass
+    refused for the flat's fees, a missing consent or a plate of signs drew its number all the same,
+    and the next pass issued was GP-2026-000004 (review r8 of h8)."""
+    with pytest.raises(BusinessRuleViolation):
+        issue(desk, fees={"overdue_cents": 100, "unpaid_cents": 100})
+    with pytest.raises(BusinessRuleViolation):
+        issue(desk, owner_consent=None)
+    with pytest.raises(BusinessRuleViolation):
+        issue(desk, plate="##")
+    with pytest.raises(Forbidden):
+        issue(desk, fees_exception_reason="the owner pays on Monday")
+    assert issue(desk)["number"] == "GP-2026-000001"
