@@ -72,3 +72,15 @@ def test_the_guard_reads_no_resident_s_phone_in_the_desk_s_words_on_a_pass(clien
     agent = accounts.user("desk-gp3", ["agent"], ["A"])
     desk = client.get(f"{ESTATE}/goods-release-passes/gp_1", headers=bearer(agent)).get_json()
     assert PHONE in desk["owner_consent"]["reference"] and desk["carrier_name"] == "李明"
+
+
+def test_an_answer_of_finance_without_the_flat_s_sums_issues_no_pass(client, accounts, rpc):
+    """Finance answering without ``overdue_cents``/``unpaid_cents`` (a finance of another version
+    during a rolling deploy) was taken as "not asked", and the pass was issued with no check of the
+    flat's fees at all: it is the call's 503, as finance not answering is (review r8 of h8)."""
+    rpc.answer("finance", "household_account", {"household_id": "hh_1", "unpaid_cents": None})
+    rpc.answer("customer_service", "issue_goods_release_pass", lambda call: a_pass(status="issued", cancelled=None))
+    agent = accounts.user("desk-gp4", ["agent"], ["A"])
+    answer = client.post(f"{ESTATE}/goods-release-passes", headers=bearer(agent), json=BODY)
+    assert answer.status_code == 503, answer.get_json()
+    assert rpc.calls_to("customer_service", "issue_goods_release_pass") == []
