@@ -323,10 +323,12 @@ def without_fee_line(session):
 
 def pass_ended_inside(session, now):
     """The end of the visitor's pass a stay came in on when it passed before ``now`` (the car stayed
-    on past it), else None: a stay on a resident's pass, on a visitor's still valid, or opened
-    before stays kept their pass's end (``pass_valid_until`` absent: billed whole, as then)."""
+    on past it), else None: a stay on a resident's pass, on a visitor's still valid, on one naming
+    no household visited (no host to bill the window: the car pays its whole stay at the gate, as
+    within the pass; its window was billed to no household, review r3 of h3), or opened before
+    stays kept their pass's end (``pass_valid_until`` absent: billed whole, as then)."""
     until = session.get("pass_valid_until")
-    if session["pass_kind"] != "visitor" or not until or clock.parse_iso(until) >= now:
+    if session["pass_kind"] != "visitor" or not session["household_id"] or not until or clock.parse_iso(until) >= now:
         return None
     return clock.parse_iso(until)
 

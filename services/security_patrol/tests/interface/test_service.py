@@ -3507,3 +3507,23 @@ def test_the_supervisor_s_week_has_the_gate_s_entries_exits_fees_and_takings_dif
                                                      "cash": {"count": 1, "amount_cents": 1000}},
                              "billed": {"count": 0, "amount_cents": 0}, "closed_without_fee": 1,
                              "takings_handed_over": 1, "takings_with_a_difference": 1}
+
+
+def test_a_visitor_s_car_past_a_pass_naming_no_household_pays_its_whole_stay_at_the_gate(patrol):
+    """A visitor's pass may name no household visited: within it the car pays at the gate (422 not
+    paid there). Past its end the pass's window was billed to no household (a charge with
+    ``household_id`` null, never collected: a bill nobody could pay), and the car paid only the time
+    after it (review r3 of h3). With no host to bill, the whole stay is the car's at the gate."""
+    patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "苏E66666", "kind": "visitor",
+                                                              "valid_until": "2026-11-23T15:55:00Z"}})  # 2 hours
+    enter(patrol, "苏E66666")
+    clock.freeze(clock.parse_iso("2026-11-23T18:40:00Z"))  # 4h45m in all, 2h45m past the pass's end
+    with pytest.raises(BusinessRuleViolation) as refused:
+        leave(patrol, "苏E66666")
+    assert [e["message"] for e in refused.value.errors] == ["2500 cents are due at the gate"]
+    left = leave(patrol, "苏E66666", paid_at_gate=True)
+    assert (left["fee_cents"], left["collected"], left["payment_method"], left["overstay"]) == (2500, True, "cash", None)
+    [charge] = patrol.outbox.of_type("charge_raised")
+    assert (charge["data"]["household_id"], charge["data"]["amount_cents"], charge["data"]["collected"]) == \
+        (None, 2500, True)
+
