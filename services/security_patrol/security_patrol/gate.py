@@ -406,16 +406,21 @@ def charge_event_data(session, tz):
     in UTC ("from 2026-12-05T10:33Z"), 8 hours off for the household reading its bill and the
     bills' export (a probe of the security department's day). Its ``detail`` gives the stay in
     parts (when in, when out, the minutes priced), for a page to word in its reader's language:
-    the sentence is English, which integrators read as it is (``ChargeDetail``)."""
-    hours, minutes = divmod(session["duration_minutes"], 60)
+    the sentence is English, which integrators read as it is (``ChargeDetail``). A visitor's car
+    past its pass (``_close_overstayed``): the fee is the pass's window, and the stay read to its
+    end, where the household's bill said the whole stay for the window's price (review r3 of h3)."""
+    overstay = session.get("overstay")
+    ended_at = overstay["from"] if overstay else session["exited_at"]
+    priced = (minutes_between(clock.parse_iso(session["entered_at"]), clock.parse_iso(ended_at)) if overstay
+              else session["duration_minutes"])
+    hours, minutes = divmod(priced, 60)
     entered = calendar.local(clock.parse_iso(session["entered_at"]), tz)
     return {
         "id": session["_id"],
         "item": "parking",
         "amount_cents": session["fee_cents"],
         "description": f"parking {hours}h{minutes:02d}m from {entered:%Y-%m-%d %H:%M}",
-        "detail": {"kind": "parking", "entered_at": session["entered_at"], "exited_at": session["exited_at"],
-                   "minutes": session["duration_minutes"]},
+        "detail": {"kind": "parking", "entered_at": session["entered_at"], "exited_at": ended_at, "minutes": priced},
         "household_id": session["household_id"],
         "subject": {"type": "parking_session", "id": session["_id"]},
         "collected": session["collected"],

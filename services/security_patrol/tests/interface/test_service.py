@@ -3527,3 +3527,19 @@ def test_a_visitor_s_car_past_a_pass_naming_no_household_pays_its_whole_stay_at_
     assert (charge["data"]["household_id"], charge["data"]["amount_cents"], charge["data"]["collected"]) == \
         (None, 2500, True)
 
+
+def test_the_host_s_charge_for_a_car_past_its_pass_reads_the_pass_s_window_it_is_priced_on(patrol):
+    """The household visited is billed the pass's window (2 hours, 1000 cents), and its charge's
+    description and detail read the whole stay (4h45m to the exit): the household's bill said
+    "parking 4h45m" for two hours' price (review r3 of h3). They read the window: to the pass's end."""
+    patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "苏E55555", "kind": "visitor",
+                                                              "household_id": "hh_1202",
+                                                              "valid_until": "2026-11-23T15:55:00Z"}})
+    stay = enter(patrol, "苏E55555")
+    clock.freeze(clock.parse_iso("2026-11-23T18:40:00Z"))
+    left = leave(patrol, "苏E55555", paid_at_gate=True)
+    host = {c["data"]["id"]: c["data"] for c in patrol.outbox.of_type("charge_raised")}[left["id"]]
+    assert host["amount_cents"] == 1000
+    assert host["detail"] == {"kind": "parking", "entered_at": stay["entered_at"],
+                              "exited_at": "2026-11-23T15:55:00.000Z", "minutes": 120}
+    assert host["description"].startswith("parking 2h00m from ")
