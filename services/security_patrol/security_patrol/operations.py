@@ -810,14 +810,15 @@ def close_parking_session(db, outbox, caller, estate_id, session_id, data):
 def list_parking_sessions(db, estate_id, filters, limit, cursor):
     """The stays by status and plate (as ``gate.plate_key`` keeps it), by ``period``: the local
     month they ended in (``exited_at``: the month their fee was charged to finance), and by
-    ``collected``: their fee taken at the gate (true) or billed to the household visited (false).
-    The supervisor handing over the month's gate cash had every stay to page through (a probe
-    of the security department's month)."""
+    ``collected``: their fee taken at the gate (true: a visitor's overstay paid there too, review r3
+    of h3) or billed to the household visited (false). The supervisor handing over the month's gate
+    cash had every stay to page through (a probe of the security department's month)."""
     filters = dict(filters)
     if "plate" in filters:
         filters["plate"] = gate.plate_key(filters["plate"])
     if "collected" in filters:
-        filters["collected"] = filters["collected"] == "true"
+        collected = filters.pop("collected") == "true"
+        filters["$or"] = [{"collected": collected}] + ([{"overstay.fee_cents": {"$gt": 0}}] if collected else [])
     period = filters.pop("period", None)
     if period:
         start, end = localtime.iso_window(period, store.rules_for(db, estate_id))

@@ -2401,9 +2401,10 @@ def test_parking_stays_are_listed_by_the_month_they_ended_and_how_their_fee_went
 
     assert listed(period="2026-11") == [november["id"], billed["id"]]
     assert listed(period="2026-12") == [december["id"]]  # the car still inside has not ended its stay
-    assert listed(period="2026-11", collected="true") == [november["id"]]
+    # the visitor's car paid its overstay at the gate: collected too (review r3 of h3)
+    assert listed(period="2026-11", collected="true") == [november["id"], billed["id"]]
     assert listed(period="2026-11", collected="false") == [billed["id"]]
-    assert listed(collected="true") == [november["id"], december["id"]]
+    assert listed(collected="true") == [november["id"], billed["id"], december["id"]]
     assert inside["id"] in listed(status="open")
     with pytest.raises(InvalidInput):
         listed(period="2026-11-30")
@@ -3543,3 +3544,26 @@ def test_the_host_s_charge_for_a_car_past_its_pass_reads_the_pass_s_window_it_is
     assert host["detail"] == {"kind": "parking", "entered_at": stay["entered_at"],
                               "exited_at": "2026-11-23T15:55:00.000Z", "minutes": 120}
     assert host["description"].startswith("parking 2h00m from ")
+
+
+def test_a_stay_whose_overstay_was_paid_at_the_gate_is_listed_among_those_collected(patrol):
+    """``?collected=true`` lists the stays with a fee taken at the gate, for the supervisor handing
+    over the month's gate cash: a visitor's car past its pass paid its overstay there, and the list
+    left it out (its ``collected`` is the host's part, false), the month's totals counting it (review
+    r3 of h3). It is listed among the collected, and among the billed (its window) too."""
+    patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "苏E55555", "kind": "visitor",
+                                                              "household_id": "hh_1202",
+                                                              "valid_until": "2026-11-23T15:55:00Z"}})
+    enter(patrol, "苏E55555")
+    enter(patrol, "浙B11111")
+    clock.freeze(clock.parse_iso("2026-11-23T18:40:00Z"))
+    overstayed = leave(patrol, "苏E55555", paid_at_gate=True)
+    paid = leave(patrol, "浙B11111", paid_at_gate=True)
+
+    def listed(collected):
+        return {s["id"] for s in patrol.list_parking_sessions({"estate_id": ESTATE, "filters": {
+            "collected": collected}})["items"]}
+    assert listed("true") == {overstayed["id"], paid["id"]}
+    assert listed("false") == {overstayed["id"]}
+    totals = patrol.parking_totals({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert totals["collected"]["count"] == 2
