@@ -990,11 +990,13 @@ def record_shift_handover(db, outbox, caller, estate_id, data):
 
 def _takings(db, estate_id, data, day, now, rules):
     """The gate's takings handed over with the shift (``gate.takings``): what the outgoing guard let
-    out since his shift of ``day`` began, and the cars inside now."""
+    out in his shift of ``day``, from its start to now or its latest end, whichever came first (one
+    recorded days later counted his cash of every shift since, review r3 of h3), and the cars inside now."""
     if data.get("cash_counted_cents") is None and data.get("cars_counted") is None:
         return None
     since = roster.shift_begins_at(day, data["shift"], rules)
-    stays = store.let_out_by(db, estate_id, data["from_guard"].strip(), clock.to_iso(since), clock.to_iso(now))
+    until = min(now, roster.shift_ends_at(day, data["shift"], rules))
+    stays = store.let_out_by(db, estate_id, data["from_guard"].strip(), clock.to_iso(since), clock.to_iso(until))
     return gate.takings(data, since, stays, store.cars_inside(db, estate_id))
 
 

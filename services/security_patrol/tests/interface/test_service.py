@@ -3567,3 +3567,24 @@ def test_a_stay_whose_overstay_was_paid_at_the_gate_is_listed_among_those_collec
     assert listed("false") == {overstayed["id"]}
     totals = patrol.parking_totals({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
     assert totals["collected"]["count"] == 2
+
+
+def test_the_takings_of_a_shift_handed_over_days_later_are_that_shift_s_cash_alone(patrol):
+    """A handover is recorded within days of its shift (``data.date``): the takings of yesterday's
+    evening shift, recorded today, counted the cash the guard took from that shift's start until now,
+    today's evening's too, and the difference read as money missing (review r3 of h3). The gate's
+    record ends with the shift (its latest end), or now when it is still on."""
+    clock.freeze(clock.parse_iso("2026-11-23T09:00:00Z"))  # 17:00 on the 23rd: the evening shift is on
+    as_caller(patrol, GUARD)
+    enter(patrol, "浙B11111")
+    clock.advance(timedelta(hours=2))
+    leave(patrol, "浙B11111", paid_at_gate=True)  # 1000 cash on the 23rd's evening
+    clock.freeze(clock.parse_iso("2026-11-24T09:00:00Z"))  # the 24th's evening
+    enter(patrol, "浙B22222")
+    clock.advance(timedelta(hours=2))
+    leave(patrol, "浙B22222", paid_at_gate=True)  # 1000 cash on the 24th's
+    clock.advance(timedelta(minutes=5))
+    handover = patrol.record_shift_handover({"estate_id": ESTATE, "data": {
+        "shift": "evening", "date": "2026-11-23", "post": "gate", "from_guard": "zhao", "to_guard": "qian",
+        "notes": "recorded late", "cash_counted_cents": 1000}})
+    assert (handover["takings"]["cash_recorded_cents"], handover["takings"]["cash_difference_cents"]) == (1000, 0)
