@@ -2353,6 +2353,8 @@ ZH = {
         '该车辆刚刚已登记入场',
     'no vehicle with this plate is inside':
         '场内没有该车牌的车辆',
+    'no vehicle with this plate is inside: its stay was closed without its fee by {0} at {1}, and the car may leave':
+        '场内没有该车牌的车辆：其停车记录已由 {0} 于 {1} 免费关闭，车辆可以离场',
 }
 
 

@@ -314,6 +314,18 @@ def closing_without_fee(session, reason, now, actor, roles):
             "closed_without_fee": {"reason": reason, "by": actor, "at": stamp}, "updated_at": stamp}
 
 
+def refuse_an_exit_closed_without_fee(last, tz):
+    """409 for a car at the exit whose last stay (``last``) a manager closed without its fee
+    (``closing_without_fee``), saying so on the estate's clock (``tz``): the guard read only "no
+    vehicle with this plate is inside", as for a plate typed wrong, and could not tell the car's
+    stay was closed, or by whom (review r3 of h3). Nothing more is charged: its fee was waived."""
+    closing = (last or {}).get("closed_without_fee")
+    if closing:
+        at = calendar.local(clock.parse_iso(closing["at"]), tz)
+        raise Conflict(f"no vehicle with this plate is inside: its stay was closed without its fee by {closing['by']} "
+                       f"at {at:%Y-%m-%d %H:%M}, and the car may leave")
+
+
 def without_fee_line(session):
     """A stay closed without its fee as the month's totals name it, for the supervisor to read why."""
     closing = session["closed_without_fee"]

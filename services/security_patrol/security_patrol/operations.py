@@ -786,6 +786,7 @@ def record_vehicle_exit(db, outbox, caller, estate_id, data):
         left = store.last_session(db, estate_id, gate.plate_key(data["plate"]))
         if writes.sent_again(left):
             return public(left)  # this exit, sent again with its Idempotency-Key (its answer lost)
+        gate.refuse_an_exit_closed_without_fee(left, rules["timezone"])
         raise Conflict(NOT_INSIDE)
 
     def decide(session):

@@ -3588,3 +3588,24 @@ def test_the_takings_of_a_shift_handed_over_days_later_are_that_shift_s_cash_alo
         "shift": "evening", "date": "2026-11-23", "post": "gate", "from_guard": "zhao", "to_guard": "qian",
         "notes": "recorded late", "cash_counted_cents": 1000}})
     assert (handover["takings"]["cash_recorded_cents"], handover["takings"]["cash_difference_cents"]) == (1000, 0)
+
+
+def test_a_car_at_the_exit_after_its_stay_was_closed_without_fee_is_told_so(patrol):
+    """A manager closes a stay without its fee believing the car gone; then the car drives up to the
+    exit. The guard read only "no vehicle with this plate is inside", as for a plate typed wrong, and
+    could not tell the car's stay was closed, by whom (review r3 of h3). The 409 says it: closed
+    without its fee, when and by whom on the estate's clock; nothing is charged twice."""
+    stay = enter(patrol, "浙F00001")
+    clock.advance(timedelta(days=1))
+    as_caller(patrol, MANAGER)
+    close_without_fee(patrol, stay["id"], "车辆已离场")
+    as_caller(patrol, GUARD)
+    clock.advance(timedelta(hours=1))
+    with pytest.raises(Conflict) as refused:
+        leave(patrol, "浙F00001", paid_at_gate=True)
+    closed_at = calendar.local(clock.now() - timedelta(hours=1), "Asia/Shanghai")
+    assert f"closed without its fee by wu at {closed_at:%Y-%m-%d %H:%M}" in refused.value.detail
+    assert not patrol.outbox.of_type("charge_raised")
+    with pytest.raises(Conflict) as unknown:
+        leave(patrol, "浙F09999")
+    assert unknown.value.detail == "no vehicle with this plate is inside"
