@@ -291,3 +291,62 @@ def test_an_incidents_order_shows_each_status_maintenance_moves_it_to(api, admin
         [r for r in api.get(f"{base}/archive/records?subject_id={order['id']}", manager).json()["items"]
          if r["event_type"] in steps]))
     assert sorted(r["event_type"] for r in kept) == list(steps) and kept[0]["subject_type"] == "work_order"
+
+
+def test_a_visitor_s_overstay_and_a_missed_exit_through_the_gateway_reach_finance_once(api, admin, estate):
+    """Review r3 of h3, end to end: a visitor's car past its pass (the free minutes set to one) pays
+    its overstay at the gate by 扫码, a bill of its own in finance, paid into the bank journal (its
+    window within the free minute costs the host nothing); ``?collected=true`` lists the stay; the month's totals and finance's
+    reconciliation agree by way of payment. A missed exit closed without fee by two managers at
+    once is closed once; the car then at the exit is told so, and nothing more is billed."""
+    import threading
+    from datetime import datetime, timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    base, guard, manager = estate["base"], estate["guard"], estate["manager"]
+    accountant = staff(api, admin, ["accountant"], estate["id"])
+    assert api.call("PUT", f"{base}/settings/security-patrol", manager,
+                    json={"parking_free_minutes": 1}).status_code == 200
+    household = api.post(f"{base}/households", {"building": "8", "unit": "1", "room": uuid.uuid4().hex[:5],
+                                                 "area_m2": 60, "owner": {"name": "郑一", "phone": "13922224444"}},
+                         estate["agent"]).json()
+    ends = (datetime.now(timezone.utc) + timedelta(seconds=2)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    made = eventually(lambda: (lambda r: r if r.status_code == 201 else None)(api.post(
+        f"{base}/vehicle-passes", {"plate": "苏E50505", "kind": "visitor", "household_id": household["id"],
+                                   "valid_until": ends}, guard)))
+    assert made.json()["valid_until"] == ends
+    assert api.post(f"{base}/vehicle-entries", {"plate": "苏E50505"}, guard).status_code == 201
+    time.sleep(63)  # past the free minute after the pass's end
+    left = api.post(f"{base}/vehicle-exits", {"plate": "苏E50505", "paid_at_gate": True,
+                                              "payment_method": "wechat"}, guard).json()
+    assert (left["fee_cents"], left["collected"], left["overstay"]["fee_cents"]) == (0, None, 500)
+    listed = api.get(f"{base}/parking-sessions?collected=true", guard).json()["items"]
+    assert [s["id"] for s in listed] == [left["id"]]
+    [bill] = eventually(lambda: api.get(f"{base}/bills?item=parking", accountant).json()["items"])
+    assert (bill["source"]["charge_id"], bill["household_id"], bill["status"]) == (f"{left['id']}.overstay", None,
+                                                                                  "paid")
+
+    stay = api.post(f"{base}/vehicle-entries", {"plate": "浙F70707"}, guard).json()
+    answers = []
+    closers = [threading.Thread(target=lambda: answers.append(api.call(
+        "POST", f"{base}/parking-sessions/{stay['id']}/close-without-fee", manager, json={"reason": "车辆已离场"},
+        check=False).status_code)) for _ in range(2)]
+    for closer in closers:
+        closer.start()
+    for closer in closers:
+        closer.join()
+    assert sorted(answers) == [200, 409]
+    late = api.call("POST", f"{base}/vehicle-exits", guard, json={"plate": "浙F70707", "paid_at_gate": True},
+                    check=False)
+    assert late.status_code == 409 and "closed without its fee" in late.json()["detail"]
+
+    period = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    totals = api.get(f"{base}/parking-sessions/totals?period={period}", accountant).json()
+    assert totals["collected_by_method"] == {"wechat": {"count": 1, "amount_cents": 500}}
+    assert totals["billed"] == {"count": 0, "amount_cents": 0}
+    assert [line["id"] for line in totals["closed_without_fee"]] == [stay["id"]]
+    report = eventually(lambda: (lambda r: r if r["collected_at_source"]["by_item_method"] else None)(
+        api.get(f"{base}/reports/reconciliation?period={period}", accountant).json()))
+    assert report["collected_at_source"]["by_item_method"]["parking"] == totals["collected_by_method"]
+    time.sleep(1)
+    assert len(api.get(f"{base}/bills?item=parking", accountant).json()["items"]) == 1
