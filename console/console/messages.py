@@ -2928,6 +2928,7 @@ _MESSAGES = {
     "sweek.departed": ("已离开", "Left"),
     "sweek.on_site": ("仍在小区", "Still on site"),
     "sweek.gate": ("道闸：入场 {count} 车次", "The gate: {count} cars let in"),
+    "sweek.gate.one": ("道闸：入场 {count} 车次", "The gate: {count} car let in"),
     "sweek.gate_exits": ("出场", "Let out"),
     "sweek.gate_inside": ("当前场内", "Inside now"),
     "sweek.gate_takings": ("交接班收费交接", "Takings handed over"),
