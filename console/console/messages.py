@@ -1675,6 +1675,9 @@ _MESSAGES = {
     "kpi.surveys_year_to_date": ("满意度调查（年内）", "Satisfaction surveys this year"),
     "kpi.entrapment_release_timeliness": ("电梯困人解救及时率", "Entrapment release timeliness"),
     "kpi.fire_drills_year_to_date": ("消防演练（年内）", "Fire drills this year"),
+    "kpi.gate_entries": ("门岗车辆入场", "Cars let in at the gate"),
+    "kpi.gate_exits": ("停车记录结束", "Parking stays ended"),
+    "kpi.gate_fees_paid_by_qr": ("临停收费扫码占比", "Gate fees paid by QR or card"),
     "kpi.survey_lines_year_to_date": ("已调查的服务项目（年内）", "Service lines surveyed this year"),
     "kpi.operating_cost_control": ("运营成本控制", "Operating cost control"),
     "kpi.owner_satisfaction": ("业主满意率", "Owner satisfaction"),
@@ -1767,6 +1770,12 @@ _MESSAGES = {
                                      "first year: its share from its registration's month, rounded up)"),
     "kpi.def.entrapment_release_timeliness": ("本期发生的电梯困人事件中，在解救时限（默认报警后 30 分钟）内解救的起数 ÷ 已解救或已超过时限的起数",
                                               "elevator entrapments of the period released within the release target (30 minutes from the report by default) / those released or past their target"),
+    "kpi.def.gate_entries": ("本期门岗放行入场的车辆数", "cars let in at the gate in the period"),
+    "kpi.def.gate_exits": ("本期结束的停车记录数（含经理免费关闭的漏记出场）",
+                           "parking stays ended in the period (a manager's closing without fee too)"),
+    "kpi.def.gate_fees_paid_by_qr": ("本期门岗收取的临停费中扫码或刷卡支付的笔数 ÷ 门岗收取的临停费笔数（含访客超时部分）",
+                                     "temporary fees taken at the gate paid by QR code or card / temporary fees "
+                                     "taken at the gate (a visitor's overstay too)"),
     "kpi.def.fire_drills_year_to_date": ("今年截至目前举行的消防演练次数 ÷ 今年应举行次数（接管首年按登记当月起的月数折算，向上取整）",
                                          "fire drills held this year so far ÷ drills the year owes (an estate's first "
                                          "year: its share from its registration's month, rounded up)"),

@@ -31,6 +31,12 @@
   estate's first year its share from its registration (``estate_common.kpis.owed_a_year``): met once
   reached, missed once the year is over; "no data" for a period that ended before the estate was
   registered (``OBLIGATIONS``).
+- ``gate_entries`` and ``gate_exits`` (门岗): the cars let in in the period, and the stays that ended in
+  it as the month's parking totals count them (``gate.month_totals``: closed without fee too); counts.
+- ``gate_fees_paid_by_qr``: of the temporary fees taken at the gate in the period (a visitor's overstay
+  too), those paid by 扫码 or card, the bank journal's, not the guards' cash ÷ all of them (no fee
+  taken: no data). The security KPIs said nothing of the gate (the gate's leftovers, found by h3;
+  built by r3).
 
 Plain functions: no broker, no store.
 """
@@ -39,7 +45,7 @@ from datetime import timedelta
 from estate_common import calendar, clock
 from estate_common.kpis import kpi, owed_a_year, year_to_date
 
-from . import incidents, localtime, patrols, suspensions
+from . import gate, incidents, localtime, patrols, suspensions
 
 
 def counted_slots(plan, start, end, now, rules, suspended=(), left_out=None):
@@ -125,6 +131,22 @@ def for_estate(facts, start, end, now, rules, since=None):
                  "released or past their target"),
         "fire_drills_year_to_date": fire_drills_year_to_date(facts["fire_drills_this_year"], owed_a_year(
             rules["fire_drills_per_year"], _year_of_end(end, rules), since, rules["timezone"])),
+        **gate_kpis(facts.get("stays_entered", 0), facts.get("stays_ended", ())),
+    }
+
+
+def gate_kpis(entered, ended):
+    """The gate's KPIs: ``entered`` cars let in, the stays ``ended`` (``gate.month_totals``), and
+    the share of the fees taken at the gate paid other than in cash."""
+    totals = gate.month_totals(ended)
+    by_qr = sum(line["count"] for method, line in totals["collected_by_method"].items() if method != "cash")
+    return {
+        "gate_entries": kpi(entered, 1, "count", note="cars let in at the gate in the period"),
+        "gate_exits": kpi(totals["closed"], 1, "count",
+                          note="parking stays ended in the period (a manager's closing without fee too)"),
+        "gate_fees_paid_by_qr": kpi(by_qr, totals["collected"]["count"], "ratio",
+                                    note="temporary fees taken at the gate paid by QR code or card / "
+                                         "temporary fees taken at the gate"),
     }
 
 

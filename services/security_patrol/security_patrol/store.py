@@ -770,6 +770,10 @@ def kpi_facts(db, estate_id, months, start_iso, end_iso, year_start_iso):
         # held in the period's year by its end (the drills' (estate_id, held_at) index)
         "fire_drills_this_year": db.fire_drills.count_documents(
             {"estate_id": estate_id, "held_at": {"$gte": year_start_iso, "$lt": end_iso}}),
+        # the gate's period (kpis: gate_entries, gate_exits, gate_fees_paid_by_qr), as the week reads it
+        "stays_entered": db.parking_sessions.count_documents(
+            {"estate_id": estate_id, "entered_at": {"$gte": start_iso, "$lt": end_iso}}),
+        "stays_ended": list(sessions_ended_between(db, estate_id, start_iso, end_iso)),
     }
 
 

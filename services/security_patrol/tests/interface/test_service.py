@@ -3609,3 +3609,36 @@ def test_a_car_at_the_exit_after_its_stay_was_closed_without_fee_is_told_so(patr
     with pytest.raises(Conflict) as unknown:
         leave(patrol, "浙F09999")
     assert unknown.value.detail == "no vehicle with this plate is inside"
+
+
+def test_the_gate_s_kpis_count_the_cars_let_in_and_out_and_the_fees_taken_by_qr(patrol):
+    """The security KPIs said nothing of the gate (the gate's leftovers, h3; built by r3): the cars
+    let in in the period (``gate_entries``), the stays ended in it as the month's totals count them
+    (``gate_exits``: closed without fee too), and of the temporary fees taken at the gate the share
+    paid by 扫码 or card (``gate_fees_paid_by_qr``: the bank journal's, not the guards' cash; a
+    visitor's overstay counted as the totals count it). A month with no fee at the gate is no data."""
+    patrol.create_vehicle_pass({"estate_id": ESTATE, "data": {"plate": "苏E55555", "kind": "visitor",
+                                                              "household_id": "hh_1202",
+                                                              "valid_until": "2026-11-23T15:55:00Z"}})
+    for plate in ("浙B11111", "浙B22222", "苏E55555", "浙F00001", "浙C77777"):
+        enter(patrol, plate)
+    clock.freeze(clock.parse_iso("2026-11-23T18:40:00Z"))
+    leave(patrol, "浙B11111", paid_at_gate=True)
+    leave(patrol, "浙B22222", paid_at_gate=True, payment_method="wechat")
+    leave(patrol, "苏E55555", paid_at_gate=True, payment_method="alipay")  # its overstay by QR
+    as_caller(patrol, MANAGER)
+    close_without_fee(patrol, session_of(patrol, "浙F00001"))
+    block = patrol.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert (block["gate_entries"]["numerator"], block["gate_entries"]["unit"]) == (5, "count")
+    assert block["gate_exits"]["numerator"] == 4
+    assert (block["gate_fees_paid_by_qr"]["numerator"], block["gate_fees_paid_by_qr"]["denominator"]) == (2, 3)
+    totals = patrol.parking_totals({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert block["gate_exits"]["numerator"] == totals["closed"]
+    assert block["gate_fees_paid_by_qr"]["denominator"] == totals["collected"]["count"]
+    december = patrol.kpis({"period": "2026-12", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert december["gate_fees_paid_by_qr"]["value"] is None
+
+
+def session_of(patrol, plate):
+    [stay] = patrol.list_parking_sessions({"estate_id": ESTATE, "filters": {"plate": plate, "status": "open"}})["items"]
+    return stay["id"]
