@@ -510,6 +510,8 @@ ZH = {
         '{0} 服务未运行',
     '{0} did not answer within {1} s':
         '{0} 服务未在 {1} 秒内应答',
+    "finance did not tell the flat's fees; try again":
+        '财务服务未返回该房屋的费用情况，请重试',
     'message broker unreachable: {0}':
         '无法连接消息中间件：{0}',
     'message broker connection lost waiting for {0}: {1}':
