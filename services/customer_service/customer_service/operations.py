@@ -5,7 +5,7 @@ with the rule modules (``intake``, ``complaints``, ``handling``, ``repairs``,
 the events in the same document write, a lost race decided again.
 """
 import logging
-from functools import partial
+from functools import cache, partial
 
 from estate_common import (backfills, calendar, clock, custom_fields, exports, fee_prices, ids, numbering,
                            public_codes, replica)
@@ -947,8 +947,22 @@ def _recurred(db, estate_id, plans, rules):
         return {}
     causes = sorted({cause for p in plans if starts[p["_id"]] for cause in p["causes"]})
     complaints = store.complaints_of_causes_since(db, estate_id, causes, min(known))
-    return {p["_id"]: rectifications.recurred_after_close(p, complaints, rules["recurring_cause_complaints_quarter"], tz)
+    return {p["_id"]: rectifications.recurred_after_close(p, complaints, _quarter_threshold(db, estate_id, rules), tz)
             for p in plans if starts[p["_id"]]}
+
+
+def _quarter_threshold(db, estate_id, rules):
+    """A quarter's recurring-cause threshold, as the analysis of that quarter reads it (``rules_of_period``:
+    one that is over, the settings in force at its end; the one under way, today's ``rules``), each
+    quarter's read once. Today's judged every quarter: a threshold raised unflagged a plan whose cause
+    had recurred in a quarter over, which that quarter's analysis still listed (found by r6 reviewing h6)."""
+    def rules_for(estate, as_of=None):
+        return rules if as_of is None else store.rules_for(db, estate, as_of)
+
+    @cache
+    def threshold(quarter):
+        return rules_of_period(rules_for, estate_id, quarter)[0]["recurring_cause_complaints_quarter"]
+    return threshold
 
 
 def _shown(db, estate_id, plans, rules=None, today=None, recurred=None):

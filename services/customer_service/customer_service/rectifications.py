@@ -145,7 +145,8 @@ def after_close_start(plan, tz):
 def recurred_after_close(plan, complaints, threshold, tz):
     """The first quarter after a closed plan's closing quarter in which one of its causes recurs
     (``complaints``: the estate's complaints of its causes registered from ``after_close_start``),
-    by the analysis's rule, with those causes and their complaints; None if none recurred."""
+    by the analysis's rule with that quarter's threshold (``threshold(quarter)``), with those causes
+    and their complaints; None if none recurred."""
     start = after_close_start(plan, tz)
     if start is None:
         return None
@@ -154,7 +155,7 @@ def recurred_after_close(plan, complaints, threshold, tz):
         if complaint["created_at"] >= start:
             by_quarter.setdefault(quarter_of(complaint["created_at"], tz), []).append(complaint)
     for quarter in sorted(by_quarter):
-        found = [c for c in complaint_analysis.recurring_causes(by_quarter[quarter], (), threshold)["causes"]
+        found = [c for c in complaint_analysis.recurring_causes(by_quarter[quarter], (), threshold(quarter))["causes"]
                  if c["cause"] in plan["causes"]]
         if found:
             order = {c["_id"]: (c["created_at"], c["_id"]) for c in by_quarter[quarter]}

@@ -351,3 +351,27 @@ def test_an_answer_adds_to_its_survey_s_counts_without_reading_the_survey_s_othe
     assert kept == surveys.line_counts(list(desk.db.survey_answers.find({"survey_id": made["id"]})))
     assert kept["answers"] == 12 and kept["lines"]["power"] == {"answers": 11, "sum": 55, "satisfied": 11}
     assert store.keep_line_counts(desk.db, ESTATE, made["id"]) == kept
+
+
+def test_a_plan_s_recurrence_in_a_quarter_that_is_over_is_judged_by_the_threshold_in_force_at_its_end(desk):
+    """A closed plan's cause that recurred in a quarter now over stays recurred when the estate raises
+    its threshold later: that quarter is judged by the settings in force at its end (``rules_of_period``,
+    as the analysis of that quarter is); it read today's, so a threshold raised in Q3 unflagged a plan
+    that failed in Q2 while the Q2 analysis still listed the cause (found by r6 reviewing h6)."""
+    created = plan(desk, causes=["contractor"])
+    as_caller(desk, MANAGER)
+    done(desk, created, 1)
+    done(desk, created, 2)  # closed in 2027-Q1
+    clock.freeze(clock.parse_iso("2027-04-10T02:00:00Z"))  # 2027-Q2: the cause three times
+    for _ in range(3):
+        cause_complaint(desk, "contractor")
+    clock.freeze(clock.parse_iso("2027-07-05T02:00:00Z"))  # Q2 is over: the estate raises its threshold
+    as_caller(desk, MANAGER)
+    desk.update_settings({"estate_id": ESTATE, "data": {"recurring_cause_complaints": 5}})
+    q2 = desk.complaint_report({"estate_id": ESTATE, "filters": {"period": "2027-Q2"}})
+    assert [c["cause"] for c in q2["recurring_causes"]["causes"]] == ["contractor"]
+    read = desk.get_rectification({"estate_id": ESTATE, "id": created["id"]})
+    assert read["recurred_after_close"]["quarter"] == "2027-Q2"
+    listed = desk.list_rectifications({"estate_id": ESTATE, "filters": {"recurred_after_close": "true"}})["items"]
+    assert [p["id"] for p in listed] == [created["id"]]
+
