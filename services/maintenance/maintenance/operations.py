@@ -748,13 +748,18 @@ def move_equipment_certificate(db, outbox, estate_id, equipment_id, data):
     422 else), in two writes: onto that piece as a certificate is recorded there (``ledger.set_certificate``:
     one valid until before its own later certificate of another number is a 422), then off this one
     (``ledger.certificate_moved_off``), which a crash between them leaves to a retry: the certificate on
-    both, the move again finds it there and takes it off. The piece it was moved to is answered."""
+    both, the move again finds it there and takes it off. A piece retired by the estate's today takes
+    none (422 naming ``data.to_equipment_id``: off the due list and the sweep, it kept the certificate
+    unseen; found by r6 reviewing h6). The piece it was moved to is answered."""
     now, tz = clock.now(), store.rules_for(db, estate_id)["timezone"]
     certificate = ledger.certificate_to_move(store.get(db, "equipment", estate_id, equipment_id),
                                              data["to_equipment_id"])
     store.referenced(db, "equipment", estate_id, data["to_equipment_id"], "data.to_equipment_id")
-    moved = store.change(db, outbox, "equipment", estate_id, data["to_equipment_id"], lambda equipment: (
-        ledger.set_certificate(equipment, certificate, now, tz)))
+
+    def onto(equipment):
+        ledger.refuse_retired(equipment, calendar.day_of(now, tz), "data.to_equipment_id")
+        return ledger.set_certificate(equipment, certificate, now, tz)
+    moved = store.change(db, outbox, "equipment", estate_id, data["to_equipment_id"], onto)
     store.change(db, outbox, "equipment", estate_id, equipment_id, lambda equipment: (
         ledger.certificate_moved_off(equipment, certificate, now)))
     return _shown(db, outbox, moved)

@@ -202,3 +202,22 @@ def test_a_certificate_is_moved_to_another_piece_of_the_estate_that_holds_no_lat
         move(ledger, first, later)
     shown = ledger.get_equipment({"estate_id": ESTATE, "id": first["id"], "filters": {"records": "none"}})
     assert shown["certificate"] == LIFT["certificate"]  # nothing moved
+
+
+def test_a_certificate_is_not_moved_to_a_retired_piece(ledger):
+    """A certificate moved onto a lift retired (报废 / 停用) by the estate's today was taken: the lift,
+    off the due list and the sweep, kept it unseen, and the one it was moved off became 未登记合格证 (the
+    old lift picked in place of its replacement). Refused, 422 naming ``data.to_equipment_id``; one
+    retired from a day to come still takes it (found by r6 reviewing h6)."""
+    first, later, old = ledger.lifts
+    as_caller(ledger, MANAGER)
+    ledger.retire_equipment({"estate_id": ESTATE, "id": old["id"],
+                             "data": {"kind": "scrapped", "on": "2026-11-20", "reason": "老旧报废"}})
+    with pytest.raises(BusinessRuleViolation) as refused:
+        move(ledger, first, old)
+    assert refused.value.errors[0]["field"] == "data.to_equipment_id"
+    shown = ledger.get_equipment({"estate_id": ESTATE, "id": first["id"], "filters": {"records": "none"}})
+    assert shown["certificate"] == LIFT["certificate"]  # nothing moved
+    ledger.retire_equipment({"estate_id": ESTATE, "id": first["id"],
+                             "data": {"kind": "decommissioned", "on": "2026-12-20", "reason": "停用，改造"}})
+    assert move(ledger, later, first)["certificate"] == LATER["certificate"]  # in use until 20 December
