@@ -109,9 +109,21 @@ def set_certificate(equipment, certificate, now, tz):
         return None
     refuse_going_back(current, kept)
     changes = {"certificate": kept, "updated_at": clock.to_iso(now)}
+    if equipment.get(CERTIFICATE_MOVING_TO):  # recorded here: a move of the one it held is over
+        changes[CERTIFICATE_MOVING_TO] = None
     if (equipment.get("certificate") or {}).get("valid_until") != (kept or {}).get("valid_until"):
         changes[CERTIFICATE_DUE_ANNOUNCED] = None
     return Change(changes)
+
+
+def certificate_moved_onto(equipment, certificate, now, tz):
+    """The piece a certificate is moved onto: recorded as ``set_certificate`` records it, and a move of
+    its own under way ended (``CERTIFICATE_MOVING_TO``): that same certificate moved back to it meanwhile
+    is its own again, which that move's last write then leaves on it."""
+    change = set_certificate(equipment, certificate, now, tz)
+    if change is None and equipment.get(CERTIFICATE_MOVING_TO):
+        return Change({CERTIFICATE_MOVING_TO: None, "updated_at": clock.to_iso(now)})
+    return change
 
 
 def certificate_to_move(equipment, to_equipment_id):
@@ -128,13 +140,32 @@ def certificate_to_move(equipment, to_equipment_id):
     return equipment["certificate"]
 
 
-def certificate_moved_off(equipment, certificate, now):
+# where the certificate of a piece is being moved (``operations.move_equipment_certificate``): stamped
+# on the piece it leaves before it is written onto the other, taken off with it by the last write; a
+# certificate recorded on the piece meanwhile (moved back to it) ends the move, which then leaves it
+CERTIFICATE_MOVING_TO = "_certificate_moving_to"
+
+
+def certificate_moving(equipment, certificate, to_equipment_id, now):
+    """The piece a certificate leaves, its first write: stamped with where it goes (``CERTIFICATE_MOVING_TO``);
+    nothing when it is so already (a retry) or holds another certificate by now (409)."""
+    if equipment.get("certificate") != certificate:
+        raise Conflict("the equipment's certificate changed meanwhile", [field_error("id", "has another certificate")])
+    if equipment.get(CERTIFICATE_MOVING_TO) == to_equipment_id:
+        return None
+    return Change({CERTIFICATE_MOVING_TO: to_equipment_id, "updated_at": clock.to_iso(now)})
+
+
+def certificate_moved_off(equipment, certificate, to_equipment_id, now):
     """The piece a certificate was moved off: none known any more (a lift is on the due list as
     未登记合格证 until its own is recorded, which nothing then refuses as going back); nothing when it holds
-    another by now (recorded meanwhile) or none (a retry of the move)."""
-    if equipment.get("certificate") != certificate:
+    another by now (recorded meanwhile), none (a retry of the move), or the move was ended meanwhile (the
+    certificate moved back to it: its stamp gone or naming another piece). Taken off regardless, a move
+    back made between the move's writes left the certificate on no piece (found by r6 reviewing h6)."""
+    if equipment.get("certificate") != certificate or equipment.get(CERTIFICATE_MOVING_TO) != to_equipment_id:
         return None
-    return Change({"certificate": None, CERTIFICATE_DUE_ANNOUNCED: None, "updated_at": clock.to_iso(now)})
+    return Change({"certificate": None, CERTIFICATE_DUE_ANNOUNCED: None, CERTIFICATE_MOVING_TO: None,
+                   "updated_at": clock.to_iso(now)})
 
 
 def refuse_going_back(current, kept):

@@ -745,23 +745,26 @@ def set_equipment_certificate(db, outbox, estate_id, equipment_id, data):
 
 def move_equipment_certificate(db, outbox, estate_id, equipment_id, data):
     """A certificate recorded on the wrong piece moved to ``data.to_equipment_id`` (one of the estate's,
-    422 else), in two writes: onto that piece as a certificate is recorded there (``ledger.set_certificate``:
-    one valid until before its own later certificate of another number is a 422), then off this one
+    422 else), in three writes: this one stamped with where it goes (``ledger.certificate_moving``), onto
+    that piece as a certificate is recorded there (``ledger.certificate_moved_onto``: one valid until before
+    its own later certificate of another number is a 422), then off this one while its stamp stands
     (``ledger.certificate_moved_off``), which a crash between them leaves to a retry: the certificate on
-    both, the move again finds it there and takes it off. A piece retired by the estate's today takes
+    both, the move again finds it there and takes it off; moved back meanwhile, it stays here (r6). A piece retired by the estate's today takes
     none (422 naming ``data.to_equipment_id``: off the due list and the sweep, it kept the certificate
     unseen; found by r6 reviewing h6). The piece it was moved to is answered."""
     now, tz = clock.now(), store.rules_for(db, estate_id)["timezone"]
     certificate = ledger.certificate_to_move(store.get(db, "equipment", estate_id, equipment_id),
                                              data["to_equipment_id"])
-    store.referenced(db, "equipment", estate_id, data["to_equipment_id"], "data.to_equipment_id")
-
-    def onto(equipment):
-        ledger.refuse_retired(equipment, calendar.day_of(now, tz), "data.to_equipment_id")
-        return ledger.set_certificate(equipment, certificate, now, tz)
-    moved = store.change(db, outbox, "equipment", estate_id, data["to_equipment_id"], onto)
+    to_id = data["to_equipment_id"]
+    target = store.referenced(db, "equipment", estate_id, to_id, "data.to_equipment_id")
+    ledger.refuse_retired(target, calendar.day_of(now, tz), "data.to_equipment_id")
+    ledger.set_certificate(target, certificate, now, tz)  # refused (going back) before anything is written
     store.change(db, outbox, "equipment", estate_id, equipment_id, lambda equipment: (
-        ledger.certificate_moved_off(equipment, certificate, now)))
+        ledger.certificate_moving(equipment, certificate, to_id, now)))
+    moved = store.change(db, outbox, "equipment", estate_id, to_id, lambda equipment: (
+        ledger.certificate_moved_onto(equipment, certificate, now, tz)))
+    store.change(db, outbox, "equipment", estate_id, equipment_id, lambda equipment: (
+        ledger.certificate_moved_off(equipment, certificate, to_id, now)))
     return _shown(db, outbox, moved)
 
 

@@ -221,3 +221,50 @@ def test_a_certificate_is_not_moved_to_a_retired_piece(ledger):
     ledger.retire_equipment({"estate_id": ESTATE, "id": first["id"],
                              "data": {"kind": "decommissioned", "on": "2026-12-20", "reason": "停用，改造"}})
     assert move(ledger, later, first)["certificate"] == LATER["certificate"]  # in use until 20 December
+
+
+def test_a_move_back_made_while_a_move_is_half_done_leaves_the_certificate_on_one_piece(ledger, monkeypatch):
+    """A certificate moved from LIFT-2 to LIFT-3 and, between that move's two writes, moved back (the
+    engineer saw it on both and undid it): the move back left it on LIFT-2 and took it off LIFT-3, then
+    the first move's second write took it off LIFT-2 as well: on no piece, both lifts 未登记合格证. The
+    move stamps the piece it leaves with where it goes, and takes the certificate off it only while that
+    stamp stands; a certificate recorded on the piece (the move back's) ends it (found by r6 reviewing h6)."""
+    from maintenance import operations, store
+    _, later, old = ledger.lifts
+    real, writes = store.change, []
+
+    def change(db, outbox, collection, estate_id, doc_id, decide):
+        found = real(db, outbox, collection, estate_id, doc_id, decide)
+        writes.append(doc_id)
+        if collection == "equipment" and doc_id == old["id"] and len(writes) <= 2:  # the move's write onto LIFT-3
+            monkeypatch.setattr(operations.store, "change", real)
+            move(ledger, old, later)  # moved back meanwhile
+        return found
+    monkeypatch.setattr(operations.store, "change", change)
+    move(ledger, later, old)
+
+    def held(piece):
+        return ledger.get_equipment({"estate_id": ESTATE, "id": piece["id"], "filters": {"records": "none"}})["certificate"]
+    assert (held(later), held(old)) == (LATER["certificate"], None)  # the move back stands
+
+
+def test_a_move_cut_off_after_its_write_onto_the_piece_is_finished_by_its_retry(ledger, monkeypatch):
+    from maintenance import operations, store
+    _, later, old = ledger.lifts
+    real = store.change
+
+    def cut_off(db, outbox, collection, estate_id, doc_id, decide):
+        found = real(db, outbox, collection, estate_id, doc_id, decide)
+        if doc_id == old["id"]:
+            raise ConnectionError("the worker died")
+        return found
+    monkeypatch.setattr(operations.store, "change", cut_off)
+    with pytest.raises(ConnectionError):
+        move(ledger, later, old)
+    monkeypatch.setattr(operations.store, "change", real)
+
+    def held(piece):
+        return ledger.get_equipment({"estate_id": ESTATE, "id": piece["id"], "filters": {"records": "none"}})["certificate"]
+    assert held(later) == held(old) == LATER["certificate"]  # on both until the retry
+    assert move(ledger, later, old)["certificate"] == LATER["certificate"]
+    assert (held(later), held(old)) == (None, LATER["certificate"])
