@@ -4,6 +4,8 @@ even when the completion is sent again; bad results are 400s, other results 409.
 
 One system per module; every answer is checked against openapi.yaml by the ``api`` client.
 """
+import time
+
 import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
@@ -125,3 +127,36 @@ def test_the_operators_preparation_checklist_is_each_estates_own_to_edit_until_i
     late = api.call("PATCH", f"{base}/checklists/{checklist}", site["manager"], json={"name": "太迟了"})
     assert late.status_code == 409
     assert api.get(f"/api/v1/estates/{other}/checklists/{mine[other]['id']}", admin).json()["name"] == "防汛防台准备"
+
+
+def test_a_lift_retired_by_the_engineering_manager_is_inspected_no_more_and_archived(api, site):
+    """报废 over HTTP (r6 reviewing h6): a technician may not retire a lift (403), nor move a certificate
+    onto it once retired (422); the manager retires it once (409 again), no inspection opens on it,
+    archive records ``equipment_retired`` on the lift's archive and its change log."""
+    base = f"/api/v1/estates/{site['estate']}"
+    lift = api.post(f"{base}/equipment", {"code": "LIFT-R", "name": "Old goods lift", "system": "elevator",
+                                          "location": "Block 9"}, site["technician"]).json()
+    other = api.post(f"{base}/equipment", {"code": "LIFT-S", "name": "New goods lift", "system": "elevator",
+                                           "location": "Block 9", "certificate": {
+                                               "number": "TSX-1", "valid_until": time.strftime("%Y-%m-%d", time.gmtime(time.time() + 200 * 86400)),
+                                               "inspected_by": "市特检院"}}, site["technician"]).json()
+    today = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600))
+    body = {"kind": "scrapped", "on": today, "reason": "replaced"}
+    assert api.post(f"{base}/equipment/{lift['id']}/retire", body, site["technician"]).status_code == 403
+    retired = api.post(f"{base}/equipment/{lift['id']}/retire", body, site["manager"])
+    assert retired.status_code == 200, retired.text
+    assert retired.json()["retired"]["on"] == today
+    assert api.post(f"{base}/equipment/{lift['id']}/retire", body, site["manager"]).status_code == 409
+    moved = api.post(f"{base}/equipment/{other['id']}/certificate/move", {"to_equipment_id": lift["id"]},
+                     site["technician"])
+    assert moved.status_code == 422 and moved.json()["errors"][0]["field"] == "to_equipment_id"
+    checklist = api.post(f"{base}/checklists", {**CHECKLIST, "name": "Lifts"}, site["manager"]).json()
+    opened = api.post(f"{base}/inspections", {"checklist_id": checklist["id"], "equipment_id": lift["id"]},
+                      site["technician"])
+    assert opened.status_code == 422 and opened.json()["errors"][0]["field"] == "equipment_id"
+    assert [p["code"] for p in api.get(f"{base}/equipment?retired=true", site["manager"]).json()["items"]] == ["LIFT-R"]
+
+    def recorded():
+        items = api.get(f"{base}/archive/records?subject_id={lift['id']}", site["manager"]).json()["items"]
+        return [r for r in items if r["event_type"] == "equipment_retired"]
+    assert len(eventually(recorded)) == 1
