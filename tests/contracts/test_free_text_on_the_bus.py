@@ -70,6 +70,10 @@ DECISIONS = {
     "security_patrol/anomaly_reported:description":
         "maintenance opens the finding's order with it (numbers_in_text)",
     "security_patrol/charge_raised:description": COMPOSED,
+    "security_patrol/emergency_alert_raised:note": ARCHIVE + " (the warning's words: 台风黄色预警)",
+    "security_patrol/emergency_alert_raised:stand_down_note": "null when raised (the alert's one shape on both events)",
+    "security_patrol/emergency_alert_stood_down:note": ARCHIVE,
+    "security_patrol/emergency_alert_stood_down:stand_down_note": ARCHIVE,
     "security_patrol/emergency_repair_requested:description":
         "maintenance opens the emergency order with it (numbers_in_text)",
     "security_patrol/fire_defect_reported:notes":

@@ -261,6 +261,8 @@ class World:
         ids["suspension_id"] = self.post(f"{base}/patrol-suspensions", {  # 停巡, a manager's (the admin's here)
             "from": held, "to": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600)),
             "reason": "typhoon signal 8"})["id"]
+        ids["alert_id"] = self.post(f"{base}/emergency-alerts", {  # 预警响应, one typhoon alert of B's
+            "kind": "typhoon", "level": "blue", "issued_at": held})["id"]
         today = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600))  # estate time, as PERIOD
         ids["reading_id"] = self.post(f"{base}/households/{household}/meter-readings", {
             "occasion": "handover", "meter_kind": "water", "meter_number": "W-1", "reading": 12.5,

@@ -48,6 +48,18 @@ ROUTES = [
     # 撤销: kept, its window's slots owed again (a window typed wrong is withdrawn, the right one recorded)
     Route("POST", f"{ESTATE}/patrol-suspensions/<suspension_id>/withdraw", SP, "withdraw_patrol_suspension",
           policy.MANAGEMENT, body=True, id_param="suspension_id"),
+    # 预警响应: the emergency plan activated at a weather warning, before anything has happened (no incident,
+    # no work order); one of a kind open at a time; raised, changed and stood down by management or security
+    Route("POST", f"{ESTATE}/emergency-alerts", SP, "raise_emergency_alert", policy.SECURITY,
+          status=201, body=True, idempotent=True),
+    Route("GET", f"{ESTATE}/emergency-alerts", SP, "list_emergency_alerts", policy.SECURITY, paged=True,
+          filters=("open", "period")),
+    Route("GET", f"{ESTATE}/emergency-alerts/<alert_id>", SP, "get_emergency_alert", policy.SECURITY,
+          id_param="alert_id"),
+    Route("POST", f"{ESTATE}/emergency-alerts/<alert_id>/level", SP, "change_emergency_alert_level",
+          policy.SECURITY, body=True, id_param="alert_id"),
+    Route("POST", f"{ESTATE}/emergency-alerts/<alert_id>/stand-down", SP, "stand_down_emergency_alert",
+          policy.SECURITY, body=True, id_param="alert_id"),
     # drills and fire lanes (消防演练, 消防通道)
     Route("POST", f"{ESTATE}/fire-drills", SP, "record_fire_drill", policy.SECURITY,
           status=201, body=True, idempotent=True),

@@ -63,6 +63,10 @@ RECORDED_EVENTS = {
     # naming the window: a missed-round notice raised before it for a slot in it is matched to it
     ("security_patrol", "patrol_suspended"): "patrol_suspension",
     ("security_patrol", "patrol_suspension_withdrawn"): "patrol_suspension",
+    # 预警响应: an estate's emergency plan activated at a weather warning, and its stand-down (解除), kept
+    # under the estate as one subject, the alert: when the plan stood, at which level, who raised it
+    ("security_patrol", "emergency_alert_raised"): "emergency_alert",
+    ("security_patrol", "emergency_alert_stood_down"): "emergency_alert",
     # DOMAIN.md "Archive": equipment archives, handover documents, notices, cancelled orders
     ("maintenance", "work_order_cancelled"): "work_order",
     ("maintenance", "equipment_registered"): "equipment",

@@ -436,6 +436,14 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_patrol_suspension_withdrawal(self, event):
         self._record(event)
 
+    @consumes("security_patrol", "emergency_alert_raised")
+    def record_emergency_alert(self, event):
+        self._record(event)
+
+    @consumes("security_patrol", "emergency_alert_stood_down")
+    def record_emergency_alert_stand_down(self, event):
+        self._record(event)
+
     @consumes("maintenance", "work_order_cancelled")
     def record_cancelled_work_order(self, event):
         self._record(event)

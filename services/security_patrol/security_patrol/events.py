@@ -33,6 +33,10 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("incident_took_over_order", estate_id, data, actor=actor)
     if event_type == "shift_handover_recorded":  # archive keeps the handover document
         return outbox.event("shift_handover_recorded", estate_id, data, actor=actor)
+    if event_type == "emergency_alert_raised":  # 预警响应: archive keeps it, maintenance reads it
+        return outbox.event("emergency_alert_raised", estate_id, data, actor=actor)
+    if event_type == "emergency_alert_stood_down":  # 解除: archive keeps it beside the alert
+        return outbox.event("emergency_alert_stood_down", estate_id, data, actor=actor)
     if event_type == "patrol_suspended":  # archive keeps it: a window whose planned rounds are not owed (停巡)
         return outbox.event("patrol_suspended", estate_id, data, actor=actor)
     if event_type == "patrol_suspension_withdrawn":  # archive keeps it beside the suspension: owed again

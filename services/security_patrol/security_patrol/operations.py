@@ -18,7 +18,7 @@ from estate_common.store import DEFAULT_PAGE, public
 from estate_common.writes import Change
 from estate_common.wording import counted
 
-from . import (emergency_plans, events, fire, fire_safety, gate, incidents, kpis as security_kpis, localtime, patrol_gaps,
+from . import (emergency_alerts, emergency_plans, events, fire, fire_safety, gate, incidents, kpis as security_kpis, localtime, patrol_gaps,
                patrols, roster, store, suspensions)
 from . import security_week as security_week_rules
 from . import work_orders
@@ -498,6 +498,65 @@ def withdraw_patrol_suspension(db, outbox, caller, estate_id, suspension_id, dat
                                           suspensions.event_data(suspension | withdrawn))])
 
     return public(_change(db, outbox, "patrol_suspensions", estate_id, suspension_id, decide))
+
+
+# -- alerts (预警响应) -----------------------------------------------------------------------------
+
+def raise_emergency_alert(db, outbox, caller, estate_id, data):
+    """An alert of the authority's warning (``emergency_alerts``), announced (``emergency_alert_raised``:
+    archive keeps it, maintenance reads it); 409 while one of its kind stands (the claim decides)."""
+    def build(doc_id):
+        now = clock.now()
+        alert = emergency_alerts.new_alert(doc_id, estate_id, data, now, caller.user)
+        holder = store.claim_open_alert(db, estate_id, alert, now)
+        if holder != doc_id:
+            raise Conflict(f"a {alert['kind']} alert is open already: raise or lower its level, or stand it down",
+                           [field_error("data.kind", f"has an open alert {holder}")])
+        return alert, [("emergency_alert_raised", emergency_alerts.event_data(alert))]
+
+    return create(db, outbox, caller, "emergency_alerts", "ealert", estate_id, build)
+
+
+def change_emergency_alert_level(db, outbox, caller, estate_id, alert_id, data):
+    """The level the authority raised or lowered, kept in the alert's history (``levels``)."""
+    def decide(alert):
+        changes, entry = emergency_alerts.level_changed(alert, data, clock.now(), caller.user)
+        return Change(changes, push={"levels": [entry]})
+
+    return public(_change(db, outbox, "emergency_alerts", estate_id, alert_id, decide))
+
+
+def stand_down_emergency_alert(db, outbox, caller, estate_id, alert_id, data):
+    """解除: kept with who stood it down, when and a note, announced (``emergency_alert_stood_down``);
+    its kind's claim freed for the next warning."""
+    def decide(alert):
+        changes = emergency_alerts.stood_down(alert, data, clock.now(), caller.user)
+        return Change(changes, events=[("emergency_alert_stood_down", emergency_alerts.event_data(alert | changes))])
+
+    down = public(_change(db, outbox, "emergency_alerts", estate_id, alert_id, decide))
+    store.release_open_alert(db, estate_id, down["id"], down["kind"])
+    return down
+
+
+def list_emergency_alerts(db, estate_id, filters, limit, cursor):
+    """The alerts by ``open`` (true: standing) and ``period`` (a local month they stood in)."""
+    filters = dict(filters)
+    opened = filters["open"] == "true" if "open" in filters else None
+    period = filters.get("period")
+    window = localtime.iso_window(period, store.rules_for(db, estate_id)) if period else None
+    return store.page(db, "emergency_alerts", estate_id,
+                      store.alerts_query({} if opened is None else {"open": opened}, window), limit, cursor)
+
+
+def get_emergency_alert(db, estate_id, alert_id):
+    """One alert with the incidents that happened while it stood and the work order each opened."""
+    alert = public(store.get(db, "emergency_alerts", estate_id, alert_id))
+    start, end = emergency_alerts.window(alert, clock.now())
+    found = with_orders(db, estate_id, [public(i) for i in store.incidents_happened(db, estate_id, start, end)])
+    return alert | {"incidents": [
+        {"id": i["id"], "number": i["number"], "type": i["type"], "major": i["major"], "status": i["status"],
+         "occurred_at": i.get("occurred_at") or i["opened_at"],
+         "work_order_id": i["maintenance_order"] and i["maintenance_order"]["id"]} for i in found]}
 
 
 # -- drills and fire lanes -------------------------------------------------------------------

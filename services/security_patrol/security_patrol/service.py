@@ -195,6 +195,30 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Exp
         return self._list("patrol_suspensions", payload)
 
     @rpc_method
+    def raise_emergency_alert(self, payload):  # 预警响应
+        return operations.raise_emergency_alert(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                payload["data"])
+
+    @rpc_method
+    def change_emergency_alert_level(self, payload):
+        return operations.change_emergency_alert_level(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                       payload["id"], payload["data"])
+
+    @rpc_method
+    def stand_down_emergency_alert(self, payload):  # 解除
+        return operations.stand_down_emergency_alert(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                     payload["id"], payload["data"])
+
+    @rpc_method
+    def list_emergency_alerts(self, payload):
+        return operations.list_emergency_alerts(self.db, payload["estate_id"], payload.get("filters", {}),
+                                                payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def get_emergency_alert(self, payload):
+        return operations.get_emergency_alert(self.db, payload["estate_id"], payload["id"])
+
+    @rpc_method
     def record_fire_drill(self, payload):
         return operations.record_fire_drill(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
 

@@ -48,6 +48,9 @@ INDEXES = {
     "emergency_plans": [(PAGED, {})],
     # 停巡 windows (suspensions.py), read by their end from a window's start on (``suspensions_over``)
     "patrol_suspensions": [(PAGED, {}), ([("estate_id", 1), ("to", 1)], {})],
+    # 预警响应 (emergency_alerts.py), the open ones first read; one open per kind (``claim_open_alert``)
+    "emergency_alerts": [(PAGED, {}), ([("estate_id", 1), ("status", 1)], {})],
+    "emergency_alert_claims": [([("estate_id", 1)], {})],
     "fire_drills": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {}),
                     ([("estate_id", 1), ("held_at", 1)], {})],  # the year's drills (``kpi_facts``)
     "duty_roster": [(PAGED, {}), ([("estate_id", 1), ("date", 1), ("shift", 1)], {})],
@@ -82,6 +85,7 @@ WHAT = {
     "fire_equipment": "fire equipment", "fire_inspections": "fire inspection",
     "fire_check_overdues": "overdue fire check", "missed_round_notices": "missed patrol round",
     "incidents": "incident", "emergency_plans": "emergency plan", "patrol_suspensions": "patrol suspension",
+    "emergency_alerts": "emergency alert",
     "fire_drills": "fire drill", "duty_roster": "duty assignment", "fire_lane_checks": "fire-lane check",
     "vehicle_passes": "vehicle pass", "parking_sessions": "parking session", "visitors": "visitor",
     "shift_handovers": "shift handover", "checklists": "checklist", "work_orders": "work order",
@@ -482,6 +486,47 @@ def claim_anomaly_order(db, estate_id, incident, now):
     return claims_store.claim(db.anomaly_takeover_claims, estate_id, takeover_claim_id(estate_id, anomaly_id),
                               incident["_id"], now, standing, field="incident_id",
                               fields={"anomaly_id": anomaly_id}, unclaimed=unclaimed)
+
+
+def claim_open_alert(db, estate_id, alert, now):
+    """The id of the alert of ``alert``'s kind that stands once the claim is over
+    (``estate_common.claims_store``): ``alert``'s when it took it, else the open one (409 by the
+    caller). One of a kind stood down gives its claim up (``release_open_alert``, or taken over)."""
+    def standing(alert_id):
+        found = db.emergency_alerts.find_one({"_id": alert_id, "estate_id": estate_id}, {"status": 1})
+        if found is None:
+            return claims_store.UNWRITTEN
+        return claims_store.STANDS if found["status"] == "open" else claims_store.ENDED
+
+    return claims_store.claim(db.emergency_alert_claims, estate_id, open_alert_claim_id(estate_id, alert["kind"]),
+                              alert["_id"], now, standing, field="alert_id", fields={"kind": alert["kind"]})
+
+
+def release_open_alert(db, estate_id, alert_id, kind):
+    claims_store.release(db.emergency_alert_claims, estate_id, [open_alert_claim_id(estate_id, kind)], alert_id,
+                         field="alert_id")
+
+
+def open_alert_claim_id(estate_id, kind):
+    return ids.natural_id("ealertopen", estate_id, kind)
+
+
+def alerts_query(filters, window):
+    """The alerts by ``open`` (true: standing) and overlapping ``window`` (a local month's bounds)."""
+    query = {}
+    if "open" in filters:
+        query["status"] = "open" if filters["open"] else "stood_down"
+    if window:
+        start, end = window
+        query["issued_at"] = {"$lt": end}
+        query["$or"] = [{"stood_down_at": None}, {"stood_down_at": {"$gte": start}}]
+    return query
+
+
+def incidents_happened(db, estate_id, start_iso, end_iso):
+    """The incidents that happened in ``[start, end)`` (``happened_between``), oldest first."""
+    return list(db.incidents.find({"estate_id": estate_id, **happened_between(start_iso, end_iso)}).sort(
+        [("opened_at", 1), ("_id", 1)]))
 
 
 def takeover_claim_id(estate_id, anomaly_id):
