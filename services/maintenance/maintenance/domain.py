@@ -486,15 +486,17 @@ def from_plan(plan, equipment, due_on, number, created):
     return order
 
 
-def from_inspection_finding(inspection, finding, description, number, created, rules):
+def from_inspection_finding(inspection, finding, description, number, created, rules, priority="normal"):
     """巡检发现问题: one order per failed item of an inspection (its id from both), on the
     inspected equipment where there is one, to be started within ``repair_response_hours`` of
-    the inspection (it had no deadline, so an ignored finding was never late)."""
+    the inspection (it had no deadline, so an ignored finding was never late); ``priority``
+    emergency while a weather alert stands (``operations.complete_inspection``), due within the
+    emergency response."""
     order = _new_order(
         finding["work_order_id"], inspection["estate_id"], number, {"type": "inspection", "id": inspection["_id"]},
-        created, request_id=None, household_id=None, description=description, priority="normal",
+        created, request_id=None, household_id=None, description=description, priority=priority,
         reported_at=inspection["completed_at"],
-        response_due=response_due_at(inspection["completed_at"], "normal", rules), actor=inspection["completed_by"],
+        response_due=response_due_at(inspection["completed_at"], priority, rules), actor=inspection["completed_by"],
         note=inspection_note(inspection, finding),
         inspection_id=inspection["_id"], inspection_item=finding["code"])
     order["equipment_id"] = inspection["equipment_id"]

@@ -665,11 +665,15 @@ def complete_inspection(db, outbox, caller, estate_id, inspection_id, data):
 
     inspection = store.change(db, outbox, "inspections", estate_id, inspection_id, decide)
     rules = store.rules_for(db, estate_id)  # the numbers and deadlines of the orders its findings open
+    # while a weather alert stands (预警响应, h9: a pump failing its check on a typhoon night waited 24 hours)
+    # a finding's order is an emergency, due within the emergency response
+    priority = "emergency" if store.weather_alert_standing(db, estate_id) else "normal"
     for finding in inspection["findings"]:
         description = checklists.describe_finding(inspection, finding)
         open_order(db, outbox, finding["work_order_id"], estate_id, clock.parse_iso(inspection["completed_at"]),
                    lambda number, created, finding=finding, description=description:
-                   domain.from_inspection_finding(inspection, finding, description, number, created, rules),
+                   domain.from_inspection_finding(inspection, finding, description, number, created, rules,
+                                                  priority),
                    rules["timezone"])
     if inspection["equipment_id"] and store.find(db, "equipment", estate_id, inspection["equipment_id"]):
         add_record(db, outbox, estate_id, inspection["equipment_id"], checklists.equipment_record(inspection))
@@ -997,6 +1001,11 @@ def emergency_month(db, estate_id, filters):
     orders = _reported_in(db, estate_id, start, end)
     releases = store.releases_of(db, estate_id, [o["_id"] for o in orders if o["priority"] == "emergency"])
     return {"estate_id": estate_id, **indicators.emergency_month(period, orders, clock.to_iso(now), releases)}
+
+
+def keep_weather_alert(db, event):
+    """Security's alert raised or stood down (预警响应), kept once per event (``store.keep_weather_alert``)."""
+    store.keep_weather_alert(db, event["estate_id"], event["data"], event["event_id"])
 
 
 def keep_entrapment_release(db, event):

@@ -259,6 +259,15 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
         """An entrapment's release its closing carries (one released before the release was told)."""
         operations.keep_entrapment_release(self.db, event)
 
+    @consumes("security_patrol", "emergency_alert_raised")
+    def on_emergency_alert_raised(self, event):
+        """预警响应: while one stands, an inspection's failed item opens an emergency order."""
+        operations.keep_weather_alert(self.db, event)
+
+    @consumes("security_patrol", "emergency_alert_stood_down")
+    def on_emergency_alert_stood_down(self, event):
+        operations.keep_weather_alert(self.db, event)
+
     @consumes("security_patrol", "emergency_repair_requested")
     def open_from_incident(self, event):
         operations.open_from_incident(self.db, self.outbox, event)

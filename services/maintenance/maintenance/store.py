@@ -20,6 +20,8 @@ LEDGER_RECORDED = [("estate_id", 1), ("at", 1), ("_id", 1)]
 INDEXES = {
     **replica.INDEXES,
     **closed_counts.INDEXES,
+    # security's alerts (预警响应) as their events told, the standing ones read (``weather_alert_standing``)
+    "weather_alerts": [([("estate_id", 1), ("stood_down_at", 1)], {})],
     "work_orders": [
         (PAGED, {}),
         (store.SYNCED, {}),  # an integrator's sync: the list's updated_since, in (updated_at, _id) order
@@ -360,6 +362,27 @@ def keep_release(db, estate_id, work_order_id, incident_id, release, event_id):
         {"$setOnInsert": {"work_order_id": work_order_id, "incident_id": incident_id, "release": release,
                           "event_id": event_id}},
         upsert=True)
+
+
+def keep_weather_alert(db, estate_id, data, event_id):
+    """Security's alert (预警响应: ``emergency_alert_raised`` / ``_stood_down``) kept here, once per event
+    by its id: standing until one says it was stood down. A raising redelivered after its stand-down
+    (each event type has its queue) opens it no more (``$setOnInsert``)."""
+    doc_id = ids.natural_id("walert", estate_id, data["id"])
+    if db.weather_alerts.find_one({"_id": doc_id, "estate_id": estate_id, "event_ids": event_id}, {"_id": 1}):
+        return
+    update = {"$setOnInsert": {"alert_id": data["id"], "kind": data["kind"], "issued_at": data["issued_at"]},
+              "$addToSet": {"event_ids": event_id}}
+    if data.get("stood_down_at"):
+        update["$set"] = {"stood_down_at": data["stood_down_at"]}
+    else:
+        update["$setOnInsert"]["stood_down_at"] = None
+    db.weather_alerts.update_one({"_id": doc_id, "estate_id": estate_id}, update, upsert=True)
+
+
+def weather_alert_standing(db, estate_id):
+    """Whether one of security's alerts stands in the estate (as its events told)."""
+    return db.weather_alerts.find_one({"estate_id": estate_id, "stood_down_at": None}, {"_id": 1}) is not None
 
 
 def keep_fund_use(db, estate_id, use_id, work_order_id, amount_cents):

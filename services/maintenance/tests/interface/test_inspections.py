@@ -319,3 +319,31 @@ def test_each_edit_is_announced_later_than_the_one_before_whatever_the_clock_say
     stamps = [e["data"]["updated_at"] for e in engineering.outbox.published if e["event_type"] == "checklist_updated"]
     assert stamps == [first["updated_at"], second["updated_at"], third["updated_at"]]
     assert stamps == sorted(set(stamps)) and stamps[0] > engineering.checklist["updated_at"]
+
+
+def _alert_event(event_type, **data):
+    from estate_common.testing import event
+    alert = {"id": "ealert_1", "kind": "typhoon", "level": "yellow", "issued_at": "2026-11-23T08:00:00.000Z",
+             "note": None, "status": "open", "raised_by": "wu", "raised_at": "2026-11-23T08:01:00.000Z",
+             "stood_down_at": None, "stood_down_by": None, "stand_down_note": None, **data}
+    return event("security_patrol", event_type, ESTATE, alert)
+
+
+def test_a_failed_item_while_a_weather_alert_stands_opens_an_emergency_order(engineering):
+    """预警响应 (h9, h7's typhoon night): a pump failing its check during a typhoon alert waited the normal
+    24 hours. Maintenance keeps security's alerts from their events (once each by event id); while one
+    stands, a failed item's order is an emergency, due within the emergency response."""
+    raised = _alert_event("emergency_alert_raised")
+    engineering.on_emergency_alert_raised(raised)
+    engineering.on_emergency_alert_raised(raised)  # redelivered
+    failed = [{"code": "P1", "reading": 0.1}, {"code": "P2", "passed": True}, {"code": "P3", "reading": 55}]
+    [order] = inspection_orders(engineering, complete(engineering, open_on_pump(engineering)["id"], failed)["id"])
+    assert order["priority"] == "emergency"
+    rules = store.rules_for(engineering.db, ESTATE)
+    assert clock.parse_iso(order["response_due_at"]) == NOW + timedelta(minutes=rules["emergency_response_minutes"])
+
+    engineering.on_emergency_alert_stood_down(_alert_event("emergency_alert_stood_down", status="stood_down",
+                                                           stood_down_at="2026-11-23T08:30:00.000Z"))
+    engineering.on_emergency_alert_raised(raised)  # redelivered late: it opens the alert no more
+    [order] = inspection_orders(engineering, complete(engineering, open_on_pump(engineering)["id"], failed)["id"])
+    assert order["priority"] == "normal"
