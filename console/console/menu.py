@@ -73,6 +73,7 @@ SECTIONS = (
         Entry("registers.patrol-plans", "menu.patrol_plans", SECURITY),
         Entry("security.missed_rounds", "menu.missed_rounds", SECURITY),
         Entry("registers.patrol-suspensions", "menu.patrol_suspensions", SECURITY),  # 停巡: a typhoon night
+        Entry("registers.emergency-alerts", "menu.emergency_alerts", SECURITY),  # 预警响应: the warning's plan
         Entry("registers.incidents", "menu.incidents", SECURITY),
         # the incidents of every estate of his (跨小区事件: the API's GET /api/v1/incidents reads a guard's
         # own); managers and the operator find it under management

@@ -1086,6 +1086,21 @@ ZH = {
         '有检查项不合格时，检查结果应为缺陷',
     'is ok, but {0}':
         '填的是正常，但{0}',
+    # 预警响应 (security_patrol/emergency_alerts.py, h9)
+    'an alert is raised on a warning already issued':
+        '预警须在气象部门发布后登记',
+    'is stood down':
+        '已解除',
+    'the alert is stood down already':
+        '该预警已解除',
+    "is the alert's level":
+        '与预警当前级别相同',
+    'the alert is {0} already':
+        '该预警已是 {0} 级别',
+    'a {0} alert is open already: raise or lower its level, or stand it down':
+        '同类预警（{0}）尚未解除：请调整其级别或先解除',
+    'has an open alert {0}':
+        '已有未解除的预警 {0}',
     # 停巡 (security_patrol/suspensions.py: a typhoon night's patrol suspension)
     'a patrol suspension ends after it starts':
         '停巡结束时间须晚于开始时间',
@@ -2435,7 +2450,7 @@ FRAGMENTS = {
     "published disclosure": "公示", "billing run": "批量计费", "seller's prepaid money held": "暂挂的卖方预收款", "household billing cycle": "房屋缴费周期", "webhook": "Webhook", "delivery": "推送记录", "patrol route": "巡更路线",
     "patrol plan": "巡更计划", "patrol round": "巡更", "fire equipment": "消防设施", "fire inspection": "消防检查",
     "overdue fire check": "逾期消防检查", "missed patrol round": "漏巡",
-    "incident": "突发事件", "emergency plan": "应急预案", "fire drill": "消防演练", "patrol suspension": "停巡登记",
+    "incident": "突发事件", "emergency plan": "应急预案", "fire drill": "消防演练", "patrol suspension": "停巡登记", "emergency alert": "预警响应",
     "duty assignment": "排班", "fire-lane check": "消防通道检查", "vehicle pass": "车辆通行证", "parking session": "停车记录",
     "visitor": "访客", "shift handover": "交接班记录", "checklist": "检查表", "work order": "工单", "equipment": "设备",
     "maintenance plan": "维保计划", "budget": "预算", "renovation review": "装修审核", "inspection": "巡检",

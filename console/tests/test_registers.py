@@ -1400,3 +1400,34 @@ def test_the_desk_issues_a_goods_release_pass_and_the_gate_lets_the_goods_out_on
                                                                "gate": "north", "notes": ""})
     assert fake.calls[-1]["json"] == {"plate": "沪A12345", "gate": "north"}
     _only_documented(fake, documented_routes)
+
+
+def test_an_emergency_alert_is_raised_stood_down_from_its_register_and_shown_on_the_start_page(client, fake,
+                                                                                                documented_routes):
+    """预警响应 (h9, h7's typhoon night): the plan activated at the 18:00 warning had no page. The register
+    raises an alert, changes its level and stands it down; the start page of the manager and of a guard
+    says one stands while it does."""
+    alert = {"id": "ealert_1", "estate_id": ESTATE, "kind": "typhoon", "level": "yellow",
+             "issued_at": "2026-09-01T10:00:00.000Z", "note": "台风黄色预警", "status": "open",
+             "levels": [{"level": "yellow", "at": "2026-09-01T10:00:00.000Z", "by": "wu", "note": None}],
+             "raised_by": "wu", "raised_at": "2026-09-01T10:02:00.000Z", "stood_down_at": None,
+             "stood_down_by": None, "stand_down_note": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/emergency-alerts", {"items": [alert], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/emergency-alerts", (201, alert))
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/emergency-alerts/ealert_1/stand-down",
+            {**alert, "status": "stood_down", "stood_down_at": "2026-09-02T02:00:00.000Z", "stood_down_by": "wu"})
+    sign_in(client, fake, username="wu", roles=("manager",))
+    page = client.get("/security/emergency-alerts").get_data(as_text=True)
+    assert "台风" in page and "黄色" in page and "/emergency-alerts/ealert_1/stand-down" in page
+    client.post("/security/emergency-alerts", data={"csrf_token": csrf_of(client), "kind": "typhoon",
+                                                     "level": "yellow", "issued_at": "2026-09-01T18:00",
+                                                     "note": "台风黄色预警"})
+    sent = fake.calls[-1]
+    assert sent["method"] == "POST" and (sent["json"]["kind"], sent["json"]["level"]) == ("typhoon", "yellow")
+    client.post("/security/emergency-alerts/ealert_1/stand-down", data={"csrf_token": csrf_of(client), "notes": ""})
+    assert fake.calls[-1]["path"].endswith("/emergency-alerts/ealert_1/stand-down")
+    home = client.get("/").get_data(as_text=True)
+    assert "data-emergency-alerts" in home and "台风黄色预警" in home
+    assert any(c["path"].endswith("/emergency-alerts") and "open=true" in (c.get("query") or "")
+               or c.get("params", {}).get("open") == "true" for c in fake.calls if c["method"] == "GET")
+    _only_documented(fake, documented_routes)

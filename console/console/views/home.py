@@ -4,9 +4,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from flask import Blueprint, current_app, g, make_response, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
-from .. import i18n, signin
+from .. import i18n, permissions, signin
 from ..signin import signed_in
-from . import portal
+from . import common, portal
 from .auth import _safe_next
 from .common import LARGEST_PAGE
 
@@ -19,7 +19,17 @@ LANGUAGE_COOKIE_SECONDS = 365 * 86400
 def index():
     from .manager import Elsewhere, todo
     elsewhere = Elsewhere.start()  # the other estates' reads, while the chosen estate's are made
-    return render_template("home.html", todo=todo(), elsewhere=elsewhere.shown())
+    return render_template("home.html", todo=todo(), elsewhere=elsewhere.shown(), alerts=open_alerts())
+
+
+def open_alerts():
+    """The chosen estate's alerts standing (预警响应, h9), for the banner of the start page of whom may
+    read them (the manager, security): the typhoon plan stood and nothing on a page said so. None read
+    (or unreadable): no banner."""
+    if not g.user.estate_id or not permissions.may("GET", "emergency-alerts"):
+        return []
+    page = common.optional_read("emergency-alerts", open="true")
+    return page.get("items", []) if isinstance(page, dict) else []
 
 
 @bp.get("/estates")
