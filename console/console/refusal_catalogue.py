@@ -1903,6 +1903,10 @@ ZH = {
         '该设备没有可移走的合格证',
     'has no certificate':
         '没有合格证',
+    "the equipment's certificate changed meanwhile":
+        '该设备的合格证已被他人更改，请刷新后重试',
+    'has another certificate':
+        '已有另一张合格证',
     'a piece is retired by the engineering manager (the maintenance supervisor or management)':
         '设备报废/停用须由工程主管（工程维修主管或管理层）登记',
     'the equipment is retired already ({0} on {1})':
