@@ -52,6 +52,9 @@ DECISIONS = {
     "customer_service/service_request_created:description":
         "maintenance opens the repair's order with it for its technician (numbers_in_text)",
     "customer_service/service_request_household_corrected:reason": ARCHIVE,
+    "finance/deposit_refunded:deductions.[].reason":
+        "archive keeps it on the deposit's record (what was kept of it and why); finance masks a phone or ID card "
+        "number in it before it is sent (h10)",
     "finance/fund_deposit_reversed:reason": ARCHIVE,
     "finance/fund_use_rejected:reason": ARCHIVE,
     "finance/opening_credit_reversed:reason": ARCHIVE,

@@ -252,9 +252,11 @@ MESSAGES = {
     "journal_kind.reversal": ("冲销", "Reversal"),
     "journal_kind.collected_charge": ("源头代收", "Collected at source"),
     "journal_kind.deposit_refund": ("押金退还", "Deposit refund"),
+    "journal_kind.deposit_deduction": ("押金扣除", "Deposit deduction"),
     "journal_kind.utility_top_up": ("水电预存", "Utility top-up"),
     "direction.in": ("收入", "Money in"),
     "direction.out": ("支出", "Money out"),
+    "direction.retained": ("押金转收入", "Kept from a deposit"),
     # -- the security department's records (patrol rounds, incidents, visitors, shift handovers,
     # fire checks: security_patrol/exports.py) --------------------------------------------------
     # (most were the console's names of these fields, which its refusals name: moved here, one place)

@@ -18,12 +18,17 @@ the joint acceptance (竣工联合验收).
   deposit), in the journal of the method it is paid back by; ``deposit_refunded`` once the
   entry is written. A payment that paid a deposit being refunded or refunded is not
   reversed (409): the money has gone back already.
-- A refund pays back the whole deposit (DOMAIN.md names no deductions; a deduction for
-  damage found at the acceptance would be a charge of its own).
+- **Deductions** (押金扣除): a refund may keep part of the deposit, each deduction a ``kind``
+  (``damage``: 损坏公共设施赔偿, found at the joint acceptance; ``cleanup``: 装修垃圾清运费;
+  ``violation``: 违规装修, the renovation agreement's penalty), its ``cents`` and its ``reason``.
+  Together no more than the deposit (422). The refund pays back the rest (its ``amount_cents``);
+  kept whole, the rest is 0: the deposit is ``refunded`` with nothing paid back and no entry out.
+  Each deduction is the estate's income, booked as its own journal entry (``deposit_deduction``,
+  its kind named, ``journals.deposit_deduction_entry``), in the refund's write path, once.
 
 Plain functions: no broker, no store.
 """
-from estate_common import clock, ids
+from estate_common import clock, ids, personal_data
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.writes import Change
 
@@ -86,6 +91,32 @@ def view(deposit, bill):
     return shown | {"status": status_of(deposit, bill), "paid_cents": bill["paid_cents"] if bill else 0}
 
 
+DEDUCTION_KINDS = ("damage", "cleanup", "violation")
+
+
+def deduction_id(deposit_id, index):
+    """A deduction's natural id: its deposit's refund is planned once, so its place in the list names it."""
+    return ids.natural_id("ddc", deposit_id, index)
+
+
+def deductions_of(deposit_id, data, held_cents):
+    """The refund's deductions as asked (``data["deductions"]``), each with its natural id, refused
+    (422) when their total is more than the deposit held or a reason is blank."""
+    kept = []
+    for index, asked in enumerate(data.get("deductions") or []):
+        reason = (asked.get("reason") or "").strip()
+        if asked["kind"] not in DEDUCTION_KINDS or asked["cents"] <= 0 or not reason:
+            raise BusinessRuleViolation("a deduction is a damage, cleanup or violation of some cents, with its reason",
+                                        [field_error(f"data.deductions.{index}", "needs its kind, cents and reason")])
+        kept.append({"id": deduction_id(deposit_id, index), "kind": asked["kind"], "cents": asked["cents"],
+                     "reason": reason})
+    total = sum(d["cents"] for d in kept)
+    if total > held_cents:
+        raise BusinessRuleViolation(f"the deductions ({total} cents) are more than the deposit held ({held_cents} cents)",
+                                    [field_error("data.deductions", f"total more than the deposit's {held_cents} cents")])
+    return kept
+
+
 def refund_plan(deposit, bill, refund_id, data, now, rules, actor, day_closed):
     """The first write of a refund: ``refund`` pending with what is paid back, how and by whom."""
     if deposit.get("refund"):
@@ -102,9 +133,12 @@ def refund_plan(deposit, bill, refund_id, data, now, rules, actor, day_closed):
     if day_closed:
         raise BusinessRuleViolation(f"{actor}'s journal of {day} is settled and closed",
                                     [field_error("day", "is settled: no more entries")])
-    return Change({"refund": {"id": refund_id, "status": "pending", "amount_cents": bill["paid_cents"],
+    kept = deductions_of(deposit["_id"], data, bill["paid_cents"])
+    # the rest paid back: 0 when the deposit is kept whole (no entry out then)
+    return Change({"refund": {"id": refund_id, "status": "pending",
+                              "amount_cents": bill["paid_cents"] - sum(d["cents"] for d in kept),
                               "method": data["method"], "note": (data.get("note") or "").strip() or None,
-                              "by": actor, "at": clock.to_iso(now), "day": day}},
+                              "by": actor, "at": clock.to_iso(now), "day": day, "deductions": kept}},
                   [{"at": clock.to_iso(now), "action": "refund_planned", "event_id": None}])
 
 
@@ -112,4 +146,8 @@ def refunded_event_data(deposit):
     refund = deposit["refund"]
     return {"id": deposit["_id"], "application_id": deposit["application_id"],
             "household_id": deposit["household_id"], "bill_id": deposit["bill_id"],
-            "amount_cents": refund["amount_cents"], "method": refund["method"], "refunded_at": refund["at"]}
+            "amount_cents": refund["amount_cents"], "method": refund["method"], "refunded_at": refund["at"],
+            # a reason is free text: a phone or ID card number typed in it is masked (events are kept)
+            "deductions": [{"id": d["id"], "kind": d["kind"], "cents": d["cents"],
+                            "reason": personal_data.mask_numbers_in(d["reason"])}
+                           for d in refund.get("deductions") or []]}

@@ -82,6 +82,17 @@ def deposit_refund_entry(deposit):
                  refund["amount_cents"], refund["by"], refund["day"], refund["at"], None, deposit["household_id"])
 
 
+def deposit_deduction_entries(deposit):
+    """What a refund kept of the deposit (押金扣除), each deduction its own entry of the estate's income,
+    its kind named (``deduction_kind``), in the journal of the refund's method. No money moves
+    (``direction: retained``): the deposit's receipt brought it in, and the drawer or the account holds it
+    still; the entry turns it from money held for the owner into income. Left out of the in/out totals."""
+    refund = deposit["refund"]
+    return [entry(deposit["estate_id"], "deposit_deduction", d["id"], refund["method"], "retained", d["cents"],
+                  refund["by"], refund["day"], refund["at"], None, deposit["household_id"])
+            | {"deduction_kind": d["kind"]} for d in refund.get("deductions") or []]
+
+
 def seller_prepaid_refund_entry(hold):
     """A seller's prepaid money paid back at a sale (退还卖方预收款): money out, its own entry."""
     refund = hold["refund"]
@@ -213,6 +224,8 @@ def totals(entries):
     by_journal = {journal: blank() for journal in JOURNALS}
     overall = blank()
     for item in entries:
+        if item["direction"] not in ("in", "out"):
+            continue  # a deposit's deduction: income kept, no money moved
         for bucket in (by_method[item["method"]], by_journal[item["journal"]], overall):
             bucket[f"{item['direction']}_cents"] += item["amount_cents"]
             bucket["net_cents"] += item["amount_cents"] if item["direction"] == "in" else -item["amount_cents"]
@@ -347,6 +360,11 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
     collected = sum(e["amount_cents"] for e in collected_entries)
     refunds = [e for e in entries if e["kind"] == "deposit_refund"]
     sellers = [e for e in entries if e["kind"] == "seller_prepaid_refund"]  # a seller's prepaid money paid back
+    # kept from deposits (押金扣除): income whose money the deposit's receipt brought in (not in expected)
+    deductions = [e for e in entries if e["kind"] == "deposit_deduction"]
+    deducted_by_kind = {}
+    for e in deductions:
+        deducted_by_kind[e["deduction_kind"]] = deducted_by_kind.get(e["deduction_kind"], 0) + e["amount_cents"]
     seller_cents = sum(e["amount_cents"] for e in sellers)
     topped_up = [m for m in (top_ups or []) if m["status"] == "posted"]
     top_up_cents = sum(m["amount_cents"] for m in topped_up)
@@ -371,6 +389,8 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
         "collected_at_source_cents": collected,
         "collected_at_source": collected_at_source(collected_entries, collected_bills or {}),
         "deposit_refunds": {"count": len(refunds), "amount_cents": sum(e["amount_cents"] for e in refunds)},
+        "deposit_deductions": {"count": len(deductions), "amount_cents": sum(e["amount_cents"] for e in deductions),
+                               "by_kind": dict(sorted(deducted_by_kind.items()))},
         "utility_top_ups": {"count": len(topped_up), "amount_cents": top_up_cents},
         "seller_prepaid_refunds": {"count": len(sellers), "amount_cents": seller_cents},
         "expected_net_cents": expected,

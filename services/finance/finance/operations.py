@@ -1413,7 +1413,10 @@ def refund_deposit(db, outbox, caller, estate_id, deposit_id, data):
 def _finish_refund(db, outbox, deposit):
     if deposit["refund"]["status"] == "refunded":
         return deposit
-    store.insert_entry(db, journals.deposit_refund_entry(deposit))
+    for deducted in journals.deposit_deduction_entries(deposit):  # natural ids: written once
+        store.insert_entry(db, deducted)
+    if deposit["refund"]["amount_cents"]:  # kept whole: nothing paid back, no entry out
+        store.insert_entry(db, journals.deposit_refund_entry(deposit))
 
     def done(current):
         if current["refund"]["status"] != "pending":

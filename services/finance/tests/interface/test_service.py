@@ -2713,6 +2713,67 @@ def test_a_deposit_is_held_once_paid_and_refunded_once_after_the_joint_acceptanc
         finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {"reason": "typo"}})
 
 
+def test_a_refund_keeps_its_deductions_and_pays_back_the_rest(finance):
+    """押金扣除: damage to common parts, rubbish left, a violation's penalty are kept from the deposit at
+    its refund, each its own journal entry (no money moves: the deposit's receipt brought it in), the
+    refund's entry paying back the rest; more than the deposit is a 422; all of it is a refund of 0,
+    no entry out."""
+    deposit = refundable_deposit(finance)
+    too_much = [{"kind": "damage", "cents": 150000, "reason": "电梯轿厢划伤"},
+                {"kind": "cleanup", "cents": 50001, "reason": "装修垃圾未清运"}]
+    acting(finance, CASHIER)
+    with pytest.raises(BusinessRuleViolation):
+        finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"],
+                                "data": {"method": "cash", "deductions": too_much}})
+    kept = [{"kind": "damage", "cents": 30000, "reason": "电梯轿厢划伤，联系13800138000"},
+            {"kind": "violation", "cents": 20000, "reason": "违规拆改承重墙，按装修协议"}]
+    acting(finance, CASHIER, "rf-d")
+    done = finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"],
+                                   "data": {"method": "cash", "deductions": kept}})
+    assert done["status"] == "refunded" and done["refund"]["amount_cents"] == 150000
+    assert [(d["kind"], d["cents"]) for d in done["refund"]["deductions"]] == [("damage", 30000), ("violation", 20000)]
+    entries = finance.list_journal_entries({"estate_id": ESTATE})["items"]
+    assert sorted((e["kind"], e["direction"], e["amount_cents"]) for e in entries if e["kind"] != "payment") == [
+        ("deposit_deduction", "retained", 20000), ("deposit_deduction", "retained", 30000),
+        ("deposit_refund", "out", 150000)]
+    [announced] = finance.outbox.of_type("deposit_refunded")
+    assert announced["data"]["amount_cents"] == 150000
+    assert [(d["kind"], d["cents"], d["reason"]) for d in announced["data"]["deductions"]] == [
+        ("damage", 30000, "电梯轿厢划伤，联系138****8000"), ("violation", 20000, "违规拆改承重墙，按装修协议")]
+    report = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert report["balanced"] and report["journal_net_cents"] == 50000
+    assert report["deposit_deductions"] == {"count": 2, "amount_cents": 50000,
+                                            "by_kind": {"damage": 30000, "violation": 20000}}
+    acting(finance, CASHIER, "rf-d")  # a retry finds the first
+    assert finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {
+        "method": "cash", "deductions": kept}})["refund"]["id"] == done["refund"]["id"]
+    assert finance.db.journal.count_documents({"kind": "deposit_deduction"}) == 2
+
+
+def test_a_deposit_kept_whole_is_refunded_with_nothing_paid_back(finance):
+    deposit = refundable_deposit(finance)
+    acting(finance, CASHIER)
+    done = finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {
+        "method": "cash", "deductions": [{"kind": "damage", "cents": 200000, "reason": "消防栓损坏"}]}})
+    assert (done["status"], done["refund"]["amount_cents"]) == ("refunded", 0)
+    assert finance.db.journal.count_documents({"kind": "deposit_refund"}) == 0
+    assert finance.db.journal.count_documents({"kind": "deposit_deduction"}) == 1
+
+
+def test_a_refund_with_deductions_stopped_half_way_is_finished_by_the_next_call(finance, monkeypatch):
+    deposit = refundable_deposit(finance)
+    real = entries_not_written(monkeypatch)
+    acting(finance, CASHIER, "rf-1")
+    with pytest.raises(RuntimeError):
+        finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {
+            "method": "cash", "deductions": [{"kind": "cleanup", "cents": 5000, "reason": "垃圾清运"}]}})
+    assert finance.get_deposit({"estate_id": ESTATE, "id": deposit["id"]})["status"] == "refund_pending"
+    monkeypatch.setattr(operations.store, "insert_entry", real)
+    assert refund(finance, deposit["id"], key="rf-2")["refund"]["amount_cents"] == 195000
+    assert finance.db.journal.count_documents({"kind": "deposit_deduction"}) == 1
+    assert len(finance.outbox.of_type("deposit_refunded")) == 1
+
+
 def test_an_acceptance_of_works_charged_no_deposit_makes_no_deposit(finance):
     """A move-in's works (or a renovation under a deposit of 0) charge no deposit: their
     acceptance made one without a bill, listed for ever (found by review)."""

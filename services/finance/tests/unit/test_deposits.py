@@ -62,7 +62,8 @@ def test_a_refund_needs_a_held_deposit_a_passed_acceptance_and_an_open_day():
     plan = deposits.refund_plan(deposit(), deposit_bill(), "r1", {"method": "alipay", "note": " "}, NOW, RULES, "wang",
                                 False)
     assert plan.set["refund"] == {"id": "r1", "status": "pending", "amount_cents": 200000, "method": "alipay",
-                                  "note": None, "by": "wang", "at": "2026-11-23T08:00:00.000Z", "day": "2026-11-23"}
+                                  "note": None, "by": "wang", "at": "2026-11-23T08:00:00.000Z", "day": "2026-11-23",
+                                  "deductions": []}
 
 
 def test_a_refund_is_its_own_entry_money_out_in_the_journal_of_its_method():
@@ -72,3 +73,32 @@ def test_a_refund_is_its_own_entry_money_out_in_the_journal_of_its_method():
     assert (entry["kind"], entry["direction"], entry["journal"], entry["amount_cents"], entry["day"]) == (
         "deposit_refund", "out", "bank", 200000, "2026-11-23")
     assert entry["_id"] == journals.entry_id("est_1", "deposit_refund", deposits.deposit_id("est_1", "app_1"))
+
+
+def test_deductions_are_kept_from_the_deposit_and_the_rest_paid_back():
+    asked = [{"kind": "cleanup", "cents": 30000, "reason": " 装修垃圾清运 "},
+             {"kind": "damage", "cents": 20000, "reason": "楼道墙面"}]
+    refund = deposits.refund_plan(deposit(), deposit_bill(), "r1", {"method": "cash", "deductions": asked}, NOW, RULES,
+                                  "wang", False).set["refund"]
+    assert refund["amount_cents"] == 150000
+    assert [(d["kind"], d["cents"], d["reason"]) for d in refund["deductions"]] == [
+        ("cleanup", 30000, "装修垃圾清运"), ("damage", 20000, "楼道墙面")]
+    entries = journals.deposit_deduction_entries(deposit(refund=refund))
+    assert [(e["kind"], e["direction"], e["deduction_kind"], e["amount_cents"], e["journal"]) for e in entries] == [
+        ("deposit_deduction", "retained", "cleanup", 30000, "cash"),
+        ("deposit_deduction", "retained", "damage", 20000, "cash")]
+    assert len({e["_id"] for e in entries}) == 2
+    # no money moved: the drawer's totals are the refund's entry alone
+    _, by_journal, overall = journals.totals(entries + [journals.deposit_refund_entry(deposit(refund=refund))])
+    assert (overall["out_cents"], overall["in_cents"], overall["entries"]) == (150000, 0, 1)
+
+
+@pytest.mark.parametrize("asked", [
+    [{"kind": "damage", "cents": 200001, "reason": "电梯"}],
+    [{"kind": "damage", "cents": 100000, "reason": "电梯"}, {"kind": "violation", "cents": 100001, "reason": "拆墙"}],
+    [{"kind": "damage", "cents": 100, "reason": "  "}],
+])
+def test_deductions_more_than_the_deposit_or_without_a_reason_are_refused(asked):
+    with pytest.raises(BusinessRuleViolation):
+        deposits.refund_plan(deposit(), deposit_bill(), "r1", {"method": "cash", "deductions": asked}, NOW, RULES,
+                             "wang", False)
