@@ -1038,6 +1038,22 @@ def test_arrears_reminders_are_kept_under_the_household(archive, estate):
     assert record["data"]["overdue_cents"] == 21002
 
 
+def test_a_deposit_refund_keeps_its_deductions_on_its_record(archive, estate):
+    """押金扣除: what finance kept of a renovation deposit at its refund is on the deposit's permanent
+    record, each deduction's kind, cents and reason, beside the rest paid back."""
+    refunded = event("finance", "deposit_refunded", estate["id"], {
+        "id": "dep_1", "application_id": "app_1", "household_id": "hh_7", "bill_id": "bl_1", "amount_cents": 150000,
+        "method": "cash", "refunded_at": "2026-11-23T02:00:00.000Z", "deductions": [
+            {"id": "ddc_1", "kind": "damage", "cents": 30000, "reason": "电梯轿厢划伤"},
+            {"id": "ddc_2", "kind": "cleanup", "cents": 20000, "reason": "装修垃圾清运"}]})
+    archive.record_deposit_refund(refunded)
+    archive.record_deposit_refund(refunded)  # redelivered
+    [record] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_type": "deposit"}})["items"]
+    assert record["subject_id"] == "dep_1" and record["data"]["amount_cents"] == 150000
+    assert [(d["kind"], d["cents"], d["reason"]) for d in record["data"]["deductions"]] == [
+        ("damage", 30000, "电梯轿厢划伤"), ("cleanup", 20000, "装修垃圾清运")]
+
+
 def test_records_are_searched_by_household_kind_and_date(archive, estate):
     for handler, published in closed_events(estate["id"]):
         getattr(archive, handler)(published)
