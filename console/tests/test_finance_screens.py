@@ -304,6 +304,38 @@ def test_deposits_list_their_status_and_a_cashier_refunds_one_after_acceptance(c
     assert "已退押金 ¥2,000.00" in client.get(answer.location).get_data(as_text=True)
 
 
+def test_a_refund_keeps_its_deductions_and_the_page_lists_them(client, fake):
+    """押金扣除: the refund form takes deduction rows (kind, yuan, reason); sent unticked it comes back
+    with their total and the rest to pay back; the deposit's row lists what was kept."""
+    _households(fake)
+    refunded = {**DEPOSIT, "status": "refunded",
+                "refund": {"id": "r1", "status": "refunded", "amount_cents": 150000, "method": "cash", "note": None,
+                           "by": "carol", "at": "2026-11-30T02:00:00Z", "day": "2026-11-30", "deductions": [
+                               {"id": "ddc_1", "kind": "damage", "cents": 30000, "reason": "电梯轿厢划伤"},
+                               {"id": "ddc_2", "kind": "cleanup", "cents": 20000, "reason": "装修垃圾"}]}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/deposits", {"items": [DEPOSIT], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/deposits/dep_1/refund", refunded)
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    page = client.get("/accounts/deposits").get_data(as_text=True)
+    assert 'name="ded_kind_0"' in page and 'name="ded_yuan_2"' in page and 'name="ded_reason_1"' in page
+    typed = {"csrf_token": csrf_of(client), "method": "cash", "idempotency_key": "k-ded",
+             "ded_kind_0": "damage", "ded_yuan_0": "300", "ded_reason_0": "电梯轿厢划伤",
+             "ded_kind_1": "cleanup", "ded_yuan_1": "200.00", "ded_reason_1": "装修垃圾",
+             "ded_kind_2": "", "ded_yuan_2": "", "ded_reason_2": ""}
+    unticked = client.post("/accounts/deposits/dep_1/refund", data=typed)
+    back = client.get(unticked.location).get_data(as_text=True)
+    assert "扣除合计 ¥500.00，退还 ¥1,500.00" in back and 'value="电梯轿厢划伤"' in back
+    answer = client.post("/accounts/deposits/dep_1/refund", data={**typed, "confirm": "yes"})
+    assert answer.status_code == 302
+    post = _posts(fake, "/deposits/dep_1/refund")[-1]
+    assert post["json"] == {"method": "cash", "deductions": [
+        {"kind": "damage", "cents": 30000, "reason": "电梯轿厢划伤"},
+        {"kind": "cleanup", "cents": 20000, "reason": "装修垃圾"}]}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/deposits", {"items": [refunded], "next_cursor": None})
+    listed = client.get("/accounts/deposits").get_data(as_text=True)
+    assert "损坏公共设施赔偿 ¥300.00（电梯轿厢划伤）" in listed and "装修垃圾清运费 ¥200.00（装修垃圾）" in listed
+
+
 def test_a_refused_refund_is_shown_on_the_deposits_row(client, fake):
     _households(fake)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/deposits", {"items": [DEPOSIT], "next_cursor": None})

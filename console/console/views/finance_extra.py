@@ -97,8 +97,31 @@ def deposits(problem=None):
         filters["status"] = status
     return render_template("finance/deposits.html", items=items, next_cursor=page.get("next_cursor"),
                            filters=filters, methods=METHODS, households=common.household_labels(),
+                           deduction_rows=DEDUCTION_ROWS, deduction_kinds=DEDUCTION_KINDS, deduction_sums=deduction_sums,
                            key=common.form_key(), problem=problem or common.take_problem(),
                            refused_id=request.view_args.get("deposit_id") if problem else None)
+
+
+DEDUCTION_ROWS = 3
+DEDUCTION_KINDS = ("damage", "cleanup", "violation")
+
+
+def deductions_typed(form):
+    """The refund form's deduction rows (押金扣除: ``ded_kind_N``, ``ded_yuan_N``, ``ded_reason_N``) as
+    the API takes them; a row left blank is none. An amount that is no yuan is sent as 0 cents, for
+    the API to refuse on its row (``data.deductions.N.cents``)."""
+    rows = []
+    for n in range(DEDUCTION_ROWS):
+        kind, yuan, reason = (form.get(f"ded_{name}_{n}", "").strip() for name in ("kind", "yuan", "reason"))
+        if kind or yuan or reason:
+            rows.append({"kind": kind, "cents": i18n.cents_from_yuan(yuan) or 0, "reason": reason})
+    return rows
+
+
+def deduction_sums(deposit, typed):
+    """What the form as typed keeps and pays back (shown when it comes back unticked), or None."""
+    kept = sum(row["cents"] for row in deductions_typed(typed))
+    return {"kept": kept, "rest": (deposit.get("paid_cents") or 0) - kept} if kept else None
 
 
 @bp.post("/deposits/<deposit_id>/refund")
@@ -110,6 +133,9 @@ def refund_deposit(deposit_id):
     body = {"method": form.get("method", "")}
     if form.get("note", "").strip():
         body["note"] = form["note"].strip()
+    deductions = deductions_typed(form)
+    if deductions:
+        body["deductions"] = deductions
     deposit, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, f"deposits/{deposit_id}/refund"),
                                                  body, idempotency_key=_key(form)), deposits)
     if refused:
