@@ -2195,7 +2195,8 @@ def _disclosure(db, estate_id, period, timezone):
     fund = maintenance_fund.disclosed(maintenance_fund.statement(estate_id, period, before, during, clock.now()), during)
     return reports.disclosure(estate_id, period, list(store.bills_of_period(db, estate_id, period)),
                               store.expenses_of_period(db, estate_id, period), clock.now(),
-                              store.operating_expenses_of_period(db, estate_id, period), prepaid) | {
+                              store.operating_expenses_of_period(db, estate_id, period), prepaid,
+                              store.deductions_of_period(db, estate_id, period)) | {
         "maintenance_fund": fund}
 
 

@@ -93,7 +93,10 @@ def counted(expense):
     return not expense.get("reversal")
 
 
-def disclosure(estate_id, period, bills, expenses, now, operating=(), prepaid_money=None):
+DEDUCTIONS_LINE = "deposit_deductions"
+
+
+def disclosure(estate_id, period, bills, expenses, now, operating=(), prepaid_money=None, deductions=()):
     """The income and expense disclosure of a period (收支公示). A renovation deposit is not
     income: it is the household's money, held and paid back (``deposits``), so its bills are
     left out (they made a refunded deposit look like money the estate had). A bill covering several
@@ -101,7 +104,9 @@ def disclosure(estate_id, period, bills, expenses, now, operating=(), prepaid_mo
     apportioned to them, as the collection rate does (``billing.share_in``, the one apportioning:
     each month its share, the months summing to the bill), so a quarter and a year count it whole;
     ``bills``: those that cover some of the period's months. A quarter's bill counted whole in its
-    first month's disclosure and in none of the two after (found by h3, the fee rise's leftovers)."""
+    first month's disclosure and in none of the two after (found by h3, the fee rise's leftovers).
+    What a deposit's refund kept (押金扣除, ``deductions``: the journal's ``deposit_deduction`` entries of the
+    period's days) is income, received when kept: its own line, ``deposit_deductions`` (h10)."""
     months, income = calendar.months_of(period), {}
     for bill in bills:
         if bill["item"] == DEPOSIT_ITEM or not any(month in months for month, _ in billing.months_covered(bill)):
@@ -111,6 +116,11 @@ def disclosure(estate_id, period, bills, expenses, now, operating=(), prepaid_mo
         # an opening credit's use (期初预收) was paid to the previous company: not received here
         line["received_cents"] += billing.share_in(bill, bill["paid_cents"] - opening_credited(bill), months,
                                                    bill["amount_cents"])
+        line["bills"] += 1
+    for kept in deductions:
+        line = income.setdefault(DEDUCTIONS_LINE, {"billed_cents": 0, "received_cents": 0, "bills": 0})
+        line["billed_cents"] += kept["amount_cents"]
+        line["received_cents"] += kept["amount_cents"]
         line["bills"] += 1
     material = sum(e["material_cost_cents"] for e in expenses)
     labour = sum(e["labour_cost_cents"] for e in expenses)

@@ -1290,6 +1290,12 @@ def entries_of_period(db, estate_id, period):
     return list(store.scan(db.journal, {"estate_id": estate_id, "day": store.days_of(period)}))
 
 
+def deductions_of_period(db, estate_id, period):
+    """The journal's deposit deductions (押金扣除) of a period's days: income kept from deposits."""
+    return list(store.scan(db.journal, {"estate_id": estate_id, "kind": "deposit_deduction",
+                                        "day": store.days_of(period)}))
+
+
 def list_entries(db, estate_id, filters, limit, cursor):
     return store.page(db.journal, {"estate_id": estate_id, **filters}, limit, cursor)
 

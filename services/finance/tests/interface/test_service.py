@@ -2750,6 +2750,19 @@ def test_a_refund_keeps_its_deductions_and_pays_back_the_rest(finance):
     assert finance.db.journal.count_documents({"kind": "deposit_deduction"}) == 2
 
 
+def test_the_disclosure_counts_what_deposits_kept_as_income(finance):
+    """A deposit is not income, but what its refund kept (押金扣除) is: the month's disclosure counts it
+    received where other income is, as its own line."""
+    deposit = refundable_deposit(finance)
+    acting(finance, CASHIER)
+    finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {"method": "cash", "deductions": [
+        {"kind": "damage", "cents": 30000, "reason": "电梯"}, {"kind": "cleanup", "cents": 5000, "reason": "垃圾"}]}})
+    report = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert report["income"]["by_item"]["deposit_deductions"] == {"billed_cents": 35000, "received_cents": 35000,
+                                                                 "bills": 2}
+    assert report["income"]["received_cents"] == 35000 and report["net_received_cents"] == 35000
+
+
 def test_a_deposit_kept_whole_is_refunded_with_nothing_paid_back(finance):
     deposit = refundable_deposit(finance)
     acting(finance, CASHIER)
