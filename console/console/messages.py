@@ -1214,6 +1214,8 @@ _MESSAGES = {
     "field.line_id": ("银行对账单行", "Bank statement line"),
     "field.bank_match_window_days": ("银行对账日期容差（天）", "Bank matching window (days)"),
     "field.cash_float_cents": ("收银备用金", "Cashier's drawer float"),
+    "field.cents": ("金额", "Amount"),
+    "field.deductions": ("押金扣除", "Deductions"),
     "field.cash_counted_cents": ("实点现金", "Cash counted"),
     "field.cars_counted": ("场内车辆（清点）", "Cars counted inside"),
     "field.float_cents": ("备用金", "Float"),

@@ -468,6 +468,14 @@ ZH = {
         '{0}将开成一张账单，一张账单最多 {1}',
     'is more than the {0} cents one bill holds':
         '超过一张账单的上限 {0}',
+    'a deduction is a damage, cleanup or violation of some cents, with its reason':
+        '押金扣除须写明项目（损坏赔偿、垃圾清运或违规罚款）、金额和原因',
+    'needs its kind, cents and reason':
+        '须写明扣除项目、金额和原因',
+    'the deductions ({0} cents) are more than the deposit held ({1} cents)':
+        '扣除合计 {0}，超过所收押金 {1}',
+    "total more than the deposit's {0} cents":
+        '合计超过押金 {0}',
     'the call carries no caller':
         '本次调用未携带调用方身份',
     "estate is outside the caller's scope":
