@@ -535,10 +535,10 @@ def open_plan_orders(db, outbox, plan, now, until, tz):
     """The plan's orders due up to ``until`` (one per due date, by natural id), then the plan
     moved on past them: another scheduler that moved it first wins, and nothing opens twice."""
     equipment = store.find(db, "equipment", plan["estate_id"], plan["equipment_id"])
-    dates = ledger.due_dates(plan, until)
-    if equipment is None or not ledger.before_retirement(equipment, dates):
-        return 0  # nothing due, or a retired piece's (from its day: ``ledger.retired``)
-    dates = ledger.before_retirement(equipment, dates)
+    # the due dates before the piece's retirement (``ledger.retired``), if it has one
+    dates = ledger.before_retirement(equipment, ledger.due_dates(plan, until)) if equipment is not None else []
+    if not dates:
+        return 0  # nothing due, or a retired piece's
     if plan.get("checklist_id"):
         return open_plan_inspections(db, outbox, plan, equipment, dates, now)
     for due_on in dates:
