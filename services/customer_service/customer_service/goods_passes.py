@@ -22,6 +22,7 @@ from datetime import timedelta
 from estate_common import calendar, clock, numbering, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
 from estate_common.plates import plate
+from estate_common.roles import MANAGEMENT
 from estate_common.wording import counted
 
 from .domain import Change, history_entry
@@ -40,11 +41,11 @@ TRANSITIONS = {
 CARRIERS = ("owner", "tenant", "family", "mover", "other")
 CONSENT_WAYS = ("in_person", "letter", "phone", "app")
 
-# who lets the goods out at the gate (the guard on duty; his supervisors)
-GATE_ROLES = frozenset({"security", "manager", "operator_admin"})
+# who lets the goods out at the gate (the guard on duty; his supervisors): the gateway's policy.SECURITY
+GATE_ROLES = MANAGEMENT | {"security"}
 
 # who may let goods leave a flat that owes fees (the reason kept on the pass)
-FEE_EXCEPTION_ROLES = frozenset({"manager", "operator_admin"})
+FEE_EXCEPTION_ROLES = MANAGEMENT
 
 
 def _text(data, name):
