@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from estate_common import calendar, clock, ids, personal_data, phones, plausible
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
-from estate_common.plates import plate, plate_key  # noqa: F401 (read as gate.plate_key by the others)
+from estate_common.plates import plate
 from estate_common.roles import FINANCE, MANAGEMENT
 from estate_common.wording import counted
 

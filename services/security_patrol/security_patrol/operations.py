@@ -11,7 +11,7 @@ import time
 from datetime import timedelta
 from functools import partial
 
-from estate_common import backfills, calendar, clock, exports, fee_prices, plausible, replica, writes
+from estate_common import backfills, calendar, clock, exports, fee_prices, plates, plausible, replica, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 from estate_common.kpis import before_the_estate, by_the_month, per_estate_month, rules_of_period
 from estate_common.store import DEFAULT_PAGE, public
@@ -768,7 +768,7 @@ def revoke_vehicle_pass(db, outbox, caller, estate_id, pass_id, data):
 def record_vehicle_entry(db, outbox, caller, estate_id, data):
     """A stay opened; a visitor of the plate on site makes it his visit's (``_link_visit``). A car
     without a resident's pass finds a space or is refused (``gate.refuse_when_full``)."""
-    plate = gate.plate(data["plate"])
+    plate = plates.plate(data["plate"])
     inside = store.open_session(db, estate_id, plate)
     if inside is not None and writes.sent_again(inside):
         return public(inside)  # this entry, sent again with its Idempotency-Key (its answer lost)
@@ -840,9 +840,9 @@ def record_vehicle_exit(db, outbox, caller, estate_id, data):
     now = clock.now()
     rules = fee_prices.rules_priced_at(db, estate_id, store.rules_for(db, estate_id), now, gate.PRICED_BY_STANDARD)
     # looked up as kept, unrefused: a session opened before plates needed letters or digits leaves too
-    session = store.open_session(db, estate_id, gate.plate_key(data["plate"]))
+    session = store.open_session(db, estate_id, plates.plate_key(data["plate"]))
     if session is None:
-        left = store.last_session(db, estate_id, gate.plate_key(data["plate"]))
+        left = store.last_session(db, estate_id, plates.plate_key(data["plate"]))
         if writes.sent_again(left):
             return public(left)  # this exit, sent again with its Idempotency-Key (its answer lost)
         gate.refuse_an_exit_closed_without_fee(left, rules["timezone"])
@@ -868,14 +868,14 @@ def close_parking_session(db, outbox, caller, estate_id, session_id, data):
 
 
 def list_parking_sessions(db, estate_id, filters, limit, cursor):
-    """The stays by status and plate (as ``gate.plate_key`` keeps it), by ``period``: the local
+    """The stays by status and plate (as ``plates.plate_key`` keeps it), by ``period``: the local
     month they ended in (``exited_at``: the month their fee was charged to finance), and by
     ``collected``: their fee taken at the gate (true: a visitor's overstay paid there too, review r3
     of h3) or billed to the household visited (false). The supervisor handing over the month's gate
     cash had every stay to page through (a probe of the security department's month)."""
     filters = dict(filters)
     if "plate" in filters:
-        filters["plate"] = gate.plate_key(filters["plate"])
+        filters["plate"] = plates.plate_key(filters["plate"])
     if "collected" in filters:
         collected = filters.pop("collected") == "true"
         filters["$or"] = [{"collected": collected}] + ([{"overstay.fee_cents": {"$gt": 0}}] if collected else [])

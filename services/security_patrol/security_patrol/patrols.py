@@ -31,7 +31,7 @@ TRANSITIONS = {
 
 def checkpoint_code(text):
     """A checkpoint's code as it is kept and compared: ``Ｅ１`` typed full-width is ``E1``, and
-    ``e1`` is ``E1`` (NFKC and upper case, as plates are: ``gate.plate_key``), as a fire
+    ``e1`` is ``E1`` (NFKC and upper case, as plates are: ``estate_common.plates.plate_key``), as a fire
     facility's is (``estate_common.text.typed_code``)."""
     return typed_code(text)
 

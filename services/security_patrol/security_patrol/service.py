@@ -2,13 +2,13 @@
 one write path, estate_common.writes); the rules in patrols.py, fire.py, incidents.py (with
 emergency_plans.py), gate.py and kpis.py, their numbers in rules.py; storage in store.py."""
 
-from estate_common import clock, config, personal_data, roles, stopping
+from estate_common import clock, config, personal_data, plates, roles, stopping
 from estate_common.nameko import (CountsClosedRecords, CopiesEstates, CopiesHouseholds, EstateSettings, ExportsResources,
                                   ServiceBase, consumes, export_runners, rpc_method)
 from estate_common.nameko.timers import graceful_timer, timer
 from estate_common.store import public
 
-from . import exports, gate, operations, store
+from . import exports, operations, store
 from .rules import ALLOWED, DEFAULTS, MAXIMA, MINIMA, ORDERED
 
 # How often the fire-check sweep looks for facilities past their cycle's deadline (seconds).
@@ -335,7 +335,7 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Exp
 
     @rpc_method
     def list_vehicle_passes(self, payload):
-        return self._list("vehicle_passes", payload, normalise={"plate": gate.plate_key})
+        return self._list("vehicle_passes", payload, normalise={"plate": plates.plate_key})
 
     @rpc_method
     def revoke_vehicle_pass(self, payload):

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from estate_common import clock, contracts
+from estate_common import clock, contracts, plates
 from estate_common.errors import BusinessRuleViolation, Conflict
 from security_patrol import emergency_plans, gate, incidents
 from security_patrol.rules import DEFAULTS
@@ -14,7 +14,7 @@ NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
 @pytest.mark.parametrize("given", ["沪A12345", "沪a 12345", "沪A·12345", "沪A-123.45",
                                    "沪Ａ１２３４５", "沪ａ　１２３４５"])  # full-width, as a Chinese keyboard types them
 def test_plates_are_one_however_they_are_typed(given):
-    assert gate.plate(given) == "沪A12345"
+    assert plates.plate(given) == "沪A12345"
 
 
 @pytest.mark.parametrize("given, kept", [
@@ -25,7 +25,7 @@ def test_plates_are_one_however_they_are_typed(given):
     ("WJ京·12345", "WJ京12345"), ("粤B·1234试", "粤B1234试"), ("沪A·1234超", "沪A1234超")])
 def test_a_legal_plate_of_any_kind_is_kept(given, kept):
     """Letters and digits only (h7) holds for every plate China issues: its characters are letters."""
-    assert gate.plate(given) == kept
+    assert plates.plate(given) == kept
 
 
 @pytest.mark.parametrize("given", ["沪A・12345", "沪A•12345", "沪A‧12345", "沪A∙12345", "沪A⋅12345",
@@ -35,11 +35,11 @@ def test_a_plate_typed_with_another_dot_dash_or_an_invisible_space_is_the_same_p
     """A legal plate typed with the dot a Chinese input method or a copied list gives (。 for ".",
     ・ or • for ·, a dash for -, a zero-width space) was refused once a plate held letters and
     digits only, the reader taking only ·, . and - away (review r7 of h7): they are read away too."""
-    assert gate.plate(given) == "沪A12345" and gate.plate_key(given) == "沪A12345"
+    assert plates.plate(given) == "沪A12345" and plates.plate_key(given) == "沪A12345"
 
 
 def test_a_list_filter_finds_a_plate_however_typed_and_refuses_none():
-    assert gate.plate_key("沪a·12345") == "沪A12345" and gate.plate_key("##") == "##"
+    assert plates.plate_key("沪a·12345") == "沪A12345" and plates.plate_key("##") == "##"
 
 
 @pytest.mark.parametrize("given", ["...", "  ", "·· ", "A.", "- Ａ", "🚗🚗", "##", "!!", "__", "A#"])
@@ -47,7 +47,7 @@ def test_a_plate_of_fewer_than_two_letters_or_digits_is_refused(given):
     """"..." was kept as an empty plate, and every such vehicle shared one session; "🚗🚗" and "##"
     opened sessions and passes (probes)."""
     with pytest.raises(BusinessRuleViolation) as refused:
-        gate.plate(given, "data.plate")
+        plates.plate(given, "data.plate")
     assert refused.value.errors == [{"field": "data.plate", "message": "has fewer than 2 letters or digits"}]
 
 
