@@ -214,9 +214,6 @@ def create_household():
                    "admin.household_created", url_for("admin.households"), fields=("building", "unit", "room"))
 
 
-_MONTH = common.MONTH  # the leavers' month (``deactivated_in``) as the box takes it
-
-
 @bp.get("/users")
 @signed_in
 def users(problem=None):
@@ -228,7 +225,7 @@ def users(problem=None):
     q = request.args.get("q", "").strip()[:100]
     if q:
         filters["q"] = q
-    if _MONTH.fullmatch(request.args.get("deactivated_in", "")):
+    if common.MONTH.fullmatch(request.args.get("deactivated_in", "")):  # the leavers' month, as the box takes it
         filters["deactivated_in"] = request.args["deactivated_in"]
     if request.args.get("has_estates") in ("true", "false"):
         filters["has_estates"] = request.args["has_estates"]
