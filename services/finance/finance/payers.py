@@ -236,7 +236,8 @@ def owner_rebill(bill, moved, handover):
 
 def owner_restatement_cancel(wrong, new_id, now_iso, actor, takeover):
     """The changes that cancel the owner's ``wrong`` bill of days the developer owes (a takeover, 接管验收, on
-    ``takeover`` recorded after the month was billed to the owner, not handed over since): ``rebilled_as`` the
+    ``takeover`` recorded after the month was billed to the owner, the flat not handed over, or handed over
+    after those days with its handover recorded late too: ``owner_overbilled``): ``rebilled_as`` the
     developer's bill ``new_id`` (None: the developer owes none of it either), its allocations ``released`` to go
     back to the owner's payments, as his prepaid credit (``restatement_cancel``'s way). None when cancelled."""
     if wrong["status"] == "cancelled":
