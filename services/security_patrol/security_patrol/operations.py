@@ -840,9 +840,10 @@ def record_vehicle_exit(db, outbox, caller, estate_id, data):
     now = clock.now()
     rules = fee_prices.rules_priced_at(db, estate_id, store.rules_for(db, estate_id), now, gate.PRICED_BY_STANDARD)
     # looked up as kept, unrefused: a session opened before plates needed letters or digits leaves too
-    session = store.open_session(db, estate_id, plates.plate_key(data["plate"]))
+    plate = plates.plate_key(data["plate"])
+    session = store.open_session(db, estate_id, plate)
     if session is None:
-        left = store.last_session(db, estate_id, plates.plate_key(data["plate"]))
+        left = store.last_session(db, estate_id, plate)
         if writes.sent_again(left):
             return public(left)  # this exit, sent again with its Idempotency-Key (its answer lost)
         gate.refuse_an_exit_closed_without_fee(left, rules["timezone"])
