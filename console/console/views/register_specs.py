@@ -276,6 +276,8 @@ POSTS = ("gate", "patrol", "monitoring_room")
 LANE_STATUSES = ("clear", "obstructed", "cleared")
 SYSTEMS = ("water", "power", "heating", "ventilation", "elevator", "fire", "smart")
 NOTE = F("notes", "reg.notes", "textarea")
+# a goods release pass's states, the desk's filter and the gate's
+GOODS_PASS_STATUS = F("status", "reg.status", "choice", choices=("issued", "used", "cancelled"), group="status")
 GOODS_PASS_COLUMNS = (C("number", "reg.pass_number"), HOUSEHOLD, C("carrier_name", "reg.carrier_name"),
                       C("carrier_relation", "reg.carrier_relation", "enum", "carrier"),
                       C("items", "reg.goods_items", "goods"), C("plate", "reg.plate"), C("valid_on", "reg.valid_on"),
@@ -340,7 +342,8 @@ FRONT_DESK = (
              actions=(A("sign-off", "reg.sign_off", (F("by", "reg.collected_by", required=True),), ("held",)),),
              roles=menu.FRONT_DESK),
     # 物品放行条 (h8): the desk issues a pass for a flat's goods (the owner's consent for anyone else
-    # carrying them; finance's fees past due refuse it unless a manager says why), the gate uses it
+    # carrying them; fees billed and unpaid at finance, past due or not, refuse it unless a manager says
+    # why), the gate uses it
     Register("desk", "goods-release-passes", "menu.goods_release_passes", "goods-release-passes",
              GOODS_PASS_COLUMNS,
              fields=(F("household_id", "picker.household", "household", True),
@@ -354,7 +357,7 @@ FRONT_DESK = (
                        group="consent"),
                      F("owner_consent.reference", "reg.consent_reference"),
                      F("fees_exception_reason", "reg.fees_exception_reason", "textarea"), NOTE),
-             filters=(F("status", "reg.status", "choice", choices=("issued", "used", "cancelled"), group="status"),
+             filters=(GOODS_PASS_STATUS,
                       F("household_id", "picker.household", "household"), F("number", "reg.pass_number")),
              actions=(A("cancel", "reg.cancel_pass", (F("reason", "reg.reason", "textarea", True),), ("issued",)),),
              roles=menu.FRONT_DESK),
@@ -533,7 +536,7 @@ SECURITY = (
     Register("security", "gate-goods-passes", "menu.gate_goods_passes", "goods-release-passes",
              GOODS_PASS_COLUMNS,
              filters=(F("number", "reg.pass_number"), F("valid_on", "reg.valid_on", "date"),
-                      F("status", "reg.status", "choice", choices=("issued", "used", "cancelled"), group="status")),
+                      GOODS_PASS_STATUS),
              actions=(A("use", "reg.let_goods_out", (F("plate", "reg.plate"), F("gate", "reg.gate"), NOTE),
                         ("issued",)),),
              roles=menu.SECURITY),
