@@ -2,7 +2,7 @@
 
 Every route names the roles it admits; a route that names none admits none.
 """
-from estate_common import archive_access, job_scopes, personal_data
+from estate_common import archive_access, job_scopes, personal_data, roles
 from estate_common.roles import COMPLAINT_DEPARTMENT_OF_ROLE, DISPATCHERS, FINANCE, FRONT_DESK, MANAGEMENT
 from estate_common.roles import EQUIPMENT_RETIRERS  # noqa: F401 (the routes': 报废 / 停用, maintenance checks it too)
 
@@ -104,8 +104,8 @@ SECURITY_SETTINGS_READERS = SECURITY
 ARCHIVE_SETTINGS_READERS = ARCHIVES
 # a month's parking at the gate totalled: the accountant sets its cash against finance's journal
 PARKING_TOTALS_READERS = SECURITY | {"accountant"}
-# a stay whose exit was missed closed without its fee: the manager's (security's gate.CLOSERS_WITHOUT_FEE)
-PARKING_CLOSERS_WITHOUT_FEE = MANAGEMENT
+# a stay whose exit was missed closed without its fee: the manager's (security patrol's gate checks the same group)
+PARKING_CLOSERS_WITHOUT_FEE = roles.PARKING_CLOSERS_WITHOUT_FEE
 INCIDENT_CLASSIFIERS = MANAGEMENT  # the guard's call whether an incident is major, corrected
 
 # the complaint analysis and its rectification plans (issue 14): the manager's (DOMAIN.md: the

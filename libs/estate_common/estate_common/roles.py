@@ -26,6 +26,11 @@ DISPATCHERS = MANAGEMENT | {"agent", MAINTENANCE_SUPERVISOR}
 # supervisor, with management; a technician takes a piece out of service (停运), not out of the ledger's use
 EQUIPMENT_RETIRERS = MANAGEMENT | {MAINTENANCE_SUPERVISOR}
 
+# who closes a parking stay whose exit was missed (漏记出场) without its fee: the estate's manager, with
+# management (the security role is the supervisor, the team lead and the guard alike, and the guard who
+# missed the exit would waive his own fee); the gateway's route and security patrol's check alike
+PARKING_CLOSERS_WITHOUT_FEE = MANAGEMENT
+
 # accounts (财务): the accountant and the cashier, with management
 FINANCE = MANAGEMENT | {"accountant", "cashier"}
 

@@ -17,7 +17,7 @@ from datetime import timedelta
 from estate_common import calendar, clock, ids, personal_data, phones, plausible
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
 from estate_common.plates import plate
-from estate_common.roles import FINANCE, MANAGEMENT
+from estate_common.roles import FINANCE, PARKING_CLOSERS_WITHOUT_FEE
 from estate_common.wording import counted
 
 from .localtime import MINUTES_A_DAY
@@ -287,11 +287,6 @@ def close_session(session, paid_at_gate, now, actor, rules, payment_method=None)
             "payment_method": paid_by({"payment_method": payment_method}) if collected else None, "updated_at": stamp}
 
 
-# who closes a stay without its fee: the estate's manager (the security role is the supervisor, the
-# team lead and the guard alike, and the guard who missed the exit would waive his own fee)
-CLOSERS_WITHOUT_FEE = MANAGEMENT
-
-
 def closing_without_fee(session, reason, now, actor, roles):
     """The changes that close a stay whose exit nobody recorded (漏记出场, 车辆已离场): no fee, no
     charge, its space freed, ``closed_without_fee`` saying why, who and when (``exited_at`` and
@@ -299,7 +294,7 @@ def closing_without_fee(session, reason, now, actor, roles):
     exit with its fee paid at the gate, and a car gone unseen held its space for good (the gate's
     leftovers, found by h3). 403 for anyone but a manager, 409 for a closed stay, 422 without a
     reason."""
-    if not set(roles) & CLOSERS_WITHOUT_FEE:
+    if not set(roles) & PARKING_CLOSERS_WITHOUT_FEE:
         raise Forbidden("a parking stay is closed without its fee by the estate's manager")
     if session["status"] != "open":
         raise Conflict("this parking session is closed already")
