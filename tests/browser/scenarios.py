@@ -65,7 +65,9 @@ def complaint_in_register(browser, settings):
     page.get_by_label("Complainant").fill("Mr Li")
     page.get_by_label("Staff member complained about (optional)").fill("Guard Wang")  # whom (found by review r2 of h2)
     page.get_by_label("Nature").select_option("noise")
-    assert page.get_by_label("Category").is_hidden(), "the repair's fields show for a complaint"
+    # retried: the deferred console.js hides the repair's fields once it has run, which a loaded
+    # machine's console may serve after the form is filled (found by the suite after the merges, c1)
+    expect(page.get_by_label("Category"), "the repair's fields show for a complaint").to_be_hidden()
     page.get_by_role("button", name="Register", exact=True).click()
 
     assert "Registered" in page.locator(".notice").inner_text()
