@@ -2467,3 +2467,17 @@ def test_an_arrears_line_with_the_developers_part_reminds_its_payer(client, fake
     client.post("/accounts/arrears/reminders", data={"csrf_token": csrf_of(client), "household_id": "hh_2",
                                                      "channel": "sms", "idempotency_key": "k2"})
     assert _posts(fake, "/arrears/reminders")[-1]["json"] == {"household_id": "hh_2", "channel": "sms"}
+
+
+def test_the_settlement_form_sums_a_day_with_a_deposit_s_deduction_kept(client, fake):
+    """A day with a deposit's deduction (``retained``: income kept, no money moved) answered a 500
+    (``retained_cents``), and its net would have counted it as money out (found by r10 reviewing h10)."""
+    kept = {**JOURNAL_ENTRY, "id": "jrn_9", "kind": "deposit_deduction", "direction": "retained",
+            "amount_cents": 30000, "deduction_kind": "damage"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/journals", {"items": [JOURNAL_ENTRY, kept], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/journals/settlements", {"items": [], "next_cursor": None})
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    answer = client.get("/accounts/settlements?date=2026-12-06&cashier=carol")
+    assert answer.status_code == 200
+    totals = answer.get_data(as_text=True).split("data-day-totals")[1].split("</table>")[0]
+    assert "¥420.04" in totals.split("<tr data-total>")[1]

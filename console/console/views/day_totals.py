@@ -34,6 +34,8 @@ def of(form):
             page = g.api.get(g.api.estate(g.user.estate_id, "journals"), limit=200, day=day, cashier=cashier,
                              cursor=cursor)
             for entry in page.get("items", []):
+                if entry["direction"] not in ("in", "out"):
+                    continue  # a deposit's deduction kept (retained): no money moved (finance's journals.totals)
                 for bucket in (by_method.setdefault(entry["method"], _blank()), overall):
                     amount = entry["amount_cents"]
                     bucket[f"{entry['direction']}_cents"] += amount

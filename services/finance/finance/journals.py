@@ -216,6 +216,13 @@ def unknown_cashier():
         "data.cashier", "has recorded nothing in this estate: check the name")])
 
 
+def moved_money(entry):
+    """Whether a journal entry moved money in or out: a deposit's deduction (``retained``) is income
+    kept from money that came in with the deposit's payment, so no drawer, bank or statement line
+    ever shows it."""
+    return entry["direction"] in ("in", "out")
+
+
 def totals(entries):
     """Sums of entries: in, out and net cents and the count, per method and per journal."""
     def blank():
@@ -224,8 +231,8 @@ def totals(entries):
     by_journal = {journal: blank() for journal in JOURNALS}
     overall = blank()
     for item in entries:
-        if item["direction"] not in ("in", "out"):
-            continue  # a deposit's deduction: income kept, no money moved
+        if not moved_money(item):
+            continue
         for bucket in (by_method[item["method"]], by_journal[item["journal"]], overall):
             bucket[f"{item['direction']}_cents"] += item["amount_cents"]
             bucket["net_cents"] += item["amount_cents"] if item["direction"] == "in" else -item["amount_cents"]

@@ -2049,8 +2049,9 @@ def bank_statement_lock(db, estate_id, period):
 
 def _bank_matching(db, estate_id, period, rules, entries=None):
     """``(lines, report)``: the month's statement matched to its bank journal's entries."""
+    # a deposit's deduction kept (retained) is no money at the bank: no statement line would ever match it
     entries = [e for e in (entries if entries is not None else store.entries_of_period(db, estate_id, period))
-               if e["journal"] == "bank"]
+               if e["journal"] == "bank" and journals.moved_money(e)]
     references = store.transaction_ids(db, estate_id, {e["ref_id"] for e in entries if e["kind"] in ("payment", "reversal")})
     entries = [{**e, "reference": references.get(e["ref_id"])} for e in entries]
     lines = store.statement_lines(db, estate_id, period)

@@ -385,3 +385,19 @@ def test_an_explanation_sent_again_with_its_key_is_not_kept_twice(finance):
     contracts.load().check_rpc_output("finance", "explain_bank_line", again)
     acting(finance, ACCOUNTANT, key="k-note-2")
     assert [n["note"] for n in finance.explain_bank_line(payload)["explanations"]] == ["11月存款利息"] * 2
+
+
+def test_a_deposit_s_deduction_kept_from_a_bank_refund_is_no_bank_entry_left_unmatched(finance):
+    """A deduction kept from a deposit refunded by transfer is written in the bank journal as
+    ``retained``: no money reached the bank, so no statement line could match it; it sat under the
+    entries not at the bank for good, and its direction broke the report's contract (found by r10
+    reviewing h10)."""
+    from .test_service import refundable_deposit
+    deposit = refundable_deposit(finance, method="transfer")
+    acting(finance, CASHIER)
+    finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {
+        "method": "transfer", "deductions": [{"kind": "damage", "cents": 50000, "reason": "电梯轿厢划伤"}]}})
+    upload(finance, "交易日期,交易金额,收支,流水号,对方户名\n2026-11-23,2000.00,收入,,张三\n2026-11-23,1500.00,支出,,张三\n")
+    shown = report(finance)
+    assert shown["entries_unmatched"] == []
+    contracts.load().check_rpc_output("finance", "bank_reconciliation", shown)
