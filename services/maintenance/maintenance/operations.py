@@ -667,7 +667,8 @@ def complete_inspection(db, outbox, caller, estate_id, inspection_id, data):
     rules = store.rules_for(db, estate_id)  # the numbers and deadlines of the orders its findings open
     # while a weather alert stands (预警响应, h9: a pump failing its check on a typhoon night waited 24 hours)
     # a finding's order is an emergency, due within the emergency response
-    priority = "emergency" if store.weather_alert_standing(db, estate_id) else "normal"
+    # (read only when a finding opens an order: most inspections pass whole)
+    priority = "emergency" if inspection["findings"] and store.weather_alert_standing(db, estate_id) else "normal"
     for finding in inspection["findings"]:
         description = checklists.describe_finding(inspection, finding)
         open_order(db, outbox, finding["work_order_id"], estate_id, clock.parse_iso(inspection["completed_at"]),
