@@ -24,7 +24,8 @@ from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, Serv
 from estate_common.kpis import begun, by_the_month, not_begun, per_estate
 from estate_common.store import page_computed, public
 
-from . import (arrears, arrears_view, bank_statements, billing, billing_cycles, deposits, invoices, journals, maintenance_fund,
+from . import (arrears, arrears_view, bank_statements, billing, billing_cycles, deposits, exit_handover, invoices, journals,
+               maintenance_fund,
                opening_balance_imports, opening_balances, opening_credit_imports, opening_credits, owner_access,
                payers, payments, periods, reports, seller_prepaid, standards, statement, store, utilities)
 from .rules import (APPROVAL_SECONDS, BILLING_BATCH, LOCKED_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_RETRY_SECONDS,
@@ -2726,3 +2727,23 @@ def get_fund_entry(db, estate_id, entry_id):
     return _with_work_order_approved(db, estate_id, [public(store.get_listed(db, "fund_entries", estate_id,
                                                                              entry_id))])[0]
 
+
+
+# -- the handover package at a contract's end (物业撤场交接, exit_handover.py) ------------------------
+
+def handover_money(db, estate_id, as_of):
+    """Finance's part of an estate's handover package as of its contract's last day ``as_of``: the
+    money paid ahead and unused by household (owed back), the arrears to the end by household, the
+    developer's apart, the deposits and sellers' money held, the utility balances, the fund's balance."""
+    end_day = exit_handover.checked_end_day(as_of)
+    bills = store.bills_at_contract_end(db, estate_id, end_day[:7])
+    flats = {flat["_id"]: flat for flat in store.household_flats(db, estate_id)}
+    deposit_docs = store.deposits_of_estate(db, estate_id)
+    deposit_bills = store.bills_by_id(db, estate_id, [d.get("bill_id") for d in deposit_docs])
+    shown = [dict(d, status=deposits.status_of(d, deposit_bills.get(d.get("bill_id"))),
+                  paid_cents=(deposit_bills.get(d.get("bill_id")) or {}).get("paid_cents", 0)) for d in deposit_docs]
+    fund = store.fund_account(db, estate_id, maintenance_fund.account_id(estate_id))
+    return exit_handover.money_at_end(
+        estate_id, end_day, bills, store.unapplied_payments(db, estate_id), flats, shown,
+        store.seller_holds_of_estate(db, estate_id), store.utility_accounts_of_estate(db, estate_id),
+        None if fund is None else fund.get("balance_cents", 0), clock.now())

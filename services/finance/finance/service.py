@@ -286,6 +286,11 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
         return operations.fund_household_account(self.db, payload["estate_id"], payload["id"])
 
     @rpc_method
+    def handover_money(self, payload):
+        """Finance's part of the handover package at a contract's end (物业撤场交接, exit_handover.py)."""
+        return operations.handover_money(self.db, payload["estate_id"], payload["filters"]["as_of"])
+
+    @rpc_method
     def fund_statement(self, payload):
         return operations.fund_statement(self.db, payload["estate_id"], payload["filters"]["period"])
 

@@ -1801,3 +1801,37 @@ def transaction_ids(db, estate_id, payment_ids):
     return {p["_id"]: p["transaction_id"] for p in store.scan(
         db.payments, {"estate_id": estate_id, "_id": {"$in": list(payment_ids)}}, ("transaction_id",))
         if p.get("transaction_id")}
+
+
+# -- the handover package at a contract's end (exit_handover.py) ----------------------------------
+
+EXIT_BILL_FIELDS = ("household_id", "period", "amount_cents", "paid_cents", "status", "pricing", "prorated",
+                    "covers_from", "covers_to", "payer", "owed")
+
+
+def bills_at_contract_end(db, estate_id, end_month):
+    """The bills that can hold money of days after ``end_month`` or be owed: every unpaid one, and
+    those billed in the months a bill of several months reaches ``end_month`` from, or after; no
+    cancelled bill (owed by no one)."""
+    since = calendar.add_months(end_month, 1 - LONGEST_BILL_MONTHS)
+    return store.scan(db.bills, {"estate_id": estate_id, "status": NOT_CANCELLED,
+                                 "$or": [{"status": "unpaid"}, {"period": {"$gte": since}}]}, EXIT_BILL_FIELDS)
+
+
+def unapplied_payments(db, estate_id):
+    """The estate's posted payments with money not yet put on a bill (预收余额)."""
+    return store.scan(db.payments, {"estate_id": estate_id, "status": "posted", "unapplied_cents": {"$gt": 0}},
+                      ("household_id", "unapplied_cents", "payer"))
+
+
+def deposits_of_estate(db, estate_id):
+    return store.scan(db.deposits, {"estate_id": estate_id})
+
+
+def seller_holds_of_estate(db, estate_id):
+    return store.scan(db.seller_prepaid, {"estate_id": estate_id, "status": "held"})
+
+
+def utility_accounts_of_estate(db, estate_id):
+    return store.scan(db.utility_accounts, {"estate_id": estate_id},
+                      ("household_id", "utility", "balance_cents"))

@@ -1,0 +1,159 @@
+"""The money an estate's operator hands over when its service contract ends (物业撤场交接, 退出).
+
+《民法典》第九百四十九条: the operator whose contract ended leaves the estate and hands over what
+it held for the owners; 《物业管理条例》第三十九条 and the exit guidance (《物业服务企业退出》) name
+the money among it: what owners paid ahead (预收的物业费) for the time after the end, the deposits
+held (押金), the special maintenance fund in its custody (代管的专项维修资金), the prepaid utility
+balances (水电预存), and the list of arrears by household (欠费清单) the operator still collects.
+
+Finance's part of the handover package (``GET /api/v1/estates/{id}/handover?as_of=``), as of the
+contract's last day ``end_day`` (a local day, inclusive):
+
+- **Paid ahead** (``paid_ahead_cents``): what was received on a bill for the days after
+  ``end_day``: the months after it whole, and of ``end_day``'s own month the days after it, by the
+  days the bill covers there (a first month owed from a handover day covers fewer), Decimal, half up.
+  A bill of several months (a quarter's, a year's) is apportioned to its months as the collection
+  rate apportions it (``billing.received_shares``).
+- **Prepaid unused** (``unapplied_cents``): money paid and not yet put on any bill (预收余额).
+- **Owed back** (``owed_back_cents``): the two together, the owner's money the operator refunds
+  (退还) or transfers to the next company with the owners' list (移交).
+- **Arrears to the end** (``arrears_cents``): what is unpaid of the days up to ``end_day``: the
+  operator's own claim, collected after it leaves; **billed beyond the end** (``billed_after_end_unpaid_cents``):
+  what is unpaid of days after it, owed to no one here: those bills are for the next company
+  to bill again, not to collect.
+- The developer's bills (开发建设单位, ``payers``) are kept apart (``developer``), never on an owner's line.
+
+Deposits (押金) held, the seller's prepaid money held at a sale, the prepaid utility balances and the
+fund's balance are listed as they stand when asked (each is a balance, not a share of days).
+
+Plain functions: no broker, no store.
+"""
+from calendar import monthrange
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+from estate_common import clock
+from estate_common.errors import InvalidInput, field_error
+from estate_common.money import round_half_up
+
+from . import billing, payers
+
+# the deposit states in which the money is still held by the operator (deposits.status_of)
+DEPOSIT_HELD = ("held", "refundable", "refund_pending")
+
+
+def checked_end_day(as_of):
+    """``as_of`` (``YYYY-MM-DD``), the contract's last day; a day that is no date is a 400. A day after
+    today is taken: the package is drawn up before the contract ends (a month ahead, its notice period)."""
+    try:
+        if not (isinstance(as_of, str) and len(as_of) == 10):
+            raise ValueError(as_of)
+        date.fromisoformat(as_of)
+    except ValueError:
+        raise InvalidInput("as_of is the contract's last day, YYYY-MM-DD",
+                           [field_error("filters.as_of", "is not a date (YYYY-MM-DD)")]) from None
+    return as_of
+
+
+def _after_fraction(bill, end_day):
+    """The part (a ``Fraction``) of the days ``bill`` covers in ``end_day``'s month that fall after it."""
+    year, month, day = int(end_day[:4]), int(end_day[5:7]), int(end_day[8:10])
+    month_days = monthrange(year, month)[1]
+    covered = month_days
+    prorated = bill.get("prorated")
+    if prorated and billing.months_covered(bill)[0][0] == end_day[:7]:
+        covered = int(prorated["days"])  # the days from the handover day to the month's end
+    after = min(covered, month_days - day)
+    return Fraction(after, covered) if covered else Fraction(0)
+
+
+def split_at_end(bill, shares, end_day):
+    """``(up_to_end, after_end)``: ``shares`` (``{month: cents}`` of the bill) split at ``end_day``:
+    months before its month and after it whole, its own month by the days (half up)."""
+    end_month = end_day[:7]
+    before = sum(cents for month, cents in shares.items() if month < end_month)
+    after = sum(cents for month, cents in shares.items() if month > end_month)
+    in_month = shares.get(end_month, 0)
+    if in_month:
+        part = _after_fraction(bill, end_day)
+        moved = int(round_half_up(Decimal(in_month) * part.numerator / part.denominator))
+        before, after = before + in_month - moved, after + moved
+    return before, after
+
+
+def bill_at_end(bill, end_day):
+    """``{paid_ahead_cents, arrears_cents, billed_after_end_unpaid_cents}`` of one bill not cancelled."""
+    amount, paid = bill["amount_cents"], min(bill.get("paid_cents") or 0, bill["amount_cents"])
+    billed = billing.month_shares(bill, amount)
+    received = billing.received_shares(bill, paid, amount) if paid else {}
+    billed_before, billed_after = split_at_end(bill, billed, end_day)
+    paid_before, paid_after = split_at_end(bill, received, end_day)
+    return {"paid_ahead_cents": paid_after,
+            "arrears_cents": max(0, billed_before - paid_before),
+            "billed_after_end_unpaid_cents": max(0, billed_after - paid_after)}
+
+
+_LINE_FIELDS = ("paid_ahead_cents", "unapplied_cents", "owed_back_cents", "arrears_cents",
+                "billed_after_end_unpaid_cents")
+
+
+def _line(household_id, flat):
+    return {"household_id": household_id, "building": flat.get("building"), "unit": flat.get("unit"),
+            "room": flat.get("room"), **{name: 0 for name in _LINE_FIELDS}}
+
+
+def money_at_end(estate_id, end_day, bills, unapplied, flats, deposits, seller_holds, utility_accounts,
+                 fund_balance_cents, now):
+    """Finance's part of the handover package. ``bills``: the estate's bills not cancelled (with
+    ``paid_cents``, their months); ``unapplied``: the posted payments with money not yet used;
+    ``flats``: ``{household_id: {building, unit, room}}``; ``deposits``: each deposit with its
+    ``status`` (``deposits.view``); ``seller_holds``: holds of a seller's prepaid money;
+    ``utility_accounts``: the prepaid water and electricity accounts; ``fund_balance_cents``: the
+    special maintenance fund's balance (None: the estate keeps no fund here)."""
+    lines, developer = {}, {"paid_ahead_cents": 0, "unapplied_cents": 0, "arrears_cents": 0,
+                            "billed_after_end_unpaid_cents": 0}
+    for bill in bills:
+        figures = bill_at_end(bill, end_day)
+        if payers.payer_of(bill) == payers.DEVELOPER:
+            for name, cents in figures.items():
+                developer[name] += cents
+            continue
+        line = lines.setdefault(bill["household_id"], _line(bill["household_id"], flats.get(bill["household_id"], {})))
+        for name, cents in figures.items():
+            line[name] += cents
+    for payment in unapplied:
+        cents = payment.get("unapplied_cents") or 0
+        if payers.payer_of(payment) == payers.DEVELOPER:
+            developer["unapplied_cents"] += cents
+            continue
+        household_id = payment["household_id"]
+        lines.setdefault(household_id, _line(household_id, flats.get(household_id, {})))["unapplied_cents"] += cents
+    for line in lines.values():
+        line["owed_back_cents"] = line["paid_ahead_cents"] + line["unapplied_cents"]
+    developer["owed_back_cents"] = developer["paid_ahead_cents"] + developer["unapplied_cents"]
+    households = sorted((line for line in lines.values() if any(line[name] for name in _LINE_FIELDS)),
+                        key=lambda l: (str(l["building"]), str(l["unit"]), str(l["room"]), l["household_id"]))
+    held = [{"id": d["_id"], "household_id": d.get("household_id"), "application_id": d.get("application_id"),
+             "status": d["status"], "amount_cents": d.get("paid_cents") or 0}
+            for d in deposits if d["status"] in DEPOSIT_HELD]
+    holds = [{"id": h["_id"], "household_id": h["household_id"], "owner_since": h["owner_since"],
+              "amount_cents": h["amount_cents"]} for h in seller_holds if h.get("status") == "held"]
+    balances = [{"id": a["_id"], "household_id": a.get("household_id"), "utility": a.get("utility"),
+                 "balance_cents": a.get("balance_cents") or 0}
+                for a in utility_accounts if a.get("balance_cents")]
+    totals = {name: sum(line[name] for line in households) for name in _LINE_FIELDS}
+    totals |= {"deposits_held_cents": sum(d["amount_cents"] for d in held),
+               "seller_prepaid_held_cents": sum(h["amount_cents"] for h in holds),
+               "utility_prepaid_cents": sum(b["balance_cents"] for b in balances if b["balance_cents"] > 0),
+               "utility_overdrawn_cents": -sum(b["balance_cents"] for b in balances if b["balance_cents"] < 0),
+               "maintenance_fund_cents": fund_balance_cents or 0}
+    # the money the operator holds for others, handed over or paid back: the owners' paid ahead and
+    # unused, the developer's, deposits, sellers' money, utility balances and the fund
+    totals["held_for_others_cents"] = (totals["owed_back_cents"] + developer["owed_back_cents"]
+                                       + totals["deposits_held_cents"] + totals["seller_prepaid_held_cents"]
+                                       + totals["utility_prepaid_cents"] + totals["maintenance_fund_cents"])
+    return {"estate_id": estate_id, "as_of": end_day, "households": households, "developer": developer,
+            "deposits_held": held, "seller_prepaid_held": holds, "utility_balances": balances,
+            "maintenance_fund": {"balance_cents": fund_balance_cents or 0, "kept": fund_balance_cents is not None},
+            "totals": totals, "generated_at": clock.to_iso(now)}

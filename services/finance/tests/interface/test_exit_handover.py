@@ -1,0 +1,47 @@
+"""Finance's part of the handover package at a contract's end (物业撤场交接) through its entrypoint:
+the money paid ahead and unused by household, the arrears to the end (a probe, h5: the system
+retired an estate with no list of the money it held for the owners)."""
+import pytest
+
+from estate_common import contracts
+from estate_common.errors import Forbidden, InvalidInput
+from estate_common.testing import as_caller, staff
+
+from .test_service import ESTATE, MANAGER, OTHER, approved, finance, pay, run  # noqa: F401 (fixture)
+
+
+def handover(finance, as_of, estate_id=ESTATE, caller=MANAGER):
+    as_caller(finance, caller)
+    payload = {"estate_id": estate_id, "filters": {"as_of": as_of}}
+    contracts.load().check_rpc_input("finance", "handover_money", payload)
+    answer = finance.handover_money(payload)
+    contracts.load().check_rpc_output("finance", "handover_money", answer)  # as the gateway checks it
+    return answer
+
+
+def test_the_money_paid_ahead_and_the_arrears_by_household_at_the_end(finance):
+    approved(finance)
+    for period in ("2026-09", "2026-10", "2026-11"):
+        run(finance, period)  # hh_1 210.02 a month, hh_2 282.00
+    pay(finance, "hh_1", 3 * 21002 + 10000)  # three months, and 100.00 beyond the bills
+    got = handover(finance, "2026-10-31")  # the contract ends with October
+    lines = {line["household_id"]: line for line in got["households"]}
+    assert lines["hh_1"]["paid_ahead_cents"] == 21002 and lines["hh_1"]["unapplied_cents"] == 10000
+    assert lines["hh_1"]["owed_back_cents"] == 31002 and lines["hh_1"]["arrears_cents"] == 0
+    assert (lines["hh_2"]["arrears_cents"], lines["hh_2"]["billed_after_end_unpaid_cents"]) == (2 * 28200, 28200)
+    assert lines["hh_1"]["room"] == "100"
+    assert got["totals"]["owed_back_cents"] == 31002 and got["totals"]["held_for_others_cents"] == 31002
+    assert got["maintenance_fund"]["kept"] is False
+    # the whole of November is the operator's when the contract runs to its end
+    december = {line["household_id"]: line for line in handover(finance, "2026-11-30")["households"]}
+    assert december["hh_1"]["owed_back_cents"] == 10000
+
+
+def test_another_estate_and_a_day_that_is_no_date_are_refused(finance):
+    with pytest.raises(Forbidden):
+        handover(finance, "2026-11-30", estate_id=OTHER)
+    with pytest.raises(InvalidInput):
+        handover(finance, "2026-11-31")
+    outsider = staff("x", ["manager"], [OTHER])
+    with pytest.raises(Forbidden):
+        handover(finance, "2026-11-30", caller=outsider)

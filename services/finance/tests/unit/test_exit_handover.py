@@ -1,0 +1,96 @@
+"""The money an operator hands over at its contract's end (物业撤场交接), without broker or store."""
+from datetime import datetime, timezone
+
+import pytest
+
+from estate_common.errors import InvalidInput
+from finance import exit_handover
+
+NOW = datetime(2026, 12, 7, 8, 0, tzinfo=timezone.utc)
+FLATS = {"hh_1": {"building": "1", "unit": "1", "room": "101"}, "hh_2": {"building": "1", "unit": "1", "room": "102"}}
+
+
+def bill(period, amount, paid, household="hh_1", **more):
+    return {"_id": f"bl_{household}_{period}", "household_id": household, "period": period, "amount_cents": amount,
+            "paid_cents": paid, "status": "paid" if paid >= amount else "unpaid", **more}
+
+
+def money(bills=(), unapplied=(), deposits=(), holds=(), accounts=(), fund=None, end="2026-12-31"):
+    return exit_handover.money_at_end("est_1", end, list(bills), list(unapplied), FLATS, list(deposits), list(holds),
+                                      list(accounts), fund, NOW)
+
+
+def test_months_paid_after_the_end_are_owed_back_and_those_before_are_not():
+    # paid November to February; the contract ends on 31 December
+    got = money([bill(p, 25000, 25000) for p in ("2026-11", "2026-12", "2027-01", "2027-02")])
+    (line,) = got["households"]
+    assert line["paid_ahead_cents"] == 50000 and line["owed_back_cents"] == 50000
+    assert line["arrears_cents"] == 0 and (line["building"], line["room"]) == ("1", "101")
+
+
+def test_the_end_months_days_after_the_last_day_are_paid_ahead_half_up():
+    # ends on 10 December: 21 of 31 days of December's 25000 cents paid are the next company's
+    (line,) = money([bill("2026-12", 25000, 25000)], end="2026-12-10")["households"]
+    assert line["paid_ahead_cents"] == 16935  # 25000 × 21/31 = 16935.48 → 16935
+
+
+def test_a_quarter_bill_is_split_by_its_months():
+    quarter = bill("2026-10", 75000, 75000, pricing={"months": 3})
+    (line,) = money([quarter], end="2026-11-30")["households"]
+    assert line["paid_ahead_cents"] == 25000  # December's third
+
+
+def test_a_first_month_owed_from_a_handover_day_splits_by_its_own_days():
+    # handed over on 21 December: 11 days billed; the contract ends on the 25th: 6 of the 11 days after it
+    first = bill("2026-12", 8871, 8871, prorated={"from": "2026-12-21", "days": 11, "month_days": 31})
+    (line,) = money([first], end="2026-12-25")["households"]
+    assert line["paid_ahead_cents"] == 4839  # 8871 × 6/11 = 4838.7 → 4839
+
+
+def test_arrears_are_the_days_up_to_the_end_and_unpaid_days_after_it_are_apart():
+    got = money([bill("2026-11", 25000, 0, household="hh_2"), bill("2026-12", 25000, 0, household="hh_2"),
+                 bill("2027-01", 25000, 0, household="hh_2")], end="2026-12-31")
+    (line,) = got["households"]
+    assert line["arrears_cents"] == 50000 and line["billed_after_end_unpaid_cents"] == 25000
+    assert line["owed_back_cents"] == 0 and got["totals"]["arrears_cents"] == 50000
+
+
+def test_unused_money_is_owed_back_and_the_developers_is_kept_apart():
+    got = money([bill("2027-01", 25000, 25000, payer="developer")],
+                unapplied=[{"household_id": "hh_1", "unapplied_cents": 30000},
+                           {"household_id": "hh_2", "unapplied_cents": 500, "payer": "developer"}])
+    (line,) = got["households"]
+    assert line["unapplied_cents"] == 30000 and line["owed_back_cents"] == 30000
+    assert got["developer"]["paid_ahead_cents"] == 25000 and got["developer"]["unapplied_cents"] == 500
+    assert got["developer"]["owed_back_cents"] == 25500
+    assert got["totals"]["owed_back_cents"] == 30000  # the owners' lines only
+
+
+def test_money_held_for_others_is_listed_and_summed():
+    got = money(deposits=[{"_id": "dep_1", "household_id": "hh_1", "status": "refundable", "paid_cents": 200000},
+                          {"_id": "dep_2", "household_id": "hh_2", "status": "refunded", "paid_cents": 200000},
+                          {"_id": "dep_3", "household_id": "hh_2", "status": "awaiting_payment", "paid_cents": 0}],
+                holds=[{"_id": "sph_1", "household_id": "hh_1", "owner_since": "2026-10-01", "amount_cents": 7000,
+                        "status": "held"}],
+                accounts=[{"_id": "ua_1", "household_id": "hh_1", "utility": "water", "balance_cents": 3000},
+                          {"_id": "ua_2", "household_id": "hh_2", "utility": "electricity", "balance_cents": -400},
+                          {"_id": "ua_3", "household_id": "hh_2", "utility": "water", "balance_cents": 0}],
+                fund=1200000)
+    assert [d["id"] for d in got["deposits_held"]] == ["dep_1"]
+    assert [b["id"] for b in got["utility_balances"]] == ["ua_1", "ua_2"]
+    totals = got["totals"]
+    assert (totals["deposits_held_cents"], totals["seller_prepaid_held_cents"], totals["utility_prepaid_cents"],
+            totals["utility_overdrawn_cents"], totals["maintenance_fund_cents"]) == (200000, 7000, 3000, 400, 1200000)
+    assert totals["held_for_others_cents"] == 200000 + 7000 + 3000 + 1200000
+    assert got["maintenance_fund"] == {"balance_cents": 1200000, "kept": True}
+    assert money()["maintenance_fund"] == {"balance_cents": 0, "kept": False}
+
+
+def test_a_household_with_nothing_to_hand_over_is_left_out():
+    assert money([bill("2026-11", 25000, 25000)])["households"] == []
+
+
+@pytest.mark.parametrize("as_of", ["2026-12", "2026-13-01", "31/12/2026", None, "2026-02-30"])
+def test_the_last_day_must_be_a_date(as_of):
+    with pytest.raises(InvalidInput):
+        exit_handover.checked_end_day(as_of)
