@@ -17,7 +17,7 @@ from estate_common.errors import DomainError
 from estate_common.rpc_client import RpcClient
 
 from . import (after_answer, api_keys, arrears_across, assignees, checklists_across, completeness, complaints_across, custom_fields, docs, etags, exports, exposition, fanout, idempotency, limits, locations,
-               incident_overview, incidents_across, masking, notices_across, own_routes, portal_qr, subject_access,
+               estate_handover, incident_overview, incidents_across, masking, notices_across, own_routes, portal_qr, subject_access,
                problems, public, requests_in, retirements, store, technician_notices, traces, uploads, users)
 from .access import authorize
 from .known_estates import KnownEstates
@@ -83,6 +83,7 @@ def create_app(settings=None):
     custom_fields.register(app)
     subject_access.register(app)  # an occupant's request to see his data, from every service
     incident_overview.register(app)  # the manager's view of a night's incident, from three services
+    estate_handover.register(app)  # the handover package at a contract's end (移交清单), from every service
     incidents_across.register(app)  # 跨小区事件: the open incidents of the caller's estates, newest first
     complaints_across.register(app)  # 跨小区投诉分析: a page of the caller's estates' complaint analyses
     arrears_across.register(app)  # 结转下期欠费 across estates: each estate's and their total

@@ -184,6 +184,9 @@ GATEWAY_ROUTES = {
     # the manager's Monday view of a night's incident (incident_overview.py): its orders, their cost,
     # the calls that joined them and its notices; each service checks the caller again
     ("GET", "/api/v1/estates/<estate_id>/incidents/<incident_id>/overview"): MANAGEMENT,
+    # the handover package at a contract's end (物业撤场交接 / 移交清单, estate_handover.py): the estate's
+    # manager and the operator admin; each service checks the caller again
+    ("GET", "/api/v1/estates/<estate_id>/handover"): MANAGEMENT,
     # 跨小区事件 (incidents_across.py): the incidents of every estate of the caller's, whoever lists an
     # estate's (a guard his own estates'); security patrol checks each estate again
     ("GET", "/api/v1/incidents"): SECURITY,

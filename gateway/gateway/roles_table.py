@@ -69,6 +69,8 @@ def area(method, path):
         return _SERVICE_ROWS["maintenance"]
     if rest.endswith("/incidents/{incident_id}/overview"):  # the manager's view of a night (a gateway route)
         return _SERVICE_ROWS["security_patrol"]
+    if rest == "estates/{estate_id}/handover":  # the handover package at a contract's end (a gateway route)
+        return _SERVICE_ROWS["archive"]
     if rest.endswith("/personal-data/search"):  # an occupant's request to see his data (a gateway route)
         return _SERVICE_ROWS["archive"]
     if rest.endswith("/archive/completeness/missing"):  # the archive's shortfall named (a gateway route)

@@ -1,0 +1,148 @@
+"""The handover package at a contract's end (物业撤场交接 / 移交清单, h5): ``GET …/estates/{id}/handover
+?as_of=`` puts the money held for others, the documents, the open work, the keys, the patrol points
+and the equipment of an estate in one answer, each part its own service's (a probe found the system
+could retire an estate and answer none of it)."""
+import pytest
+
+from estate_common.errors import Forbidden, InvalidInput, ServiceUnavailable
+from estate_common.rpc_client import RemoteError
+
+PACKAGE = "/api/v1/estates/A/handover"
+AT = "2026-11-21T15:00:00.000Z"
+ZERO = {"paid_ahead_cents": 0, "unapplied_cents": 0, "owed_back_cents": 0, "arrears_cents": 0,
+        "billed_after_end_unpaid_cents": 0}
+MONEY = {
+    "estate_id": "A", "as_of": "2026-12-31",
+    "households": [{"household_id": "hh_1", "building": "1", "unit": "1", "room": "101", "paid_ahead_cents": 50000,
+                    "unapplied_cents": 2000, "owed_back_cents": 52000, "arrears_cents": 0,
+                    "billed_after_end_unpaid_cents": 0},
+                   {"household_id": "hh_2", "building": "1", "unit": "1", "room": "102", "paid_ahead_cents": 0,
+                    "unapplied_cents": 0, "owed_back_cents": 0, "arrears_cents": 75000,
+                    "billed_after_end_unpaid_cents": 0}],
+    "developer": ZERO,
+    "deposits_held": [{"id": "dep_1", "household_id": "hh_1", "application_id": "app_1", "status": "refundable",
+                       "amount_cents": 200000}],
+    "seller_prepaid_held": [], "utility_balances": [],
+    "maintenance_fund": {"balance_cents": 1200000, "kept": True},
+    "totals": {**ZERO, "paid_ahead_cents": 50000, "unapplied_cents": 2000, "owed_back_cents": 52000,
+               "arrears_cents": 75000, "deposits_held_cents": 200000, "seller_prepaid_held_cents": 0,
+               "utility_prepaid_cents": 0, "utility_overdrawn_cents": 0, "maintenance_fund_cents": 1200000,
+               "held_for_others_cents": 1452000},
+    "generated_at": AT}
+CHECKLIST = {"estate_id": "A", "items": [
+    {"kind": "as_built_drawings", "status": "received", "received_on": "2020-05-01", "copies": 2,
+     "handover_ids": ["eho_1"], "listed_missing_on": None}], "missing": [], "received": 1, "required": 1}
+
+
+def page(*items):
+    return {"items": list(items), "next_cursor": None}
+
+
+def request(n, kind, created_at):
+    return {"id": f"sr_{n}", "estate_id": "A", "number": f"SR-2026-00000{n}", "kind": kind, "household_id": "hh_2",
+            "channel": "phone", "description": "楼上漏水 13957286446", "status": "open", "due_at": AT,
+            "created_at": created_at, "updated_at": AT}
+
+
+def answer_all(rpc):
+    rpc.answer("finance", "handover_money", MONEY)
+    rpc.answer("archive", "estate_documents_checklist", CHECKLIST)
+    rpc.answer("archive", "list_households", page({"id": "hh_1"}, {"id": "hh_2"}, {"id": "hh_3"}))
+    rpc.answer("archive", "list_borrow_requests", page())
+    rpc.answer("customer_service", "list_requests", page(request(1, "repair", "2026-11-01T00:00:00.000Z"),
+                                                         request(2, "complaint", "2026-11-20T00:00:00.000Z")))
+    rpc.answer("customer_service", "list_keys", lambda call: page(
+        {"id": f"key_{call.payload['filters']['status']}", "household_id": "hh_1", "label": "1-1-101 入户门",
+         "status": call.payload["filters"]["status"], "notes": "门口地垫下"}))
+    rpc.answer("customer_service", "list_custody_items", page())
+    rpc.answer("maintenance", "list_work_orders", page({"id": "wo_1", "number": "WO-2026-000001", "status": "assigned",
+                                                        "priority": "normal", "description": "漏水 13957286446"}))
+    rpc.answer("maintenance", "list_equipment", page({"id": "eq_1", "code": "DT-01", "name": "1#电梯",
+                                                      "system": "elevator", "location": "1栋",
+                                                      "certificate": {"number": "TS-1", "expires_on": "2027-06-30"}}))
+    rpc.answer("security_patrol", "list_patrol_routes", page({"id": "pr_1", "name": "夜巡", "checkpoints": [
+        {"code": "A", "name": "东门"}, {"code": "B", "name": "地库"}]}))
+    rpc.answer("security_patrol", "list_fire_equipment", page())
+    rpc.answer("security_patrol", "list_incidents", page())
+
+
+def auth(accounts, role):
+    token = accounts.user("exit-" + role.replace("_", "-"), [role], ["A"])
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_the_package_is_one_answer_of_every_service_as_of_the_last_day(client, rpc, contract, accounts):
+    answer_all(rpc)
+    got = contract.check(client.application,
+                         client.get(f"{PACKAGE}?as_of=2026-12-31", headers=auth(accounts, "manager")), 200)
+    assert got["as_of"] == "2026-12-31" and got["unavailable"] == [] and got["truncated"] == []
+    assert rpc.only_call("finance", "handover_money").payload == {"estate_id": "A", "filters": {"as_of": "2026-12-31"}}
+    assert got["money"]["totals"]["owed_back_cents"] == 52000
+    assert got["archive"]["documents"]["received"] == 1 and got["archive"]["households"] == {"count": 3}
+    requests = got["customer_service"]["open_requests"]
+    assert [r["id"] for r in requests["items"]] == ["sr_2", "sr_1"] and requests["complaints"] == 1  # complaints first
+    assert "description" not in requests["items"][0]  # no owner's words nor phone
+    assert rpc.only_call("customer_service", "list_requests").payload["filters"] == {"closed": "false"}
+    assert got["customer_service"]["keys_lent"]["items"][0]["id"] == "key_lent"
+    assert "notes" not in got["customer_service"]["keys_in_custody"]["items"][0]
+    assert rpc.only_call("maintenance", "list_work_orders").payload["filters"] == {"open": "true"}
+    assert got["maintenance"]["equipment"]["items"][0]["certificate"]["number"] == "TS-1"
+    assert got["security_patrol"]["patrol_routes"]["checkpoints"] == 2
+    assert got["outstanding"] == [
+        {"item": "money_owed_back", "count": 1, "amount_cents": 52000},
+        {"item": "deposits_held", "count": 1, "amount_cents": 200000},
+        {"item": "open_requests", "count": 2}, {"item": "open_work_orders", "count": 1}, {"item": "keys_lent", "count": 1}]
+    got = contract.check(client.application,  # the operator admin's too
+                         client.get(f"{PACKAGE}?as_of=2026-12-31", headers=auth(accounts, "operator_admin")), 200)
+    assert got["money"] is not None
+
+
+@pytest.mark.parametrize("role", ["agent", "security", "technician", "accountant", "archivist", "cashier"])
+def test_only_management_reads_the_package(client, rpc, contract, accounts, role):
+    answer_all(rpc)
+    contract.problem(client.get(f"{PACKAGE}?as_of=2026-12-31", headers=auth(accounts, role)), 403,
+                     app=client.application)
+    assert rpc.calls_to("finance", "handover_money") == []
+
+
+@pytest.mark.parametrize("query", ["", "?as_of=", "?as_of=2026-12", "?as_of=2026-02-30", "?as_of=2026-12-31&x=1"])
+def test_the_last_day_is_required_and_a_date(client, rpc, contract, accounts, query):
+    answer_all(rpc)
+    contract.problem(client.get(f"{PACKAGE}{query}", headers=auth(accounts, "manager")), 400, app=client.application)
+    assert rpc.calls_to("finance", "handover_money") == []
+
+
+def test_a_service_that_does_not_answer_is_named_and_its_part_is_null_never_zeros(client, rpc, contract, accounts):
+    answer_all(rpc)
+    rpc.answer("maintenance", "list_equipment", ServiceUnavailable("maintenance did not answer"))
+    rpc.answer("finance", "handover_money", RemoteError("TypeError", "a bug there"))
+    got = contract.check(client.application,
+                         client.get(f"{PACKAGE}?as_of=2026-12-31", headers=auth(accounts, "manager")), 200)
+    assert got["unavailable"] == ["finance", "maintenance"]
+    assert got["money"] is None and got["maintenance"] is None
+    assert [o["item"] for o in got["outstanding"]] == ["open_requests", "keys_lent"]  # nothing said of the silent
+    assert got["customer_service"]["open_requests"]["count"] == 2
+
+
+def test_a_refusal_of_the_caller_is_the_package_s_answer(client, rpc, contract, accounts):
+    answer_all(rpc)
+    rpc.answer("customer_service", "list_keys", Forbidden("not in your estates"))
+    contract.problem(client.get(f"{PACKAGE}?as_of=2026-12-31", headers=auth(accounts, "manager")), 403,
+                     app=client.application)
+    answer_all(rpc)
+    rpc.answer("finance", "handover_money", InvalidInput("as_of", [{"field": "filters.as_of", "message": "x"}]))
+    contract.problem(client.get(f"{PACKAGE}?as_of=2026-12-31", headers=auth(accounts, "manager")), 400,
+                     app=client.application)
+
+
+def test_a_list_longer_than_a_page_is_read_to_its_end(client, rpc, accounts):
+    answer_all(rpc)
+
+    def households(call):
+        if call.payload.get("cursor") == "c2":
+            return page({"id": "hh_3"})
+        return {"items": [{"id": "hh_1"}, {"id": "hh_2"}], "next_cursor": "c2"}
+    rpc.answer("archive", "list_households", households)
+    got = client.get(f"{PACKAGE}?as_of=2026-12-31", headers=auth(accounts, "manager")).get_json()
+    assert got["archive"]["households"] == {"count": 3}
+    assert [c.payload.get("cursor") for c in rpc.calls_to("archive", "list_households")] == [None, "c2"]
