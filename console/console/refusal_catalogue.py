@@ -9,6 +9,11 @@ number said with its unit (``estate_common.wording.counted``: "1 day", "3 days")
 """
 ZH = {
     # -- gateway ---------------------------------------------------------------------
+    # the handover package at a contract's end (gateway/estate_handover.py, finance/exit_handover.py)
+    "as_of is the contract's last day, YYYY-MM-DD":
+        'as_of 为物业服务合同的截止日，格式 YYYY-MM-DD',
+    "is the contract's last day, YYYY-MM-DD":
+        '须为合同截止日，格式 YYYY-MM-DD',
     'your role may not do this':
         '你的角色无权执行此操作',
     'your role may not do this: it is for {0}':  # {0}: the route's roles, "manager or operator_admin"

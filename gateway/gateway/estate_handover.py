@@ -126,7 +126,7 @@ def checked_as_of(as_of):
         date.fromisoformat(as_of)
     except ValueError:
         raise InvalidInput("as_of is the contract's last day, YYYY-MM-DD",
-                           [field_error("as_of", "is required: the contract's last day, YYYY-MM-DD")]) from None
+                           [field_error("as_of", "is the contract's last day, YYYY-MM-DD")]) from None
     return as_of
 
 
@@ -148,7 +148,7 @@ def _shown(items, fields):
 
 
 def package(estate_id, as_of, answers, unavailable):
-    """The package's body (``EstateHandover``) from the parts' ``answers`` (a list's: ``(items,
+    """The package's body (``HandoverPackage``) from the parts' ``answers`` (a list's: ``(items,
     truncated)``); a part whose service is in ``unavailable`` is null."""
     truncated = sorted(name for name in LISTS if name in answers and answers[name][1])
     lists = {}

@@ -2,6 +2,7 @@
 
 The bars are SVG drawn here (no chart library): each KPI's value as a bar, and its
 numerator and denominator in the bar's <title>, which browsers show on hover."""
+import calendar
 import csv
 import io
 import operator
@@ -282,6 +283,34 @@ def staff():
     report = g.api.get(g.api.estate(g.user.estate_id, "reports/staff"), period=period)
     return render_template("manager/staff.html", period=period, report=report,
                            turnover=report.get("staff_turnover") or {})
+
+
+_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _month_end(month):
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{month}-{calendar.monthrange(year, number)[1]:02d}"
+
+
+@bp.get("/handover")
+@estate_needed
+def handover():
+    """移交清单: the handover package of the estate as of its contract's last day (``GET …/handover``, the
+    gateway's, from every service): the money held for others by household (owed back: refunded or handed
+    to the next company), the arrears to the end, the documents, the open work, the keys, the patrol
+    points and the equipment; what is outstanding first. The last day asked, or this month's end."""
+    asked = request.args.get("as_of", "").strip()
+    as_of = asked if _DAY.match(asked) else _month_end(common.this_month())
+    package, refused = None, None
+    try:
+        package = g.api.get(g.api.estate(g.user.estate_id, "handover"), as_of=as_of)
+    except ApiProblem as problem:
+        if problem.status == 401:
+            raise
+        refused = problem  # shown above the page (a silent service is named in the package instead)
+    return render_template("manager/handover.html", as_of=as_of, package=package, problem=refused,
+                           households=common.household_labels())
 
 
 # The late work orders besides the owners' repairs past the response they were promised, which the

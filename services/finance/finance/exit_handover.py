@@ -52,7 +52,7 @@ def checked_end_day(as_of):
         date.fromisoformat(as_of)
     except ValueError:
         raise InvalidInput("as_of is the contract's last day, YYYY-MM-DD",
-                           [field_error("filters.as_of", "is not a date (YYYY-MM-DD)")]) from None
+                           [field_error("filters.as_of", "is the contract's last day, YYYY-MM-DD")]) from None
     return as_of
 
 

@@ -1,0 +1,62 @@
+"""移交清单 (h5): the manager reads the estate's handover package at its contract's end from the
+gateway's ``…/handover?as_of=``: what is outstanding, the money by household, the records and work in hand."""
+from .conftest import ESTATE, sign_in
+from .test_registers import _only_documented
+
+AT = "2026-12-07T08:00:00.000Z"
+ZERO = {"paid_ahead_cents": 0, "unapplied_cents": 0, "owed_back_cents": 0, "arrears_cents": 0,
+        "billed_after_end_unpaid_cents": 0}
+PACKAGE = {
+    "estate_id": ESTATE, "as_of": "2026-12-31",
+    "money": {"estate_id": ESTATE, "as_of": "2026-12-31",
+              "households": [{"household_id": "hh_1", "building": "1", "unit": "2", "room": "301",
+                              "paid_ahead_cents": 150000, "unapplied_cents": 2345, "owed_back_cents": 152345,
+                              "arrears_cents": 0, "billed_after_end_unpaid_cents": 0}],
+              "developer": ZERO, "deposits_held": [], "seller_prepaid_held": [], "utility_balances": [],
+              "maintenance_fund": {"balance_cents": 0, "kept": False},
+              "totals": {**ZERO, "paid_ahead_cents": 150000, "unapplied_cents": 2345, "owed_back_cents": 152345,
+                         "deposits_held_cents": 0, "seller_prepaid_held_cents": 0, "utility_prepaid_cents": 0,
+                         "utility_overdrawn_cents": 0, "maintenance_fund_cents": 0, "held_for_others_cents": 152345},
+              "generated_at": AT},
+    "archive": {"documents": {"estate_id": ESTATE, "items": [], "missing": [], "received": 7, "required": 9},
+                "households": {"count": 120}, "borrowed_not_returned": {"count": 0, "items": []}},
+    "customer_service": {"open_requests": {"count": 3, "complaints": 1, "items": []},
+                         "keys_in_custody": {"count": 4, "items": []}, "keys_lent": {"count": 0, "items": []},
+                         "custody_items": {"count": 0, "items": []}},
+    "maintenance": None,
+    "security_patrol": {"patrol_routes": {"count": 1, "checkpoints": 6, "items": []},
+                        "fire_equipment": {"count": 12, "items": []}, "open_incidents": {"count": 0, "items": []}},
+    "outstanding": [{"item": "money_owed_back", "count": 1, "amount_cents": 152345},
+                    {"item": "open_requests", "count": 3}],
+    "unavailable": ["maintenance"], "truncated": []}
+
+
+def test_the_manager_reads_the_handover_package_as_of_the_last_day(client, fake, documented_routes):
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/handover", PACKAGE)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
+    page = client.get("/manager/handover?as_of=2026-12-31", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    asked = [c for c in fake.calls if c["path"].endswith("/handover")]
+    assert asked[-1]["params"]["as_of"] == "2026-12-31"
+    outstanding = page.split("data-handover-outstanding")[1].split("</section>")[0]
+    assert "应退或移交的预收款" in outstanding and "1,523.45" in outstanding and "未办结的服务请求: 3" in outstanding
+    households = page.split("data-handover-households")[1].split("</table>")[0]
+    assert "1-2-301" in households and "1,500.00" in households
+    assert "7 / 9" in page and "巡更点 6 个" in page and "其中投诉 1 件" in page
+    assert "maintenance" in page.split("data-handover-unavailable")[1].split("</p>")[0]
+    _only_documented(fake, documented_routes)
+
+
+def test_a_day_that_is_no_date_asks_for_this_month_s_end(client, fake):
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/handover", PACKAGE)
+    client.get("/manager/handover?as_of=soon")
+    asked = [c for c in fake.calls if c["path"].endswith("/handover")][-1]["params"]["as_of"]
+    assert len(asked) == 10 and asked[4] == "-" and asked[7] == "-"
+
+
+def test_the_package_is_in_the_management_menu_only(client, fake):
+    sign_in(client, fake, username="mia", roles=("manager",))
+    assert 'href="/manager/handover"' in client.get("/").get_data(as_text=True)
+    sign_in(client, fake, username="li", roles=("agent",))
+    assert 'href="/manager/handover"' not in client.get("/").get_data(as_text=True)
