@@ -2268,6 +2268,7 @@ _MESSAGES = {
     "field.alert_id": ("预警响应", "Emergency alert"),  # …/emergency-alerts/{alert_id}/…
     "field.issued_at": ("发布时间", "Issued at"),
     "field.level": ("级别", "Level"),
+    "field.levels": ("级别变化", "Levels over time"),
     "field.raised_by": ("登记人", "Raised by"),
     "field.stood_down_at": ("解除时间", "Stood down"),
     "field.stood_down_by": ("解除人", "Stood down by"),
@@ -2627,6 +2628,7 @@ _MESSAGES = {
     "setting.fund_use_consent_of": ("维修资金使用表决通过比例（分母）", "Fund use: owners' share needed (denominator)"),
     "setting.roster_days_ahead": ("排班最远（天后）", "Duty roster at most (days ahead)"),
     "setting.patrol_suspension_max_hours": ("停巡最长（小时）", "Patrol suspension at most (hours)"),
+    "setting.alert_issued_back_hours": ("预警补登最早（发布后小时数）", "An alert is raised at most (hours after its warning)"),
     "setting.patrol_suspension_backdate_hours": ("经理补登停巡最早（小时前，更早由运营管理员登记）",
                                                  "A manager records a past suspension at most (hours back; earlier, the operator admin)"),
     # a shift's hours: from midnight of the shift's day; only a night's end passes 24 (32 = 08:00 next morning)

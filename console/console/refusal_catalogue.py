@@ -1114,6 +1114,12 @@ ZH = {
         '同类预警（{0}）尚未解除：请调整其级别或先解除',
     'has an open alert {0}':
         '已有未解除的预警 {0}',
+    'an alert is raised within {0} hours of its warning':
+        '预警须在气象部门发布后 {0} 小时内登记',
+    "the alert's warning is not issued yet":
+        '该预警的发布时间未到，尚不能调整级别或解除',
+    'is issued later':
+        '发布时间晚于现在',
     # 停巡 (security_patrol/suspensions.py: a typhoon night's patrol suspension)
     'a patrol suspension ends after it starts':
         '停巡结束时间须晚于开始时间',

@@ -66,6 +66,7 @@ RECORDED_EVENTS = {
     # 预警响应: an estate's emergency plan activated at a weather warning, and its stand-down (解除), kept
     # under the estate as one subject, the alert: when the plan stood, at which level, who raised it
     ("security_patrol", "emergency_alert_raised"): "emergency_alert",
+    ("security_patrol", "emergency_alert_level_changed"): "emergency_alert",
     ("security_patrol", "emergency_alert_stood_down"): "emergency_alert",
     # DOMAIN.md "Archive": equipment archives, handover documents, notices, cancelled orders
     ("maintenance", "work_order_cancelled"): "work_order",

@@ -440,6 +440,10 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_emergency_alert(self, event):
         self._record(event)
 
+    @consumes("security_patrol", "emergency_alert_level_changed")
+    def record_emergency_alert_level_change(self, event):
+        self._record(event)
+
     @consumes("security_patrol", "emergency_alert_stood_down")
     def record_emergency_alert_stand_down(self, event):
         self._record(event)

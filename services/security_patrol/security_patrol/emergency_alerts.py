@@ -28,12 +28,17 @@ def _note(data):
     return note or None
 
 
-def new_alert(doc_id, estate_id, data, now, actor):
-    """The alert as raised (422 ``data.issued_at`` for a warning issued in the future)."""
+def new_alert(doc_id, estate_id, data, now, actor, rules):
+    """The alert as raised (422 ``data.issued_at`` for a warning issued in the future, or more than
+    ``alert_issued_back_hours`` back: one of 1999 was taken, and its read listed every incident since)."""
     issued = clock.parse_iso(data["issued_at"])
     if issued > now + ISSUED_AHEAD:
         raise BusinessRuleViolation("an alert is raised on a warning already issued",
                                     [field_error("data.issued_at", "is in the future")])
+    back = rules["alert_issued_back_hours"]
+    if issued < now - timedelta(hours=back):
+        raise BusinessRuleViolation(f"an alert is raised within {back} hours of its warning",
+                                    [field_error("data.issued_at", f"is more than {back} hours ago")])
     stamp, note = clock.to_iso(now), _note(data)
     return {
         "_id": doc_id,
@@ -53,15 +58,19 @@ def new_alert(doc_id, estate_id, data, now, actor):
     }
 
 
-def _refuse_stood_down(alert):
+def _refuse_stood_down(alert, now):
+    """409 on an alert stood down, or on one whose warning is not issued yet (issued up to
+    ``ISSUED_AHEAD`` after now: stood down then, its window would end before it began)."""
     if alert["status"] != "open":
         raise Conflict("the alert is stood down already", [field_error("id", "is stood down")])
+    if clock.parse_iso(alert["issued_at"]) > now:
+        raise Conflict("the alert's warning is not issued yet", [field_error("id", "is issued later")])
 
 
 def level_changed(alert, data, now, actor):
     """The fields and the history entry of a level the authority raised or lowered (409 on an alert
     stood down, 422 for the level it has)."""
-    _refuse_stood_down(alert)
+    _refuse_stood_down(alert, now)
     level = data["level"]
     if level == alert["level"]:
         raise BusinessRuleViolation(f"the alert is {level} already", [field_error("data.level", "is the alert's level")])
@@ -72,18 +81,21 @@ def level_changed(alert, data, now, actor):
 
 
 def stood_down(alert, data, now, actor):
-    """解除: the fields a stand-down sets (409 when stood down already)."""
-    _refuse_stood_down(alert)
+    """解除: the fields a stand-down sets (409 when stood down already or its warning is not issued yet)."""
+    _refuse_stood_down(alert, now)
     return {"status": "stood_down", "stood_down_at": clock.to_iso(now), "stood_down_by": actor,
             "stand_down_note": _note(data)}
 
 
 def event_data(alert):
-    """``emergency_alert_raised`` / ``emergency_alert_stood_down``: the alert as archive keeps it and
-    maintenance reads it (its kind, level and whether it stands)."""
+    """``emergency_alert_raised`` / ``_level_changed`` / ``_stood_down``: the alert as archive keeps it
+    and maintenance reads it (its kind, level and whether it stands), with its ``levels`` over time
+    (each level and since when: the warning's, then each change's), so that a copy tells the level at
+    any moment whichever of the events it reads first."""
     kept = ("kind", "level", "issued_at", "note", "status", "raised_by", "raised_at",
             "stood_down_at", "stood_down_by", "stand_down_note")
-    return {"id": alert["_id"], **{key: alert.get(key) for key in kept}}
+    return {"id": alert["_id"], **{key: alert.get(key) for key in kept},
+            "levels": [{"level": entry["level"], "at": entry["at"]} for entry in alert["levels"]]}
 
 
 def window(alert, now):

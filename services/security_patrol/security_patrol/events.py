@@ -35,6 +35,8 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("shift_handover_recorded", estate_id, data, actor=actor)
     if event_type == "emergency_alert_raised":  # 预警响应: archive keeps it, maintenance reads it
         return outbox.event("emergency_alert_raised", estate_id, data, actor=actor)
+    if event_type == "emergency_alert_level_changed":  # yellow → red: archive keeps it, maintenance follows it
+        return outbox.event("emergency_alert_level_changed", estate_id, data, actor=actor)
     if event_type == "emergency_alert_stood_down":  # 解除: archive keeps it beside the alert
         return outbox.event("emergency_alert_stood_down", estate_id, data, actor=actor)
     if event_type == "patrol_suspended":  # archive keeps it: a window whose planned rounds are not owed (停巡)

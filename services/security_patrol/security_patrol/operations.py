@@ -507,7 +507,7 @@ def raise_emergency_alert(db, outbox, caller, estate_id, data):
     archive keeps it, maintenance reads it); 409 while one of its kind stands (the claim decides)."""
     def build(doc_id):
         now = clock.now()
-        alert = emergency_alerts.new_alert(doc_id, estate_id, data, now, caller.user)
+        alert = emergency_alerts.new_alert(doc_id, estate_id, data, now, caller.user, store.rules_for(db, estate_id))
         holder = store.claim_open_alert(db, estate_id, alert, now)
         if holder != doc_id:
             raise Conflict(f"a {alert['kind']} alert is open already: raise or lower its level, or stand it down",
@@ -518,10 +518,13 @@ def raise_emergency_alert(db, outbox, caller, estate_id, data):
 
 
 def change_emergency_alert_level(db, outbox, caller, estate_id, alert_id, data):
-    """The level the authority raised or lowered, kept in the alert's history (``levels``)."""
+    """The level the authority raised or lowered, kept in the alert's history (``levels``), announced
+    (``emergency_alert_level_changed``: archive keeps it, maintenance's copy follows the level)."""
     def decide(alert):
         changes, entry = emergency_alerts.level_changed(alert, data, clock.now(), caller.user)
-        return Change(changes, push={"levels": [entry]})
+        changed = alert | changes | {"levels": [*alert["levels"], entry]}
+        return Change(changes, push={"levels": [entry]},
+                      events=[("emergency_alert_level_changed", emergency_alerts.event_data(changed))])
 
     return public(_change(db, outbox, "emergency_alerts", estate_id, alert_id, decide))
 

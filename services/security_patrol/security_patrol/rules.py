@@ -78,6 +78,11 @@ DEFAULTS = {
     # recorded is the operator admin's alone (suspensions.py). The sources give no number: 24, the
     # night before recorded in the morning; 0, none back for a manager.
     "patrol_suspension_backdate_hours": 24,
+    # 预警响应: an alert is raised at most this many hours after the authority issued its warning
+    # (emergency_alerts.new_alert: one of 1999 was taken, and reading it listed every incident since,
+    # h2). The sources give no number: 24, a night's warning raised here by the morning's shift, as
+    # patrol_suspension_backdate_hours; an estate whose warnings stand for days may widen it to two weeks.
+    "alert_issued_back_hours": 24,
     # 排班: a duty roster is made at most this many days ahead (estate_common.plausible, a date to
     # come; one for 2030-01-01 was taken: a probe). DOMAIN.md gives no number: two months, a
     # month's roster made in the month before.
@@ -111,7 +116,7 @@ NIGHT_HANDOVER_BEFORE_HOUR = 12
 
 MINIMA = {"fire_check_grace_days": 0, "parking_spaces": 0, "incident_recorded_within_hours": 0, "recorded_within_days": 0,
           "visitor_retention_days": 1, "patrol_suspension_max_hours": 1,
-          "patrol_suspension_backdate_hours": 0,
+          "patrol_suspension_backdate_hours": 0, "alert_issued_back_hours": 0,
           # a day or evening shift may start at midnight; a night not before noon (and ends after it)
           "day_shift_start_hour": 0, "evening_shift_start_hour": 0,
           "night_shift_start_hour": NIGHT_HANDOVER_BEFORE_HOUR,
@@ -136,6 +141,7 @@ MAXIMA = {
     "roster_days_ahead": 366,  # a year: longer is no roster
     "patrol_suspension_max_hours": 168,
     "patrol_suspension_backdate_hours": 336,  # two weeks, as recorded_within_days' default
+    "alert_issued_back_hours": 336,  # two weeks: a warning standing longer is a season, not an alert
     # a day or an evening shift ends by midnight; only a night crosses it, ending by the next noon
     "day_shift_start_hour": 23, "day_shift_end_hour": 24,
     "evening_shift_start_hour": 23, "evening_shift_end_hour": 24,

@@ -2321,19 +2321,25 @@ def test_a_patrol_suspension_and_its_withdrawal_are_kept_for_good_naming_the_win
     assert seen == []
 
 
-def test_an_emergency_alert_and_its_stand_down_are_kept_under_the_estate(archive, estate):
-    """预警响应 (h9): when the estate's typhoon plan stood, at which level, who raised and stood it down."""
+def test_an_emergency_alert_its_level_changes_and_its_stand_down_are_kept_under_the_estate(archive, estate):
+    """预警响应 (h9): when the estate's typhoon plan stood, at which levels, who raised and stood it down."""
     alert = {"id": "ealert_1", "kind": "typhoon", "level": "yellow", "issued_at": "2026-09-01T10:00:00.000Z",
              "note": "台风黄色预警", "status": "open", "raised_by": "wu", "raised_at": "2026-09-01T10:02:00.000Z",
              "stood_down_at": None, "stood_down_by": None, "stand_down_note": None}
     raised = event("security_patrol", "emergency_alert_raised", estate["id"], alert, actor="wu")
     archive.record_emergency_alert(raised)
     archive.record_emergency_alert(raised)  # redelivered: one record
+    levels = [{"level": "yellow", "at": "2026-09-01T10:00:00.000Z"}, {"level": "red", "at": "2026-09-01T14:00:00.000Z"}]
+    changed = event("security_patrol", "emergency_alert_level_changed", estate["id"], {
+        **alert, "level": "red", "levels": levels}, actor="wu")
+    archive.record_emergency_alert_level_change(changed)  # yellow → red (h2: announced by no event)
+    archive.record_emergency_alert_level_change(changed)  # redelivered: one record
     archive.record_emergency_alert_stand_down(event("security_patrol", "emergency_alert_stood_down", estate["id"], {
         **alert, "level": "red", "status": "stood_down", "stood_down_at": "2026-09-02T02:00:00.000Z",
-        "stood_down_by": "wu", "stand_down_note": "预警解除"}, actor="wu"))
+        "stood_down_by": "wu", "stand_down_note": "预警解除", "levels": levels}, actor="wu"))
     records = archive.list_records({"estate_id": estate["id"], "filters": {"subject_type": "emergency_alert"}})["items"]
-    assert sorted(r["event_type"] for r in records) == ["emergency_alert_raised", "emergency_alert_stood_down"]
+    assert sorted(r["event_type"] for r in records) == ["emergency_alert_level_changed", "emergency_alert_raised",
+                                                         "emergency_alert_stood_down"]
     assert {(r["subject_id"], r["estate_id"]) for r in records} == {("ealert_1", estate["id"])}
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound
-from estate_common.testing import event, staff, worker
+from estate_common.testing import as_caller, event, staff, worker
 from security_patrol.service import SecurityPatrolService
 
 ESTATE = "est_1"
@@ -97,3 +97,53 @@ def test_an_alert_read_names_the_incidents_of_its_window_and_their_work_orders(p
     assert before["id"] != after["id"]
     with pytest.raises(NotFound):
         patrol.get_emergency_alert({"estate_id": ESTATE, "id": "ealert_nope"})
+
+
+def test_a_level_change_is_announced_with_the_alert_s_levels_over_time(patrol):
+    """h2: yellow → red was kept in the alert alone; maintenance and archive never saw it. The change is
+    announced (``emergency_alert_level_changed``), and each of the alert's events carries its levels
+    over time (``levels``: level and since when), so a copy follows the level whatever order they come in."""
+    alert = raise_typhoon(patrol)
+    [raised] = patrol.outbox.of_type("emergency_alert_raised")
+    assert raised["data"]["levels"] == [{"level": "yellow", "at": "2026-09-01T09:55:00.000Z"}]
+    clock.freeze(clock.parse_iso("2026-09-01T14:00:00Z"))
+    patrol.change_emergency_alert_level({"estate_id": ESTATE, "id": alert["id"], "data": {
+        "level": "red", "note": "升级为红色预警"}})
+    [changed] = patrol.outbox.of_type("emergency_alert_level_changed")
+    assert (changed["data"]["id"], changed["data"]["level"], changed["data"]["status"]) == (alert["id"], "red", "open")
+    assert changed["data"]["levels"] == [{"level": "yellow", "at": "2026-09-01T09:55:00.000Z"},
+                                         {"level": "red", "at": "2026-09-01T14:00:00.000Z"}]
+    clock.freeze(clock.parse_iso("2026-09-01T20:00:00Z"))
+    patrol.stand_down_emergency_alert({"estate_id": ESTATE, "id": alert["id"], "data": {}})
+    [down] = patrol.outbox.of_type("emergency_alert_stood_down")
+    assert [entry["level"] for entry in down["data"]["levels"]] == ["yellow", "red"]
+
+
+def test_an_alert_s_warning_is_issued_within_the_estate_s_window_back(patrol):
+    """h2: an alert of 1999 was taken, and reading it listed every incident since, unpaged. A warning
+    is issued at most ``alert_issued_back_hours`` (24) before it is raised here; the estate may widen it."""
+    with pytest.raises(BusinessRuleViolation) as refused:
+        raise_typhoon(patrol, issued_at="1999-09-01T10:00:00Z")
+    assert refused.value.errors[0]["field"] == "data.issued_at"
+    with pytest.raises(BusinessRuleViolation):
+        raise_typhoon(patrol, issued_at="2026-08-31T09:59:00Z")  # 24 hours and a minute back
+    assert raise_typhoon(patrol, issued_at="2026-08-31T10:00:00Z")["status"] == "open"  # 24 hours back
+    as_caller(patrol, staff("wu", ["manager"], [ESTATE]))
+    patrol.update_settings({"estate_id": ESTATE, "data": {"alert_issued_back_hours": 72}})
+    assert patrol.raise_emergency_alert({"estate_id": ESTATE, "data": {
+        "kind": "heat", "level": "yellow", "issued_at": "2026-08-29T11:00:00Z"}})["status"] == "open"
+
+
+def test_an_alert_issued_ahead_is_not_stood_down_nor_changed_before_it_was_issued(patrol):
+    """h2: an alert issued up to 5 minutes ahead (a phone's clock) was stood down before its warning was
+    issued: a window ending before it started. Refused (409) until the warning's time."""
+    alert = raise_typhoon(patrol, issued_at="2026-09-01T10:04:00Z")
+    with pytest.raises(Conflict) as refused:
+        patrol.stand_down_emergency_alert({"estate_id": ESTATE, "id": alert["id"], "data": {}})
+    assert refused.value.errors[0]["field"] == "id"
+    with pytest.raises(Conflict):
+        patrol.change_emergency_alert_level({"estate_id": ESTATE, "id": alert["id"], "data": {"level": "red"}})
+    assert patrol.get_emergency_alert({"estate_id": ESTATE, "id": alert["id"]})["status"] == "open"
+    clock.freeze(clock.parse_iso("2026-09-01T10:04:00Z"))
+    down = patrol.stand_down_emergency_alert({"estate_id": ESTATE, "id": alert["id"], "data": {}})
+    assert down["stood_down_at"] == "2026-09-01T10:04:00.000Z"
