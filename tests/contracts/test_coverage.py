@@ -193,6 +193,10 @@ def test_every_settings_body_names_each_number_its_service_keeps():
         # and bounds each by what the service enforces: a contract-valid 100,000,000 days put a
         # due date past the calendar's end and failed every billing run (found by review)
         for name, field in schemas[schema]["properties"].items():
+            if name in getattr(rules, "CHOICES", {}):  # a list-valued setting: of its choices, each once
+                assert (field["type"], field["items"]["enum"], field["uniqueItems"], field["minItems"]) == (
+                    "array", list(rules.CHOICES[name]), True, 1), f"{service}.{name}"
+                continue
             assert name in rules.MAXIMA, f"{service}.{name}: no maximum in rules.MAXIMA"
             assert (field["minimum"], field["maximum"]) == (getattr(rules, "MINIMA", {}).get(name, 1),
                                                             rules.MAXIMA[name]), f"{service}.{name}"

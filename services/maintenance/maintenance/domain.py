@@ -486,6 +486,21 @@ def from_plan(plan, equipment, due_on, number, created):
     return order
 
 
+def weather_emergency(alerts, at, rules):
+    """Whether an item failed at ``at`` (ISO) is an emergency by the weather (预警响应): one of
+    ``alerts`` (security's, as maintenance keeps them, standing then) of the estate's
+    ``weather_emergency_kinds`` was at one of its ``weather_emergency_levels`` at that moment (its
+    last level told from before it). The one place of the rule (h2: any alert, of any kind or level,
+    made every failed item an emergency)."""
+    for alert in alerts:
+        if alert["kind"] not in rules["weather_emergency_kinds"]:
+            continue
+        told = sorted((entry["at"], entry["level"]) for entry in alert.get("levels") or [] if entry["at"] <= at)
+        if told and told[-1][1] in rules["weather_emergency_levels"]:
+            return True
+    return False
+
+
 def from_inspection_finding(inspection, finding, description, number, created, rules, priority="normal"):
     """巡检发现问题: one order per failed item of an inspection (its id from both), on the
     inspected equipment where there is one, to be started within ``repair_response_hours`` of

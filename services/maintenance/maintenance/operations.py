@@ -665,10 +665,14 @@ def complete_inspection(db, outbox, caller, estate_id, inspection_id, data):
 
     inspection = store.change(db, outbox, "inspections", estate_id, inspection_id, decide)
     rules = store.rules_for(db, estate_id)  # the numbers and deadlines of the orders its findings open
-    # while a weather alert stands (预警响应, h9: a pump failing its check on a typhoon night waited 24 hours)
-    # a finding's order is an emergency, due within the emergency response
-    # (read only when a finding opens an order: most inspections pass whole)
-    priority = "emergency" if inspection["findings"] and store.weather_alert_standing(db, estate_id) else "normal"
+    # while a weather alert of the estate's kinds and levels stands when the items failed (预警响应, h9: a
+    # pump failing its check on a typhoon night waited 24 hours) a finding's order is an emergency, due
+    # within the emergency response: the alerts' history at the completion decides, so a replay after
+    # the stand-down opens what a crash left unopened as it would have been (h2; read only when a
+    # finding opens an order: most inspections pass whole)
+    failed_at = inspection["completed_at"]
+    priority = "emergency" if inspection["findings"] and domain.weather_emergency(
+        store.weather_alerts_standing_at(db, estate_id, failed_at), failed_at, rules) else "normal"
     for finding in inspection["findings"]:
         description = checklists.describe_finding(inspection, finding)
         open_order(db, outbox, finding["work_order_id"], estate_id, clock.parse_iso(inspection["completed_at"]),
@@ -1005,7 +1009,8 @@ def emergency_month(db, estate_id, filters):
 
 
 def keep_weather_alert(db, event):
-    """Security's alert raised or stood down (预警响应), kept once per event (``store.keep_weather_alert``)."""
+    """Security's alert raised, its level changed, or stood down (预警响应), kept once per event
+    (``store.keep_weather_alert``)."""
     store.keep_weather_alert(db, event["estate_id"], event["data"], event["event_id"])
 
 

@@ -48,7 +48,24 @@ DEFAULTS = {
     # 年检合格证: a piece's annual inspection certificate is due (GET …/equipment?certificate_due=true)
     # this many days before it expires. Not in DOMAIN.md: chosen, a month, time to book the inspector.
     "certificate_warn_days": 30,
+    # 预警响应: while one of security's weather alerts stands (emergency_alerts), a failed inspection
+    # item's order opens as an emergency, due within emergency_response_minutes, if the alert is of
+    # one of these kinds and at one of these levels when the item failed (domain.weather_emergency,
+    # the one place the rule is read). Not in DOMAIN.md, which names flooding among the emergencies
+    # (抢险: water mains, gas, power, flooding, elevator entrapment): typhoon, rainstorm and flood,
+    # which flood a garage or a pump room, from yellow up (a blue warning is a notice to be ready);
+    # heat and cold are not (a blue heat warning standing for weeks made the month's failed items
+    # emergencies, h2). An estate names its own kinds and levels (the levels each listed: yellow,
+    # orange, red is "from yellow up").
+    "weather_emergency_kinds": ["typhoon", "rainstorm", "flood"],
+    "weather_emergency_levels": ["yellow", "orange", "red"],
 }
+
+# security's alert kinds and its levels (气象预警级别, the mildest first), as its events carry them
+ALERT_KINDS = ("typhoon", "rainstorm", "flood", "heat", "cold", "other")
+ALERT_LEVELS = ("blue", "yellow", "orange", "red")
+# the list-valued settings and what each may hold (estate_common.settings)
+CHOICES = {"weather_emergency_kinds": ALERT_KINDS, "weather_emergency_levels": ALERT_LEVELS}
 
 # The highest value an estate may set (``estate_common.settings``): a deadline a year or more away
 # is no deadline, and one past the calendar's end broke every order it was computed for.

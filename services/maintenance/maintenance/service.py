@@ -11,7 +11,7 @@ from estate_common.nameko.timers import timer
 from estate_common.store import public
 
 from . import counting, domain, equipment_imports, exports, operations, store
-from .rules import DEFAULTS, MAXIMA, MINIMA
+from .rules import CHOICES, DEFAULTS, MAXIMA, MINIMA
 
 # How often the scheduler looks for preventive-plan orders to open (seconds).
 PLAN_SWEEP_SECONDS = config.env_float("PLAN_SWEEP_SECONDS", 600.0)
@@ -26,6 +26,7 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
     closed_store = store  # what it closed, counted for archive (CountsClosedRecords)
     indexes = store.INDEXES
     settings_defaults, settings_minima, settings_maxima = DEFAULTS, MINIMA, MAXIMA
+    settings_choices = CHOICES
     job_runners = {equipment_imports.JOB_KIND: "_import_equipment", **export_runners(exports.COLUMNS)}
 
     # -- exports (estate_common.exports): the columns in exports.py, the documents from the store --
@@ -262,6 +263,11 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
     @consumes("security_patrol", "emergency_alert_raised")
     def on_emergency_alert_raised(self, event):
         """预警响应: while one stands, an inspection's failed item opens an emergency order."""
+        operations.keep_weather_alert(self.db, event)
+
+    @consumes("security_patrol", "emergency_alert_level_changed")
+    def on_emergency_alert_level_changed(self, event):
+        """yellow → red: the copy follows the level (``rules.weather_emergency_levels``)."""
         operations.keep_weather_alert(self.db, event)
 
     @consumes("security_patrol", "emergency_alert_stood_down")

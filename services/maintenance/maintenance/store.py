@@ -9,7 +9,7 @@ from estate_common.kpis import period_bounds
 from . import costing
 from .domain import (APPOINTMENT_ANNOUNCED, CLOSED, OVERDUE_ANNOUNCED, OWED_BY, PROMISED_BY, SOURCE_TYPES_READ, TRANSITIONS,
                      deadline_at, helper_left_flag, technician_left_flag, technician_told_applies)
-from .rules import DEFAULTS, MAXIMA, MINIMA
+from .rules import CHOICES, DEFAULTS, MAXIMA, MINIMA
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 COUNTED = [("estate_id", 1), ("status", 1), ("technician", 1), ("priority", 1)]
@@ -112,7 +112,7 @@ def next_number(db, estate_id, series):
 def rules_for(db, estate_id, as_of=None):
     """The estate's numbers (its settings over DEFAULTS) and its ``timezone``, the estate's
     calendar: master data from archive (the read copy), not a setting of this service."""
-    numbers = settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA, minima=MINIMA, as_of=as_of)
+    numbers = settings.for_estate(db, DEFAULTS, estate_id, maxima=MAXIMA, minima=MINIMA, choices=CHOICES, as_of=as_of)
     return numbers | {"timezone": calendar.timezone_of(estate(db, estate_id))}
 
 
@@ -365,14 +365,18 @@ def keep_release(db, estate_id, work_order_id, incident_id, release, event_id):
 
 
 def keep_weather_alert(db, estate_id, data, event_id):
-    """Security's alert (预警响应: ``emergency_alert_raised`` / ``_stood_down``) kept here, once per event
-    by its id: standing until one says it was stood down. A raising redelivered after its stand-down
-    (each event type has its queue) opens it no more (``$setOnInsert``)."""
+    """Security's alert (预警响应: ``emergency_alert_raised`` / ``_level_changed`` / ``_stood_down``) kept
+    here, once per event by its id, with its levels over time (``levels``: each level and since when,
+    the union of what its events told, so the last told first is not undone by an older one) and its
+    stand-down. A raising redelivered after its stand-down opens it no more (``$setOnInsert``). An
+    event of before ``levels`` were told (none after the deploy) counts its level as the warning's."""
     doc_id = ids.natural_id("walert", estate_id, data["id"])
     if db.weather_alerts.find_one({"_id": doc_id, "estate_id": estate_id, "event_ids": event_id}, {"_id": 1}):
         return
+    levels = [{"level": entry["level"], "at": entry["at"]}
+              for entry in data.get("levels") or [{"level": data["level"], "at": data["issued_at"]}]]
     update = {"$setOnInsert": {"alert_id": data["id"], "kind": data["kind"], "issued_at": data["issued_at"]},
-              "$addToSet": {"event_ids": event_id}}
+              "$addToSet": {"event_ids": event_id, "levels": {"$each": levels}}}
     if data.get("stood_down_at"):
         update["$set"] = {"stood_down_at": data["stood_down_at"]}
     else:
@@ -380,9 +384,13 @@ def keep_weather_alert(db, estate_id, data, event_id):
     db.weather_alerts.update_one({"_id": doc_id, "estate_id": estate_id}, update, upsert=True)
 
 
-def weather_alert_standing(db, estate_id):
-    """Whether one of security's alerts stands in the estate (as its events told)."""
-    return db.weather_alerts.find_one({"estate_id": estate_id, "stood_down_at": None}, {"_id": 1}) is not None
+def weather_alerts_standing_at(db, estate_id, at):
+    """Security's alerts (as their events told) standing at ``at`` (ISO): issued by then, not stood
+    down before it."""
+    return list(db.weather_alerts.find(
+        {"estate_id": estate_id, "issued_at": {"$lte": at},
+         "$or": [{"stood_down_at": None}, {"stood_down_at": {"$gt": at}}]},
+        {"kind": 1, "issued_at": 1, "levels": 1, "stood_down_at": 1}))
 
 
 def keep_fund_use(db, estate_id, use_id, work_order_id, amount_cents):

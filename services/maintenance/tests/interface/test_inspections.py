@@ -347,3 +347,96 @@ def test_a_failed_item_while_a_weather_alert_stands_opens_an_emergency_order(eng
     engineering.on_emergency_alert_raised(raised)  # redelivered late: it opens the alert no more
     [order] = inspection_orders(engineering, complete(engineering, open_on_pump(engineering)["id"], failed)["id"])
     assert order["priority"] == "normal"
+
+
+FAILED = [{"code": "P1", "reading": 0.1}, {"code": "P2", "passed": True}, {"code": "P3", "reading": 55}]
+
+
+def _failed_priority(engineering):
+    [order] = inspection_orders(engineering, complete(engineering, open_on_pump(engineering)["id"], FAILED)["id"])
+    return order["priority"]
+
+
+def _raised(alert_id, kind, level, issued_at="2026-11-23T08:00:00.000Z"):
+    return _alert_event("emergency_alert_raised", id=alert_id, kind=kind, level=level, issued_at=issued_at,
+                        levels=[{"level": level, "at": issued_at}])
+
+
+def test_only_the_estate_s_kinds_and_levels_of_alert_make_a_failed_item_an_emergency(engineering):
+    """h2: any standing alert made every failed item an emergency, a blue heat warning standing for
+    weeks inflating the month's emergencies. The estate says which kinds from which levels do
+    (``weather_emergency_kinds``: typhoon, rainstorm, flood; ``weather_emergency_levels``: yellow and up)."""
+    engineering.on_emergency_alert_raised(_raised("ealert_heat", "heat", "red"))
+    engineering.on_emergency_alert_raised(_raised("ealert_rain", "rainstorm", "blue"))
+    assert _failed_priority(engineering) == "normal"  # heat is no such kind, a blue rainstorm no such level
+    as_caller(engineering, MANAGER)
+    engineering.update_settings({"estate_id": ESTATE, "data": {"weather_emergency_kinds": ["rainstorm", "heat"],
+                                                               "weather_emergency_levels": ["blue", "red"]}})
+    as_caller(engineering, TECHNICIAN)
+    assert _failed_priority(engineering) == "emergency"
+    as_caller(engineering, MANAGER)
+    engineering.update_settings({"estate_id": ESTATE, "data": {}})
+    with pytest.raises(InvalidInput):
+        engineering.update_settings({"estate_id": ESTATE, "data": {"weather_emergency_levels": ["purple"]}})
+    as_caller(engineering, TECHNICIAN)
+    engineering.on_emergency_alert_raised(_raised("ealert_flood", "flood", "yellow"))
+    assert _failed_priority(engineering) == "emergency"
+
+
+def test_maintenance_s_copy_follows_an_alert_s_level_whatever_order_its_events_come_in(engineering):
+    """h2: a level change was announced by no event, so a blue typhoon raised to red kept its failed
+    items normal. The change's event (``emergency_alert_level_changed``) carries the levels over time;
+    the copy keeps each once, and a raising redelivered after it lowers it no more."""
+    raised = _raised("ealert_t", "typhoon", "blue")
+    engineering.on_emergency_alert_raised(raised)
+    assert _failed_priority(engineering) == "normal"
+    changed = _alert_event("emergency_alert_level_changed", id="ealert_t", level="red", levels=[
+        {"level": "blue", "at": "2026-11-23T08:00:00.000Z"}, {"level": "red", "at": "2026-11-23T08:40:00.000Z"}])
+    engineering.on_emergency_alert_level_changed(changed)
+    engineering.on_emergency_alert_level_changed(changed)  # redelivered
+    engineering.on_emergency_alert_raised(raised)  # redelivered late
+    assert _failed_priority(engineering) == "emergency"
+    lowered = _alert_event("emergency_alert_level_changed", id="ealert_t", level="blue", levels=[
+        {"level": "blue", "at": "2026-11-23T08:00:00.000Z"}, {"level": "red", "at": "2026-11-23T08:40:00.000Z"},
+        {"level": "blue", "at": "2026-11-23T08:50:00.000Z"}])
+    engineering.on_emergency_alert_level_changed(lowered)
+    engineering.on_emergency_alert_level_changed(changed)  # the older change, redelivered after
+    assert _failed_priority(engineering) == "normal"
+
+
+def test_an_order_is_an_emergency_by_the_alert_when_the_item_failed_not_when_it_is_opened(engineering, monkeypatch):
+    """h2: a completion replayed after the stand-down (its orders unopened by a crash) opened them as
+    normal, and one completed before an alert was told opened them as emergencies the moment it was. The
+    alert's history at the inspection's completion decides."""
+    engineering.on_emergency_alert_raised(_raised("ealert_t", "typhoon", "yellow"))
+    real_open, crashed = operations.open_order, []
+
+    def crash_once(*args, **kwargs):
+        if not crashed:
+            crashed.append(True)
+            raise RuntimeError("the broker went away")
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(operations, "open_order", crash_once)
+    inspection = open_on_pump(engineering)
+    with pytest.raises(RuntimeError):
+        complete(engineering, inspection["id"], FAILED)  # completed at 09:00 while the typhoon stands
+    engineering.on_emergency_alert_stood_down(_alert_event(
+        "emergency_alert_stood_down", id="ealert_t", status="stood_down", stood_down_at="2026-11-23T09:30:00.000Z",
+        levels=[{"level": "yellow", "at": "2026-11-23T08:00:00.000Z"}]))
+    clock.freeze(NOW + timedelta(hours=1))
+    complete(engineering, inspection["id"], FAILED)  # the replay, after the stand-down
+    [order] = inspection_orders(engineering, inspection["id"])
+    assert order["priority"] == "emergency"
+    assert _failed_priority(engineering) == "normal"  # failed at 10:00, after the stand-down
+
+    clock.freeze(NOW + timedelta(hours=2))  # an alert issued after the item failed makes it no emergency
+    late = open_on_pump(engineering)
+    crashed.clear()
+    with pytest.raises(RuntimeError):
+        complete(engineering, late["id"], FAILED)  # failed at 11:00
+    engineering.on_emergency_alert_raised(_raised("ealert_r", "rainstorm", "red", issued_at="2026-11-23T11:30:00.000Z"))
+    clock.freeze(NOW + timedelta(hours=3))
+    complete(engineering, late["id"], FAILED)
+    [order] = inspection_orders(engineering, late["id"])
+    assert order["priority"] == "normal"
