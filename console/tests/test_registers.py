@@ -1431,3 +1431,33 @@ def test_an_emergency_alert_is_raised_stood_down_from_its_register_and_shown_on_
     assert any(c["path"].endswith("/emergency-alerts") and "open=true" in (c.get("query") or "")
                or c.get("params", {}).get("open") == "true" for c in fake.calls if c["method"] == "GET")
     _only_documented(fake, documented_routes)
+
+
+def test_an_emergency_alert_s_own_page_shows_its_levels_over_time_and_the_incidents_of_its_window(client, fake,
+                                                                                                  documented_routes):
+    """h2: an alert had no page of its own. Its page names the warning, each level since when (raised
+    from yellow), the incidents that happened while it stood with their work orders, and offers the
+    register's actions, which come back to it."""
+    alert = {"id": "ealert_1", "estate_id": ESTATE, "kind": "typhoon", "level": "red",
+             "issued_at": "2026-09-01T10:00:00.000Z", "note": "台风黄色预警", "status": "open",
+             "levels": [{"level": "yellow", "at": "2026-09-01T10:00:00.000Z", "by": "wu", "note": None},
+                        {"level": "red", "change": "raised", "from": "yellow", "at": "2026-09-01T14:00:00.000Z",
+                         "by": "zhao", "note": "升级为红色预警"}],
+             "raised_by": "wu", "raised_at": "2026-09-01T10:02:00.000Z", "stood_down_at": None,
+             "stood_down_by": None, "stand_down_note": None,
+             "incidents": [{"id": "inc_1", "number": "INC-2026-000001", "type": "storm_damage", "major": False,
+                            "status": "open", "occurred_at": "2026-09-01T13:00:00.000Z", "work_order_id": "wo_1"}]}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/emergency-alerts/ealert_1", alert)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/emergency-alerts", {"items": [alert], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/emergency-alerts/ealert_1/stand-down",
+            {**alert, "status": "stood_down", "stood_down_at": "2026-09-02T02:00:00.000Z", "stood_down_by": "wu"})
+    sign_in(client, fake, username="wu", roles=("manager",))
+    assert "/security/emergency-alerts/ealert_1\"" in client.get("/security/emergency-alerts").get_data(as_text=True)
+    page = client.get("/security/emergency-alerts/ealert_1").get_data(as_text=True)
+    assert "台风" in page and "红色" in page and "由黄色升级" in page and "升级为红色预警" in page
+    assert "INC-2026-000001" in page and "/security/incidents/inc_1" in page and "wo_1" in page
+    assert "/emergency-alerts/ealert_1/stand-down" in page and 'name="from" value="detail"' in page
+    done = client.post("/security/emergency-alerts/ealert_1/stand-down",
+                       data={"csrf_token": csrf_of(client), "from": "detail", "note": ""})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/security/emergency-alerts/ealert_1")
+    _only_documented(fake, documented_routes)

@@ -556,3 +556,28 @@ def test_the_cashier_s_float_setting_says_a_change_applies_from_its_day_in_chine
     page = client.get("/admin/settings?service=finance", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "from the day it is changed" in page
     assert "setting_hint." not in page  # a setting without a hint shows none
+
+
+def test_the_weather_alerts_that_make_a_failed_item_an_emergency_are_ticked_by_their_names(client, fake):
+    """h2: maintenance's weather_emergency_kinds and weather_emergency_levels are lists of security's
+    alert kinds and levels; the settings page offers them as boxes named as the alerts' register names
+    them (台风, 黄色), not by their codes, and sends the boxes ticked."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    defaults = {"emergency_response_minutes": 30, "weather_emergency_kinds": ["typhoon", "rainstorm", "flood"],
+                "weather_emergency_levels": ["yellow", "orange", "red"]}
+    settings = {"estate_id": ESTATE, "values": defaults, "overrides": {}, "defaults": defaults,
+                "updated_at": None, "updated_by": None,
+                "choices": {"weather_emergency_kinds": ["typhoon", "rainstorm", "flood", "heat", "cold", "other"],
+                            "weather_emergency_levels": ["blue", "yellow", "orange", "red"]}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/settings/maintenance", settings)
+    fake.on("PUT", rf"/api/v1/estates/{ESTATE}/settings/maintenance", settings)
+    page = client.get("/admin/settings?service=maintenance").get_data(as_text=True)
+    assert 'name="weather_emergency_kinds" value="heat"' in page and "高温" in page and "台风" in page
+    assert 'name="weather_emergency_levels" value="blue"' in page and "蓝色" in page
+    assert "预警期间巡检不合格项按紧急抢修派单的预警种类" in page
+    answer = client.post("/admin/settings/maintenance", data={
+        "csrf_token": csrf_of(client), "listed_settings": "weather_emergency_kinds weather_emergency_levels",
+        "weather_emergency_kinds": ["typhoon", "flood"], "weather_emergency_levels": ["orange", "red"]})
+    assert answer.status_code == 302
+    assert fake.calls[-1]["json"] == {"weather_emergency_kinds": ["typhoon", "flood"],
+                                      "weather_emergency_levels": ["orange", "red"]}

@@ -664,7 +664,7 @@ SECURITY = (
                          F("note", "reg.notes", "textarea")), hidden_by="stood_down_at"),
                       A("stand-down", "reg.alert_stand_down", (F("note", "reg.notes", "textarea"),),
                         hidden_by="stood_down_at")),
-             roles=menu.SECURITY, hint="reg.emergency_alerts_hint"),
+             roles=menu.SECURITY, hint="reg.emergency_alerts_hint", detail="alerts.detail"),
     Register("security", "fire-drills", "menu.fire_drills", "fire-drills",
              (C("held_at", "reg.held_at", "when"), C("scenario", "reg.scenario"), C("location", "reg.location"),
               C("participants", "reg.participants"), C("led_by", "reg.led_by"), C("notes", "reg.notes")),
