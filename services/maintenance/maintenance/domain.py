@@ -491,11 +491,14 @@ def weather_emergency(alerts, at, rules):
     ``alerts`` (security's, as maintenance keeps them, standing then) of the estate's
     ``weather_emergency_kinds`` was at one of its ``weather_emergency_levels`` at that moment (its
     last level told from before it). The one place of the rule (h2: any alert, of any kind or level,
-    made every failed item an emergency)."""
+    made every failed item an emergency). An alert kept before its events told its levels (standing at
+    the deploy) has none: its kind alone decides, as every alert's did then."""
     for alert in alerts:
         if alert["kind"] not in rules["weather_emergency_kinds"]:
             continue
-        told = sorted((entry["at"], entry["level"]) for entry in alert.get("levels") or [] if entry["at"] <= at)
+        if "levels" not in alert:
+            return True
+        told = sorted((entry["at"], entry["level"]) for entry in alert["levels"] if entry["at"] <= at)
         if told and told[-1][1] in rules["weather_emergency_levels"]:
             return True
     return False

@@ -20,7 +20,7 @@ LEDGER_RECORDED = [("estate_id", 1), ("at", 1), ("_id", 1)]
 INDEXES = {
     **replica.INDEXES,
     **closed_counts.INDEXES,
-    # security's alerts (预警响应) as their events told, the standing ones read (``weather_alert_standing``)
+    # security's alerts (预警响应) as their events told, those standing when an item failed read (``weather_alerts_standing_at``)
     "weather_alerts": [([("estate_id", 1), ("stood_down_at", 1)], {})],
     "work_orders": [
         (PAGED, {}),

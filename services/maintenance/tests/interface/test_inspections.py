@@ -440,3 +440,14 @@ def test_an_order_is_an_emergency_by_the_alert_when_the_item_failed_not_when_it_
     complete(engineering, late["id"], FAILED)
     [order] = inspection_orders(engineering, late["id"])
     assert order["priority"] == "normal"
+
+
+def test_an_alert_kept_before_its_levels_were_told_counts_by_its_kind(engineering):
+    """h2: maintenance's copy of an alert kept before the events carried levels has no level at all;
+    standing at the deploy, its kind alone decides (as every alert did before), not no emergency."""
+    engineering.db.weather_alerts.insert_one({"_id": "walert_old", "estate_id": ESTATE, "alert_id": "ealert_old",
+                                              "kind": "typhoon", "issued_at": "2026-11-23T08:00:00.000Z",
+                                              "stood_down_at": None, "event_ids": ["evt_old"]})
+    assert _failed_priority(engineering) == "emergency"
+    engineering.db.weather_alerts.update_one({"_id": "walert_old"}, {"$set": {"kind": "heat"}})
+    assert _failed_priority(engineering) == "normal"
