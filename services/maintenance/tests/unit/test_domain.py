@@ -653,3 +653,20 @@ def test_a_handover_defects_order_is_due_within_the_developers_rectification_day
     # the follow-up of a desk's repair: the desk's 24 h, as before
     assert domain.from_follow_up(follow_up, "WO-4", CREATED, rules, an_order())["response_due_at"] == \
         "2026-11-25T01:00:00.000Z"
+
+
+def test_a_weather_alert_makes_an_emergency_by_its_kind_and_its_level_when_the_item_failed():
+    """domain.weather_emergency, the one place of the rule (h2): the estate's kinds, at one of its
+    levels at that moment (the last level told from before it, a change at that very moment counting)."""
+    rules = dict(DEFAULTS)
+    typhoon = {"kind": "typhoon", "levels": [{"level": "blue", "at": "2026-09-01T10:00:00.000Z"},
+                                             {"level": "red", "at": "2026-09-01T14:00:00.000Z"},
+                                             {"level": "blue", "at": "2026-09-01T20:00:00.000Z"}]}
+    assert not domain.weather_emergency([typhoon], "2026-09-01T13:59:59.999Z", rules)
+    assert domain.weather_emergency([typhoon], "2026-09-01T14:00:00.000Z", rules)
+    assert not domain.weather_emergency([typhoon], "2026-09-01T20:00:00.000Z", rules)
+    heat = {"kind": "heat", "levels": [{"level": "red", "at": "2026-09-01T10:00:00.000Z"}]}
+    assert not domain.weather_emergency([heat], "2026-09-01T12:00:00.000Z", rules)
+    assert domain.weather_emergency([heat], "2026-09-01T12:00:00.000Z",
+                                    {**rules, "weather_emergency_kinds": ["heat"]})
+    assert not domain.weather_emergency([], "2026-09-01T12:00:00.000Z", rules)

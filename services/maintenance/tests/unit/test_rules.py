@@ -6,7 +6,7 @@ import pytest
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput
 from estate_common.testing import event
 from maintenance import costing, indicators, ledger, renovation
-from maintenance.rules import DEFAULTS
+from maintenance.rules import CHOICES, DEFAULTS
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 # The numbers and, as store.rules_for adds it from the estate's copy, its timezone.
@@ -19,9 +19,12 @@ def test_every_numbered_rule_has_a_whole_positive_default():
     assert set(DEFAULTS) == {"repair_response_hours", "emergency_response_minutes", "labour_rate_cents_per_hour",
                              "plan_open_days_ahead", "appointment_within_days", "completion_labour_max_minutes",
                              "budget_months_back", "budget_months_ahead", "certificate_warn_days",
-                             "handover_defect_response_days", "start_recorded_within_hours"}
+                             "handover_defect_response_days", "start_recorded_within_hours",
+                             "weather_emergency_kinds", "weather_emergency_levels"}
     assert DEFAULTS["repair_response_hours"] == 24  # mirrors customer_service
-    assert all(isinstance(v, int) and v > 0 for v in DEFAULTS.values())
+    # the numbers whole and positive; the lists (rules.CHOICES) of their choices, each once
+    assert all(isinstance(v, int) and v > 0 for k, v in DEFAULTS.items() if k not in CHOICES)
+    assert all(v and len(set(v)) == len(v) and set(v) <= set(CHOICES[k]) for k, v in DEFAULTS.items() if k in CHOICES)
 
 
 def test_the_current_period_is_the_month_on_the_estates_clock():
