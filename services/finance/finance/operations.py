@@ -779,7 +779,7 @@ def _finish_prepaid_use(db, outbox, payment):
 
 def finish_half_done(db, outbox, grace_seconds=HALF_DONE_GRACE_SECONDS):
     """The timer's sweep: every payment, reversal, top-up or usage, fund deposit and deposit
-    refund stopped half-way for longer than ``grace_seconds`` (its writer died) is finished, as
+    refund, and every cancelled bill's money on its way back to its payments, stopped half-way for longer than ``grace_seconds`` (its writer died) is finished, as
     its own writer would have. A household
     busy with a live writer (for longer than the lock's wait, a second) is left to that writer or
     the next sweep. The number finished."""
@@ -805,6 +805,13 @@ def finish_half_done(db, outbox, grace_seconds=HALF_DONE_GRACE_SECONDS):
         except Conflict:
             log.info("household %s is busy: its prepaid money is put on its bill by its writer or the next sweep",
                      payment["household_id"])
+    for key in sorted({(bill["estate_id"], bill["household_id"]) for bill in store.bills_giving_back(db, before_iso=before)}):
+        try:  # a cancelled bill's money a crash kept from its payments: back on them (``household`` finishes it)
+            with household(db, outbox, *key):
+                finished += 1
+        except Conflict:
+            log.info("household %s is busy: its cancelled bill's money goes back by its writer or the next sweep",
+                     key[1])
     for move in store.pending_moves(db, before):
         try:
             _finish_or_refuse(db, outbox, move)

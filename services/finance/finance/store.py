@@ -34,6 +34,10 @@ INDEXES = {
         # the arrears of a past day: the bills paid in full, or cancelled, after it (bills_owing_at)
         ([("estate_id", 1), ("status", 1), ("settled_at", 1)], {}),
         ([("estate_id", 1), ("status", 1), ("cancelled_at", 1)], {}),
+        # a cancelled bill whose money is on its way back to its payments (cancel_bill): the few marked bills
+        # only, so that the half-done sweep's query does not walk the estate's cancelled bills
+        ([("estate_id", 1), ("status", 1), ("_giving_back", 1)],
+         {"partialFilterExpression": {"_giving_back": {"$exists": True}}}),
     ],
     "payments": [
         (PAGED, {}),
@@ -798,14 +802,18 @@ def allocate_to_bill(db, outbox, bill, allocation, after, events):
     return False
 
 
-GIVING_BACK = "_giving_back"  # on a cancelled bill until the money it had is back on its payments
+# on a cancelled bill until the money it had is back on its payments: the moment of its cancellation's write (True
+# on a bill marked by a version before, read as long past)
+GIVING_BACK = "_giving_back"
 
 
 def cancel_bill(db, outbox, bill, changes):
     """Cancel a bill as it was read, its allocations the very ones read (another payment's money
     put on it meanwhile would have been wiped with the list); False when it changed since. The
-    bill is marked ``GIVING_BACK`` while it has money to give back (``give_back_done``)."""
-    marked = {**changes, GIVING_BACK: True} if changes.get("released") else changes
+    bill is marked ``GIVING_BACK`` (the write's moment) while it has money to give back (``give_back_done``): in
+    the same write as the cancellation, so a crash before the money is back leaves the mark, which the household's
+    next writer or the half-done sweep finishes (``operations._give_back``)."""
+    marked = {**changes, GIVING_BACK: clock.now_iso()} if changes.get("released") else changes
     written = _named.write(db, outbox, "bills", bill, writes.Change(marked),
                            guard={"status": bill["status"], "paid_cents": bill["paid_cents"],
                                   "allocations": bill.get("allocations")})  # a run's bill never paid has none
@@ -818,10 +826,14 @@ def give_back_done(db, bill):
     db.bills.update_one({"_id": bill["_id"], "estate_id": bill["estate_id"]}, {"$unset": {GIVING_BACK: ""}})
 
 
-def bills_giving_back(db, estate_id, household_id):
-    """Cancelled bills whose money a crash kept from going back to its payments."""
-    return list(store.scan(db.bills, {"estate_id": estate_id, "household_id": household_id, "status": "cancelled",
-                                      GIVING_BACK: True}))
+def bills_giving_back(db, estate_id=None, household_id=None, before_iso=None):
+    """Cancelled bills whose money a crash kept from going back to its payments: of one household, or of every
+    estate finance knows (the timer: those marked before ``before_iso``, a live writer's left to it). ``$exists``
+    lets MongoDB use the partial index."""
+    found = _found_by_household_or_estate(db, "bills", {GIVING_BACK: {"$exists": True}, "status": "cancelled"},
+                                          estate_id, household_id)
+    return [bill for bill in found
+            if before_iso is None or not isinstance(bill[GIVING_BACK], str) or bill[GIVING_BACK] < before_iso]
 
 
 def _without(doc, allocation):

@@ -372,3 +372,47 @@ def test_prepaid_money_given_back_in_a_call_sent_again_is_not_taken_for_another_
     payment = finance.db.payments.find_one({"_id": paid["id"]})
     assert payment["unapplied_cents"] == 9196
     assert not any(a["id"] in ("alc_1", "alc_2") for a in payment["allocations"])
+
+
+def withdrawn_then_crash(monkeypatch):
+    """The renovation deposit's bill (88.00) paid in full, then its charge withdrawn: the process dies right
+    after the bill's cancellation was written, before its money went back to the payment. The household's lock
+    stays taken, as a dead writer's does."""
+    finance = new_finance()
+    paid = pay(finance, 8800, "p-1", bill_ids=[bill_ids(finance)["renovation_deposit"]])
+    original = finance_store.cancel_bill
+
+    def cancelled_then_dead(*args, **kwargs):
+        original(*args, **kwargs)
+        raise Crash("the process died after cancel_bill")
+    monkeypatch.setattr(finance_store, "cancel_bill", cancelled_then_dead)
+    monkeypatch.setattr(finance_store, "unlock", lambda db, lock: None)
+    with pytest.raises(Crash):
+        finance.cancel_renovation_charge(event("customer_service", "charge_withdrawn", ESTATE, {
+            "id": "chg_1", "item": "renovation_deposit", "amount_cents": 8800, "description": "Renovation deposit",
+            "household_id": "hh_1", "subject": {"type": "renovation_application", "id": "app_1"},
+            "collected": False, "reason": "the owner gave the renovation up"}))
+    monkeypatch.undo()
+    bill = finance.db.bills.find_one({"_id": bill_ids(finance)["renovation_deposit"]})
+    assert (bill["status"], bill["paid_cents"]) == ("cancelled", 0)  # cancelled ...
+    assert finance.db.payments.find_one({"_id": paid["id"]})["unapplied_cents"] == 0  # ... its money nowhere
+    return finance, paid, bill
+
+
+def test_money_a_crash_kept_on_a_cancelled_bill_goes_back_to_its_payment_by_the_sweep(monkeypatch):
+    """The cancelled bill's mark (the money it still owes its payments) was finished only by the household's
+    next writer: a household nobody wrote to again kept the money on a cancelled bill, its payment short, for
+    good (found by h7). The half-done sweep finishes it, once its grace is over, and only once."""
+    finance, paid, bill = withdrawn_then_crash(monkeypatch)
+    clock.advance(timedelta(seconds=HALF_DONE_GRACE_SECONDS - 10))  # a writer may still be at it: left alone
+    finance.finish_half_done()
+    assert finance.db.payments.find_one({"_id": paid["id"]})["unapplied_cents"] == 0
+    finished_by_the_sweep(finance)
+    payment = finance.db.payments.find_one({"_id": paid["id"]})
+    # back on the payment, and used at once on what the household owes (October, 210.02, the oldest)
+    assert sum(a["amount_cents"] for a in payment["allocations"]) + payment["unapplied_cents"] == 8800
+    assert not any(a.get("bill_id") == bill["_id"] for a in payment["allocations"])
+    assert finance_store.GIVING_BACK not in finance.db.bills.find_one({"_id": bill["_id"]})
+    before = end_state(finance)
+    finished_by_the_sweep(finance)  # nothing more to do: no second effect
+    assert end_state(finance) == before
