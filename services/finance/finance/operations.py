@@ -242,15 +242,11 @@ def run_billing(db, outbox, job, progress):
         # lock of the billing of months (as the households' own cycles are): two runs of different months at once
         # (October's quarter made late, November's by the month) each read what the other wrote
         spanning = {s["item"] for s, start in starts if start is not None and standards.CYCLE_MONTHS[s["cycle"]] > 1}
-    # the developer's bills of the period whose days a handover recorded since has changed: cancelled and
-    # re-billed (``payers.restated``), before what the period's bills cover is read
-    restated = _restate_developer_bills(db, outbox, estate_id, billed, households, period, prorate, developer,
-                                        job, lambda month: billing.due_at(month, now, rules), clock.to_iso(now))
-    # the owner's bills of the period of a flat whose takeover was recorded since, not handed over: the
-    # developer's days (``payers``), the owner's bill cancelled and the developer billed (found by h2)
-    restated += _restate_owner_bills(db, outbox, estate_id, billed, households, period, prorate, developer,
-                                     job, lambda month: billing.due_at(month, now, rules), clock.to_iso(now))
-    # the owner's bills moved to the developer (``_restate_owner_bills``) of the flats handed over since: the owner's
+    # the bills of the period a takeover or a handover recorded since has made wrong (``_restate_bills``), before
+    # what the period's bills cover is read
+    restated = _restate_bills(db, outbox, estate_id, billed, households, period, prorate, developer, job,
+                              lambda month: billing.due_at(month, now, rules), clock.to_iso(now))
+    # the owner's bills moved to the developer (``_owner_restatements``) of the flats handed over since: the owner's
     # days from the handover billed under an id of their own (``payers.owner_rebill``), where the cancelled bill
     # held his month's id and they were counted billed already (found by r2 reviewing h2)
     handovers = {flat["_id"]: flat["occupied_from"] for flat in households
@@ -360,15 +356,61 @@ def run_billing(db, outbox, job, progress):
     return result
 
 
-def _restate_developer_bills(db, outbox, estate_id, billed, households, period, prorate, developer, job, due, stamp):
+def _restate_bills(db, outbox, estate_id, billed, households, period, prorate, developer, job, due, stamp):
+    """The run's bills of ``period`` (of the standards whose cycle starts in it) that a takeover or a handover
+    recorded since has made wrong, cancelled and re-billed (never edited) in the one way (``_restate``): first the
+    developer's that no longer cover what it owes (``_developer_restatements``: a handover recorded late), then,
+    reading the bills as those left them, the owner's charging days the developer owes
+    (``_owner_restatements``: a takeover recorded late; found by h2). The two were one function each, the second
+    following the first line for line (folded by h7). How many were re-billed."""
+    args = (billed, households, period, prorate, developer, job, due, stamp)
+    return sum(_restate(db, outbox, estate_id, plan(db, estate_id, *args), job.get("created_by"))
+               for plan in (_developer_restatements, _owner_restatements))
+
+
+def _restatement(wrong, new, cancel):
+    """One bill a run restates: the live ``wrong`` bill as read, the ``new`` bills that replace it (each naming
+    it, ``source.corrects_bill_id``; none when nobody owes its days now), ``cancel(current, new_id, now_iso,
+    actor)``, the changes that cancel it (``payers.restatement_cancel``'s or ``owner_restatement_cancel``'s shape:
+    None when cancelled already)."""
+    return {"wrong": wrong, "new": [{**made, "source": {**made["source"], "corrects_bill_id": wrong["_id"]}}
+                                    for made in new], "cancel": cancel}
+
+
+def _restate(db, outbox, estate_id, restatements, actor):
+    """The one way a run restates a bill (a handover, a takeover recorded after the month was billed): each
+    household's under its lock, each bill read again and cancelled as it is now (never edited, ``rebilled_as`` its
+    first new bill), its new bills written, its money given back to its payments (``_give_back``: the cancel's
+    ``GIVING_BACK`` mark until then, which the household's next writer or the half-done sweep finishes after a
+    crash). A crash after the cancel: the next run bills what the new bills would (the wrong one covers nothing once
+    cancelled). How many bills were restated."""
+    count = 0
+    for household_id in sorted({restated["wrong"]["household_id"] for restated in restatements}):
+        with household(db, outbox, estate_id, household_id):
+            for restated in restatements:
+                if restated["wrong"]["household_id"] != household_id:
+                    continue
+                current = store.find_bill(db, estate_id, restated["wrong"]["_id"])
+                changes = restated["cancel"](current, restated["new"][0]["_id"] if restated["new"] else None,
+                                             clock.now_iso(), actor)
+                if changes is None or not store.cancel_bill(db, outbox, current, changes):
+                    continue
+                for made in restated["new"]:
+                    store.insert_bill(db, made)
+                _give_back(db, outbox, current | changes)
+                count += 1
+    return count
+
+
+def _developer_restatements(db, estate_id, billed, households, period, prorate, developer, job, due, stamp):
     """The developer's live bills of ``period`` (of the standards whose cycle starts in it) that no longer
     cover what it owes (``payers.restated``: the unit handed over, 交房, after the month was billed): each
-    cancelled under its household's lock, its money given back to its payments (the developer's, which
-    pay its re-bill), and the days it owes billed under an id of their own naming it (``payers.restatement``;
-    none when it owes none of the period). A posted bill is never edited. How many were re-billed."""
+    to be cancelled, its money given back to its payments (the developer's, which pay its re-bill), and the
+    days it owes billed under an id of their own naming it (``payers.restatement``; none when it owes none of
+    the period). ``[_restatement]``, read only."""
     standing = {bill["_id"]: bill for bill in store.developer_bills_of(db, estate_id, period)}
     if not standing:
-        return 0
+        return []
     taken = [flat for flat in households if payers.taken_over(flat)]
     expected = {}
     for flat in taken:
@@ -379,7 +421,7 @@ def _restate_developer_bills(db, outbox, estate_id, billed, households, period, 
             if not months:  # owes none of the period now: its bill (if any) cancelled with no re-bill
                 expected.setdefault(payers.developer_bill_id(estate_id, view["_id"], standard["item"], period),
                                     {"owed": None})
-    count = 0
+    found = []
     for bill in standing.values():
         natural = payers.developer_bill_id(estate_id, bill["household_id"], bill["item"], period)
         wanted = expected.get(natural)
@@ -389,43 +431,32 @@ def _restate_developer_bills(db, outbox, estate_id, billed, households, period, 
         new = payers.restatement(wanted, bill) if wanted.get("owed") else None
         if new is not None and store.find_bill(db, estate_id, new["_id"]) is not None:
             continue  # re-billed so already
-        household_id = bill["household_id"]
-        handover = next((flat.get("occupied_from") for flat in taken if flat["_id"] == household_id), None)
-        with household(db, outbox, estate_id, household_id):
-            current = store.find_bill(db, estate_id, bill["_id"])
-            changes = payers.restatement_cancel(current, new and new["_id"], clock.now_iso(), job.get("created_by"),
-                                                handover)
-            if changes is None or not store.cancel_bill(db, outbox, current, changes):
-                continue
-            if new is not None:
-                store.insert_bill(db, new)
-            _give_back(db, outbox, current | changes)
-        count += 1
-    return count
+        handover = next((flat.get("occupied_from") for flat in taken if flat["_id"] == bill["household_id"]), None)
+        found.append(_restatement(bill, [new] if new is not None else [],
+                                  lambda current, new_id, now_iso, actor, handover=handover:
+                                  payers.restatement_cancel(current, new_id, now_iso, actor, handover)))
+    return found
 
 
-def _restate_owner_bills(db, outbox, estate_id, billed, households, period, prorate, developer, job, due, stamp):
+def _owner_restatements(db, estate_id, billed, households, period, prorate, developer, job, due, stamp):
     """The owner's live run bills of ``period`` (of the standards whose cycle starts in it) of a unit taken over
     that charge days before its handover (``payers.owner_overbilled``: not handed over, or handed over later;
     its takeover, 接管验收, recorded after the month was billed to its owner): the developer owes those days (《物业服务收费管理办法》第十六条, ``payers``), its owner none.
-    Each cancelled under its household's lock (``payers.owner_restatement_cancel``: ``rebilled_as`` the
-    developer's bill, its money given back to the owner's payments as his prepaid credit, paid or not, as
-    ``_restate_developer_bills`` gives a developer's back), and the developer billed what a run would bill it
-    with that bill gone (``billing.uncovered``: its bill names the owner's, ``source.corrects_bill_id``). A
-    posted bill is never edited. A crash after the cancel: the next run bills the developer (the owner's bill
-    covers nothing once cancelled) and the household's next writer gives the money back. How many were
-    re-billed."""
+    Each to be cancelled (``payers.owner_restatement_cancel``: ``rebilled_as`` the developer's bill, its money
+    given back to the owner's payments as his prepaid credit, paid or not, as a developer's restated bill gives
+    its back), and the developer billed what a run would bill it with that bill gone (``billing.uncovered``: its
+    bill names the owner's, ``source.corrects_bill_id``). ``[_restatement]``, read only."""
     theirs = {flat["_id"]: flat for flat in households if payers.taken_over(flat)}
     by_id = {standard["_id"]: standard for standard in billed}
     if not theirs or not by_id:
-        return 0
+        return []
     # of a flat handed over too, those charging days before its handover (recorded late with its takeover): they
     # stood whole and the developer was billed none of them (found by r2 reviewing h2)
     wrong = [bill for bill in store.owner_bills_of(db, estate_id, period, list(theirs))
              if (bill.get("source") or {}).get("kind") == "billing_run"
              and bill["source"].get("standard_id") in by_id
              and payers.owner_overbilled(theirs[bill["household_id"]], billing.months_covered(bill), prorate)]
-    count = 0
+    found = []
     for household_id in sorted({bill["household_id"] for bill in wrong}):
         flat, mine = theirs[household_id], [bill for bill in wrong if bill["household_id"] == household_id]
         pairs = list(billing.developer_pairs(list({bill["source"]["standard_id"]: by_id[bill["source"]["standard_id"]]
@@ -440,20 +471,12 @@ def _restate_owner_bills(db, outbox, estate_id, billed, households, period, pror
                         if bill["_id"] not in gone]
             kept, _ = billing.uncovered(pairs, billing.coverage(covering), prorate=prorate)
             new = list(billing.run_bills(estate_id, kept, job["_id"], due, stamp))
-        with household(db, outbox, estate_id, household_id):
-            for bill in mine:
-                theirs_now = [made for made in new if made["item"] == bill["item"]]
-                current = store.find_bill(db, estate_id, bill["_id"])
-                changes = payers.owner_restatement_cancel(
-                    current, theirs_now[0]["_id"] if theirs_now else None, clock.now_iso(), job.get("created_by"),
-                    flat["taken_over_on"][:10])
-                if changes is None or not store.cancel_bill(db, outbox, current, changes):
-                    continue
-                for made in theirs_now:
-                    store.insert_bill(db, {**made, "source": {**made["source"], "corrects_bill_id": bill["_id"]}})
-                _give_back(db, outbox, current | changes)
-                count += 1
-    return count
+        takeover = flat["taken_over_on"][:10]
+        found += [_restatement(bill, [made for made in new if made["item"] == bill["item"]],
+                               lambda current, new_id, now_iso, actor, takeover=takeover:
+                               payers.owner_restatement_cancel(current, new_id, now_iso, actor, takeover))
+                  for bill in mine]
+    return found
 
 
 def _uncovered(db, estate_id, groups, corrects, prorate):
@@ -805,7 +828,8 @@ def finish_half_done(db, outbox, grace_seconds=HALF_DONE_GRACE_SECONDS):
         except Conflict:
             log.info("household %s is busy: its prepaid money is put on its bill by its writer or the next sweep",
                      payment["household_id"])
-    for key in sorted({(bill["estate_id"], bill["household_id"]) for bill in store.bills_giving_back(db, before_iso=before)}):
+    giving_back = store.bills_giving_back(db, before_iso=before)
+    for key in sorted({(bill["estate_id"], bill["household_id"]) for bill in giving_back}):
         try:  # a cancelled bill's money a crash kept from its payments: back on them (``household`` finishes it)
             with household(db, outbox, *key):
                 finished += 1

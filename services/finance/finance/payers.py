@@ -25,7 +25,7 @@
   days (the developer pays until the handover), the owner none. The month's run again cancels the owner's
   bill of it (``owner_restatement_cancel``: never edited, ``rebilled_as`` the developer's, its money back to
   the owner's payments as his prepaid credit, paid or not, as a developer's bill restated gives its money
-  back) and bills the developer what a run would with that bill gone (``operations._restate_owner_bills``;
+  back) and bills the developer what a run would with that bill gone (``operations._owner_restatements``, ``_restate``;
   its bill names the owner's, ``source.corrects_bill_id``). Found by h2: the owner's bill stood, the
   developer was billed none of it. A handover recorded after that move: the owner's days from it are
   billed under an id of their own (``owner_rebill``; the cancelled bill, ``MOVED_TO_DEVELOPER``, held the
