@@ -754,6 +754,12 @@ def _unsettled_day(day):
 
 
 def _not_billed_month(month):
+    """A month not billed, or billed and to be run again: bills a takeover or a handover recorded since has made
+    wrong (finance's ``restatements``), which its run again restates (found by h7)."""
+    restated = month.get("restatements") or []
+    if restated:
+        return {"text": i18n.translate("todo.to_restate", period=month["period"], count=len(restated)),
+                "url": url_for("accounts.billing_run", period=month["period"])}
     return {"text": i18n.translate("todo.not_billed", period=month["period"]),
             "url": url_for("accounts.billing_run", period=month["period"])}
 

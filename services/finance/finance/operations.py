@@ -368,13 +368,17 @@ def _restate_bills(db, outbox, estate_id, billed, households, period, prorate, d
                for plan in (_developer_restatements, _owner_restatements))
 
 
-def _restatement(wrong, new, cancel):
+# why a run restates a bill (``_restatement``; ``GET …/unbilled-months`` names them, ``UnbilledMonthRestatement.why``)
+HANDOVER_RECORDED_LATE, TAKEOVER_RECORDED_LATE = "handover_recorded_late", "takeover_recorded_late"
+
+
+def _restatement(wrong, new, cancel, why):
     """One bill a run restates: the live ``wrong`` bill as read, the ``new`` bills that replace it (each naming
     it, ``source.corrects_bill_id``; none when nobody owes its days now), ``cancel(current, new_id, now_iso,
     actor)``, the changes that cancel it (``payers.restatement_cancel``'s or ``owner_restatement_cancel``'s shape:
-    None when cancelled already)."""
+    None when cancelled already), and ``why`` (``HANDOVER_RECORDED_LATE``...)."""
     return {"wrong": wrong, "new": [{**made, "source": {**made["source"], "corrects_bill_id": wrong["_id"]}}
-                                    for made in new], "cancel": cancel}
+                                    for made in new], "cancel": cancel, "why": why}
 
 
 def _restate(db, outbox, estate_id, restatements, actor):
@@ -434,7 +438,8 @@ def _developer_restatements(db, estate_id, billed, households, period, prorate, 
         handover = next((flat.get("occupied_from") for flat in taken if flat["_id"] == bill["household_id"]), None)
         found.append(_restatement(bill, [new] if new is not None else [],
                                   lambda current, new_id, now_iso, actor, handover=handover:
-                                  payers.restatement_cancel(current, new_id, now_iso, actor, handover)))
+                                  payers.restatement_cancel(current, new_id, now_iso, actor, handover),
+                                  HANDOVER_RECORDED_LATE))
     return found
 
 
@@ -474,7 +479,8 @@ def _owner_restatements(db, estate_id, billed, households, period, prorate, deve
         takeover = flat["taken_over_on"][:10]
         found += [_restatement(bill, [made for made in new if made["item"] == bill["item"]],
                                lambda current, new_id, now_iso, actor, takeover=takeover:
-                               payers.owner_restatement_cancel(current, new_id, now_iso, actor, takeover))
+                               payers.owner_restatement_cancel(current, new_id, now_iso, actor, takeover),
+                               TAKEOVER_RECORDED_LATE)
                   for bill in mine]
     return found
 
@@ -2740,6 +2746,53 @@ def _rest_of_cycles_unbilled(db, estate_id, estate, approved, months):
     return found
 
 
+def _months_to_restate(db, estate_id, estate, rules, months, now):
+    """``{month: [(standard, restatement)]}``: of ``months``, those a run billed whose run again would restate a
+    bill (``_developer_restatements``, ``_owner_restatements``: a takeover or a handover recorded after the month
+    was billed), read only, as the run would plan them; nothing read for an estate with no flat taken over (no
+    bill of it to restate). ``GET …/unbilled-months`` named none of them, the month billed by a run, and the
+    accountant learnt of the moved bill only by running the month again unasked (found by h7)."""
+    households = [flat for flat in store.households_for_billing(db, estate_id) if payers.taken_over(flat)]
+    if not households:
+        return {}
+    prorate, developer = bool(rules["prorate_handover_month"]), (estate or {}).get("developer_name")
+    approved, found = store.approved_standards(db, estate_id), {}
+    job, stamp = {"_id": "unbilled-months"}, clock.to_iso(now)  # the bills planned are never written
+
+    def due(first):
+        return billing.due_at(first, now, rules)
+    for month in months:
+        if not replica.in_service_in(estate, month):
+            continue
+        billed = [standard for standard in approved if standards.cycle_start(standard, month) == month]
+        if not billed:
+            continue
+        by_id = {standard["_id"]: standard for standard in billed}
+        restatements = [*_developer_restatements(db, estate_id, billed, households, month, prorate, developer, job,
+                                                 due, stamp),
+                        *_owner_restatements(db, estate_id, billed, households, month, prorate, developer, job,
+                                             due, stamp)]
+        if restatements:
+            found[month] = [(by_id.get(restated["wrong"]["source"].get("standard_id")), restated)
+                            for restated in restatements]
+    return found
+
+
+def _with_restatements(missing, restating):
+    """``GET …/unbilled-months``' items: the months not billed (``months_not_billed``) and those whose run again
+    would restate a bill (``_months_to_restate``), the oldest first, each naming its items and standards, and
+    the bills it would restate and why (``restatements``: each bill's household, id and ``why``)."""
+    shown = {month["period"]: month for month in missing}
+    for month, restated in restating.items():
+        entry = shown.setdefault(month, {"period": month, "items": [], "standard_ids": []})
+        entry["items"] = sorted({*entry["items"], *(r["wrong"]["item"] for _, r in restated)})
+        entry["standard_ids"] = sorted({*entry["standard_ids"],
+                                        *(standard["_id"] for standard, _ in restated if standard is not None)})
+        entry["restatements"] = [{"household_id": r["wrong"]["household_id"], "bill_id": r["wrong"]["_id"],
+                                  "why": r["why"]} for _, r in restated]
+    return [shown[month] for month in sorted(shown)]
+
+
 def unbilled_months(db, estate_id, limit=None, cursor=None):
     """``GET …/unbilled-months``: the months from the earliest a run may still bill
     (``catch_up_months`` back) to the current one (begun: a month to come is billed in it) that a
@@ -2748,7 +2801,8 @@ def unbilled_months(db, estate_id, limit=None, cursor=None):
     rules = store.rules_of(db, estate_id, estate)
     first, current = periods.earliest_catch_up(now, rules), periods.period_of(now, rules)
     months = [periods.add_months(first, n) for n in range(periods.months_between(first, current) + 1)]
-    return page_computed(months_not_billed(db, estate_id, estate, months),
+    return page_computed(_with_restatements(months_not_billed(db, estate_id, estate, months),
+                                            _months_to_restate(db, estate_id, estate, rules, months, now)),
                          lambda month: (f"{month['period']}-01T00:00:00.000Z", month["period"]), limit, cursor)
 
 

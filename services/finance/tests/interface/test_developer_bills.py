@@ -451,3 +451,30 @@ def test_an_owners_quarter_moved_to_the_developer_then_handed_over_bills_the_own
     assert (owners["covers_from"], owners["covers_to"], owners["prorated"]["from"]) == ("2026-12", "2026-12", "2026-12-05")
     assert developer["owed"] == {"from": "2026-11-10", "to": "2026-12-04"}
     assert owners["amount_cents"] + developer["amount_cents"] == 35703  # 10 November..31 December, split once
+
+
+def test_a_past_month_whose_run_again_would_move_a_bill_is_an_unbilled_month_with_why(finance):
+    """November billed to hh_1's owner whole; its takeover of 1 September recorded since (no handover): the month's
+    run again moves the bill to the developer, and ``GET …/unbilled-months`` did not name November, billed already by
+    a run (found by h7). It names it, with each bill the run would restate and why; once run, no more. A handover
+    recorded late after the developer was billed is named the same way."""
+    from estate_common import clock
+    named_developer(finance)
+    approved(finance, valid_from="2026-11")
+    run(finance, "2026-11")
+    assert finance.list_unbilled_months({"estate_id": ESTATE})["items"] == []
+    owners = {b["period"]: b for b in bills(finance, household_id="hh_1")}
+    dated(finance, "hh_1", 2, taken_over_on="2026-11-01")  # 接管验收, recorded late; not handed over
+    [november] = finance.list_unbilled_months({"estate_id": ESTATE})["items"]
+    assert (november["period"], november["items"]) == ("2026-11", ["property_service"])
+    assert november["restatements"] == [{"household_id": "hh_1", "bill_id": owners["2026-11"]["id"],
+                                         "why": "takeover_recorded_late"}]
+    run(finance, "2026-11")
+    assert finance.list_unbilled_months({"estate_id": ESTATE})["items"] == []
+    dated(finance, "hh_1", 3, taken_over_on="2026-11-01", occupied_from="2026-11-20")  # 交房, recorded late
+    [november] = finance.list_unbilled_months({"estate_id": ESTATE})["items"]
+    [developer] = developers(finance, period="2026-11")
+    assert november["restatements"] == [{"household_id": "hh_1", "bill_id": developer["id"],
+                                         "why": "handover_recorded_late"}]
+    run(finance, "2026-11")
+    assert finance.list_unbilled_months({"estate_id": ESTATE})["items"] == []
