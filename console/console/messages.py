@@ -2625,6 +2625,8 @@ _MESSAGES = {
     "setting.renovation_works_max_days": ("装修工期上限（天）", "Renovation works last at most (days)"),
     "setting.recorded_within_days": ("记录可补录天数", "Records written up within (days)"),
     "setting.prorate_handover_month": ("交房当月按天计费（1 是，0 整月）", "Handover month billed by the day (1 yes, 0 whole month)"),
+    "setting.prorate_sale_month": ("过户当月按天分别向卖方、买方计费（1 是，0 整月由买方缴纳）",
+                                   "Sale month billed to seller and buyer by the day (1 yes, 0 whole month to the buyer)"),
     "setting.bank_match_window_days": ("银行对账日期容差（天）", "Bank matching window (days)"),
     "setting.cash_float_cents": ("收银备用金（元）", "Cashier's drawer float (¥)"),
     # when a float change counts (finance's operations.drawer_float: the one in force at the day's end; found by review r10 of h10)

@@ -27,7 +27,7 @@ from estate_common.store import page_computed, public
 from . import (arrears, arrears_view, bank_statements, billing, billing_cycles, deposits, exit_handover, invoices, journals,
                maintenance_fund,
                opening_balance_imports, opening_balances, opening_credit_imports, opening_credits, owner_access,
-               payers, payments, periods, reports, seller_prepaid, standards, statement, store, utilities)
+               payers, payments, periods, reports, sale_month, seller_prepaid, standards, statement, store, utilities)
 from .rules import (APPROVAL_SECONDS, BILLING_BATCH, LOCKED_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_RETRY_SECONDS,
                     HOUSEHOLD_LOCK_SECONDS, HOUSEHOLD_LOCK_WAIT_SECONDS, JOURNAL_DAY_LOCK_WAIT_SECONDS)
 
@@ -244,8 +244,9 @@ def run_billing(db, outbox, job, progress):
         spanning = {s["item"] for s, start in starts if start is not None and standards.CYCLE_MONTHS[s["cycle"]] > 1}
     # the bills of the period a takeover or a handover recorded since has made wrong (``_restate_bills``), before
     # what the period's bills cover is read
+    sale_by_day = bool(rules["prorate_sale_month"])
     restated = _restate_bills(db, outbox, estate_id, billed, households, period, prorate, developer, job,
-                              lambda month: billing.due_at(month, now, rules), clock.to_iso(now))
+                              lambda month: billing.due_at(month, now, rules), clock.to_iso(now), sale_by_day)
     # the owner's bills moved to the developer (``_owner_restatements``) of the flats handed over since: the owner's
     # days from the handover billed under an id of their own (``payers.owner_rebill``), where the cancelled bill
     # held his month's id and they were counted billed already (found by r2 reviewing h2)
@@ -289,10 +290,22 @@ def run_billing(db, outbox, job, progress):
         store.renew_lock(db, lock, clock.to_iso(now_ + timedelta(seconds=HOUSEHOLD_LOCK_SECONDS)))
         renewed[0] = now_
 
+    # the flats sold in the month (过户): its owner's bill of the month billed to the seller and the buyer by their
+    # days (``sale_month.split``), where the buyer was billed it whole (found by h7)
+    sold = {flat["_id"]: flat for flat in households if sale_month.sale_day(flat, period, sale_by_day)}
+    standard_of = {standard["_id"]: standard for standard, _ in starts}
+
+    def parts(bill):
+        flat = sold.get(bill["household_id"])
+        return (flat and sale_month.split(bill, standard_of[bill["source"]["standard_id"]], flat, sale_by_day)) \
+            or [bill]
+
     def write(bills, shown, lock=None):
         if moved:
             bills = (payers.owner_rebill(bill, moved, handovers.get(bill["household_id"]))
                      if payers.payer_of(bill) == payers.OWNER else bill for bill in bills)
+        if sold:
+            bills = (part for bill in bills for part in parts(bill))
         size = BILLING_BATCH if lock is None else min(LOCKED_BATCH, BILLING_BATCH)
         while True:
             keep(lock)  # the estate's lock of the billing of months, held however long the writes take
@@ -356,20 +369,32 @@ def run_billing(db, outbox, job, progress):
     return result
 
 
-def _restate_bills(db, outbox, estate_id, billed, households, period, prorate, developer, job, due, stamp):
+def _restate_bills(db, outbox, estate_id, billed, households, period, prorate, developer, job, due, stamp,
+                   sale_by_day=True):
     """The run's bills of ``period`` (of the standards whose cycle starts in it) that a takeover or a handover
     recorded since has made wrong, cancelled and re-billed (never edited) in the one way (``_restate``): first the
     developer's that no longer cover what it owes (``_developer_restatements``: a handover recorded late), then,
     reading the bills as those left them, the owner's charging days the developer owes
-    (``_owner_restatements``: a takeover recorded late; found by h2). The two were one function each, the second
-    following the first line for line (folded by h7). How many were re-billed."""
+    (``_owner_restatements``: a takeover recorded late; found by h2), then the owner's whole month of a flat sold in
+    it (``_sale_restatements``: a sale recorded late, ``sale_by_day``: the estate's ``prorate_sale_month``; h7). The
+    first two were one function each, the second following the first line for line (folded by h7). How many were
+    re-billed."""
     args = (billed, households, period, prorate, developer, job, due, stamp)
-    return sum(_restate(db, outbox, estate_id, plan(db, estate_id, *args), job.get("created_by"))
-               for plan in (_developer_restatements, _owner_restatements))
+    count = sum(_restate(db, outbox, estate_id, plan(db, estate_id, *args), job.get("created_by"))
+                for plan in (_developer_restatements, _owner_restatements))
+    sales = _sale_restatements(db, estate_id, billed, households, period, sale_by_day, job, due, stamp)
+    count += _restate(db, outbox, estate_id, sales, job.get("created_by"))
+    for household_id in sorted({restated["wrong"]["household_id"] for restated in sales}):
+        # the seller's money given back and left after his part: held for him as at the sale, where none was held
+        # then (``seller_prepaid``; one hold a transfer day: one made at the sale keeps what it held)
+        flat = next(flat for flat in households if flat["_id"] == household_id)
+        hold_sellers_prepaid(db, outbox, estate_id, household_id, flat["owner_since"])
+    return count
 
 
 # why a run restates a bill (``_restatement``; ``GET …/unbilled-months`` names them, ``UnbilledMonthRestatement.why``)
 HANDOVER_RECORDED_LATE, TAKEOVER_RECORDED_LATE = "handover_recorded_late", "takeover_recorded_late"
+SALE_RECORDED_LATE = "sale_recorded_late"
 
 
 def _restatement(wrong, new, cancel, why):
@@ -482,6 +507,35 @@ def _owner_restatements(db, estate_id, billed, households, period, prorate, deve
                                payers.owner_restatement_cancel(current, new_id, now_iso, actor, takeover),
                                TAKEOVER_RECORDED_LATE)
                   for bill in mine]
+    return found
+
+
+def _sale_restatements(db, estate_id, billed, households, period, sale_by_day, job, due, stamp):
+    """The owner's whole month's run bills of ``period`` (of the standards whose cycle starts in it) of a flat sold
+    in it after its 1st (``sale_month.splits``: its sale, archive's ``owner_since``, recorded after the month was
+    billed): each to be cancelled (``sale_month.restatement_cancel``), its money given back to its payments (the
+    seller's his again: ``sale_month.sellers_money_pays``), and billed again as the seller's part and the buyer's
+    (``sale_month.split`` of the bill the run would make, at the area the bill was priced at). ``[_restatement]``,
+    read only."""
+    sold = {flat["_id"]: flat for flat in households if sale_month.sale_day(flat, period, sale_by_day)}
+    by_id = {standard["_id"]: standard for standard in billed}
+    if not sold or not by_id:
+        return []
+    found = []
+    for bill in store.owner_bills_of(db, estate_id, period, list(sold)):
+        standard, flat = by_id.get((bill.get("source") or {}).get("standard_id")), sold[bill["household_id"]]
+        if standard is None or not sale_month.splits(bill, flat, sale_by_day):
+            continue
+        priced = {**flat, "area_m2": (bill.get("pricing") or {}).get("area_m2") or flat.get("area_m2"),
+                  "occupied_from": None}  # the whole month, as billed
+        [whole] = billing.run_bills(estate_id, [(priced, standard, period, 1)], job["_id"], due, stamp)
+        made = sale_month.split({**whole, "amount_cents": bill["amount_cents"]}, standard, priced, sale_by_day)
+        if not made:
+            continue
+        day = flat["owner_since"][:10]
+        found.append(_restatement(bill, made, lambda current, new_id, now_iso, actor, day=day:
+                                  sale_month.restatement_cancel(current, new_id, now_iso, actor, day),
+                                  SALE_RECORDED_LATE))
     return found
 
 
@@ -2748,14 +2802,20 @@ def _rest_of_cycles_unbilled(db, estate_id, estate, approved, months):
 
 def _months_to_restate(db, estate_id, estate, rules, months, now):
     """``{month: [(standard, restatement)]}``: of ``months``, those a run billed whose run again would restate a
-    bill (``_developer_restatements``, ``_owner_restatements``: a takeover or a handover recorded after the month
-    was billed), read only, as the run would plan them; nothing read for an estate with no flat taken over (no
-    bill of it to restate). ``GET …/unbilled-months`` named none of them, the month billed by a run, and the
+    bill (``_developer_restatements``, ``_owner_restatements``, ``_sale_restatements``: a takeover, a handover or a
+    sale recorded after the month was billed), read only, as the run would plan them; nothing read for an estate
+    with no flat taken over or sold (no bill of it to restate). ``GET …/unbilled-months`` named none of them, the month billed by a run, and the
     accountant learnt of the moved bill only by running the month again unasked (found by h7)."""
-    households = [flat for flat in store.households_for_billing(db, estate_id) if payers.taken_over(flat)]
-    if not households:
-        return {}
     prorate, developer = bool(rules["prorate_handover_month"]), (estate or {}).get("developer_name")
+    sale_by_day = bool(rules["prorate_sale_month"])
+    taken, sold = [], []
+    for flat in store.households_for_billing(db, estate_id):
+        if payers.taken_over(flat):
+            taken.append(flat)
+        if sale_by_day and len(flat.get("owner_since") or "") >= 10:
+            sold.append(flat)
+    if not taken and not sold:
+        return {}
     approved, found = store.approved_standards(db, estate_id), {}
     job, stamp = {"_id": "unbilled-months"}, clock.to_iso(now)  # the bills planned are never written
 
@@ -2768,10 +2828,11 @@ def _months_to_restate(db, estate_id, estate, rules, months, now):
         if not billed:
             continue
         by_id = {standard["_id"]: standard for standard in billed}
-        restatements = [*_developer_restatements(db, estate_id, billed, households, month, prorate, developer, job,
+        restatements = [*_developer_restatements(db, estate_id, billed, taken, month, prorate, developer, job,
                                                  due, stamp),
-                        *_owner_restatements(db, estate_id, billed, households, month, prorate, developer, job,
-                                             due, stamp)]
+                        *_owner_restatements(db, estate_id, billed, taken, month, prorate, developer, job,
+                                             due, stamp),
+                        *_sale_restatements(db, estate_id, billed, sold, month, sale_by_day, job, due, stamp)]
         if restatements:
             found[month] = [(by_id.get(restated["wrong"]["source"].get("standard_id")), restated)
                             for restated in restatements]

@@ -19,7 +19,7 @@ broker, no store.
   owner's ownership began (``owner_since``: archive's owner transfer date; null for the owner it
   was registered with). A buyer's code opened the household's last 12 months, the seller's
   payments and the seller's prepaid money with them (found by review). From ``owner_since`` on:
-  the bills of the transfer's month and after, the payments taken from its day, the prepaid money
+  the bills of the transfer's month and after (not the seller's part of that month: ``sale_month``), the payments taken from its day, the prepaid money
   of those payments only, and their totals. What the flat still owes stays whole in
   ``unpaid_cents`` (欠费随房: a sold flat's arrears stay with the flat, and the buyer's money
   settles them oldest first as any payment does), with the part of the months before the
@@ -30,6 +30,7 @@ broker, no store.
 from estate_common import public_codes
 from estate_common.errors import NotFound
 
+from . import sale_month
 from .payments import outstanding
 from .statement import billed_cents, prepaid_for_cents, received_cents
 
@@ -69,7 +70,7 @@ def owners_part(account, owner_since, unpaid, prepaid_sources):
     if not owner_since:
         return account | {"owner_since": None, "owed_before_owner_cents": 0}
     month = owner_since[:7]
-    bills = [bill for bill in account["bills"] if bill["period"] >= month]
+    bills = [bill for bill in account["bills"] if bill["period"] >= month and not sale_month.of_seller(bill)]
     payments = [payment for payment in account["payments"] if (payment.get("day") or "") >= owner_since]
     # his payments' money unused, and the seller's carried over to him (seller_prepaid.py)
     his = [p for p in prepaid_sources
@@ -81,7 +82,8 @@ def owners_part(account, owner_since, unpaid, prepaid_sources):
         # his payments' money unused, and the seller's carried over to him (seller_prepaid.py)
         "prepaid_cents": sum(p.get("unapplied_cents", 0) for p in his),
         "prepaid_for_cents": prepaid_for_cents(his),
-        "owed_before_owner_cents": sum(outstanding(b) for b in unpaid if b["period"] < month),
+        # the months before his and the seller's part of the sale month (``sale_month``)
+        "owed_before_owner_cents": sum(outstanding(b) for b in unpaid if b["period"] < month or sale_month.of_seller(b)),
     }
 
 

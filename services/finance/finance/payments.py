@@ -23,7 +23,7 @@ Plain functions: no broker, no store.
 from estate_common import clock, ids, numbering
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
-from . import billing, payers, periods
+from . import billing, payers, periods, sale_month
 
 # cash → the cash journal (现金日记账); the rest → the bank journal (银行存款日记账)
 METHOD_JOURNAL = {"cash": "cash", "bank": "bank", "transfer": "bank", "wechat": "bank", "alipay": "bank"}
@@ -67,8 +67,8 @@ def pays(source, bill):
     预交物业费) pays that item's bills alone, where an owner's three months of property fee paid
     ahead went on a parking bill billed later (found by h5's probe); other money pays any bill of its
     payer: the owner's money never the developer's bills (开发建设单位, ``payers``), nor the developer's
-    money the owner's."""
-    if payers.payer_of(source) != payers.payer_of(bill):
+    money the owner's; the seller's money never the buyer's part of the month of a sale (``sale_month``)."""
+    if payers.payer_of(source) != payers.payer_of(bill) or not sale_month.sellers_money_pays(source, bill):
         return False
     return not source.get("prepaid_for") or source["prepaid_for"] == bill["item"]
 

@@ -22,7 +22,7 @@ from estate_common import clock, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 from estate_common.writes import Change
 
-from . import billing, payers, periods
+from . import billing, payers, periods, sale_month
 
 HELD, REFUNDED, CARRIED_OVER = "held", "refunded", "carried_over"
 TAKEN_BACK = "_taken_back"  # on a hold: the allocations its making takes off the buyer's bills (``new_hold``)
@@ -55,6 +55,7 @@ def spent_on_buyers_bills(bills, sellers, owner_since, day_of):
              "charge": billing.charge_of(bill)}
             for bill in sorted(bills, key=lambda b: (b["period"], b["_id"]))
             if bill["period"] >= month and payers.payer_of(bill) == payers.OWNER  # the developer's: its own money
+            and not sale_month.of_seller(bill)  # the seller's part of the sale month: his own days (h7)
             for allocation in bill.get("allocations") or []
             if allocation.get("payment_id") in sellers and day_of(allocation["at"]) >= owner_since]
 

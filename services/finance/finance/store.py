@@ -168,7 +168,8 @@ def find_household(db, estate_id, household_id):
 
 # what a billing run reads of a household copy (``standards.applies``); archive's events may
 # not carry all of them yet: an absent field does not exclude the household
-BILLING_FIELDS = ("area_m2", "status", "occupied_from", "occupied_to", "created_at", "taken_over_on")
+BILLING_FIELDS = ("area_m2", "status", "occupied_from", "occupied_to", "created_at", "taken_over_on",
+                  "owner_since")  # owner_since: the month of a sale split by the day (sale_month)
 
 
 def households_for_billing(db, estate_id):
@@ -1009,7 +1010,7 @@ def prepaid_by_household(db, estate_id):
     found = {}
     for payment in store.scan(db.payments, {"estate_id": estate_id, "status": "posted", "unapplied_cents": {"$gt": 0}},
                               ("household_id", "unapplied_cents", "allocations", "posted_at", "kind", "prepaid_for",
-                               "payer", "_rev")):
+                               "payer", "day", CARRIED_OVER_TO, "_rev")):  # day: the seller's money (sale_month)
         found.setdefault(payment["household_id"], []).append(payment)
     return {household: sorted(found_, key=lambda p: (p["posted_at"], p["_id"])) for household, found_ in found.items()}
 
@@ -1056,7 +1057,7 @@ def sellers_spending(db, estate_id, household_id, owner_since):
     earlier sale (``seller_prepaid.spent_on_buyers_bills``). By the bills index on estate, household, status."""
     bills = [bill for bill in store.scan(db.bills, {"estate_id": estate_id, "household_id": household_id,
                                                      "status": NOT_CANCELLED, "period": {"$gte": owner_since[:7]}},
-                                         ("period", "allocations", "source", "payer")) if bill.get("allocations")]
+                                         ("period", "allocations", "source", "payer", "sale")) if bill.get("allocations")]
     paid_by = sorted({a["payment_id"] for bill in bills for a in bill["allocations"] if a.get("payment_id")})
     if not paid_by:
         return bills, {}

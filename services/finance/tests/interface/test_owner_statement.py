@@ -145,10 +145,11 @@ def test_the_buyers_statement_shows_what_came_after_the_transfer_and_what_the_fl
     assert sellers["receipt_number"] not in repr(shown)
     # the flat's debt whole: October (less the seller's prepaid it took) and November, less the buyer's 30
     assert shown["unpaid_cents"] == 2 * 21002 - 5000 - 3000
-    # October's, a seller's month, less the seller's prepaid and the buyer's 30 (oldest first)
-    assert shown["owed_before_owner_cents"] == 21002 - 5000 - 3000
+    # October's, a seller's month, less the seller's prepaid and the buyer's 30 (oldest first), and the seller's part
+    # of November (the 1st..19th: 13301 of 21002; sale_month, h7)
+    assert shown["owed_before_owner_cents"] == 21002 - 5000 - 3000 + 13301
     assert shown["prepaid_cents"] == 0 and shown["received_cents"] == 3000
-    assert shown["billed_cents"] == 21002
+    assert shown["billed_cents"] == 7701  # his part of November: the 20th..30th
 
 
 def test_the_first_owners_statement_is_the_households_whole(finance):

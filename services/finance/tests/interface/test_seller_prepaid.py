@@ -26,8 +26,10 @@ def sold_with_prepaid(finance):
 def test_the_sellers_prepaid_money_is_held_apart_and_settles_no_bill_of_the_buyer(finance):
     sellers = sold_with_prepaid(finance)
     run(finance, "2026-11")  # the buyer's first month
-    [november] = bills(finance, household_id="hh_1", period="2026-11")
-    assert november["status"] == "unpaid" and november["paid_cents"] == 0
+    # the seller's part (the 1st..19th) and the buyer's (the 20th on: sale_month), neither paid by the seller's money
+    november = bills(finance, household_id="hh_1", period="2026-11")
+    assert sorted((b["sale"]["part"], b["amount_cents"]) for b in november) == [("buyer", 7701), ("seller", 13301)]
+    assert {(b["status"], b["paid_cents"]) for b in november} == {("unpaid", 0)}
     shown = account(finance)
     assert shown["prepaid_cents"] == 0 and shown["unpaid_cents"] == 21002
     [held] = shown["seller_prepaid"]
@@ -188,8 +190,10 @@ def test_a_hold_a_crash_left_half_made_is_finished_before_anything_else_uses_the
     monkeypatch.setattr(operations.store, "hold_payments_money", real)
     [sellers] = finance.db.payments.find({"estate_id": ESTATE, "household_id": "hh_1"})
     run(finance, "2026-11")  # the buyer's first month, the seller's money not yet moved
-    [november] = bills(finance, household_id="hh_1", period="2026-11")
-    assert november["status"] == "unpaid" and november["paid_cents"] == 0
+    # the seller's part (the 1st..19th) and the buyer's (the 20th on: sale_month), neither paid by the seller's money
+    november = bills(finance, household_id="hh_1", period="2026-11")
+    assert sorted((b["sale"]["part"], b["amount_cents"]) for b in november) == [("buyer", 7701), ("seller", 13301)]
+    assert {(b["status"], b["paid_cents"]) for b in november} == {("unpaid", 0)}
     payment = finance.get_payment({"estate_id": ESTATE, "id": sellers["_id"]})
     assert (payment["unapplied_cents"], payment["seller_held_cents"]) == (0, 50000)
     [held] = account(finance)["seller_prepaid"]

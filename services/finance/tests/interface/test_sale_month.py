@@ -1,0 +1,97 @@
+"""The month a flat is sold (二手房过户): the seller owes its days up to the transfer, the buyer from it
+(``sale_month``). Before, the month was billed whole to the household and read as the buyer's: a flat sold on
+the 12th billed its buyer the seller's eleven days (found by h7)."""
+from estate_common import clock
+
+from .test_household_account import account
+from .test_owner_statement import issue, owner_is, statement
+from .test_service import ACCOUNTANT, ESTATE, acting, approved, bills, finance, pay, run  # noqa: F401 (fixture)
+
+WHOLE = 21002  # 89.37 m² × 2.35 × 1, half-up
+BUYERS = 13301  # 89.37 m² × 2.35 × 19/30 (the 12th..30th), half-up: 13301.235
+SELLERS = WHOLE - BUYERS  # the 1st..11th: the rest of the month, so the two sum to it
+
+
+def parts(finance, household_id="hh_1", period="2026-11"):
+    found = {(b.get("sale") or {}).get("part"): b for b in bills(finance, household_id=household_id, period=period)
+             if b["status"] != "cancelled"}
+    return found
+
+
+def test_a_sale_recorded_before_the_run_bills_the_month_to_the_seller_and_the_buyer_by_their_days(finance):
+    owner_is(finance, "hh_1", "occ_first", 2)
+    approved(finance, valid_from="2026-11")
+    clock.freeze(clock.parse_iso("2026-11-21T02:00:00Z"))
+    owner_is(finance, "hh_1", "occ_buyer", 3, owner_since="2026-11-12")
+    result = run(finance, "2026-11")["result"]
+    split = parts(finance)
+    assert set(split) == {"seller", "buyer"}
+    seller, buyer = split["seller"], split["buyer"]
+    assert (seller["amount_cents"], buyer["amount_cents"]) == (SELLERS, BUYERS)
+    assert seller["sale"] == {"day": "2026-11-12", "part": "seller"} and buyer["sale"]["part"] == "buyer"
+    assert (seller["owed"], buyer["owed"]) == ({"from": "2026-11-01", "to": "2026-11-11"},
+                                               {"from": "2026-11-12", "to": "2026-11-30"})
+    assert (seller["prorated"]["days"], buyer["prorated"]["days"]) == (11, 19)
+    assert result["bills_corrected"] == 0
+    # the household's account lists both; the buyer's statement his part, the seller's owed by the months before
+    # him (欠费随房)
+    assert sorted(b["amount_cents"] for b in account(finance)["bills"] if b["period"] == "2026-11") == [SELLERS,
+                                                                                                        BUYERS]
+    shown = statement(finance, issue(finance)["code"])
+    assert [b["amount_cents"] for b in shown["bills"]] == [BUYERS]
+    assert shown["owed_before_owner_cents"] == SELLERS and shown["unpaid_cents"] == WHOLE
+    again = run(finance, "2026-11")["result"]
+    assert (again["bills_created"], again["bills_corrected"]) == (0, 0)
+    assert {b["household_id"] for b in bills(finance, period="2026-11")} >= {"hh_2"}  # the others as before
+    assert len(bills(finance, household_id="hh_2", period="2026-11")) == 1
+
+
+def test_a_sale_recorded_after_the_seller_paid_the_month_restates_it_and_his_money_stays_his(finance):
+    """November billed whole on the 5th and paid by the seller; the sale of the 12th reaches finance on the 21st.
+    The month is named to run again (why: the sale), and its run cancels the whole bill (never edited), bills each
+    his days, the seller's money pays his part and the rest is held for him, never on the buyer's part."""
+    owner_is(finance, "hh_1", "occ_first", 2)
+    approved(finance, valid_from="2026-11")
+    clock.freeze(clock.parse_iso("2026-11-05T02:00:00Z"))
+    run(finance, "2026-11")
+    [whole] = bills(finance, household_id="hh_1", period="2026-11")
+    sellers = pay(finance, "hh_1", WHOLE, bill_ids=[whole["id"]])
+    clock.freeze(clock.parse_iso("2026-11-21T02:00:00Z"))
+    owner_is(finance, "hh_1", "occ_buyer", 3, owner_since="2026-11-12")
+    acting(finance, ACCOUNTANT)
+    [november] = finance.list_unbilled_months({"estate_id": ESTATE})["items"]
+    assert november["period"] == "2026-11"
+    assert november["restatements"] == [{"household_id": "hh_1", "bill_id": whole["id"], "why": "sale_recorded_late"}]
+    result = run(finance, "2026-11")["result"]
+    assert result["bills_corrected"] == 1
+    acting(finance, ACCOUNTANT)
+    cancelled = finance.get_bill({"estate_id": ESTATE, "id": whole["id"]})
+    split = parts(finance)
+    assert (cancelled["status"], cancelled["rebilled_as"]) == ("cancelled", split["seller"]["id"])
+    assert split["buyer"]["source"]["corrects_bill_id"] == whole["id"]
+    assert (split["seller"]["status"], split["seller"]["paid_cents"]) == ("paid", SELLERS)  # his money, his days
+    assert (split["buyer"]["status"], split["buyer"]["paid_cents"]) == ("unpaid", 0)  # never the seller's money
+    [held] = account(finance)["seller_prepaid"]
+    assert (held["amount_cents"], held["payments"]) == (BUYERS, [{"payment_id": sellers["id"], "amount_cents": BUYERS}])
+    buyers = pay(finance, "hh_1", BUYERS)  # the buyer pays his part
+    assert buyers["unapplied_cents"] == 0
+    assert parts(finance)["buyer"]["status"] == "paid"
+    assert finance.list_unbilled_months({"estate_id": ESTATE})["items"] == []
+    again = run(finance, "2026-11")["result"]
+    assert (again["bills_created"], again["bills_corrected"]) == (0, 0)
+
+
+def test_an_estate_billing_the_sale_month_whole_bills_the_buyer_as_before(finance):
+    """The other custom (the fee of the month with whoever owns the flat at its end): ``prorate_sale_month`` 0."""
+    acting(finance, ACCOUNTANT)
+    from estate_common.testing import staff
+    acting(finance, staff("boss", ["manager"], [ESTATE]))
+    finance.update_settings({"estate_id": ESTATE, "data": {"prorate_sale_month": 0}})
+    owner_is(finance, "hh_1", "occ_first", 2)
+    approved(finance, valid_from="2026-11")
+    clock.freeze(clock.parse_iso("2026-11-21T02:00:00Z"))
+    owner_is(finance, "hh_1", "occ_buyer", 3, owner_since="2026-11-12")
+    run(finance, "2026-11")
+    [whole] = bills(finance, household_id="hh_1", period="2026-11")
+    assert (whole["amount_cents"], whole.get("sale")) == (WHOLE, None)
+    assert finance.list_unbilled_months({"estate_id": ESTATE})["items"] == []
