@@ -1393,6 +1393,47 @@ def operator_checklist_across(browser, settings):
     assert not errors, f"the page logged errors: {errors}"
 
 
+def weather_alert_page(browser, settings):
+    """预警响应 (review r2 of h2: the alert's own page and maintenance's weather boxes had no browser
+    test). The guard opens the typhoon alert from its register, raises it to red on its own page and
+    comes back to it with the change in its levels; the manager, in Chinese, ticks the weather boxes
+    named as the register names them and saves them."""
+    page, errors = open_page(browser)
+    sign_in(page, settings, settings["guard"], settings["staff_password"])
+    page.get_by_role("navigation").get_by_role("link", name="Emergency alerts").click()
+    row = page.locator("tr", has_text=settings["alert_note"])
+    row.get_by_role("link", name="Open", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Typhoon")
+    levels = page.locator("table", has=page.locator("tr[data-level]"))
+    expect(levels.locator("tr[data-level]")).to_have_count(1)
+    change = page.locator("form.card", has=page.get_by_role("button", name="Change level"))
+    change.locator('select[name="level"]').select_option("red")
+    change.locator('textarea[name="note"]').fill("升级为红色预警")
+    change.get_by_role("button", name="Change level").click()
+    assert "Done." in page.locator(".notice").inner_text(), page.locator("main").inner_text()[:500]
+    assert page.url.endswith("/security/emergency-alerts/" + settings["alert_id"]), page.url
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Red")
+    red = page.locator('tr[data-level="red"]')
+    assert "Raised from Yellow" in red.inner_text() and "升级为红色预警" in red.inner_text(), red.inner_text()
+    screenshot(page, settings, "emergency-alert")
+    assert not errors, f"the page logged errors: {errors}"
+
+    page, errors = open_page(browser, locale="zh-CN", width=1440)
+    sign_in(page, settings, settings["manager"], settings["staff_password"])
+    page.goto(settings["console"] + "/admin/settings?service=maintenance")
+    kinds = page.get_by_role("group", name="预警期间巡检不合格项按紧急抢修派单的预警种类")
+    for name in ("台风", "高温"):
+        kinds.get_by_label(name, exact=True).check()
+    page.get_by_role("group", name="预警期间巡检不合格项按紧急抢修派单的预警级别").get_by_label("红色", exact=True).check()
+    page.get_by_role("button", name="保存设置").click()
+    assert "设置已保存" in page.locator(".notice").inner_text(), page.locator("main").inner_text()[:500]
+    kinds = page.get_by_role("group", name="预警期间巡检不合格项按紧急抢修派单的预警种类")
+    expect(kinds.get_by_label("高温", exact=True)).to_be_checked()
+    expect(kinds.get_by_label("暴雨", exact=True)).not_to_be_checked()
+    assert "当前生效: 台风、高温" in kinds.inner_text(), kinds.inner_text()
+    assert not errors, f"the page logged errors: {errors}"
+
+
 SCENARIOS = {"gate_pass_ended": gate_pass_ended, "gate_missed_exit": gate_missed_exit, "handover_batch": handover_batch, "operator_checklist_across": operator_checklist_across, "keyboard_and_screen_reader": keyboard_and_screen_reader, "borrowing": borrowing, "archive_correction": archive_correction, "regional_manager": regional_manager, "emergency_plan": emergency_plan, "patrol_setup": patrol_setup, "complaint_analysis": complaint_analysis, "security_registers": security_registers, "fire_checks": fire_checks, "household_import": household_import, "bank_statement": bank_statement, "bank_replace": bank_replace, "equipment_custom_values": equipment_custom_values, "admin_setup": admin_setup, "technician_on_phone": technician_on_phone, "guard_round": guard_round,
              "complaint_in_register": complaint_in_register, "sign_in_out_and_language": sign_in_out_and_language,
              "accounts_day": accounts_day, "owner_portal": owner_portal, "owner_reads_reply": owner_reads_reply,
@@ -1400,7 +1441,8 @@ SCENARIOS = {"gate_pass_ended": gate_pass_ended, "gate_missed_exit": gate_missed
              "owner_reads_disclosure": owner_reads_disclosure,
              "inspection_with_finding": inspection_with_finding, "unsent_report": unsent_report,
              "back_then_send": back_then_send, "portal_tap_targets": portal_tap_targets, "walk_in_repair": walk_in_repair,
-             "tables_on_a_phone": tables_on_a_phone}
+             "tables_on_a_phone": tables_on_a_phone,
+             "weather_alert_page": weather_alert_page}
 
 
 def screenshot(page, settings, name):

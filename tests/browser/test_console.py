@@ -346,3 +346,17 @@ def test_a_manager_of_500_estates_works_and_a_long_refused_finding_comes_back(ap
                                       "region_estates": most,
                                       "complaint_id": complaint["id"],
                                       "long_finding": paragraph + "\v" + paragraph})
+
+
+def test_a_guard_raises_a_typhoon_alert_on_its_own_page_and_the_manager_ticks_the_weather_boxes(api, settings):
+    """预警响应 (review r2 of h2): the alert's own page and maintenance's weather settings in a browser."""
+    manager = f"manager-{uuid.uuid4().hex[:6]}"
+    api.post("/api/v1/users", {"username": manager, "password": STAFF_PASSWORD, "roles": ["manager"],
+                               "estate_ids": [settings["estate_id"]]})
+    note = "台风黄色预警 " + uuid.uuid4().hex[:4]
+    issued = (datetime.now(timezone.utc) - timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    alert = api.post(f"/api/v1/estates/{settings['estate_id']}/emergency-alerts",
+                     {"kind": "typhoon", "level": "yellow", "issued_at": issued, "note": note})
+    run_scenario("weather_alert_page", {**settings, "manager": manager, "alert_id": alert["id"], "alert_note": note})
+    values = api.get(f"/api/v1/estates/{settings['estate_id']}/settings/maintenance")["values"]
+    assert (values["weather_emergency_kinds"], values["weather_emergency_levels"]) == (["typhoon", "heat"], ["red"])
