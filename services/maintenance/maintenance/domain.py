@@ -498,8 +498,10 @@ def weather_emergency(alerts, at, rules):
             continue
         if "levels" not in alert:
             return True
-        told = sorted((entry["at"], entry["level"]) for entry in alert["levels"] if entry["at"] <= at)
-        if told and told[-1][1] in rules["weather_emergency_levels"]:
+        # the last told by then: by its time, and of two told at one moment the later in the order
+        # told (store.keep_weather_alert keeps them so), never the first by its colour's name
+        told = [(entry["at"], place, entry["level"]) for place, entry in enumerate(alert["levels"]) if entry["at"] <= at]
+        if told and max(told)[2] in rules["weather_emergency_levels"]:
             return True
     return False
 

@@ -670,3 +670,17 @@ def test_a_weather_alert_makes_an_emergency_by_its_kind_and_its_level_when_the_i
     assert domain.weather_emergency([heat], "2026-09-01T12:00:00.000Z",
                                     {**rules, "weather_emergency_kinds": ["heat"]})
     assert not domain.weather_emergency([], "2026-09-01T12:00:00.000Z", rules)
+
+
+def test_a_weather_alert_s_level_told_twice_at_one_moment_is_the_later_told_not_the_first_by_name():
+    """Review r2 of h2: two levels told at the same moment (a change in the very millisecond of the
+    warning's time, or, in the rolling release, an older security's stand-down telling its last level as
+    the warning's) were ordered by their names, so yellow, sorting after blue, stood though lowered to
+    blue. The one told later (its place in the alert's levels, kept in the order told) is the level."""
+    rules = dict(DEFAULTS)
+    lowered = {"kind": "typhoon", "levels": [{"level": "yellow", "at": "2026-09-01T10:00:00.000Z"},
+                                             {"level": "blue", "at": "2026-09-01T10:00:00.000Z"}]}
+    assert not domain.weather_emergency([lowered], "2026-09-01T12:00:00.000Z", rules)
+    raised = {"kind": "typhoon", "levels": [{"level": "yellow", "at": "2026-09-01T10:00:00.000Z"},
+                                            {"level": "red", "at": "2026-09-01T10:00:00.000Z"}]}
+    assert domain.weather_emergency([raised], "2026-09-01T12:00:00.000Z", {**rules, "weather_emergency_levels": ["red"]})
