@@ -24,7 +24,11 @@ the joint acceptance (竣工联合验收).
   Together no more than the deposit (422). The refund pays back the rest (its ``amount_cents``);
   kept whole, the rest is 0: the deposit is ``refunded`` with nothing paid back and no entry out.
   Each deduction is the estate's income, booked as its own journal entry (``deposit_deduction``,
-  its kind named, ``journals.deposit_deduction_entry``), in the refund's write path, once.
+  its kind named, ``journals.deposit_deduction_entries``), in the refund's write path, once, in the
+  journal the deposit's money was paid into (``retained_in``: the methods of the payments that paid
+  its bill, in their order; a deduction spanning two is split), not the refund's: a deposit paid by
+  WeChat and refunded in cash had its deduction booked in the cash journal, where none of its money
+  ever was (found by the last session's review).
 
 Plain functions: no broker, no store.
 """
@@ -32,7 +36,7 @@ from estate_common import clock, ids, personal_data
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.writes import Change
 
-from . import periods
+from . import payments, periods
 
 DEPOSIT_ITEM = "renovation_deposit"
 SUBJECT_TYPE = "renovation_application"
@@ -114,11 +118,55 @@ def deductions_of(deposit_id, data, held_cents):
     if total > held_cents:
         raise BusinessRuleViolation(f"the deductions ({total} cents) are more than the deposit held ({held_cents} cents)",
                                     [field_error("data.deductions", f"total more than the deposit's {held_cents} cents")])
-    return kept
+    return kept, total
 
 
-def refund_plan(deposit, bill, refund_id, data, now, rules, actor, day_closed):
-    """The first write of a refund: ``refund`` pending with what is paid back, how and by whom."""
+def money_by_method(bill, payments_by_id):
+    """Where the deposit's money is: the methods of the payments that paid its bill (``allocations``),
+    in their order, one part per method (``[{"method", "cents"}]``). Money of an opening credit
+    (期初预收, paid to the previous company) came into no journal here: its method is None."""
+    parts = []
+    for allocation in bill.get("allocations") or []:
+        method = (payments_by_id.get(allocation["payment_id"]) or {}).get("method")
+        method = method if method in payments.METHOD_JOURNAL else None
+        if parts and parts[-1]["method"] == method:
+            parts[-1]["cents"] += allocation["amount_cents"]
+        else:
+            parts.append({"method": method, "cents": allocation["amount_cents"]})
+    return parts
+
+
+def retained_in(kept, paid_by):
+    """Each deduction with the journals it is retained in (``retained_in``: ``[{"method", "cents"}]``),
+    the deposit's money taken in the order it was paid, a deduction split where it spans two
+    methods. Without ``paid_by`` (unknown) the deductions are left as they are."""
+    if not paid_by:
+        return kept
+    left = [dict(part) for part in paid_by]
+    placed = []
+    for deduction in kept:
+        owed, parts = deduction["cents"], []
+        for part in left:
+            take = min(owed, part["cents"])
+            if take <= 0:
+                continue
+            part["cents"] -= take
+            owed -= take
+            if parts and parts[-1]["method"] == part["method"]:
+                parts[-1]["cents"] += take
+            else:
+                parts.append({"method": part["method"], "cents": take})
+            if not owed:
+                break
+        if owed:  # more kept than the allocations show (never: the deductions are at most what was paid)
+            parts.append({"method": None, "cents": owed})
+        placed.append(deduction | {"retained_in": parts})
+    return placed
+
+
+def refund_plan(deposit, bill, refund_id, data, now, rules, actor, day_closed, paid_by=None):
+    """The first write of a refund: ``refund`` pending with what is paid back, how and by whom;
+    each deduction with the journals it is retained in (``paid_by``: ``money_by_method``)."""
     if deposit.get("refund"):
         raise Conflict(f"the deposit is {status_of(deposit, bill)} already")
     if status_of(deposit, bill) == "awaiting_payment":
@@ -133,10 +181,11 @@ def refund_plan(deposit, bill, refund_id, data, now, rules, actor, day_closed):
     if day_closed:
         raise BusinessRuleViolation(f"{actor}'s journal of {day} is settled and closed",
                                     [field_error("day", "is settled: no more entries")])
-    kept = deductions_of(deposit["_id"], data, bill["paid_cents"])
+    kept, deducted = deductions_of(deposit["_id"], data, bill["paid_cents"])
+    kept = retained_in(kept, paid_by)
     # the rest paid back: 0 when the deposit is kept whole (no entry out then)
     return Change({"refund": {"id": refund_id, "status": "pending",
-                              "amount_cents": bill["paid_cents"] - sum(d["cents"] for d in kept),
+                              "amount_cents": bill["paid_cents"] - deducted,
                               "method": data["method"], "note": (data.get("note") or "").strip() or None,
                               "by": actor, "at": clock.to_iso(now), "day": day, "deductions": kept}},
                   [{"at": clock.to_iso(now), "action": "refund_planned", "event_id": None}])

@@ -84,13 +84,21 @@ def deposit_refund_entry(deposit):
 
 def deposit_deduction_entries(deposit):
     """What a refund kept of the deposit (押金扣除), each deduction its own entry of the estate's income,
-    its kind named (``deduction_kind``), in the journal of the refund's method. No money moves
-    (``direction: retained``): the deposit's receipt brought it in, and the drawer or the account holds it
-    still; the entry turns it from money held for the owner into income. Left out of the in/out totals."""
+    its kind named (``deduction_kind``), in the journal its money was paid into (``retained_in``: one
+    entry per part, the first under the deduction's id, the others ``<id>.<n>``; money of an opening
+    credit, or a refund planned before, the refund's method). No money moves (``direction: retained``):
+    the deposit's receipt brought it in, and the drawer or the account holds it still; the entry turns it
+    from money held for the owner into income. Left out of the in/out totals."""
     refund = deposit["refund"]
-    return [entry(deposit["estate_id"], "deposit_deduction", d["id"], refund["method"], "retained", d["cents"],
-                  refund["by"], refund["day"], refund["at"], None, deposit["household_id"])
-            | {"deduction_kind": d["kind"]} for d in refund.get("deductions") or []]
+    made = []
+    for d in refund.get("deductions") or []:
+        parts = d.get("retained_in") or [{"method": None, "cents": d["cents"]}]
+        for index, part in enumerate(parts):
+            ref_id = d["id"] if index == 0 else f"{d['id']}.{index}"
+            made.append(entry(deposit["estate_id"], "deposit_deduction", ref_id, part["method"] or refund["method"],
+                              "retained", part["cents"], refund["by"], refund["day"], refund["at"], None,
+                              deposit["household_id"]) | {"deduction_kind": d["kind"]})
+    return made
 
 
 def seller_prepaid_refund_entry(hold):

@@ -1493,13 +1493,24 @@ def refund_deposit(db, outbox, caller, estate_id, deposit_id, data):
                 if current.get("refund") and current["refund"]["id"] == refund_id:
                     return None  # a retry
                 bill = current["bill_id"] and store.find_bill(db, estate_id, current["bill_id"])
-                return deposits.refund_plan(current, bill, refund_id, data, now, rules, caller.user, closed)
+                return deposits.refund_plan(current, bill, refund_id, data, now, rules, caller.user, closed,
+                                            paid_by=_deposit_money(db, estate_id, bill))
 
             # under the household's lock: a reversal of the deposit's payment waits (and is then refused)
             with household_lock(db, estate_id, deposit["household_id"]):
                 deposit = store.change_deposit(db, outbox, estate_id, deposit_id, plan)
             deposit = _finish_refund(db, outbox, deposit)
     return get_deposit(db, estate_id, _finish_refund(db, outbox, deposit)["_id"])
+
+
+def _deposit_money(db, estate_id, bill):
+    """Where a deposit's money is (``deposits.money_by_method``): the journals of the payments that paid
+    its bill, read under the household's lock (a reversal of one waits)."""
+    if not bill:
+        return None
+    payment_ids = {a["payment_id"] for a in bill.get("allocations") or [] if a.get("payment_id")}
+    return deposits.money_by_method(bill, {payment_id: store.find_payment(db, estate_id, payment_id)
+                                           for payment_id in payment_ids})
 
 
 def _finish_refund(db, outbox, deposit):

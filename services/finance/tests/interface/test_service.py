@@ -2750,6 +2750,22 @@ def test_a_refund_keeps_its_deductions_and_pays_back_the_rest(finance):
     assert finance.db.journal.count_documents({"kind": "deposit_deduction"}) == 2
 
 
+def test_a_deduction_is_retained_in_the_journal_the_deposit_was_paid_into(finance):
+    """Paid by WeChat, refunded in cash: the deduction is kept in the bank journal, where the deposit's
+    money is, not in the cash drawer the refund came from (found by the last session's review)."""
+    deposit = refundable_deposit(finance, method="wechat")
+    acting(finance, CASHIER)
+    done = finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {"method": "cash", "deductions": [
+        {"kind": "damage", "cents": 30000, "reason": "电梯"}]}})
+    assert done["refund"]["deductions"][0]["retained_in"] == [{"method": "wechat", "cents": 30000}]
+    kept = finance.list_journal_entries({"estate_id": ESTATE, "filters": {"kind": "deposit_deduction"}})["items"]
+    assert [(e["journal"], e["method"], e["amount_cents"]) for e in kept] == [("bank", "wechat", 30000)]
+    [out] = finance.list_journal_entries({"estate_id": ESTATE, "filters": {"kind": "deposit_refund"}})["items"]
+    assert (out["journal"], out["amount_cents"]) == ("cash", 170000)
+    report = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert report["balanced"] and report["deposit_deductions"]["amount_cents"] == 30000
+
+
 def test_the_disclosure_counts_what_deposits_kept_as_income(finance):
     """A deposit is not income, but what its refund kept (押金扣除) is: the month's disclosure counts it
     received where other income is, as its own line."""

@@ -102,3 +102,45 @@ def test_deductions_more_than_the_deposit_or_without_a_reason_are_refused(asked)
     with pytest.raises(BusinessRuleViolation):
         deposits.refund_plan(deposit(), deposit_bill(), "r1", {"method": "cash", "deductions": asked}, NOW, RULES,
                              "wang", False)
+
+
+def test_the_deductions_are_totalled_once_where_they_are_checked():
+    """``refund_plan`` summed again what ``deductions_of`` had totalled to check it (found by the last
+    session's review): the total is ``deductions_of``'s, one place."""
+    asked = [{"kind": "cleanup", "cents": 30000, "reason": "垃圾"}, {"kind": "damage", "cents": 20000, "reason": "墙"}]
+    kept, total = deposits.deductions_of("dep_1", {"deductions": asked}, 200000)
+    assert total == 50000 and [d["cents"] for d in kept] == [30000, 20000]
+    assert deposits.deductions_of("dep_1", {}, 200000) == ([], 0)
+
+
+def test_a_deduction_is_retained_in_the_journal_the_deposit_was_paid_into():
+    """The deposit paid by WeChat (the bank journal) and refunded in cash: its deduction was booked in the
+    cash journal, where no money of the deposit ever was (found by the last session's review). It is
+    retained where the money is: the journals of the payments that paid the deposit's bill, in their
+    order, a deduction split where it spans two."""
+    paid_by = deposits.money_by_method(
+        {"allocations": [{"payment_id": "p1", "amount_cents": 150000}, {"payment_id": "p2", "amount_cents": 50000}]},
+        {"p1": {"method": "wechat"}, "p2": {"method": "cash"}})
+    assert paid_by == [{"method": "wechat", "cents": 150000}, {"method": "cash", "cents": 50000}]
+    asked = [{"kind": "damage", "cents": 100000, "reason": "电梯"}, {"kind": "cleanup", "cents": 80000, "reason": "垃圾"}]
+    refund = deposits.refund_plan(deposit(), deposit_bill(), "r1", {"method": "cash", "deductions": asked}, NOW, RULES,
+                                  "wang", False, paid_by=paid_by).set["refund"]
+    entries = journals.deposit_deduction_entries(deposit(refund=refund))
+    assert [(e["deduction_kind"], e["method"], e["journal"], e["amount_cents"]) for e in entries] == [
+        ("damage", "wechat", "bank", 100000), ("cleanup", "wechat", "bank", 50000), ("cleanup", "cash", "cash", 30000)]
+    assert len({e["_id"] for e in entries}) == 3
+    # the first part of each keeps the deduction's own entry id (a refund planned before is written the same)
+    assert entries[0]["_id"] == journals.entry_id("est_1", "deposit_deduction", refund["deductions"][0]["id"])
+    # a refund planned before the journals were known (no retained_in): the refund's method, as it was
+    old = {**refund, "deductions": [{k: v for k, v in d.items() if k != "retained_in"} for d in refund["deductions"]]}
+    assert {e["method"] for e in journals.deposit_deduction_entries(deposit(refund=old))} == {"cash"}
+
+
+def test_money_of_an_opening_credit_is_retained_in_the_refunds_journal():
+    """Money paid before the takeover (期初预收) was received in none of the journals here."""
+    paid_by = deposits.money_by_method({"allocations": [{"payment_id": "op1", "amount_cents": 200000}]},
+                                       {"op1": {"method": "opening_credit"}})
+    assert paid_by == [{"method": None, "cents": 200000}]
+    refund = deposits.refund_plan(deposit(), deposit_bill(), "r1", {"method": "alipay", "deductions": [
+        {"kind": "damage", "cents": 100, "reason": "墙"}]}, NOW, RULES, "wang", False, paid_by=paid_by).set["refund"]
+    assert [e["method"] for e in journals.deposit_deduction_entries(deposit(refund=refund))] == ["alipay"]
