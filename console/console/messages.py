@@ -1166,9 +1166,11 @@ _MESSAGES = {
     "dep.refund_line": ("已退 {amount}（{method}，{day}）", "Refunded {amount} ({method}, {day})"),
     "dep.refunded": ("已退押金 {amount}", "Deposit refunded: {amount}"),
     "dep.deductions": ("押金扣除", "Deductions"),
-    "dep.deductions_hint": ("联合验收发现的公共设施损坏、未清运的装修垃圾、违规装修的协议罚款，从押金中扣除，其余退还。",
+    "dep.deductions_hint": ("联合验收发现的公共设施损坏、未清运的装修垃圾、违规装修的协议罚款，从押金中扣除，其余退还；"
+                            "业主书面同意时，可用押金抵扣所欠物业费（从最早的欠费起，开收据，不超过所欠）。",
                             "Damage to common parts found at the joint acceptance, rubbish left, a violation's agreed "
-                            "penalty: kept from the deposit, the rest paid back."),
+                            "penalty: kept from the deposit, the rest paid back; with the owner's written consent, his "
+                            "unpaid fees paid from it (oldest first, with a receipt, never more than owed)."),
     "dep.deduction_kind": ("扣除项目", "Kind"),
     "dep.deduction_yuan": ("金额（元）", "Amount (yuan)"),
     "dep.deduction_reason": ("原因", "Reason"),
@@ -1177,6 +1179,8 @@ _MESSAGES = {
     "deduction_kind.damage": ("损坏公共设施赔偿", "Damage to common parts"),
     "deduction_kind.cleanup": ("装修垃圾清运费", "Rubbish removal"),
     "deduction_kind.violation": ("违规装修罚款", "Violation penalty"),
+    "deduction_kind.fees": ("抵扣物业费", "Fees paid from the deposit"),
+    "dep.deduction_consent": ("业主抵扣确认（仅抵扣物业费）", "Owner's consent (fees only)"),
     "dep_status.awaiting_payment": ("待缴", "Awaiting payment"),
     "dep_status.held": ("已收（待验收）", "Held (awaiting acceptance)"),
     "dep_status.refundable": ("可退", "Refundable"),

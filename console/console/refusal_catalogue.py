@@ -473,8 +473,20 @@ ZH = {
         '{0}将开成一张账单，一张账单最多 {1}',
     'is more than the {0} cents one bill holds':
         '超过一张账单的上限 {0}',
-    'a deduction is a damage, cleanup or violation of some cents, with its reason':
-        '押金扣除须写明项目（损坏赔偿、垃圾清运或违规罚款）、金额和原因',
+    'a deduction is a damage, cleanup, violation or fees of some cents, with its reason':
+        '押金扣除须写明项目（损坏赔偿、垃圾清运、违规罚款或抵扣物业费）、金额和原因',
+    "fees are paid from the deposit only with the owner's written consent":
+        '押金抵扣物业费须记录业主的书面同意',
+    "record the owner's consent (抵扣确认书)":
+        '请填写业主的抵扣确认书',
+    'a refund pays fees from the deposit once':
+        '一次退押金只能抵扣一次物业费',
+    'fees are named once':
+        '抵扣物业费只能填一行',
+    'the fees paid from the deposit ({0} cents) are more than the household owes ({1} cents)':
+        '押金抵扣物业费 {0}，超过该户所欠 {1}',
+    'more than the {0} cents owed':
+        '超过所欠 {0}',
     'needs its kind, cents and reason':
         '须写明扣除项目、金额和原因',
     'the deductions ({0} cents) are more than the deposit held ({1} cents)':

@@ -336,6 +336,25 @@ def test_a_refund_keeps_its_deductions_and_the_page_lists_them(client, fake):
     assert "损坏公共设施赔偿 ¥300.00（电梯轿厢划伤）" in listed and "装修垃圾清运费 ¥200.00（装修垃圾）" in listed
 
 
+def test_fees_paid_from_the_deposit_are_sent_with_the_owners_consent(client, fake):
+    """抵扣物业费: a row of kind fees carries the owner's consent (``owner_consent``); a consent typed on a
+    row of another kind is not sent."""
+    _households(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/deposits", {"items": [DEPOSIT], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/deposits/dep_1/refund", {**DEPOSIT, "status": "refunded"})
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    page = client.get("/accounts/deposits").get_data(as_text=True)
+    assert 'name="ded_consent_0"' in page and '<option value="fees"' in page and "抵扣物业费" in page
+    answer = client.post("/accounts/deposits/dep_1/refund", data={
+        "csrf_token": csrf_of(client), "method": "cash", "idempotency_key": "k-fees", "confirm": "yes",
+        "ded_kind_0": "fees", "ded_yuan_0": "210.02", "ded_reason_0": "抵扣11月物业费", "ded_consent_0": "DK-031",
+        "ded_kind_1": "damage", "ded_yuan_1": "100", "ded_reason_1": "墙面", "ded_consent_1": "typed by mistake"})
+    assert answer.status_code == 302
+    assert _posts(fake, "/deposits/dep_1/refund")[-1]["json"] == {"method": "cash", "deductions": [
+        {"kind": "fees", "cents": 21002, "reason": "抵扣11月物业费", "owner_consent": "DK-031"},
+        {"kind": "damage", "cents": 10000, "reason": "墙面"}]}
+
+
 def test_a_refused_refund_is_shown_on_the_deposits_row(client, fake):
     _households(fake)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/deposits", {"items": [DEPOSIT], "next_cursor": None})

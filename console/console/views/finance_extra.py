@@ -103,18 +103,23 @@ def deposits(problem=None):
 
 
 DEDUCTION_ROWS = 3
-DEDUCTION_KINDS = ("damage", "cleanup", "violation")
+DEDUCTION_KINDS = ("damage", "cleanup", "violation", "fees")
 
 
 def deductions_typed(form):
-    """The refund form's deduction rows (押金扣除: ``ded_kind_N``, ``ded_yuan_N``, ``ded_reason_N``) as
-    the API takes them; a row left blank is none. An amount that is no yuan is sent as 0 cents, for
-    the API to refuse on its row (``data.deductions.N.cents``)."""
+    """The refund form's deduction rows (押金扣除: ``ded_kind_N``, ``ded_yuan_N``, ``ded_reason_N``, and for
+    fees paid from the deposit the owner's consent, ``ded_consent_N``) as the API takes them; a row left
+    blank is none. An amount that is no yuan is sent as 0 cents, for the API to refuse on its row
+    (``data.deductions.N.cents``); a consent typed on a row of another kind is not sent."""
     rows = []
     for n in range(DEDUCTION_ROWS):
-        kind, yuan, reason = (form.get(f"ded_{name}_{n}", "").strip() for name in ("kind", "yuan", "reason"))
+        kind, yuan, reason, consent = (form.get(f"ded_{name}_{n}", "").strip()
+                                       for name in ("kind", "yuan", "reason", "consent"))
         if kind or yuan or reason:
-            rows.append({"kind": kind, "cents": i18n.cents_from_yuan(yuan) or 0, "reason": reason})
+            row = {"kind": kind, "cents": i18n.cents_from_yuan(yuan) or 0, "reason": reason}
+            if kind == "fees":  # the API refuses it blank, on its field
+                row["owner_consent"] = consent
+            rows.append(row)
     return rows
 
 

@@ -95,7 +95,9 @@ def view(deposit, bill):
     return shown | {"status": status_of(deposit, bill), "paid_cents": bill["paid_cents"] if bill else 0}
 
 
-DEDUCTION_KINDS = ("damage", "cleanup", "violation")
+KEPT_KINDS = ("damage", "cleanup", "violation")  # kept as the estate's income
+FEES = "fees"  # 抵扣物业费: the owner's unpaid fees paid from his deposit, with his written consent
+DEDUCTION_KINDS = KEPT_KINDS + (FEES,)
 
 
 def deduction_id(deposit_id, index):
@@ -103,22 +105,64 @@ def deduction_id(deposit_id, index):
     return ids.natural_id("ddc", deposit_id, index)
 
 
-def deductions_of(deposit_id, data, held_cents):
+def deductions_of(deposit_id, data, held_cents, owed_cents=0):
     """The refund's deductions as asked (``data["deductions"]``), each with its natural id, refused
-    (422) when their total is more than the deposit held or a reason is blank."""
+    (422) when their total is more than the deposit held or a reason is blank. A deduction of
+    ``fees`` (抵扣物业费) pays the household's unpaid bills: only with the owner's written consent
+    recorded (``owner_consent``, 422 when blank), one per refund, and never more than the household
+    owes (``owed_cents``: what its unpaid bills the owner's money pays still owe, 422)."""
     kept = []
     for index, asked in enumerate(data.get("deductions") or []):
         reason = (asked.get("reason") or "").strip()
         if asked["kind"] not in DEDUCTION_KINDS or asked["cents"] <= 0 or not reason:
-            raise BusinessRuleViolation("a deduction is a damage, cleanup or violation of some cents, with its reason",
-                                        [field_error(f"data.deductions.{index}", "needs its kind, cents and reason")])
-        kept.append({"id": deduction_id(deposit_id, index), "kind": asked["kind"], "cents": asked["cents"],
-                     "reason": reason})
+            raise BusinessRuleViolation("a deduction is a damage, cleanup, violation or fees of some cents, with its "
+                                        "reason", [field_error(f"data.deductions.{index}",
+                                                               "needs its kind, cents and reason")])
+        deduction = {"id": deduction_id(deposit_id, index), "kind": asked["kind"], "cents": asked["cents"],
+                     "reason": reason}
+        if asked["kind"] == FEES:
+            deduction["owner_consent"] = _fees_allowed(index, asked, kept, owed_cents)
+        kept.append(deduction)
     total = sum(d["cents"] for d in kept)
     if total > held_cents:
         raise BusinessRuleViolation(f"the deductions ({total} cents) are more than the deposit held ({held_cents} cents)",
                                     [field_error("data.deductions", f"total more than the deposit's {held_cents} cents")])
     return kept, total
+
+
+def _fees_allowed(index, asked, kept, owed_cents):
+    """The owner's consent of a deduction of fees, checked (see ``deductions_of``)."""
+    consent = (asked.get("owner_consent") or "").strip()
+    if not consent:
+        raise BusinessRuleViolation("fees are paid from the deposit only with the owner's written consent",
+                                    [field_error(f"data.deductions.{index}.owner_consent",
+                                                 "record the owner's consent (抵扣确认书)")])
+    if any(d["kind"] == FEES for d in kept):
+        raise BusinessRuleViolation("a refund pays fees from the deposit once",
+                                    [field_error(f"data.deductions.{index}", "fees are named once")])
+    if asked["cents"] > owed_cents:
+        raise BusinessRuleViolation(f"the fees paid from the deposit ({asked['cents']} cents) are more than the "
+                                    f"household owes ({owed_cents} cents)",
+                                    [field_error(f"data.deductions.{index}.cents",
+                                                 f"more than the {owed_cents} cents owed")])
+    return consent
+
+
+def fees_cents(refund):
+    """What a refund paid of the household's fees from the deposit (0: none)."""
+    return sum(d["cents"] for d in refund.get("deductions") or [] if d["kind"] == FEES)
+
+
+def fees_payment_id(estate_id, deduction):
+    """The payment a deduction of fees makes: one per deduction (a retry or the sweep finds it)."""
+    return ids.natural_id("pay", estate_id, deduction["id"])
+
+
+def fees_payment_data(deposit, deduction):
+    """The payment of fees from the deposit, as a cashier's payment is asked: paid back to the owner and
+    paid in by him at once, in the refund's method (its entries net to nothing in that journal)."""
+    return {"household_id": deposit["household_id"], "amount_cents": deduction["cents"],
+            "method": deposit["refund"]["method"], "note": f"押金抵扣物业费 (deposit {deposit['_id']})"}
 
 
 def money_by_method(bill, payments_by_id):
@@ -145,6 +189,9 @@ def retained_in(kept, paid_by):
     left = [dict(part) for part in paid_by]
     placed = []
     for deduction in kept:
+        if deduction["kind"] == FEES:  # not kept: paid back and paid in as the owner's payment
+            placed.append(deduction)
+            continue
         owed, parts = deduction["cents"], []
         for part in left:
             take = min(owed, part["cents"])
@@ -164,7 +211,7 @@ def retained_in(kept, paid_by):
     return placed
 
 
-def refund_plan(deposit, bill, refund_id, data, now, rules, actor, day_closed, paid_by=None):
+def refund_plan(deposit, bill, refund_id, data, now, rules, actor, day_closed, paid_by=None, owed_cents=0):
     """The first write of a refund: ``refund`` pending with what is paid back, how and by whom;
     each deduction with the journals it is retained in (``paid_by``: ``money_by_method``)."""
     if deposit.get("refund"):
@@ -181,7 +228,7 @@ def refund_plan(deposit, bill, refund_id, data, now, rules, actor, day_closed, p
     if day_closed:
         raise BusinessRuleViolation(f"{actor}'s journal of {day} is settled and closed",
                                     [field_error("day", "is settled: no more entries")])
-    kept, deducted = deductions_of(deposit["_id"], data, bill["paid_cents"])
+    kept, deducted = deductions_of(deposit["_id"], data, bill["paid_cents"], owed_cents)
     kept = retained_in(kept, paid_by)
     # the rest paid back: 0 when the deposit is kept whole (no entry out then)
     return Change({"refund": {"id": refund_id, "status": "pending",
@@ -197,6 +244,13 @@ def refunded_event_data(deposit):
             "household_id": deposit["household_id"], "bill_id": deposit["bill_id"],
             "amount_cents": refund["amount_cents"], "method": refund["method"], "refunded_at": refund["at"],
             # a reason is free text: a phone or ID card number typed in it is masked (events are kept)
-            "deductions": [{"id": d["id"], "kind": d["kind"], "cents": d["cents"],
-                            "reason": personal_data.mask_numbers_in(d["reason"])}
-                           for d in refund.get("deductions") or []]}
+            "deductions": [_announced(deposit, d) for d in refund.get("deductions") or []]}
+
+
+def _announced(deposit, deduction):
+    shown = {"id": deduction["id"], "kind": deduction["kind"], "cents": deduction["cents"],
+             "reason": personal_data.mask_numbers_in(deduction["reason"])}
+    if deduction["kind"] == FEES:  # the payment it made, and the owner's consent (its numbers masked)
+        shown |= {"payment_id": fees_payment_id(deposit["estate_id"], deduction),
+                  "owner_consent": personal_data.mask_numbers_in(deduction["owner_consent"])}
+    return shown

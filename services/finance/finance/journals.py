@@ -20,7 +20,7 @@ from estate_common import clock, ids, plausible, roles
 from estate_common.errors import BusinessRuleViolation, Forbidden, field_error
 from estate_common.wording import counted
 
-from . import payments, periods
+from . import deposits, payments, periods
 
 SETTLE_FOR_OTHERS = roles.MANAGEMENT
 # a day left unsettled past recorded_within_days (rules.py, "Late settlement"): the accountant, who
@@ -76,10 +76,13 @@ def collected_entry(bill, cashier, day, method="cash"):
 
 
 def deposit_refund_entry(deposit):
-    """A deposit paid back (退押金): its own entry, money out, in the journal of its method."""
+    """A deposit paid back (退押金): its own entry, money out, in the journal of its method: what is handed
+    back and what pays the owner's fees (抵扣物业费), which comes in again as his payment, its receipt and
+    entry in the same journal (the drawer nets what was handed over)."""
     refund = deposit["refund"]
     return entry(deposit["estate_id"], "deposit_refund", deposit["_id"], refund["method"], "out",
-                 refund["amount_cents"], refund["by"], refund["day"], refund["at"], None, deposit["household_id"])
+                 refund["amount_cents"] + deposits.fees_cents(refund), refund["by"], refund["day"], refund["at"], None,
+                 deposit["household_id"])
 
 
 def deposit_deduction_entries(deposit):
@@ -92,6 +95,8 @@ def deposit_deduction_entries(deposit):
     refund = deposit["refund"]
     made = []
     for d in refund.get("deductions") or []:
+        if d["kind"] == deposits.FEES:  # not kept: paid back and paid in as the owner's payment
+            continue
         parts = d.get("retained_in") or [{"method": None, "cents": d["cents"]}]
         for index, part in enumerate(parts):
             ref_id = d["id"] if index == 0 else f"{d['id']}.{index}"

@@ -1494,7 +1494,8 @@ def refund_deposit(db, outbox, caller, estate_id, deposit_id, data):
                     return None  # a retry
                 bill = current["bill_id"] and store.find_bill(db, estate_id, current["bill_id"])
                 return deposits.refund_plan(current, bill, refund_id, data, now, rules, caller.user, closed,
-                                            paid_by=_deposit_money(db, estate_id, bill))
+                                            paid_by=_deposit_money(db, estate_id, bill),
+                                            owed_cents=_owed_by_owner(db, estate_id, current["household_id"]))
 
             # under the household's lock: a reversal of the deposit's payment waits (and is then refused)
             with household_lock(db, estate_id, deposit["household_id"]):
@@ -1513,13 +1514,52 @@ def _deposit_money(db, estate_id, bill):
                                            for payment_id in payment_ids})
 
 
+def _owed_by_owner(db, estate_id, household_id):
+    """What the household's unpaid bills that the owner's money pays still owe (``payments.pays``: not
+    the developer's), read under the household's lock: the most a deposit may pay of its fees."""
+    return sum(payments.outstanding(bill) for bill in store.unpaid_bills(db, estate_id, household_id)
+               if payments.pays({}, bill))
+
+
+def _pay_fees_from_deposit(db, outbox, deposit, deduction):
+    """A deduction of fees (抵扣物业费) paid as the owner's payment, as a cashier's is (``post_payment``'s
+    plan: the oldest unpaid bills first, his older prepaid money before it, a receipt; money the bills no
+    longer need left prepaid), under its natural id: written once, finished by a retry or the sweep."""
+    estate_id, refund = deposit["estate_id"], deposit["refund"]
+    payment_id = deposits.fees_payment_id(estate_id, deduction)
+    existing = store.find_payment(db, estate_id, payment_id)
+    if existing is not None:
+        return _finished(db, outbox, existing)
+    data = deposits.fees_payment_data(deposit, deduction)
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    with household(db, outbox, estate_id, data["household_id"]):
+        existing = store.find_payment(db, estate_id, payment_id)
+        if existing is not None:
+            return existing
+        bills = payments.bills_to_settle(store.unpaid_bills(db, estate_id, data["household_id"]))
+        sequence = store.next_number(db, estate_id, payments.receipt_series(now, rules))
+        payment = payments.new_payment(payment_id, estate_id, data, payments.receipt_number(now, rules, sequence),
+                                       now, rules, refund["by"])
+        # on the refund's day, as its entry out: the two net in the cashier's journal of that day
+        payment |= {"day": refund["day"], "from_deposit": deposit["_id"]}
+        sources = store.prepaid_sources(db, estate_id, data["household_id"]) + [payment]
+        payment = payments.planned(payment, payments.allocate(bills, sources, payment["posted_at"]),
+                                   {bill["_id"]: bill for bill in bills})
+        if not store.insert_payment(db, payment):
+            return store.get_payment(db, estate_id, payment_id)
+        return _finish_payment(db, outbox, payment)
+
+
 def _finish_refund(db, outbox, deposit):
     if deposit["refund"]["status"] == "refunded":
         return deposit
     for deducted in journals.deposit_deduction_entries(deposit):  # natural ids: written once
         store.insert_entry(db, deducted)
-    if deposit["refund"]["amount_cents"]:  # kept whole: nothing paid back, no entry out
+    if deposit["refund"]["amount_cents"] or deposits.fees_cents(deposit["refund"]):  # kept whole: no entry out
         store.insert_entry(db, journals.deposit_refund_entry(deposit))
+    for deduction in deposit["refund"].get("deductions") or []:
+        if deduction["kind"] == deposits.FEES:
+            _pay_fees_from_deposit(db, outbox, deposit, deduction)
 
     def done(current):
         if current["refund"]["status"] != "pending":

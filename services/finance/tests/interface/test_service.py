@@ -2766,6 +2766,73 @@ def test_a_deduction_is_retained_in_the_journal_the_deposit_was_paid_into(financ
     assert report["balanced"] and report["deposit_deductions"]["amount_cents"] == 30000
 
 
+def test_fees_paid_from_the_deposit_pay_the_oldest_bills_as_a_payment_with_the_owners_consent(finance):
+    """抵扣物业费: the contract refused ``kind: fees``. A deduction of fees pays the flat's unpaid bills as a
+    payment does (oldest first, a receipt, payment_posted), only with the owner's consent recorded and
+    never more than owed; the refund's entry pays it out and the payment's brings it in, so the journal
+    nets what was handed back and the reconciliation balances."""
+    deposit = refundable_deposit(finance)
+    approved(finance)
+    run(finance, "2026-10")
+    run(finance, "2026-11")
+    owed = {b["period"]: b["amount_cents"] for b in bills(finance, household_id="hh_1", item="property_service")}
+    assert owed == {"2026-10": 21002, "2026-11": 21002}
+    fees = {"kind": "fees", "cents": 30000, "reason": "抵扣10-11月物业费", "owner_consent": "抵扣确认书 DK-031"}
+    acting(finance, CASHIER)
+    with pytest.raises(BusinessRuleViolation):  # no consent recorded
+        finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {
+            "method": "cash", "deductions": [{k: v for k, v in fees.items() if k != "owner_consent"}]}})
+    with pytest.raises(BusinessRuleViolation):  # more than owed
+        finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {
+            "method": "cash", "deductions": [{**fees, "cents": 42005}]}})
+    acting(finance, CASHIER, "rf-fees")
+    done = finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {"method": "cash", "deductions": [
+        fees, {"kind": "cleanup", "cents": 5000, "reason": "垃圾"}]}})
+    assert (done["status"], done["refund"]["amount_cents"]) == ("refunded", 165000)
+    paid = {b["period"]: (b["status"], b["paid_cents"]) for b in bills(finance, household_id="hh_1",
+                                                                       item="property_service")}
+    assert paid == {"2026-10": ("paid", 21002), "2026-11": ("unpaid", 30000 - 21002)}  # the oldest first
+    [payment] = [p for p in finance.list_payments({"estate_id": ESTATE})["items"] if p.get("from_deposit")]
+    assert (payment["amount_cents"], payment["method"], payment["from_deposit"]) == (30000, "cash", deposit["id"])
+    assert payment["receipt_number"] and payment["unapplied_cents"] == 0
+    [posted] = [e for e in finance.outbox.of_type("payment_posted") if e["data"]["id"] == payment["id"]]
+    [announced] = finance.outbox.of_type("deposit_refunded")
+    assert [(d["kind"], d.get("payment_id")) for d in announced["data"]["deductions"]] == [
+        ("fees", payment["id"]), ("cleanup", None)]
+    entries = finance.list_journal_entries({"estate_id": ESTATE})["items"]
+    assert sorted((e["kind"], e["direction"], e["amount_cents"]) for e in entries if e["day"] == done["refund"]["day"]
+                  and e["kind"] != "payment" or e["ref_id"] == payment["id"]) == [
+        ("deposit_deduction", "retained", 5000), ("deposit_refund", "out", 195000), ("payment", "in", 30000)]
+    report = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert report["balanced"] and report["receipts"]["count"] == 2
+    acting(finance, CASHIER, "rf-fees")  # a retry: the same refund, no second payment
+    assert finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {"method": "cash"}})[
+        "refund"]["id"] == done["refund"]["id"]
+    assert len([p for p in finance.list_payments({"estate_id": ESTATE})["items"] if p.get("from_deposit")]) == 1
+
+
+def test_fees_paid_from_a_deposit_by_a_refund_stopped_half_way_are_paid_once_by_the_next_call(finance, monkeypatch):
+    deposit = refundable_deposit(finance)
+    approved(finance)
+    run(finance, "2026-11")
+    real = operations.store.insert_payment
+
+    def dies(db, payment):
+        raise RuntimeError("the process died")
+    monkeypatch.setattr(operations.store, "insert_payment", dies)
+    fees = {"kind": "fees", "cents": 21002, "reason": "抵扣11月物业费", "owner_consent": "抵扣确认书 DK-032"}
+    acting(finance, CASHIER, "rf-1")
+    with pytest.raises(RuntimeError):
+        finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {"method": "cash", "deductions": [fees]}})
+    assert finance.get_deposit({"estate_id": ESTATE, "id": deposit["id"]})["status"] == "refund_pending"
+    monkeypatch.setattr(operations.store, "insert_payment", real)
+    assert refund(finance, deposit["id"], key="rf-2")["status"] == "refunded"
+    [paid] = bills(finance, household_id="hh_1", item="property_service")
+    assert (paid["status"], paid["paid_cents"]) == ("paid", 21002)
+    assert len([p for p in finance.list_payments({"estate_id": ESTATE})["items"] if p.get("from_deposit")]) == 1
+    assert len(finance.outbox.of_type("deposit_refunded")) == 1
+
+
 def test_the_disclosure_counts_what_deposits_kept_as_income(finance):
     """A deposit is not income, but what its refund kept (押金扣除) is: the month's disclosure counts it
     received where other income is, as its own line."""

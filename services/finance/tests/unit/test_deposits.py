@@ -144,3 +144,40 @@ def test_money_of_an_opening_credit_is_retained_in_the_refunds_journal():
     refund = deposits.refund_plan(deposit(), deposit_bill(), "r1", {"method": "alipay", "deductions": [
         {"kind": "damage", "cents": 100, "reason": "墙"}]}, NOW, RULES, "wang", False, paid_by=paid_by).set["refund"]
     assert [e["method"] for e in journals.deposit_deduction_entries(deposit(refund=refund))] == ["alipay"]
+
+
+FEES = {"kind": "fees", "cents": 50000, "reason": "抵扣2026年10-11月物业费", "owner_consent": "DK-2026-031 业主签字确认"}
+
+
+def test_fees_from_the_deposit_need_the_owners_consent_and_never_more_than_he_owes():
+    """抵扣物业费: the owner's unpaid fees paid from his deposit, only with his written consent recorded,
+    never more than he owes (the contract refused ``kind: fees``)."""
+    kept, total = deposits.deductions_of("dep_1", {"deductions": [FEES]}, 200000, owed_cents=60000)
+    assert total == 50000 and kept[0]["kind"] == "fees" and kept[0]["owner_consent"] == "DK-2026-031 业主签字确认"
+    for asked, owed, field in (({**FEES, "owner_consent": " "}, 60000, "data.deductions.0.owner_consent"),
+                               ({k: v for k, v in FEES.items() if k != "owner_consent"}, 60000,
+                                "data.deductions.0.owner_consent"),
+                               (FEES, 49999, "data.deductions.0.cents"),
+                               (FEES, 0, "data.deductions.0.cents")):
+        with pytest.raises(BusinessRuleViolation) as refused:
+            deposits.deductions_of("dep_1", {"deductions": [asked]}, 200000, owed_cents=owed)
+        assert [e["field"] for e in refused.value.errors] == [field]
+    with pytest.raises(BusinessRuleViolation):  # one payment of fees per refund
+        deposits.deductions_of("dep_1", {"deductions": [FEES, {**FEES, "cents": 100}]}, 200000, owed_cents=60000)
+
+
+def test_fees_from_the_deposit_are_paid_back_and_paid_in_not_kept_as_income():
+    """The fees part is no income of the deposit (no deposit_deduction entry): it goes out of the deposit
+    with the refund's entry and comes in as the owner's payment (its receipt, in the same journal), so the
+    drawer nets what was handed over and the bills see an ordinary payment."""
+    asked = [FEES, {"kind": "cleanup", "cents": 10000, "reason": "垃圾"}]
+    refund = deposits.refund_plan(deposit(), deposit_bill(), "r1", {"method": "cash", "deductions": asked}, NOW, RULES,
+                                  "wang", False, owed_cents=50000).set["refund"]
+    assert refund["amount_cents"] == 140000 and deposits.fees_cents(refund) == 50000
+    entries = journals.deposit_deduction_entries(deposit(refund=refund))
+    assert [(e["deduction_kind"], e["amount_cents"]) for e in entries] == [("cleanup", 10000)]
+    out = journals.deposit_refund_entry(deposit(refund=refund))
+    assert (out["direction"], out["amount_cents"], out["journal"]) == ("out", 190000, "cash")
+    paying = deposits.fees_payment_data(deposit(refund=refund), refund["deductions"][0])
+    assert paying == {"household_id": "hh_1", "amount_cents": 50000, "method": "cash",
+                      "note": f"押金抵扣物业费 (deposit {deposit()['_id']})"}
