@@ -475,6 +475,20 @@ ZH = {
         '超过一张账单的上限 {0}',
     'a deduction is a damage, cleanup, violation or fees of some cents, with its reason':
         '押金扣除须写明项目（损坏赔偿、垃圾清运、违规罚款或抵扣物业费）、金额和原因',
+    "a manager approves or rejects a deposit's deductions":
+        '押金扣除由经理批准或驳回',
+    'no refund of this deposit awaits approval':
+        '该押金没有待审批的退款',
+    'awaits no approval':
+        '没有待审批的扣除',
+    'a rejection says why':
+        '驳回须写明原因',
+    'say why':
+        '请写明原因',
+    'the deductions differ from those the manager approved: pay those, or ask again':
+        '扣除与经理批准的不一致：请按批准的办理，或重新提交',
+    'are not those approved':
+        '与批准的扣除不一致',
     "fees are paid from the deposit only with the owner's written consent":
         '押金抵扣物业费须记录业主的书面同意',
     "record the owner's consent (抵扣确认书)":

@@ -355,6 +355,36 @@ def test_fees_paid_from_the_deposit_are_sent_with_the_owners_consent(client, fak
         {"kind": "damage", "cents": 10000, "reason": "墙面"}]}
 
 
+def test_a_manager_approves_or_rejects_a_cashiers_deductions_and_the_cashier_pays_the_approved_refund(client, fake):
+    """押金扣除审批: a refund whose deductions wait shows the manager approve and reject (with why); the
+    cashier, once approved, pays it with the method alone (the deductions approved, none typed again)."""
+    _households(fake)
+    asked = {"id": "r1", "status": "awaiting_approval", "amount_cents": 170000, "method": "cash", "note": None,
+             "by": "carol", "at": "2026-11-30T02:00:00Z", "day": "2026-11-30", "approval": None,
+             "deductions": [{"id": "ddc_1", "kind": "damage", "cents": 30000, "reason": "电梯轿厢划伤"}]}
+    waiting = {**DEPOSIT, "status": "refund_awaiting_approval", "refund": asked}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/deposits", {"items": [waiting], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/deposits/dep_1/refund/approve", {**waiting, "status": "refund_approved"})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/deposits/dep_1/refund/reject", {**DEPOSIT})
+    sign_in(client, fake, username="boss", roles=("manager",))
+    page = client.get("/accounts/deposits").get_data(as_text=True)
+    assert "扣除待经理审批" in page and "/accounts/deposits/dep_1/refund/approve" in page and 'name="reason"' in page
+    assert client.post("/accounts/deposits/dep_1/refund/approve", data={"csrf_token": csrf_of(client)}).status_code == 302
+    assert _posts(fake, "/deposits/dep_1/refund/approve")[-1]["json"] == {}
+    client.post("/accounts/deposits/dep_1/refund/reject", data={"csrf_token": csrf_of(client), "reason": " 金额有误 "})
+    assert _posts(fake, "/deposits/dep_1/refund/reject")[-1]["json"] == {"reason": "金额有误"}
+    approved = {**DEPOSIT, "status": "refund_approved",
+                "refund": {**asked, "status": "approved", "approval": {"by": "boss", "at": "2026-11-30T03:00:00Z"}}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/deposits", {"items": [approved], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/deposits/dep_1/refund", {**approved, "status": "refunded"})
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    page = client.get("/accounts/deposits").get_data(as_text=True)
+    assert "boss 批准" in page and 'name="ded_kind_0"' not in page and "/refund/approve" not in page
+    client.post("/accounts/deposits/dep_1/refund", data={"csrf_token": csrf_of(client), "method": "cash",
+                                                         "idempotency_key": "k-pay", "confirm": "yes"})
+    assert _posts(fake, "/deposits/dep_1/refund")[-1]["json"] == {"method": "cash"}
+
+
 def test_a_refused_refund_is_shown_on_the_deposits_row(client, fake):
     _households(fake)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/deposits", {"items": [DEPOSIT], "next_cursor": None})

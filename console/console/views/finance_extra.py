@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from urllib.parse import quote
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
 from .. import i18n, permissions
 from ..gateway_api import ApiProblem
@@ -145,7 +145,25 @@ def refund_deposit(deposit_id):
                                                  body, idempotency_key=_key(form)), deposits)
     if refused:
         return refused
-    common.done("dep.refunded", amount=i18n.money((deposit.get("refund") or {}).get("amount_cents")))
+    if deposit.get("status") == "refund_awaiting_approval":  # a cashier's deductions wait for a manager
+        common.done("dep.awaiting_approval")
+    else:
+        common.done("dep.refunded", amount=i18n.money((deposit.get("refund") or {}).get("amount_cents")))
+    return redirect(url_for("finance.deposits"))
+
+
+@bp.post("/deposits/<deposit_id>/refund/<decision>")
+@estate_needed
+def decide_deposit_refund(deposit_id, decision):
+    """A manager approves the deductions a cashier's refund waits for, or rejects them saying why (押金扣除审批)."""
+    if decision not in ("approve", "reject"):
+        abort(404)
+    body = {"reason": request.form.get("reason", "").strip()} if decision == "reject" else {}
+    _, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, f"deposits/{deposit_id}/refund/{decision}"),
+                                                 body), deposits)
+    if refused:
+        return refused
+    common.done({"approve": "dep.approved", "reject": "dep.rejected"}[decision])
     return redirect(url_for("finance.deposits"))
 
 

@@ -63,6 +63,11 @@ ROUTES = [
           id_param="deposit_id"),
     Route("POST", f"{ESTATE}/deposits/<deposit_id>/refund", "finance", "refund_deposit", policy.CASHIERS,
           body=True, id_param="deposit_id", idempotent=True),
+    # a cashier's deductions above the estate's threshold wait for a manager (押金扣除审批)
+    Route("POST", f"{ESTATE}/deposits/<deposit_id>/refund/approve", "finance", "approve_deposit_refund",
+          policy.MANAGEMENT, body=True, id_param="deposit_id"),
+    Route("POST", f"{ESTATE}/deposits/<deposit_id>/refund/reject", "finance", "reject_deposit_refund",
+          policy.MANAGEMENT, body=True, id_param="deposit_id"),
     # a seller's prepaid money held at the household's sale (finance/seller_prepaid.py): refunded by
     # the accountant (money out on his journal of the day) or a cashier; carried over to the buyer by
     # their agreement by the accountant or a manager (no money moves)

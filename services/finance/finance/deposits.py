@@ -32,8 +32,8 @@ the joint acceptance (竣工联合验收).
 
 Plain functions: no broker, no store.
 """
-from estate_common import clock, ids, personal_data
-from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+from estate_common import clock, ids, personal_data, roles
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
 from estate_common.writes import Change
 
 from . import payments, periods
@@ -79,10 +79,14 @@ def accepted(deposit, event):
                   [{"at": event["occurred_at"], "action": "accepted", "event_id": event["event_id"]}])
 
 
+REFUND_STATUS = {"refunded": "refunded", "pending": "refund_pending", "awaiting_approval": "refund_awaiting_approval",
+                 "approved": "refund_approved"}
+
+
 def status_of(deposit, bill):
     refund = deposit.get("refund")
     if refund:
-        return "refunded" if refund["status"] == "refunded" else "refund_pending"
+        return REFUND_STATUS[refund["status"]]
     if bill is not None and bill["status"] == "cancelled":
         return "withdrawn"
     if bill is None or bill["status"] != "paid":
@@ -211,11 +215,73 @@ def retained_in(kept, paid_by):
     return placed
 
 
-def refund_plan(deposit, bill, refund_id, data, now, rules, actor, day_closed, paid_by=None, owed_cents=0):
+APPROVERS = roles.MANAGEMENT  # who decides what a refund keeps of an owner's deposit
+
+
+def approval_needed(kept, rules, caller_roles):
+    """Whether deductions ``kept`` wait for a manager: those kept as income (not fees, which the owner
+    consented to) above the estate's ``deposit_deduction_approval_above_cents``, asked by someone who
+    is no approver (a manager's own refund is his decision)."""
+    if set(caller_roles or ()) & APPROVERS:
+        return False
+    return sum(d["cents"] for d in kept if d["kind"] in KEPT_KINDS) > rules["deposit_deduction_approval_above_cents"]
+
+
+def approval(deposit, now, actor, caller_roles):
+    """A manager approves the deductions a refund awaits (409 when none awaits; 403 for anyone else)."""
+    _deciding(deposit, caller_roles)
+    stamp = clock.to_iso(now)
+    return Change({"refund": {**deposit["refund"], "status": "approved", "approval": {"by": actor, "at": stamp}}},
+                  [{"at": stamp, "action": "refund_approved", "event_id": None}])
+
+
+def rejection(deposit, data, now, actor, caller_roles):
+    """A manager rejects them, saying why (422 blank): the deposit is refundable again, the rejection
+    kept on it (``rejection``: who, when, why, what was asked) for the cashier to see."""
+    _deciding(deposit, caller_roles)
+    reason = (data.get("reason") or "").strip()
+    if not reason:
+        raise BusinessRuleViolation("a rejection says why", [field_error("data.reason", "say why")])
+    stamp = clock.to_iso(now)
+    asked = deposit["refund"]
+    return Change({"refund": None, "rejection": {"by": actor, "at": stamp, "reason": reason, "asked_by": asked["by"],
+                                                 "deductions": asked["deductions"]}},
+                  [{"at": stamp, "action": "refund_rejected", "event_id": None}])
+
+
+def _deciding(deposit, caller_roles):
+    if not set(caller_roles or ()) & APPROVERS:
+        raise Forbidden("a manager approves or rejects a deposit's deductions")
+    refund = deposit.get("refund")
+    if not refund or refund["status"] != "awaiting_approval":
+        raise Conflict("no refund of this deposit awaits approval", [field_error("id", "awaits no approval")])
+
+
+def _as_asked(deduction):
+    """A deduction as a refund call names it (its words trimmed): what approved and named are compared by."""
+    asked = {"kind": deduction["kind"], "cents": deduction["cents"], "reason": (deduction.get("reason") or "").strip()}
+    if deduction.get("owner_consent"):
+        asked["owner_consent"] = deduction["owner_consent"].strip()
+    return asked
+
+
+def refund_plan(deposit, bill, refund_id, data, now, rules, actor, day_closed, paid_by=None, owed_cents=0,
+                roles=()):
     """The first write of a refund: ``refund`` pending with what is paid back, how and by whom;
-    each deduction with the journals it is retained in (``paid_by``: ``money_by_method``)."""
-    if deposit.get("refund"):
+    each deduction with the journals it is retained in (``paid_by``: ``money_by_method``). Deductions
+    a manager must approve (``approval_needed``) make it ``awaiting_approval`` instead, nothing paid
+    or booked; once approved, the next refund call pays it with the deductions approved (the same
+    again, or none named: 409 for others), on its caller's day."""
+    approved = deposit.get("refund") if (deposit.get("refund") or {}).get("status") == "approved" else None
+    if deposit.get("refund") and not approved:
         raise Conflict(f"the deposit is {status_of(deposit, bill)} already")
+    if approved:
+        asked = [_as_asked(d) for d in approved["deductions"]]
+        named = data.get("deductions")
+        if named is not None and [_as_asked(d) for d in named] != asked:
+            raise Conflict("the deductions differ from those the manager approved: pay those, or ask again",
+                           [field_error("data.deductions", "are not those approved")])
+        data = {**data, "deductions": asked, "note": data.get("note") or approved["note"]}
     if status_of(deposit, bill) == "awaiting_payment":
         raise Conflict("the deposit is not held: its bill is not paid in full")
     if status_of(deposit, bill) == "withdrawn":
@@ -230,12 +296,17 @@ def refund_plan(deposit, bill, refund_id, data, now, rules, actor, day_closed, p
                                     [field_error("day", "is settled: no more entries")])
     kept, deducted = deductions_of(deposit["_id"], data, bill["paid_cents"], owed_cents)
     kept = retained_in(kept, paid_by)
+    waits = not approved and approval_needed(kept, rules, roles)
     # the rest paid back: 0 when the deposit is kept whole (no entry out then)
-    return Change({"refund": {"id": refund_id, "status": "pending",
-                              "amount_cents": bill["paid_cents"] - deducted,
-                              "method": data["method"], "note": (data.get("note") or "").strip() or None,
-                              "by": actor, "at": clock.to_iso(now), "day": day, "deductions": kept}},
-                  [{"at": clock.to_iso(now), "action": "refund_planned", "event_id": None}])
+    refund = {"id": refund_id, "status": "awaiting_approval" if waits else "pending",
+              "amount_cents": bill["paid_cents"] - deducted,
+              "method": data["method"], "note": (data.get("note") or "").strip() or None,
+              "by": actor, "at": clock.to_iso(now), "day": day, "deductions": kept,
+              "approval": approved["approval"] if approved else None}
+    if approved:
+        refund["asked_by"] = approved["by"]
+    return Change({"refund": refund}, [{"at": clock.to_iso(now), "action": "refund_awaiting_approval" if waits
+                                        else "refund_planned", "event_id": None}])
 
 
 def refunded_event_data(deposit):

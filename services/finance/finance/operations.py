@@ -1484,7 +1484,8 @@ def refund_deposit(db, outbox, caller, estate_id, deposit_id, data):
     rules, now = store.rules_for(db, estate_id), clock.now()
     deposit = store.get_deposit(db, estate_id, deposit_id)
     refund = deposit.get("refund")
-    if refund is None or (refund["status"] == "refunded" and refund["id"] != refund_id):
+    # planned (or refused) unless this call's own refund is there: a retry, or a half-done one to finish
+    if refund is None or (refund["id"] != refund_id and refund["status"] != "pending"):
         day = periods.day_of(now, rules)
         with journal_day(db, estate_id, caller.user, day):
             closed = _settled(db, estate_id, caller.user, day)
@@ -1495,7 +1496,8 @@ def refund_deposit(db, outbox, caller, estate_id, deposit_id, data):
                 bill = current["bill_id"] and store.find_bill(db, estate_id, current["bill_id"])
                 return deposits.refund_plan(current, bill, refund_id, data, now, rules, caller.user, closed,
                                             paid_by=_deposit_money(db, estate_id, bill),
-                                            owed_cents=_owed_by_owner(db, estate_id, current["household_id"]))
+                                            owed_cents=_owed_by_owner(db, estate_id, current["household_id"]),
+                                            roles=caller.roles)
 
             # under the household's lock: a reversal of the deposit's payment waits (and is then refused)
             with household_lock(db, estate_id, deposit["household_id"]):
@@ -1550,8 +1552,22 @@ def _pay_fees_from_deposit(db, outbox, deposit, deduction):
         return _finish_payment(db, outbox, payment)
 
 
+def decide_deposit_refund(db, outbox, caller, estate_id, deposit_id, decision, data):
+    """A manager approves (``approve``) or rejects (``reject``, saying why) the deductions a cashier's
+    refund awaits approval for (``deposits.approval``, ``deposits.rejection``); no money moves."""
+    now = clock.now()
+
+    def decide(current):
+        if decision == "approve":
+            return deposits.approval(current, now, caller.user, caller.roles)
+        return deposits.rejection(current, data, now, caller.user, caller.roles)
+
+    store.change_deposit(db, outbox, estate_id, deposit_id, decide)
+    return get_deposit(db, estate_id, deposit_id)
+
+
 def _finish_refund(db, outbox, deposit):
-    if deposit["refund"]["status"] == "refunded":
+    if (deposit.get("refund") or {}).get("status") != "pending":  # refunded, or awaiting its approval
         return deposit
     for deducted in journals.deposit_deduction_entries(deposit):  # natural ids: written once
         store.insert_entry(db, deducted)

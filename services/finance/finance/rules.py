@@ -109,13 +109,20 @@ DEFAULTS = {
     # 双三分之二, 2/3); an estate whose local rules differ sets its own. Not in DOMAIN.md.
     "fund_use_consent_parts": 2,
     "fund_use_consent_of": 3,
+    # 押金扣除 (deposits.approval_needed): the deductions a refund keeps (damage, cleanup, violation) above
+    # this many cents wait for a manager's approval before the cashier pays the refund. Neither DOMAIN.md
+    # nor the seeds give an amount (the seeds: 装修 fees collected 按规定, 避免错收、乱收; matters beyond the
+    # desk's authority go to the manager), and any deduction keeps the owner's money: 0, every one is
+    # approved; an estate that trusts its cashiers with small ones sets its own. Fees paid from the
+    # deposit (抵扣物业费) carry the owner's own consent and need none.
+    "deposit_deduction_approval_above_cents": 0,
 }
 
 # settings whose lowest value is not 1 (estate_common.settings); bill_due_days 0 is the default
 # (the end of the billing month), so an estate may set it back
 MINIMA = {"utility_overdraft_cents": 0, "utility_low_balance_cents": 0, "bill_due_days": 0,
           "recorded_within_days": 0, "prorate_handover_month": 0, "prorate_sale_month": 0, "bank_match_window_days": 0,
-          "cash_float_cents": 0}
+          "cash_float_cents": 0, "deposit_deduction_approval_above_cents": 0}
 # the highest value an estate may set: a due date beyond the calendar's end failed every billing
 # run (and every charge's delivery) of the estate; catch_up_months reaches no further back than an
 # estate's records may begin before its registration (replica.RECORDS_REACH_MONTHS: every service's
@@ -124,7 +131,8 @@ MAXIMA = {"bill_due_days": 365, "late_bill_grace_days": 365, "charge_due_days": 
           "utility_low_balance_cents": 100_000_000, "utility_overdraft_cents": 100_000_000,
           "catch_up_months": replica.RECORDS_REACH_MONTHS, "recorded_within_days": plausible.RECORDED_WITHIN_DAYS_MAX,
           "prorate_handover_month": 1, "prorate_sale_month": 1, "bank_match_window_days": 31, "cash_float_cents": 10_000_000,
-          "fund_use_consent_parts": 100, "fund_use_consent_of": 100}
+          "fund_use_consent_parts": 100, "fund_use_consent_of": 100,
+          "deposit_deduction_approval_above_cents": 100_000_000}
 
 # How long a household's money is held by one writer (payment, reversal, prepaid use) before
 # another may take it over (a writer that died).

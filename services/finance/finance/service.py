@@ -197,6 +197,16 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
         return operations.refund_deposit(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
                                          payload["data"])
 
+    @rpc_method
+    def approve_deposit_refund(self, payload):
+        return operations.decide_deposit_refund(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                                "approve", payload.get("data") or {})
+
+    @rpc_method
+    def reject_deposit_refund(self, payload):
+        return operations.decide_deposit_refund(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                                "reject", payload["data"])
+
     # -- prepaid utilities (水电充值) --------------------------------------------------------
     @rpc_method
     def top_up_utility(self, payload):

@@ -2833,6 +2833,52 @@ def test_fees_paid_from_a_deposit_by_a_refund_stopped_half_way_are_paid_once_by_
     assert len(finance.outbox.of_type("deposit_refunded")) == 1
 
 
+def test_a_cashiers_deductions_wait_for_a_managers_approval_then_the_cashier_pays_them(finance):
+    """A cashier decided deductions alone (found by the last session's review). By default every deduction
+    kept waits for a manager (``deposit_deduction_approval_above_cents`` 0): nothing paid or booked until
+    approved; a rejection says why and the deposit is refundable again; once approved, the cashier's next
+    refund call pays it on his day, with the deductions approved."""
+    deposit = refundable_deposit(finance, approval_above=None)
+    kept = [{"kind": "damage", "cents": 30000, "reason": "电梯轿厢划伤"}]
+    acting(finance, CASHIER, "rf-a")
+    asked = finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {"method": "cash",
+                                                                                     "deductions": kept}})
+    assert asked["status"] == "refund_awaiting_approval" and asked["refund"]["approval"] is None
+    assert finance.db.journal.count_documents({"kind": {"$in": ["deposit_deduction", "deposit_refund"]}}) == 0
+    assert finance.outbox.of_type("deposit_refunded") == []
+    acting(finance, CASHIER, "rf-a")  # a retry finds it waiting
+    assert finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {
+        "method": "cash", "deductions": kept}})["status"] == "refund_awaiting_approval"
+    acting(finance, CASHIER, "rf-b")
+    with pytest.raises(Conflict):  # waiting: not asked twice, not paid
+        finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {"method": "cash"}})
+    acting(finance, CASHIER)
+    with pytest.raises(Forbidden):
+        finance.approve_deposit_refund({"estate_id": ESTATE, "id": deposit["id"]})
+    acting(finance, MANAGER)
+    rejected = finance.reject_deposit_refund({"estate_id": ESTATE, "id": deposit["id"],
+                                              "data": {"reason": "与验收记录不符"}})
+    assert rejected["status"] == "refundable" and rejected["rejection"]["reason"] == "与验收记录不符"
+    with pytest.raises(Conflict):  # nothing awaits now
+        finance.approve_deposit_refund({"estate_id": ESTATE, "id": deposit["id"]})
+    acting(finance, CASHIER, "rf-c")
+    finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {"method": "cash", "deductions": kept}})
+    acting(finance, MANAGER)
+    assert finance.approve_deposit_refund({"estate_id": ESTATE, "id": deposit["id"]})["status"] == "refund_approved"
+    acting(finance, OTHER_CASHIER, "rf-d")
+    with pytest.raises(Conflict):  # not what was approved
+        finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {"method": "cash", "deductions": [
+            {**kept[0], "cents": 3000}]}})
+    acting(finance, OTHER_CASHIER, "rf-e")
+    paid = finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {"method": "cash"}})
+    assert (paid["status"], paid["refund"]["amount_cents"], paid["refund"]["by"]) == ("refunded", 170000, "zhao")
+    assert (paid["refund"]["approval"]["by"], paid["refund"]["asked_by"]) == ("boss", "wang")
+    entries = finance.list_journal_entries({"estate_id": ESTATE})["items"]
+    assert sorted((e["kind"], e["cashier"], e["amount_cents"]) for e in entries if e["kind"] != "payment") == [
+        ("deposit_deduction", "zhao", 30000), ("deposit_refund", "zhao", 170000)]
+    assert len(finance.outbox.of_type("deposit_refunded")) == 1
+
+
 def test_the_disclosure_counts_what_deposits_kept_as_income(finance):
     """A deposit is not income, but what its refund kept (押金扣除) is: the month's disclosure counts it
     received where other income is, as its own line."""
@@ -2891,8 +2937,13 @@ def test_an_acceptance_before_the_charge_arrives_is_kept_on_the_deposit(finance)
     assert deposit["status"] == "refundable" and deposit["bill_id"]
 
 
-def refundable_deposit(finance, method="cash"):
-    """The renovation deposit of hh_1 (2,000.00), paid and released by the joint acceptance."""
+def refundable_deposit(finance, method="cash", approval_above=10_000_000):
+    """The renovation deposit of hh_1 (2,000.00), paid and released by the joint acceptance. The estate's
+    cashiers keep deductions up to ``approval_above`` cents without a manager's approval (the tests of a
+    refund's money; the default, 0, every one approved, is tested on its own); None: the default."""
+    if approval_above is not None:
+        acting(finance, MANAGER)
+        finance.update_settings({"estate_id": ESTATE, "data": {"deposit_deduction_approval_above_cents": approval_above}})
     finance.bill_renovation_charge(deposit_charge())
     pay(finance, "hh_1", 200000, method=method)
     finance.release_renovation_deposit(acceptance())

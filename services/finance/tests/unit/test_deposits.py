@@ -3,12 +3,13 @@ from datetime import datetime, timezone
 
 import pytest
 
-from estate_common.errors import BusinessRuleViolation, Conflict
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden
 from finance import deposits, journals
 from finance.rules import DEFAULTS
 
 RULES = {**DEFAULTS, "timezone": "Asia/Shanghai"}
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+MANAGER = ("manager",)  # whose deductions wait for nobody (deposits.approval_needed)
 
 
 def deposit_bill(status="paid", paid=200000, item="renovation_deposit", subject_type="renovation_application"):
@@ -63,7 +64,7 @@ def test_a_refund_needs_a_held_deposit_a_passed_acceptance_and_an_open_day():
                                 False)
     assert plan.set["refund"] == {"id": "r1", "status": "pending", "amount_cents": 200000, "method": "alipay",
                                   "note": None, "by": "wang", "at": "2026-11-23T08:00:00.000Z", "day": "2026-11-23",
-                                  "deductions": []}
+                                  "deductions": [], "approval": None}
 
 
 def test_a_refund_is_its_own_entry_money_out_in_the_journal_of_its_method():
@@ -79,7 +80,7 @@ def test_deductions_are_kept_from_the_deposit_and_the_rest_paid_back():
     asked = [{"kind": "cleanup", "cents": 30000, "reason": " 装修垃圾清运 "},
              {"kind": "damage", "cents": 20000, "reason": "楼道墙面"}]
     refund = deposits.refund_plan(deposit(), deposit_bill(), "r1", {"method": "cash", "deductions": asked}, NOW, RULES,
-                                  "wang", False).set["refund"]
+                                  "wang", False, roles=MANAGER).set["refund"]
     assert refund["amount_cents"] == 150000
     assert [(d["kind"], d["cents"], d["reason"]) for d in refund["deductions"]] == [
         ("cleanup", 30000, "装修垃圾清运"), ("damage", 20000, "楼道墙面")]
@@ -124,7 +125,7 @@ def test_a_deduction_is_retained_in_the_journal_the_deposit_was_paid_into():
     assert paid_by == [{"method": "wechat", "cents": 150000}, {"method": "cash", "cents": 50000}]
     asked = [{"kind": "damage", "cents": 100000, "reason": "电梯"}, {"kind": "cleanup", "cents": 80000, "reason": "垃圾"}]
     refund = deposits.refund_plan(deposit(), deposit_bill(), "r1", {"method": "cash", "deductions": asked}, NOW, RULES,
-                                  "wang", False, paid_by=paid_by).set["refund"]
+                                  "wang", False, paid_by=paid_by, roles=MANAGER).set["refund"]
     entries = journals.deposit_deduction_entries(deposit(refund=refund))
     assert [(e["deduction_kind"], e["method"], e["journal"], e["amount_cents"]) for e in entries] == [
         ("damage", "wechat", "bank", 100000), ("cleanup", "wechat", "bank", 50000), ("cleanup", "cash", "cash", 30000)]
@@ -142,7 +143,7 @@ def test_money_of_an_opening_credit_is_retained_in_the_refunds_journal():
                                        {"op1": {"method": "opening_credit"}})
     assert paid_by == [{"method": None, "cents": 200000}]
     refund = deposits.refund_plan(deposit(), deposit_bill(), "r1", {"method": "alipay", "deductions": [
-        {"kind": "damage", "cents": 100, "reason": "墙"}]}, NOW, RULES, "wang", False, paid_by=paid_by).set["refund"]
+        {"kind": "damage", "cents": 100, "reason": "墙"}]}, NOW, RULES, "wang", False, paid_by=paid_by, roles=MANAGER).set["refund"]
     assert [e["method"] for e in journals.deposit_deduction_entries(deposit(refund=refund))] == ["alipay"]
 
 
@@ -172,7 +173,7 @@ def test_fees_from_the_deposit_are_paid_back_and_paid_in_not_kept_as_income():
     drawer nets what was handed over and the bills see an ordinary payment."""
     asked = [FEES, {"kind": "cleanup", "cents": 10000, "reason": "垃圾"}]
     refund = deposits.refund_plan(deposit(), deposit_bill(), "r1", {"method": "cash", "deductions": asked}, NOW, RULES,
-                                  "wang", False, owed_cents=50000).set["refund"]
+                                  "wang", False, owed_cents=50000, roles=MANAGER).set["refund"]
     assert refund["amount_cents"] == 140000 and deposits.fees_cents(refund) == 50000
     entries = journals.deposit_deduction_entries(deposit(refund=refund))
     assert [(e["deduction_kind"], e["amount_cents"]) for e in entries] == [("cleanup", 10000)]
@@ -181,3 +182,56 @@ def test_fees_from_the_deposit_are_paid_back_and_paid_in_not_kept_as_income():
     paying = deposits.fees_payment_data(deposit(refund=refund), refund["deductions"][0])
     assert paying == {"household_id": "hh_1", "amount_cents": 50000, "method": "cash",
                       "note": f"押金抵扣物业费 (deposit {deposit()['_id']})"}
+
+
+KEPT = [{"kind": "damage", "cents": 30000, "reason": "电梯轿厢划伤"}]
+
+
+def test_a_cashiers_deduction_above_the_estates_threshold_awaits_a_managers_approval():
+    """A cashier decided deductions alone (found by the last session's review): kept deductions above the
+    estate's ``deposit_deduction_approval_above_cents`` (default 0: every one) wait for a manager, nothing
+    written; a manager's own refund, fees paid with the owner's consent, or deductions within the
+    threshold go on at once."""
+    assert RULES["deposit_deduction_approval_above_cents"] == 0
+    waiting = deposits.refund_plan(deposit(), deposit_bill(), "r1", {"method": "cash", "deductions": KEPT}, NOW, RULES,
+                                   "wang", False, roles=("cashier",)).set["refund"]
+    assert waiting["status"] == "awaiting_approval" and waiting["approval"] is None
+    assert deposits.status_of(deposit(refund=waiting), deposit_bill()) == "refund_awaiting_approval"
+    assert journals.deposit_deduction_entries(deposit(refund=waiting)) != []  # what would be written, once paid
+    for roles, rules, asked in ((("manager",), RULES, KEPT),
+                                (("cashier",), {**RULES, "deposit_deduction_approval_above_cents": 30000}, KEPT),
+                                (("cashier",), RULES, [FEES]),
+                                (("cashier",), RULES, [])):
+        plan = deposits.refund_plan(deposit(), deposit_bill(), "r1", {"method": "cash", "deductions": asked}, NOW,
+                                    rules, "wang", False, roles=roles, owed_cents=60000).set["refund"]
+        assert plan["status"] == "pending", (roles, asked)
+
+
+def test_a_manager_approves_or_rejects_what_a_cashier_asked_and_the_cashier_then_pays_it():
+    waiting = deposits.refund_plan(deposit(), deposit_bill(), "r1", {"method": "cash", "deductions": KEPT}, NOW, RULES,
+                                   "wang", False, roles=("cashier",)).set["refund"]
+    asked = deposit(refund=waiting)
+    with pytest.raises(Forbidden):
+        deposits.approval(asked, NOW, "zhao", ("cashier",))
+    approved = deposits.approval(asked, NOW, "boss", ("manager",)).set["refund"]
+    assert approved["status"] == "approved" and approved["approval"] == {"by": "boss", "at": "2026-11-23T08:00:00.000Z"}
+    with pytest.raises(Conflict):  # decided already
+        deposits.approval(deposit(refund=approved), NOW, "boss", ("manager",))
+    with pytest.raises(BusinessRuleViolation):  # a rejection says why
+        deposits.rejection(asked, {"reason": " "}, NOW, "boss", ("manager",))
+    rejected = deposits.rejection(asked, {"reason": "金额有误"}, NOW, "boss", ("manager",)).set
+    assert rejected["refund"] is None and rejected["rejection"]["reason"] == "金额有误"
+    assert deposits.status_of(deposit() | rejected, deposit_bill()) == "refundable"
+    # the cashier pays the approved refund on his day, with the deductions approved, nothing else
+    with pytest.raises(Conflict):
+        deposits.refund_plan(deposit(refund=approved), deposit_bill(), "r2", {"method": "cash", "deductions": [
+            {**KEPT[0], "cents": 3000}]}, NOW, RULES, "wang", False, roles=("cashier",))
+    paid = deposits.refund_plan(deposit(refund=approved), deposit_bill(), "r2", {"method": "wechat"}, NOW, RULES,
+                                "zhao", False, roles=("cashier",)).set["refund"]
+    assert (paid["id"], paid["status"], paid["amount_cents"], paid["method"], paid["by"]) == (
+        "r2", "pending", 170000, "wechat", "zhao")
+    assert paid["approval"]["by"] == "boss" and paid["asked_by"] == "wang"
+    assert [(d["kind"], d["cents"]) for d in paid["deductions"]] == [("damage", 30000)]
+    with pytest.raises(BusinessRuleViolation):  # his day is settled
+        deposits.refund_plan(deposit(refund=approved), deposit_bill(), "r2", {"method": "cash"}, NOW, RULES, "zhao",
+                             True, roles=("cashier",))
