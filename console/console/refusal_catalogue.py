@@ -475,6 +475,24 @@ ZH = {
         '超过一张账单的上限 {0}',
     'a deduction is a damage, cleanup, violation or fees of some cents, with its reason':
         '押金扣除须写明项目（损坏赔偿、垃圾清运、违规罚款或抵扣物业费）、金额和原因',
+    "a manager reverses a deposit's deductions":
+        '押金扣除由经理冲销',
+    "only a refunded deposit's deductions are reversed":
+        '只有已退还押金的扣除可以冲销',
+    "the deposit's deductions are reversed already":
+        '该押金的扣除已冲销',
+    'reversed already':
+        '已冲销',
+    'the refund kept no deduction to reverse (fees paid from the deposit are a payment: reverse the payment)':
+        '该次退押金没有可冲销的扣除（押金抵扣的物业费是一笔收款，请冲销该收款）',
+    'kept no deduction':
+        '没有扣除',
+    'a reversal says why':
+        '冲销须写明原因',
+    "a refund's deductions are reversed within its own month ({0})":
+        '押金扣除只能在退还当月（{0}）内冲销',
+    'its month {0} is over':
+        '所属月份 {0} 已结束',
     "a manager approves or rejects a deposit's deductions":
         '押金扣除由经理批准或驳回',
     'no refund of this deposit awaits approval':

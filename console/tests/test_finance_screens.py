@@ -385,6 +385,36 @@ def test_a_manager_approves_or_rejects_a_cashiers_deductions_and_the_cashier_pay
     assert _posts(fake, "/deposits/dep_1/refund")[-1]["json"] == {"method": "cash"}
 
 
+def test_a_manager_reverses_a_refunds_deductions_made_in_error_once_confirmed(client, fake):
+    """冲销押金扣除: a refunded deposit with deductions kept shows the manager a reversal with its reason,
+    confirmed first (the money goes back to the owner); once reversed, the row says so and offers none."""
+    _households(fake)
+    refunded = {**DEPOSIT, "status": "refunded",
+                "refund": {"id": "r1", "status": "refunded", "amount_cents": 170000, "method": "cash", "note": None,
+                           "by": "carol", "at": "2026-11-30T02:00:00Z", "day": "2026-11-30", "approval": None,
+                           "deductions": [{"id": "ddc_1", "kind": "damage", "cents": 30000, "reason": "电梯"}]}}
+    reversed_ = {**refunded, "refund": {**refunded["refund"], "deductions_reversal": {
+        "id": "rvd_1", "status": "reversed", "cents": 30000, "reason": "录错", "by": "boss",
+        "at": "2026-11-30T04:00:00Z", "day": "2026-11-30"}}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/deposits", {"items": [refunded], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/deposits/dep_1/refund/reverse-deductions", reversed_)
+    sign_in(client, fake, username="boss", roles=("manager",))
+    page = client.get("/accounts/deposits").get_data(as_text=True)
+    assert "/accounts/deposits/dep_1/reverse-deductions" in page
+    typed = {"csrf_token": csrf_of(client), "reason": "录错", "idempotency_key": "k-rv"}
+    client.post("/accounts/deposits/dep_1/reverse-deductions", data=typed)  # unconfirmed: nothing sent
+    assert _posts(fake, "/deposits/dep_1/refund/reverse-deductions") == []
+    client.post("/accounts/deposits/dep_1/reverse-deductions", data={**typed, "confirm": "yes"})
+    post = _posts(fake, "/deposits/dep_1/refund/reverse-deductions")[-1]
+    assert post["json"] == {"reason": "录错"} and post["headers"]["Idempotency-Key"] == "k-rv"
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/deposits", {"items": [reversed_], "next_cursor": None})
+    page = client.get("/accounts/deposits").get_data(as_text=True)
+    assert "扣除已冲销 ¥300.00（boss：录错）" in page and "/reverse-deductions" not in page
+    sign_in(client, fake, username="carol", roles=("cashier",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/deposits", {"items": [refunded], "next_cursor": None})
+    assert "/reverse-deductions" not in client.get("/accounts/deposits").get_data(as_text=True)
+
+
 def test_a_refused_refund_is_shown_on_the_deposits_row(client, fake):
     _households(fake)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/deposits", {"items": [DEPOSIT], "next_cursor": None})

@@ -55,6 +55,9 @@ DECISIONS = {
     "finance/deposit_refunded:deductions.[].reason":
         "archive keeps it on the deposit's record (what was kept of it and why); finance masks a phone or ID card "
         "number in it before it is sent (h10)",
+    "finance/deposit_deductions_reversed:reason":
+        "archive keeps it beside the deposit (why its deductions were taken back); finance masks a phone or ID card "
+        "number in it before it is sent (h3)",
     "finance/fund_deposit_reversed:reason": ARCHIVE,
     "finance/fund_use_rejected:reason": ARCHIVE,
     "finance/opening_credit_reversed:reason": ARCHIVE,

@@ -152,6 +152,24 @@ def refund_deposit(deposit_id):
     return redirect(url_for("finance.deposits"))
 
 
+@bp.post("/deposits/<deposit_id>/reverse-deductions")
+@estate_needed
+def reverse_deposit_deductions(deposit_id):
+    """A manager takes back a refund's deductions made in error, saying why (冲销押金扣除): money goes back to
+    the owner, so it is confirmed first."""
+    form = request.form
+    if not common.confirmed():
+        return common.refuse_unconfirmed(url_for("finance.deposits"), common.row_form_to_keep(deposit_id, "reverse"))
+    path = f"deposits/{deposit_id}/refund/reverse-deductions"
+    _, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, path),
+                                                 {"reason": form.get("reason", "").strip()},
+                                                 idempotency_key=_key(form)), deposits)
+    if refused:
+        return refused
+    common.done("dep.deductions_reversed")
+    return redirect(url_for("finance.deposits"))
+
+
 @bp.post("/deposits/<deposit_id>/refund/<decision>")
 @estate_needed
 def decide_deposit_refund(deposit_id, decision):

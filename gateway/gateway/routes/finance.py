@@ -63,6 +63,9 @@ ROUTES = [
           id_param="deposit_id"),
     Route("POST", f"{ESTATE}/deposits/<deposit_id>/refund", "finance", "refund_deposit", policy.CASHIERS,
           body=True, id_param="deposit_id", idempotent=True),
+    # deductions made in error taken back by a manager (冲销押金扣除): reversing entries, never edits
+    Route("POST", f"{ESTATE}/deposits/<deposit_id>/refund/reverse-deductions", "finance", "reverse_deposit_deductions",
+          policy.MANAGEMENT, body=True, id_param="deposit_id", idempotent=True),
     # a cashier's deductions above the estate's threshold wait for a manager (押金扣除审批)
     Route("POST", f"{ESTATE}/deposits/<deposit_id>/refund/approve", "finance", "approve_deposit_refund",
           policy.MANAGEMENT, body=True, id_param="deposit_id"),

@@ -254,6 +254,7 @@ MESSAGES = {
     "journal_kind.collected_charge": ("源头代收", "Collected at source"),
     "journal_kind.deposit_refund": ("押金退还", "Deposit refund"),
     "journal_kind.deposit_deduction": ("押金扣除", "Deposit deduction"),
+    "journal_kind.deposit_deduction_reversal": ("押金扣除冲销", "Deposit deduction reversed"),
     "journal_kind.utility_top_up": ("水电预存", "Utility top-up"),
     "direction.in": ("收入", "Money in"),
     "direction.out": ("支出", "Money out"),

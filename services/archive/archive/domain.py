@@ -41,6 +41,7 @@ RECORDED_EVENTS = {
     ("finance", "payment_reversed"): "payment",  # kept beside the payment's posting
     ("finance", "reminder_sent"): "arrears_reminder",
     ("finance", "deposit_refunded"): "deposit",  # a renovation deposit paid back after the acceptance
+    ("finance", "deposit_deductions_reversed"): "deposit",  # its deductions made in error taken back: beside it
     ("finance", "utility_balance_low"): "utility_account",  # a low-balance notice of a prepaid utility
     ("finance", "opening_balance_recorded"): "opening_balance",  # owed to the previous company, carried over (期初欠费)
     ("finance", "opening_credit_recorded"): "opening_credit",  # paid to the previous company ahead, handed over (期初预收)
@@ -108,6 +109,7 @@ ARCHIVE_CHANGES = {
     ("finance", "payment_reversed"): "reversed",
     ("finance", "operating_expense_reversed"): "reversed",
     ("finance", "fund_deposit_reversed"): "reversed",
+    ("finance", "deposit_deductions_reversed"): "reversed",
     ("finance", "opening_credit_reversed"): "reversed",
     ("finance", "fund_use_approved"): "approved",
     ("finance", "fund_use_rejected"): "rejected",

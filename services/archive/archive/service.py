@@ -354,6 +354,10 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_deposit_refund(self, event):
         self._record(event)
 
+    @consumes("finance", "deposit_deductions_reversed")
+    def record_deposit_deductions_reversal(self, event):
+        self._record(event)
+
     @consumes("finance", "utility_balance_low")
     def record_low_utility_balance(self, event):
         self._record(event)

@@ -325,3 +325,52 @@ def _announced(deposit, deduction):
         shown |= {"payment_id": fees_payment_id(deposit["estate_id"], deduction),
                   "owner_consent": personal_data.mask_numbers_in(deduction["owner_consent"])}
     return shown
+
+
+def deductions_reversal(deposit, reversal_id, data, now, rules, actor, caller_roles, day_closed):
+    """A refund's deductions made in error taken back (冲销押金扣除): never edited, each deduction kept gets a
+    reversing entry (``journals.deposit_deduction_reversal_entries``: money out, paid back to the owner
+    from the journal it was kept in), on the deciding manager's day. Only a manager (403: he decides
+    deductions), saying why (422), once per refund (409), of a refunded deposit with deductions kept (409
+    / 422; fees paid from the deposit are a payment, reversed as one), within the refund's own period
+    (its month, 422 after: the month's reconciliation and disclosure are of what was kept then).
+    ``pending`` first, then ``reversed`` once its entries are written."""
+    if not set(caller_roles or ()) & APPROVERS:
+        raise Forbidden("a manager reverses a deposit's deductions")
+    refund = deposit.get("refund")
+    if not refund or refund["status"] != "refunded":
+        raise Conflict("only a refunded deposit's deductions are reversed")
+    if refund.get("deductions_reversal"):
+        raise Conflict("the deposit's deductions are reversed already", [field_error("id", "reversed already")])
+    kept = [d for d in refund.get("deductions") or [] if d["kind"] in KEPT_KINDS]
+    if not kept:
+        raise BusinessRuleViolation("the refund kept no deduction to reverse (fees paid from the deposit are a "
+                                    "payment: reverse the payment)", [field_error("id", "kept no deduction")])
+    reason = (data.get("reason") or "").strip()
+    if not reason:
+        raise BusinessRuleViolation("a reversal says why", [field_error("data.reason", "say why")])
+    day = periods.day_of(now, rules)
+    if day_closed:
+        raise BusinessRuleViolation(f"{actor}'s journal of {day} is settled and closed",
+                                    [field_error("day", "is settled: no more entries")])
+    if day[:7] != refund["day"][:7]:
+        raise BusinessRuleViolation(f"a refund's deductions are reversed within its own month ({refund['day'][:7]})",
+                                    [field_error("id", f"its month {refund['day'][:7]} is over")])
+    stamp = clock.to_iso(now)
+    return Change({"refund": {**refund, "deductions_reversal": {
+        "id": reversal_id, "status": "pending", "cents": sum(d["cents"] for d in kept), "reason": reason,
+        "by": actor, "at": stamp, "day": day}}}, [{"at": stamp, "action": "deductions_reversal_planned",
+                                                  "event_id": None}])
+
+
+def reversed_event_data(deposit):
+    """What ``deposit_deductions_reversed`` says: the deposit, the reversal and the deductions it took back
+    (the reason's phone or ID numbers masked, as a deduction's)."""
+    refund = deposit["refund"]
+    reversal = refund["deductions_reversal"]
+    return {"id": deposit["_id"], "application_id": deposit["application_id"],
+            "household_id": deposit["household_id"], "reversal_id": reversal["id"], "cents": reversal["cents"],
+            "reason": personal_data.mask_numbers_in(reversal["reason"]), "by": reversal["by"],
+            "reversed_at": reversal["at"],
+            "deductions": [{"id": d["id"], "kind": d["kind"], "cents": d["cents"]}
+                           for d in refund["deductions"] if d["kind"] in KEPT_KINDS]}

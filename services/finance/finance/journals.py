@@ -106,6 +106,16 @@ def deposit_deduction_entries(deposit):
     return made
 
 
+def deposit_deduction_reversal_entries(deposit):
+    """A refund's deductions made in error taken back (``deposits.deductions_reversal``): one reversing entry
+    per deduction's entry, money out (paid back to the owner) of the journal it was kept in, under the
+    same reference, on the reversal's day and by who reversed it. Never an edit of the entries kept."""
+    reversal = deposit["refund"]["deductions_reversal"]
+    return [entry(deposit["estate_id"], "deposit_deduction_reversal", kept["ref_id"], kept["method"], "out",
+                  kept["amount_cents"], reversal["by"], reversal["day"], reversal["at"], None, deposit["household_id"])
+            | {"deduction_kind": kept["deduction_kind"]} for kept in deposit_deduction_entries(deposit)]
+
+
 def seller_prepaid_refund_entry(hold):
     """A seller's prepaid money paid back at a sale (退还卖方预收款): money out, its own entry."""
     refund = hold["refund"]
@@ -382,13 +392,16 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
     sellers = [e for e in entries if e["kind"] == "seller_prepaid_refund"]  # a seller's prepaid money paid back
     # kept from deposits (押金扣除): income whose money the deposit's receipt brought in (not in expected)
     deductions = [e for e in entries if e["kind"] == "deposit_deduction"]
+    # deductions made in error, taken back (money out, paid back to the owner): in expected, as a refund
+    deductions_back = [e for e in entries if e["kind"] == "deposit_deduction_reversal"]
     deducted_by_kind = {}
     for e in deductions:
         deducted_by_kind[e["deduction_kind"]] = deducted_by_kind.get(e["deduction_kind"], 0) + e["amount_cents"]
     seller_cents = sum(e["amount_cents"] for e in sellers)
     topped_up = [m for m in (top_ups or []) if m["status"] == "posted"]
     top_up_cents = sum(m["amount_cents"] for m in topped_up)
-    expected = receipts - reversals + collected - sum(e["amount_cents"] for e in refunds) + top_up_cents - seller_cents
+    expected = (receipts - reversals + collected - sum(e["amount_cents"] for e in refunds) + top_up_cents - seller_cents
+                - sum(e["amount_cents"] for e in deductions_back))
     allocated = sum(a["amount_cents"] for bill in bills_touched for a in bill.get("allocations", [])
                     if start <= a["at"] < end and a.get("kind") != "opening_credit")  # 期初预收: not received here
     paid_in_full = sum(1 for bill in bills_touched
@@ -411,6 +424,8 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
         "deposit_refunds": {"count": len(refunds), "amount_cents": sum(e["amount_cents"] for e in refunds)},
         "deposit_deductions": {"count": len(deductions), "amount_cents": sum(e["amount_cents"] for e in deductions),
                                "by_kind": dict(sorted(deducted_by_kind.items()))},
+        "deposit_deduction_reversals": {"count": len(deductions_back),
+                                        "amount_cents": sum(e["amount_cents"] for e in deductions_back)},
         "utility_top_ups": {"count": len(topped_up), "amount_cents": top_up_cents},
         "seller_prepaid_refunds": {"count": len(sellers), "amount_cents": seller_cents},
         "expected_net_cents": expected,

@@ -1552,6 +1552,50 @@ def _pay_fees_from_deposit(db, outbox, deposit, deduction):
         return _finish_payment(db, outbox, payment)
 
 
+def reverse_deposit_deductions(db, outbox, caller, estate_id, deposit_id, data):
+    """A refund's deductions made in error taken back (``deposits.deductions_reversal``): planned ``pending``
+    under the manager's journal day, its reversing entries written (natural ids), then ``reversed`` with
+    ``deposit_deductions_reversed``. A retry (same Idempotency-Key), or the next reversal call, finishes
+    one a crash left pending."""
+    reversal_id = caller.created_id("rvd", estate_id)
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    deposit = store.get_deposit(db, estate_id, deposit_id)
+    reversal = (deposit.get("refund") or {}).get("deductions_reversal")
+    if reversal is None or (reversal["id"] != reversal_id and reversal["status"] != "pending"):
+        day = periods.day_of(now, rules)
+        with journal_day(db, estate_id, caller.user, day):
+            closed = _settled(db, estate_id, caller.user, day)
+
+            def plan(current):
+                if ((current.get("refund") or {}).get("deductions_reversal") or {}).get("id") == reversal_id:
+                    return None  # a retry
+                return deposits.deductions_reversal(current, reversal_id, data, now, rules, caller.user,
+                                                    caller.roles, closed)
+
+            deposit = _finish_deductions_reversal(db, outbox, store.change_deposit(db, outbox, estate_id, deposit_id,
+                                                                                   plan))
+    return get_deposit(db, estate_id, _finish_deductions_reversal(db, outbox, deposit)["_id"])
+
+
+def _finish_deductions_reversal(db, outbox, deposit):
+    reversal = (deposit.get("refund") or {}).get("deductions_reversal")
+    if not reversal or reversal["status"] != "pending":
+        return deposit
+    for entry in journals.deposit_deduction_reversal_entries(deposit):  # natural ids: written once
+        store.insert_entry(db, entry)
+
+    def done(current):
+        refund = current["refund"]
+        if refund["deductions_reversal"]["status"] != "pending":
+            return None
+        refund = {**refund, "deductions_reversal": {**refund["deductions_reversal"], "status": "reversed"}}
+        announced = outbox.event("deposit_deductions_reversed", current["estate_id"],
+                                 deposits.reversed_event_data({**current, "refund": refund}))
+        return Change({"refund": refund}, events=[announced])
+
+    return store.change_deposit(db, outbox, deposit["estate_id"], deposit["_id"], done)
+
+
 def decide_deposit_refund(db, outbox, caller, estate_id, deposit_id, decision, data):
     """A manager approves (``approve``) or rejects (``reject``, saying why) the deductions a cashier's
     refund awaits approval for (``deposits.approval``, ``deposits.rejection``); no money moves."""

@@ -117,11 +117,12 @@ def disclosure(estate_id, period, bills, expenses, now, operating=(), prepaid_mo
         line["received_cents"] += billing.share_in(bill, bill["paid_cents"] - opening_credited(bill), months,
                                                    bill["amount_cents"])
         line["bills"] += 1
-    for kept in deductions:
+    for kept in deductions:  # a reversal (made in error, paid back: its month's alone) nets its deduction
         line = income.setdefault(DEDUCTIONS_LINE, {"billed_cents": 0, "received_cents": 0, "bills": 0})
-        line["billed_cents"] += kept["amount_cents"]
-        line["received_cents"] += kept["amount_cents"]
-        line["bills"] += 1
+        reversal = kept["kind"] == "deposit_deduction_reversal"
+        line["billed_cents"] += -kept["amount_cents"] if reversal else kept["amount_cents"]
+        line["received_cents"] += -kept["amount_cents"] if reversal else kept["amount_cents"]
+        line["bills"] += 0 if reversal else 1
     material = sum(e["material_cost_cents"] for e in expenses)
     labour = sum(e["labour_cost_cents"] for e in expenses)
     by_category = {}

@@ -198,6 +198,11 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
                                          payload["data"])
 
     @rpc_method
+    def reverse_deposit_deductions(self, payload):
+        return operations.reverse_deposit_deductions(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                     payload["id"], payload["data"])
+
+    @rpc_method
     def approve_deposit_refund(self, payload):
         return operations.decide_deposit_refund(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
                                                 "approve", payload.get("data") or {})

@@ -1304,8 +1304,10 @@ def entries_of_period(db, estate_id, period):
 
 
 def deductions_of_period(db, estate_id, period):
-    """The journal's deposit deductions (押金扣除) of a period's days: income kept from deposits."""
-    return list(store.scan(db.journal, {"estate_id": estate_id, "kind": "deposit_deduction",
+    """The journal's deposit deductions (押金扣除) of a period's days, income kept from deposits, and their
+    reversals (``deposit_deduction_reversal``: made in error, paid back)."""
+    return list(store.scan(db.journal, {"estate_id": estate_id,
+                                        "kind": {"$in": ["deposit_deduction", "deposit_deduction_reversal"]},
                                         "day": store.days_of(period)}))
 
 

@@ -2879,6 +2879,58 @@ def test_a_cashiers_deductions_wait_for_a_managers_approval_then_the_cashier_pay
     assert len(finance.outbox.of_type("deposit_refunded")) == 1
 
 
+def test_deductions_made_in_error_are_reversed_by_entries_within_the_refunds_period(finance):
+    """A mistyped deduction could not be reversed (found by the last session's review). A manager reverses a
+    refunded deposit's deductions made in error, saying why: each deduction's entry gets a reversing entry
+    (money out, paid back to the owner, from the journal it was kept in), nothing edited; within the
+    refund's own month; once; announced (deposit_deductions_reversed) for archive; the reconciliation and
+    the disclosure net them."""
+    deposit = refundable_deposit(finance, method="wechat")
+    acting(finance, CASHIER)
+    finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {"method": "cash", "deductions": [
+        {"kind": "damage", "cents": 30000, "reason": "电梯"}, {"kind": "cleanup", "cents": 5000, "reason": "垃圾"}]}})
+    acting(finance, CASHIER, "rv-0")
+    with pytest.raises(Forbidden):  # the manager's decision, as the deductions were
+        finance.reverse_deposit_deductions({"estate_id": ESTATE, "id": deposit["id"], "data": {"reason": "typo"}})
+    acting(finance, MANAGER, "rv-1")
+    with pytest.raises(InvalidInput):  # says why
+        finance.reverse_deposit_deductions({"estate_id": ESTATE, "id": deposit["id"], "data": {}})
+    done = finance.reverse_deposit_deductions({"estate_id": ESTATE, "id": deposit["id"], "data": {
+        "reason": "金额录错, 应为 300 元"}})
+    reversal = done["refund"]["deductions_reversal"]
+    assert (reversal["status"], reversal["cents"], reversal["by"]) == ("reversed", 35000, "boss")
+    assert [d["cents"] for d in done["refund"]["deductions"]] == [30000, 5000]  # never edited
+    back = finance.list_journal_entries({"estate_id": ESTATE, "filters": {"kind": "deposit_deduction_reversal"}})[
+        "items"]
+    assert sorted((e["direction"], e["journal"], e["amount_cents"], e["cashier"]) for e in back) == [
+        ("out", "bank", 5000, "boss"), ("out", "bank", 30000, "boss")]
+    acting(finance, MANAGER, "rv-1")  # a retry finds it
+    assert finance.reverse_deposit_deductions({"estate_id": ESTATE, "id": deposit["id"], "data": {
+        "reason": "金额录错, 应为 300 元"}})["refund"]["deductions_reversal"]["id"] == reversal["id"]
+    acting(finance, MANAGER, "rv-2")
+    with pytest.raises(Conflict):  # once
+        finance.reverse_deposit_deductions({"estate_id": ESTATE, "id": deposit["id"], "data": {"reason": "again"}})
+    [announced] = finance.outbox.of_type("deposit_deductions_reversed")
+    assert (announced["data"]["id"], announced["data"]["cents"]) == (deposit["id"], 35000)
+    report = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert report["balanced"] and report["deposit_deduction_reversals"] == {"count": 2, "amount_cents": 35000}
+    assert report["journal_net_cents"] == 0  # all of it went back to the owner
+    disclosed = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert disclosed["income"]["by_item"]["deposit_deductions"]["received_cents"] == 0
+
+
+def test_deductions_are_reversed_only_within_the_refunds_own_period(finance):
+    deposit = refundable_deposit(finance)
+    acting(finance, CASHIER)
+    finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {"method": "cash", "deductions": [
+        {"kind": "damage", "cents": 30000, "reason": "电梯"}]}})
+    clock.freeze(clock.parse_iso("2026-12-02T02:00:00Z"))
+    acting(finance, MANAGER, "rv-late")
+    with pytest.raises(BusinessRuleViolation):
+        finance.reverse_deposit_deductions({"estate_id": ESTATE, "id": deposit["id"], "data": {"reason": "typo"}})
+    assert finance.db.journal.count_documents({"kind": "deposit_deduction_reversal"}) == 0
+
+
 def test_the_disclosure_counts_what_deposits_kept_as_income(finance):
     """A deposit is not income, but what its refund kept (押金扣除) is: the month's disclosure counts it
     received where other income is, as its own line."""
