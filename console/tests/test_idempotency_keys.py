@@ -96,6 +96,10 @@ LOW_ACCOUNT = {"id": "ua_1", "household_id": "hh_1", "utility": "water", "balanc
                "low_since": "2026-11-30T00:00:00Z", "owner_told": None, "updated_at": "2026-11-30T00:00:00Z"}
 DEPOSIT = {"id": "dep_1", "household_id": "hh_1", "application_id": "app_1", "amount_cents": 100000,
            "paid_cents": 100000, "status": "refundable", "accepted_at": "2026-11-30T00:00:00Z"}
+REFUNDED_DEPOSIT = {**DEPOSIT, "status": "refunded", "refund": {
+    "id": "r1", "status": "refunded", "amount_cents": 70000, "method": "cash", "note": None, "by": "carol",
+    "at": "2026-11-30T02:00:00Z", "day": "2026-11-30", "deductions": [
+        {"id": "ddc_1", "kind": "damage", "cents": 30000, "reason": "电梯"}]}}
 ROUND = {"id": "rd_1", "route_id": "rt_1", "guard": "sam", "status": "open", "started_at": "2026-11-30T00:00:00Z",
          "checkpoints": [{"code": "E1", "name": "East gate"}], "check_ins": []}
 RECORD = {"id": "rec_1", "event_type": "household.created", "subject_type": "household", "subject_id": "hh_1",
@@ -359,6 +363,10 @@ FORMS = [
     Form("/api/v1/estates/{estate_id}/deposits/{deposit_id}/refund", "/accounts/deposits",
          "/accounts/deposits/dep_1/refund", data={"method": "cash", "confirm": "yes"},
          reads={rf"{EST}/deposits": _list(DEPOSIT)}, called=f"{EST}/deposits/dep_1/refund", shown_again=True),
+    Form("/api/v1/estates/{estate_id}/deposits/{deposit_id}/refund/reverse-deductions", "/accounts/deposits",
+         "/accounts/deposits/dep_1/reverse-deductions", data={"reason": "录错", "confirm": "yes"},
+         reads={rf"{EST}/deposits": _list(REFUNDED_DEPOSIT)}, called=f"{EST}/deposits/dep_1/refund/reverse-deductions",
+         shown_again=True),
     *[Form(f"/api/v1/estates/{{estate_id}}/seller-prepaid/{{hold_id}}/{step}", "/accounts/households/hh_1/statement",
            f"/accounts/seller-prepaid/sph_1/{step}", data={**typed, "household_id": "hh_1", "confirm": "yes"},
            reads={rf"{EST}/households/hh_1/account": SELLERS_ACCOUNT}, called=f"{EST}/seller-prepaid/sph_1/{step}",
@@ -631,6 +639,8 @@ def test_a_form_refused_and_shown_again_keeps_its_key(client, fake, form):
 # the console's forms that send no Idempotency-Key, by their endpoint: each calls nothing that keeps
 # one (openapi.yaml's writes without IdempotencyKey), or is a PUT or PATCH that sets values
 KEYLESS = {
+    "finance.decide_deposit_refund": "POST …/deposits/{id}/refund/approve|reject keeps no key: a refund decided "
+                                     "already is a 409 (nothing awaits), as a fund use's decision",
     "home.choose_language": "the console's own setting: no call",
     "home.choose_estate": "the session's estate: no call",
     "across.open_incident": "the session's estate switched to the incident's, then its page: no call",
