@@ -3459,6 +3459,7 @@ _MESSAGES = {
     "subject.seller_prepaid": ("卖方预收款", "Seller's prepaid money"),
     "subject.patrol_suspension": ("停巡", "Patrol suspension"),
     "subject.emergency_alert": ("预警响应", "Emergency alert"),
+    "subject.damage_claim": ("损失登记", "Damage claim"),
     "subject.operating_expense": ("运营成本", "Operating cost"),
     "subject.fund_deposit": ("维修资金缴存", "Maintenance fund deposit"),
     "subject.fund_use": ("维修资金使用", "Maintenance fund use"),

@@ -35,6 +35,10 @@ PHONE_SEARCHERS = frozenset(role for role in ROLES if all(
 SECURITY = MANAGEMENT | {"security"}
 # goods release passes (物品放行条): the desk issues them, the guard at the gate reads and uses them
 GOODS_PASS_READERS = FRONT_DESK | SECURITY
+# damage claims (损失登记、理赔): the desk registers and follows them, a manager decides who is
+# responsible and records the payments; accounts read them (the compensation the operator paid)
+DAMAGE_CLAIM_READERS = FRONT_DESK | FINANCE
+DAMAGE_CLAIM_DECIDERS = MANAGEMENT
 
 ALL_ESTATES = "*"
 

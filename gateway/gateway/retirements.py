@@ -80,7 +80,7 @@ STARTS_WORK = (
            "record_meter_reading")
     | _named("customer_service", "create_request", "reopen_request", "reclassify_request", "create_rectification",
              "create_survey", "answer_survey", "create_notice", "register_key", "lend_key", "register_custody_item",
-             "lend_tool", "issue_goods_release_pass", "create_application", "start_works", "reschedule_application")
+             "lend_tool", "issue_goods_release_pass", "register_damage_claim", "create_application", "start_works", "reschedule_application")
     | _named("maintenance", "create_maintenance_plan", "create_checklist", "update_checklist", "open_inspection", "create_equipment",
              "set_budget")
     | _named("finance", "create_fee_standard", "approve_fee_standard", "start_billing_run", "record_opening_balance",
@@ -104,6 +104,9 @@ CLOSES_OUT = (
              "rate_request", "set_service_request_custom", "rectification_action_done", "update_settings",
              "record_owner_contact", "return_key", "release_key", "sign_off_custody_item", "return_tool",
              "use_goods_release_pass", "cancel_goods_release_pass",
+             # 损失登记: a claim registered before the estate retired is still settled
+             "decide_damage_claim_responsibility", "report_damage_claim", "assess_damage_claim",
+             "refuse_damage_claim", "negotiate_damage_claim", "pay_damage_claim", "withdraw_damage_claim",
              "record_acceptance", "withdraw_application", "transfer_request", "withdraw_notice",
              "revise_notice", "join_request")
     | _named("maintenance", "assign_work_order", "appoint_work_order", "reappoint_work_order", "start_work_order",

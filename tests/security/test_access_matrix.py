@@ -200,6 +200,9 @@ class World:
         }
         for name, tail in made.items():
             ids[name] = self.post(base + tail, self._sample("POST", "/api/v1/estates/{estate_id}" + tail, swaps))["id"]
+        ids["claim_id"] = self.post(f"{base}/damage-claims", {  # 损失登记, B's flood's losses
+            "source": {"type": "incident", "id": ids["incident_id"]},
+            "households": [{"household_id": household, "losses": [{"item": "ceiling", "amount_cents": 320000}]}]})["id"]
         # to the whole estate: the sample's building is no building of B's households
         ids["notice_id"] = self.post(f"{base}/notices", {"title": "停水通知", "body": "周二 9:00–12:00 停水"})["id"]
         swaps["eq_1"] = ids["equipment_id"]

@@ -88,6 +88,10 @@ RECORDED_EVENTS = {
     ("customer_service", "application_rescheduled"): "renovation_application",
     # 物品放行: the goods that left a flat on a pass, when, at which gate (h8)
     ("customer_service", "goods_release_pass_used"): "goods_release_pass",
+    # 损失登记、理赔: a damage claim registered (the households' losses, who is responsible) and closed
+    # (paid: by whom, to which household; or withdrawn), one subject under the estate
+    ("customer_service", "damage_claim_registered"): "damage_claim",
+    ("customer_service", "damage_claim_closed"): "damage_claim",
     # a meter read at a handover (交房抄表) or a sale's transfer (过户抄表): archive's own announcement
     ("archive", "meter_reading_recorded"): "meter_reading",
 }

@@ -493,6 +493,14 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_notice_withdrawal(self, event):
         self._record(event)
 
+    @consumes("customer_service", "damage_claim_registered")
+    def record_damage_claim(self, event):
+        self._record(event)
+
+    @consumes("customer_service", "damage_claim_closed")
+    def record_damage_claim_closed(self, event):
+        self._record(event)
+
     @consumes("customer_service", "goods_release_pass_used")
     def record_goods_release_pass(self, event):
         self._record(event)

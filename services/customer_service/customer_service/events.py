@@ -48,4 +48,8 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("service_request_transferred", estate_id, data, actor=actor)
     if event_type == "goods_release_pass_used":  # 物品放行: archive keeps the goods that left the flat
         return outbox.event("goods_release_pass_used", estate_id, data, actor=actor)
+    if event_type == "damage_claim_registered":  # 损失登记: archive keeps it under the estate; integrators
+        return outbox.event("damage_claim_registered", estate_id, data, actor=actor)
+    if event_type == "damage_claim_closed":  # 赔付 or 撤回: archive keeps it beside the registration
+        return outbox.event("damage_claim_closed", estate_id, data, actor=actor)
     raise ValueError(f"customer service does not announce {event_type}")

@@ -14,7 +14,7 @@ from estate_common.kpis import (before_the_estate, owed_a_year, owed_before_the_
                                 rules_of_period)
 from estate_common.store import DuplicateKey, page_computed, public
 
-from . import (applications, complaint_analysis, complaints, desk_week, domain, events, front_desk,
+from . import (applications, complaint_analysis, complaints, damage_claims, desk_week, domain, events, front_desk,
                goods_passes, household_correction, intake, owner_contacts, portal, reclassification, rectifications, repairs, store,
                surveys)
 from . import kpis as desk_kpis
@@ -794,6 +794,78 @@ def issue_goods_pass(db, outbox, caller, estate_id, data):
                                      caller.household_fees)
 
     return public(store.create(db, outbox, "goods_release_passes", estate_id, pass_id, new))
+
+
+# -- damage claims (损失登记、理赔、赔偿, damage_claims.py) --------------------------------------
+
+def register_damage_claim(db, outbox, caller, estate_id, data):
+    """A damage claim from what happened (its source: a service request or a work order customer
+    service knows of, 422 else; an incident is security's, named as given), for households the desk
+    knows, numbered per estate (DC-2026-000001) once its checks passed."""
+    domain.require_desk(caller)
+    claim_id = caller.created_id("dc", estate_id)
+
+    def new():
+        source = data["source"]
+        if source["type"] == "service_request" and store.find(db, "service_requests", estate_id, source["id"]) is None:
+            raise BusinessRuleViolation("no such service request in this estate", [
+                field_error("data.source.id", "no service request of this estate")])
+        if source["type"] == "work_order":
+            store.known_order(db, estate_id, source["id"], "data.source.id")
+        for index, affected in enumerate(data["households"]):
+            store.known_household(db, estate_id, affected["household_id"], f"data.households[{index}].household_id")
+        responsible = (data.get("responsibility") or {}).get("household_id")
+        if responsible:
+            store.known_household(db, estate_id, responsible, "data.responsibility.household_id")
+        now, rules = clock.now(), store.rules_for(db, estate_id)
+
+        def draw_number():
+            return damage_claims.number_of(now, rules["timezone"], store.next_number(
+                db, estate_id, damage_claims.series_of(now, rules["timezone"])))
+        return damage_claims.new_claim(claim_id, estate_id, data, draw_number, now, caller.user)
+
+    return damage_claims.shown(public(_announced.create(db, outbox, "damage_claims", estate_id, claim_id, new,
+                                                        fresh=caller.creates_new_id)))
+
+
+def damage_claim_step(db, outbox, caller, estate_id, claim_id, action, data):
+    """A step of a claim (``damage_claims``: report, assess, refuse, negotiate, pay, withdraw,
+    responsibility); the desk's, a manager's where the step says so."""
+    domain.require_desk(caller)
+    data = data or {}
+    steps = {
+        "report": lambda claim, now: damage_claims.report(claim, data, now, caller.user),
+        "assess": lambda claim, now: damage_claims.assess(claim, data, now, caller.user),
+        "refuse": lambda claim, now: damage_claims.refuse(claim, data, now, caller.user),
+        "negotiate": lambda claim, now: damage_claims.negotiate(claim, data, now, caller.user),
+        "withdraw": lambda claim, now: damage_claims.withdraw(claim, data, now, caller.user),
+        "pay": lambda claim, now: damage_claims.pay(claim, data, now, caller.user, caller.roles),
+        "responsibility": lambda claim, now: damage_claims.decide_responsibility(claim, data, now, caller.user,
+                                                                                 caller.roles),
+    }
+    if action == "responsibility" and data.get("household_id"):
+        store.known_household(db, estate_id, data["household_id"], "data.household_id")
+    return damage_claims.shown(step_on(db, outbox, "damage_claims", estate_id, claim_id,
+                                       lambda claim: steps[action](claim, clock.now())))
+
+
+def list_damage_claims(db, estate_id, filters, limit, cursor):
+    """``status``, ``household_id`` (a household affected), ``open`` (true: not paid nor withdrawn),
+    ``number`` as printed or typed, ``source_id``, ``party`` (who is responsible) and ``period`` (the
+    estate's month the damage occurred in: the month's claims)."""
+    query = store.damage_claim_query(filters or {}, _month_bounds(db, estate_id, (filters or {}).get("period")))
+    answer = store.page(db, "damage_claims", estate_id, query, limit, cursor)
+    return {**answer, "items": [damage_claims.shown(item) for item in answer["items"]]}
+
+
+def get_damage_claim(db, estate_id, claim_id):
+    return damage_claims.shown(public(store.get(db, "damage_claims", estate_id, claim_id)))
+
+
+def _month_bounds(db, estate_id, period):
+    if not period:
+        return None
+    return calendar.period_bounds(period, store.rules_for(db, estate_id)["timezone"])
 
 
 def list_goods_passes(db, estate_id, filters, limit, cursor):

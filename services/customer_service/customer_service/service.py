@@ -367,6 +367,53 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
         return self._step(payload, "custody_items", front_desk.sign_off_custody_item)
 
     # -- goods release passes (物品放行条): the desk issues, the gate lets the goods out once --------
+    # -- damage claims (损失登记、理赔、赔偿): the losses a leak caused and who pays them ------------
+    @rpc_method
+    def register_damage_claim(self, payload):
+        return operations.register_damage_claim(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                payload["data"])
+
+    @rpc_method
+    def list_damage_claims(self, payload):
+        return operations.list_damage_claims(self.db, payload["estate_id"], payload.get("filters"),
+                                             payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def get_damage_claim(self, payload):
+        return operations.get_damage_claim(self.db, payload["estate_id"], payload["id"])
+
+    @rpc_method
+    def report_damage_claim(self, payload):  # 报案
+        return self._claim_step(payload, "report")
+
+    @rpc_method
+    def assess_damage_claim(self, payload):  # 定损
+        return self._claim_step(payload, "assess")
+
+    @rpc_method
+    def refuse_damage_claim(self, payload):  # 拒赔
+        return self._claim_step(payload, "refuse")
+
+    @rpc_method
+    def negotiate_damage_claim(self, payload):  # 协商
+        return self._claim_step(payload, "negotiate")
+
+    @rpc_method
+    def pay_damage_claim(self, payload):  # 赔付
+        return self._claim_step(payload, "pay")
+
+    @rpc_method
+    def withdraw_damage_claim(self, payload):  # 撤回
+        return self._claim_step(payload, "withdraw")
+
+    @rpc_method
+    def decide_damage_claim_responsibility(self, payload):  # 责任认定
+        return self._claim_step(payload, "responsibility")
+
+    def _claim_step(self, payload, action):
+        return operations.damage_claim_step(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                            action, payload.get("data"))
+
     @rpc_method
     def issue_goods_release_pass(self, payload):
         return operations.issue_goods_pass(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])

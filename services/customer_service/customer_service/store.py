@@ -88,6 +88,11 @@ INDEXES = {
     # goods release passes (物品放行条): the gate finds one by the number printed on it, once each
     "goods_release_passes": [(PAGED, {}), ([("estate_id", 1), ("number", 1)], {"unique": True}),
                              ([("estate_id", 1), ("household_id", 1), ("created_at", 1), ("_id", 1)], {})],
+    # damage claims (损失登记、理赔): a household's, the open ones, a month's (``damage_claim_query``)
+    "damage_claims": [(PAGED, {}), ([("estate_id", 1), ("number", 1)], {"unique": True}),
+                      ([("estate_id", 1), ("household_ids", 1), ("created_at", 1), ("_id", 1)], {}),
+                      ([("estate_id", 1), ("status", 1), ("created_at", 1), ("_id", 1)], {}),
+                      ([("estate_id", 1), ("occurred_at", 1)], {})],
     "tool_loans": [(PAGED, {}),
                    # the loans out past their due-back time (``tool_loan_query``'s ``overdue``)
                    ([("estate_id", 1), ("status", 1), ("due_back_at", 1)], {})],
@@ -120,6 +125,7 @@ INDEXES = {
 NAMES = {  # collection -> what the API calls one of its documents
     "service_requests": "service request", "surveys": "survey", "notices": "notice", "keys": "key",
     "custody_items": "custody item", "tool_loans": "tool loan", "goods_release_passes": "goods release pass",
+    "damage_claims": "damage claim",
     "applications": "application", "rectification_plans": "rectification plan",
     "owner_contacts": "owner contact",
 }
@@ -231,6 +237,31 @@ change, follow, create, write = named.change, named.follow, named.create, named.
 
 def page(db, collection, estate_id, filters, limit, cursor, newest_first=False):
     return store.page(db[collection], {"estate_id": estate_id, **filters}, limit, cursor, newest_first=newest_first)
+
+
+def damage_claim_query(filters, window):
+    """The list filters of ``GET …/damage-claims`` as a query: ``status`` as stored, ``household_id``
+    one of the households affected, ``open`` (``true``: not paid nor withdrawn), ``number`` as typed,
+    ``source_id``, ``party`` (who is responsible); ``window``: ``[start, end)`` of the period the
+    damage occurred in."""
+    filters, query = dict(filters), {}
+    if filters.get("status"):
+        query["status"] = filters["status"]
+    if filters.get("household_id"):
+        query["household_ids"] = filters["household_id"]
+    if "open" in filters:
+        closed = ["paid", "withdrawn"]
+        query.setdefault("$and", []).append({"status": {"$nin": closed} if filters["open"] == "true"
+                                             else {"$in": closed}})
+    if filters.get("number"):
+        query["number"] = numbering.canonical(filters["number"])
+    if filters.get("source_id"):
+        query["source.id"] = filters["source_id"]
+    if filters.get("party"):
+        query["responsibility.party"] = filters["party"]
+    if window:
+        query["occurred_at"] = {"$gte": window[0], "$lt": window[1]}
+    return query
 
 
 def tool_loan_query(filters, now):

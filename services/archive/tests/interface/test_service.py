@@ -2355,3 +2355,25 @@ def test_a_goods_release_pass_used_at_the_gate_is_kept_once_under_its_household(
     [record] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "gp_1"}})["items"]
     assert (record["subject_type"], record["event_type"], record["household_id"], record["data"]["gate"]) == (
         "goods_release_pass", "goods_release_pass_used", "hh_1", "north")
+
+
+def test_a_damage_claim_and_its_close_are_kept_once_under_the_estate(archive, estate):
+    """损失登记、理赔 (h4): a leak's claim, the households' losses and who paid whom, are the archive's
+    (asked again when the next leak comes from the same flat); no descriptions in it."""
+    claim = {"id": "dc_1", "number": "DC-2026-000001", "source": {"type": "work_order", "id": "wo_1"},
+             "occurred_at": "2026-12-06T18:00:00.000Z", "status": "registered",
+             "households": [{"household_id": "hh_1", "claimed_cents": 320000,
+                             "losses": [{"item": "ceiling", "amount_cents": 320000}]}],
+             "claimed_cents": 320000, "responsibility": {"party": "owner", "household_id": "hh_2"},
+             "insurer": None, "policy_number": None, "assessed_cents": None, "paid_cents": 0, "payments": [],
+             "closed_at": None}
+    registered = event("customer_service", "damage_claim_registered", estate["id"], claim, actor="zhang")
+    archive.record_damage_claim(registered)
+    archive.record_damage_claim(registered)  # redelivered: one record
+    archive.record_damage_claim_closed(event("customer_service", "damage_claim_closed", estate["id"], {
+        **claim, "status": "paid", "paid_cents": 300000, "closed_at": "2026-12-20T02:00:00.000Z",
+        "payments": [{"payer": "owner", "household_id": "hh_1", "amount_cents": 300000,
+                      "paid_at": "2026-12-20T02:00:00.000Z"}]}, actor="li"))
+    records = archive.list_records({"estate_id": estate["id"], "filters": {"subject_type": "damage_claim"}})["items"]
+    assert sorted(r["event_type"] for r in records) == ["damage_claim_closed", "damage_claim_registered"]
+    assert {r["subject_id"] for r in records} == {"dc_1"}
