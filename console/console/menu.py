@@ -40,6 +40,7 @@ SECTIONS = (
         Entry("registers.keys", "menu.keys", FRONT_DESK),
         Entry("registers.custody-items", "menu.custody_items", FRONT_DESK),
         Entry("registers.goods-release-passes", "menu.goods_release_passes", FRONT_DESK),
+        Entry("registers.damage-claims", "menu.damage_claims", FRONT_DESK | FINANCE),  # 损失登记、理赔
         Entry("registers.tool-loans", "menu.tool_loans", FRONT_DESK),
         Entry("registers.visitors", "menu.visitors", FRONT_DESK),
         Entry("registers.applications", "menu.applications", FRONT_DESK),

@@ -1333,6 +1333,67 @@ ZH = {
         '另一轮巡逻同时占用了这一轮次，请重新开始',
     'the visitor left already, at {0}':
         '该访客已于 {0} 离开',
+    # damage claims (损失登记、理赔: customer_service damage_claims.py, operations.register_damage_claim; h4)
+    "an owner's responsibility names his flat":
+        '业主责任须注明责任业主的房屋',
+    'is required when the party is owner':
+        '责任方为业主时必填',
+    "only an owner's responsibility names a flat":
+        '只有业主责任才注明责任房屋',
+    'is for the party owner':
+        '仅在责任方为业主时填写',
+    "a third party's responsibility names it":
+        '第三方责任须注明第三方名称',
+    'is required when the party is third_party':
+        '责任方为第三方时必填',
+    "only a third party's responsibility names one":
+        '只有第三方责任才注明第三方名称',
+    'is for the party third_party':
+        '仅在责任方为第三方时填写',
+    'a manager decides who is responsible for a damage claim':
+        '损失登记的责任认定须由经理办理',
+    'a claim paid is not undetermined':
+        '已有赔付的损失登记不能改为责任未定',
+    'is undetermined':
+        '为责任未定',
+    'an assessment is at most the {0} cents claimed':
+        '定损金额不能超过登记的损失 {0}',
+    'is more than the losses claimed':
+        '超过登记的损失金额',
+    'an agreement is at most the {0} cents claimed':
+        '协商金额不能超过登记的损失 {0}',
+    'a manager records what a damage claim was paid':
+        '损失登记的赔付须由经理登记',
+    'decide who is responsible before the claim is paid':
+        '请先认定责任方，再登记赔付',
+    'has its responsibility undetermined':
+        '责任方尚未认定',
+    'a payment goes to a household the claim lists':
+        '赔付只能付给本登记列出的受损房屋',
+    'is not a household of the claim':
+        '不是本登记的受损房屋',
+    'an insurer pays a claim reported to it and not refused':
+        '只有已向保险公司报案且未被拒赔的登记才能由保险公司赔付',
+    'no insurer accepted the claim':
+        '没有保险公司受理此登记',
+    'the owner pays when an owner is responsible':
+        '只有业主责任时才由业主赔付',
+    "the claim's responsibility is {0}":
+        '本登记的责任方为{0:claim_party}',
+    'a third party pays when a third party is responsible':
+        '只有第三方责任时才由第三方赔付',
+    "a damage claim's moments are not in the future":
+        '损失登记的时间不能晚于现在',
+    "a damage claim's steps come after the damage":
+        '损失登记的各步骤时间不能早于损失发生时间',
+    'is before the damage':
+        '早于损失发生时间',
+    'a household is listed once, with all its losses':
+        '同一房屋只列一次，写明其全部损失',
+    'is listed twice':
+        '重复列出',
+    'no service request of this estate':
+        '本小区没有这条报事',
     # goods release passes (物品放行条: customer_service goods_passes.py, operations.issue_goods_pass; h8)
     'a pass is for today or a day to come':
         '放行条只能开具今天或以后的日期',
@@ -2526,12 +2587,13 @@ FRAGMENTS = {
     "takeover or handover": "接管验收或交房", "estate handover": "开发商移交记录", "restatement": "重发副本",
     "refused household step": "被拒绝的房屋状态变更", "custom field": "自定义字段", "document": "记录",
     "takeover (接管验收)": "接管验收", "handover (交房)": "交房",
-    "goods release pass": "物品放行条",
+    "goods release pass": "物品放行条", "damage claim": "损失登记",
     # what a state machine refuses for (``transitions.next_status``'s subject)
     "a complaint": "投诉", "a repair": "报修", "a consultation": "咨询", "a praise": "表扬", "a suggestion": "建议",
     "a key": "钥匙", "a custody item": "代管物品", "a tool loan": "工具借用", "an application": "申请",
     "a fire-lane check": "消防通道检查", "a round": "巡更", "an incident": "突发事件", "a work order": "工单",
     "a borrow request": "借阅申请", "a household": "房屋", "a goods release pass": "物品放行条",
+    "a damage claim": "损失登记",
     # a state as that refusal writes it (its underscores as spaces)
     "accepted": "已验收", "appointed": "已预约", "approved": "已批准", "assigned": "已派工", "cancelled": "已取消",
     "clear": "畅通", "cleared": "已清理", "closed": "已关闭", "collected": "已领取", "completed": "已完成",
@@ -2540,7 +2602,8 @@ FRAGMENTS = {
     "in progress": "处理中", "lent": "已借出", "needs help": "需支援", "on hold": "挂起待料", "obstructed": "有占用", "occupied": "已入住",
     "open": "待处理", "out": "已借出", "pending": "待处理", "quoted": "已报价", "rejected": "已驳回",
     "released": "已发放", "renovating": "装修中", "replied": "已答复", "returned": "已归还", "under review": "审核中",
-    "vacant": "空置", "verified": "已核实", "visited": "已回访", "works started": "已开工", "withdrawn": "已撤回",
+    "vacant": "空置", "verified": "已核实", "registered": "已登记", "reported": "已报案", "assessed": "已定损",
+    "negotiating": "协商中", "refused": "已拒赔", "paid": "已赔付", "visited": "已回访", "works started": "已开工", "withdrawn": "已撤回",
     # the days a date may not come before (archive's occupants)
     "a resident's arrival": "住户入住日期", "its from day": "开始日期", "the current owner's first day": "现业主的起始日期",
     "the day they moved in": "入住日期", "the household's last status change": "房屋上次状态变更日期",

@@ -1460,4 +1460,55 @@ def test_an_emergency_alert_s_own_page_shows_its_levels_over_time_and_the_incide
     done = client.post("/security/emergency-alerts/ealert_1/stand-down",
                        data={"csrf_token": csrf_of(client), "from": "detail", "note": ""})
     assert done.status_code == 302 and done.headers["Location"].endswith("/security/emergency-alerts/ealert_1")
+
+
+def test_a_damage_claim_is_registered_with_its_losses_decided_and_paid_from_its_register(client, fake,
+                                                                                      documented_routes):
+    """损失登记 (h4, a burst pipe in 3-1801 flooding 1701 and 1601): the losses had no page but a
+    complaint's text. The register takes each flat's losses one a line (household, item, yuan), a
+    manager decides who is responsible and records the payments one a line (household, payer, yuan)."""
+    claim = {"id": "dc_1", "estate_id": ESTATE, "number": "DC-2026-000001",
+             "source": {"type": "work_order", "id": "wo_1"}, "occurred_at": "2026-12-06T18:00:00.000Z",
+             "cause": "18楼水管爆裂",
+             "households": [{"household_id": "hh_1701", "claimed_cents": 1180000, "losses": [
+                 {"item": "ceiling", "description": "石膏板", "amount_cents": 320000},
+                 {"item": "floor", "description": None, "amount_cents": 860000}]}],
+             "household_ids": ["hh_1701"], "claimed_cents": 1180000,
+             "responsibility": {"party": "undetermined", "household_id": None, "third_party": None, "note": None},
+             "insurance": None, "assessment": None, "negotiation": None, "refusal": None, "payments": [],
+             "paid_cents": 0, "owed_cents": 1180000, "shortfall_cents": None, "withdrawal": None,
+             "status": "registered", "registered_at": "2026-12-06T18:30:00.000Z", "registered_by": "li",
+             "closed_at": None, "history": [], "created_at": "2026-12-06T18:30:00.000Z",
+             "updated_at": "2026-12-06T18:30:00.000Z"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/damage-claims", {"items": [claim], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/damage-claims", (201, claim))
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/damage-claims/dc_1/responsibility", claim)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/damage-claims/dc_1/pay", {**claim, "status": "paid"})
+    sign_in(client, fake, username="li", roles=("manager",))
+    page = client.get("/desk/damage-claims").get_data(as_text=True)
+    assert "DC-2026-000001" in page and "吊顶" in page and "待认定" in page
+    assert "/damage-claims/dc_1/responsibility" in page and "/damage-claims/dc_1/pay" in page
+    client.post("/desk/damage-claims", data={
+        "csrf_token": csrf_of(client), "source.type": "work_order", "source.id": "wo_1",
+        "occurred_at": "2026-12-07T02:00", "cause": "18楼水管爆裂",
+        "households": "hh_1701, 吊顶, 3200, 石膏板\nhh_1701，地板，8600\nhh_1601, furniture, 4500.50"})
+    sent = fake.calls[-1]
+    assert sent["method"] == "POST" and sent["path"].endswith("/damage-claims")
+    assert sent["json"]["households"] == [
+        {"household_id": "hh_1701", "losses": [{"item": "ceiling", "amount_cents": 320000, "description": "石膏板"},
+                                               {"item": "floor", "amount_cents": 860000}]},
+        {"household_id": "hh_1601", "losses": [{"item": "furniture", "amount_cents": 450050}]}]
+    assert sent["json"]["source"] == {"type": "work_order", "id": "wo_1"}
+    calls = len(fake.calls)
+    refused = client.post("/desk/damage-claims", data={
+        "csrf_token": csrf_of(client), "source.type": "work_order", "source.id": "wo_1",
+        "households": "hh_1701, 天花, 3200"}).get_data(as_text=True)  # no such item: said, nothing sent
+    assert "这一行读不懂" in refused and not [c for c in fake.calls[calls:] if c["method"] == "POST"]
+    client.post("/desk/damage-claims/dc_1/responsibility", data={
+        "csrf_token": csrf_of(client), "party": "owner", "household_id": "hh_1801", "cause": "表后软管"})
+    assert fake.calls[-1]["json"] == {"party": "owner", "household_id": "hh_1801", "cause": "表后软管"}
+    client.post("/desk/damage-claims/dc_1/pay", data={
+        "csrf_token": csrf_of(client), "payments": "hh_1701, 业主, 10000, 转账"})
+    assert fake.calls[-1]["json"] == {"payments": [
+        {"household_id": "hh_1701", "payer": "owner", "amount_cents": 1000000, "reference": "转账"}]}
     _only_documented(fake, documented_routes)

@@ -70,6 +70,10 @@ def _value(field, form):
         return _checkpoints(field, raw)
     if field.kind == "goods":
         return _goods(field, raw)
+    if field.kind == "losses":
+        return _losses(field, raw)
+    if field.kind == "claim_payments":
+        return _claim_payments(field, raw)
     if field.kind == "phone":  # a Chinese keyboard's full-width digits as the API's pattern reads them (NFKC)
         return common.address_typed(raw)
     if field.kind == "household":
@@ -123,6 +127,59 @@ def _goods(field, raw):
             raise BadInput(field.name, "error.goods_line", line=line)
         goods.append({"name": name.strip(), "qty": qty})
     return goods or None
+
+
+def _named_value(group, typed):
+    """An enum value typed as itself or as its label in either language (吊顶 or ceiling); None else."""
+    typed = typed.strip().lower()
+    for key in i18n.CATALOGUES[i18n.DEFAULT_LANGUAGE]:
+        if key.startswith(group + "."):
+            value = key[len(group) + 1:]
+            if typed == value or typed in (text.strip().lower() for text in (
+                    i18n.CATALOGUES[language].get(key, "") for language in i18n.LANGUAGES)):
+                return value
+    return None
+
+
+def _claim_lines(field, raw, error):
+    """A damage claim's lines ``household, word, yuan[, text]`` (full-width commas read as ASCII),
+    each as ``(household id, word, cents, text)``; a line that does not read is named."""
+    rows = []
+    for line in (line.strip() for line in raw.splitlines()):
+        if not line:
+            continue
+        parts = [part.strip() for part in common.ascii_punctuation(line).split(",")]
+        cents = i18n.cents_from_yuan(parts[2]) if len(parts) >= 3 else None
+        if len(parts) < 3 or not parts[0] or not parts[1] or not cents:
+            raise BadInput(field.name, error, line=line)
+        rows.append((common.household_typed(parts[0]), parts[1], cents, ",".join(parts[3:]).strip() or None, line))
+    return rows
+
+
+def _losses(field, raw):
+    """A damage claim's losses, one a line: ``household, item, yuan[, description]`` (3-1-1701, 吊顶,
+    3200, 石膏板); the lines of one household go together, in the order typed."""
+    households = {}
+    for household, word, cents, text, line in _claim_lines(field, raw, "error.loss_line"):
+        item = _named_value("loss_item", word)
+        if item is None:
+            raise BadInput(field.name, "error.loss_line", line=line)
+        households.setdefault(household, []).append(
+            {"item": item, "amount_cents": cents, **({"description": text} if text else {})})
+    return [{"household_id": household, "losses": losses} for household, losses in households.items()] or None
+
+
+def _claim_payments(field, raw):
+    """The payments that settle a damage claim, one a line: ``household, payer, yuan[, reference]``
+    (3-1-1701, 业主, 14000, 转账)."""
+    payments = []
+    for household, word, cents, text, line in _claim_lines(field, raw, "error.claim_payment_line"):
+        payer = _named_value("claim_payer", word)
+        if payer is None:
+            raise BadInput(field.name, "error.claim_payment_line", line=line)
+        payments.append({"household_id": household, "payer": payer, "amount_cents": cents,
+                         **({"reference": text} if text else {})})
+    return payments or None
 
 
 def body_of(fields, form):

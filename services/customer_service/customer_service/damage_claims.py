@@ -73,19 +73,21 @@ def _text(data, name):
     return value or None
 
 
-def _moment(data, name, now, earliest=None, earliest_name=None):
+def _moment(data, name, now, earliest=None):
     """``data[name]`` (ISO) as stored, ``now`` when not given; not in the future, not before
-    ``earliest`` (422 naming the field)."""
+    ``earliest`` (the damage's moment; 422 naming the field)."""
     field = f"data.{name}"
     if data.get(name) is None:
         at = now
     else:
         at = clock.parse_iso(data[name])
         if at > now + CLOCK_SKEW:
-            raise BusinessRuleViolation(f"{name} is in the future", [field_error(field, "is in the future")])
+            raise BusinessRuleViolation("a damage claim's moments are not in the future",
+                                        [field_error(field, "is in the future")])
         at = min(at, now)
     if earliest and at < clock.parse_iso(earliest):
-        raise BusinessRuleViolation(f"{name} is before {earliest_name}", [field_error(field, f"is before {earliest_name}")])
+        raise BusinessRuleViolation("a damage claim's steps come after the damage",
+                                    [field_error(field, "is before the damage")])
     return clock.to_iso(at)
 
 
@@ -181,7 +183,7 @@ def report(claim, data, now, user):
     at = clock.to_iso(now)
     insurance = {"insurer": data["insurer"].strip(), "policy_number": data["policy_number"].strip(),
                  "case_number": _text(data, "case_number"),
-                 "reported_at": _moment(data, "reported_at", now, claim["occurred_at"], "the damage"),
+                 "reported_at": _moment(data, "reported_at", now, claim["occurred_at"]),
                  "reported_by": user}
     return Change({"status": status, "insurance": insurance, "updated_at": at},
                   [history_entry(at, user, "reported", insurance["insurer"])])
@@ -197,7 +199,7 @@ def assess(claim, data, now, user):
                                     [field_error("data.assessed_cents", "is more than the losses claimed")])
     at = clock.to_iso(now)
     assessment = {"assessed_cents": cents, "by": _text(data, "assessor"), "note": _text(data, "note"),
-                  "at": _moment(data, "assessed_at", now, claim["occurred_at"], "the damage"), "recorded_by": user}
+                  "at": _moment(data, "assessed_at", now, claim["occurred_at"]), "recorded_by": user}
     return Change({"status": status, "assessment": assessment, "updated_at": at},
                   [history_entry(at, user, "assessed", str(cents))])
 
@@ -207,8 +209,7 @@ def refuse(claim, data, now, user):
     operator's public liability), with its reason; the parties may still negotiate."""
     status = _next(claim, "refuse")
     at = clock.to_iso(now)
-    refusal = {"reason": data["reason"].strip(), "at": _moment(data, "refused_at", now, claim["occurred_at"],
-                                                                "the damage"), "recorded_by": user}
+    refusal = {"reason": data["reason"].strip(), "at": _moment(data, "refused_at", now, claim["occurred_at"]), "recorded_by": user}
     return Change({"status": status, "refusal": refusal, "updated_at": at},
                   [history_entry(at, user, "refused", refusal["reason"])])
 
@@ -266,7 +267,7 @@ def pay(claim, data, now, user, roles):
                                         [field_error(f"{field}.payer", f"the claim's responsibility is {party}")])
         payments.append({"payer": payer, "household_id": payment["household_id"],
                          "amount_cents": payment["amount_cents"], "reference": _text(payment, "reference"),
-                         "paid_at": _moment(payment, "paid_at", now, claim["occurred_at"], "the damage"),
+                         "paid_at": _moment(payment, "paid_at", now, claim["occurred_at"]),
                          "recorded_by": user})
     paid = sum(p["amount_cents"] for p in payments)
     at = clock.to_iso(now)
