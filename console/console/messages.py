@@ -2844,6 +2844,7 @@ _MESSAGES = {
     "consent.app": ("业主App", "Owner app"),
     "status.issued": ("已开具", "Issued"),
     "status.used": ("已放行", "Let out"),
+    "status.expired": ("已过期（未用）", "Expired (not used)"),
     "error.goods_line": ("这一行读不懂：“{line}”。每行写 名称, 数量，如 沙发, 1。", "This line does not read: \"{line}\". One item a line: name, count (sofa, 1)."),
     "menu.tool_loans": ("工具借用", "Tool loans"),
     "menu.visitors": ("访客登记", "Visitors"),

@@ -280,7 +280,7 @@ LANE_STATUSES = ("clear", "obstructed", "cleared")
 SYSTEMS = ("water", "power", "heating", "ventilation", "elevator", "fire", "smart")
 NOTE = F("notes", "reg.notes", "textarea")
 # a goods release pass's states, the desk's filter and the gate's
-GOODS_PASS_STATUS = F("status", "reg.status", "choice", choices=("issued", "used", "cancelled"), group="status")
+GOODS_PASS_STATUS = F("status", "reg.status", "choice", choices=("issued", "used", "cancelled", "expired"), group="status")
 GOODS_PASS_COLUMNS = (C("number", "reg.pass_number"), HOUSEHOLD, C("carrier_name", "reg.carrier_name"),
                       C("carrier_relation", "reg.carrier_relation", "enum", "carrier"),
                       C("items", "reg.goods_items", "goods"), C("plate", "reg.plate"), C("valid_on", "reg.valid_on"),

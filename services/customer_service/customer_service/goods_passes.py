@@ -11,7 +11,9 @@ asks finance, as it asks maintenance of a work order) refuses it, past due or no
 late, as a catch-up run bills one, is not past due yet: h8's probe let the van out on it), unless a
 manager issues it anyway with the reason (kept on the pass). The guard at the gate checks it
 (``use``): on its day, the van's plate as the pass names it, once: a pass used is used (409 naming when and by whom), as a cancelled one
-is (the desk's ``cancel``, with the reason). Each pass has its per-estate number (GP-2026-000001),
+is (the desk's ``cancel``, with the reason). A pass not used by the end of its day reads ``expired``
+(过期, ``shown``; ``?status=expired`` lists them): kept ``issued``, the gate refusing it as any day
+but its own, the desk may still cancel it. Each pass has its per-estate number (GP-2026-000001),
 printed on the paper pass the guard is shown and found by it.
 
 Names (the carrier, the consenting owner) are personal data: stored for the desk and the gate,
@@ -123,6 +125,26 @@ def new_pass(pass_id, estate_id, data, draw_number, now, user, rules, roles, fou
         "history": [history_entry(at, user, "issued")],
         "created_at": at, "updated_at": at, "created_by": user, "_rev": 0}
     return goods_pass
+
+
+def shown(goods_pass, today):
+    """``goods_pass`` as the API answers it on the estate's local day ``today`` (YYYY-MM-DD): one
+    issued for a day gone reads ``expired``; its list and read said ``issued`` while the gate refused
+    it (found by last session's probes)."""
+    if goods_pass["status"] == "issued" and goods_pass["valid_on"] < today:
+        return {**goods_pass, "status": "expired"}
+    return goods_pass
+
+
+def list_query(filters, today):
+    """The list filters of ``GET …/goods-release-passes`` as a query (``number`` already canonical):
+    ``status=expired`` the passes issued for a day before ``today``, ``status=issued`` those still
+    good (today or a day to come); the others as kept."""
+    filters = dict(filters)
+    day = {"expired": {"$lt": today}, "issued": {"$gte": today}}.get(filters.get("status"))
+    if day is None:
+        return filters
+    return {**filters, "status": "issued", "$and": [{"valid_on": day}]}
 
 
 def number_of(now, tz, sequence):

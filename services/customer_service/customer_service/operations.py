@@ -868,13 +868,26 @@ def _month_bounds(db, estate_id, period):
     return calendar.period_bounds(period, store.rules_for(db, estate_id)["timezone"])
 
 
+def _goods_pass_today(db, estate_id):
+    return calendar.day_of(clock.now(), store.rules_for(db, estate_id)["timezone"])
+
+
 def list_goods_passes(db, estate_id, filters, limit, cursor):
-    """``number`` as printed or typed (gp-2026-42), the gate's search; ``status``, ``household_id``,
-    ``valid_on`` as kept."""
+    """``number`` as printed or typed (gp-2026-42), the gate's search; ``status`` on the estate's day
+    (``goods_passes.list_query``: ``expired`` the passes issued for a day gone), ``household_id``,
+    ``valid_on`` as kept; each pass as ``goods_passes.shown``."""
     filters = dict(filters or {})
     if "number" in filters:
         filters["number"] = numbering.canonical(filters["number"])
-    return store.page(db, "goods_release_passes", estate_id, filters, limit, cursor)
+    today = _goods_pass_today(db, estate_id)
+    found = store.page(db, "goods_release_passes", estate_id, goods_passes.list_query(filters, today), limit, cursor)
+    return {**found, "items": [goods_passes.shown(p, today) for p in found["items"]]}
+
+
+def get_goods_pass(db, estate_id, pass_id):
+    """One pass as its list shows it (``goods_passes.shown``)."""
+    found = public(store.get(db, "goods_release_passes", estate_id, pass_id))
+    return goods_passes.shown(found, _goods_pass_today(db, estate_id))
 
 
 def use_goods_pass(db, outbox, caller, estate_id, pass_id, data):

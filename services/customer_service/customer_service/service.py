@@ -425,7 +425,7 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
 
     @rpc_method
     def get_goods_release_pass(self, payload):
-        return self._get(payload, "goods_release_passes")
+        return operations.get_goods_pass(self.db, payload["estate_id"], payload["id"])
 
     @rpc_method
     def use_goods_release_pass(self, payload):

@@ -145,3 +145,30 @@ def test_a_pass_refused_draws_no_number(desk):
     with pytest.raises(Forbidden):
         issue(desk, fees_exception_reason="the owner pays on Monday")
     assert issue(desk)["number"] == "GP-2026-000001"
+
+
+def test_a_pass_not_used_on_its_day_reads_expired_after_it(desk):
+    """The gate refuses a pass once its day has passed; its list and its read said "issued" all the
+    same, a pass still good to the desk (found by last session's probes): after its day it reads
+    ``expired`` and ``?status=expired`` lists it, ``?status=issued`` no more."""
+    monday = issue(desk)
+    saturday = issue(desk, valid_on="2026-11-28")
+    used = use(desk, issue(desk), plate="沪A12345")
+    clock.freeze(clock.parse_iso("2026-11-23T16:30:00Z"))  # Tuesday 00:30 in Shanghai
+    as_caller(desk, AGENT)
+    read = desk.get_goods_release_pass({"estate_id": ESTATE, "id": monday["id"]})
+    assert read["status"] == "expired"
+
+    def listed(**filters):
+        found = desk.list_goods_release_passes({"estate_id": ESTATE, "filters": filters})["items"]
+        return {p["id"]: p["status"] for p in found}
+    assert listed() == {monday["id"]: "expired", saturday["id"]: "issued", used["id"]: "used"}
+    assert listed(status="expired") == {monday["id"]: "expired"}
+    assert listed(status="issued") == {saturday["id"]: "issued"}
+    assert listed(status="used") == {used["id"]: "used"}
+    with pytest.raises(BusinessRuleViolation):
+        use(desk, monday, plate="沪A12345")  # the gate, as before
+    as_caller(desk, AGENT)
+    cancelled = desk.cancel_goods_release_pass({"estate_id": ESTATE, "id": monday["id"],
+                                                "data": {"reason": "never came"}})
+    assert cancelled["status"] == "cancelled"  # the desk may still strike it off
