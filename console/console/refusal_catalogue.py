@@ -1431,6 +1431,8 @@ ZH = {
         '该申请不是本房屋的搬出申请',
     'no move-out application of the household':
         '不是本房屋的搬出申请',
+    'the move-out was {0}: a pass does not name it (issue it without the application)':
+        '该搬出申请{0:status}：放行条不能关联它（请不关联申请开具）',
     'the pass is no longer valid: nothing to revoke':
         '该通行证已失效，无需注销',
     "archive refused this application's household step: withdraw it":
@@ -2280,7 +2282,7 @@ ZH = {
     'only a vacant unit is inspected here; this one is {0}':
         '此处只巡检空置房屋；该房屋当前为{0:household_status}',
     'is {0}':
-        '当前为“{0:household_status|payment_status|util_status}”',
+        '当前为“{0:household_status|payment_status|util_status|status}”',
     'a household keeps at most {0} people':
         '每户最多登记 {0} 人',
     'too many people on this household':

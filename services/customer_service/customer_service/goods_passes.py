@@ -43,6 +43,9 @@ TRANSITIONS = {
 CARRIERS = ("owner", "tenant", "family", "mover", "other")
 CONSENT_WAYS = ("in_person", "letter", "phone", "app")
 
+# a move-out in these states is called off: no pass names it (``move_out``)
+GIVEN_UP = ("withdrawn", "rejected")
+
 # who lets the goods out at the gate (the guard on duty; his supervisors): the gateway's policy.SECURITY
 GATE_ROLES = MANAGEMENT | {"security"}
 
@@ -71,6 +74,20 @@ def valid_on(data, now, rules):
         raise BusinessRuleViolation(f"a pass is issued at most {counted(days, 'day')} ahead",
                                     [field_error("data.valid_on", f"is more than {counted(days, 'day')} ahead")])
     return day.isoformat()
+
+
+def move_out(application, household_id):
+    """The move-out application a pass names (``application``: None when the estate has none of that
+    id): one of the household's, and not given up (withdrawn, or rejected): the goods of a move-out
+    called off do not leave on its name (422 naming ``application_id`` and its state; a pass needs no
+    application, so one is issued without naming it)."""
+    if application is None or application["household_id"] != household_id or application["kind"] != "move_out":
+        raise BusinessRuleViolation("the application is not a move-out of this household", [
+            field_error("data.application_id", "no move-out application of the household")])
+    if application["status"] in GIVEN_UP:
+        raise BusinessRuleViolation(
+            f"the move-out was {application['status']}: a pass does not name it (issue it without the application)",
+            [field_error("data.application_id", f"is {application['status']}")])
 
 
 def consent(data):

@@ -773,7 +773,7 @@ def survey_results(db, estate_id, survey_id):
 
 def issue_goods_pass(db, outbox, caller, estate_id, data):
     """A goods release pass for a household the desk knows, numbered per estate (GP-2026-000001);
-    one naming a move-out application names one of the household's. The flat's fees are what the
+    one naming a move-out application names one of the household's not given up (``goods_passes.move_out``). The flat's fees are what the
     gateway found at finance (``caller.household_fees``)."""
     domain.require_desk(caller)
     pass_id = caller.created_id("gp", estate_id)
@@ -781,10 +781,8 @@ def issue_goods_pass(db, outbox, caller, estate_id, data):
     def new():
         store.known_household(db, estate_id, data["household_id"])
         if data.get("application_id"):
-            found = store.find(db, "applications", estate_id, data["application_id"])
-            if found is None or found["household_id"] != data["household_id"] or found["kind"] != "move_out":
-                raise BusinessRuleViolation("the application is not a move-out of this household", [
-                    field_error("data.application_id", "no move-out application of the household")])
+            goods_passes.move_out(store.find(db, "applications", estate_id, data["application_id"]),
+                                  data["household_id"])
         now, rules = clock.now(), store.rules_for(db, estate_id)
 
         def draw_number():  # once the pass passed its checks: a refused one leaves no gap

@@ -5,7 +5,7 @@ import pytest
 
 from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden
-from estate_common.testing import as_caller, staff
+from estate_common.testing import as_caller, event, staff
 
 ESTATE = "est_1"
 AGENT = staff("zhang", ["agent"], [ESTATE])
@@ -172,3 +172,21 @@ def test_a_pass_not_used_on_its_day_reads_expired_after_it(desk):
     cancelled = desk.cancel_goods_release_pass({"estate_id": ESTATE, "id": monday["id"],
                                                 "data": {"reason": "never came"}})
     assert cancelled["status"] == "cancelled"  # the desk may still strike it off
+
+
+def test_a_pass_names_no_move_out_given_up(desk):
+    """A pass named a move-out withdrawn (archive refused to move the household, the desk withdrew
+    it) as readily as one under way (found by last session's probes): 422 naming it and why."""
+    as_caller(desk, AGENT)
+    move_out = desk.create_application({"estate_id": ESTATE, "data": {
+        "kind": "move_out", "household_id": "hh_1", "structural_change": False, "description": "退房"}})
+    assert issue(desk, application_id=move_out["id"])["application_id"] == move_out["id"]  # under way: named
+    desk.on_household_step_refused(event("archive", "household_step_refused", ESTATE, {
+        "id": "hsr_1", "application_id": move_out["id"], "household_id": "hh_1", "step": "move_out",
+        "reason": "a household whose status is 'vacant' does not allow 'move_out'", "refused_at": clock.now_iso()}))
+    as_caller(desk, AGENT)
+    desk.withdraw_application({"estate_id": ESTATE, "id": move_out["id"], "data": {"reason": "not moving"}})
+    with pytest.raises(BusinessRuleViolation) as refused:
+        issue(desk, application_id=move_out["id"])
+    assert refused.value.errors == [{"field": "data.application_id", "message": "is withdrawn"}]
+    assert "withdrawn" in refused.value.detail
