@@ -420,18 +420,30 @@ def category_of_equipment(request, order):
     return CATEGORY_OF_SYSTEM.get(system)
 
 
+def joined_promise(order):
+    """What a call that joins ``order`` (kept in ``in_hand_orders``) is told: the order's priority
+    (``joined_priority``) and, when maintenance named it, the order's response deadline as its
+    promise and due time: the garage's twelve callers joined to the flooding's emergency order were
+    each promised a repair's 24 hours (found by last session's probes). An order kept before its
+    deadline was announced (none in its event) leaves the call's own promise as it is."""
+    promise = {"joined_priority": order.get("priority")}
+    if order.get("response_due_at"):
+        promise |= {"promised_by": order["response_due_at"], "due_at": order["response_due_at"]}
+    return promise
+
+
 def joined_fault(request, order):
     """A call about a fault already in hand (停水: a burst main, the incident's work order) joins
     that order (``joins_work_order_id``, the order kept in ``in_hand_orders``): dispatched and
-    answered at its registration, the caller told the fault is known and being repaired, opening no
-    order, promise or late repair of its own, and completed when the order is (``joined_order_done``),
+    answered at its registration, the caller told the fault is known and being repaired and when
+    (``joined_promise``: the order's response deadline), opening no order, promise or late repair of its own, and completed when the order is (``joined_order_done``),
     owing its own return visit then (DOMAIN.md: after every repair; an emergency's always).
     Forty households phoning about one burst main were forty repairs, each opening its own work
     order and its own late repair (a probe of a Saturday night, h6); and then forty closed with the
     order, none of them visited (h8)."""
     at = request["created_at"]
     return {**request, "status": "dispatched", "work_order_id": order["_id"], "joins_work_order_id": order["_id"],
-            "answered_at": at, "return_visit_required": False,
+            "answered_at": at, "return_visit_required": False, **joined_promise(order),
             "history": request["history"] + [history_entry(
                 at, request["created_by"], "dispatched", f"joined work order {order['number']}: the fault is in hand")]}
 
@@ -471,7 +483,7 @@ def join_later(request, order, now, user):
     own = request.get("work_order_id")
     changes = {"status": "dispatched", "work_order_id": order["_id"], "joins_work_order_id": order["_id"],
                "own_work_order_id": own, "return_visit_required": False,
-               "answered_at": request.get("answered_at") or at, "updated_at": at}
+               "answered_at": request.get("answered_at") or at, "updated_at": at, **joined_promise(order)}
     note = f"joined work order {order['number']}: the fault is in hand" + (
         ", its own order cancelled if not started" if own else "")
     announced = {"id": request["_id"], "number": request["number"], "household_id": request.get("household_id"),

@@ -380,11 +380,13 @@ def order_in_hand(db, estate_id, order_id, field="data.joins_work_order_id"):
 
 def keep_order_in_hand(db, estate_id, order):
     """maintenance's ``work_order_created``: the order kept (id, number, its source: an incident's
-    names the incident a notice about it tells of), open unless its completion or cancellation came
-    first (each event type has its queue)."""
+    names the incident a notice about it tells of; its priority and response deadline, which a call
+    joining it is promised: ``repairs.joined_promise``), open unless its completion or cancellation
+    came first (each event type has its queue)."""
     db.in_hand_orders.update_one({"_id": order["id"], "estate_id": estate_id},
                                  {"$setOnInsert": {"done": False, "number": order["number"]},
-                                  "$set": {"source": order.get("source")}}, upsert=True)
+                                  "$set": {"source": order.get("source"), "priority": order.get("priority"),
+                                           "response_due_at": order.get("response_due_at")}}, upsert=True)
 
 
 def known_order(db, estate_id, order_id, field="data.work_order_id"):

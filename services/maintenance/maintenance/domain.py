@@ -640,8 +640,11 @@ def opened_by(order):
 
 
 def created_event_data(order):
+    """``work_order_created``: with its ``response_due_at``, which customer service promises each
+    call that joins the order (the garage's callers joined to the flooding's emergency order were
+    told a repair's 24 hours: last session's probes)."""
     keys = ("number", "source", "request_id", "household_id", "priority", "status", "created_at")
-    return {k: order[k] for k in keys} | {"id": order["_id"]}
+    return {k: order[k] for k in keys} | {"id": order["_id"], "response_due_at": order.get("response_due_at")}
 
 
 # -- the steps ------------------------------------------------------------------

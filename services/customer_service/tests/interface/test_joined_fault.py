@@ -272,3 +272,24 @@ def test_a_call_closed_with_its_order_before_h8_stays_out_of_the_rate_and_the_we
     assert (rate["numerator"], rate["denominator"]) == (0, 1)  # the new call's visit missed; the old one none
     week = desk.desk_week_report({"estate_id": ESTATE, "filters": {"week": "2026-W47"}})["repairs_completed"]
     assert week["completed"] == 1 and week["visit_owed"] == 1
+
+
+def test_a_call_that_joins_an_emergency_order_is_promised_the_orders_response(desk):
+    """The garage's callers whose repairs joined the flooding's emergency order were each told the 24
+    hours a repair is promised (found by last session's probes): a joined call is promised the
+    response of the order it joined (its ``response_due_at``, maintenance's), and reads its priority
+    (``joined_priority``), whether it joined at its registration or later."""
+    desk.on_work_order_created(event("maintenance", "work_order_created", ESTATE, {
+        "id": "wo_main", "number": "WO-2026-000007", "source": {"type": "incident", "id": "inc_1"},
+        "request_id": None, "household_id": None, "priority": "emergency", "status": "pending",
+        "created_at": "2026-11-21T14:45:00.000Z", "response_due_at": "2026-11-21T15:15:00.000Z"}))
+    joined = call(desk, joins_work_order_id="wo_main")
+    assert (joined["promised_by"], joined["due_at"]) == ("2026-11-21T15:15:00.000Z",) * 2
+    assert joined["joined_priority"] == "emergency" and joined["emergency"] is False
+    earlier = call(desk, "hh_2")  # registered before the desk knew it was the garage's flooding
+    assert earlier["promised_by"] == "2026-11-22T14:50:00.000Z"  # a repair's 24 hours
+    later = desk.join_request({"estate_id": ESTATE, "id": earlier["id"], "data": {"work_order_id": "wo_main"}})
+    assert (later["promised_by"], later["due_at"], later["joined_priority"]) == (
+        "2026-11-21T15:15:00.000Z", "2026-11-21T15:15:00.000Z", "emergency")
+    own = call(desk, "hh_1")
+    assert "joined_priority" not in own  # a repair of its own order: its own promise

@@ -89,6 +89,9 @@ def test_a_repair_becomes_exactly_one_work_order_even_when_delivered_twice(engin
     assert len(found) == 1 and found[0]["number"] == "WO-2026-000001"
     assert found[0]["reported_at"] == clock.to_iso(REPORTED) and found[0]["priority"] == "normal"
     assert len(engineering.outbox.of_type("work_order_created")) == 1
+    # its response deadline announced: the calls that join it are promised it (last session's probes)
+    [announced] = engineering.outbox.of_type("work_order_created")
+    assert announced["data"]["response_due_at"] == found[0]["response_due_at"] is not None
 
 
 def test_an_order_opened_from_another_services_event_names_who_caused_it(engineering):
