@@ -202,8 +202,22 @@ def start_update(request, started_event):
     changes = {"started_at": request.get("started_at") or order["started_at"], "updated_at": started_event["occurred_at"]}
     # the earlier answer: the completion's event may have come first (each event has its queue)
     changes["answered_at"] = min(filter(None, (request.get("answered_at"), order["started_at"])))
-    return Change(changes, [history_entry(order["started_at"], started_event.get("actor"), "started",
-                                          f"work order {order['number']} started on site", started_event["event_id"])])
+    changes |= arrival_in_time(request, changes["answered_at"])
+    note = f"work order {order['number']} started on site" + (
+        ": in time, not overdue" if "overdue_at" in changes else "")
+    return Change(changes, [history_entry(order["started_at"], started_event.get("actor"), "started", note,
+                                          started_event["event_id"])])
+
+
+def arrival_in_time(request, answered_at):
+    """The overdue stamp as the recorded arrival says: taken off (``{"overdue_at": None}``) a repair
+    the sweep stamped while its technician's arrival, recorded afterwards (maintenance's
+    ``started_at``: his hands full in the flooded garage), was by its due time; the stamp stayed on a
+    repair answered in time (found by last session's probes). Nothing (``{}``) otherwise: not
+    stamped, or arrived late."""
+    if request.get("overdue_at") and request.get("due_at") and answered_at and answered_at <= request["due_at"]:
+        return {"overdue_at": None}
+    return {}
 
 
 def _own_order_started_after_join(request, started_event):
@@ -391,8 +405,9 @@ def completion_update(request, completed_event, rules):
         "updated_at": completed_event["occurred_at"],
         "technician": None,  # the work is done: nobody is named its technician (``technician_update``)
     }
-    if request.get("answered_at") is None:
-        changes["answered_at"] = changes["completed_at"]
+    if request.get("answered_at") is None:  # answered on site: the arrival the completion tells, if told
+        changes["answered_at"] = min(filter(None, (changes["started_at"], changes["completed_at"])))
+        changes |= arrival_in_time(request, changes["answered_at"])
     if order["source"]["type"] == "return_visit":
         changes["follow_ups"] = [dict(f, completed_at=changes["completed_at"]) if f["id"] == order["source"]["id"]
                                  else f for f in request.get("follow_ups", [])]

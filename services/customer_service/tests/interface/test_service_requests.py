@@ -595,10 +595,43 @@ def test_a_repair_started_by_its_promised_time_is_answered_and_never_overdue(des
     assert shown(desk, late)["answered_at"] is None
     # the completion's event first (each event has its own queue): the start still answers it, earlier
     clock.advance(timedelta(days=2))
-    desk.on_work_order_completed(completed(late, order_id="wo_7", at="2026-11-25T09:00:00.000Z"))
+    finished = completed(late, order_id="wo_7", at="2026-11-25T09:00:00.000Z")
+    finished["data"]["started_at"] = None  # the start not told: the completion answers it
+    desk.on_work_order_completed(finished)
     assert shown(desk, late)["answered_at"] > "2026-11-23T20:00:00.000Z"
     desk.on_work_order_started(started(late, order_id="wo_7"))
     assert shown(desk, late)["answered_at"] == "2026-11-23T20:00:00.000Z"
+
+
+def test_an_arrival_recorded_afterwards_in_time_takes_the_overdue_stamp_off(desk):
+    """The technician reached the flooded garage ten minutes after the call and tapped his start two
+    hours later (maintenance's ``started_at``, recorded afterwards): the sweep had stamped the
+    emergency overdue meanwhile, and the stamp stayed on a repair answered in time (found by last
+    session's probes). The stamp follows the recorded arrival: taken off (its history says why) when
+    the arrival was by the due time, kept when it was after; the completion's start alike."""
+    flood = desk.create_request(new("repair", emergency=True, description="garage flooding"))
+    assert flood["due_at"] == "2026-11-23T02:30:00.000Z"
+    desk.on_work_order_created(created_order(flood, "wo_1", {"type": "service_request", "id": flood["id"]}))
+    late = desk.create_request(new("repair", household="hh_2", emergency=True, description="lift"))
+    desk.on_work_order_created(created_order(late, "wo_7", {"type": "service_request", "id": late["id"]}))
+    unstarted = desk.create_request(new("repair", household="hh_2", emergency=True, description="gas"))
+    desk.on_work_order_created(created_order(unstarted, "wo_9", {"type": "service_request", "id": unstarted["id"]}))
+    clock.advance(timedelta(hours=2))
+    desk.mark_overdue()
+    assert all(shown(desk, r)["overdue_at"] for r in (flood, late, unstarted))
+    desk.on_work_order_started(started(flood, at="2026-11-23T02:10:00.000Z"))
+    in_time = shown(desk, flood)
+    assert in_time["overdue_at"] is None and in_time["answered_at"] == "2026-11-23T02:10:00.000Z"
+    assert in_time["history"][-1]["action"] == "started" and "in time" in in_time["history"][-1]["note"]
+    assert flood["id"] not in listed(desk, overdue="true")  # the list, as before, and the stamp now alike
+    desk.on_work_order_started(started(late, order_id="wo_7", at="2026-11-23T03:00:00.000Z"))
+    assert shown(desk, late)["overdue_at"] is not None  # arrived after its due time: stays overdue
+    # only the completion's event tells the start (its own queue first): the same
+    finished = completed(unstarted, order_id="wo_9", priority="emergency", at="2026-11-23T03:50:00.000Z")
+    finished["data"]["started_at"] = "2026-11-23T02:20:00.000Z"
+    desk.on_work_order_completed(finished)
+    done = shown(desk, unstarted)
+    assert done["started_at"] == done["answered_at"] == "2026-11-23T02:20:00.000Z" and done["overdue_at"] is None
 
 
 # -- lists ----------------------------------------------------------------------------
