@@ -105,6 +105,10 @@ TRANSITIONS = {
 }
 
 
+# every step the table names (a step function is named after its action: ``operations.step``)
+STEPS = frozenset(action for actions in TRANSITIONS.values() for action in actions)
+
+
 def next_status(order, action):
     return transitions.next_status(TRANSITIONS, order["status"], action, "a work order")
 

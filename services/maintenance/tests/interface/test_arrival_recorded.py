@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from estate_common import clock
-from estate_common.errors import BusinessRuleViolation, Conflict
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden
 from estate_common.testing import as_caller, event, staff, worker
 from maintenance.service import MaintenanceService
 
@@ -111,3 +111,17 @@ def test_an_arrival_sent_to_an_order_at_work_or_done_is_refused_by_its_state(eng
         start(engineering, order_id)
     with pytest.raises(Conflict):
         start(engineering, order_id, started_at=at(REPORTED + timedelta(minutes=12)))
+
+
+def test_a_technician_not_on_the_order_is_refused_before_his_arrival_is_read(engineering):
+    """A technician not on the order sending an arrival to come was told it was to come (422), then
+    with a good one that the order is not his (403): who may take the step is asked first, as every
+    other step's and the gateway's (found by last session's reviews)."""
+    order_id = flood(engineering)
+    as_caller(engineering, staff("lin", ["technician"], [ESTATE]))
+    with pytest.raises(Forbidden):
+        start(engineering, order_id, started_at=at(REPORTED + timedelta(hours=1)))  # to come: his hands first
+    with pytest.raises(Forbidden):
+        start(engineering, order_id, started_at="2026-11-23T13:20:00Z")
+    as_caller(engineering, TECHNICIAN)
+    assert start(engineering, order_id)["status"] == "in_progress"
