@@ -1431,6 +1431,10 @@ ZH = {
         '该申请不是本房屋的搬出申请',
     'no move-out application of the household':
         '不是本房屋的搬出申请',
+    "the emergency's work order was cancelled: nothing of the fund is used on it":
+        '该抢险工单已取消：不能动用维修资金',
+    'is cancelled':
+        '已取消',
     'the move-out was {0}: a pass does not name it (issue it without the application)':
         '该搬出申请{0:status}：放行条不能关联它（请不关联申请开具）',
     'the pass is no longer valid: nothing to revoke':

@@ -18,8 +18,9 @@ def work_order_fact(db, estate_id, body, caller):
     """What maintenance knows of the work order ``body`` names (``work_order_id``: its id, or its
     number as printed on the order, WO-2026-000042, which is what an accountant has: they may not
     read work orders) in ``estate_id``, asked as the caller: ``{"work_order": not_found}``, or
-    ``found`` with its ``work_order_id``, ``work_order_number`` and ``work_order_priority`` (an
-    emergency use of the fund is one of an emergency order: finance checks). None for a body without one,
+    ``found`` with its ``work_order_id``, ``work_order_number``, ``work_order_priority`` and
+    ``work_order_status`` (an emergency use of the fund is one of an emergency order not cancelled:
+    finance checks). None for a body without one,
     or one the contract refuses (the service's 400 follows). Maintenance not answering is the
     call's 503."""
     named = body.get("work_order_id") if isinstance(body, dict) else None
@@ -40,7 +41,8 @@ def work_order_fact(db, estate_id, body, caller):
     if order is None:
         return {"work_order": NOT_FOUND}
     return {"work_order": FOUND, "work_order_id": order["id"], "work_order_number": order.get("number"),
-            "work_order_priority": order.get("priority")}
+            "work_order_priority": order.get("priority"),
+            **({"work_order_status": order["status"]} if order.get("status") else {})}
 
 
 def equipment_fact(db, estate_id, body, caller):

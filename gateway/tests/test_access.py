@@ -695,6 +695,9 @@ def _use_of_the_fund(client, accounts, rpc, work_order_id):
     ({"id": "wo_1", "number": "WO-2026-000007", "priority": "emergency"},  # an emergency use's, finance checks
      {"work_order": "found", "work_order_id": "wo_1", "work_order_number": "WO-2026-000007",
       "work_order_priority": "emergency"}),
+    ({"id": "wo_1", "number": "WO-2026-000007", "priority": "emergency", "status": "cancelled"},  # finance refuses
+     {"work_order": "found", "work_order_id": "wo_1", "work_order_number": "WO-2026-000007",
+      "work_order_priority": "emergency", "work_order_status": "cancelled"}),
     (NotFound("no such work order"), {"work_order": "not_found"})])
 def test_the_gateway_tells_finance_whether_a_fund_use_names_a_work_order_of_the_estate(
         client, accounts, rpc, maintenance_answers, found):

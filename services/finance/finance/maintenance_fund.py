@@ -168,10 +168,15 @@ def check_emergency(data, found):
     vote, it is maintenance's priority that makes it one, not the box its requester ticked (anyone
     who may request a use could mark a routine repair an emergency: found by review). ``found``:
     what the gateway read of the order (its ``work_order_priority``; none read, as a call that did
-    not pass the gateway, is no emergency either). A use naming no work order is refused as such
-    (``_sharing``)."""
+    not pass the gateway, is no emergency either; its ``work_order_status``: a cancelled one is no
+    emergency's any more). A use naming no work order is refused as such (``_sharing``)."""
     if not data.get("emergency") or not data.get("work_order_id"):
         return
+    if found.get("work_order_status") == "cancelled":
+        # a cancelled order (a false alarm, a duplicate) spends nothing: its emergency use, approved
+        # without the owners' vote, was taken all the same (found by last session's probes)
+        raise BusinessRuleViolation("the emergency's work order was cancelled: nothing of the fund is used on it",
+                                    [field_error("data.work_order_id", "is cancelled")])
     priority = found.get("work_order_priority")
     if priority != "emergency":
         raise BusinessRuleViolation(

@@ -31,7 +31,7 @@ class Caller:
         self.guard = None  # what the gateway found of a named guard (gateway/assignees.py), if it looked
         self.to_guard = None  # and of the guard a shift is handed over to
         self.work_order = None  # whether the work order a body names is one of the estate's (gateway/references.py)
-        self.work_order_ref = {}  # then its ``work_order_id``, ``work_order_number`` and ``work_order_priority``
+        self.work_order_ref = {}  # then its ``work_order_id``, ``work_order_number``, ``work_order_priority``, ``work_order_status``
         self.equipment = None  # whether the equipment a body names is one of the estate's (gateway/references.py)
         self.equipment_ref = {}  # then its ``equipment_id``, ``equipment_code`` and ``equipment_system``, when found
         # security patrol's daily cap on parking in the estate, when the gateway read it for a parking
@@ -126,7 +126,7 @@ class CallerContext(DependencyProvider):
         caller.to_guard = context.get("to_guard")
         caller.work_order = context.get("work_order")
         caller.work_order_ref = {key: context[key] for key in ("work_order_id", "work_order_number",
-                                                               "work_order_priority")
+                                                               "work_order_priority", "work_order_status")
                                  if isinstance(context.get(key), str)}
         caller.equipment = context.get("equipment")
         caller.equipment_ref = {key: context[key] for key in ("equipment_id", "equipment_code", "equipment_system")
