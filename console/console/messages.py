@@ -1729,6 +1729,8 @@ _MESSAGES = {
     "kpi.as_of": ("数据计算于 {at}（{minutes} 分钟前）。全部小区的指标缓存一分钟；此后刷新期间先显示缓存的数据，最旧不超过十分钟（网关默认设置）。",
                   "Figures computed at {at} ({minutes} min ago). The view of every estate keeps them a minute; older, they are shown while fresh ones are fetched, never more than ten minutes old (the gateway's defaults)."),
     "kpi.unavailable": ("以下服务未响应：{services}", "These services did not answer: {services}"),
+    "kpi.refresh_failed": ("以下服务的指标未能刷新，显示的是 {minutes} 分钟前的数据：{services}",
+                           "These services' figures could not be refreshed; those shown are {minutes} min old: {services}"),
     "kpi.collection_rate": ("收缴率", "Collection rate"),
     "kpi.collection_rate_at_period_end": ("期末收缴率", "Collection rate at the period's end"),
     "kpi.arrears_recovery_rate": ("清欠率（往年欠费回收率）", "Arrears recovered (of those carried in)"),

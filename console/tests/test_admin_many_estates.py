@@ -135,3 +135,21 @@ def test_the_dashboard_says_how_old_the_figures_it_shows_are(client, fake):
     assert "(7 min ago)" in en and "shown while fresh ones are fetched" in en
     zh = client.get("/manager/kpis?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "（7 分钟前）" in zh
+
+
+def test_the_dashboard_flags_figures_whose_refresh_failed(client, fake):
+    """A background refresh that failed showed only the figures' age (found by last session's
+    reviews): the page names the services whose figures could not be refreshed (the API's
+    ``refresh_failed``, beside ``as_of``), as a problem, not a muted note."""
+    sign_in(client, fake, username="admin", roles=("operator_admin",), estates=("*",))
+    computed = datetime.now(timezone.utc) - timedelta(minutes=9)
+    fake.on("GET", r"/api/v1/kpis", kpi_table(3) | {"as_of": computed.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                                                    "refresh_failed": ["finance", "maintenance"]})
+    en = client.get("/manager/kpis?period=2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert re.search(r'<p class="problem" role="status">[^<]*could not be refreshed[^<]*finance, maintenance', en)
+    zh = client.get("/manager/kpis?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "未能刷新" in zh
+    fake.on("GET", r"/api/v1/kpis", kpi_table(3) | {"as_of": computed.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                                                    "refresh_failed": []})
+    assert "could not be refreshed" not in client.get(
+        "/manager/kpis?period=2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)

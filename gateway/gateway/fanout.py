@@ -158,6 +158,8 @@ def register(app):
         estates = [e for e in _estates_in_scope(caller) if replica.in_service_in(e, period)]
         merged, unavailable, as_of = collect_all_kpis(cache, caller, period, [e["id"] for e in estates]) \
             if estates else ({}, [], clock.now_iso())
+        # the services whose kept figures shown failed their last refresh (logged only before: last session's reviews)
+        refresh_failed = cache.refresh_failed(kpi_services(), period, {e["id"] for e in estates})
         staff = store.staff_of_estates(_state().db, [e["id"] for e in estates]) if estates else []
         rows = [{"estate_id": e["id"], "code": e["code"], "name": e["name"],
                  "kpis": merged.get(e["id"], {}) | operator_kpis.estate_turnover(staff, e, period),
@@ -166,7 +168,7 @@ def register(app):
         totals = operator_kpis.totals(rows)
         totals["staff_turnover"] = operator_kpis.operator_turnover(staff, estates, period)  # each account once
         return jsonify({"period": period, "estates": rows, "totals": totals, "unavailable": unavailable,
-                        "as_of": as_of})
+                        "as_of": as_of, "refresh_failed": refresh_failed})
 
     @app.get("/api/v1/jobs/<job_id>")
     def get_job(job_id):

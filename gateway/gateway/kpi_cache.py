@@ -13,7 +13,10 @@ list was a 503; found by a probe). So, per service and period:
   the background fetches them again for the next page (stale-while-revalidate): once the figures
   passed their minute, the next load waited the full RPC timeout with the slow services shown
   unavailable (found by review). The answer's ``as_of`` says how old they are; older than the
-  bound, they are never shown: the page waits for new ones as for figures never kept;
+  bound, they are never shown: the page waits for new ones as for figures never kept. A refresh
+  that failed (the service silent, or refusing) is remembered until one succeeds, and the view names
+  the services whose figures shown failed it (``refresh_failed``, beside ``as_of``): it was logged
+  only, the page saying nothing but the figures' age (found by last session's reviews);
 - the estates not kept are asked in calls of ``KPI_ESTATES_PER_CALL`` (100) estates, each within
   the RPC timeout, all at once (the service's workers and replicas share them);
 - an estate whose call is under way (another page's, whatever its scope) is waited for, not
@@ -77,6 +80,7 @@ class KpiCache:
         self._per_call = per_call
         self._kept = {}  # (service, period, estate_id) -> (monotonic when asked, as ISO, figures)
         self._under_way = {}  # (service, period, estate_id) -> (the call's estate ids, its future)
+        self._refresh_failed = set()  # (service, period, estate_id) whose last background refresh failed
         # reentrant: a call that ended before its done-callback was added runs it at once, in the
         # thread that holds the lock while it adds calls
         self._lock = threading.RLock()
@@ -85,7 +89,8 @@ class KpiCache:
         """``(merged, unavailable, as_of)``: ``{estate_id: {kpi: value}}`` of ``estate_ids`` from
         every one of ``services``, the services that did not answer (some or all of the estates),
         and when the oldest figures shown were computed. ``ask(service, estate_ids)`` makes one
-        call (the service's ``kpis``); a 4xx a call of this request raises is raised."""
+        call (the service's ``kpis``); a 4xx a call of this request raises is raised. Whose kept
+        figures shown failed their refresh: ``refresh_failed``."""
         merged, computed, errors, own = self._gather(ask, services, period, estate_ids, call_timeout)
         for name, error in errors.items():
             if name in own and (not isinstance(error, DomainError) or error.status < 500):
@@ -135,7 +140,7 @@ class KpiCache:
                 for first in range(0, len(refresh), self._per_call):  # not waited for: the next page's
                     part = tuple(refresh[first:first + self._per_call])
                     self._ask_locked(service, period, part, ask).add_done_callback(
-                        lambda done, service=service, part=part: self._log_refresh(service, part, done))
+                        lambda done, service=service, part=part: self._log_refresh(service, period, part, done))
         answers, errors = wait(futures, deadline, call_timeout, cancel=False)
         for (_, _part), (at, figures) in sorted(answers.items()):
             for estate_id, kpis in figures.items():
@@ -144,10 +149,19 @@ class KpiCache:
             computed.append(at)
         return merged, computed, errors, own
 
+    def refresh_failed(self, services, period, estate_ids):
+        """Of ``services``, those whose kept figures of some of ``estate_ids`` (shown: within the
+        bound) failed their last background refresh, sorted."""
+        with self._lock:
+            return sorted({service for service, asked, estate_id in self._refresh_failed
+                           if asked == period and service in services and estate_id in estate_ids
+                           and self._usable((service, period, estate_id))[0] is not None})
+
     def clear(self):
         """Forget every kept figure (the calls under way finish as they will)."""
         with self._lock:
             self._kept.clear()
+            self._refresh_failed.clear()
 
     def _usable(self, key):
         """``(kept, fresh)``: what is kept of ``key`` if it may be shown (younger than the bound,
@@ -158,11 +172,13 @@ class KpiCache:
             return None, False
         return kept, age < self._keep
 
-    @staticmethod
-    def _log_refresh(service, part, done):
-        """A background refresh's failure: logged (its page showed the kept figures; the next asks again)."""
+    def _log_refresh(self, service, period, part, done):
+        """A background refresh's failure: logged and remembered for ``refresh_failed`` until a call
+        answers (its page showed the kept figures; the next asks again)."""
         if not done.cancelled() and done.exception() is not None:
             log.warning("KPIs of %d estates not refreshed: %s (%s)", len(part), service, done.exception())
+            with self._lock:
+                self._refresh_failed.update((service, period, estate_id) for estate_id in part)
 
     def _ask_locked(self, service, period, part, ask):
         """A new call for ``part``, named under way for each of its estates until it ends."""
@@ -182,6 +198,7 @@ class KpiCache:
                     self._drop_stale()
                 for estate_id, kpis in figures.items():
                     self._kept[(service, period, estate_id)] = (started, at, kpis)
+                    self._refresh_failed.discard((service, period, estate_id))
         return at, figures
 
     def _forget(self, service, period, part, future):
@@ -198,3 +215,4 @@ class KpiCache:
             del self._kept[key]
         if len(self._kept) > MOST_KEPT:
             self._kept.clear()
+        self._refresh_failed &= set(self._kept)  # a failure of figures no longer kept says nothing

@@ -646,6 +646,48 @@ def test_kept_figures_past_their_minute_are_shown_while_one_call_fetches_them_ag
     assert fresh["estates"][0]["kpis"] != first["estates"][0]["kpis"]
 
 
+def test_a_background_refresh_that_failed_is_flagged_beside_the_figures_age(
+        client, rpc, contract, admin_token, kpi_services, monkeypatch):
+    """A background refresh that failed was logged only: the page showed the kept figures with their
+    age, nothing telling they could not be refreshed (found by last session's reviews). The view
+    names the services whose figures shown failed their last refresh (``refresh_failed``, beside
+    ``as_of``) until one succeeds."""
+    monkeypatch.setattr(rpc, "timeout", 0.3)
+    cache = client.application.extensions["kpi_cache"]
+    monkeypatch.setattr(cache, "_keep", 0.2)
+    monkeypatch.setattr(cache, "_stale", 30.0)
+    many_estates(rpc, 20)
+    calls, failing = [], {"now": False}
+
+    def answer(call):
+        calls.append(call.service)
+        if failing["now"]:
+            raise ServiceUnavailable(f"{call.service} did not answer")
+        return {"period": call.payload["period"],
+                "estates": {e: {f"{call.service}_kpi": kpi(len(calls), 100)} for e in call.payload["estate_ids"]}}
+    for service in kpi_services:
+        rpc.answer(service, "kpis", answer)
+
+    def page():
+        return contract.check(client.application,
+                              client.get("/api/v1/kpis?period=2026-11", headers=bearer(admin_token)), 200)
+    first = page()
+    assert first["refresh_failed"] == [] and first["unavailable"] == []
+    time.sleep(0.3)  # past the figures' minute
+    failing["now"] = True
+    assert page()["refresh_failed"] == []  # shown kept; its refresh is under way (and fails)
+    time.sleep(0.2)
+    stale = page()
+    assert stale["refresh_failed"] == sorted(kpi_services) and stale["as_of"] == first["as_of"]
+    assert stale["unavailable"] == [] and stale["estates"] == first["estates"]
+    time.sleep(0.2)
+    failing["now"] = False
+    page()  # still the kept figures; this refresh answers
+    time.sleep(0.2)
+    fresh = page()
+    assert fresh["refresh_failed"] == [] and fresh["as_of"] > first["as_of"]
+
+
 def test_kept_figures_older_than_the_bound_are_never_shown(client, rpc, contract, admin_token, kpi_services,
                                                           monkeypatch):
     """Stale figures have a bound (``KPI_STALE_SECONDS``): past it, the page waits for new ones as

@@ -116,7 +116,9 @@ def dashboard():
                            as_of=answer.get("as_of") if scope == "all" else None,
                            as_of_minutes=common.minutes_since(answer.get("as_of")),
                            this_week=common.this_week(zone=zone), this_month=common.this_month(zone=zone),
-                           unavailable=answer.get("unavailable", []))
+                           unavailable=answer.get("unavailable", []),
+                           # a background refresh that failed: the figures shown are not getting younger
+                           refresh_failed=answer.get("refresh_failed", []) if scope == "all" else [])
 
 
 def _kpi_rows(period):
