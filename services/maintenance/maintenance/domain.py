@@ -969,6 +969,21 @@ def cancel(order, reason, now, actor):
     return _step(order, "cancel", now, actor, reason)
 
 
+# the statuses an order is cancelled from (its work not started: ``cancel``)
+CANCELLABLE = tuple(status for status, actions in TRANSITIONS.items() if "cancel" in actions)
+
+
+def retired_cancel(order, retired, now):
+    """A plan job of a piece retired from a day on or before its due day (``ledger.retired``, from a
+    day gone): cancelled, its reason naming the retirement, unless its work started (completed, not
+    cancelled) or it is closed: None then. Opened before the retirement was recorded, it stayed
+    open (found by r6 of last session)."""
+    if order.get("started_at") or order["status"] not in CANCELLABLE:
+        return None
+    reason = f"the equipment was retired ({retired['kind']}) from {retired['on']}: the job is due no more"
+    return _step(order, "cancel", now, retired["by"], reason)
+
+
 def joined_cancel(order, joined_event, fault_started_at=None):
     """The repair the order was opened for joined a fault's order (``service_request_joined``, h7:
     the first calls about a burst main): the order is cancelled, its reason naming the join, unless

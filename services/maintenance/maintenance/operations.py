@@ -122,10 +122,27 @@ def take_equipment_out_of_service(db, outbox, caller, estate_id, equipment_id, d
 
 
 def retire_equipment(db, outbox, caller, estate_id, equipment_id, data):
-    """报废 / 停用 (``ledger.retired``): the piece retired for good from a day of the estate's calendar."""
+    """报废 / 停用 (``ledger.retired``): the piece retired for good from a day of the estate's calendar;
+    its plan jobs due from that day on, opened already and not started, cancelled with it
+    (``domain.retired_cancel``, each announced): retired from a day gone, they stayed open (r6)."""
     tz = store.estate_timezone(db, estate_id)
-    return _shown(db, outbox, _change(db, outbox, "equipment", estate_id, equipment_id, lambda equipment: (
-        ledger.retired(equipment, data, clock.now(), caller.user, caller.roles, tz))))
+    retired = _change(db, outbox, "equipment", estate_id, equipment_id, lambda equipment: (
+        ledger.retired(equipment, data, clock.now(), caller.user, caller.roles, tz)))
+    _cancel_retired_jobs(db, outbox, estate_id, retired)
+    return _shown(db, outbox, retired)
+
+
+def _cancel_retired_jobs(db, outbox, estate_id, equipment):
+    state = equipment["retired"]
+    for order_id in store.plan_jobs_from(db, estate_id, equipment["_id"], state["on"], domain.CANCELLABLE):
+        def decide(order):
+            stepped = domain.retired_cancel(order, state, clock.now())
+            if stepped is None:
+                return None
+            changes, entry = stepped
+            return Change(changes, [entry], [("work_order_cancelled", domain.cancelled_event_data(
+                order, entry["note"], changes["updated_at"]))])
+        _order_change(db, outbox, estate_id, order_id, decide)
 
 
 def _standing_order(db, estate_id, equipment):

@@ -597,6 +597,15 @@ def equipment_systems(db, estate_id, equipment_ids):
                                                                    {"system": 1})}
 
 
+def plan_jobs_from(db, estate_id, equipment_id, day, statuses):
+    """The ids of the piece's plan jobs due on ``day`` or after, in one of ``statuses``, by due day
+    (through the ``(estate_id, due_on)`` index: a plan's jobs alone have one)."""
+    return [doc["_id"] for doc in db.work_orders.find(
+        {"estate_id": estate_id, "due_on": {"$gte": day}, "equipment_id": equipment_id,
+         "source.type": "maintenance_plan", "status": {"$in": list(statuses)}}, {"_id": 1}).sort(
+        [("due_on", 1), ("_id", 1)])]
+
+
 def equipment_out_for(db, estate_id, order_id):
     """The ids of the estate's pieces out of service for the work order ``order_id``, oldest id first."""
     return sorted(doc["_id"] for doc in db.equipment.find(

@@ -95,3 +95,35 @@ def test_only_the_engineering_manager_retires_a_piece_on_a_day_of_its_life(ledge
         retire(ledger, ledger.old, kind="scrapped", on="2099-01-01", reason="报废")
     assert refused.value.errors[0]["field"] == "data.on"
     assert retire(ledger, ledger.old, kind="scrapped", on="2026-11-20", reason="报废")["retired"]["by"] == "gao"
+
+
+def test_a_piece_retired_from_a_day_gone_cancels_its_plans_jobs_opened_for_that_day_on(ledger):
+    """Retired from a past day, the piece's plan jobs already opened for its days after stayed open
+    (found by r6 of last session): those not started are cancelled with the retirement (their reason
+    says so, ``work_order_cancelled`` each); one before the day, one started, another piece's stay."""
+    ledger.create_maintenance_plan({"estate_id": ESTATE, "data": {
+        "equipment_id": ledger.old["id"], "kind": "daily_inspection", "every_days": 1, "next_due_on": "2026-11-24"}})
+    ledger.create_maintenance_plan({"estate_id": ESTATE, "data": {
+        "equipment_id": ledger.lift["id"], "kind": "daily_inspection", "every_days": 1, "next_due_on": "2026-11-24"}})
+    clock.freeze(clock.parse_iso("2026-11-27T02:00:00Z"))
+    ledger.schedule_plans(clock.now())
+
+    def jobs(piece):
+        found = ledger.list_work_orders({"estate_id": ESTATE, "filters": {"equipment_id": piece["id"]}})["items"]
+        return {o["due_on"]: o for o in found}
+    opened = jobs(ledger.old)
+    assert {"2026-11-24", "2026-11-25", "2026-11-26"} <= set(opened)
+    started = opened["2026-11-26"]
+    ledger.assign_work_order({"estate_id": ESTATE, "id": started["id"], "data": {"technician": "chen"}})
+    ledger.start_work_order({"estate_id": ESTATE, "id": started["id"], "data": {}})
+    retire(ledger, ledger.old, kind="scrapped", on="2026-11-25", reason="报废")
+    after = jobs(ledger.old)
+    assert after["2026-11-24"]["status"] == opened["2026-11-24"]["status"]  # its day was in its life
+    assert after["2026-11-26"]["status"] == "in_progress"  # started: completed, not cancelled
+    cancelled = [day for day, o in after.items() if o["status"] == "cancelled"]
+    assert "2026-11-25" in cancelled and "2026-11-26" not in cancelled and "2026-11-24" not in cancelled
+    assert all(day >= "2026-11-25" for day in cancelled)
+    assert "retired" in after["2026-11-25"]["history"][-1]["note"]
+    told = {e["data"]["id"] for e in ledger.outbox.of_type("work_order_cancelled")}
+    assert {after[day]["id"] for day in cancelled} <= told
+    assert all(o["status"] != "cancelled" for o in jobs(ledger.lift).values())  # another piece's stay
