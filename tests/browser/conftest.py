@@ -3,11 +3,15 @@
 Chromium is Debian's (/usr/bin/chromium, installed by ``make browser``); without it
 these tests fail with a message saying how to install it, they do not skip.
 """
+import contextlib
 import importlib.util
 import json
 import os
+import select
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -87,8 +91,78 @@ def chromium():
     return CHROMIUM
 
 
+class ScenarioRunner:
+    """scenarios.py serving (``--serve``) in its own interpreter (Playwright and eventlet do not
+    mix), started at the first scenario and kept for the next ones: one Chromium for all of them,
+    each scenario in contexts of its own. A scenario that does not end within its time-out stops
+    the process; the next one starts another."""
+
+    def __init__(self):
+        self.process = None
+        self.log = None
+
+    def run(self, name, settings, timeout):
+        if self.process is None or self.process.poll() is not None:
+            self._start()
+        self.process.stdin.write((json.dumps([name, settings]) + "\n").encode())
+        self.process.stdin.flush()
+        line = self._read_line(time.monotonic() + timeout)
+        if line is None:
+            said = self._said()
+            self.stop(graceful=False)
+            return False, f"no answer within {timeout} s (or the process ended); its standard error:\n{said}"
+        answer = json.loads(line)
+        return answer["passed"], answer["output"]
+
+    def _start(self):
+        self.log = tempfile.TemporaryFile()
+        self._buffer = b""
+        self.process = subprocess.Popen([sys.executable, str(Path(__file__).with_name("scenarios.py")), "--serve"],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
+                                        start_new_session=True)
+
+    def _read_line(self, deadline):
+        fd = self.process.stdout.fileno()
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                return None
+            chunk = os.read(fd, 65536)
+            if not chunk:  # it exited
+                return None
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return line.decode()
+
+    def _said(self):
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-4000:]
+
+    def stop(self, graceful=True):
+        if self.process is None:
+            return
+        with contextlib.suppress(OSError):
+            self.process.stdin.close()  # at the end of its input it closes Chromium and exits
+        if graceful:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=15)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)  # what is left of it, Chromium's processes too
+        self.process.wait()
+        self.log.close()
+        self.process = None
+
+
+_runner = ScenarioRunner()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _scenario_runner():
+    yield
+    _runner.stop()
+
+
 def run_scenario(name, settings, timeout=240):
-    """Run one of scenarios.py in its own interpreter (Playwright and eventlet do not mix)."""
-    answer = subprocess.run([sys.executable, str(Path(__file__).with_name("scenarios.py")), name,
-                             json.dumps(settings)], capture_output=True, text=True, timeout=timeout)
-    assert answer.returncode == 0, f"browser scenario {name} failed:\n{answer.stdout}\n{answer.stderr}"
+    """Run one of scenarios.py, in the interpreter and the Chromium that serve this run's scenarios."""
+    passed, output = _runner.run(name, settings, timeout)
+    assert passed, f"browser scenario {name} failed:\n{output}"

@@ -6,7 +6,17 @@ step fails. So each scenario runs here, in a plain interpreter: it exits 0 when
 every check held, and otherwise prints what failed and exits 1.
 
     python tests/browser/scenarios.py NAME '{"console": "http://...", ...}'
+
+The tests run them through ``serve``: one interpreter and one Chromium for a run's scenarios,
+each in browser contexts of its own (closed when it ends, so none sees another's cookies or
+pages), instead of an interpreter and a Chromium started for each (Chromium alone took 5 to 10 s
+to start on the loaded 2-core machine, 33 times a run).
+
+    python tests/browser/scenarios.py --serve   (a JSON line [NAME, SETTINGS] in, one out)
 """
+import contextlib
+import io
+import os
 import datetime
 import json
 import re
@@ -1464,5 +1474,44 @@ def main(name, settings):
     return 0
 
 
+def serve(requests_in=sys.stdin, answers_out=None):
+    """Scenarios one after another on one Chromium: each line read is ``[NAME, SETTINGS]``, each
+    line written ``{"passed": bool, "output": what it printed}``. The answers go to the standard
+    output as it was when this started; anything else written there (by this process or a child)
+    goes to the standard error, so that no stray line is read as an answer."""
+    if answers_out is None:
+        answers_out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
+        sys.stdout.flush()
+        os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    with sync_playwright() as playwright:
+        browser = None
+        try:
+            for line in requests_in:
+                name, settings = json.loads(line)
+                if browser is None or not browser.is_connected():  # none yet, or it crashed
+                    browser = playwright.chromium.launch(executable_path=settings["chromium"], args=["--no-sandbox"])
+                printed = io.StringIO()
+                with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+                    try:
+                        SCENARIOS[name](browser, settings)
+                        passed = True
+                        print(f"scenario {name}: every check held")
+                    except Exception:
+                        traceback.print_exc()
+                        passed = False
+                    finally:  # the next scenario starts with no page, cookie or storage of this one
+                        for context in list(browser.contexts) if browser.is_connected() else ():
+                            with contextlib.suppress(Exception):
+                                context.close()
+                answers_out.write(json.dumps({"passed": passed, "output": printed.getvalue()}) + "\n")
+                answers_out.flush()
+        finally:
+            if browser is not None and browser.is_connected():
+                browser.close()
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--serve"]:
+        sys.exit(serve())
     sys.exit(main(sys.argv[1], json.loads(sys.argv[2])))
