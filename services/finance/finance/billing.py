@@ -575,10 +575,13 @@ def rebill(bill, wrong):
     """The bill that replaces ``wrong`` (a run's bill of a standard whose price was corrected, 更正)
     at the correction's price: ``bill`` as the run made it, under an id of its own (the wrong bill
     keeps the natural one, cancelled, so a run repeated finds both and bills nothing twice), naming
-    the bill it corrects."""
+    the bill it corrects (each part of a sale month its own: ``sale_month``)."""
     piece = (bill["covers_from"],) if bill.get("covers_from", bill["period"]) > bill["period"] else ()
+    # a part of the month of a sale (``sale_month``): the seller's and the buyer's re-bills took the one id, the
+    # buyer's was never written and his part went unbilled (found by r7 reviewing h7)
+    sale = (bill["sale"]["day"], bill["sale"]["part"]) if bill.get("sale") else ()
     return {**bill, "_id": ids.natural_id("bill", bill["estate_id"], bill["household_id"], bill["item"],
-                                          bill["period"], "corrected", bill["source"]["standard_id"], *piece),
+                                          bill["period"], "corrected", bill["source"]["standard_id"], *piece, *sale),
             "source": {**bill["source"], "corrects_bill_id": wrong["_id"]}}
 
 

@@ -95,3 +95,25 @@ def test_an_estate_billing_the_sale_month_whole_bills_the_buyer_as_before(financ
     [whole] = bills(finance, household_id="hh_1", period="2026-11")
     assert (whole["amount_cents"], whole.get("sale")) == (WHOLE, None)
     assert finance.list_unbilled_months({"estate_id": ESTATE})["items"] == []
+
+
+def test_a_price_correction_of_a_split_month_rebills_each_part_at_the_corrected_price(finance):
+    """The month split at the sale and billed at a wrong price (更正收费标准): the correction's run re-bills the
+    seller's part and the buyer's each under an id of its own. Both re-bills took the one id of the household's
+    month, the buyer's was never written, and his part, cancelled, went unbilled (found by r7 reviewing h7)."""
+    from .test_standard_correction import approve, propose
+    owner_is(finance, "hh_1", "occ_first", 2)
+    wrong = approved(finance, valid_from="2026-11", unit_price_cents_per_m2=208)
+    clock.freeze(clock.parse_iso("2026-11-21T02:00:00Z"))
+    owner_is(finance, "hh_1", "occ_buyer", 3, owner_since="2026-11-12")
+    run(finance, "2026-11")
+    assert set(parts(finance)) == {"seller", "buyer"}
+    approve(finance, propose(finance, unit_price_cents_per_m2=235, corrects=wrong["id"])["id"])
+    run(finance, "2026-11")
+    split = parts(finance)
+    assert set(split) == {"seller", "buyer"}
+    assert (split["seller"]["amount_cents"], split["buyer"]["amount_cents"]) == (SELLERS, BUYERS)
+    assert {part["source"]["standard_id"] for part in split.values()} != {wrong["id"]}
+    again = run(finance, "2026-11")["result"]
+    assert (again["bills_created"], again["bills_corrected"]) == (0, 0)
+    assert sum(part["amount_cents"] for part in parts(finance).values()) == WHOLE
