@@ -521,6 +521,12 @@ def _sale_restatements(db, estate_id, billed, households, period, sale_by_day, j
     by_id = {standard["_id"]: standard for standard in billed}
     if not sold or not by_id:
         return []
+    # the whole month of a standard a billed one corrects (更正): split at its own price here, each part then
+    # re-billed by the correction's run (``_rebill``), where the correction's parts were written beside the wrong
+    # whole month, no longer an approved standard's, and the month billed twice (found by r7 reviewing h7)
+    for corrected_id in {standard["corrects"] for standard in billed if standard.get("corrects")} - set(by_id):
+        if (corrected := store.find_standard(db, estate_id, corrected_id)) is not None:
+            by_id[corrected_id] = corrected
     found = []
     for bill in store.owner_bills_of(db, estate_id, period, list(sold)):
         standard, flat = by_id.get((bill.get("source") or {}).get("standard_id")), sold[bill["household_id"]]

@@ -117,3 +117,36 @@ def test_a_price_correction_of_a_split_month_rebills_each_part_at_the_corrected_
     again = run(finance, "2026-11")["result"]
     assert (again["bills_created"], again["bills_corrected"]) == (0, 0)
     assert sum(part["amount_cents"] for part in parts(finance).values()) == WHOLE
+
+
+def test_a_month_billed_whole_at_a_wrong_price_before_the_sale_reached_finance_is_billed_once(finance):
+    """November billed whole at a wrong price, the sale of the 12th recorded, then the price corrected (更正): the
+    correction's run bills the seller's and the buyer's parts at the right price and the whole wrong bill is
+    cancelled. The wrong standard is no longer approved, so the sale's restatement passed its bill by, the
+    correction's parts found no bill of their ids and were written new, and the wrong whole month stayed owed
+    beside them: the month billed twice (found by r7 reviewing h7)."""
+    from .test_standard_correction import approve, propose
+    owner_is(finance, "hh_1", "occ_first", 2)
+    wrong = approved(finance, valid_from="2026-11", unit_price_cents_per_m2=208)
+    clock.freeze(clock.parse_iso("2026-11-05T02:00:00Z"))
+    run(finance, "2026-11")
+    [whole] = bills(finance, household_id="hh_1", period="2026-11")
+    paid = pay(finance, "hh_1", whole["amount_cents"], bill_ids=[whole["id"]])
+    clock.freeze(clock.parse_iso("2026-11-21T02:00:00Z"))
+    owner_is(finance, "hh_1", "occ_buyer", 3, owner_since="2026-11-12")
+    approve(finance, propose(finance, unit_price_cents_per_m2=235, corrects=wrong["id"])["id"])
+    run(finance, "2026-11")
+    live = [b for b in bills(finance, household_id="hh_1", period="2026-11") if b["status"] != "cancelled"]
+    assert sorted((b.get("sale") or {}).get("part", "") for b in live) == ["buyer", "seller"]
+    assert sum(b["amount_cents"] for b in live) == WHOLE
+    acting(finance, ACCOUNTANT)
+    assert finance.get_bill({"estate_id": ESTATE, "id": whole["id"]})["status"] == "cancelled"
+    split = parts(finance)
+    assert split["buyer"]["paid_cents"] == 0  # never the seller's money
+    # his money, paid for the whole month at the wrong price, pays his part (at the wrong price, as the sale's
+    # restatement left it) and the rest is held for him (seller_prepaid)
+    [held] = account(finance)["seller_prepaid"]
+    assert split["seller"]["paid_cents"] + held["amount_cents"] == paid["amount_cents"] < WHOLE
+    assert 0 < split["seller"]["paid_cents"] < SELLERS
+    again = run(finance, "2026-11")["result"]
+    assert (again["bills_created"], again["bills_corrected"]) == (0, 0)
