@@ -993,7 +993,8 @@ def apply_prepaid(db, outbox, estate_id, household_id):
     if not sources:
         return 0
     bills = payments.bills_to_settle(store.unpaid_bills(db, estate_id, household_id))
-    return _apply(db, outbox, estate_id, payments.allocate(bills, sources, clock.now_iso()))
+    owner_since = (store.find_household(db, estate_id, household_id) or {}).get("owner_since")
+    return _apply(db, outbox, estate_id, payments.allocate(bills, sources, clock.now_iso(), owner_since))
 
 
 def apply_prepaid_where_possible(db, outbox, estate_id, household_id):
@@ -1013,6 +1014,7 @@ def apply_prepaid_everywhere(db, outbox, estate_id):
     if not sources:
         return 0
     unpaid = store.unpaid_by_household(db, estate_id, sources)
+    since = store.owners_since(db, estate_id, sources)  # the seller's money never the buyer's bills (sale_month)
     settled = 0
     for household_id in sorted(sources):
         bills = payments.bills_to_settle(unpaid.get(household_id, []))
@@ -1021,7 +1023,7 @@ def apply_prepaid_everywhere(db, outbox, estate_id):
         try:
             with household(db, outbox, estate_id, household_id):
                 settled += _apply(db, outbox, estate_id, payments.allocate(bills, sources[household_id],
-                                                                          clock.now_iso()))
+                                                                          clock.now_iso(), since.get(household_id)))
         except Conflict:
             log.info("household %s is busy: its prepaid balance is used at its next change", household_id)
     return settled
@@ -1038,7 +1040,7 @@ def post_payment(db, outbox, caller, estate_id, data):
         payments.same_transaction(existing, data)
         return public(_finished(db, outbox, existing))  # a retry: the first payment, completed
     household_id = data["household_id"]
-    store.known_household(db, estate_id, household_id)
+    owner_since = store.known_household(db, estate_id, household_id).get("owner_since")
     rules, now = store.rules_for(db, estate_id), clock.now()
     with open_journal_day(db, estate_id, caller.user, periods.day_of(now, rules)), \
             transaction_lock(db, estate_id, data), household(db, outbox, estate_id, household_id):
@@ -1055,7 +1057,7 @@ def post_payment(db, outbox, caller, estate_id, data):
         if payer == payers.DEVELOPER:
             payment["payer"] = payers.DEVELOPER
         sources = store.prepaid_sources(db, estate_id, household_id) + [payment]
-        payment = payments.planned(payment, payments.allocate(bills, sources, payment["posted_at"]),
+        payment = payments.planned(payment, payments.allocate(bills, sources, payment["posted_at"], owner_since),
                                    {bill["_id"]: bill for bill in bills})
         if not store.insert_payment(db, payment):
             existing = store.get_payment(db, estate_id, payment_id)

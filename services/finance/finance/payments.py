@@ -62,13 +62,15 @@ def bills_to_settle(unpaid, bill_ids=None):
     return [b for b in ordered if b["_id"] in wanted]
 
 
-def pays(source, bill):
+def pays(source, bill, owner_since=None):
     """Whether ``source``'s money may go on ``bill``: money paid for a fee item (``prepaid_for``,
     预交物业费) pays that item's bills alone, where an owner's three months of property fee paid
     ahead went on a parking bill billed later (found by h5's probe); other money pays any bill of its
     payer: the owner's money never the developer's bills (开发建设单位, ``payers``), nor the developer's
-    money the owner's; the seller's money never the buyer's part of the month of a sale (``sale_month``)."""
-    if payers.payer_of(source) != payers.payer_of(bill) or not sale_month.sellers_money_pays(source, bill):
+    money the owner's; the seller's money never the buyer's part of the month of a sale, nor (``owner_since``:
+    the household's current owner's) the buyer's bills (``sale_month``)."""
+    if payers.payer_of(source) != payers.payer_of(bill) \
+            or not sale_month.sellers_money_pays(source, bill, owner_since):
         return False
     return not source.get("prepaid_for") or source["prepaid_for"] == bill["item"]
 
@@ -86,13 +88,14 @@ def refuse_bills_of_another_item(data, bills):
         raise BusinessRuleViolation(f"money paid for {item} pays its bills alone", errors)
 
 
-def allocate(bills, sources, at):
+def allocate(bills, sources, at, owner_since=None):
     """Spend ``sources`` (payments with ``unapplied_cents``, in the order they are to be used)
     on ``bills`` (in the order they are to be settled), each source on the bills it ``pays``.
     Money paid for a fee item (``prepaid_for``) is spent first, in that order, then the money for
     any bill: older money for any bill went on the property fee the money paid ahead for it could
     pay alone, and a parking bill was left owed while that money lay unused (found by review r5 of
-    h5). Returns the allocations."""
+    h5). ``owner_since``: the household's current owner's (``sale_month.sellers_money_pays``). Returns the
+    allocations."""
     allocations = []
     left = {bill["_id"]: outstanding(bill) for bill in bills}
     bound = [source for source in sources if source.get("prepaid_for")]
@@ -101,7 +104,7 @@ def allocate(bills, sources, at):
         for bill in bills:
             if available <= 0:
                 break
-            if left[bill["_id"]] <= 0 or not pays(source, bill):
+            if left[bill["_id"]] <= 0 or not pays(source, bill, owner_since):
                 continue
             cents = min(available, left[bill["_id"]])
             allocation = {"id": allocation_id(source, bill), "payment_id": source["_id"],

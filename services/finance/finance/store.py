@@ -177,6 +177,17 @@ def households_for_billing(db, estate_id):
     return store.scan(db.households, {"estate_id": estate_id}, BILLING_FIELDS)
 
 
+def owners_since(db, estate_id, household_ids):
+    """``{household_id: owner_since}`` of these households' copies whose owner bought the flat (archive's owner
+    transfer day; ``sale_month.sellers_money_pays``), by ``_id``."""
+    wanted = list(dict.fromkeys(household_ids))
+    if not wanted:
+        return {}
+    return {h["_id"]: h["owner_since"] for h in store.scan(db.households, {"estate_id": estate_id,
+                                                                            "_id": {"$in": wanted}},
+                                                           ("owner_since",)) if h.get("owner_since")}
+
+
 def household_addresses(db, estate_id, household_ids):
     """The addresses of these households (a page's: by ``_id``, not a walk of the estate)."""
     wanted = list(dict.fromkeys(household_ids))

@@ -150,3 +150,34 @@ def test_a_month_billed_whole_at_a_wrong_price_before_the_sale_reached_finance_i
     assert 0 < split["seller"]["paid_cents"] < SELLERS
     again = run(finance, "2026-11")["result"]
     assert (again["bills_created"], again["bills_corrected"]) == (0, 0)
+
+
+def test_the_sellers_money_a_late_sale_gives_back_never_pays_the_buyers_later_months(finance):
+    """The seller paid November and some ahead (held for him when the sale of the 12th reached finance, on
+    December 3rd, December billed since); November's run again gives his money on the whole month back, and what
+    is left after his part went on the buyer's December bill (the hold made at the sale could not grow), or stayed
+    his money on account for the buyer's next bills (found by r7 reviewing h7)."""
+    owner_is(finance, "hh_1", "occ_first", 2)
+    approved(finance, valid_from="2026-11")
+    clock.freeze(clock.parse_iso("2026-11-05T02:00:00Z"))
+    run(finance, "2026-11")
+    sellers = pay(finance, "hh_1", WHOLE + 5000)  # November and 50 yuan ahead
+    clock.freeze(clock.parse_iso("2026-12-03T02:00:00Z"))
+    run(finance, "2026-12")
+    owner_is(finance, "hh_1", "occ_buyer", 3, owner_since="2026-11-12")
+    [held] = account(finance)["seller_prepaid"]
+    assert held["amount_cents"] == 5000  # taken back off December
+    run(finance, "2026-11")
+    split = parts(finance)
+    assert (split["seller"]["paid_cents"], split["buyer"]["paid_cents"]) == (SELLERS, 0)
+    [december] = bills(finance, household_id="hh_1", period="2026-12")
+    assert december["paid_cents"] == 0  # the buyer's month: never the seller's money
+    clock.freeze(clock.parse_iso("2027-01-04T02:00:00Z"))
+    run(finance, "2027-01")
+    [january] = bills(finance, household_id="hh_1", period="2027-01")
+    assert january["paid_cents"] == 0
+    acting(finance, ACCOUNTANT)
+    payment = finance.get_payment({"estate_id": ESTATE, "id": sellers["id"]})
+    assert payment["unapplied_cents"] + payment["seller_held_cents"] == BUYERS + 5000  # still his
+    buyers = pay(finance, "hh_1", BUYERS)  # the buyer's own money pays his part of November first
+    assert parts(finance)["buyer"]["status"] == "paid" and buyers["unapplied_cents"] == 0
