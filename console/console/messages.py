@@ -1547,8 +1547,9 @@ _MESSAGES = {
     "todo.days_not_settled_more": ("还有更多尚未日结的日子", "More days not settled"),
     # a month a billing run should have billed and has not (runs are manual), opening the run's form
     "todo.not_billed": ("{period} 尚未计费", "{period} not billed yet"),
-    "todo.to_restate": ("{period} 需重新计费：{count} 张账单因接管验收或交房补录而需更正",
-                        "{period} to run again: {count} bills made wrong by a takeover or handover recorded late"),
+    # why: takeover_recorded_late, handover_recorded_late, sale_recorded_late (过户; found by r7 reviewing h7)
+    "todo.to_restate": ("{period} 需重新计费：{count} 张账单因接管验收、交房或过户补录而需更正",
+                        "{period} to run again: {count} bills made wrong by a takeover, handover or sale recorded late"),
     "todo.not_billed_more": ("还有更多尚未计费的月份", "More months not billed yet"),
     # the steward's: the owners short of the month's contacts (DOMAIN.md: each owner once a month)
     "todo.owners_not_contacted": ("本月尚未联系的业主：{count} 户", "Owners not contacted this month: {count}"),

@@ -1389,8 +1389,21 @@ def test_a_billed_month_whose_run_again_would_restate_bills_is_on_the_accountant
         "next_cursor": None})
     sign_in(client, fake, username="acc", roles=("accountant",))
     todo = _todo(client)
-    assert '<a href="/accounts/billing-runs?period=2026-11">2026-11 需重新计费：1 张账单因接管验收或交房补录而需更正</a>' in todo
-    assert "2026-11 to run again: 1 bills made wrong by a takeover or handover recorded late" in _todo(client, "en")
+    assert '<a href="/accounts/billing-runs?period=2026-11">2026-11 需重新计费：1 张账单因接管验收、交房或过户补录而需更正</a>' in todo
+    assert "2026-11 to run again: 1 bills made wrong by a takeover, handover or sale recorded late" in _todo(client, "en")
+
+
+def test_a_billed_month_whose_sale_was_recorded_late_says_so_on_the_accountant_s_start_page(client, fake):
+    """A month billed whole, then the flat's sale (过户) recorded: finance names it ``sale_recorded_late``; the start
+    page said it was a takeover or a handover recorded late (found by r7 reviewing h7)."""
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/journals/unsettled-days", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/unbilled-months", {"items": [
+        {"period": "2026-11", "items": ["property_service"], "standard_ids": ["fs_1"],
+         "restatements": [{"household_id": "hh_1", "bill_id": "bill_1", "why": "sale_recorded_late"}]}],
+        "next_cursor": None})
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    assert "过户" in _todo(client)
+    assert "sale" in _todo(client, "en")
 
 
 def test_the_dashboard_names_the_months_not_billed_beside_a_collection_rate_of_no_data(client, fake):
