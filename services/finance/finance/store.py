@@ -790,7 +790,8 @@ def rebilled_bills_of_months(db, estate_id, periods, item):
     missed November's quarter replaced and read its December third unpaid (found by review r8)."""
     return store.scan(db.bills, {"estate_id": estate_id, **_covering(periods), "item": item,
                                  "status": "cancelled", "rebilled_as": {"$exists": True}},
-                      ("item", "amount_cents", "allocations", "released", "source", "rebilled_as"))
+                      ("item", "amount_cents", "allocations", "released", "source", "rebilled_as",
+                       "cancelled_at"))  # cancelled_at: its money on its re-bills from then (arrears.replaced_paid)
 
 
 def bills_allocated_between(db, estate_id, start_iso, end_iso):

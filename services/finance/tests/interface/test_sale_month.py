@@ -181,3 +181,45 @@ def test_the_sellers_money_a_late_sale_gives_back_never_pays_the_buyers_later_mo
     assert payment["unapplied_cents"] + payment["seller_held_cents"] == BUYERS + 5000  # still his
     buyers = pay(finance, "hh_1", BUYERS)  # the buyer's own money pays his part of November first
     assert parts(finance)["buyer"]["status"] == "paid" and buyers["unapplied_cents"] == 0
+
+
+def rate_at_end(finance, period="2026-11"):
+    shown = finance.kpis({"period": period, "estate_ids": [ESTATE]})["estates"][ESTATE]["collection_rate_at_period_end"]
+    return shown["numerator"], shown["denominator"]
+
+
+def test_the_rate_at_a_sale_month_s_end_counts_the_money_paid_on_it_once(finance):
+    """November's whole bill part-paid by the seller (150 yuan), the sale of the 12th reaching finance in December
+    and November run again: the month's collection rate at its end counted the 150 on the seller's part and again
+    on the buyer's, each re-bill taking the whole bill it replaced as its own (found by r7 reviewing h7)."""
+    owner_is(finance, "hh_1", "occ_first", 2)
+    approved(finance, valid_from="2026-11")
+    clock.freeze(clock.parse_iso("2026-11-05T02:00:00Z"))
+    run(finance, "2026-11")
+    [whole] = bills(finance, household_id="hh_1", period="2026-11")
+    pay(finance, "hh_1", 15000, bill_ids=[whole["id"]])
+    clock.freeze(clock.parse_iso("2026-12-03T02:00:00Z"))
+    paid, billed = rate_at_end(finance)
+    assert paid == 15000
+    owner_is(finance, "hh_1", "occ_buyer", 3, owner_since="2026-11-12")
+    run(finance, "2026-11")
+    assert set(parts(finance)) == {"seller", "buyer"}
+    assert rate_at_end(finance) == (15000, billed)
+
+
+def test_the_rate_at_a_sale_month_s_end_restated_within_it_counts_the_buyer_s_part_unpaid(finance):
+    """Paid whole by the seller on the 5th, the sale of the 12th restated on the 21st: at the month's end the
+    seller's part was paid and the buyer's not (the rest of the seller's money held for him); the rate at the end
+    read the buyer's part paid by the cancelled whole bill's money (found by r7 reviewing h7)."""
+    owner_is(finance, "hh_1", "occ_first", 2)
+    approved(finance, valid_from="2026-11")
+    clock.freeze(clock.parse_iso("2026-11-05T02:00:00Z"))
+    run(finance, "2026-11")
+    [whole] = bills(finance, household_id="hh_1", period="2026-11")
+    pay(finance, "hh_1", WHOLE, bill_ids=[whole["id"]])
+    clock.freeze(clock.parse_iso("2026-11-21T02:00:00Z"))
+    owner_is(finance, "hh_1", "occ_buyer", 3, owner_since="2026-11-12")
+    run(finance, "2026-11")
+    clock.freeze(clock.parse_iso("2026-12-03T02:00:00Z"))
+    paid, billed = rate_at_end(finance)
+    assert paid == SELLERS
