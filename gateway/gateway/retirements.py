@@ -120,6 +120,8 @@ CLOSES_OUT = (
              "set_work_order_equipment", "take_equipment_out_of_service", "return_equipment_to_service",
              "retire_equipment")
     | _named("finance", "reject_fee_standard", "create_payment", "reverse_payment", "reverse_opening_credit", "refund_deposit",
+             # a refund asked before the estate retired is approved or rejected, its deductions reversed
+             "approve_deposit_refund", "reject_deposit_refund", "reverse_deposit_deductions",
              "refund_seller_prepaid", "carry_over_seller_prepaid",
              "reverse_utility_top_up", "record_utility_owner_notice", "request_invoice", "void_invoice", "reverse_fund_deposit", "approve_fund_use",
              "reject_fund_use", "settle_day", "record_operating_expense", "reverse_operating_expense",
