@@ -367,6 +367,11 @@ FORMS = [
          "/accounts/deposits/dep_1/reverse-deductions", data={"reason": "录错", "confirm": "yes"},
          reads={rf"{EST}/deposits": _list(REFUNDED_DEPOSIT)}, called=f"{EST}/deposits/dep_1/refund/reverse-deductions",
          shown_again=True),
+    *(Form(f"/api/v1/estates/{{estate_id}}/deposits/{{deposit_id}}/refund/{decision}", "/accounts/deposits",
+           f"/accounts/deposits/dep_1/refund/{decision}", data=data,
+           reads={rf"{EST}/deposits": _list({**DEPOSIT, "status": "refund_awaiting_approval"})},
+           called=f"{EST}/deposits/dep_1/refund/{decision}", shown_again=True)
+      for decision, data in (("approve", {}), ("reject", {"reason": "扣除金额与验收记录不符"}))),
     *[Form(f"/api/v1/estates/{{estate_id}}/seller-prepaid/{{hold_id}}/{step}", "/accounts/households/hh_1/statement",
            f"/accounts/seller-prepaid/sph_1/{step}", data={**typed, "household_id": "hh_1", "confirm": "yes"},
            reads={rf"{EST}/households/hh_1/account": SELLERS_ACCOUNT}, called=f"{EST}/seller-prepaid/sph_1/{step}",
@@ -639,8 +644,6 @@ def test_a_form_refused_and_shown_again_keeps_its_key(client, fake, form):
 # the console's forms that send no Idempotency-Key, by their endpoint: each calls nothing that keeps
 # one (openapi.yaml's writes without IdempotencyKey), or is a PUT or PATCH that sets values
 KEYLESS = {
-    "finance.decide_deposit_refund": "POST …/deposits/{id}/refund/approve|reject keeps no key: a refund decided "
-                                     "already is a 409 (nothing awaits), as a fund use's decision",
     "home.choose_language": "the console's own setting: no call",
     "home.choose_estate": "the session's estate: no call",
     "across.open_incident": "the session's estate switched to the incident's, then its page: no call",

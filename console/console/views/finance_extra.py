@@ -178,7 +178,7 @@ def decide_deposit_refund(deposit_id, decision):
         abort(404)
     body = {"reason": request.form.get("reason", "").strip()} if decision == "reject" else {}
     _, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, f"deposits/{deposit_id}/refund/{decision}"),
-                                                 body), deposits)
+                                                 body, idempotency_key=_key(request.form)), deposits)
     if refused:
         return refused
     common.done({"approve": "dep.approved", "reject": "dep.rejected"}[decision])
