@@ -1372,6 +1372,10 @@ ZH = {
         '赔付只能付给本登记列出的受损房屋',
     'is not a household of the claim':
         '不是本登记的受损房屋',
+    'a household is paid at most its {0} cents of losses':
+        '一户所得赔付合计不能超过其登记的损失 {0}',
+    "is more than the household's losses":
+        '超过该户登记的损失',
     'an insurer pays a claim reported to it and not refused':
         '只有已向保险公司报案且未被拒赔的登记才能由保险公司赔付',
     'no insurer accepted the claim':

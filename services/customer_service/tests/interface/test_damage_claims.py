@@ -163,3 +163,27 @@ def test_the_claims_are_listed_by_household_open_party_and_month(desk):
     assert listed(party="owner") == [first["id"]] and listed(party="undetermined") == [second["id"]]
     assert listed(period="2026-12") == [first["id"], second["id"]] and listed(period="2026-11") == []
     assert listed(number="dc-2026-2") == [second["id"]] and listed(source_id="wo_1") == [first["id"]]
+
+
+def test_a_household_is_paid_no_more_than_its_losses(desk):
+    """赔付 closes the claim for good: a payment typed with a zero too many (14000 yuan for 1400)
+    closed it with the flat paid ten times its losses, and nothing could correct it (found by r4
+    reviewing h4). What one household is paid, by every payer, is at most its losses (422 naming
+    the payment); the claim stays open."""
+    claim = register(desk, responsibility={"party": "operator"})
+    as_manager(desk)
+    with pytest.raises(BusinessRuleViolation) as refused:  # hh_2 lost 7000 yuan
+        desk.pay_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {"payments": [
+            {"payer": "operator", "household_id": "hh_1", "amount_cents": 1630000},
+            {"payer": "operator", "household_id": "hh_2", "amount_cents": 7000000}]}})
+    assert [e["field"] for e in refused.value.errors] == ["data.payments[1].amount_cents"]
+    with pytest.raises(BusinessRuleViolation) as refused:  # two payers, together above its losses
+        desk.pay_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {"payments": [
+            {"payer": "operator", "household_id": "hh_2", "amount_cents": 600000},
+            {"payer": "operator", "household_id": "hh_2", "amount_cents": 100001}]}})
+    assert [e["field"] for e in refused.value.errors] == ["data.payments[1].amount_cents"]
+    assert desk.get_damage_claim({"estate_id": ESTATE, "id": claim["id"]})["status"] == "registered"
+    paid = desk.pay_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {"payments": [
+        {"payer": "operator", "household_id": "hh_2", "amount_cents": 600000},
+        {"payer": "operator", "household_id": "hh_2", "amount_cents": 100000}]}})
+    assert (paid["paid_cents"], paid["shortfall_cents"]) == (700000, 1630000)
