@@ -1512,3 +1512,28 @@ def test_a_damage_claim_is_registered_with_its_losses_decided_and_paid_from_its_
     assert fake.calls[-1]["json"] == {"payments": [
         {"household_id": "hh_1701", "payer": "owner", "amount_cents": 1000000, "reference": "转账"}]}
     _only_documented(fake, documented_routes)
+
+
+def test_a_damage_claim_s_yuan_typed_with_thousands_commas_are_read_whole(client, fake, documented_routes):
+    """A loss or a payment typed ``3,200`` (as amounts are typed elsewhere: ``¥1,200``) was split at its
+    comma: 3 yuan, the description "200", sent, and a payment of ``14,000`` closed the claim at 14 yuan
+    (found by r4 reviewing h4). Its thousands are read whole; a comma that groups no thousands still
+    splits the description off."""
+    claim = {"id": "dc_1", "status": "registered"}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/damage-claims", (201, claim))
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/damage-claims/dc_1/pay", claim)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/damage-claims", {"items": [], "next_cursor": None})
+    sign_in(client, fake, username="li", roles=("manager",))
+    client.post("/desk/damage-claims", data={
+        "csrf_token": csrf_of(client), "source.type": "work_order", "source.id": "wo_1",
+        "households": "hh_1701, 吊顶, 3,200, 石膏板\nhh_1701，地板，1，208，600.50\nhh_1601, 家具, 4500, 200块的椅子"})
+    assert fake.calls[-1]["json"]["households"] == [
+        {"household_id": "hh_1701", "losses": [{"item": "ceiling", "amount_cents": 320000, "description": "石膏板"},
+                                               {"item": "floor", "amount_cents": 120860050}]},
+        {"household_id": "hh_1601", "losses": [{"item": "furniture", "amount_cents": 450000,
+                                                "description": "200块的椅子"}]}]
+    client.post("/desk/damage-claims/dc_1/pay", data={
+        "csrf_token": csrf_of(client), "payments": "hh_1701, 业主, 14,000"})
+    assert fake.calls[-1]["json"] == {"payments": [{"household_id": "hh_1701", "payer": "owner",
+                                                    "amount_cents": 1400000}]}
+    _only_documented(fake, documented_routes)

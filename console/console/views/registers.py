@@ -149,11 +149,25 @@ def _claim_lines(field, raw, error):
         if not line:
             continue
         parts = [part.strip() for part in common.ascii_punctuation(line).split(",")]
+        parts = parts[:2] + _yuan_regrouped(parts[2:])
         cents = i18n.cents_from_yuan(parts[2]) if len(parts) >= 3 else None
         if len(parts) < 3 or not parts[0] or not parts[1] or not cents:
             raise BadInput(field.name, error, line=line)
         rows.append((common.household_typed(parts[0]), parts[1], cents, ",".join(parts[3:]).strip() or None, line))
     return rows
+
+
+_THOUSANDS = re.compile(r"\d{3}(?:\.\d{0,2})?")
+
+
+def _yuan_regrouped(parts):
+    """``parts`` (the yuan first, then the text) with the yuan's thousands put back together: the
+    line's commas had split ``3,200`` into 3 yuan and the text "200" (found by r4 reviewing h4)."""
+    taken = 1
+    while taken < len(parts) and _THOUSANDS.fullmatch(parts[taken]) \
+            and i18n.cents_from_yuan(",".join(parts[:taken + 1])) is not None:
+        taken += 1
+    return [",".join(parts[:taken])] + parts[taken:] if parts else parts
 
 
 def _losses(field, raw):
