@@ -1380,6 +1380,10 @@ ZH = {
         '只有已向保险公司报案且未被拒赔的登记才能由保险公司赔付',
     'no insurer accepted the claim':
         '没有保险公司受理此登记',
+    'an insurer refuses a claim reported to it':
+        '只有已向保险公司报案的登记才能登记拒赔',
+    'was reported to no insurer':
+        '未向保险公司报案',
     'the owner pays when an owner is responsible':
         '只有业主责任时才由业主赔付',
     "the claim's responsibility is {0}":

@@ -208,6 +208,9 @@ def refuse(claim, data, now, user):
     """拒赔: the insurer refuses (the cause outside the policy: the owner's own pipe under the
     operator's public liability), with its reason; the parties may still negotiate."""
     status = _next(claim, "refuse")
+    if claim["insurance"] is None:  # assessed by the operator itself: no insurer to refuse it (found by r4)
+        raise BusinessRuleViolation("an insurer refuses a claim reported to it",
+                                    [field_error("id", "was reported to no insurer")])
     at = clock.to_iso(now)
     refusal = {"reason": data["reason"].strip(), "at": _moment(data, "refused_at", now, claim["occurred_at"]), "recorded_by": user}
     return Change({"status": status, "refusal": refusal, "updated_at": at},

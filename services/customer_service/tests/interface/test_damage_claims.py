@@ -187,3 +187,15 @@ def test_a_household_is_paid_no_more_than_its_losses(desk):
         {"payer": "operator", "household_id": "hh_2", "amount_cents": 600000},
         {"payer": "operator", "household_id": "hh_2", "amount_cents": 100000}]}})
     assert (paid["paid_cents"], paid["shortfall_cents"]) == (700000, 1630000)
+
+
+def test_only_an_insurer_told_of_the_claim_refuses_it(desk):
+    """拒赔 is the insurer's: a claim the operator assessed itself, no insurer ever told, was marked
+    refused by nobody and then negotiated as if an insurer had said no (found by r4 reviewing h4).
+    Refused only once reported (422 naming the claim)."""
+    claim = register(desk, responsibility={"party": "operator"})
+    desk.assess_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {"assessed_cents": 2000000}})
+    with pytest.raises(BusinessRuleViolation) as refused:
+        desk.refuse_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {"reason": "免责条款"}})
+    assert [e["field"] for e in refused.value.errors] == ["id"]
+    assert desk.get_damage_claim({"estate_id": ESTATE, "id": claim["id"]})["status"] == "assessed"
