@@ -73,10 +73,11 @@ def _text(data, name):
     return value or None
 
 
-def _moment(data, name, now, earliest=None):
+def _moment(data, name, now, earliest=None, within="data"):
     """``data[name]`` (ISO) as stored, ``now`` when not given; not in the future, not before
-    ``earliest`` (the damage's moment; 422 naming the field)."""
-    field = f"data.{name}"
+    ``earliest`` (the damage's moment; 422 naming the field, ``within`` the object sent:
+    ``data.payments[1]``)."""
+    field = f"{within}.{name}"
     if data.get(name) is None:
         at = now
     else:
@@ -277,7 +278,7 @@ def pay(claim, data, now, user, roles):
                                         [field_error(f"{field}.payer", f"the claim's responsibility is {party}")])
         payments.append({"payer": payer, "household_id": payment["household_id"],
                          "amount_cents": payment["amount_cents"], "reference": _text(payment, "reference"),
-                         "paid_at": _moment(payment, "paid_at", now, claim["occurred_at"]),
+                         "paid_at": _moment(payment, "paid_at", now, claim["occurred_at"], field),
                          "recorded_by": user})
     paid = sum(p["amount_cents"] for p in payments)
     at = clock.to_iso(now)

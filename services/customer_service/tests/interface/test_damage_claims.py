@@ -199,3 +199,15 @@ def test_only_an_insurer_told_of_the_claim_refuses_it(desk):
         desk.refuse_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {"reason": "免责条款"}})
     assert [e["field"] for e in refused.value.errors] == ["id"]
     assert desk.get_damage_claim({"estate_id": ESTATE, "id": claim["id"]})["status"] == "assessed"
+
+
+def test_a_payment_s_moment_before_the_damage_is_named_as_sent(desk):
+    """A payment dated before the damage was refused naming ``data.paid_at``, a field the body has
+    not: the console could not mark the line (found by r4 reviewing h4)."""
+    claim = register(desk, responsibility={"party": "operator"})
+    as_manager(desk)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        desk.pay_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {"payments": [
+            {"payer": "operator", "household_id": "hh_1", "amount_cents": 100},
+            {"payer": "operator", "household_id": "hh_2", "amount_cents": 100, "paid_at": "2026-12-01T00:00:00Z"}]}})
+    assert [e["field"] for e in refused.value.errors] == ["data.payments[1].paid_at"]
