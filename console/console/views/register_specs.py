@@ -404,7 +404,7 @@ FRONT_DESK = (
                         ("reported", "assessed")),
                       A("negotiate", "reg.claim_negotiate",
                         (F("agreed_cents", "reg.claim_agreed", "money"), F("note", "reg.notes", "textarea")),
-                        ("registered", "assessed", "refused")),
+                        ("registered", "assessed", "refused", "negotiating")),
                       A("pay", "reg.claim_pay", (F("payments", "reg.claim_payments", "claim_payments", True),),
                         ("registered", "assessed", "negotiating")),
                       A("withdraw", "reg.claim_withdraw", (F("reason", "reg.reason", "textarea", True),),

@@ -48,7 +48,8 @@ TRANSITIONS = {
                    "withdraw": "withdrawn"},
     "reported": {"assess": "assessed", "refuse": "refused", "withdraw": "withdrawn"},  # 报案
     "assessed": {"pay": "paid", "refuse": "refused", "negotiate": "negotiating"},  # 定损
-    "negotiating": {"pay": "paid", "withdraw": "withdrawn"},  # 协商
+    # 协商: begun before the parties agree, told the amount once they have (found by r4)
+    "negotiating": {"negotiate": "negotiating", "pay": "paid", "withdraw": "withdrawn"},
     "refused": {"negotiate": "negotiating", "withdraw": "withdrawn"},  # 拒赔: the parties may still agree
     "paid": {},  # 赔付
     "withdrawn": {},
@@ -219,9 +220,12 @@ def refuse(claim, data, now, user):
 
 
 def negotiate(claim, data, now, user):
-    """协商: the parties settle it between them; the amount agreed when they have (at most what was claimed)."""
+    """协商: the parties settle it between them; the amount agreed when they have (at most what was
+    claimed), told again while the claim negotiates (begun before they agreed: no amount)."""
     status = _next(claim, "negotiate")
     agreed = data.get("agreed_cents")
+    if agreed is None and claim["status"] == "negotiating":  # a note alone keeps the amount agreed
+        agreed = claim["negotiation"]["agreed_cents"]
     if agreed is not None and agreed > claim["claimed_cents"]:
         raise BusinessRuleViolation(f"an agreement is at most the {claim['claimed_cents']} cents claimed",
                                     [field_error("data.agreed_cents", "is more than the losses claimed")])

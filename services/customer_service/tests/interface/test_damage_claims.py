@@ -211,3 +211,26 @@ def test_a_payment_s_moment_before_the_damage_is_named_as_sent(desk):
             {"payer": "operator", "household_id": "hh_1", "amount_cents": 100},
             {"payer": "operator", "household_id": "hh_2", "amount_cents": 100, "paid_at": "2026-12-01T00:00:00Z"}]}})
     assert [e["field"] for e in refused.value.errors] == ["data.payments[1].paid_at"]
+
+
+def test_the_amount_agreed_is_recorded_once_the_parties_agree(desk):
+    """协商 starts before the parties agree (no amount: what was claimed is owed), and once under way
+    it could not be told the amount they then agreed: paid that amount, the claim showed the
+    difference as unpaid (found by r4 reviewing h4). The agreement is recorded again while the
+    claim negotiates, its amount at most what was claimed."""
+    claim = register(desk, responsibility={"party": "operator"})
+    started = desk.negotiate_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {"note": "约业主面谈"}})
+    assert (started["status"], started["owed_cents"]) == ("negotiating", 2330000)
+    with pytest.raises(BusinessRuleViolation):
+        desk.negotiate_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {"agreed_cents": 2330001}})
+    agreed = desk.negotiate_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {"agreed_cents": 2000000}})
+    assert (agreed["status"], agreed["owed_cents"]) == ("negotiating", 2000000)
+    noted = desk.negotiate_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {"note": "协议已签"}})
+    assert noted["owed_cents"] == 2000000  # a note alone keeps the amount agreed
+    as_manager(desk)
+    paid = desk.pay_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {"payments": [
+        {"payer": "operator", "household_id": "hh_1", "amount_cents": 1400000},
+        {"payer": "operator", "household_id": "hh_2", "amount_cents": 600000}]}})
+    assert (paid["paid_cents"], paid["shortfall_cents"]) == (2000000, 0)
+    assert [e["action"] for e in paid["history"]] == ["registered", "negotiating", "negotiating", "negotiating",
+                                                      "paid"]
