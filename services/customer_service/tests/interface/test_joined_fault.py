@@ -293,3 +293,26 @@ def test_a_call_that_joins_an_emergency_order_is_promised_the_orders_response(de
         "2026-11-21T15:15:00.000Z", "2026-11-21T15:15:00.000Z", "emergency")
     own = call(desk, "hh_1")
     assert "joined_priority" not in own  # a repair of its own order: its own promise
+
+
+def test_a_call_joining_an_emergency_order_past_its_response_is_answered_on_time(desk):
+    """The flooding's emergency order was due on site at 23:15; the garage's callers kept phoning
+    till midnight, each joined to it and told at once that the fault is in hand (answered at its
+    registration). Promised the order's 23:15, a call at 23:40 read answered 25 minutes after its
+    promise: the desk's week counted every late caller a late answer, and the desk saw a call due
+    before it was made (found by r6 reviewing h6). A joined call is promised the order's response,
+    and never a moment before the desk answered it."""
+    desk.on_work_order_created(event("maintenance", "work_order_created", ESTATE, {
+        "id": "wo_main", "number": "WO-2026-000007", "source": {"type": "incident", "id": "inc_1"},
+        "request_id": None, "household_id": None, "priority": "emergency", "status": "in_progress",
+        "created_at": "2026-11-21T14:45:00.000Z", "response_due_at": "2026-11-21T15:15:00.000Z"}))
+    clock.freeze(clock.parse_iso("2026-11-21T15:40:00Z"))
+    late_caller = call(desk, joins_work_order_id="wo_main")
+    assert late_caller["due_at"] >= late_caller["answered_at"] == late_caller["created_at"]
+    assert late_caller["promised_by"] == late_caller["due_at"]
+    own = call(desk, "hh_2")  # his own repair, registered at 23:40 and not answered yet
+    clock.freeze(clock.parse_iso("2026-11-21T15:50:00Z"))
+    joined_later = desk.join_request({"estate_id": ESTATE, "id": own["id"], "data": {"work_order_id": "wo_main"}})
+    assert joined_later["due_at"] >= joined_later["answered_at"] == "2026-11-21T15:50:00.000Z"
+    week = desk.desk_week_report({"estate_id": ESTATE, "filters": {"week": "2026-W47"}})["answers"]
+    assert (week["on_time"], week["late"]) == (2, 0)
