@@ -1402,6 +1402,22 @@ def test_the_desk_issues_a_goods_release_pass_and_the_gate_lets_the_goods_out_on
     _only_documented(fake, documented_routes)
 
 
+def test_the_desk_may_still_cancel_a_pass_whose_day_is_gone(client, fake, households):
+    """A pass not used on its day reads ``expired`` (h6), kept issued so that the desk may still strike
+    it off; the desk's page offered its cancel for ``issued`` alone, and the pass read expired lost
+    the button (found by r6 reviewing h6). The gate's use stays off it: the service refuses it."""
+    expired = {**GOODS_PASS, "valid_on": "2026-11-20", "status": "expired"}
+    sign_in(client, fake, roles=("agent",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/goods-release-passes", {"items": [expired], "next_cursor": None})
+    page = client.get("/desk/goods-release-passes?status=expired", headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
+    assert "Expired (not used)" in page
+    assert "/desk/goods-release-passes/gp_1/cancel" in page
+    sign_in(client, fake, username="gus", roles=("security",))
+    page = client.get("/security/gate-goods-passes?number=GP-2026-000001").get_data(as_text=True)
+    assert "GP-2026-000001" in page and "/security/gate-goods-passes/gp_1/use" not in page
+
+
 def test_an_emergency_alert_is_raised_stood_down_from_its_register_and_shown_on_the_start_page(client, fake,
                                                                                                 documented_routes):
     """预警响应 (h9, h7's typhoon night): the plan activated at the 18:00 warning had no page. The register

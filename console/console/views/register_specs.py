@@ -362,7 +362,9 @@ FRONT_DESK = (
                      F("fees_exception_reason", "reg.fees_exception_reason", "textarea"), NOTE),
              filters=(GOODS_PASS_STATUS,
                       F("household_id", "picker.household", "household"), F("number", "reg.pass_number")),
-             actions=(A("cancel", "reg.cancel_pass", (F("reason", "reg.reason", "textarea", True),), ("issued",)),),
+             # a pass whose day is gone reads expired, kept issued: the desk may still strike it off (r6)
+             actions=(A("cancel", "reg.cancel_pass", (F("reason", "reg.reason", "textarea", True),),
+                        ("issued", "expired")),),
              roles=menu.FRONT_DESK),
     # 损失登记、理赔、赔偿 (h4): a leak's losses in the flats it reached, who is responsible, the insurer
     # told (报案), its assessment (定损) or refusal (拒赔), an agreement (协商) and the payments (赔付)
