@@ -125,3 +125,27 @@ def test_a_technician_not_on_the_order_is_refused_before_his_arrival_is_read(eng
         start(engineering, order_id, started_at="2026-11-23T13:20:00Z")
     as_caller(engineering, TECHNICIAN)
     assert start(engineering, order_id)["status"] == "in_progress"
+
+
+def test_a_technician_not_on_the_order_is_refused_its_sign_off_before_its_body_is_read(engineering):
+    """The sign-off is a step on the order as the others are: a technician not on it completing it
+    without the emergency's summary was told the summary is required (422), then with one that the
+    order is not his (403); every other step asks whose hands before the body (found by r6
+    reviewing h6: ``complete_work_order`` still read the body first)."""
+    order_id = flood(engineering)
+    start(engineering, order_id)
+    as_caller(engineering, staff("lin", ["technician"], [ESTATE]))
+    with pytest.raises(Forbidden):
+        engineering.complete_work_order({"estate_id": ESTATE, "id": order_id, "data": {"materials": [], "charge_cents": 0}})
+    with pytest.raises(Forbidden):
+        engineering.complete_work_order({"estate_id": ESTATE, "id": order_id,
+                                         "data": {"materials": [], "charge_cents": 0, "summary": "pumped out"}})
+    as_caller(engineering, TECHNICIAN)
+    with pytest.raises(BusinessRuleViolation):  # his own: the body's rules, as before
+        engineering.complete_work_order({"estate_id": ESTATE, "id": order_id, "data": {"materials": [], "charge_cents": 0}})
+    done = engineering.complete_work_order({"estate_id": ESTATE, "id": order_id,
+                                            "data": {"materials": [], "charge_cents": 0, "summary": "pumped out"}})
+    assert done["status"] == "completed"
+    as_caller(engineering, staff("lin", ["technician"], [ESTATE]))
+    with pytest.raises(Conflict):  # its state first, as every step's
+        engineering.complete_work_order({"estate_id": ESTATE, "id": order_id, "data": {"materials": [], "charge_cents": 0}})
