@@ -1026,6 +1026,70 @@ def incident_took_over(order, event, now, rules):
     return Change(changes, [{**entry, "event_id": event["event_id"]}], [])
 
 
+# 电梯困人 heard first at the desk (h10, the typhoon-night probe): the occupant's call opened its order, the
+# guard's incident then opened a second emergency order for the same lift. The incident joins the desk's
+# order instead when it is surely the same lift (``desk_order_joined_by``), else it opens its own.
+JOINABLE_SOURCE = "service_request"
+
+
+def same_place(one, other):
+    """Whether two places as typed are one: the same words, case and spacing aside."""
+    def words(text):
+        return " ".join((text or "").split()).casefold()
+    return bool(words(one)) and words(one) == words(other)
+
+
+def desk_order_joined_by(incident, candidates, lifts, rules):
+    """The desk's open order the incident joins, or None. ``candidates``: the estate's open orders from a
+    desk call (``JOINABLE_SOURCE``) that name a lift; ``lifts``: the estate's lifts (``system`` elevator)
+    by id. The same lift is the lift the incident names (``equipment_id``) when it names one, else the
+    lift at the incident's ``location`` (``same_place``), the one lift there. The order's report is
+    within ``incident_join_window_minutes`` of the incident's opening, either side. Exactly one order
+    matches, or none is joined: a wrong join (two lifts' passengers on one order) is worse than two orders."""
+    if incident.get("equipment_id"):
+        wanted = {incident["equipment_id"]} if incident["equipment_id"] in lifts else set()
+    else:
+        wanted = {lift_id for lift_id, lift in lifts.items() if same_place(lift.get("location"), incident.get("location"))}
+    if len(wanted) != 1:
+        return None
+    opened = clock.parse_iso(incident["opened_at"])
+    window = timedelta(minutes=rules["incident_join_window_minutes"])
+    found = [order for order in candidates
+             if order.get("equipment_id") in wanted and order["source"]["type"] == JOINABLE_SOURCE
+             and order["status"] not in CLOSED and abs(clock.parse_iso(order["reported_at"]) - opened) <= window]
+    return found[0] if len(found) == 1 else None
+
+
+def incident_joined(order, event, now, rules):
+    """The incident joined the desk's order for its lift (``desk_order_joined_by``): the order is the
+    emergency (the incident's category where it has none), its response clock from the earliest report
+    (the call's or the incident's) unless its work has started (its response is history then), the
+    incident named on it (``incidents``) and announced (``work_order_incident_joined``: security shows
+    it as the incident's order). None when nothing changes: the same incident again, or an order done."""
+    incident = event["data"]
+    if order["status"] in CLOSED or any(i["id"] == incident["id"] for i in order.get("incidents") or ()):
+        return None
+    category = order.get("emergency_category") or incident_category(incident["type"])
+    earliest = min(order["reported_at"], incident["opened_at"], key=clock.parse_iso)
+    changes = {"priority": "emergency", "emergency_category": category, "reported_at": earliest,
+               "incidents": [*(order.get("incidents") or ()), {"id": incident["id"], "number": incident["number"]}]}
+    if not order.get("started_at"):
+        due = response_due_at(earliest, "emergency", rules)
+        if order.get("priority") == "emergency":  # a promise sooner stands
+            due = min(due, order["response_due_at"], key=clock.parse_iso)
+        changes["response_due_at"] = due
+    changes["updated_at"] = clock.to_iso(now)  # a step of no status of its own: the order's stays
+    entry = history_entry(changes["updated_at"], event.get("actor"), "incident_joined",
+                          f"incident {incident['number']} ({incident['type']}) at {incident['location']}: "
+                          "the same lift, the call's order answers it", event["event_id"])
+    data = {"id": order["_id"], "number": order["number"], "status": order["status"],
+            "source": order["source"], "incident_id": incident["id"], "incident_number": incident["number"],
+            "priority": "emergency", "emergency_category": category, "reported_at": earliest,
+            "response_due_at": changes.get("response_due_at", order["response_due_at"]),
+            "joined_at": changes["updated_at"]}
+    return Change(changes, [entry], [("work_order_incident_joined", data)])
+
+
 def mark_emergency(order, category, now, rules, actor):
     """抢险: top priority; the response time is now the emergency one, from the same report. Once
     the work has started, the response is history: its deadline stays the one it was started

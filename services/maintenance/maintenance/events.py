@@ -25,6 +25,8 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("work_order_resumed", estate_id, data, actor=actor)
     if event_type == "work_order_help_requested":  # handed back for help: the desk assigns it again
         return outbox.event("work_order_help_requested", estate_id, data, actor=actor)
+    if event_type == "work_order_incident_joined":  # security shows the desk's order as its incident's
+        return outbox.event("work_order_incident_joined", estate_id, data, actor=actor)
     if event_type == "work_order_completed":  # customer service closes the repair; archive keeps it
         return outbox.event("work_order_completed", estate_id, data, actor=actor)
     if event_type == "charge_raised":  # finance bills what the household pays

@@ -515,11 +515,45 @@ def open_from_incident(db, outbox, event):
     if lift and lift.get("system") != "elevator":  # a pump named is left running (found by review r12 of h12)
         lift = None
     rules = store.rules_for(db, estate_id)
-    order = open_order(db, outbox, domain.work_order_id(estate_id, "incident", data["id"]), estate_id, clock.now(),
+    own_id = domain.work_order_id(estate_id, "incident", data["id"])
+    joined = None if store.find(db, "work_orders", estate_id, own_id) else _join_desk_order(db, outbox, event, lift, rules)
+    if joined:
+        lift_id = joined.get("equipment_id")
+        if lift_id and not joined.get(LIFT_OUT_ASKED) and joined["status"] not in ledger.ORDER_DONE:
+            _lift_out_until_checked(db, outbox, event, joined, lift_id)
+        return
+    order = open_order(db, outbox, own_id, estate_id, clock.now(),
                        lambda number, created: domain.from_incident(event, number, created, rules, lift),
                        rules["timezone"])
     if lift and order.get("equipment_id") == lift["_id"] and not order.get(LIFT_OUT_ASKED):
         _lift_out_until_checked(db, outbox, event, order, lift["_id"])
+
+
+def _join_desk_order(db, outbox, event, lift, rules):
+    """The desk's open order the incident joins (``domain.desk_order_joined_by``), joined once
+    (``domain.incident_joined``), or None: the incident opens its own. The join kept first
+    (``store.keep_incident_join``): a redelivery joins the order decided then, even once that order is
+    done, and never opens a second one."""
+    estate_id, data = event["estate_id"], event["data"]
+    order_id = store.incident_join(db, estate_id, data["id"])
+    if order_id is None:
+        lifts = store.lifts_of(db, estate_id)
+        wanted = [lift["_id"]] if lift else [lift_id for lift_id, piece in lifts.items()
+                                             if domain.same_place(piece.get("location"), data.get("location"))]
+        if data.get("equipment_id") and not lift:
+            return None  # it names a piece that is no lift of the estate: its own order, as before
+        found = domain.desk_order_joined_by(data, store.desk_orders_on(db, estate_id, wanted) if wanted else [],
+                                            lifts, rules)
+        if found is None:
+            return None
+        order_id = store.keep_incident_join(db, estate_id, data["id"], found["_id"])
+
+    def decide(order):
+        if writes.applied(order, event["event_id"]):
+            return None
+        return domain.incident_joined(order, event, clock.now(), rules)
+
+    return _order_change(db, outbox, estate_id, order_id, decide)
 
 
 # on an incident's order: its lift was taken out of service for it once (a redelivery of the incident's
@@ -1054,8 +1088,10 @@ def keep_entrapment_release(db, event):
         return
     anomaly_id = data.get("anomaly_id") if "anomaly_id" in data else store.anomaly_taken_over_by(db, estate_id, data["id"])
     source = ("patrol_anomaly", anomaly_id) if anomaly_id else ("incident", data["id"])
-    store.keep_release(db, estate_id, domain.work_order_id(estate_id, *source), data["id"], data["release"],
-                       event["event_id"])
+    # an incident that joined the desk's order for its lift has it as its order (_join_desk_order)
+    order_id = (None if anomaly_id else store.incident_join(db, estate_id, data["id"])) or domain.work_order_id(
+        estate_id, *source)
+    store.keep_release(db, estate_id, order_id, data["id"], data["release"], event["event_id"])
 
 
 def get_costs(db, estate_id, filters):

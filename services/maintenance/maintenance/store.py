@@ -37,6 +37,8 @@ INDEXES = {
         # which a page read among every order of its source type and picked out (found by review)
         ([("estate_id", 1), ("source.id", 1)], {}),
         ([("estate_id", 1), ("number", 1)], {}),  # the list's number filter (as typed)
+        # the open orders naming a lift an incident may join (desk_orders_on)
+        ([("estate_id", 1), ("equipment_id", 1), ("status", 1)], {}),
         # the list's technician filter, in the list's order: a technician's own orders ("my orders"),
         # one technician's for his supervisor; they were 200 of each status picked over (a probe of
         # the engineering department's week)
@@ -351,6 +353,38 @@ def anomaly_taken_over_by(db, estate_id, incident_id):
     """The anomaly whose order the incident took over (its take-over kept, ``keep_takeover``), or None."""
     kept = db.incident_takeovers.find_one({"estate_id": estate_id, "data.id": incident_id}, {"anomaly_id": 1})
     return kept and kept["anomaly_id"]
+
+
+def lifts_of(db, estate_id):
+    """The estate's lifts (system elevator) by id, with where each is (an incident may join by its place)."""
+    return {doc["_id"]: doc for doc in db.equipment.find({"estate_id": estate_id, "system": "elevator"},
+                                                          {"_id": 1, "location": 1, "code": 1})}
+
+
+def desk_orders_on(db, estate_id, equipment_ids):
+    """The open orders from a desk call naming one of ``equipment_ids`` (an incident may join one)."""
+    return list(db.work_orders.find({"estate_id": estate_id, "equipment_id": {"$in": list(equipment_ids)},
+                                     "status": {"$nin": list(CLOSED)},
+                                     "source.type": "service_request"}).limit(20))
+
+
+def keep_incident_join(db, estate_id, incident_id, work_order_id):
+    """The incident joined the desk's order ``work_order_id`` (``domain.desk_order_joined_by``): kept, the
+    first decided, so a redelivery joins the same order and opens none (``incident_join``)."""
+    db.incident_joins.update_one({"_id": _incident_join_id(estate_id, incident_id), "estate_id": estate_id},
+                                 {"$setOnInsert": {"incident_id": incident_id, "work_order_id": work_order_id}},
+                                 upsert=True)
+    return incident_join(db, estate_id, incident_id)
+
+
+def incident_join(db, estate_id, incident_id):
+    """The order the incident joined (``keep_incident_join``), or None."""
+    kept = db.incident_joins.find_one({"_id": _incident_join_id(estate_id, incident_id), "estate_id": estate_id})
+    return kept and kept["work_order_id"]
+
+
+def _incident_join_id(estate_id, incident_id):
+    return ids.natural_id("incj", estate_id, incident_id)
 
 
 def keep_release(db, estate_id, work_order_id, incident_id, release, event_id):

@@ -169,13 +169,15 @@ def _served_by(finding):
 def work_order_event(db, outbox, event):
     """A work-order event of maintenance about one of our findings kept on its copy (``work_orders``):
     the copy made from the first of its events that names the source, each event applied once by its
-    id (``follow``); an event of an order not of ours, or a cancellation of an order never seen here
+    id (``follow``); a desk call's order an incident joined (``work_orders.JOINED``) followed once its copy
+    is here; an event of an order not of ours, or a cancellation of an order never seen here
     announced before cancellations named their source, keeps nothing. A cancellation handled before
     the creation (each event type has its queue) makes the copy, cancelled (found by review)."""
-    if not work_orders.of_ours(event):
-        return None
     data, estate_id = event["data"], event["estate_id"]
-    if store.find(db, "work_orders", estate_id, data["id"]) is None:
+    kept = store.find(db, "work_orders", estate_id, data["id"])
+    if kept is None and not work_orders.of_ours(event):
+        return None  # a desk call's order no incident joined (``work_orders.JOINED``)
+    if kept is None:
         if data.get("source") is None:
             return None
         _create(db, outbox, "work_orders", estate_id, data["id"], lambda: work_orders.new_copy(event))

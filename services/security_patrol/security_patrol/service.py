@@ -126,6 +126,10 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Exp
     def on_work_order_created(self, event):
         operations.work_order_event(self.db, self.outbox, event)
 
+    @consumes("maintenance", "work_order_incident_joined")
+    def on_work_order_incident_joined(self, event):  # the desk's order for the lift is the incident's (h10)
+        operations.work_order_event(self.db, self.outbox, event)
+
     @consumes("maintenance", "work_order_assigned")
     def on_work_order_assigned(self, event):
         operations.work_order_event(self.db, self.outbox, event)

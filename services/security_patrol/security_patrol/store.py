@@ -74,7 +74,8 @@ INDEXES = {
                         ([("estate_id", 1), ("date", 1)], {})],  # the month's shifts handed over
     "checklists": [(PAGED, {})],  # copies of maintenance's inspection checklists (checklist_created)
     # copies of maintenance's work orders of our findings, kept from its events (work_orders.py)
-    "work_orders": [(PAGED, {}), ([("estate_id", 1), ("source_id", 1)], {})],
+    "work_orders": [(PAGED, {}), ([("estate_id", 1), ("source_id", 1)], {}),
+                    ([("estate_id", 1), ("incident_ids", 1)], {})],  # a desk order incidents joined (h10)
     **settings.INDEXES,
     **jobs.INDEXES,  # exports (estate_common.exports): their jobs and their files' chunks
     **export_store.INDEXES,
@@ -540,9 +541,11 @@ def orders_of_findings(db, estate_id, finding_ids):
     if not wanted:
         return {}
     found = {}
-    for copy in db.work_orders.find({"estate_id": estate_id, "source_id": {"$in": wanted}}).sort(
-            [("created_at", 1), ("_id", 1)]):
-        found[copy["source_id"]] = copy
+    for copy in db.work_orders.find({"estate_id": estate_id, "$or": [
+            {"source_id": {"$in": wanted}}, {"incident_ids": {"$in": wanted}}]}).sort([("created_at", 1), ("_id", 1)]):
+        # a desk call's order incidents joined (work_orders.JOINED) serves each of them
+        for finding_id in {copy["source_id"], *(copy.get("incident_ids") or ())} & set(wanted):
+            found[finding_id] = copy
     return found
 
 

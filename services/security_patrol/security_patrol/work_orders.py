@@ -28,11 +28,17 @@ SOURCES = frozenset({"patrol_anomaly", "fire_inspection", "incident"})
 STATUS_OF = {"work_order_assigned": "assigned", "work_order_appointed": "appointed",
              "work_order_started": "in_progress", "work_order_completed": "completed",
              "work_order_cancelled": "cancelled"}
+# 电梯困人 heard first at the desk (h10): maintenance joined the incident to the desk's open order for its
+# lift instead of opening the incident's own. The copy of that order is the incident's (``incident_ids``),
+# and the order's later events, of a desk call's source, are followed because the copy is here.
+JOINED = "work_order_incident_joined"
+
 # the events that say the status they moved the order to (``data.status``)
 STATUS_SAID = frozenset({"work_order_quoted", "work_order_consented", "work_order_held", "work_order_resumed",
-                         "work_order_help_requested"})
+                         "work_order_help_requested", JOINED})
 
 SHOWN = ("number", "status")
+
 
 
 def of_ours(event):
@@ -40,13 +46,17 @@ def of_ours(event):
     its source (every one, a cancellation announced before it named the source aside) names one of
     ``SOURCES``."""
     source = event["data"].get("source")
-    return source is None or source["type"] in SOURCES
+    return source is None or source["type"] in SOURCES or event["event_type"] == JOINED
 
 
 def new_copy(event):
     """The copy of the order an event names with its source (the first of its events to arrive);
     no status until an event gives it (``follow``)."""
     data = event["data"]
+    if event["event_type"] == JOINED:  # the desk's order, ours as the incident's (its id the finding's)
+        return {"_id": data["id"], "estate_id": event["estate_id"], "source_type": "incident",
+                "source_id": data["incident_id"], "incident_ids": [data["incident_id"]], "number": data["number"],
+                "status": None, "status_at": None, "created_at": clock.now_iso()}
     return {"_id": data["id"], "estate_id": event["estate_id"], "source_type": data["source"]["type"],
             "source_id": data["source"]["id"], "number": data["number"], "status": None, "status_at": None,
             "created_at": clock.now_iso()}
@@ -64,10 +74,13 @@ def follow(copy, event):
     else:
         status = event["data"]["status"] if event["event_type"] in STATUS_SAID else STATUS_OF[event["event_type"]]
         stale = _older(copy, revision, event["occurred_at"])
+    joined = {}  # another incident joined the order: it is that one's too
+    if event["event_type"] == JOINED and event["data"]["incident_id"] not in (copy.get("incident_ids") or ()):
+        joined = {"incident_ids": [*(copy.get("incident_ids") or ()), event["data"]["incident_id"]]}
     if stale:
-        return Change({}, entries=[entry])
+        return Change(joined, entries=[entry])
     return Change({"status": status, "status_at": event["occurred_at"], "status_revision": revision,
-                   "number": event["data"]["number"]}, entries=[entry])
+                   "number": event["data"]["number"], **joined}, entries=[entry])
 
 
 def _older(copy, revision, occurred_at):

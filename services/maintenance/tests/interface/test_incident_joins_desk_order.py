@@ -1,0 +1,91 @@
+"""An entrapment (电梯困人) the desk heard of first: the occupant's call is registered as a repair and
+maintenance opens its order (the desk names the lift on it), then the guard records the incident, whose
+plan asks for an emergency order. Two emergency orders for one lift were opened, two technicians sent
+(the typhoon-night probe, h10). The incident joins the desk's open order for the same lift instead: the
+order becomes the emergency, its response clock from the earliest report, once however often the
+incident's event comes; a lift not matched surely (another lift, none named, two orders of the place)
+opens the incident's own order as before: a wrong join is worse than two orders."""
+from datetime import timedelta
+
+import pytest
+
+from estate_common import clock
+from estate_common.testing import as_caller, event
+from maintenance import domain
+
+from .test_out_of_service import AGENT, ESTATE, announced, engineering, entrapment, frozen, open_repair, out_now  # noqa: F401
+from .test_service import act
+
+
+def orders(service):
+    return service.list_work_orders({"estate_id": ESTATE, "filters": {}})["items"]
+
+
+def desk_order_on(service, equipment_id, **repair):
+    order_id = open_repair(service, **repair)
+    as_caller(service, AGENT)
+    act(service, "set_work_order_equipment", order_id, equipment_id=equipment_id)
+    return service.get_work_order({"estate_id": ESTATE, "id": order_id})
+
+
+def test_an_entrapment_after_the_desk_s_call_for_its_lift_joins_the_desk_s_order(engineering):
+    desk = desk_order_on(engineering, engineering.lift["id"])
+    reported = desk["reported_at"]
+    clock.freeze(clock.now() + timedelta(minutes=4))
+    asked = entrapment(equipment_id=engineering.lift["id"])
+    engineering.open_from_incident(asked)
+    engineering.open_from_incident(asked)  # redelivered
+    [order] = orders(engineering)
+    assert order["id"] == desk["id"]
+    assert (order["priority"], order["emergency_category"]) == ("emergency", "elevator_entrapment")
+    assert order["reported_at"] == reported  # the response clock from the earliest report
+    assert clock.parse_iso(order["response_due_at"]) == clock.parse_iso(reported) + timedelta(minutes=30)
+    assert order["incidents"] == [{"id": "inc_lift", "number": "INC-2026-000007"}]
+    joined = [entry for entry in order["history"] if entry["action"] == "incident_joined"]
+    assert len(joined) == 1 and "INC-2026-000007" in joined[0]["note"]
+    [told] = announced(engineering, "work_order_incident_joined")
+    assert (told["id"], told["incident_id"], told["number"]) == (desk["id"], "inc_lift", desk["number"])
+    assert not engineering.db.work_orders.find_one({"_id": domain.work_order_id(ESTATE, "incident", "inc_lift")})
+    # the entrapment's lift out of service until checked, for the order the incident joined
+    [lift] = out_now(engineering)
+    assert lift["out_of_service"]["work_order_id"] == desk["id"]
+
+
+def test_the_release_of_an_entrapment_that_joined_is_kept_by_the_order_it_joined(engineering):
+    desk = desk_order_on(engineering, engineering.lift["id"])
+    engineering.open_from_incident(entrapment(equipment_id=engineering.lift["id"]))
+    release = {"released_at": clock.now_iso(), "minutes": 12, "target_minutes": 30, "within_target": True}
+    engineering.keep_entrapment_release(event("security_patrol", "entrapment_released", ESTATE, {
+        "id": "inc_lift", "number": "INC-2026-000007", "anomaly_id": None, "release": release}))
+    [item] = engineering.emergency_month({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]
+    assert (item["id"], item["release"]) == (desk["id"], release)
+
+
+def test_an_entrapment_not_surely_of_the_desk_s_lift_opens_its_own_order(engineering):
+    other = engineering.create_equipment({"estate_id": ESTATE, "data": {
+        "code": "LIFT-4", "name": "4号楼客梯", "system": "elevator", "location": "Building 4"}})
+    desk_order_on(engineering, other["id"], request_id="sr_2")  # another lift's call
+    open_repair(engineering, request_id="sr_3")  # a call naming no lift
+    engineering.open_from_incident(entrapment("inc_a", equipment_id=engineering.lift["id"]))
+    assert engineering.db.work_orders.find_one({"_id": domain.work_order_id(ESTATE, "incident", "inc_a")})
+
+
+def test_an_entrapment_naming_no_lift_joins_by_its_place_only_one_order_there(engineering):
+    desk = desk_order_on(engineering, engineering.lift["id"])  # LIFT-3, at "Building 3"
+    engineering.open_from_incident(entrapment("inc_a"))  # "Building 3", no lift named
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": desk["id"]})["incidents"][0]["id"] == "inc_a"
+    # two open calls at the place: which lift is not sure, the incident opens its own
+    second = engineering.create_equipment({"estate_id": ESTATE, "data": {
+        "code": "LIFT-3B", "name": "3号楼货梯", "system": "elevator", "location": "building 3 "}})
+    desk_order_on(engineering, second["id"], request_id="sr_2")
+    engineering.open_from_incident(entrapment("inc_b"))
+    assert engineering.db.work_orders.find_one({"_id": domain.work_order_id(ESTATE, "incident", "inc_b")})
+
+
+def test_a_desk_order_done_or_older_than_the_window_is_not_joined(engineering):
+    desk = desk_order_on(engineering, engineering.lift["id"])
+    clock.freeze(clock.now() + timedelta(minutes=121))  # the window: 120 minutes by default
+    engineering.open_from_incident(entrapment("inc_late", equipment_id=engineering.lift["id"]))
+    assert engineering.db.work_orders.find_one({"_id": domain.work_order_id(ESTATE, "incident", "inc_late")})
+    assert "incidents" not in engineering.get_work_order({"estate_id": ESTATE, "id": desk["id"]}) or not \
+        engineering.get_work_order({"estate_id": ESTATE, "id": desk["id"]})["incidents"]
