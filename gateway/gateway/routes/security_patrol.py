@@ -55,7 +55,7 @@ ROUTES = [
     Route("GET", f"{ESTATE}/emergency-alerts", SP, "list_emergency_alerts", policy.SECURITY, paged=True,
           filters=("open", "period")),
     Route("GET", f"{ESTATE}/emergency-alerts/<alert_id>", SP, "get_emergency_alert", policy.SECURITY,
-          id_param="alert_id"),
+          id_param="alert_id", paged=True),  # its incidents a page at a time (h10)
     Route("POST", f"{ESTATE}/emergency-alerts/<alert_id>/level", SP, "change_emergency_alert_level",
           policy.SECURITY, body=True, id_param="alert_id"),
     Route("POST", f"{ESTATE}/emergency-alerts/<alert_id>/stand-down", SP, "stand_down_emergency_alert",

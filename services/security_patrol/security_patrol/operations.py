@@ -553,12 +553,14 @@ def list_emergency_alerts(db, estate_id, filters, limit, cursor):
                       store.alerts_query({} if opened is None else {"open": opened}, window), limit, cursor)
 
 
-def get_emergency_alert(db, estate_id, alert_id):
-    """One alert with the incidents that happened while it stood and the work order each opened."""
+def get_emergency_alert(db, estate_id, alert_id, limit=None, cursor=None):
+    """One alert with a page of the incidents that happened while it stood (``limit``, ``cursor``; the
+    first page without them) and the work order each opened; ``incidents_next_cursor`` the next page's."""
     alert = public(store.get(db, "emergency_alerts", estate_id, alert_id))
     start, end = emergency_alerts.window(alert, clock.now())
-    found = with_orders(db, estate_id, [public(i) for i in store.incidents_happened(db, estate_id, start, end)])
-    return alert | {"incidents": [
+    page = store.incidents_happened(db, estate_id, start, end, limit, cursor)
+    found = with_orders(db, estate_id, page["items"])
+    return alert | {"incidents_next_cursor": page["next_cursor"], "incidents": [
         {"id": i["id"], "number": i["number"], "type": i["type"], "major": i["major"], "status": i["status"],
          "occurred_at": i.get("occurred_at") or i["opened_at"],
          "work_order_id": i["maintenance_order"] and i["maintenance_order"]["id"]} for i in found]}

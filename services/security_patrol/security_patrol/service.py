@@ -220,7 +220,8 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Exp
 
     @rpc_method
     def get_emergency_alert(self, payload):
-        return operations.get_emergency_alert(self.db, payload["estate_id"], payload["id"])
+        return operations.get_emergency_alert(self.db, payload["estate_id"], payload["id"], payload.get("limit"),
+                                              payload.get("cursor"))
 
     @rpc_method
     def record_fire_drill(self, payload):

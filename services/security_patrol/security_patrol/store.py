@@ -524,10 +524,11 @@ def alerts_query(filters, window):
     return query
 
 
-def incidents_happened(db, estate_id, start_iso, end_iso):
-    """The incidents that happened in ``[start, end)`` (``happened_between``), oldest first."""
-    return list(db.incidents.find({"estate_id": estate_id, **happened_between(start_iso, end_iso)}).sort(
-        [("opened_at", 1), ("_id", 1)]))
+def incidents_happened(db, estate_id, start_iso, end_iso, limit, cursor):
+    """A page of the incidents that happened in ``[start, end)`` (``happened_between``), oldest first
+    (by their opening): a long-standing alert's read listed every one since its warning in one answer."""
+    return store.page(db.incidents, {"estate_id": estate_id, **happened_between(start_iso, end_iso)}, limit, cursor,
+                      by="opened_at")
 
 
 def takeover_claim_id(estate_id, anomaly_id):

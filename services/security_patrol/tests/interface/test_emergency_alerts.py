@@ -1,5 +1,7 @@
 """预警响应: an estate's weather emergency plan activated at the authority's warning, before anything
 has happened (a typhoon night's probe, h7: the plan started only with an incident)."""
+from datetime import timedelta
+
 import pytest
 
 from estate_common import clock
@@ -147,3 +149,25 @@ def test_an_alert_issued_ahead_is_not_stood_down_nor_changed_before_it_was_issue
     clock.freeze(clock.parse_iso("2026-09-01T10:04:00Z"))
     down = patrol.stand_down_emergency_alert({"estate_id": ESTATE, "id": alert["id"], "data": {}})
     assert down["stood_down_at"] == "2026-09-01T10:04:00.000Z"
+
+
+def test_a_long_standing_alert_s_incidents_are_read_a_page_at_a_time(patrol):
+    """A blue heat warning standing for weeks: its read listed every incident since it was issued in one
+    answer (the weather-alert review, h10). The incidents come a page at a time (limit, cursor), the
+    first page on a read without them, oldest first, each once across the pages."""
+    alert = raise_typhoon(patrol)
+    opened = []
+    for minute in range(5):
+        clock.freeze(clock.parse_iso(T0) + timedelta(minutes=10 + minute))
+        opened.append(patrol.open_incident({"estate_id": ESTATE, "data": {
+            "type": "storm_damage", "description": f"树倒了 {minute}", "location": "北门"}})["id"])
+    clock.freeze(clock.parse_iso(T0) + timedelta(minutes=20))
+    first = patrol.get_emergency_alert({"estate_id": ESTATE, "id": alert["id"], "limit": 2})
+    assert [i["id"] for i in first["incidents"]] == opened[:2] and first["incidents_next_cursor"]
+    seen, cursor = [i["id"] for i in first["incidents"]], first["incidents_next_cursor"]
+    while cursor:
+        read = patrol.get_emergency_alert({"estate_id": ESTATE, "id": alert["id"], "limit": 2, "cursor": cursor})
+        seen, cursor = seen + [i["id"] for i in read["incidents"]], read["incidents_next_cursor"]
+    assert seen == opened
+    whole = patrol.get_emergency_alert({"estate_id": ESTATE, "id": alert["id"]})  # the first page, 50 at most
+    assert [i["id"] for i in whole["incidents"]] == opened and whole["incidents_next_cursor"] is None
