@@ -1553,3 +1553,32 @@ def test_a_damage_claim_s_yuan_typed_with_thousands_commas_are_read_whole(client
     assert fake.calls[-1]["json"] == {"payments": [{"household_id": "hh_1701", "payer": "owner",
                                                     "amount_cents": 1400000}]}
     _only_documented(fake, documented_routes)
+
+
+def test_an_alert_s_page_links_each_incident_s_work_order_and_pages_its_incidents(client, fake, documented_routes):
+    """h10: the alert's page showed each incident's work order as a raw id (wo_…), which no one can look up.
+    It names the order by its number, linked to the order's page for one who reads orders (a guard sees
+    the number); a long alert's incidents come a page at a time, the next page's link kept on its page."""
+    alert = {"id": "ealert_1", "estate_id": ESTATE, "kind": "heat", "level": "blue",
+             "issued_at": "2026-07-01T02:00:00.000Z", "note": None, "status": "open",
+             "levels": [{"level": "blue", "at": "2026-07-01T02:00:00.000Z", "by": "wu", "note": None}],
+             "raised_by": "wu", "raised_at": "2026-07-01T02:02:00.000Z", "stood_down_at": None,
+             "stood_down_by": None, "stand_down_note": None,
+             "incidents_next_cursor": "2026-07-20T01:00:00.000Z~inc_2",
+             "incidents": [{"id": "inc_1", "number": "INC-2026-000001", "type": "elevator_entrapment", "major": False,
+                            "status": "open", "occurred_at": "2026-07-20T00:00:00.000Z", "work_order_id": "wo_1",
+                            "work_order_number": "WO-2026-000042"},
+                           {"id": "inc_2", "number": "INC-2026-000002", "type": "storm_damage", "major": False,
+                            "status": "open", "occurred_at": "2026-07-20T01:00:00.000Z", "work_order_id": None,
+                            "work_order_number": None}]}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/emergency-alerts/ealert_1", alert)
+    sign_in(client, fake, username="wu", roles=("manager",))
+    page = client.get("/security/emergency-alerts/ealert_1").get_data(as_text=True)
+    assert '<a href="/engineering/work-orders/wo_1">WO-2026-000042</a>' in page and "<code>wo_1</code>" not in page
+    assert "/security/emergency-alerts/ealert_1?cursor=2026-07-20T01" in page
+    client.get("/security/emergency-alerts/ealert_1?cursor=2026-07-20T01:00:00.000Z~inc_2")
+    assert fake.calls[-1]["params"] == {"cursor": "2026-07-20T01:00:00.000Z~inc_2"}
+    sign_in(client, fake, username="gus", roles=("security",))
+    page = client.get("/security/emergency-alerts/ealert_1").get_data(as_text=True)
+    assert "WO-2026-000042" in page
+    _only_documented(fake, documented_routes)

@@ -563,7 +563,8 @@ def get_emergency_alert(db, estate_id, alert_id, limit=None, cursor=None):
     return alert | {"incidents_next_cursor": page["next_cursor"], "incidents": [
         {"id": i["id"], "number": i["number"], "type": i["type"], "major": i["major"], "status": i["status"],
          "occurred_at": i.get("occurred_at") or i["opened_at"],
-         "work_order_id": i["maintenance_order"] and i["maintenance_order"]["id"]} for i in found]}
+         "work_order_id": i["maintenance_order"] and i["maintenance_order"]["id"],
+         "work_order_number": i["maintenance_order"] and i["maintenance_order"]["number"]} for i in found]}
 
 
 # -- drills and fire lanes -------------------------------------------------------------------

@@ -95,7 +95,8 @@ def test_an_alert_read_names_the_incidents_of_its_window_and_their_work_orders(p
     after = patrol.open_incident({"estate_id": ESTATE, "data": {
         "type": "public_disorder", "description": "吵架", "location": "2号楼"}})
     read = patrol.get_emergency_alert({"estate_id": ESTATE, "id": alert["id"]})
-    assert [(i["id"], i["type"], i["work_order_id"]) for i in read["incidents"]] == [(tree["id"], "storm_damage", "wo_1")]
+    assert [(i["id"], i["type"], i["work_order_id"], i["work_order_number"]) for i in read["incidents"]] == [
+        (tree["id"], "storm_damage", "wo_1", "WO-2026-1")]
     assert before["id"] != after["id"]
     with pytest.raises(NotFound):
         patrol.get_emergency_alert({"estate_id": ESTATE, "id": "ealert_nope"})
