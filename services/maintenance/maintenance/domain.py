@@ -66,10 +66,13 @@ def own_orders(filters, user):
 
 
 def readable(order, caller_roles):
-    """Whether a caller with ``caller_roles`` reads ``order`` (``readable_filters``' rule, by id)."""
+    """Whether a caller with ``caller_roles`` reads ``order`` (``readable_filters``' rule, by id). A desk's
+    order an incident joined (``incident_joined``: its ``incidents``) is that finding's order too: security
+    reads it by id, as the incident's page and the alert's link to it do (h10)."""
     narrowed = readable_filters(caller_roles, {})
     return narrowed is not None and (SOURCE_TYPES_READ not in narrowed
-                                     or (order.get("source") or {}).get("type") in narrowed[SOURCE_TYPES_READ])
+                                     or (order.get("source") or {}).get("type") in narrowed[SOURCE_TYPES_READ]
+                                     or bool(order.get("incidents")))
 
 # status -> {action: next status}. An action not listed for a status is refused (409).
 # The dispatch → accept → appointment → on site → (quote → consent) → sign-off of the seeds;

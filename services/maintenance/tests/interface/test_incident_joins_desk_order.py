@@ -89,3 +89,17 @@ def test_a_desk_order_done_or_older_than_the_window_is_not_joined(engineering):
     assert engineering.db.work_orders.find_one({"_id": domain.work_order_id(ESTATE, "incident", "inc_late")})
     assert "incidents" not in engineering.get_work_order({"estate_id": ESTATE, "id": desk["id"]}) or not \
         engineering.get_work_order({"estate_id": ESTATE, "id": desk["id"]})["incidents"]
+
+
+def test_security_reads_the_desk_s_order_an_incident_joined_and_no_other_desk_order(engineering):
+    """Security reads the orders of its findings only; the desk's order an entrapment joined is that
+    incident's order now (the guard's page links it): read by id, where it was a 404."""
+    from estate_common.errors import NotFound
+    from estate_common.testing import staff
+    desk = desk_order_on(engineering, engineering.lift["id"])
+    other = open_repair(engineering, request_id="sr_9")
+    engineering.open_from_incident(entrapment(equipment_id=engineering.lift["id"]))
+    as_caller(engineering, staff("guard_wang", ["security"], [ESTATE]))
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": desk["id"]})["incidents"][0]["id"] == "inc_lift"
+    with pytest.raises(NotFound):
+        engineering.get_work_order({"estate_id": ESTATE, "id": other})
