@@ -288,3 +288,35 @@ def test_the_technician_records_when_he_got_to_the_flooded_garage_afterwards(api
     assert started["history"][-1]["at"] > arrived and arrived in started["history"][-1]["note"]
     settings = api.get(f"{base}/settings/maintenance", manager).json()
     assert settings["values"]["start_recorded_within_hours"] == 12
+
+
+def test_an_entrapment_called_in_at_the_desk_first_joins_the_desk_s_order_for_the_lift(api, admin):
+    """h10, the typhoon-night probe: the occupant rang the desk about the stuck lift, the desk registered the
+    repair and named the lift on its order; the guard then recorded the entrapment, which opened a second
+    emergency order for the same lift. Through the gateway: the incident joins the desk's order, now the
+    emergency of the entrapment from the call's report, and the guard's incident shows it as its order."""
+    from .flows import register
+    estate_id = new_estate(api, admin, name="Lift Court")["id"]
+    base = f"/api/v1/estates/{estate_id}"
+    _, guard = new_user(api, admin, ["security"], [estate_id])
+    _, manager = new_user(api, admin, ["manager"], [estate_id])
+    _, agent = new_user(api, admin, ["agent"], [estate_id])
+    lift = api.post(f"{base}/equipment", {"code": "LIFT-5", "name": "5号客梯", "system": "elevator",
+                                          "location": "5栋"}, manager).json()
+    household = new_household(api, manager, estate_id)
+    request = register(api, agent, estate_id, household["id"], description="5号梯困人, 业主来电").json()
+    [desk] = eventually(lambda: api.get(f"{base}/work-orders?request_id={request['id']}", manager).json()["items"])
+    named = api.post(f"{base}/work-orders/{desk['id']}/equipment", {"equipment_id": lift["id"]}, agent)
+    assert named.status_code == 200, named.text
+    stuck = api.post(f"{base}/incidents", {"type": "elevator_entrapment", "description": "5号梯困1人",
+                                           "location": "5栋", "equipment_id": lift["id"]}, guard)
+    assert stuck.status_code == 201, stuck.text
+    joined = eventually(lambda: (lambda o: o if o.get("incidents") else None)(
+        api.get(f"{base}/work-orders/{desk['id']}", manager).json()))
+    assert (joined["priority"], joined["emergency_category"]) == ("emergency", "elevator_entrapment")
+    assert joined["reported_at"] == desk["reported_at"] and joined["incidents"][0]["id"] == stuck.json()["id"]
+    assert api.get(f"{base}/work-orders?source_type=incident&source_id={stuck.json()['id']}", manager
+                   ).json()["items"] == []
+    shown = eventually(lambda: api.get(f"{base}/incidents/{stuck.json()['id']}", guard).json()["maintenance_order"])
+    assert shown["id"] == desk["id"]
+    assert api.get(f"{base}/work-orders/{desk['id']}", guard).status_code == 200  # the guard follows the link
