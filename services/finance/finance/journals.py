@@ -129,6 +129,13 @@ def utility_top_up_entry(move):
                  move["cashier"], move["day"], move["at"], move["receipt_number"], move["household_id"])
 
 
+def public_revenue_entry(receipt):
+    """Money in for the common parts' income (公共收益), its own entry under the receipt (``ref_id``), in the
+    journal of its method: no household's money."""
+    return entry(receipt["estate_id"], "public_revenue", receipt["_id"], receipt["method"], "in",
+                 receipt["amount_cents"], receipt["cashier"], receipt["day"], receipt["received_at"])
+
+
 def top_up_reversal_entry(move):
     """A top-up taken back: money out of the journal it came into, under the top-up's receipt."""
     return entry(move["estate_id"], "reversal", move["_id"], move["method"], "out", move["amount_cents"],
@@ -373,7 +380,7 @@ def late_settlement_data(settlement):
 
 
 def reconciliation(estate_id, period, entries, payments_posted, bills_touched, start, end, settled, now,
-                   top_ups=None, collected_bills=None):
+                   top_ups=None, collected_bills=None, revenue_receipts=None):
     """The month's journals against the receipts issued, the reversals and the money collected
     at sources (these must balance), and what the money settled.
 
@@ -381,7 +388,9 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
     receipts were issued in the period; ``bills_touched``: bills with an allocation made in
     ``[start, end)``; ``settled``: ``{(cashier, day)}`` closed by a settlement; ``top_ups``: the
     prepaid utility top-ups of the period's days (their receipts); ``collected_bills``: ``{bill_id:
-    bill}`` of the bills whose money was collected at their source (``collected_charges``)."""
+    bill}`` of the bills whose money was collected at their source (``collected_charges``);
+    ``revenue_receipts``: the public revenue receipts (公共收益) of the period's days, money the journals took in
+    with no payment's receipt (h9)."""
     by_method, by_journal, overall = totals(entries)
     receipts = sum(p["amount_cents"] for p in payments_posted)
     reversed_entries = [e for e in entries if e["kind"] == "reversal"]
@@ -400,8 +409,9 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
     seller_cents = sum(e["amount_cents"] for e in sellers)
     topped_up = [m for m in (top_ups or []) if m["status"] == "posted"]
     top_up_cents = sum(m["amount_cents"] for m in topped_up)
+    revenue_cents = sum(r["amount_cents"] for r in revenue_receipts or [])
     expected = (receipts - reversals + collected - sum(e["amount_cents"] for e in refunds) + top_up_cents - seller_cents
-                - sum(e["amount_cents"] for e in deductions_back))
+                - sum(e["amount_cents"] for e in deductions_back) + revenue_cents)
     allocated = sum(a["amount_cents"] for bill in bills_touched for a in bill.get("allocations", [])
                     if start <= a["at"] < end and a.get("kind") != "opening_credit")  # 期初预收: not received here
     paid_in_full = sum(1 for bill in bills_touched
@@ -428,6 +438,7 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
                                         "amount_cents": sum(e["amount_cents"] for e in deductions_back)},
         "utility_top_ups": {"count": len(topped_up), "amount_cents": top_up_cents},
         "seller_prepaid_refunds": {"count": len(sellers), "amount_cents": seller_cents},
+        "public_revenue": {"count": len(revenue_receipts or []), "amount_cents": revenue_cents},
         "expected_net_cents": expected,
         "difference_cents": overall["net_cents"] - expected,
         "balanced": overall["net_cents"] == expected,

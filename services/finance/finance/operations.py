@@ -27,7 +27,8 @@ from estate_common.store import page_computed, public
 from . import (arrears, arrears_view, bank_statements, billing, billing_cycles, deposits, exit_handover, invoices, journals,
                maintenance_fund,
                opening_balance_imports, opening_balances, opening_credit_imports, opening_credits, owner_access,
-               payers, payments, periods, reports, sale_month, seller_prepaid, standards, statement, store, utilities)
+               payers, payments, periods, public_revenue, reports, sale_month, seller_prepaid, standards, statement,
+               store, utilities)
 from .rules import (APPROVAL_SECONDS, BILLING_BATCH, LOCKED_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_RETRY_SECONDS,
                     HOUSEHOLD_LOCK_SECONDS, HOUSEHOLD_LOCK_WAIT_SECONDS, JOURNAL_DAY_LOCK_WAIT_SECONDS)
 
@@ -914,6 +915,12 @@ def finish_half_done(db, outbox, grace_seconds=HALF_DONE_GRACE_SECONDS):
         except BusinessRuleViolation:  # refused and marked so: the sweep goes on with the others
             log.warning("a fund deposit or reversal left half-done was refused when finished: the balance moved "
                         "meanwhile")
+        finished += 1
+    for receipt in store.pending_revenue_receipts(db, before):  # its journal entry and the fund's deposit to come
+        try:
+            _finish_revenue_receipt(db, outbox, receipt)
+        except BusinessRuleViolation:
+            log.warning("a public revenue receipt left half-done was refused when finished: the fund's balance")
         finished += 1
     for deposit in store.pending_refunds(db, before):  # else only a later refund call or its day's settlement
         _finish_refund(db, outbox, deposit)
@@ -2205,7 +2212,8 @@ def reconciliation_report(db, estate_id, period):
         store.bills_allocated_between(db, estate_id, start, end), start, end,
         store.settled_pairs_of_period(db, estate_id, period)
         | journals.covered_days(entries, store.shifts_of_period(db, estate_id, period)), now,
-        store.top_ups_of_period(db, estate_id, period), collected) | {
+        store.top_ups_of_period(db, estate_id, period), collected,
+        store.revenue_receipts_of_period(db, estate_id, period)) | {
         "arrears_recovered": arrears_recovered(db, estate_id, period, rules, clock.to_iso(now)),
         "arrears_carried_out": arrears_carried_out(db, estate_id, period, rules, clock.to_iso(now)),
         "cash_differences": journals.cash_differences(store.drawer_differences_of_period(db, estate_id, period)),
@@ -2408,7 +2416,8 @@ def _disclosure(db, estate_id, period, timezone):
     return reports.disclosure(estate_id, period, list(store.bills_of_period(db, estate_id, period)),
                               store.expenses_of_period(db, estate_id, period), clock.now(),
                               store.operating_expenses_of_period(db, estate_id, period), prepaid,
-                              store.deductions_of_period(db, estate_id, period)) | {
+                              store.deductions_of_period(db, estate_id, period),
+                              store.revenue_receipts_of_period(db, estate_id, period)) | {
         "maintenance_fund": fund}
 
 
@@ -2453,6 +2462,90 @@ def reverse_operating_expense(db, outbox, caller, estate_id, expense_id, data):
                                                    reports.reversed_event_data(current | fields))])
 
     return public(store.change_operating_expense(db, outbox, estate_id, expense_id, reverse))
+
+
+# -- public revenue (公共收益) ------------------------------------------------------------------------
+
+def register_revenue_contract(db, outbox, caller, estate_id, data):
+    """A contract of a common part's use (``public_revenue.contract``), registered once (a retry with the
+    caller's Idempotency-Key finds it) and announced in its write (``public_revenue_contract_registered``)."""
+    contract_id = caller.created_id("prc", estate_id)
+    found = store.find_revenue_contract(db, estate_id, contract_id)
+    if found:
+        return public(found)
+    contract = public_revenue.contract(contract_id, estate_id, data, clock.now(), caller.user)
+    return public(store.create(db, outbox, "revenue_contracts", estate_id, contract_id, lambda: (contract, [
+        outbox.event("public_revenue_contract_registered", estate_id, public_revenue.contract_event_data(contract))])))
+
+
+def _named_revenue_contract(db, estate_id, contract_id):
+    contract = store.find_revenue_contract(db, estate_id, contract_id)
+    if contract is None:
+        raise NotFound("no such public revenue contract in this estate")
+    return contract
+
+
+def record_revenue_receipt(db, outbox, caller, estate_id, contract_id, data):
+    """Income received against a contract (``public_revenue.receipt``): written ``pending`` on the cashier's
+    open day (422 once settled, as a payment), then finished (``_finish_revenue_receipt``): its journal
+    entry, the owners' part into the maintenance fund, the receipt posted and announced. Once per
+    Idempotency-Key; a retry, or the half-done sweep, finishes what a crash left."""
+    receipt_id = caller.created_id("prr", estate_id)
+    existing = store.find_revenue_receipt(db, estate_id, receipt_id)
+    if existing is None:
+        contract = _named_revenue_contract(db, estate_id, contract_id)
+        rules, now = store.rules_for(db, estate_id), clock.now()
+        with open_journal_day(db, estate_id, caller.user, periods.day_of(now, rules)):
+            existing = store.find_revenue_receipt(db, estate_id, receipt_id)
+            if existing is None:
+                receipt = public_revenue.receipt(receipt_id, contract, data, now, rules, caller.user)
+                store.insert_revenue_receipt(db, receipt | {"status": "pending"})
+                existing = store.find_revenue_receipt(db, estate_id, receipt_id)
+                if existing["status"] == "pending":
+                    store.insert_entry(db, journals.public_revenue_entry(existing))
+    return public(_finish_revenue_receipt(db, outbox, existing))
+
+
+def _finish_revenue_receipt(db, outbox, receipt):
+    """The steps after a receipt's first write, each by a natural id, so a repeat has no second effect: its
+    journal entry (the cashier's money in), the owners' part deposited into the fund's pool (a deposit of
+    source ``public_revenue``, posted as any), and the receipt posted with ``public_revenue_received``."""
+    if receipt["status"] != "pending":
+        return receipt
+    estate_id = receipt["estate_id"]
+    store.insert_entry(db, journals.public_revenue_entry(receipt))  # False when written already
+    fields = {"status": "posted"}
+    if receipt["destination"] == "maintenance_fund" and receipt["owners_cents"] > 0:
+        entry_id = ids.natural_id("mfd", estate_id, receipt["_id"])
+        entry = store.find_fund_entry(db, estate_id, entry_id)
+        if entry is None:
+            rules = store.rules_for(db, estate_id)
+            deposit = maintenance_fund.deposit(entry_id, estate_id, public_revenue.fund_deposit_data(receipt),
+                                               clock.parse_iso(receipt["received_at"]), rules, receipt["cashier"])
+            store.insert_fund_entry(db, deposit)
+            entry = store.find_fund_entry(db, estate_id, entry_id)
+        _finish_fund_deposit(db, outbox, entry)
+        fields["fund_entry_id"] = entry_id
+    posted = receipt | fields
+    return store.post_revenue_receipt(db, outbox, estate_id, receipt["_id"], fields, [
+        outbox.event("public_revenue_received", estate_id, public_revenue.receipt_event_data(posted),
+                     actor=receipt["cashier"])])
+
+
+def revenue_arrears(db, estate_id, filters):
+    """The contracts owing by ``as_of`` (the estate's today by default): ``public_revenue.arrears`` of each,
+    those with ``overdue_cents`` > 0, most overdue first."""
+    rules = store.rules_for(db, estate_id)
+    day = filters.get("as_of") or periods.day_of(clock.now(), rules)
+    contracts = store.revenue_contracts(db, estate_id)
+    received = {}
+    for r in store.revenue_receipts_of_contracts(db, estate_id, [c["_id"] for c in contracts]):
+        received.setdefault(r["contract_id"], []).append(r)
+    owed = [public_revenue.arrears(c, received.get(c["_id"], []), day) for c in contracts]
+    overdue = sorted((line for line in owed if line["overdue_cents"] > 0), key=lambda line: (-line["overdue_cents"],
+                                                                                            line["contract_id"]))
+    return {"estate_id": estate_id, "as_of": day, "items": overdue,
+            "overdue_cents": sum(line["overdue_cents"] for line in overdue)}
 
 
 def publish_disclosure(db, caller, estate_id, period):

@@ -26,6 +26,7 @@ from estate_common import calendar, clock, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 
 from . import billing, periods
+from . import public_revenue as common_parts
 from .arrears import opening_credited
 from .deposits import DEPOSIT_ITEM
 
@@ -96,7 +97,8 @@ def counted(expense):
 DEDUCTIONS_LINE = "deposit_deductions"
 
 
-def disclosure(estate_id, period, bills, expenses, now, operating=(), prepaid_money=None, deductions=()):
+def disclosure(estate_id, period, bills, expenses, now, operating=(), prepaid_money=None, deductions=(),
+               public_revenue=None):
     """The income and expense disclosure of a period (收支公示). A renovation deposit is not
     income: it is the household's money, held and paid back (``deposits``), so its bills are
     left out (they made a refunded deposit look like money the estate had). A bill covering several
@@ -106,7 +108,10 @@ def disclosure(estate_id, period, bills, expenses, now, operating=(), prepaid_mo
     ``bills``: those that cover some of the period's months. A quarter's bill counted whole in its
     first month's disclosure and in none of the two after (found by h3, the fee rise's leftovers).
     What a deposit's refund kept (押金扣除, ``deductions``: the journal's ``deposit_deduction`` entries of the
-    period's days) is income, received when kept: its own line, ``deposit_deductions`` (h10)."""
+    period's days) is income, received when kept: its own line, ``deposit_deductions`` (h10).
+    The common parts' income (公共收益, ``public_revenue``: the receipts of the period) is the owners' money
+    less the operator's share, not the operator's income: its own block (``public_revenue.disclosed``),
+    by kind with the operator's share and the owners' part, apart from the income table (h9)."""
     months, income = calendar.months_of(period), {}
     for bill in bills:
         if bill["item"] == DEPOSIT_ITEM or not any(month in months for month, _ in billing.months_covered(bill)):
@@ -131,6 +136,8 @@ def disclosure(estate_id, period, bills, expenses, now, operating=(), prepaid_mo
     other = sum(by_category.values())
     received = sum(line["received_cents"] for line in income.values())
     shown = {} if prepaid_money is None else {"prepaid": prepaid_money}
+    if public_revenue is not None:
+        shown["public_revenue"] = common_parts.disclosed(public_revenue)
     return {
         "estate_id": estate_id,
         "period": period,
@@ -259,5 +266,7 @@ def published_view(disclosure, estate_name):
             # 预收: a period published before it was shown has none (its snapshot is as it was published)
             **({"prepaid": report["prepaid"]} if "prepaid" in report else {}),
             # the fund's part (专项维修资金): a period published before it was shown has none
-            **({"maintenance_fund": report["maintenance_fund"]} if "maintenance_fund" in report else {})}
+            **({"maintenance_fund": report["maintenance_fund"]} if "maintenance_fund" in report else {}),
+            # 公共收益: a period published before it was shown has none
+            **({"public_revenue": report["public_revenue"]} if "public_revenue" in report else {})}
 

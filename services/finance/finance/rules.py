@@ -116,13 +116,17 @@ DEFAULTS = {
     # approved; an estate that trusts its cashiers with small ones sets its own. Fees paid from the
     # deposit (抵扣物业费) carry the owner's own consent and need none.
     "deposit_deduction_approval_above_cents": 0,
+    # 公共收益 (public_revenue.py): the share of each receipt of the common parts' income the operator keeps as
+    # its management cost (《民法典》第二百八十二条: the rest, the owners' part, is theirs jointly, credited to the
+    # maintenance fund); 30 %, the usual share (not in DOMAIN.md or the seeds); 0 to 100, rounded half up.
+    "public_revenue_operator_share_percent": 30,
 }
 
 # settings whose lowest value is not 1 (estate_common.settings); bill_due_days 0 is the default
 # (the end of the billing month), so an estate may set it back
 MINIMA = {"utility_overdraft_cents": 0, "utility_low_balance_cents": 0, "bill_due_days": 0,
           "recorded_within_days": 0, "prorate_handover_month": 0, "prorate_sale_month": 0, "bank_match_window_days": 0,
-          "cash_float_cents": 0, "deposit_deduction_approval_above_cents": 0}
+          "cash_float_cents": 0, "deposit_deduction_approval_above_cents": 0, "public_revenue_operator_share_percent": 0}
 # the highest value an estate may set: a due date beyond the calendar's end failed every billing
 # run (and every charge's delivery) of the estate; catch_up_months reaches no further back than an
 # estate's records may begin before its registration (replica.RECORDS_REACH_MONTHS: every service's
@@ -132,7 +136,7 @@ MAXIMA = {"bill_due_days": 365, "late_bill_grace_days": 365, "charge_due_days": 
           "catch_up_months": replica.RECORDS_REACH_MONTHS, "recorded_within_days": plausible.RECORDED_WITHIN_DAYS_MAX,
           "prorate_handover_month": 1, "prorate_sale_month": 1, "bank_match_window_days": 31, "cash_float_cents": 10_000_000,
           "fund_use_consent_parts": 100, "fund_use_consent_of": 100,
-          "deposit_deduction_approval_above_cents": 100_000_000}
+          "deposit_deduction_approval_above_cents": 100_000_000, "public_revenue_operator_share_percent": 100}
 
 # How long a household's money is held by one writer (payment, reversal, prepaid use) before
 # another may take it over (a writer that died).

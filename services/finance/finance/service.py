@@ -377,6 +377,34 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
                                              payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
+    def register_revenue_contract(self, payload):
+        return operations.register_revenue_contract(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                    payload["data"])
+
+    @rpc_method
+    def list_revenue_contracts(self, payload):
+        return store.list_revenue_contracts(self.db, payload["estate_id"], payload.get("filters", {}),
+                                            payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def get_revenue_contract(self, payload):
+        return public(store.get_listed(self.db, "revenue_contracts", payload["estate_id"], payload["id"]))
+
+    @rpc_method
+    def record_revenue_receipt(self, payload):
+        return operations.record_revenue_receipt(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                 payload["id"], payload["data"])
+
+    @rpc_method
+    def list_revenue_receipts(self, payload):
+        return store.list_revenue_receipts(self.db, payload["estate_id"], payload.get("filters", {}),
+                                           payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def revenue_arrears(self, payload):
+        return operations.revenue_arrears(self.db, payload["estate_id"], payload.get("filters", {}))
+
+    @rpc_method
     def publish_disclosure(self, payload):
         return operations.publish_disclosure(self.db, self.caller, payload["estate_id"], payload["id"])
 

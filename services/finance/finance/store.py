@@ -105,6 +105,10 @@ INDEXES = {
     "billing_cycles": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {})],
     # the estate account's bank statement lines of a month (银行对账: bank_statements.py), one per line's natural id
     "bank_statement_lines": [([("estate_id", 1), ("period", 1)], {})],
+    # 公共收益 (public_revenue.py): the contracts of the common parts' use, and the income received against them
+    "revenue_contracts": [(PAGED, {}), ([("estate_id", 1), ("kind", 1)], {})],
+    "revenue_receipts": [(PAGED, {}), ([("estate_id", 1), ("contract_id", 1)], {}),
+                         ([("estate_id", 1), ("day", 1)], {})],
 }
 
 # indexes an older version made, dropped at start-up (estate_common.store.drop_retired_indexes)
@@ -120,6 +124,7 @@ NAMES = {  # collection -> what the API calls one of its documents
     "operating_expenses": "operating expense", "disclosures": "published disclosure",
     "billing_runs": "billing run", "seller_prepaid": "seller's prepaid money held",
     "billing_cycles": "household billing cycle", "bank_statement_lines": "bank statement line",
+    "revenue_contracts": "public revenue contract", "revenue_receipts": "public revenue receipt",
 }
 # reads by id, and the one write path (estate_common.writes); a bill's and a payment's updated_at is
 # the moment of each write that changes what the API shows of it (an integrator's sync: the lists'
@@ -1692,6 +1697,62 @@ def pending_seller_refunds(db, before_iso):
 
 def pending_fund_deposits(db, before_iso):
     return _found_by_household_or_estate(db, "fund_entries", {"status": "pending", "created_at": {"$lt": before_iso}})
+
+
+# -- public revenue (公共收益) ------------------------------------------------------------------------
+
+def find_revenue_contract(db, estate_id, contract_id):
+    return _named.find(db, "revenue_contracts", estate_id, contract_id)
+
+
+def list_revenue_contracts(db, estate_id, filters, limit, cursor):
+    return store.page(db.revenue_contracts, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def revenue_contracts(db, estate_id, filters=None):
+    return list(store.scan(db.revenue_contracts, {"estate_id": estate_id, **(filters or {})}))
+
+
+def find_revenue_receipt(db, estate_id, receipt_id):
+    return _named.find(db, "revenue_receipts", estate_id, receipt_id)
+
+
+def insert_revenue_receipt(db, receipt):
+    return _named.insert(db, "revenue_receipts", receipt)
+
+
+def post_revenue_receipt(db, outbox, estate_id, receipt_id, fields, events=()):
+    """The receipt moved on from ``pending`` with ``fields`` and ``events`` in that one write (a repeat
+    finds it posted and changes nothing, announcing nothing again)."""
+    for _ in range(writes.ATTEMPTS):
+        receipt = _named.find(db, "revenue_receipts", estate_id, receipt_id)
+        if receipt["status"] != "pending":
+            return receipt
+        written = _named.write(db, outbox, "revenue_receipts", receipt, writes.Change(fields, events=list(events)),
+                               guard={"status": "pending"})
+        if written is not None:
+            return written
+    raise Conflict("the public revenue receipt kept changing while it was being written: try again", retry_after=1)
+
+
+def list_revenue_receipts(db, estate_id, filters, limit, cursor):
+    return store.page(db.revenue_receipts, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def revenue_receipts_of_contracts(db, estate_id, contract_ids):
+    return list(store.scan(db.revenue_receipts, {"estate_id": estate_id, "contract_id": {"$in": list(contract_ids)}},
+                           ("contract_id", "amount_cents")))
+
+
+def revenue_receipts_of_period(db, estate_id, period):
+    """The receipts of the days of a month, quarter or year (the disclosure's and the reconciliation's)."""
+    return list(store.scan(db.revenue_receipts, {"estate_id": estate_id, "day": store.days_of(period)}))
+
+
+def pending_revenue_receipts(db, before_iso):
+    """Receipts a crash left before their journal entry or the fund's deposit (``status`` pending)."""
+    return _found_by_household_or_estate(db, "revenue_receipts", {"status": "pending",
+                                                                   "created_at": {"$lt": before_iso}})
 
 
 # -- operating costs and published disclosures ---------------------------------------------------

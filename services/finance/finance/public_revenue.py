@@ -1,0 +1,153 @@
+"""Public revenue (公共收益): the income from the estate's common parts, the owners' money.
+
+- **Contracts** (公共部位经营合同) of a common part's use: its ``kind`` (``KINDS``: lift and gate
+  advertising 电梯/道闸广告, parking on common land 公共车位, express lockers and vending machines'
+  sites 快递柜/售货机场地, leasing of a common room, recycling sales, other), the counterparty company
+  (a company, no person: a phone or ID number in it is refused, 422), where (``location``), its term
+  (``starts_on``..``ends_on``), and what it pays per period (``amount_cents`` every
+  ``period_months``). Parking fees the gate charges a vehicle are the gate's bills (charges), not this.
+- **Receipts** (收款) of the income against a contract: money in, by a payment's method, one entry
+  of the cashier's journal (``public_revenue`` kind), on the cashier's open day as a payment is.
+- **The operator's share** (《民法典》第二百八十二条: the income of the common parts, less the
+  operator's reasonable costs, is the owners' jointly): the operator keeps the estate's
+  ``public_revenue_operator_share_percent`` (default 30 %) of each receipt as its management cost,
+  rounded half up to the cent (``split``); the rest, the owners' part, is credited to the special
+  maintenance fund's ledger (its pool: a deposit of source ``public_revenue``) unless the owners'
+  assembly decided otherwise; the receipt names where it went.
+- **Arrears** (欠缴) of a contract: the periods begun by a day, each owing ``amount_cents`` (the last
+  period of a term not a whole one still owes a whole period's amount: the contract says per period),
+  less what was received against the contract; overdue when positive.
+- **Disclosure** (收支公示): the period's receipts by kind, the operator's share and the owners' part.
+
+Plain functions: no broker, no store.
+"""
+from datetime import date
+from decimal import Decimal
+
+from estate_common import clock, ids, money, personal_numbers
+from estate_common.errors import BusinessRuleViolation, field_error
+
+from . import periods
+
+KINDS = ("advertising", "parking", "lockers_vending", "room_lease", "recycling", "other")
+PERIOD_MONTHS = (1, 3, 6, 12)
+DESTINATIONS = ("maintenance_fund", "owners_balance")
+SETTING = "public_revenue_operator_share_percent"
+
+
+def contract_id(estate_id, key):
+    return ids.natural_id("prc", estate_id, key)
+
+
+def receipt_id(estate_id, key):
+    return ids.natural_id("prr", estate_id, key)
+
+
+def _refuse_personal_numbers(text, field):
+    if text and personal_numbers.find(text):
+        raise BusinessRuleViolation("a contract names a company and a place, no phone or ID number",
+                                    [field_error(field, "carries a phone or ID number")])
+
+
+def contract(contract_id_, estate_id, data, now, actor):
+    """A contract of a common part's use as registered; its term ends on or after it starts (422)."""
+    starts, ends = date.fromisoformat(data["starts_on"]), date.fromisoformat(data["ends_on"])
+    if ends < starts:
+        raise BusinessRuleViolation("a contract ends on or after the day it starts",
+                                    [field_error("data.ends_on", "is before starts_on")])
+    counterparty, location = data["counterparty"].strip(), data["location"].strip()
+    note = (data.get("note") or "").strip() or None
+    for field, text in (("data.counterparty", counterparty), ("data.location", location), ("data.note", note)):
+        _refuse_personal_numbers(text, field)
+    stamp = clock.to_iso(now)
+    return {"_id": contract_id_, "estate_id": estate_id, "kind": data["kind"], "counterparty": counterparty,
+            "location": location, "starts_on": data["starts_on"], "ends_on": data["ends_on"],
+            "period_months": int(data.get("period_months") or 1), "amount_cents": int(data["amount_cents"]),
+            "note": note, "registered_by": actor, "created_at": stamp}
+
+
+def split(amount_cents, percent):
+    """``(operator_cents, owners_cents)`` of a receipt: the operator's ``percent`` of it rounded half
+    up to the cent, the owners' part the rest (the two sum to the receipt)."""
+    operator = money.to_cents(Decimal(int(amount_cents)) * Decimal(str(percent)) / Decimal(100))
+    return operator, int(amount_cents) - operator
+
+
+def receipt(receipt_id_, contract_, data, now, rules, actor):
+    """A receipt of income against ``contract_`` with its split (``split``) and where the owners'
+    part goes (``destination``: the maintenance fund unless the owners decided on their balance)."""
+    amount = int(data["amount_cents"])
+    money.refuse_above_one_bill(amount, "data.amount_cents", "a receipt")
+    percent = rules[SETTING]
+    operator, owners = split(amount, percent)
+    note = (data.get("note") or "").strip() or None
+    _refuse_personal_numbers(note, "data.note")
+    stamp = clock.to_iso(now)
+    return {"_id": receipt_id_, "estate_id": contract_["estate_id"], "contract_id": contract_["_id"],
+            "kind": contract_["kind"], "counterparty": contract_["counterparty"], "method": data["method"],
+            "amount_cents": amount, "operator_share_percent": percent, "operator_cents": operator,
+            "owners_cents": owners, "destination": data.get("destination") or "maintenance_fund",
+            "fund_entry_id": None, "note": note, "cashier": actor, "day": periods.day_of(now, rules),
+            "period": periods.period_of(now, rules), "received_at": stamp, "created_at": stamp}
+
+
+def periods_begun(contract_, day):
+    """How many of the contract's periods have begun by ``day`` (an ISO date), within its term."""
+    starts, ends = date.fromisoformat(contract_["starts_on"]), date.fromisoformat(contract_["ends_on"])
+    on = min(date.fromisoformat(day), ends)
+    if on < starts:
+        return 0
+    months = (on.year - starts.year) * 12 + on.month - starts.month - (1 if on.day < starts.day else 0)
+    return months // contract_["period_months"] + 1
+
+
+def arrears(contract_, receipts, day):
+    """What the contract owes by ``day``: each period begun owes ``amount_cents``; what was received
+    against it pays the earliest first. ``overdue_cents`` > 0 is a contract in arrears (欠缴)."""
+    begun = periods_begun(contract_, day)
+    due = begun * contract_["amount_cents"]
+    received = sum(r["amount_cents"] for r in receipts)
+    return {"contract_id": contract_["_id"], "kind": contract_["kind"], "counterparty": contract_["counterparty"],
+            "location": contract_["location"], "as_of": day, "periods_begun": begun, "due_cents": due,
+            "received_cents": received, "overdue_cents": max(due - received, 0),
+            "overdue_periods": -(-max(due - received, 0) // contract_["amount_cents"]) if contract_["amount_cents"] else 0}
+
+
+def disclosed(receipts):
+    """The public revenue part of the disclosure of a period (``receipts``: those received in it):
+    by kind, the operator's share and the owners' part, and where the owners' part went."""
+    by_kind = {}
+    for r in receipts:
+        line = by_kind.setdefault(r["kind"], {"received_cents": 0, "operator_cents": 0, "owners_cents": 0,
+                                              "receipts": 0})
+        line["received_cents"] += r["amount_cents"]
+        line["operator_cents"] += r["operator_cents"]
+        line["owners_cents"] += r["owners_cents"]
+        line["receipts"] += 1
+    to = {destination: sum(r["owners_cents"] for r in receipts if r["destination"] == destination)
+          for destination in DESTINATIONS}
+    return {"by_kind": dict(sorted(by_kind.items())),
+            "received_cents": sum(r["amount_cents"] for r in receipts),
+            "operator_cents": sum(r["operator_cents"] for r in receipts),
+            "owners_cents": sum(r["owners_cents"] for r in receipts),
+            "to_maintenance_fund_cents": to["maintenance_fund"], "to_owners_balance_cents": to["owners_balance"]}
+
+
+def contract_event_data(contract_):
+    """``finance.public_revenue_contract_registered``: the contract as registered (no person)."""
+    return {"id": contract_["_id"], **{key: contract_[key] for key in (
+        "kind", "counterparty", "location", "starts_on", "ends_on", "period_months", "amount_cents")},
+        "registered_at": contract_["created_at"]}
+
+
+def receipt_event_data(receipt_):
+    """``finance.public_revenue_received``: a receipt and its split."""
+    return {"id": receipt_["_id"], **{key: receipt_[key] for key in (
+        "contract_id", "kind", "method", "amount_cents", "operator_share_percent", "operator_cents", "owners_cents",
+        "destination", "day")}, "received_at": receipt_["received_at"]}
+
+
+def fund_deposit_data(receipt_):
+    """The owners' part of a receipt as a deposit into the maintenance fund's pool."""
+    return {"source": "public_revenue", "amount_cents": receipt_["owners_cents"], "method": receipt_["method"],
+            "note": f"公共收益 {receipt_['_id']}"}
