@@ -51,6 +51,8 @@ RECORDED_EVENTS = {
     ("finance", "seller_prepaid_carried_over"): "seller_prepaid",  # the buyer's by agreement, with its reason
     ("finance", "operating_expense_recorded"): "operating_expense",  # a cost of the disclosure's expenses
     ("finance", "operating_expense_reversed"): "operating_expense",  # kept beside the cost
+    ("finance", "public_revenue_contract_registered"): "public_revenue_contract",  # a common part's use (公共收益)
+    ("finance", "public_revenue_received"): "public_revenue_receipt",  # its income, the operator's and owners' parts
     ("finance", "fund_deposit_posted"): "fund_deposit",  # money into the special maintenance fund
     ("finance", "fund_deposit_reversed"): "fund_deposit",  # kept beside the deposit
     ("finance", "fund_use_requested"): "fund_use",  # a use of the special maintenance fund, asked for

@@ -396,6 +396,14 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_operating_expense_reversal(self, event):
         self._record(event)
 
+    @consumes("finance", "public_revenue_contract_registered")
+    def record_revenue_contract(self, event):
+        self._record(event)
+
+    @consumes("finance", "public_revenue_received")
+    def record_revenue_receipt(self, event):
+        self._record(event)
+
     @consumes("finance", "fund_deposit_posted")
     def record_fund_deposit(self, event):
         self._record(event)

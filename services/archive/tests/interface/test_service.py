@@ -904,6 +904,29 @@ def test_operating_costs_and_fund_deposits_are_kept_with_their_reversals_beside_
         ("mfd_1", "fund_deposit_reversed"), ("opx_1", "operating_expense_reversed")]
 
 
+def test_public_revenue_contracts_and_receipts_are_kept_once(archive, estate):
+    """公共收益: the owners' money from the common parts; finance announces a contract and each receipt with its
+    split, and the archive keeps them (h9)."""
+    estate_id = estate["id"]
+    steps = [
+        (archive.record_revenue_contract, event("finance", "public_revenue_contract_registered", estate_id, {
+            "id": "prc_1", "kind": "advertising", "counterparty": "分众传媒有限公司", "location": "3号楼电梯",
+            "starts_on": "2026-01-01", "ends_on": "2026-12-31", "period_months": 3, "amount_cents": 600000,
+            "registered_at": "2026-01-02T02:00:00.000Z"})),
+        (archive.record_revenue_receipt, event("finance", "public_revenue_received", estate_id, {
+            "id": "prr_1", "contract_id": "prc_1", "kind": "advertising", "method": "transfer", "amount_cents": 600000,
+            "operator_share_percent": 30, "operator_cents": 180000, "owners_cents": 420000,
+            "destination": "maintenance_fund", "day": "2026-01-05", "received_at": "2026-01-05T02:00:00.000Z"})),
+    ]
+    for handler, published in steps:
+        handler(published)
+        handler(published)  # redelivered
+    kept = {subject_id: [(r["subject_type"], r["event_type"]) for r in archive.list_records(
+        {"estate_id": estate_id, "filters": {"subject_id": subject_id}})["items"]] for subject_id in ("prc_1", "prr_1")}
+    assert kept == {"prc_1": [("public_revenue_contract", "public_revenue_contract_registered")],
+                    "prr_1": [("public_revenue_receipt", "public_revenue_received")]}
+
+
 def test_an_opening_balance_carried_over_is_kept_under_its_household_once(archive, estate):
     """What an owner owed the previous property company, carried over when the estate was taken on
     (期初欠费), is money the operator collects: its record is kept, under the household (found by a
