@@ -128,6 +128,8 @@ SECTIONS = (
         Entry("finance.invoices", "menu.invoices", FINANCE),
         Entry("finance.fund", "menu.maintenance_fund", FINANCE),
         Entry("finance.disclosure", "menu.disclosure", FINANCE),
+        # 公共收益: the common parts' contracts and income, the owners' money less the operator's share
+        Entry("finance.public_revenue", "menu.public_revenue", FINANCE),
     )),
     Section("menu.archive", (
         Entry("archive.records", "menu.records", ARCHIVES),

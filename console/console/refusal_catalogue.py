@@ -1760,6 +1760,12 @@ ZH = {
         '期间结束后才能公示',
     'has not ended':
         '尚未结束',
+    'no such public revenue contract in this estate': '本小区没有此公共收益合同',
+    'a contract names a company and a place, no phone or ID number': '合同只写合作单位和位置，不得填写电话或身份证号',
+    'carries a phone or ID number': '含有电话或身份证号',
+    'a contract ends on or after the day it starts': '合同截止日不能早于起始日',
+    'is before starts_on': '早于起始日',
+    'the public revenue receipt kept changing while it was being written: try again': '公共收益收款正在被同时修改，请重试',
     'a cost of a period that has not begun is not recorded':
         '尚未开始的期间不能登记支出',
     # a report of a period before the estate's records can begin (estate_common/replica.py: every service's
@@ -2589,6 +2595,7 @@ FRAGMENTS = {
     "journal entry": "日记账分录", "settlement": "日结", "reminder": "催缴通知", "expense": "支出", "deposit": "押金",
     "utility account": "水电账户", "record of an owner told": "通知业主记录", "bank statement line": "银行对账单行", "utility top-up or usage": "水电充值或扣费记录", "invoice": "发票",
     "maintenance fund": "维修资金", "maintenance fund entry": "维修资金收支记录", "operating expense": "经营支出",
+    "public revenue contract": "公共收益合同", "public revenue receipt": "公共收益收款",
     "published disclosure": "公示", "billing run": "批量计费", "seller's prepaid money held": "暂挂的卖方预收款", "household billing cycle": "房屋缴费周期", "webhook": "Webhook", "delivery": "推送记录", "patrol route": "巡更路线",
     "patrol plan": "巡更计划", "patrol round": "巡更", "fire equipment": "消防设施", "fire inspection": "消防检查",
     "overdue fire check": "逾期消防检查", "missed patrol round": "漏巡",

@@ -2587,3 +2587,77 @@ def test_the_settlement_form_sums_a_day_with_a_deposit_s_deduction_kept(client, 
     assert answer.status_code == 200
     totals = answer.get_data(as_text=True).split("data-day-totals")[1].split("</table>")[0]
     assert "¥420.04" in totals.split("<tr data-total>")[1]
+
+
+# -- public revenue (公共收益) ------------------------------------------------------------------------
+
+REVENUE_CONTRACT = {"id": "prc_1", "estate_id": ESTATE, "kind": "advertising", "counterparty": "分众传媒有限公司",
+                    "location": "3号楼电梯轿厢", "starts_on": "2026-01-15", "ends_on": "2026-12-31", "period_months": 3,
+                    "amount_cents": 600000, "note": None, "registered_by": "acc",
+                    "created_at": "2026-01-10T00:00:00Z"}
+REVENUE_RECEIPT = {"id": "prr_1", "estate_id": ESTATE, "contract_id": "prc_1", "kind": "advertising",
+                   "counterparty": "分众传媒有限公司", "method": "transfer", "amount_cents": 600000,
+                   "operator_share_percent": 30, "operator_cents": 180000, "owners_cents": 420000,
+                   "destination": "maintenance_fund", "fund_entry_id": "mfd_1", "status": "posted", "note": None,
+                   "cashier": "acc", "day": "2026-07-10", "period": "2026-07", "received_at": "2026-07-10T02:00:00Z",
+                   "created_at": "2026-07-10T02:00:00Z"}
+
+
+def revenue_answers(fake, overdue=()):
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/public-revenue/contracts", {"items": [REVENUE_CONTRACT],
+                                                                          "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/public-revenue/receipts", {"items": [REVENUE_RECEIPT],
+                                                                         "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/public-revenue/arrears", {
+        "estate_id": ESTATE, "as_of": "2026-07-20", "items": list(overdue),
+        "overdue_cents": sum(line["overdue_cents"] for line in overdue)})
+
+
+def test_the_accountant_registers_a_common_parts_contract_and_receives_against_it(client, fake):
+    revenue_answers(fake, [{"contract_id": "prc_1", "kind": "advertising", "counterparty": "分众传媒有限公司",
+                            "location": "3号楼电梯轿厢", "as_of": "2026-07-20", "periods_begun": 3,
+                            "due_cents": 1800000, "received_cents": 600000, "overdue_cents": 1200000,
+                            "overdue_periods": 2}])
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/public-revenue/contracts", (201, REVENUE_CONTRACT))
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/public-revenue/contracts/prc_1/receipts", (201, REVENUE_RECEIPT))
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/public-revenue").get_data(as_text=True)
+    assert "分众传媒有限公司" in page and "广告（电梯、道闸）" in page and "¥1,800.00" in page  # the operator's share
+    assert "¥4,200.00" in page and "专项维修资金" in page and "逾期未缴合同" in page and "¥12,000.00" in page
+    assert "/accounts/public-revenue/contracts/prc_1/receipts" in page
+    answer = client.post("/accounts/public-revenue/contracts", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-prc", "kind": "lockers_vending",
+        "counterparty": " 丰巢科技有限公司 ", "location": "东门", "starts_on": "2026-07-01", "ends_on": "2027-06-30",
+        "period_months": "12", "amount": "1,200"})
+    assert answer.location.endswith("/accounts/public-revenue")
+    post = _posts(fake, "/public-revenue/contracts")[-1]
+    assert post["json"] == {"kind": "lockers_vending", "counterparty": "丰巢科技有限公司", "location": "东门",
+                            "starts_on": "2026-07-01", "ends_on": "2027-06-30", "period_months": 12,
+                            "amount_cents": 120000}
+    assert post["headers"]["Idempotency-Key"] == "k-prc"
+    answer = client.post("/accounts/public-revenue/contracts/prc_1/receipts", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-prr", "amount": "6000", "method": "transfer"})
+    assert answer.location.endswith("/accounts/public-revenue")
+    assert _posts(fake, "/receipts")[-1]["json"] == {"amount_cents": 600000, "method": "transfer"}
+
+
+def test_a_cashier_reads_public_revenue_and_is_offered_no_register(client, fake):
+    revenue_answers(fake)
+    sign_in(client, fake, username="wang", roles=("cashier",))
+    page = client.get("/accounts/public-revenue").get_data(as_text=True)
+    assert "分众传媒有限公司" in page and "/accounts/public-revenue/contracts\"" not in page
+    assert "/receipts" not in page and "逾期未缴合同" not in page
+
+
+def test_the_disclosure_shows_the_public_revenue_and_the_owners_part(client, fake):
+    disclosure_answers(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/disclosure", {**REPORT, "public_revenue": {
+        "by_kind": {"advertising": {"received_cents": 600000, "operator_cents": 180000, "owners_cents": 420000,
+                                    "receipts": 1}},
+        "received_cents": 600000, "operator_cents": 180000, "owners_cents": 420000,
+        "to_maintenance_fund_cents": 420000, "to_owners_balance_cents": 0}})
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/disclosure?period=2026-10").get_data(as_text=True)
+    block = page.split("data-public-revenue")[1]
+    assert "广告（电梯、道闸）" in block and "¥1,800.00" in block and "¥4,200.00" in block
+    assert "业主部分转入专项维修资金" in page

@@ -84,6 +84,14 @@ def _list(*items):
     return {"items": list(items), "next_cursor": None}
 
 
+REVENUE_CONTRACT = {"id": "prc_1", "estate_id": "est_1", "kind": "advertising", "counterparty": "分众传媒有限公司",
+                    "location": "3号楼电梯", "starts_on": "2026-01-01", "ends_on": "2026-12-31", "period_months": 3,
+                    "amount_cents": 600000, "registered_by": "acc", "created_at": "2026-01-01T00:00:00Z"}
+REVENUE_READS = {rf"{EST}/public-revenue/contracts": _list(REVENUE_CONTRACT), rf"{EST}/public-revenue/receipts": _list(),
+                 rf"{EST}/public-revenue/arrears": {"estate_id": "est_1", "as_of": "2026-11-30", "items": [],
+                                                     "overdue_cents": 0}}
+
+
 ORDER = {"id": "wo_1", "number": "WO-1", "description": "leak", "priority": "normal", "status": "in_progress",
          "reported_at": "2026-11-30T00:00:00Z", "history": [], "technician": "tom", "quote": None, "consent": None}
 REPAIR_DONE = {"id": "sr_1", "number": "SR-1", "kind": "repair", "household_id": "hh_1", "channel": "phone",
@@ -441,6 +449,15 @@ FORMS = [
          "/accounts/bank-statements/lines/bsl_2/explain", data={"note": "利息", "period": "2026-11"},
          reads={rf"{EST}/reports/bank-reconciliation": BANK_REPORT, rf"{EST}/households": _list(HOUSEHOLD)},
          called=f"{EST}/bank-statements/lines/bsl_2/explain", roles=("operator_admin", "manager", "accountant")),
+    Form("/api/v1/estates/{estate_id}/public-revenue/contracts", "/accounts/public-revenue",
+         "/accounts/public-revenue/contracts",
+         data={"kind": "advertising", "counterparty": "分众传媒有限公司", "location": "3号楼电梯", "starts_on": "2026-01-01",
+               "ends_on": "2026-12-31", "period_months": "3", "amount": "6000"},
+         reads=REVENUE_READS, shown_again=True, roles=("operator_admin", "manager", "accountant")),
+    Form("/api/v1/estates/{estate_id}/public-revenue/contracts/{contract_id}/receipts", "/accounts/public-revenue",
+         "/accounts/public-revenue/contracts/prc_1/receipts", data={"amount": "6000", "method": "transfer"},
+         reads=REVENUE_READS, called=f"{EST}/public-revenue/contracts/prc_1/receipts", shown_again=True,
+         roles=("operator_admin", "manager", "accountant")),
     Form("/api/v1/estates/{estate_id}/operating-expenses", "/accounts/disclosure?period=2026-11",
          "/accounts/operating-expenses",
          data={"period": "2026-11", "category": "cleaning", "amount": "10.00", "description": "mops"},

@@ -692,3 +692,64 @@ def explain_bank_line(line_id):
     return common.post_and_back(f"bank-statements/lines/{quote(line_id, safe='')}/explain",
                                 {"note": form.get("note", "").strip()}, _statement_page(), "bank.explained_now",
                                 idempotency_key=_key(form), typed=common.row_form_to_keep(line_id, "explain"))
+
+
+# -- public revenue (公共收益): the contracts of the common parts' use and the income received ----------
+
+PUBLIC_REVENUE_KINDS = ("advertising", "parking", "lockers_vending", "room_lease", "recycling", "other")
+REVENUE_PERIOD_MONTHS = (1, 3, 6, 12)
+
+
+@bp.get("/public-revenue")
+@estate_needed
+def public_revenue(problem=None):
+    """The register of the common parts' contracts (advertising, parking, lockers...), the receipts against
+    them with the operator's share and the owners' part (into the maintenance fund), and the contracts
+    overdue; the accountant and management register and receive (the API decides)."""
+    filters = common.query("kind")
+    contracts = g.api.get(g.api.estate(g.user.estate_id, "public-revenue/contracts"), limit=common.PAGE_SIZE,
+                          cursor=request.args.get("cursor"), **filters)
+    receipts = g.api.get(g.api.estate(g.user.estate_id, "public-revenue/receipts"), limit=common.PAGE_SIZE,
+                         **filters).get("items", [])
+    arrears = g.api.get(g.api.estate(g.user.estate_id, "public-revenue/arrears"))
+    return render_template("finance/public_revenue.html", contracts=contracts.get("items", []),
+                           next_cursor=contracts.get("next_cursor"), receipts=receipts, arrears=arrears,
+                           filters=filters, kinds=PUBLIC_REVENUE_KINDS, period_months=REVENUE_PERIOD_MONTHS,
+                           methods=METHODS, key=common.form_key(), receipt_key=common.form_key(), form=request.form,
+                           problem=problem or common.take_problem())
+
+
+@bp.post("/public-revenue/contracts")
+@estate_needed
+def register_revenue_contract():
+    form = request.form
+    amount, wrong = _amount(form)
+    if wrong:
+        return public_revenue(wrong), 400
+    body = {"kind": form.get("kind", ""), "counterparty": form.get("counterparty", "").strip(),
+            "location": form.get("location", "").strip(), "starts_on": form.get("starts_on", "").strip(),
+            "ends_on": form.get("ends_on", "").strip(), "period_months": int(form.get("period_months") or 1)
+            if (form.get("period_months") or "1").isdigit() else form.get("period_months"), "amount_cents": amount}
+    _, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, "public-revenue/contracts"), body,
+                                                 idempotency_key=_key(form)), public_revenue)
+    if refused:
+        return refused
+    common.done("prv.registered")
+    return redirect(url_for("finance.public_revenue"))
+
+
+@bp.post("/public-revenue/contracts/<contract_id>/receipts")
+@estate_needed
+def record_revenue_receipt(contract_id):
+    form = request.form
+    amount, wrong = _amount(form)
+    if wrong:
+        return public_revenue(wrong), 400
+    body = {"amount_cents": amount, "method": form.get("method", "")}
+    path = f"public-revenue/contracts/{quote(contract_id, safe='')}/receipts"
+    _, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, path), body,
+                                                 idempotency_key=_key(form)), public_revenue)
+    if refused:
+        return refused
+    common.done("prv.received")
+    return redirect(url_for("finance.public_revenue"))
