@@ -254,6 +254,9 @@ class World:
         ids["entry_id"] = self.post(f"{base}/maintenance-fund/uses", {"amount_cents": 100, "purpose": "lift rope"})["id"]
         ids["expense_id"] = self.post(f"{base}/operating-expenses", {"period": PERIOD, "category": "cleaning",
                                                                      "amount_cents": 100, "description": "mops"})["id"]
+        ids["contract_id"] = self.post(f"{base}/public-revenue/contracts", {  # 公共收益: a lift's advertising
+            "kind": "advertising", "counterparty": "分众传媒有限公司", "location": "1号楼电梯", "starts_on": "2026-01-01",
+            "ends_on": "2026-12-31", "amount_cents": 100})["id"]
         ids["route_id"] = route
         ids["record_id"] = self.post(f"{base}/equipment/{ids['equipment_id']}/records", self._sample(
             "POST", "/api/v1/estates/{estate_id}/equipment/{equipment_id}/records", swaps))["id"]

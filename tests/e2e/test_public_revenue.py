@@ -1,0 +1,46 @@
+"""Public revenue (公共收益) through the gateway over HTTP: a contract of a lift's advertising, a receipt against
+it in the accountant's journal, the owners' part in the maintenance fund, the contracts overdue, the roles."""
+import time
+
+import pytest
+
+from .flows import new_estate, new_user
+
+pytestmark = [pytest.mark.e2e, pytest.mark.broker]
+
+
+def test_a_contract_a_receipt_the_fund_and_the_disclosure(api, admin):
+    estate = new_estate(api, admin, name="Maple Court")
+    staff = {role: new_user(api, admin, [role], [estate["id"]])[1] for role in ("accountant", "cashier")}
+    base, accountant, cashier = f"/api/v1/estates/{estate['id']}", staff["accountant"], staff["cashier"]
+    today = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600))  # estate time
+    body = {"kind": "advertising", "counterparty": "分众传媒有限公司", "location": "1号楼电梯轿厢",
+            "starts_on": today[:8] + "01", "ends_on": f"{int(today[:4]) + 1}{today[4:8]}01", "period_months": 1,
+            "amount_cents": 500_000}
+    assert api.post(f"{base}/public-revenue/contracts", body, cashier).status_code == 403  # finance reads only
+    refused = api.post(f"{base}/public-revenue/contracts", {**body, "counterparty": "王五 13800138000"}, accountant)
+    assert refused.status_code == 422, refused.text
+    created = api.post(f"{base}/public-revenue/contracts", body, accountant, headers={"Idempotency-Key": "prc-e2e"})
+    assert created.status_code == 201, created.text
+    contract = created.json()["id"]
+    owed = api.get(f"{base}/public-revenue/arrears", accountant).json()
+    assert [line["contract_id"] for line in owed["items"]] == [contract] and owed["overdue_cents"] == 500_000
+
+    received = api.post(f"{base}/public-revenue/contracts/{contract}/receipts",
+                        {"amount_cents": 500_005, "method": "transfer"}, accountant,
+                        headers={"Idempotency-Key": "prr-e2e"})
+    assert received.status_code == 201, received.text
+    receipt = received.json()
+    assert (receipt["operator_cents"], receipt["owners_cents"], receipt["status"]) == (150_002, 350_003, "posted")
+    again = api.post(f"{base}/public-revenue/contracts/{contract}/receipts",
+                     {"amount_cents": 500_005, "method": "transfer"}, accountant, headers={"Idempotency-Key": "prr-e2e"})
+    assert again.json()["id"] == receipt["id"]  # once
+    assert api.get(f"{base}/public-revenue/arrears", accountant).json()["items"] == []
+    listed = api.get(f"{base}/public-revenue/receipts", cashier).json()["items"]
+    assert [r["id"] for r in listed] == [receipt["id"]]
+    fund = api.get(f"{base}/maintenance-fund/entries", accountant).json()["items"]
+    assert [(e["source"], e["amount_cents"]) for e in fund] == [("public_revenue", 350_003)]
+    report = api.get(f"{base}/reports/disclosure?period={today[:7]}", accountant).json()
+    assert report["public_revenue"]["by_kind"]["advertising"]["owners_cents"] == 350_003
+    journal = api.get(f"{base}/journals?kind=public_revenue", accountant).json()["items"]
+    assert [(e["journal"], e["amount_cents"]) for e in journal] == [("bank", 500_005)]
