@@ -192,14 +192,24 @@ def estate_changes(estate, data, now):
     return changes | {"version": estate["version"] + 1, "updated_at": clock.to_iso(now)}
 
 
-def retirement_changes(estate, retired, now):
+def retirement_changes(estate, retired, now, record=None, by=None):
     """The ``$set`` retiring the estate (its service contract ended: ``retired_at``, now) or
     reinstating it (``retired_at`` null, kept so that the copies, written field by field, clear it
-    too), or {} when it is so already: a retirement keeps the moment it was first made."""
+    too), or {} when it is so already: a retirement keeps the moment it was first made.
+
+    A retirement's ``record`` (the gateway's: the contract's last day ``as_of``, what the handover
+    package found outstanding then, the operator admin's ``override_reason`` when it retired the
+    estate all the same) is kept as ``retirement`` with who (``by``) and when; a reinstatement
+    leaves it (the last retirement's, for good: ``retired_at`` null says the estate is in service)."""
     if bool(estate.get("retired_at")) == retired:
         return {}
-    return {"retired_at": clock.to_iso(now) if retired else None, "version": estate["version"] + 1,
-            "updated_at": clock.to_iso(now)}
+    changes = {"retired_at": clock.to_iso(now) if retired else None, "version": estate["version"] + 1,
+               "updated_at": clock.to_iso(now)}
+    if retired and record is not None:
+        changes["retirement"] = {"retired_at": changes["retired_at"], "by": by, "as_of": record.get("as_of"),
+                                 "override_reason": record.get("override_reason"),
+                                 "outstanding": list(record.get("outstanding") or [])}
+    return changes
 
 
 def area_in_hundredths(area_m2):

@@ -82,12 +82,13 @@ def update_estate(db, outbox, estate_id, data):
     return _estate_changed(db, outbox, estate_id, lambda estate: domain.estate_changes(estate, data, clock.now()))
 
 
-def retire_estate(db, outbox, estate_id, retired):
+def retire_estate(db, outbox, caller, estate_id, retired, record=None):
     """Retire the estate (its contract ended) or reinstate it: ``retired_at``, a new version,
-    ``estate_updated``. The gateway first checks that no staff account or key still holds it;
+    ``estate_updated``. The gateway first checks that no staff account or key still holds it and
+    that its handover package has nothing outstanding (or the admin's override, kept in ``record``);
     its records stay as they are, readable (the archive keeps them for good)."""
     return _estate_changed(db, outbox, estate_id,
-                           lambda estate: domain.retirement_changes(estate, retired, clock.now()))
+                           lambda estate: domain.retirement_changes(estate, retired, clock.now(), record, caller.user))
 
 
 def _estate_changed(db, outbox, estate_id, changes_of):

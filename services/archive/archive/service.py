@@ -59,7 +59,8 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
 
     @rpc_method
     def retire_estate(self, payload):
-        return operations.retire_estate(self.db, self.outbox, payload["estate_id"], payload["retired"])
+        return operations.retire_estate(self.db, self.outbox, self.caller, payload["estate_id"], payload["retired"],
+                                        payload.get("record"))
 
     @rpc_method
     def list_estates(self, payload):

@@ -2156,6 +2156,30 @@ def test_an_estate_is_retired_in_a_new_version_announced_and_put_back_by_reinsta
         archive.retire_estate({"estate_id": "est_unknown", "retired": True})
 
 
+def test_a_retirement_keeps_what_was_outstanding_and_the_admin_s_override_reason(archive, estate):
+    """The gateway retires an estate with something outstanding only on the operator admin's
+    override (an estate made by mistake): the retirement's record keeps who, the contract's last
+    day, the reason and what was outstanding, after a reinstatement too (found by h5, built by h8)."""
+    as_caller(archive, ADMIN)
+    clock.freeze(clock.parse_iso("2026-12-05T02:00:00Z"))
+    outstanding = [{"item": "money_owed_back", "count": 2, "amount_cents": 52000},
+                   {"item": "open_requests", "count": 1}]
+    retired = archive.retire_estate({"estate_id": estate["id"], "retired": True, "record": {
+        "as_of": "2026-12-05", "override_reason": "made by mistake: a duplicate of HZ-01",
+        "outstanding": outstanding}})
+    assert retired["retirement"] == {"retired_at": "2026-12-05T02:00:00.000Z", "by": ADMIN["user"],
+                                     "as_of": "2026-12-05", "override_reason": "made by mistake: a duplicate of HZ-01",
+                                     "outstanding": outstanding}
+    [published] = archive.outbox.of_type("estate_updated")
+    assert published["data"]["changed"] == ["retired_at", "retirement"]
+    assert "retirement" not in published["data"]  # the copies need its moment only
+    back = archive.retire_estate({"estate_id": estate["id"], "retired": False})
+    assert back["retired_at"] is None and back["retirement"] == retired["retirement"]  # kept for good
+    plain = archive.retire_estate({"estate_id": estate["id"], "retired": True,
+                                   "record": {"as_of": "2026-12-05", "override_reason": None, "outstanding": []}})
+    assert plain["retirement"]["override_reason"] is None and plain["retirement"]["outstanding"] == []
+
+
 def test_an_estate_never_retired_shows_none_and_the_list_filters_by_retirement(archive, estate):
     assert "retired_at" not in archive.get_estate({"estate_id": estate["id"]})  # as before: absent
     other = archive.create_estate({"data": {"code": "HZ-02", "name": "East Lake", "address": "1 East Road"}})
