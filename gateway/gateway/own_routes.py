@@ -7,12 +7,12 @@ from functools import partial
 
 from flask import current_app, g, jsonify, request
 
-from estate_common import contracts
+from estate_common import calendar, clock, contracts
 from estate_common.errors import (BusinessRuleViolation, InvalidInput, NotFound, ServiceUnavailable, Unauthorized,
                                   field_error)
 
-from . import (api_keys, assignees, estate_guards, idempotency, limits, login_guard, passwords, policy, requests_in,
-               retirements, store, technician_notices, tokens, users)
+from . import (api_keys, assignees, estate_guards, estate_handover, idempotency, limits, login_guard, passwords, policy,
+               requests_in, retirements, store, technician_notices, tokens, users)
 from .access import authorize_route
 from .parallel import Fanout
 
@@ -259,16 +259,33 @@ def register(app, services):
     @app.post("/api/v1/estates/<estate_id>/retire")
     def retire_estate(estate_id):
         """``retirements``: refused while an active account or a live key holds the estate, or one
-        is being given it (``estate_guards``)."""
+        is being given it (``estate_guards``); and while its handover package (as of ``as_of``,
+        today on its calendar by default) has anything outstanding, unless the admin gives an
+        ``override_reason``, or a service the package reads does not answer (503). The record
+        (the day, the reason, what was outstanding) goes with the retirement to archive."""
         caller = authorize_route(estate_id)
         requests_in.refuse_unknown_query()
-        _valid("EstateRetirement", requests_in.json_body())
+        body = _valid("EstateRetire", requests_in.json_body())
+        as_of = body.get("as_of") or _today_of(estate_id, caller)
+        estate_handover.checked_as_of(as_of)
         db = _state().db
         with estate_guards.retiring(db, estate_id):
             retirements.refuse_while_held(store.active_users_holding(db, estate_id),
                                           store.live_api_keys_holding(db, estate_id))
-            retired = _retire(estate_id, True, caller)
+            handover = current_app.extensions["estate_handover"](estate_id, as_of, caller)
+            retirements.refuse_blind(handover["unavailable"])
+            override_reason = body.get("override_reason")
+            retirements.refuse_while_outstanding(handover["outstanding"], override_reason)
+            record = {"as_of": as_of, "override_reason": override_reason if handover["outstanding"] else None,
+                      "outstanding": handover["outstanding"]}
+            retired = _retire(estate_id, True, caller, record)
         return jsonify(retired)
+
+    def _today_of(estate_id, caller):
+        """Today on the estate's calendar (archive's estate, its timezone)."""
+        estate = _state().rpc.call("archive", "get_estate", {"estate_id": estate_id},
+                                   request_id=g.request_id, caller=caller)
+        return calendar.day_of(clock.now(), calendar.timezone_of(estate))
 
     @app.post("/api/v1/estates/<estate_id>/reinstate")
     def reinstate_estate(estate_id):
@@ -277,12 +294,12 @@ def register(app, services):
         _valid("EstateRetirement", requests_in.json_body())
         return jsonify(_retire(estate_id, False, caller))
 
-    def _retire(estate_id, retired, caller):
+    def _retire(estate_id, retired, caller, record=None):
         """archive retires or reinstates it; this gateway asks archive again what it is next time
         (``known_estates``: new work refused or taken at once here)."""
+        payload = {"estate_id": estate_id, "retired": retired, **({"record": record} if record else {})}
         try:
-            return _state().rpc.call("archive", "retire_estate", {"estate_id": estate_id, "retired": retired},
-                                     request_id=g.request_id, caller=caller)
+            return _state().rpc.call("archive", "retire_estate", payload, request_id=g.request_id, caller=caller)
         finally:
             _state().estates.forget(estate_id)
 

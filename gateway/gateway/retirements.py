@@ -30,7 +30,7 @@ their copy of it (``estate_common.replica.in_service``).
 
 Plain functions: no Flask, no store.
 """
-from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, ServiceUnavailable, field_error
 
 
 def refuse_while_held(usernames, keys):
@@ -43,6 +43,30 @@ def refuse_while_held(usernames, keys):
                    "and revoke each API key, before retiring it",
                    [field_error(f"users[{i}]", f"{name} holds the estate") for i, name in enumerate(usernames)]
                    + [field_error(f"api_keys[{i}]", f"{key['_id']} holds the estate") for i, key in enumerate(keys)])
+
+
+def refuse_while_outstanding(outstanding, override_reason):
+    """409 naming each thing the estate's handover package (``estate_handover.outstanding``) has
+    not settled (money owed back, deposits held, open requests and work orders...), unless the
+    operator admin gave an ``override_reason`` (an estate created by mistake), which the
+    retirement's record keeps with them (found by h5: a retirement looked at none of it)."""
+    if not outstanding or override_reason:
+        return
+    named = ", ".join(entry["item"] for entry in outstanding)
+    raise Conflict(f"the estate's handover package has {named} outstanding: settle or hand over each first, "
+                   "or give an override_reason (an estate created by mistake)",
+                   [field_error(f"outstanding[{i}]", f"{entry['item']}: {entry['count']} outstanding")
+                    for i, entry in enumerate(outstanding)])
+
+
+def refuse_blind(unavailable):
+    """503 while a service the handover package reads does not answer: an estate is not retired
+    on a package with a part unread (its open work or money unknown), override or not."""
+    if unavailable:
+        raise ServiceUnavailable(f"the handover package could not be read, {', '.join(unavailable)} did not answer: "
+                                 "the estate is not retired on a package unread; try again",
+                                 [field_error(f"unavailable[{i}]", f"{service} did not answer")
+                                  for i, service in enumerate(unavailable)])
 
 
 def refuse_being_given(being_given):

@@ -11,7 +11,10 @@ from estate_common.errors import NotFound
 
 from gateway import estate_guards, fanout, store
 
+from estate_common.errors import ServiceUnavailable
+
 from .conftest import ADMIN_PASSWORD, bearer
+from .test_estate_handover import MONEY, answer_all
 from .test_fanout import TABLE, kpi_answers
 
 RETIRED_AT = "2026-11-10T04:00:00.000Z"
@@ -24,9 +27,25 @@ def estate(estate_id, retired_at=None, **fields):
     return found | ({"retired_at": retired_at} if retired_at is not None else {})
 
 
+SETTLED_MONEY = MONEY | {"households": [], "deposits_held": [],
+                         "totals": {name: 0 for name in MONEY["totals"]}}
+
+
+def settled(rpc):
+    """Every part of the handover package answered with nothing outstanding."""
+    answer_all(rpc)
+    rpc.answer("finance", "handover_money", lambda call: SETTLED_MONEY | {"estate_id": call.payload["estate_id"],
+                                                                          "as_of": call.payload["filters"]["as_of"]})
+    for service, method in (("customer_service", "list_requests"), ("customer_service", "list_keys"),
+                            ("maintenance", "list_work_orders")):
+        rpc.answer(service, method, {"items": [], "next_cursor": None})
+
+
 @pytest.fixture
 def archive_knows(rpc):
-    """archive's estates: A in service, R retired (``get_estate``, and ``list_estates`` of ids)."""
+    """archive's estates: A in service, R retired (``get_estate``, and ``list_estates`` of ids); the
+    handover package of each has nothing outstanding (``settled``)."""
+    settled(rpc)
     known = {"A": estate("A"), "B": estate("B"), "R": estate("R", RETIRED_AT)}
 
     def get_estate(call):
@@ -63,7 +82,8 @@ def test_the_admin_retires_an_estate_no_active_account_or_key_holds(app, client,
     retired = contract.check(app, retire(client, admin_token, "Q"), 200)
     assert retired["retired_at"] == RETIRED_AT
     sent = rpc.only_call("archive", "retire_estate")
-    assert sent.payload == {"estate_id": "Q", "retired": True} and sent.caller["user"] == "admin"
+    assert sent.payload["retired"] is True and sent.caller["user"] == "admin"
+    assert sent.payload["record"]["override_reason"] is None and sent.payload["record"]["outstanding"] == []
     back = contract.check(app, retire(client, admin_token, "Q", "reinstate"), 200)
     assert "retired_at" not in back
     assert rpc.calls_to("archive", "retire_estate")[-1].payload == {"estate_id": "Q", "retired": False}
@@ -235,3 +255,60 @@ def test_a_mark_left_by_a_process_that_died_expires(app, client, admin_token, un
     store.mark_estates(db, ["A"], estate_guards.RETIRING, "dead", retention.expire_at(estate_guards.GUARD_SECONDS,
                                                                                        long_ago))
     assert give(client, admin_token, unique, "key", "A").status_code == 201
+
+
+# -- the handover package read before retiring (found by h5, built by h8) --------------------------
+
+def outstanding_package(rpc):
+    """The package: money owed back (1 household), a deposit held, open requests, an open order, a key lent."""
+    answer_all(rpc)
+
+
+def test_an_estate_with_anything_outstanding_is_not_retired_without_the_admin_s_reason(app, client, rpc, contract,
+                                                                                        accounts, archive_knows):
+    """Retiring looked at nothing of the handover package: an estate was retired with its owners'
+    money paid ahead, open complaints and work orders on it, and no one left to hand them over."""
+    app.extensions["estate_ops"].estates.remember("X")
+    archive_knows["X"] = estate("X")
+    clock.freeze(clock.parse_iso("2026-12-31T17:00:00Z"))  # 1 January 01:00 in Shanghai
+    admin_token = accounts.token("admin", ADMIN_PASSWORD)  # signed in at the frozen time
+    outstanding_package(rpc)
+    refused = client.post("/api/v1/estates/X/retire", json={}, headers=bearer(admin_token))
+    body = contract.problem(refused, 409, "conflict", app=app,
+                            fields=[f"outstanding[{i}]" for i in range(5)])
+    assert "money_owed_back, deposits_held, open_requests, open_work_orders, keys_lent" in body["detail"]
+    assert body["errors"][0] == {"field": "outstanding[0]", "message": "money_owed_back: 1 outstanding"}
+    assert rpc.calls_to("archive", "retire_estate") == []
+    # as of today on the estate's calendar, not the UTC day
+    assert rpc.calls_to("finance", "handover_money")[-1].payload["filters"] == {"as_of": "2027-01-01"}
+    # an estate created by mistake: the admin says why, and the record keeps it with what was outstanding
+    forced = client.post("/api/v1/estates/X/retire", json={"as_of": "2026-12-31",
+                                                           "override_reason": "created by mistake, a duplicate"},
+                         headers=bearer(admin_token))
+    contract.check(app, forced, 200)
+    record = rpc.only_call("archive", "retire_estate").payload["record"]
+    assert record["as_of"] == "2026-12-31" and record["override_reason"] == "created by mistake, a duplicate"
+    assert [o["item"] for o in record["outstanding"]] == ["money_owed_back", "deposits_held", "open_requests",
+                                                         "open_work_orders", "keys_lent"]
+    assert record["outstanding"][0]["amount_cents"] == 52000
+
+
+@pytest.mark.parametrize("body", [{"override_reason": ""}, {"override_reason": "   "}, {"as_of": "2026-13-01"},
+                                  {"override_reason": "x" * 501}, {"because": "x"}])
+def test_a_retirement_s_body_is_checked(app, client, rpc, contract, admin_token, archive_knows, body):
+    app.extensions["estate_ops"].estates.remember("X")
+    archive_knows["X"] = estate("X")
+    contract.problem(client.post("/api/v1/estates/X/retire", json=body, headers=bearer(admin_token)), 400, app=app)
+    assert rpc.calls_to("archive", "retire_estate") == []
+
+
+def test_a_service_that_does_not_answer_refuses_the_retirement_override_or_not(app, client, rpc, contract,
+                                                                               admin_token, archive_knows):
+    app.extensions["estate_ops"].estates.remember("X")
+    archive_knows["X"] = estate("X")
+    rpc.answer("maintenance", "list_work_orders", ServiceUnavailable("maintenance did not answer"))
+    for body in ({}, {"override_reason": "created by mistake"}):
+        refused = contract.problem(client.post("/api/v1/estates/X/retire", json=body, headers=bearer(admin_token)),
+                                   503, app=app, fields=["unavailable[0]"])
+        assert "maintenance" in refused["detail"]
+    assert rpc.calls_to("archive", "retire_estate") == []
