@@ -110,6 +110,15 @@ ZH = {
         '此小区仍由 {0} 持有：停用小区前，请先将每个账号调往其他小区或停用该账号，并吊销每个 API 密钥',
     '{0} holds the estate':
         '{0} 仍持有此小区',
+    # a retirement reads the handover package first (gateway/retirements.py, h8)
+    "the estate's handover package has {0} outstanding: settle or hand over each first, or give an override_reason (an estate created by mistake)":
+        '此小区的撤场移交清单尚有未结清事项（{0}）：请先逐项结清或移交，或填写强制停用理由（如误建的小区）',
+    '{0}: {1} outstanding':
+        '{0}：{1} 项未结清',
+    'the handover package could not be read, {0} did not answer: the estate is not retired on a package unread; try again':
+        '撤场移交清单无法读取，{0} 未应答：清单未读全不停用小区，请稍后重试',
+    '{0} did not answer':
+        '{0} 未应答',
     'the estate is being given to an account or key at this moment: try again, then move the account to another estate or revoke the key':  # gateway/estate_guards.py
         '此小区正在分配给账号或 API 密钥：请重试，并先将该账号调往其他小区或吊销该密钥',
     'is being given to an account or key':

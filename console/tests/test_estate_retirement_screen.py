@@ -42,6 +42,29 @@ def test_the_estates_page_retires_an_estate_with_the_box_ticked_and_reinstates_a
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
 
 
+def test_the_retire_form_takes_an_override_reason_and_shows_what_is_outstanding(client, fake):
+    """The gateway refuses a retirement while the handover package has anything outstanding; the
+    form sends the operator admin's reason for retiring all the same (an estate made by mistake)
+    only when one is written (h8)."""
+    as_admin(client, fake)
+    page = client.get("/admin/estates", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'name="override_reason"' in page and "href=\"/manager/handover" in page
+    outstanding = problem(409, "conflict", "the estate's handover package has money_owed_back, open_requests "
+                          "outstanding: settle or hand over each first, or give an override_reason (an estate created "
+                          "by mistake)", code="conflict",
+                          errors=[{"field": "outstanding[0]", "message": "money_owed_back: 3 outstanding"}])
+    fake.on("POST", r"/api/v1/estates/est_9/retire", outstanding)
+    refused = client.post("/admin/estates/est_9/retire", data={"csrf_token": csrf_of(client), "confirm": "yes",
+                                                               "override_reason": "   "})
+    assert fake.calls[-1]["json"] == {}  # a blank reason is none
+    shown = client.get(refused.location, headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "此小区的撤场移交清单尚有未结清事项" in shown
+    fake.on("POST", r"/api/v1/estates/est_9/retire", {**LAKESIDE, "retired_at": "2026-12-06T01:00:00.000Z"})
+    client.post("/admin/estates/est_9/retire", data={"csrf_token": csrf_of(client), "confirm": "yes",
+                                                     "override_reason": " 误建的重复小区 "})
+    assert fake.calls[-1]["json"] == {"override_reason": "误建的重复小区"}
+
+
 def test_a_retired_estate_is_offered_to_no_user_or_key_but_one_a_user_holds_stays_ticked(client, fake):
     as_admin(client, fake)
     fake.on("GET", r"/api/v1/users", {"items": [], "next_cursor": None})

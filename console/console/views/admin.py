@@ -108,11 +108,15 @@ def edit_estate(estate_id):
 @signed_in
 def retire_estate(estate_id):
     """``POST /api/v1/estates/{id}/retire``: its contract ended. The gateway refuses it while an
-    active account or a key holds it, naming them (shown on the estates page)."""
+    active account or a key holds it, or its handover package has anything outstanding, naming
+    them (shown on the estates page); the admin's reason for retiring it all the same (an estate
+    made by mistake) is sent only when one is written."""
     back = url_for("admin.estates")
     if not common.confirmed():  # it leaves every form and the KPIs side by side
         return common.refuse_unconfirmed(back)
-    retired, refused = common.act(lambda: g.api.post(f"/api/v1/estates/{estate_id}/retire", {}), back)
+    reason = request.form.get("override_reason", "").strip()
+    body = {"override_reason": reason} if reason else {}
+    retired, refused = common.act(lambda: g.api.post(f"/api/v1/estates/{estate_id}/retire", body), back)
     if refused:
         return refused
     common.done("admin.estate_retired", name=retired.get("name", estate_id))
