@@ -123,6 +123,24 @@ def seller_prepaid_refund_entry(hold):
                  refund["amount_cents"], refund["by"], refund["day"], refund["at"], None, hold["household_id"])
 
 
+def exit_refund_entry(settlement):
+    """An owner's money paid ahead refunded at the contract's end (撤场退还预收款): money out, its own entry."""
+    return entry(settlement["estate_id"], "exit_refund", settlement["_id"], settlement["method"], "out",
+                 settlement["amount_cents"], settlement["by"], settlement["day"], settlement["at"], None,
+                 settlement["household_id"])
+
+
+def exit_transfer_entry(batch, amount_cents):
+    """The owners' money paid ahead handed to the next company at the contract's end (移交预收款): one
+    entry out for the batch, its statement by household on the batch."""
+    return entry(batch["estate_id"], "exit_transfer", batch["_id"], batch["method"], "out", amount_cents,
+                 batch["by"], batch["day"], batch["at"])
+
+
+# the owners' money paid ahead paid out at a contract's end (exit_settlement.py): refunded or handed over
+EXIT_KINDS = ("exit_refund", "exit_transfer")
+
+
 def utility_top_up_entry(move):
     """Money in for a prepaid water or electricity balance (水电充值), with its receipt."""
     return entry(move["estate_id"], "utility_top_up", move["_id"], move["method"], "in", move["amount_cents"],
@@ -407,11 +425,13 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
     for e in deductions:
         deducted_by_kind[e["deduction_kind"]] = deducted_by_kind.get(e["deduction_kind"], 0) + e["amount_cents"]
     seller_cents = sum(e["amount_cents"] for e in sellers)
+    exits = [e for e in entries if e["kind"] in EXIT_KINDS]  # the owners' money paid ahead, at the contract's end
+    exit_cents = sum(e["amount_cents"] for e in exits)
     topped_up = [m for m in (top_ups or []) if m["status"] == "posted"]
     top_up_cents = sum(m["amount_cents"] for m in topped_up)
     revenue_cents = sum(r["amount_cents"] for r in revenue_receipts or [])
     expected = (receipts - reversals + collected - sum(e["amount_cents"] for e in refunds) + top_up_cents - seller_cents
-                - sum(e["amount_cents"] for e in deductions_back) + revenue_cents)
+                - sum(e["amount_cents"] for e in deductions_back) + revenue_cents - exit_cents)
     allocated = sum(a["amount_cents"] for bill in bills_touched for a in bill.get("allocations", [])
                     if start <= a["at"] < end and a.get("kind") != "opening_credit")  # 期初预收: not received here
     paid_in_full = sum(1 for bill in bills_touched
@@ -439,6 +459,7 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
         "utility_top_ups": {"count": len(topped_up), "amount_cents": top_up_cents},
         "seller_prepaid_refunds": {"count": len(sellers), "amount_cents": seller_cents},
         "public_revenue": {"count": len(revenue_receipts or []), "amount_cents": revenue_cents},
+        "exit_prepaid_paid_out": {"count": len(exits), "amount_cents": exit_cents},
         "expected_net_cents": expected,
         "difference_cents": overall["net_cents"] - expected,
         "balanced": overall["net_cents"] == expected,

@@ -24,7 +24,8 @@ from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, Serv
 from estate_common.kpis import begun, by_the_month, not_begun, per_estate
 from estate_common.store import page_computed, public
 
-from . import (arrears, arrears_view, bank_statements, billing, billing_cycles, deposits, exit_handover, invoices, journals,
+from . import (arrears, arrears_view, bank_statements, billing, billing_cycles, deposits, exit_handover, exit_settlement,
+               invoices, journals,
                maintenance_fund,
                opening_balance_imports, opening_balances, opening_credit_imports, opening_credits, owner_access,
                payers, payments, periods, public_revenue, reports, sale_month, seller_prepaid, standards, statement,
@@ -1154,12 +1155,14 @@ def reverse_opening_credit(db, outbox, caller, estate_id, credit_id, data):
 
 def _reversal_plan(db, estate_id, reason, now, rules, user, invoiced=True):
     """The first step of a reversal, as ``store.change_payment`` takes it: refused for a payment
-    whose money paid a refunded deposit, is held for or was refunded to the household's seller, or
+    whose money paid a refunded deposit, is held for or was refunded to the household's seller, was paid
+    out at the contract's end (``exit_settlement``), or
     (``invoiced``: a payment received here; an opening credit has no invoice) has an invoice issued;
     else ``reversal_pending`` with its plan (``payments.reversal``)."""
     def plan(current):
         _refuse_refunded_deposits(db, estate_id, current)
         seller_prepaid.refuse_reversal(current, store.sellers_prepaid_of(db, estate_id, current["household_id"]))
+        exit_settlement.refuse_reversal(current)
         if invoiced and current["status"] == "posted":
             invoices.refuse_reversal(store.issued_invoices(db, estate_id, current["_id"]))
         charges = {a["bill_id"]: billing.charge_of(store.get_bill(db, estate_id, a["bill_id"]))
@@ -3105,3 +3108,130 @@ def handover_money(db, estate_id, as_of):
         estate_id, end_day, bills, store.unapplied_payments(db, estate_id), flats, shown,
         store.seller_holds_of_estate(db, estate_id), store.utility_accounts_of_estate(db, estate_id),
         None if fund is None else fund.get("balance_cents", 0), clock.now())
+
+
+# -- the owners' money paid ahead settled at a contract's end (退还 / 移交, exit_settlement.py) -----------
+
+def refund_exit_prepaid(db, outbox, caller, estate_id, household_id, data):
+    """A household's money owed back at the contract's end refunded to its owner (退还): its bills of
+    days after the end cancelled, its money unused taken out of its payments, the refund's journal entry
+    (money out on the caller's journal of the day), then ``exit_prepaid_refunded``. Once per household
+    and end (its natural id): a retry, or any later call, finishes a settlement a crash left pending."""
+    end_day, method, note, _ = exit_settlement.checked(data, exit_settlement.REFUND, journals.METHODS)
+    if store.find_household(db, estate_id, household_id) is None:
+        raise NotFound("no such household in this estate")
+    settlement = _exit_settle(db, outbox, caller, estate_id, household_id, end_day, exit_settlement.REFUND, method,
+                              note)
+    return exit_settlement.view(settlement)
+
+
+def _exit_settle(db, outbox, caller, estate_id, household_id, end_day, kind, method, note, batch=None):
+    """One household's settlement at ``end_day``, made or finished (``exit_settlement``)."""
+    settlement_id = exit_settlement.settlement_id(estate_id, household_id, end_day)
+    found = store.find_exit_settlement(db, estate_id, settlement_id)
+    if found is not None and found["status"] == exit_settlement.DONE:
+        return found
+    if found is not None and (found["kind"] != kind or found.get("transfer_id") != (batch or {}).get("_id")):
+        if found["kind"] == exit_settlement.REFUND or batch is None:
+            raise Conflict(f"the money owed back of {household_id} at {end_day} is being settled as a {found['kind']}",
+                           [field_error("household_id", f"is being settled as a {found['kind']}")])
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    day = periods.day_of(now, rules)
+    with journal_day(db, estate_id, caller.user, day):
+        if found is None and _settled(db, estate_id, caller.user, day):
+            raise BusinessRuleViolation(f"{caller.user}'s journal of {day} is settled and closed",
+                                        [field_error("day", "is settled: no more entries")])
+        with household(db, outbox, estate_id, household_id):
+            settlement = found or store.create_exit_settlement(db, exit_settlement.new_settlement(
+                estate_id, household_id, end_day, kind, method, note, caller.user, now, rules,
+                batch and batch["_id"], batch and batch["to_company"]))
+            if settlement["status"] == exit_settlement.DONE:
+                return settlement
+            settlement = _exit_move_money(db, outbox, settlement, caller.user)
+        if kind == exit_settlement.REFUND and settlement["amount_cents"]:
+            store.insert_entry(db, journals.exit_refund_entry(settlement))  # its natural id: written once
+
+    def done(current):
+        if current["status"] == exit_settlement.DONE:
+            return None
+        data = exit_settlement.event_data({**current, "status": exit_settlement.DONE})
+        announced = (outbox.event("exit_prepaid_refunded", estate_id, data) if kind == exit_settlement.REFUND
+                     else outbox.event("exit_prepaid_transferred", estate_id, data))
+        return Change({"status": exit_settlement.DONE}, events=[announced])
+
+    return store.change_exit_settlement(db, outbox, estate_id, settlement_id, done)
+
+
+def _exit_move_money(db, outbox, settlement, actor):
+    """Under the household's lock: its owner's bills of days after the end cancelled and their money given
+    back (then on its unpaid bills up to the end, as prepaid money always is), and its money unused taken
+    out of its payments, the parts planned on the settlement first (a crash finishes the same parts)."""
+    estate_id, household_id, end_day = settlement["estate_id"], settlement["household_id"], settlement["as_of"]
+    if not settlement.get("planned"):
+        to_cancel, across = exit_settlement.bills_after_end(
+            store.owner_bills_of_household(db, estate_id, household_id), end_day)
+        exit_settlement.refuse_across(across, end_day)
+        for bill in to_cancel:
+            current = store.find_bill(db, estate_id, bill["_id"])
+            changes = exit_settlement.exit_cancel(current, settlement["_id"], end_day, clock.now_iso(), actor)
+            if changes is None:
+                continue
+            if not store.cancel_bill(db, outbox, current, changes):
+                raise Conflict("a bill of the household changed while the money owed back was settled: try again")
+            _give_back(db, outbox, current | changes)
+        apply_prepaid(db, outbox, estate_id, household_id)
+        parts = exit_settlement.owners_parts(store.prepaid_sources(db, estate_id, household_id))
+        planned = {**exit_settlement.settled_changes(to_cancel, parts), "planned": True}
+        settlement = store.change_exit_settlement(db, outbox, estate_id, settlement["_id"],
+                                                  lambda current: None if current.get("planned") else Change(planned))
+    for part in settlement["payments"]:
+        store.take_payments_money(db, outbox, estate_id, part, settlement["_id"])  # once: marked
+    return settlement
+
+
+def transfer_exit_prepaid(db, outbox, caller, estate_id, data):
+    """The money owed back of every household at the contract's end handed to the next company (移交): one
+    batch for the estate (its natural id: once per end), each household settled as a refund is (its bills of
+    days after the end cancelled, its money unused taken out), one journal entry out for the whole, the
+    statement by household on the batch, ``exit_prepaid_transferred`` of each household."""
+    end_day, method, note, to_company = exit_settlement.checked(data, exit_settlement.TRANSFER, journals.METHODS)
+    rules, now = store.rules_for(db, estate_id), clock.now()
+    batch_id = exit_settlement.transfer_id(estate_id, end_day)
+    batch = store.find_exit_transfer(db, estate_id, batch_id)
+    bills = list(store.bills_at_contract_end(db, estate_id, end_day[:7]))  # read twice below
+    if batch is None:
+        exit_settlement.refuse_across(exit_settlement.bills_after_end(bills, end_day)[1], end_day)  # before any
+        if _settled(db, estate_id, caller.user, periods.day_of(now, rules)):
+            raise BusinessRuleViolation(f"{caller.user}'s journal of {periods.day_of(now, rules)} is settled and closed",
+                                        [field_error("day", "is settled: no more entries")])
+        stamp = clock.to_iso(now)
+        batch = store.create_exit_transfer(db, {
+            "_id": batch_id, "estate_id": estate_id, "as_of": end_day, "to_company": to_company, "method": method,
+            "note": note, "status": exit_settlement.PENDING, "by": caller.user, "at": stamp,
+            "day": periods.day_of(now, rules), "created_at": stamp})
+    if batch["status"] != exit_settlement.DONE:
+        for household_id in exit_settlement.households_to_settle(bills, store.unapplied_payments(db, estate_id),
+                                                                 end_day):
+            _exit_settle(db, outbox, caller, estate_id, household_id, end_day, exit_settlement.TRANSFER,
+                         batch["method"], batch["note"], batch)
+        settled = store.exit_settlements_of(db, estate_id, batch_id)
+        amount = sum(s["amount_cents"] for s in settled)
+        if amount:
+            with journal_day(db, estate_id, batch["by"], batch["day"]):
+                store.insert_entry(db, journals.exit_transfer_entry(batch, amount))
+        batch = store.change_exit_transfer(db, outbox, estate_id, batch_id, lambda current: None if current[
+            "status"] == exit_settlement.DONE else Change({"status": exit_settlement.DONE, "amount_cents": amount}))
+    return _exit_transfer_view(db, estate_id, batch)
+
+
+def _exit_transfer_view(db, estate_id, batch):
+    flats = {flat["_id"]: flat for flat in store.household_flats(db, estate_id)}
+    return exit_settlement.transfer_view(batch, store.exit_settlements_of(db, estate_id, batch["_id"]), flats)
+
+
+def get_exit_transfer(db, estate_id, as_of):
+    end_day = exit_handover.checked_end_day(as_of)
+    batch = store.find_exit_transfer(db, estate_id, exit_settlement.transfer_id(estate_id, end_day))
+    if batch is None:
+        raise NotFound("no transfer of the money owed back at this contract's end")
+    return _exit_transfer_view(db, estate_id, batch)

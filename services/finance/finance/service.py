@@ -301,6 +301,21 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
         return operations.fund_household_account(self.db, payload["estate_id"], payload["id"])
 
     @rpc_method
+    def refund_exit_prepaid(self, payload):
+        """A household's money owed back at the contract's end refunded to its owner (退还, exit_settlement.py)."""
+        return operations.refund_exit_prepaid(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                              payload["data"])
+
+    @rpc_method
+    def transfer_exit_prepaid(self, payload):
+        """Every household's money owed back at the contract's end handed to the next company (移交)."""
+        return operations.transfer_exit_prepaid(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def get_exit_transfer(self, payload):
+        return operations.get_exit_transfer(self.db, payload["estate_id"], payload["filters"]["as_of"])
+
+    @rpc_method
     def handover_money(self, payload):
         """Finance's part of the handover package at a contract's end (物业撤场交接, exit_handover.py)."""
         return operations.handover_money(self.db, payload["estate_id"], payload["filters"]["as_of"])

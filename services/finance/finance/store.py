@@ -101,6 +101,10 @@ INDEXES = {
     # the seller's prepaid money held at a sale (seller_prepaid.py): one per household and transfer day
     "seller_prepaid": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {}),
                        ([("estate_id", 1), ("refund.status", 1), ("refund.day", 1)], {})],  # half-done refunds
+    # the owners' money paid ahead settled at a contract's end (exit_settlement.py): one per household and end,
+    # one transfer batch per estate and end
+    "exit_settlements": [(PAGED, {}), ([("estate_id", 1), ("transfer_id", 1)], {})],
+    "exit_transfers": [(PAGED, {})],
     # a household's own billing cycle of an item (按季 / 按年缴费: billing_cycles.py), one per household and item
     "billing_cycles": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {})],
     # the estate account's bank statement lines of a month (银行对账: bank_statements.py), one per line's natural id
@@ -125,6 +129,8 @@ NAMES = {  # collection -> what the API calls one of its documents
     "billing_runs": "billing run", "seller_prepaid": "seller's prepaid money held",
     "billing_cycles": "household billing cycle", "bank_statement_lines": "bank statement line",
     "revenue_contracts": "public revenue contract", "revenue_receipts": "public revenue receipt",
+    "exit_settlements": "settlement of the money owed back at the contract's end",
+    "exit_transfers": "transfer of the money owed back to the next company",
 }
 # reads by id, and the one write path (estate_common.writes); a bill's and a payment's updated_at is
 # the moment of each write that changes what the API shows of it (an integrator's sync: the lists'
@@ -1923,3 +1929,56 @@ def seller_holds_of_estate(db, estate_id):
 def utility_accounts_of_estate(db, estate_id):
     return store.scan(db.utility_accounts, {"estate_id": estate_id},
                       ("household_id", "utility", "balance_cents"))
+
+
+# -- the owners' money paid ahead settled at a contract's end (exit_settlement.py) ------------------
+
+def find_exit_settlement(db, estate_id, settlement_id):
+    return _named.find(db, "exit_settlements", estate_id, settlement_id)
+
+
+def create_exit_settlement(db, settlement):
+    """The settlement's first write, once (a second call finds the first)."""
+    _named.insert(db, "exit_settlements", settlement)
+    return find_exit_settlement(db, settlement["estate_id"], settlement["_id"])
+
+
+def change_exit_settlement(db, outbox, estate_id, settlement_id, decide):
+    return _named.change(db, outbox, "exit_settlements", estate_id, settlement_id, decide, keyed=False)
+
+
+def exit_settlements_of(db, estate_id, transfer_id):
+    return list(store.scan(db.exit_settlements, {"estate_id": estate_id, "transfer_id": transfer_id}))
+
+
+def find_exit_transfer(db, estate_id, batch_id):
+    return _named.find(db, "exit_transfers", estate_id, batch_id)
+
+
+def create_exit_transfer(db, batch):
+    _named.insert(db, "exit_transfers", batch)
+    return find_exit_transfer(db, batch["estate_id"], batch["_id"])
+
+
+def change_exit_transfer(db, outbox, estate_id, batch_id, decide):
+    return _named.change(db, outbox, "exit_transfers", estate_id, batch_id, decide, keyed=False)
+
+
+def owner_bills_of_household(db, estate_id, household_id):
+    """The household's bills not cancelled (by the bills index on estate, household, status)."""
+    return list(store.scan(db.bills, {"estate_id": estate_id, "household_id": household_id, "status": NOT_CANCELLED},
+                           EXIT_BILL_FIELDS + ("allocations", "item", "source", "due_at", "_rev")))
+
+
+def take_payments_money(db, outbox, estate_id, part, settlement_id):
+    """``part``'s cents gone from its payment's unused money, paid out at the contract's end, once
+    (marked ``exit_settlement_id``: a payment taken so is left)."""
+    def take(payment):
+        if payment.get("exit_settlement_id") or payment["status"] != "posted" \
+                or payment["unapplied_cents"] < part["amount_cents"]:
+            return None
+        return writes.Change({"unapplied_cents": payment["unapplied_cents"] - part["amount_cents"],
+                              "exit_settlement_id": settlement_id, "exit_settled_cents": part["amount_cents"]})
+
+    return _named.change(db, outbox, "payments", estate_id, part["payment_id"], take, keyed=False)
+

@@ -1,0 +1,172 @@
+"""The owners' money paid ahead settled when the operator's contract ends (物业撤场: 退还 or 移交, h8).
+
+The handover package (``exit_handover``) lists, by household, the money owed back at the contract's
+last day ``end_day``: what was paid for the days after it and what was paid and never used. It is
+either **refunded** to the owner (退还: by a method, with a journal entry out, one settlement per
+household), or **transferred** to the next company (移交: one batch for the estate, a statement by
+household, one journal entry out for the whole to the company). Each household's settlement, either
+way, does the same to its accounts, under its household's lock:
+
+1. Each of its owner's bills that covers only days after ``end_day`` is cancelled (the next company
+   bills those days again, this operator never collects them), its money given back to its payments
+   as any cancelled bill's is (``operations._give_back``), and the household's unused money then
+   settles its unpaid bills up to the end as prepaid money always does (the house's rule: money is
+   never counted twice, once as a bill paid and again as money owed back).
+2. What is left unused of the owner's payments (not the developer's, not a seller's held money) is
+   taken out of them (``exit_settlement_id`` on each payment, once) and is the settlement's amount:
+   paid out, so the household's credit is zero.
+
+A bill covering days on both sides of ``end_day`` (the end mid-month, a quarter's bill across it) is
+not split here: the settlement is refused (422, naming the bill) until it is corrected, rather than
+refunding a part the accounts still call paid.
+
+Plain functions: no broker, no store.
+"""
+from estate_common import clock, ids
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
+
+from . import billing, exit_handover, payers, periods
+
+REFUND, TRANSFER = "refund", "transfer"
+PENDING, DONE = "pending", "done"
+TO_COMPANY_MAX = 100
+NOTE_MAX = 500
+
+
+def settlement_id(estate_id, household_id, end_day):
+    """One settlement per household and contract end: a second asks for the first."""
+    return ids.natural_id("exs", estate_id, household_id, end_day)
+
+
+def transfer_id(estate_id, end_day):
+    """One transfer batch per estate and contract end."""
+    return ids.natural_id("ext", estate_id, end_day)
+
+
+def checked(data, kind, methods):
+    """``(end_day, method, note, to_company)`` of a request ``data``; a 400 naming each bad field."""
+    errors = []
+    try:
+        end_day = exit_handover.checked_end_day(data.get("as_of"))
+    except InvalidInput:
+        end_day = None
+        errors.append(field_error("data.as_of", "is the contract's last day, YYYY-MM-DD"))
+    method = data.get("method")
+    if method not in methods:
+        errors.append(field_error("data.method", f"must be one of {', '.join(methods)}"))
+    note = (data.get("note") or "").strip() or None
+    if note and len(note) > NOTE_MAX:
+        errors.append(field_error("data.note", f"is at most {NOTE_MAX} characters"))
+    to_company = (data.get("to_company") or "").strip() or None
+    if kind == TRANSFER and not to_company:
+        errors.append(field_error("data.to_company", "names the next company the money is handed to"))
+    if to_company and len(to_company) > TO_COMPANY_MAX:
+        errors.append(field_error("data.to_company", f"is at most {TO_COMPANY_MAX} characters"))
+    if errors:
+        raise InvalidInput("the settlement of the money owed back at the contract's end is incomplete", errors)
+    return end_day, method, note, to_company
+
+
+def bills_after_end(bills, end_day):
+    """``(to_cancel, across)``: the owner's ``bills`` (not cancelled) covering only days after ``end_day``,
+    and those covering days on both sides of it. The developer's are its own (``payers``)."""
+    to_cancel, across = [], []
+    for bill in bills:
+        if bill["status"] == "cancelled" or payers.payer_of(bill) == payers.DEVELOPER:
+            continue
+        before, after = exit_handover.split_at_end(bill, billing.month_shares(bill, bill["amount_cents"]), end_day)
+        if after and before:
+            across.append(bill)
+        elif after:
+            to_cancel.append(bill)
+    return sorted(to_cancel, key=lambda b: b["_id"]), across
+
+
+def refuse_across(across, end_day):
+    """422 naming each bill covering days on both sides of ``end_day``: not split here."""
+    if across:
+        raise BusinessRuleViolation(
+            f"a bill covers days on both sides of the contract's end {end_day}: correct it before the money owed back "
+            "is settled", [field_error(f"bills[{i}]", f"{bill['_id']} covers days on both sides of the end")
+                           for i, bill in enumerate(across)])
+
+
+def exit_cancel(bill, settled_as, end_day, now_iso, actor):
+    """The changes that cancel ``bill`` (days after the contract's end only), its allocations
+    ``released`` to go back to their payments; None when cancelled already."""
+    if bill["status"] == "cancelled":
+        return None
+    return {"status": "cancelled", "cancelled_at": now_iso, "cancelled_by": actor,
+            "cancel_reason": f"the service contract ended on {end_day}: the days after it are the next company's",
+            "exit_settlement_id": settled_as, "paid_cents": 0, "settled_at": None, "allocations": [],
+            "released": list(bill.get("allocations") or [])}
+
+
+def households_to_settle(bills, unapplied, end_day):
+    """The households (sorted) with an owner's bill covering days after ``end_day`` (paid or not: cancelled
+    either way) or an owner's money unused: each a settlement of a transfer batch."""
+    found = {p["household_id"] for p in unapplied
+             if p.get("unapplied_cents", 0) > 0 and payers.payer_of(p) == payers.OWNER}
+    to_cancel, across = bills_after_end(bills, end_day)
+    found |= {bill["household_id"] for bill in to_cancel + across if bill.get("household_id")}
+    return sorted(found)
+
+
+def owners_parts(sources):
+    """``[{payment_id, amount_cents}]``: the owner's unused money of the household's payments
+    (``store.prepaid_sources``: a seller's held money is not in ``unapplied_cents``)."""
+    return [{"payment_id": p["_id"], "amount_cents": p["unapplied_cents"]} for p in sources
+            if p.get("unapplied_cents", 0) > 0 and payers.payer_of(p) == payers.OWNER
+            and not p.get("exit_settlement_id")]
+
+
+def refuse_reversal(payment):
+    """A payment whose money unused was paid out at the contract's end is not reversed: a reversal
+    pays its whole amount back, so that part would go out twice."""
+    if payment.get("exit_settlement_id"):
+        raise Conflict(f"{payment.get('exit_settled_cents', 0)} cents of the payment were paid out as money owed back "
+                       f"at the contract's end ({payment['exit_settlement_id']}): it cannot be reversed",
+                       [field_error("id", "paid out money owed back at the contract's end")])
+
+
+def new_settlement(estate_id, household_id, end_day, kind, method, note, actor, now, rules, batch_id=None,
+                   to_company=None):
+    """The settlement's first write (``pending``): what, how and by whom; its money is found under the lock."""
+    stamp = clock.to_iso(now)
+    return {"_id": settlement_id(estate_id, household_id, end_day), "estate_id": estate_id,
+            "household_id": household_id, "as_of": end_day, "kind": kind, "method": method, "note": note,
+            "to_company": to_company, "transfer_id": batch_id, "status": PENDING, "amount_cents": 0,
+            "payments": [], "bills_cancelled": [], "by": actor, "at": stamp, "day": periods.day_of(now, rules),
+            "created_at": stamp}
+
+
+def settled_changes(cancelled, parts):
+    return {"bills_cancelled": [bill["_id"] for bill in cancelled], "payments": parts,
+            "amount_cents": sum(part["amount_cents"] for part in parts)}
+
+
+def event_data(settlement):
+    return {"id": settlement["_id"], "household_id": settlement["household_id"], "as_of": settlement["as_of"],
+            "kind": settlement["kind"], "method": settlement["method"], "amount_cents": settlement["amount_cents"],
+            "bills_cancelled": settlement["bills_cancelled"], "transfer_id": settlement.get("transfer_id"),
+            "to_company": settlement.get("to_company"), "settled_at": settlement["at"]}
+
+
+def view(settlement):
+    return {"id": settlement["_id"], **{k: settlement.get(k) for k in (
+        "estate_id", "household_id", "as_of", "kind", "method", "note", "to_company", "transfer_id", "status",
+        "amount_cents", "payments", "bills_cancelled", "by", "at", "day")}}
+
+
+def transfer_view(batch, settlements, flats):
+    """The batch's statement by household (移交清单: building, unit, room, cents), by address."""
+    lines = sorted(({"household_id": s["household_id"], "settlement_id": s["_id"],
+                     "building": (flats.get(s["household_id"]) or {}).get("building"),
+                     "unit": (flats.get(s["household_id"]) or {}).get("unit"),
+                     "room": (flats.get(s["household_id"]) or {}).get("room"), "amount_cents": s["amount_cents"]}
+                    for s in settlements if s["amount_cents"]),
+                   key=lambda l: (str(l["building"]), str(l["unit"]), str(l["room"]), l["household_id"]))
+    return {"id": batch["_id"], "estate_id": batch["estate_id"], "as_of": batch["as_of"],
+            "to_company": batch["to_company"], "method": batch["method"], "note": batch.get("note"),
+            "status": batch["status"], "amount_cents": sum(line["amount_cents"] for line in lines),
+            "households": lines, "by": batch["by"], "at": batch["at"], "day": batch["day"]}

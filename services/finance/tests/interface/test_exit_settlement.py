@@ -1,0 +1,122 @@
+"""The owners' money owed back at a contract's end refunded (退还) or handed to the next company (移交)
+through finance's entrypoint (found by h5: the handover package listed it and nothing paid it; built by h8)."""
+import pytest
+
+from estate_common import contracts
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput
+from estate_common.testing import as_caller
+
+from .test_exit_handover import handover
+from .test_service import ACCOUNTANT, ESTATE, approved, bill_of, finance, pay, run  # noqa: F401 (fixture)
+
+
+def checked(method, payload):
+    contracts.load().check_rpc_input("finance", method, payload)
+    return payload
+
+
+def refund(finance, household_id, as_of="2026-10-31", method="transfer", key="exit-1"):
+    as_caller(finance, ACCOUNTANT, idempotency_key=key)
+    answer = finance.refund_exit_prepaid(checked("refund_exit_prepaid", {
+        "estate_id": ESTATE, "id": household_id, "data": {"as_of": as_of, "method": method, "note": "退至业主账户"}}))
+    contracts.load().check_rpc_output("finance", "refund_exit_prepaid", answer)
+    return answer
+
+
+def transfer(finance, as_of="2026-10-31", key="exit-batch"):
+    as_caller(finance, ACCOUNTANT, idempotency_key=key)
+    answer = finance.transfer_exit_prepaid(checked("transfer_exit_prepaid", {
+        "estate_id": ESTATE, "data": {"as_of": as_of, "method": "transfer", "to_company": "新锦物业服务有限公司"}}))
+    contracts.load().check_rpc_output("finance", "transfer_exit_prepaid", answer)
+    return answer
+
+
+def lines(finance, as_of="2026-10-31"):
+    return {line["household_id"]: line for line in handover(finance, as_of)["households"]}
+
+
+def test_an_owner_s_money_paid_ahead_is_refunded_once_and_the_package_owes_nothing_back(finance):
+    approved(finance)
+    for period in ("2026-09", "2026-10", "2026-11"):
+        run(finance, period)  # hh_1 210.02 a month
+    pay(finance, "hh_1", 3 * 21002 + 10000)  # three months, and 100.00 beyond the bills
+    assert lines(finance)["hh_1"]["owed_back_cents"] == 31002  # November paid ahead, and the 100.00
+    november = bill_of(finance, "hh_1", "2026-11")
+    done = refund(finance, "hh_1")
+    assert (done["kind"], done["status"], done["amount_cents"]) == ("refund", "done", 31002)
+    assert done["bills_cancelled"] == [november["id"]]
+    after = lines(finance).get("hh_1")
+    assert after is None or after["owed_back_cents"] == 0  # nothing owed back any more
+    assert finance.get_bill({"estate_id": ESTATE, "id": november["id"]})["status"] == "cancelled"
+    assert bill_of(finance, "hh_1", "2026-10")["status"] == "paid"  # the days up to the end stay paid
+    [entry] = finance.db.journal.find({"estate_id": ESTATE, "kind": "exit_refund"})
+    assert (entry["direction"], entry["amount_cents"], entry["cashier"]) == ("out", 31002, "acc")
+    [announced] = finance.outbox.of_type("exit_prepaid_refunded")
+    assert announced["data"]["amount_cents"] == 31002 and announced["data"]["household_id"] == "hh_1"
+    again = refund(finance, "hh_1", key="exit-2")  # the same household and end: the first, as it is
+    assert again["id"] == done["id"] and again["amount_cents"] == 31002
+    assert finance.db.journal.count_documents({"estate_id": ESTATE, "kind": "exit_refund"}) == 1
+    assert len(finance.outbox.of_type("exit_prepaid_refunded")) == 1
+    # the month's reconciliation balances: the money out is expected
+    as_caller(finance, ACCOUNTANT)
+    month = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert month["exit_prepaid_paid_out"] == {"count": 1, "amount_cents": 31002} and month["balanced"]
+
+
+def test_the_unused_money_settles_the_arrears_up_to_the_end_before_it_is_refunded(finance):
+    approved(finance)
+    for period in ("2026-10", "2026-11"):
+        run(finance, period)  # hh_2 282.00 a month
+    pay(finance, "hh_2", 28200 + 33200)  # October's, November's and 50.00 beyond
+    assert lines(finance)["hh_2"]["owed_back_cents"] == 33200
+    assert refund(finance, "hh_2")["amount_cents"] == 33200
+
+
+def test_a_bill_across_the_end_is_not_split_and_nothing_moves(finance):
+    approved(finance)
+    run(finance, "2026-11")
+    pay(finance, "hh_1", 21002)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        refund(finance, "hh_1", as_of="2026-11-15")
+    assert refused.value.errors[0]["field"] == "bills[0]"
+    assert bill_of(finance, "hh_1", "2026-11")["status"] == "paid"
+    assert finance.db.journal.count_documents({"estate_id": ESTATE, "kind": "exit_refund"}) == 0
+    with pytest.raises(InvalidInput):
+        refund(finance, "hh_1", as_of="2026-11-31")
+
+
+def test_the_next_company_is_handed_every_household_s_money_in_one_batch_with_its_statement(finance):
+    approved(finance)
+    for period in ("2026-10", "2026-11"):
+        run(finance, period)  # hh_1 210.02, hh_2 282.00, hh_3 118.68 a month
+    pay(finance, "hh_1", 2 * 21002)
+    pay(finance, "hh_2", 2 * 28200 + 1000)
+    batch = transfer(finance)
+    assert (batch["status"], batch["to_company"]) == ("done", "新锦物业服务有限公司")
+    assert {line["household_id"]: line["amount_cents"] for line in batch["households"]} == {
+        "hh_1": 21002, "hh_2": 29200}
+    assert batch["amount_cents"] == 50202
+    [entry] = finance.db.journal.find({"estate_id": ESTATE, "kind": "exit_transfer"})
+    assert (entry["direction"], entry["amount_cents"]) == ("out", 50202)
+    assert bill_of(finance, "hh_3", "2026-11")["status"] == "cancelled"  # unpaid, the next company's to bill
+    assert {e["data"]["household_id"] for e in finance.outbox.of_type("exit_prepaid_transferred")} == {
+        "hh_1", "hh_2", "hh_3"}
+    package = handover(finance, "2026-10-31")
+    assert package["totals"]["owed_back_cents"] == 0 and package["totals"]["billed_after_end_unpaid_cents"] == 0
+    assert transfer(finance, key="exit-batch-2")["amount_cents"] == 50202  # once
+    assert finance.db.journal.count_documents({"estate_id": ESTATE, "kind": "exit_transfer"}) == 1
+    as_caller(finance, ACCOUNTANT)
+    assert finance.get_exit_transfer({"estate_id": ESTATE, "filters": {"as_of": "2026-10-31"}})["id"] == batch["id"]
+
+
+def test_a_payment_whose_money_was_paid_out_at_the_end_is_not_reversed(finance):
+    """A reversal pays the payment's whole amount back: the part refunded at the contract's end would
+    go out twice."""
+    approved(finance)
+    run(finance, "2026-10")
+    payment = pay(finance, "hh_1", 21002 + 5000)
+    refund(finance, "hh_1")
+    as_caller(finance, ACCOUNTANT)
+    with pytest.raises(Conflict) as refused:
+        finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {"reason": "wrong household"}})
+    assert refused.value.errors == [{"field": "id", "message": "paid out money owed back at the contract's end"}]
