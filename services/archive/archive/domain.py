@@ -49,6 +49,9 @@ RECORDED_EVENTS = {
     ("finance", "seller_prepaid_held"): "seller_prepaid",  # a sale: the seller's prepaid money held apart
     ("finance", "seller_prepaid_refunded"): "seller_prepaid",  # paid back to the seller: kept beside the hold
     ("finance", "seller_prepaid_carried_over"): "seller_prepaid",  # the buyer's by agreement, with its reason
+    # the owner's money owed back at the contract's end refunded (退还) or handed to the next company (移交)
+    ("finance", "exit_prepaid_refunded"): "exit_settlement",
+    ("finance", "exit_prepaid_transferred"): "exit_settlement",
     ("finance", "operating_expense_recorded"): "operating_expense",  # a cost of the disclosure's expenses
     ("finance", "operating_expense_reversed"): "operating_expense",  # kept beside the cost
     ("finance", "public_revenue_contract_registered"): "public_revenue_contract",  # a common part's use (公共收益)

@@ -381,6 +381,14 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_seller_prepaid_refunded(self, event):
         self._record(event)
 
+    @consumes("finance", "exit_prepaid_refunded")
+    def record_exit_prepaid_refunded(self, event):
+        self._record(event)
+
+    @consumes("finance", "exit_prepaid_transferred")
+    def record_exit_prepaid_transferred(self, event):
+        self._record(event)
+
     @consumes("finance", "seller_prepaid_carried_over")
     def record_seller_prepaid_carried_over(self, event):
         self._record(event)

@@ -981,6 +981,27 @@ def test_an_opening_credit_announced_again_is_kept_once(archive, estate):
     assert [(r["subject_id"], r["event_type"]) for r in records] == [("pay_oc1", "opening_credit_recorded")]
 
 
+def test_the_money_owed_back_at_the_contract_s_end_is_kept_under_its_household_once(archive, estate):
+    """finance refunds an owner's money paid ahead at the contract's end, or hands it to the next
+    company (exit_prepaid_refunded / _transferred): the archive keeps each under its household, once
+    however often delivered, a retired estate's too (h8)."""
+    estate_id = estate["id"]
+    as_caller(archive, ADMIN)
+    archive.retire_estate({"estate_id": estate_id, "retired": True})
+    data = {"id": "exs_1", "household_id": "hh_1", "as_of": "2026-12-31", "kind": "refund", "method": "transfer",
+            "amount_cents": 31002, "bills_cancelled": ["bill_1"], "transfer_id": None, "to_company": None,
+            "settled_at": "2027-01-05T02:00:00.000Z"}
+    refunded = event("finance", "exit_prepaid_refunded", estate_id, data)
+    for delivered in (refunded, refunded):
+        archive.record_exit_prepaid_refunded(delivered)
+    archive.record_exit_prepaid_transferred(event("finance", "exit_prepaid_transferred", estate_id, {
+        **data, "id": "exs_2", "household_id": "hh_2", "kind": "transfer", "transfer_id": "ext_1",
+        "to_company": "新锦物业"}))
+    records = archive.list_records({"estate_id": estate_id, "filters": {"subject_type": "exit_settlement"}})["items"]
+    assert sorted((r["household_id"], r["subject_id"], r["event_type"]) for r in records) == [
+        ("hh_1", "exs_1", "exit_prepaid_refunded"), ("hh_2", "exs_2", "exit_prepaid_transferred")]
+
+
 def test_a_sellers_prepaid_money_held_at_a_sale_is_kept_under_its_household_once(archive, estate):
     """finance holds the seller's prepaid money apart when the household is sold (seller_prepaid_held):
     the archive keeps it under the household, once however often delivered (found by h2)."""
