@@ -147,6 +147,7 @@ CLOSES_OUT = (
              # a refund asked before the estate retired is approved or rejected, its deductions reversed
              "approve_deposit_refund", "reject_deposit_refund", "reverse_deposit_deductions",
              "refund_seller_prepaid", "carry_over_seller_prepaid",
+             "refund_exit_prepaid", "transfer_exit_prepaid",  # 撤场: the owners' money owed back paid out
              "reverse_utility_top_up", "record_utility_owner_notice", "request_invoice", "void_invoice", "reverse_fund_deposit", "approve_fund_use",
              "reject_fund_use", "settle_day", "record_operating_expense", "reverse_operating_expense",
              "publish_disclosure", "send_reminder", "update_settings",

@@ -78,6 +78,14 @@ ROUTES = [
           policy.FEE_SETTERS | policy.CASHIERS, body=True, id_param="hold_id", idempotent=True),
     Route("POST", f"{ESTATE}/seller-prepaid/<hold_id>/carry-over", "finance", "carry_over_seller_prepaid",
           policy.FEE_SETTERS, body=True, id_param="hold_id", idempotent=True),
+    # the owners' money owed back at the contract's end (finance/exit_settlement.py, 物业撤场): a household's
+    # refunded to its owner, or every household's handed to the next company in one batch, by the
+    # accountant or a manager (money out on his journal of the day); a retired estate's too (CLOSES_OUT)
+    Route("POST", f"{ESTATE}/households/<household_id>/exit-refund", "finance", "refund_exit_prepaid",
+          policy.FEE_SETTERS, body=True, id_param="household_id", idempotent=True),
+    Route("POST", f"{ESTATE}/exit-transfers", "finance", "transfer_exit_prepaid", policy.FEE_SETTERS,
+          body=True, idempotent=True),
+    Route("GET", f"{ESTATE}/exit-transfers", "finance", "get_exit_transfer", policy.FINANCE, filters=("as_of",)),
     Route("POST", f"{ESTATE}/utilities/top-ups", "finance", "top_up_utility", policy.CASHIERS,
           status=201, body=True, idempotent=True),
     Route("POST", f"{ESTATE}/utilities/top-ups/<move_id>/reverse", "finance", "reverse_utility_top_up",
