@@ -2470,6 +2470,29 @@ ZH = {
         '没有期初预收 {0}',
     "{0} is an opening credit, money paid to the previous company: its invoice is the previous company's to issue":
         '{0} 是期初预收，款项由原物业公司收取：发票应由原物业公司开具',
+    # the owners' money owed back at a contract's end, refunded or handed over (finance/exit_settlement.py, h8)
+    '{0} cents of the payment were paid out as money owed back at the contract\'s end ({1}): it cannot be reversed':
+        '该笔缴费中有 {0} 分已作为撤场应退预收款付出（{1}），不能冲正',
+    "paid out money owed back at the contract's end":
+        '已作为撤场应退预收款付出',
+    'is at most {0} characters':
+        '最多 {0} 个字符',
+    'names the next company the money is handed to':
+        '须填写接收款项的新物业公司',
+    "the settlement of the money owed back at the contract's end is incomplete":
+        '撤场应退预收款的结算信息不完整',
+    "a bill covers days on both sides of the contract's end {0}: correct it before the money owed back is settled":
+        '有账单跨越合同截止日 {0}：请先更正该账单，再结算应退预收款',
+    '{0} covers days on both sides of the end':
+        '{0} 跨越合同截止日',
+    'the money owed back of {0} at {1} is being settled as a {2}':
+        '{0} 截至 {1} 的应退预收款正在以 {2} 方式结算',
+    'is being settled as a {0}':
+        '正在以 {0} 方式结算',
+    'a bill of the household changed while the money owed back was settled: try again':
+        '结算应退预收款时该户账单发生变化，请重试',
+    "no transfer of the money owed back at this contract's end":
+        '此合同截止日没有应退预收款的移交记录',
     # the seller's prepaid money held at a sale (finance/seller_prepaid.py)
     "no such seller's prepaid money held in this estate":
         '本小区没有这笔暂挂的卖方预收款',
@@ -2605,7 +2628,7 @@ FRAGMENTS = {
     "utility account": "水电账户", "record of an owner told": "通知业主记录", "bank statement line": "银行对账单行", "utility top-up or usage": "水电充值或扣费记录", "invoice": "发票",
     "maintenance fund": "维修资金", "maintenance fund entry": "维修资金收支记录", "operating expense": "经营支出",
     "public revenue contract": "公共收益合同", "public revenue receipt": "公共收益收款",
-    "published disclosure": "公示", "billing run": "批量计费", "seller's prepaid money held": "暂挂的卖方预收款", "household billing cycle": "房屋缴费周期", "webhook": "Webhook", "delivery": "推送记录", "patrol route": "巡更路线",
+    "published disclosure": "公示", "billing run": "批量计费", "seller's prepaid money held": "暂挂的卖方预收款", "settlement of the money owed back at the contract's end": "撤场预收款结算", "transfer of the money owed back to the next company": "撤场预收款移交", "household billing cycle": "房屋缴费周期", "webhook": "Webhook", "delivery": "推送记录", "patrol route": "巡更路线",
     "patrol plan": "巡更计划", "patrol round": "巡更", "fire equipment": "消防设施", "fire inspection": "消防检查",
     "overdue fire check": "逾期消防检查", "missed patrol round": "漏巡",
     "incident": "突发事件", "emergency plan": "应急预案", "fire drill": "消防演练", "patrol suspension": "停巡登记", "emergency alert": "预警响应",

@@ -1,6 +1,6 @@
 """移交清单 (h5): the manager reads the estate's handover package at its contract's end from the
 gateway's ``…/handover?as_of=``: what is outstanding, the money by household, the records and work in hand."""
-from .conftest import ESTATE, sign_in
+from .conftest import ESTATE, csrf_of, sign_in
 from .test_registers import _only_documented
 
 AT = "2026-12-07T08:00:00.000Z"
@@ -60,3 +60,28 @@ def test_the_package_is_in_the_management_menu_only(client, fake):
     assert 'href="/manager/handover"' in client.get("/").get_data(as_text=True)
     sign_in(client, fake, username="li", roles=("agent",))
     assert 'href="/manager/handover"' not in client.get("/").get_data(as_text=True)
+
+
+def test_the_money_owed_back_is_refunded_by_household_or_handed_over_in_one_batch(client, fake, documented_routes):
+    """The package listed the money owed back and nothing paid it (h5): the accountant refunds a
+    household's to its owner or hands every household's to the next company, the box ticked (h8)."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/handover", PACKAGE)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
+    page = client.get("/manager/handover?as_of=2026-12-31", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'data-exit-refund="hh_1"' in page and "data-exit-transfer" in page
+    form = {"csrf_token": csrf_of(client), "as_of": "2026-12-31", "method": "transfer", "idempotency_key": "k-1"}
+    unticked = client.post("/manager/handover/hh_1/refund", data=form)
+    assert unticked.status_code == 302 and not [c for c in fake.calls if c["path"].endswith("/exit-refund")]
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/households/hh_1/exit-refund", {"amount_cents": 152345})
+    done = client.post("/manager/handover/hh_1/refund", data={**form, "confirm": "yes"})
+    assert done.status_code == 302 and "as_of=2026-12-31" in done.location
+    sent = [c for c in fake.calls if c["path"].endswith("/exit-refund")][-1]
+    assert sent["json"] == {"as_of": "2026-12-31", "method": "transfer"}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/exit-transfers", {"amount_cents": 152345, "to_company": "新锦物业",
+                                                                   "households": [{"household_id": "hh_1"}]})
+    client.post("/manager/handover/transfer", data={**form, "confirm": "yes", "to_company": " 新锦物业 "})
+    sent = [c for c in fake.calls if c["path"].endswith("/exit-transfers")][-1]
+    assert sent["json"] == {"as_of": "2026-12-31", "method": "transfer", "to_company": "新锦物业"}
+    _only_documented(fake, documented_routes)
+

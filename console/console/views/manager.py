@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from estate_common.text import formula_safe
-from flask import Blueprint, current_app, g, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 
 from .. import i18n, permissions, signin
 from ..gateway_api import ApiProblem
@@ -312,7 +312,51 @@ def handover():
             raise
         refused = problem  # shown above the page (a silent service is named in the package instead)
     return render_template("manager/handover.html", as_of=as_of, package=package, problem=refused,
-                           households=common.household_labels())
+                           households=common.household_labels(), methods=EXIT_METHODS, key=common.form_key())
+
+
+EXIT_METHODS = ("transfer", "cash", "bank", "wechat", "alipay")  # a refund at the end: to the owner's account first
+
+
+@bp.post("/handover/<household_id>/refund")
+@estate_needed
+def refund_exit_prepaid(household_id):
+    """退还: the household's money owed back at the contract's end refunded to its owner (``…/exit-refund``)."""
+    as_of = request.form.get("as_of", "")
+    back = url_for("manager.handover", as_of=as_of)
+    if not common.confirmed():  # money out: ticked
+        return common.refuse_unconfirmed(back)
+    body = {"as_of": as_of, "method": request.form.get("method", "")}
+    if request.form.get("note", "").strip():
+        body["note"] = request.form["note"].strip()
+    done, refused = common.act(lambda: g.api.post(
+        g.api.estate(g.user.estate_id, f"households/{household_id}/exit-refund"), body,
+        idempotency_key=request.form.get("idempotency_key") or None), back)
+    if refused:
+        return refused
+    common.done("handover.refunded", amount=i18n.money(done["amount_cents"]))
+    return redirect(back)
+
+
+@bp.post("/handover/transfer")
+@estate_needed
+def transfer_exit_prepaid():
+    """移交: every household's money owed back handed to the next company in one batch (``…/exit-transfers``)."""
+    as_of = request.form.get("as_of", "")
+    back = url_for("manager.handover", as_of=as_of)
+    if not common.confirmed():
+        return common.refuse_unconfirmed(back)
+    body = {"as_of": as_of, "method": request.form.get("method", ""),
+            "to_company": request.form.get("to_company", "").strip()}
+    if request.form.get("note", "").strip():
+        body["note"] = request.form["note"].strip()
+    done, refused = common.act(lambda: g.api.post(g.api.estate(g.user.estate_id, "exit-transfers"), body,
+                                                  idempotency_key=request.form.get("idempotency_key") or None), back)
+    if refused:
+        return refused
+    common.done("handover.transferred", amount=i18n.money(done["amount_cents"]), count=len(done["households"]),
+                company=done["to_company"])
+    return redirect(back)
 
 
 # The late work orders besides the owners' repairs past the response they were promised, which the
