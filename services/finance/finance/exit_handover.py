@@ -13,7 +13,8 @@ contract's last day ``end_day`` (a local day, inclusive):
   ``end_day``: the months after it whole, and of ``end_day``'s own month the days after it, by the
   days the bill covers there (a first month owed from a handover day covers fewer), Decimal, half up.
   A bill of several months (a quarter's, a year's) is apportioned to its months as the collection
-  rate apportions it (``billing.received_shares``).
+  rate apportions what it billed (``billing.month_shares``); what was paid on a bill pays its days
+  up to the end first, the rest is paid ahead (a bill part paid is not both in arrears and owed back).
 - **Prepaid unused** (``unapplied_cents``): money paid and not yet put on any bill (预收余额).
 - **Owed back** (``owed_back_cents``): the two together, the owner's money the operator refunds
   (退还) or transfers to the next company with the owners' list (移交).
@@ -85,13 +86,15 @@ def split_at_end(bill, shares, end_day):
 def bill_at_end(bill, end_day):
     """``{paid_ahead_cents, arrears_cents, billed_after_end_unpaid_cents}`` of one bill not cancelled."""
     amount, paid = bill["amount_cents"], min(bill.get("paid_cents") or 0, bill["amount_cents"])
-    billed = billing.month_shares(bill, amount)
-    received = billing.received_shares(bill, paid, amount) if paid else {}
-    billed_before, billed_after = split_at_end(bill, billed, end_day)
-    paid_before, paid_after = split_at_end(bill, received, end_day)
+    billed_before, billed_after = split_at_end(bill, billing.month_shares(bill, amount), end_day)
+    # what was paid on the bill pays its days up to the end first (as a payment pays the oldest bills
+    # first): a bill part paid is never both owed up to the end and paid ahead after it (found by r5:
+    # a quarter paid a third, ending with its second month, read 83.33 owed back and 333.33 in arrears)
+    paid_before = min(paid, billed_before)
+    paid_after = paid - paid_before
     return {"paid_ahead_cents": paid_after,
-            "arrears_cents": max(0, billed_before - paid_before),
-            "billed_after_end_unpaid_cents": max(0, billed_after - paid_after)}
+            "arrears_cents": billed_before - paid_before,
+            "billed_after_end_unpaid_cents": billed_after - paid_after}
 
 
 _LINE_FIELDS = ("paid_ahead_cents", "unapplied_cents", "owed_back_cents", "arrears_cents",

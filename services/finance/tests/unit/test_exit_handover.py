@@ -94,3 +94,17 @@ def test_a_household_with_nothing_to_hand_over_is_left_out():
 def test_the_last_day_must_be_a_date(as_of):
     with pytest.raises(InvalidInput):
         exit_handover.checked_end_day(as_of)
+
+
+def test_money_part_paid_on_a_bill_pays_its_days_up_to_the_end_first():
+    # a quarter of 75000 (October..December) paid 25000; the contract ends with November: the 25000 paid
+    # October, November is owed, December unpaid; nothing is owed back while the same bill is in arrears
+    quarter = bill("2026-10", 75000, 25000, pricing={"months": 3})
+    (line,) = money([quarter], end="2026-11-30")["households"]
+    assert (line["paid_ahead_cents"], line["arrears_cents"], line["billed_after_end_unpaid_cents"]) == (0, 25000, 25000)
+    # December's 25000 paid 10000; the contract ends on the 10th: its 10 days (8065) are paid, 1935 of the rest
+    (line,) = money([bill("2026-12", 25000, 10000)], end="2026-12-10")["households"]
+    assert (line["paid_ahead_cents"], line["arrears_cents"], line["billed_after_end_unpaid_cents"]) == (1935, 0, 15000)
+    # paid beyond the days up to the end: the rest is paid ahead
+    (line,) = money([bill("2026-10", 75000, 60000, pricing={"months": 3})], end="2026-11-30")["households"]
+    assert (line["paid_ahead_cents"], line["arrears_cents"], line["billed_after_end_unpaid_cents"]) == (10000, 0, 15000)
