@@ -57,16 +57,33 @@ def checked_end_day(as_of):
     return as_of
 
 
+def _days_in_month(bill, month, month_days):
+    """``(first, last)``: the days of ``month`` the bill covers. A bill that says its days (``owed``: a
+    developer's to a handover day, a sale month's part) covers those of them in the month; one owed
+    from a handover day (``prorated``) its days from that day in its first month; else the whole month."""
+    first, last = 1, month_days
+    owed, prorated = bill.get("owed") or {}, bill.get("prorated")
+    if owed.get("from") and owed.get("to"):
+        if owed["from"][:7] == month:
+            first = int(owed["from"][8:10])
+        if owed["to"][:7] == month:
+            last = int(owed["to"][8:10])
+    elif prorated and billing.months_covered(bill)[0][0] == month:
+        start = prorated.get("from") or ""
+        first = int(start[8:10]) if start[:7] == month else month_days - int(prorated["days"]) + 1
+        last = min(month_days, first + int(prorated["days"]) - 1)
+    return first, last
+
+
 def _after_fraction(bill, end_day):
-    """The part (a ``Fraction``) of the days ``bill`` covers in ``end_day``'s month that fall after it."""
+    """The part (a ``Fraction``) of the days ``bill`` covers in ``end_day``'s month that fall after it:
+    of the seller's 1st..11th of a sale month none after the 20th (found by r5: read 11 of 11, as if its
+    days were the month's last), of the developer's 1st..20th ten after the 10th (not 21 of 31)."""
     year, month, day = int(end_day[:4]), int(end_day[5:7]), int(end_day[8:10])
-    month_days = monthrange(year, month)[1]
-    covered = month_days
-    prorated = bill.get("prorated")
-    if prorated and billing.months_covered(bill)[0][0] == end_day[:7]:
-        covered = int(prorated["days"])  # the days from the handover day to the month's end
-    after = min(covered, month_days - day)
-    return Fraction(after, covered) if covered else Fraction(0)
+    first, last = _days_in_month(bill, end_day[:7], monthrange(year, month)[1])
+    covered = last - first + 1
+    after = max(0, last - max(day, first - 1))
+    return Fraction(min(after, covered), covered) if covered > 0 else Fraction(0)
 
 
 def split_at_end(bill, shares, end_day):

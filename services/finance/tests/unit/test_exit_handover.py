@@ -108,3 +108,22 @@ def test_money_part_paid_on_a_bill_pays_its_days_up_to_the_end_first():
     # paid beyond the days up to the end: the rest is paid ahead
     (line,) = money([bill("2026-10", 75000, 60000, pricing={"months": 3})], end="2026-11-30")["households"]
     assert (line["paid_ahead_cents"], line["arrears_cents"], line["billed_after_end_unpaid_cents"]) == (10000, 0, 15000)
+
+
+def test_a_bill_of_the_first_days_of_the_end_month_splits_by_the_days_it_covers():
+    # a sale on 12 December: the seller's part covers the 1st..11th (11 days), the buyer's the 12th..31st
+    seller = bill("2026-12", 8871, 8871, sale={"day": "2026-12-12", "part": "seller"},
+                  prorated={"from": "2026-12-01", "days": 11, "month_days": 31},
+                  owed={"from": "2026-12-01", "to": "2026-12-11"})
+    buyer = bill("2026-12", 16129, 16129, household="hh_2", sale={"day": "2026-12-12", "part": "buyer"},
+                 prorated={"from": "2026-12-12", "days": 20, "month_days": 31},
+                 owed={"from": "2026-12-12", "to": "2026-12-31"})
+    lines = {line["household_id"]: line for line in money([seller, buyer], end="2026-12-20")["households"]}
+    assert "hh_1" not in lines  # the seller's days all fall before the 20th: nothing of his is paid ahead
+    assert lines["hh_2"]["paid_ahead_cents"] == 8871  # 16129 × 11/20 = 8870.95 → 8871
+    (line,) = money([seller], end="2026-12-05")["households"]
+    assert line["paid_ahead_cents"] == 4839  # 8871 × 6/11 (the 6th..11th) = 4838.7 → 4839
+    # the developer owes the 1st..20th of a flat handed over on the 21st
+    developer = bill("2026-12", 16000, 16000, payer="developer", owed={"from": "2026-12-01", "to": "2026-12-20"})
+    assert money([developer], end="2026-12-10")["developer"]["paid_ahead_cents"] == 8000  # 10 of its 20 days
+    assert money([developer], end="2026-12-25")["developer"]["paid_ahead_cents"] == 0
