@@ -45,3 +45,13 @@ def test_another_estate_and_a_day_that_is_no_date_are_refused(finance):
     outsider = staff("x", ["manager"], [OTHER])
     with pytest.raises(Forbidden):
         handover(finance, "2026-11-30", caller=outsider)
+
+
+
+def test_a_deposit_paid_is_listed_as_held(finance):
+    from .test_service import deposit_charge
+    finance.bill_renovation_charge(deposit_charge())
+    pay(finance, "hh_1", 200000)
+    got = handover(finance, "2026-11-30")
+    assert [(d["household_id"], d["status"], d["amount_cents"]) for d in got["deposits_held"]] == [("hh_1", "held", 200000)]
+    assert got["totals"]["deposits_held_cents"] == 200000 and got["totals"]["held_for_others_cents"] == 200000
