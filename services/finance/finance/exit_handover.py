@@ -23,6 +23,8 @@ contract's last day ``end_day`` (a local day, inclusive):
   what is unpaid of days after it, owed to no one here: those bills are for the next company
   to bill again, not to collect.
 - The developer's bills (开发建设单位, ``payers``) are kept apart (``developer``), never on an owner's line.
+- A renovation deposit's bill is no fee: the deposit is listed once, held (``deposits_held``), never
+  paid ahead nor in arrears; a charge's bill (work done) is the operator's whole, never split by days.
 
 Deposits (押金) held, the seller's prepaid money held at a sale, the prepaid utility balances and the
 fund's balance are listed as they stand when asked (each is a balance, not a share of days).
@@ -39,6 +41,7 @@ from estate_common.errors import InvalidInput, field_error
 from estate_common.money import round_half_up
 
 from . import billing, payers
+from .deposits import DEPOSIT_ITEM
 
 # the deposit states in which the money is still held by the operator (deposits.status_of)
 DEPOSIT_HELD = ("held", "refundable", "refund_pending")
@@ -101,9 +104,14 @@ def split_at_end(bill, shares, end_day):
 
 
 def bill_at_end(bill, end_day):
-    """``{paid_ahead_cents, arrears_cents, billed_after_end_unpaid_cents}`` of one bill not cancelled."""
+    """``{paid_ahead_cents, arrears_cents, billed_after_end_unpaid_cents}`` of one bill not cancelled.
+    A charge's bill (a repair, a renovation's management fee: ``billing.charge_of``) is for work done,
+    not for days: the whole of it is the operator's, owed or paid, never paid ahead."""
     amount, paid = bill["amount_cents"], min(bill.get("paid_cents") or 0, bill["amount_cents"])
-    billed_before, billed_after = split_at_end(bill, billing.month_shares(bill, amount), end_day)
+    if (bill.get("source") or {}).get("kind") == "charge":
+        billed_before, billed_after = amount, 0
+    else:
+        billed_before, billed_after = split_at_end(bill, billing.month_shares(bill, amount), end_day)
     # what was paid on the bill pays its days up to the end first (as a payment pays the oldest bills
     # first): a bill part paid is never both owed up to the end and paid ahead after it (found by r5:
     # a quarter paid a third, ending with its second month, read 83.33 owed back and 333.33 in arrears)
@@ -134,6 +142,8 @@ def money_at_end(estate_id, end_day, bills, unapplied, flats, deposits, seller_h
     lines, developer = {}, {"paid_ahead_cents": 0, "unapplied_cents": 0, "arrears_cents": 0,
                             "billed_after_end_unpaid_cents": 0}
     for bill in bills:
+        if bill.get("item") == DEPOSIT_ITEM:  # the household's money held: ``deposits_held`` lists it
+            continue  # (found by r5: a deposit paid in the end month read paid ahead besides; one unpaid, in arrears)
         figures = bill_at_end(bill, end_day)
         if payers.payer_of(bill) == payers.DEVELOPER:
             for name, cents in figures.items():

@@ -1899,8 +1899,8 @@ def transaction_ids(db, estate_id, payment_ids):
 
 # -- the handover package at a contract's end (exit_handover.py) ----------------------------------
 
-EXIT_BILL_FIELDS = ("household_id", "period", "amount_cents", "paid_cents", "status", "pricing", "prorated",
-                    "covers_from", "covers_to", "payer", "owed")
+EXIT_BILL_FIELDS = ("household_id", "item", "period", "amount_cents", "paid_cents", "status", "pricing", "prorated",
+                    "covers_from", "covers_to", "payer", "owed", "source.kind")
 
 
 def bills_at_contract_end(db, estate_id, end_month):

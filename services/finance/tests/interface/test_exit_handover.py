@@ -55,3 +55,15 @@ def test_a_deposit_paid_is_listed_as_held(finance):
     got = handover(finance, "2026-11-30")
     assert [(d["household_id"], d["status"], d["amount_cents"]) for d in got["deposits_held"]] == [("hh_1", "held", 200000)]
     assert got["totals"]["deposits_held_cents"] == 200000 and got["totals"]["held_for_others_cents"] == 200000
+
+
+def test_a_deposit_is_listed_once_held_and_a_repair_charge_is_the_operators_whole(finance):
+    from .test_service import charge, deposit_charge
+    finance.bill_renovation_charge(deposit_charge())  # November's, awaiting payment
+    finance.bill_repair_charge(charge("maintenance", cents=8800))
+    (line,) = handover(finance, "2026-11-10")["households"]
+    assert (line["arrears_cents"], line["billed_after_end_unpaid_cents"]) == (8800, 0)  # the repair's, whole
+    pay(finance, "hh_1", 200000 + 8800)
+    got = handover(finance, "2026-11-10")
+    assert got["households"] == [] and got["totals"]["deposits_held_cents"] == 200000
+    assert got["totals"]["held_for_others_cents"] == 200000  # the deposit once, nothing of it paid ahead

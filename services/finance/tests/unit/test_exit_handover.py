@@ -127,3 +127,20 @@ def test_a_bill_of_the_first_days_of_the_end_month_splits_by_the_days_it_covers(
     developer = bill("2026-12", 16000, 16000, payer="developer", owed={"from": "2026-12-01", "to": "2026-12-20"})
     assert money([developer], end="2026-12-10")["developer"]["paid_ahead_cents"] == 8000  # 10 of its 20 days
     assert money([developer], end="2026-12-25")["developer"]["paid_ahead_cents"] == 0
+
+
+def test_a_deposit_s_bill_is_the_deposit_held_and_a_charge_is_not_split_by_days():
+    # a renovation deposit paid on 3 December, held; the contract ends on the 10th: its 2000.00 is listed
+    # once, as a deposit held, not 21/31 of it paid ahead of the days after the 10th besides
+    deposit_bill = bill("2026-12", 200000, 200000, item="renovation_deposit", source={"kind": "charge"})
+    unpaid_deposit = bill("2026-12", 200000, 0, household="hh_2", item="renovation_deposit",
+                          source={"kind": "charge"})
+    repair = bill("2026-12", 5000, 5000, item="repair", source={"kind": "charge"})
+    repair_unpaid = bill("2026-12", 3000, 0, household="hh_2", item="repair", source={"kind": "charge"})
+    got = money([deposit_bill, unpaid_deposit, repair, repair_unpaid], end="2026-12-10",
+                deposits=[{"_id": "dep_1", "household_id": "hh_1", "status": "held", "paid_cents": 200000},
+                          {"_id": "dep_2", "household_id": "hh_2", "status": "awaiting_payment", "paid_cents": 0}])
+    lines = {line["household_id"]: line for line in got["households"]}
+    assert "hh_1" not in lines  # a repair done and paid is nobody's money ahead
+    assert (lines["hh_2"]["arrears_cents"], lines["hh_2"]["billed_after_end_unpaid_cents"]) == (3000, 0)  # the repair's
+    assert got["totals"]["held_for_others_cents"] == 200000 and got["totals"]["owed_back_cents"] == 0
