@@ -365,6 +365,11 @@ def update_household(db, outbox, caller, estate_id, household_id, data):
     return domain.household_view(public(_household_change(db, outbox, estate_id, household_id, decide)))
 
 
+def count_households(db, estate_id):
+    """``{estate_id, count}``: every household of the estate, as its list holds them unfiltered."""
+    return {"estate_id": estate_id, "count": store.count_households(db, estate_id)}
+
+
 def list_households(db, estate_id, filters, limit, cursor):
     page = store.list_households(db, estate_id, filters, limit, cursor)
     page["items"] = [domain.household_view(household) for household in page["items"]]

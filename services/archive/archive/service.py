@@ -210,6 +210,11 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
         return operations.start_household_import(self.db, self.caller, payload["estate_id"], payload["data"])
 
     @rpc_method
+    def count_households(self, payload):
+        """How many households the estate holds (the handover package's owners' records)."""
+        return operations.count_households(self.db, payload["estate_id"])
+
+    @rpc_method
     def list_households(self, payload):
         return operations.list_households(self.db, payload["estate_id"], payload.get("filters", {}),
                                           payload.get("limit"), payload.get("cursor"))

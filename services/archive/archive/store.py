@@ -277,6 +277,11 @@ def mark_estate_swept(db, estate_id, began, marker="_address_keys_swept"):
 SORTS = ("address",)
 
 
+def count_households(db, estate_id):
+    """How many households ``list_households`` lists unfiltered (the handover package counts them)."""
+    return db.households.count_documents(household_query(db, estate_id, {}))
+
+
 def list_households(db, estate_id, filters, limit, cursor):
     """A page of ``household_query``; with ``updated_since``, the households changed since then in
     ``(updated_at, _id)`` order (``estate_common.store.page``); with ``sort=address``, in the

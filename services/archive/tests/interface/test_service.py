@@ -2445,3 +2445,14 @@ def test_a_damage_claim_and_its_close_are_kept_once_under_the_estate(archive, es
     records = archive.list_records({"estate_id": estate["id"], "filters": {"subject_type": "damage_claim"}})["items"]
     assert sorted(r["event_type"] for r in records) == ["damage_claim_closed", "damage_claim_registered"]
     assert {r["subject_id"] for r in records} == {"dc_1"}
+
+
+def test_the_households_of_an_estate_are_counted_all_of_them(archive, estate):
+    """The handover package's owners' records (业主档案): counted here, where the gateway paging the list
+    read 5,000 of an estate of 10,000 (found by r5)."""
+    for room in ("101", "102", "103"):
+        archive.create_household({"estate_id": estate["id"], "data": dict(HOUSEHOLD, room=room)})
+    assert archive.count_households({"estate_id": estate["id"]}) == {"estate_id": estate["id"], "count": 3}
+    as_caller(archive, staff("other", ["manager"], ["est_other"]))
+    with pytest.raises(Forbidden):
+        archive.count_households({"estate_id": estate["id"]})
