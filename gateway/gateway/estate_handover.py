@@ -31,11 +31,11 @@ its parts are null (never zeros); a list beyond ``MAX_PAGES`` pages is cut (``tr
 Readable in a retired estate too (a read). Management's only (``policy.GATEWAY_ROUTES``): the
 manager of the estate and the operator admin; each service checks the caller again.
 """
-from datetime import date
 from functools import partial
 
 from flask import current_app, g, jsonify, request
 
+from estate_common import calendar
 from estate_common.errors import DomainError, InvalidInput, field_error
 from estate_common.rpc_client import RemoteError
 
@@ -129,11 +129,9 @@ def _left_out(errors):
 
 def checked_as_of(as_of):
     """The contract's last day, required, a date (``YYYY-MM-DD``): a 400 naming ``as_of`` else."""
-    try:
-        if not as_of or len(as_of) != 10:
-            raise ValueError(as_of)
-        date.fromisoformat(as_of)
-    except ValueError:
+    try:  # the calendar's one rule of a day: date.fromisoformat alone took 2026-W49-1, an ISO week's day,
+        calendar.checked_day(as_of or "", "as_of")  # on which finance failed, a 500 (found by r5)
+    except InvalidInput:
         raise InvalidInput("as_of is the contract's last day, YYYY-MM-DD",
                            [field_error("as_of", "is the contract's last day, YYYY-MM-DD")]) from None
     return as_of

@@ -90,7 +90,7 @@ def test_a_household_with_nothing_to_hand_over_is_left_out():
     assert money([bill("2026-11", 25000, 25000)])["households"] == []
 
 
-@pytest.mark.parametrize("as_of", ["2026-12", "2026-13-01", "31/12/2026", None, "2026-02-30"])
+@pytest.mark.parametrize("as_of", ["2026-12", "2026-13-01", "31/12/2026", None, "2026-02-30", "2026-W49-1"])
 def test_the_last_day_must_be_a_date(as_of):
     with pytest.raises(InvalidInput):
         exit_handover.checked_end_day(as_of)
