@@ -42,7 +42,8 @@ from estate_common.money import round_half_up
 from . import billing, payers
 from .deposits import DEPOSIT_ITEM
 
-# the deposit states in which the money is still held by the operator (deposits.status_of)
+# the deposit states in which the money is still held by the operator (deposits.status_of); one
+# awaiting payment holds what was paid of it (its bill's deposit is never a fee: ``money_at_end``)
 DEPOSIT_HELD = ("held", "refundable", "refund_pending")
 
 
@@ -163,7 +164,8 @@ def money_at_end(estate_id, end_day, bills, unapplied, flats, deposits, seller_h
                         key=lambda l: (str(l["building"]), str(l["unit"]), str(l["room"]), l["household_id"]))
     held = [{"id": d["_id"], "household_id": d.get("household_id"), "application_id": d.get("application_id"),
              "status": d["status"], "amount_cents": d.get("paid_cents") or 0}
-            for d in deposits if d["status"] in DEPOSIT_HELD]
+            for d in deposits if d["status"] in DEPOSIT_HELD
+            or (d["status"] == "awaiting_payment" and d.get("paid_cents"))]  # part paid: that part held (r5)
     holds = [{"id": h["_id"], "household_id": h["household_id"], "owner_since": h["owner_since"],
               "amount_cents": h["amount_cents"]} for h in seller_holds if h.get("status") == "held"]
     balances = [{"id": a["_id"], "household_id": a.get("household_id"), "utility": a.get("utility"),

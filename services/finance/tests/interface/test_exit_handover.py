@@ -67,3 +67,11 @@ def test_a_deposit_is_listed_once_held_and_a_repair_charge_is_the_operators_whol
     got = handover(finance, "2026-11-10")
     assert got["households"] == [] and got["totals"]["deposits_held_cents"] == 200000
     assert got["totals"]["held_for_others_cents"] == 200000  # the deposit once, nothing of it paid ahead
+
+
+def test_a_deposit_part_paid_is_listed_held_for_what_was_paid(finance):
+    from .test_service import deposit_charge
+    finance.bill_renovation_charge(deposit_charge())
+    pay(finance, "hh_1", 50000)
+    got = handover(finance, "2026-11-30")  # its answer checked against the contract
+    assert [(d["status"], d["amount_cents"]) for d in got["deposits_held"]] == [("awaiting_payment", 50000)]

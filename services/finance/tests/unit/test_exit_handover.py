@@ -144,3 +144,11 @@ def test_a_deposit_s_bill_is_the_deposit_held_and_a_charge_is_not_split_by_days(
     assert "hh_1" not in lines  # a repair done and paid is nobody's money ahead
     assert (lines["hh_2"]["arrears_cents"], lines["hh_2"]["billed_after_end_unpaid_cents"]) == (3000, 0)  # the repair's
     assert got["totals"]["held_for_others_cents"] == 200000 and got["totals"]["owed_back_cents"] == 0
+
+
+def test_a_deposit_part_paid_is_money_held_too():
+    # 500.00 of a 2000.00 deposit paid (payments settle the oldest bills first, a deposit's among them)
+    got = money(deposits=[{"_id": "dep_1", "household_id": "hh_1", "status": "awaiting_payment", "paid_cents": 50000},
+                          {"_id": "dep_2", "household_id": "hh_2", "status": "awaiting_payment", "paid_cents": 0}])
+    assert [(d["id"], d["amount_cents"]) for d in got["deposits_held"]] == [("dep_1", 50000)]
+    assert got["totals"]["held_for_others_cents"] == 50000
