@@ -1033,6 +1033,14 @@ def incident_took_over(order, event, now, rules):
 # guard's incident then opened a second emergency order for the same lift. The incident joins the desk's
 # order instead when it is surely the same lift (``desk_order_joined_by``), else it opens its own.
 JOINABLE_SOURCE = "service_request"
+# the one kind of incident that joins: a flood or a power cut at the lift's building is no fault of the lift,
+# and joined the lift's call by its place (found by r10 reviewing h10)
+JOINING_INCIDENT = "elevator_entrapment"
+
+
+def may_join_desk_order(incident):
+    """Whether the incident may join a desk's order for its lift (``desk_order_joined_by``): an entrapment."""
+    return incident.get("type") == JOINING_INCIDENT
 
 
 def same_place(one, other):
@@ -1048,7 +1056,10 @@ def desk_order_joined_by(incident, candidates, lifts, rules):
     by id. The same lift is the lift the incident names (``equipment_id``) when it names one, else the
     lift at the incident's ``location`` (``same_place``), the one lift there. The order's report is
     within ``incident_join_window_minutes`` of the incident's opening, either side. Exactly one order
-    matches, or none is joined: a wrong join (two lifts' passengers on one order) is worse than two orders."""
+    matches, or none is joined: a wrong join (two lifts' passengers on one order) is worse than two orders.
+    An incident of another kind (``may_join_desk_order``) joins none."""
+    if not may_join_desk_order(incident):
+        return None
     if incident.get("equipment_id"):
         wanted = {incident["equipment_id"]} if incident["equipment_id"] in lifts else set()
     else:

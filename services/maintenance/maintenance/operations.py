@@ -537,6 +537,8 @@ def _join_desk_order(db, outbox, event, lift, rules):
     estate_id, data = event["estate_id"], event["data"]
     order_id = store.incident_join(db, estate_id, data["id"])
     if order_id is None:
+        if not domain.may_join_desk_order(data):
+            return None
         lifts = store.lifts_of(db, estate_id)
         wanted = [lift["_id"]] if lift else [lift_id for lift_id, piece in lifts.items()
                                              if domain.same_place(piece.get("location"), data.get("location"))]

@@ -103,3 +103,20 @@ def test_security_reads_the_desk_s_order_an_incident_joined_and_no_other_desk_or
     assert engineering.get_work_order({"estate_id": ESTATE, "id": desk["id"]})["incidents"][0]["id"] == "inc_lift"
     with pytest.raises(NotFound):
         engineering.get_work_order({"estate_id": ESTATE, "id": other})
+
+
+def test_an_incident_of_another_kind_at_the_lift_s_place_opens_its_own_order(engineering):
+    """A flood (or a power cut) in Building 3 is no entrapment in its lift: it opened the lift's desk order
+    as its own, an emergency of flooding on the lift's call, and no order of its own (found by r10)."""
+    desk = desk_order_on(engineering, engineering.lift["id"])  # LIFT-3, at "Building 3"
+    for incident_id, kind in (("inc_flood", "flooding"), ("inc_power", "power_outage")):
+        flood = entrapment(incident_id)
+        flood["data"]["type"] = kind
+        engineering.open_from_incident(flood)
+        assert engineering.db.work_orders.find_one({"_id": domain.work_order_id(ESTATE, "incident", incident_id)})
+    named = entrapment("inc_flood_named", equipment_id=engineering.lift["id"])
+    named["data"]["type"] = "flooding"
+    engineering.open_from_incident(named)
+    assert engineering.db.work_orders.find_one({"_id": domain.work_order_id(ESTATE, "incident", "inc_flood_named")})
+    shown = engineering.get_work_order({"estate_id": ESTATE, "id": desk["id"]})
+    assert not shown.get("incidents") and shown["priority"] == "normal"
