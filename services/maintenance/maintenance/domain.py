@@ -1038,6 +1038,11 @@ JOINABLE_SOURCE = "service_request"
 JOINING_INCIDENT = "elevator_entrapment"
 
 
+# a desk order no incident joins besides one done with: one held waiting for parts or the occupant (待料),
+# its technician gone and its response history: the entrapment sat on it, nobody sent (found by r10 reviewing h10)
+NOT_JOINED = (*CLOSED, "on_hold")
+
+
 def may_join_desk_order(incident):
     """Whether the incident may join a desk's order for its lift (``desk_order_joined_by``): an entrapment."""
     return incident.get("type") == JOINING_INCIDENT
@@ -1055,7 +1060,8 @@ def desk_order_joined_by(incident, candidates, lifts, rules):
     desk call (``JOINABLE_SOURCE``) that name a lift; ``lifts``: the estate's lifts (``system`` elevator)
     by id. The same lift is the lift the incident names (``equipment_id``) when it names one, else the
     lift at the incident's ``location`` (``same_place``), the one lift there. The order's report is
-    within ``incident_join_window_minutes`` of the incident's opening, either side. Exactly one order
+    within ``incident_join_window_minutes`` of the incident's opening, either side, and not held
+    (``NOT_JOINED``). Exactly one order
     matches, or none is joined: a wrong join (two lifts' passengers on one order) is worse than two orders.
     An incident of another kind (``may_join_desk_order``) joins none."""
     if not may_join_desk_order(incident):
@@ -1070,7 +1076,7 @@ def desk_order_joined_by(incident, candidates, lifts, rules):
     window = timedelta(minutes=rules["incident_join_window_minutes"])
     found = [order for order in candidates
              if order.get("equipment_id") in wanted and order["source"]["type"] == JOINABLE_SOURCE
-             and order["status"] not in CLOSED and abs(clock.parse_iso(order["reported_at"]) - opened) <= window]
+             and order["status"] not in NOT_JOINED and abs(clock.parse_iso(order["reported_at"]) - opened) <= window]
     return found[0] if len(found) == 1 else None
 
 

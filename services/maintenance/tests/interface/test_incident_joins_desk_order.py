@@ -120,3 +120,20 @@ def test_an_incident_of_another_kind_at_the_lift_s_place_opens_its_own_order(eng
     assert engineering.db.work_orders.find_one({"_id": domain.work_order_id(ESTATE, "incident", "inc_flood_named")})
     shown = engineering.get_work_order({"estate_id": ESTATE, "id": desk["id"]})
     assert not shown.get("incidents") and shown["priority"] == "normal"
+
+
+def test_an_entrapment_does_not_join_a_desk_order_held_for_parts(engineering):
+    """The desk's order for the lift's noisy doors was started and held waiting for parts: the technician
+    gone, its response history. The entrapment joined it: no order of its own, nobody sent, its emergency
+    "responded" by the start before it happened, the order left on hold (found by r10)."""
+    from estate_common.testing import staff
+    desk = desk_order_on(engineering, engineering.lift["id"])
+    as_caller(engineering, staff("chen", ["technician"], [ESTATE]))
+    act(engineering, "assign_work_order", desk["id"], technician="chen")
+    act(engineering, "start_work_order", desk["id"])
+    act(engineering, "hold_work_order", desk["id"], waiting_for="parts", reason="a door motor is on order",
+        expected_on="2026-11-27")
+    engineering.open_from_incident(entrapment("inc_held", equipment_id=engineering.lift["id"]))
+    own = engineering.db.work_orders.find_one({"_id": domain.work_order_id(ESTATE, "incident", "inc_held")})
+    assert own and own["priority"] == "emergency"
+    assert not engineering.get_work_order({"estate_id": ESTATE, "id": desk["id"]}).get("incidents")
