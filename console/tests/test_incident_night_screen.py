@@ -111,3 +111,24 @@ def test_the_night_s_orders_of_the_incident_are_shown_when_maintenance_failed_on
     page = client.get("/security/incidents/in_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "WO-2026-000008" in page.split("data-incident-orders>")[1].split("</dd>")[0]
     assert not [c for c in fake.calls[calls:] if c["path"].endswith("/work-orders")]
+
+
+def test_an_entrapment_that_joined_the_desk_s_order_shows_that_order(client, fake):
+    """An entrapment called in at the desk first joins the desk's order for the lift (h10): its order is
+    of the call's source, not the incident's. The page read the incident's orders by its source alone and
+    said "none made yet" (a guard's, an engineer's) or nothing of it (a manager's night): the order the
+    incident names (``maintenance_order``) is shown (found by r10 reviewing h10)."""
+    desk = {**NIGHT["work_orders"][0], "id": "wo_desk", "number": "WO-2026-000003", "status": "assigned",
+            "technician": "tech1", "source": {"type": "service_request", "id": "sr_9"}}
+    lifted = {**INCIDENT, "type": "elevator_entrapment", "work_order": True,
+              "maintenance_order": {"id": "wo_desk", "number": "WO-2026-000003", "status": "assigned"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", lifted)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_desk", desk)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1/overview", {**NIGHT, "work_orders": [desk]})
+    for username, roles in (("gus", ("security",)), ("mia", ("manager",))):
+        sign_in(client, fake, username=username, roles=roles)
+        page = client.get("/security/incidents/in_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+        shown = page.split("data-incident-orders>")[1].split("</dd>")[0]
+        assert '<a href="/engineering/work-orders/wo_desk">WO-2026-000003</a> · 已派工 · tech1' in shown, username
+        assert "工程部尚未生成" not in page

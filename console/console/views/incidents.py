@@ -73,12 +73,33 @@ def _emergency_orders(incident, item_id, night=None):
     night's orders of this incident are then shown, where the page hid them (review r4 of h4)."""
     if not incident.get("work_order") or not permissions.may("GET", "work-orders"):
         return None
+    joined = _joined_order_id(incident)
     if night is not None:
         source = {"type": "incident", "id": item_id}
-        own = [order for order in night.get("work_orders", []) if order.get("source") == source]
+        own = [order for order in night.get("work_orders", [])
+               if order.get("source") == source or (joined and order.get("id") == joined)]
         return None if not own and "maintenance" in night.get("unavailable", []) else own
     page = common.optional_read("work-orders", source_type="incident", source_id=item_id)
-    return None if page is None else page.get("items", [])
+    if page is None:
+        return None
+    own = page.get("items", [])
+    if joined and joined not in {order.get("id") for order in own}:
+        order = common.optional_read(f"work-orders/{joined}")
+        if order is None:
+            return None  # not read now: the page says what the plan did
+        own = [*own, order]
+    return own
+
+
+def _joined_order_id(incident):
+    """The desk's order an entrapment joined (h10: maintenance's ``work_order_incident_joined``), of the
+    call's source, which a read of the incident's source does not find: the order security names as the
+    incident's (``maintenance_order``) when it took over no anomaly's (that one is the night's). None
+    otherwise (found by r10 reviewing h10)."""
+    named = incident.get("maintenance_order") or {}
+    if incident.get("anomaly_id") or not named.get("id"):
+        return None
+    return named["id"]
 
 
 def _night(item_id):
