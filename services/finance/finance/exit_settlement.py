@@ -120,6 +120,13 @@ def owners_parts(sources):
             and not p.get("exit_settlement_id")]
 
 
+def taken_parts(settlement_id, payments):
+    """``[{payment_id, amount_cents}]`` as the settlement's takes left ``payments`` (each as written): what
+    each gave (``exit_settled_cents`` under this settlement's mark), a payment that gave nothing left out."""
+    return [{"payment_id": p["_id"], "amount_cents": p["exit_settled_cents"]} for p in payments
+            if p.get("exit_settlement_id") == settlement_id and p.get("exit_settled_cents")]
+
+
 def refuse_reversal(payment):
     """A payment whose money unused was paid out at the contract's end is not reversed: a reversal
     pays its whole amount back, so that part would go out twice."""

@@ -3184,8 +3184,14 @@ def _exit_move_money(db, outbox, settlement, actor):
         planned = {**exit_settlement.settled_changes(to_cancel, parts), "planned": True}
         settlement = store.change_exit_settlement(db, outbox, estate_id, settlement["_id"],
                                                   lambda current: None if current.get("planned") else Change(planned))
-    for part in settlement["payments"]:
-        store.take_payments_money(db, outbox, estate_id, part, settlement["_id"])  # once: marked
+    taken = [store.take_payments_money(db, outbox, estate_id, part, settlement["_id"])  # once: marked
+             for part in settlement["payments"]]
+    # what was taken is what is paid out: a part a concurrent writer used since the plan is not paid out too
+    actual = exit_settlement.taken_parts(settlement["_id"], taken)
+    if actual != settlement["payments"]:
+        changes = exit_settlement.settled_changes([], actual) | {"bills_cancelled": settlement["bills_cancelled"]}
+        settlement = store.change_exit_settlement(db, outbox, estate_id, settlement["_id"], lambda current: Change(
+            changes) if current["payments"] != actual else None)
     return settlement
 
 

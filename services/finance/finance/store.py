@@ -1974,13 +1974,16 @@ def owner_bills_of_household(db, estate_id, household_id):
 
 def take_payments_money(db, outbox, estate_id, part, settlement_id):
     """``part``'s cents gone from its payment's unused money, paid out at the contract's end, once
-    (marked ``exit_settlement_id``: a payment taken so is left)."""
+    (marked ``exit_settlement_id``: a payment taken so is left), or what is left of them when a writer
+    outside the household's lock (a billing run's ``apply_prepaid_everywhere``) used some since they
+    were planned: ``exit_settled_cents`` is what was taken, and only that is paid out (found by r8
+    reviewing h8: the plan's whole amount was paid out while the payment kept its money)."""
     def take(payment):
-        if payment.get("exit_settlement_id") or payment["status"] != "posted" \
-                or payment["unapplied_cents"] < part["amount_cents"]:
+        taken = min(payment["unapplied_cents"], part["amount_cents"])
+        if payment.get("exit_settlement_id") or payment["status"] != "posted" or taken <= 0:
             return None
-        return writes.Change({"unapplied_cents": payment["unapplied_cents"] - part["amount_cents"],
-                              "exit_settlement_id": settlement_id, "exit_settled_cents": part["amount_cents"]})
+        return writes.Change({"unapplied_cents": payment["unapplied_cents"] - taken,
+                              "exit_settlement_id": settlement_id, "exit_settled_cents": taken})
 
     return _named.change(db, outbox, "payments", estate_id, part["payment_id"], take, keyed=False)
 

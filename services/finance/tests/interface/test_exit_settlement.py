@@ -120,3 +120,31 @@ def test_a_payment_whose_money_was_paid_out_at_the_end_is_not_reversed(finance):
     with pytest.raises(Conflict) as refused:
         finance.reverse_payment({"estate_id": ESTATE, "id": payment["id"], "data": {"reason": "wrong household"}})
     assert refused.value.errors == [{"field": "id", "message": "paid out money owed back at the contract's end"}]
+
+
+def test_money_a_concurrent_writer_used_after_the_plan_is_not_paid_out_as_well(finance, monkeypatch):
+    """The settlement plans its parts, then takes them out of the payments: a billing run's allocation
+    (``apply_prepaid_everywhere``, not under the household's lock) or a crash and a retry in between
+    used part of the money. The take found less than planned and left the payment as it was, while the
+    settlement, its journal entry out and its event said the whole planned amount went out: the money
+    counted twice, once on a bill and once paid out (found by r8 reviewing h8)."""
+    from finance import store
+    approved(finance)
+    run(finance, "2026-10")
+    payment = pay(finance, "hh_1", 21002 + 5000)  # 50.00 unused
+    take = store.take_payments_money
+
+    def used_meanwhile(db, outbox, estate_id, part, settlement_id):
+        db.payments.update_one({"_id": part["payment_id"]}, {"$inc": {"unapplied_cents": -2000, "_rev": 1}})
+        monkeypatch.setattr(store, "take_payments_money", take)
+        return take(db, outbox, estate_id, part, settlement_id)
+
+    monkeypatch.setattr(store, "take_payments_money", used_meanwhile)
+    done = refund(finance, "hh_1")
+    stored = finance.db.payments.find_one({"_id": payment["id"]})
+    [entry] = finance.db.journal.find({"estate_id": ESTATE, "kind": "exit_refund"})
+    assert (stored["unapplied_cents"], stored.get("exit_settled_cents")) == (0, 3000)
+    assert done["amount_cents"] == entry["amount_cents"] == 3000
+    assert done["payments"] == [{"payment_id": payment["id"], "amount_cents": 3000}]
+    [announced] = finance.outbox.of_type("exit_prepaid_refunded")
+    assert announced["data"]["amount_cents"] == 3000
