@@ -3216,8 +3216,12 @@ def transfer_exit_prepaid(db, outbox, caller, estate_id, data):
             "note": note, "status": exit_settlement.PENDING, "by": caller.user, "at": stamp,
             "day": periods.day_of(now, rules), "created_at": stamp})
     if batch["status"] != exit_settlement.DONE:
-        for household_id in exit_settlement.households_to_settle(bills, store.unapplied_payments(db, estate_id),
-                                                                 end_day):
+        # and each of the batch's own left pending by a crash (its money taken, its bill cancelled already:
+        # no longer found by its money), finished and announced (found by r8 reviewing h8)
+        pending = {s["household_id"] for s in store.exit_settlements_of(db, estate_id, batch_id)
+                   if s["status"] != exit_settlement.DONE}
+        for household_id in sorted(pending.union(exit_settlement.households_to_settle(
+                bills, store.unapplied_payments(db, estate_id), end_day))):
             _exit_settle(db, outbox, caller, estate_id, household_id, end_day, exit_settlement.TRANSFER,
                          batch["method"], batch["note"], batch)
         settled = store.exit_settlements_of(db, estate_id, batch_id)

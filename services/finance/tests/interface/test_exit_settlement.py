@@ -148,3 +148,38 @@ def test_money_a_concurrent_writer_used_after_the_plan_is_not_paid_out_as_well(f
     assert done["payments"] == [{"payment_id": payment["id"], "amount_cents": 3000}]
     [announced] = finance.outbox.of_type("exit_prepaid_refunded")
     assert announced["data"]["amount_cents"] == 3000
+
+
+def test_a_transfer_sent_again_after_a_crash_finishes_each_household_s_settlement_left_pending(finance, monkeypatch):
+    """A crash after a household's money was taken out and before its settlement was done: the batch sent
+    again looked only at the households with money still unused or bills after the end, so that one (its
+    money taken, its bill cancelled) was left pending, its exit_prepaid_transferred never sent, while the
+    batch's entry and statement counted it (found by r8 reviewing h8)."""
+    from finance import store
+    approved(finance)
+    run(finance, "2026-10")
+    pay(finance, "hh_1", 21002 + 5000)
+    pay(finance, "hh_2", 28200 + 7000)
+    change = store.change_exit_settlement
+    crashed = []
+
+    def crash_at_done(db, outbox, estate_id, settlement_id, decide):
+        current = db.exit_settlements.find_one({"_id": settlement_id})
+        step = decide(current)
+        if not crashed and current["household_id"] == "hh_1" and step is not None and step.set.get("status") == "done":
+            crashed.append(settlement_id)
+            raise RuntimeError("the worker died")
+        return change(db, outbox, estate_id, settlement_id, decide)
+
+    monkeypatch.setattr(store, "change_exit_settlement", crash_at_done)
+    with pytest.raises(RuntimeError):
+        transfer(finance)
+    monkeypatch.setattr(store, "change_exit_settlement", change)
+    batch = transfer(finance)
+    assert {line["household_id"]: line["amount_cents"] for line in batch["households"]} == {"hh_1": 5000, "hh_2": 7000}
+    assert {s["household_id"]: s["status"] for s in finance.db.exit_settlements.find({"estate_id": ESTATE})} == {
+        "hh_1": "done", "hh_2": "done"}
+    assert sorted(e["data"]["household_id"] for e in finance.outbox.of_type("exit_prepaid_transferred")) == [
+        "hh_1", "hh_2"]
+    [entry] = finance.db.journal.find({"estate_id": ESTATE, "kind": "exit_transfer"})
+    assert entry["amount_cents"] == 12000
