@@ -127,6 +127,16 @@ def taken_parts(settlement_id, payments):
             if p.get("exit_settlement_id") == settlement_id and p.get("exit_settled_cents")]
 
 
+def refuse_another(found, kind, batch):
+    """409 when the household's settlement ``found`` (not done) is another call's: a refund's, or the
+    transfer's asked for by a refund; the batch's own is finished by the batch."""
+    if found is None or (found["kind"] == kind and found.get("transfer_id") == (batch or {}).get("_id")):
+        return
+    if found["kind"] == REFUND or batch is None:
+        raise Conflict(f"the money owed back of {found['household_id']} at {found['as_of']} is being settled as a "
+                       f"{found['kind']}", [field_error("household_id", f"is being settled as a {found['kind']}")])
+
+
 def refuse_reversal(payment):
     """A payment whose money unused was paid out at the contract's end is not reversed: a reversal
     pays its whole amount back, so that part would go out twice."""

@@ -183,3 +183,42 @@ def test_a_transfer_sent_again_after_a_crash_finishes_each_household_s_settlemen
         "hh_1", "hh_2"]
     [entry] = finance.db.journal.find({"estate_id": ESTATE, "kind": "exit_transfer"})
     assert entry["amount_cents"] == 12000
+
+
+def test_a_refund_racing_the_transfer_for_one_household_is_refused_not_paid_out_twice(finance, monkeypatch):
+    """The refund read no settlement of the household, then under its lock found the transfer's (begun in the
+    meantime, a crash or a call at the same moment): it went on as a refund, wrote an exit_refund entry of the
+    household's money, which the batch's exit_transfer entry counted again (found by r8 reviewing h8)."""
+    from finance import store
+    approved(finance)
+    run(finance, "2026-10")
+    pay(finance, "hh_1", 21002 + 5000)
+    change = store.change_exit_settlement
+
+    def crash_at_done(db, outbox, estate_id, settlement_id, decide):
+        step = decide(db.exit_settlements.find_one({"_id": settlement_id}))
+        if step is not None and step.set.get("status") == "done":
+            raise RuntimeError("the worker died")
+        return change(db, outbox, estate_id, settlement_id, decide)
+
+    monkeypatch.setattr(store, "change_exit_settlement", crash_at_done)
+    with pytest.raises(RuntimeError):
+        transfer(finance)  # hh_1's settlement of the batch: its money taken, pending
+    monkeypatch.setattr(store, "change_exit_settlement", change)
+    find = store.find_exit_settlement
+    reads = []
+
+    def read_before_the_transfer_wrote(db, estate_id, settlement_id):
+        reads.append(settlement_id)
+        return None if len(reads) == 1 else find(db, estate_id, settlement_id)
+
+    monkeypatch.setattr(store, "find_exit_settlement", read_before_the_transfer_wrote)
+    with pytest.raises(Conflict):
+        refund(finance, "hh_1")
+    monkeypatch.setattr(store, "find_exit_settlement", find)
+    assert finance.db.journal.count_documents({"estate_id": ESTATE, "kind": "exit_refund"}) == 0
+    assert transfer(finance)["amount_cents"] == 5000
+    [entry] = finance.db.journal.find({"estate_id": ESTATE, "kind": {"$in": ["exit_refund", "exit_transfer"]}})
+    assert entry["amount_cents"] == 5000
+    assert [e["data"]["household_id"] for e in finance.outbox.of_type("exit_prepaid_transferred")] == ["hh_1"]
+    assert finance.outbox.of_type("exit_prepaid_refunded") == []
