@@ -33,9 +33,20 @@ TO_COMPANY_MAX = 100
 NOTE_MAX = 500
 
 
-def settlement_id(estate_id, household_id, end_day):
-    """One settlement per household and contract end: a second asks for the first."""
-    return ids.natural_id("exs", estate_id, household_id, end_day)
+def settlement_id(estate_id, household_id, end_day, round_=1):
+    """One settlement per household, contract end and round: a second call asks for the last. A round after
+    the first (a refund's) settles money owed back again once the last was done: a payment that arrived
+    during or after it, a bill of days after the end a later billing run made (found by r8 reviewing h8)."""
+    if round_ == 1:
+        return ids.natural_id("exs", estate_id, household_id, end_day)
+    return ids.natural_id("exs", estate_id, household_id, end_day, round_)
+
+
+def owed_again(bills, sources, end_day):
+    """Whether a household settled already has something to settle again: an owner's payment's money unused
+    not paid out (``owners_parts``), or an owner's bill of days after ``end_day``."""
+    to_cancel, across = bills_after_end(bills, end_day)
+    return bool(owners_parts(sources) or to_cancel or across)
 
 
 def transfer_id(estate_id, end_day):
@@ -147,10 +158,10 @@ def refuse_reversal(payment):
 
 
 def new_settlement(estate_id, household_id, end_day, kind, method, note, actor, now, rules, batch_id=None,
-                   to_company=None):
+                   to_company=None, round_=1):
     """The settlement's first write (``pending``): what, how and by whom; its money is found under the lock."""
     stamp = clock.to_iso(now)
-    return {"_id": settlement_id(estate_id, household_id, end_day), "estate_id": estate_id,
+    return {"_id": settlement_id(estate_id, household_id, end_day, round_), "round": round_, "estate_id": estate_id,
             "household_id": household_id, "as_of": end_day, "kind": kind, "method": method, "note": note,
             "to_company": to_company, "transfer_id": batch_id, "status": PENDING, "amount_cents": 0,
             "payments": [], "bills_cancelled": [], "by": actor, "at": stamp, "day": periods.day_of(now, rules),

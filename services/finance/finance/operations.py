@@ -3127,8 +3127,18 @@ def refund_exit_prepaid(db, outbox, caller, estate_id, household_id, data):
 
 def _exit_settle(db, outbox, caller, estate_id, household_id, end_day, kind, method, note, batch=None):
     """One household's settlement at ``end_day``, made or finished (``exit_settlement``)."""
+    round_ = 1
     settlement_id = exit_settlement.settlement_id(estate_id, household_id, end_day)
     found = store.find_exit_settlement(db, estate_id, settlement_id)
+    while batch is None and found is not None and found["status"] == exit_settlement.DONE:
+        # a refund: the last round, or a new one for the money owed back again since it was done
+        next_id = exit_settlement.settlement_id(estate_id, household_id, end_day, round_ + 1)
+        following = store.find_exit_settlement(db, estate_id, next_id)
+        if following is None and not exit_settlement.owed_again(
+                store.owner_bills_of_household(db, estate_id, household_id),
+                store.prepaid_sources(db, estate_id, household_id), end_day):
+            break
+        round_, settlement_id, found = round_ + 1, next_id, following
     if found is not None and found["status"] == exit_settlement.DONE:
         return found
     exit_settlement.refuse_another(found, kind, batch)
@@ -3141,7 +3151,7 @@ def _exit_settle(db, outbox, caller, estate_id, household_id, end_day, kind, met
         with household(db, outbox, estate_id, household_id):
             settlement = found or store.create_exit_settlement(db, exit_settlement.new_settlement(
                 estate_id, household_id, end_day, kind, method, note, caller.user, now, rules,
-                batch and batch["_id"], batch and batch["to_company"]))
+                batch and batch["_id"], batch and batch["to_company"], round_))
             if settlement["status"] == exit_settlement.DONE:
                 return settlement
             # read again under the lock: another call's settlement begun since the read above (a refund

@@ -222,3 +222,27 @@ def test_a_refund_racing_the_transfer_for_one_household_is_refused_not_paid_out_
     assert entry["amount_cents"] == 5000
     assert [e["data"]["household_id"] for e in finance.outbox.of_type("exit_prepaid_transferred")] == ["hh_1"]
     assert finance.outbox.of_type("exit_prepaid_refunded") == []
+
+
+def test_money_paid_after_the_refund_is_refunded_by_the_next_call_not_left_owed_for_ever(finance):
+    """A payment arriving during or after the household's refund (it waits for the household's lock) is money
+    owed back again: the package listed it, the retirement was refused for it, and a refund asked again
+    answered the first, done, paying nothing (found by r8 reviewing h8 on a running system)."""
+    approved(finance)
+    run(finance, "2026-10")
+    pay(finance, "hh_1", 21002 + 5000)
+    first = refund(finance, "hh_1")
+    assert first["amount_cents"] == 5000
+    pay(finance, "hh_1", 777)  # after the refund
+    assert lines(finance)["hh_1"]["owed_back_cents"] == 777
+    second = refund(finance, "hh_1", key="exit-2")
+    assert second["id"] != first["id"] and second["amount_cents"] == 777
+    after = lines(finance).get("hh_1")
+    assert after is None or after["owed_back_cents"] == 0
+    assert sorted(e["amount_cents"] for e in finance.db.journal.find({"estate_id": ESTATE, "kind": "exit_refund"})) == [
+        777, 5000]
+    assert refund(finance, "hh_1", key="exit-3")["id"] == second["id"]  # nothing new: the last, as it is
+    assert finance.db.journal.count_documents({"estate_id": ESTATE, "kind": "exit_refund"}) == 2
+    as_caller(finance, ACCOUNTANT)
+    month = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert month["exit_prepaid_paid_out"]["amount_cents"] == 5777 and month["balanced"]
