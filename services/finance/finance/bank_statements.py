@@ -394,6 +394,25 @@ def read_statement(content, estate_id, period, first_day, last_day):
     return lines, errors
 
 
+def at_the_bank(entries):
+    """The bank journal's ``entries`` as the bank's statement shows their money: fees paid from a deposit
+    (抵扣物业费) go out with its refund's entry and come in as the owner's payment in the same journal, and
+    the bank sees only what was handed back. The payment from the deposit (``from_deposit``) is no money at
+    the bank, and the refund's entry is the money that left the account (its ``fees_cents`` taken off;
+    none left, no entry). Both were matched as their journal's money: the transfer's line matched neither,
+    and the payment was listed as posted and never at the bank (found by r3 reviewing h3)."""
+    shown = []
+    for e in entries:
+        if e.get("from_deposit") and e.get("kind") == "payment":
+            continue
+        if e.get("fees_cents"):
+            e = {**e, "amount_cents": e["amount_cents"] - e["fees_cents"]}
+            if e["amount_cents"] <= 0:
+                continue
+        shown.append(e)
+    return shown
+
+
 def _same_money(line, entry):
     return line["direction"] == entry["direction"] and line["amount_cents"] == entry["amount_cents"]
 

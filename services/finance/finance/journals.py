@@ -56,9 +56,12 @@ def entry(estate_id, kind, ref_id, method, direction, amount_cents, cashier, day
 
 
 def payment_entry(payment):
-    return entry(payment["estate_id"], "payment", payment["_id"], payment["method"], "in",
+    made = entry(payment["estate_id"], "payment", payment["_id"], payment["method"], "in",
                  payment["amount_cents"], payment["cashier"], payment["day"], payment["posted_at"],
                  payment["receipt_number"], payment["household_id"])
+    if payment.get("from_deposit"):  # fees paid from a deposit (抵扣物业费): no money came to the till or bank
+        made["from_deposit"] = payment["from_deposit"]
+    return made
 
 
 def reversal_entry(payment):
@@ -80,9 +83,12 @@ def deposit_refund_entry(deposit):
     back and what pays the owner's fees (抵扣物业费), which comes in again as his payment, its receipt and
     entry in the same journal (the drawer nets what was handed over)."""
     refund = deposit["refund"]
-    return entry(deposit["estate_id"], "deposit_refund", deposit["_id"], refund["method"], "out",
+    made = entry(deposit["estate_id"], "deposit_refund", deposit["_id"], refund["method"], "out",
                  refund["amount_cents"] + deposits.fees_cents(refund), refund["by"], refund["day"], refund["at"], None,
                  deposit["household_id"])
+    if deposits.fees_cents(refund):  # of it, what paid the fees: never left the till or the account
+        made["fees_cents"] = deposits.fees_cents(refund)
+    return made
 
 
 def deposit_deduction_entries(deposit):

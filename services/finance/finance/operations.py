@@ -2272,8 +2272,9 @@ def bank_statement_lock(db, estate_id, period):
 def _bank_matching(db, estate_id, period, rules, entries=None):
     """``(lines, report)``: the month's statement matched to its bank journal's entries."""
     # a deposit's deduction kept (retained) is no money at the bank: no statement line would ever match it
-    entries = [e for e in (entries if entries is not None else store.entries_of_period(db, estate_id, period))
-               if e["journal"] == "bank" and journals.moved_money(e)]
+    entries = bank_statements.at_the_bank([
+        e for e in (entries if entries is not None else store.entries_of_period(db, estate_id, period))
+        if e["journal"] == "bank" and journals.moved_money(e)])
     references = store.transaction_ids(db, estate_id, {e["ref_id"] for e in entries if e["kind"] in ("payment", "reversal")})
     entries = [{**e, "reference": references.get(e["ref_id"])} for e in entries]
     lines = store.statement_lines(db, estate_id, period)
@@ -2304,7 +2305,8 @@ def confirm_bank_match(db, caller, estate_id, line_id, data):
     period = store.get_statement_line(db, estate_id, line_id)["period"]
     with bank_statement_lock(db, estate_id, period):
         line = store.get_statement_line(db, estate_id, line_id)  # read again under the lock
-        entries = {e["_id"]: e for e in store.entries_of_period(db, estate_id, period) if e["journal"] == "bank"}
+        entries = {e["_id"]: e for e in bank_statements.at_the_bank(
+            [e for e in store.entries_of_period(db, estate_id, period) if e["journal"] == "bank"])}
         entry = entries.get(data["entry_id"])
         if entry is None:
             raise NotFound(f"no bank journal entry {data['entry_id']} of {period}",

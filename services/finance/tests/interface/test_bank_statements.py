@@ -401,3 +401,40 @@ def test_a_deposit_s_deduction_kept_from_a_bank_refund_is_no_bank_entry_left_unm
     shown = report(finance)
     assert shown["entries_unmatched"] == []
     contracts.load().check_rpc_output("finance", "bank_reconciliation", shown)
+
+
+def test_fees_paid_from_a_deposit_refunded_by_transfer_match_the_money_that_left_the_bank(finance):
+    """抵扣物业费 with a refund by transfer: the refund's entry out is what is handed back and the fees
+    (1,739.98 handed back and 210.02 of fees), the fees' payment comes in in the same journal, and the bank
+    sees only the transfer of what was handed back. The statement's line of it matched neither, and the
+    payment from the deposit was listed as money posted not at the bank, never to come (found by r3
+    reviewing h3): the bank's side of the two is what left the account, the payment none."""
+    from .test_service import approved, refundable_deposit, run
+    deposit = refundable_deposit(finance, method="transfer")
+    approved(finance)
+    run(finance, "2026-11")
+    fees = {"kind": "fees", "cents": 21002, "reason": "抵扣11月物业费", "owner_consent": "抵扣确认书 DK-033"}
+    acting(finance, CASHIER, "rf-bank")
+    done = finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {
+        "method": "transfer", "deductions": [fees, {"kind": "cleanup", "cents": 5000, "reason": "垃圾"}]}})
+    assert done["refund"]["amount_cents"] == 200000 - 21002 - 5000
+    day = done["refund"]["day"]
+    upload(finance, "交易日期,交易金额,收支,流水号,对方户名\n"
+                    f"{deposit['accepted_at'][:10]},2000.00,收入,,张三\n"
+                    f"{day},1739.98,支出,,张三\n")
+    shown = report(finance)
+    assert shown["lines_unmatched"] == []
+    [out] = [m for m in shown["matched"] if m["line"]["direction"] == "out"]
+    assert (out["entry"]["kind"], out["entry"]["ref_id"], out["entry"]["amount_cents"]) == (
+        "deposit_refund", deposit["id"], 173998)
+    assert shown["entries_unmatched"] == []
+    assert shown["totals"]["entries_unmatched"]["count"] == 0
+    acting(finance, ACCOUNTANT)  # the accountant confirms it as that entry: the same money
+    line = out["line"]
+    assert finance.confirm_bank_match({"estate_id": ESTATE, "id": line["id"], "data": {"entry_id": out["entry"]["id"]}})[
+        "confirmed_entry"] == out["entry"]["id"]
+    listed = finance.list_journal_entries({"estate_id": ESTATE, "filters": {"journal": "bank"}})
+    contracts.load().check_rpc_output("finance", "list_journal_entries", listed)
+    marked = {(e["kind"], e.get("from_deposit"), e.get("fees_cents")) for e in listed["items"]
+              if e.get("from_deposit") or e.get("fees_cents")}
+    assert marked == {("deposit_refund", None, 21002), ("payment", deposit["id"], None)}
