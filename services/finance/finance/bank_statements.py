@@ -400,8 +400,13 @@ def at_the_bank(entries):
     the bank sees only what was handed back. The payment from the deposit (``from_deposit``) is no money at
     the bank, and the refund's entry is the money that left the account (its ``fees_cents`` taken off;
     none left, no entry). Both were matched as their journal's money: the transfer's line matched neither,
-    and the payment was listed as posted and never at the bank (found by r3 reviewing h3)."""
-    shown = []
+    and the payment was listed as posted and never at the bank (found by r3 reviewing h3).
+
+    A deposit's deductions made in error are paid back to the owner at once (``deposit_deduction_reversal``,
+    an entry per deduction, ``deposit_id`` on each): the entries of one deposit in one journal and method
+    are one payment at the bank, read as one entry (the least id of them, their money together), where a
+    transfer of the two was matched to neither (found by r3 reviewing h3)."""
+    shown, paid_back = [], {}
     for e in entries:
         if e.get("from_deposit") and e.get("kind") == "payment":
             continue
@@ -409,6 +414,15 @@ def at_the_bank(entries):
             e = {**e, "amount_cents": e["amount_cents"] - e["fees_cents"]}
             if e["amount_cents"] <= 0:
                 continue
+        if e.get("kind") == "deposit_deduction_reversal" and e.get("deposit_id"):
+            together = (e["deposit_id"], e["journal"], e["method"], e["direction"])
+            if together in paid_back:
+                first = paid_back[together]
+                first["amount_cents"] += e["amount_cents"]
+                if e["_id"] < first["_id"]:  # the same id however the store orders them (a confirmation names it)
+                    first |= {"_id": e["_id"], "ref_id": e["ref_id"], "deduction_kind": e.get("deduction_kind")}
+                continue
+            e = paid_back[together] = dict(e)
         shown.append(e)
     return shown
 

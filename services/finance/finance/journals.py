@@ -119,7 +119,8 @@ def deposit_deduction_reversal_entries(deposit):
     reversal = deposit["refund"]["deductions_reversal"]
     return [entry(deposit["estate_id"], "deposit_deduction_reversal", kept["ref_id"], kept["method"], "out",
                   kept["amount_cents"], reversal["by"], reversal["day"], reversal["at"], None, deposit["household_id"])
-            | {"deduction_kind": kept["deduction_kind"]} for kept in deposit_deduction_entries(deposit)]
+            | {"deduction_kind": kept["deduction_kind"], "deposit_id": deposit["_id"]}
+            for kept in deposit_deduction_entries(deposit)]
 
 
 def seller_prepaid_refund_entry(hold):

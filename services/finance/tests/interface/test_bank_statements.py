@@ -438,3 +438,32 @@ def test_fees_paid_from_a_deposit_refunded_by_transfer_match_the_money_that_left
     marked = {(e["kind"], e.get("from_deposit"), e.get("fees_cents")) for e in listed["items"]
               if e.get("from_deposit") or e.get("fees_cents")}
     assert marked == {("deposit_refund", None, 21002), ("payment", deposit["id"], None)}
+
+
+def test_deductions_reversed_are_paid_back_by_one_transfer_matched_as_one(finance):
+    """Two deductions of a WeChat deposit (300.00 damage, 50.00 cleanup) made in error and reversed: the
+    owner is paid back the 350.00 by one transfer, where the reversal wrote an entry per deduction. The
+    statement's line matched neither entry and both were listed as not at the bank (found by r3
+    reviewing h3): the bank matching reads a deposit's reversing entries of one journal as one payment."""
+    from .test_service import refundable_deposit
+    deposit = refundable_deposit(finance, method="wechat")
+    acting(finance, CASHIER, "rf-two")
+    done = finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {"method": "wechat", "deductions": [
+        {"kind": "damage", "cents": 30000, "reason": "电梯"}, {"kind": "cleanup", "cents": 5000, "reason": "垃圾"}]}})
+    acting(finance, MANAGER, "rv-two")
+    finance.reverse_deposit_deductions({"estate_id": ESTATE, "id": deposit["id"], "data": {"reason": "录错"}})
+    day = done["refund"]["day"]
+    upload(finance, "交易日期,交易金额,收支,流水号,对方户名\n"
+                    f"{deposit['accepted_at'][:10]},2000.00,收入,,张三\n"
+                    f"{day},1650.00,支出,,张三\n"
+                    f"{day},350.00,支出,,张三\n")
+    shown = report(finance)
+    assert shown["lines_unmatched"] == [] and shown["entries_unmatched"] == []
+    back = next(m for m in shown["matched"] if m["line"]["amount_cents"] == 35000)
+    assert (back["entry"]["kind"], back["entry"]["amount_cents"]) == ("deposit_deduction_reversal", 35000)
+    acting(finance, ACCOUNTANT)
+    assert finance.confirm_bank_match({"estate_id": ESTATE, "id": back["line"]["id"], "data": {
+        "entry_id": back["entry"]["id"]}})["confirmed_entry"] == back["entry"]["id"]
+    listed = finance.list_journal_entries({"estate_id": ESTATE, "filters": {"kind": "deposit_deduction_reversal"}})
+    contracts.load().check_rpc_output("finance", "list_journal_entries", listed)
+    assert {e.get("deposit_id") for e in listed["items"]} == {deposit["id"]}

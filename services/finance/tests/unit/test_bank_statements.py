@@ -409,3 +409,17 @@ def test_a_reversal_in_a_debit_or_credit_column_keeps_the_counterparty_of_its_co
     assert [(l["direction"], l["counterparty"], l["counterparty_account"]) for l in lines] == [
         ("in", "张三", "6217000011112222"), ("out", "张三", "6217000011112222"),
         ("in", "王五保洁公司", "6228480012345678")]
+
+
+def test_a_deposits_reversing_entries_are_read_as_one_payment_whatever_their_order():
+    """(found by r3 reviewing h3) The entries of one deposit's deductions paid back, in one journal, are one
+    transfer at the bank: one entry, the same id in any order (a confirmation names it)."""
+    def back(entry_id, cents, deposit_id="dep_1", method="wechat"):
+        return {"_id": entry_id, "ref_id": entry_id, "kind": "deposit_deduction_reversal", "journal": "bank",
+                "method": method, "direction": "out", "amount_cents": cents, "deposit_id": deposit_id}
+    entries = [back("je_b", 5000), back("je_a", 30000), back("je_c", 700, deposit_id="dep_2"),
+               back("je_d", 100, method="alipay")]
+    for ordered in (entries, entries[::-1]):
+        read = {e["_id"]: e["amount_cents"] for e in bs.at_the_bank(ordered)}
+        assert read == {"je_a": 35000, "je_c": 700, "je_d": 100}
+    assert entries[0]["amount_cents"] == 5000  # the entries themselves untouched
