@@ -385,6 +385,24 @@ def test_a_manager_approves_or_rejects_a_cashiers_deductions_and_the_cashier_pay
     assert _posts(fake, "/deposits/dep_1/refund")[-1]["json"] == {"method": "cash"}
 
 
+def test_a_manager_rejects_an_approved_refund_not_yet_paid(client, fake):
+    """An approved refund that can no longer be paid as approved (its fees paid meanwhile) was stuck: the row
+    offers the manager its rejection, with why, and no second approval (found by r3 reviewing h3)."""
+    _households(fake)
+    approved = {**DEPOSIT, "status": "refund_approved",
+                "refund": {"id": "r1", "status": "approved", "amount_cents": 170000, "method": "cash", "note": None,
+                           "by": "carol", "at": "2026-11-30T02:00:00Z", "day": "2026-11-30",
+                           "approval": {"by": "boss", "at": "2026-11-30T03:00:00Z"},
+                           "deductions": [{"id": "ddc_1", "kind": "damage", "cents": 30000, "reason": "电梯"}]}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/deposits", {"items": [approved], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/deposits/dep_1/refund/reject", {**DEPOSIT})
+    sign_in(client, fake, username="boss", roles=("manager",))
+    page = client.get("/accounts/deposits").get_data(as_text=True)
+    assert "/accounts/deposits/dep_1/refund/reject" in page and "/accounts/deposits/dep_1/refund/approve" not in page
+    client.post("/accounts/deposits/dep_1/refund/reject", data={"csrf_token": csrf_of(client), "reason": "物业费已缴清"})
+    assert _posts(fake, "/deposits/dep_1/refund/reject")[-1]["json"] == {"reason": "物业费已缴清"}
+
+
 def test_a_manager_reverses_a_refunds_deductions_made_in_error_once_confirmed(client, fake):
     """冲销押金扣除: a refunded deposit with deductions kept shows the manager a reversal with its reason,
     confirmed first (the money goes back to the owner); once reversed, the row says so and offers none."""

@@ -229,7 +229,7 @@ def approval_needed(kept, rules, caller_roles):
 
 def approval(deposit, now, actor, caller_roles):
     """A manager approves the deductions a refund awaits (409 when none awaits; 403 for anyone else)."""
-    _deciding(deposit, caller_roles)
+    _deciding(deposit, caller_roles, ("awaiting_approval",))
     stamp = clock.to_iso(now)
     return Change({"refund": {**deposit["refund"], "status": "approved", "approval": {"by": actor, "at": stamp}}},
                   [{"at": stamp, "action": "refund_approved", "event_id": None}])
@@ -237,8 +237,11 @@ def approval(deposit, now, actor, caller_roles):
 
 def rejection(deposit, data, now, actor, caller_roles):
     """A manager rejects them, saying why (422 blank): the deposit is refundable again, the rejection
-    kept on it (``rejection``: who, when, why, what was asked) for the cashier to see."""
-    _deciding(deposit, caller_roles)
+    kept on it (``rejection``: who, when, why, what was asked) for the cashier to see. An approved refund
+    not yet paid is rejected too: it is paid only as approved, and what was approved may no longer be
+    paid (fees from the deposit the owner has paid meanwhile: more than owed), where it was stuck
+    (found by r3 reviewing h3)."""
+    _deciding(deposit, caller_roles, ("awaiting_approval", "approved"))
     reason = (data.get("reason") or "").strip()
     if not reason:
         raise BusinessRuleViolation("a rejection says why", [field_error("data.reason", "say why")])
@@ -249,11 +252,11 @@ def rejection(deposit, data, now, actor, caller_roles):
                   [{"at": stamp, "action": "refund_rejected", "event_id": None}])
 
 
-def _deciding(deposit, caller_roles):
+def _deciding(deposit, caller_roles, states):
     if not set(caller_roles or ()) & APPROVERS:
         raise Forbidden("a manager approves or rejects a deposit's deductions")
     refund = deposit.get("refund")
-    if not refund or refund["status"] != "awaiting_approval":
+    if not refund or refund["status"] not in states:
         raise Conflict("no refund of this deposit awaits approval", [field_error("id", "awaits no approval")])
 
 

@@ -2879,6 +2879,37 @@ def test_a_cashiers_deductions_wait_for_a_managers_approval_then_the_cashier_pay
     assert len(finance.outbox.of_type("deposit_refunded")) == 1
 
 
+def test_an_approved_refund_its_fees_paid_meanwhile_is_rejected_by_the_manager_and_asked_again(finance):
+    """Approved with fees from the deposit (抵扣物业费) and a damage, then the owner paid his bill at the desk
+    before the cashier paid the refund: the fees are more than owed now (422), the refund is paid only with
+    the deductions approved (409 for others), and a rejection was refused as nothing awaited approval
+    (409): the deposit was stuck in refund_approved for good (found by r3 reviewing h3). The manager
+    rejects an approved refund not yet paid, and the deposit is refundable again."""
+    deposit = refundable_deposit(finance, approval_above=None)
+    approved(finance)
+    run(finance, "2026-11")
+    fees = {"kind": "fees", "cents": 21002, "reason": "抵扣11月物业费", "owner_consent": "抵扣确认书 DK-034"}
+    acting(finance, CASHIER, "rf-s1")
+    asked = finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {"method": "cash", "deductions": [
+        fees, {"kind": "damage", "cents": 30000, "reason": "电梯"}]}})
+    assert asked["status"] == "refund_awaiting_approval"
+    acting(finance, MANAGER)
+    assert finance.approve_deposit_refund({"estate_id": ESTATE, "id": deposit["id"]})["status"] == "refund_approved"
+    pay(finance, "hh_1", 21002, key="desk-1")  # the owner pays the month at the desk meanwhile
+    acting(finance, CASHIER, "rf-s2")
+    with pytest.raises(BusinessRuleViolation):  # the fees approved are more than he owes now
+        finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {"method": "cash"}})
+    acting(finance, MANAGER)
+    rejected = finance.reject_deposit_refund({"estate_id": ESTATE, "id": deposit["id"],
+                                              "data": {"reason": "物业费已另行缴清"}})
+    assert rejected["status"] == "refundable" and rejected["rejection"]["reason"] == "物业费已另行缴清"
+    assert finance.db.journal.count_documents({"kind": {"$in": ["deposit_deduction", "deposit_refund"]}}) == 0
+    acting(finance, MANAGER, "rf-s3")  # asked again, without the fees
+    paid = finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {"method": "cash", "deductions": [
+        {"kind": "damage", "cents": 30000, "reason": "电梯"}]}})
+    assert (paid["status"], paid["refund"]["amount_cents"]) == ("refunded", 170000)
+
+
 def test_deductions_made_in_error_are_reversed_by_entries_within_the_refunds_period(finance):
     """A mistyped deduction could not be reversed (found by the last session's review). A manager reverses a
     refunded deposit's deductions made in error, saying why: each deduction's entry gets a reversing entry
