@@ -418,14 +418,12 @@ def owner_ref(household):
 
 
 def owner_since(household):
-    """The local day the current owner's ownership began (an owner transfer's date), None for the
-    owner the household was registered with (owned from before) or with no owner: finance shows an
-    owner's statement (业主账单查询码) from it, what came before being the seller's (found by review:
-    a buyer's code showed the seller's payments and prepaid money)."""
-    if not household.get("owner") and not household.get("occupants"):
-        return None
-    owners = occupants.current(occupants.people(household), ("owner",))
-    return owners[0]["from"] if owners else None
+    """The local day the current owner bought the flat (a sale's, 过户), None for the owner the
+    household was registered with or one whose entry is no sale (``occupants.owner_since``): finance
+    shows an owner's statement (业主账单查询码) from it, what came before being the seller's (found by
+    review: a buyer's code showed the seller's payments and prepaid money), and splits the sale's month
+    at it."""
+    return occupants.owner_since(household)
 
 
 def record_from_event(subject_type, event, now):

@@ -149,6 +149,49 @@ def erased(household, cutoff, today):
             if erasable(person, cutoff) else person for person in persons]
 
 
+# how an owner's entry began (``transfer_owner``'s ``data.kind``): a sale (过户) from the owner before,
+# or the owner's record set right (``record``: an owner recorded late in place of a placeholder, a
+# wrong owner corrected): he owned the flat before, nobody sold it (found by h11)
+SALE, RECORD = "sale", "record"
+
+
+def owner_since(household):
+    """The local day the current owner bought the flat from the owner before (a sale's, 过户), None
+    for the owner the household was registered with (owned from before) or with no owner. An owner
+    whose entry is no sale owns it since his predecessor did: one recorded or set right (``RECORD``),
+    or the first owner of a unit taken over (接管验收) from its developer, his entry dated on or before
+    its handover (交房) or before any, who bought it from the developer (finance bills the developer
+    until the handover). finance splits the month of a sale at this day and keeps the money paid
+    before it off the buyer's bills, so a transfer that was no sale split a month with no seller and
+    the owner's own money stopped paying his bills (found by h11). An entry of before ``transfer``
+    was kept is a sale, as it was read."""
+    if not household.get("owner") and not household.get("occupants"):
+        return None
+    persons = people(household)
+    owners = current(persons, ("owner",))
+    entry = owners[0] if owners else None
+    seen = set()
+    while entry is not None and entry["from"] and not _sold(household, entry) and entry["id"] not in seen:
+        seen.add(entry["id"])
+        entry = _predecessor(persons, entry)
+    return entry["from"] if entry else None
+
+
+def _sold(household, entry):
+    if entry.get("transfer") == RECORD:
+        return False
+    handed_over = household.get("occupied_from") or "9999-12-31"
+    return not (household.get("taken_over_on") and entry["from"] <= handed_over)
+
+
+def _predecessor(persons, entry):
+    """The owner's entry that ``entry``'s transfer ended (the first owner whose ``to`` is its ``from``,
+    added before it), None when none is kept."""
+    index = next(i for i, person in enumerate(persons) if person["id"] == entry["id"])
+    return next((person for person in persons[:index]
+                 if person["relation"] == "owner" and person["to"] == entry["from"]), None)
+
+
 def current(persons, relations):
     return [person for person in persons if person["relation"] in relations and person["to"] is None]
 
@@ -243,7 +286,8 @@ def not_after_today(day, now, tz, field):
 
 def transfer_owner(household, person_id, data, now, user, tz):
     """``(changes, new owner entry)``: the current owner's entry ends on ``data.date``, the new
-    owner's begins that day, and the household's ``owner`` is the new one. A retried transfer
+    owner's begins that day, and the household's ``owner`` is the new one, its entry marked how
+    it began (``transfer``: ``data.kind``, a sale by default; ``owner_since``). A retried transfer
     (``person_id`` there already) changes nothing."""
     persons = people(household)
     found = next((p for p in persons if p["id"] == person_id), None)
@@ -255,7 +299,8 @@ def transfer_owner(household, person_id, data, now, user, tz):
         _not_before(on, owner["from"], "data.date", "the current owner's first day")
     historical_day(on, now, tz, "data.date")
     _room_for(persons, 1)
-    new_owner = new_person(person_id, "owner", data["owner"], on, now, user)
+    # how the entry began: a sale (过户, the default) or the owner's record set right (``record``: no sale)
+    new_owner = new_person(person_id, "owner", data["owner"], on, now, user) | {"transfer": data.get("kind", SALE)}
     ended = {owner["id"] for owner in owners}
     kept = [p | {"to": on} if p["id"] in ended else p for p in persons]
     shown = {"name": new_owner["name"], "phone": new_owner["phone"]}

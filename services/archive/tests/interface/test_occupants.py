@@ -960,3 +960,58 @@ def test_an_estate_names_its_developer_kept_edited_cleared_and_announced(archive
     cleared = archive.update_estate({"estate_id": plain["id"], "data": {"developer_name": None}})
     assert cleared["developer_name"] is None
     assert archive.outbox.of_type("estate_updated")[-1]["data"]["developer_name"] is None
+
+
+# -- an owner recorded that is no sale (过户 only between two owners): finance splits a sale's month by
+# owner_since and keeps the money paid before it off the buyer's bills, so only a sale may set it (found by h11)
+
+def _transfer(archive, household, key, name, phone, on, **more):
+    as_caller(archive, staff("zhou", ["steward"], [household["estate_id"]]), idempotency_key=key)
+    return archive.transfer_owner(ref(household, data={"owner": {"name": name, "phone": phone}, "date": on,
+                                                        **more}))
+
+
+def test_a_co_owner_added_moves_no_owner_since(archive, household):
+    """An owner added as an occupant (a spouse, a co-owner) is no sale: the household's owner and its
+    owner_since stay (the review's worry: it is not set so)."""
+    _at("2026-11-25T02:00:00Z")
+    archive.add_occupant(ref(household, data={"relation": "owner", "name": "钱七", "from": "2026-11-12"}))
+    [added] = archive.outbox.of_type("household_updated")
+    assert added["data"]["owner_since"] is None
+
+
+def test_an_owner_recorded_late_or_set_right_is_no_sale(archive, household):
+    """A household registered with a placeholder or the wrong owner (an import's row, 待登记) whose true
+    owner is recorded by a transfer marked ``record``: he owned the flat before, nobody sold it, so
+    owner_since stays what it was (null: finance splits no month and his earlier money pays his bills);
+    the entry says how it began. A record after a sale keeps the sale's day."""
+    _at("2026-11-25T02:00:00Z")
+    recorded = _transfer(archive, household, "r1", "赵六", "13600002222", "2026-11-12", kind="record")
+    assert recorded["owner"]["name"] == "赵六"
+    [event_] = archive.outbox.of_type("household_updated")
+    assert event_["data"]["owner_since"] is None and event_["data"]["owner_ref"] is not None
+    current = [p for p in people(archive, household, current="true")["items"] if p["relation"] == "owner"]
+    assert [(p["name"], p["from"], p.get("transfer")) for p in current] == [("赵六", "2026-11-12", "record")]
+    _transfer(archive, household, "s1", "孙八", "13500004444", "2026-11-20")  # a sale: its day
+    assert archive.outbox.of_type("household_updated")[-1]["data"]["owner_since"] == "2026-11-20"
+    _transfer(archive, household, "r2", "孙八八", "13500004445", "2026-11-24", kind="record")  # the buyer set right
+    assert archive.outbox.of_type("household_updated")[-1]["data"]["owner_since"] == "2026-11-20"
+    assert people(archive, household, current="true")["items"][-1]["transfer"] == "record"
+
+
+def test_the_developer_s_handover_to_the_first_owner_is_no_sale(archive, household):
+    """A new unit taken over (接管验收) is the developer's until its handover (交房): finance bills the
+    developer until then. Its first owner recorded by a transfer dated on or before the handover (or
+    before any) bought it from the developer, not from an owner: owner_since stays null. A transfer after
+    the handover is a sale."""
+    clock.freeze(clock.parse_iso("2026-11-25T02:00:00Z"))
+    passed = [dict(item, result="pass") for item in CHECKLIST]
+    handover(archive, household, "takeover", "2026-11-01", items=passed, counterpart="Harbour Development Co.")
+    _transfer(archive, household, "d1", "赵六", "13600002222", "2026-11-08")  # not handed over yet
+    assert archive.outbox.of_type("household_updated")[-1]["data"]["owner_since"] is None
+    handover(archive, household, "handover", "2026-11-10", items=passed, received_by="赵六")
+    assert archive.outbox.of_type("household_updated")[-1]["data"]["owner_since"] is None
+    _transfer(archive, household, "d2", "孙八", "13500004444", "2026-11-10")  # on the handover's day: the developer's
+    assert archive.outbox.of_type("household_updated")[-1]["data"]["owner_since"] is None
+    _transfer(archive, household, "d3", "周九", "13500004446", "2026-11-18")  # after it: a sale
+    assert archive.outbox.of_type("household_updated")[-1]["data"]["owner_since"] == "2026-11-18"
