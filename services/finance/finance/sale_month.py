@@ -1,7 +1,8 @@
 """The month a flat is sold (二手房过户): each owner pays its own days.
 
 A household's copy names the day its current owner's ownership began (``owner_since``: archive's owner transfer
-day, announced by ``household_updated``). The property fee of that month was billed whole to the household, the
+day, announced by ``household_updated``; a sale's only, not an owner's record set right nor the developer's first
+sale of a unit taken over: archive's ``occupants.owner_since``, found by h11). The property fee of that month was billed whole to the household, the
 buyer's statement showed it whole as his (``owner_access.owners_part``: the bills of the transfer's month on), and
 the seller owed nothing of the days he owned the flat (found by h7).
 
