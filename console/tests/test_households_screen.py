@@ -111,6 +111,8 @@ def test_people_transfer_and_status_changes_post_their_documented_bodies(client,
     client.post("/households/hh_1/occupants/oc_2/leave", data={"csrf_token": token, "to": "2026-11-30"})
     client.post("/households/hh_1/owner-transfers", data={"csrf_token": token, "owner_name": "赵六",
                                                           "owner_phone": "13600002222", "date": "2026-11-20"})
+    client.post("/households/hh_1/owner-transfers", data={"csrf_token": token, "owner_name": "孙八", "kind": "record",
+                                                          "owner_phone": "13500004444", "date": "2026-11-21"})
     client.post("/households/hh_1/status-changes", data={"csrf_token": token, "step": "move_in", "date": "2026-11-01",
                                                          "arriving_relation": "tenant", "arriving_name": "王五"})
     client.post("/households/hh_1/status-changes", data={"csrf_token": token, "step": "move_out",
@@ -119,7 +121,10 @@ def test_people_transfer_and_status_changes_post_their_documented_bodies(client,
     assert _posts(fake, "/occupants")[0]["headers"]["Idempotency-Key"] == "k-o"
     assert _posts(fake, "/leave")[0]["json"] == {"to": "2026-11-30"}
     assert _posts(fake, "/owner-transfers")[0]["json"] == {"owner": {"name": "赵六", "phone": "13600002222"},
-                                                           "date": "2026-11-20"}
+                                                           "date": "2026-11-20"}  # a sale, as before
+    # the owner's record set right, no sale: archive leaves owner_since as it was (h11)
+    assert _posts(fake, "/owner-transfers")[1]["json"] == {"owner": {"name": "孙八", "phone": "13500004444"},
+                                                           "date": "2026-11-21", "kind": "record"}
     assert [c["json"] for c in _posts(fake, "/status-changes")] == [
         {"step": "move_in", "date": "2026-11-01", "occupants": [{"relation": "tenant", "name": "王五"}]},
         {"step": "move_out", "date": "2026-11-30"}]  # who moves in goes with a move-in only

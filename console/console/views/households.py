@@ -247,6 +247,8 @@ def transfer(household_id):
     if form.get("owner_id_number", "").strip():
         owner["id_number"] = form["owner_id_number"].strip()
     body = {"owner": owner, "date": form.get("date", "").strip()}
+    if form.get("kind", "").strip() == "record":  # no sale: the owner's record set right (a sale, the default, as before)
+        body["kind"] = "record"
     return _send(household_id, "transfer", lambda: g.api.post(_path(household_id, "owner-transfers"), body,
                                                               idempotency_key=_key(form)), "household.transferred")
 
