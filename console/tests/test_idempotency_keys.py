@@ -24,6 +24,7 @@ import pytest
 from console.views.register_specs import REGISTERS
 
 from .conftest import ESTATE, ROOT, FakeResponse, csrf_of, openapi_spec, problem, sign_in
+from .test_handover_package_screen import PACKAGE
 from .test_incident_night_screen import NIGHT
 
 EST = f"/api/v1/estates/{ESTATE}"
@@ -34,7 +35,7 @@ HOUSEHOLD = {"id": "hh_1", "building": "3", "unit": "1", "room": "1202", "area_m
 # what a create answers, enough for every view that shows or follows it (a number, a job to follow)
 MADE = {"id": "new_1", "number": "N-1", "name": "made", "receipt_number": "R-1", "tracking_code": "T-1",
         "status": "posted", "url": "https://crm.example.com/hooks", "secret": "whsec_x", "key": "ak_x",
-        "balance_after_cents": 0}
+        "balance_after_cents": 0, "amount_cents": 0, "households": [], "to_company": "新物业"}
 
 
 SELLERS_ACCOUNT = {  # a household's account with a seller's prepaid money held at its sale (finance's seller_prepaid)
@@ -375,6 +376,13 @@ FORMS = [
          "/accounts/deposits/dep_1/reverse-deductions", data={"reason": "录错", "confirm": "yes"},
          reads={rf"{EST}/deposits": _list(REFUNDED_DEPOSIT)}, called=f"{EST}/deposits/dep_1/refund/reverse-deductions",
          shown_again=True),
+    # 撤场: the money owed back refunded to a household's owner, or handed to the next company
+    Form("/api/v1/estates/{estate_id}/households/{household_id}/exit-refund", "/manager/handover?as_of=2026-12-31",
+         "/manager/handover/hh_1/refund", data={"method": "transfer", "confirm": "yes"},
+         reads={rf"{EST}/handover": PACKAGE}, called=f"{EST}/households/hh_1/exit-refund", roles=("manager",)),
+    Form("/api/v1/estates/{estate_id}/exit-transfers", "/manager/handover?as_of=2026-12-31", "/manager/handover/transfer",
+         data={"method": "transfer", "to_company": "新物业", "confirm": "yes"}, reads={rf"{EST}/handover": PACKAGE},
+         roles=("manager",)),
     *(Form(f"/api/v1/estates/{{estate_id}}/deposits/{{deposit_id}}/refund/{decision}", "/accounts/deposits",
            f"/accounts/deposits/dep_1/refund/{decision}", data=data,
            reads={rf"{EST}/deposits": _list({**DEPOSIT, "status": "refund_awaiting_approval"})},

@@ -302,6 +302,7 @@ def handover():
     gateway's, from every service): the money held for others by household (owed back: refunded or handed
     to the next company), the arrears to the end, the documents, the open work, the keys, the patrol
     points and the equipment; what is outstanding first. The last day asked, or this month's end."""
+    kept = common.take_problem()  # a refund or transfer refused: shown above, its form with the key it was sent with
     asked = request.args.get("as_of", "").strip()
     as_of = asked if _DAY.match(asked) else _month_end(common.this_month())
     package, refused = None, None
@@ -311,7 +312,7 @@ def handover():
         if problem.status == 401:
             raise
         refused = problem  # shown above the page (a silent service is named in the package instead)
-    return render_template("manager/handover.html", as_of=as_of, package=package, problem=refused,
+    return render_template("manager/handover.html", as_of=as_of, package=package, problem=refused or kept,
                            households=common.household_labels(), methods=EXIT_METHODS, key=common.form_key())
 
 
