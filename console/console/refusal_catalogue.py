@@ -1769,6 +1769,9 @@ ZH = {
         '期间结束后才能公示',
     'has not ended':
         '尚未结束',
+    "the owners' part of a public revenue receipt is not reversed as a deposit typed wrong":
+        '公共收益中业主的部分由其收款存入，不能作为录错的缴存冲正',
+    "is the owners' part of a public revenue receipt": '是公共收益收款中业主的部分',
     'no such public revenue contract in this estate': '本小区没有此公共收益合同',
     'a contract names a company and a place, no phone or ID number': '合同只写合作单位和位置，不得填写电话或身份证号',
     'carries a phone or ID number': '含有电话或身份证号',

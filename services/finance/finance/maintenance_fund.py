@@ -90,6 +90,9 @@ def deposit(entry_id, estate_id, data, now, rules, actor):
 
 
 REVERSAL = "deposit_reversal"
+# a deposit made by a receipt of the common parts' income (公共收益: public_revenue.fund_deposit_data), not by
+# hand: its receipt, the journal's money in and the disclosure name it, so it is not reversed on its own (r9)
+PUBLIC_REVENUE = "public_revenue"
 
 
 def reversal_id(estate_id, deposit_id):
@@ -105,6 +108,9 @@ def deposit_reversal(deposit, data, now, rules, actor):
     if deposit["status"] != "posted":
         raise Conflict(f"the deposit is {deposit['status']}: only a posted one is reversed",
                        [field_error("id", f"is {deposit['status']}")])
+    if deposit.get("source") == PUBLIC_REVENUE:  # the receipt's own part: its receipt, journal and disclosure say so
+        raise Conflict("the owners' part of a public revenue receipt is not reversed as a deposit typed wrong",
+                       [field_error("id", "is the owners' part of a public revenue receipt")])
     entry = _entry(reversal_id(deposit["estate_id"], deposit["_id"]), deposit["estate_id"], REVERSAL,
                    {key: deposit.get(key) for key in ("amount_cents", "household_id", "source", "method")},
                    now, rules, actor)

@@ -27,7 +27,7 @@ from decimal import Decimal
 from estate_common import clock, ids, money, personal_numbers
 from estate_common.errors import BusinessRuleViolation, field_error
 
-from . import periods
+from . import maintenance_fund, periods
 
 KINDS = ("advertising", "parking", "lockers_vending", "room_lease", "recycling", "other")
 PERIOD_MONTHS = (1, 3, 6, 12)
@@ -149,5 +149,6 @@ def receipt_event_data(receipt_):
 
 def fund_deposit_data(receipt_):
     """The owners' part of a receipt as a deposit into the maintenance fund's pool."""
-    return {"source": "public_revenue", "amount_cents": receipt_["owners_cents"], "method": receipt_["method"],
+    return {"source": maintenance_fund.PUBLIC_REVENUE, "amount_cents": receipt_["owners_cents"],
+            "method": receipt_["method"],
             "note": f"公共收益 {receipt_['_id']}"}

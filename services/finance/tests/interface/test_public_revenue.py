@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from estate_common import clock
-from estate_common.errors import BusinessRuleViolation, NotFound
+from estate_common.errors import BusinessRuleViolation, Conflict, NotFound
 from estate_common.testing import as_caller, event, staff, worker
 from finance.service import FinanceService
 
@@ -111,3 +111,18 @@ def test_the_disclosure_shows_public_revenue_and_owners_read_it_published(financ
     as_caller(finance, PORTAL)
     shown = finance.published_disclosure({"estate_code": "EST-1", "period": "2026-07"})
     assert shown["public_revenue"]["operator_cents"] == 30_000 and "counterparty" not in str(shown)
+
+
+def test_the_owners_part_in_the_fund_is_not_reversed_as_a_deposit_typed_wrong(finance):
+    """A receipt's owners' part, deposited into the fund by the receipt, was reversed by the fund's reversal of
+    a deposit typed wrong: the fund went down, the receipt still said its part was there, the disclosure said
+    it went to the fund and the journal still held the money (found by r9 reviewing h9)."""
+    contract = register(finance)
+    receipt = receive(finance, contract["id"], 100_000, "prr-r9")
+    as_caller(finance, MANAGER, idempotency_key="mfr-r9")
+    with pytest.raises(Conflict):
+        finance.reverse_fund_deposit({"estate_id": ESTATE, "id": receipt["fund_entry_id"],
+                                      "data": {"reason": "typed wrong"}})
+    fund = finance.fund_statement({"estate_id": ESTATE, "filters": {"period": "2026-07"}})
+    assert fund["closing_balance_cents"] == 70_000
+    assert not finance.outbox.of_type("fund_deposit_reversed")
