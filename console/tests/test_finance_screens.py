@@ -2679,3 +2679,15 @@ def test_the_disclosure_shows_the_public_revenue_and_the_owners_part(client, fak
     block = page.split("data-public-revenue")[1]
     assert "广告（电梯、道闸）" in block and "¥1,800.00" in block and "¥4,200.00" in block
     assert "业主部分转入专项维修资金" in page
+
+
+def test_the_owners_part_of_a_public_revenue_receipt_offers_no_reversal_on_the_funds_page(client, fake):
+    """A deposit the receipt of the common parts' income made (source public_revenue) is not reversed by hand:
+    finance refuses it (409), so its row offers no 冲正 (found by r9 reviewing h9)."""
+    _households(fake)
+    revenue = {**FUND_DEPOSIT, "id": "fe_7", "source": "public_revenue", "household_id": None}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/maintenance-fund/entries", {"items": [revenue], "next_cursor": None})
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/maintenance-fund").get_data(as_text=True)
+    assert "公共收益（业主部分）" in page
+    assert "/accounts/maintenance-fund/deposits/fe_7/reverse" not in page
