@@ -2659,12 +2659,18 @@ def test_the_accountant_registers_a_common_parts_contract_and_receives_against_i
     assert _posts(fake, "/receipts")[-1]["json"] == {"amount_cents": 600000, "method": "transfer"}
 
 
-def test_a_cashier_reads_public_revenue_and_is_offered_no_register(client, fake):
+def test_a_cashier_reads_public_revenue_receives_and_is_offered_no_register(client, fake):
+    """The cashier takes the money and books it (r9 reviewing h9); the contracts are the accountant's."""
     revenue_answers(fake)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/public-revenue/contracts/prc_1/receipts", (201, REVENUE_RECEIPT))
     sign_in(client, fake, username="wang", roles=("cashier",))
     page = client.get("/accounts/public-revenue").get_data(as_text=True)
     assert "分众传媒有限公司" in page and "/accounts/public-revenue/contracts\"" not in page
-    assert "/receipts" not in page and "逾期未缴合同" not in page
+    assert "/accounts/public-revenue/contracts/prc_1/receipts" in page and "逾期未缴合同" not in page
+    answer = client.post("/accounts/public-revenue/contracts/prc_1/receipts", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-prr-cash", "amount": "120", "method": "cash"})
+    assert answer.location.endswith("/accounts/public-revenue")
+    assert _posts(fake, "/receipts")[-1]["json"] == {"amount_cents": 12000, "method": "cash"}
 
 
 def test_the_disclosure_shows_the_public_revenue_and_the_owners_part(client, fake):

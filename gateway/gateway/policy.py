@@ -92,6 +92,10 @@ CASHIERS = MANAGEMENT | {"cashier"}
 # left unsettled past recorded_within_days (a late settlement: finance refuses the accountant any
 # other day). A day nobody settled in time could be settled by nobody (a domain-gap audit).
 SETTLERS = CASHIERS | {"accountant"}
+# 公共收益's receipts (money in, booked in the receiver's journal): the cashier who takes an advertiser's transfer or
+# the recycling company's cash, as he takes owners' payments, and the accountant and management who register the
+# contracts (found by r9 reviewing h9: the cashier holding the money could not record it)
+REVENUE_RECEIVERS = CASHIERS | FEE_SETTERS
 COLLECTORS = FINANCE | {"steward", "agent"}
 
 # security and fire safety (issue 14): every guard (the security role: supervisor, team lead,

@@ -1014,3 +1014,21 @@ def test_an_incident_naming_no_equipment_asks_maintenance_nothing(client, accoun
         "type": "elevator_entrapment", "description": "two people in lift 3", "location": "Building 3"})
     assert rpc.calls_to("maintenance", "get_equipment") == []
     assert rpc.only_call("security_patrol", "open_incident").context is None
+
+
+def test_the_cashier_records_the_common_parts_income_he_takes_and_registers_no_contract(app, client, rpc, contract):
+    """公共收益: the recycling company's cash or an advertiser's transfer comes to the cashier, as an owner's
+    payment does, and is booked in his journal; only the accountant and management could record it, the cashier
+    who held the money could not (found by r9 reviewing h9). The contracts stay the accountant's and management's."""
+    rpc.answer("finance", "record_revenue_receipt", lambda call: {"id": "prr_1"})
+    cashier = {"Authorization": f"Bearer {_token(app, 'cashier-prr', ['cashier'], ['A'])}",
+               "Idempotency-Key": "prr-cashier"}
+    answer = client.post("/api/v1/estates/A/public-revenue/contracts/prc_1/receipts",
+                         json={"amount_cents": 12_000, "method": "cash"}, headers=cashier)
+    assert answer.status_code == 201 and rpc.calls[-1].method == "record_revenue_receipt"
+    before = len(rpc.calls)
+    refused = client.post("/api/v1/estates/A/public-revenue/contracts", headers=cashier, json={
+        "kind": "recycling", "counterparty": "绿源回收有限公司", "location": "地下室", "starts_on": "2026-01-01",
+        "ends_on": "2026-12-31", "amount_cents": 10_000})
+    contract.problem(refused, 403, "forbidden")
+    assert len(rpc.calls) == before

@@ -154,8 +154,8 @@ ROUTES = [
           job_scopes.readers(job_scopes.BANK_STATEMENT_IMPORT), body=True, id_param="line_id"),
     Route("POST", f"{ESTATE}/bank-statements/lines/<line_id>/explain", "finance", "explain_bank_line",
           job_scopes.readers(job_scopes.BANK_STATEMENT_IMPORT), body=True, id_param="line_id"),
-    # 公共收益: the common parts' income, the owners' money less the operator's share; registered and received by
-    # the accountant and management (FEE_SETTERS), read by finance; owners read its totals in the published disclosure
+    # 公共收益: the common parts' income, the owners' money less the operator's share; registered by the accountant and
+    # management (FEE_SETTERS), received by them and the cashier (REVENUE_RECEIVERS), read by finance; owners read its totals in the published disclosure
     Route("POST", f"{ESTATE}/public-revenue/contracts", "finance", "register_revenue_contract", policy.FEE_SETTERS,
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/public-revenue/contracts", "finance", "list_revenue_contracts", policy.FINANCE,
@@ -163,7 +163,7 @@ ROUTES = [
     Route("GET", f"{ESTATE}/public-revenue/contracts/<contract_id>", "finance", "get_revenue_contract", policy.FINANCE,
           id_param="contract_id"),
     Route("POST", f"{ESTATE}/public-revenue/contracts/<contract_id>/receipts", "finance", "record_revenue_receipt",
-          policy.FEE_SETTERS, status=201, body=True, id_param="contract_id", idempotent=True),
+          policy.REVENUE_RECEIVERS, status=201, body=True, id_param="contract_id", idempotent=True),
     Route("GET", f"{ESTATE}/public-revenue/receipts", "finance", "list_revenue_receipts", policy.FINANCE,
           paged=True, filters=("contract_id", "kind", "period")),
     Route("GET", f"{ESTATE}/public-revenue/arrears", "finance", "revenue_arrears", policy.FINANCE,
