@@ -3713,6 +3713,13 @@ _MESSAGES = {
     "report.expenses": ("支出", "Expenses"),
     "report.net_received_cents": ("净收入", "Net received"),
     "report.count": ("笔数", "Count"),
+    # 公共收益 on the reconciliation and the disclosure read on the reports page (field names showed: r9 reviewing h9)
+    "report.public_revenue": ("公共收益", "Public revenue"),
+    "report.by_kind": ("按类别", "By kind"),
+    "report.operator_cents": ("物业提取", "Operator's share"),
+    "report.owners_cents": ("业主部分", "Owners' part"),
+    "report.to_maintenance_fund_cents": ("业主部分转入专项维修资金", "Owners' part into the maintenance fund"),
+    "report.to_owners_balance_cents": ("业主部分留存（业主大会决定）", "Owners' part kept apart (owners' assembly)"),
     "report.amount_cents": ("金额", "Amount"),
     "report.billed_cents": ("应收", "Billed"),
     "report.received_cents": ("实收", "Received"),

@@ -2697,3 +2697,28 @@ def test_the_owners_part_of_a_public_revenue_receipt_offers_no_reversal_on_the_f
     page = client.get("/accounts/maintenance-fund").get_data(as_text=True)
     assert "公共收益（业主部分）" in page
     assert "/accounts/maintenance-fund/deposits/fe_7/reverse" not in page
+
+
+def test_the_reports_page_names_the_public_revenue_in_the_pages_words(client, fake):
+    """The month's reconciliation and the disclosure read on the reports page showed 公共收益's lines by their
+    field names (public_revenue, operator_cents, owners_cents, to_maintenance_fund_cents, advertising), where every
+    fact is named in the page's language (found by r9 reviewing h9)."""
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/reconciliation", {
+        "estate_id": ESTATE, "period": "2026-07", "public_revenue": {"count": 1, "amount_cents": 600000},
+        "expected_net_cents": 600000, "journal_net_cents": 600000, "difference_cents": 0, "balanced": True})
+    zh = client.get("/accounts/reports?period=2026-07&report=reconciliation",
+                    headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "<dt>公共收益</dt>" in zh and "public_revenue" not in zh
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/disclosure", {
+        "estate_id": ESTATE, "period": "2026-07", "public_revenue": {
+            "by_kind": {"parking": {"received_cents": 600000, "operator_cents": 180000, "owners_cents": 420000,
+                                    "receipts": 1}},
+            "received_cents": 600000, "operator_cents": 180000, "owners_cents": 420000,
+            "to_maintenance_fund_cents": 420000, "to_owners_balance_cents": 0}})
+    zh = client.get("/accounts/reports?period=2026-07&report=disclosure",
+                    headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    for name in ("public_revenue", "by_kind", "operator_cents", "owners_cents", "to_maintenance_fund_cents",
+                 "to_owners_balance_cents", ">parking<", ">停车费<"):
+        assert name not in zh, name
+    assert "<dt>公共区域停车</dt>" in zh and "<dt>业主部分</dt>" in zh
