@@ -2722,3 +2722,29 @@ def test_the_reports_page_names_the_public_revenue_in_the_pages_words(client, fa
                  "to_owners_balance_cents", ">parking<", ">停车费<"):
         assert name not in zh, name
     assert "<dt>公共区域停车</dt>" in zh and "<dt>业主部分</dt>" in zh
+
+
+def test_a_receipt_refused_is_shown_on_its_contracts_row_with_the_amount_typed(client, fake):
+    """A receipt's amount typed wrong, or refused by finance (the day settled), filled the register form's amount
+    with it and marked that form's field, its own row closed and emptied (found by r9 reviewing h9)."""
+    revenue_answers(fake)
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    wrong = client.post("/accounts/public-revenue/contracts/prc_1/receipts", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-prr-x", "amount": "12,3,4", "method": "cash"})
+    page = wrong.get_data(as_text=True)
+    assert wrong.status_code == 400
+    assert 'id="c-amount" name="amount" required inputmode="decimal" placeholder="0.00" value=""' in page
+    assert 'id="r-amount-prc_1" name="amount" required inputmode="decimal" placeholder="0.00" value="12,3,4"' in page
+    assert '<details class="row-action" open>' in page and '<option value="cash" selected>' in page
+    assert 'id="c-amount" name="amount" required inputmode="decimal" placeholder="0.00" value="">' in page
+    assert 'value="12,3,4" aria-invalid="true"' in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/public-revenue/contracts/prc_1/receipts", problem(
+        422, "Business rule violated", "acc's journal of 2026-07-10 is settled and closed", code="business_rule",
+        errors=[{"field": "day", "message": "is settled: no more entries"}]))
+    refused = client.post("/accounts/public-revenue/contracts/prc_1/receipts", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-prr-y", "amount": "60", "method": "transfer"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert 'id="c-amount" name="amount" required inputmode="decimal" placeholder="0.00" value=""' in page
+    assert 'id="r-amount-prc_1" name="amount" required inputmode="decimal" placeholder="0.00" value="60"' in page
+    assert 'value="k-prr-y"' in page  # the same key, sent again, finds the first

@@ -702,7 +702,7 @@ REVENUE_PERIOD_MONTHS = (1, 3, 6, 12)
 
 @bp.get("/public-revenue")
 @estate_needed
-def public_revenue(problem=None):
+def public_revenue(problem=None, typed_row=None):
     """The register of the common parts' contracts (advertising, parking, lockers...), the receipts against
     them with the operator's share and the owners' part (into the maintenance fund), and the contracts
     overdue; the accountant and management register and receive (the API decides)."""
@@ -715,7 +715,9 @@ def public_revenue(problem=None):
     return render_template("finance/public_revenue.html", contracts=contracts.get("items", []),
                            next_cursor=contracts.get("next_cursor"), receipts=receipts, arrears=arrears,
                            filters=filters, kinds=PUBLIC_REVENUE_KINDS, period_months=REVENUE_PERIOD_MONTHS,
-                           methods=METHODS, key=common.form_key(), receipt_key=common.form_key(), form=request.form,
+                           methods=METHODS, key=common.form_key(), receipt_key=common.form_key(),
+                           # a row's receipt refused fills its own row, not the register form (r9 reviewing h9)
+                           form={} if typed_row else request.form, typed_row=typed_row or {},
                            problem=problem or common.take_problem())
 
 
@@ -742,13 +744,16 @@ def register_revenue_contract():
 @estate_needed
 def record_revenue_receipt(contract_id):
     form = request.form
+    typed = {"contract_id": contract_id, "amount": form.get("amount", ""), "method": form.get("method", ""),
+             "idempotency_key": _key(form)}
     amount, wrong = _amount(form)
     if wrong:
-        return public_revenue(wrong), 400
+        return public_revenue(wrong, typed), 400
     body = {"amount_cents": amount, "method": form.get("method", "")}
     path = f"public-revenue/contracts/{quote(contract_id, safe='')}/receipts"
     _, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, path), body,
-                                                 idempotency_key=_key(form)), public_revenue)
+                                                 idempotency_key=_key(form)),
+                              lambda problem: public_revenue(problem, typed))
     if refused:
         return refused
     common.done("prv.received")
