@@ -44,3 +44,16 @@ def test_a_contract_a_receipt_the_fund_and_the_disclosure(api, admin):
     assert report["public_revenue"]["by_kind"]["advertising"]["owners_cents"] == 350_003
     journal = api.get(f"{base}/journals?kind=public_revenue", accountant).json()["items"]
     assert [(e["journal"], e["amount_cents"]) for e in journal] == [("bank", 500_005)]
+    # the owners' part is not reversed as a deposit typed wrong (r9 reviewing h9)
+    reversed_ = api.post(f"{base}/maintenance-fund/deposits/{receipt['fund_entry_id']}/reverse", {"reason": "typo"},
+                         accountant, headers={"Idempotency-Key": "mfr-e2e"})
+    assert reversed_.status_code == 409, reversed_.text
+    # the cashier who takes the recycling company's cash books it in his journal (r9 reviewing h9)
+    cash = api.post(f"{base}/public-revenue/contracts/{contract}/receipts", {"amount_cents": 12_000, "method": "cash"},
+                    cashier, headers={"Idempotency-Key": "prr-e2e-cash"})
+    assert cash.status_code == 201, cash.text
+    journal = api.get(f"{base}/journals?kind=public_revenue", accountant).json()["items"]
+    assert sorted((e["journal"], e["amount_cents"], e["cashier"]) for e in journal) == sorted([
+        ("bank", 500_005, receipt["cashier"]), ("cash", 12_000, cash.json()["cashier"])])
+    recon = api.get(f"{base}/reports/reconciliation?period={today[:7]}", accountant).json()
+    assert recon["public_revenue"] == {"count": 2, "amount_cents": 512_005} and recon["balanced"]
