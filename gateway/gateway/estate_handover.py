@@ -41,7 +41,7 @@ from estate_common.rpc_client import RemoteError
 
 from . import masking, requests_in
 from .access import authorize_route
-from .parallel import Fanout
+from .parallel import Fanout, every_page
 
 PATH = "/api/v1/estates/<estate_id>/handover"
 PAGE = 200  # a list's largest page (estate_common.store.MAX_PAGE)
@@ -103,7 +103,7 @@ def read(fan, estate_id, as_of, caller):
              "documents": ask("archive", "estate_documents_checklist", {}),
              "households": ask("archive", "count_households", {})}
     for name, (service, method, filters, _fields) in LISTS.items():
-        calls[name] = partial(_every_page, ask, service, method, filters)
+        calls[name] = partial(every_page, ask, service, method, filters, MAX_PAGES, PAGE)
     answers, errors = fan.ask(calls, rpc.timeout)
     return package(estate_id, as_of, answers, _left_out(errors))
 
@@ -135,19 +135,6 @@ def checked_as_of(as_of):
         raise InvalidInput("as_of is the contract's last day, YYYY-MM-DD",
                            [field_error("as_of", "is the contract's last day, YYYY-MM-DD")]) from None
     return as_of
-
-
-def _every_page(ask, service, method, filters):
-    """``(items, truncated)``: every page of a list, at most ``MAX_PAGES``."""
-    items, cursor = [], None
-    for _ in range(MAX_PAGES):
-        answer = ask(service, method, {"filters": filters, "limit": PAGE,
-                                       **({"cursor": cursor} if cursor else {})})()
-        items.extend(answer["items"])
-        cursor = answer.get("next_cursor")
-        if not cursor:
-            return items, False
-    return items, True
 
 
 def _shown(items, fields):

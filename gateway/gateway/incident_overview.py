@@ -35,7 +35,7 @@ from estate_common.rpc_client import RemoteError
 
 from . import masking, requests_in
 from .access import authorize_route
-from .parallel import Fanout
+from .parallel import Fanout, every_page
 
 PATH = "/api/v1/estates/<estate_id>/incidents/<incident_id>/overview"
 PAGE = 200  # a list's largest page (estate_common.store.MAX_PAGE)
@@ -66,7 +66,7 @@ def register(app):
                            request_id=g.request_id, caller=caller)
 
         def every(service, method, filters):
-            return partial(_every_page, ask, service, method, filters)
+            return partial(every_page, ask, service, method, filters, MAX_PAGES, PAGE)
 
         first, errors = fan.ask({
             "security_patrol": ask("security_patrol", "get_incident", {"id": incident_id}),
@@ -151,19 +151,6 @@ def _left_out(errors, unavailable, silent, lists):
         elif not (status == 400 and name in lists):
             raise error
         unavailable.append(service)
-
-
-def _every_page(ask, service, method, filters):
-    """``(items, truncated)``: every page of a list, at most ``MAX_PAGES``."""
-    items, cursor = [], None
-    for _ in range(MAX_PAGES):
-        answer = ask(service, method, {"filters": filters, "limit": PAGE,
-                                       **({"cursor": cursor} if cursor else {})})()
-        items.extend(answer["items"])
-        cursor = answer.get("next_cursor")
-        if not cursor:
-            return items, False
-    return items, True
 
 
 def overview(incident, orders, joined, notices, unavailable, truncated, fund=None):

@@ -68,3 +68,18 @@ def wait(futures, deadline, call_timeout, cancel=True):
         except Exception as error:  # the call's own: the caller decides what it means
             errors[name] = error
     return answers, errors
+
+
+def every_page(ask, service, method, filters, max_pages, page=200):
+    """``(items, truncated)``: every page of ``service``'s list ``method`` (``ask(service, method,
+    payload)`` gives the call), ``page`` at a time (200: estate_common.store.MAX_PAGE), at most
+    ``max_pages`` pages; ``truncated`` where a cursor was left unread."""
+    items, cursor = [], None
+    for _ in range(max_pages):
+        answer = ask(service, method, {"filters": filters, "limit": page,
+                                       **({"cursor": cursor} if cursor else {})})()
+        items.extend(answer["items"])
+        cursor = answer.get("next_cursor")
+        if not cursor:
+            return items, False
+    return items, True

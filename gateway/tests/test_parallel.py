@@ -43,3 +43,20 @@ def test_answers_and_errors_are_told_apart_and_only_a_service_s_failure_is_unava
 
     with pytest.raises(InvalidInput):  # the caller's mistake is the page's answer, not a missing part
         fan.ask_services({"archive": refused, "finance": down}, 1.0)
+
+
+def test_every_page_follows_the_cursor_and_says_when_it_stopped_short():
+    from gateway.parallel import every_page
+
+    asked = []
+
+    def ask(service, method, payload):
+        def answer():
+            asked.append(payload)
+            page = int(payload.get("cursor", "0"))
+            return {"items": [page], "next_cursor": str(page + 1) if page < 4 else None}
+        return answer
+
+    assert every_page(ask, "archive", "list_x", {"a": 1}, max_pages=10, page=50) == ([0, 1, 2, 3, 4], False)
+    assert asked[0] == {"filters": {"a": 1}, "limit": 50} and asked[1]["cursor"] == "1"
+    assert every_page(ask, "archive", "list_x", {}, max_pages=3) == ([0, 1, 2], True)
