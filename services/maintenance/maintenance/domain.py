@@ -1055,27 +1055,32 @@ def same_place(one, other):
     return bool(words(one)) and words(one) == words(other)
 
 
+def lift_meant(incident, lifts):
+    """The one lift of ``lifts`` (the estate's, by id) the incident surely means, or None: the lift it
+    names (``equipment_id``) when it names one, else the one lift at its ``location`` (``same_place``)."""
+    if incident.get("equipment_id"):
+        return incident["equipment_id"] if incident["equipment_id"] in lifts else None
+    there = [lift_id for lift_id, lift in lifts.items() if same_place(lift.get("location"), incident.get("location"))]
+    return there[0] if len(there) == 1 else None
+
+
 def desk_order_joined_by(incident, candidates, lifts, rules):
     """The desk's open order the incident joins, or None. ``candidates``: the estate's open orders from a
     desk call (``JOINABLE_SOURCE``) that name a lift; ``lifts``: the estate's lifts (``system`` elevator)
-    by id. The same lift is the lift the incident names (``equipment_id``) when it names one, else the
-    lift at the incident's ``location`` (``same_place``), the one lift there. The order's report is
+    by id. The same lift is the one the incident surely means (``lift_meant``). The order's report is
     within ``incident_join_window_minutes`` of the incident's opening, either side, and not held
     (``NOT_JOINED``). Exactly one order
     matches, or none is joined: a wrong join (two lifts' passengers on one order) is worse than two orders.
     An incident of another kind (``may_join_desk_order``) joins none."""
     if not may_join_desk_order(incident):
         return None
-    if incident.get("equipment_id"):
-        wanted = {incident["equipment_id"]} if incident["equipment_id"] in lifts else set()
-    else:
-        wanted = {lift_id for lift_id, lift in lifts.items() if same_place(lift.get("location"), incident.get("location"))}
-    if len(wanted) != 1:
+    lift_id = lift_meant(incident, lifts)
+    if lift_id is None:
         return None
     opened = clock.parse_iso(incident["opened_at"])
     window = timedelta(minutes=rules["incident_join_window_minutes"])
     found = [order for order in candidates
-             if order.get("equipment_id") in wanted and order["source"]["type"] == JOINABLE_SOURCE
+             if order.get("equipment_id") == lift_id and order["source"]["type"] == JOINABLE_SOURCE
              and order["status"] not in NOT_JOINED and abs(clock.parse_iso(order["reported_at"]) - opened) <= window]
     return found[0] if len(found) == 1 else None
 

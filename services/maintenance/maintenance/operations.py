@@ -516,7 +516,7 @@ def open_from_incident(db, outbox, event):
         lift = None
     rules = store.rules_for(db, estate_id)
     own_id = domain.work_order_id(estate_id, "incident", data["id"])
-    joined = None if store.find(db, "work_orders", estate_id, own_id) else _join_desk_order(db, outbox, event, lift, rules)
+    joined = None if store.find(db, "work_orders", estate_id, own_id) else _join_desk_order(db, outbox, event, rules)
     if joined:
         lift_id = joined.get("equipment_id")
         if lift_id and not joined.get(LIFT_OUT_ASKED) and joined["status"] not in ledger.ORDER_DONE:
@@ -529,7 +529,7 @@ def open_from_incident(db, outbox, event):
         _lift_out_until_checked(db, outbox, event, order, lift["_id"])
 
 
-def _join_desk_order(db, outbox, event, lift, rules):
+def _join_desk_order(db, outbox, event, rules):
     """The desk's open order the incident joins (``domain.desk_order_joined_by``), joined once
     (``domain.incident_joined``), or None: the incident opens its own. The join kept first
     (``store.keep_incident_join``): a redelivery joins the order decided then, even once that order is
@@ -540,12 +540,10 @@ def _join_desk_order(db, outbox, event, lift, rules):
         if not domain.may_join_desk_order(data):
             return None
         lifts = store.lifts_of(db, estate_id)
-        wanted = [lift["_id"]] if lift else [lift_id for lift_id, piece in lifts.items()
-                                             if domain.same_place(piece.get("location"), data.get("location"))]
-        if data.get("equipment_id") and not lift:
-            return None  # it names a piece that is no lift of the estate: its own order, as before
-        found = domain.desk_order_joined_by(data, store.desk_orders_on(db, estate_id, wanted) if wanted else [],
-                                            lifts, rules)
+        lift_id = domain.lift_meant(data, lifts)
+        if lift_id is None:
+            return None  # no lift of the estate surely meant (one named that is none, two at the place): its own order
+        found = domain.desk_order_joined_by(data, store.desk_orders_on(db, estate_id, [lift_id]), lifts, rules)
         if found is None:
             return None
         order_id = store.keep_incident_join(db, estate_id, data["id"], found["_id"])

@@ -684,3 +684,13 @@ def test_a_weather_alert_s_level_told_twice_at_one_moment_is_the_later_told_not_
     raised = {"kind": "typhoon", "levels": [{"level": "yellow", "at": "2026-09-01T10:00:00.000Z"},
                                             {"level": "red", "at": "2026-09-01T10:00:00.000Z"}]}
     assert domain.weather_emergency([raised], "2026-09-01T12:00:00.000Z", {**rules, "weather_emergency_levels": ["red"]})
+
+
+def test_the_lift_an_incident_means_is_the_one_it_names_or_the_one_lift_at_its_place():
+    lifts = {"eq_1": {"location": "Building 3  Lift A"}, "eq_2": {"location": "Building 5"},
+             "eq_3": {"location": "building 5"}}
+    assert domain.lift_meant({"equipment_id": "eq_2", "location": "Building 3 lift a"}, lifts) == "eq_2"
+    assert domain.lift_meant({"equipment_id": "eq_pump"}, lifts) is None  # no lift of the estate
+    assert domain.lift_meant({"location": "building 3 lift A"}, lifts) == "eq_1"  # case and spacing aside
+    assert domain.lift_meant({"location": "Building 5"}, lifts) is None  # two lifts there: none surely
+    assert domain.lift_meant({"location": ""}, lifts) is None
