@@ -103,15 +103,27 @@ def split_at_end(bill, shares, end_day):
     return before, after
 
 
-def bill_at_end(bill, end_day):
-    """``{paid_ahead_cents, arrears_cents, billed_after_end_unpaid_cents}`` of one bill not cancelled.
-    A charge's bill (a repair, a renovation's management fee: ``billing.charge_of``) is for work done,
-    not for days: the whole of it is the operator's, owed or paid, never paid ahead."""
-    amount, paid = bill["amount_cents"], min(bill.get("paid_cents") or 0, bill["amount_cents"])
+def deposit_bill(bill):
+    """Whether ``bill`` is a renovation deposit's: the household's money held (``deposits_held`` lists
+    it), no fee, never paid ahead nor in arrears (found by r5)."""
+    return bill.get("item") == DEPOSIT_ITEM
+
+
+def billed_at_end(bill, end_day):
+    """``(up_to_end, after_end)`` of what ``bill`` charged. A charge's bill (a repair, a renovation's
+    management fee: ``billing.charge_of``) is for work done, not for days: the whole of it is the
+    operator's; a fee's is split at ``end_day`` (``split_at_end``)."""
+    amount = bill["amount_cents"]
     if (bill.get("source") or {}).get("kind") == "charge":
-        billed_before, billed_after = amount, 0
-    else:
-        billed_before, billed_after = split_at_end(bill, billing.month_shares(bill, amount), end_day)
+        return amount, 0
+    return split_at_end(bill, billing.month_shares(bill, amount), end_day)
+
+
+def bill_at_end(bill, end_day):
+    """``{paid_ahead_cents, arrears_cents, billed_after_end_unpaid_cents}`` of one bill not cancelled
+    (``billed_at_end``): a charge's bill is the operator's, owed or paid, never paid ahead."""
+    paid = min(bill.get("paid_cents") or 0, bill["amount_cents"])
+    billed_before, billed_after = billed_at_end(bill, end_day)
     # what was paid on the bill pays its days up to the end first (as a payment pays the oldest bills
     # first): a bill part paid is never both owed up to the end and paid ahead after it (found by r5:
     # a quarter paid a third, ending with its second month, read 83.33 owed back and 333.33 in arrears)
@@ -142,8 +154,8 @@ def money_at_end(estate_id, end_day, bills, unapplied, flats, deposits, seller_h
     lines, developer = {}, {"paid_ahead_cents": 0, "unapplied_cents": 0, "arrears_cents": 0,
                             "billed_after_end_unpaid_cents": 0}
     for bill in bills:
-        if bill.get("item") == DEPOSIT_ITEM:  # the household's money held: ``deposits_held`` lists it
-            continue  # (found by r5: a deposit paid in the end month read paid ahead besides; one unpaid, in arrears)
+        if deposit_bill(bill):  # (found by r5: a deposit paid in the end month read paid ahead besides;
+            continue            # one unpaid, in arrears)
         figures = bill_at_end(bill, end_day)
         if payers.payer_of(bill) == payers.DEVELOPER:
             for name, cents in figures.items():

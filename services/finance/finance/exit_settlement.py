@@ -25,7 +25,7 @@ Plain functions: no broker, no store.
 from estate_common import clock, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 
-from . import billing, exit_handover, payers, periods
+from . import exit_handover, payers, periods
 
 REFUND, TRANSFER = "refund", "transfer"
 PENDING, DONE = "pending", "done"
@@ -80,12 +80,15 @@ def checked(data, kind, methods):
 
 def bills_after_end(bills, end_day):
     """``(to_cancel, across)``: the owner's ``bills`` (not cancelled) covering only days after ``end_day``,
-    and those covering days on both sides of it. The developer's are its own (``payers``)."""
+    and those covering days on both sides of it, as the handover package reads them (``exit_handover.
+    billed_at_end``: a charge's bill is the operator's whole; a deposit's is the deposit held, refunded as
+    one). The developer's are its own (``payers``)."""
     to_cancel, across = [], []
     for bill in bills:
-        if bill["status"] == "cancelled" or payers.payer_of(bill) == payers.DEVELOPER:
+        if (bill["status"] == "cancelled" or payers.payer_of(bill) == payers.DEVELOPER
+                or exit_handover.deposit_bill(bill)):
             continue
-        before, after = exit_handover.split_at_end(bill, billing.month_shares(bill, bill["amount_cents"]), end_day)
+        before, after = exit_handover.billed_at_end(bill, end_day)
         if after and before:
             across.append(bill)
         elif after:

@@ -162,3 +162,20 @@ def test_a_deposit_whose_refund_waits_for_or_has_a_managers_approval_is_still_he
     got = money(deposits=[{"_id": "dep_1", "household_id": "hh_1", "status": status, "paid_cents": 200000}])
     assert [d["id"] for d in got["deposits_held"]] == ["dep_1"]
     assert got["totals"]["deposits_held_cents"] == 200000
+
+
+def test_the_settlement_reads_a_deposit_s_and_a_charge_s_bill_as_the_package_does():
+    # the contract ends on the 10th: a deposit's bill of the month is the deposit held (refunded as a
+    # deposit, never as money paid ahead), a repair's the operator's whole; neither covers days on both
+    # sides of the end (the settlement was refused naming them) nor days after it (cancelled, its money
+    # given back as unused and paid out besides the deposit held)
+    from finance import exit_settlement
+
+    deposit_bill = bill("2026-12", 200000, 200000, item="renovation_deposit", source={"kind": "charge"})
+    repair = bill("2026-12", 5000, 5000, household="hh_2", item="repair", source={"kind": "charge"})
+    later_repair = bill("2027-01", 3000, 3000, household="hh_2", item="repair", source={"kind": "charge"})
+    fee = bill("2027-01", 25000, 25000)
+    assert exit_settlement.bills_after_end([deposit_bill, repair, later_repair, fee], "2026-12-10") == ([fee], [])
+    # the package says the same of them: nothing paid ahead but the fee
+    assert [exit_handover.bill_at_end(b, "2026-12-10")["paid_ahead_cents"] for b in (repair, later_repair, fee)] \
+        == [0, 0, 25000]
