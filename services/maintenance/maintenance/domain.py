@@ -517,7 +517,8 @@ def from_inspection_finding(inspection, finding, description, number, created, r
     """巡检发现问题: one order per failed item of an inspection (its id from both), on the
     inspected equipment where there is one, to be started within ``repair_response_hours`` of
     the inspection (it had no deadline, so an ignored finding was never late); ``priority``
-    emergency while a weather alert stands (``operations.complete_inspection``), due within the
+    emergency when the weather makes it one (``weather_emergency``: an alert of the estate's kinds at
+    one of its levels when the item failed; ``operations.complete_inspection``), due within the
     emergency response."""
     order = _new_order(
         finding["work_order_id"], inspection["estate_id"], number, {"type": "inspection", "id": inspection["_id"]},
