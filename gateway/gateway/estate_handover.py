@@ -99,9 +99,8 @@ def read(fan, estate_id, as_of, caller):
         return partial(rpc.call, service, method, {"estate_id": estate_id, **payload},
                        request_id=g.request_id, caller=caller)
 
-    calls = {"money": ask("finance", "handover_money", {"filters": {"as_of": as_of}}),
-             "documents": ask("archive", "estate_documents_checklist", {}),
-             "households": ask("archive", "count_households", {})}
+    calls = {name: ask(service, method, {"filters": {"as_of": as_of}} if name == "money" else {})
+             for name, (service, method) in SINGLE.items()}
     for name, (service, method, filters, _fields) in LISTS.items():
         calls[name] = partial(every_page, ask, service, method, filters, MAX_PAGES, PAGE)
     answers, errors = fan.ask(calls, rpc.timeout)
