@@ -1503,6 +1503,7 @@ _MESSAGES = {
     "prdest.maintenance_fund": ("专项维修资金", "Maintenance fund"),
     "prdest.owners_balance": ("业主共有资金", "Owners' balance"),
     "setting.public_revenue_operator_share_percent": ("公共收益物业提取比例（%）", "Public revenue: operator's share (%)"),
+    "setting.exit_end_day_back_days": ("撤场结算截止日最多早于今天（天）", "Contract end: settlement end day at most days back"),
     "exp.title": ("本月运营支出", "Operating expenses of the month"),
     "exp.record": ("登记支出", "Record an expense"),
     "exp.recorded": ("已登记支出", "Expense recorded"),

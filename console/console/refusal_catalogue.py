@@ -2496,6 +2496,12 @@ ZH = {
         '结算应退预收款时该户账单发生变化，请重试',
     "no transfer of the money owed back at this contract's end":
         '此合同截止日没有应退预收款的移交记录',
+    "the contract's last day is too far from today to settle the money owed back at it":
+        '合同截止日距今天过远，不能按此日结算应退预收款',
+    "the contract's end of this estate is {0}, fixed by its first settlement of the money owed back":
+        '本小区的合同截止日为 {0}，已由首笔应退预收款结算确定',
+    "is not the contract's end {0}":
+        '不是合同截止日 {0}',
     # the seller's prepaid money held at a sale (finance/seller_prepaid.py)
     "no such seller's prepaid money held in this estate":
         '本小区没有这笔暂挂的卖方预收款',
@@ -2631,7 +2637,7 @@ FRAGMENTS = {
     "utility account": "水电账户", "record of an owner told": "通知业主记录", "bank statement line": "银行对账单行", "utility top-up or usage": "水电充值或扣费记录", "invoice": "发票",
     "maintenance fund": "维修资金", "maintenance fund entry": "维修资金收支记录", "operating expense": "经营支出",
     "public revenue contract": "公共收益合同", "public revenue receipt": "公共收益收款",
-    "published disclosure": "公示", "billing run": "批量计费", "seller's prepaid money held": "暂挂的卖方预收款", "settlement of the money owed back at the contract's end": "撤场预收款结算", "transfer of the money owed back to the next company": "撤场预收款移交", "household billing cycle": "房屋缴费周期", "webhook": "Webhook", "delivery": "推送记录", "patrol route": "巡更路线",
+    "published disclosure": "公示", "billing run": "批量计费", "seller's prepaid money held": "暂挂的卖方预收款", "settlement of the money owed back at the contract's end": "撤场预收款结算", "transfer of the money owed back to the next company": "撤场预收款移交", "contract end day of the estate": "小区合同截止日", "household billing cycle": "房屋缴费周期", "webhook": "Webhook", "delivery": "推送记录", "patrol route": "巡更路线",
     "patrol plan": "巡更计划", "patrol round": "巡更", "fire equipment": "消防设施", "fire inspection": "消防检查",
     "overdue fire check": "逾期消防检查", "missed patrol round": "漏巡",
     "incident": "突发事件", "emergency plan": "应急预案", "fire drill": "消防演练", "patrol suspension": "停巡登记", "emergency alert": "预警响应",

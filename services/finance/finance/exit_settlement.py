@@ -22,7 +22,7 @@ refunding a part the accounts still call paid.
 
 Plain functions: no broker, no store.
 """
-from estate_common import clock, ids
+from estate_common import clock, ids, plausible
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 
 from . import exit_handover, payers, periods
@@ -31,6 +31,33 @@ REFUND, TRANSFER = "refund", "transfer"
 PENDING, DONE = "pending", "done"
 TO_COMPANY_MAX = 100
 NOTE_MAX = 500
+# How far ahead of today a settlement's end day may lie: a month, the notice an operator's leaving is
+# settled within (the money of a contract ending next month is counted, paid out, at its end). The
+# days back are the estate's ``exit_end_day_back_days`` (rules.py).
+END_DAY_AHEAD_DAYS = 31
+
+
+def end_day_id(estate_id):
+    """One contract end per estate: the day its first settlement that moved money named."""
+    return ids.natural_id("exe", estate_id)
+
+
+def refuse_implausible_end(end_day, today, back_days):
+    """422 (``data.as_of``) for a settlement's end day more than ``back_days`` before ``today`` or
+    ``END_DAY_AHEAD_DAYS`` after it: 2016-10-31 typed for 2026-10-31 cancelled every bill paid since and
+    refunded it all (found by a reviewer of h8). Only the estate's first settlement is checked so: a later
+    one names the day it fixed (``refuse_other_end``)."""
+    message = "the contract's last day is too far from today to settle the money owed back at it"
+    plausible.recent(end_day, today, back_days, "data.as_of", message)
+    plausible.ahead(end_day, today, END_DAY_AHEAD_DAYS, "data.as_of", message)
+
+
+def refuse_other_end(fixed, end_day):
+    """409 when the estate's contract end was fixed (``fixed``, by its first settlement) on another day than
+    ``end_day``: every household's money is settled at one end (found by a reviewer of h8)."""
+    if fixed is not None and fixed != end_day:
+        raise Conflict(f"the contract's end of this estate is {fixed}, fixed by its first settlement of the money "
+                       "owed back", [field_error("data.as_of", f"is not the contract's end {fixed}")])
 
 
 def settlement_id(estate_id, household_id, end_day, round_=1):

@@ -3122,9 +3122,28 @@ def refund_exit_prepaid(db, outbox, caller, estate_id, household_id, data):
     end_day, method, note, _ = exit_settlement.checked(data, exit_settlement.REFUND, journals.METHODS)
     if store.find_household(db, estate_id, household_id) is None:
         raise NotFound("no such household in this estate")
+    _exit_end_day_checked(db, estate_id, end_day)
     settlement = _exit_settle(db, outbox, caller, estate_id, household_id, end_day, exit_settlement.REFUND, method,
                               note)
     return exit_settlement.view(settlement)
+
+
+def _exit_end_day_checked(db, estate_id, end_day):
+    """The estate's contract end as its first settlement fixed it (409 naming it when another), or, before
+    any, ``end_day`` within the window a typed end day may lie in (422)."""
+    fixed = store.exit_end_day(db, estate_id, exit_settlement.end_day_id(estate_id))
+    exit_settlement.refuse_other_end(fixed, end_day)
+    if fixed is None:
+        rules = store.rules_for(db, estate_id)
+        exit_settlement.refuse_implausible_end(end_day, periods.day_of(clock.now(), rules),
+                                               rules["exit_end_day_back_days"])
+
+
+def _exit_end_day_claimed(db, estate_id, end_day, actor):
+    """``end_day`` fixed as the estate's contract end before the first money moves (409 when another first
+    settlement fixed another day meanwhile)."""
+    exit_settlement.refuse_other_end(store.claim_exit_end_day(
+        db, estate_id, exit_settlement.end_day_id(estate_id), end_day, actor, clock.now_iso()), end_day)
 
 
 def _exit_settle(db, outbox, caller, estate_id, household_id, end_day, kind, method, note, batch=None):
@@ -3183,6 +3202,7 @@ def _exit_move_money(db, outbox, settlement, actor):
         to_cancel, across = exit_settlement.bills_after_end(
             store.owner_bills_of_household(db, estate_id, household_id), end_day)
         exit_settlement.refuse_across(across, end_day)
+        _exit_end_day_claimed(db, estate_id, end_day, actor)  # before the first money moves
         for bill in to_cancel:
             current = store.find_bill(db, estate_id, bill["_id"])
             changes = exit_settlement.exit_cancel(current, settlement["_id"], end_day, clock.now_iso(), actor)
@@ -3213,6 +3233,7 @@ def transfer_exit_prepaid(db, outbox, caller, estate_id, data):
     days after the end cancelled, its money unused taken out), one journal entry out for the whole, the
     statement by household on the batch, ``exit_prepaid_transferred`` of each household."""
     end_day, method, note, to_company = exit_settlement.checked(data, exit_settlement.TRANSFER, journals.METHODS)
+    _exit_end_day_checked(db, estate_id, end_day)
     rules, now = store.rules_for(db, estate_id), clock.now()
     batch_id = exit_settlement.transfer_id(estate_id, end_day)
     batch = store.find_exit_transfer(db, estate_id, batch_id)
@@ -3222,6 +3243,7 @@ def transfer_exit_prepaid(db, outbox, caller, estate_id, data):
         if _settled(db, estate_id, caller.user, periods.day_of(now, rules)):
             raise BusinessRuleViolation(f"{caller.user}'s journal of {periods.day_of(now, rules)} is settled and closed",
                                         [field_error("day", "is settled: no more entries")])
+        _exit_end_day_claimed(db, estate_id, end_day, caller.user)
         stamp = clock.to_iso(now)
         batch = store.create_exit_transfer(db, {
             "_id": batch_id, "estate_id": estate_id, "as_of": end_day, "to_company": to_company, "method": method,

@@ -105,6 +105,8 @@ INDEXES = {
     # one transfer batch per estate and end
     "exit_settlements": [(PAGED, {}), ([("estate_id", 1), ("transfer_id", 1)], {})],
     "exit_transfers": [(PAGED, {})],
+    # the estate's contract end fixed by its first settlement that moved money (one per estate, its natural id)
+    "exit_end_days": [([("estate_id", 1)], {})],
     # a household's own billing cycle of an item (按季 / 按年缴费: billing_cycles.py), one per household and item
     "billing_cycles": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {})],
     # the estate account's bank statement lines of a month (银行对账: bank_statements.py), one per line's natural id
@@ -131,6 +133,7 @@ NAMES = {  # collection -> what the API calls one of its documents
     "revenue_contracts": "public revenue contract", "revenue_receipts": "public revenue receipt",
     "exit_settlements": "settlement of the money owed back at the contract's end",
     "exit_transfers": "transfer of the money owed back to the next company",
+    "exit_end_days": "contract end day of the estate",
 }
 # reads by id, and the one write path (estate_common.writes); a bill's and a payment's updated_at is
 # the moment of each write that changes what the API shows of it (an integrator's sync: the lists'
@@ -1964,6 +1967,21 @@ def create_exit_transfer(db, batch):
 
 def change_exit_transfer(db, outbox, estate_id, batch_id, decide):
     return _named.change(db, outbox, "exit_transfers", estate_id, batch_id, decide, keyed=False)
+
+
+def exit_end_day(db, estate_id, end_id):
+    """The estate's contract end day fixed by its first settlement (``end_id``: ``exit_settlement.end_day_id``),
+    or None."""
+    found = _named.find(db, "exit_end_days", estate_id, end_id)
+    return found and found["as_of"]
+
+
+def claim_exit_end_day(db, estate_id, end_id, end_day, actor, at):
+    """``end_day`` the estate's contract end unless one is fixed already (insert-once: two first settlements
+    at once fix one day); the day that stands."""
+    _named.insert(db, "exit_end_days", {"_id": end_id, "estate_id": estate_id, "as_of": end_day, "by": actor,
+                                        "created_at": at})
+    return exit_end_day(db, estate_id, end_id)
 
 
 def owner_bills_of_household(db, estate_id, household_id):

@@ -246,3 +246,56 @@ def test_money_paid_after_the_refund_is_refunded_by_the_next_call_not_left_owed_
     as_caller(finance, ACCOUNTANT)
     month = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
     assert month["exit_prepaid_paid_out"]["amount_cents"] == 5777 and month["balanced"]
+
+
+def test_a_mistyped_end_day_is_refused_before_any_money_moves(finance):
+    """Nothing bounded a money-moving end day: 2016-10-31 cancelled every bill paid since and refunded it
+    all (found by a reviewer of h8). It lies within ``exit_end_day_back_days`` (92) of today (2026-11-23)
+    and at most 31 days ahead; the read-only package still reads any day."""
+    from estate_common.testing import as_caller as acting
+    from .test_service import MANAGER
+    approved(finance)
+    run(finance, "2026-10")
+    pay(finance, "hh_1", 21002 + 5000)
+    for typed, said in (("2016-10-31", "is more than 92 days ago"), ("2026-12-25", "is more than 31 days ahead")):
+        with pytest.raises(BusinessRuleViolation) as refused:
+            refund(finance, "hh_1", as_of=typed)
+        assert refused.value.errors == [{"field": "data.as_of", "message": said}]
+        with pytest.raises(BusinessRuleViolation):
+            transfer(finance, as_of=typed)
+    assert finance.db.exit_settlements.count_documents({}) == 0 and finance.db.exit_transfers.count_documents({}) == 0
+    assert bill_of(finance, "hh_1", "2026-10")["status"] == "paid"
+    assert handover(finance, "2016-10-31")["as_of"] == "2016-10-31"  # reading is free
+    acting(finance, MANAGER)
+    finance.update_settings({"estate_id": ESTATE, "data": {"exit_end_day_back_days": 60}})
+    with pytest.raises(BusinessRuleViolation) as refused:
+        refund(finance, "hh_1", as_of="2026-09-22")
+    assert refused.value.errors[0]["message"] == "is more than 60 days ago"
+
+
+def test_the_estate_s_end_day_is_fixed_by_its_first_settlement(finance):
+    """Settlements named different end days per household: each household's money counted at another end
+    (found by a reviewer of h8). The first that moves money fixes the day; another is refused 409 naming it."""
+    approved(finance)
+    run(finance, "2026-10")
+    pay(finance, "hh_1", 21002 + 5000)
+    pay(finance, "hh_2", 28200 + 7000)
+    assert refund(finance, "hh_1")["amount_cents"] == 5000
+    with pytest.raises(Conflict) as refused:
+        refund(finance, "hh_2", as_of="2026-11-30", key="exit-2")
+    assert "2026-10-31" in str(refused.value) and refused.value.errors[0]["field"] == "data.as_of"
+    with pytest.raises(Conflict):
+        transfer(finance, as_of="2026-11-30")
+    assert finance.db.exit_settlements.count_documents({"household_id": "hh_2"}) == 0
+    assert transfer(finance)["amount_cents"] == 7000  # the day that stands
+
+
+def test_a_refused_end_day_fixes_nothing(finance):
+    """A settlement refused before money moved (a bill across the end) leaves the day open."""
+    approved(finance)
+    run(finance, "2026-11")
+    pay(finance, "hh_1", 21002 + 5000)
+    with pytest.raises(BusinessRuleViolation):
+        refund(finance, "hh_1", as_of="2026-11-15")
+    assert refund(finance, "hh_1", as_of="2026-11-30", key="exit-2")["amount_cents"] == 5000
+
