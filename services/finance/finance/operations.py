@@ -3166,7 +3166,12 @@ def _exit_settle(db, outbox, caller, estate_id, household_id, end_day, kind, met
     rules, now = store.rules_for(db, estate_id), clock.now()
     day = periods.day_of(now, rules)
     with journal_day(db, estate_id, caller.user, day):
-        if found is None and _settled(db, estate_id, caller.user, day):
+        # a refund resumed on a later day writes its entry on this day's journal, the one held (found by a
+        # reviewer of h8): refused as a new one is when that is settled
+        entry_due = found is None or (kind == exit_settlement.REFUND and found["status"] != exit_settlement.DONE
+                                      and not store.find_entry(db, estate_id, journals.entry_id(
+                                          estate_id, "exit_refund", found["_id"])))
+        if entry_due and _settled(db, estate_id, caller.user, day):
             raise BusinessRuleViolation(f"{caller.user}'s journal of {day} is settled and closed",
                                         [field_error("day", "is settled: no more entries")])
         with household(db, outbox, estate_id, household_id):
@@ -3180,7 +3185,7 @@ def _exit_settle(db, outbox, caller, estate_id, household_id, end_day, kind, met
             exit_settlement.refuse_another(settlement, kind, batch)
             settlement = _exit_move_money(db, outbox, settlement, caller.user)
         if kind == exit_settlement.REFUND and settlement["amount_cents"]:
-            store.insert_entry(db, journals.exit_refund_entry(settlement))  # its natural id: written once
+            store.insert_entry(db, journals.exit_refund_entry(settlement, caller.user, day, clock.now_iso()))  # once
 
     def done(current):
         if current["status"] == exit_settlement.DONE:
@@ -3260,9 +3265,15 @@ def transfer_exit_prepaid(db, outbox, caller, estate_id, data):
                          batch["method"], batch["note"], batch)
         settled = store.exit_settlements_of(db, estate_id, batch_id)
         amount = sum(s["amount_cents"] for s in settled)
-        if amount:
-            with journal_day(db, estate_id, batch["by"], batch["day"]):
-                store.insert_entry(db, journals.exit_transfer_entry(batch, amount))
+        if amount:  # on the journal held, today's (a batch resumed on a later day: ``exit_refund_entry``)
+            day = periods.day_of(clock.now(), rules)
+            with journal_day(db, estate_id, caller.user, day):
+                if store.find_entry(db, estate_id, journals.entry_id(estate_id, "exit_transfer", batch_id)) is None:
+                    if _settled(db, estate_id, caller.user, day):
+                        raise BusinessRuleViolation(f"{caller.user}'s journal of {day} is settled and closed",
+                                                    [field_error("day", "is settled: no more entries")])
+                    store.insert_entry(db, journals.exit_transfer_entry(batch, amount, caller.user, day,
+                                                                        clock.now_iso()))
         batch = store.change_exit_transfer(db, outbox, estate_id, batch_id, lambda current: None if current[
             "status"] == exit_settlement.DONE else Change({"status": exit_settlement.DONE, "amount_cents": amount}))
     return _exit_transfer_view(db, estate_id, batch)

@@ -1246,6 +1246,10 @@ def prepaid_history(db, estate_id, start_iso, end_iso):
 
 # -- journal and settlements -----------------------------------------------------
 
+def find_entry(db, estate_id, entry_id):
+    return _named.find(db, "journal", estate_id, entry_id)
+
+
 def insert_entry(db, entry):
     """False when the entry is there already (the same payment or charge written again). Its day
     is marked first (``journal_days``): a crash between the two leaves a day marked with no entry,

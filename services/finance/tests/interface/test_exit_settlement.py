@@ -299,3 +299,58 @@ def test_a_refused_end_day_fixes_nothing(finance):
         refund(finance, "hh_1", as_of="2026-11-15")
     assert refund(finance, "hh_1", as_of="2026-11-30", key="exit-2")["amount_cents"] == 5000
 
+
+def test_a_refund_resumed_on_a_later_day_writes_its_entry_on_the_day_it_holds(finance, monkeypatch):
+    """A refund's crash before its entry, resumed the next day: the entry went on the first day's journal,
+    settled by then, while the lock was on today's (found by a reviewer of h8)."""
+    from datetime import timedelta
+    from estate_common import clock
+    from finance import store
+    approved(finance)
+    run(finance, "2026-10")
+    pay(finance, "hh_1", 21002 + 5000)
+    insert = store.insert_entry
+
+    def crash(db, entry):
+        if entry["kind"] == "exit_refund":
+            raise RuntimeError("the worker died")
+        return insert(db, entry)
+
+    monkeypatch.setattr(store, "insert_entry", crash)
+    with pytest.raises(RuntimeError):
+        refund(finance, "hh_1")
+    monkeypatch.setattr(store, "insert_entry", insert)
+    finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "acc"}})
+    clock.advance(timedelta(days=1))
+    assert refund(finance, "hh_1", key="exit-2")["amount_cents"] == 5000
+    [entry] = finance.db.journal.find({"estate_id": ESTATE, "kind": "exit_refund"})
+    assert (entry["day"], entry["cashier"], entry["amount_cents"]) == ("2026-11-24", "acc", 5000)
+
+
+def test_a_transfer_resumed_on_a_later_day_writes_its_entry_on_the_day_it_holds(finance, monkeypatch):
+    """The batch's entry went on its first day's journal, settled by then, under that day's lock: now on the
+    caller's journal of the day it is finished, the one it holds (found by a reviewer of h8)."""
+    from datetime import timedelta
+    from estate_common import clock
+    from finance import store
+    approved(finance)
+    run(finance, "2026-10")
+    pay(finance, "hh_1", 21002 + 5000)
+    insert = store.insert_entry
+
+    def crash(db, entry):
+        if entry["kind"] == "exit_transfer":
+            raise RuntimeError("the worker died")
+        return insert(db, entry)
+
+    monkeypatch.setattr(store, "insert_entry", crash)
+    with pytest.raises(RuntimeError):
+        transfer(finance)
+    monkeypatch.setattr(store, "insert_entry", insert)
+    finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "acc"}})
+    clock.advance(timedelta(days=1))
+    assert transfer(finance, key="exit-batch-2")["amount_cents"] == 5000
+    [entry] = finance.db.journal.find({"estate_id": ESTATE, "kind": "exit_transfer"})
+    assert (entry["day"], entry["cashier"], entry["amount_cents"]) == ("2026-11-24", "acc", 5000)
+    assert transfer(finance, key="exit-batch-3")["status"] == "done"
+    assert finance.db.journal.count_documents({"estate_id": ESTATE, "kind": "exit_transfer"}) == 1
