@@ -1116,6 +1116,30 @@ def incident_joined(order, event, now, rules):
     return Change(changes, [entry], [("work_order_incident_joined", data)])
 
 
+# the events of an order that name its incidents once it has any (``incidents_named``): those security
+# follows its findings' orders by (its ``work_orders``), the join and the creation aside (the join names its
+# own incident; a new order has none)
+NAMES_INCIDENTS = frozenset({"work_order_assigned", "work_order_appointed", "work_order_started",
+                             "work_order_quoted", "work_order_consented", "work_order_held", "work_order_resumed",
+                             "work_order_help_requested", "work_order_completed", "work_order_cancelled"})
+
+
+def incidents_named(order, change):
+    """``change`` on ``order`` with its events naming the incidents that joined the order (``incident_ids``,
+    the order's ``incidents`` after the change), once it has any: security keeps a desk order's event
+    handled before the join's (each event type has its queue), where it dropped it as a desk call's and its
+    incident showed the status of the join until the next event (found by review of h10). An order no
+    incident joined: its events as they were."""
+    if change is None or not change.events:
+        return change
+    ids = [incident["id"] for incident in change.set.get("incidents", order.get("incidents")) or ()]
+    if not ids:
+        return change
+    events = [(event[0], {**event[1], "incident_ids": ids})
+              if isinstance(event, tuple) and event[0] in NAMES_INCIDENTS else event for event in change.events]
+    return Change(change.set, change.entries, events, change.push, change.unset)
+
+
 def mark_emergency(order, category, now, rules, actor):
     """抢险: top priority; the response time is now the emergency one, from the same report. Once
     the work has started, the response is history: its deadline stays the one it was started

@@ -51,6 +51,20 @@ def step(db, outbox, caller, estate_id, order_id, action, *args, announce=None, 
     return store.public_order(_order_change(db, outbox, estate_id, order_id, decide))
 
 
+def _order_write(db, outbox, estate_id, order_id, decide, **kwargs):
+    """``decide(order)`` written on a work order through the one write path, its events naming the
+    incidents that joined the order (``domain.incidents_named``): every write of an order goes here."""
+    return _change(db, outbox, "work_orders", estate_id, order_id,
+                   lambda order: domain.incidents_named(order, decide(order)), **kwargs)
+
+
+def _order_follow(db, outbox, event, order_id, decide):
+    """What ``event`` means to a work order (``decide(order, event)``), once per event, its events naming
+    the order's incidents as ``_order_write``'s do."""
+    return _announced.follow(db, outbox, "work_orders", event, order_id,
+                             lambda order, event: domain.incidents_named(order, decide(order, event)))
+
+
 def _order_change(db, outbox, estate_id, order_id, decide):
     """A caller's step on a work order (``decide``, through the one write path) with the deadline
     of the work it still owes kept on it (``domain.deadline_kept``): set while it owes it, moved
@@ -66,7 +80,7 @@ def _order_change(db, outbox, estate_id, order_id, decide):
         marked, unset = domain.deadline_kept(order, after, tz)
         return Change({**change.set, **marked}, change.entries, change.events, change.push, (*change.unset, *unset))
 
-    return _change(db, outbox, "work_orders", estate_id, order_id, kept)
+    return _order_write(db, outbox, estate_id, order_id, kept)
 
 
 def cancel_work_order(db, outbox, caller, estate_id, order_id, reason):
@@ -252,7 +266,7 @@ def _write_each(db, outbox, estate_id, orders, decide):
                 written.add(current["_id"])
             return change
 
-        _change(db, outbox, "work_orders", estate_id, order["_id"], tracked)
+        _order_write(db, outbox, estate_id, order["_id"], tracked)
         time.sleep(0)
     return written
 
@@ -323,7 +337,7 @@ def announce_overdue(db, outbox, now):
             return decided[-1]
 
         try:
-            _change(db, outbox, "work_orders", found["estate_id"], found["_id"], decide)
+            _order_write(db, outbox, found["estate_id"], found["_id"], decide)
         except Conflict:
             continue  # engineering kept writing it: the next sweep announces it if it is still late
         announced += decided[-1] is not None  # not another replica's stamp of the same moment
@@ -401,13 +415,13 @@ def open_from_service_request(db, outbox, event):
     # orders; this one opens the order, then looks again): either side sees the other
     late = store.household_correction(db, estate_id, request_id)
     if late and late != correction:
-        _change(db, outbox, "work_orders", estate_id, order_id, lambda order: domain.household_corrected(
+        _order_write(db, outbox, estate_id, order_id, lambda order: domain.household_corrected(
             order, late, None, store.household_flats(db, estate_id, [order.get("household_id"), late["household_id"]])))
     # a join kept while the order was being opened (its consumer keeps it, then looks for the order;
     # this one opens the order, then looks again): either side sees the other (review r5)
     kept = store.joined_request(db, estate_id, request_id)
     if kept:
-        _change(db, outbox, "work_orders", estate_id, order_id, lambda order: domain.joined_cancel(order, {
+        _order_write(db, outbox, estate_id, order_id, lambda order: domain.joined_cancel(order, {
             "data": {"work_order_id": kept["work_order_id"]}, "event_id": kept.get("event_id"),
             "actor": kept.get("actor")}), actor=kept.get("actor"))
 
@@ -420,7 +434,7 @@ def request_joined(db, outbox, event):
     store.keep_joined_request(db, estate_id, data["id"], data["work_order_id"], event["event_id"], event.get("actor"))
     order_id = domain.work_order_id(estate_id, "service_request", data["id"])
     fault = store.find(db, "work_orders", estate_id, data["work_order_id"])  # its start, for the KPI (h7)
-    _announced.follow(db, outbox, "work_orders", event, order_id, lambda order, joined: domain.joined_cancel(
+    _order_follow(db, outbox, event, order_id, lambda order, joined: domain.joined_cancel(
         order, joined, fault_started_at=(fault or {}).get("started_at")))
 
 
@@ -437,7 +451,7 @@ def household_corrected(db, outbox, event):
         return domain.household_corrected(order, data, event, flats)
 
     for order_id in store.orders_of_request(db, estate_id, data["id"]):
-        _announced.follow(db, outbox, "work_orders", event, order_id, decide)
+        _order_follow(db, outbox, event, order_id, decide)
 
 
 def open_from_follow_up(db, outbox, event):
@@ -576,7 +590,7 @@ def _lift_out_until_checked(db, outbox, event, order, equipment_id):
         except Conflict:
             log.warning("an entrapment's lift %s is out of service for another open work order: left so (order %s)",
                         equipment_id, order["_id"])
-    _change(db, outbox, "work_orders", estate_id, order["_id"], lambda current: None if current.get(LIFT_OUT_ASKED)
+    _order_write(db, outbox, estate_id, order["_id"], lambda current: None if current.get(LIFT_OUT_ASKED)
             else Change({LIFT_OUT_ASKED: clock.now_iso()}), keyed=False)
 
 

@@ -137,3 +137,25 @@ def test_an_entrapment_does_not_join_a_desk_order_held_for_parts(engineering):
     own = engineering.db.work_orders.find_one({"_id": domain.work_order_id(ESTATE, "incident", "inc_held")})
     assert own and own["priority"] == "emergency"
     assert not engineering.get_work_order({"estate_id": ESTATE, "id": desk["id"]}).get("incidents")
+
+
+def test_the_desk_s_order_events_after_a_join_name_its_incidents(engineering):
+    """Security follows the desk's order as its incident's from the join (``work_order_incident_joined``);
+    each event type has its queue, and an assignment or a start handled there before the join was dropped
+    as a desk call's (found by review of h10). Once an order has incidents its events name them
+    (``incident_ids``): security keeps them whichever comes first. Before the join they name none."""
+    from estate_common.testing import staff
+    other = open_repair(engineering, request_id="sr_other")  # a call no incident joined
+    as_caller(engineering, AGENT)
+    act(engineering, "cancel_work_order", other, reason="the same call twice")
+    [cancelled] = announced(engineering, "work_order_cancelled")
+    assert "incident_ids" not in cancelled
+    desk = desk_order_on(engineering, engineering.lift["id"])
+    engineering.open_from_incident(entrapment("inc_two", equipment_id=engineering.lift["id"]))
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": desk["id"]})["incidents"][0]["id"] == "inc_two"
+    as_caller(engineering, staff("chen", ["technician"], [ESTATE]))
+    act(engineering, "assign_work_order", desk["id"], technician="chen")
+    act(engineering, "start_work_order", desk["id"])
+    [assigned] = [e for e in announced(engineering, "work_order_assigned") if e["id"] == desk["id"]]
+    [started] = announced(engineering, "work_order_started")
+    assert assigned["incident_ids"] == started["incident_ids"] == ["inc_two"]
