@@ -29,8 +29,9 @@ STATUS_OF = {"work_order_assigned": "assigned", "work_order_appointed": "appoint
              "work_order_started": "in_progress", "work_order_completed": "completed",
              "work_order_cancelled": "cancelled"}
 # 电梯困人 heard first at the desk (h10): maintenance joined the incident to the desk's open order for its
-# lift instead of opening the incident's own. The copy of that order is the incident's (``incident_ids``),
-# and the order's later events, of a desk call's source, are followed because the copy is here.
+# lift instead of opening the incident's own. The copy of that order is the incident's (``incident_ids``).
+# The order's events once it has incidents name them (``data.incident_ids``): each event type has its queue,
+# and one handled before the join is kept (its copy made), not dropped as a desk call's (found by review of h10).
 JOINED = "work_order_incident_joined"
 
 # the events that say the status they moved the order to (``data.status``)
@@ -44,18 +45,28 @@ SHOWN = ("number", "status")
 def of_ours(event):
     """Whether the event's order is of one of our findings as far as the event says: one that names
     its source (every one, a cancellation announced before it named the source aside) names one of
-    ``SOURCES``."""
+    ``SOURCES``, or the order is one our incidents joined (the join, or an event naming them)."""
     source = event["data"].get("source")
-    return source is None or source["type"] in SOURCES or event["event_type"] == JOINED
+    return source is None or source["type"] in SOURCES or bool(incidents_named(event))
+
+
+def incidents_named(event):
+    """The incidents an event says joined its order: the join's own, or ``incident_ids`` of the order's
+    events once it has incidents; none for an order no incident joined."""
+    data = event["data"]
+    if event["event_type"] == JOINED:
+        return [data["incident_id"]]
+    return list(data.get("incident_ids") or ())
 
 
 def new_copy(event):
     """The copy of the order an event names with its source (the first of its events to arrive);
-    no status until an event gives it (``follow``)."""
-    data = event["data"]
-    if event["event_type"] == JOINED:  # the desk's order, ours as the incident's (its id the finding's)
+    no status until an event gives it (``follow``). A desk call's order our incidents joined is theirs
+    (its source the first incident's), made from the join or from any event naming them."""
+    data, joined = event["data"], incidents_named(event)
+    if joined and data["source"]["type"] not in SOURCES:
         return {"_id": data["id"], "estate_id": event["estate_id"], "source_type": "incident",
-                "source_id": data["incident_id"], "incident_ids": [data["incident_id"]], "number": data["number"],
+                "source_id": joined[0], "incident_ids": joined, "number": data["number"],
                 "status": None, "status_at": None, "created_at": clock.now_iso()}
     return {"_id": data["id"], "estate_id": event["estate_id"], "source_type": data["source"]["type"],
             "source_id": data["source"]["id"], "number": data["number"], "status": None, "status_at": None,
@@ -74,9 +85,11 @@ def follow(copy, event):
     else:
         status = event["data"]["status"] if event["event_type"] in STATUS_SAID else STATUS_OF[event["event_type"]]
         stale = _older(copy, revision, event["occurred_at"])
-    joined = {}  # another incident joined the order: it is that one's too
-    if event["event_type"] == JOINED and event["data"]["incident_id"] not in (copy.get("incident_ids") or ()):
-        joined = {"incident_ids": [*(copy.get("incident_ids") or ()), event["data"]["incident_id"]]}
+    # another incident joined the order (said by the join, or by a later event that came first): it is that
+    # one's too, whether or not the event is older than the status kept
+    kept = list(copy.get("incident_ids") or ())
+    added = [incident_id for incident_id in incidents_named(event) if incident_id not in kept]
+    joined = {"incident_ids": [*kept, *added]} if added else {}
     if stale:
         return Change(joined, entries=[entry])
     return Change({"status": status, "status_at": event["occurred_at"], "status_revision": revision,
