@@ -2751,6 +2751,8 @@ _MESSAGES = {
     "setting.prorate_handover_month": ("交房当月按天计费（1 是，0 整月）", "Handover month billed by the day (1 yes, 0 whole month)"),
     "setting.prorate_sale_month": ("过户当月按天分别向卖方、买方计费（1 是，0 整月由买方缴纳）",
                                    "Sale month billed to seller and buyer by the day (1 yes, 0 whole month to the buyer)"),
+    "setting.incident_join_window_minutes": ("电梯困人并入前台同一电梯工单的时间窗口（分钟）",
+                                             "Window for a lift entrapment to join the desk's order for the lift (minutes)"),
     "setting.bank_match_window_days": ("银行对账日期容差（天）", "Bank matching window (days)"),
     "setting.cash_float_cents": ("收银备用金（元）", "Cashier's drawer float (¥)"),
     # when a float change counts (finance's operations.drawer_float: the one in force at the day's end; found by review r10 of h10)
@@ -3635,6 +3637,8 @@ _MESSAGES = {
     "subject.patrol_suspension": ("停巡", "Patrol suspension"),
     "subject.emergency_alert": ("预警响应", "Emergency alert"),
     "subject.damage_claim": ("损失登记", "Damage claim"),
+    "subject.public_revenue_contract": ("公共收益合同", "Public revenue contract"),
+    "subject.public_revenue_receipt": ("公共收益收款", "Public revenue receipt"),
     "subject.operating_expense": ("运营成本", "Operating cost"),
     "subject.fund_deposit": ("维修资金缴存", "Maintenance fund deposit"),
     "subject.fund_use": ("维修资金使用", "Maintenance fund use"),

@@ -453,7 +453,8 @@ def test_an_unavailable_gateway_shows_a_retry_not_a_stack_trace(client, fake):
     answer = client.get("/desk/requests")
     page = answer.get_data(as_text=True)
     assert answer.status_code == 503
-    assert "customer_service did not answer" in page and 'href="/desk/requests' in page and "Traceback" not in page
+    # the gateway's detail in the page's language (the refusal catalogue's "{0} did not answer")
+    assert "customer_service 未应答" in page and 'href="/desk/requests' in page and "Traceback" not in page
 
 
 def test_an_expired_token_sends_the_user_to_sign_in_again(client, fake):

@@ -110,7 +110,8 @@ STARTS_WORK = (
     | _named("finance", "create_fee_standard", "approve_fee_standard", "start_billing_run", "record_opening_balance",
              "record_opening_credit", "set_billing_cycle",
              "top_up_utility",
-             "record_utility_usage", "fund_deposit", "request_fund_use")
+             "record_utility_usage", "fund_deposit", "request_fund_use",
+             "register_revenue_contract")  # 公共收益: a new contract of the common parts is new work
     | _named("security_patrol", "create_patrol_route", "create_patrol_plan", "start_round", "create_fire_equipment",
              "record_fire_inspection", "record_fire_drill", "record_fire_lane_check", "open_incident",
              "set_emergency_plan", "create_vehicle_pass", "record_vehicle_entry", "register_visitor", "assign_duty",
@@ -146,6 +147,8 @@ CLOSES_OUT = (
     | _named("finance", "reject_fee_standard", "create_payment", "reverse_payment", "reverse_opening_credit", "refund_deposit",
              # a refund asked before the estate retired is approved or rejected, its deductions reversed
              "approve_deposit_refund", "reject_deposit_refund", "reverse_deposit_deductions",
+             # 公共收益: the money of a contract signed before the estate retired is still received
+             "record_revenue_receipt",
              "refund_seller_prepaid", "carry_over_seller_prepaid",
              "refund_exit_prepaid", "transfer_exit_prepaid",  # 撤场: the owners' money owed back paid out
              "reverse_utility_top_up", "record_utility_owner_notice", "request_invoice", "void_invoice", "reverse_fund_deposit", "approve_fund_use",
