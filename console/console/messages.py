@@ -4270,6 +4270,7 @@ _MESSAGES = {
     "field.escalations": ("上报记录", "Escalations"),
     "field.fields": ("字段", "Fields"),
     "field.incidents": ("突发事件", "Incidents"),
+    "field.incident_ids": ("关联的突发事件", "Incidents it serves"),  # a desk order an entrapment joined (h12)
     "field.installed_on": ("安装日期", "Installed on"),
     "field.certificate": ("年检合格证", "Inspection certificate"),
     "field.certificate_due": ("年检到期提醒", "Certificate due"),

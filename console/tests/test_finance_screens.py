@@ -1408,7 +1408,7 @@ def test_a_billed_month_whose_run_again_would_restate_bills_is_on_the_accountant
     sign_in(client, fake, username="acc", roles=("accountant",))
     todo = _todo(client)
     assert '<a href="/accounts/billing-runs?period=2026-11">2026-11 需重新计费：1 张账单因接管验收、交房或过户补录而需更正</a>' in todo
-    assert "2026-11 to run again: 1 bills made wrong by a takeover, handover or sale recorded late" in _todo(client, "en")
+    assert "2026-11 to run again: 1 bill made wrong by a takeover, handover or sale recorded late" in _todo(client, "en")
 
 
 def test_a_billed_month_whose_sale_was_recorded_late_says_so_on_the_accountant_s_start_page(client, fake):
