@@ -1015,3 +1015,15 @@ def test_the_developer_s_handover_to_the_first_owner_is_no_sale(archive, househo
     assert archive.outbox.of_type("household_updated")[-1]["data"]["owner_since"] is None
     _transfer(archive, household, "d3", "周九", "13500004446", "2026-11-18")  # after it: a sale
     assert archive.outbox.of_type("household_updated")[-1]["data"]["owner_since"] == "2026-11-18"
+
+
+def test_a_sale_set_right_on_its_own_day_keeps_the_sale_s_day(archive, household):
+    """A sale recorded with the wrong buyer and set right (``record``) the same day: the record's
+    predecessor is the sale's entry (ended that day), not the seller's ended that day too, so
+    owner_since stays the sale's day (found by r11 reviewing h11: the oldest owner ended on the day was
+    taken, the registered one, and owner_since went back to null)."""
+    _at("2026-11-25T02:00:00Z")
+    _transfer(archive, household, "s1", "孙八", "13500004444", "2026-11-20")
+    assert archive.outbox.of_type("household_updated")[-1]["data"]["owner_since"] == "2026-11-20"
+    _transfer(archive, household, "r1", "孙八八", "13500004445", "2026-11-20", kind="record")
+    assert archive.outbox.of_type("household_updated")[-1]["data"]["owner_since"] == "2026-11-20"
