@@ -185,11 +185,15 @@ def _sold(household, entry):
 
 
 def _predecessor(persons, entry):
-    """The owner's entry that ``entry``'s transfer ended (the first owner whose ``to`` is its ``from``,
-    added before it), None when none is kept."""
+    """The owner's entry that ``entry``'s transfer ended (an owner added before it whose ``to`` is its
+    ``from``), None when none is kept: the last one begun by a transfer, else the first. A sale set right
+    the same day ended the seller's entry and the sale's on that day, and the seller's taken made the
+    buyer no buyer; a co-owner added (no transfer) ended with the owner is not the owner the record set
+    right (found by r11 reviewing h11)."""
     index = next(i for i, person in enumerate(persons) if person["id"] == entry["id"])
-    return next((person for person in persons[:index]
-                 if person["relation"] == "owner" and person["to"] == entry["from"]), None)
+    ended = [person for person in persons[:index] if person["relation"] == "owner" and person["to"] == entry["from"]]
+    transferred = [person for person in ended if person.get("transfer")]
+    return transferred[-1] if transferred else next(iter(ended), None)
 
 
 def current(persons, relations):

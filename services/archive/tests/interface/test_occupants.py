@@ -1027,3 +1027,13 @@ def test_a_sale_set_right_on_its_own_day_keeps_the_sale_s_day(archive, household
     assert archive.outbox.of_type("household_updated")[-1]["data"]["owner_since"] == "2026-11-20"
     _transfer(archive, household, "r1", "孙八八", "13500004445", "2026-11-20", kind="record")
     assert archive.outbox.of_type("household_updated")[-1]["data"]["owner_since"] == "2026-11-20"
+
+
+def test_a_co_owner_ended_with_the_owner_is_not_the_record_s_predecessor(archive, household):
+    """A co-owner added (no sale) and the registered owner both ended by a record: the record's owner
+    owns it since the registered owner did (null), not since the co-owner was added (r11: the fix of
+    the same-day sale must not take the co-owner's entry for the one the record set right)."""
+    _at("2026-11-25T02:00:00Z")
+    archive.add_occupant(ref(household, data={"relation": "owner", "name": "钱七", "from": "2026-11-12"}))
+    _transfer(archive, household, "r1", "赵六", "13600002222", "2026-11-20", kind="record")
+    assert archive.outbox.of_type("household_updated")[-1]["data"]["owner_since"] is None
