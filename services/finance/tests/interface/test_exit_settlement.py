@@ -354,3 +354,16 @@ def test_a_transfer_resumed_on_a_later_day_writes_its_entry_on_the_day_it_holds(
     assert (entry["day"], entry["cashier"], entry["amount_cents"]) == ("2026-11-24", "acc", 5000)
     assert transfer(finance, key="exit-batch-3")["status"] == "done"
     assert finance.db.journal.count_documents({"estate_id": ESTATE, "kind": "exit_transfer"}) == 1
+
+
+def test_a_settlement_that_moves_no_money_fixes_no_end_day(finance):
+    """The estate's end day is fixed by its first settlement that moves money: a refund of a household
+    with nothing owed back (no bill after the end, no money unused) at a mistyped day moved nothing and
+    fixed that day for good, every later settlement at the true end refused 409 (found by r11 reviewing
+    h13)."""
+    approved(finance)
+    run(finance, "2026-10")
+    pay(finance, "hh_2", 28200 + 7000)
+    assert refund(finance, "hh_1", as_of="2026-11-30", key="exit-0")["amount_cents"] == 0
+    assert finance.db.exit_end_days.count_documents({}) == 0
+    assert refund(finance, "hh_2")["amount_cents"] == 7000  # the true end, 2026-10-31
