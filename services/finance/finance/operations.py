@@ -3207,7 +3207,8 @@ def _exit_move_money(db, outbox, settlement, actor):
         to_cancel, across = exit_settlement.bills_after_end(
             store.owner_bills_of_household(db, estate_id, household_id), end_day)
         exit_settlement.refuse_across(across, end_day)
-        _exit_end_day_claimed(db, estate_id, end_day, actor)  # before the first money moves
+        if to_cancel:  # before the first money moves; a settlement that moves none fixes no day (r11)
+            _exit_end_day_claimed(db, estate_id, end_day, actor)
         for bill in to_cancel:
             current = store.find_bill(db, estate_id, bill["_id"])
             changes = exit_settlement.exit_cancel(current, settlement["_id"], end_day, clock.now_iso(), actor)
@@ -3218,6 +3219,8 @@ def _exit_move_money(db, outbox, settlement, actor):
             _give_back(db, outbox, current | changes)
         apply_prepaid(db, outbox, estate_id, household_id)
         parts = exit_settlement.owners_parts(store.prepaid_sources(db, estate_id, household_id))
+        if parts and not to_cancel:  # money unused to take out: it moves now
+            _exit_end_day_claimed(db, estate_id, end_day, actor)
         planned = {**exit_settlement.settled_changes(to_cancel, parts), "planned": True}
         settlement = store.change_exit_settlement(db, outbox, estate_id, settlement["_id"],
                                                   lambda current: None if current.get("planned") else Change(planned))
