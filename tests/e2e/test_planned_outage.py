@@ -32,9 +32,9 @@ def test_a_planned_water_and_power_cut_one_notice_each_and_the_calls_answered_by
              "outage": {"utility": "water", "starts_at": at(tuesday), "ends_at": at(tuesday + 10)}}
     # a cut that ends before it starts, or a restoration other than its end, is refused
     wrong = {**water, "outage": {**water["outage"], "ends_at": at(tuesday - 1)}}
-    assert problem(api.post(f"{base}/notices", wrong, agent), 422)["errors"][0]["field"] == "data.outage.ends_at"
+    assert problem(api.post(f"{base}/notices", wrong, agent), 422)["errors"][0]["field"] == "outage.ends_at"
     assert problem(api.post(f"{base}/notices", {**water, "expected_restoration_at": at(tuesday + 12)}, agent),
-                   422)["errors"][0]["field"] == "data.expected_restoration_at"
+                   422)["errors"][0]["field"] == "expected_restoration_at"
     assert problem(api.post(f"{base}/notices", {**water, "outage": {**water["outage"], "utility": "wifi"}},
                             agent), 400)
 
@@ -70,16 +70,16 @@ def test_a_planned_water_and_power_cut_one_notice_each_and_the_calls_answered_by
     # building 1 is not cut: its household's no-water call is no call about this cut
     assert problem(api.post(f"{base}/service-requests", {
         "kind": "consultation", "household_id": households["1"], "channel": "phone", "description": "没水",
-        "outage_notice_id": water_notice["id"]}, agent), 422)["errors"][0]["field"] == "data.outage_notice_id"
+        "outage_notice_id": water_notice["id"]}, agent), 422)["errors"][0]["field"] == "outage_notice_id"
     # a repair is no call about a known cut: a fault of the flat's own is registered without the notice
     assert problem(api.post(f"{base}/service-requests", {
         "kind": "repair", "household_id": households["2"], "channel": "phone", "description": "没水",
-        "outage_notice_id": water_notice["id"]}, agent), 400)["errors"][0]["field"] == "data.outage_notice_id"
+        "outage_notice_id": water_notice["id"]}, agent), 400)["errors"][0]["field"] == "outage_notice_id"
     # a notice of no cut is named by no call
     plain = api.post(f"{base}/notices", {"title": "电梯年检", "body": "本周电梯年检"}, agent).json()
     assert problem(api.post(f"{base}/service-requests", {
         "kind": "consultation", "household_id": households["2"], "channel": "phone", "description": "没水",
-        "outage_notice_id": plain["id"]}, agent), 422)["errors"][0]["field"] == "data.outage_notice_id"
+        "outage_notice_id": plain["id"]}, agent), 422)["errors"][0]["field"] == "outage_notice_id"
 
     assert api.get(f"{base}/notices/{water_notice['id']}", agent).json()["outage"]["calls"] == 2
     listed = api.get(f"{base}/notices?building=3", agent).json()["items"]

@@ -68,13 +68,17 @@ def new_notice(notice_id, estate_id, data, now, user, rules):
     buildings = notice_buildings(data)
     one = _text(data, "building")  # a single building kept as written (3号楼), as before
     until = data.get("until")
+    outage = planned_outage(data.get("outage"), now, rules)
     restored = expected_restoration(data.get("expected_restoration_at"), now, rules)
+    if outage:  # the cut's end is when the service is back, said once; on the board until that day
+        restored = outage_restoration(outage, restored)
+        until = until or calendar.local_date(clock.parse_iso(outage["ends_at"]), rules["timezone"]).isoformat()
     return {**_base(notice_id, estate_id, now, user), "title": data["title"].strip(), "body": data["body"].strip(),
             "building": address_part(one) if one else (buildings[0] if buildings else None), "buildings": buildings,
             "published_at": clock.to_iso(now), "published_by": user,
             "rectification_plan_id": data.get("rectification_plan_id"),
             "work_order_id": data.get("work_order_id"), "incident_id": data.get("incident_id"),
-            "expected_restoration_at": restored, "revisions": [],
+            "expected_restoration_at": restored, "outage": outage, "revisions": [],
             "until": until, "shown_until": refuse_gone_before_restoration(shown_until(until, now, rules), restored),
             "withdrawn": None, "_rev": 0}
 
@@ -101,6 +105,76 @@ def expected_restoration(value, now, rules, field="data.expected_restoration_at"
     days = rules["notice_shown_max_days"]
     plausible.ahead(at, now, days, field, f"a notice is shown for at most {counted(days, 'day')}")
     return clock.to_iso(at)
+
+
+def planned_outage(value, now, rules):
+    """计划停水停电: the planned cut a notice tells of (the water company's main replacement, the
+    power company's line work), its ``utility`` and window (``starts_at`` to ``ends_at``, an end to
+    come after its start, at most ``notice_shown_max_days`` ahead: 422 naming ``data.outage.ends_at``),
+    and whether the notice went out the estate's ``outage_notice_lead_hours`` before the cut starts
+    (``notice_on_time``, with the ``lead_hours`` it was judged by: a setting changed later does not
+    rewrite it). A cut told late is still published (the owners are better told late than not), and
+    says so. None: a notice of no planned cut. The notice is the one record of the cut: the desk's
+    calls about it name it (``outage_call``), archive keeps it with its publication (h7's probe)."""
+    if value is None:
+        return None
+    starts, ends = clock.parse_iso(value["starts_at"]), clock.parse_iso(value["ends_at"])
+    if ends <= starts:
+        raise BusinessRuleViolation("a cut ends after it starts", [field_error(
+            "data.outage.ends_at", f"is not after starts_at ({clock.to_iso(starts)})")])
+    ends_at = expected_restoration(value["ends_at"], now, rules, "data.outage.ends_at")
+    lead = rules["outage_notice_lead_hours"]
+    return {"utility": value["utility"], "starts_at": clock.to_iso(starts), "ends_at": ends_at,
+            "lead_hours": lead, "notice_on_time": starts - now >= timedelta(hours=lead)}
+
+
+def outage_restoration(outage, restored):
+    """A planned cut's notice says the service is back at the cut's end: an expected restoration
+    other than it is a 422 (two times on one notice; one that moves later is a revision)."""
+    if restored is not None and clock.parse_iso(restored) != clock.parse_iso(outage["ends_at"]):
+        raise BusinessRuleViolation("a planned cut's service is expected back at its end", [field_error(
+            "data.expected_restoration_at", f"is not the cut's ends_at ({outage['ends_at']}): leave it out")])
+    return outage["ends_at"]
+
+
+def outage_call_check(notice, building, now):
+    """A call about a planned cut (``outage_notice_id``) names a notice of one (``outage``), not
+    withdrawn, whose service is not back yet (its ``expected_restoration_at``, as last revised: a
+    household without water after it has a fault of its own, a repair), from a household in one of
+    its buildings (any, for a notice to the whole estate); a 422 naming ``data.outage_notice_id``
+    else."""
+    field = "data.outage_notice_id"
+    if not notice.get("outage"):
+        raise BusinessRuleViolation("the notice tells of no planned cut", [field_error(field, "no planned cut")])
+    if notice.get("withdrawn"):
+        raise BusinessRuleViolation("the cut's notice was withdrawn", [field_error(field, "was withdrawn")])
+    back = notice.get("expected_restoration_at")
+    if back and clock.parse_iso(back) <= now:
+        raise BusinessRuleViolation("the cut is over: a household without the service now has a fault of "
+                                    "its own (a repair), or the notice is revised", [field_error(
+                                        field, f"its service was expected back at {back}")])
+    buildings = buildings_of(notice)
+    if buildings and address_part(building or "") not in buildings:
+        raise BusinessRuleViolation("the household is not in a building the cut reaches", [field_error(
+            field, f"cuts buildings {', '.join(buildings)}, not the household's")])
+
+
+def outage_answer(notice):
+    """The one answer every caller about a planned cut is given: the notice's words (what, where,
+    when it is back), as the board shows them."""
+    return f"{notice['title']}: {notice['body']}"
+
+
+def answered_by_outage(request, notice):
+    """A consultation about a planned cut (``outage_notice_id``) is answered on registration with the
+    notice's answer (``outage_answer``): replied, its answer's time its registration's, no order, no
+    repair, no promise of its own; reopened (``handling.reopen``) when the answer did not settle it,
+    which counts against consultation accuracy. Forty "no water" calls about a known cut were forty
+    repairs, forty work orders and forty late repairs in the month's KPIs (h7's probe)."""
+    at, answer = request["created_at"], outage_answer(notice)
+    return {**request, "status": "replied", "reply": answer, "replied_at": at, "answered_at": at,
+            "history": request["history"] + [history_entry(
+                at, request["created_by"], "replied", f"the planned cut's notice: {notice['title']}")]}
 
 
 # what a revision may change, and what it keeps of the notice before and after
@@ -194,7 +268,7 @@ def published_notice(notice_id, estate_id, data, now, user, rules):
     """A new notice with its ``notice_published`` (archive keeps every notice)."""
     notice = new_notice(notice_id, estate_id, data, now, user, rules)
     keys = ("title", "body", "building", "buildings", "published_at", "expected_restoration_at", "work_order_id",
-            "incident_id")
+            "incident_id", "outage")
     return notice, [("notice_published", {k: notice[k] for k in keys} | {"id": notice["_id"]})]
 
 

@@ -11,11 +11,19 @@ ONLY_FOR = {name: "complaint" for name in (*complaints.RECORDED_FIELDS, *complai
                                                                     "emergency_category": "repair",
                                                                     "joins_work_order_id": "repair"}
 
+# the kinds of a call about a planned cut (``outage_notice_id``): asking about it, complaining of it
+OUTAGE_CALL_KINDS = ("consultation", "complaint")
+
 
 def check_fields(data):
     """Fields that belong to one kind are refused on the others (400, naming the field)."""
     errors = [field_error(f"data.{name}", f"is only for a {kind}")
               for name, kind in ONLY_FOR.items() if name in data and data["kind"] != kind]
+    if "outage_notice_id" in data and data["kind"] not in OUTAGE_CALL_KINDS:
+        # 计划停水停电: a call about a known cut is a consultation (or a complaint about it), no repair
+        # of the flat's own opening a work order; a fault of its own is registered without the notice (h7)
+        errors.append(field_error("data.outage_notice_id", "is only for a consultation or a complaint about "
+                                                           "the planned cut, not a repair"))
     if data.get("joins_work_order_id") and data.get("emergency") is True:
         # DOMAIN.md: an emergency repair always gets its return visit, and a joined call owes none;
         # the order it joins carries the fault's priority (found by review r2, session 52)
@@ -103,6 +111,9 @@ def new_request(request_id, estate_id, data, number, created, rules, actor, earl
         "history": [history_entry(stamp, actor, "registered", f"via {data['channel']}")],
         # a vacant-unit inspection's repair: the inspection and its problem (``inspection_repair``)
         **({"vacant_inspection": data["vacant_inspection"]} if data.get("vacant_inspection") else {}),
+        # a call about a planned cut (计划停水停电): its notice (``front_desk.outage_call_check``); kept
+        # only when named, so the index of the calls about a cut holds them alone (``store.INDEXES``)
+        **({"outage_notice_id": data["outage_notice_id"]} if data.get("outage_notice_id") else {}),
         # a defect an owner found at the handover: the handover and its item (``handover_repair``)
         **({"handover_defect": data["handover_defect"]} if data.get("handover_defect") else {}),
         # the item's words as a re-inspection's are matched (``defect_key``): one open repair a defect

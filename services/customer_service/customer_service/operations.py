@@ -59,7 +59,11 @@ def create_request(db, outbox, caller, estate_id, data):
         intake.check_fields(data)
         custom = custom_fields.check_values(store.custom_definitions(db, estate_id, "service_request"),
                                             data.get("custom"))
-        store.known_household(db, estate_id, data["household_id"])
+        household = store.known_household(db, estate_id, data["household_id"])
+        outage_notice = None
+        if data.get("outage_notice_id"):  # 计划停水停电: a call about a planned cut, answered by its notice
+            outage_notice = store.known_notice(db, estate_id, data["outage_notice_id"], "data.outage_notice_id")
+            front_desk.outage_call_check(outage_notice, household.get("building"), clock.now())
         if data.get("other_household_id"):  # a neighbour dispute's other household (found by review r2 of h2)
             complaints.check_about(data, data["household_id"])
             store.known_household(db, estate_id, data["other_household_id"], "data.other_household_id")
@@ -76,6 +80,8 @@ def create_request(db, outbox, caller, estate_id, data):
                                      created, rules, caller.user, earlier, custom)
         if in_hand:
             request = repairs.joined_fault(request, in_hand)
+        if outage_notice and request["kind"] == "consultation":
+            request = front_desk.answered_by_outage(request, outage_notice)
         return request, [("service_request_created", domain.created_event_data(request))]
 
     request_id = caller.created_id("sr", estate_id)
@@ -982,8 +988,17 @@ def notices_with_faults(db, estate_id, notices):
     year). Not withdrawn by itself: a repair completed is not the lift back (out of service until it is
     checked), and the closing line is the desk's to write (revise, or withdraw)."""
     done = store.orders_done(db, estate_id, [notice.get("work_order_id") for notice in notices])
-    return [{**notice, "fault_done": done.get(notice["work_order_id"])} if notice.get("work_order_id") else notice
-            for notice in notices]
+    notices = [{**notice, "fault_done": done.get(notice["work_order_id"])} if notice.get("work_order_id") else notice
+               for notice in notices]
+    return with_outage_calls(db, estate_id, notices)
+
+
+def with_outage_calls(db, estate_id, notices):
+    """计划停水停电: each notice of a planned cut with its ``outage``'s ``calls``, the requests naming it
+    (``store.outage_calls``: the desk's one answer given how often), read when shown."""
+    calls = store.outage_calls(db, estate_id, [notice["id"] for notice in notices if notice.get("outage")])
+    return [{**notice, "outage": {**notice["outage"], "calls": calls.get(notice["id"], 0)}}
+            if notice.get("outage") else notice for notice in notices]
 
 
 def complaint_report(db, caller, estate_id, period):

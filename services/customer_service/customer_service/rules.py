@@ -107,6 +107,11 @@ DEFAULTS = {
     # many days ahead (estate_common.plausible). DOMAIN.md gives none: chosen, a year (a notice of the
     # year's fee standards); a notice with no last day stays until it is withdrawn.
     "notice_shown_max_days": 365,
+    # 计划停水停电: a planned cut's notice goes out at least this many hours before the cut starts
+    # (its outage's notice_on_time). DOMAIN.md gives none; the 城市供水条例 has the water company
+    # tell a planned cut 24 hours ahead (the electricity rules 7 days, to the estate): chosen, 24,
+    # the least an owner needs to store water; an estate promising 3 days sets 72 (h7's probe).
+    "outage_notice_lead_hours": 24,
     # 业主评价: an owner's portal rating at or below this owes a call back from the desk (on its start
     # page until a contact about the request, or a return visit after the rating, is recorded). DOMAIN.md
     # counts 4-5 of 5 as satisfied and gives no call back; chosen: 1-2 (the dissatisfied, 不满意), as a
@@ -120,6 +125,9 @@ DEFAULTS = {
 # The service lines a survey may ask about (the contract's ServiceLine).
 SERVICE_LINES = ("power", "water", "heating", "elevator", "fire_security", "cleaning", "greening", "parking",
                  "repairs", "front_desk", "community_activities")
+
+# 计划停水停电: what a planned cut's notice may cut (its outage's utility; the contract's OutageUtility)
+OUTAGE_UTILITIES = ("water", "power", "gas", "heating")
 
 # List-valued settings and what each may hold (estate_common.settings).
 CHOICES = {"surveyed_service_lines": SERVICE_LINES}
@@ -155,6 +163,7 @@ MAXIMA = {
     "tool_loan_max_days": 90,
     "goods_pass_valid_days": 30,
     "notice_shown_max_days": 1095,
+    "outage_notice_lead_hours": 720,  # a month: beyond it a notice is read too early to be remembered
     "recorded_within_days": plausible.RECORDED_WITHIN_DAYS_MAX,
     "rating_call_back_max_score": 4,  # SATISFIED_SCORE - 1: a satisfied owner (4-5) is not called back
 }

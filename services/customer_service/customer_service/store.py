@@ -70,6 +70,9 @@ INDEXES = {
         ([("estate_id", 1), ("_phones", 1), ("created_at", 1), ("_id", 1)], {}),
         # the calls that joined a fault's work order (``joins_work_order_id``), closed with it
         ([("estate_id", 1), ("joins_work_order_id", 1), ("status", 1)], {}),
+        # the calls about a planned cut (``outage_notice_id``), counted on its notice (``outage_calls``)
+        ([("estate_id", 1), ("outage_notice_id", 1)], {"partialFilterExpression": {
+            "outage_notice_id": {"$exists": True}}}),
     ],
     **settings.INDEXES,
     **jobs.INDEXES,
@@ -366,6 +369,28 @@ def known_request(db, estate_id, request_id):
     if find(db, "service_requests", estate_id, request_id) is None:
         raise BusinessRuleViolation("the related request is not known in this estate",
                                     [field_error("data.related_request_id", "no such service request in this estate")])
+
+
+def known_notice(db, estate_id, notice_id, field):
+    """A notice of the estate a request names (a call about a planned cut's), 422 naming ``field`` else."""
+    notice = find(db, "notices", estate_id, notice_id)
+    if notice is None:
+        raise BusinessRuleViolation("the notice is not known in this estate",
+                                    [field_error(field, "no such notice in this estate")])
+    return notice
+
+
+def outage_calls(db, estate_id, notice_ids):
+    """``{notice id: calls}``: how many requests name each of ``notice_ids`` as the planned cut they
+    are about (``outage_notice_id``), one read of the index, their ids alone."""
+    wanted = sorted({notice_id for notice_id in notice_ids if notice_id})
+    if not wanted:
+        return {}
+    counts = {}
+    for doc in db.service_requests.find({"estate_id": estate_id, "outage_notice_id": {"$in": wanted}},
+                                        {"outage_notice_id": 1}):
+        counts[doc["outage_notice_id"]] = counts.get(doc["outage_notice_id"], 0) + 1
+    return counts
 
 
 def order_in_hand(db, estate_id, order_id, field="data.joins_work_order_id"):

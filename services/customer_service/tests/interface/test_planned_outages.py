@@ -1,0 +1,127 @@
+"""计划停水停电: a planned cut (the water company's main replacement on Tuesday) told on one notice
+carrying the cut (``outage``: utility and window) and whether it went out the estate's
+``outage_notice_lead_hours`` ahead; the calls about it name the notice (``outage_notice_id``) and a
+consultation is answered by it at once, opening no repair nor work order (h7's probe: forty "no
+water" calls were forty repairs, forty work orders and forty late repairs)."""
+import pytest
+
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, InvalidInput
+from estate_common.testing import as_caller, event, staff
+
+ESTATE = "est_1"
+AGENT = staff("zhang", ["agent"], [ESTATE])
+MANAGER = staff("li", ["manager"], [ESTATE])
+START = clock.parse_iso("2026-11-30T00:00:00Z")  # Monday 08:00 in Beijing
+STARTS, ENDS = "2026-12-01T00:00:00.000Z", "2026-12-01T10:00:00.000Z"  # Tuesday 08:00 to 18:00
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    clock.freeze(START)
+
+
+@pytest.fixture
+def estate(desk):
+    """Households 1 and 2 in building 3 (the conftest's), household 5 in building 1."""
+    desk.copy_household(event("archive", "household_created", ESTATE, {
+        "id": "hh_5", "estate_id": ESTATE, "building": "1", "unit": "1", "room": "101",
+        "area_m2": 90.0, "status": "occupied", "version": 1}))
+    return desk
+
+
+def publish(desk, starts=STARTS, ends=ENDS, **data):
+    as_caller(desk, AGENT)
+    written = {"title": "计划停水通知", "body": "3号楼周二 08:00-18:00 停水", "buildings": ["3"],
+               "outage": {"utility": "water", "starts_at": starts, "ends_at": ends}, **data}
+    return desk.create_notice({"estate_id": ESTATE, "data": {k: v for k, v in written.items() if v is not None}})
+
+
+def call(desk, notice, household="hh_1", kind="consultation"):
+    as_caller(desk, AGENT)
+    return desk.create_request({"estate_id": ESTATE, "data": {
+        "kind": kind, "household_id": household, "channel": "phone", "description": "家里没水了",
+        "outage_notice_id": notice["id"]}})
+
+
+def refused_field(error):
+    return [e["field"] for e in error.value.errors]
+
+
+def test_the_notice_carries_the_cut_says_when_it_is_back_and_stays_on_the_board_until_that_day(estate):
+    notice = publish(estate)
+    assert notice["outage"] == {"utility": "water", "starts_at": STARTS, "ends_at": ENDS, "lead_hours": 24,
+                                "notice_on_time": True, "calls": 0}
+    assert notice["expected_restoration_at"] == ENDS and notice["until"] == "2026-12-01"  # Tuesday, Beijing
+
+
+def test_the_lead_is_the_estate_s_and_a_cut_told_late_is_published_saying_so(estate):
+    # exactly 24 hours ahead is in time; a minute less is late
+    assert publish(estate, starts="2026-12-01T00:00:00Z")["outage"]["notice_on_time"] is True
+    assert publish(estate, starts="2026-11-30T23:59:00Z")["outage"]["notice_on_time"] is False
+    as_caller(estate, MANAGER)
+    estate.update_settings({"estate_id": ESTATE, "data": {"outage_notice_lead_hours": 72}})
+    judged = publish(estate)["outage"]
+    assert (judged["lead_hours"], judged["notice_on_time"]) == (72, False)
+
+
+def test_a_cut_ending_before_it_starts_or_over_or_told_back_at_another_time_is_refused(estate):
+    with pytest.raises(BusinessRuleViolation) as refused:
+        publish(estate, ends="2026-11-30T23:00:00Z")
+    assert refused_field(refused) == ["data.outage.ends_at"]
+    with pytest.raises(BusinessRuleViolation) as refused:
+        publish(estate, starts="2026-11-29T00:00:00Z", ends="2026-11-29T10:00:00Z")
+    assert refused_field(refused) == ["data.outage.ends_at"]
+    with pytest.raises(BusinessRuleViolation) as refused:
+        publish(estate, expected_restoration_at="2026-12-01T12:00:00Z")
+    assert refused_field(refused) == ["data.expected_restoration_at"]
+    assert publish(estate, expected_restoration_at=ENDS)["expected_restoration_at"] == ENDS  # the same time: taken
+
+
+def test_a_consultation_about_the_cut_is_answered_by_its_notice_and_counted_on_it(estate):
+    notice = publish(estate)
+    first, second = call(estate, notice), call(estate, notice, "hh_2")
+    for request in (first, second):
+        assert request["status"] == "replied" and request["outage_notice_id"] == notice["id"]
+        assert request["reply"] == "计划停水通知: 3号楼周二 08:00-18:00 停水"
+        assert request["answered_at"] == request["replied_at"] == request["created_at"]
+        assert request["work_order_id"] is None and request["promised_by"] is None
+    complaint = call(estate, notice, "hh_2", kind="complaint")  # 没提前通知: a complaint of the cut, handled as one
+    assert complaint["status"] == "open" and complaint["outage_notice_id"] == notice["id"]
+    assert estate.get_notice({"estate_id": ESTATE, "id": notice["id"]})["outage"]["calls"] == 3
+    assert [n["outage"]["calls"] for n in estate.list_notices({"estate_id": ESTATE, "filters": {}})["items"]] == [3]
+    # the answer did not settle it: reopened, as any consultation (against consultation accuracy)
+    reopened = estate.reopen_request({"estate_id": ESTATE, "id": first["id"], "data": {"reason": "还是没水"}})
+    assert reopened["status"] == "open"
+
+
+def test_a_call_about_the_cut_comes_from_a_building_it_cuts_while_it_is_not_over(estate):
+    notice = publish(estate)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        call(estate, notice, "hh_5")  # building 1 is not cut
+    assert refused_field(refused) == ["data.outage_notice_id"]
+    whole = publish(estate, buildings=None)  # a cut of the whole estate: any household's call
+    assert call(estate, whole, "hh_5")["status"] == "replied"
+    clock.freeze(clock.parse_iso("2026-12-01T10:00:00Z"))  # the water is back: no water now is a fault
+    with pytest.raises(BusinessRuleViolation) as refused:
+        call(estate, notice)
+    assert refused_field(refused) == ["data.outage_notice_id"]
+
+
+def test_a_withdrawn_notice_or_one_of_no_cut_is_no_call_s_and_a_repair_names_none(estate):
+    notice = publish(estate)
+    as_caller(estate, AGENT)
+    plain = estate.create_notice({"estate_id": ESTATE, "data": {"title": "电梯年检", "body": "本周电梯年检"}})
+    with pytest.raises(BusinessRuleViolation) as refused:
+        call(estate, plain)
+    assert refused_field(refused) == ["data.outage_notice_id"]
+    with pytest.raises(BusinessRuleViolation) as refused:
+        call(estate, {"id": "nt_nothing"})
+    assert refused_field(refused) == ["data.outage_notice_id"]
+    with pytest.raises(InvalidInput) as refused:
+        call(estate, notice, kind="repair")
+    assert refused_field(refused) == ["data.outage_notice_id"]
+    estate.withdraw_notice({"estate_id": ESTATE, "id": notice["id"], "data": {"reason": "停水取消"}})
+    with pytest.raises(BusinessRuleViolation) as refused:
+        call(estate, notice)
+    assert refused_field(refused) == ["data.outage_notice_id"]
