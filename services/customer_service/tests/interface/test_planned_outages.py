@@ -6,7 +6,7 @@ water" calls were forty repairs, forty work orders and forty late repairs)."""
 import pytest
 
 from estate_common import clock
-from estate_common.errors import BusinessRuleViolation, InvalidInput
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput
 from estate_common.testing import as_caller, event, staff
 
 ESTATE = "est_1"
@@ -125,3 +125,32 @@ def test_a_withdrawn_notice_or_one_of_no_cut_is_no_call_s_and_a_repair_names_non
     with pytest.raises(BusinessRuleViolation) as refused:
         call(estate, notice)
     assert refused_field(refused) == ["data.outage_notice_id"]
+
+
+def repair(desk, household="hh_1", **extra):
+    as_caller(desk, AGENT)
+    return desk.create_request({"estate_id": ESTATE, "data": {
+        "kind": "repair", "household_id": household, "channel": "phone", "description": "家里没水了", **extra}})
+
+
+def test_a_repair_of_the_cut_s_utility_in_a_building_it_cuts_while_it_stands_is_refused_naming_the_notice(estate):
+    notice = publish(estate)
+    assert repair(estate, category="water")["status"] == "open"  # Monday: the cut has not started
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))  # Tuesday 10:00 in Beijing: the water is cut
+    with pytest.raises(Conflict) as refused:
+        repair(estate, category="water")
+    assert notice["id"] in str(refused.value) and "outage_notice_id" in str(refused.value)
+    # another utility's fault, a building not cut, an unclassified call: registered as before
+    assert repair(estate, category="drainage")["status"] == "open"
+    assert repair(estate, "hh_5", category="water")["status"] == "open"
+    assert repair(estate, category="power")["status"] == "open"
+    # the desk judged it the flat's own fault: registered, its judgement kept
+    own = repair(estate, category="water", own_fault=True)
+    assert own["status"] == "open" and own["own_fault"] is True
+    with pytest.raises(InvalidInput) as refused:
+        estate.create_request({"estate_id": ESTATE, "data": {
+            "kind": "consultation", "household_id": "hh_1", "channel": "phone", "description": "x",
+            "own_fault": True}})
+    assert refused_field(refused) == ["data.own_fault"]
+    clock.freeze(clock.parse_iso(ENDS))  # the water is back: a repair is a repair
+    assert repair(estate, category="water")["status"] == "open"
