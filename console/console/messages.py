@@ -4416,6 +4416,7 @@ _MESSAGES = {
     "field.starts_at": ("开始时间", "Starts"),
     "field.ends_at": ("结束时间", "Ends"),
     "field.outage_notice_id": ("所询停水停电公告", "Planned cut's notice"),
+    "field.own_fault": ("确属户内故障（非计划停水停电）", "The flat's own fault (not the planned cut)"),
     "field.lead_hours": ("应提前通知（小时）", "Notice due ahead (hours)"),
     "field.notice_on_time": ("按时通知", "Noticed in time"),
     "field.calls": ("来电咨询数", "Calls about it"),

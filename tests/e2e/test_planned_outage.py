@@ -94,3 +94,15 @@ def test_a_planned_water_and_power_cut_one_notice_each_and_the_calls_answered_by
                                                      manager).json()["items"]
                                  if r["event_type"] == "notice_published"])
     assert kept["data"]["outage"]["utility"] == "water" and kept["data"]["outage"]["notice_on_time"] is True
+
+    # a heating cut of building 2 begun an hour ago: a heating repair there is the cut's call (409, naming the
+    # notice), unless the desk judged the flat's fault its own
+    heating = api.post(f"{base}/notices", {"title": "停暖通知", "body": "2号楼换热站检修", "buildings": ["2"],
+                                           "outage": {"utility": "heating", "starts_at": at(-1), "ends_at": at(3)}},
+                       agent).json()
+    assert heating["outage"]["notice_on_time"] is False
+    repair = {"kind": "repair", "household_id": households["2"], "channel": "phone", "description": "暖气不热",
+              "category": "heating"}
+    assert heating["id"] in problem(api.post(f"{base}/service-requests", repair, agent), 409)["detail"]
+    own = api.post(f"{base}/service-requests", {**repair, "own_fault": True}, agent)
+    assert own.status_code == 201 and own.json()["own_fault"] is True

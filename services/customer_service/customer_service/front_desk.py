@@ -159,6 +159,23 @@ def outage_call_check(notice, building, now):
             field, f"cuts buildings {', '.join(buildings)}, not the household's")])
 
 
+# a repair's category and the utility a planned cut of it cuts (the repairs a cut explains)
+UTILITY_OF_CATEGORY = {"water": "water", "power": "power", "gas": "gas", "heating": "heating"}
+
+
+def refuse_repair_of_a_cut(cuts):
+    """A repair of a category a planned cut standing in the household's building cuts (``cuts``:
+    ``store.cuts_standing``; 家里没水 on Tuesday in building 3) is refused (409) naming the cut's
+    notice: the call is a consultation about it (``outage_notice_id``), answered by the notice, not a
+    work order of its own and a late repair in the month's KPIs. The desk that judged it the flat's
+    own fault says so (``own_fault``) and it is registered as before."""
+    if cuts:
+        notice = cuts[0]
+        raise Conflict(f"a planned cut of the household's building stands until {notice['expected_restoration_at']} "
+                       f"(notice {notice['_id']}, {notice['title']}): register the call as a consultation naming "
+                       "outage_notice_id, or mark the repair own_fault if the flat's fault is its own")
+
+
 def outage_answer(notice):
     """The one answer every caller about a planned cut is given: the notice's words (what, where,
     when it is back), as the board shows them."""

@@ -9,7 +9,8 @@ from .domain import Change, due_at, history_entry
 
 ONLY_FOR = {name: "complaint" for name in (*complaints.RECORDED_FIELDS, *complaints.ABOUT_FIELDS)} | {"category": "repair", "emergency": "repair",
                                                                     "emergency_category": "repair",
-                                                                    "joins_work_order_id": "repair"}
+                                                                    "joins_work_order_id": "repair",
+                                                                    "own_fault": "repair"}
 
 # the kinds of a call about a planned cut (``outage_notice_id``): asking about it, complaining of it
 OUTAGE_CALL_KINDS = ("consultation", "complaint")
@@ -114,6 +115,8 @@ def new_request(request_id, estate_id, data, number, created, rules, actor, earl
         # a call about a planned cut (计划停水停电): its notice (``front_desk.outage_call_check``); kept
         # only when named, so the index of the calls about a cut holds them alone (``store.INDEXES``)
         **({"outage_notice_id": data["outage_notice_id"]} if data.get("outage_notice_id") else {}),
+        # a repair the desk judged the flat's own fault while a planned cut of its utility stood there
+        **({"own_fault": True} if data.get("own_fault") is True else {}),
         # a defect an owner found at the handover: the handover and its item (``handover_repair``)
         **({"handover_defect": data["handover_defect"]} if data.get("handover_defect") else {}),
         # the item's words as a re-inspection's are matched (``defect_key``): one open repair a defect

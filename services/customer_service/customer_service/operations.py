@@ -74,6 +74,10 @@ def create_request(db, outbox, caller, estate_id, data):
         created, rules = clock.now(), store.rules_for(db, estate_id)
         earlier = None
         if data["kind"] == "repair" and not in_hand:  # a call about a fault in hand is no flat's own repair
+            utility = front_desk.UTILITY_OF_CATEGORY.get(data.get("category"))
+            if utility and data.get("own_fault") is not True:  # 计划停水停电: no water on the cut's day
+                front_desk.refuse_repair_of_a_cut(store.cuts_standing(
+                    db, estate_id, utility, household.get("building"), clock.to_iso(created)))
             earlier = _earlier_repair(db, estate_id, data["household_id"], data, created, rules)
         sequence = store.next_number(db, estate_id, domain.number_series(created, rules["timezone"]))
         request = intake.new_request(request_id, estate_id, data, domain.request_number(created, rules["timezone"], sequence),

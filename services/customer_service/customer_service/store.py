@@ -380,6 +380,16 @@ def known_notice(db, estate_id, notice_id, field):
     return notice
 
 
+def cuts_standing(db, estate_id, utility, building, now):
+    """计划停水停电: the notices of the estate's planned cuts of ``utility`` standing at ``now`` (begun,
+    the service not back by the notice's ``expected_restoration_at`` as last revised, not withdrawn)
+    that reach ``building`` (theirs, or the whole estate's: ``notice_filters``), oldest first."""
+    query = {"estate_id": estate_id, "outage.utility": utility, "outage.starts_at": {"$lte": now},
+             "expected_restoration_at": {"$gt": now}, "withdrawn": None,
+             **notice_filters({"building": building or ""}, now)}
+    return list(db.notices.find(query, {"title": 1, "expected_restoration_at": 1}).sort([("created_at", 1), ("_id", 1)]))
+
+
 def outage_calls(db, estate_id, notice_ids):
     """``{notice id: calls}``: how many requests name each of ``notice_ids`` as the planned cut they
     are about (``outage_notice_id``), one read of the index, their ids alone."""
