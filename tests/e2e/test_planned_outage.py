@@ -94,6 +94,11 @@ def test_a_planned_water_and_power_cut_one_notice_each_and_the_calls_answered_by
                                                      manager).json()["items"]
                                  if r["event_type"] == "notice_published"])
     assert kept["data"]["outage"]["utility"] == "water" and kept["data"]["outage"]["notice_on_time"] is True
+    # and each call with the cut it was about: the archive's record of the cut is its notice and its calls
+    [asked] = eventually(lambda: [r for r in api.get(f"{base}/archive/records?subject_id={calls[0]['id']}",
+                                                      manager).json()["items"]
+                                  if r["event_type"] == "service_request_created"])
+    assert asked["data"]["outage_notice_id"] == water_notice["id"]
 
     # a heating cut of building 2 begun an hour ago: a heating repair there is the cut's call (409, naming the
     # notice), unless the desk judged the flat's fault its own

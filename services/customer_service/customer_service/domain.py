@@ -223,6 +223,8 @@ def created_event_data(request):
     keys = ("number", "kind", "household_id", "channel", "description", "due_at", "created_at")
     return {k: request[k] for k in keys} | {"id": request["_id"], "emergency": bool(request.get("emergency"))} | (
         {"joins_work_order_id": request["joins_work_order_id"]} if request.get("joins_work_order_id") else {}) | (
+        # 计划停水停电: the cut's notice a call is about, so archive keeps the calls with the cut (h7)
+        {"outage_notice_id": request["outage_notice_id"]} if request.get("outage_notice_id") else {}) | (
         {"emergency_category": request["emergency_category"]} if request.get("emergency_category") else {}) | (
         # the developer's warranty work (开发商保修): maintenance reports its response apart
         {"handover_defect": request["handover_defect"]} if request.get("handover_defect") else {})
