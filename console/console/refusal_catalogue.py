@@ -2121,6 +2121,39 @@ ZH = {
         '预计恢复时间须晚于现在',
     'is not after now ({0})':
         '不晚于现在（{0}）',
+    # 计划停水停电: a planned cut on its notice, the calls about it, a repair while it stands (h7)
+    'a cut ends after it starts':
+        '停水停电的结束时间须晚于开始时间',
+    'is not after starts_at ({0})':
+        '不晚于开始时间（{0}）',
+    "a planned cut's service is expected back at its end":
+        '计划停水停电的预计恢复时间即其结束时间',
+    "is not the cut's ends_at ({0}): leave it out":
+        '与停水停电的结束时间（{0}）不一致，请不填',
+    'the notice tells of no planned cut':
+        '该公告不是计划停水停电公告',
+    'no planned cut':
+        '不是计划停水停电公告',
+    "the cut's notice was withdrawn":
+        '该停水停电公告已撤下',
+    'was withdrawn':
+        '已撤下',
+    'the cut is over: a household without the service now has a fault of its own (a repair), or the notice is revised':
+        '停水停电已结束：现在仍无水无电属于户内故障（请登记报修），或先修订公告',
+    'its service was expected back at {0}':
+        '预计已于 {0} 恢复',
+    'the household is not in a building the cut reaches':
+        '该房屋不在停水停电的楼栋内',
+    "cuts buildings {0}, not the household's":
+        '停水停电楼栋为 {0}，不含该房屋所在楼栋',
+    "a planned cut of the household's building stands until {0} (notice {1}, {2}): register the call as a consultation naming outage_notice_id, or mark the repair own_fault if the flat's fault is its own":
+        '该房屋所在楼栋正在计划停水停电，预计 {0} 恢复（公告 {1}，{2}）：请登记为关于该公告的咨询；如确属户内故障，请勾选“确属户内故障”',
+    'is only for a consultation or a complaint about the planned cut, not a repair':
+        '仅用于关于计划停水停电的咨询或投诉，不能用于报修',
+    'the notice is not known in this estate':
+        '本小区没有这条公告',
+    'no such notice in this estate':
+        '本小区没有这条公告',
     'the work order is another incident\'s':
         '该工单属于另一起突发事件',
     'is not the incident the work order was opened for':
