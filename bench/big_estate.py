@@ -94,7 +94,7 @@ def seed(db, estate_id, count):
         owed_by_all = number >= MONTHS - UNPAID_MONTHS
         bills = []
         for index, bill in enumerate(billing.run_bills(
-                estate_id, billing.billed_pairs([standard], homes, period), "job_finance_big", due,
+                estate_id, billing.billed_pairs([standard], homes, period), "job_finance_big", lambda month, due=due: due,
                 clock.to_iso(issued))):
             if not owed_by_all and index % DEBTOR_EVERY:
                 bill.update(status="paid", paid_cents=bill["amount_cents"], settled_at=due, allocations=[

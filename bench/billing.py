@@ -61,7 +61,8 @@ def raw_insert(count, indexed=False):
     standard = {"_id": "fs_bench", "item": "property_service", "basis": "area", "unit_price_cents_per_m2": 235,
                 "cycle": "monthly"}
     pairs = billing.billed_pairs([standard], households(count), "2026-11")
-    docs = list(billing.run_bills(ESTATE, pairs, "job_finance_bench", clock.now_iso(), clock.now_iso()))
+    docs = list(billing.run_bills(ESTATE, pairs, "job_finance_bench", lambda month: clock.now_iso(),
+                                  clock.now_iso()))
     started = time.perf_counter()
     for start in range(0, count, BATCH):
         db.bills.insert_many(docs[start:start + BATCH], ordered=False)
