@@ -481,8 +481,13 @@ def months_covered(bill):
     elif (bill.get("pricing") or {}).get("months"):
         months = int(bill["pricing"]["months"])
     prorated = bill.get("prorated")
-    first = Fraction(prorated["days"], prorated["month_days"]) if prorated else Fraction(1)
-    return [(periods.add_months(start, n), first if n == 0 else Fraction(1)) for n in range(months)]
+    if months == 1 and not prorated:  # a month's bill, most of them (the handover reads 40,000 at once)
+        return [(start, _WHOLE)]
+    first = Fraction(prorated["days"], prorated["month_days"]) if prorated else _WHOLE
+    return [(periods.add_months(start, n), first if n == 0 else _WHOLE) for n in range(months)]
+
+
+_WHOLE = Fraction(1)  # a month charged whole (immutable: shared)
 
 
 def month_shares(bill, cents):

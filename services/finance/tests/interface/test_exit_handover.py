@@ -6,6 +6,7 @@ import pytest
 from estate_common import contracts
 from estate_common.errors import Forbidden, InvalidInput
 from estate_common.testing import as_caller, staff
+from finance import store
 
 from .test_service import ESTATE, MANAGER, OTHER, approved, finance, pay, run  # noqa: F401 (fixture)
 
@@ -75,3 +76,46 @@ def test_a_deposit_part_paid_is_listed_held_for_what_was_paid(finance):
     pay(finance, "hh_1", 50000)
     got = handover(finance, "2026-11-30")  # its answer checked against the contract
     assert [(d["status"], d["amount_cents"]) for d in got["deposits_held"]] == [("awaiting_payment", 50000)]
+
+
+def test_the_package_reads_only_the_bills_that_can_owe_or_hold_money_at_the_end(finance):
+    """The package read every unpaid bill and every bill of the twelve months before the end's month,
+    paid or not: 4.2 s on the big estate (120,000 bills) on the loaded machine, near the gateway's RPC
+    timeout of 5 s (found by r11 reviewing h5's package; bench/handover_money.py). A bill paid in full
+    that covers only months before the end's owes nothing up to it and holds nothing after it: read
+    now are the unpaid, those of the end's month or after, and those of several months reaching it
+    (``store.bills_at_contract_end``, through the bills indexes led by the estate). The answer stays
+    that of every bill."""
+    def put(name, period, paid=True, household="hh_1", estate_id=ESTATE, **more):
+        finance.db.bills.insert_one({"_id": name, "estate_id": estate_id, "household_id": household,
+                                     "item": "property_service", "period": period, "amount_cents": 30000,
+                                     "paid_cents": 30000 if paid else 0, "status": "paid" if paid else "unpaid",
+                                     **more})
+    put("paid_before", "2026-08")
+    put("unpaid_long_ago", "2025-01", paid=False)
+    put("paid_end_month", "2026-10")
+    put("paid_after", "2026-12")
+    put("unpaid_after", "2027-01", paid=False)
+    put("quarter_reaching_the_end", "2026-09", pricing={"months": 3})          # September to November
+    put("quarter_before", "2026-07", pricing={"months": 3})                    # July to September: read, as may
+    put("own_cycle_reaching_it", "2026-08", covers_from="2026-08", covers_to="2026-11")
+    put("own_cycle_before", "2026-06", covers_from="2026-06", covers_to="2026-08")
+    put("year_from_last_year", "2025-12", pricing={"months": 12})              # to November 2026
+    put("developers_to_november", "2026-09", household="hh_2", payer="developer",
+        owed={"from": "2026-09-01", "to": "2026-11-10"})
+    put("developers_before", "2026-08", household="hh_2", payer="developer",
+        owed={"from": "2026-08-01", "to": "2026-09-20"})
+    put("cancelled_after", "2026-11", paid=False, status="cancelled")
+    put("another_estates", "2026-11", estate_id=OTHER)
+    read = {bill["_id"] for bill in store.bills_at_contract_end(finance.db, ESTATE, "2026-10")}
+    assert read == {"unpaid_long_ago", "paid_end_month", "paid_after", "unpaid_after", "quarter_reaching_the_end",
+                    "own_cycle_reaching_it", "year_from_last_year", "developers_to_november",
+                    "quarter_before"}  # a bill of several months is read, billing.months_covered says which reach
+    got = handover(finance, "2026-10-31")
+    (line,) = got["households"]
+    # paid ahead: December's whole, the quarter's November (10000), the own cycle's November (7500: four
+    # months of 30000), the year's November (2500); in arrears: January 2025's; billed after: January 2027's
+    assert (line["paid_ahead_cents"], line["arrears_cents"], line["billed_after_end_unpaid_cents"]) == (
+        30000 + 10000 + 7500 + 2500, 30000, 30000)
+    assert got["developer"]["paid_ahead_cents"] == 10000  # its November's third, apart from the owners'
+
