@@ -1685,6 +1685,8 @@ _MESSAGES = {
     "handover.item.keys_lent": ("借出未还的钥匙", "Keys lent and not returned"),
     "handover.item.archives_borrowed": ("借出未还的档案", "Archives borrowed and not returned"),
     "handover.money": ("资金", "Money"),
+    "handover.amounts_as_at": ("以下金额均为 {at} 的现状，非截止日当天的数：截止日 {as_of} 只划分天数。欠费为截止日前的费用中至今仍未缴的部分（其后已缴的不计），应退为至今仍收着的截止日后的预收款与预存余额，押金、卖方预收款、水电预存与维修资金为现有余额，即现在移交的数。",
+                               "Every amount below stands as at {at}, not as it stood on the last day {as_of}, which only splits the days: the arrears are what is still unpaid of the days up to it (paid since: not counted), the money owed back what is still held for the days after it, and the deposits, sellers' money, utility balances and the fund are the balances held now, handed over now."),
     "handover.owed_back": ("应退/移交", "Owed back"),
     "handover.paid_ahead": ("截止日后的预收物业费", "Paid for days after the end"),
     "handover.unapplied": ("预存未用", "Paid and unused"),

@@ -17,7 +17,7 @@ PACKAGE = {
               "totals": {**ZERO, "paid_ahead_cents": 150000, "unapplied_cents": 2345, "owed_back_cents": 152345,
                          "deposits_held_cents": 0, "seller_prepaid_held_cents": 0, "utility_prepaid_cents": 0,
                          "utility_overdrawn_cents": 0, "maintenance_fund_cents": 0, "held_for_others_cents": 152345},
-              "generated_at": AT},
+              "amounts_as_at": AT, "generated_at": AT},
     "archive": {"documents": {"estate_id": ESTATE, "items": [], "missing": [], "received": 7, "required": 9},
                 "households": {"count": 120}, "borrowed_not_returned": {"count": 0, "items": []}},
     "customer_service": {"open_requests": {"count": 3, "complaints": 1, "items": []},
@@ -44,6 +44,9 @@ def test_the_manager_reads_the_handover_package_as_of_the_last_day(client, fake,
     assert "1-2-301" in households and "1,500.00" in households
     assert "7 / 9" in page and "巡更点 6 个" in page and "其中投诉 1 件" in page
     assert "maintenance" in page.split("data-handover-unavailable")[1].split("</p>")[0]
+    # the amounts stand as when read, the days split at the last day (review of the exit: a past day's package read as that day's)
+    standing = page.split("data-handover-amounts-as-at")[1].split("</p>")[0]
+    assert "2026-12-31" in standing and "至今仍未缴" in standing and "现有余额" in standing
     _only_documented(fake, documented_routes)
 
 

@@ -28,7 +28,7 @@ MONEY = {
                "arrears_cents": 75000, "deposits_held_cents": 200000, "seller_prepaid_held_cents": 0,
                "utility_prepaid_cents": 0, "utility_overdrawn_cents": 0, "maintenance_fund_cents": 1200000,
                "held_for_others_cents": 1452000},
-    "generated_at": AT}
+    "amounts_as_at": AT, "generated_at": AT}
 CHECKLIST = {"estate_id": "A", "items": [
     {"kind": "as_built_drawings", "status": "received", "received_on": "2020-05-01", "copies": 2,
      "handover_ids": ["eho_1"], "listed_missing_on": None}], "missing": [], "received": 1, "required": 1}

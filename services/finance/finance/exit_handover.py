@@ -26,8 +26,13 @@ contract's last day ``end_day`` (a local day, inclusive):
 - A renovation deposit's bill is no fee: the deposit is listed once, held (``deposits_held``), never
   paid ahead nor in arrears; a charge's bill (work done) is the operator's whole, never split by days.
 
-Deposits (押金) held, the seller's prepaid money held at a sale, the prepaid utility balances and the
-fund's balance are listed as they stand when asked (each is a balance, not a share of days).
+Every amount stands as it is when the package is read (``amounts_as_at``), not as it stood on
+``end_day``, which only splits the days: the arrears are what is still unpaid of the days up to it (an
+owner who paid since owes nothing: the claim the operator still has), the money owed back what is still
+held for the days after it, and the deposits (押金) held, the seller's prepaid money held at a sale, the
+prepaid utility balances and the fund's balance are balances held now (what the owners' committee or the
+next company receives, handed over now, not a day's figure). The answer says so (found by review of the exit: a package
+asked for a past day read as that day's).
 
 Plain functions: no broker, no store.
 """
@@ -201,4 +206,4 @@ def money_at_end(estate_id, end_day, bills, unapplied, flats, deposits, seller_h
     return {"estate_id": estate_id, "as_of": end_day, "households": households, "developer": developer,
             "deposits_held": held, "seller_prepaid_held": holds, "utility_balances": balances,
             "maintenance_fund": {"balance_cents": fund_balance_cents or 0, "kept": fund_balance_cents is not None},
-            "totals": totals, "generated_at": clock.to_iso(now)}
+            "totals": totals, "amounts_as_at": clock.to_iso(now), "generated_at": clock.to_iso(now)}

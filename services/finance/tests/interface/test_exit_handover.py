@@ -81,7 +81,7 @@ def test_a_deposit_part_paid_is_listed_held_for_what_was_paid(finance):
 def test_the_package_reads_only_the_bills_that_can_owe_or_hold_money_at_the_end(finance):
     """The package read every unpaid bill and every bill of the twelve months before the end's month,
     paid or not: 4.2 s on the big estate (120,000 bills) on the loaded machine, near the gateway's RPC
-    timeout of 5 s (found by r11 reviewing h5's package; bench/handover_money.py). A bill paid in full
+    timeout of 5 s (found by review of the exit; bench/handover_money.py). A bill paid in full
     that covers only months before the end's owes nothing up to it and holds nothing after it: read
     now are the unpaid, those of the end's month or after, and those of several months reaching it
     (``store.bills_at_contract_end``, through the bills indexes led by the estate). The answer stays
@@ -119,3 +119,16 @@ def test_the_package_reads_only_the_bills_that_can_owe_or_hold_money_at_the_end(
         30000 + 10000 + 7500 + 2500, 30000, 30000)
     assert got["developer"]["paid_ahead_cents"] == 10000  # its November's third, apart from the owners'
 
+
+def test_arrears_of_a_past_end_are_those_still_unpaid_when_the_package_is_read(finance):
+    """As of a past last day, the arrears are what is still unpaid now of the days up to it (the
+    operator's claim as it stands: an owner who paid since owes nothing), and the answer says its
+    amounts stand as at its reading (``amounts_as_at``), the days split at ``as_of`` (found by review of the exit)."""
+    approved(finance)
+    run(finance, "2026-10")
+    first = handover(finance, "2026-10-31")
+    assert {line["household_id"]: line["arrears_cents"] for line in first["households"]}["hh_1"] == 21002
+    pay(finance, "hh_1", 21002)  # paid after the end
+    again = handover(finance, "2026-10-31")
+    assert "hh_1" not in {line["household_id"] for line in again["households"]}
+    assert again["amounts_as_at"] == again["generated_at"]

@@ -179,3 +179,13 @@ def test_the_settlement_reads_a_deposit_s_and_a_charge_s_bill_as_the_package_doe
     # the package says the same of them: nothing paid ahead but the fee
     assert [exit_handover.bill_at_end(b, "2026-12-10")["paid_ahead_cents"] for b in (repair, later_repair, fee)] \
         == [0, 0, 25000]
+
+
+def test_the_answer_says_its_amounts_stand_as_when_read_not_as_of_the_last_day():
+    """The arrears, the deposits held and the fund's balance were as they stood when the package was
+    read, the days split at ``as_of``, and the answer did not say so: a package asked for a past day
+    read as that day's (found by review of the exit). They stay as they stand (what the operator still collects and
+    still holds, the committee's to receive now), and the answer says it: ``amounts_as_at``."""
+    got = money([bill("2026-11", 25000, 0)], fund=120000, end="2026-11-30")
+    assert got["amounts_as_at"] == got["generated_at"] == "2026-12-07T08:00:00.000Z"
+    assert got["as_of"] == "2026-11-30"
