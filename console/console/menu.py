@@ -164,8 +164,9 @@ SECTIONS = (
         Entry("manager.rectifications", "menu.rectifications", MANAGEMENT),
         Entry("manager.year", "menu.year", MANAGEMENT),
         Entry("manager.staff", "menu.staff", MANAGEMENT),
-        # 移交清单: what the operator hands over when the estate's contract ends (物业撤场交接, h5)
-        Entry("manager.handover", "menu.handover_package", MANAGEMENT),
+        # 移交清单: what the operator hands over when the estate's contract ends (物业撤场交接, h5); the
+        # accountant's too, who refunds and hands over its money (its money alone: …/exit-money)
+        Entry("manager.handover", "menu.handover_package", FEE_SETTERS),
     )),
     Section("menu.setup", (
         Entry("admin.estates", "menu.estates", ADMIN),

@@ -88,3 +88,23 @@ def test_the_money_owed_back_is_refunded_by_household_or_handed_over_in_one_batc
     assert sent["json"] == {"as_of": "2026-12-31", "method": "transfer", "to_company": "新锦物业"}
     _only_documented(fake, documented_routes)
 
+
+
+def test_the_accountant_refunds_and_hands_over_from_the_money_at_the_end(client, fake, documented_routes):
+    """The accountant refunds and hands over the money owed back through the API, but the handover
+    page was management's alone (its menu, and the package it read), so he could not do his own job in
+    the console (found by review of the exit). His menu has it; the page reads finance's part alone
+    (``…/exit-money``), with the refund and the transfer, and none of the package's other parts."""
+    sign_in(client, fake, username="kuaiji", roles=("accountant",))
+    assert 'href="/manager/handover"' in client.get("/").get_data(as_text=True)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/exit-money", PACKAGE["money"])
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
+    page = client.get("/manager/handover?as_of=2026-12-31", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert not [c for c in fake.calls if c["path"].endswith("/handover")]
+    assert [c for c in fake.calls if c["path"].endswith("/exit-money")][-1]["params"]["as_of"] == "2026-12-31"
+    assert "1-2-301" in page.split("data-handover-households")[1].split("</table>")[0]
+    assert 'data-exit-refund="hh_1"' in page and "data-exit-transfer" in page
+    assert "data-handover-records" not in page and "data-handover-outstanding" not in page
+    _only_documented(fake, documented_routes)
+    sign_in(client, fake, username="shouyin", roles=("cashier",))  # pays no refund: not offered
+    assert 'href="/manager/handover"' not in client.get("/").get_data(as_text=True)

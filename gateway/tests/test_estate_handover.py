@@ -161,3 +161,19 @@ def test_the_owners_records_of_an_estate_of_10000_households_are_counted_whole(c
     assert got["archive"]["households"] == {"count": 10000} and got["truncated"] == []
     assert rpc.only_call("archive", "count_households").payload == {"estate_id": "A"}
     assert rpc.calls_to("archive", "list_households") == []
+
+
+def test_the_accountant_reads_the_money_at_the_end_alone_to_refund_or_hand_it_over(client, rpc, contract, accounts):
+    """The accountant refunds the owners' money owed back and hands it over (``…/exit-refund``,
+    ``…/exit-transfers``) but could not read what is owed back by household: the package is
+    management's, and its other parts (requests, keys, work orders) are not his (found by review of
+    the exit). Finance's part alone, as of the last day: ``GET …/exit-money?as_of=``, whoever settles it."""
+    rpc.answer("finance", "handover_money", MONEY)
+    for role in ("accountant", "manager", "operator_admin"):
+        got = contract.check(client.application, client.get("/api/v1/estates/A/exit-money?as_of=2026-12-31",
+                                                             headers=auth(accounts, role)), 200)
+        assert got["households"][0]["owed_back_cents"] == 52000
+    assert rpc.calls_to("finance", "handover_money")[-1].payload == {"estate_id": "A", "filters": {"as_of": "2026-12-31"}}
+    for role in ("cashier", "agent"):
+        contract.problem(client.get("/api/v1/estates/A/exit-money?as_of=2026-12-31", headers=auth(accounts, role)),
+                         403, app=client.application)

@@ -301,19 +301,27 @@ def handover():
     """移交清单: the handover package of the estate as of its contract's last day (``GET …/handover``, the
     gateway's, from every service): the money held for others by household (owed back: refunded or handed
     to the next company), the arrears to the end, the documents, the open work, the keys, the patrol
-    points and the equipment; what is outstanding first. The last day asked, or this month's end."""
+    points and the equipment; what is outstanding first. The last day asked, or this month's end.
+    Who settles the money and may not read the package (the accountant: its other parts are management's)
+    reads finance's part alone (``…/exit-money``), to refund and hand over from it: the page was
+    management's and the accountant could not do his own job in the console (found by review of the exit)."""
     kept = common.take_problem()  # a refund or transfer refused: shown above, its form with the key it was sent with
     asked = request.args.get("as_of", "").strip()
     as_of = asked if _DAY.match(asked) else _month_end(common.this_month())
+    whole = permissions.may("GET", "handover")
     package, refused = None, None
     try:
-        package = g.api.get(g.api.estate(g.user.estate_id, "handover"), as_of=as_of)
+        if whole:
+            package = g.api.get(g.api.estate(g.user.estate_id, "handover"), as_of=as_of)
+        else:
+            package = {"money": g.api.get(g.api.estate(g.user.estate_id, "exit-money"), as_of=as_of)}
     except ApiProblem as problem:
         if problem.status == 401:
             raise
         refused = problem  # shown above the page (a silent service is named in the package instead)
-    return render_template("manager/handover.html", as_of=as_of, package=package, problem=refused or kept,
-                           households=common.household_labels(), methods=EXIT_METHODS, key=common.form_key())
+    return render_template("manager/handover.html", as_of=as_of, package=package, whole=whole,
+                           problem=refused or kept, households=common.household_labels(), methods=EXIT_METHODS,
+                           key=common.form_key())
 
 
 EXIT_METHODS = ("transfer", "cash", "bank", "wechat", "alipay")  # a refund at the end: to the owner's account first

@@ -86,6 +86,9 @@ ROUTES = [
     Route("POST", f"{ESTATE}/exit-transfers", "finance", "transfer_exit_prepaid", policy.FEE_SETTERS,
           body=True, idempotent=True),
     Route("GET", f"{ESTATE}/exit-transfers", "finance", "get_exit_transfer", policy.FINANCE, filters=("as_of",)),
+    # what they settle: finance's part of the handover package alone, by household (the package is
+    # management's, its other parts not the accountant's), read by whoever refunds or hands it over
+    Route("GET", f"{ESTATE}/exit-money", "finance", "handover_money", policy.FEE_SETTERS, filters=("as_of",)),
     Route("POST", f"{ESTATE}/utilities/top-ups", "finance", "top_up_utility", policy.CASHIERS,
           status=201, body=True, idempotent=True),
     Route("POST", f"{ESTATE}/utilities/top-ups/<move_id>/reverse", "finance", "reverse_utility_top_up",
