@@ -3139,11 +3139,17 @@ def _exit_end_day_checked(db, estate_id, end_day):
                                                rules["exit_end_day_back_days"])
 
 
-def _exit_end_day_claimed(db, estate_id, end_day, actor):
+def _exit_end_day_claimed(db, estate_id, end_day, actor, settlement=None):
     """``end_day`` fixed as the estate's contract end before the first money moves (409 when another first
-    settlement fixed another day meanwhile)."""
-    exit_settlement.refuse_other_end(store.claim_exit_end_day(
-        db, estate_id, exit_settlement.end_day_id(estate_id), end_day, actor, clock.now_iso()), end_day)
+    settlement fixed another day meanwhile). ``settlement``, refused so, goes with its refusal: nothing
+    moved on it, and it stayed pending for good at a day that never was the end (found by review of the exit)."""
+    try:
+        exit_settlement.refuse_other_end(store.claim_exit_end_day(
+            db, estate_id, exit_settlement.end_day_id(estate_id), end_day, actor, clock.now_iso()), end_day)
+    except Conflict:
+        if settlement is not None:
+            store.drop_unmoved_exit_settlement(db, estate_id, settlement["_id"])
+        raise
 
 
 def _exit_settle(db, outbox, caller, estate_id, household_id, end_day, kind, method, note, batch=None):
@@ -3208,7 +3214,7 @@ def _exit_move_money(db, outbox, settlement, actor):
             store.owner_bills_of_household(db, estate_id, household_id), end_day)
         exit_settlement.refuse_across(across, end_day)
         if to_cancel:  # before the first money moves; a settlement that moves none fixes no day (r11)
-            _exit_end_day_claimed(db, estate_id, end_day, actor)
+            _exit_end_day_claimed(db, estate_id, end_day, actor, settlement)
         for bill in to_cancel:
             current = store.find_bill(db, estate_id, bill["_id"])
             changes = exit_settlement.exit_cancel(current, settlement["_id"], end_day, clock.now_iso(), actor)
@@ -3220,7 +3226,7 @@ def _exit_move_money(db, outbox, settlement, actor):
         apply_prepaid(db, outbox, estate_id, household_id)
         parts = exit_settlement.owners_parts(store.prepaid_sources(db, estate_id, household_id))
         if parts and not to_cancel:  # money unused to take out: it moves now
-            _exit_end_day_claimed(db, estate_id, end_day, actor)
+            _exit_end_day_claimed(db, estate_id, end_day, actor, settlement)
         planned = {**exit_settlement.settled_changes(to_cancel, parts), "planned": True}
         settlement = store.change_exit_settlement(db, outbox, estate_id, settlement["_id"],
                                                   lambda current: None if current.get("planned") else Change(planned))

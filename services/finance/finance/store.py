@@ -1973,6 +1973,13 @@ def create_exit_settlement(db, settlement):
     return find_exit_settlement(db, settlement["estate_id"], settlement["_id"])
 
 
+def drop_unmoved_exit_settlement(db, estate_id, settlement_id):
+    """A settlement refused before anything moved on it (not planned: no bill cancelled, no money taken),
+    taken away: the loser of two first settlements naming other end days stayed pending for good."""
+    db.exit_settlements.delete_one({"_id": settlement_id, "estate_id": estate_id, "status": "pending",
+                                    "planned": {"$exists": False}})
+
+
 def change_exit_settlement(db, outbox, estate_id, settlement_id, decide):
     return _named.change(db, outbox, "exit_settlements", estate_id, settlement_id, decide, keyed=False)
 

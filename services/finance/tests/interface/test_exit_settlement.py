@@ -367,3 +367,25 @@ def test_a_settlement_that_moves_no_money_fixes_no_end_day(finance):
     assert refund(finance, "hh_1", as_of="2026-11-30", key="exit-0")["amount_cents"] == 0
     assert finance.db.exit_end_days.count_documents({}) == 0
     assert refund(finance, "hh_2")["amount_cents"] == 7000  # the true end, 2026-10-31
+
+
+def test_the_loser_of_two_first_refunds_naming_other_days_leaves_no_settlement_pending(finance, monkeypatch):
+    """Two first refunds at once naming different end days both passed the check of the day (none was
+    fixed yet); the second to claim it was refused 409, but its settlement, written before any money
+    moved, stayed pending for good at a day that never was the estate's end (found by review of the
+    exit). It is taken away with its refusal: nothing moved on it."""
+    from finance import operations
+    approved(finance)
+    run(finance, "2026-10")
+    pay(finance, "hh_1", 21002 + 5000)
+    pay(finance, "hh_2", 28200 + 7000)
+    checked_day = operations._exit_end_day_checked
+    assert refund(finance, "hh_1")["amount_cents"] == 5000  # fixes 2026-10-31
+    # the second call checked the day before the first fixed it
+    monkeypatch.setattr(operations, "_exit_end_day_checked", lambda *args: None)
+    with pytest.raises(Conflict) as refused:
+        refund(finance, "hh_2", as_of="2026-11-30", key="exit-2")
+    assert "2026-10-31" in str(refused.value)
+    assert finance.db.exit_settlements.count_documents({"household_id": "hh_2"}) == 0
+    monkeypatch.setattr(operations, "_exit_end_day_checked", checked_day)
+    assert refund(finance, "hh_2", key="exit-3")["amount_cents"] == 7000  # at the day that stands
