@@ -146,3 +146,15 @@ def test_the_chosen_estate_retired_here_says_so_at_once_and_reinstated_offers_it
     client.post("/admin/estates/est_8/reinstate", data={"csrf_token": csrf_of(client)})
     page = client.get("/desk/requests/new", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "it takes no new work" not in page and 'action="/desk/requests"' in page
+
+
+def test_the_admin_settles_a_retired_estate_s_money_owed_back_from_its_handover_page(client, fake):
+    """A retired estate is held by no staff account: the operator admin alone refunds or hands over
+    its owners' money (what closes out its past), and its handover page offers him both (review of
+    the exit)."""
+    from .test_handover_package_screen import PACKAGE
+    in_hilltop(client, fake)
+    fake.on("GET", r"/api/v1/estates/est_8/handover", {**PACKAGE, "estate_id": "est_8"})
+    page = client.get("/manager/handover?as_of=2026-10-31").get_data(as_text=True)
+    assert 'data-exit-refund="hh_1"' in page and "data-exit-transfer" in page
+    assert "2026-11-10" in page  # and says the estate is retired
