@@ -1034,9 +1034,14 @@ def incident_took_over(order, event, now, rules):
 # guard's incident then opened a second emergency order for the same lift. The incident joins the desk's
 # order instead when it is surely the same lift (``desk_order_joined_by``), else it opens its own.
 JOINABLE_SOURCE = "service_request"
-# the one kind of incident that joins: a flood or a power cut at the lift's building is no fault of the lift,
-# and joined the lift's call by its place (found by r10 reviewing h10)
+# the kinds of incident that join, each by its own match: an entrapment the desk's order for its lift
+# (``lift_meant``); a flood or a power cut at the lift's building is no fault of the lift, and joined the
+# lift's call by its place (found by r10 reviewing h10). A flooding joins the desk's water emergency of its
+# flat's building and unit (``burst_order_joined_by``: h5, a burst pipe's three orders), never by the lift.
 JOINING_INCIDENT = "elevator_entrapment"
+FLOODING_INCIDENT = "flooding"
+# the desk's emergencies a flooding may be: water in the flat (家里进水) or a burst main (爆管)
+WATER_CATEGORIES = ("flooding", "water_mains")
 
 
 # a desk order no incident joins besides one done with: one held waiting for parts or the occupant (待料),
@@ -1045,8 +1050,43 @@ NOT_JOINED = (*CLOSED, "on_hold")
 
 
 def may_join_desk_order(incident):
-    """Whether the incident may join a desk's order for its lift (``desk_order_joined_by``): an entrapment."""
-    return incident.get("type") == JOINING_INCIDENT
+    """Whether the incident may join a desk's order: an entrapment for its lift (``desk_order_joined_by``),
+    a flooding naming its flat for the water emergency of its building and unit (``burst_order_joined_by``)."""
+    return incident.get("type") == JOINING_INCIDENT or (
+        incident.get("type") == FLOODING_INCIDENT and bool(incident.get("household_id")))
+
+
+def _joinable(order, incident, rules):
+    """A desk call's order an incident may join at all: open and not held (``NOT_JOINED``), reported within
+    ``incident_join_window_minutes`` of the incident's opening, either side."""
+    opened = clock.parse_iso(incident["opened_at"])
+    window = timedelta(minutes=rules["incident_join_window_minutes"])
+    return (order["source"]["type"] == JOINABLE_SOURCE and order["status"] not in NOT_JOINED
+            and abs(clock.parse_iso(order["reported_at"]) - opened) <= window)
+
+
+def stairwell(household):
+    """A household's building and unit (楼栋单元: the riser a burst pipe floods down), None without both."""
+    place = tuple(str((household or {}).get(name) or "").strip().casefold() for name in ("building", "unit"))
+    return place if all(place) else None
+
+
+def burst_order_joined_by(incident, candidates, households, rules):
+    """The desk's open water emergency a flooding joins, or None (h5, a burst pipe's three orders: the desk's
+    call, the guard's flooding and the lift's entrapment each opened one). ``candidates``: the estate's open
+    emergencies from a desk call of ``WATER_CATEGORIES``; ``households``: the copies of the flats named, by
+    id. The incident's flat (``household_id``) and the order's are of the same building and unit
+    (``stairwell``: the water runs down the riser), the order ``_joinable``. Exactly one matches, or none is
+    joined: a wrong join is worse than two orders."""
+    if incident.get("type") != FLOODING_INCIDENT:
+        return None
+    place = stairwell(households.get(incident.get("household_id")))
+    if place is None:
+        return None
+    found = [order for order in candidates
+             if order.get("priority") == "emergency" and order.get("emergency_category") in WATER_CATEGORIES
+             and stairwell(households.get(order.get("household_id"))) == place and _joinable(order, incident, rules)]
+    return found[0] if len(found) == 1 else None
 
 
 def same_place(one, other):
@@ -1073,25 +1113,24 @@ def desk_order_joined_by(incident, candidates, lifts, rules):
     (``NOT_JOINED``). Exactly one order
     matches, or none is joined: a wrong join (two lifts' passengers on one order) is worse than two orders.
     An incident of another kind (``may_join_desk_order``) joins none."""
-    if not may_join_desk_order(incident):
+    if incident.get("type") != JOINING_INCIDENT:
         return None
     lift_id = lift_meant(incident, lifts)
     if lift_id is None:
         return None
-    opened = clock.parse_iso(incident["opened_at"])
-    window = timedelta(minutes=rules["incident_join_window_minutes"])
     found = [order for order in candidates
-             if order.get("equipment_id") == lift_id and order["source"]["type"] == JOINABLE_SOURCE
-             and order["status"] not in NOT_JOINED and abs(clock.parse_iso(order["reported_at"]) - opened) <= window]
+             if order.get("equipment_id") == lift_id and _joinable(order, incident, rules)]
     return found[0] if len(found) == 1 else None
 
 
-def incident_joined(order, event, now, rules):
-    """The incident joined the desk's order for its lift (``desk_order_joined_by``): the order is the
-    emergency (the incident's category where it has none), its response clock from the earliest report
-    (the call's or the incident's) unless its work has started (its response is history then), the
+def incident_joined(order, event, now, rules, equipment=None):
+    """The incident joined the desk's order (``desk_order_joined_by``, ``burst_order_joined_by``): the order
+    is the emergency (the incident's category where it has none), its response clock from the earliest
+    report (the call's or the incident's) unless its work has started (its response is history then), the
     incident named on it (``incidents``) and announced (``work_order_incident_joined``: security shows
-    it as the incident's order). None when nothing changes: the same incident again, or an order done."""
+    it as the incident's order). ``equipment``: the piece the incident affects (a flooded shaft's lift,
+    found in the estate), named on an order that names none. None when nothing changes: the same incident
+    again, or an order done."""
     incident = event["data"]
     if order["status"] in CLOSED or any(i["id"] == incident["id"] for i in order.get("incidents") or ()):
         return None
@@ -1099,6 +1138,8 @@ def incident_joined(order, event, now, rules):
     earliest = min(order["reported_at"], incident["opened_at"], key=clock.parse_iso)
     changes = {"priority": "emergency", "emergency_category": category, "reported_at": earliest,
                "incidents": [*(order.get("incidents") or ()), {"id": incident["id"], "number": incident["number"]}]}
+    if equipment and not order.get("equipment_id"):
+        changes["equipment_id"] = equipment["_id"]
     if not order.get("started_at"):
         due = response_due_at(earliest, "emergency", rules)
         if order.get("priority") == "emergency":  # a promise sooner stands
@@ -1107,7 +1148,8 @@ def incident_joined(order, event, now, rules):
     changes["updated_at"] = clock.to_iso(now)  # a step of no status of its own: the order's stays
     entry = history_entry(changes["updated_at"], event.get("actor"), "incident_joined",
                           f"incident {incident['number']} ({incident['type']}) at {incident['location']}: "
-                          "the same lift, the call's order answers it", event["event_id"])
+                          + ("the same water, the call's order answers it" if incident["type"] == FLOODING_INCIDENT
+                             else "the same lift, the call's order answers it"), event["event_id"])
     data = {"id": order["_id"], "number": order["number"], "status": order["status"],
             "source": order["source"], "incident_id": incident["id"], "incident_number": incident["number"],
             "priority": "emergency", "emergency_category": category, "reported_at": earliest,

@@ -525,27 +525,33 @@ def open_from_incident(db, outbox, event):
     until checked for it (``_lift_out_until_checked``), where the plan's step "lift out of service until
     checked" recorded nothing (found by h12, a lift kept out after an entrapment)."""
     estate_id, data = event["estate_id"], event["data"]
-    lift = store.find(db, "equipment", estate_id, data["equipment_id"]) if data.get("equipment_id") else None
-    if lift and lift.get("system") != "elevator":  # a pump named is left running (found by review r12 of h12)
-        lift = None
+    piece = store.find(db, "equipment", estate_id, data["equipment_id"]) if data.get("equipment_id") else None
+    lift = piece if piece and piece.get("system") == "elevator" else None
+    if data["type"] == domain.JOINING_INCIDENT:
+        piece = lift  # an entrapment's pump named is left running (found by review r12 of h12)
     rules = store.rules_for(db, estate_id)
     own_id = domain.work_order_id(estate_id, "incident", data["id"])
-    joined = None if store.find(db, "work_orders", estate_id, own_id) else _join_desk_order(db, outbox, event, rules)
+    joined = None if store.find(db, "work_orders", estate_id, own_id) else _join_desk_order(
+        db, outbox, event, rules, piece)
     if joined:
-        lift_id = joined.get("equipment_id")
-        if lift_id and not joined.get(LIFT_OUT_ASKED) and joined["status"] not in ledger.ORDER_DONE:
+        # the lift of the order an entrapment joined, or the lift a flooding reached (h5: a flooded shaft)
+        lift_id = lift["_id"] if lift else joined.get("equipment_id") if data["type"] == domain.JOINING_INCIDENT \
+            else None
+        if lift_id and joined.get("equipment_id") == lift_id and not joined.get(LIFT_OUT_ASKED) \
+                and joined["status"] not in ledger.ORDER_DONE:
             _lift_out_until_checked(db, outbox, event, joined, lift_id)
         return
     order = open_order(db, outbox, own_id, estate_id, clock.now(),
-                       lambda number, created: domain.from_incident(event, number, created, rules, lift),
+                       lambda number, created: domain.from_incident(event, number, created, rules, piece),
                        rules["timezone"])
     if lift and order.get("equipment_id") == lift["_id"] and not order.get(LIFT_OUT_ASKED):
         _lift_out_until_checked(db, outbox, event, order, lift["_id"])
 
 
-def _join_desk_order(db, outbox, event, rules):
-    """The desk's open order the incident joins (``domain.desk_order_joined_by``), joined once
-    (``domain.incident_joined``), or None: the incident opens its own. The join kept first
+def _join_desk_order(db, outbox, event, rules, piece=None):
+    """The desk's open order the incident joins (``domain.desk_order_joined_by`` for an entrapment,
+    ``domain.burst_order_joined_by`` for a flooding), joined once (``domain.incident_joined``, naming the
+    ``piece`` it affects), or None: the incident opens its own. The join kept first
     (``store.keep_incident_join``): a redelivery joins the order decided then, even once that order is
     done, and never opens a second one."""
     estate_id, data = event["estate_id"], event["data"]
@@ -553,11 +559,7 @@ def _join_desk_order(db, outbox, event, rules):
     if order_id is None:
         if not domain.may_join_desk_order(data):
             return None
-        lifts = store.lifts_of(db, estate_id)
-        lift_id = domain.lift_meant(data, lifts)
-        if lift_id is None:
-            return None  # no lift of the estate surely meant (one named that is none, two at the place): its own order
-        found = domain.desk_order_joined_by(data, store.desk_orders_on(db, estate_id, [lift_id]), lifts, rules)
+        found = _desk_order_for(db, estate_id, data, rules)
         if found is None:
             return None
         order_id = store.keep_incident_join(db, estate_id, data["id"], found["_id"])
@@ -565,9 +567,23 @@ def _join_desk_order(db, outbox, event, rules):
     def decide(order):
         if writes.applied(order, event["event_id"]):
             return None
-        return domain.incident_joined(order, event, clock.now(), rules)
+        return domain.incident_joined(order, event, clock.now(), rules, piece)
 
     return _order_change(db, outbox, estate_id, order_id, decide)
+
+
+def _desk_order_for(db, estate_id, data, rules):
+    """The one desk order the incident surely means, or None."""
+    if data["type"] == domain.FLOODING_INCIDENT:
+        candidates = store.desk_emergencies_of(db, estate_id, domain.WATER_CATEGORIES)
+        households = store.households_of(db, estate_id, [data["household_id"], *(
+            order.get("household_id") for order in candidates)])
+        return domain.burst_order_joined_by(data, candidates, households, rules)
+    lifts = store.lifts_of(db, estate_id)
+    lift_id = domain.lift_meant(data, lifts)
+    if lift_id is None:
+        return None  # no lift of the estate surely meant (one named that is none, two at the place): its own order
+    return domain.desk_order_joined_by(data, store.desk_orders_on(db, estate_id, [lift_id]), lifts, rules)
 
 
 # on an incident's order: its lift was taken out of service for it once (a redelivery of the incident's

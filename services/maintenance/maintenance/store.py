@@ -39,6 +39,8 @@ INDEXES = {
         ([("estate_id", 1), ("number", 1)], {}),  # the list's number filter (as typed)
         # the open orders naming a lift an incident may join (desk_orders_on)
         ([("estate_id", 1), ("equipment_id", 1), ("status", 1)], {}),
+        # the open water emergencies a flooding may join (desk_emergencies_of: a burst pipe, h5)
+        ([("estate_id", 1), ("emergency_category", 1), ("status", 1)], {}),
         # the list's technician filter, in the list's order: a technician's own orders ("my orders"),
         # one technician's for his supervisor; they were 200 of each status picked over (a probe of
         # the engineering department's week)
@@ -366,6 +368,20 @@ def desk_orders_on(db, estate_id, equipment_ids):
     return list(db.work_orders.find({"estate_id": estate_id, "equipment_id": {"$in": list(equipment_ids)},
                                      "status": {"$nin": list(CLOSED)},
                                      "source.type": "service_request"}).limit(20))
+
+
+def desk_emergencies_of(db, estate_id, categories):
+    """The open emergencies from a desk call of ``categories`` (a flooding may join one: a burst pipe)."""
+    return list(db.work_orders.find({"estate_id": estate_id, "source.type": "service_request",
+                                     "priority": "emergency", "emergency_category": {"$in": list(categories)},
+                                     "status": {"$nin": list(CLOSED)}}).limit(50))
+
+
+def households_of(db, estate_id, household_ids):
+    """``{household id: its copy}`` of those of ``household_ids`` whose copy has come."""
+    found = {household_id: replica.get(db, "household", estate_id, household_id)
+             for household_id in dict.fromkeys(household_ids) if household_id}
+    return {household_id: copy for household_id, copy in found.items() if copy}
 
 
 def keep_incident_join(db, estate_id, incident_id, work_order_id):

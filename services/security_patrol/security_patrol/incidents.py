@@ -25,6 +25,9 @@ TRANSITIONS = {
 # 电梯困人: an entrapment's release (解救) is a recorded figure, when its passengers were out: the step
 # below, recorded with ``released_at`` (h1, the typhoon's leftovers: it was only the step's time)
 ENTRAPMENT = "elevator_entrapment"
+# a flooding names its flat (``household_id``: maintenance joins it to the desk's water emergency of the same
+# building and unit) and the piece it affects (``equipment_id``: a flooded shaft's lift); h5, a burst pipe
+FLOODING = "flooding"
 LIFTS = "elevator"  # the equipment ledger's system of the lifts an entrapment names (maintenance's)
 RELEASE_STEP = "release_passengers"
 
@@ -71,24 +74,41 @@ def named_equipment(data, plan, found, ref):
     """The lift an elevator entrapment names (``data.equipment_id``, maintenance's piece): ``{id, code}``,
     None when none is named. Its emergency order names it and takes it out of service until checked, the
     plan's step "lift out of service until checked", which recorded nothing (found by h12, a lift kept out
-    after an entrapment). ``found``/``ref``: what the gateway found of it in the estate (security keeps no
-    copy of the ledger; ``not_found``: 422; None: nobody looked, maintenance opens the order alone on a
-    piece it has not). An entrapment whose plan (``plan``) opens no order, one taking over an anomaly's
-    order, or another type names none (422)."""
+    after an entrapment). A flooding names the piece it affects (a flooded shaft's lift, any system: h5's
+    burst pipe), a lift taken out the same way. ``found``/``ref``: what the gateway found of it in the
+    estate (security keeps no copy of the ledger; ``not_found``: 422; None: nobody looked, maintenance
+    opens the order alone on a piece it has not). An incident whose plan (``plan``) opens no order, one
+    taking over an anomaly's order, or another type names none (422)."""
     equipment_id = data.get("equipment_id")
     if not equipment_id:
         return None
     field = "data.equipment_id"
-    if data["type"] != ENTRAPMENT or not plan["work_order"] or data.get("anomaly_id"):
-        raise BusinessRuleViolation("an elevator entrapment that opens its own emergency work order names its lift",
-                                    [field_error(field, "is named by an elevator entrapment opening its own order only")])
+    if data["type"] not in (ENTRAPMENT, FLOODING) or not plan["work_order"] or data.get("anomaly_id"):
+        raise BusinessRuleViolation("an elevator entrapment or a flooding that opens its emergency work order "
+                                    "names the equipment it affects",
+                                    [field_error(field, "is named by an elevator entrapment or a flooding "
+                                                        "opening its order only")])
     if found == "not_found":
         raise BusinessRuleViolation("no such equipment in this estate",
                                     [field_error(field, "is not a piece of equipment of this estate")])
-    if ref.get("equipment_system") not in (None, LIFTS):  # the pump taken out, the lift left running (r12)
+    if data["type"] == ENTRAPMENT and ref.get("equipment_system") not in (None, LIFTS):  # the pump taken out (r12)
         raise BusinessRuleViolation("an elevator entrapment names a lift",
                                     [field_error(field, "is not a lift (an elevator of the equipment ledger)")])
     return {"id": ref.get("equipment_id") or equipment_id, "code": ref.get("equipment_code")}
+
+
+def named_household(data, plan):
+    """The flat a flooding names (``data.household_id``: where the water is or came from), None for none:
+    maintenance joins the incident to the desk's open water emergency of the same building and unit rather
+    than open a second order for one burst (h5). A flooding whose plan opens no order, one taking over an
+    anomaly's order, or another type names none (422); the household is the estate's (the caller checks)."""
+    household_id = data.get("household_id")
+    if not household_id:
+        return None
+    if data["type"] != FLOODING or not plan["work_order"] or data.get("anomaly_id"):
+        raise BusinessRuleViolation("a flooding that opens its emergency work order names its flat",
+                                    [field_error("data.household_id", "is named by a flooding opening its order only")])
+    return household_id
 
 
 def new_incident(incident_id, estate_id, data, number, now, actor, plan=None, happened=None,
@@ -115,7 +135,8 @@ def new_incident(incident_id, estate_id, data, number, now, actor, plan=None, ha
         "work_order": plan["work_order"],
         # the patrol anomaly whose work order it takes over (a burst main found on a round): none asked
         "anomaly_id": data.get("anomaly_id"),
-        "equipment": equipment,  # an entrapment's lift (named_equipment)
+        "equipment": equipment,  # an entrapment's lift, a flooding's piece (named_equipment)
+        "household_id": named_household(data, plan),  # a flooding's flat
         "pending_steps": [step["step"] for step in plan["steps"]],
         "steps": [],
         "escalations": [],
@@ -142,10 +163,11 @@ def opening_events(incident):
             "opened_at": incident["opened_at"]})]
     if not incident["work_order"]:
         return []
-    lift = incident.get("equipment")  # maintenance takes it out of service until checked for the order
+    lift = incident.get("equipment")  # maintenance takes a lift out of service until checked for the order
     return [("emergency_repair_requested", {k: incident[k] for k in (
         "number", "type", "description", "location", "opened_at")} | {"id": incident["_id"]} | (
-        {"equipment_id": lift["id"]} if lift else {}))]
+        {"equipment_id": lift["id"]} if lift else {}) | (
+        {"household_id": incident["household_id"]} if incident.get("household_id") else {}))]
 
 
 # the statuses of an order that serves no incident any more

@@ -601,6 +601,8 @@ def open_incident(db, outbox, caller, estate_id, data):
                                      store.incident_taking_over(db, estate_id, anomaly_id))
         plan = emergency_plans.in_force(data["type"], stored)
         lift = incidents.named_equipment(data, plan, caller.equipment, caller.equipment_ref)  # refused unnumbered
+        if incidents.named_household(data, plan):  # a flooding's flat, the estate's (refused unnumbered)
+            store.known_household(db, estate_id, data["household_id"], "data.household_id")
         tz = rules["timezone"]
         number = incidents.incident_number(now, tz, store.next_number(db, estate_id, incidents.number_series(now, tz)))
         incident = incidents.new_incident(doc_id, estate_id, data, number, now, caller.user, plan, happened,

@@ -3315,7 +3315,7 @@ def test_an_entrapment_names_its_lift_as_maintenance_knows_it_and_asks_for_it_ou
     assert patrol.get_incident({"estate_id": ESTATE, "id": stuck["id"]})["equipment"] == stuck["equipment"]
     [asked] = patrol.outbox.of_type("emergency_repair_requested")
     assert asked["data"]["equipment_id"] == "eq_lift3"
-    for refused in ({"type": "burglary"}, {"type": "flooding"}):
+    for refused in ({"type": "burglary"}, {"type": "fire_alarm"}):
         with pytest.raises(BusinessRuleViolation) as wrong:
             open_incident(patrol, equipment_id="eq_lift3", **refused)
         assert wrong.value.errors[0]["field"] == "data.equipment_id"
@@ -3342,6 +3342,31 @@ def test_an_entrapment_naming_a_piece_that_is_no_lift_is_refused(patrol):
     assert patrol.outbox.of_type("emergency_repair_requested") == []
     patrol.caller.equipment_ref = {"equipment_id": "eq_lift3", "equipment_code": "LIFT-3", "equipment_system": "elevator"}
     assert open_incident(patrol, equipment_id="eq_lift3")["equipment"] == {"id": "eq_lift3", "code": "LIFT-3"}
+
+
+def test_a_flooding_names_its_flat_and_the_lift_it_reached_for_maintenance_to_join_the_desk_s_order(patrol):
+    """A burst pipe at 02:00 (h5): the guard's flooding opened a second emergency order beside the desk's
+    call for the flat below, and it could name neither the flat nor the lift in the flooded shaft. It names
+    its flat (``household_id``, the estate's) and the piece it affects (any system, a lift taken out by
+    maintenance), both sent on its request for an order (maintenance joins the desk's water emergency of the
+    same building and unit); a household on another type, or one not of the estate, a 422."""
+    as_caller(patrol, GUARD)
+    patrol.caller.equipment, patrol.caller.equipment_ref = "found", {
+        "equipment_id": "eq_lift3", "equipment_code": "LIFT-3", "equipment_system": "elevator"}
+    flood = open_incident(patrol, type="flooding", household_id="hh_1201", equipment_id="eq_lift3",
+                          description="supply pipe burst in 1201", location="3-1 stairwell and lift shaft")
+    assert (flood["household_id"], flood["equipment"]) == ("hh_1201", {"id": "eq_lift3", "code": "LIFT-3"})
+    [asked] = patrol.outbox.of_type("emergency_repair_requested")
+    assert (asked["data"]["household_id"], asked["data"]["equipment_id"]) == ("hh_1201", "eq_lift3")
+    patrol.caller.equipment_ref = {"equipment_id": "eq_pump1", "equipment_code": "PUMP-1", "equipment_system": "water"}
+    pump = open_incident(patrol, type="flooding", equipment_id="eq_pump1", location="B2 pump room")
+    assert pump["equipment"]["id"] == "eq_pump1" and pump["household_id"] is None  # a flood's pump, not a lift's
+    for refused, field in (({"household_id": "hh_1201"}, "data.household_id"),  # an entrapment has no flat
+                           ({"type": "flooding", "household_id": "hh_9999"}, "data.household_id")):
+        with pytest.raises(BusinessRuleViolation) as wrong:
+            open_incident(patrol, **refused)
+        assert wrong.value.errors[0]["field"] == field
+    assert len(patrol.outbox.of_type("emergency_repair_requested")) == 2
 
 
 def close_without_fee(patrol, session_id, reason="漏记出场"):

@@ -1,0 +1,94 @@
+"""A burst supply pipe at 02:00 (h5, the burst-pipe probe): 3-1801's pipe floods 1701, 1601 and the lift
+shaft. The desk's emergency call (家里进水) opened its order, the guard's flooding incident opened a second
+emergency order, and the lift's entrapment a third: three orders for one burst. A flooding incident naming
+its flat (``household_id``) joins the desk's open water emergency (flooding or water mains) of a flat in the
+same building and unit reported within ``incident_join_window_minutes``, as an entrapment joins the desk's
+order for its lift; the piece it affects (``equipment_id``, the lift in the flooded shaft) is named on that
+order and a lift taken out of service until checked, so the entrapment that follows joins the same order."""
+from datetime import timedelta
+
+from estate_common import clock
+from estate_common.testing import event
+from maintenance import domain
+
+from .test_out_of_service import ESTATE, announced, engineering, entrapment, frozen, out_now  # noqa: F401
+from .test_service import copy_households, orders, request_created
+
+
+def desk_call(service, household_id="hh_1701", request_id="sr_1", **extra):
+    service.open_from_service_request(request_created(
+        request_id=request_id, household_id=household_id, created_at=clock.now(),
+        description="water pouring through the ceiling", **({"emergency": True, "emergency_category": "flooding"}
+                                                            | extra)))
+    [order] = orders(service, request_id=request_id, source_type="service_request")
+    return order
+
+
+def flooding(incident_id="inc_flood", household_id="hh_1801", equipment_id=None):
+    return event("security_patrol", "emergency_repair_requested", ESTATE, {
+        "id": incident_id, "number": "INC-2026-000011", "type": "flooding",
+        "description": "supply pipe burst in 1801, water down to 1601 and the lift shaft",
+        "location": "Building 3 unit 1", "opened_at": clock.to_iso(clock.now()),
+        **({"household_id": household_id} if household_id else {}),
+        **({"equipment_id": equipment_id} if equipment_id else {})})
+
+
+def flats(service):
+    copy_households(service, (1801, "1801"), (1701, "1701"), (1601, "1601"))
+    service.copy_household(event("archive", "household_created", ESTATE, {
+        "id": "hh_2701", "estate_id": ESTATE, "building": "3", "unit": "2", "room": "701",
+        "area_m2": 89.37, "status": "occupied", "version": 1}))
+
+
+def test_a_burst_pipe_s_flooding_and_the_lift_s_entrapment_join_the_desk_s_one_order(engineering):
+    flats(engineering)
+    desk = desk_call(engineering)
+    clock.freeze(clock.now() + timedelta(minutes=9))
+    flood = flooding(equipment_id=engineering.lift["id"])
+    engineering.open_from_incident(flood)
+    engineering.open_from_incident(flood)  # redelivered
+    clock.freeze(clock.now() + timedelta(minutes=6))
+    engineering.open_from_incident(entrapment("inc_lift", equipment_id=engineering.lift["id"]))
+    [order] = orders(engineering)
+    assert order["id"] == desk["id"]
+    assert [i["id"] for i in order["incidents"]] == ["inc_flood", "inc_lift"]
+    assert (order["priority"], order["emergency_category"]) == ("emergency", "flooding")
+    assert order["equipment_id"] == engineering.lift["id"]  # the lift the flood reached, named on the order
+    [lift] = out_now(engineering)  # out until checked, for the one order
+    assert (lift["out_of_service"]["work_order_id"], lift["out_of_service"]["until_checked"]) == (desk["id"], True)
+    told = announced(engineering, "work_order_incident_joined")
+    assert [t["incident_id"] for t in told] == ["inc_flood", "inc_lift"]
+    assert not engineering.db.work_orders.find_one({"_id": domain.work_order_id(ESTATE, "incident", "inc_flood")})
+
+
+def test_a_flooding_not_surely_of_the_desk_s_burst_opens_its_own_order(engineering):
+    flats(engineering)
+    desk_call(engineering, household_id="hh_2701")  # another unit's water
+    desk_call(engineering, household_id="hh_1601", request_id="sr_2", emergency=False)  # a dripping tap below
+    engineering.open_from_incident(flooding("inc_a"))
+    assert engineering.db.work_orders.find_one({"_id": domain.work_order_id(ESTATE, "incident", "inc_a")})
+    engineering.open_from_incident(flooding("inc_b", household_id=None))  # no flat named: no place to match
+    assert engineering.db.work_orders.find_one({"_id": domain.work_order_id(ESTATE, "incident", "inc_b")})
+    # two water emergencies in the unit: which is not sure
+    desk_call(engineering, household_id="hh_1701", request_id="sr_3")
+    desk_call(engineering, household_id="hh_1601", request_id="sr_4")
+    engineering.open_from_incident(flooding("inc_c"))
+    assert engineering.db.work_orders.find_one({"_id": domain.work_order_id(ESTATE, "incident", "inc_c")})
+
+
+def test_a_flooding_after_the_window_or_an_order_done_opens_its_own(engineering):
+    flats(engineering)
+    desk = desk_call(engineering)
+    clock.freeze(clock.now() + timedelta(minutes=121))
+    engineering.open_from_incident(flooding("inc_late"))
+    assert engineering.db.work_orders.find_one({"_id": domain.work_order_id(ESTATE, "incident", "inc_late")})
+    assert not engineering.get_work_order({"estate_id": ESTATE, "id": desk["id"]}).get("incidents")
+
+
+def test_a_flooding_naming_the_lift_with_its_own_order_takes_the_lift_out_for_it(engineering):
+    flats(engineering)
+    engineering.open_from_incident(flooding("inc_own", equipment_id=engineering.lift["id"]))
+    own = engineering.get_work_order({"estate_id": ESTATE, "id": domain.work_order_id(ESTATE, "incident", "inc_own")})
+    assert own["equipment_id"] == engineering.lift["id"]
+    [lift] = out_now(engineering)
+    assert lift["out_of_service"]["work_order_id"] == own["id"]
