@@ -3576,7 +3576,9 @@ _MESSAGES = {
     "incident.released_at": ("解救时间（乘客脱困时；事后补录时填写，默认为现在，仅“解救”步骤）",
                              "Passengers out at (the release step only; if earlier; default: now)"),
     # an entrapment's lift (h12): its emergency order takes it out of service until checked
-    "incident.lift": ("被困电梯", "Lift"),
+    "incident.lift": ("被困或受浸电梯", "Lift (trapped in, or flooded)"),
+    # a flooding's flat (h5, a burst pipe): maintenance joins it to the desk's water emergency of its unit
+    "incident.flood_flat": ("进水/漏水房屋（水浸时）", "Flat flooded or leaking (a flooding)"),
     "incident.lift_out_until_checked": ("抢险工单使其停运待检，检验合格后人工恢复运行",
                                         "out of service for its emergency order until checked, put back by hand"),
     # what a guard (no ledger) is told: what the plan asked, and where maintenance may have left it (h5)

@@ -524,8 +524,11 @@ SECURITY = (
                      F("occurred_at", "reg.occurred_at_if_earlier", "moment"),
                      F("anomaly_id", "reg.incident_anomaly", "pick", group="recent-anomalies"),
                      # an elevator entrapment's lift: maintenance's emergency order names it and keeps it
-                     # out of service until checked (h12); a guard picks it from the estate's lifts (h5)
-                     F("equipment_id", "incident.lift", "pick", group="lifts")),
+                     # out of service until checked (h12); a guard picks it from the estate's lifts (h5);
+                     # a flooding's lift in the flooded shaft, and its flat: the desk's order of the unit
+                     # answers it (h5, a burst pipe)
+                     F("equipment_id", "incident.lift", "pick", group="lifts"),
+                     F("household_id", "incident.flood_flat", "household")),
              # the month's incidents written up at its end, those still open without their summary among
              # them (the month they happened in: the KPI's; a probe of the security department's month)
              filters=(F("status", "reg.status", "choice", choices=("open", "closed"), group="status"),
