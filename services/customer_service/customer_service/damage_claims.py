@@ -35,6 +35,7 @@ from datetime import timedelta
 
 from estate_common import clock, numbering, transitions
 from estate_common.errors import BusinessRuleViolation, Forbidden, field_error
+from estate_common.responsibility import named as named_responsible
 from estate_common.roles import MANAGEMENT
 
 from .domain import Change, history_entry
@@ -110,31 +111,20 @@ def households(data):
 
 
 def responsibility(data, field="data.responsibility"):
-    """Who is responsible: an owner names his flat (``household_id``, 422 without it; one of the
-    affected may be his: his own flat flooded too), a third party its name; the others name neither."""
-    party = data["party"]
-    household_id, name = data.get("household_id"), _text(data, "third_party")
-    if party == "owner" and not household_id:
-        raise BusinessRuleViolation("an owner's responsibility names his flat",
-                                    [field_error(f"{field}.household_id", "is required when the party is owner")])
-    if party != "owner" and household_id:
-        raise BusinessRuleViolation("only an owner's responsibility names a flat",
-                                    [field_error(f"{field}.household_id", "is for the party owner")])
-    if party == "third_party" and not name:
-        raise BusinessRuleViolation("a third party's responsibility names it",
-                                    [field_error(f"{field}.third_party", "is required when the party is third_party")])
-    if party != "third_party" and name:
-        raise BusinessRuleViolation("only a third party's responsibility names one",
-                                    [field_error(f"{field}.third_party", "is for the party third_party")])
-    return {"party": party, "household_id": household_id, "third_party": name, "note": _text(data, "note")}
+    """Who is responsible (``estate_common.responsibility``: an owner names his flat, one of the affected
+    may be his, his own flat flooded too; a third party its name; the others name neither)."""
+    return named_responsible(data, field)
 
 
-def new_claim(claim_id, estate_id, data, draw_number, now, user):
+def new_claim(claim_id, estate_id, data, draw_number, now, user, order=None):
     """A claim registered (登记) from its source, with the households' losses and who is
-    responsible (undetermined when not given); its number drawn once every check passed."""
+    responsible: as given, else the cause the source's work order found on its completion (``order``:
+    customer service's record of it, its ``cause`` maintenance's, h5: the order that fixed the pipe
+    said nothing of it), else undetermined; its number drawn once every check passed."""
     at = clock.to_iso(now)
     affected = households(data)
-    responsible = responsibility(data.get("responsibility") or {"party": "undetermined"})
+    found = (order or {}).get("cause") if not data.get("responsibility") else None
+    responsible = responsibility(data.get("responsibility") or found or {"party": "undetermined"})
     occurred = _moment(data, "occurred_at", now)
     claim = {
         "_id": claim_id, "estate_id": estate_id, "number": draw_number(),
@@ -145,7 +135,9 @@ def new_claim(claim_id, estate_id, data, draw_number, now, user):
         "responsibility": responsible, "insurance": None, "assessment": None, "negotiation": None,
         "refusal": None, "payments": [], "paid_cents": 0, "withdrawal": None,
         "status": "registered", "registered_at": at, "registered_by": user, "closed_at": None,
-        "history": [history_entry(at, user, "registered")],
+        "history": [history_entry(at, user, "registered"),
+                    *([history_entry(at, user, "responsibility", f"{found['party']}, from {order['number']}")]
+                      if found else [])],
         "created_at": at, "updated_at": at, "_rev": 0}
     return claim, [("damage_claim_registered", announced(claim))]
 

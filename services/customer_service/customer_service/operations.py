@@ -818,8 +818,9 @@ def register_damage_claim(db, outbox, caller, estate_id, data):
         if source["type"] == "service_request" and store.find(db, "service_requests", estate_id, source["id"]) is None:
             raise BusinessRuleViolation("no such service request in this estate", [
                 field_error("data.source.id", "no service request of this estate")])
+        order = None
         if source["type"] == "work_order":
-            store.known_order(db, estate_id, source["id"], "data.source.id")
+            order = store.known_order(db, estate_id, source["id"], "data.source.id")
         for index, affected in enumerate(data["households"]):
             store.known_household(db, estate_id, affected["household_id"], f"data.households[{index}].household_id")
         responsible = (data.get("responsibility") or {}).get("household_id")
@@ -830,7 +831,7 @@ def register_damage_claim(db, outbox, caller, estate_id, data):
         def draw_number():
             return damage_claims.number_of(now, rules["timezone"], store.next_number(
                 db, estate_id, damage_claims.series_of(now, rules["timezone"])))
-        return damage_claims.new_claim(claim_id, estate_id, data, draw_number, now, caller.user)
+        return damage_claims.new_claim(claim_id, estate_id, data, draw_number, now, caller.user, order)
 
     return damage_claims.shown(public(_announced.create(db, outbox, "damage_claims", estate_id, claim_id, new,
                                                         fresh=caller.creates_new_id)))

@@ -440,7 +440,10 @@ def order_done(db, estate_id, order, closing=None):
     written as it closed is closed after (``operations.close_if_order_done``)."""
     db.in_hand_orders.update_one({"_id": order["id"], "estate_id": estate_id},
                                  {"$set": {"done": True, "number": order["number"],
-                                           **({"closing": closing} if closing else {})}}, upsert=True)
+                                           **({"closing": closing} if closing else {}),
+                                           # the cause its completion found (a damage claim from it reads it)
+                                           **({"cause": order["cause"]} if order.get("cause") else {})}},
+                                 upsert=True)
 
 
 def orders_done(db, estate_id, order_ids):

@@ -6,7 +6,8 @@ it sets and the line it adds to the order's ``history`` (who, when, what).
 """
 from datetime import timedelta
 
-from estate_common import calendar, clock, custom_fields, ids, money, numbering, plausible, roles, transitions
+from estate_common import (calendar, clock, custom_fields, ids, money, numbering, plausible, responsibility, roles,
+                           transitions)
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, field_error
 from estate_common.writes import Change
 from estate_common.wording import counted
@@ -1280,8 +1281,27 @@ def complete(order, data, now, rules, actor):
         # 维保单位: the outside contractor that did the job (its technicians have no account), on the
         # ledger's record with who signed (ledger.record_from_order; found by h5)
         contractor=(data.get("contractor") or "").strip() or None,
+        cause=cause_found(data),
     )
     return changes, entry
+
+
+def cause_found(data):
+    """原因及责任方: the cause of the fault the order fixed, as engineering found it (h5, a burst pipe: the
+    claim for the flats below had a responsibility, the order that fixed the pipe said nothing): who is
+    responsible (``estate_common.responsibility``: the owner's own pipe after his meter, naming his flat;
+    the operator's shared part, 共用部位; a third party, naming it) and what was found (``note``). None when
+    not given. Announced on ``work_order_completed`` without the note (the staff's words), for a damage
+    claim registered from the order to read."""
+    if not data.get("cause"):
+        return None
+    return responsibility.named(data["cause"], "data.cause")
+
+
+def announced_cause(order):
+    """The order's cause as ``work_order_completed`` names it (no note), None for none."""
+    cause = order.get("cause")
+    return cause and {key: cause[key] for key in ("party", "household_id", "third_party")}
 
 
 def completed_event_data(order, equipment=None):
@@ -1295,6 +1315,7 @@ def completed_event_data(order, equipment=None):
         "completed_at": order["completed_at"], "charge_cents": order["charge_cents"],
         "material_cost_cents": order["material_cost_cents"], "labour_cost_cents": order["labour_cost_cents"],
         "signed_by": order["signed_by"],
+        "cause": announced_cause(order),
     }
 
 

@@ -193,6 +193,10 @@ def complete_work_order(db, outbox, caller, estate_id, order_id, data):
         domain.next_status(order, "complete")
         domain.check_hands(order, "complete", caller.roles, caller.user)
         changes, entry = domain.complete(order, data, clock.now(), rules, caller.user)
+        owner = (changes["cause"] or {}).get("household_id")
+        if owner and not store.households_of(db, estate_id, [owner]):  # the owner's flat, the estate's
+            raise BusinessRuleViolation("the cause names a flat this estate does not have",
+                                        [field_error("data.cause.household_id", "no such household in this estate")])
         equipment = store.referenced(db, "equipment", estate_id, changes["equipment_id"], "data.equipment_id") \
             if changes["equipment_id"] else None
         done = {**order, **changes}

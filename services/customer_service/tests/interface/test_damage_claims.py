@@ -234,3 +234,20 @@ def test_the_amount_agreed_is_recorded_once_the_parties_agree(desk):
     assert (paid["paid_cents"], paid["shortfall_cents"]) == (2000000, 0)
     assert [e["action"] for e in paid["history"]] == ["registered", "negotiating", "negotiating", "negotiating",
                                                       "paid"]
+
+
+def test_a_claim_from_the_order_that_fixed_the_pipe_takes_the_cause_it_found(desk):
+    """The order that fixed the burst says its cause on completion (maintenance's ``cause``: the owner's
+    pipe after his meter, naming 1801); a claim registered from that order, naming no responsibility,
+    takes it (h5: the claim had a responsibility, the order none); one naming its own keeps it."""
+    completed = {"id": "wo_1", "number": "WO-2026-000001", "source": {"type": "service_request", "id": "sr_x"},
+                 "request_id": None, "household_id": "hh_3", "priority": "emergency",
+                 "reported_at": T0, "started_at": T0, "completed_at": "2026-12-06T18:20:00Z", "charge_cents": 0,
+                 "material_cost_cents": 0, "labour_cost_cents": 0, "signed_by": None,
+                 "cause": {"party": "owner", "household_id": "hh_3", "third_party": None}}
+    desk.on_work_order_completed(event("maintenance", "work_order_completed", ESTATE, completed))
+    claim = register(desk)
+    assert claim["responsibility"] == {"party": "owner", "household_id": "hh_3", "third_party": None, "note": None}
+    assert claim["history"][-1]["note"] == "owner, from WO-2026-000001"  # whence the responsibility
+    own = register(desk, responsibility={"party": "operator"})
+    assert own["responsibility"]["party"] == "operator"

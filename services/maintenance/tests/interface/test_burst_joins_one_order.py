@@ -92,3 +92,30 @@ def test_a_flooding_naming_the_lift_with_its_own_order_takes_the_lift_out_for_it
     assert own["equipment_id"] == engineering.lift["id"]
     [lift] = out_now(engineering)
     assert lift["out_of_service"]["work_order_id"] == own["id"]
+
+
+def test_the_order_that_fixed_the_burst_says_its_cause_and_who_is_responsible(engineering):
+    """The claim for 1701's and 1601's losses had a responsibility, the order that fixed the pipe said
+    nothing of the cause (h5): its completion names it (``cause``: the owner's own pipe after his meter,
+    naming his flat; the operator's shared part, 共用部位; a third party, naming it), kept on the order and
+    announced on ``work_order_completed`` for the claim to read; the parties' rules as a claim's (422)."""
+    from estate_common.errors import BusinessRuleViolation
+    import pytest
+    from .test_service import act, completion
+    flats(engineering)
+    desk = desk_call(engineering)
+    act(engineering, "assign_work_order", desk["id"], technician="chen")
+    act(engineering, "start_work_order", desk["id"])
+    for wrong, field in (({"party": "owner"}, "data.cause.household_id"),
+                         ({"party": "operator", "household_id": "hh_1801"}, "data.cause.household_id"),
+                         ({"party": "third_party"}, "data.cause.third_party"),
+                         ({"party": "owner", "household_id": "hh_9999"}, "data.cause.household_id")):
+        with pytest.raises(BusinessRuleViolation) as refused:
+            act(engineering, "complete_work_order", desk["id"], **completion(summary="valve shut, pipe mended",
+                                                                             cause=wrong))
+        assert refused.value.errors[0]["field"] == field
+    cause = {"party": "owner", "household_id": "hh_1801", "note": "the supply pipe after 1801's meter split"}
+    done = act(engineering, "complete_work_order", desk["id"], **completion(summary="pipe mended", cause=cause))
+    assert done["cause"] == {**cause, "third_party": None}
+    [told] = announced(engineering, "work_order_completed")
+    assert told["cause"] == {"party": "owner", "household_id": "hh_1801", "third_party": None}  # no note: staff's words
