@@ -40,9 +40,15 @@ def work_order_fact(db, estate_id, body, caller):
             order = None
     if order is None:
         return {"work_order": NOT_FOUND}
+    # what the owner pays of it (its charge, a quote he consented to) and its cause: the fund pays the
+    # common parts alone, finance refuses an owner's order (h5, a burst pipe)
+    consented = (order.get("consent") or {}).get("amount_cents")
     return {"work_order": FOUND, "work_order_id": order["id"], "work_order_number": order.get("number"),
             "work_order_priority": order.get("priority"),
-            **({"work_order_status": order["status"]} if order.get("status") else {})}
+            **({"work_order_status": order["status"]} if order.get("status") else {}),
+            **({"work_order_charge_cents": order["charge_cents"]} if order.get("charge_cents") else {}),
+            **({"work_order_consented_cents": consented} if consented else {}),
+            **({"work_order_cause_party": order["cause"]["party"]} if order.get("cause") else {})}
 
 
 def equipment_fact(db, estate_id, body, caller):

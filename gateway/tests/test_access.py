@@ -698,6 +698,14 @@ def _use_of_the_fund(client, accounts, rpc, work_order_id):
     ({"id": "wo_1", "number": "WO-2026-000007", "priority": "emergency", "status": "cancelled"},  # finance refuses
      {"work_order": "found", "work_order_id": "wo_1", "work_order_number": "WO-2026-000007",
       "work_order_priority": "emergency", "work_order_status": "cancelled"}),
+    # what the owner pays of it and its cause: finance refuses an owner's order (h5, a burst pipe)
+    ({"id": "wo_1", "number": "WO-2026-000007", "priority": "normal", "status": "completed", "charge_cents": 48000,
+      "consent": {"by": "***", "at": "2026-12-06T19:00:00.000Z", "recorded_by": "chen", "quote_version": 1,
+                  "amount_cents": 48000},
+      "cause": {"party": "owner", "household_id": "hh_1801", "third_party": None, "note": None}},
+     {"work_order": "found", "work_order_id": "wo_1", "work_order_number": "WO-2026-000007",
+      "work_order_priority": "normal", "work_order_status": "completed", "work_order_charge_cents": 48000,
+      "work_order_consented_cents": 48000, "work_order_cause_party": "owner"}),
     (NotFound("no such work order"), {"work_order": "not_found"})])
 def test_the_gateway_tells_finance_whether_a_fund_use_names_a_work_order_of_the_estate(
         client, accounts, rpc, maintenance_answers, found):

@@ -115,6 +115,18 @@ def test_caller_context_reads_finances_highest_parking_hour_as_answered_or_not_a
     assert caller.refusal is None and caller.parking_hour_standard == read
 
 
+def test_caller_context_reads_what_the_owner_pays_of_a_named_work_order_as_numbers_alone():
+    """The fund pays none of an owner's order (h5): the gateway says the order's charge, the quote the
+    occupant consented to and its cause's party; cents that are no whole number are not read."""
+    auth = bus_auth.sign(KEY, STEWARD, "finance.request_fund_use", 5)
+    context = {"caller": STEWARD, "caller_auth": auth, "work_order": "found", "work_order_id": "wo_1",
+               "work_order_charge_cents": 48000, "work_order_consented_cents": "48000",
+               "work_order_cause_party": "owner"}
+    caller = _context_provider().get_dependency(_rpc_worker(context, "request_fund_use", {"estate_id": "est_1"}))
+    assert caller.work_order_ref == {"work_order_id": "wo_1", "work_order_charge_cents": 48000,
+                                     "work_order_cause_party": "owner"}
+
+
 def test_created_id_is_random_without_a_key():
     caller = Caller(STEWARD)
     made = {caller.created_id("sr", "est_1") for _ in range(20)}

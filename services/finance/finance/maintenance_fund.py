@@ -193,6 +193,24 @@ def check_emergency(data, found):
             [field_error("data.emergency", "is for a use of an emergency work order (priority emergency)")])
 
 
+def refuse_charged_to_owner(data, found):
+    """The fund pays the common parts (共用部位) alone: a use naming a work order the owner pays for is
+    refused (409, naming the order; h5, a burst pipe: the owners' money could pay one owner's pipe).
+    ``found``: what the gateway read of the order, maintenance's: its charge to the household
+    (``work_order_charge_cents``), the quote the occupant consented to (``work_order_consented_cents``),
+    the cause its completion found (``work_order_cause_party``, the owner's own part). None read: nothing
+    known against it."""
+    if not data.get("work_order_id"):
+        return
+    why = ("the owner is charged for it" if found.get("work_order_charge_cents") else
+           "the occupant consented to pay its quote" if found.get("work_order_consented_cents") else
+           "its cause is the owner's own part (业主自用部位)" if found.get("work_order_cause_party") == "owner" else None)
+    if why:
+        order = found.get("work_order_number") or found.get("work_order_id") or data["work_order_id"]
+        raise Conflict(f"the special maintenance fund pays for common parts only: work order {order} is the "
+                       f"owner's ({why})")
+
+
 def with_work_order(data, found):
     """The use's work order as maintenance knows it (``found``: its ``work_order_id`` and
     ``work_order_number``): one named by its number is kept by its id, and shown by its number."""

@@ -1940,9 +1940,11 @@ def fund_use(db, outbox, caller, estate_id, data):
     (``fund_use_requested``; a retry finds it and announces nothing more). The work order it
     names, by id or number, must be one of the estate's: the gateway asked maintenance
     (``caller.work_order``), and says its id, number and priority (``caller.work_order_ref``): an
-    emergency use is one of an emergency work order (``check_emergency``)."""
+    emergency use is one of an emergency work order (``check_emergency``); an order the owner pays
+    for is none of the fund's (``refuse_charged_to_owner``, 409)."""
     maintenance_fund.check_work_order(data, caller.work_order)
     maintenance_fund.check_emergency(data, caller.work_order_ref)
+    maintenance_fund.refuse_charged_to_owner(data, caller.work_order_ref)
     data = maintenance_fund.with_work_order(data, caller.work_order_ref)
     entry_id = caller.created_id("mfu", estate_id)
     entry = store.find_fund_entry(db, estate_id, entry_id)

@@ -31,7 +31,9 @@ class Caller:
         self.guard = None  # what the gateway found of a named guard (gateway/assignees.py), if it looked
         self.to_guard = None  # and of the guard a shift is handed over to
         self.work_order = None  # whether the work order a body names is one of the estate's (gateway/references.py)
-        self.work_order_ref = {}  # then its ``work_order_id``, ``work_order_number``, ``work_order_priority``, ``work_order_status``
+        # then its ``work_order_id``, ``work_order_number``, ``work_order_priority``, ``work_order_status``, and
+        # what the owner pays of it (``work_order_charge_cents``, ``work_order_consented_cents``, ``work_order_cause_party``)
+        self.work_order_ref = {}
         self.equipment = None  # whether the equipment a body names is one of the estate's (gateway/references.py)
         self.equipment_ref = {}  # then its ``equipment_id``, ``equipment_code`` and ``equipment_system``, when found
         # security patrol's daily cap on parking in the estate, when the gateway read it for a parking
@@ -126,8 +128,12 @@ class CallerContext(DependencyProvider):
         caller.to_guard = context.get("to_guard")
         caller.work_order = context.get("work_order")
         caller.work_order_ref = {key: context[key] for key in ("work_order_id", "work_order_number",
-                                                               "work_order_priority", "work_order_status")
-                                 if isinstance(context.get(key), str)}
+                                                               "work_order_priority", "work_order_status",
+                                                               "work_order_cause_party")
+                                 if isinstance(context.get(key), str)} | {
+            # what the owner pays of it: the fund pays none of an owner's order (h5)
+            key: context[key] for key in ("work_order_charge_cents", "work_order_consented_cents")
+            if isinstance(context.get(key), int) and not isinstance(context.get(key), bool)}
         caller.equipment = context.get("equipment")
         caller.equipment_ref = {key: context[key] for key in ("equipment_id", "equipment_code", "equipment_system")
                                 if isinstance(context.get(key), str)}

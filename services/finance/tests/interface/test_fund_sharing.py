@@ -444,3 +444,27 @@ def test_a_long_purpose_is_approved_with_the_words_the_approval_form_starts_from
     assert approved["public_purpose"] == quoted
     [announced] = finance.outbox.of_type("fund_use_approved")
     contracts.load().check_event("finance", "fund_use_approved", announced)
+
+
+@pytest.mark.parametrize("owner_pays", [{"work_order_charge_cents": 48000},
+                                        {"work_order_consented_cents": 48000},
+                                        {"work_order_cause_party": "owner"}])
+def test_a_use_for_an_order_charged_to_the_owner_is_refused(finance, owner_pays):
+    """The fund pays the common parts (共用部位) alone: a use naming an order the owner is charged for (its
+    charge, a quote he consented to) or whose cause is his own part (the burst supply pipe after 1801's
+    meter: maintenance's cause) was accepted and could take the owners' money for one owner's pipe (h5).
+    Refused (409), naming the order; nothing requested."""
+    as_caller(finance, ACCOUNTANT)
+    finance.caller.work_order = "found"
+    finance.caller.work_order_ref = {"work_order_id": "wo_1801", "work_order_number": "WO-2026-000031",
+                                     "work_order_priority": "normal"} | owner_pays
+    with pytest.raises(Conflict) as refused:
+        finance.request_fund_use({"estate_id": ESTATE, "data": {"amount_cents": 48000, "purpose": "1801 supply pipe",
+                                                                "work_order_id": "wo_1801"}})
+    assert "WO-2026-000031" in refused.value.detail and "owner" in refused.value.detail
+    assert finance.outbox.of_type("fund_use_requested") == []
+    finance.caller.work_order_ref = {"work_order_id": "wo_riser", "work_order_priority": "normal",
+                                     "work_order_charge_cents": 0, "work_order_cause_party": "operator"}
+    riser = finance.request_fund_use({"estate_id": ESTATE, "data": {"amount_cents": 48000, "purpose": "the riser",
+                                                                    "work_order_id": "wo_riser"}})
+    assert riser["status"] == "requested"
