@@ -48,7 +48,8 @@ TRANSITIONS = {
     "registered": {"report": "reported", "assess": "assessed", "negotiate": "negotiating", "pay": "paid",
                    "withdraw": "withdrawn"},
     "reported": {"assess": "assessed", "refuse": "refused", "withdraw": "withdrawn"},  # 报案
-    "assessed": {"pay": "paid", "refuse": "refused", "negotiate": "negotiating"},  # 定损
+    # 定损; withdrawn too: the owners take the assessment as too low and settle privately, or give it up (h5)
+    "assessed": {"pay": "paid", "refuse": "refused", "negotiate": "negotiating", "withdraw": "withdrawn"},
     # 协商: begun before the parties agree, told the amount once they have (found by r4)
     "negotiating": {"negotiate": "negotiating", "pay": "paid", "withdraw": "withdrawn"},
     "refused": {"negotiate": "negotiating", "withdraw": "withdrawn"},  # 拒赔: the parties may still agree

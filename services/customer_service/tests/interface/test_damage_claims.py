@@ -251,3 +251,14 @@ def test_a_claim_from_the_order_that_fixed_the_pipe_takes_the_cause_it_found(des
     assert claim["history"][-1]["note"] == "owner, from WO-2026-000001"  # whence the responsibility
     own = register(desk, responsibility={"party": "operator"})
     assert own["responsibility"]["party"] == "operator"
+
+
+def test_an_assessed_claim_is_withdrawn_when_the_owners_give_it_up(desk):
+    """定损 then 撤回: the owners took the assessment as too low and settled privately, or gave it up; an
+    assessed claim could only be paid, refused or negotiated, and stayed open for good (h5)."""
+    claim = register(desk)
+    as_manager(desk)
+    desk.assess_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {"assessed_cents": 1000000}})
+    withdrawn = desk.withdraw_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {"reason": "业主私下和解"}})
+    assert withdrawn["status"] == "withdrawn" and withdrawn["closed_at"]
+    assert len(desk.outbox.of_type("damage_claim_closed")) == 1
