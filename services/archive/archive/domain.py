@@ -426,10 +426,27 @@ def owner_since(household):
     return occupants.owner_since(household)
 
 
+# the events of several households (a damage claim: the flats that lost and the owner responsible), kept on
+# each one's record as well as the estate's (``household_ids``; h5: an owner's record showed none of his claims)
+OF_HOUSEHOLDS = frozenset({("customer_service", "damage_claim_registered"), ("customer_service", "damage_claim_closed")})
+
+
+def households_named(event):
+    """The households an event of several (``OF_HOUSEHOLDS``) names, each once in order; () for another."""
+    if (event["source"], event["event_type"]) not in OF_HOUSEHOLDS:
+        return ()
+    data = event["data"]
+    named = [affected.get("household_id") for affected in data.get("households") or ()]
+    named.append((data.get("responsibility") or {}).get("household_id"))
+    return tuple(dict.fromkeys(household_id for household_id in named if household_id))
+
+
 def record_from_event(subject_type, event, now):
-    """An immutable archive record of one event; its _id follows from the event's id."""
+    """An immutable archive record of one event; its _id follows from the event's id. An event of several
+    households (``households_named``) is on each one's record (``household_ids``)."""
     occurred_at, actor = _when_and_who(event)
-    return {
+    several = households_named(event)
+    return ({"household_ids": list(several)} if several else {}) | {
         "_id": ids.natural_id("rec", event["event_id"]),
         "estate_id": event["estate_id"],
         "subject_type": subject_type,

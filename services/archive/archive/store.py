@@ -56,6 +56,9 @@ INDEXES = {
     "records": [(PAGED, {}), ([("estate_id", 1), ("subject_id", 1)], {}),
                 ([("estate_id", 1), ("subject_type", 1), ("occurred_at", 1)], {}),
                 ([("estate_id", 1), ("household_id", 1), ("occurred_at", 1)], {}),
+                # the records of several households (domain.households_named: a damage claim's flats)
+                ([("estate_id", 1), ("household_ids", 1), ("occurred_at", 1)],
+                 {"partialFilterExpression": {"household_ids": {"$exists": True}}}),
                 # the hash chain's order (chain.py): one record per seq; records from before the
                 # chain have no seq and are outside the index
                 (CHAIN, {"unique": True, "partialFilterExpression": {"seq": {"$exists": True}}}),
@@ -642,6 +645,9 @@ def records_found(db, estate_id, search, limit, cursor):
     ``number``, every record of the subjects whose records carry it (a record that does not,
     an order's later step, is still its subject's)."""
     query = {name: search[name] for name in RECORD_MATCHES if name in search}
+    if "household_id" in query:  # a household's own records and those of several naming it (a damage claim)
+        household_id = query.pop("household_id")
+        query["$or"] = [{"household_id": household_id}, {"household_ids": household_id}]
     if "number" in search:
         query["$and"] = [{"subject_id": {"$in": subjects_numbered(db, estate_id, search["number"])}}]
     if "subject_types" in search:  # what the caller reads directly (estate_common.archive_access)

@@ -2445,6 +2445,13 @@ def test_a_damage_claim_and_its_close_are_kept_once_under_the_estate(archive, es
     records = archive.list_records({"estate_id": estate["id"], "filters": {"subject_type": "damage_claim"}})["items"]
     assert sorted(r["event_type"] for r in records) == ["damage_claim_closed", "damage_claim_registered"]
     assert {r["subject_id"] for r in records} == {"dc_1"}
+    # an owner's record shows his claims: the flats that lost (hh_1) and the one responsible (hh_2), where
+    # they were kept under the estate alone and a flat's records showed none (h5)
+    for flat in ("hh_1", "hh_2"):
+        mine = archive.list_records({"estate_id": estate["id"], "filters": {"household_id": flat}})["items"]
+        assert sorted(r["event_type"] for r in mine) == ["damage_claim_closed", "damage_claim_registered"]
+    assert archive.list_records({"estate_id": estate["id"], "filters": {"household_id": "hh_9"}})["items"] == []
+    assert archive.verify_archive({"estate_id": estate["id"]})["first_mismatch"] is None
 
 
 def test_the_households_of_an_estate_are_counted_all_of_them(archive, estate):
