@@ -410,7 +410,7 @@ FRONT_DESK = (
                       A("pay", "reg.claim_pay", (F("payments", "reg.claim_payments", "claim_payments", True),),
                         ("registered", "assessed", "negotiating")),
                       A("withdraw", "reg.claim_withdraw", (F("reason", "reg.reason", "textarea", True),),
-                        ("registered", "reported", "negotiating", "refused"))),
+                        ("registered", "reported", "assessed", "negotiating", "refused"))),
              roles=menu.FRONT_DESK | menu.FINANCE, hint="reg.damage_claims_hint"),
     Register("desk", "tool-loans", "menu.tool_loans", "tool-loans",
              (C("tool", "reg.tool"), C("borrower", "reg.borrower"), HOUSEHOLD, STATUS,
