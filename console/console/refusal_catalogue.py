@@ -1399,6 +1399,10 @@ ZH = {
         '本登记的责任方为{0:claim_party}',
     'a third party pays when a third party is responsible':
         '只有第三方责任时才由第三方赔付',
+    "the operator receives its own insurer's payment alone":
+        '只有物业公司自身保险公司的赔款才由物业公司收取',
+    "is operator for an insurer's payment of the operator's claim only":
+        '仅物业公司负责的理赔中保险公司的赔款可由物业公司收取',
     "a damage claim's moments are not in the future":
         '损失登记的时间不能晚于现在',
     "a damage claim's steps come after the damage":

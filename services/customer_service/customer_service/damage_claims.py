@@ -243,7 +243,11 @@ def pay(claim, data, now, user, roles):
     household (422 else), in all at most that household's losses (422: a payment typed with a zero
     too many closed the claim for good; found by r4), by a payer: the insurer only on a claim reported to one and not refused,
     the owner only when an owner is responsible, none while responsibility is undetermined. The claim
-    is then closed (paid); ``shortfall_cents``: what was owed (agreed, assessed, else claimed) and not paid."""
+    is then closed (paid); ``shortfall_cents``: what was owed (agreed, assessed, else claimed) and not paid.
+    Each payment says who received it (``received_by``): the household (the default), or the operator, for
+    its own insurer's payment of a claim it is responsible for (公众责任险: it compensated the household and
+    its insurer paid it back; h5: that money had no line anywhere). Finance does not book it: the claim's
+    payment is where it is said, as the operator's compensation is (see the README)."""
     if not DECIDERS & set(roles):
         raise Forbidden("a manager records what a damage claim was paid")
     status = _next(claim, "pay")
@@ -273,8 +277,14 @@ def pay(claim, data, now, user, roles):
         if payer == "third_party" and party != "third_party":
             raise BusinessRuleViolation("a third party pays when a third party is responsible",
                                         [field_error(f"{field}.payer", f"the claim's responsibility is {party}")])
+        received_by = payment.get("received_by") or "household"
+        if received_by == "operator" and not (payer == "insurer" and party == "operator"):
+            raise BusinessRuleViolation("the operator receives its own insurer's payment alone",
+                                        [field_error(f"{field}.received_by",
+                                                     "is operator for an insurer's payment of the operator's claim only")])
         payments.append({"payer": payer, "household_id": payment["household_id"],
-                         "amount_cents": payment["amount_cents"], "reference": _text(payment, "reference"),
+                         "amount_cents": payment["amount_cents"], "received_by": received_by,
+                         "reference": _text(payment, "reference"),
                          "paid_at": _moment(payment, "paid_at", now, claim["occurred_at"], field),
                          "recorded_by": user})
     paid = sum(p["amount_cents"] for p in payments)
@@ -321,5 +331,6 @@ def announced(claim):
         "assessed_cents": (claim.get("assessment") or {}).get("assessed_cents"),
         "paid_cents": claim["paid_cents"],
         "payments": [{"payer": p["payer"], "household_id": p["household_id"], "amount_cents": p["amount_cents"],
-                      "paid_at": p["paid_at"]} for p in claim["payments"]],
+                      "received_by": p.get("received_by", "household"), "paid_at": p["paid_at"]}
+                     for p in claim["payments"]],
         "closed_at": claim["closed_at"]}

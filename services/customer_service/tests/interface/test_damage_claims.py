@@ -262,3 +262,38 @@ def test_an_assessed_claim_is_withdrawn_when_the_owners_give_it_up(desk):
     withdrawn = desk.withdraw_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {"reason": "业主私下和解"}})
     assert withdrawn["status"] == "withdrawn" and withdrawn["closed_at"]
     assert len(desk.outbox.of_type("damage_claim_closed")) == 1
+
+
+def test_the_operator_s_insurer_paying_the_operator_is_said_on_the_payment(desk):
+    """The operator compensated 1701 the morning after and its public liability insurer paid the operator
+    back: the claim said the insurer paid 1701, and where the money went had no line (h5). A payment says who
+    received it (``received_by``: the household, by default, or the operator: the insurer's payout is the
+    operator's money, reimbursing what it paid the household), the operator only for the operator's own
+    insurer's payment (an insurer's, on a claim the operator is responsible for: 422 else)."""
+    claim = register(desk, responsibility={"party": "operator"})
+    desk.report_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {
+        "insurer": "平安财险", "policy_number": "PA-2026-0001"}})
+    desk.assess_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {"assessed_cents": 2330000}})
+    as_manager(desk)
+    with pytest.raises(BusinessRuleViolation) as wrong:  # the operator's own compensation is no receipt of its own
+        desk.pay_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {"payments": [
+            {"payer": "operator", "household_id": "hh_1", "amount_cents": 100, "received_by": "operator"}]}})
+    assert wrong.value.errors[0]["field"] == "data.payments[0].received_by"
+    paid = desk.pay_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {"payments": [
+        {"payer": "insurer", "household_id": "hh_1", "amount_cents": 1630000, "received_by": "operator"},
+        {"payer": "insurer", "household_id": "hh_2", "amount_cents": 700000}]}})
+    assert [p["received_by"] for p in paid["payments"]] == ["operator", "household"]
+    [closed] = desk.outbox.of_type("damage_claim_closed")
+    assert [p["received_by"] for p in closed["data"]["payments"]] == ["operator", "household"]
+
+
+def test_only_the_operator_s_insurer_s_payment_is_received_by_the_operator(desk):
+    claim = register(desk, responsibility={"party": "owner", "household_id": "hh_3"})
+    desk.report_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {
+        "insurer": "人保财险", "policy_number": "PICC-1801"}})  # the owner's home insurance
+    desk.assess_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {"assessed_cents": 2330000}})
+    as_manager(desk)
+    with pytest.raises(BusinessRuleViolation) as wrong:
+        desk.pay_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {"payments": [
+            {"payer": "insurer", "household_id": "hh_1", "amount_cents": 100, "received_by": "operator"}]}})
+    assert wrong.value.errors[0]["field"] == "data.payments[0].received_by"
