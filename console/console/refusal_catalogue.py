@@ -1025,10 +1025,22 @@ ZH = {
         '该设备自 {1} 起为未完成的工单 {0} 停运，该工单完成或取消后才能转给其他工单',
     'is out of service for {0}':
         '正为 {0} 停运',
-    'an elevator entrapment that opens its own emergency work order names its lift':
-        '只有自行生成抢险工单的电梯困人事件才能登记被困电梯',
-    'is named by an elevator entrapment opening its own order only':
-        '仅电梯困人事件（自行生成抢险工单）可登记设备',
+    'an elevator entrapment or a flooding that opens its emergency work order names the equipment it affects':
+        '只有生成抢险工单的电梯困人或水浸事件才能登记所涉设备',
+    'is named by an elevator entrapment or a flooding opening its order only':
+        '仅电梯困人或水浸事件（生成抢险工单）可登记设备',
+    'a flooding that opens its emergency work order names its flat':
+        '只有生成抢险工单的水浸事件才能登记进水房屋',
+    'is named by a flooding opening its order only':
+        '仅水浸事件（生成抢险工单）可登记房屋',
+    'the cause names a flat this estate does not have':
+        '责任方所指房屋不属于本小区',
+    'the special maintenance fund pays for common parts only: work order {0} is charged to the owner':
+        '专项维修资金只用于共用部位：工单 {0} 向业主收费',
+    'the special maintenance fund pays for common parts only: the owner consented to pay work order {0}':
+        '专项维修资金只用于共用部位：业主已同意支付工单 {0} 的费用',
+    "the special maintenance fund pays for common parts only: work order {0} fixed the owner's own part":
+        '专项维修资金只用于共用部位：工单 {0} 修的是业主自用部位',
     'no such equipment in this estate':
         '本小区没有该设备',
     'is not a piece of equipment of this estate':

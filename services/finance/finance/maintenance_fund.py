@@ -202,13 +202,16 @@ def refuse_charged_to_owner(data, found):
     known against it."""
     if not data.get("work_order_id"):
         return
-    why = ("the owner is charged for it" if found.get("work_order_charge_cents") else
-           "the occupant consented to pay its quote" if found.get("work_order_consented_cents") else
-           "its cause is the owner's own part (业主自用部位)" if found.get("work_order_cause_party") == "owner" else None)
-    if why:
-        order = found.get("work_order_number") or found.get("work_order_id") or data["work_order_id"]
-        raise Conflict(f"the special maintenance fund pays for common parts only: work order {order} is the "
-                       f"owner's ({why})")
+    order = found.get("work_order_number") or found.get("work_order_id") or data["work_order_id"]
+    if found.get("work_order_charge_cents"):
+        raise Conflict(f"the special maintenance fund pays for common parts only: work order {order} is charged "
+                       "to the owner")
+    if found.get("work_order_consented_cents"):
+        raise Conflict(f"the special maintenance fund pays for common parts only: the owner consented to pay "
+                       f"work order {order}")
+    if found.get("work_order_cause_party") == "owner":
+        raise Conflict(f"the special maintenance fund pays for common parts only: work order {order} fixed the "
+                       "owner's own part")
 
 
 def with_work_order(data, found):
