@@ -527,7 +527,9 @@ def open_from_incident(db, outbox, event):
     """The incident's emergency order, once; an entrapment naming its lift (``equipment_id``, a piece
     of the estate: one unknown opens the order alone) has the order name it and takes it out of service
     until checked for it (``_lift_out_until_checked``), where the plan's step "lift out of service until
-    checked" recorded nothing (found by h12, a lift kept out after an entrapment)."""
+    checked" recorded nothing (found by h12, a lift kept out after an entrapment). A flooding names the piece
+    it affects, of any system (h5: the lift of a flooded shaft, taken out the same way). An entrapment or a
+    flooding may join the desk's open order instead (``_join_desk_order``)."""
     estate_id, data = event["estate_id"], event["data"]
     piece = store.find(db, "equipment", estate_id, data["equipment_id"]) if data.get("equipment_id") else None
     lift = piece if piece and piece.get("system") == "elevator" else None
@@ -538,9 +540,10 @@ def open_from_incident(db, outbox, event):
     joined = None if store.find(db, "work_orders", estate_id, own_id) else _join_desk_order(
         db, outbox, event, rules, piece)
     if joined:
-        # the lift of the order an entrapment joined, or the lift a flooding reached (h5: a flooded shaft)
-        lift_id = lift["_id"] if lift else joined.get("equipment_id") if data["type"] == domain.JOINING_INCIDENT \
-            else None
+        # the lift the incident names (a flooded shaft's, h5), else the lift of the order an entrapment joined
+        lift_id = lift["_id"] if lift else None
+        if lift_id is None and data["type"] == domain.JOINING_INCIDENT:
+            lift_id = joined.get("equipment_id")
         if lift_id and joined.get("equipment_id") == lift_id and not joined.get(LIFT_OUT_ASKED) \
                 and joined["status"] not in ledger.ORDER_DONE:
             _lift_out_until_checked(db, outbox, event, joined, lift_id)
