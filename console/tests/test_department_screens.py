@@ -49,7 +49,7 @@ def test_an_entrapment_names_its_lift_out_of_service_until_checked(client, fake)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", stuck)
     page = client.get("/security/incidents/in_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     lift = page.split("data-incident-lift>")[1].split("</dd>")[0]
-    assert "LIFT-3" in lift and "停运待检" in lift and "其他未完成工单" in lift and "被困电梯" in page
+    assert "LIFT-3" in lift and "停运待检" in lift and "其他未完成工单" in lift and "被困或受浸电梯" in page
     assert not [c for c in fake.calls if "/equipment/" in c["path"]]  # a guard reads no ledger
     page = client.get("/security/incidents/in_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "until checked" in page.split("data-incident-lift>")[1].split("</dd>")[0]

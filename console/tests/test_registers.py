@@ -1284,7 +1284,7 @@ def test_a_guard_names_an_entrapments_lift_from_the_estates_lifts(client, fake, 
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/lifts", {"items": [
         {"id": "eq_lift3", "code": "LIFT-3", "location": "3号楼"}], "next_cursor": None})
     form = client.get("/security/incidents", headers={"Accept-Language": "zh"}).get_data(as_text=True)
-    assert 'value="eq_lift3"' in form and "LIFT-3 · 3号楼" in form and "被困电梯" in form
+    assert 'value="eq_lift3"' in form and "LIFT-3 · 3号楼" in form and "被困或受浸电梯" in form and "进水/漏水房屋" in form
     assert not [c for c in fake.calls if c["path"].endswith("/equipment")]  # no ledger read
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/incidents", (201, {"id": "inc_1"}))
     client.post("/security/incidents", data={"csrf_token": csrf_of(client), "type": "elevator_entrapment",
