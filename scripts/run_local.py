@@ -5,6 +5,7 @@ Without MONGO_URI every process runs on its own embedded store (in memory).
 The end-to-end tests start the system the same way (``start()``).
 """
 import contextlib
+import ctypes
 import os
 import secrets
 import shutil
@@ -26,6 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # when imported from e
 import upgrade_queues  # noqa: E402  (scripts/, beside this file)
 
 BIN = Path(sys.executable).parent
+# Linux's prctl(PR_SET_PDEATHSIG): loaded here, not in the forked child (no dlopen after a fork)
+LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+PR_SET_PDEATHSIG = 1
 # a fresh system on a slow, loaded 2-core machine (the suite's two shards side by side) took
 # over 60 s once; a system that fails to start still fails, only later
 READY_WAIT_SECONDS = 120
@@ -73,7 +77,7 @@ class System:
     def _spawn(self, argv, cwd, env=None):
         self.processes.append(subprocess.Popen(argv, cwd=cwd, env=env or self.env, stdout=self.stdout,
                                                stderr=subprocess.STDOUT if self.stdout else None,
-                                               start_new_session=True))
+                                               start_new_session=True, preexec_fn=ends_with(os.getpid())))
 
     def wait_ready(self, seconds=READY_WAIT_SECONDS):
         deadline = time.monotonic() + seconds
@@ -107,21 +111,36 @@ class System:
                 process.wait()
 
 
+def ends_with(starter):
+    """(run in the forked child) SIGTERM it when ``starter`` ends, however it ends: a test stopped
+    by pytest-timeout (whose thread method ends pytest with os._exit: no fixture's teardown runs) or
+    a killed run left a whole system running, each process in a session of its own. Linux only;
+    elsewhere a process outlives a killed starter, as before."""
+    def preexec():
+        if LIBC is not None:
+            LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+            if os.getppid() != starter:  # it ended before the call above
+                os._exit(1)
+    return preexec
+
+
 @contextlib.contextmanager
 def running_system(overrides, log_path, ready_seconds=90, with_console=False, component_env=None):
     """The whole system for a test or a benchmark: started on free ports with ``overrides``
     (``AMQP_URI``: the caller's own vhost), its output in ``log_path``, stopped afterwards."""
-    env = environment({"GATEWAY_PORT": str(free_port()), "CONSOLE_PORT": str(free_port()), **overrides})
+    # no vhost comes or goes while a service declares its queues: each takes the suite's broker lock
+    # for its container's start, and nothing holds it while the processes boot (vhosts.py)
+    env = environment({"GATEWAY_PORT": str(free_port()), "CONSOLE_PORT": str(free_port()),
+                       vhosts.LOCK_ENV: vhosts.LOCK_PATH, **overrides})
     with open(log_path, "wb") as log:
         running = None
         try:
-            with vhosts.exclusive():  # no vhost comes or goes while its services declare their queues (vhosts.py)
-                running = System(env, stdout=log, with_console=with_console, component_env=component_env).start()
-                try:
-                    running.wait_ready(ready_seconds)
-                except RuntimeError:
-                    print(Path(log_path).read_text(errors="replace")[-4000:])  # why it did not come up
-                    raise
+            running = System(env, stdout=log, with_console=with_console, component_env=component_env).start()
+            try:
+                running.wait_ready(ready_seconds)
+            except RuntimeError:
+                print(Path(log_path).read_text(errors="replace")[-4000:])  # why it did not come up
+                raise
             running.log_path = log_path
             yield running
         finally:

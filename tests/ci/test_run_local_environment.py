@@ -49,3 +49,75 @@ def test_classic_event_queues_are_this_systems_own_under_event_queue_type_classi
     assert run_local.old_queues_hold_events(uri, event_queue_type="quorum") is True
     assert run_local.old_queues_hold_events(uri) is True  # quorum unless told
     assert asked == [uri, uri]
+
+
+def test_a_test_system_boots_without_the_broker_lock_and_its_services_are_given_it(tmp_path, monkeypatch):
+    """The lock covers the services' queue declarations (each takes it for its container's start:
+    ``vhosts.declare_under_lock_when_asked``), not the processes' boot and the gateway's readiness:
+    held through those, every system start of one pytest process stopped the other's vhosts,
+    containers and systems for 20-30 s."""
+    import fcntl
+
+    from estate_common import vhosts
+
+    monkeypatch.setattr(vhosts, "LOCK_PATH", str(tmp_path / "broker.lock"))
+    seen = {}
+
+    def start(system):
+        seen["lock"] = system.env.get("ESTATE_BROKER_LOCK")
+        return system
+
+    def wait_ready(system, seconds):
+        with open(vhosts.LOCK_PATH, "a") as other:  # another pytest process making a vhost meanwhile
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError while it is held
+            seen["free while booting"] = True
+
+    monkeypatch.setattr(run_local.System, "start", start)
+    monkeypatch.setattr(run_local.System, "wait_ready", wait_ready)
+    monkeypatch.setattr(run_local.System, "stop", lambda system: None)
+    with run_local.running_system({"AMQP_URI": "amqp://guest:guest@127.0.0.1:5672/x"}, tmp_path / "system.log"):
+        pass
+    assert seen == {"lock": vhosts.LOCK_PATH, "free while booting": True}
+
+
+def _running(pid):
+    """Whether ``pid`` runs (a zombie waiting for its reaper does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+
+def test_a_systems_processes_end_with_the_process_that_started_them(tmp_path):
+    """A test stopped by pytest-timeout (its thread method ends pytest with os._exit, no teardown
+    runs) or a killed run left its system running: a gunicorn gateway, six services, each in a
+    session of its own, on ports and a vhost nobody would stop. Each process of a system is told
+    to stop when its starter ends, however it ends."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    starter = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time\n"
+        "from estate_common.testing import load_file\n"
+        "run_local = load_file(sys.argv[1], 'run_local_starter')\n"
+        "system = run_local.System({'GATEWAY_PORT': '1'})\n"
+        "system._spawn(['sleep', '600'], sys.argv[2])\n"
+        "print(system.processes[0].pid, flush=True)\n"
+        "time.sleep(600)\n"), str(run_local.ROOT / "scripts" / "run_local.py"), str(tmp_path)],
+        stdout=subprocess.PIPE, text=True)
+    spawned = int(starter.stdout.readline())
+    try:
+        assert _running(spawned)
+        starter.kill()  # as pytest-timeout's os._exit, or a CI job cancelled
+        starter.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while _running(spawned) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _running(spawned)
+    finally:
+        if _running(spawned):
+            os.kill(spawned, signal.SIGKILL)

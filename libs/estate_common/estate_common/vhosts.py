@@ -20,7 +20,13 @@ its forty; once the broker went silent for 74 s right after one system's hundred
 no vhost operation in flight. So vhosts come and go one at a time on this machine, never while
 a system or a service of the suite declares its queues, and no two processes' start-ups declare
 queues at once (``exclusive``, a lock file shared by every test process; ``declaring``). That
-narrows the chances of a stall; it did not remove them.
+narrows the chances of a stall; it did not remove them. The lock covers the declarations, not
+the start-ups around them: a test system's service takes it for its own container's start, where
+its queues are declared (``declare_under_lock_when_asked``, ``ESTATE_BROKER_LOCK``), and the
+pytest process that started the system holds nothing while the processes boot and the gateway
+comes up. Held from the processes' spawn to the gateway's ``/readyz`` (20-30 s on a loaded
+machine, some 8 times a run) it made the other pytest process's systems, vhosts and containers
+wait for all of it.
 
 A vhost operation that times out marks that broker wedged (``wedged_mark``: a file per broker
 address, under the same directory): every later one on it, in any process, then fails at once
@@ -198,13 +204,31 @@ def exclusive():
 
 
 def declaring(start):
-    """Decorates a start-up that declares queues (a nameko container's, a whole system's): it
-    runs under ``exclusive``, so no vhost is made or deleted meanwhile."""
+    """Decorates a start-up that declares queues (a nameko container's): it runs under
+    ``exclusive``, so no vhost is made or deleted meanwhile."""
     @functools.wraps(start)
     def under_lock(*args, **kwargs):
         with exclusive():
             return start(*args, **kwargs)
     return under_lock
+
+
+LOCK_ENV = "ESTATE_BROKER_LOCK"
+
+
+def declare_under_lock_when_asked():
+    """In a service process of a test system (``ESTATE_BROKER_LOCK``: the lock file's path, set
+    by ``scripts/run_local.py``'s ``running_system``): its container starts under ``exclusive`` on
+    that file, as a test's own containers do (the root conftest.py). Without it (a deployment,
+    ``make run``) nothing changes. Returns whether it was asked."""
+    global LOCK_PATH
+    path = os.environ.get("ESTATE_BROKER_LOCK")
+    if not path:
+        return False
+    LOCK_PATH = path
+    from nameko.containers import ServiceContainer
+    ServiceContainer.start = declaring(ServiceContainer.start)
+    return True
 
 
 def _timed_out(error):

@@ -208,3 +208,52 @@ def test_an_error_that_is_not_a_time_out_leaves_no_mark(tmp_path, monkeypatch):
         with vhosts.fresh_vhost("estate_test_w"):
             pass
     assert list(tmp_path.glob("wedged*")) == []
+
+
+@pytest.mark.broker
+def test_a_test_systems_service_declares_its_queues_under_the_broker_lock(tmp_path, monkeypatch):
+    """``estate_common.serve`` with ``ESTATE_BROKER_LOCK`` (scripts/run_local.py's running_system
+    sets it): the container's start, where its queues are declared, waits for the lock."""
+    import fcntl
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from amqp.exceptions import NotFound
+
+    (tmp_path / "lock_probe.py").write_text(
+        "from nameko.rpc import rpc\n\n\nclass Probe:\n    name = 'lock_probe'\n\n"
+        "    @rpc\n    def ping(self):\n        return 'pong'\n")
+    (tmp_path / "config.yml").write_text("AMQP_URI: ${AMQP_URI}\n")
+    lock_path = str(tmp_path / "broker.lock")
+
+    def declared(uri):
+        with Connection(uri, connect_timeout=5) as connection:
+            try:
+                Queue("rpc-lock_probe")(connection.default_channel).queue_declare(passive=True)
+                return True
+            except NotFound:
+                return False
+
+    with vhosts.fresh_vhost("estate_test_vhosts") as uri, open(lock_path, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another process making a vhost
+        env = dict(os.environ, AMQP_URI=uri, ESTATE_BROKER_LOCK=lock_path,
+                   PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
+        service = subprocess.Popen([sys.executable, "-m", "estate_common.serve", "--config", "config.yml",
+                                    "lock_probe:Probe"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True)
+        try:
+            for line in service.stdout:  # nameko's runner logs this, then starts the container
+                if "starting services: lock_probe" in line:
+                    break
+            time.sleep(2)  # time enough to declare a queue, had it not waited
+            assert service.poll() is None and not declared(uri)
+            fcntl.flock(held, fcntl.LOCK_UN)
+            deadline = time.monotonic() + 60
+            while not declared(uri) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert declared(uri)
+        finally:
+            service.terminate()
+            service.wait(timeout=30)
