@@ -112,13 +112,15 @@ class System:
 
 
 def ends_with(starter):
-    """(run in the forked child) SIGTERM it when ``starter`` ends, however it ends: a test stopped
+    """(run in the forked child) kill it when ``starter`` ends, however it ends: a test stopped
     by pytest-timeout (whose thread method ends pytest with os._exit: no fixture's teardown runs) or
     a killed run left a whole system running, each process in a session of its own. Linux only;
     elsewhere a process outlives a killed starter, as before."""
     def preexec():
         if LIBC is not None:
-            LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+            # SIGKILL: a nameko service stopping on SIGTERM waits for its broker connection, and one
+            # whose vhost had gone (a killed run's, swept) kept retrying it for good
+            LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
             if os.getppid() != starter:  # it ended before the call above
                 os._exit(1)
     return preexec

@@ -21,10 +21,13 @@ no vhost operation in flight. So vhosts come and go one at a time on this machin
 a system or a service of the suite declares its queues, and no two processes' start-ups declare
 queues at once (``exclusive``, a lock file shared by every test process; ``declaring``). That
 narrows the chances of a stall; it did not remove them. The lock covers the declarations, not
-the start-ups around them: a test system's service takes it for its own container's start, where
-its queues are declared (``declare_under_lock_when_asked``, ``ESTATE_BROKER_LOCK``), and the
-pytest process that started the system holds nothing while the processes boot and the gateway
-comes up. Held from the processes' spawn to the gateway's ``/readyz`` (20-30 s on a loaded
+the start-ups around them: a test system's service takes it, shared with the other services of
+systems, for its own container's start, where its queues are declared
+(``declare_under_lock_when_asked``, ``ESTATE_BROKER_LOCK``), and the pytest process that started
+the system holds nothing while the processes boot and the gateway comes up. Two systems' services
+may declare side by side: a test system's queues are classic (the root conftest.py), and the
+systems on quorum queues (``tests/faults``, the broker-users test) run alone at the end of
+``make test``. Held from the processes' spawn to the gateway's ``/readyz`` (20-30 s on a loaded
 machine, some 8 times a run) it made the other pytest process's systems, vhosts and containers
 wait for all of it.
 
@@ -181,16 +184,18 @@ _held = {"depth": 0, "file": None}
 
 
 @contextlib.contextmanager
-def exclusive():
+def exclusive(shared=False):
     """The broker's definitions change one process at a time on this machine: a vhost made or
     deleted, or a system or services declaring their queues (``declaring``); the lock file is
     shared by every process (the module docstring says why). Within a process it is shared: the
     containers of one runner start side by side in greenthreads, and one may wait for another
-    (serialising them there would deadlock)."""
+    (serialising them there would deadlock). ``shared``: taken beside other shared holders, never
+    beside an exclusive one (a test system's services, ``declare_under_lock_when_asked``)."""
     with _counter_lock:
         if _held["depth"] == 0:
             _held["file"] = open(LOCK_PATH, "a")
-            fcntl.flock(_held["file"], fcntl.LOCK_EX)  # blocks the process: another one holds it
+            # blocks the process: another one holds it
+            fcntl.flock(_held["file"], fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         _held["depth"] += 1
     try:
         yield
@@ -203,12 +208,12 @@ def exclusive():
                 _held["file"] = None
 
 
-def declaring(start):
+def declaring(start, shared=False):
     """Decorates a start-up that declares queues (a nameko container's): it runs under
-    ``exclusive``, so no vhost is made or deleted meanwhile."""
+    ``exclusive`` (``shared``: beside other shared ones), so no vhost is made or deleted meanwhile."""
     @functools.wraps(start)
     def under_lock(*args, **kwargs):
-        with exclusive():
+        with exclusive(shared):
             return start(*args, **kwargs)
     return under_lock
 
@@ -218,16 +223,19 @@ LOCK_ENV = "ESTATE_BROKER_LOCK"
 
 def declare_under_lock_when_asked():
     """In a service process of a test system (``ESTATE_BROKER_LOCK``: the lock file's path, set
-    by ``scripts/run_local.py``'s ``running_system``): its container starts under ``exclusive`` on
-    that file, as a test's own containers do (the root conftest.py). Without it (a deployment,
-    ``make run``) nothing changes. Returns whether it was asked."""
+    by ``scripts/run_local.py``'s ``running_system``): its container starts under that lock, as a
+    test's own containers do (the root conftest.py), but shared: the six services of a system
+    declare side by side, as they did under their starter's one hold (taken exclusively by each in
+    turn, a system came up in some 35 s where it took 22, on a loaded machine), and no vhost is made
+    or deleted meanwhile. Without it (a deployment, ``make run``) nothing changes. Returns whether
+    it was asked."""
     global LOCK_PATH
     path = os.environ.get("ESTATE_BROKER_LOCK")
     if not path:
         return False
     LOCK_PATH = path
     from nameko.containers import ServiceContainer
-    ServiceContainer.start = declaring(ServiceContainer.start)
+    ServiceContainer.start = declaring(ServiceContainer.start, shared=True)
     return True
 
 

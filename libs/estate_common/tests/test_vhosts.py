@@ -160,6 +160,22 @@ def test_the_broker_lock_is_one_at_a_time_across_processes_and_reentrant_within_
     assert calls == [1] and vhosts._held["depth"] == 0
 
 
+def test_a_shared_hold_admits_other_shared_ones_and_no_exclusive_one(tmp_path, monkeypatch):
+    """A test system's services declare side by side (``declare_under_lock_when_asked``); a vhost
+    is made or deleted by none of them meanwhile."""
+    import fcntl
+
+    monkeypatch.setattr(vhosts, "LOCK_PATH", str(tmp_path / "broker.lock"))
+    with vhosts.exclusive(shared=True), open(vhosts.LOCK_PATH, "a") as other:  # another process's
+        fcntl.flock(other, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        fcntl.flock(other, fcntl.LOCK_UN)
+        with pytest.raises(BlockingIOError):
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    with vhosts.exclusive(), open(vhosts.LOCK_PATH, "a") as other:
+        with pytest.raises(BlockingIOError):
+            fcntl.flock(other, fcntl.LOCK_SH | fcntl.LOCK_NB)
+
+
 def test_a_timed_out_vhost_call_marks_the_broker_wedged_and_later_ones_fail_at_once(tmp_path, monkeypatch):
     monkeypatch.setattr(vhosts, "VHOST_LOCKS", str(tmp_path))
     monkeypatch.setattr(vhosts, "LOCK_PATH", str(tmp_path / "broker.lock"))
