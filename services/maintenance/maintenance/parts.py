@@ -1,0 +1,221 @@
+"""Engineering's spare parts store (备品备件 / 物料), one per estate: each part with its unit, the
+quantity on hand and its value, a minimum below which it is to be bought; receipts in (入库), issues
+to a work order (领用) and returns of what was not used (退库), and a stocktake's count (盘点),
+each a movement appended to the part, never an edit of one.
+
+Cost is the moving weighted average (移动加权平均): the part keeps the value of what is on hand in
+cents; an issue takes its share of that value (qty ÷ on hand, rounded half up), so issuing the last
+piece takes exactly what is left and the value never drifts from the quantity. A return gives back
+the value the order took for that quantity (the order's own average), a count's difference is
+valued at the part's average. A work order's material lines are what was issued to it less what
+came back, at those values (``order_lines``): the sign-off takes them, beside the materials bought
+on the spot that are still typed in (costing.material_lines).
+
+Quantities are exact: thousandths held as integers (12.5 m of cable is 12500), a whole-number unit
+(a piece, a set) counted whole. Plain functions: no broker, no store.
+"""
+from decimal import Decimal
+
+from estate_common import clock, ids
+from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+from estate_common.money import to_cents
+
+# units a part is counted in; the first ones are counted whole (a tap is not issued in halves)
+WHOLE_UNITS = ("piece", "set", "box", "roll")
+UNITS = (*WHOLE_UNITS, "m", "m2", "kg", "l")
+MILLI = 1000  # a quantity's thousandths: the finest a part is measured in (1 mm of cable)
+KINDS = ("receipt", "issue", "return", "count")
+# a work order's statuses in which parts are no longer issued to it or returned from it: its cost is
+# signed off (completed) or it was never worked (cancelled)
+CLOSED_ORDER = ("completed", "cancelled")
+
+
+def part_id(estate_id, code):
+    """One part per code in the estate, whatever its case (TAP-15 and tap-15 are one part)."""
+    return ids.natural_id("part", estate_id, code.strip().lower())
+
+
+def milli(qty, unit, field):
+    """``qty`` (a JSON number) in thousandths, exactly; 422 on ``field`` for a finer one or a
+    fraction of a whole-number unit."""
+    exact = Decimal(str(qty)) * MILLI
+    if exact != exact.to_integral_value():
+        raise BusinessRuleViolation("a quantity has at most 3 decimals", [field_error(field, "has more than 3 decimals")])
+    if unit in WHOLE_UNITS and exact % MILLI:
+        raise BusinessRuleViolation(f"a part counted by the {unit} is counted whole",
+                                    [field_error(field, f"is not a whole number of {unit}s")])
+    return int(exact)
+
+
+def shown_qty(thousandths):
+    """A quantity as the API shows it: a whole number as an integer, else its decimals."""
+    if thousandths % MILLI == 0:
+        return thousandths // MILLI
+    return float(Decimal(thousandths) / MILLI)
+
+
+def new_part(estate_id, data, now, actor):
+    stamp = clock.to_iso(now)
+    return {
+        "_id": part_id(estate_id, data["code"]), "estate_id": estate_id, "code": data["code"].strip(),
+        "name": data["name"].strip(), "unit": data["unit"],
+        "minimum_milli": milli(data.get("minimum", 0), data["unit"], "data.minimum"),
+        "on_hand_milli": 0, "value_cents": 0, "movements": [],
+        "created_at": stamp, "created_by": actor, "updated_at": stamp,
+    }
+
+
+def same_part(existing, wanted):
+    """The same create again finds the part; another part under its code is a 409."""
+    if any(existing[key] != wanted[key] for key in ("code", "name", "unit", "minimum_milli")):
+        raise Conflict(f"the store has a part of code {existing['code']} already",
+                       [field_error("data.code", "is taken in this estate")])
+    return existing
+
+
+def shown(part):
+    """A part as the API answers it: quantities as numbers, its average unit cost, whether it is
+    below its minimum (to be bought), its movements in the order they were made."""
+    on_hand = part["on_hand_milli"]
+    return {
+        "id": part["_id"], "estate_id": part["estate_id"], "code": part["code"], "name": part["name"],
+        "unit": part["unit"], "minimum": shown_qty(part["minimum_milli"]), "on_hand": shown_qty(on_hand),
+        "value_cents": part["value_cents"], "unit_cost_cents": average_cost(part),
+        "below_minimum": on_hand < part["minimum_milli"],
+        "created_at": part["created_at"], "updated_at": part["updated_at"],
+        "movements": [shown_movement(movement) for movement in part.get("movements", [])],
+    }
+
+
+def shown_movement(movement):
+    out = {key: value for key, value in movement.items() if not key.endswith("_milli")}
+    out["qty"] = shown_qty(movement["qty_milli"])
+    out["on_hand_after"] = shown_qty(movement["on_hand_after_milli"])
+    if "expected_milli" in movement:
+        out["expected"], out["counted"] = shown_qty(movement["expected_milli"]), shown_qty(movement["counted_milli"])
+    return out
+
+
+def average_cost(part):
+    """What one unit on hand is worth, in cents (rounded half up); None with nothing on hand."""
+    if not part["on_hand_milli"]:
+        return None
+    return to_cents(Decimal(part["value_cents"]) * MILLI / part["on_hand_milli"])
+
+
+def _share(value_cents, of_milli, qty_milli):
+    """The value of ``qty_milli`` out of ``of_milli`` worth ``value_cents`` (half up): all of it
+    takes exactly the value."""
+    if qty_milli == of_milli:
+        return value_cents
+    return to_cents(Decimal(value_cents) * qty_milli / of_milli)
+
+
+def _moved(part, kind, qty_milli, value_cents, now, actor, **facts):
+    """The part after a movement of ``qty_milli`` (signed) worth ``value_cents`` (signed), and the
+    movement, appended to it."""
+    on_hand, value = part["on_hand_milli"] + qty_milli, part["value_cents"] + value_cents
+    stamp = clock.to_iso(now)
+    movement = {"id": ids.new_id("mov"), "kind": kind, "qty_milli": qty_milli, "value_cents": value_cents,
+                "on_hand_after_milli": on_hand, "at": stamp, "by": actor, **facts}
+    return {"on_hand_milli": on_hand, "value_cents": value, "updated_at": stamp}, movement
+
+
+def receive(part, qty, unit_cost_cents, now, actor, supplier=None, reference=None):
+    """入库: a delivery, ``qty`` at ``unit_cost_cents`` each (its value rounded half up)."""
+    qty_milli = _positive(milli(qty, part["unit"], "data.qty"))
+    value = to_cents(Decimal(qty_milli) * unit_cost_cents / MILLI)
+    return _moved(part, "receipt", qty_milli, value, now, actor, unit_cost_cents=unit_cost_cents,
+                  supplier=supplier, reference=reference)
+
+
+def issue(part, order, qty, now, actor):
+    """领用: ``qty`` to an open work order (409 for a signed-off or cancelled one), at most what is on
+    hand (422: the store never goes below nothing)."""
+    _open(order)
+    qty_milli = _positive(milli(qty, part["unit"], "data.qty"))
+    if qty_milli > part["on_hand_milli"]:
+        raise BusinessRuleViolation(f"the store holds {shown_qty(part['on_hand_milli'])} {part['unit']} of "
+                                    f"{part['code']}", [field_error("data.qty", "is more than the store holds")])
+    value = _share(part["value_cents"], part["on_hand_milli"], qty_milli)
+    return _moved(part, "issue", -qty_milli, -value, now, actor, work_order_id=order["_id"],
+                  work_order_number=order.get("number"))
+
+
+def give_back(part, order, qty, now, actor):
+    """退库: ``qty`` not used on an open order back to the store, at most what the order holds of the
+    part (422), at the value the order took for it."""
+    _open(order)
+    qty_milli = _positive(milli(qty, part["unit"], "data.qty"))
+    held_milli, held_value = held_by(part, order["_id"])
+    if qty_milli > held_milli:
+        raise BusinessRuleViolation(f"the order holds {shown_qty(held_milli)} {part['unit']} of {part['code']}",
+                                    [field_error("data.qty", "is more than was issued to the order")])
+    value = _share(held_value, held_milli, qty_milli)
+    return _moved(part, "return", qty_milli, value, now, actor, work_order_id=order["_id"],
+                  work_order_number=order.get("number"))
+
+
+def count(part, counted, now, actor, note=None):
+    """盘点: the quantity found; the difference from what the store says is recorded as an adjustment
+    (a loss at the part's average cost; a gain at it too, or at the last receipt's unit cost with
+    nothing on hand), never an edit of a movement. A count that finds what is recorded records it all
+    the same (the part was counted that day)."""
+    counted_milli = milli(counted, part["unit"], "data.counted")
+    expected = part["on_hand_milli"]
+    difference = counted_milli - expected
+    if difference <= 0:
+        value = -_share(part["value_cents"], expected, -difference) if difference else 0
+    else:
+        unit = average_cost(part) if expected else _last_unit_cost(part)
+        value = to_cents(Decimal(difference) * unit / MILLI)
+    return _moved(part, "count", difference, value, now, actor, expected_milli=expected,
+                  counted_milli=counted_milli, note=note)
+
+
+def held_by(part, order_id):
+    """``(thousandths, cents)`` of the part issued to the order less what came back."""
+    qty = value = 0
+    for movement in part.get("movements", []):
+        if movement.get("work_order_id") == order_id and movement["kind"] in ("issue", "return"):
+            qty -= movement["qty_milli"]
+            value -= movement["value_cents"]
+    return qty, value
+
+
+def order_lines(parts, order_id):
+    """A work order's material lines from the store (``parts``: those with movements of the order):
+    each part the order holds, with its quantity, its average unit cost and its cost; a part given
+    back whole is no line."""
+    lines = []
+    for part in parts:
+        qty, value = held_by(part, order_id)
+        if qty:
+            lines.append({"name": part["name"], "qty": shown_qty(qty),
+                          "unit_cost_cents": to_cents(Decimal(value) * MILLI / qty), "cost_cents": value,
+                          "part_id": part["_id"]})
+    return lines
+
+
+def moved_event_data(part, changes, movement):
+    """``part_moved``: a movement of the store (``part`` before it, ``changes`` its effect), for
+    archive (kept on the part's archive) and integrators."""
+    return {"id": part["_id"], "code": part["code"], "name": part["name"], "unit": part["unit"],
+            "movement": shown_movement(movement), "on_hand": shown_qty(changes["on_hand_milli"]),
+            "value_cents": changes["value_cents"]}
+
+
+def _open(order):
+    if order["status"] in CLOSED_ORDER:
+        raise Conflict(f"the work order is {order['status']}: parts are issued to and returned from an open order")
+
+
+def _positive(qty_milli):
+    if qty_milli <= 0:
+        raise BusinessRuleViolation("a quantity is more than 0", [field_error("data.qty", "is 0")])
+    return qty_milli
+
+
+def _last_unit_cost(part):
+    receipts = [movement for movement in part.get("movements", []) if movement["kind"] == "receipt"]
+    return receipts[-1]["unit_cost_cents"] if receipts else 0
