@@ -56,6 +56,8 @@ SECTIONS = (
         # offered by the gateway's roles)
         Entry("engineering.board", "menu.work_orders", ENGINEERING | FRONT_DESK),
         Entry("registers.equipment", "menu.equipment", ENGINEERING),
+        # 备品备件: the parts store (its low-stock list a filter); accounts read what it is worth
+        Entry("registers.parts", "menu.parts", ENGINEERING | FINANCE),
         # the ledger from a CSV register, as an estate taken on brings it (设备台账导入)
         Entry("engineering.equipment_import_form", "menu.equipment_import", ENGINEERING),
         Entry("registers.maintenance-plans", "menu.maintenance_plans", ENGINEERING),

@@ -20,6 +20,9 @@ MASTER_DATA_EDITORS = FRONT_DESK | {"archivist"}
 # meter readings at a handover or a sale: the front desk takes them, accounts price prepaid usage from them
 METER_READING_READERS = MASTER_DATA_EDITORS | FINANCE
 ENGINEERING = MANAGEMENT | {"technician"}
+# 备品备件: who keeps engineering's parts store (its parts, deliveries, stocktakes): the engineering
+# supervisor and the management; a technician issues and returns parts on his orders
+STOREKEEPERS = MANAGEMENT | {roles.MAINTENANCE_SUPERVISOR}
 # who assigns a work order (a technician to himself, a dispatcher to anyone) and lists whom to
 WORK_ORDER_ASSIGNERS = ENGINEERING | DISPATCHERS
 SERVICE_DESK_READERS = FRONT_DESK | {"technician"}

@@ -106,7 +106,9 @@ STARTS_WORK = (
              "create_survey", "answer_survey", "create_notice", "register_key", "lend_key", "register_custody_item",
              "lend_tool", "issue_goods_release_pass", "register_damage_claim", "create_application", "start_works", "reschedule_application")
     | _named("maintenance", "create_maintenance_plan", "create_checklist", "update_checklist", "open_inspection", "create_equipment",
-             "set_budget")
+             "set_budget",
+             # 备品备件: a new part and a delivery stock a store nobody will draw on
+             "create_part", "receive_part")
     | _named("finance", "create_fee_standard", "approve_fee_standard", "start_billing_run", "record_opening_balance",
              "record_opening_credit", "set_billing_cycle",
              "top_up_utility",
@@ -143,7 +145,10 @@ CLOSES_OUT = (
              "add_equipment_record",
              # the piece an open order is about, and 停运 and back: the ledger's state as its records are
              "set_work_order_equipment", "take_equipment_out_of_service", "return_equipment_to_service",
-             "retire_equipment")
+             "retire_equipment",
+             # 备品备件: parts issued to and returned from the open orders still finished, the store counted at
+             # the hand-over (its last stocktake)
+             "issue_part", "return_part", "count_part")
     | _named("finance", "reject_fee_standard", "create_payment", "reverse_payment", "reverse_opening_credit", "refund_deposit",
              # a refund asked before the estate retired is approved or rejected, its deductions reversed
              "approve_deposit_refund", "reject_deposit_refund", "reverse_deposit_deductions",

@@ -20,9 +20,11 @@ def site(api, admin):
     _, supervisor = new_user(api, admin, ["maintenance_supervisor", "technician"], [estate_id])
     technician_name, technician = new_user(api, admin, ["technician"], [estate_id])
     _, accountant = new_user(api, admin, ["accountant"], [estate_id])
+    _, manager = new_user(api, admin, ["manager"], [estate_id])
     household = new_household(api, agent, estate_id, room="1201", area_m2=88, building="2")
     return {"estate": estate_id, "household": household["id"], "agent": agent, "supervisor": supervisor,
-            "technician": technician, "technician_name": technician_name, "accountant": accountant}
+            "technician": technician, "technician_name": technician_name, "accountant": accountant,
+            "manager": manager}
 
 
 def keyed(api, path, body, token, key=None):
@@ -83,7 +85,7 @@ def test_a_month_of_the_parts_store(api, site):
     assert keyed(api, issue.format(cable["id"]), {"work_order_id": order["id"], "qty": 12.5},
                  technician).json()["on_hand"] == 187.5
     too_many = keyed(api, issue.format(sensor["id"]), {"work_order_id": order["id"], "qty": 11}, technician)
-    assert too_many.status_code == 422 and too_many.json()["errors"][0]["field"] == "data.qty"
+    assert too_many.status_code == 422 and too_many.json()["errors"][0]["field"] == "qty"
     assert keyed(api, issue.format(tap["id"]), {"work_order_id": "wo_nope", "qty": 1}, technician).status_code == 422
     assert keyed(api, issue.format(tap["id"]), {"work_order_id": order["id"], "qty": 1}, accountant).status_code == 403
     returned = keyed(api, f"{base}/parts/{cable['id']}/returns", {"work_order_id": order["id"], "qty": 2.5}, technician)
@@ -131,3 +133,11 @@ def test_a_month_of_the_parts_store(api, site):
     assert low.status_code == 200 and [item["code"] for item in low.json()["items"]] == ["LIFT-DS"]
     assert len(api.get(f"{base}/parts", technician).json()["items"]) == 3
     assert api.get(f"{base}/parts/{sensor['id']}", technician).json()["on_hand"] == 1
+
+    # every movement kept on the part's archive (maintenance.part_moved), the count's difference with it
+    def archived():
+        items = api.get(f"{base}/archive/records?subject_id={tap['id']}", site["manager"]).json()["items"]
+        return items if len(items) == 4 else None
+    records = eventually(archived)
+    assert {record["subject_type"] for record in records} == {"spare_part"}
+    assert sorted(record["data"]["movement"]["kind"] for record in records) == ["count", "issue", "receipt", "receipt"]

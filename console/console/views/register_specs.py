@@ -867,7 +867,26 @@ ENGINEERING = (
              roles=menu.ENGINEERING),
 )
 
+# 备品备件: engineering's parts store (maintenance's parts.py); the units as the API names them
+PART_UNITS = ("piece", "set", "box", "roll", "m", "m2", "kg", "l")
+PART_MOVE = (F("work_order_id", "field.work_order_id", required=True), F("qty", "field.qty", "quantity", True))
 ENGINEERING += (
+    Register("engineering", "parts", "menu.parts", "parts",
+             (C("code", "reg.code"), C("name", "admin.name"), C("unit", "field.part_unit", "enum", "part_unit"),
+              C("on_hand", "field.on_hand"), C("minimum", "field.minimum"),
+              C("unit_cost_cents", "field.unit_cost_cents", "money"), C("value_cents", "field.stock_value_cents", "money"),
+              C("below_minimum", "field.below_minimum", "flag", "reg.below_minimum_flag")),
+             fields=(F("code", "reg.code", required=True), F("name", "admin.name", required=True),
+                     F("unit", "field.part_unit", "choice", True, PART_UNITS, "part_unit"),
+                     F("minimum", "field.minimum", "quantity")),
+             filters=(F("below_minimum", "field.below_minimum", "choice", choices=("true",), group="flag"),),
+             actions=(A("receipts", "reg.receive_part", (
+                 F("qty", "field.qty", "quantity", True), F("unit_cost_cents", "field.unit_cost_cents", "money", True),
+                 F("supplier", "field.supplier"), F("reference", "field.delivery_reference"))),
+                 A("issues", "reg.issue_part", PART_MOVE), A("returns", "reg.return_part", PART_MOVE),
+                 A("counts", "reg.count_part", (F("counted", "field.counted", "quantity", True),
+                                                F("note", "reg.notes", "textarea")))),
+             roles=menu.ENGINEERING | menu.FINANCE),
     Register("engineering", "renovation-reviews", "menu.renovation_reviews", "renovation-reviews",
              (C("kind", "reg.kind", "enum", "application"), HOUSEHOLD, C("description", "reg.description"),
               C("structural_change", "reg.structural_change", "bool"), STATUS,

@@ -8,6 +8,7 @@ what was typed into the documented body (whole numbers, yes/no, a moment in UTC)
 more: which action applies, deadlines and amounts are the API's.
 """
 import re
+from decimal import Decimal, InvalidOperation
 import unicodedata
 from datetime import datetime, timezone
 
@@ -50,6 +51,8 @@ def _value(field, form):
             return int(raw)
         except ValueError:
             raise BadInput(field.name, "error.whole_number") from None
+    if field.kind == "quantity":  # a part's quantity (备品备件): 12.5 m of cable, typed full-width too
+        return _quantity(field, raw)
     if field.kind == "money":
         cents = i18n.cents_from_yuan(raw)
         if cents is None:
@@ -81,6 +84,18 @@ def _value(field, form):
     if field.kind == "subject":
         return common.subject_typed(raw)
     return raw
+
+
+def _quantity(field, raw):
+    """A quantity as the API takes it (a number, at most 3 decimals: the service says which unit
+    is counted whole): a whole number as an integer, else its decimals, read exactly."""
+    try:
+        exact = Decimal(unicodedata.normalize("NFKC", raw).replace(",", ""))
+    except InvalidOperation:
+        raise BadInput(field.name, "error.quantity") from None
+    if not exact.is_finite() or exact < 0:
+        raise BadInput(field.name, "error.quantity")
+    return int(exact) if exact == exact.to_integral_value() else float(exact)
 
 
 # contracts/openapi.yaml's CheckpointCode as the service keeps it (its ASCII forms: read after NFKC)

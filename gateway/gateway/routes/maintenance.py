@@ -17,6 +17,8 @@ ORDER = f"{ESTATE}/work-orders/<work_order_id>"
 # the equipment ledger and its records, read by the archivist too: the archive keeps the equipment archives
 # (DOMAIN.md "Archive") and he hands a lift's records (电梯维修记录) to the inspector; he writes none (h5)
 LEDGER_READERS = READERS | {"archivist"}
+# the spare parts store: engineering, and accounts (what engineering's stock is worth)
+PARTS_READERS = policy.ENGINEERING | policy.FINANCE
 
 
 def _step(action, rpc, roles=policy.ENGINEERING, facts=None, idempotent=None):
@@ -120,6 +122,21 @@ ROUTES = [
           id_param="inspection_id"),
     Route("POST", f"{ESTATE}/inspections/<inspection_id>/complete", "maintenance", "complete_inspection",
           policy.ENGINEERING, body=True, id_param="inspection_id"),
+
+    # the spare parts store (备品备件, maintenance's parts.py): the supervisor keeps it (parts, deliveries,
+    # the stocktake), engineering issues parts to its orders and returns what was not used; accounts read it
+    Route("POST", f"{ESTATE}/parts", "maintenance", "create_part", policy.STOREKEEPERS, status=201, body=True,
+          idempotent=True),
+    Route("GET", f"{ESTATE}/parts", "maintenance", "list_parts", PARTS_READERS, paged=True, filters=("below_minimum",)),
+    Route("GET", f"{ESTATE}/parts/<part_id>", "maintenance", "get_part", PARTS_READERS, id_param="part_id"),
+    Route("POST", f"{ESTATE}/parts/<part_id>/receipts", "maintenance", "receive_part", policy.STOREKEEPERS,
+          body=True, id_param="part_id", idempotent=True),
+    Route("POST", f"{ESTATE}/parts/<part_id>/issues", "maintenance", "issue_part", policy.ENGINEERING,
+          body=True, id_param="part_id", idempotent=True),
+    Route("POST", f"{ESTATE}/parts/<part_id>/returns", "maintenance", "return_part", policy.ENGINEERING,
+          body=True, id_param="part_id", idempotent=True),
+    Route("POST", f"{ESTATE}/parts/<part_id>/counts", "maintenance", "count_part", policy.STOREKEEPERS,
+          body=True, id_param="part_id", idempotent=True),
 
     Route("PUT", f"{ESTATE}/budgets/<period>", "maintenance", "set_budget", policy.MANAGEMENT,
           body=True, id_param="period"),

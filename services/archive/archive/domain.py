@@ -85,6 +85,8 @@ RECORDED_EVENTS = {
     ("maintenance", "equipment_retired"): "equipment",
     # 年检合格证 coming due (expired or within the warning days), told once a certificate: on its archive
     ("maintenance", "equipment_certificate_due"): "equipment",
+    # 备品备件: each receipt, issue, return and stocktake count of engineering's parts store, on the part's archive
+    ("maintenance", "part_moved"): "spare_part",
     ("customer_service", "notice_published"): "notice",
     ("customer_service", "notice_withdrawn"): "notice",  # taken off the board (撤下), kept beside it
     ("customer_service", "notice_revised"): "notice",  # 修订: a new restoration time, kept beside it

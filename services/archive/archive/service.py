@@ -503,6 +503,11 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
         """年检合格证 coming due (maintenance's timer, once a certificate): kept on the equipment archive."""
         self._record(event)
 
+    @consumes("maintenance", "part_moved")
+    def record_part_movement(self, event):
+        """备品备件: a movement of engineering's parts store, kept on the part's archive."""
+        self._record(event)
+
     @consumes("customer_service", "notice_published")
     def record_notice(self, event):
         self._record(event)

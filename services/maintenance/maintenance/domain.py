@@ -1224,7 +1224,7 @@ def consented_charge_limit(order):
     return 0
 
 
-def complete(order, data, now, rules, actor):
+def complete(order, data, now, rules, actor, issued=()):
     """Checked in front of the occupant, who signs off; materials, labour and the charge recorded.
 
     A charge needs the occupant's consent to a quote that covers it (422); an emergency needs
@@ -1264,7 +1264,10 @@ def complete(order, data, now, rules, actor):
     if equipment_id and order.get("equipment_id") and equipment_id != order["equipment_id"]:
         raise BusinessRuleViolation("the work order is linked to other equipment",
                                     [field_error("data.equipment_id", "differs from the order's equipment")])
-    materials, material_cost = costing.material_lines(data.get("materials", []))
+    # the parts the store issued to it (``issued``: parts.order_lines, at the store's cost), then those
+    # bought on the spot, typed in
+    typed, typed_cost = costing.material_lines(data.get("materials", []))
+    materials, material_cost = [*issued, *typed], typed_cost + sum(line["cost_cents"] for line in issued)
     labour_minutes = costing.labour_within(data.get("labour_minutes", 0), rules["completion_labour_max_minutes"])
     changes.update(
         completed_at=clock.to_iso(now),

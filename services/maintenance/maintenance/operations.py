@@ -14,7 +14,7 @@ from estate_common.kpis import by_the_month, per_estate_month, period_bounds
 from estate_common.store import public
 from estate_common.writes import Change
 
-from . import checklists, costing, domain, equipment_imports, events, indicators, ledger, renovation, store
+from . import checklists, costing, domain, equipment_imports, events, indicators, ledger, parts, renovation, store
 
 log = logging.getLogger(__name__)
 
@@ -186,13 +186,15 @@ def complete_work_order(db, outbox, caller, estate_id, order_id, data):
     """Completed with its events (``work_order_completed``, and ``charge_raised`` when the
     household pays); the equipment it names gets the job on its record, once."""
     rules = store.rules_for(db, estate_id)
+    # the parts issued to it from the store (less those given back): its material lines at their cost
+    issued = parts.order_lines(store.parts_held_by(db, estate_id, order_id), order_id)
 
     def decide(order):
         # the state's say (409), whose hands (403), then the body's rules (422), as ``step`` asks them:
         # a technician not on the order was told the emergency's summary was missing (found by r6 reviewing h6)
         domain.next_status(order, "complete")
         domain.check_hands(order, "complete", caller.roles, caller.user)
-        changes, entry = domain.complete(order, data, clock.now(), rules, caller.user)
+        changes, entry = domain.complete(order, data, clock.now(), rules, caller.user, issued=issued)
         owner = (changes["cause"] or {}).get("household_id")
         if owner and not store.households_of(db, estate_id, [owner]):  # the owner's flat, the estate's
             raise BusinessRuleViolation("the cause names a flat this estate does not have",
@@ -1184,3 +1186,59 @@ def decide_renovation_review(db, outbox, caller, estate_id, review_id, data):
 
     return public(_change(db, outbox, "renovation_reviews", estate_id, review_id, decide))
 
+
+
+# -- the spare parts store (备品备件: parts.py) -----------------------------------------------
+
+def create_part(db, outbox, caller, estate_id, data):
+    """A part of the store, one per code whatever its case: the same create again finds it,
+    another part under its code is a 409 (``parts.same_part``)."""
+    wanted = parts.new_part(estate_id, data, clock.now(), caller.user)
+    existing = store.find(db, "parts", estate_id, wanted["_id"])
+    if existing is not None:
+        return parts.shown(parts.same_part(existing, wanted))
+    return parts.shown(_create(db, outbox, "parts", estate_id, wanted["_id"], lambda: (wanted, [])))
+
+
+def get_part(db, estate_id, part_id):
+    return parts.shown(store.get(db, "parts", estate_id, part_id))
+
+
+def receive_part(db, outbox, caller, estate_id, part_id, data):
+    """入库: a delivery of the part at its unit cost."""
+    return _part_moved(db, outbox, estate_id, part_id, lambda part, now: parts.receive(
+        part, data["qty"], data["unit_cost_cents"], now, caller.user, data.get("supplier"), data.get("reference")))
+
+
+def issue_part(db, outbox, caller, estate_id, part_id, data):
+    """领用: the part to an open work order of the estate (422 naming ``data.work_order_id`` for none),
+    at the store's average cost: the order's material line at its sign-off."""
+    store.get(db, "parts", estate_id, part_id)  # the path's part first: another estate's is a 404
+    order = store.referenced(db, "work_orders", estate_id, data["work_order_id"], "data.work_order_id")
+    return _part_moved(db, outbox, estate_id, part_id,
+                       lambda part, now: parts.issue(part, order, data["qty"], now, caller.user))
+
+
+def return_part(db, outbox, caller, estate_id, part_id, data):
+    """退库: what an open order did not use, back to the store at the value it took."""
+    store.get(db, "parts", estate_id, part_id)
+    order = store.referenced(db, "work_orders", estate_id, data["work_order_id"], "data.work_order_id")
+    return _part_moved(db, outbox, estate_id, part_id,
+                       lambda part, now: parts.give_back(part, order, data["qty"], now, caller.user))
+
+
+def count_part(db, outbox, caller, estate_id, part_id, data):
+    """盘点: the quantity found, its difference an adjustment appended (``parts.count``)."""
+    return _part_moved(db, outbox, estate_id, part_id,
+                       lambda part, now: parts.count(part, data["counted"], now, caller.user, data.get("note")))
+
+
+def _part_moved(db, outbox, estate_id, part_id, move):
+    """A movement appended to the part with its new quantity and value, announced (``part_moved``),
+    through the one write path (a keyed call retried moves it once; a lost race decides again)."""
+    def decide(part):
+        changes, movement = move(part, clock.now())
+        return Change(changes, [], [("part_moved", parts.moved_event_data(part, changes, movement))],
+                      push={"movements": [movement]})
+
+    return parts.shown(_change(db, outbox, "parts", estate_id, part_id, decide))

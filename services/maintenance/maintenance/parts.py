@@ -61,6 +61,7 @@ def new_part(estate_id, data, now, actor):
         "name": data["name"].strip(), "unit": data["unit"],
         "minimum_milli": milli(data.get("minimum", 0), data["unit"], "data.minimum"),
         "on_hand_milli": 0, "value_cents": 0, "movements": [],
+        "below_minimum": milli(data.get("minimum", 0), data["unit"], "data.minimum") > 0,
         "created_at": stamp, "created_by": actor, "updated_at": stamp,
     }
 
@@ -118,7 +119,9 @@ def _moved(part, kind, qty_milli, value_cents, now, actor, **facts):
     stamp = clock.to_iso(now)
     movement = {"id": ids.new_id("mov"), "kind": kind, "qty_milli": qty_milli, "value_cents": value_cents,
                 "on_hand_after_milli": on_hand, "at": stamp, "by": actor, **facts}
-    return {"on_hand_milli": on_hand, "value_cents": value, "updated_at": stamp}, movement
+    # kept on the part (not compared at read): the list of those to be bought reads it by an index
+    return {"on_hand_milli": on_hand, "value_cents": value, "below_minimum": on_hand < part["minimum_milli"],
+            "updated_at": stamp}, movement
 
 
 def receive(part, qty, unit_cost_cents, now, actor, supplier=None, reference=None):

@@ -468,6 +468,40 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
     def kpis(self, payload):
         return operations.kpis(self.db, self.caller, payload["period"], payload["estate_ids"])
 
+    # -- the spare parts store (备品备件: parts.py) -------------------------------------
+    @rpc_method
+    def create_part(self, payload):
+        return operations.create_part(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def list_parts(self, payload):
+        return store.list_parts(self.db, payload["estate_id"], payload.get("filters", {}),
+                                payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def get_part(self, payload):
+        return operations.get_part(self.db, payload["estate_id"], payload["id"])
+
+    @rpc_method
+    def receive_part(self, payload):
+        return operations.receive_part(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                       payload["data"])
+
+    @rpc_method
+    def issue_part(self, payload):
+        return operations.issue_part(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                     payload["data"])
+
+    @rpc_method
+    def return_part(self, payload):
+        return operations.return_part(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                      payload["data"])
+
+    @rpc_method
+    def count_part(self, payload):
+        return operations.count_part(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                     payload["data"])
+
     # -- engineering review of renovation and move-in applications --------------------
     @consumes("customer_service", "renovation_review_requested")
     def queue_renovation_review(self, event):

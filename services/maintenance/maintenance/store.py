@@ -90,6 +90,10 @@ INDEXES = {
     "entrapment_releases": [([("estate_id", 1), ("work_order_id", 1)], {})],
     "fund_uses": [([("estate_id", 1), ("work_order_id", 1)], {})],
     "technicians_left": [([("estate_id", 1)], {})],
+    # the spare parts store (parts.py): a page by code, those below their minimum, and the parts a work
+    # order holds (its material lines at the sign-off: parts_held_by)
+    "parts": [(PAGED, {}), ([("estate_id", 1), ("below_minimum", 1), *PAGED[1:]], {}),
+              ([("estate_id", 1), ("movements.work_order_id", 1)], {})],
     **settings.INDEXES,
     **custom_fields_store.INDEXES,
     **jobs.INDEXES,
@@ -98,7 +102,7 @@ INDEXES = {
 
 WHAT = {"work_orders": "work order", "equipment": "equipment", "maintenance_plans": "maintenance plan",
         "budgets": "budget", "renovation_reviews": "renovation review", "checklists": "checklist",
-        "inspections": "inspection"}
+        "inspections": "inspection", "parts": "part"}
 
 # list filters as the API names them -> the stored field (``overdue``, ``promise_overdue`` and
 # ``exclude_source_type``: work_order_query)
@@ -947,3 +951,20 @@ def equipment_record(db, estate_id, equipment_id, record_id):
     """One record of a piece of the estate's equipment as stored (``equipment_records``), or None."""
     return db.equipment_records.find_one({"_id": record_id, "estate_id": estate_id, "equipment_id": equipment_id})
 
+
+
+# -- the spare parts store (parts.py) ------------------------------------------------
+
+def list_parts(db, estate_id, filters, limit, cursor):
+    """The estate's parts; ``below_minimum``: those to be bought (on hand under the minimum, kept
+    on the part by each movement: ``parts._moved``), or not."""
+    from . import parts
+    query = {"estate_id": estate_id}
+    if "below_minimum" in filters:
+        query["below_minimum"] = filters["below_minimum"] == "true"
+    return store.page(db.parts, query, limit, cursor, shown=parts.shown)
+
+
+def parts_held_by(db, estate_id, order_id):
+    """The parts with a movement of the work order (issued to it, given back)."""
+    return list(db.parts.find({"estate_id": estate_id, "movements.work_order_id": order_id}).sort("_id", 1))
