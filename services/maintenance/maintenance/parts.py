@@ -74,18 +74,21 @@ def same_part(existing, wanted):
     return existing
 
 
-def shown(part):
+def shown(part, movements=True):
     """A part as the API answers it: quantities as numbers, its average unit cost, whether it is
-    below its minimum (to be bought), its movements in the order they were made."""
+    below its minimum (to be bought), its movements in the order they were made (``movements``:
+    not in a list, where every part's whole history was read for a page of parts)."""
     on_hand = part["on_hand_milli"]
-    return {
+    out = {
         "id": part["_id"], "estate_id": part["estate_id"], "code": part["code"], "name": part["name"],
         "unit": part["unit"], "minimum": shown_qty(part["minimum_milli"]), "on_hand": shown_qty(on_hand),
         "value_cents": part["value_cents"], "unit_cost_cents": average_cost(part),
         "below_minimum": on_hand < part["minimum_milli"],
         "created_at": part["created_at"], "updated_at": part["updated_at"],
-        "movements": [shown_movement(movement) for movement in part.get("movements", [])],
     }
+    if movements:
+        out["movements"] = [shown_movement(movement) for movement in part.get("movements", [])]
+    return out
 
 
 def shown_movement(movement):

@@ -1,12 +1,13 @@
 """maintenance's repository: the only module of the service that touches its database."""
 import re
+from functools import partial
 
 from estate_common import (calendar, claims_store, closed_counts, closed_counts_store, common_store, custom_fields,
                            custom_fields_store, export_store, exports, ids, jobs, numbering, replica, settings, store, writes)
 
 from estate_common.kpis import period_bounds
 
-from . import costing
+from . import costing, parts
 from .domain import (APPOINTMENT_ANNOUNCED, CLOSED, OVERDUE_ANNOUNCED, OWED_BY, PROMISED_BY, SOURCE_TYPES_READ, TRANSITIONS,
                      deadline_at, helper_left_flag, technician_left_flag, technician_told_applies)
 from .rules import CHOICES, DEFAULTS, MAXIMA, MINIMA
@@ -958,11 +959,11 @@ def equipment_record(db, estate_id, equipment_id, record_id):
 def list_parts(db, estate_id, filters, limit, cursor):
     """The estate's parts; ``below_minimum``: those to be bought (on hand under the minimum, kept
     on the part by each movement: ``parts._moved``), or not."""
-    from . import parts
     query = {"estate_id": estate_id}
     if "below_minimum" in filters:
         query["below_minimum"] = filters["below_minimum"] == "true"
-    return store.page(db.parts, query, limit, cursor, shown=parts.shown)
+    # without their movements: a part's grow with every delivery and issue, read on its own page
+    return store.page(db.parts, query, limit, cursor, shown=partial(parts.shown, movements=False))
 
 
 def parts_held_by(db, estate_id, order_id):
