@@ -3388,7 +3388,7 @@ _MESSAGES = {
     "reg.below_minimum_flag_hint": ("库存低于最低库存，需采购", "On hand is below the minimum: to be bought"),
     "field.supplier": ("供应商", "Supplier"),
     "field.delivery_reference": ("送货单号", "Delivery note"),
-    "field.work_order_id": ("工单", "Work order"),
+    "field.part_id": ("备件", "Spare part"),
     "field.counted": ("盘点数量", "Counted"),
     "reg.receive_part": ("入库", "Receive"),
     "reg.issue_part": ("领用到工单", "Issue to a work order"),

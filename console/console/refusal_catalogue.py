@@ -2095,6 +2095,29 @@ ZH = {
         '自 {1} 起已报废/停用（{0}）',
     'the equipment is retired: nothing more is done on it':
         '该设备已报废/停用，不再对其开展任何工作',
+    # 备品备件: engineering's parts store (maintenance/parts.py, h8)
+    'the store holds {0} {1} of {2}':
+        '库存中 {2} 只有 {0}（{1:part_unit}）',
+    'is more than the store holds':
+        '超过库存数量',
+    'the order holds {0} {1} of {2}':
+        '该工单领用的 {2} 只有 {0}（{1:part_unit}）',
+    'is more than was issued to the order':
+        '超过该工单领用的数量',
+    'the work order is {0}: parts are issued to and returned from an open order':
+        '该工单{0:wo_status}：备件只能领用到未完成的工单或从其退库',
+    'a quantity is more than 0':
+        '数量须大于 0',
+    'a quantity has at most 3 decimals':
+        '数量最多三位小数',
+    'has more than 3 decimals':
+        '超过三位小数',
+    'a part counted by the {0} is counted whole':
+        '按{0:part_unit}计的备件须为整数',
+    'is not a whole number of {0}s':
+        '不是整数（{0:part_unit}）',
+    'the store has a part of code {0} already':
+        '备件编码 {0} 已存在',
     'a plan is first due within {0} days':
         '计划的首次到期日须在 {0} 天内',
     'a notice is shown until today or a day to come':
@@ -2691,7 +2714,7 @@ FRAGMENTS = {
     "overdue fire check": "逾期消防检查", "missed patrol round": "漏巡",
     "incident": "突发事件", "emergency plan": "应急预案", "fire drill": "消防演练", "patrol suspension": "停巡登记", "emergency alert": "预警响应",
     "duty assignment": "排班", "fire-lane check": "消防通道检查", "vehicle pass": "车辆通行证", "parking session": "停车记录",
-    "visitor": "访客", "shift handover": "交接班记录", "checklist": "检查表", "work order": "工单", "equipment": "设备",
+    "visitor": "访客", "shift handover": "交接班记录", "checklist": "检查表", "work order": "工单", "equipment": "设备", "part": "备件",
     "maintenance plan": "维保计划", "budget": "预算", "renovation review": "装修审核", "inspection": "巡检",
     "borrow request": "借阅申请", "archive check plan": "档案检查计划", "archive check": "档案检查",
     "archive record": "档案记录", "estate": "小区", "household": "房屋", "vacant-unit inspection": "空置房巡检", "meter reading": "抄表读数",
