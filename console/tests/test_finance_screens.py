@@ -380,9 +380,12 @@ def test_a_manager_approves_or_rejects_a_cashiers_deductions_and_the_cashier_pay
     sign_in(client, fake, username="carol", roles=("cashier",))
     page = client.get("/accounts/deposits").get_data(as_text=True)
     assert "boss 批准" in page and 'name="ded_kind_0"' not in page and "/refund/approve" not in page
+    # the form pays the refund approved, or nothing: rejected since the page was read, it is no refund in full
+    assert '<input type="hidden" name="approved" value="yes">' in page
     client.post("/accounts/deposits/dep_1/refund", data={"csrf_token": csrf_of(client), "method": "cash",
-                                                         "idempotency_key": "k-pay", "confirm": "yes"})
-    assert _posts(fake, "/deposits/dep_1/refund")[-1]["json"] == {"method": "cash"}
+                                                         "idempotency_key": "k-pay", "confirm": "yes",
+                                                         "approved": "yes"})
+    assert _posts(fake, "/deposits/dep_1/refund")[-1]["json"] == {"method": "cash", "approved": True}
 
 
 def test_a_manager_rejects_an_approved_refund_not_yet_paid(client, fake):

@@ -141,6 +141,8 @@ def refund_deposit(deposit_id):
     deductions = deductions_typed(form)
     if deductions:
         body["deductions"] = deductions
+    if form.get("approved"):  # the refund the page showed approved, or nothing (409): rejected since, not one in full
+        body["approved"] = True
     deposit, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, f"deposits/{deposit_id}/refund"),
                                                  body, idempotency_key=_key(form)), deposits)
     if refused:

@@ -268,14 +268,31 @@ def _as_asked(deduction):
     return asked
 
 
+def approval_of(deposit):
+    """The manager's approval of the refund a deposit's cashier may pay now (``refund_approved``), or None."""
+    refund = deposit.get("refund") or {}
+    return refund.get("approval") if refund.get("status") == "approved" else None
+
+
 def refund_plan(deposit, bill, refund_id, data, now, rules, actor, day_closed, paid_by=None, owed_cents=0,
-                roles=()):
+                roles=(), approval_seen=None):
     """The first write of a refund: ``refund`` pending with what is paid back, how and by whom;
     each deduction with the journals it is retained in (``paid_by``: ``money_by_method``). Deductions
     a manager must approve (``approval_needed``) make it ``awaiting_approval`` instead, nothing paid
     or booked; once approved, the next refund call pays it with the deductions approved (the same
-    again, or none named: 409 for others), on its caller's day."""
-    approved = deposit.get("refund") if (deposit.get("refund") or {}).get("status") == "approved" else None
+    again, or none named: 409 for others), on its caller's day.
+
+    A call that pays an approved refund (``approval_seen``: the approval as its call first read it;
+    ``data["approved"]``: the console's form of an approved refund) pays that one or nothing (409):
+    a manager's rejection written meanwhile made the deposit refundable again, and the call, decided
+    again on it, paid it back whole, the deductions meant to be kept gone (found by the last
+    session's review). Decided on the refund's state as written, so the rejection and the pay
+    exclude each other: whichever is written first, the other is refused."""
+    approved = deposit.get("refund") if approval_of(deposit) else None
+    if (approval_seen or data.get("approved")) and (not approved or (approval_seen and
+                                                                     approved["approval"] != approval_seen)):
+        raise Conflict("the refund approved is no longer approved (a manager rejected it meanwhile): nothing was "
+                       "paid; read the deposit again", [field_error("id", "no refund approved to pay")])
     if deposit.get("refund") and not approved:
         raise Conflict(f"the deposit is {status_of(deposit, bill)} already")
     if approved:

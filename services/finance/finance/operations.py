@@ -1502,6 +1502,7 @@ def refund_deposit(db, outbox, caller, estate_id, deposit_id, data):
     rules, now = store.rules_for(db, estate_id), clock.now()
     deposit = store.get_deposit(db, estate_id, deposit_id)
     refund = deposit.get("refund")
+    approval_seen = deposits.approval_of(deposit)  # the approved refund this call pays, or none (refused then)
     # planned (or refused) unless this call's own refund is there: a retry, or a half-done one to finish
     if refund is None or (refund["id"] != refund_id and refund["status"] != "pending"):
         day = periods.day_of(now, rules)
@@ -1515,7 +1516,7 @@ def refund_deposit(db, outbox, caller, estate_id, deposit_id, data):
                 return deposits.refund_plan(current, bill, refund_id, data, now, rules, caller.user, closed,
                                             paid_by=_deposit_money(db, estate_id, bill),
                                             owed_cents=_owed_by_owner(db, estate_id, current["household_id"]),
-                                            roles=caller.roles)
+                                            roles=caller.roles, approval_seen=approval_seen)
 
             # under the household's lock: a reversal of the deposit's payment waits (and is then refused)
             with household_lock(db, estate_id, deposit["household_id"]):
