@@ -2999,7 +2999,7 @@ def test_deductions_made_in_error_are_reversed_by_entries_within_the_refunds_per
     back = finance.list_journal_entries({"estate_id": ESTATE, "filters": {"kind": "deposit_deduction_reversal"}})[
         "items"]
     assert sorted((e["direction"], e["journal"], e["amount_cents"], e["cashier"]) for e in back) == [
-        ("out", "bank", 5000, "boss"), ("out", "bank", 30000, "boss")]
+        ("out", "bank", 5000, "wang"), ("out", "bank", 30000, "wang")]  # the journal that kept them
     acting(finance, MANAGER, "rv-1")  # a retry finds it
     assert finance.reverse_deposit_deductions({"estate_id": ESTATE, "id": deposit["id"], "data": {
         "reason": "金额录错, 应为 300 元"}})["refund"]["deductions_reversal"]["id"] == reversal["id"]
@@ -3013,6 +3013,37 @@ def test_deductions_made_in_error_are_reversed_by_entries_within_the_refunds_per
     assert report["journal_net_cents"] == 0  # all of it went back to the owner
     disclosed = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
     assert disclosed["income"]["by_item"]["deposit_deductions"]["received_cents"] == 0
+
+
+def test_a_cash_reversal_of_deductions_is_paid_from_the_cashiers_drawer_on_his_open_day(finance):
+    """Deductions kept in cash are in the cashier's drawer, his cash journal settled daily: the reversal
+    was booked on the deciding manager's journal, a day no drawer counts, while the cashier's day closed
+    balanced without the money handed back (found by the last session's review). The reversing entries go on
+    the journal of the cashier who kept them (the refund's), of the day of the reversal, held as his other
+    entries are; that day settled already, the reversal is refused (422) and nothing is written."""
+    deposit = refundable_deposit(finance)
+    acting(finance, CASHIER)
+    finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {"method": "cash", "deductions": [
+        {"kind": "damage", "cents": 30000, "reason": "电梯"}]}})
+    acting(finance, CASHIER)
+    finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "wang"}})
+    acting(finance, MANAGER, "rv-1")
+    with pytest.raises(BusinessRuleViolation):  # wang's drawer of today is counted and closed
+        finance.reverse_deposit_deductions({"estate_id": ESTATE, "id": deposit["id"], "data": {"reason": "录错"}})
+    assert finance.db.journal.count_documents({"kind": "deposit_deduction_reversal"}) == 0
+    assert finance.get_deposit({"estate_id": ESTATE, "id": deposit["id"]})["refund"].get("deductions_reversal") is None
+    clock.freeze(NOW + timedelta(days=1))
+    acting(finance, MANAGER, "rv-2")
+    done = finance.reverse_deposit_deductions({"estate_id": ESTATE, "id": deposit["id"], "data": {"reason": "录错"}})
+    reversal = done["refund"]["deductions_reversal"]
+    assert (reversal["by"], reversal["cashier"], reversal["day"]) == ("boss", "wang", "2026-11-24")
+    [back] = finance.list_journal_entries({"estate_id": ESTATE, "filters": {"kind": "deposit_deduction_reversal"}})[
+        "items"]
+    assert (back["journal"], back["cashier"], back["day"], back["amount_cents"]) == ("cash", "wang", "2026-11-24",
+                                                                                      30000)
+    acting(finance, CASHIER)
+    settled = finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-24", "cashier": "wang"}})
+    assert settled["totals"]["cash"]["out_cents"] == 30000
 
 
 def test_deductions_are_reversed_only_within_the_refunds_own_period(finance):
