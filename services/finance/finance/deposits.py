@@ -347,10 +347,19 @@ def _announced(deposit, deduction):
     return shown
 
 
+def reversal_cashier(deposit):
+    """Whose journal a reversal of the deposit's deductions pays them back from: the cashier who kept them
+    (the refund's), whose drawer or account holds them and whose day is settled with them."""
+    return (deposit.get("refund") or {}).get("by")
+
+
 def deductions_reversal(deposit, reversal_id, data, now, rules, actor, caller_roles, day_closed):
     """A refund's deductions made in error taken back (冲销押金扣除): never edited, each deduction kept gets a
     reversing entry (``journals.deposit_deduction_reversal_entries``: money out, paid back to the owner
-    from the journal it was kept in), on the deciding manager's day. Only a manager (403: he decides
+    from the journal it was kept in), on the journal of the cashier who kept them (``reversal_cashier``) of
+    the day of the reversal (``day_closed``: that day is settled, 422): it was booked on the deciding
+    manager's, a day no drawer counts, while the cashier's closed balanced without the cash handed back
+    (found by the last session's review). Only a manager (403: he decides
     deductions), saying why (422), once per refund (409), of a refunded deposit with deductions kept (409
     / 422; fees paid from the deposit are a payment, reversed as one), within the refund's own period
     (its month, 422 after: the month's reconciliation and disclosure are of what was kept then).
@@ -369,9 +378,10 @@ def deductions_reversal(deposit, reversal_id, data, now, rules, actor, caller_ro
     reason = (data.get("reason") or "").strip()
     if not reason:
         raise BusinessRuleViolation("a reversal says why", [field_error("data.reason", "say why")])
-    day = periods.day_of(now, rules)
+    day, cashier = periods.day_of(now, rules), reversal_cashier(deposit)
     if day_closed:
-        raise BusinessRuleViolation(f"{actor}'s journal of {day} is settled and closed",
+        raise BusinessRuleViolation(f"{cashier}'s journal of {day}, which kept the deductions, is settled and closed: "
+                                    "they are paid back from it on a day not yet settled",
                                     [field_error("day", "is settled: no more entries")])
     if day[:7] != refund["day"][:7]:
         raise BusinessRuleViolation(f"a refund's deductions are reversed within its own month ({refund['day'][:7]})",
@@ -379,7 +389,8 @@ def deductions_reversal(deposit, reversal_id, data, now, rules, actor, caller_ro
     stamp = clock.to_iso(now)
     return Change({"refund": {**refund, "deductions_reversal": {
         "id": reversal_id, "status": "pending", "cents": sum(d["cents"] for d in kept), "reason": reason,
-        "by": actor, "at": stamp, "day": day}}}, [{"at": stamp, "action": "deductions_reversal_planned",
+        "by": actor, "cashier": cashier, "at": stamp, "day": day}}}, [{"at": stamp,
+                                                                         "action": "deductions_reversal_planned",
                                                   "event_id": None}])
 
 

@@ -115,10 +115,12 @@ def deposit_deduction_entries(deposit):
 def deposit_deduction_reversal_entries(deposit):
     """A refund's deductions made in error taken back (``deposits.deductions_reversal``): one reversing entry
     per deduction's entry, money out (paid back to the owner) of the journal it was kept in, under the
-    same reference, on the reversal's day and by who reversed it. Never an edit of the entries kept."""
+    same reference, on the reversal's day and its cashier's journal (who kept them; a reversal of before
+    names none: who reversed it). Never an edit of the entries kept."""
     reversal = deposit["refund"]["deductions_reversal"]
     return [entry(deposit["estate_id"], "deposit_deduction_reversal", kept["ref_id"], kept["method"], "out",
-                  kept["amount_cents"], reversal["by"], reversal["day"], reversal["at"], None, deposit["household_id"])
+                  kept["amount_cents"], reversal.get("cashier") or reversal["by"], reversal["day"], reversal["at"],
+                  None, deposit["household_id"])
             | {"deduction_kind": kept["deduction_kind"], "deposit_id": deposit["_id"]}
             for kept in deposit_deduction_entries(deposit)]
 

@@ -1573,7 +1573,8 @@ def _pay_fees_from_deposit(db, outbox, deposit, deduction):
 
 def reverse_deposit_deductions(db, outbox, caller, estate_id, deposit_id, data):
     """A refund's deductions made in error taken back (``deposits.deductions_reversal``): planned ``pending``
-    under the manager's journal day, its reversing entries written (natural ids), then ``reversed`` with
+    under the journal day of the cashier who kept them (``deposits.reversal_cashier``: the day his
+    settlement counts it in), its reversing entries written (natural ids), then ``reversed`` with
     ``deposit_deductions_reversed``. A retry (same Idempotency-Key), or the next reversal call, finishes
     one a crash left pending."""
     reversal_id = caller.created_id("rvd", estate_id)
@@ -1581,9 +1582,9 @@ def reverse_deposit_deductions(db, outbox, caller, estate_id, deposit_id, data):
     deposit = store.get_deposit(db, estate_id, deposit_id)
     reversal = (deposit.get("refund") or {}).get("deductions_reversal")
     if reversal is None or (reversal["id"] != reversal_id and reversal["status"] != "pending"):
-        day = periods.day_of(now, rules)
-        with journal_day(db, estate_id, caller.user, day):
-            closed = _settled(db, estate_id, caller.user, day)
+        day, cashier = periods.day_of(now, rules), deposits.reversal_cashier(deposit) or caller.user
+        with journal_day(db, estate_id, cashier, day):
+            closed = _settled(db, estate_id, cashier, day)
 
             def plan(current):
                 if ((current.get("refund") or {}).get("deductions_reversal") or {}).get("id") == reversal_id:

@@ -3043,7 +3043,7 @@ def test_a_cash_reversal_of_deductions_is_paid_from_the_cashiers_drawer_on_his_o
                                                                                       30000)
     acting(finance, CASHIER)
     settled = finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-24", "cashier": "wang"}})
-    assert settled["totals"]["cash"]["out_cents"] == 30000
+    assert (settled["by_journal"]["cash"]["out_cents"], settled["entries"]) == (30000, 1)
 
 
 def test_deductions_are_reversed_only_within_the_refunds_own_period(finance):
