@@ -3497,6 +3497,51 @@ def test_a_refund_stopped_half_way_is_finished_by_the_sweep(finance, monkeypatch
     assert operations.finish_half_done(finance.db, finance.outbox) == 0
 
 
+def reversal_stopped_half_way(finance, monkeypatch):
+    """hh_1's deposit refunded in cash by wang keeping a damage of 300.00, its reversal by the manager
+    stopped as it wrote its entries (the process died): pending, nothing booked, nothing announced."""
+    deposit = refundable_deposit(finance)
+    acting(finance, CASHIER)
+    finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {"method": "cash", "deductions": [
+        {"kind": "damage", "cents": 30000, "reason": "电梯"}]}})
+    insert_entry = entries_not_written(monkeypatch)
+    acting(finance, MANAGER, "rv-9")
+    with pytest.raises(RuntimeError):
+        finance.reverse_deposit_deductions({"estate_id": ESTATE, "id": deposit["id"], "data": {"reason": "录错"}})
+    monkeypatch.setattr(operations.store, "insert_entry", insert_entry)
+    reversal = finance.get_deposit({"estate_id": ESTATE, "id": deposit["id"]})["refund"]["deductions_reversal"]
+    assert reversal["status"] == "pending" and finance.outbox.of_type("deposit_deductions_reversed") == []
+    return deposit
+
+
+def reversal_finished(finance, deposit):
+    reversal = finance.get_deposit({"estate_id": ESTATE, "id": deposit["id"]})["refund"]["deductions_reversal"]
+    assert reversal["status"] == "reversed"
+    assert finance.db.journal.count_documents({"kind": "deposit_deduction_reversal", "cashier": "wang"}) == 1
+    assert len(finance.outbox.of_type("deposit_deductions_reversed")) == 1
+
+
+def test_a_reversal_of_deductions_stopped_half_way_is_finished_by_the_sweep(finance, monkeypatch):
+    """Only the next reversal call finished it, and a refund's deductions are reversed once: the deposit
+    stayed pending, the money handed back out of the journal and archive told nothing, until a manager
+    asked again (found by the last session's review). The half-done sweep finishes it, as a refund."""
+    deposit = reversal_stopped_half_way(finance, monkeypatch)
+    assert operations.finish_half_done(finance.db, finance.outbox) == 0  # its writer may still be at it
+    clock.freeze(NOW + timedelta(minutes=5))
+    assert operations.finish_half_done(finance.db, finance.outbox) == 1
+    reversal_finished(finance, deposit)
+    assert operations.finish_half_done(finance.db, finance.outbox) == 0
+
+
+def test_a_reversal_of_deductions_stopped_half_way_is_finished_by_its_cashiers_settlement(finance, monkeypatch):
+    """Its day's settlement counts it: finished after, its entry would land on a day closed without it."""
+    deposit = reversal_stopped_half_way(finance, monkeypatch)
+    acting(finance, CASHIER)
+    settled = finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "wang"}})
+    reversal_finished(finance, deposit)
+    assert settled["by_journal"]["cash"]["out_cents"] == 200000 - 30000 + 30000  # the rest and the damage back
+
+
 def test_a_half_done_usage_the_balance_no_longer_covers_is_refused_and_the_sweep_goes_on(finance, monkeypatch):
     """The sweep raised on it, every minute, and never reached the rest (a fund deposit here)."""
     top_up(finance, 3000)
