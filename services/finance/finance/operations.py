@@ -869,8 +869,8 @@ def _finish_prepaid_use(db, outbox, payment):
 
 
 def finish_half_done(db, outbox, grace_seconds=HALF_DONE_GRACE_SECONDS):
-    """The timer's sweep: every payment, reversal, top-up or usage, fund deposit and deposit
-    refund, and every cancelled bill's money on its way back to its payments, stopped half-way for longer than ``grace_seconds`` (its writer died) is finished, as
+    """The timer's sweep: every payment, reversal, top-up or usage, fund deposit, deposit
+    refund and reversal of its deductions, and every cancelled bill's money on its way back to its payments, stopped half-way for longer than ``grace_seconds`` (its writer died) is finished, as
     its own writer would have. A household
     busy with a live writer (for longer than the lock's wait, a second) is left to that writer or
     the next sweep. The number finished."""
@@ -925,6 +925,9 @@ def finish_half_done(db, outbox, grace_seconds=HALF_DONE_GRACE_SECONDS):
         finished += 1
     for deposit in store.pending_refunds(db, before):  # else only a later refund call or its day's settlement
         _finish_refund(db, outbox, deposit)
+        finished += 1
+    for deposit in store.pending_deductions_reversals(db, before):  # the same: else only a later reversal call
+        _finish_deductions_reversal(db, outbox, deposit)
         finished += 1
     for hold in store.pending_seller_refunds(db, before):  # a seller's prepaid money, the same way
         _finish_seller_refund(db, outbox, hold)
@@ -1575,8 +1578,8 @@ def reverse_deposit_deductions(db, outbox, caller, estate_id, deposit_id, data):
     """A refund's deductions made in error taken back (``deposits.deductions_reversal``): planned ``pending``
     under the journal day of the cashier who kept them (``deposits.reversal_cashier``: the day his
     settlement counts it in), its reversing entries written (natural ids), then ``reversed`` with
-    ``deposit_deductions_reversed``. A retry (same Idempotency-Key), or the next reversal call, finishes
-    one a crash left pending."""
+    ``deposit_deductions_reversed``. A retry (same Idempotency-Key), the next reversal call, the half-done
+    sweep (``finish_half_done``) or its cashier's settlement of the day finishes one a crash left pending."""
     reversal_id = caller.created_id("rvd", estate_id)
     rules, now = store.rules_for(db, estate_id), clock.now()
     deposit = store.get_deposit(db, estate_id, deposit_id)
@@ -2204,6 +2207,8 @@ def _finish_day(db, outbox, estate_id, cashier, day):
         _finish_refund(db, outbox, deposit)
     for hold in half_done["seller_prepaid"]:
         _finish_seller_refund(db, outbox, hold)
+    for deposit in half_done["deductions_reversals"]:
+        _finish_deductions_reversal(db, outbox, deposit)
 
 
 def reconciliation_report(db, estate_id, period):

@@ -75,7 +75,10 @@ INDEXES = {
     "reminders": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {})],
     "expenses": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
     "deposits": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {}),
-                 ([("estate_id", 1), ("refund.status", 1), ("refund.day", 1)], {})],  # half-done refunds
+                 ([("estate_id", 1), ("refund.status", 1), ("refund.day", 1)], {}),  # half-done refunds
+                 # and half-done reversals of their deductions (the sweep, the cashier's settlement)
+                 ([("estate_id", 1), ("refund.deductions_reversal.status", 1), ("refund.deductions_reversal.day", 1)],
+                  {})],
     # the desk's list of low balances to tell their owners (?low=true)
     "utility_accounts": [(PAGED, {}), ([("estate_id", 1), ("household_id", 1)], {}),
                          ([("estate_id", 1), ("low_noticed", 1), ("created_at", 1), ("_id", 1)], {})],
@@ -956,8 +959,8 @@ def half_done_payments(db, estate_id=None, household_id=None):
 
 def half_done_of_day(db, estate_id, cashier, day):
     """What a crash left half-done with an entry still to come on ``cashier``'s journal of ``day``:
-    payments, reversals, top-ups and their reversals, and deposit refunds (its settlement finishes
-    them before it counts)."""
+    payments, reversals, top-ups and their reversals, deposit refunds and the reversals of their
+    deductions (its settlement finishes them before it counts)."""
     scope = {"estate_id": estate_id}
     return {  # a household's are finished in their order by its lock's holder (operations.household)
         "payments": list(store.scan(db.payments, {**scope, "day": day, "status": "pending", "cashier": cashier}))
@@ -969,6 +972,9 @@ def half_done_of_day(db, estate_id, cashier, day):
                                                   "refund.day": day})),
         "seller_prepaid": list(store.scan(db.seller_prepaid, {**scope, "refund.status": "pending", "refund.by": cashier,
                                                               "refund.day": day})),
+        "deductions_reversals": list(store.scan(db.deposits, {**scope, "refund.deductions_reversal.status": "pending",
+                                                              "refund.deductions_reversal.day": day,
+                                                              "refund.deductions_reversal.cashier": cashier})),
     }
 
 
@@ -1704,6 +1710,13 @@ def pending_refunds(db, before_iso):
     """Deposit refunds a crash left half-done (``refund.status`` pending), of every estate finance
     knows, begun before ``before_iso``."""
     return _found_by_household_or_estate(db, "deposits", {"refund.status": "pending", "refund.at": {"$lt": before_iso}})
+
+
+def pending_deductions_reversals(db, before_iso):
+    """Reversals of deposits' deductions a crash left half-done (``refund.deductions_reversal.status``
+    pending), of every estate finance knows, begun before ``before_iso``."""
+    return _found_by_household_or_estate(db, "deposits", {"refund.deductions_reversal.status": "pending",
+                                                          "refund.deductions_reversal.at": {"$lt": before_iso}})
 
 
 def pending_seller_refunds(db, before_iso):
