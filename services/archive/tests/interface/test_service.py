@@ -1098,6 +1098,28 @@ def test_a_deposit_refund_keeps_its_deductions_on_its_record(archive, estate):
         ("damage", 30000, "电梯轿厢划伤"), ("cleanup", 20000, "装修垃圾清运")]
 
 
+def test_a_managers_decision_on_a_deposits_deductions_is_kept_beside_the_deposit(archive, estate):
+    """押金扣除审批: who approved what a refund kept of an owner's deposit, and the deductions rejected and why,
+    are on the deposit's permanent record and in the change log (found by the last session's review)."""
+    decided = {"application_id": "app_1", "household_id": "hh_7", "refund_id": "rfd_1", "asked_by": "wang",
+               "by": "boss", "deducted_cents": 30000, "deductions": [{"id": "ddc_1", "kind": "damage", "cents": 30000}]}
+    steps = [(archive.record_deposit_refund_rejection, event("finance", "deposit_refund_rejected", estate["id"], {
+                 "id": "dep_1", **decided, "reason": "与验收记录不符", "rejected_at": "2026-11-23T02:00:00.000Z"},
+                 actor="boss")),
+             (archive.record_deposit_refund_approval, event("finance", "deposit_refund_approved", estate["id"], {
+                 "id": "dep_1", **decided, "refund_id": "rfd_2", "amount_cents": 170000,
+                 "approved_at": "2026-11-23T03:00:00.000Z"}, actor="boss"))]
+    for handler, published in steps:
+        handler(published)
+        handler(published)  # redelivered
+    records = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "dep_1"}})["items"]
+    assert sorted((r["subject_type"], r["event_type"]) for r in records) == [
+        ("deposit", "deposit_refund_approved"), ("deposit", "deposit_refund_rejected")]
+    log = archive.list_change_log({"estate_id": estate["id"], "filters": {"subject_type": "deposit"}})["items"]
+    assert sorted((c["subject_id"], c["action"], c["actor"]) for c in log) == [
+        ("dep_1", "deposit_refund_approved", "boss"), ("dep_1", "deposit_refund_rejected", "boss")]
+
+
 def test_records_are_searched_by_household_kind_and_date(archive, estate):
     for handler, published in closed_events(estate["id"]):
         getattr(archive, handler)(published)

@@ -2975,6 +2975,44 @@ def test_a_refund_paid_as_approved_says_so_and_is_paid(finance):
         finance.reject_deposit_refund({"estate_id": ESTATE, "id": deposit["id"], "data": {"reason": "晚了"}})
 
 
+def test_a_managers_approval_and_rejection_of_deductions_are_announced_in_their_writes(finance):
+    """押金扣除审批: the manager's decision on what a refund keeps of an owner's deposit was announced by
+    nothing, so archive kept the refund paid and never who approved its deductions, nor the rejected ones
+    and why (found by the last session's review). Each is announced in the write that decides it, once:
+    the deposit, the refund asked, who asked, who decided and when, what is kept by kind and cents (no
+    deduction's reason: the words about the household stay on the deposit), a rejection's reason with a
+    phone or ID card number masked."""
+    deposit = refundable_deposit(finance, approval_above=None)
+    kept = [{"kind": "damage", "cents": 30000, "reason": "电梯轿厢划伤，联系13800138000"}]
+    acting(finance, CASHIER, "rf-1")
+    asked = finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {"method": "cash",
+                                                                                     "deductions": kept}})
+    acting(finance, MANAGER)
+    finance.reject_deposit_refund({"estate_id": ESTATE, "id": deposit["id"],
+                                   "data": {"reason": "与验收记录不符，问13800138000"}})
+    [rejected] = finance.outbox.of_type("deposit_refund_rejected")
+    assert rejected["data"] == {
+        "id": deposit["id"], "application_id": "app_1", "household_id": "hh_1", "refund_id": asked["refund"]["id"],
+        "asked_by": "wang", "by": "boss", "reason": "与验收记录不符，问138****8000",
+        "rejected_at": rejected["data"]["rejected_at"], "deducted_cents": 30000,
+        "deductions": [{"id": asked["refund"]["deductions"][0]["id"], "kind": "damage", "cents": 30000}]}
+    assert finance.outbox.of_type("deposit_refund_approved") == []
+    acting(finance, CASHIER, "rf-2")
+    asked = finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {"method": "cash",
+                                                                                     "deductions": kept}})
+    acting(finance, MANAGER)
+    finance.approve_deposit_refund({"estate_id": ESTATE, "id": deposit["id"]})
+    with pytest.raises(Conflict):  # decided: announced once
+        finance.approve_deposit_refund({"estate_id": ESTATE, "id": deposit["id"]})
+    [approved_] = finance.outbox.of_type("deposit_refund_approved")
+    assert approved_["data"] == {
+        "id": deposit["id"], "application_id": "app_1", "household_id": "hh_1", "refund_id": asked["refund"]["id"],
+        "asked_by": "wang", "by": "boss", "approved_at": approved_["data"]["approved_at"], "deducted_cents": 30000,
+        "amount_cents": 170000,
+        "deductions": [{"id": asked["refund"]["deductions"][0]["id"], "kind": "damage", "cents": 30000}]}
+    assert len(finance.outbox.of_type("deposit_refund_rejected")) == 1
+
+
 def test_deductions_made_in_error_are_reversed_by_entries_within_the_refunds_period(finance):
     """A mistyped deduction could not be reversed (found by the last session's review). A manager reverses a
     refunded deposit's deductions made in error, saying why: each deduction's entry gets a reversing entry
