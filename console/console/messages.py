@@ -2316,6 +2316,8 @@ _MESSAGES = {
     "event.payment_posted": ("收款入账", "Payment posted"),
     "event.payment_reversed": ("收款冲销", "Payment reversed"),
     "event.deposit_refunded": ("押金退还记录", "Deposit refunded"),
+    "event.deposit_refund_approved": ("押金扣除审批通过", "Deposit deductions approved"),
+    "event.deposit_refund_rejected": ("押金扣除审批驳回", "Deposit deductions rejected"),
     "event.reminder_sent": ("催缴提醒", "Reminder sent"),
     "event.utility_balance_low": ("水电余额不足", "Utility balance low"),
     "event.opening_balance_recorded": ("期初欠费结转", "Opening balance carried over"),

@@ -58,6 +58,9 @@ DECISIONS = {
     "finance/deposit_deductions_reversed:reason":
         "archive keeps it beside the deposit (why its deductions were taken back); finance masks a phone or ID card "
         "number in it before it is sent (h3)",
+    "finance/deposit_refund_rejected:reason":
+        "archive keeps it beside the deposit (why the manager rejected the deductions asked); finance masks a phone "
+        "or ID card number in it",
     "finance/fund_deposit_reversed:reason": ARCHIVE,
     "finance/fund_use_rejected:reason": ARCHIVE,
     "finance/opening_credit_reversed:reason": ARCHIVE,

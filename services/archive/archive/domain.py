@@ -42,6 +42,9 @@ RECORDED_EVENTS = {
     ("finance", "reminder_sent"): "arrears_reminder",
     ("finance", "deposit_refunded"): "deposit",  # a renovation deposit paid back after the acceptance
     ("finance", "deposit_deductions_reversed"): "deposit",  # its deductions made in error taken back: beside it
+    # a manager's decision on the deductions a cashier's refund asked (押金扣除审批): beside the deposit
+    ("finance", "deposit_refund_approved"): "deposit",
+    ("finance", "deposit_refund_rejected"): "deposit",
     ("finance", "utility_balance_low"): "utility_account",  # a low-balance notice of a prepaid utility
     ("finance", "opening_balance_recorded"): "opening_balance",  # owed to the previous company, carried over (期初欠费)
     ("finance", "opening_credit_recorded"): "opening_credit",  # paid to the previous company ahead, handed over (期初预收)
@@ -124,6 +127,8 @@ ARCHIVE_CHANGES = {
     ("finance", "opening_credit_reversed"): "reversed",
     ("finance", "fund_use_approved"): "approved",
     ("finance", "fund_use_rejected"): "rejected",
+    ("finance", "deposit_refund_approved"): "refund_approved",
+    ("finance", "deposit_refund_rejected"): "refund_rejected",
 }
 
 # The events that close a subject: what the DOMAIN.md "closed records" are.

@@ -364,6 +364,14 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_deposit_deductions_reversal(self, event):
         self._record(event)
 
+    @consumes("finance", "deposit_refund_approved")
+    def record_deposit_refund_approval(self, event):
+        self._record(event)
+
+    @consumes("finance", "deposit_refund_rejected")
+    def record_deposit_refund_rejection(self, event):
+        self._record(event)
+
     @consumes("finance", "utility_balance_low")
     def record_low_utility_balance(self, event):
         self._record(event)

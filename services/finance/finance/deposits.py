@@ -231,8 +231,16 @@ def approval(deposit, now, actor, caller_roles):
     """A manager approves the deductions a refund awaits (409 when none awaits; 403 for anyone else)."""
     _deciding(deposit, caller_roles, ("awaiting_approval",))
     stamp = clock.to_iso(now)
-    return Change({"refund": {**deposit["refund"], "status": "approved", "approval": {"by": actor, "at": stamp}}},
+    refund = deposit["refund"]
+    return Change({"refund": {**refund, "status": "approved", "approval": {"by": actor, "at": stamp}}},
                   [{"at": stamp, "action": "refund_approved", "event_id": None}])
+
+
+def approved_event_data(deposit):
+    """What ``deposit_refund_approved`` says of the refund as approved (``approval``'s write)."""
+    refund = deposit["refund"]
+    return _decided(deposit, refund, refund["approval"]["by"]) | {"amount_cents": refund["amount_cents"],
+                                                                  "approved_at": refund["approval"]["at"]}
 
 
 def rejection(deposit, data, now, actor, caller_roles):
@@ -250,6 +258,25 @@ def rejection(deposit, data, now, actor, caller_roles):
     return Change({"refund": None, "rejection": {"by": actor, "at": stamp, "reason": reason, "asked_by": asked["by"],
                                                  "deductions": asked["deductions"]}},
                   [{"at": stamp, "action": "refund_rejected", "event_id": None}])
+
+
+def rejected_event_data(deposit, asked):
+    """What ``deposit_refund_rejected`` says of the refund ``asked`` that ``rejection`` took off ``deposit``
+    (the reason's phone or ID card numbers masked, as a reversal's)."""
+    rejection = deposit["rejection"]
+    return _decided(deposit, asked, rejection["by"]) | {"reason": personal_data.mask_numbers_in(rejection["reason"]),
+                                                        "rejected_at": rejection["at"]}
+
+
+def _decided(deposit, refund, actor):
+    """What ``deposit_refund_approved`` and ``_rejected`` both say (archive keeps the decision beside the
+    deposit): the refund asked, who asked and who decided, the deductions by kind and cents; their reasons,
+    the cashier's words about the household, stay on the deposit, read there by role."""
+    deductions = refund.get("deductions") or []
+    return {"id": deposit["_id"], "application_id": deposit["application_id"],
+            "household_id": deposit["household_id"], "refund_id": refund["id"], "asked_by": refund["by"],
+            "by": actor, "deducted_cents": sum(d["cents"] for d in deductions),
+            "deductions": [{"id": d["id"], "kind": d["kind"], "cents": d["cents"]} for d in deductions]}
 
 
 def _deciding(deposit, caller_roles, states):

@@ -1621,13 +1621,20 @@ def _finish_deductions_reversal(db, outbox, deposit):
 
 def decide_deposit_refund(db, outbox, caller, estate_id, deposit_id, decision, data):
     """A manager approves (``approve``) or rejects (``reject``, saying why) the deductions a cashier's
-    refund awaits approval for (``deposits.approval``, ``deposits.rejection``); no money moves."""
+    refund awaits approval for (``deposits.approval``, ``deposits.rejection``); no money moves. Announced
+    in the write that decides (``deposit_refund_approved``, ``deposit_refund_rejected``) for archive."""
     now = clock.now()
 
     def decide(current):
         if decision == "approve":
-            return deposits.approval(current, now, caller.user, caller.roles)
-        return deposits.rejection(current, data, now, caller.user, caller.roles)
+            step = deposits.approval(current, now, caller.user, caller.roles)
+            announced = outbox.event("deposit_refund_approved", estate_id,
+                                     deposits.approved_event_data(current | step.set))
+        else:
+            step = deposits.rejection(current, data, now, caller.user, caller.roles)
+            announced = outbox.event("deposit_refund_rejected", estate_id,
+                                     deposits.rejected_event_data(current | step.set, current["refund"]))
+        return Change(step.set, step.entries, [announced])
 
     store.change_deposit(db, outbox, estate_id, deposit_id, decide)
     return get_deposit(db, estate_id, deposit_id)
