@@ -285,8 +285,15 @@ def test_deposits_list_their_status_and_a_cashier_refunds_one_after_acceptance(c
     assert "/deposits/dep_1/refund" in page and "/deposits/dep_2/refund" not in page  # held: not yet accepted
     # not its application's id (review): the accounts may not read applications
     assert "app_1" not in page and "/desk/applications/" not in page
+    # the status is the API's filter, over every page, not one page narrowed (found by the last session's review)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/deposits",
+            lambda body, params: {"items": [d for d in (DEPOSIT, HELD) if d["status"] == params.get("status", d["status"])],
+                                  "next_cursor": "c2" if params.get("status") else None})
     only_held = client.get("/accounts/deposits?status=held").get_data(as_text=True)
     assert "/deposits/dep_1/refund" not in only_held and 'id="dep-dep_2"' in only_held
+    [asked] = [c for c in fake.calls if c["method"] == "GET" and c["path"].endswith("/deposits")][-1:]
+    assert asked["params"]["status"] == "held"
+    assert "status=held" in re.search(r'href="([^"]*cursor=c2[^"]*)"', only_held).group(1)  # the next page keeps it
     unticked = client.post("/accounts/deposits/dep_1/refund", data={"csrf_token": csrf_of(client),
                                                                     "method": "transfer", "note": "to ICBC 6222",
                                                                     "idempotency_key": "k-dep"})

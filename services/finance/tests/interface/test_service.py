@@ -3133,6 +3133,43 @@ def test_a_refund_with_deductions_stopped_half_way_is_finished_by_the_next_call(
     assert len(finance.outbox.of_type("deposit_refunded")) == 1
 
 
+def test_deposits_are_listed_by_their_status_page_after_page(finance):
+    """The console narrowed one page of deposits to a status, the API listing by household or application
+    alone: a status on a later page was shown as none (found by the last session's review). ``status``
+    lists those with the status they have now, over every page, the refund's and the bill's alike."""
+    finance.bill_renovation_charge(deposit_charge("app_1"))  # awaiting its payment
+    finance.bill_renovation_charge(deposit_charge("app_2"))
+    pay(finance, "hh_1", 400000)  # both paid: app_2 held, app_1 too
+    for application in ("app_3", "app_4", "app_5"):  # paid and accepted: refundable
+        finance.bill_renovation_charge(deposit_charge(application, household="hh_2"))
+        pay(finance, "hh_2", 200000, key=f"pay-{application}")
+        finance.release_renovation_deposit(acceptance(application, "hh_2"))
+    finance.bill_renovation_charge(deposit_charge("app_6", household="hh_3"))  # not paid
+    refunded = finance.list_deposits({"estate_id": ESTATE, "filters": {"application_id": "app_4"}})["items"][0]
+    refund(finance, refunded["id"], key="rf-4")
+
+    def listed(status, limit=1):
+        found, cursor = [], None
+        while True:
+            acting(finance, ACCOUNTANT)
+            page = finance.list_deposits({"estate_id": ESTATE, "filters": {"status": status}, "limit": limit,
+                                          **({"cursor": cursor} if cursor else {})})
+            assert all(d["status"] == status for d in page["items"])
+            found += [d["application_id"] for d in page["items"]]
+            cursor = page["next_cursor"]
+            if not cursor:
+                return sorted(found)
+
+    assert listed("refundable") == ["app_3", "app_5"]
+    assert listed("held") == ["app_1", "app_2"]
+    assert listed("awaiting_payment") == ["app_6"]
+    assert listed("refunded") == ["app_4"]
+    assert listed("withdrawn") == [] and listed("refund_pending") == []
+    acting(finance, ACCOUNTANT)
+    assert [d["application_id"] for d in finance.list_deposits({"estate_id": ESTATE, "filters": {
+        "status": "refundable", "household_id": "hh_2"}})["items"]] == ["app_3", "app_5"]
+
+
 def test_an_acceptance_of_works_charged_no_deposit_makes_no_deposit(finance):
     """A move-in's works (or a renovation under a deposit of 0) charge no deposit: their
     acceptance made one without a bill, listed for ever (found by review)."""
