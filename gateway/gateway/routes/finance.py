@@ -58,7 +58,7 @@ ROUTES = [
     Route("POST", f"{ESTATE}/households/<household_id>/owner-access", "finance", "issue_owner_access",
           policy.COLLECTORS, status=201, id_param="household_id", shown_once=("code",)),
     Route("GET", f"{ESTATE}/deposits", "finance", "list_deposits", policy.FINANCE,
-          paged=True, filters=("household_id", "application_id")),
+          paged=True, filters=("household_id", "application_id", "status")),
     Route("GET", f"{ESTATE}/deposits/<deposit_id>", "finance", "get_deposit", policy.FINANCE,
           id_param="deposit_id"),
     Route("POST", f"{ESTATE}/deposits/<deposit_id>/refund", "finance", "refund_deposit", policy.CASHIERS,

@@ -94,6 +94,12 @@ def status_of(deposit, bill):
     return "refundable" if deposit["accepted_at"] else "held"
 
 
+def refund_status_of(status):
+    """The stored ``refund.status`` a deposit shown with ``status`` has, or None: a status of its bill and
+    its acceptance (``awaiting_payment``, ``held``, ``refundable``, ``withdrawn``), a deposit without a refund."""
+    return next((stored for stored, shown in REFUND_STATUS.items() if shown == status), None)
+
+
 def view(deposit, bill):
     shown = {key: value for key, value in deposit.items() if key not in ("history",)}
     return shown | {"status": status_of(deposit, bill), "paid_cents": bill["paid_cents"] if bill else 0}

@@ -1479,6 +1479,13 @@ def list_deposits(db, estate_id, filters, limit, cursor):
     return store.page(db.deposits, {"estate_id": estate_id, **filters}, limit, cursor)
 
 
+def deposits_without_refund(db, estate_id, filters):
+    """The estate's deposits (of ``filters``) no refund is asked of: their ids, bills and acceptance, what
+    their status is read from with their bills."""
+    return list(store.scan(db.deposits, {"estate_id": estate_id, **filters, "refund": None},
+                           ("_id", "bill_id", "accepted_at", "refund")))
+
+
 def find_bill(db, estate_id, bill_id):
     return _named.find(db, "bills", estate_id, bill_id)
 
