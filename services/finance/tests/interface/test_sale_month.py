@@ -183,6 +183,41 @@ def test_the_sellers_money_a_late_sale_gives_back_never_pays_the_buyers_later_mo
     assert parts(finance)["buyer"]["status"] == "paid" and buyers["unapplied_cents"] == 0
 
 
+def test_the_sellers_money_a_late_sale_gives_back_is_held_with_his_hold_and_refunded_to_him(finance):
+    """What a late sale's restatement gave back to the seller's payments after the hold made at the sale sat on
+    them for good: it pays no bill of the buyer's, a payment keeps one hold's part, and the seller, no longer the
+    household's, had no route to have it back (left by r7 reviewing h7). It is added to his hold while it is held
+    (``added``: when, how much, from which payments), and the hold's refund pays it all back to him, one journal
+    entry out; a crash between the hold's write and its payments' is finished by the household's next writer."""
+    owner_is(finance, "hh_1", "occ_first", 2)
+    approved(finance, valid_from="2026-11")
+    clock.freeze(clock.parse_iso("2026-11-05T02:00:00Z"))
+    run(finance, "2026-11")
+    sellers = pay(finance, "hh_1", WHOLE + 5000)  # November and 50 yuan ahead
+    clock.freeze(clock.parse_iso("2026-12-03T02:00:00Z"))
+    owner_is(finance, "hh_1", "occ_buyer", 3, owner_since="2026-11-12")
+    [held] = account(finance)["seller_prepaid"]
+    assert held["amount_cents"] == 5000
+    run(finance, "2026-11")  # the sale's month restated: BUYERS of his money back, none of it the buyer's
+    [held] = account(finance)["seller_prepaid"]
+    assert held["amount_cents"] == 5000 + BUYERS and held["payments"] == [
+        {"payment_id": sellers["id"], "amount_cents": 5000 + BUYERS}]
+    assert [(a["cents"], a["payments"]) for a in held["added"]] == [
+        (BUYERS, [{"payment_id": sellers["id"], "amount_cents": BUYERS}])]
+    acting(finance, ACCOUNTANT)
+    payment = finance.get_payment({"estate_id": ESTATE, "id": sellers["id"]})
+    assert (payment["unapplied_cents"], payment["seller_held_cents"]) == (0, 5000 + BUYERS)
+    run(finance, "2026-11")  # again: nothing more to add
+    assert account(finance)["seller_prepaid"][0]["amount_cents"] == 5000 + BUYERS
+    acting(finance, ACCOUNTANT, "spr-1")
+    refunded = finance.refund_seller_prepaid({"estate_id": ESTATE, "id": held["id"], "data": {"method": "cash"}})
+    assert (refunded["status"], refunded["refund"]["amount_cents"]) == ("refunded", 5000 + BUYERS)
+    [out] = finance.list_journal_entries({"estate_id": ESTATE, "filters": {"kind": "seller_prepaid_refund"}})["items"]
+    assert (out["direction"], out["amount_cents"]) == ("out", 5000 + BUYERS)
+    payment = finance.get_payment({"estate_id": ESTATE, "id": sellers["id"]})
+    assert (payment["unapplied_cents"], payment["seller_held_cents"]) == (0, 0)
+
+
 def rate_at_end(finance, period="2026-11"):
     shown = finance.kpis({"period": period, "estate_ids": [ESTATE]})["estates"][ESTATE]["collection_rate_at_period_end"]
     return shown["numerator"], shown["denominator"]
