@@ -388,9 +388,9 @@ def _restate_bills(db, outbox, estate_id, billed, households, period, prorate, d
     count += _restate(db, outbox, estate_id, sales, job.get("created_by"))
     for household_id in sorted({restated["wrong"]["household_id"] for restated in sales}):
         # the seller's money given back and left after his part: held for him as at the sale, where none was held
-        # then (``seller_prepaid``; one hold a transfer day: one made at the sale keeps what it held)
+        # then, else added to the hold made then (``grow_sellers_hold``)
         flat = next(flat for flat in households if flat["_id"] == household_id)
-        hold_sellers_prepaid(db, outbox, estate_id, household_id, flat["owner_since"])
+        grow_sellers_hold(db, outbox, estate_id, household_id, flat["owner_since"])
     return count
 
 
@@ -2683,21 +2683,49 @@ def hold_sellers_prepaid(db, outbox, estate_id, household_id, owner_since):
             and (found["status"] != seller_prepaid.HELD or not found.get(store.HOLD_BEING_MADE)):
         return found
     with household(db, outbox, estate_id, household_id):
-        hold = store.find_seller_prepaid(db, estate_id, hold_id)
+        return _hold_sellers_money(db, outbox, estate_id, household_id, owner_since, hold_id)
+
+
+def grow_sellers_hold(db, outbox, estate_id, household_id, owner_since):
+    """After a late sale's restatement: the seller's money it gave back to his payments, held for him with the
+    rest (``seller_prepaid.grown``, where the hold made at the sale kept what it held and the rest sat on his
+    payments, no route back to him: left by r7 reviewing h7), or held as at the sale when nothing was held then."""
+    hold_id = seller_prepaid.hold_id(estate_id, household_id, owner_since)
+    with household(db, outbox, estate_id, household_id):
+        hold = _hold_sellers_money(db, outbox, estate_id, household_id, owner_since, hold_id)
         if hold is None:
-            sources = seller_prepaid.sellers_sources(store.prepaid_sources(db, estate_id, household_id), owner_since)
-            rules = store.rules_for(db, estate_id)
-            taken_back = seller_prepaid.spent_on_buyers_bills(
-                *store.sellers_spending(db, estate_id, household_id, owner_since), owner_since,
-                lambda at: periods.day_of(clock.parse_iso(at), rules))
-            if not sources and not taken_back:
-                return None
-            made = seller_prepaid.new_hold(hold_id, estate_id, household_id, owner_since, sources, clock.now(),
-                                           taken_back) \
-                | {store.HOLD_BEING_MADE: True}  # until its payments' parts are moved (_finish_hold)
-            announced = outbox.event("seller_prepaid_held", estate_id, seller_prepaid.held_event_data(made))
-            hold = store.create(db, outbox, "seller_prepaid", estate_id, hold_id, lambda: (made, [announced]))
+            return None
+        sources = store.prepaid_sources(db, estate_id, household_id)
+        hold = store.change_seller_prepaid(db, outbox, estate_id, hold_id,
+                                           lambda current: _growing(seller_prepaid.grown(current, sources,
+                                                                                         clock.now())))
         _finish_hold(db, outbox, hold)
+    return hold
+
+
+def _growing(step):
+    """A hold's addition marked being made too (``store.HOLD_BEING_MADE``): the household's next writer finishes
+    it after a crash, before the money is used (``household``)."""
+    return None if step is None else Change({**step.set, store.HOLD_BEING_MADE: True}, step.entries)
+
+
+def _hold_sellers_money(db, outbox, estate_id, household_id, owner_since, hold_id):
+    """``hold_sellers_prepaid``'s steps under the household's lock."""
+    hold = store.find_seller_prepaid(db, estate_id, hold_id)
+    if hold is None:
+        sources = seller_prepaid.sellers_sources(store.prepaid_sources(db, estate_id, household_id), owner_since)
+        rules = store.rules_for(db, estate_id)
+        taken_back = seller_prepaid.spent_on_buyers_bills(
+            *store.sellers_spending(db, estate_id, household_id, owner_since), owner_since,
+            lambda at: periods.day_of(clock.parse_iso(at), rules))
+        if not sources and not taken_back:
+            return None
+        made = seller_prepaid.new_hold(hold_id, estate_id, household_id, owner_since, sources, clock.now(),
+                                       taken_back) \
+            | {store.HOLD_BEING_MADE: True}  # until its payments' parts are moved (_finish_hold)
+        announced = outbox.event("seller_prepaid_held", estate_id, seller_prepaid.held_event_data(made))
+        hold = store.create(db, outbox, "seller_prepaid", estate_id, hold_id, lambda: (made, [announced]))
+    _finish_hold(db, outbox, hold)
     return hold
 
 
@@ -2707,6 +2735,12 @@ def _finish_hold(db, outbox, hold):
     the household's lock, before its money is used). A hold without the mark is made: nothing to
     walk (the household's lock finished a half-made one before its maker's walk came to it)."""
     if not hold.get(store.HOLD_BEING_MADE):
+        return
+    growing = hold.get(seller_prepaid.GROWING)
+    if growing:  # an addition (``seller_prepaid.grown``): its payments' parts first, each once
+        for part in growing["payments"]:
+            store.grow_payments_held(db, outbox, hold["estate_id"], part, hold["_id"], growing["id"])
+        store.hold_grown(db, hold["estate_id"], hold["_id"])
         return
     if hold["status"] == seller_prepaid.HELD:
         # the seller's money on the buyer's bills back on its payments first (each step once, by the allocation)

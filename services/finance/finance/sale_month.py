@@ -24,7 +24,9 @@ the seller owed nothing of the days he owned the flat (found by h7).
   (``source.corrects_bill_id``), its money back to its payments: the seller's money (paid before the transfer day)
   pays his own part and the months before (``payments.pays``), never the buyer's part; what is left of it stays his
   credit, held for him as at the sale when nothing was held then (``operations.hold_sellers_prepaid``, one hold a
-  transfer day), and never pays a bill of the buyer's (``sellers_money_pays`` with the household's ``owner_since``:
+  transfer day), else added to the hold made then while it is held (``operations.grow_sellers_hold``,
+  ``seller_prepaid.grown``: it sat on his payments with no route back to him, found by h4), and never pays a bill of
+  the buyer's (``sellers_money_pays`` with the household's ``owner_since``:
   it paid his December and later months where a hold made at the sale could hold no more; r7 reviewing h7).
 - **The collection rate at the month's end** (``arrears.paid_on_the_fees``): the whole bill's money counted once
   between its two parts, and only if it was restated after the end (r7 reviewing h7).

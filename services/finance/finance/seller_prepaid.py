@@ -26,6 +26,7 @@ from . import billing, payers, periods, sale_month
 
 HELD, REFUNDED, CARRIED_OVER = "held", "refunded", "carried_over"
 TAKEN_BACK = "_taken_back"  # on a hold: the allocations its making takes off the buyer's bills (``new_hold``)
+GROWING = "_growing"  # on a hold: the seller's money being added to it (``grown``), until its payments hold it
 
 
 def hold_id(estate_id, household_id, owner_since):
@@ -77,6 +78,33 @@ def new_hold(hold_id_, estate_id, household_id, owner_since, sources, now, taken
         hold[TAKEN_BACK] = [{"bill_id": t["bill_id"], "allocation": t["allocation"], "charge": t.get("charge")}
                             for t in taken_back]
     return hold
+
+
+def grown(hold, sources, now):
+    """The seller's money a late sale's restatement gave back to his payments after the hold made at the sale
+    (``sale_month``: his money on the month billed whole came back to them, and what his part did not take pays
+    no bill of the buyer's, ``sellers_money_pays``), added to the hold: it sat on his payments for good, a payment
+    keeping one hold's part, and the seller, no longer the household's, had no route to have it back (left by r7
+    reviewing h7). ``sources``: the household's payments with money unused; the seller's are those taken before
+    the hold's ``owner_since``, the owner's, holding nothing or this hold's part. Each part grows by its payment's
+    unused money, the addition listed (``added``: when, how much, from which payments) and marked (``GROWING``)
+    until its payments hold it (``store.grow_payments_held``). None when there is nothing to add, or the hold is
+    decided or being refunded (its refund pays what it held when asked; left: a second hold of the sale)."""
+    if hold["status"] != HELD or hold.get("refund") or hold.get(GROWING):
+        return None
+    adding = [{"payment_id": p["_id"], "amount_cents": p["unapplied_cents"]}
+              for p in sources if (p.get("day") or "") < hold["owner_since"] and p.get("unapplied_cents", 0) > 0
+              and p.get("seller_hold_id") in (None, hold["_id"]) and payers.payer_of(p) == payers.OWNER]
+    if not adding:
+        return None
+    cents = {part["payment_id"]: part["amount_cents"] for part in hold["payments"]}
+    for part in adding:
+        cents[part["payment_id"]] = cents.get(part["payment_id"], 0) + part["amount_cents"]
+    added = list(hold.get("added") or [])
+    growing = {"id": ids.natural_id("spg", hold["_id"], len(added)), "payments": adding}
+    added.append({"at": clock.to_iso(now), "cents": sum(part["amount_cents"] for part in adding), "payments": adding})
+    return Change({"payments": [{"payment_id": payment_id, "amount_cents": amount} for payment_id, amount in cents.items()],
+                   "amount_cents": sum(cents.values()), "added": added, GROWING: growing})
 
 
 def held_event_data(hold):

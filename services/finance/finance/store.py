@@ -1117,6 +1117,30 @@ def hold_payments_money(db, outbox, estate_id, part, hold_id):
     return _named.change(db, outbox, "payments", estate_id, part["payment_id"], hold, keyed=False)
 
 
+HELD_GROWN = "_held_grown"  # on a payment: the additions to its hold's part it moved (``grow_payments_held``)
+
+
+def grow_payments_held(db, outbox, estate_id, part, hold_id, grow_id):
+    """Move ``part``'s cents of its payment's unused money to its ``seller_held_cents`` for ``hold_id``, once per
+    addition (``grow_id``, kept on the payment), beside what it holds for that hold already (a payment held by
+    another hold is left: one hold's part per payment)."""
+    def grow(payment):
+        if payment.get("seller_hold_id") not in (None, hold_id) or payment["status"] != "posted" \
+                or grow_id in (payment.get(HELD_GROWN) or ()) or payment["unapplied_cents"] < part["amount_cents"]:
+            return None
+        return writes.Change({"unapplied_cents": payment["unapplied_cents"] - part["amount_cents"],
+                              "seller_held_cents": (payment.get("seller_held_cents") or 0) + part["amount_cents"],
+                              "seller_hold_id": hold_id, HELD_GROWN: list(payment.get(HELD_GROWN) or ()) + [grow_id]})
+
+    return _named.change(db, outbox, "payments", estate_id, part["payment_id"], grow, keyed=False)
+
+
+def hold_grown(db, estate_id, hold_id):
+    """Bookkeeping (marks the API does not show): the addition's payments hold it."""
+    db.seller_prepaid.update_one({"_id": hold_id, "estate_id": estate_id},
+                                 {"$unset": {"_growing": "", HOLD_BEING_MADE: ""}})
+
+
 def unannounced_credits(db, estate_id):
     """The estate's opening credits never announced (recorded before ``opening_credit_recorded``
     was), through the credits' own index (estate_id, kind, …)."""

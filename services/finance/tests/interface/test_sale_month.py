@@ -218,6 +218,41 @@ def test_the_sellers_money_a_late_sale_gives_back_is_held_with_his_hold_and_refu
     assert (payment["unapplied_cents"], payment["seller_held_cents"]) == (0, 0)
 
 
+def test_an_addition_to_the_sellers_hold_stopped_half_way_is_finished_by_the_households_next_writer(
+        finance, monkeypatch):
+    """The hold says the money added, its payment does not hold it yet (the process died between): the
+    household's next writer moves it, once, before the money is used."""
+    from finance import operations, store
+    owner_is(finance, "hh_1", "occ_first", 2)
+    approved(finance, valid_from="2026-11")
+    clock.freeze(clock.parse_iso("2026-11-05T02:00:00Z"))
+    run(finance, "2026-11")
+    sellers = pay(finance, "hh_1", WHOLE + 5000)
+    clock.freeze(clock.parse_iso("2026-12-03T02:00:00Z"))
+    owner_is(finance, "hh_1", "occ_buyer", 3, owner_since="2026-11-12")
+
+    def dies(*args):
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr(operations.store, "grow_payments_held", dies)
+    try:
+        run(finance, "2026-11")
+    except RuntimeError:
+        pass
+    monkeypatch.undo()
+    acting(finance, ACCOUNTANT)
+    payment = finance.get_payment({"estate_id": ESTATE, "id": sellers["id"]})
+    assert (payment["unapplied_cents"], payment["seller_held_cents"]) == (BUYERS, 5000)  # not moved yet
+    assert account(finance)["seller_prepaid"][0]["amount_cents"] == 5000 + BUYERS
+    with operations.household(finance.db, finance.outbox, ESTATE, "hh_1"):
+        pass  # the household's next writer
+    with operations.household(finance.db, finance.outbox, ESTATE, "hh_1"):
+        pass  # and the one after: nothing twice
+    payment = finance.get_payment({"estate_id": ESTATE, "id": sellers["id"]})
+    assert (payment["unapplied_cents"], payment["seller_held_cents"]) == (0, 5000 + BUYERS)
+    assert store.holds_being_made(finance.db, ESTATE, "hh_1") == []
+
+
 def rate_at_end(finance, period="2026-11"):
     shown = finance.kpis({"period": period, "estate_ids": [ESTATE]})["estates"][ESTATE]["collection_rate_at_period_end"]
     return shown["numerator"], shown["denominator"]
