@@ -508,6 +508,10 @@ ZH = {
         '该押金没有待审批的退款',
     'awaits no approval':
         '没有待审批的扣除',
+    'the refund approved is no longer approved (a manager rejected it meanwhile): nothing was paid; read the deposit again':
+        '经理批准的退款已不再有效（其间已被驳回），未支付任何款项；请刷新押金后重新办理',
+    'no refund approved to pay':
+        '没有可按批准支付的退款',
     'a rejection says why':
         '驳回须写明原因',
     'say why':
@@ -1588,6 +1592,8 @@ ZH = {
         '该装修尚未通过联合验收',
     "{0}'s journal of {1} is settled and closed":
         '收银员 {0} 的 {1} 日记账已日结关闭',
+    "{0}'s journal of {1}, which kept the deductions, is settled and closed: they are paid back from it on a day not yet settled":
+        '保管这些扣除款的收银员 {0} 的 {1} 日记账已日结关闭：请在其未日结的日子冲销退还',
     'is settled: no more entries':
         '已日结，不能再记账',
     "the drawer is {0} cents short of the cash journal ({1} cents): settle it with the difference's explanation (长短款说明)":
