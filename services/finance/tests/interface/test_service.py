@@ -2950,6 +2950,29 @@ def test_a_rejection_between_the_cashiers_read_and_write_of_an_approved_refund_p
     nothing_refunded(finance, deposit)
 
 
+def test_a_pay_between_the_managers_read_and_write_of_his_rejection_refuses_the_rejection(finance, monkeypatch):
+    """The other way round: the cashier's pay written between the manager's read and his rejection's write. The
+    rejection, decided again on the refund paid, is refused (409): the refund stays paid, as approved."""
+    deposit = approved_refund(finance)
+    real = operations.deposits.rejection
+    paid = []
+
+    def paid_meanwhile(current, *args):
+        if not paid:
+            paid.append(operations.refund_deposit(finance.db, finance.outbox,
+                                                  Caller({"user": "zhao", "roles": ["cashier"], "estates": [ESTATE]}),
+                                                  ESTATE, deposit["id"], {"method": "cash"}))
+        return real(current, *args)
+
+    monkeypatch.setattr(operations.deposits, "rejection", paid_meanwhile)
+    acting(finance, MANAGER)
+    with pytest.raises(Conflict):
+        finance.reject_deposit_refund({"estate_id": ESTATE, "id": deposit["id"], "data": {"reason": "与验收记录不符"}})
+    shown = finance.get_deposit({"estate_id": ESTATE, "id": deposit["id"]})
+    assert (shown["status"], shown["refund"]["amount_cents"], shown.get("rejection")) == ("refunded", 170000, None)
+    assert finance.outbox.of_type("deposit_refund_rejected") == []
+
+
 def test_a_rejection_before_the_cashiers_pay_of_the_approved_refund_pays_nothing(finance):
     """The same race at the desk's pace: the page showed the refund approved, the manager rejected it, the
     cashier ticked 退押金 on the page as it was: a refund naming no deductions, read as the deposit paid
