@@ -159,3 +159,38 @@ def test_the_desk_s_order_events_after_a_join_name_its_incidents(engineering):
     [assigned] = [e for e in announced(engineering, "work_order_assigned") if e["id"] == desk["id"]]
     [started] = announced(engineering, "work_order_started")
     assert assigned["incident_ids"] == started["incident_ids"] == ["inc_two"]
+
+
+def test_security_s_list_holds_the_desk_s_order_an_incident_joined_and_no_other_desk_order(engineering):
+    """The guard's list of work orders (his findings') left out the desk's order an entrapment joined,
+    though it is the incident's order and he reads it by id (found by h6)."""
+    from estate_common.testing import staff
+    desk = desk_order_on(engineering, engineering.lift["id"])
+    open_repair(engineering, request_id="sr_9")  # a desk call no incident joined
+    engineering.open_from_incident(entrapment(equipment_id=engineering.lift["id"]))
+    flood = entrapment("inc_other")  # a flood opens its own order
+    flood["data"]["type"] = "flooding"
+    engineering.open_from_incident(flood)
+    as_caller(engineering, staff("guard_wang", ["security"], [ESTATE]))
+    listed = {order["id"] for order in orders(engineering)}
+    assert listed == {desk["id"], domain.work_order_id(ESTATE, "incident", "inc_other")}
+
+
+def test_the_desk_s_call_joining_another_fault_leaves_the_order_an_incident_joined(engineering):
+    """The desk's order for the lift served the entrapment that joined it; the call then joined another
+    fault's order (the building's power cut, 并入故障工单) and maintenance cancelled the call's order with
+    it: the entrapment was left with no order, nobody sent (found by h6). The order serves the incident:
+    it stays open, the emergency it is, its history saying the call left it."""
+    desk = desk_order_on(engineering, engineering.lift["id"])
+    engineering.open_from_incident(entrapment(equipment_id=engineering.lift["id"]))
+    joined = event("customer_service", "service_request_joined", ESTATE, {
+        "id": "sr_1", "number": "SR-sr_1", "work_order_id": "wo_power", "own_work_order_id": desk["id"],
+        "joined_at": clock.now_iso()})
+    engineering.cancel_joined_request_order(joined)
+    engineering.cancel_joined_request_order(joined)  # redelivered
+    order = engineering.get_work_order({"estate_id": ESTATE, "id": desk["id"]})
+    assert (order["status"], order["priority"]) == ("pending", "emergency")
+    assert order["incidents"] == [{"id": "inc_lift", "number": "INC-2026-000007"}]
+    left = [entry for entry in order["history"] if entry["action"] == "call_joined_elsewhere"]
+    assert len(left) == 1 and "wo_power" in left[0]["note"] and "INC-2026-000007" in left[0]["note"]
+    assert not announced(engineering, "work_order_cancelled")
