@@ -1000,6 +1000,8 @@ def joined_cancel(order, joined_event, fault_started_at=None):
     late emergency (h7's probe)."""
     if order.get("started_at") or order["status"] in CLOSED:
         return None
+    if order.get("incidents"):
+        return _kept_for_incidents(order, joined_event)
     reason = (f"the call joined work order {joined_event['data']['work_order_id']}: the fault is in hand "
               "(并入故障工单)")
     changes, entry = _step(order, "cancel", clock.now(), joined_event.get("actor"), reason,
@@ -1007,6 +1009,19 @@ def joined_cancel(order, joined_event, fault_started_at=None):
                                           "started_at": fault_started_at})
     return Change(changes, [{**entry, "event_id": joined_event["event_id"]}],
                   [("work_order_cancelled", cancelled_event_data(order, reason, changes["updated_at"]))])
+
+
+def _kept_for_incidents(order, joined_event):
+    """The call joined another fault's order, but incidents joined its order (``incident_joined``: an
+    entrapment in the lift it named): cancelled with the call, it left the entrapment with no order and
+    nobody sent (found by h6). The order serves them: it stays as it is, no longer the call's
+    (``request_id`` None: the call waits for the fault's order, and this one's steps are not its)."""
+    at = clock.now_iso()
+    numbers = ", ".join(incident["number"] for incident in order["incidents"])
+    note = (f"the call joined work order {joined_event['data']['work_order_id']}: the order stays, it serves "
+            f"incident {numbers}")
+    entry = history_entry(at, joined_event.get("actor"), "call_joined_elsewhere", note, joined_event["event_id"])
+    return Change({"request_id": None, "updated_at": at}, [entry], [])
 
 
 def incident_category(incident_type):

@@ -194,3 +194,4 @@ def test_the_desk_s_call_joining_another_fault_leaves_the_order_an_incident_join
     left = [entry for entry in order["history"] if entry["action"] == "call_joined_elsewhere"]
     assert len(left) == 1 and "wo_power" in left[0]["note"] and "INC-2026-000007" in left[0]["note"]
     assert not announced(engineering, "work_order_cancelled")
+    assert order["request_id"] is None  # the call waits for the power cut's order: this one's steps are not its
