@@ -195,3 +195,55 @@ def test_the_desk_s_call_joining_another_fault_leaves_the_order_an_incident_join
     assert len(left) == 1 and "wo_power" in left[0]["note"] and "INC-2026-000007" in left[0]["note"]
     assert not announced(engineering, "work_order_cancelled")
     assert order["request_id"] is None  # the call waits for the power cut's order: this one's steps are not its
+
+
+def test_a_call_s_order_named_on_the_lift_of_an_entrapment_s_own_order_is_told_to_customer_service(engineering):
+    """The other way round (found by h6): the guard's entrapment opened its own order first (its event came
+    before the call's, or the desk named the lift on the call's order only afterwards) and the call's order
+    for the same lift was a second emergency order. Naming the lift on the call's order tells customer
+    service (``work_order_incident_found``), which joins the call to the entrapment's order; its
+    ``service_request_joined`` cancels the call's order here as any join does."""
+    engineering.open_from_incident(entrapment(equipment_id=engineering.lift["id"]))
+    fault = engineering.db.work_orders.find_one({"_id": domain.work_order_id(ESTATE, "incident", "inc_lift")})
+    clock.freeze(clock.now() + timedelta(minutes=6))
+    desk = desk_order_on(engineering, engineering.lift["id"])
+    [told] = announced(engineering, "work_order_incident_found")
+    assert (told["id"], told["request_id"], told["work_order_id"], told["incident_id"]) == (
+        desk["id"], "sr_1", fault["_id"], "inc_lift")
+    assert (told["priority"], told["response_due_at"]) == ("emergency", fault["response_due_at"])
+    engineering.cancel_joined_request_order(event("customer_service", "service_request_joined", ESTATE, {
+        "id": "sr_1", "number": "SR-sr_1", "work_order_id": fault["_id"], "own_work_order_id": desk["id"],
+        "joined_at": clock.now_iso()}))
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": desk["id"]})["status"] == "cancelled"
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": fault["_id"]})["status"] == "pending"
+
+
+def test_a_call_s_order_not_surely_of_an_entrapment_s_lift_is_told_nothing(engineering):
+    """Another lift, a pump, a call an hour past the window, a call's order an incident joined already, or a
+    second entrapment order on the lift: nothing told (a wrong join is worse than two orders)."""
+    from estate_common.testing import staff
+    engineering.open_from_incident(entrapment(equipment_id=engineering.lift["id"]))
+    other = engineering.create_equipment({"estate_id": ESTATE, "data": {
+        "code": "LIFT-4", "name": "4号楼客梯", "system": "elevator", "location": "Building 4"}})
+    desk_order_on(engineering, other["id"], request_id="sr_2")
+    desk_order_on(engineering, engineering.pump["id"], request_id="sr_3")
+    clock.freeze(clock.now() + timedelta(minutes=121))
+    desk_order_on(engineering, engineering.lift["id"], request_id="sr_4", created_at=clock.now())
+    assert not announced(engineering, "work_order_incident_found")
+    # a started call's order: its work is history, it is completed
+    clock.freeze(clock.now() - timedelta(minutes=121))
+    started = open_repair(engineering, request_id="sr_5")
+    as_caller(engineering, staff("chen", ["technician"], [ESTATE]))
+    act(engineering, "assign_work_order", started, technician="chen")
+    act(engineering, "start_work_order", started)
+    as_caller(engineering, AGENT)
+    act(engineering, "set_work_order_equipment", started, equipment_id=engineering.lift["id"])
+    assert not announced(engineering, "work_order_incident_found")
+
+
+def test_a_call_s_order_on_a_lift_of_two_entrapment_orders_is_told_nothing(engineering):
+    """Two entrapments' own orders on the lift: which one the call is about is not sure."""
+    engineering.open_from_incident(entrapment(equipment_id=engineering.lift["id"]))
+    engineering.open_from_incident(entrapment("inc_second", equipment_id=engineering.lift["id"]))
+    desk_order_on(engineering, engineering.lift["id"])
+    assert not announced(engineering, "work_order_incident_found")
