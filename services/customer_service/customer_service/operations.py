@@ -702,6 +702,30 @@ def work_order_cancelled(db, outbox, event):
         follow(db, outbox, event, "service_requests", event["data"]["request_id"], repairs.cancellation_update)
 
 
+def work_order_marked_emergency(db, outbox, event):
+    """An order made an emergency: kept so (``store.keep_order_marked``), and each call that joined it and
+    waits for it promised its new response (``repairs.joined_order_marked``), once."""
+    order = store.keep_order_marked(db, event["estate_id"], event["data"])
+    for request_id in store.joined_requests(db, event["estate_id"], order["_id"]):
+        follow(db, outbox, event, "service_requests", request_id,
+               lambda request, marked: repairs.joined_order_marked(request, order, marked))
+
+
+def work_order_incident_found(db, outbox, event):
+    """The call's own order is about the lift of an entrapment's order in hand (maintenance's
+    ``work_order_incident_found``): the call joins that order (``repairs.incident_order_found``), the
+    order as kept here, or as the event tells it while its created event has not come (each event type
+    has its queue); one done meanwhile is joined by none."""
+    data = event["data"]
+    kept = store.order_kept(db, event["estate_id"], data["work_order_id"])
+    if kept and kept.get("done"):
+        return
+    order = kept or {"_id": data["work_order_id"], "number": data["work_order_number"], "priority": data["priority"],
+                     "response_due_at": data["response_due_at"]}
+    follow(db, outbox, event, "service_requests", data["request_id"],
+           lambda request, found: repairs.incident_order_found(request, order, found))
+
+
 def work_order_completed(db, outbox, event):
     _joined_done(db, outbox, event, event["data"]["completed_at"], "completed")
     rules = store.rules_for(db, event["estate_id"])

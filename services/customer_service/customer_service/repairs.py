@@ -451,6 +451,26 @@ def joined_promise(order, answered_at):
     return promise
 
 
+def joined_order_marked(request, order, marked_event):
+    """The order the call joined was made an emergency (maintenance's ``work_order_marked_emergency``):
+    the call is promised its new response and reads its priority (``joined_promise``, never before the
+    desk answered it), once per event; the garage's callers joined to the guard's anomaly order kept a
+    repair's 24 hours after the flooding took it over (found by h6). None when it changes nothing, or
+    for a call that no longer waits for that order."""
+    if _seen(request, marked_event) or request.get("joins_work_order_id") != order["_id"]:
+        return None
+    if request["status"] not in ("open", "dispatched"):
+        return None
+    promise = joined_promise(order, request.get("answered_at") or request["created_at"])
+    if all(request.get(key) == value for key, value in promise.items()):
+        return None
+    at = marked_event["occurred_at"]
+    note = f"work order {order['number']} made an emergency: promised its response" + (
+        f" by {promise['due_at']}" if promise.get("due_at") else "")
+    return Change({**promise, "updated_at": at},
+                  [history_entry(at, marked_event.get("actor"), "promise_moved", note, marked_event["event_id"])])
+
+
 def joined_fault(request, order):
     """A call about a fault already in hand (停水: a burst main, the incident's work order) joins
     that order (``joins_work_order_id``, the order kept in ``in_hand_orders``): dispatched and
@@ -510,6 +530,25 @@ def join_later(request, order, now, user):
                  "work_order_id": order["_id"],
                  "own_work_order_id": own, "joined_at": at}
     return Change(changes, [history_entry(at, user, "dispatched", note)], [("service_request_joined", announced)])
+
+
+def incident_order_found(request, order, found_event):
+    """电梯困人 heard first by the guard (found by h6): maintenance found the call's own order named on the
+    lift of an entrapment's own order in hand (``work_order_incident_found``): the call joins that order
+    (``order``, as kept in ``in_hand_orders``) as the desk's join does (``join_later``), once per event. A
+    call that may not join (its own work started, joined to another fault, completed or closed) stays as
+    it is (None): its order is the lift's second, as before, the desk's to join or cancel."""
+    if _seen(request, found_event):
+        return None
+    try:
+        change = join_later(request, order, clock.now(), found_event.get("actor"))
+    except (BusinessRuleViolation, Conflict):
+        return None
+    if change is None:
+        return None
+    [entry] = change.entries
+    note = f"{entry['note']} (the lift of incident order {order['number']}, maintenance found)"
+    return Change(change.set, [{**entry, "note": note, "event_id": found_event["event_id"]}], change.events)
 
 
 def counts_as_repair(request):

@@ -222,6 +222,16 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     def on_work_order_cancelled(self, event):
         operations.work_order_cancelled(self.db, self.outbox, event)
 
+    @consumes("maintenance", "work_order_marked_emergency")
+    def on_work_order_marked_emergency(self, event):
+        """An order made an emergency: the calls that joined it are promised its response (h6)."""
+        operations.work_order_marked_emergency(self.db, self.outbox, event)
+
+    @consumes("maintenance", "work_order_incident_found")
+    def on_work_order_incident_found(self, event):
+        """A call's order named on the lift of an entrapment's order: the call joins that order (h6)."""
+        operations.work_order_incident_found(self.db, self.outbox, event)
+
     @consumes("maintenance", "work_order_completed")
     def on_work_order_completed(self, event):
         operations.work_order_completed(self.db, self.outbox, event)

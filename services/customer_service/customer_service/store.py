@@ -413,6 +413,12 @@ def order_in_hand(db, estate_id, order_id, field="data.joins_work_order_id"):
     return order
 
 
+def order_kept(db, estate_id, order_id):
+    """The work order as kept from maintenance's events (``keep_order_in_hand``; ``done`` once completed
+    or cancelled), or None: its created event not handled yet."""
+    return db.in_hand_orders.find_one({"_id": order_id, "estate_id": estate_id})
+
+
 def keep_order_in_hand(db, estate_id, order):
     """maintenance's ``work_order_created``: the order kept (id, number, its source: an incident's
     names the incident a notice about it tells of; its priority and response deadline, which a call
@@ -420,8 +426,23 @@ def keep_order_in_hand(db, estate_id, order):
     came first (each event type has its queue)."""
     db.in_hand_orders.update_one({"_id": order["id"], "estate_id": estate_id},
                                  {"$setOnInsert": {"done": False, "number": order["number"]},
-                                  "$set": {"source": order.get("source"), "priority": order.get("priority"),
-                                           "response_due_at": order.get("response_due_at")}}, upsert=True)
+                                  "$set": {"source": order.get("source")}}, upsert=True)
+    # its priority and deadline as created, unless a marking came first (``keep_order_marked``)
+    db.in_hand_orders.update_one({"_id": order["id"], "estate_id": estate_id, "marked_emergency": {"$ne": True}},
+                                 {"$set": {"priority": order.get("priority"),
+                                           "response_due_at": order.get("response_due_at")}})
+
+
+def keep_order_marked(db, estate_id, order):
+    """maintenance's ``work_order_marked_emergency``: the order kept the emergency with its new response
+    deadline (a call joining it later is promised that), whichever of its creation and the marking comes
+    first (each event type has its queue). The kept order is answered."""
+    db.in_hand_orders.update_one({"_id": order["id"], "estate_id": estate_id},
+                                 {"$setOnInsert": {"done": False, "number": order["number"],
+                                                   "source": order.get("source")},
+                                  "$set": {"priority": order["priority"], "response_due_at": order["response_due_at"],
+                                           "marked_emergency": True}}, upsert=True)
+    return db.in_hand_orders.find_one({"_id": order["id"], "estate_id": estate_id})
 
 
 def known_order(db, estate_id, order_id, field="data.work_order_id"):

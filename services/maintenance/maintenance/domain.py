@@ -1043,7 +1043,7 @@ def incident_took_over(order, event, now, rules):
     if order.get("priority") == "emergency" and category == order.get("emergency_category"):
         return None
     changes, entry = mark_emergency(order, category, now, rules, event.get("actor"))
-    return Change(changes, [{**entry, "event_id": event["event_id"]}], [])
+    return Change(changes, [{**entry, "event_id": event["event_id"]}], marked_emergency_events(order, changes))
 
 
 # 电梯困人 heard first at the desk (h10, the typhoon-night probe): the occupant's call opened its order, the
@@ -1174,6 +1174,41 @@ def incident_joined(order, event, now, rules, equipment=None):
     return Change(changes, [entry], [("work_order_incident_joined", data)])
 
 
+# the other way round (found by h6): the guard's entrapment opened its own order first (its event handled
+# before the call's, or the desk named the lift on the call's order only afterwards), and the call's order
+# for the same lift was a second one. Maintenance tells customer service (``work_order_incident_found``),
+# which joins the call to the entrapment's order as the desk's join does (并入故障工单); its
+# ``service_request_joined`` then cancels the call's order here (``joined_cancel``).
+FOUND_INCIDENT_SOURCE = "incident"
+
+
+def incident_order_found(order, equipment, candidates, rules):
+    """``[("work_order_incident_found", data)]`` when the call's order ``order``, just named on the lift
+    ``equipment``, is about the lift of one entrapment's own order in hand (``candidates``: the estate's
+    open orders of an incident naming that lift), reported within ``incident_join_window_minutes`` of the
+    call, either side; else ``[]``. The call's order is a desk call's, still the call's, not started, not
+    held and no incident's already; the entrapment's is not held (``NOT_JOINED``). Exactly one matches,
+    or none is told: a wrong join is worse than two orders."""
+    if ((order.get("source") or {}).get("type") != JOINABLE_SOURCE or not order.get("request_id")
+            or order.get("incidents") or order.get("started_at") or order["status"] in NOT_JOINED
+            or equipment.get("system") != "elevator"):
+        return []
+    reported = clock.parse_iso(order["reported_at"])
+    window = timedelta(minutes=rules["incident_join_window_minutes"])
+    found = [fault for fault in candidates
+             if fault["source"]["type"] == FOUND_INCIDENT_SOURCE and fault.get("equipment_id") == equipment["_id"]
+             and fault.get("emergency_category") == JOINING_INCIDENT and fault["status"] not in NOT_JOINED
+             and abs(clock.parse_iso(fault["reported_at"]) - reported) <= window]
+    if len(found) != 1:
+        return []
+    fault = found[0]
+    return [("work_order_incident_found", {
+        "id": order["_id"], "number": order["number"], "request_id": order["request_id"],
+        "work_order_id": fault["_id"], "work_order_number": fault["number"], "incident_id": fault["source"]["id"],
+        "priority": fault["priority"], "response_due_at": fault["response_due_at"],
+        "equipment_id": equipment["_id"]})]
+
+
 # the events of an order that name its incidents once it has any (``incidents_named``): those security
 # follows its findings' orders by (its ``work_orders``), the join and the creation aside (the join names its
 # own incident; a new order has none)
@@ -1209,6 +1244,18 @@ def mark_emergency(order, category, now, rules, actor):
     if not order.get("started_at") and order.get("priority") != "emergency":
         changes["response_due_at"] = response_due_at(order["reported_at"], "emergency", rules)
     return _step(order, "mark_emergency", now, actor, category, **changes)
+
+
+def marked_emergency_events(order, changes):
+    """``work_order_marked_emergency``: the order's priority, category and response deadline after a
+    marking (``mark_emergency``, a manager's or an incident's take-over), for customer service to promise
+    the calls that joined it the emergency's response; they kept the promise of the order as it was when
+    they joined (found by h6)."""
+    after = {**order, **changes}
+    return [("work_order_marked_emergency", {
+        "id": order["_id"], "number": order["number"], "request_id": order.get("request_id"),
+        "source": order["source"], "priority": after["priority"], "emergency_category": after.get("emergency_category"),
+        "response_due_at": after["response_due_at"], "marked_at": after["updated_at"]})]
 
 
 # the jobs whose equipment is their source's: a plan's, an inspection's (its checklist's piece)

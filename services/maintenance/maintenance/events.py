@@ -27,6 +27,10 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("work_order_help_requested", estate_id, data, actor=actor)
     if event_type == "work_order_incident_joined":  # security shows the desk's order as its incident's
         return outbox.event("work_order_incident_joined", estate_id, data, actor=actor)
+    if event_type == "work_order_incident_found":  # customer service joins the call to the entrapment's order
+        return outbox.event("work_order_incident_found", estate_id, data, actor=actor)
+    if event_type == "work_order_marked_emergency":  # customer service promises the joined calls its response
+        return outbox.event("work_order_marked_emergency", estate_id, data, actor=actor)
     if event_type == "work_order_completed":  # customer service closes the repair; archive keeps it
         return outbox.event("work_order_completed", estate_id, data, actor=actor)
     if event_type == "charge_raised":  # finance bills what the household pays

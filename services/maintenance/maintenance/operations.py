@@ -104,15 +104,20 @@ def set_custom(db, outbox, caller, estate_id, order_id, values):
 
 def mark_emergency(db, outbox, caller, estate_id, order_id, category):
     return step(db, outbox, caller, estate_id, order_id, domain.mark_emergency, category,
-                rules=store.rules_for(db, estate_id))
+                rules=store.rules_for(db, estate_id), announce=domain.marked_emergency_events)
 
 
 def set_work_order_equipment(db, outbox, caller, estate_id, order_id, equipment_id):
     """``POST …/work-orders/{id}/equipment``: the piece an open order is about (``domain.set_equipment``),
-    one of the estate's (422 naming ``data.equipment_id`` else)."""
+    one of the estate's (422 naming ``data.equipment_id`` else). A call's order named on a lift whose
+    entrapment has its own order in hand tells customer service so (``domain.incident_order_found``)."""
     store.get(db, "work_orders", estate_id, order_id)  # the path's order first: another estate's is a 404
     equipment = store.referenced(db, "equipment", estate_id, equipment_id, "data.equipment_id")
-    return step(db, outbox, caller, estate_id, order_id, domain.set_equipment, equipment)
+    faults = store.incident_orders_on(db, estate_id, equipment["_id"]) if equipment.get("system") == "elevator" else []
+    rules = store.rules_for(db, estate_id) if faults else None
+    return step(db, outbox, caller, estate_id, order_id, domain.set_equipment, equipment,
+                announce=lambda order, changes: domain.incident_order_found(order, equipment, faults, rules)
+                if faults else [])
 
 
 def take_equipment_out_of_service(db, outbox, caller, estate_id, equipment_id, data):

@@ -38,7 +38,8 @@ INDEXES = {
         # which a page read among every order of its source type and picked out (found by review)
         ([("estate_id", 1), ("source.id", 1)], {}),
         ([("estate_id", 1), ("number", 1)], {}),  # the list's number filter (as typed)
-        # the open orders naming a lift an incident may join (desk_orders_on)
+        # the open orders naming a lift an incident may join (desk_orders_on), or a call's order may be
+        # an incident's for (incident_orders_on)
         ([("estate_id", 1), ("equipment_id", 1), ("status", 1)], {}),
         # the open water emergencies a flooding may join (desk_emergencies_of: a burst pipe, h5)
         ([("estate_id", 1), ("emergency_category", 1), ("status", 1)], {}),
@@ -391,6 +392,13 @@ def households_of(db, estate_id, household_ids):
     found = {household_id: replica.get(db, "household", estate_id, household_id)
              for household_id in dict.fromkeys(household_ids) if household_id}
     return {household_id: copy for household_id, copy in found.items() if copy}
+
+
+def incident_orders_on(db, estate_id, equipment_id):
+    """The open orders of an incident naming the piece ``equipment_id`` (a call's order for the lift may
+    be the entrapment's: ``domain.incident_order_found``)."""
+    return list(db.work_orders.find({"estate_id": estate_id, "equipment_id": equipment_id,
+                                     "status": {"$nin": list(CLOSED)}, "source.type": "incident"}).limit(20))
 
 
 def keep_incident_join(db, estate_id, incident_id, work_order_id):
