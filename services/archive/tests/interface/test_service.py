@@ -2421,7 +2421,9 @@ def test_an_emergency_alert_its_level_changes_and_its_stand_down_are_kept_under_
     archive.record_emergency_alert(raised)  # redelivered: one record
     levels = [{"level": "yellow", "at": "2026-09-01T10:00:00.000Z"}, {"level": "red", "at": "2026-09-01T14:00:00.000Z"}]
     changed = event("security_patrol", "emergency_alert_level_changed", estate["id"], {
-        **alert, "level": "red", "levels": levels}, actor="wu")
+        **alert, "level": "red", "levels": levels, "change": {
+            "from": "yellow", "level": "red", "change": "raised", "at": "2026-09-01T14:00:00.000Z", "by": "wu",
+            "note": "升级为红色预警"}}, actor="wu")
     archive.record_emergency_alert_level_change(changed)  # yellow → red (h2: announced by no event)
     archive.record_emergency_alert_level_change(changed)  # redelivered: one record
     archive.record_emergency_alert_stand_down(event("security_patrol", "emergency_alert_stood_down", estate["id"], {
@@ -2431,6 +2433,9 @@ def test_an_emergency_alert_its_level_changes_and_its_stand_down_are_kept_under_
     assert sorted(r["event_type"] for r in records) == ["emergency_alert_level_changed", "emergency_alert_raised",
                                                          "emergency_alert_stood_down"]
     assert {(r["subject_id"], r["estate_id"]) for r in records} == {("ealert_1", estate["id"])}
+    # the change's own note kept with it (h6: the event told the raising's note alone)
+    [change] = [r for r in records if r["event_type"] == "emergency_alert_level_changed"]
+    assert change["data"]["change"]["note"] == "升级为红色预警"
 
 
 def test_a_goods_release_pass_used_at_the_gate_is_kept_once_under_its_household(archive, estate):

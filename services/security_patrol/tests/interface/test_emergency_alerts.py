@@ -116,6 +116,11 @@ def test_a_level_change_is_announced_with_the_alert_s_levels_over_time(patrol):
     assert (changed["data"]["id"], changed["data"]["level"], changed["data"]["status"]) == (alert["id"], "red", "open")
     assert changed["data"]["levels"] == [{"level": "yellow", "at": "2026-09-01T09:55:00.000Z"},
                                          {"level": "red", "at": "2026-09-01T14:00:00.000Z"}]
+    # the change itself, its own note with it: archive kept the alert's raising note alone (found by h6)
+    assert changed["data"]["change"] == {"from": "yellow", "level": "red", "change": "raised",
+                                         "at": "2026-09-01T14:00:00.000Z", "by": changed["data"]["change"]["by"],
+                                         "note": "升级为红色预警"}
+    assert changed["data"]["note"] == "台风黄色预警"  # the raising's note, as it was
     clock.freeze(clock.parse_iso("2026-09-01T20:00:00Z"))
     patrol.stand_down_emergency_alert({"estate_id": ESTATE, "id": alert["id"], "data": {}})
     [down] = patrol.outbox.of_type("emergency_alert_stood_down")
