@@ -83,6 +83,7 @@ DECISIONS = {
     "security_patrol/emergency_alert_raised:stand_down_note": "null when raised (the alert's one shape on both events)",
     "security_patrol/emergency_alert_level_changed:note": ARCHIVE + " (the warning's words, as raised)",
     "security_patrol/emergency_alert_level_changed:stand_down_note": "null while it stands (the alert's one shape on its events)",
+    "security_patrol/emergency_alert_level_changed:change.note": ARCHIVE + " (why the level moved, the change's own words: h6)",
     "security_patrol/emergency_alert_stood_down:note": ARCHIVE,
     "security_patrol/emergency_alert_stood_down:stand_down_note": ARCHIVE,
     "security_patrol/emergency_repair_requested:description":

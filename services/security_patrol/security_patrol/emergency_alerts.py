@@ -98,6 +98,13 @@ def event_data(alert):
             "levels": [{"level": entry["level"], "at": entry["at"]} for entry in alert["levels"]]}
 
 
+def level_change_event_data(alert, entry):
+    """``emergency_alert_level_changed``: the alert (``event_data``) and the change itself (``change``:
+    from and to which level, raised or lowered, when, by whom, its own note), where the event told the
+    raising's note alone and archive never kept why the level moved (found by h6)."""
+    return {**event_data(alert), "change": {key: entry.get(key) for key in ("from", "level", "change", "at", "by", "note")}}
+
+
 def window(alert, now):
     """``(start, end)`` ISO of the time it stood: from the warning to its stand-down (now while open)."""
     return alert["issued_at"], alert.get("stood_down_at") or clock.to_iso(now)

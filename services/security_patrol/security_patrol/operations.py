@@ -526,7 +526,7 @@ def change_emergency_alert_level(db, outbox, caller, estate_id, alert_id, data):
         changes, entry = emergency_alerts.level_changed(alert, data, clock.now(), caller.user)
         changed = alert | changes | {"levels": [*alert["levels"], entry]}
         return Change(changes, push={"levels": [entry]},
-                      events=[("emergency_alert_level_changed", emergency_alerts.event_data(changed))])
+                      events=[("emergency_alert_level_changed", emergency_alerts.level_change_event_data(changed, entry))])
 
     return public(_change(db, outbox, "emergency_alerts", estate_id, alert_id, decide))
 
