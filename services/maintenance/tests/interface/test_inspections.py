@@ -451,3 +451,44 @@ def test_an_alert_kept_before_its_levels_were_told_counts_by_its_kind(engineerin
     assert _failed_priority(engineering) == "emergency"
     engineering.db.weather_alerts.update_one({"_id": "walert_old"}, {"$set": {"kind": "heat"}})
     assert _failed_priority(engineering) == "normal"
+
+
+def test_a_level_raise_heard_after_an_item_failed_makes_its_order_the_emergency_it_was(engineering):
+    """A race (found by h6): the typhoon was raised from blue to red at 08:55, the pump failed its check at
+    09:00, and maintenance heard of the raise at 09:01: the failure was judged by the blue it knew and its
+    order waited 24 hours. The change, heard, judges again the open normal orders of the items failed since
+    the alert stood at the estate's levels (its levels over time), once: each made an emergency as a
+    marking (its response from the same failure, announced ``work_order_marked_emergency``); an item
+    failed before the raise stays normal, and so does one of a kind the estate does not count."""
+    engineering.on_emergency_alert_raised(_raised("ealert_t", "typhoon", "blue"))
+    clock.freeze(NOW - timedelta(minutes=10))
+    before = _failed_order(engineering)  # 08:50, blue: normal, and stays
+    clock.freeze(NOW)
+    during = _failed_order(engineering)  # 09:00, the raise not heard yet
+    assert (before["priority"], during["priority"]) == ("normal", "normal")
+    changed = _alert_event("emergency_alert_level_changed", id="ealert_t", level="red", levels=[
+        {"level": "blue", "at": "2026-11-23T08:00:00.000Z"}, {"level": "red", "at": "2026-11-23T08:55:00.000Z"}])
+    clock.freeze(NOW + timedelta(minutes=1))
+    engineering.on_emergency_alert_level_changed(changed)
+    engineering.on_emergency_alert_level_changed(changed)  # redelivered
+    shown = engineering.get_work_order({"estate_id": ESTATE, "id": during["id"]})
+    rules = store.rules_for(engineering.db, ESTATE)
+    assert shown["priority"] == "emergency"
+    assert clock.parse_iso(shown["response_due_at"]) == NOW + timedelta(minutes=rules["emergency_response_minutes"])
+    assert [h["action"] for h in shown["history"]].count("mark_emergency") == 1
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": before["id"]})["priority"] == "normal"
+    [told] = [e["data"] for e in engineering.outbox.of_type("work_order_marked_emergency")]
+    assert told["id"] == during["id"]
+    # a heat warning raised to red is no such kind: nothing judged again
+    engineering.on_emergency_alert_raised(_raised("ealert_heat", "heat", "blue"))
+    clock.freeze(NOW + timedelta(minutes=2))
+    hot = _failed_order(engineering)
+    engineering.on_emergency_alert_level_changed(_alert_event(
+        "emergency_alert_level_changed", id="ealert_heat", kind="heat", level="red", levels=[
+            {"level": "blue", "at": "2026-11-23T08:00:00.000Z"}, {"level": "red", "at": "2026-11-23T08:59:00.000Z"}]))
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": hot["id"]})["priority"] == "normal"
+
+
+def _failed_order(engineering):
+    [order] = inspection_orders(engineering, complete(engineering, open_on_pump(engineering)["id"], FAILED)["id"])
+    return order
