@@ -514,6 +514,34 @@ def weather_emergency(alerts, at, rules):
     return False
 
 
+def weather_emergency_since(alert, rules):
+    """The first moment ``alert`` (as maintenance keeps it) stood at one of the estate's kinds and levels
+    (``weather_emergency``), ISO, or None: the failures since then may be emergencies by it."""
+    if alert["kind"] not in rules["weather_emergency_kinds"]:
+        return None
+    if "levels" not in alert:
+        return alert["issued_at"]
+    told = [entry["at"] for entry in alert["levels"] if entry["level"] in rules["weather_emergency_levels"]]
+    return min(told) if told else None
+
+
+def weather_judged_again(order, alerts, event, now, rules):
+    """A failed item's order judged by the weather when the alert's raise was heard (``alerts``: those
+    standing when the item failed, as kept now): an emergency then (``weather_emergency``) is made one
+    as a marking (``mark_emergency``: its response from the same failure), once per event (the history
+    entry carries it), announced. A race (found by h6): the level raised at 08:55 and heard at 09:01, an
+    item failed at 09:00 was judged by the old level and waited 24 hours. None when nothing changes (an
+    emergency already, an order done, no such alert then)."""
+    if order["status"] in CLOSED or order.get("priority") == "emergency":
+        return None
+    if not weather_emergency(alerts, order["reported_at"], rules):
+        return None
+    changes, entry = mark_emergency(order, order.get("emergency_category"), now, rules, event.get("actor"))
+    entry = {**entry, "note": "a weather alert stood at the estate's emergency levels when the item failed "
+                              "(heard after)", "event_id": event["event_id"]}
+    return Change(changes, [entry], marked_emergency_events(order, changes))
+
+
 def from_inspection_finding(inspection, finding, description, number, created, rules, priority="normal"):
     """巡检发现问题: one order per failed item of an inspection (its id from both), on the
     inspected equipment where there is one, to be started within ``repair_response_hours`` of

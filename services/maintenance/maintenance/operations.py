@@ -1115,10 +1115,23 @@ def emergency_month(db, estate_id, filters):
     return {"estate_id": estate_id, **indicators.emergency_month(period, orders, clock.to_iso(now), releases)}
 
 
-def keep_weather_alert(db, event):
+def keep_weather_alert(db, outbox, event):
     """Security's alert raised, its level changed, or stood down (预警响应), kept once per event
-    (``store.keep_weather_alert``)."""
-    store.keep_weather_alert(db, event["estate_id"], event["data"], event["event_id"])
+    (``store.keep_weather_alert``); then the open normal orders of the items failed since it stood at
+    the estate's kinds and levels judged again by it (``domain.weather_judged_again``): an item that
+    failed between the raise and the moment it was heard was judged by the old level (found by h6)."""
+    estate_id = event["estate_id"]
+    store.keep_weather_alert(db, estate_id, event["data"], event["event_id"])
+    rules = store.rules_for(db, estate_id)
+    alert = store.weather_alert(db, estate_id, event["data"]["id"])
+    since = alert and domain.weather_emergency_since(alert, rules)
+    if not since:
+        return
+    now = clock.now()
+    for order_id in store.normal_failure_orders_since(db, estate_id, since):
+        _order_change(db, outbox, estate_id, order_id, lambda order: None if writes.applied(order, event["event_id"])
+                      else domain.weather_judged_again(order, store.weather_alerts_standing_at(
+                          db, estate_id, order["reported_at"]), event, now, rules))
 
 
 def keep_entrapment_release(db, event):

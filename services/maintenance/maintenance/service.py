@@ -263,16 +263,16 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
     @consumes("security_patrol", "emergency_alert_raised")
     def on_emergency_alert_raised(self, event):
         """预警响应: while one stands, an inspection's failed item opens an emergency order."""
-        operations.keep_weather_alert(self.db, event)
+        operations.keep_weather_alert(self.db, self.outbox, event)
 
     @consumes("security_patrol", "emergency_alert_level_changed")
     def on_emergency_alert_level_changed(self, event):
         """yellow → red: the copy follows the level (``rules.weather_emergency_levels``)."""
-        operations.keep_weather_alert(self.db, event)
+        operations.keep_weather_alert(self.db, self.outbox, event)
 
     @consumes("security_patrol", "emergency_alert_stood_down")
     def on_emergency_alert_stood_down(self, event):
-        operations.keep_weather_alert(self.db, event)
+        operations.keep_weather_alert(self.db, self.outbox, event)
 
     @consumes("security_patrol", "emergency_repair_requested")
     def open_from_incident(self, event):

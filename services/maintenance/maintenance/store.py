@@ -451,6 +451,18 @@ def keep_weather_alert(db, estate_id, data, event_id):
     db.weather_alerts.update_one({"_id": doc_id, "estate_id": estate_id}, update, upsert=True)
 
 
+def weather_alert(db, estate_id, alert_id):
+    """Security's alert as kept here (``keep_weather_alert``), or None."""
+    return db.weather_alerts.find_one({"_id": ids.natural_id("walert", estate_id, alert_id), "estate_id": estate_id})
+
+
+def normal_failure_orders_since(db, estate_id, since):
+    """The ids of the open orders of inspections' failed items, normal, reported at ``since`` (ISO) or after."""
+    return [doc["_id"] for doc in db.work_orders.find(
+        {"estate_id": estate_id, "source.type": "inspection", "priority": "normal",
+         "status": {"$nin": list(CLOSED)}, "reported_at": {"$gte": since}}, {"_id": 1})]
+
+
 def weather_alerts_standing_at(db, estate_id, at):
     """Security's alerts (as their events told) standing at ``at`` (ISO): issued by then, not stood
     down before it."""

@@ -479,7 +479,10 @@ def test_a_level_raise_heard_after_an_item_failed_makes_its_order_the_emergency_
     assert engineering.get_work_order({"estate_id": ESTATE, "id": before["id"]})["priority"] == "normal"
     [told] = [e["data"] for e in engineering.outbox.of_type("work_order_marked_emergency")]
     assert told["id"] == during["id"]
-    # a heat warning raised to red is no such kind: nothing judged again
+    # the typhoon stood down; a heat warning raised to red is no such kind: nothing judged again
+    engineering.on_emergency_alert_stood_down(_alert_event(
+        "emergency_alert_stood_down", id="ealert_t", level="red", status="stood_down",
+        stood_down_at="2026-11-23T09:01:30.000Z", levels=changed["data"]["levels"]))
     engineering.on_emergency_alert_raised(_raised("ealert_heat", "heat", "blue"))
     clock.freeze(NOW + timedelta(minutes=2))
     hot = _failed_order(engineering)
