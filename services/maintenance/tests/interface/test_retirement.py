@@ -127,3 +127,36 @@ def test_a_piece_retired_from_a_day_gone_cancels_its_plans_jobs_opened_for_that_
     told = {e["data"]["id"] for e in ledger.outbox.of_type("work_order_cancelled")}
     assert {after[day]["id"] for day in cancelled} <= told
     assert all(o["status"] != "cancelled" for o in jobs(ledger.lift).values())  # another piece's stay
+
+
+def test_a_retirement_whose_jobs_a_crash_left_open_is_finished_by_the_plan_sweep(ledger, monkeypatch):
+    """A crash between the retirement and its jobs' cancellations left them open for good: the retirement
+    was written (the same retirement again is a 409) and nothing went back to them (found by h6). The
+    retirement owes its sweep until it is done (``ledger.JOBS_OWED``); the plan sweep finishes it, once."""
+    from maintenance import operations
+    ledger.create_maintenance_plan({"estate_id": ESTATE, "data": {
+        "equipment_id": ledger.old["id"], "kind": "daily_inspection", "every_days": 1, "next_due_on": "2026-11-24"}})
+    clock.freeze(clock.parse_iso("2026-11-27T02:00:00Z"))
+    ledger.schedule_plans(clock.now())
+    real = operations._cancel_retired_jobs
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the pod was evicted")
+
+    monkeypatch.setattr(operations, "_cancel_retired_jobs", crash)
+    with pytest.raises(RuntimeError):
+        retire(ledger, ledger.old, kind="scrapped", on="2026-11-25", reason="报废")
+    monkeypatch.setattr(operations, "_cancel_retired_jobs", real)
+    with pytest.raises(Conflict):
+        retire(ledger, ledger.old, kind="scrapped", on="2026-11-25", reason="报废")
+
+    def open_jobs():
+        found = ledger.list_work_orders({"estate_id": ESTATE, "filters": {"equipment_id": ledger.old["id"]}})["items"]
+        return sorted(o["due_on"] for o in found if o["status"] not in ("completed", "cancelled"))
+    assert "2026-11-25" in open_jobs()
+    ledger.schedule_plans(clock.now())
+    assert open_jobs() == ["2026-11-24"]
+    told = len(ledger.outbox.of_type("work_order_cancelled"))
+    ledger.schedule_plans(clock.now())  # done: nothing again
+    assert len(ledger.outbox.of_type("work_order_cancelled")) == told
+    assert "_retired_jobs_owed" not in ledger.db.equipment.find_one({"_id": ledger.old["id"]})
