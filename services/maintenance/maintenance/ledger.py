@@ -465,8 +465,14 @@ def retired(equipment, data, now, actor, roles, tz):
             "data.on", f"is before its installation ({equipment['installed_on']})")])
     stamp = clock.to_iso(now)
     state = {"kind": data["kind"], "on": on, "reason": data["reason"].strip(), "by": actor, "at": stamp}
-    return Change({"retired": state, "updated_at": stamp},
+    return Change({"retired": state, "updated_at": stamp, JOBS_OWED: True},
                   events=[("equipment_retired", service_event_data(equipment, state, "retired"))])
+
+
+# on a piece retired whose plan jobs are not swept yet (``operations._cancel_retired_jobs`` removes it when
+# done): a crash between the retirement and its jobs' cancellations left them open for good, the retirement
+# written and the same one again a 409; the plan sweep finishes what is owed (found by h6)
+JOBS_OWED = "_retired_jobs_owed"
 
 
 def retired_on(equipment, day):

@@ -152,6 +152,9 @@ def retire_equipment(db, outbox, caller, estate_id, equipment_id, data):
 
 
 def _cancel_retired_jobs(db, outbox, estate_id, equipment):
+    """The retired piece's jobs from its day cancelled (``domain.retired_cancel``), then its sweep marked
+    done (``ledger.JOBS_OWED`` removed): a crash before leaves it to the plan sweep
+    (``finish_retirements``), which does it again, cancelling nothing twice."""
     state = equipment["retired"]
     for order_id in store.plan_jobs_from(db, estate_id, equipment["_id"], state["on"], domain.CANCELLABLE):
         def decide(order):
@@ -162,6 +165,14 @@ def _cancel_retired_jobs(db, outbox, estate_id, equipment):
             return Change(changes, [entry], [("work_order_cancelled", domain.cancelled_event_data(
                 order, entry["note"], changes["updated_at"]))])
         _order_change(db, outbox, estate_id, order_id, decide)
+    _change(db, outbox, "equipment", estate_id, equipment["_id"], lambda current: Change(
+        {}, unset=(ledger.JOBS_OWED,)) if current.get(ledger.JOBS_OWED) else None, keyed=False)
+
+
+def finish_retirements(db, outbox, estate_id):
+    """The retirements of the estate whose jobs' sweep a crash left owed (``ledger.JOBS_OWED``), finished."""
+    for equipment in store.retirements_owing_jobs(db, estate_id):
+        _cancel_retired_jobs(db, outbox, estate_id, equipment)
 
 
 def _standing_order(db, estate_id, equipment):
@@ -631,6 +642,7 @@ def schedule_plans(db, outbox, now):
     (``replica.in_service``). Returns how many due dates were handled."""
     handled = 0
     for estate_id in replica.in_service(db, store.estates_with_plans(db)):
+        finish_retirements(db, outbox, estate_id)  # before the plans: a retired piece's jobs owed
         rules = store.rules_for(db, estate_id)
         until = ledger.horizon(now, rules)
         for plan in store.plans_due(db, estate_id, until):

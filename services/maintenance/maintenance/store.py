@@ -8,6 +8,7 @@ from estate_common import (calendar, claims_store, closed_counts, closed_counts_
 from estate_common.kpis import period_bounds
 
 from . import costing, parts
+from .ledger import JOBS_OWED
 from .domain import (APPOINTMENT_ANNOUNCED, CLOSED, OVERDUE_ANNOUNCED, OWED_BY, PROMISED_BY, SOURCE_TYPES_READ, TRANSITIONS,
                      deadline_at, helper_left_flag, technician_left_flag, technician_told_applies)
 from .rules import CHOICES, DEFAULTS, MAXIMA, MINIMA
@@ -65,7 +66,9 @@ INDEXES = {
     ],
     "equipment": [(PAGED, {}), ([("estate_id", 1), ("system", 1)], {}),
                   # the certificates expiring before a day (年检合格证: list_equipment's certificate_expires_before)
-                  ([("estate_id", 1), ("certificate.valid_until", 1)], {})],
+                  ([("estate_id", 1), ("certificate.valid_until", 1)], {}),
+                  # the retirements whose jobs' sweep a crash left owed (retirements_owing_jobs): a few, if any
+                  ([("estate_id", 1), (JOBS_OWED, 1)], {"sparse": True})],
     # each record of a piece of equipment (ledger.record_document), by when it was made: a piece's
     # records, counted (the equipment's record_count), paged in the order of their moment (a range
     # of it), and those of a kind
@@ -674,6 +677,11 @@ def equipment_systems(db, estate_id, equipment_ids):
         return {}
     return {doc["_id"]: doc["system"] for doc in db.equipment.find({"estate_id": estate_id, "_id": {"$in": wanted}},
                                                                    {"system": 1})}
+
+
+def retirements_owing_jobs(db, estate_id):
+    """The estate's retired pieces whose jobs' sweep is owed (``ledger.JOBS_OWED``), through its sparse index."""
+    return list(db.equipment.find({"estate_id": estate_id, JOBS_OWED: True}).limit(100))
 
 
 def plan_jobs_from(db, estate_id, equipment_id, day, statuses):
