@@ -507,3 +507,26 @@ def test_two_operator_admins_deactivating_each_other_at_once_leave_one_of_them(m
     assert (True, ["operator_admin"]) in standing.values(), standing
     assert [error for _, error in answers if error is not None], answers  # one at least was refused
     assert all(isinstance(error, (Unauthorized, Conflict)) for _, error in answers if error is not None)
+
+
+def test_the_estates_of_a_patch_are_checked_in_one_list_read_to_its_last_page(app, client, rpc, contract,
+                                                                              admin_token, user):
+    """An account's estates are asked of archive in one list of their ids, read page by page to its end
+    (pinned as it folds into ``parallel.every_page``, h6): one found on the second page is known, one on
+    none a 422 naming it."""
+    username, _ = user()
+
+    def pages(call):
+        second = "cursor" in call.payload
+        estate_id = "B" if second else "A"
+        return {"items": [{"id": estate_id, "estate_id": estate_id, "code": f"E{estate_id}", "name": estate_id,
+                           "address": "1", "created_at": "2026-01-01T00:00:00.000Z", "version": 1}],
+                "next_cursor": None if second else "2026-01-01T00:00:00.000Z~A"}
+    rpc.answer("archive", "list_estates", pages)
+    response = patch_user(client, admin_token, username, {"estate_ids": ["GHOST", "B", "A"]})
+    contract.problem(response, 422, "business_rule", fields=["estate_ids[0]"], app=app)
+    asked = [call.payload for call in rpc.calls_to("archive", "list_estates")]
+    assert asked == [{"filters": {"ids": ["A", "B", "GHOST"]}, "limit": 200},
+                     {"filters": {"ids": ["A", "B", "GHOST"]}, "limit": 200, "cursor": "2026-01-01T00:00:00.000Z~A"}]
+    rpc.calls.clear()
+    assert patch_user(client, admin_token, username, {"estate_ids": ["B", "A"]}).status_code == 200

@@ -708,3 +708,22 @@ def test_kept_figures_older_than_the_bound_are_never_shown(client, rpc, contract
                           200)
     assert late["unavailable"] == sorted(kpi_services)
     assert all("finance_kpi" not in row["kpis"] for row in late["estates"])
+
+
+def test_the_estates_in_scope_are_asked_page_by_page_with_no_filters(client, rpc, contract, admin_token,
+                                                                     kpi_services):
+    """The view of every estate reads archive's estates in the caller's scope a page of 200 at a time,
+    following the cursor, no filters sent (pinned as it folds into ``parallel.every_page``, h6)."""
+    def page(call):
+        first = "cursor" not in call.payload
+        estate_id = "A" if first else "B"
+        return {"items": [{"id": estate_id, "estate_id": estate_id, "code": f"E{estate_id}", "name": estate_id,
+                           "address": "1", "created_at": "2026-01-01T00:00:00.000Z", "version": 1}],
+                "next_cursor": "2026-01-01T00:00:00.000Z~A" if first else None}
+    rpc.answer("archive", "list_estates", page)
+    for service in kpi_services:
+        rpc.answer(service, "kpis", lambda call: {"period": "2026-10", "estates": {e: {} for e in call.payload["estate_ids"]}})
+    body = contract.check(client.application, client.get("/api/v1/kpis?period=2026-10", headers=bearer(admin_token)), 200)
+    assert [row["estate_id"] for row in body["estates"]] == ["A", "B"]
+    assert [call.payload for call in rpc.calls_to("archive", "list_estates")] == [
+        {"limit": 200}, {"limit": 200, "cursor": "2026-01-01T00:00:00.000Z~A"}]

@@ -60,3 +60,22 @@ def test_every_page_follows_the_cursor_and_says_when_it_stopped_short():
     assert every_page(ask, "archive", "list_x", {"a": 1}, max_pages=10, page=50) == ([0, 1, 2, 3, 4], False)
     assert asked[0] == {"filters": {"a": 1}, "limit": 50} and asked[1]["cursor"] == "1"
     assert every_page(ask, "archive", "list_x", {}, max_pages=3) == ([0, 1, 2], True)
+
+
+def test_every_page_asks_with_no_filters_and_reads_to_the_end_when_unbounded():
+    """The two hand-rolled loops it folds (h6): archive's estates in the caller's scope are asked with no
+    ``filters`` (``filters`` None), and the estates of the ids asked are read to their last page
+    (``max_pages`` None: the ids bound the answer)."""
+    from gateway.parallel import every_page
+
+    asked = []
+
+    def ask(service, method, payload):
+        def answer():
+            asked.append(payload)
+            page = int(payload.get("cursor", "0"))
+            return {"items": [page], "next_cursor": str(page + 1) if page < 11 else None}
+        return answer
+
+    assert every_page(ask, "archive", "list_estates", None, max_pages=None) == (list(range(12)), False)
+    assert asked[0] == {"limit": 200} and asked[1] == {"limit": 200, "cursor": "1"} and len(asked) == 12
