@@ -23,7 +23,7 @@ from estate_common.errors import InvalidInput, NotFound, field_error
 
 from . import kpi_cache, operator_kpis, policy, requests_in, store
 from .kpi_cache import KpiCache
-from .parallel import Fanout
+from .parallel import Fanout, every_page
 from .access import authorize_route
 
 # a month, quarter or year, or an ISO week (a KPI period: calendar.period_window)
@@ -104,17 +104,12 @@ def collect_all_kpis(cache, caller, period, estate_ids):
 def _estates_in_scope(caller):
     """Every estate the caller may see, as archive lists them, up to ``MAX_ESTATES_PAGES`` pages
     (the rest is left out, with a warning in the log)."""
-    rpc, estates, cursor = _state().rpc, [], None
-    for _ in range(MAX_ESTATES_PAGES):
-        page = rpc.call("archive", "list_estates", {"limit": 200, **({"cursor": cursor} if cursor else {})},
-                        request_id=g.request_id, caller=caller)
-        estates.extend(page["items"])
-        cursor = page["next_cursor"]
-        if not cursor:
-            break
-    else:
-        if cursor:
-            log.warning("the KPI view of every estate shows the first %d estates only", len(estates))
+    rpc = _state().rpc
+    estates, truncated = every_page(lambda service, method, payload: partial(
+        rpc.call, service, method, payload, request_id=g.request_id, caller=caller),
+        "archive", "list_estates", None, MAX_ESTATES_PAGES)
+    if truncated:
+        log.warning("the KPI view of every estate shows the first %d estates only", len(estates))
     return estates
 
 

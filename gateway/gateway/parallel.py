@@ -73,11 +73,14 @@ def wait(futures, deadline, call_timeout, cancel=True):
 def every_page(ask, service, method, filters, max_pages, page=200):
     """``(items, truncated)``: every page of ``service``'s list ``method`` (``ask(service, method,
     payload)`` gives the call), ``page`` at a time (200: estate_common.store.MAX_PAGE), at most
-    ``max_pages`` pages; ``truncated`` where a cursor was left unread."""
-    items, cursor = [], None
-    for _ in range(max_pages):
-        answer = ask(service, method, {"filters": filters, "limit": page,
+    ``max_pages`` pages; ``truncated`` where a cursor was left unread. ``filters`` None: none sent
+    (archive's estates in the caller's scope); ``max_pages`` None: read to the last page, for a list
+    its filters bound (the estates of the ids asked)."""
+    items, cursor, pages = [], None, 0
+    while max_pages is None or pages < max_pages:
+        answer = ask(service, method, {**({"filters": filters} if filters is not None else {}), "limit": page,
                                        **({"cursor": cursor} if cursor else {})})()
+        pages += 1
         items.extend(answer["items"])
         cursor = answer.get("next_cursor")
         if not cursor:
