@@ -2387,6 +2387,7 @@ _MESSAGES = {
     "field.issued_at": ("发布时间", "Issued at"),
     "field.level": ("级别", "Level"),
     "field.levels": ("级别变化", "Levels over time"),
+    "field.change": ("本次级别变更", "This level change"),
     "field.raised_by": ("登记人", "Raised by"),
     "field.stood_down_at": ("解除时间", "Stood down"),
     "field.stood_down_by": ("解除人", "Stood down by"),
