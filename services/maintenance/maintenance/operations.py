@@ -1139,6 +1139,9 @@ def keep_weather_alert(db, outbox, event):
     since = alert and domain.weather_emergency_since(alert, rules)
     if not since:
         return
+    # not before the alert was raised here: an item failed under a warning nobody had raised yet was
+    # judged by what was known, and an alert raised later changes nothing (h2); the race is the hearing's
+    since = max(since, event["data"]["raised_at"], key=clock.parse_iso)
     now = clock.now()
     for order_id in store.normal_failure_orders_since(db, estate_id, since):
         _order_change(db, outbox, estate_id, order_id, lambda order: None if writes.applied(order, event["event_id"])

@@ -490,6 +490,12 @@ def test_a_level_raise_heard_after_an_item_failed_makes_its_order_the_emergency_
         "emergency_alert_level_changed", id="ealert_heat", kind="heat", level="red", levels=[
             {"level": "blue", "at": "2026-11-23T08:00:00.000Z"}, {"level": "red", "at": "2026-11-23T08:59:00.000Z"}]))
     assert engineering.get_work_order({"estate_id": ESTATE, "id": hot["id"]})["priority"] == "normal"
+    # a rainstorm warning issued at 08:00 but raised here at 09:05: an item failed before it was raised
+    # was judged by what was known, and an alert raised later changes nothing (h2)
+    engineering.on_emergency_alert_raised(_alert_event(
+        "emergency_alert_raised", id="ealert_rain", kind="rainstorm", level="yellow",
+        raised_at="2026-11-23T09:05:00.000Z", levels=[{"level": "yellow", "at": "2026-11-23T08:00:00.000Z"}]))
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": hot["id"]})["priority"] == "normal"
 
 
 def _failed_order(engineering):
