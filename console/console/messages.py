@@ -3554,6 +3554,11 @@ _MESSAGES = {
     "menu.equipment_archive": ("设备档案（设备台账）", "Equipment archives (the ledger)"),
     "reg.plan_name": ("计划名称", "Plan name"),
     "wo.contractor": ("维保单位（外委时填写）", "Contractor (when outsourced)"),
+    # 原因及责任方 on a completion (h5's cause, offered by h9)
+    "wo.cause": ("原因及责任方", "Cause and who is responsible"),
+    "wo.cause_hint": ("选填。查明原因后填写：业主自用部位（表后管道等）填责任业主房屋，第三方填其名称；从本工单登记的损失按此认定责任方。",
+                      "Optional, once the cause is found: an owner's own part (after his meter) names his flat, a third party its name; a damage claim registered from this order takes it as its responsibility."),
+    "wo.cause_note": ("原因说明", "What was found"),
     "reg.set_certificate": ("登记年检合格证", "Record the inspection certificate"),
     "reg.certificate_number": ("合格证编号", "Certificate number"),
     "reg.certificate_valid_until": ("有效期至", "Valid until"),

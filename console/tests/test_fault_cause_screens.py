@@ -38,7 +38,7 @@ def test_the_completion_names_the_cause_and_who_is_responsible(client, fake, doc
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/work-orders/wo_burst/complete", {**BURST, "status": "completed"})
     for language, words in (("zh", ("原因及责任方", "物业（共用部位）", "责任业主房屋", "第三方名称", "原因说明")),
                             ("en", ("Cause and who is responsible", "Operator (shared parts)",
-                                    "Responsible owner's flat", "Third party", "What was found"))):
+                                    "Responsible owner&#39;s flat", "Third party", "What was found"))):
         page = client.get("/engineering/work-orders/wo_burst", headers={"Accept-Language": language}
                           ).get_data(as_text=True)
         form = page.split('action="/engineering/work-orders/wo_burst/complete"', 1)[1].split("</form>", 1)[0]
@@ -84,7 +84,7 @@ def test_the_order_s_page_shows_the_cause_its_completion_named(client, fake, doc
     sign_in(client, fake, username="chen", roles=("technician",))
     _flats(fake)
     done = {**BURST, "status": "completed", "completed_at": "2026-12-06T20:00:00Z", "charge_cents": 0,
-            "summary": "关阀换管", "cause": {"party": "owner", "household_id": "hh_1801", "third_party": None,
+            "materials": [], "material_cost_cents": 0, "labour_minutes": None, "summary": "关阀换管", "cause": {"party": "owner", "household_id": "hh_1801", "third_party": None,
                                               "note": PIPE}}
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders/wo_burst", done)
     page = client.get("/engineering/work-orders/wo_burst", headers={"Accept-Language": "zh"}).get_data(as_text=True)
