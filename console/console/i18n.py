@@ -783,7 +783,13 @@ def error_field(path):
     names its reading; one nobody named yet stays as the API says it (found by review: every
     refusal listed the code names). A refused setting (``PUT …/settings/{service}``) reads as its
     settings page names it (``setting.<name>``)."""
-    name = _FIELD_STEP.sub("", str(path or "").removeprefix("data.").rsplit(".", 1)[-1])
+    steps = [_FIELD_STEP.sub("", step) for step in str(path or "").removeprefix("data.").split(".")]
+    name = steps[-1]
+    # a name another body uses for something else reads as its parent names it first: a claim's
+    # payment's received_by (收款方) is not a handover's (接收业主)
+    within = f"{steps[-2]}.{name}" if len(steps) > 1 else None
+    if within and f"field.{within}" in CATALOGUES[language()]:
+        return translate(f"field.{within}")
     shown = label("field", name, "setting")
     return str(path) if shown == name else shown
 

@@ -146,7 +146,7 @@ def test_a_claim_s_payment_says_who_received_it(client, fake, documented_routes)
     for language, word in (("zh", "物业收取"), ("en", "Received by the operator")):
         page = client.get("/desk/damage-claims", headers={"Accept-Language": language}).get_data(as_text=True)
         first, second = page.split("data-claim-payment", 3)[1:3]
-        assert 'data-received-by="operator"' in first and word in first.split("</span>")[0] + first
+        assert f'data-received-by="operator">{word}</span>' in first
         assert "data-received-by" not in second.split("<br>")[0]  # the household's: said by its arrow
     _only_documented(fake, documented_routes)
 
@@ -165,3 +165,18 @@ def test_a_payment_the_operator_may_not_receive_is_refused_in_chinese(client, fa
     assert "只有物业公司自身保险公司的赔款才由物业公司收取" in page and "receives its own insurer" not in page
     assert "收款方" in page  # the refused field by its label, not received_by
     assert "hh_1701, 物业, 100, , 物业收取" in page  # the lines typed, kept
+
+
+def test_a_payment_s_receiver_and_a_handover_s_receiver_read_each_as_its_own(app):
+    """``received_by`` names a claim payment's receiver (收款方) and a flat's handover owner (接收业主): a
+    refusal of the payment's read as the handover's."""
+    from flask import g
+
+    from console import i18n
+    with app.test_request_context():
+        g.language = "zh"
+        assert i18n.error_field("data.payments[0].received_by") == "收款方"
+        assert i18n.error_field("received_by") == "接收业主"
+        assert i18n.error_field("cause.household_id") == i18n.error_field("household_id")
+        g.language = "en"
+        assert i18n.error_field("payments[1].received_by") == "Received by"

@@ -199,15 +199,24 @@ def _losses(field, raw):
 
 
 def _claim_payments(field, raw):
-    """The payments that settle a damage claim, one a line: ``household, payer, yuan[, reference]``
-    (3-1-1701, 业主, 14000, 转账)."""
+    """The payments that settle a damage claim, one a line: ``household, payer, yuan[, reference][,
+    receiver]`` (3-1-1701, 业主, 14000, 转账; 3-1-1701, 保险公司, 16300, PA-0001, 物业收取). The receiver
+    (``received_by``, h5: the operator's own insurer paying it back what it paid the household) is the
+    line's last part when it reads as one (物业收取, 住户收取, in either language); none said is the
+    household's, the API's default."""
     payments = []
     for household, word, cents, text, line in _claim_lines(field, raw, "error.claim_payment_line"):
         payer = _named_value("claim_payer", word)
         if payer is None:
             raise BadInput(field.name, "error.claim_payment_line", line=line)
+        reference, _, last = (text or "").rpartition(",")
+        received_by = _named_value("claim_receiver", last)
+        if received_by is None:
+            reference = text
+        reference = (reference or "").strip()
         payments.append({"household_id": household, "payer": payer, "amount_cents": cents,
-                         **({"reference": text} if text else {})})
+                         **({"reference": reference} if reference else {}),
+                         **({"received_by": received_by} if received_by else {})})
     return payments or None
 
 
