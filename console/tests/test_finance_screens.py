@@ -2758,3 +2758,34 @@ def test_a_receipt_refused_is_shown_on_its_contracts_row_with_the_amount_typed(c
     assert 'id="c-amount" name="amount" required inputmode="decimal" placeholder="0.00" value=""' in page
     assert 'id="r-amount-prc_1" name="amount" required inputmode="decimal" placeholder="0.00" value="60"' in page
     assert 'value="k-prr-y"' in page  # the same key, sent again, finds the first
+
+
+def test_a_manager_reverses_a_common_parts_receipt_and_ends_a_contract_early(client, fake):
+    """A receipt typed wrong could not be reversed nor a contract ended early or cancelled (found by h3): a
+    manager's rows offer both, each saying why and ticked; the accountant's offer neither."""
+    revenue_answers(fake)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/public-revenue/receipts/prr_1/reverse",
+            (200, {**REVENUE_RECEIPT, "status": "reversed"}))
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/public-revenue/contracts/prc_1/terminate",
+            (200, {**REVENUE_CONTRACT, "status": "terminated", "ends_on": "2026-09-30"}))
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/public-revenue").get_data(as_text=True)
+    assert "/public-revenue/receipts/prr_1/reverse" not in page and "/contracts/prc_1/terminate" not in page
+    sign_in(client, fake, username="boss", roles=("manager",))
+    page = client.get("/accounts/public-revenue").get_data(as_text=True)
+    assert "/accounts/public-revenue/receipts/prr_1/reverse" in page and "已入账" in page
+    assert "/accounts/public-revenue/contracts/prc_1/terminate" in page
+    answer = client.post("/accounts/public-revenue/receipts/prr_1/reverse", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-rv", "reason": "typed wrong", "confirm": "yes"})
+    assert answer.location.endswith("/accounts/public-revenue")
+    post = _posts(fake, "/receipts/prr_1/reverse")[-1]
+    assert post["json"] == {"reason": "typed wrong"} and post["headers"]["Idempotency-Key"] == "k-rv"
+    answer = client.post("/accounts/public-revenue/contracts/prc_1/terminate", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-end", "ends_on": "2026-09-30",
+        "reason": "the advertiser closed", "confirm": "yes"})
+    assert answer.location.endswith("/accounts/public-revenue")
+    assert _posts(fake, "/contracts/prc_1/terminate")[-1]["json"] == {"ends_on": "2026-09-30",
+                                                                       "reason": "the advertiser closed"}
+    client.post("/accounts/public-revenue/contracts/prc_1/terminate", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-cancel", "reason": "registered wrong", "confirm": "yes"})
+    assert _posts(fake, "/contracts/prc_1/terminate")[-1]["json"] == {"reason": "registered wrong"}

@@ -1040,3 +1040,28 @@ def test_the_cashier_records_the_common_parts_income_he_takes_and_registers_no_c
         "ends_on": "2026-12-31", "amount_cents": 10_000})
     contract.problem(refused, 403, "forbidden")
     assert len(rpc.calls) == before
+
+
+def test_a_manager_reverses_a_common_parts_receipt_and_ends_its_contract_the_accountant_and_cashier_do_not(
+        app, client, rpc, contract):
+    """A receipt typed wrong reversed, a contract ended early or cancelled (found by h3): a manager's, as a
+    deposit's deductions are taken back; the accountant who registers and the cashier who receives may not."""
+    rpc.answer("finance", "reverse_revenue_receipt", lambda call: {"id": "prr_1"})
+    rpc.answer("finance", "terminate_revenue_contract", lambda call: {"id": "prc_1"})
+    for role in ("accountant", "cashier"):
+        headers = {"Authorization": f"Bearer {_token(app, f'{role}-prv', [role], ['A'])}",
+                   "Idempotency-Key": f"prv-{role}"}
+        before = len(rpc.calls)
+        contract.problem(client.post("/api/v1/estates/A/public-revenue/receipts/prr_1/reverse",
+                                     json={"reason": "typed wrong"}, headers=headers), 403, "forbidden")
+        contract.problem(client.post("/api/v1/estates/A/public-revenue/contracts/prc_1/terminate",
+                                     json={"reason": "closed"}, headers=headers), 403, "forbidden")
+        assert len(rpc.calls) == before
+    manager = {"Authorization": f"Bearer {_token(app, 'boss-prv', ['manager'], ['A'])}", "Idempotency-Key": "prv-m"}
+    answer = client.post("/api/v1/estates/A/public-revenue/receipts/prr_1/reverse", json={"reason": "typed wrong"},
+                         headers=manager)
+    assert answer.status_code == 200 and rpc.calls[-1].method == "reverse_revenue_receipt"
+    manager["Idempotency-Key"] = "prv-m2"
+    answer = client.post("/api/v1/estates/A/public-revenue/contracts/prc_1/terminate",
+                         json={"ends_on": "2026-09-30", "reason": "closed"}, headers=manager)
+    assert answer.status_code == 200 and rpc.calls[-1].method == "terminate_revenue_contract"

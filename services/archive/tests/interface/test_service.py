@@ -917,14 +917,26 @@ def test_public_revenue_contracts_and_receipts_are_kept_once(archive, estate):
             "id": "prr_1", "contract_id": "prc_1", "kind": "advertising", "method": "transfer", "amount_cents": 600000,
             "operator_share_percent": 30, "operator_cents": 180000, "owners_cents": 420000,
             "destination": "maintenance_fund", "day": "2026-01-05", "received_at": "2026-01-05T02:00:00.000Z"})),
+        # a receipt typed wrong reversed, the contract ended early: beside their records (h3)
+        (archive.record_revenue_reversal, event("finance", "public_revenue_reversed", estate_id, {
+            "id": "prr_1", "contract_id": "prc_1", "kind": "advertising", "method": "transfer", "amount_cents": 600000,
+            "operator_cents": 180000, "owners_cents": 420000, "destination": "maintenance_fund",
+            "fund_reversal_id": "mfr_1", "reason": "typed wrong", "day": "2026-01-06",
+            "reversed_at": "2026-01-06T02:00:00.000Z"})),
+        (archive.record_revenue_contract_termination, event("finance", "public_revenue_contract_terminated", estate_id, {
+            "id": "prc_1", "status": "terminated", "ends_on": "2026-06-30", "ends_on_as_signed": "2026-12-31",
+            "reason": "the advertiser closed", "day": "2026-01-07", "terminated_at": "2026-01-07T02:00:00.000Z"})),
     ]
     for handler, published in steps:
         handler(published)
         handler(published)  # redelivered
     kept = {subject_id: [(r["subject_type"], r["event_type"]) for r in archive.list_records(
         {"estate_id": estate_id, "filters": {"subject_id": subject_id}})["items"]] for subject_id in ("prc_1", "prr_1")}
-    assert kept == {"prc_1": [("public_revenue_contract", "public_revenue_contract_registered")],
-                    "prr_1": [("public_revenue_receipt", "public_revenue_received")]}
+    assert {key: sorted(value) for key, value in kept.items()} == {
+        "prc_1": sorted([("public_revenue_contract", "public_revenue_contract_registered"),
+                         ("public_revenue_contract", "public_revenue_contract_terminated")]),
+        "prr_1": sorted([("public_revenue_receipt", "public_revenue_received"),
+                         ("public_revenue_receipt", "public_revenue_reversed")])}
 
 
 def test_an_opening_balance_carried_over_is_kept_under_its_household_once(archive, estate):

@@ -4,9 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from estate_common import clock
-from estate_common.errors import BusinessRuleViolation, Conflict, NotFound
+from estate_common import clock, contracts
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, NotFound
 from estate_common.testing import as_caller, event, staff, worker
+from finance import operations
 from finance.service import FinanceService
 
 ESTATE = "est_1"
@@ -100,7 +101,8 @@ def test_the_disclosure_shows_public_revenue_and_owners_read_it_published(financ
     receive(finance, contract["id"], 100_000, "prr-5")
     report = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-07"}})
     assert report["public_revenue"]["by_kind"] == {"advertising": {"received_cents": 100_000, "operator_cents": 30_000,
-                                                                   "owners_cents": 70_000, "receipts": 1}}
+                                                                   "owners_cents": 70_000, "receipts": 1,
+                                                                   "reversed_cents": 0, "reversals": 0}}
     assert report["public_revenue"]["to_maintenance_fund_cents"] == 70_000
     assert report["income"]["received_cents"] == 0  # the owners' money is not the operator's income
     assert finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-Q3"}})["public_revenue"][
@@ -126,3 +128,146 @@ def test_the_owners_part_in_the_fund_is_not_reversed_as_a_deposit_typed_wrong(fi
     fund = finance.fund_statement({"estate_id": ESTATE, "filters": {"period": "2026-07"}})
     assert fund["closing_balance_cents"] == 70_000
     assert not finance.outbox.of_type("fund_deposit_reversed")
+
+
+# -- a receipt typed wrong reversed, a contract ended early or cancelled (found by h3, the review's leftovers) --
+
+CASHIER = staff("cash-1", ["cashier"], [ESTATE])
+
+
+def reverse(finance, receipt_id, key, caller=MANAGER, reason="typed 100,000 yuan for 1,000"):
+    as_caller(finance, caller, idempotency_key=key)
+    payload = {"estate_id": ESTATE, "id": receipt_id, "data": {"reason": reason}}
+    contracts.load().check_rpc_input("finance", "reverse_revenue_receipt", payload)
+    answer = finance.reverse_revenue_receipt(payload)
+    contracts.load().check_rpc_output("finance", "reverse_revenue_receipt", answer)
+    return answer
+
+
+def terminate(finance, contract_id, key, caller=MANAGER, **data):
+    as_caller(finance, caller, idempotency_key=key)
+    payload = {"estate_id": ESTATE, "id": contract_id, "data": {"reason": "the advertiser went out of business", **data}}
+    contracts.load().check_rpc_input("finance", "terminate_revenue_contract", payload)
+    answer = finance.terminate_revenue_contract(payload)
+    contracts.load().check_rpc_output("finance", "terminate_revenue_contract", answer)
+    return answer
+
+
+def test_a_receipt_typed_wrong_is_reversed_by_a_manager_and_the_owners_part_leaves_the_fund(finance):
+    """A receipt typed wrong could not be reversed at all (a posted entry is never edited, only reversed):
+    the journal, the fund and the disclosure kept the wrong money for good. A manager reverses it: a reversing
+    entry of his journal on his day, the owners' part taken back out of the fund by an entry that says why,
+    the reconciliation and the disclosure netting it, announced once; asked again with its key, the same."""
+    contract = register(finance)
+    receipt = receive(finance, contract["id"], 100_000, "prr-w", caller=CASHIER, method="cash")
+    with pytest.raises(Forbidden):
+        reverse(finance, receipt["id"], "rv-acc", caller=ACCOUNTANT)
+    reversed_ = reverse(finance, receipt["id"], "rv-1")
+    assert reversed_["status"] == "reversed" and reversed_["reversal"]["by"] == "boss"
+    assert reverse(finance, receipt["id"], "rv-1") == reversed_  # its answer lost: the same
+    with pytest.raises(Conflict):
+        reverse(finance, receipt["id"], "rv-2")  # once
+    entries = finance.list_journal_entries({"estate_id": ESTATE, "filters": {}})["items"]
+    assert sorted((e["kind"], e["direction"], e["journal"], e["amount_cents"], e["cashier"]) for e in entries) == [
+        ("public_revenue", "in", "cash", 100_000, "cash-1"), ("public_revenue_reversal", "out", "cash", 100_000, "boss")]
+    fund = finance.fund_statement({"estate_id": ESTATE, "filters": {"period": "2026-07"}})
+    assert (fund["deposits_cents"], fund["reversals_cents"], fund["closing_balance_cents"]) == (70_000, 70_000, 0)
+    [back] = [line for line in fund["lines"] if line["kind"] == "deposit_reversal"]
+    assert back["reverses"] == receipt["fund_entry_id"] and receipt["id"] in back["reversal_reason"]
+    assert "typed 100,000 yuan" in back["reversal_reason"]
+    [announced] = finance.outbox.of_type("public_revenue_reversed")
+    contracts.load().check_event("finance", "public_revenue_reversed", announced)
+    assert announced["data"]["fund_reversal_id"] == reversed_["reversal"]["fund_reversal_id"] == back["entry_id"]
+    assert len(finance.outbox.of_type("fund_deposit_reversed")) == 1
+    recon = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-07"}})
+    assert recon["public_revenue_reversals"] == {"count": 1, "amount_cents": 100_000} and recon["balanced"]
+    shown = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-07"}})["public_revenue"]
+    assert (shown["received_cents"], shown["reversed_cents"], shown["operator_cents"], shown["owners_cents"],
+            shown["to_maintenance_fund_cents"]) == (100_000, 100_000, 0, 0, 0)
+    assert shown["by_kind"]["advertising"]["reversals"] == 1
+
+
+def test_a_receipt_reversed_in_a_later_month_is_netted_in_that_month(finance):
+    contract = register(finance)
+    receipt = receive(finance, contract["id"], 100_000, "prr-l")
+    clock.freeze(NOW + timedelta(days=31))  # August
+    reverse(finance, receipt["id"], "rv-l")
+    july = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-07"}})["public_revenue"]
+    august = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-08"}})["public_revenue"]
+    assert (july["owners_cents"], july["reversed_cents"]) == (70_000, 0)
+    assert (august["received_cents"], august["reversed_cents"], august["owners_cents"],
+            august["to_maintenance_fund_cents"]) == (0, 100_000, -70_000, -70_000)
+    recon = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-08"}})
+    assert recon["public_revenue_reversals"]["amount_cents"] == 100_000 and recon["balanced"]
+
+
+def test_a_reversal_the_fund_no_longer_holds_is_refused_and_nothing_is_written(finance):
+    """The fund's rule: never below zero. A use approved since took the owners' part: the reversal is refused
+    (422) before anything is written; the receipt stands."""
+    contract = register(finance)
+    receipt = receive(finance, contract["id"], 100_000, "prr-u")
+    as_caller(finance, ACCOUNTANT, idempotency_key="mfu-1")
+    use = finance.request_fund_use({"estate_id": ESTATE, "data": {"amount_cents": 50_000,
+                                                                  "purpose": "replace the lift's traction rope"}})
+    as_caller(finance, MANAGER)
+    finance.approve_fund_use({"estate_id": ESTATE, "id": use["id"], "data": {}})
+    with pytest.raises(BusinessRuleViolation):
+        reverse(finance, receipt["id"], "rv-u")
+    assert finance.list_revenue_receipts({"estate_id": ESTATE, "filters": {}})["items"][0]["status"] == "posted"
+    assert finance.db.journal.count_documents({"kind": "public_revenue_reversal"}) == 0
+    assert finance.db.fund_entries.count_documents({"kind": "deposit_reversal"}) == 0
+    assert not finance.outbox.of_type("public_revenue_reversed")
+
+
+def test_a_reversal_stopped_half_way_is_finished_by_the_sweep(finance, monkeypatch):
+    contract = register(finance)
+    receipt = receive(finance, contract["id"], 100_000, "prr-h")
+    real = operations.store.insert_entry
+
+    def crash(db, entry):
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr(operations.store, "insert_entry", crash)
+    with pytest.raises(RuntimeError):
+        reverse(finance, receipt["id"], "rv-h")
+    monkeypatch.setattr(operations.store, "insert_entry", real)
+    assert finance.db.revenue_receipts.find_one({})["status"] == "reversal_pending"
+    clock.freeze(NOW + timedelta(minutes=5))
+    assert operations.finish_half_done(finance.db, finance.outbox) == 1
+    assert finance.db.revenue_receipts.find_one({})["status"] == "reversed"
+    assert finance.db.journal.count_documents({"kind": "public_revenue_reversal"}) == 1
+    assert len(finance.outbox.of_type("public_revenue_reversed")) == 1
+    assert operations.finish_half_done(finance.db, finance.outbox) == 0
+
+
+def test_a_contract_ended_early_owes_nothing_after_its_end(finance):
+    """A contract ended early could not be terminated: its arrears grew every period to its signed end."""
+    contract = register(finance)  # 2026-01-15..2026-12-31, 600,000 a quarter
+    with pytest.raises(Forbidden):
+        terminate(finance, contract["id"], "end-acc", caller=ACCOUNTANT, ends_on="2026-04-30")
+    with pytest.raises(BusinessRuleViolation):
+        terminate(finance, contract["id"], "end-x", ends_on="2027-03-31")  # no extension
+    ended = terminate(finance, contract["id"], "end-1", ends_on="2026-04-30")
+    assert (ended["status"], ended["ends_on"], ended["ends_on_as_signed"]) == ("terminated", "2026-04-30", "2026-12-31")
+    assert terminate(finance, contract["id"], "end-1", ends_on="2026-04-30") == ended  # its answer lost
+    with pytest.raises(Conflict):
+        terminate(finance, contract["id"], "end-2", ends_on="2026-03-31")
+    owed = finance.revenue_arrears({"estate_id": ESTATE, "filters": {"as_of": "2026-11-20"}})
+    assert [(line["periods_begun"], line["overdue_cents"]) for line in owed["items"]] == [(2, 1_200_000)]
+    [announced] = finance.outbox.of_type("public_revenue_contract_terminated")
+    contracts.load().check_event("finance", "public_revenue_contract_terminated", announced)
+    assert announced["data"]["status"] == "terminated"
+
+
+def test_a_contract_registered_wrong_is_cancelled_once_its_receipts_are_reversed(finance):
+    contract = register(finance)
+    receipt = receive(finance, contract["id"], 100_000, "prr-c")
+    with pytest.raises(Conflict):
+        terminate(finance, contract["id"], "cancel-1")  # a receipt stands against it
+    reverse(finance, receipt["id"], "rv-c")
+    cancelled = terminate(finance, contract["id"], "cancel-2")
+    assert cancelled["status"] == "cancelled"
+    assert finance.revenue_arrears({"estate_id": ESTATE, "filters": {"as_of": "2026-11-20"}})["items"] == []
+    with pytest.raises(Conflict):
+        receive(finance, contract["id"], 1_000, "prr-c2")
+

@@ -70,7 +70,8 @@ def test_the_disclosure_shows_public_revenue_by_kind_with_the_shares():
                                                     ("lockers_vending", 20_000)])]
     lines = public_revenue.disclosed(receipts)
     assert lines["by_kind"]["advertising"] == {"received_cents": 100_005, "operator_cents": 30_002,
-                                               "owners_cents": 70_003, "receipts": 2}
+                                               "owners_cents": 70_003, "receipts": 2, "reversed_cents": 0,
+                                               "reversals": 0}
     assert lines["by_kind"]["lockers_vending"]["owners_cents"] == 14_000
     assert (lines["received_cents"], lines["operator_cents"], lines["owners_cents"]) == (120_005, 36_002, 84_003)
     assert lines["to_maintenance_fund_cents"] == 84_003
