@@ -67,6 +67,10 @@ DECISIONS = {
     "finance/operating_expense_recorded:description": ARCHIVE,
     "finance/operating_expense_reversed:reason": ARCHIVE,
     "finance/payment_reversed:reason": ARCHIVE,
+    # a receipt of the common parts' income reversed, a contract ended early: finance refuses a phone or ID
+    # number in the reason (422), as in a contract's words (h3)
+    "finance/public_revenue_reversed:reason": ARCHIVE,
+    "finance/public_revenue_contract_terminated:reason": ARCHIVE,
     "finance/seller_prepaid_carried_over:reason": ARCHIVE,
     "maintenance/charge_raised:description": COMPOSED,
     "maintenance/equipment_back_in_service:out_of_service.reason": ARCHIVE,

@@ -757,3 +757,33 @@ def record_revenue_receipt(contract_id):
         return refused
     common.done("prv.received")
     return redirect(url_for("finance.public_revenue"))
+
+
+@bp.post("/public-revenue/receipts/<receipt_id>/reverse")
+@estate_needed
+def reverse_revenue_receipt(receipt_id):
+    """A receipt typed wrong taken back (冲正) by a manager, with the reason: a reversing entry of his journal,
+    the owners' part out of the maintenance fund again; 422 once approved uses took it."""
+    return _reverse(f"public-revenue/receipts/{quote(receipt_id, safe='')}/reverse", url_for("finance.public_revenue"),
+                    public_revenue, lambda _answer: common.done("prv.reversed"))
+
+
+@bp.post("/public-revenue/contracts/<contract_id>/terminate")
+@estate_needed
+def terminate_revenue_contract(contract_id):
+    """A contract ended early (its last day) or, with no day, cancelled as registered wrong, by a manager,
+    saying why, once its box is ticked."""
+    form = request.form
+    back = url_for("finance.public_revenue")
+    if not common.confirmed():
+        return common.refuse_unconfirmed(back)
+    body = {"reason": form.get("reason", "").strip()}
+    if form.get("ends_on", "").strip():
+        body["ends_on"] = form["ends_on"].strip()
+    _, refused = common.write(lambda: g.api.post(
+        g.api.estate(g.user.estate_id, f"public-revenue/contracts/{quote(contract_id, safe='')}/terminate"), body,
+        idempotency_key=_key(form)), public_revenue)
+    if refused:
+        return refused
+    common.done("prv.terminated")
+    return redirect(back)

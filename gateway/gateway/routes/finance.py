@@ -168,7 +168,13 @@ ROUTES = [
     Route("POST", f"{ESTATE}/public-revenue/contracts/<contract_id>/receipts", "finance", "record_revenue_receipt",
           policy.REVENUE_RECEIVERS, status=201, body=True, id_param="contract_id", idempotent=True),
     Route("GET", f"{ESTATE}/public-revenue/receipts", "finance", "list_revenue_receipts", policy.FINANCE,
-          paged=True, filters=("contract_id", "kind", "period")),
+          paged=True, filters=("contract_id", "kind", "period", "status")),
+    # a receipt typed wrong reversed, a contract ended early or cancelled: by a manager, as a deposit's
+    # deductions are taken back (its money the owners', the fund's part taken back out with it)
+    Route("POST", f"{ESTATE}/public-revenue/receipts/<receipt_id>/reverse", "finance", "reverse_revenue_receipt",
+          policy.MANAGEMENT, body=True, id_param="receipt_id", idempotent=True),
+    Route("POST", f"{ESTATE}/public-revenue/contracts/<contract_id>/terminate", "finance",
+          "terminate_revenue_contract", policy.MANAGEMENT, body=True, id_param="contract_id", idempotent=True),
     Route("GET", f"{ESTATE}/public-revenue/arrears", "finance", "revenue_arrears", policy.FINANCE,
           filters=("as_of",)),
     Route("POST", f"{ESTATE}/operating-expenses", "finance", "record_operating_expense", policy.FEE_SETTERS,

@@ -59,6 +59,8 @@ RECORDED_EVENTS = {
     ("finance", "operating_expense_reversed"): "operating_expense",  # kept beside the cost
     ("finance", "public_revenue_contract_registered"): "public_revenue_contract",  # a common part's use (公共收益)
     ("finance", "public_revenue_received"): "public_revenue_receipt",  # its income, the operator's and owners' parts
+    ("finance", "public_revenue_reversed"): "public_revenue_receipt",  # typed wrong, taken back: beside the receipt
+    ("finance", "public_revenue_contract_terminated"): "public_revenue_contract",  # ended early or cancelled
     ("finance", "fund_deposit_posted"): "fund_deposit",  # money into the special maintenance fund
     ("finance", "fund_deposit_reversed"): "fund_deposit",  # kept beside the deposit
     ("finance", "fund_use_requested"): "fund_use",  # a use of the special maintenance fund, asked for

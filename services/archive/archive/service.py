@@ -426,6 +426,14 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_revenue_receipt(self, event):
         self._record(event)
 
+    @consumes("finance", "public_revenue_reversed")
+    def record_revenue_reversal(self, event):
+        self._record(event)
+
+    @consumes("finance", "public_revenue_contract_terminated")
+    def record_revenue_contract_termination(self, event):
+        self._record(event)
+
     @consumes("finance", "fund_deposit_posted")
     def record_fund_deposit(self, event):
         self._record(event)

@@ -99,16 +99,17 @@ def reversal_id(estate_id, deposit_id):
     return ids.natural_id("mfr", estate_id, deposit_id)
 
 
-def deposit_reversal(deposit, data, now, rules, actor):
+def deposit_reversal(deposit, data, now, rules, actor, by_receipt=False):
     """The reversal of ``deposit`` as first written (``pending``): only a posted deposit (a use is
-    rejected, not reversed; a pending deposit is still being written)."""
+    rejected, not reversed; a pending deposit is still being written). The owners' part of a public
+    revenue receipt only by its receipt's reversal (``by_receipt``: ``public_revenue.reversal``)."""
     if deposit["kind"] != "deposit":
         raise BusinessRuleViolation("only a deposit is reversed (a use is rejected, not reversed)",
                                     [field_error("id", "is not a deposit")])
     if deposit["status"] != "posted":
         raise Conflict(f"the deposit is {deposit['status']}: only a posted one is reversed",
                        [field_error("id", f"is {deposit['status']}")])
-    if deposit.get("source") == PUBLIC_REVENUE:  # the receipt's own part: its receipt, journal and disclosure say so
+    if deposit.get("source") == PUBLIC_REVENUE and not by_receipt:  # the receipt's own part: its receipt, journal and disclosure say so
         raise Conflict("the owners' part of a public revenue receipt is not reversed as a deposit typed wrong",
                        [field_error("id", "is the owners' part of a public revenue receipt")])
     entry = _entry(reversal_id(deposit["estate_id"], deposit["_id"]), deposit["estate_id"], REVERSAL,

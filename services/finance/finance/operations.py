@@ -923,6 +923,13 @@ def finish_half_done(db, outbox, grace_seconds=HALF_DONE_GRACE_SECONDS):
         except BusinessRuleViolation:
             log.warning("a public revenue receipt left half-done was refused when finished: the fund's balance")
         finished += 1
+    for receipt in store.pending_revenue_reversals(db, before):  # its fund entry and journal entry to come
+        try:
+            _finish_revenue_reversal(db, outbox, receipt)
+        except BusinessRuleViolation:  # put back as it was, the reversal refused and marked so
+            log.warning("a public revenue receipt's reversal left half-done was refused when finished: the fund's "
+                        "balance")
+        finished += 1
     for deposit in store.pending_refunds(db, before):  # else only a later refund call or its day's settlement
         _finish_refund(db, outbox, deposit)
         finished += 1
@@ -2228,6 +2235,11 @@ def _finish_day(db, outbox, estate_id, cashier, day):
         _finish_seller_refund(db, outbox, hold)
     for deposit in half_done["deductions_reversals"]:
         _finish_deductions_reversal(db, outbox, deposit)
+    for receipt in half_done["revenue_reversals"]:
+        try:
+            _finish_revenue_reversal(db, outbox, receipt)
+        except BusinessRuleViolation:  # refused and put back: no entry
+            pass
 
 
 def reconciliation_report(db, estate_id, period):
@@ -2450,7 +2462,8 @@ def _disclosure(db, estate_id, period, timezone):
                               store.expenses_of_period(db, estate_id, period), clock.now(),
                               store.operating_expenses_of_period(db, estate_id, period), prepaid,
                               store.deductions_of_period(db, estate_id, period),
-                              store.revenue_receipts_of_period(db, estate_id, period)) | {
+                              store.revenue_receipts_of_period(db, estate_id, period),
+                              store.revenue_reversals_of_period(db, estate_id, period)) | {
         "maintenance_fund": fund}
 
 
@@ -2527,6 +2540,7 @@ def record_revenue_receipt(db, outbox, caller, estate_id, contract_id, data):
     existing = store.find_revenue_receipt(db, estate_id, receipt_id)
     if existing is None:
         contract = _named_revenue_contract(db, estate_id, contract_id)
+        public_revenue.refuse_cancelled(contract)
         rules, now = store.rules_for(db, estate_id), clock.now()
         with open_journal_day(db, estate_id, caller.user, periods.day_of(now, rules)):
             existing = store.find_revenue_receipt(db, estate_id, receipt_id)
@@ -2563,6 +2577,92 @@ def _finish_revenue_receipt(db, outbox, receipt):
     return store.post_revenue_receipt(db, outbox, estate_id, receipt["_id"], fields, [
         outbox.event("public_revenue_received", estate_id, public_revenue.receipt_event_data(posted),
                      actor=receipt["cashier"])])
+
+
+def reverse_revenue_receipt(db, outbox, caller, estate_id, receipt_id, data):
+    """A receipt typed wrong taken back (``public_revenue.reversal``), never edited: planned
+    ``reversal_pending`` on the manager's open day (422 once settled), refused (422) before anything is
+    written when the fund no longer holds the owners' part (uses approved since took it: the fund's rule);
+    then finished (``_finish_revenue_reversal``). A retry with the caller's Idempotency-Key answers it."""
+    receipt = store.find_revenue_receipt(db, estate_id, receipt_id)
+    if receipt is None:
+        raise NotFound("no such public revenue receipt in this estate")
+    if receipt["status"] != "reversal_pending" and not writes.sent_again(receipt):
+        rules, now = store.rules_for(db, estate_id), clock.now()
+        with open_journal_day(db, estate_id, caller.user, periods.day_of(now, rules)):
+            def plan(current):
+                fund_reversal_id = None
+                if current.get("fund_entry_id") and current["status"] == "posted":
+                    fund_reversal_id = maintenance_fund.reversal_id(estate_id, current["fund_entry_id"])
+                fields = public_revenue.reversal(current, data, now, rules, caller.user, caller.roles,
+                                                 fund_reversal_id)
+                if fund_reversal_id:  # the fund's rule, before anything is written: never below zero
+                    account = store.fund_account(db, estate_id, maintenance_fund.account_id(estate_id))
+                    deposit = store.get_fund_entry(db, estate_id, current["fund_entry_id"])
+                    maintenance_fund.account_change(
+                        account or maintenance_fund.new_account(estate_id, now),
+                        maintenance_fund.deposit_reversal(deposit, {"reason": fields["reversal"]["reason"]}, now,
+                                                          rules, caller.user, by_receipt=True), now)
+                return Change(fields)
+
+            receipt = store.change_revenue_receipt(db, outbox, estate_id, receipt_id, plan)
+            return public(_finish_revenue_reversal(db, outbox, receipt))
+    return public(_finish_revenue_reversal(db, outbox, receipt))
+
+
+def _finish_revenue_reversal(db, outbox, receipt):
+    """The steps after a reversal's plan, each by a natural id (a repeat has no second effect): the owners'
+    part taken back out of the fund (its deposit's reversal, saying why: ``fund_reversal_reason``), the
+    reversing journal entry, and ``reversed`` with ``public_revenue_reversed``. The fund refusing it by then
+    (a use approved meanwhile took the money) puts the receipt back as it was, the reversal refused (422)."""
+    if receipt["status"] != "reversal_pending":
+        return receipt
+    estate_id, reversal = receipt["estate_id"], receipt["reversal"]
+    if reversal["fund_reversal_id"]:
+        entry = store.find_fund_entry(db, estate_id, reversal["fund_reversal_id"])
+        if entry is None or entry["status"] == "refused":
+            deposit = store.get_fund_entry(db, estate_id, receipt["fund_entry_id"])
+            made = maintenance_fund.deposit_reversal(
+                deposit, {"reason": public_revenue.fund_reversal_reason(receipt)}, clock.parse_iso(reversal["at"]),
+                store.rules_for(db, estate_id), reversal["by"], by_receipt=True)
+            if entry is None:
+                store.insert_fund_entry(db, made)
+            else:  # refused before (the balance then): decided again
+                store.set_fund_entry(db, outbox, estate_id, made["_id"], "refused",
+                                     {name: value for name, value in made.items() if name != "_id"})
+            entry = store.find_fund_entry(db, estate_id, reversal["fund_reversal_id"])
+        try:
+            _finish_fund_deposit(db, outbox, entry)
+        except BusinessRuleViolation:
+            store.change_revenue_receipt(db, outbox, estate_id, receipt["_id"], lambda current: Change(
+                {"status": "posted", "reversal": None,
+                 "reversal_refused": {**current["reversal"], "refused_at": clock.to_iso(clock.now())}})
+                if current["status"] == "reversal_pending" else None, keyed=False)
+            raise
+    store.insert_entry(db, journals.public_revenue_reversal_entry(receipt))  # False when written already
+
+    def done(current):
+        if current["status"] != "reversal_pending":
+            return None
+        return Change({"status": "reversed"}, events=[outbox.event(
+            "public_revenue_reversed", estate_id, public_revenue.reversed_event_data(current), actor=reversal["by"])])
+
+    return store.change_revenue_receipt(db, outbox, estate_id, receipt["_id"], done, keyed=False)
+
+
+def terminate_revenue_contract(db, outbox, caller, estate_id, contract_id, data):
+    """A contract ended early or cancelled (``public_revenue.termination``), announced in its write
+    (``public_revenue_contract_terminated``); a retry with the caller's Idempotency-Key answers it."""
+    rules, now = store.rules_for(db, estate_id), clock.now()
+
+    def end(current):
+        receipts = [] if data.get("ends_on") else store.revenue_receipts_of_contracts(
+            db, estate_id, [contract_id], ("status",))
+        fields = public_revenue.termination(current, data, now, rules, caller.user, caller.roles, receipts)
+        return Change(fields, events=[outbox.event("public_revenue_contract_terminated", estate_id,
+                                                   public_revenue.terminated_event_data(current | fields))])
+
+    return public(store.change_revenue_contract(db, outbox, estate_id, contract_id, end))
 
 
 def revenue_arrears(db, estate_id, filters):

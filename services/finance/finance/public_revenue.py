@@ -17,15 +17,26 @@
 - **Arrears** (欠缴) of a contract: the periods begun by a day, each owing ``amount_cents`` (the last
   period of a term not a whole one still owes a whole period's amount: the contract says per period),
   less what was received against the contract; overdue when positive.
-- **Disclosure** (收支公示): the period's receipts by kind, the operator's share and the owners' part.
+- **Disclosure** (收支公示): the period's receipts by kind, the operator's share and the owners' part, less
+  the receipts reversed in the period (netted where the reversal is made, as the journal nets it).
+- **Reversal** (冲正) of a receipt typed wrong: a posted entry is never edited, only reversed (DOMAIN.md).
+  A manager (as a deposit's deductions are taken back, ``REVERSERS``), saying why, on his open day: a
+  reversing journal entry (money out, ``public_revenue_reversal``) and, for the owners' part in the fund, a
+  fund entry taking it back out (``maintenance_fund.deposit_reversal`` of the receipt's deposit, its
+  reason naming the receipt), refused (422) when the fund no longer holds it (the fund's rule: uses approved
+  since took it). ``posted`` → ``reversal_pending`` → ``reversed``, once (409 again).
+- **Termination** (提前终止) of a contract ended early, or its **cancellation** (撤销) when registered wrong:
+  by a manager, saying why; ended early, a new ``ends_on`` within its term (the one signed kept in
+  ``ends_on_as_signed``), no period owed after it; cancelled (no ``ends_on``), nothing owed at all,
+  refused (409) while a receipt against it stands (reverse it first); no receipt against a cancelled one.
 
 Plain functions: no broker, no store.
 """
 from datetime import date
 from decimal import Decimal
 
-from estate_common import clock, ids, money, personal_numbers
-from estate_common.errors import BusinessRuleViolation, field_error
+from estate_common import clock, ids, money, personal_numbers, roles
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
 
 from . import maintenance_fund, periods
 
@@ -33,6 +44,11 @@ KINDS = ("advertising", "parking", "lockers_vending", "room_lease", "recycling",
 PERIOD_MONTHS = (1, 3, 6, 12)
 DESTINATIONS = ("maintenance_fund", "owners_balance")
 SETTING = "public_revenue_operator_share_percent"
+REVERSERS = roles.MANAGEMENT  # who reverses a receipt or ends a contract early (as a deposit's deductions)
+# a receipt whose owners' part the fund refused (its balance would pass the most it holds: a typo's amount):
+# its money is in the journal, the fund has none of it; it waits for a manager's reversal, not for the sweep
+FUND_REFUSED = "fund_refused"
+REVERSIBLE = ("posted", FUND_REFUSED)
 
 
 def contract_id(estate_id, key):
@@ -63,7 +79,60 @@ def contract(contract_id_, estate_id, data, now, actor):
     return {"_id": contract_id_, "estate_id": estate_id, "kind": data["kind"], "counterparty": counterparty,
             "location": location, "starts_on": data["starts_on"], "ends_on": data["ends_on"],
             "period_months": int(data.get("period_months") or 1), "amount_cents": int(data["amount_cents"]),
-            "note": note, "registered_by": actor, "created_at": stamp}
+            "note": note, "status": "active", "registered_by": actor, "created_at": stamp}
+
+
+def _reason(data):
+    reason = (data.get("reason") or "").strip()
+    if not reason:
+        raise BusinessRuleViolation("a reversal or a termination says why", [field_error("data.reason", "say why")])
+    _refuse_personal_numbers(reason, "data.reason")
+    return reason
+
+
+def _require_reverser(caller_roles, what):
+    if not set(caller_roles or ()) & REVERSERS:
+        raise Forbidden(f"a manager {what}")
+
+
+def termination(contract_, data, now, rules, actor, caller_roles, receipts):
+    """The fields of a contract ended early (``data.ends_on``, within its term: ``terminated``) or cancelled
+    (no ``ends_on``: registered wrong, ``cancelled``, refused while a receipt against it stands: ``receipts``,
+    those not reversed). Once (409); by a manager (403); saying why (422)."""
+    _require_reverser(caller_roles, "ends or cancels a contract of the common parts")
+    if contract_.get("status", "active") != "active":
+        raise Conflict(f"the contract is {contract_['status']} already", [field_error("id", contract_["status"])])
+    reason = _reason(data)
+    ends = data.get("ends_on")
+    if ends is None:
+        standing = [r["_id"] for r in receipts if r["status"] != "reversed"]
+        if standing:
+            raise Conflict(f"{len(standing)} receipts stand against the contract: reverse them before cancelling it "
+                           "(or end it early on a day)", [field_error("id", "has receipts")])
+        status = "cancelled"
+    else:
+        if not contract_["starts_on"] <= ends <= contract_["ends_on"]:
+            raise BusinessRuleViolation(
+                f"a contract is ended early within its term ({contract_['starts_on']}..{contract_['ends_on']}): to "
+                f"cancel one registered wrong leave ends_on out", [field_error("data.ends_on", "is outside the term")])
+        status = "terminated"
+    return {"status": status, "ends_on": ends or contract_["ends_on"], "ends_on_as_signed": contract_["ends_on"],
+            "termination": {"reason": reason, "by": actor, "at": clock.to_iso(now), "day": periods.day_of(now, rules)}}
+
+
+def refuse_cancelled(contract_):
+    """No receipt against a cancelled contract (409): it was registered wrong."""
+    if contract_.get("status") == "cancelled":
+        raise Conflict("the contract was cancelled (registered wrong): nothing is received against it",
+                       [field_error("id", "is cancelled")])
+
+
+def terminated_event_data(contract_):
+    """``finance.public_revenue_contract_terminated``: a contract ended early or cancelled, and why."""
+    ended = contract_["termination"]
+    return {"id": contract_["_id"], "status": contract_["status"], "ends_on": contract_["ends_on"],
+            "ends_on_as_signed": contract_["ends_on_as_signed"], "reason": ended["reason"], "day": ended["day"],
+            "terminated_at": ended["at"]}
 
 
 def split(amount_cents, percent):
@@ -92,7 +161,10 @@ def receipt(receipt_id_, contract_, data, now, rules, actor):
 
 
 def periods_begun(contract_, day):
-    """How many of the contract's periods have begun by ``day`` (an ISO date), within its term."""
+    """How many of the contract's periods have begun by ``day`` (an ISO date), within its term (none of
+    a cancelled one)."""
+    if contract_.get("status") == "cancelled":
+        return 0
     starts, ends = date.fromisoformat(contract_["starts_on"]), date.fromisoformat(contract_["ends_on"])
     on = min(date.fromisoformat(day), ends)
     if on < starts:
@@ -113,24 +185,80 @@ def arrears(contract_, receipts, day):
             "overdue_periods": -(-max(due - received, 0) // contract_["amount_cents"]) if contract_["amount_cents"] else 0}
 
 
-def disclosed(receipts):
-    """The public revenue part of the disclosure of a period (``receipts``: those received in it):
-    by kind, the operator's share and the owners' part, and where the owners' part went."""
+def disclosed(receipts, reversed_=()):
+    """The public revenue part of the disclosure of a period (``receipts``: those received in it): by kind,
+    the operator's share and the owners' part, and where the owners' part went; less the receipts reversed in
+    it (``reversed_``: those whose reversal's day is in the period, whenever received), netted where the
+    reversal is made as the journal nets it (``reversed_cents``; the shares and parts net). A receipt whose
+    owners' part the fund refused went to no fund (``fund_refused_cents``) until it is reversed."""
     by_kind = {}
+
+    def line(kind):
+        return by_kind.setdefault(kind, {"received_cents": 0, "operator_cents": 0, "owners_cents": 0, "receipts": 0,
+                                         "reversed_cents": 0, "reversals": 0})
+
     for r in receipts:
-        line = by_kind.setdefault(r["kind"], {"received_cents": 0, "operator_cents": 0, "owners_cents": 0,
-                                              "receipts": 0})
-        line["received_cents"] += r["amount_cents"]
-        line["operator_cents"] += r["operator_cents"]
-        line["owners_cents"] += r["owners_cents"]
-        line["receipts"] += 1
-    to = {destination: sum(r["owners_cents"] for r in receipts if r["destination"] == destination)
-          for destination in DESTINATIONS}
+        counted = line(r["kind"])
+        counted["received_cents"] += r["amount_cents"]
+        counted["operator_cents"] += r["operator_cents"]
+        counted["owners_cents"] += r["owners_cents"]
+        counted["receipts"] += 1
+    for r in reversed_:
+        counted = line(r["kind"])
+        counted["reversed_cents"] += r["amount_cents"]
+        counted["operator_cents"] -= r["operator_cents"]
+        counted["owners_cents"] -= r["owners_cents"]
+        counted["reversals"] += 1
+
+    def went_to(destination):
+        into = sum(r["owners_cents"] for r in receipts if r["destination"] == destination and not _fund_refused(r))
+        back = sum(r["owners_cents"] for r in reversed_ if r["destination"] == destination and not _fund_refused(r))
+        return into - back
+
+    refused = sum(r["owners_cents"] for r in receipts if _fund_refused(r)) - sum(
+        r["owners_cents"] for r in reversed_ if _fund_refused(r))
     return {"by_kind": dict(sorted(by_kind.items())),
             "received_cents": sum(r["amount_cents"] for r in receipts),
-            "operator_cents": sum(r["operator_cents"] for r in receipts),
-            "owners_cents": sum(r["owners_cents"] for r in receipts),
-            "to_maintenance_fund_cents": to["maintenance_fund"], "to_owners_balance_cents": to["owners_balance"]}
+            "reversed_cents": sum(r["amount_cents"] for r in reversed_),
+            "operator_cents": sum(r["operator_cents"] for r in receipts) - sum(r["operator_cents"] for r in reversed_),
+            "owners_cents": sum(r["owners_cents"] for r in receipts) - sum(r["owners_cents"] for r in reversed_),
+            "to_maintenance_fund_cents": went_to("maintenance_fund"), "to_owners_balance_cents": went_to("owners_balance"),
+            "fund_refused_cents": refused}
+
+
+def _fund_refused(receipt):
+    """The fund refused its owners' part (now, or before its reversal): none of it went in."""
+    return receipt.get("status") == FUND_REFUSED or (receipt.get("reversal") or {}).get("fund_refused", False)
+
+
+def reversal(receipt_, data, now, rules, actor, caller_roles, fund_reversal_id=None):
+    """The first write of a receipt's reversal (``reversal_pending``, its plan): only a posted receipt or one
+    whose owners' part the fund refused (409 otherwise: pending still, or reversed already), by a manager
+    (403), saying why (422), on his day (``day``: his journal's). ``fund_reversal_id``: the fund entry that
+    takes the owners' part back out (None: it is not in the fund)."""
+    _require_reverser(caller_roles, "reverses a receipt of the common parts' income")
+    if receipt_["status"] not in REVERSIBLE:
+        raise Conflict(f"the receipt is {receipt_['status']}: only a posted one is reversed",
+                       [field_error("id", f"is {receipt_['status']}")])
+    reason = _reason(data)
+    return {"status": "reversal_pending",
+            "reversal": {"reason": reason, "by": actor, "at": clock.to_iso(now), "day": periods.day_of(now, rules),
+                         "period": periods.period_of(now, rules), "fund_reversal_id": fund_reversal_id,
+                         "fund_refused": receipt_["status"] == FUND_REFUSED}}
+
+
+def fund_reversal_reason(receipt_):
+    """What the fund's entry taking the owners' part back out says of itself: the receipt and why."""
+    return f"公共收益冲正 {receipt_['_id']}: {receipt_['reversal']['reason']}"
+
+
+def reversed_event_data(receipt_):
+    """``finance.public_revenue_reversed``: a receipt taken back, the parts reversed and why."""
+    reversal_ = receipt_["reversal"]
+    return {"id": receipt_["_id"], **{key: receipt_[key] for key in (
+        "contract_id", "kind", "method", "amount_cents", "operator_cents", "owners_cents", "destination")},
+        "fund_reversal_id": reversal_["fund_reversal_id"], "reason": reversal_["reason"], "day": reversal_["day"],
+        "reversed_at": reversal_["at"]}
 
 
 def contract_event_data(contract_):

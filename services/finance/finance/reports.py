@@ -98,7 +98,7 @@ DEDUCTIONS_LINE = "deposit_deductions"
 
 
 def disclosure(estate_id, period, bills, expenses, now, operating=(), prepaid_money=None, deductions=(),
-               public_revenue=None):
+               public_revenue=None, public_revenue_reversed=()):
     """The income and expense disclosure of a period (收支公示). A renovation deposit is not
     income: it is the household's money, held and paid back (``deposits``), so its bills are
     left out (they made a refunded deposit look like money the estate had). A bill covering several
@@ -111,7 +111,8 @@ def disclosure(estate_id, period, bills, expenses, now, operating=(), prepaid_mo
     period's days) is income, received when kept: its own line, ``deposit_deductions`` (h10).
     The common parts' income (公共收益, ``public_revenue``: the receipts of the period) is the owners' money
     less the operator's share, not the operator's income: its own block (``public_revenue.disclosed``),
-    by kind with the operator's share and the owners' part, apart from the income table (h9)."""
+    by kind with the operator's share and the owners' part, apart from the income table (h9), less those
+    reversed in the period (``public_revenue_reversed``)."""
     months, income = calendar.months_of(period), {}
     for bill in bills:
         if bill["item"] == DEPOSIT_ITEM or not any(month in months for month, _ in billing.months_covered(bill)):
@@ -137,7 +138,7 @@ def disclosure(estate_id, period, bills, expenses, now, operating=(), prepaid_mo
     received = sum(line["received_cents"] for line in income.values())
     shown = {} if prepaid_money is None else {"prepaid": prepaid_money}
     if public_revenue is not None:
-        shown["public_revenue"] = common_parts.disclosed(public_revenue)
+        shown["public_revenue"] = common_parts.disclosed(public_revenue, public_revenue_reversed)
     return {
         "estate_id": estate_id,
         "period": period,

@@ -411,6 +411,16 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
                                                  payload["id"], payload["data"])
 
     @rpc_method
+    def reverse_revenue_receipt(self, payload):
+        return operations.reverse_revenue_receipt(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                  payload["id"], payload["data"])
+
+    @rpc_method
+    def terminate_revenue_contract(self, payload):
+        return operations.terminate_revenue_contract(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                     payload["id"], payload["data"])
+
+    @rpc_method
     def list_revenue_receipts(self, payload):
         return store.list_revenue_receipts(self.db, payload["estate_id"], payload.get("filters", {}),
                                            payload.get("limit"), payload.get("cursor"))

@@ -122,7 +122,8 @@ INDEXES = {
     # 公共收益 (public_revenue.py): the contracts of the common parts' use, and the income received against them
     "revenue_contracts": [(PAGED, {}), ([("estate_id", 1), ("kind", 1)], {})],
     "revenue_receipts": [(PAGED, {}), ([("estate_id", 1), ("contract_id", 1)], {}),
-                         ([("estate_id", 1), ("day", 1)], {})],
+                         ([("estate_id", 1), ("day", 1)], {}),
+                         ([("estate_id", 1), ("reversal.day", 1)], {})],  # the receipts reversed in a period
 }
 
 # indexes an older version made, dropped at start-up (estate_common.store.drop_retired_indexes)
@@ -975,6 +976,8 @@ def half_done_of_day(db, estate_id, cashier, day):
         "deductions_reversals": list(store.scan(db.deposits, {**scope, "refund.deductions_reversal.status": "pending",
                                                               "refund.deductions_reversal.day": day,
                                                               "refund.deductions_reversal.cashier": cashier})),
+        "revenue_reversals": list(store.scan(db.revenue_receipts, {**scope, "status": "reversal_pending",
+                                                                   "reversal.by": cashier, "reversal.day": day})),
     }
 
 
@@ -1801,9 +1804,30 @@ def list_revenue_receipts(db, estate_id, filters, limit, cursor):
     return store.page(db.revenue_receipts, {"estate_id": estate_id, **filters}, limit, cursor)
 
 
-def revenue_receipts_of_contracts(db, estate_id, contract_ids):
+def revenue_receipts_of_contracts(db, estate_id, contract_ids, fields=("contract_id", "amount_cents")):
     return list(store.scan(db.revenue_receipts, {"estate_id": estate_id, "contract_id": {"$in": list(contract_ids)}},
-                           ("contract_id", "amount_cents")))
+                           fields))
+
+
+def change_revenue_receipt(db, outbox, estate_id, receipt_id, decide, keyed=True):
+    return _named.change(db, outbox, "revenue_receipts", estate_id, receipt_id, decide, keyed=keyed)
+
+
+def change_revenue_contract(db, outbox, estate_id, contract_id, decide):
+    return _named.change(db, outbox, "revenue_contracts", estate_id, contract_id, decide)
+
+
+def revenue_reversals_of_period(db, estate_id, period):
+    """The receipts reversed on the days of a month, quarter or year (whenever received): the disclosure
+    nets them where the reversal is made, as the journal does."""
+    return list(store.scan(db.revenue_receipts, {"estate_id": estate_id, "status": "reversed",
+                                                 "reversal.day": store.days_of(period)}))
+
+
+def pending_revenue_reversals(db, before_iso):
+    """Reversals a crash left before their fund entry or journal entry (``status`` reversal_pending)."""
+    return _found_by_household_or_estate(db, "revenue_receipts", {"status": "reversal_pending",
+                                                                   "reversal.at": {"$lt": before_iso}})
 
 
 def revenue_receipts_of_period(db, estate_id, period):
