@@ -271,3 +271,34 @@ def test_a_contract_registered_wrong_is_cancelled_once_its_receipts_are_reversed
     with pytest.raises(Conflict):
         receive(finance, contract["id"], 1_000, "prr-c2")
 
+
+def test_a_receipt_whose_owners_part_the_fund_refuses_waits_for_a_reversal_seen_not_swept_forever(
+        finance, monkeypatch):
+    """The fund refusing the owners' part (its balance would pass the most it holds) left the receipt
+    ``pending`` with its money in the journal: every sweep tried it again, refused again, for good, and nobody
+    saw it. It ends ``fund_refused``: listed by that status, counted by the reconciliation and the disclosure,
+    left alone by the sweep, and a manager's reversal takes the money back out of the journal (found by h3)."""
+    from estate_common import money
+    monkeypatch.setattr(money, "MAX_CENTS", 50_000)
+    contract = register(finance)
+    receipt = receive(finance, contract["id"], 100_000, "prr-f")
+    assert receipt["status"] == "fund_refused" and receipt["fund_entry_id"]
+    assert finance.db.fund_entries.find_one({"_id": receipt["fund_entry_id"]})["status"] == "refused"
+    assert receive(finance, contract["id"], 100_000, "prr-f")["status"] == "fund_refused"  # a retry: the same
+    clock.freeze(NOW + timedelta(minutes=5))
+    assert operations.finish_half_done(finance.db, finance.outbox) == 0  # nothing half-done to try again
+    listed = finance.list_revenue_receipts({"estate_id": ESTATE, "filters": {"status": "fund_refused"}})["items"]
+    assert [r["id"] for r in listed] == [receipt["id"]]
+    recon = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-07"}})
+    assert recon["public_revenue_fund_refused"] == {"count": 1, "owners_cents": 70_000} and recon["balanced"]
+    shown = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-07"}})["public_revenue"]
+    assert (shown["to_maintenance_fund_cents"], shown["fund_refused_cents"]) == (0, 70_000)
+    assert not finance.outbox.of_type("public_revenue_received")
+    reversed_ = reverse(finance, receipt["id"], "rv-f")
+    assert reversed_["status"] == "reversed" and reversed_["reversal"]["fund_reversal_id"] is None
+    assert finance.db.journal.count_documents({"kind": "public_revenue_reversal"}) == 1
+    assert finance.db.fund_entries.count_documents({"kind": "deposit_reversal"}) == 0
+    recon = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-07"}})
+    assert recon["public_revenue_fund_refused"]["count"] == 0 and recon["balanced"]
+    shown = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-07"}})["public_revenue"]
+    assert (shown["owners_cents"], shown["fund_refused_cents"], shown["to_maintenance_fund_cents"]) == (0, 0, 0)
