@@ -2556,7 +2556,11 @@ def record_revenue_receipt(db, outbox, caller, estate_id, contract_id, data):
 def _finish_revenue_receipt(db, outbox, receipt):
     """The steps after a receipt's first write, each by a natural id, so a repeat has no second effect: its
     journal entry (the cashier's money in), the owners' part deposited into the fund's pool (a deposit of
-    source ``public_revenue``, posted as any), and the receipt posted with ``public_revenue_received``."""
+    source ``public_revenue``, posted as any), and the receipt posted with ``public_revenue_received``.
+    The fund refusing the deposit (its balance would pass the most it holds) ends the receipt
+    ``fund_refused``: its money is in the journal and none of it in the fund, listed and counted (the
+    reconciliation, the disclosure) for a manager to reverse; left ``pending``, every sweep tried it again
+    and was refused again, for good, and nobody saw it (found by h3)."""
     if receipt["status"] != "pending":
         return receipt
     estate_id = receipt["estate_id"]
@@ -2571,8 +2575,14 @@ def _finish_revenue_receipt(db, outbox, receipt):
                                                clock.parse_iso(receipt["received_at"]), rules, receipt["cashier"])
             store.insert_fund_entry(db, deposit)
             entry = store.find_fund_entry(db, estate_id, entry_id)
-        _finish_fund_deposit(db, outbox, entry)
         fields["fund_entry_id"] = entry_id
+        try:
+            _finish_fund_deposit(db, outbox, entry)
+        except BusinessRuleViolation:  # the entry is marked refused: no retry or sweep changes that
+            log.warning("the maintenance fund refused a public revenue receipt's owners' part: the receipt waits "
+                        "for a manager's reversal")
+            return store.post_revenue_receipt(db, outbox, estate_id, receipt["_id"], fields | {
+                "status": public_revenue.FUND_REFUSED, "fund_refused_at": clock.to_iso(clock.now())})
     posted = receipt | fields
     return store.post_revenue_receipt(db, outbox, estate_id, receipt["_id"], fields, [
         outbox.event("public_revenue_received", estate_id, public_revenue.receipt_event_data(posted),
