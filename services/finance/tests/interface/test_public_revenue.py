@@ -302,3 +302,35 @@ def test_a_receipt_whose_owners_part_the_fund_refuses_waits_for_a_reversal_seen_
     assert recon["public_revenue_fund_refused"]["count"] == 0 and recon["balanced"]
     shown = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-07"}})["public_revenue"]
     assert (shown["owners_cents"], shown["fund_refused_cents"], shown["to_maintenance_fund_cents"]) == (0, 0, 0)
+
+
+def test_the_sweeps_look_for_half_done_receipts_through_their_own_index(finance, monkeypatch):
+    """The half-done sweep asked every estate each interval for its pending receipts (and reversals) by status
+    and time, and no index served it: the embedded store walked every receipt of the estate (found by h3). The
+    ``(estate_id, status, created_at)`` index, as the fund's entries and the utility moves have, holds the
+    pending ones in a bucket of their own."""
+    from finance import store
+    contract = register(finance)
+    posted = [receive(finance, contract["id"], 1_000 + n, f"prr-i{n}") for n in range(3)]
+    real = operations.store.insert_entry
+
+    def crash(db, entry):
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr(operations.store, "insert_entry", crash)
+    with pytest.raises(RuntimeError):
+        receive(finance, contract["id"], 5_000, "prr-crash")
+    monkeypatch.setattr(operations.store, "insert_entry", real)
+    sent, scan = [], store.store.scan
+    monkeypatch.setattr(store.store, "scan", lambda collection, query, *args, **kwargs: (
+        sent.append(query) if collection.name == "revenue_receipts" else None, scan(collection, query, *args,
+                                                                                      **kwargs))[1])
+    assert len(store.pending_revenue_receipts(finance.db, "2999-01-01T00:00:00Z")) == 1
+    store.pending_revenue_reversals(finance.db, "2999-01-01T00:00:00Z")
+    collection = finance.db.revenue_receipts
+    with collection._lock:
+        for query in [q for q in sent if q.get("estate_id") == ESTATE]:
+            candidates = collection._candidates(query)
+            assert all(doc["status"] == query["status"] for doc in candidates) and len(candidates) <= 1
+    assert posted and (("estate_id", 1), ("status", 1), ("created_at", 1)) in {
+        tuple(fields) for fields, _ in store.INDEXES["revenue_receipts"]}
