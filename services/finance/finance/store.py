@@ -123,7 +123,8 @@ INDEXES = {
     "revenue_contracts": [(PAGED, {}), ([("estate_id", 1), ("kind", 1)], {})],
     "revenue_receipts": [(PAGED, {}), ([("estate_id", 1), ("contract_id", 1)], {}),
                          ([("estate_id", 1), ("day", 1)], {}),
-                         ([("estate_id", 1), ("reversal.day", 1)], {})],  # the receipts reversed in a period
+                         ([("estate_id", 1), ("reversal.day", 1)], {}),  # the receipts reversed in a period
+                         ([("estate_id", 1), ("status", 1), ("created_at", 1)], {})],  # the half-done sweep
 }
 
 # indexes an older version made, dropped at start-up (estate_common.store.drop_retired_indexes)
