@@ -80,3 +80,21 @@ def test_the_disclosure_shows_public_revenue_by_kind_with_the_shares():
     published = reports.published_view({"period": "2026-07", "version": 1, "published_at": "x", "report": report},
                                        "Garden")
     assert published["public_revenue"]["owners_cents"] == 84_003
+
+
+def test_a_contract_starting_on_a_months_last_days_owes_its_next_period_on_a_shorter_months_last_day():
+    """A period begun on the 31st owed its next one from the 1st of the month after a shorter month (March 1st,
+    not February 28th): the day counted past the month's end. A month later is the same day, or the month's
+    last day when it has no such day (found by h3)."""
+    monthly = contract(starts_on="2026-01-31", ends_on="2026-12-31", period_months=1)
+    assert public_revenue.periods_begun(monthly, "2026-02-27") == 1
+    assert public_revenue.periods_begun(monthly, "2026-02-28") == 2
+    assert public_revenue.periods_begun(monthly, "2026-03-30") == 2
+    assert public_revenue.periods_begun(monthly, "2026-03-31") == 3
+    assert public_revenue.periods_begun(monthly, "2026-04-30") == 4
+    quarterly = contract(starts_on="2025-11-30", ends_on="2026-12-31", period_months=3)
+    assert public_revenue.periods_begun(quarterly, "2026-02-27") == 1
+    assert public_revenue.periods_begun(quarterly, "2026-02-28") == 2
+    leap = contract(starts_on="2027-12-31", ends_on="2028-12-31", period_months=1)
+    assert public_revenue.periods_begun(leap, "2028-02-29") == 3 and public_revenue.periods_begun(leap, "2028-02-28") == 2
+    assert public_revenue.periods_begun(contract(), "2026-04-15") == 2  # a day every month has: as before
