@@ -10,6 +10,7 @@ Plain functions: a timezone is given by its IANA name ("Asia/Shanghai") and ever
 instant in or out is an aware ``datetime`` (results in UTC).
 """
 import re
+from calendar import monthrange
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -276,6 +277,14 @@ def add_months(period, months):
     year, month = parse_period(period)
     index = year * 12 + (month - 1) + months
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def months_after(day, months):
+    """The day (a ``date``) ``months`` later: the same day of the month, or that month's last day when it
+    has no such day (the 31st, a month later, is February's 28th or 29th: the month-end rule of a
+    contract's or a cycle's periods; never days into the month after)."""
+    year, month = divmod(day.year * 12 + (day.month - 1) + months, 12)
+    return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
 
 
 def months_between(first, second):

@@ -226,3 +226,12 @@ def test_a_wall_clock_series_follows_the_clock_across_a_dst_change():
         "23:00", "00:00", "01:00", "03:00"]  # 02:00 is read as 03:00, given once
     assert calendar.wall_clock_series("2026-11-23", "22:00", hourly, 3, "Asia/Shanghai")[0].isoformat() == \
         "2026-11-23T14:00:00+00:00"
+
+
+def test_a_month_after_a_months_last_days_is_the_shorter_months_last_day():
+    assert calendar.months_after(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert calendar.months_after(date(2028, 1, 31), 1) == date(2028, 2, 29)
+    assert calendar.months_after(date(2026, 1, 31), 2) == date(2026, 3, 31)
+    assert calendar.months_after(date(2025, 11, 30), 3) == date(2026, 2, 28)
+    assert calendar.months_after(date(2026, 1, 15), 12) == date(2027, 1, 15)
+    assert calendar.months_after(date(2026, 3, 31), -1) == date(2026, 2, 28)

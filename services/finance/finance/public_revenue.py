@@ -35,7 +35,7 @@ Plain functions: no broker, no store.
 from datetime import date
 from decimal import Decimal
 
-from estate_common import clock, ids, money, personal_numbers, roles
+from estate_common import calendar, clock, ids, money, personal_numbers, roles
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
 
 from . import maintenance_fund, periods
@@ -169,7 +169,11 @@ def periods_begun(contract_, day):
     on = min(date.fromisoformat(day), ends)
     if on < starts:
         return 0
-    months = (on.year - starts.year) * 12 + on.month - starts.month - (1 if on.day < starts.day else 0)
+    # whole months since it began, a month later being the same day or the month's last (calendar.months_after):
+    # begun on the 31st, its next period begins on February's last day, not on March 1st (h3)
+    months = (on.year - starts.year) * 12 + on.month - starts.month
+    if on < calendar.months_after(starts, months):
+        months -= 1
     return months // contract_["period_months"] + 1
 
 
