@@ -334,3 +334,14 @@ def test_the_sweeps_look_for_half_done_receipts_through_their_own_index(finance,
             assert all(doc["status"] == query["status"] for doc in candidates) and len(candidates) <= 1
     assert posted and (("estate_id", 1), ("status", 1), ("created_at", 1)) in {
         tuple(fields) for fields, _ in store.INDEXES["revenue_receipts"]}
+
+
+def test_the_contracts_owing_longest_come_first(finance):
+    """The list's order was the cents owed, the newest big debt above an old small one; the accountant chases
+    the oldest first: by the day the earliest period not paid in full began (``overdue_since``), then the
+    cents (found by h3)."""
+    old = register(finance, key="prc-old", amount_cents=10_000, period_months=1, starts_on="2026-05-01")
+    big = register(finance, key="prc-big", amount_cents=900_000, period_months=12, starts_on="2026-07-01")
+    owed = finance.revenue_arrears({"estate_id": ESTATE, "filters": {"as_of": "2026-07-20"}})
+    assert [(line["contract_id"], line["overdue_since"]) for line in owed["items"]] == [
+        (old["id"], "2026-05-01"), (big["id"], "2026-07-01")]

@@ -98,3 +98,16 @@ def test_a_contract_starting_on_a_months_last_days_owes_its_next_period_on_a_sho
     leap = contract(starts_on="2027-12-31", ends_on="2028-12-31", period_months=1)
     assert public_revenue.periods_begun(leap, "2028-02-29") == 3 and public_revenue.periods_begun(leap, "2028-02-28") == 2
     assert public_revenue.periods_begun(contract(), "2026-04-15") == 2  # a day every month has: as before
+
+
+def test_what_was_received_pays_the_earliest_periods_first_and_names_the_oldest_owed():
+    """``arrears`` said what was received pays the earliest periods first and applied no order: a sum less a
+    sum, the accountant told how much but not since when. The periods paid are the earliest, so the first
+    period not paid in full is the one to chase first: ``overdue_since``, the day it began (found by h3)."""
+    c = contract()  # 600,000 a quarter from 2026-01-15
+    owed = public_revenue.arrears(c, [{"amount_cents": 600_000}, {"amount_cents": 100_000}], "2026-07-20")
+    assert (owed["overdue_cents"], owed["overdue_periods"], owed["overdue_since"]) == (1_100_000, 2, "2026-04-15")
+    assert public_revenue.arrears(c, [], "2026-07-20")["overdue_since"] == "2026-01-15"
+    assert public_revenue.arrears(c, [{"amount_cents": 1_800_000}], "2026-07-20")["overdue_since"] is None
+    on_31st = contract(starts_on="2026-01-31", period_months=1, amount_cents=1_000)
+    assert public_revenue.arrears(on_31st, [{"amount_cents": 1_000}], "2026-03-01")["overdue_since"] == "2026-02-28"
