@@ -1494,6 +1494,7 @@ _MESSAGES = {
     "prv.arrears": ("逾期未缴合同", "Contracts overdue"),
     "prv.due": ("应收", "Due"),
     "prv.overdue": ("欠缴", "Overdue"),
+    "prv.overdue_since": ("最早欠缴期起", "Owed since"),
     "prkind.advertising": ("广告（电梯、道闸）", "Advertising (lifts, gates)"),
     "prkind.parking": ("公共区域停车", "Parking on common land"),
     "prkind.lockers_vending": ("快递柜、售货机场地", "Lockers and vending sites"),

@@ -2645,13 +2645,14 @@ def test_the_accountant_registers_a_common_parts_contract_and_receives_against_i
     revenue_answers(fake, [{"contract_id": "prc_1", "kind": "advertising", "counterparty": "分众传媒有限公司",
                             "location": "3号楼电梯轿厢", "as_of": "2026-07-20", "periods_begun": 3,
                             "due_cents": 1800000, "received_cents": 600000, "overdue_cents": 1200000,
-                            "overdue_periods": 2}])
+                            "overdue_periods": 2, "overdue_since": "2026-04-15"}])
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/public-revenue/contracts", (201, REVENUE_CONTRACT))
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/public-revenue/contracts/prc_1/receipts", (201, REVENUE_RECEIPT))
     sign_in(client, fake, username="acc", roles=("accountant",))
     page = client.get("/accounts/public-revenue").get_data(as_text=True)
     assert "分众传媒有限公司" in page and "广告（电梯、道闸）" in page and "¥1,800.00" in page  # the operator's share
     assert "¥4,200.00" in page and "专项维修资金" in page and "逾期未缴合同" in page and "¥12,000.00" in page
+    assert "最早欠缴期起" in page and "2026-04-15" in page  # the debt to chase first (h3)
     assert "/accounts/public-revenue/contracts/prc_1/receipts" in page
     answer = client.post("/accounts/public-revenue/contracts", data={
         "csrf_token": csrf_of(client), "idempotency_key": "k-prc", "kind": "lockers_vending",

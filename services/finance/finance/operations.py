@@ -2677,7 +2677,8 @@ def terminate_revenue_contract(db, outbox, caller, estate_id, contract_id, data)
 
 def revenue_arrears(db, estate_id, filters):
     """The contracts owing by ``as_of`` (the estate's today by default): ``public_revenue.arrears`` of each,
-    those with ``overdue_cents`` > 0, most overdue first."""
+    those with ``overdue_cents`` > 0, owing longest first (the accountant chases the oldest debt first: by
+    ``overdue_since``, then the cents owed); the cents alone put a new big debt above an old one (h3)."""
     rules = store.rules_for(db, estate_id)
     day = filters.get("as_of") or periods.day_of(clock.now(), rules)
     contracts = store.revenue_contracts(db, estate_id)
@@ -2685,8 +2686,8 @@ def revenue_arrears(db, estate_id, filters):
     for r in store.revenue_receipts_of_contracts(db, estate_id, [c["_id"] for c in contracts]):
         received.setdefault(r["contract_id"], []).append(r)
     owed = [public_revenue.arrears(c, received.get(c["_id"], []), day) for c in contracts]
-    overdue = sorted((line for line in owed if line["overdue_cents"] > 0), key=lambda line: (-line["overdue_cents"],
-                                                                                            line["contract_id"]))
+    overdue = sorted((line for line in owed if line["overdue_cents"] > 0),
+                     key=lambda line: (line["overdue_since"], -line["overdue_cents"], line["contract_id"]))
     return {"estate_id": estate_id, "as_of": day, "items": overdue,
             "overdue_cents": sum(line["overdue_cents"] for line in overdue)}
 

@@ -16,7 +16,8 @@
   assembly decided otherwise; the receipt names where it went.
 - **Arrears** (欠缴) of a contract: the periods begun by a day, each owing ``amount_cents`` (the last
   period of a term not a whole one still owes a whole period's amount: the contract says per period),
-  less what was received against the contract; overdue when positive.
+  less what was received against the contract, which pays the earliest periods first; overdue when
+  positive, since the day the first period not paid in full began (``overdue_since``).
 - **Disclosure** (收支公示): the period's receipts by kind, the operator's share and the owners' part, less
   the receipts reversed in the period (netted where the reversal is made, as the journal nets it).
 - **Reversal** (冲正) of a receipt typed wrong: a posted entry is never edited, only reversed (DOMAIN.md).
@@ -179,14 +180,21 @@ def periods_begun(contract_, day):
 
 def arrears(contract_, receipts, day):
     """What the contract owes by ``day``: each period begun owes ``amount_cents``; what was received
-    against it pays the earliest first. ``overdue_cents`` > 0 is a contract in arrears (欠缴)."""
+    against it pays the earliest periods first, so those owed are the latest, and the first not paid in
+    full is the one the accountant chases first: ``overdue_since``, the day it began (None when nothing
+    is owed). ``overdue_cents`` > 0 is a contract in arrears (欠缴)."""
     begun = periods_begun(contract_, day)
-    due = begun * contract_["amount_cents"]
+    amount = contract_["amount_cents"]
+    due = begun * amount
     received = sum(r["amount_cents"] for r in receipts)
+    overdue = max(due - received, 0)
+    paid_periods = received // amount if amount else begun  # the earliest, in full
+    since = (calendar.months_after(date.fromisoformat(contract_["starts_on"]),
+                                   paid_periods * contract_["period_months"]).isoformat() if overdue else None)
     return {"contract_id": contract_["_id"], "kind": contract_["kind"], "counterparty": contract_["counterparty"],
             "location": contract_["location"], "as_of": day, "periods_begun": begun, "due_cents": due,
-            "received_cents": received, "overdue_cents": max(due - received, 0),
-            "overdue_periods": -(-max(due - received, 0) // contract_["amount_cents"]) if contract_["amount_cents"] else 0}
+            "received_cents": received, "overdue_cents": overdue,
+            "overdue_periods": -(-overdue // amount) if amount else 0, "overdue_since": since}
 
 
 def disclosed(receipts, reversed_=()):
