@@ -2603,6 +2603,10 @@ _MESSAGES = {
     "field.owners_cents": ("业主部分", "Owners' part"),
     "field.received_at": ("收款时间", "Received at"),
     "field.registered_at": ("登记时间", "Registered at"),
+    "field.receipt_id": ("公共收益收款", "Receipt"),
+    "field.ends_on_as_signed": ("原定截止日", "Ends on as signed"),
+    "field.fund_reversal_id": ("维修资金冲回记录", "Fund entry taking it back"),
+    "field.terminated_at": ("终止时间", "Ended at"),
     "field.until_checked": ("检验合格后人工恢复", "Until checked"),
     "field.handed_over_from": ("此前停运所为", "Handed over from"),  # a spell handed to another order (h12)
     "field.hold_id": ("暂挂的卖方预收款", "Seller's prepaid money held"),

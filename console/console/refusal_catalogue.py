@@ -1800,6 +1800,22 @@ ZH = {
     'a contract ends on or after the day it starts': '合同截止日不能早于起始日',
     'is before starts_on': '早于起始日',
     'the public revenue receipt kept changing while it was being written: try again': '公共收益收款正在被同时修改，请重试',
+    # a receipt reversed, a contract ended early or cancelled (h3)
+    'no such public revenue receipt in this estate': '本小区没有此公共收益收款',
+    'the contract is {0} already': '合同已{0}',
+    'is {0} already': '已{0}',
+    '{0} receipts stand against the contract: reverse them before cancelling it (or end it early on a day)':
+        '该合同下有 {0} 笔收款：请先冲正这些收款再撤销合同（或指定日期提前终止）',
+    'has receipts': '有收款',
+    'a contract is ended early within its term ({0}..{1}): to cancel one registered wrong leave ends_on out':
+        '提前终止的日期须在合同期限内（{0}..{1}）；撤销登记有误的合同时不填最后一日',
+    'is outside the term': '不在合同期限内',
+    'the contract was cancelled (registered wrong): nothing is received against it':
+        '合同已撤销（登记有误），不能再按其收款',
+    'the receipt is {0}: only a posted one is reversed': '收款状态为{0}：只有已入账的收款可以冲正',
+    'a reversal or a termination says why': '冲正或终止须写明原因',
+    'a manager ends or cancels a contract of the common parts': '由经理终止或撤销公共收益合同',
+    "a manager reverses a receipt of the common parts' income": '由经理冲正公共收益收款',
     'a cost of a period that has not begun is not recorded':
         '尚未开始的期间不能登记支出',
     # a report of a period before the estate's records can begin (estate_common/replica.py: every service's

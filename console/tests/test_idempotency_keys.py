@@ -88,6 +88,12 @@ def _list(*items):
 REVENUE_CONTRACT = {"id": "prc_1", "estate_id": "est_1", "kind": "advertising", "counterparty": "分众传媒有限公司",
                     "location": "3号楼电梯", "starts_on": "2026-01-01", "ends_on": "2026-12-31", "period_months": 3,
                     "amount_cents": 600000, "registered_by": "acc", "created_at": "2026-01-01T00:00:00Z"}
+REVENUE_RECEIPT = {"id": "prr_1", "estate_id": "est_1", "contract_id": "prc_1", "kind": "advertising",
+                   "counterparty": "分众传媒有限公司", "method": "transfer", "amount_cents": 600000,
+                   "operator_share_percent": 30, "operator_cents": 180000, "owners_cents": 420000,
+                   "destination": "maintenance_fund", "fund_entry_id": "mfd_1", "status": "posted", "note": None,
+                   "cashier": "acc", "day": "2026-11-10", "period": "2026-11", "received_at": "2026-11-10T02:00:00Z",
+                   "created_at": "2026-11-10T02:00:00Z"}
 REVENUE_READS = {rf"{EST}/public-revenue/contracts": _list(REVENUE_CONTRACT), rf"{EST}/public-revenue/receipts": _list(),
                  rf"{EST}/public-revenue/arrears": {"estate_id": "est_1", "as_of": "2026-11-30", "items": [],
                                                      "overdue_cents": 0}}
@@ -466,6 +472,16 @@ FORMS = [
          "/accounts/public-revenue/contracts/prc_1/receipts", data={"amount": "6000", "method": "transfer"},
          reads=REVENUE_READS, called=f"{EST}/public-revenue/contracts/prc_1/receipts", shown_again=True,
          roles=("operator_admin", "manager", "accountant")),
+    # a receipt typed wrong reversed, a contract ended early or cancelled: a manager's (h3)
+    Form("/api/v1/estates/{estate_id}/public-revenue/receipts/{receipt_id}/reverse", "/accounts/public-revenue",
+         "/accounts/public-revenue/receipts/prr_1/reverse", data={"reason": "typed wrong", "confirm": "yes"},
+         reads={**REVENUE_READS, rf"{EST}/public-revenue/receipts": _list(REVENUE_RECEIPT)},
+         called=f"{EST}/public-revenue/receipts/prr_1/reverse", shown_again=True, roles=("operator_admin", "manager")),
+    Form("/api/v1/estates/{estate_id}/public-revenue/contracts/{contract_id}/terminate", "/accounts/public-revenue",
+         "/accounts/public-revenue/contracts/prc_1/terminate",
+         data={"ends_on": "2026-09-30", "reason": "closed", "confirm": "yes"}, reads=REVENUE_READS,
+         called=f"{EST}/public-revenue/contracts/prc_1/terminate", shown_again=True,
+         roles=("operator_admin", "manager")),
     Form("/api/v1/estates/{estate_id}/operating-expenses", "/accounts/disclosure?period=2026-11",
          "/accounts/operating-expenses",
          data={"period": "2026-11", "category": "cleaning", "amount": "10.00", "description": "mops"},

@@ -91,18 +91,19 @@ def _reason(data):
     return reason
 
 
-def _require_reverser(caller_roles, what):
-    if not set(caller_roles or ()) & REVERSERS:
-        raise Forbidden(f"a manager {what}")
+def _is_reverser(caller_roles):
+    return bool(set(caller_roles or ()) & REVERSERS)
 
 
 def termination(contract_, data, now, rules, actor, caller_roles, receipts):
     """The fields of a contract ended early (``data.ends_on``, within its term: ``terminated``) or cancelled
     (no ``ends_on``: registered wrong, ``cancelled``, refused while a receipt against it stands: ``receipts``,
     those not reversed). Once (409); by a manager (403); saying why (422)."""
-    _require_reverser(caller_roles, "ends or cancels a contract of the common parts")
+    if not _is_reverser(caller_roles):
+        raise Forbidden("a manager ends or cancels a contract of the common parts")
     if contract_.get("status", "active") != "active":
-        raise Conflict(f"the contract is {contract_['status']} already", [field_error("id", contract_["status"])])
+        raise Conflict(f"the contract is {contract_['status']} already",
+                       [field_error("id", f"is {contract_['status']} already")])
     reason = _reason(data)
     ends = data.get("ends_on")
     if ends is None:
@@ -248,7 +249,8 @@ def reversal(receipt_, data, now, rules, actor, caller_roles, fund_reversal_id=N
     whose owners' part the fund refused (409 otherwise: pending still, or reversed already), by a manager
     (403), saying why (422), on his day (``day``: his journal's). ``fund_reversal_id``: the fund entry that
     takes the owners' part back out (None: it is not in the fund)."""
-    _require_reverser(caller_roles, "reverses a receipt of the common parts' income")
+    if not _is_reverser(caller_roles):
+        raise Forbidden("a manager reverses a receipt of the common parts' income")
     if receipt_["status"] not in REVERSIBLE:
         raise Conflict(f"the receipt is {receipt_['status']}: only a posted one is reversed",
                        [field_error("id", f"is {receipt_['status']}")])
