@@ -345,3 +345,34 @@ def test_the_contracts_owing_longest_come_first(finance):
     owed = finance.revenue_arrears({"estate_id": ESTATE, "filters": {"as_of": "2026-07-20"}})
     assert [(line["contract_id"], line["overdue_since"]) for line in owed["items"]] == [
         (old["id"], "2026-05-01"), (big["id"], "2026-07-01")]
+
+
+def test_a_reversal_the_fund_refuses_when_finished_puts_the_receipt_back_as_it_was(finance, monkeypatch):
+    """A crash left a reversal planned; a use approved meanwhile took the owners' part: finishing it, the fund
+    refuses (never below zero), and the receipt stands posted, the refused reversal kept (``reversal_refused``),
+    no journal entry written, nothing announced; the sweep does not try it again."""
+    contract = register(finance)
+    receipt = receive(finance, contract["id"], 100_000, "prr-rr")
+    real = operations._finish_revenue_reversal
+
+    def crash(*args):
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr(operations, "_finish_revenue_reversal", crash)
+    with pytest.raises(RuntimeError):
+        reverse(finance, receipt["id"], "rv-rr")
+    monkeypatch.setattr(operations, "_finish_revenue_reversal", real)
+    as_caller(finance, ACCOUNTANT, idempotency_key="mfu-rr")
+    use = finance.request_fund_use({"estate_id": ESTATE, "data": {"amount_cents": 50_000,
+                                                                  "purpose": "replace the lift's traction rope"}})
+    as_caller(finance, MANAGER)
+    finance.approve_fund_use({"estate_id": ESTATE, "id": use["id"], "data": {}})
+    clock.freeze(NOW + timedelta(minutes=5))
+    assert operations.finish_half_done(finance.db, finance.outbox) == 1
+    stored = finance.db.revenue_receipts.find_one({})
+    assert stored["status"] == "posted" and stored["reversal"] is None and stored["reversal_refused"]["by"] == "boss"
+    assert finance.db.journal.count_documents({"kind": "public_revenue_reversal"}) == 0
+    assert not finance.outbox.of_type("public_revenue_reversed")
+    assert finance.fund_statement({"estate_id": ESTATE, "filters": {"period": "2026-07"}})[
+        "closing_balance_cents"] == 20_000
+    assert operations.finish_half_done(finance.db, finance.outbox) == 0
