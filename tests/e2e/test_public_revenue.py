@@ -57,3 +57,16 @@ def test_a_contract_a_receipt_the_fund_and_the_disclosure(api, admin):
         ("bank", 500_005, receipt["cashier"]), ("cash", 12_000, cash.json()["cashier"])])
     recon = api.get(f"{base}/reports/reconciliation?period={today[:7]}", accountant).json()
     assert recon["public_revenue"] == {"count": 2, "amount_cents": 512_005} and recon["balanced"]
+    # a receipt typed wrong is reversed by a manager, never by the accountant; the month nets it (h3)
+    manager = new_user(api, admin, ["manager"], [estate["id"]])[1]
+    refused = api.post(f"{base}/public-revenue/receipts/{cash.json()['id']}/reverse", {"reason": "typed wrong"},
+                       accountant, headers={"Idempotency-Key": "prr-e2e-rv-acc"})
+    assert refused.status_code == 403, refused.text
+    reversed_ = api.post(f"{base}/public-revenue/receipts/{cash.json()['id']}/reverse", {"reason": "typed wrong"},
+                         manager, headers={"Idempotency-Key": "prr-e2e-rv"})
+    assert reversed_.status_code == 200 and reversed_.json()["status"] == "reversed", reversed_.text
+    recon = api.get(f"{base}/reports/reconciliation?period={today[:7]}", accountant).json()
+    assert recon["public_revenue_reversals"] == {"count": 1, "amount_cents": 12_000} and recon["balanced"]
+    ended = api.post(f"{base}/public-revenue/contracts/{contract}/terminate", {"ends_on": today, "reason": "closed"},
+                     manager, headers={"Idempotency-Key": "prc-e2e-end"})
+    assert ended.status_code == 200 and ended.json()["status"] == "terminated", ended.text
