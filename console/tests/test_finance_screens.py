@@ -2790,3 +2790,17 @@ def test_a_manager_reverses_a_common_parts_receipt_and_ends_a_contract_early(cli
     client.post("/accounts/public-revenue/contracts/prc_1/terminate", data={
         "csrf_token": csrf_of(client), "idempotency_key": "k-cancel", "reason": "registered wrong", "confirm": "yes"})
     assert _posts(fake, "/contracts/prc_1/terminate")[-1]["json"] == {"reason": "registered wrong"}
+
+
+def test_a_receipt_the_fund_refused_is_not_announced_as_booked(client, fake):
+    """The fund refusing the owners' part ends the receipt fund_refused (h3): the notice said 已收款并入账 all the
+    same; it says the fund refused it and a manager reverses it, and the row reads so."""
+    revenue_answers(fake)
+    refused = {**REVENUE_RECEIPT, "status": "fund_refused"}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/public-revenue/contracts/prc_1/receipts", (201, refused))
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    answer = client.post("/accounts/public-revenue/contracts/prc_1/receipts", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-prr-f", "amount": "6000", "method": "transfer"})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/public-revenue/receipts", {"items": [refused], "next_cursor": None})
+    page = client.get(answer.location).get_data(as_text=True)
+    assert "维修资金拒收" in page and "已收款并入账" not in page
