@@ -1487,6 +1487,9 @@ _MESSAGES = {
     "prv.register": ("登记合同", "Register a contract"),
     "prv.registered": ("已登记合同", "Contract registered"),
     "prv.received": ("已收款并入账", "Received and booked"),
+    "prv.fund_refused_now": ("已收款记入日记账，但专项维修资金拒收业主部分（余额将超过上限）：请经理冲正此笔收款",
+                             "Received into the journal, but the maintenance fund refused the owners' part (its "
+                             "balance would pass the most it holds): a manager reverses the receipt"),
     "prv.operator_share": ("物业提取", "Operator's share"),
     "prv.owners_part": ("业主部分", "Owners' part"),
     "prv.destination": ("去向", "Goes to"),

@@ -750,12 +750,13 @@ def record_revenue_receipt(contract_id):
         return public_revenue(wrong, typed), 400
     body = {"amount_cents": amount, "method": form.get("method", "")}
     path = f"public-revenue/contracts/{quote(contract_id, safe='')}/receipts"
-    _, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, path), body,
-                                                 idempotency_key=_key(form)),
-                              lambda problem: public_revenue(problem, typed))
+    answer, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, path), body,
+                                                      idempotency_key=_key(form)),
+                                   lambda problem: public_revenue(problem, typed))
     if refused:
         return refused
-    common.done("prv.received")
+    # the fund refused the owners' part: booked in the journal, not in the fund, for a manager to reverse (h3)
+    common.done("prv.fund_refused_now" if (answer or {}).get("status") == "fund_refused" else "prv.received")
     return redirect(url_for("finance.public_revenue"))
 
 
