@@ -2987,6 +2987,21 @@ def test_a_rejection_before_the_cashiers_pay_of_the_approved_refund_pays_nothing
     nothing_refunded(finance, deposit)
 
 
+def test_an_approved_refund_paid_by_another_cashier_meanwhile_is_refused_as_paid_not_as_rejected(finance):
+    """Two cashiers at the desk, each with the page showing the refund approved: the second one's click was refused
+    saying a manager had rejected it meanwhile (in the console: 其间已被驳回), where it was paid, and the cashier
+    told the owner his refund was refused (found by r4 reviewing h4). Refused 409 as the deposit is: refunded."""
+    deposit = approved_refund(finance)
+    acting(finance, OTHER_CASHIER, "rf-zhao")
+    finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {"method": "cash", "approved": True}})
+    acting(finance, CASHIER, "rf-wang")
+    with pytest.raises(Conflict) as refused:
+        finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {"method": "cash", "approved": True}})
+    assert "rejected" not in str(refused.value) and "refunded already" in str(refused.value)
+    shown = finance.get_deposit({"estate_id": ESTATE, "id": deposit["id"]})
+    assert (shown["status"], shown["refund"]["by"], shown["refund"]["amount_cents"]) == ("refunded", "zhao", 170000)
+
+
 def test_a_refund_paid_as_approved_says_so_and_is_paid(finance):
     deposit = approved_refund(finance)
     acting(finance, OTHER_CASHIER, "rf-pay")
