@@ -322,6 +322,10 @@ def refund_plan(deposit, bill, refund_id, data, now, rules, actor, day_closed, p
     session's review). Decided on the refund's state as written, so the rejection and the pay
     exclude each other: whichever is written first, the other is refused."""
     approved = deposit.get("refund") if approval_of(deposit) else None
+    # paid (or being paid) meanwhile by another call: refused as it is, not as rejected, which a cashier told the
+    # owner (found by r4 reviewing h4)
+    if deposit.get("refund") and not approved and deposit["refund"]["status"] != "awaiting_approval":
+        raise Conflict(f"the deposit is {status_of(deposit, bill)} already")
     if (approval_seen or data.get("approved")) and (not approved or (approval_seen and
                                                                      approved["approval"] != approval_seen)):
         raise Conflict("the refund approved is no longer approved (a manager rejected it meanwhile): nothing was "
