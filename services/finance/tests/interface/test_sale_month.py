@@ -253,6 +253,39 @@ def test_an_addition_to_the_sellers_hold_stopped_half_way_is_finished_by_the_hou
     assert store.holds_being_made(finance.db, ESTATE, "hh_1") == []
 
 
+def test_the_sellers_money_a_restatement_gave_back_is_held_by_the_runs_retry_after_a_crash_before_it_was(
+        finance, monkeypatch):
+    """The run died between the restatement, which gave the seller's money back to his payments, and its addition
+    to his hold: the month's run again found the sale restated already and added nothing, the money left on his
+    payments for good, paying no bill of the buyer's, with no route back to him (found by r4 reviewing h4). The
+    run again adds it, once."""
+    from finance import operations
+    owner_is(finance, "hh_1", "occ_first", 2)
+    approved(finance, valid_from="2026-11")
+    clock.freeze(clock.parse_iso("2026-11-05T02:00:00Z"))
+    run(finance, "2026-11")
+    sellers = pay(finance, "hh_1", WHOLE + 5000)
+    clock.freeze(clock.parse_iso("2026-12-03T02:00:00Z"))
+    owner_is(finance, "hh_1", "occ_buyer", 3, owner_since="2026-11-12")
+
+    def dies(*args):
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr(operations, "grow_sellers_hold", dies)
+    try:
+        run(finance, "2026-11")
+    except RuntimeError:
+        pass
+    monkeypatch.undo()
+    run(finance, "2026-11")  # the month's run again
+    run(finance, "2026-11")  # and again: nothing twice
+    [held] = account(finance)["seller_prepaid"]
+    assert held["amount_cents"] == 5000 + BUYERS and len(held["added"]) == 1
+    acting(finance, ACCOUNTANT)
+    payment = finance.get_payment({"estate_id": ESTATE, "id": sellers["id"]})
+    assert (payment["unapplied_cents"], payment["seller_held_cents"]) == (0, 5000 + BUYERS)
+
+
 def rate_at_end(finance, period="2026-11"):
     shown = finance.kpis({"period": period, "estate_ids": [ESTATE]})["estates"][ESTATE]["collection_rate_at_period_end"]
     return shown["numerator"], shown["denominator"]
