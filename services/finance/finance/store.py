@@ -439,6 +439,16 @@ def owner_bills_of(db, estate_id, period, household_ids):
                                       "payer": {"$ne": DEVELOPER}, "household_id": {"$in": sorted(household_ids)}}))
 
 
+def sale_restated_households(db, estate_id, period, household_ids):
+    """Those of ``household_ids`` whose bill of ``period`` a run restated for a sale recorded late (its parts
+    correcting the whole month: ``source.corrects_bill_id``), through the bills index on estate and period."""
+    if not household_ids:
+        return []
+    return sorted({bill["household_id"] for bill in store.scan(db.bills, {
+        "estate_id": estate_id, "period": period, "status": NOT_CANCELLED, "household_id": {"$in": sorted(household_ids)},
+        "sale.part": {"$exists": True}, "source.corrects_bill_id": {"$ne": None}}, ("household_id",))})
+
+
 def moved_owner_bill_ids(db, estate_id, household_ids):
     """The ids of the owner's bills of ``household_ids`` cancelled for the developer's days
     (``MOVED_TO_DEVELOPER``), whose ids a later owner's bill does not take (``payers.owner_rebill``)."""
