@@ -389,3 +389,31 @@ def test_the_loser_of_two_first_refunds_naming_other_days_leaves_no_settlement_p
     assert finance.db.exit_settlements.count_documents({"household_id": "hh_2"}) == 0
     monkeypatch.setattr(operations, "_exit_end_day_checked", checked_day)
     assert refund(finance, "hh_2", key="exit-3")["amount_cents"] == 7000  # at the day that stands
+
+
+def test_money_given_back_onto_a_payment_paid_out_at_the_end_is_refunded_by_the_next_call(finance):
+    """A payment whose money unused was paid out at the end was marked taken and left by every later
+    settlement; money given back onto it since (a bill it paid cancelled: a charge withdrawn) was listed
+    owed back by the package, and a refund asked again answered the first, done, paying nothing: owed for
+    ever, nor could it be reversed (found by r2 reviewing h2; left by h2)."""
+    from estate_common.testing import event
+
+    from .test_service import charge
+    finance.bill_renovation_charge(charge("customer_service", item="renovation_management", cents=8800))
+    paid = pay(finance, "hh_1", 8800 + 5000)  # the charge, and 50.00 beyond it
+    first = refund(finance, "hh_1", as_of="2026-11-30")
+    assert first["amount_cents"] == 5000
+    raised = charge("customer_service", item="renovation_management", cents=8800)
+    finance.cancel_renovation_charge(event("customer_service", "charge_withdrawn", ESTATE,
+                                           {**raised["data"], "reason": "the work was not done"}))
+    assert finance.get_payment({"estate_id": ESTATE, "id": paid["id"]})["unapplied_cents"] == 8800
+    assert lines(finance, "2026-11-30")["hh_1"]["owed_back_cents"] == 8800
+    second = refund(finance, "hh_1", as_of="2026-11-30", key="exit-2")
+    assert second["id"] != first["id"] and second["amount_cents"] == 8800
+    after = lines(finance, "2026-11-30").get("hh_1")
+    assert after is None or after["owed_back_cents"] == 0
+    assert refund(finance, "hh_1", as_of="2026-11-30", key="exit-3")["id"] == second["id"]  # once
+    assert sorted(e["amount_cents"] for e in finance.db.journal.find({"estate_id": ESTATE, "kind": "exit_refund"})) == [
+        5000, 8800]
+    stored = finance.db.payments.find_one({"_id": paid["id"]})
+    assert (stored["unapplied_cents"], stored["exit_settled_cents"]) == (0, 13800)  # what it paid out, in all
