@@ -13,8 +13,8 @@ way, does the same to its accounts, under its household's lock:
    settles its unpaid bills up to the end as prepaid money always does (the house's rule: money is
    never counted twice, once as a bill paid and again as money owed back).
 2. What is left unused of the owner's payments (not the developer's, not a seller's held money) is
-   taken out of them (``exit_settlement_id`` on each payment, once) and is the settlement's amount:
-   paid out, so the household's credit is zero.
+   taken out of them (``exit_settlement_id`` on each payment, ``TAKES``: by each settlement once) and is
+   the settlement's amount: paid out, so the household's credit is zero.
 
 A bill covering days on both sides of ``end_day`` (the end mid-month, a quarter's bill across it) is
 not split here: the settlement is refused (422, naming the bill) until it is corrected, rather than
@@ -157,15 +157,28 @@ def owners_parts(sources):
     """``[{payment_id, amount_cents}]``: the owner's unused money of the household's payments
     (``store.prepaid_sources``: a seller's held money is not in ``unapplied_cents``)."""
     return [{"payment_id": p["_id"], "amount_cents": p["unapplied_cents"]} for p in sources
-            if p.get("unapplied_cents", 0) > 0 and payers.payer_of(p) == payers.OWNER
-            and not p.get("exit_settlement_id")]
+            if p.get("unapplied_cents", 0) > 0 and payers.payer_of(p) == payers.OWNER]
 
 
 def taken_parts(settlement_id, payments):
     """``[{payment_id, amount_cents}]`` as the settlement's takes left ``payments`` (each as written): what
     each gave (``exit_settled_cents`` under this settlement's mark), a payment that gave nothing left out."""
-    return [{"payment_id": p["_id"], "amount_cents": p["exit_settled_cents"]} for p in payments
-            if p.get("exit_settlement_id") == settlement_id and p.get("exit_settled_cents")]
+    return [{"payment_id": p["_id"], "amount_cents": takes_of(p)[settlement_id]} for p in payments
+            if takes_of(p).get(settlement_id)]
+
+
+# on a payment: what each settlement took of it (``{settlement_id: cents}``), the settlements' own bookkeeping
+TAKES = "_exit_takes"
+
+
+def takes_of(payment):
+    """``{settlement_id: cents}`` taken of ``payment`` by the settlements at the contract's end; a payment
+    taken before they were kept says its one settlement and its cents (``exit_settlement_id``)."""
+    if TAKES in payment:
+        return dict(payment[TAKES])
+    if payment.get("exit_settlement_id"):
+        return {payment["exit_settlement_id"]: payment.get("exit_settled_cents") or 0}
+    return {}
 
 
 def refuse_another(found, kind, batch):

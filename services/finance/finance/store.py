@@ -10,6 +10,7 @@ from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.store import BulkWriteFailure, DuplicateKey
 from pymongo import ReturnDocument
 
+from . import exit_settlement
 from .payers import MOVED_TO_DEVELOPER
 from .rules import DEFAULTS, MAXIMA, MINIMA
 from .seller_prepaid import TAKEN_BACK
@@ -2103,16 +2104,22 @@ def owner_bills_of_household(db, estate_id, household_id):
 
 def take_payments_money(db, outbox, estate_id, part, settlement_id):
     """``part``'s cents gone from its payment's unused money, paid out at the contract's end, once
-    (marked ``exit_settlement_id``: a payment taken so is left), or what is left of them when a writer
+    (marked ``exit_settlement_id``, and ``TAKES``: each settlement takes once), or what is left of them when a writer
     outside the household's lock (a billing run's ``apply_prepaid_everywhere``) used some since they
     were planned: ``exit_settled_cents`` is what was taken, and only that is paid out (found by r8
     reviewing h8: the plan's whole amount was paid out while the payment kept its money)."""
     def take(payment):
         taken = min(payment["unapplied_cents"], part["amount_cents"])
-        if payment.get("exit_settlement_id") or payment["status"] != "posted" or taken <= 0:
+        takes = exit_settlement.takes_of(payment)
+        if settlement_id in takes or payment["status"] != "posted" or taken <= 0:
             return None
+        # a payment taken by an earlier settlement (an earlier round) gives again what was given back onto it
+        # since (a bill it paid cancelled): it was left for good, owed back and never paid out (found by r2
+        # reviewing h2); exit_settled_cents is what it paid out in all, exit_settlement_id the last to take
         return writes.Change({"unapplied_cents": payment["unapplied_cents"] - taken,
-                              "exit_settlement_id": settlement_id, "exit_settled_cents": taken})
+                              "exit_settlement_id": settlement_id,
+                              "exit_settled_cents": (payment.get("exit_settled_cents") or 0) + taken,
+                              exit_settlement.TAKES: {**takes, settlement_id: taken}})
 
     return _named.change(db, outbox, "payments", estate_id, part["payment_id"], take, keyed=False)
 
