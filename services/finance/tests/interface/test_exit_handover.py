@@ -132,3 +132,12 @@ def test_arrears_of_a_past_end_are_those_still_unpaid_when_the_package_is_read(f
     again = handover(finance, "2026-10-31")
     assert "hh_1" not in {line["household_id"] for line in again["households"]}
     assert again["amounts_as_at"] == again["generated_at"]
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1899-12-31", "3000-01-01"])
+def test_a_last_day_outside_the_contracts_calendar_is_refused(finance, day):
+    """Finance answered a day its contract's ``Day`` (1900-2999) does not take, and its answer, naming
+    it, broke the contract: a 500 at ``…/exit-money`` (found by r2 reviewing h2)."""
+    as_caller(finance, MANAGER)
+    with pytest.raises(InvalidInput):
+        finance.handover_money({"estate_id": ESTATE, "filters": {"as_of": day}})
