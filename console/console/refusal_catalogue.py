@@ -388,6 +388,10 @@ ZH = {
         '{0} 不是日历上存在的日期',
     'is not a day of the calendar':
         '不是日历上存在的日期',
+    '{0} is outside the years {1} to {2}':
+        '{0} 超出 {1} 至 {2} 年的范围',
+    'is a day from {0} to {1}':
+        '须为 {0} 至 {1} 年之间的日期',
     '{0} is outside the calendar':
         '{0} 超出日历范围',
     'is a day the calendar cannot reach':

@@ -129,7 +129,8 @@ def _left_out(errors):
 def checked_as_of(as_of):
     """The contract's last day, required, a date (``YYYY-MM-DD``): a 400 naming ``as_of`` else."""
     try:  # the calendar's one rule of a day: date.fromisoformat alone took 2026-W49-1, an ISO week's day,
-        calendar.checked_day(as_of or "", "as_of")  # on which finance failed, a 500 (found by r5)
+        calendar.checked_contract_day(as_of or "", "as_of")  # on which finance failed, a 500 (found by r5); a
+        # year the contracts' days do not take: finance's answer broke its contract, read as finance down (r2)
     except InvalidInput:
         raise InvalidInput("as_of is the contract's last day, YYYY-MM-DD",
                            [field_error("as_of", "is the contract's last day, YYYY-MM-DD")]) from None

@@ -350,6 +350,20 @@ def filter_range(filters, tz):
     return window or None
 
 
+# the years the contracts' own days take (openapi.yaml ``Day``: 1900 to 2999)
+CONTRACT_YEARS = (1900, 2999)
+
+
+def checked_contract_day(text, field):
+    """``checked_day``, and a 400 naming ``field`` for a day of a year the contracts' ``Day`` does not take:
+    an answer naming it broke its contract, a 500 (found by r2 reviewing h2: a handover's as_of 9999-12-31)."""
+    day = checked_day(text, field)
+    if not CONTRACT_YEARS[0] <= day.year <= CONTRACT_YEARS[1]:
+        raise InvalidInput(f"{field} is outside the years {CONTRACT_YEARS[0]} to {CONTRACT_YEARS[1]}",
+                           [field_error(field, f"is a day from {CONTRACT_YEARS[0]} to {CONTRACT_YEARS[1]}")])
+    return day
+
+
 def checked_day_text(text, field):
     """A YYYY-MM-DD as it is kept (``text`` itself), once ``checked_day`` found it a day of the
     calendar."""
