@@ -417,3 +417,7 @@ def test_money_given_back_onto_a_payment_paid_out_at_the_end_is_refunded_by_the_
         5000, 8800]
     stored = finance.db.payments.find_one({"_id": paid["id"]})
     assert (stored["unapplied_cents"], stored["exit_settled_cents"]) == (0, 13800)  # what it paid out, in all
+    assert finance.get_payment({"estate_id": ESTATE, "id": paid["id"]})["exit_settlement_id"] == second["id"]
+    as_caller(finance, ACCOUNTANT)
+    month = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert month["exit_prepaid_paid_out"]["amount_cents"] == 13800 and month["balanced"]
