@@ -247,3 +247,18 @@ def test_a_call_s_order_on_a_lift_of_two_entrapment_orders_is_told_nothing(engin
     engineering.open_from_incident(entrapment("inc_second", equipment_id=engineering.lift["id"]))
     desk_order_on(engineering, engineering.lift["id"])
     assert not announced(engineering, "work_order_incident_found")
+
+
+def test_an_entrapment_joining_a_normal_desk_order_announces_the_order_made_an_emergency(engineering):
+    """The desk's order for the lift (a repair's 24 hours) made an emergency by the entrapment joining it: the
+    calls the desk joined to it kept the 24 hours, as a manager's marking once left them (found by r6 reviewing
+    h6): the join is announced as a marking (``work_order_marked_emergency``), once."""
+    desk = desk_order_on(engineering, engineering.lift["id"])
+    assert desk["priority"] == "normal"
+    asked = entrapment(equipment_id=engineering.lift["id"])
+    engineering.open_from_incident(asked)
+    engineering.open_from_incident(asked)  # redelivered
+    [order] = orders(engineering)
+    [told] = announced(engineering, "work_order_marked_emergency")
+    assert (told["id"], told["priority"], told["emergency_category"]) == (desk["id"], "emergency", "elevator_entrapment")
+    assert told["response_due_at"] == order["response_due_at"]
