@@ -1199,7 +1199,11 @@ def incident_joined(order, event, now, rules, equipment=None):
             "priority": "emergency", "emergency_category": category, "reported_at": earliest,
             "response_due_at": changes.get("response_due_at", order["response_due_at"]),
             "joined_at": changes["updated_at"]}
-    return Change(changes, [entry], [("work_order_incident_joined", data)])
+    # the join made it an emergency, or its response sooner: the calls the desk joined to it are promised so,
+    # as after a manager's marking (``marked_emergency_events``; they kept a repair's 24 hours: r6 reviewing h6)
+    marked = (marked_emergency_events(order, changes) if order.get("priority") != "emergency"
+              or changes.get("response_due_at", order["response_due_at"]) != order["response_due_at"] else [])
+    return Change(changes, [entry], [("work_order_incident_joined", data), *marked])
 
 
 # the other way round (found by h6): the guard's entrapment opened its own order first (its event handled
