@@ -320,3 +320,35 @@ def test_an_entrapment_called_in_at_the_desk_first_joins_the_desk_s_order_for_th
     shown = eventually(lambda: api.get(f"{base}/incidents/{stuck.json()['id']}", guard).json()["maintenance_order"])
     assert shown["id"] == desk["id"]
     assert api.get(f"{base}/work-orders/{desk['id']}", guard).status_code == 200  # the guard follows the link
+
+
+def test_the_desk_s_call_after_the_guard_s_entrapment_joins_the_entrapment_s_order(api, admin):
+    """h6, the other way round, driven through the gateway (r6 reviewing h6): the guard recorded the
+    entrapment first (its own emergency order), then the occupant's call was registered and the desk named
+    the lift on the call's order. The call joins the entrapment's order, promised its response, and the
+    call's own order is cancelled: one order for the lift."""
+    from .flows import register
+    estate_id = new_estate(api, admin, name="Lift Court Two")["id"]
+    base = f"/api/v1/estates/{estate_id}"
+    _, guard = new_user(api, admin, ["security"], [estate_id])
+    _, manager = new_user(api, admin, ["manager"], [estate_id])
+    _, agent = new_user(api, admin, ["agent"], [estate_id])
+    lift = api.post(f"{base}/equipment", {"code": "LIFT-6", "name": "6号客梯", "system": "elevator",
+                                          "location": "6栋"}, manager).json()
+    household = new_household(api, manager, estate_id)
+    stuck = api.post(f"{base}/incidents", {"type": "elevator_entrapment", "description": "6号梯困1人",
+                                           "location": "6栋", "equipment_id": lift["id"]}, guard)
+    assert stuck.status_code == 201, stuck.text
+    [fault] = eventually(lambda: api.get(f"{base}/work-orders?source_type=incident&source_id={stuck.json()['id']}",
+                                         manager).json()["items"])
+    request = register(api, agent, estate_id, household["id"], description="6号梯困人, 业主来电").json()
+    [own] = eventually(lambda: api.get(f"{base}/work-orders?request_id={request['id']}", manager).json()["items"])
+    named = api.post(f"{base}/work-orders/{own['id']}/equipment", {"equipment_id": lift["id"]}, agent)
+    assert named.status_code == 200, named.text
+    joined = eventually(lambda: (lambda r: r if r.get("joins_work_order_id") else None)(
+        api.get(f"{base}/service-requests/{request['id']}", agent).json()))
+    assert joined["joins_work_order_id"] == fault["id"] and joined["due_at"] == fault["response_due_at"]
+    cancelled = eventually(lambda: (lambda o: o if o["status"] == "cancelled" else None)(
+        api.get(f"{base}/work-orders/{own['id']}", manager).json()))
+    assert cancelled["status"] == "cancelled"
+    assert api.get(f"{base}/work-orders/{fault['id']}", manager).json()["status"] not in ("cancelled", "completed")
