@@ -119,3 +119,29 @@ def test_the_order_that_fixed_the_burst_says_its_cause_and_who_is_responsible(en
     assert done["cause"] == {**cause, "third_party": None}
     [told] = announced(engineering, "work_order_completed")
     assert told["cause"] == {"party": "owner", "household_id": "hh_1801", "third_party": None}  # no note: staff's words
+
+
+def test_a_flooding_naming_the_lift_takes_it_out_when_the_desk_s_order_names_another_piece(engineering):
+    """The desk's burst order named the booster pump (the technician set it when dispatched): the flooding
+    naming the lift in the flooded shaft joined it, the lift was named nowhere and stayed in service, a
+    flooded lift carrying people (found by r5 reviewing h5). An order naming another piece is not the
+    flooding's to join: its own order names the lift and takes it out until checked."""
+    flats(engineering)
+    desk = desk_call(engineering)
+    engineering.set_work_order_equipment({"estate_id": ESTATE, "id": desk["id"],
+                                          "data": {"equipment_id": engineering.pump["id"]}})
+    engineering.open_from_incident(flooding("inc_shaft", equipment_id=engineering.lift["id"]))
+    [lift] = out_now(engineering)
+    assert lift["id"] == engineering.lift["id"] and lift["out_of_service"]["until_checked"] is True
+    assert lift["out_of_service"]["work_order_id"] == domain.work_order_id(ESTATE, "incident", "inc_shaft")
+    assert not engineering.get_work_order({"estate_id": ESTATE, "id": desk["id"]}).get("incidents")
+
+
+def test_a_flooded_lift_is_out_for_the_flooding_not_for_an_entrapment(engineering):
+    """The lift a flooding took out said "elevator entrapment" on the ledger and the archive's record of the
+    spell: the reason names the incident as it was, a flooding (found by r5 reviewing h5)."""
+    flats(engineering)
+    desk_call(engineering)
+    engineering.open_from_incident(flooding(equipment_id=engineering.lift["id"]))
+    [lift] = out_now(engineering)
+    assert "entrapment" not in lift["out_of_service"]["reason"] and "flooding" in lift["out_of_service"]["reason"]
