@@ -1127,8 +1127,12 @@ def burst_order_joined_by(incident, candidates, households, rules):
     place = stairwell(households.get(incident.get("household_id")))
     if place is None:
         return None
+    # an order naming another piece than the one the flooding names is not its to join: the lift of the
+    # flooded shaft was named nowhere and left in service (found by r5 reviewing h5)
+    piece = incident.get("equipment_id")
     found = [order for order in candidates
              if order.get("priority") == "emergency" and order.get("emergency_category") in WATER_CATEGORIES
+             and (not piece or order.get("equipment_id") in (None, piece))
              and stairwell(households.get(order.get("household_id"))) == place and _joinable(order, incident, rules)]
     return found[0] if len(found) == 1 else None
 

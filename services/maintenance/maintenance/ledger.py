@@ -372,6 +372,14 @@ def entrapment_reason(incident_number):
     return f"elevator entrapment, incident {incident_number}: out of service until checked"
 
 
+def incident_reason(incident_type, incident_number):
+    """Why an incident's lift is out of service: an entrapment's (``entrapment_reason``), or a flooding's
+    (the lift of a flooded shaft, h5), which said "elevator entrapment" (found by r5 reviewing h5)."""
+    if incident_type == "flooding":
+        return f"flooding, incident {incident_number}: out of service until checked"
+    return entrapment_reason(incident_number)
+
+
 # the statuses of a work order that keeps no piece out of service any more
 ORDER_DONE = frozenset({"completed", "cancelled"})
 

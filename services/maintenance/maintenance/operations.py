@@ -626,7 +626,7 @@ def _lift_out_until_checked(db, outbox, event, order, equipment_id):
     if order["status"] not in ledger.ORDER_DONE:
         try:
             _change(db, outbox, "equipment", estate_id, equipment_id, lambda equipment: ledger.out_of_service(
-                equipment, ledger.entrapment_reason(number), clock.now(), actor, order, True,
+                equipment, ledger.incident_reason(event["data"].get("type"), number), clock.now(), actor, order, True,
                 _standing_order(db, estate_id, equipment)), keyed=False)
         except Conflict:
             log.warning("an entrapment's lift %s is out of service for another open work order: left so (order %s)",
