@@ -735,6 +735,32 @@ def test_a_fund_use_may_name_its_work_order_by_the_number_an_accountant_has(clie
     assert rpc.only_call("finance", "request_fund_use").context == found
 
 
+def test_the_gateway_tells_finance_at_an_approval_what_the_owner_pays_of_the_use_s_work_order_now(
+        client, accounts, rpc):
+    """A use requested while its order was open was approved after the order completed with the cause the
+    owner's own pipe (or a quote he consented to, a charge): finance knew the order as the request found
+    it alone (found by r5 reviewing h5). The approval reads the use's order again, as the manager, and
+    says it as for the request; a use naming no order asks maintenance nothing."""
+    rpc.answer("finance", "get_fund_entry", {"id": "mfu_1", "kind": "use", "work_order_id": "wo_1"})
+    rpc.answer("maintenance", "get_work_order", {
+        "id": "wo_1", "number": "WO-2026-000007", "priority": "emergency", "status": "completed",
+        "charge_cents": 0, "cause": {"party": "owner", "household_id": "hh_1801", "third_party": None, "note": None}})
+    rpc.answer("finance", "approve_fund_use", lambda call: {"id": "mfu_1", "status": "requested"})
+    manager = accounts.user("boss-a", ["manager"], ["A"])
+    answer = client.post("/api/v1/estates/A/maintenance-fund/uses/mfu_1/approve", headers=bearer(manager), json={})
+    assert answer.status_code == 200, answer.get_json()
+    assert rpc.only_call("finance", "get_fund_entry").payload == {"estate_id": "A", "id": "mfu_1"}
+    assert rpc.only_call("maintenance", "get_work_order").caller["user"] == "boss-a"
+    assert rpc.only_call("finance", "approve_fund_use").context == {
+        "work_order": "found", "work_order_id": "wo_1", "work_order_number": "WO-2026-000007",
+        "work_order_priority": "emergency", "work_order_status": "completed", "work_order_cause_party": "owner"}
+    rpc.calls.clear()
+    rpc.answer("finance", "get_fund_entry", {"id": "mfu_2", "kind": "use", "work_order_id": None})
+    client.post("/api/v1/estates/A/maintenance-fund/uses/mfu_2/approve", headers=bearer(manager), json={})
+    assert rpc.calls_to("maintenance", "get_work_order") == []
+    assert rpc.only_call("finance", "approve_fund_use").context is None
+
+
 @pytest.mark.parametrize("work_order_id", ["wo 1/x", "w" * 65])
 def test_a_malformed_work_order_id_is_finances_400_naming_it(client, accounts, rpc, work_order_id):
     """Sent on to maintenance's get_work_order, a malformed id was refused there, as ``id``, a field

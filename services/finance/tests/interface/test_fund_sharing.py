@@ -468,3 +468,33 @@ def test_a_use_for_an_order_charged_to_the_owner_is_refused(finance, owner_pays)
     riser = finance.request_fund_use({"estate_id": ESTATE, "data": {"amount_cents": 48000, "purpose": "the riser",
                                                                     "work_order_id": "wo_riser"}})
     assert riser["status"] == "requested"
+
+
+def test_a_use_requested_before_the_order_was_found_the_owner_s_is_refused_at_its_approval(finance):
+    """The burst's use was requested while its order was open (no cause, no charge, no consent yet); the
+    order then completed with the cause the owner's own pipe, and the manager's approval paid the owners'
+    money for it: the check was the request's alone (found by r5 reviewing h5). The approval reads the
+    order again (the gateway says it as for the request) and is refused 409 naming it; the use stays
+    requested, to be rejected; one of the operator's is approved."""
+    as_caller(finance, ACCOUNTANT)
+    finance.caller.work_order = "found"
+    finance.caller.work_order_ref = {"work_order_id": "wo_1801", "work_order_number": "WO-2026-000031",
+                                     "work_order_priority": "emergency", "work_order_status": "in_progress"}
+    use = finance.request_fund_use({"estate_id": ESTATE, "data": {"amount_cents": 48000, "purpose": "3-1 supply pipe",
+                                                                  "work_order_id": "wo_1801"}})
+    finance.caller.work_order_ref = {"work_order_id": "wo_riser", "work_order_priority": "emergency"}
+    riser = finance.request_fund_use({"estate_id": ESTATE, "data": {"amount_cents": 1000, "purpose": "3-1 riser",
+                                                                    "work_order_id": "wo_riser"}})
+    as_caller(finance, MANAGER)
+    for owner_pays in ({"work_order_cause_party": "owner"}, {"work_order_consented_cents": 48000},
+                       {"work_order_charge_cents": 48000}):
+        finance.caller.work_order = "found"
+        finance.caller.work_order_ref = {"work_order_id": "wo_1801", "work_order_number": "WO-2026-000031",
+                                         "work_order_status": "completed"} | owner_pays
+        with pytest.raises(Conflict) as refused:
+            finance.approve_fund_use({"estate_id": ESTATE, "id": use["id"], "data": {}})
+        assert "WO-2026-000031" in refused.value.detail
+    assert finance.get_fund_entry({"estate_id": ESTATE, "id": use["id"]})["status"] == "requested"
+    assert finance.outbox.of_type("fund_use_approved") == []
+    finance.caller.work_order_ref = {"work_order_id": "wo_riser", "work_order_cause_party": "operator"}
+    assert finance.approve_fund_use({"estate_id": ESTATE, "id": riser["id"], "data": {}})["status"] == "approved"
