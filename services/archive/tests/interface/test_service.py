@@ -2502,3 +2502,26 @@ def test_the_households_of_an_estate_are_counted_all_of_them(archive, estate):
     as_caller(archive, staff("other", ["manager"], ["est_other"]))
     with pytest.raises(Forbidden):
         archive.count_households({"estate_id": estate["id"]})
+
+
+def test_a_correction_of_a_damage_claim_s_record_is_on_each_flat_s_record_too(archive, estate):
+    """A claim's record is on each flat it names (h5); its correction (a new record of the same subject)
+    was on none, so a flat's records showed the claim as first kept and not as corrected (found by r5
+    reviewing h5). The correction names the households its record does; the chain still verifies."""
+    claim = {"id": "dc_1", "number": "DC-2026-000001", "source": {"type": "work_order", "id": "wo_1"},
+             "occurred_at": "2026-12-06T18:00:00.000Z", "status": "registered",
+             "households": [{"household_id": "hh_1", "claimed_cents": 320000,
+                             "losses": [{"item": "ceiling", "amount_cents": 320000}]}],
+             "claimed_cents": 320000, "responsibility": {"party": "owner", "household_id": "hh_2"},
+             "insurer": None, "policy_number": None, "assessed_cents": None, "paid_cents": 0, "payments": [],
+             "closed_at": None}
+    archive.record_damage_claim(event("customer_service", "damage_claim_registered", estate["id"], claim,
+                                      actor="zhang"))
+    [record] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_type": "damage_claim"}})["items"]
+    as_role(archive, "li", "archivist", estate)
+    archive.correct_record({"estate_id": estate["id"], "id": record["id"],
+                            "data": {"reason": "the claim typed short", "data": {"claimed_cents": 330000}}})
+    for flat in ("hh_1", "hh_2"):
+        mine = archive.list_records({"estate_id": estate["id"], "filters": {"household_id": flat}})["items"]
+        assert len(mine) == 2 and any(r.get("corrects") == record["id"] for r in mine), flat
+    assert archive.verify_archive({"estate_id": estate["id"]})["first_mismatch"] is None
