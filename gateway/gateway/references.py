@@ -51,6 +51,22 @@ def work_order_fact(db, estate_id, body, caller):
             **({"work_order_cause_party": order["cause"]["party"]} if order.get("cause") else {})}
 
 
+def fund_use_work_order_fact(db, estate_id, body, caller):
+    """At a use's approval, what maintenance knows now of the work order the use names (``work_order_fact``):
+    one requested while its order was open was approved after the order completed with the owner's own
+    part as its cause, a quote he consented to or a charge, the check the request's alone (found by r5
+    reviewing h5). The use is read as the caller (finance's), its order then asked as for the request.
+    None for a use naming no order, or none of the estate (finance's 404 follows)."""
+    rpc = current_app.extensions["estate_ops"].rpc
+    try:
+        use = rpc.call("finance", "get_fund_entry", {"estate_id": estate_id, "id": request.view_args["entry_id"]},
+                       request_id=g.request_id, caller=caller)
+    except NotFound:
+        return {}
+    work_order_id = use.get("work_order_id") if isinstance(use, dict) else None
+    return work_order_fact(db, estate_id, {"work_order_id": work_order_id}, caller) if work_order_id else {}
+
+
 def equipment_fact(db, estate_id, body, caller):
     """An incident naming a piece of equipment (an elevator entrapment's lift, ``equipment_id``):
     whether maintenance has it in ``estate_id``, asked as the caller (a guard, who reads no page of the

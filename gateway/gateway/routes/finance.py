@@ -121,7 +121,7 @@ ROUTES = [
     Route("POST", f"{ESTATE}/maintenance-fund/uses", "finance", "request_fund_use", policy.FEE_SETTERS,
           status=201, body=True, idempotent=True, facts=references.work_order_fact),
     Route("POST", f"{ESTATE}/maintenance-fund/uses/<entry_id>/approve", "finance", "approve_fund_use",
-          policy.MANAGEMENT, body=True, id_param="entry_id"),
+          policy.MANAGEMENT, body=True, id_param="entry_id", facts=references.fund_use_work_order_fact),
     Route("POST", f"{ESTATE}/maintenance-fund/uses/<entry_id>/reject", "finance", "reject_fund_use",
           policy.MANAGEMENT, body=True, id_param="entry_id"),
     Route("GET", f"{ESTATE}/maintenance-fund/entries", "finance", "list_fund_entries", policy.FINANCE,

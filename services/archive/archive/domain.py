@@ -598,9 +598,10 @@ MAX_CORRECTION_DEPTH = 100  # corrections of corrections followed back to the fi
 
 def correction_record(record_id, original, data, now, actor, request_id):
     """A correction: a new record about the same subject that points to the one it corrects
-    (``corrects``); the original stays as it was."""
+    (``corrects``); the original stays as it was. One of several households' records (``households_named``)
+    is on each one's record as its original is: it was on none (found by r5 reviewing h5)."""
     stamp = clock.to_iso(now)
-    return {
+    return ({"household_ids": original["household_ids"]} if original.get("household_ids") else {}) | {
         "_id": record_id,
         "estate_id": original["estate_id"],
         "subject_type": original["subject_type"],

@@ -2039,6 +2039,10 @@ def decide_fund_use(db, outbox, caller, estate_id, entry_id, decision, data):
     rules, now = store.rules_for(db, estate_id), clock.now()
     fields = maintenance_fund.decision(entry, decision, data, now, rules, caller.user, caller.roles)
     account = _fund_account(db, outbox, estate_id)
+    if decision == "approve" and maintenance_fund.taken(account, entry_id) is None:
+        # its order as it is now, found the owner's since the request (r5 reviewing h5); an approval
+        # half-done (its money taken) is finished, as it alone can be
+        maintenance_fund.refuse_charged_to_owner(entry, caller.work_order_ref)
     if decision == "approve" and entry.get("shared_by"):
         # one building's shared uses approved one at a time: two at once each read the flats'
         # accounts before the other took its shares, and both were approved (h8)
