@@ -145,3 +145,29 @@ def test_a_flooded_lift_is_out_for_the_flooding_not_for_an_entrapment(engineerin
     engineering.open_from_incident(flooding(equipment_id=engineering.lift["id"]))
     [lift] = out_now(engineering)
     assert "entrapment" not in lift["out_of_service"]["reason"] and "flooding" in lift["out_of_service"]["reason"]
+
+
+def test_an_entrapment_after_the_flooded_lift_was_checked_and_put_back_takes_it_out_again(engineering):
+    """The flooding took the lift out for the desk's order; the technician checked it and put it back; then
+    someone was trapped in it and the entrapment joined the same order, which had taken its lift out once
+    already, so the lift stayed in service after an entrapment (found by r5 reviewing h5). Each incident
+    joining takes it out once (a redelivery of either no more)."""
+    flats(engineering)
+    desk = desk_call(engineering)
+    flood = flooding(equipment_id=engineering.lift["id"])
+    engineering.open_from_incident(flood)
+    engineering.return_equipment_to_service({"estate_id": ESTATE, "id": engineering.lift["id"],
+                                             "data": {"note": "shaft dried, brakes and doors checked"}})
+    assert out_now(engineering) == []
+    engineering.open_from_incident(flood)  # redelivered: out no more
+    assert out_now(engineering) == []
+    clock.freeze(clock.now() + timedelta(minutes=30))
+    trapped = entrapment("inc_lift", equipment_id=engineering.lift["id"])
+    engineering.open_from_incident(trapped)
+    [lift] = out_now(engineering)
+    assert (lift["out_of_service"]["work_order_id"], lift["out_of_service"]["until_checked"]) == (desk["id"], True)
+    assert "entrapment" in lift["out_of_service"]["reason"]
+    engineering.return_equipment_to_service({"estate_id": ESTATE, "id": engineering.lift["id"],
+                                             "data": {"note": "checked after the entrapment"}})
+    engineering.open_from_incident(trapped)  # redelivered: out no more
+    assert out_now(engineering) == []
