@@ -562,7 +562,7 @@ def open_from_incident(db, outbox, event):
         lift_id = lift["_id"] if lift else None
         if lift_id is None and data["type"] == domain.JOINING_INCIDENT:
             lift_id = joined.get("equipment_id")
-        if lift_id and joined.get("equipment_id") == lift_id and not joined.get(LIFT_OUT_ASKED) \
+        if lift_id and joined.get("equipment_id") == lift_id and not _lift_out_asked(joined, data["id"]) \
                 and joined["status"] not in ledger.ORDER_DONE:
             _lift_out_until_checked(db, outbox, event, joined, lift_id)
         return
@@ -614,6 +614,17 @@ def _desk_order_for(db, estate_id, data, rules):
 # on an incident's order: its lift was taken out of service for it once (a redelivery of the incident's
 # event after the lift was checked and put back by hand takes it out no more)
 LIFT_OUT_ASKED = "_lift_out_asked_at"
+# on a desk's order incidents joined: the incidents it was taken out for, each once. A mark of the order's
+# alone kept the entrapment that joined after the flooding's lift was checked and put back from taking it
+# out again (found by r5 reviewing h5)
+LIFT_OUT_ASKED_FOR = "_lift_out_asked_for"
+
+
+def _lift_out_asked(order, incident_id):
+    """Whether the lift was taken out for the incident on the order it joined (an order marked before the
+    mark named its incidents: for any)."""
+    asked_for = order.get(LIFT_OUT_ASKED_FOR)
+    return bool(order.get(LIFT_OUT_ASKED)) if asked_for is None else incident_id in asked_for
 
 
 def _lift_out_until_checked(db, outbox, event, order, equipment_id):
@@ -631,8 +642,10 @@ def _lift_out_until_checked(db, outbox, event, order, equipment_id):
         except Conflict:
             log.warning("an entrapment's lift %s is out of service for another open work order: left so (order %s)",
                         equipment_id, order["_id"])
-    _order_write(db, outbox, estate_id, order["_id"], lambda current: None if current.get(LIFT_OUT_ASKED)
-            else Change({LIFT_OUT_ASKED: clock.now_iso()}), keyed=False)
+    incident_id = event["data"]["id"]
+    _order_write(db, outbox, estate_id, order["_id"], lambda current: None if incident_id in (
+        current.get(LIFT_OUT_ASKED_FOR) or ()) else Change({LIFT_OUT_ASKED: clock.now_iso(), LIFT_OUT_ASKED_FOR: [
+            *(current.get(LIFT_OUT_ASKED_FOR) or ()), incident_id]}), keyed=False)
 
 
 # -- preventive plans ------------------------------------------------------------------------
