@@ -102,7 +102,9 @@ def _send(client, route, token, estate="A"):
 FACTS_ASKED = {("finance", "approve_fee_standard"): [("finance", "list_fee_standards")],
                ("security_patrol", "update_settings"): [("finance", "highest_parking_hour_price")],
                # a goods release pass's flat: its fees past due (h8)
-               ("customer_service", "issue_goods_release_pass"): [("finance", "household_account")]}
+               ("customer_service", "issue_goods_release_pass"): [("finance", "household_account")],
+               # a fund use's approval: its work order as it is now (r5 reviewing h5)
+               ("finance", "approve_fund_use"): [("finance", "get_fund_entry")]}
 
 
 @pytest.mark.parametrize("role", policy.ROLES)
