@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from estate_common import calendar, clock, plausible, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
-from estate_common.text import address_part
+from estate_common.text import address_key, address_part
 from estate_common.wording import counted
 
 from .domain import Change, history_entry
@@ -137,15 +137,23 @@ def outage_restoration(outage, restored):
     return outage["ends_at"]
 
 
-def outage_call_check(notice, building, now):
-    """A call about a planned cut (``outage_notice_id``) names a notice of one (``outage``), not
-    withdrawn, whose service is not back yet (its ``expected_restoration_at``, as last revised: a
-    household without water after it has a fault of its own, a repair), from a household in one of
-    its buildings (any, for a notice to the whole estate); a 422 naming ``data.outage_notice_id``
-    else."""
+def outage_call_check(notice, building, now, kind):
+    """A call about a planned cut (``outage_notice_id``) names a notice of one (``outage``) from a
+    household in one of its buildings (any, for a notice to the whole estate; a building read as
+    the board and the repair guard read it, ``address_key``: a cut of 3号楼 is building 3's); a
+    consultation, answered by the notice's words, while it is not withdrawn and its service not back
+    yet (its ``expected_restoration_at``, as last revised: a household without water after it has a
+    fault of its own, a repair). A complaint of the cut (没提前通知, 超时未恢复) comes when it likes,
+    after the water is back or the cut called off too. A 422 naming ``data.outage_notice_id`` else."""
     field = "data.outage_notice_id"
     if not notice.get("outage"):
         raise BusinessRuleViolation("the notice tells of no planned cut", [field_error(field, "no planned cut")])
+    buildings = buildings_of(notice)
+    if buildings and address_key(building or "", "building") not in {address_key(b, "building") for b in buildings}:
+        raise BusinessRuleViolation("the household is not in a building the cut reaches", [field_error(
+            field, f"cuts buildings {', '.join(buildings)}, not the household's")])
+    if kind == "complaint":
+        return
     if notice.get("withdrawn"):
         raise BusinessRuleViolation("the cut's notice was withdrawn", [field_error(field, "was withdrawn")])
     back = notice.get("expected_restoration_at")
@@ -153,10 +161,6 @@ def outage_call_check(notice, building, now):
         raise BusinessRuleViolation("the cut is over: a household without the service now has a fault of "
                                     "its own (a repair), or the notice is revised", [field_error(
                                         field, f"its service was expected back at {back}")])
-    buildings = buildings_of(notice)
-    if buildings and address_part(building or "") not in buildings:
-        raise BusinessRuleViolation("the household is not in a building the cut reaches", [field_error(
-            field, f"cuts buildings {', '.join(buildings)}, not the household's")])
 
 
 # a repair's category and the utility a planned cut of it cuts (the repairs a cut explains)

@@ -63,7 +63,7 @@ def create_request(db, outbox, caller, estate_id, data):
         outage_notice = None
         if data.get("outage_notice_id"):  # 计划停水停电: a call about a planned cut, answered by its notice
             outage_notice = store.known_notice(db, estate_id, data["outage_notice_id"], "data.outage_notice_id")
-            front_desk.outage_call_check(outage_notice, household.get("building"), clock.now())
+            front_desk.outage_call_check(outage_notice, household.get("building"), clock.now(), data["kind"])
         if data.get("other_household_id"):  # a neighbour dispute's other household (found by review r2 of h2)
             complaints.check_about(data, data["household_id"])
             store.known_household(db, estate_id, data["other_household_id"], "data.other_household_id")
