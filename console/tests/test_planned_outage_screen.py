@@ -1,0 +1,92 @@
+"""计划停水停电 (h7's planned cut, reviewed by r7): the API took a cut on a notice, a call naming it and
+a repair the desk judged the flat's own during it (own_fault), and the console offered none: a
+water repair from a building under a water cut was refused 409 with no way to say own_fault from the
+desk's form, and each no-water call could not be answered by the cut's notice."""
+from .conftest import ESTATE, csrf_of, sign_in
+from .test_views import COMPLAINT, HOUSEHOLD
+
+CUT = {"id": "nt_cut", "title": "计划停水通知", "body": "3号楼周二 08:00-18:00 停水", "buildings": ["3"],
+       "published_at": "2026-11-30T00:00:00Z", "expected_restoration_at": "2026-12-01T10:00:00Z",
+       "outage": {"utility": "water", "starts_at": "2026-12-01T00:00:00Z", "ends_at": "2026-12-01T10:00:00Z",
+                  "lead_hours": 24, "notice_on_time": True, "calls": 2}}
+PLAIN = {"id": "nt_plain", "title": "电梯年检", "body": "本周电梯年检", "buildings": [],
+         "published_at": "2026-11-30T00:00:00Z", "outage": None}
+
+
+def _desk(fake):
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [HOUSEHOLD], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/notices", {"items": [CUT, PLAIN], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests", (201, {**COMPLAINT, "kind": "consultation"}))
+
+
+def _posted(fake):
+    return [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/service-requests")][-1]
+
+
+def _send(client, key, **data):
+    return client.post("/desk/requests", data={"csrf_token": csrf_of(client), "idempotency_key": key,
+                                              "household_id": "hh_1", "channel": "phone",
+                                              "description": "家里没水了", **data})
+
+
+def test_the_request_form_offers_the_cuts_on_the_board_and_sends_the_one_picked_on_a_call_about_it(client, fake):
+    sign_in(client, fake)
+    _desk(fake)
+    form = client.get("/desk/requests/new?building=3&unit=1&room=1202").get_data(as_text=True)
+    assert 'name="outage_notice_id"' in form and '<option value="nt_cut">计划停水通知' in form
+    assert 'value="nt_plain"' not in form  # a notice of no cut answers no call
+    reads = [c for c in fake.calls if c["method"] == "GET" and c["path"].endswith("/notices")]
+    assert reads and reads[-1]["params"].get("current") == "true"
+    assert "所询停水停电公告" in form
+    assert _send(client, "k1", kind="consultation", outage_notice_id="nt_cut").status_code == 302
+    sent = _posted(fake)
+    assert sent["json"]["outage_notice_id"] == "nt_cut" and sent["headers"].get("Idempotency-Key") == "k1"
+    _send(client, "k2", kind="complaint", outage_notice_id="nt_cut")
+    assert _posted(fake)["json"]["outage_notice_id"] == "nt_cut"
+    _send(client, "k3", kind="repair", category="water", outage_notice_id="nt_cut")  # a repair names none
+    assert "outage_notice_id" not in _posted(fake)["json"]
+
+
+def test_the_repair_form_says_own_fault_during_a_cut_and_sends_it_for_a_repair_only(client, fake):
+    sign_in(client, fake)
+    _desk(fake)
+    form = client.get("/desk/requests/new?building=3&unit=1&room=1202").get_data(as_text=True)
+    assert 'name="own_fault"' in form and "住户自家故障" in form
+    _send(client, "k4", kind="repair", category="water", own_fault="on")
+    assert _posted(fake)["json"]["own_fault"] is True
+    _send(client, "k5", kind="consultation", own_fault="on")
+    assert "own_fault" not in _posted(fake)["json"]
+
+
+def test_a_repair_refused_during_a_cut_keeps_the_form_and_says_why(client, fake):
+    sign_in(client, fake)
+    _desk(fake)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests", (409, {
+        "type": "about:blank", "title": "Conflict", "status": 409,
+        "detail": "a planned cut of the household's building stands until 2026-12-01T10:00:00.000Z (notice nt_cut, "
+                  "计划停水通知): register the call as a consultation naming outage_notice_id, or mark the repair "
+                  "own_fault if the flat's fault is its own"}))
+    answer = _send(client, "k6", kind="repair", category="water")
+    page = client.get(answer.headers["Location"]).get_data(as_text=True) if answer.status_code == 302 \
+        else answer.get_data(as_text=True)
+    assert "计划停水通知" in page and 'name="own_fault"' in page
+
+
+def test_the_notice_form_takes_the_cut_and_sends_it_whole(client, fake):
+    sign_in(client, fake)
+    _desk(fake)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/notices", (201, CUT))
+    page = client.get("/desk/notices").get_data(as_text=True)
+    for name in ("outage.utility", "outage.starts_at", "outage.ends_at"):
+        assert f'name="{name}"' in page
+    assert "停水" in page and "停电开始时间" not in page
+    client.post("/desk/notices", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "n1", "title": "计划停水通知", "body": "周二停水",
+        "buildings": "3", "outage.utility": "water", "outage.starts_at": "2026-12-01T08:00",
+        "outage.ends_at": "2026-12-01T18:00"})
+    sent = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/notices")][-1]
+    assert sent["json"]["outage"] == {"utility": "water", "starts_at": "2026-12-01T00:00:00Z",
+                                      "ends_at": "2026-12-01T10:00:00Z"}
+    assert sent["headers"].get("Idempotency-Key") == "n1"
