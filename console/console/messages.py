@@ -771,6 +771,13 @@ _MESSAGES = {
     "sr.category": ("报修类别", "Category"),
     "sr.emergency": ("紧急维修", "Emergency"),
     "sr.joins_order": ("并入正在处理的故障工单", "Joins a fault already in hand"),
+    "sr.own_fault": ("住户自家故障（非计划停水停电所致）", "The flat's own fault (not the planned cut)"),
+    "sr.own_fault_hint": ("楼栋正在计划停水停电时，同类报修须勾选此项方可登记；因停水停电来电请登记为咨询并选所询公告",
+                          "while a planned cut of its utility stands in the building, such a repair is registered "
+                          "only when ticked; a call about the cut is a consultation naming its notice"),
+    "sr.outage_notice_hint": ("咨询或投诉计划停水停电时选其公告：咨询即以公告内容答复，不另开工单",
+                              "a consultation or complaint about a planned cut names its notice: a consultation "
+                              "is answered with the notice's words at once, no work order"),
     "sr.joins_order_hint": ("同一故障（如停水）的来电并入其工单：不另开工单，工单完成时一并完工，每户来电仍须回访",
                             "a call about the same fault (a water cut) joins its work order: no order of its own, "
                             "completed when the order is done, each caller then owed a return visit"),
@@ -3001,6 +3008,9 @@ _MESSAGES = {
                                         "The order of the fault it tells of is done: revise it (the service back) or withdraw it; the owners' portal still shows it."),
     "reg.notice_withdraw": ("撤下", "Withdraw"),
     "reg.notice_buildings": ("通知楼栋（多栋用逗号分隔，留空为全小区）", "Buildings (several separated by commas; none: the whole estate)"),
+    "reg.outage_utility": ("计划停水停电：所停", "Planned cut: of"),
+    "reg.outage_starts_at": ("计划停水停电：起", "Planned cut: from"),
+    "reg.outage_ends_at": ("计划停水停电：止（即预计恢复）", "Planned cut: until (back then)"),
     "reg.expected_restoration_at": ("预计恢复时间", "Expected back"),
     "reg.notice_work_order": ("故障工单", "Fault's work order"),
     "reg.notice_incident": ("事件编号（选工单时自动带出）", "Incident (taken from the work order picked)"),
@@ -3892,6 +3902,11 @@ _MESSAGES = {
     "ecat.gas": ("燃气", "Gas"),
     "ecat.power": ("电网", "Power grid"),
     "ecat.flooding": ("水浸", "Flooding"),
+    # 计划停水停电: what a planned cut cuts (OutageUtility)
+    "outage_utility.water": ("停水", "Water cut"),
+    "outage_utility.power": ("停电", "Power cut"),
+    "outage_utility.gas": ("停气", "Gas cut"),
+    "outage_utility.heating": ("停暖", "Heating cut"),
     "ecat.elevator_entrapment": ("电梯困人", "Elevator entrapment"),
     "preventive.title": ("预防性维护", "Preventive maintenance"),
     "preventive.help": ("每项保养计划在本月的到期日及其完成情况：按期完成、逾期完成、已逾期（到期日结束仍未完成）、进行中、待生成（工单在到期前生成）或已取消。",

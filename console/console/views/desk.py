@@ -27,6 +27,8 @@ EMERGENCY_CATEGORIES = ("water_mains", "gas", "power", "flooding", "elevator_ent
 FILTERS = ("kind", "status", "from", "to", "overdue", "escalated", "return_visit_overdue", "judged", "verified",
            "household_id", "number", "urgency", "call_back", "matched", "handler", "closed", "follow_up_overdue",
            "q")  # q: the words of the request ("the water leak I called about"), the API's search of its text
+# the kinds of a call that names a planned cut's notice (ServiceRequestCreate's outage_notice_id)
+OUTAGE_CALL_KINDS = ("consultation", "complaint")
 # action -> (the body field the form fills, required)
 ACTIONS = {"verify": "finding", "escalate": "reason", "reply": "message", "close": "outcome", "reopen": "reason",
            "withdraw": "reason"}  # withdraw: 撤诉, the owner gives his complaint up
@@ -61,7 +63,7 @@ def find_by_phone():
 
 def _new_request_page(search, households, key, form, problem, phone="", phone_found=None, definitions=None):
     return render_template("desk/new_request.html", search=search, households=households, kinds=KINDS,
-                           faults_in_hand=_faults_in_hand(),
+                           faults_in_hand=_faults_in_hand(), cuts=_cuts_on_the_board(),
                            channels=CHANNELS, natures=NATURES, categories=CATEGORIES, key=key, form=form,
                            emergency_categories=EMERGENCY_CATEGORIES, neighbours=_neighbours(households, form),
                            problem=problem, phone=phone, phone_found=phone_found, **_flat_requests(households),
@@ -99,6 +101,14 @@ def _faults_in_hand():
 
 
 
+def _cuts_on_the_board():
+    """The notices of planned cuts (计划停水停电, ``outage``) on the board now, one page, that a call
+    about a cut names (``outage_notice_id``): forty no-water calls are each answered by the notice,
+    not forty repairs. Empty where they cannot be read."""
+    page = common.optional_read("notices", current="true", limit=common.LARGEST_PAGE)
+    return [notice for notice in (page or {}).get("items") or () if notice.get("outage")]
+
+
 def _flat_requests(households):
     """What the form for one flat (the search found one household) shows before anything is filed
     again: its recent requests (number, kind, status, who raised it: a caller asking after his
@@ -130,6 +140,13 @@ def create_request():
             body["emergency_category"] = form["emergency_category"].strip()
     if form.get("joins_work_order_id", "").strip() and body["kind"] == "repair":
         body["joins_work_order_id"] = form["joins_work_order_id"].strip()
+    # 计划停水停电 (h7): a call about a cut on the board names its notice (a consultation is answered
+    # by it, a complaint is of it); a repair the desk judged the flat's own during a cut says so, else
+    # the API refuses it (409) while the cut stands: the form offered neither (found by r7 reviewing h7)
+    if form.get("outage_notice_id", "").strip() and body["kind"] in OUTAGE_CALL_KINDS:
+        body["outage_notice_id"] = form["outage_notice_id"].strip()
+    if form.get("own_fault") == "on" and body["kind"] == "repair":
+        body["own_fault"] = True
     # staff_named: the staff member it is about (被投诉员工, found by review r2 of h2)
     optional = ("complainant", "reference", "nature", "summary", "staff_named") if body["kind"] == "complaint" else \
         ("category",) if body["kind"] == "repair" else ()

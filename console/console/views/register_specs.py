@@ -268,6 +268,7 @@ INCIDENT_TYPES = ("fire_alarm", "burglary", "flooding", "elevator_entrapment", "
 FIRE_KINDS = ("extinguisher", "hydrant", "sprinkler", "smoke_detector", "alarm_panel", "fire_door", "emergency_light",
               "exit_sign", "fire_pump", "other")
 SHIFTS = ("day", "evening", "night")
+OUTAGE_UTILITIES = ("water", "power", "gas", "heating")  # what a planned cut cuts (OutageUtility)
 # a damage claim's responsible parties and its open statuses (the API's DamageClaimParty, damage_claims.OPEN)
 CLAIM_PARTIES = ("undetermined", "owner", "operator", "third_party")
 CLAIM_OPEN = ("registered", "reported", "assessed", "negotiating", "refused")
@@ -311,7 +312,13 @@ FRONT_DESK = (
                      F("buildings", "reg.notice_buildings", "lines"), F("until", "reg.notice_until", "date"),
                      F("expected_restoration_at", "reg.expected_restoration_at", "moment"),
                      F("work_order_id", "reg.notice_work_order", "pick", group="notice-faults"),
-                     F("incident_id", "reg.notice_incident")),
+                     F("incident_id", "reg.notice_incident"),
+                     # 计划停水停电 (h7): the cut the notice tells of, sent whole (outage.*); its end is the
+                     # expected restoration, left blank here (the API took it, the form had none: r7)
+                     F("outage.utility", "reg.outage_utility", "choice", choices=OUTAGE_UTILITIES,
+                       group="outage_utility"),
+                     F("outage.starts_at", "reg.outage_starts_at", "moment"),
+                     F("outage.ends_at", "reg.outage_ends_at", "moment")),
              filters=(F("building", "picker.building"),
                       F("current", "reg.notice_current", "choice", choices=("true", "false"), group="flag"),
                       F("fault_done", "reg.notice_fault_done", "choice", choices=("true", "false"), group="flag")),
