@@ -197,3 +197,20 @@ def test_an_emergency_during_the_cut_is_registered_at_once(estate):
     clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))
     flooding = repair(estate, category="water", emergency=True, emergency_category="flooding")
     assert flooding["status"] == "open" and flooding["emergency"] is True
+
+
+def test_a_call_about_the_cut_reclassified_a_repair_names_the_cut_no_more(estate):
+    # 改类: the no-water call was a burst pipe after all; the repair kept outage_notice_id, counted among
+    # the cut's calls and announced so, where a repair names no cut (found by r7 reviewing h7)
+    notice = publish(estate)
+    asked = call(estate, notice)
+    estate.reopen_request({"estate_id": ESTATE, "id": asked["id"], "data": {"reason": "是水管爆了"}})
+    repaired = estate.reclassify_request({"estate_id": ESTATE, "id": asked["id"], "data": {
+        "kind": "repair", "category": "drainage", "reason": "水管爆了，非停水"}})
+    assert repaired["kind"] == "repair" and repaired.get("outage_notice_id") is None
+    assert estate.get_notice({"estate_id": ESTATE, "id": notice["id"]})["outage"]["calls"] == 0
+    complaint = call(estate, notice, kind="complaint")  # a complaint of the cut taken as a consultation of it
+    asked = estate.reclassify_request({"estate_id": ESTATE, "id": complaint["id"], "data": {
+        "kind": "consultation", "reason": "只是询问"}})
+    assert asked["outage_notice_id"] == notice["id"]
+    assert estate.get_notice({"estate_id": ESTATE, "id": notice["id"]})["outage"]["calls"] == 1
