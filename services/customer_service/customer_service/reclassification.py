@@ -69,6 +69,10 @@ def reclassify(request, data, now, user, rules, earlier_repair_id=None):
         "reclassifications": [*(request.get("reclassifications") or []),
                               {"from": request["kind"], "to": kind, "at": at, "by": user, "reason": reason}],
     })
+    if request.get("outage_notice_id") and kind not in intake.OUTAGE_CALL_KINDS:
+        # 计划停水停电: a call about a cut that was a fault of the flat's own names the cut no more: not
+        # counted among its calls, nor announced with it (found by r7 reviewing h7)
+        changes["outage_notice_id"] = None
     entries = [history_entry(at, user, "reclassified", f"from {request['kind']} to {kind}: {reason}")]
     portal = request.get("portal") or {}
     if kind != "repair" and portal.get("urgent") and portal.get("urgent_confirmed") is None:
