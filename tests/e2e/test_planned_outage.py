@@ -111,3 +111,34 @@ def test_a_planned_water_and_power_cut_one_notice_each_and_the_calls_answered_by
     assert heating["id"] in problem(api.post(f"{base}/service-requests", repair, agent), 409)["detail"]
     own = api.post(f"{base}/service-requests", {**repair, "own_fault": True}, agent)
     assert own.status_code == 201 and own.json()["own_fault"] is True
+
+
+def test_a_cut_of_3号楼_through_the_gateway_its_calls_and_an_emergency_during_it(api, admin):
+    """r7 reviewing h7: the desk writes the cut's building as the board does (3号楼) for a household
+    registered as 3; its consultation was refused as not cut while its repair was refused naming the
+    notice; a flooding during the cut (抢险) was refused 409 too; a complaint of the cut is the cut's."""
+    estate_id = new_estate(api, admin, name="Pear Garden")["id"]
+    base = f"/api/v1/estates/{estate_id}"
+    _, manager = new_user(api, admin, ["manager"], [estate_id])
+    _, agent = new_user(api, admin, ["agent"], [estate_id])
+    household = new_household(api, manager, estate_id, room="1801", building="3")["id"]
+    eventually(lambda: api.get(f"{base}/notices", agent).status_code == 200)
+    cut = api.post(f"{base}/notices", {"title": "停水通知", "body": "3号楼二次供水水箱清洗", "buildings": ["3号楼"],
+                                       "outage": {"utility": "water", "starts_at": at(-1), "ends_at": at(5)}},
+                   agent)
+    assert cut.status_code == 201, cut.text
+    notice = cut.json()
+    call = {"household_id": household, "channel": "phone", "description": "家里没水了"}
+    repair = {**call, "kind": "repair", "category": "water"}
+    eventually(lambda: api.post(f"{base}/service-requests", repair, agent).status_code == 409)
+    asked = api.post(f"{base}/service-requests", {**call, "kind": "consultation", "outage_notice_id": notice["id"]},
+                     agent)
+    assert asked.status_code == 201, asked.text
+    assert asked.json()["status"] == "replied"
+    complaint = api.post(f"{base}/service-requests", {**call, "kind": "complaint", "description": "没提前通知",
+                                                      "outage_notice_id": notice["id"]}, agent)
+    assert complaint.status_code == 201, complaint.text
+    flooding = api.post(f"{base}/service-requests", {**repair, "description": "水管爆了，家里进水", "emergency": True,
+                                                     "emergency_category": "flooding"}, agent)
+    assert flooding.status_code == 201, flooding.text
+    assert api.get(f"{base}/notices/{notice['id']}", agent).json()["outage"]["calls"] == 2
