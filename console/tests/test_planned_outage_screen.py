@@ -90,3 +90,18 @@ def test_the_notice_form_takes_the_cut_and_sends_it_whole(client, fake):
     assert sent["json"]["outage"] == {"utility": "water", "starts_at": "2026-12-01T00:00:00Z",
                                       "ends_at": "2026-12-01T10:00:00Z"}
     assert sent["headers"].get("Idempotency-Key") == "n1"
+
+
+def test_the_notices_list_shows_the_cut_whether_it_went_out_in_time_and_its_calls(client, fake):
+    # the desk published the cut and saw nothing of it in the list: not what, nor whether it went out the
+    # estate's lead ahead, nor how many calls it answered (found by r7 reviewing h7)
+    sign_in(client, fake)
+    _desk(fake)
+    late = {**CUT, "id": "nt_late", "outage": {**CUT["outage"], "utility": "power", "notice_on_time": False,
+                                                "calls": 1}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/notices", {"items": [CUT, late, PLAIN], "next_cursor": None})
+    page = client.get("/desk/notices").get_data(as_text=True)
+    cells = page.split("data-outage")[1:]
+    assert len(cells) == 2  # the plain notice has no cut
+    assert "停水" in cells[0] and "2 次来电" in cells[0] and "未按时通知" not in cells[0]
+    assert "停电" in cells[1] and "未按时通知" in cells[1] and "1 次来电" in cells[1]
