@@ -54,6 +54,7 @@ class Column:
     kind: str = "text"  # text, when, money, enum, household, bool, list, count, link, check_notes, stays (a visit's),
     # certificate (a piece's annual inspection certificate: valid until and its number, 未知 without one),
     # order (a finding's maintenance_order: its number and status),
+    # outage (a notice's planned cut: what, its window, told late, the calls it answered),
     # flag (a warning badge, labelled ``group`` with its ``group``_hint as the tooltip, where the row's value is true),
     # totals ({key: {in_cents, out_cents, net_cents, entries}}, each key labelled from ``group``),
     # subject (a subject id: a household's by its building-unit-room), action (a change's, in words),
@@ -303,6 +304,7 @@ FRONT_DESK = (
               C("buildings", "reg.notice_buildings", "list"),
               C("published_at", "reg.published_at", "when"), C("until", "reg.notice_until"),
               C("expected_restoration_at", "reg.expected_restoration_at", "when"),
+              C("outage", "field.outage", "outage"),  # 计划停水停电 (r7 reviewing h7)
               C("work_order_id", "reg.notice_work_order", source="notice-faults"),
               C("incident_id", "reg.notice_incident"), C("revisions", "reg.notice_revisions", "count"),
               C("shown_until", "reg.notice_shown_until", "when"),
