@@ -80,3 +80,18 @@ def test_each_movement_is_announced_with_the_part_after_it(engineering):
     announced = engineering.outbox.of_type("part_moved")
     assert [e["data"]["movement"]["kind"] for e in announced] == ["receipt", "count"]
     assert announced[-1]["data"]["on_hand"] == 48 and announced[-1]["data"]["value_cents"] == 168000
+
+
+def test_the_parts_of_a_cancelled_order_come_back_to_the_store(engineering):
+    """Taps taken for an order that is cancelled before its work started (撤单: a duplicate, a job of
+    retired equipment) were never used: they go back to the store at what the order took, not held
+    by a closed order for ever, out of the store and on no order's cost (found by r8 reviewing h8)."""
+    tap = part(engineering, "TAP", qty=3, unit_cost_cents=3500)
+    order_id = open_repair(engineering)
+    act(engineering, "assign_work_order", order_id, technician="chen")
+    moved(engineering, "issue_part", tap["id"], work_order_id=order_id, qty=2)
+    act(engineering, "cancel_work_order", order_id, reason="duplicate")
+    back = moved(engineering, "return_part", tap["id"], work_order_id=order_id, qty=2)
+    assert back["on_hand"] == 3 and back["value_cents"] == 10500
+    with pytest.raises(Conflict):  # a cancelled order takes no part
+        moved(engineering, "issue_part", tap["id"], work_order_id=order_id, qty=1)
