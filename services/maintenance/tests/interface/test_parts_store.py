@@ -95,3 +95,47 @@ def test_the_parts_of_a_cancelled_order_come_back_to_the_store(engineering):
     assert back["on_hand"] == 3 and back["value_cents"] == 10500
     with pytest.raises(Conflict):  # a cancelled order takes no part
         moved(engineering, "issue_part", tap["id"], work_order_id=order_id, qty=1)
+
+
+def test_parts_issued_while_the_order_is_signed_off_are_on_its_cost(engineering, monkeypatch):
+    """Two taps issued by another technician between the sign-off's read of the store and its write:
+    the order was signed off with 1 tap, the store gave out 3 (found by r8 reviewing h8)."""
+    from maintenance import store
+    tap = part(engineering, "TAP", qty=3, unit_cost_cents=3500)
+    order_id = started(engineering)
+    moved(engineering, "issue_part", tap["id"], work_order_id=order_id, qty=1)
+    read = store.parts_held_by
+
+    def issued_meanwhile(*args):
+        held = read(*args)
+        monkeypatch.setattr(store, "parts_held_by", read)
+        moved(engineering, "issue_part", tap["id"], work_order_id=order_id, qty=2)
+        return held
+
+    monkeypatch.setattr(store, "parts_held_by", issued_meanwhile)
+    done = act(engineering, "complete_work_order", order_id, **completion())
+    assert engineering.get_part({"estate_id": ESTATE, "id": tap["id"]})["on_hand"] == 0
+    assert done["materials"][0] == {"name": "tap", "qty": 3, "unit_cost_cents": 3500, "cost_cents": 10500,
+                                    "part_id": tap["id"]}
+
+
+def test_an_issue_to_an_order_signed_off_meanwhile_is_refused_and_the_parts_stay(engineering, monkeypatch):
+    """The order read open, then signed off, then the part written: the taps left the store for an
+    order whose cost was closed without them (found by r8 reviewing h8)."""
+    from maintenance import store
+    tap = part(engineering, "TAP", qty=3, unit_cost_cents=3500)
+    order_id = started(engineering)
+    found = store.referenced
+
+    def signed_off_meanwhile(*args):
+        order = found(*args)
+        monkeypatch.setattr(store, "referenced", found)
+        act(engineering, "complete_work_order", order_id, **completion())
+        return order
+
+    monkeypatch.setattr(store, "referenced", signed_off_meanwhile)
+    with pytest.raises(Conflict):
+        moved(engineering, "issue_part", tap["id"], work_order_id=order_id, qty=2)
+    stock = engineering.get_part({"estate_id": ESTATE, "id": tap["id"]})
+    assert stock["on_hand"] == 3 and stock["value_cents"] == 10500
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["material_cost_cents"] == 1800
