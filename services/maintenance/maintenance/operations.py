@@ -8,7 +8,7 @@ import logging
 import time
 from functools import partial
 
-from estate_common import calendar, clock, custom_fields, jobs, replica, writes
+from estate_common import calendar, clock, custom_fields, ids, jobs, replica, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.kpis import by_the_month, per_estate_month, period_bounds
 from estate_common.store import public
@@ -202,15 +202,20 @@ def complete_work_order(db, outbox, caller, estate_id, order_id, data):
     """Completed with its events (``work_order_completed``, and ``charge_raised`` when the
     household pays); the equipment it names gets the job on its record, once."""
     rules = store.rules_for(db, estate_id)
-    # the parts issued to it from the store (less those given back): its material lines at their cost
-    issued = parts.order_lines(store.parts_held_by(db, estate_id, order_id), order_id)
 
     def decide(order):
         # the state's say (409), whose hands (403), then the body's rules (422), as ``step`` asks them:
         # a technician not on the order was told the emergency's summary was missing (found by r6 reviewing h6)
         domain.next_status(order, "complete")
         domain.check_hands(order, "complete", caller.roles, caller.user)
-        changes, entry = domain.complete(order, data, clock.now(), rules, caller.user, issued=issued)
+        # the parts issued to it from the store (less those given back): its material lines at their cost,
+        # read in the decision: an issue that reached the order meanwhile moved its revision, the store is
+        # read again; the movements costed kept on it (an issue written after this read, reaching the order
+        # signed off, is undone: ``_part_moved``; found by r8 reviewing h8)
+        held = store.parts_held_by(db, estate_id, order_id)
+        changes, entry = domain.complete(order, data, clock.now(), rules, caller.user,
+                                         issued=parts.order_lines(held, order_id))
+        changes["_parts_signed"] = parts.signed_movements(held, order_id)
         owner = (changes["cause"] or {}).get("household_id")
         if owner and not store.households_of(db, estate_id, [owner]):  # the owner's flat, the estate's
             raise BusinessRuleViolation("the cause names a flat this estate does not have",
@@ -1262,7 +1267,7 @@ def issue_part(db, outbox, caller, estate_id, part_id, data):
     store.get(db, "parts", estate_id, part_id)  # the path's part first: another estate's is a 404
     order = store.referenced(db, "work_orders", estate_id, data["work_order_id"], "data.work_order_id")
     return _part_moved(db, outbox, estate_id, part_id,
-                       lambda part, now: parts.issue(part, order, data["qty"], now, caller.user))
+                       lambda part, now: parts.issue(part, order, data["qty"], now, caller.user), order=order)
 
 
 def return_part(db, outbox, caller, estate_id, part_id, data):
@@ -1270,7 +1275,7 @@ def return_part(db, outbox, caller, estate_id, part_id, data):
     store.get(db, "parts", estate_id, part_id)
     order = store.referenced(db, "work_orders", estate_id, data["work_order_id"], "data.work_order_id")
     return _part_moved(db, outbox, estate_id, part_id,
-                       lambda part, now: parts.give_back(part, order, data["qty"], now, caller.user))
+                       lambda part, now: parts.give_back(part, order, data["qty"], now, caller.user), order=order)
 
 
 def count_part(db, outbox, caller, estate_id, part_id, data):
@@ -1279,12 +1284,53 @@ def count_part(db, outbox, caller, estate_id, part_id, data):
                        lambda part, now: parts.count(part, data["counted"], now, caller.user, data.get("note")))
 
 
-def _part_moved(db, outbox, estate_id, part_id, move):
+def _part_moved(db, outbox, estate_id, part_id, move, order=None):
     """A movement appended to the part with its new quantity and value, announced (``part_moved``),
-    through the one write path (a keyed call retried moves it once; a lost race decides again)."""
+    through the one write path (a keyed call retried moves it once; a lost race decides again).
+
+    An issue or a return (``order``: the work order read open before it) then reaches its order: on an
+    open order a write that moves its revision, so that a sign-off that read the store before the
+    movement decides again; on an order closed meanwhile without it (``parts.reached_too_late``) it is
+    undone on the part and the call is a 409. The order was read open, then signed off, then the
+    part written: the parts left the store on no order's cost (found by r8 reviewing h8)."""
+    call = writes.current_call()
+    # a keyed call's movement has the call's id: sent again after its write, it is found by it
+    moved_id = [ids.natural_id("mov", call.wrote_id(part_id)) if call is not None else None]
+
     def decide(part):
         changes, movement = move(part, clock.now())
+        movement["id"] = moved_id[0] = moved_id[0] or movement["id"]
         return Change(changes, [], [("part_moved", parts.moved_event_data(part, changes, movement))],
                       push={"movements": [movement]})
 
-    return parts.shown(_change(db, outbox, "parts", estate_id, part_id, decide))
+    written = _change(db, outbox, "parts", estate_id, part_id, decide)
+    movement = next((item for item in written.get("movements", []) if item["id"] == moved_id[0]), None)
+    if order is not None and movement is not None:
+        written = _part_reached_order(db, outbox, estate_id, written, movement, order)
+    return parts.shown(written)
+
+
+def _part_reached_order(db, outbox, estate_id, part, movement, order):
+    """``movement`` on its work order (``_part_moved``): the part as it is, or a 409 with it undone."""
+    late = []
+
+    def reach(stored):
+        if stored["status"] not in parts.CLOSED_ORDER:
+            return Change({"_parts_moved": movement["id"]})  # bookkeeping: its revision moves
+        if parts.reached_too_late(stored, movement):
+            late.append(stored["status"])
+        return None
+
+    _order_change(db, outbox, estate_id, order["_id"], reach)
+    if not late:
+        return part
+
+    def undo(stored):
+        if any(item.get("undoes") == movement["id"] for item in stored.get("movements", [])):
+            return None  # undone already (the call sent again)
+        changes, undoing = parts.undone(stored, movement, clock.now(), movement["by"], late[0])
+        return Change(changes, [], [("part_moved", parts.moved_event_data(stored, changes, undoing))],
+                      push={"movements": [undoing]})
+
+    _change(db, outbox, "parts", estate_id, part["_id"], undo)
+    raise Conflict(f"the work order was {late[0]} meanwhile: parts are issued to and returned from an open order")

@@ -181,6 +181,34 @@ def count(part, counted, now, actor, note=None):
                   counted_milli=counted_milli, note=note)
 
 
+def reached_too_late(order, movement):
+    """Whether ``movement`` (an issue or a return, written on the part) reached its order after the
+    order closed without it: signed off by a sign-off that read the store before it (not among the
+    movements it costed: ``signed_movements``), or cancelled before an issue to it. The order is read
+    after the movement's write (``operations._part_moved``): a sign-off that read the store before the
+    movement and wrote after it would sign off without it, the store short (found by r8 reviewing h8)."""
+    if order["status"] == "completed":
+        return movement["id"] not in (order.get("_parts_signed") or ())
+    return order["status"] == "cancelled" and movement["kind"] == "issue"
+
+
+def signed_movements(parts, order_id):
+    """The ids of the issues and returns of the order that its sign-off costs (``order_lines``), kept
+    on the order: a movement written on a part after the sign-off's read is not among them."""
+    return [movement["id"] for part in parts for movement in part.get("movements", [])
+            if movement.get("work_order_id") == order_id and movement["kind"] in ("issue", "return")]
+
+
+def undone(part, movement, now, actor, status):
+    """The reverse of ``movement`` (its quantity and value back where they came from), for one that
+    reached its order too late (``reached_too_late``): the issue refused after all, the part as if it
+    never left the store; the order's cost stays as it was signed off."""
+    return _moved(part, "return" if movement["kind"] == "issue" else "issue", -movement["qty_milli"],
+                  -movement["value_cents"], now, actor, work_order_id=movement["work_order_id"],
+                  work_order_number=movement.get("work_order_number"), undoes=movement["id"],
+                  note=f"undone: the work order was {status} before it reached it")
+
+
 def held_by(part, order_id):
     """``(thousandths, cents)`` of the part issued to the order less what came back."""
     qty = value = 0

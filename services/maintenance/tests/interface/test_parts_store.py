@@ -139,3 +139,29 @@ def test_an_issue_to_an_order_signed_off_meanwhile_is_refused_and_the_parts_stay
     stock = engineering.get_part({"estate_id": ESTATE, "id": tap["id"]})
     assert stock["on_hand"] == 3 and stock["value_cents"] == 10500
     assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["material_cost_cents"] == 1800
+
+
+def test_an_issue_undone_for_a_late_order_is_undone_once_when_sent_again(engineering, monkeypatch):
+    """The 409 of an issue that reached its order signed off, sent again with its Idempotency-Key
+    (its answer lost): a 409 again, the part's taps back once (r8 reviewing h8)."""
+    from estate_common.testing import as_caller
+    from maintenance import store
+    tap = part(engineering, "TAP", qty=3, unit_cost_cents=3500)
+    order_id = started(engineering)
+    found = store.referenced
+
+    def signed_off_meanwhile(*args):
+        order = found(*args)
+        monkeypatch.setattr(store, "referenced", found)
+        act(engineering, "complete_work_order", order_id, **completion())
+        return order
+
+    monkeypatch.setattr(store, "referenced", signed_off_meanwhile)
+    as_caller(engineering, TECHNICIAN, idempotency_key="issue-1")
+    for _ in range(2):
+        with pytest.raises(Conflict):
+            moved(engineering, "issue_part", tap["id"], work_order_id=order_id, qty=2)
+    stock = engineering.get_part({"estate_id": ESTATE, "id": tap["id"]})
+    assert stock["on_hand"] == 3 and stock["value_cents"] == 10500
+    assert [(m["kind"], m["qty"]) for m in stock["movements"]] == [("receipt", 3), ("issue", -2), ("return", 2)]
+    assert stock["movements"][-1]["undoes"] == stock["movements"][1]["id"]
