@@ -165,3 +165,23 @@ def test_an_issue_undone_for_a_late_order_is_undone_once_when_sent_again(enginee
     assert stock["on_hand"] == 3 and stock["value_cents"] == 10500
     assert [(m["kind"], m["qty"]) for m in stock["movements"]] == [("receipt", 3), ("issue", -2), ("return", 2)]
     assert stock["movements"][-1]["undoes"] == stock["movements"][1]["id"]
+
+
+def test_a_technician_draws_parts_on_his_own_orders_only(engineering):
+    """Another technician's order took the 3 taps a technician issued to it and its sign-off costed them
+    unasked, as every other step on an order is its technician's, his helper's or the supervisor's
+    (found by r8 reviewing h8)."""
+    from estate_common.errors import Forbidden
+    from estate_common.testing import as_caller, staff
+    tap = part(engineering, "TAP", qty=5, unit_cost_cents=3500)
+    order_id = started(engineering)  # chen's
+    as_caller(engineering, staff("zhao", ["technician"], [ESTATE]))
+    with pytest.raises(Forbidden):
+        moved(engineering, "issue_part", tap["id"], work_order_id=order_id, qty=3)
+    as_caller(engineering, staff("lin", ["maintenance_supervisor", "technician"], [ESTATE]))
+    moved(engineering, "issue_part", tap["id"], work_order_id=order_id, qty=3)  # the storekeeper hands them out
+    as_caller(engineering, staff("zhao", ["technician"], [ESTATE]))
+    with pytest.raises(Forbidden):
+        moved(engineering, "return_part", tap["id"], work_order_id=order_id, qty=1)
+    as_caller(engineering, TECHNICIAN)
+    assert moved(engineering, "return_part", tap["id"], work_order_id=order_id, qty=1)["on_hand"] == 3
