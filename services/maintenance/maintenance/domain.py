@@ -130,12 +130,18 @@ def next_status(order, action):
 # does and hands on his team's orders (``SUPERVISOR_STEPS``: back for dispatch, a helper added: the
 # technician who left, h5); their work stays theirs.
 ASSIGNEE_STEPS = frozenset({"appoint", "reappoint", "start", "quote", "complete", "request_help", "hold", "resume",
-                            "add_helper"})
+                            "add_helper",
+                            # 领料 / 退库: parts from the store to the order, its material lines at the sign-off
+                            # (maintenance's parts.py): another technician's issue to it was costed on it
+                            # unasked (found by r8 reviewing h8)
+                            "draw_parts"})
 # 协助: the helper recorded on the order (``add_helper``) records the work on it as its technician does;
 # appointing, handing it on or back and adding another are its technician's
-HELPER_STEPS = frozenset({"start", "quote", "hold", "resume", "complete"})
+HELPER_STEPS = frozenset({"start", "quote", "hold", "resume", "complete", "draw_parts"})
 # what the maintenance supervisor does on any order of his team's besides dispatching it
-SUPERVISOR_STEPS = frozenset({"request_help", "add_helper"})
+SUPERVISOR_STEPS = frozenset({"request_help", "add_helper",
+                              # he keeps the parts store (gateway's policy.STOREKEEPERS): he hands parts out to any order
+                              "draw_parts"})
 
 
 def check_hands(order, action, caller_roles, user, technician=None):

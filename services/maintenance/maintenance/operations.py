@@ -1266,6 +1266,7 @@ def issue_part(db, outbox, caller, estate_id, part_id, data):
     at the store's average cost: the order's material line at its sign-off."""
     store.get(db, "parts", estate_id, part_id)  # the path's part first: another estate's is a 404
     order = store.referenced(db, "work_orders", estate_id, data["work_order_id"], "data.work_order_id")
+    domain.check_hands(order, "draw_parts", caller.roles, caller.user)  # his order's, his helper's, the supervisor's
     return _part_moved(db, outbox, estate_id, part_id,
                        lambda part, now: parts.issue(part, order, data["qty"], now, caller.user), order=order)
 
@@ -1274,6 +1275,7 @@ def return_part(db, outbox, caller, estate_id, part_id, data):
     """退库: what an open order did not use, back to the store at the value it took."""
     store.get(db, "parts", estate_id, part_id)
     order = store.referenced(db, "work_orders", estate_id, data["work_order_id"], "data.work_order_id")
+    domain.check_hands(order, "draw_parts", caller.roles, caller.user)  # his order's, his helper's, the supervisor's
     return _part_moved(db, outbox, estate_id, part_id,
                        lambda part, now: parts.give_back(part, order, data["qty"], now, caller.user), order=order)
 
