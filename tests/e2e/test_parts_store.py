@@ -142,3 +142,24 @@ def test_a_month_of_the_parts_store(api, site):
     records = eventually(archived)
     assert {record["subject_type"] for record in records} == {"spare_part"}
     assert sorted(record["data"]["movement"]["kind"] for record in records) == ["count", "issue", "receipt", "receipt"]
+
+
+def test_two_technicians_take_the_last_taps_at_once(api, admin, site):
+    """Two technicians at the store's counter at once, each for 2 of the last 3 taps: one gets them, the
+    other is told the store holds 1 (never below nothing); neither draws on the other's order (r8 reviewing h8)."""
+    from concurrent.futures import ThreadPoolExecutor
+    base = f"/api/v1/estates/{site['estate']}"
+    other_name, other = new_user(api, admin, ["technician"], [site["estate"]])
+    mine, theirs = repair_order(api, site), repair_order(api, {**site, "technician": other, "technician_name": other_name})
+    tap = keyed(api, f"{base}/parts", {"code": "TAP-LAST", "name": "水龙头 DN20", "unit": "piece"}, site["supervisor"]).json()
+    assert keyed(api, f"{base}/parts/{tap['id']}/receipts", {"qty": 3, "unit_cost_cents": 3500},
+                 site["supervisor"]).status_code == 200
+    issue = f"{base}/parts/{tap['id']}/issues"
+    assert keyed(api, issue, {"work_order_id": mine["id"], "qty": 1}, other).status_code == 403  # not his order
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda taken: keyed(api, issue, {"work_order_id": taken[0]["id"], "qty": 2}, taken[1]),
+                                [(mine, site["technician"]), (theirs, other)]))
+    assert sorted(answer.status_code for answer in answers) == [200, 422], [answer.text for answer in answers]
+    stock = api.get(f"{base}/parts/{tap['id']}", site["supervisor"]).json()
+    assert stock["on_hand"] == 1 and stock["value_cents"] == 3500
+    assert [movement["kind"] for movement in stock["movements"]] == ["receipt", "issue"]
