@@ -2132,6 +2132,9 @@ ZH = {
         '超过该工单领用的数量',
     'the work order is {0}: parts are issued to and returned from an open order':
         '该工单{0:wo_status}：备件只能领用到未完成的工单或从其退库',
+    # an issue that reached its order after the order was signed off without it (r8)
+    'the work order was {0} meanwhile: parts are issued to and returned from an open order':
+        '该工单在此期间{0:wo_status}：备件只能领用到未完成的工单或从其退库',
     'a quantity is more than 0':
         '数量须大于 0',
     'a quantity has at most 3 decimals':
