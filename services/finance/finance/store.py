@@ -13,7 +13,7 @@ from pymongo import ReturnDocument
 from . import exit_settlement
 from .payers import MOVED_TO_DEVELOPER
 from .rules import DEFAULTS, MAXIMA, MINIMA
-from .seller_prepaid import TAKEN_BACK
+from .seller_prepaid import GROWING, TAKEN_BACK
 
 PAGED = [("estate_id", 1), ("created_at", 1), ("_id", 1)]
 DUPLICATE_KEY = 11000
@@ -1153,7 +1153,7 @@ def grow_payments_held(db, outbox, estate_id, part, hold_id, grow_id):
 def hold_grown(db, estate_id, hold_id):
     """Bookkeeping (marks the API does not show): the addition's payments hold it."""
     db.seller_prepaid.update_one({"_id": hold_id, "estate_id": estate_id},
-                                 {"$unset": {"_growing": "", HOLD_BEING_MADE: ""}})
+                                 {"$unset": {GROWING: "", HOLD_BEING_MADE: ""}})
 
 
 def unannounced_credits(db, estate_id):
