@@ -22,3 +22,16 @@ def test_a_system_the_map_does_not_name_gives_a_repair_no_category():
     assert category_of_equipment(request, {"equipment_system": "elevator"}) == "elevator"
     assert category_of_equipment(request, {"equipment_system": "lifts_and_escalators"}) is None
     assert category_of_equipment(request, {}) is None
+
+
+def test_every_utility_a_planned_cut_cuts_is_the_contracts_and_a_repair_category():
+    """计划停水停电 (h7): a repair of a category a standing cut cuts is refused, by
+    ``front_desk.UTILITY_OF_CATEGORY``, built from ``rules.OUTAGE_UTILITIES``; the contract's
+    ``OutageUtility`` is that list, and each names a repair category (a utility added to the contract
+    alone would be cut with no repair it explains)."""
+    from customer_service.front_desk import UTILITY_OF_CATEGORY
+    from customer_service.rules import OUTAGE_UTILITIES
+
+    assert sorted(OUTAGE_UTILITIES) == sorted(SCHEMAS["OutageUtility"]["enum"])
+    assert set(UTILITY_OF_CATEGORY) <= set(SCHEMAS["RepairCategory"]["enum"])
+    assert sorted(UTILITY_OF_CATEGORY.values()) == sorted(OUTAGE_UTILITIES)

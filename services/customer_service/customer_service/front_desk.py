@@ -13,6 +13,7 @@ from estate_common.text import address_key, address_part
 from estate_common.wording import counted
 
 from .domain import Change, history_entry
+from .rules import OUTAGE_UTILITIES
 
 # status -> {action: next status}, per register. An action not listed is refused (409).
 KEY_TRANSITIONS = {
@@ -163,8 +164,9 @@ def outage_call_check(notice, building, now, kind):
                                         field, f"its service was expected back at {back}")])
 
 
-# a repair's category and the utility a planned cut of it cuts (the repairs a cut explains)
-UTILITY_OF_CATEGORY = {"water": "water", "power": "power", "gas": "gas", "heating": "heating"}
+# a repair's category and the utility a planned cut of it cuts (the repairs a cut explains): each utility a
+# cut may cut (``rules.OUTAGE_UTILITIES``) is the repair category of the same name
+UTILITY_OF_CATEGORY = {utility: utility for utility in OUTAGE_UTILITIES}
 
 
 def refuse_repair_of_a_cut(cuts):
