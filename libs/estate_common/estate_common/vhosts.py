@@ -18,9 +18,10 @@ restarted. Such stalls came with bursts of quorum queues being started: once an 
 stopped right at its start ("Making sure data directory") while another vhost's system started
 its forty; once the broker went silent for 74 s right after one system's hundred started, with
 no vhost operation in flight. So vhosts come and go one at a time on this machine, never while
-a system or a service of the suite declares its queues, and no two processes' start-ups declare
-queues at once (``exclusive``, a lock file shared by every test process; ``declaring``). That
-narrows the chances of a stall; it did not remove them. The lock covers the declarations, not
+a service of the suite declares its queues, and no two processes' start-ups declare queues at
+once, but for the services of test systems, which share the lock (``exclusive``, a lock file
+shared by every test process; ``declaring``). That narrows the chances of a stall; it did not
+remove them. The lock covers the declarations, not
 the start-ups around them: a test system's service takes it, shared with the other services of
 systems, for its own container's start, where its queues are declared
 (``declare_under_lock_when_asked``, ``ESTATE_BROKER_LOCK``), and the pytest process that started
@@ -186,7 +187,7 @@ _held = {"depth": 0, "file": None}
 @contextlib.contextmanager
 def exclusive(shared=False):
     """The broker's definitions change one process at a time on this machine: a vhost made or
-    deleted, or a system or services declaring their queues (``declaring``); the lock file is
+    deleted, or a test's services declaring their queues (``declaring``); the lock file is
     shared by every process (the module docstring says why). Within a process it is shared: the
     containers of one runner start side by side in greenthreads, and one may wait for another
     (serialising them there would deadlock). ``shared``: taken beside other shared holders, never
@@ -230,7 +231,7 @@ def declare_under_lock_when_asked():
     or deleted meanwhile. Without it (a deployment, ``make run``) nothing changes. Returns whether
     it was asked."""
     global LOCK_PATH
-    path = os.environ.get("ESTATE_BROKER_LOCK")
+    path = os.environ.get(LOCK_ENV)
     if not path:
         return False
     LOCK_PATH = path
