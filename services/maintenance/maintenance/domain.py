@@ -1109,10 +1109,15 @@ def may_join_desk_order(incident):
 def _joinable(order, incident, rules):
     """A desk call's order an incident may join at all: open and not held (``NOT_JOINED``), reported within
     ``incident_join_window_minutes`` of the incident's opening, either side."""
-    opened = clock.parse_iso(incident["opened_at"])
-    window = timedelta(minutes=rules["incident_join_window_minutes"])
     return (order["source"]["type"] == JOINABLE_SOURCE and order["status"] not in NOT_JOINED
-            and abs(clock.parse_iso(order["reported_at"]) - opened) <= window)
+            and _within_join_window(order["reported_at"], incident["opened_at"], rules))
+
+
+def _within_join_window(one, other, rules):
+    """Whether two reports (ISO) of one fault are within ``incident_join_window_minutes`` of each other,
+    either side: the desk's call and the guard's incident, whichever came first (both ways of the join)."""
+    window = timedelta(minutes=rules["incident_join_window_minutes"])
+    return abs(clock.parse_iso(one) - clock.parse_iso(other)) <= window
 
 
 def stairwell(household):
@@ -1166,7 +1171,7 @@ def desk_order_joined_by(incident, candidates, lifts, rules):
     within ``incident_join_window_minutes`` of the incident's opening, either side, and not held
     (``NOT_JOINED``). Exactly one order
     matches, or none is joined: a wrong join (two lifts' passengers on one order) is worse than two orders.
-    An incident of another kind (``may_join_desk_order``) joins none."""
+    An incident of another kind joins none here (a flooding its own way: ``burst_order_joined_by``)."""
     if incident.get("type") != JOINING_INCIDENT:
         return None
     lift_id = lift_meant(incident, lifts)
@@ -1235,12 +1240,10 @@ def incident_order_found(order, equipment, candidates, rules):
             or order.get("incidents") or order.get("started_at") or order["status"] in NOT_JOINED
             or equipment.get("system") != "elevator"):
         return []
-    reported = clock.parse_iso(order["reported_at"])
-    window = timedelta(minutes=rules["incident_join_window_minutes"])
     found = [fault for fault in candidates
              if fault["source"]["type"] == FOUND_INCIDENT_SOURCE and fault.get("equipment_id") == equipment["_id"]
              and fault.get("emergency_category") == JOINING_INCIDENT and fault["status"] not in NOT_JOINED
-             and abs(clock.parse_iso(fault["reported_at"]) - reported) <= window]
+             and _within_join_window(fault["reported_at"], order["reported_at"], rules)]
     if len(found) != 1:
         return []
     fault = found[0]
