@@ -56,12 +56,12 @@ def shown_qty(thousandths):
 
 def new_part(estate_id, data, now, actor):
     stamp = clock.to_iso(now)
+    minimum = milli(data.get("minimum", 0), data["unit"], "data.minimum")
     return {
         "_id": part_id(estate_id, data["code"]), "estate_id": estate_id, "code": data["code"].strip(),
         "name": data["name"].strip(), "unit": data["unit"],
-        "minimum_milli": milli(data.get("minimum", 0), data["unit"], "data.minimum"),
-        "on_hand_milli": 0, "value_cents": 0, "movements": [],
-        "below_minimum": milli(data.get("minimum", 0), data["unit"], "data.minimum") > 0,
+        "minimum_milli": minimum, "on_hand_milli": 0, "value_cents": 0, "movements": [],
+        "below_minimum": _below(0, minimum),
         "created_at": stamp, "created_by": actor, "updated_at": stamp,
     }
 
@@ -83,7 +83,7 @@ def shown(part, movements=True):
         "id": part["_id"], "estate_id": part["estate_id"], "code": part["code"], "name": part["name"],
         "unit": part["unit"], "minimum": shown_qty(part["minimum_milli"]), "on_hand": shown_qty(on_hand),
         "value_cents": part["value_cents"], "unit_cost_cents": average_cost(part),
-        "below_minimum": on_hand < part["minimum_milli"],
+        "below_minimum": _below(on_hand, part["minimum_milli"]),
         "created_at": part["created_at"], "updated_at": part["updated_at"],
     }
     if movements:
@@ -123,7 +123,7 @@ def _moved(part, kind, qty_milli, value_cents, now, actor, **facts):
     movement = {"id": ids.new_id("mov"), "kind": kind, "qty_milli": qty_milli, "value_cents": value_cents,
                 "on_hand_after_milli": on_hand, "at": stamp, "by": actor, **facts}
     # kept on the part (not compared at read): the list of those to be bought reads it by an index
-    return {"on_hand_milli": on_hand, "value_cents": value, "below_minimum": on_hand < part["minimum_milli"],
+    return {"on_hand_milli": on_hand, "value_cents": value, "below_minimum": _below(on_hand, part["minimum_milli"]),
             "updated_at": stamp}, movement
 
 
@@ -239,6 +239,11 @@ def moved_event_data(part, changes, movement):
     return {"id": part["_id"], "code": part["code"], "name": part["name"], "unit": part["unit"],
             "movement": shown_movement(movement), "on_hand": shown_qty(changes["on_hand_milli"]),
             "value_cents": changes["value_cents"]}
+
+
+def _below(on_hand_milli, minimum_milli):
+    """To be bought: less on hand than the part's minimum (shown, and kept on the part for the list's index)."""
+    return on_hand_milli < minimum_milli
 
 
 def _open(order, returning=False):
