@@ -180,3 +180,16 @@ def test_a_payment_s_receiver_and_a_handover_s_receiver_read_each_as_its_own(app
         assert i18n.error_field("cause.household_id") == i18n.error_field("household_id")
         g.language = "en"
         assert i18n.error_field("payments[1].received_by") == "Received by"
+
+
+def test_the_cause_parties_and_parts_offered_are_the_contracts():
+    """The completion form's parties and parts of a cause (``engineering.CAUSE_PARTIES``,
+    ``CAUSE_PARTS``) are written again in the console, a client of the API: tied to the contract's
+    ``WorkOrderCause`` so a party or part added there is offered here (found by t1)."""
+    from console.views.engineering import CAUSE_PARTIES, CAUSE_PARTS
+
+    from .conftest import openapi_spec
+
+    cause = openapi_spec()["components"]["schemas"]["WorkOrderCause"]
+    assert sorted(CAUSE_PARTIES) == sorted(cause["properties"]["party"]["enum"])
+    assert sorted(CAUSE_PARTS) == sorted(cause["properties"])

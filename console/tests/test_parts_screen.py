@@ -36,3 +36,13 @@ def test_accounts_read_the_store_from_the_menu(client, fake):
     sign_in(client, fake, roles=("accountant",))
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/parts", {"items": [CABLE], "next_cursor": None})
     assert "/engineering/parts" in client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+
+def test_the_units_offered_are_the_contracts():
+    """The form's units (``register_specs.PART_UNITS``) are written again in the console, a client of
+    the API: tied to the contract's ``PartUnit`` so a unit added there is offered here (found by t1)."""
+    from console.views.register_specs import PART_UNITS
+
+    from .conftest import openapi_spec
+
+    assert sorted(PART_UNITS) == sorted(openapi_spec()["components"]["schemas"]["PartUnit"]["enum"])
