@@ -3277,9 +3277,11 @@ def get_fund_entry(db, estate_id, entry_id):
 # -- the handover package at a contract's end (物业撤场交接, exit_handover.py) ------------------------
 
 def handover_money(db, estate_id, as_of):
-    """Finance's part of an estate's handover package as of its contract's last day ``as_of``: the
-    money paid ahead and unused by household (owed back), the arrears to the end by household, the
-    developer's apart, the deposits and sellers' money held, the utility balances, the fund's balance."""
+    """Finance's part of an estate's handover package, its days split at the contract's last day ``as_of``:
+    the money paid ahead and unused by household (owed back), the arrears to the end by household, the
+    developer's apart, the deposits and sellers' money held, the utility balances, the fund's balance; every
+    amount as it stands when read (``amounts_as_at``: ``exit_handover``), not as it stood on ``as_of``. The
+    package's money (``GET …/handover``) and the accountant's ``GET …/exit-money`` both read it."""
     end_day = exit_handover.checked_end_day(as_of)
     bills = store.bills_at_contract_end(db, estate_id, end_day[:7])
     flats = {flat["_id"]: flat for flat in store.household_flats(db, estate_id)}
