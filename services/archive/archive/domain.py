@@ -544,7 +544,8 @@ def change_from_event(subject_type, event):
 
 def change_from_recorded_event(subject_type, event):
     """A change-log entry of a recorded event that changes an archive (``ARCHIVE_CHANGES``):
-    ``action`` is what it did (created, updated, cancelled, reversed), ``fields`` what it says."""
+    ``action`` is its subject type and what it did (``ARCHIVE_CHANGES``: created, updated, cancelled,
+    reversed, a deposit's refund_approved …: ``deposit_refund_approved``), ``fields`` what it says."""
     change = ARCHIVE_CHANGES[(event["source"], event["event_type"])]
     return change_from_event(subject_type, event) | {"action": f"{subject_type}_{change}"}
 
