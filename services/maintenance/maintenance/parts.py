@@ -20,14 +20,16 @@ from estate_common import clock, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.money import to_cents
 
+from .domain import CLOSED
+
 # units a part is counted in; the first ones are counted whole (a tap is not issued in halves)
 WHOLE_UNITS = ("piece", "set", "box", "roll")
 UNITS = (*WHOLE_UNITS, "m", "m2", "kg", "l")
 MILLI = 1000  # a quantity's thousandths: the finest a part is measured in (1 mm of cable)
 KINDS = ("receipt", "issue", "return", "count")
 # a work order's statuses in which parts are no longer issued to it or returned from it: its cost is
-# signed off (completed) or it was never worked (cancelled)
-CLOSED_ORDER = ("completed", "cancelled")
+# signed off (completed) or it was never worked (cancelled): an order done with (``domain.CLOSED``)
+CLOSED_ORDER = CLOSED
 
 
 def part_id(estate_id, code):
