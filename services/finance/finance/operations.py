@@ -1504,8 +1504,9 @@ def list_deposits(db, estate_id, filters, limit=None, cursor=None):
     page to it, a status on a later page shown as none: found by the last session's review)."""
     filters = dict(filters or {})
     status = filters.pop("status", None)
-    if status and deposits.refund_status_of(status):
-        filters["refund.status"] = deposits.refund_status_of(status)
+    stored = deposits.refund_status_of(status) if status else None
+    if stored:
+        filters["refund.status"] = stored
     elif status:
         open_ = store.deposits_without_refund(db, estate_id, filters)
         bills = store.bills_by_id(db, estate_id, [d["bill_id"] for d in open_])
