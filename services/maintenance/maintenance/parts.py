@@ -27,8 +27,9 @@ WHOLE_UNITS = ("piece", "set", "box", "roll")
 UNITS = (*WHOLE_UNITS, "m", "m2", "kg", "l")
 MILLI = 1000  # a quantity's thousandths: the finest a part is measured in (1 mm of cable)
 KINDS = ("receipt", "issue", "return", "count")
-# a work order's statuses in which parts are no longer issued to it or returned from it: its cost is
-# signed off (completed) or it was never worked (cancelled): an order done with (``domain.CLOSED``)
+# a work order's statuses in which parts are no longer issued to it: its cost is signed off (completed) or
+# it was never worked (cancelled): an order done with (``domain.CLOSED``). A cancelled one still gives back
+# what it holds (``_open``'s ``returning``: r8), a signed-off one nothing
 CLOSED_ORDER = CLOSED
 
 
@@ -249,6 +250,8 @@ def _below(on_hand_milli, minimum_milli):
 
 
 def _open(order, returning=False):
+    """409 for an order parts are no longer issued to (``CLOSED_ORDER``), or returned from: a cancelled one
+    gives back what it holds (``returning``), never worked, its parts on no cost otherwise."""
     if order["status"] == "cancelled" and returning:
         return
     if order["status"] in CLOSED_ORDER:
