@@ -376,3 +376,15 @@ def test_a_reversal_the_fund_refuses_when_finished_puts_the_receipt_back_as_it_w
     assert finance.fund_statement({"estate_id": ESTATE, "filters": {"period": "2026-07"}})[
         "closing_balance_cents"] == 20_000
     assert operations.finish_half_done(finance.db, finance.outbox) == 0
+
+
+def test_a_reversed_receipt_no_longer_pays_the_contracts_arrears(finance):
+    """A receipt taken back (typed wrong, its money out of the journal and the fund) still counted as received
+    in the arrears: the contract looked paid for a period it never paid, its debt hidden from the accountant
+    (found by r3 reviewing h3)."""
+    contract = register(finance)  # 2026-01-15..2026-12-31, 600,000 a quarter
+    receipt = receive(finance, contract["id"], 600_000, "prr-ar")
+    reverse(finance, receipt["id"], "rv-ar")
+    [line] = finance.revenue_arrears({"estate_id": ESTATE, "filters": {"as_of": "2026-07-20"}})["items"]
+    assert (line["received_cents"], line["overdue_cents"], line["overdue_periods"], line["overdue_since"]) == (
+        0, 1_800_000, 3, "2026-01-15")
