@@ -187,7 +187,8 @@ def arrears(contract_, receipts, day):
     begun = periods_begun(contract_, day)
     amount = contract_["amount_cents"]
     due = begun * amount
-    received = sum(r["amount_cents"] for r in receipts)
+    # a receipt reversed (typed wrong: its money out of the journal and the fund) pays nothing (r3)
+    received = sum(r["amount_cents"] for r in receipts if r.get("status") != "reversed")
     overdue = max(due - received, 0)
     paid_periods = received // amount if amount else begun  # the earliest, in full
     since = (calendar.months_after(date.fromisoformat(contract_["starts_on"]),

@@ -1816,7 +1816,7 @@ def list_revenue_receipts(db, estate_id, filters, limit, cursor):
     return store.page(db.revenue_receipts, {"estate_id": estate_id, **filters}, limit, cursor)
 
 
-def revenue_receipts_of_contracts(db, estate_id, contract_ids, fields=("contract_id", "amount_cents")):
+def revenue_receipts_of_contracts(db, estate_id, contract_ids, fields=("contract_id", "amount_cents", "status")):
     return list(store.scan(db.revenue_receipts, {"estate_id": estate_id, "contract_id": {"$in": list(contract_ids)}},
                            fields))
 
