@@ -388,3 +388,31 @@ def test_a_reversed_receipt_no_longer_pays_the_contracts_arrears(finance):
     [line] = finance.revenue_arrears({"estate_id": ESTATE, "filters": {"as_of": "2026-07-20"}})["items"]
     assert (line["received_cents"], line["overdue_cents"], line["overdue_periods"], line["overdue_since"]) == (
         0, 1_800_000, 3, "2026-01-15")
+
+
+def test_a_reversal_the_fund_refused_sent_again_with_its_key_is_refused_again(finance, monkeypatch):
+    """The manager's reversal stopped half way, the fund refused it when the sweep finished it (a use took the
+    owners' part) and put the receipt back posted; his call sent again with its Idempotency-Key answered 200
+    with the posted receipt, as if the reversal were done (found by r3 reviewing h3; left by h3)."""
+    contract = register(finance)
+    receipt = receive(finance, contract["id"], 100_000, "prr-rk")
+    real = operations._finish_revenue_reversal
+
+    def crash(*args):
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr(operations, "_finish_revenue_reversal", crash)
+    with pytest.raises(RuntimeError):
+        reverse(finance, receipt["id"], "rv-rk")
+    monkeypatch.setattr(operations, "_finish_revenue_reversal", real)
+    as_caller(finance, ACCOUNTANT, idempotency_key="mfu-rk")
+    use = finance.request_fund_use({"estate_id": ESTATE, "data": {"amount_cents": 50_000,
+                                                                  "purpose": "replace the lift's traction rope"}})
+    as_caller(finance, MANAGER)
+    finance.approve_fund_use({"estate_id": ESTATE, "id": use["id"], "data": {}})
+    clock.freeze(NOW + timedelta(minutes=5))
+    assert operations.finish_half_done(finance.db, finance.outbox) == 1
+    with pytest.raises(BusinessRuleViolation):
+        reverse(finance, receipt["id"], "rv-rk")  # sent again: refused, as it was
+    assert finance.db.revenue_receipts.find_one({})["status"] == "posted"
+    assert finance.db.journal.count_documents({"kind": "public_revenue_reversal"}) == 0
