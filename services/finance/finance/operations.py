@@ -2627,6 +2627,12 @@ def reverse_revenue_receipt(db, outbox, caller, estate_id, receipt_id, data):
 
             receipt = store.change_revenue_receipt(db, outbox, estate_id, receipt_id, plan)
             return public(_finish_revenue_reversal(db, outbox, receipt))
+    if receipt["status"] in public_revenue.REVERSIBLE and receipt.get("reversal_refused"):
+        # this call's reversal was planned, then refused when finished (the fund no longer held the owners'
+        # part) and the receipt put back: sent again with its key it is refused again, never a 200 with the
+        # receipt standing as if it were reversed (r3)
+        raise BusinessRuleViolation("the maintenance fund no longer holds the receipt's owners' part: its reversal "
+                                    "was refused", [field_error("id", "reversal refused by the fund")])
     return public(_finish_revenue_reversal(db, outbox, receipt))
 
 
