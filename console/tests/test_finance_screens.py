@@ -2804,3 +2804,55 @@ def test_a_receipt_the_fund_refused_is_not_announced_as_booked(client, fake):
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/public-revenue/receipts", {"items": [refused], "next_cursor": None})
     page = client.get(answer.location).get_data(as_text=True)
     assert "维修资金拒收" in page and "已收款并入账" not in page
+
+
+REVERSED_REVENUE = {
+    "by_kind": {"advertising": {"received_cents": 0, "operator_cents": -30000, "owners_cents": -70000, "receipts": 0,
+                                "reversed_cents": 100000, "reversals": 1},
+                "parking": {"received_cents": 50000, "operator_cents": 15000, "owners_cents": 35000, "receipts": 1,
+                            "reversed_cents": 0, "reversals": 0}},
+    "received_cents": 50000, "reversed_cents": 100000, "operator_cents": -15000, "owners_cents": -35000,
+    "to_maintenance_fund_cents": -70000, "to_owners_balance_cents": 0, "fund_refused_cents": 35000}
+
+
+def test_the_disclosure_shows_the_public_revenue_reversed_and_refused_by_the_fund(client, fake):
+    """A month with a receipt reversed showed received ¥0 beside a negative operator's share and owners' part,
+    nothing saying what was taken back (reversed_cents) nor that the fund refused an owners' part
+    (fund_refused_cents): the owners' table did not add up (found by r3 reviewing h3)."""
+    disclosure_answers(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/disclosure", {**REPORT, "public_revenue": REVERSED_REVENUE})
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/disclosure?period=2026-10", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    block = page.split("data-public-revenue")[1]
+    assert "冲正" in block and "¥1,000.00" in block and "-¥700.00" in block
+    assert "维修资金拒收" in block and "¥350.00" in block
+
+
+def test_the_disclosure_of_a_month_without_a_reversal_shows_no_reversal_column(client, fake):
+    disclosure_answers(fake)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/disclosure", {**REPORT, "public_revenue": {
+        **REVERSED_REVENUE, "reversed_cents": 0, "fund_refused_cents": 0, "by_kind": {
+            "parking": REVERSED_REVENUE["by_kind"]["parking"]}}})
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/disclosure?period=2026-10", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    block = page.split("data-public-revenue")[1].split("</p>")[0]
+    assert "冲正" not in block and "维修资金拒收" not in block
+
+
+def test_the_reports_page_names_the_public_revenue_reversals_in_the_pages_words(client, fake):
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/reconciliation", {
+        "estate_id": ESTATE, "period": "2026-07", "public_revenue": {"count": 1, "amount_cents": 100000},
+        "public_revenue_reversals": {"count": 1, "amount_cents": 100000},
+        "public_revenue_fund_refused": {"count": 0, "owners_cents": 0},
+        "expected_net_cents": 0, "journal_net_cents": 0, "difference_cents": 0, "balanced": True})
+    zh = client.get("/accounts/reports?period=2026-07&report=reconciliation",
+                    headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    for name in ("public_revenue_reversals", "public_revenue_fund_refused"):
+        assert name not in zh, name
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/disclosure", {
+        "estate_id": ESTATE, "period": "2026-07", "public_revenue": REVERSED_REVENUE})
+    zh = client.get("/accounts/reports?period=2026-07&report=disclosure",
+                    headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    for name in ("reversed_cents", "fund_refused_cents", ">reversals<"):
+        assert name not in zh, name
