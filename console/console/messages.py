@@ -1473,6 +1473,10 @@ _MESSAGES = {
                                  "art. 282); not in the operator's income above."),
     "disc.public_revenue_to_fund": ("业主部分转入专项维修资金", "Owners' part into the maintenance fund"),
     "disc.public_revenue_to_owners": ("业主部分留存（业主大会决定）", "Owners' part kept apart (owners' assembly)"),
+    # a receipt reversed in the month (its parts netted, so negative) and an owners' part the fund refused: the
+    # owners' table did not add up without them (found by r3 reviewing h3)
+    "disc.public_revenue_reversed": ("冲正", "Reversed"),
+    "disc.public_revenue_fund_refused": ("业主部分维修资金拒收（待经理冲正）", "Owners' part refused by the maintenance fund (to be reversed by a manager)"),
     "prv.hint": ("登记共有部分经营合同，按合同收款：物业服务企业按本小区设定比例提取管理成本（默认 30%），其余为业主部分，转入专项维修资金，并在收支公示中列示。",
                  "Register the contracts of the common parts' use and receive against them: the operator keeps the "
                  "estate's share (30 % by default) as its management cost, the rest is the owners', paid into the "
@@ -3817,6 +3821,10 @@ _MESSAGES = {
     "report.owners_cents": ("业主部分", "Owners' part"),
     "report.to_maintenance_fund_cents": ("业主部分转入专项维修资金", "Owners' part into the maintenance fund"),
     "report.to_owners_balance_cents": ("业主部分留存（业主大会决定）", "Owners' part kept apart (owners' assembly)"),
+    "report.reversed_cents": ("冲正金额", "Reversed"),
+    "report.fund_refused_cents": ("业主部分维修资金拒收（待冲正）", "Owners' part refused by the fund (to reverse)"),
+    "report.public_revenue_reversals": ("公共收益冲正", "Public revenue reversed"),
+    "report.public_revenue_fund_refused": ("公共收益维修资金拒收（待冲正）", "Public revenue refused by the fund (to reverse)"),
     "report.amount_cents": ("金额", "Amount"),
     "report.billed_cents": ("应收", "Billed"),
     "report.received_cents": ("实收", "Received"),
