@@ -1820,6 +1820,9 @@ ZH = {
     'a reversal or a termination says why': '冲正或终止须写明原因',
     'a manager ends or cancels a contract of the common parts': '由经理终止或撤销公共收益合同',
     "a manager reverses a receipt of the common parts' income": '由经理冲正公共收益收款',
+    "the maintenance fund no longer holds the receipt's owners' part: its reversal was refused":
+        '专项维修资金已不再持有该笔收款的业主部分，冲正被拒绝',
+    'reversal refused by the fund': '冲正被维修资金拒绝',
     'a cost of a period that has not begun is not recorded':
         '尚未开始的期间不能登记支出',
     # a report of a period before the estate's records can begin (estate_common/replica.py: every service's
