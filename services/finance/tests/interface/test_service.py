@@ -3122,6 +3122,60 @@ def test_a_cash_reversal_of_deductions_is_paid_from_the_cashiers_drawer_on_his_o
     assert (settled["by_journal"]["cash"]["out_cents"], settled["entries"]) == (30000, 1)
 
 
+def test_a_reversal_its_cashiers_day_settled_at_the_months_end_is_paid_by_another_named(finance):
+    """A refund on Nov 30, its cashier settles Nov 30: the reversal on his journal was refused that evening
+    (his day settled) and on Dec 1 (the refund's month over), the deductions kept in error could never be
+    reversed (found by r4 reviewing h4). The manager names who pays the money back from his drawer
+    (``paid_by``): himself or a cashier of the estate (the gateway's ``cashier`` fact), defaulting to the
+    refund's cashier; the refusal of a settled day says another may be named."""
+    clock.freeze(clock.parse_iso("2026-11-30T02:00:00Z"))
+    deposit = refundable_deposit(finance)
+    acting(finance, CASHIER)
+    finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {"method": "cash", "deductions": [
+        {"kind": "damage", "cents": 30000, "reason": "电梯"}]}})
+    finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-30", "cashier": "wang"}})
+    clock.freeze(clock.parse_iso("2026-11-30T12:00:00Z"))  # 20:00 in the estate
+    acting(finance, MANAGER, "rv-1")
+    with pytest.raises(BusinessRuleViolation) as refused:  # wang's day is settled: name another
+        finance.reverse_deposit_deductions({"estate_id": ESTATE, "id": deposit["id"], "data": {"reason": "录错"}})
+    assert "paid_by" in str(refused.value.errors)
+    acting(finance, MANAGER, "rv-2").caller.cashier = "not_a_cashier"
+    with pytest.raises(BusinessRuleViolation):  # no cashier of the estate: no drawer anyone holds
+        finance.reverse_deposit_deductions({"estate_id": ESTATE, "id": deposit["id"], "data": {
+            "reason": "录错", "paid_by": "nobody"}})
+    assert finance.db.journal.count_documents({"kind": "deposit_deduction_reversal"}) == 0
+    acting(finance, MANAGER, "rv-3")
+    done = finance.reverse_deposit_deductions({"estate_id": ESTATE, "id": deposit["id"], "data": {
+        "reason": "录错", "paid_by": "boss"}})
+    reversal = done["refund"]["deductions_reversal"]
+    assert (reversal["status"], reversal["by"], reversal["cashier"], reversal["day"]) == (
+        "reversed", "boss", "boss", "2026-11-30")
+    [back] = finance.list_journal_entries({"estate_id": ESTATE, "filters": {"kind": "deposit_deduction_reversal"}})[
+        "items"]
+    assert (back["journal"], back["cashier"], back["day"], back["amount_cents"]) == ("cash", "boss", "2026-11-30",
+                                                                                      30000)
+    acting(finance, MANAGER)
+    settled = finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-30", "cashier": "boss"}})
+    assert (settled["by_journal"]["cash"]["out_cents"], settled["entries"]) == (30000, 1)
+    report = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert report["balanced"] and report["deposit_deduction_reversals"] == {"count": 1, "amount_cents": 30000}
+
+
+def test_a_reversal_is_paid_by_a_cashier_of_the_estate_named(finance):
+    """Another cashier of the estate named (the refund's left, or his day settled) pays it from his drawer."""
+    deposit = refundable_deposit(finance)
+    acting(finance, CASHIER)
+    finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {"method": "cash", "deductions": [
+        {"kind": "damage", "cents": 30000, "reason": "电梯"}]}})
+    acting(finance, MANAGER, "rv-1").caller.cashier = "cashier"
+    done = finance.reverse_deposit_deductions({"estate_id": ESTATE, "id": deposit["id"], "data": {
+        "reason": "录错", "paid_by": "zhao"}})
+    assert done["refund"]["deductions_reversal"]["cashier"] == "zhao"
+    [back] = finance.list_journal_entries({"estate_id": ESTATE, "filters": {"kind": "deposit_deduction_reversal"}})[
+        "items"]
+    assert (back["cashier"], back["amount_cents"]) == ("zhao", 30000)
+
+
 def test_deductions_are_reversed_only_within_the_refunds_own_period(finance):
     deposit = refundable_deposit(finance)
     acting(finance, CASHIER)
