@@ -22,6 +22,7 @@ from .policy import ALL_ESTATES
 
 TECHNICIAN = "technician"
 SECURITY = "security"
+CASHIER = "cashier"
 
 
 def technician_fact(db, estate_id, body, caller=None):
@@ -41,6 +42,13 @@ def handover_guards_fact(db, estate_id, body, caller=None):
     ``guard`` its ``from_guard`` (as for the roster), ``to_guard`` its ``to_guard``."""
     return _holders_found(db, estate_id, body, {"guard": "from_guard", "to_guard": "to_guard"}, SECURITY,
                           "not_a_guard")
+
+
+def cashier_fact(db, estate_id, body, caller=None):
+    """The context finance's ``reverse_deposit_deductions`` reads of the body's ``paid_by`` (who pays a
+    reversal of deductions back from his drawer): ``cashier`` when an active cashier of the estate is so
+    called, else ``not_a_cashier`` (the manager naming himself needs no look-up); none when none named."""
+    return _holders_found(db, estate_id, body, {"cashier": "paid_by"}, CASHIER, "not_a_cashier")
 
 
 def front_desk_fact(db, estate_id, body, caller=None):

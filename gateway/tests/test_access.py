@@ -591,6 +591,25 @@ def test_the_gateway_tells_security_patrol_whether_a_handover_s_two_guards_are_a
     assert rpc.only_call("security_patrol", "record_shift_handover").context == found
 
 
+@pytest.mark.parametrize("paid_by, found", [("nobody-here", {"cashier": "not_a_cashier"}),
+                                             ("rv-cashier-of-b", {"cashier": "not_a_cashier"}),
+                                             ("rv-former-cashier", {"cashier": "not_a_cashier"}),
+                                             (" rv-cashier-a ", {"cashier": "cashier"}), (None, {})])
+def test_the_gateway_tells_finance_whether_a_reversal_is_paid_by_an_active_cashier_of_the_estate(
+        client, accounts, rpc, paid_by, found):
+    """A reversal of a deposit's deductions names who pays it back from his drawer (paid_by, found by r4
+    reviewing h4): finance refuses one the gateway found no active cashier of the estate (assignees.py);
+    none named, nothing looked up (the refund's cashier pays)."""
+    accounts.user("rv-cashier-of-b", ["cashier"], ["B"])
+    accounts.user("rv-former-cashier", ["cashier"], ["A"])
+    accounts.user("rv-cashier-a", ["cashier"], ["A"])
+    client.patch("/api/v1/users/rv-former-cashier", headers=bearer(accounts.admin), json={"active": False})
+    manager = accounts.user("rv-mgr-a", ["manager"], ["A"])
+    body = {"reason": "录错"} | ({"paid_by": paid_by} if paid_by else {})
+    client.post("/api/v1/estates/A/deposits/dep_1/refund/reverse-deductions", headers=bearer(manager), json=body)
+    assert (rpc.only_call("finance", "reverse_deposit_deductions").context or {}) == found
+
+
 def test_a_dispatcher_lists_whom_an_order_may_be_assigned_to(app, client, accounts, contract):
     """The console had them type a username (found by a probe of daily work): the same accounts
     the assignment accepts (assignees.assignable), none of another estate, none switched off."""

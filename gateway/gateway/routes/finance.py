@@ -1,7 +1,7 @@
 """finance routes: fee standards, billing runs, bills, payments, journals, reports, arrears."""
 from estate_common import job_scopes
 
-from .. import policy, references
+from .. import assignees, policy, references
 from . import ESTATE, PUBLIC, Route
 
 ROUTES = [
@@ -65,7 +65,7 @@ ROUTES = [
           body=True, id_param="deposit_id", idempotent=True),
     # deductions made in error taken back by a manager (冲销押金扣除): reversing entries, never edits
     Route("POST", f"{ESTATE}/deposits/<deposit_id>/refund/reverse-deductions", "finance", "reverse_deposit_deductions",
-          policy.MANAGEMENT, body=True, id_param="deposit_id", idempotent=True),
+          policy.MANAGEMENT, body=True, id_param="deposit_id", idempotent=True, facts=assignees.cashier_fact),
     # a cashier's deductions above the estate's threshold wait for a manager (押金扣除审批)
     Route("POST", f"{ESTATE}/deposits/<deposit_id>/refund/approve", "finance", "approve_deposit_refund",
           policy.MANAGEMENT, body=True, id_param="deposit_id"),

@@ -63,6 +63,7 @@ MESSAGES = {
     "field.signed_by": ("签字人", "Signed by"),
     "field.contractor": ("维保单位", "Contractor"),
     "field.cashier": ("收银员", "Cashier"),
+    "field.paid_by": ("退款人", "Paid back by"),
     "field.item": ("收费项目", "Item"),
     "field.period": ("期间", "Period"),
     "field.day": ("日期", "Day"),

@@ -384,19 +384,24 @@ def _announced(deposit, deduction):
     return shown
 
 
-def reversal_cashier(deposit):
-    """Whose journal a reversal of the deposit's deductions pays them back from: the cashier who kept them
-    (the refund's), whose drawer or account holds them and whose day is settled with them."""
-    return (deposit.get("refund") or {}).get("by")
+def reversal_cashier(deposit, data=None):
+    """Whose journal a reversal of the deposit's deductions pays them back from: the one the manager names
+    (``paid_by``: himself or a cashier of the estate), else the cashier who kept them (the refund's), whose
+    drawer or account holds them and whose day is settled with them. Named, because the refund's cashier
+    may have settled the refund's last day of its month, or left: the reversal had no day left to go on
+    (found by r4 reviewing h4)."""
+    named = ((data or {}).get("paid_by") or "").strip() if isinstance((data or {}).get("paid_by"), str) else ""
+    return named or (deposit.get("refund") or {}).get("by")
 
 
-def deductions_reversal(deposit, reversal_id, data, now, rules, actor, caller_roles, day_closed):
+def deductions_reversal(deposit, reversal_id, data, now, rules, actor, caller_roles, day_closed, cashier_found=None):
     """A refund's deductions made in error taken back (冲销押金扣除): never edited, each deduction kept gets a
     reversing entry (``journals.deposit_deduction_reversal_entries``: money out, paid back to the owner
     from the journal it was kept in), on the journal of the cashier who kept them (``reversal_cashier``) of
     the day of the reversal (``day_closed``: that day is settled, 422): it was booked on the deciding
     manager's, a day no drawer counts, while the cashier's closed balanced without the cash handed back
-    (found by the last session's review). Only a manager (403: he decides
+    (found by the last session's review). ``paid_by`` names another to pay them back from his drawer: the
+    manager himself or one the gateway found a cashier of the estate (``cashier_found``, else 422). Only a manager (403: he decides
     deductions), saying why (422), once per refund (409), of a refunded deposit with deductions kept (409
     / 422; fees paid from the deposit are a payment, reversed as one), within the refund's own period
     (its month, 422 after: the month's reconciliation and disclosure are of what was kept then).
@@ -415,11 +420,15 @@ def deductions_reversal(deposit, reversal_id, data, now, rules, actor, caller_ro
     reason = (data.get("reason") or "").strip()
     if not reason:
         raise BusinessRuleViolation("a reversal says why", [field_error("data.reason", "say why")])
-    day, cashier = periods.day_of(now, rules), reversal_cashier(deposit)
+    day, cashier = periods.day_of(now, rules), reversal_cashier(deposit, data)
+    if "paid_by" in data and cashier != actor and cashier_found != "cashier":
+        raise BusinessRuleViolation(f"{cashier} is no cashier of the estate: the money is paid back from the drawer "
+                                    "of a cashier of the estate or of the manager himself",
+                                    [field_error("data.paid_by", "no cashier of the estate")])
     if day_closed:
-        raise BusinessRuleViolation(f"{cashier}'s journal of {day}, which kept the deductions, is settled and closed: "
-                                    "they are paid back from it on a day not yet settled",
-                                    [field_error("day", "is settled: no more entries")])
+        raise BusinessRuleViolation(f"{cashier}'s journal of {day} is settled and closed: name who pays the deductions "
+                                    "back from a day not yet settled (paid_by: a cashier of the estate or yourself)",
+                                    [field_error("data.paid_by", "the day is settled: name another")])
     if day[:7] != refund["day"][:7]:
         raise BusinessRuleViolation(f"a refund's deductions are reversed within its own month ({refund['day'][:7]})",
                                     [field_error("id", f"its month {refund['day'][:7]} is over")])

@@ -1601,8 +1601,8 @@ def _pay_fees_from_deposit(db, outbox, deposit, deduction):
 
 def reverse_deposit_deductions(db, outbox, caller, estate_id, deposit_id, data):
     """A refund's deductions made in error taken back (``deposits.deductions_reversal``): planned ``pending``
-    under the journal day of the cashier who kept them (``deposits.reversal_cashier``: the day his
-    settlement counts it in), its reversing entries written (natural ids), then ``reversed`` with
+    under the journal day of the cashier who kept them, or of the one the manager names (``paid_by``,
+    ``deposits.reversal_cashier``: the day his settlement counts it in), its reversing entries written (natural ids), then ``reversed`` with
     ``deposit_deductions_reversed``. A retry (same Idempotency-Key), the next reversal call, the half-done
     sweep (``finish_half_done``) or its cashier's settlement of the day finishes one a crash left pending."""
     reversal_id = caller.created_id("rvd", estate_id)
@@ -1610,7 +1610,7 @@ def reverse_deposit_deductions(db, outbox, caller, estate_id, deposit_id, data):
     deposit = store.get_deposit(db, estate_id, deposit_id)
     reversal = (deposit.get("refund") or {}).get("deductions_reversal")
     if reversal is None or (reversal["id"] != reversal_id and reversal["status"] != "pending"):
-        day, cashier = periods.day_of(now, rules), deposits.reversal_cashier(deposit) or caller.user
+        day, cashier = periods.day_of(now, rules), deposits.reversal_cashier(deposit, data) or caller.user
         with journal_day(db, estate_id, cashier, day):
             closed = _settled(db, estate_id, cashier, day)
 
@@ -1618,7 +1618,7 @@ def reverse_deposit_deductions(db, outbox, caller, estate_id, deposit_id, data):
                 if ((current.get("refund") or {}).get("deductions_reversal") or {}).get("id") == reversal_id:
                     return None  # a retry
                 return deposits.deductions_reversal(current, reversal_id, data, now, rules, caller.user,
-                                                    caller.roles, closed)
+                                                    caller.roles, closed, caller.cashier)
 
             deposit = _finish_deductions_reversal(db, outbox, store.change_deposit(db, outbox, estate_id, deposit_id,
                                                                                    plan))
