@@ -1205,6 +1205,7 @@ _MESSAGES = {
     "dep.approve": ("批准扣除", "Approve deductions"),
     "dep.reverse_deductions": ("冲销扣除（录错时，退还业主）", "Reverse the deductions (made in error: paid back)"),
     "dep.reverse_reason": ("冲销原因", "Why reversed"),
+    "dep.reverse_paid_by": ("退款人（从其钱箱退还；留空为原退款收银员 {cashier}）", "Paid back by (from his drawer; empty: the refund's cashier {cashier})"),
     "dep.reverse_confirm": ("冲销后扣除的 {amount} 退还业主，不能撤回。", "Once reversed, {amount} is paid back to the owner; it cannot be undone."),
     "dep.deductions_reversed": ("已冲销押金扣除", "Deposit deductions reversed"),
     "dep.reversal_line": ("扣除已冲销 {amount}（{by}：{reason}）", "Deductions reversed: {amount} ({by}: {reason})"),

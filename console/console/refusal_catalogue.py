@@ -1596,8 +1596,14 @@ ZH = {
         '该装修尚未通过联合验收',
     "{0}'s journal of {1} is settled and closed":
         '收银员 {0} 的 {1} 日记账已日结关闭',
-    "{0}'s journal of {1}, which kept the deductions, is settled and closed: they are paid back from it on a day not yet settled":
-        '保管这些扣除款的收银员 {0} 的 {1} 日记账已日结关闭：请在其未日结的日子冲销退还',
+    "{0}'s journal of {1} is settled and closed: name who pays the deductions back from a day not yet settled (paid_by: a cashier of the estate or yourself)":
+        '{0} 的 {1} 日记账已日结关闭：请指定由谁从其未日结的钱箱退还（退款人：本小区的收银员或你本人）',
+    'the day is settled: name another':
+        '当日已日结，请指定他人',
+    '{0} is no cashier of the estate: the money is paid back from the drawer of a cashier of the estate or of the manager himself':
+        '{0} 不是本小区的收银员：退款须从本小区收银员或经理本人的钱箱支出',
+    'no cashier of the estate':
+        '不是本小区的收银员',
     'is settled: no more entries':
         '已日结，不能再记账',
     "the drawer is {0} cents short of the cash journal ({1} cents): settle it with the difference's explanation (长短款说明)":

@@ -443,6 +443,33 @@ def test_a_manager_reverses_a_refunds_deductions_made_in_error_once_confirmed(cl
     assert "/reverse-deductions" not in client.get("/accounts/deposits").get_data(as_text=True)
 
 
+def test_a_reversal_whose_cashiers_day_is_settled_is_paid_by_another_named(client, fake):
+    """The refund's cashier settled the refund's day (a month's last): the reversal's refusal says, in Chinese,
+    to name another, and the form sends who pays it back (paid_by) when one is typed (found by r4 reviewing h4)."""
+    _households(fake)
+    refunded = {**DEPOSIT, "status": "refunded",
+                "refund": {"id": "r1", "status": "refunded", "amount_cents": 170000, "method": "cash", "note": None,
+                           "by": "carol", "at": "2026-11-30T02:00:00Z", "day": "2026-11-30", "approval": None,
+                           "deductions": [{"id": "ddc_1", "kind": "damage", "cents": 30000, "reason": "电梯"}]}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/deposits", {"items": [refunded], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/deposits/dep_1/refund/reverse-deductions", problem(
+        422, "rule refused", "carol's journal of 2026-11-30 is settled and closed: name who pays the deductions back "
+        "from a day not yet settled (paid_by: a cashier of the estate or yourself)", code="rule",
+        errors=[{"field": "data.paid_by", "message": "the day is settled: name another"}]))
+    sign_in(client, fake, username="boss", roles=("manager",))
+    page = client.get("/accounts/deposits").get_data(as_text=True)
+    assert 'name="paid_by"' in page and "留空为原退款收银员 carol" in page
+    typed = {"csrf_token": csrf_of(client), "reason": "录错", "idempotency_key": "k-rv", "confirm": "yes"}
+    answer = client.post("/accounts/deposits/dep_1/reverse-deductions", data=typed)
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and "请指定由谁从其未日结的钱箱退还" in page and "当日已日结，请指定他人" in page
+    assert _posts(fake, "/deposits/dep_1/refund/reverse-deductions")[-1]["json"] == {"reason": "录错"}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/deposits/dep_1/refund/reverse-deductions", refunded)
+    client.post("/accounts/deposits/dep_1/reverse-deductions", data={**typed, "paid_by": " boss "})
+    post = _posts(fake, "/deposits/dep_1/refund/reverse-deductions")[-1]
+    assert post["json"] == {"reason": "录错", "paid_by": "boss"} and post["headers"]["Idempotency-Key"] == "k-rv"
+
+
 def test_a_refused_refund_is_shown_on_the_deposits_row(client, fake):
     _households(fake)
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/deposits", {"items": [DEPOSIT], "next_cursor": None})

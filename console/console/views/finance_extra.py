@@ -160,8 +160,10 @@ def reverse_deposit_deductions(deposit_id):
     if not common.confirmed():
         return common.refuse_unconfirmed(url_for("finance.deposits"), common.row_form_to_keep(deposit_id, "reverse"))
     path = f"deposits/{deposit_id}/refund/reverse-deductions"
-    _, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, path),
-                                                 {"reason": form.get("reason", "").strip()},
+    body = {"reason": form.get("reason", "").strip()}
+    if form.get("paid_by", "").strip():  # another pays it back (the refund's cashier settled his day, or left)
+        body["paid_by"] = form["paid_by"].strip()
+    _, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, path), body,
                                                  idempotency_key=_key(form)), deposits)
     if refused:
         return refused
