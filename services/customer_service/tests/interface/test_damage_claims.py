@@ -297,3 +297,38 @@ def test_only_the_operator_s_insurer_s_payment_is_received_by_the_operator(desk)
         desk.pay_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {"payments": [
             {"payer": "insurer", "household_id": "hh_1", "amount_cents": 100, "received_by": "operator"}]}})
     assert wrong.value.errors[0]["field"] == "data.payments[0].received_by"
+
+
+def test_the_insurer_paying_the_operator_back_is_no_money_to_the_household(desk):
+    """The operator paid 1701 its 16,300 yuan and its public liability insurer paid the operator back
+    16,300: both counted toward 1701's losses and ``paid_cents``, so recording them was refused (1701
+    paid 32,600 of 16,300; found in today's review). An insurer's payment received by the operator is
+    the operator's reimbursement, not the household's money: it counts toward no household's losses nor
+    ``paid_cents`` and is shown as ``reimbursed_cents``; a household's reimbursements are at most what
+    the operator paid it on the claim, and all of them at most the assessment (422)."""
+    claim = register(desk, responsibility={"party": "operator"})
+    desk.report_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {
+        "insurer": "平安财险", "policy_number": "PA-2026-0001"}})
+    desk.assess_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {"assessed_cents": 2000000}})
+    as_manager(desk)
+    with pytest.raises(BusinessRuleViolation) as refused:  # paid back more than the operator paid 1601
+        desk.pay_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {"payments": [
+            {"payer": "insurer", "household_id": "hh_2", "amount_cents": 500001, "received_by": "operator"},
+            {"payer": "operator", "household_id": "hh_2", "amount_cents": 500000}]}})
+    assert [e["field"] for e in refused.value.errors] == ["data.payments[0].amount_cents"]
+    with pytest.raises(BusinessRuleViolation) as refused:  # paid back more than the insurer assessed
+        desk.pay_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {"payments": [
+            {"payer": "operator", "household_id": "hh_1", "amount_cents": 1630000},
+            {"payer": "operator", "household_id": "hh_2", "amount_cents": 700000},
+            {"payer": "insurer", "household_id": "hh_1", "amount_cents": 1630000, "received_by": "operator"},
+            {"payer": "insurer", "household_id": "hh_2", "amount_cents": 370001, "received_by": "operator"}]}})
+    assert [e["field"] for e in refused.value.errors] == ["data.payments[3].amount_cents"]
+    assert desk.get_damage_claim({"estate_id": ESTATE, "id": claim["id"]})["status"] == "assessed"
+    paid = desk.pay_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {"payments": [
+        {"payer": "operator", "household_id": "hh_1", "amount_cents": 1630000},
+        {"payer": "insurer", "household_id": "hh_1", "amount_cents": 1630000, "received_by": "operator"},
+        {"payer": "insurer", "household_id": "hh_2", "amount_cents": 370000}]}})
+    assert (paid["paid_cents"], paid["reimbursed_cents"], paid["shortfall_cents"]) == (2000000, 1630000, 0)
+    assert desk.get_damage_claim({"estate_id": ESTATE, "id": claim["id"]})["reimbursed_cents"] == 1630000
+    [closed] = desk.outbox.of_type("damage_claim_closed")
+    assert (closed["data"]["paid_cents"], closed["data"]["reimbursed_cents"]) == (2000000, 1630000)

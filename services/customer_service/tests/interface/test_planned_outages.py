@@ -214,3 +214,30 @@ def test_a_call_about_the_cut_reclassified_a_repair_names_the_cut_no_more(estate
         "kind": "consultation", "reason": "只是询问"}})
     assert asked["outage_notice_id"] == notice["id"]
     assert estate.get_notice({"estate_id": ESTATE, "id": notice["id"]})["outage"]["calls"] == 1
+
+
+def test_a_revised_restoration_moves_the_cut_s_end_so_the_notice_says_one_time(estate):
+    """The main takes longer: the desk revises the notice's expected restoration from 18:00 to 20:00,
+    and the cut's ``ends_at`` kept 18:00, so the notice said two ends (the console showing the cut's,
+    the guard and the consultation check reading the restoration's; found in today's review). A revision of
+    the restoration moves the cut's end with it; one before the cut's start is a 422."""
+    notice = publish(estate)
+    later = "2026-12-01T12:00:00.000Z"  # 20:00 in Beijing, still Tuesday
+    as_caller(estate, AGENT)
+    revised = estate.revise_notice({"estate_id": ESTATE, "id": notice["id"], "data": {
+        "expected_restoration_at": later, "reason": "管道更换延时"}})
+    assert revised["expected_restoration_at"] == revised["outage"]["ends_at"] == later
+    assert revised["outage"]["starts_at"] == STARTS and revised["outage"]["notice_on_time"] is True
+    shown = estate.get_notice({"estate_id": ESTATE, "id": notice["id"]})
+    assert shown["outage"]["ends_at"] == later
+    [announced] = estate.outbox.of_type("notice_revised")
+    assert announced["data"]["outage"]["ends_at"] == later
+    clock.freeze(clock.parse_iso("2026-12-01T11:00:00Z"))  # past the first end, before the revised one
+    assert call(estate, notice)["status"] == "replied"
+    with pytest.raises(Conflict):
+        repair(estate, category="water")
+    as_caller(estate, AGENT)
+    with pytest.raises(BusinessRuleViolation) as refused:  # back before the cut began: no cut at all
+        estate.revise_notice({"estate_id": ESTATE, "id": notice["id"], "data": {
+            "expected_restoration_at": "2026-11-30T23:00:00Z", "reason": "x"}})
+    assert refused_field(refused) == ["data.expected_restoration_at"]
