@@ -138,6 +138,18 @@ def outage_restoration(outage, restored):
     return outage["ends_at"]
 
 
+def moved_outage_end(outage, restored):
+    """A planned cut's restoration revised (the main takes longer: back at 20:00, not 18:00) moves the
+    cut's end with it: the notice says one end, the one the console shows, the repair guard and the
+    consultation check read (the end kept as published beside a revised restoration was two; found in
+    today's review). Its start, lead and on-time judgement stay as published; back before the cut
+    starts is a 422 (withdraw a cut called off)."""
+    if clock.parse_iso(restored) <= clock.parse_iso(outage["starts_at"]):
+        raise BusinessRuleViolation("a cut ends after it starts", [field_error(
+            "data.expected_restoration_at", f"is not after the cut's starts_at ({outage['starts_at']})")])
+    return {**outage, "ends_at": restored}
+
+
 def outage_call_check(notice, building, now, kind):
     """A call about a planned cut (``outage_notice_id``) names a notice of one (``outage``) from a
     household in one of its buildings (any, for a notice to the whole estate; a building read as
@@ -226,6 +238,8 @@ def revise_notice(notice, data, now, user, rules):
             "data", "give a body, until or expected_restoration_at other than the notice's")])
     at = clock.to_iso(now)
     update = dict(changed)
+    if notice.get("outage") and "expected_restoration_at" in changed:
+        update["outage"] = moved_outage_end(notice["outage"], changed["expected_restoration_at"])
     if "until" in changed:  # its last day moved: from now on (a day to come, as when published)
         update["shown_until"] = shown_until(changed["until"], now, rules)
     revisions = list(notice.get("revisions") or [])
@@ -238,6 +252,8 @@ def revise_notice(notice, data, now, user, rules):
                  "body": revised["body"], "until": revised.get("until"),
                  "expected_restoration_at": revised.get("expected_restoration_at"),
                  "changed": sorted(changed), "reason": reason, "revision": len(revisions), "revised_at": at}
+    if revised.get("outage"):  # the cut as it now stands (its end moved with the restoration)
+        announced["outage"] = revised["outage"]
     return Change({**update, "revisions": revisions, "updated_at": at}, [], [("notice_revised", announced)])
 
 
