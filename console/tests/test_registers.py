@@ -1530,6 +1530,34 @@ def test_a_damage_claim_is_registered_with_its_losses_decided_and_paid_from_its_
     _only_documented(fake, documented_routes)
 
 
+def test_a_damage_claim_shows_the_operator_paid_back_beside_what_the_households_were_paid(client, fake):
+    """The operator paid 1701 16,300 and its insurer paid the operator back 16,300: the register showed
+    the payments and the shortfall, and the reimbursement read as the household's. The claim's
+    ``reimbursed_cents`` is its own column (保险返还运营方), beside the shortfall (found in today's review)."""
+    claim = {"id": "dc_2", "estate_id": ESTATE, "number": "DC-2026-000002",
+             "source": {"type": "work_order", "id": "wo_1"}, "occurred_at": "2026-12-06T18:00:00.000Z",
+             "cause": "3号楼供水立管", "households": [{"household_id": "hh_1701", "claimed_cents": 1630000, "losses": [
+                 {"item": "floor", "description": None, "amount_cents": 1630000}]}],
+             "household_ids": ["hh_1701"], "claimed_cents": 1630000,
+             "responsibility": {"party": "operator", "household_id": None, "third_party": None, "note": None},
+             "insurance": {"insurer": "平安财险", "policy_number": "PA-1", "case_number": None},
+             "assessment": {"assessed_cents": 1630000}, "negotiation": None, "refusal": None,
+             "payments": [{"payer": "operator", "household_id": "hh_1701", "amount_cents": 1630000,
+                           "received_by": "household", "reference": None, "paid_at": "2026-12-07T01:00:00.000Z",
+                           "recorded_by": "li"},
+                          {"payer": "insurer", "household_id": "hh_1701", "amount_cents": 1630000,
+                           "received_by": "operator", "reference": None, "paid_at": "2026-12-07T02:00:00.000Z",
+                           "recorded_by": "li"}],
+             "paid_cents": 1630000, "reimbursed_cents": 1630000, "owed_cents": 1630000, "shortfall_cents": 0,
+             "withdrawal": None, "status": "paid", "registered_at": "2026-12-06T18:30:00.000Z",
+             "registered_by": "li", "closed_at": "2026-12-07T02:00:00.000Z", "history": [],
+             "created_at": "2026-12-06T18:30:00.000Z", "updated_at": "2026-12-07T02:00:00.000Z"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/damage-claims", {"items": [claim], "next_cursor": None})
+    sign_in(client, fake, username="li", roles=("manager",))
+    page = client.get("/desk/damage-claims").get_data(as_text=True)
+    assert "保险返还运营方" in page and "¥16,300.00" in page and 'data-received-by="operator"' in page
+
+
 def test_a_damage_claim_s_yuan_typed_with_thousands_commas_are_read_whole(client, fake, documented_routes):
     """A loss or a payment typed ``3,200`` (as amounts are typed elsewhere: ``¥1,200``) was split at its
     comma: 3 yuan, the description "200", sent, and a payment of ``14,000`` closed the claim at 14 yuan
