@@ -3193,6 +3193,7 @@ _MESSAGES = {
     "reg.claim_owed": ("应赔金额", "Owed"),
     "reg.claim_payments": ("赔付", "Payments"),
     "reg.claim_shortfall": ("未赔足金额", "Shortfall"),
+    "reg.claim_reimbursed": ("保险返还运营方", "Paid back to the operator"),
     "reg.claim_source": ("来源", "Source"),
     "reg.claim_source_id": ("来源编号（ID）", "Source id"),
     "reg.claim_open": ("是否未结", "Open"),

@@ -383,7 +383,9 @@ FRONT_DESK = (
               C("claimed_cents", "reg.claimed", "money"), C("responsibility", "reg.claim_party", "responsibility"),
               C("cause", "reg.claim_cause"), C("insurance", "reg.claim_insurer", "insurance"),
               C("owed_cents", "reg.claim_owed", "money"), C("payments", "reg.claim_payments", "claim_payments"),
-              C("shortfall_cents", "reg.claim_shortfall", "money")),
+              C("shortfall_cents", "reg.claim_shortfall", "money"),
+              # the operator's insurer paying it back: beside, not in, what the households were paid
+              C("reimbursed_cents", "reg.claim_reimbursed", "money")),
              fields=(F("source.type", "reg.claim_source", "choice", True, ("work_order", "incident", "service_request"),
                        "claim_source"),
                      F("source.id", "reg.claim_source_id", "text", True),

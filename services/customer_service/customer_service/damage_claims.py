@@ -247,7 +247,9 @@ def pay(claim, data, now, user, roles):
     Each payment says who received it (``received_by``): the household (the default), or the operator, for
     its own insurer's payment of a claim it is responsible for (公众责任险: it compensated the household and
     its insurer paid it back; h5: that money had no line anywhere). Finance does not book it: the claim's
-    payment is where it is said, as the operator's compensation is (see the README)."""
+    payment is where it is said, as the operator's compensation is (see the README). The operator's receipt
+    is not the household's money: it counts toward no household's losses nor ``paid_cents``, is shown as
+    ``reimbursed_cents`` and is at most what the operator paid (``refuse_reimbursed_beyond``)."""
     if not DECIDERS & set(roles):
         raise Forbidden("a manager records what a damage claim was paid")
     status = _next(claim, "pay")
@@ -262,7 +264,9 @@ def pay(claim, data, now, user, roles):
         if payment["household_id"] not in losses:
             raise BusinessRuleViolation("a payment goes to a household the claim lists",
                                         [field_error(f"{field}.household_id", "is not a household of the claim")])
-        paid_to[payment["household_id"]] += payment["amount_cents"]
+        received_by = payment.get("received_by") or "household"
+        if received_by == "household":  # the operator's reimbursement is not the household's money
+            paid_to[payment["household_id"]] += payment["amount_cents"]
         if paid_to[payment["household_id"]] > losses[payment["household_id"]]:  # a zero too many closed it for good
             raise BusinessRuleViolation(
                 f"a household is paid at most its {losses[payment['household_id']]} cents of losses",
@@ -277,7 +281,6 @@ def pay(claim, data, now, user, roles):
         if payer == "third_party" and party != "third_party":
             raise BusinessRuleViolation("a third party pays when a third party is responsible",
                                         [field_error(f"{field}.payer", f"the claim's responsibility is {party}")])
-        received_by = payment.get("received_by") or "household"
         if received_by == "operator" and not (payer == "insurer" and party == "operator"):
             raise BusinessRuleViolation("the operator receives its own insurer's payment alone",
                                         [field_error(f"{field}.received_by",
@@ -287,12 +290,50 @@ def pay(claim, data, now, user, roles):
                          "reference": _text(payment, "reference"),
                          "paid_at": _moment(payment, "paid_at", now, claim["occurred_at"], field),
                          "recorded_by": user})
-    paid = sum(p["amount_cents"] for p in payments)
+    refuse_reimbursed_beyond(claim, payments)
+    paid = paid_cents(payments)
     at = clock.to_iso(now)
     closed = {**claim, "status": status, "payments": payments, "paid_cents": paid, "closed_at": at}
     return Change({"status": status, "payments": payments, "paid_cents": paid, "closed_at": at, "updated_at": at},
                   [history_entry(at, user, "paid", str(paid))],
                   [("damage_claim_closed", announced(closed))])
+
+
+def paid_cents(payments):
+    """What the households were paid: the payments they received (the operator's insurer paying the
+    operator back is not the household's money: ``reimbursed_cents``)."""
+    return sum(p["amount_cents"] for p in payments if p.get("received_by", "household") == "household")
+
+
+def reimbursed_cents(payments):
+    """What the operator's insurer paid the operator back (公众责任险), beside what the households were paid."""
+    return sum(p["amount_cents"] for p in payments if p.get("received_by") == "operator")
+
+
+def refuse_reimbursed_beyond(claim, payments):
+    """The operator's insurer pays the operator back what it paid: a household's reimbursements at most
+    the operator's payments to it on the claim, all of them at most the assessment (定损; else what the
+    claim settles for): 422 naming the payment that went beyond. (The operator's 16,300 and its
+    insurer's 16,300 to 1701 were both counted as 1701's and refused as twice its losses: today's review.)"""
+    operator_paid, reimbursed, total = {}, {}, 0
+    for p in payments:
+        if p["payer"] == "operator":
+            operator_paid[p["household_id"]] = operator_paid.get(p["household_id"], 0) + p["amount_cents"]
+    cap = (claim.get("assessment") or {}).get("assessed_cents")
+    cap = owed_cents(claim) if cap is None else cap
+    for index, p in enumerate(payments):
+        if p["received_by"] != "operator":
+            continue
+        field = f"data.payments[{index}].amount_cents"
+        reimbursed[p["household_id"]] = reimbursed.get(p["household_id"], 0) + p["amount_cents"]
+        total += p["amount_cents"]
+        if reimbursed[p["household_id"]] > operator_paid.get(p["household_id"], 0):
+            raise BusinessRuleViolation(
+                f"the operator is paid back at most the {operator_paid.get(p['household_id'], 0)} cents it paid "
+                "the household on the claim", [field_error(field, "is more than the operator paid the household")])
+        if total > cap:
+            raise BusinessRuleViolation(f"the operator is paid back at most the claim's {cap} cents assessed",
+                                        [field_error(field, "is more than the claim's assessment")])
 
 
 def withdraw(claim, data, now, user):
@@ -309,7 +350,7 @@ def withdraw(claim, data, now, user):
 def shown(claim):
     """The claim as the API answers it: with what it is owed and not paid."""
     owed = owed_cents(claim)
-    return {**claim, "owed_cents": owed,
+    return {**claim, "owed_cents": owed, "reimbursed_cents": reimbursed_cents(claim["payments"]),
             "shortfall_cents": max(owed - claim["paid_cents"], 0) if claim["status"] == "paid" else None}
 
 
@@ -329,7 +370,7 @@ def announced(claim):
                            "household_id": claim["responsibility"]["household_id"]},
         "insurer": insurance and insurance["insurer"], "policy_number": insurance and insurance["policy_number"],
         "assessed_cents": (claim.get("assessment") or {}).get("assessed_cents"),
-        "paid_cents": claim["paid_cents"],
+        "paid_cents": claim["paid_cents"], "reimbursed_cents": reimbursed_cents(claim["payments"]),
         "payments": [{"payer": p["payer"], "household_id": p["household_id"], "amount_cents": p["amount_cents"],
                       "received_by": p.get("received_by", "household"), "paid_at": p["paid_at"]}
                      for p in claim["payments"]],

@@ -280,11 +280,12 @@ def test_the_operator_s_insurer_paying_the_operator_is_said_on_the_payment(desk)
             {"payer": "operator", "household_id": "hh_1", "amount_cents": 100, "received_by": "operator"}]}})
     assert wrong.value.errors[0]["field"] == "data.payments[0].received_by"
     paid = desk.pay_damage_claim({"estate_id": ESTATE, "id": claim["id"], "data": {"payments": [
+        {"payer": "operator", "household_id": "hh_1", "amount_cents": 1630000},
         {"payer": "insurer", "household_id": "hh_1", "amount_cents": 1630000, "received_by": "operator"},
         {"payer": "insurer", "household_id": "hh_2", "amount_cents": 700000}]}})
-    assert [p["received_by"] for p in paid["payments"]] == ["operator", "household"]
+    assert [p["received_by"] for p in paid["payments"]] == ["household", "operator", "household"]
     [closed] = desk.outbox.of_type("damage_claim_closed")
-    assert [p["received_by"] for p in closed["data"]["payments"]] == ["operator", "household"]
+    assert [p["received_by"] for p in closed["data"]["payments"]] == ["household", "operator", "household"]
 
 
 def test_only_the_operator_s_insurer_s_payment_is_received_by_the_operator(desk):
