@@ -1246,6 +1246,7 @@ _MESSAGES = {
     "field.agreed_cents": ("协商金额", "Amount agreed"),
     "field.assessed_at": ("定损时间", "Assessed at"),
     "field.assessed_cents": ("定损金额", "Amount assessed"),
+    "field.reimbursed_cents": ("保险返还运营方", "Paid back to the operator"),
     "field.assessor": ("定损人", "Assessor"),
     "field.case_number": ("报案号", "Insurer's case number"),
     "field.claim_id": ("损失登记", "Damage claim"),
