@@ -2041,3 +2041,18 @@ def test_the_costs_page_says_what_the_maintenance_fund_paid(client, fake):
     assert "专项维修资金支付" not in page
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/costs", {k: v for k, v in costs.items() if k != "fund_paid_cents"})
     assert client.get("/engineering/costs?period=2026-11").status_code == 200  # a gateway of before it
+
+
+def test_the_costs_page_shows_the_month_s_stocktake_losses_and_gains_beside_materials_and_labour(client, fake):
+    """盘亏/盘盈 were on no line of the manager's cost control (h13): the costs page names the month's
+    count differences apart from the jobs' cost."""
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/costs", {
+        "estate_id": ESTATE, "period": "2026-11", "budget_cents": 1000000, "actual_cents": 12000, "fund_paid_cents": 0,
+        "material_cost_cents": 9000, "labour_cost_cents": 3000, "stocktake_loss_cents": 1050000,
+        "stocktake_gain_cents": 10500, "charged_cents": 0, "completed_orders": 1, "ratio": 0.012,
+        "remaining_cents": 988000})
+    page = client.get("/engineering/costs?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    facts = page.split('class="facts"', 1)[1].split("</dl>", 1)[0]
+    assert "盘亏" in facts and "¥10,500.00" in facts
+    assert "盘盈" in facts and "¥105.00" in facts

@@ -5,6 +5,7 @@ the parts to be bought are listed by the flag each movement keeps; each movement
 import pytest
 
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound
+from estate_common import clock
 from estate_common.testing import worker
 from maintenance.service import MaintenanceService
 
@@ -185,3 +186,19 @@ def test_a_technician_draws_parts_on_his_own_orders_only(engineering):
         moved(engineering, "return_part", tap["id"], work_order_id=order_id, qty=1)
     as_caller(engineering, TECHNICIAN)
     assert moved(engineering, "return_part", tap["id"], work_order_id=order_id, qty=1)["on_hand"] == 3
+
+
+def test_the_month_s_stocktake_differences_are_on_its_costs_beside_materials_and_labour(engineering):
+    """盘亏/盘盈 were on no cost-control line: a tap short at the count is a loss the manager's cost
+    control never saw (found by h13). The month's counts' values are shown beside the jobs' cost, on
+    no job's (actual_cents stays the orders')."""
+    tap = part(engineering, "TAP", qty=10, unit_cost_cents=3500)
+    cable = part(engineering, "CABLE", "m", qty=100, unit_cost_cents=420)
+    before = engineering.get_costs({"estate_id": ESTATE, "filters": {"period": clock.now_iso()[:7]}})
+    moved(engineering, "count_part", tap["id"], counted=7)       # 3 taps missing: 10500 lost
+    moved(engineering, "count_part", cable["id"], counted=102.5)  # 2.5 m found: 1050 gained
+    moved(engineering, "count_part", cable["id"], counted=102.5)  # found as recorded: no difference
+    costs = engineering.get_costs({"estate_id": ESTATE, "filters": {"period": clock.now_iso()[:7]}})
+    assert (costs["stocktake_loss_cents"], costs["stocktake_gain_cents"]) == (10_500, 1_050)
+    assert (before["stocktake_loss_cents"], before["stocktake_gain_cents"]) == (0, 0)
+    assert costs["actual_cents"] == before["actual_cents"]

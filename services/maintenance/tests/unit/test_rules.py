@@ -407,3 +407,13 @@ def test_a_repair_from_a_handover_defect_keeps_it_on_its_order():
     assert domain.from_service_request(created, "WO-1", at, RULES)["handover_defect"] == {"id": "ho_1", "item": 2}
     created["data"].pop("handover_defect")
     assert "handover_defect" not in domain.from_service_request(created, "WO-2", at, RULES)
+
+
+def test_the_month_s_stocktake_differences_are_beside_its_jobs_cost_on_none_of_them():
+    """盘亏 and 盘盈 (h13): the counts' values apart, losses and gains each, the jobs' cost as it was."""
+    orders = [{"_id": "wo_1", "source": {"type": "service_request"}, "material_cost_cents": 9000,
+               "labour_cost_cents": 3000}]
+    summary = costing.cost_summary("2026-11", orders, {"amount_cents": 100_000}, count_values=[-10_500, 1_050, 0, -5])
+    assert (summary["stocktake_loss_cents"], summary["stocktake_gain_cents"]) == (10_505, 1_050)
+    assert (summary["actual_cents"], summary["ratio"]) == (12_000, 0.12)
+    assert costing.cost_summary("2026-11", orders, None)["stocktake_loss_cents"] == 0
