@@ -3886,6 +3886,8 @@ _MESSAGES = {
     "costs.fund_paid": ("其中专项维修资金支付（不计入预算）", "Of which paid by the maintenance fund (not on the budget)"),
     "costs.materials": ("材料", "Materials"),
     "costs.labour": ("人工", "Labour"),
+    "costs.stocktake_loss": ("盘亏（不计入工单成本）", "Stocktake losses (on no job's cost)"),
+    "costs.stocktake_gain": ("盘盈（不计入工单成本）", "Stocktake gains (on no job's cost)"),
     "costs.charged": ("向业主收取", "Charged to owners"),
     "costs.orders": ("完工工单", "Orders completed"),
     "costs.set_budget": ("设定月度预算（元）", "Set the month’s budget (¥)"),

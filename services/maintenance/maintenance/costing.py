@@ -186,14 +186,18 @@ def _costed(orders, actual_total, budget_cents, fund_paid):
             "of_budget": kpis.ratio(material + labour - by_fund, budget_cents)}
 
 
-def cost_summary(period, completed_orders, budget, systems=None, fund_paid=None):
+def cost_summary(period, completed_orders, budget, systems=None, fund_paid=None, count_values=()):
     """Actual material + labour cost of the orders completed in the month, against its budget, with
     the same cost by category (``COST_CATEGORIES``, every one, in that order) and by the system of
     the equipment each job was done on (``systems``: ``{equipment id: its system}``; a fire check's
     defect the fire system's, ``cost_system``; the systems with a completed job, then ``None`` for the
     jobs on no equipment). ``fund_paid``: ``{order id: cents}`` the special maintenance fund's approved
     uses paid for the orders; ``fund_paid_cents`` is the part of their costs it paid (an order's at most
-    its cost), which the operating cost control leaves out (``indicators.cost_control``, h7)."""
+    its cost), which the operating cost control leaves out (``indicators.cost_control``, h7).
+    ``count_values``: the values of the month's stocktake differences (``parts.count``, signed):
+    their losses (盘亏) and gains (盘盈) shown beside materials and labour, on no job's cost and so
+    apart from ``actual_cents`` and the ratio (a count is no job), where they were on no line of cost
+    control at all (found by h13)."""
     systems, fund_paid = systems or {}, fund_paid or {}
     material = sum(order.get("material_cost_cents", 0) for order in completed_orders)
     labour = sum(order.get("labour_cost_cents", 0) for order in completed_orders)
@@ -213,6 +217,8 @@ def cost_summary(period, completed_orders, budget, systems=None, fund_paid=None)
         "fund_paid_cents": by_fund,
         "material_cost_cents": material,
         "labour_cost_cents": labour,
+        "stocktake_loss_cents": -sum(value for value in count_values if value < 0),
+        "stocktake_gain_cents": sum(value for value in count_values if value > 0),
         "charged_cents": sum(order.get("charge_cents", 0) for order in completed_orders),
         "completed_orders": len(completed_orders),
         "ratio": ratio,

@@ -1072,7 +1072,7 @@ def cost_summary(db, estate_id, period, budgets=None, by_system=False):
         if by_system else None
     fund_paid = store.fund_paid_of(db, estate_id, [order["_id"] for order in completed])
     return costing.cost_summary(period, completed, costing.period_budget(list(budgets.values())), systems,
-                                fund_paid)
+                                fund_paid, store.count_values_in(db, estate_id, start, end))
 
 
 def fund_use_approved(db, event):

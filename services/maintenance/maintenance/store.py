@@ -96,9 +96,10 @@ INDEXES = {
     "fund_uses": [([("estate_id", 1), ("work_order_id", 1)], {})],
     "technicians_left": [([("estate_id", 1)], {})],
     # the spare parts store (parts.py): a page by code, those below their minimum, and the parts a work
-    # order holds (its material lines at the sign-off: parts_held_by)
+    # order holds (its material lines at the sign-off: parts_held_by), the month's counts (count_values_in)
     "parts": [(PAGED, {}), ([("estate_id", 1), ("below_minimum", 1), *PAGED[1:]], {}),
-              ([("estate_id", 1), ("movements.work_order_id", 1)], {})],
+              ([("estate_id", 1), ("movements.work_order_id", 1)], {}),
+              ([("estate_id", 1), ("movements.kind", 1), ("movements.at", 1)], {})],
     **settings.INDEXES,
     **custom_fields_store.INDEXES,
     **jobs.INDEXES,
@@ -996,6 +997,15 @@ def list_parts(db, estate_id, filters, limit, cursor):
         query["below_minimum"] = filters["below_minimum"] == "true"
     # without their movements: a part's grow with every delivery and issue, read on its own page
     return store.page(db.parts, query, limit, cursor, shown=partial(parts.shown, movements=False))
+
+
+def count_values_in(db, estate_id, start, end):
+    """The values (signed cents) of the stocktake differences (``parts.count``) recorded in
+    ``[start, end)``: the parts with such a count, their counts of the period."""
+    found = db.parts.find({"estate_id": estate_id, "movements": {"$elemMatch": {
+        "kind": "count", "at": {"$gte": start, "$lt": end}}}}, {"movements": 1})
+    return [movement["value_cents"] for part in found for movement in part["movements"]
+            if movement["kind"] == "count" and start <= movement["at"] < end]
 
 
 def parts_held_by(db, estate_id, order_id):
