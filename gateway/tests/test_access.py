@@ -1112,3 +1112,21 @@ def test_a_manager_reverses_a_common_parts_receipt_and_ends_its_contract_the_acc
     answer = client.post("/api/v1/estates/A/public-revenue/contracts/prc_1/terminate",
                          json={"ends_on": "2026-09-30", "reason": "closed"}, headers=manager)
     assert answer.status_code == 200 and rpc.calls[-1].method == "terminate_revenue_contract"
+
+
+@pytest.mark.parametrize("role, status", [("maintenance_supervisor", 200), ("manager", 200), ("technician", 403),
+                                          ("accountant", 403)])
+def test_the_supervisor_or_management_edits_a_part_s_name_and_minimum(app, client, rpc, contract, role, status):
+    """PATCH …/parts/{id} (h13): the storekeepers correct a part's name or minimum; engineering's
+    technicians, who issue parts, and accounts, who read the store, do not."""
+    rpc.answer("maintenance", "update_part", lambda call: {
+        "id": "part_1", "estate_id": "A", "code": "TAP", "name": call.payload["data"]["name"], "unit": "piece",
+        "minimum": 0, "on_hand": 0, "value_cents": 0, "unit_cost_cents": None, "below_minimum": False,
+        "created_at": "2026-11-23T09:00:00.000Z", "updated_at": "2026-11-23T09:00:00.000Z"})
+    headers = {"Authorization": f"Bearer {_token(app, f'{role}-part', [role], ['A'])}", "Idempotency-Key": f"part-{role}"}
+    answer = client.patch("/api/v1/estates/A/parts/part_1", json={"name": "水龙头 DN15"}, headers=headers)
+    assert answer.status_code == status
+    if status == 200:
+        assert rpc.calls[-1].method == "update_part" and answer.get_json()["name"] == "水龙头 DN15"
+    else:
+        contract.problem(answer, 403, "forbidden")

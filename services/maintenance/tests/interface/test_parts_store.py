@@ -202,3 +202,21 @@ def test_the_month_s_stocktake_differences_are_on_its_costs_beside_materials_and
     assert (costs["stocktake_loss_cents"], costs["stocktake_gain_cents"]) == (10_500, 1_050)
     assert (before["stocktake_loss_cents"], before["stocktake_gain_cents"]) == (0, 0)
     assert costs["actual_cents"] == before["actual_cents"]
+
+
+def test_the_supervisor_renames_a_part_and_sets_its_minimum_recorded_on_its_history(engineering):
+    """There was no way to correct a part's name or its minimum (h13): an edit of them, recorded on the
+    part's history; what is below its minimum follows the new one; the unit stays (a minimum in it)."""
+    tap = part(engineering, "TAP", qty=5, unit_cost_cents=3500)
+    edited = engineering.update_part({"estate_id": ESTATE, "id": tap["id"], "data": {"name": "水龙头 DN15", "minimum": 8}})
+    assert (edited["name"], edited["minimum"], edited["below_minimum"], edited["unit"]) == ("水龙头 DN15", 8, True, "piece")
+    assert [entry["action"] for entry in edited["history"]] == ["edited"]
+    listed = engineering.list_parts({"estate_id": ESTATE, "filters": {"below_minimum": "true"}})["items"]
+    assert [item["id"] for item in listed] == [tap["id"]]
+    again = engineering.update_part({"estate_id": ESTATE, "id": tap["id"], "data": {"name": "水龙头 DN15"}})
+    assert len(again["history"]) == 1  # nothing changed: nothing recorded
+    with pytest.raises(BusinessRuleViolation) as refused:
+        engineering.update_part({"estate_id": ESTATE, "id": tap["id"], "data": {"minimum": 2.5}})
+    assert refused.value.errors[0]["field"] == "data.minimum"
+    with pytest.raises(NotFound):
+        engineering.update_part({"estate_id": ESTATE, "id": "part_elsewhere", "data": {"minimum": 1}})
