@@ -107,8 +107,8 @@ STARTS_WORK = (
              "lend_tool", "issue_goods_release_pass", "register_damage_claim", "create_application", "start_works", "reschedule_application")
     | _named("maintenance", "create_maintenance_plan", "create_checklist", "update_checklist", "open_inspection", "create_equipment",
              "set_budget",
-             # 备品备件: a new part and a delivery stock a store nobody will draw on
-             "create_part", "receive_part")
+             # 备品备件: a new part and a delivery stock a store nobody will draw on, an edit keeps it
+             "create_part", "receive_part", "update_part")
     | _named("finance", "create_fee_standard", "approve_fee_standard", "start_billing_run", "record_opening_balance",
              "record_opening_credit", "set_billing_cycle",
              "top_up_utility",

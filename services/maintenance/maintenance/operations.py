@@ -1255,6 +1255,12 @@ def get_part(db, estate_id, part_id):
     return parts.shown(store.get(db, "parts", estate_id, part_id))
 
 
+def update_part(db, outbox, caller, estate_id, part_id, data):
+    """A part's name or minimum corrected (``parts.edited``), recorded on its history."""
+    return parts.shown(_change(db, outbox, "parts", estate_id, part_id,
+                               lambda part: parts.edited(part, data, clock.now(), caller.user)))
+
+
 def receive_part(db, outbox, caller, estate_id, part_id, data):
     """入库: a delivery of the part at its unit cost."""
     return _part_moved(db, outbox, estate_id, part_id, lambda part, now: parts.receive(

@@ -19,6 +19,7 @@ from decimal import Decimal
 from estate_common import clock, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.money import to_cents
+from estate_common.writes import Change
 
 from .domain import CLOSED
 
@@ -77,6 +78,28 @@ def same_part(existing, wanted):
     return existing
 
 
+def edited(part, data, now, actor):
+    """A part's ``name`` and/or ``minimum`` corrected (in its unit: a whole number of pieces), where
+    neither could be once the part was made (found by h13); what is to be bought follows the new
+    minimum. Its code and unit are no edit's: its movements were counted in them. Recorded on the
+    part's history (what it was, what it is); an edit that changes nothing records nothing."""
+    changes, said = {}, []
+    name = data.get("name", part["name"]).strip()
+    if name != part["name"]:
+        changes["name"] = name
+        said.append(f"name: {part['name']} → {name}")
+    if "minimum" in data:
+        minimum = milli(data["minimum"], part["unit"], "data.minimum")
+        if minimum != part["minimum_milli"]:
+            changes.update(minimum_milli=minimum, below_minimum=part["on_hand_milli"] < minimum)
+            said.append(f"minimum: {shown_qty(part['minimum_milli'])} → {shown_qty(minimum)} {part['unit']}")
+    if not changes:
+        return Change({})
+    stamp = clock.to_iso(now)
+    return Change({**changes, "updated_at": stamp},
+                  [{"at": stamp, "by": actor, "action": "edited", "note": "; ".join(said), "event_id": None}])
+
+
 def shown(part, movements=True):
     """A part as the API answers it: quantities as numbers, its average unit cost, whether it is
     below its minimum (to be bought), its movements in the order they were made (``movements``:
@@ -91,6 +114,7 @@ def shown(part, movements=True):
     }
     if movements:
         out["movements"] = [shown_movement(movement) for movement in part.get("movements", [])]
+        out["history"] = list(part.get("history", []))  # its edits (``edited``)
     return out
 
 

@@ -483,6 +483,11 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
         return operations.get_part(self.db, payload["estate_id"], payload["id"])
 
     @rpc_method
+    def update_part(self, payload):
+        return operations.update_part(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                      payload["data"])
+
+    @rpc_method
     def receive_part(self, payload):
         return operations.receive_part(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
                                        payload["data"])
