@@ -2056,3 +2056,23 @@ def test_the_costs_page_shows_the_month_s_stocktake_losses_and_gains_beside_mate
     facts = page.split('class="facts"', 1)[1].split("</dl>", 1)[0]
     assert "盘亏" in facts and "¥10,500.00" in facts
     assert "盘盈" in facts and "¥105.00" in facts
+
+
+def test_the_parts_page_edits_a_part_s_name_and_minimum_by_a_patch_of_the_part(client, fake):
+    """The parts page had no way to correct a part's name or minimum (h13): its row's edit sends the
+    fields typed as PATCH …/parts/{id}, the code and unit not among them; a technician is not offered it."""
+    tap = {"id": "part_1", "estate_id": ESTATE, "code": "TAP", "name": "tap", "unit": "piece", "minimum": 0, "on_hand": 5,
+           "value_cents": 17500, "unit_cost_cents": 3500, "below_minimum": False,
+           "created_at": "2026-11-23T09:00:00Z", "updated_at": "2026-11-23T09:00:00Z"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/parts", {"items": [tap], "next_cursor": None})
+    fake.on("PATCH", rf"/api/v1/estates/{ESTATE}/parts/part_1", {**tap, "name": "水龙头 DN15", "minimum": 8})
+    sign_in(client, fake, username="lu", roles=("maintenance_supervisor",))
+    assert "/engineering/parts/part_1/edit" in client.get("/engineering/parts").get_data(as_text=True)
+    answer = client.post("/engineering/parts/part_1/edit", data={"csrf_token": csrf_of(client), "name": "水龙头 DN15",
+                                                                  "minimum": "8"})
+    assert answer.status_code == 302
+    sent = [call for call in fake.calls if call["method"] == "PATCH"]
+    assert [call["path"] for call in sent] == [f"/api/v1/estates/{ESTATE}/parts/part_1"]
+    assert sent[0]["json"] == {"name": "水龙头 DN15", "minimum": 8}
+    sign_in(client, fake, username="chen", roles=("technician",))
+    assert "/engineering/parts/part_1/edit" not in client.get("/engineering/parts").get_data(as_text=True)
