@@ -3455,6 +3455,7 @@ _MESSAGES = {
     "reg.issue_part": ("领用到工单", "Issue to a work order"),
     "reg.return_part": ("退库", "Return unused"),
     "reg.count_part": ("盘点", "Count (stocktake)"),
+    "reg.edit_part": ("修改名称或最低库存", "Edit the name or minimum"),
     "error.quantity": ("请输入数量（最多三位小数）。", "Enter a quantity (at most 3 decimals)."),
     "subject.spare_part": ("备品备件", "Spare part"),
     "event.part_moved": ("备品备件出入库", "Spare part moved"),

@@ -77,6 +77,8 @@ class Action:
     id_field: str = ""  # ... with the row's id in this field (a fire check of that extinguisher)
     opens: str = ""  # the endpoint (taking ``item_id``... as ``opens_param``) of what it made, shown next
     opens_param: str = "item_id"
+    # "PATCH": an edit of the row itself (PATCH {path}/{item id}, its typed fields only), not a step
+    method: str = "POST"
     # (field, value, statuses): not shown for a row with that value in those statuses; fields and
     # values may be tuples alike: the row holds each (a move-in with no structural change)
     never: tuple = ()
@@ -896,7 +898,10 @@ ENGINEERING += (
                  F("supplier", "field.supplier"), F("reference", "field.delivery_reference"))),
                  A("issues", "reg.issue_part", PART_MOVE), A("returns", "reg.return_part", PART_MOVE),
                  A("counts", "reg.count_part", (F("counted", "field.counted", "quantity", True),
-                                                F("note", "reg.notes", "textarea")))),
+                                                F("note", "reg.notes", "textarea"))),
+                 # its name or minimum corrected (code and unit kept: h13)
+                 A("edit", "reg.edit_part", (F("name", "admin.name"), F("minimum", "field.minimum", "quantity")),
+                   method="PATCH")),
              roles=menu.ENGINEERING | menu.FINANCE),
     Register("engineering", "renovation-reviews", "menu.renovation_reviews", "renovation-reviews",
              (C("kind", "reg.kind", "enum", "application"), HOUSEHOLD, C("description", "reg.description"),

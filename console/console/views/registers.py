@@ -336,7 +336,14 @@ def _create_view(spec, show):
 def offered(spec):
     """The row actions of a register the signed-in user is offered: those the gateway lets their
     roles send (``permissions.may``)."""
-    return [a for a in spec.actions if permissions.may("POST", a.into or f"{spec.path}/{{id}}/{a.name}")]
+    return [a for a in spec.actions if permissions.may(a.method, _action_path(spec, a, "{id}"))]
+
+
+def _action_path(spec, action, item_id):
+    """Where a row's action is sent: its collection (``into``), the row itself (an edit), or the row's step."""
+    if action.method == "PATCH":
+        return f"{spec.path}/{item_id}"
+    return action.into or f"{spec.path}/{item_id}/{action.name}"
 
 
 def _back(spec, item_id):
@@ -364,7 +371,14 @@ def _action_view(spec):
             return redirect(back)
         if chosen.into:  # adds to another collection, naming the row
             body[chosen.id_field] = item_id
-        path = chosen.into or f"{spec.path}/{item_id}/{chosen.name}"
+        path = _action_path(spec, chosen, item_id)
+        if chosen.method == "PATCH":  # an edit of the row: the fields typed, refused on its page as typed
+            _, refused = common.act(lambda: g.api.patch(g.api.estate(g.user.estate_id, path), body), back)
+            if refused:
+                session["typed"] = typed
+                return refused
+            common.done("reg.done")
+            return redirect(back)
         if chosen.opens:  # what it made is shown next (a round started: the guard checks in there)
             made, refused = common.act(lambda: g.api.post(
                 g.api.estate(g.user.estate_id, path), body,
