@@ -257,6 +257,9 @@ class World:
         ids["contract_id"] = self.post(f"{base}/public-revenue/contracts", {  # 公共收益: a lift's advertising
             "kind": "advertising", "counterparty": "分众传媒有限公司", "location": "1号楼电梯", "starts_on": "2026-01-01",
             "ends_on": "2026-12-31", "amount_cents": 100})["id"]
+        ids["receipt_id"] = self.post(f"{base}/public-revenue/contracts/{ids['contract_id']}/receipts",
+                                      {"amount_cents": 100, "method": "cash"})["id"]  # its reversal's path
+        ids["part_id"] = self.post(f"{base}/parts", {"code": "TAP-1", "name": "水龙头", "unit": "piece"})["id"]  # 备品备件
         ids["route_id"] = route
         ids["record_id"] = self.post(f"{base}/equipment/{ids['equipment_id']}/records", self._sample(
             "POST", "/api/v1/estates/{estate_id}/equipment/{equipment_id}/records", swaps))["id"]
