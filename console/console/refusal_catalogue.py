@@ -1405,6 +1405,15 @@ ZH = {
         '一户所得赔付合计不能超过其登记的损失 {0}',
     "is more than the household's losses":
         '超过该户登记的损失',
+    # an insurer paying the operator back (保险返还运营方, h12): at most what the operator paid, at most the assessment
+    'the operator is paid back at most the {0} cents it paid the household on the claim':
+        '保险返还运营方的金额不能超过运营方就本登记已付给该户的 {0}',
+    'is more than the operator paid the household':
+        '超过运营方已付给该户的金额',
+    "the operator is paid back at most the claim's {0} cents assessed":
+        '保险返还运营方的金额合计不能超过本登记的定损金额 {0}',
+    "is more than the claim's assessment":
+        '超过本登记的定损金额',
     'an insurer pays a claim reported to it and not refused':
         '只有已向保险公司报案且未被拒赔的登记才能由保险公司赔付',
     'no insurer accepted the claim':
@@ -2203,6 +2212,8 @@ ZH = {
         '停水停电的结束时间须晚于开始时间',
     'is not after starts_at ({0})':
         '不晚于开始时间（{0}）',
+    "is not after the cut's starts_at ({0})":
+        '不晚于停水停电的开始时间（{0}）',
     "a planned cut's service is expected back at its end":
         '计划停水停电的预计恢复时间即其结束时间',
     "is not the cut's ends_at ({0}): leave it out":
