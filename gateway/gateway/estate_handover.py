@@ -41,7 +41,7 @@ from estate_common.rpc_client import RemoteError
 
 from . import masking, requests_in
 from .access import authorize_route
-from .parallel import Fanout, every_page
+from .parallel import Fanout, asker, every_page
 
 PATH = "/api/v1/estates/<estate_id>/handover"
 PAGE = 200  # a list's largest page (estate_common.store.MAX_PAGE)
@@ -95,10 +95,7 @@ def read(fan, estate_id, as_of, caller):
     """The package of ``estate_id`` as of ``as_of``, its parts asked in parallel as ``caller``."""
     rpc = current_app.extensions["estate_ops"].rpc
 
-    def ask(service, method, payload):
-        return partial(rpc.call, service, method, {"estate_id": estate_id, **payload},
-                       request_id=g.request_id, caller=caller)
-
+    ask = asker(rpc, caller, estate_id)
     calls = {name: ask(service, method, {"filters": {"as_of": as_of}} if name == "money" else {})
              for name, (service, method) in SINGLE.items()}
     for name, (service, method, filters, _fields) in LISTS.items():

@@ -23,7 +23,7 @@ from estate_common.errors import InvalidInput, NotFound, field_error
 
 from . import kpi_cache, operator_kpis, policy, requests_in, store
 from .kpi_cache import KpiCache
-from .parallel import Fanout, every_page
+from .parallel import Fanout, asker, every_page
 from .access import authorize_route
 
 # a month, quarter or year, or an ISO week (a KPI period: calendar.period_window)
@@ -105,9 +105,7 @@ def _estates_in_scope(caller):
     """Every estate the caller may see, as archive lists them, up to ``MAX_ESTATES_PAGES`` pages
     (the rest is left out, with a warning in the log)."""
     rpc = _state().rpc
-    estates, truncated = every_page(lambda service, method, payload: partial(
-        rpc.call, service, method, payload, request_id=g.request_id, caller=caller),
-        "archive", "list_estates", None, MAX_ESTATES_PAGES)
+    estates, truncated = every_page(asker(rpc, caller), "archive", "list_estates", None, MAX_ESTATES_PAGES)
     if truncated:
         log.warning("the KPI view of every estate shows the first %d estates only", len(estates))
     return estates

@@ -35,7 +35,7 @@ from estate_common.rpc_client import RemoteError
 
 from . import masking, requests_in
 from .access import authorize_route
-from .parallel import Fanout, every_page
+from .parallel import Fanout, asker, every_page
 
 PATH = "/api/v1/estates/<estate_id>/incidents/<incident_id>/overview"
 PAGE = 200  # a list's largest page (estate_common.store.MAX_PAGE)
@@ -61,9 +61,7 @@ def register(app):
         g.reads = True
         rpc = current_app.extensions["estate_ops"].rpc
 
-        def ask(service, method, payload):
-            return partial(rpc.call, service, method, {"estate_id": estate_id, **payload},
-                           request_id=g.request_id, caller=caller)
+        ask = asker(rpc, caller, estate_id)
 
         def every(service, method, filters):
             return partial(every_page, ask, service, method, filters, MAX_PAGES, PAGE)

@@ -18,6 +18,9 @@ archive (healthy) waited 9.6 s behind them. So:
 import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from functools import partial
+
+from flask import g
 
 from estate_common import config, tracing
 from estate_common.errors import DomainError, ServiceUnavailable
@@ -86,3 +89,13 @@ def every_page(ask, service, method, filters, max_pages, page=200):
         if not cursor:
             return items, False
     return items, True
+
+
+def asker(rpc, caller, estate_id=None):
+    """``ask(service, method, payload)``, the one call ``every_page`` and ``Fanout.ask`` take: a
+    thunk of ``rpc.call`` as ``caller`` under this request's id; with ``estate_id``, the payload scoped
+    by it (a view of one estate)."""
+    def ask(service, method, payload):
+        scoped = {"estate_id": estate_id, **payload} if estate_id is not None else payload
+        return partial(rpc.call, service, method, scoped, request_id=g.request_id, caller=caller)
+    return ask
