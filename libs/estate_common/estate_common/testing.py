@@ -114,7 +114,7 @@ def load_file(path, name):
 
 
 
-def side_by_side(monkeypatch, *calls, at=None, in_turn=False):
+def side_by_side(monkeypatch, *calls, at=None, in_turn=False, hold=10):
     """Run ``calls`` (functions of no argument) at once, each in its greenthread and held at its
     first insert (``estate_common.store.insert_new``: what every create and every claim writes
     with) until each of them has reached its own: whatever one read before writing, it read before
@@ -124,7 +124,10 @@ def side_by_side(monkeypatch, *calls, at=None, in_turn=False):
     ``at``: ``(owner, name)`` of another function to hold them at (the first call of a service
     store's conditional write, say), for a race whose read-then-write is not an insert.
     ``in_turn``: once all are held, each goes on only when the call before it in ``calls`` has
-    ended (else in whatever order they wake): the order of the writes, chosen by the test."""
+    ended (else in whatever order they wake): the order of the writes, chosen by the test.
+    ``hold``: the seconds the first held waits for the others. A test whose point is that the
+    others wait elsewhere (a lock the first holds) sees the first go on only after it, so names a
+    short one: unstopped, the others reach the hold within milliseconds."""
     import threading
 
     import eventlet
@@ -133,7 +136,7 @@ def side_by_side(monkeypatch, *calls, at=None, in_turn=False):
 
     owner, name = at or (store, "insert_new")
     original = getattr(owner, name)
-    barrier, held = threading.Barrier(len(calls), timeout=10), set()
+    barrier, held = threading.Barrier(len(calls), timeout=hold), set()
     ended, turn_of = [Event() for _ in calls], {}
 
     def wait_once():

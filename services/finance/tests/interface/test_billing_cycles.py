@@ -174,7 +174,8 @@ def test_two_runs_of_a_quarter_s_months_at_once_bill_each_month_once(finance, mo
             for month in ("2026-11", "2026-12")]
     # held where each has read what the bills cover (``billing.uncovered``, since h8 the own cycles' rule too)
     answers = side_by_side(monkeypatch, *[lambda job=job: operations.run_billing(
-        finance.db, finance.outbox, job, lambda *done: None) for job in runs], at=(billing, "uncovered"))
+        finance.db, finance.outbox, job, lambda *done: None) for job in runs], at=(billing, "uncovered"),
+        hold=2)  # the second run waits on the lock the first holds: the first goes on after the hold
     assert [error for _, error in answers] == [None, None]
     assert set(covered(finance, "hh_2").values()) == {1}
     assert sorted(covered(finance, "hh_2")) == ["2026-11", "2026-12", "2027-01"]
@@ -462,7 +463,8 @@ def test_a_late_quarter_run_and_a_month_s_run_at_once_bill_the_month_once(financ
     runs = [{"_id": f"job_{month}", "estate_id": ESTATE, "params": {"period": month}, "created_by": "acc"}
             for month in ("2026-11", "2026-10")]
     answers = side_by_side(monkeypatch, *[lambda job=job: operations.run_billing(
-        finance.db, finance.outbox, job, lambda *done: None) for job in runs], at=(billing, "uncovered"))
+        finance.db, finance.outbox, job, lambda *done: None) for job in runs], at=(billing, "uncovered"),
+        hold=2)  # the second run waits on the lock the first holds: the first goes on after the hold
     assert [error for _, error in answers] == [None, None]
     assert covered(finance, "hh_2") == Counter({"2026-10": 1, "2026-11": 1, "2026-12": 1})
 
