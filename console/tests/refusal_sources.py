@@ -13,6 +13,7 @@ said with its unit (``estate_common.wording.counted``) is both its forms, ``{0} 
 is not in its list of sentences passed on as they came (another check's words).
 """
 import ast
+import functools
 import itertools
 from pathlib import Path
 
@@ -76,13 +77,20 @@ def _called(node):
     return None
 
 
+@functools.lru_cache(maxsize=None)
+def parsed(path):
+    """The syntax tree of a source file, parsed once in the test process (never changed by a reader:
+    the sources took some 8 s to parse and walk, and each test read them again)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 class Module:
     """One source file: its constants, its functions' returns and local names, its refusal
     classes (a subclass of a refusal), for ``sentences_of``."""
 
     def __init__(self, path):
         self.path = path
-        self.tree = ast.parse(path.read_text(encoding="utf-8"))
+        self.tree = parsed(path)
         self.constants = {target.id: node.value for node in self.tree.body if isinstance(node, ast.Assign)
                           for target in node.targets if isinstance(target, ast.Name)}
         self.functions = {node.name: node for node in ast.walk(self.tree)
@@ -91,6 +99,8 @@ class Module:
         # outer function's names and parameters (``_taken(message, field, note)`` raises in ``refuse``)
         self.enclosing = {}
         for function in self.functions.values():
+            if function in self.enclosing:  # a closure: its outer function's walk met all of it
+                continue
             for node in ast.walk(function):
                 self.enclosing.setdefault(node, function)
 
@@ -169,8 +179,14 @@ def _modules():
             if "tests" not in path.parts and ".venv" not in path.parts]
 
 
+@functools.lru_cache(maxsize=1)
 def _walk():
-    """``(module, call, argument, its sentences)`` of every argument that carries a sentence."""
+    """``(module, call, argument, its sentences)`` of every argument that carries a sentence (a
+    tuple, read once: ``sentences`` and ``unread`` both go through it)."""
+    return tuple(_walked())
+
+
+def _walked():
     modules = _modules()
     refusals = REFUSALS | {name for module in modules for name in module.refusal_classes()}
     carriers = _carriers(modules, refusals)

@@ -12,7 +12,7 @@ from console.messages import CATALOGUES
 from console.refusal_catalogue import COMPOSED, FRAGMENTS, ZH
 
 from .conftest import ESTATE, csrf_of, problem, sign_in
-from .refusal_sources import ROOT, sentences, unread
+from .refusal_sources import ROOT, parsed, sentences, unread
 
 _VALUE = re.compile(r"(?<!\{)\{(\d+)(?::([a-z_|-]+))?\}")
 
@@ -68,7 +68,7 @@ def test_every_refusal_sentence_is_read_from_the_sources_or_passed_on_from_anoth
 def _module_dicts(pattern, name):
     import ast
     for path in ROOT.glob(pattern):
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        for node in parsed(path).body:
             if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
                 yield path, node.value
 
