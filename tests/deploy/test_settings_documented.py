@@ -29,7 +29,10 @@ RUNTIME = [ROOT / "libs" / "estate_common" / "estate_common", ROOT / "gateway" /
 
 def settings_read(path):
     """The environment variables ``path`` reads by a literal name."""
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    text = path.read_text(encoding="utf-8")
+    if "env" not in text:  # each way of reading one names env (env_int, getenv, os.environ): not parsed
+        return
+    for node in ast.walk(ast.parse(text)):
         if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
                 and isinstance(node.args[0].value, str) and NAME.fullmatch(node.args[0].value):
             func = node.func
