@@ -2649,6 +2649,7 @@ _MESSAGES = {
     "action.resume": ("恢复维修", "Resumed"),
     "action.mark_emergency": ("标为紧急", "Marked an emergency"),
     "action.set_equipment": ("登记涉及设备", "Named its equipment"),
+    "action.incident_found": ("已告知客服并入事件工单", "Its call told to join the incident's order"),
     "action.call_joined_elsewhere": ("来电已并入其他工单：本单为困人事件保留", "Its call joined another order: kept for the incident"),
     "action.promise_moved": ("所并工单已转紧急：承诺时间随之提前", "Its fault's order made an emergency: promised sooner"),
     "action.dispatched": ("已转工程部", "Sent to maintenance"),

@@ -534,7 +534,8 @@ def join_later(request, order, now, user):
 
 def incident_order_found(request, order, found_event):
     """电梯困人 heard first by the guard (found by h6): maintenance found the call's own order named on the
-    lift of an entrapment's own order in hand (``work_order_incident_found``): the call joins that order
+    lift of an entrapment's own order in hand, or a burst pipe's flooding heard first (h4: the call's water
+    emergency of the flooded flat's building and unit) (``work_order_incident_found``): the call joins that order
     (``order``, as kept in ``in_hand_orders``) as the desk's join does (``join_later``), once per event. A
     call that may not join (its own work started, joined to another fault, completed or closed) stays as
     it is (None): its order is the lift's second, as before, the desk's to join or cancel."""
@@ -547,7 +548,8 @@ def incident_order_found(request, order, found_event):
     if change is None:
         return None
     [entry] = change.entries
-    note = f"{entry['note']} (the lift of incident order {order['number']}, maintenance found)"
+    what = "the burst" if found_event["data"].get("emergency_category") == "flooding" else "the lift"
+    note = f"{entry['note']} ({what} of incident order {order['number']}, maintenance found)"
     return Change(change.set, [{**entry, "note": note, "event_id": found_event["event_id"]}], change.events)
 
 

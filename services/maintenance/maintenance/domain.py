@@ -481,6 +481,8 @@ def from_incident(event, number, created, rules, equipment=None):
             f", equipment {equipment['code']}" if equipment else ""), event_id=event["event_id"])
     if equipment:
         order["equipment_id"] = equipment["_id"]
+    if incident["type"] == FLOODING_INCIDENT and incident.get("household_id"):
+        order[FLOODED_FLAT] = incident["household_id"]  # its place, for the desk's call that comes after (h4)
     return order
 
 
@@ -1229,6 +1231,69 @@ def incident_joined(order, event, now, rules, equipment=None):
 FOUND_INCIDENT_SOURCE = "incident"
 
 
+# on a flooding's own order: the flat the flooding named (``household_id``), the place a desk's water emergency
+# reported after it is matched by (``burst_order_found``); the order's own ``household_id`` stays None (no
+# household is billed for an incident's order)
+FLOODED_FLAT = "_flooded_household_id"
+# on a desk call's order: the incident's order it was told to join (``work_order_incident_found``), once
+INCIDENT_FOUND = "_incident_order_found"
+
+
+def _still_the_calls(order):
+    """A desk call's order that may yet join an incident's: still the call's, not started, not held, no
+    incident's already and not told of one already."""
+    return ((order.get("source") or {}).get("type") == JOINABLE_SOURCE and bool(order.get("request_id"))
+            and not order.get("incidents") and not order.get("started_at") and order["status"] not in NOT_JOINED
+            and not order.get(INCIDENT_FOUND))
+
+
+def _found(order, fault):
+    """``work_order_incident_found``: the call's order ``order`` is about the incident's own order ``fault``."""
+    return [("work_order_incident_found", {
+        "id": order["_id"], "number": order["number"], "request_id": order["request_id"],
+        "work_order_id": fault["_id"], "work_order_number": fault["number"], "incident_id": fault["source"]["id"],
+        "priority": fault["priority"], "response_due_at": fault["response_due_at"],
+        "emergency_category": fault.get("emergency_category"),
+        **({"equipment_id": fault["equipment_id"]} if fault.get("equipment_id") else {})})]
+
+
+def found_change(order, told, now):
+    """The call's order marked told (``INCIDENT_FOUND``), its history saying of which order, with ``told``
+    (``incident_order_found``/``burst_order_found``'s events); None when nothing is told."""
+    if not told:
+        return None
+    data = told[0][1]
+    stamp = clock.to_iso(now)
+    return Change({INCIDENT_FOUND: data["work_order_id"]}, [history_entry(
+        stamp, None, "incident_found", f"work order {data['work_order_number']} of the incident answers the same "
+        f"{'water' if data.get('emergency_category') in WATER_CATEGORIES else 'lift'}: the call is told to join it")],
+        told)
+
+
+def burst_order_found(order, candidates, households, rules):
+    """The other way round of ``burst_order_joined_by`` (found by h4: the guard's flooding handled before the
+    desk registered the owner's water emergency opened its own order, and the call's order was the burst's
+    second): ``[("work_order_incident_found", data)]`` when the desk's water emergency ``order`` (priority
+    emergency, ``WATER_CATEGORIES``, ``_still_the_calls``) is of the same building and unit (``stairwell``)
+    as the flat of exactly one flooding's own order in hand (``candidates``: the estate's open orders of an
+    incident of ``emergency_category`` flooding; ``FLOODED_FLAT``), not held, reported within
+    ``incident_join_window_minutes`` of the call, either side, and naming no other piece than the call's;
+    else ``[]``. ``households``: the copies of the flats named, by id."""
+    if (not _still_the_calls(order) or order.get("priority") != "emergency"
+            or order.get("emergency_category") not in WATER_CATEGORIES):
+        return []
+    place = stairwell(households.get(order.get("household_id")))
+    if place is None:
+        return []
+    piece = order.get("equipment_id")
+    found = [fault for fault in candidates
+             if fault["source"]["type"] == FOUND_INCIDENT_SOURCE and fault.get("emergency_category") == FLOODING_INCIDENT
+             and fault["status"] not in NOT_JOINED and (not piece or fault.get("equipment_id") in (None, piece))
+             and stairwell(households.get(fault.get(FLOODED_FLAT))) == place
+             and _within_join_window(fault["reported_at"], order["reported_at"], rules)]
+    return _found(order, found[0]) if len(found) == 1 else []
+
+
 def incident_order_found(order, equipment, candidates, rules):
     """``[("work_order_incident_found", data)]`` when the call's order ``order``, just named on the lift
     ``equipment``, is about the lift of one entrapment's own order in hand (``candidates``: the estate's
@@ -1236,22 +1301,13 @@ def incident_order_found(order, equipment, candidates, rules):
     call, either side; else ``[]``. The call's order is a desk call's, still the call's, not started, not
     held and no incident's already; the entrapment's is not held (``NOT_JOINED``). Exactly one matches,
     or none is told: a wrong join is worse than two orders."""
-    if ((order.get("source") or {}).get("type") != JOINABLE_SOURCE or not order.get("request_id")
-            or order.get("incidents") or order.get("started_at") or order["status"] in NOT_JOINED
-            or equipment.get("system") != "elevator"):
+    if not _still_the_calls(order) or equipment.get("system") != "elevator":
         return []
     found = [fault for fault in candidates
              if fault["source"]["type"] == FOUND_INCIDENT_SOURCE and fault.get("equipment_id") == equipment["_id"]
              and fault.get("emergency_category") == JOINING_INCIDENT and fault["status"] not in NOT_JOINED
              and _within_join_window(fault["reported_at"], order["reported_at"], rules)]
-    if len(found) != 1:
-        return []
-    fault = found[0]
-    return [("work_order_incident_found", {
-        "id": order["_id"], "number": order["number"], "request_id": order["request_id"],
-        "work_order_id": fault["_id"], "work_order_number": fault["number"], "incident_id": fault["source"]["id"],
-        "priority": fault["priority"], "response_due_at": fault["response_due_at"],
-        "equipment_id": equipment["_id"]})]
+    return _found(order, found[0]) if len(found) == 1 else []
 
 
 # the events of an order that name its incidents once it has any (``incidents_named``): those security

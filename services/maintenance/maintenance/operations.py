@@ -451,6 +451,42 @@ def open_from_service_request(db, outbox, event):
         _order_write(db, outbox, estate_id, order_id, lambda order: domain.joined_cancel(order, {
             "data": {"work_order_id": kept["work_order_id"]}, "event_id": kept.get("event_id"),
             "actor": kept.get("actor")}), actor=kept.get("actor"))
+    _burst_found(db, outbox, estate_id, order_id, rules)
+
+
+def _burst_found(db, outbox, estate_id, order_id, rules):
+    """The desk's water emergency ``order_id`` after the guard's flooding opened its own order for the same
+    burst (found by h4): customer service told to join the call to it (``domain.burst_order_found``), once
+    (``domain.INCIDENT_FOUND``). Its ``service_request_joined`` cancels the call's order here."""
+    faults = store.flooding_orders(db, estate_id)
+    if not faults:
+        return
+    flats = [fault.get(domain.FLOODED_FLAT) for fault in faults]
+
+    def decide(order):
+        households = store.households_of(db, estate_id, [order.get("household_id"), *flats])
+        return domain.found_change(order, domain.burst_order_found(order, faults, households, rules), clock.now())
+
+    _order_write(db, outbox, estate_id, order_id, decide, keyed=False)
+
+
+def _desk_order_found(db, outbox, event, own, rules, lift=None):
+    """The incident's own order ``own`` just opened; the desk's order it would have joined written meanwhile
+    (each side looked for the other before it wrote, found by h4): customer service is told to join that
+    call to ``own`` (``work_order_incident_found``), as when the call's order comes after; once."""
+    desk = _desk_order_for(db, event["estate_id"], event["data"], rules)
+    if desk is None:
+        return
+    estate_id = event["estate_id"]
+    if event["data"]["type"] == domain.FLOODING_INCIDENT:
+        _burst_found(db, outbox, estate_id, desk["_id"], rules)
+        return
+    if lift is None:
+        lift = store.find(db, "equipment", estate_id, desk.get("equipment_id")) if desk.get("equipment_id") else None
+    if lift is None:
+        return
+    _order_write(db, outbox, estate_id, desk["_id"], lambda order: domain.found_change(
+        order, domain.incident_order_found(order, lift, [own], rules), clock.now()), keyed=False)
 
 
 def request_joined(db, outbox, event):
@@ -576,6 +612,10 @@ def open_from_incident(db, outbox, event):
                        rules["timezone"])
     if lift and order.get("equipment_id") == lift["_id"] and not order.get(LIFT_OUT_ASKED):
         _lift_out_until_checked(db, outbox, event, order, lift["_id"])
+    if domain.may_join_desk_order(data) and store.incident_join(db, estate_id, data["id"]) is None:
+        # it looked for the desk's order before it wrote its own, as the call's order for it: either side sees
+        # the other now (h4)
+        _desk_order_found(db, outbox, event, order, rules, lift)
 
 
 def _join_desk_order(db, outbox, event, rules, piece=None):

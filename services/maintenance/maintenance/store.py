@@ -405,6 +405,14 @@ def incident_orders_on(db, estate_id, equipment_id):
                                      "status": {"$nin": list(CLOSED)}, "source.type": "incident"}).limit(20))
 
 
+def flooding_orders(db, estate_id):
+    """The open orders of a flooding incident naming its flat (a desk's water emergency reported after it may
+    be the same burst: ``domain.burst_order_found``)."""
+    return list(db.work_orders.find({"estate_id": estate_id, "source.type": "incident",
+                                     "emergency_category": "flooding", "status": {"$nin": list(CLOSED)},
+                                     "_flooded_household_id": {"$exists": True}}).limit(20))
+
+
 def keep_incident_join(db, estate_id, incident_id, work_order_id):
     """The incident joined the desk's order ``work_order_id`` (``domain.desk_order_joined_by``): kept, the
     first decided, so a redelivery joins the same order and opens none (``incident_join``)."""

@@ -171,3 +171,72 @@ def test_an_entrapment_after_the_flooded_lift_was_checked_and_put_back_takes_it_
                                              "data": {"note": "checked after the entrapment"}})
     engineering.open_from_incident(trapped)  # redelivered: out no more
     assert out_now(engineering) == []
+
+
+# -- the other way round: the guard's flooding came first (h4) ----------------------------------------------
+
+def _flood_order_id(incident_id="inc_flood"):
+    return domain.work_order_id(ESTATE, "incident", incident_id)
+
+
+def test_a_desk_water_emergency_after_the_flooding_s_own_order_is_told_to_join_it_once(engineering):
+    """The guard's flooding (naming 1701) was handled before the desk registered 1801's water emergency: the
+    flooding opened its own order, and the desk's later call opened a second for the one burst (found by h4).
+    The desk's order, just opened, is of the same building and unit within the window as one flooding's own
+    order in hand: maintenance tells customer service (``work_order_incident_found``, once however often the
+    call's event comes), which joins the call to the flooding's order; its ``service_request_joined`` then
+    cancels the call's own order here: one burst, one order."""
+    flats(engineering)
+    engineering.open_from_incident(flooding(household_id="hh_1701"))
+    clock.freeze(clock.now() + timedelta(minutes=7))
+    desk = desk_call(engineering, household_id="hh_1801")
+    engineering.open_from_service_request(request_created(  # redelivered
+        request_id="sr_1", household_id="hh_1801", created_at=clock.parse_iso(desk["reported_at"]),
+        description="water pouring through the ceiling", emergency=True, emergency_category="flooding"))
+    [told] = announced(engineering, "work_order_incident_found")
+    assert (told["id"], told["request_id"], told["work_order_id"], told["incident_id"]) == (
+        desk["id"], "sr_1", _flood_order_id(), "inc_flood")
+    assert told["priority"] == "emergency" and "equipment_id" not in told
+    # customer service joined the call to the flooding's order: the call's own order is cancelled
+    engineering.cancel_joined_request_order(event("customer_service", "service_request_joined", ESTATE, {
+        "id": "sr_1", "number": "SR-2026-000001", "work_order_id": _flood_order_id(), "own_work_order_id": desk["id"],
+        "joined_at": clock.now_iso()}))
+    assert [o["id"] for o in orders(engineering) if o["status"] not in ("cancelled", "completed")] == [
+        _flood_order_id()]
+
+
+def test_a_desk_call_not_surely_of_the_flooding_s_burst_is_told_nothing(engineering):
+    """Another unit's water, a repair that is no emergency, a call after the window or two floodings of the
+    unit: the call keeps its order (a wrong join is worse than two orders)."""
+    flats(engineering)
+    engineering.open_from_incident(flooding("inc_a", household_id="hh_1701"))
+    desk_call(engineering, household_id="hh_2701", request_id="sr_other_unit")
+    desk_call(engineering, household_id="hh_1601", request_id="sr_tap", emergency=False)
+    clock.freeze(clock.now() + timedelta(minutes=121))
+    desk_call(engineering, household_id="hh_1801", request_id="sr_late")
+    engineering.open_from_incident(flooding("inc_b", household_id="hh_1601"))
+    engineering.open_from_incident(flooding("inc_c", household_id="hh_1801"))
+    desk_call(engineering, household_id="hh_1801", request_id="sr_two_floods")
+    assert not announced(engineering, "work_order_incident_found")
+
+
+def test_a_flooding_and_the_desk_s_call_handled_at_once_still_make_one_order(engineering, monkeypatch):
+    """Each side looks for the other before it writes: the flooding's event and the call's, handled at the
+    same moment, each saw none and the burst had two orders. The flooding's own order, once open, looks
+    again for the desk's water emergency (the call's order, just opened, looks for the flooding's): either
+    side sees the other, and the call is told once."""
+    from maintenance import operations
+    flats(engineering)
+    desk = desk_call(engineering, household_id="hh_1801")
+    looked = operations._desk_order_for
+    calls = []
+
+    def not_yet(db, estate_id, data, rules):  # the call's order was not written when the flooding looked
+        calls.append(data["id"])
+        return None if len(calls) == 1 else looked(db, estate_id, data, rules)
+
+    monkeypatch.setattr(operations, "_desk_order_for", not_yet)
+    engineering.open_from_incident(flooding(household_id="hh_1701"))
+    engineering.open_from_incident(flooding(household_id="hh_1701"))  # redelivered
+    [told] = announced(engineering, "work_order_incident_found")
+    assert (told["id"], told["work_order_id"]) == (desk["id"], _flood_order_id())
