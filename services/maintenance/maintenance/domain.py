@@ -1096,6 +1096,11 @@ FLOODING_INCIDENT = "flooding"
 WATER_CATEGORIES = ("flooding", "water_mains")
 
 
+# on a desk's order an entrapment joined: the first such incident's id. A later call's order named on its lift is
+# about that entrapment's order in hand, as about its own order (``incident_order_found``; found by h4)
+ENTRAPMENT_JOINED = "_entrapment_joined"
+
+
 # a desk order no incident joins besides one done with: one held waiting for parts or the occupant (待料),
 # its technician gone and its response history: the entrapment sat on it, nobody sent (found by r10 reviewing h10)
 NOT_JOINED = (*CLOSED, "on_hold")
@@ -1201,6 +1206,8 @@ def incident_joined(order, event, now, rules, equipment=None):
                "incidents": [*(order.get("incidents") or ()), {"id": incident["id"], "number": incident["number"]}]}
     if equipment and not order.get("equipment_id"):
         changes["equipment_id"] = equipment["_id"]
+    if incident["type"] == JOINING_INCIDENT and not order.get(ENTRAPMENT_JOINED):
+        changes[ENTRAPMENT_JOINED] = incident["id"]  # a later call about its lift joins it (incident_order_found)
     if not order.get("started_at"):
         due = response_due_at(earliest, "emergency", rules)
         if order.get("priority") == "emergency":  # a promise sooner stands
@@ -1247,11 +1254,13 @@ def _still_the_calls(order):
             and not order.get(INCIDENT_FOUND))
 
 
-def _found(order, fault):
-    """``work_order_incident_found``: the call's order ``order`` is about the incident's own order ``fault``."""
+def _found(order, fault, incident_id=None):
+    """``work_order_incident_found``: the call's order ``order`` is about the order ``fault`` in hand for the
+    incident ``incident_id`` (its own order's, by default)."""
     return [("work_order_incident_found", {
         "id": order["_id"], "number": order["number"], "request_id": order["request_id"],
-        "work_order_id": fault["_id"], "work_order_number": fault["number"], "incident_id": fault["source"]["id"],
+        "work_order_id": fault["_id"], "work_order_number": fault["number"],
+        "incident_id": incident_id or fault["source"]["id"],
         "priority": fault["priority"], "response_due_at": fault["response_due_at"],
         "emergency_category": fault.get("emergency_category"),
         **({"equipment_id": fault["equipment_id"]} if fault.get("equipment_id") else {})})]
@@ -1304,10 +1313,18 @@ def incident_order_found(order, equipment, candidates, rules):
     if not _still_the_calls(order) or equipment.get("system") != "elevator":
         return []
     found = [fault for fault in candidates
-             if fault["source"]["type"] == FOUND_INCIDENT_SOURCE and fault.get("equipment_id") == equipment["_id"]
-             and fault.get("emergency_category") == JOINING_INCIDENT and fault["status"] not in NOT_JOINED
+             if fault["_id"] != order["_id"] and fault.get("equipment_id") == equipment["_id"]
+             and _entrapment_of(fault) and fault["status"] not in NOT_JOINED
              and _within_join_window(fault["reported_at"], order["reported_at"], rules)]
-    return _found(order, found[0]) if len(found) == 1 else []
+    return _found(order, found[0], _entrapment_of(found[0])) if len(found) == 1 else []
+
+
+def _entrapment_of(order):
+    """The entrapment an order is in hand for: an entrapment's own order's incident, or the first entrapment
+    that joined a desk's order (``ENTRAPMENT_JOINED``); None for another order."""
+    if order["source"]["type"] == FOUND_INCIDENT_SOURCE and order.get("emergency_category") == JOINING_INCIDENT:
+        return order["source"]["id"]
+    return order.get(ENTRAPMENT_JOINED)
 
 
 # the events of an order that name its incidents once it has any (``incidents_named``): those security

@@ -399,10 +399,12 @@ def households_of(db, estate_id, household_ids):
 
 
 def incident_orders_on(db, estate_id, equipment_id):
-    """The open orders of an incident naming the piece ``equipment_id`` (a call's order for the lift may
-    be the entrapment's: ``domain.incident_order_found``)."""
+    """The open orders of an incident, or that an entrapment joined (``domain.ENTRAPMENT_JOINED``), naming the
+    piece ``equipment_id`` (a call's order for the lift may be the entrapment's: ``domain.incident_order_found``)."""
     return list(db.work_orders.find({"estate_id": estate_id, "equipment_id": equipment_id,
-                                     "status": {"$nin": list(CLOSED)}, "source.type": "incident"}).limit(20))
+                                     "status": {"$nin": list(CLOSED)},
+                                     "$or": [{"source.type": "incident"},
+                                             {"_entrapment_joined": {"$exists": True}}]}).limit(20))
 
 
 def flooding_orders(db, estate_id):

@@ -262,3 +262,42 @@ def test_an_entrapment_joining_a_normal_desk_order_announces_the_order_made_an_e
     [told] = announced(engineering, "work_order_marked_emergency")
     assert (told["id"], told["priority"], told["emergency_category"]) == (desk["id"], "emergency", "elevator_entrapment")
     assert told["response_due_at"] == order["response_due_at"]
+
+
+def test_an_entrapment_and_the_desk_naming_its_lift_at_the_same_instant_make_one_order(engineering, monkeypatch):
+    """The desk named the lift on the call's order while the entrapment's event was being handled: the incident
+    looked for the desk's order on the lift before the naming was written, the naming for the entrapment's
+    order before it opened, and the lift had two emergency orders (found by h4). The entrapment's own order,
+    once open, looks again: the call's order on its lift is told to join it (``work_order_incident_found``),
+    once however often the event comes."""
+    from maintenance import operations
+    desk = desk_order_on(engineering, engineering.lift["id"])
+    looked = operations._desk_order_for
+    calls = []
+
+    def not_yet(db, estate_id, data, rules):  # the naming was not written when the incident looked
+        calls.append(data["id"])
+        return None if len(calls) == 1 else looked(db, estate_id, data, rules)
+
+    monkeypatch.setattr(operations, "_desk_order_for", not_yet)
+    asked = entrapment(equipment_id=engineering.lift["id"])
+    engineering.open_from_incident(asked)
+    engineering.open_from_incident(asked)  # redelivered
+    [told] = announced(engineering, "work_order_incident_found")
+    assert (told["id"], told["work_order_id"], told["equipment_id"]) == (
+        desk["id"], domain.work_order_id(ESTATE, "incident", "inc_lift"), engineering.lift["id"])
+
+
+def test_a_second_call_about_a_lift_whose_entrapment_joined_the_first_call_s_order_is_told_to_join_it(engineering):
+    """The reverse join looked at an entrapment's own order only: the entrapment had joined the first call's
+    order for the lift, a neighbour's call about the same lift then named on its own order was a second order
+    for the lift (found by h4). An open order an entrapment joined, naming the lift, is the entrapment's order
+    in hand as its own would be."""
+    first = desk_order_on(engineering, engineering.lift["id"])
+    clock.freeze(clock.now() + timedelta(minutes=3))
+    engineering.open_from_incident(entrapment(equipment_id=engineering.lift["id"]))
+    clock.freeze(clock.now() + timedelta(minutes=5))
+    second = desk_order_on(engineering, engineering.lift["id"], request_id="sr_2", created_at=clock.now())
+    [told] = announced(engineering, "work_order_incident_found")
+    assert (told["id"], told["request_id"], told["work_order_id"], told["incident_id"]) == (
+        second["id"], "sr_2", first["id"], "inc_lift")
