@@ -111,14 +111,21 @@ def named_household(data, plan):
     return household_id
 
 
+NAMED = object()  # new_incident's flat not decided by its caller
+
+
 def new_incident(incident_id, estate_id, data, number, now, actor, plan=None, happened=None,
-                 release_target_minutes=None, equipment=None):
+                 release_target_minutes=None, equipment=None, household_id=NAMED):
     """The incident with a copy of the plan it runs (the estate's, or the default); ``happened``:
     when it happened (``occurred_at``), now when not given. An entrapment keeps the estate's
     ``entrapment_release_target_minutes`` in force when it opened (``release_target_minutes``: a
     target changed later leaves it), and its ``release``, None until its passengers are out.
-    ``equipment``: the lift it names (``named_equipment``), None for none."""
+    ``equipment``: the lift it names (``named_equipment``), None for none; ``household_id``: the flat a
+    flooding names as the caller decided it (``named_household``, decided once: h4), decided here when not
+    given."""
     plan = plan or emergency_plans.default_plan(data["type"])
+    if household_id is NAMED:
+        household_id = named_household(data, plan)
     stamp = clock.to_iso(now)
     entrapment = {"release_target_minutes": release_target_minutes or DEFAULT_RELEASE_TARGET_MINUTES,
                   "release": None} if data["type"] == ENTRAPMENT else {}
@@ -136,7 +143,7 @@ def new_incident(incident_id, estate_id, data, number, now, actor, plan=None, ha
         # the patrol anomaly whose work order it takes over (a burst main found on a round): none asked
         "anomaly_id": data.get("anomaly_id"),
         "equipment": equipment,  # an entrapment's lift, a flooding's piece (named_equipment)
-        "household_id": named_household(data, plan),  # a flooding's flat
+        "household_id": household_id,  # a flooding's flat
         "pending_steps": [step["step"] for step in plan["steps"]],
         "steps": [],
         "escalations": [],

@@ -601,12 +601,13 @@ def open_incident(db, outbox, caller, estate_id, data):
                                      store.incident_taking_over(db, estate_id, anomaly_id))
         plan = emergency_plans.in_force(data["type"], stored)
         lift = incidents.named_equipment(data, plan, caller.equipment, caller.equipment_ref)  # refused unnumbered
-        if incidents.named_household(data, plan):  # a flooding's flat, the estate's (refused unnumbered)
-            store.known_household(db, estate_id, data["household_id"], "data.household_id")
+        flat = incidents.named_household(data, plan)  # decided once (h4): checked here, kept by new_incident
+        if flat:  # a flooding's flat, the estate's (refused unnumbered)
+            store.known_household(db, estate_id, flat, "data.household_id")
         tz = rules["timezone"]
         number = incidents.incident_number(now, tz, store.next_number(db, estate_id, incidents.number_series(now, tz)))
         incident = incidents.new_incident(doc_id, estate_id, data, number, now, caller.user, plan, happened,
-                                          rules["entrapment_release_target_minutes"], lift)
+                                          rules["entrapment_release_target_minutes"], lift, flat)
         if incident.get("anomaly_id"):  # the anomaly's claim last, once the incident is known good: it
             # decides between two incidents opened at once, which each read none taking it over above
             holder = store.claim_anomaly_order(db, estate_id, incident, now)

@@ -3369,6 +3369,22 @@ def test_a_flooding_names_its_flat_and_the_lift_it_reached_for_maintenance_to_jo
     assert len(patrol.outbox.of_type("emergency_repair_requested")) == 2
 
 
+def test_a_flooding_s_flat_is_decided_once_when_it_opens(patrol, monkeypatch):
+    """Opening an incident decided the flat a flooding names twice (``incidents.named_household``: once for the
+    check that it is the estate's, once again building the incident, found by h4): once, its answer checked
+    and kept."""
+    from security_patrol import incidents
+    decided = []
+    named = incidents.named_household
+    monkeypatch.setattr(incidents, "named_household", lambda data, plan: decided.append(data) or named(data, plan))
+    as_caller(patrol, GUARD)
+    flood = open_incident(patrol, type="flooding", household_id="hh_1201", location="3-1 stairwell")
+    assert flood["household_id"] == "hh_1201" and len(decided) == 1
+    with pytest.raises(BusinessRuleViolation):
+        open_incident(patrol, type="flooding", household_id="hh_9999")
+    assert len(decided) == 2
+
+
 def close_without_fee(patrol, session_id, reason="漏记出场"):
     return patrol.close_parking_session({"estate_id": ESTATE, "id": session_id, "data": {"reason": reason}})
 
