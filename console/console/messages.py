@@ -4010,6 +4010,9 @@ _MESSAGES = {
     "item_kind.reading": ("读数", "Reading"),
     "insp_status.open": ("进行中", "Open"),
     "insp_status.completed": ("已完成", "Completed"),
+    "insp_status.cancelled": ("已取消", "Cancelled"),
+    "inspection.cancelled_at": ("取消时间", "Cancelled"),
+    "reg.cancel_reason": ("取消原因", "Cancelled because"),
     "inspection.title": ("巡检", "Inspection"),
     "inspection.where": ("设备/部位", "Equipment / location"),
     "inspection.equipment": ("设备（设备巡检表）", "Equipment (equipment checklist)"),
@@ -4029,6 +4032,7 @@ _MESSAGES = {
     # an inspection's history: its completion, with how many findings (h6)
     "inspection.history": ("巡检记录", "History"),
     "insp_action.complete": ("巡检完成", "Inspected"),
+    "insp_action.cancel": ("巡检取消", "Cancelled"),
     "note.inspection_findings": ("发现 {count} 项问题", "{count} findings"),
     "note.inspection_findings.one": ("发现 {count} 项问题", "{count} finding"),
     "note.inspection_passed": ("全部合格", "all items passed"),

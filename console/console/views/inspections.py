@@ -18,7 +18,7 @@ bp = Blueprint("inspections", __name__, url_prefix="/engineering")
 
 TARGETS = ("equipment", "location")
 ITEM_KINDS = ("pass_fail", "reading")
-INSPECTION_STATUSES = ("open", "completed")
+INSPECTION_STATUSES = ("open", "completed", "cancelled")  # cancelled: a plan's, its piece retired (h4)
 ITEM_ROWS = 8  # blank item rows of the checklist form (rows left blank are not sent)
 PICK_LIMIT = 200  # checklists and equipment offered by the "open an inspection" form
 

@@ -872,7 +872,7 @@ ENGINEERING = (
              (C("equipment_id", "reg.equipment", "link", "engineering.equipment_detail", source="equipment"),
               C("name", "reg.plan_name"), C("kind", "reg.kind", "enum", "plan"),
               C("every_days", "reg.every_days"), C("next_due_on", "reg.next_due_on"),
-              C("active", "reg.active", "bool")),
+              C("active", "reg.active", "bool"), C("cancel_reason", "reg.cancel_reason")),
              fields=(F("equipment_id", "reg.equipment", "pick", True, group="equipment"), *PLAN_FIELDS),
              filters=(F("equipment_id", "reg.equipment", "pick", group="equipment"),),
              actions=(A("stop", "reg.stop_plan", (F("reason", "reg.reason", "textarea", True),), (True,),

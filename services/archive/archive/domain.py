@@ -88,6 +88,8 @@ RECORDED_EVENTS = {
     ("maintenance", "equipment_back_in_service"): "equipment",
     # 报废 / 停用: a piece retired for good (its day, why, by whom), on its archive
     ("maintenance", "equipment_retired"): "equipment",
+    # a retired piece's preventive plan cancelled with its scheduled inspections of that day on (h4), on its archive
+    ("maintenance", "maintenance_plan_cancelled"): "equipment",
     # 年检合格证 coming due (expired or within the warning days), told once a certificate: on its archive
     ("maintenance", "equipment_certificate_due"): "equipment",
     # 备品备件: each receipt, issue, return and stocktake count of engineering's parts store, on the part's archive

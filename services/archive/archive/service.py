@@ -514,6 +514,11 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_equipment_retired(self, event):
         self._record(event)
 
+    @consumes("maintenance", "maintenance_plan_cancelled")
+    def record_maintenance_plan_cancelled(self, event):
+        """A retired piece's plan cancelled with its scheduled inspections (h4): kept on the equipment archive."""
+        self._record(event)
+
     @consumes("maintenance", "equipment_certificate_due")
     def record_equipment_certificate_due(self, event):
         """年检合格证 coming due (maintenance's timer, once a certificate): kept on the equipment archive."""

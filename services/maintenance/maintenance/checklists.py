@@ -159,6 +159,9 @@ def findings(inspection, results):
 def complete(inspection, data, now, actor):
     """``(changes, entry)`` of the completion, or None when the inspection was completed with
     these very results (a replay); other results on a completed inspection are a 409."""
+    if inspection["status"] == "cancelled":
+        raise Conflict(f"this inspection was cancelled: {inspection['cancel_reason']}",
+                       [field_error("id", "is cancelled")])
     results = checked_results(inspection, data["results"])
     if inspection["status"] == "completed":
         if inspection["results"] == results:
@@ -173,6 +176,16 @@ def complete(inspection, data, now, actor):
     # English on every page (found rereading the change, h6; the console says it in the page's language)
     note = counted(len(found), "finding") if found else "all items passed"
     return changes, {"at": stamp, "by": actor, "action": "complete", "note": note, "event_id": None}
+
+
+def cancelled(inspection, reason, now):
+    """A plan's scheduled inspection cancelled (its piece retired from its day: h4), with its reason; None
+    when it is not open (done, or cancelled already)."""
+    if inspection["status"] != "open":
+        return None
+    stamp = clock.to_iso(now)
+    return Change({"status": "cancelled", "cancelled_at": stamp, "cancel_reason": reason, "updated_at": stamp},
+                  [{"at": stamp, "by": None, "action": "cancel", "note": reason, "event_id": None}])
 
 
 def inspected(inspection):

@@ -57,6 +57,8 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("equipment_retired", estate_id, data, actor=actor)
     if event_type == "equipment_certificate_due":  # 年检合格证 coming due, once: archive keeps it; webhooks
         return outbox.event("equipment_certificate_due", estate_id, data, actor=actor)
+    if event_type == "maintenance_plan_cancelled":  # a retired piece's plan: archive keeps it on the piece's archive
+        return outbox.event("maintenance_plan_cancelled", estate_id, data, actor=actor)
     if event_type == "part_moved":  # 备品备件: a receipt, issue, return or count; archive keeps it on the part's
         return outbox.event("part_moved", estate_id, data, actor=actor)
     raise ValueError(f"maintenance does not announce {event_type}")

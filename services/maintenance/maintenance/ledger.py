@@ -567,12 +567,48 @@ def refuse_twin(holder_id, plan_id, data):
 
 def stopped(plan, reason, now, actor):
     """A plan stopped (a mistaken or replaced one): no further orders; those opened stay, each
-    completed or cancelled on its own. 409 when it was stopped already."""
+    completed or cancelled on its own. 409 when it was stopped already, or cancelled (``plan_cancelled``)."""
+    if plan.get("cancelled_at"):
+        raise Conflict(f"the plan was cancelled: {plan['cancel_reason']}", [field_error("id", "is cancelled")])
     if not plan.get("active"):
         raise Conflict("the plan is stopped already", [field_error("id", "is stopped")])
     stamp = clock.to_iso(now)
     return Change(set={"active": False, "stopped_at": stamp, "stopped_by": actor, "stop_reason": reason.strip(),
                        "updated_at": stamp})
+
+
+def retirement_note(equipment):
+    """Why a retired piece's plan and its scheduled jobs are cancelled, as people know the piece."""
+    state = equipment["retired"]
+    return f"equipment {equipment['code']} retired ({state['kind']}) from {state['on']}"
+
+
+def retired_plan(plan, equipment):
+    """Whether the plan of a retired piece has nothing more to open: its next date is the retirement's day
+    or after (``before_retirement``; the days before it are opened, then it is cancelled)."""
+    state = (equipment or {}).get("retired")
+    return bool(state) and bool(plan.get("active")) and plan["next_due_on"] >= state["on"]
+
+
+def plan_cancelled(plan, equipment, now):
+    """A retired piece's plan cancelled (h4: it stayed active for good, its inspections opened ahead for the
+    retirement's day on open and late for ever): it stops (``active`` false, the scheduler opens nothing),
+    ``cancelled_at`` and ``cancel_reason`` (``retirement_note``) say why. None when it is stopped already or
+    has days to open before the retirement (``retired_plan``)."""
+    if not retired_plan(plan, equipment):
+        return None
+    stamp = clock.to_iso(now)
+    return Change(set={"active": False, "cancelled_at": stamp, "cancel_reason": retirement_note(equipment),
+                       "updated_at": stamp})
+
+
+def cancelled_plan_event_data(plan, equipment, inspections):
+    """``maintenance_plan_cancelled``: on the piece's archive (``id`` the piece), the plan and the scheduled
+    inspections cancelled with it (``inspections``: their ids)."""
+    return {"id": equipment["_id"], "code": equipment["code"], "plan_id": plan["_id"], "kind": plan["kind"],
+            "every_days": plan["every_days"], "checklist_id": plan.get("checklist_id"),
+            "retired_on": equipment["retired"]["on"], "cancelled_at": plan["cancelled_at"],
+            "inspections_cancelled": list(inspections)}
 
 
 def horizon(now, rules):

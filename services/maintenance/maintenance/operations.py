@@ -165,8 +165,36 @@ def _cancel_retired_jobs(db, outbox, estate_id, equipment):
             return Change(changes, [entry], [("work_order_cancelled", domain.cancelled_event_data(
                 order, entry["note"], changes["updated_at"]))])
         _order_change(db, outbox, estate_id, order_id, decide)
+    for plan in store.active_plans_of(db, estate_id, equipment["_id"]):
+        _cancel_retired_plan(db, outbox, estate_id, plan, equipment)
     _change(db, outbox, "equipment", estate_id, equipment["_id"], lambda current: Change(
         {}, unset=(ledger.JOBS_OWED,)) if current.get(ledger.JOBS_OWED) else None, keyed=False)
+
+
+def _cancel_retired_plan(db, outbox, estate_id, plan, equipment):
+    """A retired piece's plan with nothing more to open (``ledger.retired_plan``): its open scheduled
+    inspections of the retirement's day on cancelled with the reason (``checklists.cancelled``), then the plan
+    (``ledger.plan_cancelled``), announced ``maintenance_plan_cancelled`` naming those inspections, once: a
+    crash between leaves the plan active, and the next sweep (``finish_retirements``, the plan sweep) does it
+    again, cancelling nothing twice (found by h4: the plan stayed active, its inspections open and late)."""
+    if not ledger.retired_plan(plan, equipment):
+        return
+    day, reason = equipment["retired"]["on"], ledger.retirement_note(equipment)
+    for inspection_id in store.plan_inspections_from(db, estate_id, plan["_id"], day, "open"):
+        store.change(db, outbox, "inspections", estate_id, inspection_id,
+                     lambda inspection: checklists.cancelled(inspection, reason, clock.now()), keyed=False)
+
+    def decide(current):
+        change = ledger.plan_cancelled(current, equipment, clock.now())
+        if change is None:
+            return None
+        after = {**current, **change.set}
+        cancelled = store.plan_inspections_from(db, estate_id, plan["_id"], day, "cancelled")
+        return Change(change.set, events=[("maintenance_plan_cancelled",
+                                           ledger.cancelled_plan_event_data(after, equipment, cancelled))])
+
+    _change(db, outbox, "maintenance_plans", estate_id, plan["_id"], decide, keyed=False)
+    store.release_plan_slot(db, estate_id, ledger.plan_slot_id(estate_id, plan), plan["_id"])
 
 
 def finish_retirements(db, outbox, estate_id):
@@ -715,6 +743,8 @@ def open_plan_orders(db, outbox, plan, now, until, tz):
     # the due dates before the piece's retirement (``ledger.retired``), if it has one
     dates = ledger.before_retirement(equipment, ledger.due_dates(plan, until)) if equipment is not None else []
     if not dates:
+        if equipment is not None:  # a retired piece's plan at its day: cancelled (h4)
+            _cancel_retired_plan(db, outbox, plan["estate_id"], plan, equipment)
         return 0  # nothing due, or a retired piece's
     if plan.get("checklist_id"):
         return open_plan_inspections(db, outbox, plan, equipment, dates, now)
@@ -724,9 +754,10 @@ def open_plan_orders(db, outbox, plan, now, until, tz):
         open_order(db, outbox, order_id, plan["estate_id"], now,
                    lambda number, created, due_on=due_on: domain.from_plan(plan, equipment, due_on, number, created),
                    tz)
-    store.write(db, outbox, "maintenance_plans", plan, Change({
+    moved = store.write(db, outbox, "maintenance_plans", plan, Change({
         "next_due_on": ledger.after(plan, dates[-1]), "last_work_order_id": order_id,
         "updated_at": clock.to_iso(now)}))
+    _cancel_retired_plan(db, outbox, plan["estate_id"], moved or plan, equipment)  # its last days opened (h4)
     return len(dates)
 
 
@@ -743,9 +774,10 @@ def open_plan_inspections(db, outbox, plan, equipment, dates, now):
         store.create(db, outbox, "inspections", estate_id, inspection_id,
                      lambda due_on=due_on, inspection_id=inspection_id: checklists.new_inspection(
                          inspection_id, estate_id, checklist, equipment, None, now, None, plan["_id"], due_on))
-    store.write(db, outbox, "maintenance_plans", plan, Change({
+    moved = store.write(db, outbox, "maintenance_plans", plan, Change({
         "next_due_on": ledger.after(plan, dates[-1]), "last_inspection_id": inspection_id,
         "updated_at": clock.to_iso(now)}))
+    _cancel_retired_plan(db, outbox, estate_id, moved or plan, equipment)  # its last days opened (h4)
     return len(dates)
 
 

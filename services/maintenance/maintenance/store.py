@@ -925,6 +925,19 @@ def release_plan_slot(db, estate_id, slot_id, plan_id):
     claims_store.release(db.plan_slots, estate_id, [slot_id], plan_id, field="plan_id")
 
 
+def active_plans_of(db, estate_id, equipment_id):
+    """The piece's active plans (a retired piece's are cancelled: ``ledger.plan_cancelled``)."""
+    return list(db.maintenance_plans.find({"estate_id": estate_id, "equipment_id": equipment_id, "active": True}))
+
+
+def plan_inspections_from(db, estate_id, plan_id, day, status):
+    """The ids of the plan's inspections due on ``day`` or after in ``status``, by due day (through the
+    ``(estate_id, due_on)`` index)."""
+    return [doc["_id"] for doc in db.inspections.find(
+        {"estate_id": estate_id, "due_on": {"$gte": day}, "plan_id": plan_id, "status": status},
+        {"_id": 1}).sort([("due_on", 1), ("_id", 1)])]
+
+
 def estates_with_plans(db):
     return sorted(db.maintenance_plans.distinct("estate_id", {"active": True}))
 

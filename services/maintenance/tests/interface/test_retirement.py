@@ -160,3 +160,73 @@ def test_a_retirement_whose_jobs_a_crash_left_open_is_finished_by_the_plan_sweep
     ledger.schedule_plans(clock.now())  # done: nothing again
     assert len(ledger.outbox.of_type("work_order_cancelled")) == told
     assert "_retired_jobs_owed" not in ledger.db.equipment.find_one({"_id": ledger.old["id"]})
+
+
+def test_a_retired_piece_s_plans_are_cancelled_with_their_scheduled_inspections_from_its_day(ledger):
+    """A plan of a retired piece stayed active for good, and the inspections it had opened ahead for the
+    retirement's day on stayed open, late in the supervisor's month for ever (found by h4). From its
+    retirement day on, a plan of the piece is cancelled (it stops: ``active`` false, ``cancelled_at``,
+    ``cancel_reason`` naming the retirement), its open scheduled inspections of that day on cancelled with
+    the reason, announced once (``maintenance_plan_cancelled``); the month counts them cancelled, not late;
+    a cancelled inspection is not completed (409), nor a cancelled plan stopped (409)."""
+    plan = ledger.create_maintenance_plan({"estate_id": ESTATE, "data": {
+        "equipment_id": ledger.lift["id"], "kind": "daily_inspection", "every_days": 1,
+        "next_due_on": "2026-11-24", "checklist_id": ledger.checklist["id"]}})
+    orders_plan = ledger.create_maintenance_plan({"estate_id": ESTATE, "data": {
+        "equipment_id": ledger.lift["id"], "kind": "periodic_maintenance", "every_days": 30,
+        "next_due_on": "2026-11-25"}})
+    clock.freeze(clock.parse_iso("2026-11-26T02:00:00Z"))
+    ledger.schedule_plans(clock.now())
+
+    def inspections():
+        return {i["due_on"]: i for i in ledger.list_inspections({"estate_id": ESTATE, "filters": {
+            "equipment_id": ledger.lift["id"]}})["items"]}
+    assert {"2026-11-24", "2026-11-25", "2026-11-26", "2026-11-27"} <= set(inspections())
+    retire(ledger, ledger.lift, kind="scrapped", on="2026-11-26", reason="报废")
+    after = inspections()
+    assert after["2026-11-25"]["status"] == "open"  # a day of its life: still owed
+    assert {day for day, i in after.items() if i["status"] == "cancelled"} == {
+        day for day in after if day >= "2026-11-26"}
+    assert "retired" in after["2026-11-26"]["cancel_reason"] and after["2026-11-26"]["cancelled_at"]
+    for stopped in (plan, orders_plan):
+        shown = ledger.get_maintenance_plan({"estate_id": ESTATE, "id": stopped["id"]})
+        assert shown["active"] is False and shown["cancelled_at"] and "LIFT-1" in shown["cancel_reason"]
+    told = [e["data"] for e in ledger.outbox.of_type("maintenance_plan_cancelled")]
+    assert sorted(t["plan_id"] for t in told) == sorted([plan["id"], orders_plan["id"]])
+    [of_checklist] = [t for t in told if t["plan_id"] == plan["id"]]
+    assert sorted(of_checklist["inspections_cancelled"]) == sorted(
+        i["id"] for day, i in after.items() if day >= "2026-11-26")
+    assert of_checklist["id"] == ledger.lift["id"] and of_checklist["retired_on"] == "2026-11-26"
+    ledger.schedule_plans(clock.now())  # the sweep again: nothing opens, nothing told twice
+    assert len(ledger.outbox.of_type("maintenance_plan_cancelled")) == 2
+    assert inspections().keys() == after.keys()
+    with pytest.raises(Conflict):
+        ledger.complete_inspection({"estate_id": ESTATE, "id": after["2026-11-27"]["id"], "data": {
+            "results": [{"code": "L1", "passed": True}]}})
+    with pytest.raises(Conflict):
+        ledger.stop_maintenance_plan({"estate_id": ESTATE, "id": plan["id"], "data": {"reason": "again"}})
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))
+    month = ledger.preventive_month({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    [row] = [r for r in month["plans"] if r["plan_id"] == plan["id"]]
+    late = sorted(job["due_on"] for job in row["jobs"] if job["state"] == "late")
+    assert late == ["2026-11-24", "2026-11-25"]  # owed in its life; none of the retired days
+    assert row["counts"]["cancelled"] == len([day for day in after if "2026-11-26" <= day <= "2026-11-30"])
+
+
+def test_a_plan_of_a_piece_retired_on_a_day_to_come_opens_until_then_and_is_cancelled_on_reaching_it(ledger):
+    """Retired on a day beyond what the plan opened: it opens its jobs of the days before, then the sweep
+    that reaches the day cancels it, once."""
+    plan = ledger.create_maintenance_plan({"estate_id": ESTATE, "data": {
+        "equipment_id": ledger.lift["id"], "kind": "daily_inspection", "every_days": 1,
+        "next_due_on": "2026-11-24", "checklist_id": ledger.checklist["id"]}})
+    retire(ledger, ledger.lift, kind="decommissioned", on="2026-11-28", reason="停用")
+    assert ledger.get_maintenance_plan({"estate_id": ESTATE, "id": plan["id"]})["active"] is True
+    clock.freeze(clock.parse_iso("2026-11-27T02:00:00Z"))
+    ledger.schedule_plans(clock.now())
+    shown = ledger.get_maintenance_plan({"estate_id": ESTATE, "id": plan["id"]})
+    assert shown["active"] is False and shown["cancelled_at"]
+    due = sorted(i["due_on"] for i in ledger.list_inspections({"estate_id": ESTATE, "filters": {
+        "equipment_id": ledger.lift["id"]}})["items"])
+    assert due[-1] == "2026-11-27"
+    [told] = [e["data"] for e in ledger.outbox.of_type("maintenance_plan_cancelled")]
+    assert told["inspections_cancelled"] == []
