@@ -711,6 +711,8 @@ def work_order_marked_emergency(db, outbox, event):
     for request_id in store.joined_requests(db, event["estate_id"], order["_id"]):
         follow(db, outbox, event, "service_requests", request_id,
                lambda request, marked: repairs.joined_order_marked(request, order, marked))
+    if event["data"].get("incident_id") and event["data"].get("request_id"):  # an incident joined the call's order
+        follow(db, outbox, event, "service_requests", event["data"]["request_id"], repairs.own_order_joined)
 
 
 def work_order_incident_found(db, outbox, event):

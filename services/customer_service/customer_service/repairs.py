@@ -471,6 +471,30 @@ def joined_order_marked(request, order, marked_event):
                   [history_entry(at, marked_event.get("actor"), "promise_moved", note, marked_event["event_id"])])
 
 
+def own_order_joined(request, marked_event):
+    """An incident joined the call's own order and made it an emergency (maintenance's
+    ``work_order_marked_emergency`` naming ``incident_id``: the guard's entrapment joined the desk's order for
+    the lift): the call is an emergency now, promised the order's response (``due_at``, ``promised_by``,
+    never before it was registered) where its own was later, once per event. The calls joined to the order
+    were promised it and the call that opened it kept a repair's 24 hours (found by h4). None for a call
+    whose order is another's by now (joined elsewhere), started, done, or promised sooner already."""
+    data = marked_event["data"]
+    if (_seen(request, marked_event) or request.get("work_order_id") != data["id"]
+            or request.get("joins_work_order_id") or request.get("started_at")
+            or request["status"] not in ("open", "dispatched")):
+        return None
+    due = max(data["response_due_at"], request["created_at"], key=clock.parse_iso)
+    if request.get("due_at") and clock.parse_iso(request["due_at"]) <= clock.parse_iso(due):
+        return None
+    at = marked_event["occurred_at"]
+    changes = {"emergency": True, "due_at": due, "promised_by": due, "updated_at": at}
+    if data.get("emergency_category") and not request.get("emergency_category"):
+        changes["emergency_category"] = data["emergency_category"]
+    note = f"work order {data['number']} made an emergency by an incident joining it: promised its response by {due}"
+    return Change(changes, [history_entry(at, marked_event.get("actor"), "promise_moved", note,
+                                          marked_event["event_id"])])
+
+
 def joined_fault(request, order):
     """A call about a fault already in hand (停水: a burst main, the incident's work order) joins
     that order (``joins_work_order_id``, the order kept in ``in_hand_orders``): dispatched and

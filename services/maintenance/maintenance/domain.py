@@ -1227,6 +1227,8 @@ def incident_joined(order, event, now, rules, equipment=None):
     # as after a manager's marking (``marked_emergency_events``; they kept a repair's 24 hours: r6 reviewing h6)
     marked = (marked_emergency_events(order, changes) if order.get("priority") != "emergency"
               or changes.get("response_due_at", order["response_due_at"]) != order["response_due_at"] else [])
+    # the incident named: the order's own call is promised the emergency's response too (it kept 24 hours, h4)
+    marked = [(name, {**told, "incident_id": incident["id"]}) for name, told in marked]
     return Change(changes, [entry], [("work_order_incident_joined", data), *marked])
 
 

@@ -62,3 +62,27 @@ def test_a_marking_before_the_order_s_creation_is_not_undone_by_it(desk):
         "created_at": "2026-11-21T14:45:00.000Z", "response_due_at": DUE_NORMAL}))
     joined = call(desk, joins_work_order_id="wo_garage")
     assert (joined["due_at"], joined["joined_priority"]) == (DUE_EMERGENCY, "emergency")
+
+
+def test_the_call_whose_own_order_an_incident_joined_is_promised_the_emergency_s_response(desk):
+    """The guard's entrapment joined the desk's order for the lift (the call's own order, a repair's 24 hours):
+    the calls joined to it were promised the emergency's response, the call that opened it kept its 24 hours
+    (found by h4). A marking made by an incident's join (``incident_id`` on ``work_order_marked_emergency``)
+    promises the order's own call the emergency's response too, an emergency now, once; a manager's marking
+    of its order leaves the owner's promise as it was (the test above)."""
+    own = call(desk, "hh_2", description="电梯停在两层之间, 有人在里面")
+    desk.on_work_order_created(event("maintenance", "work_order_created", ESTATE, {
+        "id": "wo_lift", "number": "WO-2026-000008", "source": {"type": "service_request", "id": own["id"]},
+        "request_id": own["id"], "household_id": "hh_2", "priority": "normal", "status": "pending",
+        "created_at": clock.now_iso(), "response_due_at": own["due_at"]}))
+    told = event("maintenance", "work_order_marked_emergency", ESTATE, {
+        "id": "wo_lift", "number": "WO-2026-000008", "request_id": own["id"],
+        "source": {"type": "service_request", "id": own["id"]}, "priority": "emergency",
+        "emergency_category": "elevator_entrapment", "response_due_at": DUE_EMERGENCY,
+        "marked_at": clock.now_iso(), "incident_id": "inc_lift"})
+    desk.on_work_order_marked_emergency(told)
+    desk.on_work_order_marked_emergency(told)  # redelivered
+    shown = desk.get_request({"estate_id": ESTATE, "id": own["id"]})
+    assert (shown["promised_by"], shown["due_at"], shown["emergency"]) == (DUE_EMERGENCY, DUE_EMERGENCY, True)
+    assert shown["emergency_category"] == "elevator_entrapment"
+    assert sum(step["action"] == "promise_moved" and "WO-2026-000008" in step["note"] for step in shown["history"]) == 1

@@ -262,6 +262,8 @@ def test_an_entrapment_joining_a_normal_desk_order_announces_the_order_made_an_e
     [told] = announced(engineering, "work_order_marked_emergency")
     assert (told["id"], told["priority"], told["emergency_category"]) == (desk["id"], "emergency", "elevator_entrapment")
     assert told["response_due_at"] == order["response_due_at"]
+    # the incident named: customer service promises the order's own call the emergency's response (h4)
+    assert (told["incident_id"], told["request_id"]) == ("inc_lift", desk["request_id"])
 
 
 def test_an_entrapment_and_the_desk_naming_its_lift_at_the_same_instant_make_one_order(engineering, monkeypatch):
