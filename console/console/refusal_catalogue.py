@@ -1111,6 +1111,10 @@ ZH = {
         '已有每 {1} 天一次的{0:plan}计划在执行',
     'the plan is stopped already':
         '该计划已停止',
+    "the plan was cancelled with its equipment's retirement":
+        '该计划已随设备报废/停用而取消',
+    "this inspection was cancelled with its equipment's retirement":
+        '该巡检已随设备报废/停用而取消',
     'is stopped':
         '已停止',
     'another piece of equipment has this code':

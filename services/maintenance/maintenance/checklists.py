@@ -160,7 +160,7 @@ def complete(inspection, data, now, actor):
     """``(changes, entry)`` of the completion, or None when the inspection was completed with
     these very results (a replay); other results on a completed inspection are a 409."""
     if inspection["status"] == "cancelled":
-        raise Conflict(f"this inspection was cancelled: {inspection['cancel_reason']}",
+        raise Conflict("this inspection was cancelled with its equipment's retirement",
                        [field_error("id", "is cancelled")])
     results = checked_results(inspection, data["results"])
     if inspection["status"] == "completed":

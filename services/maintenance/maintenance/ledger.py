@@ -569,7 +569,7 @@ def stopped(plan, reason, now, actor):
     """A plan stopped (a mistaken or replaced one): no further orders; those opened stay, each
     completed or cancelled on its own. 409 when it was stopped already, or cancelled (``plan_cancelled``)."""
     if plan.get("cancelled_at"):
-        raise Conflict(f"the plan was cancelled: {plan['cancel_reason']}", [field_error("id", "is cancelled")])
+        raise Conflict("the plan was cancelled with its equipment's retirement", [field_error("id", "is cancelled")])
     if not plan.get("active"):
         raise Conflict("the plan is stopped already", [field_error("id", "is stopped")])
     stamp = clock.to_iso(now)
