@@ -1,0 +1,147 @@
+"""The cleaning and greening contractors' quality checks (环境卫生 / 绿化养护品质检查) through the
+entrypoints (found by h6's probe of a month of them: there was no contractor, a fault of a 楼道 could
+be recorded only as an owner's request of a household, and nothing scored the contractor or took
+anything off its fee).
+
+The manager registers the estate's contractors (a service line, the monthly fee of the agreement);
+the steward walks the public areas daily and records each fault against the contractor, with a
+deadline to put it right (the estate's upkeep_fix_hours, 24); the contractor's fix is recorded and
+the steward checks it again; at the month's end the manager signs the contractor's score and the
+deduction from its fee."""
+import pytest
+
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, NotFound
+from estate_common.testing import as_caller, staff
+
+ESTATE = "est_1"
+AGENT = staff("zhang", ["agent"], [ESTATE])
+STEWARD = staff("li", ["steward"], [ESTATE])
+MANAGER = staff("wang", ["manager"], [ESTATE])
+ACCOUNTANT = staff("qian", ["accountant"], [ESTATE])
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    clock.freeze(clock.parse_iso("2026-11-02T01:00:00Z"))  # Monday 09:00 in Shanghai
+
+
+def contractor(desk, caller=MANAGER, key=None, **data):
+    as_caller(desk, caller, idempotency_key=key)
+    body = {"name": "洁美保洁有限公司", "service_line": "cleaning", "monthly_fee_cents": 3_000_000, **data}
+    return desk.register_contractor({"estate_id": ESTATE, "data": body})
+
+
+def finding(desk, hired, caller=STEWARD, key=None, **data):
+    as_caller(desk, caller, idempotency_key=key)
+    body = {"contractor_id": hired["id"], "area": "3号楼 1单元 楼道", "description": "楼道未拖",
+            "photo_ref": "IMG_2041.jpg", **data}
+    return desk.record_upkeep_finding({"estate_id": ESTATE, "data": body})
+
+
+def fix(desk, found, caller=STEWARD, **data):
+    as_caller(desk, caller)
+    return desk.fix_upkeep_finding({"estate_id": ESTATE, "id": found["id"], "data": data})
+
+
+def recheck(desk, found, passed, caller=STEWARD, **data):
+    as_caller(desk, caller)
+    return desk.recheck_upkeep_finding({"estate_id": ESTATE, "id": found["id"], "data": {"passed": passed, **data}})
+
+
+def month(desk, hired, period="2026-11", caller=MANAGER):
+    as_caller(desk, caller)
+    return desk.contractor_month({"estate_id": ESTATE, "id": hired["id"], "period": period})
+
+
+def sign(desk, hired, period="2026-11", caller=MANAGER, **data):
+    as_caller(desk, caller)
+    return desk.sign_contractor_month({"estate_id": ESTATE, "id": hired["id"], "period": period, "data": data})
+
+
+def test_the_manager_registers_a_contractor_per_service_line_and_a_retry_finds_it(desk):
+    hired = contractor(desk, key="k1")
+    assert (hired["service_line"], hired["monthly_fee_cents"], hired["active"]) == ("cleaning", 3_000_000, True)
+    assert contractor(desk, key="k1") == hired
+    contractor(desk, name="绿源园林", service_line="greening", monthly_fee_cents=1_200_000)
+    as_caller(desk, ACCOUNTANT)
+    listed = desk.list_contractors({"estate_id": ESTATE, "filters": {"service_line": "greening"}})["items"]
+    assert [c["name"] for c in listed] == ["绿源园林"]
+    with pytest.raises(Forbidden):
+        contractor(desk, caller=STEWARD)  # the steward walks; the manager sets the contractors
+
+
+def test_a_finding_on_the_walk_names_the_contractor_and_its_deadline(desk):
+    hired = contractor(desk)
+    found = finding(desk, hired, key="w1")
+    assert found["status"] == "open" and found["found_by"] == "li"
+    assert (found["service_line"], found["photo_ref"], found["period"]) == ("cleaning", "IMG_2041.jpg", "2026-11")
+    assert found["due_at"] == "2026-11-03T01:00:00.000Z"  # 24 hours (upkeep_fix_hours)
+    assert finding(desk, hired, key="w1") == found  # a retry records no second fault
+    with pytest.raises(BusinessRuleViolation) as refused:
+        finding(desk, {"id": "ctr_nobody"})
+    assert refused.value.errors[0]["field"] == "data.contractor_id"
+
+
+def test_the_fix_and_the_recheck_put_a_finding_right_on_time_or_late(desk):
+    hired = contractor(desk)
+    on_time, late, failed = finding(desk, hired), finding(desk, hired, area="中心花园"), finding(desk, hired)
+    clock.freeze(clock.parse_iso("2026-11-02T06:00:00Z"))
+    fixed = fix(desk, on_time, note="已拖地")
+    assert fixed["status"] == "fixed" and fixed["fix"]["by"] == "li"
+    right = recheck(desk, fixed, True)
+    assert (right["status"], right["late"], right["put_right_at"]) == ("put_right", False, "2026-11-02T06:00:00.000Z")
+    with pytest.raises(Conflict):
+        recheck(desk, right, True)  # put right is put right
+    not_yet = recheck(desk, fix(desk, failed), False, note="仍有水渍")
+    assert not_yet["status"] == "open" and not_yet["fix"] is None and len(not_yet["rechecks"]) == 1
+    clock.freeze(clock.parse_iso("2026-11-04T01:00:00Z"))
+    done = recheck(desk, fix(desk, late), True)
+    assert (done["status"], done["late"]) == ("put_right", True)
+    [announced, _] = desk.outbox.of_type("upkeep_finding_put_right")
+    assert announced["data"]["contractor_id"] == hired["id"] and announced["data"]["late"] is False
+    as_caller(desk, ACCOUNTANT)
+    overdue = desk.list_upkeep_findings({"estate_id": ESTATE, "filters": {"overdue": "true"}})["items"]
+    assert [f["id"] for f in overdue] == [failed["id"]]
+    with pytest.raises(Forbidden):
+        fix(desk, failed, caller=ACCOUNTANT)  # accounts read
+
+
+def test_the_month_s_score_sets_the_deduction_in_cents_half_up_and_the_manager_signs_it(desk):
+    hired = contractor(desk, monthly_fee_cents=3_000_005)
+    faults = [finding(desk, hired) for _ in range(4)]
+    clock.freeze(clock.parse_iso("2026-11-02T05:00:00Z"))
+    recheck(desk, fix(desk, faults[0]), True)                     # on time: 1 point
+    clock.freeze(clock.parse_iso("2026-11-05T05:00:00Z"))
+    recheck(desk, fix(desk, faults[1]), True)                     # late: 1 + 2
+    # faults[2] and [3] never put right: 1 + 5 each
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))
+    scored = month(desk, hired)
+    assert scored["counts"] == {"found": 4, "put_right_on_time": 1, "put_right_late": 1, "not_put_right": 2,
+                                "pending": 0}
+    assert (scored["score"], scored["signed"]) == (84, None)   # 100 - (4 + 2 + 10)
+    assert scored["on_time"] == {"numerator": 1, "denominator": 4, "value": 0.25}
+    # 90 - 84 = 6 points at 1 % each: 6 % of 3,000,005 = 180,000.3 -> 180,000
+    assert scored["deduction_cents"] == 180_000 and scored["payable_cents"] == 2_820_005
+    with pytest.raises(Forbidden):
+        sign(desk, hired, caller=STEWARD)
+    signed = sign(desk, hired, note="按协议扣款")
+    assert signed["signed"]["by"] == "wang" and signed["deduction_cents"] == 180_000
+    recheck(desk, fix(desk, faults[2]), True)
+    assert month(desk, hired)["score"] == 84  # a signed month is as signed
+    assert sign(desk, hired) == signed  # signing again answers the first
+    [announced] = desk.outbox.of_type("contractor_month_signed")
+    assert announced["data"]["deduction_cents"] == 180_000 and announced["data"]["period"] == "2026-11"
+
+
+def test_a_month_is_signed_only_once_it_is_over_and_the_deduction_is_capped(desk):
+    hired = contractor(desk, monthly_fee_cents=1_000_000)
+    for _ in range(10):
+        finding(desk, hired)
+    with pytest.raises(BusinessRuleViolation):
+        sign(desk, hired)  # November is not over
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))
+    scored = month(desk, hired)
+    assert scored["score"] == 40 and scored["deduction_cents"] == 200_000  # 50 points, capped at 20 %
+    with pytest.raises(NotFound):
+        month(desk, {"id": "ctr_nobody"})
