@@ -9,14 +9,15 @@ from functools import cache, partial
 
 from estate_common import (backfills, calendar, clock, custom_fields, exports, fee_prices, ids, numbering,
                            public_codes, replica)
-from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, NotFound, field_error
+from estate_common.roles import FRONT_DESK, MANAGEMENT
 from estate_common.kpis import (before_the_estate, owed_a_year, owed_before_the_estate, per_estate_month,
                                 rules_of_period)
 from estate_common.store import DuplicateKey, page_computed, public
 
 from . import (applications, complaint_analysis, complaints, damage_claims, desk_week, domain, events, front_desk,
                goods_passes, household_correction, intake, owner_contacts, portal, reclassification, rectifications, repairs, store,
-               surveys)
+               surveys, upkeep)
 from . import kpis as desk_kpis
 
 log = logging.getLogger(__name__)
@@ -1220,3 +1221,76 @@ def kpis(db, caller, period, estate_ids):
     return per_estate_month(caller, period, estate_ids, partial(store.rules_for, db),
                             estate_kpis)
 
+
+
+# -- the cleaning and greening contractors' checks (环境卫生 / 绿化养护品质检查, upkeep.py) -------------
+
+def _require(caller, roles, message):
+    if not set(caller.roles) & roles:
+        raise Forbidden(message)
+
+
+def register_contractor(db, outbox, caller, estate_id, data):
+    """A contractor of the estate, the manager's (the desk walks, the manager sets the contractors)."""
+    _require(caller, MANAGEMENT, "the manager sets the estate's contractors")
+    doc_id = caller.created_id("ctr", estate_id)
+    return public(store.create(db, outbox, "contractors", estate_id, doc_id,
+                               lambda: upkeep.new_contractor(doc_id, estate_id, data, clock.now(), caller.user)))
+
+
+def list_contractors(db, estate_id, filters, limit, cursor):
+    return store.page(db, "contractors", estate_id, store.contractor_query(filters or {}), limit, cursor)
+
+
+def record_upkeep_finding(db, outbox, caller, estate_id, data):
+    """A fault found on the walk, against one of the estate's contractors (422 naming
+    ``contractor_id`` else), due by the estate's ``upkeep_fix_hours``."""
+    _require(caller, FRONT_DESK, "the steward or the desk records the walk's findings")
+    doc_id = caller.created_id("uf", estate_id)
+
+    def new():
+        hired = store.referenced(db, "contractors", estate_id, data["contractor_id"], "data.contractor_id")
+        return upkeep.new_finding(doc_id, estate_id, data, clock.now(), caller.user, hired,
+                                  store.rules_for(db, estate_id))
+
+    return public(store.create(db, outbox, "upkeep_findings", estate_id, doc_id, new))
+
+
+def list_upkeep_findings(db, estate_id, filters, limit, cursor):
+    return store.page(db, "upkeep_findings", estate_id,
+                      store.upkeep_finding_query(filters or {}, clock.now_iso()), limit, cursor)
+
+
+def upkeep_finding_step(db, outbox, caller, estate_id, doc_id, step_, data):
+    """The contractor's fix, the steward's recheck: the front desk's."""
+    _require(caller, FRONT_DESK, "the steward or the desk records the fix and the recheck")
+    return step_on(db, outbox, "upkeep_findings", estate_id, doc_id,
+                   lambda doc: step_(doc, data or {}, clock.now(), caller.user))
+
+
+def contractor_month(db, caller, estate_id, contractor_id, period):
+    """The contractor's month as signed, or as it stands now (``upkeep.score``)."""
+    hired = store.get(db, "contractors", estate_id, contractor_id)
+    signed = store.find(db, "contractor_months", estate_id, upkeep.month_id(contractor_id, period))
+    if signed is not None:
+        return public(signed)
+    rules = store.rules_for(db, estate_id)
+    upkeep.checked_period(period, clock.now(), rules)
+    return upkeep.score(hired, period, store.contractor_findings(db, estate_id, contractor_id, period),
+                        clock.now_iso(), rules)
+
+
+def sign_contractor_month(db, outbox, caller, estate_id, contractor_id, period, data):
+    """The manager signs the contractor's month once it is over: kept as signed, once (a second
+    signing answers the first), announced (``contractor_month_signed``)."""
+    _require(caller, MANAGEMENT, "the manager signs the contractor's month")
+    hired = store.get(db, "contractors", estate_id, contractor_id)
+    doc_id = upkeep.month_id(contractor_id, period)
+
+    def new():
+        now, rules = clock.now(), store.rules_for(db, estate_id)
+        scored = upkeep.score(hired, period, store.contractor_findings(db, estate_id, contractor_id, period),
+                              clock.to_iso(now), rules)
+        return upkeep.signed(doc_id, estate_id, scored, data or {}, now, caller.user, rules)
+
+    return public(_announced.create(db, outbox, "contractor_months", estate_id, doc_id, new))

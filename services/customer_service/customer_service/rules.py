@@ -120,6 +120,21 @@ DEFAULTS = {
     # 业主联系: a contact is logged within this many days of it (estate_common.plausible: two
     # weeks, the longest public holiday and some room; one of 1900 was taken). 0: the same day only.
     "recorded_within_days": plausible.RECORDED_WITHIN_DAYS,
+    # 环境卫生 / 绿化养护品质检查 (upkeep.py): a fault found on the walk is put right by its contractor
+    # within this many hours (its due_at). DOMAIN.md and the seeds give none: chosen, a day, the
+    # desk's day for a repair's response.
+    "upkeep_fix_hours": 24,
+    # ... the contractor's month: 100 less these points (chosen, as estates' 考核细则 commonly score a
+    # cleaning contractor): each finding, each put right late (more), each not put right past its
+    # deadline (more). 0: a finding costs nothing by itself.
+    "upkeep_points_per_finding": 1,
+    "upkeep_points_late": 2,
+    "upkeep_points_unfixed": 5,
+    # ... a score at or above this takes nothing off the fee; each point short takes this percent of
+    # the monthly fee, at most the cap in all (chosen: 90, 1 %, 20 %).
+    "upkeep_pass_score": 90,
+    "upkeep_deduction_percent_per_point": 1,
+    "upkeep_deduction_cap_percent": 20,
 }
 
 # The service lines a survey may ask about (the contract's ServiceLine).
@@ -165,13 +180,23 @@ MAXIMA = {
     "notice_shown_max_days": 1095,
     "outage_notice_lead_hours": 720,  # a month: beyond it a notice is read too early to be remembered
     "recorded_within_days": plausible.RECORDED_WITHIN_DAYS_MAX,
+    "upkeep_fix_hours": 168,  # a week: a fault left longer is no day's walk
+    "upkeep_points_per_finding": 100,
+    "upkeep_points_late": 100,
+    "upkeep_points_unfixed": 100,
+    "upkeep_pass_score": 100,
+    "upkeep_deduction_percent_per_point": 100,
+    "upkeep_deduction_cap_percent": 100,  # a deduction is at most the fee
     "rating_call_back_max_score": 4,  # SATISFIED_SCORE - 1: a satisfied owner (4-5) is not called back
 }
 
 # The lowest value an estate may set where it is not 1: "return-visit rate 100 %" (DOMAIN.md), a
 # target an estate may raise no further and may not lower (a probe set 1 %); a record made the
 # same day it happened (recorded_within_days 0)
-MINIMA = {"return_visit_rate_target_percent": 100, "recorded_within_days": 0}
+MINIMA = {"return_visit_rate_target_percent": 100, "recorded_within_days": 0,
+          # a finding, a late fix, a pass score or a deduction may count nothing (0)
+          "upkeep_points_per_finding": 0, "upkeep_points_late": 0, "upkeep_points_unfixed": 0,
+          "upkeep_pass_score": 0, "upkeep_deduction_percent_per_point": 0, "upkeep_deduction_cap_percent": 0}
 
 # (lower, upper): the first may not be more than the second, as they apply (a complaint verified
 # after its reply is due; the bounds keep it now, the verification being the same day)

@@ -9,7 +9,7 @@ from estate_common.nameko.timers import graceful_timer, timer
 from estate_common.store import public
 
 from . import (applications, complaints, domain, exports, front_desk, goods_passes, handling, operations, repairs, store,
-               surveys)
+               surveys, upkeep)
 from .rules import CHOICES, DEFAULTS, FOLLOWS, MAXIMA, MINIMA, ORDERED
 
 OVERDUE_SWEEP_SECONDS = config.env_float("OVERDUE_SWEEP_SECONDS", 60.0)
@@ -529,6 +529,54 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     def rectification_action_done(self, payload):
         return operations.rectification_action_done(self.db, self.outbox, self.caller, payload["estate_id"],
                                                     payload["id"], payload["item"], payload.get("data"))
+
+    # -- the cleaning and greening contractors' checks (环境卫生 / 绿化养护品质检查) ---------------------
+    @rpc_method
+    def register_contractor(self, payload):
+        return operations.register_contractor(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def list_contractors(self, payload):
+        return operations.list_contractors(self.db, payload["estate_id"], payload.get("filters"),
+                                           payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def get_contractor(self, payload):
+        return self._get(payload, "contractors")
+
+    @rpc_method
+    def record_upkeep_finding(self, payload):
+        return operations.record_upkeep_finding(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                payload["data"])
+
+    @rpc_method
+    def list_upkeep_findings(self, payload):
+        return operations.list_upkeep_findings(self.db, payload["estate_id"], payload.get("filters"),
+                                               payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def get_upkeep_finding(self, payload):
+        return self._get(payload, "upkeep_findings")
+
+    @rpc_method
+    def fix_upkeep_finding(self, payload):
+        return operations.upkeep_finding_step(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                              upkeep.fix, payload.get("data"))
+
+    @rpc_method
+    def recheck_upkeep_finding(self, payload):
+        return operations.upkeep_finding_step(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                              upkeep.recheck, payload.get("data"))
+
+    @rpc_method
+    def contractor_month(self, payload):
+        return operations.contractor_month(self.db, self.caller, payload["estate_id"], payload["id"],
+                                           payload["item"])
+
+    @rpc_method
+    def sign_contractor_month(self, payload):
+        return operations.sign_contractor_month(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                payload["id"], payload["item"], payload.get("data"))
 
     # -- the estate's KPIs (its settings: EstateSettings) -----------------------------------------
     @rpc_method

@@ -91,6 +91,12 @@ INDEXES = {
     # goods release passes (物品放行条): the gate finds one by the number printed on it, once each
     "goods_release_passes": [(PAGED, {}), ([("estate_id", 1), ("number", 1)], {"unique": True}),
                              ([("estate_id", 1), ("household_id", 1), ("created_at", 1), ("_id", 1)], {})],
+    # the cleaning and greening contractors' checks (upkeep.py): the contractors of a line, a
+    # contractor's findings of a month (``contractor_findings``), the open ones past due
+    "contractors": [(PAGED, {}), ([("estate_id", 1), ("service_line", 1), ("created_at", 1), ("_id", 1)], {})],
+    "upkeep_findings": [(PAGED, {}), ([("estate_id", 1), ("contractor_id", 1), ("period", 1)], {}),
+                        ([("estate_id", 1), ("status", 1), ("due_at", 1)], {})],
+    "contractor_months": [(PAGED, {})],
     # damage claims (损失登记、理赔): a household's, the open ones, a month's (``damage_claim_query``)
     "damage_claims": [(PAGED, {}), ([("estate_id", 1), ("number", 1)], {"unique": True}),
                       ([("estate_id", 1), ("household_ids", 1), ("created_at", 1), ("_id", 1)], {}),
@@ -131,6 +137,7 @@ NAMES = {  # collection -> what the API calls one of its documents
     "damage_claims": "damage claim",
     "applications": "application", "rectification_plans": "rectification plan",
     "owner_contacts": "owner contact",
+    "contractors": "contractor", "upkeep_findings": "upkeep finding", "contractor_months": "contractor month",
 }
 
 
@@ -1132,3 +1139,35 @@ def open_handover_repair(db, estate_id, household_id, item_key, handover_id, sta
     return db.service_requests.find_one({"estate_id": estate_id, "household_id": household_id, "kind": "repair",
                                          "_handover_item": item_key, "handover_defect.id": {"$ne": handover_id},
                                          "status": {"$in": list(statuses)}}, sort=[("created_at", 1)])
+
+
+# -- the cleaning and greening contractors' checks (upkeep.py) --------------------------------
+
+def contractor_findings(db, estate_id, contractor_id, period):
+    """A contractor's findings of the local month ``period``, in the order found."""
+    return list(db.upkeep_findings.find({"estate_id": estate_id, "contractor_id": contractor_id, "period": period})
+                .sort([("found_at", 1), ("_id", 1)]))
+
+
+def upkeep_finding_query(filters, now_iso):
+    """``GET …/upkeep-findings``: ``contractor_id``, ``service_line``, ``status``, ``period`` as
+    stored; ``overdue`` (``true``: not put right and past due_at at ``now_iso``; ``false``: the others)."""
+    query, clauses = {}, []
+    for name in ("contractor_id", "service_line", "status", "period"):
+        if filters.get(name):
+            query[name] = filters[name]
+    if filters.get("overdue") == "true":
+        clauses.append({"status": {"$ne": "put_right"}, "due_at": {"$lt": now_iso}})
+    elif filters.get("overdue") == "false":
+        clauses.append({"$or": [{"status": "put_right"}, {"due_at": {"$gte": now_iso}}]})
+    return {**query, "$and": clauses} if clauses else query
+
+
+def contractor_query(filters):
+    """``GET …/contractors``: ``service_line``; ``active`` (true/false)."""
+    query = {}
+    if filters.get("service_line"):
+        query["service_line"] = filters["service_line"]
+    if filters.get("active") in ("true", "false"):
+        query["active"] = filters["active"] == "true"
+    return query

@@ -51,12 +51,12 @@ def recheck(desk, found, passed, caller=STEWARD, **data):
 
 def month(desk, hired, period="2026-11", caller=MANAGER):
     as_caller(desk, caller)
-    return desk.contractor_month({"estate_id": ESTATE, "id": hired["id"], "period": period})
+    return desk.contractor_month({"estate_id": ESTATE, "id": hired["id"], "item": period})
 
 
 def sign(desk, hired, period="2026-11", caller=MANAGER, **data):
     as_caller(desk, caller)
-    return desk.sign_contractor_month({"estate_id": ESTATE, "id": hired["id"], "period": period, "data": data})
+    return desk.sign_contractor_month({"estate_id": ESTATE, "id": hired["id"], "item": period, "data": data})
 
 
 def test_the_manager_registers_a_contractor_per_service_line_and_a_retry_finds_it(desk):

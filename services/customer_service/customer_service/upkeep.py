@@ -1,0 +1,189 @@
+"""The cleaning and greening contractors' quality checks (环境卫生 / 绿化养护品质检查).
+
+Most estates buy their cleaning, greening and pest control from contractors paid monthly against a
+service agreement (委托服务合同). The service-center manager "对物业管理区域内的环境卫生、绿化养护…进行
+监督与管理" and the desk "每日巡察大厦 … 记录大厦管理日志,跟进所列问题" (seeds): so
+
+- the manager registers the estate's contractors (``new_contractor``): a name, the service line it
+  is paid for and its monthly fee in cents (the agreement's);
+- the steward or the desk walks the public areas and records each fault (``new_finding``: 垃圾未清运,
+  楼道未拖, 草坪未修剪, 绿篱枯死) against the contractor of that line: the area, what, a photo's
+  reference, and the deadline to put it right, the estate's ``upkeep_fix_hours`` (24) after it was
+  found;
+- the contractor's fix is recorded (``fix``: its man says it is done), and the steward checks it
+  again (``recheck``): passed, the finding is put right, ``late`` when the fix came after its
+  deadline (a recheck passed without a fix recorded is a fix at that moment); not passed, it is open
+  again, under the same deadline (a fix that did not hold does not buy time);
+- the contractor's month (``score``): every finding of the local month it was found in counts
+  ``upkeep_points_per_finding`` (1), one put right late ``upkeep_points_late`` (2) more, one not
+  put right and past its deadline ``upkeep_points_unfixed`` (5) more (one not put right and not due
+  yet is ``pending``: nothing more); the score is 100 less those points, at least 0. A score at or
+  above ``upkeep_pass_score`` (90) takes nothing off the fee; below it, every point short takes
+  ``upkeep_deduction_percent_per_point`` (1) % of the monthly fee, at most
+  ``upkeep_deduction_cap_percent`` (20) % in all: ``fee × percent / 100`` rounded half up to the
+  cent. The manager signs the month once it is over (``signed``): the score and the deduction are
+  kept as signed, whatever is put right after.
+
+The numbers are the estate's settings (rules.py): the seeds give none, these are the ones chosen."""
+from datetime import timedelta
+from decimal import Decimal
+
+from estate_common import calendar, clock, money, transitions
+from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+
+from .domain import Change, history_entry
+
+# the service lines a contractor may be engaged for (the contract's UpkeepServiceLine)
+SERVICE_LINES = ("cleaning", "greening", "pest_control", "waste_removal")
+
+# a finding's status -> {action: next status}; a recheck's next status is the domain's (passed or not)
+TRANSITIONS = {
+    "open": {"fix": "fixed", "recheck": "checked"},
+    "fixed": {"recheck": "checked"},
+    "put_right": {},
+}
+
+FULL_SCORE = 100
+
+
+def _text(data, name):
+    value = data.get(name)
+    value = value.strip() if isinstance(value, str) else value
+    return value or None
+
+
+def _base(doc_id, estate_id, now, user):
+    at = clock.to_iso(now)
+    return {"_id": doc_id, "estate_id": estate_id, "created_at": at, "updated_at": at, "created_by": user}
+
+
+def new_contractor(doc_id, estate_id, data, now, user):
+    """A contractor of the estate (保洁 / 绿化 / 消杀 / 清运), engaged for one service line at a monthly
+    fee (integer cents, as the agreement says)."""
+    return {**_base(doc_id, estate_id, now, user), "name": data["name"].strip(),
+            "service_line": data["service_line"], "monthly_fee_cents": data["monthly_fee_cents"],
+            "agreement_ref": _text(data, "agreement_ref"), "active": True, "_rev": 0}
+
+
+def new_finding(doc_id, estate_id, data, now, user, contractor, rules):
+    """A fault found on the walk, against ``contractor`` (one of the estate's, engaged: 422 naming
+    ``contractor_id`` else), due to be put right ``upkeep_fix_hours`` after it was found."""
+    if not contractor.get("active", True):
+        raise BusinessRuleViolation("the contractor is no longer engaged",
+                                    [field_error("data.contractor_id", "is no longer engaged")])
+    at = clock.to_iso(now)
+    return {**_base(doc_id, estate_id, now, user), "contractor_id": contractor["_id"],
+            "contractor_name": contractor["name"], "service_line": contractor["service_line"],
+            "area": data["area"].strip(), "description": data["description"].strip(),
+            "photo_ref": _text(data, "photo_ref"), "found_at": at, "found_by": user,
+            "period": calendar.period_of(now, rules["timezone"]),
+            "due_at": clock.to_iso(now + timedelta(hours=rules["upkeep_fix_hours"])),
+            "status": "open", "fix": None, "rechecks": [], "put_right_at": None, "late": None,
+            "history": [history_entry(at, user, "found")], "_rev": 0}
+
+
+def fix(finding, data, now, user):
+    """The contractor's fix, as its man reports it to the desk (the steward records it): an open
+    finding is ``fixed``, awaiting the recheck (409 else)."""
+    status = transitions.next_status(TRANSITIONS, finding["status"], "fix", "an upkeep finding")
+    at = clock.to_iso(now)
+    done = {"at": at, "by": user, "note": _text(data, "note")}
+    return Change({"status": status, "fix": done, "updated_at": at}, [history_entry(at, user, "fixed", done["note"])])
+
+
+def recheck(finding, data, now, user):
+    """The steward's second look (复查). Passed: put right at the fix's time (or now, without a fix
+    recorded), ``late`` when that is after the deadline, announced (``upkeep_finding_put_right``).
+    Not passed: open again, the fix dropped, the deadline as it was. A finding put right is a 409."""
+    transitions.next_status(TRANSITIONS, finding["status"], "recheck", "an upkeep finding")
+    at = clock.to_iso(now)
+    check = {"at": at, "by": user, "passed": data["passed"], "note": _text(data, "note")}
+    rechecks = [*finding.get("rechecks", []), check]
+    entry = history_entry(at, user, "recheck_passed" if data["passed"] else "recheck_failed", check["note"])
+    if not data["passed"]:
+        return Change({"status": "open", "fix": None, "rechecks": rechecks, "updated_at": at}, [entry])
+    fixed_at = (finding.get("fix") or {}).get("at") or at
+    late = fixed_at > finding["due_at"]
+    put_right = {**finding, "put_right_at": fixed_at, "late": late}
+    return Change({"status": "put_right", "rechecks": rechecks, "put_right_at": fixed_at, "late": late,
+                   "updated_at": at}, [entry], [("upkeep_finding_put_right", put_right_announced(put_right))])
+
+
+def put_right_announced(finding):
+    """``upkeep_finding_put_right``: which contractor, what, where, when found, due and put right,
+    late or not (no photo: it stays with the desk)."""
+    return {key: finding[key] for key in ("contractor_id", "service_line", "area", "description", "found_at",
+                                          "due_at", "put_right_at", "late", "period")} | {"id": finding["_id"]}
+
+
+def overdue(finding, now_iso):
+    """Not put right and past its deadline at ``now_iso``."""
+    return finding["status"] != "put_right" and finding["due_at"] < now_iso
+
+
+def checked_period(period, now, rules, field="item"):
+    """A month ``YYYY-MM`` (the contracts check its text) not to come (422 naming ``field``)."""
+    if period > calendar.period_of(now, rules["timezone"]):
+        raise BusinessRuleViolation("the month is still to come", [field_error(field, f"{period} is still to come")])
+    return period
+
+
+def score(contractor, period, findings, now_iso, rules):
+    """The contractor's month: the counts of its findings of ``period``, the score, the share put
+    right on time (of those put right or past their deadline: ``value`` null without any), and the
+    deduction from the monthly fee (module docstring), every number the estate's."""
+    counts = {"found": 0, "put_right_on_time": 0, "put_right_late": 0, "not_put_right": 0, "pending": 0}
+    for finding in findings:
+        counts["found"] += 1
+        if finding["status"] == "put_right":
+            counts["put_right_late" if finding["late"] else "put_right_on_time"] += 1
+        elif overdue(finding, now_iso):
+            counts["not_put_right"] += 1
+        else:
+            counts["pending"] += 1
+    points = (counts["found"] * rules["upkeep_points_per_finding"]
+              + counts["put_right_late"] * rules["upkeep_points_late"]
+              + counts["not_put_right"] * rules["upkeep_points_unfixed"])
+    result = max(0, FULL_SCORE - points)
+    short = max(0, rules["upkeep_pass_score"] - result)
+    percent = min(Decimal(short) * rules["upkeep_deduction_percent_per_point"], Decimal(rules["upkeep_deduction_cap_percent"]))
+    fee = contractor["monthly_fee_cents"]
+    deduction = money.to_cents(Decimal(fee) * percent / 100)
+    judged = counts["found"] - counts["pending"]
+    return {"contractor_id": contractor["_id"], "contractor_name": contractor["name"],
+            "service_line": contractor["service_line"], "period": period, "counts": counts, "points": points,
+            "score": result, "pass_score": rules["upkeep_pass_score"],
+            "on_time": {"numerator": counts["put_right_on_time"], "denominator": judged,
+                        "value": round(counts["put_right_on_time"] / judged, 4) if judged else None},
+            "monthly_fee_cents": fee, "deduction_percent": str(percent.normalize()) if percent else "0",
+            "deduction_cents": deduction, "payable_cents": fee - deduction, "as_of": now_iso, "signed": None}
+
+
+def month_over(period, now, rules):
+    """Whether the local month ``period`` is over at ``now`` (the manager signs a month once it is)."""
+    return calendar.period_of(now, rules["timezone"]) > period
+
+
+def signed(doc_id, estate_id, scored, data, now, user, rules):
+    """The month as the manager signs it (422 while it is not over): its score and deduction kept,
+    announced (``contractor_month_signed``: finance and the archive take the deduction from it)."""
+    if not month_over(scored["period"], now, rules):
+        raise BusinessRuleViolation("a month is signed once it is over",
+                                    [field_error("item", f"{scored['period']} is not over yet")])
+    at = clock.to_iso(now)
+    doc = {**_base(doc_id, estate_id, now, user), **scored,
+           "signed": {"at": at, "by": user, "note": _text(data, "note")}, "_rev": 0}
+    return doc, [("contractor_month_signed", signed_announced(doc))]
+
+
+def signed_announced(month):
+    return {"id": month["_id"], "contractor_id": month["contractor_id"], "service_line": month["service_line"],
+            "period": month["period"], "score": month["score"], "counts": month["counts"],
+            "monthly_fee_cents": month["monthly_fee_cents"], "deduction_cents": month["deduction_cents"],
+            "payable_cents": month["payable_cents"], "signed_at": month["signed"]["at"]}
+
+
+def month_id(contractor_id, period):
+    """A signed month's natural id: one per contractor and month, however often it is signed."""
+    return f"cm_{contractor_id}_{period}"
+
