@@ -42,6 +42,11 @@ GOODS_PASS_READERS = FRONT_DESK | SECURITY
 # responsible and records the payments; accounts read them (the compensation the operator paid)
 DAMAGE_CLAIM_READERS = FRONT_DESK | FINANCE
 DAMAGE_CLAIM_DECIDERS = MANAGEMENT
+# the cleaning and greening contractors' checks (环境卫生 / 绿化养护品质检查): the steward and the desk walk
+# and record the findings, the fix and the recheck; the manager sets the contractors and signs their
+# months; accounts read them (the fee less the deduction is theirs to pay)
+UPKEEP_READERS = FRONT_DESK | FINANCE
+UPKEEP_MANAGERS = MANAGEMENT
 
 ALL_ESTATES = "*"
 

@@ -102,6 +102,10 @@ RECORDED_EVENTS = {
     ("customer_service", "application_rescheduled"): "renovation_application",
     # 物品放行: the goods that left a flat on a pass, when, at which gate (h8)
     ("customer_service", "goods_release_pass_used"): "goods_release_pass",
+    # 环境卫生 / 绿化养护品质检查: a contractor's fault put right (late or not), and the month the manager
+    # signed with the deduction from its fee (h6)
+    ("customer_service", "upkeep_finding_put_right"): "upkeep_finding",
+    ("customer_service", "contractor_month_signed"): "contractor_month",
     # 损失登记、理赔: a damage claim registered (the households' losses, who is responsible) and closed
     # (paid: by whom, to which household; or withdrawn), one subject under the estate
     ("customer_service", "damage_claim_registered"): "damage_claim",

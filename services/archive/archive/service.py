@@ -549,6 +549,14 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_damage_claim_closed(self, event):
         self._record(event)
 
+    @consumes("customer_service", "upkeep_finding_put_right")
+    def record_upkeep_finding(self, event):
+        self._record(event)
+
+    @consumes("customer_service", "contractor_month_signed")
+    def record_contractor_month(self, event):
+        self._record(event)
+
     @consumes("customer_service", "goods_release_pass_used")
     def record_goods_release_pass(self, event):
         self._record(event)

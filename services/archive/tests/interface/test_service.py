@@ -2525,3 +2525,26 @@ def test_a_correction_of_a_damage_claim_s_record_is_on_each_flat_s_record_too(ar
         mine = archive.list_records({"estate_id": estate["id"], "filters": {"household_id": flat}})["items"]
         assert len(mine) == 2 and any(r.get("corrects") == record["id"] for r in mine), flat
     assert archive.verify_archive({"estate_id": estate["id"]})["first_mismatch"] is None
+
+
+def test_a_contractor_s_finding_put_right_and_its_signed_month_are_kept_once(archive, estate):
+    """环境卫生 / 绿化养护品质检查 (h6): a fault put right (late or not) and the month the manager signed,
+    with the deduction from the contractor's fee, are the archive's (the contractor disputes the
+    deduction a quarter later); each kept once, redelivered or not."""
+    put_right = event("customer_service", "upkeep_finding_put_right", estate["id"], {
+        "id": "uf_1", "contractor_id": "ctr_1", "service_line": "cleaning", "area": "3号楼 楼道",
+        "description": "楼道未拖", "found_at": "2026-11-02T01:00:00.000Z", "due_at": "2026-11-03T01:00:00.000Z",
+        "put_right_at": "2026-11-04T01:00:00.000Z", "late": True, "period": "2026-11"}, actor="steward_li")
+    signed = event("customer_service", "contractor_month_signed", estate["id"], {
+        "id": "cm_ctr_1_2026-11", "contractor_id": "ctr_1", "service_line": "cleaning", "period": "2026-11",
+        "score": 84, "counts": {"found": 4, "put_right_on_time": 1, "put_right_late": 1, "not_put_right": 2,
+                                "pending": 0},
+        "monthly_fee_cents": 3000005, "deduction_cents": 180000, "payable_cents": 2820005,
+        "signed_at": "2026-12-01T02:00:00.000Z"}, actor="manager_wang")
+    for _ in range(2):  # redelivered
+        archive.record_upkeep_finding(put_right)
+        archive.record_contractor_month(signed)
+    [record] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "uf_1"}})["items"]
+    assert (record["subject_type"], record["data"]["late"]) == ("upkeep_finding", True)
+    [record] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "cm_ctr_1_2026-11"}})["items"]
+    assert (record["subject_type"], record["data"]["deduction_cents"]) == ("contractor_month", 180000)
