@@ -42,6 +42,9 @@ SECTIONS = (
         Entry("registers.goods-release-passes", "menu.goods_release_passes", FRONT_DESK),
         Entry("registers.damage-claims", "menu.damage_claims", FRONT_DESK | FINANCE),  # 损失登记、理赔
         Entry("registers.tool-loans", "menu.tool_loans", FRONT_DESK),
+        # 环境卫生 / 绿化养护品质检查: the steward's walk, the manager's contractors; accounts read (h6)
+        Entry("registers.upkeep-findings", "menu.upkeep_findings", FRONT_DESK | FINANCE),
+        Entry("registers.contractors", "menu.contractors", FRONT_DESK | FINANCE),
         Entry("registers.visitors", "menu.visitors", FRONT_DESK),
         Entry("registers.applications", "menu.applications", FRONT_DESK),
         Entry("registers.owner-contacts", "menu.owner_contacts", FRONT_DESK),

@@ -1448,6 +1448,28 @@ ZH = {
         '重复列出',
     'no service request of this estate':
         '本小区没有这条报事',
+    # the cleaning and greening contractors' checks (环境卫生 / 绿化养护品质检查: customer_service upkeep.py,
+    # operations.register_contractor and after; h6)
+    "the manager sets the estate's contractors":
+        '外包单位由经理登记',
+    "the steward or the desk records the walk's findings":
+        '巡查问题由物管员或客服登记',
+    'the steward or the desk records the fix and the recheck':
+        '整改和复查由物管员或客服登记',
+    "the manager signs the contractor's month":
+        '外包单位月度考核由经理签认',
+    'the month is still to come':
+        '该月份尚未到来',
+    '{0} is still to come':
+        '{0} 尚未到来',
+    'a month is signed once it is over':
+        '月份结束后才能签认月度考核',
+    '{0} is not over yet':
+        '{0} 尚未结束',
+    'the contractor is no longer engaged':
+        '该外包单位已不再服务',
+    'is no longer engaged':
+        '已不再服务',
     # goods release passes (物品放行条: customer_service goods_passes.py, operations.issue_goods_pass; h8)
     'a pass is for today or a day to come':
         '放行条只能开具今天或以后的日期',
@@ -2775,17 +2797,18 @@ FRAGMENTS = {
     "refused household step": "被拒绝的房屋状态变更", "custom field": "自定义字段", "document": "记录",
     "takeover (接管验收)": "接管验收", "handover (交房)": "交房",
     "goods release pass": "物品放行条", "damage claim": "损失登记",
+    "contractor": "外包单位", "upkeep finding": "巡查问题", "contractor month": "外包月度考核",
     # what a state machine refuses for (``transitions.next_status``'s subject)
     "a complaint": "投诉", "a repair": "报修", "a consultation": "咨询", "a praise": "表扬", "a suggestion": "建议",
     "a key": "钥匙", "a custody item": "代管物品", "a tool loan": "工具借用", "an application": "申请",
     "a fire-lane check": "消防通道检查", "a round": "巡更", "an incident": "突发事件", "a work order": "工单",
     "a borrow request": "借阅申请", "a household": "房屋", "a goods release pass": "物品放行条",
-    "a damage claim": "损失登记",
+    "a damage claim": "损失登记", "an upkeep finding": "巡查问题",
     # a state as that refusal writes it (its underscores as spaces)
     "accepted": "已验收", "appointed": "已预约", "approved": "已批准", "assigned": "已派工", "cancelled": "已取消",
     "clear": "畅通", "cleared": "已清理", "closed": "已关闭", "collected": "已领取", "completed": "已完成",
     "consented": "已同意报价", "dispatched": "已转工程部", "escalated": "已升级", "fees paid": "已缴费",
-    "fees requested": "待缴费", "finished": "已结束", "follow up": "跟进中", "held": "已收存", "in custody": "代管中", "issued": "已开具",
+    "fees requested": "待缴费", "finished": "已结束", "fixed": "待复查", "put right": "已整改", "follow up": "跟进中", "held": "已收存", "in custody": "代管中", "issued": "已开具",
     "in progress": "处理中", "lent": "已借出", "needs help": "需支援", "on hold": "挂起待料", "obstructed": "有占用", "occupied": "已入住",
     "open": "待处理", "out": "已借出", "pending": "待处理", "quoted": "已报价", "rejected": "已驳回",
     "released": "已发放", "renovating": "装修中", "replied": "已答复", "returned": "已归还", "under review": "审核中",

@@ -1610,3 +1610,34 @@ def test_an_alert_s_page_links_each_incident_s_work_order_and_pages_its_incident
     page = client.get("/security/emergency-alerts/ealert_1").get_data(as_text=True)
     assert "WO-2026-000042" in page
     _only_documented(fake, documented_routes)
+
+
+CONTRACTOR = {"id": "ctr_1", "name": "洁美保洁", "service_line": "cleaning", "monthly_fee_cents": 3000000,
+              "agreement_ref": "HT-7", "active": True}
+FINDING = {"id": "uf_1", "contractor_id": "ctr_1", "area": "3号楼 楼道", "description": "楼道未拖", "photo_ref": "IMG_1.jpg",
+           "found_at": "2026-11-02T01:00:00.000Z", "due_at": "2026-11-03T01:00:00.000Z", "status": "open", "late": None}
+
+
+def test_the_steward_walks_records_a_fault_against_its_contractor_and_rechecks_it(client, fake, households,
+                                                                                    documented_routes):
+    """环境卫生 / 绿化养护品质检查 (h6's probe: there was no page, and no contractor to name): the steward's
+    walk names the contractor by its name, the fix and the recheck are the row's steps."""
+    sign_in(client, fake, roles=("steward",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/contractors", {"items": [CONTRACTOR], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/upkeep-findings", {"items": [FINDING], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/upkeep-findings", (201, FINDING))
+    assert 'href="/desk/upkeep-findings"' in client.get("/").get_data(as_text=True)
+    page = client.get("/desk/upkeep-findings", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "洁美保洁" in page and "待整改" in page and "/desk/upkeep-findings/uf_1/fix" in page
+    assert "/desk/upkeep-findings/uf_1/recheck" in page
+    answer = client.post("/desk/upkeep-findings", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k1", "contractor_id": "ctr_1", "area": "3号楼 楼道",
+        "description": "楼道未拖", "photo_ref": "IMG_1.jpg"})
+    assert answer.status_code == 302
+    assert fake.calls[-1]["json"] == {"contractor_id": "ctr_1", "area": "3号楼 楼道", "description": "楼道未拖",
+                                      "photo_ref": "IMG_1.jpg"}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/upkeep-findings/uf_1/recheck", {**FINDING, "status": "put_right"})
+    client.post("/desk/upkeep-findings/uf_1/recheck", data={"csrf_token": csrf_of(client), "passed": "on",
+                                                             "note": ""})
+    assert fake.calls[-1]["json"] == {"passed": True}
+    _only_documented(fake, documented_routes)
