@@ -34,6 +34,9 @@ DECISIONS = {
         "maintenance makes the review from it when the withdrawal comes first (the review's description, "
         "numbers_in_text)",
     "customer_service/charge_raised:description": COMPOSED,
+    # 环境/绿化品质检查 (h6): what was wrong with a public area (楼道未拖), the steward's words about a
+    # contractor's work, no resident's: archive keeps them as the record's words
+    "customer_service/upkeep_finding_put_right:description": ARCHIVE,
     "customer_service/charge_withdrawn:description": COMPOSED,
     "customer_service/charge_withdrawn:reason":
         "finance writes it as the bill's cancel_reason, the accountant's answer to why a fee went "

@@ -259,6 +259,11 @@ class World:
             "ends_on": "2026-12-31", "amount_cents": 100})["id"]
         ids["receipt_id"] = self.post(f"{base}/public-revenue/contracts/{ids['contract_id']}/receipts",
                                       {"amount_cents": 100, "method": "cash"})["id"]  # its reversal's path
+        # 环境卫生 / 绿化养护品质检查: B's cleaning contractor and a fault of its found on the walk (h6)
+        ids["contractor_id"] = self.post(f"{base}/contractors", {"name": "洁美保洁", "service_line": "cleaning",
+                                                                 "monthly_fee_cents": 3000000})["id"]
+        ids["finding_id"] = self.post(f"{base}/upkeep-findings", {"contractor_id": ids["contractor_id"],
+                                                                  "area": "5号楼 楼道", "description": "楼道未拖"})["id"]
         ids["part_id"] = self.post(f"{base}/parts", {"code": "TAP-1", "name": "水龙头", "unit": "piece"})["id"]  # 备品备件
         ids["route_id"] = route
         ids["record_id"] = self.post(f"{base}/equipment/{ids['equipment_id']}/records", self._sample(

@@ -52,6 +52,8 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("damage_claim_registered", estate_id, data, actor=actor)
     if event_type == "damage_claim_closed":  # 赔付 or 撤回: archive keeps it beside the registration
         return outbox.event("damage_claim_closed", estate_id, data, actor=actor)
-    if event_type in ("upkeep_finding_put_right", "contractor_month_signed"):  # 环境/绿化品质检查: archive keeps them
-        return outbox.event(event_type, estate_id, data, actor=actor)
+    if event_type == "upkeep_finding_put_right":  # 环境/绿化品质检查: archive keeps the fault put right
+        return outbox.event("upkeep_finding_put_right", estate_id, data, actor=actor)
+    if event_type == "contractor_month_signed":  # the contractor's month signed: its deduction, for accounts
+        return outbox.event("contractor_month_signed", estate_id, data, actor=actor)
     raise ValueError(f"customer service does not announce {event_type}")
