@@ -1872,6 +1872,7 @@ _MESSAGES = {
     "kpi.complaint_satisfaction": ("投诉处理满意率", "Complaint satisfaction"),
     "kpi.complaint_verification": ("投诉当日核实率", "Complaints verified the same day"),
     "kpi.consultation_accuracy": ("咨询答复准确率", "Consultations answered right"),
+    "kpi.upkeep_on_time": ("外包整改及时率", "Contractors' faults put right on time"),
     "kpi.owner_contact_rate": ("业主月度联系率", "Owners contacted this month"),
     "kpi.manager_visits_year_to_date": ("经理走访（年内）", "Manager's visits this year"),
     "kpi.surveys_year_to_date": ("满意度调查（年内）", "Satisfaction surveys this year"),
@@ -1931,6 +1932,8 @@ _MESSAGES = {
                                               "emergency orders started within the emergency response time ÷ "
                                               "emergencies reported in the period (one within its time and not "
                                               "started is not counted yet)"),
+    "kpi.def.upkeep_on_time": ("巡查问题在整改期限内复查合格的 ÷ 本期到期且已整改或已逾期的巡查问题",
+                               "walk findings put right by their deadline ÷ those due in the period put right or past it"),
     "kpi.def.consultation_accuracy": ("未被重新打开、也没有就同一事项再投诉的咨询 ÷ 本期登记的咨询",
                                       "consultations neither reopened nor followed by a complaint on the same matter "
                                       "÷ consultations registered in the period"),

@@ -96,6 +96,7 @@ KPI_ORDER = (
     "archive_checks_year_to_date", "patrol_completion", "fire_check_completion", "fire_drills_year_to_date",
     "entrapment_release_timeliness", "gate_entries", "gate_exits", "gate_fees_paid_by_qr", "staff_turnover",
     "owner_contact_rate", "manager_visits_year_to_date", "surveys_year_to_date", "survey_lines_year_to_date",
+    "upkeep_on_time",  # 外包整改及时率: the cleaning and greening contractors' faults (h6)
 )
 
 

@@ -30,6 +30,8 @@ obligations count the year of the week's Sunday so far (``calendar.period_year``
 - surveys_year_to_date 满意度调查: the surveys of the period's year answered by its end ÷ the
   surveys the year owes, ``surveys_per_year`` (DOMAIN.md: at least once a year per estate, per
   service line)
+- upkeep_on_time 外包整改及时率 (h6): the walk's findings (upkeep.py) due in the period put right by
+  their deadline ÷ those due in it put right or past their deadline (one still within it waits)
 - survey_lines_year_to_date: the estate's ``surveyed_service_lines`` that the year's surveys so far
   asked about and got a score for (``store.surveys_of_year``) as many times as the year owes ÷
   those lines; the note names the lines still owed
@@ -183,7 +185,7 @@ OBLIGATIONS = ("manager_visits_year_to_date", "surveys_year_to_date", "survey_li
 
 
 def estate_kpis(period, requests, answers, households, complained_about, rules, steward_contacts=(),
-                manager_visits=0, now=None, surveys=(), since=None):
+                manager_visits=0, now=None, surveys=(), since=None, upkeep_findings=()):
     """``requests``: the estate's requests with any date in the period (see store.kpi_requests);
     ``households``: the estate's household copies (``store.kpi_households``);
     ``steward_contacts``: ``(household id, contacted_at)`` of each steward contact in the period;
@@ -212,7 +214,18 @@ def estate_kpis(period, requests, answers, households, complained_about, rules, 
         "surveys_year_to_date": surveys_year_to_date(len(surveys), owed(rules["surveys_per_year"])),
         "survey_lines_year_to_date": survey_lines_year_to_date(surveys, rules["surveyed_service_lines"],
                                                                owed(rules["surveys_per_year"])),
+        "upkeep_on_time": upkeep_on_time(upkeep_findings, start, end, now),
     }
+
+
+def upkeep_on_time(findings, start, end, now):
+    """外包整改及时率: ``findings`` (the walk's, ``store.kpi_upkeep_findings``) due in [start, end) put
+    right by their deadline ÷ those put right or past their deadline at ``now``."""
+    due = [f for f in findings if _within(f["due_at"], start, end)
+           and (f["status"] == "put_right" or f["due_at"] < now)]
+    return kpi(sum(1 for f in due if f["status"] == "put_right" and not f["late"]), len(due),
+               note="the walk's findings due in the period put right by their deadline (upkeep_fix_hours) "
+                    "/ those put right or past their deadline")
 
 
 def owner_contact_rate(period, steward_contacts, households, rules, now):

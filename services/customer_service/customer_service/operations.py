@@ -1216,7 +1216,7 @@ def kpis(db, caller, period, estate_ids):
             store.complained_about(db, estate_id), rules, store.steward_contacts(db, estate_id, start, end),
             store.count_manager_visits(db, estate_id, year_start, end),
             surveys=store.surveys_of_year(db, estate_id, year, surveys_until(year, end, rules)),
-            since=since)
+            since=since, upkeep_findings=store.kpi_upkeep_findings(db, estate_id, start, end))
         return before_the_estate(block, desk_kpis.OBLIGATIONS, since, end, rules["timezone"])
     return per_estate_month(caller, period, estate_ids, partial(store.rules_for, db),
                             estate_kpis)

@@ -95,7 +95,8 @@ INDEXES = {
     # contractor's findings of a month (``contractor_findings``), the open ones past due
     "contractors": [(PAGED, {}), ([("estate_id", 1), ("service_line", 1), ("created_at", 1), ("_id", 1)], {})],
     "upkeep_findings": [(PAGED, {}), ([("estate_id", 1), ("contractor_id", 1), ("period", 1)], {}),
-                        ([("estate_id", 1), ("status", 1), ("due_at", 1)], {})],
+                        ([("estate_id", 1), ("status", 1), ("due_at", 1)], {}),
+                        ([("estate_id", 1), ("due_at", 1)], {})],
     "contractor_months": [(PAGED, {})],
     # damage claims (损失登记、理赔): a household's, the open ones, a month's (``damage_claim_query``)
     "damage_claims": [(PAGED, {}), ([("estate_id", 1), ("number", 1)], {"unique": True}),
@@ -1147,6 +1148,12 @@ def contractor_findings(db, estate_id, contractor_id, period):
     """A contractor's findings of the local month ``period``, in the order found."""
     return list(db.upkeep_findings.find({"estate_id": estate_id, "contractor_id": contractor_id, "period": period})
                 .sort([("found_at", 1), ("_id", 1)]))
+
+
+def kpi_upkeep_findings(db, estate_id, start, end):
+    """The walk's findings due in [start, end), as the KPI reads them (status, due_at, late)."""
+    return list(db.upkeep_findings.find({"estate_id": estate_id, "due_at": {"$gte": start, "$lt": end}},
+                                        {"status": 1, "due_at": 1, "late": 1}))
 
 
 def upkeep_finding_query(filters, now_iso):

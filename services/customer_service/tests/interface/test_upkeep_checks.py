@@ -145,3 +145,18 @@ def test_a_month_is_signed_only_once_it_is_over_and_the_deduction_is_capped(desk
     assert scored["score"] == 40 and scored["deduction_cents"] == 200_000  # 50 points, capped at 20 %
     with pytest.raises(NotFound):
         month(desk, {"id": "ctr_nobody"})
+
+
+def test_the_estate_s_kpis_show_the_share_of_findings_put_right_on_time(desk):
+    """外包整改及时率: the walk's findings due in the month put right by their deadline ÷ those due in it
+    that were put right or whose deadline passed (one still within its deadline waits)."""
+    hired = contractor(desk)
+    on_time, late, missed = finding(desk, hired), finding(desk, hired), finding(desk, hired)
+    recheck(desk, fix(desk, on_time), True)
+    clock.freeze(clock.parse_iso("2026-11-10T01:00:00Z"))
+    recheck(desk, fix(desk, late), True)
+    waiting = finding(desk, hired)  # due tomorrow
+    as_caller(desk, MANAGER)
+    shown = desk.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["upkeep_on_time"]
+    assert (shown["numerator"], shown["denominator"], shown["value"]) == (1, 3, 0.3333)
+    assert waiting["status"] == "open" and missed["status"] == "open"

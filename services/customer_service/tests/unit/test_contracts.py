@@ -31,6 +31,11 @@ def test_the_service_lines_are_the_contract_s():
     assert list(SERVICE_LINES) == SCHEMAS["ServiceLine"]["enum"]
 
 
+def test_the_contractors_service_lines_are_the_contract_s():
+    from customer_service import upkeep
+    assert list(upkeep.SERVICE_LINES) == SCHEMAS["UpkeepServiceLine"]["enum"]
+
+
 @pytest.mark.parametrize("route", [r for r in routes.ROUTES if r.body], ids=lambda r: f"{r.method} {r.path}")
 def test_every_example_body_is_a_valid_request(route):
     operation = BOOK.openapi["paths"][template(route.path)][route.method.lower()]
@@ -38,8 +43,8 @@ def test_every_example_body_is_a_valid_request(route):
     payload = {"estate_id": "est_1", "data": media["example"]}
     if route.id_param:
         payload["id"] = "x_1"
-    if route.item_param:
-        payload["item"] = "1"
+    if route.item_param:  # an action's number; a contractor's month (h6)
+        payload["item"] = {"period": "2026-11"}.get(route.item_param, "1")
     assert BOOK.errors(f"rpc/customer_service/{route.rpc}.json#/input", payload) == []
 
 
