@@ -547,6 +547,9 @@ API_ONLY = {
     # a certificate recorded on the wrong lift moved to its own (h6): the console has no form for it yet
     # (its page would read every piece's name to offer the right one)
     "/api/v1/estates/{estate_id}/equipment/{equipment_id}/certificate/move",
+    # a contractor's month signed by the manager (外包月度考核, h6): no console page of the month yet (its
+    # score and deduction are read and signed through the API); the walk's pages are the console's
+    "/api/v1/estates/{estate_id}/contractors/{contractor_id}/months/{period}/sign",
 }
 DOCUMENTED = _documented_with_a_key() - API_ONLY
 UNDER_ESTATE = "/api/v1/estates/{estate_id}/"
