@@ -241,3 +241,77 @@ def test_a_revised_restoration_moves_the_cut_s_end_so_the_notice_says_one_time(e
         estate.revise_notice({"estate_id": ESTATE, "id": notice["id"], "data": {
             "expected_restoration_at": "2026-11-30T23:00:00Z", "reason": "x"}})
     assert refused_field(refused) == ["data.expected_restoration_at"]
+
+
+# -- the owners' portal: a "no water" filing during the cut (h3) --------------------------------
+
+PORTAL = staff("portal", [], [])  # the gateway's signed caller on its public routes
+
+
+def portal_filing(desk, building="3", **extra):
+    as_caller(desk, PORTAL)
+    return desk.portal_file_request({"estate_code": "HZ-01", "data": {
+        "kind": "repair", "building": building, "unit": "1", "room": "1201", "contact_phone": "13800138000",
+        "description": "家里没水了", **extra}})
+
+
+def test_an_owner_s_no_water_filing_during_the_cut_is_answered_by_the_cut_and_files_nothing(estate):
+    """The portal's repair of the cut's utility (``utility``: what is out, the owner's word) from a cut
+    building while the cut stands was a repair and, once matched, a work order: it is answered by the
+    cut (409 naming the notice's title and when the service is expected back), and nothing is filed;
+    the owner who says it is his flat alone (``own_fault``) files it as before, his word kept."""
+    notice = publish(estate)
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))  # Tuesday 10:00 in Beijing: the water is cut
+    as_caller(estate, AGENT)
+    before = len(estate.list_requests({"estate_id": ESTATE})["items"])
+    with pytest.raises(Conflict) as refused:
+        portal_filing(estate, utility="water")
+    assert notice["title"] in str(refused.value) and ENDS in str(refused.value)
+    as_caller(estate, AGENT)
+    assert len(estate.list_requests({"estate_id": ESTATE})["items"]) == before
+    # another utility, a building not cut, a filing naming no utility: filed as before
+    assert portal_filing(estate, utility="power")["status"] == "open"
+    assert portal_filing(estate, building="1", utility="water")["status"] == "open"
+    assert portal_filing(estate, building="3号楼", description="门锁坏了")["status"] == "open"
+    with pytest.raises(Conflict):
+        portal_filing(estate, building="3号楼", utility="water")  # 3号楼 is building 3
+    own = portal_filing(estate, utility="water", own_fault=True, description="只有我家没水，邻居有水")
+    as_caller(estate, AGENT)
+    kept = next(r for r in estate.list_requests({"estate_id": ESTATE})["items"] if r["number"] == own["number"])
+    assert kept["own_fault"] is True and kept["portal"]["utility"] == "water"
+    clock.freeze(clock.parse_iso(ENDS))  # the water is back: a filing is a filing
+    assert portal_filing(estate, utility="water")["status"] == "open"
+
+
+def test_the_portal_s_utility_and_own_fault_are_a_repair_s(estate):
+    for extra in ({"utility": "water"}, {"own_fault": True}):
+        with pytest.raises(InvalidInput) as refused:
+            portal_filing(estate, kind="consultation", **extra)
+        assert refused_field(refused) == [f"data.{next(iter(extra))}"]
+
+
+def test_a_portal_repair_the_desk_classifies_as_the_cut_s_utility_is_refused_while_the_cut_stands(estate):
+    """A filing naming no utility waits for the desk, which classifies it as it matches it: matched as a
+    water repair in a cut building during the cut, it opened a work order; it is refused as the desk's
+    own registration is (409 naming the notice: reclassify it a consultation of the cut), unless the
+    desk (or the filer) judged it the flat's own fault or the desk makes it an emergency."""
+    notice = publish(estate)
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))
+    filed = [portal_filing(estate, description=f"没水 {n}") for n in range(4)]
+    as_caller(estate, AGENT)
+    requests = {r["number"]: r for r in estate.list_requests({"estate_id": ESTATE})["items"]}
+    ids = [requests[f["number"]]["id"] for f in filed]
+
+    def match(request_id, **extra):
+        as_caller(estate, AGENT)
+        return estate.match_request_household({"estate_id": ESTATE, "id": request_id,
+                                               "data": {"household_id": "hh_1", **extra}})
+
+    with pytest.raises(Conflict) as refused:
+        match(ids[0], category="water")
+    assert notice["id"] in str(refused.value)
+    assert estate.outbox.of_type("service_request_created") == []
+    assert match(ids[0], category="drainage")["household_id"] == "hh_1"
+    assert match(ids[1], category="water", own_fault=True)["own_fault"] is True
+    assert match(ids[2], category="water", emergency=True)["emergency"] is True
+    assert match(ids[3])["household_id"] == "hh_1"  # unclassified: the desk's to judge
