@@ -2262,6 +2262,8 @@ ZH = {
         '停水停电楼栋为 {0}，不含该房屋所在楼栋',
     "a planned cut of the household's building stands until {0} (notice {1}, {2}): register the call as a consultation naming outage_notice_id, or mark the repair own_fault if the flat's fault is its own":
         '该房屋所在楼栋正在计划停水停电，预计 {0} 恢复（公告 {1}，{2}）：请登记为关于该公告的咨询；如确属户内故障，请勾选“确属户内故障”',
+    "a planned cut of the building stands until {0} ({1}): the service comes back then and nothing was filed; if only your flat has the fault, say so (own_fault) and file it again":
+        '您所在楼栋正在计划停水停电，预计 {0} 恢复（{1}）：届时即可恢复，本次未提交；如只有您家这样，请勾选“只有我家这样”后重新提交',
     'is only for a consultation or a complaint about the planned cut, not a repair':
         '仅用于关于计划停水停电的咨询或投诉，不能用于报修',
     'the notice is not known in this estate':

@@ -105,3 +105,43 @@ def test_the_notices_list_shows_the_cut_whether_it_went_out_in_time_and_its_call
     assert len(cells) == 2  # the plain notice has no cut
     assert "停水" in cells[0] and "2 次来电" in cells[0] and "未按时通知" not in cells[0]
     assert "停电" in cells[1] and "未按时通知" in cells[1] and "1 次来电" in cells[1]
+
+
+def test_the_portal_form_asks_what_is_out_and_whether_it_is_the_flat_s_alone_and_shows_the_cut_s_answer(
+        client, fake):
+    """An owner's "no water" on the portal during the cut was a repair and a work order (h3): the form
+    asks what is out in the flat (utility) and whether only the flat has the fault (own_fault), sent on
+    a repair only; the API's answer of the cut (409) is shown in Chinese with the form kept."""
+    from .test_portal import ESTATE as PUBLIC_ESTATE, FORM, last_post
+    fake.on("GET", r"/api/v1/public/estates/E1", PUBLIC_ESTATE)
+    fake.on("POST", r"/api/v1/public/estates/E1/requests",
+            ({"tracking_code": "E1." + "a" * 32, "number": "SR-2026-000007", "status": "open"}), status=201)
+    form = client.get("/portal/E1", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert 'name="utility"' in form and '<option value="water">' in form and 'name="own_fault"' in form
+    assert "只有我家" in form
+    client.post("/portal/E1", data={**FORM, "utility": "water", "own_fault": "on", "csrf_token": csrf_of(client)})
+    sent = last_post(fake)["json"]
+    assert sent["utility"] == "water" and sent["own_fault"] is True
+    client.post("/portal/E1", data={**FORM, "kind": "complaint", "utility": "water", "own_fault": "on",
+                                    "description": "noise", "csrf_token": csrf_of(client)})
+    sent = last_post(fake)["json"]
+    assert "utility" not in sent and "own_fault" not in sent
+    from .conftest import problem
+    fake.on("POST", r"/api/v1/public/estates/E1/requests", problem(
+        409, "Conflict", "a planned cut of the building stands until 2026-12-01T10:00:00.000Z (计划停水通知): the service "
+             "comes back then and nothing was filed; if only your flat has the fault, say so (own_fault) and "
+             "file it again"))
+    page = client.post("/portal/E1", data={**FORM, "utility": "water", "csrf_token": csrf_of(client)},
+                       headers={"Accept-Language": "zh-CN"})
+    shown = page.get_data(as_text=True)
+    assert page.status_code == 409 and "计划停水通知" in shown and "正在计划停水停电" in shown
+    assert 'value="kitchen tap leaks"' in shown or "kitchen tap leaks" in shown
+
+
+def test_the_desk_s_match_of_a_portal_repair_says_own_fault_during_a_cut(client, fake):
+    from .test_portal import last_post
+    sign_in(client, fake)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_9/household", {"id": "sr_9"})
+    client.post("/desk/requests/sr_9/household", data={
+        "csrf_token": csrf_of(client), "household_id": "hh_1", "category": "water", "own_fault": "on"})
+    assert last_post(fake)["json"] == {"household_id": "hh_1", "category": "water", "own_fault": True}

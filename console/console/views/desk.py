@@ -473,6 +473,8 @@ def match_household(request_id):
     # whether the repair is an emergency (抢险): asked when the filer marked it urgent, offered otherwise
     if request.form.get("emergency") in ("true", "false"):
         body["emergency"] = request.form["emergency"] == "true"
+    if request.form.get("own_fault") == "on":  # 计划停水停电: the flat's own fault, though a cut stands (h3)
+        body["own_fault"] = True
     if body.get("emergency") is True and request.form.get("emergency_category", "").strip():
         body["emergency_category"] = request.form["emergency_category"].strip()  # 抢险类别 (h5's B6)
     done = "desk.done_correct" if "reason" in request.form else "desk.done_match"

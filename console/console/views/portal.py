@@ -35,6 +35,8 @@ from . import common
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
 KINDS = ("repair", "complaint", "consultation", "suggestion", "praise")
+# what may be out in a flat (contracts/openapi.yaml's OutageUtility): what a planned cut cuts
+UTILITIES = ("water", "power", "gas", "heating")
 FIELDS = ("kind", "building", "unit", "room", "contact_name", "contact_phone", "description")
 # the filings this browser made (``_key_for``): the last few are enough to catch a form sent again
 FILED_SESSION_KEY = "portal_filed"
@@ -115,7 +117,7 @@ def _form_page(estate_code, estate, values, **more):
     """The form, new or shown again (``key``: the one it was sent with, ``problem``, ``notice``); the
     fields it shows carry their own errors, the box above it lists only the others."""
     return render_template("portal/form.html", estate_code=estate_code, estate=estate, values=values,
-                           kinds=KINDS, shown_fields=FIELDS, phones=centre_phones(estate), **more)
+                           kinds=KINDS, utilities=UTILITIES, shown_fields=FIELDS, phones=centre_phones(estate), **more)
 
 
 def _public_api():
@@ -186,6 +188,12 @@ def _typed(form):
     # the box ticked: a repair marked urgent (the API takes it on a repair only; another kind drops it)
     if form.get("urgent") and values["kind"] == "repair":
         values["urgent"] = True
+    # 计划停水停电 (h3): what is out in the flat, and whether only the flat has it (a repair's only): a
+    # "no water" during a planned cut of the building is answered by the cut unless the flat's alone
+    if values["kind"] == "repair" and form.get("utility") in UTILITIES:
+        values["utility"] = form["utility"]
+    if values["kind"] == "repair" and form.get("own_fault"):
+        values["own_fault"] = True
     return values
 
 

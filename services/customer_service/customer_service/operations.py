@@ -369,6 +369,10 @@ def portal_create(db, outbox, caller, estate_code, data):
 
     def new():  # no household yet, whatever the address: the desk matches it (portal.py says why)
         created, rules = clock.now(), store.rules_for(db, estate_id)
+        utility = portal.cut_to_answer(data)
+        if utility:  # 计划停水停电: "no water" during the cut of the building named is answered by it
+            portal.cut_answers(store.cuts_standing(db, estate_id, utility, portal.address(data)["building"],
+                                                   clock.to_iso(created)))
         sequence = store.next_number(db, estate_id, domain.number_series(created, rules["timezone"]))
         request = intake.new_request(request_id, estate_id, portal.desk_data(data),
                                      domain.request_number(created, rules["timezone"], sequence),
@@ -446,7 +450,7 @@ def match_household(db, outbox, caller, estate_id, request_id, data):
     domain.require_desk(caller)
 
     def decide(request):  # the request first: another estate's id is a 404, whatever the body names
-        store.known_household(db, estate_id, data["household_id"])
+        household = store.known_household(db, estate_id, data["household_id"])
         # a repair is judged a repeat once its household and category are known, as the desk's
         judged = portal.classified(request, data.get("category"))
         earlier = (_earlier_repair(db, estate_id, data["household_id"], judged, clock.parse_iso(request["created_at"]),
@@ -454,8 +458,16 @@ def match_household(db, outbox, caller, estate_id, request_id, data):
         if not portal.unmatched(request):
             flats = store.household_flats(db, estate_id, [request["household_id"], data["household_id"]])
             return household_correction.correct(request, data, clock.now(), caller.user, flats, earlier)
+        own_fault = portal.judged_own_fault(request, data.get("own_fault"))
+        utility = front_desk.UTILITY_OF_CATEGORY.get(data.get("category"))
+        if utility and not own_fault and data.get("emergency") is not True:
+            # 计划停水停电: classified as the cut's utility, the filing is a call about the cut (h3), as
+            # the desk's own registration is (create_request)
+            front_desk.refuse_repair_of_a_cut(store.cuts_standing(
+                db, estate_id, utility, household.get("building"), clock.now_iso()))
         return portal.match(request, data["household_id"], clock.now(), caller.user, earlier, data.get("category"),
-                            data.get("emergency"), store.rules_for(db, estate_id), data.get("emergency_category"))
+                            data.get("emergency"), store.rules_for(db, estate_id), data.get("emergency_category"),
+                            own_fault)
 
     return step_on(db, outbox, "service_requests", estate_id, request_id, decide)
 

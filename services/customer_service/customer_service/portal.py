@@ -75,8 +75,9 @@ def check(data):
     """What the contract cannot say: the texts are not just spaces (400 naming the field)."""
     errors = [field_error(f"data.{name}", "must not be blank")
               for name in ("building", "unit", "room", "contact_phone", "description") if not spaced(data.get(name))]
-    if data.get("urgent") and data["kind"] != "repair":  # as the desk's emergency (intake.ONLY_FOR)
-        errors.append(field_error("data.urgent", "is only for a repair"))
+    for name in ("urgent", "utility", "own_fault"):  # as the desk's emergency and own_fault (intake.ONLY_FOR)
+        if data.get(name) and data["kind"] != "repair":
+            errors.append(field_error(f"data.{name}", "is only for a repair"))
     if errors:
         raise InvalidInput("fields are blank", errors)
 
@@ -91,7 +92,30 @@ def desk_data(data):
     household until the desk matches it; the filer is who raised it (the request's ``contact``,
     as the desk's caller is), and stays in ``portal.contact`` too, where it always was."""
     return {"kind": data["kind"], "household_id": None, "channel": CHANNEL, "description": data["description"],
-            "contact": filer(data)}
+            "contact": filer(data), **({"own_fault": True} if data.get("own_fault") is True else {})}
+
+
+def cut_to_answer(data):
+    """计划停水停电: the utility whose planned cut answers the filing (``cut_answers``), or None: a repair
+    naming what is out in the flat (``utility``, the filer's word), not the flat's own fault by the
+    filer's word (``own_fault``) and not marked urgent (a burst pipe during the water cut is the desk's
+    to judge as it matches it, where the desk's guard reads the category it gives)."""
+    if data["kind"] != "repair" or data.get("own_fault") is True or data.get("urgent") is True:
+        return None
+    return data.get("utility")
+
+
+def cut_answers(cuts):
+    """An owner's "no water" filed on the portal during a planned cut of the building he names (``cuts``:
+    ``store.cuts_standing``, oldest first) was a repair and, once matched, a work order, where the desk
+    answers the same call by the cut's notice: the filing is answered by the cut (409: the notice's title
+    and when the service is expected back), and nothing is filed. The board's notice is public: naming
+    it tells nothing of who lives at the address."""
+    if cuts:
+        notice = cuts[0]
+        raise Conflict(f"a planned cut of the building stands until {notice['expected_restoration_at']} "
+                       f"({notice['title']}): the service comes back then and nothing was filed; if only your "
+                       "flat has the fault, say so (own_fault) and file it again")
 
 
 def portal_part(data):
@@ -101,6 +125,8 @@ def portal_part(data):
         "matched": False,
         # the filer's urgent mark, which the desk judges as it matches the filing (``match``)
         "urgent": data.get("urgent") is True,
+        # what is out in the flat, the filer's word (计划停水停电: ``cut_to_answer``)
+        **({"utility": data["utility"]} if data.get("utility") else {}),
         "urgent_confirmed": None,
         "rating": None,
     }
@@ -169,7 +195,7 @@ def judged_urgency(request, emergency, now, rules, user, emergency_category=None
 
 
 def match(request, household_id, now, user, earlier_repair_id=None, category=None, emergency=None, rules=None,
-          emergency_category=None):
+          emergency_category=None, own_fault=None):
     """The desk names the household of an unmatched portal request, a repair's ``category`` maybe
     and whether it is an emergency (``judged_urgency``); its ``service_request_created`` leaves
     with this write (maintenance opens a repair's order). A repair that repeats the household's
@@ -182,13 +208,24 @@ def match(request, household_id, now, user, earlier_repair_id=None, category=Non
     emergent = bool(urgency.get("emergency") or request.get("emergency"))
     repeat = repairs.repeat_fields(earlier_repair_id, emergent) if request["kind"] == "repair" else {}
     named = {"category": category} if category is not None else {}
-    matched = {**classified(request, category), "household_id": household_id, **repeat, **urgency}
+    if own_fault:  # the desk's judgement of a repair during a planned cut of its utility (``judged_own_fault``)
+        named["own_fault"] = True
+    matched = {**classified(request, category), "household_id": household_id, **repeat, **urgency, **named}
     # announced now, by the desk: the event says so, beside its created_at (the filing), for a record of
     # the filing that names the portal and its time, and who matched it when (archive)
     announced = domain.created_event_data(matched) | {"matched_at": at, "matched_by": user}
     return Change({"household_id": household_id, "portal": portal, "updated_at": at, **named, **repeat, **urgency},
                   [history_entry(at, user, "household_matched", household_id), *judged],
                   [("service_request_created", announced)])
+
+
+def judged_own_fault(request, own_fault):
+    """The desk's ``own_fault`` as it matches a filing: a repair's only (422 else); the filer's word
+    (``own_fault`` filed) stands whatever the desk says. True when the flat's fault is its own."""
+    if own_fault is not None and request["kind"] != "repair":
+        raise BusinessRuleViolation("only a repair is the flat's own fault",
+                                    [field_error("data.own_fault", "is for a repair only")])
+    return own_fault is True or request.get("own_fault") is True
 
 
 # -- the filer's rating ---------------------------------------------------------------------------
