@@ -315,3 +315,30 @@ def test_a_portal_repair_the_desk_classifies_as_the_cut_s_utility_is_refused_whi
     assert match(ids[1], category="water", own_fault=True)["own_fault"] is True
     assert match(ids[2], category="water", emergency=True)["emergency"] is True
     assert match(ids[3])["household_id"] == "hh_1"  # unclassified: the desk's to judge
+
+
+# -- an unclassified repair during a cut: registered, the desk told (h3) ----------------------------
+
+def test_an_unclassified_repair_in_a_cut_building_during_the_cut_is_registered_naming_the_cut_standing(estate):
+    """A repair with no category (or ``other``) from a cut building while the cut stands was registered
+    as if nothing stood: the desk did not learn that its "no water" may be the cut's. It is registered
+    (the guard reads categories, not words), and the answer, kept on the request, names every cut
+    standing in the building (``cut_warnings``: the notice, its title, utility and expected end), so the
+    desk can reclassify it a consultation of the cut. None before the cut, elsewhere, when classified,
+    or when the desk judged it the flat's own fault."""
+    notice = publish(estate)
+    assert "cut_warnings" not in repair(estate)  # Monday: the cut has not started
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))
+    unclassified = repair(estate)
+    assert unclassified["status"] == "open"
+    assert unclassified["cut_warnings"] == [{"notice_id": notice["id"], "title": notice["title"],
+                                             "utility": "water", "expected_restoration_at": ENDS}]
+    assert repair(estate, category="other")["cut_warnings"][0]["notice_id"] == notice["id"]
+    as_caller(estate, AGENT)
+    shown = estate.get_request({"estate_id": ESTATE, "id": unclassified["id"]})
+    assert shown["cut_warnings"] == unclassified["cut_warnings"]
+    assert "cut_warnings" not in repair(estate, "hh_5")  # building 1: no cut
+    assert "cut_warnings" not in repair(estate, category="doors_windows")  # classified: the desk's judgement
+    assert "cut_warnings" not in repair(estate, own_fault=True)
+    [created] = [e for e in estate.outbox.of_type("service_request_created") if e["data"]["id"] == unclassified["id"]]
+    assert "cut_warnings" not in created["data"]  # the desk's to read, not the other services'
