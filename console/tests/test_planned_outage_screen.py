@@ -145,3 +145,21 @@ def test_the_desk_s_match_of_a_portal_repair_says_own_fault_during_a_cut(client,
     client.post("/desk/requests/sr_9/household", data={
         "csrf_token": csrf_of(client), "household_id": "hh_1", "category": "water", "own_fault": "on"})
     assert last_post(fake)["json"] == {"household_id": "hh_1", "category": "water", "own_fault": True}
+
+
+def test_an_unclassified_repair_s_page_tells_the_desk_of_the_cuts_standing_when_it_was_registered(client, fake):
+    """h3: a repair with no category registered during a cut of its building is not refused; the API
+    names the cuts (cut_warnings) and the request's page says them, for the desk to reclassify it a
+    consultation of the cut or classify it."""
+    sign_in(client, fake)
+    repair = {"id": "sr_1", "number": "SR-2026-000001", "kind": "repair", "household_id": None, "channel": "phone",
+              "description": "没水", "status": "open", "due_at": "2026-12-02T00:00:00Z", "category": "other",
+              "created_at": "2026-12-01T02:00:00Z", "history": [],
+              "cut_warnings": [{"notice_id": "nt_cut", "title": "计划停水通知", "utility": "water",
+                                "expected_restoration_at": "2026-12-01T10:00:00Z"}]}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", repair)
+    page = client.get("/desk/requests/sr_1", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    warned = page.split("data-cut-warnings")[1].split("</section>")[0]
+    assert "计划停水通知" in warned and "停水" in warned and "2026-12-01 18:00" in warned
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", {**repair, "cut_warnings": None})
+    assert "data-cut-warnings" not in client.get("/desk/requests/sr_1").get_data(as_text=True)

@@ -194,6 +194,22 @@ def refuse_repair_of_a_cut(cuts):
                        "outage_notice_id, or mark the repair own_fault if the flat's fault is its own")
 
 
+def unclassified_during_a_cut(data):
+    """Whether a repair is one the cut guard cannot judge (``refuse_repair_of_a_cut`` reads categories):
+    no category or ``other``, not judged the flat's own fault. Registered as before; the desk is told of
+    the cuts standing (``cut_warnings``)."""
+    return data["kind"] == "repair" and data.get("category") in (None, "other") and data.get("own_fault") is not True
+
+
+def cut_warnings(cuts):
+    """计划停水停电: the cuts standing in an unclassified repair's building (``cuts``:
+    ``store.cuts_standing`` of any utility), as its answer and the request name them: its "no water" may
+    be the cut's, which the desk judges (reclassified a consultation of the cut, or classified). Not
+    refused: the guard is by category, and an unclassified call may be a door lock (h3)."""
+    return [{"notice_id": notice["_id"], "title": notice["title"], "utility": notice["outage"]["utility"],
+             "expected_restoration_at": notice["expected_restoration_at"]} for notice in cuts]
+
+
 def outage_answer(notice):
     """The one answer every caller about a planned cut is given: the notice's words (what, where,
     when it is back), as the board shows them."""

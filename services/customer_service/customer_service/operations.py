@@ -82,6 +82,9 @@ def create_request(db, outbox, caller, estate_id, data):
                 front_desk.refuse_repair_of_a_cut(store.cuts_standing(
                     db, estate_id, utility, household.get("building"), clock.to_iso(created)))
             earlier = _earlier_repair(db, estate_id, data["household_id"], data, created, rules)
+        warnings = front_desk.cut_warnings(store.cuts_standing(
+            db, estate_id, None, household.get("building"), clock.to_iso(created))) \
+            if not in_hand and front_desk.unclassified_during_a_cut(data) else []
         sequence = store.next_number(db, estate_id, domain.number_series(created, rules["timezone"]))
         request = intake.new_request(request_id, estate_id, data, domain.request_number(created, rules["timezone"], sequence),
                                      created, rules, caller.user, earlier, custom)
@@ -89,6 +92,8 @@ def create_request(db, outbox, caller, estate_id, data):
             request = repairs.joined_fault(request, in_hand)
         if outage_notice and request["kind"] == "consultation":
             request = front_desk.answered_by_outage(request, outage_notice)
+        if warnings:  # an unclassified repair during a cut: registered, the desk told of the cut (h3)
+            request["cut_warnings"] = warnings
         return request, [("service_request_created", domain.created_event_data(request))]
 
     request_id = caller.created_id("sr", estate_id)

@@ -391,11 +391,14 @@ def known_notice(db, estate_id, notice_id, field):
 def cuts_standing(db, estate_id, utility, building, now):
     """计划停水停电: the notices of the estate's planned cuts of ``utility`` standing at ``now`` (begun,
     the service not back by the notice's ``expected_restoration_at`` as last revised, not withdrawn)
-    that reach ``building`` (theirs, or the whole estate's: ``notice_filters``), oldest first."""
-    query = {"estate_id": estate_id, "outage.utility": utility, "outage.starts_at": {"$lte": now},
+    that reach ``building`` (theirs, or the whole estate's: ``notice_filters``), oldest first; of any
+    utility when ``utility`` is None (an unclassified repair's warning: ``front_desk.cut_warnings``)."""
+    query = {"estate_id": estate_id, "outage.starts_at": {"$lte": now},
              "expected_restoration_at": {"$gt": now}, "withdrawn": None,
+             **({"outage.utility": utility} if utility else {}),
              **notice_filters({"building": building or ""}, now)}
-    return list(db.notices.find(query, {"title": 1, "expected_restoration_at": 1}).sort([("created_at", 1), ("_id", 1)]))
+    return list(db.notices.find(query, {"title": 1, "expected_restoration_at": 1, "outage.utility": 1})
+                .sort([("created_at", 1), ("_id", 1)]))
 
 
 def outage_calls(db, estate_id, notice_ids):
