@@ -342,3 +342,88 @@ def test_an_unclassified_repair_in_a_cut_building_during_the_cut_is_registered_n
     assert "cut_warnings" not in repair(estate, own_fault=True)
     [created] = [e for e in estate.outbox.of_type("service_request_created") if e["data"]["id"] == unclassified["id"]]
     assert "cut_warnings" not in created["data"]  # the desk's to read, not the other services'
+
+
+# -- a cut moved or called off: a revision of its notice (h3) ------------------------------------
+
+LATER_STARTS, LATER_ENDS = "2026-12-03T00:00:00.000Z", "2026-12-03T10:00:00.000Z"  # Thursday 08:00 to 18:00
+
+
+def revise(desk, notice, **data):
+    as_caller(desk, AGENT)
+    return desk.revise_notice({"estate_id": ESTATE, "id": notice["id"], "data": {"reason": "自来水公司改期", **data}})
+
+
+def test_a_postponed_cut_is_a_revision_of_its_notice_the_guard_and_board_reading_the_new_window(estate):
+    """The water company put Tuesday's cut off to Thursday: the notice could only move its end, so the
+    desk withdrew it and published another, or the guard refused Tuesday's water repairs of a cut that
+    was not happening. A revision takes the cut's new window (``outage: {starts_at, ends_at}``): its end
+    is the notice's expected restoration, its last day follows it, the window as first published is
+    kept (``published_window``), the board shows it, and ``notice_revised`` announces it
+    (``outage_change: moved``)."""
+    notice = publish(estate)
+    moved = revise(estate, notice, outage={"starts_at": LATER_STARTS, "ends_at": LATER_ENDS})
+    assert (moved["outage"]["starts_at"], moved["outage"]["ends_at"]) == (LATER_STARTS, LATER_ENDS)
+    assert moved["outage"]["published_window"] == {"starts_at": STARTS, "ends_at": ENDS}
+    assert moved["expected_restoration_at"] == LATER_ENDS and moved["until"] == "2026-12-03"
+    assert moved["outage"]["notice_on_time"] is True  # put off: the owners were told in time
+    assert moved["revisions"][-1]["before"]["outage"]["starts_at"] == STARTS
+    [announced] = estate.outbox.of_type("notice_revised")
+    assert announced["data"]["outage_change"] == "moved" and announced["data"]["changed"] == [
+        "expected_restoration_at", "outage", "until"]
+    assert announced["data"]["outage"]["starts_at"] == LATER_STARTS
+    [shown] = estate.portal_notices({"estate_code": "HZ-01"})["items"]
+    assert shown["outage"] == {"utility": "water", "starts_at": LATER_STARTS, "ends_at": LATER_ENDS,
+                               "cancelled": False, "published_window": {"starts_at": STARTS, "ends_at": ENDS}}
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))  # Tuesday: no cut after all
+    assert repair(estate, category="water")["status"] == "open"
+    clock.freeze(clock.parse_iso("2026-12-03T02:00:00Z"))  # Thursday: the cut stands
+    with pytest.raises(Conflict):
+        repair(estate, category="water")
+    assert call(estate, notice)["status"] == "replied"
+
+
+def test_a_cut_brought_forward_inside_the_lead_is_told_late_and_a_window_ending_first_is_refused(estate):
+    notice = publish(estate, starts="2026-12-02T00:00:00Z", ends="2026-12-02T10:00:00Z")
+    with pytest.raises(BusinessRuleViolation) as refused:
+        revise(estate, notice, outage={"starts_at": LATER_ENDS, "ends_at": LATER_STARTS})
+    assert refused_field(refused) == ["data.outage.ends_at"]
+    with pytest.raises(BusinessRuleViolation) as refused:  # two ends on one revision
+        revise(estate, notice, outage={"starts_at": STARTS, "ends_at": ENDS},
+               expected_restoration_at="2026-12-01T12:00:00Z")
+    assert refused_field(refused) == ["data.expected_restoration_at"]
+    with pytest.raises(InvalidInput) as refused:  # a window needs both times
+        revise(estate, notice, outage={"starts_at": STARTS})
+    assert refused_field(refused) == ["data.outage"]
+    forward = revise(estate, notice, outage={"starts_at": "2026-11-30T12:00:00Z", "ends_at": ENDS})
+    assert forward["outage"]["notice_on_time"] is False  # 20:00 tonight: not 24 hours ahead
+    plain = publish(estate, outage=None, title="电梯年检", body="x")
+    with pytest.raises(BusinessRuleViolation) as refused:
+        revise(estate, plain, outage={"starts_at": STARTS, "ends_at": ENDS})
+    assert refused_field(refused) == ["data.outage"]
+
+
+def test_a_cut_called_off_is_a_revision_its_notice_kept_on_the_board_saying_so_and_nothing_guarded(estate):
+    """取消停水: a cut called off was withdrawn (off the board: an owner who read it on Monday never read
+    that the water stays on) or left standing (the guard refusing the day's repairs). A revision calls
+    it off (``outage: {cancelled: true}``): kept on the board saying so, the guard and a consultation no
+    more reading it, a complaint of it still taken, ``notice_revised`` announcing ``outage_change:
+    cancelled``; a second call-off or a move after it is a 409."""
+    notice = publish(estate)
+    off = revise(estate, notice, outage={"cancelled": True}, reason="自来水公司取消施工")
+    assert off["outage"]["cancelled"]["reason"] == "自来水公司取消施工" and off["outage"]["cancelled"]["by"] == "zhang"
+    assert off["withdrawn"] is None and off["until"] == "2026-12-01"
+    [announced] = estate.outbox.of_type("notice_revised")
+    assert announced["data"]["outage_change"] == "cancelled" and announced["data"]["changed"] == ["outage"]
+    [shown] = estate.portal_notices({"estate_code": "HZ-01"})["items"]
+    assert shown["outage"]["cancelled"] is True
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))
+    assert repair(estate, category="water")["status"] == "open"
+    assert "cut_warnings" not in repair(estate)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        call(estate, notice)
+    assert refused_field(refused) == ["data.outage_notice_id"]
+    assert call(estate, notice, kind="complaint")["outage_notice_id"] == notice["id"]
+    for again in ({"cancelled": True}, {"starts_at": LATER_STARTS, "ends_at": LATER_ENDS}):
+        with pytest.raises(Conflict):
+            revise(estate, notice, outage=again, reason="再改")
