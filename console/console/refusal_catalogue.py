@@ -2223,8 +2223,22 @@ ZH = {
         '已撤下的公告不能修订，请重新发布一条',
     'the revision changes nothing':
         '本次修订没有任何改动',
-    "give a body, until or expected_restoration_at other than the notice's":
-        '请填写与原公告不同的内容、展示截止日或预计恢复时间',
+    "give a body, until, expected_restoration_at or outage other than the notice's":
+        '请填写与原公告不同的内容、展示截止日、预计恢复时间或停水停电时间',
+    'the cut was called off':
+        '该计划停水停电已取消',
+    'was called off':
+        '已取消',
+    'the cut was called off already: publish a new notice for a new cut':
+        '该计划停水停电已取消：如有新的停水停电，请发布新公告',
+    'a cut is moved by its new starts_at and ends_at, or called off by cancelled alone':
+        '停水停电改期须同时填写新的开始和结束时间；取消则只勾选“停水停电取消”',
+    'give starts_at and ends_at, or cancelled: true':
+        '请同时填写开始和结束时间，或只勾选取消',
+    "is not the cut's new ends_at ({0}): leave it out":
+        '与停水停电的新结束时间（{0}）不一致：请留空',
+    "only a repair is the flat's own fault":
+        '只有报修才能标记为户内故障',
     'a notice names its building or its buildings, not both':
         '公告只能填写一个楼栋或多个楼栋，不能同时填写',
     'give building or buildings, not both':
@@ -2263,7 +2277,7 @@ ZH = {
     "a planned cut of the household's building stands until {0} (notice {1}, {2}): register the call as a consultation naming outage_notice_id, or mark the repair own_fault if the flat's fault is its own":
         '该房屋所在楼栋正在计划停水停电，预计 {0} 恢复（公告 {1}，{2}）：请登记为关于该公告的咨询；如确属户内故障，请勾选“确属户内故障”',
     "a planned cut of the building stands until {0} ({1}): the service comes back then and nothing was filed; if only your flat has the fault, say so (own_fault) and file it again":
-        '您所在楼栋正在计划停水停电，预计 {0} 恢复（{1}）：届时即可恢复，本次未提交；如只有您家这样，请勾选“只有我家这样”后重新提交',
+        '你所在楼栋正在计划停水停电，预计 {0} 恢复（{1}）：届时即可恢复，本次未提交；如只有你家这样，请勾选“只有我家这样”后重新提交',
     'is only for a consultation or a complaint about the planned cut, not a repair':
         '仅用于关于计划停水停电的咨询或投诉，不能用于报修',
     'the notice is not known in this estate':

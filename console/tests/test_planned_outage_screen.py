@@ -163,3 +163,45 @@ def test_an_unclassified_repair_s_page_tells_the_desk_of_the_cuts_standing_when_
     assert "计划停水通知" in warned and "停水" in warned and "2026-12-01 18:00" in warned
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", {**repair, "cut_warnings": None})
     assert "data-cut-warnings" not in client.get("/desk/requests/sr_1").get_data(as_text=True)
+
+
+def test_the_notice_s_revision_moves_the_cut_or_calls_it_off_and_the_list_and_board_say_so(client, fake):
+    """h3: a cut put off or called off was a withdrawal and a new notice; the revise form takes the cut's
+    new start and end, or calls it off (a box), sent as outage; the list shows 改期 and 已取消, and so does
+    the owners' board."""
+    sign_in(client, fake, roles=("agent",))
+    moved = {**CUT, "estate_id": ESTATE, "building": "3", "published_by": "zhang", "until": "2026-12-03",
+             "shown_until": None, "withdrawn": None, "revisions": [], "created_at": "2026-11-30T00:00:00Z",
+             "outage": {**CUT["outage"], "starts_at": "2026-12-03T00:00:00Z", "ends_at": "2026-12-03T10:00:00Z",
+                        "published_window": {"starts_at": "2026-12-01T00:00:00Z", "ends_at": "2026-12-01T10:00:00Z"}}}
+    off = {**moved, "id": "nt_off", "outage": {**CUT["outage"], "cancelled": {
+        "at": "2026-11-30T02:00:00Z", "by": "zhang", "reason": "取消施工"}}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/notices", {"items": [moved, off], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/work-orders", {"items": [], "next_cursor": None})
+    page = client.get("/desk/notices", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'name="outage.starts_at"' in page.split("/desk/notices/nt_cut/revise")[1]
+    assert 'name="outage.cancelled"' in page.split("/desk/notices/nt_cut/revise")[1]
+    assert "已改期" in page and "原定" in page and "已取消" in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/notices/nt_cut/revise", moved)
+    client.post("/desk/notices/nt_cut/revise", data={"csrf_token": csrf_of(client), "reason": "改期",
+                                                     "outage.starts_at": "2026-12-03T08:00",
+                                                     "outage.ends_at": "2026-12-03T18:00"})
+    assert fake.calls[-1]["json"] == {"outage": {"starts_at": "2026-12-03T00:00:00Z", "ends_at": "2026-12-03T10:00:00Z"},
+                                      "reason": "改期"}
+    client.post("/desk/notices/nt_cut/revise", data={"csrf_token": csrf_of(client), "reason": "取消施工",
+                                                     "outage.cancelled": "on"})
+    assert fake.calls[-1]["json"] == {"outage": {"cancelled": True}, "reason": "取消施工"}
+    from .test_portal import ESTATE as PUBLIC_ESTATE
+    fake.on("GET", r"/api/v1/public/estates/E1", PUBLIC_ESTATE)
+    fake.on("GET", r"/api/v1/public/estates/E1/notices", {"estate_name": "绿城花园", "timezone": "Asia/Shanghai", "items": [
+        {"title": "计划停水通知", "body": "改到周四", "building": "3", "buildings": ["3"],
+         "expected_restoration_at": "2026-12-03T10:00:00Z", "published_at": "2026-11-30T00:00:00Z",
+         "outage": {"utility": "water", "starts_at": "2026-12-03T00:00:00Z", "ends_at": "2026-12-03T10:00:00Z",
+                    "cancelled": False, "published_window": {"starts_at": "2026-12-01T00:00:00Z",
+                                                             "ends_at": "2026-12-01T10:00:00Z"}}},
+        {"title": "停电通知", "body": "取消", "building": "3", "buildings": ["3"], "expected_restoration_at": None,
+         "published_at": "2026-11-30T00:00:00Z",
+         "outage": {"utility": "power", "starts_at": "2026-12-02T00:00:00Z", "ends_at": "2026-12-02T04:00:00Z",
+                    "cancelled": True}}]})
+    board = client.get("/portal/E1/notices", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "已改期" in board and "原定" in board and "12-01 08:00" in board and "已取消" in board

@@ -332,6 +332,11 @@ FRONT_DESK = (
                                                           "moment"),
                                                         F("until", "reg.notice_new_until", "date"),
                                                         F("body", "reg.notice_new_body", "textarea"),
+                                                        # 计划停水停电 (h3): the cut put off or brought forward
+                                                        # (改期: both times) or called off (取消), sent as outage
+                                                        F("outage.starts_at", "reg.outage_new_starts_at", "moment"),
+                                                        F("outage.ends_at", "reg.outage_new_ends_at", "moment"),
+                                                        F("outage.cancelled", "reg.outage_cancel", "bool"),
                                                         F("reason", "reg.reason", required=True)),
                         hidden_by="withdrawn", ended_at="shown_until"),
                       A("withdraw", "reg.notice_withdraw", (F("reason", "reg.reason", required=True),),

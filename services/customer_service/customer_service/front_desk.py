@@ -8,7 +8,7 @@ Names of people (a borrower) are personal data: stored for the desk, never logge
 from datetime import timedelta
 
 from estate_common import calendar, clock, plausible, transitions
-from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 from estate_common.text import address_key, address_part
 from estate_common.wording import counted
 
@@ -169,6 +169,8 @@ def outage_call_check(notice, building, now, kind):
         return
     if notice.get("withdrawn"):
         raise BusinessRuleViolation("the cut's notice was withdrawn", [field_error(field, "was withdrawn")])
+    if notice["outage"].get("cancelled"):  # 取消停水: no cut to answer a call by (h3)
+        raise BusinessRuleViolation("the cut was called off", [field_error(field, "was called off")])
     back = notice.get("expected_restoration_at")
     if back and clock.parse_iso(back) <= now:
         raise BusinessRuleViolation("the cut is over: a household without the service now has a fault of "
@@ -232,6 +234,58 @@ def answered_by_outage(request, notice):
 REVISABLE = ("body", "until", "expected_restoration_at")
 
 
+def _window(outage):
+    return (outage.get("starts_at") and clock.parse_iso(outage["starts_at"]),
+            outage.get("ends_at") and clock.parse_iso(outage["ends_at"]))
+
+
+def revised_outage(notice, value, now, user, reason, rules):
+    """``(the cut as revised, "moved" | "cancelled")``: a planned cut put off or brought forward (改期:
+    ``{starts_at, ends_at}``, its utility kept, checked as when published: ``planned_outage``) or called
+    off (取消: ``{cancelled: true}``, who, when, why kept on the cut). A moved cut keeps the window it was
+    first published with (``published_window``) and its lead; brought forward inside the lead, it is told
+    late (``notice_on_time`` false: the owners had less than the lead to prepare); put off, it stays as
+    judged. A notice of no cut is a 422; a cut called off already is a 409 (publish a new notice); both
+    times or ``cancelled`` alone, 400 else. The desk withdrew a cut called off (off the board: an owner
+    who read it on Monday never read that the water stays on) and could move only its end (h3)."""
+    field = "data.outage"
+    outage = notice.get("outage")
+    if not outage:
+        raise BusinessRuleViolation("the notice tells of no planned cut", [field_error(field, "no planned cut")])
+    if outage.get("cancelled"):
+        raise Conflict("the cut was called off already: publish a new notice for a new cut")
+    if value.get("cancelled") is True and set(value) == {"cancelled"}:
+        return {**outage, "cancelled": {"at": clock.to_iso(now), "by": user, "reason": reason}}, "cancelled"
+    if value.get("cancelled") or not {"starts_at", "ends_at"} <= set(value):
+        raise InvalidInput("a cut is moved by its new starts_at and ends_at, or called off by cancelled alone",
+                           [field_error(field, "give starts_at and ends_at, or cancelled: true")])
+    moved = planned_outage({"utility": outage["utility"], **value}, now, rules)
+    if _window(moved) == _window(outage):
+        return outage, None
+    forward = clock.parse_iso(moved["starts_at"]) < clock.parse_iso(outage["starts_at"])
+    lead = outage["lead_hours"]
+    on_time = outage["notice_on_time"] and (
+        not forward or clock.parse_iso(moved["starts_at"]) - now >= timedelta(hours=lead))
+    first = outage.get("published_window") or {"starts_at": outage["starts_at"], "ends_at": outage["ends_at"]}
+    return {**outage, "starts_at": moved["starts_at"], "ends_at": moved["ends_at"], "lead_hours": lead,
+            "notice_on_time": on_time, "published_window": first}, "moved"
+
+
+def moved_cut_times(notice, asked, rules):
+    """A moved cut's end is the notice's expected restoration (one other than it on the same revision: a
+    422 naming it) and its last day on the board follows the end when it passes it (unless the revision
+    gives ``until``)."""
+    ends = asked["outage"]["ends_at"]
+    if "expected_restoration_at" in asked and clock.parse_iso(asked["expected_restoration_at"]) != clock.parse_iso(ends):
+        raise BusinessRuleViolation("a planned cut's service is expected back at its end", [field_error(
+            "data.expected_restoration_at", f"is not the cut's new ends_at ({ends}): leave it out")])
+    times = {"expected_restoration_at": ends}
+    day = calendar.local_date(clock.parse_iso(ends), rules["timezone"]).isoformat()
+    if "until" not in asked and notice.get("until") and notice["until"] < day:
+        times["until"] = day
+    return times
+
+
 def revise_notice(notice, data, now, user, rules):
     """修订: a notice's body, last day or expected restoration changed (the water back at 06:00, not
     02:00), with its reason, where a new time meant withdrawing the notice and publishing another; the
@@ -245,16 +299,28 @@ def revise_notice(notice, data, now, user, rules):
     asked = {name: (data[name].strip() if name == "body" else data[name]) for name in REVISABLE if name in data}
     if "expected_restoration_at" in asked:
         asked["expected_restoration_at"] = expected_restoration(asked["expected_restoration_at"], now, rules)
+    outage_change = None
+    if "outage" in data:  # 计划停水停电: the cut moved (改期) or called off (取消), h3
+        last = (notice.get("revisions") or [None])[-1]
+        if last and last["reason"] == reason and last["after"].get("outage") and \
+                (last["after"]["outage"].get("cancelled") if data["outage"].get("cancelled") else
+                 _window(last["after"]["outage"]) == _window(data["outage"])):
+            return None  # the same move or call-off again: the notice as it is
+        asked["outage"], outage_change = revised_outage(notice, data["outage"], now, user, reason, rules)
+        if outage_change == "moved":
+            asked.update(moved_cut_times(notice, asked, rules))
     changed = {name: value for name, value in asked.items() if notice.get(name) != value}
     if not changed:
         last = (notice.get("revisions") or [None])[-1]
         if last and last["reason"] == reason and asked and all(last["after"].get(n) == v for n, v in asked.items()):
             return None  # the same revision again: the notice as it is
         raise BusinessRuleViolation("the revision changes nothing", [field_error(
-            "data", "give a body, until or expected_restoration_at other than the notice's")])
+            "data", "give a body, until, expected_restoration_at or outage other than the notice's")])
     at = clock.to_iso(now)
-    update = dict(changed)
-    if notice.get("outage") and "expected_restoration_at" in changed:
+    update = {name: value for name, value in changed.items() if name != "outage"}
+    if outage_change:  # the cut moved or called off: its notice's cut as it now stands
+        update["outage"] = changed["outage"]
+    elif notice.get("outage") and "expected_restoration_at" in changed:
         update["outage"] = moved_outage_end(notice["outage"], changed["expected_restoration_at"])
     if "until" in changed:  # its last day moved: from now on (a day to come, as when published)
         update["shown_until"] = shown_until(changed["until"], now, rules)
@@ -270,6 +336,8 @@ def revise_notice(notice, data, now, user, rules):
                  "changed": sorted(changed), "reason": reason, "revision": len(revisions), "revised_at": at}
     if revised.get("outage"):  # the cut as it now stands (its end moved with the restoration)
         announced["outage"] = revised["outage"]
+    if outage_change:  # moved (改期) or cancelled (取消): maintenance's preparation follows it (h3)
+        announced["outage_change"] = outage_change
     return Change({**update, "revisions": revisions, "updated_at": at}, [], [("notice_revised", announced)])
 
 
@@ -316,7 +384,19 @@ def public_notice(notice):
     return {"title": notice["title"], "body": notice["body"], "building": notice.get("building"),
             "buildings": buildings_of(notice),
             "expected_restoration_at": notice.get("expected_restoration_at"),
-            "published_at": notice["published_at"]}
+            "published_at": notice["published_at"], **_public_outage(notice.get("outage"))}
+
+
+def _public_outage(outage):
+    """A planned cut as the board shows it (h3): its window as it now stands, whether it was called off,
+    the window first published when it was moved (改期: 原定 … 改为 …)."""
+    if not outage:
+        return {}
+    shown = {"utility": outage["utility"], "starts_at": outage["starts_at"], "ends_at": outage["ends_at"],
+             "cancelled": bool(outage.get("cancelled"))}
+    if outage.get("published_window"):
+        shown["published_window"] = outage["published_window"]
+    return {"outage": shown}
 
 
 def published_notice(notice_id, estate_id, data, now, user, rules):

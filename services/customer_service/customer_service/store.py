@@ -394,7 +394,7 @@ def cuts_standing(db, estate_id, utility, building, now):
     that reach ``building`` (theirs, or the whole estate's: ``notice_filters``), oldest first; of any
     utility when ``utility`` is None (an unclassified repair's warning: ``front_desk.cut_warnings``)."""
     query = {"estate_id": estate_id, "outage.starts_at": {"$lte": now},
-             "expected_restoration_at": {"$gt": now}, "withdrawn": None,
+             "expected_restoration_at": {"$gt": now}, "withdrawn": None, "outage.cancelled": None,
              **({"outage.utility": utility} if utility else {}),
              **notice_filters({"building": building or ""}, now)}
     return list(db.notices.find(query, {"title": 1, "expected_restoration_at": 1, "outage.utility": 1})
