@@ -2355,6 +2355,32 @@ def test_a_notice_to_several_buildings_and_its_revisions_are_kept_beside_it_once
     assert sorted(c["action"] for c in changes) == ["notice_created", "notice_revised"]
 
 
+def test_a_planned_cut_moved_then_called_off_is_kept_with_its_notice(archive, estate):
+    """计划停水停电 (h3): a cut put off and then called off is announced by the notice's revisions
+    (``outage_change``): archive keeps each, the cut as it then stood, beside the publication."""
+    outage = {"utility": "water", "starts_at": "2026-12-01T00:00:00.000Z", "ends_at": "2026-12-01T10:00:00.000Z",
+              "lead_hours": 24, "notice_on_time": True}
+    archive.record_notice(event("customer_service", "notice_published", estate["id"], {
+        "id": "ntc_cut", "title": "计划停水通知", "body": "3号楼周二停水", "building": "3", "buildings": ["3"],
+        "published_at": "2026-11-30T00:00:00.000Z", "expected_restoration_at": outage["ends_at"],
+        "work_order_id": None, "incident_id": None, "outage": outage}))
+    moved = {**outage, "starts_at": "2026-12-03T00:00:00.000Z", "ends_at": "2026-12-03T10:00:00.000Z",
+             "published_window": {"starts_at": outage["starts_at"], "ends_at": outage["ends_at"]}}
+    common = {"id": "ntc_cut", "title": "计划停水通知", "building": "3", "buildings": ["3"], "body": "3号楼周四停水"}
+    archive.record_notice_revision(event("customer_service", "notice_revised", estate["id"], {
+        **common, "until": "2026-12-03", "expected_restoration_at": moved["ends_at"], "outage": moved,
+        "changed": ["expected_restoration_at", "outage", "until"], "outage_change": "moved", "reason": "改期",
+        "revision": 1, "revised_at": "2026-11-30T02:00:00.000Z"}))
+    archive.record_notice_revision(event("customer_service", "notice_revised", estate["id"], {
+        **common, "until": "2026-12-03", "expected_restoration_at": moved["ends_at"],
+        "outage": {**moved, "cancelled": {"at": "2026-11-30T03:00:00.000Z", "by": "zhang", "reason": "取消"}},
+        "changed": ["outage"], "outage_change": "cancelled", "reason": "取消", "revision": 2,
+        "revised_at": "2026-11-30T03:00:00.000Z"}))
+    records = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "ntc_cut"}})["items"]
+    kept = sorted((r["data"].get("revision", 0), r["data"].get("outage_change")) for r in records)
+    assert kept == [(0, None), (1, "moved"), (2, "cancelled")]
+
+
 def test_a_billing_run_s_end_is_kept_once(archive, estate):
     """A billing run's end (finance.billing_run_finished, an integrator's follow-ups): its period and
     counts, who started it, kept for the keepers (subject ``billing_run``, the run's id)."""
