@@ -2076,3 +2076,32 @@ def test_the_parts_page_edits_a_part_s_name_and_minimum_by_a_patch_of_the_part(c
     assert sent[0]["json"] == {"name": "水龙头 DN15", "minimum": 8}
     sign_in(client, fake, username="chen", roles=("technician",))
     assert "/engineering/parts/part_1/edit" not in client.get("/engineering/parts").get_data(as_text=True)
+
+
+def test_a_part_s_page_pages_its_movements_newest_first_and_the_costs_page_names_the_late_returns(client, fake):
+    """A part's movements are paged by the store (GET …/parts/{id}/movements, h2): the part's page reads a
+    page newest first with its next; a return after the sign-off is marked; the costs page names the
+    period's late returns (the cost correction, the signed-off orders unchanged)."""
+    tap = {"id": "part_1", "estate_id": ESTATE, "code": "TAP", "name": "tap", "unit": "piece", "minimum": 0, "on_hand": 5,
+           "value_cents": 17500, "unit_cost_cents": 3500, "below_minimum": False, "movements": [], "history": [],
+           "created_at": "2026-11-23T09:00:00Z", "updated_at": "2026-11-23T09:00:00Z"}
+    back = {"id": "mov_2", "kind": "return", "qty": 1, "value_cents": 3500, "on_hand_after": 5, "at": "2026-11-24T09:00:00Z",
+            "by": "chen", "work_order_id": "wo_1", "work_order_number": "WO-2026-000001", "after_sign_off": True,
+            "order_completed_at": "2026-11-23T10:00:00Z"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/parts/part_1/movements", {"items": [back], "next_cursor": "2026-11-24T09:00:00.000Z~mov_2"})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/parts/part_1", tap)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/parts", {"items": [tap], "next_cursor": None})
+    sign_in(client, fake, username="lu", roles=("maintenance_supervisor",))
+    assert "/engineering/parts/part_1" in client.get("/engineering/parts").get_data(as_text=True)
+    page = client.get("/engineering/parts/part_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "出入库记录" in page and "验收后退库" in page and "WO-2026-000001" in page and "cursor=" in page
+    asked = [call for call in fake.calls if call["path"].endswith("/parts/part_1/movements")]
+    assert asked and asked[-1]["params"].get("newest_first") == "true"
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/costs", {
+        "estate_id": ESTATE, "period": "2026-11", "budget_cents": 1000000, "actual_cents": 12000, "fund_paid_cents": 0,
+        "material_cost_cents": 9000, "labour_cost_cents": 3000, "stocktake_loss_cents": 0, "stocktake_gain_cents": 0,
+        "late_returns_cents": 3500, "charged_cents": 0, "completed_orders": 1, "ratio": 0.012, "remaining_cents": 988000})
+    costs = client.get("/engineering/costs?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    facts = costs.split('class="facts"', 1)[1].split("</dl>", 1)[0]
+    assert "验收后退库冲减" in facts and "¥35.00" in facts

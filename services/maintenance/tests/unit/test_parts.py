@@ -16,8 +16,15 @@ def part(unit="piece", minimum=0):
 
 
 def applied(doc, step):
+    """The part after the step, its movements (each with an id, as the store gives it) listed beside it
+    here: the store keeps them in their own collection."""
     changes, movement = step
-    return {**doc, **changes, "movements": [*doc["movements"], movement]}
+    movement = {**movement, "id": f"mov_{len(doc.get('movements', [])) + 1}"}
+    return {**doc, **changes, "movements": [*doc.get("movements", []), movement]}
+
+
+def documents(doc):
+    return [parts.movement_document(doc["estate_id"], doc["_id"], movement) for movement in doc["movements"]]
 
 
 def test_quantities_are_exact_thousandths_and_a_piece_is_counted_whole():
@@ -54,15 +61,36 @@ def test_a_return_gives_back_what_the_order_took_and_no_more():
     cable = applied(part("m"), parts.receive(part("m"), 200, 420, NOW, "sup"))
     cable = applied(cable, parts.issue(cable, ORDER, 12.5, NOW, "tech"))
     with pytest.raises(BusinessRuleViolation):
-        parts.give_back(cable, ORDER, 13, NOW, "tech")
+        parts.give_back(cable, ORDER, 13, NOW, "tech", cable["movements"])
     with pytest.raises(BusinessRuleViolation):
-        parts.give_back(cable, {**ORDER, "_id": "wo_2"}, 1, NOW, "tech")  # another order holds none
-    cable = applied(cable, parts.give_back(cable, ORDER, 2.5, NOW, "tech"))
+        parts.give_back(cable, {**ORDER, "_id": "wo_2"}, 1, NOW, "tech", [])  # another order holds none
+    cable = applied(cable, parts.give_back(cable, ORDER, 2.5, NOW, "tech", cable["movements"]))
     assert cable["on_hand_milli"] == 190000 and cable["value_cents"] == 84000 - 4200
-    assert parts.order_lines([cable], "wo_1") == [
+    assert parts.order_lines({cable["_id"]: cable}, documents(cable), "wo_1") == [
         {"name": "水龙头", "qty": 10, "unit_cost_cents": 420, "cost_cents": 4200, "part_id": cable["_id"]}]
-    cable = applied(cable, parts.give_back(cable, ORDER, 10, NOW, "tech"))
-    assert parts.order_lines([cable], "wo_1") == [] and cable["value_cents"] == 84000
+    cable = applied(cable, parts.give_back(cable, ORDER, 10, NOW, "tech", cable["movements"]))
+    assert parts.order_lines({cable["_id"]: cable}, documents(cable), "wo_1") == [] and cable["value_cents"] == 84000
+
+
+def test_a_signed_off_order_s_unused_part_comes_back_within_the_window_as_its_period_s_correction():
+    """退库 after the sign-off (h2): within ``late_return_days`` of it, credited at what the order took and
+    marked as the cost correction of the order's period; later (or with 0 days) a 409; never more than
+    the order holds (422)."""
+    from datetime import timedelta
+    tap = applied(part(), parts.receive(part(), 5, 3500, NOW, "sup"))
+    tap = applied(tap, parts.issue(tap, ORDER, 3, NOW, "tech"))
+    signed = {**ORDER, "status": "completed", "completed_at": "2026-12-07T10:00:00.000Z"}
+    next_day = NOW + timedelta(days=1)
+    changes, movement = parts.give_back(tap, signed, 1, next_day, "tech", tap["movements"], 7)
+    assert (changes["on_hand_milli"], changes["value_cents"]) == (3000, 10500)
+    assert (movement["after_sign_off"], movement["order_completed_at"]) == (True, signed["completed_at"])
+    with pytest.raises(BusinessRuleViolation):
+        parts.give_back(tap, signed, 4, next_day, "tech", tap["movements"], 7)
+    with pytest.raises(Conflict):
+        parts.give_back(tap, signed, 1, NOW + timedelta(days=8, hours=2), "tech", tap["movements"], 7)
+    with pytest.raises(Conflict):
+        parts.give_back(tap, signed, 1, next_day, "tech", tap["movements"], 0)
+    assert parts.reached_too_late(signed, {**movement, "id": "mov_late"}) is False
 
 
 def test_a_count_records_its_difference_as_an_adjustment():
