@@ -65,6 +65,12 @@ CROSS_ESTATE_SWEEPS = {
         "the metrics' sampler counts the unsent events of every estate (the same partial index)",
     ("services/maintenance/maintenance/store.py", "estates_with_plans"):
         "the plan sweep (PLAN_SWEEP_SECONDS) asks which estates have active plans, then goes estate by estate",
+    ("services/maintenance/maintenance/store.py", "parts_pending_before"):
+        "the parts sweep (OVERDUE_SWEEP_SECONDS) copies the movements a crash left on their part to their "
+        "collection, of every estate (served by the sparse index movements.at_1: parts with such movements only)",
+    ("services/maintenance/maintenance/store.py", "movements_to_reach_before"):
+        "the parts sweep takes the issues and returns a crash left short of their work order to it, of every "
+        "estate (served by the partial index to_reach_1_at_1: such movements only, normally none)",
     ("services/integrations/integrations/store.py", "subscribed_event_types"):
         "the broker bindings' reconcile (WEBHOOK_BINDINGS_RECONCILE_SECONDS, and each subscription "
         "change) asks which event types any estate's active subscriptions want (a few per estate)",
@@ -78,6 +84,10 @@ GLOBAL_INDEXES = {
     "outbox_pending": "the outbox sweep's partial index leads with _outbox.occurred_at (outbox_store says why)",
     "status_1_created_at_1": "jobs: the claim takes the oldest queued job across estates",
     "deliveries_due": "webhook deliveries: the delivery worker takes the due ones across estates (pending only)",
+    "movements.at_1": "maintenance's parts sweep: the movements a crash left on their part, every estate's "
+                      "(sparse: the parts with such movements only)",
+    "to_reach_1_at_1": "maintenance's parts sweep: the movements short of their work order, every estate's "
+                       "(partial: those only, normally none)",
     "expire_at_1": "webhook deliveries' TTL index (estate_common.retention): MongoDB's TTL indexes are single-field",
     "export_chunks_expiry": "export chunks expire with their link: a TTL index is single-field by MongoDB's rule",
 }

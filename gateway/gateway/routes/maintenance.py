@@ -129,6 +129,8 @@ ROUTES = [
           idempotent=True),
     Route("GET", f"{ESTATE}/parts", "maintenance", "list_parts", PARTS_READERS, paged=True, filters=("below_minimum",)),
     Route("GET", f"{ESTATE}/parts/<part_id>", "maintenance", "get_part", PARTS_READERS, id_param="part_id"),
+    Route("GET", f"{ESTATE}/parts/<part_id>/movements", "maintenance", "list_part_movements", PARTS_READERS,
+          paged=True, filters=("kind", "newest_first"), id_param="part_id"),
     Route("PATCH", f"{ESTATE}/parts/<part_id>", "maintenance", "update_part", policy.STOREKEEPERS, body=True,
           id_param="part_id"),
     Route("POST", f"{ESTATE}/parts/<part_id>/receipts", "maintenance", "receive_part", policy.STOREKEEPERS,

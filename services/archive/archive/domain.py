@@ -94,6 +94,7 @@ RECORDED_EVENTS = {
     ("maintenance", "equipment_certificate_due"): "equipment",
     # 备品备件: each receipt, issue, return and stocktake count of engineering's parts store, on the part's archive
     ("maintenance", "part_moved"): "spare_part",
+    ("maintenance", "part_updated"): "spare_part",  # its name or minimum corrected (h2)
     ("customer_service", "notice_published"): "notice",
     ("customer_service", "notice_withdrawn"): "notice",  # taken off the board (撤下), kept beside it
     ("customer_service", "notice_revised"): "notice",  # 修订: a new restoration time, kept beside it

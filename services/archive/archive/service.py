@@ -529,6 +529,11 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
         """备品备件: a movement of engineering's parts store, kept on the part's archive."""
         self._record(event)
 
+    @consumes("maintenance", "part_updated")
+    def record_part_update(self, event):
+        """备品备件: a part's name or minimum corrected, kept on the part's archive (h2)."""
+        self._record(event)
+
     @consumes("customer_service", "notice_published")
     def record_notice(self, event):
         self._record(event)

@@ -186,7 +186,7 @@ def _costed(orders, actual_total, budget_cents, fund_paid):
             "of_budget": kpis.ratio(material + labour - by_fund, budget_cents)}
 
 
-def cost_summary(period, completed_orders, budget, systems=None, fund_paid=None, count_values=()):
+def cost_summary(period, completed_orders, budget, systems=None, fund_paid=None, count_values=(), late_returns=()):
     """Actual material + labour cost of the orders completed in the month, against its budget, with
     the same cost by category (``COST_CATEGORIES``, every one, in that order) and by the system of
     the equipment each job was done on (``systems``: ``{equipment id: its system}``; a fire check's
@@ -197,7 +197,10 @@ def cost_summary(period, completed_orders, budget, systems=None, fund_paid=None,
     ``count_values``: the values of the month's stocktake differences (``parts.count``, signed):
     their losses (盘亏) and gains (盘盈) shown beside materials and labour, on no job's cost and so
     apart from ``actual_cents`` and the ratio (a count is no job), where they were on no line of cost
-    control at all (found by h13)."""
+    control at all (found by h13). ``late_returns``: the values of the parts returned after the sign-off
+    of orders signed off in the period (``parts.give_back``): the period's cost correction
+    (``late_returns_cents``), shown beside the orders' costs as the stocktake is, the signed-off orders
+    (and ``actual_cents``) never edited (h2)."""
     systems, fund_paid = systems or {}, fund_paid or {}
     material = sum(order.get("material_cost_cents", 0) for order in completed_orders)
     labour = sum(order.get("labour_cost_cents", 0) for order in completed_orders)
@@ -219,6 +222,7 @@ def cost_summary(period, completed_orders, budget, systems=None, fund_paid=None,
         "labour_cost_cents": labour,
         "stocktake_loss_cents": -sum(value for value in count_values if value < 0),
         "stocktake_gain_cents": sum(value for value in count_values if value > 0),
+        "late_returns_cents": sum(late_returns),
         "charged_cents": sum(order.get("charge_cents", 0) for order in completed_orders),
         "completed_orders": len(completed_orders),
         "ratio": ratio,

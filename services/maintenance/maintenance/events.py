@@ -61,6 +61,8 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("maintenance_plan_cancelled", estate_id, data, actor=actor)
     if event_type == "part_moved":  # 备品备件: a receipt, issue, return or count; archive keeps it on the part's
         return outbox.event("part_moved", estate_id, data, actor=actor)
+    if event_type == "part_updated":  # 备品备件: a part's name or minimum corrected; archive keeps it on the part's
+        return outbox.event("part_updated", estate_id, data, actor=actor)
     raise ValueError(f"maintenance does not announce {event_type}")
 
 

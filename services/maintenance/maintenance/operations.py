@@ -6,6 +6,7 @@ write, a lost race decided again on what the winner wrote.
 """
 import logging
 import time
+from datetime import timedelta
 from functools import partial
 
 from estate_common import calendar, clock, custom_fields, ids, jobs, replica, writes
@@ -240,9 +241,9 @@ def complete_work_order(db, outbox, caller, estate_id, order_id, data):
         # read in the decision: an issue that reached the order meanwhile moved its revision, the store is
         # read again; the movements costed kept on it (an issue written after this read, reaching the order
         # signed off, is undone: ``_part_moved``; found by r8 reviewing h8)
-        held = store.parts_held_by(db, estate_id, order_id)
+        held_parts, held = store.parts_held_by(db, estate_id, order_id)
         changes, entry = domain.complete(order, data, clock.now(), rules, caller.user,
-                                         issued=parts.order_lines(held, order_id))
+                                         issued=parts.order_lines(held_parts, held, order_id))
         changes["_parts_signed"] = parts.signed_movements(held, order_id)
         owner = (changes["cause"] or {}).get("household_id")
         if owner and not store.households_of(db, estate_id, [owner]):  # the owner's flat, the estate's
@@ -1144,7 +1145,8 @@ def cost_summary(db, estate_id, period, budgets=None, by_system=False):
         if by_system else None
     fund_paid = store.fund_paid_of(db, estate_id, [order["_id"] for order in completed])
     return costing.cost_summary(period, completed, costing.period_budget(list(budgets.values())), systems,
-                                fund_paid, store.count_values_in(db, estate_id, start, end))
+                                fund_paid, store.count_values_in(db, estate_id, start, end),
+                                store.late_return_values_in(db, estate_id, start, end))
 
 
 def fund_use_approved(db, event):
@@ -1319,18 +1321,37 @@ def create_part(db, outbox, caller, estate_id, data):
     wanted = parts.new_part(estate_id, data, clock.now(), caller.user)
     existing = store.find(db, "parts", estate_id, wanted["_id"])
     if existing is not None:
-        return parts.shown(parts.same_part(existing, wanted))
-    return parts.shown(_create(db, outbox, "parts", estate_id, wanted["_id"], lambda: (wanted, [])))
+        return _part_view(db, parts.same_part(existing, wanted))
+    return _part_view(db, _create(db, outbox, "parts", estate_id, wanted["_id"], lambda: (wanted, [])))
 
 
 def get_part(db, estate_id, part_id):
-    return parts.shown(store.get(db, "parts", estate_id, part_id))
+    return _part_view(db, store.get(db, "parts", estate_id, part_id))
+
+
+def list_part_movements(db, estate_id, part_id, filters, limit, cursor):
+    """``GET …/parts/{id}/movements``: a page of the part's movements (``store.movements_page``), those
+    a crash left on the part copied to their collection first (``_movements_kept``); 404 for a part
+    this estate does not have."""
+    part = _movements_kept(db, store.get(db, "parts", estate_id, part_id))
+    return store.movements_page(db, part, filters, limit, cursor)
+
+
+def _part_view(db, part):
+    """The part as its own page shows it, with its latest movements (``parts.LATEST_SHOWN``)."""
+    return parts.shown(part, store.latest_movements(db, part, parts.LATEST_SHOWN))
 
 
 def update_part(db, outbox, caller, estate_id, part_id, data):
-    """A part's name or minimum corrected (``parts.edited``), recorded on its history."""
-    return parts.shown(_change(db, outbox, "parts", estate_id, part_id,
-                               lambda part: parts.edited(part, data, clock.now(), caller.user)))
+    """A part's name or minimum corrected (``parts.edited``), recorded on its history and announced
+    (``part_updated``: archive files it on the part, webhooks; there was no event of an edit, h2)."""
+    def decide(part):
+        change = parts.edited(part, data, clock.now(), caller.user)
+        if not change.set:
+            return None
+        return Change(change.set, change.entries, [("part_updated", parts.updated_event_data(part, change))])
+
+    return _part_view(db, _change(db, outbox, "parts", estate_id, part_id, decide))
 
 
 def receive_part(db, outbox, caller, estate_id, part_id, data):
@@ -1350,29 +1371,38 @@ def issue_part(db, outbox, caller, estate_id, part_id, data):
 
 
 def return_part(db, outbox, caller, estate_id, part_id, data):
-    """退库: what an open order did not use, back to the store at the value it took."""
+    """退库: what an order did not use, back to the store at the value it took: an open or cancelled
+    order's, or a signed-off one's within the estate's ``part_late_return_days`` of its sign-off (the
+    cost correction of its period, ``parts.give_back``)."""
     store.get(db, "parts", estate_id, part_id)
     order = store.referenced(db, "work_orders", estate_id, data["work_order_id"], "data.work_order_id")
     domain.check_hands(order, "draw_parts", caller.roles, caller.user)  # his order's, his helper's, the supervisor's
-    return _part_moved(db, outbox, estate_id, part_id,
-                       lambda part, now: parts.give_back(part, order, data["qty"], now, caller.user), order=order)
+    days = store.rules_for(db, estate_id)["part_late_return_days"] if order["status"] == "completed" else 0
+    return _part_moved(db, outbox, estate_id, part_id, lambda part, now: parts.give_back(
+        part, order, data["qty"], now, caller.user, store.part_order_movements(db, part, order["_id"]), days),
+        order=order)
 
 
 def count_part(db, outbox, caller, estate_id, part_id, data):
-    """盘点: the quantity found, its difference an adjustment appended (``parts.count``)."""
+    """盘点: the quantity found, its difference an adjustment recorded (``parts.count``)."""
     return _part_moved(db, outbox, estate_id, part_id,
                        lambda part, now: parts.count(part, data["counted"], now, caller.user, data.get("note")))
 
 
 def _part_moved(db, outbox, estate_id, part_id, move, order=None):
-    """A movement appended to the part with its new quantity and value, announced (``part_moved``),
-    through the one write path (a keyed call retried moves it once; a lost race decides again).
+    """A movement of the part: in one write the part's new quantity and value, the movement kept on it
+    (``parts.PENDING``) and its announcement (``part_moved``), through the one write path (a keyed call
+    retried moves it once; a lost race decides again); then the movement copied to its collection under
+    its id and taken off the part (``_movements_kept``: a crash between the two leaves it on the part,
+    read there, copied by the part's next touch or the sweep, never twice).
 
     An issue or a return (``order``: the work order read open before it) then reaches its order: on an
     open order a write that moves its revision, so that a sign-off that read the store before the
     movement decides again; on an order closed meanwhile without it (``parts.reached_too_late``) it is
     undone on the part and the call is a 409. The order was read open, then signed off, then the
-    part written: the parts left the store on no order's cost (found by r8 reviewing h8)."""
+    part written: the parts left the store on no order's cost (found by r8 reviewing h8). The movement
+    is marked until it has reached its order (``parts.TO_REACH``): a crash between the part's write and
+    the order's leaves it marked, and the sweep takes the step (``sweep_part_movements``, h2)."""
     call = writes.current_call()
     # a keyed call's movement has the call's id: sent again after its write, it is found by it
     moved_id = [ids.natural_id("mov", call.wrote_id(part_id)) if call is not None else None]
@@ -1380,18 +1410,37 @@ def _part_moved(db, outbox, estate_id, part_id, move, order=None):
     def decide(part):
         changes, movement = move(part, clock.now())
         movement["id"] = moved_id[0] = moved_id[0] or movement["id"]
+        if order is not None and not movement.get("after_sign_off"):
+            movement[parts.TO_REACH] = True
         return Change(changes, [], [("part_moved", parts.moved_event_data(part, changes, movement))],
-                      push={"movements": [movement]})
+                      push={parts.PENDING: [movement]})
 
-    written = _change(db, outbox, "parts", estate_id, part_id, decide)
-    movement = next((item for item in written.get("movements", []) if item["id"] == moved_id[0]), None)
-    if order is not None and movement is not None:
-        written = _part_reached_order(db, outbox, estate_id, written, movement, order)
-    return parts.shown(written)
+    written = _movements_kept(db, _change(db, outbox, "parts", estate_id, part_id, decide))
+    movement = store.find_movement(db, written, moved_id[0]) if moved_id[0] else None
+    # sent again, reached already: on an open order nothing more; undone, its 409 again (the undoing found)
+    if order is not None and movement is not None and movement["kind"] in ("issue", "return") \
+            and not movement.get("after_sign_off"):
+        _part_reached_order(db, outbox, estate_id, written["_id"], parts.movement_of(movement), order["_id"])
+    return _part_view(db, store.get(db, "parts", estate_id, part_id))
 
 
-def _part_reached_order(db, outbox, estate_id, part, movement, order):
-    """``movement`` on its work order (``_part_moved``): the part as it is, or a 409 with it undone."""
+def _movements_kept(db, part):
+    """``part`` with the movements its writes kept on it (``parts.PENDING``: its last write's, a crash's,
+    an earlier version's whole array) copied to their collection, then taken off it; as it is with none."""
+    waiting = parts.pending(part)
+    if not waiting:
+        return part
+    store.keep_movements(db, waiting)
+    receipts = [doc for doc in waiting if doc["kind"] == "receipt"]
+    kept = {"last_unit_cost_cents": receipts[-1]["unit_cost_cents"]} \
+        if receipts and "last_unit_cost_cents" not in part else None  # an earlier version's part
+    store.take_pending(db, part["estate_id"], part["_id"], [doc["_id"] for doc in waiting], kept)
+    return {key: value for key, value in part.items() if key != parts.PENDING} | (kept or {})
+
+
+def _part_reached_order(db, outbox, estate_id, part_id, movement, order_id):
+    """``movement`` on its work order (``_part_moved``): nothing more, or a 409 with it undone (once: the
+    undoing movement's id is the movement's). Then the movement's mark is removed (``parts.TO_REACH``)."""
     late = []
 
     def reach(stored):
@@ -1401,16 +1450,44 @@ def _part_reached_order(db, outbox, estate_id, part, movement, order):
             late.append(stored["status"])
         return None
 
-    _order_change(db, outbox, estate_id, order["_id"], reach)
-    if not late:
-        return part
+    _order_change(db, outbox, estate_id, order_id, reach)
+    if late:
+        undoing_id = ids.natural_id("mov", "undoes", movement["id"])
 
-    def undo(stored):
-        if any(item.get("undoes") == movement["id"] for item in stored.get("movements", [])):
-            return None  # undone already (the call sent again)
-        changes, undoing = parts.undone(stored, movement, clock.now(), movement["by"], late[0])
-        return Change(changes, [], [("part_moved", parts.moved_event_data(stored, changes, undoing))],
-                      push={"movements": [undoing]})
+        def undo(stored):
+            if store.find_movement(db, stored, undoing_id) is not None:
+                return None  # undone already (the call sent again, the sweep)
+            changes, undoing = parts.undone(stored, movement, clock.now(), movement["by"], late[0])
+            undoing["id"] = undoing_id
+            return Change(changes, [], [("part_moved", parts.moved_event_data(stored, changes, undoing))],
+                          push={parts.PENDING: [undoing]})
 
-    _change(db, outbox, "parts", estate_id, part["_id"], undo)
-    raise Conflict(f"the work order was {late[0]} meanwhile: parts are issued to and returned from an open order")
+        _movements_kept(db, _change(db, outbox, "parts", estate_id, part_id, undo, keyed=False))
+    store.movement_reached(db, estate_id, movement["id"])
+    if late:
+        raise Conflict(f"the work order was {late[0]} meanwhile: parts are issued to and returned from an open order")
+
+
+def sweep_part_movements(db, outbox, now, settle_seconds=60):
+    """What a crash between a movement's writes left half-done, older than ``settle_seconds`` (a call
+    under way finishes its own): the movements kept on their parts copied to their collection (an earlier
+    version's arrays too), then the issues and returns that never reached their work order taken there
+    (``_part_reached_order``): on an order signed off or cancelled without them they are undone, the
+    parts back in the store, where they were out of it on no order's cost for ever (h2). How many
+    movements reached their order."""
+    before = clock.to_iso(now - timedelta(seconds=settle_seconds))
+    for found in store.parts_pending_before(db, before):
+        part = store.find(db, "parts", found["estate_id"], found["_id"])
+        if part is not None:
+            _movements_kept(db, part)
+    reached = 0
+    for document in store.movements_to_reach_before(db, before):
+        try:
+            _part_reached_order(db, outbox, document["estate_id"], document["part_id"],
+                                parts.movement_of(document), document["work_order_id"])
+        except Conflict:
+            pass  # undone (its call was answered, or lost), or the order kept changing: the next sweep
+        except NotFound:
+            store.movement_reached(db, document["estate_id"], document["_id"])  # no such order: nothing to reach
+        reached += 1
+    return reached

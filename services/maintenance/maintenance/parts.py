@@ -1,7 +1,16 @@
 """Engineering's spare parts store (备品备件 / 物料), one per estate: each part with its unit, the
 quantity on hand and its value, a minimum below which it is to be bought; receipts in (入库), issues
 to a work order (领用) and returns of what was not used (退库), and a stocktake's count (盘点),
-each a movement appended to the part, never an edit of one.
+each a movement of the part, never an edit of one.
+
+A part's movements are documents of their own (``part_movements``, ``movement_document``: under the
+movement's id, so a retried movement is written once), not an array in the part: a busy part's history
+reached the 16 MB limit of a document in a few years and every read of the part read all of it. The
+part keeps its running quantity and value, and the movements its last write made that are not in
+their collection yet (``PENDING``: its ``movements``, written in the same write as the quantity, then
+copied to the collection and taken off the part; a crash between the two leaves them there for the next
+touch of the part or the sweep, and every read of movements reads them too). An earlier version's
+array of every movement is the same field, moved the same way.
 
 Cost is the moving weighted average (移动加权平均): the part keeps the value of what is on hand in
 cents; an issue takes its share of that value (qty ÷ on hand, rounded half up), so issuing the last
@@ -14,6 +23,7 @@ on the spot that are still typed in (costing.material_lines).
 Quantities are exact: thousandths held as integers (12.5 m of cable is 12500), a whole-number unit
 (a piece, a set) counted whole. Plain functions: no broker, no store.
 """
+from datetime import timedelta
 from decimal import Decimal
 
 from estate_common import clock, ids
@@ -28,6 +38,15 @@ WHOLE_UNITS = ("piece", "set", "box", "roll")
 UNITS = (*WHOLE_UNITS, "m", "m2", "kg", "l")
 MILLI = 1000  # a quantity's thousandths: the finest a part is measured in (1 mm of cable)
 KINDS = ("receipt", "issue", "return", "count")
+# the movements a part's write made that are not in their collection yet (see above): an earlier
+# version's array of every movement under the same name, moved the same way
+PENDING = "movements"
+# the latest movements a part's own page shows (``GET …/parts/{id}``); the rest are paged
+# (``GET …/parts/{id}/movements``)
+LATEST_SHOWN = 20
+# an issue or a return to an open order that has not reached its order yet (``operations._part_moved``):
+# kept on the movement until it has, so that a crash between the two writes is found by the sweep
+TO_REACH = "to_reach"
 # a work order's statuses in which parts are no longer issued to it: its cost is signed off (completed) or
 # it was never worked (cancelled): an order done with (``domain.CLOSED``). A cancelled one still gives back
 # what it holds (``_open``'s ``returning``: r8), a signed-off one nothing
@@ -64,7 +83,7 @@ def new_part(estate_id, data, now, actor):
     return {
         "_id": part_id(estate_id, data["code"]), "estate_id": estate_id, "code": data["code"].strip(),
         "name": data["name"].strip(), "unit": data["unit"],
-        "minimum_milli": minimum, "on_hand_milli": 0, "value_cents": 0, "movements": [],
+        "minimum_milli": minimum, "on_hand_milli": 0, "value_cents": 0,
         "below_minimum": _below(0, minimum),
         "created_at": stamp, "created_by": actor, "updated_at": stamp,
     }
@@ -100,10 +119,12 @@ def edited(part, data, now, actor):
                   [{"at": stamp, "by": actor, "action": "edited", "note": "; ".join(said), "event_id": None}])
 
 
-def shown(part, movements=True):
+def shown(part, latest=None):
     """A part as the API answers it: quantities as numbers, its average unit cost, whether it is
-    below its minimum (to be bought), its movements in the order they were made (``movements``:
-    not in a list, where every part's whole history was read for a page of parts)."""
+    below its minimum (to be bought). On its own page (``latest``: its latest movements, at most
+    ``LATEST_SHOWN``, in the order they were made) with them and its edits; in a list without (every
+    part's history was read for a page of parts). Its whole history is paged apart
+    (``GET …/parts/{id}/movements``)."""
     on_hand = part["on_hand_milli"]
     out = {
         "id": part["_id"], "estate_id": part["estate_id"], "code": part["code"], "name": part["name"],
@@ -112,14 +133,41 @@ def shown(part, movements=True):
         "below_minimum": _below(on_hand, part["minimum_milli"]),
         "created_at": part["created_at"], "updated_at": part["updated_at"],
     }
-    if movements:
-        out["movements"] = [shown_movement(movement) for movement in part.get("movements", [])]
+    if latest is not None:
+        out["movements"] = [shown_movement(movement) for movement in latest]
         out["history"] = list(part.get("history", []))  # its edits (``edited``)
     return out
 
 
+def movement_document(estate_id, part_id, movement):
+    """A movement as its collection keeps it: under its id (a retry, a copy begun again, finds it
+    there), with its estate and part."""
+    return {"_id": movement["id"], "estate_id": estate_id, "part_id": part_id,
+            **{key: value for key, value in movement.items() if key != "id"}}
+
+
+def movement_of(document):
+    """A stored movement as the part's functions read it (``id``, no estate nor part)."""
+    return {"id": document["_id"], **{key: value for key, value in document.items()
+                                      if key not in ("_id", "estate_id", "part_id")}}
+
+
+def pending(part):
+    """The part's movements not in their collection yet (``PENDING``), as stored there."""
+    return [movement_document(part["estate_id"], part["_id"], movement) for movement in part.get(PENDING) or []]
+
+
+def merged(stored, waiting):
+    """Movement documents read from their collection and those still on their parts (``pending``),
+    each once (one copied meanwhile is in both), by when each was made."""
+    found = {doc["_id"]: doc for doc in [*waiting, *stored]}
+    return sorted(found.values(), key=lambda doc: (doc["at"], doc["_id"]))
+
+
 def shown_movement(movement):
-    out = {key: value for key, value in movement.items() if not key.endswith("_milli")}
+    if "_id" in movement:
+        movement = movement_of(movement)
+    out = {key: value for key, value in movement.items() if not key.endswith("_milli") and key != TO_REACH}
     out["qty"] = shown_qty(movement["qty_milli"])
     out["on_hand_after"] = shown_qty(movement["on_hand_after_milli"])
     if "expected_milli" in movement:
@@ -144,14 +192,21 @@ def _share(value_cents, of_milli, qty_milli):
 
 def _moved(part, kind, qty_milli, value_cents, now, actor, **facts):
     """The part after a movement of ``qty_milli`` (signed) worth ``value_cents`` (signed), and the
-    movement, appended to it."""
+    movement. Its moment is after the part's last one (a millisecond after, on a clock behind it or
+    within the same millisecond), so that a part's movements are paged in the order they were made."""
     on_hand, value = part["on_hand_milli"] + qty_milli, part["value_cents"] + value_cents
     stamp = clock.to_iso(now)
+    last = part.get("last_moved_at")
+    if last and stamp <= last:
+        stamp = clock.to_iso(clock.parse_iso(last) + timedelta(milliseconds=1))
     movement = {"id": ids.new_id("mov"), "kind": kind, "qty_milli": qty_milli, "value_cents": value_cents,
                 "on_hand_after_milli": on_hand, "at": stamp, "by": actor, **facts}
     # kept on the part (not compared at read): the list of those to be bought reads it by an index
-    return {"on_hand_milli": on_hand, "value_cents": value, "below_minimum": _below(on_hand, part["minimum_milli"]),
-            "updated_at": stamp}, movement
+    changes = {"on_hand_milli": on_hand, "value_cents": value, "below_minimum": _below(on_hand, part["minimum_milli"]),
+               "updated_at": stamp, "last_moved_at": stamp}
+    if kind == "receipt":  # a gain counted with nothing on hand is valued at it (``count``)
+        changes["last_unit_cost_cents"] = facts["unit_cost_cents"]
+    return changes, movement
 
 
 def receive(part, qty, unit_cost_cents, now, actor, supplier=None, reference=None):
@@ -175,20 +230,40 @@ def issue(part, order, qty, now, actor):
                   work_order_number=order.get("number"))
 
 
-def give_back(part, order, qty, now, actor):
-    """退库: ``qty`` not used on an open order back to the store, at most what the order holds of the
-    part (422), at the value the order took for it. A cancelled order's parts come back too: it was
-    cancelled before its work started (``domain.cancel``), they were never used, and held by it they
-    were out of the store and on no order's cost for ever (found by r8 reviewing h8)."""
-    _open(order, returning=True)
+def give_back(part, order, qty, now, actor, movements, late_return_days=0):
+    """退库: ``qty`` not used on an order back to the store, at most what the order holds of the part
+    (``movements``: the part's movements of the order; 422), at the value the order took for it. A
+    cancelled order's parts come back too: it was cancelled before its work started (``domain.cancel``),
+    they were never used, and held by it they were out of the store and on no order's cost for ever
+    (found by r8 reviewing h8).
+
+    A signed-off order's part comes back within ``late_return_days`` of its sign-off (rules.py's
+    ``part_late_return_days``: the unused tap brought back the next day, where no return was possible
+    after the sign-off, h2): the store is credited at the value the order took, and the movement is the
+    cost correction of the order's period (``after_sign_off``, ``order_completed_at``: the costs view of
+    the period the order was signed off in shows it), never an edit of the signed-off order. Later, 409."""
+    late = order["status"] == "completed"
+    if late:
+        _late_return_open(order, now, late_return_days)
+    else:
+        _open(order, returning=True)
     qty_milli = _positive(milli(qty, part["unit"], "data.qty"))
-    held_milli, held_value = held_by(part, order["_id"])
+    held_milli, held_value = held_by(movements, order["_id"])
     if qty_milli > held_milli:
         raise BusinessRuleViolation(f"the order holds {shown_qty(held_milli)} {part['unit']} of {part['code']}",
                                     [field_error("data.qty", "is more than was issued to the order")])
     value = _share(held_value, held_milli, qty_milli)
+    facts = {"after_sign_off": True, "order_completed_at": order["completed_at"]} if late else {}
     return _moved(part, "return", qty_milli, value, now, actor, work_order_id=order["_id"],
-                  work_order_number=order.get("number"))
+                  work_order_number=order.get("number"), **facts)
+
+
+def _late_return_open(order, now, days):
+    """409 for a return to an order signed off more than ``days`` ago (or at all, with 0)."""
+    signed = clock.parse_iso(order["completed_at"])
+    if not days or now > signed + timedelta(days=days):
+        raise Conflict(f"the work order was signed off on {order['completed_at'][:10]}: a part comes back to the "
+                       f"store within {days} days of its sign-off")
 
 
 def count(part, counted, now, actor, note=None):
@@ -215,14 +290,17 @@ def reached_too_late(order, movement):
     after the movement's write (``operations._part_moved``): a sign-off that read the store before the
     movement and wrote after it would sign off without it, the store short (found by r8 reviewing h8)."""
     if order["status"] == "completed":
+        if movement.get("after_sign_off"):
+            return False  # a late return: after the sign-off by rule (``give_back``)
         return movement["id"] not in (order.get("_parts_signed") or ())
     return order["status"] == "cancelled" and movement["kind"] == "issue"
 
 
-def signed_movements(parts, order_id):
-    """The ids of the issues and returns of the order that its sign-off costs (``order_lines``), kept
-    on the order: a movement written on a part after the sign-off's read is not among them."""
-    return [movement["id"] for part in parts for movement in part.get("movements", [])
+def signed_movements(movements, order_id):
+    """The ids of the issues and returns of the order that its sign-off costs (``order_lines``;
+    ``movements``: the order's, documents of any part), kept on the order: a movement written on a
+    part after the sign-off's read is not among them."""
+    return [movement["_id"] for movement in movements
             if movement.get("work_order_id") == order_id and movement["kind"] in ("issue", "return")]
 
 
@@ -236,27 +314,28 @@ def undone(part, movement, now, actor, status):
                   note=f"undone: the work order was {status} before it reached it")
 
 
-def held_by(part, order_id):
-    """``(thousandths, cents)`` of the part issued to the order less what came back."""
+def held_by(movements, order_id):
+    """``(thousandths, cents)`` of a part issued to the order less what came back (``movements``: the
+    part's, documents or as the part's functions make them)."""
     qty = value = 0
-    for movement in part.get("movements", []):
+    for movement in movements:
         if movement.get("work_order_id") == order_id and movement["kind"] in ("issue", "return"):
             qty -= movement["qty_milli"]
             value -= movement["value_cents"]
     return qty, value
 
 
-def order_lines(parts, order_id):
-    """A work order's material lines from the store (``parts``: those with movements of the order):
-    each part the order holds, with its quantity, its average unit cost and its cost; a part given
-    back whole is no line."""
+def order_lines(parts, movements, order_id):
+    """A work order's material lines from the store (``movements``: the order's, documents of the parts
+    ``parts`` names, ``{id: part}``): each part the order holds, by its id, with its quantity, its
+    average unit cost and its cost; a part given back whole is no line."""
     lines = []
-    for part in parts:
-        qty, value = held_by(part, order_id)
+    for part_id in sorted({movement["part_id"] for movement in movements}):
+        qty, value = held_by([movement for movement in movements if movement["part_id"] == part_id], order_id)
         if qty:
-            lines.append({"name": part["name"], "qty": shown_qty(qty),
+            lines.append({"name": parts[part_id]["name"], "qty": shown_qty(qty),
                           "unit_cost_cents": to_cents(Decimal(value) * MILLI / qty), "cost_cents": value,
-                          "part_id": part["_id"]})
+                          "part_id": part_id})
     return lines
 
 
@@ -266,6 +345,21 @@ def moved_event_data(part, changes, movement):
     return {"id": part["_id"], "code": part["code"], "name": part["name"], "unit": part["unit"],
             "movement": shown_movement(movement), "on_hand": shown_qty(changes["on_hand_milli"]),
             "value_cents": changes["value_cents"]}
+
+
+def updated_event_data(part, change):
+    """``part_updated``: a part's name or minimum corrected (``edited``: ``change``), for archive (kept on
+    the part's archive) and integrators: the part as it is now, what changed (``changes``: what it was,
+    what it is) and the history's note."""
+    after = {**part, **change.set}
+    changes = {}
+    if "name" in change.set:
+        changes["name"] = {"from": part["name"], "to": after["name"]}
+    if "minimum_milli" in change.set:
+        changes["minimum"] = {"from": shown_qty(part["minimum_milli"]), "to": shown_qty(after["minimum_milli"])}
+    return {"id": part["_id"], "code": part["code"], "name": after["name"], "unit": part["unit"],
+            "minimum": shown_qty(after["minimum_milli"]), "below_minimum": after["below_minimum"],
+            "changes": changes, "note": change.entries[0]["note"], "updated_at": change.set["updated_at"]}
 
 
 def _below(on_hand_milli, minimum_milli):
@@ -289,5 +383,9 @@ def _positive(qty_milli):
 
 
 def _last_unit_cost(part):
-    receipts = [movement for movement in part.get("movements", []) if movement["kind"] == "receipt"]
+    """The last receipt's unit cost, kept on the part (``_moved``); an earlier version's part, from its
+    array of movements not moved yet."""
+    if "last_unit_cost_cents" in part:
+        return part["last_unit_cost_cents"]
+    receipts = [movement for movement in part.get(PENDING) or [] if movement["kind"] == "receipt"]
     return receipts[-1]["unit_cost_cents"] if receipts else 0

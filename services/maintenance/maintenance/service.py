@@ -312,6 +312,15 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
         """``operations.announce_overdue``: each late order's ``work_order_overdue``, once."""
         self.announce_overdue(clock.now())
 
+    @timer(interval=OVERDUE_SWEEP_SECONDS, eager=True)
+    def keep_part_movements(self):
+        """``operations.sweep_part_movements``: what a crash left half-done of a part's movement."""
+        self.sweep_part_movements(clock.now())
+
+    def sweep_part_movements(self, now, settle_seconds=60):
+        """The parts sweep's work, callable with any ``now``: how many movements reached their order."""
+        return operations.sweep_part_movements(self.db, self.outbox, now, settle_seconds)
+
     @timer(interval=PLAN_SWEEP_SECONDS, eager=True)
     def announce_certificates_coming_due(self):
         """``operations.announce_certificates_due``: each certificate coming due's
@@ -481,6 +490,11 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
     @rpc_method
     def get_part(self, payload):
         return operations.get_part(self.db, payload["estate_id"], payload["id"])
+
+    @rpc_method
+    def list_part_movements(self, payload):
+        return operations.list_part_movements(self.db, payload["estate_id"], payload["id"], payload.get("filters", {}),
+                                              payload.get("limit"), payload.get("cursor"))
 
     @rpc_method
     def update_part(self, payload):

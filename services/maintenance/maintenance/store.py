@@ -97,9 +97,24 @@ INDEXES = {
     "technicians_left": [([("estate_id", 1)], {})],
     # the spare parts store (parts.py): a page by code, those below their minimum, and the parts a work
     # order holds (its material lines at the sign-off: parts_held_by), the month's counts (count_values_in)
+    # the movements a part's write made and did not copy to their collection yet (parts.PENDING: a crash's,
+    # an earlier version's array) of a work order, of the month's counts and late returns (read with the
+    # collection's), and the sweep's, by when they were made (sweep_part_movements)
     "parts": [(PAGED, {}), ([("estate_id", 1), ("below_minimum", 1), *PAGED[1:]], {}),
               ([("estate_id", 1), ("movements.work_order_id", 1)], {}),
-              ([("estate_id", 1), ("movements.kind", 1), ("movements.at", 1)], {})],
+              ([("estate_id", 1), ("movements.kind", 1), ("movements.at", 1)], {}),
+              ([("movements.at", 1)], {"sparse": True})],
+    # each movement of a part (parts.movement_document, under its own id): a part's page in the order
+    # they were made (of a kind), the order's (its material lines at the sign-off, what it holds of a
+    # part), the month's counts and the late returns of the orders signed off in a period (the costs
+    # view), and those that have not reached their order yet (the sweep's, a few if any)
+    "part_movements": [([("estate_id", 1), ("part_id", 1), ("at", 1), ("_id", 1)], {}),
+                       ([("estate_id", 1), ("part_id", 1), ("kind", 1), ("at", 1), ("_id", 1)], {}),
+                       ([("estate_id", 1), ("work_order_id", 1)], {}),
+                       ([("estate_id", 1), ("kind", 1), ("at", 1)], {}),
+                       ([("estate_id", 1), ("order_completed_at", 1)],
+                        {"partialFilterExpression": {"order_completed_at": {"$exists": True}}}),
+                       ([(parts.TO_REACH, 1), ("at", 1)], {"partialFilterExpression": {parts.TO_REACH: {"$exists": True}}})],
     **settings.INDEXES,
     **custom_fields_store.INDEXES,
     **jobs.INDEXES,
@@ -1018,19 +1033,110 @@ def list_parts(db, estate_id, filters, limit, cursor):
     query = {"estate_id": estate_id}
     if "below_minimum" in filters:
         query["below_minimum"] = filters["below_minimum"] == "true"
-    # without their movements: a part's grow with every delivery and issue, read on its own page
-    return store.page(db.parts, query, limit, cursor, shown=partial(parts.shown, movements=False))
+    # without their movements: read on the part's own page and paged apart
+    return store.page(db.parts, query, limit, cursor, shown=parts.shown)
+
+
+def _waiting(db, estate_id, query, keep):
+    """The movements still on the estate's parts (``parts.PENDING``) that ``query`` (on the parts) finds
+    and ``keep`` (a movement document) keeps."""
+    found = db.parts.find({"estate_id": estate_id, parts.PENDING: {"$exists": True}, **query},
+                          {"estate_id": 1, parts.PENDING: 1})
+    return [doc for part in found for doc in parts.pending(part) if keep(doc)]
 
 
 def count_values_in(db, estate_id, start, end):
     """The values (signed cents) of the stocktake differences (``parts.count``) recorded in
-    ``[start, end)``: the parts with such a count, their counts of the period."""
-    found = db.parts.find({"estate_id": estate_id, "movements": {"$elemMatch": {
-        "kind": "count", "at": {"$gte": start, "$lt": end}}}}, {"movements": 1})
-    return [movement["value_cents"] for part in found for movement in part["movements"]
-            if movement["kind"] == "count" and start <= movement["at"] < end]
+    ``[start, end)``: the period's counts, in their collection and still on their parts."""
+    stored = db.part_movements.find({"estate_id": estate_id, "kind": "count", "at": {"$gte": start, "$lt": end}})
+    waiting = _waiting(db, estate_id, {"movements": {"$elemMatch": {"kind": "count", "at": {"$gte": start, "$lt": end}}}},
+                       lambda doc: doc["kind"] == "count" and start <= doc["at"] < end)
+    return [doc["value_cents"] for doc in parts.merged(list(stored), waiting)]
+
+
+def late_return_values_in(db, estate_id, start, end):
+    """The values (cents) of the parts returned after their order's sign-off (``parts.give_back``) of the
+    orders signed off in ``[start, end)``: the cost corrections of that period."""
+    stored = db.part_movements.find({"estate_id": estate_id, "order_completed_at": {"$gte": start, "$lt": end}})
+    waiting = _waiting(db, estate_id, {"movements.after_sign_off": True},
+                       lambda doc: doc.get("after_sign_off") and start <= doc["order_completed_at"] < end)
+    return [doc["value_cents"] for doc in parts.merged(list(stored), waiting)]
 
 
 def parts_held_by(db, estate_id, order_id):
-    """The parts with a movement of the work order (issued to it, given back)."""
-    return list(db.parts.find({"estate_id": estate_id, "movements.work_order_id": order_id}).sort("_id", 1))
+    """``({part id: part}, movements)``: the movements of the work order (issued to it, given back), in
+    their collection and still on their parts, and those parts."""
+    stored = list(db.part_movements.find({"estate_id": estate_id, "work_order_id": order_id}))
+    waiting = _waiting(db, estate_id, {"movements.work_order_id": order_id},
+                       lambda doc: doc.get("work_order_id") == order_id)
+    movements = parts.merged(stored, waiting)
+    held = {part["_id"]: part for part in db.parts.find(
+        {"estate_id": estate_id, "_id": {"$in": sorted({doc["part_id"] for doc in movements})}}, {"name": 1})}
+    return held, movements
+
+
+def part_order_movements(db, part, order_id):
+    """The part's movements of the work order: in their collection and still on the part."""
+    stored = db.part_movements.find({"estate_id": part["estate_id"], "work_order_id": order_id, "part_id": part["_id"]})
+    return parts.merged(list(stored), [doc for doc in parts.pending(part) if doc.get("work_order_id") == order_id])
+
+
+def latest_movements(db, part, most):
+    """The part's latest ``most`` movements, in the order they were made: in their collection and still on
+    the part."""
+    stored = db.part_movements.find({"estate_id": part["estate_id"], "part_id": part["_id"]}).sort(
+        [("at", -1), ("_id", -1)]).limit(most)
+    return parts.merged(list(stored), parts.pending(part))[-most:]
+
+
+def movements_page(db, part, filters, limit, cursor):
+    """``GET …/parts/{id}/movements``: a page of the part's movements in the order they were made
+    (``newest_first=true``: backwards), of a ``kind``, through ``(estate_id, part_id[, kind], at, _id)``."""
+    query = {"estate_id": part["estate_id"], "part_id": part["_id"]}
+    if "kind" in filters:
+        query["kind"] = filters["kind"]
+    return store.page(db.part_movements, query, limit, cursor, shown=parts.shown_movement,
+                      newest_first=filters.get("newest_first") == "true", by="at")
+
+
+def find_movement(db, part, movement_id):
+    """A movement of the part by its id, in its collection or still on the part; None."""
+    found = db.part_movements.find_one({"_id": movement_id, "estate_id": part["estate_id"]})
+    return found or next((doc for doc in parts.pending(part) if doc["_id"] == movement_id), None)
+
+
+def keep_movements(db, documents):
+    """Movements a part's write made (``parts.movement_document`` each), inserted under their ids without
+    events (each was announced by that write); one there already stays as it is, so a copy begun again
+    inserts nothing twice."""
+    for document in documents:
+        store.insert_new(db.part_movements, document)
+
+
+def take_pending(db, estate_id, part_id, movement_ids, kept=None):
+    """The movements ``movement_ids``, in their collection now, taken off their part (``parts.PENDING``),
+    with ``kept`` (fields an earlier version's part lacked) set; the array removed once empty (the
+    sweep's index holds the parts that have one). Bookkeeping outside the revision: it commutes with
+    the next movement's append, and nothing the API shows changes."""
+    scope = {"_id": part_id, "estate_id": estate_id}
+    update = {"$pull": {parts.PENDING: {"id": {"$in": list(movement_ids)}}}}
+    if kept:
+        update["$set"] = kept
+    db.parts.update_one(scope, update)
+    db.parts.update_one({**scope, parts.PENDING: {"$size": 0}}, {"$unset": {parts.PENDING: ""}})
+
+
+def movement_reached(db, estate_id, movement_id):
+    """The movement has reached its work order (``parts.TO_REACH`` removed): the sweep leaves it."""
+    db.part_movements.update_one({"_id": movement_id, "estate_id": estate_id}, {"$unset": {parts.TO_REACH: ""}})
+
+
+def parts_pending_before(db, before_iso):
+    """``{_id, estate_id}`` of the parts, of every estate, with a movement not copied to its collection
+    made before ``before_iso`` (a crash between the two writes, an earlier version's array)."""
+    return list(db.parts.find({"movements.at": {"$lt": before_iso}}, {"estate_id": 1}))
+
+
+def movements_to_reach_before(db, before_iso):
+    """The movements, of every estate, made before ``before_iso`` that have not reached their order."""
+    return list(db.part_movements.find({parts.TO_REACH: True, "at": {"$lt": before_iso}}))
