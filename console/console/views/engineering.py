@@ -494,6 +494,22 @@ def equipment_detail(item_id):
                            key=common.form_key(), problem=common.take_problem())
 
 
+@bp.get("/parts/<item_id>")
+@estate_needed
+def part_detail(item_id):
+    """One part of the store (备品备件) with its movements, newest first a page at a time (``…/movements``:
+    a busy part's history, which its own document no longer carries whole, h2); its forms are the parts
+    register's (receive, issue, return, count, edit), which bring the storekeeper back here."""
+    path = g.api.estate(g.user.estate_id, f"parts/{item_id}")
+    part = g.api.get(path)
+    page = g.api.get(f"{path}/movements", limit=common.PAGE_SIZE, cursor=request.args.get("cursor"),
+                     newest_first="true")
+    register = BY_SLUG["parts"]
+    return render_template("engineering/part.html", part=part, register=register,
+                           actions=registers.offered(register), movements=page.get("items", []),
+                           next_cursor=page.get("next_cursor"), problem=common.take_problem())
+
+
 # 停运: a piece out of service (by hand, or for the open order that names it) and back in service; 报废 /
 # 停用: retired for good from a day (h6)
 SERVICE_STEPS = ("out-of-service", "back-in-service", "retire")

@@ -939,7 +939,8 @@ ENGINEERING += (
                  # its name or minimum corrected (code and unit kept: h13)
                  A("edit", "reg.edit_part", (F("name", "admin.name"), F("minimum", "field.minimum", "quantity")),
                    method="PATCH")),
-             roles=menu.ENGINEERING | menu.FINANCE),
+             # its own page: its movements paged (GET …/parts/{id}/movements, h2)
+             roles=menu.ENGINEERING | menu.FINANCE, detail="engineering.part_detail"),
     Register("engineering", "renovation-reviews", "menu.renovation_reviews", "renovation-reviews",
              (C("kind", "reg.kind", "enum", "application"), HOUSEHOLD, C("description", "reg.description"),
               C("structural_change", "reg.structural_change", "bool"), STATUS,
