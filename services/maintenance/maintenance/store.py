@@ -1039,7 +1039,9 @@ def list_parts(db, estate_id, filters, limit, cursor):
 
 def _waiting(db, estate_id, query, keep):
     """The movements still on the estate's parts (``parts.PENDING``) that ``query`` (on the parts) finds
-    and ``keep`` (a movement document) keeps."""
+    and ``keep`` (a movement document) keeps. Read before their collection, as every reader here does: a
+    movement is inserted there before it is taken off its part, so one copied between the two reads is
+    found in the second (read the other way round, it would be in neither)."""
     found = db.parts.find({"estate_id": estate_id, parts.PENDING: {"$exists": True}, **query},
                           {"estate_id": 1, parts.PENDING: 1})
     return [doc for part in found for doc in parts.pending(part) if keep(doc)]
@@ -1048,27 +1050,27 @@ def _waiting(db, estate_id, query, keep):
 def count_values_in(db, estate_id, start, end):
     """The values (signed cents) of the stocktake differences (``parts.count``) recorded in
     ``[start, end)``: the period's counts, in their collection and still on their parts."""
-    stored = db.part_movements.find({"estate_id": estate_id, "kind": "count", "at": {"$gte": start, "$lt": end}})
     waiting = _waiting(db, estate_id, {"movements": {"$elemMatch": {"kind": "count", "at": {"$gte": start, "$lt": end}}}},
                        lambda doc: doc["kind"] == "count" and start <= doc["at"] < end)
+    stored = db.part_movements.find({"estate_id": estate_id, "kind": "count", "at": {"$gte": start, "$lt": end}})
     return [doc["value_cents"] for doc in parts.merged(list(stored), waiting)]
 
 
 def late_return_values_in(db, estate_id, start, end):
     """The values (cents) of the parts returned after their order's sign-off (``parts.give_back``) of the
     orders signed off in ``[start, end)``: the cost corrections of that period."""
-    stored = db.part_movements.find({"estate_id": estate_id, "order_completed_at": {"$gte": start, "$lt": end}})
     waiting = _waiting(db, estate_id, {"movements.after_sign_off": True},
                        lambda doc: doc.get("after_sign_off") and start <= doc["order_completed_at"] < end)
+    stored = db.part_movements.find({"estate_id": estate_id, "order_completed_at": {"$gte": start, "$lt": end}})
     return [doc["value_cents"] for doc in parts.merged(list(stored), waiting)]
 
 
 def parts_held_by(db, estate_id, order_id):
     """``({part id: part}, movements)``: the movements of the work order (issued to it, given back), in
     their collection and still on their parts, and those parts."""
-    stored = list(db.part_movements.find({"estate_id": estate_id, "work_order_id": order_id}))
     waiting = _waiting(db, estate_id, {"movements.work_order_id": order_id},
                        lambda doc: doc.get("work_order_id") == order_id)
+    stored = list(db.part_movements.find({"estate_id": estate_id, "work_order_id": order_id}))
     movements = parts.merged(stored, waiting)
     held = {part["_id"]: part for part in db.parts.find(
         {"estate_id": estate_id, "_id": {"$in": sorted({doc["part_id"] for doc in movements})}}, {"name": 1})}
