@@ -163,3 +163,47 @@ def test_two_technicians_take_the_last_taps_at_once(api, admin, site):
     stock = api.get(f"{base}/parts/{tap['id']}", site["supervisor"]).json()
     assert stock["on_hand"] == 1 and stock["value_cents"] == 3500
     assert [movement["kind"] for movement in stock["movements"]] == ["receipt", "issue"]
+
+
+def test_a_part_s_history_paged_a_late_return_and_an_edit_through_the_gateway(api, site):
+    """h2: a part's movements paged from their own collection (the part's page its latest), an unused tap
+    brought back the day after the sign-off credited as the order's month's correction (the order as
+    signed off), more than the order holds a 422, and a part's edit filed on its archive (part_updated)."""
+    base = f"/api/v1/estates/{site['estate']}"
+    supervisor, technician = site["supervisor"], site["technician"]
+    tap = keyed(api, f"{base}/parts", {"code": "TAP-H2", "name": "水龙头 DN25", "unit": "piece"}, supervisor).json()
+    assert keyed(api, f"{base}/parts/{tap['id']}/receipts", {"qty": 5, "unit_cost_cents": 3500},
+                 supervisor).status_code == 200
+    order = repair_order(api, site)
+    for _ in range(3):
+        assert keyed(api, f"{base}/parts/{tap['id']}/issues", {"work_order_id": order["id"], "qty": 1},
+                     technician).status_code == 200
+    first = api.get(f"{base}/parts/{tap['id']}/movements?limit=2", site["accountant"])
+    assert first.status_code == 200, first.text
+    assert [m["kind"] for m in first.json()["items"]] == ["receipt", "issue"] and first.json()["next_cursor"]
+    rest = api.get(f"{base}/parts/{tap['id']}/movements?limit=2&cursor={first.json()['next_cursor']}", technician).json()
+    assert [m["on_hand_after"] for m in rest["items"]] == [3, 2] and rest["next_cursor"] is None
+    assert api.get(f"{base}/parts/{tap['id']}/movements?kind=nope", technician).status_code == 400
+
+    work_order = f"{base}/work-orders/{order['id']}"
+    signed = keyed(api, f"{work_order}/complete", {"materials": [], "charge_cents": 0, "signed_by": "王五"}, technician)
+    assert signed.status_code == 200, signed.text
+    back = keyed(api, f"{base}/parts/{tap['id']}/returns", {"work_order_id": order["id"], "qty": 1}, technician)
+    assert back.status_code == 200, back.text
+    assert back.json()["on_hand"] == 3 and back.json()["movements"][-1]["after_sign_off"] is True
+    assert keyed(api, f"{base}/parts/{tap['id']}/returns", {"work_order_id": order["id"], "qty": 3},
+                 technician).status_code == 422  # the order holds 2
+    assert api.get(work_order, technician).json()["material_cost_cents"] == signed.json()["material_cost_cents"]
+    month = signed.json()["completed_at"][:7]
+    costs = api.get(f"{base}/costs?period={month}", site["manager"])
+    assert costs.status_code == 200 and costs.json()["late_returns_cents"] >= 3500
+
+    edited = api.call("PATCH", f"{base}/parts/{tap['id']}", supervisor, json={"minimum": 4},
+                      headers={"Idempotency-Key": uuid.uuid4().hex})
+    assert edited.status_code == 200, edited.text
+
+    def archived():
+        items = api.get(f"{base}/archive/records?subject_id={tap['id']}", site["manager"]).json()["items"]
+        return [item for item in items if item["event_type"] == "part_updated"] or None
+    [record] = eventually(archived)
+    assert record["subject_type"] == "spare_part" and record["data"]["changes"]["minimum"] == {"from": 0, "to": 4}
