@@ -350,7 +350,7 @@ def moved_event_data(part, changes, movement):
 def updated_event_data(part, change):
     """``part_updated``: a part's name or minimum corrected (``edited``: ``change``), for archive (kept on
     the part's archive) and integrators: the part as it is now, what changed (``changes``: what it was,
-    what it is) and the history's note."""
+    what it is)."""
     after = {**part, **change.set}
     changes = {}
     if "name" in change.set:
@@ -359,7 +359,7 @@ def updated_event_data(part, change):
         changes["minimum"] = {"from": shown_qty(part["minimum_milli"]), "to": shown_qty(after["minimum_milli"])}
     return {"id": part["_id"], "code": part["code"], "name": after["name"], "unit": part["unit"],
             "minimum": shown_qty(after["minimum_milli"]), "below_minimum": after["below_minimum"],
-            "changes": changes, "note": change.entries[0]["note"], "updated_at": change.set["updated_at"]}
+            "changes": changes, "updated_at": change.set["updated_at"]}
 
 
 def _below(on_hand_milli, minimum_milli):
