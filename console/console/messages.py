@@ -2822,6 +2822,7 @@ _MESSAGES = {
                                    "Sale month billed to seller and buyer by the day (1 yes, 0 whole month to the buyer)"),
     "setting.incident_join_window_minutes": ("电梯困人并入前台同一电梯工单的时间窗口（分钟）",
                                              "Window for a lift entrapment to join the desk's order for the lift (minutes)"),
+    "setting.part_late_return_days": ("工单验收后备件可退库天数（0 不可退）", "Parts returned after a sign-off within (days; 0: none)"),
     "setting.bank_match_window_days": ("银行对账日期容差（天）", "Bank matching window (days)"),
     "setting.cash_float_cents": ("收银备用金（元）", "Cashier's drawer float (¥)"),
     # when a float change counts (finance's operations.drawer_float: the one in force at the day's end; found by review r10 of h10)
