@@ -2582,20 +2582,6 @@ def test_a_spare_part_s_edit_is_filed_on_the_part_s_archive_once(archive, estate
     published = event("maintenance", "part_updated", estate["id"], {
         "id": "part_1", "code": "TAP-15", "name": "水龙头 DN15", "unit": "piece", "minimum": 8, "below_minimum": True,
         "changes": {"name": {"from": "tap", "to": "水龙头 DN15"}, "minimum": {"from": 0, "to": 8}},
-        "note": "name: tap → 水龙头 DN15; minimum: 0 → 8 piece", "updated_at": "2026-11-23T09:00:00.000Z"})
-    archive.record_part_update(published)
-    archive.record_part_update(published)  # redelivered
-    [record] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "part_1"}})["items"]
-    assert (record["subject_type"], record["event_type"]) == ("spare_part", "part_updated")
-    assert record["data"]["changes"]["minimum"] == {"from": 0, "to": 8}
-
-
-def test_a_spare_part_s_edit_is_filed_on_the_part_s_archive_once(archive, estate):
-    """maintenance's part_updated (h2: a part's edit was announced to no one) is kept on the part's archive,
-    subject spare_part, as its movements are; a redelivery files nothing more."""
-    published = event("maintenance", "part_updated", estate["id"], {
-        "id": "part_1", "code": "TAP-15", "name": "水龙头 DN15", "unit": "piece", "minimum": 8, "below_minimum": True,
-        "changes": {"name": {"from": "tap", "to": "水龙头 DN15"}, "minimum": {"from": 0, "to": 8}},
         "updated_at": "2026-11-23T09:00:00.000Z"})
     archive.record_part_update(published)
     archive.record_part_update(published)  # redelivered
