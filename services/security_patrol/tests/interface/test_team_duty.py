@@ -1,0 +1,170 @@
+"""The security team's month on duty (秩序维护班组, h7): the team lead's roll call fed from the duty
+roster, his spot checks of the posts and the discipline faults, the supervisor's trainings with their
+attendance and his assessment of each guard from the period's records, and the KPIs they give."""
+import pytest
+
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput
+from estate_common.testing import as_caller, event, staff, worker
+from security_patrol.service import SecurityPatrolService
+
+ESTATE = "est_1"
+LEAD = staff("lead", ["security"], [ESTATE])
+MANAGER = staff("mgr", ["manager"], [ESTATE])
+DAY = "2026-11-23"
+
+
+@pytest.fixture
+def patrol():
+    clock.freeze(clock.parse_iso("2026-11-23T01:30:00Z"))  # 09:30 in the estate: the day shift has begun
+    patrol = worker(SecurityPatrolService, caller=LEAD)
+    patrol.copy_estate(event("archive", "estate_created", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": "HZ-01", "name": "West Lake", "address": "9 Lake Rd",
+        "version": 1, "timezone": "Asia/Shanghai", "created_at": "2026-03-09T02:00:00.000Z"}))
+    for guard, post, shift in (("Zhang", "gate", "day"), ("Liu", "patrol", "day"), ("Wang", "monitoring_room", "day"),
+                               ("Chen", "gate", "evening")):
+        patrol.assign_duty({"estate_id": ESTATE, "data": {"date": DAY, "shift": shift, "post": post, "guard": guard}})
+    return patrol
+
+
+def call_roll(patrol, entries, shift="day", day=DAY):
+    return patrol.record_roll_call({"estate_id": ESTATE, "data": {"date": day, "shift": shift, "entries": entries}})
+
+
+ENTRIES = [{"guard": "zhang", "status": "present"}, {"guard": "Liu", "status": "late", "late_minutes": 12},
+           {"guard": "Wang", "status": "absent", "covered_by": "Chen"}]
+
+
+def test_a_roll_call_calls_the_shift_s_roster_and_says_who_came_late_and_who_covers(patrol):
+    called = call_roll(patrol, ENTRIES)
+    assert called["counts"] == {"rostered": 3, "present": 1, "late": 1, "absent": 1, "covered": 1}
+    assert [(e["guard"], e["post"], e["status"], e["late_minutes"], e["covered_by"]) for e in called["entries"]] == [
+        ("Zhang", "gate", "present", None, None), ("Liu", "patrol", "late", 12, None),
+        ("Wang", "monitoring_room", "absent", None, "Chen")]
+    [announced] = patrol.outbox.of_type("roll_call_recorded")
+    assert announced["data"]["counts"]["absent"] == 1
+    assert call_roll(patrol, list(reversed(ENTRIES)))["id"] == called["id"]  # the same call again
+    with pytest.raises(Conflict) as refused:
+        call_roll(patrol, [{**e, "status": "present", "late_minutes": None, "covered_by": None} for e in ENTRIES])
+    assert refused.value.errors[0]["field"] == "data.shift"
+    listed = patrol.list_roll_calls({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]
+    assert [c["id"] for c in listed] == [called["id"]]
+
+
+@pytest.mark.parametrize("entries, field", [
+    (ENTRIES[:2], "data.entries"),  # Wang left out
+    (ENTRIES + [{"guard": "Chen", "status": "present"}], "data.entries[3].guard"),  # the evening's
+    ([ENTRIES[0], {"guard": "Liu", "status": "late"}, ENTRIES[2]], "data.entries[1].late_minutes"),
+    ([{**ENTRIES[0], "late_minutes": 5}, *ENTRIES[1:]], "data.entries[0].late_minutes"),
+    ([*ENTRIES[:2], {"guard": "Wang", "status": "absent", "covered_by": "Nobody"}], "data.entries[2].covered_by"),
+    ([{**ENTRIES[0], "covered_by": "Chen"}, *ENTRIES[1:]], "data.entries[0].covered_by"),
+])
+def test_a_roll_call_off_the_roster_is_refused_naming_the_entry(patrol, entries, field):
+    with pytest.raises(BusinessRuleViolation) as refused:
+        call_roll(patrol, entries)
+    assert field in [e["field"] for e in refused.value.errors]
+    assert patrol.list_roll_calls({"estate_id": ESTATE, "filters": {}})["items"] == []
+
+
+def test_a_shift_with_no_roster_and_one_to_come_have_no_roll_call(patrol):
+    with pytest.raises(BusinessRuleViolation) as refused:
+        call_roll(patrol, ENTRIES, shift="night")
+    assert refused.value.errors[0]["field"] == "data.shift"
+    with pytest.raises(BusinessRuleViolation) as refused:  # tomorrow's day shift
+        call_roll(patrol, ENTRIES, day="2026-11-24")
+    assert refused.value.errors[0]["field"] == "data.date"
+    with pytest.raises(InvalidInput):
+        call_roll(patrol, [{"guard": "Zhang", "status": "asleep"}])
+
+
+def test_a_spot_check_finds_a_post_unmanned_with_its_rostered_guard(patrol):
+    check = patrol.record_spot_check({"estate_id": ESTATE, "data": {
+        "shift": "day", "post": "gate", "manned": False, "finding": "门岗无人, 岗亭锁门"}})
+    assert (check["date"], check["rostered_guards"], check["guard"]) == (DAY, ["Zhang"], None)
+    assert patrol.outbox.of_type("post_spot_checked")[0]["data"]["manned"] is False
+    manned = patrol.record_spot_check({"estate_id": ESTATE, "data": {
+        "shift": "day", "post": "patrol", "manned": True, "guard": "Liu"}})
+    assert manned["off_roster"] is False
+    for data, field in (({"manned": False}, "data.finding"), ({"manned": True}, "data.guard"),
+                        ({"manned": True, "guard": "Liu", "checked_at": "2026-11-23T05:00:00Z"}, "data.checked_at")):
+        with pytest.raises(BusinessRuleViolation) as refused:
+            patrol.record_spot_check({"estate_id": ESTATE, "data": {"shift": "day", "post": "gate", **data}})
+        assert refused.value.errors[0]["field"] == field
+
+
+def test_discipline_and_trainings_name_guards_of_the_team(patrol):
+    record = patrol.record_discipline({"estate_id": ESTATE, "data": {
+        "guard": "wang", "kind": "appearance", "description": "未着制服, 未佩戴工牌"}})
+    assert (record["guard"], record["period"]) == ("wang", "2026-11")
+    assert patrol.outbox.of_type("discipline_recorded")[0]["data"]["kind"] == "appearance"
+    with pytest.raises(BusinessRuleViolation) as refused:
+        patrol.record_discipline({"estate_id": ESTATE, "data": {"guard": "Nobody", "kind": "conduct",
+                                                                "description": "x"}})
+    assert refused.value.errors[0]["field"] == "data.guard"
+    training = patrol.record_training({"estate_id": ESTATE, "data": {
+        "topic": "消防器材使用", "kind": "regular", "held_at": "2026-11-23T01:00:00Z", "attendees": ["Zhang", "liu", "Liu"]}})
+    assert training["attendees"] == ["Zhang", "liu"]
+    assert patrol.outbox.of_type("training_recorded")[0]["data"]["attendees"] == ["Zhang", "liu"]
+    with pytest.raises(BusinessRuleViolation) as refused:
+        patrol.record_training({"estate_id": ESTATE, "data": {
+            "topic": "x", "kind": "regular", "held_at": "2026-11-23T01:00:00Z", "attendees": ["Zhang", "Ghost"]}})
+    assert refused.value.errors[0]["field"] == "data.attendees[1]"
+
+
+def a_month(patrol):
+    call_roll(patrol, ENTRIES)
+    patrol.record_spot_check({"estate_id": ESTATE, "data": {"shift": "day", "post": "gate", "manned": True,
+                                                            "guard": "Zhang"}})
+    patrol.record_spot_check({"estate_id": ESTATE, "data": {"shift": "day", "post": "patrol", "manned": False,
+                                                            "finding": "巡逻岗脱岗"}})
+    patrol.record_discipline({"estate_id": ESTATE, "data": {"guard": "Liu", "kind": "left_post", "description": "脱岗"}})
+    patrol.record_training({"estate_id": ESTATE, "data": {"topic": "岗前培训", "kind": "pre_shift",
+                                                          "held_at": "2026-11-23T00:00:00Z", "attendees": ["Zhang"]}})
+
+
+def test_each_guard_s_score_falls_out_of_the_month_s_records_by_the_estate_s_weights(patrol):
+    a_month(patrol)
+    scored = {s["guard"]: s for s in patrol.guard_scores({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]}
+    assert sorted(scored) == ["Chen", "Liu", "Wang", "Zhang"]
+    zhang, liu, wang = scored["Zhang"], scored["Liu"], scored["Wang"]
+    assert zhang["components"]["attendance"]["score"] == 100.0 and zhang["components"]["training"]["score"] == 100.0
+    assert zhang["score"] == 100.0
+    assert liu["components"]["punctuality"]["score"] == 0.0 and liu["components"]["posts_manned"]["score"] == 0.0
+    assert liu["components"]["discipline"] == {"records": 1, "points": 10, "score": 90.0}
+    # weights 40 attendance, 15 punctuality, 15 posts manned, 20 discipline, 10 training (the defaults)
+    assert liu["score"] == round((100 * 40 + 0 * 15 + 0 * 15 + 90 * 20 + 0 * 10) / 100, 1)
+    assert wang["components"]["attendance"]["score"] == 0.0 and wang["components"]["punctuality"] is None
+    # no punctuality nor post checked: his weights are the others'
+    assert wang["score"] == round((0 * 40 + 100 * 20 + 0 * 10) / 70, 1)
+    patrol.update_settings({"estate_id": ESTATE, "data": {"assessment_weight_training": 0}})
+    again = {s["guard"]: s for s in patrol.guard_scores({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]}
+    assert again["Wang"]["score"] == round(100 * 20 / 60, 1)
+
+
+def test_an_assessment_keeps_a_period_s_score_once_it_is_over(patrol):
+    a_month(patrol)
+    data = {"guard": "Liu", "period": "2026-11", "comment": "脱岗一次"}
+    with pytest.raises(BusinessRuleViolation) as refused:
+        patrol.record_assessment({"estate_id": ESTATE, "data": data})
+    assert refused.value.errors[0]["field"] == "data.period"
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))
+    assessed = patrol.record_assessment({"estate_id": ESTATE, "data": data})
+    assert assessed["score"] == 58.0 and assessed["weights"]["attendance"] == 40
+    assert patrol.outbox.of_type("guard_assessed")[0]["data"]["score"] == 58.0
+    assert patrol.record_assessment({"estate_id": ESTATE, "data": data})["id"] == assessed["id"]
+    with pytest.raises(Conflict):
+        patrol.record_assessment({"estate_id": ESTATE, "data": {**data, "comment": "another"}})
+    with pytest.raises(BusinessRuleViolation) as refused:
+        patrol.record_assessment({"estate_id": ESTATE, "data": {"guard": "Ghost", "period": "2026-11"}})
+    assert refused.value.errors[0]["field"] == "data.guard"
+    quarter = patrol.record_assessment({"estate_id": ESTATE, "data": {"guard": "Zhang", "period": "2026-Q3"}})
+    assert quarter["score"] is None  # no record in the quarter
+    as_caller(patrol, MANAGER)
+    assert [a["guard"] for a in patrol.list_assessments({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]] == ["Liu"]
+
+
+def test_the_kpis_count_attendance_and_posts_found_manned(patrol):
+    a_month(patrol)
+    kpis = patrol.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["items"][0]["kpis"]
+    assert (kpis["attendance_rate"]["numerator"], kpis["attendance_rate"]["denominator"]) == (2, 3)
+    assert (kpis["posts_found_manned"]["numerator"], kpis["posts_found_manned"]["denominator"]) == (1, 2)
