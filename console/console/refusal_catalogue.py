@@ -1346,6 +1346,71 @@ ZH = {
         '该车辆已在场内：{0} 由 {1} 登记入场，尚未出场，请先登记出场',
     'is inside already':
         '已在场内',
+    # the security team's month on duty (security_patrol/team.py, h7)
+    "a roll call is taken on its shift's day":
+        '考勤须在其班次当天或之后登记',
+    'is a day to come':
+        '是尚未到来的日期',
+    'a roll call is recorded within {0} day of its shift':
+        '考勤须在班次后 {0} 天内登记',
+    'a roll call is recorded within {0} days of its shift':
+        '考勤须在班次后 {0} 天内登记',
+    'a period is read once it has begun':
+        '期间开始后才能查看',
+    'a guard is assessed for a period that is over':
+        '考核须在考核期结束后进行',
+    'is not over':
+        '尚未结束',
+    'is required for a guard who came late':
+        '迟到的队员须填写迟到分钟数',
+    'is only for a guard who came late':
+        '仅适用于迟到的队员',
+    'is only for a guard who is absent':
+        '仅适用于缺勤的队员',
+    'is the absent guard himself':
+        '不能是缺勤队员本人',
+    'is not on the duty roster of this day':
+        '不在当天的排班表上',
+    "this shift's roll call was taken already, by {0} at {1}":
+        '该班次已由 {0} 于 {1} 点名考勤',
+    'has its roll call already':
+        '已有考勤记录',
+    'a record is made once it happened':
+        '事情发生后才能登记',
+    'a record is made within {0} day of it':
+        '须在发生后 {0} 天内登记',
+    'a record is made within {0} days of it':
+        '须在发生后 {0} 天内登记',
+    'a post found manned names the guard on it':
+        '岗位有人值守时须写明在岗队员',
+    'is required when the post is manned':
+        '岗位有人值守时必填',
+    'a post found unmanned says what was found':
+        '岗位无人值守时须写明查岗情况',
+    'is required when the post is unmanned':
+        '岗位无人值守时必填',
+    "is not a guard of this estate's duty roster":
+        '不是本小区排班表上的秩序维护员',
+    "a record names guards of the estate's team":
+        '记录中的队员须是本小区班组成员',
+    '{0} was assessed for {1} already, by {2} at {3}':
+        '{0} 的 {1} 考核已由 {2} 于 {3} 完成',
+    'is assessed for this period already':
+        '本期已考核',
+    'a roll call is of the guards the duty roster has on the shift':
+        '考勤针对排班表上该班次的队员',
+    'has no guard on the duty roster of this day':
+        '当天该班次排班表上没有队员',
+    'is not on the duty roster of this shift':
+        '不在该班次的排班表上',
+    'is called twice':
+        '被重复点名',
+    'is absent from this shift':
+        '本班次缺勤',
+    'lacks {0}, on the duty roster of this shift':
+        '缺少 {0}（在该班次排班表上）',
+    'a roll call calls each guard on the roster of the shift once':
+        '考勤须对该班次排班表上的每名队员各点名一次',
     'a shift is handed over once it has begun':
         '班次开始后才能交接',
     "its {0} shift has not begun: it begins at {1} on the estate's clock":
@@ -2807,7 +2872,7 @@ FRAGMENTS = {
     "patrol plan": "巡更计划", "patrol round": "巡更", "fire equipment": "消防设施", "fire inspection": "消防检查",
     "overdue fire check": "逾期消防检查", "missed patrol round": "漏巡",
     "incident": "突发事件", "emergency plan": "应急预案", "fire drill": "消防演练", "patrol suspension": "停巡登记", "emergency alert": "预警响应",
-    "duty assignment": "排班", "fire-lane check": "消防通道检查", "vehicle pass": "车辆通行证", "parking session": "停车记录",
+    "duty assignment": "排班", "roll call": "考勤", "spot check": "查岗记录", "discipline record": "违纪记录", "training session": "培训记录", "assessment": "考核", "fire-lane check": "消防通道检查", "vehicle pass": "车辆通行证", "parking session": "停车记录",
     "visitor": "访客", "shift handover": "交接班记录", "checklist": "检查表", "work order": "工单", "equipment": "设备", "part": "备件",
     "maintenance plan": "维保计划", "budget": "预算", "renovation review": "装修审核", "inspection": "巡检",
     "borrow request": "借阅申请", "archive check plan": "档案检查计划", "archive check": "档案检查",

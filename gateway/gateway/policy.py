@@ -123,6 +123,11 @@ PARKING_TOTALS_READERS = SECURITY | {"accountant"}
 # a stay whose exit was missed closed without its fee: the manager's (security patrol's gate checks the same group)
 PARKING_CLOSERS_WITHOUT_FEE = roles.PARKING_CLOSERS_WITHOUT_FEE
 INCIDENT_CLASSIFIERS = MANAGEMENT  # the guard's call whether an incident is major, corrected
+# the security team's month on duty (h7): the roll calls, spot checks and discipline records are the team
+# lead's, the trainings and assessments the supervisor's (both hold the security role: no role of its own
+# tells them from a guard), the operator admin above them; the manager reads them, as the guards do
+SECURITY_TEAM_RECORDERS = ADMIN | {"security"}
+SECURITY_TEAM_READERS = SECURITY
 
 # the complaint analysis and its rectification plans (issue 14): the manager's (DOMAIN.md: the
 # manager handles major complaints and sees the KPIs; the desk registers, the manager analyses).

@@ -129,6 +129,19 @@ ROUTES = [
           body=True, id_param="handover_id"),
     # the month's rostered shifts over with nothing in the handover log (computed, not paged)
     Route("GET", f"{ESTATE}/missed-shift-handovers", SP, "missed_handovers", policy.SECURITY, filters=("period",)),
+    # the security team's month on duty (h7): roll calls (考勤) fed from the roster, spot checks of the posts
+    # (巡察), discipline records, trainings with attendance, each guard's score and assessment (考核)
+    *[route for path, create, listed, filters in (
+        ("roll-calls", "record_roll_call", "list_roll_calls", ("period", "date", "shift")),
+        ("post-spot-checks", "record_spot_check", "list_spot_checks", ("period", "date", "post", "manned")),
+        ("discipline-records", "record_discipline", "list_discipline", ("period", "guard", "kind")),
+        ("trainings", "record_training", "list_trainings", ("period", "guard")),
+        ("guard-assessments", "record_assessment", "list_assessments", ("period", "guard")),
+    ) for route in (
+        Route("POST", f"{ESTATE}/{path}", SP, create, policy.SECURITY_TEAM_RECORDERS, status=201, body=True,
+              idempotent=True),
+        Route("GET", f"{ESTATE}/{path}", SP, listed, policy.SECURITY_TEAM_READERS, paged=True, filters=filters))],
+    Route("GET", f"{ESTATE}/guard-scores", SP, "guard_scores", policy.SECURITY_TEAM_READERS, filters=("period",)),
     # 周报: the supervisor's week of the estate's security, one read (found by the security department's follow-ups)
     Route("GET", f"{ESTATE}/reports/security-week", SP, "security_week", policy.SECURITY, filters=("week",)),
     Route("GET", f"{ESTATE}/settings/security-patrol", "security_patrol", "get_settings",

@@ -99,6 +99,13 @@ RECORDED_EVENTS = {
     ("customer_service", "notice_withdrawn"): "notice",  # taken off the board (撤下), kept beside it
     ("customer_service", "notice_revised"): "notice",  # 修订: a new restoration time, kept beside it
     ("security_patrol", "shift_handover_recorded"): "shift_handover",
+    # the security team's month on duty (h7): its roll calls (考勤), spot checks of the posts (巡察), discipline
+    # records, trainings and each guard's assessment (考核), one subject under the estate, each record its own id
+    ("security_patrol", "roll_call_recorded"): "security_team",
+    ("security_patrol", "post_spot_checked"): "security_team",
+    ("security_patrol", "discipline_recorded"): "security_team",
+    ("security_patrol", "training_recorded"): "security_team",
+    ("security_patrol", "guard_assessed"): "security_team",
     # a move-in's or renovation's works window moved before the works (改期): who, when, why
     ("customer_service", "application_rescheduled"): "renovation_application",
     # 物品放行: the goods that left a flat on a pass, when, at which gate (h8)

@@ -582,6 +582,26 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_shift_handover(self, event):
         self._record(event)
 
+    @consumes("security_patrol", "roll_call_recorded")
+    def record_roll_call(self, event):  # the security team's month on duty (h7)
+        self._record(event)
+
+    @consumes("security_patrol", "post_spot_checked")
+    def record_post_spot_check(self, event):  # the security team's month on duty (h7)
+        self._record(event)
+
+    @consumes("security_patrol", "discipline_recorded")
+    def record_discipline_record(self, event):  # the security team's month on duty (h7)
+        self._record(event)
+
+    @consumes("security_patrol", "training_recorded")
+    def record_training(self, event):  # the security team's month on duty (h7)
+        self._record(event)
+
+    @consumes("security_patrol", "guard_assessed")
+    def record_guard_assessment(self, event):  # the security team's month on duty (h7)
+        self._record(event)
+
     # -- what each service closed, per month (estate_common.closed_counts) ---------------
     @consumes("customer_service", "closed_records_counted")
     def keep_closed_requests_count(self, event):

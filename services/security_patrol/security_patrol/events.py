@@ -43,7 +43,19 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("patrol_suspended", estate_id, data, actor=actor)
     if event_type == "patrol_suspension_withdrawn":  # archive keeps it beside the suspension: owed again
         return outbox.event("patrol_suspension_withdrawn", estate_id, data, actor=actor)
+    # the team's month on duty (team.py, h7): archive keeps each (subject security_team); webhooks
+    if event_type == "roll_call_recorded":  # 考勤
+        return outbox.event("roll_call_recorded", estate_id, data, actor=actor)
+    if event_type == "post_spot_checked":  # 巡察: a post found manned or not
+        return outbox.event("post_spot_checked", estate_id, data, actor=actor)
+    if event_type == "discipline_recorded":  # 违章违纪, 仪容仪表
+        return outbox.event("discipline_recorded", estate_id, data, actor=actor)
+    if event_type == "training_recorded":  # 学习培训
+        return outbox.event("training_recorded", estate_id, data, actor=actor)
+    if event_type == "guard_assessed":  # 考核
+        return outbox.event("guard_assessed", estate_id, data, actor=actor)
     raise ValueError(f"security patrol does not announce {event_type}")
+
 
 
 def announcer(outbox, estate_id, actor=None):

@@ -19,7 +19,7 @@ from estate_common.writes import Change
 from estate_common.wording import counted
 
 from . import (emergency_alerts, emergency_plans, events, fire, fire_safety, gate, incidents, kpis as security_kpis, localtime, patrol_gaps,
-               patrols, roster, store, suspensions)
+               patrols, roster, store, suspensions, team)
 from . import security_week as security_week_rules
 from . import work_orders
 from .rules import DEFAULTS
@@ -1246,6 +1246,7 @@ def kpis(db, caller, period, estate_ids):
         facts |= fire.completion(facts["fire_equipment"], cycles, facts["fire_checked_by_month"])
         since = store.estate_since(db, estate_id)
         block = security_kpis.for_estate(facts, start, end, now, rules, since)
+        block |= team_kpis(db, estate_id, start, end, rules)  # the team's month on duty (h7)
         if calendar.is_week(period):
             block["fire_check_completion"] = by_the_month(
                 "every fire facility is checked once a month (fire_check_interval_months), due by the month's "
@@ -1253,3 +1254,154 @@ def kpis(db, caller, period, estate_ids):
         return before_the_estate(block, security_kpis.OBLIGATIONS, since, end_iso, rules["timezone"])
     return per_estate_month(caller, period, estate_ids, partial(store.rules_for, db), estate_kpis)
 
+
+
+# -- the team's month on duty (team.py, h7) ---------------------------------------------------
+
+def record_roll_call(db, outbox, caller, estate_id, data):
+    """考勤: the shift's roster called, once a shift (the same call again answers the first, another 409)."""
+    now, rules = clock.now(), store.rules_for(db, estate_id)
+    local_now = localtime.local(now, rules)
+    day = calendar.checked_day_text(data["date"], "data.date")
+    if day > local_now.date().isoformat():
+        raise BusinessRuleViolation("a roll call is taken on its shift's day",
+                                    [field_error("data.date", "is a day to come")])
+    days = rules["recorded_within_days"]
+    plausible.recent(day, local_now.date().isoformat(), days, "data.date",
+                     f"a roll call is recorded within {counted(days, 'day')} of its shift")
+    assignments = store.roster_of(db, estate_id, day, data["shift"])
+    doc_id = team.roll_call_id(estate_id, day, data["shift"])
+
+    def found(stored):
+        return stored if team.same_roll_call(stored, data["entries"]) else team.refuse_a_second_roll_call(stored)
+
+    def build():
+        call = team.new_roll_call(doc_id, estate_id, day, data["shift"], data, assignments,
+                                  store.guards_of_day(db, estate_id, day), now, caller.user)
+        return call, [("roll_call_recorded", team.roll_call_event(call))]
+
+    stored = store.find(db, "roll_calls", estate_id, doc_id)
+    if stored is not None:
+        return public(found(stored))
+    return public(_create(db, outbox, "roll_calls", estate_id, doc_id, build, found=found))
+
+
+def record_spot_check(db, outbox, caller, estate_id, data):
+    """巡察: a post found manned or not, the guards the roster had there kept beside it."""
+    now, rules = clock.now(), store.rules_for(db, estate_id)
+    moment = team.checked_at(data, now, rules, "checked_at")
+    day = (calendar.checked_day_text(data["date"], "data.date") if data.get("date")
+           else roster.shift_day(data["shift"], localtime.local(moment, rules), rules))
+    assignments = store.roster_of(db, estate_id, day, data["shift"])
+
+    def build(doc_id):
+        check = team.new_spot_check(doc_id, estate_id, day, data, assignments, moment, now, caller.user)
+        return check, [("post_spot_checked", team.spot_check_event(check))]
+    return _created(db, outbox, caller, "post_spot_checks", "spot", estate_id, build)
+
+
+def _created(db, outbox, caller, collection, prefix, estate_id, build):
+    """``create`` of a document and its events (``build(doc_id)`` → ``(doc, events)``)."""
+    doc_id = caller.created_id(prefix, estate_id)
+    return public(_create(db, outbox, collection, estate_id, doc_id, lambda: build(doc_id)))
+
+
+def record_discipline(db, outbox, caller, estate_id, data):
+    """违章违纪 / 仪容仪表: a fault of a guard of the team."""
+    now, rules = clock.now(), store.rules_for(db, estate_id)
+    moment = team.checked_at(data, now, rules, "occurred_at")
+    team.refuse_guards_off_the_team({"data.guard": data["guard"]}, store.team_of(db, estate_id))
+    if data.get("spot_check_id"):
+        store.get(db, "post_spot_checks", estate_id, data["spot_check_id"])  # 404 for none of the estate's
+
+    def build(doc_id):
+        record = team.new_discipline_record(doc_id, estate_id, data, moment, now, rules, caller.user)
+        return record, [("discipline_recorded", team.discipline_event(record))]
+    return _created(db, outbox, caller, "discipline_records", "disc", estate_id, build)
+
+
+def record_training(db, outbox, caller, estate_id, data):
+    """学习培训: a session held, its attendees guards of the team."""
+    now, rules = clock.now(), store.rules_for(db, estate_id)
+    moment = team.checked_at(data, now, rules, "held_at")
+    team.refuse_guards_off_the_team({f"data.attendees[{i}]": name for i, name in enumerate(data["attendees"])},
+                                    store.team_of(db, estate_id))
+
+    def build(doc_id):
+        training = team.new_training(doc_id, estate_id, data, moment, now, rules, caller.user)
+        return training, [("training_recorded", team.training_event(training))]
+    return _created(db, outbox, caller, "trainings", "train", estate_id, build)
+
+
+def list_team_records(db, collection, estate_id, filters, limit, cursor):
+    """A list of the team's records: ``guard`` by its key (case and spaces aside)."""
+    filters = dict(filters)
+    if "guard" in filters:
+        key = roster.guard_key(filters.pop("guard"))
+        filters["attendee_keys" if collection == "trainings" else "guard_key"] = key
+    return page(db, collection, estate_id, filters, limit, cursor)
+
+
+def _period_window(db, estate_id, period, field):
+    """``(rules, months, start, end)`` of a month or quarter begun on the estate's calendar (422 else)."""
+    rules = store.rules_for(db, estate_id)
+    start, end = calendar.period_window(period, rules["timezone"])
+    if start > clock.now():
+        raise BusinessRuleViolation("a period is read once it has begun", [field_error(field, "has not begun")])
+    return rules, calendar.months_of(period), start, end
+
+
+def guard_scores(db, estate_id, filters):
+    """Each guard of the period's roster, his components and score (``team.scores``), as of now."""
+    period = filters["period"]
+    rules, months, _, end = _period_window(db, estate_id, period, "filters.period")
+    items = team.scores(store.team_of(db, estate_id, months), store.team_facts(db, estate_id, months), rules)
+    return {"period": period, "as_of": clock.now_iso(), "over": end <= clock.now(), "weights": team.weights_of(rules),
+            "items": items}
+
+
+def record_assessment(db, outbox, caller, estate_id, data):
+    """考核: a guard's score of a period over, kept once (the same call again answers the first)."""
+    period = data["period"]
+    rules, months, _, end = _period_window(db, estate_id, period, "data.period")
+    if end > clock.now():
+        raise BusinessRuleViolation("a guard is assessed for a period that is over",
+                                    [field_error("data.period", "is not over")])
+    team.refuse_guards_off_the_team({"data.guard": data["guard"]}, store.team_of(db, estate_id))
+    guard = store.team_of(db, estate_id)[roster.guard_key(data["guard"])]
+    doc_id = team.assessment_id(estate_id, guard, period)
+
+    def found(stored):
+        same = (stored.get("comment") or "") == (data.get("comment") or "").strip()
+        return stored if same else team.refuse_a_second_assessment(stored)
+
+    stored = store.find(db, "guard_assessments", estate_id, doc_id)
+    if stored is not None:
+        return public(found(stored))
+    now = clock.now()
+
+    def build():
+        key = roster.guard_key(guard)
+        components = team.guard_components(key, store.team_facts(db, estate_id, months), rules)
+        scored = {"components": components, "score": team.weighted(components, rules)}
+        assessment = team.new_assessment(doc_id, estate_id, guard, period, scored, data, now, rules, caller.user)
+        return assessment, [("guard_assessed", team.assessment_event(assessment))]
+    return public(_create(db, outbox, "guard_assessments", estate_id, doc_id, build, found=found))
+
+
+def team_kpis(db, estate_id, start, end, rules):
+    """``attendance_rate`` (guards who came, late or not, of those the period's roll calls called) and
+    ``posts_found_manned`` (spot checks finding the post manned, of all), of the local months of
+    ``[start, end)`` (``team.kpi_counts``)."""
+    facts = store.team_facts(db, estate_id, _months_between(start, end, rules))
+    first, last = localtime.local_date(start, rules).isoformat(), localtime.local_date(end, rules).isoformat()
+    # by the shift's day: an ISO week's of its own days, not its months'
+    return team.kpis({name: [r for r in facts[name] if first <= r["date"] < last] for name in ("roll_calls", "spot_checks")})
+
+
+def _months_between(start, end, rules):
+    first, last = localtime.period_of(start, rules), localtime.period_of(end - timedelta(seconds=1), rules)
+    months = [first]
+    while months[-1] < last:
+        months.append(calendar.add_months(months[-1], 1))
+    return months

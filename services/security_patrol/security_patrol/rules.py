@@ -102,6 +102,15 @@ DEFAULTS = {
     "evening_shift_end_hour": 24,
     "night_shift_start_hour": 18,
     "night_shift_end_hour": 32,
+    # the team's assessment (考核, team.py): each component's weight in a guard's score (relative: a
+    # component with no record in the period is left out and the others carry the score) and the
+    # points a discipline record takes off its 100. Not in DOMAIN.md nor the seeds: chosen (h7)
+    "assessment_weight_attendance": 40,
+    "assessment_weight_punctuality": 15,
+    "assessment_weight_posts_manned": 15,
+    "assessment_weight_discipline": 20,
+    "assessment_weight_training": 10,
+    "discipline_points_per_record": 10,
 }
 
 # the settings of each shift's hours: (start, end)
@@ -114,7 +123,9 @@ SHIFT_HOUR_SETTINGS = {shift: (f"{shift}_shift_start_hour", f"{shift}_shift_end_
 # (``MINIMA``, ``MAXIMA``).
 NIGHT_HANDOVER_BEFORE_HOUR = 12
 
-MINIMA = {"fire_check_grace_days": 0, "parking_spaces": 0, "incident_recorded_within_hours": 0, "recorded_within_days": 0,
+MINIMA = {
+    **{f"assessment_weight_{c}": 0 for c in ("attendance", "punctuality", "posts_manned", "discipline", "training")},
+    "discipline_points_per_record": 0,"fire_check_grace_days": 0, "parking_spaces": 0, "incident_recorded_within_hours": 0, "recorded_within_days": 0,
           "visitor_retention_days": 1, "patrol_suspension_max_hours": 1,
           "patrol_suspension_backdate_hours": 0, "alert_issued_back_hours": 0,
           # a day or evening shift may start at midnight; a night not before noon (and ends after it)
@@ -122,6 +133,8 @@ MINIMA = {"fire_check_grace_days": 0, "parking_spaces": 0, "incident_recorded_wi
           "night_shift_start_hour": NIGHT_HANDOVER_BEFORE_HOUR,
           "night_shift_end_hour": NIGHT_HANDOVER_BEFORE_HOUR + 1}
 MAXIMA = {
+    **{f"assessment_weight_{c}": 100 for c in ("attendance", "punctuality", "posts_manned", "discipline", "training")},
+    "discipline_points_per_record": 100,
     # "every fire facility is checked monthly" (DOMAIN.md): an estate may not check less often nor
     # count a check made after the month for it (a probe set a yearly cycle and 27 grace days).
     # An override stored before these bounds applies as the default.

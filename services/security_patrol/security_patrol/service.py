@@ -433,6 +433,55 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Exp
     def kpis(self, payload):
         return operations.kpis(self.db, self.caller, payload["period"], payload["estate_ids"])
 
+    # -- the team's month on duty (team.py, h7): roll calls, spot checks, discipline, trainings, assessments --
+    @rpc_method
+    def record_roll_call(self, payload):
+        return operations.record_roll_call(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def list_roll_calls(self, payload):
+        return self._list("roll_calls", payload)
+
+    @rpc_method
+    def record_spot_check(self, payload):
+        return operations.record_spot_check(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def list_spot_checks(self, payload):
+        return self._list("post_spot_checks", payload, {"manned": lambda text: text == "true"})
+
+    @rpc_method
+    def record_discipline(self, payload):
+        return operations.record_discipline(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def list_discipline(self, payload):
+        return self._team_list("discipline_records", payload)
+
+    @rpc_method
+    def record_training(self, payload):
+        return operations.record_training(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def list_trainings(self, payload):
+        return self._team_list("trainings", payload)
+
+    @rpc_method
+    def guard_scores(self, payload):
+        return operations.guard_scores(self.db, payload["estate_id"], payload.get("filters", {}))
+
+    @rpc_method
+    def record_assessment(self, payload):
+        return operations.record_assessment(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def list_assessments(self, payload):
+        return self._team_list("guard_assessments", payload)
+
+    def _team_list(self, collection, payload):
+        return operations.list_team_records(self.db, collection, payload["estate_id"], payload.get("filters", {}),
+                                            payload.get("limit"), payload.get("cursor"))
+
     # -- the shape every list shares ----------------------------------------------
     def _list(self, collection, payload, normalise=None):
         return operations.page(self.db, collection, payload["estate_id"], payload.get("filters", {}),

@@ -55,6 +55,13 @@ INDEXES = {
                     ([("estate_id", 1), ("held_at", 1)], {})],  # the year's drills (``kpi_facts``)
     "duty_roster": [(PAGED, {}), ([("estate_id", 1), ("date", 1), ("shift", 1)], {})],
     "fire_lane_checks": [(PAGED, {}), ([("estate_id", 1), ("status", 1)], {})],
+    # the team's month on duty (team.py, h7): each read by its period (a local month), the roster's
+    # guards by their key (``team_of``)
+    "roll_calls": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
+    "post_spot_checks": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
+    "discipline_records": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
+    "trainings": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
+    "guard_assessments": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
     "vehicle_passes": [(PAGED, {}), ([("estate_id", 1), ("plate", 1)], {})],
     # one per plate with a valid resident pass (gate.resident_claim_id)
     "resident_plate_claims": [([("estate_id", 1)], {})],
@@ -90,6 +97,8 @@ WHAT = {
     "fire_drills": "fire drill", "duty_roster": "duty assignment", "fire_lane_checks": "fire-lane check",
     "vehicle_passes": "vehicle pass", "parking_sessions": "parking session", "visitors": "visitor",
     "shift_handovers": "shift handover", "checklists": "checklist", "work_orders": "work order",
+    "roll_calls": "roll call", "post_spot_checks": "spot check", "discipline_records": "discipline record",
+    "trainings": "training session", "guard_assessments": "assessment",
 }
 
 def rules_for(db, estate_id, as_of=None):
@@ -384,6 +393,30 @@ def shifts_of_month(db, estate_id, period, handed_from, handed_until):
     return {"roster": all_of(db, "duty_roster", estate_id, {"date": store.days_of(period)}),
             "handovers": all_of(db, "shift_handovers", estate_id,
                                 _handed_over_on(store.days_of(period), (handed_from, handed_until)))}
+
+
+def guards_of_day(db, estate_id, day):
+    """The guard keys the roster has active on any shift of ``day`` (who may cover a post)."""
+    return {a["guard_key"] for a in all_of(db, "duty_roster", estate_id, {"date": day}) if a.get("status") != "cancelled"}
+
+
+def team_of(db, estate_id, months=None):
+    """``{guard key: name}`` of the guards the estate's roster has named (of the local ``months``
+    when given: a period's team), cancelled assignments too (a guard rostered then struck off is
+    still of the team)."""
+    query = {} if months is None else {"date": {"$regex": "^(" + "|".join(months) + ")-"}}
+    team = {}
+    for a in db["duty_roster"].find({"estate_id": estate_id, **query}, {"guard_key": 1, "guard": 1}).sort("date", 1):
+        team.setdefault(a["guard_key"], a["guard"])
+    return team
+
+
+def team_facts(db, estate_id, months):
+    """The team's records of the local ``months`` (``team.guard_components``)."""
+    query = {"period": {"$in": list(months)}}
+    return {name: all_of(db, collection, estate_id, query) for name, collection in (
+        ("roll_calls", "roll_calls"), ("spot_checks", "post_spot_checks"), ("discipline", "discipline_records"),
+        ("trainings", "trainings"))}
 
 
 def roster_worked(db, estate_id, roster_id):

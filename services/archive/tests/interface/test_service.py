@@ -2588,3 +2588,36 @@ def test_a_spare_part_s_edit_is_filed_on_the_part_s_archive_once(archive, estate
     [record] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "part_1"}})["items"]
     assert (record["subject_type"], record["event_type"]) == ("spare_part", "part_updated")
     assert record["data"]["changes"]["minimum"] == {"from": 0, "to": 8}
+
+
+def test_the_security_team_s_roll_calls_spot_checks_discipline_trainings_and_assessments_are_kept(archive, estate):
+    """The security team's month on duty (h7): each record kept once under the estate's subject
+    ``security_team``, read by the archive's keepers (a guard, directly, not)."""
+    called = event("security_patrol", "roll_call_recorded", estate["id"], {
+        "id": "rollcall_1", "date": "2026-11-23", "shift": "day",
+        "counts": {"rostered": 2, "present": 1, "late": 0, "absent": 1, "covered": 1},
+        "entries": [{"guard": "zhang", "post": "gate", "status": "present", "late_minutes": None, "covered_by": None},
+                    {"guard": "wang", "post": "patrol", "status": "absent", "late_minutes": None, "covered_by": "chen"}]},
+        actor="lead")
+    archive.record_roll_call(called)
+    archive.record_roll_call(called)  # redelivered: one record
+    archive.record_post_spot_check(event("security_patrol", "post_spot_checked", estate["id"], {
+        "id": "spot_1", "date": "2026-11-23", "shift": "day", "post": "gate", "manned": False, "guard": None,
+        "rostered_guards": ["zhang"], "checked_at": "2026-11-23T03:00:00.000Z"}))
+    archive.record_discipline_record(event("security_patrol", "discipline_recorded", estate["id"], {
+        "id": "disc_1", "guard": "zhang", "kind": "left_post", "occurred_at": "2026-11-23T03:00:00.000Z",
+        "spot_check_id": "spot_1"}))
+    archive.record_training(event("security_patrol", "training_recorded", estate["id"], {
+        "id": "train_1", "topic": "消防器材使用", "kind": "regular", "held_at": "2026-11-20T02:00:00.000Z",
+        "attendees": ["zhang", "wang"]}))
+    archive.record_guard_assessment(event("security_patrol", "guard_assessed", estate["id"], {
+        "id": "assess_1", "guard": "zhang", "period": "2026-11", "score": 82.5}))
+    records = archive.list_records({"estate_id": estate["id"], "filters": {"subject_type": "security_team"}})["items"]
+    assert sorted(r["event_type"] for r in records) == [
+        "discipline_recorded", "guard_assessed", "post_spot_checked", "roll_call_recorded", "training_recorded"]
+    as_caller(archive, staff("zhao", ["security"], [estate["id"]]))
+    try:
+        seen = archive.list_records({"estate_id": estate["id"], "filters": {"subject_type": "security_team"}})["items"]
+    except Forbidden:
+        seen = []
+    assert seen == []

@@ -136,7 +136,7 @@ def test_each_guard_s_score_falls_out_of_the_month_s_records_by_the_estate_s_wei
     assert wang["components"]["attendance"]["score"] == 0.0 and wang["components"]["punctuality"] is None
     # no punctuality nor post checked: his weights are the others'
     assert wang["score"] == round((0 * 40 + 100 * 20 + 0 * 10) / 70, 1)
-    patrol.update_settings({"estate_id": ESTATE, "data": {"assessment_weight_training": 0}})
+    as_caller(patrol, MANAGER).update_settings({"estate_id": ESTATE, "data": {"assessment_weight_training": 0}})
     again = {s["guard"]: s for s in patrol.guard_scores({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]}
     assert again["Wang"]["score"] == round(100 * 20 / 60, 1)
 
@@ -165,6 +165,6 @@ def test_an_assessment_keeps_a_period_s_score_once_it_is_over(patrol):
 
 def test_the_kpis_count_attendance_and_posts_found_manned(patrol):
     a_month(patrol)
-    kpis = patrol.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["items"][0]["kpis"]
+    kpis = patrol.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]
     assert (kpis["attendance_rate"]["numerator"], kpis["attendance_rate"]["denominator"]) == (2, 3)
     assert (kpis["posts_found_manned"]["numerator"], kpis["posts_found_manned"]["denominator"]) == (1, 2)
