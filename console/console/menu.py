@@ -100,6 +100,12 @@ SECTIONS = (
         Entry("registers.shift-handovers", "menu.shift_handovers", SECURITY),
         Entry("security.missed_handovers", "menu.missed_handovers", SECURITY),  # the month's shifts with none
         Entry("security.week", "menu.security_week", SECURITY),  # 周报: the supervisor's week, one read
+        # the team's month on duty (h7): 考勤, 查岗, 违纪, 培训, 考核
+        Entry("registers.roll-calls", "menu.roll_calls", SECURITY),
+        Entry("registers.post-spot-checks", "menu.post_spot_checks", SECURITY),
+        Entry("registers.discipline-records", "menu.discipline_records", SECURITY),
+        Entry("registers.trainings", "menu.trainings", SECURITY),
+        Entry("registers.guard-assessments", "menu.guard_assessments", SECURITY),
         # the complaints about security the desk closed (the managers read every department's under management)
         Entry("security.complaints", "menu.security_complaints", frozenset({"security"})),
         Entry("registers.duty-roster", "menu.duty_roster", SECURITY),

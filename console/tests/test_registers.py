@@ -1640,4 +1640,32 @@ def test_the_steward_walks_records_a_fault_against_its_contractor_and_rechecks_i
     client.post("/desk/upkeep-findings/uf_1/recheck", data={"csrf_token": csrf_of(client), "passed": "on",
                                                              "note": ""})
     assert fake.calls[-1]["json"] == {"passed": True}
+
+
+def test_the_team_lead_s_roll_call_is_typed_one_guard_a_line_and_shown_with_who_was_late_and_who_covers(
+        client, fake, documented_routes):
+    """班组考勤 (h7): a line a guard of the shift's roster, its status in either language; the row shows
+    who came late by how long and who covers an absent guard's post."""
+    sign_in(client, fake, username="lead", roles=("security",))
+    called = {"id": "rollcall_1", "date": "2026-12-07", "shift": "day", "notes": "", "called_by": "lead",
+              "entries": [{"guard": "zhang", "post": "gate", "status": "present", "late_minutes": None, "covered_by": None},
+                          {"guard": "liu", "post": "patrol", "status": "late", "late_minutes": 12, "covered_by": None},
+                          {"guard": "wang", "post": "monitoring_room", "status": "absent", "late_minutes": None,
+                           "covered_by": "chen"}]}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/roll-calls", {"items": [called], "next_cursor": None})
+    page = client.get("/security/roll-calls", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "liu 迟到 迟到 12 分钟" in page and "wang 缺勤 由 chen 顶岗" in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/roll-calls", called)
+    answer = client.post("/security/roll-calls", data={
+        "csrf_token": csrf_of(client), "date": "2026-12-07", "shift": "day",
+        "entries": "zhang, 到岗\nliu，迟到，１２\nwang, absent, chen\n"})
+    assert answer.status_code == 302
+    assert _estate_posts(fake)[-1]["json"]["entries"] == [
+        {"guard": "zhang", "status": "present"}, {"guard": "liu", "status": "late", "late_minutes": 12},
+        {"guard": "wang", "status": "absent", "covered_by": "chen"}]
+    before = len(_estate_posts(fake))
+    refused = client.post("/security/roll-calls", data={
+        "csrf_token": csrf_of(client), "date": "2026-12-07", "shift": "day", "entries": "liu, 迟到"})
+    assert refused.status_code == 400 and "liu, 迟到" in refused.get_data(as_text=True)
+    assert len(_estate_posts(fake)) == before  # nothing sent
     _only_documented(fake, documented_routes)

@@ -75,6 +75,8 @@ def _value(field, form):
         return _goods(field, raw)
     if field.kind == "losses":
         return _losses(field, raw)
+    if field.kind == "roll_call":
+        return _roll_call(field, raw)
     if field.kind == "claim_payments":
         return _claim_payments(field, raw)
     if field.kind == "phone":  # a Chinese keyboard's full-width digits as the API's pattern reads them (NFKC)
@@ -154,6 +156,32 @@ def _named_value(group, typed):
                     i18n.CATALOGUES[language].get(key, "") for language in i18n.LANGUAGES)):
                 return value
     return None
+
+
+def _roll_call(field, raw):
+    """A shift's roll call (考勤), one guard a line: ``guard, status[, minutes late | who covers]``
+    (zhang, 到岗; liu, 迟到, 12; wang, 缺勤, chen), the status as itself or its label in either language."""
+    entries = []
+    for line in raw.splitlines():
+        parts = [p.strip() for p in line.replace("，", ",").replace("、", ",").split(",")]
+        if not any(parts):
+            continue
+        status = _named_value("roll_call", parts[1]) if len(parts) > 1 else None
+        if status is None or len(parts) > 3 or not parts[0]:
+            raise BadInput(field.name, "error.roll_call_line", line=line.strip())
+        entry = {"guard": parts[0], "status": status}
+        extra = parts[2] if len(parts) == 3 else ""
+        if status == "late":
+            minutes = unicodedata.normalize("NFKC", extra)
+            if not minutes.isdigit():
+                raise BadInput(field.name, "error.roll_call_line", line=line.strip())
+            entry["late_minutes"] = int(minutes)
+        elif extra and status == "absent":
+            entry["covered_by"] = extra
+        elif extra:
+            raise BadInput(field.name, "error.roll_call_line", line=line.strip())
+        entries.append(entry)
+    return entries or None
 
 
 def _claim_lines(field, raw, error):
