@@ -117,7 +117,9 @@ STARTS_WORK = (
     | _named("security_patrol", "create_patrol_route", "create_patrol_plan", "start_round", "create_fire_equipment",
              "record_fire_inspection", "record_fire_drill", "record_fire_lane_check", "open_incident",
              "set_emergency_plan", "create_vehicle_pass", "record_vehicle_entry", "register_visitor", "assign_duty",
-             "record_shift_handover", "suspend_patrols", "raise_emergency_alert")
+             "record_shift_handover", "suspend_patrols", "raise_emergency_alert",
+             # the team's month on duty (h7): a roll call, a spot check, a fault, a training are new duty
+             "record_roll_call", "record_spot_check", "record_discipline", "record_training")
     | _named("integrations", "create_webhook")
 )
 
@@ -168,6 +170,7 @@ CLOSES_OUT = (
              "clear_fire_lane", "record_incident_step", "reclassify_incident", "close_incident", "revoke_vehicle_pass",
              "record_vehicle_exit", "close_parking_session", "record_visitor_departure", "cancel_duty",
              "accept_shift_handover",
+             "record_assessment",  # a guard's assessment of a period over: the past closed out (h7)
              "withdraw_patrol_suspension", "update_settings",
              "change_emergency_alert_level", "stand_down_emergency_alert")  # 预警响应: one raised before it retired
     | _named("integrations", "update_webhook", "delete_webhook", "rotate_webhook_secret", "redeliver", "redeliver_failed",
