@@ -81,6 +81,15 @@ def test_the_money_owed_back_is_refunded_by_household_or_handed_over_in_one_batc
     assert done.status_code == 302 and "as_of=2026-12-31" in done.location
     sent = [c for c in fake.calls if c["path"].endswith("/exit-refund")][-1]
     assert sent["json"] == {"as_of": "2026-12-31", "method": "transfer"}
+    # the amount counted out is on the form, filled with what the refund pays; sent, the refund pays it or
+    # is refused naming what it pays, never less (h5)
+    assert 'id="amount-hh_1" name="amount"' in page and 'value="1523.45"' in page
+    client.post("/manager/handover/hh_1/refund", data={**form, "confirm": "yes", "amount": "1,523.45"})
+    sent = [c for c in fake.calls if c["path"].endswith("/exit-refund")][-1]
+    assert sent["json"] == {"as_of": "2026-12-31", "method": "transfer", "amount_cents": 152345}
+    calls = len(fake.calls)
+    client.post("/manager/handover/hh_1/refund", data={**form, "confirm": "yes", "amount": "15.234"})
+    assert not [c for c in fake.calls[calls:] if c["path"].endswith("/exit-refund")]  # no yuan: nothing sent
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/exit-transfers", {"amount_cents": 152345, "to_company": "新锦物业",
                                                                    "households": [{"household_id": "hh_1"}]})
     client.post("/manager/handover/transfer", data={**form, "confirm": "yes", "to_company": " 新锦物业 "})

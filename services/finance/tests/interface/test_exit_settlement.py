@@ -15,10 +15,13 @@ def checked(method, payload):
     return payload
 
 
-def refund(finance, household_id, as_of="2026-10-31", method="transfer", key="exit-1"):
+def refund(finance, household_id, as_of="2026-10-31", method="transfer", key="exit-1", amount_cents=None):
     as_caller(finance, ACCOUNTANT, idempotency_key=key)
+    data = {"as_of": as_of, "method": method, "note": "退至业主账户"}
+    if amount_cents is not None:
+        data["amount_cents"] = amount_cents
     answer = finance.refund_exit_prepaid(checked("refund_exit_prepaid", {
-        "estate_id": ESTATE, "id": household_id, "data": {"as_of": as_of, "method": method, "note": "退至业主账户"}}))
+        "estate_id": ESTATE, "id": household_id, "data": data}))
     contracts.load().check_rpc_output("finance", "refund_exit_prepaid", answer)
     return answer
 
@@ -122,32 +125,91 @@ def test_a_payment_whose_money_was_paid_out_at_the_end_is_not_reversed(finance):
     assert refused.value.errors == [{"field": "id", "message": "paid out money owed back at the contract's end"}]
 
 
-def test_money_a_concurrent_writer_used_after_the_plan_is_not_paid_out_as_well(finance, monkeypatch):
-    """The settlement plans its parts, then takes them out of the payments: a billing run's allocation
-    (``apply_prepaid_everywhere``, not under the household's lock) or a crash and a retry in between
-    used part of the money. The take found less than planned and left the payment as it was, while the
-    settlement, its journal entry out and its event said the whole planned amount went out: the money
-    counted twice, once on a bill and once paid out (found by r8 reviewing h8)."""
+def test_money_a_concurrent_writer_used_after_the_plan_is_refused_not_paid_out_smaller(finance, monkeypatch):
+    """The settlement plans its parts, then takes them out of the payments: a crash and another writer in
+    between used part of the money. The refund took what was left and paid out 30.00 of the 50.00 planned,
+    silently, while the accountant counted out 50.00 (found by r8 reviewing h8; the clamp by h5). It is
+    refused 422 naming what the payments hold now, nothing taken nor paid; asked again for that, it pays it."""
     from finance import store
     approved(finance)
     run(finance, "2026-10")
     payment = pay(finance, "hh_1", 21002 + 5000)  # 50.00 unused
-    take = store.take_payments_money
+    find = store.find_payment
 
-    def used_meanwhile(db, outbox, estate_id, part, settlement_id):
-        db.payments.update_one({"_id": part["payment_id"]}, {"$inc": {"unapplied_cents": -2000, "_rev": 1}})
-        monkeypatch.setattr(store, "take_payments_money", take)
-        return take(db, outbox, estate_id, part, settlement_id)
+    def used_meanwhile(db, estate_id, payment_id):
+        db.payments.update_one({"_id": payment_id}, {"$inc": {"unapplied_cents": -2000, "_rev": 1}})
+        monkeypatch.setattr(store, "find_payment", find)
+        return find(db, estate_id, payment_id)
 
-    monkeypatch.setattr(store, "take_payments_money", used_meanwhile)
-    done = refund(finance, "hh_1")
+    monkeypatch.setattr(store, "find_payment", used_meanwhile)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        refund(finance, "hh_1")
+    assert refused.value.errors[0] == {"field": "data.amount_cents", "message": "is at most 3000 cents now"}
+    assert "5000" in str(refused.value) and "3000" in str(refused.value)
     stored = finance.db.payments.find_one({"_id": payment["id"]})
+    assert (stored["unapplied_cents"], stored.get("exit_settled_cents")) == (3000, None)  # nothing taken
+    assert finance.db.journal.count_documents({"estate_id": ESTATE, "kind": "exit_refund"}) == 0
+    assert finance.outbox.of_type("exit_prepaid_refunded") == []
+    with pytest.raises(BusinessRuleViolation):  # asked for the old figure again: refused again
+        refund(finance, "hh_1", key="exit-2", amount_cents=5000)
+    done = refund(finance, "hh_1", key="exit-3", amount_cents=3000)
     [entry] = finance.db.journal.find({"estate_id": ESTATE, "kind": "exit_refund"})
-    assert (stored["unapplied_cents"], stored.get("exit_settled_cents")) == (0, 3000)
     assert done["amount_cents"] == entry["amount_cents"] == 3000
     assert done["payments"] == [{"payment_id": payment["id"], "amount_cents": 3000}]
     [announced] = finance.outbox.of_type("exit_prepaid_refunded")
     assert announced["data"]["amount_cents"] == 3000
+
+
+def test_a_refund_asked_for_another_amount_than_owed_back_is_refused_naming_it(finance):
+    """The accountant counts out what the package showed (``amount_cents``): a refund that would pay another
+    amount is refused 422 naming what is owed back, nothing paid out (found by h5)."""
+    approved(finance)
+    run(finance, "2026-10")
+    payment = pay(finance, "hh_1", 21002 + 5000)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        refund(finance, "hh_1", amount_cents=6000)
+    assert refused.value.errors == [{"field": "data.amount_cents", "message": "is 5000 cents owed back"}]
+    assert finance.db.payments.find_one({"_id": payment["id"]})["unapplied_cents"] == 5000
+    assert finance.db.journal.count_documents({"estate_id": ESTATE, "kind": "exit_refund"}) == 0
+    as_caller(finance, ACCOUNTANT, idempotency_key="exit-2")
+    with pytest.raises(InvalidInput):  # no whole cents (past the gateway's contract): a 400, not a 500
+        finance.refund_exit_prepaid({"estate_id": ESTATE, "id": "hh_1",
+                                     "data": {"as_of": "2026-10-31", "method": "cash", "amount_cents": "50"}})
+    assert refund(finance, "hh_1", key="exit-3", amount_cents=5000)["amount_cents"] == 5000
+
+
+def test_a_household_owing_nothing_back_writes_no_settlement_and_the_transfer_takes_its_later_money(finance):
+    """A refund of a household with nothing owed back (no money unused, no bill after the end) wrote an empty
+    settlement, done, and announced a refund of 0; the transfer then took that settlement for the household's
+    and left the 77.70 it paid afterwards owed back for good, the handover's outstanding never cleared
+    (found by h5). Nothing is written: the refund is refused 422 saying so, and the batch settles the money."""
+    approved(finance)
+    run(finance, "2026-10")
+    pay(finance, "hh_1", 21002)  # October paid, nothing beyond
+    with pytest.raises(BusinessRuleViolation) as refused:
+        refund(finance, "hh_1")
+    assert refused.value.errors == [{"field": "household_id", "message": "has nothing owed back at the contract's end"}]
+    assert finance.db.exit_settlements.count_documents({}) == 0
+    assert finance.outbox.of_type("exit_prepaid_refunded") == []
+    pay(finance, "hh_1", 7770)
+    batch = transfer(finance)
+    assert {line["household_id"]: line["amount_cents"] for line in batch["households"]} == {"hh_1": 7770}
+    assert handover(finance, "2026-10-31")["totals"]["owed_back_cents"] == 0
+    assert finance.db.exit_settlements.count_documents({"household_id": "hh_1"}) == 1
+
+
+def test_a_household_refunded_before_the_transfer_and_paid_since_is_in_the_batch(finance):
+    """The batch took a household's done refund for its settlement and left what it paid since owed back
+    for good (found by h5): it settles that money in a new round."""
+    approved(finance)
+    run(finance, "2026-10")
+    pay(finance, "hh_1", 21002 + 5000)
+    assert refund(finance, "hh_1")["amount_cents"] == 5000
+    pay(finance, "hh_1", 777)
+    pay(finance, "hh_2", 28200 + 1000)
+    batch = transfer(finance)
+    assert {line["household_id"]: line["amount_cents"] for line in batch["households"]} == {"hh_1": 777, "hh_2": 1000}
+    assert handover(finance, "2026-10-31")["totals"]["owed_back_cents"] == 0
 
 
 def test_a_transfer_sent_again_after_a_crash_finishes_each_household_s_settlement_left_pending(finance, monkeypatch):
@@ -364,8 +426,9 @@ def test_a_settlement_that_moves_no_money_fixes_no_end_day(finance):
     approved(finance)
     run(finance, "2026-10")
     pay(finance, "hh_2", 28200 + 7000)
-    assert refund(finance, "hh_1", as_of="2026-11-30", key="exit-0")["amount_cents"] == 0
-    assert finance.db.exit_end_days.count_documents({}) == 0
+    with pytest.raises(BusinessRuleViolation):  # nothing owed back: nothing written (h5)
+        refund(finance, "hh_1", as_of="2026-11-30", key="exit-0")
+    assert finance.db.exit_end_days.count_documents({}) == 0 and finance.db.exit_settlements.count_documents({}) == 0
     assert refund(finance, "hh_2")["amount_cents"] == 7000  # the true end, 2026-10-31
 
 
