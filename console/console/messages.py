@@ -1743,6 +1743,7 @@ _MESSAGES = {
                                 "{amount} will be refunded: the bills of days after the end are cancelled, the money unused is taken out of the payments and written in today's journal (money out)."),
     "handover.refunded": ("已退还业主 {amount}", "{amount} refunded to the owner"),
     "handover.note": ("备注（选填）", "Note (optional)"),
+    "handover.refund_amount": ("退还金额（元，与实付一致）", "Amount refunded (yuan, as paid out)"),
     "handover.transfer": ("移交新物业", "Hand over to the next company"),
     "handover.transfer_hint": ("一次移交全部业户的应退预收款：合同截止日之后的账单作废，按户生成移交清单，记一笔支出。已单独退还的业户不在其中。",
                                "Hands every household's money owed back over in one batch: the bills of days after the end are cancelled, a statement by household is made, and one entry goes out. A household refunded already is not in it."),

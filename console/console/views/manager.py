@@ -338,6 +338,14 @@ def refund_exit_prepaid(household_id):
     if not common.confirmed():  # money out: ticked
         return common.refuse_unconfirmed(back)
     body = {"as_of": as_of, "method": request.form.get("method", "")}
+    # the amount counted out to the owner: the refund pays exactly it or is refused naming what it pays (h5)
+    if request.form.get("amount", "").strip():
+        amount = i18n.cents_from_yuan(request.form["amount"])
+        if amount is None:
+            common.show_problem(ApiProblem(400, i18n.translate("error.yuan"), errors=[
+                {"field": "data.amount_cents", "message": i18n.translate("error.yuan")}]))
+            return redirect(back)
+        body["amount_cents"] = amount
     if request.form.get("note", "").strip():
         body["note"] = request.form["note"].strip()
     done, refused = common.act(lambda: g.api.post(

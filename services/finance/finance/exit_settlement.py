@@ -105,6 +105,81 @@ def checked(data, kind, methods):
     return end_day, method, note, to_company
 
 
+def asked_amount(data):
+    """The cents a refund's caller means to pay out (``amount_cents``: what the handover package showed him
+    owed back), or None when not said; a 400 when it is no whole number of cents."""
+    asked = data.get("amount_cents")
+    if asked is None:
+        return None
+    if isinstance(asked, bool) or not isinstance(asked, int) or asked < 0:
+        raise InvalidInput("the refund's amount is whole cents, 0 or more",
+                           [field_error("data.amount_cents", "is whole cents, 0 or more")])
+    return asked
+
+
+def nothing_to_settle(to_cancel, parts):
+    """Whether a household's settlement has nothing to do: no bill of days after the end to cancel, no money
+    unused to pay out. Such a settlement is not written (no document, no event, no entry): an empty one,
+    done, was taken for the household's settlement by the transfer, which then left the money it received
+    afterwards owed back for good (found by h5)."""
+    return not to_cancel and not parts
+
+
+def refuse_nothing_owed(household_id, end_day):
+    """422: a refund of a household owing nothing back at ``end_day`` writes nothing."""
+    raise BusinessRuleViolation(
+        f"nothing is owed back to the owner of {household_id} at the contract's end {end_day}: no money unused, "
+        "no bill of days after it", [field_error("household_id", "has nothing owed back at the contract's end")])
+
+
+def refuse_other_amount(asked, settlement):
+    """422 naming what the refund pays out when the caller asked for another amount (``asked``): a refund pays
+    exactly what its caller counted out, never less (nor more) without him seeing it (found by h5)."""
+    if asked is not None and asked != settlement["amount_cents"]:
+        raise BusinessRuleViolation(
+            f"the money owed back to the owner of {settlement['household_id']} at the contract's end "
+            f"{settlement['as_of']} is {settlement['amount_cents']} cents, not the {asked} asked: nothing was paid "
+            "out", [field_error("data.amount_cents", f"is {settlement['amount_cents']} cents owed back")])
+
+
+def held_parts(parts, payments, settlement_id):
+    """``(held, short)`` of a settlement's planned ``parts`` against its ``payments`` as they are now (by id):
+    ``held`` each part as its payment can still give it (a part this settlement took already, as taken; else
+    at most what the payment holds unused, a payment no longer posted giving nothing), ``short`` the parts
+    that can no longer be given in full (``{payment_id, planned_cents, held_cents}``)."""
+    held, short = [], []
+    for part in parts:
+        payment = payments.get(part["payment_id"]) or {}
+        taken = takes_of(payment).get(settlement_id)
+        if taken is not None:
+            can = taken
+        elif payment.get("status") == "posted":
+            can = min(payment.get("unapplied_cents") or 0, part["amount_cents"])
+        else:
+            can = 0
+        if can:
+            held.append({"payment_id": part["payment_id"], "amount_cents": can})
+        if can < part["amount_cents"]:
+            short.append({"payment_id": part["payment_id"], "planned_cents": part["amount_cents"],
+                          "held_cents": can})
+    return held, short
+
+
+def refuse_short(settlement, short, held):
+    """422 naming the limit: the money planned for a refund was used since (a crash and another writer in
+    between): the payments hold ``held`` now. Taken silently, the refund paid out less than planned while the
+    accountant counted out the plan (found by h5); refused, he sees the amount the refund pays when asked
+    again (``data.amount_cents``)."""
+    cents = sum(part["amount_cents"] for part in held)
+    raise BusinessRuleViolation(
+        f"of the {settlement['amount_cents']} cents planned to be refunded to the owner of "
+        f"{settlement['household_id']}, the payments hold {cents} now (money used since the plan): nothing was "
+        f"paid out; ask again for {cents} cents",
+        [field_error("data.amount_cents", f"is at most {cents} cents now")]
+        + [field_error(f"payments[{i}]", f"{s['payment_id']} holds {s['held_cents']} of the {s['planned_cents']} "
+                                          "cents planned") for i, s in enumerate(short)])
+
+
 def bills_after_end(bills, end_day):
     """``(to_cancel, across)``: the owner's ``bills`` (not cancelled) covering only days after ``end_day``,
     and those covering days on both sides of it, as the handover package reads them (``exit_handover.

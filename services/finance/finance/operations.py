@@ -3311,11 +3311,12 @@ def refund_exit_prepaid(db, outbox, caller, estate_id, household_id, data):
     (money out on the caller's journal of the day), then ``exit_prepaid_refunded``. Once per household
     and end (its natural id): a retry, or any later call, finishes a settlement a crash left pending."""
     end_day, method, note, _ = exit_settlement.checked(data, exit_settlement.REFUND, journals.METHODS)
+    asked = exit_settlement.asked_amount(data)
     if store.find_household(db, estate_id, household_id) is None:
         raise NotFound("no such household in this estate")
     _exit_end_day_checked(db, estate_id, end_day)
     settlement = _exit_settle(db, outbox, caller, estate_id, household_id, end_day, exit_settlement.REFUND, method,
-                              note)
+                              note, asked=asked)
     return exit_settlement.view(settlement)
 
 
@@ -3343,13 +3344,17 @@ def _exit_end_day_claimed(db, estate_id, end_day, actor, settlement=None):
         raise
 
 
-def _exit_settle(db, outbox, caller, estate_id, household_id, end_day, kind, method, note, batch=None):
-    """One household's settlement at ``end_day``, made or finished (``exit_settlement``)."""
+def _exit_settle(db, outbox, caller, estate_id, household_id, end_day, kind, method, note, batch=None, asked=None):
+    """One household's settlement at ``end_day``, made or finished (``exit_settlement``); None for a batch's
+    household with nothing to settle (not written). A refund pays out exactly what it planned (``asked``, when
+    said, being that): less is refused 422 naming the limit, never paid silently (found by h5)."""
     round_ = 1
     settlement_id = exit_settlement.settlement_id(estate_id, household_id, end_day)
     found = store.find_exit_settlement(db, estate_id, settlement_id)
-    while batch is None and found is not None and found["status"] == exit_settlement.DONE:
-        # a refund: the last round, or a new one for the money owed back again since it was done
+    while found is not None and found["status"] == exit_settlement.DONE and (
+            batch is None or found.get("transfer_id") != batch["_id"]):
+        # the last round, or a new one for the money owed back again since it was done (a batch's too: a
+        # household refunded before the transfer and paid since was left out of it, owed back for good)
         next_id = exit_settlement.settlement_id(estate_id, household_id, end_day, round_ + 1)
         following = store.find_exit_settlement(db, estate_id, next_id)
         if following is None and not exit_settlement.owed_again(
@@ -3380,7 +3385,11 @@ def _exit_settle(db, outbox, caller, estate_id, household_id, end_day, kind, met
             # read again under the lock: another call's settlement begun since the read above (a refund
             # racing the transfer) is not taken for this one's (found by r8 reviewing h8)
             exit_settlement.refuse_another(settlement, kind, batch)
-            settlement = _exit_move_money(db, outbox, settlement, caller.user)
+            settlement = _exit_move_money(db, outbox, settlement, caller.user, kind == exit_settlement.REFUND, asked)
+            if settlement is None:  # nothing to settle: nothing written
+                if batch is None:
+                    exit_settlement.refuse_nothing_owed(household_id, end_day)
+                return None
         if kind == exit_settlement.REFUND and settlement["amount_cents"]:
             store.insert_entry(db, journals.exit_refund_entry(settlement, caller.user, day, clock.now_iso()))  # once
 
@@ -3395,10 +3404,14 @@ def _exit_settle(db, outbox, caller, estate_id, household_id, end_day, kind, met
     return store.change_exit_settlement(db, outbox, estate_id, settlement_id, done)
 
 
-def _exit_move_money(db, outbox, settlement, actor):
+def _exit_move_money(db, outbox, settlement, actor, whole=False, asked=None):
     """Under the household's lock: its owner's bills of days after the end cancelled and their money given
     back (then on its unpaid bills up to the end, as prepaid money always is), and its money unused taken
-    out of its payments, the parts planned on the settlement first (a crash finishes the same parts)."""
+    out of its payments, the parts planned on the settlement first (a crash finishes the same parts). None
+    when there is nothing to settle (the settlement taken away: no bill to cancel, no money unused). ``whole``
+    (a refund, money counted out to the owner): each part taken whole or the refund refused 422 naming what
+    the payments hold now (re-planned so: asked again, it pays that), never paid out smaller than planned or
+    than ``asked`` (found by h5)."""
     estate_id, household_id, end_day = settlement["estate_id"], settlement["household_id"], settlement["as_of"]
     if not settlement.get("planned"):
         to_cancel, across = exit_settlement.bills_after_end(
@@ -3416,15 +3429,33 @@ def _exit_move_money(db, outbox, settlement, actor):
             _give_back(db, outbox, current | changes)
         apply_prepaid(db, outbox, estate_id, household_id)
         parts = exit_settlement.owners_parts(store.prepaid_sources(db, estate_id, household_id))
+        if exit_settlement.nothing_to_settle(to_cancel, parts):
+            store.drop_unmoved_exit_settlement(db, estate_id, settlement["_id"])
+            return None
         if parts and not to_cancel:  # money unused to take out: it moves now
             _exit_end_day_claimed(db, estate_id, end_day, actor, settlement)
         planned = {**exit_settlement.settled_changes(to_cancel, parts), "planned": True}
         settlement = store.change_exit_settlement(db, outbox, estate_id, settlement["_id"],
                                                   lambda current: None if current.get("planned") else Change(planned))
-    taken = [store.take_payments_money(db, outbox, estate_id, part, settlement["_id"])  # once: marked
+    if whole:
+        held, short = exit_settlement.held_parts(settlement["payments"], {
+            part["payment_id"]: store.find_payment(db, estate_id, part["payment_id"])
+            for part in settlement["payments"]}, settlement["_id"])
+        if short:  # re-planned at what is held: the refund asked again pays that, seen
+            planned_cents = settlement["amount_cents"]
+            replanned = exit_settlement.settled_changes([], held) | {"bills_cancelled": settlement["bills_cancelled"]}
+            settlement = store.change_exit_settlement(db, outbox, estate_id, settlement["_id"], lambda current: Change(
+                replanned) if current["payments"] != held else None)
+            if asked != settlement["amount_cents"]:
+                exit_settlement.refuse_short(settlement | {"amount_cents": planned_cents}, short, held)
+        exit_settlement.refuse_other_amount(asked, settlement)
+    taken = [store.take_payments_money(db, outbox, estate_id, part, settlement["_id"], whole)  # once: marked
              for part in settlement["payments"]]
     # what was taken is what is paid out: a part a concurrent writer used since the plan is not paid out too
     actual = exit_settlement.taken_parts(settlement["_id"], taken)
+    if whole and actual != settlement["payments"]:  # used between the check and the take: asked again, refused
+        raise Conflict("the household's money changed while its refund was paid out: nothing more was paid, "
+                       "ask again", [field_error("household_id", "changed while its refund was paid out")])
     if actual != settlement["payments"]:
         changes = exit_settlement.settled_changes([], actual) | {"bills_cancelled": settlement["bills_cancelled"]}
         settlement = store.change_exit_settlement(db, outbox, estate_id, settlement["_id"], lambda current: Change(

@@ -2102,16 +2102,19 @@ def owner_bills_of_household(db, estate_id, household_id):
                            EXIT_BILL_FIELDS + ("allocations", "item", "source", "due_at", "_rev")))
 
 
-def take_payments_money(db, outbox, estate_id, part, settlement_id):
+def take_payments_money(db, outbox, estate_id, part, settlement_id, whole=False):
     """``part``'s cents gone from its payment's unused money, paid out at the contract's end, once
     (marked ``exit_settlement_id``, and ``TAKES``: each settlement takes once), or what is left of them when a writer
     outside the household's lock (a billing run's ``apply_prepaid_everywhere``) used some since they
     were planned: ``exit_settled_cents`` is what was taken, and only that is paid out (found by r8
-    reviewing h8: the plan's whole amount was paid out while the payment kept its money)."""
+    reviewing h8: the plan's whole amount was paid out while the payment kept its money). ``whole`` (a
+    refund's part): nothing taken unless the part is there whole (the refund is refused, never smaller)."""
     def take(payment):
         taken = min(payment["unapplied_cents"], part["amount_cents"])
         takes = exit_settlement.takes_of(payment)
         if settlement_id in takes or payment["status"] != "posted" or taken <= 0:
+            return None
+        if whole and taken < part["amount_cents"]:  # a refund's part: whole or nothing (found by h5)
             return None
         # a payment taken by an earlier settlement (an earlier round) gives again what was given back onto it
         # since (a bill it paid cancelled): it was left for good, owed back and never paid out (found by r2
