@@ -416,3 +416,69 @@ def test_a_reversal_the_fund_refused_sent_again_with_its_key_is_refused_again(fi
         reverse(finance, receipt["id"], "rv-rk")  # sent again: refused, as it was
     assert finance.db.revenue_receipts.find_one({})["status"] == "posted"
     assert finance.db.journal.count_documents({"kind": "public_revenue_reversal"}) == 0
+
+
+@pytest.mark.parametrize("paused_at", ["checked", "claimed"])
+def test_a_contract_cancelled_while_a_receipt_is_recorded_for_it_ends_one_way_only(finance, monkeypatch, paused_at):
+    """A cancellation read the contract's receipts (none) while a receipt, past its check of the contract,
+    was being written: both were taken, and the contract stood cancelled with a receipt against it, its money
+    in the journal and the fund (found by h5). Two threads through the service: a receipt paused after its
+    check of the contract (``checked``: the cancel then wins, the receipt is refused 409) or after its claim on
+    the contract (``claimed``: the receipt wins, the cancel is refused 409). Never both."""
+    import threading
+
+    from finance import public_revenue
+    from finance import store as finance_store
+    from estate_common.testing import worker
+    contract = register(finance)
+    manager = as_caller(worker(FinanceService, caller=MANAGER, db=finance.db), MANAGER, idempotency_key="cancel-r")
+    paused, cancel_done, answers = threading.Event(), threading.Event(), {}
+    if paused_at == "checked":
+        built = public_revenue.receipt
+
+        def pause(*args, **kwargs):
+            paused.set()
+            cancel_done.wait(10)
+            return built(*args, **kwargs)
+
+        monkeypatch.setattr(public_revenue, "receipt", pause)
+    else:
+        insert = finance_store.insert_revenue_receipt
+
+        def pause(db, receipt):
+            paused.set()
+            cancel_done.wait(10)
+            return insert(db, receipt)
+
+        monkeypatch.setattr(finance_store, "insert_revenue_receipt", pause)
+
+    def record():
+        try:
+            answers["receipt"] = receive(finance, contract["id"], 100_000, "prr-race")
+        except Conflict as refused:
+            answers["receipt"] = refused
+
+    def cancel():
+        paused.wait(10)
+        try:
+            answers["cancel"] = manager.terminate_revenue_contract(
+                {"estate_id": ESTATE, "id": contract["id"], "data": {"reason": "registered twice"}})
+        except Conflict as refused:
+            answers["cancel"] = refused
+        finally:
+            cancel_done.set()
+
+    threads = [threading.Thread(target=record), threading.Thread(target=cancel)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    stored = finance.db.revenue_contracts.find_one({"_id": contract["id"]})
+    standing = finance.db.revenue_receipts.count_documents({"contract_id": contract["id"], "status": {"$ne": "reversed"}})
+    if paused_at == "checked":  # the cancel came first: the receipt is refused, nothing of it written
+        assert isinstance(answers["receipt"], Conflict) and answers["cancel"]["status"] == "cancelled"
+        assert (stored["status"], standing) == ("cancelled", 0)
+        assert finance.db.journal.count_documents({"kind": "public_revenue"}) == 0
+    else:  # the receipt claimed the contract first: the cancel is refused, the receipt posted
+        assert isinstance(answers["cancel"], Conflict) and answers["receipt"]["status"] == "posted"
+        assert (stored["status"], standing) == ("active", 1)
