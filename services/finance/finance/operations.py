@@ -2556,6 +2556,10 @@ def record_revenue_receipt(db, outbox, caller, estate_id, contract_id, data):
             existing = store.find_revenue_receipt(db, estate_id, receipt_id)
             if existing is None:
                 receipt = public_revenue.receipt(receipt_id, contract, data, now, rules, caller.user)
+                # claimed on the contract first (a cancellation at the same moment: one wins, h5)
+                store.change_revenue_contract(db, outbox, estate_id, contract_id, lambda current: (
+                    None if (claim := public_revenue.receipt_claim(current, receipt_id)) is None else Change(claim)),
+                    keyed=False)
                 store.insert_revenue_receipt(db, receipt | {"status": "pending"})
                 existing = store.find_revenue_receipt(db, estate_id, receipt_id)
                 if existing["status"] == "pending":
@@ -2683,7 +2687,7 @@ def terminate_revenue_contract(db, outbox, caller, estate_id, contract_id, data)
 
     def end(current):
         receipts = [] if data.get("ends_on") else store.revenue_receipts_of_contracts(
-            db, estate_id, [contract_id], ("status",))
+            db, estate_id, [contract_id], ("status",))  # read in the decision: a receipt claimed since is seen
         fields = public_revenue.termination(current, data, now, rules, caller.user, caller.roles, receipts)
         return Change(fields, events=[outbox.event("public_revenue_contract_terminated", estate_id,
                                                    public_revenue.terminated_event_data(current | fields))])

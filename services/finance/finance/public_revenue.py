@@ -107,7 +107,7 @@ def termination(contract_, data, now, rules, actor, caller_roles, receipts):
     reason = _reason(data)
     ends = data.get("ends_on")
     if ends is None:
-        standing = [r["_id"] for r in receipts if r["status"] != "reversed"]
+        standing = [r["_id"] for r in standing_receipts(contract_, receipts)]
         if standing:
             raise Conflict(f"{len(standing)} receipts stand against the contract: reverse them before cancelling it "
                            "(or end it early on a day)", [field_error("id", "has receipts")])
@@ -127,6 +127,29 @@ def refuse_cancelled(contract_):
     if contract_.get("status") == "cancelled":
         raise Conflict("the contract was cancelled (registered wrong): nothing is received against it",
                        [field_error("id", "is cancelled")])
+
+
+def receipt_claim(contract_, receipt_id_):
+    """The contract's changes that mark ``receipt_id_`` being recorded against it (``_receipts_claimed``),
+    written on the contract before the receipt is: a cancellation decided after it sees the receipt (standing
+    even before its own write), and a receipt claimed after a cancellation is refused 409 (``refuse_cancelled``).
+    A contract cancelled while a receipt was being recorded for it ended cancelled with a receipt: each had
+    checked the other before either wrote (found by h5). None when claimed already (a retry)."""
+    refuse_cancelled(contract_)
+    claimed = list(contract_.get("_receipts_claimed") or [])
+    if receipt_id_ in claimed:
+        return None
+    return {"_receipts_claimed": claimed + [receipt_id_]}
+
+
+def standing_receipts(contract_, receipts):
+    """The receipts standing against the contract for its cancellation: those not reversed, and those claimed
+    on it (``receipt_claim``) not written yet (being recorded at this moment, or a crash's, which its retry
+    finishes)."""
+    written = {r["_id"] for r in receipts}
+    return [r for r in receipts if r["status"] != "reversed"] + [
+        {"_id": claimed, "status": "pending"} for claimed in contract_.get("_receipts_claimed") or []
+        if claimed not in written]
 
 
 def terminated_event_data(contract_):

@@ -1825,8 +1825,8 @@ def change_revenue_receipt(db, outbox, estate_id, receipt_id, decide, keyed=True
     return _named.change(db, outbox, "revenue_receipts", estate_id, receipt_id, decide, keyed=keyed)
 
 
-def change_revenue_contract(db, outbox, estate_id, contract_id, decide):
-    return _named.change(db, outbox, "revenue_contracts", estate_id, contract_id, decide)
+def change_revenue_contract(db, outbox, estate_id, contract_id, decide, keyed=True):
+    return _named.change(db, outbox, "revenue_contracts", estate_id, contract_id, decide, keyed=keyed)
 
 
 def revenue_reversals_of_period(db, estate_id, period):
