@@ -2819,6 +2819,35 @@ def test_a_manager_reverses_a_common_parts_receipt_and_ends_a_contract_early(cli
     assert _posts(fake, "/contracts/prc_1/terminate")[-1]["json"] == {"reason": "registered wrong"}
 
 
+def test_a_manager_pays_back_what_was_received_after_a_contract_s_early_end(client, fake):
+    """A contract ended early kept the money paid for the periods after its end (found by h5): a manager's row
+    of a terminated contract offers its refund, saying why and ticked, and shows the refunds made; an active
+    contract's row and the accountant's offer none."""
+    refunded = {**REVENUE_CONTRACT, "status": "terminated", "ends_on": "2026-06-30", "ends_on_as_signed": "2026-12-31",
+                "refunds": [{"id": "prf_1", "amount_cents": 600000, "operator_cents": 180000, "owners_cents": 420000,
+                             "method": "transfer", "reason": "paid ahead", "parts": [], "status": "done", "by": "boss",
+                             "at": "2026-07-10T02:00:00Z", "day": "2026-07-10", "period": "2026-07"}]}
+    revenue_answers(fake)
+    sign_in(client, fake, username="boss", roles=("manager",))
+    assert "/contracts/prc_1/refund" not in client.get("/accounts/public-revenue").get_data(as_text=True)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/public-revenue/contracts", {"items": [refunded], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/public-revenue/contracts/prc_1/refund", (200, refunded))
+    page = client.get("/accounts/public-revenue").get_data(as_text=True)
+    assert "/accounts/public-revenue/contracts/prc_1/refund" in page
+    assert 'data-revenue-refund="prf_1"' in page and "已退还 ¥6,000.00" in page
+    unticked = client.post("/accounts/public-revenue/contracts/prc_1/refund", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-rf", "method": "transfer", "reason": "paid ahead"})
+    assert unticked.status_code == 302 and not _posts(fake, "/contracts/prc_1/refund")
+    answer = client.post("/accounts/public-revenue/contracts/prc_1/refund", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-rf", "method": "transfer", "reason": "paid ahead",
+        "confirm": "yes"})
+    assert answer.location.endswith("/accounts/public-revenue")
+    post = _posts(fake, "/contracts/prc_1/refund")[-1]
+    assert post["json"] == {"method": "transfer", "reason": "paid ahead"} and post["headers"]["Idempotency-Key"] == "k-rf"
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    assert "/contracts/prc_1/refund" not in client.get("/accounts/public-revenue").get_data(as_text=True)
+
+
 def test_a_receipt_the_fund_refused_is_not_announced_as_booked(client, fake):
     """The fund refusing the owners' part ends the receipt fund_refused (h3): the notice said 已收款并入账 all the
     same; it says the fund refused it and a manager reverses it, and the row reads so."""

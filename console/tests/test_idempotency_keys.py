@@ -482,6 +482,14 @@ FORMS = [
          data={"ends_on": "2026-09-30", "reason": "closed", "confirm": "yes"}, reads=REVENUE_READS,
          called=f"{EST}/public-revenue/contracts/prc_1/terminate", shown_again=True,
          roles=("operator_admin", "manager")),
+    # the money received after a contract's early end paid back: a manager's (h5)
+    Form("/api/v1/estates/{estate_id}/public-revenue/contracts/{contract_id}/refund", "/accounts/public-revenue",
+         "/accounts/public-revenue/contracts/prc_1/refund",
+         data={"method": "transfer", "reason": "paid ahead", "confirm": "yes"},
+         reads={**REVENUE_READS, rf"{EST}/public-revenue/contracts": _list(
+             {**REVENUE_CONTRACT, "status": "terminated", "ends_on": "2026-06-30"})},
+         called=f"{EST}/public-revenue/contracts/prc_1/refund", shown_again=True,
+         roles=("operator_admin", "manager")),
     Form("/api/v1/estates/{estate_id}/operating-expenses", "/accounts/disclosure?period=2026-11",
          "/accounts/operating-expenses",
          data={"period": "2026-11", "category": "cleaning", "amount": "10.00", "description": "mops"},

@@ -926,6 +926,13 @@ def test_public_revenue_contracts_and_receipts_are_kept_once(archive, estate):
         (archive.record_revenue_contract_termination, event("finance", "public_revenue_contract_terminated", estate_id, {
             "id": "prc_1", "status": "terminated", "ends_on": "2026-06-30", "ends_on_as_signed": "2026-12-31",
             "reason": "the advertiser closed", "day": "2026-01-07", "terminated_at": "2026-01-07T02:00:00.000Z"})),
+        # the money received for the periods after its early end paid back: beside the contract (h5)
+        (archive.record_revenue_refund, event("finance", "public_revenue_refunded", estate_id, {
+            "id": "prc_1", "refund_id": "prf_1", "kind": "advertising", "ends_on": "2026-06-30", "method": "transfer",
+            "amount_cents": 600000, "operator_cents": 180000, "owners_cents": 420000, "reason": "paid ahead",
+            "day": "2026-01-08", "parts": [{"receipt_id": "prr_2", "amount_cents": 600000, "owners_cents": 420000,
+                                            "destination": "maintenance_fund", "fund_reversal_id": "mfr_2"}],
+            "refunded_at": "2026-01-08T02:00:00.000Z"})),
     ]
     for handler, published in steps:
         handler(published)
@@ -934,7 +941,8 @@ def test_public_revenue_contracts_and_receipts_are_kept_once(archive, estate):
         {"estate_id": estate_id, "filters": {"subject_id": subject_id}})["items"]] for subject_id in ("prc_1", "prr_1")}
     assert {key: sorted(value) for key, value in kept.items()} == {
         "prc_1": sorted([("public_revenue_contract", "public_revenue_contract_registered"),
-                         ("public_revenue_contract", "public_revenue_contract_terminated")]),
+                         ("public_revenue_contract", "public_revenue_contract_terminated"),
+                         ("public_revenue_contract", "public_revenue_refunded")]),
         "prr_1": sorted([("public_revenue_receipt", "public_revenue_received"),
                          ("public_revenue_receipt", "public_revenue_reversed")])}
 

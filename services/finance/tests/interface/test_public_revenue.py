@@ -482,3 +482,66 @@ def test_a_contract_cancelled_while_a_receipt_is_recorded_for_it_ends_one_way_on
     else:  # the receipt claimed the contract first: the cancel is refused, the receipt posted
         assert isinstance(answers["cancel"], Conflict) and answers["receipt"]["status"] == "posted"
         assert (stored["status"], standing) == ("active", 1)
+
+
+def refund(finance, contract_id, key, caller=MANAGER, method="transfer"):
+    as_caller(finance, caller, idempotency_key=key)
+    payload = {"estate_id": ESTATE, "id": contract_id,
+               "data": {"method": method, "reason": "the advertiser paid the third quarter before the early end"}}
+    contracts.load().check_rpc_input("finance", "refund_revenue_contract", payload)
+    answer = finance.refund_revenue_contract(payload)
+    contracts.load().check_rpc_output("finance", "refund_revenue_contract", answer)
+    return answer
+
+
+def test_money_received_for_the_periods_after_an_early_end_is_paid_back(finance):
+    """A contract ended early whose company had paid the periods after its end kept that money: nothing could
+    pay it back (a reversal is for a receipt typed wrong, and takes a whole receipt), the owners' part sat in the
+    fund (found by h5). A manager pays it back: the latest receipts first, a refund entry out of his journal, the
+    owners' part of it taken back out of the fund as a reversal does, the contract's arrears and the month's
+    reconciliation and disclosure netting it, announced once; asked again with its key, the same."""
+    contract = register(finance)  # 2026-01-15..2026-12-31, 600,000 a quarter
+    for key in ("prr-q1", "prr-q2", "prr-q3"):
+        receive(finance, contract["id"], 600_000, key)  # three quarters paid, 420,000 of each to the fund
+    terminate(finance, contract["id"], "end-1", ends_on="2026-06-30")  # two quarters begun by then
+    with pytest.raises(Forbidden):
+        refund(finance, contract["id"], "prf-acc", caller=ACCOUNTANT)
+    paid_back = refund(finance, contract["id"], "prf-1")
+    [made] = paid_back["refunds"]
+    assert (made["status"], made["amount_cents"], made["operator_cents"], made["owners_cents"]) == (
+        "done", 600_000, 180_000, 420_000)
+    assert [part["amount_cents"] for part in made["parts"]] == [600_000]
+    assert refund(finance, contract["id"], "prf-1") == paid_back  # its answer lost: the same
+    with pytest.raises(BusinessRuleViolation):
+        refund(finance, contract["id"], "prf-2")  # nothing more received after the end
+    [entry] = finance.list_journal_entries({"estate_id": ESTATE, "filters": {"kind": "public_revenue_refund"}})["items"]
+    assert (entry["direction"], entry["journal"], entry["amount_cents"], entry["cashier"]) == ("out", "bank", 600_000,
+                                                                                               "boss")
+    fund = finance.fund_statement({"estate_id": ESTATE, "filters": {"period": "2026-07"}})
+    assert (fund["deposits_cents"], fund["reversals_cents"], fund["closing_balance_cents"]) == (
+        1_260_000, 420_000, 840_000)
+    [announced] = finance.outbox.of_type("public_revenue_refunded")
+    contracts.load().check_event("finance", "public_revenue_refunded", announced)
+    assert (announced["data"]["amount_cents"], announced["data"]["owners_cents"]) == (600_000, 420_000)
+    assert finance.revenue_arrears({"estate_id": ESTATE, "filters": {"as_of": "2026-11-20"}})["items"] == []
+    recon = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-07"}})
+    assert recon["public_revenue_refunds"] == {"count": 1, "amount_cents": 600_000} and recon["balanced"]
+    shown = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-07"}})["public_revenue"]
+    assert (shown["received_cents"], shown["owners_cents"], shown["to_maintenance_fund_cents"]) == (
+        1_800_000, 840_000, 840_000)
+    third = finance.list_revenue_receipts({"estate_id": ESTATE, "filters": {}})["items"]
+    with pytest.raises(Conflict):  # a receipt paid back is not reversed whole besides
+        reverse(finance, made["parts"][0]["receipt_id"], "rv-after")
+    assert len(third) == 3
+
+
+def test_a_refund_only_for_a_contract_ended_early_with_money_after_its_end(finance):
+    contract = register(finance)
+    receive(finance, contract["id"], 600_000, "prr-a")
+    with pytest.raises(Conflict):
+        refund(finance, contract["id"], "prf-active")  # not ended early
+    terminate(finance, contract["id"], "end-a", ends_on="2026-06-30")
+    with pytest.raises(BusinessRuleViolation):
+        refund(finance, contract["id"], "prf-none")  # 600,000 received, 1,200,000 due up to the end
+    assert finance.db.journal.count_documents({"kind": "public_revenue_refund"}) == 0
+    assert not finance.outbox.of_type("public_revenue_refunded")
