@@ -158,7 +158,7 @@ CLOSES_OUT = (
              # 公共收益: the money of a contract signed before the estate retired is still received
              "record_revenue_receipt",
              # and a receipt typed wrong reversed, a contract ended early or cancelled
-             "reverse_revenue_receipt", "terminate_revenue_contract",
+             "reverse_revenue_receipt", "terminate_revenue_contract", "refund_revenue_contract",
              "refund_seller_prepaid", "carry_over_seller_prepaid",
              "refund_exit_prepaid", "transfer_exit_prepaid",  # 撤场: the owners' money owed back paid out
              "reverse_utility_top_up", "record_utility_owner_notice", "request_invoice", "void_invoice", "reverse_fund_deposit", "approve_fund_use",

@@ -74,6 +74,7 @@ DECISIONS = {
     # number in the reason (422), as in a contract's words (h3)
     "finance/public_revenue_reversed:reason": ARCHIVE,
     "finance/public_revenue_contract_terminated:reason": ARCHIVE,
+    "finance/public_revenue_refunded:reason": ARCHIVE,
     "finance/seller_prepaid_carried_over:reason": ARCHIVE,
     "maintenance/charge_raised:description": COMPOSED,
     "maintenance/equipment_back_in_service:out_of_service.reason": ARCHIVE,

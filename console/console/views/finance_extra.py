@@ -771,6 +771,25 @@ def reverse_revenue_receipt(receipt_id):
                     public_revenue, lambda _answer: common.done("prv.reversed"))
 
 
+@bp.post("/public-revenue/contracts/<contract_id>/refund")
+@estate_needed
+def refund_revenue_contract(contract_id):
+    """The money received for the periods after a contract's early end paid back by a manager, saying why,
+    once its box is ticked (h5)."""
+    form = request.form
+    back = url_for("finance.public_revenue")
+    if not common.confirmed():
+        return common.refuse_unconfirmed(back)
+    body = {"method": form.get("method", ""), "reason": form.get("reason", "").strip()}
+    _, refused = common.write(lambda: g.api.post(
+        g.api.estate(g.user.estate_id, f"public-revenue/contracts/{quote(contract_id, safe='')}/refund"), body,
+        idempotency_key=_key(form)), public_revenue)
+    if refused:
+        return refused
+    common.done("prv.refunded")
+    return redirect(back)
+
+
 @bp.post("/public-revenue/contracts/<contract_id>/terminate")
 @estate_needed
 def terminate_revenue_contract(contract_id):

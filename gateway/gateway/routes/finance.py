@@ -175,6 +175,9 @@ ROUTES = [
           policy.MANAGEMENT, body=True, id_param="receipt_id", idempotent=True),
     Route("POST", f"{ESTATE}/public-revenue/contracts/<contract_id>/terminate", "finance",
           "terminate_revenue_contract", policy.MANAGEMENT, body=True, id_param="contract_id", idempotent=True),
+    # the money received for the periods after a contract's early end paid back (h5)
+    Route("POST", f"{ESTATE}/public-revenue/contracts/<contract_id>/refund", "finance",
+          "refund_revenue_contract", policy.MANAGEMENT, body=True, id_param="contract_id", idempotent=True),
     Route("GET", f"{ESTATE}/public-revenue/arrears", "finance", "revenue_arrears", policy.FINANCE,
           filters=("as_of",)),
     Route("POST", f"{ESTATE}/operating-expenses", "finance", "record_operating_expense", policy.FEE_SETTERS,

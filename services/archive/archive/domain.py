@@ -61,6 +61,7 @@ RECORDED_EVENTS = {
     ("finance", "public_revenue_received"): "public_revenue_receipt",  # its income, the operator's and owners' parts
     ("finance", "public_revenue_reversed"): "public_revenue_receipt",  # typed wrong, taken back: beside the receipt
     ("finance", "public_revenue_contract_terminated"): "public_revenue_contract",  # ended early or cancelled
+    ("finance", "public_revenue_refunded"): "public_revenue_contract",  # paid back after its early end: beside it
     ("finance", "fund_deposit_posted"): "fund_deposit",  # money into the special maintenance fund
     ("finance", "fund_deposit_reversed"): "fund_deposit",  # kept beside the deposit
     ("finance", "fund_use_requested"): "fund_use",  # a use of the special maintenance fund, asked for

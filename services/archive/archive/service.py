@@ -434,6 +434,10 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_revenue_contract_termination(self, event):
         self._record(event)
 
+    @consumes("finance", "public_revenue_refunded")
+    def record_revenue_refund(self, event):
+        self._record(event)
+
     @consumes("finance", "fund_deposit_posted")
     def record_fund_deposit(self, event):
         self._record(event)

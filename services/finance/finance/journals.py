@@ -173,6 +173,13 @@ def public_revenue_reversal_entry(receipt):
                  receipt["amount_cents"], reversal["by"], reversal["day"], reversal["at"])
 
 
+def public_revenue_refund_entry(refund):
+    """The money received after a contract's early end paid back (``public_revenue.refund``): money out under
+    the refund, in the journal of its method, by the manager who paid it on his day (h5)."""
+    return entry(refund["estate_id"], "public_revenue_refund", refund["id"], refund["method"], "out",
+                 refund["amount_cents"], refund["by"], refund["day"], refund["at"])
+
+
 def top_up_reversal_entry(move):
     """A top-up taken back: money out of the journal it came into, under the top-up's receipt."""
     return entry(move["estate_id"], "reversal", move["_id"], move["method"], "out", move["amount_cents"],
@@ -452,11 +459,14 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
     # a receipt reversed: its reversing entry, money out on the reversal's day (whenever it was received)
     revenue_back = [e for e in entries if e["kind"] == "public_revenue_reversal"]
     revenue_back_cents = sum(e["amount_cents"] for e in revenue_back)
+    # the money received after a contract's early end paid back (h5): money out on the refund's day
+    revenue_refunds = [e for e in entries if e["kind"] == "public_revenue_refund"]
+    revenue_refund_cents = sum(e["amount_cents"] for e in revenue_refunds)
     # the receipts whose owners' part the fund refused: the journal holds their money, the fund none of it,
     # until a manager reverses them (counted, so that the accountant sees them at the month's close)
     fund_refused = [r for r in revenue_receipts or [] if r["status"] == "fund_refused"]
     expected = (receipts - reversals + collected - sum(e["amount_cents"] for e in refunds) + top_up_cents - seller_cents
-                - sum(e["amount_cents"] for e in deductions_back) + revenue_cents - revenue_back_cents - exit_cents)
+                - sum(e["amount_cents"] for e in deductions_back) + revenue_cents - revenue_back_cents - revenue_refund_cents - exit_cents)
     allocated = sum(a["amount_cents"] for bill in bills_touched for a in bill.get("allocations", [])
                     if start <= a["at"] < end and a.get("kind") != "opening_credit")  # 期初预收: not received here
     paid_in_full = sum(1 for bill in bills_touched
@@ -485,6 +495,7 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
         "seller_prepaid_refunds": {"count": len(sellers), "amount_cents": seller_cents},
         "public_revenue": {"count": len(revenue_receipts or []), "amount_cents": revenue_cents},
         "public_revenue_reversals": {"count": len(revenue_back), "amount_cents": revenue_back_cents},
+        "public_revenue_refunds": {"count": len(revenue_refunds), "amount_cents": revenue_refund_cents},
         "public_revenue_fund_refused": {"count": len(fund_refused),
                                         "owners_cents": sum(r["owners_cents"] for r in fund_refused)},
         "exit_prepaid_paid_out": {"count": len(exits), "amount_cents": exit_cents},

@@ -1917,7 +1917,8 @@ def _finish_fund_deposit(db, outbox, entry):
         fields = {"status": "posted", "balance_after_cents": maintenance_fund.taken(account, entry["_id"])}
         entry = store.set_fund_entry(db, outbox, estate_id, entry["_id"], "pending", fields,
                                      [_fund_entry_posted(outbox, entry | fields)])
-    if entry["kind"] == maintenance_fund.REVERSAL and entry["status"] == "posted":
+    if entry["kind"] == maintenance_fund.REVERSAL and entry["status"] == "posted" and not entry.get("refund_id"):
+        # (a public revenue refund's part takes back a part of its deposit: the deposit is not reversed)
         store.set_fund_entry(db, outbox, estate_id, entry["reverses"], "posted", {"reversed_by": entry["_id"]})
     return entry
 
@@ -2473,7 +2474,9 @@ def _disclosure(db, estate_id, period, timezone):
                               store.operating_expenses_of_period(db, estate_id, period), prepaid,
                               store.deductions_of_period(db, estate_id, period),
                               store.revenue_receipts_of_period(db, estate_id, period),
-                              store.revenue_reversals_of_period(db, estate_id, period)) | {
+                              store.revenue_reversals_of_period(db, estate_id, period)
+                              + public_revenue.refunds_disclosed(store.revenue_refunds_of_period(db, estate_id, period),
+                                                                 calendar.months_of(period))) | {
         "maintenance_fund": fund}
 
 
@@ -2615,6 +2618,8 @@ def reverse_revenue_receipt(db, outbox, caller, estate_id, receipt_id, data):
         rules, now = store.rules_for(db, estate_id), clock.now()
         with open_journal_day(db, estate_id, caller.user, periods.day_of(now, rules)):
             def plan(current):
+                public_revenue.refuse_refunded(_named_revenue_contract(db, estate_id, current["contract_id"]),
+                                               current["_id"])
                 fund_reversal_id = None
                 if current.get("fund_entry_id") and current["status"] == "posted":
                     fund_reversal_id = maintenance_fund.reversal_id(estate_id, current["fund_entry_id"])
@@ -2678,6 +2683,75 @@ def _finish_revenue_reversal(db, outbox, receipt):
             "public_revenue_reversed", estate_id, public_revenue.reversed_event_data(current), actor=reversal["by"])])
 
     return store.change_revenue_receipt(db, outbox, estate_id, receipt["_id"], done, keyed=False)
+
+
+def refund_revenue_contract(db, outbox, caller, estate_id, contract_id, data):
+    """The money received for the periods after a contract's early end paid back (``public_revenue.refund``):
+    planned on the contract (``refunds``, its revision-checked write: two refunds at once pay it once) on the
+    manager's open day (422 once settled), refused (422) before anything is written when the fund no longer
+    holds the owners' part to take back; then finished (``_finish_revenue_refund``). A retry with the caller's
+    Idempotency-Key answers it, finishing what a crash left."""
+    refund_id = caller.created_id("prf", estate_id)
+    contract = _named_revenue_contract(db, estate_id, contract_id)
+    if public_revenue.refund_of(contract, refund_id) is None:
+        rules, now = store.rules_for(db, estate_id), clock.now()
+        with open_journal_day(db, estate_id, caller.user, periods.day_of(now, rules)):
+            def plan(current):
+                if public_revenue.refund_of(current, refund_id) is not None:
+                    return None
+                receipts = store.revenue_receipts_of_contracts(db, estate_id, [contract_id], (
+                    "amount_cents", "owners_cents", "status", "destination", "fund_entry_id", "received_at"))
+                made = public_revenue.refund(refund_id, current, receipts, data, now, rules, caller.user,
+                                             caller.roles)
+                taken = sum(part["owners_cents"] for part in made["parts"] if part["fund_reversal_id"])
+                account = store.fund_account(db, estate_id, maintenance_fund.account_id(estate_id))
+                held = (account or {}).get("balance_cents", 0)
+                if taken > held:  # the fund's rule, before anything is written: never below zero
+                    raise BusinessRuleViolation(
+                        f"the fund holds {held} cents: taking back the owners' part of {taken} cents would leave it "
+                        "below zero (what uses approved since took is spent)",
+                        [field_error("id", "the owners' part is no longer in the fund")])
+                return Change({"refunds": list(current.get("refunds") or []) + [made]})
+
+            contract = store.change_revenue_contract(db, outbox, estate_id, contract_id, plan, keyed=False)
+    return public(_finish_revenue_refund(db, outbox, contract, refund_id))
+
+
+def _finish_revenue_refund(db, outbox, contract, refund_id):
+    """The steps after a refund's plan, each by a natural id (a repeat has no second effect): each part's
+    owners' part taken back out of the fund (a reversal of its receipt's deposit for that part, saying why),
+    the refund's journal entry (money out, ``public_revenue_refund``), and the refund ``done`` with
+    ``public_revenue_refunded`` in the contract's write."""
+    refund = public_revenue.refund_of(contract, refund_id)
+    if refund["status"] == "done":
+        return contract
+    estate_id = contract["estate_id"]
+    for part in refund["parts"]:
+        if not part["fund_reversal_id"]:
+            continue
+        entry = store.find_fund_entry(db, estate_id, part["fund_reversal_id"])
+        if entry is None:
+            deposit = store.get_fund_entry(db, estate_id, part["fund_entry_id"])
+            made = maintenance_fund.deposit_reversal(
+                deposit, {"reason": public_revenue.fund_refund_reason(contract, refund)}, clock.parse_iso(refund["at"]),
+                store.rules_for(db, estate_id), refund["by"], by_receipt=True)
+            store.insert_fund_entry(db, made | {"_id": part["fund_reversal_id"], "amount_cents": part["owners_cents"],
+                                                "refund_id": refund_id})
+            entry = store.find_fund_entry(db, estate_id, part["fund_reversal_id"])
+        _finish_fund_deposit(db, outbox, entry)
+    store.insert_entry(db, journals.public_revenue_refund_entry(refund | {"estate_id": estate_id}))  # once
+
+    def done(current):
+        found = public_revenue.refund_of(current, refund_id)
+        if found["status"] == "done":
+            return None
+        finished = found | {"status": "done"}
+        refunds = [finished if r["id"] == refund_id else r for r in current["refunds"]]
+        return Change({"refunds": refunds}, events=[outbox.event(
+            "public_revenue_refunded", estate_id, public_revenue.refunded_event_data(current, finished),
+            actor=refund["by"])])
+
+    return store.change_revenue_contract(db, outbox, estate_id, contract["_id"], done, keyed=False)
 
 
 def terminate_revenue_contract(db, outbox, caller, estate_id, contract_id, data):

@@ -152,6 +152,112 @@ def standing_receipts(contract_, receipts):
         if claimed not in written]
 
 
+def refund_of(contract_, refund_id_):
+    """The contract's refund ``refund_id_`` (``refunds``), or None."""
+    return next((r for r in contract_.get("refunds") or [] if r["id"] == refund_id_), None)
+
+
+def refunded_cents(contract_):
+    """What was paid back of the contract's receipts after its early end (``refunds``, done or being paid)."""
+    return sum(r["amount_cents"] for r in contract_.get("refunds") or [])
+
+
+def refunded_from(contract_, receipt_id_):
+    """The cents of ``receipt_id_`` paid back by the contract's refunds."""
+    return sum(part["amount_cents"] for r in contract_.get("refunds") or [] for part in r["parts"]
+               if part["receipt_id"] == receipt_id_)
+
+
+def refuse_refunded(contract_, receipt_id_):
+    """A receipt part of which was paid back after the contract's early end is not reversed whole (409): its
+    reversal would pay that part out twice and take its owners' part out of the fund twice (h5)."""
+    cents = refunded_from(contract_, receipt_id_)
+    if cents:
+        raise Conflict(f"{cents} cents of the receipt were paid back after the contract's early end: it is not "
+                       "reversed", [field_error("id", "paid back in part after the contract's early end")])
+
+
+def refund(refund_id_, contract_, receipts, data, now, rules, actor, caller_roles):
+    """The money received for the periods after a contract's early end paid back to the counterparty (提前终止
+    退款, h5: a contract ended early kept what was paid for the periods after the end, owed to no one): by a
+    manager (403), saying why (422), of a ``terminated`` contract only (409); the cents received (``receipts``
+    standing: posted or their owners' part refused by the fund) less those paid back already less the periods
+    begun by its new end (``periods_begun``), 422 when nothing is left. Taken from the latest receipts first
+    (the earliest pay the earliest periods, ``arrears``), each part split as its receipt was: its owners' part
+    in proportion, half up, counted on what the receipt gave in all (so a receipt paid back in several refunds
+    gives back exactly its ``owners_cents`` once whole), taken back out of the fund when it went in
+    (``fund_reversal_id``)."""
+    if not _is_reverser(caller_roles):
+        raise Forbidden("a manager pays back the money received after a contract's early end")
+    if contract_.get("status") != "terminated":
+        raise Conflict("only a contract ended early pays back what was received for the periods after its end",
+                       [field_error("id", f"is {contract_.get('status', 'active')}")])
+    reason = _reason(data)
+    standing = sorted((r for r in receipts if r["status"] in REVERSIBLE),
+                      key=lambda r: (r["received_at"], r["_id"]), reverse=True)
+    due = periods_begun(contract_, contract_["ends_on"]) * contract_["amount_cents"]
+    left = sum(r["amount_cents"] for r in standing) - refunded_cents(contract_) - due
+    if left <= 0:
+        raise BusinessRuleViolation(
+            f"nothing was received for the periods after the contract's end {contract_['ends_on']}: "
+            f"{due} cents were due up to it", [field_error("id", "has nothing received after its end")])
+    parts = []
+    for r in standing:
+        if left <= 0:
+            break
+        before = refunded_from(contract_, r["_id"])
+        cents = min(left, r["amount_cents"] - before)
+        if cents <= 0:
+            continue
+        owners = (_owners_share(r, before + cents) - _owners_share(r, before))
+        into_fund = (r["status"] == "posted" and r.get("destination") == "maintenance_fund" and r.get("fund_entry_id")
+                     and owners > 0)
+        parts.append({"receipt_id": r["_id"], "amount_cents": cents, "operator_cents": cents - owners,
+                      "owners_cents": owners, "destination": r["destination"],
+                      "fund_refused": r["status"] == FUND_REFUSED, "fund_entry_id": r.get("fund_entry_id"),
+                      "fund_reversal_id": ids.natural_id("mfr", contract_["estate_id"], refund_id_, r["_id"])
+                      if into_fund else None})
+        left -= cents
+    amount = sum(part["amount_cents"] for part in parts)
+    return {"id": refund_id_, "amount_cents": amount, "operator_cents": sum(p["operator_cents"] for p in parts),
+            "owners_cents": sum(p["owners_cents"] for p in parts), "method": data["method"], "reason": reason,
+            "parts": parts, "status": "pending", "by": actor, "at": clock.to_iso(now),
+            "day": periods.day_of(now, rules), "period": periods.period_of(now, rules)}
+
+
+def _owners_share(receipt_, cents):
+    """The owners' part of ``cents`` of ``receipt_`` (in proportion to its ``owners_cents``), half up."""
+    if not receipt_["amount_cents"]:
+        return 0
+    return money.to_cents(Decimal(receipt_["owners_cents"]) * Decimal(cents) / Decimal(receipt_["amount_cents"]))
+
+
+def fund_refund_reason(contract_, refund_):
+    """What the fund's entry taking a refund's owners' part back out says of itself."""
+    return f"公共收益提前终止退款 {contract_['_id']} {refund_['id']}: {refund_['reason']}"
+
+
+def refunds_disclosed(contracts, months):
+    """The parts of the refunds paid in ``months`` (a period's), shaped as receipts reversed are for
+    ``disclosed`` (netted where the refund is made, as the journal nets it; counted among its reversals)."""
+    return [{"kind": c["kind"], "amount_cents": part["amount_cents"], "operator_cents": part["operator_cents"],
+             "owners_cents": part["owners_cents"], "destination": part["destination"],
+             "reversal": {"fund_refused": part["fund_refused"]}}
+            for c in contracts for r in c.get("refunds") or [] if r["status"] == "done" and r["day"][:7] in months
+            for part in r["parts"]]
+
+
+def refunded_event_data(contract_, refund_):
+    """``finance.public_revenue_refunded``: the money received after a contract's early end paid back, under the
+    contract's id (archive keeps it beside the contract); the refund's own is ``refund_id``."""
+    return {"id": contract_["_id"], "refund_id": refund_["id"], "kind": contract_["kind"],
+            "ends_on": contract_["ends_on"], **{key: refund_[key] for key in (
+                "method", "amount_cents", "operator_cents", "owners_cents", "reason", "day")},
+            "parts": [{key: part[key] for key in ("receipt_id", "amount_cents", "owners_cents", "destination",
+                                                  "fund_reversal_id")} for part in refund_["parts"]],
+            "refunded_at": refund_["at"]}
+
+
 def terminated_event_data(contract_):
     """``finance.public_revenue_contract_terminated``: a contract ended early or cancelled, and why."""
     ended = contract_["termination"]
@@ -211,7 +317,7 @@ def arrears(contract_, receipts, day):
     amount = contract_["amount_cents"]
     due = begun * amount
     # a receipt reversed (typed wrong: its money out of the journal and the fund) pays nothing (r3)
-    received = sum(r["amount_cents"] for r in receipts if r.get("status") != "reversed")
+    received = sum(r["amount_cents"] for r in receipts if r.get("status") != "reversed") - refunded_cents(contract_)
     overdue = max(due - received, 0)
     paid_periods = received // amount if amount else begun  # the earliest, in full
     since = (calendar.months_after(date.fromisoformat(contract_["starts_on"]),

@@ -416,6 +416,12 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
                                                   payload["id"], payload["data"])
 
     @rpc_method
+    def refund_revenue_contract(self, payload):
+        """The money received for the periods after a contract's early end paid back (public_revenue.py)."""
+        return operations.refund_revenue_contract(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                  payload["id"], payload["data"])
+
+    @rpc_method
     def terminate_revenue_contract(self, payload):
         return operations.terminate_revenue_contract(self.db, self.outbox, self.caller, payload["estate_id"],
                                                      payload["id"], payload["data"])

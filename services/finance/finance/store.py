@@ -1829,6 +1829,11 @@ def change_revenue_contract(db, outbox, estate_id, contract_id, decide, keyed=Tr
     return _named.change(db, outbox, "revenue_contracts", estate_id, contract_id, decide, keyed=keyed)
 
 
+def revenue_refunds_of_period(db, estate_id, period):
+    """The contracts with a refund paid on the days of a period (after their early end, h5)."""
+    return list(store.scan(db.revenue_contracts, {"estate_id": estate_id, "refunds.day": store.days_of(period)}))
+
+
 def revenue_reversals_of_period(db, estate_id, period):
     """The receipts reversed on the days of a month, quarter or year (whenever received): the disclosure
     nets them where the reversal is made, as the journal does."""
