@@ -1032,11 +1032,19 @@ def test_a_sellers_prepaid_money_held_at_a_sale_is_kept_under_its_household_once
     refunded = event("finance", "seller_prepaid_refunded", estate_id, {
         "id": "sph_1", "household_id": "hh_1", "owner_since": "2026-11-20", "amount_cents": 50000,
         "method": "transfer", "refunded_at": "2026-11-22T02:00:00.000Z"})
-    for delivered in (held, held, refunded, refunded):
-        (archive.record_seller_prepaid_held if delivered is held else archive.record_seller_prepaid_refunded)(delivered)
+    # a late sale's restatement added more of the seller's money to the hold (h5: nothing told archive)
+    added = event("finance", "seller_prepaid_added", estate_id, {
+        "id": "sph_1", "household_id": "hh_1", "owner_since": "2026-11-20", "added_cents": 1200,
+        "payments": [{"payment_id": "pay_1", "amount_cents": 1200}], "amount_cents": 51200,
+        "added_at": "2026-11-21T05:00:00.000Z"})
+    handlers = {id(held): archive.record_seller_prepaid_held, id(added): archive.record_seller_prepaid_added,
+                id(refunded): archive.record_seller_prepaid_refunded}
+    for delivered in (held, held, added, added, refunded, refunded):
+        handlers[id(delivered)](delivered)
     records = archive.list_records({"estate_id": estate_id, "filters": {"household_id": "hh_1"}})["items"]
     assert sorted((r["subject_type"], r["subject_id"], r["event_type"]) for r in records) == [
-        ("seller_prepaid", "sph_1", "seller_prepaid_held"), ("seller_prepaid", "sph_1", "seller_prepaid_refunded")]
+        ("seller_prepaid", "sph_1", "seller_prepaid_added"), ("seller_prepaid", "sph_1", "seller_prepaid_held"),
+        ("seller_prepaid", "sph_1", "seller_prepaid_refunded")]
     carried = event("finance", "seller_prepaid_carried_over", estate_id, {
         "id": "sph_2", "household_id": "hh_2", "owner_since": "2026-11-20", "amount_cents": 100,
         "reason": "买卖合同约定", "carried_over_at": "2026-11-22T02:00:00.000Z"})

@@ -1,7 +1,7 @@
 """The month a flat is sold (二手房过户): the seller owes its days up to the transfer, the buyer from it
 (``sale_month``). Before, the month was billed whole to the household and read as the buyer's: a flat sold on
 the 12th billed its buyer the seller's eleven days (found by h7)."""
-from estate_common import clock
+from estate_common import clock, contracts
 
 from .test_household_account import account
 from .test_owner_statement import issue, owner_is, statement
@@ -204,11 +204,18 @@ def test_the_sellers_money_a_late_sale_gives_back_is_held_with_his_hold_and_refu
         {"payment_id": sellers["id"], "amount_cents": 5000 + BUYERS}]
     assert [(a["cents"], a["payments"]) for a in held["added"]] == [
         (BUYERS, [{"payment_id": sellers["id"], "amount_cents": BUYERS}])]
+    # announced in the hold's write, as its making was (nothing told archive the hold grew: found by h5)
+    [added] = finance.outbox.of_type("seller_prepaid_added")
+    contracts.load().check_event("finance", "seller_prepaid_added", added)
+    assert (added["data"]["id"], added["data"]["household_id"], added["data"]["added_cents"],
+            added["data"]["amount_cents"]) == (held["id"], "hh_1", BUYERS, 5000 + BUYERS)
+    assert added["data"]["payments"] == [{"payment_id": sellers["id"], "amount_cents": BUYERS}]
     acting(finance, ACCOUNTANT)
     payment = finance.get_payment({"estate_id": ESTATE, "id": sellers["id"]})
     assert (payment["unapplied_cents"], payment["seller_held_cents"]) == (0, 5000 + BUYERS)
     run(finance, "2026-11")  # again: nothing more to add
     assert account(finance)["seller_prepaid"][0]["amount_cents"] == 5000 + BUYERS
+    assert len(finance.outbox.of_type("seller_prepaid_added")) == 1
     acting(finance, ACCOUNTANT, "spr-1")
     refunded = finance.refund_seller_prepaid({"estate_id": ESTATE, "id": held["id"], "data": {"method": "cash"}})
     assert (refunded["status"], refunded["refund"]["amount_cents"]) == ("refunded", 5000 + BUYERS)

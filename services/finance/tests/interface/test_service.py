@@ -3161,6 +3161,28 @@ def test_a_reversal_its_cashiers_day_settled_at_the_months_end_is_paid_by_anothe
     assert report["balanced"] and report["deposit_deduction_reversals"] == {"count": 1, "amount_cents": 30000}
 
 
+def test_a_reversal_whose_refund_s_cashier_left_names_whom_to_name(finance):
+    """The refund's cashier has left (his account deactivated): the reversal, naming nobody, went on his journal,
+    a drawer no one holds, or was refused saying his day was settled (found by h5). The gateway tells finance
+    the estate's active cashiers when none is named; the refusal (422 on data.paid_by) names the choice: the
+    manager himself or one of them. Nothing is written."""
+    deposit = refundable_deposit(finance)
+    acting(finance, CASHIER)
+    finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {"method": "cash", "deductions": [
+        {"kind": "damage", "cents": 30000, "reason": "电梯"}]}})
+    acting(finance, MANAGER, "rv-1").caller.cashiers = ["zhao"]  # wang has left
+    with pytest.raises(BusinessRuleViolation) as refused:
+        finance.reverse_deposit_deductions({"estate_id": ESTATE, "id": deposit["id"], "data": {"reason": "录错"}})
+    [error] = refused.value.errors
+    assert error["field"] == "data.paid_by" and "boss" in error["message"] and "zhao" in error["message"]
+    assert "wang" in str(refused.value) and "left" in str(refused.value)
+    assert finance.db.journal.count_documents({"kind": "deposit_deduction_reversal"}) == 0
+    assert finance.get_deposit({"estate_id": ESTATE, "id": deposit["id"]})["refund"].get("deductions_reversal") is None
+    acting(finance, MANAGER, "rv-2").caller.cashiers = ["wang", "zhao"]  # still here: his drawer, as before
+    done = finance.reverse_deposit_deductions({"estate_id": ESTATE, "id": deposit["id"], "data": {"reason": "录错"}})
+    assert done["refund"]["deductions_reversal"]["cashier"] == "wang"
+
+
 def test_a_reversal_is_paid_by_a_cashier_of_the_estate_named(finance):
     """Another cashier of the estate named (the refund's left, or his day settled) pays it from his drawer."""
     deposit = refundable_deposit(finance)
