@@ -47,7 +47,12 @@ def handover_guards_fact(db, estate_id, body, caller=None):
 def cashier_fact(db, estate_id, body, caller=None):
     """The context finance's ``reverse_deposit_deductions`` reads of the body's ``paid_by`` (who pays a
     reversal of deductions back from his drawer): ``cashier`` when an active cashier of the estate is so
-    called, else ``not_a_cashier`` (the manager naming himself needs no look-up); none when none named."""
+    called, else ``not_a_cashier`` (the manager naming himself needs no look-up). None named: ``cashiers``,
+    the estate's active cashiers (sorted), so that finance sees whether the refund's cashier, who pays it
+    then, is still one, and names them when he has left (found by h5: it went on a drawer no one holds)."""
+    if isinstance(body, dict) and "paid_by" not in body:
+        users = store.users_with_role(current_app.extensions["estate_ops"].db, CASHIER)
+        return {"cashiers": sorted(user["_id"] for user in users if assignable(user, estate_id, CASHIER))}
     return _holders_found(db, estate_id, body, {"cashier": "paid_by"}, CASHIER, "not_a_cashier")
 
 

@@ -50,6 +50,7 @@ RECORDED_EVENTS = {
     ("finance", "opening_credit_recorded"): "opening_credit",  # paid to the previous company ahead, handed over (期初预收)
     ("finance", "opening_credit_reversed"): "opening_credit",  # recorded wrong: kept beside the credit
     ("finance", "seller_prepaid_held"): "seller_prepaid",  # a sale: the seller's prepaid money held apart
+    ("finance", "seller_prepaid_added"): "seller_prepaid",  # a late sale's restatement: more of his money held
     ("finance", "seller_prepaid_refunded"): "seller_prepaid",  # paid back to the seller: kept beside the hold
     ("finance", "seller_prepaid_carried_over"): "seller_prepaid",  # the buyer's by agreement, with its reason
     # the owner's money owed back at the contract's end refunded (退还) or handed to the next company (移交)

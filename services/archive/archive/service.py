@@ -390,6 +390,10 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_seller_prepaid_held(self, event):
         self._record(event)
 
+    @consumes("finance", "seller_prepaid_added")
+    def record_seller_prepaid_added(self, event):
+        self._record(event)
+
     @consumes("finance", "seller_prepaid_refunded")
     def record_seller_prepaid_refunded(self, event):
         self._record(event)

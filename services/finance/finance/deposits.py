@@ -394,7 +394,23 @@ def reversal_cashier(deposit, data=None):
     return named or (deposit.get("refund") or {}).get("by")
 
 
-def deductions_reversal(deposit, reversal_id, data, now, rules, actor, caller_roles, day_closed, cashier_found=None):
+def refuse_cashier_gone(data, cashier, actor, cashiers_active):
+    """422 naming whom to name (``paid_by``) when none was and the refund's ``cashier`` is no longer an active
+    cashier of the estate (``cashiers_active``, the gateway's look-up; None: not looked up): the reversal went on
+    his journal, a drawer no one holds (found by h5). The manager himself, or one of the estate's cashiers."""
+    if "paid_by" in data or cashiers_active is None or cashier in cashiers_active or cashier == actor:
+        return
+    choice = [actor] + sorted(name for name in cashiers_active if name != actor)
+    raise BusinessRuleViolation(
+        f"{cashier}, who paid the refund, has left (no active cashier of the estate): name who pays the deductions "
+        f"back from his drawer (paid_by): yourself ({actor}) or "
+        + (f"a cashier of the estate ({', '.join(choice[1:])})" if choice[1:] else "no one else: the estate has no "
+           "active cashier"),
+        [field_error("data.paid_by", f"name who pays them back: {' or '.join(choice)}")])
+
+
+def deductions_reversal(deposit, reversal_id, data, now, rules, actor, caller_roles, day_closed, cashier_found=None,
+                        cashiers_active=None):
     """A refund's deductions made in error taken back (冲销押金扣除): never edited, each deduction kept gets a
     reversing entry (``journals.deposit_deduction_reversal_entries``: money out, paid back to the owner
     from the journal it was kept in), on the journal of the cashier who kept them (``reversal_cashier``) of
@@ -421,6 +437,7 @@ def deductions_reversal(deposit, reversal_id, data, now, rules, actor, caller_ro
     if not reason:
         raise BusinessRuleViolation("a reversal says why", [field_error("data.reason", "say why")])
     day, cashier = periods.day_of(now, rules), reversal_cashier(deposit, data)
+    refuse_cashier_gone(data, cashier, actor, cashiers_active)
     if "paid_by" in data and cashier != actor and cashier_found != "cashier":
         raise BusinessRuleViolation(f"{cashier} is no cashier of the estate: the money is paid back from the drawer "
                                     "of a cashier of the estate or of the manager himself",

@@ -1618,7 +1618,7 @@ def reverse_deposit_deductions(db, outbox, caller, estate_id, deposit_id, data):
                 if ((current.get("refund") or {}).get("deductions_reversal") or {}).get("id") == reversal_id:
                     return None  # a retry
                 return deposits.deductions_reversal(current, reversal_id, data, now, rules, caller.user,
-                                                    caller.roles, closed, caller.cashier)
+                                                    caller.roles, closed, caller.cashier, caller.cashiers)
 
             deposit = _finish_deductions_reversal(db, outbox, store.change_deposit(db, outbox, estate_id, deposit_id,
                                                                                    plan))
@@ -2901,17 +2901,20 @@ def grow_sellers_hold(db, outbox, estate_id, household_id, owner_since):
         if hold is None:
             return None
         sources = store.prepaid_sources(db, estate_id, household_id)
-        hold = store.change_seller_prepaid(db, outbox, estate_id, hold_id,
-                                           lambda current: _growing(seller_prepaid.grown(current, sources,
-                                                                                         clock.now())))
+        hold = store.change_seller_prepaid(db, outbox, estate_id, hold_id, lambda current: _growing(
+            seller_prepaid.grown(current, sources, clock.now()), current, outbox))
         _finish_hold(db, outbox, hold)
     return hold
 
 
-def _growing(step):
+def _growing(step, hold, outbox):
     """A hold's addition marked being made too (``store.HOLD_BEING_MADE``): the household's next writer finishes
-    it after a crash, before the money is used (``household``)."""
-    return None if step is None else Change({**step.set, store.HOLD_BEING_MADE: True}, step.entries)
+    it after a crash, before the money is used (``household``); announced in that write
+    (``seller_prepaid_added``: nothing told archive the hold grew, found by h5)."""
+    if step is None:
+        return None
+    return Change({**step.set, store.HOLD_BEING_MADE: True}, step.entries, events=[outbox.event(
+        "seller_prepaid_added", hold["estate_id"], seller_prepaid.added_event_data(hold | step.set))])
 
 
 def _hold_sellers_money(db, outbox, estate_id, household_id, owner_since, hold_id):

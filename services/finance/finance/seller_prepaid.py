@@ -119,6 +119,15 @@ def held_event_data(hold):
             **({"taken_back": taken_back} if taken_back else {})}
 
 
+def added_event_data(hold):
+    """``finance.seller_prepaid_added``: the seller's money added to his hold (its last ``added``): what was
+    added, from which payments, and what the hold holds now."""
+    added = hold["added"][-1]
+    return {"id": hold["_id"], "household_id": hold["household_id"], "owner_since": hold["owner_since"],
+            "added_cents": added["cents"], "payments": added["payments"], "amount_cents": hold["amount_cents"],
+            "added_at": added["at"]}
+
+
 def view(hold):
     shown = {k: v for k, v in hold.items() if not k.startswith("_")}
     return {"id": hold["_id"], **shown}

@@ -31,6 +31,9 @@ class Caller:
         self.guard = None  # what the gateway found of a named guard (gateway/assignees.py), if it looked
         self.to_guard = None  # and of the guard a shift is handed over to
         self.cashier = None  # what the gateway found of a named cashier (gateway/assignees.py: a reversal's paid_by)
+        # the estate's active cashiers, when the reversal named none (gateway/assignees.py): whether the refund's
+        # cashier is still one, and whom to name when he has left
+        self.cashiers = None
         self.work_order = None  # whether the work order a body names is one of the estate's (gateway/references.py)
         # then its ``work_order_id``, ``work_order_number``, ``work_order_priority``, ``work_order_status``, and
         # what the owner pays of it (``work_order_charge_cents``, ``work_order_consented_cents``, ``work_order_cause_party``)
@@ -128,6 +131,8 @@ class CallerContext(DependencyProvider):
         caller.guard = context.get("guard")
         caller.to_guard = context.get("to_guard")
         caller.cashier = context.get("cashier")
+        caller.cashiers = ([name for name in context["cashiers"] if isinstance(name, str)]
+                           if isinstance(context.get("cashiers"), list) else None)
         caller.work_order = context.get("work_order")
         caller.work_order_ref = {key: context[key] for key in ("work_order_id", "work_order_number",
                                                                "work_order_priority", "work_order_status",
