@@ -2792,6 +2792,52 @@ ZH = {
         '场内没有该车牌的车辆',
     'no vehicle with this plate is inside: its stay was closed without its fee by {0} at {1}, and the car may leave':
         '场内没有该车牌的车辆：其停车记录已由 {0} 于 {1} 免费关闭，车辆可以离场',
+    # -- h5: the exit's refund exact, no empty settlement; public revenue paid back after an early end; a
+    # reversal whose refund's cashier left
+    "{0}, who paid the refund, has left (no active cashier of the estate): name who pays the deductions back from his drawer (paid_by): yourself ({1}) or a cashier of the estate ({2})":
+        '办理退款的收银员 {0} 已离职（不再是本小区在职收银员）：请指定由谁从其钱箱退还扣款（paid_by）：你本人（{1}）或本小区的收银员（{2}）',
+    "{0}, who paid the refund, has left (no active cashier of the estate): name who pays the deductions back from his drawer (paid_by): yourself ({1}) or no one else: the estate has no active cashier":
+        '办理退款的收银员 {0} 已离职（不再是本小区在职收银员）：请指定由谁退还扣款（paid_by）：只能由你本人（{1}），本小区没有在职收银员',
+    'name who pays them back: {0}':
+        '请指定退还人：{0}',
+    "the refund's amount is whole cents, 0 or more":
+        '退还金额须为不小于 0 的整数（分）',
+    'is whole cents, 0 or more':
+        '须为不小于 0 的整数（分）',
+    "nothing is owed back to the owner of {0} at the contract's end {1}: no money unused, no bill of days after it":
+        '合同截止日 {1} 时 {0} 的业主没有应退款项：既无未用的预收款，也无截止日之后的账单',
+    "has nothing owed back at the contract's end":
+        '合同截止时没有应退款项',
+    "the money owed back to the owner of {0} at the contract's end {1} is {2} cents, not the {3} asked: nothing was paid out":
+        '合同截止日 {1} 时应退 {0} 业主的款项为 {2} 分，而不是填写的 {3} 分：未退还任何款项',
+    'is {0} cents owed back':
+        '应退款项为 {0} 分',
+    "of the {0} cents planned to be refunded to the owner of {1}, the payments hold {2} now (money used since the plan): nothing was paid out; ask again for {3} cents":
+        '计划退还 {1} 业主的 {0} 分中，相关缴费现仅余 {2} 分（计划后已被使用）：未退还任何款项；如需退还，请按 {3} 分重新提交',
+    'is at most {0} cents now':
+        '现在最多为 {0} 分',
+    '{0} holds {1} of the {2} cents planned':
+        '{0} 现余 {1} 分，计划为 {2} 分',
+    "the fund holds {0} cents: taking back the owners' part of {1} cents would leave it below zero (what uses approved since took is spent)":
+        '维修资金余额为 {0} 分：转出业主部分 {1} 分将使余额低于零（此后批准的使用已支出）',
+    "the owners' part is no longer in the fund":
+        '业主部分已不在维修资金中',
+    "the household's money changed while its refund was paid out: nothing more was paid, ask again":
+        '退款过程中该户的款项发生变化：未再退还，请重新提交',
+    'changed while its refund was paid out':
+        '退款过程中发生了变化',
+    "{0} cents of the receipt were paid back after the contract's early end: it is not reversed":
+        '该笔收款中有 {0} 分已在合同提前终止后退还：不能冲正',
+    "paid back in part after the contract's early end":
+        '合同提前终止后已部分退还',
+    "a manager pays back the money received after a contract's early end":
+        '合同提前终止后的退款须由经理办理',
+    'only a contract ended early pays back what was received for the periods after its end':
+        '只有提前终止的合同才能退还终止日之后各期的已收款项',
+    "nothing was received for the periods after the contract's end {0}: {1} cents were due up to it":
+        '合同终止日 {0} 之后各期没有已收款项：截至终止日应收 {1} 分',
+    'has nothing received after its end':
+        '终止日之后没有已收款项',
 }
 
 
