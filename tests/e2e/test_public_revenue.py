@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from .flows import new_estate, new_user
+from .flows import eventually, new_estate, new_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
@@ -70,3 +70,16 @@ def test_a_contract_a_receipt_the_fund_and_the_disclosure(api, admin):
     ended = api.post(f"{base}/public-revenue/contracts/{contract}/terminate", {"ends_on": today, "reason": "closed"},
                      manager, headers={"Idempotency-Key": "prc-e2e-end"})
     assert ended.status_code == 200 and ended.json()["status"] == "terminated", ended.text
+    # what was received for the periods after its end is paid back by a manager, and archive keeps it beside
+    # the contract (h5): one period begun by today owes 500,000, the 500,005 received leaves 5 to pay back
+    paid_back = api.post(f"{base}/public-revenue/contracts/{contract}/refund",
+                         {"method": "transfer", "reason": "paid ahead"}, manager,
+                         headers={"Idempotency-Key": "prc-e2e-refund"})
+    assert paid_back.status_code == 200, paid_back.text
+    [refund] = paid_back.json()["refunds"]
+    assert (refund["status"], refund["amount_cents"]) == ("done", 5)
+    kept = eventually(lambda: [r for r in api.get(f"{base}/archive/records?subject_id={contract}", manager).json()[
+        "items"] if r["event_type"] == "public_revenue_refunded"])
+    assert kept[0]["data"]["refund_id"] == refund["id"]
+    recon = api.get(f"{base}/reports/reconciliation?period={today[:7]}", accountant).json()
+    assert recon["public_revenue_refunds"] == {"count": 1, "amount_cents": 5} and recon["balanced"]
