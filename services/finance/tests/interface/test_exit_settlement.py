@@ -484,3 +484,21 @@ def test_money_given_back_onto_a_payment_paid_out_at_the_end_is_refunded_by_the_
     as_caller(finance, ACCOUNTANT)
     month = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
     assert month["exit_prepaid_paid_out"]["amount_cents"] == 13800 and month["balanced"]
+
+
+def test_a_refund_refused_for_its_amount_does_not_stop_the_transfer(finance):
+    """A refund refused for its amount (its bill after the end cancelled, its plan kept, nothing paid) stayed
+    pending: the transfer of every household was then a 409 for it, and the exit could not be completed (found
+    by h5). The batch takes the household over (a refund asked again then answers its settlement, the batch's)."""
+    approved(finance)
+    for period in ("2026-10", "2026-11"):
+        run(finance, period)
+    pay(finance, "hh_1", 2 * 21002 + 5000)  # November paid ahead and 50.00 beyond
+    with pytest.raises(BusinessRuleViolation):
+        refund(finance, "hh_1", amount_cents=5000)  # 260.02 is owed back
+    batch = transfer(finance)
+    assert {line["household_id"]: line["amount_cents"] for line in batch["households"]} == {"hh_1": 26002}
+    [settled] = finance.db.exit_settlements.find({"household_id": "hh_1"})
+    assert (settled["kind"], settled["status"], settled["transfer_id"]) == ("transfer", "done", batch["id"])
+    assert finance.db.journal.count_documents({"estate_id": ESTATE, "kind": "exit_refund"}) == 0
+    assert handover(finance, "2026-10-31")["totals"]["owed_back_cents"] == 0
