@@ -132,6 +132,16 @@ def refuse_nothing_owed(household_id, end_day):
         "no bill of days after it", [field_error("household_id", "has nothing owed back at the contract's end")])
 
 
+# on a refund refused for its amount (``refuse_other_amount``, ``refuse_short``): planned, nothing taken, no entry
+AWAITING_AMOUNT = "awaiting_amount"
+
+
+def adoptable(settlement):
+    """Whether the transfer may take ``settlement`` over: a refund refused for its amount, nothing taken."""
+    return (settlement["kind"] == REFUND and settlement["status"] == PENDING
+            and bool(settlement.get(AWAITING_AMOUNT)))
+
+
 def refuse_other_amount(asked, settlement):
     """422 naming what the refund pays out when the caller asked for another amount (``asked``): a refund pays
     exactly what its caller counted out, never less (nor more) without him seeing it (found by h5)."""

@@ -3445,6 +3445,7 @@ def _exit_settle(db, outbox, caller, estate_id, household_id, end_day, kind, met
         round_, settlement_id, found = round_ + 1, next_id, following
     if found is not None and found["status"] == exit_settlement.DONE:
         return found
+    found = _exit_adopted(db, outbox, found, batch)
     exit_settlement.refuse_another(found, kind, batch)
     rules, now = store.rules_for(db, estate_id), clock.now()
     day = periods.day_of(now, rules)
@@ -3485,6 +3486,18 @@ def _exit_settle(db, outbox, caller, estate_id, household_id, end_day, kind, met
     return store.change_exit_settlement(db, outbox, estate_id, settlement_id, done)
 
 
+def _exit_adopted(db, outbox, found, batch):
+    """``found``, a refund refused for its amount (``AWAITING_AMOUNT``: planned, nothing taken, no entry),
+    taken over by the transfer ``batch`` as the household's settlement of it: left pending, it made the whole
+    batch a 409 and the exit could not be completed (found by h5). A refund asked again then answers it, done."""
+    if batch is None or found is None or not exit_settlement.adoptable(found):
+        return found
+    return store.change_exit_settlement(db, outbox, found["estate_id"], found["_id"], lambda current: Change({
+        "kind": exit_settlement.TRANSFER, "transfer_id": batch["_id"], "to_company": batch["to_company"],
+        "method": batch["method"], "note": batch.get("note"), exit_settlement.AWAITING_AMOUNT: False})
+        if exit_settlement.adoptable(current) else None)
+
+
 def _exit_move_money(db, outbox, settlement, actor, whole=False, asked=None):
     """Under the household's lock: its owner's bills of days after the end cancelled and their money given
     back (then on its unpaid bills up to the end, as prepaid money always is), and its money unused taken
@@ -3522,13 +3535,18 @@ def _exit_move_money(db, outbox, settlement, actor, whole=False, asked=None):
         held, short = exit_settlement.held_parts(settlement["payments"], {
             part["payment_id"]: store.find_payment(db, estate_id, part["payment_id"])
             for part in settlement["payments"]}, settlement["_id"])
+        planned_cents = settlement["amount_cents"]
         if short:  # re-planned at what is held: the refund asked again pays that, seen
-            planned_cents = settlement["amount_cents"]
             replanned = exit_settlement.settled_changes([], held) | {"bills_cancelled": settlement["bills_cancelled"]}
             settlement = store.change_exit_settlement(db, outbox, estate_id, settlement["_id"], lambda current: Change(
                 replanned) if current["payments"] != held else None)
-            if asked != settlement["amount_cents"]:
-                exit_settlement.refuse_short(settlement | {"amount_cents": planned_cents}, short, held)
+        refused = short and asked != settlement["amount_cents"] or asked not in (None, settlement["amount_cents"])
+        # refused, nothing taken: the transfer may take the household over (``_exit_adopted``); paid, no longer
+        settlement = store.change_exit_settlement(db, outbox, estate_id, settlement["_id"], lambda current: Change(
+            {exit_settlement.AWAITING_AMOUNT: bool(refused)}) if bool(current.get(exit_settlement.AWAITING_AMOUNT))
+            != bool(refused) else None)
+        if short and asked != settlement["amount_cents"]:
+            exit_settlement.refuse_short(settlement | {"amount_cents": planned_cents}, short, held)
         exit_settlement.refuse_other_amount(asked, settlement)
     taken = [store.take_payments_money(db, outbox, estate_id, part, settlement["_id"], whole)  # once: marked
              for part in settlement["payments"]]
