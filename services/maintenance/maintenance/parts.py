@@ -248,7 +248,7 @@ def give_back(part, order, qty, now, actor, movements, late_return_days=0):
     else:
         _open(order, returning=True)
     qty_milli = _positive(milli(qty, part["unit"], "data.qty"))
-    held_milli, held_value = held_by(movements, order["_id"])
+    held_milli, held_value = held_by(_reaching(order, movements), order["_id"])
     if qty_milli > held_milli:
         raise BusinessRuleViolation(f"the order holds {shown_qty(held_milli)} {part['unit']} of {part['code']}",
                                     [field_error("data.qty", "is more than was issued to the order")])
@@ -256,6 +256,17 @@ def give_back(part, order, qty, now, actor, movements, late_return_days=0):
     facts = {"after_sign_off": True, "order_completed_at": order["completed_at"]} if late else {}
     return _moved(part, "return", qty_milli, value, now, actor, work_order_id=order["_id"],
                   work_order_number=order.get("number"), **facts)
+
+
+def _reaching(order, movements):
+    """``movements`` less those still on their way to the order (``TO_REACH``) that reach it too late
+    (``reached_too_late``): an issue written after the sign-off's read, or after the cancellation, whose
+    step to the order a crash stopped. It was never on the order's cost and the sweep undoes it: given
+    back as well, its parts came back to the store twice, a late one credited to the period's costs
+    that never bore it (found by r2 reviewing h2)."""
+    return [movement for movement in movements
+            if not (movement.get(TO_REACH) and reached_too_late(order, movement_of(movement)
+                                                                 if "_id" in movement else movement))]
 
 
 def _late_return_open(order, now, days):

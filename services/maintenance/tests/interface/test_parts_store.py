@@ -423,3 +423,62 @@ def test_an_edit_of_a_part_is_announced(engineering):
     data = announced["data"]
     assert (data["id"], data["name"], data["minimum"], data["below_minimum"]) == (tap["id"], "水龙头 DN15", 8, True)
     assert data["changes"] == {"name": {"from": "tap", "to": "水龙头 DN15"}, "minimum": {"from": 0, "to": 8}}
+
+
+# -- r2 reviewing h2: an issue a crash left short of its order is not the order's to give back ----------
+
+def _issue_crashed_after_order_closed(engineering, monkeypatch, close, start=True):
+    """Taps issued while the order was closed (``close``) without them, then the process died before the
+    issue reached the order: the issue is on the part, marked, for the sweep to undo."""
+    from maintenance import operations, store
+    tap = part(engineering, "TAP", qty=3, unit_cost_cents=3500)
+    if start:
+        order_id = started(engineering)
+    else:  # cancelled before its work started
+        order_id = open_repair(engineering)
+        act(engineering, "assign_work_order", order_id, technician="chen")
+    found = store.referenced
+
+    def closed_meanwhile(*args):
+        order = found(*args)
+        monkeypatch.setattr(store, "referenced", found)
+        close(order_id)
+        return order
+
+    def crash(*args):
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr(store, "referenced", closed_meanwhile)
+    monkeypatch.setattr(operations, "_part_reached_order", crash)
+    with pytest.raises(RuntimeError):
+        moved(engineering, "issue_part", tap["id"], work_order_id=order_id, qty=2)
+    monkeypatch.undo()
+    return tap, order_id
+
+
+def test_an_issue_a_crash_left_off_a_signed_off_order_is_not_given_back_late(engineering, monkeypatch):
+    """The order was signed off without the 2 taps (their issue never reached it: the sweep undoes it). A
+    late return of them credited the store and the period's costs with what the order never bore, and the
+    sweep then gave them back again: 5 taps on hand of the 3 received (found by r2 reviewing h2)."""
+    from datetime import timedelta
+    tap, order_id = _issue_crashed_after_order_closed(
+        engineering, monkeypatch, lambda order_id: act(engineering, "complete_work_order", order_id, **completion()))
+    month = engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["completed_at"][:7]
+    with pytest.raises(BusinessRuleViolation):  # the order holds none on its cost
+        moved(engineering, "return_part", tap["id"], work_order_id=order_id, qty=2)
+    engineering.sweep_part_movements(clock.now() + timedelta(minutes=5))
+    stock = engineering.get_part({"estate_id": ESTATE, "id": tap["id"]})
+    assert (stock["on_hand"], stock["value_cents"]) == (3, 10500)
+    assert engineering.get_costs({"estate_id": ESTATE, "filters": {"period": month}})["late_returns_cents"] == 0
+
+
+def test_an_issue_a_crash_left_off_a_cancelled_order_is_not_given_back(engineering, monkeypatch):
+    from datetime import timedelta
+    tap, order_id = _issue_crashed_after_order_closed(
+        engineering, monkeypatch, lambda order_id: act(engineering, "cancel_work_order", order_id, reason="duplicate"),
+        start=False)
+    with pytest.raises(BusinessRuleViolation):  # never the cancelled order's: the sweep gives it back
+        moved(engineering, "return_part", tap["id"], work_order_id=order_id, qty=2)
+    engineering.sweep_part_movements(clock.now() + timedelta(minutes=5))
+    stock = engineering.get_part({"estate_id": ESTATE, "id": tap["id"]})
+    assert (stock["on_hand"], stock["value_cents"]) == (3, 10500)
