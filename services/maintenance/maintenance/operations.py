@@ -1448,9 +1448,15 @@ def _part_reached_order(db, outbox, estate_id, part_id, movement, order_id):
             return Change({"_parts_moved": movement["id"]})  # bookkeeping: its revision moves
         if parts.reached_too_late(stored, movement):
             late.append(stored["status"])
+            late.append(stored)
         return None
 
     _order_change(db, outbox, estate_id, order_id, reach)
+    if late and parts.kept_as_late_return(late[1], movement, store.rules_for(db, estate_id)["part_late_return_days"]):
+        # the parts are on the shelf: a return after the sign-off (never undone: issued again meanwhile, the
+        # store went below nothing), its period's cost correction (found by r2 reviewing h2)
+        store.movement_returned_late(db, estate_id, movement["id"], late[1]["completed_at"])
+        late.clear()
     if late:
         undoing_id = ids.natural_id("mov", "undoes", movement["id"])
 

@@ -307,6 +307,16 @@ def reached_too_late(order, movement):
     return order["status"] == "cancelled" and movement["kind"] == "issue"
 
 
+def kept_as_late_return(order, movement, late_return_days):
+    """Whether ``movement``, which reached ``order`` too late (``reached_too_late``), is a return after the
+    order's sign-off (``give_back``'s late one) rather than undone: a return to a signed-off order within
+    ``late_return_days`` of its sign-off. Its parts are on the shelf and the order's cost took them: undone,
+    the store said them out (and, issued again meanwhile, went below nothing)."""
+    if order["status"] != "completed" or movement["kind"] != "return" or not late_return_days:
+        return False
+    return clock.parse_iso(movement["at"]) <= clock.parse_iso(order["completed_at"]) + timedelta(days=late_return_days)
+
+
 def signed_movements(movements, order_id):
     """The ids of the issues and returns of the order that its sign-off costs (``order_lines``;
     ``movements``: the order's, documents of any part), kept on the order: a movement written on a

@@ -1128,6 +1128,13 @@ def take_pending(db, estate_id, part_id, movement_ids, kept=None):
     db.parts.update_one({**scope, parts.PENDING: {"$size": 0}}, {"$unset": {parts.PENDING: ""}})
 
 
+def movement_returned_late(db, estate_id, movement_id, order_completed_at):
+    """A return that reached its order after the sign-off kept as a late one (``parts.kept_as_late_return``:
+    ``after_sign_off``, the cost correction of the period of ``order_completed_at``), in its collection."""
+    db.part_movements.update_one({"_id": movement_id, "estate_id": estate_id},
+                                 {"$set": {"after_sign_off": True, "order_completed_at": order_completed_at}})
+
+
 def movement_reached(db, estate_id, movement_id):
     """The movement has reached its work order (``parts.TO_REACH`` removed): the sweep leaves it."""
     db.part_movements.update_one({"_id": movement_id, "estate_id": estate_id}, {"$unset": {parts.TO_REACH: ""}})

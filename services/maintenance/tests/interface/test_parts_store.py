@@ -482,3 +482,43 @@ def test_an_issue_a_crash_left_off_a_cancelled_order_is_not_given_back(engineeri
     engineering.sweep_part_movements(clock.now() + timedelta(minutes=5))
     stock = engineering.get_part({"estate_id": ESTATE, "id": tap["id"]})
     assert (stock["on_hand"], stock["value_cents"]) == (3, 10500)
+
+
+def test_a_return_a_crash_left_off_a_signed_off_order_stays_a_late_return(engineering, monkeypatch):
+    """A tap handed back while its order was signed off without it (the sign-off read the store before),
+    the process dying before the return reached the order. The sweep undid the return: the tap on the
+    shelf said out of the store again, and, issued to another order meanwhile, the store below nothing
+    (-1 on hand). The tap is back within the estate's window of the sign-off: a late return, the cost
+    correction of the order's period, as one handed back a minute later is (found by r2 reviewing h2)."""
+    from datetime import timedelta
+    from maintenance import operations, store
+    tap = part(engineering, "TAP", qty=2, unit_cost_cents=3500)
+    order_id = started(engineering)
+    other_id = open_repair(engineering, request_id="sr_2")
+    act(engineering, "assign_work_order", other_id, technician="chen")
+    moved(engineering, "issue_part", tap["id"], work_order_id=order_id, qty=2)
+    found = store.referenced
+
+    def signed_off_meanwhile(*args):
+        order = found(*args)
+        monkeypatch.setattr(store, "referenced", found)
+        act(engineering, "complete_work_order", order_id, **completion())
+        return order
+
+    def crash(*args):
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr(store, "referenced", signed_off_meanwhile)
+    monkeypatch.setattr(operations, "_part_reached_order", crash)
+    with pytest.raises(RuntimeError):
+        moved(engineering, "return_part", tap["id"], work_order_id=order_id, qty=1)
+    monkeypatch.undo()
+    signed = engineering.get_work_order({"estate_id": ESTATE, "id": order_id})
+    assert signed["material_cost_cents"] == 7000 + 1800  # both taps on its cost: the return came after its read
+    moved(engineering, "issue_part", tap["id"], work_order_id=other_id, qty=1)  # the tap on the shelf
+    engineering.sweep_part_movements(clock.now() + timedelta(minutes=5))
+    stock = engineering.get_part({"estate_id": ESTATE, "id": tap["id"]})
+    assert (stock["on_hand"], stock["value_cents"]) == (0, 0)
+    costs = engineering.get_costs({"estate_id": ESTATE, "filters": {"period": signed["completed_at"][:7]}})
+    assert costs["late_returns_cents"] == 3500
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["material_cost_cents"] == 8800
