@@ -522,3 +522,28 @@ def test_a_return_a_crash_left_off_a_signed_off_order_stays_a_late_return(engine
     costs = engineering.get_costs({"estate_id": ESTATE, "filters": {"period": signed["completed_at"][:7]}})
     assert costs["late_returns_cents"] == 3500
     assert engineering.get_work_order({"estate_id": ESTATE, "id": order_id})["material_cost_cents"] == 8800
+
+
+def test_a_return_while_its_order_is_signed_off_is_a_late_return(engineering, monkeypatch):
+    """The same race with no crash: the call's own step to the order finds it signed off without the
+    return; the tap is on the shelf, a late return (the call answered), not a 409 undoing it (r2)."""
+    from maintenance import store
+    tap = part(engineering, "TAP", qty=2, unit_cost_cents=3500)
+    order_id = started(engineering)
+    moved(engineering, "issue_part", tap["id"], work_order_id=order_id, qty=2)
+    found = store.referenced
+
+    def signed_off_meanwhile(*args):
+        order = found(*args)
+        monkeypatch.setattr(store, "referenced", found)
+        act(engineering, "complete_work_order", order_id, **completion())
+        return order
+
+    monkeypatch.setattr(store, "referenced", signed_off_meanwhile)
+    back = moved(engineering, "return_part", tap["id"], work_order_id=order_id, qty=1)
+    assert (back["on_hand"], back["value_cents"]) == (1, 3500)
+    assert [m["kind"] for m in back["movements"]] == ["receipt", "issue", "return"]
+    signed = engineering.get_work_order({"estate_id": ESTATE, "id": order_id})
+    assert signed["material_cost_cents"] == 7000 + 1800
+    costs = engineering.get_costs({"estate_id": ESTATE, "filters": {"period": signed["completed_at"][:7]}})
+    assert costs["late_returns_cents"] == 3500
