@@ -664,6 +664,11 @@ def follow(db, outbox, event, collection, doc_id, decide):
 def work_order_created(db, outbox, event):
     store.keep_order_in_hand(db, event["estate_id"], event["data"])
     follow(db, outbox, event, "service_requests", event["data"]["request_id"], repairs.dispatch_update)
+    # an incident's marking of the call's own order handled before this (each event type has its queue): it
+    # found the call naming no order; the call is promised the order's response now, once (found by r4)
+    for marking in store.incident_markings(db, event["estate_id"], event["data"]["id"]):
+        if event["data"].get("request_id") and marking["data"].get("request_id") == event["data"]["request_id"]:
+            follow(db, outbox, marking, "service_requests", marking["data"]["request_id"], repairs.own_order_joined)
 
 
 def _joined_done(db, outbox, event, done_at, how):
@@ -730,6 +735,8 @@ def work_order_marked_emergency(db, outbox, event):
         follow(db, outbox, event, "service_requests", request_id,
                lambda request, marked: repairs.joined_order_marked(request, order, marked))
     if event["data"].get("incident_id") and event["data"].get("request_id"):  # an incident joined the call's order
+        # kept: the order's creation handled after it promises the call (it names no order yet; r4)
+        store.keep_incident_marking(db, event["estate_id"], event)
         follow(db, outbox, event, "service_requests", event["data"]["request_id"], repairs.own_order_joined)
 
 

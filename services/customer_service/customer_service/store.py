@@ -456,6 +456,22 @@ def keep_order_marked(db, estate_id, order):
     return db.in_hand_orders.find_one({"_id": order["id"], "estate_id": estate_id})
 
 
+def keep_incident_marking(db, estate_id, event):
+    """maintenance's ``work_order_marked_emergency`` naming an incident (its join of the call's own order):
+    kept with the order (its event's id, moment, actor and data: no personal data), so that the order's
+    creation handled after it promises the order's own call (``operations.work_order_created``; each event
+    type has its queue: the marking first found the call naming no order, found by r4 reviewing h4)."""
+    kept = {key: event.get(key) for key in ("event_id", "estate_id", "occurred_at", "actor", "data")}
+    db.in_hand_orders.update_one({"_id": event["data"]["id"], "estate_id": estate_id},
+                                 {"$addToSet": {"incident_markings": kept}})
+
+
+def incident_markings(db, estate_id, order_id):
+    """The incidents' markings of the order kept (``keep_incident_marking``), in the order they came."""
+    order = db.in_hand_orders.find_one({"_id": order_id, "estate_id": estate_id}, {"incident_markings": 1})
+    return list((order or {}).get("incident_markings") or ())
+
+
 def known_order(db, estate_id, order_id, field="data.work_order_id"):
     """A work order of the estate customer service was told of (``keep_order_in_hand``), in hand or
     done: a notice tells of its fault (a 422 naming the field else, another estate's too)."""

@@ -1099,6 +1099,10 @@ WATER_CATEGORIES = ("flooding", "water_mains")
 # on a desk's order an entrapment joined: the first such incident's id. A later call's order named on its lift is
 # about that entrapment's order in hand, as about its own order (``incident_order_found``; found by h4)
 ENTRAPMENT_JOINED = "_entrapment_joined"
+# on a desk's order a flooding joined: the first such incident's id (its flat kept as ``FLOODED_FLAT``). A later
+# desk call's water emergency of that flat's building and unit is about it, as about a flooding's own order
+# (``burst_order_found``; the desk first, then the guard, then the desk again: found by r4 reviewing h4)
+FLOODING_JOINED = "_flooding_joined"
 
 
 # a desk order no incident joins besides one done with: one held waiting for parts or the occupant (待料),
@@ -1208,6 +1212,9 @@ def incident_joined(order, event, now, rules, equipment=None):
         changes["equipment_id"] = equipment["_id"]
     if incident["type"] == JOINING_INCIDENT and not order.get(ENTRAPMENT_JOINED):
         changes[ENTRAPMENT_JOINED] = incident["id"]  # a later call about its lift joins it (incident_order_found)
+    if incident["type"] == FLOODING_INCIDENT and incident.get("household_id") and not order.get(FLOODING_JOINED):
+        # a later water emergency of the flooded flat's building and unit joins it (burst_order_found; r4)
+        changes.update({FLOODING_JOINED: incident["id"], FLOODED_FLAT: incident["household_id"]})
     if not order.get("started_at"):
         due = response_due_at(earliest, "emergency", rules)
         if order.get("priority") == "emergency":  # a promise sooner stands
@@ -1298,11 +1305,18 @@ def burst_order_found(order, candidates, households, rules):
         return []
     piece = order.get("equipment_id")
     found = [fault for fault in candidates
-             if fault["source"]["type"] == FOUND_INCIDENT_SOURCE and fault.get("emergency_category") == FLOODING_INCIDENT
-             and fault["status"] not in NOT_JOINED and (not piece or fault.get("equipment_id") in (None, piece))
+             if fault["_id"] != order["_id"] and _flooding_of(fault) and fault["status"] not in NOT_JOINED and (not piece or fault.get("equipment_id") in (None, piece))
              and stairwell(households.get(fault.get(FLOODED_FLAT))) == place
              and _within_join_window(fault["reported_at"], order["reported_at"], rules)]
-    return _found(order, found[0]) if len(found) == 1 else []
+    return _found(order, found[0], _flooding_of(found[0])) if len(found) == 1 else []
+
+
+def _flooding_of(order):
+    """The flooding an order is in hand for: a flooding's own order's incident, or the first flooding that
+    joined a desk's order (``FLOODING_JOINED``); None for another order."""
+    if order["source"]["type"] == FOUND_INCIDENT_SOURCE and order.get("emergency_category") == FLOODING_INCIDENT:
+        return order["source"]["id"]
+    return order.get(FLOODING_JOINED)
 
 
 def incident_order_found(order, equipment, candidates, rules):

@@ -423,11 +423,13 @@ def incident_orders_on(db, estate_id, equipment_id):
 
 
 def flooding_orders(db, estate_id):
-    """The open orders of a flooding incident naming its flat (a desk's water emergency reported after it may
-    be the same burst: ``domain.burst_order_found``)."""
-    return list(db.work_orders.find({"estate_id": estate_id, "source.type": "incident",
-                                     "emergency_category": "flooding", "status": {"$nin": list(CLOSED)},
-                                     "_flooded_household_id": {"$exists": True}}).limit(20))
+    """The open orders of a flooding incident naming its flat, or that such a flooding joined
+    (``domain.FLOODING_JOINED``, r4) (a desk's water emergency reported after it may be the same burst:
+    ``domain.burst_order_found``)."""
+    return list(db.work_orders.find({"estate_id": estate_id, "status": {"$nin": list(CLOSED)},
+                                     "_flooded_household_id": {"$exists": True},
+                                     "$or": [{"source.type": "incident", "emergency_category": "flooding"},
+                                             {"_flooding_joined": {"$exists": True}}]}).limit(20))
 
 
 def keep_incident_join(db, estate_id, incident_id, work_order_id):

@@ -86,3 +86,28 @@ def test_the_call_whose_own_order_an_incident_joined_is_promised_the_emergency_s
     assert (shown["promised_by"], shown["due_at"], shown["emergency"]) == (DUE_EMERGENCY, DUE_EMERGENCY, True)
     assert shown["emergency_category"] == "elevator_entrapment"
     assert sum(step["action"] == "promise_moved" and "WO-2026-000008" in step["note"] for step in shown["history"]) == 1
+
+
+def test_an_incident_s_marking_handled_before_the_order_s_creation_still_promises_the_order_s_own_call(desk):
+    """Each event type has its queue (found by r4 reviewing h4): the incident's marking of the call's own order
+    handled before the order's creation found the call naming no order yet and promised it nothing, and the
+    creation after it (a normal order as created) left the call at a repair's 24 hours. The marking is kept
+    with the order, and the creation that names the call's order applies it, once."""
+    own = call(desk, "hh_2", description="电梯停在两层之间, 有人在里面")
+    told = event("maintenance", "work_order_marked_emergency", ESTATE, {
+        "id": "wo_lift", "number": "WO-2026-000008", "request_id": own["id"],
+        "source": {"type": "service_request", "id": own["id"]}, "priority": "emergency",
+        "emergency_category": "elevator_entrapment", "response_due_at": DUE_EMERGENCY,
+        "marked_at": clock.now_iso(), "incident_id": "inc_lift"})
+    desk.on_work_order_marked_emergency(told)
+    created = event("maintenance", "work_order_created", ESTATE, {
+        "id": "wo_lift", "number": "WO-2026-000008", "source": {"type": "service_request", "id": own["id"]},
+        "request_id": own["id"], "household_id": "hh_2", "priority": "normal", "status": "pending",
+        "created_at": clock.now_iso(), "response_due_at": own["due_at"]})
+    desk.on_work_order_created(created)
+    desk.on_work_order_created(created)  # redelivered
+    desk.on_work_order_marked_emergency(told)  # redelivered
+    shown = desk.get_request({"estate_id": ESTATE, "id": own["id"]})
+    assert (shown["work_order_id"], shown["promised_by"], shown["due_at"], shown["emergency"]) == (
+        "wo_lift", DUE_EMERGENCY, DUE_EMERGENCY, True)
+    assert sum(step["action"] == "promise_moved" and "WO-2026-000008" in step["note"] for step in shown["history"]) == 1

@@ -214,9 +214,12 @@ def test_a_desk_call_not_surely_of_the_flooding_s_burst_is_told_nothing(engineer
     desk_call(engineering, household_id="hh_1601", request_id="sr_tap", emergency=False)
     clock.freeze(clock.now() + timedelta(minutes=121))
     desk_call(engineering, household_id="hh_1801", request_id="sr_late")
-    engineering.open_from_incident(flooding("inc_b", household_id="hh_1601"))
-    engineering.open_from_incident(flooding("inc_c", household_id="hh_1801"))
-    desk_call(engineering, household_id="hh_1801", request_id="sr_two_floods")
+    # two floodings of the other unit, each its own order (its call is past the window): which is not sure.
+    # (Two floodings of 1801's unit now would join sr_late's order, the one order a later call is told of: r4)
+    engineering.open_from_incident(flooding("inc_b", household_id="hh_2701"))
+    engineering.open_from_incident(flooding("inc_c", household_id="hh_2701"))
+    assert all(engineering.db.work_orders.find_one({"_id": _flood_order_id(i)}) for i in ("inc_b", "inc_c"))
+    desk_call(engineering, household_id="hh_2701", request_id="sr_two_floods")
     assert not announced(engineering, "work_order_incident_found")
 
 
@@ -240,3 +243,27 @@ def test_a_flooding_and_the_desk_s_call_handled_at_once_still_make_one_order(eng
     engineering.open_from_incident(flooding(household_id="hh_1701"))  # redelivered
     [told] = announced(engineering, "work_order_incident_found")
     assert (told["id"], told["work_order_id"]) == (desk["id"], _flood_order_id())
+
+
+def test_a_second_desk_call_after_the_flooding_joined_the_first_call_s_order_is_told_to_join_it(engineering):
+    """The desk first, then the guard, then the desk again (found by r4 reviewing h4): 1801's call opened the
+    burst's order, the guard's flooding (naming 1701) joined it, and 1601's call about the same water then
+    opened a second emergency order for the one burst: the reverse join looked at a flooding's own order
+    only. An open order a flooding joined is the burst's order in hand as its own would be (as an order an
+    entrapment joined is for its lift): the later call is told to join it, naming the flooding, once."""
+    flats(engineering)
+    first = desk_call(engineering, household_id="hh_1801")
+    clock.freeze(clock.now() + timedelta(minutes=4))
+    engineering.open_from_incident(flooding(household_id="hh_1701"))
+    clock.freeze(clock.now() + timedelta(minutes=6))
+    second = desk_call(engineering, household_id="hh_1601", request_id="sr_2")
+    engineering.open_from_service_request(request_created(  # redelivered
+        request_id="sr_2", household_id="hh_1601", created_at=clock.parse_iso(second["reported_at"]),
+        description="water pouring through the ceiling", emergency=True, emergency_category="flooding"))
+    [told] = announced(engineering, "work_order_incident_found")
+    assert (told["id"], told["request_id"], told["work_order_id"], told["incident_id"]) == (
+        second["id"], "sr_2", first["id"], "inc_flood")
+    assert told["emergency_category"] == "flooding"
+    # another unit's water is told nothing
+    desk_call(engineering, household_id="hh_2701", request_id="sr_3")
+    assert len(announced(engineering, "work_order_incident_found")) == 1
